@@ -1,0 +1,140 @@
+"""The case: one young person's social intervention group, led by social services.
+
+Each command checks its rules, then triggers one event; state changes only
+in the events' ``apply_to``.  Time is a parameter (``at``): the domain never
+reads a clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Iterable
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from domain import case_events as ev
+from domain.calendar import age_on, birthday, local_date
+from domain.case_rules import (
+    SHORT_TEXT, check_accepted, check_choice, check_in_time_order, check_lead,
+    check_not_in_future, check_open, check_optional_text, check_text,
+)
+from domain.catalogue import Catalogue
+from domain.consent_commands import ConsentCommands
+from domain.group_commands import GroupCommands
+from domain.errors import EligibilityAlreadyDecided, InvalidInput, OutsideTargetGroup
+from domain.identity import PersonalIdentityNumber
+from domain.values import (
+    Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, Phase, YoungPerson,
+)
+
+TARGET_AGES = range(15, 26)  # 15–25 inclusive
+
+
+class Case(ConsentCommands, GroupCommands, Aggregate):
+    """Consent commands live in ``ConsentCommands``, the group's work in ``GroupCommands``."""
+
+    def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
+                 entry_route: str, referring_agency: str, referral_date: date, summary: str,
+                 summary_category: str) -> None:
+        self.case_number = case_number
+        self.municipality = municipality
+        self.subject = subject
+        self.born = PersonalIdentityNumber(subject.personnummer).birth_date
+        self.phase = Phase.REFERRED
+        self.guardians: dict[str, Guardian] = {}        # as recorded now
+        self.known_guardians: dict[str, Guardian] = {}  # everyone ever recorded
+        self.consents: dict[str, ConsentRecord] = {}
+        self.members: dict[str, Membership] = {}
+        self.plan_revision = 0
+        self.main_goal: str | None = None
+        self.plan_rows: dict = {}
+        self.next_meeting: date | None = None
+        self.last_recorded_at = self.created_on
+
+    # -- opening ---------------------------------------------------------
+
+    @classmethod
+    def receive_referral(cls, *, case_number: str, municipality: str, personnummer: str, name: str,
+                         entry_route: str, referring_agency: str, referral_date: date, summary: str,
+                         summary_category: str, by: Actor, at: datetime, catalogue: Catalogue,
+                         case_id: UUID | None = None) -> Case:
+        """Open a case from a referral; only social services opens cases."""
+        check_lead(catalogue, by, "open a case")
+        catalogue.municipality(municipality)
+        identity = PersonalIdentityNumber.parse(personnummer, today=local_date(at))
+        check_choice(entry_route, EntryRoute, "entry_route")
+        catalogue.agency(referring_agency, field="referring_agency")
+        _check_route_fits_referrer(entry_route, referring_agency, catalogue)
+        catalogue.category(summary_category, field="summary_category")
+        check_not_in_future(referral_date, at, "referral_date")
+        return cls._create(
+            ev.ReferralReceived, id=case_id or uuid4(), timestamp=at, recorded_by=by,
+            case_number=case_number, municipality=municipality,
+            subject=YoungPerson(identity.digits, check_text(name, "name", max_length=SHORT_TEXT)),
+            entry_route=entry_route, referring_agency=referring_agency, referral_date=referral_date,
+            summary=check_text(summary, "summary"), summary_category=summary_category,
+        )
+
+    def decide_eligibility(self, *, accepted: bool, reasons: str, instruments: Iterable[str],
+                           decided_on: date, by: Actor, at: datetime, catalogue: Catalogue,
+                           outside_target_group_reason: str | None = None) -> None:
+        """Social services decides whether the young person is relevant for a group."""
+        self._check_command(by, at, catalogue, lead_only="decide eligibility")
+        if self.phase is not Phase.REFERRED:
+            raise EligibilityAlreadyDecided("eligibility has already been decided for this case")
+        check_not_in_future(decided_on, at, "decided_on")
+        instruments = tuple(check_choice(i, Instrument, "instruments") for i in instruments)
+        reason = check_optional_text(outside_target_group_reason, "outside_target_group_reason")
+        if accepted and self.age_on(decided_on) not in TARGET_AGES and not reason:
+            raise OutsideTargetGroup(
+                "the young person is outside the target group 15–25: record a reason to accept",
+                field="outside_target_group_reason")
+        self._trigger(ev.EligibilityDecided, at, by, accepted=accepted, reasons=check_text(reasons, "reasons"),
+                      instruments=instruments, decided_on=decided_on, outside_target_group_reason=reason or None)
+
+    def record_guardians(self, *, guardians: Iterable[Guardian], by: Actor, at: datetime,
+                         catalogue: Catalogue) -> None:
+        """Record who has custody from now on; each guardian keeps its id across records."""
+        self._check_command(by, at, catalogue, lead_only="record guardians")
+        recorded = tuple(
+            Guardian(g.guardian_id or str(uuid4()), check_text(g.name, "guardians.name", max_length=SHORT_TEXT),
+                     bool(g.has_custody))
+            for g in guardians)
+        if not recorded:
+            raise InvalidInput("at least one guardian must be recorded", field="guardians")
+        self._trigger(ev.GuardiansRecorded, at, by, guardians=recorded)
+
+    # -- queries -----------------------------------------------------------
+
+    def age_on(self, day: date) -> int:
+        return age_on(self.born, day)
+
+    @property
+    def eighteenth_birthday(self) -> date:
+        return birthday(self.born, 18)
+
+    def is_member(self, agency: str, catalogue: Catalogue) -> bool:
+        return agency == catalogue.lead_agency or agency in self.members
+
+    # -- internals ---------------------------------------------------------
+
+    def _check_command(self, by: Actor, at: datetime, catalogue: Catalogue, *, lead_only: str | None = None,
+                       needs_accepted: str | None = None) -> None:
+        check_in_time_order(self.last_recorded_at, at)
+        if lead_only:
+            check_lead(catalogue, by, lead_only)
+        if needs_accepted:
+            check_accepted(self.phase, needs_accepted)
+        else:
+            check_open(self.phase)
+
+    def _trigger(self, event_class: type, at: datetime, by: Actor, **fields: object) -> None:
+        self.trigger_event(event_class, timestamp=at, recorded_by=by, **fields)
+
+
+def _check_route_fits_referrer(entry_route: str, referring_agency: str, catalogue: Catalogue) -> None:
+    """A LUL 6 § notification comes from the police; a route backed by law only from its senders."""
+    basis = catalogue.legal_bases.get(entry_route)
+    if basis is not None and referring_agency not in basis.senders:
+        raise InvalidInput(f"a {basis.name} cannot come from '{referring_agency}'", field="referring_agency")

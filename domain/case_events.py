@@ -1,0 +1,171 @@
+"""The case's events: immutable facts, past tense, each applying itself to the case.
+
+Never rename or reshape a stored event: add a new class version and an
+upcaster instead.  Every event carries ``recorded_by`` and its ``timestamp``
+(when it was recorded), which the disclosure rules use as its time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.values import (
+    Actor, ConsentRecord, Decision, Guardian, Membership, Outcome, Phase, PlanRow, ScopeEntry,
+    YoungPerson,
+)
+
+if TYPE_CHECKING:
+    from domain.case import Case
+
+
+class CaseEvent(Aggregate.Event):
+    recorded_by: Actor
+
+    def apply(self, case: Any) -> None:
+        case.last_recorded_at = self.timestamp
+        self.apply_to(case)
+
+    def apply_to(self, case: Case) -> None:
+        pass
+
+
+class ReferralReceived(Aggregate.Created):
+    """A referral opened the case: entry route, referring agency, summary."""
+
+    recorded_by: Actor
+    case_number: str
+    municipality: str
+    subject: YoungPerson
+    entry_route: str
+    referring_agency: str
+    referral_date: date
+    summary: str
+    summary_category: str
+
+
+class EligibilityDecided(CaseEvent):
+    accepted: bool
+    reasons: str
+    instruments: tuple[str, ...]
+    decided_on: date
+    outside_target_group_reason: str | None
+
+    def apply_to(self, case: Case) -> None:
+        case.phase = Phase.ACCEPTED if self.accepted else Phase.DECLINED
+
+
+class GuardiansRecorded(CaseEvent):
+    """Who has custody from now on: a new fact replacing the earlier record."""
+
+    guardians: tuple[Guardian, ...]
+
+    def apply_to(self, case: Case) -> None:
+        case.guardians = {g.guardian_id: g for g in self.guardians}
+        case.known_guardians.update(case.guardians)
+
+
+class ConsentGranted(CaseEvent):
+    consent_id: str
+    consenter: str  # "young_person" or a guardian_id
+    scope: tuple[ScopeEntry, ...]
+    purpose: str
+    valid_from: date
+    valid_until: date | None
+    form: str
+
+    def apply_to(self, case: Case) -> None:
+        case.consents[self.consent_id] = ConsentRecord(
+            consent_id=self.consent_id, consenter=self.consenter, scope=self.scope,
+            purpose=self.purpose, valid_from=self.valid_from, valid_until=self.valid_until,
+            form=self.form, granted_at=self.timestamp, granted_scope=self.scope,
+        )
+
+
+class ConsentNarrowed(CaseEvent):
+    consent_id: str
+    scope: tuple[ScopeEntry, ...]
+    valid_until: date | None
+
+    def apply_to(self, case: Case) -> None:
+        record = case.consents[self.consent_id]
+        case.consents[self.consent_id] = replace(record, scope=self.scope, valid_until=self.valid_until)
+
+
+class ConsentWithdrawn(CaseEvent):
+    consent_id: str
+
+    def apply_to(self, case: Case) -> None:
+        record = case.consents[self.consent_id]
+        case.consents[self.consent_id] = replace(record, withdrawn_at=self.timestamp)
+
+
+class MemberJoined(CaseEvent):
+    agency: str
+    contact_person: str
+    role: str
+
+    def apply_to(self, case: Case) -> None:
+        case.members[self.agency] = Membership(self.agency, self.contact_person, self.role, self.timestamp)
+
+
+class MemberLeft(CaseEvent):
+    agency: str
+    reason: str
+
+    def apply_to(self, case: Case) -> None:
+        del case.members[self.agency]
+
+
+class PlanRevised(CaseEvent):
+    """A complete, numbered revision of the action plan: never an edit of the last one."""
+
+    revision: int
+    main_goal: str
+    rows: tuple[PlanRow, ...]
+
+    def apply_to(self, case: Case) -> None:
+        case.plan_revision = self.revision
+        case.main_goal = self.main_goal
+        case.plan_rows = {row.row_id: row for row in self.rows}
+        case.phase = Phase.ACTIVE
+
+
+class MeetingHeld(CaseEvent):
+    meeting_id: str
+    held_on: date
+    attendees: tuple[str, ...]          # agency ids
+    other_attendees: tuple[str, ...]    # e.g. "Den unge", "Vårdnadshavare"
+    outcomes: tuple[Outcome, ...]
+    decisions: tuple[Decision, ...]
+    next_meeting: date | None
+
+    def apply_to(self, case: Case) -> None:
+        case.next_meeting = self.next_meeting
+
+
+class ContributionRecorded(CaseEvent):
+    contribution_id: str
+    agency: str
+    category: str
+    text: str
+    legal_basis: str | None
+
+
+class FollowUpRecorded(CaseEvent):
+    row_id: str
+    row_category: str
+    status: str
+    note: str
+    agency: str
+
+
+class CaseClosed(CaseEvent):
+    reason: str
+    outcome: str
+
+    def apply_to(self, case: Case) -> None:
+        case.phase = Phase.CLOSED

@@ -1,0 +1,65 @@
+"""Small guards the case's commands share; each raises a domain error naming the rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from domain.calendar import CLOCK_SKEW, local_date
+from domain.catalogue import Catalogue
+from domain.errors import (
+    CaseIsClosed, ClockWentBackwards, DateInFuture, EligibilityNotAccepted,
+    InvalidInput, NotLeadAgency,
+)
+from domain.values import Actor, Phase
+
+SHORT_TEXT = 200     # names, roles, goals' titles
+LONG_TEXT = 4000     # summaries, notes, outcomes
+
+
+def check_text(value: str, field: str, *, max_length: int = LONG_TEXT) -> str:
+    """Required text: not blank, at most ``max_length`` characters; returned stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+    return value
+
+
+def check_optional_text(value: str | None, field: str, *, max_length: int = LONG_TEXT) -> str:
+    return "" if value is None or not value.strip() else check_text(value, field, max_length=max_length)
+
+
+def check_not_in_future(day: date, at: datetime, field: str) -> None:
+    if day > local_date(at + CLOCK_SKEW):
+        raise DateInFuture(f"{field} ({day.isoformat()}) is in the future", field=field)
+
+
+def check_in_time_order(last: datetime, at: datetime) -> None:
+    if at.tzinfo is None:
+        raise InvalidInput("the recording time must be timezone-aware", field="at")
+    if at < last:
+        raise ClockWentBackwards("a command cannot be recorded before the case's latest event")
+
+
+def check_lead(catalogue: Catalogue, by: Actor, what: str) -> None:
+    if by.agency != catalogue.lead_agency:
+        raise NotLeadAgency(f"only {catalogue.agency(catalogue.lead_agency).name} may {what}")
+
+
+def check_open(phase: Phase) -> None:
+    if phase is Phase.CLOSED:
+        raise CaseIsClosed("the case is closed: nothing more can be recorded")
+
+
+def check_accepted(phase: Phase, what: str) -> None:
+    check_open(phase)
+    if phase not in (Phase.ACCEPTED, Phase.ACTIVE):
+        raise EligibilityNotAccepted(f"{what} needs an accepted eligibility decision first")
+
+
+def check_choice(value: str, choices: type, field: str) -> str:
+    allowed = [c.value for c in choices]
+    if value not in allowed:
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}", field=field)
+    return value

@@ -1,0 +1,138 @@
+"""Reference data an installation can extend: agencies, categories, legal bases, municipalities.
+
+The catalogue is a value: the domain never reads files.  ``services``
+loads the TOML and hands a ``Catalogue`` to the aggregate and the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    membership_category: str = "case"
+    lead: bool = False
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    """A ground other than consent on which facts flow from senders to one recipient."""
+
+    id: str
+    name: str
+    recipient: str
+    senders: frozenset[str]
+    categories: frozenset[str]
+    under_18_only: bool = True
+
+
+@dataclass(frozen=True)
+class Municipality:
+    code: str
+    name: str
+    areas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    agencies: Mapping[str, Agency]
+    categories: Mapping[str, Category]
+    legal_bases: Mapping[str, LegalBasis]
+    municipalities: Mapping[str, Municipality]
+    plan_areas: Mapping[str, str]
+
+    @property
+    def lead_agency(self) -> str:
+        return next(a.id for a in self.agencies.values() if a.lead)
+
+    def agency(self, agency_id: str, field: str = "agency") -> Agency:
+        return _lookup(self.agencies, agency_id, "agency", field)
+
+    def category(self, category_id: str, field: str = "category") -> Category:
+        return _lookup(self.categories, category_id, "category", field)
+
+    def legal_basis(self, basis_id: str, field: str = "legal_basis") -> LegalBasis:
+        return _lookup(self.legal_bases, basis_id, "legal basis", field)
+
+    def municipality(self, code: str, field: str = "municipality") -> Municipality:
+        return _lookup(self.municipalities, code, "municipality", field)
+
+    def membership_category(self, agency_id: str) -> str:
+        return self.agency(agency_id).membership_category
+
+    def category_of_area(self, area: str) -> str:
+        """The category a plan area reveals; unknown areas default to ``case``."""
+        return self.plan_areas.get(area, "case")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Catalogue:
+        catalogue = cls(
+            agencies={a["id"]: Agency(**a) for a in data.get("agencies", [])},
+            categories={c["id"]: Category(**c) for c in data.get("categories", [])},
+            legal_bases={b["id"]: _legal_basis(b) for b in data.get("legal_bases", [])},
+            municipalities={m["code"]: _municipality(m) for m in data.get("municipalities", [])},
+            plan_areas=dict(data.get("plan_areas", {})),
+        )
+        catalogue.check_consistent()
+        return catalogue
+
+    def check_consistent(self) -> None:
+        """Every reference inside the catalogue names something that exists."""
+        leads = [a.id for a in self.agencies.values() if a.lead]
+        if len(leads) != 1:
+            raise InvalidInput(f"the catalogue needs exactly one lead agency, found {len(leads)}")
+        for agency in self.agencies.values():
+            self.category(agency.membership_category, field=f"agencies.{agency.id}")
+        for basis in self.legal_bases.values():
+            self.agency(basis.recipient, field=f"legal_bases.{basis.id}.recipient")
+            for sender in basis.senders:
+                self.agency(sender, field=f"legal_bases.{basis.id}.senders")
+            for category in basis.categories:
+                self.category(category, field=f"legal_bases.{basis.id}.categories")
+        for area, category in self.plan_areas.items():
+            self.category(category, field=f"plan_areas.{area}")
+
+
+def merge_mappings(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """An installation's file adds entries, or replaces those with the same id."""
+    merged: dict[str, Any] = {}
+    for section, key in (("agencies", "id"), ("categories", "id"), ("legal_bases", "id"), ("municipalities", "code")):
+        entries = {e[key]: e for e in base.get(section, [])}
+        entries.update({e[key]: e for e in extra.get(section, [])})
+        merged[section] = list(entries.values())
+    merged["plan_areas"] = {**base.get("plan_areas", {}), **extra.get("plan_areas", {})}
+    return merged
+
+
+def _lookup(table: Mapping[str, Any], key: str, what: str, field: str) -> Any:
+    try:
+        return table[key]
+    except KeyError:
+        raise InvalidInput(f"unknown {what} '{key}'", field=field) from None
+
+
+def _legal_basis(data: Mapping[str, Any]) -> LegalBasis:
+    return LegalBasis(
+        id=data["id"],
+        name=data["name"],
+        recipient=data["recipient"],
+        senders=frozenset(data["senders"]),
+        categories=frozenset(data["categories"]),
+        under_18_only=data.get("under_18_only", True),
+    )
+
+
+def _municipality(data: Mapping[str, Any]) -> Municipality:
+    return Municipality(code=data["code"], name=data["name"], areas=tuple(data.get("areas", ())))

@@ -1,0 +1,105 @@
+"""Consent commands of the case: grant, narrow, withdraw.
+
+Only the person who gave a consent narrows or withdraws it; a guardian
+consents only while the young person is under 18.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Iterable
+from uuid import uuid4
+
+from domain import case_events as ev
+from domain.calendar import local_date
+from domain.case_rules import SHORT_TEXT, check_choice, check_text
+from domain.catalogue import Catalogue
+from domain.errors import (
+    ConsentNotInForce, GuardianCannotConsentForAdult, InvalidInput, NarrowingMustShrink,
+    NotACustodialGuardian, NotTheConsenter, UnknownConsent,
+)
+from domain.values import YOUNG_PERSON, Actor, ConsentForm, ConsentRecord, ScopeEntry, scope_pairs
+
+if TYPE_CHECKING:
+    from domain.case import Case
+
+
+class ConsentCommands:
+    def grant_consent(self: Case, *, consenter: str, scope: Iterable[ScopeEntry], purpose: str,
+                      valid_from: date, valid_until: date | None, form: str, by: Actor, at: datetime,
+                      catalogue: Catalogue) -> str:
+        """Record a consent given by the young person or a custodial guardian; returns its id."""
+        self._check_command(by, at, catalogue, lead_only="record consents")
+        self._check_may_consent(consenter, at)
+        checked = _checked_scope(scope, catalogue)
+        _check_dates(valid_from, valid_until)
+        consent_id = str(uuid4())
+        self._trigger(ev.ConsentGranted, at, by, consent_id=consent_id, consenter=consenter, scope=checked,
+                      purpose=check_text(purpose, "purpose", max_length=SHORT_TEXT), valid_from=valid_from,
+                      valid_until=valid_until, form=check_choice(form, ConsentForm, "form"))
+        return consent_id
+
+    def narrow_consent(self: Case, *, consent_id: str, consenter: str, scope: Iterable[ScopeEntry],
+                       valid_until: date | None, by: Actor, at: datetime, catalogue: Catalogue) -> None:
+        """The consenter takes back part of a consent: fewer recipients or categories, or an earlier end."""
+        self._check_command(by, at, catalogue, lead_only="record consents")
+        record = self._consent_of(consent_id, consenter, at)
+        checked = _checked_scope(scope, catalogue)
+        _check_dates(record.valid_from, valid_until)
+        if not scope_pairs(checked) <= scope_pairs(record.scope) or not _ends_no_later(valid_until, record.valid_until):
+            raise NarrowingMustShrink("a narrowing may only remove recipients or categories, or end earlier",
+                                      field="scope")
+        if scope_pairs(checked) == scope_pairs(record.scope) and valid_until == record.valid_until:
+            raise NarrowingMustShrink("the narrowing changes nothing", field="scope")
+        self._trigger(ev.ConsentNarrowed, at, by, consent_id=consent_id, scope=checked, valid_until=valid_until)
+
+    def withdraw_consent(self: Case, *, consent_id: str, consenter: str, by: Actor, at: datetime,
+                         catalogue: Catalogue) -> None:
+        """The consenter withdraws the consent: nothing more is disclosed under it from now."""
+        self._check_command(by, at, catalogue, lead_only="record consents")
+        self._consent_of(consent_id, consenter, at)
+        self._trigger(ev.ConsentWithdrawn, at, by, consent_id=consent_id)
+
+    def _check_may_consent(self: Case, consenter: str, at: datetime) -> None:
+        if consenter == YOUNG_PERSON:
+            return
+        guardian = self.guardians.get(consenter)
+        if guardian is None or not guardian.has_custody:
+            raise NotACustodialGuardian("the consenter is neither the young person nor a guardian with custody",
+                                        field="consenter")
+        if self.age_on(local_date(at)) >= 18:
+            raise GuardianCannotConsentForAdult("the young person is 18 or older: a guardian cannot consent",
+                                                field="consenter")
+
+    def _consent_of(self: Case, consent_id: str, consenter: str, at: datetime) -> ConsentRecord:
+        record = self.consents.get(consent_id)
+        if record is None:
+            raise UnknownConsent("no such consent in this case", field="consent_id")
+        if record.consenter != consenter:
+            raise NotTheConsenter("only the person who gave the consent may narrow or withdraw it",
+                                  field="consenter")
+        if record.withdrawn_at is not None:
+            raise ConsentNotInForce("the consent has already been withdrawn", field="consent_id")
+        return record
+
+
+def _checked_scope(scope: Iterable[ScopeEntry], catalogue: Catalogue) -> tuple[ScopeEntry, ...]:
+    merged: dict[str, set[str]] = {}
+    for entry in scope:
+        catalogue.agency(entry.agency, field="scope.agency")
+        for category in entry.categories:
+            catalogue.category(category, field="scope.categories")
+        merged.setdefault(entry.agency, set()).update(entry.categories)
+    checked = tuple(ScopeEntry(a, tuple(sorted(c))) for a, c in sorted(merged.items()) if c)
+    if not checked:
+        raise InvalidInput("a consent must name at least one recipient and category", field="scope")
+    return checked
+
+
+def _check_dates(valid_from: date, valid_until: date | None) -> None:
+    if valid_until is not None and valid_until < valid_from:
+        raise InvalidInput("valid_until is before valid_from", field="valid_until")
+
+
+def _ends_no_later(new: date | None, old: date | None) -> bool:
+    return old is None or (new is not None and new <= old)

@@ -1,0 +1,199 @@
+"""The disclosure rules (DOMAIN.md): which facts an agency may see at a time, and why.
+
+Pure functions over a case's history: no I/O, no clock.  The agency views,
+the feeds, the API and audit replay all ask these functions, so there is
+one answer to "what could agency A see at t, and on what basis".
+
+A fact is visible to agency A at t when it was recorded by t and
+  * A is its origin; or
+  * A is the lead agency and the fact is case administration; or
+  * a legal basis it was recorded under carries it to A; or
+  * A is an active group member at t and the consents in force at t cover
+    A and the fact's category: under 18, the young person's consent AND one
+    from every guardian with custody at t; from 18, the young person's own.
+A fact with an audience is never visible outside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Iterator, Sequence
+
+from domain.calendar import age_on, birthday, end_of_day, local_date, start_of_day
+from domain.case_events import ConsentGranted, ConsentNarrowed, ReferralReceived
+from domain.catalogue import Catalogue
+from domain.facts import Fact, facts_of
+from domain.identity import PersonalIdentityNumber
+from domain.values import YOUNG_PERSON
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Why a fact is visible: as its origin, as case owner, by law, or under these consents."""
+
+    kind: str                            # "origin" | "owner" | "law" | "consent"
+    consent_ids: tuple[str, ...] = ()
+    legal_basis: str | None = None
+
+    def describe(self, catalogue: Catalogue) -> str:
+        if self.kind == "origin":
+            return "egen uppgift (myndigheten är ursprung)"
+        if self.kind == "owner":
+            return "ärendets ägare (socialtjänsten leder ärendet)"
+        if self.kind == "law":
+            return f"lag: {catalogue.legal_basis(self.legal_basis or '').name}"
+        return "samtycke " + ", ".join(cid[:8] for cid in self.consent_ids)
+
+
+ORIGIN, OWNER = Basis("origin"), Basis("owner")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    fact: Fact
+    basis: Basis
+
+
+@dataclass(frozen=True)
+class VisibilityChange:
+    """A moment a fact became visible to an agency, stopped being visible, or changed basis."""
+
+    at: datetime
+    agency: str
+    fact: Fact
+    change: str          # "disclosed" | "ended" | "basis_changed"
+    basis: Basis         # the basis from now on; for "ended", the last one that held
+
+
+def disclosures_at(history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue) -> tuple[Disclosure, ...]:
+    """What ``agency`` may see of the case at ``at``, each fact with its basis."""
+    replay = Replay(history, catalogue)
+    replay.advance_to(at)
+    return replay.visible_to(agency, at)
+
+
+def disclosure_log(history: Sequence[Any], agencies: Iterable[str], until: datetime,
+                   catalogue: Catalogue) -> tuple[VisibilityChange, ...]:
+    """Every moment up to ``until`` a fact became or stopped being visible to one of ``agencies``."""
+    agencies = tuple(agencies)
+    replay = Replay(history, catalogue)
+    seen: dict[str, dict[str, Disclosure]] = {a: {} for a in agencies}
+    changes: list[VisibilityChange] = []
+    for point in change_points(history, until):
+        replay.advance_to(point)
+        for agency in agencies:
+            now = {d.fact.fact_id: d for d in replay.visible_to(agency, point)}
+            changes.extend(_diff(seen[agency], now, agency, point))
+            seen[agency] = now
+    return tuple(changes)
+
+
+def change_points(history: Sequence[Any], until: datetime) -> list[datetime]:
+    """The instants at which visibility can change: events, consent dates, the 18th birthday."""
+    points: set[datetime] = set()
+    for event in history:
+        points.add(event.timestamp)
+        if isinstance(event, ConsentGranted):
+            points.add(start_of_day(event.valid_from))
+        if isinstance(event, (ConsentGranted, ConsentNarrowed)) and event.valid_until is not None:
+            points.add(end_of_day(event.valid_until))
+        if isinstance(event, ReferralReceived):
+            points.add(start_of_day(_eighteenth(event)))
+    return sorted(p for p in points if p <= until)
+
+
+class Replay:
+    """Folds a case's history forward in time, keeping the facts recorded so far."""
+
+    def __init__(self, history: Sequence[Any], catalogue: Catalogue) -> None:
+        self._events: Iterator[Any] = iter(history)
+        self._next: Any = next(self._events, None)
+        self.catalogue = catalogue
+        self.case: Any = None
+        self.facts: list[Fact] = []
+
+    def advance_to(self, at: datetime) -> None:
+        while self._next is not None and self._next.timestamp <= at:
+            event, self._next = self._next, next(self._events, None)
+            self.case = event.mutate(self.case)
+            self.facts.extend(facts_of(event, self.case, self.catalogue))
+
+    def visible_to(self, agency: str, at: datetime) -> tuple[Disclosure, ...]:
+        if self.case is None:
+            return ()
+        judge = _Judge(self.case, agency, at, self.catalogue)
+        return tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
+
+
+class _Judge:
+    """Decides visibility for one agency at one instant; consent answers are cached per category."""
+
+    def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue) -> None:
+        self.case, self.agency, self.at, self.catalogue = case, agency, at, catalogue
+        self.is_lead = agency == catalogue.lead_agency
+        self.is_member = self.is_lead or agency in case.members
+        self._consent_cache: dict[str, Basis | None] = {}
+
+    def basis_for(self, fact: Fact) -> Basis | None:
+        if fact.audience is not None and self.agency not in fact.audience:
+            return None
+        if fact.origin == self.agency:
+            return ORIGIN
+        if self.is_lead and fact.administrative:
+            return OWNER
+        if fact.legal_basis and self._law_carries(fact):
+            return Basis("law", legal_basis=fact.legal_basis)
+        if not self.is_member:
+            return None
+        if fact.category not in self._consent_cache:
+            self._consent_cache[fact.category] = self._consent_basis(fact.category)
+        return self._consent_cache[fact.category]
+
+    def _law_carries(self, fact: Fact) -> bool:
+        basis = self.catalogue.legal_bases.get(fact.legal_basis or "")
+        if basis is None or basis.recipient != self.agency:
+            return False
+        if fact.origin not in basis.senders or fact.category not in basis.categories:
+            return False
+        return not basis.under_18_only or age_on(self.case.born, local_date(fact.recorded_at)) < 18
+
+    def _consent_basis(self, category: str) -> Basis | None:
+        own = self._covering(YOUNG_PERSON, category)
+        if not own:
+            return None
+        if age_on(self.case.born, local_date(self.at)) >= 18:
+            return Basis("consent", consent_ids=own)
+        custodians = [g.guardian_id for g in self.case.guardians.values() if g.has_custody]
+        if not custodians:
+            return None  # under 18 with no custody recorded: we cannot know whose consent is missing
+        ids = list(own)
+        for guardian in custodians:
+            theirs = self._covering(guardian, category)
+            if not theirs:
+                return None
+            ids.extend(theirs)
+        return Basis("consent", consent_ids=tuple(ids))
+
+    def _covering(self, consenter: str, category: str) -> tuple[str, ...]:
+        return tuple(sorted(
+            c.consent_id for c in self.case.consents.values()
+            if c.consenter == consenter and c.in_force_at(self.at)
+            and any(s.covers(self.agency, category) for s in c.scope)))
+
+
+def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,
+          at: datetime) -> Iterator[VisibilityChange]:
+    for fact_id, d in now.items():
+        old = before.get(fact_id)
+        if old is None:
+            yield VisibilityChange(at, agency, d.fact, "disclosed", d.basis)
+        elif old.basis != d.basis:
+            yield VisibilityChange(at, agency, d.fact, "basis_changed", d.basis)
+    for fact_id, d in before.items():
+        if fact_id not in now:
+            yield VisibilityChange(at, agency, d.fact, "ended", d.basis)
+
+
+def _eighteenth(referral: ReferralReceived) -> date:
+    return birthday(PersonalIdentityNumber(referral.subject.personnummer).birth_date, 18)

@@ -1,0 +1,119 @@
+"""Domain errors: each names the rule that was broken, in domain words.
+
+Every error carries a stable ``code`` (for APIs and logs) and, where one input
+is at fault, the ``field`` that caused it.  Messages never contain personal
+data (names, personnummer): they may reach logs.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command broke a rule of the domain."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """A value is malformed, empty, too long or unknown."""
+
+    code = "invalid_input"
+
+
+class InvalidPersonalIdentityNumber(InvalidInput):
+    code = "invalid_personal_identity_number"
+
+
+class DateInFuture(InvalidInput):
+    code = "date_in_future"
+
+
+class NotLeadAgency(DomainError):
+    """Only social services of the case leads it: opens, decides, forms, closes."""
+
+    code = "not_lead_agency"
+
+
+class EligibilityNotAccepted(DomainError):
+    code = "eligibility_not_accepted"
+
+
+class EligibilityAlreadyDecided(DomainError):
+    code = "eligibility_already_decided"
+
+
+class CaseIsClosed(DomainError):
+    code = "case_closed"
+
+
+class OutsideTargetGroup(DomainError):
+    """Accepting someone outside 15–25 needs a recorded reason."""
+
+    code = "outside_target_group"
+
+
+class GuardianCannotConsentForAdult(DomainError):
+    code = "guardian_cannot_consent_for_adult"
+
+
+class NotACustodialGuardian(DomainError):
+    code = "not_a_custodial_guardian"
+
+
+class NotTheConsenter(DomainError):
+    """Only the person who gave a consent may narrow or withdraw it."""
+
+    code = "not_the_consenter"
+
+
+class UnknownConsent(DomainError):
+    code = "unknown_consent"
+
+
+class ConsentNotInForce(DomainError):
+    code = "consent_not_in_force"
+
+
+class NarrowingMustShrink(DomainError):
+    code = "narrowing_must_shrink"
+
+
+class NotAGroupMember(DomainError):
+    code = "not_a_group_member"
+
+
+class AlreadyAGroupMember(DomainError):
+    code = "already_a_group_member"
+
+
+class UnknownPlanRow(DomainError):
+    code = "unknown_plan_row"
+
+
+class NotResponsibleForRow(DomainError):
+    code = "not_responsible_for_row"
+
+
+class NoPlanYet(DomainError):
+    code = "no_plan_yet"
+
+
+class LegalBasisNotApplicable(DomainError):
+    code = "legal_basis_not_applicable"
+
+
+class ClockWentBackwards(DomainError):
+    """Events are recorded in time order; a command dated before the last one is refused."""
+
+    code = "clock_went_backwards"
+
+
+class CaseErased(DomainError):
+    """The case's data key has been destroyed (gallring): its content is gone for good."""
+
+    code = "case_erased"

@@ -1,0 +1,168 @@
+"""A case's history seen as facts: each event, or each part of one, with its origin and category.
+
+Disclosure decides fact by fact, so an event that holds several kinds of
+information (a meeting's outcomes, a plan's rows, a consent's recipients) is
+split into parts here, each with the category its content reveals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from domain import case_events as ev
+from domain.catalogue import Catalogue
+from domain.identity import PersonalIdentityNumber
+from domain.values import YOUNG_PERSON, scope_for
+
+
+@dataclass(frozen=True)
+class Fact:
+    fact_id: str                 # "<event version>" or "<event version>.<part>": stable within the case
+    version: int                 # the event's position in the case's history
+    kind: str
+    category: str
+    origin: str                  # the agency the information comes from
+    recorded_at: datetime
+    content: Mapping[str, Any] = field(compare=False, hash=False)
+    administrative: bool = False         # the case owner (social services) sees it as administration
+    audience: frozenset[str] | None = None  # when set, no agency outside it may ever see the fact
+    legal_basis: str | None = None       # a ground other than consent the fact was recorded under
+
+
+def facts_of(event: Any, case: Any, catalogue: Catalogue) -> tuple[Fact, ...]:
+    """The facts one event records, given the case as it stands just after the event."""
+    builder = _BUILDERS.get(type(event))
+    return builder(event, case, catalogue, _Maker(event, catalogue.lead_agency)) if builder else ()
+
+
+class _Maker:
+    def __init__(self, event: Any, lead: str) -> None:
+        self.event, self.lead = event, lead
+
+    def __call__(self, kind: str, category: str, content: Mapping[str, Any], *, part: str | None = None,
+                 origin: str | None = None, administrative: bool = True, audience: frozenset[str] | None = None,
+                 legal_basis: str | None = None) -> Fact:
+        version = self.event.originator_version
+        return Fact(
+            fact_id=str(version) if part is None else f"{version}.{part}", version=version, kind=kind,
+            category=category, origin=origin or self.event.recorded_by.agency, recorded_at=self.event.timestamp,
+            content=content, administrative=administrative, audience=audience, legal_basis=legal_basis)
+
+
+def _referral(e: ev.ReferralReceived, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    identity = PersonalIdentityNumber(e.subject.personnummer)
+    route_basis = e.entry_route if e.entry_route in catalogue.legal_bases else None
+    return (
+        fact("case.opened", "case", {"case_number": e.case_number, "municipality": e.municipality}, part="case"),
+        fact("case.subject", "case", {"name": e.subject.name, "personnummer": identity.formatted(),
+                                      "birth_date": identity.birth_date}, part="subject"),
+        fact("referral", e.summary_category, {
+            "entry_route": e.entry_route, "referring_agency": e.referring_agency, "referral_date": e.referral_date,
+            "summary": e.summary, "category": e.summary_category}, part="referral", origin=e.referring_agency,
+            legal_basis=route_basis),
+    )
+
+
+def _eligibility(e: ev.EligibilityDecided, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return (fact("eligibility", "assessment", {
+        "accepted": e.accepted, "reasons": e.reasons, "instruments": e.instruments, "decided_on": e.decided_on,
+        "outside_target_group_reason": e.outside_target_group_reason}),)
+
+
+def _guardians(e: ev.GuardiansRecorded, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return (fact("guardians", "family", {"guardians": tuple(
+        {"guardian_id": g.guardian_id, "name": g.name, "has_custody": g.has_custody} for g in e.guardians)}),)
+
+
+def _consent_facts(kind: str, e: Any, case: Any, fact: _Maker, scope: tuple, extra: Mapping[str, Any]) -> tuple:
+    """The owner sees the whole consent; each recipient only its own part of it."""
+    record = case.consents[e.consent_id]
+    consenter = "den unge" if record.consenter == YOUNG_PERSON else case.known_guardians[record.consenter].name
+    common = {"consent_id": e.consent_id, "consenter": record.consenter, "consenter_name": consenter, **extra}
+    whole = fact(kind, "case", {**common, "scope": tuple((s.agency, s.categories) for s in record.scope)},
+                 part="owner", audience=frozenset({fact.lead}))
+    parts = tuple(
+        fact(kind, "case", {**common, "categories": scope_for(record.scope, agency)}, part=f"to.{agency}",
+             audience=frozenset({agency}), administrative=False)
+        for agency in sorted({s.agency for s in scope}) if agency != fact.lead)
+    return (whole, *parts)
+
+
+def _consent_granted(e: ev.ConsentGranted, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return _consent_facts("consent.granted", e, case, fact, e.scope, {
+        "purpose": e.purpose, "valid_from": e.valid_from, "valid_until": e.valid_until, "form": e.form})
+
+
+def _consent_narrowed(e: ev.ConsentNarrowed, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    # Every recipient of the original grant is told, also one whose part is now empty.
+    return _consent_facts("consent.narrowed", e, case, fact, case.consents[e.consent_id].granted_scope,
+                          {"valid_until": e.valid_until})
+
+
+def _consent_withdrawn(e: ev.ConsentWithdrawn, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return _consent_facts("consent.withdrawn", e, case, fact, case.consents[e.consent_id].granted_scope, {})
+
+
+def _membership(kind: str) -> Callable[..., tuple[Fact, ...]]:
+    def build(e: Any, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+        content = {"agency": e.agency, **({"contact_person": e.contact_person, "role": e.role}
+                                          if kind == "member.joined" else {"reason": e.reason})}
+        return (fact(kind, catalogue.membership_category(e.agency), content),)
+    return build
+
+
+def _plan(e: ev.PlanRevised, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    goal = fact("plan.goal", "case", {"revision": e.revision, "main_goal": e.main_goal}, part="goal")
+    rows = tuple(fact("plan.row", row.category, {
+        "revision": e.revision, "row_id": row.row_id, "area": row.area, "goal": row.goal, "how": row.how,
+        "responsible": row.responsible, "responsible_agencies": row.responsible_agencies,
+        "follow_up": row.follow_up, "position": i}, part=f"row.{i}") for i, row in enumerate(e.rows))
+    return (goal, *rows)
+
+
+def _meeting(e: ev.MeetingHeld, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    meeting = {"meeting_id": e.meeting_id, "held_on": e.held_on}
+    core = fact("meeting", "case", {**meeting, "other_attendees": e.other_attendees,
+                                    "next_meeting": e.next_meeting}, part="meeting")
+    attendees = tuple(fact("meeting.attendee", catalogue.membership_category(a), {**meeting, "agency": a},
+                           part=f"attendee.{a}") for a in e.attendees)
+    outcomes = tuple(fact("meeting.outcome", o.category, {**meeting, "text": o.text, "origin_agency": o.origin_agency},
+                          part=f"outcome.{i}", origin=o.origin_agency, administrative=False)
+                     for i, o in enumerate(e.outcomes))
+    decisions = tuple(fact("meeting.decision", d.category, {**meeting, "text": d.text}, part=f"decision.{i}")
+                      for i, d in enumerate(e.decisions))
+    return (core, *attendees, *outcomes, *decisions)
+
+
+def _contribution(e: ev.ContributionRecorded, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return (fact("contribution", e.category, {"contribution_id": e.contribution_id, "agency": e.agency,
+                                              "category": e.category, "text": e.text},
+                 origin=e.agency, administrative=False, legal_basis=e.legal_basis),)
+
+
+def _follow_up(e: ev.FollowUpRecorded, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return (fact("follow_up", e.row_category, {"row_id": e.row_id, "status": e.status, "note": e.note,
+                                               "agency": e.agency}, origin=e.agency, administrative=False),)
+
+
+def _closure(e: ev.CaseClosed, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return (fact("case.closed", "case", {"reason": e.reason, "outcome": e.outcome}),)
+
+
+_BUILDERS: dict[type, Callable[..., tuple[Fact, ...]]] = {
+    ev.ReferralReceived: _referral,
+    ev.EligibilityDecided: _eligibility,
+    ev.GuardiansRecorded: _guardians,
+    ev.ConsentGranted: _consent_granted,
+    ev.ConsentNarrowed: _consent_narrowed,
+    ev.ConsentWithdrawn: _consent_withdrawn,
+    ev.MemberJoined: _membership("member.joined"),
+    ev.MemberLeft: _membership("member.left"),
+    ev.PlanRevised: _plan,
+    ev.MeetingHeld: _meeting,
+    ev.ContributionRecorded: _contribution,
+    ev.FollowUpRecorded: _follow_up,
+    ev.CaseClosed: _closure,
+}

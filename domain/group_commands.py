@@ -1,0 +1,177 @@
+"""The group's work: members, the action plan, meetings, contributions, follow-ups, closure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Iterable
+from uuid import uuid4
+
+from domain import case_events as ev
+from domain.calendar import local_date
+from domain.case_rules import (
+    SHORT_TEXT, check_choice, check_not_in_future, check_optional_text, check_text,
+)
+from domain.catalogue import Catalogue
+from domain.errors import (
+    AlreadyAGroupMember, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
+    NotResponsibleForRow, UnknownPlanRow,
+)
+from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, PlanRow
+
+if TYPE_CHECKING:
+    from domain.case import Case
+
+
+@dataclass(frozen=True)
+class PlanRowDraft:
+    """A row as the caseworker writes it; ``row_id`` carries an existing row forward."""
+
+    area: str
+    goal: str
+    how: str
+    responsible: str
+    responsible_agencies: tuple[str, ...] = ()
+    follow_up: str = ""
+    category: str | None = None
+    row_id: str | None = None
+
+
+class GroupCommands:
+    def add_member(self: Case, *, agency: str, contact_person: str, role: str, by: Actor, at: datetime,
+                   catalogue: Catalogue) -> None:
+        """Social services brings an agency into the group."""
+        self._check_command(by, at, catalogue, lead_only="form the group", needs_accepted="forming the group")
+        catalogue.agency(agency)
+        if agency in self.members:
+            raise AlreadyAGroupMember("the agency is already a member of the group", field="agency")
+        self._trigger(ev.MemberJoined, at, by, agency=agency,
+                      contact_person=check_text(contact_person, "contact_person", max_length=SHORT_TEXT),
+                      role=check_text(role, "role", max_length=SHORT_TEXT))
+
+    def remove_member(self: Case, *, agency: str, reason: str, by: Actor, at: datetime,
+                      catalogue: Catalogue) -> None:
+        self._check_command(by, at, catalogue, lead_only="change the group")
+        if agency not in self.members:
+            raise NotAGroupMember("the agency is not a member of the group", field="agency")
+        self._trigger(ev.MemberLeft, at, by, agency=agency, reason=check_text(reason, "reason"))
+
+    def revise_plan(self: Case, *, main_goal: str, rows: Iterable[PlanRowDraft], by: Actor, at: datetime,
+                    catalogue: Catalogue) -> int:
+        """Record a complete new revision of the action plan; returns its number."""
+        self._check_command(by, at, catalogue, lead_only="revise the action plan",
+                            needs_accepted="an action plan")
+        checked = tuple(self._checked_row(row, i, catalogue) for i, row in enumerate(rows))
+        if not checked:
+            raise InvalidInput("an action plan needs at least one row", field="rows")
+        revision = self.plan_revision + 1
+        self._trigger(ev.PlanRevised, at, by, revision=revision,
+                      main_goal=check_text(main_goal, "main_goal", max_length=SHORT_TEXT * 2), rows=checked)
+        return revision
+
+    def record_meeting(self: Case, *, held_on: date, attendees: Iterable[str], other_attendees: Iterable[str],
+                       outcomes: Iterable[Outcome], decisions: Iterable[Decision], next_meeting: date | None,
+                       by: Actor, at: datetime, catalogue: Catalogue) -> str:
+        """Record a network meeting with its outcomes and decisions; returns the meeting id."""
+        self._check_command(by, at, catalogue, needs_accepted="a meeting")
+        self._check_member(by.agency, catalogue)
+        check_not_in_future(held_on, at, "held_on")
+        if next_meeting is not None and next_meeting < held_on:
+            raise InvalidInput("next_meeting is before the meeting itself", field="next_meeting")
+        agencies = tuple(dict.fromkeys(attendees))
+        for agency in agencies:
+            self._check_member(agency, catalogue, field="attendees")
+        checked_outcomes = tuple(self._checked_outcome(o, agencies, catalogue) for o in outcomes)
+        checked_decisions = tuple(
+            Decision(check_text(d.text, "decisions.text"), catalogue.category(d.category, "decisions.category").id)
+            for d in decisions)
+        meeting_id = str(uuid4())
+        self._trigger(ev.MeetingHeld, at, by, meeting_id=meeting_id, held_on=held_on, attendees=agencies,
+                      other_attendees=tuple(check_text(o, "other_attendees", max_length=SHORT_TEXT)
+                                            for o in other_attendees),
+                      outcomes=checked_outcomes, decisions=checked_decisions, next_meeting=next_meeting)
+        return meeting_id
+
+    def record_contribution(self: Case, *, category: str, text: str, by: Actor, at: datetime,
+                            catalogue: Catalogue, legal_basis: str | None = None) -> str:
+        """A member agency records what it knows (attendance, a new suspicion…); returns its id."""
+        self._check_command(by, at, catalogue, needs_accepted="a contribution")
+        self._check_member(by.agency, catalogue)
+        catalogue.category(category)
+        if legal_basis is not None:
+            self._check_legal_basis(legal_basis, by.agency, category, at, catalogue)
+        contribution_id = str(uuid4())
+        self._trigger(ev.ContributionRecorded, at, by, contribution_id=contribution_id, agency=by.agency,
+                      category=category, text=check_text(text, "text"), legal_basis=legal_basis)
+        return contribution_id
+
+    def record_follow_up(self: Case, *, row_id: str, status: str, note: str, by: Actor, at: datetime,
+                         catalogue: Catalogue) -> None:
+        """Social services, or an agency responsible for the row, follows it up."""
+        self._check_command(by, at, catalogue, needs_accepted="a follow-up")
+        if not self.plan_rows:
+            raise NoPlanYet("there is no action plan to follow up", field="row_id")
+        row = self.plan_rows.get(row_id)
+        if row is None:
+            raise UnknownPlanRow("no such row in the current action plan", field="row_id")
+        self._check_member(by.agency, catalogue)
+        if by.agency != catalogue.lead_agency and by.agency not in row.responsible_agencies:
+            raise NotResponsibleForRow("only social services or an agency responsible for the row may follow it up",
+                                       field="row_id")
+        self._trigger(ev.FollowUpRecorded, at, by, row_id=row_id, row_category=row.category,
+                      status=check_choice(status, FollowUpStatus, "status"), note=check_text(note, "note"),
+                      agency=by.agency)
+
+    def close(self: Case, *, reason: str, outcome: str, by: Actor, at: datetime, catalogue: Catalogue) -> None:
+        """Social services closes the case with a reason and an outcome."""
+        self._check_command(by, at, catalogue, lead_only="close the case")
+        self._trigger(ev.CaseClosed, at, by, reason=check_choice(reason, ClosureReason, "reason"),
+                      outcome=check_text(outcome, "outcome"))
+
+    # -- guards --------------------------------------------------------------
+
+    def _check_member(self: Case, agency: str, catalogue: Catalogue, field: str = "agency") -> None:
+        catalogue.agency(agency, field=field)
+        if not self.is_member(agency, catalogue):
+            raise NotAGroupMember(f"the agency '{agency}' is not a member of the group", field=field)
+
+    def _checked_row(self: Case, draft: PlanRowDraft, index: int, catalogue: Catalogue) -> PlanRow:
+        field = f"rows[{index}]"
+        if draft.row_id is not None and draft.row_id not in self.plan_rows:
+            raise UnknownPlanRow("the row to carry forward is not in the current plan", field=f"{field}.row_id")
+        area = check_text(draft.area, f"{field}.area", max_length=SHORT_TEXT)
+        category = draft.category or catalogue.category_of_area(area)
+        for agency in draft.responsible_agencies:
+            _check_responsible_reveals_nothing_more(agency, category, catalogue, f"{field}.responsible_agencies")
+        return PlanRow(
+            row_id=draft.row_id or str(uuid4()), area=area,
+            category=catalogue.category(category, field=f"{field}.category").id,
+            goal=check_text(draft.goal, f"{field}.goal"), how=check_text(draft.how, f"{field}.how"),
+            responsible=check_text(draft.responsible, f"{field}.responsible", max_length=SHORT_TEXT),
+            responsible_agencies=tuple(dict.fromkeys(draft.responsible_agencies)),
+            follow_up=check_optional_text(draft.follow_up, f"{field}.follow_up"))
+
+    def _checked_outcome(self: Case, outcome: Outcome, attendees: tuple[str, ...], catalogue: Catalogue) -> Outcome:
+        catalogue.category(outcome.category, field="outcomes.category")
+        if outcome.origin_agency != catalogue.lead_agency and outcome.origin_agency not in attendees:
+            raise InvalidInput("an outcome's origin agency must have attended the meeting",
+                               field="outcomes.origin_agency")
+        return Outcome(outcome.category, outcome.origin_agency, check_text(outcome.text, "outcomes.text"))
+
+    def _check_legal_basis(self: Case, basis_id: str, agency: str, category: str, at: datetime,
+                           catalogue: Catalogue) -> None:
+        basis = catalogue.legal_basis(basis_id)
+        if agency not in basis.senders or category not in basis.categories:
+            raise LegalBasisNotApplicable(f"{basis.name} does not carry this agency's {category} information",
+                                          field="legal_basis")
+        if basis.under_18_only and self.age_on(local_date(at)) >= 18:
+            raise LegalBasisNotApplicable(f"{basis.name} applies only while the young person is under 18",
+                                          field="legal_basis")
+
+
+def _check_responsible_reveals_nothing_more(agency: str, row_category: str, catalogue: Catalogue,
+                                            field: str) -> None:
+    """Naming BUP on a school row would tell the school that BUP is in the group: refuse it."""
+    revealed = catalogue.agency(agency, field=field).membership_category
+    if revealed not in ("case", row_category):
+        raise InvalidInput(f"'{agency}' may only be responsible for rows in the category {revealed}", field=field)

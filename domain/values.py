@@ -1,0 +1,157 @@
+"""Value objects carried by the case's events.
+
+Frozen and self-contained: an event must be readable years later without
+looking anything else up, so values hold ids *and* what they meant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from domain.calendar import end_of_day, start_of_day
+
+YOUNG_PERSON = "young_person"  # the consenter id for the young person's own consent
+
+
+class EntryRoute(str, Enum):
+    KNOWN = "known"        # already known to social services ("känd")
+    SOL14 = "sol14"        # report of concern, SoL 14 kap. 1 §
+    LUL6 = "lul6"          # police notification, LUL 6 §
+    OTHER = "other"
+
+
+class Instrument(str, Enum):
+    SAVRY = "SAVRY"
+    ESTER = "ESTER"
+    BBIC = "BBIC"
+    OTHER = "other"
+
+
+class ConsentForm(str, Enum):
+    WRITTEN = "written"
+    ORAL_DOCUMENTED = "oral_documented"
+
+
+class FollowUpStatus(str, Enum):
+    ACHIEVED = "achieved"
+    PARTLY = "partly"
+    NOT_ACHIEVED = "not_achieved"
+    ONGOING = "ongoing"
+
+
+class ClosureReason(str, Enum):
+    GOALS_MET = "goals_met"
+    MOVED = "moved"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    DECLINED = "declined"
+    AGED_OUT = "aged_out"
+    OTHER = "other"
+
+
+class Phase(str, Enum):
+    REFERRED = "referred"      # referral received, eligibility not yet decided
+    ACCEPTED = "accepted"      # eligible; consents and group being formed
+    DECLINED = "declined"      # not eligible
+    ACTIVE = "active"          # an action plan exists; the group works
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded a fact: an agency and the user acting for it."""
+
+    agency: str
+    user: str
+
+
+@dataclass(frozen=True)
+class YoungPerson:
+    personnummer: str  # normalised 12 digits; only ever inside encrypted event state
+    name: str
+
+
+@dataclass(frozen=True)
+class Guardian:
+    guardian_id: str
+    name: str
+    has_custody: bool = True
+
+
+@dataclass(frozen=True)
+class ScopeEntry:
+    """One recipient agency and the categories it may receive under a consent."""
+
+    agency: str
+    categories: tuple[str, ...]
+
+    def covers(self, agency: str, category: str) -> bool:
+        return self.agency == agency and category in self.categories
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    row_id: str
+    area: str
+    category: str
+    goal: str
+    how: str
+    responsible: str
+    responsible_agencies: tuple[str, ...] = ()
+    follow_up: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    category: str
+    origin_agency: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    text: str
+    category: str = "case"
+
+
+def scope_covers(scope: tuple[ScopeEntry, ...], agency: str, category: str) -> bool:
+    return any(entry.covers(agency, category) for entry in scope)
+
+
+def scope_pairs(scope: tuple[ScopeEntry, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset((e.agency, c) for e in scope for c in e.categories)
+
+
+def scope_for(scope: tuple[ScopeEntry, ...], agency: str) -> tuple[str, ...]:
+    """The categories one recipient may receive: the part of a consent it may see."""
+    return tuple(sorted({c for e in scope if e.agency == agency for c in e.categories}))
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    consent_id: str
+    consenter: str
+    scope: tuple[ScopeEntry, ...]
+    purpose: str
+    valid_from: date
+    valid_until: date | None
+    form: str
+    granted_at: datetime
+    granted_scope: tuple[ScopeEntry, ...] = ()   # as first granted, kept through narrowings
+    withdrawn_at: datetime | None = None
+
+    def in_force_at(self, at: datetime) -> bool:
+        """Granted, within its dates (Stockholm calendar) and not withdrawn, at ``at``."""
+        if at < self.granted_at or (self.withdrawn_at is not None and self.withdrawn_at <= at):
+            return False
+        return at >= start_of_day(self.valid_from) and (
+            self.valid_until is None or at < end_of_day(self.valid_until))
+
+
+@dataclass(frozen=True)
+class Membership:
+    agency: str
+    contact_person: str
+    role: str
+    joined_at: datetime

@@ -1,0 +1,213 @@
+"""The case application: one method per command (load, decide, save) and the queries.
+
+Persistence, encryption and the clock are injected: ``services.bootstrap``
+wires the concrete ones; unit tests use in-memory persistence with the same
+encrypting mapper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable, Sequence
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper, RecordConflictError
+
+from domain.calendar import local_date
+from domain.case import Case
+from domain.case_numbers import CaseNumberSeries, parse_case_number
+from domain.catalogue import Catalogue
+from domain.disclosure import Disclosure, VisibilityChange, disclosure_log, disclosures_at
+from domain.values import Actor
+from services.errors import CaseNotFound, ConcurrentChange
+from services.ports import Clock
+
+NUMBERING_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    case_id: UUID
+    version: int                  # the case's version after the command: send it back as expected_version
+    notification_id: int | None   # position in the global log, for read-your-writes on projections
+    value: Any = None             # what the command created: a consent id, a plan revision number…
+
+
+class CaseApplication(Application[UUID]):
+    """Sigill's write side and its history queries."""
+
+    name = "Sigill"
+
+    def __init__(self, *, env: dict[str, str], mapper: Mapper[UUID], catalogue: Catalogue, clock: Clock) -> None:
+        self._mapper, self.catalogue, self.clock = mapper, catalogue, clock
+        super().__init__(env=env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self._mapper
+
+    # -- opening ---------------------------------------------------------------
+
+    def receive_referral(self, *, by: Actor, municipality: str, **referral: Any) -> CommandResult:
+        """Open a case from a referral, giving it the municipality's next case number."""
+        at, case_id = self.clock.now(), uuid4()
+        for _ in range(NUMBERING_RETRIES):
+            series = self.case_number_series(municipality, local_date(at).year)
+            number = series.allocate(case_id)
+            case = Case.receive_referral(case_id=case_id, case_number=number, municipality=municipality,
+                                         by=by, at=at, catalogue=self.catalogue, **referral)
+            try:
+                recordings = self.save(series, case)
+            except RecordConflictError:
+                continue  # another case took the number first: draw again
+            return CommandResult(case.id, case.version, recordings[-1].notification.id, number)
+        raise ConcurrentChange("could not allocate a case number: too many cases opened at once; try again")
+
+    # -- commands on an open case ------------------------------------------------
+
+    def decide_eligibility(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                           **decision: Any) -> CommandResult:
+        """Social services decides whether the young person is relevant for a group."""
+        return self._change(case_id, expected_version, lambda c, at: c.decide_eligibility(
+            by=by, at=at, catalogue=self.catalogue, **decision))
+
+    def record_guardians(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                         **custody: Any) -> CommandResult:
+        """Record who has custody of the young person from now on."""
+        return self._change(case_id, expected_version, lambda c, at: c.record_guardians(
+            by=by, at=at, catalogue=self.catalogue, **custody))
+
+    def grant_consent(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                      **consent: Any) -> CommandResult:
+        """Record a consent; the result's value is the new consent's id."""
+        return self._change(case_id, expected_version, lambda c, at: c.grant_consent(
+            by=by, at=at, catalogue=self.catalogue, **consent))
+
+    def narrow_consent(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                       **narrowing: Any) -> CommandResult:
+        """The consenter takes back part of a consent."""
+        return self._change(case_id, expected_version, lambda c, at: c.narrow_consent(
+            by=by, at=at, catalogue=self.catalogue, **narrowing))
+
+    def withdraw_consent(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                         **withdrawal: Any) -> CommandResult:
+        """The consenter withdraws a consent."""
+        return self._change(case_id, expected_version, lambda c, at: c.withdraw_consent(
+            by=by, at=at, catalogue=self.catalogue, **withdrawal))
+
+    def add_member(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                   **member: Any) -> CommandResult:
+        """Bring an agency into the group."""
+        return self._change(case_id, expected_version, lambda c, at: c.add_member(
+            by=by, at=at, catalogue=self.catalogue, **member))
+
+    def remove_member(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                      **member: Any) -> CommandResult:
+        """An agency leaves the group."""
+        return self._change(case_id, expected_version, lambda c, at: c.remove_member(
+            by=by, at=at, catalogue=self.catalogue, **member))
+
+    def revise_plan(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                    **plan: Any) -> CommandResult:
+        """Record a new, complete revision of the action plan; the value is its number."""
+        return self._change(case_id, expected_version, lambda c, at: c.revise_plan(
+            by=by, at=at, catalogue=self.catalogue, **plan))
+
+    def record_meeting(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                       **meeting: Any) -> CommandResult:
+        """Record a network meeting; the value is the meeting's id."""
+        return self._change(case_id, expected_version, lambda c, at: c.record_meeting(
+            by=by, at=at, catalogue=self.catalogue, **meeting))
+
+    def record_contribution(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                            **contribution: Any) -> CommandResult:
+        """A member agency records what it knows; the value is the contribution's id."""
+        return self._change(case_id, expected_version, lambda c, at: c.record_contribution(
+            by=by, at=at, catalogue=self.catalogue, **contribution))
+
+    def record_follow_up(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                         **follow_up: Any) -> CommandResult:
+        """Follow up a row of the current action plan."""
+        return self._change(case_id, expected_version, lambda c, at: c.record_follow_up(
+            by=by, at=at, catalogue=self.catalogue, **follow_up))
+
+    def close_case(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                   **closure: Any) -> CommandResult:
+        """Close the case with a reason and an outcome."""
+        return self._change(case_id, expected_version, lambda c, at: c.close(
+            by=by, at=at, catalogue=self.catalogue, **closure))
+
+    # -- queries -------------------------------------------------------------------
+
+    def get_case(self, case_id: UUID) -> Case:
+        """The case as it stands; CaseNotFound, or CaseErased once its key is destroyed."""
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound("no such case", field="case_id") from None
+        if not isinstance(case, Case):
+            raise CaseNotFound("no such case", field="case_id")
+        return case
+
+    def history(self, case_id: UUID) -> Sequence[Any]:
+        """The case's events in order (tombstones for an erased case)."""
+        events = list(self.events.get(case_id))
+        if not events:
+            raise CaseNotFound("no such case", field="case_id")
+        return events
+
+    def find_case(self, case_number: str) -> UUID:
+        """The id of the case with this human-readable number."""
+        municipality, year = parse_case_number(case_number)
+        try:
+            series = self.repository.get(CaseNumberSeries.series_id(municipality, year))
+        except AggregateNotFoundError:
+            raise CaseNotFound("no case has that number", field="case_number") from None
+        try:
+            return series.case_ids[case_number.strip()]
+        except KeyError:
+            raise CaseNotFound("no case has that number", field="case_number") from None
+
+    def view(self, case_id: UUID, agency: str, at: datetime | None = None) -> tuple[Disclosure, ...]:
+        """What ``agency`` may see of the case at ``at`` (default now), each fact with its basis."""
+        self.catalogue.agency(agency)
+        history = self._readable_history(case_id)
+        return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
+
+    def disclosures(self, case_id: UUID, agencies: Iterable[str] | None = None,
+                    until: datetime | None = None) -> tuple[VisibilityChange, ...]:
+        """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
+        chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
+        for agency in chosen:
+            self.catalogue.agency(agency)
+        history = self._readable_history(case_id)
+        return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _readable_history(self, case_id: UUID) -> Sequence[Any]:
+        self.get_case(case_id)  # raises CaseNotFound / CaseErased with a clear message
+        return self.history(case_id)
+
+    def case_number_series(self, municipality: str, year: int) -> CaseNumberSeries:
+        self.catalogue.municipality(municipality)
+        try:
+            return self.repository.get(CaseNumberSeries.series_id(municipality, year))
+        except AggregateNotFoundError:
+            return CaseNumberSeries.start(municipality, year)
+
+    def _change(self, case_id: UUID, expected_version: int | None,
+                command: Callable[[Case, datetime], Any]) -> CommandResult:
+        case = self.get_case(case_id)
+        if expected_version is not None and expected_version != case.version:
+            raise ConcurrentChange(
+                f"the case has changed: you expected version {expected_version}, it is at {case.version}",
+                expected=expected_version, actual=case.version)
+        value = command(case, self.clock.now())
+        try:
+            recordings = self.save(case)
+        except RecordConflictError:
+            raise ConcurrentChange("the case was changed by someone else at the same time; reload and retry",
+                                   expected=expected_version) from None
+        return CommandResult(case.id, case.version, recordings[-1].notification.id, value)

@@ -1,0 +1,44 @@
+"""The one place that knows the concrete gateways: builds a ready application."""
+
+from __future__ import annotations
+
+import os
+
+from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
+from gateways.event_mapper import EncryptedEventMapper
+from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
+from services.application import CaseApplication
+from services.catalogue_loader import load_catalogue
+from services.clock import SystemClock
+from services.ports import Clock
+from services.settings import Settings
+
+EMBEDDED_DATABASE = "sigill"
+
+
+def database_location(settings: Settings) -> PostgresLocation:
+    """The configured external PostgreSQL, or the embedded one (started if needed)."""
+    if settings.database_url is not None:
+        return location_from_url(settings.database_url.get_secret_value())
+    server = start_embedded(settings.data_dir / "postgres")
+    return create_database(server, EMBEDDED_DATABASE)
+
+
+def build_application(settings: Settings | None = None, *, clock: Clock | None = None,
+                      location: PostgresLocation | None = None) -> CaseApplication:
+    """The application on PostgreSQL, with each case encrypted under its own key."""
+    settings = settings or Settings()
+    settings.check()
+    location = location or database_location(settings)
+    keystore = PostgresKeyStore(location.conninfo(), settings.master_key_bytes())
+    return CaseApplication(
+        env=location.eventsourcing_env(settings.db_schema), mapper=EncryptedEventMapper(keystore),
+        catalogue=load_catalogue(settings.catalogue), clock=clock or SystemClock())
+
+
+def build_in_memory_application(*, clock: Clock | None = None) -> CaseApplication:
+    """In-memory persistence, for unit tests only; the same encrypting mapper as production."""
+    return CaseApplication(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        mapper=EncryptedEventMapper(InMemoryKeyStore(os.urandom(32))),
+        catalogue=load_catalogue(), clock=clock or SystemClock())

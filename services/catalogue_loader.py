@@ -1,0 +1,17 @@
+"""Loads the reference catalogue: the shipped defaults, extended by an installation's file."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from domain.catalogue import Catalogue, merge_mappings
+
+
+def load_catalogue(extra: Path | None = None) -> Catalogue:
+    """The default catalogue, with ``extra`` (a TOML file) added on top when given."""
+    base = tomllib.loads(resources.files("services").joinpath("data/catalogue.toml").read_text("utf-8"))
+    if extra is not None:
+        base = merge_mappings(base, tomllib.loads(Path(extra).read_text("utf-8")))
+    return Catalogue.from_mapping(base)

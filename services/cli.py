@@ -1,0 +1,60 @@
+"""The `sigill` command line: parses, calls the services, prints; errors become one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from eventsourcing.persistence import PersistenceError
+
+from domain.errors import DomainError
+from services.settings import ConfigurationError, Settings
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from services.bootstrap import build_application
+    from services.clock import ManualClock
+    from services.demo import run_demo
+
+    settings = Settings()
+    where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
+    print(f"Sigill demo – startar databasen ({where}) …", flush=True)
+    clock = ManualClock(datetime(2026, 2, 1, tzinfo=timezone.utc))
+    app = build_application(settings, clock=clock)
+    try:
+        run_demo(app, clock, sys.stdout)
+    finally:
+        app.close()
+    return 0
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+    "demo": ("play the example case of seed 004 and print what each agency sees, and why", _demo),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="sigill", description="Sigill – samverkan i sociala insatsgrupper")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, handler) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text).set_defaults(handler=handler)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ConfigurationError, DomainError) as error:
+        print(f"sigill: {error}", file=sys.stderr)
+    except (OSError, PersistenceError) as error:
+        print(f"sigill: cannot reach the database or data directory: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("sigill: interrupted", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

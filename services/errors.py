@@ -1,0 +1,19 @@
+"""Errors the service layer adds to the domain's: not found, and concurrent change."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError
+
+
+class CaseNotFound(DomainError):
+    code = "case_not_found"
+
+
+class ConcurrentChange(DomainError):
+    """Someone else changed the case since the version the caller saw."""
+
+    code = "concurrent_change"
+
+    def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
+        super().__init__(message, field="expected_version")
+        self.expected, self.actual = expected, actual

@@ -1,0 +1,25 @@
+"""The ports the service layer needs; gateways implement them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+class KeyStore(Protocol):
+    """Per-aggregate data keys, wrapped at rest by the installation's master key."""
+
+    def data_key(self, aggregate_id: UUID, *, create: bool) -> bytes | None:
+        """The 32-byte data key; created when missing and ``create``; None once destroyed."""
+
+    def destroy(self, aggregate_id: UUID) -> None:
+        """Destroy the key for good, so that aggregate's stored events become unreadable."""
+
+    def is_destroyed(self, aggregate_id: UUID) -> bool:
+        """Whether the key existed and has been destroyed."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""

@@ -1,0 +1,75 @@
+"""Plain-text Swedish renderings of facts and bases, for the CLI (the web client comes later).
+
+Personnummer are shown masked: terminal output ends up in tickets and chats.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from domain.catalogue import Catalogue
+from domain.disclosure import Basis
+from domain.facts import Fact
+
+ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
+          "other": "annan väg"}
+STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
+
+
+def describe_fact(fact: Fact, catalogue: Catalogue) -> str:
+    """One line saying what the fact is, in Swedish."""
+    render = _RENDERERS.get(fact.kind)
+    return render(fact.content, catalogue) if render else fact.kind
+
+
+def describe_basis(basis: Basis, catalogue: Catalogue) -> str:
+    return basis.describe(catalogue)
+
+
+def agency_name(agency: str, catalogue: Catalogue) -> str:
+    return catalogue.agency(agency).name
+
+
+def _categories(ids: Any, catalogue: Catalogue) -> str:
+    return ", ".join(catalogue.category(c).name.split(" (")[0].lower() for c in ids) or "ingenting"
+
+
+def _consent(c: Mapping[str, Any], cat: Catalogue, verb: str) -> str:
+    if "scope" in c:
+        parts = "; ".join(f"{agency_name(a, cat)}: {_categories(cs, cat)}" for a, cs in c["scope"])
+        return f"Samtycke från {c['consenter_name']} {verb} – {parts}"
+    return f"Samtycke från {c['consenter_name']} {verb} – ni får ta del av: {_categories(c['categories'], cat)}"
+
+
+def _masked(personnummer: str) -> str:
+    return personnummer[:9] + "****"
+
+
+_RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
+    "case.opened": lambda c, cat: f"Ärende {c['case_number']} ({cat.municipality(c['municipality']).name})",
+    "case.subject": lambda c, cat: f"Den unge: {c['name']}, {_masked(c['personnummer'])}",
+    "referral": lambda c, cat: (f"Aktualisering ({ROUTES[c['entry_route']]}) från "
+                                f"{agency_name(c['referring_agency'], cat)}: {c['summary']}"),
+    "eligibility": lambda c, cat: ("Beslut: aktuell för social insatsgrupp" if c["accepted"]
+                                   else "Beslut: inte aktuell") + f" ({', '.join(c['instruments'])})",
+    "guardians": lambda c, cat: "Vårdnadshavare: " + ", ".join(
+        f"{g['name']}{' (vårdnad)' if g['has_custody'] else ''}" for g in c["guardians"]),
+    "consent.granted": lambda c, cat: _consent(c, cat, "lämnat")
+    + (f" t.o.m. {c['valid_until']}" if c.get("valid_until") else ""),
+    "consent.narrowed": lambda c, cat: _consent(c, cat, "begränsat"),
+    "consent.withdrawn": lambda c, cat: f"Samtycke från {c['consenter_name']} återkallat",
+    "member.joined": lambda c, cat: (f"{agency_name(c['agency'], cat)} med i gruppen "
+                                     f"({c['contact_person']}, {c['role']})"),
+    "member.left": lambda c, cat: f"{agency_name(c['agency'], cat)} lämnar gruppen: {c['reason']}",
+    "plan.goal": lambda c, cat: f"Åtgärdsplan, revision {c['revision']}: huvudmål «{c['main_goal']}»",
+    "plan.row": lambda c, cat: f"Planrad {c['area']}: {c['goal']} (ansvarig: {c['responsible']})",
+    "meeting": lambda c, cat: f"Nätverksmöte {c['held_on']}"
+    + (f", nästa möte {c['next_meeting']}" if c.get("next_meeting") else ""),
+    "meeting.attendee": lambda c, cat: f"Mötet {c['held_on']}: {agency_name(c['agency'], cat)} deltog",
+    "meeting.outcome": lambda c, cat: f"Mötet {c['held_on']}, från {agency_name(c['origin_agency'], cat)}: {c['text']}",
+    "meeting.decision": lambda c, cat: f"Mötet {c['held_on']}, beslut: {c['text']}",
+    "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
+    "follow_up": lambda c, cat: (f"Uppföljning ({STATUSES[c['status']]}) från "
+                                 f"{agency_name(c['agency'], cat)}: {c['note']}"),
+    "case.closed": lambda c, cat: f"Ärendet avslutat ({c['reason']}): {c['outcome']}",
+}

@@ -1,0 +1,79 @@
+"""Configuration in one place: environment variables prefixed SIGILL_ (see README).
+
+With nothing set, Sigill runs on its embedded defaults: an embedded
+PostgreSQL and a generated master key under the user's data directory.
+Production refuses to start without an external database and a master key
+of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MASTER_KEY_FILE = "master.key"
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot work; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGILL_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = platformdirs.user_data_path("sigill")
+    database_url: SecretStr | None = None   # postgresql://user:password@host:5432/dbname
+    db_schema: str | None = None
+    master_key: SecretStr | None = None     # base64 of 32 random bytes; wraps every case's data key
+    catalogue: Path | None = None           # extra reference data (TOML) added to the defaults
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def check(self) -> None:
+        if self.is_production and self.database_url is None:
+            raise ConfigurationError("production needs SIGILL_DATABASE_URL (an external PostgreSQL)")
+        if self.is_production and self.master_key is None:
+            raise ConfigurationError("production needs SIGILL_MASTER_KEY (base64 of 32 random bytes)")
+        if self.is_production and self.master_key_bytes() == _read_key_file(self.data_dir / MASTER_KEY_FILE):
+            raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
+        if self.catalogue is not None and not self.catalogue.is_file():
+            raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
+
+    def master_key_bytes(self) -> bytes:
+        """The configured master key, or in development one generated once and kept in the data dir."""
+        if self.master_key is not None:
+            return _decode_key(self.master_key.get_secret_value())
+        path = self.data_dir / MASTER_KEY_FILE
+        existing = _read_key_file(path)
+        if existing is not None:
+            return existing
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = os.urandom(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(key).decode())
+        return key
+
+
+def _decode_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError("SIGILL_MASTER_KEY is not valid base64") from None
+    if len(key) != 32:
+        raise ConfigurationError("SIGILL_MASTER_KEY must be 32 bytes (base64 of 32 random bytes)")
+    return key
+
+
+def _read_key_file(path: Path) -> bytes | None:
+    return _decode_key(path.read_text()) if path.is_file() else None

@@ -1,0 +1,214 @@
+"""The case's commands: each rule is refused with a domain error naming the problem."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from domain import errors
+from domain.case import Case
+from domain.group_commands import PlanRowDraft
+from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry
+from tests.builders import BORN_1993_10_21, BORN_2009_03_14, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
+
+
+def referral(**overrides):
+    fields = dict(case_number="0180-2026-0001", municipality="0180", personnummer=BORN_2009_03_14,
+                  name="Peter Exempel", entry_route="lul6", referring_agency="polis",
+                  referral_date=date(2026, 2, 1), summary="Misstänkt för rån.", summary_category="crime",
+                  by=SOCIAL, at=utc(2026, 2, 2), catalogue=CATALOGUE)
+    return Case.receive_referral(**{**fields, **overrides})
+
+
+class TestOpeningACase:
+    def test_a_referral_opens_a_case_in_the_referred_phase(self):
+        case = referral()
+        assert case.phase is Phase.REFERRED and case.case_number == "0180-2026-0001"
+        assert case.subject.personnummer == "200903142388"
+
+    def test_only_social_services_opens_a_case(self):
+        with pytest.raises(errors.NotLeadAgency):
+            referral(by=POLICE)
+
+    def test_an_invalid_personnummer_is_refused_by_field(self):
+        with pytest.raises(errors.InvalidPersonalIdentityNumber) as raised:
+            referral(personnummer="20090314-2389")
+        assert raised.value.field == "personnummer" and "2389" not in str(raised.value)
+
+    def test_a_referral_dated_in_the_future_is_refused(self):
+        with pytest.raises(errors.DateInFuture):
+            referral(referral_date=date(2026, 2, 4))
+
+    def test_a_lul6_notification_must_come_from_the_police(self):
+        with pytest.raises(errors.InvalidInput) as raised:
+            referral(referring_agency="skola")
+        assert raised.value.field == "referring_agency"
+
+    @pytest.mark.parametrize("field,value", [("summary", "  "), ("name", ""), ("summary", "x" * 4001)])
+    def test_required_texts_are_non_empty_and_bounded(self, field, value):
+        with pytest.raises(errors.InvalidInput) as raised:
+            referral(**{field: value})
+        assert raised.value.field == field
+
+    @pytest.mark.parametrize("field,value", [("municipality", "9999"), ("summary_category", "gossip"),
+                                             ("entry_route", "rumour"), ("referring_agency", "nasa")])
+    def test_unknown_reference_data_is_refused_by_field(self, field, value):
+        with pytest.raises(errors.InvalidInput) as raised:
+            referral(**{field: value})
+        assert raised.value.field == field
+
+
+class TestEligibility:
+    def test_accepting_someone_outside_15_to_25_needs_a_reason(self):
+        story = CaseStory(personnummer=BORN_1993_10_21, entry_route="known")  # 32 years old
+        with pytest.raises(errors.OutsideTargetGroup):
+            story.accept()
+        story.case.decide_eligibility(accepted=True, reasons="Avhoppare.", instruments=("ESTER",),
+                                      decided_on=story.now.date(), outside_target_group_reason="Avhoppare, 32 år.",
+                                      by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert story.case.phase is Phase.ACCEPTED
+
+    def test_eligibility_is_decided_once(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.EligibilityAlreadyDecided):
+            story.accept()
+
+    def test_unknown_instruments_are_refused(self):
+        story = CaseStory()
+        with pytest.raises(errors.InvalidInput):
+            story.case.decide_eligibility(accepted=True, reasons="x", instruments=("TAROT",),
+                                          decided_on=story.now.date(), by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+
+    @pytest.mark.parametrize("command", ["plan", "meeting", "contribution", "member"])
+    def test_no_group_work_before_eligibility_is_accepted(self, command):
+        story = CaseStory()
+        with pytest.raises(errors.EligibilityNotAccepted):
+            _do(story, command)
+
+    def test_no_group_work_after_a_declined_eligibility(self):
+        story = CaseStory()
+        story.case.decide_eligibility(accepted=False, reasons="Inte aktuell.", instruments=(),
+                                      decided_on=story.now.date(), by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        with pytest.raises(errors.EligibilityNotAccepted):
+            _do(story, "plan")
+
+
+class TestConsent:
+    def test_only_the_consenter_withdraws(self):
+        story = CaseStory().accept()
+        mother, _ = story.guardians("Maria", "Johan")
+        consent = story.consent(YOUNG_PERSON)
+        with pytest.raises(errors.NotTheConsenter):
+            story.withdraw(consent, consenter=mother)
+
+    def test_only_the_consenter_narrows(self):
+        story = CaseStory().accept()
+        mother, _ = story.guardians("Maria", "Johan")
+        consent = story.consent(mother)
+        with pytest.raises(errors.NotTheConsenter):
+            story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case",))],
+                                      valid_until=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+
+    def test_a_narrowing_cannot_widen(self):
+        story = CaseStory().accept()
+        consent = story.consent(YOUNG_PERSON, {"skola": ("case",)})
+        with pytest.raises(errors.NarrowingMustShrink):
+            story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON,
+                                      scope=[ScopeEntry("skola", ("case", "health"))], valid_until=None,
+                                      by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+
+    def test_a_withdrawn_consent_cannot_be_withdrawn_again(self):
+        story = CaseStory().accept()
+        consent = story.consent(YOUNG_PERSON)
+        story.withdraw(consent)
+        with pytest.raises(errors.ConsentNotInForce):
+            story.withdraw(consent)
+
+    def test_someone_who_is_not_a_custodial_guardian_cannot_consent(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.NotACustodialGuardian):
+            story.consent("someone-else")
+
+    def test_a_consent_needs_a_known_recipient_and_category(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.InvalidInput):
+            story.consent(YOUNG_PERSON, {"skola": ("gossip",)})
+        with pytest.raises(errors.InvalidInput):
+            story.consent(YOUNG_PERSON, {"skola": ()})
+
+    def test_a_consent_cannot_end_before_it_starts(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.InvalidInput) as raised:
+            story.consent(YOUNG_PERSON, valid_from=date(2026, 3, 1), valid_until=date(2026, 2, 1))
+        assert raised.value.field == "valid_until"
+
+
+class TestGroupWork:
+    def test_plan_revisions_are_numbered_and_complete(self):
+        story = CaseStory().accept().join("skola", "bup")
+        assert story.plan() == 1 and story.plan() == 2
+        assert story.case.plan_revision == 2 and len(story.case.plan_rows) == 2
+
+    def test_a_row_cannot_name_an_agency_whose_membership_reveals_another_category(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.InvalidInput) as raised:
+            story.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(
+                area="Skola", goal="I tid", how="Alarm", responsible="BUP", responsible_agencies=("bup",))],
+                by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert raised.value.field == "rows[0].responsible_agencies"
+
+    def test_a_contribution_comes_from_a_member(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.NotAGroupMember):
+            story.contribute(SCHOOL, "school")
+
+    def test_only_a_responsible_agency_follows_up_a_row(self):
+        story = CaseStory().accept().join("skola", "polis")
+        story.plan()
+        school_row = next(r for r in story.case.plan_rows.values() if r.area == "Skola")
+        story.case.record_follow_up(row_id=school_row.row_id, status="partly", note="Bättre.", by=SCHOOL,
+                                    at=story.at(), catalogue=CATALOGUE)
+        with pytest.raises(errors.NotResponsibleForRow):
+            story.case.record_follow_up(row_id=school_row.row_id, status="partly", note="x", by=POLICE,
+                                        at=story.at(), catalogue=CATALOGUE)
+
+    def test_a_meetings_outcomes_come_from_attendees(self):
+        story = CaseStory().accept().join("skola", "polis")
+        with pytest.raises(errors.InvalidInput):
+            story.case.record_meeting(held_on=story.now.date(), attendees=("skola",), other_attendees=(),
+                                      outcomes=(Outcome("crime", "polis", "x"),), decisions=(Decision("d"),),
+                                      next_meeting=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+
+    def test_nothing_is_recorded_after_closure(self):
+        story = CaseStory().accept().join("skola")
+        story.case.close(reason="goals_met", outcome="Peter har börjat gymnasiet.", by=SOCIAL, at=story.at(),
+                         catalogue=CATALOGUE)
+        with pytest.raises(errors.CaseIsClosed):
+            story.contribute(SCHOOL, "school")
+
+    def test_only_social_services_closes(self):
+        story = CaseStory().accept().join("skola")
+        with pytest.raises(errors.NotLeadAgency):
+            story.case.close(reason="other", outcome="x", by=SCHOOL, at=story.at(), catalogue=CATALOGUE)
+
+    def test_commands_cannot_be_recorded_before_the_latest_event(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.ClockWentBackwards):
+            story.accept(when=story.now - timedelta(days=1))
+
+
+def _do(story: CaseStory, command: str) -> None:
+    at = story.at()
+    if command == "plan":
+        story.plan(when=at)
+    elif command == "meeting":
+        story.case.record_meeting(held_on=at.date(), attendees=(), other_attendees=(), outcomes=(), decisions=(),
+                                  next_meeting=None, by=SOCIAL, at=at, catalogue=CATALOGUE)
+    elif command == "contribution":
+        story.contribute(SOCIAL, "school", when=at)
+    else:
+        story.case.add_member(agency="skola", contact_person="K", role="kurator", by=SOCIAL, at=at,
+                              catalogue=CATALOGUE)
+
+

@@ -1,0 +1,256 @@
+"""The disclosure rules of DOMAIN.md, one scenario each."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from domain.calendar import end_of_day, start_of_day
+from domain.disclosure import disclosure_log, disclosures_at
+from domain.errors import LegalBasisNotApplicable
+from domain.values import YOUNG_PERSON, Outcome
+from tests.builders import BORN_2003_06_10, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
+
+SCHOOL_SCOPE = {"skola": ("case", "school")}
+
+
+def seen(story: CaseStory, agency: str, at=None) -> dict[str, object]:
+    """fact kind+id -> basis, for what ``agency`` sees at ``at`` (default: just after the last event)."""
+    when = at or story.now
+    return {d.fact.fact_id: d for d in disclosures_at(story.events, agency, when, CATALOGUE)}
+
+
+def kinds(story: CaseStory, agency: str, at=None) -> list[str]:
+    return sorted(d.fact.kind for d in seen(story, agency, at).values())
+
+
+def contributed(story: CaseStory, agency: str, text: str, at=None) -> bool:
+    return any(d.fact.content.get("text") == text for d in seen(story, agency, at).values())
+
+
+@pytest.fixture
+def story() -> CaseStory:
+    s = CaseStory().accept()
+    s.guardians("Maria", "Johan")
+    s.join("skola", "polis", "bup")
+    return s
+
+
+class TestConsentOfYoungPersonAndGuardians:
+    def test_an_agency_sees_nothing_of_a_case_without_consent(self, story):
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert kinds(story, "skola") == []
+
+    def test_under_18_the_young_persons_consent_alone_discloses_nothing(self, story):
+        story.consent(YOUNG_PERSON, SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert not contributed(story, "skola", "Skolk observerat.")
+
+    def test_under_18_every_custodial_guardian_must_consent_too(self, story):
+        mother, father = story.case.guardians
+        story.consent(YOUNG_PERSON, SCHOOL_SCOPE)
+        story.consent(mother, SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert not contributed(story, "skola", "Skolk observerat.")
+        story.consent(father, SCHOOL_SCOPE)
+        assert contributed(story, "skola", "Skolk observerat.")
+
+    def test_the_basis_names_every_consent_that_was_needed(self, story):
+        ids = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        basis = next(d.basis for d in seen(story, "skola").values() if d.fact.kind == "contribution")
+        assert basis.kind == "consent" and sorted(basis.consent_ids) == sorted(ids)
+
+    def test_a_guardian_without_custody_need_not_consent(self):
+        story = CaseStory().accept().join("skola", "polis")
+        story.case.record_guardians(guardians=[_guardian("Maria", True), _guardian("Johan", False)], by=SOCIAL,
+                                    at=story.at(), catalogue=CATALOGUE)
+        story.consent_all(SCHOOL_SCOPE)  # the young person and Maria only
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert contributed(story, "skola", "Skolk observerat.")
+
+    def test_under_18_with_no_custody_recorded_consent_discloses_nothing(self):
+        story = CaseStory().accept().join("skola", "polis")
+        story.consent(YOUNG_PERSON, SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert kinds(story, "skola") == []
+
+    def test_an_adults_own_consent_is_enough(self):
+        story = CaseStory(personnummer=BORN_2003_06_10, entry_route="known").accept().join("skola", "polis")
+        story.consent(YOUNG_PERSON, SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert contributed(story, "skola", "Skolk observerat.")
+
+
+class TestTurning18:
+    birthday = start_of_day(date(2027, 3, 14))
+
+    def test_guardians_consents_stop_counting_at_the_18th_birthday(self, story):
+        young, mother, father = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        before = _basis_of(story, "skola", "Skolk observerat.", self.birthday - timedelta(seconds=1))
+        after = _basis_of(story, "skola", "Skolk observerat.", self.birthday)
+        assert set(before.consent_ids) == {young, mother, father}
+        assert after.consent_ids == (young,)
+
+    def test_turning_18_widens_what_the_young_persons_own_consent_covers(self, story):
+        mother, father = story.case.guardians
+        story.consent(YOUNG_PERSON, {"skola": ("case", "school", "health")})
+        story.consent(mother, SCHOOL_SCOPE)
+        story.consent(father, SCHOOL_SCOPE)
+        story.contribute(BUP, "health", "Deltar i samtal.")
+        assert not contributed(story, "skola", "Deltar i samtal.", self.birthday - timedelta(seconds=1))
+        assert contributed(story, "skola", "Deltar i samtal.", self.birthday)
+
+    def test_the_log_records_the_birthday_as_a_change_of_basis(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        changes = disclosure_log(story.events, ["skola"], self.birthday, CATALOGUE)
+        assert any(c.at == self.birthday and c.change == "basis_changed" for c in changes)
+
+    def test_a_guardian_cannot_consent_once_the_young_person_is_18(self, story):
+        from domain.errors import GuardianCannotConsentForAdult
+
+        mother = next(iter(story.case.guardians))
+        with pytest.raises(GuardianCannotConsentForAdult):
+            story.consent(mother, SCHOOL_SCOPE, when=self.birthday + timedelta(hours=1))
+
+
+class TestDisclosureInTime:
+    def test_earlier_facts_become_visible_when_a_consent_is_granted(self, story):
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        story.consent_all(SCHOOL_SCOPE)
+        granted_at = story.now
+        log = disclosure_log(story.events, ["skola"], story.now, CATALOGUE)
+        entry = next(c for c in log if c.fact.content.get("text") == "Skolk observerat.")
+        assert entry.change == "disclosed" and entry.at == granted_at
+
+    def test_nothing_is_disclosed_under_a_consent_after_its_withdrawal(self, story):
+        young, *_ = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Före återkallelsen.")
+        story.withdraw(young)
+        story.contribute(POLICE, "school", "Efter återkallelsen.")
+        assert not contributed(story, "skola", "Efter återkallelsen.")
+        assert not contributed(story, "skola", "Före återkallelsen.")
+        log = disclosure_log(story.events, ["skola"], story.now, CATALOGUE)
+        ended = [c for c in log if c.change == "ended" and c.fact.content.get("text") == "Före återkallelsen."]
+        assert len(ended) == 1
+
+    def test_a_guardians_withdrawal_ends_disclosure_while_under_18(self, story):
+        young, mother, father = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        story.withdraw(mother, consenter=next(iter(story.case.guardians)))
+        assert not contributed(story, "skola", "Skolk observerat.")
+
+    def test_a_consent_lapses_at_the_end_of_its_last_day(self, story):
+        story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        end = end_of_day(date(2026, 6, 30))
+        assert contributed(story, "skola", "Skolk observerat.", end - timedelta(seconds=1))
+        assert not contributed(story, "skola", "Skolk observerat.", end)
+
+    def test_a_consent_discloses_nothing_before_its_first_day(self, story):
+        story.consent_all(SCHOOL_SCOPE, valid_from=date(2026, 3, 1))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert not contributed(story, "skola", "Skolk observerat.", utc(2026, 2, 20))
+        assert contributed(story, "skola", "Skolk observerat.", start_of_day(date(2026, 3, 1)))
+
+    def test_narrowing_stops_a_category_from_then_on(self, story):
+        from domain.values import ScopeEntry
+
+        young, *_ = story.consent_all({"skola": ("case", "school", "health")})
+        story.contribute(BUP, "health", "Deltar i samtal.")
+        assert contributed(story, "skola", "Deltar i samtal.")
+        story.case.narrow_consent(consent_id=young, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case", "school"))],
+                                  valid_until=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert not contributed(story, "skola", "Deltar i samtal.")
+
+    def test_a_view_never_shows_a_fact_recorded_after_its_time(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        before = story.now
+        story.contribute(POLICE, "school", "Senare uppgift.")
+        assert not contributed(story, "skola", "Senare uppgift.", before)
+
+    def test_an_agency_that_left_the_group_sees_only_its_own(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(SCHOOL, "school", "Egen närvarorapport.")
+        story.contribute(POLICE, "school", "Polisens uppgift.")
+        story.case.remove_member(agency="skola", reason="Slutat skolan", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert contributed(story, "skola", "Egen närvarorapport.")
+        assert not contributed(story, "skola", "Polisens uppgift.")
+
+
+class TestWhatEachAgencySees:
+    def test_membership_of_child_psychiatry_is_hidden_from_an_agency_without_health(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        joined = [d.fact.content["agency"] for d in seen(story, "skola").values() if d.fact.kind == "member.joined"]
+        assert "bup" not in joined and "polis" in joined
+
+    def test_membership_of_child_psychiatry_is_visible_with_health(self, story):
+        story.consent_all({"skola": ("case", "school", "health")})
+        joined = [d.fact.content["agency"] for d in seen(story, "skola").values() if d.fact.kind == "member.joined"]
+        assert "bup" in joined
+
+    def test_a_meeting_shows_each_agency_only_the_outcomes_and_attendees_it_may_see(self, story):
+        story.consent_all({"skola": ("case", "school"), "polis": ("case", "crime")})
+        story.case.record_meeting(
+            held_on=story.now.date(), attendees=("socialtjanst", "skola", "polis", "bup"), other_attendees=("Peter",),
+            outcomes=(Outcome("school", "skola", "Sen ankomst."), Outcome("health", "bup", "Samtal pågår."),
+                      Outcome("crime", "polis", "Inga nya misstankar.")),
+            decisions=(), next_meeting=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        texts = lambda agency: {d.fact.content.get("text") for d in seen(story, agency).values()}  # noqa: E731
+        attendees = lambda agency: {d.fact.content["agency"] for d in seen(story, agency).values()  # noqa: E731
+                                    if d.fact.kind == "meeting.attendee"}
+        assert {"Sen ankomst."} <= texts("skola") and not {"Samtal pågår.", "Inga nya misstankar."} & texts("skola")
+        assert {"Inga nya misstankar."} <= texts("polis") and not {"Sen ankomst.", "Samtal pågår."} & texts("polis")
+        assert "bup" not in attendees("polis") and "bup" not in attendees("skola")
+
+    def test_the_origin_always_sees_its_own(self, story):
+        story.contribute(SCHOOL, "school", "Egen närvarorapport.")
+        assert contributed(story, "skola", "Egen närvarorapport.")
+        assert _basis_of(story, "skola", "Egen närvarorapport.").kind == "origin"
+
+    def test_each_recipient_sees_only_its_own_part_of_a_consent(self, story):
+        story.consent_all({"skola": ("case", "school"), "polis": ("case", "crime")})
+        parts = [d.fact.content for d in seen(story, "skola").values() if d.fact.kind == "consent.granted"]
+        assert parts and all(p["categories"] == ("case", "school") and "scope" not in p for p in parts)
+        assert all("crime" not in repr(d.fact.content) for d in seen(story, "skola").values())
+
+    def test_social_services_sees_the_administration_but_not_others_contributions_without_consent(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(SCHOOL, "school", "Närvaro 80 %.")
+        social = kinds(story, "socialtjanst")
+        assert {"case.opened", "case.subject", "referral", "eligibility", "guardians", "consent.granted",
+                "member.joined"} <= set(social)
+        assert not contributed(story, "socialtjanst", "Närvaro 80 %.")
+
+    def test_a_lul6_notification_reaches_social_services_by_law(self, story):
+        story.contribute(POLICE, "crime", "Ny misstanke om snatteri.", legal_basis="lul6")
+        basis = _basis_of(story, "socialtjanst", "Ny misstanke om snatteri.")
+        assert basis.kind == "law" and basis.legal_basis == "lul6"
+        assert not contributed(story, "skola", "Ny misstanke om snatteri.")
+
+    def test_lul6_cannot_be_cited_for_an_adult(self):
+        story = CaseStory(personnummer=BORN_2003_06_10, entry_route="known").accept().join("polis")
+        with pytest.raises(LegalBasisNotApplicable):
+            story.contribute(POLICE, "crime", "Misstanke.", legal_basis="lul6")
+
+    def test_lul6_cannot_be_cited_by_the_school(self, story):
+        with pytest.raises(LegalBasisNotApplicable):
+            story.contribute(SCHOOL, "crime", "Misstanke.", legal_basis="lul6")
+
+    def test_the_police_referral_is_the_polices_own_and_the_owners_administration(self, story):
+        assert "referral" in kinds(story, "polis")
+        referral = next(d for d in seen(story, "socialtjanst").values() if d.fact.kind == "referral")
+        assert referral.basis.kind == "owner"
+        assert kinds(story, "skola") == []
+
+
+def _basis_of(story: CaseStory, agency: str, text: str, at=None):
+    return next(d.basis for d in seen(story, agency, at).values() if d.fact.content.get("text") == text)
+
+
+def _guardian(name: str, custody: bool):
+    from domain.values import Guardian
+
+    return Guardian("", name, custody)
