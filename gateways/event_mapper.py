@@ -32,6 +32,11 @@ class EncryptedEventMapper(Mapper[UUID]):
         super().__init__(transcoder=JSONTranscoder())
         self.keystore = keystore
 
+    def close(self) -> None:
+        close = getattr(self.keystore, "close", None)
+        if close is not None:
+            close()
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         cls = type(domain_event)
         state = _adapter(cls).dump_python(domain_event, mode="json")

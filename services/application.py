@@ -19,10 +19,12 @@ from domain.calendar import local_date
 from domain.case import Case
 from domain.case_numbers import CaseNumberSeries, parse_case_number
 from domain.catalogue import Catalogue
+from domain.errors import DomainError
 from domain.disclosure import Disclosure, VisibilityChange, disclosure_log, disclosures_at
 from domain.values import Actor
 from services.errors import CaseNotFound, ConcurrentChange
-from services.ports import Clock
+from services.ports import Clock, KeyStore
+from services.working_set import WorkingSet
 
 NUMBERING_RETRIES = 5
 
@@ -40,12 +42,20 @@ class CaseApplication(Application[UUID]):
 
     name = "Sigill"
 
-    def __init__(self, *, env: dict[str, str], mapper: Mapper[UUID], catalogue: Catalogue, clock: Clock) -> None:
-        self._mapper, self.catalogue, self.clock = mapper, catalogue, clock
+    def __init__(self, *, env: dict[str, str], mapper: Mapper[UUID], keystore: KeyStore, catalogue: Catalogue,
+                 clock: Clock) -> None:
+        self._mapper, self.keystore, self.catalogue, self.clock = mapper, keystore, catalogue, clock
+        self._writing = WorkingSet()
         super().__init__(env=env)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self._mapper
+
+    def close(self) -> None:
+        super().close()
+        close_mapper = getattr(self._mapper, "close", None)
+        if close_mapper is not None:
+            close_mapper()  # the key store's connections
 
     # -- opening ---------------------------------------------------------------
 
@@ -199,7 +209,22 @@ class CaseApplication(Application[UUID]):
 
     def _change(self, case_id: UUID, expected_version: int | None,
                 command: Callable[[Case, datetime], Any]) -> CommandResult:
-        case = self.get_case(case_id)
+        """Load, decide, save.
+
+        A case this process saved last is taken from memory instead of re-read.  It may be stale if
+        another process wrote since: then the save conflicts (or the stale state refuses), and the
+        command is decided once more on the stored state, whose answer is the one that counts.
+        """
+        cached = self._writing.take(case_id)
+        if cached is not None:
+            try:
+                return self._decide_and_save(cached, expected_version, command)
+            except DomainError:
+                pass
+        return self._decide_and_save(self.get_case(case_id), expected_version, command)
+
+    def _decide_and_save(self, case: Case, expected_version: int | None,
+                         command: Callable[[Case, datetime], Any]) -> CommandResult:
         if expected_version is not None and expected_version != case.version:
             raise ConcurrentChange(
                 f"the case has changed: you expected version {expected_version}, it is at {case.version}",
@@ -210,4 +235,5 @@ class CaseApplication(Application[UUID]):
         except RecordConflictError:
             raise ConcurrentChange("the case was changed by someone else at the same time; reload and retry",
                                    expected=expected_version) from None
+        self._writing.keep(case)
         return CommandResult(case.id, case.version, recordings[-1].notification.id, value)

@@ -32,13 +32,13 @@ def build_application(settings: Settings | None = None, *, clock: Clock | None =
     location = location or database_location(settings)
     keystore = PostgresKeyStore(location.conninfo(), settings.master_key_bytes())
     return CaseApplication(
-        env=location.eventsourcing_env(settings.db_schema), mapper=EncryptedEventMapper(keystore),
+        env=location.eventsourcing_env(settings.db_schema), mapper=EncryptedEventMapper(keystore), keystore=keystore,
         catalogue=load_catalogue(settings.catalogue), clock=clock or SystemClock())
 
 
 def build_in_memory_application(*, clock: Clock | None = None) -> CaseApplication:
     """In-memory persistence, for unit tests only; the same encrypting mapper as production."""
+    keystore = InMemoryKeyStore(os.urandom(32))
     return CaseApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        mapper=EncryptedEventMapper(InMemoryKeyStore(os.urandom(32))),
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, mapper=EncryptedEventMapper(keystore), keystore=keystore,
         catalogue=load_catalogue(), clock=clock or SystemClock())

@@ -40,6 +40,7 @@ def import_cases(app: CaseApplication, referrals: Iterable[ImportedReferral], *,
         at = app.clock.now()
         series: dict[tuple[str, int], CaseNumberSeries] = {}
         cases = [_open(app, r, by, at, series) for r in batch]
+        app.keystore.create_keys([c.id for c in cases])  # one round trip, not one per case
         for case in cases:
             then(case)
         pending = sum(len(c.pending_events) for c in (*series.values(), *cases))

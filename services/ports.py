@@ -13,6 +13,9 @@ class KeyStore(Protocol):
     def data_key(self, aggregate_id: UUID, *, create: bool) -> bytes | None:
         """The 32-byte data key; created when missing and ``create``; None once destroyed."""
 
+    def create_keys(self, aggregate_ids: list[UUID]) -> None:
+        """Make keys for many new aggregates at once (the batch import path)."""
+
     def destroy(self, aggregate_id: UUID) -> None:
         """Destroy the key for good, so that aggregate's stored events become unreadable."""
 

@@ -115,7 +115,7 @@ class CaseApplicationBehaviour:
     def test_an_erased_case_reads_as_erased_and_others_are_untouched(self, app):
         erased, _ = open_case(app)
         kept, _ = open_case(app)
-        app.mapper.keystore.destroy(erased)
+        app.keystore.destroy(erased)
         with pytest.raises(CaseErased):
             app.get_case(erased)
         with pytest.raises(CaseErased):

@@ -50,3 +50,43 @@ def test_a_new_application_instance_reads_what_another_wrote(app, postgres, tmp_
         assert again.find_case(number) == case_id and again.get_case(case_id).subject.name == "Peter Exempel"
     finally:
         again.close()
+
+
+class TestTwoProcessesWritingOneCase:
+    """Each application keeps the cases it saved last in memory; another writer makes that copy stale."""
+
+    @pytest.fixture
+    def other(self, postgres, tmp_path, master_key):
+        application = build_application(Settings(data_dir=tmp_path, master_key=master_key),
+                                         clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+        yield application
+        application.close()
+
+    def test_a_stale_copy_is_replaced_by_the_stored_case(self, app, other):
+        from datetime import date
+
+        from tests.builders import SOCIAL
+
+        case_id, _ = open_case(app)
+        app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                               decided_on=date(2026, 2, 2))                       # app keeps version 2
+        other.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")  # version 3
+        result = app.add_member(case_id, by=SOCIAL, agency="polis", contact_person="Sam", role="kontakt",
+                                expected_version=3)
+        assert result.version == 4
+        assert set(other.get_case(case_id).members) == {"skola", "polis"}
+
+    def test_a_stale_copy_never_turns_a_valid_command_into_an_error(self, app, other):
+        from datetime import date
+
+        from domain.values import Guardian, ScopeEntry
+        from tests.builders import SOCIAL
+
+        case_id, _ = open_case(app)
+        app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                               decided_on=date(2026, 2, 2))
+        other.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
+        mother = next(iter(other.get_case(case_id).guardians))
+        app.grant_consent(case_id, by=SOCIAL, consenter=mother, scope=(ScopeEntry("skola", ("case",)),),
+                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=None, form="written")
+        assert app.get_case(case_id).version == 4

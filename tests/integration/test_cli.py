@@ -1,0 +1,104 @@
+"""The `sigill` command as a user runs it: the demo on an embedded PostgreSQL, and readable failures."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def sigill(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "services.cli", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **env})
+
+
+def steps(output: str) -> dict[str, dict[str, tuple[int, list[str]]]]:
+    """step title -> agency -> (how many facts it sees, the + and − lines printed for it)."""
+    parsed: dict[str, dict[str, tuple[int, list[str]]]] = {}
+    for block in output.split("\n== ")[1:]:
+        title, *lines = block.splitlines()
+        agencies: dict[str, tuple[int, list[str]]] = {}
+        current = None
+        for line in lines:
+            head = re.match(r"^  (\S.*) – ser (\d+) uppgifter$", line)
+            if head:
+                current = head.group(1)
+                agencies[current] = (int(head.group(2)), [])
+            elif current and line.startswith("    "):
+                agencies[current][1].append(line.strip())
+        parsed[title.split("  ", 1)[1]] = agencies
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict:
+    result = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path_factory.mktemp("sigill"))})
+    assert result.returncode == 0, result.stderr
+    return steps(result.stdout)
+
+
+POLICE, SCHOOL, SOCIAL = "Polisen", "Skolan", "Socialtjänsten"
+
+
+def step(demo: dict, prefix: str) -> dict:
+    return next(v for k, v in demo.items() if k.startswith(prefix))
+
+
+def test_the_demo_plays_every_step_of_the_example(demo):
+    assert len(demo) == 9
+
+
+def test_before_consent_the_police_sees_only_its_own_notification(demo):
+    count, lines = step(demo, "Polisens LUL 6")[POLICE]
+    assert count == 1 and "egen uppgift" in lines[0]
+    assert step(demo, "Polisens LUL 6")[SCHOOL][0] == 0
+
+
+def test_the_school_learns_that_bup_is_in_the_group_but_the_police_does_not(demo):
+    group = step(demo, "Gruppen bildas")
+    assert any("BUP" in line for line in group[SCHOOL][1])
+    assert not any("BUP" in line for line in group[POLICE][1])
+
+
+def test_the_police_sees_the_school_row_of_the_plan_but_not_the_health_row(demo):
+    plan = step(demo, "Åtgärdsplan")
+    assert any("Planrad Skola" in line for line in plan[POLICE][1])
+    assert not any("Planrad Hälsa" in line for line in plan[POLICE][1])
+    assert any("Planrad Hälsa" in line for line in plan[SCHOOL][1])
+
+
+def test_a_lul6_suspicion_reaches_social_services_by_law(demo):
+    lines = step(demo, "Skolan rapporterar")[SOCIAL][1]
+    assert any("snatteri" in line and "LUL 6 §" in line for line in lines)
+    assert not any("Närvaro" in line for line in lines)  # the school's contribution needs consent
+
+
+def test_a_guardians_withdrawal_leaves_the_school_only_its_own(demo):
+    count, lines = step(demo, "Mamma återkallar")[SCHOOL]
+    assert count == 2
+    assert any(line.startswith("−") and "Hälsa" in line for line in lines)
+
+
+def test_the_demo_never_prints_a_personnummer_in_full(demo):
+    text = repr(demo)
+    assert "2388" not in text and "20090314-****" in text
+
+
+def test_a_bad_configuration_is_one_readable_line_and_a_non_zero_exit(tmp_path):
+    result = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_ENVIRONMENT": "production"})
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "SIGILL_DATABASE_URL" in result.stderr
+
+
+def test_a_malformed_master_key_is_one_readable_line(tmp_path):
+    result = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_MASTER_KEY": "not-base64!"})
+    assert result.returncode == 1 and "SIGILL_MASTER_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_command_exits_non_zero(tmp_path):
+    result = sigill("fly", env={"SIGILL_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "invalid choice" in result.stderr
