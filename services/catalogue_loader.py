@@ -7,11 +7,18 @@ from importlib import resources
 from pathlib import Path
 
 from domain.catalogue import Catalogue, merge_mappings
+from services.settings import ConfigurationError
 
 
 def load_catalogue(extra: Path | None = None) -> Catalogue:
     """The default catalogue, with ``extra`` (a TOML file) added on top when given."""
     base = tomllib.loads(resources.files("services").joinpath("data/catalogue.toml").read_text("utf-8"))
     if extra is not None:
-        base = merge_mappings(base, tomllib.loads(Path(extra).read_text("utf-8")))
-    return Catalogue.from_mapping(base)
+        try:
+            base = merge_mappings(base, tomllib.loads(Path(extra).read_text("utf-8")))
+        except (OSError, tomllib.TOMLDecodeError, KeyError) as error:
+            raise ConfigurationError(f"cannot read the catalogue {extra}: {error}") from None
+    try:
+        return Catalogue.from_mapping(base)
+    except (KeyError, TypeError) as error:
+        raise ConfigurationError(f"the catalogue {extra} has an incomplete entry: {error}") from None

@@ -30,8 +30,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_master_key(args: argparse.Namespace) -> int:
+    import base64
+    import os
+
+    print(base64.b64encode(os.urandom(32)).decode())
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "demo": ("play the example case of seed 004 and print what each agency sees, and why", _demo),
+    "new-master-key": ("print a fresh random master key for SIGILL_MASTER_KEY", _new_master_key),
 }
 
 

@@ -102,3 +102,10 @@ def test_a_malformed_master_key_is_one_readable_line(tmp_path):
 def test_an_unknown_command_exits_non_zero(tmp_path):
     result = sigill("fly", env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_new_master_key_prints_a_usable_key(tmp_path):
+    import base64
+
+    result = sigill("new-master-key", env={"SIGILL_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0 and len(base64.b64decode(result.stdout.strip())) == 32

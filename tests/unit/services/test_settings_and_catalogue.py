@@ -1,0 +1,73 @@
+"""Configuration refuses what cannot work; the catalogue is data an installation extends."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from domain.errors import InvalidInput
+from services.catalogue_loader import load_catalogue
+from services.settings import ConfigurationError, Settings
+
+
+def key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+class TestSettings:
+    def test_development_generates_a_master_key_once_and_keeps_it(self, tmp_path):
+        first = Settings(data_dir=tmp_path).master_key_bytes()
+        assert len(first) == 32 and Settings(data_dir=tmp_path).master_key_bytes() == first
+        assert oct((tmp_path / "master.key").stat().st_mode)[-3:] == "600"
+
+    def test_production_needs_an_external_database_and_a_master_key(self, tmp_path):
+        with pytest.raises(ConfigurationError, match="SIGILL_DATABASE_URL"):
+            Settings(data_dir=tmp_path, environment="production", master_key=key()).check()
+        with pytest.raises(ConfigurationError, match="SIGILL_MASTER_KEY"):
+            Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db").check()
+
+    def test_production_refuses_the_development_key(self, tmp_path):
+        dev = base64.b64encode(Settings(data_dir=tmp_path).master_key_bytes()).decode()
+        with pytest.raises(ConfigurationError, match="development key"):
+            Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db",
+                     master_key=dev).check()
+
+    @pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"short").decode()])
+    def test_a_malformed_master_key_is_refused(self, tmp_path, bad):
+        with pytest.raises(ConfigurationError, match="SIGILL_MASTER_KEY"):
+            Settings(data_dir=tmp_path, master_key=bad).master_key_bytes()
+
+
+class TestCatalogue:
+    def test_the_defaults_hold_the_agencies_categories_bases_and_the_35_areas(self):
+        catalogue = load_catalogue()
+        assert {"socialtjanst", "polis", "skola", "arbetsformedlingen", "bup", "missbruksvard", "sis",
+                "frivilligorganisation", "fritid"} <= set(catalogue.agencies)
+        assert catalogue.lead_agency == "socialtjanst" and catalogue.membership_category("bup") == "health"
+        assert {"lul6", "sol14"} <= set(catalogue.legal_bases)
+        assert sum(len(m.areas) for m in catalogue.municipalities.values()) == 35
+
+    def test_an_installation_adds_and_replaces_entries(self, tmp_path):
+        extra = tmp_path / "extra.toml"
+        extra.write_text('[[agencies]]\nid = "kriminalvarden"\nname = "Kriminalvården"\n'
+                         'membership_category = "crime"\n\n'
+                         '[[municipalities]]\ncode = "2480"\nname = "Umeå"\nareas = ["Umeå"]\n', "utf-8")
+        catalogue = load_catalogue(extra)
+        assert catalogue.membership_category("kriminalvarden") == "crime"
+        assert catalogue.municipality("2480").name == "Umeå" and "polis" in catalogue.agencies
+
+    def test_an_extension_that_names_an_unknown_category_is_refused(self, tmp_path):
+        extra = tmp_path / "extra.toml"
+        extra.write_text('[[agencies]]\nid = "x"\nname = "X"\nmembership_category = "astrology"\n', "utf-8")
+        with pytest.raises(InvalidInput, match="astrology"):
+            load_catalogue(extra)
+
+
+@pytest.mark.parametrize("text", ["[[agencies]\nid=", '[[agencies]]\nid = "x"\n'])
+def test_a_broken_catalogue_file_is_a_configuration_error(tmp_path, text):
+    extra = tmp_path / "broken.toml"
+    extra.write_text(text, "utf-8")
+    with pytest.raises(ConfigurationError, match="catalogue"):
+        load_catalogue(extra)
