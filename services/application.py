@@ -8,7 +8,7 @@ encrypting mapper.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID, uuid4
 
@@ -20,7 +20,8 @@ from domain.case import Case
 from domain.case_numbers import CaseNumberSeries, parse_case_number
 from domain.catalogue import Catalogue
 from domain.errors import DomainError
-from domain.disclosure import Disclosure, VisibilityChange, disclosure_log, disclosures_at
+from domain.disclosure import Disclosure, Replay, VisibilityChange, disclosure_log, disclosures_at
+from domain.facts import Fact
 from domain.values import Actor
 from services.errors import CaseNotFound, ConcurrentChange
 from services.ports import Clock, KeyStore
@@ -193,6 +194,21 @@ class CaseApplication(Application[UUID]):
             self.catalogue.agency(agency)
         history = self._readable_history(case_id)
         return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
+
+    def all_facts(self, case_id: UUID) -> tuple[Fact, ...]:
+        """Every fact of the case, whoever may see it: for auditors (JO, IVO), never for an agency view."""
+        replay = Replay(self._readable_history(case_id), self.catalogue)
+        replay.advance_to(datetime.max.replace(tzinfo=timezone.utc))
+        return tuple(replay.facts)
+
+    def resolve_case(self, reference: str) -> UUID:
+        """A case id, or a case number (0180-2026-0042), as a person would type it."""
+        try:
+            case_id = UUID(reference.strip())
+        except ValueError:
+            return self.find_case(reference)
+        self.get_case(case_id)
+        return case_id
 
     # -- internals -------------------------------------------------------------------
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
+from gateways.ledger_store import PostgresLedgerStore
 from services.application import CaseApplication
+from services.audit import Ledger
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
@@ -42,3 +46,11 @@ def build_in_memory_application(*, clock: Clock | None = None) -> CaseApplicatio
     return CaseApplication(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, mapper=EncryptedEventMapper(keystore), keystore=keystore,
         catalogue=load_catalogue(), clock=clock or SystemClock())
+
+
+def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLocation) -> Ledger:
+    """The audit ledger over the application's events table."""
+    store = PostgresLedgerStore(location.conninfo(), schema=settings.db_schema or "public",
+                                events_table=f"{app.name.lower()}_events")
+    signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
+    return Ledger(store, signing_key, app.clock, settings.trusted_ledger_keys())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 from typing import Callable, Sequence
@@ -10,11 +11,13 @@ from typing import Callable, Sequence
 from eventsourcing.persistence import PersistenceError
 
 from domain.errors import DomainError
+from services.audit import InvalidCheckpointFile
+from services import cli_audit
 from services.settings import ConfigurationError, Settings
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_application
+    from services.bootstrap import build_application, build_ledger, database_location
     from services.clock import ManualClock
     from services.demo import run_demo
 
@@ -22,9 +25,12 @@ def _demo(args: argparse.Namespace) -> int:
     where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
     print(f"Sigill demo – startar databasen ({where}) …", flush=True)
     clock = ManualClock(datetime(2026, 2, 1, tzinfo=timezone.utc))
-    app = build_application(settings, clock=clock)
+    location = database_location(settings)
+    app = build_application(settings, clock=clock, location=location)
     try:
         run_demo(app, clock, sys.stdout)
+        sealed = build_ledger(app, settings, location).seal()
+        print(f"\n{sealed} händelser förseglade i granskningsliggaren; prova `sigill audit verify`.")
     finally:
         app.close()
     return 0
@@ -44,11 +50,19 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one readable line on stderr and exit 2, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="sigill", description="Sigill – samverkan i sociala insatsgrupper")
-    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    root = _Parser(prog="sigill", description="Sigill – samverkan i sociala insatsgrupper")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, handler) in COMMANDS.items():
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(handler=handler)
+    cli_audit.register(sub)
     return root
 
 
@@ -56,8 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ConfigurationError, DomainError) as error:
+    except (ConfigurationError, DomainError, InvalidCheckpointFile) as error:
         print(f"sigill: {error}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped reading: that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (OSError, PersistenceError) as error:
         print(f"sigill: cannot reach the database or data directory: {error}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MASTER_KEY_FILE = "master.key"
+LEDGER_KEY_FILE = "ledger.key"
 
 
 class ConfigurationError(Exception):
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     db_schema: str | None = None
     master_key: SecretStr | None = None     # base64 of 32 random bytes; wraps every case's data key
     catalogue: Path | None = None           # extra reference data (TOML) added to the defaults
+    ledger_key: SecretStr | None = None     # base64 of a 32-byte Ed25519 seed; signs ledger checkpoints
+    ledger_trusted_keys: str = ""           # comma-separated base64 public keys of earlier signing keys
 
     @property
     def is_production(self) -> bool:
@@ -46,15 +49,27 @@ class Settings(BaseSettings):
             raise ConfigurationError("production needs SIGILL_MASTER_KEY (base64 of 32 random bytes)")
         if self.is_production and self.master_key_bytes() == _read_key_file(self.data_dir / MASTER_KEY_FILE):
             raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
+        if self.is_production and self.ledger_key is None:
+            raise ConfigurationError("production needs SIGILL_LEDGER_KEY (base64 of 32 random bytes)")
         if self.catalogue is not None and not self.catalogue.is_file():
             raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
 
     def master_key_bytes(self) -> bytes:
         """The configured master key, or in development one generated once and kept in the data dir."""
-        if self.master_key is not None:
-            return _decode_key(self.master_key.get_secret_value())
-        path = self.data_dir / MASTER_KEY_FILE
-        existing = _read_key_file(path)
+        return self._key(self.master_key, MASTER_KEY_FILE, "SIGILL_MASTER_KEY")
+
+    def ledger_key_bytes(self) -> bytes:
+        """The seed of the Ed25519 key that signs ledger checkpoints (generated in development)."""
+        return self._key(self.ledger_key, LEDGER_KEY_FILE, "SIGILL_LEDGER_KEY")
+
+    def trusted_ledger_keys(self) -> list[bytes]:
+        return [_decode_key(k, "SIGILL_LEDGER_TRUSTED_KEYS") for k in self.ledger_trusted_keys.split(",") if k.strip()]
+
+    def _key(self, configured: SecretStr | None, file_name: str, variable: str) -> bytes:
+        if configured is not None:
+            return _decode_key(configured.get_secret_value(), variable)
+        path = self.data_dir / file_name
+        existing = _read_key_file(path, variable)
         if existing is not None:
             return existing
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,15 +80,15 @@ class Settings(BaseSettings):
         return key
 
 
-def _decode_key(text: str) -> bytes:
+def _decode_key(text: str, variable: str = "SIGILL_MASTER_KEY") -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise ConfigurationError("SIGILL_MASTER_KEY is not valid base64") from None
+        raise ConfigurationError(f"{variable} is not valid base64") from None
     if len(key) != 32:
-        raise ConfigurationError("SIGILL_MASTER_KEY must be 32 bytes (base64 of 32 random bytes)")
+        raise ConfigurationError(f"{variable} must be 32 bytes (base64 of 32 random bytes)")
     return key
 
 
-def _read_key_file(path: Path) -> bytes | None:
-    return _decode_key(path.read_text()) if path.is_file() else None
+def _read_key_file(path: Path, variable: str = "SIGILL_MASTER_KEY") -> bytes | None:
+    return _decode_key(path.read_text(), variable) if path.is_file() else None

@@ -1,0 +1,95 @@
+"""Auditing: sealing the ledger, verifying it, exporting checkpoints; replay and disclosures per case."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Callable, Iterable, Iterator, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from services.ledger import GENESIS, Checkpoint, LedgerEntry, StoredRow, Verification, chain, checkpoint_message, verify
+from services.ports import Clock
+
+EXPORT_FORMAT = "sigill-ledger-checkpoints/1"
+
+
+class LedgerStore(Protocol):
+    def head(self) -> LedgerEntry | None: ...
+    def events_after(self, notification_id: int) -> Iterator[list[StoredRow]]: ...
+    def append(self, entries: list[LedgerEntry], checkpoint: Checkpoint | None) -> None: ...
+    def checkpoints(self) -> list[Checkpoint]: ...
+    def pairs(self) -> Iterator[tuple[StoredRow | None, LedgerEntry | None]]: ...
+
+
+class InvalidCheckpointFile(ValueError):
+    """An exported checkpoint file that cannot be read."""
+
+
+class Ledger:
+    def __init__(self, store: LedgerStore, signing_key: Ed25519PrivateKey, clock: Clock,
+                 trusted_keys: Iterable[bytes] = ()) -> None:
+        self.store, self._signing_key, self.clock = store, signing_key, clock
+        self.public_key = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.trusted_keys = {self.public_key, *trusted_keys}
+
+    def seal(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        """Chain every event stored since the last seal, and sign a checkpoint at the end of each batch."""
+        head = self.store.head()
+        previous = head.link if head else GENESIS
+        after = head.notification_id if head else 0
+        sealed = 0
+        for batch in self.store.events_after(after):
+            entries = list(chain(batch, previous))
+            previous = entries[-1].link
+            self.store.append(entries, self._sign(entries[-1]))
+            sealed += len(entries)
+            progress(sealed)
+        return sealed
+
+    def verify(self, exported: Iterable[Checkpoint] = (), progress: Callable[[int], None] = lambda n: None
+               ) -> Verification:
+        """Recompute the chain from the stored events; check it against the ledger and every checkpoint."""
+        return verify(self.store.pairs(), [*self.store.checkpoints(), *exported], _signature_ok,
+                      self.trusted_keys, progress)
+
+    def export(self) -> str:
+        """The checkpoints as a JSON document an outside party keeps."""
+        return json.dumps({
+            "format": EXPORT_FORMAT,
+            "checkpoints": [{"notification_id": c.notification_id, "link": c.link.hex(),
+                             "signed_at": c.signed_at.isoformat(), "public_key": _b64(c.public_key),
+                             "signature": _b64(c.signature)} for c in self.store.checkpoints()],
+        }, indent=2)
+
+    def _sign(self, entry: LedgerEntry) -> Checkpoint:
+        message = checkpoint_message(entry.notification_id, entry.link)
+        return Checkpoint(entry.notification_id, entry.link, self.clock.now(), self.public_key,
+                          self._signing_key.sign(message))
+
+
+def read_exported(text: str) -> list[Checkpoint]:
+    try:
+        document = json.loads(text)
+        if document.get("format") != EXPORT_FORMAT:
+            raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file")
+        return [Checkpoint(c["notification_id"], bytes.fromhex(c["link"]), datetime.fromisoformat(c["signed_at"]),
+                           base64.b64decode(c["public_key"]), base64.b64decode(c["signature"]))
+                for c in document["checkpoints"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InvalidCheckpointFile(f"the checkpoint file cannot be read: {error}") from None
+
+
+def _signature_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

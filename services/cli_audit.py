@@ -1,0 +1,149 @@
+"""`sigill audit …`: seal and verify the ledger, export checkpoints, replay a case, list disclosures, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import contextmanager
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import Iterator
+
+from domain.calendar import STOCKHOLM
+from domain.errors import InvalidInput
+from services.presentation import agency_name, describe_basis, describe_fact
+
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    audit = sub.add_parser("audit", help="auditing for JO and IVO: ledger, replay, disclosures, report")
+    commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
+    seal = commands.add_parser("seal", help="add every new stored event to the hash-chained ledger and sign it")
+    seal.set_defaults(handler=_seal)
+    check = commands.add_parser("verify", help="recompute the ledger from the events; exit 1 if anything changed")
+    check.add_argument("--checkpoints", type=Path, help="an exported checkpoint file to verify against as well")
+    check.set_defaults(handler=_verify)
+    export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
+    export.add_argument("--out", type=Path, required=True)
+    export.set_defaults(handler=_export)
+    replay = commands.add_parser("replay", help="what an agency could see of a case at a time, and why")
+    replay.add_argument("--case", required=True, help="case id or case number (0180-2026-0042)")
+    replay.add_argument("--agency", required=True, help="agency id, e.g. polis")
+    replay.add_argument("--as-of", required=True, type=instant, help="ISO date or time; Swedish time if no zone")
+    replay.set_defaults(handler=_replay)
+    disclosures = commands.add_parser("disclosures", help="every disclosure of a case, with its basis")
+    disclosures.add_argument("--case", required=True)
+    disclosures.add_argument("--agency")
+    disclosures.set_defaults(handler=_disclosures)
+    report = commands.add_parser("report", help="a self-contained printable HTML report on a case")
+    report.add_argument("--case", required=True)
+    report.add_argument("--out", type=Path, required=True)
+    report.set_defaults(handler=_report)
+
+
+def instant(text: str) -> datetime:
+    """2026-03-05, 2026-03-05T14:00 or with a zone; without a zone it is Swedish time."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00")
+    if len(text.strip()) == 10:  # a date: the end of that day
+        parsed = datetime.combine(parsed.date(), time.max)
+    return parsed.replace(tzinfo=STOCKHOLM) if parsed.tzinfo is None else parsed
+
+
+@contextmanager
+def _application() -> Iterator:
+    from services.bootstrap import build_application, build_ledger, database_location
+    from services.settings import Settings
+
+    settings = Settings()
+    location = database_location(settings)
+    app = build_application(settings, location=location)
+    try:
+        yield app, (lambda: build_ledger(app, settings, location))
+    finally:
+        app.close()
+
+
+def _progress(verb: str):
+    def show(count: int) -> None:
+        print(f"\r{verb} {count:,} händelser …", end="", file=sys.stderr, flush=True)
+    return show
+
+
+def _seal(args: argparse.Namespace) -> int:
+    with _application() as (app, ledger):
+        sealed = ledger().seal(_progress("förseglat"))
+    print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {sealed:,} nya händelser.")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from services.audit import InvalidCheckpointFile, read_exported
+
+    try:
+        exported = read_exported(args.checkpoints.read_text()) if args.checkpoints else []
+    except OSError as error:
+        raise InvalidCheckpointFile(f"cannot read {args.checkpoints}: {error.strerror}") from None
+    with _application() as (app, ledger):
+        result = ledger().verify(exported, _progress("kontrollerat"))
+    if result.checked >= 100_000:
+        print(file=sys.stderr)  # end the progress line
+    if result.intact:
+        print(f"Oförändrad: {result.checked:,} händelser stämmer med liggaren, "
+              f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.")
+        if result.unsealed:
+            print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
+                  f"(kör `sigill audit seal`).")
+        return 0
+    d = result.divergence
+    where = f"händelse {d.notification_id}" + (f" (ärende {d.case_id}, version {d.version})" if d.case_id else "")
+    print(f"ÄNDRAD: {where}: {d.kind} – {d.detail}. {result.checked:,} händelser före den stämmer.")
+    return 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    with _application() as (app, ledger):
+        args.out.write_text(ledger().export())
+    print(f"Kontrollpunkterna skrivna till {args.out}.")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    with _application() as (app, _):
+        case_id = app.resolve_case(args.case)
+        app.catalogue.agency(args.agency)
+        seen = app.view(case_id, args.agency, args.as_of)
+        print(f"{agency_name(args.agency, app.catalogue)} kunde den {args.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M} "
+              f"se {len(seen)} uppgifter i ärendet (återskapat ur händelserna):")
+        for d in seen:
+            print(f"  {describe_fact(d.fact, app.catalogue)}  [{describe_basis(d.basis, app.catalogue)}]")
+    return 0
+
+
+def _disclosures(args: argparse.Namespace) -> int:
+    with _application() as (app, _):
+        case_id = app.resolve_case(args.case)
+        agencies = [app.catalogue.agency(args.agency).id] if args.agency else None
+        for c in app.disclosures(case_id, agencies):
+            print(f"{c.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {agency_name(c.agency, app.catalogue):<35} "
+                  f"{CHANGES[c.change]:<12} {describe_fact(c.fact, app.catalogue)}  "
+                  f"[{describe_basis(c.basis, app.catalogue)}]")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from services.report import case_report
+
+    with _application() as (app, ledger):
+        case_id = app.resolve_case(args.case)
+        verification = ledger().verify(progress=_progress("kontrollerat"))
+        html = case_report(app, case_id, verification, datetime.now(timezone.utc))
+    try:
+        args.out.write_text(html, "utf-8")
+    except OSError as error:
+        raise InvalidInput(f"cannot write the report to {args.out}: {error.strerror}", field="out") from None
+    print(f"Rapporten skriven till {args.out}.")
+    return 0

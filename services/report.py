@@ -1,0 +1,88 @@
+"""The supervisor's report on one case: one self-contained, printable HTML page, in Swedish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from uuid import UUID
+
+from domain.calendar import STOCKHOLM
+from services.application import CaseApplication
+from services.ledger import Verification
+from services.presentation import agency_name, describe_basis, describe_fact
+
+PHASES = {"referred": "aktualiserad", "accepted": "aktuell, gruppen bildas", "declined": "inte aktuell",
+          "active": "pågående insats", "closed": "avslutad"}
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
+STYLE = """
+body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}
+table{border-collapse:collapse;width:100%;font-size:10pt}th,td{text-align:left;vertical-align:top;
+padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
+.ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
+"""
+
+
+def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime) -> str:
+    case, cat = app.get_case(case_id), app.catalogue
+    facts = app.all_facts(case_id)
+    log = app.disclosures(case_id)
+    rows_timeline = "".join(
+        f"<tr><td>{_when(f.recorded_at)}</td><td>{escape(agency_name(f.origin, cat))}</td>"
+        f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_fact(f, cat))}</td></tr>"
+        for f in facts if f.audience is None or cat.lead_agency in f.audience)
+    rows_consents = "".join(
+        f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
+        f"<td>{escape(_scope(c.scope, cat))}</td>"
+        f"<td>{c.valid_from} – {c.valid_until or 'tills vidare'}</td>"
+        f"<td>{_when(c.withdrawn_at) if c.withdrawn_at else '—'}</td></tr>" for c in case.consents.values())
+    rows_log = "".join(
+        f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
+        f"<td>{escape(describe_fact(c.fact, cat))}</td><td class=basis>{escape(describe_basis(c.basis, cat))}</td></tr>"
+        for c in log if c.agency != c.fact.origin)
+    return f"""<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
+<style>{STYLE}</style></head><body>
+<h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
+<p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
+ärende-id {case_id} · skapad {_when(generated_at)}</p>
+<h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
+<h2>Samtycken</h2>
+<table><tr><th>Id</th><th>Lämnat av</th><th>Mottagare och kategorier</th><th>Giltigt</th><th>Återkallat</th></tr>
+{rows_consents}</table>
+<h2>Tidslinje</h2>
+<table><tr><th>Registrerat</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr>{rows_timeline}</table>
+<h2>Vem kunde se vad, när och varför</h2>
+<p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
+vara synlig för den, med grunden (samtycke eller lag).</p>
+<table><tr><th>När</th><th>Myndighet</th><th>Händelse</th><th>Uppgift</th><th>Grund</th></tr>{rows_log}</table>
+</body></html>
+"""
+
+
+def _verification(result: Verification) -> str:
+    if result.intact:
+        unsealed = f" {result.unsealed:,} senare händelser är ännu inte förseglade." if result.unsealed else ""
+        return (f"<p class=ok>Oförändrad: {result.checked:,} händelser stämmer med den hashkedjade liggaren; "
+                f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>")
+    d = result.divergence
+    return (f"<p class=bad>ÄNDRAD vid händelse {d.notification_id}"
+            f"{f' (ärende {d.case_id}, version {d.version})' if d.case_id else ''}: {escape(d.detail)}.</p>")
+
+
+def _scope(scope, cat) -> str:
+    return "; ".join(f"{agency_name(s.agency, cat)}: {', '.join(_category(c, cat) for c in s.categories)}"
+                     for s in scope)
+
+
+def _category(category: str, cat) -> str:
+    return cat.category(category).name.split(" (")[0]
+
+
+def _consenter(case, consenter: str) -> str:
+    return "den unge" if consenter == "young_person" else case.known_guardians[consenter].name
+
+
+def _when(at: datetime) -> str:
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,80 @@
+"""`sigill audit …` as an auditor runs it, on the demo's data."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+
+from gateways.embedded_postgres import start_embedded
+from tests.integration.test_cli import sigill
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    environment = {"SIGILL_DATA_DIR": str(tmp_path_factory.mktemp("audit"))}
+    assert sigill("demo", env=environment).returncode == 0
+    return environment
+
+
+def test_verify_reports_an_intact_ledger(env):
+    result = sigill("audit", "verify", env=env)
+    assert result.returncode == 0 and re.search(r"Oförändrad: \d+ händelser", result.stdout)
+
+
+def test_replay_shows_what_the_police_could_see_before_the_withdrawal_and_why(env):
+    before = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-10",
+                    env=env)
+    after = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-21",
+                   env=env)
+    assert before.returncode == 0 and "Planrad Skola" in before.stdout and "samtycke" in before.stdout
+    assert "Planrad Hälsa" not in before.stdout
+    assert "Planrad Skola" not in after.stdout and "snatteri" in after.stdout  # only its own remains
+
+
+def test_disclosures_list_each_change_with_its_basis(env):
+    result = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and any("lämnades ut" in l and "samtycke" in l for l in lines)
+    assert any("upphörde" in l for l in lines)
+
+
+def test_report_is_one_self_contained_html_file(env, tmp_path):
+    out = tmp_path / "rapport.html"
+    result = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), env=env)
+    html = out.read_text("utf-8")
+    assert result.returncode == 0 and html.startswith("<!doctype html>")
+    assert "Oförändrad" in html and "Samtycken" in html and "Vem kunde se vad" in html
+    assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
+    assert "2388" not in html  # the personnummer appears masked only
+
+
+def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
+    out = tmp_path / "kontrollpunkter.json"
+    assert sigill("audit", "export", "--out", str(out), env=env).returncode == 0
+    result = sigill("audit", "verify", "--checkpoints", str(out), env=env)
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--case", "0180-2026-0999", "--agency", "polis", "--as-of", "2026-03-01"), "no case has that number"),
+    (("--case", "0180-2026-0001", "--agency", "nasa", "--as-of", "2026-03-01"), "unknown agency 'nasa'"),
+    (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "igår"), "is not a date or time"),
+    (("--case", "not-a-case", "--agency", "polis", "--as-of", "2026-03-01"), "a case number looks like"),
+])
+def test_bad_arguments_give_one_readable_line_and_a_non_zero_exit(env, args, message):
+    result = sigill("audit", "replay", *args, env=env)
+    assert result.returncode != 0 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:
+        nid = conn.execute("SELECT max(notification_id) FROM sigill_events").fetchone()[0]
+        conn.execute("UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE notification_id = %s", (nid,))
+    result = sigill("audit", "verify", env=env)
+    assert result.returncode == 1 and f"ÄNDRAD: händelse {nid}" in result.stdout

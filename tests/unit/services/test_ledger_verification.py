@@ -1,0 +1,112 @@
+"""Verification of the hash chain, on rows made in memory: each kind of change is named exactly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from uuid import uuid4
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from services.audit import _signature_ok
+from services.ledger import GENESIS, Checkpoint, StoredRow, chain, checkpoint_message, verify
+
+KEY = Ed25519PrivateKey.generate()
+PUBLIC = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def rows(n: int = 6) -> list[StoredRow]:
+    case = uuid4()
+    return [StoredRow(i, case, i, "domain.case_events:X", bytes([i]) * 40) for i in range(1, n + 1)]
+
+
+def sealed(stored: list[StoredRow]):
+    return list(chain(stored, GENESIS))
+
+
+def check(stored, entries, checkpoints=()):
+    by_id = {r.notification_id: r for r in stored}
+    ids = sorted({*by_id, *(e.notification_id for e in entries)})
+    entry_by_id = {e.notification_id: e for e in entries}
+    pairs = [(by_id.get(i), entry_by_id.get(i)) for i in ids]
+    return verify(pairs, checkpoints, _signature_ok, {PUBLIC})
+
+
+def signed(entry) -> Checkpoint:
+    return Checkpoint(entry.notification_id, entry.link, datetime.now(timezone.utc), PUBLIC,
+                      KEY.sign(checkpoint_message(entry.notification_id, entry.link)))
+
+
+def test_an_untouched_history_verifies():
+    stored = rows()
+    entries = sealed(stored)
+    result = check(stored, entries, [signed(entries[-1])])
+    assert result.intact and result.checked == 6 and result.checkpoints == 1
+
+
+def test_an_altered_event_is_named():
+    stored = rows()
+    entries = sealed(stored)
+    stored[2] = replace(stored[2], state=b"changed")
+    d = check(stored, entries).divergence
+    assert (d.kind, d.notification_id, d.version) == ("altered", 3, 3)
+
+
+def test_a_removed_event_is_named():
+    stored = rows()
+    entries = sealed(stored)
+    del stored[3]
+    d = check(stored, entries).divergence
+    assert (d.kind, d.notification_id) == ("removed", 4)
+
+
+def test_two_swapped_events_are_named():
+    stored = rows()
+    entries = sealed(stored)
+    a, b = stored[1], stored[4]
+    stored[1] = replace(b, notification_id=2)
+    stored[4] = replace(a, notification_id=5)
+    d = check(stored, entries).divergence
+    assert (d.kind, d.notification_id) == ("reordered", 2)
+
+
+def test_an_event_slipped_in_before_sealed_ones_is_named():
+    stored = rows()
+    # Rebuild the ledger as if event 3 had never existed, then "insert" it.
+    without = [r for r in stored if r.notification_id != 3]
+    entries = sealed(without)
+    d = check(stored, entries).divergence
+    assert (d.kind, d.notification_id) == ("inserted", 3)
+
+
+def test_events_after_the_ledger_are_counted_as_unsealed_not_as_changes():
+    stored = rows()
+    result = check(stored, sealed(stored[:4]))
+    assert result.intact and result.checked == 4 and result.unsealed == 2
+
+
+def test_a_checkpoint_with_a_forged_signature_fails():
+    stored = rows()
+    entries = sealed(stored)
+    forged = replace(signed(entries[-1]), signature=bytes(64))
+    assert check(stored, entries, [forged]).divergence.kind == "checkpoint"
+
+
+def test_a_checkpoint_from_an_untrusted_key_fails():
+    stored = rows()
+    entries = sealed(stored)
+    other = Ed25519PrivateKey.generate()
+    cp = Checkpoint(6, entries[-1].link, datetime.now(timezone.utc),
+                    other.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
+                    other.sign(checkpoint_message(6, entries[-1].link)))
+    assert "does not trust" in check(stored, entries, [cp]).divergence.detail
+
+
+def test_a_rewritten_chain_does_not_reach_a_kept_checkpoint():
+    stored = rows()
+    kept = signed(sealed(stored)[-1])          # what JO took home
+    stored[0] = replace(stored[0], state=b"rewritten")
+    rewritten = sealed(stored)                  # an insider recomputes the whole ledger
+    d = check(stored, rewritten, [kept]).divergence
+    assert d.kind == "checkpoint" and "does not reach" in d.detail
