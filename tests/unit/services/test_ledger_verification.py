@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.audit import _signature_ok
-from services.ledger import GENESIS, Checkpoint, StoredRow, chain, checkpoint_message, verify
+from services.ledger import GENESIS, Checkpoint, StoredRow, as_pair, chain, checkpoint_message, verify
 
 KEY = Ed25519PrivateKey.generate()
 PUBLIC = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -29,7 +29,7 @@ def check(stored, entries, checkpoints=()):
     by_id = {r.notification_id: r for r in stored}
     ids = sorted({*by_id, *(e.notification_id for e in entries)})
     entry_by_id = {e.notification_id: e for e in entries}
-    pairs = [(by_id.get(i), entry_by_id.get(i)) for i in ids]
+    pairs = [as_pair(by_id.get(i), entry_by_id.get(i)) for i in ids]
     return verify(pairs, checkpoints, _signature_ok, {PUBLIC})
 
 

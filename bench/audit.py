@@ -1,0 +1,87 @@
+"""Ledger throughput: `verify` over 1,000,000 stored events (target ≤ 10 s, ≥ 100,000 events/s).
+
+Stored events of realistic size (300–600 bytes of ciphertext) are written with
+COPY straight into the events table — the chain covers stored bytes, so their
+content does not matter — then sealed (timed) and verified (timed), beside
+the raw rate of reading the same rows with psycopg, in the same run.
+
+Usage: .venv/bin/python bench/audit.py [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gateways.embedded_postgres import create_database, location_from_url, start_embedded  # noqa: E402
+from services.bootstrap import build_application, build_ledger  # noqa: E402
+from services.settings import Settings  # noqa: E402
+
+
+def fill(conninfo: str, events: int) -> None:
+    cases = [uuid4() for _ in range(max(1, events // 40))]
+    topic = "domain.case_events:ContributionRecorded"
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cursor:
+        with cursor.copy("COPY sigill_events (originator_id, originator_version, topic, state) FROM STDIN") as copy:
+            for i in range(events):
+                copy.write_row((cases[i % len(cases)], i // len(cases) + 1, topic, os.urandom(300 + i % 300)))
+                if i % 100_000 == 0:
+                    print(f"\r  writing {i:,} events", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+
+def raw_read(conninfo: str) -> tuple[int, float]:
+    started, count = time.perf_counter(), 0
+    with psycopg.connect(conninfo) as conn, conn.cursor(name="raw", binary=True) as cursor:
+        cursor.itersize = 20_000
+        cursor.execute("SELECT notification_id, originator_id, originator_version, topic, state FROM sigill_events"
+                       " ORDER BY notification_id")
+        for _ in cursor:
+            count += 1
+    return count, time.perf_counter() - started
+
+
+def progress(verb: str):
+    return lambda n: print(f"\r  {verb} {n:,} events", end="", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sigill-bench-") as tmp:
+        url = os.environ.get("SIGILL_BENCH_POSTGRES_URL")
+        server = location_from_url(url) if url else start_embedded(Path(tmp) / "pg")
+        location = create_database(server, f"bench_{uuid4().hex[:8]}")
+        settings = Settings(data_dir=Path(tmp))
+        app = build_application(settings, location=location)
+        ledger = build_ledger(app, settings, location)
+        fill(location.conninfo(), args.events)
+        started = time.perf_counter()
+        sealed = ledger.seal(progress("sealed"))
+        seal_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        result = ledger.verify(progress=progress("verified"))
+        verify_seconds = time.perf_counter() - started
+        print(file=sys.stderr)
+        count, raw_seconds = raw_read(location.conninfo())
+        assert result.intact and result.checked == sealed == count
+        print(f"seal    {sealed:>10,} events in {seal_seconds:6.2f} s = {sealed / seal_seconds:>9,.0f} events/s")
+        print(f"verify  {result.checked:>10,} events in {verify_seconds:6.2f} s = "
+              f"{result.checked / verify_seconds:>9,.0f} events/s   (target ≤ 10 s for 1,000,000)")
+        print(f"raw read of the same rows (psycopg, no hashing) = {count / raw_seconds:>9,.0f} events/s "
+              f"({raw_seconds:.2f} s)")
+        app.close()
+
+
+if __name__ == "__main__":
+    main()
