@@ -75,17 +75,20 @@ def disclosures_at(history: Sequence[Any], agency: str, at: datetime, catalogue:
 
 def disclosure_log(history: Sequence[Any], agencies: Iterable[str], until: datetime,
                    catalogue: Catalogue) -> tuple[VisibilityChange, ...]:
-    """Every moment up to ``until`` a fact became or stopped being visible to one of ``agencies``."""
-    agencies = tuple(agencies)
-    replay = Replay(history, catalogue)
-    seen: dict[str, dict[str, Disclosure]] = {a: {} for a in agencies}
+    """Every moment up to ``until`` a fact became or stopped being visible to one of ``agencies``.
+
+    Visibility is judged after each event and at each calendar moment (a consent's first day, the end
+    of its last day, the 18th birthday), in time order.
+    """
+    from domain.visibility import CaseVisibility
+
+    tracker = CaseVisibility(catalogue, tuple(agencies))
     changes: list[VisibilityChange] = []
-    for point in change_points(history, until):
-        replay.advance_to(point)
-        for agency in agencies:
-            now = {d.fact.fact_id: d for d in replay.visible_to(agency, point)}
-            changes.extend(_diff(seen[agency], now, agency, point))
-            seen[agency] = now
+    for event in history:
+        if event.timestamp > until:
+            break
+        changes.extend(tracker.apply(event))
+    changes.extend(tracker.pass_time(until))
     return tuple(changes)
 
 
@@ -94,13 +97,20 @@ def change_points(history: Sequence[Any], until: datetime) -> list[datetime]:
     points: set[datetime] = set()
     for event in history:
         points.add(event.timestamp)
-        if isinstance(event, ConsentGranted):
-            points.add(start_of_day(event.valid_from))
-        if isinstance(event, (ConsentGranted, ConsentNarrowed)) and event.valid_until is not None:
-            points.add(end_of_day(event.valid_until))
-        if isinstance(event, ReferralReceived):
-            points.add(start_of_day(_eighteenth(event)))
+        points.update(calendar_points(event))
     return sorted(p for p in points if p <= until)
+
+
+def calendar_points(event: Any) -> tuple[datetime, ...]:
+    """The instants an event makes visibility change at later, with no further event: the calendar's part."""
+    if isinstance(event, ConsentGranted):
+        return (start_of_day(event.valid_from),) + (
+            (end_of_day(event.valid_until),) if event.valid_until is not None else ())
+    if isinstance(event, ConsentNarrowed) and event.valid_until is not None:
+        return (end_of_day(event.valid_until),)
+    if isinstance(event, ReferralReceived):
+        return (start_of_day(_eighteenth(event)),)
+    return ()
 
 
 class Replay:
@@ -116,17 +126,25 @@ class Replay:
     def advance_to(self, at: datetime) -> None:
         while self._next is not None and self._next.timestamp <= at:
             event, self._next = self._next, next(self._events, None)
-            self.case = event.mutate(self.case)
-            self.facts.extend(facts_of(event, self.case, self.catalogue))
+            self.apply(event)
 
-    def visible_to(self, agency: str, at: datetime) -> tuple[Disclosure, ...]:
+    def apply(self, event: Any) -> tuple[Fact, ...]:
+        """Fold the case's next event; returns the facts it recorded."""
+        self.case = event.mutate(self.case)
+        new = facts_of(event, self.case, self.catalogue)
+        self.facts.extend(new)
+        return new
+
+    def visible_to(self, agency: str, at: datetime, facts: Iterable[Fact] | None = None) -> tuple[Disclosure, ...]:
+        """What ``agency`` sees at ``at`` of ``facts`` (default: every fact so far)."""
         if self.case is None:
             return ()
-        judge = _Judge(self.case, agency, at, self.catalogue)
-        return tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
+        judge = Judge(self.case, agency, at, self.catalogue)
+        return tuple(Disclosure(f, b) for f in (self.facts if facts is None else facts)
+                     if (b := judge.basis_for(f)) is not None)
 
 
-class _Judge:
+class Judge:
     """Decides visibility for one agency at one instant; consent answers are cached per category."""
 
     def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue) -> None:
@@ -180,19 +198,6 @@ class _Judge:
             c.consent_id for c in self.case.consents.values()
             if c.consenter == consenter and c.in_force_at(self.at)
             and any(s.covers(self.agency, category) for s in c.scope)))
-
-
-def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,
-          at: datetime) -> Iterator[VisibilityChange]:
-    for fact_id, d in now.items():
-        old = before.get(fact_id)
-        if old is None:
-            yield VisibilityChange(at, agency, d.fact, "disclosed", d.basis)
-        elif old.basis != d.basis:
-            yield VisibilityChange(at, agency, d.fact, "basis_changed", d.basis)
-    for fact_id, d in before.items():
-        if fact_id not in now:
-            yield VisibilityChange(at, agency, d.fact, "ended", d.basis)
 
 
 def _eighteenth(referral: ReferralReceived) -> date:

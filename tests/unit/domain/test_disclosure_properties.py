@@ -36,7 +36,7 @@ steps = st.one_of(
 
 
 def _valid(personnummer: str) -> str:
-    from domain.identity import PersonalIdentityNumber, luhn_check_digit
+    from domain.identity import luhn_check_digit
 
     digits = personnummer.replace("-", "")
     return digits[:11] + str(luhn_check_digit(digits[2:11]))
