@@ -9,23 +9,17 @@ version, so bytes moved to another case or position fail to decrypt.  Only
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import JSONTranscoder, Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import TypeAdapter
 
 from domain.erasure import ErasedEvent
+from gateways.sealing import Unsealable, seal, unseal
 from services.ports import KeyStore
-
-FORMAT_V1 = b"\x01"
-NONCE_BYTES = 12
-
 
 class EncryptedEventMapper(Mapper[UUID]):
     def __init__(self, keystore: KeyStore) -> None:
@@ -48,10 +42,8 @@ class EncryptedEventMapper(Mapper[UUID]):
         key = self.keystore.data_key(aggregate_id, create=True)
         if key is None:
             raise MapperDeserialisationError(f"aggregate {aggregate_id} is erased: nothing more can be stored")
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, plaintext, _associated(aggregate_id, version))
         return StoredEvent(originator_id=originator_id, originator_version=version, topic=get_topic(cls),
-                           state=FORMAT_V1 + nonce + sealed)
+                           state=seal(key, plaintext, _associated(aggregate_id, version)))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         aggregate_id = _as_uuid(stored_event.originator_id)
@@ -68,14 +60,10 @@ class EncryptedEventMapper(Mapper[UUID]):
         return _adapter(cls).validate_python(state)
 
     def _decrypt(self, stored_event: StoredEvent, aggregate_id: UUID, key: bytes) -> dict[str, Any]:
-        blob = bytes(stored_event.state)
         try:
-            if blob[:1] != FORMAT_V1:
-                raise ValueError("unknown format")
-            nonce, sealed = blob[1:1 + NONCE_BYTES], blob[1 + NONCE_BYTES:]
-            plaintext = AESGCM(key).decrypt(nonce, sealed, _associated(aggregate_id, stored_event.originator_version))
+            plaintext = unseal(key, bytes(stored_event.state), _associated(aggregate_id, stored_event.originator_version))
             return json.loads(plaintext)
-        except (InvalidTag, ValueError) as error:
+        except (Unsealable, ValueError) as error:
             raise MapperDeserialisationError(
                 f"stored event {stored_event.originator_version} of aggregate {aggregate_id} does not decrypt: "
                 f"it was altered, moved, or written with another key ({type(error).__name__})") from None

@@ -6,6 +6,10 @@ import os
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
@@ -16,6 +20,7 @@ from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
 from services.settings import Settings
+from services.view_runner import ViewRunner
 
 EMBEDDED_DATABASE = "sigill"
 
@@ -54,3 +59,11 @@ def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLoc
                                 events_table=f"{app.name.lower()}_events")
     signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
     return Ledger(store, signing_key, app.clock, settings.trusted_ledger_keys())
+
+
+def build_view_runner(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ViewRunner:
+    """The agency views on PostgreSQL, and the runner that keeps them caught up."""
+    factory = InfrastructureFactory.construct(Environment("agency_views", location.eventsourcing_env(settings.db_schema)))
+    store = factory.tracking_recorder(PostgresAgencyViewStore)
+    store.keystore = app.keystore
+    return ViewRunner(app, store)

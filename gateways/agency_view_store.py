@@ -1,0 +1,182 @@
+"""The agency views' tables, every query on them, and their tracking position — one transaction a batch.
+
+Fact content holds personal data, so it is sealed under the case's own data
+key (destroying the key erases the views too); ids, kinds, categories,
+bases and times are not personal and stay queryable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from domain.disclosure import Basis
+from gateways.sealing import seal, unseal
+from projections.agency_views import CaseSummary, ViewUpdate
+from services.ports import KeyStore
+
+TABLES = [
+    "CREATE TABLE IF NOT EXISTS {s}.view_facts (agency text NOT NULL, case_id uuid NOT NULL, fact_id text NOT NULL,"
+    " version integer NOT NULL, kind text NOT NULL, category text NOT NULL, origin text NOT NULL,"
+    " recorded_at timestamptz NOT NULL, visible_since timestamptz NOT NULL, basis jsonb NOT NULL,"
+    " content bytea NOT NULL, PRIMARY KEY (agency, case_id, fact_id))",
+    "CREATE TABLE IF NOT EXISTS {s}.view_cases (agency text NOT NULL, case_id uuid NOT NULL, case_number text,"
+    " phase text, next_meeting date, plan_revision integer, facts integer NOT NULL, consents_in_force integer,"
+    " next_consent_end date, PRIMARY KEY (agency, case_id))",
+    "CREATE TABLE IF NOT EXISTS {s}.disclosure_log (id bigserial PRIMARY KEY, case_id uuid NOT NULL,"
+    " agency text NOT NULL, fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL,"
+    " change text NOT NULL, basis jsonb NOT NULL, at timestamptz NOT NULL, notification_id bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
+    "CREATE INDEX IF NOT EXISTS disclosure_log_by_agency ON {s}.disclosure_log (agency, id)",
+]
+UPSERT_FACT = (
+    "INSERT INTO {s}.view_facts VALUES (%s, %s, %s, %s, %s, %s, %s, %s, coalesce(%s, now()), %s, %s)"
+    " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
+    " visible_since = CASE WHEN %s::timestamptz IS NULL THEN view_facts.visible_since ELSE excluded.visible_since END")
+SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
+                   "next_consent_end")
+
+
+@dataclass(frozen=True)
+class StoredFact:
+    case_id: UUID
+    fact_id: str
+    version: int
+    kind: str
+    category: str
+    origin: str
+    recorded_at: datetime
+    visible_since: datetime
+    basis: Basis
+    content: dict[str, Any]
+
+
+class PostgresAgencyViewStore(PostgresTrackingRecorder):
+    """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
+
+    keystore: KeyStore
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._s = Identifier(self.datastore.schema)
+        self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
+
+    # -- writing -----------------------------------------------------------------
+
+    def apply(self, update: ViewUpdate, tracking: Tracking) -> None:
+        """Write a batch's changes and its tracking position atomically: all or nothing, exactly once."""
+        facts, gone = self._fact_rows(update)
+        with self.datastore.transaction(commit=True) as curs:
+            for case_id in update.erased:
+                for table in ("view_facts", "view_cases"):
+                    curs.execute(SQL("DELETE FROM {}.{} WHERE case_id = %s").format(self._s, Identifier(table)),
+                                 (case_id,))
+            if facts:
+                curs.executemany(SQL(UPSERT_FACT).format(s=self._s), facts)
+            if gone:
+                curs.executemany(SQL("DELETE FROM {}.view_facts WHERE agency = %s AND case_id = %s AND fact_id = %s")
+                                 .format(self._s), gone)
+            self._write_summaries(curs, update.summaries)
+            self._write_log(curs, update)
+            self._insert_tracking(curs, tracking)
+
+    def clear(self, application_name: str) -> None:
+        """Empty the views and forget the position, so that they are rebuilt from the first event."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log").format(s=self._s))
+            curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
+                self._s, Identifier(self.tracking_table_name)), (application_name,))
+
+    def _fact_rows(self, update: ViewUpdate) -> tuple[list[tuple], list[tuple]]:
+        facts, gone = [], []
+        for (case_id, agency, fact_id), shown in update.final_facts().items():
+            if case_id in update.erased:
+                continue
+            if shown is None:
+                gone.append((agency, case_id, fact_id))
+                continue
+            disclosure, since = shown
+            key = self.keystore.data_key(case_id, create=False)
+            if key is None:
+                continue  # erased meanwhile: nothing of it may be written again
+            f = disclosure.fact
+            content = seal(key, json.dumps(f.content, default=_json).encode(), _where(case_id, agency, fact_id))
+            facts.append((agency, case_id, fact_id, f.version, f.kind, f.category, f.origin, f.recorded_at,
+                          since, json.dumps(_basis(disclosure.basis)), content, since))
+        return facts, gone
+
+    def _write_summaries(self, curs: Any, summaries: dict[tuple[str, UUID], CaseSummary | None]) -> None:
+        gone = [key for key, summary in summaries.items() if summary is None]
+        rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
+                for (agency, case_id), s in summaries.items() if s is not None]
+        if gone:
+            curs.executemany(SQL("DELETE FROM {}.view_cases WHERE agency = %s AND case_id = %s").format(self._s), gone)
+        if rows:
+            updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS)
+            curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                                 " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
+
+    def _write_log(self, curs: Any, update: ViewUpdate) -> None:
+        if not update.log:
+            return
+        with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
+                           " notification_id) FROM STDIN").format(self._s)) as copy:
+            for case_id, c, position in update.log:
+                copy.write_row((case_id, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change,
+                                json.dumps(_basis(c.basis)), c.at, position))
+
+    # -- reading -------------------------------------------------------------------
+
+    def cases(self, agency: str) -> list[dict[str, Any]]:
+        return self._rows(SQL("SELECT * FROM {}.view_cases WHERE agency = %s ORDER BY case_number, case_id")
+                          .format(self._s), (agency,))
+
+    def facts(self, agency: str, case_id: UUID) -> list[StoredFact]:
+        rows = self._rows(SQL("SELECT * FROM {}.view_facts WHERE agency = %s AND case_id = %s"
+                              " ORDER BY version, fact_id").format(self._s), (agency, case_id))
+        key = self.keystore.data_key(case_id, create=False)
+        if key is None:
+            return []
+        return [StoredFact(r["case_id"], r["fact_id"], r["version"], r["kind"], r["category"], r["origin"],
+                           r["recorded_at"], r["visible_since"], _unbasis(r["basis"]),
+                           json.loads(unseal(key, bytes(r["content"]), _where(case_id, agency, r["fact_id"]))))
+                for r in rows]
+
+    def disclosure_log(self, case_id: UUID | None = None, agency: str | None = None) -> list[dict[str, Any]]:
+        conditions, params = [], []
+        for column, value in (("case_id", case_id), ("agency", agency)):
+            if value is not None:
+                conditions.append(SQL(column + " = %s"))
+                params.append(value)
+        where = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
+        return self._rows(SQL("SELECT * FROM {}.disclosure_log").format(self._s) + where + SQL(" ORDER BY id"),
+                          tuple(params))
+
+    def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
+        with self.datastore.get_connection() as conn:
+            return list(conn.execute(query, params).fetchall())
+
+
+def _where(case_id: UUID, agency: str, fact_id: str) -> bytes:
+    return f"{case_id}/{agency}/{fact_id}".encode()
+
+
+def _basis(basis: Basis) -> dict[str, Any]:
+    return {"kind": basis.kind, "consent_ids": list(basis.consent_ids), "legal_basis": basis.legal_basis}
+
+
+def _unbasis(data: dict[str, Any]) -> Basis:
+    return Basis(data["kind"], tuple(data["consent_ids"]), data["legal_basis"])
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")

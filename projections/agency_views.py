@@ -1,0 +1,143 @@
+"""The agency views: for every agency, the facts of each case it may see now, and the disclosure log.
+
+Built only from the case events, through the disclosure rules' own engine
+(``domain.visibility``).  This module decides *what* changes; a view store
+writes the changes and the tracking position in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Sequence
+from uuid import UUID
+
+from domain.case_events import CaseEvent, ReferralReceived
+from domain.catalogue import Catalogue
+from domain.disclosure import Disclosure, VisibilityChange
+from domain.erasure import ErasedEvent
+from domain.visibility import CaseVisibility
+
+NAME = "agency_views"
+CACHE_SIZE = 5_000
+
+# History of a case up to and including a version: how a case is brought back after a restart.
+HistoryLoader = Callable[[UUID, int], Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One line of an agency's case list, from what it may see."""
+
+    case_number: str | None
+    phase: str | None
+    next_meeting: date | None
+    plan_revision: int | None
+    facts: int
+    consents_in_force: int | None = None   # the lead agency only
+    next_consent_end: date | None = None   # the lead agency only
+
+
+@dataclass
+class ViewUpdate:
+    log: list[tuple[UUID, VisibilityChange, int]] = field(default_factory=list)   # case, change, position
+    summaries: dict[tuple[str, UUID], CaseSummary | None] = field(default_factory=dict)
+    erased: set[UUID] = field(default_factory=set)
+
+    def final_facts(self) -> dict[tuple[UUID, str, str], tuple[Disclosure, datetime | None] | None]:
+        """Per (case, agency, fact id): the fact and since when it is visible (None: keep the stored
+        time), or None when it is no longer visible — the last change in the batch wins."""
+        final: dict[tuple[UUID, str, str], tuple[Disclosure, datetime | None] | None] = {}
+        for case_id, change, _ in self.log:
+            key = (case_id, change.agency, change.fact.fact_id)
+            if change.change == "ended":
+                final[key] = None
+            else:
+                earlier = final.get(key)
+                since = change.at if change.change == "disclosed" else (earlier[1] if earlier else None)
+                final[key] = (Disclosure(change.fact, change.basis), since)
+        return final
+
+
+class AgencyViews:
+    def __init__(self, catalogue: Catalogue, load_history: HistoryLoader) -> None:
+        self.catalogue, self._load = catalogue, load_history
+        self.agencies = tuple(catalogue.agencies)
+        self._cases: OrderedDict[UUID, CaseVisibility] = OrderedDict()
+
+    def reset(self) -> None:
+        self._cases.clear()
+
+    def process(self, batch: Iterable[tuple[int, Any]]) -> ViewUpdate:
+        """The view changes for a batch of (notification id, event), in notification order."""
+        update = ViewUpdate()
+        for position, event in batch:
+            if isinstance(event, ErasedEvent):
+                self._cases.pop(event.originator_id, None)
+                update.erased.add(event.originator_id)
+            elif isinstance(event, (ReferralReceived, CaseEvent)):
+                tracker = self._tracker(event)
+                self._record(update, event.originator_id, tracker, tracker.apply(event), position)
+        return update
+
+    def pass_time(self, case_id: UUID, until: datetime, position: int) -> ViewUpdate:
+        """The changes calendar moments up to ``until`` make to a case no one has touched."""
+        update = ViewUpdate()
+        tracker = self._cases.get(case_id)
+        if tracker is not None:
+            self._record(update, case_id, tracker, tracker.pass_time(until), position)
+        return update
+
+    def _tracker(self, event: Any) -> CaseVisibility:
+        case_id, version = event.originator_id, event.originator_version
+        tracker = self._cases.pop(case_id, None)
+        if tracker is None or tracker.version != version - 1:
+            tracker = CaseVisibility(self.catalogue, self.agencies)
+            for earlier in self._load(case_id, version - 1):
+                tracker.apply(earlier)  # already in the views: only the state is wanted
+        self._cases[case_id] = tracker
+        while len(self._cases) > CACHE_SIZE:
+            self._cases.popitem(last=False)
+        return tracker
+
+    def _record(self, update: ViewUpdate, case_id: UUID, tracker: CaseVisibility,
+                changes: list[VisibilityChange], position: int) -> None:
+        update.log.extend((case_id, change, position) for change in changes)
+        for agency in {c.agency for c in changes}:
+            update.summaries[(agency, case_id)] = summarise(tracker, agency, self.catalogue.lead_agency)
+
+
+def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | None:
+    """What the agency's case list says of the case; None when it may see nothing of it."""
+    visible = [d.fact for d in tracker.visible[agency].values()]
+    if not visible:
+        return None
+    by_kind: dict[str, list] = {}
+    for fact in visible:
+        by_kind.setdefault(fact.kind, []).append(fact)
+    meetings = sorted(by_kind.get("meeting", []), key=lambda f: f.content["held_on"])
+    plans = [f.content["revision"] for f in by_kind.get("plan.goal", [])]
+    summary = CaseSummary(
+        case_number=next((f.content["case_number"] for f in by_kind.get("case.opened", [])), None),
+        phase=_phase(by_kind),
+        next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
+        plan_revision=max(plans) if plans else None, facts=len(visible))
+    if agency != lead:
+        return summary
+    case, at = tracker.replay.case, tracker.last_at
+    in_force = [c for c in case.consents.values() if at is not None and c.in_force_at(at)]
+    ends = [c.valid_until for c in in_force if c.valid_until is not None]
+    return CaseSummary(**{**vars(summary), "consents_in_force": len(in_force),
+                          "next_consent_end": min(ends) if ends else None})
+
+
+def _phase(by_kind: dict[str, list]) -> str | None:
+    if "case.closed" in by_kind:
+        return "closed"
+    if "plan.goal" in by_kind:
+        return "active"
+    decisions = by_kind.get("eligibility", [])
+    if decisions:
+        return "accepted" if decisions[-1].content["accepted"] else "declined"
+    return "referred" if "case.opened" in by_kind else None

@@ -1,0 +1,61 @@
+"""Keeps the agency views caught up with the event store: batches of notifications, exactly once.
+
+Each batch's view changes and its tracking position are written in one
+transaction (eventsourcing's ``Tracking``), so a crash or restart at any
+point neither loses nor repeats an update: the next run starts after the
+last committed position.  Only one runner may work on a view store at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
+
+from domain import case_events
+from domain.case_events import CaseEvent, ReferralReceived
+from projections.agency_views import AgencyViews, ViewUpdate
+from services.application import CaseApplication
+
+BATCH = 500
+CASE_TOPICS = frozenset(
+    get_topic(cls) for cls in vars(case_events).values()
+    if isinstance(cls, type) and issubclass(cls, (CaseEvent, ReferralReceived)) and cls is not CaseEvent)
+
+
+class ViewStore(Protocol):
+    def apply(self, update: ViewUpdate, tracking: Tracking) -> None: ...
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+    def clear(self, application_name: str) -> None: ...
+
+
+class ViewRunner:
+    def __init__(self, app: CaseApplication, store: ViewStore, batch_size: int = BATCH) -> None:
+        self.app, self.store, self.batch_size = app, store, batch_size
+        self.views = AgencyViews(app.catalogue, self._history)
+
+    @property
+    def position(self) -> int:
+        return self.store.max_tracking_id(self.app.name) or 0
+
+    def catch_up(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        """Process every notification after the tracked position; returns how many."""
+        position, processed = self.position, 0
+        while notifications := self.app.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False):
+            batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications if n.topic in CASE_TOPICS]
+            self.store.apply(self.views.process(batch), Tracking(self.app.name, notifications[-1].id))
+            position = notifications[-1].id
+            processed += len(notifications)
+            progress(processed)
+        return processed
+
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        """Throw the views away and build them again from the first event."""
+        self.store.clear(self.app.name)
+        self.views.reset()
+        return self.catch_up(progress)
+
+    def _history(self, case_id: Any, version: int) -> list[Any]:
+        return list(self.app.events.get(case_id, lte=version)) if version > 0 else []

@@ -1,0 +1,190 @@
+"""The agency views on PostgreSQL: equal to the disclosure rules, exactly once, rebuildable."""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import timedelta
+
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
+
+from domain.disclosure import ORIGIN, VisibilityChange, disclosure_log, disclosures_at
+from projections.agency_views import ViewUpdate
+from services.bootstrap import build_application, build_view_runner
+from services.clock import ManualClock
+from services.settings import Settings
+from tests.builders import CATALOGUE, POLICE, SCHOOL, SOCIAL, utc
+from tests.service_behaviour import consenting_school, open_case
+from tests.unit.domain.test_disclosure_properties import histories
+
+AGENCIES = tuple(CATALOGUE.agencies)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path, master_key=base64.b64encode(os.urandom(32)).decode())
+
+
+@pytest.fixture
+def app(postgres, settings):
+    application = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def runner(app, settings, postgres):
+    return build_view_runner(app, settings, postgres)
+
+
+def busy_case(app):
+    case_id = consenting_school(app)
+    app.clock.advance(timedelta(hours=1))
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    app.record_contribution(case_id, by=POLICE, category="crime", text="Ny misstanke.", legal_basis="lul6")
+    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
+    young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
+    app.clock.advance(timedelta(hours=1))
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    return case_id
+
+
+def stored_view(runner, case_id, agency) -> dict:
+    return {f.fact_id: f.basis for f in runner.store.facts(agency, case_id)}
+
+
+def expected_view(app, case_id, agency) -> dict:
+    history = app.history(case_id)
+    return {d.fact.fact_id: d.basis for d in disclosures_at(history, agency, history[-1].timestamp, CATALOGUE)}
+
+
+def stored_log(runner, case_id) -> list:
+    return [(r["agency"], r["fact_id"], r["change"], r["at"], r["basis"]["kind"], tuple(r["basis"]["consent_ids"]))
+            for r in runner.store.disclosure_log(case_id)]
+
+
+def expected_log(app, case_id) -> list:
+    history = app.history(case_id)
+    return [(c.agency, c.fact.fact_id, c.change, c.at, c.basis.kind, c.basis.consent_ids)
+            for c in disclosure_log(history, AGENCIES, history[-1].timestamp, CATALOGUE)]
+
+
+def test_every_agencys_view_is_what_the_rules_say(app, runner):
+    case_id = busy_case(app)
+    runner.catch_up()
+    for agency in AGENCIES:
+        assert stored_view(runner, case_id, agency) == expected_view(app, case_id, agency), agency
+    school = {f.content.get("text") for f in runner.store.facts("skola", case_id)}
+    assert "Närvaro 80 %." in school and "Skolk observerat." not in school  # withdrawn: only its own remains
+
+
+def test_the_disclosure_log_table_is_the_rules_log(app, runner):
+    case_id = busy_case(app)
+    runner.catch_up()
+    assert stored_log(runner, case_id) == expected_log(app, case_id)
+
+
+def test_the_case_lists_say_phase_and_consents_for_social_services(app, runner):
+    case_id = busy_case(app)
+    other, _ = open_case(app)
+    runner.catch_up()
+    social = {r["case_id"]: r for r in runner.store.cases("socialtjanst")}
+    assert social[case_id]["phase"] == "accepted" and social[case_id]["consents_in_force"] == 2
+    assert social[other]["phase"] == "referred"
+    assert [r["case_id"] for r in runner.store.cases("skola")] == [case_id]  # the school sees only its own now
+    assert runner.store.cases("bup") == []
+
+
+def test_catching_up_again_repeats_nothing(app, runner):
+    case_id = busy_case(app)
+    runner.catch_up()
+    before = stored_log(runner, case_id)
+    assert runner.catch_up() == 0 and stored_log(runner, case_id) == before
+
+
+def test_a_batch_already_tracked_is_refused_and_writes_nothing(app, runner):
+    case_id = busy_case(app)
+    runner.catch_up()
+    rows = len(runner.store.disclosure_log(case_id))
+    update = ViewUpdate(log=list(_one_change(runner, case_id)))
+    with pytest.raises(IntegrityError):
+        runner.store.apply(update, Tracking(app.name, runner.position))
+    assert len(runner.store.disclosure_log(case_id)) == rows
+
+
+def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings, postgres, monkeypatch):
+    case_id = busy_case(app)
+    runner.batch_size = 4
+    calls = {"n": 0}
+    real_apply = runner.store.apply
+
+    def crashing(update, tracking):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        real_apply(update, tracking)
+
+    monkeypatch.setattr(runner.store, "apply", crashing)
+    with pytest.raises(RuntimeError):
+        runner.catch_up()
+    restarted = build_view_runner(app, settings, postgres)  # a new process: nothing in memory
+    restarted.batch_size = 4
+    restarted.catch_up()
+    assert stored_log(restarted, case_id) == expected_log(app, case_id)
+
+
+def test_rebuilding_from_scratch_gives_the_same_views(app, runner):
+    case_id = busy_case(app)
+    runner.catch_up()
+    before = {a: stored_view(runner, case_id, a) for a in AGENCIES}, stored_log(runner, case_id)
+    runner.rebuild()
+    assert ({a: stored_view(runner, case_id, a) for a in AGENCIES}, stored_log(runner, case_id)) == before
+
+
+def test_view_content_is_stored_encrypted(app, runner, postgres):
+    busy_case(app)
+    runner.catch_up()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        dump = repr(conn.execute("SELECT * FROM view_facts").fetchall()) + repr(
+            conn.execute("SELECT * FROM disclosure_log").fetchall())
+    assert "Skolk" not in dump and "Peter" not in dump
+
+
+@hsettings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(histories(), min_size=1, max_size=3), st.integers(1, 40))
+def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_server, tmp_path_factory, stories, batch):
+    from uuid import uuid4
+
+    from gateways.embedded_postgres import create_database
+
+    location = create_database(postgres_server, f"h_{uuid4().hex[:12]}")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("h"), master_key=base64.b64encode(os.urandom(32)).decode())
+    app = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=location)
+    try:
+        runner = build_view_runner(app, settings, location)
+        runner.batch_size = batch
+        for story in stories:
+            app.save(story.case)
+            runner.catch_up()  # incrementally, story by story, in small batches
+        cases = [s.case.id for s in stories]
+        incremental = {c: ({a: stored_view(runner, c, a) for a in AGENCIES}, stored_log(runner, c)) for c in cases}
+        runner.rebuild()
+        for c in cases:
+            assert ({a: stored_view(runner, c, a) for a in AGENCIES}, stored_log(runner, c)) == incremental[c]
+            assert incremental[c][1] == expected_log(app, c)
+            for agency in AGENCIES:
+                assert incremental[c][0][agency] == expected_view(app, c, agency)
+    finally:
+        app.close()
+
+
+def _one_change(runner, case_id):
+    fact = runner.views._cases[case_id].replay.facts[0]
+    yield case_id, VisibilityChange(utc(2026, 2, 3), "socialtjanst", fact, "disclosed", ORIGIN), 1
+
+
