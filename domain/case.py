@@ -19,6 +19,7 @@ from domain.case_rules import (
     SHORT_TEXT, check_accepted, check_choice, check_in_time_order, check_lead,
     check_not_in_future, check_open, check_optional_text, check_text,
 )
+from domain.calendar_commands import CalendarCommands
 from domain.catalogue import Catalogue
 from domain.consent_commands import ConsentCommands
 from domain.group_commands import GroupCommands
@@ -31,8 +32,9 @@ from domain.values import (
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
 
 
-class Case(ConsentCommands, GroupCommands, Aggregate):
-    """Consent commands live in ``ConsentCommands``, the group's work in ``GroupCommands``."""
+class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
+    """Consent commands live in ``ConsentCommands``, the group's work in ``GroupCommands``, the
+    calendar's moments in ``CalendarCommands``."""
 
     def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
                  entry_route: str, referring_agency: str, referral_date: date, summary: str,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import Aggregate
 
 from domain.values import (
-    Actor, ConsentRecord, Decision, Guardian, Membership, Outcome, Phase, PlanRow, ScopeEntry,
+    Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, Outcome, Phase, PlanRow, ScopeEntry,
     YoungPerson,
 )
 
@@ -169,3 +169,11 @@ class CaseClosed(CaseEvent):
 
     def apply_to(self, case: Case) -> None:
         case.phase = Phase.CLOSED
+
+
+class CalendarPassed(CaseEvent):
+    """Calendar moments that changed what agencies may see, recorded as a fact when they passed:
+    a consent's first day, the end of its last day, the 18th birthday.  Recording them makes every
+    view change at once, and lets an auditor see the change, even when no one touched the case."""
+
+    moments: tuple[CalendarMoment, ...]

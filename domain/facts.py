@@ -147,6 +147,11 @@ def _follow_up(e: ev.FollowUpRecorded, case: Any, catalogue: Catalogue, fact: _M
                                                "agency": e.agency}, origin=e.agency, administrative=False),)
 
 
+def _calendar(e: ev.CalendarPassed, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    return tuple(fact("calendar", "case", {"at": m.at, "what": m.what, "consent_id": m.consent_id},
+                      part=f"moment.{i}", audience=frozenset({fact.lead})) for i, m in enumerate(e.moments))
+
+
 def _closure(e: ev.CaseClosed, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
     return (fact("case.closed", "case", {"reason": e.reason, "outcome": e.outcome}),)
 
@@ -165,4 +170,5 @@ _BUILDERS: dict[type, Callable[..., tuple[Fact, ...]]] = {
     ev.ContributionRecorded: _contribution,
     ev.FollowUpRecorded: _follow_up,
     ev.CaseClosed: _closure,
+    ev.CalendarPassed: _calendar,
 }

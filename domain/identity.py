@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date
+from datetime import MINYEAR, date
 
 from domain.errors import InvalidPersonalIdentityNumber
 
@@ -121,6 +121,8 @@ def _month_and_day(mm: str, dd: str) -> tuple[int, int]:
 
 def _real_date(year: int, mm: str, dd: str) -> date:
     month, day = _month_and_day(mm, dd)
+    if year < MINYEAR:  # "0000…" is twelve digits but no year a date can hold
+        raise _fail("the personnummer's year is out of range")
     if day > monthrange(year, month)[1]:  # 31 April, or 29 February in a common year
         raise _fail("the personnummer's day does not exist in its month and year")
     return date(year, month, day)

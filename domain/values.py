@@ -155,3 +155,10 @@ class Membership:
     contact_person: str
     role: str
     joined_at: datetime
+
+
+@dataclass(frozen=True)
+class CalendarMoment:
+    at: datetime
+    what: str                      # "consent_starts" | "consent_ends" | "turns_18"
+    consent_id: str | None = None

@@ -33,6 +33,7 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.disclosure_log (id bigserial PRIMARY KEY, case_id uuid NOT NULL,"
     " agency text NOT NULL, fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL,"
     " change text NOT NULL, basis jsonb NOT NULL, at timestamptz NOT NULL, notification_id bigint NOT NULL)",
+    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS next_calendar_moment timestamptz",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_agency ON {s}.disclosure_log (agency, id)",
 ]
@@ -41,7 +42,7 @@ UPSERT_FACT = (
     " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
     " visible_since = CASE WHEN %s::timestamptz IS NULL THEN view_facts.visible_since ELSE excluded.visible_since END")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
-                   "next_consent_end")
+                   "next_consent_end", "next_calendar_moment")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             curs.executemany(SQL("DELETE FROM {}.view_cases WHERE agency = %s AND case_id = %s").format(self._s), gone)
         if rows:
             updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS)
-            curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                                  " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
 
     def _write_log(self, curs: Any, update: ViewUpdate) -> None:
@@ -137,6 +138,12 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
     def cases(self, agency: str) -> list[dict[str, Any]]:
         return self._rows(SQL("SELECT * FROM {}.view_cases WHERE agency = %s ORDER BY case_number, case_id")
                           .format(self._s), (agency,))
+
+    def due_for_calendar(self, lead: str, now: datetime) -> list[UUID]:
+        """Cases whose next calendar moment has come (the lead agency's list covers every case)."""
+        rows = self._rows(SQL("SELECT case_id FROM {}.view_cases WHERE agency = %s AND next_calendar_moment <= %s"
+                              " ORDER BY next_calendar_moment").format(self._s), (lead, now))
+        return [r["case_id"] for r in rows]
 
     def facts(self, agency: str, case_id: UUID) -> list[StoredFact]:
         rows = self._rows(SQL("SELECT * FROM {}.view_facts WHERE agency = %s AND case_id = %s"

@@ -37,6 +37,7 @@ class CaseSummary:
     facts: int
     consents_in_force: int | None = None   # the lead agency only
     next_consent_end: date | None = None   # the lead agency only
+    next_calendar_moment: datetime | None = None  # the lead agency only: when the calendar keeper is due
 
 
 @dataclass
@@ -129,7 +130,8 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     in_force = [c for c in case.consents.values() if at is not None and c.in_force_at(at)]
     ends = [c.valid_until for c in in_force if c.valid_until is not None]
     return CaseSummary(**{**vars(summary), "consents_in_force": len(in_force),
-                          "next_consent_end": min(ends) if ends else None})
+                          "next_consent_end": min(ends) if ends else None,
+                          "next_calendar_moment": tracker.next_moment()})
 
 
 def _phase(by_kind: dict[str, list]) -> str | None:

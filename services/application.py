@@ -149,6 +149,10 @@ class CaseApplication(Application[UUID]):
         return self._change(case_id, expected_version, lambda c, at: c.close(
             by=by, at=at, catalogue=self.catalogue, **closure))
 
+    def note_calendar(self, case_id: UUID) -> CommandResult:
+        """Record the calendar moments that passed since the case's latest event (the value: how many)."""
+        return self._change(case_id, None, lambda c, at: c.note_calendar(at=at, catalogue=self.catalogue))
+
     # -- queries -------------------------------------------------------------------
 
     def get_case(self, case_id: UUID) -> Case:

@@ -12,12 +12,12 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.errors import DomainError
 from services.audit import InvalidCheckpointFile
-from services import cli_audit
+from services import cli_audit, cli_views
 from services.settings import ConfigurationError, Settings
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_application, build_ledger, database_location
+    from services.bootstrap import build_application, build_ledger, build_view_runner, database_location
     from services.clock import ManualClock
     from services.demo import run_demo
 
@@ -30,7 +30,9 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         run_demo(app, clock, sys.stdout)
         sealed = build_ledger(app, settings, location).seal()
-        print(f"\n{sealed} händelser förseglade i granskningsliggaren; prova `sigill audit verify`.")
+        build_view_runner(app, settings, location).catch_up()
+        print(f"\n{sealed} händelser förseglade i granskningsliggaren; myndigheternas vyer är uppdaterade.\n"
+              f"Prova `sigill audit verify` eller `sigill views cases --agency skola`.")
     finally:
         app.close()
     return 0
@@ -63,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     for name, (help_text, handler) in COMMANDS.items():
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(handler=handler)
     cli_audit.register(sub)
+    cli_views.register(sub)
     return root
 
 

@@ -13,6 +13,8 @@ from domain.facts import Fact
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
           "other": "annan väg"}
+PHASES = {"referred": "aktualiserad", "accepted": "aktuell, gruppen bildas", "declined": "inte aktuell",
+          "active": "pågående insats", "closed": "avslutad"}
 STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
 
 
@@ -71,5 +73,8 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
     "follow_up": lambda c, cat: (f"Uppföljning ({STATUSES[c['status']]}) från "
                                  f"{agency_name(c['agency'], cat)}: {c['note']}"),
+    "calendar": lambda c, cat: {"consent_starts": "Ett samtycke börjar gälla", "consent_ends": "Ett samtycke "
+                                "upphör att gälla", "turns_18": "Den unge fyller 18 år"}[c["what"]] + f" ({c['at']:%Y-%m-%d})"
+    if not isinstance(c["at"], str) else c["what"],
     "case.closed": lambda c, cat: f"Ärendet avslutat ({c['reason']}): {c['outcome']}",
 }

@@ -9,10 +9,8 @@ from uuid import UUID
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Verification
-from services.presentation import agency_name, describe_basis, describe_fact
+from services.presentation import PHASES, agency_name, describe_basis, describe_fact
 
-PHASES = {"referred": "aktualiserad", "accepted": "aktuell, gruppen bildas", "declined": "inte aktuell",
-          "active": "pågående insats", "closed": "avslutad"}
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
 STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}

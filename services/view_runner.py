@@ -26,6 +26,7 @@ CASE_TOPICS = frozenset(
 
 class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking) -> None: ...
+    def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> None: ...
 
@@ -56,6 +57,17 @@ class ViewRunner:
         self.store.clear(self.app.name)
         self.views.reset()
         return self.catch_up(progress)
+
+    def keep_calendar(self) -> int:
+        """Record, as facts, the calendar moments that have passed in every case, then catch up.
+
+        Run it often (the server does, every minute): a consent that ends at midnight disappears
+        from every view then, though no one touches the case."""
+        self.catch_up()
+        recorded = sum(self.app.note_calendar(case_id).value
+                       for case_id in self.store.due_for_calendar(self.app.catalogue.lead_agency, self.app.clock.now()))
+        self.catch_up()
+        return recorded
 
     def _history(self, case_id: Any, version: int) -> list[Any]:
         return list(self.app.events.get(case_id, lte=version)) if version > 0 else []

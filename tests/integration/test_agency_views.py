@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 
 
 import psycopg
@@ -188,3 +188,26 @@ def _one_change(runner, case_id):
     yield case_id, VisibilityChange(utc(2026, 2, 3), "socialtjanst", fact, "disclosed", ORIGIN), 1
 
 
+
+
+def test_a_consent_that_ends_at_midnight_leaves_the_views_then_though_no_one_touches_the_case(app, runner):
+    from domain.calendar import end_of_day
+    from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
+
+    case_id, _ = open_case(app)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                           decided_on=date(2026, 2, 2))
+    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
+    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
+        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
+                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 28),
+                          form="written")
+    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    assert runner.keep_calendar() == 0 and stored_view(runner, case_id, "skola")
+    app.clock.set(utc(2026, 3, 1, 7))                     # the morning after the last day; no one acts
+    assert runner.keep_calendar() == 2                      # both consents' ends, recorded as facts
+    assert stored_view(runner, case_id, "skola") == {}
+    ended = [r for r in runner.store.disclosure_log(case_id, "skola") if r["change"] == "ended"]
+    assert ended and all(r["at"] == end_of_day(date(2026, 2, 28)) for r in ended)
+    assert any(f.kind == "calendar" for f in runner.store.facts("socialtjanst", case_id))
+    assert runner.keep_calendar() == 0

@@ -78,3 +78,14 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
         conn.execute("UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE notification_id = %s", (nid,))
     result = sigill("audit", "verify", env=env)
     assert result.returncode == 1 and f"ÄNDRAD: händelse {nid}" in result.stdout
+
+
+def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
+    cases = sigill("views", "cases", "--agency", "socialtjanst", env=env)
+    assert cases.returncode == 0 and "0180-2026-0001" in cases.stdout and "pågående insats" in cases.stdout
+    shown = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
+    assert shown.returncode == 0 and "Skolan ser 2 uppgifter" in shown.stdout  # after the withdrawal: its own
+    assert sigill("views", "rebuild", env=env).returncode == 0
+    again = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
+    assert again.stdout == shown.stdout
+    assert sigill("calendar", env=env).returncode == 0

@@ -1,0 +1,109 @@
+"""`sigill views …` and `sigill calendar`: keep the agency views current, and look at them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from domain.calendar import STOCKHOLM
+from services.presentation import PHASES, agency_name, describe_basis
+
+KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
+         "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
+         "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
+         "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
+         "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    views = sub.add_parser("views", help="the agency views: catch up, rebuild, list cases, show a case")
+    commands = views.add_subparsers(dest="views_command", required=True, metavar="VIEWS_COMMAND")
+    commands.add_parser("catch-up", help="process every new event into the views").set_defaults(handler=_catch_up)
+    commands.add_parser("rebuild", help="throw the views away and build them from the first event"
+                        ).set_defaults(handler=_rebuild)
+    cases = commands.add_parser("cases", help="an agency's case list")
+    cases.add_argument("--agency", required=True)
+    cases.set_defaults(handler=_cases)
+    show = commands.add_parser("show", help="what an agency sees of a case now, and why")
+    show.add_argument("--agency", required=True)
+    show.add_argument("--case", required=True, help="case id or case number")
+    show.set_defaults(handler=_show)
+    sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
+                   ).set_defaults(handler=_calendar)
+
+
+@contextmanager
+def _runner() -> Iterator:
+    from services.bootstrap import build_application, build_view_runner, database_location
+    from services.settings import Settings
+
+    settings = Settings()
+    location = database_location(settings)
+    app = build_application(settings, location=location)
+    try:
+        yield build_view_runner(app, settings, location)
+    finally:
+        app.close()
+
+
+def _progress(count: int) -> None:
+    print(f"\rbearbetat {count:,} händelser …", end="", file=sys.stderr, flush=True)
+
+
+def _end_progress(done: int) -> None:
+    if done:
+        print(file=sys.stderr)
+
+
+def _catch_up(args: argparse.Namespace) -> int:
+    with _runner() as runner:
+        done = runner.catch_up(_progress)
+    _end_progress(done)
+    print(f"Vyerna är à jour ({done:,} nya händelser).")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    with _runner() as runner:
+        done = runner.rebuild(_progress)
+    _end_progress(done)
+    print(f"Vyerna återuppbyggda ur {done:,} händelser.")
+    return 0
+
+
+def _calendar(args: argparse.Namespace) -> int:
+    with _runner() as runner:
+        recorded = runner.keep_calendar()
+    print(f"{recorded} kalenderhändelser registrerade.")
+    return 0
+
+
+def _cases(args: argparse.Namespace) -> int:
+    with _runner() as runner:
+        runner.app.catalogue.agency(args.agency)
+        runner.catch_up()
+        rows = runner.store.cases(args.agency)
+        print(f"{agency_name(args.agency, runner.app.catalogue)}: {len(rows)} ärenden")
+        for r in rows:
+            extra = (f", {r['consents_in_force']} samtycken gäller" + (f" (första slutar {r['next_consent_end']})"
+                     if r["next_consent_end"] else "")) if r["consents_in_force"] is not None else ""
+            print(f"  {r['case_number'] or '(nummer ej synligt)'}  fas: {PHASES.get(r['phase'], '–')}  "
+                  f"nästa möte: {r['next_meeting'] or '–'}  plan rev.: {r['plan_revision'] or '–'}{extra}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with _runner() as runner:
+        app = runner.app
+        app.catalogue.agency(args.agency)
+        case_id = app.resolve_case(args.case)
+        runner.catch_up()
+        facts = runner.store.facts(args.agency, case_id)
+        print(f"{agency_name(args.agency, app.catalogue)} ser {len(facts)} uppgifter i ärendet:")
+        for f in facts:
+            text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
+            print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"
+                  f"  [{describe_basis(f.basis, app.catalogue)}]")
+    return 0

@@ -1,0 +1,65 @@
+"""Calendar moments are recorded as facts when they pass; the rules' answers do not depend on it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.calendar import end_of_day, start_of_day
+from domain.disclosure import disclosure_log, disclosures_at
+from tests.builders import CATALOGUE, POLICE, CaseStory, utc
+
+SCOPE = {"skola": ("case", "school")}
+
+
+def story_with_a_consent_ending(on: date) -> CaseStory:
+    story = CaseStory().accept()
+    story.guardians("Maria", "Johan")
+    story.join("skola", "polis")
+    story.consent_all(SCOPE, valid_until=on)
+    story.contribute(POLICE, "school", "Skolk observerat.")
+    return story
+
+
+def test_nothing_is_recorded_when_no_moment_has_passed():
+    story = story_with_a_consent_ending(date(2026, 6, 30))
+    assert story.case.note_calendar(at=story.at(), catalogue=CATALOGUE) == 0
+
+
+def test_the_end_of_a_consents_last_day_is_recorded_once_it_has_passed():
+    story = story_with_a_consent_ending(date(2026, 6, 30))
+    assert story.case.note_calendar(at=story.at(utc(2026, 7, 1, 6)), catalogue=CATALOGUE) == 3  # three consents
+    event = story.events[-1]
+    assert {m.what for m in event.moments} == {"consent_ends"}
+    assert all(m.at == end_of_day(date(2026, 6, 30)) for m in event.moments)
+    assert story.case.note_calendar(at=story.at(), catalogue=CATALOGUE) == 0  # not twice
+
+
+def test_the_18th_birthday_is_a_moment():
+    story = CaseStory()
+    assert story.case.due_moments(utc(2027, 3, 14, 12))[-1].what == "turns_18"
+    assert story.case.due_moments(utc(2027, 3, 14, 12))[-1].at == start_of_day(date(2027, 3, 14))
+
+
+def test_recording_the_calendar_changes_no_answer_of_the_rules():
+    ends = date(2026, 6, 30)
+    plain = story_with_a_consent_ending(ends)
+    noted = story_with_a_consent_ending(ends)
+    noted.case.note_calendar(at=noted.at(utc(2026, 7, 1, 6)), catalogue=CATALOGUE)
+    until = utc(2026, 8, 1)
+    for agency in ("skola", "polis", "socialtjanst"):
+        with_note = {d.fact.fact_id: d.basis for d in disclosures_at(noted.events, agency, until, CATALOGUE)
+                     if d.fact.kind != "calendar"}
+        without = {d.fact.fact_id: d.basis for d in disclosures_at(plain.events, agency, until, CATALOGUE)}
+        assert with_note.keys() == without.keys()
+    log = disclosure_log(noted.events, ["skola"], until, CATALOGUE)
+    ended = [c for c in log if c.change == "ended"]
+    assert ended and all(c.at == end_of_day(ends) for c in ended)  # at the true moment, not when noted
+
+
+def test_the_calendar_fact_is_for_social_services_only():
+    story = story_with_a_consent_ending(date(2026, 6, 30))
+    story.case.note_calendar(at=story.at(utc(2026, 7, 1, 6)), catalogue=CATALOGUE)
+    assert any(d.fact.kind == "calendar" for d in disclosures_at(story.events, "socialtjanst", story.now, CATALOGUE))
+    assert not any(d.fact.kind == "calendar" for d in disclosures_at(story.events, "skola", story.now, CATALOGUE))
+
+
