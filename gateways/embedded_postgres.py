@@ -36,6 +36,8 @@ class PostgresLocation:
             # 0 would mean "wait forever" for the table lock every insert takes.
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+            # eventsourcing's recorder, inserting without pipeline mode (see gateways/postgres_recorder.py)
+            "APPLICATION_RECORDER_TOPIC": "gateways.postgres_recorder:SigillApplicationRecorder",
         }
         if schema:
             env["POSTGRES_SCHEMA"] = schema

@@ -90,3 +90,26 @@ class TestTwoProcessesWritingOneCase:
         app.grant_consent(case_id, by=SOCIAL, consenter=mother, scope=(ScopeEntry("skola", ("case",)),),
                           purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=None, form="written")
         assert app.get_case(case_id).version == 4
+
+
+def test_a_large_action_plan_is_saved_without_hanging(app):
+    """eventsourcing's pipelined insert deadlocked on saves this large (see gateways/postgres_recorder.py)."""
+    import threading
+    from datetime import date
+
+    from domain.group_commands import PlanRowDraft
+    from tests.builders import SOCIAL
+
+    case_id, _ = open_case(app)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                           decided_on=date(2026, 2, 2))
+    long = "Ett långt stycke text om vad som ska göras och hur. " * 75  # ~3,900 characters
+    rows = [PlanRowDraft(area="Skola", goal=long, how=long, responsible="Den unge", follow_up=long)
+            for _ in range(80)]                                             # ~1 MB of plan
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(app.revise_plan(case_id, by=SOCIAL, main_goal="Mål",
+                                                                         rows=rows)), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert done, "saving a large plan hung"
+    assert len(app.get_case(case_id).plan_rows) == 80
