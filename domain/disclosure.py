@@ -135,11 +135,15 @@ class Replay:
         self.facts.extend(new)
         return new
 
-    def visible_to(self, agency: str, at: datetime, facts: Iterable[Fact] | None = None) -> tuple[Disclosure, ...]:
-        """What ``agency`` sees at ``at`` of ``facts`` (default: every fact so far)."""
+    def visible_to(self, agency: str, at: datetime, facts: Iterable[Fact] | None = None,
+                   consent_answers: dict[str, Basis | None] | None = None) -> tuple[Disclosure, ...]:
+        """What ``agency`` sees at ``at`` of ``facts`` (default: every fact so far).
+
+        ``consent_answers`` may carry the consent answers (per category) of an earlier judgement of
+        this agency, valid while no consent, group, custody or calendar moment has changed."""
         if self.case is None:
             return ()
-        judge = Judge(self.case, agency, at, self.catalogue)
+        judge = Judge(self.case, agency, at, self.catalogue, consent_answers)
         return tuple(Disclosure(f, b) for f in (self.facts if facts is None else facts)
                      if (b := judge.basis_for(f)) is not None)
 
@@ -147,11 +151,12 @@ class Replay:
 class Judge:
     """Decides visibility for one agency at one instant; consent answers are cached per category."""
 
-    def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue) -> None:
+    def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue,
+                 consent_answers: dict[str, Basis | None] | None = None) -> None:
         self.case, self.agency, self.at, self.catalogue = case, agency, at, catalogue
         self.is_lead = agency == catalogue.lead_agency
         self.is_member = self.is_lead or agency in case.members
-        self._consent_cache: dict[str, Basis | None] = {}
+        self._consent_cache = {} if consent_answers is None else consent_answers
 
     def basis_for(self, fact: Fact) -> Basis | None:
         if fact.audience is not None and self.agency not in fact.audience:

@@ -7,6 +7,7 @@ looking anything else up, so values hold ids *and* what they meant.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 from enum import Enum
 
@@ -145,8 +146,13 @@ class ConsentRecord:
         """Granted, within its dates (Stockholm calendar) and not withdrawn, at ``at``."""
         if at < self.granted_at or (self.withdrawn_at is not None and self.withdrawn_at <= at):
             return False
-        return at >= start_of_day(self.valid_from) and (
-            self.valid_until is None or at < end_of_day(self.valid_until))
+        starts, ends = self._window
+        return at >= starts and (ends is None or at < ends)
+
+    @cached_property
+    def _window(self) -> tuple[datetime, datetime | None]:
+        # Time-zone arithmetic is costly and the dates never change on a record: compute once.
+        return start_of_day(self.valid_from), None if self.valid_until is None else end_of_day(self.valid_until)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ class CaseVisibility:
         self.last_at: datetime | None = None
         self.version = 0
         self._moments: list[datetime] = []   # calendar moments still ahead, in order
+        # Consent answers per agency and category: valid until a rule event or a calendar moment.
+        self._answers: dict[str, dict] = {a: {} for a in self.visible}
 
     def apply(self, event: Any) -> list[VisibilityChange]:
         """Fold the case's next event; the changes it (and any calendar moment before it) caused."""
@@ -73,7 +75,8 @@ class CaseVisibility:
     def _judge_all(self, at: datetime) -> list[VisibilityChange]:
         changes: list[VisibilityChange] = []
         for agency, before in self.visible.items():
-            now = {d.fact.fact_id: d for d in self.replay.visible_to(agency, at)}
+            self._answers[agency] = {}
+            now = {d.fact.fact_id: d for d in self.replay.visible_to(agency, at, None, self._answers[agency])}
             changes.extend(_diff(before, now, agency, at))
             self.visible[agency] = now
         return changes
@@ -81,7 +84,7 @@ class CaseVisibility:
     def _judge_new(self, facts: tuple[Fact, ...], at: datetime) -> list[VisibilityChange]:
         changes: list[VisibilityChange] = []
         for agency, visible in self.visible.items():
-            for d in self.replay.visible_to(agency, at, facts):
+            for d in self.replay.visible_to(agency, at, facts, self._answers[agency]):
                 visible[d.fact.fact_id] = d
                 changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis))
         return changes

@@ -73,13 +73,16 @@ class AgencyViews:
     def process(self, batch: Iterable[tuple[int, Any]]) -> ViewUpdate:
         """The view changes for a batch of (notification id, event), in notification order."""
         update = ViewUpdate()
+        touched: dict[UUID, set[str]] = {}
         for position, event in batch:
             if isinstance(event, ErasedEvent):
                 self._cases.pop(event.originator_id, None)
                 update.erased.add(event.originator_id)
             elif isinstance(event, (ReferralReceived, CaseEvent)):
-                tracker = self._tracker(event)
-                self._record(update, event.originator_id, tracker, tracker.apply(event), position)
+                changes = self._tracker(event).apply(event)
+                update.log.extend((event.originator_id, change, position) for change in changes)
+                touched.setdefault(event.originator_id, set()).update(c.agency for c in changes)
+        self._summarise(update, touched)
         return update
 
     def pass_time(self, case_id: UUID, until: datetime, position: int) -> ViewUpdate:
@@ -87,7 +90,9 @@ class AgencyViews:
         update = ViewUpdate()
         tracker = self._cases.get(case_id)
         if tracker is not None:
-            self._record(update, case_id, tracker, tracker.pass_time(until), position)
+            changes = tracker.pass_time(until)
+            update.log.extend((case_id, change, position) for change in changes)
+            self._summarise(update, {case_id: {c.agency for c in changes}})
         return update
 
     def _tracker(self, event: Any) -> CaseVisibility:
@@ -102,11 +107,12 @@ class AgencyViews:
             self._cases.popitem(last=False)
         return tracker
 
-    def _record(self, update: ViewUpdate, case_id: UUID, tracker: CaseVisibility,
-                changes: list[VisibilityChange], position: int) -> None:
-        update.log.extend((case_id, change, position) for change in changes)
-        for agency in {c.agency for c in changes}:
-            update.summaries[(agency, case_id)] = summarise(tracker, agency, self.catalogue.lead_agency)
+    def _summarise(self, update: ViewUpdate, touched: dict[UUID, set[str]]) -> None:
+        """Once per batch for each case and agency whose view changed (not once per event)."""
+        for case_id, agencies in touched.items():
+            tracker = self._cases.get(case_id)
+            for agency in agencies if tracker is not None else ():
+                update.summaries[(agency, case_id)] = summarise(tracker, agency, self.catalogue.lead_agency)
 
 
 def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | None:
