@@ -81,12 +81,20 @@ def main() -> None:
         location = create_database(server, f"bench_{uuid4().hex[:8]}")
         settings = Settings(data_dir=Path(tmp))
         app = build_application(settings, location=location)
-        per_case = 32
         referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
                                     "Misstanke.", "crime")
-        events = import_cases(app, (referral for _ in range(args.events // per_case)), by=SOCIAL,
-                              then=realistic_history(app), batch_size=50,
-                              progress=lambda c, e: print(f"\r  importing: {e:,} events", end="", file=sys.stderr))
+        imported = {"events": 0, "cases": 0}
+
+        def referrals():
+            while imported["events"] < args.events:  # cases until at least the asked number of events
+                yield referral
+
+        def progress(cases: int, events: int) -> None:
+            imported.update(events=events, cases=cases)
+            print(f"\r  importing: {events:,} events", end="", file=sys.stderr)
+
+        events = import_cases(app, referrals(), by=SOCIAL, then=realistic_history(app), batch_size=50,
+                              progress=progress)
         print(file=sys.stderr)
         total = app.recorder.max_notification_id()
 
@@ -101,7 +109,7 @@ def main() -> None:
         processed = runner.rebuild(lambda n: print(f"\r  views: {n:,} events", end="", file=sys.stderr))
         seconds = time.perf_counter() - started
         print(file=sys.stderr)
-        print(f"{events:,} events in {events // per_case:,} cases ({total:,} notifications incl. case numbers)")
+        print(f"{events:,} events in {imported['cases']:,} cases ({total:,} notifications incl. case numbers)")
         print(f"read + decode notifications          {raw:>9,.0f} events/s")
         print(f"all agency views + disclosure log     {processed / seconds:>9,.0f} events/s   "
               f"({processed:,} in {seconds:.1f} s; target ≥ 20,000 events/s)")

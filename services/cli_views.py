@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = commands.add_parser("show", help="what an agency sees of a case now, and why")
     show.add_argument("--agency", required=True)
     show.add_argument("--case", required=True, help="case id or case number")
+    show.add_argument("--what", choices=("timeline", "plan", "meetings", "own"), default="timeline",
+                      help="the whole timeline (default), the current plan, the meetings, or its own contributions")
     show.set_defaults(handler=_show)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
@@ -50,6 +52,23 @@ def _runner() -> Iterator:
 
 def _progress(count: int) -> None:
     print(f"\rbearbetat {count:,} händelser …", end="", file=sys.stderr, flush=True)
+
+
+WHAT = {"timeline": "tidslinje", "plan": "gällande plan", "meetings": "möten", "own": "egna uppgifter"}
+
+
+def _select(facts: list, what: str, agency: str) -> list:
+    from projections import agency_queries as q
+
+    if what == "plan":
+        plan = q.current_plan(facts)
+        return [] if plan is None else [f for f in facts if f.kind == "plan.goal"
+                                         and f.content["revision"] == plan.revision] + list(plan.rows)
+    if what == "meetings":
+        return [part for meeting in q.meetings(facts) for part in meeting.parts]
+    if what == "own":
+        return q.own_contributions(facts, agency)
+    return q.timeline(facts)
 
 
 def _end_progress(done: int) -> None:
@@ -100,8 +119,8 @@ def _show(args: argparse.Namespace) -> int:
         app.catalogue.agency(args.agency)
         case_id = app.resolve_case(args.case)
         runner.catch_up()
-        facts = runner.store.facts(args.agency, case_id)
-        print(f"{agency_name(args.agency, app.catalogue)} ser {len(facts)} uppgifter i ärendet:")
+        facts = _select(runner.store.facts(args.agency, case_id), args.what, args.agency)
+        print(f"{agency_name(args.agency, app.catalogue)} ser {len(facts)} uppgifter i ärendet ({WHAT[args.what]}):")
         for f in facts:
             text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"

@@ -1,0 +1,66 @@
+"""What an agency's view answers, from the facts stored for it: the questions of issue 3, one function each.
+
+Every item keeps its ``basis``: which consent or law lets the agency see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+
+class VisibleFact(Protocol):
+    fact_id: str
+    version: int
+    kind: str
+    category: str
+    origin: str
+    basis: Any
+    content: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    revision: int
+    main_goal: str | None          # None when the agency may not see the main goal (`case`)
+    rows: tuple[VisibleFact, ...]  # only the rows it may see
+
+
+@dataclass(frozen=True)
+class Meeting:
+    meeting_id: str
+    held_on: str
+    parts: tuple[VisibleFact, ...]  # the meeting itself, attendees, outcomes, decisions it may see
+
+
+def timeline(facts: Sequence[VisibleFact]) -> list[VisibleFact]:
+    """Everything the agency may see of the case, in the order it happened."""
+    return sorted(facts, key=lambda f: (f.version, f.fact_id))
+
+
+def current_plan(facts: Sequence[VisibleFact]) -> Plan | None:
+    """The latest revision of the action plan, with the rows the agency may see."""
+    plan_facts = [f for f in facts if f.kind in ("plan.goal", "plan.row")]
+    if not plan_facts:
+        return None
+    revision = max(f.content["revision"] for f in plan_facts)
+    current = [f for f in plan_facts if f.content["revision"] == revision]
+    goal = next((f.content["main_goal"] for f in current if f.kind == "plan.goal"), None)
+    rows = tuple(sorted((f for f in current if f.kind == "plan.row"), key=lambda f: f.content["position"]))
+    return Plan(revision, goal, rows)
+
+
+def meetings(facts: Sequence[VisibleFact]) -> list[Meeting]:
+    """The meetings the agency may know of, each with the parts it may see."""
+    grouped: dict[str, list[VisibleFact]] = {}
+    for f in facts:
+        if f.kind.startswith("meeting"):
+            grouped.setdefault(f.content["meeting_id"], []).append(f)
+    return sorted((Meeting(mid, str(parts[0].content["held_on"]), tuple(timeline(parts)))
+                   for mid, parts in grouped.items()), key=lambda m: m.held_on)
+
+
+def own_contributions(facts: Sequence[VisibleFact], agency: str) -> list[VisibleFact]:
+    """What the agency itself recorded: contributions, follow-ups and meeting outcomes."""
+    return [f for f in timeline(facts)
+            if f.origin == agency and f.kind in ("contribution", "follow_up", "meeting.outcome")]

@@ -1,0 +1,51 @@
+"""The view's answers, over facts judged by the disclosure rules (no database)."""
+
+from __future__ import annotations
+
+from domain.disclosure import disclosures_at
+from domain.values import Decision, Outcome
+from projections.agency_queries import current_plan, meetings, own_contributions, timeline
+from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory
+
+
+def visible(story: CaseStory, agency: str):
+    return [d.fact for d in disclosures_at(story.events, agency, story.now, CATALOGUE)]
+
+
+def story() -> CaseStory:
+    s = CaseStory().accept()
+    s.guardians("Maria")
+    s.join("skola", "bup")
+    s.consent_all({"skola": ("case", "school")})
+    s.plan()
+    s.plan()
+    s.case.record_meeting(held_on=s.now.date(), attendees=("socialtjanst", "skola", "bup"), other_attendees=(),
+                          outcomes=(Outcome("school", "skola", "Bättre närvaro."), Outcome("health", "bup", "Samtal.")),
+                          decisions=(Decision("Följ upp."),), next_meeting=None, by=SOCIAL, at=s.at(),
+                          catalogue=CATALOGUE)
+    s.contribute(SCHOOL, "school", "Närvaro 90 %.")
+    return s
+
+
+def test_the_current_plan_is_the_latest_revision_with_only_the_rows_the_agency_may_see():
+    plan = current_plan(visible(story(), "skola"))
+    assert plan.revision == 2 and plan.main_goal == "Sluta med brott"
+    assert [r.content["area"] for r in plan.rows] == ["Skola"]  # Hälsa needs `health`
+
+
+def test_a_meeting_shows_only_the_parts_the_agency_may_see():
+    (meeting,) = meetings(visible(story(), "skola"))
+    texts = {p.content.get("text") for p in meeting.parts}
+    agencies = {p.content.get("agency") for p in meeting.parts if p.kind == "meeting.attendee"}
+    assert "Bättre närvaro." in texts and "Samtal." not in texts and "bup" not in agencies
+
+
+def test_own_contributions_are_what_the_agency_recorded():
+    own = own_contributions(visible(story(), "skola"), "skola")
+    assert [f.content["text"] for f in own] == ["Bättre närvaro.", "Närvaro 90 %."]
+
+
+def test_the_timeline_is_in_the_order_things_happened():
+    facts = timeline(visible(story(), "socialtjanst"))
+    assert [f.version for f in facts] == sorted(f.version for f in facts)
+    assert facts[0].kind == "case.opened"
