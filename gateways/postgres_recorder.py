@@ -32,19 +32,25 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         self._begin = SQL("; ").join([SQL("BEGIN"), *self.lock_table_statements,
                                       SQL("NOTIFY {0}").format(Identifier(self.channel_name))])
+        # One array per column instead of an array of a composite type: psycopg escapes composites as text,
+        # which cost more than the insert itself for a batch.  Rows keep their order, and so their ids.
+        self._insert = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) RETURNING notification_id"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         self._rendered: tuple[bytes, bytes] | None = None
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return None
-        rows = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-                for e in stored_events]
+        columns = ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
+                   [e.topic for e in stored_events], [e.state for e in stored_events])
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             begin, insert = self._rendered or self._render(conn)
             try:
                 curs.execute(begin)
-                curs.execute(insert, (rows,), prepare=True)
+                curs.execute(insert, columns, prepare=True)
                 ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 curs.execute(b"COMMIT")
             except BaseException:
@@ -54,5 +60,5 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
             return ids
 
     def _render(self, conn: Any) -> tuple[bytes, bytes]:
-        self._rendered = (self._begin.as_bytes(conn), self.insert_events_statement.as_bytes(conn))
+        self._rendered = (self._begin.as_bytes(conn), self._insert.as_bytes(conn))
         return self._rendered

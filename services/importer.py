@@ -36,15 +36,18 @@ def import_cases(app: CaseApplication, referrals: Iterable[ImportedReferral], *,
                  progress: Callable[[int, int], None] = lambda cases, events: None) -> int:
     """Open a case for each referral, let ``then`` record its further history; returns events saved."""
     saved_cases = saved_events = 0
+    # The number series are kept across batches: re-reading a series' whole history every batch would make an
+    # import quadratic.  A case opened elsewhere meanwhile makes the next save conflict: import again.
+    series: dict[tuple[str, int], CaseNumberSeries] = {}
     for batch in _chunks(referrals, batch_size):
         at = app.clock.now()
-        series: dict[tuple[str, int], CaseNumberSeries] = {}
         cases = [_open(app, r, by, at, series) for r in batch]
         app.keystore.create_keys([c.id for c in cases])  # one round trip, not one per case
         for case in cases:
             then(case)
-        pending = sum(len(c.pending_events) for c in (*series.values(), *cases))
-        app.save(*series.values(), *cases)
+        touched = [s for s in series.values() if s.pending_events]
+        pending = sum(len(c.pending_events) for c in (*touched, *cases))
+        app.save(*touched, *cases)
         saved_cases, saved_events = saved_cases + len(cases), saved_events + pending
         progress(saved_cases, saved_events)
     return saved_events
