@@ -16,9 +16,8 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -27,10 +26,8 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.values import Actor, ScopeEntry, YOUNG_PERSON  # noqa: E402
-from gateways.embedded_postgres import create_database, location_from_url, start_embedded  # noqa: E402
-from services.bootstrap import build_application  # noqa: E402
+from bench_support import bench_application  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
-from services.settings import Settings  # noqa: E402
 
 SOCIAL, POLICE = Actor("socialtjanst", "bench"), Actor("polis", "bench")
 PERSON = "20090314-2388"
@@ -137,14 +134,7 @@ def main() -> None:
     parser.add_argument("--import-cases", type=int, default=2000)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="sigill-bench-") as tmp:
-        url = os.environ.get("SIGILL_BENCH_POSTGRES_URL")
-        server = location_from_url(url) if url else start_embedded(Path(tmp) / "pg")
-        location = create_database(server, f"bench_{uuid4().hex[:8]}")
-        settings = Settings(data_dir=Path(tmp))
-        app = build_application(settings, location=location)
-        print(f"PostgreSQL: {'external' if url else 'embedded'}; {os.cpu_count()} cores; "
-              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", flush=True)
+    with bench_application() as (app, _, location):
         case_ids = prepared_cases(app, args.cases)
         service_saves(app, case_ids, 200)  # warm up connections, caches and the JIT-free interpreter paths
         seconds, service_latencies = service_saves(app, case_ids, args.commands)
@@ -156,7 +146,6 @@ def main() -> None:
         events, seconds, _ = batch_import(app, args.import_cases)
         print(f"{'batch import, 100 cases per transaction':<44} {events / seconds:>9,.0f} events/s"
               f"   ({events:,} events in {seconds:.1f} s; target ≥ 10,000 events/s)")
-        app.close()
 
 
 if __name__ == "__main__":

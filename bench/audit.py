@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -22,9 +21,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gateways.embedded_postgres import create_database, location_from_url, start_embedded  # noqa: E402
-from services.bootstrap import build_application, build_ledger  # noqa: E402
-from services.settings import Settings  # noqa: E402
+from bench_support import bench_application, progress  # noqa: E402
+from services.bootstrap import build_ledger  # noqa: E402
 
 
 def fill(conninfo: str, events: int) -> None:
@@ -50,20 +48,11 @@ def raw_read(conninfo: str) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def progress(verb: str):
-    return lambda n: print(f"\r  {verb} {n:,} events", end="", file=sys.stderr, flush=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sigill-bench-") as tmp:
-        url = os.environ.get("SIGILL_BENCH_POSTGRES_URL")
-        server = location_from_url(url) if url else start_embedded(Path(tmp) / "pg")
-        location = create_database(server, f"bench_{uuid4().hex[:8]}")
-        settings = Settings(data_dir=Path(tmp))
-        app = build_application(settings, location=location)
+    with bench_application() as (app, settings, location):
         ledger = build_ledger(app, settings, location)
         fill(location.conninfo(), args.events)
         started = time.perf_counter()
@@ -80,7 +69,6 @@ def main() -> None:
               f"{result.checked / verify_seconds:>9,.0f} events/s   (target ≤ 10 s for 1,000,000)")
         print(f"raw read of the same rows (psycopg, no hashing) = {count / raw_seconds:>9,.0f} events/s "
               f"({raw_seconds:.2f} s)")
-        app.close()
 
 
 if __name__ == "__main__":

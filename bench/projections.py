@@ -12,22 +12,18 @@ Usage: .venv/bin/python bench/projections.py [--events 200000]
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from uuid import uuid4
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
-from gateways.embedded_postgres import create_database, location_from_url, start_embedded  # noqa: E402
-from services.bootstrap import build_application, build_view_runner  # noqa: E402
+from bench_support import bench_application  # noqa: E402
+from services.bootstrap import build_view_runner  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
-from services.settings import Settings  # noqa: E402
 
 SOCIAL, POLICE, SCHOOL, BUP = (Actor(a, "bench") for a in ("socialtjanst", "polis", "skola", "bup"))
 SCOPE = (ScopeEntry("skola", ("case", "school", "health")), ScopeEntry("polis", ("case", "school", "crime")),
@@ -75,12 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sigill-bench-") as tmp:
-        url = os.environ.get("SIGILL_BENCH_POSTGRES_URL")
-        server = location_from_url(url) if url else start_embedded(Path(tmp) / "pg")
-        location = create_database(server, f"bench_{uuid4().hex[:8]}")
-        settings = Settings(data_dir=Path(tmp))
-        app = build_application(settings, location=location)
+    with bench_application() as (app, settings, location):
         referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
                                     "Misstanke.", "crime")
         imported = {"events": 0, "cases": 0}
@@ -113,7 +104,6 @@ def main() -> None:
         print(f"read + decode notifications          {raw:>9,.0f} events/s")
         print(f"all agency views + disclosure log     {processed / seconds:>9,.0f} events/s   "
               f"({processed:,} in {seconds:.1f} s; target ≥ 20,000 events/s)")
-        app.close()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from services.settings import ConfigurationError, Settings
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_application, build_ledger, build_view_runner, database_location
+    from services.bootstrap import build_ledger, build_view_runner
+    from services.cli_context import opened
     from services.clock import ManualClock
     from services.demo import run_demo
 
@@ -25,16 +26,12 @@ def _demo(args: argparse.Namespace) -> int:
     where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
     print(f"Sigill demo – startar databasen ({where}) …", flush=True)
     clock = ManualClock(datetime(2026, 2, 1, tzinfo=timezone.utc))
-    location = database_location(settings)
-    app = build_application(settings, clock=clock, location=location)
-    try:
+    with opened(clock) as (app, settings, location):
         run_demo(app, clock, sys.stdout)
         sealed = build_ledger(app, settings, location).seal()
         build_view_runner(app, settings, location).catch_up()
-        print(f"\n{sealed} händelser förseglade i granskningsliggaren; myndigheternas vyer är uppdaterade.\n"
-              f"Prova `sigill audit verify` eller `sigill views cases --agency skola`.")
-    finally:
-        app.close()
+    print(f"\n{sealed} händelser förseglade i granskningsliggaren; myndigheternas vyer är uppdaterade.\n"
+          f"Prova `sigill audit verify` eller `sigill views cases --agency skola`.")
     return 0
 
 

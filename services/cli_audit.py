@@ -11,6 +11,7 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from domain.errors import InvalidInput
+from services.cli_context import opened
 from services.presentation import agency_name, describe_basis, describe_fact
 
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
@@ -55,16 +56,10 @@ def instant(text: str) -> datetime:
 
 @contextmanager
 def _application() -> Iterator:
-    from services.bootstrap import build_application, build_ledger, database_location
-    from services.settings import Settings
+    from services.bootstrap import build_ledger
 
-    settings = Settings()
-    location = database_location(settings)
-    app = build_application(settings, location=location)
-    try:
+    with opened() as (app, settings, location):
         yield app, (lambda: build_ledger(app, settings, location))
-    finally:
-        app.close()
 
 
 def _progress(verb: str):

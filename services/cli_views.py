@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from domain.calendar import STOCKHOLM
+from services.cli_context import opened
 from services.presentation import PHASES, agency_name, describe_basis
 
 KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
@@ -38,16 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 @contextmanager
 def _runner() -> Iterator:
-    from services.bootstrap import build_application, build_view_runner, database_location
-    from services.settings import Settings
+    from services.bootstrap import build_view_runner
 
-    settings = Settings()
-    location = database_location(settings)
-    app = build_application(settings, location=location)
-    try:
+    with opened() as (app, settings, location):
         yield build_view_runner(app, settings, location)
-    finally:
-        app.close()
 
 
 def _progress(count: int) -> None:

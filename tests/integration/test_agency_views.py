@@ -6,7 +6,6 @@ import base64
 import os
 from datetime import date, timedelta
 
-
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -23,18 +22,6 @@ from tests.service_behaviour import consenting_school, open_case
 from tests.unit.domain.test_disclosure_properties import histories
 
 AGENCIES = tuple(CATALOGUE.agencies)
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path, master_key=base64.b64encode(os.urandom(32)).decode())
-
-
-@pytest.fixture
-def app(postgres, settings):
-    application = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
-    yield application
-    application.close()
 
 
 @pytest.fixture
@@ -186,8 +173,6 @@ def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_serve
 def _one_change(runner, case_id):
     fact = runner.views._cases[case_id].replay.facts[0]
     yield case_id, VisibilityChange(utc(2026, 2, 3), "socialtjanst", fact, "disclosed", ORIGIN), 1
-
-
 
 
 def test_a_consent_that_ends_at_midnight_leaves_the_views_then_though_no_one_touches_the_case(app, runner):

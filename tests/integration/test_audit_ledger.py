@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import os
 
 import psycopg
 import pytest
 
-from services.bootstrap import build_application, build_ledger
-from services.clock import ManualClock
-from services.settings import Settings
-from tests.builders import utc
+from services.bootstrap import build_ledger
 from tests.service_behaviour import consenting_school, open_case
-
-
-@pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path, master_key=base64.b64encode(os.urandom(32)).decode())
-
-
-@pytest.fixture
-def app(postgres, settings):
-    application = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
-    yield application
-    application.close()
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import os
-
 import psycopg
 import pytest
 
@@ -13,19 +10,6 @@ from services.clock import ManualClock
 from services.settings import Settings
 from tests.builders import BORN_2009_03_14, utc
 from tests.service_behaviour import CaseApplicationBehaviour, open_case
-
-
-@pytest.fixture
-def master_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
-
-
-@pytest.fixture
-def app(postgres, tmp_path, master_key):
-    settings = Settings(data_dir=tmp_path, master_key=master_key)
-    application = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
-    yield application
-    application.close()
 
 
 class TestOnPostgreSQL(CaseApplicationBehaviour):
