@@ -47,7 +47,7 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert result.returncode == 0 and html.startswith("<!doctype html>")
     assert "Oförändrad" in html and "Samtycken" in html and "Vem kunde se vad" in html
     assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
-    assert "2388" not in html  # the personnummer appears masked only
+    assert "20090314-2388" not in html and "200903142388" not in html  # masked only
 
 
 def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
