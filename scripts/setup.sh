@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv and installs Sigill with its test dependencies.  Idempotent.
+# Creates .venv and installs Sigill with its test dependencies.  Idempotent: a second run with the same
+# pyproject.toml installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -8,6 +9,11 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-echo "== installing sigill and its dependencies into .venv (first run takes a minute)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+stamp=".venv/.sigill-installed"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "== installing sigill and its dependencies into .venv (first run takes a minute)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  echo "$wanted" > "$stamp"
+fi
