@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=_show)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
+    sub.add_parser("follow", help="keep the views, the audit ledger and the calendar current until stopped (Ctrl-C)"
+                   ).set_defaults(handler=_follow)
 
 
 @contextmanager
@@ -120,4 +122,28 @@ def _show(args: argparse.Namespace) -> int:
             text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"
                   f"  [{describe_basis(f.basis, app.catalogue)}]")
+    return 0
+
+
+def _follow(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from services.bootstrap import build_ledger, build_view_runner
+    from services.follower import Follower
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("sigill").setLevel(logging.INFO)  # our lines; the embedded server's chatter stays quiet
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with opened() as (app, settings, location):
+        follower = Follower(build_view_runner(app, settings, location), build_ledger(app, settings, location))
+        print("Följer händelserna: vyer, granskningsliggare och kalender hålls aktuella (Ctrl-C avslutar).",
+              flush=True)
+        try:
+            follower.run(stop)
+        except KeyboardInterrupt:
+            pass
+    print("Avslutat.")
     return 0
