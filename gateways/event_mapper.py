@@ -18,6 +18,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import TypeAdapter
 
 from domain.erasure import ErasedEvent
+from domain.errors import CaseErased
 from gateways.sealing import Unsealable, seal, unseal
 from services.ports import KeyStore
 
@@ -41,7 +42,7 @@ class EncryptedEventMapper(Mapper[UUID]):
         aggregate_id = domain_event.originator_id
         key = self.keystore.data_key(aggregate_id, create=True)
         if key is None:
-            raise MapperDeserialisationError(f"aggregate {aggregate_id} is erased: nothing more can be stored")
+            raise CaseErased(f"case {aggregate_id} has been erased (its data key is destroyed): nothing more can be stored")
         return StoredEvent(originator_id=originator_id, originator_version=version, topic=get_topic(cls),
                            state=seal(key, plaintext, _associated(aggregate_id, version)))
 

@@ -17,6 +17,7 @@ from domain.case_events import CaseEvent, ReferralReceived
 from domain.catalogue import Catalogue
 from domain.disclosure import Disclosure, VisibilityChange
 from domain.erasure import ErasedEvent
+from domain.errors import CaseErased
 from domain.visibility import CaseVisibility
 
 NAME = "agency_views"
@@ -79,7 +80,12 @@ class AgencyViews:
                 self._cases.pop(event.originator_id, None)
                 update.erased.add(event.originator_id)
             elif isinstance(event, (ReferralReceived, CaseEvent)):
-                changes = self._tracker(event).apply(event)
+                try:
+                    changes = self._tracker(event).apply(event)
+                except CaseErased:  # its key was destroyed since: its history reads as tombstones
+                    self._cases.pop(event.originator_id, None)
+                    update.erased.add(event.originator_id)
+                    continue
                 update.log.extend((event.originator_id, change, position) for change in changes)
                 touched.setdefault(event.originator_id, set()).update(c.agency for c in changes)
         self._summarise(update, touched)

@@ -196,3 +196,22 @@ def test_a_consent_that_ends_at_midnight_leaves_the_views_then_though_no_one_tou
     assert ended and all(r["at"] == end_of_day(date(2026, 2, 28)) for r in ended)
     assert any(f.kind == "calendar" for f in runner.store.facts("socialtjanst", case_id))
     assert runner.keep_calendar() == 0
+
+
+def test_an_erased_case_leaves_every_view_and_stays_out(app, runner):
+    erased, kept = busy_case(app), busy_case(app)
+    runner.catch_up()
+    app.keystore.destroy(erased)
+    runner.rebuild()                      # its events now read as tombstones
+    assert all(runner.store.facts(a, erased) == [] for a in AGENCIES)
+    assert erased not in {r["case_id"] for r in runner.store.cases("socialtjanst")}
+    assert stored_view(runner, kept, "skola") == expected_view(app, kept, "skola")
+
+
+def test_a_command_on_an_erased_case_is_refused_as_erased(app):
+    from domain.errors import CaseErased
+
+    case_id = busy_case(app)              # the application keeps this case in memory after saving it
+    app.keystore.destroy(case_id)
+    with pytest.raises(CaseErased):
+        app.record_contribution(case_id, by=POLICE, category="school", text="Efter gallring.")
