@@ -43,11 +43,13 @@ class Follower:
                 backoff = min(backoff * 2, 30.0)
 
     def step(self, *, calendar_due: bool) -> int:
-        """One round; returns how many notifications the views processed."""
-        moved = self.runner.catch_up()
+        """One round; returns how far the views moved (in notification positions)."""
+        start = self.runner.position
+        self.runner.catch_up()
         if calendar_due:
-            moved += self.runner.keep_calendar()
+            self.runner.keep_calendar()  # catches up too: judge progress by position, not by return values
+        moved = self.runner.position - start
         if moved:
             sealed = self.ledger.seal()
-            log.info("views caught up with %d notifications; %d events sealed", moved, sealed)
+            log.info("views caught up to position %d; %d events sealed", start + moved, sealed)
         return moved
