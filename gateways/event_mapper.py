@@ -9,18 +9,19 @@ version, so bytes moved to another case or position fail to decrypt.  Only
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from gateways.sealing import Unsealable, seal, unseal
 from services.ports import KeyStore
+
 
 class EncryptedEventMapper(Mapper[UUID]):
     def __init__(self, keystore: KeyStore) -> None:
@@ -35,15 +36,15 @@ class EncryptedEventMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         cls = type(domain_event)
         state = _adapter(cls).dump_python(domain_event, mode="json")
-        originator_id, version = state.pop("originator_id"), state.pop("originator_version")
+        del state["originator_id"], state["originator_version"]  # columns of their own
         if getattr(cls, "class_version", 1) > 1:
             state["class_version"] = cls.class_version
         plaintext = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
-        aggregate_id = domain_event.originator_id
+        aggregate_id, version = domain_event.originator_id, domain_event.originator_version
         key = self.keystore.data_key(aggregate_id, create=True)
         if key is None:
             raise CaseErased(f"case {aggregate_id} has been erased (its data key is destroyed): nothing more can be stored")
-        return StoredEvent(originator_id=originator_id, originator_version=version, topic=get_topic(cls),
+        return StoredEvent(originator_id=aggregate_id, originator_version=version, topic=get_topic(cls),
                            state=seal(key, plaintext, _associated(aggregate_id, version)))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
@@ -58,7 +59,16 @@ class EncryptedEventMapper(Mapper[UUID]):
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
         state["originator_id"], state["originator_version"] = aggregate_id, stored_event.originator_version
-        return _adapter(cls).validate_python(state)
+        try:
+            return _adapter(cls).validate_python(state)
+        except ValidationError as error:
+            # pydantic's message quotes the input, which may be personal data, and so may a dict key deeper
+            # in the location: name only the event's field and the kind of error.
+            problems = "; ".join(sorted({f"{e['loc'][0] if e['loc'] else ''}: {e['type']}"
+                                         for e in error.errors(include_input=False, include_url=False)}))
+            raise MapperDeserialisationError(
+                f"stored event {stored_event.originator_version} of aggregate {aggregate_id} does not fit "
+                f"{stored_event.topic} (an upcaster missing?): {problems}") from None
 
     def _decrypt(self, stored_event: StoredEvent, aggregate_id: UUID, key: bytes) -> dict[str, Any]:
         try:
@@ -70,7 +80,7 @@ class EncryptedEventMapper(Mapper[UUID]):
                 f"it was altered, moved, or written with another key ({type(error).__name__})") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(cls: type) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 

@@ -2,21 +2,31 @@
 
 Destroying a key (culling, gallring) makes exactly that aggregate's events
 unreadable while leaving their ciphertext, and so the audit chain, intact.
-Unwrapped keys are cached in memory: every save and load needs one.
+A destroyed key is never recreated: ``data_key(..., create=True)`` returns
+None for it, as does ``create=False``.  Destroying a key that was never made
+records it as destroyed, so none can be made later.
+
+Unwrapped keys are cached in memory: every save and load needs one.  Cache
+entries expire after ``cache_seconds`` so that a key destroyed by another
+process stops working here too within that time; in this process ``destroy``
+takes effect at once.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from uuid import UUID
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+from psycopg import errors, sql
 from psycopg_pool import ConnectionPool
 
 CACHE_SIZE = 10_000
-_DESTROYED = object()
+CACHE_SECONDS = 60.0
+_DESTROYED = b""  # cached marker: the key existed and is gone (a real key is never empty)
 
 
 class WrongMasterKey(Exception):
@@ -24,61 +34,80 @@ class WrongMasterKey(Exception):
 
 
 class _KeyCache:
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._keys: OrderedDict[UUID, object] = OrderedDict()
-        self._size, self._lock = size, threading.Lock()
+    """A bounded LRU of unwrapped keys whose entries expire."""
 
-    def get(self, aggregate_id: UUID) -> object | None:
-        with self._lock:
-            value = self._keys.get(aggregate_id)
-            if value is not None:
-                self._keys.move_to_end(aggregate_id)
-            return value
+    def __init__(self, size: int, seconds: float) -> None:
+        self._keys: OrderedDict[UUID, tuple[float, bytes]] = OrderedDict()
+        self._size, self._seconds, self._lock = size, seconds, threading.Lock()
 
-    def put(self, aggregate_id: UUID, value: object) -> None:
+    def get(self, aggregate_id: UUID) -> bytes | None:
         with self._lock:
-            self._keys[aggregate_id] = value
+            entry = self._keys.get(aggregate_id)
+            if entry is None or entry[0] <= time.monotonic():
+                self._keys.pop(aggregate_id, None)
+                return None
+            self._keys.move_to_end(aggregate_id)
+            return entry[1]
+
+    def put(self, aggregate_id: UUID, value: bytes) -> None:
+        with self._lock:
+            self._keys[aggregate_id] = (time.monotonic() + self._seconds, value)
             self._keys.move_to_end(aggregate_id)
             while len(self._keys) > self._size:
                 self._keys.popitem(last=False)
 
 
 class _WrappingKeyStore:
-    """What both stores share: wrapping, unwrapping and the cache."""
+    """What both stores share: wrapping, unwrapping and the cache.  Subclasses only store rows."""
 
-    def __init__(self, master_key: bytes) -> None:
+    def __init__(self, master_key: bytes, *, cache_size: int = CACHE_SIZE, cache_seconds: float = CACHE_SECONDS) -> None:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
-        self._master, self._cache = master_key, _KeyCache()
+        self._master, self._cache = master_key, _KeyCache(cache_size, cache_seconds)
 
     def data_key(self, aggregate_id: UUID, *, create: bool) -> bytes | None:
-        cached = self._cache.get(aggregate_id)
-        if cached is None:
-            cached = self._load(aggregate_id, create)
-            if cached is None:
-                return None
-            self._cache.put(aggregate_id, cached)
-        return None if cached is _DESTROYED else cached  # type: ignore[return-value]
+        key = self._cache.get(aggregate_id)
+        if key is None:
+            found, wrapped = self._select(aggregate_id)
+            if not found and not create:
+                return None  # not cached: a key made later must be seen
+            if not found:
+                self.create_keys([aggregate_id])
+                return self.data_key(aggregate_id, create=False)
+            key = _DESTROYED if wrapped is None else self._unwrap(wrapped)
+            self._cache.put(aggregate_id, key)
+        return key or None
+
+    def create_keys(self, aggregate_ids: list[UUID]) -> None:
+        """Make keys for many new aggregates in one round trip (the batch import path)."""
+        wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]
+        rows = [(a, aes_key_wrap(self._master, os.urandom(32))) for a in wanted]
+        # Race-safe: whatever is stored after the insert wins, ours or a concurrent writer's.
+        for aggregate_id, wrapped in self._insert_many(rows):
+            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
 
     def destroy(self, aggregate_id: UUID) -> None:
         self._destroy(aggregate_id)
         self._cache.put(aggregate_id, _DESTROYED)
 
-    def create_keys(self, aggregate_ids: list[UUID]) -> None:
-        """Make keys for many new aggregates in one round trip (the batch import path)."""
-        wanted = [a for a in aggregate_ids if self._cache.get(a) is None]
-        for aggregate_id, wrapped in self._insert_many([(a, aes_key_wrap(self._master, os.urandom(32)))
-                                                         for a in wanted]):
-            self._cache.put(aggregate_id, self._unwrap(wrapped) if wrapped is not None else _DESTROYED)
-
-    def _load(self, aggregate_id: UUID, create: bool) -> object | None:
+    def is_destroyed(self, aggregate_id: UUID) -> bool:
         found, wrapped = self._select(aggregate_id)
-        if not found and create:
-            self.create_keys([aggregate_id])
-            return self._cache.get(aggregate_id)
-        if not found:
-            return None
-        return _DESTROYED if wrapped is None else self._unwrap(wrapped)
+        return found and wrapped is None
+
+    def close(self) -> None:
+        """Nothing to release here; the Postgres store closes its pool."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _check_master_key(self) -> None:
+        """Fail at start-up, not at the first read, and never wrap new keys under a wrong master key."""
+        wrapped = self._any_wrapped()
+        if wrapped is not None:
+            self._unwrap(wrapped)
 
     def _unwrap(self, wrapped: bytes) -> bytes:
         try:
@@ -87,78 +116,99 @@ class _WrappingKeyStore:
             raise WrongMasterKey("the configured master key cannot unwrap the stored data keys; "
                                  "check SIGILL_MASTER_KEY") from None
 
-    # Storage, per subclass: (found, wrapped or None if destroyed); insert returns the rows as stored.
+    # Storage, per subclass.  A row is (found, wrapped key or None once destroyed).
     def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         raise NotImplementedError
 
+    def _any_wrapped(self) -> bytes | None:
+        raise NotImplementedError
+
     def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
+        """Insert rows whose id is not stored yet; return the stored rows of all those ids."""
         raise NotImplementedError
 
     def _destroy(self, aggregate_id: UUID) -> None:
         raise NotImplementedError
-
-    def is_destroyed(self, aggregate_id: UUID) -> bool:
-        found, wrapped = self._select(aggregate_id)
-        return found and wrapped is None
 
 
 class InMemoryKeyStore(_WrappingKeyStore):
-    """The key store for unit tests: the same behaviour, kept in a dict."""
+    """The key store for unit tests: the same behaviour, kept in a dict.
 
-    def __init__(self, master_key: bytes) -> None:
-        super().__init__(master_key)
-        self._rows: dict[UUID, bytes | None] = {}
+    Pass another store's ``table`` to see the same keys, as a second process would.
+    """
+
+    def __init__(self, master_key: bytes, *, table: dict[UUID, bytes | None] | None = None, **cache: float) -> None:
+        super().__init__(master_key, **cache)
+        self.table: dict[UUID, bytes | None] = {} if table is None else table
+        self._check_master_key()
 
     def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
-        return aggregate_id in self._rows, self._rows.get(aggregate_id)
+        return aggregate_id in self.table, self.table.get(aggregate_id)
+
+    def _any_wrapped(self) -> bytes | None:
+        return next((w for w in self.table.values() if w is not None), None)
 
     def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
         for aggregate_id, wrapped in rows:
-            self._rows.setdefault(aggregate_id, wrapped)
-        return [(a, self._rows[a]) for a, _ in rows]
+            self.table.setdefault(aggregate_id, wrapped)
+        return [(a, self.table[a]) for a, _ in rows]
 
     def _destroy(self, aggregate_id: UUID) -> None:
-        self._rows[aggregate_id] = None
+        self.table[aggregate_id] = None
 
 
 class PostgresKeyStore(_WrappingKeyStore):
-    """Keys in the table sigill_data_keys, beside the events."""
+    """Keys in the table sigill_data_keys, beside the events (in ``schema``, else the search path's first)."""
 
-    def __init__(self, conninfo: str, master_key: bytes) -> None:
-        super().__init__(master_key)
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True}, open=True)
-        self.ensure_schema()
+    def __init__(self, conninfo: str, master_key: bytes, *, schema: str | None = None, **cache: float) -> None:
+        super().__init__(master_key, **cache)
+        name = ("sigill_data_keys",) if schema is None else (schema, "sigill_data_keys")
+        self._table = sql.Identifier(*name)
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
+                                    name="sigill-keystore", open=True)
+        try:
+            self.ensure_schema()
+            self._check_master_key()
+        except BaseException:
+            self._pool.close()
+            raise
 
     def ensure_schema(self) -> None:
-        with self._pool.connection() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS sigill_data_keys ("
-                         " aggregate_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
-                         " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)")
+        try:
+            self._run("CREATE TABLE IF NOT EXISTS {t} ("
+                      " aggregate_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
+                      " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)")
+        except (errors.UniqueViolation, errors.DuplicateTable):
+            pass  # two processes created it at once (IF NOT EXISTS is not atomic): it exists, which is all we need
 
     def close(self) -> None:
         self._pool.close()
 
-    def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
+    def _run(self, statement: str, params: tuple = ()) -> list[tuple]:
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT wrapped_key FROM sigill_data_keys WHERE aggregate_id = %s",
-                               (aggregate_id,)).fetchone()
-        return (row is not None, None if row is None or row[0] is None else bytes(row[0]))
+            cursor = conn.execute(sql.SQL(statement).format(t=self._table), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
+        rows = self._run("SELECT wrapped_key FROM {t} WHERE aggregate_id = %s", (aggregate_id,))
+        return (bool(rows), None if not rows or rows[0][0] is None else bytes(rows[0][0]))
+
+    def _any_wrapped(self) -> bytes | None:
+        rows = self._run("SELECT wrapped_key FROM {t} WHERE wrapped_key IS NOT NULL LIMIT 1")
+        return bytes(rows[0][0]) if rows else None
 
     def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
         if not rows:
             return []
         ids = [a for a, _ in rows]
-        with self._pool.connection() as conn:
-            # Race-safe: a concurrent writer's key wins, and we read back whatever is stored.
-            conn.execute("INSERT INTO sigill_data_keys (aggregate_id, wrapped_key)"
-                         " SELECT * FROM unnest(%s::uuid[], %s::bytea[]) ON CONFLICT DO NOTHING",
-                         (ids, [w for _, w in rows]))
-            stored = conn.execute("SELECT aggregate_id, wrapped_key FROM sigill_data_keys"
-                                  " WHERE aggregate_id = ANY(%s)", (ids,)).fetchall()
+        # Two statements, not one with a CTE: a statement's SELECT would not see a row that a concurrent
+        # writer committed while our INSERT waited on it, and we would wrongly take our own key as stored.
+        self._run("INSERT INTO {t} (aggregate_id, wrapped_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])"
+                  " ON CONFLICT DO NOTHING", (ids, [w for _, w in rows]))
+        stored = self._run("SELECT aggregate_id, wrapped_key FROM {t} WHERE aggregate_id = ANY(%s)", (ids,))
         return [(a, None if w is None else bytes(w)) for a, w in stored]
 
     def _destroy(self, aggregate_id: UUID) -> None:
-        with self._pool.connection() as conn:
-            conn.execute("INSERT INTO sigill_data_keys (aggregate_id, wrapped_key, destroyed_at)"
-                         " VALUES (%s, NULL, now()) ON CONFLICT (aggregate_id)"
-                         " DO UPDATE SET wrapped_key = NULL, destroyed_at = now()", (aggregate_id,))
+        self._run("INSERT INTO {t} (aggregate_id, wrapped_key, destroyed_at) VALUES (%s, NULL, now())"
+                  " ON CONFLICT (aggregate_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = now()",
+                  (aggregate_id,))

@@ -39,7 +39,7 @@ def build_application(settings: Settings | None = None, *, clock: Clock | None =
     settings = settings or Settings()
     settings.check()
     location = location or database_location(settings)
-    keystore = PostgresKeyStore(location.conninfo(), settings.master_key_bytes())
+    keystore = PostgresKeyStore(location.conninfo(), settings.master_key_bytes(), schema=settings.db_schema)
     return CaseApplication(
         env=location.eventsourcing_env(settings.db_schema), mapper=EncryptedEventMapper(keystore), keystore=keystore,
         catalogue=load_catalogue(settings.catalogue), clock=clock or SystemClock())

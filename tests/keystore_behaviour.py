@@ -1,4 +1,8 @@
-"""The key store's behaviour; run against the in-memory fake and against PostgreSQL."""
+"""The key store's behaviour; run against the in-memory fake and against PostgreSQL.
+
+A destroyed key is never recreated: ``data_key(create=True)`` returns None for it
+(the mapper then refuses to store more events for that case).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,11 @@ MASTER = os.urandom(32)
 
 
 class KeyStoreBehaviour:
-    """Subclasses provide ``store`` (built with MASTER) and ``reopen(master)``: a new store on the same data."""
+    """Subclasses provide a ``store`` fixture (built with MASTER) and:
+
+    * ``reopen(store, master, **options)``: a new store on the same data, as another process would open it;
+    * ``stored_wrapped(store, aggregate_id)``: the bytes kept at rest for that key.
+    """
 
     def test_a_key_is_created_once_and_returned_again(self, store):
         case = uuid4()
@@ -26,6 +34,7 @@ class KeyStoreBehaviour:
     def test_a_missing_key_is_not_created_unless_asked(self, store):
         case = uuid4()
         assert store.data_key(case, create=False) is None and not store.is_destroyed(case)
+        assert store.data_key(case, create=True) is not None  # the miss was not cached
 
     def test_a_destroyed_key_is_gone_for_good(self, store):
         case = uuid4()
@@ -34,6 +43,12 @@ class KeyStoreBehaviour:
         assert store.data_key(case, create=False) is None
         assert store.data_key(case, create=True) is None  # never silently recreated
         assert store.is_destroyed(case)
+        assert self.reopen(store, MASTER).data_key(case, create=True) is None
+
+    def test_a_key_destroyed_before_it_was_made_is_never_made(self, store):
+        case = uuid4()
+        store.destroy(case)
+        assert store.is_destroyed(case) and store.data_key(case, create=True) is None
 
     def test_destroying_one_key_leaves_the_others(self, store):
         kept, erased = uuid4(), uuid4()
@@ -47,13 +62,55 @@ class KeyStoreBehaviour:
         key = store.data_key(case, create=True)
         assert self.reopen(store, MASTER).data_key(case, create=False) == key
 
-    def test_a_wrong_master_key_is_a_clear_error(self, store):
+    def test_a_destroy_elsewhere_is_seen_once_the_cache_entry_expires(self, store):
+        case = uuid4()
+        store.data_key(case, create=True)
+        elsewhere = self.reopen(store, MASTER, cache_seconds=0)
+        assert elsewhere.data_key(case, create=False) is not None
+        store.destroy(case)
+        assert elsewhere.data_key(case, create=False) is None
+
+    def test_the_cache_is_bounded(self, store):
+        small = self.reopen(store, MASTER, cache_size=2)
+        cases = [uuid4() for _ in range(5)]
+        keys = [small.data_key(c, create=True) for c in cases]
+        assert len(small._cache._keys) == 2
+        assert [small.data_key(c, create=False) for c in cases] == keys  # evicted keys are read back
+
+    def test_a_wrong_master_key_is_a_clear_error_at_start_up(self, store):
+        store.data_key(uuid4(), create=True)
+        with pytest.raises(WrongMasterKey) as raised:  # before it could wrap new keys under the wrong master key
+            self.reopen(store, os.urandom(32))
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no keywrap internals
+
+    def test_a_wrong_master_key_cannot_read_keys_made_after_it_started(self, store):
+        wrong = self.reopen(store, os.urandom(32))  # the table was empty: nothing to check at its start
         case = uuid4()
         store.data_key(case, create=True)
         with pytest.raises(WrongMasterKey):
-            self.reopen(store, os.urandom(32)).data_key(case, create=False)
+            wrong.data_key(case, create=False)
+
+    def test_a_master_key_of_the_wrong_size_is_refused(self, store):
+        with pytest.raises(ValueError):
+            self.reopen(store, os.urandom(16))
+
+    def test_only_the_wrapped_key_is_kept_at_rest(self, store):
+        case = uuid4()
+        key = store.data_key(case, create=True)
+        wrapped = self.stored_wrapped(store, case)
+        assert len(wrapped) == 40 and key not in wrapped
 
     def test_many_keys_are_made_in_one_go(self, store):
         cases = [uuid4() for _ in range(50)]
-        store.create_keys(cases)
+        store.create_keys(cases + cases[:3])  # duplicates are harmless
         assert len({store.data_key(c, create=False) for c in cases}) == 50
+
+    def test_two_stores_creating_the_same_key_at_once_agree(self, store):
+        from concurrent.futures import ThreadPoolExecutor
+
+        others = [self.reopen(store, MASTER) for _ in range(3)]
+        for _ in range(5):
+            case = uuid4()
+            with ThreadPoolExecutor(4) as pool:
+                keys = set(pool.map(lambda s, c=case: s.data_key(c, create=True), [store, *others]))
+            assert len(keys) == 1 and None not in keys

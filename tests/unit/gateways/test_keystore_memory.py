@@ -11,7 +11,8 @@ class TestInMemoryKeyStore(KeyStoreBehaviour):
     def store(self):
         return InMemoryKeyStore(MASTER)
 
-    def reopen(self, store, master):
-        again = InMemoryKeyStore(master)
-        again._rows = store._rows  # the same "table", as a new process would see it
-        return again
+    def reopen(self, store, master, **options):
+        return InMemoryKeyStore(master, table=store.table, **options)  # the same "table", as a new process sees it
+
+    def stored_wrapped(self, store, aggregate_id):
+        return store.table[aggregate_id]
