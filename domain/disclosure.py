@@ -92,15 +92,6 @@ def disclosure_log(history: Sequence[Any], agencies: Iterable[str], until: datet
     return tuple(changes)
 
 
-def change_points(history: Sequence[Any], until: datetime) -> list[datetime]:
-    """The instants at which visibility can change: events, consent dates, the 18th birthday."""
-    points: set[datetime] = set()
-    for event in history:
-        points.add(event.timestamp)
-        points.update(calendar_points(event))
-    return sorted(p for p in points if p <= until)
-
-
 def calendar_points(event: Any) -> tuple[datetime, ...]:
     """The instants an event makes visibility change at later, with no further event: the calendar's part."""
     if isinstance(event, ConsentGranted):

@@ -116,10 +116,6 @@ class Decision:
     category: str = "case"
 
 
-def scope_covers(scope: tuple[ScopeEntry, ...], agency: str, category: str) -> bool:
-    return any(entry.covers(agency, category) for entry in scope)
-
-
 def scope_pairs(scope: tuple[ScopeEntry, ...]) -> frozenset[tuple[str, str]]:
     return frozenset((e.agency, c) for e in scope for c in e.categories)
 

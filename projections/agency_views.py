@@ -91,16 +91,6 @@ class AgencyViews:
         self._summarise(update, touched)
         return update
 
-    def pass_time(self, case_id: UUID, until: datetime, position: int) -> ViewUpdate:
-        """The changes calendar moments up to ``until`` make to a case no one has touched."""
-        update = ViewUpdate()
-        tracker = self._cases.get(case_id)
-        if tracker is not None:
-            changes = tracker.pass_time(until)
-            update.log.extend((case_id, change, position) for change in changes)
-            self._summarise(update, {case_id: {c.agency for c in changes}})
-        return update
-
     def _tracker(self, event: Any) -> CaseVisibility:
         case_id, version = event.originator_id, event.originator_version
         tracker = self._cases.pop(case_id, None)

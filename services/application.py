@@ -17,8 +17,10 @@ from eventsourcing.persistence import Mapper, RecordConflictError
 
 from domain.calendar import local_date
 from domain.case import Case
+from domain.case_events import ReferralReceived
 from domain.case_numbers import CaseNumberSeries, parse_case_number
 from domain.catalogue import Catalogue
+from domain.erasure import ErasedEvent
 from domain.errors import DomainError
 from domain.disclosure import Disclosure, Replay, VisibilityChange, disclosure_log, disclosures_at
 from domain.facts import Fact
@@ -217,8 +219,13 @@ class CaseApplication(Application[UUID]):
     # -- internals -------------------------------------------------------------------
 
     def _readable_history(self, case_id: UUID) -> Sequence[Any]:
-        self.get_case(case_id)  # raises CaseNotFound / CaseErased with a clear message
-        return self.history(case_id)
+        """The case's events, read once; CaseNotFound or CaseErased instead of tombstones or another aggregate."""
+        events = self.history(case_id)
+        if isinstance(events[0], ErasedEvent):
+            events[0].mutate(None)  # raises CaseErased, with its message
+        if not isinstance(events[0], ReferralReceived):
+            raise CaseNotFound("no such case", field="case_id")
+        return events
 
     def case_number_series(self, municipality: str, year: int) -> CaseNumberSeries:
         self.catalogue.municipality(municipality)

@@ -68,24 +68,20 @@ def _select(facts: list, what: str, agency: str) -> list:
     return q.timeline(facts)
 
 
-def _end_progress(done: int) -> None:
-    if done:
-        print(file=sys.stderr)
-
-
 def _catch_up(args: argparse.Namespace) -> int:
-    with _runner() as runner:
-        done = runner.catch_up(_progress)
-    _end_progress(done)
-    print(f"Vyerna är à jour ({done:,} nya händelser).")
-    return 0
+    return _process(lambda runner: runner.catch_up(_progress), "Vyerna är à jour ({:,} nya händelser).")
 
 
 def _rebuild(args: argparse.Namespace) -> int:
+    return _process(lambda runner: runner.rebuild(_progress), "Vyerna återuppbyggda ur {:,} händelser.")
+
+
+def _process(work, message: str) -> int:
     with _runner() as runner:
-        done = runner.rebuild(_progress)
-    _end_progress(done)
-    print(f"Vyerna återuppbyggda ur {done:,} händelser.")
+        done = work(runner)
+    if done:
+        print(file=sys.stderr)  # end the progress line
+    print(message.format(done))
     return 0
 
 

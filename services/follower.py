@@ -38,7 +38,8 @@ class Follower:
                 backoff = self.interval
                 stop.wait(0 if moved else self.interval)
             except (PersistenceError, OSError) as error:
-                log.warning("the database cannot be reached (%s); retrying in %.0f s", type(error).__name__, backoff)
+                kind = type(error).__qualname__  # the error's class only: its text could quote data
+                log.warning("the database cannot be reached (%s); retrying in %.0f s", kind, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
