@@ -201,6 +201,12 @@ class CaseApplication(Application[UUID]):
         history = self._readable_history(case_id)
         return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
 
+    def replay(self, case_id: UUID, at: datetime | None = None) -> Replay:
+        """The case folded up to ``at`` (default now), read once: its state, and every fact so far."""
+        replay = Replay(self._readable_history(case_id), self.catalogue)
+        replay.advance_to(at or self.clock.now())
+        return replay
+
     def all_facts(self, case_id: UUID) -> tuple[Fact, ...]:
         """Every fact of the case, whoever may see it: for auditors (JO, IVO), never for an agency view."""
         replay = Replay(self._readable_history(case_id), self.catalogue)

@@ -53,7 +53,7 @@ class Ledger:
     def verify(self, exported: Iterable[Checkpoint] = (), progress: Callable[[int], None] = lambda n: None
                ) -> Verification:
         """Recompute the chain from the stored events; check it against the ledger and every checkpoint."""
-        return verify(self.store.pairs(), [*self.store.checkpoints(), *exported], _signature_ok,
+        return verify(self.store.pairs(), [*self.store.checkpoints(), *exported], signature_ok,
                       self.trusted_keys, progress)
 
     def export(self) -> str:
@@ -83,7 +83,7 @@ def read_exported(text: str) -> list[Checkpoint]:
         raise InvalidCheckpointFile(f"the checkpoint file cannot be read: {error}") from None
 
 
-def _signature_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:
+def signature_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
         return True

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import os
+from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
+from gateways.idempotency_store import PostgresIdempotencyStore
+from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, JwtVerifier, load_jwks
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.ledger_store import PostgresLedgerStore
+from services.access_log import AccessLog
+from services.api.deps import ApiContext
 from services.application import CaseApplication
-from services.audit import Ledger
+from services.case_lists import CaseListsFromViews
+from services.case_service import CaseService
+from services.principals import TokenVerifier
+from services.report import case_report
+from services.audit import Ledger, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
-from services.settings import Settings
+from services.settings import ConfigurationError, Settings
 from services.view_runner import ViewRunner
 
 EMBEDDED_DATABASE = "sigill"
@@ -67,3 +78,55 @@ def build_view_runner(app: CaseApplication, settings: Settings, location: Postgr
     store = factory.tracking_recorder(PostgresAgencyViewStore)
     store.keystore = app.keystore
     return ViewRunner(app, store)
+
+
+def build_token_verifier(settings: Settings) -> TokenVerifier:
+    """Production: the configured issuer's keys.  Development: the locally generated development key."""
+    if settings.oidc_issuer and settings.oidc_jwks:
+        source = settings.oidc_jwks
+        if source.startswith("https://") or source.startswith("http://"):
+            return JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks_url=source)
+        verifier = JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks=load_jwks(source))
+        if settings.is_production and DEV_KEY_ID in verifier.key_ids:
+            raise ConfigurationError("SIGILL_OIDC_JWKS holds the development key: production refuses it")
+        return verifier
+    if settings.is_production:
+        raise ConfigurationError("production needs SIGILL_OIDC_ISSUER and SIGILL_OIDC_JWKS")
+    return dev_tokens(settings).verifier()
+
+
+def dev_tokens(settings: Settings) -> DevTokens:
+    """The development token signer (embedded mode only)."""
+    if settings.is_production:
+        raise ConfigurationError("development tokens are refused in production")
+    return DevTokens(settings.data_dir)
+
+
+def build_case_service(app: CaseApplication, settings: Settings, location: PostgresLocation,
+                       runner: ViewRunner | None = None) -> CaseService:
+    """The service the API and the web client share, with its access log and case lists."""
+    schema = settings.db_schema or "public"
+    signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
+    public_key = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    store = PostgresAccessLogStore(location.conninfo(), app.keystore, schema=schema)
+    access_log = AccessLog(store, lambda message: (public_key, signing_key.sign(message)))
+    runner = runner or build_view_runner(app, settings, location)
+    return CaseService(app, access_log, CaseListsFromViews(runner))
+
+
+def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:
+    """Everything the HTTP API needs, on the configured database."""
+    service = build_case_service(app, settings, location)
+    ledger = build_ledger(app, settings, location)
+    trusted = {ledger.public_key, *settings.trusted_ledger_keys()}
+
+    def verify() -> tuple:
+        return ledger.verify(), service.access_log.verify(signature_ok, trusted)
+
+    def report(case_id: UUID) -> str:
+        return case_report(app, case_id, ledger.verify(), app.clock.now())
+
+    idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
+    return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
+                      verify_ledger=verify, seal_ledger=ledger.seal, report=report,
+                      closers=[idempotency.close, service.access_log.store.close])  # type: ignore[attr-defined]

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     catalogue: Path | None = None           # extra reference data (TOML) added to the defaults
     ledger_key: SecretStr | None = None     # base64 of a 32-byte Ed25519 seed; signs ledger checkpoints
     ledger_trusted_keys: str = ""           # comma-separated base64 public keys of earlier signing keys
+    oidc_issuer: str | None = None          # production: the identity provider's issuer (iss)
+    oidc_audience: str = "sigill"           # the audience (aud) tokens for Sigill carry
+    oidc_jwks: str | None = None            # the issuer's public keys: a JWKS file path or an https URL
 
     @property
     def is_production(self) -> bool:
@@ -51,6 +54,10 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
         if self.is_production and self.ledger_key is None:
             raise ConfigurationError("production needs SIGILL_LEDGER_KEY (base64 of 32 random bytes)")
+        if self.is_production and not (self.oidc_issuer and self.oidc_jwks):
+            raise ConfigurationError("production needs SIGILL_OIDC_ISSUER and SIGILL_OIDC_JWKS (file or https URL)")
+        if self.is_production and self.oidc_issuer == "sigill-dev":
+            raise ConfigurationError("SIGILL_OIDC_ISSUER is the development issuer: configure the real one")
         if self.catalogue is not None and not self.catalogue.is_file():
             raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
 

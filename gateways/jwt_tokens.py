@@ -1,0 +1,129 @@
+"""Bearer tokens: OIDC-style JWTs verified against the issuer's public keys, and development tokens.
+
+Production verifies signature, expiry, issuer and audience against a JWKS
+(a file, or the issuer's URL).  Embedded mode signs development tokens with
+a P-256 key generated once in the data directory; its key id marks it, so a
+production configuration can refuse it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from services.principals import AuthenticationFailed, Principal, Role
+
+DEV_ISSUER = "sigill-dev"
+DEV_AUDIENCE = "sigill"
+DEV_KEY_ID = "sigill-development-key"
+DEV_KEY_FILE = "dev-token-key.pem"
+ALGORITHMS = ["ES256", "RS256", "PS256", "EdDSA"]
+LEEWAY_SECONDS = 30
+
+
+class JwtVerifier:
+    """Implements ``TokenVerifier`` for tokens from one issuer."""
+
+    def __init__(self, issuer: str, audience: str, *, jwks: dict[str, Any] | None = None,
+                 jwks_url: str | None = None) -> None:
+        self.issuer, self.audience = issuer, audience
+        self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks is not None else None
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+
+    @property
+    def key_ids(self) -> set[str]:
+        return {k.key_id for k in self._keys.keys if k.key_id} if self._keys else set()
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(token, self._signing_key(token), algorithms=ALGORITHMS, audience=self.audience,
+                                issuer=self.issuer, leeway=LEEWAY_SECONDS,
+                                options={"require": ["exp", "iss", "aud", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationFailed("the token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthenticationFailed("the token is for another audience") from None
+        except jwt.InvalidIssuerError:
+            raise AuthenticationFailed("the token is from another issuer") from None
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("the token is not valid") from None
+        return principal_from(claims)
+
+    def _signing_key(self, token: str) -> Any:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("the token is not a JWT") from None
+        if self._client is not None:
+            try:
+                return self._client.get_signing_key(kid).key
+            except jwt.PyJWKClientError:
+                raise AuthenticationFailed("the token's signing key is unknown to the issuer") from None
+        for key in self._keys.keys if self._keys else ():
+            if kid is None or key.key_id == kid:
+                return key.key
+        raise AuthenticationFailed("the token's signing key is unknown")
+
+
+def principal_from(claims: dict[str, Any]) -> Principal:
+    """Our claims: sub, name, agency, municipality (social services), roles."""
+    agency, roles = claims.get("agency"), claims.get("roles", [])
+    if not isinstance(agency, str) or not agency:
+        raise AuthenticationFailed("the token names no agency")
+    if isinstance(roles, str):
+        roles = roles.split()
+    known = frozenset(Role(r) for r in roles if r in Role._value2member_map_)
+    municipality = claims.get("municipality")
+    return Principal(subject=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]), agency=agency,
+                     roles=known, municipality=municipality if isinstance(municipality, str) else None)
+
+
+def load_jwks(source: str) -> dict[str, Any]:
+    """A JWKS from a file (for a URL, the verifier fetches and caches it itself)."""
+    try:
+        return json.loads(Path(source).read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read the JWKS file {source}: {type(error).__name__}") from None
+
+
+class DevTokens:
+    """Development tokens for embedded mode: a key made once in the data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._key = _dev_key(data_dir / DEV_KEY_FILE)
+
+    def jwks(self) -> dict[str, Any]:
+        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key()))
+        return {"keys": [{**public, "kid": DEV_KEY_ID, "use": "sig", "alg": "ES256"}]}
+
+    def verifier(self) -> JwtVerifier:
+        return JwtVerifier(DEV_ISSUER, DEV_AUDIENCE, jwks=self.jwks())
+
+    def issue(self, *, subject: str, name: str, agency: str, roles: Iterable[str], municipality: str | None = None,
+              lifetime: int = 8 * 3600, issuer: str = DEV_ISSUER, audience: str = DEV_AUDIENCE,
+              now: float | None = None) -> str:
+        issued = int(now if now is not None else time.time())
+        claims = {"iss": issuer, "aud": audience, "sub": subject, "name": name, "agency": agency,
+                  "roles": list(roles), "iat": issued, "exp": issued + lifetime}
+        if municipality:
+            claims["municipality"] = municipality
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": DEV_KEY_ID})
+
+
+def _dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return key
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,31 @@
+"""The FastAPI application: routers, error mapping, and the OpenAPI document's description."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.api import errors, routes_audit, routes_commands, routes_meta, routes_reads
+from services.api.deps import ApiContext
+
+DESCRIPTION = """
+Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgrupper*.
+
+* **Sign in** with a bearer token (JWT: `sub`, `name`, `agency`, `municipality`, `roles`).
+* **Versions**: every write answers with *your* version of the case (the number of its events you may see);
+  send it back as `expected_version` or `If-Match` to get **409** if the case changed meanwhile.
+* **Retries**: send an `Idempotency-Key` on a POST; a retry records nothing twice and gets the first answer.
+* **Secrecy**: a case you are not in answers **404**; what you see of a case is decided by the disclosure rules,
+  and each fact carries the basis (consent or law) that lets you see it. Every read is in the access log;
+  say why you read with the `Sigill-Purpose` header.
+* **Errors** are `{"error": {"code", "message", "field"}}`.
+"""
+
+
+def create_api(context: ApiContext) -> FastAPI:
+    api = FastAPI(title="Sigill", version="1.0", description=DESCRIPTION, openapi_url="/api/v1/openapi.json",
+                  docs_url=None, redoc_url=None)  # the Swagger page pulls its assets from a CDN: none here
+    api.state.context = context
+    errors.install(api)
+    for module in (routes_meta, routes_commands, routes_reads, routes_audit):
+        api.include_router(module.router)
+    return api

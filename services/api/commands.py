@@ -1,0 +1,212 @@
+"""The command bodies of the API: one pydantic model per command, turned into the domain's arguments.
+
+Models bound sizes and shapes; the domain decides every rule (and names the
+field it refuses).  ``expected_version`` (or an If-Match header) is the
+version the client last saw; a stale one gets 409.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.group_commands import PlanRowDraft
+from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
+from domain.values import Outcome, ScopeEntry
+
+Short = Field(min_length=1, max_length=200)
+Text = Field(min_length=1, max_length=4000)
+Id = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+Version = Field(default=None, ge=0, le=1_000_000, description="the version you last saw; 409 if it is stale")
+Many = 200
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    expected_version: int | None = Version
+
+    def arguments(self) -> dict[str, Any]:
+        """Keyword arguments for the application's command."""
+        return self.model_dump(exclude={"expected_version"})
+
+
+class Referral(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "municipality": "0180", "personnummer": "200901012384", "name": "Elias Exempel",
+        "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
+        "summary": "Misstänkt för rån tillsammans med äldre ungdomar.", "summary_category": "crime"}]})
+    municipality: str = Field(min_length=4, max_length=4, pattern=r"^[0-9]{4}$")
+    personnummer: str = Field(min_length=10, max_length=13, description="personnummer or samordningsnummer")
+    name: str = Short
+    entry_route: EntryRoute
+    referring_agency: str = Id
+    referral_date: date
+    summary: str = Text
+    summary_category: str = Id
+
+
+class Eligibility(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "accepted": True, "reasons": "Hög risk enligt SAVRY.", "instruments": ["SAVRY"],
+        "decided_on": "2026-02-03"}]})
+    accepted: bool
+    reasons: str = Text
+    instruments: list[Instrument] = Field(default_factory=list, max_length=10)
+    decided_on: date
+    outside_target_group_reason: str | None = Field(default=None, max_length=4000)
+
+
+class GuardianIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    guardian_id: str | None = Field(default=None, min_length=1, max_length=100,
+                                    description="the id of a guardian recorded before; omit for a new one")
+    name: str = Short
+    has_custody: bool = True
+
+
+class Guardians(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "guardians": [{"name": "Maria Exempel", "has_custody": True}]}]})
+    guardians: list[GuardianIn] = Field(min_length=1, max_length=10)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"guardians": [Guardian(g.guardian_id or "", g.name, g.has_custody) for g in self.guardians]}
+
+
+class ScopeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    agency: str = Id
+    categories: list[str] = Field(min_length=1, max_length=20)
+
+
+def _scope(entries: list[ScopeIn]) -> list[ScopeEntry]:
+    return [ScopeEntry(e.agency, tuple(e.categories)) for e in entries]
+
+
+class Consent(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "consenter": "young_person", "scope": [{"agency": "skola", "categories": ["school", "case"]}],
+        "purpose": "Samverkan i SIG", "valid_from": "2026-02-03", "valid_until": "2026-08-03",
+        "form": "written"}]})
+    consenter: str = Field(min_length=1, max_length=100, description="young_person, or a guardian's id")
+    scope: list[ScopeIn] = Field(min_length=1, max_length=Many)
+    purpose: str = Short
+    valid_from: date
+    valid_until: date | None = None
+    form: ConsentForm
+
+    def arguments(self) -> dict[str, Any]:
+        return {**super().arguments(), "scope": _scope(self.scope)}
+
+
+class Narrowing(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "consenter": "young_person", "scope": [{"agency": "skola", "categories": ["school"]}],
+        "valid_until": "2026-05-01"}]})
+    consenter: str = Field(min_length=1, max_length=100)
+    scope: list[ScopeIn] = Field(min_length=1, max_length=Many)
+    valid_until: date | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        return {**super().arguments(), "scope": _scope(self.scope)}
+
+
+class Withdrawal(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{"consenter": "young_person"}]})
+    consenter: str = Field(min_length=1, max_length=100)
+
+
+class Member(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "agency": "skola", "contact_person": "Kim Rektor", "role": "kontaktperson"}]})
+    agency: str = Id
+    contact_person: str = Short
+    role: str = Short
+
+
+class Departure(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{"reason": "Eleven har bytt skola."}]})
+    reason: str = Text
+
+
+class PlanRowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    area: str = Short
+    goal: str = Text
+    how: str = Text
+    responsible: str = Short
+    responsible_agencies: list[str] = Field(default_factory=list, max_length=20)
+    follow_up: str = Field(default="", max_length=4000)
+    category: str | None = Field(default=None, max_length=100)
+    row_id: str | None = Field(default=None, min_length=1, max_length=100,
+                               description="carry a row of the current plan forward")
+
+
+class Plan(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "main_goal": "Elias fullföljer årskurs 9 utan nya brott.",
+        "rows": [{"area": "Skolgång", "goal": "Närvaro över 90 %", "how": "Daglig avstämning",
+                  "responsible": "Mentor", "responsible_agencies": ["skola"]}]}]})
+    main_goal: str = Field(min_length=1, max_length=400)
+    rows: list[PlanRowIn] = Field(min_length=1, max_length=Many)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"main_goal": self.main_goal, "rows": [
+            PlanRowDraft(r.area, r.goal, r.how, r.responsible, tuple(r.responsible_agencies), r.follow_up,
+                         r.category, r.row_id) for r in self.rows]}
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    category: str = Id
+    origin_agency: str = Id
+    text: str = Text
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    text: str = Text
+    category: str = Field(default="case", min_length=1, max_length=100)
+
+
+class Meeting(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "held_on": "2026-02-10", "attendees": ["skola"], "other_attendees": ["Elias"],
+        "outcomes": [{"category": "school", "origin_agency": "skola", "text": "Närvaron har ökat."}],
+        "decisions": [{"text": "Nytt möte om fyra veckor."}], "next_meeting": "2026-03-10"}]})
+    held_on: date
+    attendees: list[str] = Field(default_factory=list, max_length=50)
+    other_attendees: list[str] = Field(default_factory=list, max_length=50)
+    outcomes: list[OutcomeIn] = Field(default_factory=list, max_length=Many)
+    decisions: list[DecisionIn] = Field(default_factory=list, max_length=Many)
+    next_meeting: date | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        return {**super().arguments(),
+                "outcomes": [Outcome(o.category, o.origin_agency, o.text) for o in self.outcomes],
+                "decisions": [Decision(d.text, d.category) for d in self.decisions]}
+
+
+class Contribution(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "category": "school", "text": "Närvaro 80 % senaste månaden."}]})
+    category: str = Id
+    text: str = Text
+    legal_basis: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class FollowUp(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "row_id": "3b1f…", "status": "partly", "note": "Närvaron har ökat till 85 %."}]})
+    row_id: str = Field(min_length=1, max_length=100)
+    status: FollowUpStatus
+    note: str = Text
+
+
+class Closure(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
+        "reason": "goals_met", "outcome": "Målen i planen är nådda."}]})
+    reason: ClosureReason
+    outcome: str = Text

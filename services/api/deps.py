@@ -1,0 +1,51 @@
+"""What every route gets: the signed-in user, the shared services, and the read's stated purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.case_service import CaseService
+from services.idempotency import IdempotencyStore
+from services.principals import AuthenticationFailed, Principal, TokenVerifier
+
+bearer = HTTPBearer(auto_error=False, description="a JWT from the identity provider (or `sigill dev-token`)")
+
+
+@dataclass
+class ApiContext:
+    cases: CaseService
+    verifier: TokenVerifier
+    idempotency: IdempotencyStore
+    verify_ledger: Callable[[], Any]      # -> (ledger Verification, access log ChainVerdict)
+    seal_ledger: Callable[[], int]
+    report: Callable[[Any], str]          # case id -> self-contained HTML
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def context(request: Request) -> ApiContext:
+    return request.app.state.context
+
+
+def current_user(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("sign in: send 'Authorization: Bearer <token>'")
+    return context(request).verifier.verify(credentials.credentials)
+
+
+def purpose(sigill_purpose: Annotated[str, Header(max_length=500, description=(
+        "why you read this (kept, sealed, in the access log)"))] = "") -> str:
+    return sigill_purpose
+
+
+Context = Annotated[ApiContext, Depends(context)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+Purpose = Annotated[str, Depends(purpose)]

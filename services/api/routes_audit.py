@@ -1,0 +1,86 @@
+"""For JO and IVO: replay, every fact, the disclosure log, the access log, ledger verification, the report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from domain.errors import InvalidInput
+from services.access_log import AccessQuery
+from services.api import views as v
+from services.api.deps import Context, CurrentUser, Purpose
+from services.api.routes_commands import ERRORS, CaseId
+from services.api.routes_reads import access_out
+from services.authorisation import Forbidden
+from services.principals import Role
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+AUDIT_ERRORS = {status: ERRORS[status] for status in (401, 403, 404)}
+Agency = Annotated[str, Query(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["polis"])]
+
+
+@router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=AUDIT_ERRORS)
+def every_fact(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> v.AuditFacts:
+    """Every fact of the case, whoever may see it (auditors only)."""
+    return v.AuditFacts(case_id=case_id, facts=[v.fact_out(f) for f in ctx.cases.audit_facts(user, case_id, purpose)])
+
+
+@router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=AUDIT_ERRORS)
+def replay(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, agency: Agency,
+           as_of: Annotated[datetime, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
+           ) -> v.Replayed:
+    """What an agency could see of the case at a moment, and why — rebuilt from the events alone."""
+    if as_of.tzinfo is None:
+        raise InvalidInput("as_of needs a time zone (e.g. +01:00 or Z)", field="as_of")
+    disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
+    return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
+                      facts=[v.visible_out(d, ctx.cases.catalogue) for d in disclosures])
+
+
+@router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=AUDIT_ERRORS)
+def disclosures(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
+                agency: Agency | None = None) -> v.Disclosures:
+    """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
+    changes = ctx.cases.audit_disclosures(user, case_id, agency, purpose)
+    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue) for c in changes])
+
+
+@router.get("/cases/{case_id}/report", response_class=HTMLResponse, responses=AUDIT_ERRORS)
+def report(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> HTMLResponse:
+    """A self-contained, printable HTML report for a supervisor, with the ledger's verification."""
+    ctx.cases.audit_facts(user, case_id, purpose)  # authorises, and logs the read
+    return HTMLResponse(ctx.report(case_id), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)
+def access_log(ctx: Context, user: CurrentUser, case_id: UUID | None = None,
+               subject: Annotated[str | None, Query(max_length=200)] = None, agency: Agency | None = None,
+               since: datetime | None = None, until: datetime | None = None,
+               after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:
+    """Search the access log: who read what, when, and why (auditors only)."""
+    records = ctx.cases.access_log_search(user, AccessQuery(case_id, subject, agency, since, until, after, limit))
+    return v.AccessLogPage(records=[access_out(r) for r in records],
+                           next_after=records[-1].seq if len(records) == limit else None)
+
+
+@router.get("/ledger/verification", response_model=v.LedgerCheck, responses=AUDIT_ERRORS)
+def verify_ledger(ctx: Context, user: CurrentUser) -> v.LedgerCheck:
+    """Recompute the event ledger's and the access log's hash chains and check every signed checkpoint."""
+    if not user.has(Role.AUDITOR, Role.ADMINISTRATOR):
+        raise Forbidden("only auditors and administrators verify the ledger")
+    ledger, access = ctx.verify_ledger()
+    divergence = ledger.divergence
+    return v.LedgerCheck(
+        intact=ledger.intact, checked=ledger.checked, unsealed=ledger.unsealed, checkpoints=ledger.checkpoints,
+        divergence=None if divergence is None else (
+            f"{divergence.kind} at notification {divergence.notification_id}"
+            f" (case {divergence.case_id}, version {divergence.version}): {divergence.detail}"),
+        access_log_intact=access.intact, access_log_checked=access.checked,
+        access_log_divergence=access.divergence)
+
+

@@ -1,0 +1,139 @@
+"""The case commands over HTTP: one POST each, under /api/v1/cases."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse
+
+from services.api import commands as c
+from services.api.deps import Context, CurrentUser
+from services.api.errors import error_body
+from services.api.views import Written
+from services.api.writing import answer, expected_version, write
+
+router = APIRouter(prefix="/api/v1/cases", tags=["commands"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="send the same key when you retry: recorded once")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
+                                       description='the version you last saw, e.g. "5"; 409 if stale')]
+CaseId = Annotated[UUID, Path(description="the case's id")]
+PathId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {"application/json": {"example": error_body(code, text, field)}}}
+    for status, code, text, field in (
+        (401, "unauthenticated", "the token is not valid", None),
+        (403, "forbidden", "only social services of the case's municipality administers the case", None),
+        (404, "case_not_found", "no such case", "case_id"),
+        (409, "concurrent_change", "the case has changed: you expected version 4, it is at 5", "expected_version"),
+        (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "agency"))}
+
+
+@router.post("", status_code=201, response_model=Written, responses=ERRORS)
+def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
+                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Open a case from a referral (aktualisering); the answer names the new case number."""
+    def run() -> JSONResponse:
+        done = ctx.cases.open_case(user, **referral.model_dump())
+        return answer(done, 201, f"/api/v1/cases/{done.case_id}")
+    return write(ctx, user, request, idempotency_key, referral.model_dump_json(), run)
+
+
+def _run(ctx: Context, user: CurrentUser, request: Request, name: str, case_id: UUID, body: c.Command,
+         key: str | None, if_match: str | None, status: int = 200, **from_path: str) -> JSONResponse:
+    def run() -> JSONResponse:
+        expected = expected_version(if_match, body.expected_version)
+        return answer(ctx.cases.command(user, name, case_id, expected, **body.arguments(), **from_path), status)
+    return write(ctx, user, request, key, body.model_dump_json(), run)
+
+
+@router.post("/{case_id}/eligibility", response_model=Written, responses=ERRORS)
+def decide_eligibility(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Eligibility,
+                       idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Decide whether the young person is relevant for a group (social services)."""
+    return _run(ctx, user, request, "decide_eligibility", case_id, body, idempotency_key, if_match)
+
+
+@router.post("/{case_id}/guardians", response_model=Written, responses=ERRORS)
+def record_guardians(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Guardians,
+                     idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Record who has custody of the young person from now on (social services)."""
+    return _run(ctx, user, request, "record_guardians", case_id, body, idempotency_key, if_match)
+
+
+@router.post("/{case_id}/consents", status_code=201, response_model=Written, responses=ERRORS)
+def grant_consent(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Consent,
+                  idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Record a consent; `created` is the consent's id (social services)."""
+    return _run(ctx, user, request, "grant_consent", case_id, body, idempotency_key, if_match, 201)
+
+
+@router.post("/{case_id}/consents/{consent_id}/narrowings", response_model=Written, responses=ERRORS)
+def narrow_consent(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, consent_id: PathId,
+                   body: c.Narrowing, idempotency_key: IdempotencyKey = None,
+                   if_match: IfMatch = None) -> JSONResponse:
+    """The consenter takes back part of a consent: fewer recipients or categories, or an earlier end."""
+    return _run(ctx, user, request, "narrow_consent", case_id, body, idempotency_key, if_match,
+                consent_id=consent_id)
+
+
+@router.post("/{case_id}/consents/{consent_id}/withdrawal", response_model=Written, responses=ERRORS)
+def withdraw_consent(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, consent_id: PathId,
+                     body: c.Withdrawal, idempotency_key: IdempotencyKey = None,
+                     if_match: IfMatch = None) -> JSONResponse:
+    """The consenter withdraws a consent: nothing more is disclosed under it from now."""
+    return _run(ctx, user, request, "withdraw_consent", case_id, body, idempotency_key, if_match,
+                consent_id=consent_id)
+
+
+@router.post("/{case_id}/members", status_code=201, response_model=Written, responses=ERRORS)
+def add_member(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Member,
+               idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Bring an agency into the group (social services)."""
+    return _run(ctx, user, request, "add_member", case_id, body, idempotency_key, if_match, 201)
+
+
+@router.post("/{case_id}/members/{agency}/departure", response_model=Written, responses=ERRORS)
+def remove_member(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, agency: PathId,
+                  body: c.Departure, idempotency_key: IdempotencyKey = None,
+                  if_match: IfMatch = None) -> JSONResponse:
+    """An agency leaves the group (social services)."""
+    return _run(ctx, user, request, "remove_member", case_id, body, idempotency_key, if_match, agency=agency)
+
+
+@router.post("/{case_id}/plan/revisions", status_code=201, response_model=Written, responses=ERRORS)
+def revise_plan(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Plan,
+                idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Record a complete new revision of the action plan; `created` is its number (social services)."""
+    return _run(ctx, user, request, "revise_plan", case_id, body, idempotency_key, if_match, 201)
+
+
+@router.post("/{case_id}/meetings", status_code=201, response_model=Written, responses=ERRORS)
+def record_meeting(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Meeting,
+                   idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Record a network meeting with its outcomes and decisions; `created` is the meeting's id."""
+    return _run(ctx, user, request, "record_meeting", case_id, body, idempotency_key, if_match, 201)
+
+
+@router.post("/{case_id}/contributions", status_code=201, response_model=Written, responses=ERRORS)
+def record_contribution(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Contribution,
+                        idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Record what your agency knows; the disclosure rules decide who else sees it."""
+    return _run(ctx, user, request, "record_contribution", case_id, body, idempotency_key, if_match, 201)
+
+
+@router.post("/{case_id}/follow-ups", status_code=201, response_model=Written, responses=ERRORS)
+def record_follow_up(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.FollowUp,
+                     idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Follow up a row of the current plan (social services, or an agency responsible for the row)."""
+    return _run(ctx, user, request, "record_follow_up", case_id, body, idempotency_key, if_match, 201)
+
+
+@router.post("/{case_id}/closure", response_model=Written, responses=ERRORS)
+def close_case(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Closure,
+               idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    """Close the case with a reason and an outcome (social services)."""
+    return _run(ctx, user, request, "close_case", case_id, body, idempotency_key, if_match)

@@ -1,0 +1,127 @@
+"""What a user reads of cases: the case list, a case's timeline, plan, meetings and own contributions.
+
+Every answer is the disclosure rules' for the user's agency now; every read
+of case content is in the access log before the answer leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+
+from fastapi import APIRouter, Path, Response
+
+from domain.disclosure import Basis, Disclosure
+from projections import agency_queries as q
+from services.api import views as v
+from services.api.deps import Context, CurrentUser, Purpose
+from services.api.routes_commands import ERRORS, CaseId
+from services.case_service import Look
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+READ_ERRORS = {status: ERRORS[status] for status in (401, 403, 404)}
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """A disclosure in the shape the view queries take."""
+
+    fact_id: str
+    version: int
+    kind: str
+    category: str
+    origin: str
+    recorded_at: datetime
+    basis: Basis
+    content: Any
+    disclosure: Disclosure
+
+
+def _seen(look: Look) -> list[_Seen]:
+    return [_Seen(d.fact.fact_id, d.fact.version, d.fact.kind, d.fact.category, d.fact.origin, d.fact.recorded_at,
+                  d.basis, d.fact.content, d) for d in look.disclosures]
+
+
+def _facts(ctx: Context, seen: list[_Seen]) -> list[v.VisibleFactOut]:
+    return [v.visible_out(s.disclosure, ctx.cases.catalogue) for s in seen]
+
+
+def _etag(response: Response, look: Look) -> None:
+    response.headers["ETag"] = f'"{look.version}"'
+    response.headers["Cache-Control"] = "no-store"  # case content never rests in a shared or browser cache
+
+
+@router.get("", response_model=v.CaseList, responses=READ_ERRORS)
+def my_cases(ctx: Context, user: CurrentUser, response: Response) -> v.CaseList:
+    """Your cases: your agency's view (social services: your municipality's cases)."""
+    response.headers["Cache-Control"] = "no-store"
+    return v.CaseList(cases=[v.CaseListItem(**row) for row in ctx.cases.cases(user)])
+
+
+@router.get("/by-number/{case_number}", response_model=v.CaseRef, responses=READ_ERRORS)
+def find_case(ctx: Context, user: CurrentUser,
+              case_number: Annotated[str, Path(max_length=20, examples=["0180-2026-0001"])]) -> v.CaseRef:
+    """The id of a case you are in, from its case number."""
+    return v.CaseRef(case_id=ctx.cases.find(user, case_number))
+
+
+@router.get("/{case_id}", response_model=v.CaseView, responses=READ_ERRORS)
+def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, response: Response) -> v.CaseView:
+    """Everything your agency may see of the case now, in order, each fact with its basis."""
+    look = ctx.cases.look(user, case_id, "timeline", purpose)
+    _etag(response, look)
+    return v.CaseView(case_id=case_id, version=look.version, facts=_facts(ctx, q.timeline(_seen(look))))
+
+
+@router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
+def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
+                 response: Response) -> v.PlanView:
+    """The current action plan with the rows your agency may see."""
+    look = ctx.cases.look(user, case_id, "plan", purpose)
+    _etag(response, look)
+    plan = q.current_plan(_seen(look))
+    if plan is None:
+        return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
+    return v.PlanView(case_id=case_id, version=look.version, revision=plan.revision, main_goal=plan.main_goal,
+                      rows=_facts(ctx, list(plan.rows)))  # type: ignore[arg-type]
+
+
+@router.get("/{case_id}/meetings", response_model=v.MeetingsView, responses=READ_ERRORS)
+def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
+             response: Response) -> v.MeetingsView:
+    """The meetings your agency may know of, each with the parts it may see."""
+    look = ctx.cases.look(user, case_id, "meetings", purpose)
+    _etag(response, look)
+    return v.MeetingsView(case_id=case_id, version=look.version, meetings=[
+        v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on, parts=_facts(ctx, list(m.parts)))  # type: ignore[arg-type]
+        for m in q.meetings(_seen(look))])
+
+
+@router.get("/{case_id}/contributions", response_model=v.CaseView, responses=READ_ERRORS)
+def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
+                      response: Response) -> v.CaseView:
+    """What your agency itself recorded: contributions, follow-ups and meeting outcomes."""
+    look = ctx.cases.look(user, case_id, "contributions", purpose)
+    _etag(response, look)
+    return v.CaseView(case_id=case_id, version=look.version,
+                      facts=_facts(ctx, q.own_contributions(_seen(look), user.agency)))  # type: ignore[arg-type]
+
+
+@router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)
+def extract(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, response: Response) -> v.Extract:
+    """The young person's extract (registerutdrag): who read what about them, and when."""
+    records = ctx.cases.extract(user, case_id, purpose)
+    response.headers["Cache-Control"] = "no-store"
+    return v.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
+                     reads=[access_out(r) for r in records])
+
+
+def access_out(record: Any) -> v.AccessRecordOut:
+    e = record.entry
+    return v.AccessRecordOut(seq=record.seq, at=e.at, case_id=e.case_id, subject=e.subject,
+                             reader_name=e.reader_name, agency=e.agency, roles=e.roles, what=e.what,
+                             purpose=e.purpose)
+
+

@@ -1,0 +1,174 @@
+"""Response shapes: what the API answers, each fact with the basis that lets the reader see it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
+
+from domain.catalogue import Catalogue
+from domain.disclosure import Basis, Disclosure, VisibilityChange
+from domain.facts import Fact
+from services.presentation import describe_basis
+
+
+class BasisOut(BaseModel):
+    kind: Literal["origin", "owner", "law", "consent"]
+    consent_ids: list[str] = Field(default_factory=list)
+    legal_basis: str | None = None
+    description: str = Field(description="why the fact is visible, in Swedish")
+
+
+class FactOut(BaseModel):
+    fact_id: str
+    version: int
+    kind: str
+    category: str
+    origin: str
+    recorded_at: datetime
+    content: dict[str, Any]
+
+
+class VisibleFactOut(FactOut):
+    basis: BasisOut
+
+
+class Written(BaseModel):
+    case_id: UUID
+    version: int = Field(description="your version of the case after the write: send it as expected_version")
+    created: str | int | None = Field(default=None, description="what the command created: a consent id, a plan"
+                                                                " revision, a meeting id, a case number…")
+
+
+class CaseView(BaseModel):
+    case_id: UUID
+    version: int = Field(description="your version: the number of the case's events you can see")
+    facts: list[VisibleFactOut]
+
+
+class PlanView(BaseModel):
+    case_id: UUID
+    version: int
+    revision: int | None
+    main_goal: str | None = Field(description="null when you may not see the goal")
+    rows: list[VisibleFactOut]
+
+
+class MeetingOut(BaseModel):
+    meeting_id: str
+    held_on: date
+    parts: list[VisibleFactOut]
+
+
+class MeetingsView(BaseModel):
+    case_id: UUID
+    version: int
+    meetings: list[MeetingOut]
+
+
+class CaseListItem(BaseModel):
+    case_id: UUID
+    case_number: str | None
+    phase: str | None
+    next_meeting: date | None = None
+    plan_revision: int | None = None
+    facts: int
+    consents_in_force: int | None = None
+    next_consent_end: date | None = None
+
+
+class CaseList(BaseModel):
+    cases: list[CaseListItem]
+
+
+class CaseRef(BaseModel):
+    case_id: UUID
+
+
+class ChangeOut(BaseModel):
+    at: datetime
+    agency: str
+    change: Literal["disclosed", "ended", "basis_changed"]
+    fact: FactOut
+    basis: BasisOut
+
+
+class Replayed(BaseModel):
+    case_id: UUID
+    agency: str
+    as_of: datetime
+    facts: list[VisibleFactOut]
+
+
+class AuditFacts(BaseModel):
+    case_id: UUID
+    facts: list[FactOut]
+
+
+class Disclosures(BaseModel):
+    case_id: UUID
+    changes: list[ChangeOut]
+
+
+class AccessRecordOut(BaseModel):
+    seq: int
+    at: datetime
+    case_id: UUID
+    subject: str
+    reader_name: str
+    agency: str
+    roles: str
+    what: str
+    purpose: str
+
+
+class AccessLogPage(BaseModel):
+    records: list[AccessRecordOut]
+    next_after: int | None = Field(description="pass as `after` for the next page; null at the end")
+
+
+class Extract(BaseModel):
+    case_id: UUID
+    generated_at: datetime
+    reads: list[AccessRecordOut]
+
+
+class LedgerCheck(BaseModel):
+    intact: bool
+    checked: int
+    unsealed: int
+    checkpoints: int
+    divergence: str | None
+    access_log_intact: bool
+    access_log_checked: int
+    access_log_divergence: str | None
+
+
+class Principal(BaseModel):
+    subject: str
+    name: str
+    agency: str
+    roles: list[str]
+    municipality: str | None
+
+
+def basis_out(basis: Basis, catalogue: Catalogue) -> BasisOut:
+    return BasisOut(kind=basis.kind, consent_ids=list(basis.consent_ids), legal_basis=basis.legal_basis,  # type: ignore[arg-type]
+                    description=describe_basis(basis, catalogue))
+
+
+def fact_out(fact: Fact) -> FactOut:
+    return FactOut(fact_id=fact.fact_id, version=fact.version, kind=fact.kind, category=fact.category,
+                   origin=fact.origin, recorded_at=fact.recorded_at, content=jsonable_encoder(dict(fact.content)))
+
+
+def visible_out(d: Disclosure, catalogue: Catalogue) -> VisibleFactOut:
+    return VisibleFactOut(**vars(fact_out(d.fact)), basis=basis_out(d.basis, catalogue))
+
+
+def change_out(c: VisibilityChange, catalogue: Catalogue) -> ChangeOut:
+    return ChangeOut(at=c.at, agency=c.agency, change=c.change,  # type: ignore[arg-type]
+                     fact=fact_out(c.fact), basis=basis_out(c.basis, catalogue))

@@ -1,0 +1,85 @@
+"""Who may do what with a case: roles first, then the user's place in the case.
+
+A user who is not in a case is told it does not exist (404), so its
+existence is not revealed; a user in the case who may not do a thing gets
+403.  What content a permitted reader sees is never decided here: the
+disclosure rules decide every fact.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from domain.catalogue import Catalogue
+from domain.errors import DomainError
+from services.errors import CaseNotFound
+from services.principals import SOCIAL_SERVICES_ROLES, Principal, Role
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Place(str, Enum):
+    """The user's place in one case."""
+
+    LEAD = "lead"          # social services of the case's municipality
+    MEMBER = "member"      # a contact person of an agency in the group
+    AUDITOR = "auditor"    # JO, IVO: everything, read only
+
+
+class Kind(str, Enum):
+    """What a command is, for authorisation."""
+
+    ADMINISTRATION = "administration"  # social services of the municipality only
+    GROUP_WORK = "group_work"          # social services and the group's member agencies
+
+
+def is_social_services(p: Principal, catalogue: Catalogue) -> bool:
+    return p.agency == catalogue.lead_agency and p.has(*SOCIAL_SERVICES_ROLES)
+
+
+def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -> None:
+    if not is_social_services(p, catalogue):
+        raise Forbidden("only social services (handläggare or samordnare) receive referrals")
+    if p.municipality != municipality:
+        raise Forbidden("you can only open cases in your own municipality", field="municipality")
+
+
+def check_reads_cases(p: Principal) -> None:
+    """Administrators configure the system: they never read case content."""
+    if not p.has(Role.CASEWORKER, Role.COORDINATOR, Role.MEMBER, Role.AUDITOR):
+        raise Forbidden("your role does not give access to case content")
+
+
+def place_in(p: Principal, case: Any, catalogue: Catalogue) -> Place:
+    """The user's place in ``case`` as it stands; CaseNotFound for anyone outside it."""
+    check_reads_cases(p)
+    if p.has(Role.AUDITOR):
+        return Place.AUDITOR
+    if is_social_services(p, catalogue) and p.municipality == case.municipality:
+        return Place.LEAD
+    if p.has(Role.MEMBER) and p.agency != catalogue.lead_agency and p.agency in case.members:
+        return Place.MEMBER
+    raise CaseNotFound("no such case", field="case_id")
+
+
+def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue) -> Place:
+    place = place_in(p, case, catalogue)
+    if place is Place.AUDITOR:
+        raise Forbidden("auditors read; they do not change cases")
+    if kind is Kind.ADMINISTRATION and place is not Place.LEAD:
+        raise Forbidden("only social services of the case's municipality administers the case")
+    return place
+
+
+def check_reads_as_agency(place: Place) -> None:
+    """An agency's view is for the agency; auditors replay any agency's view instead."""
+    if place is Place.AUDITOR:
+        raise Forbidden("auditors read cases through the audit endpoints (replay, facts, disclosure log)")
+
+
+def check_auditor(p: Principal) -> None:
+    if not p.has(Role.AUDITOR):
+        raise Forbidden("only auditors (JO, IVO) may do this")

@@ -1,0 +1,170 @@
+"""The service the API and the web client share: authorise, run one command or query, log the read.
+
+Entry points translate input and call one method here, so a web page can
+never show more than the API gives the same user.  Content always comes from
+the disclosure rules over the case's events (read once per request), so a
+writer's next read sees its write.
+
+The version a user sees is *their* version: the number of the case's events
+they can see.  The store's own version would count events hidden from them,
+and so reveal that something they may not see happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.disclosure import Disclosure, Replay, VisibilityChange
+from domain.facts import Fact
+from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecord
+from services.application import CaseApplication, CommandResult
+from services.authorisation import (
+    Forbidden, Kind, Place, check_auditor, check_may_command, check_may_open_case, check_reads_as_agency,
+    check_reads_cases, is_social_services, place_in,
+)
+from services.errors import ConcurrentChange
+from services.principals import Principal, Role
+
+COMMANDS: dict[str, Kind] = {
+    "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
+    "grant_consent": Kind.ADMINISTRATION, "narrow_consent": Kind.ADMINISTRATION,
+    "withdraw_consent": Kind.ADMINISTRATION, "add_member": Kind.ADMINISTRATION,
+    "remove_member": Kind.ADMINISTRATION, "revise_plan": Kind.ADMINISTRATION, "close_case": Kind.ADMINISTRATION,
+    "record_meeting": Kind.GROUP_WORK, "record_contribution": Kind.GROUP_WORK, "record_follow_up": Kind.GROUP_WORK,
+}
+
+
+class CaseLists(Protocol):
+    def cases(self, agency: str) -> list[dict[str, Any]]:
+        """The agency's case list from its view, current up to the latest stored event."""
+
+
+@dataclass(frozen=True)
+class Written:
+    case_id: UUID
+    version: int        # the writer's version after the write (see the module docstring)
+    value: Any
+    position: int | None
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a user sees of a case now."""
+
+    case_id: UUID
+    place: Place
+    version: int
+    disclosures: tuple[Disclosure, ...]
+
+
+class CaseService:
+    def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None) -> None:
+        self.app, self.access_log, self.lists = app, access_log, lists
+        self.catalogue = app.catalogue
+
+    # -- commands ------------------------------------------------------------------
+
+    def open_case(self, p: Principal, *, municipality: str, **referral: Any) -> Written:
+        """Receive a referral: social services of the municipality only."""
+        check_may_open_case(p, municipality, self.catalogue)
+        result = self.app.receive_referral(by=p.actor, municipality=municipality, **referral)
+        return self._written(result, p, self.app.replay(result.case_id))
+
+    def command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
+        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale)."""
+        replay = self.app.replay(case_id)
+        check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
+        if expected_version is not None:
+            seen = self._version(replay, p.agency)
+            if seen != expected_version:
+                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
+                                       f" it is at {seen}", expected=expected_version, actual=seen)
+        before = replay.case.version
+        result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
+        for event in self.app.events.get(case_id, gt=before):
+            replay.apply(event)  # the write's own events, to tell the writer their new version
+        return self._written(result, p, replay)
+
+    # -- reading as an agency ---------------------------------------------------------
+
+    def cases(self, p: Principal) -> list[dict[str, Any]]:
+        """The user's case list: their agency's view; social services' is their municipality's cases."""
+        check_reads_cases(p)
+        if self.lists is None:
+            return []
+        if p.has(Role.AUDITOR):
+            return self.lists.cases(self.catalogue.lead_agency)
+        if is_social_services(p, self.catalogue):
+            prefix = f"{p.municipality}-"
+            return [c for c in self.lists.cases(p.agency) if (c["case_number"] or "").startswith(prefix)]
+        if p.has(Role.MEMBER):
+            return self.lists.cases(p.agency)
+        return []
+
+    def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+        """What the user's agency may see of the case now, each fact with its basis; the read is logged."""
+        replay = self.app.replay(case_id)
+        place = place_in(p, replay.case, self.catalogue)
+        check_reads_as_agency(place)
+        disclosures = replay.visible_to(p.agency, self.app.clock.now())
+        self._log(p, case_id, what, purpose)
+        return Look(case_id, place, _count_versions(disclosures), disclosures)
+
+    def find(self, p: Principal, case_number: str) -> UUID:
+        """A case id from its number, for a user who is in the case (else: no such case)."""
+        case_id = self.app.find_case(case_number)
+        place_in(p, self.app.replay(case_id).case, self.catalogue)
+        return case_id
+
+    def extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
+        """The young person's extract (registerutdrag): who read what about them, and when."""
+        place = place_in(p, self.app.replay(case_id).case, self.catalogue)
+        if place is Place.MEMBER:
+            raise Forbidden("social services produces the extract and hands it out")
+        self._log(p, case_id, "extract", purpose)
+        return self.access_log.extract(case_id)
+
+    # -- auditing (JO, IVO) -----------------------------------------------------------
+
+    def audit_facts(self, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
+        check_auditor(p)
+        facts = self.app.all_facts(case_id)
+        self._log(p, case_id, "audit.facts", purpose)
+        return facts
+
+    def audit_replay(self, p: Principal, case_id: UUID, agency: str, at: datetime,
+                     purpose: str = "") -> tuple[Disclosure, ...]:
+        check_auditor(p)
+        disclosures = self.app.view(case_id, agency, at)
+        self._log(p, case_id, f"audit.replay:{agency}@{at.isoformat()}", purpose)
+        return disclosures
+
+    def audit_disclosures(self, p: Principal, case_id: UUID, agency: str | None = None,
+                          purpose: str = "") -> tuple[VisibilityChange, ...]:
+        check_auditor(p)
+        log = self.app.disclosures(case_id, [agency] if agency else None)
+        self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
+        return log
+
+    def access_log_search(self, p: Principal, query: AccessQuery) -> list[AccessRecord]:
+        check_auditor(p)
+        return self.access_log.search(query)
+
+    # -- internals ---------------------------------------------------------------
+
+    def _log(self, p: Principal, case_id: UUID, what: str, purpose: str) -> None:
+        self.access_log.record(AccessEntry(self.app.clock.now(), case_id, p.subject, p.agency, p.role_names, what,
+                                           p.name, purpose))
+
+    def _written(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
+        return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)
+
+    def _version(self, replay: Replay, agency: str) -> int:
+        return _count_versions(replay.visible_to(agency, self.app.clock.now()))
+
+
+def _count_versions(disclosures: tuple[Disclosure, ...]) -> int:
+    return len({d.fact.version for d in disclosures})

@@ -1,0 +1,60 @@
+"""The server process: the API (and web client) over the configured database, ready for uvicorn.
+
+``create_server`` is the factory uvicorn calls in each worker process; the
+follower (views, ledger seals, calendar) runs once, beside the workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from services.api.app import create_api
+from services.settings import Settings
+
+log = logging.getLogger("sigill.server")
+
+
+def create_server(settings: Settings | None = None) -> FastAPI:
+    """The whole HTTP application on the configured (or embedded) database."""
+    from services.bootstrap import build_api_context, build_application, database_location
+
+    settings = settings or Settings()
+    location = database_location(settings)
+    app = build_application(settings, location=location)
+    context = build_api_context(app, settings, location)
+    api = create_api(context)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.close()
+        app.close()
+
+    api.router.lifespan_context = lifespan
+    return api
+
+
+def start_follower(settings: Settings) -> tuple[threading.Event, threading.Thread]:
+    """Keep the views, the ledger and the calendar current in a background thread until the event is set."""
+    from services.bootstrap import build_application, build_ledger, build_view_runner, database_location
+    from services.follower import Follower
+
+    location = database_location(settings)
+    app = build_application(settings, location=location)
+    follower = Follower(build_view_runner(app, settings, location), build_ledger(app, settings, location))
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            follower.run(stop)
+        finally:
+            app.close()
+
+    thread = threading.Thread(target=run, name="sigill-follower", daemon=True)
+    thread.start()
+    return stop, thread

@@ -1,0 +1,68 @@
+"""The API over a real PostgreSQL: an HTTP client and development tokens for any user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateways.jwt_tokens import DevTokens
+from services.api.app import create_api
+from services.bootstrap import build_api_context
+
+SOCIAL_ROLES = ("caseworker",)
+
+
+class Users:
+    """Bearer headers for users of any agency and role, signed with the development key."""
+
+    def __init__(self, tokens: DevTokens) -> None:
+        self.tokens = tokens
+
+    def headers(self, agency: str, role: str, municipality: str | None = "0180", subject: str | None = None,
+                **claims) -> dict[str, str]:
+        token = self.tokens.issue(subject=subject or f"{agency}-{role}", name=f"Namn {agency} {role}",
+                                  agency=agency, roles=[role], municipality=municipality, **claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    @property
+    def social(self) -> dict[str, str]:
+        return self.headers("socialtjanst", "caseworker")
+
+    @property
+    def school(self) -> dict[str, str]:
+        return self.headers("skola", "member", municipality=None)
+
+    @property
+    def police(self) -> dict[str, str]:
+        return self.headers("polis", "member", municipality=None)
+
+    @property
+    def auditor(self) -> dict[str, str]:
+        return self.headers("ivo", "auditor", municipality=None)
+
+
+@pytest.fixture
+def context(app, settings, postgres):
+    ctx = build_api_context(app, settings, postgres)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def client(context) -> TestClient:
+    return TestClient(create_api(context), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def users(settings) -> Users:
+    return Users(DevTokens(settings.data_dir))
+
+
+@pytest.fixture
+def tick(app):
+    """Move the application's clock on, as time passes between requests."""
+    def advance(minutes: int = 1) -> None:
+        app.clock.advance(timedelta(minutes=minutes))
+    return advance

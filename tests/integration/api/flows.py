@@ -1,0 +1,43 @@
+"""A case driven over HTTP, as a caseworker would: referral, eligibility, guardians, consents, group, plan."""
+
+from __future__ import annotations
+
+from tests.builders import BORN_2009_03_14
+
+REFERRAL = {"municipality": "0180", "personnummer": BORN_2009_03_14, "name": "Peter Exempel",
+            "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
+            "summary": "Misstänkt för rån.", "summary_category": "crime"}
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def open_case(client, users) -> str:
+    return ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
+
+
+def school_consented_case(client, users, tick, *, categories=("case", "school")) -> tuple[str, list[str]]:
+    """Accepted; two guardians; the young person and both guardians let the school see ``categories``;
+    the school and the police in the group.  Returns the case id and the consent ids."""
+    case_id = open_case(client, users)
+    post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
+                                                         headers=users.social), status)
+    tick()
+    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"],
+                          "decided_on": "2026-02-02"})
+    tick()
+    post("/guardians", {"guardians": [{"name": "Maria"}, {"name": "Johan"}]})
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    guardians = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"]
+    consents = []
+    for consenter in ["young_person", *(g[0] if isinstance(g, list) else g["guardian_id"] for g in guardians)]:
+        tick()
+        consents.append(post("/consents", {
+            "consenter": consenter, "scope": [{"agency": "skola", "categories": list(categories)}],
+            "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}, 201)["created"])
+    for agency in ("skola", "polis"):
+        tick()
+        post("/members", {"agency": agency, "contact_person": "Kontakt", "role": "kontaktperson"}, 201)
+    return case_id, consents
