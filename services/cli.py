@@ -12,7 +12,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.errors import DomainError
 from services.audit import InvalidCheckpointFile
-from services import cli_audit, cli_views
+from services import cli_audit, cli_serve, cli_views
 from services.settings import ConfigurationError, Settings
 
 
@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(handler=handler)
     cli_audit.register(sub)
     cli_views.register(sub)
+    cli_serve.register(sub)
     return root
 
 

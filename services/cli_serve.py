@@ -1,0 +1,90 @@
+"""`sigill serve` (the API and the web client) and `sigill dev-token` (development sign-in tokens)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import sys
+from datetime import datetime, timezone
+
+from services.principals import Role
+from services.settings import Settings
+
+ROLES = [r.value for r in Role]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser("serve", help="run the server (API and web client) on the configured or embedded database")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (2 on a 2-core machine)")
+    serve.add_argument("--demo", action="store_true", help="load the example case of seed 004 first")
+    serve.set_defaults(handler=_serve)
+    token = sub.add_parser("dev-token", help="sign a development token (embedded mode only)")
+    token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--municipality", help="social services' municipality code, e.g. 0180")
+    token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
+    token.add_argument("--name", help="the user's display name")
+    token.add_argument("--hours", type=float, default=8.0, help="how long the token is valid")
+    token.set_defaults(handler=_dev_token)
+
+
+def _dev_token(args: argparse.Namespace) -> int:
+    from services.bootstrap import dev_tokens
+    from services.catalogue_loader import load_catalogue
+
+    settings = Settings()
+    catalogue = load_catalogue(settings.catalogue)
+    if args.role != Role.AUDITOR.value:
+        catalogue.agency(args.agency, field="--agency")
+    if args.municipality:
+        catalogue.municipality(args.municipality)
+    subject = args.subject or f"{args.agency}.{args.role}"
+    print(dev_tokens(settings).issue(subject=subject, name=args.name or subject, agency=args.agency,
+                                     roles=[args.role], municipality=args.municipality,
+                                     lifetime=int(args.hours * 3600)))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from services.bootstrap import build_token_verifier, database_location
+    from services.server import start_follower
+
+    if not 0 < args.port < 65536 or args.workers < 1:
+        print("sigill: --port must be 1–65535 and --workers at least 1", file=sys.stderr)
+        return 2
+    settings = Settings()
+    settings.check()
+    build_token_verifier(settings)  # refuse a bad sign-in configuration before anything starts
+    where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
+    print(f"Sigill startar – databas: {where} …", flush=True)
+    database_location(settings)  # start the embedded server once, before the workers
+    if args.demo:
+        _load_demo()
+    stop, _ = start_follower(settings)
+    print(f"\nSigill körs: öppna http://{args.host}:{args.port}/ i webbläsaren"
+          f" (API: http://{args.host}:{args.port}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        uvicorn.run("services.server:create_server", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning", access_log=False)
+    finally:
+        stop.set()
+    return 0
+
+
+def _load_demo() -> None:
+    from services.cli_context import opened
+    from services.clock import ManualClock
+    from services.demo import run_demo
+
+    clock = ManualClock(datetime(2026, 2, 1, tzinfo=timezone.utc))
+    with opened(clock) as (app, _, _):
+        run_demo(app, clock, io.StringIO())
+    print("Demodata inläst: ärendet från seed 004 (Stockholm, 0180).", flush=True)
+
+
