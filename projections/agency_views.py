@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
-from domain.case_events import CaseEvent, ReferralReceived
+from domain.case_events import CaseEvent, MemberJoined, MemberLeft, ReferralReceived
 from domain.catalogue import Catalogue
 from domain.disclosure import Disclosure, VisibilityChange
 from domain.erasure import ErasedEvent
@@ -88,6 +88,8 @@ class AgencyViews:
                     continue
                 update.log.extend((event.originator_id, change, position) for change in changes)
                 touched.setdefault(event.originator_id, set()).update(c.agency for c in changes)
+                if isinstance(event, (MemberJoined, MemberLeft)):
+                    touched[event.originator_id].add(event.agency)  # its case list changes, seen facts or not
         self._summarise(update, touched)
         return update
 
@@ -114,8 +116,8 @@ class AgencyViews:
 def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | None:
     """What the agency's case list says of the case; None when it may see nothing of it."""
     visible = [d.fact for d in tracker.visible[agency].values()]
-    if not visible:
-        return None
+    if not visible or (agency != lead and agency not in tracker.replay.case.members):
+        return None  # an agency outside the group has no case to list (its own facts stay in its view)
     by_kind: dict[str, list] = {}
     for fact in visible:
         by_kind.setdefault(fact.kind, []).append(fact)
