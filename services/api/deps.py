@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable
+from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,9 +42,9 @@ def current_user(request: Request,
     return context(request).verifier.verify(credentials.credentials)
 
 
-def purpose(sigill_purpose: Annotated[str, Header(max_length=500, description=(
-        "why you read this (kept, sealed, in the access log)"))] = "") -> str:
-    return sigill_purpose
+def purpose(sigill_purpose: Annotated[str, Header(max_length=1500, description=(
+        "why you read this, percent-encoded UTF-8 (kept, sealed, in the access log)"))] = "") -> str:
+    return unquote(sigill_purpose)[:500]
 
 
 Context = Annotated[ApiContext, Depends(context)]

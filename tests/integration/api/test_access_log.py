@@ -1,0 +1,55 @@
+"""Every read of case content is logged, searchable by auditors, extractable for the young person, tamper-evident."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import psycopg
+
+from tests.integration.api.flows import ok, school_consented_case
+
+
+def test_every_read_is_logged_with_who_what_and_why(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}/plan", headers={**users.school, "Sigill-Purpose": quote("Inför möte")}))
+    page = ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}&agency=skola", headers=users.auditor))
+    (record,) = page["records"]
+    assert (record["what"], record["purpose"], record["roles"], record["reader_name"]) == (
+        "plan", "Inför möte", "member", "Namn skola member")
+
+
+def test_the_extract_lists_who_read_the_case_for_social_services_to_hand_out(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
+    assert [(r["agency"], r["what"]) for r in extract["reads"]][-2:] == [("skola", "timeline"),
+                                                                          ("socialtjanst", "extract")]
+    assert client.get(f"/api/v1/cases/{case_id}/extract", headers=users.school).status_code == 403
+
+
+def test_the_access_log_is_append_only_and_an_alteration_is_found(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    for _ in range(3):
+        ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
+    assert check["access_log_intact"] and check["access_log_checked"] >= 3
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        try:
+            conn.execute("UPDATE sigill_access_log SET what = 'plan' WHERE seq = 2")
+            raise AssertionError("the update should have been refused")
+        except psycopg.errors.RaiseException:
+            pass
+        conn.execute("ALTER TABLE sigill_access_log DISABLE TRIGGER append_only")  # a superuser's tampering
+        conn.execute("UPDATE sigill_access_log SET what = 'plan' WHERE seq = 2")
+    check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
+    assert not check["access_log_intact"] and check["access_log_divergence"] == "entry 2 was altered"
+
+
+def test_a_removed_last_entry_is_found_by_its_signed_checkpoint(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("ALTER TABLE sigill_access_log DISABLE TRIGGER append_only")
+        conn.execute("DELETE FROM sigill_access_log WHERE seq = (SELECT max(seq) FROM sigill_access_log)")
+    check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
+    assert not check["access_log_intact"] and "signed for but are gone" in check["access_log_divergence"]

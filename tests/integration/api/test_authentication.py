@@ -1,0 +1,90 @@
+"""Sign-in: only a valid token from the configured issuer, for this audience, unexpired and unaltered, gets in."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from gateways.jwt_tokens import DEV_KEY_ID, DevTokens
+from services.bootstrap import build_token_verifier
+from services.settings import ConfigurationError, Settings
+
+
+def status(client, token: str) -> tuple[int, str]:
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code, response.json().get("error", {}).get("message", "")
+
+
+def issue(users, **overrides) -> str:
+    claims = dict(subject="u1", name="Kim", agency="skola", roles=["member"])
+    return users.tokens.issue(**{**claims, **overrides})
+
+
+def test_a_valid_token_names_the_user(client, users):
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {issue(users)}"})
+    assert response.json() == {"subject": "u1", "name": "Kim", "agency": "skola", "roles": ["member"],
+                               "municipality": None}
+
+
+def test_no_token_is_401_with_a_bearer_challenge(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("problem, token_of, message", [
+    ("expired", lambda u: issue(u, now=time.time() - 10 * 3600, lifetime=3600), "expired"),
+    ("wrong issuer", lambda u: issue(u, issuer="https://evil.example"), "another issuer"),
+    ("wrong audience", lambda u: issue(u, audience="another-app"), "another audience"),
+    ("altered claims", lambda u: _altered(issue(u)), "not valid"),
+    ("another key", lambda u: _other_key(u), "not valid"),
+    ("not a JWT", lambda u: "hello", "not a JWT"),
+])
+def test_a_bad_token_is_refused_with_401(client, users, tmp_path, problem, token_of, message):
+    code, text = status(client, token_of(users))
+    assert code == 401 and message in text
+
+
+def _altered(token: str) -> str:
+    import base64
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["agency"] = "socialtjanst"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"{header}.{forged}.{signature}"
+
+
+def _other_key(users) -> str:
+    import tempfile
+    from pathlib import Path
+    return DevTokens(Path(tempfile.mkdtemp())).issue(subject="u1", name="Kim", agency="skola", roles=["member"])
+
+
+def test_production_refuses_development_sign_in(tmp_path, master_key):
+    settings = Settings(environment="production", data_dir=tmp_path, master_key=master_key,
+                        database_url="postgresql://x@localhost/x", ledger_key=master_key)
+    with pytest.raises(ConfigurationError, match="SIGILL_OIDC"):
+        settings.check()
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(DevTokens(tmp_path).jwks()))
+    configured = settings.model_copy(update={"oidc_issuer": "https://idp.example", "oidc_jwks": str(jwks)})
+    with pytest.raises(ConfigurationError, match="development key"):
+        build_token_verifier(configured)
+    assert DEV_KEY_ID in jwks.read_text()
+
+
+def test_production_verifies_tokens_of_the_configured_issuer(tmp_path, master_key):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    import jwt
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [{**public, "kid": "idp-1"}]}))
+    settings = Settings(environment="production", data_dir=tmp_path, master_key=master_key,
+                        oidc_issuer="https://idp.example", oidc_audience="sigill", oidc_jwks=str(tmp_path / "jwks.json"))
+    verifier = build_token_verifier(settings)
+    token = jwt.encode({"iss": "https://idp.example", "aud": "sigill", "sub": "hsa-123", "name": "Kim",
+                        "agency": "polis", "roles": ["member"], "exp": int(time.time()) + 60}, key,
+                       algorithm="ES256", headers={"kid": "idp-1"})
+    assert verifier.verify(token).agency == "polis"

@@ -1,0 +1,85 @@
+"""Writes over HTTP: versions and 409, idempotency keys, read-your-writes, and clear errors."""
+
+from __future__ import annotations
+
+from tests.integration.api.flows import REFERRAL, ok, open_case
+
+CONTRIBUTION = {"category": "school", "text": "Närvaro 80 %."}
+
+
+def test_a_stale_if_match_is_409_and_records_nothing(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    accept = {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}
+    response = client.post(f"/api/v1/cases/{case_id}/eligibility", json=accept,
+                           headers={**users.social, "If-Match": '"1"'})
+    assert ok(response)["version"] == 2 and response.headers["ETag"] == '"2"'
+    stale = client.post(f"/api/v1/cases/{case_id}/members", headers={**users.social, "If-Match": '"1"'},
+                        json={"agency": "skola", "contact_person": "Kim", "role": "kurator"})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "concurrent_change"
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == 2
+
+
+def test_expected_version_in_the_body_works_like_if_match(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    response = client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social, json={
+        "accepted": True, "reasons": "x", "decided_on": "2026-02-02", "expected_version": 7})
+    assert response.status_code == 409
+
+
+def test_a_retried_post_with_the_same_idempotency_key_records_once_and_answers_the_same(client, users):
+    headers = {**users.social, "Idempotency-Key": "referral-42"}
+    first = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    again = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    cases = ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+    assert len(cases) == 1
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(client, users):
+    headers = {**users.social, "Idempotency-Key": "k1"}
+    ok(client.post("/api/v1/cases", json=REFERRAL, headers=headers), 201)
+    response = client.post("/api/v1/cases", json={**REFERRAL, "summary": "Annat."}, headers=headers)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_a_failed_request_releases_its_key_so_a_corrected_retry_runs(client, users, tick):
+    case_id = open_case(client, users)
+    headers = {**users.school, "Idempotency-Key": "c1"}
+    refused = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION, headers=headers)
+    assert refused.status_code == 404  # not yet in the group
+    keys_of_other_users = {**users.police, "Idempotency-Key": "c1"}
+    assert client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION,
+                       headers=keys_of_other_users).status_code == 404
+
+
+def test_the_writers_next_list_shows_the_new_case(client, users):
+    created = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)
+    listed = ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+    assert [c["case_id"] for c in listed] == [created["case_id"]] and listed[0]["phase"] == "referred"
+
+
+def test_bad_input_names_the_field_and_the_rule(client, users):
+    response = client.post("/api/v1/cases", json={**REFERRAL, "referral_date": "igår"}, headers=users.social)
+    error = response.json()["error"]
+    assert response.status_code == 422 and error["field"] == "body.referral_date" and error["problems"]
+    response = client.post("/api/v1/cases", json={**REFERRAL, "personnummer": "200903142389"},
+                           headers=users.social)
+    error = response.json()["error"]
+    assert response.status_code == 422 and error["field"] == "personnummer" and "200903142389" not in response.text
+
+
+def test_an_unknown_case_is_404_and_a_malformed_id_is_422(client, users):
+    assert client.get("/api/v1/cases/00000000-0000-0000-0000-000000000000",
+                      headers=users.social).status_code == 404
+    assert client.get("/api/v1/cases/not-a-uuid", headers=users.social).status_code == 422
+
+
+def test_a_domain_rule_is_422_with_its_code(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    response = client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
+                           json={"agency": "skola", "contact_person": "Kim", "role": "kurator"})
+    assert response.status_code == 422 and response.json()["error"]["code"] == "eligibility_not_accepted"
