@@ -16,7 +16,8 @@ from services.api.writing import answer, expected_version, write
 
 router = APIRouter(prefix="/api/v1/cases", tags=["commands"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              pattern=r"^[!-~]+$",
                                               description="send the same key when you retry: recorded once")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
                                        description='the version you last saw, e.g. "5"; 409 if stale')]
