@@ -9,7 +9,7 @@ from uuid import uuid4
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from services.audit import _signature_ok
+from services.audit import signature_ok
 from services.ledger import GENESIS, Checkpoint, StoredRow, as_pair, chain, checkpoint_message, verify
 
 KEY = Ed25519PrivateKey.generate()
@@ -30,7 +30,7 @@ def check(stored, entries, checkpoints=()):
     ids = sorted({*by_id, *(e.notification_id for e in entries)})
     entry_by_id = {e.notification_id: e for e in entries}
     pairs = [as_pair(by_id.get(i), entry_by_id.get(i)) for i in ids]
-    return verify(pairs, checkpoints, _signature_ok, {PUBLIC})
+    return verify(pairs, checkpoints, signature_ok, {PUBLIC})
 
 
 def signed(entry) -> Checkpoint:
