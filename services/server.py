@@ -14,6 +14,7 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 
 from services.api.app import create_api
+from services.web.app import mount_web
 from services.settings import Settings
 
 log = logging.getLogger("sigill.server")
@@ -28,6 +29,7 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     app = build_application(settings, location=location)
     context = build_api_context(app, settings, location)
     api = create_api(context)
+    mount_web(api, context, settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,0 +1,77 @@
+"""What every case page shares: one read through CaseService, the case's head and tabs, and form submission."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from domain.calendar import local_date
+from domain.errors import DomainError
+from services.authorisation import Forbidden, Place
+from services.case_service import Look
+from services.errors import ConcurrentChange
+from services.principals import Principal
+from services.web import forms, session, texts, views
+from services.web.forms import FormErrors, Parsed, Typed
+from services.web.pages import redirect, render
+
+LEAD_TABS = ("", "beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning", "avslut",
+             "registerutdrag")
+MEMBER_TABS = ("", "plan", "moten", "uppfoljning", "uppgift")
+TAB_TEXTS = {"": "tab_overview", "beslut": "tab_eligibility", "vardnadshavare": "tab_guardians",
+             "samtycken": "tab_consents", "grupp": "tab_group", "plan": "tab_plan", "moten": "tab_meetings",
+             "uppfoljning": "tab_followups", "uppgift": "tab_contribution", "avslut": "tab_closure",
+             "registerutdrag": "tab_extract"}
+
+
+def service(request: Request) -> Any:
+    return request.app.state.context.cases
+
+
+def look(request: Request, user: Principal, case_id: UUID, what: str) -> Look:
+    """The user's view of the case now: authorised, and logged with the purpose they gave."""
+    return service(request).look(user, case_id, what, session.purpose(request))
+
+
+def today(request: Request) -> str:
+    """Today in Sweden by the application's clock: the default of a form's date fields."""
+    return local_date(service(request).app.clock.now()).isoformat()
+
+
+def require_lead(look_: Look) -> None:
+    if look_.place is not Place.LEAD:
+        raise Forbidden("only social services of the case's municipality administers the case")
+
+
+def show(request: Request, user: Principal, look_: Look, tab: str, template: str, status: int = 200,
+         **values: Any) -> Response:
+    tabs = LEAD_TABS if look_.place is Place.LEAD else MEMBER_TABS
+    return render(request, template, status, user=user, look=look_, case_id=look_.case_id, tab=tab,
+                  head=views.head(look_.disclosures), purpose=session.purpose(request),
+                  tabs=[(t, texts.T[TAB_TEXTS[t]]) for t in tabs], lead=look_.place is Place.LEAD,
+                  catalogue=service(request).catalogue, **values)
+
+
+def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, command: str,
+           model: type[BaseModel], parsed: Parsed, done_url: str,
+           again: Callable[[Typed, dict[str, str], int], Response], **from_path: Any) -> Response:
+    """Run one command from a form; when refused, ``again`` shows the form with what was typed and why."""
+    session.check_csrf(request, typed)
+    try:
+        body = forms.build(model, parsed)
+        service(request).command(user, command, case_id, body.expected_version, **body.arguments(), **from_path)
+    except FormErrors as refused:
+        return again(typed, refused.errors, 422)
+    except ConcurrentChange:
+        return again(typed, {"": texts.T["conflict"]}, 409)
+    except Forbidden:
+        raise
+    except DomainError as error:
+        if error.code in ("case_not_found", "case_erased"):
+            raise
+        return again(typed, forms.domain_errors(error, parsed).errors, 422)
+    return redirect(done_url)

@@ -1,0 +1,219 @@
+"""Form input to the API's command models, and their errors back to the field they belong to.
+
+Inputs are named by the model's own paths (``rows.0.goal``), so a pydantic
+error's location or a domain error's ``field`` names the input to mark.
+The API's models are reused, so a form accepts exactly what the API accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from domain.errors import DomainError
+from services.web.texts import PYDANTIC_ERRORS, error_text
+
+ROWS = 12          # at most this many repeated rows (plan rows, guardians, outcomes) are read from a form
+EMPTY = ("", None)
+
+
+class Typed:
+    """What the user typed (or the defaults of a fresh form), for re-rendering it unchanged."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._items: dict[str, list[str]] = {}
+        for key, value in items:
+            self._items.setdefault(key, []).append(value)
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> Typed:
+        pairs: list[tuple[str, str]] = []
+        for key, value in values.items():
+            for v in value if isinstance(value, (list, tuple, set, frozenset)) else [value]:
+                if v is not None:
+                    pairs.append((key, str(v)))
+        return cls(pairs)
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self._items.get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._items.get(name, []))
+
+    def has(self, name: str, value: str) -> bool:
+        return value in self._items.get(name, [])
+
+    def text(self, name: str) -> str | None:
+        """A text input's value, None when blank (so a required field reports 'missing')."""
+        value = self.get(name).strip()
+        return value or None
+
+    def raw(self, name: str) -> str:
+        return self.get(name).strip()
+
+
+class FormErrors(Exception):
+    """The form was refused: ``errors`` maps each field to its message (key "" for the whole form)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("form refused")
+        self.errors = errors
+
+
+# Errors deep inside a group of inputs are shown next to the group.
+COLLAPSE = [re.compile(p) for p in (r"^scope\b", r"^instruments\b", r"^attendees\b", r"^other_attendees\b",
+                                     r"^decisions\b", r"^guardians$", r"^(rows\.\d+\.responsible_agencies)\b")]
+
+
+def field_key(path: str) -> str:
+    """``rows[0].goal`` or ``rows.0.goal`` → ``rows.0.goal``; a group's inner errors → the group."""
+    key = re.sub(r"\[(\d+)\]", r".\1", path or "").strip(".")
+    for pattern in COLLAPSE:
+        match = pattern.match(key)
+        if match:
+            return match.group(1) if match.groups() else match.group(0)
+    return key
+
+
+class Parsed:
+    """A form's data for the model, and where each repeated row sits in the form (blank rows are skipped)."""
+
+    def __init__(self, data: dict[str, Any], positions: dict[str, list[int]] | None = None) -> None:
+        self.data, self.positions = data, positions or {}
+
+    def key(self, path: str) -> str:
+        """The input's name for a model path: ``rows.1.goal`` is the form's row 3 when row 2 was blank."""
+        key = field_key(path)
+        group, _, rest = key.partition(".")
+        index, _, tail = rest.partition(".")
+        if group in self.positions and index.isdigit() and int(index) < len(self.positions[group]):
+            key = ".".join(p for p in (group, str(self.positions[group][int(index)]), tail) if p)
+        return key
+
+
+def build(model: type[BaseModel], parsed: Parsed) -> Any:
+    """The command model from form data; FormErrors (in Swedish, per field) when it does not fit."""
+    try:
+        return model.model_validate(parsed.data)
+    except ValidationError as error:
+        errors: dict[str, str] = {}
+        for problem in error.errors():
+            key = parsed.key(".".join(str(p) for p in problem.get("loc", ())))
+            errors.setdefault(key, PYDANTIC_ERRORS.get(problem.get("type", ""), "Ogiltigt värde."))
+        raise FormErrors(errors) from None
+
+
+def domain_errors(error: DomainError, parsed: Parsed | None = None) -> FormErrors:
+    key = parsed.key(error.field or "") if parsed else field_key(error.field or "")
+    return FormErrors({key: error_text(error.code, error.message)})
+
+
+# -- one parser per form: what the model expects, from the named inputs -------------------------------------
+
+
+def referral(f: Typed, municipality: str) -> Parsed:
+    return Parsed({"municipality": municipality, "personnummer": f.text("personnummer"), "name": f.text("name"),
+            "entry_route": f.text("entry_route"), "referring_agency": f.text("referring_agency"),
+            "referral_date": f.text("referral_date"), "summary": f.text("summary"),
+            "summary_category": f.text("summary_category")})
+
+
+def eligibility(f: Typed) -> Parsed:
+    return Parsed({"accepted": f.text("accepted"), "reasons": f.text("reasons"), "instruments": f.getlist("instruments"),
+            "decided_on": f.text("decided_on"), "outside_target_group_reason": f.text("outside_target_group_reason"),
+            "expected_version": f.text("expected_version")})
+
+
+def guardians(f: Typed) -> Parsed:
+    rows, positions = [], []
+    for i in range(ROWS):
+        name = f.text(f"guardians.{i}.name")
+        if name is None and f.text(f"guardians.{i}.guardian_id") is None:
+            continue
+        rows.append({"guardian_id": f.text(f"guardians.{i}.guardian_id"), "name": name,
+                     "has_custody": f.has(f"guardians.{i}.has_custody", "on")})
+        positions.append(i)
+    return Parsed({"guardians": rows, "expected_version": f.text("expected_version")}, {"guardians": positions})
+
+
+def scope(f: Typed) -> list[dict[str, Any]]:
+    """Checkboxes named ``scope`` with values ``agency:category``."""
+    by_agency: dict[str, list[str]] = {}
+    for pair in f.getlist("scope"):
+        agency, _, category = pair.partition(":")
+        by_agency.setdefault(agency, []).append(category)
+    return [{"agency": a, "categories": cs} for a, cs in by_agency.items()]
+
+
+def consent(f: Typed) -> Parsed:
+    return Parsed({"consenter": f.text("consenter"), "scope": scope(f), "purpose": f.text("purpose"),
+            "valid_from": f.text("valid_from"), "valid_until": f.text("valid_until"), "form": f.text("form"),
+            "expected_version": f.text("expected_version")})
+
+
+def narrowing(f: Typed) -> Parsed:
+    return Parsed({"consenter": f.text("consenter"), "scope": scope(f), "valid_until": f.text("valid_until"),
+            "expected_version": f.text("expected_version")})
+
+
+def withdrawal(f: Typed) -> Parsed:
+    return Parsed({"consenter": f.text("consenter"), "expected_version": f.text("expected_version")})
+
+
+def member(f: Typed) -> Parsed:
+    return Parsed({"agency": f.text("agency"), "contact_person": f.text("contact_person"), "role": f.text("role"),
+            "expected_version": f.text("expected_version")})
+
+
+def departure(f: Typed) -> Parsed:
+    return Parsed({"reason": f.text("reason"), "expected_version": f.text("expected_version")})
+
+
+PLAN_FIELDS = ("area", "goal", "how", "responsible", "follow_up")
+
+
+def plan(f: Typed) -> Parsed:
+    rows, positions = [], []
+    for i in range(ROWS):
+        texts = {name: f.text(f"rows.{i}.{name}") for name in PLAN_FIELDS}
+        agencies = f.getlist(f"rows.{i}.responsible_agencies")
+        if all(v is None for v in texts.values()) and not agencies:
+            continue  # a blank row is not part of the plan (a carried row left blank is removed)
+        rows.append({**texts, "follow_up": texts["follow_up"] or "", "responsible_agencies": agencies,
+                     "row_id": f.text(f"rows.{i}.row_id")})
+        positions.append(i)
+    return Parsed({"main_goal": f.text("main_goal"), "rows": rows, "expected_version": f.text("expected_version")},
+                  {"rows": positions})
+
+
+def meeting(f: Typed) -> Parsed:
+    outcomes, positions = [], []
+    for i in range(ROWS):
+        text = f.text(f"outcomes.{i}.text")
+        if text is None:
+            continue
+        outcomes.append({"category": f.text(f"outcomes.{i}.category"),
+                         "origin_agency": f.text(f"outcomes.{i}.origin_agency"), "text": text})
+        positions.append(i)
+    decisions = [{"text": line.strip()} for line in f.raw("decisions").splitlines() if line.strip()]
+    others = [o.strip() for o in f.raw("other_attendees").split(",") if o.strip()]
+    return Parsed({"held_on": f.text("held_on"), "attendees": f.getlist("attendees"), "other_attendees": others,
+                   "outcomes": outcomes, "decisions": decisions, "next_meeting": f.text("next_meeting"),
+                   "expected_version": f.text("expected_version")}, {"outcomes": positions})
+
+
+def contribution(f: Typed) -> Parsed:
+    return Parsed({"category": f.text("category"), "text": f.text("text"), "legal_basis": f.text("legal_basis"),
+            "expected_version": f.text("expected_version")})
+
+
+def follow_up(f: Typed) -> Parsed:
+    return Parsed({"row_id": f.text("row_id"), "status": f.text("status"), "note": f.text("note"),
+            "expected_version": f.text("expected_version")})
+
+
+def closure(f: Typed) -> Parsed:
+    return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"), "expected_version": f.text("expected_version")})

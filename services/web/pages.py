@@ -1,0 +1,157 @@
+"""Rendering pages, and turning every failure into a page of its own — never a stack trace.
+
+``guarded`` wraps each route: not signed in → the sign-in page; a case the
+user is not in → 404; a role that may not → 403; a stale version → 409; the
+database or access log down → 503; anything unexpected → a plain 500 page
+whose log line names only the error's class (a message could quote personal data).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+from uuid import UUID
+
+from eventsourcing.persistence import PersistenceError
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from domain.calendar import STOCKHOLM
+from domain.errors import CaseErased, DomainError
+from services.access_log import AccessLogUnavailable
+from services.authorisation import Forbidden
+from services.errors import CaseNotFound, ConcurrentChange
+from services.principals import AuthenticationFailed, Principal, Role
+from services.web import session, texts, views
+from services.web.forms import Typed
+
+log = logging.getLogger("sigill.web")
+HERE = Path(__file__).parent
+SIGN_IN = "/logga-in"
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _field_id(name: str) -> str:
+    return "f-" + (name or "form").replace(".", "-").replace(":", "-")
+
+
+def _label_of(name: str) -> str:
+    return texts.LABELS.get(re.sub(r"\.\d+", "", name), texts.LABELS.get(name.split(".")[0], name))
+
+
+env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                  trim_blocks=True, lstrip_blocks=True)
+env.filters["when"] = _when
+env.filters["fid"] = _field_id
+env.filters["label_of"] = _label_of
+
+
+def _agencies_of(catalogue: Any, lead: bool = True) -> list[tuple[str, str]]:
+    return [(a.id, a.name) for a in catalogue.agencies.values() if lead or not a.lead]
+
+
+def _categories_of(catalogue: Any) -> list[tuple[str, str]]:
+    return [(c.id, c.name.split(" (")[0]) for c in catalogue.categories.values()]
+
+
+def _agency_label(catalogue: Any, agency: str) -> str:
+    found = catalogue.agencies.get(agency)
+    return found.name if found else agency.upper()
+
+
+env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of,
+                   categories_of=_categories_of, agency_label=_agency_label,
+                   members_of=lambda look: views.members(look.disclosures),
+                   label_pairs=lambda catalogue, ids: [(a, _agency_label(catalogue, a)) for a in ids],
+                   rows_options=lambda rows: [(r["row_id"], f'{r["area"]}: {r["goal"]}') for r in rows],
+                   legal_bases_options=lambda bases: [(b.id, b.name) for b in bases])
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    user = values.pop("user", None)
+    values.setdefault("errors", {})
+    values.setdefault("typed", Typed())
+    html = env.get_template(template).render(
+        request=request, user=user, csrf=session.csrf_token(request), nav=_nav(user), **values)
+    response = HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
+    return session.keep_csrf(request, response)  # type: ignore[return-value]
+
+
+def _nav(user: Principal | None) -> list[tuple[str, str]]:
+    if user is None:
+        return []
+    if user.has(Role.AUDITOR):
+        return [("/granskning", texts.T["nav_audit"]), ("/granskning/atkomstlogg", texts.T["nav_access_log"]),
+                ("/granskning/liggaren", texts.T["nav_ledger"])]
+    items = [("/arenden", texts.T["nav_cases"])]
+    if user.has(Role.CASEWORKER, Role.COORDINATOR) and user.municipality:
+        items.append(("/arenden/nytt", texts.T["nav_new"]))
+    return items
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, status: int, message: str, user: Principal | None = None) -> HTMLResponse:
+    return render(request, "error.html", status, user=user, message=message)
+
+
+def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
+    """Every web route: errors become pages with the right status."""
+    @functools.wraps(route)
+    def run(request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return route(request, *args, **kwargs)
+        except AuthenticationFailed:
+            return redirect(SIGN_IN)
+        except session.CsrfRejected:
+            return error_page(request, 403, texts.T["csrf"])
+        except (CaseNotFound, CaseErased):
+            return error_page(request, 404, texts.T["not_found"], _quiet_user(request))
+        except Forbidden:
+            return error_page(request, 403, texts.T["forbidden"], _quiet_user(request))
+        except ConcurrentChange:
+            return error_page(request, 409, texts.T["conflict"], _quiet_user(request))
+        except DomainError as error:
+            return error_page(request, 422, texts.error_text(error.code, error.message), _quiet_user(request))
+        except (AccessLogUnavailable, PersistenceError) as error:
+            log.error("web: unavailable: %s", type(error).__qualname__)
+            return error_page(request, 503, texts.T["unavailable"])
+        except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
+            log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
+            return error_page(request, 500, texts.T["internal"])
+    return run
+
+
+def _quiet_user(request: Request) -> Principal | None:
+    try:
+        return session.principal(request)
+    except Exception:  # noqa: BLE001 - only for the page's header
+        return None
+
+
+def case_uuid(text: str) -> UUID:
+    """A case id from the URL; a malformed one is simply no such case."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise CaseNotFound("no such case", field="case_id") from None
+
+
+async def form_of(request: Request) -> Typed:
+    """The posted form (CSRF-checked by the caller's ``posted``)."""
+    data = await request.form()
+    return Typed((k, v) for k, v in data.multi_items() if isinstance(v, str))

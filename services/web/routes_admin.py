@@ -1,0 +1,197 @@
+"""Social services administers a case: eligibility, guardians, consents, the group, closure."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from services.api import commands as c
+from services.principals import Principal
+from services.web import forms, session, views
+from services.web.case_pages import look, today, require_lead, service, show, submit
+from services.web.forms import Typed
+from services.web.pages import case_uuid, form_of, guarded
+
+router = APIRouter(include_in_schema=False)
+Form = Annotated[Typed, Depends(form_of)]
+
+
+def _lead_page(request: Request, user: Principal, case_id: UUID, what: str, tab: str, template: str,
+               typed: Typed | None, errors: dict[str, str], status: int, **values: Any) -> Response:
+    seen = look(request, user, case_id, what)
+    require_lead(seen)
+    return show(request, user, seen, tab, template, status, typed=typed or Typed(), errors=errors,
+                now=service(request).app.clock.now(), **values)
+
+
+# -- eligibility ------------------------------------------------------------------------------------------------
+
+
+def _eligibility(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+                 errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "eligibility")
+    require_lead(seen)
+    decided = [d.fact for d in seen.disclosures if d.fact.kind == "eligibility"]
+    return show(request, user, seen, "beslut", "eligibility.html", status,
+                typed=typed or Typed.of({"decided_on": today(request)}), errors=errors or {},
+                decided=decided[-1] if decided else None)
+
+
+@router.get("/arenden/{case_id}/beslut")
+@guarded
+def eligibility_page(request: Request, case_id: str) -> Response:
+    return _eligibility(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/beslut")
+@guarded
+def decide_eligibility(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "decide_eligibility", c.Eligibility, forms.eligibility(typed),
+                  f"/arenden/{uuid}", lambda t, e, s: _eligibility(request, user, uuid, t, e, s))
+
+
+# -- guardians --------------------------------------------------------------------------------------------------
+
+
+def _guardians(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+               errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "guardians")
+    require_lead(seen)
+    recorded = views.guardians(seen.disclosures)
+    if typed is None:
+        values: dict[str, Any] = {}
+        for i, g in enumerate(recorded):
+            values.update({f"guardians.{i}.guardian_id": g["guardian_id"], f"guardians.{i}.name": g["name"],
+                           f"guardians.{i}.has_custody": "on" if g["has_custody"] else None})
+        for i in range(len(recorded), len(recorded) + 2):
+            values[f"guardians.{i}.has_custody"] = "on"
+        typed = Typed.of(values)
+    return show(request, user, seen, "vardnadshavare", "guardians.html", status, typed=typed, errors=errors or {},
+                recorded=recorded, slots=range(max(len(recorded) + 2, 2)))
+
+
+@router.get("/arenden/{case_id}/vardnadshavare")
+@guarded
+def guardians_page(request: Request, case_id: str) -> Response:
+    return _guardians(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/vardnadshavare")
+@guarded
+def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "record_guardians", c.Guardians, forms.guardians(typed),
+                  f"/arenden/{uuid}/samtycken", lambda t, e, s: _guardians(request, user, uuid, t, e, s))
+
+
+# -- consents ---------------------------------------------------------------------------------------------------
+
+
+def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+              errors: dict[str, str] | None = None, status: int = 200, target: str = "grant") -> Response:
+    """The consent picture, the consents given, and the forms; ``target`` is the form that was refused."""
+    seen = look(request, user, case_id, "consents")
+    require_lead(seen)
+    now = service(request).app.clock.now()
+    cat = service(request).catalogue
+    fresh = Typed.of({"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"})
+    return show(request, user, seen, "samtycken", "consents.html", status,
+                typed=typed if target == "grant" and typed else fresh, errors=errors or {}, target=target,
+                refused=typed if target != "grant" else None,
+                picture=views.picture(seen.disclosures, cat, now), consents=views.consents(seen.disclosures, now),
+                consenters=views.consenters(seen.disclosures),
+                recipients=[a for a in cat.agencies if a != cat.lead_agency])
+
+
+@router.get("/arenden/{case_id}/samtycken")
+@guarded
+def consents_page(request: Request, case_id: str) -> Response:
+    return _consents(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/samtycken")
+@guarded
+def grant_consent(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "grant_consent", c.Consent, forms.consent(typed),
+                  f"/arenden/{uuid}/samtycken", lambda t, e, s: _consents(request, user, uuid, t, e, s))
+
+
+@router.post("/arenden/{case_id}/samtycken/{consent_id}/begransning")
+@guarded
+def narrow_consent(request: Request, case_id: str, consent_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "narrow_consent", c.Narrowing, forms.narrowing(typed),
+                  f"/arenden/{uuid}/samtycken",
+                  lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100]),
+                  consent_id=consent_id[:100])
+
+
+@router.post("/arenden/{case_id}/samtycken/{consent_id}/aterkallelse")
+@guarded
+def withdraw_consent(request: Request, case_id: str, consent_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "withdraw_consent", c.Withdrawal, forms.withdrawal(typed),
+                  f"/arenden/{uuid}/samtycken",
+                  lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100]),
+                  consent_id=consent_id[:100])
+
+
+# -- the group --------------------------------------------------------------------------------------------------
+
+
+def _group(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+           errors: dict[str, str] | None = None, status: int = 200, target: str = "add") -> Response:
+    cat = service(request).catalogue
+    return _lead_page(request, user, case_id, "group", "grupp", "group.html", typed if target == "add" else None,
+                      errors or {}, status, target=target, refused=typed if target != "add" else None,
+                      members_now=None, agencies=[a for a in cat.agencies if a != cat.lead_agency])
+
+
+@router.get("/arenden/{case_id}/grupp")
+@guarded
+def group_page(request: Request, case_id: str) -> Response:
+    return _group(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/grupp")
+@guarded
+def add_member(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "add_member", c.Member, forms.member(typed),
+                  f"/arenden/{uuid}/grupp", lambda t, e, s: _group(request, user, uuid, t, e, s))
+
+
+@router.post("/arenden/{case_id}/grupp/{agency}/avgang")
+@guarded
+def remove_member(request: Request, case_id: str, agency: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "remove_member", c.Departure, forms.departure(typed),
+                  f"/arenden/{uuid}/grupp",
+                  lambda t, e, s: _group(request, user, uuid, t, e, s, target=agency[:100]), agency=agency[:100])
+
+
+# -- closure ----------------------------------------------------------------------------------------------------
+
+
+def _closure(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+             errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    return _lead_page(request, user, case_id, "closure", "avslut", "closure.html", typed, errors or {}, status)
+
+
+@router.get("/arenden/{case_id}/avslut")
+@guarded
+def closure_page(request: Request, case_id: str) -> Response:
+    return _closure(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/avslut")
+@guarded
+def close_case(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "close_case", c.Closure, forms.closure(typed), f"/arenden/{uuid}",
+                  lambda t, e, s: _closure(request, user, uuid, t, e, s))

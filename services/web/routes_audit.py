@@ -1,0 +1,154 @@
+"""For JO and IVO: the ledger's verification, replay as an agency at a time, the disclosure log,
+the access log and the printable report — all through CaseService's audit methods (each read logged)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from domain.calendar import STOCKHOLM
+from services.access_log import AccessQuery
+from services.authorisation import check_auditor
+from services.errors import CaseNotFound
+from services.presentation import agency_name
+from services.web import session, texts, views
+from services.web.case_pages import service
+from services.web.pages import case_uuid, guarded, redirect, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 200
+
+
+def _auditor(request: Request):  # noqa: ANN202 - a Principal
+    user = session.principal(request)
+    check_auditor(user)
+    return user
+
+
+@router.get("/granskning")
+@guarded
+def audit_home(request: Request, nummer: str = "") -> Response:
+    user = _auditor(request)
+    error = ""
+    if nummer.strip():
+        try:
+            return redirect(f"/granskning/arenden/{service(request).find(user, nummer.strip()[:20])}")
+        except CaseNotFound:
+            error = f"Inget ärende med numret {nummer.strip()[:20]}."
+    rows = sorted(service(request).cases(user), key=lambda r: r["case_number"] or "", reverse=True)
+    return render(request, "audit_home.html", user=user, rows=rows, number=nummer[:20], find_error=error,
+                  phases=views.PHASES)
+
+
+@router.get("/granskning/liggaren")
+@guarded
+def verify_ledger(request: Request) -> Response:
+    user = _auditor(request)
+    ledger, access = request.app.state.context.verify_ledger()
+    return render(request, "ledger.html", user=user, ledger=ledger, access=access)
+
+
+def _moment(text: str) -> datetime | None:
+    """A local date-time from a form (Swedish time); a bare date means the end of that day."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(datetime.fromisoformat(text).date(), time.max, tzinfo=STOCKHOLM)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
+
+
+def _agencies(request: Request) -> dict[str, str]:
+    cat = service(request).catalogue
+    return {a: agency_name(a, cat) for a in cat.agencies}
+
+
+@router.get("/granskning/arenden/{case_id}")
+@guarded
+def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -> Response:
+    """What an agency could see of the case at a moment, and why."""
+    user, uuid = _auditor(request), case_uuid(case_id)
+    cases = service(request)
+    errors: dict[str, str] = {}
+    items, at = None, _moment(tid)
+    agencies = _agencies(request)
+    if myndighet or tid:
+        if myndighet not in agencies:
+            errors["myndighet"] = "Välj en myndighet."
+        if at is None:
+            errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM."
+    if myndighet in agencies and at is not None and not errors:
+        items = views.timeline(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request)),
+                               cases.catalogue)
+    number = _number(cases, user, uuid)
+    return render(request, "replay.html", page="replay", user=user, case_id=uuid, number=number, agencies=agencies,
+                  agency=myndighet, tid=tid[:30], at=at, items=items, errors=errors,
+                  now=cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M"))
+
+
+def _number(cases, user, case_id: UUID) -> str:  # noqa: ANN001
+    """The case number for the page's head, from the case list (not a read of the case's content)."""
+    number = next((r["case_number"] for r in cases.cases(user) if str(r["case_id"]) == str(case_id)), None)
+    if number is None:
+        raise CaseNotFound("no such case", field="case_id")
+    return number
+
+
+@router.get("/granskning/arenden/{case_id}/utlamnanden")
+@guarded
+def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response:
+    """Every moment a fact became, or stopped being, visible to an agency, and on what basis."""
+    user, uuid = _auditor(request), case_uuid(case_id)
+    cases = service(request)
+    agencies = _agencies(request)
+    agency = myndighet if myndighet in agencies else None
+    changes = cases.audit_disclosures(user, uuid, agency, session.purpose(request))
+    cat = cases.catalogue
+    rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], views.describe_fact(c.fact, cat),
+             views.describe_basis(c.basis, cat)) for c in changes]
+    return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
+                  rows=rows, agencies=agencies, agency=agency or "")
+
+
+@router.get("/granskning/arenden/{case_id}/rapport")
+@guarded
+def report(request: Request, case_id: str) -> Response:
+    """The supervisor's printable report (the same as the API's)."""
+    user, uuid = _auditor(request), case_uuid(case_id)
+    service(request).audit_facts(user, uuid, session.purpose(request))  # authorises, and logs the read
+    return HTMLResponse(request.app.state.context.report(uuid), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/granskning/atkomstlogg")
+@guarded
+def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: str = "", till: str = "",
+               efter: int = 0) -> Response:
+    """Who read what, when and why."""
+    user = _auditor(request)
+    cases = service(request)
+    errors: dict[str, str] = {}
+    case_id = None
+    if nummer.strip():
+        try:
+            case_id = cases.find(user, nummer.strip()[:20])
+        except CaseNotFound:
+            errors["nummer"] = "Inget ärende med det numret."
+    since, until = _moment(fran), _moment(till)
+    if fran.strip() and since is None:
+        errors["fran"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
+    if till.strip() and until is None:
+        errors["till"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
+    if since is not None and len(fran.strip()) == 10:
+        since = datetime.combine(since.date(), time.min, tzinfo=STOCKHOLM)
+    records = [] if errors else cases.access_log_search(user, AccessQuery(
+        case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE))
+    return render(request, "access_log.html", user=user, records=records, errors=errors, reads=texts.READS,
+                  number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
+                  agencies=_agencies(request), next_after=records[-1].seq if len(records) == PAGE else None)

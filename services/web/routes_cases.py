@@ -1,0 +1,106 @@
+"""The case list, a new referral, a case's timeline and the young person's extract."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from services.api import commands as c
+from services.authorisation import Forbidden, Place
+from services.errors import CaseNotFound
+from services.principals import Principal, Role
+from services.web import forms, session, texts, views
+from services.web.case_pages import look, today, service, show
+from services.web.forms import FormErrors, Typed
+from services.web.pages import case_uuid, form_of, guarded, redirect, render
+from domain.errors import DomainError
+
+router = APIRouter(include_in_schema=False)
+Form = Annotated[Typed, Depends(form_of)]
+
+
+@router.get("/arenden")
+@guarded
+def case_list(request: Request, fas: str = "", nummer: str = "") -> Response:
+    """The user's cases; social services: the municipality's.  A case number goes straight to the case."""
+    user = session.principal(request)
+    if user.has(Role.AUDITOR):
+        return redirect("/granskning")
+    error = ""
+    if nummer.strip():
+        try:
+            return redirect(f"/arenden/{service(request).find(user, nummer.strip()[:20])}")
+        except CaseNotFound:
+            error = f"Inget ärende med numret {nummer.strip()[:20]} som du har tillgång till."
+    rows = service(request).cases(user)
+    if fas:
+        rows = [r for r in rows if r["phase"] == fas]
+    rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
+    return render(request, "cases.html", user=user, rows=rows, phase=fas, number=nummer[:20],
+                  find_error=error, phases=views.PHASES)
+
+
+@router.get("/arenden/nytt")
+@guarded
+def new_referral_page(request: Request) -> Response:
+    user = session.principal(request)
+    _check_opens(user)
+    return _referral_form(request, user, Typed.of({"referral_date": today(request)}), {})
+
+
+def _check_opens(user: Principal) -> None:
+    if not (user.has(Role.CASEWORKER, Role.COORDINATOR) and user.agency == "socialtjanst" and user.municipality):
+        raise Forbidden("only social services receive referrals")
+
+
+def _referral_form(request: Request, user: Principal, typed: Typed, errors: dict[str, str],
+                   status: int = 200) -> Response:
+    return render(request, "referral.html", status, user=user, typed=typed, errors=errors,
+                  catalogue=service(request).catalogue)
+
+
+@router.post("/arenden/nytt")
+@guarded
+def new_referral(request: Request, typed: Form) -> Response:
+    user = session.principal(request)
+    session.check_csrf(request, typed)
+    _check_opens(user)
+    parsed = forms.referral(typed, user.municipality or "")
+    try:
+        referral = forms.build(c.Referral, parsed)
+        done = service(request).open_case(user, **referral.model_dump())
+    except FormErrors as refused:
+        return _referral_form(request, user, typed, refused.errors, 422)
+    except Forbidden:
+        raise
+    except DomainError as error:
+        return _referral_form(request, user, typed, forms.domain_errors(error, parsed).errors, 422)
+    return redirect(f"/arenden/{done.case_id}")
+
+
+@router.get("/arenden/{case_id}")
+@guarded
+def case_timeline(request: Request, case_id: str) -> Response:
+    """Everything the user's agency may see of the case now, each item with its basis."""
+    user = session.principal(request)
+    if user.has(Role.AUDITOR):
+        return redirect(f"/granskning/arenden/{case_uuid(case_id)}")
+    seen = look(request, user, case_uuid(case_id), "timeline")
+    return show(request, user, seen, "", "timeline.html",
+                items=views.timeline(seen.disclosures, service(request).catalogue))
+
+
+@router.get("/arenden/{case_id}/registerutdrag")
+@guarded
+def extract(request: Request, case_id: str) -> Response:
+    """The young person's extract: who read what about them, and when — printable."""
+    user = session.principal(request)
+    uuid = case_uuid(case_id)
+    seen = look(request, user, uuid, "timeline")
+    if seen.place is not Place.LEAD:
+        raise Forbidden("social services produces the extract")
+    records = service(request).extract(user, uuid, session.purpose(request))
+    return show(request, user, seen, "registerutdrag", "extract.html", records=records, reads=texts.READS,
+                now=service(request).app.clock.now())

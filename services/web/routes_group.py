@@ -1,0 +1,157 @@
+"""The group's work: the action plan and its revisions, meetings, follow-ups, an agency's contributions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from projections import agency_queries as q
+from services.api import commands as c
+from services.authorisation import Forbidden, Place
+from services.principals import Principal
+from services.web import forms, session, views
+from services.web.case_pages import look, today, service, show, submit
+from services.web.forms import Typed
+from services.web.pages import case_uuid, form_of, guarded
+
+router = APIRouter(include_in_schema=False)
+Form = Annotated[Typed, Depends(form_of)]
+BLANK_ROWS = 2
+
+
+# -- the action plan --------------------------------------------------------------------------------------------
+
+
+def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+          errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "plan")
+    revisions = views.revisions(seen.disclosures)
+    current = revisions[0] if revisions else None
+    rows = len(current.rows) if current else 0
+    if typed is None and seen.place is Place.LEAD:
+        values: dict[str, Any] = {"main_goal": current.main_goal if current else ""}
+        for i, row in enumerate(current.rows if current else []):
+            values.update({f"rows.{i}.{k}": row.get(k) for k in ("area", "goal", "how", "responsible", "follow_up")})
+            values.update({f"rows.{i}.row_id": row["row_id"], f"rows.{i}.responsible_agencies": list(
+                row["responsible_agencies"])})
+        typed = Typed.of(values)
+    cat = service(request).catalogue
+    return show(request, user, seen, "plan", "plan.html", status, typed=typed or Typed(), errors=errors or {},
+                revisions=revisions, current=current, slots=range(min(rows + BLANK_ROWS, forms.ROWS)),
+                areas=list(cat.plan_areas), agencies=[a for a in cat.agencies if a != cat.lead_agency])
+
+
+@router.get("/arenden/{case_id}/plan")
+@guarded
+def plan_page(request: Request, case_id: str) -> Response:
+    return _plan(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/plan")
+@guarded
+def revise_plan(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "revise_plan", c.Plan, forms.plan(typed), f"/arenden/{uuid}/plan",
+                  lambda t, e, s: _plan(request, user, uuid, t, e, s))
+
+
+# -- meetings ---------------------------------------------------------------------------------------------------
+
+
+def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+              errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "meetings")
+    cat = service(request).catalogue
+    return show(request, user, seen, "moten", "meetings.html", status,
+                typed=typed or Typed.of({"held_on": today(request)}), errors=errors or {},
+                meetings=[(m, views.timeline(m.parts, cat)) for m in q.meetings(_parts(seen))],
+                group=views.members(seen.disclosures), slots=range(3))
+
+
+class _Part:
+    """A disclosure in the shape the view queries take (they read fact fields and content)."""
+
+    def __init__(self, d: Any) -> None:
+        self.fact, self.basis = d.fact, d.basis
+        self.fact_id, self.version, self.kind = d.fact.fact_id, d.fact.version, d.fact.kind
+        self.origin, self.content = d.fact.origin, d.fact.content
+
+
+def _parts(seen: Any) -> list[_Part]:
+    return [_Part(d) for d in seen.disclosures]
+
+
+@router.get("/arenden/{case_id}/moten")
+@guarded
+def meetings_page(request: Request, case_id: str) -> Response:
+    return _meetings(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/moten")
+@guarded
+def record_meeting(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "record_meeting", c.Meeting, forms.meeting(typed),
+                  f"/arenden/{uuid}/moten", lambda t, e, s: _meetings(request, user, uuid, t, e, s))
+
+
+# -- follow-ups -------------------------------------------------------------------------------------------------
+
+
+def _follow_ups(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+                errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "follow_ups")
+    cat = service(request).catalogue
+    done = [d for d in seen.disclosures if d.fact.kind == "follow_up"]
+    return show(request, user, seen, "uppfoljning", "follow_ups.html", status, typed=typed or Typed(),
+                errors=errors or {}, rows=views.followable_rows(seen.disclosures, user.agency,
+                                                                 seen.place is Place.LEAD),
+                done=views.timeline(done, cat))
+
+
+@router.get("/arenden/{case_id}/uppfoljning")
+@guarded
+def follow_ups_page(request: Request, case_id: str) -> Response:
+    return _follow_ups(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/uppfoljning")
+@guarded
+def record_follow_up(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "record_follow_up", c.FollowUp, forms.follow_up(typed),
+                  f"/arenden/{uuid}/uppfoljning", lambda t, e, s: _follow_ups(request, user, uuid, t, e, s))
+
+
+# -- an agency's contribution -----------------------------------------------------------------------------------
+
+
+def _contribution(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "contributions")
+    if seen.place is not Place.MEMBER:
+        raise Forbidden("contributions are recorded by member agencies")
+    cat = service(request).catalogue
+    own = q.own_contributions(_parts(seen), user.agency)
+    bases = [b for b in cat.legal_bases.values() if user.agency in b.senders]
+    return show(request, user, seen, "uppgift", "contribution.html", status, typed=typed or Typed(),
+                errors=errors or {}, own=views.timeline(own, cat),
+                legal_bases=bases)
+
+
+@router.get("/arenden/{case_id}/uppgift")
+@guarded
+def contribution_page(request: Request, case_id: str) -> Response:
+    return _contribution(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/uppgift")
+@guarded
+def record_contribution(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "record_contribution", c.Contribution, forms.contribution(typed),
+                  f"/arenden/{uuid}/uppgift", lambda t, e, s: _contribution(request, user, uuid, t, e, s))
+

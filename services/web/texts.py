@@ -1,0 +1,203 @@
+"""Every Swedish text of the web client, in one place, so that a translation can follow.
+
+Templates read ``T`` (page texts), ``LABELS`` (form fields) and the choice
+lists; error messages come from ``error_text``.  Facts and bases are
+described by ``services.presentation`` (shared with the CLI and the report).
+"""
+
+from __future__ import annotations
+
+T: dict[str, str] = {
+    "app": "Sigill", "tagline": "Samverkan i sociala insatsgrupper",
+    "skip": "Hoppa till innehållet", "signed_in_as": "Inloggad som", "sign_out": "Logga ut",
+    "sign_in": "Logga in", "sign_in_title": "Logga in i Sigill",
+    "sign_in_dev": "Utvecklingsläge: välj en användare. Inloggningen signeras med utvecklingsnyckeln "
+                   "i datakatalogen och fungerar inte i produktion.",
+    "sign_in_user": "Användare", "sign_in_name": "Ditt namn (visas i åtkomstloggen, valfritt)",
+    "sign_in_oidc": "Logga in med organisationens inloggning",
+    "sign_in_oidc_missing": "Produktionsläge: inloggning sker via organisationens identitetsleverantör (OIDC). "
+                            "Ange SIGILL_OIDC_ISSUER, SIGILL_OIDC_CLIENT_ID och SIGILL_OIDC_CLIENT_SECRET "
+                            "och starta om servern.",
+    "signed_out": "Du är utloggad.",
+    "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
+    "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren",
+    "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
+    "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser",
+    "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "till exempel 0180-2026-0001",
+    "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Nästa möte", "col_plan": "Planrevision",
+    "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
+    "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
+    "new_submit": "Öppna ärendet",
+    "case": "Ärende", "phase": "Fas", "version": "Din version",
+    "tab_overview": "Tidslinje", "tab_eligibility": "Beslut", "tab_guardians": "Vårdnadshavare",
+    "tab_consents": "Samtycken", "tab_group": "Gruppen", "tab_plan": "Åtgärdsplan", "tab_meetings": "Möten",
+    "tab_followups": "Uppföljning", "tab_contribution": "Lämna uppgift", "tab_closure": "Avslut",
+    "tab_extract": "Registerutdrag",
+    "timeline_title": "Tidslinje – det din myndighet får se", "timeline_none": "Inget att visa.",
+    "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
+    "col_basis": "Grund", "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
+    "purpose_now": "Angivet syfte", "saved": "Sparat.",
+    "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut är fattat:",
+    "eligibility_submit": "Spara beslut", "accepted_yes": "Aktuell för social insatsgrupp",
+    "accepted_no": "Inte aktuell",
+    "guardians_title": "Vårdnadshavare", "guardians_intro": "Ange alla vårdnadshavare. Tomma rader hoppas över.",
+    "guardian_n": "Vårdnadshavare", "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
+    "consents_title": "Samtycken", "consents_picture": "Vem får se vad just nu",
+    "consents_picture_intro": "Varje ruta visar om myndigheten får ta del av kategorin nu enligt de samtycken "
+                              "som gäller (under 18: den unges och varje vårdnadshavares), och när det upphör.",
+    "consents_list": "Lämnade samtycken", "consents_none": "Inga samtycken.", "consent_grant": "Registrera samtycke",
+    "consent_submit": "Registrera samtycke", "consent_narrow": "Begränsa", "consent_narrow_submit": "Begränsa samtycket",
+    "consent_withdraw": "Återkalla", "consent_withdraw_submit": "Återkalla samtycket",
+    "consent_withdrawn": "återkallat", "consent_in_force": "gäller", "consent_not_yet": "börjar gälla senare",
+    "consent_expired": "har upphört", "scope": "Omfattning (mottagare och kategorier)",
+    "col_consenter": "Givet av", "col_scope": "Omfattning", "col_valid": "Giltigt", "col_state": "Status",
+    "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen",
+    "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
+    "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
+    "group_title": "Gruppen", "group_members": "Medlemmar", "group_none": "Inga medlemmar ännu.",
+    "group_add": "Lägg till myndighet", "group_add_submit": "Lägg till", "group_remove": "Myndighet lämnar gruppen",
+    "group_remove_submit": "Registrera att myndigheten lämnar", "col_contact": "Kontaktperson", "col_role": "Roll",
+    "plan_title": "Åtgärdsplan", "plan_none": "Ingen plan ännu.", "plan_current": "Gällande plan",
+    "plan_revision": "Revision", "plan_main_goal": "Huvudmål", "plan_edit": "Ny revision av planen",
+    "plan_edit_intro": "Planen sparas som en hel ny revision. Lämna en rad helt tom för att ta bort den.",
+    "plan_row": "Rad", "plan_submit": "Spara ny revision", "plan_history": "Revisioner och ändringar",
+    "diff_added": "Ny rad", "diff_removed": "Borttagen rad", "diff_changed": "Ändrad rad", "diff_goal": "Nytt huvudmål",
+    "diff_none": "Inga ändringar du kan se.", "diff_first": "Första revisionen.",
+    "col_area": "Område", "col_goal": "Mål", "col_how": "Genomförande", "col_responsible": "Ansvarig",
+    "col_follow_up": "Uppföljning",
+    "meetings_title": "Nätverksmöten", "meetings_none": "Inga möten.", "meeting_new": "Registrera möte",
+    "meeting_submit": "Spara mötet", "outcome_n": "Resultat", "meeting_decisions_hint": "Ett beslut per rad.",
+    "meeting_others_hint": "Andra deltagare, kommaseparerade (t.ex. den unge, förälder).",
+    "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
+    "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
+    "contribution_title": "Lämna uppgift", "contribution_intro": "Uppgiften syns för andra endast så långt "
+                                                               "samtycke eller lag tillåter.",
+    "contribution_submit": "Spara uppgiften", "contribution_own": "Era egna uppgifter",
+    "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
+    "extract_title": "Registerutdrag – vem har läst vad", "extract_intro": "Utdraget visar varje läsning av "
+                     "ärendets innehåll: vem, vilken myndighet, vad och när.", "print": "Skriv ut",
+    "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
+    "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",
+    "replay_title": "Återspela: vad kunde en myndighet se", "replay_agency": "Myndighet",
+    "replay_at": "Tidpunkt (svensk tid)", "replay_submit": "Återspela", "replay_result": "Synligt för",
+    "replay_at_time": "vid",
+    "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Händelse",
+    "report": "Utskrivbar rapport", "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
+    "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
+    "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",
+    "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",
+    "access_checked": "kontrollerade läsningar",
+    "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Myndighet",
+    "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
+    "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "back": "Tillbaka till ärendena",
+    "not_found": "Sidan eller ärendet finns inte (eller så har du inte tillgång till det).",
+    "forbidden": "Din roll får inte göra detta.", "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
+                 "Det du skrev finns kvar – kontrollera och skicka igen.",
+    "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
+    "internal": "Ett oväntat fel inträffade. Det är loggat.", "csrf": "Formuläret har gått ut. Ladda om sidan och "
+                "försök igen.", "choose": "– välj –", "none_choice": "– ingen –", "optional": "(valfritt)",
+}
+
+LABELS: dict[str, str] = {
+    "municipality": "Kommun", "personnummer": "Personnummer eller samordningsnummer", "name": "Den unges namn",
+    "entry_route": "Hur ärendet kom in", "referring_agency": "Aktualiserad av", "referral_date": "Datum för aktualisering",
+    "summary": "Sammanfattning", "summary_category": "Kategori för sammanfattningen",
+    "accepted": "Beslut", "reasons": "Skäl", "instruments": "Bedömningsinstrument", "decided_on": "Beslutsdatum",
+    "outside_target_group_reason": "Skäl om den unge är utanför målgruppen 15–25 år",
+    "guardians.name": "Namn", "guardians.has_custody": "Har vårdnad",
+    "consenter": "Vem lämnar samtycket", "purpose": "Ändamål", "valid_from": "Gäller från",
+    "valid_until": "Gäller till och med", "form": "Form", "scope": "Omfattning",
+    "agency": "Myndighet", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",
+    "main_goal": "Huvudmål", "rows.area": "Område", "rows.goal": "Mål", "rows.how": "Genomförande",
+    "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga myndigheter",
+    "rows.follow_up": "Uppföljning (hur och när)",
+    "held_on": "Mötesdatum", "attendees": "Deltagande myndigheter", "other_attendees": "Andra deltagare",
+    "outcomes.category": "Kategori", "outcomes.origin_agency": "Uppgiften kommer från", "outcomes.text": "Resultat",
+    "decisions": "Beslut", "next_meeting": "Nästa möte",
+    "category": "Kategori", "text": "Uppgift", "legal_basis": "Lagstöd (om annat än samtycke)",
+    "row_id": "Planrad", "status": "Status", "note": "Kommentar", "outcome": "Utfall",
+    "expected_version": "Version",
+}
+
+ENTRY_ROUTES = {"known": "Känd hos socialtjänsten", "sol14": "SoL 14-anmälan (orosanmälan)",
+                "lul6": "LUL 6 §-underrättelse från polisen", "other": "Annan väg"}
+CONSENT_FORMS = {"written": "Skriftligt", "oral_documented": "Muntligt, dokumenterat"}
+FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achieved": "Uppnått",
+                      "not_achieved": "Inte uppnått"}
+CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyttat",
+                   "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
+                   "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
+INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
+ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
+         "auditor": "Granskare", "administrator": "Administratör"}
+READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
+         "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
+         "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
+         "audit.replay": "återspelning (granskning)"}
+
+# Users offered by the development sign-in: (key, label, agency, role, municipality).
+DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (
+    ("soc-0180", "Handläggare, socialtjänsten Stockholm (0180)", "socialtjanst", "caseworker", "0180"),
+    ("sam-0180", "Samordnare, socialtjänsten Stockholm (0180)", "socialtjanst", "coordinator", "0180"),
+    ("soc-1480", "Handläggare, socialtjänsten Göteborg (1480)", "socialtjanst", "caseworker", "1480"),
+    ("skola", "Kurator, skolan", "skola", "member", None),
+    ("polis", "Polis (kontaktperson)", "polis", "member", None),
+    ("bup", "Behandlare, BUP", "bup", "member", None),
+    ("af", "Handläggare, Arbetsförmedlingen", "arbetsformedlingen", "member", None),
+    ("ivo", "IVO-granskare", "ivo", "auditor", None),
+    ("jo", "JO-granskare", "jo", "auditor", None),
+)
+
+PYDANTIC_ERRORS = {
+    "missing": "Fältet måste fyllas i.", "string_too_short": "Fältet måste fyllas i.",
+    "string_too_long": "Texten är för lång.", "too_short": "Välj minst ett alternativ.",
+    "too_long": "För många val.", "date_from_datetime_parsing": "Ange ett datum som ÅÅÅÅ-MM-DD.",
+    "date_parsing": "Ange ett datum som ÅÅÅÅ-MM-DD.", "date_type": "Ange ett datum som ÅÅÅÅ-MM-DD.",
+    "enum": "Välj ett av alternativen.", "literal_error": "Välj ett av alternativen.",
+    "string_pattern_mismatch": "Värdet har fel form.", "bool_parsing": "Välj ett av alternativen.",
+    "int_parsing": "Ange ett heltal.", "extra_forbidden": "Okänt fält.",
+}
+
+DOMAIN_ERRORS = {
+    "invalid_personal_identity_number": "Personnumret är inte giltigt (kontrollera siffrorna).",
+    "date_in_future": "Datumet får inte ligga i framtiden.",
+    "not_lead_agency": "Endast socialtjänsten får göra detta.",
+    "eligibility_not_accepted": "Den unge är inte bedömd som aktuell ännu.",
+    "eligibility_already_decided": "Beslut om aktualitet är redan fattat.",
+    "case_closed": "Ärendet är avslutat.",
+    "outside_target_group": "Den unge är utanför målgruppen 15–25 år: ange ett skäl för att ändå besluta aktuell.",
+    "guardian_cannot_consent_for_adult": "Den unge har fyllt 18: en vårdnadshavare kan inte lämna samtycke.",
+    "not_a_custodial_guardian": "Samtycket måste lämnas av den unge eller en vårdnadshavare med vårdnad.",
+    "not_the_consenter": "Endast den som lämnade samtycket kan ändra det.",
+    "unknown_consent": "Samtycket finns inte i ärendet.",
+    "consent_not_in_force": "Samtycket är redan återkallat.",
+    "narrowing_must_shrink": "En begränsning får bara ta bort mottagare eller kategorier, eller sluta tidigare.",
+    "already_a_group_member": "Myndigheten är redan med i gruppen.",
+    "not_a_group_member": "Myndigheten är inte med i gruppen.",
+    "no_plan_yet": "Det finns ingen åtgärdsplan att följa upp.",
+    "unknown_plan_row": "Raden finns inte i den gällande planen.",
+    "not_responsible_for_row": "Din myndighet är inte ansvarig för raden.",
+    "legal_basis_not_applicable": "Lagstödet gäller inte för denna uppgift.",
+    "clock_went_backwards": "Tiden gick bakåt; försök igen.",
+    "concurrent_change": "Ärendet har ändrats sedan du öppnade sidan.",
+}
+
+INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
+    ("must not be empty", "Fältet måste fyllas i."), ("is longer than", "Texten är för lång."),
+    ("must be one of", "Välj ett av alternativen."), ("before", "Datumet ligger före startdatumet."),
+    ("may only be responsible", "Myndigheten får bara vara ansvarig för rader i sin egen kategori "
+                                "(annars röjs att den är med i gruppen)."),
+    ("at least one", "Ange minst en."), ("must have attended", "Myndigheten måste ha deltagit i mötet."),
+    ("unknown", "Okänt värde."),
+)
+
+
+def error_text(code: str, message: str) -> str:
+    """A domain error in Swedish: by its code, or for malformed input by the rule it names."""
+    if code in DOMAIN_ERRORS:
+        return DOMAIN_ERRORS[code]
+    for wording, swedish in INVALID_INPUT:
+        if wording in message:
+            return swedish
+    return "Ogiltigt värde."

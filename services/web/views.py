@@ -1,0 +1,253 @@
+"""What the pages show, computed from what the user may see (a ``Look``'s disclosures) — nothing more.
+
+Pure functions: the consent picture (which agency may see which category
+now, and until when), the plan's revisions and their differences, the
+group, the rows a user may follow up.  The consent picture asks the
+disclosure rules' own ``Judge``, over a case rebuilt from the consent,
+guardian and membership facts social services sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any, Iterable, Sequence
+
+from domain.calendar import birthday, local_date
+from domain.catalogue import Catalogue
+from domain.disclosure import Disclosure, Judge
+from domain.facts import Fact
+from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
+from services.presentation import PHASES, agency_name, describe_basis, describe_fact
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a timeline: when, from whom, what, and why the reader may see it."""
+
+    fact_id: str
+    when: datetime
+    origin: str
+    category: str
+    kind: str
+    text: str
+    basis: str
+
+
+def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue) -> list[Item]:
+    ordered = sorted(disclosures, key=lambda d: (d.fact.version, d.fact.fact_id))
+    return [Item(d.fact.fact_id, d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
+                 _category(d.fact.category, catalogue), d.fact.kind, describe_fact(d.fact, catalogue),
+                 describe_basis(d.basis, catalogue)) for d in ordered]
+
+
+def _category(category: str, catalogue: Catalogue) -> str:
+    return catalogue.category(category).name.split(" (")[0]
+
+
+def _facts(disclosures: Iterable[Disclosure], *kinds: str) -> list[Fact]:
+    return sorted((d.fact for d in disclosures if d.fact.kind in kinds), key=lambda f: (f.version, f.fact_id))
+
+
+# -- the case's head: number and phase ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Head:
+    case_number: str | None
+    phase: str | None
+
+
+def head(disclosures: Sequence[Disclosure]) -> Head:
+    number = next((f.content["case_number"] for f in _facts(disclosures, "case.opened")), None)
+    return Head(number, PHASES.get(phase_of(disclosures) or "", None))
+
+
+def phase_of(disclosures: Sequence[Disclosure]) -> str | None:
+    """The phase as far as the reader's facts tell it (social services sees all it needs)."""
+    kinds = {d.fact.kind for d in disclosures}
+    if "case.closed" in kinds:
+        return "closed"
+    if "plan.goal" in kinds or "plan.row" in kinds:
+        return "active"
+    decision = _facts(disclosures, "eligibility")
+    if decision:
+        return "accepted" if decision[-1].content["accepted"] else "declined"
+    return "referred" if "case.opened" in kinds else None
+
+
+# -- the group -------------------------------------------------------------------------------------------------
+
+
+def members(disclosures: Sequence[Disclosure]) -> dict[str, dict[str, Any]]:
+    """The agencies in the group now (as far as the reader may know), with contact person and role."""
+    current: dict[str, dict[str, Any]] = {}
+    for f in _facts(disclosures, "member.joined", "member.left"):
+        if f.kind == "member.joined":
+            current[f.content["agency"]] = {**f.content, "joined_at": f.recorded_at}
+        else:
+            current.pop(f.content["agency"], None)
+    return current
+
+
+def guardians(disclosures: Sequence[Disclosure]) -> list[dict[str, Any]]:
+    recorded = _facts(disclosures, "guardians")
+    return [dict(g) for g in recorded[-1].content["guardians"]] if recorded else []
+
+
+# -- consents --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    record: ConsentRecord
+    consenter_name: str
+    state: str           # "in_force" | "not_yet" | "expired" | "withdrawn"
+
+
+def consents(disclosures: Sequence[Disclosure], now: datetime) -> list[ConsentRow]:
+    """Every consent as social services sees it (the owner's whole copy), as it stands now."""
+    records: dict[str, ConsentRecord] = {}
+    names: dict[str, str] = {}
+    for f in _facts(disclosures, "consent.granted", "consent.narrowed", "consent.withdrawn"):
+        c = f.content
+        if "scope" not in c:
+            continue  # a recipient's part: the page for the owner uses the whole consent
+        scope = tuple(ScopeEntry(a, tuple(cs)) for a, cs in c["scope"])
+        names[c["consent_id"]] = c["consenter_name"]
+        if f.kind == "consent.granted":
+            records[c["consent_id"]] = ConsentRecord(
+                c["consent_id"], c["consenter"], scope, c["purpose"], c["valid_from"], c["valid_until"], c["form"],
+                f.recorded_at, granted_scope=scope)
+        elif c["consent_id"] in records and f.kind == "consent.narrowed":
+            records[c["consent_id"]] = replace(records[c["consent_id"]], scope=scope, valid_until=c["valid_until"])
+        elif c["consent_id"] in records:
+            records[c["consent_id"]] = replace(records[c["consent_id"]], withdrawn_at=f.recorded_at)
+    return [ConsentRow(r, names[r.consent_id], _state(r, now)) for r in records.values()]
+
+
+def _state(record: ConsentRecord, now: datetime) -> str:
+    if record.withdrawn_at is not None and record.withdrawn_at <= now:
+        return "withdrawn"
+    if record.in_force_at(now):
+        return "in_force"
+    return "not_yet" if record.valid_until is None or local_date(now) <= record.valid_until else "expired"
+
+
+@dataclass(frozen=True)
+class Cell:
+    visible: bool
+    until: date | None = None       # the first end date among the consents needed; None: until further notice
+    basis: str = ""
+
+
+@dataclass
+class Picture:
+    """Which agency may see which category now, under consent, and when that lapses."""
+
+    agencies: list[str]
+    categories: list[str]
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
+    member: dict[str, bool] = field(default_factory=dict)
+    turns_18: date | None = None    # while under 18: the day guardians' consents stop counting
+
+
+_PROBE_ORIGIN = "\x00nobody"  # a fact from no agency: only consent can make it visible
+
+
+def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> Picture | None:
+    subject = _facts(disclosures, "case.subject")
+    if not subject:
+        return None
+    born: date = subject[0].content["birth_date"]
+    group = members(disclosures)
+    rows = consents(disclosures, now)
+    case = SimpleNamespace(
+        born=born, members=group, consents={r.record.consent_id: r.record for r in rows},
+        guardians={g["guardian_id"]: Guardian(g["guardian_id"], g["name"], g["has_custody"])
+                   for g in guardians(disclosures)})
+    named = {e.agency for r in rows for e in r.record.scope}
+    agencies = sorted((named | set(group)) - {catalogue.lead_agency}, key=lambda a: agency_name(a, catalogue))
+    result = Picture(agencies, list(catalogue.categories), member={a: a in group for a in agencies})
+    eighteen = birthday(born, 18)
+    result.turns_18 = eighteen if local_date(now) < eighteen else None
+    ends = {r.record.consent_id: r.record.valid_until for r in rows}
+    for agency in agencies:
+        judge = Judge(case, agency, now, catalogue)
+        for category in result.categories:
+            probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
+            basis = judge.basis_for(probe)
+            if basis is None:
+                result.cells[agency, category] = Cell(False)
+                continue
+            dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
+            result.cells[agency, category] = Cell(True, min(dates) if dates else None,
+                                                  describe_basis(basis, catalogue))
+    return result
+
+
+def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:
+    """Who may give a consent: the young person, and each guardian with custody."""
+    return [(YOUNG_PERSON, "Den unge")] + [(g["guardian_id"], f"{g['name']} (vårdnadshavare)")
+                                           for g in guardians(disclosures) if g["has_custody"]]
+
+
+# -- the action plan -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Revision:
+    number: int
+    recorded_at: datetime
+    main_goal: str | None
+    rows: list[dict[str, Any]]
+    changes: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)  # (kind, row, fields)
+    goal_changed: bool = False
+
+
+ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "follow_up")
+
+
+def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
+    """Each revision the reader may see, newest first, with its difference from the one before."""
+    by_number: dict[int, Revision] = {}
+    for f in _facts(disclosures, "plan.goal", "plan.row"):
+        n = f.content["revision"]
+        revision = by_number.setdefault(n, Revision(n, f.recorded_at, None, []))
+        if f.kind == "plan.goal":
+            revision.main_goal = f.content["main_goal"]
+        else:
+            revision.rows.append({**f.content, "category": f.category})
+    ordered = sorted(by_number.values(), key=lambda r: r.number)
+    for previous, current in zip([None, *ordered], ordered):
+        current.rows.sort(key=lambda r: r["position"])
+        if previous is not None:
+            _diff(previous, current)
+    return list(reversed(ordered))
+
+
+def _diff(previous: Revision, current: Revision) -> None:
+    before = {r["row_id"]: r for r in previous.rows}
+    after = {r["row_id"]: r for r in current.rows}
+    current.goal_changed = previous.main_goal != current.main_goal and current.main_goal is not None
+    for row_id, row in after.items():
+        if row_id not in before:
+            current.changes.append(("added", row, []))
+        else:
+            changed = [k for k in ROW_FIELDS if tuple_or(before[row_id].get(k)) != tuple_or(row.get(k))]
+            if changed:
+                current.changes.append(("changed", row, changed))
+    current.changes.extend(("removed", row, []) for row_id, row in before.items() if row_id not in after)
+
+
+def tuple_or(value: Any) -> Any:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def followable_rows(disclosures: Sequence[Disclosure], agency: str, lead: bool) -> list[dict[str, Any]]:
+    """The current plan's rows the reader sees and may follow up (all for social services; else its own)."""
+    current = revisions(disclosures)
+    if not current:
+        return []
+    return [r for r in current[0].rows if lead or agency in r["responsible_agencies"]]
