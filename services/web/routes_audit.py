@@ -90,7 +90,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     number = _number(cases, user, uuid)
     return render(request, "replay.html", page="replay", user=user, case_id=uuid, number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, errors=errors,
-                  now=cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M"))
+                  now=cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _number(cases, user, case_id: UUID) -> str:  # noqa: ANN001

@@ -51,7 +51,7 @@ T: dict[str, str] = {
     "consent_withdrawn": "återkallat", "consent_in_force": "gäller", "consent_not_yet": "börjar gälla senare",
     "consent_expired": "har upphört", "scope": "Omfattning (mottagare och kategorier)",
     "col_consenter": "Givet av", "col_scope": "Omfattning", "col_valid": "Giltigt", "col_state": "Status",
-    "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen",
+    "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
     "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
     "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
     "group_title": "Gruppen", "group_members": "Medlemmar", "group_none": "Inga medlemmar ännu.",

@@ -140,6 +140,7 @@ class Cell:
     visible: bool
     until: date | None = None       # the first end date among the consents needed; None: until further notice
     basis: str = ""
+    pending: bool = False           # consent covers it, but the agency is not in the group (yet)
 
 
 @dataclass
@@ -174,7 +175,9 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
     for agency in agencies:
-        judge = Judge(case, agency, now, catalogue)
+        # An agency outside the group sees nothing; show what consent would let it see once it joins.
+        as_member = case if agency in group else SimpleNamespace(**{**vars(case), "members": {**group, agency: None}})
+        judge = Judge(as_member, agency, now, catalogue)
         for category in result.categories:
             probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
             basis = judge.basis_for(probe)
@@ -182,8 +185,8 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                 result.cells[agency, category] = Cell(False)
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
-            result.cells[agency, category] = Cell(True, min(dates) if dates else None,
-                                                  describe_basis(basis, catalogue))
+            result.cells[agency, category] = Cell(agency in group, min(dates) if dates else None,
+                                                  describe_basis(basis, catalogue), pending=agency not in group)
     return result
 
 

@@ -14,6 +14,7 @@ import shutil
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
@@ -22,6 +23,7 @@ import uvicorn
 
 from gateways.embedded_postgres import create_database
 from services.api.app import create_api
+from services.api.deps import ApiContext
 from services.bootstrap import build_api_context, build_application
 from services.settings import Settings
 from services.web.app import mount_web
@@ -42,6 +44,12 @@ def web_settings(tmp_path_factory) -> Settings:
     return Settings(data_dir=tmp_path_factory.mktemp("web"), master_key=base64.b64encode(os.urandom(32)).decode())
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    context: ApiContext   # the server's own services: tests seed cases through CaseService, as the API would
+
+
 @pytest.fixture(scope="session")
 def server(postgres_server, web_settings):
     """The server as `sigill serve` builds it (API + web), on a fresh database, in a thread."""
@@ -59,7 +67,7 @@ def server(postgres_server, web_settings):
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the web server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Served(f"http://127.0.0.1:{port}", context)
     uv.should_exit = True
     thread.join(10)
     context.close()
@@ -86,7 +94,7 @@ def open_browser(browser, server):
     contexts = []
 
     def new(width: int = 1280, height: int = 900):
-        context = browser.new_context(base_url=server, viewport={"width": width, "height": height},
+        context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height},
                                       locale="sv-SE")
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -1,0 +1,96 @@
+"""A caseworker takes a case from referral to an action plan, in the browser."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e import ui
+
+
+def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screenshot):
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    case_id = ui.open_referral(page, ui.sixteen_year_old(), name="Kalle Exempelsson")
+    expect(page.locator("table.facts")).to_contain_text("Misstänkt för rån")
+    expect(page.locator("table.facts")).to_contain_text("ärendets ägare")
+    assert "Kalle" not in page.url
+
+    ui.tab(page, case_id, "beslut")
+    page.get_by_label("Aktuell för social insatsgrupp").check()
+    page.get_by_label("Skäl", exact=True).fill("Hög risk enligt SAVRY.")
+    page.get_by_label("SAVRY").check()
+    page.get_by_role("button", name="Spara beslut").click()
+    expect(page.locator("h1")).to_contain_text("Ärende 0180-")
+    expect(page.locator(".meta")).to_contain_text("aktuell, gruppen bildas")
+
+    ui.tab(page, case_id, "vardnadshavare")
+    page.locator("#f-guardians-0-name").fill("Maria Exempelsson")
+    page.locator("#f-guardians-1-name").fill("Johan Exempelsson")
+    page.get_by_role("button", name="Spara vårdnadshavare").click()
+    expect(page).to_have_url(re.compile(r"/samtycken$"))
+
+    for n, consenter in enumerate( ("Den unge", "Maria Exempelsson (vårdnadshavare)", "Johan Exempelsson (vårdnadshavare)"), 1):
+        page.get_by_label("Vem lämnar samtycket").select_option(label=consenter)
+        for value in ("skola:case", "skola:school", "polis:case"):
+            page.locator(f"#grant ~ form input[value='{value}']").check()
+        page.get_by_role("button", name="Registrera samtycke").click()
+        expect(page.locator("section.consent")).to_have_count(n)
+    picture = page.locator("#consent-picture")
+    expect(picture.locator("tr[data-agency=skola] td[data-category=school]")).to_have_class("pending")
+    expect(picture.locator("tr[data-agency=polis] td[data-category=school]")).to_have_class("no")
+    expect(picture.locator("tr[data-agency=skola]")).to_contain_text("ej i gruppen")
+
+    ui.tab(page, case_id, "grupp")
+    for agency in ("skola", "polis"):
+        page.get_by_label("Myndighet").select_option(agency)
+        page.get_by_label("Kontaktperson").fill("Kontakt")
+        page.get_by_label("Roll").fill("kontaktperson")
+        page.get_by_role("button", name="Lägg till", exact=True).click()
+    expect(page.locator("table.list")).to_contain_text("Skolan")
+    expect(page.locator("table.list")).to_contain_text("Polisen")
+    ui.tab(page, case_id, "samtycken")
+    expect(page.locator("#consent-picture tr[data-agency=skola]")).not_to_contain_text("ej i gruppen")
+    expect(page.locator("#consent-picture tr[data-agency=skola] td[data-category=school]")).to_have_class("yes")
+    expect(page.locator("#consent-picture tr[data-agency=skola] td[data-category=health]")).to_have_class("no")
+    screenshot(page, "03-samtycken")
+
+    ui.tab(page, case_id, "plan")
+    page.get_by_label("Huvudmål").fill("Sluta med brott och gå i skolan.")
+    _row(page, 0, "Skola", "Komma i tid till lektionerna.", "Väckarklocka.", "Mentor", agency="skola")
+    _row(page, 1, "Hälsa", "Inga droger.", "Samtal varje vecka.", "Socialsekreteraren")
+    page.get_by_role("button", name="Spara ny revision").click()
+    expect(page.locator("table.plan")).to_contain_text("Komma i tid till lektionerna.")
+    expect(page.locator("#revision-1")).to_contain_text("Första revisionen")
+
+    page.locator("#f-rows-0-goal").fill("Komma i tid till alla lektioner.")
+    page.locator("#f-rows-1-goal").fill("")
+    page.locator("#f-rows-1-how").fill("")
+    page.locator("#f-rows-1-area").fill("")
+    page.locator("#f-rows-1-responsible").fill("")
+    _row(page, 2, "Fritid", "En fritidsaktivitet i veckan.", "Fritidsgården.", "Fritidsledare")
+    page.get_by_role("button", name="Spara ny revision").click()
+    revision = page.locator("#revision-2")
+    expect(revision.locator("li.changed")).to_contain_text("Komma i tid till alla lektioner.")
+    expect(revision.locator("li.changed")).to_contain_text("Mål")
+    expect(revision.locator("li.added")).to_contain_text("Fritid")
+    expect(revision.locator("li.removed")).to_contain_text("Inga droger.")
+    screenshot(page, "04-atgardsplan")
+
+    page.goto("/arenden?fas=active")
+    expect(page.locator("table.list")).to_contain_text("pågående insats")
+    screenshot(page, "02-arendelista")
+    tab_text = page.locator("table.list a").first.inner_text()
+    page.get_by_label("Ärendenummer").fill(tab_text)
+    page.get_by_role("button", name="Sök").click()
+    expect(page.locator("h1")).to_contain_text(tab_text)
+
+
+def _row(page, i: int, area: str, goal: str, how: str, responsible: str, agency: str | None = None) -> None:
+    page.locator(f"#f-rows-{i}-area").fill(area)
+    page.locator(f"#f-rows-{i}-goal").fill(goal)
+    page.locator(f"#f-rows-{i}-how").fill(how)
+    page.locator(f"#f-rows-{i}-responsible").fill(responsible)
+    if agency:
+        page.locator(f"#f-rows-{i}-responsible_agencies input[value='{agency}']").check()

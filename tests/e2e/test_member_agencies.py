@@ -1,0 +1,72 @@
+"""A school user sees exactly what consent allows, and a withdrawal takes it away again."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e import seed, ui
+
+
+def test_the_school_sees_what_consent_allows_and_not_the_police_crime_information(server, open_browser, screenshot):
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SCHOOL)
+    expect(page.locator("table.list")).to_contain_text(group.case_number)
+    page.get_by_role("link", name=group.case_number).click()
+
+    facts = page.locator("table.facts")
+    expect(facts).to_contain_text(seed.SCHOOL_ROW)
+    expect(facts).to_contain_text("samtycke")                 # each item says why the school may see it
+    # Not the health row, the police's crime information, the eligibility assessment, nor the police's consent.
+    for hidden in (seed.HEALTH_ROW, seed.POLICE_NEWS, seed.REFERRAL_SUMMARY, "Hög risk", "Polisen: "):
+        expect(page.locator("main")).not_to_contain_text(hidden)
+    screenshot(page, "05-skolans-tidslinje")
+
+    ui.tab(page, str(group.case_id), "plan")
+    expect(page.locator("table.plan")).to_contain_text(seed.SCHOOL_ROW)
+    expect(page.locator("table.plan")).not_to_contain_text(seed.HEALTH_ROW)
+    expect(page.get_by_role("button", name="Spara ny revision")).to_have_count(0)
+
+    ui.tab(page, str(group.case_id), "uppgift")
+    page.get_by_label("Kategori").select_option("school")
+    page.get_by_label("Uppgift", exact=True).fill("Närvaron har ökat till 85 procent.")
+    page.get_by_role("button", name="Spara uppgiften").click()
+    expect(page.locator("table.facts")).to_contain_text("Närvaron har ökat till 85 procent.")
+
+    ui.tab(page, str(group.case_id), "uppfoljning")
+    page.get_by_label("Planrad").select_option(label=f"Skola: {seed.SCHOOL_ROW}")
+    page.get_by_label("Status").select_option("partly")
+    page.get_by_label("Kommentar").fill("Bättre, men sen två dagar av fem.")
+    page.get_by_role("button", name="Spara uppföljning").click()
+    expect(page.locator("table.facts")).to_contain_text("Bättre, men sen två dagar av fem.")
+    screenshot(page, "06-skolans-uppfoljning")
+
+    police = open_browser()
+    ui.sign_in(police, ui.POLICE)
+    ui.tab(police, str(group.case_id))
+    expect(police.locator("table.facts")).to_contain_text(seed.POLICE_NEWS)    # its own
+    expect(police.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)        # the police may see only `case`
+    expect(police.locator("main")).not_to_contain_text("Närvaron har ökat")
+
+
+def test_a_withdrawal_removes_content_from_the_schools_pages(server, open_browser, screenshot):
+    group = seed.school_and_police_group(server.context.cases)
+    school = open_browser()
+    ui.sign_in(school, ui.SCHOOL)
+    ui.tab(school, str(group.case_id))
+    expect(school.locator("table.facts")).to_contain_text(seed.SCHOOL_ROW)
+
+    social = open_browser()
+    ui.sign_in(social, ui.SOCIAL)
+    ui.tab(social, str(group.case_id), "samtycken")
+    social.locator(f"#consent-{group.consents[0][:8]}").get_by_role("button", name="Återkalla samtycket").click()
+    expect(social.locator(f"#consent-{group.consents[0][:8]}")).to_contain_text("återkallat")
+    expect(social.locator("#consent-picture tr[data-agency=skola] td[data-category=school]")).to_have_class("no")
+    screenshot(social, "07-samtycke-aterkallat")
+
+    school.reload()
+    expect(school.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)
+    expect(school.locator("main")).not_to_contain_text("Sluta med brott")
+    ui.tab(school, str(group.case_id), "plan")
+    expect(school.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)
+    screenshot(school, "08-skolan-efter-aterkallelse")
