@@ -1,0 +1,83 @@
+"""An auditor replays a case as an agency at a chosen time, reads the disclosure and access logs, verifies
+the ledger; social services prints the young person's extract."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from playwright.sync_api import expect
+
+from domain.calendar import STOCKHOLM
+from tests.e2e import seed, ui
+
+
+def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdrawal(server, open_browser, screenshot):
+    cases = server.context.cases
+    group = seed.school_and_police_group(cases)
+    before = cases.app.clock.now()
+    cases.command(seed.SOCIAL, "withdraw_consent", group.case_id, None, consent_id=group.consents[1],
+                  consenter=_guardian_of(cases, group, 1))
+    school = open_browser()
+    ui.sign_in(school, ui.SCHOOL)
+    ui.tab(school, str(group.case_id))          # a read, to find in the access log
+
+    page = open_browser()
+    ui.sign_in(page, ui.AUDITOR)
+    expect(page.locator("h1")).to_contain_text("Granskning")
+    page.get_by_role("link", name=f"Återspela {group.case_number}").click()
+    page.get_by_label("Myndighet").select_option("skola")
+    page.get_by_role("button", name="Återspela").click()      # now: after the withdrawal
+    expect(page.locator("#replay-result")).to_contain_text("Skolan")
+    expect(page.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)
+
+    moment = (before + timedelta(microseconds=1)).astimezone(STOCKHOLM).replace(tzinfo=None).isoformat()
+    page.goto(f"/granskning/arenden/{group.case_id}?" + urlencode({"myndighet": "skola", "tid": moment}))
+    expect(page.locator("table.facts")).to_contain_text(seed.SCHOOL_ROW)
+    expect(page.locator("table.facts")).not_to_contain_text(seed.POLICE_NEWS)
+    screenshot(page, "09-granskning-aterspelning")
+
+    page.get_by_role("link", name="Utlämnandelogg").click()
+    page.get_by_label("Myndighet").select_option("skola")
+    page.get_by_role("button", name="Visa").click()
+    expect(page.locator("tr.ended").first).to_contain_text("upphörde")
+    screenshot(page, "10-utlamnandelogg")
+
+    page.goto("/granskning/atkomstlogg?" + urlencode({"nummer": group.case_number, "myndighet": "skola"}))
+    expect(page.locator("table.list")).to_contain_text("tidslinjen")
+    screenshot(page, "11-atkomstlogg")
+
+    page.get_by_role("link", name="Verifiera liggaren").click()
+    expect(page.locator(".notice").first).to_contain_text("Liggaren är intakt")
+    expect(page.locator(".notice").nth(1)).to_contain_text("Åtkomstloggen är intakt")
+
+    page.goto(f"/granskning/arenden/{group.case_id}/rapport")
+    expect(page.locator("body")).to_contain_text(group.case_number)
+
+
+def test_the_young_persons_extract_lists_who_read_what(server, open_browser, screenshot):
+    group = seed.school_and_police_group(server.context.cases)
+    school = open_browser()
+    ui.sign_in(school, ui.SCHOOL)
+    ui.tab(school, str(group.case_id), "plan")
+
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id))
+    page.get_by_label("Syfte med läsningen").fill("Förbereda nätverksmöte")
+    page.get_by_role("button", name="Spara syfte").click()
+    ui.tab(page, str(group.case_id), "registerutdrag")
+    rows = page.locator("table.list")
+    expect(rows).to_contain_text("Kurator, skolan")
+    expect(rows).to_contain_text("åtgärdsplanen")
+    expect(rows).to_contain_text("Förbereda nätverksmöte")
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    screenshot(page, "12-registerutdrag-utskrift")
+
+
+def _guardian_of(cases, group, index: int) -> str:
+    look = cases.look(seed.SOCIAL, group.case_id, "timeline", "test set-up")
+    consent = next(d.fact for d in look.disclosures
+                   if d.fact.kind == "consent.granted" and d.fact.content["consent_id"] == group.consents[index])
+    return consent.content["consenter"]
