@@ -78,6 +78,23 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     expect(revision.locator("li.removed")).to_contain_text("Inga droger.")
     screenshot(page, "04-atgardsplan")
 
+    ui.tab(page, case_id, "moten")
+    page.locator("#f-attendees input[value=skola]").check()
+    page.get_by_label("Andra deltagare").fill("den unge, Maria")
+    page.locator("#f-outcomes-0-origin_agency").select_option("socialtjanst")
+    page.locator("#f-outcomes-0-category").select_option("family")
+    page.locator("#f-outcomes-0-text").fill("Familjen har fått stödsamtal.")
+    page.locator("#f-outcomes-1-origin_agency").select_option("skola")
+    page.locator("#f-outcomes-1-category").select_option("school")
+    page.locator("#f-outcomes-1-text").fill("Närvaron har blivit bättre.")
+    page.get_by_label("Beslut").fill("Nytt möte om fyra veckor.")
+    page.get_by_role("button", name="Spara mötet").click()
+    expect(page.locator("section.meeting")).to_contain_text("Familjen har fått stödsamtal.")
+    # The school's outcome is the school's information: social services sees it only under consent or law.
+    expect(page.locator("section.meeting")).not_to_contain_text("Närvaron har blivit bättre.")
+    expect(page.locator("section.meeting")).to_contain_text("Nytt möte om fyra veckor.")
+    screenshot(page, "05-moten")
+
     page.goto("/arenden?fas=active")
     expect(page.locator("table.list")).to_contain_text("pågående insats")
     screenshot(page, "02-arendelista")

@@ -20,7 +20,7 @@ def test_the_school_sees_what_consent_allows_and_not_the_police_crime_informatio
     # Not the health row, the police's crime information, the eligibility assessment, nor the police's consent.
     for hidden in (seed.HEALTH_ROW, seed.POLICE_NEWS, seed.REFERRAL_SUMMARY, "Hög risk", "Polisen: "):
         expect(page.locator("main")).not_to_contain_text(hidden)
-    screenshot(page, "05-skolans-tidslinje")
+    screenshot(page, "06-skolans-tidslinje")
 
     ui.tab(page, str(group.case_id), "plan")
     expect(page.locator("table.plan")).to_contain_text(seed.SCHOOL_ROW)
@@ -39,7 +39,13 @@ def test_the_school_sees_what_consent_allows_and_not_the_police_crime_informatio
     page.get_by_label("Kommentar").fill("Bättre, men sen två dagar av fem.")
     page.get_by_role("button", name="Spara uppföljning").click()
     expect(page.locator("table.facts")).to_contain_text("Bättre, men sen två dagar av fem.")
-    screenshot(page, "06-skolans-uppfoljning")
+    screenshot(page, "06c-skolans-uppfoljning")
+
+    tablet = open_browser(width=768, height=1024)
+    ui.sign_in(tablet, ui.SCHOOL)
+    ui.tab(tablet, str(group.case_id))
+    assert tablet.evaluate("document.documentElement.scrollWidth") <= 768   # no sideways scrolling on a tablet
+    screenshot(tablet, "06b-skolan-surfplatta")
 
     police = open_browser()
     ui.sign_in(police, ui.POLICE)
