@@ -14,7 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from services.api.deps import ApiContext
 from services.settings import Settings
-from services.web import routes_admin, routes_audit, routes_auth, routes_cases, routes_group
+from services.web import (
+    routes_admin,
+    routes_audit,
+    routes_auth,
+    routes_cases,
+    routes_group,
+)
 from services.web.pages import HERE
 
 log = logging.getLogger("sigill.web")

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from services.api import commands as c
 from services.principals import Principal
 from services.web import forms, session, views
-from services.web.case_pages import look, today, require_lead, service, show, submit
+from services.web.case_pages import look, require_lead, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
@@ -149,7 +149,7 @@ def _group(request: Request, user: Principal, case_id: UUID, typed: Typed | None
     cat = service(request).catalogue
     return _lead_page(request, user, case_id, "group", "grupp", "group.html", typed if target == "add" else None,
                       errors or {}, status, target=target, refused=typed if target != "add" else None,
-                      members_now=None, agencies=[a for a in cat.agencies if a != cat.lead_agency])
+                      agencies=[a for a in cat.agencies if a != cat.lead_agency])
 
 
 @router.get("/arenden/{case_id}/grupp")

@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from domain.errors import DomainError
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.web import forms, session, texts, views
-from services.web.case_pages import look, today, service, show
+from services.web.case_pages import look, service, show, today
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
-from domain.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]

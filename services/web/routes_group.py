@@ -13,7 +13,7 @@ from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
 from services.web import forms, session, views
-from services.web.case_pages import look, today, service, show, submit
+from services.web.case_pages import look, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
