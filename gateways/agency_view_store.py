@@ -20,6 +20,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import seal, unseal
+from projections.agency_feed import FeedMessage, event_id
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore
 
@@ -38,6 +39,10 @@ TABLES = [
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_agency ON {s}.disclosure_log (agency, id)",
+    # The feed: a 'disclosed' row carries the fact as the agency sees it, sealed under the case key.
+    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
+    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
+    "CREATE TABLE IF NOT EXISTS {s}.feed_publication (agency text PRIMARY KEY, last_id bigint NOT NULL)",
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -141,11 +146,28 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
     def _write_log(self, curs: Any, update: ViewUpdate) -> None:
         if not update.log:
             return
+        occurrences: dict[tuple, int] = {}
+        keys: dict[UUID, bytes | None] = {}
+        plain: dict[tuple[UUID, str], bytes] = {}
         with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
-                           " notification_id) FROM STDIN").format(self._s)) as copy:
+                           " notification_id, event_id, content) FROM STDIN").format(self._s)) as copy:
             for case_id, c, position in update.log:
-                copy.write_row((case_id, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change,
-                                _basis_json(c.basis), c.at, position))
+                f = c.fact
+                same = (case_id, position, c.agency, f.fact_id, c.change)
+                occurrences[same] = occurrence = occurrences.get(same, -1) + 1
+                eid = event_id(case_id, position, c.agency, f.fact_id, c.change, occurrence)
+                content = None
+                if c.change == "disclosed":
+                    if case_id not in keys:
+                        keys[case_id] = self.keystore.data_key(case_id, create=False)
+                    key = keys[case_id]
+                    if key is not None:  # erased meanwhile: nothing of it may be written again
+                        text = plain.get((case_id, f.fact_id))
+                        if text is None:
+                            text = plain[(case_id, f.fact_id)] = json.dumps(f.content, default=_json).encode()
+                        content = seal(key, text, _feed_where(case_id, c.agency, eid))
+                copy.write_row((case_id, c.agency, f.fact_id, f.kind, f.category, c.change, _basis_json(c.basis),
+                                c.at, position, eid, content))
 
     # -- reading -------------------------------------------------------------------
 
@@ -180,6 +202,56 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
         return self._rows(SQL("SELECT * FROM {}.disclosure_log").format(self._s) + where + SQL(" ORDER BY id"),
                           tuple(params))
 
+    # -- the feed ------------------------------------------------------------------
+
+    def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]:
+        """The agency's disclosure log after the cursor ``after``, in order, with content as it may see it.
+
+        A case whose key has been destroyed keeps its messages, without content and marked erased."""
+        rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE agency = %s AND id > %s ORDER BY id LIMIT %s")
+                          .format(self._s), (agency, after, limit))
+        keys: dict[UUID, bytes | None] = {}
+        messages = []
+        for r in rows:
+            case_id = r["case_id"]
+            if case_id not in keys:
+                keys[case_id] = self.keystore.data_key(case_id, create=False)
+            key = keys[case_id]
+            eid = r["event_id"] or event_id(case_id, r["notification_id"], agency, r["fact_id"], r["change"], 0)
+            content = None
+            if key is not None and r["content"] is not None:
+                content = json.loads(unseal(key, bytes(r["content"]), _feed_where(case_id, agency, eid)))
+            messages.append(FeedMessage(
+                id=r["id"], event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"], kind=r["kind"],
+                category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
+                notification_id=r["notification_id"], content=content, erased=key is None))
+        return messages
+
+    def feed_head(self) -> int:
+        """The newest disclosure-log id (0 when empty): whether there is anything to publish."""
+        rows = self._rows(SQL("SELECT coalesce(max(id), 0) AS head FROM {}.disclosure_log").format(self._s), ())
+        return rows[0]["head"]
+
+    def publication_positions(self) -> dict[str, int]:
+        """Per agency, the last disclosure-log id published to (and acknowledged by) the broker."""
+        rows = self._rows(SQL("SELECT agency, last_id FROM {}.feed_publication").format(self._s), ())
+        return {r["agency"]: r["last_id"] for r in rows}
+
+    def advance_publication(self, agency: str, last_id: int) -> None:
+        """Record what the broker acknowledged; never moves back (two publishers at once only repeat)."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {s}.feed_publication VALUES (%s, %s) ON CONFLICT (agency) DO UPDATE"
+                             " SET last_id = greatest(feed_publication.last_id, excluded.last_id)")
+                         .format(s=self._s), (agency, last_id))
+
+    def reset_publication(self, agency: str | None = None) -> None:
+        """Forget the publication position (all agencies, or one): everything is published again."""
+        with self.datastore.transaction(commit=True) as curs:
+            if agency is None:
+                curs.execute(SQL("DELETE FROM {}.feed_publication").format(self._s))
+            else:
+                curs.execute(SQL("DELETE FROM {}.feed_publication WHERE agency = %s").format(self._s), (agency,))
+
     def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
         with self.datastore.get_connection() as conn:
             return list(conn.execute(query, params).fetchall())
@@ -187,6 +259,10 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
 
 def _where(case_id: UUID, agency: str, fact_id: str) -> bytes:
     return f"{case_id}/{agency}/{fact_id}".encode()
+
+
+def _feed_where(case_id: UUID, agency: str, eid: UUID) -> bytes:
+    return f"feed/{case_id}/{agency}/{eid}".encode()
 
 
 @lru_cache(maxsize=4096)

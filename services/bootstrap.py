@@ -18,6 +18,8 @@ from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, JwtVerifier, load_jwks
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
+from gateways.kafka_consumer import KafkaFeedConsumer
+from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import PostgresLedgerStore
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
@@ -31,6 +33,8 @@ from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
 from services.settings import ConfigurationError, Settings
+from services.feed_publisher import FeedPublisher
+from services.follower import Follower
 from services.view_runner import ViewRunner
 
 EMBEDDED_DATABASE = "sigill"
@@ -130,3 +134,55 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report,
                       closers=[idempotency.close, service.access_log.store.close])  # type: ignore[attr-defined]
+
+
+def kafka_options(settings: Settings) -> dict:
+    """kafka-python's security options from the settings; refuses combinations that cannot work."""
+    protocol = settings.kafka_security_protocol
+    if settings.is_production and protocol not in ("SSL", "SASL_SSL"):
+        raise ConfigurationError("production sends case content to Kafka only over TLS:"
+                                 " set SIGILL_KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL")
+    options: dict = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        if not (settings.kafka_sasl_mechanism and settings.kafka_sasl_username and settings.kafka_sasl_password):
+            raise ConfigurationError(f"SIGILL_KAFKA_SECURITY_PROTOCOL={protocol} needs SIGILL_KAFKA_SASL_MECHANISM,"
+                                     " SIGILL_KAFKA_SASL_USERNAME and SIGILL_KAFKA_SASL_PASSWORD")
+        options.update(sasl_mechanism=settings.kafka_sasl_mechanism,
+                       sasl_plain_username=settings.kafka_sasl_username,
+                       sasl_plain_password=settings.kafka_sasl_password.get_secret_value())
+    for name in ("cafile", "certfile", "keyfile"):
+        path = getattr(settings, f"kafka_ssl_{name}")
+        if path is not None:
+            if not path.is_file():
+                raise ConfigurationError(f"SIGILL_KAFKA_SSL_{name.upper()} names no file: {path}")
+            options[f"ssl_{name}"] = str(path)
+    return options
+
+
+def build_feed_publisher(app: CaseApplication, settings: Settings, location: PostgresLocation,
+                         runner: ViewRunner | None = None) -> FeedPublisher | None:
+    """The Kafka publisher of every agency's feed; None when no Kafka is configured (the HTTP feed still works)."""
+    if not settings.kafka_bootstrap_servers:
+        return None
+    sink = KafkaMessageSink(settings.kafka_bootstrap_servers, kafka_options(settings),
+                            partitions=settings.kafka_topic_partitions)
+    store = (runner or build_view_runner(app, settings, location)).store
+    return FeedPublisher(store, sink, app.catalogue.agencies, prefix=settings.kafka_topic_prefix,
+                         batch_size=settings.kafka_publish_batch)
+
+
+def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beginning: bool) -> KafkaFeedConsumer:
+    """A consumer of one agency's topic (the reference consumer); needs no database."""
+    if not settings.kafka_bootstrap_servers:
+        raise ConfigurationError("SIGILL_KAFKA_BOOTSTRAP_SERVERS is not set: there is no Kafka to consume from")
+    load_catalogue(settings.catalogue).agency(agency)  # an unknown agency is a DomainError with a clear message
+    return KafkaFeedConsumer(settings.kafka_bootstrap_servers, kafka_options(settings),
+                             f"{settings.kafka_topic_prefix}.{agency}.disclosures", group=group,
+                             from_beginning=from_beginning)
+
+
+def build_follower(app: CaseApplication, settings: Settings, location: PostgresLocation) -> Follower:
+    """Views, ledger seals and calendar — and, when Kafka is configured, the agency feeds' publication."""
+    runner = build_view_runner(app, settings, location)
+    return Follower(runner, build_ledger(app, settings, location),
+                    publisher=build_feed_publisher(app, settings, location, runner))

@@ -12,7 +12,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.errors import DomainError
 from services.audit import InvalidCheckpointFile
-from services import cli_audit, cli_serve, cli_views
+from services import cli_audit, cli_feed, cli_serve, cli_views
 from services.settings import ConfigurationError, Settings
 
 
@@ -64,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
     cli_audit.register(sub)
     cli_views.register(sub)
     cli_serve.register(sub)
+    cli_feed.register(sub)
     return root
 
 

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None          # production: the identity provider's issuer (iss)
     oidc_audience: str = "sigill"           # the audience (aud) tokens for Sigill carry
     oidc_jwks: str | None = None            # the issuer's public keys: a JWKS file path or an https URL
+    # Agency feeds on Kafka: nothing is published unless bootstrap servers are set (see README).
+    kafka_bootstrap_servers: str | None = None   # host:port[,host:port…] of the Kafka cluster
+    kafka_topic_prefix: str = "sigill"            # topics are <prefix>.<agency>.disclosures
+    kafka_topic_partitions: int = 3               # for topics the publisher creates itself
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None          # CA bundle that signed the brokers' certificates
+    kafka_ssl_certfile: Path | None = None        # client certificate (mutual TLS)
+    kafka_ssl_keyfile: Path | None = None         # its private key
+    kafka_publish_batch: int = 1000               # messages per acknowledged batch (and position update)
 
     @property
     def is_production(self) -> bool:

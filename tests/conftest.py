@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
+from tests.kafka_broker import kafka_broker  # noqa: F401  (a real Kafka-protocol broker, session-wide)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,98 @@
+"""The Kafka side of the feed publisher: an idempotent, acks=all producer that reports only acknowledged batches.
+
+Any failure (no broker, a timeout, a refused record) closes the producer and
+raises ``BrokerUnavailable``; the next attempt starts a fresh producer, so a
+broker that comes back — even one that lost its state — is simply used again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Sequence
+
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from projections.agency_feed import FeedMessage
+from services.feed_publisher import BrokerUnavailable
+
+# kafka-python logs every refused connection at WARNING/ERROR, many lines a second while a broker is down;
+# the publisher says it once per attempt instead.
+logging.getLogger("kafka").setLevel(logging.CRITICAL)
+
+PRODUCER_DEFAULTS: dict[str, Any] = {
+    "acks": "all",                  # every in-sync replica has the batch before it counts as published
+    "enable_idempotence": True,     # the client's own retries never duplicate or reorder within a partition
+    "linger_ms": 5,
+    "max_block_ms": 5_000,          # send() waiting for metadata (an unreachable broker) gives up after 5 s
+    "request_timeout_ms": 5_000,
+    "delivery_timeout_ms": 15_000,  # a batch not acknowledged within 15 s fails: the publisher retries later
+    "reconnect_backoff_max_ms": 1_000,
+    "bootstrap_timeout_ms": 5_000,  # no broker answering at all: give up after 5 s
+}
+ADMIN_DEFAULTS: dict[str, Any] = {"bootstrap_timeout_ms": 5_000, "request_timeout_ms": 5_000}
+FLUSH_TIMEOUT = 20.0
+
+
+def describe(error: BaseException) -> str:
+    """One short line: the error's class and the first line of its text (kafka-python's, never a payload)."""
+    name = type(error).__name__
+    text = str(error).splitlines()[0] if str(error) else ""
+    while text.startswith(name + ":"):  # kafka-python's errors often name themselves
+        text = text[len(name) + 1:].strip()
+    return f"{name}: {text[:160]}" if text else name
+
+
+class KafkaMessageSink:
+    def __init__(self, bootstrap_servers: str, options: dict[str, Any] | None = None, *, partitions: int = 3,
+                 client_id: str = "sigill-feed-publisher") -> None:
+        self.where = bootstrap_servers
+        self._options = {"bootstrap_servers": bootstrap_servers.split(","), "client_id": client_id,
+                         **(options or {})}
+        self._partitions = partitions
+        self._producer: KafkaProducer | None = None
+        self._topics: set[str] = set()
+
+    def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
+        """Send the batch in order and return once every message is acknowledged; else ``BrokerUnavailable``."""
+        try:
+            producer = self._connected()
+            self._ensure_topic(topic)
+            futures = [producer.send(topic, key=m.key(), value=m.body(), headers=m.headers()) for m in messages]
+            producer.flush(timeout=FLUSH_TIMEOUT)
+            for future in futures:
+                future.get(timeout=0)  # raises the record's error, if it failed
+        except KafkaError as error:
+            self.close()
+            raise BrokerUnavailable(describe(error)) from None
+
+    def close(self) -> None:
+        producer, self._producer = self._producer, None
+        self._topics.clear()  # a broker that comes back may have lost them (a memory-only test broker does)
+        if producer is not None:
+            try:
+                producer.close(timeout=0)
+            except KafkaError:
+                pass
+
+    def _connected(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(**{**PRODUCER_DEFAULTS, **self._options})
+        return self._producer
+
+    def _ensure_topic(self, topic: str) -> None:
+        """Create the topic if it is missing (clusters that refuse the request must have it created by hand)."""
+        if topic in self._topics:
+            return
+        admin = KafkaAdminClient(**{**ADMIN_DEFAULTS, **self._options})
+        try:
+            admin.create_topics([NewTopic(topic, num_partitions=self._partitions, replication_factor=-1)])
+        except TopicAlreadyExistsError:
+            pass
+        except KafkaError as error:
+            if "Authorization" not in type(error).__name__:
+                raise
+        finally:
+            admin.close()
+        self._topics.add(topic)

@@ -1,0 +1,77 @@
+"""An agency's feed: its disclosure log as messages — what became visible to it, or stopped being visible.
+
+The stored disclosure log *is* the feed; this module only says what one message
+of it looks like (body and headers, schema ``deploy/feeds/disclosure-message.schema.json``)
+and gives each message a stable event id that consumers deduplicate by.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+SCHEMA_VERSION = "1"
+SCHEMA = "sigill.disclosure/" + SCHEMA_VERSION
+EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace of feed event ids
+
+
+def event_id(case_id: UUID, notification_id: int, agency: str, fact_id: str, change: str, occurrence: int) -> UUID:
+    """Stable across restarts and view rebuilds: the same disclosure always gets the same id.
+
+    ``occurrence`` counts earlier identical changes caused by the same notification (calendar
+    moments passing before an event can end and disclose one fact again); it is almost always 0."""
+    return uuid5(EVENT_IDS, f"{case_id}:{notification_id}:{agency}:{fact_id}:{change}:{occurrence}")
+
+
+@dataclass(frozen=True)
+class FeedMessage:
+    """One disclosure-log row as the agency may see it. ``id`` is the cursor; ``event_id`` the dedup key."""
+
+    id: int
+    event_id: UUID
+    case_id: UUID
+    agency: str
+    fact_id: str
+    kind: str
+    category: str
+    change: str                      # "disclosed" | "basis_changed" | "ended"
+    basis: dict[str, Any]            # {"kind", "consent_ids", "legal_basis"}
+    at: datetime
+    notification_id: int
+    content: dict[str, Any] | None   # the fact as the agency sees it, on "disclosed"; None otherwise
+    erased: bool = False             # the case's key is destroyed: its content can never be read again
+
+    @property
+    def type(self) -> str:
+        return f"{self.kind}/{self.change}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The message body (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
+        return {"schema": SCHEMA, "event_id": str(self.event_id), "cursor": self.id, "case_id": str(self.case_id),
+                "agency": self.agency, "fact_id": self.fact_id, "kind": self.kind, "category": self.category,
+                "change": self.change, "basis": self.basis, "at": self.at.isoformat(),
+                "notification_id": self.notification_id, "content": self.content, "erased": self.erased}
+
+    def body(self) -> bytes:
+        return json.dumps(self.to_json(), default=_json, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        """Kafka headers: enough to route and deduplicate without parsing the body."""
+        basis_ids = self.basis.get("consent_ids") or ([self.basis["legal_basis"]] if self.basis.get("legal_basis")
+                                                      else [])
+        return [("event_id", str(self.event_id).encode()), ("type", self.type.encode()),
+                ("schema_version", SCHEMA_VERSION.encode()), ("change", self.change.encode()),
+                ("basis_kind", str(self.basis.get("kind")).encode()), ("basis_ids", ",".join(basis_ids).encode())]
+
+    def key(self) -> bytes:
+        """The Kafka key: the case id (a random UUID, no personal data) keeps each case in order."""
+        return str(self.case_id).encode()
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -1,0 +1,116 @@
+"""Publishes every agency's disclosure log to its own Kafka topic, from a position tracked in PostgreSQL.
+
+At least once to the broker, effectively once for a consumer that deduplicates
+by the ``event_id`` header: a batch is sent, flushed and acknowledged (acks=all)
+before the agency's position moves past it, so a crash or a broker outage at any
+point only means that batch is sent again — with the same event ids.
+Publication never happens inside an HTTP request: the follower (or
+`sigill feed publish`) runs it beside the views.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Iterable, Protocol, Sequence
+
+from eventsourcing.persistence import PersistenceError
+
+from projections.agency_feed import FeedMessage
+
+log = logging.getLogger("sigill.feed")
+
+BATCH = 1000
+
+
+class BrokerUnavailable(Exception):
+    """The broker did not acknowledge a batch (unreachable, timed out, or refused it); the message says why."""
+
+
+class FeedSource(Protocol):
+    """The stored disclosure log and the publication positions (the agency view store)."""
+
+    def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def feed_head(self) -> int: ...
+    def publication_positions(self) -> dict[str, int]: ...
+    def advance_publication(self, agency: str, last_id: int) -> None: ...
+
+
+class MessageSink(Protocol):
+    """A Kafka producer: returns only once the broker has acknowledged every message of the batch."""
+
+    where: str  # where the broker is, for log lines (no credentials)
+
+    def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
+        """Send and flush; raises ``BrokerUnavailable`` unless every message was acknowledged."""
+
+    def close(self) -> None: ...
+
+
+class FeedPublisher:
+    def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, prefix: str = "sigill",
+                 batch_size: int = BATCH, interval: float = 0.2, backoff: tuple[float, float] = (0.5, 30.0)) -> None:
+        self.source, self.sink, self.agencies = source, sink, tuple(agencies)
+        self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
+        self.first_backoff, self.max_backoff = backoff
+
+    def topic(self, agency: str) -> str:
+        return f"{self.prefix}.{agency}.disclosures"
+
+    def publish_pending(self) -> int:
+        """Publish every agency's messages after its position; returns how many were acknowledged."""
+        head = self.source.feed_head()
+        positions = self.source.publication_positions()
+        if all(positions.get(agency, 0) >= head for agency in self.agencies):
+            return 0  # the common case while idle: one cheap query, nothing to do
+        return sum(self._publish_agency(agency, positions.get(agency, 0), head) for agency in self.agencies)
+
+    def _publish_agency(self, agency: str, position: int, head: int) -> int:
+        published = 0
+        while position < head and (batch := self.source.feed(agency, position, self.batch_size)):
+            self.sink.publish(self.topic(agency), batch)
+            position = batch[-1].id
+            self.source.advance_publication(agency, position)  # only after the broker acknowledged the batch
+            published += len(batch)
+        if position < head:
+            self.source.advance_publication(agency, head)  # nothing of the agency's up to the head
+        return published
+
+    def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
+        """Until ``stop`` is set: publish what is new, riding out an unreachable broker or database."""
+        backoff = self.first_backoff
+        wake = wake or threading.Event()
+        try:
+            while not stop.is_set():
+                try:
+                    published = self.publish_pending()
+                    backoff = self.first_backoff
+                    if published:
+                        log.info("%d feed messages published", published)
+                        continue
+                except BrokerUnavailable as error:
+                    log.warning("kafka broker unreachable at %s (%s); retrying in %s s", self.sink.where, error,
+                                _seconds(backoff))
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                except (PersistenceError, OSError) as error:  # the class only: its text could quote data
+                    log.warning("the database cannot be reached (%s); retrying in %s s", type(error).__qualname__,
+                                _seconds(backoff))
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                except Exception as error:  # never a dead publisher; never a tight crash loop either
+                    log.error("feed publication failed (%s); retrying in %s s", type(error).__qualname__,
+                              _seconds(backoff))
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                wake.wait(self.interval)
+                wake.clear()
+        finally:
+            self.sink.close()
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")

@@ -1,0 +1,114 @@
+"""The agency feeds on a real Kafka-protocol broker (Tansu): each topic is exactly that agency's disclosure log."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from services.bootstrap import build_feed_publisher, build_view_runner
+from services.settings import Settings
+from tests.builders import POLICE, SCHOOL, SOCIAL
+from tests.kafka_broker import header, read_topic
+from tests.service_behaviour import consenting_school
+
+AGENCIES = ("socialtjanst", "polis", "skola", "bup")
+
+
+def kafka_settings(settings: Settings, bootstrap: str, **extra) -> Settings:
+    """The test's settings, pointed at the broker, on topics no other test uses."""
+    return settings.model_copy(update={"kafka_bootstrap_servers": bootstrap,
+                                       "kafka_topic_prefix": f"t{uuid4().hex[:10]}", **extra})
+
+
+@pytest.fixture
+def runner(app, settings, postgres):
+    return build_view_runner(app, settings, postgres)
+
+
+@pytest.fixture
+def publisher(app, settings, postgres, runner, kafka_broker):
+    publisher = build_feed_publisher(app, kafka_settings(settings, kafka_broker.bootstrap), postgres, runner)
+    yield publisher
+    publisher.sink.close()
+
+
+def realistic_case(app):
+    """Consents for the school, the group, contributions from police and school, then a guardian withdraws."""
+    case_id = consenting_school(app)
+    app.clock.advance(timedelta(hours=1))
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    app.record_contribution(case_id, by=POLICE, category="crime", text="Ny misstanke.", legal_basis="lul6")
+    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
+    app.clock.advance(timedelta(hours=1))
+    mother = next(c for c in app.get_case(case_id).consents.values() if c.consenter != "young_person")
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=mother.consent_id, consenter=mother.consenter)
+    return case_id
+
+
+def on_topic(publisher, agency: str, expect: int | None = None) -> list[dict]:
+    records = read_topic(publisher.sink.where, publisher.topic(agency), expect=expect)
+    for r in records:  # headers and key agree with the body
+        body = json.loads(r.value)
+        assert header(r, "event_id") == body["event_id"] and r.key == body["case_id"].encode()
+        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "1"
+    return [json.loads(r.value) for r in records]
+
+
+def log_rows(runner, agency: str) -> list[tuple]:
+    return [(r["id"], r["case_id"], r["fact_id"], r["change"], r["basis"]) for r in runner.store.disclosure_log(
+        agency=agency)]
+
+
+def as_rows(messages: list[dict]) -> list[tuple]:
+    return sorted((m["cursor"], m["case_id"], m["fact_id"], m["change"], m["basis"]) for m in messages)
+
+
+def test_each_agencys_topic_carries_exactly_its_disclosure_log(app, runner, publisher):
+    cases = [realistic_case(app), realistic_case(app)]
+    runner.catch_up()
+    published = publisher.publish_pending()
+    assert published == sum(len(runner.store.disclosure_log(agency=a)) for a in app.catalogue.agencies)
+    for agency in AGENCIES:
+        expected = [(i, str(c), f, ch, b) for i, c, f, ch, b in log_rows(runner, agency)]
+        messages = on_topic(publisher, agency, expect=len(expected))
+        assert as_rows(messages) == expected, agency
+        for case_id in cases:  # one case is one key, one partition: in the log's order
+            ids = [m["cursor"] for m in messages if m["case_id"] == str(case_id)]
+            assert ids == sorted(ids)
+    assert publisher.publish_pending() == 0  # the position is kept: nothing is sent twice
+
+
+def test_the_police_topic_never_carries_what_consent_withholds_from_the_police(app, runner, publisher):
+    case_id = realistic_case(app)
+    app.record_contribution(case_id, by=SCHOOL, category="health", text="Samtal med BUP-kurator.")
+    runner.catch_up()
+    publisher.publish_pending()
+    police = on_topic(publisher, "polis", expect=len(runner.store.disclosure_log(agency="polis")))
+    text = json.dumps(police, ensure_ascii=False)
+    assert "Samtal med BUP" not in text and "Närvaro 80" not in text  # school facts: never consented to the police
+    assert "Ny misstanke." in text                                   # its own contribution
+
+
+def test_a_withdrawal_ends_the_schools_facts_at_once_and_nothing_more_is_disclosed_under_it(app, runner, publisher):
+    case_id = consenting_school(app)
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    runner.catch_up()
+    publisher.publish_pending()
+    before = on_topic(publisher, "skola", expect=len(runner.store.disclosure_log(agency="skola")))
+    assert any(m["content"] and m["content"].get("text") == "Skolk observerat." for m in before)
+
+    young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
+    withdrawal = app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk igen.")
+    runner.catch_up()
+    publisher.publish_pending()  # one round after the withdrawal: its end messages are out
+    after = on_topic(publisher, "skola", expect=len(runner.store.disclosure_log(agency="skola")))[len(before):]
+    ended = [m for m in after if m["change"] == "ended"]
+    assert ended and all(m["notification_id"] == withdrawal.notification_id and m["content"] is None for m in ended)
+    assert any(m["fact_id"] == next(b["fact_id"] for b in before if b["content"] and
+                                    b["content"].get("text") == "Skolk observerat.") for m in ended)
+    assert {m["change"] for m in after} == {"ended"}  # the school has nothing of its own here: nothing else
+    assert "Skolk igen." not in json.dumps(after, ensure_ascii=False)
