@@ -82,6 +82,10 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
         self._s = Identifier(self.datastore.schema)
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
 
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.datastore.close()
+
     # -- writing -----------------------------------------------------------------
 
     def apply(self, update: ViewUpdate, tracking: Tracking) -> None:

@@ -34,6 +34,9 @@ class KafkaFeedConsumer:
                 topic, bootstrap_servers=bootstrap_servers.split(","), group_id=group, enable_auto_commit=False,
                 auto_offset_reset="earliest" if from_beginning else "latest", client_id="sigill-feed-consume",
                 bootstrap_timeout_ms=10_000,
+                # Apache Kafka's smallest allowed session: a dead consumer's partitions move on within 6 s, and a
+                # new member is admitted sooner (kafka-python 3's 45 s default kept Tansu waiting ~23 s).
+                session_timeout_ms=6_000, heartbeat_interval_ms=2_000,
                 **(options or {}))
         except KafkaError as error:
             raise BrokerUnavailable(describe(error)) from None
@@ -46,6 +49,10 @@ class KafkaFeedConsumer:
             raise BrokerUnavailable(describe(error)) from None
         return [Received(_header(r.headers, "event_id"), json.loads(r.value), r.partition, r.offset)
                 for records in batches.values() for r in records]
+
+    def assigned(self) -> bool:
+        """Whether the group has given this consumer its partitions yet (a new group takes a few seconds)."""
+        return bool(self._consumer.assignment())
 
     def commit(self) -> None:
         """Commit the position after everything ``poll`` returned so far."""

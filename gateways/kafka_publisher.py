@@ -46,10 +46,12 @@ def describe(error: BaseException) -> str:
 
 class KafkaMessageSink:
     def __init__(self, bootstrap_servers: str, options: dict[str, Any] | None = None, *, partitions: int = 3,
-                 client_id: str = "sigill-feed-publisher") -> None:
+                 client_id: str = "sigill-feed-publisher", producer: dict[str, Any] | None = None) -> None:
+        """``options``: connection and security settings for every client; ``producer``: producer tuning."""
         self.where = bootstrap_servers
         self._options = {"bootstrap_servers": bootstrap_servers.split(","), "client_id": client_id,
                          **(options or {})}
+        self._producer_options = {**PRODUCER_DEFAULTS, **(producer or {})}
         self._partitions = partitions
         self._producer: KafkaProducer | None = None
         self._topics: set[str] = set()
@@ -78,14 +80,15 @@ class KafkaMessageSink:
 
     def _connected(self) -> KafkaProducer:
         if self._producer is None:
-            self._producer = KafkaProducer(**{**PRODUCER_DEFAULTS, **self._options})
+            self._producer = KafkaProducer(**self._producer_options, **self._options)
         return self._producer
 
     def _ensure_topic(self, topic: str) -> None:
         """Create the topic if it is missing (clusters that refuse the request must have it created by hand)."""
         if topic in self._topics:
             return
-        admin = KafkaAdminClient(**{**ADMIN_DEFAULTS, **self._options})
+        admin = KafkaAdminClient(**{**ADMIN_DEFAULTS, **self._options,
+                                    "bootstrap_timeout_ms": self._producer_options["bootstrap_timeout_ms"]})
         try:
             admin.create_topics([NewTopic(topic, num_partitions=self._partitions, replication_factor=-1)])
         except TopicAlreadyExistsError:

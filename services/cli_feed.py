@@ -104,12 +104,14 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 1
     print(f"Lyssnar på {settings.kafka_topic_prefix}.{args.agency}.disclosures som grupp {group} …",
           file=sys.stderr, flush=True)
-    seen, handled, repeats, last = Deduplicator(), 0, 0, time.monotonic()
+    seen, handled, repeats, last = Deduplicator(), 0, 0, None  # idle time counts once partitions are assigned
     try:
         while args.max_messages is None or handled < args.max_messages:
-            if args.idle_timeout is not None and time.monotonic() - last > args.idle_timeout:
+            if args.idle_timeout is not None and last is not None and time.monotonic() - last > args.idle_timeout:
                 break
             received = consumer.poll(timeout=0.5)
+            if last is None and consumer.assigned():
+                last = time.monotonic()
             for message in received:
                 if seen.first_time(message.event_id or f"{message.partition}:{message.offset}"):
                     print(describe(message.body), file=out, flush=True)  # handle the message …

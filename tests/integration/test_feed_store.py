@@ -12,7 +12,9 @@ from tests.integration.test_agency_views import busy_case
 
 @pytest.fixture
 def runner(app, settings, postgres):
-    return build_view_runner(app, settings, postgres)
+    runner = build_view_runner(app, settings, postgres)
+    yield runner
+    runner.store.close()
 
 
 def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):

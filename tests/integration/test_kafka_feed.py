@@ -25,7 +25,9 @@ def kafka_settings(settings: Settings, bootstrap: str, **extra) -> Settings:
 
 @pytest.fixture
 def runner(app, settings, postgres):
-    return build_view_runner(app, settings, postgres)
+    runner = build_view_runner(app, settings, postgres)
+    yield runner
+    runner.store.close()  # its connection pool: the suite's server has a bounded number of connections
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def realistic_case(app):
     return case_id
 
 
-def on_topic(publisher, agency: str, expect: int | None = None) -> list[dict]:
+def on_topic(publisher, agency: str, expect: int = 0) -> list[dict]:
     records = read_topic(publisher.sink.where, publisher.topic(agency), expect=expect)
     for r in records:  # headers and key agree with the body
         body = json.loads(r.value)

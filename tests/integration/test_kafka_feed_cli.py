@@ -1,0 +1,81 @@
+"""`sigill feed consume`, the reference consumer, as an agency's integration engineer runs it; and the follower
+publishing by itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+from services.bootstrap import build_feed_publisher, build_ledger
+from services.follower import Follower
+from tests.builders import POLICE
+from tests.integration.test_follower import eventually
+from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case, runner  # noqa: F401
+
+
+def consume(settings, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SIGILL_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+           "SIGILL_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix, "SIGILL_DATA_DIR": str(settings.data_dir)}
+    return subprocess.run([sys.executable, "-m", "services.cli", "feed", "consume", *args], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_handled(
+        app, settings, postgres, runner, kafka_broker):
+    feeds = kafka_settings(settings, kafka_broker.bootstrap)
+    publisher = build_feed_publisher(app, feeds, postgres, runner)
+    realistic_case(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    runner.store.reset_publication("skola")   # as after a crash: the whole feed is sent a second time
+    publisher.publish_pending()
+    publisher.sink.close()
+    rows = runner.store.disclosure_log(agency="skola")
+
+    first = consume(feeds, "--agency", "skola", "--from-beginning", "--group", "integration", "--idle-timeout", "1")
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert len(lines) == len(rows)                                   # each message once …
+    assert f"{len(rows)} meddelanden, {len(rows)} dubbletter" in first.stderr  # … though the topic has it twice
+    assert sum("ended" in line for line in lines) == sum(r["change"] == "ended" for r in rows)
+    assert any("Skolk observerat." in line for line in lines)
+    assert "Ny misstanke." not in first.stdout                     # the police's, by law to social services only
+
+    again = consume(feeds, "--agency", "skola", "--group", "integration", "--idle-timeout", "1")
+    assert again.returncode == 0 and again.stdout == ""              # its offsets were committed
+
+
+def test_bad_arguments_to_the_consumer_are_one_line_and_exit_2(settings, kafka_broker):
+    feeds = kafka_settings(settings, kafka_broker.bootstrap)
+    missing = consume(feeds)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "--agency" in missing.stderr
+    zero = consume(feeds, "--agency", "skola", "--max-messages", "0")
+    assert zero.returncode == 2 and "positive whole number" in zero.stderr
+    unknown = consume(feeds, "--agency", "ingen")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "sigill: unknown agency 'ingen'"
+
+
+def test_the_follower_publishes_the_feeds_by_itself(app, settings, postgres, runner, kafka_broker):
+    feeds = kafka_settings(settings, kafka_broker.bootstrap)
+    publisher = build_feed_publisher(app, feeds, postgres, runner)
+    follower = Follower(runner, build_ledger(app, settings, postgres), interval=0.05, publisher=publisher)
+    stop = threading.Event()
+    thread = threading.Thread(target=follower.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        case_id = realistic_case(app)
+        app.record_contribution(case_id, by=POLICE, category="crime", text="Ännu en misstanke.", legal_basis="lul6")
+
+        def published() -> bool:
+            positions, head = runner.store.publication_positions(), runner.store.feed_head()
+            return head > 0 and bool(positions) and min(positions.values()) >= head
+
+        assert eventually(published)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    police = on_topic(publisher, "polis", expect=len(runner.store.disclosure_log(agency="polis")))
+    assert any(m["content"] and m["content"].get("text") == "Ännu en misstanke." for m in police)
