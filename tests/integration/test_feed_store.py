@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema_rs
 import psycopg
 import pytest
+import yaml
 
 from services.bootstrap import build_view_runner
 from tests.builders import POLICE
@@ -98,3 +103,35 @@ def test_the_message_body_is_json_with_the_documented_fields(app, runner):
     assert body["event_id"] == str(message.event_id) and body["case_id"] == str(message.case_id)
     assert dict(message.headers())["event_id"] == str(message.event_id).encode()
     assert message.key() == str(message.case_id).encode()
+
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "deploy" / "feeds"
+
+
+def schema_validators():
+    schema = json.loads((SCHEMA_DIR / "disclosure-message.schema.json").read_text())
+    body = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+    headers = jsonschema_rs.Draft202012Validator(schema["$defs"]["headers"], validate_formats=True)
+    return body, headers
+
+
+def test_every_message_fits_the_published_json_schema(app, runner):
+    erased = busy_case(app)
+    busy_case(app)
+    runner.catch_up()
+    app.keystore.destroy(erased)
+    body, headers = schema_validators()
+    messages = [m for agency in app.catalogue.agencies for m in runner.store.feed(agency, 0, 10_000)]
+    assert {"disclosed", "ended"} <= {m.change for m in messages} and any(m.erased for m in messages)
+    for message in messages:
+        body.validate(json.loads(message.body()))
+        headers.validate({name: value.decode() for name, value in message.headers()})
+
+
+def test_the_asyncapi_examples_fit_the_schema_too():
+    document = yaml.safe_load((SCHEMA_DIR / "asyncapi.yaml").read_text())
+    assert document["asyncapi"].startswith("3.")
+    body, headers = schema_validators()
+    for example in document["components"]["messages"]["disclosure"]["examples"]:
+        body.validate(json.loads(json.dumps(example["payload"])))
+        headers.validate(example["headers"])
