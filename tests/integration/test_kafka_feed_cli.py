@@ -8,8 +8,12 @@ import subprocess
 import sys
 import threading
 
-from services.bootstrap import build_feed_publisher, build_ledger
+import pytest
+from pydantic import SecretStr
+
+from services.bootstrap import build_feed_publisher, build_ledger, kafka_options
 from services.follower import Follower
+from services.settings import ConfigurationError
 from tests.builders import POLICE
 from tests.integration.test_follower import eventually
 from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case, runner  # noqa: F401
@@ -79,3 +83,30 @@ def test_the_follower_publishes_the_feeds_by_itself(app, settings, postgres, run
     assert not thread.is_alive()
     police = on_topic(publisher, "polis", expect=len(runner.store.disclosure_log(agency="polis")))
     assert any(m["content"] and m["content"].get("text") == "Ännu en misstanke." for m in police)
+
+
+def test_publishing_without_kafka_configured_says_so_in_one_line(settings):
+    env = {**os.environ, "SIGILL_DATA_DIR": str(settings.data_dir)}
+    env.pop("SIGILL_KAFKA_BOOTSTRAP_SERVERS", None)
+    result = subprocess.run([sys.executable, "-m", "services.cli", "feed", "publish"], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "sigill: SIGILL_KAFKA_BOOTSTRAP_SERVERS is not set: there is no Kafka to publish to"
+
+
+def test_kafka_security_settings_that_cannot_work_are_refused(settings, tmp_path):
+    production = settings.model_copy(update={"environment": "production", "kafka_bootstrap_servers": "k:9093"})
+    with pytest.raises(ConfigurationError, match="only over TLS"):
+        kafka_options(production)
+    with pytest.raises(ConfigurationError, match="SIGILL_KAFKA_SASL_MECHANISM"):
+        kafka_options(production.model_copy(update={"kafka_security_protocol": "SASL_SSL"}))
+    with pytest.raises(ConfigurationError, match="SIGILL_KAFKA_SSL_CAFILE names no file"):
+        kafka_options(production.model_copy(update={"kafka_security_protocol": "SSL",
+                                                    "kafka_ssl_cafile": tmp_path / "missing.pem"}))
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    scram = production.model_copy(update={
+        "kafka_security_protocol": "SASL_SSL", "kafka_sasl_mechanism": "SCRAM-SHA-512",
+        "kafka_sasl_username": "sigill", "kafka_sasl_password": SecretStr("hemligt"), "kafka_ssl_cafile": tmp_path / "ca.pem"})
+    assert kafka_options(scram) == {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512",
+                                    "sasl_plain_username": "sigill", "sasl_plain_password": "hemligt",
+                                    "ssl_cafile": str(tmp_path / "ca.pem")}
