@@ -133,7 +133,8 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report,
-                      closers=[idempotency.close, service.access_log.store.close])  # type: ignore[attr-defined]
+                      closers=[idempotency.close, service.access_log.store.close,
+                               service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 
 
 def kafka_options(settings: Settings) -> dict:

@@ -126,15 +126,14 @@ def _follow(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from services.bootstrap import build_ledger, build_view_runner
-    from services.follower import Follower
+    from services.bootstrap import build_follower
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("sigill").setLevel(logging.INFO)  # our lines; the embedded server's chatter stays quiet
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with opened() as (app, settings, location):
-        follower = Follower(build_view_runner(app, settings, location), build_ledger(app, settings, location))
+        follower = build_follower(app, settings, location)
         print("Följer händelserna: vyer, granskningsliggare och kalender hålls aktuella (Ctrl-C avslutar).",
               flush=True)
         try:

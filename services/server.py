@@ -43,12 +43,11 @@ def create_server(settings: Settings | None = None) -> FastAPI:
 
 def start_follower(settings: Settings) -> tuple[threading.Event, threading.Thread]:
     """Keep the views, the ledger and the calendar current in a background thread until the event is set."""
-    from services.bootstrap import build_application, build_ledger, build_view_runner, database_location
-    from services.follower import Follower
+    from services.bootstrap import build_application, build_follower, database_location
 
     location = database_location(settings)
     app = build_application(settings, location=location)
-    follower = Follower(build_view_runner(app, settings, location), build_ledger(app, settings, location))
+    follower = build_follower(app, settings, location)
     stop = threading.Event()
 
     def run() -> None:
