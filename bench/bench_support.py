@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Iterator
 from uuid import uuid4
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT, HERE = Path(__file__).resolve().parents[1], Path(__file__).resolve().parent
+# A script here runs with this folder first on sys.path, where bench/http.py would shadow the standard library's
+# http (which jwt and uvicorn import): the project's root goes first and this folder last, for every script.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() not in (ROOT, HERE)), str(HERE)]
 
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded  # noqa: E402
 from services.application import CaseApplication  # noqa: E402

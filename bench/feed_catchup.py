@@ -14,17 +14,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = str(ROOT / "bench")
-# bench/http.py would shadow the standard library's http (which jwt and uvicorn import): look here last.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if p not in (BENCH, str(ROOT))), BENCH]
 
-from bench_support import bench_application  # noqa: E402
+from bench_support import ROOT, bench_application  # noqa: E402
 from domain.values import Actor  # noqa: E402
 from services.bootstrap import build_feed_publisher, build_view_runner  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402

@@ -8,11 +8,7 @@ machine over loopback: the embedded PostgreSQL, the servers, and the load from a
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file is named http.py (as the issue asks), so its folder must not shadow the standard library's http.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import bench_support  # noqa: F401  first: it keeps this file from shadowing the standard library's http
 
 import argparse
 import json
@@ -26,13 +22,10 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from domain.values import YOUNG_PERSON, Guardian, ScopeEntry  # noqa: E402
+from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry  # noqa: E402
 from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
 from services.bootstrap import build_application, dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
-from domain.values import Actor  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SOCIAL, SCHOOL = Actor("socialtjanst", "bench.handlaggare"), Actor("skola", "bench.kurator")

@@ -6,7 +6,9 @@ Every item keeps its ``basis``: which consent or law lets the agency see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Iterable, Protocol, Sequence
+
+from domain.disclosure import Disclosure
 
 
 class VisibleFact(Protocol):
@@ -17,6 +19,19 @@ class VisibleFact(Protocol):
     origin: str
     basis: Any
     content: dict[str, Any]
+
+
+class SeenFact:
+    """A disclosure (from the rules, not the stored view) in the shape these queries take."""
+
+    def __init__(self, disclosure: Disclosure) -> None:
+        self.disclosure, self.fact, self.basis = disclosure, disclosure.fact, disclosure.basis
+        self.fact_id, self.version, self.kind = self.fact.fact_id, self.fact.version, self.fact.kind
+        self.category, self.origin, self.content = self.fact.category, self.fact.origin, self.fact.content
+
+
+def seen(disclosures: Iterable[Disclosure]) -> list[SeenFact]:
+    return [SeenFact(d) for d in disclosures]
 
 
 @dataclass(frozen=True)

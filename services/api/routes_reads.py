@@ -6,14 +6,11 @@ of case content is in the access log before the answer leaves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 
 from fastapi import APIRouter, Path, Response
 
-from domain.disclosure import Basis, Disclosure
 from projections import agency_queries as q
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Purpose
@@ -24,27 +21,11 @@ router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 READ_ERRORS = {status: ERRORS[status] for status in (401, 403, 404)}
 
 
-@dataclass(frozen=True)
-class _Seen:
-    """A disclosure in the shape the view queries take."""
-
-    fact_id: str
-    version: int
-    kind: str
-    category: str
-    origin: str
-    recorded_at: datetime
-    basis: Basis
-    content: Any
-    disclosure: Disclosure
+def _seen(look: Look) -> list[q.SeenFact]:
+    return q.seen(look.disclosures)
 
 
-def _seen(look: Look) -> list[_Seen]:
-    return [_Seen(d.fact.fact_id, d.fact.version, d.fact.kind, d.fact.category, d.fact.origin, d.fact.recorded_at,
-                  d.basis, d.fact.content, d) for d in look.disclosures]
-
-
-def _facts(ctx: Context, seen: list[_Seen]) -> list[v.VisibleFactOut]:
+def _facts(ctx: Context, seen: list[q.SeenFact]) -> list[v.VisibleFactOut]:
     return [v.visible_out(s.disclosure, ctx.cases.catalogue) for s in seen]
 
 

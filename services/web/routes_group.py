@@ -71,17 +71,8 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 group=views.members(seen.disclosures), slots=range(3))
 
 
-class _Part:
-    """A disclosure in the shape the view queries take (they read fact fields and content)."""
-
-    def __init__(self, d: Any) -> None:
-        self.fact, self.basis = d.fact, d.basis
-        self.fact_id, self.version, self.kind = d.fact.fact_id, d.fact.version, d.fact.kind
-        self.origin, self.content = d.fact.origin, d.fact.content
-
-
-def _parts(seen: Any) -> list[_Part]:
-    return [_Part(d) for d in seen.disclosures]
+def _parts(seen: Any) -> list[q.SeenFact]:
+    return q.seen(seen.disclosures)
 
 
 @router.get("/arenden/{case_id}/moten")

@@ -49,10 +49,16 @@ def test_a_failed_request_releases_its_key_so_a_corrected_retry_runs(client, use
     case_id = open_case(client, users)
     headers = {**users.school, "Idempotency-Key": "c1"}
     refused = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION, headers=headers)
-    assert refused.status_code == 404  # not yet in the group
-    keys_of_other_users = {**users.police, "Idempotency-Key": "c1"}
-    assert client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION,
-                       headers=keys_of_other_users).status_code == 404
+    assert refused.status_code == 404  # not yet in the group: nothing recorded, so the key is free again
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
+                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
+                   json={"agency": "skola", "contact_person": "Kim", "role": "kurator"}), 201)
+    tick()
+    retried = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION, headers=headers)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
 
 
 def test_the_writers_next_list_shows_the_new_case(client, users):
