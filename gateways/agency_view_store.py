@@ -20,7 +20,8 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import seal, unseal
-from projections.agency_feed import FeedMessage, event_id
+from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, erasure_event_id,
+                                     event_id)
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore
 
@@ -247,6 +248,30 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             curs.execute(SQL("INSERT INTO {s}.feed_publication VALUES (%s, %s) ON CONFLICT (agency) DO UPDATE"
                              " SET last_id = greatest(feed_publication.last_id, excluded.last_id)")
                          .format(s=self._s), (agency, last_id))
+
+    def record_erasures(self, keys_table: str = "sigill_data_keys") -> int:
+        """Append one 'erased' message for each agency that received anything of a case whose key is destroyed.
+
+        Erasure destroys a key in the key store (``keys_table``, beside these tables); it is no event, so
+        it is noticed here.  The table lock keeps ids in commit order: a reader at cursor N never has a
+        lower id committed behind it."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            curs.execute(SQL(
+                "SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
+                " FROM {s}.{k} k JOIN {s}.disclosure_log d ON d.case_id = k.aggregate_id"
+                " WHERE k.wrapped_key IS NULL AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log e"
+                "  WHERE e.case_id = d.case_id AND e.agency = d.agency AND e.change = 'erased')"
+                " GROUP BY d.case_id, d.agency, k.destroyed_at ORDER BY k.destroyed_at, d.case_id, d.agency")
+                .format(s=self._s, k=Identifier(keys_table)))
+            rows = curs.fetchall()
+            with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
+                               " at, notification_id, event_id) FROM STDIN").format(self._s)) as copy:
+                for r in rows:
+                    copy.write_row((r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
+                                    json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
+                                    r["notification_id"], erasure_event_id(r["case_id"], r["agency"])))
+        return len(rows)
 
     def reset_publication(self, agency: str | None = None) -> None:
         """Forget the publication position (all agencies, or one): everything is published again."""

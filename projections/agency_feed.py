@@ -17,6 +17,16 @@ SCHEMA_VERSION = "1"
 SCHEMA = "sigill.disclosure/" + SCHEMA_VERSION
 EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace of feed event ids
 
+# The message that tells a subscriber a case was erased (its key destroyed, gallring): delete all of it.
+ERASED = "erased"
+ERASURE_FACT = ERASURE_KIND = "case.erased"
+ERASURE_BASIS = {"kind": "erasure", "consent_ids": [], "legal_basis": None}
+
+
+def erasure_event_id(case_id: UUID, agency: str) -> UUID:
+    """One erasure message per case and agency, whenever and however often it is noticed."""
+    return event_id(case_id, 0, agency, ERASURE_FACT, ERASED, 0)
+
 
 def event_id(case_id: UUID, notification_id: int, agency: str, fact_id: str, change: str, occurrence: int) -> UUID:
     """Stable across restarts and view rebuilds: the same disclosure always gets the same id.
@@ -37,8 +47,8 @@ class FeedMessage:
     fact_id: str
     kind: str
     category: str
-    change: str                      # "disclosed" | "basis_changed" | "ended"
-    basis: dict[str, Any]            # {"kind", "consent_ids", "legal_basis"}
+    change: str                      # "disclosed" | "basis_changed" | "ended" | "erased" (delete the whole case)
+    basis: dict[str, Any]            # {"kind", "consent_ids", "legal_basis"}; kind "erasure" on "erased"
     at: datetime
     notification_id: int
     content: dict[str, Any] | None   # the fact as the agency sees it, on "disclosed"; None otherwise

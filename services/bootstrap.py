@@ -21,6 +21,7 @@ from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import PostgresLedgerStore
+from gateways.pg_notifications import EventNotifications
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
@@ -183,7 +184,9 @@ def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beg
 
 
 def build_follower(app: CaseApplication, settings: Settings, location: PostgresLocation) -> Follower:
-    """Views, ledger seals and calendar — and, when Kafka is configured, the agency feeds' publication."""
+    """Views, ledger seals, calendar and erasure notices — and, when Kafka is configured, the feeds' publication."""
     runner = build_view_runner(app, settings, location)
+    notifications = EventNotifications(location.conninfo(), app.recorder.channel_name)  # type: ignore[attr-defined]
     return Follower(runner, build_ledger(app, settings, location),
-                    publisher=build_feed_publisher(app, settings, location, runner))
+                    publisher=build_feed_publisher(app, settings, location, runner),
+                    listen=notifications.run, erasures=runner.store.record_erasures)  # type: ignore[attr-defined]

@@ -1,11 +1,14 @@
 """Keeps everything downstream of the event store current while it runs: views, ledger, calendar, feeds.
 
-`sigill follow` runs this until stopped.  It polls the notification log every
-fraction of a second (cheap: one indexed query) rather than holding a LISTEN
-connection, so a database restart or a lost connection costs a retry with
-back-off and a log line — never a dead follower.  When Kafka is configured, the
-feed publisher runs in a thread of its own (woken whenever the views move), so an
-unreachable broker delays only the feeds, never the views or the ledger.
+`sigill follow` runs this until stopped.  It is woken as soon as an event is
+recorded (``listen``: LISTEN/NOTIFY on the events table's channel, in a thread
+of its own) and polls the notification log every fraction of a second as well
+(cheap: one indexed query), so a database restart or a lost LISTEN connection
+costs latency, a retry with back-off and a log line — never a dead follower nor
+a missed event.  When Kafka is configured, the feed publisher runs in a thread
+of its own (woken whenever the views move), so an unreachable broker delays only
+the feeds, never the views or the ledger.  Erased cases (a destroyed key is no
+event) are noticed on the calendar round and told to every agency's feed.
 """
 
 from __future__ import annotations
@@ -23,38 +26,49 @@ from services.view_runner import ViewRunner
 
 log = logging.getLogger("sigill.follow")
 
+Listener = Callable[[threading.Event, threading.Event], None]  # (wake, stop): sets wake when events are recorded
+
 
 class Follower:
     def __init__(self, runner: ViewRunner, ledger: Ledger, *, interval: float = 0.2,
                  calendar_every: float = 60.0, clock: Callable[[], float] = time.monotonic,
-                 publisher: FeedPublisher | None = None) -> None:
+                 publisher: FeedPublisher | None = None, listen: Listener | None = None,
+                 erasures: Callable[[], int] | None = None) -> None:
         self.runner, self.ledger, self.publisher = runner, ledger, publisher
         self.interval, self.calendar_every, self._clock = interval, calendar_every, clock
+        self.listen, self.erasures = listen, erasures
         self._moved = threading.Event()  # wakes the publisher as soon as the disclosure log may have grown
+        self._recorded = threading.Event()  # set by the listener when an event was recorded
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: catch the views up, seal the ledger, keep the calendar, publish the feeds."""
-        publishing = None
+        helpers = []
         if self.publisher is not None:
-            publishing = threading.Thread(target=self.publisher.run, args=(stop, self._moved),
-                                          name="sigill-feed-publisher", daemon=True)
-            publishing.start()
+            helpers.append(threading.Thread(target=self.publisher.run, args=(stop, self._moved),
+                                            name="sigill-feed-publisher", daemon=True))
+        if self.listen is not None:
+            helpers.append(threading.Thread(target=self.listen, args=(self._recorded, stop),
+                                            name="sigill-event-listener", daemon=True))
+        for helper in helpers:
+            helper.start()
         try:
             self._follow(stop)
         finally:
-            if publishing is not None:
-                stop.set()
-                publishing.join(timeout=30)
+            stop.set()
+            for helper in helpers:
+                helper.join(timeout=30)
 
     def _follow(self, stop: threading.Event) -> None:
         next_calendar, backoff = 0.0, self.interval
         while not stop.is_set():
             try:
+                self._recorded.clear()  # before the step: what is recorded during it wakes the next one
                 moved = self.step(calendar_due=self._clock() >= next_calendar)
                 if self._clock() >= next_calendar:
                     next_calendar = self._clock() + self.calendar_every
                 backoff = self.interval
-                stop.wait(0 if moved else self.interval)
+                if not moved:
+                    self._recorded.wait(self.interval)  # a notification, or the next poll
             except (PersistenceError, OSError) as error:
                 kind = type(error).__qualname__  # the error's class only: its text could quote data
                 log.warning("the database cannot be reached (%s); retrying in %.0f s", kind, backoff)
@@ -65,9 +79,14 @@ class Follower:
         """One round; returns how far the views moved (in notification positions)."""
         start = self.runner.position
         self.runner.catch_up()
+        erased = 0
         if calendar_due:
             self.runner.keep_calendar()  # catches up too: judge progress by position, not by return values
+            erased = self.erasures() if self.erasures is not None else 0
         moved = self.runner.position - start
+        if erased:
+            self._moved.set()
+            log.info("%d erasure messages added to the agency feeds", erased)
         if moved:
             self._moved.set()
             sealed = self.ledger.seal()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.api import errors, routes_audit, routes_commands, routes_meta, routes_reads
+from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
 from services.api.deps import ApiContext
 
 DESCRIPTION = """
@@ -26,6 +26,6 @@ def create_api(context: ApiContext) -> FastAPI:
                   docs_url=None, redoc_url=None)  # the Swagger page pulls its assets from a CDN: none here
     api.state.context = context
     errors.install(api)
-    for module in (routes_meta, routes_commands, routes_reads, routes_audit):
+    for module in (routes_meta, routes_commands, routes_reads, routes_audit, routes_feeds):
         api.include_router(module.router)
     return api

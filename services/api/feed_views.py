@@ -1,0 +1,92 @@
+"""The HTTP feed's shapes: each item is a Kafka record of the agency's topic — its headers and its body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from projections.agency_feed import FeedMessage
+from services.feeds import encode_cursor
+
+Change = Literal["disclosed", "basis_changed", "ended", "erased"]
+BasisKind = Literal["origin", "owner", "law", "consent", "erasure"]
+
+EXAMPLE_ID = "7d4c1e0a-3b9f-5c2e-8a61-0f2d9e4b7c13"
+CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
+EXAMPLE_BODY = {"schema": "sigill.disclosure/1", "event_id": EXAMPLE_ID, "cursor": 4711, "case_id": CASE_ID,
+                "agency": "skola", "fact_id": "12", "kind": "contribution", "category": "school",
+                "change": "disclosed", "basis": {"kind": "consent", "consent_ids": ["c-1", "c-2"],
+                                                 "legal_basis": None},
+                "at": "2026-02-03T10:15:00+01:00", "notification_id": 812,
+                "content": {"category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
+EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "1",
+                   "change": "disclosed", "basis_kind": "consent", "basis_ids": "c-1,c-2"}
+EXAMPLE_CURSOR = encode_cursor(4711)
+
+
+class FeedBasis(BaseModel):
+    kind: BasisKind = Field(description="origin, owner, law or consent; erasure on an 'erased' message")
+    consent_ids: list[str]
+    legal_basis: str | None
+
+
+class FeedBody(BaseModel):
+    """The Kafka record's value, unchanged (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: Literal["sigill.disclosure/1"] = Field(alias="schema")
+    event_id: UUID = Field(description="deduplicate by it: stable across resends and view rebuilds")
+    cursor: int = Field(description="the message's position in Sigill's disclosure log (Kafka consumers' view);"
+                                    " over HTTP page with the opaque item cursor instead")
+    case_id: UUID
+    agency: str
+    fact_id: str
+    kind: str
+    category: str
+    change: Change = Field(description="ended: stop using the fact; erased: delete everything of the case")
+    basis: FeedBasis
+    at: datetime
+    notification_id: int
+    content: dict[str, Any] | None = Field(description="the fact as your agency may see it, on 'disclosed' only")
+    erased: bool = Field(description="the case has been erased: delete what you hold of it")
+
+
+class FeedHeaders(BaseModel):
+    """The Kafka record's headers, as text."""
+
+    event_id: UUID
+    type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed")
+    schema_version: Literal["1"]
+    change: Change
+    basis_kind: BasisKind
+    basis_ids: str = Field(description="comma-separated consent ids, or the legal basis; empty otherwise")
+
+
+class FeedItem(BaseModel):
+    cursor: str = Field(description="opaque: send it as ?after= (or Last-Event-ID) to continue after this item")
+    headers: FeedHeaders
+    body: FeedBody
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
+                                                               "body": EXAMPLE_BODY}]})
+
+
+class FeedPageOut(BaseModel):
+    agency: str
+    messages: list[FeedItem]
+    next: str = Field(description="opaque cursor to send as ?after= next time (also when no message came)")
+    more: bool = Field(description="more messages are waiting: ask again at once")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "agency": "skola", "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
+                                         "body": EXAMPLE_BODY}], "next": EXAMPLE_CURSOR, "more": False}]})
+
+
+def item(message: FeedMessage) -> dict[str, Any]:
+    """One message as the JSON of a ``FeedItem``: exactly the Kafka record's body and headers."""
+    return {"cursor": encode_cursor(message.id), "headers": {k: v.decode() for k, v in message.headers()},
+            "body": message.to_json()}

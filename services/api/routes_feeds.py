@@ -1,0 +1,143 @@
+"""An agency's feed over HTTP — pages, and a live Server-Sent Events stream — for agencies without Kafka.
+
+The items are the Kafka records of the agency's topic (headers and body), read
+from the same disclosure log, so both carry exactly what the agency's view
+receives.  Authorisation, the municipality narrowing and the access log are
+``services.feeds``'; this module only parses, streams and shapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from typing import Annotated, Any, AsyncIterator
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from services.api import feed_views as fv
+from services.api.deps import Context, CurrentUser, Purpose
+from services.api.routes_commands import ERRORS
+from services.feeds import MAX_LIMIT, FeedReader, decode_cursor, encode_cursor
+from services.principals import Principal
+
+router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
+
+# How a stream behaves; a test or an installation may set these on ``app.state`` (same names, lower case).
+STREAM_SECONDS = 900.0    # a stream ends after this and the client resumes (Last-Event-ID): no stale connections
+HEARTBEAT_SECONDS = 15.0  # a comment line this often keeps proxies from closing an idle stream
+POLL_SECONDS = 0.25       # how often an idle stream looks for new messages
+SHUTDOWN = threading.Event()  # set when the server is told to stop: every stream ends at once
+
+AgencyPath = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["skola"],
+                                 description="a catalogue agency id: your own agency's")]
+After = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]*$", examples=[fv.EXAMPLE_CURSOR],
+                                    description="opaque cursor from an earlier answer (`next` or an item's"
+                                                " `cursor`); omit it to start at the beginning")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"at most this many messages (1–{MAX_LIMIT})")]
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=64, pattern=r"^[A-Za-z0-9_-]*$",
+                                           description="sent by EventSource on reconnection: resume after it"
+                                                       " (wins over ?after=)")]
+
+FEED_ERRORS: dict[int | str, dict[str, Any]] = {
+    **{status: ERRORS[status] for status in (401,)},
+    403: {"description": "another agency's feed, or a role without access to case content", "content": {
+        "application/json": {"example": {"error": {"code": "forbidden", "field": "agency", "message":
+                             "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
+    404: {"description": "no such agency", "content": {"application/json": {"example": {"error": {
+        "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "agency"}}}}},
+    422: {"description": "a malformed cursor or limit", "content": {"application/json": {"example": {"error": {
+        "code": "malformed_cursor", "message": "not a feed cursor: send back a cursor this feed gave you",
+        "field": "after"}}}}},
+}
+SSE_EXAMPLE = (f": sigill feed skola\nretry: 2000\n\nid: {fv.EXAMPLE_CURSOR}\ndata: "
+               + json.dumps({"cursor": fv.EXAMPLE_CURSOR, "headers": fv.EXAMPLE_HEADERS, "body": fv.EXAMPLE_BODY},
+                            ensure_ascii=False) + "\n\n: keep-alive\n\n")
+
+
+def reader(request: Request, ctx: Context) -> FeedReader:
+    """One reader per application (its municipality cache is shared), over the API's view store."""
+    found = getattr(request.app.state, "feed_reader", None)
+    if found is None:
+        lists = ctx.cases.lists
+        app = ctx.cases.app
+        found = FeedReader(lists.runner.store, ctx.cases.access_log, app.catalogue,  # type: ignore[union-attr]
+                           lambda case_id: app.get_case(case_id).municipality, app.clock.now,
+                           catch_up=lists.catch_up)  # type: ignore[union-attr]
+        request.app.state.feed_reader = found
+    return found
+
+
+def _no_store(headers: dict[str, str] | None = None) -> dict[str, str]:
+    return {"Cache-Control": "no-store", **(headers or {})}
+
+
+@router.get("/{agency}", response_model=fv.FeedPageOut, responses=FEED_ERRORS)
+def feed_page(request: Request, ctx: Context, user: CurrentUser, purpose: Purpose, agency: AgencyPath,
+              after: After = None, limit: Limit = 100) -> JSONResponse:
+    """Your agency's feed after a cursor, in order: the same messages as its Kafka topic, and the next cursor."""
+    position = decode_cursor(after)
+    page = reader(request, ctx).page(user, agency, position, limit, purpose)
+    body = {"agency": agency, "messages": [fv.item(m) for m in page.messages], "next": encode_cursor(page.next),
+            "more": page.more}
+    return JSONResponse(body, headers=_no_store())
+
+
+@router.get("/{agency}/stream", responses={**FEED_ERRORS, 200: {
+    "description": "Server-Sent Events: one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
+                   " and a `: keep-alive` comment while idle",
+    "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
+async def feed_stream(request: Request, ctx: Context, user: CurrentUser, purpose: Purpose, agency: AgencyPath,
+                      after: After = None, last_event_id: LastEventId = None) -> StreamingResponse:
+    """Your agency's feed as a live stream (Server-Sent Events): new messages as they are recorded; resumable."""
+    position = decode_cursor(last_event_id, "Last-Event-ID") if last_event_id else decode_cursor(after)
+    feeds = reader(request, ctx)
+    feeds.check(user, agency)  # refuse before the stream starts: a status, not a broken stream
+    return StreamingResponse(_events(request, feeds, user, agency, position, purpose),
+                             media_type="text/event-stream", headers=_no_store({"X-Accel-Buffering": "no"}))
+
+
+async def _events(request: Request, feeds: FeedReader, user: Principal, agency: str, position: int,
+                  purpose: str) -> AsyncIterator[str]:
+    state = request.app.state
+    lifetime = getattr(state, "stream_seconds", STREAM_SECONDS)
+    heartbeat = getattr(state, "heartbeat_seconds", HEARTBEAT_SECONDS)
+    poll = getattr(state, "poll_seconds", POLL_SECONDS)
+    start = last_sent = time.monotonic()
+    yield f": sigill feed {agency}\nretry: 2000\n\n"
+    while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
+        page = await run_in_threadpool(feeds.page, user, agency, position, MAX_LIMIT, purpose)
+        position = page.next
+        if page.messages:
+            yield "".join(f"id: {encode_cursor(m.id)}\ndata: {json.dumps(fv.item(m), ensure_ascii=False)}\n\n"
+                          for m in page.messages)
+            last_sent = time.monotonic()
+        elif time.monotonic() - last_sent >= heartbeat:
+            yield ": keep-alive\n\n"
+            last_sent = time.monotonic()
+        if not page.more:
+            await asyncio.sleep(poll)  # a disconnected client cancels the stream here (ASGI http.disconnect)
+
+
+def _stop_streams_on_server_exit() -> None:
+    """uvicorn waits for open responses before it stops: end every stream when it is told to exit."""
+    try:
+        from uvicorn.server import Server
+    except ImportError:  # served by something else: streams still end by their lifetime
+        return
+    if getattr(Server.handle_exit, "_ends_feed_streams", False):
+        return
+    original = Server.handle_exit
+
+    def handle_exit(self: Any, sig: int, frame: Any) -> None:
+        SHUTDOWN.set()
+        original(self, sig, frame)
+
+    handle_exit._ends_feed_streams = True  # type: ignore[attr-defined]
+    Server.handle_exit = handle_exit  # type: ignore[method-assign]
+
+
+_stop_streams_on_server_exit()

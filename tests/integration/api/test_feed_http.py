@@ -1,0 +1,172 @@
+"""The HTTP feed: the same messages as the agency's disclosure log (and so its Kafka topic), read only as that agency."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from uuid import UUID
+
+import jsonschema_rs
+import pytest
+
+from services.feeds import encode_cursor
+from tests.integration.api.flows import ok, school_consented_case
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "deploy" / "feeds" / "disclosure-message.schema.json")
+                    .read_text())
+
+
+def store(client):
+    return client.app.state.context.cases.lists.runner.store
+
+
+def everything(client, headers, agency: str, limit: int = 100, after: str | None = None) -> tuple[list[dict], str]:
+    """Every item of the feed, page by page; and the last cursor."""
+    items, pages = [], 0
+    while True:
+        query = {"limit": limit, **({"after": after} if after else {})}
+        page = ok(client.get(f"/api/v1/feeds/{agency}", params=query, headers=headers))
+        items.extend(page["messages"])
+        after, pages = page["next"], pages + 1
+        assert pages < 1000
+        if not page["more"]:
+            return items, after
+
+
+def busy(client, users, tick) -> tuple[str, list[str]]:
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.police,
+                   json={"category": "crime", "text": "POLISENS HEMLIGA UPPGIFT"}), 201)
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Skolans närvaronotering"}), 201)
+    return case_id, consents
+
+
+def test_a_page_is_the_agencys_disclosure_log_as_kafka_records(client, users, tick):
+    busy(client, users, tick)
+    items, _ = everything(client, users.school, "skola")
+    messages = store(client).feed("skola", 0, 10_000)
+    assert [i["body"] for i in items] == [json.loads(m.body()) for m in messages]
+    assert [i["headers"] for i in items] == [{k: v.decode() for k, v in m.headers()} for m in messages]
+    assert [i["body"]["cursor"] for i in items] == [r["id"] for r in store(client).disclosure_log(agency="skola")]
+    text = json.dumps(items, ensure_ascii=False)
+    assert "POLISENS HEMLIGA" not in text and "Skolans närvaronotering" in text
+
+
+def test_every_item_fits_the_published_json_schema(client, users, tick):
+    busy(client, users, tick)
+    body = jsonschema_rs.Draft202012Validator(SCHEMA, validate_formats=True)
+    headers = jsonschema_rs.Draft202012Validator(SCHEMA["$defs"]["headers"], validate_formats=True)
+    for agency, who in (("skola", users.school), ("polis", users.police), ("socialtjanst", users.social)):
+        items, _ = everything(client, who, agency)
+        assert items, agency
+        for i in items:
+            body.validate(i["body"])
+            headers.validate(i["headers"])
+
+
+@pytest.mark.parametrize("limit", [1, 2, 7])
+def test_paging_neither_loses_nor_repeats_a_message(client, users, tick, limit):
+    busy(client, users, tick)
+    whole, _ = everything(client, users.school, "skola", limit=1000)
+    paged, last = everything(client, users.school, "skola", limit=limit)
+    assert [i["headers"]["event_id"] for i in paged] == [i["headers"]["event_id"] for i in whole]
+    assert len({i["cursor"] for i in paged}) == len(paged)
+    tick()
+    ok(client.post(f"/api/v1/cases/{paged[0]['body']['case_id']}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Ny notering"}), 201)
+    newer, _ = everything(client, users.school, "skola", limit=limit, after=last)
+    assert [i["body"]["kind"] for i in newer] == ["contribution"]
+    assert newer[0]["body"]["content"]["text"] == "Ny notering"
+
+
+def test_a_withdrawal_ends_visibility_in_the_feed_at_once(client, users, tick):
+    case_id, consents = busy(client, users, tick)
+    _, last = everything(client, users.school, "skola")
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    after, _ = everything(client, users.school, "skola", after=last)  # no follower: the read catches up itself
+    assert after and {i["body"]["change"] for i in after} == {"ended"}
+    assert all(i["body"]["content"] is None for i in after)
+    ended = {i["body"]["fact_id"] for i in after}
+    disclosed = {r["fact_id"] for r in store(client).disclosure_log(UUID(case_id), "skola")
+                 if r["change"] == "disclosed" and r["basis"]["kind"] == "consent"}
+    assert disclosed <= ended
+
+
+def test_an_erased_case_sends_every_agency_that_knew_it_one_erasure_message(client, users, tick, app):
+    case_id, _ = busy(client, users, tick)
+    kept, _ = busy(client, users, tick)
+    _, last = everything(client, users.school, "skola")
+    app.keystore.destroy(UUID(case_id))
+    agencies = {r["agency"] for r in store(client).disclosure_log(UUID(case_id))}
+    assert store(client).record_erasures() == len(agencies)
+    assert store(client).record_erasures() == 0           # once per case and agency
+    after, _ = everything(client, users.school, "skola", after=last)
+    assert [(i["body"]["change"], i["body"]["case_id"], i["body"]["erased"]) for i in after] == [
+        ("erased", case_id, True)]
+    erasure = after[0]
+    assert erasure["headers"]["type"] == "case.erased/erased" and erasure["headers"]["basis_kind"] == "erasure"
+    jsonschema_rs.Draft202012Validator(SCHEMA, validate_formats=True).validate(erasure["body"])
+    jsonschema_rs.Draft202012Validator(SCHEMA["$defs"]["headers"]).validate(erasure["headers"])
+    items, _ = everything(client, users.school, "skola")
+    assert all(i["body"]["content"] is None for i in items if i["body"]["case_id"] == case_id)
+    assert any(i["body"]["content"] for i in items if i["body"]["case_id"] == kept)
+
+
+def test_social_services_reads_only_its_own_municipalitys_cases(client, users, tick):
+    case_id, _ = busy(client, users, tick)
+    mine, _ = everything(client, users.social, "socialtjanst")
+    assert {i["body"]["case_id"] for i in mine} == {case_id}
+    other = users.headers("socialtjanst", "caseworker", municipality="1280")
+    theirs, _ = everything(client, other, "socialtjanst")
+    assert theirs == [] and case_id not in json.dumps(theirs)
+
+
+def test_feed_reads_are_in_the_access_log(client, users, tick):
+    case_id, _ = busy(client, users, tick)
+    everything(client, users.school, "skola")
+    everything(client, users.auditor, "skola")
+    extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
+    reads = {(r["agency"], r["what"]) for r in extract["reads"]}
+    assert {("skola", "feed:skola"), ("ivo", "audit.feed:skola")} <= reads
+
+
+def test_nobody_reads_another_agencys_feed(client, users, tick):
+    busy(client, users, tick)
+    for headers, agency in ((users.police, "skola"), (users.school, "polis"), (users.social, "skola"),
+                            (users.school, "socialtjanst"), (users.headers("polis", "caseworker"), "polis"),
+                            (users.headers("socialtjanst", "member"), "socialtjanst"),
+                            (users.headers("skola", "administrator"), "skola")):
+        for path in (f"/api/v1/feeds/{agency}", f"/api/v1/feeds/{agency}/stream"):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 403, (path, response.text)
+            assert response.json()["error"]["code"] == "forbidden"
+
+
+BAD_CURSORS = ["x", "%%%", base64.urlsafe_b64encode(b"other:12").decode().rstrip("="),
+               base64.urlsafe_b64encode(b"sigill-feed:-1").decode().rstrip("="), encode_cursor(5) + "A", "a" * 65]
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+def test_a_malformed_cursor_is_422_naming_the_field(client, users, cursor):
+    response = client.get("/api/v1/feeds/skola", params={"after": cursor}, headers=users.school)
+    assert response.status_code == 422 and response.json()["error"]["field"] in ("after", "query.after")
+    stream = client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": cursor})
+    assert stream.status_code == 422, stream.text
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "-3", "ten"])
+def test_a_limit_out_of_bounds_is_422(client, users, limit):
+    response = client.get("/api/v1/feeds/skola", params={"limit": limit}, headers=users.school)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "query.limit"
+
+
+def test_no_token_is_401_and_an_unknown_agency_404(client, users):
+    assert client.get("/api/v1/feeds/skola").status_code == 401
+    assert client.get("/api/v1/feeds/skola/stream").status_code == 401
+    assert client.get("/api/v1/feeds/finnsinte", headers=users.school).json()["error"]["code"] == "feed_not_found"
+    assert client.get("/api/v1/feeds/finnsinte", headers=users.school).status_code == 404

@@ -1,0 +1,138 @@
+"""The live feed (Server-Sent Events) on a real uvicorn server: follows new messages, resumes, ends cleanly."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+
+from services.api import routes_feeds
+from services.api.app import create_api
+from tests.integration.api.flows import ok, school_consented_case
+from tests.kafka_broker import free_port
+
+
+class Events:
+    """Reads an SSE stream in a thread: the events (id, data) and the comment lines as they come."""
+
+    def __init__(self, url: str, headers: dict) -> None:
+        self.events: list[tuple[str, dict]] = []
+        self.comments: list[str] = []
+        self.ended = threading.Event()
+        self.status: int | None = None
+        self._client = httpx.Client(timeout=httpx.Timeout(5.0, read=30.0))
+        self._thread = threading.Thread(target=self._read, args=(url, headers), daemon=True)
+        self._thread.start()
+
+    def _read(self, url: str, headers: dict) -> None:
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                self.status = response.status_code
+                event: dict[str, str] = {}
+                for line in response.iter_lines():
+                    if line.startswith(":"):
+                        self.comments.append(line)
+                    elif line.startswith("id: "):
+                        event["id"] = line[4:]
+                    elif line.startswith("data: "):
+                        event["data"] = line[6:]
+                    elif line == "" and "data" in event:
+                        self.events.append((event["id"], json.loads(event["data"])))
+                        event = {}
+        except httpx.HTTPError:
+            pass
+        finally:
+            self.ended.set()
+
+    def wait_for(self, count: int, seconds: float = 10.0) -> list[tuple[str, dict]]:
+        deadline = time.monotonic() + seconds
+        while len(self.events) < count and time.monotonic() < deadline and not self.ended.is_set():
+            time.sleep(0.02)
+        return self.events
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@pytest.fixture
+def served(context):
+    """The API on a real uvicorn server in this process, with quick polls and heartbeats."""
+    api = create_api(context)
+    api.state.poll_seconds, api.state.heartbeat_seconds = 0.05, 0.2
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield server, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    routes_feeds.SHUTDOWN.clear()
+
+
+def test_the_stream_delivers_a_message_recorded_after_it_connected(served, client, users, tick):
+    _, base = served
+    case_id, _ = school_consented_case(client, users, tick)
+    before = len(ok(client.get("/api/v1/feeds/skola", params={"limit": 1000}, headers=users.school))["messages"])
+    stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
+    try:
+        assert len(stream.wait_for(before)) == before and stream.status == 200
+        tick()
+        ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                       json={"category": "school", "text": "Efter anslutningen"}), 201)
+        events = stream.wait_for(before + 1)
+        assert events[-1][1]["body"]["content"]["text"] == "Efter anslutningen"
+        assert events[-1][0] == events[-1][1]["cursor"]
+        time.sleep(0.5)
+        assert ": keep-alive" in stream.comments  # idle: heartbeats keep proxies from closing it
+    finally:
+        stream.close()
+
+
+def test_the_stream_resumes_after_last_event_id(served, client, users, tick):
+    _, base = served
+    school_consented_case(client, users, tick)
+    page = ok(client.get("/api/v1/feeds/skola", params={"limit": 1000}, headers=users.school))["messages"]
+    resumed = Events(f"{base}/api/v1/feeds/skola/stream?after={page[-1]['cursor']}",
+                     {**users.school, "Last-Event-ID": page[1]["cursor"]})
+    try:
+        events = resumed.wait_for(len(page) - 2)
+        time.sleep(0.3)
+        assert [e[1]["headers"]["event_id"] for e in resumed.events] == [
+            i["headers"]["event_id"] for i in page[2:]]  # Last-Event-ID wins over ?after=, and nothing repeats
+        assert events
+    finally:
+        resumed.close()
+
+
+def test_a_disconnected_client_ends_its_stream(served, users):
+    server, base = served
+    stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
+    deadline = time.monotonic() + 5
+    while not stream.comments and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.server_state.connections
+    stream.close()
+    deadline = time.monotonic() + 5
+    while server.server_state.connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not server.server_state.connections and not server.server_state.tasks
+
+
+def test_server_shutdown_ends_open_streams(served, users):
+    server, base = served
+    stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
+    deadline = time.monotonic() + 5
+    while not stream.comments and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = time.monotonic()
+    server.handle_exit(signal.SIGTERM, None)  # what uvicorn's signal handler runs
+    assert stream.ended.wait(5), "the stream outlived the server"
+    assert time.monotonic() - started < 3
+    stream.close()
