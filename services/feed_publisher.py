@@ -32,8 +32,10 @@ class FeedSource(Protocol):
 
     def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
     def feed_head(self) -> int: ...
+    def feed_agencies(self, after: int) -> set[str]: ...
     def publication_positions(self) -> dict[str, int]: ...
     def advance_publication(self, agency: str, last_id: int) -> None: ...
+    def advance_publications(self, positions: dict[str, int]) -> None: ...
 
 
 class MessageSink(Protocol):
@@ -63,17 +65,27 @@ class FeedPublisher:
         positions = self.source.publication_positions()
         if all(positions.get(agency, 0) >= head for agency in self.agencies):
             return 0  # the common case while idle: one cheap query, nothing to do
-        return sum(self._publish_agency(agency, positions.get(agency, 0), head) for agency in self.agencies)
+        moved: dict[str, int] = {}  # every agency's new position, stored together once the round is acknowledged
+        # One query says which feeds have anything new; the others just move to the head.
+        behind = self.source.feed_agencies(min(positions.get(agency, 0) for agency in self.agencies))
+        published = 0
+        for agency in self.agencies:
+            if agency in behind:
+                published += self._publish_agency(agency, positions.get(agency, 0), head, moved)
+            else:
+                moved[agency] = head
+        self.source.advance_publications(moved)
+        return published
 
-    def _publish_agency(self, agency: str, position: int, head: int) -> int:
+    def _publish_agency(self, agency: str, position: int, head: int, moved: dict[str, int]) -> int:
         published = 0
         while position < head and (batch := self.source.feed(agency, position, self.batch_size)):
             self.sink.publish(self.topic(agency), batch)
             position = batch[-1].id
-            self.source.advance_publication(agency, position)  # only after the broker acknowledged the batch
             published += len(batch)
-        if position < head:
-            self.source.advance_publication(agency, head)  # nothing of the agency's up to the head
+            if len(batch) == self.batch_size:  # a backlog: keep its position current batch by batch
+                self.source.advance_publication(agency, position)  # only after the broker acknowledged it
+        moved[agency] = max(position, head)  # everything of the agency's up to the head is acknowledged
         return published
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
@@ -82,6 +94,7 @@ class FeedPublisher:
         wake = wake or threading.Event()
         try:
             while not stop.is_set():
+                wake.clear()  # before the round: what the views add during it wakes the next one
                 try:
                     published = self.publish_pending()
                     backoff = self.first_backoff
@@ -107,7 +120,6 @@ class FeedPublisher:
                     backoff = min(backoff * 2, self.max_backoff)
                     continue
                 wake.wait(self.interval)
-                wake.clear()
         finally:
             self.sink.close()
 

@@ -33,10 +33,11 @@ class Follower:
     def __init__(self, runner: ViewRunner, ledger: Ledger, *, interval: float = 0.2,
                  calendar_every: float = 60.0, clock: Callable[[], float] = time.monotonic,
                  publisher: FeedPublisher | None = None, listen: Listener | None = None,
-                 erasures: Callable[[], int] | None = None) -> None:
+                 erasures: Callable[[], int] | None = None, seal_every: float = 1.0) -> None:
         self.runner, self.ledger, self.publisher = runner, ledger, publisher
         self.interval, self.calendar_every, self._clock = interval, calendar_every, clock
-        self.listen, self.erasures = listen, erasures
+        self.listen, self.erasures, self.seal_every = listen, erasures, seal_every
+        self._unsealed = threading.Event()  # the views moved since the ledger was last sealed
         self._moved = threading.Event()  # wakes the publisher as soon as the disclosure log may have grown
         self._recorded = threading.Event()  # set by the listener when an event was recorded
 
@@ -49,6 +50,7 @@ class Follower:
         if self.listen is not None:
             helpers.append(threading.Thread(target=self.listen, args=(self._recorded, stop),
                                             name="sigill-event-listener", daemon=True))
+        helpers.append(threading.Thread(target=self._seal, args=(stop,), name="sigill-ledger-sealer", daemon=True))
         for helper in helpers:
             helper.start()
         try:
@@ -57,6 +59,23 @@ class Follower:
             stop.set()
             for helper in helpers:
                 helper.join(timeout=30)
+            if self._unsealed.is_set():
+                self._seal_now()  # what moved in the last second is sealed too
+
+    def _seal(self, stop: threading.Event) -> None:
+        """Seal the ledger at most every ``seal_every`` s, in a thread of its own: off the feed's path."""
+        while not stop.wait(self.seal_every):
+            if self._unsealed.is_set():
+                self._seal_now()
+
+    def _seal_now(self) -> None:
+        self._unsealed.clear()
+        try:
+            sealed = self.ledger.seal()
+            log.info("views at position %d; %d events sealed", self.runner.position, sealed)
+        except (PersistenceError, OSError) as error:
+            self._unsealed.set()  # try again next time
+            log.warning("the ledger cannot be sealed now (%s)", type(error).__qualname__)
 
     def _follow(self, stop: threading.Event) -> None:
         next_calendar, backoff = 0.0, self.interval
@@ -89,6 +108,5 @@ class Follower:
             log.info("%d erasure messages added to the agency feeds", erased)
         if moved:
             self._moved.set()
-            sealed = self.ledger.seal()
-            log.info("views caught up to position %d; %d events sealed", start + moved, sealed)
+            self._unsealed.set()
         return moved

