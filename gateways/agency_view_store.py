@@ -229,7 +229,8 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             messages.append(FeedMessage(
                 id=r["id"], event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"], kind=r["kind"],
                 category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
-                notification_id=r["notification_id"], content=content, erased=key is None))
+                notification_id=r["notification_id"], content=content,
+                erased=key is None or r["change"] == "erased"))  # another process may still cache the key
         return messages
 
     def feed_head(self) -> int:

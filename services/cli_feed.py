@@ -88,6 +88,8 @@ def describe(body: dict[str, Any]) -> str:
         ":" + basis["legal_basis"] if basis.get("legal_basis") else "")
     content = "(erased)" if body.get("erased") else json.dumps(body["content"], ensure_ascii=False) \
         if body["content"] is not None else "-"
+    if body["change"] == "erased":
+        content = "(the case is erased: delete everything you hold of it)"
     return (f"{body['at']}  {body['change']:<13} {body['kind']:<16} {body['category']:<11} case={body['case_id']}"
             f" fact={body['fact_id']} basis={why}  {content}")
 

@@ -88,3 +88,19 @@ def test_an_erasure_reaches_the_feeds_from_the_follower(app, settings, following
     assert eventually(lambda: any(r["change"] == "erased" for r in store.disclosure_log(case_id, "skola")))
     erased = [m for m in store.feed("skola", 0, 10_000) if m.change == "erased"]
     assert [(m.case_id, m.erased, m.content) for m in erased] == [(case_id, True, None)]
+
+
+def test_an_erasure_message_arrives_on_kafka(app, settings, following, kafka_broker):
+    feeds = kafka_settings(settings, kafka_broker.bootstrap)
+    follower = following(feeds, calendar_every=0.2)
+    case_id = realistic_case(app)
+    store = follower.runner.store
+    assert eventually(lambda: bool(store.disclosure_log(case_id, "skola")))
+    app.keystore.destroy(case_id)
+    assert eventually(lambda: any(r["change"] == "erased" for r in store.disclosure_log(case_id, "skola")))
+    expected = len(store.disclosure_log(agency="skola"))
+    topic = follower.publisher.topic("skola")
+    records = [json.loads(r.value) for r in read_topic(feeds.kafka_bootstrap_servers, topic, expect=expected)]
+    erased = [m for m in records if m["change"] == "erased"]
+    assert [(m["case_id"], m["kind"], m["erased"], m["content"]) for m in erased] == [
+        (str(case_id), "case.erased", True, None)]
