@@ -113,9 +113,13 @@ class Receiver:
         self._consumer.close()
 
 
-def steady(port: int, auth: dict, cases: list[str], rate: float, seconds: float, tag: str) -> dict[str, float]:
-    """Commands at a steady rate; returns marker -> when its 201 arrived (perf_counter)."""
+def steady(port: int, auth: dict, cases: list[str], rate: float, seconds: float, tag: str,
+           answers: list | None = None) -> dict[str, float]:
+    """Commands at a steady rate; returns marker -> when its 201 arrived (perf_counter).
+
+    ``answers`` gets (status, seconds the request took) for every command."""
     accepted: dict[str, float] = {}
+    answers = answers if answers is not None else []
     count = int(rate * seconds)
     clients = threading.local()
 
@@ -124,8 +128,10 @@ def steady(port: int, auth: dict, cases: list[str], rate: float, seconds: float,
         clients.c = client
         time.sleep(max(0.0, due - time.perf_counter()))
         marker = f"bench-{tag}-{n}"
+        sent = time.perf_counter()
         response = client.post(f"/api/v1/cases/{cases[n % len(cases)]}/contributions",
                                json={"category": "school", "text": marker})
+        answers.append((response.status_code, time.perf_counter() - sent))
         if response.status_code == 201:
             accepted[marker] = time.perf_counter()
 
@@ -142,12 +148,17 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Receiver, args) -> None:
-    accepted = steady(port, auth, cases, args.rate, args.seconds, name)
+    answers: list = []
+    accepted = steady(port, auth, cases, args.rate, args.seconds, name, answers)
     receiver.wait(list(accepted), 30)
     delays = [(receiver.arrived[m] - t) * 1000 for m, t in accepted.items() if m in receiver.arrived]
     missing = len(accepted) - len(delays)
     print(f"  {name:<34} {len(accepted):>5} commands at {args.rate:.0f}/s   p50 {percentile(delays, 50):6.1f} ms"
           f"   p99 {percentile(delays, 99):6.1f} ms   max {max(delays):7.1f} ms   missing {missing}", flush=True)
+    took = [t * 1000 for _, t in answers]
+    statuses = {s: sum(1 for a, _ in answers if a == s) for s in sorted({a for a, _ in answers})}
+    print(f"  {'':<34} (the commands themselves: p50 {percentile(took, 50):6.1f} ms   p99 {percentile(took, 99):6.1f}"
+          f" ms, statuses {statuses}; load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def main() -> None:
@@ -155,7 +166,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--outage-seconds", type=float, default=10)
-    parser.add_argument("--cases", type=int, default=32)
+    parser.add_argument("--cases", type=int, default=128)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sigill-bench-feed-") as name:
         tmp = Path(name)
