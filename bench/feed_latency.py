@@ -17,7 +17,6 @@ import bench_support  # noqa: F401  first: it keeps bench/http.py from shadowing
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
