@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from typing import Annotated, Any, AsyncIterator
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.api import feed_views as fv
 from services.api.deps import Context, CurrentUser, Purpose
+from services.access_log import AccessLogUnavailable
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, FeedReader, decode_cursor, encode_cursor
 from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
+log = logging.getLogger("sigill.api")
 
 # How a stream behaves; a test or an installation may set these on ``app.state`` (same names, lower case).
 STREAM_SECONDS = 900.0    # a stream ends after this and the client resumes (Last-Event-ID): no stale connections
@@ -109,7 +113,12 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     start = last_sent = time.monotonic()
     yield f": sigill feed {agency}\nretry: 2000\n\n"
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
-        page = await run_in_threadpool(feeds.page, user, agency, position, MAX_LIMIT, purpose)
+        try:
+            page = await run_in_threadpool(feeds.page, user, agency, position, MAX_LIMIT, purpose)
+        except (PersistenceError, AccessLogUnavailable) as error:  # the status is sent: end, the client resumes
+            log.error("feed stream ended: %s", type(error).__qualname__)
+            yield ": the feed cannot be read now; reconnect with Last-Event-ID\n\n"
+            return
         position = page.next
         if page.messages:
             yield "".join(f"id: {encode_cursor(m.id)}\ndata: {json.dumps(fv.item(m), ensure_ascii=False)}\n\n"

@@ -136,3 +136,21 @@ def test_server_shutdown_ends_open_streams(served, users):
     assert stream.ended.wait(5), "the stream outlived the server"
     assert time.monotonic() - started < 3
     stream.close()
+
+
+def test_a_stream_that_cannot_log_its_reads_sends_nothing_and_ends(served, context, client, users, tick):
+    from services.access_log import AccessLogUnavailable
+
+    _, base = served
+    school_consented_case(client, users, tick)
+
+    def refuse(entry):
+        raise AccessLogUnavailable("the access log cannot be written; the read was refused")
+
+    context.cases.access_log.record = refuse
+    stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
+    try:
+        assert stream.ended.wait(5)
+        assert stream.events == [] and any("cannot be read now" in c for c in stream.comments)
+    finally:
+        stream.close()
