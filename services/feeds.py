@@ -44,7 +44,6 @@ class MalformedCursor(InvalidInput):
 
 class FeedStore(Protocol):
     def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
-    def feed_head(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -111,9 +110,6 @@ class FeedReader:
         messages = [m for m in scanned if self._may_see(p, m)]
         self._log(p, agency, messages, purpose)
         return FeedPage(messages, scanned[-1].id if scanned else after, more)
-
-    def head(self) -> int:
-        return self.store.feed_head()
 
     def _may_see(self, p: Principal, message: FeedMessage) -> bool:
         """Social services sees its own municipality's cases; an agency's feed is otherwise the agency's."""
