@@ -30,7 +30,10 @@ from tests.servers import free_port, serve_in_thread
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--lang=sv-SE"]
+                 "--disable-sync", "--no-first-run", "--lang=sv-SE",
+                 # Form controls (date inputs) drawn in the page's language (lang="sv"), not the browser's UI
+                 # language: Debian's chromium ships only the en-US UI locale, which draws dates as 03/10/2026.
+                 "--enable-blink-features=LangAttributeAwareFormControlUI"]
 LOCALE, TIMEZONE = "sv-SE", "Europe/Stockholm"
 # The user the test provider signs in: a caseworker at social services in Stockholm, by the API's claim names.
 OIDC_USER = {"sub": "hsa-SE2321000016-1234", "name": "Maja Handläggare", "agency": "socialtjanst",
