@@ -50,6 +50,7 @@ class TestProvider:
     grants: dict[str, Grant] = field(default_factory=dict)
     used_codes: set[str] = field(default_factory=set)
     logouts: list[dict[str, str]] = field(default_factory=list)
+    discovery_fetches: int = 0
     key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
                                                                                     key_size=2048))
 
@@ -85,6 +86,7 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
 
     @app.get("/.well-known/openid-configuration")
     def discovery() -> dict[str, Any]:
+        provider.discovery_fetches += 1
         base = provider.issuer
         return {"issuer": base, "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
                 "jwks_uri": f"{base}/jwks", "end_session_endpoint": f"{base}/logout",

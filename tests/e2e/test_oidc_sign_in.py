@@ -70,6 +70,15 @@ def test_a_good_sign_in_makes_the_strict_session_and_lands_on_the_case_list(prod
     assert cases.status_code == 200 and "Maja Handläggare" in cases.text and "Kommunens ärenden" in cases.text
 
 
+def test_the_discovery_document_is_cached_not_fetched_per_sign_in(production_server, provider):
+    sign_in(production_server)                      # warm: the document may be fetched once
+    before = provider.state.discovery_fetches
+    for _ in range(3):
+        client, landed = sign_in(production_server)
+        assert landed.status_code == 200 and client.get("/arenden").status_code == 200
+    assert provider.state.discovery_fetches == before
+
+
 def test_an_answer_with_another_state_is_refused(production_server, provider):
     client, authorize = start(production_server)
     callback = at_provider(authorize)
@@ -89,7 +98,7 @@ def test_a_replayed_code_is_refused_by_the_provider_and_signs_no_one_in(producti
     callback = at_provider(authorize)
     assert client.get(callback).status_code == 200
     # An attacker with the first answer and the (stolen) flow cookie tries the code again.
-    with httpx.Client(base_url=production_server.url, cookies={"sigill_oidc_flow": flow}) as replay:
+    with httpx.Client(base_url=production_server.url) as replay:
         replay.cookies.set("sigill_oidc_flow", flow, path="/logga-in/oidc")
         assert_refused(replay.get(callback), 400, "koden kan redan ha använts")
 

@@ -19,6 +19,17 @@ ADDRESS = re.compile(r"öppna (http://127\.0\.0\.1:\d+/) i webbläsaren")
 
 
 def test_serve_sh_starts_the_server_with_the_demo_case_and_its_printed_address_answers(tmp_path):
+    printed, cases = serve_and_list_cases(tmp_path)
+    assert any("Demodata inläst" in line for line in printed), printed
+    assert cases == ["0180-2026-0001"]
+    # The same command again on the same data: the server comes back with the one demo case, not two.
+    printed, cases = serve_and_list_cases(tmp_path)
+    assert any("Demodata finns redan" in line for line in printed), printed
+    assert cases == ["0180-2026-0001"]
+
+
+def serve_and_list_cases(tmp_path: Path) -> tuple[list[str], list[str]]:
+    """Run serve.sh, sign in at the address it prints as the Stockholm caseworker; what it printed, the case list."""
     port = free_port()
     env = {**os.environ, "SIGILL_DATA_DIR": str(tmp_path / "data")}
     env.pop("SIGILL_DATABASE_URL", None)
@@ -28,13 +39,12 @@ def test_serve_sh_starts_the_server_with_the_demo_case_and_its_printed_address_a
     try:
         address = _printed_address(process, printed, deadline=time.monotonic() + 90)
         assert address == f"http://127.0.0.1:{port}/"
-        assert any("Demodata inläst" in line for line in printed), printed
         client = httpx.Client(base_url=address, follow_redirects=True, timeout=10)
         landing = _answer(client, deadline=time.monotonic() + 30)
         assert landing.status_code == 200 and "Logga in i Sigill" in landing.text   # / → the sign-in page
         csrf = re.search(r'name="csrf" value="([^"]+)"', landing.text).group(1)
         client.post("/logga-in/utveckling", data={"csrf": csrf, "user": "soc-0180"})
-        assert "0180-2026-0001" in client.get("/arenden").text   # the demo case is on the list
+        return printed, list(dict.fromkeys(re.findall(r"\b0180-\d{4}-\d{4}\b", client.get("/arenden").text)))
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(30)
