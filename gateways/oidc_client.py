@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from gateways.jwt_tokens import Discovery, JwtVerifier, ProviderUnreachable, fetch_json, principal_from
 from services.principals import AuthenticationFailed, Principal
-from services.web.oidc import SignedIn, SignInFailed
+from services.identity_provider import SignedIn, SignInFailed
 
 SCOPES = "openid profile"
 

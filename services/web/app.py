@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api.deps import ApiContext
+from services.identity_provider import IdentityProvider
 from services.settings import Settings
 from services.web import (
     errors,
@@ -51,7 +52,7 @@ def _dev_tokens(settings: Settings) -> Any:  # DevTokens, known only to the wiri
     return dev_tokens(settings)
 
 
-def _identity_provider(settings: Settings) -> Any:  # an IdentityProvider, built by the wiring module
+def _identity_provider(settings: Settings) -> IdentityProvider | None:  # built by the wiring module
     from services.bootstrap import build_identity_provider
     return build_identity_provider(settings)
 

@@ -1,4 +1,4 @@
-"""Production sign-in: the port to the organisation's OIDC provider, and this browser's pending flow.
+"""Production sign-in: this browser's pending OIDC flow (the provider's port is services/identity_provider.py).
 
 The flow (state, nonce, PKCE verifier) waits in a short-lived HttpOnly cookie
 scoped to the callback path.  It is SameSite=Lax, not Strict: the provider
@@ -14,47 +14,19 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from services.principals import Principal
+from services.identity_provider import IdentityProvider, SignedIn, SignInFailed
+
+__all__ = ["IdentityProvider", "SignedIn", "SignInFailed", "Flow", "remember", "pending", "forget", "redirect_uri"]
 
 FLOW_COOKIE = "sigill_oidc_flow"
 FLOW_PATH = "/logga-in/oidc"
 FLOW_SECONDS = 600
 CALLBACK = "/logga-in/oidc/callback"
 SIGNED_OUT = "/utloggad"
-
-
-class SignInFailed(Exception):
-    """The provider's answer cannot sign anyone in.  ``reason``: denied, state, refused, token, claims, unreachable."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    principal: Principal
-    id_token: str
-    expires_at: int
-
-
-class IdentityProvider(Protocol):
-    def authorization_url(self, *, state: str, nonce: str, code_challenge: str, redirect_uri: str) -> str:
-        """Where to send the browser to sign in (SignInFailed('unreachable') without discovery)."""
-
-    def redeem(self, *, code: str, code_verifier: str, redirect_uri: str, nonce: str) -> SignedIn:
-        """The code exchanged and its ID token verified; SignInFailed otherwise."""
-
-    def session_principal(self, id_token: str) -> Principal:
-        """The user a session's ID token names (AuthenticationFailed when it is no longer valid)."""
-
-    def end_session_url(self, *, id_token: str, post_logout_redirect_uri: str) -> str | None:
-        """The provider's end-session URL for this session, if it advertises one."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from playwright.sync_api import expect
 
 from domain.calendar import STOCKHOLM
 from services.web.pages import _when
