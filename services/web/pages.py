@@ -110,10 +110,10 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def error_page(request: Request, status: int, message: str, user: Principal | None = None,
-               back: tuple[str, str] | None = None) -> HTMLResponse:
+               back: tuple[str, str] | None = None, title: str | None = None) -> HTMLResponse:
     """A Swedish error page with the status, the message and a way back."""
     href, text = back or ("/", texts.T["back"])
-    title = texts.ERROR_TITLES.get(status, texts.T["error_title"])
+    title = title or texts.ERROR_TITLES.get(status, texts.T["error_title"])
     return render(request, "error.html", status, user=user, message=message, title=title, back_href=href,
                   back_text=text)
 

@@ -140,4 +140,4 @@ def _failed(request: Request, failure: oidc.SignInFailed) -> Response:
     # The reason (never a token) goes to the log; the user reads what happened and what to do.
     log.warning("web: OIDC sign-in failed: %s", failure)
     return error_page(request, FAILURES.get(failure.reason, 400), texts.SIGN_IN_FAILED[failure.reason],
-                      back=("/logga-in", texts.T["sign_in_again"]))
+                      back=("/logga-in", texts.T["sign_in_again"]), title=texts.T["sign_in_failed"])

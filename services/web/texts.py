@@ -18,7 +18,7 @@ T: dict[str, str] = {
     "sign_in_oidc_missing": "Produktionsläge: inloggning sker via organisationens identitetsleverantör (OIDC). "
                             "Ange SIGILL_OIDC_ISSUER, SIGILL_OIDC_CLIENT_ID och SIGILL_OIDC_CLIENT_SECRET "
                             "och starta om servern.",
-    "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen",
+    "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen", "sign_in_failed": "Inloggningen misslyckades",
     "signed_in_title": "Du är inloggad", "signed_in_continue": "Fortsätt till Sigill",
     "sign_in_or": "Eller, i utvecklingsläge:",
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",

@@ -22,3 +22,19 @@ def test_a_caseworker_signs_in_through_the_provider_and_lands_on_the_case_list(o
     page.get_by_role("button", name="Logga ut").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Du är utloggad.")
     assert provider.state.logouts, "the provider's session was not ended"
+
+
+def test_a_sign_in_the_provider_denies_ends_on_a_swedish_page_with_a_way_back(open_browser, production_server,
+                                                                               provider, screenshot):
+    provider.state.deny = True
+    page = open_browser(base_url=production_server.url)
+    page.goto("/logga-in")
+    page.get_by_role("link", name="Logga in med organisationens inloggning").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggningen misslyckades")
+    expect(page.get_by_role("alert")).to_contain_text("avbröts eller nekades")
+    screenshot(page, "00-inloggning-nekad")
+    page.get_by_role("link", name="Logga in igen").click()
+    expect(page).to_have_url(re.compile(r"/logga-in$"))
+    page.goto("/finns-inte")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
+    screenshot(page, "00-sidan-finns-inte")
