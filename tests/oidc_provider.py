@@ -1,6 +1,7 @@
 """A small OpenID Connect provider for the tests — a real protocol peer over HTTP on loopback, never production.
 
-Discovery, authorize (consents at once for the configured user, or denies),
+Discovery, authorize (consents at once for the configured user, shows a
+consent page with a button first, or denies),
 token (authorization code + PKCE S256, client_secret_basic, one use per code),
 JWKS and end-session, signing ID tokens with a test RSA key.  ``tamper``
 makes it answer with a bad ID token on purpose, so the tests can check that
@@ -15,6 +16,7 @@ import hashlib
 import json
 import secrets
 import time
+from html import escape
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +24,7 @@ from urllib.parse import urlencode
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Form, Header, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from tests.servers import free_port, serve_in_thread
 
@@ -47,6 +49,7 @@ class TestProvider:
     user: dict[str, Any] = field(default_factory=dict)
     deny: bool = False
     tamper: str | None = None   # wrong_nonce, expired, wrong_audience, altered, wrong_key, wrong_issuer
+    consent_form: bool = False  # show a page with a button instead of answering at once
     grants: dict[str, Grant] = field(default_factory=dict)
     used_codes: set[str] = field(default_factory=set)
     logouts: list[dict[str, str]] = field(default_factory=list)
@@ -100,18 +103,30 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
 
     @app.get("/authorize")
     def authorize(request: Request) -> Response:
-        q = request.query_params
+        q = dict(request.query_params)
         if q.get("client_id") != CLIENT_ID or q.get("response_type") != "code" or "openid" not in q.get("scope", ""):
             return JSONResponse({"error": "invalid_request"}, 400)
         if q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
             return JSONResponse({"error": "invalid_request", "error_description": "PKCE S256 required"}, 400)
+        if provider.consent_form:  # a page of the provider's own, as a real sign-in is
+            hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in q.items())
+            return HTMLResponse(f'<!doctype html><html lang="sv"><title>Testleverantör</title><form method="post">'
+                                f'{hidden}<button type="submit">Godkänn inloggning</button></form></html>')
+        return _answer(q)
+
+    @app.post("/authorize")
+    async def consented(request: Request) -> Response:
+        return _answer({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
+
+    def _answer(q: dict[str, str]) -> Response:
         back = q["redirect_uri"]
         if provider.deny:
-            return RedirectResponse(f"{back}?{urlencode({'error': 'access_denied', 'state': q.get('state', '')})}")
+            return RedirectResponse(f"{back}?{urlencode({'error': 'access_denied', 'state': q.get('state', '')})}",
+                                    303)
         code = secrets.token_urlsafe(24)
         provider.grants[code] = Grant(q["client_id"], back, q.get("nonce", ""), q["code_challenge"],
                                       dict(provider.user))
-        return RedirectResponse(f"{back}?{urlencode({'code': code, 'state': q.get('state', '')})}")
+        return RedirectResponse(f"{back}?{urlencode({'code': code, 'state': q.get('state', '')})}", 303)
 
     @app.post("/token")
     def token(grant_type: str = Form(), code: str = Form(), redirect_uri: str = Form(),
@@ -140,9 +155,9 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
 class RunningProvider:
     """The test provider served by uvicorn in a thread on a free loopback port."""
 
-    def __init__(self, user: dict[str, Any]) -> None:
+    def __init__(self, user: dict[str, Any], host: str = "127.0.0.1") -> None:
         port = free_port()
-        self.state = TestProvider(issuer=f"http://127.0.0.1:{port}", user=user)
+        self.state = TestProvider(issuer=f"http://{host}:{port}", user=user)
         self.issuer = self.state.issuer
         self._server, self._thread = serve_in_thread(create_provider_app(self.state), port, "test-oidc-provider")
 

@@ -75,8 +75,9 @@ def server(postgres_server, web_settings):
 
 @pytest.fixture(scope="session")
 def running_provider():
-    """The test OIDC provider (tests/oidc_provider.py) over HTTP on loopback."""
-    provider = oidc_provider.RunningProvider(dict(OIDC_USER))
+    """The test OIDC provider (tests/oidc_provider.py) over HTTP on loopback — at ``localhost``, another site than
+    Sigill's 127.0.0.1, so that the browser comes back from it cross-site, as from a real provider."""
+    provider = oidc_provider.RunningProvider(dict(OIDC_USER), host="localhost")
     yield provider
     provider.stop()
 
@@ -85,7 +86,7 @@ def running_provider():
 def provider(running_provider):
     """The provider, reset for this test: the caseworker signs in, nothing denied or tampered with."""
     state = running_provider.state
-    state.user, state.deny, state.tamper = dict(OIDC_USER), False, None
+    state.user, state.deny, state.tamper, state.consent_form = dict(OIDC_USER), False, None, False
     return running_provider
 
 

@@ -14,7 +14,10 @@ def test_a_caseworker_signs_in_through_the_provider_and_lands_on_the_case_list(o
     expect(page).to_have_url(re.compile(r"/logga-in$"))
     expect(page.locator("input[name=user]")).to_have_count(0)  # no development sign-in in production
     screenshot(page, "00-inloggning-produktion")
+    provider.state.consent_form = True   # the return to Sigill starts from the provider's own page: cross-site
     page.get_by_role("link", name="Logga in med organisationens inloggning").click()
+    expect(page).to_have_url(re.compile(r"^http://localhost:\d+/authorize"))
+    page.get_by_role("button", name="Godkänn inloggning").click()
     expect(page).to_have_url(re.compile(r"/arenden$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kommunens ärenden")
     expect(page.locator("header .who")).to_contain_text("Maja Handläggare")

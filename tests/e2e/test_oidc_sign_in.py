@@ -33,7 +33,7 @@ def start(server) -> tuple[httpx.Client, str]:
 def at_provider(authorize_url: str) -> str:
     """The provider's answer: where it sends the browser back (the callback, with code or error and state)."""
     answer = httpx.get(authorize_url, follow_redirects=False)
-    assert answer.status_code in (302, 307), answer.text
+    assert answer.status_code in (302, 303, 307), answer.text
     return answer.headers["location"]
 
 
