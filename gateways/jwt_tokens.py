@@ -1,7 +1,9 @@
 """Bearer tokens: OIDC-style JWTs verified against the issuer's public keys, and development tokens.
 
 Production verifies signature, expiry, issuer and audience against a JWKS
-(a file, or the issuer's URL).  Embedded mode signs development tokens with
+(a file, the issuer's URL, or — with only the issuer configured — the
+``jwks_uri`` of the issuer's OpenID discovery document, fetched and cached).
+Embedded mode signs development tokens with
 a P-256 key generated once in the data directory; its key id marks it, so a
 production configuration can refuse it.
 """
@@ -9,7 +11,10 @@ production configuration can refuse it.
 from __future__ import annotations
 
 import json
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -25,26 +30,106 @@ DEV_KEY_ID = "sigill-development-key"
 DEV_KEY_FILE = "dev-token-key.pem"
 ALGORITHMS = ["ES256", "RS256", "PS256", "EdDSA"]
 LEEWAY_SECONDS = 30
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+CACHE_SECONDS = 300
+HTTP_TIMEOUT_SECONDS = 5
+
+
+class ProviderUnreachable(Exception):
+    """The identity provider (its discovery document or keys) cannot be fetched; the message says which URL."""
+
+
+def fetch_json(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
+               timeout: float = HTTP_TIMEOUT_SECONDS) -> tuple[int, Any]:
+    """GET (or POST ``data``) and parse a JSON answer; (status, body).  ProviderUnreachable when there is none."""
+    request = urllib.request.Request(url, data=data, headers={"Accept": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - configured https URL
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:  # an answer, with a status: the caller decides
+        try:
+            return error.code, json.loads(error.read() or b"null")
+        except ValueError:
+            return error.code, None
+    except (OSError, ValueError) as error:
+        raise ProviderUnreachable(f"{url}: {type(error).__name__}") from None
+
+
+class Discovery:
+    """An issuer's OpenID configuration (``{issuer}/.well-known/openid-configuration``), fetched once and cached.
+
+    A failed refresh keeps serving the last good document, so a provider's
+    short outage does not sign everybody out; with none yet it is ProviderUnreachable.
+    """
+
+    def __init__(self, issuer: str, *, lifespan: float = CACHE_SECONDS) -> None:
+        self.issuer, self._lifespan = issuer, lifespan
+        self._document: dict[str, Any] | None = None
+        self._fetched = 0.0
+        self._jwks: jwt.PyJWKClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return self.issuer.rstrip("/") + DISCOVERY_PATH
+
+    def document(self) -> dict[str, Any]:
+        with self._lock:
+            if self._document is None or time.monotonic() - self._fetched > self._lifespan:
+                try:
+                    self._document = self._fetch()
+                    self._fetched = time.monotonic()
+                except ProviderUnreachable:
+                    if self._document is None:
+                        raise
+            return self._document
+
+    def endpoint(self, name: str) -> str | None:
+        value = self.document().get(name)
+        return value if isinstance(value, str) and value else None
+
+    def jwks_client(self) -> jwt.PyJWKClient:
+        """A key client for the document's ``jwks_uri`` (keys cached 5 minutes, refetched for an unknown kid)."""
+        uri = self.endpoint("jwks_uri")
+        if uri is None:
+            raise ProviderUnreachable(f"{self.url} names no jwks_uri")
+        if self._jwks is None or self._jwks.uri != uri:
+            self._jwks = jwt.PyJWKClient(uri, cache_keys=True, lifespan=CACHE_SECONDS, timeout=HTTP_TIMEOUT_SECONDS)
+        return self._jwks
+
+    def _fetch(self) -> dict[str, Any]:
+        status, body = fetch_json(self.url)
+        if status != 200 or not isinstance(body, dict):
+            raise ProviderUnreachable(f"{self.url} answered {status}")
+        # OIDC Discovery §4.3: the document's issuer must be exactly the configured one.
+        if body.get("issuer") != self.issuer:
+            raise ProviderUnreachable(f"{self.url} names another issuer")
+        return body
 
 
 class JwtVerifier:
     """Implements ``TokenVerifier`` for tokens from one issuer."""
 
     def __init__(self, issuer: str, audience: str, *, jwks: dict[str, Any] | None = None,
-                 jwks_url: str | None = None) -> None:
+                 jwks_url: str | None = None, discovery: Discovery | None = None) -> None:
         self.issuer, self.audience = issuer, audience
         self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks is not None else None
-        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=CACHE_SECONDS) if jwks_url else None
+        self._discovery = discovery
 
     @property
     def key_ids(self) -> set[str]:
         return {k.key_id for k in self._keys.keys if k.key_id} if self._keys else set()
 
     def verify(self, token: str) -> Principal:
+        return principal_from(self.claims(token))
+
+    def claims(self, token: str, *, required: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The token's verified claims (signature, expiry, issuer, audience); AuthenticationFailed otherwise."""
         try:
             claims = jwt.decode(token, self._signing_key(token), algorithms=ALGORITHMS, audience=self.audience,
                                 issuer=self.issuer, leeway=LEEWAY_SECONDS,
-                                options={"require": ["exp", "iss", "aud", "sub"]})
+                                options={"require": ["exp", "iss", "aud", "sub", *required]})
         except jwt.ExpiredSignatureError:
             raise AuthenticationFailed("the token has expired") from None
         except jwt.InvalidAudienceError:
@@ -53,16 +138,24 @@ class JwtVerifier:
             raise AuthenticationFailed("the token is from another issuer") from None
         except jwt.PyJWTError:
             raise AuthenticationFailed("the token is not valid") from None
-        return principal_from(claims)
+        return claims
 
     def _signing_key(self, token: str) -> Any:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             raise AuthenticationFailed("the token is not a JWT") from None
-        if self._client is not None:
+        client = self._client
+        if self._discovery is not None:
             try:
-                return self._client.get_signing_key(kid).key
+                client = self._discovery.jwks_client()
+            except ProviderUnreachable:
+                raise AuthenticationFailed("the issuer's keys cannot be fetched") from None
+        if client is not None:
+            try:
+                return client.get_signing_key(kid).key
+            except jwt.PyJWKClientConnectionError:
+                raise AuthenticationFailed("the issuer's keys cannot be fetched") from None
             except jwt.PyJWKClientError:
                 raise AuthenticationFailed("the token's signing key is unknown to the issuer") from None
         for key in self._keys.keys if self._keys else ():

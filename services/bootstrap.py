@@ -14,7 +14,8 @@ from eventsourcing.utils import Environment
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
-from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, JwtVerifier, load_jwks
+from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
+from gateways.oidc_client import OidcClient
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
@@ -95,9 +96,19 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
         if settings.is_production and DEV_KEY_ID in verifier.key_ids:
             raise ConfigurationError("SIGILL_OIDC_JWKS holds the development key: production refuses it")
         return verifier
+    if settings.oidc_issuer:  # only the issuer: its keys from its discovery document's jwks_uri
+        return JwtVerifier(settings.oidc_issuer, settings.oidc_audience, discovery=Discovery(settings.oidc_issuer))
     if settings.is_production:
-        raise ConfigurationError("production needs SIGILL_OIDC_ISSUER and SIGILL_OIDC_JWKS")
+        raise ConfigurationError("production needs SIGILL_OIDC_ISSUER")
     return dev_tokens(settings).verifier()
+
+
+def build_identity_provider(settings: Settings) -> OidcClient | None:
+    """The web client's OIDC sign-in at the configured issuer; None when no client is configured."""
+    if not settings.oidc_sign_in:
+        return None
+    assert settings.oidc_issuer and settings.oidc_client_id and settings.oidc_client_secret
+    return OidcClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value())
 
 
 def dev_tokens(settings: Settings) -> DevTokens:

@@ -64,7 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Sigill startar – databas: {where} …", flush=True)
     database_location(settings)  # start the embedded server once, before the workers
     if args.demo:
-        _load_demo()
+        _load_demo(settings)
     stop, _ = start_follower(settings)
     print(f"\nSigill körs: öppna http://{args.host}:{args.port}/ i webbläsaren"
           f" (API: http://{args.host}:{args.port}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
@@ -77,14 +77,25 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_demo() -> None:
+DEMO_MARKER = "demo-loaded"
+
+
+def _load_demo(settings: Settings) -> None:
     from services.cli_context import opened
     from services.clock import ManualClock
     from services.demo import run_demo
 
+    # On the embedded database, load the example once: running the README's first command again must not
+    # add a second copy of the case.  (An external database is the operator's; --demo always adds it there.)
+    marker = settings.data_dir / DEMO_MARKER
+    if settings.database_url is None and marker.exists():
+        print("Demodata finns redan: ärendet från seed 004 (Stockholm, 0180).", flush=True)
+        return
     clock = ManualClock(datetime(2026, 2, 1, tzinfo=timezone.utc))
     with opened(clock) as (app, _, _):
         run_demo(app, clock, io.StringIO())
+    if settings.database_url is None:
+        marker.touch()
     print("Demodata inläst: ärendet från seed 004 (Stockholm, 0180).", flush=True)
 
 

@@ -13,6 +13,7 @@ import binascii
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import SecretStr
@@ -39,7 +40,10 @@ class Settings(BaseSettings):
     ledger_trusted_keys: str = ""           # comma-separated base64 public keys of earlier signing keys
     oidc_issuer: str | None = None          # production: the identity provider's issuer (iss)
     oidc_audience: str = "sigill"           # the audience (aud) tokens for Sigill carry
-    oidc_jwks: str | None = None            # the issuer's public keys: a JWKS file path or an https URL
+    oidc_jwks: str | None = None            # the issuer's public keys: a JWKS file or URL (default: discovery)
+    oidc_client_id: str | None = None       # the web client's client id at the issuer (the ID token's aud)
+    oidc_client_secret: SecretStr | None = None  # its client secret (client_secret_basic)
+    public_url: str | None = None           # where browsers reach Sigill, e.g. https://sigill.example.se
     # Agency feeds on Kafka: nothing is published unless bootstrap servers are set (see README).
     kafka_bootstrap_servers: str | None = None   # host:port[,host:port…] of the Kafka cluster
     kafka_topic_prefix: str = "sigill"            # topics are <prefix>.<agency>.disclosures
@@ -66,12 +70,30 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
         if self.is_production and self.ledger_key is None:
             raise ConfigurationError("production needs SIGILL_LEDGER_KEY (base64 of 32 random bytes)")
-        if self.is_production and not (self.oidc_issuer and self.oidc_jwks):
-            raise ConfigurationError("production needs SIGILL_OIDC_ISSUER and SIGILL_OIDC_JWKS (file or https URL)")
-        if self.is_production and self.oidc_issuer == "sigill-dev":
-            raise ConfigurationError("SIGILL_OIDC_ISSUER is the development issuer: configure the real one")
+        if self.is_production:
+            self._check_oidc()
         if self.catalogue is not None and not self.catalogue.is_file():
             raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
+
+    def _check_oidc(self) -> None:
+        if not self.oidc_issuer:
+            raise ConfigurationError("production needs SIGILL_OIDC_ISSUER (the identity provider's issuer URL)")
+        if self.oidc_issuer == "sigill-dev":
+            raise ConfigurationError("SIGILL_OIDC_ISSUER is the development issuer: configure the real one")
+        if not _https_or_loopback(self.oidc_issuer):
+            raise ConfigurationError("SIGILL_OIDC_ISSUER must be an https URL")
+        if not self.oidc_client_id:
+            raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_ID (the web client's id at the issuer)")
+        if self.oidc_client_secret is None or not self.oidc_client_secret.get_secret_value().strip():
+            raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_SECRET (it may not be empty)")
+        if not self.public_url or not _https_or_loopback(self.public_url):
+            raise ConfigurationError("production needs SIGILL_PUBLIC_URL, the https address browsers use"
+                                     " (the sign-in's redirect URI is under it)")
+
+    @property
+    def oidc_sign_in(self) -> bool:
+        """Whether the web client signs in through the issuer (always in production; in development when configured)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     def master_key_bytes(self) -> bytes:
         """The configured master key, or in development one generated once and kept in the data dir."""
@@ -97,6 +119,12 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as handle:
             handle.write(base64.b64encode(key).decode())
         return key
+
+
+def _https_or_loopback(url: str) -> bool:
+    # Plain http only to this machine (a provider in tests, or behind a local proxy): never over a network.
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
 
 
 def _decode_key(text: str, variable: str = "SIGILL_MASTER_KEY") -> bytes:

@@ -8,17 +8,21 @@ Every asset is served from ``static/`` by the application itself (no CDN).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api.deps import ApiContext
+from services.identity_provider import IdentityProvider
 from services.settings import Settings
 from services.web import (
+    errors,
     routes_admin,
     routes_audit,
     routes_auth,
     routes_cases,
+    routes_dev_sign_in,
     routes_group,
 )
 from services.web.pages import HERE
@@ -30,14 +34,31 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
     """Add the web pages (at ``/``), their static files and the sign-in to the API's application."""
     api.state.web_settings = settings
     api.state.dev_tokens = _dev_tokens(settings)
-    api.state.oidc = None if not settings.is_production else settings.oidc_issuer
+    api.state.identity = _identity_provider(settings)
+    api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (routes_auth, routes_cases, routes_admin, routes_group, routes_audit):
+    routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]
+    if api.state.dev_tokens is not None:  # production has no development sign-in at all: its path is a 404
+        routers.append(routes_dev_sign_in)
+    for module in routers:
         api.include_router(module.router)
+    errors.install(api)
 
 
-def _dev_tokens(settings: Settings):  # noqa: ANN202 - DevTokens, known only to the wiring module
+def _dev_tokens(settings: Settings) -> Any:  # DevTokens, known only to the wiring module
     if settings.is_production:
         return None
     from services.bootstrap import dev_tokens
     return dev_tokens(settings)
+
+
+def _identity_provider(settings: Settings) -> IdentityProvider | None:  # built by the wiring module
+    from services.bootstrap import build_identity_provider
+    return build_identity_provider(settings)
+
+
+def _session_verifiers(dev_tokens: Any, identity: Any) -> list:
+    verifiers = [dev_tokens.verifier().verify] if dev_tokens is not None else []
+    if identity is not None:
+        verifiers.append(identity.session_principal)
+    return verifiers

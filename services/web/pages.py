@@ -101,12 +101,21 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
     return items
 
 
+class NoSuchPage(Exception):
+    """A web path that does not exist in this configuration (e.g. the development sign-in in production)."""
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def error_page(request: Request, status: int, message: str, user: Principal | None = None) -> HTMLResponse:
-    return render(request, "error.html", status, user=user, message=message)
+def error_page(request: Request, status: int, message: str, user: Principal | None = None,
+               back: tuple[str, str] | None = None, title: str | None = None) -> HTMLResponse:
+    """A Swedish error page with the status, the message and a way back."""
+    href, text = back or ("/", texts.T["back"])
+    title = title or texts.ERROR_TITLES.get(status, texts.T["error_title"])
+    return render(request, "error.html", status, user=user, message=message, title=title, back_href=href,
+                  back_text=text)
 
 
 def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
@@ -117,16 +126,18 @@ def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
             return route(request, *args, **kwargs)
         except AuthenticationFailed:
             return redirect(SIGN_IN)
+        except NoSuchPage:
+            return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
         except session.CsrfRejected:
             return error_page(request, 403, texts.T["csrf"])
         except (CaseNotFound, CaseErased):
-            return error_page(request, 404, texts.T["not_found"], _quiet_user(request))
+            return error_page(request, 404, texts.T["not_found"], quiet_user(request))
         except Forbidden:
-            return error_page(request, 403, texts.T["forbidden"], _quiet_user(request))
+            return error_page(request, 403, texts.T["forbidden"], quiet_user(request))
         except ConcurrentChange:
-            return error_page(request, 409, texts.T["conflict"], _quiet_user(request))
+            return error_page(request, 409, texts.T["conflict"], quiet_user(request))
         except DomainError as error:
-            return error_page(request, 422, texts.error_text(error.code, error.message), _quiet_user(request))
+            return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
         except (AccessLogUnavailable, PersistenceError) as error:
             log.error("web: unavailable: %s", type(error).__qualname__)
             return error_page(request, 503, texts.T["unavailable"])
@@ -136,7 +147,7 @@ def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
     return run
 
 
-def _quiet_user(request: Request) -> Principal | None:
+def quiet_user(request: Request) -> Principal | None:
     try:
         return session.principal(request)
     except Exception:  # noqa: BLE001 - only for the page's header

@@ -1,20 +1,23 @@
-"""Sign-in and sign-out.  Embedded mode: pick a development user; production: the organisation's OIDC."""
+"""Sign-in and sign-out.  Production: the organisation's OIDC provider; embedded mode also a development sign-in."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.principals import Role
-from services.web import session, texts
+from services.principals import AuthenticationFailed, Role
+from services.web import oidc, session, texts
 from services.web.forms import Typed
-from services.web.pages import form_of, guarded, redirect, render
+from services.web.pages import NoSuchPage, error_page, form_of, guarded, redirect, render
 
+log = logging.getLogger("sigill.web")
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
-USERS = {key: (label, agency, role, municipality) for key, label, agency, role, municipality in texts.DEV_USERS}
+# Why a sign-in failed, as the user reads it, and the status of that page.
+FAILURES = {"denied": 403, "state": 400, "refused": 400, "token": 400, "claims": 403, "unreachable": 503}
 
 
 def home_of(role_names: frozenset[Role]) -> str:
@@ -26,7 +29,7 @@ def home_of(role_names: frozenset[Role]) -> str:
 def home(request: Request) -> Response:
     try:
         user = session.principal(request)
-    except Exception:  # noqa: BLE001 - not signed in (or an expired token): sign in
+    except AuthenticationFailed:  # not signed in, or the session's token has expired: sign in
         return redirect("/logga-in")
     return redirect(home_of(user.roles))
 
@@ -34,41 +37,77 @@ def home(request: Request) -> Response:
 @router.get("/logga-in")
 @guarded
 def sign_in_page(request: Request) -> Response:
-    return _page(request, Typed(), {})
+    """The sign-in page: the organisation's sign-in, and in embedded mode the development users."""
+    return sign_in_form(request, Typed(), {})
 
 
-def _page(request: Request, typed: Typed, errors: dict[str, str], status: int = 200) -> Response:
-    production = request.app.state.web_settings.is_production
-    return render(request, "signin.html", status, users=USERS, production=production, typed=typed, errors=errors,
-                  oidc=request.app.state.oidc)
+def sign_in_form(request: Request, typed: Typed, errors: dict[str, str], status: int = 200) -> Response:
+    state = request.app.state
+    return render(request, "signin.html", status, users=texts.DEV_USER_CHOICES, typed=typed, errors=errors,
+                  development=state.dev_tokens is not None, oidc=state.identity is not None)
 
 
-@router.post("/logga-in")
+@router.get("/logga-in/oidc")
 @guarded
-def sign_in(request: Request, typed: Form) -> Response:
-    session.check_csrf(request, typed)
-    tokens = request.app.state.dev_tokens
-    choice = USERS.get(typed.get("user"))
-    if tokens is None:
-        return _page(request, typed, {"": texts.T["sign_in_oidc_missing"]}, 400)
-    if choice is None:
-        return _page(request, typed, {"user": "Välj en användare."}, 422)
-    label, agency, role, municipality = choice
-    name = typed.raw("name")[:200] or label
-    token = tokens.issue(subject=f"dev-{typed.get('user')}", name=name, agency=agency, roles=[role],
-                         municipality=municipality)
-    response = redirect(home_of(frozenset({Role(role)})))
-    session.sign_in(request, response, token)
+def start_oidc(request: Request) -> Response:
+    """Send the browser to the provider, with a fresh state, nonce and PKCE challenge kept in a flow cookie."""
+    identity = _identity(request)
+    flow = oidc.Flow.new()
+    try:
+        url = identity.authorization_url(state=flow.state, nonce=flow.nonce, code_challenge=flow.challenge,
+                                         redirect_uri=_callback(request))
+    except oidc.SignInFailed as failure:
+        return _failed(request, failure)
+    response = redirect(url)
+    oidc.remember(request, response, flow)
+    return response
+
+
+@router.get(oidc.CALLBACK)
+@guarded
+def oidc_callback(request: Request) -> Response:
+    """The provider's answer: state checked, code redeemed, ID token verified, then the session."""
+    identity, query, flow = _identity(request), request.query_params, oidc.pending(request)
+    try:
+        if flow is None or not flow.matches(query.get("state", "")):
+            raise oidc.SignInFailed("state", "no pending sign-in with this state")
+        if "error" in query:
+            raise oidc.SignInFailed("denied", query.get("error", "")[:100])
+        if not query.get("code"):
+            raise oidc.SignInFailed("refused", "no code in the answer")
+        signed_in = identity.redeem(code=query["code"], code_verifier=flow.verifier,
+                                    redirect_uri=_callback(request), nonce=flow.nonce)
+    except oidc.SignInFailed as failure:
+        response = _failed(request, failure)
+        oidc.forget(response)
+        return response
+    # A page, not a redirect: after the provider's cross-site redirect a SameSite=Strict cookie would not be
+    # sent along a further redirect; the page's own navigation is same-site.
+    response = render(request, "signed_in.html", destination=home_of(signed_in.principal.roles))
+    session.sign_in(request, response, signed_in.id_token)
+    oidc.forget(response)
     return response
 
 
 @router.post("/logga-ut")
 @guarded
 def sign_out(request: Request, typed: Form) -> Response:
+    """End the session here, and at the provider when it advertises an end-session endpoint."""
     session.check_csrf(request, typed)
-    response = redirect("/logga-in")
+    token, identity = session.token(request), request.app.state.identity
+    destination = "/logga-in" if identity is None else oidc.SIGNED_OUT
+    if identity is not None and token:
+        destination = identity.end_session_url(id_token=token, post_logout_redirect_uri=_public(request)
+                                               + oidc.SIGNED_OUT) or destination
+    response = redirect(destination)
     session.sign_out(response)
     return response
+
+
+@router.get(oidc.SIGNED_OUT)
+@guarded
+def signed_out(request: Request) -> Response:
+    return render(request, "signed_out.html")
 
 
 @router.post("/syfte")
@@ -80,3 +119,25 @@ def set_purpose(request: Request, typed: Form) -> Response:
     response = redirect(back if back.startswith("/") and not back.startswith("//") else "/")
     session.set_purpose(request, response, typed.get("purpose"))
     return response
+
+
+def _identity(request: Request) -> oidc.IdentityProvider:
+    identity = request.app.state.identity
+    if identity is None:
+        raise NoSuchPage()
+    return identity
+
+
+def _public(request: Request) -> str:
+    return (request.app.state.web_settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def _callback(request: Request) -> str:
+    return oidc.redirect_uri(request, request.app.state.web_settings.public_url)
+
+
+def _failed(request: Request, failure: oidc.SignInFailed) -> Response:
+    # The reason (never a token) goes to the log; the user reads what happened and what to do.
+    log.warning("web: OIDC sign-in failed: %s", failure)
+    return error_page(request, FAILURES.get(failure.reason, 400), texts.SIGN_IN_FAILED[failure.reason],
+                      back=("/logga-in", texts.T["sign_in_again"]), title=texts.T["sign_in_failed"])

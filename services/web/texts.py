@@ -18,7 +18,9 @@ T: dict[str, str] = {
     "sign_in_oidc_missing": "Produktionsläge: inloggning sker via organisationens identitetsleverantör (OIDC). "
                             "Ange SIGILL_OIDC_ISSUER, SIGILL_OIDC_CLIENT_ID och SIGILL_OIDC_CLIENT_SECRET "
                             "och starta om servern.",
-    "signed_out": "Du är utloggad.",
+    "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen", "sign_in_failed": "Inloggningen misslyckades",
+    "signed_in_title": "Du är inloggad", "signed_in_continue": "Fortsätt till Sigill",
+    "sign_in_or": "Eller, i utvecklingsläge:",
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
     "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
@@ -91,6 +93,10 @@ T: dict[str, str] = {
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "back": "Tillbaka till ärendena",
     "not_found": "Sidan eller ärendet finns inte (eller så har du inte tillgång till det).",
+    "not_found_page": "Sidan finns inte. Kontrollera adressen, eller gå tillbaka till startsidan.",
+    "method_not_allowed": "Sidan kan inte användas på det sättet (till exempel ett formulär som skickats till "
+                          "fel adress). Gå tillbaka och försök igen.",
+    "bad_request": "Förfrågan kunde inte tolkas. Gå tillbaka och försök igen.",
     "forbidden": "Din roll får inte göra detta.", "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
@@ -148,6 +154,27 @@ DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("ivo", "IVO-granskare", "ivo", "auditor", None),
     ("jo", "JO-granskare", "jo", "auditor", None),
 )
+
+DEV_USER_CHOICES = {key: (label, agency, role, municipality) for key, label, agency, role, municipality in DEV_USERS}
+
+# The title of an error page, by its status.
+ERROR_TITLES: dict[int, str] = {
+    400: "Felaktig förfrågan", 401: "Inte inloggad", 403: "Åtkomst nekad", 404: "Sidan finns inte",
+    405: "Otillåten metod", 409: "Ärendet har ändrats", 422: "Kunde inte sparas", 503: "Tillfälligt otillgänglig",
+}
+
+# Why an OIDC sign-in failed (services/web/routes_auth.py), as the user reads it.
+SIGN_IN_FAILED: dict[str, str] = {
+    "denied": "Inloggningen avbröts eller nekades hos identitetsleverantören. Du är inte inloggad.",
+    "state": "Inloggningen kunde inte slutföras: svaret från identitetsleverantören hör inte till en inloggning "
+             "som påbörjats i den här webbläsaren (den kan ha gått ut efter tio minuter). Försök igen.",
+    "refused": "Identitetsleverantören godtog inte inloggningen (koden kan redan ha använts eller ha gått ut). "
+               "Försök igen.",
+    "token": "Inloggningsbeviset (ID-token) från identitetsleverantören kunde inte verifieras, så du är inte "
+             "inloggad. Försök igen; kontakta supporten om felet kvarstår.",
+    "claims": "Ditt konto saknar uppgift om myndighet i Sigill. Kontakta den som administrerar inloggningen.",
+    "unreachable": "Identitetsleverantören (inloggningstjänsten) svarar inte just nu. Försök igen om en stund.",
+}
 
 PYDANTIC_ERRORS = {
     "missing": "Fältet måste fyllas i.", "string_too_short": "Fältet måste fyllas i.",

@@ -11,32 +11,33 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
-import threading
-import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 from uuid import uuid4
 
 import pytest
-import uvicorn
 
-from gateways.embedded_postgres import create_database
+from gateways.embedded_postgres import PostgresLocation, create_database
 from services.api.app import create_api
 from services.api.deps import ApiContext
 from services.bootstrap import build_api_context, build_application
 from services.settings import Settings
 from services.web.app import mount_web
+from tests import oidc_provider
+from tests.servers import free_port, serve_in_thread
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+                 "--disable-sync", "--no-first-run", "--lang=sv-SE",
+                 # Form controls (date inputs) drawn in the page's language (lang="sv"), not the browser's UI
+                 # language: Debian's chromium ships only the en-US UI locale, which draws dates as 03/10/2026.
+                 "--enable-blink-features=LangAttributeAwareFormControlUI"]
+LOCALE, TIMEZONE = "sv-SE", "Europe/Stockholm"
+# The user the test provider signs in: a caseworker at social services in Stockholm, by the API's claim names.
+OIDC_USER = {"sub": "hsa-SE2321000016-1234", "name": "Maja Handläggare", "agency": "socialtjanst",
+             "municipality": "0180", "roles": ["caseworker"]}
 
 
 @pytest.fixture(scope="session")
@@ -50,28 +51,70 @@ class Served:
     context: ApiContext   # the server's own services: tests seed cases through CaseService, as the API would
 
 
-@pytest.fixture(scope="session")
-def server(postgres_server, web_settings):
-    """The server as `sigill serve` builds it (API + web), on a fresh database, in a thread."""
-    location = create_database(postgres_server, f"e2e_{uuid4().hex[:10]}")
-    app = build_application(web_settings, location=location)
-    context = build_api_context(app, web_settings, location)
+def _serve_sigill(settings: Settings, location: PostgresLocation, port: int | None = None):
+    """The server as `sigill serve` builds it (API + web), on the given database, in a thread."""
+    app = build_application(settings, location=location)
+    context = build_api_context(app, settings, location)
     api = create_api(context)
-    mount_web(api, context, web_settings)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=uv.run, name="e2e-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the web server did not start")
-        time.sleep(0.05)
+    mount_web(api, context, settings)
+    port = port or free_port()
+    uv, thread = serve_in_thread(api, port, "e2e-server")
     yield Served(f"http://127.0.0.1:{port}", context)
     uv.should_exit = True
     thread.join(10)
     context.close()
     app.close()
+
+
+@pytest.fixture(scope="session")
+def server(postgres_server, web_settings):
+    """Sigill in embedded (development) mode on a fresh database: the development sign-in."""
+    location = create_database(postgres_server, f"e2e_{uuid4().hex[:10]}")
+    yield from _serve_sigill(web_settings, location)
+
+
+@pytest.fixture(scope="session")
+def running_provider():
+    """The test OIDC provider (tests/oidc_provider.py) over HTTP on loopback — at ``localhost``, another site than
+    Sigill's 127.0.0.1, so that the browser comes back from it cross-site, as from a real provider."""
+    provider = oidc_provider.RunningProvider(dict(OIDC_USER), host="localhost")
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def provider(running_provider):
+    """The provider, reset for this test: the caseworker signs in, nothing denied or tampered with."""
+    state = running_provider.state
+    state.user, state.deny, state.tamper, state.consent_form = dict(OIDC_USER), False, None, False
+    return running_provider
+
+
+@contextmanager
+def production_sigill(postgres_server, tmp_path_factory, issuer: str):
+    """Sigill in production mode: external database, its own keys, sign-in only through the OIDC ``issuer``."""
+    location = create_database(postgres_server, f"e2e_prod_{uuid4().hex[:10]}")
+    port = free_port()
+    url = (f"postgresql://{quote(location.user)}@/{location.dbname}?host={quote(location.host, safe='')}"
+           f"&port={location.port}")
+    settings = Settings(environment="production", data_dir=tmp_path_factory.mktemp("prod"), database_url=url,
+                        master_key=base64.b64encode(os.urandom(32)).decode(),
+                        ledger_key=base64.b64encode(os.urandom(32)).decode(),
+                        oidc_issuer=issuer, oidc_client_id=oidc_provider.CLIENT_ID,
+                        oidc_client_secret=oidc_provider.CLIENT_SECRET, public_url=f"http://127.0.0.1:{port}")
+    settings.check()
+    served = _serve_sigill(settings, location, port)
+    try:
+        yield next(served)
+    finally:
+        next(served, None)
+
+
+@pytest.fixture(scope="session")
+def production_server(postgres_server, running_provider, tmp_path_factory):
+    """Sigill in production mode against the test provider."""
+    with production_sigill(postgres_server, tmp_path_factory, running_provider.issuer) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +136,9 @@ def open_browser(browser, server):
     """A fresh browser context per user: ``page = open_browser()``; closed at the end of the test."""
     contexts = []
 
-    def new(width: int = 1280, height: int = 900):
-        context = browser.new_context(base_url=server.url, viewport={"width": width, "height": height},
-                                      locale="sv-SE")
+    def new(width: int = 1280, height: int = 900, base_url: str | None = None):
+        context = browser.new_context(base_url=base_url or server.url, viewport={"width": width, "height": height},
+                                      locale=LOCALE, timezone_id=TIMEZONE)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -16,7 +16,7 @@ def signed_in(server, user: str) -> httpx.Client:
     client = httpx.Client(base_url=server.url, follow_redirects=False)
     page = client.get("/logga-in")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    assert client.post("/logga-in", data={"csrf": csrf, "user": user}).status_code == 303
+    assert client.post("/logga-in/utveckling", data={"csrf": csrf, "user": user}).status_code == 303
     return client
 
 
@@ -33,7 +33,7 @@ def test_pages_need_a_signed_in_user(server):
 def test_the_session_cookie_is_httponly_and_samesite_strict(server):
     client = httpx.Client(base_url=server.url)
     csrf = csrf_of(client.get("/logga-in").text)
-    response = client.post("/logga-in", data={"csrf": csrf, "user": ui.SCHOOL}, follow_redirects=False)
+    response = client.post("/logga-in/utveckling", data={"csrf": csrf, "user": ui.SCHOOL}, follow_redirects=False)
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("sigill_session="))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
 

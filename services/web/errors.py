@@ -1,0 +1,50 @@
+"""Errors a browser meets outside the routes' own guard: unknown paths, wrong methods, malformed requests.
+
+Web paths get a Swedish page with a way back; ``/api/…`` paths keep the
+API's JSON errors (services/api/errors.py), which these handlers defer to.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from services.web import texts
+from services.web.pages import error_page, quiet_user
+
+log = logging.getLogger("sigill.web")
+API_PREFIX = "/api/"
+MESSAGES = {404: "not_found_page", 405: "method_not_allowed"}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == API_PREFIX.rstrip("/")
+
+
+def install(api: FastAPI) -> None:
+    """Put the web's pages in front of the API's handlers for HTTP and validation errors."""
+    for kind in (HTTPException, RequestValidationError, Exception):
+        api.add_exception_handler(kind, _page_or(api.exception_handlers[kind]))
+
+
+def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signature
+    async def handle(request: Request, error: Exception) -> Response:
+        if is_api(request):
+            return await api_handler(request, error)
+        if isinstance(error, HTTPException):
+            status = error.status_code
+        elif isinstance(error, RequestValidationError):
+            status = 400
+        else:  # the class only: a message could quote personal data
+            log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
+            status = 500
+        message = texts.T[MESSAGES.get(status, "bad_request" if status < 500 else "internal")]
+        response = error_page(request, status, message, quiet_user(request))
+        for name, value in (getattr(error, "headers", None) or {}).items():
+            response.headers.setdefault(name, value)  # e.g. Allow on a 405
+        return response
+    return handle

@@ -1,0 +1,71 @@
+"""The README's first command, `./scripts/serve.sh`: it starts the server with the demo case and prints an
+address that answers — run as a newcomer would, in a subprocess with its own data directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ADDRESS = re.compile(r"öppna (http://127\.0\.0\.1:\d+/) i webbläsaren")
+
+
+def test_serve_sh_starts_the_server_with_the_demo_case_and_its_printed_address_answers(tmp_path):
+    printed, cases = serve_and_list_cases(tmp_path)
+    assert any("Demodata inläst" in line for line in printed), printed
+    assert cases == ["0180-2026-0001"]
+    # The same command again on the same data: the server comes back with the one demo case, not two.
+    printed, cases = serve_and_list_cases(tmp_path)
+    assert any("Demodata finns redan" in line for line in printed), printed
+    assert cases == ["0180-2026-0001"]
+
+
+def serve_and_list_cases(tmp_path: Path) -> tuple[list[str], list[str]]:
+    """Run serve.sh, sign in at the address it prints as the Stockholm caseworker; what it printed, the case list."""
+    port = free_port()
+    env = {**os.environ, "SIGILL_DATA_DIR": str(tmp_path / "data")}
+    env.pop("SIGILL_DATABASE_URL", None)
+    process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh"), "--port", str(port)], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    printed: list[str] = []
+    try:
+        address = _printed_address(process, printed, deadline=time.monotonic() + 90)
+        assert address == f"http://127.0.0.1:{port}/"
+        client = httpx.Client(base_url=address, follow_redirects=True, timeout=10)
+        landing = _answer(client, deadline=time.monotonic() + 30)
+        assert landing.status_code == 200 and "Logga in i Sigill" in landing.text   # / → the sign-in page
+        csrf = re.search(r'name="csrf" value="([^"]+)"', landing.text).group(1)
+        client.post("/logga-in/utveckling", data={"csrf": csrf, "user": "soc-0180"})
+        return printed, list(dict.fromkeys(re.findall(r"\b0180-\d{4}-\d{4}\b", client.get("/arenden").text)))
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(30)
+
+
+def _printed_address(process: subprocess.Popen, printed: list[str], deadline: float) -> str:
+    assert process.stdout is not None
+    for line in process.stdout:
+        printed.append(line)
+        found = ADDRESS.search(line)
+        if found:
+            return found.group(1)
+        assert time.monotonic() < deadline, "serve.sh printed no address in time:\n" + "".join(printed)
+    raise AssertionError("serve.sh ended without printing an address:\n" + "".join(printed))
+
+
+def _answer(client: httpx.Client, deadline: float) -> httpx.Response:
+    while True:
+        try:
+            return client.get("/")
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -1,0 +1,50 @@
+"""Production's sign-in settings: the issuer, the web client's id and secret, and the public URL."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from services.settings import ConfigurationError, Settings
+
+
+def production(tmp_path, **oidc) -> Settings:
+    key = lambda: base64.b64encode(os.urandom(32)).decode()  # noqa: E731
+    complete = {"oidc_issuer": "https://login.region.example", "oidc_client_id": "sigill-web",
+                "oidc_client_secret": "s3cret", "public_url": "https://sigill.kommun.example"}
+    return Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db",
+                    master_key=key(), ledger_key=key(), **{**complete, **oidc})
+
+
+def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
+    settings = production(tmp_path)
+    settings.check()
+    assert settings.oidc_sign_in
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"oidc_issuer": None}, "SIGILL_OIDC_ISSUER"),
+    ({"oidc_issuer": "sigill-dev"}, "development issuer"),
+    ({"oidc_issuer": "http://login.region.example"}, "https"),
+    ({"oidc_client_id": None}, "SIGILL_OIDC_CLIENT_ID"),
+    ({"oidc_client_secret": None}, "SIGILL_OIDC_CLIENT_SECRET"),
+    ({"oidc_client_secret": "  "}, "may not be empty"),
+    ({"public_url": None}, "SIGILL_PUBLIC_URL"),
+    ({"public_url": "http://sigill.kommun.example"}, "SIGILL_PUBLIC_URL"),
+])
+def test_production_refuses_a_sign_in_that_cannot_work_or_is_not_safe(tmp_path, change, named):
+    with pytest.raises(ConfigurationError, match=named):
+        production(tmp_path, **change).check()
+
+
+def test_plain_http_is_allowed_only_to_this_machine(tmp_path):
+    production(tmp_path, oidc_issuer="http://127.0.0.1:8999", public_url="http://localhost:8000").check()
+
+
+def test_development_needs_no_oidc_and_uses_it_only_when_a_client_is_configured(tmp_path):
+    assert not Settings(data_dir=tmp_path).oidc_sign_in
+    assert not Settings(data_dir=tmp_path, oidc_issuer="https://login.region.example").oidc_sign_in
+    assert Settings(data_dir=tmp_path, oidc_issuer="https://login.region.example", oidc_client_id="c",
+                    oidc_client_secret="s").oidc_sign_in
