@@ -14,6 +14,7 @@ def opened(clock: Any = None) -> Iterator[tuple[Any, Settings, Any]]:
     from services.bootstrap import build_application, database_location
 
     settings = Settings()
+    settings.check()  # a bad configuration is one readable line, before any server is started
     location = database_location(settings)
     app = build_application(settings, clock=clock, location=location)
     try:

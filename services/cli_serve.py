@@ -66,8 +66,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.demo:
         _load_demo(settings)
     stop, _ = start_follower(settings)
-    print(f"\nSigill körs: öppna http://{args.host}:{args.port}/ i webbläsaren"
-          f" (API: http://{args.host}:{args.port}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
+    address = (settings.public_url or f"http://{args.host}:{args.port}").rstrip("/")
+    print(f"\nSigill körs: öppna {address}/ i webbläsaren"
+          f" (API: {address}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         uvicorn.run("services.server:create_server", factory=True, host=args.host, port=args.port,
