@@ -39,6 +39,16 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
             " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) RETURNING notification_id"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         self._rendered: tuple[bytes, bytes] | None = None
+        self._latest = SQL("SELECT max(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def latest_version(self, originator_id: Any) -> int | None:
+        """The version of the originator's latest event (the primary key's index answers it); None if none."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._latest, (originator_id,), prepare=True)
+            row = curs.fetchone()
+        return None if row is None else row["max"] if isinstance(row, dict) else row[0]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:

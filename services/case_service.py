@@ -2,7 +2,8 @@
 
 Entry points translate input and call one method here, so a web page can
 never show more than the API gives the same user.  Content always comes from
-the disclosure rules over the case's events (read once per request), so a
+the disclosure rules, asked per request for the reader's agency and now, over
+the case's events — folded once per stored version (``JudgedCases``), so a
 writer's next read sees its write.
 
 The version a user sees is *their* version: the number of the case's events
@@ -26,6 +27,7 @@ from services.authorisation import (
     check_reads_cases, is_social_services, place_in,
 )
 from services.errors import ConcurrentChange
+from services.judged_cases import JudgedCases
 from services.principals import Principal, Role
 
 COMMANDS: dict[str, Kind] = {
@@ -64,6 +66,7 @@ class CaseService:
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None) -> None:
         self.app, self.access_log, self.lists = app, access_log, lists
         self.catalogue = app.catalogue
+        self.judged = JudgedCases(app)
 
     # -- commands ------------------------------------------------------------------
 
@@ -106,7 +109,7 @@ class CaseService:
 
     def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
         """What the user's agency may see of the case now, each fact with its basis; the read is logged."""
-        replay = self.app.replay(case_id)
+        replay = self.judged.replay(case_id)
         place = place_in(p, replay.case, self.catalogue)
         check_reads_as_agency(place)
         disclosures = replay.visible_to(p.agency, self.app.clock.now())
@@ -116,12 +119,12 @@ class CaseService:
     def find(self, p: Principal, case_number: str) -> UUID:
         """A case id from its number, for a user who is in the case (else: no such case)."""
         case_id = self.app.find_case(case_number)
-        place_in(p, self.app.replay(case_id).case, self.catalogue)
+        place_in(p, self.judged.replay(case_id).case, self.catalogue)
         return case_id
 
     def extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
         """The young person's extract (registerutdrag): who read what about them, and when."""
-        place = place_in(p, self.app.replay(case_id).case, self.catalogue)
+        place = place_in(p, self.judged.replay(case_id).case, self.catalogue)
         if place is Place.MEMBER:
             raise Forbidden("social services produces the extract and hands it out")
         self._log(p, case_id, "extract", purpose)
