@@ -39,6 +39,9 @@ COMMANDS: dict[str, Kind] = {
 }
 
 
+UNCONDITIONAL_RETRIES = 3  # a command sent without an expected version, decided again after a concurrent write
+
+
 class CaseLists(Protocol):
     def cases(self, agency: str) -> list[dict[str, Any]]:
         """The agency's case list from its view, current up to the latest stored event."""
@@ -77,19 +80,29 @@ class CaseService:
         return self._written(result, p, self.app.replay(result.case_id))
 
     def command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
-        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale)."""
-        replay = self.app.replay(case_id)
-        check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
-        if expected_version is not None:
-            seen = self._version(replay, p.agency)
-            if seen != expected_version:
-                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
-                                       f" it is at {seen}", expected=expected_version, actual=seen)
-        before = replay.case.version
-        result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
-        for event in self.app.events.get(case_id, gt=before):
-            replay.apply(event)  # the write's own events, to tell the writer their new version
-        return self._written(result, p, replay)
+        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale).
+
+        Without an expected version the command applies to the case as it stands: when another write lands
+        between reading the case and saving, it is authorised and decided again on the newer case (a few
+        times) rather than refused.  With one, any change in between is a 409, as the user asked."""
+        attempts = 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
+        for attempt in range(attempts):
+            replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
+            check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
+            if expected_version is not None:
+                seen = self._version(replay, p.agency)
+                if seen != expected_version:
+                    raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
+                                           f" it is at {seen}", expected=expected_version, actual=seen)
+            try:
+                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=replay.case.version,
+                                                 **fields)
+            except ConcurrentChange:
+                if attempt + 1 == attempts:
+                    raise
+                continue
+            return self._written(result, p, self.judged.replay(case_id))  # the case with the write: refolded
+        raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore
@@ -28,6 +29,7 @@ class ApiContext:
     report: Callable[[Any], str]          # case id -> self-contained HTML
     closers: list[Callable[[], None]] = field(default_factory=list)
     tokens: VerifiedTokens = field(init=False)
+    answers: ShapedAnswers = field(default_factory=ShapedAnswers)   # read answers, per worker process
 
     def __post_init__(self) -> None:
         self.tokens = VerifiedTokens(self.verifier)
