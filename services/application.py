@@ -155,6 +155,12 @@ class CaseApplication(Application[UUID]):
         """Record the calendar moments that passed since the case's latest event (the value: how many)."""
         return self._change(case_id, None, lambda c, at: c.note_calendar(at=at, catalogue=self.catalogue))
 
+    def start_from(self, case: Case) -> None:
+        """The case as stored now (a copy nobody else holds), for the next command on it instead of loading it.
+
+        If it turns out stale, the save conflicts and the command is decided again on the loaded case."""
+        self._writing.keep(case)
+
     # -- queries -------------------------------------------------------------------
 
     def get_case(self, case_id: UUID) -> Case:

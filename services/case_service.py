@@ -13,6 +13,7 @@ and so reveal that something they may not see happened.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -94,14 +95,16 @@ class CaseService:
                 if seen != expected_version:
                     raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
                                            f" it is at {seen}", expected=expected_version, actual=seen)
+            before = replay.case.version
+            self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
             try:
-                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=replay.case.version,
-                                                 **fields)
+                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
             except ConcurrentChange:
                 if attempt + 1 == attempts:
                     raise
                 continue
-            return self._written(result, p, self.judged.replay(case_id))  # the case with the write: refolded
+            # The write's own events (and any saved since), folded into a copy: the writer's new version.
+            return self._written(result, p, self.judged.extended(replay, self.app.events.get(case_id, gt=before)))
         raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from copy import deepcopy
+from typing import Any, Iterable
 from uuid import UUID
 
 from domain.disclosure import Replay
@@ -43,10 +45,22 @@ class JudgedCases:
             return kept
         self.misses += 1
         replay = self.app.replay(case_id)
+        self._keep(case_id, replay)
+        return replay
+
+    def extended(self, replay: Replay, newer: Iterable[Any]) -> Replay:
+        """``replay`` with the case's next events folded into a copy (the kept one is never changed), kept too."""
+        grown = Replay((), self.app.catalogue)
+        grown.case, grown.facts = deepcopy(replay.case), list(replay.facts)  # facts are frozen: shared safely
+        for event in newer:
+            grown.apply(event)
+        self._keep(grown.case.id, grown)
+        return grown
+
+    def _keep(self, case_id: UUID, replay: Replay) -> None:
         # The fold holds exactly events 1..case.version; it is reused only while that is the latest stored.
         with self._lock:
             self._kept[case_id] = replay
             self._kept.move_to_end(case_id)
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
-        return replay
