@@ -148,6 +148,13 @@ def access_log_counts(conninfo: str) -> tuple[int, int]:
                             " (SELECT count(*) FROM sigill_access_log_checkpoints)").fetchone()
 
 
+def events_after(conninfo: str, position: int) -> tuple[int, int, int]:
+    """Events stored after ``position``, the transactions that stored them, and the latest position."""
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute("SELECT count(*), count(DISTINCT xmin::text), coalesce(max(notification_id), 0)"
+                            " FROM sigill_events WHERE notification_id > %s", (position,)).fetchone()
+
+
 def report(name: str, r: dict, target: str = "") -> None:
     print(f"  {name:<34} {r['rps']:>8,.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms"
           f"   statuses {r['statuses']}  {target}", flush=True)
@@ -195,12 +202,16 @@ def main() -> None:
             entries, commits = (a - b for a, b in zip(access_log_counts(location.conninfo()), logged))
             print(f"  {'':<34} access log: {entries:,} reads in {commits:,} commits"
                   f" ({entries / max(commits, 1):.1f} per commit)", flush=True)
+            saved = events_after(location.conninfo(), 0)[2]
             writes = load(sigill_port, args.seconds, args.connections, {
                 "method": "POST", "paths": [f"/api/v1/cases/{i}/contributions" for i in ids], "headers": auth,
                 "body": json.dumps({"category": "school", "text": "Närvaro 85 %."})}, tmp, spy("writes"))
             report("command writes (contributions)", writes, "target ≥ 800 req/s")
             done = writes["statuses"].get("201", 0) / writes["seconds"]
             print(f"  {'':<34} of which recorded (201): {done:,.0f} writes/s", flush=True)
+            events, transactions, _ = events_after(location.conninfo(), saved)
+            print(f"  {'':<34} group commit: {events:,} events in {transactions:,} transactions"
+                  f" ({events / max(transactions, 1):.1f} per commit)", flush=True)
         finally:
             for p in processes:
                 p.terminate()
