@@ -61,7 +61,7 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return None
-        if kwargs:  # a tracking record rides along (a process application): its own transaction
+        if any(value is not None for value in kwargs.values()):  # a tracking record rides along: alone
             return self._insert_now(stored_events, **kwargs)
         return self._group.insert(stored_events)
 

@@ -76,3 +76,12 @@ def test_a_save_alone_is_inserted_on_the_callers_thread():
     assert ids == [1] and table.transactions == [1]
     with pytest.raises(IntegrityError):
         GroupCommit(table.insert).insert([event(table.rows[0][0], 1)])
+
+
+def test_the_application_recorders_saves_go_through_group_commit(monkeypatch):
+    from gateways.postgres_recorder import SigillApplicationRecorder
+
+    recorder = SigillApplicationRecorder.__new__(SigillApplicationRecorder)
+    seen = []
+    recorder._group = type("G", (), {"insert": lambda self, events: seen.append(events) or [7]})()
+    assert recorder.insert_events([event(uuid4(), 1)], tracking=None) == [7] and len(seen) == 1
