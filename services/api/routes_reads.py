@@ -77,9 +77,11 @@ def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: Cas
 def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """The meetings your agency may know of, each with the parts it may see."""
     look = ctx.cases.look(user, case_id, "meetings", purpose)
-    return _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(case_id=case_id, version=look.version, meetings=[
-        v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on, parts=_facts(ctx, list(m.parts)))  # type: ignore[arg-type]
-        for m in q.meetings(_seen(look))]))
+    return _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
+        case_id=case_id, version=look.version, meetings=[
+            v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
+                         parts=_facts(ctx, list(m.parts)))  # type: ignore[arg-type]
+            for m in q.meetings(_seen(look))]))
 
 
 @router.get("/{case_id}/contributions", response_model=v.CaseView, responses=READ_ERRORS)
