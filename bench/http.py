@@ -22,12 +22,15 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
+
 from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry  # noqa: E402
 from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
 from services.bootstrap import build_application, dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+SPY_OPTIONS = os.environ.get("SIGILL_BENCH_PY_SPY", "").split()  # e.g. "--idle" or "--gil"
 SOCIAL, SCHOOL = Actor("socialtjanst", "bench.handlaggare"), Actor("skola", "bench.kurator")
 
 
@@ -58,10 +61,15 @@ def seed(app, cases: int) -> list[str]:
     return ids
 
 
+SERVERS: dict[int, subprocess.Popen] = {}   # port -> the uvicorn supervisor serving it
+POSTMASTER: list[int] = []                   # the embedded PostgreSQL's main process
+
+
 def serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen:
     command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
                "--log-level", "warning", "--no-access-log"] + (["--factory"] if factory else [])
     process = subprocess.Popen(command, env=env, cwd=HERE.parent)
+    SERVERS[port] = process
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
@@ -72,17 +80,86 @@ def serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen:
     raise SystemExit(f"the server on port {port} did not start")
 
 
-def load(port: int, seconds: float, connections: int, script: dict, tmp: Path) -> dict:
+def workers(server: subprocess.Popen) -> list[int]:
+    """The worker processes uvicorn spawned under ``server``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == server.pid and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def load(port: int, seconds: float, connections: int, script: dict, tmp: Path,
+         profile: tuple[Path, str, list[int]] | None = None) -> dict:
     path = tmp / "script.json"
     path.write_text(json.dumps(script))
+    spies = []
+    if profile is not None:  # py-spy (pip install py-spy) samples each worker while the load runs
+        folder, phase, pids = profile
+        spies = [subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                                   "--rate", "200", "--format", "raw", "--nonblocking", *SPY_OPTIONS,
+                                   "--output", str(folder / f"{phase}-{pid}.txt")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
+    servers = workers(SERVERS[port]) if port in SERVERS else []
+    databases = children(POSTMASTER[0]) if POSTMASTER else []
+    before = cpu_seconds(servers), cpu_seconds(databases)
     out = subprocess.run([sys.executable, str(HERE / "http_load.py"), str(port), str(seconds), str(connections),
                           str(path)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    after = cpu_seconds(servers), cpu_seconds(databases)
+    for spy in spies:
+        spy.wait()
+    result = json.loads(out.stdout)
+    result["cpu_ms"] = [1000 * (a - b) / max(result["requests"], 1) for a, b in zip(after, before)]
+    return result
+
+
+def access_log_counts(conninfo: str) -> tuple[int, int]:
+    """Entries and commits (one signed checkpoint each) of the access log so far: how group commit went."""
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute("SELECT (SELECT count(*) FROM sigill_access_log),"
+                            " (SELECT count(*) FROM sigill_access_log_checkpoints)").fetchone()
+
+
+def events_after(conninfo: str, position: int) -> tuple[int, int, int]:
+    """Events stored after ``position``, the transactions that stored them, and the latest position."""
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute("SELECT count(*), count(DISTINCT xmin::text), coalesce(max(notification_id), 0)"
+                            " FROM sigill_events WHERE notification_id > %s", (position,)).fetchone()
 
 
 def report(name: str, r: dict, target: str = "") -> None:
     print(f"  {name:<34} {r['rps']:>8,.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms"
           f"   statuses {r['statuses']}  {target}", flush=True)
+    print(f"  {'':<34} CPU per request: server {r['cpu_ms'][0]:.2f} ms, PostgreSQL {r['cpu_ms'][1]:.2f} ms",
+          flush=True)
 
 
 def main() -> None:
@@ -90,10 +167,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--cases", type=int, default=64)
+    parser.add_argument("--profile", type=Path, help="write py-spy profiles (collapsed stacks) of the workers here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sigill-bench-http-") as name:
         tmp = Path(name)
         server = start_embedded(tmp / "pg")
+        POSTMASTER.append(int((tmp / "pg" / "postmaster.pid").read_text().split()[0]))
         location = create_database(server, "bench_http")
         url = f"postgresql://{location.user}@/{location.dbname}?host={quote(location.host)}&port={location.port}"
         env = {**os.environ, "SIGILL_DATA_DIR": str(tmp), "SIGILL_DATABASE_URL": url}
@@ -110,15 +189,29 @@ def main() -> None:
         try:
             print(f"{os.cpu_count()} cores; {args.connections} connections for {args.seconds:.0f} s each; "
                   "2 server workers", flush=True)
-            report("bare FastAPI GET /ping", load(bare_port, args.seconds, args.connections,
-                                                 {"method": "GET", "paths": ["/ping"], "headers": {}}, tmp))
-            reads = load(sigill_port, args.seconds, args.connections, {
-                "method": "GET", "paths": [f"/api/v1/cases/{i}" for i in ids], "headers": auth}, tmp)
+            bare = {"method": "GET", "paths": ["/ping"], "headers": {}}
+            read = {"method": "GET", "paths": [f"/api/v1/cases/{i}" for i in ids], "headers": auth}
+            for port, script in ((bare_port, bare), (sigill_port, read)):  # warm up: first requests build caches
+                load(port, 2, args.connections, script, tmp)
+            report("bare FastAPI GET /ping", load(bare_port, args.seconds, args.connections, bare, tmp))
+            pids = workers(processes[1])
+            spy = (lambda phase: (args.profile, phase, pids)) if args.profile else (lambda phase: None)
+            logged = access_log_counts(location.conninfo())
+            reads = load(sigill_port, args.seconds, args.connections, read, tmp, spy("reads"))
             report("view reads (school timeline)", reads, "target ≥ 2,000 req/s, p99 ≤ 25 ms")
+            entries, commits = (a - b for a, b in zip(access_log_counts(location.conninfo()), logged))
+            print(f"  {'':<34} access log: {entries:,} reads in {commits:,} commits"
+                  f" ({entries / max(commits, 1):.1f} per commit)", flush=True)
+            saved = events_after(location.conninfo(), 0)[2]
             writes = load(sigill_port, args.seconds, args.connections, {
                 "method": "POST", "paths": [f"/api/v1/cases/{i}/contributions" for i in ids], "headers": auth,
-                "body": json.dumps({"category": "school", "text": "Närvaro 85 %."})}, tmp)
+                "body": json.dumps({"category": "school", "text": "Närvaro 85 %."})}, tmp, spy("writes"))
             report("command writes (contributions)", writes, "target ≥ 800 req/s")
+            done = writes["statuses"].get("201", 0) / writes["seconds"]
+            print(f"  {'':<34} of which recorded (201): {done:,.0f} writes/s", flush=True)
+            events, transactions, _ = events_after(location.conninfo(), saved)
+            print(f"  {'':<34} group commit: {events:,} events in {transactions:,} transactions"
+                  f" ({events / max(transactions, 1):.1f} per commit)", flush=True)
         finally:
             for p in processes:
                 p.terminate()

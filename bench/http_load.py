@@ -45,7 +45,7 @@ async def main(port: int, seconds: float, connections: int, script: dict) -> dic
     elapsed = time.perf_counter() - start
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50_ms": pick(0.50),
+    return {"requests": len(latencies), "seconds": elapsed, "rps": len(latencies) / elapsed, "p50_ms": pick(0.50),
             "p99_ms": pick(0.99), "statuses": statuses}
 
 

@@ -9,9 +9,10 @@ and a writer locks the table so the chain has one order across processes.
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from typing import Any, Callable
 
-from psycopg import errors, sql
+from psycopg import ClientCursor, Connection, errors, sql
 from psycopg_pool import ConnectionPool
 
 from gateways.sealing import Unsealable, seal, unseal
@@ -47,6 +48,8 @@ class PostgresAccessLogStore:
         self._log = sql.Identifier(schema, "sigill_access_log")
         self._checkpoints = sql.Identifier(schema, "sigill_access_log_checkpoints")
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True)
+        self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
+                                      name="sigill-access-log-writer", open=True)  # one writer: the table lock
         with self._pool.connection() as conn:
             try:
                 conn.execute(self._sql(SCHEMA))
@@ -55,25 +58,42 @@ class PostgresAccessLogStore:
 
     def close(self) -> None:
         self._pool.close()
+        self._writer.close()
 
     def append(self, entries: list[AccessEntry], sign: Signer) -> None:
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute(self._sql("LOCK TABLE {log} IN SHARE ROW EXCLUSIVE MODE"))
-            head = conn.execute(self._sql("SELECT seq, link FROM {log} ORDER BY seq DESC LIMIT 1")).fetchone()
-            seq, link = (head[0], bytes(head[1])) if head else (0, GENESIS)
-            rows = []
-            for entry in entries:
-                seq += 1
-                details = self._seal(seq, entry)
-                link = entry_link(link, seq, entry, details)
-                rows.append((seq, entry.at, entry.case_id, entry.subject, entry.agency, entry.roles, entry.what,
-                             details, link))
-            with conn.cursor() as cursor:
-                cursor.executemany(self._sql(f"INSERT INTO {{log}} ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-                                             " %s, %s)"), rows)
-            public_key, signature = sign(checkpoint_message(seq, link))
-            conn.execute(self._sql("INSERT INTO {checkpoints} (seq, link, public_key, signature)"
-                                   " VALUES (%s, %s, %s, %s)"), (seq, link, public_key, signature))
+        # Two round trips per batch, whatever its size: [BEGIN; LOCK; read the head] and [the rows, the signed
+        # checkpoint, COMMIT] — bound on the client, so the second is one simple query.  Each round trip waits
+        # for this process's other threads to let go of the GIL, so their number, not the rows, sets the cost.
+        with self._writer.connection() as conn:
+            try:
+                head = self._head(conn)
+                seq, link = (head[0], bytes(head[1])) if head else (0, GENESIS)
+                rows = []
+                for entry in entries:
+                    seq += 1
+                    details = self._seal(seq, entry)
+                    link = entry_link(link, seq, entry, details)
+                    rows.append((seq, entry.at, entry.case_id, entry.subject, entry.agency, entry.roles, entry.what,
+                                 details, link))
+                public_key, signature = sign(checkpoint_message(seq, link))
+                ClientCursor(conn).execute(self._insert(len(rows)), [
+                    *(value for row in rows for value in row), seq, link, public_key, signature])
+            except BaseException:
+                with suppress(Exception):  # leave the connection clean; the first error is the one to tell
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _head(self, conn: Connection) -> tuple | None:
+        cursor = conn.execute(self._sql("BEGIN; LOCK TABLE {log} IN SHARE ROW EXCLUSIVE MODE;"
+                                        " SELECT seq, link FROM {log} ORDER BY seq DESC LIMIT 1"))
+        while cursor.description is None and cursor.nextset():
+            pass
+        return cursor.fetchone()
+
+    def _insert(self, rows: int) -> sql.Composed:
+        values = sql.SQL(", ").join([sql.SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s)")] * rows)
+        return self._sql(f"INSERT INTO {{log}} ({COLUMNS}) VALUES ") + values + self._sql(
+            "; INSERT INTO {checkpoints} (seq, link, public_key, signature) VALUES (%s, %s, %s, %s); COMMIT")
 
     def search(self, query: AccessQuery) -> list[AccessRecord]:
         conditions, params = [sql.SQL("seq > %s")], [query.after]

@@ -13,6 +13,7 @@ altered, removed, reordered or cut-off entry is found by ``verify``.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
@@ -88,33 +89,50 @@ def checkpoint_message(seq: int, link: bytes) -> bytes:
 @dataclass
 class _Batch:
     entries: list[AccessEntry] = field(default_factory=list)
-    done: bool = False
+    written: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
 
 class AccessLog:
+    """Group commit: one writer thread per process writes every entry queued while the previous batch committed.
+
+    A reader waits only for its own batch; under load the batches grow, so one transaction (one fsync, one
+    signed checkpoint) answers many reads.  The writer is started on the first read.
+    """
+
     def __init__(self, store: AccessLogStore, sign: Signer) -> None:
         self.store, self._sign = store, sign
-        self._lock, self._write_lock = threading.Lock(), threading.Lock()
+        self._queued = threading.Condition()
         self._current = _Batch()
+        self._writer: threading.Thread | None = None
+        self.batch_sizes: deque[int] = deque(maxlen=1000)   # the latest batches written, for tests
 
     def record(self, entry: AccessEntry) -> None:
         """Log one read durably; returns once it is committed (raises when it could not be)."""
-        with self._lock:
+        with self._queued:
             batch = self._current
             batch.entries.append(entry)
-        with self._write_lock:
-            if not batch.done:
-                with self._lock:
-                    self._current = _Batch()
-                try:
-                    self.store.append(batch.entries, self._sign)
-                except Exception as error:  # every reader in the batch is refused, the leader too
-                    batch.error = error
-                finally:
-                    batch.done = True
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_forever, name="sigill-access-log", daemon=True)
+                self._writer.start()
+            self._queued.notify()
+        batch.written.wait()
         if batch.error is not None:
             raise AccessLogUnavailable("the access log cannot be written; the read was refused") from batch.error
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._queued:
+                while not self._current.entries:
+                    self._queued.wait()
+                batch, self._current = self._current, _Batch()
+            try:
+                self.store.append(batch.entries, self._sign)
+            except BaseException as error:  # every reader in the batch is refused
+                batch.error = error
+            finally:
+                self.batch_sizes.append(len(batch.entries))
+                batch.written.set()
 
     def search(self, query: AccessQuery) -> list[AccessRecord]:
         return self.store.search(query)

@@ -155,6 +155,12 @@ class CaseApplication(Application[UUID]):
         """Record the calendar moments that passed since the case's latest event (the value: how many)."""
         return self._change(case_id, None, lambda c, at: c.note_calendar(at=at, catalogue=self.catalogue))
 
+    def start_from(self, case: Case) -> None:
+        """The case as stored now (a copy nobody else holds), for the next command on it instead of loading it.
+
+        If it turns out stale, the save conflicts and the command is decided again on the loaded case."""
+        self._writing.keep(case)
+
     # -- queries -------------------------------------------------------------------
 
     def get_case(self, case_id: UUID) -> Case:
@@ -173,6 +179,14 @@ class CaseApplication(Application[UUID]):
         if not events:
             raise CaseNotFound("no such case", field="case_id")
         return events
+
+    def stored_version(self, case_id: UUID) -> int | None:
+        """The version of the case's latest stored event (one indexed query, nothing decrypted); None if none."""
+        latest = getattr(self.recorder, "latest_version", None)
+        if latest is not None:
+            return latest(case_id)
+        events = self.recorder.select_events(case_id, desc=True, limit=1)
+        return events[0].originator_version if events else None
 
     def find_case(self, case_number: str) -> UUID:
         """The id of the case with this human-readable number."""

@@ -2,7 +2,8 @@
 
 Entry points translate input and call one method here, so a web page can
 never show more than the API gives the same user.  Content always comes from
-the disclosure rules over the case's events (read once per request), so a
+the disclosure rules, asked per request for the reader's agency and now, over
+the case's events — folded once per stored version (``JudgedCases``), so a
 writer's next read sees its write.
 
 The version a user sees is *their* version: the number of the case's events
@@ -12,6 +13,7 @@ and so reveal that something they may not see happened.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,6 +28,7 @@ from services.authorisation import (
     check_reads_cases, is_social_services, place_in,
 )
 from services.errors import ConcurrentChange
+from services.judged_cases import JudgedCases
 from services.principals import Principal, Role
 
 COMMANDS: dict[str, Kind] = {
@@ -35,6 +38,9 @@ COMMANDS: dict[str, Kind] = {
     "remove_member": Kind.ADMINISTRATION, "revise_plan": Kind.ADMINISTRATION, "close_case": Kind.ADMINISTRATION,
     "record_meeting": Kind.GROUP_WORK, "record_contribution": Kind.GROUP_WORK, "record_follow_up": Kind.GROUP_WORK,
 }
+
+
+UNCONDITIONAL_RETRIES = 3  # a command sent without an expected version, decided again after a concurrent write
 
 
 class CaseLists(Protocol):
@@ -64,6 +70,7 @@ class CaseService:
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None) -> None:
         self.app, self.access_log, self.lists = app, access_log, lists
         self.catalogue = app.catalogue
+        self.judged = JudgedCases(app)
 
     # -- commands ------------------------------------------------------------------
 
@@ -74,19 +81,31 @@ class CaseService:
         return self._written(result, p, self.app.replay(result.case_id))
 
     def command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
-        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale)."""
-        replay = self.app.replay(case_id)
-        check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
-        if expected_version is not None:
-            seen = self._version(replay, p.agency)
-            if seen != expected_version:
-                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
-                                       f" it is at {seen}", expected=expected_version, actual=seen)
-        before = replay.case.version
-        result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
-        for event in self.app.events.get(case_id, gt=before):
-            replay.apply(event)  # the write's own events, to tell the writer their new version
-        return self._written(result, p, replay)
+        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale).
+
+        Without an expected version the command applies to the case as it stands: when another write lands
+        between reading the case and saving, it is authorised and decided again on the newer case (a few
+        times) rather than refused.  With one, any change in between is a 409, as the user asked."""
+        attempts = 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
+        for attempt in range(attempts):
+            replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
+            check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
+            if expected_version is not None:
+                seen = self._version(replay, p.agency)
+                if seen != expected_version:
+                    raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
+                                           f" it is at {seen}", expected=expected_version, actual=seen)
+            before = replay.case.version
+            self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
+            try:
+                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
+            except ConcurrentChange:
+                if attempt + 1 == attempts:
+                    raise
+                continue
+            # The write's own events (and any saved since), folded into a copy: the writer's new version.
+            return self._written(result, p, self.judged.extended(replay, self.app.events.get(case_id, gt=before)))
+        raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------
 
@@ -106,7 +125,7 @@ class CaseService:
 
     def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
         """What the user's agency may see of the case now, each fact with its basis; the read is logged."""
-        replay = self.app.replay(case_id)
+        replay = self.judged.replay(case_id)
         place = place_in(p, replay.case, self.catalogue)
         check_reads_as_agency(place)
         disclosures = replay.visible_to(p.agency, self.app.clock.now())
@@ -116,12 +135,12 @@ class CaseService:
     def find(self, p: Principal, case_number: str) -> UUID:
         """A case id from its number, for a user who is in the case (else: no such case)."""
         case_id = self.app.find_case(case_number)
-        place_in(p, self.app.replay(case_id).case, self.catalogue)
+        place_in(p, self.judged.replay(case_id).case, self.catalogue)
         return case_id
 
     def extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
         """The young person's extract (registerutdrag): who read what about them, and when."""
-        place = place_in(p, self.app.replay(case_id).case, self.catalogue)
+        place = place_in(p, self.judged.replay(case_id).case, self.catalogue)
         if place is Place.MEMBER:
             raise Forbidden("social services produces the extract and hands it out")
         self._log(p, case_id, "extract", purpose)

@@ -7,9 +7,12 @@ follower (views, ledger seals, calendar) runs once, beside the workers.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import AsyncIterator, Iterator
+
+import psycopg
 
 from fastapi import FastAPI
 
@@ -18,6 +21,11 @@ from services.web.app import mount_web
 from services.settings import Settings
 
 log = logging.getLogger("sigill.server")
+STARTUP_LOCK = 0x5161_11_5E  # an arbitrary advisory lock id, Sigill's own
+# A thread whose database answer has arrived waits for the GIL until a busy thread gives it up: by default
+# up to 5 ms, once per round trip — the access log's and the event store's writers queued behind request
+# threads for most of their time.  A shorter interval trades a little switching for that latency.
+SWITCH_INTERVAL = 0.0005
 
 
 def create_server(settings: Settings | None = None) -> FastAPI:
@@ -25,9 +33,11 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     from services.bootstrap import build_api_context, build_application, database_location
 
     settings = settings or Settings()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     location = database_location(settings)
-    app = build_application(settings, location=location)
-    context = build_api_context(app, settings, location)
+    with _one_at_a_time(location.conninfo()):
+        app = build_application(settings, location=location)
+        context = build_api_context(app, settings, location)
     api = create_api(context)
     mount_web(api, context, settings)
 
@@ -39,6 +49,17 @@ def create_server(settings: Settings | None = None) -> FastAPI:
 
     api.router.lifespan_context = lifespan
     return api
+
+
+@contextmanager
+def _one_at_a_time(conninfo: str) -> Iterator[None]:
+    """Workers start one after another: each creates the tables it needs, and concurrent CREATEs collide."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (STARTUP_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (STARTUP_LOCK,))
 
 
 def start_follower(settings: Settings) -> tuple[threading.Event, threading.Thread]:

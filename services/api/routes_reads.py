@@ -6,16 +6,17 @@ of case content is in the access log before the answer leaves.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
+from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel
 
 from projections import agency_queries as q
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Purpose
 from services.api.routes_commands import ERRORS, CaseId
 from services.case_service import Look
+from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 READ_ERRORS = {status: ERRORS[status] for status in (401, 403, 404)}
@@ -29,9 +30,11 @@ def _facts(ctx: Context, seen: list[q.SeenFact]) -> list[v.VisibleFactOut]:
     return [v.visible_out(s.disclosure, ctx.cases.catalogue) for s in seen]
 
 
-def _etag(response: Response, look: Look) -> None:
-    response.headers["ETag"] = f'"{look.version}"'
-    response.headers["Cache-Control"] = "no-store"  # case content never rests in a shared or browser cache
+def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
+    body = ctx.answers.body((look.case_id, what, user.agency), look, shape)
+    return Response(body, media_type="application/json", headers={
+        "ETag": f'"{look.version}"',
+        "Cache-Control": "no-store"})  # case content never rests in a shared or browser cache
 
 
 @router.get("", response_model=v.CaseList, responses=READ_ERRORS)
@@ -49,45 +52,45 @@ def find_case(ctx: Context, user: CurrentUser,
 
 
 @router.get("/{case_id}", response_model=v.CaseView, responses=READ_ERRORS)
-def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, response: Response) -> v.CaseView:
+def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """Everything your agency may see of the case now, in order, each fact with its basis."""
     look = ctx.cases.look(user, case_id, "timeline", purpose)
-    _etag(response, look)
-    return v.CaseView(case_id=case_id, version=look.version, facts=_facts(ctx, q.timeline(_seen(look))))
+    return _answer(ctx, user, look, "timeline", lambda: v.CaseView(
+        case_id=case_id, version=look.version, facts=_facts(ctx, q.timeline(_seen(look)))))
 
 
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
-def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
-                 response: Response) -> v.PlanView:
+def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """The current action plan with the rows your agency may see."""
     look = ctx.cases.look(user, case_id, "plan", purpose)
-    _etag(response, look)
-    plan = q.current_plan(_seen(look))
-    if plan is None:
-        return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
-    return v.PlanView(case_id=case_id, version=look.version, revision=plan.revision, main_goal=plan.main_goal,
-                      rows=_facts(ctx, list(plan.rows)))  # type: ignore[arg-type]
+
+    def shape() -> v.PlanView:
+        plan = q.current_plan(_seen(look))
+        if plan is None:
+            return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
+        return v.PlanView(case_id=case_id, version=look.version, revision=plan.revision, main_goal=plan.main_goal,
+                          rows=_facts(ctx, list(plan.rows)))  # type: ignore[arg-type]
+    return _answer(ctx, user, look, "plan", shape)
 
 
 @router.get("/{case_id}/meetings", response_model=v.MeetingsView, responses=READ_ERRORS)
-def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
-             response: Response) -> v.MeetingsView:
+def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """The meetings your agency may know of, each with the parts it may see."""
     look = ctx.cases.look(user, case_id, "meetings", purpose)
-    _etag(response, look)
-    return v.MeetingsView(case_id=case_id, version=look.version, meetings=[
-        v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on, parts=_facts(ctx, list(m.parts)))  # type: ignore[arg-type]
-        for m in q.meetings(_seen(look))])
+    return _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
+        case_id=case_id, version=look.version, meetings=[
+            v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
+                         parts=_facts(ctx, list(m.parts)))  # type: ignore[arg-type]
+            for m in q.meetings(_seen(look))]))
 
 
 @router.get("/{case_id}/contributions", response_model=v.CaseView, responses=READ_ERRORS)
-def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
-                      response: Response) -> v.CaseView:
+def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """What your agency itself recorded: contributions, follow-ups and meeting outcomes."""
     look = ctx.cases.look(user, case_id, "contributions", purpose)
-    _etag(response, look)
-    return v.CaseView(case_id=case_id, version=look.version,
-                      facts=_facts(ctx, q.own_contributions(_seen(look), user.agency)))  # type: ignore[arg-type]
+    return _answer(ctx, user, look, "contributions", lambda: v.CaseView(
+        case_id=case_id, version=look.version,
+        facts=_facts(ctx, q.own_contributions(_seen(look), user.agency))))  # type: ignore[arg-type]
 
 
 @router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)

@@ -1,0 +1,51 @@
+"""Read answers already shaped into JSON, kept per worker and sent again while they would come out the same.
+
+Shaping a case view (a model per fact, then JSON) cost more than judging it.
+An answer is a pure function of the case, the view asked for, the reader's
+agency and the disclosures the rules just gave — so it is kept under
+(case, view, agency) together with those disclosures, and reused only when
+this request's disclosures are *the same fact objects with equal bases*, at
+the same version.  The rules are asked on every request, for the reader's
+agency and now; this only saves the shaping.  Holding the disclosures keeps
+their facts alive, so an identity comparison can never meet a recycled id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from domain.disclosure import Disclosure
+from services.case_service import Look
+
+SIZE = 4_000
+Key = tuple[UUID, str, str]   # case, view ("timeline", "plan"…), reader's agency
+
+
+def _same(a: tuple[Disclosure, ...], b: tuple[Disclosure, ...]) -> bool:
+    return len(a) == len(b) and all(x.fact is y.fact and x.basis == y.basis for x, y in zip(a, b))
+
+
+class ShapedAnswers:
+    def __init__(self, size: int = SIZE) -> None:
+        self._size = size
+        self._kept: OrderedDict[Key, tuple[int, tuple[Disclosure, ...], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def body(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
+        """The JSON answer for ``look``: shaped now, or the one shaped before from the very same disclosures."""
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept[0] == look.version and _same(kept[1], look.disclosures):
+            return kept[2]
+        body = shape().model_dump_json().encode()
+        with self._lock:
+            self._kept[key] = (look.version, look.disclosures, body)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return body

@@ -1,0 +1,66 @@
+"""Cases folded from their events, kept per worker and reused while the case's stored version is unchanged.
+
+Reading a case means loading, decrypting and folding every one of its events;
+that is the same work for every reader until the case changes.  What is kept
+is agency-neutral (the case's state and every fact so far): each read still
+asks the disclosure rules, for the reader's agency and the present moment,
+what of it they may see — so a cached case can never show one agency what
+was judged for another, nor miss a consent that lapsed since.
+
+Before each reuse the case's latest stored version is read (one indexed
+query): any write — the reader's own, another worker's, another agency's
+withdrawal of consent — makes it newer, and the case is folded again.  A case
+whose data key was destroyed is not served from here either.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from copy import deepcopy
+from typing import Any, Iterable
+from uuid import UUID
+
+from domain.disclosure import Replay
+from services.application import CaseApplication
+
+SIZE = 2_000
+
+
+class JudgedCases:
+    def __init__(self, app: CaseApplication, *, size: int = SIZE) -> None:
+        self.app, self._size = app, size
+        self._kept: OrderedDict[UUID, Replay] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def replay(self, case_id: UUID) -> Replay:
+        """The case as it stands now, folded; CaseNotFound or CaseErased as ``app.replay`` would raise."""
+        stored = self.app.stored_version(case_id)
+        with self._lock:
+            kept = self._kept.get(case_id)
+        if (kept is not None and stored is not None and kept.case.version == stored
+                and self.app.keystore.data_key(case_id, create=False) is not None):
+            self.hits += 1
+            return kept
+        self.misses += 1
+        replay = self.app.replay(case_id)
+        self._keep(case_id, replay)
+        return replay
+
+    def extended(self, replay: Replay, newer: Iterable[Any]) -> Replay:
+        """``replay`` with the case's next events folded into a copy (the kept one is never changed), kept too."""
+        grown = Replay((), self.app.catalogue)
+        grown.case, grown.facts = deepcopy(replay.case), list(replay.facts)  # facts are frozen: shared safely
+        for event in newer:
+            grown.apply(event)
+        self._keep(grown.case.id, grown)
+        return grown
+
+    def _keep(self, case_id: UUID, replay: Replay) -> None:
+        # The fold holds exactly events 1..case.version; it is reused only while that is the latest stored.
+        with self._lock:
+            self._kept[case_id] = replay
+            self._kept.move_to_end(case_id)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)

@@ -1,0 +1,131 @@
+"""The per-worker caches of the read path (folded cases, shaped answers) never show what the rules would not now.
+
+Each test first reads so that the caches hold the case, checks the cached path
+was taken, then changes something — another agency's write, the passing of
+time, another worker's write, erasure — and reads again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.bootstrap import build_api_context
+from tests.integration.api.flows import ok, school_consented_case
+
+POLICE_NOTE = "Polisens iakttagelse om skolan"
+
+
+def texts(view: dict) -> set[str]:
+    return {f["content"].get("text") for f in view["facts"]} - {None}
+
+
+def police_note_case(client, users, tick) -> tuple[str, list[str]]:
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.police,
+                   json={"category": "school", "text": POLICE_NOTE}), 201)
+    return case_id, consents
+
+
+def read_twice(client, context, case_id, headers) -> dict:
+    """Read the timeline twice; the second must come from the cache of folded cases."""
+    first = ok(client.get(f"/api/v1/cases/{case_id}", headers=headers))
+    hits = context.cases.judged.hits
+    again = ok(client.get(f"/api/v1/cases/{case_id}", headers=headers))
+    assert context.cases.judged.hits == hits + 1 and again == first
+    return again
+
+
+def test_a_cached_view_loses_what_another_agency_withdrew_consent_for(client, context, users, tick):
+    case_id, consents = police_note_case(client, users, tick)
+    assert POLICE_NOTE in texts(read_twice(client, context, case_id, users.school))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    after = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    assert POLICE_NOTE not in texts(after)
+    assert POLICE_NOTE not in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)).__repr__()
+
+
+def test_a_cached_case_is_judged_for_each_agency_and_never_answers_one_with_anothers_view(
+        client, context, users, tick, app):
+    case_id, _ = police_note_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Skolans egen notering"}), 201)
+    for _ in range(2):
+        for agency, headers in (("skola", users.school), ("polis", users.police), ("socialtjanst", users.social)):
+            view = ok(client.get(f"/api/v1/cases/{case_id}", headers=headers))
+            expected = {d.fact.fact_id for d in app.view(UUID(case_id), agency)}
+            assert {f["fact_id"] for f in view["facts"]} == expected, agency
+    assert context.cases.judged.hits >= 3
+
+
+def test_a_cached_view_follows_the_clock_when_a_consent_runs_out(client, context, users, tick, app):
+    case_id, consents = police_note_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/narrowings", headers=users.social,
+                   json={"consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case", "school"]}],
+                         "valid_until": "2026-02-10"}))
+    assert POLICE_NOTE in texts(read_twice(client, context, case_id, users.school))
+    app.clock.advance(timedelta(days=10))  # no event: only time passes
+    hits = context.cases.judged.hits
+    later = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    assert context.cases.judged.hits == hits + 1  # the same folded case, judged again for now
+    assert POLICE_NOTE not in texts(later)
+
+
+def test_the_writers_next_read_sees_the_write_though_the_case_was_cached(client, context, users, tick):
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    tick()
+    written = ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                             json={"category": "school", "text": "Ny närvarosiffra"}), 201)
+    view = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    assert "Ny närvarosiffra" in texts(view) and view["version"] == written["version"]
+
+
+def test_a_write_through_another_worker_is_seen_by_this_workers_cached_case(
+        client, context, users, tick, app, settings, postgres):
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    other = build_api_context(app, settings, postgres)  # another worker: its own caches, the same database
+    try:
+        tick()
+        ok(TestClient(create_api(other)).post(f"/api/v1/cases/{case_id}/contributions", headers=users.police,
+                                              json={"category": "school", "text": "Från den andra processen"}), 201)
+    finally:
+        other.close()
+    assert "Från den andra processen" in texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
+
+
+def test_an_erased_case_is_not_served_from_the_cache(client, context, users, tick, app):
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    app.keystore.destroy(UUID(case_id))
+    response = client.get(f"/api/v1/cases/{case_id}", headers=users.school)
+    assert response.status_code == 404 and POLICE_NOTE not in response.text
+
+
+def test_a_command_without_an_expected_version_is_decided_again_after_a_concurrent_write(
+        client, context, users, tick, app):
+    case_id, _ = police_note_case(client, users, tick)
+    stale = context.cases.judged.replay(UUID(case_id))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.police,
+                   json={"category": "school", "text": "Emellan"}), 201)
+    served = iter([stale])  # the first look at the case is the one from before the police's write
+    fresh = context.cases.judged.replay
+    context.cases.judged.replay = lambda cid: next(served, None) or fresh(cid)
+    tick()
+    response = client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                           json={"category": "school", "text": "Skolans"})
+    assert response.status_code == 201
+    served = iter([stale])
+    stale_version = client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                                json={"category": "school", "text": "Igen", "expected_version": 1})
+    assert stale_version.status_code == 409
