@@ -58,7 +58,7 @@ def report(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -
 
 @router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)
 def access_log(ctx: Context, user: CurrentUser, case_id: UUID | None = None,
-               subject: Annotated[str | None, Query(max_length=200)] = None, agency: Agency | None = None,
+               subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None, agency: Agency | None = None,
                since: datetime | None = None, until: datetime | None = None,
                after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:

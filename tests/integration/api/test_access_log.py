@@ -53,3 +53,8 @@ def test_a_removed_last_entry_is_found_by_its_signed_checkpoint(client, users, t
         conn.execute("DELETE FROM sigill_access_log WHERE seq = (SELECT max(seq) FROM sigill_access_log)")
     check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
     assert not check["access_log_intact"] and "signed for but are gone" in check["access_log_divergence"]
+
+
+def test_a_search_for_a_subject_with_a_nul_byte_is_refused_naming_the_field(client, users):
+    answer = client.get("/api/v1/audit/access-log?subject=%00", headers=users.auditor)
+    assert answer.status_code == 422 and answer.json()["error"]["field"].endswith("subject")
