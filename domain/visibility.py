@@ -19,7 +19,7 @@ from domain.case_events import (
     ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft,
 )
 from domain.catalogue import Catalogue
-from domain.disclosure import Disclosure, Replay, VisibilityChange, calendar_points
+from domain.disclosure import Disclosure, Judge, Replay, VisibilityChange, calendar_points
 from domain.facts import Fact
 
 RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)
@@ -32,8 +32,9 @@ class CaseVisibility:
         self.last_at: datetime | None = None
         self.version = 0
         self._moments: list[datetime] = []   # calendar moments still ahead, in order
-        # Consent answers per agency and category: valid until a rule event or a calendar moment.
-        self._answers: dict[str, dict] = {a: {} for a in self.visible}
+        # One judge per agency, with its consent answers per category: valid until a rule event or a
+        # calendar moment (then made anew).  Between those nothing a judge has worked out can change.
+        self._judges: list[tuple[str, Judge]] | None = None
 
     def apply(self, event: Any) -> list[VisibilityChange]:
         """Fold the case's next event; the changes it (and any calendar moment before it) caused."""
@@ -74,20 +75,37 @@ class CaseVisibility:
 
     def _judge_all(self, at: datetime) -> list[VisibilityChange]:
         changes: list[VisibilityChange] = []
-        for agency, before in self.visible.items():
-            self._answers[agency] = {}
-            now = {d.fact.fact_id: d for d in self.replay.visible_to(agency, at, None, self._answers[agency])}
-            changes.extend(_diff(before, now, agency, at))
+        self._judges = None  # the rules' inputs changed: nothing judged before holds
+        for agency, judge in self._judges_at(at):
+            basis_for = judge.basis_for
+            now = {f.fact_id: Disclosure(f, b) for f in self.replay.facts if (b := basis_for(f)) is not None}
+            changes.extend(_diff(self.visible[agency], now, agency, at))
             self.visible[agency] = now
         return changes
 
     def _judge_new(self, facts: tuple[Fact, ...], at: datetime) -> list[VisibilityChange]:
         changes: list[VisibilityChange] = []
-        for agency, visible in self.visible.items():
-            for d in self.replay.visible_to(agency, at, facts, self._answers[agency]):
-                visible[d.fact.fact_id] = d
-                changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis))
+        if not facts:
+            return changes
+        for agency, judge in self._judges_at(at):
+            visible = self.visible[agency]
+            for f in facts:
+                basis = judge.basis_for(f)
+                if basis is not None:
+                    visible[f.fact_id] = Disclosure(f, basis)
+                    changes.append(VisibilityChange(at, agency, f, "disclosed", basis))
         return changes
+
+    def _judges_at(self, at: datetime) -> list[tuple[str, Judge]]:
+        """The agencies' judges, judging at ``at`` (what ``Replay.visible_to`` would make, kept between events)."""
+        case = self.replay.case
+        if case is None:
+            return []
+        if self._judges is None:
+            self._judges = [(agency, Judge(case, agency, at, self.replay.catalogue, {})) for agency in self.visible]
+        for _, judge in self._judges:
+            judge.case, judge.at = case, at
+        return self._judges
 
 
 def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,

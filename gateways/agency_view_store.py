@@ -17,6 +17,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
+from psycopg import adapters
+from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
@@ -58,7 +60,8 @@ DELETE_FACTS = (
 # Binary COPY column types.  A basis goes as jsonb's binary form (version byte 1, then the JSON text), passed
 # as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
 FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
-LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "uuid", "bytea"]
+# The same goes for a feed event id: uuid's binary form is its 16 bytes, made without a UUID object.
+LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea"]
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment")
 
@@ -125,20 +128,19 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
 
     def _fact_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []
-        for (case_id, agency, fact_id), shown in update.final_facts().items():
+        for case_id, final in update.final_facts().items():
             if case_id in update.erased:
                 continue
-            if shown is None:
-                gone.append((agency, case_id, fact_id))
-                continue
-            disclosure, since = shown
-            sealer = sealing.sealer(case_id)
-            if sealer is None:
-                continue  # erased meanwhile: nothing of it may be written again
-            f = disclosure.fact
-            facts.append((agency, case_id, fact_id, f.version, f.kind, f.category, f.origin, f.recorded_at,
-                          since, _basis_jsonb(disclosure.basis),
-                          sealer.seal(sealing.plain(case_id, f), _where(sealing.text(case_id), agency, fact_id))))
+            case = sealing.case(case_id)
+            for (agency, fact_id), shown in final.items():
+                if shown is None:
+                    gone.append((agency, case_id, fact_id))
+                elif case.sealer is not None:  # None: erased meanwhile, nothing of it may be written again
+                    disclosure, since = shown
+                    f = disclosure.fact
+                    facts.append((agency, case_id, fact_id, f.version, f.kind, f.category, f.origin, f.recorded_at,
+                                  since, _basis_jsonb(disclosure.basis),
+                                  case.sealer.seal(case.plain(f), _where(case.text, agency, fact_id))))
         return facts, gone
 
     def _write_summaries(self, curs: Any, summaries: dict[tuple[str, UUID], CaseSummary | None]) -> None:
@@ -154,18 +156,15 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
 
     def _log_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> list[tuple]:
         rows = []
-        occurrences: dict[tuple, int] = {}
+        occurrences: dict[tuple, int] = {}  # a notification is one case's: no need to key by the case
         for case_id, c, position in update.log:
-            f = c.fact
-            same = (case_id, position, c.agency, f.fact_id, c.change)
+            f, case = c.fact, sealing.case(case_id)
+            same = (position, c.agency, f.fact_id, c.change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
-            eid, eid_text = _event_id(sealing.text(case_id), position, c.agency, f.fact_id, c.change, occurrence)
+            eid = _event_id(case.text, position, c.agency, f.fact_id, c.change, occurrence)
             content = None
-            if c.change == "disclosed":
-                sealer = sealing.sealer(case_id)
-                if sealer is not None:  # erased meanwhile: nothing of it may be written again
-                    content = sealer.seal(sealing.plain(case_id, f), _feed_where(sealing.text(case_id), c.agency,
-                                                                                 eid_text))
+            if c.change == "disclosed" and case.sealer is not None:  # None: erased meanwhile, write no content
+                content = case.sealer.seal(case.plain(f), _feed_where(case.text, c.agency, _uuid_text(eid)))
             rows.append((case_id, c.agency, f.fact_id, f.kind, f.category, c.change, _basis_jsonb(c.basis),
                          c.at, position, eid, content))
         return rows
@@ -259,37 +258,45 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
 
 
 class _BatchSealing:
-    """What sealing a batch needs, looked up once per case (key, sealer, id text) or fact (JSON text)."""
+    """What sealing a batch needs, looked up once per case.  Rows come in runs of one case, so the last
+    case is kept at hand: hashing a UUID (in Python) per row cost more than sealing it."""
 
     def __init__(self, keystore: KeyStore, erased: set[UUID]) -> None:
         self._keystore, self._erased = keystore, erased
-        self._sealers: dict[UUID, Sealer | None] = {}
-        self._texts: dict[UUID, str] = {}
-        self._plain: dict[tuple[UUID, str], bytes] = {}
+        self._cases: dict[UUID, _CaseSealing] = {}
+        self._last: _CaseSealing | None = None
 
-    def sealer(self, case_id: UUID) -> Sealer | None:
-        """None for a case whose key is destroyed: nothing of it may be written again."""
-        if case_id not in self._sealers:
+    def case(self, case_id: UUID) -> _CaseSealing:
+        last = self._last
+        if last is not None and (last.case_id is case_id or last.case_id == case_id):
+            return last
+        case = self._cases.get(case_id)
+        if case is None:
             key = None if case_id in self._erased else self._keystore.data_key(case_id, create=False)
-            self._sealers[case_id] = None if key is None else Sealer(key)
-        return self._sealers[case_id]
+            case = self._cases[case_id] = _CaseSealing(case_id, None if key is None else Sealer(key))
+        self._last = case
+        return case
 
-    def text(self, case_id: UUID) -> str:
-        text = self._texts.get(case_id)
-        if text is None:
-            text = self._texts[case_id] = str(case_id)
-        return text
 
-    def plain(self, case_id: UUID, fact: Any) -> bytes:
+class _CaseSealing:
+    def __init__(self, case_id: UUID, sealer: Sealer | None) -> None:
+        self.case_id, self.text = case_id, str(case_id)
+        self.sealer = sealer  # None for a case whose key is destroyed: nothing of it may be written again
+        self._plain: dict[str, bytes] = {}
+
+    def plain(self, fact: Any) -> bytes:
         """The fact's content as JSON, made once per batch however many agencies see it."""
-        plain = self._plain.get((case_id, fact.fact_id))
+        plain = self._plain.get(fact.fact_id)
         if plain is None:
-            plain = self._plain[(case_id, fact.fact_id)] = json.dumps(fact.content, default=_json).encode()
+            plain = self._plain[fact.fact_id] = json.dumps(fact.content, default=_json).encode()
         return plain
 
 
 def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -> None:
     """Binary COPY: about twice as fast as text for psycopg to write and for PostgreSQL to read."""
+    # For the type "bytea" psycopg picks its DB-API dumper, written in Python; bytes need no more than the
+    # plain (compiled) bytes dumper, which registering it for bytes makes the one for bytea too.
+    curs.adapters.register_dumper(bytes, _BYTES_DUMPER)
     with curs.copy(statement) as copy:
         copy.set_types(types)
         for row in rows:
@@ -297,15 +304,20 @@ def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -
 
 
 def _event_id(case_text: str, notification_id: int, agency: str, fact_id: str, change: str,
-              occurrence: int) -> tuple[UUID, str]:
-    """``agency_feed.event_id`` (the same UUID, a test holds them equal) and its text, computed directly:
+              occurrence: int) -> bytes:
+    """``agency_feed.event_id``'s 16 bytes (the same UUID, a test holds them equal), computed directly:
     uuid5 and str() of a UUID took a third of the log's time."""
     digest = bytearray(sha1(_EVENT_NAMESPACE + f"{case_text}:{notification_id}:{agency}:{fact_id}:{change}:"
                             f"{occurrence}".encode()).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50   # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80   # RFC 4122 variant
-    hexed = digest.hex()
-    return UUID(bytes=bytes(digest)), f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+    return bytes(digest)
+
+
+def _uuid_text(uuid_bytes: bytes) -> str:
+    """What str() of the UUID of these 16 bytes gives."""
+    hexed = uuid_bytes.hex()
+    return f"{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 def _where(case_id: UUID | str, agency: str, fact_id: str) -> bytes:
@@ -331,6 +343,7 @@ def _unbasis(data: dict[str, Any]) -> Basis:
 
 
 _EVENT_NAMESPACE = EVENT_IDS.bytes
+_BYTES_DUMPER = adapters.get_dumper(bytes, PyFormat.BINARY)
 
 
 def _json(value: Any) -> Any:

@@ -47,18 +47,21 @@ class ViewUpdate:
     summaries: dict[tuple[str, UUID], CaseSummary | None] = field(default_factory=dict)
     erased: set[UUID] = field(default_factory=set)
 
-    def final_facts(self) -> dict[tuple[UUID, str, str], tuple[Disclosure, datetime | None] | None]:
-        """Per (case, agency, fact id): the fact and since when it is visible (None: keep the stored
+    def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[Disclosure, datetime | None] | None]]:
+        """Per case, per (agency, fact id): the fact and since when it is visible (None: keep the stored
         time), or None when it is no longer visible — the last change in the batch wins."""
-        final: dict[tuple[UUID, str, str], tuple[Disclosure, datetime | None] | None] = {}
+        final: dict[UUID, dict[tuple[str, str], tuple[Disclosure, datetime | None] | None]] = {}
+        last_case, facts = None, {}
         for case_id, change, _ in self.log:
-            key = (case_id, change.agency, change.fact.fact_id)
+            if case_id is not last_case and case_id != last_case:  # changes come in runs of one case
+                last_case, facts = case_id, final.setdefault(case_id, {})
+            key = (change.agency, change.fact.fact_id)
             if change.change == "ended":
-                final[key] = None
+                facts[key] = None
             else:
-                earlier = final.get(key)
+                earlier = facts.get(key)
                 since = change.at if change.change == "disclosed" else (earlier[1] if earlier else None)
-                final[key] = (Disclosure(change.fact, change.basis), since)
+                facts[key] = (Disclosure(change.fact, change.basis), since)
         return final
 
 
