@@ -32,23 +32,23 @@ class CaseVisibility:
         self.last_at: datetime | None = None
         self.version = 0
         self._moments: list[datetime] = []   # calendar moments still ahead, in order
-        # One judge per agency, with its consent answers per category: valid until a rule event or a
-        # calendar moment (then made anew).  Between those nothing a judge has worked out can change.
-        self._judges: list[tuple[str, Judge]] | None = None
+        # One judge per agency, with its consent answers per category: valid until a rule event that
+        # concerns the agency or a calendar moment (then made anew).  Between those nothing a judge has
+        # worked out can change.
+        self._judges: dict[str, Judge] = {}
 
     def apply(self, event: Any) -> list[VisibilityChange]:
         """Fold the case's next event; the changes it (and any calendar moment before it) caused."""
         changes = self.pass_time(event.timestamp, including=False)
+        concerned = _concerned(event, self.replay.case)  # read before the event changes the case
         new_facts = self.replay.apply(event)
         self.version = event.originator_version
         for moment in calendar_points(event):
             insort(self._moments, moment)
         at = event.timestamp
-        due = self._take_moments(at)
-        if isinstance(event, RULE_EVENTS) or due:
-            changes.extend(self._judge_all(at))
-        else:
-            changes.extend(self._judge_new(new_facts, at))
+        if self._take_moments(at):
+            concerned = EVERY_AGENCY
+        changes.extend(self._judge(at, new_facts, concerned))
         self.last_at = at
         return changes
 
@@ -58,7 +58,7 @@ class CaseVisibility:
         while self._moments and (self._moments[0] <= until if including else self._moments[0] < until):
             moment = self._moments.pop(0)
             if self.last_at is None or moment > self.last_at:
-                changes.extend(self._judge_all(moment))
+                changes.extend(self._judge(moment, (), EVERY_AGENCY))
                 self.last_at = moment
         return changes
 
@@ -73,39 +73,54 @@ class CaseVisibility:
             due = True
         return due
 
-    def _judge_all(self, at: datetime) -> list[VisibilityChange]:
+    def _judge(self, at: datetime, new_facts: tuple[Fact, ...], concerned: frozenset[str] | None
+               ) -> list[VisibilityChange]:
+        """Every fact judged again for the agencies the rules' change concerns; for the others only the new
+        facts, as nothing they could see has changed.  Agencies in catalogue order, as the log is kept."""
         changes: list[VisibilityChange] = []
-        self._judges = None  # the rules' inputs changed: nothing judged before holds
-        for agency, judge in self._judges_at(at):
-            basis_for = judge.basis_for
-            now = {f.fact_id: Disclosure(f, b) for f in self.replay.facts if (b := basis_for(f)) is not None}
-            changes.extend(_diff(self.visible[agency], now, agency, at))
-            self.visible[agency] = now
-        return changes
-
-    def _judge_new(self, facts: tuple[Fact, ...], at: datetime) -> list[VisibilityChange]:
-        changes: list[VisibilityChange] = []
-        if not facts:
-            return changes
-        for agency, judge in self._judges_at(at):
-            visible = self.visible[agency]
-            for f in facts:
-                basis = judge.basis_for(f)
-                if basis is not None:
-                    visible[f.fact_id] = Disclosure(f, basis)
-                    changes.append(VisibilityChange(at, agency, f, "disclosed", basis))
-        return changes
-
-    def _judges_at(self, at: datetime) -> list[tuple[str, Judge]]:
-        """The agencies' judges, judging at ``at`` (what ``Replay.visible_to`` would make, kept between events)."""
         case = self.replay.case
         if case is None:
-            return []
-        if self._judges is None:
-            self._judges = [(agency, Judge(case, agency, at, self.replay.catalogue, {})) for agency in self.visible]
-        for _, judge in self._judges:
-            judge.case, judge.at = case, at
-        return self._judges
+            return changes
+        every = concerned is EVERY_AGENCY
+        for agency, visible in self.visible.items():
+            if every or (concerned is not None and agency in concerned):
+                judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
+                now = {f.fact_id: Disclosure(f, b) for f in self.replay.facts if (b := judge.basis_for(f)) is not None}
+                changes.extend(_diff(visible, now, agency, at))
+                self.visible[agency] = now
+            elif new_facts:
+                judge = self._judges.get(agency)
+                if judge is None:
+                    judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
+                judge.case, judge.at = case, at  # what Replay.visible_to would judge with, kept between events
+                for f in new_facts:
+                    basis = judge.basis_for(f)
+                    if basis is not None:
+                        visible[f.fact_id] = Disclosure(f, basis)
+                        changes.append(VisibilityChange(at, agency, f, "disclosed", basis))
+        return changes
+
+
+EVERY_AGENCY: frozenset[str] = frozenset({"*every agency*"})
+
+
+def _concerned(event: Any, case: Any) -> frozenset[str] | None:
+    """The agencies whose view an event can change beyond its own new facts (None: none).
+
+    A consent only ever speaks for the agencies in its scope (before and after a narrowing), a
+    membership only for its agency; custody changes whose consent is needed, so it concerns everyone."""
+    if isinstance(event, (MemberJoined, MemberLeft)):
+        return frozenset((event.agency,))
+    if isinstance(event, ConsentGranted):
+        return frozenset(s.agency for s in event.scope)
+    if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
+        record = case.consents.get(event.consent_id) if case is not None else None
+        if record is None:
+            return EVERY_AGENCY
+        return frozenset(s.agency for s in (*record.scope, *getattr(event, "scope", ())))
+    if isinstance(event, RULE_EVENTS):
+        return EVERY_AGENCY
+    return None
 
 
 def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,
