@@ -139,7 +139,7 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
                     disclosure, since = shown
                     f = disclosure.fact
                     facts.append((agency, case_id, fact_id, f.version, f.kind, f.category, f.origin, f.recorded_at,
-                                  since, _basis_jsonb(disclosure.basis),
+                                  since, sealing.basis(disclosure.basis),
                                   case.sealer.seal(case.plain(f), _where(case.text, agency, fact_id))))
         return facts, gone
 
@@ -165,7 +165,7 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             content = None
             if c.change == "disclosed" and case.sealer is not None:  # None: erased meanwhile, write no content
                 content = case.sealer.seal(case.plain(f), _feed_where(case.text, c.agency, _uuid_text(eid)))
-            rows.append((case_id, c.agency, f.fact_id, f.kind, f.category, c.change, _basis_jsonb(c.basis),
+            rows.append((case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
                          c.at, position, eid, content))
         return rows
 
@@ -265,6 +265,14 @@ class _BatchSealing:
         self._keystore, self._erased = keystore, erased
         self._cases: dict[UUID, _CaseSealing] = {}
         self._last: _CaseSealing | None = None
+        self._bases: dict[int, tuple[Basis, bytes]] = {}
+
+    def basis(self, basis: Basis) -> bytes:
+        """A basis in jsonb's binary form; bases are shared objects, so known by identity within a batch."""
+        known = self._bases.get(id(basis))
+        if known is None:
+            known = self._bases[id(basis)] = (basis, _basis_jsonb(basis))  # holding it keeps its id unique
+        return known[1]
 
     def case(self, case_id: UUID) -> _CaseSealing:
         last = self._last

@@ -78,6 +78,7 @@ class AgencyViews:
         """The view changes for a batch of (notification id, event), in notification order."""
         update = ViewUpdate()
         touched: dict[UUID, set[str]] = {}
+        ids: dict[UUID, UUID] = {}
         for position, event in batch:
             if isinstance(event, ErasedEvent):
                 self._cases.pop(event.originator_id, None)
@@ -89,10 +90,12 @@ class AgencyViews:
                     self._cases.pop(event.originator_id, None)
                     update.erased.add(event.originator_id)
                     continue
-                update.log.extend((event.originator_id, change, position) for change in changes)
-                touched.setdefault(event.originator_id, set()).update(c.agency for c in changes)
+                # One id object per case in the batch: the store tells runs of a case apart by identity.
+                case_id = ids.setdefault(event.originator_id, event.originator_id)
+                update.log.extend((case_id, change, position) for change in changes)
+                touched.setdefault(case_id, set()).update(c.agency for c in changes)
                 if isinstance(event, (MemberJoined, MemberLeft)):
-                    touched[event.originator_id].add(event.agency)  # its case list changes, seen facts or not
+                    touched[case_id].add(event.agency)  # its case list changes, seen facts or not
         self._summarise(update, touched)
         return update
 
