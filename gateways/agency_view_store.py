@@ -136,10 +136,10 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
                 if shown is None:
                     gone.append((agency, case_id, fact_id))
                 elif case.sealer is not None:  # None: erased meanwhile, nothing of it may be written again
-                    disclosure, since = shown
-                    f = disclosure.fact
+                    change, since = shown
+                    f = change.fact
                     facts.append((agency, case_id, fact_id, f.version, f.kind, f.category, f.origin, f.recorded_at,
-                                  since, sealing.basis(disclosure.basis),
+                                  since, sealing.basis(change.basis),
                                   case.sealer.seal(case.plain(f), _where(case.text, agency, fact_id))))
         return facts, gone
 

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.case_events import CaseEvent, MemberJoined, MemberLeft, ReferralReceived
 from domain.catalogue import Catalogue
-from domain.disclosure import Disclosure, VisibilityChange
+from domain.disclosure import VisibilityChange
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from domain.visibility import CaseVisibility
@@ -47,10 +47,11 @@ class ViewUpdate:
     summaries: dict[tuple[str, UUID], CaseSummary | None] = field(default_factory=dict)
     erased: set[UUID] = field(default_factory=set)
 
-    def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[Disclosure, datetime | None] | None]]:
-        """Per case, per (agency, fact id): the fact and since when it is visible (None: keep the stored
-        time), or None when it is no longer visible — the last change in the batch wins."""
-        final: dict[UUID, dict[tuple[str, str], tuple[Disclosure, datetime | None] | None]] = {}
+    def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]]:
+        """Per case, per (agency, fact id): the last change that shows the fact (its fact and basis) and since
+        when it is visible (None: keep the stored time), or None when it is no longer visible — the last
+        change in the batch wins."""
+        final: dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]] = {}
         last_case, facts = None, {}
         for case_id, change, _ in self.log:
             if case_id is not last_case and case_id != last_case:  # changes come in runs of one case
@@ -61,7 +62,7 @@ class ViewUpdate:
             else:
                 earlier = facts.get(key)
                 since = change.at if change.change == "disclosed" else (earlier[1] if earlier else None)
-                facts[key] = (Disclosure(change.fact, change.basis), since)
+                facts[key] = (change, since)
         return final
 
 

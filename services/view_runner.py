@@ -52,8 +52,9 @@ class ViewRunner:
             try:
                 while notifications := self.app.recorder.select_notifications(
                         start=position, limit=self.batch_size, inclusive_of_start=False):
-                    batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications
-                             if n.topic in CASE_TOPICS]
+                    cases = [n for n in notifications if n.topic in CASE_TOPICS]
+                    self.app.keystore.warm(n.originator_id for n in cases)  # one round trip, not one per case
+                    batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
                     update = self.views.process(batch)
                     if written is not None:
                         processed += written.result()
