@@ -5,7 +5,9 @@ day, the end of its last day, the 18th birthday), the visible facts of every
 agency are brought up to date and every change is returned as a
 ``VisibilityChange``.  Most events only add facts, and only those are judged;
 an event that changes the rules' inputs (a consent, the group, custody) or a
-calendar moment makes every fact be judged again.  The projections use this
+calendar moment makes every fact be judged again, for the agencies it concerns
+(a consent's scope, a membership's agency; custody and the calendar concern
+everyone: see ``_concerned``).  The projections use this
 same engine, so the stored disclosure log and the pure one cannot differ.
 """
 
