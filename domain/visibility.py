@@ -5,7 +5,9 @@ day, the end of its last day, the 18th birthday), the visible facts of every
 agency are brought up to date and every change is returned as a
 ``VisibilityChange``.  Most events only add facts, and only those are judged;
 an event that changes the rules' inputs (a consent, the group, custody) or a
-calendar moment makes every fact be judged again.  The projections use this
+calendar moment makes every fact be judged again, for the agencies it concerns
+(a consent's scope, a membership's agency; custody and the calendar concern
+everyone: see ``_concerned``).  The projections use this
 same engine, so the stored disclosure log and the pure one cannot differ.
 """
 
@@ -19,7 +21,7 @@ from domain.case_events import (
     ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft,
 )
 from domain.catalogue import Catalogue
-from domain.disclosure import Disclosure, Replay, VisibilityChange, calendar_points
+from domain.disclosure import Disclosure, Judge, Replay, VisibilityChange, calendar_points
 from domain.facts import Fact
 
 RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)
@@ -32,22 +34,23 @@ class CaseVisibility:
         self.last_at: datetime | None = None
         self.version = 0
         self._moments: list[datetime] = []   # calendar moments still ahead, in order
-        # Consent answers per agency and category: valid until a rule event or a calendar moment.
-        self._answers: dict[str, dict] = {a: {} for a in self.visible}
+        # One judge per agency, with its consent answers per category: valid until a rule event that
+        # concerns the agency or a calendar moment (then made anew).  Between those nothing a judge has
+        # worked out can change.
+        self._judges: dict[str, Judge] = {}
 
     def apply(self, event: Any) -> list[VisibilityChange]:
         """Fold the case's next event; the changes it (and any calendar moment before it) caused."""
         changes = self.pass_time(event.timestamp, including=False)
+        concerned = _concerned(event, self.replay.case)  # read before the event changes the case
         new_facts = self.replay.apply(event)
         self.version = event.originator_version
         for moment in calendar_points(event):
             insort(self._moments, moment)
         at = event.timestamp
-        due = self._take_moments(at)
-        if isinstance(event, RULE_EVENTS) or due:
-            changes.extend(self._judge_all(at))
-        else:
-            changes.extend(self._judge_new(new_facts, at))
+        if self._take_moments(at):
+            concerned = EVERY_AGENCY
+        changes.extend(self._judge(at, new_facts, concerned))
         self.last_at = at
         return changes
 
@@ -57,7 +60,7 @@ class CaseVisibility:
         while self._moments and (self._moments[0] <= until if including else self._moments[0] < until):
             moment = self._moments.pop(0)
             if self.last_at is None or moment > self.last_at:
-                changes.extend(self._judge_all(moment))
+                changes.extend(self._judge(moment, (), EVERY_AGENCY))
                 self.last_at = moment
         return changes
 
@@ -72,22 +75,54 @@ class CaseVisibility:
             due = True
         return due
 
-    def _judge_all(self, at: datetime) -> list[VisibilityChange]:
+    def _judge(self, at: datetime, new_facts: tuple[Fact, ...], concerned: frozenset[str] | None
+               ) -> list[VisibilityChange]:
+        """Every fact judged again for the agencies the rules' change concerns; for the others only the new
+        facts, as nothing they could see has changed.  Agencies in catalogue order, as the log is kept."""
         changes: list[VisibilityChange] = []
-        for agency, before in self.visible.items():
-            self._answers[agency] = {}
-            now = {d.fact.fact_id: d for d in self.replay.visible_to(agency, at, None, self._answers[agency])}
-            changes.extend(_diff(before, now, agency, at))
-            self.visible[agency] = now
+        case = self.replay.case
+        if case is None:
+            return changes
+        every = concerned is EVERY_AGENCY
+        for agency, visible in self.visible.items():
+            if every or (concerned is not None and agency in concerned):
+                judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
+                now = {f.fact_id: Disclosure(f, b) for f in self.replay.facts if (b := judge.basis_for(f)) is not None}
+                changes.extend(_diff(visible, now, agency, at))
+                self.visible[agency] = now
+            elif new_facts:
+                judge = self._judges.get(agency)
+                if judge is None:
+                    judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
+                judge.case, judge.at = case, at  # what Replay.visible_to would judge with, kept between events
+                for f in new_facts:
+                    basis = judge.basis_for(f)
+                    if basis is not None:
+                        visible[f.fact_id] = Disclosure(f, basis)
+                        changes.append(VisibilityChange(at, agency, f, "disclosed", basis))
         return changes
 
-    def _judge_new(self, facts: tuple[Fact, ...], at: datetime) -> list[VisibilityChange]:
-        changes: list[VisibilityChange] = []
-        for agency, visible in self.visible.items():
-            for d in self.replay.visible_to(agency, at, facts, self._answers[agency]):
-                visible[d.fact.fact_id] = d
-                changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis))
-        return changes
+
+EVERY_AGENCY: frozenset[str] = frozenset({"*every agency*"})
+
+
+def _concerned(event: Any, case: Any) -> frozenset[str] | None:
+    """The agencies whose view an event can change beyond its own new facts (None: none).
+
+    A consent only ever speaks for the agencies in its scope (before and after a narrowing), a
+    membership only for its agency; custody changes whose consent is needed, so it concerns everyone."""
+    if isinstance(event, (MemberJoined, MemberLeft)):
+        return frozenset((event.agency,))
+    if isinstance(event, ConsentGranted):
+        return frozenset(s.agency for s in event.scope)
+    if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
+        record = case.consents.get(event.consent_id) if case is not None else None
+        if record is None:
+            return EVERY_AGENCY
+        return frozenset(s.agency for s in (*record.scope, *getattr(event, "scope", ())))
+    if isinstance(event, RULE_EVENTS):
+        return EVERY_AGENCY
+    return None
 
 
 def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from typing import Iterable
 from uuid import UUID
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
@@ -86,6 +87,12 @@ class _WrappingKeyStore:
         for aggregate_id, wrapped in self._insert_many(rows):
             self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
 
+    def warm(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Fetch the keys of many aggregates about to be read in one round trip, not one each."""
+        wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]
+        for aggregate_id, wrapped in self._select_many(wanted) if wanted else ():
+            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
+
     def destroy(self, aggregate_id: UUID) -> None:
         self._destroy(aggregate_id)
         self._cache.put(aggregate_id, _DESTROYED)
@@ -120,6 +127,10 @@ class _WrappingKeyStore:
     def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         raise NotImplementedError
 
+    def _select_many(self, aggregate_ids: list[UUID]) -> list[tuple[UUID, bytes | None]]:
+        """The stored rows of those ids (an id never stored is left out)."""
+        raise NotImplementedError
+
     def _any_wrapped(self) -> bytes | None:
         raise NotImplementedError
 
@@ -144,6 +155,9 @@ class InMemoryKeyStore(_WrappingKeyStore):
 
     def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         return aggregate_id in self.table, self.table.get(aggregate_id)
+
+    def _select_many(self, aggregate_ids: list[UUID]) -> list[tuple[UUID, bytes | None]]:
+        return [(a, self.table[a]) for a in aggregate_ids if a in self.table]
 
     def _any_wrapped(self) -> bytes | None:
         return next((w for w in self.table.values() if w is not None), None)
@@ -192,6 +206,10 @@ class PostgresKeyStore(_WrappingKeyStore):
     def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         rows = self._run("SELECT wrapped_key FROM {t} WHERE aggregate_id = %s", (aggregate_id,))
         return (bool(rows), None if not rows or rows[0][0] is None else bytes(rows[0][0]))
+
+    def _select_many(self, aggregate_ids: list[UUID]) -> list[tuple[UUID, bytes | None]]:
+        rows = self._run("SELECT aggregate_id, wrapped_key FROM {t} WHERE aggregate_id = ANY(%s)", (aggregate_ids,))
+        return [(a, None if w is None else bytes(w)) for a, w in rows]
 
     def _any_wrapped(self) -> bytes | None:
         rows = self._run("SELECT wrapped_key FROM {t} WHERE wrapped_key IS NOT NULL LIMIT 1")

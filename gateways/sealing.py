@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT_V1 = b"\x01"
 NONCE_BYTES = 12
+NONCES_AT_ONCE = 64
 
 
 class Unsealable(ValueError):
@@ -31,3 +32,22 @@ def unseal(key: bytes, sealed: bytes, associated: bytes) -> bytes:
         return AESGCM(key).decrypt(sealed[1:1 + NONCE_BYTES], sealed[1 + NONCE_BYTES:], associated)
     except InvalidTag:
         raise Unsealable("authentication failed") from None
+
+
+class Sealer:
+    """Seals many values under one key, as ``seal`` does, with one cipher context and nonces drawn in bulk.
+
+    The views seal hundreds of values per case in a batch; setting up AES-GCM and asking the OS for
+    12 random bytes each time cost more than the encryption itself.  Nonces stay random (the OS's
+    generator, drawn 64 at a time): the format and its security are those of ``seal``."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+        self._nonces, self._next = b"", 0
+
+    def seal(self, plaintext: bytes, associated: bytes) -> bytes:
+        if self._next >= len(self._nonces):
+            self._nonces, self._next = os.urandom(NONCE_BYTES * NONCES_AT_ONCE), 0
+        nonce = self._nonces[self._next:self._next + NONCE_BYTES]
+        self._next += NONCE_BYTES
+        return FORMAT_V1 + nonce + self._aead.encrypt(nonce, plaintext, associated)

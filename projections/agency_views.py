@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.case_events import CaseEvent, MemberJoined, MemberLeft, ReferralReceived
 from domain.catalogue import Catalogue
-from domain.disclosure import Disclosure, VisibilityChange
+from domain.disclosure import VisibilityChange
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from domain.visibility import CaseVisibility
@@ -47,18 +47,22 @@ class ViewUpdate:
     summaries: dict[tuple[str, UUID], CaseSummary | None] = field(default_factory=dict)
     erased: set[UUID] = field(default_factory=set)
 
-    def final_facts(self) -> dict[tuple[UUID, str, str], tuple[Disclosure, datetime | None] | None]:
-        """Per (case, agency, fact id): the fact and since when it is visible (None: keep the stored
-        time), or None when it is no longer visible — the last change in the batch wins."""
-        final: dict[tuple[UUID, str, str], tuple[Disclosure, datetime | None] | None] = {}
+    def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]]:
+        """Per case, per (agency, fact id): the last change that shows the fact (its fact and basis) and since
+        when it is visible (None: keep the stored time), or None when it is no longer visible — the last
+        change in the batch wins."""
+        final: dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]] = {}
+        last_case, facts = None, {}
         for case_id, change, _ in self.log:
-            key = (case_id, change.agency, change.fact.fact_id)
+            if case_id is not last_case and case_id != last_case:  # changes come in runs of one case
+                last_case, facts = case_id, final.setdefault(case_id, {})
+            key = (change.agency, change.fact.fact_id)
             if change.change == "ended":
-                final[key] = None
+                facts[key] = None
             else:
-                earlier = final.get(key)
+                earlier = facts.get(key)
                 since = change.at if change.change == "disclosed" else (earlier[1] if earlier else None)
-                final[key] = (Disclosure(change.fact, change.basis), since)
+                facts[key] = (change, since)
         return final
 
 
@@ -75,6 +79,7 @@ class AgencyViews:
         """The view changes for a batch of (notification id, event), in notification order."""
         update = ViewUpdate()
         touched: dict[UUID, set[str]] = {}
+        ids: dict[UUID, UUID] = {}
         for position, event in batch:
             if isinstance(event, ErasedEvent):
                 self._cases.pop(event.originator_id, None)
@@ -86,10 +91,12 @@ class AgencyViews:
                     self._cases.pop(event.originator_id, None)
                     update.erased.add(event.originator_id)
                     continue
-                update.log.extend((event.originator_id, change, position) for change in changes)
-                touched.setdefault(event.originator_id, set()).update(c.agency for c in changes)
+                # One id object per case in the batch: the store tells runs of a case apart by identity.
+                case_id = ids.setdefault(event.originator_id, event.originator_id)
+                update.log.extend((case_id, change, position) for change in changes)
+                touched.setdefault(case_id, set()).update(c.agency for c in changes)
                 if isinstance(event, (MemberJoined, MemberLeft)):
-                    touched[event.originator_id].add(event.agency)  # its case list changes, seen facts or not
+                    touched[case_id].add(event.agency)  # its case list changes, seen facts or not
         self._summarise(update, touched)
         return update
 

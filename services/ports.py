@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Iterable, Protocol
 from uuid import UUID
 
 
@@ -15,6 +15,9 @@ class KeyStore(Protocol):
 
     def create_keys(self, aggregate_ids: list[UUID]) -> None:
         """Make keys for many new aggregates at once (the batch import path)."""
+
+    def warm(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Fetch many aggregates' keys at once before reading their events (the views' catch-up)."""
 
     def destroy(self, aggregate_id: UUID) -> None:
         """Destroy the key for good, so that aggregate's stored events become unreadable."""

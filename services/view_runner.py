@@ -8,6 +8,7 @@ last committed position.  Only one runner may work on a view store at a time.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Protocol
 
 from eventsourcing.persistence import Tracking
@@ -18,7 +19,7 @@ from domain.case_events import CaseEvent, ReferralReceived
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
 
-BATCH = 500
+BATCH = 2_000  # notifications per transaction: fewer round trips and commits while catching up
 CASE_TOPICS = frozenset(
     get_topic(cls) for cls in vars(case_events).values()
     if isinstance(cls, type) and issubclass(cls, (CaseEvent, ReferralReceived)) and cls is not CaseEvent)
@@ -43,14 +44,35 @@ class ViewRunner:
     def catch_up(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Process every notification after the tracked position; returns how many."""
         position, processed = self.position, 0
-        while notifications := self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False):
-            batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications if n.topic in CASE_TOPICS]
-            self.store.apply(self.views.process(batch), Tracking(self.app.name, notifications[-1].id))
-            position = notifications[-1].id
-            processed += len(notifications)
-            progress(processed)
+        # Two stages: while one batch is written (PostgreSQL works, psycopg waits without the GIL), the next
+        # is read, decoded and judged.  Batches are still written one at a time, in order, each with its
+        # tracking position in its own transaction, so exactly-once is the store's as before.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer") as writer:
+            written: Future[int] | None = None
+            try:
+                while notifications := self.app.recorder.select_notifications(
+                        start=position, limit=self.batch_size, inclusive_of_start=False):
+                    cases = [n for n in notifications if n.topic in CASE_TOPICS]
+                    self.app.keystore.warm(n.originator_id for n in cases)  # one round trip, not one per case
+                    batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
+                    update = self.views.process(batch)
+                    if written is not None:
+                        processed += written.result()
+                        progress(processed)
+                    written = writer.submit(self._write, update, notifications[-1].id, len(notifications))
+                    position = notifications[-1].id
+                if written is not None:
+                    processed += written.result()
+                    progress(processed)
+            except BaseException:
+                # What is in memory may be ahead of what was committed: forget it, the history is the truth.
+                self.views.reset()
+                raise
         return processed
+
+    def _write(self, update: ViewUpdate, position: int, notifications: int) -> int:
+        self.store.apply(update, Tracking(self.app.name, position))
+        return notifications
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Throw the views away and build them again from the first event."""

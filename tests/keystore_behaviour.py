@@ -114,3 +114,14 @@ class KeyStoreBehaviour:
             with ThreadPoolExecutor(4) as pool:
                 keys = set(pool.map(lambda s, c=case: s.data_key(c, create=True), [store, *others]))
             assert len(keys) == 1 and None not in keys
+
+    def test_warming_fetches_many_keys_at_once_and_makes_none(self, store):
+        made, destroyed, unknown = [uuid4() for _ in range(3)], uuid4(), uuid4()
+        store.create_keys([*made, destroyed])
+        keys = [store.data_key(c, create=False) for c in made]
+        store.destroy(destroyed)
+        fresh = self.reopen(store, MASTER)
+        fresh.warm([*made, destroyed, unknown, made[0]])
+        assert set(fresh._cache._keys) == {*made, destroyed}  # a key never made is not cached: it may come later
+        assert [fresh.data_key(c, create=False) for c in made] == keys
+        assert fresh.data_key(destroyed, create=False) is None and fresh.data_key(unknown, create=False) is None
