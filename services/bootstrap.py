@@ -35,7 +35,8 @@ from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
 from services.settings import ConfigurationError, Settings
-from services.feed_publisher import FeedPublisher
+from services.case_municipalities import CaseMunicipalities
+from services.feed_publisher import FeedPublisher, topic_name
 from services.follower import Follower
 from services.view_runner import ViewRunner
 
@@ -180,18 +181,32 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
     sink = KafkaMessageSink(settings.kafka_bootstrap_servers, kafka_options(settings),
                             partitions=settings.kafka_topic_partitions)
     store = (runner or build_view_runner(app, settings, location)).store
-    return FeedPublisher(store, sink, app.catalogue.agencies, prefix=settings.kafka_topic_prefix,
-                         batch_size=settings.kafka_publish_batch)
+    return FeedPublisher(store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
+                         municipality_of=CaseMunicipalities(lambda case_id: app.get_case(case_id).municipality),
+                         prefix=settings.kafka_topic_prefix, batch_size=settings.kafka_publish_batch)
 
 
-def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beginning: bool) -> KafkaFeedConsumer:
-    """A consumer of one agency's topic (the reference consumer); needs no database."""
+def feed_topic(settings: Settings, agency: str, municipality: str | None = None) -> str:
+    """The topic of an agency's feed, social services' of one municipality; a DomainError names what is wrong."""
+    catalogue = load_catalogue(settings.catalogue)
+    catalogue.agency(agency)  # an unknown agency is a DomainError with a clear message
+    if agency == catalogue.lead_agency:
+        if not municipality:
+            raise ConfigurationError(f"{agency}'s feed is published per municipality: add --municipality CODE"
+                                     f" (one of {', '.join(sorted(catalogue.municipalities))})")
+        catalogue.municipality(municipality)
+    elif municipality:
+        raise ConfigurationError(f"only {catalogue.lead_agency}'s feed is per municipality: drop --municipality")
+    return topic_name(settings.kafka_topic_prefix, agency, catalogue.lead_agency, municipality)
+
+
+def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beginning: bool,
+                        municipality: str | None = None) -> KafkaFeedConsumer:
+    """A consumer of one agency's topic (social services': of one municipality's); needs no database."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigurationError("SIGILL_KAFKA_BOOTSTRAP_SERVERS is not set: there is no Kafka to consume from")
-    load_catalogue(settings.catalogue).agency(agency)  # an unknown agency is a DomainError with a clear message
     return KafkaFeedConsumer(settings.kafka_bootstrap_servers, kafka_options(settings),
-                             f"{settings.kafka_topic_prefix}.{agency}.disclosures", group=group,
-                             from_beginning=from_beginning)
+                             feed_topic(settings, agency, municipality), group=group, from_beginning=from_beginning)
 
 
 def build_follower(app: CaseApplication, settings: Settings, location: PostgresLocation) -> Follower:

@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         ).set_defaults(handler=_publish)
     consume = commands.add_parser("consume", help="a reference consumer: print an agency's messages, each once")
     consume.add_argument("--agency", required=True)
-    consume.add_argument("--group", help="consumer group (default: <agency>-reference-consumer)")
+    consume.add_argument("--municipality", metavar="CODE",
+                         help="social services only: the municipality whose topic to read (e.g. 0180)")
+    consume.add_argument("--group", help="consumer group (default: <agency>[-<municipality>]-reference-consumer)")
     consume.add_argument("--from-beginning", action="store_true",
                          help="start at the topic's first message when the group has no committed offset")
     consume.add_argument("--max-messages", type=_positive, help="stop after this many new messages")
@@ -54,8 +56,10 @@ def _publish(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with opened() as (app, settings, location):
         publisher = build_feed_publisher(app, settings, location)
-        print(f"Publicerar myndigheternas flöden till Kafka ({settings.kafka_bootstrap_servers}, "
-              f"ämnen {settings.kafka_topic_prefix}.<myndighet>.disclosures); Ctrl-C avslutar.", flush=True)
+        prefix = settings.kafka_topic_prefix
+        print(f"Publicerar myndigheternas flöden till Kafka ({settings.kafka_bootstrap_servers}, ämnen"
+              f" {prefix}.<myndighet>.disclosures, {app.catalogue.lead_agency}s per kommun:"
+              f" {prefix}.{app.catalogue.lead_agency}.<kommunkod>.disclosures); Ctrl-C avslutar.", flush=True)
         try:
             publisher.run(stop)  # type: ignore[union-attr]
         except KeyboardInterrupt:
@@ -95,17 +99,18 @@ def describe(body: dict[str, Any]) -> str:
 
 
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from services.bootstrap import build_feed_consumer
+    from services.bootstrap import build_feed_consumer, feed_topic
 
     settings = Settings()
-    group = args.group or f"{args.agency}-reference-consumer"
+    topic = feed_topic(settings, args.agency, args.municipality)  # names what is wrong before any connection
+    group = args.group or "-".join(filter(None, (args.agency, args.municipality, "reference-consumer")))
     try:
-        consumer = build_feed_consumer(settings, args.agency, group=group, from_beginning=args.from_beginning)
+        consumer = build_feed_consumer(settings, args.agency, group=group, from_beginning=args.from_beginning,
+                                       municipality=args.municipality)
     except BrokerUnavailable as error:
         print(f"sigill: kafka broker unreachable at {settings.kafka_bootstrap_servers} ({error})", file=sys.stderr)
         return 1
-    print(f"Lyssnar på {settings.kafka_topic_prefix}.{args.agency}.disclosures som grupp {group} …",
-          file=sys.stderr, flush=True)
+    print(f"Lyssnar på {topic} som grupp {group} …", file=sys.stderr, flush=True)
     seen, handled, repeats, last = Deduplicator(), 0, 0, None  # idle time counts once partitions are assigned
     try:
         while args.max_messages is None or handled < args.max_messages:

@@ -1,5 +1,11 @@
 """Publishes every agency's disclosure log to its own Kafka topic, from a position tracked in PostgreSQL.
 
+Social services (the lead agency) is one agency across every municipality of the
+installation, so its log is split: each message goes to its case's municipality's
+topic, ``{prefix}.socialtjanst.{municipality}.disclosures``, and to no other.  Its
+position stays one per agency: a batch is read once, routed, and the position moves
+only once every municipality's part of it is acknowledged.
+
 At least once to the broker, effectively once for a consumer that deduplicates
 by the ``event_id`` header: a batch is sent, flushed and acknowledged (acks=all)
 before the agency's position moves past it, so a crash or a broker outage at any
@@ -12,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
@@ -49,15 +56,32 @@ class MessageSink(Protocol):
     def close(self) -> None: ...
 
 
+class MunicipalTopicNeeded(ValueError):
+    """Social services' feed has one topic per municipality: a topic of it names the municipality."""
+
+
+def topic_name(prefix: str, agency: str, lead: str, municipality: str | None = None) -> str:
+    """An agency's topic; the lead agency's is its municipality's (``MunicipalTopicNeeded`` without one)."""
+    if agency != lead:
+        return f"{prefix}.{agency}.disclosures"
+    if not municipality:
+        raise MunicipalTopicNeeded(f"{agency}'s feed is published per municipality: name the municipality"
+                                   f" ({prefix}.{agency}.<municipality>.disclosures)")
+    return f"{prefix}.{agency}.{municipality}.disclosures"
+
+
 class FeedPublisher:
-    def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, prefix: str = "sigill",
-                 batch_size: int = BATCH, interval: float = 0.2, backoff: tuple[float, float] = (0.5, 30.0)) -> None:
+    def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, lead: str,
+                 municipality_of: Callable[[UUID], str | None], prefix: str = "sigill", batch_size: int = BATCH,
+                 interval: float = 0.2, backoff: tuple[float, float] = (0.5, 30.0)) -> None:
+        """``municipality_of``: a case's municipality code, None when it can no longer be known (withheld)."""
         self.source, self.sink, self.agencies = source, sink, tuple(agencies)
+        self.lead, self.municipality_of = lead, municipality_of
         self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
         self.first_backoff, self.max_backoff = backoff
 
-    def topic(self, agency: str) -> str:
-        return f"{self.prefix}.{agency}.disclosures"
+    def topic(self, agency: str, municipality: str | None = None) -> str:
+        return topic_name(self.prefix, agency, self.lead, municipality)
 
     def publish_pending(self) -> int:
         """Publish every agency's messages after its position; returns how many were acknowledged."""
@@ -80,13 +104,32 @@ class FeedPublisher:
     def _publish_agency(self, agency: str, position: int, head: int, moved: dict[str, int]) -> int:
         published = 0
         while position < head and (batch := self.source.feed(agency, position, self.batch_size)):
-            self.sink.publish(self.topic(agency), batch)
+            published += self._send(agency, batch)
             position = batch[-1].id
-            published += len(batch)
             if len(batch) == self.batch_size:  # a backlog: keep its position current batch by batch
                 self.source.advance_publication(agency, position)  # only after the broker acknowledged it
         moved[agency] = max(position, head)  # everything of the agency's up to the head is acknowledged
         return published
+
+    def _send(self, agency: str, batch: list[FeedMessage]) -> int:
+        """Publish a batch to its topic(s); returns once all of it is acknowledged, with how many were sent."""
+        if agency != self.lead:
+            self.sink.publish(self.topic(agency), batch)
+            return len(batch)
+        by_municipality: dict[str, list[FeedMessage]] = {}
+        withheld = 0
+        for message in batch:  # a case is in one municipality: each case's messages keep their order
+            municipality = self.municipality_of(message.case_id)
+            if municipality is None:
+                withheld += 1  # no topic may have what cannot be placed (secrecy first)
+            else:
+                by_municipality.setdefault(municipality, []).append(message)
+        for municipality, messages in sorted(by_municipality.items()):
+            self.sink.publish(self.topic(agency, municipality), messages)
+        if withheld:
+            log.warning("%d of %s's feed messages withheld: their case is erased and its municipality unknown",
+                        withheld, agency)
+        return len(batch) - withheld
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
         """Until ``stop`` is set: publish what is new, riding out an unreachable broker or database."""

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 from uuid import UUID
 
 from domain.catalogue import Catalogue
-from domain.errors import CaseErased, InvalidInput
+from domain.errors import InvalidInput
 from projections.agency_feed import FeedMessage
 from services.access_log import AccessEntry, AccessLog
 from services.authorisation import Forbidden, check_reads_cases, is_social_services
+from services.case_municipalities import CaseMunicipalities
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 
@@ -80,9 +79,7 @@ class FeedReader:
                  municipality_of: Callable[[UUID], str], now: Callable[[], Any],
                  catch_up: Callable[[], None] = lambda: None) -> None:
         self.store, self.access_log, self.catalogue = store, access_log, catalogue
-        self._municipality_of, self._now, self.catch_up = municipality_of, now, catch_up
-        self._municipalities: OrderedDict[UUID, str | None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._municipality, self._now, self.catch_up = CaseMunicipalities(municipality_of), now, catch_up
 
     def check(self, p: Principal, agency: str) -> None:
         """Raises unless ``p`` may read ``agency``'s feed (see the module docstring)."""
@@ -116,21 +113,6 @@ class FeedReader:
         if message.agency != self.catalogue.lead_agency or p.has(Role.AUDITOR):
             return True
         return self._municipality(message.case_id) == p.municipality
-
-    def _municipality(self, case_id: UUID) -> str | None:
-        with self._lock:
-            if case_id in self._municipalities:
-                self._municipalities.move_to_end(case_id)
-                return self._municipalities[case_id]
-        try:
-            found: str | None = self._municipality_of(case_id)
-        except (CaseErased, CaseNotFound):
-            found = None  # erased before this process learnt where it belongs: withheld (secrecy first)
-        with self._lock:
-            self._municipalities[case_id] = found
-            if len(self._municipalities) > 100_000:
-                self._municipalities.popitem(last=False)
-        return found
 
     def _log(self, p: Principal, agency: str, messages: list[FeedMessage], purpose: str) -> None:
         what = f"audit.feed:{agency}" if p.has(Role.AUDITOR) else f"feed:{agency}"

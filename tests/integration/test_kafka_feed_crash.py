@@ -24,7 +24,7 @@ from tests.integration.test_follower import eventually
 from tests.integration.test_kafka_feed import realistic_case, runner  # noqa: F401  (the fixture)
 from tests.kafka_broker import header, read_topic
 
-AGENCY = "socialtjanst"
+AGENCY, MUNICIPALITY = "socialtjanst", "0180"  # social services' feed: one topic per municipality
 
 
 def publisher_process(postgres, settings, broker, prefix: str) -> subprocess.Popen:
@@ -56,7 +56,7 @@ def test_a_publisher_killed_mid_batch_loses_nothing_and_a_deduplicating_consumer
     assert len(expected) > 900  # several batches
 
     prefix = f"t{uuid4().hex[:10]}"
-    topic = f"{prefix}.{AGENCY}.disclosures"
+    topic = f"{prefix}.{AGENCY}.{MUNICIPALITY}.disclosures"
     watcher = KafkaConsumer(bootstrap_servers=[kafka_broker.bootstrap])
     process = publisher_process(postgres, settings, kafka_broker, prefix)
     try:

@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 
 from gateways.kafka_publisher import KafkaMessageSink
+from services.case_municipalities import CaseMunicipalities
 from services.feed_publisher import FeedPublisher
 from tests.builders import POLICE, SCHOOL
 from tests.integration.test_follower import eventually
@@ -42,8 +43,9 @@ def caught_up(store) -> bool:
 def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, runner, broker, caplog):
     caplog.set_level(logging.INFO, logger="sigill.feed")
     sink = KafkaMessageSink(broker.bootstrap, partitions=2, producer=FAST)
-    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, prefix="outage", interval=0.05,
-                              backoff=(0.2, 0.5))
+    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
+                              municipality_of=CaseMunicipalities(lambda case_id: app.get_case(case_id).municipality),
+                              prefix="outage", interval=0.05, backoff=(0.2, 0.5))
     stop = threading.Event()
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)
     thread.start()

@@ -1,0 +1,172 @@
+"""Social services' feed on Kafka is one topic per municipality: each holds its own cases and nothing else.
+
+Social services is one agency id across every municipality of an installation; a
+municipality's integration reading its topic must never see another municipality's
+case.  Its topic is exactly what a caseworker of that municipality reads over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateways.jwt_tokens import DevTokens
+from services.api.app import create_api
+from services.bootstrap import build_api_context
+from services.feed_publisher import BrokerUnavailable
+from tests.builders import POLICE, SOCIAL
+from tests.integration.test_kafka_feed import (AGENCIES, as_rows, kafka_settings, log_rows, on_topic,  # noqa: F401
+                                               publisher, realistic_case, runner)
+from tests.integration.test_kafka_feed_cli import consume
+from tests.kafka_broker import read_topic
+from tests.service_behaviour import open_case
+
+STOCKHOLM, LUND = "0180", "1281"
+
+
+def lund_case(app):
+    """A Lund case the police report to social services by law (LUL 6 §), with a member agency in the group."""
+    case_id, _ = open_case(app, municipality=LUND)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Hög risk.", instruments=("SAVRY",),
+                           decided_on=date(2026, 2, 2))
+    app.clock.advance(timedelta(hours=1))
+    app.add_member(case_id, by=SOCIAL, agency="polis",
+                   contact_person="Sam", role="kontaktperson")
+    app.record_contribution(case_id, by=POLICE, category="crime", text="LUNDS MISSTANKE", legal_basis="lul6")
+    return case_id
+
+
+@pytest.fixture
+def http(app, settings, postgres):
+    """The API, as a municipality's caseworker reads social services' feed over HTTP."""
+    context = build_api_context(app, settings, postgres)
+    client, tokens = TestClient(create_api(context), raise_server_exceptions=False), DevTokens(settings.data_dir)
+
+    def feed(municipality: str) -> list[dict]:
+        token = tokens.issue(subject=f"handlaggare-{municipality}", name="Namn Handläggare", agency="socialtjanst",
+                             roles=["caseworker"], municipality=municipality)
+        items, after = [], None
+        while True:
+            response = client.get("/api/v1/feeds/socialtjanst", headers={"Authorization": f"Bearer {token}"},
+                                  params={"limit": 200, **({"after": after} if after else {})})
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items.extend(i["body"] for i in page["messages"])
+            after = page["next"]
+            if not page["more"]:
+                return items
+
+    yield feed
+    context.close()
+
+
+def test_each_municipalitys_social_services_topic_is_exactly_its_own_cases(app, runner, publisher, http):
+    stockholm, lund = realistic_case(app), lund_case(app)
+    runner.catch_up()
+    assert publisher.publish_pending() == sum(len(runner.store.disclosure_log(agency=a)) for a in AGENCIES)
+
+    lead = runner.store.disclosure_log(agency="socialtjanst")
+    for municipality, case_id, other in ((STOCKHOLM, stockholm, lund), (LUND, lund, stockholm)):
+        expected = [(r["id"], str(r["case_id"]), r["fact_id"], r["change"], r["basis"]) for r in lead
+                    if r["case_id"] == case_id]
+        assert expected, municipality
+        topic = on_topic(publisher, "socialtjanst", expect=len(expected), municipality=municipality)
+        assert as_rows(topic) == expected, municipality                       # exactly its own case's log …
+        assert str(other) not in json.dumps(topic), municipality              # … and nothing of the other's
+        assert sorted(topic, key=lambda m: m["cursor"]) == http(municipality)  # what its caseworker reads
+    stockholm_topic = json.dumps(on_topic(publisher, "socialtjanst", municipality=STOCKHOLM), ensure_ascii=False)
+    assert "LUNDS MISSTANKE" not in stockholm_topic
+    assert read_topic(publisher.sink.where, f"{publisher.prefix}.socialtjanst.disclosures") == []  # no shared topic
+
+    for agency in ("polis", "skola", "bup"):  # the member agencies' topics: unchanged, one per agency
+        expected = [(i, str(c), f, ch, b) for i, c, f, ch, b in log_rows(runner, agency)]
+        assert as_rows(on_topic(publisher, agency, expect=len(expected))) == expected, agency
+    assert publisher.publish_pending() == 0  # one position per agency, past everything routed
+
+
+def test_a_crash_between_two_municipalities_topics_only_repeats_the_batch(app, runner, publisher):
+    stockholm, lund = realistic_case(app), lund_case(app)
+    runner.catch_up()
+    sink, sent = publisher.sink, []
+
+    class FailsOnLund:  # the broker acknowledges Stockholm's part of the batch, then refuses Lund's
+        where = sink.where
+
+        def publish(self, topic, messages):
+            if topic.endswith(f".{LUND}.disclosures"):
+                raise BrokerUnavailable("refused")
+            sent.append(topic)
+            sink.publish(topic, messages)
+
+        def close(self):
+            pass
+
+    publisher.sink = FailsOnLund()
+    with pytest.raises(BrokerUnavailable, match="refused"):
+        publisher.publish_pending()
+    assert any(t.endswith(f".{STOCKHOLM}.disclosures") for t in sent)
+    assert runner.store.publication_positions().get("socialtjanst", 0) == 0  # not past what Lund never got
+    publisher.sink = sink
+    publisher.publish_pending()
+
+    lead = runner.store.disclosure_log(agency="socialtjanst")
+    for municipality, case_id in ((STOCKHOLM, stockholm), (LUND, lund)):
+        wanted = {str(r["event_id"]) for r in lead if r["case_id"] == case_id}
+        topic = on_topic(publisher, "socialtjanst", expect=len(wanted), municipality=municipality)
+        assert {m["event_id"] for m in topic} == wanted, municipality  # nothing lost; repeats share event ids
+
+
+def test_the_reference_consumer_reads_one_municipalitys_topic(app, settings, runner, publisher):
+    stockholm, lund = realistic_case(app), lund_case(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    feeds = settings.model_copy(update={"kafka_bootstrap_servers": publisher.sink.where,
+                                        "kafka_topic_prefix": publisher.prefix})
+    result = consume(feeds, "--agency", "socialtjanst", "--municipality", LUND, "--from-beginning",
+                     "--idle-timeout", "1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(runner.store.disclosure_log(case_id=lund, agency="socialtjanst"))
+    assert all(f"case={lund}" in line for line in lines) and str(stockholm) not in result.stdout
+    assert f"{publisher.prefix}.socialtjanst.{LUND}.disclosures" in result.stderr
+
+
+def test_consuming_social_services_feed_needs_its_municipality(settings, kafka_broker):
+    feeds = kafka_settings(settings, kafka_broker.bootstrap)
+    missing = consume(feeds, "--agency", "socialtjanst", "--idle-timeout", "1")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.count("\n") == 1 and "--municipality" in missing.stderr and "Traceback" not in missing.stderr
+    unknown = consume(feeds, "--agency", "socialtjanst", "--municipality", "9999")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "sigill: unknown municipality '9999'"
+    stray = consume(feeds, "--agency", "skola", "--municipality", STOCKHOLM)
+    assert stray.returncode == 1 and stray.stderr.count("\n") == 1 and "--municipality" in stray.stderr
+
+
+def test_an_erased_case_is_erased_on_its_own_municipalitys_topic_and_on_no_other(app, runner, publisher):
+    stockholm, lund = realistic_case(app), lund_case(app)
+    runner.catch_up()
+    publisher.publish_pending()  # the publisher learns where each case belongs while it can still be read
+    app.keystore.destroy(lund)
+    assert runner.store.record_erasures() > 0
+    publisher.publish_pending()
+    erased = [(m["case_id"], m["change"]) for m in on_topic(publisher, "socialtjanst", expect=1, municipality=LUND)
+              if m["change"] == "erased"]
+    assert erased == [(str(lund), "erased")]
+    assert str(lund) not in json.dumps(on_topic(publisher, "socialtjanst", municipality=STOCKHOLM))
+
+
+def test_what_cannot_be_placed_in_a_municipality_reaches_no_topic(app, runner, publisher, caplog):
+    lund = lund_case(app)
+    runner.catch_up()
+    app.keystore.destroy(lund)  # erased before the publisher ever learnt its municipality
+    runner.store.record_erasures()
+    withheld = len(runner.store.disclosure_log(case_id=lund, agency="socialtjanst"))
+    published = publisher.publish_pending()
+    assert published == sum(len(runner.store.disclosure_log(agency=a)) for a in AGENCIES) - withheld
+    for municipality in app.catalogue.municipalities:
+        assert read_topic(publisher.sink.where, publisher.topic("socialtjanst", municipality)) == []
+    assert f"{withheld} of socialtjanst's feed messages withheld" in caplog.text
+    assert runner.store.publication_positions()["socialtjanst"] == runner.store.feed_head()  # no stalled feed
