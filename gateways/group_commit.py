@@ -3,10 +3,19 @@
 Every save waits until its own events are committed (durability is the
 same as saving alone); while one transaction commits, the saves that arrive
 queue up and go in the next one, together, committed by the thread whose
-save found the way free.  A group that fails — two saves
-of one case, a conflict with another process, any error — is committed again
-save by save, so each caller gets exactly its own outcome: its notification
-ids, or its own conflict (409 upstream).  Order within a group is arrival order.
+save found the way free (the leader).  A leader commits its own save and at
+most one further group, then hands leadership to the first queued save, so
+under sustained load no request is kept committing others' saves for ever.
+
+A group that fails on a save's own content (two saves of one case, a
+conflict with another process) is committed again save by save, so each
+caller gets exactly its own outcome: its notification ids, or its own
+conflict (409 upstream).  A group that fails because the database is down or
+the connection was lost fails as a whole, at once: redoing it save by save
+would make each caller wait out its own retries, and if the COMMIT was made
+and only its reply lost, would turn committed events into conflicts (the
+caller can retry with its idempotency key instead).  Order within a group is
+arrival order.
 """
 
 from __future__ import annotations
@@ -16,9 +25,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 
 Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+
+# The database is unreachable or the connection broke (perhaps after the COMMIT was sent): not one save's fault.
+_CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -31,13 +43,14 @@ class _Save:
 
 class GroupCommit:
     """The first save to find no commit under way commits on its own thread (no hand-off when it is quiet),
-    then commits whatever queued meanwhile, group by group, until the queue is empty."""
+    then at most one group of what queued meanwhile, then hands leadership to the first save still queued."""
 
     def __init__(self, insert: Insert) -> None:
         self._insert = insert
         self._queued: list[_Save] = []
         self._lock = threading.Lock()
         self._committing = False
+        self._successor: _Save | None = None   # the queued save woken to lead next
         self.group_sizes: deque[int] = deque(maxlen=100)   # the latest groups (for tests and benchmarks)
 
     def insert(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
@@ -49,44 +62,104 @@ class GroupCommit:
                 self._committing = True
             else:
                 self._queued.append(save)
-        if lead:
+        if lead or self._wait(save):
             try:
-                self._alone(save)
-            finally:
-                self._drain()
-        save.done.wait()
+                self._lead(save, own_queued=not lead)
+            except BaseException as error:
+                if save.error is error:
+                    raise
+                # the error struck a later group: this caller's own save had its outcome already
         if save.error is not None:
             raise save.error
         return save.ids
 
-    def _drain(self) -> None:
-        while True:
-            with self._lock:
-                group, self._queued = self._queued, []
-                if not group:
-                    self._committing = False
-                    return
-            self.group_sizes.append(len(group))
-            if len(group) == 1 or not self._together(group):
-                for save in group:
-                    self._alone(save)
+    def _wait(self, save: _Save) -> bool:
+        """Wait until the save is committed or failed (False), or handed leadership (True)."""
+        try:
+            while True:
+                save.done.wait()
+                with self._lock:
+                    if self._successor is not save:
+                        return False
+                    self._successor = None
+                    save.done.clear()
+                    return True
+        except BaseException:
+            with self._lock:   # leaving: a save still queued is not committed, and leadership must not be lost
+                if save in self._queued:
+                    self._queued.remove(save)
+                if self._successor is save:
+                    self._successor = None
+                    self._hand_over()
+            raise
 
-    def _together(self, group: list[_Save]) -> bool:
+    def _lead(self, own: _Save, own_queued: bool) -> None:
+        """Commit the own save (alone, or in the first group when it was queued), then at most one more group."""
+        group = [own]
+        try:
+            if not own_queued:
+                self._alone(own)
+            for _ in range(2 if own_queued else 1):
+                with self._lock:
+                    group, self._queued = self._queued, []
+                    if not group:
+                        self._committing = False
+                        return
+                self._commit(group)
+            group = []
+            with self._lock:
+                self._hand_over()
+        except BaseException as error:   # interrupted (KeyboardInterrupt, SystemExit, a cancellation)
+            self._abort(group, error)
+            raise
+
+    def _hand_over(self) -> None:
+        """Under the lock: wake the first queued save to lead, or leave the way free."""
+        if self._queued:
+            self._successor = self._queued[0]
+            self._successor.done.set()
+        else:
+            self._committing = False
+
+    def _abort(self, group: list[_Save], error: BaseException) -> None:
+        """Fail every save of the group and of the queue not yet done, and leave the way free."""
+        with self._lock:
+            queued, self._queued = self._queued, []
+            self._committing = False
+        for save in [*group, *queued]:
+            if not save.done.is_set():
+                save.error = error
+                save.done.set()
+
+    def _commit(self, group: list[_Save]) -> None:
+        self.group_sizes.append(len(group))
+        if len(group) == 1:
+            self._alone(group[0])
+            return
         try:
             ids = self._insert([e for save in group for e in save.events])
+        except _CONNECTION_ERRORS as error:
+            for save in group:
+                save.error = error
+                save.done.set()
+            return
         except Exception:
-            return False  # commit them one by one: each gets its own outcome
+            for save in group:   # one save's conflict (or content): commit them one by one, each its own outcome
+                self._alone(save)
+            return
         start = 0
         for save in group:
             save.ids = None if ids is None else list(ids[start:start + len(save.events)])
             start += len(save.events)
             save.done.set()
-        return True
 
     def _alone(self, save: _Save) -> None:
         try:
             save.ids = self._insert(save.events)
+        except Exception as error:
+            save.error = error
         except BaseException as error:
             save.error = error
+            raise
         finally:
             save.done.set()

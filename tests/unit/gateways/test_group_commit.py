@@ -7,7 +7,7 @@ import time
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 
 from gateways.group_commit import GroupCommit
 
@@ -85,3 +85,123 @@ def test_the_application_recorders_saves_go_through_group_commit(monkeypatch):
     seen = []
     recorder._group = type("G", (), {"insert": lambda self, events: seen.append(events) or [7]})()
     assert recorder.insert_events([event(uuid4(), 1)], tracking=None) == [7] and len(seen) == 1
+
+
+class Interrupted(BaseException):
+    """Stands for KeyboardInterrupt, SystemExit or a cancellation striking the committing thread."""
+
+
+class ScriptedTable:
+    """A table whose first transaction waits for a gate (so others queue behind it); then follows a script."""
+
+    def __init__(self, script=lambda call, events: None) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.calls: list[tuple[int, int]] = []   # (thread, number of events) per transaction attempted
+        self.rows: list[tuple] = []
+        self.script = script
+
+    def insert(self, events):
+        self.calls.append((threading.current_thread(), len(events)))
+        if len(self.calls) == 1:
+            self.entered.set()
+            assert self.gate.wait(5)
+        keys = [(e.originator_id, e.originator_version) for e in events]
+        if set(keys) & {r[:2] for r in self.rows}:
+            raise IntegrityError("duplicate key")
+        first = len(self.rows) + 1
+        self.rows.extend((*k, first + i) for i, k in enumerate(keys))
+        self.script(len(self.calls), events)   # may raise after the rows are in (a reply lost after COMMIT)
+        return list(range(first, first + len(events)))
+
+
+class Caller:
+    """One save on a daemon thread, so a caller that waits for ever cannot hang the test run."""
+
+    def __init__(self, group: GroupCommit, events) -> None:
+        self.outcome = None
+        self.thread = threading.Thread(target=self._run, args=(group, events), daemon=True)
+        self.thread.start()
+
+    def _run(self, group, events):
+        try:
+            self.outcome = group.insert(events)
+        except BaseException as error:
+            self.outcome = error
+
+    def result(self, timeout=3.0):
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the caller is still waiting"
+        return self.outcome
+
+
+def queue_behind_leader(group: GroupCommit, table: ScriptedTable, followers: int):
+    """A leader whose own save is being committed, and followers queued behind it; then the gate opens."""
+    leader = Caller(group, [event(uuid4(), 1)])
+    assert table.entered.wait(3)
+    queued = [Caller(group, [event(uuid4(), 1)]) for _ in range(followers)]
+    deadline = time.monotonic() + 3
+    while len(group._queued) < followers and time.monotonic() < deadline:
+        time.sleep(0.001)
+    table.gate.set()
+    return leader, queued
+
+
+def raise_on_call(number, error):
+    def script(call, events):
+        if call == number:
+            raise error
+    return script
+
+
+def test_an_interruption_of_a_later_group_fails_that_group_and_the_leader_keeps_its_own_ids():
+    interruption = Interrupted()
+    table = ScriptedTable(raise_on_call(2, interruption))
+    group = GroupCommit(table.insert)
+    leader, queued = queue_behind_leader(group, table, 3)
+    assert leader.result() == [1]   # committed before the interruption struck
+    assert all(caller.result() is interruption for caller in queued)
+    assert Caller(group, [event(uuid4(), 1)]).result() == [5]   # the way is free again: a save is committed
+
+
+def test_an_interruption_of_the_leaders_own_save_reaches_the_leader_and_everyone_queued():
+    interruption = Interrupted()
+    table = ScriptedTable(raise_on_call(1, interruption))
+    group = GroupCommit(table.insert)
+    leader, queued = queue_behind_leader(group, table, 2)
+    assert leader.result() is interruption
+    assert all(caller.result() is interruption for caller in queued)
+    assert Caller(group, [event(uuid4(), 1)]).result() == [2]
+
+
+@pytest.mark.parametrize("lost", [OperationalError, InterfaceError])
+def test_a_lost_connection_fails_the_whole_group_at_once_and_nothing_committed_is_redone(lost):
+    error = lost("connection lost after COMMIT was sent")
+    table = ScriptedTable(raise_on_call(2, error))   # the group's rows are committed, its reply is lost
+    leader, queued = queue_behind_leader(GroupCommit(table.insert), table, 4)
+    assert leader.result() == [1]
+    assert all(caller.result() is error for caller in queued)   # not 409s: each may retry with its key
+    assert [n for _, n in table.calls] == [1, 4]   # one attempt for the group, none save by save
+
+
+def test_under_sustained_load_every_caller_commits_at_most_two_transactions_and_returns():
+    group = GroupCommit(lambda events: table.insert(events))
+    callers: list[Caller] = []
+
+    def keep_the_queue_full(call, events):   # each transaction sees a new save queue behind it
+        if call < 12:
+            callers.append(Caller(group, [event(uuid4(), 1)]))
+            deadline = time.monotonic() + 3
+            while not group._queued and time.monotonic() < deadline:
+                time.sleep(0.001)
+
+    table = ScriptedTable(keep_the_queue_full)
+    table.gate.set()
+    first = Caller(group, [event(uuid4(), 1)])
+    assert first.result() == [1]
+    while not all(not caller.thread.is_alive() for caller in callers):   # later callers queue as earlier commit
+        [caller.result() for caller in list(callers)]
+    outcomes = [caller.result() for caller in callers]
+    assert sorted(i for ids in outcomes for i in ids) == list(range(2, len(table.rows) + 1))
+    per_thread = [sum(1 for thread, _ in table.calls if thread is t) for t in {t for t, _ in table.calls}]
+    assert len(table.calls) >= 12 and max(per_thread) <= 2   # no caller stays to commit others' saves for ever
