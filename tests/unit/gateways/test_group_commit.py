@@ -205,3 +205,26 @@ def test_under_sustained_load_every_caller_commits_at_most_two_transactions_and_
     assert sorted(i for ids in outcomes for i in ids) == list(range(2, len(table.rows) + 1))
     per_thread = [sum(1 for thread, _ in table.calls if thread is t) for t in {t for t, _ in table.calls}]
     assert len(table.calls) >= 12 and max(per_thread) <= 2   # no caller stays to commit others' saves for ever
+
+
+def test_a_queued_caller_interrupted_when_handed_leadership_passes_it_on():
+    import ctypes
+
+    group = GroupCommit(lambda events: table.insert(events))
+    later: list[Caller] = []
+
+    def two_more_queue_during_the_second_transaction(call, events):
+        if call == 2:
+            later.extend(Caller(group, [event(uuid4(), 1)]) for _ in range(2))
+            deadline = time.monotonic() + 3
+            while len(group._queued) < 2 and time.monotonic() < deadline:
+                time.sleep(0.001)
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(   # strikes the heir as soon as it wakes to lead
+                ctypes.c_ulong(later[0].thread.ident), ctypes.py_object(Interrupted))
+
+    table = ScriptedTable(two_more_queue_during_the_second_transaction)
+    leader, (second,) = queue_behind_leader(group, table, 1)
+    assert leader.result() == [1] and second.result() == [2]
+    heir, last = later
+    assert isinstance(heir.result(), Interrupted)
+    assert last.result() == [3] and len(table.rows) == 3   # the interrupted save was never committed
