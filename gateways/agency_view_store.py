@@ -26,7 +26,7 @@ from gateways.sealing import Sealer, unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, EVENT_IDS, FeedMessage,
                                      erasure_event_id, event_id)
 from projections.agency_views import CaseSummary, ViewUpdate
-from services.ports import KeyStore
+from services.ports import KeyStore, ViewsMovedOn
 
 TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.view_facts (agency text NOT NULL, case_id uuid NOT NULL, fact_id text NOT NULL,"
@@ -97,12 +97,20 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
 
     # -- writing -----------------------------------------------------------------
 
-    def apply(self, update: ViewUpdate, tracking: Tracking) -> None:
-        """Write a batch's changes and its tracking position atomically: all or nothing, exactly once."""
+    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> None:
+        """Write a batch's changes and its tracking position atomically: all or nothing, exactly once.
+
+        ``start`` is the position the batch was judged from.  Writers (the follower, every API worker) are
+        serialised by the disclosure log's lock, taken before any id is drawn, so ids follow commit order and
+        a feed reader at cursor N never has a lower id committed behind it; a batch whose start is no longer
+        the stored position (another process wrote it meanwhile) is refused as ``ViewsMovedOn``."""
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log = self._log_rows(update, sealing)
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            if start is not None:
+                self._check_start(curs, tracking.application_name, start)
             if update.erased:
                 for table in ("view_facts", "view_cases"):
                     curs.execute(SQL("DELETE FROM {}.{} WHERE case_id = ANY(%s)").format(self._s, Identifier(table)),
@@ -119,6 +127,13 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
                                      " at, notification_id, event_id, content) FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
+
+    def _check_start(self, curs: Any, application_name: str, start: int) -> None:
+        curs.execute(self.max_tracking_id_statement, (application_name,))
+        row = curs.fetchone()
+        stored = (row or {}).get("max") or 0
+        if stored != start:
+            raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
 
     def clear(self, application_name: str) -> None:
         """Empty the views and forget the position, so that they are rebuilt from the first event."""
