@@ -15,14 +15,12 @@ import threading
 import time
 from typing import Annotated, Any, AsyncIterator
 
-from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.api import feed_views as fv
 from services.api.deps import Context, CurrentUser, Purpose
-from services.access_log import AccessLogUnavailable
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, FeedReader, decode_cursor, encode_cursor
 from services.principals import Principal
@@ -108,6 +106,8 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
                   purpose: str) -> AsyncIterator[str]:
     state = request.app.state
     lifetime = getattr(state, "stream_seconds", STREAM_SECONDS)
+    if user.expires_at is not None:  # no disclosure after the sign-in has run out: the client resumes signed in anew
+        lifetime = min(lifetime, user.expires_at - time.time())
     heartbeat = getattr(state, "heartbeat_seconds", HEARTBEAT_SECONDS)
     poll = getattr(state, "poll_seconds", POLL_SECONDS)
     start = last_sent = time.monotonic()
@@ -115,7 +115,7 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
             page = await run_in_threadpool(feeds.page, user, agency, position, MAX_LIMIT, purpose)
-        except (PersistenceError, AccessLogUnavailable) as error:  # the status is sent: end, the client resumes
+        except Exception as error:  # noqa: BLE001 - the status is sent: end with a line, the client resumes
             log.error("feed stream ended: %s", type(error).__qualname__)
             yield ": the feed cannot be read now; reconnect with Last-Event-ID\n\n"
             return
