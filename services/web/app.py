@@ -18,6 +18,7 @@ from services.identity_provider import IdentityProvider
 from services.settings import Settings
 from services.web import (
     errors,
+    oidc,
     routes_admin,
     routes_audit,
     routes_auth,
@@ -35,6 +36,8 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
     api.state.web_settings = settings
     api.state.dev_tokens = _dev_tokens(settings)
     api.state.identity = _identity_provider(settings)
+    # The OIDC flow cookie's key, from the master key production must configure (no default secret anywhere).
+    api.state.flow_key = oidc.flow_key(settings.master_key_bytes()) if api.state.identity is not None else None
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]

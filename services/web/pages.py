@@ -32,7 +32,6 @@ from services.web.forms import Typed
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent
-SIGN_IN = "/logga-in"
 
 
 def _when(value: Any) -> str:
@@ -124,8 +123,12 @@ def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
     def run(request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
             return route(request, *args, **kwargs)
+        except session.SessionExpired:  # to the sign-in page with a message; the stale session is not kept
+            response = redirect(session.sign_in_url(request, expired=True))
+            session.sign_out(response)
+            return response
         except AuthenticationFailed:
-            return redirect(SIGN_IN)
+            return redirect(session.sign_in_url(request))
         except NoSuchPage:
             return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
         except session.CsrfRejected:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -22,10 +22,20 @@ CSRF_COOKIE = "sigill_csrf"
 PURPOSE_COOKIE = "sigill_purpose"
 CSRF_FIELD = "csrf"
 MAX_PURPOSE = 500
+SIGN_IN = "/logga-in"
+BACK_FIELD = "tillbaka"       # the page to return to after signing in (query parameter and form field)
+REASON_FIELD, EXPIRED = "orsak", "utgangen"
+MAX_BACK = 2000
+# Never worth returning to: the sign-in and sign-out pages themselves (a loop), or the bare home page.
+NOT_BACK = ("/logga-in", "/logga-ut", "/utloggad")
 
 
 class CsrfRejected(Exception):
     """A POST without this session's CSRF token."""
+
+
+class SessionExpired(AuthenticationFailed):
+    """A session cookie that no longer verifies: its token has expired (or another server made it)."""
 
 
 def principal(request: Request) -> Principal:
@@ -39,7 +49,28 @@ def principal(request: Request) -> Principal:
             return verify(token)
         except AuthenticationFailed:
             continue
-    raise AuthenticationFailed("the session is not valid (or has expired)")
+    raise SessionExpired("the session is not valid (or has expired)")
+
+
+def return_path(candidate: str | None) -> str:
+    """A same-site relative path to go back to, or "" — never another site (no scheme, host, ``//`` or ``\\``)."""
+    if not candidate or len(candidate) > MAX_BACK or not candidate.startswith("/"):
+        return ""
+    # "//host" and "/\host" are other sites to a browser; control characters and spaces are never in our URLs.
+    if candidate.startswith("//") or "\\" in candidate or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in candidate):
+        return ""
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or parts.path == "/" or parts.path.startswith(NOT_BACK):
+        return ""
+    return candidate
+
+
+def sign_in_url(request: Request, expired: bool = False) -> str:
+    """The sign-in page, naming the page this GET asked for (to return to) and whether the session had expired."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    back = return_path(here) if request.method in ("GET", "HEAD") else ""
+    query = {**({REASON_FIELD: EXPIRED} if expired else {}), **({BACK_FIELD: back} if back else {})}
+    return SIGN_IN + (f"?{urlencode(query)}" if query else "")
 
 
 def token(request: Request) -> str:

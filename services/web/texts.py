@@ -21,6 +21,7 @@ T: dict[str, str] = {
     "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen", "sign_in_failed": "Inloggningen misslyckades",
     "signed_in_title": "Du är inloggad", "signed_in_continue": "Fortsätt till Sigill",
     "sign_in_or": "Eller, i utvecklingsläge:",
+    "session_expired": "Din inloggning har gått ut. Logga in igen, så kommer du tillbaka till sidan du var på.",
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
     "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
