@@ -19,6 +19,7 @@ from services.settings import Settings
 from services.web import (
     errors,
     oidc,
+    renewal,
     routes_admin,
     routes_audit,
     routes_auth,
@@ -37,7 +38,10 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
     api.state.dev_tokens = _dev_tokens(settings)
     api.state.identity = _identity_provider(settings)
     # The OIDC flow cookie's key, from the master key production must configure (no default secret anywhere).
-    api.state.flow_key = oidc.flow_key(settings.master_key_bytes()) if api.state.identity is not None else None
+    master = settings.master_key_bytes() if api.state.identity is not None else None
+    api.state.flow_key = oidc.flow_key(master) if master else None
+    api.state.refresh_key = renewal.refresh_key(master) if master else None
+    api.state.renewals = renewal.Renewals()
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]

@@ -13,23 +13,18 @@ afterwards is the Strict one the development sign-in makes.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
 from fastapi.responses import Response
 
 from services.identity_provider import IdentityProvider, SignedIn, SignInFailed
+from services.web import sealed_cookie
 
 __all__ = ["IdentityProvider", "SignedIn", "SignInFailed", "Flow", "remember", "pending", "forget", "redirect_uri",
            "flow_key", "seal", "unseal"]
@@ -39,10 +34,6 @@ FLOW_PATH = "/logga-in/oidc"
 FLOW_SECONDS = 600
 CALLBACK = "/logga-in/oidc/callback"
 SIGNED_OUT = "/utloggad"
-# The key's purpose, bound into its derivation: the master key's other uses never meet this one.
-FLOW_KEY_INFO = b"sigill/web/oidc-flow-cookie/v1"
-FLOW_FORMAT = b"\x01"
-NONCE_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -68,27 +59,22 @@ class Flow:
 
 def flow_key(master_key: bytes) -> bytes:
     """The flow cookie's AES key, derived (HKDF-SHA256) from the server's master key."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=FLOW_KEY_INFO).derive(master_key)
+    return sealed_cookie.cookie_key(master_key, "oidc-flow-cookie")
 
 
 def seal(key: bytes, flow: Flow, now: float | None = None) -> str:
     """The cookie value: the flow and when it started, encrypted and authenticated."""
     issued = int(time.time() if now is None else now)
-    plaintext = json.dumps([flow.state, flow.nonce, flow.verifier, flow.back, issued]).encode()
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = FLOW_FORMAT + nonce + AESGCM(key).encrypt(nonce, plaintext, FLOW_COOKIE.encode())
-    return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
+    return sealed_cookie.seal(key, FLOW_COOKIE, json.dumps([flow.state, flow.nonce, flow.verifier, flow.back,
+                                                            issued]).encode())
 
 
 def unseal(key: bytes, value: str, now: float | None = None) -> Flow | None:
     """The flow in a cookie value, or None when it is altered, another key's, malformed or too old."""
+    plaintext = sealed_cookie.unseal(key, FLOW_COOKIE, value)
     try:
-        sealed = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        if sealed[:1] != FLOW_FORMAT:
-            return None
-        plaintext = AESGCM(key).decrypt(sealed[1:1 + NONCE_BYTES], sealed[1 + NONCE_BYTES:], FLOW_COOKIE.encode())
-        state, nonce, verifier, back, issued = json.loads(plaintext)
-    except (binascii.Error, InvalidTag, ValueError, TypeError):
+        state, nonce, verifier, back, issued = json.loads(plaintext or b"")
+    except (ValueError, TypeError):
         return None
     if not all(isinstance(v, str) and v for v in (state, nonce, verifier)) or not isinstance(back, str):
         return None

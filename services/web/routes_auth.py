@@ -46,7 +46,7 @@ def sign_in_form(request: Request, typed: Typed, errors: dict[str, str], status:
     return render(request, "signin.html", status, users=texts.DEV_USER_CHOICES, typed=typed, errors=errors,
                   development=state.dev_tokens is not None, oidc=state.identity is not None, back=back,
                   back_query=urlencode({session.BACK_FIELD: back}) if back else "",
-                  expired=query.get(session.REASON_FIELD) == session.EXPIRED)
+                  ended=texts.SESSION_ENDED.get(query.get(session.REASON_FIELD, "")))
 
 
 @router.get("/logga-in/oidc")
@@ -87,7 +87,7 @@ def oidc_callback(request: Request) -> Response:
     # sent along a further redirect; the page's own navigation is same-site.
     response = render(request, "signed_in.html",
                       destination=session.return_path(flow.back) or home_of(signed_in.principal.roles))
-    session.sign_in(request, response, signed_in.id_token)
+    session.sign_in(request, response, signed_in.id_token, signed_in.refresh_token)
     oidc.forget(response)
     return response
 

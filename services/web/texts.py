@@ -21,7 +21,6 @@ T: dict[str, str] = {
     "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen", "sign_in_failed": "Inloggningen misslyckades",
     "signed_in_title": "Du är inloggad", "signed_in_continue": "Fortsätt till Sigill",
     "sign_in_or": "Eller, i utvecklingsläge:",
-    "session_expired": "Din inloggning har gått ut. Logga in igen, så kommer du tillbaka till sidan du var på.",
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
     "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
@@ -165,6 +164,12 @@ ERROR_TITLES: dict[int, str] = {
 }
 
 # Why an OIDC sign-in failed (services/web/routes_auth.py), as the user reads it.
+# Why the sign-in page was shown instead of the page asked for (session.REASON_FIELD).
+SESSION_ENDED: dict[str, str] = {
+    "utgangen": "Din inloggning har gått ut. Logga in igen, så kommer du tillbaka till sidan du var på.",
+    "fornyelse": "Din inloggning kunde inte förnyas hos identitetsleverantören och har avslutats. "
+                 "Logga in igen, så kommer du tillbaka till sidan du var på.",
+}
 SIGN_IN_FAILED: dict[str, str] = {
     "denied": "Inloggningen avbröts eller nekades hos identitetsleverantören. Du är inte inloggad.",
     "state": "Inloggningen kunde inte slutföras: svaret från identitetsleverantören hör inte till en inloggning "

@@ -88,6 +88,7 @@ def provider(running_provider):
     """The provider, reset for this test: the caseworker signs in, nothing denied or tampered with."""
     state = running_provider.state
     state.user, state.deny, state.tamper, state.consent_form = dict(OIDC_USER), False, None, False
+    state.refresh_tokens, state.refuse_refresh, state.age, state.refreshes = False, False, 0, 0
     return running_provider
 
 
