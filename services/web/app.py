@@ -37,7 +37,8 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
     api.state.web_settings = settings
     api.state.dev_tokens = _dev_tokens(settings)
     api.state.identity = _identity_provider(settings)
-    # The OIDC flow cookie's key, from the master key production must configure (no default secret anywhere).
+    # The sealed sign-in cookies' keys (flow, refresh token), derived from the master key production must
+    # configure: there is no default secret anywhere.
     master = settings.master_key_bytes() if api.state.identity is not None else None
     api.state.flow_key = oidc.flow_key(master) if master else None
     api.state.refresh_key = renewal.refresh_key(master) if master else None
