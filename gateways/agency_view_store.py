@@ -47,6 +47,10 @@ TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
     "CREATE TABLE IF NOT EXISTS {s}.feed_publication (agency text PRIMARY KEY, last_id bigint NOT NULL)",
+    # Where each case belongs, in plaintext and kept after erasure: a random case id and a municipality code
+    # (0180) are not personal data, and once a case's key is destroyed nothing else can say which
+    # municipality's social services must be told to delete it.
+    "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -55,6 +59,9 @@ MERGE_FACTS = (
     "INSERT INTO {s}.view_facts SELECT * FROM staged_facts"
     " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
     " visible_since = coalesce(excluded.visible_since, view_facts.visible_since)")
+# A case never moves, and a rebuild (which keeps this table) refers it again: the first row stays.
+RECORD_MUNICIPALITIES = ("INSERT INTO {s}.case_municipality SELECT * FROM unnest(%s::uuid[], %s::text[])"
+                         " ON CONFLICT (case_id) DO NOTHING")
 DELETE_FACTS = (
     "DELETE FROM {s}.view_facts v USING unnest(%s::text[], %s::uuid[], %s::text[]) AS g(agency, case_id, fact_id)"
     " WHERE v.agency = g.agency AND v.case_id = g.case_id AND v.fact_id = g.fact_id")
@@ -122,6 +129,9 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             if gone:
                 curs.execute(SQL(DELETE_FACTS).format(s=self._s), [list(column) for column in zip(*gone)])
             self._write_summaries(curs, update.summaries)
+            if update.municipalities:  # in the views' transaction: a logged case always has its row
+                curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
+                             (list(update.municipalities), list(update.municipalities.values())))
             if log:
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
                                      " at, notification_id, event_id, content) FROM STDIN (FORMAT BINARY)")
@@ -136,7 +146,10 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
 
     def clear(self, application_name: str) -> None:
-        """Empty the views and forget the position, so that they are rebuilt from the first event."""
+        """Empty the views and forget the position, so that they are rebuilt from the first event.
+
+        ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
+        goes stale (a case never moves)."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log").format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
@@ -243,6 +256,12 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
                 notification_id=r["notification_id"], content=content,
                 erased=key is None or r["change"] == "erased"))  # another process may still cache the key
         return messages
+
+    def case_municipality(self, case_id: UUID) -> str | None:
+        """The municipality the case was referred in, erased or not; None for a case the views never referred."""
+        rows = self._rows(SQL("SELECT municipality FROM {}.case_municipality WHERE case_id = %s").format(self._s),
+                          (case_id,))
+        return rows[0]["municipality"] if rows else None
 
     def feed_head(self) -> int:
         """The newest disclosure-log id (0 when empty): whether there is anything to publish."""

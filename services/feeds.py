@@ -76,7 +76,7 @@ class FeedReader:
     """Pages of an agency's feed for a signed-in user: authorised, narrowed, and logged before they leave."""
 
     def __init__(self, store: FeedStore, access_log: AccessLog, catalogue: Catalogue,
-                 municipality_of: Callable[[UUID], str], now: Callable[[], Any],
+                 municipality_of: Callable[[UUID], str | None], now: Callable[[], Any],
                  catch_up: Callable[[], None] = lambda: None) -> None:
         self.store, self.access_log, self.catalogue = store, access_log, catalogue
         self._municipality, self._now, self.catch_up = CaseMunicipalities(municipality_of), now, catch_up

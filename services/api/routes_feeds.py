@@ -66,8 +66,8 @@ def reader(request: Request, ctx: Context) -> FeedReader:
     if found is None:
         lists = ctx.cases.lists
         app = ctx.cases.app
-        found = FeedReader(lists.runner.store, ctx.cases.access_log, app.catalogue,  # type: ignore[union-attr]
-                           lambda case_id: app.get_case(case_id).municipality, app.clock.now,
+        store = lists.runner.store  # type: ignore[union-attr]
+        found = FeedReader(store, ctx.cases.access_log, app.catalogue, store.case_municipality, app.clock.now,
                            catch_up=lists.catch_up)  # type: ignore[union-attr]
         request.app.state.feed_reader = found
     return found
