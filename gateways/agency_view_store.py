@@ -236,9 +236,13 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
     def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]:
         """The agency's disclosure log after the cursor ``after``, in order, with content as it may see it.
 
-        A case whose key has been destroyed keeps its messages, without content and marked erased."""
+        A case whose key has been destroyed keeps its messages, without content and marked erased.  A fact the
+        agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group) keeps its
+        messages without content: reading the feed again is a disclosure now, and nothing is disclosed under a
+        consent after it ends."""
         rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE agency = %s AND id > %s ORDER BY id LIMIT %s")
                           .format(self._s), (agency, after, limit))
+        ended = self._ended_now(agency, {r["case_id"] for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -248,7 +252,7 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             key = keys[case_id]
             eid = r["event_id"] or event_id(case_id, r["notification_id"], agency, r["fact_id"], r["change"], 0)
             content = None
-            if key is not None and r["content"] is not None:
+            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) not in ended:
                 content = json.loads(unseal(key, bytes(r["content"]), _feed_where(case_id, agency, eid)))
             messages.append(FeedMessage(
                 id=r["id"], event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"], kind=r["kind"],
@@ -256,6 +260,15 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
                 notification_id=r["notification_id"], content=content,
                 erased=key is None or r["change"] == "erased"))  # another process may still cache the key
         return messages
+
+    def _ended_now(self, agency: str, case_ids: set[UUID]) -> set[tuple[UUID, str]]:
+        """The (case, fact) pairs of these cases whose last change for the agency ended their visibility."""
+        if not case_ids:
+            return set()
+        rows = self._rows(SQL("SELECT DISTINCT ON (case_id, fact_id) case_id, fact_id, change FROM {}.disclosure_log"
+                              " WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, fact_id, id DESC")
+                          .format(self._s), (agency, list(case_ids)))
+        return {(r["case_id"], r["fact_id"]) for r in rows if r["change"] in ("ended", "erased")}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""
