@@ -17,7 +17,7 @@ from typing import Annotated, Any, AsyncIterator
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 
 from services.api import feed_views as fv
 from services.api.deps import Context, CurrentUser, Purpose
@@ -32,6 +32,7 @@ log = logging.getLogger("sigill.api")
 STREAM_SECONDS = 900.0    # a stream ends after this and the client resumes (Last-Event-ID): no stale connections
 HEARTBEAT_SECONDS = 15.0  # a comment line this often keeps proxies from closing an idle stream
 POLL_SECONDS = 0.25       # how often an idle stream looks for new messages
+STREAM_THREADS = 4       # threads the streams' polls share, apart from the pool requests use
 SHUTDOWN = threading.Event()  # set when the server is told to stop: every stream ends at once
 
 AgencyPath = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["skola"],
@@ -114,7 +115,8 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     yield f": sigill feed {agency}\nretry: 2000\n\n"
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
-            page = await run_in_threadpool(feeds.page, user, agency, position, MAX_LIMIT, purpose)
+            page = await to_thread.run_sync(feeds.page, user, agency, position, MAX_LIMIT, purpose, False,
+                                            limiter=_stream_limiter(state))
         except Exception as error:  # noqa: BLE001 - the status is sent: end with a line, the client resumes
             log.error("feed stream ended: %s", type(error).__qualname__)
             yield ": the feed cannot be read now; reconnect with Last-Event-ID\n\n"
@@ -129,6 +131,14 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
             last_sent = time.monotonic()
         if not page.more:
             await asyncio.sleep(poll)  # a disconnected client cancels the stream here (ASGI http.disconnect)
+
+
+def _stream_limiter(state: Any) -> CapacityLimiter:
+    """Streams poll in threads of their own, a few at a time: many open streams never starve other requests."""
+    limiter = getattr(state, "stream_limiter", None)
+    if limiter is None:
+        limiter = state.stream_limiter = CapacityLimiter(STREAM_THREADS)
+    return limiter
 
 
 def _stop_streams_on_server_exit() -> None:
