@@ -19,6 +19,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
+from gateways.schema_lock import conninfo_of, schema_lock
 from gateways.sealing import seal, unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, erasure_event_id,
                                      event_id)
@@ -82,6 +83,10 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         self._s = Identifier(self.datastore.schema)
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
+
+    def create_table(self) -> None:
+        with schema_lock(conninfo_of(self.datastore)):  # another process may be creating them right now
+            super().create_table()
 
     def close(self) -> None:
         """Close the connection pool."""
