@@ -19,7 +19,6 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
-from gateways.schema_lock import conninfo_of, schema_lock
 from gateways.sealing import seal, unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, erasure_event_id,
                                      event_id)
@@ -85,6 +84,8 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
 
     def create_table(self) -> None:
+        from gateways.schema_lock import conninfo_of, schema_lock  # here: the rest of this module is another's
+
         with schema_lock(conninfo_of(self.datastore)):  # another process may be creating them right now
             super().create_table()
 
