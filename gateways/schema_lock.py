@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 import psycopg
 from psycopg import sql
 
-SCHEMA_LOCK = 0x5161_11_5D  # an arbitrary advisory lock id, Sigill's own (the server's startup lock is 0x516111 5E)
+SCHEMA_LOCK = 0x5161_11_5D  # an arbitrary advisory lock id, Sigill's own (services.server uses ..5E)
 
 
 @contextmanager
