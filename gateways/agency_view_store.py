@@ -98,6 +98,12 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
         self._s = Identifier(self.datastore.schema)
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
 
+    def create_table(self) -> None:
+        from gateways.schema_lock import conninfo_of, schema_lock  # here: the rest of this module is another's
+
+        with schema_lock(conninfo_of(self.datastore)):  # another process may be creating them right now
+            super().create_table()
+
     def close(self) -> None:
         """Close the connection pool."""
         self.datastore.close()

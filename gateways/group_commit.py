@@ -7,6 +7,10 @@ save found the way free.  A group that fails — two saves
 of one case, a conflict with another process, any error — is committed again
 save by save, so each caller gets exactly its own outcome: its notification
 ids, or its own conflict (409 upstream).  Order within a group is arrival order.
+
+A save may carry riders (an idempotency key's answer): rows written in the
+same transaction as its events.  A group writes every member's riders with
+the events; when it falls back to save by save, each save takes only its own.
 """
 
 from __future__ import annotations
@@ -14,16 +18,17 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from eventsourcing.persistence import StoredEvent
 
-Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+Insert = Callable[[Sequence[StoredEvent], Sequence[Any]], Sequence[int] | None]   # (events, riders) -> ids
 
 
 @dataclass
 class _Save:
     events: Sequence[StoredEvent]
+    riders: Sequence[Any] = ()
     done: threading.Event = field(default_factory=threading.Event)
     ids: Sequence[int] | None = None
     error: BaseException | None = None
@@ -40,9 +45,9 @@ class GroupCommit:
         self._committing = False
         self.group_sizes: deque[int] = deque(maxlen=100)   # the latest groups (for tests and benchmarks)
 
-    def insert(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        """Insert the events durably, perhaps with others' in one transaction; their notification ids."""
-        save = _Save(events)
+    def insert(self, events: Sequence[StoredEvent], riders: Sequence[Any] = ()) -> Sequence[int] | None:
+        """Insert the events (and their riders) durably, perhaps with others' in one transaction; their ids."""
+        save = _Save(events, riders)
         with self._lock:
             lead = not self._committing
             if lead:
@@ -73,7 +78,7 @@ class GroupCommit:
 
     def _together(self, group: list[_Save]) -> bool:
         try:
-            ids = self._insert([e for save in group for e in save.events])
+            ids = self._insert([e for save in group for e in save.events], [r for save in group for r in save.riders])
         except Exception:
             return False  # commit them one by one: each gets its own outcome
         start = 0
@@ -85,7 +90,7 @@ class GroupCommit:
 
     def _alone(self, save: _Save) -> None:
         try:
-            save.ids = self._insert(save.events)
+            save.ids = self._insert(save.events, save.riders)
         except BaseException as error:
             save.error = error
         finally:
