@@ -12,9 +12,10 @@ import json
 from contextlib import suppress
 from typing import Any, Callable
 
-from psycopg import ClientCursor, Connection, errors, sql
+from psycopg import ClientCursor, Connection, sql
 from psycopg_pool import ConnectionPool
 
+from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
 from services.access_log import (
     GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, checkpoint_message, entry_link,
@@ -50,11 +51,7 @@ class PostgresAccessLogStore:
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True)  # one writer: the table lock
-        with self._pool.connection() as conn:
-            try:
-                conn.execute(self._sql(SCHEMA))
-            except (errors.UniqueViolation, errors.DuplicateTable, errors.DuplicateObject):
-                pass  # another process created them at the same moment
+        create_schema(conninfo, [self._sql(SCHEMA)])
 
     def close(self) -> None:
         self._pool.close()

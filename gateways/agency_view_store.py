@@ -26,7 +26,7 @@ from gateways.sealing import Sealer, unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, EVENT_IDS, FeedMessage,
                                      erasure_event_id, event_id)
 from projections.agency_views import CaseSummary, ViewUpdate
-from services.ports import KeyStore
+from services.ports import KeyStore, ViewsMovedOn
 
 TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.view_facts (agency text NOT NULL, case_id uuid NOT NULL, fact_id text NOT NULL,"
@@ -47,6 +47,10 @@ TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
     "CREATE TABLE IF NOT EXISTS {s}.feed_publication (agency text PRIMARY KEY, last_id bigint NOT NULL)",
+    # Where each case belongs, in plaintext and kept after erasure: a random case id and a municipality code
+    # (0180) are not personal data, and once a case's key is destroyed nothing else can say which
+    # municipality's social services must be told to delete it.
+    "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -55,6 +59,9 @@ MERGE_FACTS = (
     "INSERT INTO {s}.view_facts SELECT * FROM staged_facts"
     " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
     " visible_since = coalesce(excluded.visible_since, view_facts.visible_since)")
+# A case never moves, and a rebuild (which keeps this table) refers it again: the first row stays.
+RECORD_MUNICIPALITIES = ("INSERT INTO {s}.case_municipality SELECT * FROM unnest(%s::uuid[], %s::text[])"
+                         " ON CONFLICT (case_id) DO NOTHING")
 DELETE_FACTS = (
     "DELETE FROM {s}.view_facts v USING unnest(%s::text[], %s::uuid[], %s::text[]) AS g(agency, case_id, fact_id)"
     " WHERE v.agency = g.agency AND v.case_id = g.case_id AND v.fact_id = g.fact_id")
@@ -91,18 +98,32 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
         self._s = Identifier(self.datastore.schema)
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
 
+    def create_table(self) -> None:
+        from gateways.schema_lock import conninfo_of, schema_lock  # here: the rest of this module is another's
+
+        with schema_lock(conninfo_of(self.datastore)):  # another process may be creating them right now
+            super().create_table()
+
     def close(self) -> None:
         """Close the connection pool."""
         self.datastore.close()
 
     # -- writing -----------------------------------------------------------------
 
-    def apply(self, update: ViewUpdate, tracking: Tracking) -> None:
-        """Write a batch's changes and its tracking position atomically: all or nothing, exactly once."""
+    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> None:
+        """Write a batch's changes and its tracking position atomically: all or nothing, exactly once.
+
+        ``start`` is the position the batch was judged from.  Writers (the follower, every API worker) are
+        serialised by the disclosure log's lock, taken before any id is drawn, so ids follow commit order and
+        a feed reader at cursor N never has a lower id committed behind it; a batch whose start is no longer
+        the stored position (another process wrote it meanwhile) is refused as ``ViewsMovedOn``."""
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log = self._log_rows(update, sealing)
         with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            if start is not None:
+                self._check_start(curs, tracking.application_name, start)
             if update.erased:
                 for table in ("view_facts", "view_cases"):
                     curs.execute(SQL("DELETE FROM {}.{} WHERE case_id = ANY(%s)").format(self._s, Identifier(table)),
@@ -114,14 +135,27 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             if gone:
                 curs.execute(SQL(DELETE_FACTS).format(s=self._s), [list(column) for column in zip(*gone)])
             self._write_summaries(curs, update.summaries)
+            if update.municipalities:  # in the views' transaction: a logged case always has its row
+                curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
+                             (list(update.municipalities), list(update.municipalities.values())))
             if log:
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
                                      " at, notification_id, event_id, content) FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
 
+    def _check_start(self, curs: Any, application_name: str, start: int) -> None:
+        curs.execute(self.max_tracking_id_statement, (application_name,))
+        row = curs.fetchone()
+        stored = (row or {}).get("max") or 0
+        if stored != start:
+            raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
+
     def clear(self, application_name: str) -> None:
-        """Empty the views and forget the position, so that they are rebuilt from the first event."""
+        """Empty the views and forget the position, so that they are rebuilt from the first event.
+
+        ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
+        goes stale (a case never moves)."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log").format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
@@ -208,9 +242,13 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
     def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]:
         """The agency's disclosure log after the cursor ``after``, in order, with content as it may see it.
 
-        A case whose key has been destroyed keeps its messages, without content and marked erased."""
+        A case whose key has been destroyed keeps its messages, without content and marked erased.  A fact the
+        agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group) keeps its
+        messages without content: reading the feed again is a disclosure now, and nothing is disclosed under a
+        consent after it ends."""
         rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE agency = %s AND id > %s ORDER BY id LIMIT %s")
                           .format(self._s), (agency, after, limit))
+        ended = self._ended_now(agency, {r["case_id"] for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -220,7 +258,7 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
             key = keys[case_id]
             eid = r["event_id"] or event_id(case_id, r["notification_id"], agency, r["fact_id"], r["change"], 0)
             content = None
-            if key is not None and r["content"] is not None:
+            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) not in ended:
                 content = json.loads(unseal(key, bytes(r["content"]), _feed_where(case_id, agency, eid)))
             messages.append(FeedMessage(
                 id=r["id"], event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"], kind=r["kind"],
@@ -228,6 +266,21 @@ class PostgresAgencyViewStore(PostgresTrackingRecorder):
                 notification_id=r["notification_id"], content=content,
                 erased=key is None or r["change"] == "erased"))  # another process may still cache the key
         return messages
+
+    def _ended_now(self, agency: str, case_ids: set[UUID]) -> set[tuple[UUID, str]]:
+        """The (case, fact) pairs of these cases whose last change for the agency ended their visibility."""
+        if not case_ids:
+            return set()
+        rows = self._rows(SQL("SELECT DISTINCT ON (case_id, fact_id) case_id, fact_id, change FROM {}.disclosure_log"
+                              " WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, fact_id, id DESC")
+                          .format(self._s), (agency, list(case_ids)))
+        return {(r["case_id"], r["fact_id"]) for r in rows if r["change"] in ("ended", "erased")}
+
+    def case_municipality(self, case_id: UUID) -> str | None:
+        """The municipality the case was referred in, erased or not; None for a case the views never referred."""
+        rows = self._rows(SQL("SELECT municipality FROM {}.case_municipality WHERE case_id = %s").format(self._s),
+                          (case_id,))
+        return rows[0]["municipality"] if rows else None
 
     def feed_head(self) -> int:
         """The newest disclosure-log id (0 when empty): whether there is anything to publish."""

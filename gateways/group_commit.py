@@ -16,6 +16,10 @@ would make each caller wait out its own retries, and if the COMMIT was made
 and only its reply lost, would turn committed events into conflicts (the
 caller can retry with its idempotency key instead).  Order within a group is
 arrival order.
+
+A save may carry riders (an idempotency key's answer): rows written in the
+same transaction as its events.  A group writes every member's riders with
+the events; when it falls back to save by save, each save takes only its own.
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 
-Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
+Insert = Callable[[Sequence[StoredEvent], Sequence[Any]], Sequence[int] | None]   # (events, riders) -> ids
 
 # The database is unreachable or the connection broke (perhaps after the COMMIT was sent): not one save's fault.
 _CONNECTION_ERRORS = (OperationalError, InterfaceError)
@@ -36,6 +40,7 @@ _CONNECTION_ERRORS = (OperationalError, InterfaceError)
 @dataclass
 class _Save:
     events: Sequence[StoredEvent]
+    riders: Sequence[Any] = ()
     done: threading.Event = field(default_factory=threading.Event)
     ids: Sequence[int] | None = None
     error: BaseException | None = None
@@ -53,9 +58,9 @@ class GroupCommit:
         self._successor: _Save | None = None   # the queued save woken to lead next
         self.group_sizes: deque[int] = deque(maxlen=100)   # the latest groups (for tests and benchmarks)
 
-    def insert(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        """Insert the events durably, perhaps with others' in one transaction; their notification ids."""
-        save = _Save(events)
+    def insert(self, events: Sequence[StoredEvent], riders: Sequence[Any] = ()) -> Sequence[int] | None:
+        """Insert the events (and their riders) durably, perhaps with others' in one transaction; their ids."""
+        save = _Save(events, riders)
         with self._lock:
             lead = not self._committing
             if lead:
@@ -137,7 +142,7 @@ class GroupCommit:
             self._alone(group[0])
             return
         try:
-            ids = self._insert([e for save in group for e in save.events])
+            ids = self._insert([e for save in group for e in save.events], [r for save in group for r in save.riders])
         except _CONNECTION_ERRORS as error:
             for save in group:
                 save.error = error
@@ -155,7 +160,7 @@ class GroupCommit:
 
     def _alone(self, save: _Save) -> None:
         try:
-            save.ids = self._insert(save.events)
+            save.ids = self._insert(save.events, save.riders)
         except Exception as error:
             save.error = error
         except BaseException as error:

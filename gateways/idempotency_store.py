@@ -1,56 +1,63 @@
-"""Idempotency keys in PostgreSQL: reserved atomically, answers kept for a day."""
+"""Idempotency keys in PostgreSQL: answers written by the event recorder with their events, kept for a day.
+
+``insert_answers`` runs inside the recorder's transaction, so a key's row
+exists exactly when its command's events do.  ``PostgresIdempotencyStore``
+only reads (and forgets answers older than a day).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from psycopg import errors, sql
+from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from services.idempotency import StoredAnswer
+from gateways.schema_lock import create_schema
+from services.idempotency import AnswerAlreadyStored, AnswerRow, StoredAnswer
 
+TABLE = "sigill_idempotency_keys"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {t} (
     owner text NOT NULL, key text NOT NULL, request_hash bytea NOT NULL, status integer, body jsonb,
     created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (owner, key))
 """
 KEEP = "1 day"
+# Rows that lost their owner's process before an answer existed (the way keys worked before answers were
+# committed with the events) hold no answer: they are dropped, so they never block a retry.
+FORGET = (f"DELETE FROM {{t}} WHERE owner = %s AND key = %s"
+          f" AND (created_at < now() - interval '{KEEP}' OR status IS NULL)")
+INSERT = ("INSERT INTO {t} (owner, key, request_hash, status, body)"
+          " SELECT * FROM unnest(%s::text[], %s::text[], %s::bytea[], %s::integer[], %s::jsonb[])"
+          " ON CONFLICT DO NOTHING")
+
+
+def answers_table(schema: str) -> sql.Composed:
+    return sql.SQL(SCHEMA).format(t=sql.Identifier(schema, TABLE))
+
+
+def insert_answers(cursor: Any, schema: str, answers: Sequence[AnswerRow]) -> None:
+    """Write the answers in the caller's transaction; AnswerAlreadyStored if any key is taken (roll back then)."""
+    cursor.execute(sql.SQL(INSERT).format(t=sql.Identifier(schema, TABLE)),
+                   ([a.owner for a in answers], [a.key for a in answers], [a.request_hash for a in answers],
+                    [a.status for a in answers], [Jsonb(a.body) for a in answers]))
+    if cursor.rowcount != len(answers):
+        raise AnswerAlreadyStored("a request with this Idempotency-Key was recorded first")
 
 
 class PostgresIdempotencyStore:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
-        self._t = sql.Identifier(schema, "sigill_idempotency_keys")
+        self._t = sql.Identifier(schema, TABLE)
+        create_schema(conninfo, [answers_table(schema)])
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
                                     name="sigill-idempotency", open=True)
-        try:
-            self._run(SCHEMA)
-        except (errors.UniqueViolation, errors.DuplicateTable):
-            pass
 
     def close(self) -> None:
         self._pool.close()
 
-    def reserve(self, owner: str, key: str, request_hash: bytes) -> StoredAnswer | None:
-        self._run(f"DELETE FROM {{t}} WHERE owner = %s AND key = %s AND created_at < now() - interval '{KEEP}'",
-                  (owner, key))
-        inserted = self._run("INSERT INTO {t} (owner, key, request_hash) VALUES (%s, %s, %s)"
-                             " ON CONFLICT DO NOTHING RETURNING 1", (owner, key, request_hash))
-        if inserted:
-            return None
-        rows = self._run("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = %s", (owner, key))
-        if not rows:  # released between our insert and select: take it again
-            return self.reserve(owner, key, request_hash)
-        return StoredAnswer(bytes(rows[0][0]), rows[0][1], rows[0][2])
-
-    def complete(self, owner: str, key: str, status: int, body: Any) -> None:
-        self._run("UPDATE {t} SET status = %s, body = %s WHERE owner = %s AND key = %s",
-                  (status, Jsonb(body), owner, key))
-
-    def release(self, owner: str, key: str) -> None:
-        self._run("DELETE FROM {t} WHERE owner = %s AND key = %s AND status IS NULL", (owner, key))
-
-    def _run(self, statement: str, params: tuple = ()) -> list[tuple]:
+    def find(self, owner: str, key: str) -> StoredAnswer | None:
         with self._pool.connection() as conn:
-            cursor = conn.execute(sql.SQL(statement).format(t=self._t), params)
-            return cursor.fetchall() if cursor.description else []
+            conn.execute(sql.SQL(FORGET).format(t=self._t), (owner, key))
+            row = conn.execute(sql.SQL("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = %s")
+                               .format(t=self._t), (owner, key)).fetchone()
+        return None if row is None else StoredAnswer(bytes(row[0]), row[1], row[2])

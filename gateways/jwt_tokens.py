@@ -10,6 +10,7 @@ production configuration can refuse it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -51,7 +52,7 @@ def fetch_json(url: str, *, data: bytes | None = None, headers: dict[str, str] |
             return error.code, json.loads(error.read() or b"null")
         except ValueError:
             return error.code, None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:  # HTTPException: a broken answer
         raise ProviderUnreachable(f"{url}: {type(error).__name__}") from None
 
 
@@ -171,10 +172,13 @@ def principal_from(claims: dict[str, Any]) -> Principal:
         raise AuthenticationFailed("the token names no agency")
     if isinstance(roles, str):
         roles = roles.split()
+    if not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles):
+        raise AuthenticationFailed("the token's roles are not a list of names")
     known = frozenset(Role(r) for r in roles if r in Role._value2member_map_)
-    municipality = claims.get("municipality")
+    municipality, expires = claims.get("municipality"), claims.get("exp")
     return Principal(subject=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]), agency=agency,
-                     roles=known, municipality=municipality if isinstance(municipality, str) else None)
+                     roles=known, municipality=municipality if isinstance(municipality, str) else None,
+                     expires_at=float(expires) if isinstance(expires, (int, float)) else None)
 
 
 def load_jwks(source: str) -> dict[str, Any]:

@@ -22,8 +22,10 @@ from typing import Iterable
 from uuid import UUID
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
-from psycopg import errors, sql
+from psycopg import sql
 from psycopg_pool import ConnectionPool
+
+from gateways.schema_lock import create_schema
 
 CACHE_SIZE = 10_000
 CACHE_SECONDS = 60.0
@@ -178,6 +180,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         super().__init__(master_key, **cache)
         name = ("sigill_data_keys",) if schema is None else (schema, "sigill_data_keys")
         self._table = sql.Identifier(*name)
+        self._conninfo = conninfo
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
                                     name="sigill-keystore", open=True)
         try:
@@ -188,12 +191,9 @@ class PostgresKeyStore(_WrappingKeyStore):
             raise
 
     def ensure_schema(self) -> None:
-        try:
-            self._run("CREATE TABLE IF NOT EXISTS {t} ("
-                      " aggregate_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
-                      " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)")
-        except (errors.UniqueViolation, errors.DuplicateTable):
-            pass  # two processes created it at once (IF NOT EXISTS is not atomic): it exists, which is all we need
+        create_schema(self._conninfo, [sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {t} (aggregate_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
+            " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)").format(t=self._table)])
 
     def close(self) -> None:
         self._pool.close()

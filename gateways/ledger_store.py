@@ -7,6 +7,7 @@ from typing import Iterator
 import psycopg
 from psycopg import sql
 
+from gateways.schema_lock import create_schema
 from services.ledger import Checkpoint, LedgerEntry, StoredRow
 
 FETCH = 20_000
@@ -40,8 +41,7 @@ class PostgresLedgerStore:
         self._events = sql.Identifier(schema, events_table)
         self._ledger = sql.Identifier(schema, "sigill_ledger")
         self._checkpoints = sql.Identifier(schema, "sigill_ledger_checkpoints")
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints))
+        create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints)])
 
     def head(self) -> LedgerEntry | None:
         with psycopg.connect(self.conninfo) as conn:

@@ -37,18 +37,30 @@ class OidcClient:
 
     def redeem(self, *, code: str, code_verifier: str, redirect_uri: str, nonce: str) -> SignedIn:
         """Exchange the code at the token endpoint; verify the ID token it answers with."""
-        form = urlencode({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-                          "code_verifier": code_verifier}).encode()
+        body = self._token_request({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                                    "code_verifier": code_verifier})
+        return self._signed_in(body["id_token"], nonce, _refresh_token_of(body))
+
+    def refresh(self, *, refresh_token: str, subject: str) -> SignedIn:
+        """Renew a session (RFC 6749 §6): a new ID token, verified, for the same subject (OIDC Core §12.2)."""
+        body = self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+        # A provider that does not rotate refresh tokens answers without one: the old one stays good.
+        signed_in = self._signed_in(body["id_token"], None, _refresh_token_of(body) or refresh_token)
+        if signed_in.principal.subject != subject:
+            raise SignInFailed("token", "the refreshed ID token names another subject")
+        return signed_in
+
+    def _token_request(self, fields: dict[str, str]) -> dict:
         credentials = base64.b64encode(f"{_form(self.client_id)}:{_form(self._secret)}".encode()).decode()
         try:
-            status, body = fetch_json(self._endpoint("token_endpoint"), data=form, headers={
+            status, body = fetch_json(self._endpoint("token_endpoint"), data=urlencode(fields).encode(), headers={
                 "Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"})
         except ProviderUnreachable:
             raise SignInFailed("unreachable", "token endpoint unreachable") from None
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get("id_token"), str):
             error = body.get("error") if isinstance(body, dict) else None
-            raise SignInFailed("refused", f"token endpoint answered {status} {error or ''}".strip())
-        return self._signed_in(body["id_token"], nonce)
+            raise SignInFailed("refused", f"token endpoint answered {status} {error or ''}".strip()[:200])
+        return body
 
     def session_principal(self, id_token: str) -> Principal:
         """The user a session's ID token names, verified again on every request (AuthenticationFailed)."""
@@ -66,12 +78,13 @@ class OidcClient:
                            "client_id": self.client_id})
         return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
-    def _signed_in(self, id_token: str, nonce: str) -> SignedIn:
+    def _signed_in(self, id_token: str, nonce: str | None, refresh_token: str | None) -> SignedIn:
+        # A refreshed ID token need not carry a nonce (OIDC Core §12.2); one from a sign-in must carry ours.
         try:
-            claims = self._tokens.claims(id_token, required=("iat", "nonce"))
+            claims = self._tokens.claims(id_token, required=("iat", "nonce") if nonce is not None else ("iat",))
         except AuthenticationFailed as error:
             raise SignInFailed("token", str(error)) from None
-        if not hmac.compare_digest(str(claims["nonce"]).encode(), nonce.encode()):
+        if nonce is not None and not hmac.compare_digest(str(claims["nonce"]).encode(), nonce.encode()):
             raise SignInFailed("token", "the ID token's nonce is not this sign-in's")
         if "azp" in claims and claims["azp"] != self.client_id:
             raise SignInFailed("token", "the ID token was issued to another client")
@@ -79,7 +92,8 @@ class OidcClient:
             principal = principal_from(claims)
         except AuthenticationFailed as error:
             raise SignInFailed("claims", str(error)) from None
-        return SignedIn(principal=principal, id_token=id_token, expires_at=int(claims["exp"]))
+        return SignedIn(principal=principal, id_token=id_token, expires_at=int(claims["exp"]),
+                        refresh_token=refresh_token)
 
     def _endpoint(self, name: str) -> str:
         try:
@@ -89,6 +103,11 @@ class OidcClient:
         if endpoint is None:
             raise SignInFailed("unreachable", f"the discovery document names no {name}")
         return endpoint
+
+
+def _refresh_token_of(body: dict) -> str | None:
+    token = body.get("refresh_token")
+    return token if isinstance(token, str) and token else None
 
 
 def _form(text: str) -> str:

@@ -17,6 +17,13 @@ Two changes to how the library sends the same statements:
   one fsync for many commands.  Each save still succeeds or conflicts on its
   own: when a group fails, its saves are committed one by one.
 
+* **Idempotency answers ride along.**  A save may carry ``answer=`` (an
+  ``AnswerRow``): it is written in the same transaction as that save's events
+  (``gateways.idempotency_store``), so a key's answer exists exactly when its
+  events do.  A key taken already fails the save (``AnswerAlreadyStored``) and
+  records nothing; in a group, that sends the group save by save, each with
+  its own answer.
+
 Locking (the EXCLUSIVE table lock that keeps commit order equal to
 notification order), NOTIFY, and conflict errors are the library's own.
 """
@@ -32,6 +39,9 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from gateways.group_commit import GroupCommit
+from gateways.idempotency_store import answers_table, insert_answers
+from gateways.schema_lock import conninfo_of, schema_lock
+from services.idempotency import AnswerRow
 
 
 class SigillApplicationRecorder(PostgresApplicationRecorder):
@@ -58,15 +68,25 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
         return None if row is None else row["max"] if isinstance(row, dict) else row[0]
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def create_table(self) -> None:
+        """The library's tables and types, and the idempotency answers' (written with the events), all under
+        the schema lock: another process may be creating them right now."""
+        with schema_lock(conninfo_of(self.datastore)) as cursor:
+            super().create_table()
+            cursor.execute(answers_table(self.datastore.schema))
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], *, answer: AnswerRow | None = None,
+                      **kwargs: Any) -> Sequence[int] | None:
         if not stored_events:
             return None
+        answers = () if answer is None else (answer,)
         if any(value is not None for value in kwargs.values()):  # a tracking record rides along: alone
-            return self._insert_now(stored_events, **kwargs)
-        return self._group.insert(stored_events)
+            return self._insert_now(stored_events, answers, **kwargs)
+        return self._group.insert(stored_events, answers)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _insert_now(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def _insert_now(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = (),
+                    **kwargs: Any) -> Sequence[int] | None:
         columns = ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
                    [e.topic for e in stored_events], [e.state for e in stored_events])
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -75,6 +95,8 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
                 curs.execute(begin)
                 curs.execute(insert, columns, prepare=True)
                 ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                if answers:
+                    insert_answers(curs, self.datastore.schema, answers)
                 curs.execute(b"COMMIT")
             except BaseException:
                 with suppress(Exception):  # leave the pooled connection clean; the first error is the one to tell

@@ -46,6 +46,7 @@ class ViewUpdate:
     log: list[tuple[UUID, VisibilityChange, int]] = field(default_factory=list)   # case, change, position
     summaries: dict[tuple[str, UUID], CaseSummary | None] = field(default_factory=dict)
     erased: set[UUID] = field(default_factory=set)
+    municipalities: dict[UUID, str] = field(default_factory=dict)  # cases referred in the batch: where they belong
 
     def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]]:
         """Per case, per (agency, fact id): the last change that shows the fact (its fact and basis) and since
@@ -93,6 +94,8 @@ class AgencyViews:
                     continue
                 # One id object per case in the batch: the store tells runs of a case apart by identity.
                 case_id = ids.setdefault(event.originator_id, event.originator_id)
+                if isinstance(event, ReferralReceived):
+                    update.municipalities[case_id] = event.municipality
                 update.log.extend((case_id, change, position) for change in changes)
                 touched.setdefault(case_id, set()).update(c.agency for c in changes)
                 if isinstance(event, (MemberJoined, MemberLeft)):

@@ -25,6 +25,7 @@ from domain.errors import DomainError
 from domain.disclosure import Disclosure, Replay, VisibilityChange, disclosure_log, disclosures_at
 from domain.facts import Fact
 from domain.values import Actor
+from services import idempotency
 from services.errors import CaseNotFound, ConcurrentChange
 from services.ports import Clock, KeyStore
 from services.working_set import WorkingSet
@@ -70,8 +71,8 @@ class CaseApplication(Application[UUID]):
             number = series.allocate(case_id)
             case = Case.receive_referral(case_id=case_id, case_number=number, municipality=municipality,
                                          by=by, at=at, catalogue=self.catalogue, **referral)
-            try:
-                recordings = self.save(series, case)
+            try:  # with an Idempotency-Key's answer, when one is pending: committed with the events
+                recordings = self.save(series, case, **idempotency.riders(case.id, case.pending_events, number))
             except RecordConflictError:
                 continue  # another case took the number first: draw again
             return CommandResult(case.id, case.version, recordings[-1].notification.id, number)
@@ -278,7 +279,7 @@ class CaseApplication(Application[UUID]):
                 expected=expected_version, actual=case.version)
         value = command(case, self.clock.now())
         try:
-            recordings = self.save(case)
+            recordings = self.save(case, **idempotency.riders(case.id, case.pending_events, value))
         except RecordConflictError:
             raise ConcurrentChange("the case was changed by someone else at the same time; reload and retry",
                                    expected=expected_version) from None

@@ -182,7 +182,7 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
                             partitions=settings.kafka_topic_partitions)
     store = (runner or build_view_runner(app, settings, location)).store
     return FeedPublisher(store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
-                         municipality_of=CaseMunicipalities(lambda case_id: app.get_case(case_id).municipality),
+                         municipality_of=CaseMunicipalities(store.case_municipality),
                          prefix=settings.kafka_topic_prefix, batch_size=settings.kafka_publish_batch)
 
 

@@ -26,11 +26,19 @@ class CaseListsFromViews:
         self.catch_up()
         return self.runner.store.cases(agency)  # type: ignore[attr-defined]
 
-    def catch_up(self) -> None:
-        with self._lock:
-            for _ in range(ATTEMPTS):
-                try:
-                    self.runner.catch_up()
-                    return
-                except IntegrityError:
-                    continue  # another process committed this batch first
+    def catch_up(self, wait: bool = True) -> None:
+        """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""
+        if not self._lock.acquire(blocking=wait):
+            return  # another thread is catching up (a live stream's poll need not queue behind it)
+        try:
+            self._catch_up()
+        finally:
+            self._lock.release()
+
+    def _catch_up(self) -> None:
+        for _ in range(ATTEMPTS):
+            try:
+                self.runner.catch_up()
+                return
+            except IntegrityError:
+                continue  # another process committed this batch first

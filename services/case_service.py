@@ -27,6 +27,7 @@ from services.authorisation import (
     Forbidden, Kind, Place, check_auditor, check_may_command, check_may_open_case, check_reads_as_agency,
     check_reads_cases, is_social_services, place_in,
 )
+from services import idempotency
 from services.errors import ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.principals import Principal, Role
@@ -77,6 +78,7 @@ class CaseService:
     def open_case(self, p: Principal, *, municipality: str, **referral: Any) -> Written:
         """Receive a referral: social services of the municipality only."""
         check_may_open_case(p, municipality, self.catalogue)
+        self._count_writer_version(p, None)
         result = self.app.receive_referral(by=p.actor, municipality=municipality, **referral)
         return self._written(result, p, self.app.replay(result.case_id))
 
@@ -96,6 +98,7 @@ class CaseService:
                     raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
                                            f" it is at {seen}", expected=expected_version, actual=seen)
             before = replay.case.version
+            self._count_writer_version(p, replay)
             self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
             try:
                 result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
@@ -180,6 +183,11 @@ class CaseService:
 
     def _written(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
         return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)
+
+    def _count_writer_version(self, p: Principal, replay: Replay | None) -> None:
+        """Under an Idempotency-Key the answer is built before its events are committed: from these events."""
+        idempotency.count_writer_version(
+            lambda events: self._version(self.judged.extended(replay, events, keep=False), p.agency))
 
     def _version(self, replay: Replay, agency: str) -> int:
         return _count_versions(replay.visible_to(agency, self.app.clock.now()))

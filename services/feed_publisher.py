@@ -74,7 +74,7 @@ class FeedPublisher:
     def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, lead: str,
                  municipality_of: Callable[[UUID], str | None], prefix: str = "sigill", batch_size: int = BATCH,
                  interval: float = 0.2, backoff: tuple[float, float] = (0.5, 30.0)) -> None:
-        """``municipality_of``: a case's municipality code, None when it can no longer be known (withheld)."""
+        """``municipality_of``: a case's municipality code (erased or not), None when unknown (withheld)."""
         self.source, self.sink, self.agencies = source, sink, tuple(agencies)
         self.lead, self.municipality_of = lead, municipality_of
         self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
@@ -127,7 +127,8 @@ class FeedPublisher:
         for municipality, messages in sorted(by_municipality.items()):
             self.sink.publish(self.topic(agency, municipality), messages)
         if withheld:
-            log.warning("%d of %s's feed messages withheld: their case is erased and its municipality unknown",
+            log.warning("%d of %s's feed messages withheld: their case's municipality is not recorded"
+                        " (views built before case_municipality existed: run `sigill views rebuild`)",
                         withheld, agency)
         return len(batch) - withheld
 

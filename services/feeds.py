@@ -76,8 +76,8 @@ class FeedReader:
     """Pages of an agency's feed for a signed-in user: authorised, narrowed, and logged before they leave."""
 
     def __init__(self, store: FeedStore, access_log: AccessLog, catalogue: Catalogue,
-                 municipality_of: Callable[[UUID], str], now: Callable[[], Any],
-                 catch_up: Callable[[], None] = lambda: None) -> None:
+                 municipality_of: Callable[[UUID], str | None], now: Callable[[], Any],
+                 catch_up: Callable[..., None] = lambda wait=True: None) -> None:
         self.store, self.access_log, self.catalogue = store, access_log, catalogue
         self._municipality, self._now, self.catch_up = CaseMunicipalities(municipality_of), now, catch_up
 
@@ -97,11 +97,14 @@ class FeedReader:
         elif not p.has(Role.MEMBER):
             raise Forbidden("an agency's feed is for its contact persons (role member)")
 
-    def page(self, p: Principal, agency: str, after: int, limit: int, purpose: str = "") -> FeedPage:
-        """Up to ``limit`` messages after ``after``, in order, each case's read logged first."""
+    def page(self, p: Principal, agency: str, after: int, limit: int, purpose: str = "",
+             wait: bool = True) -> FeedPage:
+        """Up to ``limit`` messages after ``after``, in order, each case's read logged first.
+
+        ``wait=False`` (a live stream's poll) catches the views up only if nobody else is doing it already."""
         self.check(p, agency)
         limit = max(1, min(limit, MAX_LIMIT))
-        self.catch_up()  # read your writes: a withdrawal just made is in the feed at once
+        self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
         rows = self.store.feed(agency, after, limit + 1)
         scanned, more = rows[:limit], len(rows) > limit
         messages = [m for m in scanned if self._may_see(p, m)]

@@ -1,14 +1,27 @@
 """Idempotency keys: a retried POST with the same key records nothing twice and gets the first answer.
 
-The key is reserved before the command runs and the answer stored after it;
-a failed command releases its key (it recorded nothing, so a retry may run
-it again).  Keys are per user: another user's key never collides.
+The answer is stored *in the same transaction as the command's events*: a
+request cut off anywhere leaves either nothing (the retry runs the command)
+or the events and their answer together (the retry gets that answer).  There
+is no "in progress" state to get stuck in.
+
+How it goes: the API looks the key up first (a stored answer is replayed
+without running anything); otherwise it runs the command with a ``Pending``
+answer in the context.  The service tells it how to count the writer's
+version, the application builds the answer from the decided, not yet saved,
+events and hands it to the event store with them.  If a concurrent duplicate
+committed the key first, the store refuses the whole save (``AnswerAlreadyStored``)
+and the API replays the winner's answer.  Keys are per user: another user's
+key never collides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Protocol, Sequence
+from uuid import UUID
 
 from domain.errors import DomainError
 
@@ -16,42 +29,95 @@ from domain.errors import DomainError
 @dataclass(frozen=True)
 class StoredAnswer:
     request_hash: bytes
-    status: int | None          # None while the first request is still running
+    status: int
     body: Any = None
 
 
+@dataclass(frozen=True)
+class AnswerRow:
+    """The row the event store writes with a command's events."""
+
+    owner: str
+    key: str
+    request_hash: bytes
+    status: int
+    body: dict[str, Any]
+
+
 class IdempotencyStore(Protocol):
-    def reserve(self, owner: str, key: str, request_hash: bytes) -> StoredAnswer | None:
-        """None when the key was free and is now reserved; else what is stored under it."""
-
-    def complete(self, owner: str, key: str, status: int, body: Any) -> None: ...
-
-    def release(self, owner: str, key: str) -> None: ...
+    def find(self, owner: str, key: str) -> StoredAnswer | None:
+        """The answer stored under the key (kept for a day), or None."""
 
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
 
 
-class RequestInProgress(DomainError):
-    code = "request_in_progress"
+class AnswerAlreadyStored(Exception):
+    """A concurrent request with the same key committed first: this save recorded nothing."""
 
 
 MAX_KEY_LENGTH = 200
+WriterVersion = Callable[[Sequence[Any]], int]   # the case's new events -> the writer's version after them
 
 
-def replay_or_reserve(store: IdempotencyStore, owner: str, key: str, request_hash: bytes) -> StoredAnswer | None:
-    """The stored answer to repeat, or None when this request is the first with the key (now reserved)."""
+@dataclass
+class Pending:
+    """The answer a write will commit with its events, once the service and the application fill it in."""
+
+    owner: str
+    key: str
+    request_hash: bytes
+    status: int
+    writer_version: WriterVersion | None = None
+    row: AnswerRow | None = field(default=None, init=False)   # set once built; committed if the save succeeds
+
+    def build(self, case_id: UUID, new_events: Sequence[Any], created: Any) -> AnswerRow:
+        if self.writer_version is None:
+            raise AssertionError("the service did not say how to count the writer's version")
+        body = {"case_id": str(case_id), "version": self.writer_version(new_events), "created": created}
+        self.row = AnswerRow(self.owner, self.key, self.request_hash, self.status, body)
+        return self.row
+
+
+_pending: ContextVar[Pending | None] = ContextVar("sigill_pending_answer", default=None)
+
+
+@contextmanager
+def answering(pending: Pending) -> Iterator[Pending]:
+    """While the block runs, the write's events are saved together with ``pending``'s answer."""
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+
+
+def count_writer_version(writer_version: WriterVersion) -> None:
+    """The service's part: how the writer's version follows from the new events (only under ``answering``)."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.writer_version = writer_version
+
+
+def riders(case_id: UUID, new_events: Sequence[Any], created: Any) -> dict[str, Any]:
+    """The application's part: keyword arguments for ``save`` — the answer row, when a key is pending."""
+    pending = _pending.get()
+    if pending is None:
+        return {}
+    return {"answer": pending.build(case_id, list(new_events), created)}
+
+
+def check_key(key: str) -> None:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise IdempotencyKeyReused(f"an Idempotency-Key is 1–{MAX_KEY_LENGTH} printable characters",
                                    field="Idempotency-Key")
-    stored = store.reserve(owner, key, request_hash)
-    if stored is None:
-        return None
-    if stored.request_hash != request_hash:
+
+
+def replay_of(store: IdempotencyStore, owner: str, key: str, request_hash: bytes) -> StoredAnswer | None:
+    """The stored answer to repeat, or None when no request with this key took effect."""
+    stored = store.find(owner, key)
+    if stored is not None and stored.request_hash != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different request; use a new key",
                                    field="Idempotency-Key")
-    if stored.status is None:
-        raise RequestInProgress("a request with this Idempotency-Key is still being processed (or was cut off):"
-                                " read the case to see whether it took effect", field="Idempotency-Key")
     return stored

@@ -21,6 +21,7 @@ class SignedIn:
     principal: Principal
     id_token: str
     expires_at: int
+    refresh_token: str | None = None  # when the provider gives one: the session is renewed with it
 
 
 class IdentityProvider(Protocol):
@@ -29,6 +30,9 @@ class IdentityProvider(Protocol):
 
     def redeem(self, *, code: str, code_verifier: str, redirect_uri: str, nonce: str) -> SignedIn:
         """The code exchanged and its ID token verified; SignInFailed otherwise."""
+
+    def refresh(self, *, refresh_token: str, subject: str) -> SignedIn:
+        """A new ID token for the same subject from the token endpoint; SignInFailed otherwise."""
 
     def session_principal(self, id_token: str) -> Principal:
         """The user a session's ID token names (AuthenticationFailed when it is no longer valid)."""

@@ -48,13 +48,16 @@ class JudgedCases:
         self._keep(case_id, replay)
         return replay
 
-    def extended(self, replay: Replay, newer: Iterable[Any]) -> Replay:
-        """``replay`` with the case's next events folded into a copy (the kept one is never changed), kept too."""
+    def extended(self, replay: Replay | None, newer: Iterable[Any], *, keep: bool = True) -> Replay:
+        """``replay`` (None: a new case) with the case's next events folded into a copy (the kept one is never
+        changed), kept too unless ``keep`` is false (events not yet committed must not be reused)."""
         grown = Replay((), self.app.catalogue)
-        grown.case, grown.facts = deepcopy(replay.case), list(replay.facts)  # facts are frozen: shared safely
+        if replay is not None:
+            grown.case, grown.facts = deepcopy(replay.case), list(replay.facts)  # facts are frozen: shared safely
         for event in newer:
             grown.apply(event)
-        self._keep(grown.case.id, grown)
+        if keep:
+            self._keep(grown.case.id, grown)
         return grown
 
     def _keep(self, case_id: UUID, replay: Replay) -> None:

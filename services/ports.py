@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Iterable, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 
 class KeyStore(Protocol):
     """Per-aggregate data keys, wrapped at rest by the installation's master key."""
@@ -29,3 +31,7 @@ class KeyStore(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""
+
+
+class ViewsMovedOn(IntegrityError):
+    """Another process wrote the views past where this batch starts: start again from where it left them."""

@@ -27,6 +27,7 @@ class Principal:
     agency: str               # a catalogue agency id; for auditors their body ("jo", "ivo")
     roles: frozenset[Role]
     municipality: str | None = None
+    expires_at: float | None = None  # the token's `exp` (seconds since the epoch): a stream ends there
 
     def has(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)

@@ -18,7 +18,9 @@ from domain import case_events
 from domain.case_events import CaseEvent, ReferralReceived
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
+from services.ports import ViewsMovedOn
 
+MOVED_ON_RETRIES = 5  # another writer keeps moving the views on: it is keeping them current, so stop trying
 BATCH = 2_000  # notifications per transaction: fewer round trips and commits while catching up
 CASE_TOPICS = frozenset(
     get_topic(cls) for cls in vars(case_events).values()
@@ -26,7 +28,7 @@ CASE_TOPICS = frozenset(
 
 
 class ViewStore(Protocol):
-    def apply(self, update: ViewUpdate, tracking: Tracking) -> None: ...
+    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> None: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> None: ...
@@ -42,8 +44,16 @@ class ViewRunner:
         return self.store.max_tracking_id(self.app.name) or 0
 
     def catch_up(self, progress: Callable[[int], None] = lambda n: None) -> int:
-        """Process every notification after the tracked position; returns how many."""
-        position, processed = self.position, 0
+        """Process every notification after the tracked position; returns how many this call wrote."""
+        done = [0]
+        for _ in range(MOVED_ON_RETRIES):
+            try:
+                return self._catch_up_from(self.position, done, progress)
+            except ViewsMovedOn:
+                continue  # another process (the follower, another worker) wrote the views: go on from there
+        return done[0]
+
+    def _catch_up_from(self, position: int, done: list[int], progress: Callable[[int], None]) -> int:
         # Two stages: while one batch is written (PostgreSQL works, psycopg waits without the GIL), the next
         # is read, decoded and judged.  Batches are still written one at a time, in order, each with its
         # tracking position in its own transaction, so exactly-once is the store's as before.
@@ -57,21 +67,21 @@ class ViewRunner:
                     batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
                     update = self.views.process(batch)
                     if written is not None:
-                        processed += written.result()
-                        progress(processed)
-                    written = writer.submit(self._write, update, notifications[-1].id, len(notifications))
+                        done[0] += written.result()
+                        progress(done[0])
+                    written = writer.submit(self._write, update, position, notifications[-1].id, len(notifications))
                     position = notifications[-1].id
                 if written is not None:
-                    processed += written.result()
-                    progress(processed)
+                    done[0] += written.result()
+                    progress(done[0])
             except BaseException:
                 # What is in memory may be ahead of what was committed: forget it, the history is the truth.
                 self.views.reset()
                 raise
-        return processed
+        return done[0]
 
-    def _write(self, update: ViewUpdate, position: int, notifications: int) -> int:
-        self.store.apply(update, Tracking(self.app.name, position))
+    def _write(self, update: ViewUpdate, start: int, position: int, notifications: int) -> int:
+        self.store.apply(update, Tracking(self.app.name, position), start)
         return notifications
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:

@@ -2,7 +2,8 @@
 
 Discovery, authorize (consents at once for the configured user, shows a
 consent page with a button first, or denies),
-token (authorization code + PKCE S256, client_secret_basic, one use per code),
+token (authorization code + PKCE S256, client_secret_basic, one use per code;
+and, when ``refresh_tokens`` is on, the refresh-token grant with rotation),
 JWKS and end-session, signing ID tokens with a test RSA key.  ``tamper``
 makes it answer with a bad ID token on purpose, so the tests can check that
 Sigill refuses each kind.  Production points Sigill at the region's or
@@ -50,6 +51,11 @@ class TestProvider:
     deny: bool = False
     tamper: str | None = None   # wrong_nonce, expired, wrong_audience, altered, wrong_key, wrong_issuer
     consent_form: bool = False  # show a page with a button instead of answering at once
+    refresh_tokens: bool = False  # give a refresh token with each ID token (rotated on every use)
+    refuse_refresh: bool = False  # answer every refresh with invalid_grant (as after a revocation)
+    age: int = 0                  # how old a sign-in's ID token already is when issued (its life stays 600 s)
+    refresh_tokens_issued: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> the grant's claims
+    refreshes: int = 0
     grants: dict[str, Grant] = field(default_factory=dict)
     used_codes: set[str] = field(default_factory=set)
     logouts: list[dict[str, str]] = field(default_factory=list)
@@ -61,10 +67,12 @@ class TestProvider:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
         return {"keys": [{**public, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]}
 
-    def id_token(self, grant: Grant) -> str:
+    def id_token(self, grant: Grant, age: int = 0) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": grant.client_id, "sub": grant.claims.get("sub", "test-user"),
-                  "iat": now, "exp": now + 600, "nonce": grant.nonce, "auth_time": now, **grant.claims}
+                  "iat": now - age, "exp": now - age + 600, "auth_time": now - age, **grant.claims}
+        if grant.nonce:  # a refreshed ID token carries none
+            claims["nonce"] = grant.nonce
         key = self.key
         if self.tamper == "wrong_nonce":
             claims["nonce"] = "not-the-nonce-sigill-sent"
@@ -128,11 +136,26 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
                                       dict(provider.user))
         return RedirectResponse(f"{back}?{urlencode({'code': code, 'state': q.get('state', '')})}", 303)
 
+    def tokens(grant: Grant, age: int) -> JSONResponse:
+        answer = {"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": 600,
+                  "id_token": provider.id_token(grant, age)}
+        if provider.refresh_tokens:
+            answer["refresh_token"] = secrets.token_urlsafe(32)
+            provider.refresh_tokens_issued[answer["refresh_token"]] = dict(grant.claims)
+        return JSONResponse(answer)
+
     @app.post("/token")
-    def token(grant_type: str = Form(), code: str = Form(), redirect_uri: str = Form(),
-              code_verifier: str = Form(""), authorization: str = Header("")) -> Response:
+    def token(grant_type: str = Form(), code: str = Form(""), redirect_uri: str = Form(""),
+              code_verifier: str = Form(""), refresh_token: str = Form(""),
+              authorization: str = Header("")) -> Response:
         if authorization != "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode():
             return JSONResponse({"error": "invalid_client"}, 401)
+        if grant_type == "refresh_token":
+            claims = provider.refresh_tokens_issued.pop(refresh_token, None)  # rotation: one use each
+            if claims is None or provider.refuse_refresh:
+                return JSONResponse({"error": "invalid_grant"}, 400)
+            provider.refreshes += 1
+            return tokens(Grant(CLIENT_ID, "", "", "", claims), 0)
         if grant_type != "authorization_code" or code in provider.used_codes or code not in provider.grants:
             return JSONResponse({"error": "invalid_grant"}, 400)
         provider.used_codes.add(code)  # one use only, even when the rest fails
@@ -140,8 +163,7 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
         challenge = base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
         if grant.redirect_uri != redirect_uri or challenge != grant.challenge:
             return JSONResponse({"error": "invalid_grant"}, 400)
-        return JSONResponse({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer", "expires_in": 600,
-                             "id_token": provider.id_token(grant)})
+        return tokens(grant, provider.age)
 
     @app.get("/logout")
     def logout(request: Request) -> Response:

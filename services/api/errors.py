@@ -20,13 +20,11 @@ from domain.errors import CaseErased, DomainError
 from services.access_log import AccessLogUnavailable
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange
-from services.idempotency import RequestInProgress
 from services.principals import AuthenticationFailed
 
 log = logging.getLogger("sigill.api")
 
-STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (RequestInProgress, 409),
-          (Forbidden, 403))
+STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (Forbidden, 403))
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra: object) -> dict:

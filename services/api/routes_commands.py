@@ -12,7 +12,8 @@ from services.api import commands as c
 from services.api.deps import Context, CurrentUser
 from services.api.errors import error_body
 from services.api.views import Written
-from services.api.writing import answer, expected_version, write
+from services.api.writing import expected_version, write
+from services.case_service import Written as Done
 
 router = APIRouter(prefix="/api/v1/cases", tags=["commands"])
 
@@ -37,18 +38,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Open a case from a referral (aktualisering); the answer names the new case number."""
-    def run() -> JSONResponse:
-        done = ctx.cases.open_case(user, **referral.model_dump())
-        return answer(done, 201, f"/api/v1/cases/{done.case_id}")
-    return write(ctx, user, request, idempotency_key, referral.model_dump_json(), run)
+    def run() -> Done:
+        return ctx.cases.open_case(user, **referral.model_dump())
+    return write(ctx, user, request, idempotency_key, referral.model_dump_json(), run, 201,
+                 lambda case_id: f"/api/v1/cases/{case_id}")
 
 
 def _run(ctx: Context, user: CurrentUser, request: Request, name: str, case_id: UUID, body: c.Command,
          key: str | None, if_match: str | None, status: int = 200, **from_path: str) -> JSONResponse:
-    def run() -> JSONResponse:
+    def run() -> Done:
         expected = expected_version(if_match, body.expected_version)
-        return answer(ctx.cases.command(user, name, case_id, expected, **body.arguments(), **from_path), status)
-    return write(ctx, user, request, key, body.model_dump_json(), run)
+        return ctx.cases.command(user, name, case_id, expected, **body.arguments(), **from_path)
+    return write(ctx, user, request, key, body.model_dump_json(), run, status)
 
 
 @router.post("/{case_id}/eligibility", response_model=Written, responses=ERRORS)

@@ -15,14 +15,12 @@ import threading
 import time
 from typing import Annotated, Any, AsyncIterator
 
-from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 
 from services.api import feed_views as fv
 from services.api.deps import Context, CurrentUser, Purpose
-from services.access_log import AccessLogUnavailable
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, FeedReader, decode_cursor, encode_cursor
 from services.principals import Principal
@@ -34,6 +32,7 @@ log = logging.getLogger("sigill.api")
 STREAM_SECONDS = 900.0    # a stream ends after this and the client resumes (Last-Event-ID): no stale connections
 HEARTBEAT_SECONDS = 15.0  # a comment line this often keeps proxies from closing an idle stream
 POLL_SECONDS = 0.25       # how often an idle stream looks for new messages
+STREAM_THREADS = 4       # threads the streams' polls share, apart from the pool requests use
 SHUTDOWN = threading.Event()  # set when the server is told to stop: every stream ends at once
 
 AgencyPath = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["skola"],
@@ -68,8 +67,8 @@ def reader(request: Request, ctx: Context) -> FeedReader:
     if found is None:
         lists = ctx.cases.lists
         app = ctx.cases.app
-        found = FeedReader(lists.runner.store, ctx.cases.access_log, app.catalogue,  # type: ignore[union-attr]
-                           lambda case_id: app.get_case(case_id).municipality, app.clock.now,
+        store = lists.runner.store  # type: ignore[union-attr]
+        found = FeedReader(store, ctx.cases.access_log, app.catalogue, store.case_municipality, app.clock.now,
                            catch_up=lists.catch_up)  # type: ignore[union-attr]
         request.app.state.feed_reader = found
     return found
@@ -108,14 +107,17 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
                   purpose: str) -> AsyncIterator[str]:
     state = request.app.state
     lifetime = getattr(state, "stream_seconds", STREAM_SECONDS)
+    if user.expires_at is not None:  # no disclosure after the sign-in has run out: the client resumes signed in anew
+        lifetime = min(lifetime, user.expires_at - time.time())
     heartbeat = getattr(state, "heartbeat_seconds", HEARTBEAT_SECONDS)
     poll = getattr(state, "poll_seconds", POLL_SECONDS)
     start = last_sent = time.monotonic()
     yield f": sigill feed {agency}\nretry: 2000\n\n"
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
-            page = await run_in_threadpool(feeds.page, user, agency, position, MAX_LIMIT, purpose)
-        except (PersistenceError, AccessLogUnavailable) as error:  # the status is sent: end, the client resumes
+            page = await to_thread.run_sync(feeds.page, user, agency, position, MAX_LIMIT, purpose, False,
+                                            limiter=_stream_limiter(state))
+        except Exception as error:  # noqa: BLE001 - the status is sent: end with a line, the client resumes
             log.error("feed stream ended: %s", type(error).__qualname__)
             yield ": the feed cannot be read now; reconnect with Last-Event-ID\n\n"
             return
@@ -129,6 +131,14 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
             last_sent = time.monotonic()
         if not page.more:
             await asyncio.sleep(poll)  # a disconnected client cancels the stream here (ASGI http.disconnect)
+
+
+def _stream_limiter(state: Any) -> CapacityLimiter:
+    """Streams poll in threads of their own, a few at a time: many open streams never starve other requests."""
+    limiter = getattr(state, "stream_limiter", None)
+    if limiter is None:
+        limiter = state.stream_limiter = CapacityLimiter(STREAM_THREADS)
+    return limiter
 
 
 def _stop_streams_on_server_exit() -> None:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from hashlib import sha256
-from typing import Callable
+from typing import Any, Callable
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from services.api.deps import ApiContext
 from services.api.views import Written
 from services.case_service import Written as Done
-from services.idempotency import replay_or_reserve
+from services.errors import ConcurrentChange
+from services.idempotency import AnswerAlreadyStored, Pending, answering, check_key, replay_of
 from services.principals import Principal
+
+Location = Callable[[str], str]   # the new case's id -> its URL
 
 
 def expected_version(if_match: str | None, in_body: int | None) -> int | None:
@@ -30,28 +32,48 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
     return int(text)
 
 
-def answer(done: Done, status: int = 200, location: str | None = None) -> JSONResponse:
+def answer(done: Done, status: int = 200, location: Location | None = None) -> JSONResponse:
     body = jsonable_encoder(Written(case_id=done.case_id, version=done.version, created=done.value))
-    headers = {"ETag": f'"{done.version}"'}
+    return respond(body, status, location)
+
+
+def respond(body: dict[str, Any], status: int, location: Location | None, replayed: bool = False) -> JSONResponse:
+    headers = {"ETag": f'"{body["version"]}"'}
     if location:
-        headers["Location"] = location
+        headers["Location"] = location(body["case_id"])
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
     return JSONResponse(body, status, headers=headers)
 
 
-def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: str,
-          run: Callable[[], JSONResponse]) -> JSONResponse:
-    """Run the write once per Idempotency-Key: a retry gets the first answer and records nothing."""
+def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: str, run: Callable[[], Done],
+          status: int = 200, location: Location | None = None) -> JSONResponse:
+    """Run the write once per Idempotency-Key: a retry gets the first answer and records nothing.
+
+    The answer is committed with the command's events (``services.idempotency``): a retry after any
+    cut-off gets either that answer or, if nothing was recorded, a fresh run."""
     if key is None:
-        return run()
+        return answer(run(), status, location)
+    check_key(key)
     fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body))
                          .encode()).digest()
-    stored = replay_or_reserve(ctx.idempotency, user.subject, key, fingerprint)
+    stored = replay_of(ctx.idempotency, user.subject, key, fingerprint)
     if stored is not None:
-        return JSONResponse(stored.body, stored.status, headers={"Idempotent-Replayed": "true"})
+        return respond(stored.body, stored.status, location, replayed=True)
+    pending = Pending(user.subject, key, fingerprint, status)
     try:
-        response = run()
-    except BaseException:
-        ctx.idempotency.release(user.subject, key)  # nothing was recorded: a retry may run it
+        with answering(pending):
+            done = run()
+    except (AnswerAlreadyStored, DomainError) as error:
+        # A concurrent request with the same key won: its answer is this one's too (a refusal of ours — a
+        # stale version, a conflict — only says that the winner's write came first).
+        stored = replay_of(ctx.idempotency, user.subject, key, fingerprint)
+        if stored is not None:
+            return respond(stored.body, stored.status, location, replayed=True)
+        if isinstance(error, AnswerAlreadyStored):
+            raise ConcurrentChange("a request with this Idempotency-Key was recorded at the same moment;"
+                                   " retry to get its answer") from None
         raise
-    ctx.idempotency.complete(user.subject, key, response.status_code, json.loads(response.body))
-    return response
+    if pending.row is None:  # nothing was saved with it (cannot happen for a case command): answer as usual
+        return answer(done, status, location)
+    return respond(pending.row.body, status, location)  # the committed answer, exactly as a retry will get it

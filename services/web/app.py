@@ -18,6 +18,8 @@ from services.identity_provider import IdentityProvider
 from services.settings import Settings
 from services.web import (
     errors,
+    oidc,
+    renewal,
     routes_admin,
     routes_audit,
     routes_auth,
@@ -35,6 +37,12 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
     api.state.web_settings = settings
     api.state.dev_tokens = _dev_tokens(settings)
     api.state.identity = _identity_provider(settings)
+    # The sealed sign-in cookies' keys (flow, refresh token), derived from the master key production must
+    # configure: there is no default secret anywhere.
+    master = settings.master_key_bytes() if api.state.identity is not None else None
+    api.state.flow_key = oidc.flow_key(master) if master else None
+    api.state.refresh_key = renewal.refresh_key(master) if master else None
+    api.state.renewals = renewal.Renewals()
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]

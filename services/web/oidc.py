@@ -1,9 +1,13 @@
 """Production sign-in: this browser's pending OIDC flow (the provider's port is services/identity_provider.py).
 
-The flow (state, nonce, PKCE verifier) waits in a short-lived HttpOnly cookie
-scoped to the callback path.  It is SameSite=Lax, not Strict: the provider
-sends the browser back to us cross-site, and a Strict cookie would not come
-along.  The session made afterwards is the Strict one the development sign-in makes.
+The flow (state, nonce, PKCE verifier, the page to return to) waits in a
+short-lived HttpOnly cookie scoped to the callback path, sealed with
+AES-256-GCM under a key derived from the server's master key: a flow cookie
+that was altered, forged, made under another server's key or is older than
+ten minutes is no flow at all, and the verifier cannot be read from it.  It
+is SameSite=Lax, not Strict: the provider sends the browser back to us
+cross-site, and a Strict cookie would not come along.  The session made
+afterwards is the Strict one the development sign-in makes.
 """
 
 from __future__ import annotations
@@ -13,14 +17,17 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from services.identity_provider import IdentityProvider, SignedIn, SignInFailed
+from services.web import sealed_cookie
 
-__all__ = ["IdentityProvider", "SignedIn", "SignInFailed", "Flow", "remember", "pending", "forget", "redirect_uri"]
+__all__ = ["IdentityProvider", "SignedIn", "SignInFailed", "Flow", "remember", "pending", "forget", "redirect_uri",
+           "flow_key", "seal", "unseal"]
 
 FLOW_COOKIE = "sigill_oidc_flow"
 FLOW_PATH = "/logga-in/oidc"
@@ -34,10 +41,11 @@ class Flow:
     state: str
     nonce: str
     verifier: str
+    back: str = ""  # the page to return to after signing in ("" = the user's home)
 
     @classmethod
-    def new(cls) -> "Flow":
-        return cls(secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64))
+    def new(cls, back: str = "") -> "Flow":
+        return cls(secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64), back)
 
     @property
     def challenge(self) -> str:
@@ -49,21 +57,42 @@ class Flow:
         return hmac.compare_digest(self.state.encode(), state.encode())
 
 
+def flow_key(master_key: bytes) -> bytes:
+    """The flow cookie's AES key, derived (HKDF-SHA256) from the server's master key."""
+    return sealed_cookie.cookie_key(master_key, "oidc-flow-cookie")
+
+
+def seal(key: bytes, flow: Flow, now: float | None = None) -> str:
+    """The cookie value: the flow and when it started, encrypted and authenticated."""
+    issued = int(time.time() if now is None else now)
+    return sealed_cookie.seal(key, FLOW_COOKIE, json.dumps([flow.state, flow.nonce, flow.verifier, flow.back,
+                                                            issued]).encode())
+
+
+def unseal(key: bytes, value: str, now: float | None = None) -> Flow | None:
+    """The flow in a cookie value, or None when it is altered, another key's, malformed or too old."""
+    plaintext = sealed_cookie.unseal(key, FLOW_COOKIE, value)
+    try:
+        state, nonce, verifier, back, issued = json.loads(plaintext or b"")
+    except (ValueError, TypeError):
+        return None
+    if not all(isinstance(v, str) and v for v in (state, nonce, verifier)) or not isinstance(back, str):
+        return None
+    age = (time.time() if now is None else now) - issued if isinstance(issued, int) else -1
+    if not 0 <= age <= FLOW_SECONDS:  # the cookie's max-age is the browser's promise; this is ours
+        return None
+    return Flow(state, nonce, verifier, back)
+
+
 def remember(request: Request, response: Response, flow: Flow) -> None:
-    value = base64.urlsafe_b64encode(json.dumps([flow.state, flow.nonce, flow.verifier]).encode()).decode()
-    response.set_cookie(FLOW_COOKIE, value, max_age=FLOW_SECONDS, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path=FLOW_PATH)
+    response.set_cookie(FLOW_COOKIE, seal(request.app.state.flow_key, flow), max_age=FLOW_SECONDS, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https", path=FLOW_PATH)
 
 
 def pending(request: Request) -> Flow | None:
-    """This browser's flow, or None when it has none (expired, never started, or malformed)."""
-    try:
-        state, nonce, verifier = json.loads(base64.urlsafe_b64decode(request.cookies.get(FLOW_COOKIE, "")))
-    except (ValueError, TypeError):
-        return None
-    if not all(isinstance(v, str) and v for v in (state, nonce, verifier)):
-        return None
-    return Flow(state, nonce, verifier)
+    """This browser's flow, or None when it has none (expired, never started, altered or forged)."""
+    value = request.cookies.get(FLOW_COOKIE, "")
+    return unseal(request.app.state.flow_key, value) if value else None
 
 
 def forget(response: Response) -> None:

@@ -32,7 +32,6 @@ from services.web.forms import Typed
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent
-SIGN_IN = "/logga-in"
 
 
 def _when(value: Any) -> str:
@@ -122,34 +121,44 @@ def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
     """Every web route: errors become pages with the right status."""
     @functools.wraps(route)
     def run(request: Request, *args: Any, **kwargs: Any) -> Response:
-        try:
-            return route(request, *args, **kwargs)
-        except AuthenticationFailed:
-            return redirect(SIGN_IN)
-        except NoSuchPage:
-            return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
-        except session.CsrfRejected:
-            return error_page(request, 403, texts.T["csrf"])
-        except (CaseNotFound, CaseErased):
-            return error_page(request, 404, texts.T["not_found"], quiet_user(request))
-        except Forbidden:
-            return error_page(request, 403, texts.T["forbidden"], quiet_user(request))
-        except ConcurrentChange:
-            return error_page(request, 409, texts.T["conflict"], quiet_user(request))
-        except DomainError as error:
-            return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
-        except (AccessLogUnavailable, PersistenceError) as error:
-            log.error("web: unavailable: %s", type(error).__qualname__)
-            return error_page(request, 503, texts.T["unavailable"])
-        except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
-            log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
-            return error_page(request, 500, texts.T["internal"])
+        # Whatever the answer, a session renewed on the way is kept (its old refresh token is spent).
+        return session.keep_renewal(request, _answer(route, request, *args, **kwargs))
     return run
+
+
+def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwargs: Any) -> Response:
+    try:
+        return route(request, *args, **kwargs)
+    except session.SessionExpired as ended:  # to sign in, with a message; nothing of the stale session is kept
+        response = redirect(session.sign_in_url(request, ended.reason))
+        session.sign_out(response)
+        return response
+    except AuthenticationFailed:
+        return redirect(session.sign_in_url(request))
+    except NoSuchPage:
+        return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
+    except session.CsrfRejected:
+        return error_page(request, 403, texts.T["csrf"])
+    except (CaseNotFound, CaseErased):
+        return error_page(request, 404, texts.T["not_found"], quiet_user(request))
+    except Forbidden:
+        return error_page(request, 403, texts.T["forbidden"], quiet_user(request))
+    except ConcurrentChange:
+        return error_page(request, 409, texts.T["conflict"], quiet_user(request))
+    except DomainError as error:
+        return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
+    except (AccessLogUnavailable, PersistenceError) as error:
+        log.error("web: unavailable: %s", type(error).__qualname__)
+        return error_page(request, 503, texts.T["unavailable"])
+    except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
+        log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
+        return error_page(request, 500, texts.T["internal"])
 
 
 def quiet_user(request: Request) -> Principal | None:
     try:
-        return session.principal(request)
+        # Never renews: a page outside ``guarded`` could not keep the renewed session.
+        return session.principal(request, renew=False)
     except Exception:  # noqa: BLE001 - only for the page's header
         return None
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from services.principals import AuthenticationFailed, Role
+from services.principals import Role
 from services.web import oidc, session, texts
 from services.web.forms import Typed
 from services.web.pages import NoSuchPage, error_page, form_of, guarded, redirect, render
@@ -27,11 +28,8 @@ def home_of(role_names: frozenset[Role]) -> str:
 @router.get("/")
 @guarded
 def home(request: Request) -> Response:
-    try:
-        user = session.principal(request)
-    except AuthenticationFailed:  # not signed in, or the session's token has expired: sign in
-        return redirect("/logga-in")
-    return redirect(home_of(user.roles))
+    # Not signed in, or the session's token has expired: ``guarded`` sends the browser to sign in.
+    return redirect(home_of(session.principal(request).roles))
 
 
 @router.get("/logga-in")
@@ -42,9 +40,13 @@ def sign_in_page(request: Request) -> Response:
 
 
 def sign_in_form(request: Request, typed: Typed, errors: dict[str, str], status: int = 200) -> Response:
-    state = request.app.state
+    """Both sign-ins where both are configured (development with an issuer); production only the issuer's."""
+    state, query = request.app.state, request.query_params
+    back = session.return_path(typed.get(session.BACK_FIELD) or query.get(session.BACK_FIELD))
     return render(request, "signin.html", status, users=texts.DEV_USER_CHOICES, typed=typed, errors=errors,
-                  development=state.dev_tokens is not None, oidc=state.identity is not None)
+                  development=state.dev_tokens is not None, oidc=state.identity is not None, back=back,
+                  back_query=urlencode({session.BACK_FIELD: back}) if back else "",
+                  ended=texts.SESSION_ENDED.get(query.get(session.REASON_FIELD, "")))
 
 
 @router.get("/logga-in/oidc")
@@ -52,7 +54,7 @@ def sign_in_form(request: Request, typed: Typed, errors: dict[str, str], status:
 def start_oidc(request: Request) -> Response:
     """Send the browser to the provider, with a fresh state, nonce and PKCE challenge kept in a flow cookie."""
     identity = _identity(request)
-    flow = oidc.Flow.new()
+    flow = oidc.Flow.new(back=session.return_path(request.query_params.get(session.BACK_FIELD)))
     try:
         url = identity.authorization_url(state=flow.state, nonce=flow.nonce, code_challenge=flow.challenge,
                                          redirect_uri=_callback(request))
@@ -83,8 +85,9 @@ def oidc_callback(request: Request) -> Response:
         return response
     # A page, not a redirect: after the provider's cross-site redirect a SameSite=Strict cookie would not be
     # sent along a further redirect; the page's own navigation is same-site.
-    response = render(request, "signed_in.html", destination=home_of(signed_in.principal.roles))
-    session.sign_in(request, response, signed_in.id_token)
+    response = render(request, "signed_in.html",
+                      destination=session.return_path(flow.back) or home_of(signed_in.principal.roles))
+    session.sign_in(request, response, signed_in.id_token, signed_in.refresh_token)
     oidc.forget(response)
     return response
 
@@ -116,7 +119,7 @@ def set_purpose(request: Request, typed: Form) -> Response:
     """The purpose of the reads that follow, kept for this browser session and sent to the access log."""
     session.check_csrf(request, typed)
     back = typed.get("back", "/")
-    response = redirect(back if back.startswith("/") and not back.startswith("//") else "/")
+    response = redirect(back if back == "/" else session.return_path(back) or "/")
     session.set_purpose(request, response, typed.get("purpose"))
     return response
 

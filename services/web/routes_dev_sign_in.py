@@ -37,6 +37,7 @@ def dev_sign_in(request: Request, typed: Form) -> Response:
     name = typed.raw("name")[:200] or label
     token = request.app.state.dev_tokens.issue(subject=f"dev-{typed.get('user')}", name=name, agency=agency,
                                                roles=[role], municipality=municipality)
-    response = redirect(home_of(frozenset({Role(role)})))
+    back = session.return_path(typed.get(session.BACK_FIELD))
+    response = redirect(back or home_of(frozenset({Role(role)})))
     session.sign_in(request, response, token)
     return response

@@ -164,6 +164,12 @@ ERROR_TITLES: dict[int, str] = {
 }
 
 # Why an OIDC sign-in failed (services/web/routes_auth.py), as the user reads it.
+# Why the sign-in page was shown instead of the page asked for (session.REASON_FIELD).
+SESSION_ENDED: dict[str, str] = {
+    "utgangen": "Din inloggning har gått ut. Logga in igen, så kommer du tillbaka till sidan du var på.",
+    "fornyelse": "Din inloggning kunde inte förnyas hos identitetsleverantören och har avslutats. "
+                 "Logga in igen, så kommer du tillbaka till sidan du var på.",
+}
 SIGN_IN_FAILED: dict[str, str] = {
     "denied": "Inloggningen avbröts eller nekades hos identitetsleverantören. Du är inte inloggad.",
     "state": "Inloggningen kunde inte slutföras: svaret från identitetsleverantören hör inte till en inloggning "

@@ -49,6 +49,7 @@ def web_settings(tmp_path_factory) -> Settings:
 class Served:
     url: str
     context: ApiContext   # the server's own services: tests seed cases through CaseService, as the API would
+    settings: Settings    # its configuration (the sign-in tests make cookies with its keys)
 
 
 def _serve_sigill(settings: Settings, location: PostgresLocation, port: int | None = None):
@@ -59,7 +60,7 @@ def _serve_sigill(settings: Settings, location: PostgresLocation, port: int | No
     mount_web(api, context, settings)
     port = port or free_port()
     uv, thread = serve_in_thread(api, port, "e2e-server")
-    yield Served(f"http://127.0.0.1:{port}", context)
+    yield Served(f"http://127.0.0.1:{port}", context, settings)
     uv.should_exit = True
     thread.join(10)
     context.close()
@@ -87,6 +88,7 @@ def provider(running_provider):
     """The provider, reset for this test: the caseworker signs in, nothing denied or tampered with."""
     state = running_provider.state
     state.user, state.deny, state.tamper, state.consent_form = dict(OIDC_USER), False, None, False
+    state.refresh_tokens, state.refuse_refresh, state.age, state.refreshes = False, False, 0, 0
     return running_provider
 
 

@@ -150,7 +150,7 @@ def test_production_has_no_development_sign_in(production_server, provider, serv
         csrf = re.search(r'name="csrf" value="([^"]+)"', dev.get("/logga-in").text).group(1)
         dev.post("/logga-in/utveckling", data={"csrf": csrf, "user": "soc-0180"})
         client.cookies.set(SESSION, dev.cookies[SESSION])
-        assert client.get("/arenden").headers["location"] == "/logga-in"
+        assert client.get("/arenden").headers["location"] == "/logga-in?orsak=utgangen&tillbaka=%2Farenden"
 
 
 def test_the_api_takes_the_issuers_tokens_with_keys_from_discovery(production_server, provider):

@@ -27,7 +27,8 @@ def csrf_of(html: str) -> str:
 def test_pages_need_a_signed_in_user(server):
     with httpx.Client(base_url=server.url) as client:
         response = client.get("/arenden", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/logga-in"
+    # To the sign-in page, which remembers the page asked for (no "expired": there was no session).
+    assert response.status_code == 303 and response.headers["location"] == "/logga-in?tillbaka=%2Farenden"
 
 
 def test_the_session_cookie_is_httponly_and_samesite_strict(server):

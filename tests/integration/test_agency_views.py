@@ -110,11 +110,11 @@ def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings
     calls = {"n": 0}
     real_apply = runner.store.apply
 
-    def crashing(update, tracking):
+    def crashing(update, tracking, start=None):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")
-        real_apply(update, tracking)
+        real_apply(update, tracking, start)
 
     monkeypatch.setattr(runner.store, "apply", crashing)
     with pytest.raises(RuntimeError):
@@ -123,6 +123,26 @@ def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings
     restarted.batch_size = 4
     restarted.catch_up()
     assert stored_log(restarted, case_id) == expected_log(app, case_id)
+
+
+def test_two_processes_catching_up_at_once_write_each_change_once_in_commit_order(app, runner, settings, postgres):
+    case_id = busy_case(app)
+    other = build_view_runner(app, settings, postgres)  # the follower, say, beside this API worker
+    other.batch_size = runner.batch_size = 4
+    judge = runner.views.process
+
+    def overtaken(batch):  # the other process commits the same notifications while this one judges them
+        update = judge(batch)
+        if not other.position:
+            other.catch_up()
+        return update
+
+    runner.views.process = overtaken
+    runner.catch_up()
+    assert stored_log(runner, case_id) == expected_log(app, case_id)
+    with psycopg.connect(postgres.conninfo()) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM disclosure_log ORDER BY notification_id, id")]
+    assert ids == sorted(ids)  # a feed reader following the ids misses nothing
 
 
 def test_rebuilding_from_scratch_gives_the_same_views(app, runner):

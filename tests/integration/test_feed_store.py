@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from services.bootstrap import build_view_runner
-from tests.builders import POLICE
+from tests.builders import POLICE, SOCIAL
+from tests.service_behaviour import consenting_school
 from tests.integration.test_agency_views import busy_case
 
 
@@ -51,12 +52,26 @@ def test_a_disclosed_message_carries_the_content_the_view_shows_and_an_ended_one
     feed = runner.store.feed("skola", 0, 10_000)
     own = {f.fact_id: f.content for f in runner.store.facts("skola", case_id)}
     disclosed = [m for m in feed if m.change == "disclosed"]
-    assert any(m.content and m.content.get("text") == "Skolk observerat." for m in disclosed)
     for m in disclosed:
         if m.fact_id in own:
             assert m.content == own[m.fact_id]
+    assert any(m.content for m in disclosed)
     ended = [m for m in feed if m.change == "ended"]
     assert ended and all(m.content is None for m in ended)  # the withdrawal: stop using those facts
+
+
+def test_a_fact_no_longer_visible_is_never_sent_again_by_reading_the_feed_anew(app, runner):
+    case_id = consenting_school(app)
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    runner.catch_up()
+    before = [m for m in runner.store.feed("skola", 0, 10_000) if m.content]
+    assert any(m.content.get("text") == "Skolk observerat." for m in before)  # while the consent is in force
+    young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    runner.catch_up()
+    again = runner.store.feed("skola", 0, 10_000)  # a new integration reading from the beginning
+    assert not any(m.content and m.content.get("text") == "Skolk observerat." for m in again)
+    assert {m.fact_id for m in again if m.content} <= {f.fact_id for f in runner.store.facts("skola", case_id)}
 
 
 def test_event_ids_survive_a_rebuild_though_cursors_move_on(app, runner):

@@ -44,7 +44,8 @@ def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_han
     assert len(lines) == len(rows)                                   # each message once …
     assert f"{len(rows)} meddelanden, {len(rows)} dubbletter" in first.stderr  # … though the topic has it twice
     assert sum("ended" in line for line in lines) == sum(r["change"] == "ended" for r in rows)
-    assert any("Skolk observerat." in line for line in lines)
+    assert any("Närvaro 80 %." in line for line in lines)            # the school's own contribution
+    assert "Skolk observerat." not in first.stdout  # published after the withdrawal ended it: sent without content
     assert "Ny misstanke." not in first.stdout                     # the police's, by law to social services only
 
     again = consume(feeds, "--agency", "skola", "--group", "integration", "--idle-timeout", "1")

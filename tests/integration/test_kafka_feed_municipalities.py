@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from gateways.jwt_tokens import DevTokens
 from services.api.app import create_api
-from services.bootstrap import build_api_context
+from services.bootstrap import build_api_context, build_feed_publisher
 from services.feed_publisher import BrokerUnavailable
 from tests.builders import POLICE, SOCIAL
 from tests.integration.test_kafka_feed import (AGENCIES, as_rows, kafka_settings, log_rows, on_topic,  # noqa: F401
@@ -158,15 +159,77 @@ def test_an_erased_case_is_erased_on_its_own_municipalitys_topic_and_on_no_other
     assert str(lund) not in json.dumps(on_topic(publisher, "socialtjanst", municipality=STOCKHOLM))
 
 
-def test_what_cannot_be_placed_in_a_municipality_reaches_no_topic(app, runner, publisher, caplog):
+def test_a_fresh_publisher_tells_the_erased_cases_municipality_to_delete_it(app, settings, postgres, runner,
+                                                                           publisher, kafka_broker):
+    stockholm, lund = realistic_case(app), lund_case(app)
+    runner.catch_up()
+    publisher.publish_pending()  # Lund's subscriber now holds the case's data
+    held = len(runner.store.disclosure_log(case_id=lund, agency="socialtjanst"))
+    got = {m["event_id"] for m in on_topic(publisher, "socialtjanst", expect=held, municipality=LUND)}
+    app.keystore.destroy(lund)
+    runner.store.record_erasures()
+    # Another process, which never read the case while its key existed: only the stored mapping can place it.
+    same_topics = kafka_settings(settings, kafka_broker.bootstrap, kafka_topic_prefix=publisher.prefix)
+    fresh = build_feed_publisher(app, same_topics, postgres)
+    fresh.source.reset_publication()  # its first round re-reads everything, the erased case included
+    try:
+        assert fresh.publish_pending() == sum(len(runner.store.disclosure_log(agency=a)) for a in AGENCIES)
+    finally:
+        fresh.sink.close()
+        fresh.source.close()
+    again = on_topic(publisher, "socialtjanst", expect=2 * held + 1, municipality=LUND)  # a re-read, then the news
+    erasures = [m for m in again if m["change"] == "erased"]
+    assert [(m["case_id"], m["content"]) for m in erasures] == [(str(lund), None)]
+    assert erasures[0]["event_id"] not in got  # news to the subscriber that holds the data
+    assert str(lund) not in json.dumps(on_topic(publisher, "socialtjanst", municipality=STOCKHOLM))
+    assert str(stockholm) in json.dumps(on_topic(publisher, "socialtjanst", municipality=STOCKHOLM))
+
+
+def test_a_fresh_api_shows_the_erasure_to_the_cases_municipality_only(app, runner, http):
     lund = lund_case(app)
     runner.catch_up()
-    app.keystore.destroy(lund)  # erased before the publisher ever learnt its municipality
+    app.keystore.destroy(lund)  # before the API process (the fixture's, built above) ever read the case
     runner.store.record_erasures()
+    lund_feed = http(LUND)
+    assert [(m["case_id"], m["change"], m["content"]) for m in lund_feed if m["change"] == "erased"] == [
+        (str(lund), "erased", None)]
+    assert len(lund_feed) == len(runner.store.disclosure_log(case_id=lund, agency="socialtjanst"))
+    assert all(m["erased"] for m in lund_feed)  # what it received earlier: without content, marked erased
+    assert http(STOCKHOLM) == []
+
+
+def test_the_mapping_is_written_with_the_referral_kept_after_erasure_and_through_a_rebuild(app, runner, postgres):
+    stockholm, lund = realistic_case(app), lund_case(app)
+    runner.catch_up()
+    assert mapping(postgres) == {stockholm: STOCKHOLM, lund: LUND}
+    app.keystore.destroy(lund)
+    runner.store.record_erasures()
+    runner.catch_up()
+    assert mapping(postgres) == {stockholm: STOCKHOLM, lund: LUND}  # erasure keeps it …
+    runner.rebuild()
+    assert mapping(postgres) == {stockholm: STOCKHOLM, lund: LUND}  # … and so does a rebuild
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("DELETE FROM case_municipality")  # views built before the table existed
+    runner.rebuild()
+    assert mapping(postgres) == {stockholm: STOCKHOLM}  # a live case is referred again; an erased one cannot be
+    assert runner.store.case_municipality(lund) is None
+
+
+def test_what_cannot_be_placed_in_a_municipality_reaches_no_topic(app, runner, publisher, postgres, caplog):
+    lund = lund_case(app)
+    runner.catch_up()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("DELETE FROM case_municipality")  # as in views built before the table existed
     withheld = len(runner.store.disclosure_log(case_id=lund, agency="socialtjanst"))
     published = publisher.publish_pending()
     assert published == sum(len(runner.store.disclosure_log(agency=a)) for a in AGENCIES) - withheld
     for municipality in app.catalogue.municipalities:
         assert read_topic(publisher.sink.where, publisher.topic("socialtjanst", municipality)) == []
     assert f"{withheld} of socialtjanst's feed messages withheld" in caplog.text
+    assert "sigill views rebuild" in caplog.text
     assert runner.store.publication_positions()["socialtjanst"] == runner.store.feed_head()  # no stalled feed
+
+
+def mapping(postgres) -> dict:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return dict(conn.execute("SELECT case_id, municipality FROM case_municipality").fetchall())

@@ -44,7 +44,7 @@ def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, r
     caplog.set_level(logging.INFO, logger="sigill.feed")
     sink = KafkaMessageSink(broker.bootstrap, partitions=2, producer=FAST)
     publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
-                              municipality_of=CaseMunicipalities(lambda case_id: app.get_case(case_id).municipality),
+                              municipality_of=CaseMunicipalities(runner.store.case_municipality),
                               prefix="outage", interval=0.05, backoff=(0.2, 0.5))
     stop = threading.Event()
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)

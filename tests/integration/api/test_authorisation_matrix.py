@@ -118,7 +118,7 @@ def secret_texts(app, case_id: UUID, agency: str) -> set[str]:
 
 
 def feed_secrets(app, case_id: UUID, agency: str) -> set[str]:
-    """For a feed, which keeps what was disclosed earlier: text values of facts never disclosed to ``agency``."""
+    """For a feed, whose messages may name what was disclosed earlier (ended facts carry no content): text values of facts never disclosed to ``agency``."""
     if agency not in app.catalogue.agencies:
         return set()
     ever = {c.fact.fact_id for c in app.disclosures(case_id, [agency]) if c.change == "disclosed"}

@@ -154,3 +154,14 @@ def test_a_stream_that_cannot_log_its_reads_sends_nothing_and_ends(served, conte
         assert stream.events == [] and any("cannot be read now" in c for c in stream.comments)
     finally:
         stream.close()
+
+
+def test_a_stream_ends_when_its_sign_in_runs_out(served, users):
+    _, base = served
+    token = users.tokens.issue(subject="s1", name="Kim", agency="skola", roles=["member"], lifetime=2)
+    stream = Events(f"{base}/api/v1/feeds/skola/stream", {"Authorization": f"Bearer {token}"})
+    try:
+        assert stream.ended.wait(8), "the stream went on disclosing after the token expired"
+        assert stream.status == 200
+    finally:
+        stream.close()

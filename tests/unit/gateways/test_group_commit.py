@@ -13,19 +13,25 @@ from gateways.group_commit import GroupCommit
 
 
 class SlowTable:
-    """A table with a unique (originator, version) key, slow to commit; remembers each transaction."""
+    """A table with a unique (originator, version) key, and riders with unique keys, slow to commit;
+    remembers each transaction (its events and its riders)."""
 
     def __init__(self) -> None:
         self.rows: list[tuple] = []
+        self.riders: dict[str, list] = {}      # rider key -> the events committed with it
         self.transactions: list[int] = []
 
-    def insert(self, events):
+    def insert(self, events, riders=()):
         time.sleep(0.01)
         keys = [(e.originator_id, e.originator_version) for e in events]
         if len(set(keys)) < len(keys) or set(keys) & {r[:2] for r in self.rows}:
             raise IntegrityError("duplicate key")
+        if len(set(riders)) < len(riders) or set(riders) & set(self.riders):
+            raise IntegrityError("duplicate rider")
         first = len(self.rows) + 1
         self.rows.extend((*k, first + i) for i, k in enumerate(keys))
+        for rider in riders:
+            self.riders[rider] = list(events)
         self.transactions.append(len(events))
         return list(range(first, first + len(events)))
 
@@ -34,12 +40,12 @@ def event(case, version):
     return StoredEvent(case, version, "topic", b"state")
 
 
-def save_concurrently(group: GroupCommit, saves):
+def save_concurrently(group: GroupCommit, saves, riders=None):
     outcomes = [None] * len(saves)
 
     def run(n):
         try:
-            outcomes[n] = group.insert(saves[n])
+            outcomes[n] = group.insert(saves[n], riders[n] if riders else ())
         except Exception as error:
             outcomes[n] = error
 
@@ -83,8 +89,31 @@ def test_the_application_recorders_saves_go_through_group_commit(monkeypatch):
 
     recorder = SigillApplicationRecorder.__new__(SigillApplicationRecorder)
     seen = []
-    recorder._group = type("G", (), {"insert": lambda self, events: seen.append(events) or [7]})()
-    assert recorder.insert_events([event(uuid4(), 1)], tracking=None) == [7] and len(seen) == 1
+    recorder._group = type("G", (), {"insert": lambda self, events, riders: seen.append((events, riders)) or [7]})()
+    assert recorder.insert_events([event(uuid4(), 1)], tracking=None) == [7] and seen[0][1] == ()
+    assert recorder.insert_events([event(uuid4(), 1)], answer="the answer") == [7] and seen[1][1] == ("the answer",)
+
+
+def test_each_saves_riders_are_committed_with_its_own_events_in_a_group():
+    table = SlowTable()
+    saves = [[event(uuid4(), 1)] for _ in range(20)]
+    outcomes = save_concurrently(GroupCommit(table.insert), saves, [(f"key-{n}",) for n in range(20)])
+    assert len(table.transactions) < 20 and not any(isinstance(o, Exception) for o in outcomes)
+    for n, save in enumerate(saves):
+        assert {e.originator_id for e in save} <= {e.originator_id for e in table.riders[f"key-{n}"]}
+
+
+def test_a_taken_rider_fails_its_save_alone_and_the_group_falls_back_with_each_saves_own_riders():
+    table = SlowTable()
+    saves = [[event(uuid4(), 1)] for _ in range(12)]
+    riders = [(f"key-{n}",) for n in range(11)] + [("key-3",)]   # the last repeats another save's key
+    outcomes = save_concurrently(GroupCommit(table.insert), saves, riders)
+    failed = [n for n, o in enumerate(outcomes) if isinstance(o, IntegrityError)]
+    assert len(failed) == 1 and failed[0] in (3, 11) and len(table.rows) == 11
+    for n, save in enumerate(saves):
+        if n not in failed:
+            assert save[0] in table.riders[riders[n][0]]  # its rider went in the transaction of its own events
+    assert saves[failed[0]][0].originator_id not in {r[0] for r in table.rows}
 
 
 class Interrupted(BaseException):
@@ -101,7 +130,7 @@ class ScriptedTable:
         self.rows: list[tuple] = []
         self.script = script
 
-    def insert(self, events):
+    def insert(self, events, riders=()):
         self.calls.append((threading.current_thread(), len(events)))
         if len(self.calls) == 1:
             self.entered.set()
@@ -185,7 +214,7 @@ def test_a_lost_connection_fails_the_whole_group_at_once_and_nothing_committed_i
 
 
 def test_under_sustained_load_every_caller_commits_at_most_two_transactions_and_returns():
-    group = GroupCommit(lambda events: table.insert(events))
+    group = GroupCommit(lambda events, riders: table.insert(events, riders))
     callers: list[Caller] = []
 
     def keep_the_queue_full(call, events):   # each transaction sees a new save queue behind it
@@ -210,7 +239,7 @@ def test_under_sustained_load_every_caller_commits_at_most_two_transactions_and_
 def test_a_queued_caller_interrupted_when_handed_leadership_passes_it_on():
     import ctypes
 
-    group = GroupCommit(lambda events: table.insert(events))
+    group = GroupCommit(lambda events, riders: table.insert(events, riders))
     later: list[Caller] = []
 
     def two_more_queue_during_the_second_transaction(call, events):

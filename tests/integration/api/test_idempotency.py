@@ -1,0 +1,227 @@
+"""Idempotency-Key on real PostgreSQL: the answer is committed with the events, so no cut-off leaves a key stuck.
+
+A request cut off right after its events were committed (the process killed, or a failure injected at that
+exact point) is answered on retry with the original answer; a refused command leaves nothing under its key;
+concurrent duplicates — in one worker or across two — record once and all get the same answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.bootstrap import build_api_context, build_application
+from services.clock import ManualClock
+from tests.builders import utc
+from tests.integration.api.flows import REFERRAL, ok, open_case
+from tests.servers import free_port, serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[3]
+KILLED = 71  # the exit status of the child killed right after its commit
+ACCEPT = {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}
+
+# A worker that dies the instant its idempotent save is committed: before any answer reaches the client,
+# and before any of its own code after the commit runs (os._exit skips every handler and finaliser).
+CHILD = """
+import json, os, sys
+from fastapi.testclient import TestClient
+from gateways.embedded_postgres import PostgresLocation
+from services.api.app import create_api
+from services.bootstrap import build_api_context, build_application
+from services.settings import Settings
+
+where, path, body, headers = json.loads(sys.argv[1])
+settings = Settings(data_dir=os.environ["CHILD_DATA_DIR"], master_key=os.environ["CHILD_MASTER_KEY"])
+location = PostgresLocation(**where)
+app = build_application(settings, location=location)
+group = app.recorder._group
+commit = group._insert
+
+def commit_then_die(events, riders):
+    ids = commit(events, riders)
+    if riders:
+        os._exit(%d)
+    return ids
+
+group._insert = commit_then_die
+client = TestClient(create_api(build_api_context(app, settings, location)))
+client.post(path, json=body, headers=headers)
+os._exit(0)
+""" % KILLED
+
+
+def events_of(postgres, case_id: str | None = None) -> int:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        if case_id is None:
+            return conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM sigill_events WHERE originator_id = %s", (case_id,)).fetchone()[0]
+
+
+def stored_keys(postgres) -> list[tuple]:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT owner, key, status FROM sigill_idempotency_keys ORDER BY key").fetchall()
+
+
+def run_killed_worker(postgres, settings, master_key, path: str, body: dict, headers: dict) -> None:
+    where = {"host": postgres.host, "port": postgres.port, "dbname": postgres.dbname, "user": postgres.user,
+             "password": postgres.password}
+    env = {**os.environ, "CHILD_DATA_DIR": str(settings.data_dir), "CHILD_MASTER_KEY": master_key,
+           "PYTHONPATH": str(ROOT)}
+    child = subprocess.run([sys.executable, "-c", CHILD, json.dumps([where, path, body, headers])], env=env,
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert child.returncode == KILLED, child.stderr[-2000:]
+
+
+def test_a_worker_killed_right_after_committing_a_referral_is_answered_on_retry_and_records_once(
+        app, client, users, postgres, settings, master_key):
+    headers = {**users.social, "Idempotency-Key": "referral-killed"}
+    run_killed_worker(postgres, settings, master_key, "/api/v1/cases", REFERRAL, headers)
+    app.clock.set(datetime.now(timezone.utc))  # the child ran on the real clock: read its case as of now
+    recorded = events_of(postgres)
+    assert recorded > 0 and stored_keys(postgres) == [("socialtjanst-caseworker", "referral-killed", 201)]
+
+    retried = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"
+    body = retried.json()
+    assert retried.headers["Location"] == f"/api/v1/cases/{body['case_id']}"
+    assert retried.headers["ETag"] == f'"{body["version"]}"' and body["created"].startswith("0180-")
+    assert events_of(postgres) == recorded  # nothing recorded twice
+    shown = ok(client.get(f"/api/v1/cases/{body['case_id']}", headers=users.social))
+    assert shown["version"] == body["version"]
+
+
+def test_a_worker_killed_after_committing_a_command_with_if_match_is_answered_not_refused_as_stale(
+        client, users, postgres, settings, master_key):
+    case_id = open_case(client, users)
+    headers = {**users.social, "Idempotency-Key": "eligibility-killed", "If-Match": '"1"'}
+    run_killed_worker(postgres, settings, master_key, f"/api/v1/cases/{case_id}/eligibility", ACCEPT, headers)
+    assert events_of(postgres, case_id) == 2
+
+    # The case is at version 2 now, so the same If-Match would be stale: the stored answer is what counts.
+    retried = client.post(f"/api/v1/cases/{case_id}/eligibility", json=ACCEPT, headers=headers)
+    assert retried.status_code == 200 and retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json() == {"case_id": case_id, "version": 2, "created": None}
+    assert events_of(postgres, case_id) == 2
+
+
+def test_a_failure_injected_after_the_commit_and_before_the_answer_leaves_the_answer_for_the_retry(
+        app, client, users, postgres):
+    group = app.recorder._group
+    commit = group._insert
+
+    def commit_then_fail(events, riders):
+        ids = commit(events, riders)
+        if riders:
+            raise ConnectionResetError("cut off after the commit")
+        return ids
+
+    group._insert = commit_then_fail
+    headers = {**users.social, "Idempotency-Key": "referral-cut"}
+    first = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    assert first.status_code == 500
+    group._insert = commit
+    recorded = events_of(postgres)
+
+    retried = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"
+    assert events_of(postgres) == recorded
+    assert len(ok(client.get("/api/v1/cases", headers=users.social))["cases"]) == 1
+
+
+def test_the_first_answer_and_the_replayed_answer_are_the_same(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    headers = {**users.social, "Idempotency-Key": "consent-1"}
+    consent = {"consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case"]}],
+               "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}
+    first = client.post(f"/api/v1/cases/{case_id}/consents", json=consent, headers=headers)
+    tick()
+    again = client.post(f"/api/v1/cases/{case_id}/consents", json=consent, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert first.json()["version"] == 2 and first.json()["created"]
+    assert first.headers["ETag"] == again.headers["ETag"] == '"2"' and "Idempotent-Replayed" not in first.headers
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == 2
+
+
+def test_a_refused_command_stores_nothing_and_its_key_is_free_for_a_corrected_request(client, users, postgres, tick):
+    case_id = open_case(client, users)
+    tick()
+    stale = client.post(f"/api/v1/cases/{case_id}/eligibility", json=ACCEPT,
+                        headers={**users.social, "Idempotency-Key": "e1", "If-Match": '"7"'})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "concurrent_change"
+    assert stored_keys(postgres) == [] and events_of(postgres, case_id) == 1
+    corrected = client.post(f"/api/v1/cases/{case_id}/eligibility", json=ACCEPT,
+                            headers={**users.social, "Idempotency-Key": "e1", "If-Match": '"1"'})
+    assert corrected.status_code == 200 and "Idempotent-Replayed" not in corrected.headers
+    assert stored_keys(postgres) == [("socialtjanst-caseworker", "e1", 200)]
+
+
+def test_a_key_left_in_progress_by_an_older_version_does_not_block_a_retry(client, users, postgres):
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("INSERT INTO sigill_idempotency_keys (owner, key, request_hash) VALUES (%s, %s, %s)",
+                     ("socialtjanst-caseworker", "old", b"x"))
+    response = client.post("/api/v1/cases", json=REFERRAL, headers={**users.social, "Idempotency-Key": "old"})
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+
+
+@pytest.fixture
+def two_workers(context, app, settings, postgres):
+    """Two workers (applications with their own group commit) on one database, served over loopback."""
+    other_app = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+    other = build_api_context(other_app, settings, postgres)
+    servers = []
+    for n, ctx in enumerate((context, other)):
+        port = free_port()
+        servers.append((serve_in_thread(create_api(ctx), port, f"worker-{n}")[0], f"http://127.0.0.1:{port}"))
+    yield [url for _, url in servers]
+    for server, _ in servers:
+        server.should_exit = True
+    other.close()
+    other_app.close()
+
+
+def fire_together(urls: list[str], path: str, body: dict, headers: dict, n: int = 8) -> list[httpx.Response]:
+    barrier, responses = threading.Barrier(n), [None] * n
+
+    def send(i: int) -> None:
+        with httpx.Client(base_url=urls[i % len(urls)], timeout=30) as http:
+            barrier.wait()
+            responses[i] = http.post(path, json=body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return responses
+
+
+def test_concurrent_duplicate_referrals_across_two_workers_record_one_case(two_workers, client, users, postgres):
+    responses = fire_together(two_workers, "/api/v1/cases", REFERRAL, {**users.social, "Idempotency-Key": "dup"})
+    assert [r.status_code for r in responses] == [201] * 8
+    assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
+    assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1  # one ran, the rest were answered
+    assert len(ok(client.get("/api/v1/cases", headers=users.social))["cases"]) == 1
+    assert stored_keys(postgres) == [("socialtjanst-caseworker", "dup", 201)]
+
+
+def test_concurrent_duplicate_commands_with_if_match_record_once_and_none_is_refused(two_workers, client, users,
+                                                                                       postgres):
+    case_id = open_case(client, users)
+    headers = {**users.social, "Idempotency-Key": "dup-eligibility", "If-Match": '"1"'}
+    responses = fire_together(two_workers, f"/api/v1/cases/{case_id}/eligibility", ACCEPT, headers)
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
+    assert {json.dumps(r.json(), sort_keys=True) for r in responses} == {
+        json.dumps({"case_id": case_id, "created": None, "version": 2}, sort_keys=True)}
+    assert events_of(postgres, case_id) == 2
