@@ -29,12 +29,19 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError, StoredEvent
 
 Insert = Callable[[Sequence[StoredEvent], Sequence[Any]], Sequence[int] | None]   # (events, riders) -> ids
 
+
+
+class CommitOutcomeUnknown(PersistenceError):
+    """The COMMIT was sent and its answer lost: the events may be stored.  Never retried blindly (that would
+    turn committed events into conflicts); the client retries with its Idempotency-Key and learns the outcome."""
+
+
 # The database is unreachable or the connection broke (perhaps after the COMMIT was sent): not one save's fault.
-_CONNECTION_ERRORS = (OperationalError, InterfaceError)
+_CONNECTION_ERRORS = (OperationalError, InterfaceError, CommitOutcomeUnknown)
 
 
 @dataclass

@@ -15,7 +15,10 @@ Two changes to how the library sends the same statements:
 * **Group commit.**  Saves that arrive while another is being committed are
   inserted together, in one transaction (``GroupCommit``): one table lock and
   one fsync for many commands.  Each save still succeeds or conflicts on its
-  own: when a group fails, its saves are committed one by one.
+  own: when a group fails on a save's content, its saves are committed one by
+  one; when the connection fails, the group fails at once.  A COMMIT whose
+  answer is lost is ``CommitOutcomeUnknown``, never retried (a retry would
+  find its own events and call them a conflict).
 
 * **Idempotency answers ride along.**  A save may carry ``answer=`` (an
   ``AnswerRow``): it is written in the same transaction as that save's events
@@ -33,12 +36,13 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any, Sequence
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from gateways.group_commit import GroupCommit
+from gateways.group_commit import CommitOutcomeUnknown, GroupCommit
 from gateways.idempotency_store import answers_table, insert_answers
 from gateways.schema_lock import conninfo_of, schema_lock
 from services.idempotency import AnswerRow
@@ -97,7 +101,10 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
                 ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 if answers:
                     insert_answers(curs, self.datastore.schema, answers)
-                curs.execute(b"COMMIT")
+                try:
+                    curs.execute(b"COMMIT")
+                except (psycopg.InterfaceError, psycopg.OperationalError) as error:  # sent, perhaps made: no @retry
+                    raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
             except BaseException:
                 with suppress(Exception):  # leave the pooled connection clean; the first error is the one to tell
                     conn.execute(b"ROLLBACK")
