@@ -126,17 +126,12 @@ class Replay:
         self.facts.extend(new)
         return new
 
-    def visible_to(self, agency: str, at: datetime, facts: Iterable[Fact] | None = None,
-                   consent_answers: dict[str, Basis | None] | None = None) -> tuple[Disclosure, ...]:
-        """What ``agency`` sees at ``at`` of ``facts`` (default: every fact so far).
-
-        ``consent_answers`` may carry the consent answers (per category) of an earlier judgement of
-        this agency, valid while no consent, group, custody or calendar moment has changed."""
+    def visible_to(self, agency: str, at: datetime) -> tuple[Disclosure, ...]:
+        """What ``agency`` sees at ``at`` of every fact so far."""
         if self.case is None:
             return ()
-        judge = Judge(self.case, agency, at, self.catalogue, consent_answers)
-        return tuple(Disclosure(f, b) for f in (self.facts if facts is None else facts)
-                     if (b := judge.basis_for(f)) is not None)
+        judge = Judge(self.case, agency, at, self.catalogue)
+        return tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
 
 
 class Judge:
@@ -148,6 +143,11 @@ class Judge:
         self.is_lead = agency == catalogue.lead_agency
         self.is_member = self.is_lead or agency in case.members
         self._consent_cache = {} if consent_answers is None else consent_answers
+
+    def moved_to(self, case: Any, at: datetime) -> None:
+        """Judge a later state of the case.  Only while nothing this judge caches has changed since: the
+        agency's membership and the consents, custody and calendar moments behind its consent answers."""
+        self.case, self.at = case, at
 
     def basis_for(self, fact: Fact) -> Basis | None:
         if fact.audience is not None and self.agency not in fact.audience:

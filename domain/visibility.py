@@ -94,7 +94,7 @@ class CaseVisibility:
                 judge = self._judges.get(agency)
                 if judge is None:
                     judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
-                judge.case, judge.at = case, at  # what Replay.visible_to would judge with, kept between events
+                judge.moved_to(case, at)  # no rule event concerned this agency: its answers still hold
                 for f in new_facts:
                     basis = judge.basis_for(f)
                     if basis is not None:

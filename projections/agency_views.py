@@ -53,10 +53,8 @@ class ViewUpdate:
         when it is visible (None: keep the stored time), or None when it is no longer visible — the last
         change in the batch wins."""
         final: dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]] = {}
-        last_case, facts = None, {}
         for case_id, change, _ in self.log:
-            if case_id is not last_case and case_id != last_case:  # changes come in runs of one case
-                last_case, facts = case_id, final.setdefault(case_id, {})
+            facts = final.setdefault(case_id, {})
             key = (change.agency, change.fact.fact_id)
             if change.change == "ended":
                 facts[key] = None
