@@ -12,7 +12,7 @@ import pytest
 
 from services.bootstrap import build_follower
 from tests.builders import SCHOOL
-from tests.integration.test_follower import eventually
+from tests.concurrency import eventually
 from tests.integration.test_kafka_feed import kafka_settings, realistic_case
 from tests.kafka_broker import read_topic
 

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from services.bootstrap import build_ledger, build_view_runner
 from services.follower import Follower
 from tests.builders import POLICE
+from tests.concurrency import eventually
 from tests.service_behaviour import consenting_school
-
-
-def eventually(check, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_new_contribution_reaches_the_schools_view_and_the_ledger_without_anyone_asking(app, settings, postgres):

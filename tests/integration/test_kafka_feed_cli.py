@@ -15,7 +15,7 @@ from services.bootstrap import build_feed_publisher, build_ledger, kafka_options
 from services.follower import Follower
 from services.settings import ConfigurationError
 from tests.builders import POLICE
-from tests.integration.test_follower import eventually
+from tests.concurrency import eventually
 from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case, runner  # noqa: F401
 
 

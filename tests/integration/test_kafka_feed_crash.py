@@ -20,7 +20,7 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.builders import POLICE
-from tests.integration.test_follower import eventually
+from tests.concurrency import eventually
 from tests.integration.test_kafka_feed import realistic_case, runner  # noqa: F401  (the fixture)
 from tests.kafka_broker import header, read_topic
 

@@ -19,7 +19,7 @@ from gateways.kafka_publisher import KafkaMessageSink
 from services.case_municipalities import CaseMunicipalities
 from services.feed_publisher import FeedPublisher
 from tests.builders import POLICE, SCHOOL
-from tests.integration.test_follower import eventually
+from tests.concurrency import eventually
 from tests.integration.test_kafka_feed import runner  # noqa: F401  (the fixture)
 from tests.kafka_broker import TansuBroker, header, read_topic
 from tests.service_behaviour import consenting_school

@@ -13,6 +13,7 @@ import uvicorn
 
 from services.api import routes_feeds
 from services.api.app import create_api
+from tests.concurrency import eventually
 from tests.integration.api.flows import ok, school_consented_case
 from tests.kafka_broker import free_port
 
@@ -114,23 +115,17 @@ def test_the_stream_resumes_after_last_event_id(served, client, users, tick):
 def test_a_disconnected_client_ends_its_stream(served, users):
     server, base = served
     stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
-    deadline = time.monotonic() + 5
-    while not stream.comments and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: stream.comments, seconds=5, interval=0.02)
     assert server.server_state.connections
     stream.close()
-    deadline = time.monotonic() + 5
-    while server.server_state.connections and time.monotonic() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: not server.server_state.connections, seconds=5)
     assert not server.server_state.connections and not server.server_state.tasks
 
 
 def test_server_shutdown_ends_open_streams(served, users):
     server, base = served
     stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
-    deadline = time.monotonic() + 5
-    while not stream.comments and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: stream.comments, seconds=5, interval=0.02)
     started = time.monotonic()
     server.handle_exit(signal.SIGTERM, None)  # what uvicorn's signal handler runs
     assert stream.ended.wait(5), "the stream outlived the server"

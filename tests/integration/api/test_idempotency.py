@@ -24,6 +24,7 @@ from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application
 from services.clock import ManualClock
 from tests.builders import utc
+from tests.concurrency import in_threads
 from tests.integration.api.flows import REFERRAL, ok, open_case
 from tests.servers import free_port, serve_in_thread
 
@@ -192,19 +193,14 @@ def two_workers(context, app, settings, postgres):
 
 
 def fire_together(urls: list[str], path: str, body: dict, headers: dict, n: int = 8) -> list[httpx.Response]:
-    barrier, responses = threading.Barrier(n), [None] * n
+    barrier = threading.Barrier(n)
 
-    def send(i: int) -> None:
+    def send(i: int) -> httpx.Response:
         with httpx.Client(base_url=urls[i % len(urls)], timeout=30) as http:
             barrier.wait()
-            responses[i] = http.post(path, json=body, headers=headers)
+            return http.post(path, json=body, headers=headers)
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return responses
+    return in_threads(send, n, timeout=60)
 
 
 def test_concurrent_duplicate_referrals_across_two_workers_record_one_case(two_workers, client, users, postgres):

@@ -10,6 +10,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 
 from gateways.group_commit import GroupCommit
+from tests.concurrency import in_threads
 
 
 class SlowTable:
@@ -41,20 +42,7 @@ def event(case, version):
 
 
 def save_concurrently(group: GroupCommit, saves, riders=None):
-    outcomes = [None] * len(saves)
-
-    def run(n):
-        try:
-            outcomes[n] = group.insert(saves[n], riders[n] if riders else ())
-        except Exception as error:
-            outcomes[n] = error
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(saves))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
-    return outcomes
+    return in_threads(lambda n: group.insert(saves[n], riders[n] if riders else ()), len(saves))
 
 
 def test_concurrent_saves_share_transactions_and_each_gets_its_own_ids():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timezone
 from uuid import uuid4
@@ -10,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from services.access_log import AccessEntry, AccessLog, AccessLogUnavailable
+from tests.concurrency import in_threads
 
 
 def entry(n: int) -> AccessEntry:
@@ -31,20 +31,7 @@ class SlowStore:
 
 
 def read_concurrently(log: AccessLog, readers: int) -> list[BaseException | None]:
-    outcomes: list[BaseException | None] = [None] * readers
-
-    def read(n: int) -> None:
-        try:
-            log.record(entry(n))
-        except BaseException as error:
-            outcomes[n] = error
-
-    threads = [threading.Thread(target=read, args=(n,)) for n in range(readers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=10)
-    return outcomes
+    return in_threads(lambda n: log.record(entry(n)), readers)
 
 
 def test_concurrent_reads_share_commits_and_every_one_is_written_once():
