@@ -113,8 +113,8 @@ def _concerned(event: Any, case: Any) -> frozenset[str] | None:
     membership only for its agency; custody changes whose consent is needed, so it concerns everyone."""
     if isinstance(event, (MemberJoined, MemberLeft)):
         return frozenset((event.agency,))
-    if isinstance(event, ConsentGranted):
-        return frozenset(s.agency for s in event.scope)
+    # A grant is left to RULE_EVENTS (everyone): its first day is a calendar moment, which concerns everyone
+    # anyway, so a narrower answer here would never be used.
     if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
         record = case.consents.get(event.consent_id) if case is not None else None
         if record is None:

@@ -24,7 +24,9 @@ gaps = st.sampled_from([timedelta(minutes=5), timedelta(hours=7), timedelta(days
 scopes = st.dictionaries(st.sampled_from(OTHERS), st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=3)
                          .map(lambda s: tuple(sorted(s))), min_size=1, max_size=3)
 steps = st.one_of(
-    st.tuples(st.just("consent"), st.integers(0, 4), scopes, st.integers(0, 200), gaps),
+    # The last integer puts the consent's first day ahead sometimes: a grant that starts later, on the calendar.
+    st.tuples(st.just("consent"), st.integers(0, 4), scopes, st.integers(0, 200), st.sampled_from([0, 0, 0, 1, 5]),
+              gaps),
     st.tuples(st.just("withdraw"), st.integers(0, 9), gaps),
     st.tuples(st.just("narrow"), st.integers(0, 9), gaps),
     st.tuples(st.just("join"), st.sampled_from(OTHERS), gaps),
@@ -65,8 +67,9 @@ def _apply(story: CaseStory, step: tuple) -> None:
         parties = [YOUNG_PERSON, *case.guardians]
         chosen = parties if step[1] < 2 else [parties[step[1] % len(parties)]]
         valid_until = (local_date(at) + timedelta(days=step[3])) if step[3] < 150 else None
+        valid_from = local_date(at) + timedelta(days=step[4])
         for consenter in chosen:
-            story.consent(consenter, step[2], valid_until=valid_until, when=at)
+            story.consent(consenter, step[2], valid_from=valid_from, valid_until=valid_until, when=at)
     elif step[0] in ("withdraw", "narrow") and consents:
         record = consents[step[1] % len(consents)]
         if step[0] == "withdraw":
