@@ -106,6 +106,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> tuple[float, float]:
+    """Busy and total CPU time of the whole machine so far (every process: servers, database, load)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def children(parent: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -130,13 +137,14 @@ def load(port: int, seconds: float, connections: int, script: dict, tmp: Path,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
     servers = workers(SERVERS[port]) if port in SERVERS else []
     databases = children(POSTMASTER[0]) if POSTMASTER else []
-    before = cpu_seconds(servers), cpu_seconds(databases)
+    before, busy = (cpu_seconds(servers), cpu_seconds(databases)), machine_busy()
     out = subprocess.run([sys.executable, str(HERE / "http_load.py"), str(port), str(seconds), str(connections),
                           str(path)], capture_output=True, text=True, check=True)
-    after = cpu_seconds(servers), cpu_seconds(databases)
+    after, busy = (cpu_seconds(servers), cpu_seconds(databases)), [a - b for a, b in zip(machine_busy(), busy)]
     for spy in spies:
         spy.wait()
     result = json.loads(out.stdout)
+    result["machine_busy"] = busy[0] / max(busy[1], 1)
     result["cpu_ms"] = [1000 * (a - b) / max(result["requests"], 1) for a, b in zip(after, before)]
     return result
 
@@ -158,7 +166,8 @@ def events_after(conninfo: str, position: int) -> tuple[int, int, int]:
 def report(name: str, r: dict, target: str = "") -> None:
     print(f"  {name:<34} {r['rps']:>8,.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms"
           f"   statuses {r['statuses']}  {target}", flush=True)
-    print(f"  {'':<34} CPU per request: server {r['cpu_ms'][0]:.2f} ms, PostgreSQL {r['cpu_ms'][1]:.2f} ms",
+    print(f"  {'':<34} CPU per request: server {r['cpu_ms'][0]:.2f} ms, PostgreSQL {r['cpu_ms'][1]:.2f} ms;"
+          f" machine {100 * r['machine_busy']:.0f} % busy",
           flush=True)
 
 
