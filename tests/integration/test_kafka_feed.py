@@ -55,17 +55,18 @@ def on_topic(publisher, agency: str, expect: int = 0, municipality: str | None =
     for r in records:  # headers and key agree with the body
         body = json.loads(r.value)
         assert header(r, "event_id") == body["event_id"] and r.key == body["case_id"].encode()
-        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "1"
+        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "2"
     return [json.loads(r.value) for r in records]
 
 
 def log_rows(runner, agency: str) -> list[tuple]:
-    return [(r["id"], r["case_id"], r["fact_id"], r["change"], r["basis"]) for r in runner.store.disclosure_log(
-        agency=agency)]
+    """The agency's disclosure log as (number in its feed, case, fact, change, basis), in the feed's order."""
+    return sorted((r["seq"], r["case_id"], r["fact_id"], r["change"], r["basis"]) for r in runner.store.disclosure_log(
+        agency=agency))
 
 
 def as_rows(messages: list[dict]) -> list[tuple]:
-    return sorted((m["cursor"], m["case_id"], m["fact_id"], m["change"], m["basis"]) for m in messages)
+    return sorted((m["sequence"], m["case_id"], m["fact_id"], m["change"], m["basis"]) for m in messages)
 
 
 def test_each_agencys_topic_carries_exactly_its_disclosure_log(app, runner, publisher):
@@ -80,7 +81,7 @@ def test_each_agencys_topic_carries_exactly_its_disclosure_log(app, runner, publ
                             municipality="0180" if agency == app.catalogue.lead_agency else None)
         assert as_rows(messages) == expected, agency
         for case_id in cases:  # one case is one key, one partition: in the log's order
-            ids = [m["cursor"] for m in messages if m["case_id"] == str(case_id)]
+            ids = [m["sequence"] for m in messages if m["case_id"] == str(case_id)]
             assert ids == sorted(ids)
     assert publisher.publish_pending() == 0  # the position is kept: nothing is sent twice
 
@@ -111,7 +112,9 @@ def test_a_withdrawal_ends_the_schools_facts_at_once_and_nothing_more_is_disclos
     publisher.publish_pending()  # one round after the withdrawal: its end messages are out
     after = on_topic(publisher, "skola", expect=len(runner.store.disclosure_log(agency="skola")))[len(before):]
     ended = [m for m in after if m["change"] == "ended"]
-    assert ended and all(m["notification_id"] == withdrawal.notification_id and m["content"] is None for m in ended)
+    caused = {str(r["event_id"]) for r in runner.store.disclosure_log(case_id, "skola")
+              if r["notification_id"] == withdrawal.notification_id}
+    assert ended and {m["event_id"] for m in ended} == caused and all(m["content"] is None for m in ended)
     assert any(m["fact_id"] == next(b["fact_id"] for b in before if b["content"] and
                                     b["content"].get("text") == "Skolk observerat.") for m in ended)
     assert {m["change"] for m in after} == {"ended"}  # the school has nothing of its own here: nothing else
