@@ -71,3 +71,10 @@ def carries(value, number: int) -> bool:
 def unkeyed_event_id(case_id, notification_id: int, agency: str, fact_id: str, change: str) -> UUID:
     """What a public formula over the notification id would give: searchable for the notification id."""
     return uuid5(EVENT_IDS, f"{case_id}:{notification_id}:{agency}:{fact_id}:{change}:0")
+
+
+def all_published(store) -> bool:
+    """Every feed has something, and the broker has acknowledged all of it."""
+    _, heads = store.feed_heads()
+    positions = store.publication_positions()
+    return bool(heads) and all(positions.get(feed, 0) >= head for feed, head in heads.items())

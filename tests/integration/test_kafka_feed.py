@@ -8,9 +8,11 @@ from uuid import uuid4
 
 import pytest
 
+from projections.agency_feed import feed_of
 from services.bootstrap import build_feed_publisher, build_view_runner
 from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
+from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 from tests.kafka_broker import header, read_topic
 from tests.service_behaviour import consenting_school
 
@@ -119,3 +121,18 @@ def test_a_withdrawal_ends_the_schools_facts_at_once_and_nothing_more_is_disclos
                                     b["content"].get("text") == "Skolk observerat.") for m in ended)
     assert {m["change"] for m in after} == {"ended"}  # the school has nothing of its own here: nothing else
     assert "Skolk igen." not in json.dumps(after, ensure_ascii=False)
+
+
+def test_each_topic_numbers_its_messages_1_to_n_though_hidden_activity_happens_between(app, runner, publisher):
+    interleaved_history(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    lead = app.catalogue.lead_agency
+    for agency, municipality in (("skola", None), ("polis", None), (lead, STOCKHOLM), (lead, GOTHENBURG)):
+        feed = feed_of(agency, municipality)
+        rows = [r for r in runner.store.disclosure_log(agency=agency) if r["feed"] == feed]
+        topic = on_topic(publisher, agency, expect=len(rows), municipality=municipality)
+        assert sorted(m["sequence"] for m in topic) == list(range(1, len(rows) + 1)), feed
+        assert {m["feed"] for m in topic} == {feed}
+        log_ids = sorted(r["id"] for r in rows)  # in the log every agency shares, others' rows came between
+        assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed
