@@ -73,7 +73,6 @@ FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamp
 # The same goes for a feed event id: uuid's binary form is its 16 bytes, made without a UUID object.
 LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea", "text",
              "int8"]
-FEED, SEQ = 11, 12  # a log row's feed and number, given under the lock
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment")
 
@@ -144,17 +143,11 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
                 curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
                              (list(update.municipalities), list(update.municipalities.values())))
             if log:
-                self._number(curs, log, update.municipalities)
+                self._number(curs, log, update.municipalities)  # under the lock: gapless, in commit order
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
                                      " at, notification_id, event_id, content, feed, seq) FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
-
-    def _number(self, curs: Any, log: list[list], municipalities: dict[UUID, str]) -> None:
-        """Give each log row its feed and the next number in it (under the log's lock: gapless, in commit order)."""
-        feeds = self._feed_names(curs, ((row[0], row[1]) for row in log), municipalities)
-        for row, feed, number in zip(log, feeds, self._next_numbers(curs, feeds)):
-            row[FEED], row[SEQ] = feed, number
 
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
         curs.execute(self.max_tracking_id_statement, (application_name,))
@@ -218,7 +211,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             if c.change == "disclosed" and case.sealer is not None:  # None: erased meanwhile, write no content
                 content = case.sealer.seal(case.plain(f), feed_where(case.text, c.agency, _uuid_text(eid)))
             rows.append([case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
-                         c.at, position, eid, content, None, None])  # feed and number: given under the lock
+                         c.at, position, eid, content, None, None])  # its feed and number: ``_number``
         return rows
 
     # -- reading -------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
@@ -109,33 +109,30 @@ class FeedQueries:
 
     # -- numbering (inside a writer's transaction, under the log's lock) ---------------
 
-    def _feed_names(self, curs: Any, rows: Iterable[tuple[UUID, str]], known: dict[UUID, str]) -> list[str]:
-        """The feed of each (case, agency): the lead agency's is its case's municipality's.
+    def _number(self, curs: Any, rows: list[list], known: dict[UUID, str]) -> None:
+        """Give each row (case id and agency first, feed and number last) its feed and the next number in it.
 
-        ``known``: municipalities of cases referred in this very transaction; the rest are looked up once."""
-        rows = list(rows)
+        Called under the log's lock, so the numbers are gapless and follow commit order; three statements
+        however many rows.  The lead agency's feed is its case's municipality's: ``known`` holds those of
+        cases referred in this very transaction, the rest are looked up once."""
         lead = self.lead_agency
         if lead is None:
             raise RuntimeError("the view store does not know the lead agency: call prepare_feeds() first")
-        wanted = list({case_id for case_id, agency in rows if agency == lead and case_id not in known})
         places = dict(known)
+        wanted = list({row[0] for row in rows if row[1] == lead} - places.keys())
         if wanted:
-            found = curs.execute(SQL("SELECT case_id, municipality FROM {}.case_municipality"
-                                     " WHERE case_id = ANY(%s)").format(self._s), (wanted,)).fetchall()
-            places.update((r["case_id"], r["municipality"]) for r in found)
-        return [feed_of(agency, places.get(case_id)) if agency == lead else agency for case_id, agency in rows]
-
-    def _next_numbers(self, curs: Any, feeds: list[str]) -> list[int]:
-        """The next numbers of each row's feed, in order, and the counters moved past them: two statements."""
+            places.update((r["case_id"], r["municipality"]) for r in curs.execute(
+                SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
+                .format(self._s), (wanted,)).fetchall())
         counters = {r["feed"]: r["last_seq"] for r in curs.execute(
-            SQL("SELECT feed, last_seq FROM {}.feed_sequence WHERE feed = ANY(%s)").format(self._s),
-            (list(set(feeds)),)).fetchall()}
-        numbers = []
-        for feed in feeds:
-            counters[feed] = number = counters.get(feed, 0) + 1
-            numbers.append(number)
-        curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(counters), list(counters.values())))
-        return numbers
+            SQL("SELECT feed, last_seq FROM {}.feed_sequence").format(self._s)).fetchall()}  # a row a feed: few
+        moved: dict[str, int] = {}
+        for row in rows:
+            agency = row[1]
+            feed = agency if agency != lead else feed_of(agency, places.get(row[0]))
+            moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
+            row[-2] = feed
+        curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -239,12 +236,12 @@ class FeedQueries:
             rows = curs.execute(unseen).fetchall()
             if not rows:
                 return 0
-            feeds = self._feed_names(curs, ((r["case_id"], r["agency"]) for r in rows), {})
-            numbers = self._next_numbers(curs, feeds)
+            messages = [[r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
+                         json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
+                         r["notification_id"], erasure_event_id(r["case_id"], r["agency"]), None, None] for r in rows]
+            self._number(curs, messages, {})
             with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
                                " at, notification_id, event_id, feed, seq) FROM STDIN").format(self._s)) as copy:
-                for r, feed, number in zip(rows, feeds, numbers):
-                    copy.write_row((r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
-                                    json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
-                                    r["notification_id"], erasure_event_id(r["case_id"], r["agency"]), feed, number))
+                for message in messages:
+                    copy.write_row(message)
         return len(rows)
