@@ -44,7 +44,6 @@ TABLES = [
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS next_calendar_moment timestamptz",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
-    "CREATE INDEX IF NOT EXISTS disclosure_log_by_agency ON {s}.disclosure_log (agency, id)",
     # The feed: a 'disclosed' row carries the fact as the agency sees it, sealed under the case key.
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",

@@ -30,6 +30,8 @@ FEED_TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS seq bigint",
     "CREATE UNIQUE INDEX IF NOT EXISTS disclosure_log_by_feed ON {s}.disclosure_log (feed, seq)",
+    # Feeds were read by agency and log id: that index would now only cost every insert.
+    "DROP INDEX IF EXISTS {s}.disclosure_log_by_agency",
     # Empty once every row is numbered: finding rows written before feeds were numbered costs nothing.
     "CREATE INDEX IF NOT EXISTS disclosure_log_unnumbered ON {s}.disclosure_log (id) WHERE seq IS NULL",
     "CREATE TABLE IF NOT EXISTS {s}.feed_sequence (feed text PRIMARY KEY, last_seq bigint NOT NULL)",

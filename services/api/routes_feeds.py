@@ -19,10 +19,10 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from anyio import CapacityLimiter, to_thread
 
+from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
 from services.api.deps import Context, CurrentUser, Purpose
 from services.api.routes_commands import ERRORS
-from projections.agency_feed import FeedMessage
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
 from services.principals import Principal
 
