@@ -145,6 +145,20 @@ def test_an_erased_case_keeps_its_messages_without_content(app, runner):
     assert any(m.content for m in feed if m.case_id == kept and not m.erased)
 
 
+def test_an_erasure_message_takes_the_next_number_of_each_feed_that_knew_the_case(app, runner):
+    cases = interleaved_history(app)
+    runner.catch_up()
+    _, before = runner.store.feed_heads()
+    app.keystore.destroy(cases["school"])
+    assert runner.store.record_erasures() == 3  # the school, the police and Stockholm's social services knew it
+    _, after = runner.store.feed_heads()
+    for feed in ("skola", "polis", feed_of("socialtjanst", STOCKHOLM)):
+        messages = runner.store.feed(feed, 0, 10_000)
+        assert [m.seq for m in messages] == list(range(1, before[feed] + 2)), feed
+        assert (messages[-1].change, messages[-1].case_id) == ("erased", cases["school"])
+    assert after[feed_of("socialtjanst", GOTHENBURG)] == before[feed_of("socialtjanst", GOTHENBURG)]
+
+
 def test_feed_content_is_sealed_and_bound_to_its_row(app, runner, postgres):
     case_id = busy_case(app)
     app.record_contribution(case_id, by=POLICE, category="crime", text="Hemlig uppgift.", legal_basis="lul6")
