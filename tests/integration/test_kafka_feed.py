@@ -12,7 +12,7 @@ from projections.agency_feed import feed_of
 from services.bootstrap import build_feed_publisher, build_view_runner
 from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
-from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
+from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history
 from tests.kafka_broker import header, read_topic
 from tests.service_behaviour import consenting_school
 
@@ -121,6 +121,25 @@ def test_a_withdrawal_ends_the_schools_facts_at_once_and_nothing_more_is_disclos
                                     b["content"].get("text") == "Skolk observerat.") for m in ended)
     assert {m["change"] for m in after} == {"ended"}  # the school has nothing of its own here: nothing else
     assert "Skolk igen." not in json.dumps(after, ensure_ascii=False)
+
+
+def test_no_record_on_a_topic_carries_its_events_global_notification_id(app, runner, publisher, postgres):
+    interleaved_history(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    lead = app.catalogue.lead_agency
+    for agency, municipality in (("skola", None), ("polis", None), (lead, STOCKHOLM), (lead, GOTHENBURG)):
+        expected = [r for r in runner.store.disclosure_log(agency=agency) if r["feed"] == feed_of(agency, municipality)]
+        records = read_topic(publisher.sink.where, publisher.topic(agency, municipality), expect=len(expected))
+        positions = global_positions(postgres, [json.loads(r.value)["event_id"] for r in records])
+        assert len(records) == len(expected) == len(positions)
+        for r in records:
+            body = json.loads(r.value)
+            nid, log_id = positions[body["event_id"]]
+            body.pop("sequence"), body.pop("fact_id"), body.pop("content")  # checked in test_feed_store.py
+            headers = {name: value for name, value in r.headers if name != "schema_version"}
+            for number in (nid, log_id):
+                assert not carries(body, number) and not carries(headers, number) and not carries(r.key, number)
 
 
 def test_each_topic_numbers_its_messages_1_to_n_though_hidden_activity_happens_between(app, runner, publisher):
