@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from domain.calendar import local_date
-from domain.errors import DomainError
+from domain.errors import ClockWentBackwards, DomainError
 from services.authorisation import Forbidden, Place
 from services.case_service import Look
 from services.errors import ConcurrentChange
@@ -68,6 +68,8 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
         return again(typed, refused.errors, 422)
     except ConcurrentChange:
         return again(typed, {"": texts.T["conflict"]}, 409)
+    except ClockWentBackwards as error:  # the server's fault: the form comes back as typed, with a 503
+        return again(typed, forms.domain_errors(error).errors, 503)
     except Forbidden:
         raise
     except DomainError as error:
