@@ -218,9 +218,9 @@ class CaseApplication(Application[UUID]):
         return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
 
     def replay(self, case_id: UUID, at: datetime | None = None) -> Replay:
-        """The case folded up to ``at`` (default: all of it, even events stamped by a clock ahead of ours), read once."""
+        """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""
         replay = Replay(self._readable_history(case_id), self.catalogue)
-        replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every event, however stamped
+        replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every stored event
         return replay
 
     def all_facts(self, case_id: UUID) -> tuple[Fact, ...]:

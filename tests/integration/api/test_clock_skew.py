@@ -65,8 +65,10 @@ def every_command(client, users, case_id: str, consents: list[str]) -> list[tupl
     c = f"/api/v1/cases/{case_id}"
     timeline = ok(client.get(c, headers=users.social))
     guardians = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"]
-    row_id = lambda: next(r["content"]["row_id"] for r in ok(client.get(f"{c}/plan", headers=users.social))["rows"]  # noqa: E731
-                          if "skola" in r["content"]["responsible_agencies"])
+    def row_id() -> str:  # the school's row of the plan as it stands when the follow-up is sent
+        rows = ok(client.get(f"{c}/plan", headers=users.social))["rows"]
+        return next(r["content"]["row_id"] for r in rows if "skola" in r["content"]["responsible_agencies"])
+
     return [
         ("social", f"{c}/guardians", lambda: {"guardians": [
             {"guardian_id": g["guardian_id"], "name": g["name"]} for g in guardians]}),
