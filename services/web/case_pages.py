@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
 
@@ -40,6 +41,12 @@ def look(request: Request, user: Principal, case_id: UUID, what: str) -> Look:
 def today(request: Request) -> str:
     """Today in Sweden by the application's clock: the default of a form's date fields."""
     return local_date(service(request).app.clock.now()).isoformat()
+
+
+def case_now(request: Request, look_: Look) -> datetime:
+    """Now by the application's clock, but never before the latest fact shown: a server whose clock is behind
+    the one that recorded a withdrawal must not show that consent as still in force."""
+    return max([service(request).app.clock.now(), *(d.fact.recorded_at for d in look_.disclosures)])
 
 
 def require_lead(look_: Look) -> None:

@@ -205,3 +205,17 @@ def test_a_web_form_on_a_host_a_day_behind_comes_back_as_typed_with_a_503(client
     assert answer.status_code == 503
     assert "Serverns klocka går efter" in answer.text and "Närvaron har ökat till 90 %." in answer.text
     assert latest(app, case_id).originator_version == version
+
+
+@pytest.mark.parametrize("behind", TOLERATED, ids=lambda d: f"{d.total_seconds():.0f}s")
+def test_the_consent_page_on_a_host_behind_shows_a_withdrawal_made_on_a_host_ahead(
+        client, users, tick, app, host_b, behind):
+    case_id, consents, _, _ = a_busy_case(client, users, tick, app)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    host_b.app.clock.set(app.clock.now() - behind)
+    page = signed_in(host_b.client, "soc-0180").get(f"/arenden/{case_id}/samtycken")
+    assert page.status_code == 200
+    heading = re.search(rf"{consents[0][:8]} · <span class=\"state (\w+)\"", page.text)
+    assert heading and heading.group(1) == "withdrawn"
