@@ -57,8 +57,8 @@ def _serve_sigill(settings: Settings, location: PostgresLocation, port: int | No
     app = build_application(settings, location=location)
     context = build_api_context(app, settings, location)
     api = create_api(context)
-    mount_web(api, context, settings, build_shared_renewals(settings, location, context) if settings.oidc_sign_in
-              else None)
+    renewals = build_shared_renewals(settings, location, context) if settings.oidc_sign_in else None
+    mount_web(api, context, settings, renewals)
     port = port or free_port()
     uv, thread = serve_in_thread(api, port, "e2e-server")
     yield Served(f"http://127.0.0.1:{port}", context, settings)
