@@ -50,7 +50,8 @@ def recording_time(last: datetime, now: datetime) -> datetime:
     if last - now > CLOCK_SKEW:
         raise ClockWentBackwards(
             f"this server's clock is {(last - now).total_seconds():.0f} s behind the case's latest event (more than"
-            f" {CLOCK_SKEW.total_seconds():.0f} s): nothing was recorded; the server's clock must be corrected")
+            f" {CLOCK_SKEW.total_seconds():.0f} s): nothing was recorded; the servers' clocks disagree, and this"
+            f" one's (or the one that recorded that event) must be corrected")
     return last
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from gateways.schema_lock import create_schema
+from services.web.renewal import RenewalStoreUnavailable
 
 TABLE = "sigill_web_renewals"
 SCHEMA = ("CREATE TABLE IF NOT EXISTS {t} (spent_token_mac bytea PRIMARY KEY, sealed_answer bytea NOT NULL,"
@@ -33,7 +35,8 @@ class PostgresRenewals:
         self._t = sql.Identifier(schema, TABLE)
         create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)])
         # Renewals are rare (once per session life): a small pool, opened on first use.
-        self._pool = ConnectionPool(conninfo, min_size=0, max_size=2, kwargs={"autocommit": True},
+        # A short wait for a connection: with the database down the session is kept and renewed later.
+        self._pool = ConnectionPool(conninfo, min_size=0, max_size=2, kwargs={"autocommit": True}, timeout=5,
                                     name="sigill-renewals", open=True)
 
     def close(self) -> None:
@@ -44,6 +47,12 @@ class PostgresRenewals:
 
         ``renew`` runs while this key's lock is held, so a worker with the same token waits for its answer
         instead of spending the token again; if it raises, nothing is stored and the next in turn tries."""
+        try:
+            return self._once(token_mac, window, renew)
+        except psycopg.Error as error:  # the database down, or no connection within the pool's timeout
+            raise RenewalStoreUnavailable(type(error).__name__) from None
+
+    def _once(self, token_mac: bytes, window: float, renew: Callable[[], bytes]) -> bytes:
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                          (LOCK_CLASS, int.from_bytes(token_mac[:4], "big", signed=True)))

@@ -55,11 +55,16 @@ def due(id_token: str, now: float | None = None) -> bool:
     return (time.time() if now is None else now) >= issued + RENEW_AT * (expires - issued)
 
 
+class RenewalStoreUnavailable(Exception):
+    """The shared store of renewals cannot be reached (its database is down)."""
+
+
 class SharedRenewals(Protocol):
     def once(self, token_mac: bytes, window: float, renew: Callable[[], bytes]) -> bytes:
         """The answer kept for ``token_mac`` if made within ``window`` seconds; else ``renew()``'s, kept.
 
-        Callers with the same ``token_mac`` take turns: while one renews, the others wait for its answer."""
+        Callers with the same ``token_mac`` take turns: while one renews, the others wait for its answer.
+        RenewalStoreUnavailable when the store cannot be reached (whatever ``renew`` itself raises passes)."""
 
 
 class ProcessRenewals:
@@ -96,7 +101,13 @@ class Renewals:
             ours.append(signed_in)
             return self._seal(token_mac, signed_in)
 
-        sealed = self._shared.once(token_mac, SHARED_SECONDS, ask_the_provider)
+        try:
+            sealed = self._shared.once(token_mac, SHARED_SECONDS, ask_the_provider)
+        except RenewalStoreUnavailable:
+            if ours:  # the provider answered and only sharing it failed: this request keeps the renewal
+                return ours[0]
+            # Nothing spent: the session stays while its ID token is good, and the next request tries again.
+            raise SignInFailed("unreachable", "the shared renewals cannot be reached") from None
         return ours[0] if ours else self._opened(identity, token_mac, sealed, subject)
 
     def _seal(self, token_mac: bytes, signed_in: SignedIn) -> bytes:

@@ -10,6 +10,7 @@ import pytest
 
 from gateways.renewal_store import PostgresRenewals
 from services.identity_provider import SignInFailed
+from services.web.renewal import RenewalStoreUnavailable
 from tests.concurrency import in_threads
 
 MAC = bytes(range(32))
@@ -66,3 +67,15 @@ def test_an_answer_older_than_its_window_is_not_shared_and_is_deleted(stores, po
         stores[0].once(bytes(32), 60, lambda: b"y")  # the next renewal forgets what has passed its window
         kept = {bytes(r[0]) for r in conn.execute("SELECT spent_token_mac FROM sigill_web_renewals")}
     assert kept == {other, bytes(32)}
+
+
+def test_a_store_whose_database_is_gone_says_it_is_unavailable(postgres, postgres_server):
+    store = PostgresRenewals(postgres.conninfo())
+    try:
+        store.once(MAC, 60, lambda: b"before")
+        with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{postgres.dbname}" WITH (FORCE)')
+        with pytest.raises(RenewalStoreUnavailable):
+            store.once(bytes(32), 60, lambda: b"after")
+    finally:
+        store.close()

@@ -8,7 +8,7 @@ import pytest
 
 from services.identity_provider import SignedIn, SignInFailed
 from services.principals import AuthenticationFailed, Principal, Role
-from services.web.renewal import ProcessRenewals, Renewals
+from services.web.renewal import ProcessRenewals, RenewalStoreUnavailable, Renewals
 
 MASTER = os.urandom(32)
 USER = Principal("sub-1", "Maja", "socialtjanst", frozenset({Role.CASEWORKER}), "0180")
@@ -89,3 +89,29 @@ def test_an_altered_shared_answer_is_refused_not_trusted():
     with pytest.raises(SignInFailed) as refused:
         Renewals(MASTER, store).renew(provider, "rt-0", "sub-1")
     assert refused.value.reason == "token" and provider.refreshes == 1
+
+
+class Unavailable(ProcessRenewals):
+    """A store whose database goes down before the renewal (``after=False``) or after the provider answered."""
+
+    def __init__(self, after: bool) -> None:
+        super().__init__()
+        self.after = after
+
+    def once(self, token_mac, window, renew):
+        if self.after:
+            renew()
+        raise RenewalStoreUnavailable("OperationalError")
+
+
+def test_with_the_store_down_nothing_is_spent_and_the_renewal_is_postponed():
+    provider = Provider()
+    with pytest.raises(SignInFailed) as postponed:
+        Renewals(MASTER, Unavailable(after=False)).renew(provider, "rt-0", "sub-1")
+    assert postponed.value.reason == "unreachable" and provider.refreshes == 0
+
+
+def test_with_the_store_down_after_the_provider_answered_this_request_keeps_the_renewal():
+    provider = Provider()
+    renewed = Renewals(MASTER, Unavailable(after=True)).renew(provider, "rt-0", "sub-1")
+    assert renewed.id_token == "id-1" and renewed.refresh_token == "rt-1"
