@@ -13,7 +13,7 @@ from uuid import UUID
 
 import pytest
 
-from tests.integration.api.flows import REFERRAL, ok
+from tests.integration.api.flows import REFERRAL, ok, open_case
 from tests.integration.api.skew import (  # noqa: F401  (host_b is a fixture)
     FAR_BEHIND, TOLERATED, a_contribution_on_a, every_command, host_b, latest, seconds,
 )
@@ -94,3 +94,21 @@ def test_a_withdrawal_recorded_on_a_host_ahead_is_in_force_on_a_host_behind(
     on_b = {f["fact_id"] for f in ok(host_b.client.get(f"/api/v1/cases/{case_id}", headers=users.school))["facts"]}
     by_the_rules = {d.fact.fact_id for d in app.view(UUID(case_id), "skola")}
     assert on_b == by_the_rules and on_b < before  # the school's consent-covered facts are gone on B too
+
+
+ELIGIBILITY = {"accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"], "decided_on": "2026-02-02"}
+
+
+@pytest.mark.parametrize("behind", (*TOLERATED, FAR_BEHIND), ids=seconds)
+def test_the_eligibility_decision_on_a_host_behind(client, users, tick, app, host_b, behind):
+    """The one command the busy case has already had: on a case just referred on host A."""
+    case_id = open_case(client, users)
+    previous = latest(app, case_id)
+    host_b.app.clock.set(app.clock.now() - behind)
+    answer = host_b.client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social, json=ELIGIBILITY)
+    if behind in TOLERATED:
+        assert answer.status_code == 200, answer.text
+        assert latest(app, case_id).timestamp == previous.timestamp
+    else:
+        assert answer.status_code == 503 and answer.json()["error"]["code"] == "clock_went_backwards"
+        assert latest(app, case_id).originator_version == previous.originator_version

@@ -12,7 +12,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.api.flows import ok
+from tests.integration.api.flows import ok, open_case
 from tests.integration.api.skew import (  # noqa: F401  (host_b is a fixture)
     FAR_BEHIND, TOLERATED, a_contribution_on_a, host_b, latest, seconds, signed_in,
 )
@@ -53,10 +53,10 @@ def every_form(client, users, case_id: str, consents: list[str]) -> list[tuple[s
     ]
 
 
-def browsers(host_b, case_id: str) -> dict[str, tuple[TestClient, str]]:
-    """A signed-in browser on host B for social services and for the school, with its CSRF token."""
+def browsers(host_b, case_id: str, users=(SOCIAL, SCHOOL)) -> dict[str, tuple[TestClient, str]]:
+    """A signed-in browser on host B for each user (social services, the school), with its CSRF token."""
     signed = {}
-    for user in (SOCIAL, SCHOOL):
+    for user in users:
         web = signed_in(TestClient(host_b.client.app, raise_server_exceptions=False), user)
         page = web.get(f"/arenden/{case_id}")
         assert page.status_code == 200, page.text
@@ -109,3 +109,21 @@ def test_the_consent_page_on_a_host_behind_shows_a_withdrawal_made_on_a_host_ahe
     assert page.status_code == 200
     heading = re.search(rf"{consents[0][:8]} · <span class=\"state (\w+)\"", page.text)
     assert heading and heading.group(1) == "withdrawn"
+
+
+@pytest.mark.parametrize("behind", (*TOLERATED, FAR_BEHIND), ids=seconds)
+def test_the_eligibility_form_on_a_host_behind(client, users, tick, app, host_b, behind):
+    """The one form the busy case has already had: on a case just referred on host A."""
+    case_id = open_case(client, users)
+    previous = latest(app, case_id)
+    web, csrf = browsers(host_b, case_id, [SOCIAL])[SOCIAL]
+    host_b.app.clock.set(app.clock.now() - behind)
+    answer = web.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
+        "csrf": csrf, "accepted": "true", "reasons": "Hög risk enligt SAVRY.", "instruments": "SAVRY",
+        "decided_on": "2026-02-02"})
+    if behind in TOLERATED:
+        assert answer.status_code == 303
+        assert latest(app, case_id).timestamp == previous.timestamp
+    else:
+        assert answer.status_code == 503 and "Hög risk enligt SAVRY." in answer.text
+        assert latest(app, case_id).originator_version == previous.originator_version
