@@ -1,4 +1,5 @@
-"""The shared renewals in PostgreSQL: one renewal per spent token and window, whichever worker asks first."""
+"""The shared renewals in PostgreSQL (and the in-process store, to the same contract): one renewal per spent token
+and window, whichever worker asks first."""
 
 from __future__ import annotations
 
@@ -10,15 +11,29 @@ import pytest
 
 from gateways.renewal_store import PostgresRenewals
 from services.identity_provider import SignInFailed
-from services.web.renewal import RenewalStoreUnavailable
+from services.web.renewal import ProcessRenewals, RenewalStoreUnavailable
 from tests.concurrency import in_threads
 
 MAC = bytes(range(32))
 
 
+@pytest.fixture(params=["postgres", "process"])
+def stores(request):
+    """Two workers' stores: over one database — or, for the in-process store the port's contract is also
+    checked against, one store both use."""
+    if request.param == "process":
+        shared = ProcessRenewals()
+        yield [shared, shared]
+        return
+    postgres = request.getfixturevalue("postgres")
+    made = [PostgresRenewals(postgres.conninfo()) for _ in range(2)]
+    yield made
+    for store in made:
+        store.close()
+
+
 @pytest.fixture
-def stores(postgres):
-    """Two stores over one database: two workers."""
+def pg_stores(postgres):
     made = [PostgresRenewals(postgres.conninfo()) for _ in range(2)]
     yield made
     for store in made:
@@ -55,7 +70,8 @@ def test_a_refused_renewal_stores_nothing_and_the_next_worker_asks_again(stores)
     assert stores[1].once(MAC, 60, lambda: b"renewed") == b"renewed"
 
 
-def test_an_answer_older_than_its_window_is_not_shared_and_is_deleted(stores, postgres):
+def test_an_answer_older_than_its_window_is_not_shared_and_is_deleted(pg_stores, postgres):
+    stores = pg_stores
     stores[0].once(MAC, 60, lambda: b"old")
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
         conn.execute("UPDATE sigill_web_renewals SET renewed_at = renewed_at - interval '61 seconds'")
