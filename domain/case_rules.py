@@ -41,7 +41,7 @@ def recording_time(last: datetime, now: datetime) -> datetime:
     Servers' clocks disagree a little (one host a few seconds behind the host that recorded the latest event).
     A command is decided on the case including that event, so it was made after it: within ``CLOCK_SKEW`` it is
     recorded at that event's time, the earliest moment it can have been made, and the history stays in order.
-    Further behind, this server's clock is wrong, not merely late: refused, so that no event's time is made up.
+    Further behind, one of the two clocks is wrong, not merely late: refused, so that no event's time is made up.
     """
     if now.tzinfo is None:
         raise InvalidInput("the recording time must be timezone-aware", field="at")

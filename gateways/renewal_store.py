@@ -34,7 +34,7 @@ class PostgresRenewals:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._t = sql.Identifier(schema, TABLE)
         create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)])
-        # Renewals are rare (once per session life): a small pool, opened on first use.
+        # Renewals are rare (once per session life): a small pool that holds no connection until the first.
         # A short wait for a connection: with the database down the session is kept and renewed later.
         self._pool = ConnectionPool(conninfo, min_size=0, max_size=2, kwargs={"autocommit": True}, timeout=5,
                                     name="sigill-renewals", open=True)
