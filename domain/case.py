@@ -17,7 +17,7 @@ from domain import case_events as ev
 from domain.calendar import age_on, birthday, local_date
 from domain.case_rules import (
     SHORT_TEXT, check_accepted, check_choice, check_in_time_order, check_lead,
-    check_not_in_future, check_open, check_optional_text, check_text,
+    check_not_in_future, check_open, check_optional_text, check_text, recording_time,
 )
 from domain.calendar_commands import CalendarCommands
 from domain.catalogue import Catalogue
@@ -115,6 +115,10 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
     @property
     def eighteenth_birthday(self) -> date:
         return birthday(self.born, 18)
+
+    def recording_time(self, now: datetime) -> datetime:
+        """When a command handled at ``now`` is recorded: not before the latest event (see ``case_rules``)."""
+        return recording_time(self.last_recorded_at, now)
 
     def is_member(self, agency: str, catalogue: Catalogue) -> bool:
         return agency == catalogue.lead_agency or agency in self.members

@@ -26,6 +26,7 @@ from domain.disclosure import Disclosure, Replay, VisibilityChange, disclosure_l
 from domain.facts import Fact
 from domain.values import Actor
 from services import idempotency
+from services.clock import command_time
 from services.errors import CaseNotFound, ConcurrentChange
 from services.ports import Clock, KeyStore
 from services.working_set import WorkingSet
@@ -217,9 +218,9 @@ class CaseApplication(Application[UUID]):
         return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
 
     def replay(self, case_id: UUID, at: datetime | None = None) -> Replay:
-        """The case folded up to ``at`` (default now), read once: its state, and every fact so far."""
+        """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""
         replay = Replay(self._readable_history(case_id), self.catalogue)
-        replay.advance_to(at or self.clock.now())
+        replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every stored event
         return replay
 
     def all_facts(self, case_id: UUID) -> tuple[Fact, ...]:
@@ -277,7 +278,7 @@ class CaseApplication(Application[UUID]):
             raise ConcurrentChange(
                 f"the case has changed: you expected version {expected_version}, it is at {case.version}",
                 expected=expected_version, actual=case.version)
-        value = command(case, self.clock.now())
+        value = command(case, command_time(self.clock, case))  # never before the case's latest event
         try:
             recordings = self.save(case, **idempotency.riders(case.id, case.pending_events, value))
         except RecordConflictError:
