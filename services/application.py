@@ -39,6 +39,7 @@ class CommandResult:
     version: int                  # the case's version after the command: send it back as expected_version
     notification_id: int | None   # position in the global log, for read-your-writes on projections
     value: Any = None             # what the command created: a consent id, a plan revision number…
+    events: tuple[Any, ...] = ()  # the events it saved, in order (as they were stored)
 
 
 class CaseApplication(Application[UUID]):
@@ -284,4 +285,5 @@ class CaseApplication(Application[UUID]):
             raise ConcurrentChange("the case was changed by someone else at the same time; reload and retry",
                                    expected=expected_version) from None
         self._writing.keep(case)
-        return CommandResult(case.id, case.version, recordings[-1].notification.id, value)
+        return CommandResult(case.id, case.version, recordings[-1].notification.id, value,
+                             tuple(r.domain_event for r in recordings))

@@ -106,8 +106,9 @@ class CaseService:
                 if attempt + 1 == attempts:
                     raise
                 continue
-            # The write's own events (and any saved since), folded into a copy: the writer's new version.
-            return self._written(result, p, self.judged.extended(replay, self.app.events.get(case_id, gt=before)))
+            # The write's own events, folded into a copy: the writer's new version.  They follow ``before``
+            # directly (the save would have conflicted otherwise), so they need not be read back.
+            return self._written(result, p, self.judged.extended(replay, result.events))
         raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------
