@@ -41,7 +41,7 @@ COMMANDS: dict[str, Kind] = {
 }
 
 
-UNCONDITIONAL_RETRIES = 3  # a command sent without an expected version, decided again after a concurrent write
+UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
 
 
 class CaseLists(Protocol):

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.bootstrap import build_api_context
+from tests.concurrency import in_threads
 from tests.integration.api.flows import ok, school_consented_case
 
 POLICE_NOTE = "Polisens iakttagelse om skolan"
@@ -175,3 +176,20 @@ def test_a_command_without_an_expected_version_is_decided_again_after_a_concurre
     stale_version = client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
                                 json={"category": "school", "text": "Igen", "expected_version": 1})
     assert stale_version.status_code == 409
+
+
+def test_commands_at_once_on_one_case_each_start_from_the_cached_case_not_a_load(
+        client, context, users, tick, app):
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    loads, load = [], app.repository.get
+    app.repository.get = lambda *a, **k: loads.append(a) or load(*a, **k)
+    try:
+        answers = in_threads(lambda n: client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                                                   json={"category": "school", "text": f"Samtidigt {n}"}), 6)
+    finally:
+        app.repository.get = load
+    assert [a.status_code for a in answers] == [201] * 6
+    assert [a for a in loads if a and a[0] == UUID(case_id)] == []  # every command started from a copy in memory
+    seen = texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
+    assert {f"Samtidigt {n}" for n in range(6)} <= seen
