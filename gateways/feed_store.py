@@ -44,7 +44,7 @@ class FeedQueries:
         consent after it ends."""
         rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE agency = %s AND id > %s ORDER BY id LIMIT %s")
                           .format(self._s), (agency, after, limit))
-        ended = self._ended_now(agency, {r["case_id"] for r in rows if r["content"] is not None})
+        visible = self._visible_now(agency, {r["case_id"] for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -54,7 +54,7 @@ class FeedQueries:
             key = keys[case_id]
             eid = r["event_id"] or event_id(case_id, r["notification_id"], agency, r["fact_id"], r["change"], 0)
             content = None
-            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) not in ended:
+            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
                 content = json.loads(unseal(key, bytes(r["content"]), feed_where(case_id, agency, eid)))
             messages.append(FeedMessage(
                 id=r["id"], event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"], kind=r["kind"],
@@ -63,14 +63,15 @@ class FeedQueries:
                 erased=key is None or r["change"] == "erased"))  # another process may still cache the key
         return messages
 
-    def _ended_now(self, agency: str, case_ids: set[UUID]) -> set[tuple[UUID, str]]:
-        """The (case, fact) pairs of these cases whose last change for the agency ended their visibility."""
+    def _visible_now(self, agency: str, case_ids: set[UUID]) -> set[tuple[UUID, str]]:
+        """The (case, fact) pairs of these cases the agency sees now: its view's facts, written in the same
+        transaction as the log rows that start and end them (so a fact whose last change was an end is not
+        among them).  Read from the view, not the log: a case's log grows with every change, its view does not."""
         if not case_ids:
             return set()
-        rows = self._rows(SQL("SELECT DISTINCT ON (case_id, fact_id) case_id, fact_id, change FROM {}.disclosure_log"
-                              " WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, fact_id, id DESC")
+        rows = self._rows(SQL("SELECT case_id, fact_id FROM {}.view_facts WHERE agency = %s AND case_id = ANY(%s)")
                           .format(self._s), (agency, list(case_ids)))
-        return {(r["case_id"], r["fact_id"]) for r in rows if r["change"] in ("ended", "erased")}
+        return {(r["case_id"], r["fact_id"]) for r in rows}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""
