@@ -44,7 +44,7 @@ class FeedQueries:
         consent after it ends."""
         rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE agency = %s AND id > %s ORDER BY id LIMIT %s")
                           .format(self._s), (agency, after, limit))
-        visible = self._visible_now(agency, {r["case_id"] for r in rows if r["content"] is not None})
+        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -63,14 +63,16 @@ class FeedQueries:
                 erased=key is None or r["change"] == "erased"))  # another process may still cache the key
         return messages
 
-    def _visible_now(self, agency: str, case_ids: set[UUID]) -> set[tuple[UUID, str]]:
-        """The (case, fact) pairs of these cases the agency sees now: its view's facts, written in the same
-        transaction as the log rows that start and end them (so a fact whose last change was an end is not
-        among them).  Read from the view, not the log: a case's log grows with every change, its view does not."""
-        if not case_ids:
+    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:
+        """Which of these (case, fact) pairs the agency sees now: those in its view, whose facts are written in
+        the same transaction as the log rows that start and end them (a fact whose last change was an end is
+        not there).  Looked up pair by pair in the view's key: the log, or a case's facts, grow with every change."""
+        if not facts:
             return set()
-        rows = self._rows(SQL("SELECT case_id, fact_id FROM {}.view_facts WHERE agency = %s AND case_id = ANY(%s)")
-                          .format(self._s), (agency, list(case_ids)))
+        cases, fact_ids = zip(*facts)
+        rows = self._rows(SQL("SELECT v.case_id, v.fact_id FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
+                              " JOIN {}.view_facts v ON v.agency = %s AND v.case_id = f.case_id"
+                              " AND v.fact_id = f.fact_id").format(self._s), (list(cases), list(fact_ids), agency))
         return {(r["case_id"], r["fact_id"]) for r in rows}
 
     def case_municipality(self, case_id: UUID) -> str | None:
