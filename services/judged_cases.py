@@ -11,10 +11,10 @@ Before each reuse the case's latest stored version is read (one indexed
 query): any write — the reader's own, another worker's, another agency's
 withdrawal of consent — makes it newer.  Then only the newer events are read
 and folded into a copy (a case written by two workers in turn would otherwise
-be read whole, all its events decrypted, at every other write), unless one of
-them lies after this process's "now" (a clock behind another host's): the
-case is then folded whole up to now, as a first read would.  A case whose
-data key was destroyed is not served from here either.
+be read whole, all its events decrypted, at every other write) — every newer
+event, as a first read folds every stored one, even one stamped by a host
+whose clock is ahead of ours.  A case whose data key was destroyed is not
+served from here either.
 """
 
 from __future__ import annotations
@@ -48,10 +48,8 @@ class JudgedCases:
             if kept.case.version == stored:
                 self.hits += 1
                 return kept
-            newer = list(self.app.events.get(case_id, gt=kept.case.version))
-            if all(e.timestamp <= self.app.clock.now() for e in newer):
-                self.extensions += 1
-                return self.extended(kept, newer)
+            self.extensions += 1
+            return self.extended(kept, self.app.events.get(case_id, gt=kept.case.version))
         self.misses += 1
         replay = self.app.replay(case_id)
         self._keep(case_id, replay)
