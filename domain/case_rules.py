@@ -35,6 +35,26 @@ def check_not_in_future(day: date, at: datetime, field: str) -> None:
         raise DateInFuture(f"{field} ({day.isoformat()}) is in the future", field=field)
 
 
+def recording_time(last: datetime, now: datetime) -> datetime:
+    """When a command handled at ``now`` (this server's clock) is recorded: never before the case's latest event.
+
+    Servers' clocks disagree a little (one host a few seconds behind the host that recorded the latest event).
+    A command is decided on the case including that event, so it was made after it: within ``CLOCK_SKEW`` it is
+    recorded at that event's time, the earliest moment it can have been made, and the history stays in order.
+    Further behind, one of the two clocks is wrong, not merely late: refused, so that no event's time is made up.
+    """
+    if now.tzinfo is None:
+        raise InvalidInput("the recording time must be timezone-aware", field="at")
+    if now >= last:
+        return now
+    if last - now > CLOCK_SKEW:
+        raise ClockWentBackwards(
+            f"this server's clock is {(last - now).total_seconds():.0f} s behind the case's latest event (more than"
+            f" {CLOCK_SKEW.total_seconds():.0f} s): nothing was recorded; the servers' clocks disagree, and this"
+            f" one's (or the one that recorded that event) must be corrected")
+    return last
+
+
 def check_in_time_order(last: datetime, at: datetime) -> None:
     if at.tzinfo is None:
         raise InvalidInput("the recording time must be timezone-aware", field="at")

@@ -127,10 +127,13 @@ class Replay:
         return new
 
     def visible_to(self, agency: str, at: datetime) -> tuple[Disclosure, ...]:
-        """What ``agency`` sees at ``at`` of every fact so far."""
+        """What ``agency`` sees at ``at`` of every fact so far.
+
+        Never judged before the latest event folded: a reader whose clock is behind the server that recorded
+        it (a withdrawal, say) must not be judged at a moment before that event, when it did not yet count."""
         if self.case is None:
             return ()
-        judge = Judge(self.case, agency, at, self.catalogue)
+        judge = Judge(self.case, agency, max(at, self.case.last_recorded_at), self.catalogue)
         return tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
 
 

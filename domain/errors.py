@@ -108,7 +108,10 @@ class LegalBasisNotApplicable(DomainError):
 
 
 class ClockWentBackwards(DomainError):
-    """Events are recorded in time order; a command dated before the last one is refused."""
+    """Events are recorded in time order; a command dated before the last one is refused.
+
+    Through the application this means the server's clock is far behind the case's latest event (a few
+    minutes' skew is absorbed: ``case_rules.recording_time``): a fault of the server, not of the request."""
 
     code = "clock_went_backwards"
 

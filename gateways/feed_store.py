@@ -149,7 +149,7 @@ class FeedQueries:
         agency, _ = agency_of(feed)
         rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s")
                           .format(self._s), (feed, after, limit))
-        ended = self._ended_now(agency, {r["case_id"] for r in rows if r["content"] is not None})
+        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -160,7 +160,7 @@ class FeedQueries:
             eid = r["event_id"] or event_id(self.feed_secret(), case_id, r["notification_id"], agency, r["fact_id"],
                                             r["change"], 0)
             content = None
-            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) not in ended:
+            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
                 content = json.loads(unseal(key, bytes(r["content"]), feed_where(case_id, agency, eid)))
             messages.append(FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"],
@@ -168,14 +168,17 @@ class FeedQueries:
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
 
-    def _ended_now(self, agency: str, case_ids: set[UUID]) -> set[tuple[UUID, str]]:
-        """The (case, fact) pairs of these cases whose last change for the agency ended their visibility."""
-        if not case_ids:
+    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:
+        """Which of these (case, fact) pairs the agency sees now: those in its view, whose facts are written in
+        the same transaction as the log rows that start and end them (a fact whose last change was an end is
+        not there).  Looked up pair by pair in the view's key: the log, or a case's facts, grow with every change."""
+        if not facts:
             return set()
-        rows = self._rows(SQL("SELECT DISTINCT ON (case_id, fact_id) case_id, fact_id, change FROM {}.disclosure_log"
-                              " WHERE agency = %s AND case_id = ANY(%s) ORDER BY case_id, fact_id, id DESC")
-                          .format(self._s), (agency, list(case_ids)))
-        return {(r["case_id"], r["fact_id"]) for r in rows if r["change"] in ("ended", "erased")}
+        cases, fact_ids = zip(*facts)
+        rows = self._rows(SQL("SELECT v.case_id, v.fact_id FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
+                              " JOIN {}.view_facts v ON v.agency = %s AND v.case_id = f.case_id"
+                              " AND v.fact_id = f.fact_id").format(self._s), (list(cases), list(fact_ids), agency))
+        return {(r["case_id"], r["fact_id"]) for r in rows}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""

@@ -7,6 +7,8 @@ encrypting mapper.
 
 from __future__ import annotations
 
+import threading
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
@@ -26,6 +28,7 @@ from domain.disclosure import Disclosure, Replay, VisibilityChange, disclosure_l
 from domain.facts import Fact
 from domain.values import Actor
 from services import idempotency
+from services.clock import command_time
 from services.errors import CaseNotFound, ConcurrentChange
 from services.ports import Clock, KeyStore
 from services.working_set import WorkingSet
@@ -39,6 +42,7 @@ class CommandResult:
     version: int                  # the case's version after the command: send it back as expected_version
     notification_id: int | None   # position in the global log, for read-your-writes on projections
     value: Any = None             # what the command created: a consent id, a plan revision number…
+    events: tuple[Any, ...] = ()  # the events it saved, in order (as they were stored)
 
 
 class CaseApplication(Application[UUID]):
@@ -50,6 +54,7 @@ class CaseApplication(Application[UUID]):
                  clock: Clock) -> None:
         self._mapper, self.keystore, self.catalogue, self.clock = mapper, keystore, catalogue, clock
         self._writing = WorkingSet()
+        self._starting = threading.local()   # the case this thread's next command starts from (start_from)
         super().__init__(env=env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -159,8 +164,10 @@ class CaseApplication(Application[UUID]):
     def start_from(self, case: Case) -> None:
         """The case as stored now (a copy nobody else holds), for the next command on it instead of loading it.
 
-        If it turns out stale, the save conflicts and the command is decided again on the loaded case."""
-        self._writing.keep(case)
+        If it turns out stale, the save conflicts and the command is decided again on the loaded case.  It is
+        kept for this thread's next command only: another thread's command on the same case (two requests at
+        once) would otherwise take it, and this one would load the case whole."""
+        self._starting.case = case
 
     # -- queries -------------------------------------------------------------------
 
@@ -217,9 +224,9 @@ class CaseApplication(Application[UUID]):
         return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
 
     def replay(self, case_id: UUID, at: datetime | None = None) -> Replay:
-        """The case folded up to ``at`` (default now), read once: its state, and every fact so far."""
+        """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""
         replay = Replay(self._readable_history(case_id), self.catalogue)
-        replay.advance_to(at or self.clock.now())
+        replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every stored event
         return replay
 
     def all_facts(self, case_id: UUID) -> tuple[Fact, ...]:
@@ -262,14 +269,25 @@ class CaseApplication(Application[UUID]):
         A case this process saved last is taken from memory instead of re-read.  It may be stale if
         another process wrote since: then the save conflicts (or the stale state refuses), and the
         command is decided once more on the stored state, whose answer is the one that counts.
+
+        A case given by ``start_from`` whose save conflicts is the caller's to decide again (it has a
+        fresher copy at hand than loading the case whole): the conflict goes back to it.
         """
-        cached = self._writing.take(case_id)
+        starting = self._starting_case(case_id)
+        cached = starting or self._writing.take(case_id)
         if cached is not None:
             try:
                 return self._decide_and_save(cached, expected_version, command)
+            except ConcurrentChange:
+                if starting is not None:
+                    raise
             except DomainError:
                 pass
         return self._decide_and_save(self.get_case(case_id), expected_version, command)
+
+    def _starting_case(self, case_id: UUID) -> Case | None:
+        case, self._starting.case = getattr(self._starting, "case", None), None
+        return case if case is not None and case.id == case_id else None
 
     def _decide_and_save(self, case: Case, expected_version: int | None,
                          command: Callable[[Case, datetime], Any]) -> CommandResult:
@@ -277,11 +295,12 @@ class CaseApplication(Application[UUID]):
             raise ConcurrentChange(
                 f"the case has changed: you expected version {expected_version}, it is at {case.version}",
                 expected=expected_version, actual=case.version)
-        value = command(case, self.clock.now())
+        value = command(case, command_time(self.clock, case))  # never before the case's latest event
         try:
             recordings = self.save(case, **idempotency.riders(case.id, case.pending_events, value))
         except RecordConflictError:
             raise ConcurrentChange("the case was changed by someone else at the same time; reload and retry",
                                    expected=expected_version) from None
         self._writing.keep(case)
-        return CommandResult(case.id, case.version, recordings[-1].notification.id, value)
+        return CommandResult(case.id, case.version, recordings[-1].notification.id, value,
+                             tuple(r.domain_event for r in recordings))

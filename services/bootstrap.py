@@ -23,6 +23,7 @@ from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
+from gateways.renewal_store import PostgresRenewals
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
@@ -148,6 +149,13 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report,
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
+
+
+def build_shared_renewals(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresRenewals:
+    """The web sessions' renewals, shared by every worker through the database (closed with ``context``)."""
+    store = PostgresRenewals(location.conninfo(), schema=settings.db_schema or "public")
+    context.closers.append(store.close)
+    return store
 
 
 def kafka_options(settings: Settings) -> dict:

@@ -41,7 +41,7 @@ COMMANDS: dict[str, Kind] = {
 }
 
 
-UNCONDITIONAL_RETRIES = 3  # a command sent without an expected version, decided again after a concurrent write
+UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
 
 
 class CaseLists(Protocol):
@@ -106,8 +106,9 @@ class CaseService:
                 if attempt + 1 == attempts:
                     raise
                 continue
-            # The write's own events (and any saved since), folded into a copy: the writer's new version.
-            return self._written(result, p, self.judged.extended(replay, self.app.events.get(case_id, gt=before)))
+            # The write's own events, folded into a copy: the writer's new version.  They follow ``before``
+            # directly (the save would have conflicted otherwise), so they need not be read back.
+            return self._written(result, p, self.judged.extended(replay, result.events))
         raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------

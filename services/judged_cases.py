@@ -9,8 +9,12 @@ was judged for another, nor miss a consent that lapsed since.
 
 Before each reuse the case's latest stored version is read (one indexed
 query): any write — the reader's own, another worker's, another agency's
-withdrawal of consent — makes it newer, and the case is folded again.  A case
-whose data key was destroyed is not served from here either.
+withdrawal of consent — makes it newer.  Then only the newer events are read
+and folded into a copy (a case written by two workers in turn would otherwise
+be read whole, all its events decrypted, at every other write) — every newer
+event, as a first read folds every stored one, even one stamped by a host
+whose clock is ahead of ours.  A case whose data key was destroyed is not
+served from here either.
 """
 
 from __future__ import annotations
@@ -32,17 +36,20 @@ class JudgedCases:
         self.app, self._size = app, size
         self._kept: OrderedDict[UUID, Replay] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.extensions = 0
 
     def replay(self, case_id: UUID) -> Replay:
         """The case as it stands now, folded; CaseNotFound or CaseErased as ``app.replay`` would raise."""
         stored = self.app.stored_version(case_id)
         with self._lock:
             kept = self._kept.get(case_id)
-        if (kept is not None and stored is not None and kept.case.version == stored
+        if (kept is not None and stored is not None and kept.case.version <= stored
                 and self.app.keystore.data_key(case_id, create=False) is not None):
-            self.hits += 1
-            return kept
+            if kept.case.version == stored:
+                self.hits += 1
+                return kept
+            self.extensions += 1
+            return self.extended(kept, self.app.events.get(case_id, gt=kept.case.version))
         self.misses += 1
         replay = self.app.replay(case_id)
         self._keep(case_id, replay)

@@ -30,7 +30,7 @@ SWITCH_INTERVAL = 0.0005
 
 def create_server(settings: Settings | None = None) -> FastAPI:
     """The whole HTTP application on the configured (or embedded) database."""
-    from services.bootstrap import build_api_context, build_application, database_location
+    from services.bootstrap import build_api_context, build_application, build_shared_renewals, database_location
 
     settings = settings or Settings()
     sys.setswitchinterval(SWITCH_INTERVAL)
@@ -38,8 +38,10 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     with _one_at_a_time(location.conninfo()):
         app = build_application(settings, location=location)
         context = build_api_context(app, settings, location)
+        # Session renewals by refresh token, shared by the workers: a rotating provider is asked once per token.
+        renewals = build_shared_renewals(settings, location, context) if settings.oidc_sign_in else None
     api = create_api(context)
-    mount_web(api, context, settings)
+    mount_web(api, context, settings, renewals)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -19,6 +19,8 @@ import platformdirs
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services import key_files
+
 MASTER_KEY_FILE = "master.key"
 LEDGER_KEY_FILE = "ledger.key"
 
@@ -109,16 +111,9 @@ class Settings(BaseSettings):
     def _key(self, configured: SecretStr | None, file_name: str, variable: str) -> bytes:
         if configured is not None:
             return _decode_key(configured.get_secret_value(), variable)
-        path = self.data_dir / file_name
-        existing = _read_key_file(path, variable)
-        if existing is not None:
-            return existing
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = os.urandom(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.b64encode(key).decode())
-        return key
+        # Made once, atomically: processes starting together on a fresh data directory all get the same key.
+        text = key_files.read_or_create(self.data_dir / file_name, lambda: base64.b64encode(os.urandom(32)))
+        return _decode_key(text.decode("ascii", "replace"), variable)
 
 
 def _https_or_loopback(url: str) -> bool:

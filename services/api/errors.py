@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from domain.errors import CaseErased, DomainError
+from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange
@@ -24,7 +24,8 @@ from services.principals import AuthenticationFailed
 
 log = logging.getLogger("sigill.api")
 
-STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (Forbidden, 403))
+STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (Forbidden, 403),
+          (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra: object) -> dict:

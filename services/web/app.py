@@ -32,8 +32,12 @@ from services.web.pages import HERE
 log = logging.getLogger("sigill.web")
 
 
-def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
-    """Add the web pages (at ``/``), their static files and the sign-in to the API's application."""
+def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
+              renewals: renewal.SharedRenewals | None = None) -> None:
+    """Add the web pages (at ``/``), their static files and the sign-in to the API's application.
+
+    ``renewals``: where session renewals are shared between workers (the server passes the database's);
+    without it they are shared only within this process."""
     api.state.web_settings = settings
     api.state.dev_tokens = _dev_tokens(settings)
     api.state.identity = _identity_provider(settings)
@@ -42,7 +46,7 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings) -> None:
     master = settings.master_key_bytes() if api.state.identity is not None else None
     api.state.flow_key = oidc.flow_key(master) if master else None
     api.state.refresh_key = renewal.refresh_key(master) if master else None
-    api.state.renewals = renewal.Renewals()
+    api.state.renewals = renewal.Renewals(master, renewals) if master else None
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]

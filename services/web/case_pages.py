@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from domain.calendar import local_date
-from domain.errors import DomainError
+from domain.errors import ClockWentBackwards, DomainError
 from services.authorisation import Forbidden, Place
 from services.case_service import Look
 from services.errors import ConcurrentChange
@@ -42,6 +43,12 @@ def today(request: Request) -> str:
     return local_date(service(request).app.clock.now()).isoformat()
 
 
+def case_now(request: Request, look_: Look) -> datetime:
+    """Now by the application's clock, but never before the latest fact shown: a server whose clock is behind
+    the one that recorded a withdrawal must not show that consent as still in force."""
+    return max([service(request).app.clock.now(), *(d.fact.recorded_at for d in look_.disclosures)])
+
+
 def require_lead(look_: Look) -> None:
     if look_.place is not Place.LEAD:
         raise Forbidden("only social services of the case's municipality administers the case")
@@ -68,6 +75,8 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
         return again(typed, refused.errors, 422)
     except ConcurrentChange:
         return again(typed, {"": texts.T["conflict"]}, 409)
+    except ClockWentBackwards as error:  # the server's fault: the form comes back as typed, with a 503
+        return again(typed, forms.domain_errors(error).errors, 503)
     except Forbidden:
         raise
     except DomainError as error:

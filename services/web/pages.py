@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.calendar import STOCKHOLM
-from domain.errors import CaseErased, DomainError
+from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange
@@ -145,6 +145,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 403, texts.T["forbidden"], quiet_user(request))
     except ConcurrentChange:
         return error_page(request, 409, texts.T["conflict"], quiet_user(request))
+    except ClockWentBackwards as error:  # this server's clock, not the request: 503, as the API answers
+        return error_page(request, 503, texts.error_text(error.code, error.message), quiet_user(request))
     except DomainError as error:
         return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
     except (AccessLogUnavailable, PersistenceError) as error:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from services.api import commands as c
 from services.principals import Principal
 from services.web import forms, session, views
-from services.web.case_pages import look, require_lead, service, show, submit, today
+from services.web.case_pages import case_now, look, require_lead, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
@@ -24,7 +24,7 @@ def _lead_page(request: Request, user: Principal, case_id: UUID, what: str, tab:
     seen = look(request, user, case_id, what)
     require_lead(seen)
     return show(request, user, seen, tab, template, status, typed=typed or Typed(), errors=errors,
-                now=service(request).app.clock.now(), **values)
+                now=case_now(request, seen), **values)
 
 
 # -- eligibility ------------------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     """The consent picture, the consents given, and the forms; ``target`` is the form that was refused."""
     seen = look(request, user, case_id, "consents")
     require_lead(seen)
-    now = service(request).app.clock.now()
+    now = case_now(request, seen)
     cat = service(request).catalogue
     fresh = Typed.of({"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"})
     return show(request, user, seen, "samtycken", "consents.html", status,

@@ -212,7 +212,8 @@ DOMAIN_ERRORS = {
     "unknown_plan_row": "Raden finns inte i den gällande planen.",
     "not_responsible_for_row": "Din myndighet är inte ansvarig för raden.",
     "legal_basis_not_applicable": "Lagstödet gäller inte för denna uppgift.",
-    "clock_went_backwards": "Tiden gick bakåt; försök igen.",
+    "clock_went_backwards": "Serverns klocka går efter klockan där ärendets senaste händelse registrerades, så "
+                            "inget sparades. Det är ett fel hos oss, inte i det du skrev: försök igen om en stund.",
     "concurrent_change": "Ärendet har ändrats sedan du öppnade sidan.",
 }
 

@@ -22,7 +22,7 @@ import pytest
 from gateways.embedded_postgres import PostgresLocation, create_database
 from services.api.app import create_api
 from services.api.deps import ApiContext
-from services.bootstrap import build_api_context, build_application
+from services.bootstrap import build_api_context, build_application, build_shared_renewals
 from services.settings import Settings
 from services.web.app import mount_web
 from tests import oidc_provider
@@ -57,7 +57,8 @@ def _serve_sigill(settings: Settings, location: PostgresLocation, port: int | No
     app = build_application(settings, location=location)
     context = build_api_context(app, settings, location)
     api = create_api(context)
-    mount_web(api, context, settings)
+    renewals = build_shared_renewals(settings, location, context) if settings.oidc_sign_in else None
+    mount_web(api, context, settings, renewals)
     port = port or free_port()
     uv, thread = serve_in_thread(api, port, "e2e-server")
     yield Served(f"http://127.0.0.1:{port}", context, settings)
@@ -89,6 +90,7 @@ def provider(running_provider):
     state = running_provider.state
     state.user, state.deny, state.tamper, state.consent_form = dict(OIDC_USER), False, None, False
     state.refresh_tokens, state.refuse_refresh, state.age, state.refreshes = False, False, 0, 0
+    state.refresh_tokens_issued.clear()  # none left over from an earlier test
     return running_provider
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.bootstrap import build_api_context
+from tests.concurrency import in_threads
 from tests.integration.api.flows import ok, school_consented_case
 
 POLICE_NOTE = "Polisens iakttagelse om skolan"
@@ -103,6 +104,51 @@ def test_a_write_through_another_worker_is_seen_by_this_workers_cached_case(
     assert "Från den andra processen" in texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
 
 
+def _write_through_another_worker(app, settings, postgres, case_id, headers, path, body, status=201) -> None:
+    other = build_api_context(app, settings, postgres)  # another worker: its own caches, the same database
+    try:
+        ok(TestClient(create_api(other)).post(f"/api/v1/cases/{case_id}{path}", headers=headers, json=body), status)
+    finally:
+        other.close()
+
+
+def test_a_cached_case_is_extended_by_another_workers_events_into_what_a_fresh_fold_gives(
+        client, context, users, tick, app, settings, postgres):
+    case_id, consents = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    tick()
+    _write_through_another_worker(app, settings, postgres, case_id, users.police, "/contributions",
+                                  {"category": "school", "text": "Från den andra processen"})
+    tick()
+    _write_through_another_worker(app, settings, postgres, case_id, users.social,
+                                  f"/consents/{consents[0]}/withdrawal", {"consenter": "young_person"}, 200)
+    extensions, misses = context.cases.judged.extensions, context.cases.judged.misses
+    extended = context.cases.judged.replay(UUID(case_id))
+    assert (context.cases.judged.extensions, context.cases.judged.misses) == (extensions + 1, misses)
+    fresh = app.replay(UUID(case_id))
+    assert extended.facts == fresh.facts and vars(extended.case) == vars(fresh.case)
+    for agency, headers in (("skola", users.school), ("polis", users.police), ("socialtjanst", users.social)):
+        view = ok(client.get(f"/api/v1/cases/{case_id}", headers=headers))
+        assert {f["fact_id"] for f in view["facts"]} == {d.fact.fact_id for d in app.view(UUID(case_id), agency)}
+    assert POLICE_NOTE not in texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
+
+
+def test_an_event_stamped_by_a_host_whose_clock_is_ahead_is_folded_in_at_once(
+        client, context, users, tick, app, settings, postgres):
+    """As a first read folds every stored event, so does the extension of a cached case: the other host's write
+    is seen here though this host's clock has not reached its time yet."""
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    here = app.clock.now()
+    app.clock.advance(timedelta(seconds=30))
+    _write_through_another_worker(app, settings, postgres, case_id, users.police, "/contributions",
+                                  {"category": "school", "text": "Från en klocka före"})
+    app.clock.set(here)
+    extensions = context.cases.judged.extensions
+    assert "Från en klocka före" in texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
+    assert context.cases.judged.extensions == extensions + 1
+
+
 def test_an_erased_case_is_not_served_from_the_cache(client, context, users, tick, app):
     case_id, _ = police_note_case(client, users, tick)
     read_twice(client, context, case_id, users.school)
@@ -129,3 +175,20 @@ def test_a_command_without_an_expected_version_is_decided_again_after_a_concurre
     stale_version = client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
                                 json={"category": "school", "text": "Igen", "expected_version": 1})
     assert stale_version.status_code == 409
+
+
+def test_commands_at_once_on_one_case_each_start_from_the_cached_case_not_a_load(
+        client, context, users, tick, app):
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    loads, load = [], app.repository.get
+    app.repository.get = lambda *a, **k: loads.append(a) or load(*a, **k)
+    try:
+        answers = in_threads(lambda n: client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                                                   json={"category": "school", "text": f"Samtidigt {n}"}), 6)
+    finally:
+        app.repository.get = load
+    assert [a.status_code for a in answers] == [201] * 6
+    assert [a for a in loads if a and a[0] == UUID(case_id)] == []  # every command started from a copy in memory
+    seen = texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
+    assert {f"Samtidigt {n}" for n in range(6)} <= seen

@@ -198,6 +198,32 @@ class TestGroupWork:
             story.accept(when=story.now - timedelta(days=1))
 
 
+class TestRecordingTime:
+    """A server's clock a little behind the case's latest event records at that event's time; far behind, refused."""
+
+    def test_a_clock_at_or_after_the_latest_event_is_the_recording_time(self):
+        story = CaseStory().accept()
+        assert story.case.recording_time(story.now) == story.now
+        assert story.case.recording_time(story.now + timedelta(seconds=1)) == story.now + timedelta(seconds=1)
+
+    @pytest.mark.parametrize("behind", [timedelta(microseconds=1), timedelta(seconds=30), timedelta(minutes=5)])
+    def test_a_clock_up_to_five_minutes_behind_records_at_the_latest_events_time(self, behind):
+        story = CaseStory().accept()
+        assert story.case.recording_time(story.now - behind) == story.now
+
+    @pytest.mark.parametrize("behind", [timedelta(minutes=5, microseconds=1), timedelta(days=1)])
+    def test_a_clock_further_behind_is_refused_naming_the_servers_clock(self, behind):
+        story = CaseStory().accept()
+        with pytest.raises(errors.ClockWentBackwards) as refused:
+            story.case.recording_time(story.now - behind)
+        assert "server's clock" in refused.value.message
+
+    def test_a_recording_time_without_a_zone_is_refused(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.InvalidInput):
+            story.case.recording_time(story.now.replace(tzinfo=None))
+
+
 def _do(story: CaseStory, command: str) -> None:
     at = story.at()
     if command == "plan":

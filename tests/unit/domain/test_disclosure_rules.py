@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.calendar import end_of_day, start_of_day
-from domain.disclosure import disclosure_log, disclosures_at
+from domain.disclosure import Replay, disclosure_log, disclosures_at
 from domain.errors import LegalBasisNotApplicable
 from domain.values import YOUNG_PERSON, Outcome
 from tests.builders import BORN_2003_06_10, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
@@ -135,6 +135,17 @@ class TestDisclosureInTime:
         log = disclosure_log(story.events, ["skola"], story.now, CATALOGUE)
         ended = [c for c in log if c.change == "ended" and c.fact.content.get("text") == "Före återkallelsen."]
         assert len(ended) == 1
+
+    def test_a_case_folded_past_the_readers_clock_is_judged_at_its_latest_event(self, story):
+        """A reader whose clock is behind the host that recorded a withdrawal must not see what it ended."""
+        young, *_ = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Före återkallelsen.")
+        story.withdraw(young)
+        replay = Replay(story.events, CATALOGUE)
+        replay.advance_to(story.now)
+        behind = story.now - timedelta(seconds=30)
+        assert not any(d.fact.content.get("text") == "Före återkallelsen." for d in replay.visible_to("skola", behind))
+        assert replay.visible_to("skola", behind) == replay.visible_to("skola", story.now)
 
     def test_a_guardians_withdrawal_ends_disclosure_while_under_18(self, story):
         young, mother, father = story.consent_all(SCHOOL_SCOPE)

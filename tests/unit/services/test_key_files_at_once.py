@@ -1,0 +1,60 @@
+"""Development key files made by several processes starting at once on a fresh data directory.
+
+Real processes (spawned, like `sigill serve --workers 2`, the follower and the CLI) meet at a barrier, then
+each asks for the master key, the ledger key and the development signing key.  Every process must get the
+same keys, none may fail, and every key file is whole and readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+from gateways.jwt_tokens import DEV_KEY_FILE
+from services import key_files
+from services.settings import LEDGER_KEY_FILE, MASTER_KEY_FILE
+from tests.key_file_race import contend
+
+PROCESSES = 6
+ROUNDS = 25
+KEY_FILES = (MASTER_KEY_FILE, LEDGER_KEY_FILE, DEV_KEY_FILE)
+
+
+def test_processes_starting_at_once_on_a_fresh_directory_all_get_the_same_keys(tmp_path):
+    directories = [str(tmp_path / f"round-{n}" / "sigill") for n in range(ROUNDS)]
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(PROCESSES), spawn.Queue()
+    workers = [spawn.Process(target=contend, args=(directories, barrier, results)) for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    answers = [results.get(timeout=120) for _ in range(PROCESSES * ROUNDS)]
+    for worker in workers:
+        worker.join(30)
+    failures = [a for a in answers if isinstance(a[2], str)]
+    assert not failures, f"{len(failures)} of {len(answers)} failed, e.g. {failures[0][2]}"
+    for directory in directories:
+        seen = {keys for d, _, keys in answers if d == directory}
+        assert len(seen) == 1, f"{len(seen)} different sets of keys in one data directory"
+        for name in KEY_FILES:
+            mode = stat.S_IMODE(os.stat(Path(directory) / name).st_mode)
+            assert mode == 0o600, f"{name} has mode {oct(mode)}"
+        assert not [p for p in Path(directory).iterdir() if p.name.endswith(".tmp")]  # no temporary file left
+
+
+def test_an_existing_key_file_is_read_and_never_replaced(tmp_path):
+    path = tmp_path / "k"
+    assert key_files.read_or_create(path, lambda: b"first") == b"first"
+    assert key_files.read_or_create(path, lambda: b"second") == b"first"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_key_that_cannot_be_made_leaves_nothing_behind(tmp_path):
+    def broken() -> bytes:
+        raise RuntimeError("no randomness")
+    try:
+        key_files.read_or_create(tmp_path / "k", broken)
+    except RuntimeError:
+        pass
+    assert list(tmp_path.iterdir()) == []
