@@ -147,8 +147,9 @@ class FeedQueries:
         messages without content: reading the feed again is a disclosure now, and nothing is disclosed under a
         consent after it ends."""
         agency, _ = agency_of(feed)
-        rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s")
-                          .format(self._s), (feed, after, limit))
+        rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, content,"
+                              " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
+                              " LIMIT %s").format(self._s), (feed, after, limit))  # only what a message needs
         visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
