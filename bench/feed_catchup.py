@@ -41,20 +41,21 @@ def main() -> None:
         runner = build_view_runner(app, settings, location)
         referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
                                     "Misstanke.", "crime")
-        while runner.store.feed_head() < args.messages:  # the outage: commands keep coming, nothing is sent
+        while sum(runner.store.feed_heads()[1].values()) < args.messages:  # the outage: nothing is sent
             import_cases(app, [referral] * 20, by=Actor("socialtjanst", "bench"), then=realistic_history(app),
                          batch_size=20)
             runner.catch_up()
-        backlog = {a: len(runner.store.feed(a, 0, 10**9)) for a in app.catalogue.agencies}
+        feeds = sorted(runner.store.feed_heads()[1])  # social services': one per municipality
+        backlog = {feed: len(runner.store.feed(feed, 0, 10**9)) for feed in feeds}
         total = sum(backlog.values())
-        print(f"backlog: {total:,} messages for {sum(1 for n in backlog.values() if n)} agencies "
+        print(f"backlog: {total:,} messages in {sum(1 for n in backlog.values() if n)} feeds "
               f"({app.recorder.max_notification_id():,} events)")
 
         started = time.perf_counter()
-        for agency in app.catalogue.agencies:
+        for feed in feeds:
             position = 0
-            while batch := runner.store.feed(agency, position, 1000):
-                position = batch[-1].id
+            while batch := runner.store.feed(feed, position, 1000):
+                position = batch[-1].seq
         read = total / (time.perf_counter() - started)
 
         broker = None
@@ -64,15 +65,15 @@ def main() -> None:
             broker = TansuBroker().start()
         bootstrap = args.bootstrap or broker.bootstrap
         try:
-            feeds = settings.model_copy(update={"kafka_bootstrap_servers": bootstrap,
-                                                "kafka_topic_prefix": f"bench{int(time.time())}"})
-            publisher = build_feed_publisher(app, feeds, location, runner)
+            settings_of = settings.model_copy(update={"kafka_bootstrap_servers": bootstrap,
+                                                      "kafka_topic_prefix": f"bench{int(time.time())}"})
+            publisher = build_feed_publisher(app, settings_of, location, runner)
             started = time.perf_counter()
             published = publisher.publish_pending()
             seconds = time.perf_counter() - started
             publisher.sink.close()
             assert published == total, (published, total)
-            raw, raw_seconds = raw_producer(bootstrap, runner, app.catalogue.agencies, feeds.kafka_topic_prefix)
+            raw, raw_seconds = raw_producer(bootstrap, runner, feeds, settings_of.kafka_topic_prefix)
         finally:
             if broker is not None:
                 broker.stop()
@@ -83,10 +84,10 @@ def main() -> None:
               f"(the floor; {'Tansu, memory only' if broker else bootstrap})")
 
 
-def raw_producer(bootstrap: str, runner, agencies, prefix: str) -> tuple[int, float]:
+def raw_producer(bootstrap: str, runner, feeds, prefix: str) -> tuple[int, float]:
     from kafka import KafkaProducer
 
-    messages = [(a, m.key(), m.body(), m.headers()) for a in agencies for m in runner.store.feed(a, 0, 10**9)]
+    messages = [(f, m.key(), m.body(), m.headers()) for f in feeds for m in runner.store.feed(f, 0, 10**9)]
     from gateways.kafka_publisher import PRODUCER_DEFAULTS
 
     producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **PRODUCER_DEFAULTS)  # the publisher's tuning

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from hashlib import sha1
+from hashlib import blake2b
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -26,8 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import Sealer, unseal
-from gateways.feed_store import FeedQueries, feed_where
-from projections.agency_feed import EVENT_IDS
+from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, feed_where
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
 
@@ -45,15 +44,14 @@ TABLES = [
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS next_calendar_moment timestamptz",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
-    "CREATE INDEX IF NOT EXISTS disclosure_log_by_agency ON {s}.disclosure_log (agency, id)",
     # The feed: a 'disclosed' row carries the fact as the agency sees it, sealed under the case key.
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
-    "CREATE TABLE IF NOT EXISTS {s}.feed_publication (agency text PRIMARY KEY, last_id bigint NOT NULL)",
     # Where each case belongs, in plaintext and kept after erasure: a random case id and a municipality code
     # (0180) are not personal data, and once a case's key is destroyed nothing else can say which
     # municipality's social services must be told to delete it.
     "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
+    *FEED_TABLES,  # each log row's feed and its number in it
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -72,7 +70,8 @@ DELETE_FACTS = (
 # as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
 FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
 # The same goes for a feed event id: uuid's binary form is its 16 bytes, made without a UUID object.
-LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea"]
+LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea", "text",
+             "int8"]
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment")
 
@@ -117,9 +116,10 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         """Write a batch's changes and its tracking position atomically: all or nothing, exactly once.
 
         ``start`` is the position the batch was judged from.  Writers (the follower, every API worker) are
-        serialised by the disclosure log's lock, taken before any id is drawn, so ids follow commit order and
-        a feed reader at cursor N never has a lower id committed behind it; a batch whose start is no longer
-        the stored position (another process wrote it meanwhile) is refused as ``ViewsMovedOn``."""
+        serialised by the disclosure log's lock, taken before any row is numbered, so each feed's numbers
+        follow commit order with no gaps and a feed reader at number N never has a lower one committed behind
+        it; a batch whose start is no longer the stored position (another process wrote it meanwhile) is
+        refused as ``ViewsMovedOn``."""
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log = self._log_rows(update, sealing)
@@ -142,8 +142,9 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
                 curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
                              (list(update.municipalities), list(update.municipalities.values())))
             if log:
+                self._number(curs, log, update.municipalities)  # under the lock: gapless, in commit order
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
-                                     " at, notification_id, event_id, content) FROM STDIN (FORMAT BINARY)")
+                                     " at, notification_id, event_id, content, feed, seq) FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
 
@@ -158,9 +159,13 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         """Empty the views and forget the position, so that they are rebuilt from the first event.
 
         ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
-        goes stale (a case never moves)."""
+        goes stale (a case never moves).  The feeds are numbered anew from 1 (the same numbers, for the same
+        history) in a new epoch, and published again from the start: the rebuilt log may differ (an erased
+        case's history can no longer be read), so no position or cursor of the old numbering is trusted."""
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log").format(s=self._s))
+            curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
+                             " {s}.feed_positions").format(s=self._s))
+            curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
 
@@ -192,19 +197,20 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                                  " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
 
-    def _log_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> list[tuple]:
+    def _log_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> list[list]:
         rows = []
         occurrences: dict[tuple, int] = {}  # a notification is one case's: no need to key by the case
+        secret = self.feed_secret() if update.log else b""
         for case_id, c, position in update.log:
             f, case = c.fact, sealing.case(case_id)
             same = (position, c.agency, f.fact_id, c.change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
-            eid = _event_id(case.text, position, c.agency, f.fact_id, c.change, occurrence)
+            eid = _event_id(secret, case.text, position, c.agency, f.fact_id, c.change, occurrence)
             content = None
             if c.change == "disclosed" and case.sealer is not None:  # None: erased meanwhile, write no content
                 content = case.sealer.seal(case.plain(f), feed_where(case.text, c.agency, _uuid_text(eid)))
-            rows.append((case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
-                         c.at, position, eid, content))
+            rows.append([case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
+                         c.at, position, eid, content, None, None])  # its feed and number: ``_number``
         return rows
 
     # -- reading -------------------------------------------------------------------
@@ -299,13 +305,13 @@ def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -
             copy.write_row(row)
 
 
-def _event_id(case_text: str, notification_id: int, agency: str, fact_id: str, change: str,
+def _event_id(secret: bytes, case_text: str, notification_id: int, agency: str, fact_id: str, change: str,
               occurrence: int) -> bytes:
     """``agency_feed.event_id``'s 16 bytes (the same UUID, a test holds them equal), computed directly:
-    uuid5 and str() of a UUID took a third of the log's time."""
-    digest = bytearray(sha1(_EVENT_NAMESPACE + f"{case_text}:{notification_id}:{agency}:{fact_id}:{change}:"
-                            f"{occurrence}".encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50   # version 5
+    making UUID objects and str() of them took a third of the log's time."""
+    digest = bytearray(blake2b(f"{case_text}:{notification_id}:{agency}:{fact_id}:{change}:{occurrence}".encode(),
+                               key=secret, digest_size=16).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x80   # version 8
     digest[8] = (digest[8] & 0x3F) | 0x80   # RFC 4122 variant
     return bytes(digest)
 
@@ -334,7 +340,6 @@ def _unbasis(data: dict[str, Any]) -> Basis:
     return Basis(data["kind"], tuple(data["consent_ids"]), data["legal_basis"])
 
 
-_EVENT_NAMESPACE = EVENT_IDS.bytes
 _BYTES_DUMPER = adapters.get_dumper(bytes, PyFormat.BINARY)
 
 

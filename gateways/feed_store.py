@@ -1,7 +1,13 @@
-"""The agency feeds' queries: the disclosure log read as messages, publication positions, erasures.
+"""The agency feeds' queries: the disclosure log read as messages, feed sequences, publication positions, erasures.
 
 A mixin of ``PostgresAgencyViewStore`` (the same tables, connection pool and key store): the views write
 the disclosure log, the feeds read it.  Content is unsealed here only for the agency it was sealed for.
+
+Every log row belongs to one feed — its agency, or for the lead agency its agency and its case's
+municipality — and gets, when it is written, the next number of that feed (``seq``: 1, 2, 3 … with no
+gaps).  Cursors and positions are those numbers, never the log's own id, which is shared by every
+agency and so counts what the others received.  Writers hold the log's lock, so a per-feed counter
+(``feed_sequence``) read and moved in their transaction is gapless and follows commit order.
 """
 
 from __future__ import annotations
@@ -14,12 +20,49 @@ from uuid import UUID
 from psycopg.sql import SQL, Identifier
 
 from gateways.sealing import unseal
-from projections.agency_feed import ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, erasure_event_id, event_id
+from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
+                                     erasure_event_id, event_id, feed_of)
 from services.ports import KeyStore
 
-# A position never moves back: two publishers at once only repeat messages, which dedup by event id absorbs.
-ADVANCE = ("INSERT INTO {s}.feed_publication VALUES (%s, %s) ON CONFLICT (agency) DO UPDATE"
-           " SET last_id = greatest(feed_publication.last_id, excluded.last_id)")
+_RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
+_RANDOM_EPOCH = "left(md5(gen_random_uuid()::text), 8)"
+FEED_TABLES = [
+    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
+    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS seq bigint",
+    "CREATE UNIQUE INDEX IF NOT EXISTS disclosure_log_by_feed ON {s}.disclosure_log (feed, seq)",
+    # Feeds were read by agency and log id: that index would now only cost every insert.
+    "DROP INDEX IF EXISTS {s}.disclosure_log_by_agency",
+    # Empty once every row is numbered: finding rows written before feeds were numbered costs nothing.
+    "CREATE INDEX IF NOT EXISTS disclosure_log_unnumbered ON {s}.disclosure_log (id) WHERE seq IS NULL",
+    "CREATE TABLE IF NOT EXISTS {s}.feed_sequence (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {s}.feed_positions (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
+    # The secret that keys feed event ids (kept by a rebuild: ids stay the same), and the epoch of the
+    # numbering (new at every rebuild: a cursor or a publication position of an older one starts again).
+    "CREATE TABLE IF NOT EXISTS {s}.feed_state (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+    " secret bytea NOT NULL, epoch text NOT NULL)",
+    f"INSERT INTO {{s}}.feed_state (secret, epoch) VALUES ({_RANDOM_BYTES}, {_RANDOM_EPOCH}) ON CONFLICT DO NOTHING",
+]
+RENEW_EPOCH = f"UPDATE {{s}}.feed_state SET epoch = {_RANDOM_EPOCH}"
+# A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
+# publishers at once only repeat messages, which dedup by event id absorbs.
+ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
+           " ON CONFLICT (feed) DO UPDATE SET last_seq = greatest(feed_positions.last_seq, excluded.last_seq)")
+MOVE_COUNTERS = ("INSERT INTO {s}.feed_sequence SELECT * FROM unnest(%s::text[], %s::bigint[])"
+                 " ON CONFLICT (feed) DO UPDATE SET last_seq = excluded.last_seq")
+# Databases built before feeds were numbered: number their rows in log order, feed by feed, after anything
+# numbered already; and turn each agency's old position (a log id) into its feeds' positions.
+NUMBER_OLD_ROWS = (
+    "WITH named AS (SELECT d.id, CASE WHEN d.agency = %(lead)s AND m.municipality IS NOT NULL"
+    "   THEN d.agency || '.' || m.municipality ELSE d.agency END AS feed"
+    "  FROM {s}.disclosure_log d LEFT JOIN {s}.case_municipality m ON m.case_id = d.case_id WHERE d.seq IS NULL),"
+    " numbered AS (SELECT n.id, n.feed, coalesce(c.last_seq, 0) + row_number() OVER (PARTITION BY n.feed"
+    "   ORDER BY n.id) AS seq FROM named n LEFT JOIN {s}.feed_sequence c ON c.feed = n.feed)"
+    " UPDATE {s}.disclosure_log d SET feed = n.feed, seq = n.seq FROM numbered n WHERE d.id = n.id")
+COUNT_FEEDS = ("INSERT INTO {s}.feed_sequence SELECT feed, max(seq) FROM {s}.disclosure_log GROUP BY feed"
+               " ON CONFLICT (feed) DO UPDATE SET last_seq = excluded.last_seq")
+OLD_POSITIONS = ("INSERT INTO {s}.feed_positions SELECT d.feed, max(d.seq) FROM {s}.feed_publication p"
+                 " JOIN {s}.disclosure_log d ON d.agency = p.agency AND d.id <= p.last_id GROUP BY d.feed"
+                 " ON CONFLICT (feed) DO UPDATE SET last_seq = greatest(feed_positions.last_seq, excluded.last_seq)")
 
 
 def feed_where(case_id: UUID | str, agency: str, eid: UUID | str) -> bytes:
@@ -34,16 +77,79 @@ class FeedQueries:
     keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    lead_agency: str | None = None  # whose feed is one per municipality: set by ``prepare_feeds``
+    _secret: bytes | None = None
 
-    def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]:
-        """The agency's disclosure log after the cursor ``after``, in order, with content as it may see it.
+    # -- setting up ------------------------------------------------------------------
 
+    def prepare_feeds(self, lead_agency: str) -> None:
+        """Know the lead agency, and number the log rows of a database built before feeds were numbered."""
+        self.lead_agency = lead_agency
+        old = SQL("SELECT EXISTS (SELECT 1 FROM {s}.disclosure_log WHERE seq IS NULL) AS unnumbered,"
+                  " to_regclass(%s) IS NOT NULL AS old_positions").format(s=self._s)
+        old_table = f'"{self.datastore.schema}".feed_publication' if self.datastore.schema else "feed_publication"
+        state = self._rows(old, (old_table,))[0]
+        if not (state["unnumbered"] or state["old_positions"]):
+            return  # the usual answer: one indexed look
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            curs.execute(SQL(NUMBER_OLD_ROWS).format(s=self._s), {"lead": lead_agency})
+            curs.execute(SQL(COUNT_FEEDS).format(s=self._s))
+            if curs.execute(SQL("SELECT to_regclass(%s) IS NOT NULL AS found"), (old_table,)).fetchone()["found"]:
+                curs.execute(SQL(OLD_POSITIONS).format(s=self._s))
+                curs.execute(SQL("DROP TABLE {}.feed_publication").format(self._s))
+
+    def feed_secret(self) -> bytes:
+        """The installation's key for feed event ids (made with the tables, kept by a rebuild)."""
+        if self._secret is None:
+            self._secret = bytes(self._rows(SQL("SELECT secret FROM {}.feed_state").format(self._s), ())[0]["secret"])
+        return self._secret
+
+    def feed_epoch(self) -> str:
+        """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew)."""
+        return self._rows(SQL("SELECT epoch FROM {}.feed_state").format(self._s), ())[0]["epoch"]
+
+    # -- numbering (inside a writer's transaction, under the log's lock) ---------------
+
+    def _number(self, curs: Any, rows: list[list], known: dict[UUID, str]) -> None:
+        """Give each row (case id and agency first, feed and number last) its feed and the next number in it.
+
+        Called under the log's lock, so the numbers are gapless and follow commit order; three statements
+        however many rows.  The lead agency's feed is its case's municipality's: ``known`` holds those of
+        cases referred in this very transaction, the rest are looked up once."""
+        lead = self.lead_agency
+        if lead is None:
+            raise RuntimeError("the view store does not know the lead agency: call prepare_feeds() first")
+        places = dict(known)
+        wanted = list({row[0] for row in rows if row[1] == lead} - places.keys())
+        if wanted:
+            places.update((r["case_id"], r["municipality"]) for r in curs.execute(
+                SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
+                .format(self._s), (wanted,)).fetchall())
+        counters = {r["feed"]: r["last_seq"] for r in curs.execute(
+            SQL("SELECT feed, last_seq FROM {}.feed_sequence").format(self._s)).fetchall()}  # a row a feed: few
+        moved: dict[str, int] = {}
+        for row in rows:
+            agency = row[1]
+            feed = agency if agency != lead else feed_of(agency, places.get(row[0]))
+            moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
+            row[-2] = feed
+        curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]:
+        """The feed's messages numbered after ``after``, in order, with content as its agency may see it.
+
+        ``feed`` is an agency's id, or for the lead agency ``<agency>.<municipality>`` (``feed_of``).
         A case whose key has been destroyed keeps its messages, without content and marked erased.  A fact the
         agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group) keeps its
         messages without content: reading the feed again is a disclosure now, and nothing is disclosed under a
         consent after it ends."""
-        rows = self._rows(SQL("SELECT * FROM {}.disclosure_log WHERE agency = %s AND id > %s ORDER BY id LIMIT %s")
-                          .format(self._s), (agency, after, limit))
+        agency, _ = agency_of(feed)
+        rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, content,"
+                              " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
+                              " LIMIT %s").format(self._s), (feed, after, limit))  # only what a message needs
         visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
@@ -52,15 +158,15 @@ class FeedQueries:
             if case_id not in keys:
                 keys[case_id] = self.keystore.data_key(case_id, create=False)
             key = keys[case_id]
-            eid = r["event_id"] or event_id(case_id, r["notification_id"], agency, r["fact_id"], r["change"], 0)
+            eid = r["event_id"] or event_id(self.feed_secret(), case_id, r["notification_id"], agency, r["fact_id"],
+                                            r["change"], 0)
             content = None
             if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
                 content = json.loads(unseal(key, bytes(r["content"]), feed_where(case_id, agency, eid)))
             messages.append(FeedMessage(
-                id=r["id"], event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"], kind=r["kind"],
-                category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
-                notification_id=r["notification_id"], content=content,
-                erased=key is None or r["change"] == "erased"))  # another process may still cache the key
+                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"],
+                kind=r["kind"], category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
+                content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
 
     def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:
@@ -81,41 +187,47 @@ class FeedQueries:
                           (case_id,))
         return rows[0]["municipality"] if rows else None
 
-    def feed_head(self) -> int:
-        """The newest disclosure-log id (0 when empty): whether there is anything to publish."""
-        rows = self._rows(SQL("SELECT coalesce(max(id), 0) AS head FROM {}.disclosure_log").format(self._s), ())
-        return rows[0]["head"]
+    # -- publication -------------------------------------------------------------------
+
+    def feed_heads(self) -> tuple[str, dict[str, int]]:
+        """The epoch, and every feed's last number: what there is to publish (one query of a small table)."""
+        rows = self._rows(SQL("SELECT s.epoch, c.feed, c.last_seq FROM {s}.feed_state s"
+                              " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s), ())
+        return rows[0]["epoch"], {r["feed"]: r["last_seq"] for r in rows if r["feed"] is not None}
 
     def publication_positions(self) -> dict[str, int]:
-        """Per agency, the last disclosure-log id published to (and acknowledged by) the broker."""
-        rows = self._rows(SQL("SELECT agency, last_id FROM {}.feed_publication").format(self._s), ())
-        return {r["agency"]: r["last_id"] for r in rows}
+        """Per feed, the last number published to (and acknowledged by) the broker."""
+        rows = self._rows(SQL("SELECT feed, last_seq FROM {}.feed_positions").format(self._s), ())
+        return {r["feed"]: r["last_seq"] for r in rows}
 
-    def advance_publication(self, agency: str, last_id: int) -> None:
-        """Record what the broker acknowledged; never moves back (two publishers at once only repeat)."""
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL(ADVANCE).format(s=self._s), (agency, last_id))
+    def advance_publications(self, epoch: str, positions: dict[str, int]) -> None:
+        """Record what the broker acknowledged, in one transaction not waiting for the disk.
 
-    def feed_agencies(self, after: int) -> set[str]:
-        """The agencies with disclosure-log rows after ``after``: which feeds a round must read at all."""
-        rows = self._rows(SQL("SELECT DISTINCT agency FROM {}.disclosure_log WHERE id > %s").format(self._s), (after,))
-        return {r["agency"] for r in rows}
-
-    def advance_publications(self, positions: dict[str, int]) -> None:
-        """``advance_publication`` for many agencies in one transaction, not waiting for the disk.
-
-        A position lost in a crash only means those messages are sent again — with the same event ids —
-        which the publisher promises anyway; so the commit need not wait for its WAL flush."""
+        Positions never move back, and positions of an older ``epoch`` (the views were rebuilt meanwhile) are
+        dropped.  A position lost in a crash only means those messages are sent again — with the same event
+        ids — which the publisher promises anyway; so the commit need not wait for its WAL flush."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute("SET LOCAL synchronous_commit TO off")
-            curs.executemany(SQL(ADVANCE).format(s=self._s), sorted(positions.items()))
+            curs.executemany(SQL(ADVANCE).format(s=self._s),
+                             [(feed, seq, epoch) for feed, seq in sorted(positions.items())])
+
+    def reset_publication(self, agency: str | None = None) -> None:
+        """Forget the publication positions (all feeds, or one agency's): everything is published again."""
+        with self.datastore.transaction(commit=True) as curs:
+            if agency is None:
+                curs.execute(SQL("DELETE FROM {}.feed_positions").format(self._s))
+            else:
+                curs.execute(SQL("DELETE FROM {}.feed_positions WHERE feed = %s OR feed LIKE %s").format(self._s),
+                             (agency, agency + ".%"))
+
+    # -- erasure -----------------------------------------------------------------------
 
     def record_erasures(self, keys_table: str = "sigill_data_keys") -> int:
         """Append one 'erased' message for each agency that received anything of a case whose key is destroyed.
 
         Erasure destroys a key in the key store (``keys_table``, beside these tables); it is no event, so
-        it is noticed here.  The table lock keeps ids in commit order: a reader at cursor N never has a
-        lower id committed behind it."""
+        it is noticed here.  The log's lock serialises it with the views' writers: each message takes the
+        next number of its feed."""
         unseen = SQL(
             "SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
             " FROM {s}.{k} k JOIN {s}.disclosure_log d ON d.case_id = k.aggregate_id"
@@ -128,18 +240,14 @@ class FeedQueries:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             rows = curs.execute(unseen).fetchall()
+            if not rows:
+                return 0
+            messages = [[r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
+                         json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
+                         r["notification_id"], erasure_event_id(r["case_id"], r["agency"]), None, None] for r in rows]
+            self._number(curs, messages, {})
             with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
-                               " at, notification_id, event_id) FROM STDIN").format(self._s)) as copy:
-                for r in rows:
-                    copy.write_row((r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
-                                    json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
-                                    r["notification_id"], erasure_event_id(r["case_id"], r["agency"])))
+                               " at, notification_id, event_id, feed, seq) FROM STDIN").format(self._s)) as copy:
+                for message in messages:
+                    copy.write_row(message)
         return len(rows)
-
-    def reset_publication(self, agency: str | None = None) -> None:
-        """Forget the publication position (all agencies, or one): everything is published again."""
-        with self.datastore.transaction(commit=True) as curs:
-            if agency is None:
-                curs.execute(SQL("DELETE FROM {}.feed_publication").format(self._s))
-            else:
-                curs.execute(SQL("DELETE FROM {}.feed_publication WHERE agency = %s").format(self._s), (agency,))

@@ -1,8 +1,16 @@
 """An agency's feed: its disclosure log as messages — what became visible to it, or stopped being visible.
 
 The stored disclosure log *is* the feed; this module only says what one message
-of it looks like (body and headers, schema ``deploy/feeds/disclosure-message.schema.json``)
-and gives each message a stable event id that consumers deduplicate by.
+of it looks like (body and headers, schema ``deploy/feeds/disclosure-message.schema.json``),
+which feed a message belongs to, and gives each message a stable event id that
+consumers deduplicate by.
+
+A message carries nothing counted across feeds: its position is its *feed sequence*
+(1, 2, 3 … with no gaps within the feed), never the global notification id or
+disclosure-log id, which would tell an agency how much happened in cases — and in
+other agencies' feeds — it may not see.  Its event id is keyed by an installation
+secret for the same reason: an unkeyed hash over the notification id could be
+searched for it.
 """
 
 from __future__ import annotations
@@ -10,12 +18,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from hashlib import blake2b
 from typing import Any
 from uuid import UUID, uuid5
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA = "sigill.disclosure/" + SCHEMA_VERSION
-EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace of feed event ids
+EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace of erasure messages' event ids
 
 # The message that tells a subscriber a case was erased (its key destroyed, gallring): delete all of it.
 ERASED = "erased"
@@ -23,24 +32,44 @@ ERASURE_FACT = ERASURE_KIND = "case.erased"
 ERASURE_BASIS = {"kind": "erasure", "consent_ids": [], "legal_basis": None}
 
 
+def feed_of(agency: str, municipality: str | None = None) -> str:
+    """A feed's name: the agency's id, or for the lead agency ``<agency>.<municipality>`` (one feed each)."""
+    return f"{agency}.{municipality}" if municipality else agency
+
+
+def agency_of(feed: str) -> tuple[str, str | None]:
+    """The agency and municipality (None but for the lead agency's feeds) a feed name stands for."""
+    agency, _, municipality = feed.partition(".")
+    return agency, municipality or None
+
+
 def erasure_event_id(case_id: UUID, agency: str) -> UUID:
-    """One erasure message per case and agency, whenever and however often it is noticed."""
-    return event_id(case_id, 0, agency, ERASURE_FACT, ERASED, 0)
+    """One erasure message per case and agency, whenever and however often it is noticed (nothing counted in it)."""
+    return uuid5(EVENT_IDS, f"{case_id}:0:{agency}:{ERASURE_FACT}:{ERASED}:0")
 
 
-def event_id(case_id: UUID, notification_id: int, agency: str, fact_id: str, change: str, occurrence: int) -> UUID:
+def event_id(secret: bytes, case_id: UUID, notification_id: int, agency: str, fact_id: str, change: str,
+             occurrence: int) -> UUID:
     """Stable across restarts and view rebuilds: the same disclosure always gets the same id.
 
-    ``occurrence`` counts earlier identical changes caused by the same notification (calendar
-    moments passing before an event can end and disclose one fact again); it is almost always 0."""
-    return uuid5(EVENT_IDS, f"{case_id}:{notification_id}:{agency}:{fact_id}:{change}:{occurrence}")
+    Keyed (BLAKE2b with the installation's feed secret), so that nobody without the secret can test
+    guesses of the notification id against it.  ``occurrence`` counts earlier identical changes caused by
+    the same notification (calendar moments passing before an event can end and disclose one fact
+    again); it is almost always 0.  A UUID of version 8 (RFC 9562: custom)."""
+    digest = bytearray(blake2b(f"{case_id}:{notification_id}:{agency}:{fact_id}:{change}:{occurrence}".encode(),
+                               key=secret, digest_size=16).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x80   # version 8
+    digest[8] = (digest[8] & 0x3F) | 0x80   # RFC 4122/9562 variant
+    return UUID(bytes=bytes(digest))
 
 
 @dataclass(frozen=True)
 class FeedMessage:
-    """One disclosure-log row as the agency may see it. ``id`` is the cursor; ``event_id`` the dedup key."""
+    """One disclosure-log row as the agency may see it. ``seq`` is its position in ``feed``; ``event_id`` the
+    dedup key."""
 
-    id: int
+    seq: int                         # 1, 2, 3 … within the feed, no gaps: the cursor
+    feed: str                        # "skola", or for social services "socialtjanst.0180"
     event_id: UUID
     case_id: UUID
     agency: str
@@ -50,7 +79,6 @@ class FeedMessage:
     change: str                      # "disclosed" | "basis_changed" | "ended" | "erased" (delete the whole case)
     basis: dict[str, Any]            # {"kind", "consent_ids", "legal_basis"}; kind "erasure" on "erased"
     at: datetime
-    notification_id: int
     content: dict[str, Any] | None   # the fact as the agency sees it, on "disclosed"; None otherwise
     erased: bool = False             # the case's key is destroyed: its content can never be read again
 
@@ -60,10 +88,10 @@ class FeedMessage:
 
     def to_json(self) -> dict[str, Any]:
         """The message body (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
-        return {"schema": SCHEMA, "event_id": str(self.event_id), "cursor": self.id, "case_id": str(self.case_id),
-                "agency": self.agency, "fact_id": self.fact_id, "kind": self.kind, "category": self.category,
-                "change": self.change, "basis": self.basis, "at": self.at.isoformat(),
-                "notification_id": self.notification_id, "content": self.content, "erased": self.erased}
+        return {"schema": SCHEMA, "event_id": str(self.event_id), "feed": self.feed, "sequence": self.seq,
+                "case_id": str(self.case_id), "agency": self.agency, "fact_id": self.fact_id, "kind": self.kind,
+                "category": self.category, "change": self.change, "basis": self.basis, "at": self.at.isoformat(),
+                "content": self.content, "erased": self.erased}
 
     def body(self) -> bytes:
         return json.dumps(self.to_json(), default=_json, ensure_ascii=False, separators=(",", ":")).encode()

@@ -36,7 +36,6 @@ from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
 from services.settings import ConfigurationError, Settings
-from services.case_municipalities import CaseMunicipalities
 from services.feed_publisher import FeedPublisher, topic_name
 from services.follower import Follower
 from services.view_runner import ViewRunner
@@ -85,6 +84,7 @@ def build_view_runner(app: CaseApplication, settings: Settings, location: Postgr
     factory = InfrastructureFactory.construct(Environment("agency_views", location.eventsourcing_env(settings.db_schema)))
     store = factory.tracking_recorder(PostgresAgencyViewStore)
     store.keystore = app.keystore
+    store.prepare_feeds(app.catalogue.lead_agency)  # numbers the feeds of a database built before they were
     return ViewRunner(app, store)
 
 
@@ -190,7 +190,6 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
                             partitions=settings.kafka_topic_partitions)
     store = (runner or build_view_runner(app, settings, location)).store
     return FeedPublisher(store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
-                         municipality_of=CaseMunicipalities(store.case_municipality),
                          prefix=settings.kafka_topic_prefix, batch_size=settings.kafka_publish_batch)
 
 

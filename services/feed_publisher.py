@@ -1,14 +1,13 @@
-"""Publishes every agency's disclosure log to its own Kafka topic, from a position tracked in PostgreSQL.
+"""Publishes every agency's feed to its own Kafka topic, from positions tracked in PostgreSQL.
 
 Social services (the lead agency) is one agency across every municipality of the
-installation, so its log is split: each message goes to its case's municipality's
-topic, ``{prefix}.socialtjanst.{municipality}.disclosures``, and to no other.  Its
-position stays one per agency: a batch is read once, routed, and the position moves
-only once every municipality's part of it is acknowledged.
+installation, so its log is split into one feed per municipality — each numbered on
+its own — and each feed goes to its municipality's topic,
+``{prefix}.socialtjanst.{municipality}.disclosures``, and to no other.
 
 At least once to the broker, effectively once for a consumer that deduplicates
 by the ``event_id`` header: a batch is sent, flushed and acknowledged (acks=all)
-before the agency's position moves past it, so a crash or a broker outage at any
+before its feed's position moves past it, so a crash or a broker outage at any
 point only means that batch is sent again — with the same event ids.
 Publication never happens inside an HTTP request: the follower (or
 `sigill feed publish`) runs it beside the views.
@@ -18,12 +17,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Iterable, Protocol, Sequence
-from uuid import UUID
+from typing import Iterable, Protocol, Sequence
 
 from eventsourcing.persistence import PersistenceError
 
-from projections.agency_feed import FeedMessage
+from projections.agency_feed import FeedMessage, agency_of
 
 log = logging.getLogger("sigill.feed")
 
@@ -35,14 +33,12 @@ class BrokerUnavailable(Exception):
 
 
 class FeedSource(Protocol):
-    """The stored disclosure log and the publication positions (the agency view store)."""
+    """The stored feeds and their publication positions (the agency view store)."""
 
-    def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
-    def feed_head(self) -> int: ...
-    def feed_agencies(self, after: int) -> set[str]: ...
+    def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def publication_positions(self) -> dict[str, int]: ...
-    def advance_publication(self, agency: str, last_id: int) -> None: ...
-    def advance_publications(self, positions: dict[str, int]) -> None: ...
+    def advance_publications(self, epoch: str, positions: dict[str, int]) -> None: ...
 
 
 class MessageSink(Protocol):
@@ -72,11 +68,9 @@ def topic_name(prefix: str, agency: str, lead: str, municipality: str | None = N
 
 class FeedPublisher:
     def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, lead: str,
-                 municipality_of: Callable[[UUID], str | None], prefix: str = "sigill", batch_size: int = BATCH,
-                 interval: float = 0.2, backoff: tuple[float, float] = (0.5, 30.0)) -> None:
-        """``municipality_of``: a case's municipality code (erased or not), None when unknown (withheld)."""
-        self.source, self.sink, self.agencies = source, sink, tuple(agencies)
-        self.lead, self.municipality_of = lead, municipality_of
+                 prefix: str = "sigill", batch_size: int = BATCH, interval: float = 0.2,
+                 backoff: tuple[float, float] = (0.5, 30.0)) -> None:
+        self.source, self.sink, self.agencies, self.lead = source, sink, frozenset(agencies), lead
         self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
         self.first_backoff, self.max_backoff = backoff
 
@@ -84,53 +78,40 @@ class FeedPublisher:
         return topic_name(self.prefix, agency, self.lead, municipality)
 
     def publish_pending(self) -> int:
-        """Publish every agency's messages after its position; returns how many were acknowledged."""
-        head = self.source.feed_head()
+        """Publish every feed's messages after its position; returns how many were acknowledged."""
+        epoch, heads = self.source.feed_heads()
         positions = self.source.publication_positions()
-        if all(positions.get(agency, 0) >= head for agency in self.agencies):
-            return 0  # the common case while idle: one cheap query, nothing to do
-        moved: dict[str, int] = {}  # every agency's new position, stored together once the round is acknowledged
-        # One query says which feeds have anything new; the others just move to the head.
-        behind = self.source.feed_agencies(min(positions.get(agency, 0) for agency in self.agencies))
+        behind = {feed: head for feed, head in heads.items() if head > positions.get(feed, 0)}
+        if not behind:
+            return 0  # the common case while idle: two cheap queries, nothing to do
+        moved: dict[str, int] = {}  # the feeds' new positions, stored together once the round is acknowledged
         published = 0
-        for agency in self.agencies:
-            if agency in behind:
-                published += self._publish_agency(agency, positions.get(agency, 0), head, moved)
-            else:
-                moved[agency] = head
-        self.source.advance_publications(moved)
+        for feed, head in sorted(behind.items()):
+            published += self._publish_feed(epoch, feed, positions.get(feed, 0), head, moved)
+        self.source.advance_publications(epoch, moved)
         return published
 
-    def _publish_agency(self, agency: str, position: int, head: int, moved: dict[str, int]) -> int:
-        published = 0
-        while position < head and (batch := self.source.feed(agency, position, self.batch_size)):
-            published += self._send(agency, batch)
-            position = batch[-1].id
-            if len(batch) == self.batch_size:  # a backlog: keep its position current batch by batch
-                self.source.advance_publication(agency, position)  # only after the broker acknowledged it
-        moved[agency] = max(position, head)  # everything of the agency's up to the head is acknowledged
-        return published
-
-    def _send(self, agency: str, batch: list[FeedMessage]) -> int:
-        """Publish a batch to its topic(s); returns once all of it is acknowledged, with how many were sent."""
-        if agency != self.lead:
-            self.sink.publish(self.topic(agency), batch)
-            return len(batch)
-        by_municipality: dict[str, list[FeedMessage]] = {}
-        withheld = 0
-        for message in batch:  # a case is in one municipality: each case's messages keep their order
-            municipality = self.municipality_of(message.case_id)
-            if municipality is None:
-                withheld += 1  # no topic may have what cannot be placed (secrecy first)
-            else:
-                by_municipality.setdefault(municipality, []).append(message)
-        for municipality, messages in sorted(by_municipality.items()):
-            self.sink.publish(self.topic(agency, municipality), messages)
-        if withheld:
+    def _publish_feed(self, epoch: str, feed: str, position: int, head: int, moved: dict[str, int]) -> int:
+        agency, municipality = agency_of(feed)
+        if agency not in self.agencies:
+            moved[feed] = head  # no longer in the catalogue: nobody to publish to
+            return 0
+        if agency == self.lead and municipality is None:
+            # No topic may have what cannot be placed (secrecy first); its position moves, so this is said once.
             log.warning("%d of %s's feed messages withheld: their case's municipality is not recorded"
                         " (views built before case_municipality existed: run `sigill views rebuild`)",
-                        withheld, agency)
-        return len(batch) - withheld
+                        head - position, agency)
+            moved[feed] = head
+            return 0
+        topic, published = self.topic(agency, municipality), 0
+        while position < head and (batch := self.source.feed(feed, position, self.batch_size)):
+            self.sink.publish(topic, batch)
+            published += len(batch)
+            position = batch[-1].seq
+            if len(batch) == self.batch_size:  # a backlog: keep its position current batch by batch
+                self.source.advance_publications(epoch, {feed: position})  # only once the broker acknowledged it
+        moved[feed] = position
+        return published
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
         """Until ``stop`` is set: publish what is new, riding out an unreachable broker or database."""

@@ -3,9 +3,10 @@
 Who reads which feed:
 
 * a member agency's contact person (role ``member``) reads their own agency's feed, and no other;
-* social services' caseworkers and coordinators read social services' feed, narrowed to the cases of their
-  own municipality (the agency's log covers every municipality of the installation);
+* social services' caseworkers and coordinators read their own municipality's feed of social services'
+  (the agency's log covers every municipality of the installation, one feed each, numbered on its own);
 * auditors (JO, IVO) read any agency's feed — they read everything, read-only — logged as ``audit.feed``;
+  social services' they read one municipality at a time (``?municipality=``);
 * nobody else: administrators and users without a case role get 403, as for every read of case content.
 
 Another agency's feed answers 403, not 404: which agencies exist is public (the catalogue), so refusing
@@ -16,21 +17,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
-from uuid import UUID
 
 from domain.catalogue import Catalogue
 from domain.errors import InvalidInput
-from projections.agency_feed import FeedMessage
+from projections.agency_feed import FeedMessage, agency_of, feed_of
 from services.access_log import AccessEntry, AccessLog
 from services.authorisation import Forbidden, check_reads_cases, is_social_services
-from services.case_municipalities import CaseMunicipalities
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 
 MAX_LIMIT = 1000
-CURSOR_PREFIX = b"sigill-feed:"
+CURSOR_PREFIX = b"sigill-feed:2:"
+OLD_CURSOR = re.compile(rb"sigill-feed:[0-9]{1,18}")  # a disclosure-log id: issued before feeds were numbered
+CURSOR = re.compile(rb"sigill-feed:2:([0-9a-f]{8}):([a-z0-9_-]{1,50}(?:\.[A-Za-z0-9]{1,10})?):([0-9]{1,18})")
+START_AGAIN = "omit it (and Last-Event-ID) to start again from the beginning, and deduplicate by event_id"
 
 
 class NoSuchFeed(CaseNotFound):
@@ -41,81 +44,129 @@ class MalformedCursor(InvalidInput):
     code = "malformed_cursor"
 
 
+class OutdatedCursor(InvalidInput):
+    code = "outdated_cursor"
+
+
+class MunicipalityNeeded(InvalidInput):
+    code = "municipality_needed"
+
+
 class FeedStore(Protocol):
-    def feed(self, agency: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def feed_epoch(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in one feed: after its message number ``seq``, in the numbering of ``epoch`` (see the store)."""
+
+    epoch: str   # "" before the first page: any epoch starts at the beginning
+    feed: str
+    seq: int
 
 
 @dataclass(frozen=True)
 class FeedPage:
     messages: list[FeedMessage]
-    next: int      # the position to ask after next time (past anything withheld from this reader)
+    next: Cursor   # where to ask after next time
     more: bool     # more is waiting: ask again at once
 
+    def cursor_of(self, message: FeedMessage) -> Cursor:
+        return Cursor(self.next.epoch, message.feed, message.seq)
 
-def encode_cursor(position: int) -> str:
+
+def encode_cursor(cursor: Cursor) -> str:
     """Opaque to clients: they send back what they were given, and never build one."""
-    return base64.urlsafe_b64encode(CURSOR_PREFIX + str(position).encode()).decode().rstrip("=")
+    raw = CURSOR_PREFIX + f"{cursor.epoch}:{cursor.feed}:{cursor.seq}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, field: str = "after") -> int:
-    """The position a cursor stands for; ``MalformedCursor`` (422) for anything this server did not issue."""
+def decode_cursor(cursor: str | None, field: str = "after") -> Cursor | None:
+    """The place a cursor stands for (None: the beginning); 422 for anything this server did not issue."""
     if not cursor:
-        return 0
+        return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
         raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field) from None
-    digits = raw[len(CURSOR_PREFIX):]
-    if not raw.startswith(CURSOR_PREFIX) or not digits.isdigit() or len(digits) > 18 or \
-            encode_cursor(int(digits)) != cursor:
+    if OLD_CURSOR.fullmatch(raw):
+        raise OutdatedCursor("a cursor from before each feed was numbered on its own, which this server no longer"
+                             " reads: " + START_AGAIN, field=field)
+    found = CURSOR.fullmatch(raw)
+    if found is None or base64.urlsafe_b64encode(raw).decode().rstrip("=") != cursor:
         raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field)
-    return int(digits)
+    return Cursor(found[1].decode(), found[2].decode(), int(found[3]))
 
 
 class FeedReader:
     """Pages of an agency's feed for a signed-in user: authorised, narrowed, and logged before they leave."""
 
-    def __init__(self, store: FeedStore, access_log: AccessLog, catalogue: Catalogue,
-                 municipality_of: Callable[[UUID], str | None], now: Callable[[], Any],
+    def __init__(self, store: FeedStore, access_log: AccessLog, catalogue: Catalogue, now: Callable[[], Any],
                  catch_up: Callable[..., None] = lambda wait=True: None) -> None:
         self.store, self.access_log, self.catalogue = store, access_log, catalogue
-        self._municipality, self._now, self.catch_up = CaseMunicipalities(municipality_of), now, catch_up
+        self._now, self.catch_up = now, catch_up
 
-    def check(self, p: Principal, agency: str) -> None:
-        """Raises unless ``p`` may read ``agency``'s feed (see the module docstring)."""
+    def check(self, p: Principal, agency: str, municipality: str | None = None) -> str:
+        """The feed ``p`` reads of ``agency``'s (social services': one municipality's); raises unless allowed."""
         check_reads_cases(p)
         if agency not in self.catalogue.agencies:
             raise NoSuchFeed(f"no agency '{agency}' in the catalogue", field="agency")
-        if p.has(Role.AUDITOR):
-            return
+        lead = self.catalogue.lead_agency
+        if municipality is not None:
+            if agency != lead:
+                raise InvalidInput(f"only {lead}'s feed is per municipality: drop municipality", field="municipality")
+            self.catalogue.municipality(municipality)
+        if not p.has(Role.AUDITOR):
+            self._check_own(p, agency, municipality)
+        if agency != lead:
+            return agency
+        municipality = municipality or p.municipality
+        if municipality is None:  # an auditor: the agency's log is one feed per municipality
+            raise MunicipalityNeeded(f"{agency}'s feed is one per municipality: add ?municipality=CODE",
+                                     field="municipality")
+        return feed_of(agency, municipality)
+
+    def _check_own(self, p: Principal, agency: str, municipality: str | None) -> None:
         if p.agency != agency:
             raise Forbidden(f"you read your own agency's feed (/api/v1/feeds/{p.agency}); no agency reads"
                             " another's", field="agency")
         if agency == self.catalogue.lead_agency:
             if not (is_social_services(p, self.catalogue) and p.municipality):
                 raise Forbidden("social services' feed is for its caseworkers and coordinators")
+            if municipality not in (None, p.municipality):
+                raise Forbidden("you read your own municipality's feed", field="municipality")
         elif not p.has(Role.MEMBER):
             raise Forbidden("an agency's feed is for its contact persons (role member)")
 
-    def page(self, p: Principal, agency: str, after: int, limit: int, purpose: str = "",
-             wait: bool = True) -> FeedPage:
-        """Up to ``limit`` messages after ``after``, in order, each case's read logged first.
+    def start(self, p: Principal, agency: str, cursor: str | None, field: str = "after",
+              municipality: str | None = None) -> Cursor:
+        """Where ``p``'s reading starts: access checked, the cursor decoded and held to the feed it came from."""
+        feed = self.check(p, agency, municipality)
+        found = decode_cursor(cursor, field)
+        if found is None:
+            return Cursor("", feed, 0)
+        if found.feed != feed:
+            raise MalformedCursor(f"this cursor is another feed's ({found.feed}), not {feed}'s: " + START_AGAIN,
+                                  field=field)
+        return found
 
-        ``wait=False`` (a live stream's poll) catches the views up only if nobody else is doing it already."""
-        self.check(p, agency)
+    def page(self, p: Principal, at: Cursor, limit: int, purpose: str = "", wait: bool = True) -> FeedPage:
+        """Up to ``limit`` messages after ``at``, in order, each case's read logged first.
+
+        A cursor of an older epoch (the views were rebuilt since) starts again from the beginning: the rebuilt
+        feed may differ, and messages sent again keep their event ids.  ``wait=False`` (a live stream's poll)
+        catches the views up only if nobody else is doing it already."""
+        agency, municipality = agency_of(at.feed)
+        self.check(p, agency, municipality)
         limit = max(1, min(limit, MAX_LIMIT))
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
-        rows = self.store.feed(agency, after, limit + 1)
-        scanned, more = rows[:limit], len(rows) > limit
-        messages = [m for m in scanned if self._may_see(p, m)]
+        epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
+        after = at.seq if at.epoch == epoch else 0
+        rows = self.store.feed(at.feed, after, limit + 1)
+        messages, more = rows[:limit], len(rows) > limit
         self._log(p, agency, messages, purpose)
-        return FeedPage(messages, scanned[-1].id if scanned else after, more)
-
-    def _may_see(self, p: Principal, message: FeedMessage) -> bool:
-        """Social services sees its own municipality's cases; an agency's feed is otherwise the agency's."""
-        if message.agency != self.catalogue.lead_agency or p.has(Role.AUDITOR):
-            return True
-        return self._municipality(message.case_id) == p.municipality
+        return FeedPage(messages, Cursor(epoch, at.feed, messages[-1].seq if messages else after), more)
 
     def _log(self, p: Principal, agency: str, messages: list[FeedMessage], purpose: str) -> None:
         what = f"audit.feed:{agency}" if p.has(Role.AUDITOR) else f"feed:{agency}"

@@ -9,22 +9,23 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from projections.agency_feed import FeedMessage
-from services.feeds import encode_cursor
+from services.feeds import Cursor, encode_cursor
 
 Change = Literal["disclosed", "basis_changed", "ended", "erased"]
 BasisKind = Literal["origin", "owner", "law", "consent", "erasure"]
 
-EXAMPLE_ID = "7d4c1e0a-3b9f-5c2e-8a61-0f2d9e4b7c13"
+EXAMPLE_ID = "7d4c1e0a-3b9f-8c2e-8a61-0f2d9e4b7c13"
 CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
-EXAMPLE_BODY = {"schema": "sigill.disclosure/1", "event_id": EXAMPLE_ID, "cursor": 4711, "case_id": CASE_ID,
+EXAMPLE_BODY = {"schema": "sigill.disclosure/2", "event_id": EXAMPLE_ID, "feed": "skola", "sequence": 47,
+                "case_id": CASE_ID,
                 "agency": "skola", "fact_id": "12", "kind": "contribution", "category": "school",
                 "change": "disclosed", "basis": {"kind": "consent", "consent_ids": ["c-1", "c-2"],
                                                  "legal_basis": None},
-                "at": "2026-02-03T10:15:00+01:00", "notification_id": 812,
+                "at": "2026-02-03T10:15:00+01:00",
                 "content": {"category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
-EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "1",
+EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "2",
                    "change": "disclosed", "basis_kind": "consent", "basis_ids": "c-1,c-2"}
-EXAMPLE_CURSOR = encode_cursor(4711)
+EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola", 47))
 
 
 class FeedBasis(BaseModel):
@@ -38,10 +39,13 @@ class FeedBody(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    schema_: Literal["sigill.disclosure/1"] = Field(alias="schema")
+    schema_: Literal["sigill.disclosure/2"] = Field(alias="schema")
     event_id: UUID = Field(description="deduplicate by it: stable across resends and view rebuilds")
-    cursor: int = Field(description="the message's position in Sigill's disclosure log (Kafka consumers' view);"
-                                    " over HTTP page with the opaque item cursor instead")
+    feed: str = Field(description="the feed the message is numbered in: the agency's id, or for social services"
+                                  " socialtjanst.<municipality>")
+    sequence: int = Field(ge=1, description="the message's number in its feed: 1, 2, 3 … with no gaps (counted"
+                                            " anew after a rebuild of the views); over HTTP page with the opaque"
+                                            " item cursor")
     case_id: UUID
     agency: str
     fact_id: str
@@ -50,7 +54,6 @@ class FeedBody(BaseModel):
     change: Change = Field(description="ended: stop using the fact; erased: delete everything of the case")
     basis: FeedBasis
     at: datetime
-    notification_id: int
     content: dict[str, Any] | None = Field(description="the fact as your agency may see it, on 'disclosed' only")
     erased: bool = Field(description="the case has been erased: delete what you hold of it")
 
@@ -60,7 +63,7 @@ class FeedHeaders(BaseModel):
 
     event_id: UUID
     type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed")
-    schema_version: Literal["1"]
+    schema_version: Literal["2"]
     change: Change
     basis_kind: BasisKind
     basis_ids: str = Field(description="comma-separated consent ids, or the legal basis; empty otherwise")
@@ -77,16 +80,17 @@ class FeedItem(BaseModel):
 
 class FeedPageOut(BaseModel):
     agency: str
+    feed: str = Field(description="the feed read: the agency's, or one municipality's of social services'")
     messages: list[FeedItem]
     next: str = Field(description="opaque cursor to send as ?after= next time (also when no message came)")
     more: bool = Field(description="more messages are waiting: ask again at once")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "agency": "skola", "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
+        "agency": "skola", "feed": "skola", "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
                                          "body": EXAMPLE_BODY}], "next": EXAMPLE_CURSOR, "more": False}]})
 
 
-def item(message: FeedMessage) -> dict[str, Any]:
+def item(message: FeedMessage, cursor: Cursor) -> dict[str, Any]:
     """One message as the JSON of a ``FeedItem``: exactly the Kafka record's body and headers."""
-    return {"cursor": encode_cursor(message.id), "headers": {k: v.decode() for k, v in message.headers()},
+    return {"cursor": encode_cursor(cursor), "headers": {k: v.decode() for k, v in message.headers()},
             "body": message.to_json()}

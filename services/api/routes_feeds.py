@@ -19,10 +19,11 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from anyio import CapacityLimiter, to_thread
 
+from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
 from services.api.deps import Context, CurrentUser, Purpose
 from services.api.routes_commands import ERRORS
-from services.feeds import MAX_LIMIT, FeedReader, decode_cursor, encode_cursor
+from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
 from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
@@ -37,13 +38,16 @@ SHUTDOWN = threading.Event()  # set when the server is told to stop: every strea
 
 AgencyPath = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["skola"],
                                  description="a catalogue agency id: your own agency's")]
-After = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]*$", examples=[fv.EXAMPLE_CURSOR],
+After = Annotated[str | None, Query(max_length=160, pattern=r"^[A-Za-z0-9_-]*$", examples=[fv.EXAMPLE_CURSOR],
                                     description="opaque cursor from an earlier answer (`next` or an item's"
                                                 " `cursor`); omit it to start at the beginning")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"at most this many messages (1–{MAX_LIMIT})")]
-LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=64, pattern=r"^[A-Za-z0-9_-]*$",
+LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=160, pattern=r"^[A-Za-z0-9_-]*$",
                                            description="sent by EventSource on reconnection: resume after it"
                                                        " (wins over ?after=)")]
+Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", examples=["0180"],
+                                           description="social services' feed only, which is one per municipality:"
+                                                       " a caseworker's own (the default); auditors name it")]
 
 FEED_ERRORS: dict[int | str, dict[str, Any]] = {
     **{status: ERRORS[status] for status in (401,)},
@@ -52,7 +56,8 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
     404: {"description": "no such agency", "content": {"application/json": {"example": {"error": {
         "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "agency"}}}}},
-    422: {"description": "a malformed cursor or limit", "content": {"application/json": {"example": {"error": {
+    422: {"description": "a malformed or outdated cursor, a bad limit, or social services' feed without a"
+                         " municipality (auditors)", "content": {"application/json": {"example": {"error": {
         "code": "malformed_cursor", "message": "not a feed cursor: send back a cursor this feed gave you",
         "field": "after"}}}}},
 }
@@ -68,7 +73,7 @@ def reader(request: Request, ctx: Context) -> FeedReader:
         lists = ctx.cases.lists
         app = ctx.cases.app
         store = lists.runner.store  # type: ignore[union-attr]
-        found = FeedReader(store, ctx.cases.access_log, app.catalogue, store.case_municipality, app.clock.now,
+        found = FeedReader(store, ctx.cases.access_log, app.catalogue, app.clock.now,
                            catch_up=lists.catch_up)  # type: ignore[union-attr]
         request.app.state.feed_reader = found
     return found
@@ -80,11 +85,12 @@ def _no_store(headers: dict[str, str] | None = None) -> dict[str, str]:
 
 @router.get("/{agency}", response_model=fv.FeedPageOut, responses=FEED_ERRORS)
 def feed_page(request: Request, ctx: Context, user: CurrentUser, purpose: Purpose, agency: AgencyPath,
-              after: After = None, limit: Limit = 100) -> JSONResponse:
+              after: After = None, limit: Limit = 100, municipality: Municipality = None) -> JSONResponse:
     """Your agency's feed after a cursor, in order: the same messages as its Kafka topic, and the next cursor."""
-    position = decode_cursor(after)
-    page = reader(request, ctx).page(user, agency, position, limit, purpose)
-    body = {"agency": agency, "messages": [fv.item(m) for m in page.messages], "next": encode_cursor(page.next),
+    feeds = reader(request, ctx)
+    page = feeds.page(user, feeds.start(user, agency, after, "after", municipality), limit, purpose)
+    body = {"agency": agency, "feed": page.next.feed,
+            "messages": [fv.item(m, page.cursor_of(m)) for m in page.messages], "next": encode_cursor(page.next),
             "more": page.more}
     return JSONResponse(body, headers=_no_store())
 
@@ -94,16 +100,18 @@ def feed_page(request: Request, ctx: Context, user: CurrentUser, purpose: Purpos
                    " and a `: keep-alive` comment while idle",
     "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
 async def feed_stream(request: Request, ctx: Context, user: CurrentUser, purpose: Purpose, agency: AgencyPath,
-                      after: After = None, last_event_id: LastEventId = None) -> StreamingResponse:
+                      after: After = None, last_event_id: LastEventId = None,
+                      municipality: Municipality = None) -> StreamingResponse:
     """Your agency's feed as a live stream (Server-Sent Events): new messages as they are recorded; resumable."""
-    position = decode_cursor(last_event_id, "Last-Event-ID") if last_event_id else decode_cursor(after)
     feeds = reader(request, ctx)
-    feeds.check(user, agency)  # refuse before the stream starts: a status, not a broken stream
+    # Refused before the stream starts (access, cursor): a status, not a broken stream.
+    position = (feeds.start(user, agency, last_event_id, "Last-Event-ID", municipality) if last_event_id
+                else feeds.start(user, agency, after, "after", municipality))
     return StreamingResponse(_events(request, feeds, user, agency, position, purpose),
                              media_type="text/event-stream", headers=_no_store({"X-Accel-Buffering": "no"}))
 
 
-async def _events(request: Request, feeds: FeedReader, user: Principal, agency: str, position: int,
+async def _events(request: Request, feeds: FeedReader, user: Principal, agency: str, position: Cursor,
                   purpose: str) -> AsyncIterator[str]:
     state = request.app.state
     lifetime = getattr(state, "stream_seconds", STREAM_SECONDS)
@@ -115,7 +123,7 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     yield f": sigill feed {agency}\nretry: 2000\n\n"
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
-            page = await to_thread.run_sync(feeds.page, user, agency, position, MAX_LIMIT, purpose, False,
+            page = await to_thread.run_sync(feeds.page, user, position, MAX_LIMIT, purpose, False,
                                             limiter=_stream_limiter(state))
         except Exception as error:  # noqa: BLE001 - the status is sent: end with a line, the client resumes
             log.error("feed stream ended: %s", type(error).__qualname__)
@@ -123,14 +131,18 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
             return
         position = page.next
         if page.messages:
-            yield "".join(f"id: {encode_cursor(m.id)}\ndata: {json.dumps(fv.item(m), ensure_ascii=False)}\n\n"
-                          for m in page.messages)
+            yield "".join(_event(page, m) for m in page.messages)
             last_sent = time.monotonic()
         elif time.monotonic() - last_sent >= heartbeat:
             yield ": keep-alive\n\n"
             last_sent = time.monotonic()
         if not page.more:
             await asyncio.sleep(poll)  # a disconnected client cancels the stream here (ASGI http.disconnect)
+
+
+def _event(page: FeedPage, message: FeedMessage) -> str:
+    item = fv.item(message, page.cursor_of(message))
+    return f"id: {item['cursor']}\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
 
 
 def _stream_limiter(state: Any) -> CapacityLimiter:

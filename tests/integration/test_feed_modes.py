@@ -13,6 +13,7 @@ import pytest
 from services.bootstrap import build_follower
 from tests.builders import SCHOOL
 from tests.concurrency import eventually
+from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import kafka_settings, realistic_case
 from tests.kafka_broker import read_topic
 
@@ -55,22 +56,19 @@ def test_with_kafka_the_same_follower_publishes_what_the_http_feed_serves(app, s
     realistic_case(app)
     store = follower.runner.store
 
-    def published() -> bool:
-        positions, head = store.publication_positions(), store.feed_head()
-        return head > 0 and len(positions) == len(app.catalogue.agencies) and min(positions.values()) >= head
-
-    assert eventually(published)
+    assert eventually(lambda: all_published(store))  # every feed (social services': its municipality's)
     served = [json.loads(m.body()) for m in store.feed("skola", 0, 10_000)]  # what GET /api/v1/feeds/skola pages
     on_kafka = [json.loads(r.value) for r in read_topic(feeds.kafka_bootstrap_servers,
                                                         follower.publisher.topic("skola"), expect=len(served))]
-    assert sorted(on_kafka, key=lambda m: m["cursor"]) == served
+    assert sorted(on_kafka, key=lambda m: m["sequence"]) == served
 
 
 def test_the_follower_wakes_on_a_recorded_event_not_on_its_poll(app, settings, following):
     follower = following(settings, interval=5.0)  # a poll this slow would show in every measurement below
     case_id = realistic_case(app)
     store = follower.runner.store
-    assert eventually(lambda: store.feed_head() > 0 and follower.runner.position == app.recorder.max_notification_id())
+    assert eventually(lambda: bool(store.feed_heads()[1]) and
+                      follower.runner.position == app.recorder.max_notification_id())
     for _ in range(5):
         start = time.monotonic()
         app.record_contribution(case_id, by=SCHOOL, category="school", text="Vaknar direkt.")

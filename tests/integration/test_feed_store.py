@@ -10,9 +10,12 @@ import psycopg
 import pytest
 import yaml
 
+from projections.agency_feed import feed_of
 from services.bootstrap import build_view_runner
-from tests.builders import POLICE, SOCIAL
+from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.service_behaviour import consenting_school
+from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history,
+                                            unkeyed_event_id)
 from tests.integration.test_agency_views import busy_case
 
 
@@ -26,12 +29,13 @@ def runner(app, settings, postgres):
 def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):
     case_id = busy_case(app)
     runner.catch_up()
-    for agency in ("skola", "polis", "socialtjanst"):
-        feed = runner.store.feed(agency, 0, 10_000)
+    for agency, feed_name in (("skola", "skola"), ("polis", "polis"), ("socialtjanst", "socialtjanst.0180")):
+        feed = runner.store.feed(feed_name, 0, 10_000)
         log = runner.store.disclosure_log(agency=agency)
-        assert [(m.id, m.fact_id, m.change, m.basis) for m in feed] == [
-            (r["id"], r["fact_id"], r["change"], r["basis"]) for r in log]
+        assert [(m.seq, m.fact_id, m.change, m.basis) for m in feed] == [
+            (r["seq"], r["fact_id"], r["change"], r["basis"]) for r in log]
         assert {m.case_id for m in feed} == {case_id} and {m.agency for m in feed} == {agency}
+        assert {m.feed for m in feed} == {feed_name}
 
 
 def test_paging_by_cursor_gives_every_message_once(app, runner):
@@ -42,7 +46,7 @@ def test_paging_by_cursor_gives_every_message_once(app, runner):
     while page := runner.store.feed("skola", cursor, 3):
         assert len(page) <= 3
         pages.extend(page)
-        cursor = page[-1].id
+        cursor = page[-1].seq
     assert pages == whole and len({m.event_id for m in whole}) == len(whole)
 
 
@@ -74,14 +78,61 @@ def test_a_fact_no_longer_visible_is_never_sent_again_by_reading_the_feed_anew(a
     assert {m.fact_id for m in again if m.content} <= {f.fact_id for f in runner.store.facts("skola", case_id)}
 
 
-def test_event_ids_survive_a_rebuild_though_cursors_move_on(app, runner):
+def every_feed(runner) -> dict[str, list]:
+    _, heads = runner.store.feed_heads()
+    return {feed: [(m.seq, m.event_id, m.case_id, m.fact_id, m.change) for m in runner.store.feed(feed, 0, 10_000)]
+            for feed in heads}
+
+
+def test_a_rebuild_gives_every_feed_the_same_numbers_and_event_ids_in_a_new_epoch(app, runner):
     busy_case(app)
+    interleaved_history(app)
     runner.catch_up()
-    before = runner.store.feed("skola", 0, 10_000)
+    before, epoch = every_feed(runner), runner.store.feed_epoch()
+    assert {"skola", "polis", feed_of("socialtjanst", STOCKHOLM), feed_of("socialtjanst", GOTHENBURG)} <= set(before)
     runner.rebuild()
-    after = runner.store.feed("skola", 0, 10_000)
-    assert [m.event_id for m in after] == [m.event_id for m in before]
-    assert min(m.id for m in after) > max(m.id for m in before)  # republished, deduplicated by event id
+    assert every_feed(runner) == before
+    assert runner.store.feed_epoch() != epoch  # cursors of the old numbering start again (tests/…/test_feed_http)
+
+
+def test_each_feed_is_numbered_1_to_n_though_hidden_activity_happens_between_its_messages(app, runner):
+    interleaved_history(app)
+    runner.catch_up()
+    for agency, feed in (("skola", "skola"), ("polis", "polis"), ("socialtjanst", feed_of("socialtjanst", STOCKHOLM)),
+                         ("socialtjanst", feed_of("socialtjanst", GOTHENBURG))):
+        messages = runner.store.feed(feed, 0, 10_000)
+        assert [m.seq for m in messages] == list(range(1, len(messages) + 1)), feed
+        rows = {r["event_id"]: r for r in runner.store.disclosure_log(agency=agency)}
+        log_ids = [rows[m.event_id]["id"] for m in messages]
+        assert log_ids == sorted(log_ids), feed               # in the log's order …
+        assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed  # … with other feeds' rows between them
+    school = [r["notification_id"] for r in runner.store.disclosure_log(agency="skola")]
+    assert any(b - a > 1 for a, b in zip(school, school[1:]))  # events hidden from the school came in between
+
+
+def test_no_message_carries_the_global_notification_id_of_its_event(app, runner, postgres):
+    busy_case(app)
+    interleaved_history(app)
+    runner.catch_up()
+    _, heads = runner.store.feed_heads()
+    messages = [m for feed in heads for m in runner.store.feed(feed, 0, 10_000)]
+    positions = global_positions(postgres, [str(m.event_id) for m in messages])
+    assert len(positions) == len(messages)
+    for m in messages:
+        nid, log_id = positions[str(m.event_id)]
+        body = json.loads(m.body())
+        # Checked on their own: the number in its feed (1..n, above), the fact id (the case's own event
+        # version, counted per case) and the content (the fact as the view shows it).
+        assert body.pop("sequence") == m.seq and body.pop("fact_id") == m.fact_id
+        assert "notification_id" not in json.dumps(body.pop("content"))
+        headers = dict(m.headers())
+        assert headers.pop("schema_version") == b"2"  # a constant
+        for number in (nid, log_id):
+            assert not carries(body, number), (m.feed, m.seq, nid, log_id)
+            assert not carries(headers, number) and not carries(m.key(), number)
+        # the event id is keyed: no search over notification ids with a public formula finds it
+        assert all(unkeyed_event_id(m.case_id, n, m.agency, m.fact_id, m.change) != m.event_id
+                   for n in range(max(0, nid - 50), nid + 50))
 
 
 def test_an_erased_case_keeps_its_messages_without_content(app, runner):
@@ -92,6 +143,20 @@ def test_an_erased_case_keeps_its_messages_without_content(app, runner):
     assert {m.case_id for m in feed if m.erased} == {erased}
     assert all(m.content is None for m in feed if m.case_id == erased)
     assert any(m.content for m in feed if m.case_id == kept and not m.erased)
+
+
+def test_an_erasure_message_takes_the_next_number_of_each_feed_that_knew_the_case(app, runner):
+    cases = interleaved_history(app)
+    runner.catch_up()
+    _, before = runner.store.feed_heads()
+    app.keystore.destroy(cases["school"])
+    assert runner.store.record_erasures() == 3  # the school, the police and Stockholm's social services knew it
+    _, after = runner.store.feed_heads()
+    for feed in ("skola", "polis", feed_of("socialtjanst", STOCKHOLM)):
+        messages = runner.store.feed(feed, 0, 10_000)
+        assert [m.seq for m in messages] == list(range(1, before[feed] + 2)), feed
+        assert (messages[-1].change, messages[-1].case_id) == ("erased", cases["school"])
+    assert after[feed_of("socialtjanst", GOTHENBURG)] == before[feed_of("socialtjanst", GOTHENBURG)]
 
 
 def test_feed_content_is_sealed_and_bound_to_its_row(app, runner, postgres):
@@ -114,7 +179,8 @@ def test_the_message_body_is_json_with_the_documented_fields(app, runner):
     runner.catch_up()
     message = runner.store.feed("skola", 0, 1)[0]
     body = message.to_json()
-    assert body["schema"] == "sigill.disclosure/1" and body["cursor"] == message.id
+    assert body["schema"] == "sigill.disclosure/2" and body["sequence"] == message.seq == 1
+    assert body["feed"] == "skola" and "notification_id" not in body and "cursor" not in body
     assert body["event_id"] == str(message.event_id) and body["case_id"] == str(message.case_id)
     assert dict(message.headers())["event_id"] == str(message.event_id).encode()
     assert message.key() == str(message.case_id).encode()
@@ -136,7 +202,8 @@ def test_every_message_fits_the_published_json_schema(app, runner):
     runner.catch_up()
     app.keystore.destroy(erased)
     body, headers = schema_validators()
-    messages = [m for agency in app.catalogue.agencies for m in runner.store.feed(agency, 0, 10_000)]
+    _, heads = runner.store.feed_heads()
+    messages = [m for feed in heads for m in runner.store.feed(feed, 0, 10_000)]
     assert {"disclosed", "ended"} <= {m.change for m in messages} and any(m.erased for m in messages)
     for message in messages:
         body.validate(json.loads(message.body()))
@@ -150,3 +217,33 @@ def test_the_asyncapi_examples_fit_the_schema_too():
     for example in document["components"]["messages"]["disclosure"]["examples"]:
         body.validate(json.loads(json.dumps(example["payload"])))
         headers.validate(example["headers"])
+
+
+def test_a_database_built_before_feeds_were_numbered_is_numbered_when_a_process_starts(app, runner, settings,
+                                                                                       postgres):
+    interleaved_history(app)
+    runner.catch_up()
+    before = every_feed(runner)
+    school_ids = [r["id"] for r in runner.store.disclosure_log(agency="skola")]
+    with psycopg.connect(postgres.conninfo()) as conn:  # as the previous version left it: no feeds, no numbers,
+        conn.execute("UPDATE disclosure_log SET feed = NULL, seq = NULL")  # and a position per agency (a log id)
+        conn.execute("TRUNCATE feed_sequence, feed_positions")
+        conn.execute("CREATE TABLE feed_publication (agency text PRIMARY KEY, last_id bigint NOT NULL)")
+        conn.execute("INSERT INTO feed_publication VALUES ('skola', %s), ('socialtjanst', %s)",
+                     (school_ids[2], max(r["id"] for r in runner.store.disclosure_log())))
+    fresh = build_view_runner(app, settings, postgres)  # a process of this version starting on it
+    try:
+        assert every_feed(fresh) == before  # the same numbers a rebuild would give; event ids kept
+        lead = {feed: len(before[feed]) for feed in before if feed.startswith("socialtjanst.")}
+        assert fresh.store.publication_positions() == {"skola": 3, **lead}  # what was sent stays sent
+        with psycopg.connect(postgres.conninfo()) as conn:
+            assert conn.execute("SELECT to_regclass('feed_publication')").fetchone()[0] is None
+        app.record_contribution(interleaved_school_case(fresh), by=SCHOOL, category="school", text="Ny.")
+        fresh.catch_up()
+        assert [m.seq for m in fresh.store.feed("skola", 0, 10_000)] == list(range(1, len(before["skola"]) + 2))
+    finally:
+        fresh.store.close()
+
+
+def interleaved_school_case(runner):
+    return next(m.case_id for m in runner.store.feed("skola", 0, 1))

@@ -8,9 +8,11 @@ from uuid import uuid4
 
 import pytest
 
+from projections.agency_feed import feed_of
 from services.bootstrap import build_feed_publisher, build_view_runner
 from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
+from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history
 from tests.kafka_broker import header, read_topic
 from tests.service_behaviour import consenting_school
 
@@ -55,17 +57,18 @@ def on_topic(publisher, agency: str, expect: int = 0, municipality: str | None =
     for r in records:  # headers and key agree with the body
         body = json.loads(r.value)
         assert header(r, "event_id") == body["event_id"] and r.key == body["case_id"].encode()
-        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "1"
+        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "2"
     return [json.loads(r.value) for r in records]
 
 
 def log_rows(runner, agency: str) -> list[tuple]:
-    return [(r["id"], r["case_id"], r["fact_id"], r["change"], r["basis"]) for r in runner.store.disclosure_log(
-        agency=agency)]
+    """The agency's disclosure log as (number in its feed, case, fact, change, basis), in the feed's order."""
+    return sorted((r["seq"], r["case_id"], r["fact_id"], r["change"], r["basis"]) for r in runner.store.disclosure_log(
+        agency=agency))
 
 
 def as_rows(messages: list[dict]) -> list[tuple]:
-    return sorted((m["cursor"], m["case_id"], m["fact_id"], m["change"], m["basis"]) for m in messages)
+    return sorted((m["sequence"], m["case_id"], m["fact_id"], m["change"], m["basis"]) for m in messages)
 
 
 def test_each_agencys_topic_carries_exactly_its_disclosure_log(app, runner, publisher):
@@ -80,7 +83,7 @@ def test_each_agencys_topic_carries_exactly_its_disclosure_log(app, runner, publ
                             municipality="0180" if agency == app.catalogue.lead_agency else None)
         assert as_rows(messages) == expected, agency
         for case_id in cases:  # one case is one key, one partition: in the log's order
-            ids = [m["cursor"] for m in messages if m["case_id"] == str(case_id)]
+            ids = [m["sequence"] for m in messages if m["case_id"] == str(case_id)]
             assert ids == sorted(ids)
     assert publisher.publish_pending() == 0  # the position is kept: nothing is sent twice
 
@@ -111,8 +114,44 @@ def test_a_withdrawal_ends_the_schools_facts_at_once_and_nothing_more_is_disclos
     publisher.publish_pending()  # one round after the withdrawal: its end messages are out
     after = on_topic(publisher, "skola", expect=len(runner.store.disclosure_log(agency="skola")))[len(before):]
     ended = [m for m in after if m["change"] == "ended"]
-    assert ended and all(m["notification_id"] == withdrawal.notification_id and m["content"] is None for m in ended)
+    caused = {str(r["event_id"]) for r in runner.store.disclosure_log(case_id, "skola")
+              if r["notification_id"] == withdrawal.notification_id}
+    assert ended and {m["event_id"] for m in ended} == caused and all(m["content"] is None for m in ended)
     assert any(m["fact_id"] == next(b["fact_id"] for b in before if b["content"] and
                                     b["content"].get("text") == "Skolk observerat.") for m in ended)
     assert {m["change"] for m in after} == {"ended"}  # the school has nothing of its own here: nothing else
     assert "Skolk igen." not in json.dumps(after, ensure_ascii=False)
+
+
+def test_no_record_on_a_topic_carries_its_events_global_notification_id(app, runner, publisher, postgres):
+    interleaved_history(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    lead = app.catalogue.lead_agency
+    for agency, municipality in (("skola", None), ("polis", None), (lead, STOCKHOLM), (lead, GOTHENBURG)):
+        expected = [r for r in runner.store.disclosure_log(agency=agency) if r["feed"] == feed_of(agency, municipality)]
+        records = read_topic(publisher.sink.where, publisher.topic(agency, municipality), expect=len(expected))
+        positions = global_positions(postgres, [json.loads(r.value)["event_id"] for r in records])
+        assert len(records) == len(expected) == len(positions)
+        for r in records:
+            body = json.loads(r.value)
+            nid, log_id = positions[body["event_id"]]
+            body.pop("sequence"), body.pop("fact_id"), body.pop("content")  # checked in test_feed_store.py
+            headers = {name: value for name, value in r.headers if name != "schema_version"}
+            for number in (nid, log_id):
+                assert not carries(body, number) and not carries(headers, number) and not carries(r.key, number)
+
+
+def test_each_topic_numbers_its_messages_1_to_n_though_hidden_activity_happens_between(app, runner, publisher):
+    interleaved_history(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    lead = app.catalogue.lead_agency
+    for agency, municipality in (("skola", None), ("polis", None), (lead, STOCKHOLM), (lead, GOTHENBURG)):
+        feed = feed_of(agency, municipality)
+        rows = [r for r in runner.store.disclosure_log(agency=agency) if r["feed"] == feed]
+        topic = on_topic(publisher, agency, expect=len(rows), municipality=municipality)
+        assert sorted(m["sequence"] for m in topic) == list(range(1, len(rows) + 1)), feed
+        assert {m["feed"] for m in topic} == {feed}
+        log_ids = sorted(r["id"] for r in rows)  # in the log every agency shares, others' rows came between
+        assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed

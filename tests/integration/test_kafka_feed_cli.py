@@ -16,6 +16,7 @@ from services.follower import Follower
 from services.settings import ConfigurationError
 from tests.builders import POLICE
 from tests.concurrency import eventually
+from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case, runner  # noqa: F401
 
 
@@ -74,8 +75,7 @@ def test_the_follower_publishes_the_feeds_by_itself(app, settings, postgres, run
         app.record_contribution(case_id, by=POLICE, category="crime", text="Ännu en misstanke.", legal_basis="lul6")
 
         def published() -> bool:
-            positions, head = runner.store.publication_positions(), runner.store.feed_head()
-            return head > 0 and bool(positions) and min(positions.values()) >= head
+            return all_published(runner.store)
 
         assert eventually(published)
     finally:

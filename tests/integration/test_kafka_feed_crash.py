@@ -25,6 +25,7 @@ from tests.integration.test_kafka_feed import realistic_case, runner  # noqa: F4
 from tests.kafka_broker import header, read_topic
 
 AGENCY, MUNICIPALITY = "socialtjanst", "0180"  # social services' feed: one topic per municipality
+FEED = f"{AGENCY}.{MUNICIPALITY}"
 
 
 def publisher_process(postgres, settings, broker, prefix: str) -> subprocess.Popen:
@@ -37,11 +38,11 @@ def publisher_process(postgres, settings, broker, prefix: str) -> subprocess.Pop
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def acknowledged(postgres, agency: str) -> int:
-    """How many of the agency's messages PostgreSQL counts as published."""
+def acknowledged(postgres, feed: str) -> int:
+    """How many of the feed's messages PostgreSQL counts as published."""
     with psycopg.connect(postgres.conninfo()) as conn:
-        row = conn.execute("SELECT count(*) FROM disclosure_log d JOIN feed_publication p USING (agency)"
-                           " WHERE d.agency = %s AND d.id <= p.last_id", (agency,)).fetchone()
+        row = conn.execute("SELECT count(*) FROM disclosure_log d JOIN feed_positions p USING (feed)"
+                           " WHERE d.feed = %s AND d.seq <= p.last_seq", (feed,)).fetchone()
     return row[0]
 
 
@@ -52,7 +53,7 @@ def test_a_publisher_killed_mid_batch_loses_nothing_and_a_deduplicating_consumer
         for n in range(300):  # by law (LUL 6 §), social services learns of each
             app.record_contribution(case_id, by=POLICE, category="crime", text=f"Misstanke {n}.", legal_basis="lul6")
     runner.catch_up()
-    expected = {str(m.event_id) for m in runner.store.feed(AGENCY, 0, 100_000)}
+    expected = {str(m.event_id) for m in runner.store.feed(FEED, 0, 100_000)}
     assert len(expected) > 900  # several batches
 
     prefix = f"t{uuid4().hex[:10]}"
@@ -66,7 +67,7 @@ def test_a_publisher_killed_mid_batch_loses_nothing_and_a_deduplicating_consumer
 
         def inside_a_batch() -> bool:  # the broker holds messages PostgreSQL does not count as published yet
             held = on_broker()
-            return held > acknowledged(postgres, AGENCY) and held < len(expected)
+            return held > acknowledged(postgres, FEED) and held < len(expected)
 
         deadline = time.monotonic() + 30
         while not inside_a_batch():
@@ -78,11 +79,11 @@ def test_a_publisher_killed_mid_batch_loses_nothing_and_a_deduplicating_consumer
         watcher.close()
         if process.poll() is None:
             process.kill()
-    assert acknowledged(postgres, AGENCY) < len(expected)
+    assert acknowledged(postgres, FEED) < len(expected)
 
     restarted = publisher_process(postgres, settings, kafka_broker, prefix)
     try:
-        assert eventually(lambda: acknowledged(postgres, AGENCY) == len(expected), seconds=30)
+        assert eventually(lambda: acknowledged(postgres, FEED) == len(expected), seconds=30)
     finally:
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=30) == 0, restarted.stderr.read()

@@ -16,10 +16,10 @@ from datetime import timedelta
 import pytest
 
 from gateways.kafka_publisher import KafkaMessageSink
-from services.case_municipalities import CaseMunicipalities
 from services.feed_publisher import FeedPublisher
 from tests.builders import POLICE, SCHOOL
 from tests.concurrency import eventually
+from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import runner  # noqa: F401  (the fixture)
 from tests.kafka_broker import TansuBroker, header, read_topic
 from tests.service_behaviour import consenting_school
@@ -35,16 +35,10 @@ def broker():
     broker.stop()
 
 
-def caught_up(store) -> bool:
-    head, positions = store.feed_head(), store.publication_positions()
-    return bool(positions) and all(p >= head for p in positions.values())
-
-
 def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, runner, broker, caplog):
     caplog.set_level(logging.INFO, logger="sigill.feed")
     sink = KafkaMessageSink(broker.bootstrap, partitions=2, producer=FAST)
     publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
-                              municipality_of=CaseMunicipalities(runner.store.case_municipality),
                               prefix="outage", interval=0.05, backoff=(0.2, 0.5))
     stop = threading.Event()
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)
@@ -52,7 +46,7 @@ def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, r
     try:
         case_id = consenting_school(app)
         runner.catch_up()
-        assert eventually(lambda: caught_up(runner.store))
+        assert eventually(lambda: all_published(runner.store))
 
         broker.stop()
         at_stop = runner.store.publication_positions()
@@ -61,13 +55,13 @@ def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, r
             app.record_contribution(case_id, by=POLICE if n % 2 else SCHOOL, category="school", text=f"Notering {n}.")
             runner.catch_up()
         assert eventually(lambda: caplog.text.count("kafka broker unreachable at " + broker.bootstrap) >= 3)
-        now = runner.store.publication_positions()  # an agency with nothing new may move on; no message may
-        for agency, position in at_stop.items():
-            unsent = runner.store.feed(agency, position, 10_000)
-            assert all(m.id > now[agency] for m in unsent), agency
+        now = runner.store.publication_positions()  # a feed with nothing new may move on; no message may
+        for feed, position in at_stop.items():
+            unsent = runner.store.feed(feed, position, 10_000)
+            assert all(m.seq > now[feed] for m in unsent), feed
 
         broker.start()  # same port, empty
-        assert eventually(lambda: caught_up(runner.store), seconds=20)
+        assert eventually(lambda: all_published(runner.store), seconds=20)
     finally:
         stop.set()
         thread.join(timeout=20)

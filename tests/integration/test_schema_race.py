@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 4
 TABLES = {"sigill_events", "sigill_data_keys", "sigill_access_log", "sigill_access_log_checkpoints",
           "sigill_ledger", "sigill_ledger_checkpoints", "sigill_idempotency_keys", "view_facts", "view_cases",
-          "disclosure_log", "feed_publication"}
+          "disclosure_log", "feed_sequence", "feed_positions", "feed_state"}
 
 CHILD = """
 import json, os, sys, time

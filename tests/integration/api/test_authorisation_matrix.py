@@ -100,11 +100,11 @@ FEED_AGENCIES = ("socialtjanst", "skola", "polis", "bup")
 def feed_status(user: User, path: str) -> int:
     """An agency's feed: its own users (social services: caseworkers, coordinators; others: members), auditors."""
     agency = path.split("/")[4]
+    lead = agency == "socialtjanst"
     if user.role == "auditor":
-        return 200
+        return 422 if lead else 200  # social services' feed is one per municipality: an auditor names it
     if user.role in ("administrator", "janitor") or user.agency != agency:
         return 403
-    lead = agency == "socialtjanst"
     return 200 if (user.role in ("caseworker", "coordinator")) == lead else 403
 
 

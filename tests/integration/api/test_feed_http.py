@@ -10,8 +10,9 @@ from uuid import UUID
 import jsonschema_rs
 import pytest
 
-from services.feeds import encode_cursor
+from services.feeds import Cursor, encode_cursor
 from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "deploy" / "feeds" / "disclosure-message.schema.json")
                     .read_text())
@@ -21,11 +22,12 @@ def store(client):
     return client.app.state.context.cases.lists.runner.store
 
 
-def everything(client, headers, agency: str, limit: int = 100, after: str | None = None) -> tuple[list[dict], str]:
+def everything(client, headers, agency: str, limit: int = 100, after: str | None = None,
+               **query: str) -> tuple[list[dict], str]:
     """Every item of the feed, page by page; and the last cursor."""
     items, pages = [], 0
     while True:
-        query = {"limit": limit, **({"after": after} if after else {})}
+        query = {**query, "limit": limit, **({"after": after} if after else {})}
         page = ok(client.get(f"/api/v1/feeds/{agency}", params=query, headers=headers))
         items.extend(page["messages"])
         after, pages = page["next"], pages + 1
@@ -50,7 +52,7 @@ def test_a_page_is_the_agencys_disclosure_log_as_kafka_records(client, users, ti
     messages = store(client).feed("skola", 0, 10_000)
     assert [i["body"] for i in items] == [json.loads(m.body()) for m in messages]
     assert [i["headers"] for i in items] == [{k: v.decode() for k, v in m.headers()} for m in messages]
-    assert [i["body"]["cursor"] for i in items] == [r["id"] for r in store(client).disclosure_log(agency="skola")]
+    assert [i["body"]["sequence"] for i in items] == [r["seq"] for r in store(client).disclosure_log(agency="skola")]
     text = json.dumps(items, ensure_ascii=False)
     assert "POLISENS HEMLIGA" not in text and "Skolans närvaronotering" in text
 
@@ -148,7 +150,9 @@ def test_nobody_reads_another_agencys_feed(client, users, tick):
 
 
 BAD_CURSORS = ["x", "%%%", base64.urlsafe_b64encode(b"other:12").decode().rstrip("="),
-               base64.urlsafe_b64encode(b"sigill-feed:-1").decode().rstrip("="), encode_cursor(5) + "A", "a" * 65]
+               base64.urlsafe_b64encode(b"sigill-feed:-1").decode().rstrip("="),
+               base64.urlsafe_b64encode(b"sigill-feed:2:0000000g:skola:5").decode().rstrip("="),
+               encode_cursor(Cursor("0000abcd", "skola", 5)) + "A", "a" * 161]
 
 
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
@@ -170,3 +174,66 @@ def test_no_token_is_401_and_an_unknown_agency_404(client, users):
     assert client.get("/api/v1/feeds/skola/stream").status_code == 401
     assert client.get("/api/v1/feeds/finnsinte", headers=users.school).json()["error"]["code"] == "feed_not_found"
     assert client.get("/api/v1/feeds/finnsinte", headers=users.school).status_code == 404
+
+
+def test_each_feed_is_numbered_1_to_n_though_hidden_activity_happens_between(client, users, app):
+    interleaved_history(app)
+    caseworker = {m: users.headers("socialtjanst", "caseworker", municipality=m) for m in (STOCKHOLM, GOTHENBURG)}
+    for headers, agency, feed in ((users.school, "skola", "skola"), (users.police, "polis", "polis"),
+                                  (caseworker[STOCKHOLM], "socialtjanst", f"socialtjanst.{STOCKHOLM}"),
+                                  (caseworker[GOTHENBURG], "socialtjanst", f"socialtjanst.{GOTHENBURG}")):
+        items, _ = everything(client, headers, agency, limit=4)
+        assert [i["body"]["sequence"] for i in items] == list(range(1, len(items) + 1)), feed
+        assert {i["body"]["feed"] for i in items} == {feed}
+        rows = {str(r["event_id"]): r["id"] for r in store(client).disclosure_log(agency=agency)}
+        log_ids = [rows[i["body"]["event_id"]] for i in items]
+        assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed  # other feeds' rows came between
+        assert not any("notification_id" in i["body"] or "cursor" in i["body"] for i in items)
+
+
+def test_an_auditor_reads_social_services_feed_one_municipality_at_a_time(client, users, app):
+    cases = interleaved_history(app)
+    response = client.get("/api/v1/feeds/socialtjanst", headers=users.auditor)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == {"code": "municipality_needed", "field": "municipality", "message":
+                                        "socialtjanst's feed is one per municipality: add ?municipality=CODE"}
+    audited, _ = everything(client, users.auditor, "socialtjanst", municipality=GOTHENBURG)
+    theirs, _ = everything(client, users.headers("socialtjanst", "caseworker", municipality=GOTHENBURG),
+                           "socialtjanst")
+    assert audited == theirs and {i["body"]["case_id"] for i in audited} == {str(cases["other"])}
+
+
+def test_a_caseworker_reads_no_other_municipalitys_feed_and_a_municipality_is_social_services_only(client, users):
+    other = client.get("/api/v1/feeds/socialtjanst", params={"municipality": GOTHENBURG}, headers=users.social)
+    assert other.status_code == 403 and other.json()["error"]["field"] == "municipality"
+    own = client.get("/api/v1/feeds/socialtjanst", params={"municipality": STOCKHOLM}, headers=users.social)
+    assert own.status_code == 200 and own.json()["feed"] == f"socialtjanst.{STOCKHOLM}"
+    stray = client.get("/api/v1/feeds/skola", params={"municipality": STOCKHOLM}, headers=users.school)
+    assert stray.status_code == 422 and stray.json()["error"]["field"] == "municipality"
+    unknown = client.get("/api/v1/feeds/socialtjanst", params={"municipality": "9999"}, headers=users.auditor)
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "municipality"
+
+
+def test_a_cursor_from_before_feeds_were_numbered_is_422_saying_to_start_again(client, users):
+    old = base64.urlsafe_b64encode(b"sigill-feed:4711").decode().rstrip("=")
+    for response in (client.get("/api/v1/feeds/skola", params={"after": old}, headers=users.school),
+                     client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": old})):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "outdated_cursor" and "start again from the beginning" in error["message"]
+
+
+def test_a_cursor_of_another_feed_is_422(client, users, tick):
+    busy(client, users, tick)
+    _, police_cursor = everything(client, users.auditor, "polis")
+    response = client.get("/api/v1/feeds/skola", params={"after": police_cursor}, headers=users.auditor)
+    assert response.status_code == 422 and "another feed's" in response.json()["error"]["message"]
+
+
+def test_after_a_rebuild_a_cursor_of_the_old_numbering_starts_again_from_the_beginning(client, users, tick):
+    busy(client, users, tick)
+    before, last = everything(client, users.school, "skola")
+    assert everything(client, users.school, "skola", after=last)[0] == []
+    client.app.state.context.cases.lists.runner.rebuild()
+    again, _ = everything(client, users.school, "skola", after=last)
+    assert [i["body"] for i in again] == [i["body"] for i in before]  # the same numbers and event ids

@@ -15,12 +15,20 @@ from projections.agency_feed import event_id
 names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
-@given(st.uuids(), st.integers(0, 2**62), names, names, st.sampled_from(["disclosed", "ended", "basis_changed"]),
-       st.integers(0, 5))
-def test_the_fast_event_id_is_the_feeds_event_id(case_id, notification_id, agency, fact_id, change, occurrence):
-    fast = _event_id(str(case_id), notification_id, agency, fact_id, change, occurrence)
-    expected = event_id(case_id, notification_id, agency, fact_id, change, occurrence)
+@given(st.binary(min_size=32, max_size=32), st.uuids(), st.integers(0, 2**62), names, names,
+       st.sampled_from(["disclosed", "ended", "basis_changed"]), st.integers(0, 5))
+def test_the_fast_event_id_is_the_feeds_event_id(secret, case_id, notification_id, agency, fact_id, change,
+                                                 occurrence):
+    fast = _event_id(secret, str(case_id), notification_id, agency, fact_id, change, occurrence)
+    expected = event_id(secret, case_id, notification_id, agency, fact_id, change, occurrence)
     assert UUID(bytes=fast) == expected and _uuid_text(fast) == str(expected)
+    assert expected.version == 8
+
+
+def test_an_event_id_depends_on_the_secret_it_is_keyed_with():
+    case_id = uuid4()
+    ids = {event_id(os.urandom(32), case_id, 17, "skola", "3", "disclosed", 0) for _ in range(5)}
+    assert len(ids) == 5
 
 
 def test_a_sealer_seals_what_unseal_opens_with_a_fresh_nonce_each_time():
