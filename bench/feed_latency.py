@@ -80,7 +80,7 @@ class Receiver:
         self.arrived: dict[str, float] = {}
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(bootstrap_servers=[bootstrap], enable_auto_commit=False,
-                                       auto_offset_reset="earliest", fetch_max_wait_ms=100, fetch_min_bytes=1)
+                                       auto_offset_reset="earliest", fetch_max_wait_ms=10, fetch_min_bytes=1)
         deadline = time.monotonic() + 30
         while not (partitions := self._consumer.partitions_for_topic(topic)) and time.monotonic() < deadline:
             time.sleep(0.1)
