@@ -31,7 +31,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (403, "forbidden", "only social services of the case's municipality administers the case", None),
         (404, "case_not_found", "no such case", "case_id"),
         (409, "concurrent_change", "the case has changed: you expected version 4, it is at 5", "expected_version"),
-        (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "agency"))}
+        (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "agency"),
+        # the database unreachable, a COMMIT whose answer was lost (retry with the Idempotency-Key), a server
+        # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded
+        (503, "database_unavailable", "the database cannot be reached; try again", None))}
 
 
 @router.post("", status_code=201, response_model=Written, responses=ERRORS)

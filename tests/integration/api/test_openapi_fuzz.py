@@ -56,3 +56,14 @@ def test_every_read_of_a_real_case_answers(client, users, tick):
     case_id, _ = school_consented_case(client, users, tick)
     for path in ("", "/plan", "/meetings", "/contributions", "/extract"):
         assert client.get(f"/api/v1/cases/{case_id}{path}", headers=users.social).status_code == 200
+
+
+def test_the_document_names_the_503_every_command_and_case_read_can_answer(context):
+    """A command can meet an unreachable database, a lost COMMIT answer or a clock far behind; a read, an
+    access log it cannot write: each a 503 the client is told of in the document, with its error shape."""
+    document = create_api(context).openapi()
+    operations = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()
+                  if path.startswith("/api/v1/cases")]
+    assert operations
+    missing = [f"{method.upper()} {path}" for path, method, op in operations if "503" not in op["responses"]]
+    assert not missing, missing
