@@ -22,6 +22,45 @@ from services.bootstrap import build_application  # noqa: E402
 from services.settings import Settings  # noqa: E402
 
 
+def _stat_fields(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the command name (which may hold spaces): field 1 is the parent, 11 and 12 the CPU."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(_stat_fields(stat.parent.name)[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process under it, root first."""
+    found, frontier = [], [root]
+    while frontier:
+        pid = frontier.pop()
+        found.append(pid)
+        frontier.extend(children(pid))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes used so far (those gone count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def bench_application() -> Iterator[tuple[CaseApplication, Settings, PostgresLocation]]:
     """The embedded PostgreSQL in a temporary directory (or SIGILL_BENCH_POSTGRES_URL), a fresh database."""

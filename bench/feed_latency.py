@@ -31,6 +31,7 @@ import httpx  # noqa: E402
 from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 
 from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
+from bench_support import cpu_seconds, descendants  # noqa: E402
 from services.bootstrap import build_application, dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from tests.kafka_broker import TansuBroker, free_port  # noqa: E402
@@ -137,48 +138,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    found, frontier = [], [root]
-    while frontier:
-        pid = frontier.pop()
-        found.append(pid)
-        frontier.extend(child for child, parent in parents.items() if parent == pid)
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 class CpuShares:
     """CPU seconds each part used during a run: where the two cores went."""
 
-    def __init__(self, parts: dict[str, int]) -> None:   # name -> root process (its descendants count too)
-        self.parts = {}
-        for name, root in parts.items():
-            pids = _descendants(root)
-            if name == "sigill serve":   # its main process (the follower, the publisher) apart from its workers
-                self.parts["serve: follower"], self.parts["serve: workers"] = [root], pids[1:]
-            else:
-                self.parts[name] = pids
+    def __init__(self, parts: dict[str, list[int]]) -> None:   # name -> its processes
+        self.parts = parts
         self._start = self._now()
 
     def _now(self) -> dict[str, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        shares = {name: _cpu_seconds(pids) for name, pids in self.parts.items()}
+        shares = {name: cpu_seconds(pids) for name, pids in self.parts.items()}
         shares["consumer (this process)"] = usage[0].ru_utime + usage[0].ru_stime
         shares["sender"] = usage[1].ru_utime + usage[1].ru_stime
         return shares
@@ -188,8 +157,14 @@ class CpuShares:
         return ", ".join(f"{name} {(now[name] - self._start[name]) / seconds:.2f}" for name in now)
 
 
+def parts_of(server: subprocess.Popen, postmaster: int, broker: TansuBroker) -> dict[str, list[int]]:
+    """The processes of each part: the serve process itself (its follower and publisher) apart from its workers."""
+    return {"serve: follower": [server.pid], "serve: workers": descendants(server.pid)[1:],
+            "PostgreSQL": descendants(postmaster), "broker": [broker.process.pid]}
+
+
 def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Receiver, args,
-                parts: dict[str, int]) -> None:
+                parts: dict[str, list[int]]) -> None:
     # Warm up first, unmeasured: each worker's first commands pay for opening connections and loading every
     # case into its cache (hundreds of ms), and the figure asked for is the steady state's.
     receiver.wait(list(steady(port, auth, cases, args.rate, args.warmup_seconds, f"warm-{name}")), 30)
@@ -248,8 +223,8 @@ def main() -> None:
                 try:
                     receiver = Receiver(broker.bootstrap, topic)  # the seed's backlog created the topic
                     try:
-                        latency_run(label, port, auth, cases, receiver, args, parts={
-                            "sigill serve": server.pid, "PostgreSQL": postmaster, "broker": broker.process.pid})
+                        latency_run(label, port, auth, cases, receiver, args,
+                                    parts_of(server, postmaster, broker))
                         if not polling:
                             catch_up(broker, port, auth, cases, args, receiver)
                     finally:

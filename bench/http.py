@@ -8,7 +8,7 @@ machine over loopback: the embedded PostgreSQL, the servers, and the load from a
 
 from __future__ import annotations
 
-import bench_support  # noqa: F401  first: it keeps this file from shadowing the standard library's http
+import bench_support  # first: it keeps this file from shadowing the standard library's http
 
 import argparse
 import json
@@ -28,6 +28,7 @@ from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry  # noqa: E40
 from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
 from services.bootstrap import build_application, dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
+from bench_support import children, cpu_seconds  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SPY_OPTIONS = os.environ.get("SIGILL_BENCH_PY_SPY", "").split()  # e.g. "--idle" or "--gil"
@@ -83,27 +84,13 @@ def serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen:
 def workers(server: subprocess.Popen) -> list[int]:
     """The worker processes uvicorn spawned under ``server``."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in children(server.pid):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
         except OSError:
             continue
-        if int(fields[1]) == server.pid and b"spawn_main" in cmdline:
-            found.append(int(stat.parent.name))
     return sorted(found)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU the processes used so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy() -> tuple[float, float]:
@@ -111,17 +98,6 @@ def machine_busy() -> tuple[float, float]:
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]
     return sum(fields) - idle, sum(fields)
-
-
-def children(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def load(port: int, seconds: float, connections: int, script: dict, tmp: Path,

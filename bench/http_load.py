@@ -11,6 +11,8 @@ import json
 import sys
 import time
 
+from loopback_http import read_answer
+
 
 async def client(port: int, script: dict, until: float, latencies: list[float], statuses: dict, offset: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -24,14 +26,8 @@ async def client(port: int, script: dict, until: float, latencies: list[float], 
                    f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n\r\n").encode() + body
         started = time.perf_counter()
         writer.write(request)
-        status_line = await reader.readline()
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
+        status = await read_answer(reader)
         latencies.append(time.perf_counter() - started)
-        status = int(status_line.split()[1])
         statuses[status] = statuses.get(status, 0) + 1
     writer.close()
 

@@ -14,6 +14,8 @@ import json
 import sys
 import time
 
+from loopback_http import read_answer
+
 CONNECTIONS = 32   # enough that a slow answer never holds up the next command's sending
 
 
@@ -29,14 +31,8 @@ async def connection(port: int, script: dict, queue: asyncio.Queue, accepted: di
             sent = time.perf_counter()
             writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}Content-Length: {len(body)}\r\n"
                          "Content-Type: application/json\r\n\r\n".encode() + body)
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            await reader.readexactly(length)
+            status = await read_answer(reader)
             now = time.perf_counter()
-            status = int(status_line.split()[1])
             answers.append((status, now - sent))
             if status == 201:
                 accepted[marker] = now

@@ -8,7 +8,6 @@ encrypting mapper.
 from __future__ import annotations
 
 import threading
-
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
