@@ -8,9 +8,17 @@ Two changes to how the library sends the same statements:
   buffers: seen with one 1 MB event, and with 700 events of 600 bytes, over
   the embedded server's unix socket.  A large plan or an import batch gets
   there.
-* **Three round trips, like a bare insert.**  BEGIN, the lock timeout, the
-  table lock and NOTIFY need no parameters, so they go as one simple query;
-  then the INSERT … RETURNING; then COMMIT.  Statements are rendered once.
+* **The events table's lock held for one round trip.**  BEGIN, the lock
+  timeout and NOTIFY need no parameters and lock nothing, so they go first as
+  one simple query (a stale connection fails there, and is safely retried).
+  Then the table lock, the INSERT … RETURNING and COMMIT go together as one
+  simple query, the values bound client-side (a query with parameters may hold
+  only one statement): the lock, which serialises every save, is held for that
+  one round trip and the disk's flush, not for three.  Any error the server
+  reports there means nothing was committed; a connection lost there is
+  ``CommitOutcomeUnknown``.  A save with riders (below) or a tracking record
+  keeps the three round trips: BEGIN with the lock, the INSERT (prepared),
+  its riders, then COMMIT.
 
 * **Group commit.**  Saves that arrive while another is being committed are
   inserted together, in one transaction (``GroupCommit``): one table lock and
@@ -60,6 +68,16 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
             " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) RETURNING notification_id"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         self._rendered: tuple[bytes, bytes] | None = None
+        # A save without riders: the transaction is opened first (nothing locked yet: a stale connection fails
+        # here, safely retried), then the lock, the insert and COMMIT go as one simple query with the values
+        # bound client-side (parameters cannot go with several statements) — the lock is held for one round
+        # trip and the disk's flush instead of three.  A simple query is sent whole before the server answers,
+        # so it cannot deadlock the way pipeline mode did.
+        lock_timeout, lock_table = self.lock_table_statements
+        self._open = SQL("; ").join([SQL("BEGIN"), lock_timeout, SQL("NOTIFY {0}").format(
+            Identifier(self.channel_name))])
+        self._insert_and_commit = SQL("; ").join([lock_table, self._insert, SQL("COMMIT")])
+        self._rendered_alone: tuple[bytes, bytes] | None = None
         self._group = GroupCommit(self._insert_now)
         self._latest = SQL("SELECT max(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name))
@@ -88,9 +106,41 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
             return self._insert_now(stored_events, answers, **kwargs)
         return self._group.insert(stored_events, answers)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_now(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = (),
                     **kwargs: Any) -> Sequence[int] | None:
+        if answers or any(value is not None for value in kwargs.values()):
+            return self._insert_with_riders(stored_events, answers, **kwargs)
+        return self._insert_alone(stored_events)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_alone(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
+        columns = ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
+                   [e.topic for e in stored_events], [e.state for e in stored_events])
+        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs:
+            opening, insert_and_commit = self._rendered_alone or self._render_alone(conn)
+            try:
+                curs.execute(opening)
+                try:
+                    curs.execute(insert_and_commit, columns)
+                except (psycopg.InterfaceError, psycopg.OperationalError) as error:
+                    if _reported_by_the_server(error):
+                        raise  # the server refused it (a lock timeout, say): rolled back, nothing stored
+                    raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
+                curs.nextset()  # past the lock's result, to the insert's
+                return self._fetch_ids_after_insert_events(curs, stored_events)
+            except BaseException:
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with suppress(Exception):  # leave the pooled connection clean; the first error is the one
+                        conn.execute(b"ROLLBACK")
+                raise
+
+    def _render_alone(self, conn: Any) -> tuple[bytes, bytes]:
+        self._rendered_alone = (self._open.as_bytes(conn), self._insert_and_commit.as_bytes(conn))
+        return self._rendered_alone
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_with_riders(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = (),
+                            **kwargs: Any) -> Sequence[int] | None:
         columns = ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
                    [e.topic for e in stored_events], [e.state for e in stored_events])
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -114,3 +164,10 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
     def _render(self, conn: Any) -> tuple[bytes, bytes]:
         self._rendered = (self._begin.as_bytes(conn), self._insert.as_bytes(conn))
         return self._rendered
+
+
+def _reported_by_the_server(error: psycopg.Error) -> bool:
+    """An error the server sent (it has an SQLSTATE, not of the connection-exception class 08): the statement
+    failed there, so its transaction did not commit.  Anything else may have been lost after the COMMIT."""
+    state = getattr(error, "sqlstate", None)
+    return bool(state) and not state.startswith("08")
