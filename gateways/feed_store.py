@@ -22,6 +22,7 @@ from psycopg.sql import SQL, Identifier
 from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
+from projections.fact_ids import PublicFactIds
 from services.ports import KeyStore
 
 _RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
@@ -79,6 +80,7 @@ class FeedQueries:
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
     lead_agency: str | None = None  # whose feed is one per municipality: set by ``prepare_feeds``
     _secret: bytes | None = None
+    _fact_ids: PublicFactIds | None = None
 
     # -- setting up ------------------------------------------------------------------
 
@@ -104,6 +106,12 @@ class FeedQueries:
         if self._secret is None:
             self._secret = bytes(self._rows(SQL("SELECT secret FROM {}.feed_state").format(self._s), ())[0]["secret"])
         return self._secret
+
+    def fact_ids(self) -> PublicFactIds:
+        """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
+        if self._fact_ids is None:
+            self._fact_ids = PublicFactIds(self.feed_secret())
+        return self._fact_ids
 
     def feed_epoch(self) -> str:
         """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew)."""
@@ -153,6 +161,7 @@ class FeedQueries:
         visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
+        public = self.fact_ids()
         for r in rows:
             case_id = r["case_id"]
             if case_id not in keys:
@@ -163,8 +172,10 @@ class FeedQueries:
             content = None
             if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
                 content = json.loads(unseal(key, bytes(r["content"]), feed_where(case_id, agency, eid)))
+            # The message names the fact by its public id: the stored one counts the case's events.
+            fact_id = ERASURE_FACT if r["change"] == "erased" else public(case_id, r["fact_id"])
             messages.append(FeedMessage(
-                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"],
+                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=fact_id,
                 kind=r["kind"], category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
