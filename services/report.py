@@ -41,7 +41,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{_when(c.withdrawn_at) if c.withdrawn_at else '—'}</td></tr>" for c in case.consents.values())
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
-        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td><td class=basis>{escape(describe_basis(c.basis, cat))}</td></tr>"
+        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td>"
+        f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td></tr>"
         for c in log if c.agency != c.fact.origin)
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
@@ -56,7 +57,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <h2>Tidslinje</h2>
 <p>Händelse: händelsens nummer i ärendets historik. Uppgifts-id: det id myndigheterna fick uppgiften under
 (i API:t och flödena).</p>
-<table><tr><th>Registrerat</th><th>Händelse</th><th>Uppgifts-id</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr>{rows_timeline}</table>
+<table><tr><th>Registrerat</th><th>Händelse</th><th>Uppgifts-id</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr>
+{rows_timeline}</table>
 <h2>Vem kunde se vad, när och varför</h2>
 <p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
 vara synlig för den, med grunden (samtycke eller lag).</p>

@@ -131,7 +131,8 @@ def test_a_cached_case_is_extended_by_another_workers_events_into_what_a_fresh_f
     for agency, headers in (("skola", users.school), ("polis", users.police), ("socialtjanst", users.social)):
         view = ok(client.get(f"/api/v1/cases/{case_id}", headers=headers))
         public = context.fact_ids.of(UUID(case_id))
-        assert {f["fact_id"] for f in view["facts"]} == {public(d.fact.fact_id) for d in app.view(UUID(case_id), agency)}
+        by_the_rules = {public(d.fact.fact_id) for d in app.view(UUID(case_id), agency)}
+        assert {f["fact_id"] for f in view["facts"]} == by_the_rules
     assert POLICE_NOTE not in texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
 
 
