@@ -23,6 +23,7 @@ from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
 from projections.fact_ids import PublicFactIds
+from projections.shown_facts import shown_content
 from services.ports import KeyStore
 
 _RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
@@ -171,7 +172,8 @@ class FeedQueries:
                                             r["change"], 0)
             content = None
             if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
-                content = json.loads(unseal(key, bytes(r["content"]), feed_where(case_id, agency, eid)))
+                content = shown_content(r["kind"], json.loads(unseal(key, bytes(r["content"]),
+                                                                     feed_where(case_id, agency, eid))))
             # The message names the fact by its public id: the stored one counts the case's events.
             fact_id = ERASURE_FACT if r["change"] == "erased" else public(case_id, r["fact_id"])
             messages.append(FeedMessage(

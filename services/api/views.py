@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from domain.catalogue import Catalogue
 from domain.disclosure import Basis, Disclosure, VisibilityChange
 from domain.facts import Fact
+from projections.shown_facts import shown_content
 from services.presentation import describe_basis
 
 
@@ -172,15 +173,18 @@ def basis_out(basis: Basis, catalogue: Catalogue) -> BasisOut:
                     description=describe_basis(basis, catalogue))
 
 
-def fact_out(fact: Fact, ids: FactIds) -> FactOut:
-    """A fact as a member or caseworker sees it: its public id, never the event version or internal id."""
+def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None) -> FactOut:
+    """A fact as a member or caseworker sees it: its public id, never the event version or internal id, and
+    no content field that counts parts hidden from the reader (``projections/shown_facts.py``)."""
     return FactOut(fact_id=ids(fact.fact_id), kind=fact.kind, category=fact.category, origin=fact.origin,
-                   recorded_at=fact.recorded_at, content=jsonable_encoder(dict(fact.content)))
+                   recorded_at=fact.recorded_at, content=jsonable_encoder(
+                       shown_content(fact.kind, fact.content) if content is None else content))
 
 
 def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
-    """A fact as an auditor sees it: the same public id, and the event version to place it in the history."""
-    return AuditFactOut(**vars(fact_out(fact, ids)), event_version=fact.version)
+    """A fact as an auditor sees it: the same public id, the event version to place it in the history, and all
+    of its content."""
+    return AuditFactOut(**vars(fact_out(fact, ids, dict(fact.content))), event_version=fact.version)
 
 
 def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> VisibleFactOut:

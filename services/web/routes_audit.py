@@ -117,9 +117,9 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     agency = myndighet if myndighet in agencies else None
     changes = cases.audit_disclosures(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
+    handles = _handles(request, uuid, [c.fact for c in changes])
     rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
-             views.describe_basis(c.basis, cat)) for c, handle in zip(changes, _handles(request, uuid,
-                                                                                         [c.fact for c in changes]))]
+             views.describe_basis(c.basis, cat)) for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "")
 

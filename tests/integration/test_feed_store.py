@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from projections.agency_feed import feed_of
+from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.service_behaviour import consenting_school
@@ -56,7 +57,7 @@ def test_a_disclosed_message_carries_the_content_the_view_shows_and_an_ended_one
     runner.catch_up()
     feed = runner.store.feed("skola", 0, 10_000)
     public = runner.store.fact_ids().of(case_id)
-    own = {public(f.fact_id): f.content for f in runner.store.facts("skola", case_id)}
+    own = {public(f.fact_id): shown_content(f.kind, f.content) for f in runner.store.facts("skola", case_id)}
     disclosed = [m for m in feed if m.change == "disclosed"]
     for m in disclosed:
         if m.fact_id in own:

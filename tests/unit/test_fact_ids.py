@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 from projections.agency_feed import event_id
 from projections.fact_ids import PublicFactIds, fact_id_key, public_fact_id
+from projections.shown_facts import shown_content
 
 SECRET = bytes(range(32))
 CASE = UUID("3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47")
@@ -46,3 +47,9 @@ def test_the_key_is_derived_with_its_own_personalisation_not_the_raw_secret():
 def test_an_id_is_no_event_id_of_the_same_secret():
     eid = event_id(SECRET, CASE, 7, "skola", "7", "disclosed", 0)
     assert PublicFactIds(SECRET)(CASE, "7") not in (str(eid), eid.hex)
+
+
+def test_a_plan_rows_position_stays_inside_and_other_content_goes_out_whole():
+    row = {"row_id": "r", "area": "Skola", "position": 1, "revision": 2}
+    assert shown_content("plan.row", row) == {"row_id": "r", "area": "Skola", "revision": 2}
+    assert shown_content("contribution", {"text": "Närvaro.", "position": 3}) == {"text": "Närvaro.", "position": 3}

@@ -99,6 +99,7 @@ def test_every_member_read_names_each_fact_by_its_public_id_and_nothing_else(
             assert PUBLIC_ID.fullmatch(fact["fact_id"]) and fact["fact_id"] in {public(i) for i in internal}
             top = [v for k, v in fact.items() if k not in ("content", "basis")]
             assert not any(isinstance(v, int) or v in internal or v in {str(n) for n in versions} for v in top)
+            assert "position" not in fact["content"], path  # a plan row's place among rows it may not all see
         text = client.get(f"/api/v1/cases/{case_id}{path}", headers=headers).text
         assert not any(f'"{i}"' in text for i in internal if "." in i), path  # no "14.outcome.2" anywhere
     timeline = answers[""]["facts"]
@@ -164,6 +165,7 @@ def test_the_http_feed_names_facts_as_the_api_does_and_an_end_as_its_disclosure(
     feed = _feed(client, users.school, "skola")
     disclosed = {m["fact_id"]: m for m in feed if m["change"] == "disclosed" and m["content"] is not None}
     assert disclosed.keys() == timeline.keys()
+    assert any(m["kind"] == "plan.row" for m in feed) and not any("position" in (m["content"] or {}) for m in feed)
     assert all(disclosed[i]["content"] == timeline[i]["content"] for i in timeline)
     covered = {context.fact_ids(case_id, d.fact.fact_id) for d in app.view(case_id, "skola")
                if d.basis.kind == "consent"}
@@ -179,6 +181,7 @@ def test_auditors_get_the_event_version_beside_the_same_public_id(client, contex
     facts = ok(client.get(f"/api/v1/audit/cases/{case_id}/facts", headers=users.auditor))["facts"]
     assert [(f["fact_id"], f["event_version"]) for f in facts] == [
         (public(f.fact_id), f.version) for f in app.all_facts(case_id)]
+    assert {f["content"]["position"] for f in facts if f["kind"] == "plan.row"} == {0, 1}  # auditors see all
     replay = ok(client.get(f"/api/v1/audit/cases/{case_id}/replay", headers=users.auditor,
                            params={"agency": "skola", "as_of": app.clock.now().isoformat()}))["facts"]
     school = {f["fact_id"] for f in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))["facts"]}
