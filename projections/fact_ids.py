@@ -13,6 +13,7 @@ translated where an answer is shaped.
 from __future__ import annotations
 
 from base64 import b32encode
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Callable
 from uuid import UUID
@@ -35,15 +36,19 @@ def public_fact_id(key: bytes, case_id: UUID, fact_id: str) -> str:
 
 
 class PublicFactIds:
-    """Public fact ids under one installation's key (give it the feed secret)."""
+    """Public fact ids under one installation's key (give it the feed secret).
 
-    def __init__(self, secret: bytes) -> None:
-        self._key = fact_id_key(secret)
+    The ids last made are remembered: a feed page or a busy case names the same facts again and again, and
+    looking one up costs a tenth of making it (a few microseconds, beside a message's unsealing)."""
+
+    def __init__(self, secret: bytes, remember: int = 1 << 16) -> None:
+        key = fact_id_key(secret)
+        self._made = lru_cache(maxsize=remember)(lambda case_id, fact_id: public_fact_id(key, case_id, fact_id))
 
     def __call__(self, case_id: UUID, fact_id: str) -> str:
-        return public_fact_id(self._key, case_id, fact_id)
+        return self._made(case_id, fact_id)
 
     def of(self, case_id: UUID) -> Callable[[str], str]:
         """The public ids of one case's facts."""
-        key = self._key
-        return lambda fact_id: public_fact_id(key, case_id, fact_id)
+        made = self._made
+        return lambda fact_id: made(case_id, fact_id)
