@@ -43,6 +43,9 @@ LAUNCH = ("import sys; sys.path.insert(0, {root!r})\n"
           "if {polling!r}:\n"
           "    from gateways import pg_notifications\n"
           "    pg_notifications.EventNotifications.run = lambda self, wake, stop: None\n"
+          "if {stages!r}:\n"
+          "    sys.path.append({here!r}); import feed_stages; feed_stages.install({stages!r})\n"
+          "import os\nif os.environ.get('SWITCH'): sys.setswitchinterval(float(os.environ['SWITCH']))\n"
           "from services.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
@@ -58,8 +61,9 @@ def seed_cases(location, settings, cases: int) -> list[str]:
         app.close()
 
 
-def serve(port: int, env: dict, polling: bool) -> subprocess.Popen:
-    code = LAUNCH.format(root=str(ROOT), polling=polling)
+def serve(port: int, env: dict, polling: bool, stages: Path | None = None) -> subprocess.Popen:
+    code = LAUNCH.format(root=str(ROOT), polling=polling, stages=str(stages) if stages else "",
+                         here=str(bench_support.HERE))
     process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--workers", "2"],
                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -164,7 +168,7 @@ def parts_of(server: subprocess.Popen, postmaster: int, broker: TansuBroker) -> 
 
 
 def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Receiver, args,
-                parts: dict[str, list[int]]) -> None:
+                parts: dict[str, list[int]], stages: Path | None = None) -> None:
     # Warm up first, unmeasured: each worker's first commands pay for opening connections and loading every
     # case into its cache (hundreds of ms), and the figure asked for is the steady state's.
     receiver.wait(list(steady(port, auth, cases, args.rate, args.warmup_seconds, f"warm-{name}")), 30)
@@ -190,6 +194,9 @@ def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Re
     print(f"  {'':<34} (the commands themselves: p50 {percentile(took, 50):6.1f} ms   p99 {percentile(took, 99):6.1f}"
           f" ms, statuses {statuses}; load average {os.getloadavg()[0]:.1f})", flush=True)
     print(f"  {'':<34} (cores used: {cpu})", flush=True)
+    if stages is not None:
+        import feed_stages
+        print(f"  {'':<34} (stages, ms: {feed_stages.report(stages, accepted, receiver.arrived)})", flush=True)
 
 
 def main() -> None:
@@ -200,6 +207,8 @@ def main() -> None:
     parser.add_argument("--outage-seconds", type=float, default=10)
     parser.add_argument("--cases", type=int, default=128)
     parser.add_argument("--profile", type=Path, help="write py-spy profiles (collapsed stacks) of sigill serve here")
+    parser.add_argument("--stages", action="store_true",
+                        help="also print where the time goes: views committed, sent, acknowledged (bench/feed_stages.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sigill-bench-feed-") as name:
         tmp = Path(name)
@@ -219,12 +228,13 @@ def main() -> None:
             for polling in (True, False):
                 label = "polling only (0.2 s, baseline)" if polling else "woken by LISTEN/NOTIFY"
                 port = free_port()
-                server = serve(port, env, polling)
+                stages = tmp / f"stages-{polling}.txt" if args.stages else None
+                server = serve(port, env, polling, stages)
                 try:
                     receiver = Receiver(broker.bootstrap, topic)  # the seed's backlog created the topic
                     try:
                         latency_run(label, port, auth, cases, receiver, args,
-                                    parts_of(server, postmaster, broker))
+                                    parts_of(server, postmaster, broker), stages)
                         if not polling:
                             catch_up(broker, port, auth, cases, args, receiver)
                     finally:

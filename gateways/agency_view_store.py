@@ -26,7 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import Sealer, unseal
-from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, feed_where
+from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, feed_where
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
 
@@ -112,17 +112,17 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
 
     # -- writing -----------------------------------------------------------------
 
-    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> None:
+    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> WrittenLog:
         """Write a batch's changes and its tracking position atomically: all or nothing, exactly once.
 
         ``start`` is the position the batch was judged from.  Writers (the follower, every API worker) are
         serialised by the disclosure log's lock, taken before any row is numbered, so each feed's numbers
         follow commit order with no gaps and a feed reader at number N never has a lower one committed behind
         it; a batch whose start is no longer the stored position (another process wrote it meanwhile) is
-        refused as ``ViewsMovedOn``."""
+        refused as ``ViewsMovedOn``.  Returns the log rows as committed, for the feed publisher."""
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
-        log = self._log_rows(update, sealing)
+        log, plains, keyless = self._log_rows(update, sealing)
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             if start is not None:
@@ -141,12 +141,14 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             if update.municipalities:  # in the views' transaction: a logged case always has its row
                 curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
                              (list(update.municipalities), list(update.municipalities.values())))
+            epoch = None
             if log:
-                self._number(curs, log, update.municipalities)  # under the lock: gapless, in commit order
+                epoch = self._number(curs, log, update.municipalities)  # under the lock: gapless, commit order
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
                                      " at, notification_id, event_id, content, feed, seq) FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
+        return WrittenLog(log, plains, frozenset(keyless), epoch)
 
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
         curs.execute(self.max_tracking_id_statement, (application_name,))
@@ -197,8 +199,10 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                                  " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
 
-    def _log_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> list[list]:
-        rows = []
+    def _log_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> tuple[list[list], list[bytes | None], set]:
+        """The log's rows, beside each the content it seals in plaintext (None when it seals none), and the
+        cases among them whose key is destroyed."""
+        rows, plains, keyless = [], [], set()
         occurrences: dict[tuple, int] = {}  # a notification is one case's: no need to key by the case
         secret = self.feed_secret() if update.log else b""
         for case_id, c, position in update.log:
@@ -206,12 +210,16 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             same = (position, c.agency, f.fact_id, c.change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
             eid = _event_id(secret, case.text, position, c.agency, f.fact_id, c.change, occurrence)
-            content = None
+            content = plain = None
             if c.change == "disclosed" and case.sealer is not None:  # None: erased meanwhile, write no content
-                content = case.sealer.seal(case.plain(f), feed_where(case.text, c.agency, _uuid_text(eid)))
+                plain = case.plain(f)
+                content = case.sealer.seal(plain, feed_where(case.text, c.agency, _uuid_text(eid)))
             rows.append([case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
                          c.at, position, eid, content, None, None])  # its feed and number: ``_number``
-        return rows
+            plains.append(plain)
+            if case.sealer is None:
+                keyless.add(case_id)
+        return rows, plains, keyless
 
     # -- reading -------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ agency and so counts what the others received.  Writers hold the log's lock, so 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
@@ -65,6 +66,17 @@ COUNT_FEEDS = ("INSERT INTO {s}.feed_sequence SELECT feed, max(seq) FROM {s}.dis
 OLD_POSITIONS = ("INSERT INTO {s}.feed_positions SELECT d.feed, max(d.seq) FROM {s}.feed_publication p"
                  " JOIN {s}.disclosure_log d ON d.agency = p.agency AND d.id <= p.last_id GROUP BY d.feed"
                  " ON CONFLICT (feed) DO UPDATE SET last_seq = greatest(feed_positions.last_seq, excluded.last_seq)")
+
+
+@dataclass(frozen=True)
+class WrittenLog:
+    """A batch's disclosure-log rows as its transaction committed them (each with its feed and number), and
+    beside each the content it sealed, in plaintext: what the publisher sends without reading it back."""
+
+    rows: list[list]                 # case_id, agency, fact_id, kind, category, change, basis, at, notification
+    plains: list[bytes | None]       # id, event id, sealed content, feed, seq — see ``_log_rows``
+    keyless: frozenset[UUID] = frozenset()  # cases among them whose key is destroyed (erased)
+    epoch: str | None = None                # the numbering's epoch (a rebuild starts another)
 
 
 def feed_where(case_id: UUID | str, agency: str, eid: UUID | str) -> bytes:
@@ -120,12 +132,12 @@ class FeedQueries:
 
     # -- numbering (inside a writer's transaction, under the log's lock) ---------------
 
-    def _number(self, curs: Any, rows: list[list], known: dict[UUID, str]) -> None:
+    def _number(self, curs: Any, rows: list[list], known: dict[UUID, str]) -> str:
         """Give each row (case id and agency first, feed and number last) its feed and the next number in it.
 
         Called under the log's lock, so the numbers are gapless and follow commit order; three statements
         however many rows.  The lead agency's feed is its case's municipality's: ``known`` holds those of
-        cases referred in this very transaction, the rest are looked up once."""
+        cases referred in this very transaction, the rest are looked up once.  Returns the numbering's epoch."""
         lead = self.lead_agency
         if lead is None:
             raise RuntimeError("the view store does not know the lead agency: call prepare_feeds() first")
@@ -135,8 +147,9 @@ class FeedQueries:
             places.update((r["case_id"], r["municipality"]) for r in curs.execute(
                 SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
                 .format(self._s), (wanted,)).fetchall())
-        counters = {r["feed"]: r["last_seq"] for r in curs.execute(
-            SQL("SELECT feed, last_seq FROM {}.feed_sequence").format(self._s)).fetchall()}  # a row a feed: few
+        found = curs.execute(SQL("SELECT s.epoch, c.feed, c.last_seq FROM {s}.feed_state s"
+                                 " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s)).fetchall()  # a row a feed
+        counters = {r["feed"]: r["last_seq"] for r in found if r["feed"] is not None}
         moved: dict[str, int] = {}
         for row in rows:
             agency = row[1]
@@ -144,6 +157,7 @@ class FeedQueries:
             moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
             row[-2] = feed
         curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))
+        return found[0]["epoch"]
 
     # -- reading ---------------------------------------------------------------------
 
@@ -180,6 +194,27 @@ class FeedQueries:
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=fact_id,
                 kind=r["kind"], category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
+        return messages
+
+    def written_messages(self, logs: Sequence[WrittenLog]) -> list[FeedMessage]:
+        """The messages of log rows just committed, as ``feed`` would read them back now: the same fields, and
+        content only for a fact whose last change among these rows shows it.  Rows are taken in the order
+        given, which must be commit order; a fact ended by a later commit not among them is still sent with
+        content, as it would have been had it been read a moment earlier — its ``ended`` follows."""
+        last: dict[tuple, str] = {}
+        for log in logs:
+            for row in log.rows:
+                last[(row[11], row[0], row[2])] = row[5]
+        messages = []
+        for log in logs:
+            for row, plain in zip(log.rows, log.plains):
+                case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[11]
+                shown = plain is not None and last[(feed, case_id, fact_id)] != "ended"
+                messages.append(FeedMessage(
+                    seq=row[12], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
+                    fact_id=fact_id, kind=row[3], category=row[4], change=change, basis=json.loads(row[6][1:]),
+                    at=row[7], content=json.loads(plain) if shown else None,
+                    erased=change == "erased" or case_id in log.keyless))
         return messages
 
     def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:

@@ -59,10 +59,16 @@ class KafkaMessageSink:
 
     def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
         """Send the batch in order and return once every message is acknowledged; else ``BrokerUnavailable``."""
+        self.publish_all([(topic, messages)])
+
+    def publish_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> None:
+        """Send each topic's batch in order, flush once, and return once every message is acknowledged."""
         try:
             producer = self._connected()
-            self._ensure_topic(topic)
-            futures = [producer.send(topic, key=m.key(), value=m.body(), headers=m.headers()) for m in messages]
+            futures = []
+            for topic, messages in batches:
+                self._ensure_topic(topic)
+                futures += [producer.send(topic, key=m.key(), value=m.body(), headers=m.headers()) for m in messages]
             producer.flush(timeout=FLUSH_TIMEOUT)
             for future in futures:
                 future.get(timeout=0)  # raises the record's error, if it failed

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from hashlib import blake2b
 from typing import Any
 from uuid import UUID, uuid5
@@ -91,7 +91,7 @@ class FeedMessage:
         """The message body (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
         return {"schema": SCHEMA, "event_id": str(self.event_id), "feed": self.feed, "sequence": self.seq,
                 "case_id": str(self.case_id), "agency": self.agency, "fact_id": self.fact_id, "kind": self.kind,
-                "category": self.category, "change": self.change, "basis": self.basis, "at": self.at.isoformat(),
+                "category": self.category, "change": self.change, "basis": self.basis, "at": _utc(self.at),
                 "content": self.content, "erased": self.erased}
 
     def body(self) -> bytes:
@@ -114,3 +114,9 @@ def _json(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _utc(at: datetime) -> str:
+    """In UTC whatever the database session's time zone: a message reads the same sent from a batch just
+    written or read back from the log."""
+    return at.astimezone(timezone.utc).isoformat()

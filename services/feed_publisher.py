@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Iterable, Protocol, Sequence
+import time
+from collections import deque
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from eventsourcing.persistence import PersistenceError
 
@@ -26,6 +28,8 @@ from projections.agency_feed import FeedMessage, agency_of
 log = logging.getLogger("sigill.feed")
 
 BATCH = 1000
+OFFERS_KEPT = 64       # batches offered and not yet sent; beyond that the oldest go and the stored feeds are read
+ADVANCE_EVERY = 0.5    # s: positions of offered batches are stored this often (a crash repeats at most this much)
 
 
 class BrokerUnavailable(Exception):
@@ -36,6 +40,7 @@ class FeedSource(Protocol):
     """The stored feeds and their publication positions (the agency view store)."""
 
     def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def written_messages(self, logs: Sequence[Any]) -> list[FeedMessage]: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def publication_positions(self) -> dict[str, int]: ...
     def advance_publications(self, epoch: str, positions: dict[str, int]) -> None: ...
@@ -73,37 +78,118 @@ class FeedPublisher:
         self.source, self.sink, self.agencies, self.lead = source, sink, frozenset(agencies), lead
         self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
         self.first_backoff, self.max_backoff = backoff
+        # What the views' writer in this process has just committed, handed over so that it is sent without
+        # being read back (``offer``); and per feed the last number acknowledged, as this publisher knows it.
+        self._offered: deque[Any] = deque(maxlen=OFFERS_KEPT)
+        self._wake = threading.Event()
+        self._known: dict[str, int] | None = None  # None until a round over the stored feeds has told it
+        self._epoch: str | None = None             # the numbering ``_known`` counts in
+        self._unstored: dict[str, int] = {}        # acknowledged, not yet stored as positions
+        self._stored_at = 0.0
+        self._clock: Callable[[], float] = time.monotonic
 
     def topic(self, agency: str, municipality: str | None = None) -> str:
         return topic_name(self.prefix, agency, self.lead, municipality)
 
+    def offer(self, written: Any) -> None:
+        """A batch of the disclosure log just committed by the views' writer in this process (in commit order,
+        with its feed numbers and plaintext: a ``WrittenLog``).  It is sent as it is when it follows what each
+        of its feeds sent last; otherwise the stored feeds are read, as they always are when nothing is offered."""
+        self._offered.append(written)
+        self._wake.set()
+
     def publish_pending(self) -> int:
         """Publish every feed's messages after its position; returns how many were acknowledged."""
+        offered = self._take_offered()
+        if offered and self._known is not None:
+            published = self._publish_offered(offered)
+            if published is not None:
+                return published
+        return self._publish_stored()
+
+    def _take_offered(self) -> list[Any]:
+        taken = []
+        while self._offered:
+            taken.append(self._offered.popleft())
+        return taken
+
+    def _publish_offered(self, offered: list[Any]) -> int | None:
+        """Send offered batches that follow what each feed sent last; None (nothing sent) if one does not."""
+        if any(written.epoch != self._epoch for written in offered):
+            return None  # the feeds were numbered anew (a rebuild): start again from the stored positions
+        known = self._known
+        if known is None:
+            return None  # no stored round has told where each feed stands yet
+        by_feed: dict[str, list[FeedMessage]] = {}
+        for message in self.source.written_messages(offered):
+            if message.seq > known.get(message.feed, 0):
+                by_feed.setdefault(message.feed, []).append(message)
+        if any(batch[0].seq != known.get(feed, 0) + 1 for feed, batch in by_feed.items()):
+            return None  # something else was written in between (an erasure, another process): read the feeds
+        self._send([(topic, batch) for feed, batch in sorted(by_feed.items())
+                    if (topic := self._topic_of(feed, len(batch))) is not None])
+        for feed, batch in by_feed.items():
+            known[feed] = self._unstored[feed] = batch[-1].seq
+        return sum(len(batch) for batch in by_feed.values())
+
+    def _send(self, sends: list[tuple[str, list[FeedMessage]]]) -> None:
+        """Every topic's batch, acknowledged together: one flush, not one per topic."""
+        publish_all = getattr(self.sink, "publish_all", None)
+        if publish_all is not None:
+            publish_all(sends)
+        else:
+            for topic, batch in sends:
+                self.sink.publish(topic, batch)
+
+    def store_positions(self) -> None:
+        """Store how far offered batches were sent (acknowledged, so a restart need not send them again)."""
+        self._stored_at = self._clock()
+        if self._unstored and self._epoch is not None:
+            unstored, self._unstored = self._unstored, {}
+            try:
+                self.source.advance_publications(self._epoch, unstored)
+            except BaseException:
+                self._unstored = {**unstored, **self._unstored}
+                raise
+
+    def _publish_stored(self) -> int:
+        """The stored feeds: every feed's messages after its stored position, read back from the disclosure log.
+
+        What offered batches sent is stored first, so the stored positions are the whole truth: a position
+        reset meanwhile (to publish a feed again) is taken as it is."""
+        self.store_positions()
         epoch, heads = self.source.feed_heads()
         positions = self.source.publication_positions()
+        if epoch != self._epoch:  # first round, or the feeds were numbered anew: what was sent counts no more
+            self._epoch, self._unstored = epoch, {}
         behind = {feed: head for feed, head in heads.items() if head > positions.get(feed, 0)}
-        if not behind:
-            return 0  # the common case while idle: two cheap queries, nothing to do
         moved: dict[str, int] = {}  # the feeds' new positions, stored together once the round is acknowledged
         published = 0
         for feed, head in sorted(behind.items()):
             published += self._publish_feed(epoch, feed, positions.get(feed, 0), head, moved)
-        self.source.advance_publications(epoch, moved)
+        if moved:
+            self.source.advance_publications(epoch, moved)
+        self._known = {**positions, **moved}
         return published
 
-    def _publish_feed(self, epoch: str, feed: str, position: int, head: int, moved: dict[str, int]) -> int:
+    def _topic_of(self, feed: str, count: int) -> str | None:
+        """The feed's topic; None when it has none (its messages are passed over, and that is said once)."""
         agency, municipality = agency_of(feed)
         if agency not in self.agencies:
-            moved[feed] = head  # no longer in the catalogue: nobody to publish to
-            return 0
+            return None  # no longer in the catalogue: nobody to publish to
         if agency == self.lead and municipality is None:
             # No topic may have what cannot be placed (secrecy first); its position moves, so this is said once.
             log.warning("%d of %s's feed messages withheld: their case's municipality is not recorded"
                         " (views built before case_municipality existed: run `sigill views rebuild`)",
-                        head - position, agency)
+                        count, agency)
+            return None
+        return self.topic(agency, municipality)
+
+    def _publish_feed(self, epoch: str, feed: str, position: int, head: int, moved: dict[str, int]) -> int:
+        topic, published = self._topic_of(feed, head - position), 0
+        if topic is None:
             moved[feed] = head
             return 0
-        topic, published = self.topic(agency, municipality), 0
         while position < head and (batch := self.source.feed(feed, position, self.batch_size)):
             self.sink.publish(topic, batch)
             published += len(batch)
@@ -116,16 +202,16 @@ class FeedPublisher:
     def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
         """Until ``stop`` is set: publish what is new, riding out an unreachable broker or database."""
         backoff = self.first_backoff
-        wake = wake or threading.Event()
+        wake = self._wake = wake or self._wake
+        tally = _Tally(self._clock)
         try:
             while not stop.is_set():
                 wake.clear()  # before the round: what the views add during it wakes the next one
                 try:
-                    published = self.publish_pending()
+                    tally.add(self.publish_pending())
                     backoff = self.first_backoff
-                    if published:
-                        log.info("%d feed messages published", published)
-                        continue
+                    if self._clock() - self._stored_at >= ADVANCE_EVERY:
+                        self.store_positions()
                 except BrokerUnavailable as error:
                     log.warning("kafka broker unreachable at %s (%s); retrying in %s s", self.sink.where, error,
                                 _seconds(backoff))
@@ -144,10 +230,36 @@ class FeedPublisher:
                     stop.wait(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
                     continue
-                wake.wait(self.interval)
+                wake.wait(self.interval)  # set already when something was written during the round
         finally:
+            self._store_quietly()
+            tally.flush()
             self.sink.close()
+
+    def _store_quietly(self) -> None:
+        try:
+            self.store_positions()
+        except (PersistenceError, OSError) as error:  # they are stored later; at worst a restart repeats them
+            log.warning("feed positions not stored now (%s)", type(error).__qualname__)
 
 
 def _seconds(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+class _Tally:
+    """Published counts said in a log line at most every ``every`` s, not once per round (hundreds a second)."""
+
+    def __init__(self, clock: Callable[[], float], every: float = 10.0) -> None:
+        self._clock, self.every = clock, every
+        self._count, self._since = 0, clock()
+
+    def add(self, published: int) -> None:
+        self._count += published
+        if self._count and self._clock() - self._since >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._count:
+            log.info("%d feed messages published in %.0f s", self._count, self._clock() - self._since)
+        self._count, self._since = 0, self._clock()

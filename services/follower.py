@@ -40,6 +40,8 @@ class Follower:
         self._unsealed = threading.Event()  # the views moved since the ledger was last sealed
         self._moved = threading.Event()  # wakes the publisher as soon as the disclosure log may have grown
         self._recorded = threading.Event()  # set by the listener when an event was recorded
+        if publisher is not None:
+            runner.written = publisher.offer  # what the views commit goes out without being read back
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: catch the views up, seal the ledger, keep the calendar, publish the feeds."""
@@ -61,6 +63,7 @@ class Follower:
                 helper.join(timeout=30)
             if self._unsealed.is_set():
                 self._seal_now()  # what moved in the last second is sealed too
+            self.runner.close()
 
     def _seal(self, stop: threading.Event) -> None:
         """Seal the ledger at most every ``seal_every`` s, in a thread of its own: off the feed's path."""
@@ -72,7 +75,7 @@ class Follower:
         self._unsealed.clear()
         try:
             sealed = self.ledger.seal()
-            log.info("views at position %d; %d events sealed", self.runner.position, sealed)
+            log.info("views at position %d; %d events sealed", self.runner.known_position, sealed)
         except (PersistenceError, OSError) as error:
             self._unsealed.set()  # try again next time
             log.warning("the ledger cannot be sealed now (%s)", type(error).__qualname__)
@@ -96,17 +99,21 @@ class Follower:
 
     def step(self, *, calendar_due: bool) -> int:
         """One round; returns how far the views moved (in notification positions)."""
-        start = self.runner.position
-        self.runner.catch_up()
+        start = self.runner.known_position  # where the last round left it: catch_up reads it afresh
+        wrote = self.runner.catch_up()
         erased = 0
         if calendar_due:
             self.runner.keep_calendar()  # catches up too: judge progress by position, not by return values
             erased = self.erasures() if self.erasures is not None else 0
-        moved = self.runner.position - start
+            wrote = 0
+        moved = self.runner.known_position - start
         if erased:
             self._moved.set()
             log.info("%d erasure messages added to the agency feeds", erased)
         if moved:
-            self._moved.set()
             self._unsealed.set()
+            if moved > wrote or self.publisher is None:
+                # Someone else wrote some of it (an API worker's case list): the publisher reads the stored
+                # feeds.  What this runner wrote it has offered already, and that woke the publisher.
+                self._moved.set()
         return moved

@@ -8,7 +8,7 @@ last committed position.  Only one runner may work on a view store at a time.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Callable, Protocol
 
 from eventsourcing.persistence import Tracking
@@ -28,7 +28,7 @@ CASE_TOPICS = frozenset(
 
 
 class ViewStore(Protocol):
-    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> None: ...
+    def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> None: ...
@@ -38,56 +38,94 @@ class ViewRunner:
     def __init__(self, app: CaseApplication, store: ViewStore, batch_size: int = BATCH) -> None:
         self.app, self.store, self.batch_size = app, store, batch_size
         self.views = AgencyViews(app.catalogue, self._history)
+        self._known: int | None = None  # the position this runner last wrote or read; None: ask the store
+        self._writer: ThreadPoolExecutor | None = None
+        self.written: Callable[[Any], None] = lambda log: None  # given each committed batch's log rows
 
     @property
     def position(self) -> int:
-        return self.store.max_tracking_id(self.app.name) or 0
+        """The stored position (a query: another process may have moved it)."""
+        self._known = self.store.max_tracking_id(self.app.name) or 0
+        return self._known
+
+    @property
+    def known_position(self) -> int:
+        """The position as this runner last read or wrote it (no query once known): behind the store when
+        another process has written the views since."""
+        return self.position if self._known is None else self._known
 
     def catch_up(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Process every notification after the tracked position; returns how many this call wrote."""
         done = [0]
         for _ in range(MOVED_ON_RETRIES):
             try:
+                # Asked afresh each call: the server's workers also write the views (case lists), and a batch
+                # judged from a stale position is refused only after all its work, and empties the cache.
                 return self._catch_up_from(self.position, done, progress)
             except ViewsMovedOn:
                 continue  # another process (the follower, another worker) wrote the views: go on from there
         return done[0]
 
     def _catch_up_from(self, position: int, done: list[int], progress: Callable[[int], None]) -> int:
-        # Two stages: while one batch is written (PostgreSQL works, psycopg waits without the GIL), the next
-        # is read, decoded and judged.  Batches are still written one at a time, in order, each with its
-        # tracking position in its own transaction, so exactly-once is the store's as before.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer") as writer:
-            written: Future[int] | None = None
-            try:
-                while notifications := self.app.recorder.select_notifications(
-                        start=position, limit=self.batch_size, inclusive_of_start=False):
-                    cases = [n for n in notifications if n.topic in CASE_TOPICS]
-                    self.app.keystore.warm(n.originator_id for n in cases)  # one round trip, not one per case
-                    batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
-                    update = self.views.process(batch)
-                    if written is not None:
-                        done[0] += written.result()
-                        progress(done[0])
-                    written = writer.submit(self._write, update, position, notifications[-1].id, len(notifications))
-                    position = notifications[-1].id
+        # Two stages while catching up: while one batch is written (PostgreSQL works, psycopg waits without the
+        # GIL), the next is read, decoded and judged.  Batches are still written one at a time, in order, each
+        # with its tracking position in its own transaction, so exactly-once is the store's as before.  A round
+        # of one short batch — the follower's usual one — is written in this thread: handing it to another
+        # costs two GIL hand-overs and nothing overlaps.
+        written: Future[int] | None = None
+        try:
+            while notifications := self.app.recorder.select_notifications(
+                    start=position, limit=self.batch_size, inclusive_of_start=False):
+                cases = [n for n in notifications if n.topic in CASE_TOPICS]
+                self.app.keystore.warm(n.originator_id for n in cases)  # one round trip, not one per case
+                batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
+                update = self.views.process(batch)
                 if written is not None:
                     done[0] += written.result()
                     progress(done[0])
-            except BaseException:
-                # What is in memory may be ahead of what was committed: forget it, the history is the truth.
-                self.views.reset()
-                raise
+                    written = None
+                last = len(notifications) < self.batch_size  # the head as the query saw it: no need to ask again
+                args = (update, position, notifications[-1].id, len(notifications))
+                position = notifications[-1].id
+                if last:
+                    done[0] += self._write(*args)
+                    progress(done[0])
+                    break
+                written = self._writer_pool().submit(self._write, *args)
+            if written is not None:
+                done[0] += written.result()
+                progress(done[0])
+        except BaseException:
+            if written is not None:
+                wait([written])  # nothing of this call may still be writing once it has failed
+            # What is in memory may be ahead of what was committed: forget it, the history is the truth.
+            self.views.reset()
+            self._known = None
+            raise
         return done[0]
 
+    def _writer_pool(self) -> ThreadPoolExecutor:
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer")
+        return self._writer
+
     def _write(self, update: ViewUpdate, start: int, position: int, notifications: int) -> int:
-        self.store.apply(update, Tracking(self.app.name, position), start)
+        written = self.store.apply(update, Tracking(self.app.name, position), start)
+        self._known = position
+        if getattr(written, "rows", None):
+            self.written(written)
         return notifications
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Throw the views away and build them again from the first event."""
         self.store.clear(self.app.name)
         self.views.reset()
+        self._known = None
         return self.catch_up(progress)
 
     def keep_calendar(self) -> int:
