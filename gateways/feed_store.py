@@ -176,7 +176,6 @@ class FeedQueries:
         visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
         keys: dict[UUID, bytes | None] = {}
         messages = []
-        public = self.fact_ids()
         for r in rows:
             case_id = r["case_id"]
             if case_id not in keys:
@@ -188,10 +187,9 @@ class FeedQueries:
             if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
                 content = shown_content(r["kind"], json.loads(unseal(key, bytes(r["content"]),
                                                                      feed_where(case_id, agency, eid))))
-            # The message names the fact by its public id: the stored one counts the case's events.
-            fact_id = ERASURE_FACT if r["change"] == "erased" else public(case_id, r["fact_id"])
             messages.append(FeedMessage(
-                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=fact_id,
+                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
+                fact_id=self._public_name(case_id, r["fact_id"], r["change"]),
                 kind=r["kind"], category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
@@ -212,10 +210,15 @@ class FeedQueries:
                 shown = plain is not None and last[(feed, case_id, fact_id)] != "ended"
                 messages.append(FeedMessage(
                     seq=row[12], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
-                    fact_id=fact_id, kind=row[3], category=row[4], change=change, basis=json.loads(row[6][1:]),
-                    at=row[7], content=json.loads(plain) if shown else None,
+                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4], change=change,
+                    basis=json.loads(row[6][1:]), at=row[7],
+                    content=shown_content(row[3], json.loads(plain)) if shown else None,
                     erased=change == "erased" or case_id in log.keyless))
         return messages
+
+    def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
+        """What a message calls the fact: its public id (the stored one counts the case's events)."""
+        return ERASURE_FACT if change == "erased" else self.fact_ids()(case_id, fact_id)
 
     def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:
         """Which of these (case, fact) pairs the agency sees now: those in its view, whose facts are written in
