@@ -16,4 +16,6 @@ INTERNAL_FIELDS: dict[str, frozenset[str]] = {"plan.row": frozenset({"position"}
 def shown_content(kind: str, content: Mapping[str, Any]) -> dict[str, Any]:
     """The content an answer or a feed message may carry of a fact of this kind."""
     internal = INTERNAL_FIELDS.get(kind)
-    return {k: v for k, v in content.items() if k not in internal} if internal else dict(content)
+    if internal is None:
+        return content if isinstance(content, dict) else dict(content)  # a feed's just-parsed dict: no copy
+    return {k: v for k, v in content.items() if k not in internal}
