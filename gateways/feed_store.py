@@ -23,6 +23,8 @@ from psycopg.sql import SQL, Identifier
 from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
+from projections.fact_ids import PublicFactIds
+from projections.shown_facts import shown_content
 from services.ports import KeyStore
 
 _RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
@@ -91,6 +93,7 @@ class FeedQueries:
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
     lead_agency: str | None = None  # whose feed is one per municipality: set by ``prepare_feeds``
     _secret: bytes | None = None
+    _fact_ids: PublicFactIds | None = None
 
     # -- setting up ------------------------------------------------------------------
 
@@ -116,6 +119,12 @@ class FeedQueries:
         if self._secret is None:
             self._secret = bytes(self._rows(SQL("SELECT secret FROM {}.feed_state").format(self._s), ())[0]["secret"])
         return self._secret
+
+    def fact_ids(self) -> PublicFactIds:
+        """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
+        if self._fact_ids is None:
+            self._fact_ids = PublicFactIds(self.feed_secret())
+        return self._fact_ids
 
     def feed_epoch(self) -> str:
         """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew)."""
@@ -176,9 +185,11 @@ class FeedQueries:
                                             r["change"], 0)
             content = None
             if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
-                content = json.loads(unseal(key, bytes(r["content"]), feed_where(case_id, agency, eid)))
+                content = shown_content(r["kind"], json.loads(unseal(key, bytes(r["content"]),
+                                                                     feed_where(case_id, agency, eid))))
             messages.append(FeedMessage(
-                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency, fact_id=r["fact_id"],
+                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
+                fact_id=self._public_name(case_id, r["fact_id"], r["change"]),
                 kind=r["kind"], category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
@@ -199,10 +210,15 @@ class FeedQueries:
                 shown = plain is not None and last[(feed, case_id, fact_id)] != "ended"
                 messages.append(FeedMessage(
                     seq=row[12], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
-                    fact_id=fact_id, kind=row[3], category=row[4], change=change, basis=json.loads(row[6][1:]),
-                    at=row[7], content=json.loads(plain) if shown else None,
+                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4], change=change,
+                    basis=json.loads(row[6][1:]), at=row[7],
+                    content=shown_content(row[3], json.loads(plain)) if shown else None,
                     erased=change == "erased" or case_id in log.keyless))
         return messages
+
+    def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
+        """What a message calls the fact: its public id (the stored one counts the case's events)."""
+        return ERASURE_FACT if change == "erased" else self.fact_ids()(case_id, fact_id)
 
     def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:
         """Which of these (case, fact) pairs the agency sees now: those in its view, whose facts are written in

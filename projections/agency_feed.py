@@ -10,7 +10,8 @@ A message carries nothing counted across feeds: its position is its *feed sequen
 disclosure-log id, which would tell an agency how much happened in cases — and in
 other agencies' feeds — it may not see.  Its event id is keyed by an installation
 secret for the same reason: an unkeyed hash over the notification id could be
-searched for it.
+searched for it.  A message names its fact by the fact's *public* id (``projections/fact_ids.py``), never
+by the internal ``<event version>.<part>``, which counts the case's events (schema 2 carried that one).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hashlib import blake2b
 from typing import Any
 from uuid import UUID, uuid5
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"   # 3: fact_id is the public fact id (2 carried the internal one)
 SCHEMA = "sigill.disclosure/" + SCHEMA_VERSION
 EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace of erasure messages' event ids
 
@@ -73,7 +74,7 @@ class FeedMessage:
     event_id: UUID
     case_id: UUID
     agency: str
-    fact_id: str
+    fact_id: str                     # the fact's public id ("case.erased" on an erasure), never the internal one
     kind: str
     category: str
     change: str                      # "disclosed" | "basis_changed" | "ended" | "erased" (delete the whole case)

@@ -24,6 +24,7 @@ from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
 from gateways.renewal_store import PostgresRenewals
+from projections.fact_ids import PublicFactIds
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
@@ -88,6 +89,15 @@ def build_view_runner(app: CaseApplication, settings: Settings, location: Postgr
     return ViewRunner(app, store)
 
 
+def build_fact_ids(app: CaseApplication, settings: Settings, location: PostgresLocation) -> PublicFactIds:
+    """The installation's public fact ids (for the command line's audit output)."""
+    runner = build_view_runner(app, settings, location)
+    try:
+        return PublicFactIds(runner.store.feed_secret())  # type: ignore[attr-defined]
+    finally:
+        runner.store.close()  # type: ignore[attr-defined]
+
+
 def build_token_verifier(settings: Settings) -> TokenVerifier:
     """Production: the configured issuer's keys.  Development: the locally generated development key."""
     if settings.oidc_issuer and settings.oidc_jwks:
@@ -137,16 +147,18 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     service = build_case_service(app, settings, location)
     ledger = build_ledger(app, settings, location)
     trusted = {ledger.public_key, *settings.trusted_ledger_keys()}
+    # Every worker derives the same key from the installation secret the views' tables keep.
+    fact_ids = PublicFactIds(service.lists.runner.store.feed_secret())  # type: ignore[attr-defined]
 
     def verify() -> tuple:
         return ledger.verify(), service.access_log.verify(signature_ok, trusted)
 
     def report(case_id: UUID) -> str:
-        return case_report(app, case_id, ledger.verify(), app.clock.now())
+        return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id))
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
-                      verify_ledger=verify, seal_ledger=ledger.seal, report=report,
+                      verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 

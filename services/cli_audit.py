@@ -62,6 +62,20 @@ def _application() -> Iterator:
         yield app, (lambda: build_ledger(app, settings, location))
 
 
+@contextmanager
+def _with_fact_ids() -> Iterator:
+    """The application, the ledger, and the public fact ids (what the agencies were given each fact as)."""
+    from services.bootstrap import build_fact_ids, build_ledger
+
+    with opened() as (app, settings, location):
+        yield app, (lambda: build_ledger(app, settings, location)), build_fact_ids(app, settings, location)
+
+
+def _fact(fact, ids) -> str:  # noqa: ANN001 - a Fact, a case's public fact ids
+    """An auditor's handle on a fact: its event's version in the history, and the id the agencies saw."""
+    return f"v{fact.version} {ids(fact.fact_id)}"
+
+
 def _progress(verb: str):
     def show(count: int) -> None:
         print(f"\r{verb} {count:,} händelser …", end="", file=sys.stderr, flush=True)
@@ -107,24 +121,26 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    with _application() as (app, _):
+    with _with_fact_ids() as (app, _, fact_ids):
         case_id = app.resolve_case(args.case)
         app.catalogue.agency(args.agency)
-        seen = app.view(case_id, args.agency, args.as_of)
+        seen, ids = app.view(case_id, args.agency, args.as_of), fact_ids.of(case_id)
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {args.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M} "
               f"se {len(seen)} uppgifter i ärendet (återskapat ur händelserna):")
         for d in seen:
-            print(f"  {describe_fact(d.fact, app.catalogue)}  [{describe_basis(d.basis, app.catalogue)}]")
+            print(f"  {_fact(d.fact, ids)}  {describe_fact(d.fact, app.catalogue)}"
+                  f"  [{describe_basis(d.basis, app.catalogue)}]")
     return 0
 
 
 def _disclosures(args: argparse.Namespace) -> int:
-    with _application() as (app, _):
+    with _with_fact_ids() as (app, _, fact_ids):
         case_id = app.resolve_case(args.case)
         agencies = [app.catalogue.agency(args.agency).id] if args.agency else None
+        ids = fact_ids.of(case_id)
         for c in app.disclosures(case_id, agencies):
             print(f"{c.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {agency_name(c.agency, app.catalogue):<35} "
-                  f"{CHANGES[c.change]:<12} {describe_fact(c.fact, app.catalogue)}  "
+                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_fact(c.fact, app.catalogue)}  "
                   f"[{describe_basis(c.basis, app.catalogue)}]")
     return 0
 
@@ -132,10 +148,10 @@ def _disclosures(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from services.report import case_report
 
-    with _application() as (app, ledger):
+    with _with_fact_ids() as (app, ledger, fact_ids):
         case_id = app.resolve_case(args.case)
         verification = ledger().verify(progress=_progress("kontrollerat"))
-        html = case_report(app, case_id, verification, datetime.now(timezone.utc))
+        html = case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id))
     try:
         args.out.write_text(html, "utf-8")
     except OSError as error:

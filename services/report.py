@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Callable
 from uuid import UUID
 
 from domain.calendar import STOCKHOLM
@@ -22,12 +23,15 @@ padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 """
 
 
-def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime) -> str:
+def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
+                fact_ids: Callable[[str], str]) -> str:
+    """The report; each fact under its public id (what the agencies were given) and its event's version."""
     case, cat = app.get_case(case_id), app.catalogue
     facts = app.all_facts(case_id)
     log = app.disclosures(case_id)
     rows_timeline = "".join(
-        f"<tr><td>{_when(f.recorded_at)}</td><td>{escape(agency_name(f.origin, cat))}</td>"
+        f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
+        f"<td>{escape(agency_name(f.origin, cat))}</td>"
         f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_fact(f, cat))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
     rows_consents = "".join(
@@ -37,7 +41,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{_when(c.withdrawn_at) if c.withdrawn_at else '—'}</td></tr>" for c in case.consents.values())
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
-        f"<td>{escape(describe_fact(c.fact, cat))}</td><td class=basis>{escape(describe_basis(c.basis, cat))}</td></tr>"
+        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td>"
+        f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td></tr>"
         for c in log if c.agency != c.fact.origin)
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
@@ -50,11 +55,15 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <table><tr><th>Id</th><th>Lämnat av</th><th>Mottagare och kategorier</th><th>Giltigt</th><th>Återkallat</th></tr>
 {rows_consents}</table>
 <h2>Tidslinje</h2>
-<table><tr><th>Registrerat</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr>{rows_timeline}</table>
+<p>Händelse: händelsens nummer i ärendets historik. Uppgifts-id: det id myndigheterna fick uppgiften under
+(i API:t och flödena).</p>
+<table><tr><th>Registrerat</th><th>Händelse</th><th>Uppgifts-id</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr>
+{rows_timeline}</table>
 <h2>Vem kunde se vad, när och varför</h2>
 <p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
 vara synlig för den, med grunden (samtycke eller lag).</p>
-<table><tr><th>När</th><th>Myndighet</th><th>Händelse</th><th>Uppgift</th><th>Grund</th></tr>{rows_log}</table>
+<table><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th></tr>
+{rows_log}</table>
 </body></html>
 """
 

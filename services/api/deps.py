@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from projections.fact_ids import PublicFactIds
 from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
@@ -27,6 +28,7 @@ class ApiContext:
     verify_ledger: Callable[[], Any]      # -> (ledger Verification, access log ChainVerdict)
     seal_ledger: Callable[[], int]
     report: Callable[[Any], str]          # case id -> self-contained HTML
+    fact_ids: PublicFactIds               # what every answer shows instead of a fact's internal id
     closers: list[Callable[[], None]] = field(default_factory=list)
     tokens: VerifiedTokens = field(init=False)
     answers: ShapedAnswers = field(default_factory=ShapedAnswers)   # read answers, per worker process

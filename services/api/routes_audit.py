@@ -26,7 +26,9 @@ Agency = Annotated[str, Query(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]
 @router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=AUDIT_ERRORS)
 def every_fact(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> v.AuditFacts:
     """Every fact of the case, whoever may see it (auditors only)."""
-    return v.AuditFacts(case_id=case_id, facts=[v.fact_out(f) for f in ctx.cases.audit_facts(user, case_id, purpose)])
+    facts = ctx.cases.audit_facts(user, case_id, purpose)
+    ids = ctx.fact_ids.of(case_id)
+    return v.AuditFacts(case_id=case_id, facts=[v.audit_fact_out(f, ids) for f in facts])
 
 
 @router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=AUDIT_ERRORS)
@@ -37,8 +39,9 @@ def replay(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, a
     if as_of.tzinfo is None:
         raise InvalidInput("as_of needs a time zone (e.g. +01:00 or Z)", field="as_of")
     disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
+    ids = ctx.fact_ids.of(case_id)
     return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
-                      facts=[v.visible_out(d, ctx.cases.catalogue) for d in disclosures])
+                      facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids) for d in disclosures])
 
 
 @router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=AUDIT_ERRORS)
@@ -46,7 +49,8 @@ def disclosures(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: Case
                 agency: Agency | None = None) -> v.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     changes = ctx.cases.audit_disclosures(user, case_id, agency, purpose)
-    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue) for c in changes])
+    ids = ctx.fact_ids.of(case_id)
+    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes])
 
 
 @router.get("/cases/{case_id}/report", response_class=HTMLResponse, responses=AUDIT_ERRORS)

@@ -26,8 +26,10 @@ def _seen(look: Look) -> list[q.SeenFact]:
     return q.seen(look.disclosures)
 
 
-def _facts(ctx: Context, seen: list[q.SeenFact]) -> list[v.VisibleFactOut]:
-    return [v.visible_out(s.disclosure, ctx.cases.catalogue) for s in seen]
+def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFactOut]:
+    """The facts in the server's order (the internal one), each under its public id only."""
+    ids = ctx.fact_ids.of(look.case_id)
+    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids) for s in seen]
 
 
 def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
@@ -56,7 +58,7 @@ def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId)
     """Everything your agency may see of the case now, in order, each fact with its basis."""
     look = ctx.cases.look(user, case_id, "timeline", purpose)
     return _answer(ctx, user, look, "timeline", lambda: v.CaseView(
-        case_id=case_id, version=look.version, facts=_facts(ctx, q.timeline(_seen(look)))))
+        case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look)))))
 
 
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
@@ -69,7 +71,7 @@ def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: Cas
         if plan is None:
             return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.revision, main_goal=plan.main_goal,
-                          rows=_facts(ctx, list(plan.rows)))  # type: ignore[arg-type]
+                          rows=_facts(ctx, look, list(plan.rows)))  # type: ignore[arg-type]
     return _answer(ctx, user, look, "plan", shape)
 
 
@@ -80,7 +82,7 @@ def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId)
     return _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
         case_id=case_id, version=look.version, meetings=[
             v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
-                         parts=_facts(ctx, list(m.parts)))  # type: ignore[arg-type]
+                         parts=_facts(ctx, look, list(m.parts)))  # type: ignore[arg-type]
             for m in q.meetings(_seen(look))]))
 
 
@@ -90,7 +92,7 @@ def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id
     look = ctx.cases.look(user, case_id, "contributions", purpose)
     return _answer(ctx, user, look, "contributions", lambda: v.CaseView(
         case_id=case_id, version=look.version,
-        facts=_facts(ctx, q.own_contributions(_seen(look), user.agency))))  # type: ignore[arg-type]
+        facts=_facts(ctx, look, q.own_contributions(_seen(look), user.agency))))  # type: ignore[arg-type]
 
 
 @router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)

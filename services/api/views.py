@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from domain.catalogue import Catalogue
 from domain.disclosure import Basis, Disclosure, VisibilityChange
 from domain.facts import Fact
+from projections.shown_facts import shown_content
 from services.presentation import describe_basis
 
 
@@ -22,9 +23,13 @@ class BasisOut(BaseModel):
     description: str = Field(description="why the fact is visible, in Swedish")
 
 
+FactIds = Callable[[str], str]   # a case's internal fact id -> its public id (projections/fact_ids.py)
+
+
 class FactOut(BaseModel):
-    fact_id: str
-    version: int
+    fact_id: str = Field(description="the fact's public id: opaque, the same for every agency that sees the fact,"
+                                     " and forever; it counts nothing (no event version)",
+                         examples=["gbdcmhytmxdwahr2eohksmlu"])
     kind: str
     category: str
     origin: str
@@ -33,6 +38,14 @@ class FactOut(BaseModel):
 
 
 class VisibleFactOut(FactOut):
+    basis: BasisOut
+
+
+class AuditFactOut(FactOut):
+    event_version: int = Field(description="the event's position in the case's history (auditors only)")
+
+
+class AuditVisibleFactOut(AuditFactOut):
     basis: BasisOut
 
 
@@ -92,7 +105,7 @@ class ChangeOut(BaseModel):
     at: datetime
     agency: str
     change: Literal["disclosed", "ended", "basis_changed"]
-    fact: FactOut
+    fact: AuditFactOut
     basis: BasisOut
 
 
@@ -100,12 +113,12 @@ class Replayed(BaseModel):
     case_id: UUID
     agency: str
     as_of: datetime
-    facts: list[VisibleFactOut]
+    facts: list[AuditVisibleFactOut]
 
 
 class AuditFacts(BaseModel):
     case_id: UUID
-    facts: list[FactOut]
+    facts: list[AuditFactOut]
 
 
 class Disclosures(BaseModel):
@@ -160,15 +173,28 @@ def basis_out(basis: Basis, catalogue: Catalogue) -> BasisOut:
                     description=describe_basis(basis, catalogue))
 
 
-def fact_out(fact: Fact) -> FactOut:
-    return FactOut(fact_id=fact.fact_id, version=fact.version, kind=fact.kind, category=fact.category,
-                   origin=fact.origin, recorded_at=fact.recorded_at, content=jsonable_encoder(dict(fact.content)))
+def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None) -> FactOut:
+    """A fact as a member or caseworker sees it: its public id, never the event version or internal id, and
+    no content field that counts parts hidden from the reader (``projections/shown_facts.py``)."""
+    return FactOut(fact_id=ids(fact.fact_id), kind=fact.kind, category=fact.category, origin=fact.origin,
+                   recorded_at=fact.recorded_at, content=jsonable_encoder(
+                       shown_content(fact.kind, fact.content) if content is None else content))
 
 
-def visible_out(d: Disclosure, catalogue: Catalogue) -> VisibleFactOut:
-    return VisibleFactOut(**vars(fact_out(d.fact)), basis=basis_out(d.basis, catalogue))
+def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
+    """A fact as an auditor sees it: the same public id, the event version to place it in the history, and all
+    of its content."""
+    return AuditFactOut(**vars(fact_out(fact, ids, dict(fact.content))), event_version=fact.version)
 
 
-def change_out(c: VisibilityChange, catalogue: Catalogue) -> ChangeOut:
+def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> VisibleFactOut:
+    return VisibleFactOut(**vars(fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue))
+
+
+def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> AuditVisibleFactOut:
+    return AuditVisibleFactOut(**vars(audit_fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue))
+
+
+def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds) -> ChangeOut:
     return ChangeOut(at=c.at, agency=c.agency, change=c.change,  # type: ignore[arg-type]
-                     fact=fact_out(c.fact), basis=basis_out(c.basis, catalogue))
+                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue))

@@ -77,7 +77,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     user, uuid = _auditor(request), case_uuid(case_id)
     cases = service(request)
     errors: dict[str, str] = {}
-    items, at = None, _moment(tid)
+    items, handles, at = None, None, _moment(tid)
     agencies = _agencies(request)
     if myndighet or tid:
         if myndighet not in agencies:
@@ -85,12 +85,18 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if at is None:
             errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM."
     if myndighet in agencies and at is not None and not errors:
-        items = views.timeline(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request)),
-                               cases.catalogue)
+        seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request)))
+        items, handles = views.timeline(seen, cases.catalogue), _handles(request, uuid, [d.fact for d in seen])
     number = _number(cases, user, uuid)
     return render(request, "replay.html", page="replay", user=user, case_id=uuid, number=number, agencies=agencies,
-                  agency=myndighet, tid=tid[:30], at=at, items=items, errors=errors,
+                  agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors,
                   now=cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def _handles(request: Request, case_id: UUID, facts: list) -> list[str]:
+    """An auditor's handle on each fact: its event's version, and the public id the agencies were given it as."""
+    ids = request.app.state.context.fact_ids.of(case_id)
+    return [f"v{f.version} · {ids(f.fact_id)}" for f in facts]
 
 
 def _number(cases, user, case_id: UUID) -> str:  # noqa: ANN001
@@ -111,8 +117,9 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     agency = myndighet if myndighet in agencies else None
     changes = cases.audit_disclosures(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
-    rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], views.describe_fact(c.fact, cat),
-             views.describe_basis(c.basis, cat)) for c in changes]
+    handles = _handles(request, uuid, [c.fact for c in changes])
+    rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
+             views.describe_basis(c.basis, cat)) for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "")
 

@@ -36,6 +36,7 @@ T: dict[str, str] = {
     "tab_followups": "Uppföljning", "tab_contribution": "Lämna uppgift", "tab_closure": "Avslut",
     "tab_extract": "Registerutdrag",
     "timeline_title": "Tidslinje – det din myndighet får se", "timeline_none": "Inget att visa.",
+    "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
     "col_basis": "Grund", "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
     "purpose_now": "Angivet syfte", "saved": "Sparat.",

@@ -24,9 +24,10 @@ from services.presentation import PHASES, agency_name, describe_basis, describe_
 
 @dataclass(frozen=True)
 class Item:
-    """One line of a timeline: when, from whom, what, and why the reader may see it."""
+    """One line of a timeline: when, from whom, what, and why the reader may see it.
 
-    fact_id: str
+    No fact id and no event version: the internal ones count the case's events, and a page needs neither."""
+
     when: datetime
     origin: str
     category: str
@@ -35,9 +36,14 @@ class Item:
     basis: str
 
 
+def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
+    """In the case's order: the server knows the facts' internal order, the page shows none of it."""
+    return sorted(disclosures, key=lambda d: (d.fact.version, d.fact.fact_id))
+
+
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue) -> list[Item]:
-    ordered = sorted(disclosures, key=lambda d: (d.fact.version, d.fact.fact_id))
-    return [Item(d.fact.fact_id, d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
+    ordered = in_order(disclosures)
+    return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
                  _category(d.fact.category, catalogue), d.fact.kind, describe_fact(d.fact, catalogue),
                  describe_basis(d.basis, catalogue)) for d in ordered]
 

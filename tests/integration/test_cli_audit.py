@@ -31,6 +31,16 @@ def test_replay_shows_what_the_police_could_see_before_the_withdrawal_and_why(en
     assert before.returncode == 0 and "Planrad Skola" in before.stdout and "samtycke" in before.stdout
     assert "Planrad Hälsa" not in before.stdout
     assert "Planrad Skola" not in after.stdout and "snatteri" in after.stdout  # only its own remains
+    facts = before.stdout.splitlines()[1:]
+    assert facts and all(re.match(r"  v\d+ [a-z2-7]{24}  ", line) for line in facts)  # event version, public id
+
+
+def test_disclosures_name_each_fact_as_the_replay_does(env):
+    replay = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "skola", "--as-of", "2026-03-10",
+                    env=env)
+    listed = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    handles = set(re.findall(r"v\d+ [a-z2-7]{24}", replay.stdout))
+    assert handles and handles <= set(re.findall(r"v\d+ [a-z2-7]{24}", listed.stdout))  # two processes, one id
 
 
 def test_disclosures_list_each_change_with_its_basis(env):

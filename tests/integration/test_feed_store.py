@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from projections.agency_feed import feed_of
+from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.service_behaviour import consenting_school
@@ -32,8 +33,9 @@ def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):
     for agency, feed_name in (("skola", "skola"), ("polis", "polis"), ("socialtjanst", "socialtjanst.0180")):
         feed = runner.store.feed(feed_name, 0, 10_000)
         log = runner.store.disclosure_log(agency=agency)
+        public = runner.store.fact_ids()  # a message names the logged fact by its public id
         assert [(m.seq, m.fact_id, m.change, m.basis) for m in feed] == [
-            (r["seq"], r["fact_id"], r["change"], r["basis"]) for r in log]
+            (r["seq"], public(r["case_id"], r["fact_id"]), r["change"], r["basis"]) for r in log]
         assert {m.case_id for m in feed} == {case_id} and {m.agency for m in feed} == {agency}
         assert {m.feed for m in feed} == {feed_name}
 
@@ -54,12 +56,13 @@ def test_a_disclosed_message_carries_the_content_the_view_shows_and_an_ended_one
     case_id = busy_case(app)
     runner.catch_up()
     feed = runner.store.feed("skola", 0, 10_000)
-    own = {f.fact_id: f.content for f in runner.store.facts("skola", case_id)}
+    public = runner.store.fact_ids().of(case_id)
+    own = {public(f.fact_id): shown_content(f.kind, f.content) for f in runner.store.facts("skola", case_id)}
     disclosed = [m for m in feed if m.change == "disclosed"]
     for m in disclosed:
         if m.fact_id in own:
             assert m.content == own[m.fact_id]
-    assert any(m.content for m in disclosed)
+    assert any(m.content for m in disclosed) and any(m.fact_id in own for m in disclosed)
     ended = [m for m in feed if m.change == "ended"]
     assert ended and all(m.content is None for m in ended)  # the withdrawal: stop using those facts
 
@@ -75,7 +78,8 @@ def test_a_fact_no_longer_visible_is_never_sent_again_by_reading_the_feed_anew(a
     runner.catch_up()
     again = runner.store.feed("skola", 0, 10_000)  # a new integration reading from the beginning
     assert not any(m.content and m.content.get("text") == "Skolk observerat." for m in again)
-    assert {m.fact_id for m in again if m.content} <= {f.fact_id for f in runner.store.facts("skola", case_id)}
+    public = runner.store.fact_ids().of(case_id)
+    assert {m.fact_id for m in again if m.content} <= {public(f.fact_id) for f in runner.store.facts("skola", case_id)}
 
 
 def every_feed(runner) -> dict[str, list]:
@@ -117,21 +121,22 @@ def test_no_message_carries_the_global_notification_id_of_its_event(app, runner,
     _, heads = runner.store.feed_heads()
     messages = [m for feed in heads for m in runner.store.feed(feed, 0, 10_000)]
     positions = global_positions(postgres, [str(m.event_id) for m in messages])
+    internal = {r["event_id"]: r["fact_id"] for r in runner.store.disclosure_log()}
     assert len(positions) == len(messages)
     for m in messages:
         nid, log_id = positions[str(m.event_id)]
         body = json.loads(m.body())
-        # Checked on their own: the number in its feed (1..n, above), the fact id (the case's own event
-        # version, counted per case) and the content (the fact as the view shows it).
-        assert body.pop("sequence") == m.seq and body.pop("fact_id") == m.fact_id
+        # Checked on their own: the number in its feed (1..n, above) and the content (the fact as the view
+        # shows it).  The fact id is the public one, checked by test_fact_ids_in_messages_are_public_and_stable.
+        assert body.pop("sequence") == m.seq and body["fact_id"] != internal[m.event_id]
         assert "notification_id" not in json.dumps(body.pop("content"))
         headers = dict(m.headers())
-        assert headers.pop("schema_version") == b"2"  # a constant
+        assert headers.pop("schema_version") == b"3"  # a constant
         for number in (nid, log_id):
             assert not carries(body, number), (m.feed, m.seq, nid, log_id)
             assert not carries(headers, number) and not carries(m.key(), number)
         # the event id is keyed: no search over notification ids with a public formula finds it
-        assert all(unkeyed_event_id(m.case_id, n, m.agency, m.fact_id, m.change) != m.event_id
+        assert all(unkeyed_event_id(m.case_id, n, m.agency, internal[m.event_id], m.change) != m.event_id
                    for n in range(max(0, nid - 50), nid + 50))
 
 
@@ -179,7 +184,7 @@ def test_the_message_body_is_json_with_the_documented_fields(app, runner):
     runner.catch_up()
     message = runner.store.feed("skola", 0, 1)[0]
     body = message.to_json()
-    assert body["schema"] == "sigill.disclosure/2" and body["sequence"] == message.seq == 1
+    assert body["schema"] == "sigill.disclosure/3" and body["sequence"] == message.seq == 1
     assert body["feed"] == "skola" and "notification_id" not in body and "cursor" not in body
     assert body["event_id"] == str(message.event_id) and body["case_id"] == str(message.case_id)
     assert dict(message.headers())["event_id"] == str(message.event_id).encode()

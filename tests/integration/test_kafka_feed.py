@@ -57,14 +57,15 @@ def on_topic(publisher, agency: str, expect: int = 0, municipality: str | None =
     for r in records:  # headers and key agree with the body
         body = json.loads(r.value)
         assert header(r, "event_id") == body["event_id"] and r.key == body["case_id"].encode()
-        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "2"
+        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "3"
     return [json.loads(r.value) for r in records]
 
 
 def log_rows(runner, agency: str) -> list[tuple]:
-    """The agency's disclosure log as (number in its feed, case, fact, change, basis), in the feed's order."""
-    return sorted((r["seq"], r["case_id"], r["fact_id"], r["change"], r["basis"]) for r in runner.store.disclosure_log(
-        agency=agency))
+    """The agency's disclosure log as (number in its feed, case, public fact id, change, basis), in the feed's order."""
+    public = runner.store.fact_ids()
+    return sorted((r["seq"], r["case_id"], public(r["case_id"], r["fact_id"]), r["change"], r["basis"])
+                  for r in runner.store.disclosure_log(agency=agency))
 
 
 def as_rows(messages: list[dict]) -> list[tuple]:
@@ -136,7 +137,7 @@ def test_no_record_on_a_topic_carries_its_events_global_notification_id(app, run
         for r in records:
             body = json.loads(r.value)
             nid, log_id = positions[body["event_id"]]
-            body.pop("sequence"), body.pop("fact_id"), body.pop("content")  # checked in test_feed_store.py
+            body.pop("sequence"), body.pop("content")  # checked in test_feed_store.py
             headers = {name: value for name, value in r.headers if name != "schema_version"}
             for number in (nid, log_id):
                 assert not carries(body, number) and not carries(headers, number) and not carries(r.key, number)
