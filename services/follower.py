@@ -6,8 +6,9 @@ of its own) and polls the notification log every fraction of a second as well
 (cheap: one indexed query), so a database restart or a lost LISTEN connection
 costs latency, a retry with back-off and a log line — never a dead follower nor
 a missed event.  When Kafka is configured, the feed publisher runs in a thread
-of its own (woken whenever the views move), so an unreachable broker delays only
-the feeds, never the views or the ledger.  Erased cases (a destroyed key is no
+of its own, handed each batch the views commit (and woken when another process
+moved them), so an unreachable broker delays only the feeds, never the views or
+the ledger.  Erased cases (a destroyed key is no
 event) are noticed on the calendar round and told to every agency's feed.
 """
 
