@@ -101,13 +101,16 @@ def extract(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, 
     records = ctx.cases.extract(user, case_id, purpose)
     response.headers["Cache-Control"] = "no-store"
     return v.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
-                     reads=[access_out(r) for r in records])
+                     reads=[read_out(r) for r in records])
+
+
+def read_out(record: Any) -> v.ReadOut:
+    e = record.entry
+    return v.ReadOut(at=e.at, case_id=e.case_id, subject=e.subject, reader_name=e.reader_name, agency=e.agency,
+                     roles=e.roles, what=e.what, purpose=e.purpose)
 
 
 def access_out(record: Any) -> v.AccessRecordOut:
-    e = record.entry
-    return v.AccessRecordOut(seq=record.seq, at=e.at, case_id=e.case_id, subject=e.subject,
-                             reader_name=e.reader_name, agency=e.agency, roles=e.roles, what=e.what,
-                             purpose=e.purpose)
+    return v.AccessRecordOut(**vars(read_out(record)), seq=record.seq)
 
 

@@ -126,8 +126,9 @@ class Disclosures(BaseModel):
     changes: list[ChangeOut]
 
 
-class AccessRecordOut(BaseModel):
-    seq: int
+class ReadOut(BaseModel):
+    """One read of a case's content, as the young person's extract lists it."""
+
     at: datetime
     case_id: UUID
     subject: str
@@ -138,6 +139,10 @@ class AccessRecordOut(BaseModel):
     purpose: str
 
 
+class AccessRecordOut(ReadOut):
+    seq: int = Field(description="the record's place in the whole installation's access log (auditors only)")
+
+
 class AccessLogPage(BaseModel):
     records: list[AccessRecordOut]
     next_after: int | None = Field(description="pass as `after` for the next page; null at the end")
@@ -146,7 +151,8 @@ class AccessLogPage(BaseModel):
 class Extract(BaseModel):
     case_id: UUID
     generated_at: datetime
-    reads: list[AccessRecordOut]
+    reads: list[ReadOut] = Field(description="oldest first; without the access log's own numbers, which count"
+                                             " the reads of every case in the installation")
 
 
 class LedgerCheck(BaseModel):
