@@ -31,6 +31,12 @@ class Fact:
     legal_basis: str | None = None       # a ground other than consent the fact was recorded under
 
 
+def fact_order(fact: Any) -> tuple:
+    """The order facts happened in (anything with ``version`` and ``fact_id``): by event, then by part,
+    numbered parts by number (``row.2`` before ``row.10``, which comparing the ids as strings would put last)."""
+    return (fact.version, *((0, int(p), "") if p.isdigit() else (1, 0, p) for p in fact.fact_id.split(".")[1:]))
+
+
 def facts_of(event: Any, case: Any, catalogue: Catalogue) -> tuple[Fact, ...]:
     """The facts one event records, given the case as it stands just after the event."""
     builder = _BUILDERS.get(type(event))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Protocol, Sequence
 
 from domain.disclosure import Disclosure
+from domain.facts import fact_order
 
 
 class VisibleFact(Protocol):
@@ -50,7 +51,7 @@ class Meeting:
 
 def timeline(facts: Sequence[VisibleFact]) -> list[VisibleFact]:
     """Everything the agency may see of the case, in the order it happened."""
-    return sorted(facts, key=lambda f: (f.version, f.fact_id))
+    return sorted(facts, key=fact_order)
 
 
 def current_plan(facts: Sequence[VisibleFact]) -> Plan | None:

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 from domain.calendar import birthday, local_date
 from domain.catalogue import Catalogue
 from domain.disclosure import Disclosure, Judge
-from domain.facts import Fact
+from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
 from services.presentation import PHASES, agency_name, describe_basis, describe_fact
 
@@ -38,7 +38,7 @@ class Item:
 
 def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
     """In the case's order: the server knows the facts' internal order, the page shows none of it."""
-    return sorted(disclosures, key=lambda d: (d.fact.version, d.fact.fact_id))
+    return sorted(disclosures, key=lambda d: fact_order(d.fact))
 
 
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue) -> list[Item]:
@@ -53,7 +53,7 @@ def _category(category: str, catalogue: Catalogue) -> str:
 
 
 def _facts(disclosures: Iterable[Disclosure], *kinds: str) -> list[Fact]:
-    return sorted((d.fact for d in disclosures if d.fact.kind in kinds), key=lambda f: (f.version, f.fact_id))
+    return sorted((d.fact for d in disclosures if d.fact.kind in kinds), key=fact_order)
 
 
 # -- the case's head: number and phase ------------------------------------------------------------------------

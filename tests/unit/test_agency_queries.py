@@ -49,3 +49,14 @@ def test_the_timeline_is_in_the_order_things_happened():
     facts = timeline(visible(story(), "socialtjanst"))
     assert [f.version for f in facts] == sorted(f.version for f in facts)
     assert facts[0].kind == "case.opened"
+
+
+def test_a_timeline_puts_numbered_parts_of_one_event_in_number_order():
+    from types import SimpleNamespace
+
+    from projections.agency_queries import timeline
+
+    facts = [SimpleNamespace(version=v, fact_id=i) for v, i in
+             ((3, "3.row.10"), (3, "3.row.2"), (2, "2"), (3, "3.goal"), (3, "3.row.1"), (12, "12"), (4, "4.to.polis"))]
+    assert [f.fact_id for f in timeline(facts)] == ["2", "3.goal", "3.row.1", "3.row.2", "3.row.10", "4.to.polis",
+                                                    "12"]  # not "12" before "2", nor "row.10" before "row.2"
