@@ -49,14 +49,14 @@ LAUNCH = ("import sys; sys.path.insert(0, {root!r})\n"
           "from services.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
-def seed_cases(location, settings, cases: int) -> list[str]:
+def seed_cases(location, settings, cases: int, contributions: int = 5) -> list[str]:
     import importlib.util
     spec = importlib.util.spec_from_file_location("bench_http", HTTP_SEED)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     app = build_application(settings, location=location)
     try:
-        return module.seed(app, cases)
+        return module.seed(app, cases, contributions)
     finally:
         app.close()
 
@@ -175,7 +175,7 @@ def latency_run(name: str, port: int, auth: dict, cases: list[str], receiver: Re
     answers: list = []
     shares, started = CpuShares(parts), time.perf_counter()
     spies = [subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--duration", str(int(args.seconds)), "--rate",
-                               "200", "--format", "raw", "--nonblocking", "--gil", "--output",
+                               "200", "--format", "raw", "--nonblocking", *os.environ.get("SIGILL_BENCH_PY_SPY", "--gil").split(), "--output",
                                str(args.profile / f"{name.split()[0]}-{label}-{pid}.txt")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for label, pids in shares.parts.items() if label.startswith("serve") for pid in pids] \
@@ -206,7 +206,10 @@ def main() -> None:
     parser.add_argument("--warmup-seconds", type=float, default=3)
     parser.add_argument("--outage-seconds", type=float, default=10)
     parser.add_argument("--cases", type=int, default=128)
-    parser.add_argument("--profile", type=Path, help="write py-spy profiles (collapsed stacks) of sigill serve here")
+    parser.add_argument("--contributions", type=int, default=5,
+                        help="the school's contributions in each seeded case (cases start with 6 events more)")
+    parser.add_argument("--profile", type=Path, help="write py-spy profiles (collapsed stacks) of sigill serve here"
+                        " (SIGILL_BENCH_PY_SPY: py-spy's sampling flags, --gil unless set)")
     parser.add_argument("--stages", action="store_true",
                         help="also print where the time goes: views committed, sent, acknowledged (bench/feed_stages.py)")
     args = parser.parse_args()
@@ -217,7 +220,7 @@ def main() -> None:
         url = f"postgresql://{location.user}@/{location.dbname}?host={quote(location.host)}&port={location.port}"
         settings = Settings(data_dir=tmp, database_url=url)
         print(f"{os.cpu_count()} cores; seeding {args.cases} cases …", flush=True)
-        cases = seed_cases(location, settings, args.cases)
+        cases = seed_cases(location, settings, args.cases, args.contributions)
         token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"])
         auth = {"Authorization": f"Bearer {token}"}
         broker = TansuBroker().start()

@@ -41,8 +41,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seed(app, cases: int) -> list[str]:
-    """Cases where the school is a member and the family consented to school information."""
+def seed(app, cases: int, contributions: int = 5) -> list[str]:
+    """Cases where the school is a member and the family consented to school information (6 events, then the
+    school's contributions)."""
     ids = []
     for n in range(cases):
         r = app.receive_referral(by=SOCIAL, municipality="0180", personnummer="20090314-2388", name="Bench Exempel",
@@ -56,7 +57,7 @@ def seed(app, cases: int) -> list[str]:
             app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
                               purpose="Samverkan", valid_from=date(2026, 1, 11), valid_until=None, form="written")
         app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
-        for i in range(5):
+        for i in range(contributions):
             app.record_contribution(case_id, by=SCHOOL, category="school", text=f"Närvaro vecka {i}: 80 %.")
         ids.append(str(case_id))
     return ids

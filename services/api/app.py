@@ -23,7 +23,10 @@ Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgru
 
 def create_api(context: ApiContext) -> FastAPI:
     api = FastAPI(title="Sigill", version="1.0", description=DESCRIPTION, openapi_url="/api/v1/openapi.json",
-                  docs_url=None, redoc_url=None)  # the Swagger page pulls its assets from a CDN: none here
+                  docs_url=None, redoc_url=None,  # the Swagger page pulls its assets from a CDN: none here
+                  # Sigill sends no OpenTelemetry (spans would name case URLs); FastAPI's native telemetry, on
+                  # by default, looked for global providers in the environment on every request.
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     api.state.context = context
     errors.install(api)
     for module in (routes_meta, routes_commands, routes_reads, routes_audit, routes_feeds):
