@@ -41,8 +41,8 @@ notification order), NOTIFY, and conflict errors are the library's own.
 
 from __future__ import annotations
 
-from contextlib import suppress
-from typing import Any, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, Iterator, Sequence
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -59,25 +59,27 @@ from services.idempotency import AnswerRow
 class SigillApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._begin = SQL("; ").join([SQL("BEGIN"), *self.lock_table_statements,
-                                      SQL("NOTIFY {0}").format(Identifier(self.channel_name))])
         # One array per column instead of an array of a composite type: psycopg escapes composites as text,
         # which cost more than the insert itself for a batch.  Rows keep their order, and so their ids.
         self._insert = SQL(
             "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
             " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::bytea[]) RETURNING notification_id"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        self._rendered: tuple[bytes, bytes] | None = None
+        lock_timeout, lock_table = self.lock_table_statements
+        notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
         # A save without riders: the transaction is opened first (nothing locked yet: a stale connection fails
         # here, safely retried), then the lock, the insert and COMMIT go as one simple query with the values
         # bound client-side (parameters cannot go with several statements) — the lock is held for one round
         # trip and the disk's flush instead of three.  A simple query is sent whole before the server answers,
         # so it cannot deadlock the way pipeline mode did.
-        lock_timeout, lock_table = self.lock_table_statements
-        self._open = SQL("; ").join([SQL("BEGIN"), lock_timeout, SQL("NOTIFY {0}").format(
-            Identifier(self.channel_name))])
-        self._insert_and_commit = SQL("; ").join([lock_table, self._insert, SQL("COMMIT")])
-        self._rendered_alone: tuple[bytes, bytes] | None = None
+        self._statements = {
+            "open": SQL("; ").join([SQL("BEGIN"), lock_timeout, notify]),
+            "insert_and_commit": SQL("; ").join([lock_table, self._insert, SQL("COMMIT")]),
+            # A save with riders: BEGIN with the lock, the insert (prepared), its riders, COMMIT.
+            "begin": SQL("; ").join([SQL("BEGIN"), lock_timeout, lock_table, notify]),
+            "insert": self._insert,
+        }
+        self._rendered: dict[str, bytes] | None = None
         self._group = GroupCommit(self._insert_now)
         self._latest = SQL("SELECT max(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(
             Identifier(self.datastore.schema), Identifier(self.events_table_name))
@@ -103,67 +105,66 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
             return None
         answers = () if answer is None else (answer,)
         if any(value is not None for value in kwargs.values()):  # a tracking record rides along: alone
-            return self._insert_now(stored_events, answers, **kwargs)
+            return self._insert_with_riders(stored_events, answers, **kwargs)
         return self._group.insert(stored_events, answers)
 
-    def _insert_now(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = (),
-                    **kwargs: Any) -> Sequence[int] | None:
-        if answers or any(value is not None for value in kwargs.values()):
-            return self._insert_with_riders(stored_events, answers, **kwargs)
-        return self._insert_alone(stored_events)
+    def _insert_now(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = ()
+                    ) -> Sequence[int] | None:
+        """A group's (or one save's) events, in one transaction."""
+        return self._insert_with_riders(stored_events, answers) if answers else self._insert_alone(stored_events)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_alone(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        columns = ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
-                   [e.topic for e in stored_events], [e.state for e in stored_events])
-        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs:
-            opening, insert_and_commit = self._rendered_alone or self._render_alone(conn)
-            try:
-                curs.execute(opening)
-                try:
-                    curs.execute(insert_and_commit, columns)
-                except (psycopg.InterfaceError, psycopg.OperationalError) as error:
-                    if _reported_by_the_server(error):
-                        raise  # the server refused it (a lock timeout, say): rolled back, nothing stored
-                    raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
-                curs.nextset()  # past the lock's result, to the insert's
-                return self._fetch_ids_after_insert_events(curs, stored_events)
-            except BaseException:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    with suppress(Exception):  # leave the pooled connection clean; the first error is the one
-                        conn.execute(b"ROLLBACK")
-                raise
-
-    def _render_alone(self, conn: Any) -> tuple[bytes, bytes]:
-        self._rendered_alone = (self._open.as_bytes(conn), self._insert_and_commit.as_bytes(conn))
-        return self._rendered_alone
+        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs, _clean_after_error(conn):
+            sql = self._rendered or self._render(conn)
+            curs.execute(sql["open"])
+            _committing(curs, sql["insert_and_commit"], _columns(stored_events))
+            curs.nextset()  # past the lock's result, to the insert's
+            return self._fetch_ids_after_insert_events(curs, stored_events)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_with_riders(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = (),
                             **kwargs: Any) -> Sequence[int] | None:
-        columns = ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
-                   [e.topic for e in stored_events], [e.state for e in stored_events])
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            begin, insert = self._rendered or self._render(conn)
-            try:
-                curs.execute(begin)
-                curs.execute(insert, columns, prepare=True)
-                ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                if answers:
-                    insert_answers(curs, self.datastore.schema, answers)
-                try:
-                    curs.execute(b"COMMIT")
-                except (psycopg.InterfaceError, psycopg.OperationalError) as error:  # sent, perhaps made: no @retry
-                    raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
-            except BaseException:
-                with suppress(Exception):  # leave the pooled connection clean; the first error is the one to tell
-                    conn.execute(b"ROLLBACK")
-                raise
+        with self.datastore.get_connection() as conn, conn.cursor() as curs, _clean_after_error(conn):
+            sql = self._rendered or self._render(conn)
+            curs.execute(sql["begin"])
+            curs.execute(sql["insert"], _columns(stored_events), prepare=True)
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if answers:
+                insert_answers(curs, self.datastore.schema, answers)
+            _committing(curs, b"COMMIT")
             return ids
 
-    def _render(self, conn: Any) -> tuple[bytes, bytes]:
-        self._rendered = (self._begin.as_bytes(conn), self._insert.as_bytes(conn))
+    def _render(self, conn: Any) -> dict[str, bytes]:
+        self._rendered = {name: statement.as_bytes(conn) for name, statement in self._statements.items()}
         return self._rendered
+
+
+def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list, ...]:
+    return ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events], [e.state for e in stored_events])
+
+
+def _committing(curs: Any, query: bytes, params: Any = None) -> None:
+    """Run a query that ends in COMMIT: a lost connection there is ``CommitOutcomeUnknown`` (never retried)."""
+    try:
+        curs.execute(query, params)
+    except (psycopg.InterfaceError, psycopg.OperationalError) as error:
+        if _reported_by_the_server(error):
+            raise  # the server refused it (a lock timeout, say): rolled back, nothing stored
+        raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
+
+
+@contextmanager
+def _clean_after_error(conn: Any) -> Iterator[None]:
+    """Leave the pooled connection out of any transaction an error cut short; the first error is the one told."""
+    try:
+        yield
+    except BaseException:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with suppress(Exception):
+                conn.execute(b"ROLLBACK")
+        raise
 
 
 def _reported_by_the_server(error: psycopg.Error) -> bool:

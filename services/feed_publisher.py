@@ -54,6 +54,9 @@ class MessageSink(Protocol):
     def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
         """Send and flush; raises ``BrokerUnavailable`` unless every message was acknowledged."""
 
+    def publish_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> None:
+        """``publish`` for several topics' batches with one flush."""
+
     def close(self) -> None: ...
 
 
@@ -101,7 +104,7 @@ class FeedPublisher:
     def publish_pending(self) -> int:
         """Publish every feed's messages after its position; returns how many were acknowledged."""
         offered = self._take_offered()
-        if offered and self._known is not None:
+        if offered:
             published = self._publish_offered(offered)
             if published is not None:
                 return published
@@ -126,20 +129,11 @@ class FeedPublisher:
                 by_feed.setdefault(message.feed, []).append(message)
         if any(batch[0].seq != known.get(feed, 0) + 1 for feed, batch in by_feed.items()):
             return None  # something else was written in between (an erasure, another process): read the feeds
-        self._send([(topic, batch) for feed, batch in sorted(by_feed.items())
-                    if (topic := self._topic_of(feed, len(batch))) is not None])
+        self.sink.publish_all([(topic, batch) for feed, batch in sorted(by_feed.items())  # one flush for all
+                               if (topic := self._topic_of(feed, len(batch))) is not None])
         for feed, batch in by_feed.items():
             known[feed] = self._unstored[feed] = batch[-1].seq
         return sum(len(batch) for batch in by_feed.values())
-
-    def _send(self, sends: list[tuple[str, list[FeedMessage]]]) -> None:
-        """Every topic's batch, acknowledged together: one flush, not one per topic."""
-        publish_all = getattr(self.sink, "publish_all", None)
-        if publish_all is not None:
-            publish_all(sends)
-        else:
-            for topic, batch in sends:
-                self.sink.publish(topic, batch)
 
     def store_positions(self) -> None:
         """Store how far offered batches were sent (acknowledged, so a restart need not send them again)."""

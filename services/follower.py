@@ -113,7 +113,7 @@ class Follower:
             log.info("%d erasure messages added to the agency feeds", erased)
         if moved:
             self._unsealed.set()
-            if moved > wrote or self.publisher is None:
+            if moved > wrote:
                 # Someone else wrote some of it (an API worker's case list): the publisher reads the stored
                 # feeds.  What this runner wrote it has offered already, and that woke the publisher.
                 self._moved.set()

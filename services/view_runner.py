@@ -112,7 +112,7 @@ class ViewRunner:
     def _write(self, update: ViewUpdate, start: int, position: int, notifications: int) -> int:
         written = self.store.apply(update, Tracking(self.app.name, position), start)
         self._known = position
-        if getattr(written, "rows", None):
+        if written.rows:
             self.written(written)
         return notifications
 

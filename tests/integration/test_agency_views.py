@@ -114,7 +114,7 @@ def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")
-        real_apply(update, tracking, start)
+        return real_apply(update, tracking, start)
 
     monkeypatch.setattr(runner.store, "apply", crashing)
     with pytest.raises(RuntimeError):
