@@ -16,12 +16,16 @@ A fact with an audience is never visible outside it.
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator, Sequence
 
 from domain.calendar import age_on, birthday, end_of_day, local_date, start_of_day
-from domain.case_events import ConsentGranted, ConsentNarrowed, ReferralReceived
+from domain.case_events import (
+    ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft, ReferralReceived,
+)
 from domain.catalogue import Catalogue
 from domain.facts import Fact, facts_of
 from domain.identity import PersonalIdentityNumber
@@ -105,7 +109,13 @@ def calendar_points(event: Any) -> tuple[datetime, ...]:
 
 
 class Replay:
-    """Folds a case's history forward in time, keeping the facts recorded so far."""
+    """Folds a case's history forward in time, keeping the facts recorded so far.
+
+    What an agency saw at its last ``visible_to`` is kept, with what it was judged on, and the next answer
+    judges only the facts recorded since — as long as no event since concerned that agency's rules (its
+    membership, a consent that names it, custody) and no calendar moment lies between the two instants.
+    Between those nothing a judge works out can change: the same argument as ``CaseVisibility``'s, which
+    the disclosure log is built on."""
 
     def __init__(self, history: Sequence[Any], catalogue: Catalogue) -> None:
         self._events: Iterator[Any] = iter(history)
@@ -113,6 +123,10 @@ class Replay:
         self.catalogue = catalogue
         self.case: Any = None
         self.facts: list[Fact] = []
+        self._folded = 0                                             # events applied
+        self._rule_marks: list[tuple[int, frozenset[str]]] = []      # (events applied, agencies concerned)
+        self._moments: list[datetime] = []                           # every calendar moment, in order
+        self._seen: dict[str, _Seen] = {}                            # per agency: its last answer
 
     def advance_to(self, at: datetime) -> None:
         while self._next is not None and self._next.timestamp <= at:
@@ -121,10 +135,24 @@ class Replay:
 
     def apply(self, event: Any) -> tuple[Fact, ...]:
         """Fold the case's next event; returns the facts it recorded."""
+        concerned = concerned_by(event, self.case)  # read before the event changes the case
         self.case = event.mutate(self.case)
+        self._folded += 1
+        if concerned is not None:
+            self._rule_marks.append((self._folded, concerned))
+        for moment in calendar_points(event):
+            insort(self._moments, moment)
         new = facts_of(event, self.case, self.catalogue)
         self.facts.extend(new)
         return new
+
+    def copy(self) -> "Replay":
+        """The same fold, to be folded further on its own (the case's containers copied, the frozen facts and
+        kept answers shared)."""
+        twin = Replay((), self.catalogue)
+        twin.case, twin.facts, twin._folded = deepcopy(self.case), list(self.facts), self._folded
+        twin._rule_marks, twin._moments, twin._seen = list(self._rule_marks), list(self._moments), dict(self._seen)
+        return twin
 
     def visible_to(self, agency: str, at: datetime) -> tuple[Disclosure, ...]:
         """What ``agency`` sees at ``at`` of every fact so far.
@@ -133,8 +161,36 @@ class Replay:
         it (a withdrawal, say) must not be judged at a moment before that event, when it did not yet count."""
         if self.case is None:
             return ()
-        judge = Judge(self.case, agency, max(at, self.case.last_recorded_at), self.catalogue)
-        return tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
+        at = max(at, self.case.last_recorded_at)
+        seen = self._seen.get(agency)
+        if seen is not None and self._still_holds(seen, agency, at):
+            judge = Judge(self.case, agency, at, self.catalogue, dict(seen.answers))
+            visible = seen.visible + tuple(
+                Disclosure(f, b) for f in self.facts[seen.facts:] if (b := judge.basis_for(f)) is not None)
+        else:
+            judge = Judge(self.case, agency, at, self.catalogue)
+            visible = tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
+        self._seen[agency] = _Seen(visible, len(self.facts), self._folded, at, judge.consent_answers())
+        return visible
+
+    def _still_holds(self, seen: "_Seen", agency: str, at: datetime) -> bool:
+        if bisect_right(self._moments, seen.at) != bisect_right(self._moments, at):
+            return False  # a consent began or ended, or the young person turned 18, in between
+        for folded, concerned in reversed(self._rule_marks):
+            if folded <= seen.folded:
+                break
+            if concerned is EVERY_AGENCY or agency in concerned:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class _Seen:
+    visible: tuple[Disclosure, ...]
+    facts: int                           # how many of the facts were judged
+    folded: int                          # how many events had been folded
+    at: datetime
+    answers: dict[str, Basis | None]     # the judge's consent answers per category, valid with the above
 
 
 class Judge:
@@ -146,6 +202,9 @@ class Judge:
         self.is_lead = agency == catalogue.lead_agency
         self.is_member = self.is_lead or agency in case.members
         self._consent_cache = {} if consent_answers is None else consent_answers
+
+    def consent_answers(self) -> dict[str, Basis | None]:
+        return dict(self._consent_cache)
 
     def moved_to(self, case: Any, at: datetime) -> None:
         """Judge a later state of the case.  Only while nothing this judge caches has changed since: the
@@ -197,6 +256,29 @@ class Judge:
             c.consent_id for c in self.case.consents.values()
             if c.consenter == consenter and c.in_force_at(self.at)
             and any(s.covers(self.agency, category) for s in c.scope)))
+
+
+RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)
+EVERY_AGENCY: frozenset[str] = frozenset({"*every agency*"})
+
+
+def concerned_by(event: Any, case: Any) -> frozenset[str] | None:
+    """The agencies whose view an event can change beyond its own new facts (None: none).
+
+    A consent only ever speaks for the agencies in its scope (before and after a narrowing), a
+    membership only for its agency; custody changes whose consent is needed, so it concerns everyone."""
+    if isinstance(event, (MemberJoined, MemberLeft)):
+        return frozenset((event.agency,))
+    # A grant is left to RULE_EVENTS (everyone): its first day is a calendar moment, which concerns everyone
+    # anyway, so a narrower answer here would never be used.
+    if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
+        record = case.consents.get(event.consent_id) if case is not None else None
+        if record is None:
+            return EVERY_AGENCY
+        return frozenset(s.agency for s in (*record.scope, *getattr(event, "scope", ())))
+    if isinstance(event, RULE_EVENTS):
+        return EVERY_AGENCY
+    return None
 
 
 def _eighteenth(referral: ReferralReceived) -> date:

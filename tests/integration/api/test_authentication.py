@@ -33,6 +33,17 @@ def test_no_token_is_401_with_a_bearer_challenge(client):
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "bearer"])
+def test_an_authorization_header_without_a_bearer_token_is_401(client, header):
+    response = client.get("/api/v1/me", headers={"Authorization": header})
+    assert response.status_code == 401 and response.json()["error"]["message"].startswith("sign in")
+
+
+def test_the_scheme_name_is_case_insensitive(client, users):
+    response = client.get("/api/v1/me", headers={"Authorization": f"bearer {issue(users)}"})
+    assert response.status_code == 200 and response.json()["subject"] == "u1"
+
+
 @pytest.mark.parametrize("problem, token_of, message", [
     ("expired", lambda u: issue(u, now=time.time() - 10 * 3600, lifetime=3600), "expired"),
     ("wrong issuer", lambda u: issue(u, issuer="https://evil.example"), "another issuer"),

@@ -67,3 +67,19 @@ def test_the_document_names_the_503_every_command_and_case_read_can_answer(conte
     assert operations
     missing = [f"{method.upper()} {path}" for path, method, op in operations if "503" not in op["responses"]]
     assert not missing, missing
+
+
+def test_the_document_names_the_sign_in_and_the_purpose_header_where_they_are_taken(context):
+    """The dependencies read these headers themselves (cheaper than FastAPI's parameters); the document must
+    still say which operations need a bearer token and which take a purpose."""
+    document = create_api(context).openapi()
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            signed_in = operation.get("security") == [{"HTTPBearer": []}]
+            assert signed_in == (path != "/api/v1/health"), (method, path)
+            headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
+            purposes = [p for p in headers if p["name"] == "sigill-purpose"]
+            reads_content = method == "get" and ("{case_id}" in path or path.startswith("/api/v1/feeds/"))
+            assert len(purposes) == int(reads_content), (method, path)
+            assert all(p["schema"]["maxLength"] == 1500 for p in purposes)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import age_on, local_date
-from domain.disclosure import Replay, disclosure_log, disclosures_at
+from domain.disclosure import Disclosure, Judge, Replay, calendar_points, disclosure_log, disclosures_at
 from domain.errors import DomainError
 from domain.values import YOUNG_PERSON, Outcome, ScopeEntry
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
@@ -186,3 +186,30 @@ def test_the_disclosure_log_replayed_gives_the_view_at_every_time(story):
 
 def _ids(disclosures) -> dict:
     return {d.fact.fact_id: d.basis for d in disclosures}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.data())
+def test_a_replay_that_keeps_its_answers_answers_as_one_that_judges_everything(story, data):
+    """``visible_to`` judges only the new facts while nothing since concerned the agency and no calendar
+    moment passed.  Asked after some events, for some agencies (so that rule events pass unasked), on both
+    sides of every calendar moment in a random order (so also behind an earlier question), and through
+    copies, it equals judging every fact."""
+    events = story.events
+    moments = sorted({m for e in events for m in calendar_points(e)})
+    around = [t for m in moments for t in (m - timedelta(seconds=1), m, m + timedelta(seconds=1))]
+    kept = Replay((), CATALOGUE)
+    for k, event in enumerate(events, start=1):
+        if data.draw(st.booleans()):
+            kept = kept.copy()
+        kept.apply(event)
+        asked = data.draw(st.sets(st.sampled_from(AGENCIES), max_size=2))  # some agencies miss events
+        times = data.draw(st.permutations([event.timestamp, event.timestamp + timedelta(days=400), *around]))
+        for at in times:
+            for agency in sorted(asked):
+                assert kept.visible_to(agency, at) == _judged_afresh(kept, agency, at), (k, agency, at)
+
+
+def _judged_afresh(replay: Replay, agency: str, at) -> tuple:
+    judge = Judge(replay.case, agency, max(at, replay.case.last_recorded_at), CATALOGUE)
+    return tuple(Disclosure(f, b) for f in replay.facts if (b := judge.basis_for(f)) is not None)

@@ -265,3 +265,58 @@ def _guardian(name: str, custody: bool):
     from domain.values import Guardian
 
     return Guardian("", name, custody)
+
+
+class TestAReplayKeepsItsAnswers:
+    """``Replay.visible_to`` judges only new facts between rule events; each scenario asks an agency, folds
+    events it was not asked about, and asks again."""
+
+    @staticmethod
+    def _texts(replay: Replay, agency: str, at) -> set[str]:
+        return {d.fact.content["text"] for d in replay.visible_to(agency, at) if "text" in d.fact.content}
+
+    @staticmethod
+    def _fold(replay: Replay, story: CaseStory) -> None:
+        for event in story.events[replay.case.version if replay.case else 0:]:
+            replay.apply(event)
+
+    def test_joining_shows_earlier_facts_the_agency_was_not_shown_before(self):
+        story = CaseStory().accept()
+        story.guardians("Maria", "Johan")
+        story.join("polis")
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        replay = Replay((), CATALOGUE)
+        self._fold(replay, story)
+        assert "Skolk observerat." not in self._texts(replay, "skola", story.now)
+        story.join("skola")
+        self._fold(replay, story)
+        assert "Skolk observerat." in self._texts(replay, "skola", story.now)
+
+    def test_a_withdrawal_for_one_agency_ends_what_it_was_shown_and_no_other_agencys(self, story):
+        school, *_ = story.consent_all(SCHOOL_SCOPE)
+        story.consent_all({"bup": ("case", "crime")})
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        story.contribute(POLICE, "crime", "Misstänkt.")
+        replay = Replay((), CATALOGUE)
+        self._fold(replay, story)
+        assert "Skolk observerat." in self._texts(replay, "skola", story.now)
+        assert "Misstänkt." in self._texts(replay, "bup", story.now)
+        story.withdraw(school)
+        self._fold(replay, story)
+        copy = replay.copy()  # what the copy was told of the withdrawal, it keeps
+        assert "Skolk observerat." not in self._texts(copy, "skola", story.now)
+        assert "Misstänkt." in self._texts(copy, "bup", story.now)
+        story.contribute(POLICE, "school", "Efter återkallelsen.")
+        self._fold(copy, story)
+        assert self._texts(replay, "skola", story.now) == set()  # the original folded nothing more
+
+    def test_a_lapse_on_the_calendar_ends_what_was_shown_with_no_event(self, story):
+        story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        replay = Replay((), CATALOGUE)
+        self._fold(replay, story)
+        end = end_of_day(date(2026, 6, 30))
+        assert "Skolk observerat." in self._texts(replay, "skola", end - timedelta(seconds=1))
+        assert "Skolk observerat." not in self._texts(replay, "skola", end)
+        assert "Skolk observerat." in self._texts(replay, "skola", end - timedelta(seconds=1))
