@@ -29,6 +29,7 @@ from gateways.embedded_postgres import create_database, start_embedded  # noqa: 
 from services.bootstrap import build_application, dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from bench_support import children, cpu_seconds  # noqa: E402
+import wrk_load  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SPY_OPTIONS = os.environ.get("SIGILL_BENCH_PY_SPY", "").split()  # e.g. "--idle" or "--gil"
@@ -65,6 +66,7 @@ def seed(app, cases: int, contributions: int = 5) -> list[str]:
 
 SERVERS: dict[int, subprocess.Popen] = {}   # port -> the uvicorn supervisor serving it
 POSTMASTER: list[int] = []                   # the embedded PostgreSQL's main process
+LOADER = ["wrk"]                             # what generates the load: wrk, or the asyncio client (http_load.py)
 
 
 def serve(target: str, port: int, env: dict, factory: bool) -> subprocess.Popen:
@@ -115,12 +117,15 @@ def load(port: int, seconds: float, connections: int, script: dict, tmp: Path,
     servers = workers(SERVERS[port]) if port in SERVERS else []
     databases = children(POSTMASTER[0]) if POSTMASTER else []
     before, busy = (cpu_seconds(servers), cpu_seconds(databases)), machine_busy()
-    out = subprocess.run([sys.executable, str(HERE / "http_load.py"), str(port), str(seconds), str(connections),
-                          str(path)], capture_output=True, text=True, check=True)
+    if LOADER[0] == "wrk":
+        result = wrk_load.run(port, seconds, connections, script, tmp)
+    else:
+        result = json.loads(subprocess.run([sys.executable, str(HERE / "http_load.py"), str(port), str(seconds),
+                                            str(connections), str(path)], capture_output=True, text=True,
+                                           check=True).stdout)
     after, busy = (cpu_seconds(servers), cpu_seconds(databases)), [a - b for a, b in zip(machine_busy(), busy)]
     for spy in spies:
         spy.wait()
-    result = json.loads(out.stdout)
     result["machine_busy"] = busy[0] / max(busy[1], 1)
     result["cpu_ms"] = [1000 * (a - b) / max(result["requests"], 1) for a, b in zip(after, before)]
     return result
@@ -154,7 +159,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--cases", type=int, default=64)
     parser.add_argument("--profile", type=Path, help="write py-spy profiles (collapsed stacks) of the workers here")
+    parser.add_argument("--load", choices=("wrk", "python"), default="wrk" if wrk_load.available() else "python",
+                        help="the load generator: wrk (default when installed: apt-get install wrk) or the asyncio"
+                             " client in bench/http_load.py (a third of a core at 2,000 req/s)")
     args = parser.parse_args()
+    LOADER[0] = args.load
     with tempfile.TemporaryDirectory(prefix="sigill-bench-http-") as name:
         tmp = Path(name)
         server = start_embedded(tmp / "pg")
@@ -174,7 +183,7 @@ def main() -> None:
                      serve("services.server:create_server", sigill_port, env, True)]
         try:
             print(f"{os.cpu_count()} cores; {args.connections} connections for {args.seconds:.0f} s each; "
-                  "2 server workers", flush=True)
+                  f"2 server workers; load from {args.load}", flush=True)
             bare = {"method": "GET", "paths": ["/ping"], "headers": {}}
             read = {"method": "GET", "paths": [f"/api/v1/cases/{i}" for i in ids], "headers": auth}
             for port, script in ((bare_port, bare), (sigill_port, read)):  # warm up: first requests build caches

@@ -4,6 +4,14 @@ The reader's name and the stated purpose are personal data: they are sealed
 under the case's data key (so erasing a case erases them too); the rest is
 ids and words, queryable.  Rows and checkpoints are append-only (triggers),
 and a writer locks the table so the chain has one order across processes.
+
+A batch is one round trip: the lock, the rows — their numbers and links
+computed by the database from the stored head, as ``entry_link`` does, so
+that no other process's rows can come between reading the head and writing —
+the latest version of each case read, and COMMIT.  The lock is held for that
+statement and the flush, never while this process waits for its GIL.  The
+batch's last link is signed once its answer is back; that checkpoint goes
+with the next batch, or on its own when none follows.
 """
 
 from __future__ import annotations
@@ -12,13 +20,13 @@ import json
 from contextlib import suppress
 from typing import Any, Callable
 
-from psycopg import ClientCursor, Connection, sql
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
 from services.access_log import (
-    GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, checkpoint_message, entry_link,
+    GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, checkpoint_message, entry_link,
 )
 from services.ports import KeyStore
 
@@ -31,6 +39,9 @@ CREATE INDEX IF NOT EXISTS access_log_by_subject ON {log} (subject, seq);
 CREATE TABLE IF NOT EXISTS {checkpoints} (
     seq bigint PRIMARY KEY, link bytea NOT NULL, signed_at timestamptz NOT NULL DEFAULT now(),
     public_key bytea NOT NULL, signature bytea NOT NULL);
+-- One field of an entry as ``entry_link`` encodes it: its UTF-8 length (4 bytes, big-endian), then its bytes.
+CREATE OR REPLACE FUNCTION {part}(value text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT int4send(length(convert_to(value, 'UTF8'))) || convert_to(value, 'UTF8') $$;
 CREATE OR REPLACE FUNCTION sigill_access_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the access log is append-only'; END $$;
 DROP TRIGGER IF EXISTS append_only ON {log};
@@ -39,58 +50,98 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {log}
 DROP TRIGGER IF EXISTS append_only ON {checkpoints};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
     FOR EACH ROW EXECUTE FUNCTION sigill_access_log_is_append_only();
+-- A batch, in one statement (one round trip, its plan kept by the session): the checkpoint owed from the last batch,
+-- the rows numbered and chained from the stored head (GENESIS when there is none) as ``entry_link`` does, and the
+-- latest stored version of the cases wanted.  The lock is held from here to COMMIT and the disk's flush.
+CREATE OR REPLACE FUNCTION {append}(
+    p_owed_seq bigint, p_owed_link bytea, p_owed_key bytea, p_owed_signature bytea, p_batch json, p_genesis bytea)
+RETURNS TABLE (last_seq bigint, last_link bytea, version_of uuid[], versions integer[]) LANGUAGE plpgsql AS $$
+DECLARE
+    e record;
+BEGIN
+    LOCK TABLE {log} IN SHARE ROW EXCLUSIVE MODE;
+    IF p_owed_seq IS NOT NULL THEN
+        INSERT INTO {checkpoints} (seq, link, public_key, signature)
+        VALUES (p_owed_seq, p_owed_link, p_owed_key, p_owed_signature) ON CONFLICT DO NOTHING;
+    END IF;
+    SELECT l.seq, l.link INTO last_seq, last_link FROM {log} l ORDER BY l.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        last_seq := 0;
+        last_link := p_genesis;
+    END IF;
+    FOR e IN SELECT b.at, b.case_id, b.subject, b.agency, b.roles, b.what, decode(b.details, 'hex') AS details
+             FROM ROWS FROM (json_to_recordset(p_batch)
+                     AS (at text, case_id uuid, subject text, agency text, roles text, what text, details text))
+                 WITH ORDINALITY AS b(at, case_id, subject, agency, roles, what, details, n)
+             ORDER BY b.n LOOP
+        last_seq := last_seq + 1;
+        last_link := sha256(last_link || {part}(last_seq::text) || {part}(e.at) || {part}(e.case_id::text)
+            || {part}(e.subject) || {part}(e.agency) || {part}(e.roles) || {part}(e.what)
+            || int4send(length(e.details)) || e.details);
+        INSERT INTO {log} (seq, at, case_id, subject, agency, roles, what, details, link)
+        VALUES (last_seq, e.at::timestamptz, e.case_id, e.subject, e.agency, e.roles, e.what, e.details, last_link);
+    END LOOP;
+    SELECT array_agg(v.originator_id), array_agg(v.version) INTO version_of, versions
+    FROM (SELECT originator_id, max(originator_version) AS version FROM {events}
+          WHERE originator_id IN (SELECT (b->>'case_id')::uuid FROM json_array_elements(p_batch) b)
+          GROUP BY originator_id) v;
+    RETURN NEXT;
+END $$;
 """
 COLUMNS = "seq, at, case_id, subject, agency, roles, what, details, link"
+APPEND = "SELECT * FROM {append}(%s, %s, %s, %s, %s, %s)"
+# ON CONFLICT: a checkpoint stored alone at shutdown may race the last batch carrying it; one copy is enough.
+CHECKPOINT = ("INSERT INTO {checkpoints} (seq, link, public_key, signature) VALUES (%s, %s, %s, %s)"
+              " ON CONFLICT (seq) DO NOTHING")
+# Details sealed since the database numbers the entries start with this byte and are bound to the case and the
+# reader (the chain binds them to their row); those sealed before are bound to the entry's number as well.
+SEALING_2 = b"\xa2"
 
 
 class PostgresAccessLogStore:
-    def __init__(self, conninfo: str, keystore: KeyStore, *, schema: str = "public") -> None:
+    def __init__(self, conninfo: str, keystore: KeyStore, *, schema: str = "public",
+                 events_table: str = "sigill_events") -> None:
         self.keystore = keystore
         self._log = sql.Identifier(schema, "sigill_access_log")
         self._checkpoints = sql.Identifier(schema, "sigill_access_log_checkpoints")
+        self._part = sql.Identifier(schema, "sigill_access_part")
+        self._append = sql.Identifier(schema, "sigill_access_append")
+        self._events = sql.Identifier(schema, events_table)
+        self._owed: tuple[int, bytes, bytes, bytes] | None = None   # a signed checkpoint not yet stored
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True)  # one writer: the table lock
         create_schema(conninfo, [self._sql(SCHEMA)])
 
     def close(self) -> None:
+        if self._owed is not None:
+            with suppress(Exception):  # best effort: the chain itself is stored
+                self.store_checkpoint()
         self._pool.close()
         self._writer.close()
 
-    def append(self, entries: list[AccessEntry], sign: Signer) -> None:
-        # Two round trips per batch, whatever its size: [BEGIN; LOCK; read the head] and [the rows, the signed
-        # checkpoint, COMMIT] — bound on the client, so the second is one simple query.  Each round trip waits
-        # for this process's other threads to let go of the GIL, so their number, not the rows, sets the cost.
+    def append(self, entries: list[AccessEntry], sign: Signer) -> Versions:
+        # The batch goes as one JSON text: psycopg's array dumping, in Python, cost more than the rest of a batch.
+        batch = json.dumps([{"at": e.at.isoformat(), "case_id": str(e.case_id), "subject": e.subject,
+                             "agency": e.agency, "roles": e.roles, "what": e.what, "details": self._seal(e).hex()}
+                            for e in entries])
         with self._writer.connection() as conn:
-            try:
-                head = self._head(conn)
-                seq, link = (head[0], bytes(head[1])) if head else (0, GENESIS)
-                rows = []
-                for entry in entries:
-                    seq += 1
-                    details = self._seal(seq, entry)
-                    link = entry_link(link, seq, entry, details)
-                    rows.append((seq, entry.at, entry.case_id, entry.subject, entry.agency, entry.roles, entry.what,
-                                 details, link))
-                public_key, signature = sign(checkpoint_message(seq, link))
-                ClientCursor(conn).execute(self._insert(len(rows)), [
-                    *(value for row in rows for value in row), seq, link, public_key, signature])
-            except BaseException:
-                with suppress(Exception):  # leave the connection clean; the first error is the one to tell
-                    conn.execute("ROLLBACK")
-                raise
+            seq, link, version_of, versions = conn.execute(
+                self._sql(APPEND), [*(self._owed or (None,) * 4), batch, GENESIS], prepare=True).fetchone()
+        link = bytes(link)
+        self._owed = (seq, link, *sign(checkpoint_message(seq, link)))
+        return {**dict.fromkeys(e.case_id for e in entries), **dict(zip(version_of or (), versions or ()))}
 
-    def _head(self, conn: Connection) -> tuple | None:
-        cursor = conn.execute(self._sql("BEGIN; LOCK TABLE {log} IN SHARE ROW EXCLUSIVE MODE;"
-                                        " SELECT seq, link FROM {log} ORDER BY seq DESC LIMIT 1"))
-        while cursor.description is None and cursor.nextset():
-            pass
-        return cursor.fetchone()
+    @property
+    def owes_checkpoint(self) -> bool:
+        return self._owed is not None
 
-    def _insert(self, rows: int) -> sql.Composed:
-        values = sql.SQL(", ").join([sql.SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s)")] * rows)
-        return self._sql(f"INSERT INTO {{log}} ({COLUMNS}) VALUES ") + values + self._sql(
-            "; INSERT INTO {checkpoints} (seq, link, public_key, signature) VALUES (%s, %s, %s, %s); COMMIT")
+    def store_checkpoint(self) -> None:
+        owed = self._owed
+        if owed is not None:
+            with self._writer.connection() as conn:
+                conn.execute(self._sql(CHECKPOINT), owed)
+            self._owed = None if self._owed is owed else self._owed
 
     def search(self, query: AccessQuery) -> list[AccessRecord]:
         conditions, params = [sql.SQL("seq > %s")], [query.after]
@@ -134,26 +185,33 @@ class PostgresAccessLogStore:
 
     # -- internals -------------------------------------------------------------
 
-    def _seal(self, seq: int, entry: AccessEntry) -> bytes:
+    def _seal(self, entry: AccessEntry) -> bytes:
         key = self.keystore.data_key(entry.case_id, create=False)
         if key is None:
             return b""  # an erased case: nothing personal can be kept about it
         plain = json.dumps({"reader_name": entry.reader_name, "purpose": entry.purpose}).encode()
-        return seal(key, plain, f"access/{seq}/{entry.case_id}".encode())
+        return SEALING_2 + seal(key, plain, _bound_to(entry.case_id, entry.subject))
 
     def _entry(self, row: Any, unsealed: bool = True) -> AccessEntry:
-        details = self._unseal(row[0], row[2], bytes(row[7])) if unsealed else {}
+        details = self._unseal(row[0], row[2], row[3], bytes(row[7])) if unsealed else {}
         return AccessEntry(row[1], row[2], row[3], row[4], row[5], row[6], details.get("reader_name", ""),
                            details.get("purpose", ""))
 
-    def _unseal(self, seq: int, case_id: Any, details: bytes) -> dict[str, str]:
+    def _unseal(self, seq: int, case_id: Any, subject: str, details: bytes) -> dict[str, str]:
         key = self.keystore.data_key(case_id, create=False) if details else None
         if key is None:
             return {}
         try:
+            if details[:1] == SEALING_2:
+                return json.loads(unseal(key, details[1:], _bound_to(case_id, subject)))
             return json.loads(unseal(key, details, f"access/{seq}/{case_id}".encode()))
         except Unsealable:
             return {"reader_name": "(oläsbar)", "purpose": "(oläsbar)"}
 
     def _sql(self, text: str) -> sql.Composed:
-        return sql.SQL(text).format(log=self._log, checkpoints=self._checkpoints)
+        return sql.SQL(text).format(log=self._log, checkpoints=self._checkpoints, part=self._part,
+                                    append=self._append, events=self._events)
+
+
+def _bound_to(case_id: Any, subject: str) -> bytes:
+    return f"access/2/{case_id}/{subject}".encode()

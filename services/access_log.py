@@ -2,16 +2,25 @@
 
 A read is logged *before* its answer leaves the server; if the log cannot be
 written the read fails.  Concurrent reads share one transaction (group
-commit): the first waiting request writes every entry queued so far.
+commit): a writer thread per process writes every entry queued while the
+previous batch committed, in one round trip.  The same transaction reads the
+latest stored version of each case in the batch, so a reader learns whether
+the case it is about to show changed, without a query of its own: what it
+then shows is at least as new as the moment its read was logged.
 
 The chain: each entry's link is SHA-256 over the previous link and the
-entry's stored fields (the sealed reader's name and purpose included), and
-each written batch ends with a checkpoint signed by the ledger key — so an
-altered, removed, reordered or cut-off entry is found by ``verify``.
+entry's stored fields (the sealed reader's name and purpose included).  The
+database computes the links as it inserts, under the table's lock, so the
+lock is held for that one statement and the disk's flush.  Each batch's last
+link is then signed by the ledger key (a checkpoint), stored with the next
+batch or, when none follows at once, on its own — so an altered, removed,
+reordered or cut-off entry is found by ``verify``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,6 +30,7 @@ from typing import Callable, Iterable, Protocol
 from uuid import UUID
 
 GENESIS = bytes(32)
+log = logging.getLogger("sigill.access_log")
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,20 @@ class ChainVerdict:
 Signer = Callable[[bytes], tuple[bytes, bytes]]  # message -> (public key, signature)
 
 
+Versions = dict[UUID, int | None]   # case -> its latest stored version (None: no such case)
+
+
 class AccessLogStore(Protocol):
-    def append(self, entries: list[AccessEntry], sign: Signer) -> None:
-        """Append in order, chained to the stored head, and sign a checkpoint at the end: one transaction."""
+    def append(self, entries: list[AccessEntry], sign: Signer) -> Versions:
+        """Append in order, chained to the stored head, in one transaction that also reads the latest stored
+        version of each entry's case; the last link is signed, and that checkpoint is owed until stored."""
+
+    @property
+    def owes_checkpoint(self) -> bool:
+        """A batch's signed checkpoint is not yet stored (it goes with the next batch, or ``store_checkpoint``)."""
+
+    def store_checkpoint(self) -> None:
+        """Store the checkpoint owed, on its own."""
 
     def search(self, query: AccessQuery) -> list[AccessRecord]: ...
 
@@ -91,13 +112,16 @@ class _Batch:
     entries: list[AccessEntry] = field(default_factory=list)
     written: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    versions: Versions = field(default_factory=dict)
+    awaiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, UUID]] = field(default_factory=list)
 
 
 class AccessLog:
     """Group commit: one writer thread per process writes every entry queued while the previous batch committed.
 
-    A reader waits only for its own batch; under load the batches grow, so one transaction (one fsync, one
-    signed checkpoint) answers many reads.  The writer is started on the first read.
+    A reader waits only for its own batch; under load the batches grow, so one transaction (one fsync) answers
+    many reads.  A reader waits by blocking (``record``) or, on an event loop, by awaiting
+    (``record_async``): no thread is held while the disk flushes.  The writer is started on the first read.
     """
 
     def __init__(self, store: AccessLogStore, sign: Signer) -> None:
@@ -107,32 +131,66 @@ class AccessLog:
         self._writer: threading.Thread | None = None
         self.batch_sizes: deque[int] = deque(maxlen=1000)   # the latest batches written, for tests
 
-    def record(self, entry: AccessEntry) -> None:
-        """Log one read durably; returns once it is committed (raises when it could not be)."""
+    def record(self, entry: AccessEntry) -> int | None:
+        """Log one read durably; returns once it is committed, with the latest stored version of its case
+        as the log's transaction saw it (raises when it could not be written)."""
+        batch = self._enqueue(entry)
+        batch.written.wait()
+        if batch.error is not None:
+            raise AccessLogUnavailable("the access log cannot be written; the read was refused") from batch.error
+        return batch.versions.get(entry.case_id)
+
+    def record_async(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
+        """As ``record``, awaited on the running event loop instead of blocking a thread."""
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        self._enqueue(entry, (loop, waiter, entry.case_id))
+        return waiter
+
+    def _enqueue(self, entry: AccessEntry, awaiting: tuple | None = None) -> _Batch:
         with self._queued:
             batch = self._current
             batch.entries.append(entry)
+            if awaiting is not None:
+                batch.awaiting.append(awaiting)
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_forever, name="sigill-access-log", daemon=True)
                 self._writer.start()
             self._queued.notify()
-        batch.written.wait()
-        if batch.error is not None:
-            raise AccessLogUnavailable("the access log cannot be written; the read was refused") from batch.error
+        return batch
 
     def _write_forever(self) -> None:
         while True:
-            with self._queued:
-                while not self._current.entries:
-                    self._queued.wait()
-                batch, self._current = self._current, _Batch()
+            batch = self._next_batch()
+            if batch is None:  # nothing queued and a checkpoint owed: store it now, on its own
+                self._store_checkpoint()
+                continue
             try:
-                self.store.append(batch.entries, self._sign)
+                batch.versions = self.store.append(batch.entries, self._sign)
             except BaseException as error:  # every reader in the batch is refused
                 batch.error = error
             finally:
                 self.batch_sizes.append(len(batch.entries))
                 batch.written.set()
+                for loop, waiter, case_id in batch.awaiting:
+                    loop.call_soon_threadsafe(_settle, waiter, batch, case_id)
+
+    def _next_batch(self) -> _Batch | None:
+        with self._queued:
+            while not self._current.entries:
+                if self.store.owes_checkpoint:
+                    return None
+                self._queued.wait()
+            batch, self._current = self._current, _Batch()
+            return batch
+
+    def _store_checkpoint(self) -> None:
+        try:
+            self.store.store_checkpoint()
+        except Exception as error:  # kept owed: the next batch carries it; wait a little before trying alone again
+            log.warning("the access log's checkpoint cannot be stored now (%s)", type(error).__qualname__)
+            with self._queued:
+                self._queued.wait(timeout=1.0)
 
     def search(self, query: AccessQuery) -> list[AccessRecord]:
         return self.store.search(query)
@@ -151,3 +209,13 @@ class AccessLog:
 
 class AccessLogUnavailable(Exception):
     """A read could not be logged, so it is not answered."""
+
+
+def _settle(waiter: asyncio.Future, batch: _Batch, case_id: UUID) -> None:
+    """On the reader's loop: its batch is written (or refused)."""
+    if waiter.done():  # the reader went away (a cancelled request)
+        return
+    if batch.error is not None:
+        waiter.set_exception(AccessLogUnavailable("the access log cannot be written; the read was refused"))
+    else:
+        waiter.set_result(batch.versions.get(case_id))

@@ -13,6 +13,7 @@ and so reveal that something they may not see happened.
 
 from __future__ import annotations
 
+import asyncio
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,7 @@ from services.authorisation import (
     check_reads_cases, is_social_services, place_in,
 )
 from services import idempotency
-from services.errors import ConcurrentChange
+from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.principals import Principal, Role
 
@@ -128,13 +129,30 @@ class CaseService:
         return []
 
     def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
-        """What the user's agency may see of the case now, each fact with its basis; the read is logged."""
-        replay = self.judged.replay(case_id)
-        place = place_in(p, replay.case, self.catalogue)
-        check_reads_as_agency(place)
-        disclosures = replay.visible_to(p.agency, self.app.clock.now())
-        self._log(p, case_id, what, purpose)
-        return Look(case_id, place, _count_versions(disclosures), disclosures)
+        """What the user's agency may see of the case now, each fact with its basis; the read is logged.
+
+        The case's latest stored version comes back with the log's commit, so the answer is judged on the case
+        as it stood once the read was logged — any write before it, by any process, included — with no query of
+        its own while this worker's copy is current.  A user outside the case is refused before anything is
+        logged, on the stored case; one who leaves the group in the instant between that check and the log's
+        commit has the read logged and is refused after it."""
+        replay, fresh = self._admitted(p, case_id)
+        stored = self.access_log.record(self._entry(p, case_id, what, purpose))
+        return self._look(p, self._current(replay, fresh, stored))
+
+    async def look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+        """As ``look``, on an event loop: the log's commit is awaited, and only reading events runs in a thread
+        (the case not yet in this worker's memory, or changed since)."""
+        replay = self.judged.cached(case_id)
+        fresh = replay is None or not self._may_read(p, replay)
+        if fresh:
+            replay, fresh = await asyncio.to_thread(self._admitted, p, case_id)
+        stored = await self.access_log.record_async(self._entry(p, case_id, what, purpose))
+        if stored == replay.case.version:
+            replay = self._current(replay, fresh, stored)   # current already: nothing to read
+        else:
+            replay = await asyncio.to_thread(self._current, replay, fresh, stored)
+        return self._look(p, replay)
 
     def find(self, p: Principal, case_number: str) -> UUID:
         """A case id from its number, for a user who is in the case (else: no such case)."""
@@ -179,8 +197,38 @@ class CaseService:
     # -- internals ---------------------------------------------------------------
 
     def _log(self, p: Principal, case_id: UUID, what: str, purpose: str) -> None:
-        self.access_log.record(AccessEntry(self.app.clock.now(), case_id, p.subject, p.agency, p.role_names, what,
-                                           p.name, purpose))
+        self.access_log.record(self._entry(p, case_id, what, purpose))
+
+    def _entry(self, p: Principal, case_id: UUID, what: str, purpose: str) -> AccessEntry:
+        return AccessEntry(self.app.clock.now(), case_id, p.subject, p.agency, p.role_names, what, p.name, purpose)
+
+    def _admitted(self, p: Principal, case_id: UUID) -> tuple[Replay, bool]:
+        """The case for ``p`` to read (this worker's copy, or the stored case when the copy would refuse them or
+        is missing) and whether it was read anew; CaseNotFound or Forbidden when the stored case refuses them."""
+        kept = self.judged.cached(case_id)
+        if kept is not None and self._may_read(p, kept):
+            return kept, False
+        replay = self.judged.replay(case_id)
+        check_reads_as_agency(place_in(p, replay.case, self.catalogue))
+        return replay, True
+
+    def _may_read(self, p: Principal, replay: Replay) -> bool:
+        try:
+            check_reads_as_agency(place_in(p, replay.case, self.catalogue))
+        except (CaseNotFound, Forbidden):
+            return False
+        return True
+
+    def _current(self, replay: Replay, fresh: bool, stored: int | None) -> Replay:
+        """``replay`` brought up to the version the access log's transaction saw (unless it was read anew and
+        already is)."""
+        return replay if fresh and stored == replay.case.version else self.judged.brought_to(replay, stored)
+
+    def _look(self, p: Principal, replay: Replay) -> Look:
+        place = place_in(p, replay.case, self.catalogue)
+        check_reads_as_agency(place)
+        disclosures = replay.visible_to(p.agency, self.app.clock.now())
+        return Look(replay.case.id, place, _count_versions(disclosures), disclosures)
 
     def _written(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
         return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)

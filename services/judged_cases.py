@@ -8,8 +8,9 @@ what of it they may see — so a cached case can never show one agency what
 was judged for another, nor miss a consent that lapsed since.
 
 Before each reuse the case's latest stored version is read (one indexed
-query): any write — the reader's own, another worker's, another agency's
-withdrawal of consent — makes it newer.  Then only the newer events are read
+query, or for a read the access log's transaction, which reads it anyway):
+any write — the reader's own, another worker's, another agency's withdrawal
+of consent — makes it newer.  Then only the newer events are read
 and folded into a copy (a case written by two workers in turn would otherwise
 be read whole, all its events decrypted, at every other write) — every newer
 event, as a first read folds every stored one, even one stamped by a host
@@ -40,15 +41,33 @@ class JudgedCases:
     def replay(self, case_id: UUID) -> Replay:
         """The case as it stands now, folded; CaseNotFound or CaseErased as ``app.replay`` would raise."""
         stored = self.app.stored_version(case_id)
+        kept = self.cached(case_id)
+        if kept is not None and stored is not None and kept.case.version <= stored:
+            return self.brought_to(kept, stored)
+        return self.loaded(case_id)
+
+    def cached(self, case_id: UUID) -> Replay | None:
+        """The case as this worker last folded it (perhaps stale: see ``brought_to``); None if not kept, or if its
+        key was destroyed since."""
         with self._lock:
             kept = self._kept.get(case_id)
-        if (kept is not None and stored is not None and kept.case.version <= stored
-                and self.app.keystore.data_key(case_id, create=False) is not None):
-            if kept.case.version == stored:
-                self.hits += 1
-                return kept
-            self.extensions += 1
-            return self.extended(kept, self.app.events.get(case_id, gt=kept.case.version))
+        if kept is None or self.app.keystore.data_key(case_id, create=False) is None:
+            return None
+        return kept
+
+    def brought_to(self, replay: Replay, stored: int | None) -> Replay:
+        """``replay`` if it holds every event up to ``stored`` (the case's latest stored version, read after
+        ``replay`` was taken), else extended by every newer event — or the case loaded whole if it is gone."""
+        if stored is None or stored < replay.case.version:
+            return self.loaded(replay.case.id)   # no longer stored as folded: let the load say why
+        if replay.case.version == stored:
+            self.hits += 1
+            return replay
+        self.extensions += 1
+        return self.extended(replay, self.app.events.get(replay.case.id, gt=replay.case.version))
+
+    def loaded(self, case_id: UUID) -> Replay:
+        """The case read and folded whole (every stored event), and kept."""
         self.misses += 1
         replay = self.app.replay(case_id)
         self._keep(case_id, replay)

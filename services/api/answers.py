@@ -12,6 +12,7 @@ their facts alive, so an identity comparison can never meet a recycled id.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
 from typing import Callable
@@ -26,6 +27,10 @@ SIZE = 4_000
 Key = tuple[UUID, str, str]   # case, view ("timeline", "plan"…), reader's agency
 
 
+def shaped(shape: Callable[[], BaseModel]) -> bytes:
+    return shape().model_dump_json().encode()
+
+
 def _same(a: tuple[Disclosure, ...], b: tuple[Disclosure, ...]) -> bool:
     return len(a) == len(b) and all(x.fact is y.fact and x.basis == y.basis for x, y in zip(a, b))
 
@@ -38,11 +43,28 @@ class ShapedAnswers:
 
     def body(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
         """The JSON answer for ``look``: shaped now, or the one shaped before from the very same disclosures."""
+        body = self.kept(key, look)
+        if body is None:
+            body = shaped(shape)
+            self.keep(key, look, body)
+        return body
+
+    async def body_async(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
+        """As ``body``, on an event loop: shaping (a model per fact, then JSON) runs in a thread."""
+        body = self.kept(key, look)
+        if body is None:
+            body = await asyncio.to_thread(shaped, shape)
+            self.keep(key, look, body)
+        return body
+
+    def kept(self, key: Key, look: Look) -> bytes | None:
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None and kept[0] == look.version and _same(kept[1], look.disclosures):
             return kept[2]
-        body = shape().model_dump_json().encode()
+        return None
+
+    def keep(self, key: Key, look: Look, body: bytes) -> None:
         with self._lock:
             self._kept[key] = (look.version, look.disclosures, body)
             self._kept.move_to_end(key)

@@ -32,8 +32,8 @@ def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFa
     return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids) for s in seen]
 
 
-def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
-    body = ctx.answers.body((look.case_id, what, user.agency), look, shape)
+async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
+    body = await ctx.answers.body_async((look.case_id, what, user.agency), look, shape)
     return Response(body, media_type="application/json", headers={
         "ETag": f'"{look.version}"',
         "Cache-Control": "no-store"})  # case content never rests in a shared or browser cache
@@ -54,17 +54,17 @@ def find_case(ctx: Context, user: CurrentUser,
 
 
 @router.get("/{case_id}", response_model=v.CaseView, responses=READ_ERRORS)
-def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """Everything your agency may see of the case now, in order, each fact with its basis."""
-    look = ctx.cases.look(user, case_id, "timeline", purpose)
-    return _answer(ctx, user, look, "timeline", lambda: v.CaseView(
+    look = await ctx.cases.look_async(user, case_id, "timeline", purpose)
+    return await _answer(ctx, user, look, "timeline", lambda: v.CaseView(
         case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look)))))
 
 
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
-def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """The current action plan with the rows your agency may see."""
-    look = ctx.cases.look(user, case_id, "plan", purpose)
+    look = await ctx.cases.look_async(user, case_id, "plan", purpose)
 
     def shape() -> v.PlanView:
         plan = q.current_plan(_seen(look))
@@ -72,14 +72,14 @@ def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: Cas
             return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.revision, main_goal=plan.main_goal,
                           rows=_facts(ctx, look, list(plan.rows)))  # type: ignore[arg-type]
-    return _answer(ctx, user, look, "plan", shape)
+    return await _answer(ctx, user, look, "plan", shape)
 
 
 @router.get("/{case_id}/meetings", response_model=v.MeetingsView, responses=READ_ERRORS)
-def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """The meetings your agency may know of, each with the parts it may see."""
-    look = ctx.cases.look(user, case_id, "meetings", purpose)
-    return _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
+    look = await ctx.cases.look_async(user, case_id, "meetings", purpose)
+    return await _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
         case_id=case_id, version=look.version, meetings=[
             v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
                          parts=_facts(ctx, look, list(m.parts)))  # type: ignore[arg-type]
@@ -87,10 +87,10 @@ def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId)
 
 
 @router.get("/{case_id}/contributions", response_model=v.CaseView, responses=READ_ERRORS)
-def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
     """What your agency itself recorded: contributions, follow-ups and meeting outcomes."""
-    look = ctx.cases.look(user, case_id, "contributions", purpose)
-    return _answer(ctx, user, look, "contributions", lambda: v.CaseView(
+    look = await ctx.cases.look_async(user, case_id, "contributions", purpose)
+    return await _answer(ctx, user, look, "contributions", lambda: v.CaseView(
         case_id=case_id, version=look.version,
         facts=_facts(ctx, look, q.own_contributions(_seen(look), user.agency))))  # type: ignore[arg-type]
 

@@ -195,3 +195,20 @@ def test_commands_at_once_on_one_case_each_start_from_the_cached_case_not_a_load
     assert [a for a in loads if a and a[0] == UUID(case_id)] == []  # every command started from a copy in memory
     seen = texts(ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school)))
     assert {f"Samtidigt {n}" for n in range(6)} <= seen
+
+
+def test_a_cached_read_learns_the_cases_version_from_the_access_logs_commit_not_a_query_of_its_own(
+        client, context, users, tick, app, settings, postgres, monkeypatch):
+    case_id, _ = police_note_case(client, users, tick)
+    read_twice(client, context, case_id, users.school)
+    asked: list = []
+    stored_version = app.stored_version
+    monkeypatch.setattr(app, "stored_version", lambda case: asked.append(case) or stored_version(case))
+    read_twice(client, context, case_id, users.school)
+    assert asked == []
+    tick()
+    _write_through_another_worker(app, settings, postgres, case_id, users.police, "/contributions",
+                                  {"category": "school", "text": "Från den andra processen"})
+    extensions = context.cases.judged.extensions
+    view = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))  # the kept copy is stale now
+    assert context.cases.judged.extensions == extensions + 1 and "Från den andra processen" in texts(view)

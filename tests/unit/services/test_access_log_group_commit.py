@@ -1,7 +1,10 @@
-"""The access log's writer thread: concurrent reads share commits, each read returns only once it is written."""
+"""The access log's writer thread: concurrent reads share commits, each read returns only once it is written,
+with the latest stored version of its case as the batch's transaction saw it."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from datetime import datetime, timezone
 from uuid import uuid4
@@ -9,7 +12,7 @@ from uuid import uuid4
 import pytest
 
 from services.access_log import AccessEntry, AccessLog, AccessLogUnavailable
-from tests.concurrency import in_threads
+from tests.concurrency import eventually, in_threads
 
 
 def entry(n: int) -> AccessEntry:
@@ -22,16 +25,24 @@ class SlowStore:
     def __init__(self, fail: bool = False) -> None:
         self.batches: list[list[AccessEntry]] = []
         self.fail = fail
+        self.owes_checkpoint = False
+        self.checkpoints_stored_alone = 0
 
-    def append(self, entries, sign) -> None:
+    def append(self, entries, sign) -> dict:
         time.sleep(0.02)
         if self.fail:
             raise OSError("disk full")
         self.batches.append(list(entries))
+        self.owes_checkpoint = True
+        return {e.case_id: 100 + len(self.batches) for e in entries}   # as if each batch saw a newer version
+
+    def store_checkpoint(self) -> None:
+        self.owes_checkpoint = False
+        self.checkpoints_stored_alone += 1
 
 
 def read_concurrently(log: AccessLog, readers: int) -> list[BaseException | None]:
-    return in_threads(lambda n: log.record(entry(n)), readers)
+    return [None if isinstance(o, int) else o for o in in_threads(lambda n: log.record(entry(n)), readers)]
 
 
 def test_concurrent_reads_share_commits_and_every_one_is_written_once():
@@ -61,3 +72,49 @@ def test_when_the_log_cannot_be_written_every_read_of_the_batch_is_refused_and_l
     with pytest.raises(AccessLogUnavailable):
         store.fail = True
         log.record(entry(10))
+
+
+def test_a_read_learns_the_version_of_its_case_that_its_batch_saw():
+    store = SlowStore()
+    log = AccessLog(store, lambda m: (b"", b""))
+    assert log.record(entry(1)) == 101
+    assert log.record(entry(2)) == 102
+
+
+def on_a_loop_of_its_own(coroutine) -> object:
+    """Run on a new event loop in a thread of its own (a test before may have left this thread's loop running)."""
+    return in_threads(lambda _: asyncio.run(coroutine), 1)[0]
+
+
+def test_a_read_on_an_event_loop_awaits_its_commit_without_holding_a_thread():
+    store = SlowStore()
+    log = AccessLog(store, lambda m: (b"", b""))
+    log.record(entry(0))  # the writer thread is started
+    threads = threading.active_count()
+
+    async def read_many() -> list:
+        reads = [log.record_async(entry(n)) for n in range(20)]
+        during = threading.active_count()
+        return [during, *await asyncio.gather(*reads, return_exceptions=True)]
+
+    during, *versions = on_a_loop_of_its_own(read_many())
+    assert all(isinstance(v, int) and v > 100 for v in versions)
+    assert sorted(e.subject for b in store.batches[1:] for e in b) == sorted(f"user-{n}" for n in range(20))
+    assert len(store.batches) < 21 and during == threads + 1   # the loop's own thread, and no other
+
+
+def test_an_awaited_read_is_refused_when_its_batch_cannot_be_written():
+    store = SlowStore(fail=True)
+    log = AccessLog(store, lambda m: (b"", b""))
+
+    async def read() -> None:
+        await log.record_async(entry(1))
+
+    assert isinstance(on_a_loop_of_its_own(read()), AccessLogUnavailable)
+
+
+def test_a_checkpoint_owed_is_stored_on_its_own_once_no_read_is_waiting():
+    store = SlowStore()
+    log = AccessLog(store, lambda m: (b"", b""))
+    log.record(entry(1))
+    assert eventually(lambda: store.checkpoints_stored_alone == 1 and not store.owes_checkpoint, 2)

@@ -1,0 +1,121 @@
+"""The access log's store on PostgreSQL: the database numbers and chains each batch as ``entry_link`` does, across
+processes writing at once; each batch reports its cases' latest versions; entries written before keep unsealing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from uuid import uuid4
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from gateways.access_log_store import PostgresAccessLogStore
+from gateways.sealing import seal
+from services.access_log import GENESIS, AccessEntry, AccessQuery, checkpoint_message, entry_link
+from tests.builders import utc
+from tests.concurrency import in_threads
+from tests.service_behaviour import open_case
+
+KEY = Ed25519PrivateKey.generate()
+PUBLIC = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def sign(message: bytes) -> tuple[bytes, bytes]:
+    return PUBLIC, KEY.sign(message)
+
+
+def signature_ok(public: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+        return True
+    except Exception:
+        return False
+
+
+def read(case_id, n: int, subject: str = "kurator-1") -> AccessEntry:
+    return AccessEntry(utc(2026, 2, 3) + timedelta(seconds=n), case_id, subject, "skola", "member", "timeline",
+                       "Kim Kurator", f"Inför möte {n}")
+
+
+def store_of(postgres, app) -> PostgresAccessLogStore:
+    return PostgresAccessLogStore(postgres.conninfo(), app.keystore)
+
+
+def test_two_processes_appending_at_once_make_one_unbroken_chain(postgres, app):
+    cases = [uuid4() for _ in range(3)]
+    app.keystore.create_keys(cases)
+    workers = [store_of(postgres, app), store_of(postgres, app)]   # two workers' stores: two connections, one lock
+    try:
+        in_threads(lambda w: [workers[w].append([read(cases[n % 3], n, f"user-{w}") for n in range(k, k + 3)], sign)
+                              for k in range(0, 60, 3)], 2)
+        for worker in workers:
+            worker.store_checkpoint()
+        verdict = workers[0].verify(signature_ok, {PUBLIC})
+        assert verdict.intact and verdict.checked == 120 and verdict.checkpoints == 40
+        records = workers[0].search(AccessQuery(limit=1000))
+        assert [r.seq for r in records] == list(range(1, 121))
+        assert sorted((r.entry.subject, r.entry.purpose) for r in records) == sorted(
+            (f"user-{w}", f"Inför möte {n}") for w in range(2) for n in range(60))
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def test_a_batch_reports_the_latest_stored_version_of_each_of_its_cases(postgres, app):
+    opened, _ = open_case(app)
+    store = store_of(postgres, app)
+    try:
+        unknown = uuid4()
+        versions = store.append([read(opened, 1), read(unknown, 2)], sign)
+        assert versions == {opened: app.stored_version(opened), unknown: None}
+    finally:
+        store.close()
+
+
+def test_a_signed_checkpoint_is_owed_until_the_next_batch_or_stored_alone(postgres, app):
+    case_id = uuid4()
+    app.keystore.create_keys([case_id])
+    store = store_of(postgres, app)
+    try:
+        store.append([read(case_id, 1)], sign)
+        assert store.owes_checkpoint and _checkpoints(postgres) == []
+        store.append([read(case_id, 2)], sign)   # carries the first batch's checkpoint
+        assert _checkpoints(postgres) == [1]
+        store.store_checkpoint()
+        assert not store.owes_checkpoint and _checkpoints(postgres) == [1, 2]
+    finally:
+        store.close()
+
+
+def test_entries_written_before_the_database_numbered_them_still_unseal_and_verify(postgres, app):
+    """Upgrading: an entry whose details were sealed bound to its number (the Python-side chain) stays readable,
+    and the database chains new entries onto it."""
+    case_id = uuid4()
+    app.keystore.create_keys([case_id])
+    store = store_of(postgres, app)
+    try:
+        old = read(case_id, 1)
+        details = seal(app.keystore.data_key(case_id, create=False),
+                       json.dumps({"reader_name": old.reader_name, "purpose": old.purpose}).encode(),
+                       f"access/1/{case_id}".encode())
+        link = entry_link(GENESIS, 1, old, details)
+        with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+            conn.execute("INSERT INTO sigill_access_log (seq, at, case_id, subject, agency, roles, what, details, link)"
+                         " VALUES (1, %s, %s, %s, %s, %s, %s, %s, %s)",
+                         (old.at, case_id, old.subject, old.agency, old.roles, old.what, details, link))
+            conn.execute("INSERT INTO sigill_access_log_checkpoints (seq, link, public_key, signature)"
+                         " VALUES (1, %s, %s, %s)", (link, *sign(checkpoint_message(1, link))))
+        store.append([read(case_id, 2)], sign)
+        store.store_checkpoint()
+        assert store.verify(signature_ok, {PUBLIC}).intact
+        assert [(r.seq, r.entry.purpose) for r in store.search(AccessQuery(case_id=case_id))] == [
+            (1, "Inför möte 1"), (2, "Inför möte 2")]
+    finally:
+        store.close()
+
+
+def _checkpoints(postgres) -> list[int]:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return [r[0] for r in conn.execute("SELECT seq FROM sigill_access_log_checkpoints ORDER BY seq")]
