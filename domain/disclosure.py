@@ -165,13 +165,20 @@ class Replay:
         seen = self._seen.get(agency)
         if seen is not None and self._still_holds(seen, agency, at):
             judge = Judge(self.case, agency, at, self.catalogue, dict(seen.answers))
-            visible = seen.visible + tuple(
-                Disclosure(f, b) for f in self.facts[seen.facts:] if (b := judge.basis_for(f)) is not None)
+            new = tuple(Disclosure(f, b) for f in self.facts[seen.facts:] if (b := judge.basis_for(f)) is not None)
+            visible, versions = seen.visible + new, seen.versions + _versions(new, seen.visible)
         else:
             judge = Judge(self.case, agency, at, self.catalogue)
             visible = tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
-        self._seen[agency] = _Seen(visible, len(self.facts), self._folded, at, judge.consent_answers())
+            versions = _versions(visible, ())
+        self._seen[agency] = _Seen(visible, len(self.facts), self._folded, at, judge.consent_answers(), versions)
         return visible
+
+    def versions_in(self, agency: str, visible: tuple[Disclosure, ...]) -> int:
+        """How many events the facts of ``visible`` (an answer of ``visible_to``) come from: the agency's own version
+        of the case.  Counted as the answer was made, when it is this agency's latest one."""
+        seen = self._seen.get(agency)
+        return seen.versions if seen is not None and seen.visible is visible else _versions(visible, ())
 
     def _still_holds(self, seen: "_Seen", agency: str, at: datetime) -> bool:
         if bisect_right(self._moments, seen.at) != bisect_right(self._moments, at):
@@ -191,6 +198,17 @@ class _Seen:
     folded: int                          # how many events had been folded
     at: datetime
     answers: dict[str, Basis | None]     # the judge's consent answers per category, valid with the above
+    versions: int                        # how many events the visible facts come from
+
+
+def _versions(new: tuple[Disclosure, ...], before: tuple[Disclosure, ...]) -> int:
+    """How many events ``new`` adds to ``before``: facts come in event order, an event's parts together."""
+    last = before[-1].fact.version if before else None
+    count = 0
+    for disclosure in new:
+        if disclosure.fact.version != last:
+            count, last = count + 1, disclosure.fact.version
+    return count
 
 
 class Judge:

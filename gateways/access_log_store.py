@@ -81,10 +81,10 @@ BEGIN
         INSERT INTO {log} (seq, at, case_id, subject, agency, roles, what, details, link)
         VALUES (last_seq, e.at::timestamptz, e.case_id, e.subject, e.agency, e.roles, e.what, e.details, last_link);
     END LOOP;
-    SELECT array_agg(v.originator_id), array_agg(v.version) INTO version_of, versions
-    FROM (SELECT originator_id, max(originator_version) AS version FROM {events}
-          WHERE originator_id IN (SELECT (b->>'case_id')::uuid FROM json_array_elements(p_batch) b)
-          GROUP BY originator_id) v;
+    -- Each case's max() alone, so that it is the last entry of the events' primary key (not all of its events).
+    SELECT array_agg(c.id), array_agg((SELECT max(s.originator_version) FROM {events} s WHERE s.originator_id = c.id))
+    INTO version_of, versions
+    FROM (SELECT DISTINCT (b->>'case_id')::uuid AS id FROM json_array_elements(p_batch) b) c;
     RETURN NEXT;
 END $$;
 """

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper, RecordConflictError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import Mapper, RecordConflictError, Recording
 
 from domain.calendar import local_date
 from domain.case import Case
@@ -159,6 +159,21 @@ class CaseApplication(Application[UUID]):
     def note_calendar(self, case_id: UUID) -> CommandResult:
         """Record the calendar moments that passed since the case's latest event (the value: how many)."""
         return self._change(case_id, None, lambda c, at: c.note_calendar(at=at, catalogue=self.catalogue))
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """As the library's ``save``, for aggregates (all Sigill saves): its ``collect_events`` asks, of each object,
+        ``isinstance`` against two runtime-checkable Protocols, which Python 3.11 answers by listing each
+        Protocol's members anew — about a twentieth of a command's CPU, for an answer known here."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, called as its own save does
+        return recordings
 
     def start_from(self, case: Case) -> None:
         """The case as stored now (a copy nobody else holds), for the next command on it instead of loading it.

@@ -228,7 +228,7 @@ class CaseService:
         place = place_in(p, replay.case, self.catalogue)
         check_reads_as_agency(place)
         disclosures = replay.visible_to(p.agency, self.app.clock.now())
-        return Look(replay.case.id, place, _count_versions(disclosures), disclosures)
+        return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures)
 
     def _written(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
         return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)
@@ -239,8 +239,4 @@ class CaseService:
             lambda events: self._version(self.judged.extended(replay, events, keep=False), p.agency))
 
     def _version(self, replay: Replay, agency: str) -> int:
-        return _count_versions(replay.visible_to(agency, self.app.clock.now()))
-
-
-def _count_versions(disclosures: tuple[Disclosure, ...]) -> int:
-    return len({d.fact.version for d in disclosures})
+        return replay.versions_in(agency, replay.visible_to(agency, self.app.clock.now()))

@@ -7,11 +7,12 @@ asks the disclosure rules, for the reader's agency and the present moment,
 what of it they may see — so a cached case can never show one agency what
 was judged for another, nor miss a consent that lapsed since.
 
-Before each reuse the case's latest stored version is read (one indexed
-query, or for a read the access log's transaction, which reads it anyway):
+Before each reuse the case's newer events are read (one indexed query; a
+read learns the latest stored version from the access log's transaction,
+which reads it anyway, and asks for events only when there are newer ones):
 any write — the reader's own, another worker's, another agency's withdrawal
-of consent — makes it newer.  Then only the newer events are read
-and folded into a copy (a case written by two workers in turn would otherwise
+of consent — makes the case newer.  Only the newer events are read and
+folded into a copy (a case written by two workers in turn would otherwise
 be read whole, all its events decrypted, at every other write) — every newer
 event, as a first read folds every stored one, even one stamped by a host
 whose clock is ahead of ours.  A case whose data key was destroyed is not
@@ -39,12 +40,18 @@ class JudgedCases:
         self.hits = self.misses = self.extensions = 0
 
     def replay(self, case_id: UUID) -> Replay:
-        """The case as it stands now, folded; CaseNotFound or CaseErased as ``app.replay`` would raise."""
-        stored = self.app.stored_version(case_id)
+        """The case as it stands now, folded; CaseNotFound or CaseErased as ``app.replay`` would raise.
+
+        A kept case is brought up to date by one query for the events after it: none means it is current."""
         kept = self.cached(case_id)
-        if kept is not None and stored is not None and kept.case.version <= stored:
-            return self.brought_to(kept, stored)
-        return self.loaded(case_id)
+        if kept is None:
+            return self.loaded(case_id)
+        newer = list(self.app.events.get(case_id, gt=kept.case.version))
+        if not newer:
+            self.hits += 1
+            return kept
+        self.extensions += 1
+        return self.extended(kept, newer)
 
     def cached(self, case_id: UUID) -> Replay | None:
         """The case as this worker last folded it (perhaps stale: see ``brought_to``); None if not kept, or if its

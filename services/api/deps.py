@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, NamedTuple
 from urllib.parse import unquote
 
 from fastapi import Depends, FastAPI, Request
@@ -75,9 +76,71 @@ async def purpose(request: Request) -> str:
     return unquote(stated)[:500]
 
 
+class Reading(NamedTuple):
+    """A read of case content: the shared services, who reads, and why (for the access log)."""
+
+    ctx: ApiContext
+    user: Principal
+    purpose: str
+
+
+async def reading(request: Request) -> Reading:
+    # One dependency for the three: FastAPI's solving costs per dependency, and three cost a read about a tenth
+    # of its CPU more than one.
+    return Reading(request.app.state.context, await current_user(request), await purpose(request))
+
+
+reading.implies = (context, current_user, purpose)  # type: ignore[attr-defined]  # for ``document``
+
+class Writing(NamedTuple):
+    """A case command: the shared services, who writes, the request, and its Idempotency-Key and If-Match."""
+
+    ctx: ApiContext
+    user: Principal
+    request: Request
+    idempotency_key: str | None
+    if_match: str | None
+
+
+IDEMPOTENCY_KEY = ("idempotency-key", "Idempotency-Key", 1, 200, "^[!-~]+$",
+                   "send the same key when you retry: recorded once")
+IF_MATCH = ("if-match", "If-Match", 0, 40, None, 'the version you last saw, e.g. "5"; 409 if stale')
+
+
+async def writing(request: Request) -> Writing:
+    # One dependency instead of two and two header parameters, for the reason ``reading`` gives.
+    return Writing(request.app.state.context, await current_user(request), request,
+                   _header(request, IDEMPOTENCY_KEY), _header(request, IF_MATCH))
+
+
+def _header(request: Request, spec: tuple) -> str | None:
+    """An optional header, checked as FastAPI checks a declared one (the same 422 and the same field)."""
+    name, title, shortest, longest, pattern, _ = spec
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    if len(value) < shortest:
+        problem = ("string_too_short", f"String should have at least {shortest} character", {"min_length": shortest})
+    elif len(value) > longest:
+        problem = ("string_too_long", f"String should have at most {longest} characters", {"max_length": longest})
+    elif pattern and not re.fullmatch(pattern, value):
+        problem = ("string_pattern_mismatch", f"String should match pattern '{pattern}'", {"pattern": pattern})
+    else:
+        return value
+    kind, message, limits = problem
+    raise RequestValidationError([{"type": kind, "loc": ("header", title), "msg": message,
+                                   "input": value[:40], "ctx": limits}])
+
+
+reading.implies = (context, current_user, purpose)  # type: ignore[attr-defined]  # for ``document``
+writing.implies = (context, current_user)  # type: ignore[attr-defined]
+writing.headers = (IDEMPOTENCY_KEY, IF_MATCH)  # type: ignore[attr-defined]
+
 Context = Annotated[ApiContext, Depends(context)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 Purpose = Annotated[str, Depends(purpose)]
+Reader = Annotated[Reading, Depends(reading)]
+Writer = Annotated[Writing, Depends(writing)]
 
 
 def document(api: FastAPI) -> None:
@@ -102,6 +165,9 @@ def document(api: FastAPI) -> None:
                     operation["security"] = [{"HTTPBearer": []}]
                 if purpose in uses:
                     operation.setdefault("parameters", []).append(_purpose_parameter())
+                headers = [_header_parameter(spec) for call in uses for spec in getattr(call, "headers", ())]
+                if headers:
+                    operation.setdefault("parameters", []).extend(headers)
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["HTTPBearer"] = BEARER_SCHEME
         api.openapi_schema = schema
         return schema
@@ -112,9 +178,18 @@ def document(api: FastAPI) -> None:
 def _calls(dependant: Any) -> set[Any]:
     found = set()
     for sub in dependant.dependencies:
-        found.add(sub.call)
+        found |= {sub.call, *getattr(sub.call, "implies", ())}
         found |= _calls(sub)
     return found
+
+
+def _header_parameter(spec: tuple) -> dict[str, Any]:
+    """An optional header as FastAPI documents a declared one."""
+    _, title, shortest, longest, pattern, description = spec
+    text = {"type": "string", **({"minLength": shortest} if shortest else {}), "maxLength": longest,
+            **({"pattern": pattern} if pattern else {})}
+    return {"name": title, "in": "header", "required": False, "description": description,
+            "schema": {"anyOf": [text, {"type": "null"}], "description": description, "title": title}}
 
 
 def _purpose_parameter() -> dict[str, Any]:

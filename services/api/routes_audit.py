@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from domain.errors import InvalidInput
 from services.access_log import AccessQuery
 from services.api import views as v
-from services.api.deps import Context, CurrentUser, Purpose
+from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.api.routes_reads import access_out
 from services.authorisation import Forbidden
@@ -24,18 +24,20 @@ Agency = Annotated[str, Query(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]
 
 
 @router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=AUDIT_ERRORS)
-def every_fact(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> v.AuditFacts:
+def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
     """Every fact of the case, whoever may see it (auditors only)."""
+    ctx, user, purpose = reader
     facts = ctx.cases.audit_facts(user, case_id, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.AuditFacts(case_id=case_id, facts=[v.audit_fact_out(f, ids) for f in facts])
 
 
 @router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=AUDIT_ERRORS)
-def replay(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, agency: Agency,
+def replay(reader: Reader, case_id: CaseId, agency: Agency,
            as_of: Annotated[datetime, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
            ) -> v.Replayed:
     """What an agency could see of the case at a moment, and why — rebuilt from the events alone."""
+    ctx, user, purpose = reader
     if as_of.tzinfo is None:
         raise InvalidInput("as_of needs a time zone (e.g. +01:00 or Z)", field="as_of")
     disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
@@ -45,17 +47,18 @@ def replay(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, a
 
 
 @router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=AUDIT_ERRORS)
-def disclosures(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId,
-                agency: Agency | None = None) -> v.Disclosures:
+def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
+    ctx, user, purpose = reader
     changes = ctx.cases.audit_disclosures(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes])
 
 
 @router.get("/cases/{case_id}/report", response_class=HTMLResponse, responses=AUDIT_ERRORS)
-def report(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> HTMLResponse:
+def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
     """A self-contained, printable HTML report for a supervisor, with the ledger's verification."""
+    ctx, user, purpose = reader
     ctx.cases.audit_facts(user, case_id, purpose)  # authorises, and logs the read
     return HTMLResponse(ctx.report(case_id), headers={"Cache-Control": "no-store"})
 

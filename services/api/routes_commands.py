@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 
 from services.api import commands as c
-from services.api.deps import Context, CurrentUser
+from services.api.deps import Context, CurrentUser, Writer, Writing
 from services.api.errors import error_body
 from services.api.views import Written
 from services.api.writing import expected_version, write
@@ -43,102 +43,87 @@ def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral
     """Open a case from a referral (aktualisering); the answer names the new case number."""
     def run() -> Done:
         return ctx.cases.open_case(user, **referral.model_dump())
-    return write(ctx, user, request, idempotency_key, referral.model_dump_json(), run, 201,
+    return write(ctx, user, request, idempotency_key, referral.model_dump_json, run, 201,
                  lambda case_id: f"/api/v1/cases/{case_id}")
 
 
-def _run(ctx: Context, user: CurrentUser, request: Request, name: str, case_id: UUID, body: c.Command,
-         key: str | None, if_match: str | None, status: int = 200, **from_path: str) -> JSONResponse:
+def _run(writer: Writing, name: str, case_id: UUID, body: c.Command, status: int = 200,
+         **from_path: str) -> JSONResponse:
+    ctx, user, request, key, if_match = writer
+
     def run() -> Done:
         expected = expected_version(if_match, body.expected_version)
         return ctx.cases.command(user, name, case_id, expected, **body.arguments(), **from_path)
-    return write(ctx, user, request, key, body.model_dump_json(), run, status)
+    return write(ctx, user, request, key, body.model_dump_json, run, status)
 
 
 @router.post("/{case_id}/eligibility", response_model=Written, responses=ERRORS)
-def decide_eligibility(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Eligibility,
-                       idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def decide_eligibility(writer: Writer, case_id: CaseId, body: c.Eligibility) -> JSONResponse:
     """Decide whether the young person is relevant for a group (social services)."""
-    return _run(ctx, user, request, "decide_eligibility", case_id, body, idempotency_key, if_match)
+    return _run(writer, "decide_eligibility", case_id, body)
 
 
 @router.post("/{case_id}/guardians", response_model=Written, responses=ERRORS)
-def record_guardians(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Guardians,
-                     idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def record_guardians(writer: Writer, case_id: CaseId, body: c.Guardians) -> JSONResponse:
     """Record who has custody of the young person from now on (social services)."""
-    return _run(ctx, user, request, "record_guardians", case_id, body, idempotency_key, if_match)
+    return _run(writer, "record_guardians", case_id, body)
 
 
 @router.post("/{case_id}/consents", status_code=201, response_model=Written, responses=ERRORS)
-def grant_consent(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Consent,
-                  idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def grant_consent(writer: Writer, case_id: CaseId, body: c.Consent) -> JSONResponse:
     """Record a consent; `created` is the consent's id (social services)."""
-    return _run(ctx, user, request, "grant_consent", case_id, body, idempotency_key, if_match, 201)
+    return _run(writer, "grant_consent", case_id, body, 201)
 
 
 @router.post("/{case_id}/consents/{consent_id}/narrowings", response_model=Written, responses=ERRORS)
-def narrow_consent(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, consent_id: PathId,
-                   body: c.Narrowing, idempotency_key: IdempotencyKey = None,
-                   if_match: IfMatch = None) -> JSONResponse:
+def narrow_consent(writer: Writer, case_id: CaseId, consent_id: PathId, body: c.Narrowing) -> JSONResponse:
     """The consenter takes back part of a consent: fewer recipients or categories, or an earlier end."""
-    return _run(ctx, user, request, "narrow_consent", case_id, body, idempotency_key, if_match,
-                consent_id=consent_id)
+    return _run(writer, "narrow_consent", case_id, body, consent_id=consent_id)
 
 
 @router.post("/{case_id}/consents/{consent_id}/withdrawal", response_model=Written, responses=ERRORS)
-def withdraw_consent(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, consent_id: PathId,
-                     body: c.Withdrawal, idempotency_key: IdempotencyKey = None,
-                     if_match: IfMatch = None) -> JSONResponse:
+def withdraw_consent(writer: Writer, case_id: CaseId, consent_id: PathId, body: c.Withdrawal) -> JSONResponse:
     """The consenter withdraws a consent: nothing more is disclosed under it from now."""
-    return _run(ctx, user, request, "withdraw_consent", case_id, body, idempotency_key, if_match,
-                consent_id=consent_id)
+    return _run(writer, "withdraw_consent", case_id, body, consent_id=consent_id)
 
 
 @router.post("/{case_id}/members", status_code=201, response_model=Written, responses=ERRORS)
-def add_member(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Member,
-               idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def add_member(writer: Writer, case_id: CaseId, body: c.Member) -> JSONResponse:
     """Bring an agency into the group (social services)."""
-    return _run(ctx, user, request, "add_member", case_id, body, idempotency_key, if_match, 201)
+    return _run(writer, "add_member", case_id, body, 201)
 
 
 @router.post("/{case_id}/members/{agency}/departure", response_model=Written, responses=ERRORS)
-def remove_member(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, agency: PathId,
-                  body: c.Departure, idempotency_key: IdempotencyKey = None,
-                  if_match: IfMatch = None) -> JSONResponse:
+def remove_member(writer: Writer, case_id: CaseId, agency: PathId, body: c.Departure) -> JSONResponse:
     """An agency leaves the group (social services)."""
-    return _run(ctx, user, request, "remove_member", case_id, body, idempotency_key, if_match, agency=agency)
+    return _run(writer, "remove_member", case_id, body, agency=agency)
 
 
 @router.post("/{case_id}/plan/revisions", status_code=201, response_model=Written, responses=ERRORS)
-def revise_plan(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Plan,
-                idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def revise_plan(writer: Writer, case_id: CaseId, body: c.Plan) -> JSONResponse:
     """Record a complete new revision of the action plan; `created` is its number (social services)."""
-    return _run(ctx, user, request, "revise_plan", case_id, body, idempotency_key, if_match, 201)
+    return _run(writer, "revise_plan", case_id, body, 201)
 
 
 @router.post("/{case_id}/meetings", status_code=201, response_model=Written, responses=ERRORS)
-def record_meeting(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Meeting,
-                   idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def record_meeting(writer: Writer, case_id: CaseId, body: c.Meeting) -> JSONResponse:
     """Record a network meeting with its outcomes and decisions; `created` is the meeting's id."""
-    return _run(ctx, user, request, "record_meeting", case_id, body, idempotency_key, if_match, 201)
+    return _run(writer, "record_meeting", case_id, body, 201)
 
 
 @router.post("/{case_id}/contributions", status_code=201, response_model=Written, responses=ERRORS)
-def record_contribution(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Contribution,
-                        idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def record_contribution(writer: Writer, case_id: CaseId, body: c.Contribution) -> JSONResponse:
     """Record what your agency knows; the disclosure rules decide who else sees it."""
-    return _run(ctx, user, request, "record_contribution", case_id, body, idempotency_key, if_match, 201)
+    return _run(writer, "record_contribution", case_id, body, 201)
 
 
 @router.post("/{case_id}/follow-ups", status_code=201, response_model=Written, responses=ERRORS)
-def record_follow_up(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.FollowUp,
-                     idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def record_follow_up(writer: Writer, case_id: CaseId, body: c.FollowUp) -> JSONResponse:
     """Follow up a row of the current plan (social services, or an agency responsible for the row)."""
-    return _run(ctx, user, request, "record_follow_up", case_id, body, idempotency_key, if_match, 201)
+    return _run(writer, "record_follow_up", case_id, body, 201)
 
 
 @router.post("/{case_id}/closure", response_model=Written, responses=ERRORS)
-def close_case(ctx: Context, user: CurrentUser, request: Request, case_id: CaseId, body: c.Closure,
-               idempotency_key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+def close_case(writer: Writer, case_id: CaseId, body: c.Closure) -> JSONResponse:
     """Close the case with a reason and an outcome (social services)."""
-    return _run(ctx, user, request, "close_case", case_id, body, idempotency_key, if_match)
+    return _run(writer, "close_case", case_id, body)

@@ -21,7 +21,7 @@ from anyio import CapacityLimiter, to_thread
 
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
-from services.api.deps import Context, CurrentUser, Purpose
+from services.api.deps import Context, Reader
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
 from services.principals import Principal
@@ -84,9 +84,10 @@ def _no_store(headers: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @router.get("/{agency}", response_model=fv.FeedPageOut, responses=FEED_ERRORS)
-def feed_page(request: Request, ctx: Context, user: CurrentUser, purpose: Purpose, agency: AgencyPath,
+def feed_page(request: Request, reading: Reader, agency: AgencyPath,
               after: After = None, limit: Limit = 100, municipality: Municipality = None) -> JSONResponse:
     """Your agency's feed after a cursor, in order: the same messages as its Kafka topic, and the next cursor."""
+    ctx, user, purpose = reading
     feeds = reader(request, ctx)
     page = feeds.page(user, feeds.start(user, agency, after, "after", municipality), limit, purpose)
     body = {"agency": agency, "feed": page.next.feed,
@@ -99,10 +100,11 @@ def feed_page(request: Request, ctx: Context, user: CurrentUser, purpose: Purpos
     "description": "Server-Sent Events: one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
                    " and a `: keep-alive` comment while idle",
     "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
-async def feed_stream(request: Request, ctx: Context, user: CurrentUser, purpose: Purpose, agency: AgencyPath,
+async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
                       after: After = None, last_event_id: LastEventId = None,
                       municipality: Municipality = None) -> StreamingResponse:
     """Your agency's feed as a live stream (Server-Sent Events): new messages as they are recorded; resumable."""
+    ctx, user, purpose = reading
     feeds = reader(request, ctx)
     # Refused before the stream starts (access, cursor): a status, not a broken stream.
     position = (feeds.start(user, agency, last_event_id, "Last-Event-ID", municipality) if last_event_id

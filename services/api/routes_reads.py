@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from projections import agency_queries as q
 from services.api import views as v
-from services.api.deps import Context, CurrentUser, Purpose
+from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.case_service import Look
 from services.principals import Principal
@@ -54,16 +54,18 @@ def find_case(ctx: Context, user: CurrentUser,
 
 
 @router.get("/{case_id}", response_model=v.CaseView, responses=READ_ERRORS)
-async def timeline(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def timeline(reader: Reader, case_id: CaseId) -> Response:
     """Everything your agency may see of the case now, in order, each fact with its basis."""
+    ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "timeline", purpose)
     return await _answer(ctx, user, look, "timeline", lambda: v.CaseView(
         case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look)))))
 
 
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
-async def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def current_plan(reader: Reader, case_id: CaseId) -> Response:
     """The current action plan with the rows your agency may see."""
+    ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "plan", purpose)
 
     def shape() -> v.PlanView:
@@ -76,8 +78,9 @@ async def current_plan(ctx: Context, user: CurrentUser, purpose: Purpose, case_i
 
 
 @router.get("/{case_id}/meetings", response_model=v.MeetingsView, responses=READ_ERRORS)
-async def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def meetings(reader: Reader, case_id: CaseId) -> Response:
     """The meetings your agency may know of, each with the parts it may see."""
+    ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "meetings", purpose)
     return await _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
         case_id=case_id, version=look.version, meetings=[
@@ -87,8 +90,9 @@ async def meetings(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: C
 
 
 @router.get("/{case_id}/contributions", response_model=v.CaseView, responses=READ_ERRORS)
-async def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId) -> Response:
+async def own_contributions(reader: Reader, case_id: CaseId) -> Response:
     """What your agency itself recorded: contributions, follow-ups and meeting outcomes."""
+    ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "contributions", purpose)
     return await _answer(ctx, user, look, "contributions", lambda: v.CaseView(
         case_id=case_id, version=look.version,
@@ -96,8 +100,9 @@ async def own_contributions(ctx: Context, user: CurrentUser, purpose: Purpose, c
 
 
 @router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)
-def extract(ctx: Context, user: CurrentUser, purpose: Purpose, case_id: CaseId, response: Response) -> v.Extract:
+def extract(reader: Reader, case_id: CaseId, response: Response) -> v.Extract:
     """The young person's extract (registerutdrag): who read what about them, and when."""
+    ctx, user, purpose = reader
     records = ctx.cases.extract(user, case_id, purpose)
     response.headers["Cache-Control"] = "no-store"
     return v.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),

@@ -6,7 +6,6 @@ from hashlib import sha256
 from typing import Any, Callable
 
 from fastapi import Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from domain.errors import DomainError, InvalidInput
@@ -33,7 +32,7 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
 
 
 def answer(done: Done, status: int = 200, location: Location | None = None) -> JSONResponse:
-    body = jsonable_encoder(Written(case_id=done.case_id, version=done.version, created=done.value))
+    body = Written(case_id=done.case_id, version=done.version, created=done.value).model_dump(mode="json")
     return respond(body, status, location)
 
 
@@ -46,8 +45,8 @@ def respond(body: dict[str, Any], status: int, location: Location | None, replay
     return JSONResponse(body, status, headers=headers)
 
 
-def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: str, run: Callable[[], Done],
-          status: int = 200, location: Location | None = None) -> JSONResponse:
+def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
+          run: Callable[[], Done], status: int = 200, location: Location | None = None) -> JSONResponse:
     """Run the write once per Idempotency-Key: a retry gets the first answer and records nothing.
 
     The answer is committed with the command's events (``services.idempotency``): a retry after any
@@ -55,7 +54,7 @@ def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, b
     if key is None:
         return answer(run(), status, location)
     check_key(key)
-    fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body))
+    fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body()))
                          .encode()).digest()
     stored = replay_of(ctx.idempotency, user.subject, key, fingerprint)
     if stored is not None:

@@ -48,8 +48,9 @@ def test_two_processes_appending_at_once_make_one_unbroken_chain(postgres, app):
     app.keystore.create_keys(cases)
     workers = [store_of(postgres, app), store_of(postgres, app)]   # two workers' stores: two connections, one lock
     try:
-        in_threads(lambda w: [workers[w].append([read(cases[n % 3], n, f"user-{w}") for n in range(k, k + 3)], sign)
+        outcomes = in_threads(lambda w: [workers[w].append([read(cases[n % 3], n, f"user-{w}") for n in range(k, k + 3)], sign)
                               for k in range(0, 60, 3)], 2)
+        assert not any(isinstance(o, BaseException) for o in outcomes), outcomes
         for worker in workers:
             worker.store_checkpoint()
         verdict = workers[0].verify(signature_ok, {PUBLIC})

@@ -194,7 +194,8 @@ def test_a_replay_that_keeps_its_answers_answers_as_one_that_judges_everything(s
     """``visible_to`` judges only the new facts while nothing since concerned the agency and no calendar
     moment passed.  Asked after some events, for some agencies (so that rule events pass unasked), on both
     sides of every calendar moment in a random order (so also behind an earlier question), and through
-    copies, it equals judging every fact."""
+    copies, it equals judging every fact — and the count of events it comes from, kept as it goes, equals
+    counting them."""
     events = story.events
     moments = sorted({m for e in events for m in calendar_points(e)})
     around = [t for m in moments for t in (m - timedelta(seconds=1), m, m + timedelta(seconds=1))]
@@ -207,7 +208,9 @@ def test_a_replay_that_keeps_its_answers_answers_as_one_that_judges_everything(s
         times = data.draw(st.permutations([event.timestamp, event.timestamp + timedelta(days=400), *around]))
         for at in times:
             for agency in sorted(asked):
-                assert kept.visible_to(agency, at) == _judged_afresh(kept, agency, at), (k, agency, at)
+                visible = kept.visible_to(agency, at)
+                assert visible == _judged_afresh(kept, agency, at), (k, agency, at)
+                assert kept.versions_in(agency, visible) == len({d.fact.version for d in visible}), (k, agency, at)
 
 
 def _judged_afresh(replay: Replay, agency: str, at) -> tuple:
