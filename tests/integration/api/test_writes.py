@@ -89,3 +89,19 @@ def test_a_domain_rule_is_422_with_its_code(client, users, tick):
     response = client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
                            json={"agency": "skola", "contact_person": "Kim", "role": "kurator"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "eligibility_not_accepted"
+
+
+def test_a_malformed_idempotency_key_or_if_match_is_422_naming_the_header_and_records_nothing(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    accept = {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}
+    for header, value, rule in (("Idempotency-Key", "", "string_too_short"),
+                                ("Idempotency-Key", "k" * 201, "string_too_long"),
+                                ("Idempotency-Key", "nyckel med mellanslag", "string_pattern_mismatch"),
+                                ("If-Match", '"' + "1" * 40 + '"', "string_too_long")):
+        response = client.post(f"/api/v1/cases/{case_id}/eligibility", json=accept,
+                               headers={**users.social, header: value})
+        assert response.status_code == 422, (header, value)
+        error = response.json()["error"]
+        assert (error["field"], error["problems"][0]["rule"]) == (f"header.{header}", rule)
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == 1
