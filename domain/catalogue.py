@@ -7,6 +7,7 @@ loads the TOML and hands a ``Catalogue`` to the aggregate and the rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping
 
 from domain.errors import InvalidInput
@@ -53,7 +54,7 @@ class Catalogue:
     municipalities: Mapping[str, Municipality]
     plan_areas: Mapping[str, str]
 
-    @property
+    @cached_property  # asked several times per request; the catalogue never changes
     def lead_agency(self) -> str:
         return next(a.id for a in self.agencies.values() if a.lead)
 

@@ -127,6 +127,7 @@ def _follow(args: argparse.Namespace) -> int:
     import threading
 
     from services.bootstrap import build_follower
+    from services.server import settle_heap
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("sigill").setLevel(logging.INFO)  # our lines; the embedded server's chatter stays quiet
@@ -134,6 +135,7 @@ def _follow(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with opened() as (app, settings, location):
         follower = build_follower(app, settings, location)
+        settle_heap()
         print("Följer händelserna: vyer, granskningsliggare och kalender hålls aktuella (Ctrl-C avslutar).",
               flush=True)
         try:
