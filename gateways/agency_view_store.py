@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg import adapters
 from psycopg.adapt import PyFormat
@@ -66,6 +66,19 @@ RECORD_MUNICIPALITIES = ("INSERT INTO {s}.case_municipality SELECT * FROM unnest
 DELETE_FACTS = (
     "DELETE FROM {s}.view_facts v USING unnest(%s::text[], %s::uuid[], %s::text[]) AS g(agency, case_id, fact_id)"
     " WHERE v.agency = g.agency AND v.case_id = g.case_id AND v.fact_id = g.fact_id")
+# Small batches: the facts merged straight from JSON (one array per row, the basis as JSON, content as hex).
+UPSERT_FACTS_JSON = (
+    "INSERT INTO {s}.view_facts SELECT r->>0, (r->>1)::uuid, r->>2, (r->>3)::int4, r->>4, r->>5, r->>6,"
+    " (r->>7)::timestamptz, (r->>8)::timestamptz, (r->>9)::jsonb, decode(r->>10, 'hex')"
+    " FROM json_array_elements(%s::json) AS r"
+    " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
+    " visible_since = coalesce(excluded.visible_since, view_facts.visible_since)")
+LOG_COLUMNS = "case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, feed, seq"
+INSERT_LOG_JSON = (
+    "INSERT INTO {s}.disclosure_log (" + LOG_COLUMNS + ") SELECT (r->>0)::uuid, r->>1, r->>2, r->>3, r->>4, r->>5,"
+    " (r->>6)::jsonb, (r->>7)::timestamptz, (r->>8)::int8, (r->>9)::uuid, decode(r->>10, 'hex'), r->>11,"
+    " (r->>12)::int8 FROM json_array_elements(%s::json) WITH ORDINALITY AS j(r, n) ORDER BY n")
+PIPELINED_ROWS = 500   # fact and log rows a batch may have to go pipelined; a larger one goes by COPY
 # Binary COPY column types.  A basis goes as jsonb's binary form (version byte 1, then the JSON text), passed
 # as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
 FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
@@ -123,6 +136,13 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless = self._log_rows(update, sealing)
+        small = len(facts) + len(log) <= PIPELINED_ROWS and not update.erased
+        epoch = (self._write_pipelined if small else self._write_copying)(update, tracking, start, facts, gone, log)
+        return WrittenLog(log, plains, frozenset(keyless), epoch)
+
+    def _write_copying(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list, gone: list,
+                       log: list) -> str | None:
+        """A large batch (catching up, a rebuild): rows by binary COPY, each statement waited for in turn."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             if start is not None:
@@ -135,27 +155,65 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
                 curs.execute(SQL(STAGE).format(s=self._s))
                 _copy_rows(curs, SQL("COPY staged_facts FROM STDIN (FORMAT BINARY)"), FACT_TYPES, facts)
                 curs.execute(SQL(MERGE_FACTS).format(s=self._s))
-            if gone:
-                curs.execute(SQL(DELETE_FACTS).format(s=self._s), [list(column) for column in zip(*gone)])
-            self._write_summaries(curs, update.summaries)
-            if update.municipalities:  # in the views' transaction: a logged case always has its row
-                curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
-                             (list(update.municipalities), list(update.municipalities.values())))
+            self._write_rest(curs, update, gone)
             epoch = None
             if log:
                 epoch = self._number(curs, log, update.municipalities)  # under the lock: gapless, commit order
-                _copy_rows(curs, SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
-                                     " at, notification_id, event_id, content, feed, seq) FROM STDIN (FORMAT BINARY)")
+                _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
-        return WrittenLog(log, plains, frozenset(keyless), epoch)
+        return epoch
+
+    def _write_pipelined(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list, gone: list,
+                         log: list) -> str | None:
+        """A small batch (the follower's usual one): every statement sent at once in pipeline mode, the rows as
+        JSON (COPY cannot be pipelined), so the transaction waits for the database twice — once for the start
+        check, the tracking and the feeds' counters, once for COMMIT — not a dozen times.  What it stores is
+        what ``_write_copying`` stores (a test holds the two equal)."""
+        with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction():
+            curs = conn.cursor()
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            checked = self._send_start_check(conn, tracking.application_name) if start is not None else None
+            if facts:
+                curs.execute(SQL(UPSERT_FACTS_JSON).format(s=self._s), (_facts_json(facts),))
+            self._write_rest(curs, update, gone)
+            number = self._numbering(conn, log, update.municipalities) if log else None
+            tracked = self._send_tracking(conn, tracking)
+            if checked is not None:  # the first wait: everything above goes, its answers come back
+                _check_position(checked.fetchone(), start)
+            if tracked.fetchone() is None:
+                raise IntegrityError(f"Failed to record tracking for {tracking.application_name}"
+                                     f" {tracking.notification_id}")
+            epoch = None
+            if number is not None:
+                epoch = number(curs)
+                curs.execute(SQL(INSERT_LOG_JSON).format(s=self._s), (_log_json(log),))
+        return epoch
+
+    def _write_rest(self, curs: Any, update: ViewUpdate, gone: list) -> None:
+        if gone:
+            curs.execute(SQL(DELETE_FACTS).format(s=self._s), [list(column) for column in zip(*gone)])
+        self._write_summaries(curs, update.summaries)
+        if update.municipalities:  # in the views' transaction: a logged case always has its row
+            curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
+                         (list(update.municipalities), list(update.municipalities.values())))
+
+    def _send_start_check(self, conn: Any, application_name: str) -> Any:
+        checked = conn.cursor()
+        checked.execute(self.max_tracking_id_statement, (application_name,))
+        return checked
+
+    def _send_tracking(self, conn: Any, tracking: Tracking) -> Any:
+        """eventsourcing's ``_insert_tracking`` (single-row tracking), its answer read later by the caller."""
+        tracked = conn.cursor()
+        self._check_has_multi_row_tracking_table(tracked)
+        tracked.execute(self.insert_tracking_statement, {"application_name": tracking.application_name,
+                                                         "notification_id": tracking.notification_id}, prepare=True)
+        return tracked
 
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
         curs.execute(self.max_tracking_id_statement, (application_name,))
-        row = curs.fetchone()
-        stored = (row or {}).get("max") or 0
-        if stored != start:
-            raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
+        _check_position(curs.fetchone(), start)
 
     def clear(self, application_name: str) -> None:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
@@ -300,6 +358,24 @@ class _CaseSealing:
         if plain is None:
             plain = self._plain[fact.fact_id] = json.dumps(fact.content, default=_json).encode()
         return plain
+
+
+def _check_position(row: Any, start: int) -> None:
+    stored = (row or {}).get("max") or 0
+    if stored != start:
+        raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
+
+
+def _facts_json(facts: list[tuple]) -> str:
+    """Fact rows (as ``FACT_TYPES``) as JSON: times in ISO form, the basis's JSON text, content in hex."""
+    return json.dumps([[a, str(c), f, v, k, cat, o, r.isoformat(), s and s.isoformat(), b[1:].decode(), x.hex()]
+                       for a, c, f, v, k, cat, o, r, s, b, x in facts])
+
+
+def _log_json(log: list[list]) -> str:
+    """Log rows (as ``LOG_TYPES``) as JSON, in the same way; an event id as its 32 hex digits."""
+    return json.dumps([[str(c), a, f, k, cat, ch, b[1:].decode(), at.isoformat(), n, e.hex(),
+                        None if x is None else x.hex(), fd, sq] for c, a, f, k, cat, ch, b, at, n, e, x, fd, sq in log])
 
 
 def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -> None:

@@ -153,6 +153,40 @@ def test_rebuilding_from_scratch_gives_the_same_views(app, runner):
     assert ({a: stored_view(runner, case_id, a) for a in AGENCIES}, stored_log(runner, case_id)) == before
 
 
+def everything_stored(runner, postgres, case_id) -> tuple:
+    """Every row the views keep of the case, sealed content unsealed (its nonces differ from write to write)."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        facts = conn.execute("SELECT agency, case_id, fact_id, version, kind, category, origin, recorded_at,"
+                             " visible_since, basis FROM view_facts ORDER BY agency, fact_id").fetchall()
+        log = conn.execute("SELECT case_id, agency, fact_id, kind, category, change, basis, at, notification_id,"
+                           " event_id, content IS NULL, feed, seq FROM disclosure_log ORDER BY feed, seq").fetchall()
+        cases = conn.execute("SELECT * FROM view_cases ORDER BY agency").fetchall()
+        counters = conn.execute("SELECT * FROM feed_sequence ORDER BY feed").fetchall()
+    contents = {a: [f.content for f in runner.store.facts(a, case_id)] for a in AGENCIES}
+    feeds = sorted({row[11] for row in log})
+    messages = {feed: [(m.fact_id, m.content) for m in runner.store.feed(feed)] for feed in feeds}
+    return facts, log, cases, counters, contents, messages
+
+
+def test_a_small_batch_sent_pipelined_stores_what_a_large_one_copied_stores(app, runner, postgres, monkeypatch):
+    from gateways import agency_view_store
+
+    case_id = busy_case(app)
+    pipelined = []
+    write = runner.store._write_pipelined
+    monkeypatch.setattr(runner.store, "_write_pipelined", lambda *a: pipelined.append(1) or write(*a))
+    runner.batch_size = 3   # the follower's way: a few events a batch
+    runner.catch_up()
+    assert len(pipelined) > 3
+    small = everything_stored(runner, postgres, case_id)
+    monkeypatch.setattr(agency_view_store, "PIPELINED_ROWS", -1)   # from now on every batch goes by COPY
+    sent = len(pipelined)
+    runner.rebuild()
+    copied = everything_stored(runner, postgres, case_id)
+    assert copied == small and len(pipelined) == sent
+    assert small[1] and small[4]["skola"]
+
+
 def test_view_content_is_stored_encrypted(app, runner, postgres):
     busy_case(app)
     runner.catch_up()
