@@ -79,6 +79,11 @@ INSERT_LOG_JSON = (
     " (r->>6)::jsonb, (r->>7)::timestamptz, (r->>8)::int8, (r->>9)::uuid, decode(r->>10, 'hex'), r->>11,"
     " (r->>12)::int8 FROM json_array_elements(%s::json) WITH ORDINALITY AS j(r, n) ORDER BY n")
 PIPELINED_ROWS = 500   # fact and log rows a batch may have to go pipelined; a larger one goes by COPY
+# ... and sealed content, in bytes (twice that in hex).  eventsourcing's pipelined insert was seen to deadlock, client
+# and server each waiting to write, once what it sent outgrew the socket's buffers (gateways.postgres_recorder);
+# this path did not hang even with a 1 MB plan in a test, but it is meant for small batches, and a large one loses
+# nothing by COPY.
+PIPELINED_BYTES = 48 * 1024
 # Binary COPY column types.  A basis goes as jsonb's binary form (version byte 1, then the JSON text), passed
 # as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
 FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
@@ -136,7 +141,8 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless = self._log_rows(update, sealing)
-        small = len(facts) + len(log) <= PIPELINED_ROWS and not update.erased
+        small = (len(facts) + len(log) <= PIPELINED_ROWS and not update.erased
+                 and sum(len(r[10] or b"") for r in (*facts, *log)) <= PIPELINED_BYTES)
         epoch = (self._write_pipelined if small else self._write_copying)(update, tracking, start, facts, gone, log)
         return WrittenLog(log, plains, frozenset(keyless), epoch)
 

@@ -269,3 +269,22 @@ def test_a_command_on_an_erased_case_is_refused_as_erased(app):
     app.keystore.destroy(case_id)
     with pytest.raises(CaseErased):
         app.record_contribution(case_id, by=POLICE, category="school", text="Efter gallring.")
+
+
+def test_a_large_plan_reaches_the_views_without_hanging(app, runner):
+    """Pipeline mode was seen to deadlock once what it sends outgrows the socket's buffers: a batch that large
+    goes by COPY."""
+    import threading
+
+    from domain.group_commands import PlanRowDraft
+
+    case_id = consenting_school(app)
+    runner.catch_up()
+    long = "Ett långt stycke text om vad som ska göras och hur. " * 75
+    app.revise_plan(case_id, by=SOCIAL, main_goal="Mål", rows=[
+        PlanRowDraft(area="Skola", goal=long, how=long, responsible="Den unge", follow_up=long) for _ in range(80)])
+    worker = threading.Thread(target=runner.catch_up, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "catching up a large plan hung"
+    assert stored_log(runner, case_id) == expected_log(app, case_id)
