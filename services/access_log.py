@@ -173,7 +173,10 @@ class AccessLog:
                 self.batch_sizes.append(len(batch.entries))
                 batch.written.set()
                 for loop, waiter, case_id in batch.awaiting:
-                    loop.call_soon_threadsafe(_settle, waiter, batch, case_id)
+                    try:
+                        loop.call_soon_threadsafe(_settle, waiter, batch, case_id)
+                    except RuntimeError:  # that loop is closed (its server stopped): nobody waits there now
+                        pass
 
     def _next_batch(self) -> _Batch | None:
         with self._queued:

@@ -118,3 +118,16 @@ def test_a_checkpoint_owed_is_stored_on_its_own_once_no_read_is_waiting():
     log = AccessLog(store, lambda m: (b"", b""))
     log.record(entry(1))
     assert eventually(lambda: store.checkpoints_stored_alone == 1 and not store.owes_checkpoint, 2)
+
+
+def test_a_reader_whose_event_loop_closed_meanwhile_does_not_stop_the_writer():
+    store = SlowStore()
+    log = AccessLog(store, lambda m: (b"", b""))
+    loop = asyncio.new_event_loop()
+    waiter = loop.create_future()
+    loop.close()
+    log._enqueue(entry(1), (loop, waiter, entry(1).case_id))   # as record_async queues it, its loop now gone
+    time.sleep(0.1)                                             # its batch is written (and its reader settled)
+    (outcome,) = in_threads(lambda _: log.record(entry(2)), 1, timeout=3)
+    assert isinstance(outcome, int)                             # the writer lived on and wrote the next batch
+    assert [e.subject for b in store.batches for e in b] == ["user-1", "user-2"]
