@@ -26,6 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import Sealer, unseal
+from gateways.view_rows_json import INSERT_LOG_JSON, LOG_COLUMNS, UPSERT_FACTS_JSON, facts_json, log_json
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, feed_where
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
@@ -66,18 +67,6 @@ RECORD_MUNICIPALITIES = ("INSERT INTO {s}.case_municipality SELECT * FROM unnest
 DELETE_FACTS = (
     "DELETE FROM {s}.view_facts v USING unnest(%s::text[], %s::uuid[], %s::text[]) AS g(agency, case_id, fact_id)"
     " WHERE v.agency = g.agency AND v.case_id = g.case_id AND v.fact_id = g.fact_id")
-# Small batches: the facts merged straight from JSON (one array per row, the basis as JSON, content as hex).
-UPSERT_FACTS_JSON = (
-    "INSERT INTO {s}.view_facts SELECT r->>0, (r->>1)::uuid, r->>2, (r->>3)::int4, r->>4, r->>5, r->>6,"
-    " (r->>7)::timestamptz, (r->>8)::timestamptz, (r->>9)::jsonb, decode(r->>10, 'hex')"
-    " FROM json_array_elements(%s::json) AS r"
-    " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
-    " visible_since = coalesce(excluded.visible_since, view_facts.visible_since)")
-LOG_COLUMNS = "case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, feed, seq"
-INSERT_LOG_JSON = (
-    "INSERT INTO {s}.disclosure_log (" + LOG_COLUMNS + ") SELECT (r->>0)::uuid, r->>1, r->>2, r->>3, r->>4, r->>5,"
-    " (r->>6)::jsonb, (r->>7)::timestamptz, (r->>8)::int8, (r->>9)::uuid, decode(r->>10, 'hex'), r->>11,"
-    " (r->>12)::int8 FROM json_array_elements(%s::json) WITH ORDINALITY AS j(r, n) ORDER BY n")
 PIPELINED_ROWS = 500   # fact and log rows a batch may have to go pipelined; a larger one goes by COPY
 # ... and sealed content, in bytes (twice that in hex).  eventsourcing's pipelined insert was seen to deadlock, client
 # and server each waiting to write, once what it sent outgrew the socket's buffers (gateways.postgres_recorder);
@@ -181,7 +170,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             checked = self._send_start_check(conn, tracking.application_name) if start is not None else None
             if facts:
-                curs.execute(SQL(UPSERT_FACTS_JSON).format(s=self._s), (_facts_json(facts),))
+                curs.execute(SQL(UPSERT_FACTS_JSON).format(s=self._s), (facts_json(facts),))
             self._write_rest(curs, update, gone)
             number = self._numbering(conn, log, update.municipalities) if log else None
             tracked = self._send_tracking(conn, tracking)
@@ -193,7 +182,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             epoch = None
             if number is not None:
                 epoch = number(curs)
-                curs.execute(SQL(INSERT_LOG_JSON).format(s=self._s), (_log_json(log),))
+                curs.execute(SQL(INSERT_LOG_JSON).format(s=self._s), (log_json(log),))
         return epoch
 
     def _write_rest(self, curs: Any, update: ViewUpdate, gone: list) -> None:
@@ -218,8 +207,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         return tracked
 
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
-        curs.execute(self.max_tracking_id_statement, (application_name,))
-        _check_position(curs.fetchone(), start)
+        _check_position(self._send_start_check(curs.connection, application_name).fetchone(), start)
 
     def clear(self, application_name: str) -> None:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
@@ -370,18 +358,6 @@ def _check_position(row: Any, start: int) -> None:
     stored = (row or {}).get("max") or 0
     if stored != start:
         raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
-
-
-def _facts_json(facts: list[tuple]) -> str:
-    """Fact rows (as ``FACT_TYPES``) as JSON: times in ISO form, the basis's JSON text, content in hex."""
-    return json.dumps([[a, str(c), f, v, k, cat, o, r.isoformat(), s and s.isoformat(), b[1:].decode(), x.hex()]
-                       for a, c, f, v, k, cat, o, r, s, b, x in facts])
-
-
-def _log_json(log: list[list]) -> str:
-    """Log rows (as ``LOG_TYPES``) as JSON, in the same way; an event id as its 32 hex digits."""
-    return json.dumps([[str(c), a, f, k, cat, ch, b[1:].decode(), at.isoformat(), n, e.hex(),
-                        None if x is None else x.hex(), fd, sq] for c, a, f, k, cat, ch, b, at, n, e, x, fd, sq in log])
 
 
 def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -> None:

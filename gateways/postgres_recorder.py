@@ -81,16 +81,6 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
         }
         self._rendered: dict[str, bytes] | None = None
         self._group = GroupCommit(self._insert_now)
-        self._latest = SQL("SELECT max(originator_version) FROM {0}.{1} WHERE originator_id = %s").format(
-            Identifier(self.datastore.schema), Identifier(self.events_table_name))
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def latest_version(self, originator_id: Any) -> int | None:
-        """The version of the originator's latest event (the primary key's index answers it); None if none."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._latest, (originator_id,), prepare=True)
-            row = curs.fetchone()
-        return None if row is None else row["max"] if isinstance(row, dict) else row[0]
 
     def create_table(self) -> None:
         """The library's tables and types, and the idempotency answers' (written with the events), all under

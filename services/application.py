@@ -202,14 +202,6 @@ class CaseApplication(Application[UUID]):
             raise CaseNotFound("no such case", field="case_id")
         return events
 
-    def stored_version(self, case_id: UUID) -> int | None:
-        """The version of the case's latest stored event (one indexed query, nothing decrypted); None if none."""
-        latest = getattr(self.recorder, "latest_version", None)
-        if latest is not None:
-            return latest(case_id)
-        events = self.recorder.select_events(case_id, desc=True, limit=1)
-        return events[0].originator_version if events else None
-
     def find_case(self, case_number: str) -> UUID:
         """The id of the case with this human-readable number."""
         municipality, year = parse_case_number(case_number)

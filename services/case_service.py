@@ -143,10 +143,10 @@ class CaseService:
     async def look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
         """As ``look``, on an event loop: the log's commit is awaited, and only reading events runs in a thread
         (the case not yet in this worker's memory, or changed since)."""
-        replay = self.judged.cached(case_id)
-        fresh = replay is None or not self._may_read(p, replay)
+        replay = self._kept_for(p, case_id)
+        fresh = replay is None
         if fresh:
-            replay, fresh = await asyncio.to_thread(self._admitted, p, case_id)
+            replay = await asyncio.to_thread(self._stored_for, p, case_id)
         stored = await self.access_log.record_async(self._entry(p, case_id, what, purpose))
         if stored == replay.case.version:
             replay = self._current(replay, fresh, stored)   # current already: nothing to read
@@ -203,21 +203,26 @@ class CaseService:
         return AccessEntry(self.app.clock.now(), case_id, p.subject, p.agency, p.role_names, what, p.name, purpose)
 
     def _admitted(self, p: Principal, case_id: UUID) -> tuple[Replay, bool]:
-        """The case for ``p`` to read (this worker's copy, or the stored case when the copy would refuse them or
-        is missing) and whether it was read anew; CaseNotFound or Forbidden when the stored case refuses them."""
+        """The case for ``p`` to read and whether it was read anew: this worker's copy, or the stored case when the
+        copy would refuse them or is missing (CaseNotFound or Forbidden when that refuses them too)."""
+        kept = self._kept_for(p, case_id)
+        return (kept, False) if kept is not None else (self._stored_for(p, case_id), True)
+
+    def _kept_for(self, p: Principal, case_id: UUID) -> Replay | None:
+        """This worker's copy of the case, if it lets ``p`` read (a copy may be stale: it may refuse wrongly)."""
         kept = self.judged.cached(case_id)
-        if kept is not None and self._may_read(p, kept):
-            return kept, False
+        if kept is None:
+            return None
+        try:
+            check_reads_as_agency(place_in(p, kept.case, self.catalogue))
+        except (CaseNotFound, Forbidden):
+            return None
+        return kept
+
+    def _stored_for(self, p: Principal, case_id: UUID) -> Replay:
         replay = self.judged.replay(case_id)
         check_reads_as_agency(place_in(p, replay.case, self.catalogue))
-        return replay, True
-
-    def _may_read(self, p: Principal, replay: Replay) -> bool:
-        try:
-            check_reads_as_agency(place_in(p, replay.case, self.catalogue))
-        except (CaseNotFound, Forbidden):
-            return False
-        return True
+        return replay
 
     def _current(self, replay: Replay, fresh: bool, stored: int | None) -> Replay:
         """``replay`` brought up to the version the access log's transaction saw (unless it was read anew and

@@ -27,7 +27,7 @@ SIZE = 4_000
 Key = tuple[UUID, str, str]   # case, view ("timeline", "plan"…), reader's agency
 
 
-def shaped(shape: Callable[[], BaseModel]) -> bytes:
+def _shaped(shape: Callable[[], BaseModel]) -> bytes:
     return shape().model_dump_json().encode()
 
 
@@ -41,19 +41,12 @@ class ShapedAnswers:
         self._kept: OrderedDict[Key, tuple[int, tuple[Disclosure, ...], bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def body(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
-        """The JSON answer for ``look``: shaped now, or the one shaped before from the very same disclosures."""
+    async def body(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
+        """The JSON answer for ``look``: the one shaped before from the very same disclosures, or shaped now — in a
+        thread (a model per fact, then JSON), off the event loop."""
         body = self.kept(key, look)
         if body is None:
-            body = shaped(shape)
-            self.keep(key, look, body)
-        return body
-
-    async def body_async(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
-        """As ``body``, on an event loop: shaping (a model per fact, then JSON) runs in a thread."""
-        body = self.kept(key, look)
-        if body is None:
-            body = await asyncio.to_thread(shaped, shape)
+            body = await asyncio.to_thread(_shaped, shape)
             self.keep(key, look, body)
         return body
 

@@ -90,8 +90,6 @@ async def reading(request: Request) -> Reading:
     return Reading(request.app.state.context, await current_user(request), await purpose(request))
 
 
-reading.implies = (context, current_user, purpose)  # type: ignore[attr-defined]  # for ``document``
-
 class Writing(NamedTuple):
     """A case command: the shared services, who writes, the request, and its Idempotency-Key and If-Match."""
 

@@ -70,7 +70,7 @@ def test_a_batch_reports_the_latest_stored_version_of_each_of_its_cases(postgres
     try:
         unknown = uuid4()
         versions = store.append([read(opened, 1), read(unknown, 2)], sign)
-        assert versions == {opened: app.stored_version(opened), unknown: None}
+        assert versions == {opened: app.get_case(opened).version, unknown: None}
     finally:
         store.close()
 
