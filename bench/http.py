@@ -117,13 +117,17 @@ def load(port: int, seconds: float, connections: int, script: dict, tmp: Path,
     servers = workers(SERVERS[port]) if port in SERVERS else []
     databases = children(POSTMASTER[0]) if POSTMASTER else []
     before, busy = (cpu_seconds(servers), cpu_seconds(databases)), machine_busy()
+    older = set(databases)
     if LOADER[0] == "wrk":
         result = wrk_load.run(port, seconds, connections, script, tmp)
     else:
         result = json.loads(subprocess.run([sys.executable, str(HERE / "http_load.py"), str(port), str(seconds),
                                             str(connections), str(path)], capture_output=True, text=True,
                                            check=True).stdout)
-    after, busy = (cpu_seconds(servers), cpu_seconds(databases)), [a - b for a, b in zip(machine_busy(), busy)]
+    # Backends that connected during the run (a worker's pool growing under load) count whole: they began in it.
+    started = [pid for pid in (children(POSTMASTER[0]) if POSTMASTER else []) if pid not in older]
+    after = (cpu_seconds(servers), cpu_seconds(databases) + cpu_seconds(started))
+    busy = [a - b for a, b in zip(machine_busy(), busy)]
     for spy in spies:
         spy.wait()
     result["machine_busy"] = busy[0] / max(busy[1], 1)

@@ -38,10 +38,19 @@ def answers_table(schema: str) -> sql.Composed:
 
 def insert_answers(cursor: Any, schema: str, answers: Sequence[AnswerRow]) -> None:
     """Write the answers in the caller's transaction; AnswerAlreadyStored if any key is taken (roll back then)."""
-    cursor.execute(sql.SQL(INSERT).format(t=sql.Identifier(schema, TABLE)),
-                   ([a.owner for a in answers], [a.key for a in answers], [a.request_hash for a in answers],
-                    [a.status for a in answers], [Jsonb(a.body) for a in answers]))
-    if cursor.rowcount != len(answers):
+    cursor.execute(*answers_insert(schema, answers))
+    check_answers_inserted(cursor.rowcount, answers)
+
+
+def answers_insert(schema: str, answers: Sequence[AnswerRow]) -> tuple[sql.Composed, tuple[list, ...]]:
+    """The statement and parameters that write the answers (a synchronous or an asynchronous cursor runs it)."""
+    return (sql.SQL(INSERT).format(t=sql.Identifier(schema, TABLE)),
+            ([a.owner for a in answers], [a.key for a in answers], [a.request_hash for a in answers],
+             [a.status for a in answers], [Jsonb(a.body) for a in answers]))
+
+
+def check_answers_inserted(rowcount: int, answers: Sequence[AnswerRow]) -> None:
+    if rowcount != len(answers):
         raise AnswerAlreadyStored("a request with this Idempotency-Key was recorded first")
 
 

@@ -108,7 +108,7 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs, _clean_after_error(conn):
             sql = self._rendered or self._render(conn)
             curs.execute(sql["open"])
-            _committing(curs, sql["insert_and_commit"], _columns(stored_events))
+            _committing(curs, sql["insert_and_commit"], columns_of(stored_events))
             curs.nextset()  # past the lock's result, to the insert's
             return self._fetch_ids_after_insert_events(curs, stored_events)
 
@@ -118,7 +118,7 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs, _clean_after_error(conn):
             sql = self._rendered or self._render(conn)
             curs.execute(sql["begin"])
-            curs.execute(sql["insert"], _columns(stored_events), prepare=True)
+            curs.execute(sql["insert"], columns_of(stored_events), prepare=True)
             ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if answers:
                 insert_answers(curs, self.datastore.schema, answers)
@@ -129,8 +129,16 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
         self._rendered = {name: statement.as_bytes(conn) for name, statement in self._statements.items()}
         return self._rendered
 
+    def rendered(self) -> dict[str, bytes]:
+        """The statements as the server will get them (for ``gateways.async_event_store``, which sends the same)."""
+        if self._rendered is None:
+            with self.datastore.get_connection() as conn:
+                self._render(conn)
+        assert self._rendered is not None
+        return self._rendered
 
-def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list, ...]:
+
+def columns_of(stored_events: Sequence[StoredEvent]) -> tuple[list, ...]:
     return ([e.originator_id for e in stored_events], [e.originator_version for e in stored_events],
             [e.topic for e in stored_events], [e.state for e in stored_events])
 
@@ -140,7 +148,7 @@ def _committing(curs: Any, query: bytes, params: Any = None) -> None:
     try:
         curs.execute(query, params)
     except (psycopg.InterfaceError, psycopg.OperationalError) as error:
-        if _reported_by_the_server(error):
+        if reported_by_the_server(error):
             raise  # the server refused it (a lock timeout, say): rolled back, nothing stored
         raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
 
@@ -157,7 +165,7 @@ def _clean_after_error(conn: Any) -> Iterator[None]:
         raise
 
 
-def _reported_by_the_server(error: psycopg.Error) -> bool:
+def reported_by_the_server(error: psycopg.Error) -> bool:
     """An error the server sent (it has an SQLSTATE, not of the connection-exception class 08): the statement
     failed there, so its transaction did not commit.  Anything else may have been lost after the COMMIT."""
     state = getattr(error, "sqlstate", None)

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
+from gateways.async_event_store import AsyncEventStore
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
@@ -158,6 +159,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
+                      loop_store=lambda: AsyncEventStore.of(app.recorder),
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from services.authorisation import (
 from services import idempotency
 from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
+from services.ports import AsyncEvents
 from services.principals import Principal, Role
 
 COMMANDS: dict[str, Kind] = {
@@ -43,6 +44,10 @@ COMMANDS: dict[str, Kind] = {
 
 
 UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
+
+
+def _attempts(expected_version: int | None) -> int:
+    return 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
 
 
 class CaseLists(Protocol):
@@ -89,27 +94,38 @@ class CaseService:
         Without an expected version the command applies to the case as it stands: when another write lands
         between reading the case and saving, it is authorised and decided again on the newer case (a few
         times) rather than refused.  With one, any change in between is a 409, as the user asked."""
-        attempts = 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
-        for attempt in range(attempts):
+        for attempt in range(_attempts(expected_version)):
             replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
-            check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
-            if expected_version is not None:
-                seen = self._version(replay, p.agency)
-                if seen != expected_version:
-                    raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
-                                           f" it is at {seen}", expected=expected_version, actual=seen)
-            before = replay.case.version
-            self._count_writer_version(p, replay)
+            before = self._admit_command(p, name, replay, expected_version)
             self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
             try:
                 result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
             except ConcurrentChange:
-                if attempt + 1 == attempts:
+                if attempt + 1 == _attempts(expected_version):
                     raise
                 continue
-            # The write's own events, folded into a copy: the writer's new version.  They follow ``before``
-            # directly (the save would have conflicted otherwise), so they need not be read back.
-            return self._written(result, p, self.judged.extended(replay, result.events))
+            return self._written_by(result, p, replay)
+        raise AssertionError("unreachable")
+
+    async def command_async(self, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+                            **fields: Any) -> Written:
+        """As ``command``, on a server's event loop: the case's newer events are read and the save committed
+        over the loop's own connections, so the command never waits for a thread.  Where the application does
+        not serve on this loop, ``command`` runs in a thread instead."""
+        store = self.app.loop_store()
+        if store is None:
+            return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
+        for attempt in range(_attempts(expected_version)):
+            replay = await self._stored_now(store, case_id)
+            before = self._admit_command(p, name, replay, expected_version)
+            try:
+                result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
+                                                     expected_version=before, **fields)
+            except ConcurrentChange:
+                if attempt + 1 == _attempts(expected_version):
+                    raise
+                continue
+            return self._written_by(result, p, replay)
         raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------
@@ -234,6 +250,32 @@ class CaseService:
         check_reads_as_agency(place)
         disclosures = replay.visible_to(p.agency, self.app.clock.now())
         return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures)
+
+    def _admit_command(self, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
+        """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
+        stored version, which the save must follow."""
+        check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
+        if expected_version is not None:
+            seen = self._version(replay, p.agency)
+            if seen != expected_version:
+                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
+                                       f" it is at {seen}", expected=expected_version, actual=seen)
+        self._count_writer_version(p, replay)
+        return replay.case.version
+
+    async def _stored_now(self, store: AsyncEvents, case_id: UUID) -> Replay:
+        """The case as stored now: this worker's copy with any newer events (one query on the loop), or, when
+        it has none, the case loaded whole in a thread."""
+        kept = self.judged.cached(case_id)
+        if kept is None:
+            return await asyncio.to_thread(self.judged.replay, case_id)
+        newer = await store.events_after(case_id, kept.case.version)
+        return self.judged.refreshed(kept, [self.app.mapper.to_domain_event(event) for event in newer])
+
+    def _written_by(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
+        # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
+        # directly (the save would have conflicted otherwise), so they need not be read back.
+        return self._written(result, p, self.judged.extended(replay, result.events))
 
     def _written(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
         return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)

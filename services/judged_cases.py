@@ -46,7 +46,10 @@ class JudgedCases:
         kept = self.cached(case_id)
         if kept is None:
             return self.loaded(case_id)
-        newer = list(self.app.events.get(case_id, gt=kept.case.version))
+        return self.refreshed(kept, list(self.app.events.get(case_id, gt=kept.case.version)))
+
+    def refreshed(self, kept: Replay, newer: list[Any]) -> Replay:
+        """``kept`` with the case's events after it (read by the caller) folded in: ``kept`` itself if none."""
         if not newer:
             self.hits += 1
             return kept

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Protocol
+from typing import Any, Iterable, Protocol, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 
 class KeyStore(Protocol):
@@ -26,6 +26,20 @@ class KeyStore(Protocol):
 
     def is_destroyed(self, aggregate_id: UUID) -> bool:
         """Whether the key existed and has been destroyed."""
+
+
+class AsyncEvents(Protocol):
+    """The event store's hot statements on one event loop (``gateways.async_event_store``)."""
+
+    async def events_after(self, case_id: UUID, version: int) -> list[StoredEvent]:
+        """The case's stored events after ``version``, in order."""
+
+    async def insert(self, events: Sequence[StoredEvent], answers: Sequence[Any] = ()) -> Sequence[int]:
+        """Store the events (and idempotency answers with them) in one transaction, maybe with other saves."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Clock(Protocol):

@@ -44,9 +44,12 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     api = create_api(context)
     mount_web(api, context, settings, renewals)
 
+    serving = api.router.lifespan_context   # the API's own: commands on this worker's event loop
+
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(server: FastAPI) -> AsyncIterator[None]:
+        async with serving(server):
+            yield
         context.close()
         app.close()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
 from fastapi import APIRouter, FastAPI
 
 from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
@@ -28,6 +31,14 @@ def create_api(context: ApiContext) -> FastAPI:
                   # by default, looked for global providers in the environment on every request.
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     api.state.context = context
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Commands go over the event store's connections on this loop while it serves (``command_async``).
+        async with context.cases.app.serving_on_this_loop(context.loop_store()):
+            yield
+
+    api.router.lifespan_context = lifespan
     errors.install(api)
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds):

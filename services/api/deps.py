@@ -17,6 +17,7 @@ from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore
+from services.ports import AsyncEvents
 from services.principals import AuthenticationFailed, Principal, TokenVerifier
 
 @dataclass
@@ -29,6 +30,8 @@ class ApiContext:
     report: Callable[[Any], str]          # case id -> self-contained HTML
     fact_ids: PublicFactIds               # what every answer shows instead of a fact's internal id
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # The event store's statements on the server's event loop (None: commands go to a thread), made at start-up.
+    loop_store: Callable[[], AsyncEvents | None] = lambda: None
     tokens: VerifiedTokens = field(init=False)
     answers: ShapedAnswers = field(default_factory=ShapedAnswers)   # read answers, per worker process
 

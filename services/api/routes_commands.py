@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -38,92 +39,92 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("", status_code=201, response_model=Written, responses=ERRORS)
-def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
-                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+async def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Open a case from a referral (aktualisering); the answer names the new case number."""
-    def run() -> Done:
-        return ctx.cases.open_case(user, **referral.model_dump())
-    return write(ctx, user, request, idempotency_key, referral.model_dump_json, run, 201,
-                 lambda case_id: f"/api/v1/cases/{case_id}")
+    async def run() -> Done:   # drawing the case number reads and retries: in a thread, off the event loop
+        return await asyncio.to_thread(ctx.cases.open_case, user, **referral.model_dump())
+    return await write(ctx, user, request, idempotency_key, referral.model_dump_json, run, 201,
+                       lambda case_id: f"/api/v1/cases/{case_id}")
 
 
-def _run(writer: Writing, name: str, case_id: UUID, body: c.Command, status: int = 200,
-         **from_path: str) -> JSONResponse:
+async def _run(writer: Writing, name: str, case_id: UUID, body: c.Command, status: int = 200,
+               **from_path: str) -> JSONResponse:
     ctx, user, request, key, if_match = writer
 
-    def run() -> Done:
+    async def run() -> Done:
         expected = expected_version(if_match, body.expected_version)
-        return ctx.cases.command(user, name, case_id, expected, **body.arguments(), **from_path)
-    return write(ctx, user, request, key, body.model_dump_json, run, status)
+        return await ctx.cases.command_async(user, name, case_id, expected, **body.arguments(), **from_path)
+    return await write(ctx, user, request, key, body.model_dump_json, run, status)
 
 
 @router.post("/{case_id}/eligibility", response_model=Written, responses=ERRORS)
-def decide_eligibility(writer: Writer, case_id: CaseId, body: c.Eligibility) -> JSONResponse:
+async def decide_eligibility(writer: Writer, case_id: CaseId, body: c.Eligibility) -> JSONResponse:
     """Decide whether the young person is relevant for a group (social services)."""
-    return _run(writer, "decide_eligibility", case_id, body)
+    return await _run(writer, "decide_eligibility", case_id, body)
 
 
 @router.post("/{case_id}/guardians", response_model=Written, responses=ERRORS)
-def record_guardians(writer: Writer, case_id: CaseId, body: c.Guardians) -> JSONResponse:
+async def record_guardians(writer: Writer, case_id: CaseId, body: c.Guardians) -> JSONResponse:
     """Record who has custody of the young person from now on (social services)."""
-    return _run(writer, "record_guardians", case_id, body)
+    return await _run(writer, "record_guardians", case_id, body)
 
 
 @router.post("/{case_id}/consents", status_code=201, response_model=Written, responses=ERRORS)
-def grant_consent(writer: Writer, case_id: CaseId, body: c.Consent) -> JSONResponse:
+async def grant_consent(writer: Writer, case_id: CaseId, body: c.Consent) -> JSONResponse:
     """Record a consent; `created` is the consent's id (social services)."""
-    return _run(writer, "grant_consent", case_id, body, 201)
+    return await _run(writer, "grant_consent", case_id, body, 201)
 
 
 @router.post("/{case_id}/consents/{consent_id}/narrowings", response_model=Written, responses=ERRORS)
-def narrow_consent(writer: Writer, case_id: CaseId, consent_id: PathId, body: c.Narrowing) -> JSONResponse:
+async def narrow_consent(writer: Writer, case_id: CaseId, consent_id: PathId, body: c.Narrowing) -> JSONResponse:
     """The consenter takes back part of a consent: fewer recipients or categories, or an earlier end."""
-    return _run(writer, "narrow_consent", case_id, body, consent_id=consent_id)
+    return await _run(writer, "narrow_consent", case_id, body, consent_id=consent_id)
 
 
 @router.post("/{case_id}/consents/{consent_id}/withdrawal", response_model=Written, responses=ERRORS)
-def withdraw_consent(writer: Writer, case_id: CaseId, consent_id: PathId, body: c.Withdrawal) -> JSONResponse:
+async def withdraw_consent(writer: Writer, case_id: CaseId, consent_id: PathId, body: c.Withdrawal) -> JSONResponse:
     """The consenter withdraws a consent: nothing more is disclosed under it from now."""
-    return _run(writer, "withdraw_consent", case_id, body, consent_id=consent_id)
+    return await _run(writer, "withdraw_consent", case_id, body, consent_id=consent_id)
 
 
 @router.post("/{case_id}/members", status_code=201, response_model=Written, responses=ERRORS)
-def add_member(writer: Writer, case_id: CaseId, body: c.Member) -> JSONResponse:
+async def add_member(writer: Writer, case_id: CaseId, body: c.Member) -> JSONResponse:
     """Bring an agency into the group (social services)."""
-    return _run(writer, "add_member", case_id, body, 201)
+    return await _run(writer, "add_member", case_id, body, 201)
 
 
 @router.post("/{case_id}/members/{agency}/departure", response_model=Written, responses=ERRORS)
-def remove_member(writer: Writer, case_id: CaseId, agency: PathId, body: c.Departure) -> JSONResponse:
+async def remove_member(writer: Writer, case_id: CaseId, agency: PathId, body: c.Departure) -> JSONResponse:
     """An agency leaves the group (social services)."""
-    return _run(writer, "remove_member", case_id, body, agency=agency)
+    return await _run(writer, "remove_member", case_id, body, agency=agency)
 
 
 @router.post("/{case_id}/plan/revisions", status_code=201, response_model=Written, responses=ERRORS)
-def revise_plan(writer: Writer, case_id: CaseId, body: c.Plan) -> JSONResponse:
+async def revise_plan(writer: Writer, case_id: CaseId, body: c.Plan) -> JSONResponse:
     """Record a complete new revision of the action plan; `created` is its number (social services)."""
-    return _run(writer, "revise_plan", case_id, body, 201)
+    return await _run(writer, "revise_plan", case_id, body, 201)
 
 
 @router.post("/{case_id}/meetings", status_code=201, response_model=Written, responses=ERRORS)
-def record_meeting(writer: Writer, case_id: CaseId, body: c.Meeting) -> JSONResponse:
+async def record_meeting(writer: Writer, case_id: CaseId, body: c.Meeting) -> JSONResponse:
     """Record a network meeting with its outcomes and decisions; `created` is the meeting's id."""
-    return _run(writer, "record_meeting", case_id, body, 201)
+    return await _run(writer, "record_meeting", case_id, body, 201)
 
 
 @router.post("/{case_id}/contributions", status_code=201, response_model=Written, responses=ERRORS)
-def record_contribution(writer: Writer, case_id: CaseId, body: c.Contribution) -> JSONResponse:
+async def record_contribution(writer: Writer, case_id: CaseId, body: c.Contribution) -> JSONResponse:
     """Record what your agency knows; the disclosure rules decide who else sees it."""
-    return _run(writer, "record_contribution", case_id, body, 201)
+    return await _run(writer, "record_contribution", case_id, body, 201)
 
 
 @router.post("/{case_id}/follow-ups", status_code=201, response_model=Written, responses=ERRORS)
-def record_follow_up(writer: Writer, case_id: CaseId, body: c.FollowUp) -> JSONResponse:
+async def record_follow_up(writer: Writer, case_id: CaseId, body: c.FollowUp) -> JSONResponse:
     """Follow up a row of the current plan (social services, or an agency responsible for the row)."""
-    return _run(writer, "record_follow_up", case_id, body, 201)
+    return await _run(writer, "record_follow_up", case_id, body, 201)
 
 
 @router.post("/{case_id}/closure", response_model=Written, responses=ERRORS)
-def close_case(writer: Writer, case_id: CaseId, body: c.Closure) -> JSONResponse:
+async def close_case(writer: Writer, case_id: CaseId, body: c.Closure) -> JSONResponse:
     """Close the case with a reason and an outcome (social services)."""
-    return _run(writer, "close_case", case_id, body)
+    return await _run(writer, "close_case", case_id, body)

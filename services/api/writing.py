@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from hashlib import sha256
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -45,28 +46,29 @@ def respond(body: dict[str, Any], status: int, location: Location | None, replay
     return JSONResponse(body, status, headers=headers)
 
 
-def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
-          run: Callable[[], Done], status: int = 200, location: Location | None = None) -> JSONResponse:
+async def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
+                run: Callable[[], Awaitable[Done]], status: int = 200, location: Location | None = None
+                ) -> JSONResponse:
     """Run the write once per Idempotency-Key: a retry gets the first answer and records nothing.
 
     The answer is committed with the command's events (``services.idempotency``): a retry after any
     cut-off gets either that answer or, if nothing was recorded, a fresh run."""
     if key is None:
-        return answer(run(), status, location)
+        return answer(await run(), status, location)
     check_key(key)
     fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body()))
                          .encode()).digest()
-    stored = replay_of(ctx.idempotency, user.subject, key, fingerprint)
+    stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint)
     if stored is not None:
         return respond(stored.body, stored.status, location, replayed=True)
     pending = Pending(user.subject, key, fingerprint, status)
     try:
         with answering(pending):
-            done = run()
+            done = await run()
     except (AnswerAlreadyStored, DomainError) as error:
         # A concurrent request with the same key won: its answer is this one's too (a refusal of ours — a
         # stale version, a conflict — only says that the winner's write came first).
-        stored = replay_of(ctx.idempotency, user.subject, key, fingerprint)
+        stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint)
         if stored is not None:
             return respond(stored.body, stored.status, location, replayed=True)
         if isinstance(error, AnswerAlreadyStored):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,8 +52,12 @@ def context(app, settings, postgres):
 
 
 @pytest.fixture
-def client(context) -> TestClient:
-    return TestClient(create_api(context), raise_server_exceptions=False)
+def client(context) -> Iterator[TestClient]:
+    """A client of the API as a server runs it: its lifespan started, so commands go through the event store's
+    connections on the client's event loop (``command_async``), not a thread."""
+    with TestClient(create_api(context), raise_server_exceptions=False) as client:
+        assert context.cases.app.loop_store() is None   # this thread runs no loop; the client's thread does
+        yield client
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""Commands over HTTP on the server's event loop (``CaseService.command_async``): the production path.
+
+A worker keeps the cases it folded.  Before a command is authorised and decided, the case's newer
+events are read over the loop's own connection and folded in, so what another worker wrote — a member
+removed, a consent withdrawn, a contribution — counts as it would for a worker that had never seen the
+case.  Saves made at once share a transaction and each still gets its own answer.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.bootstrap import build_api_context
+from tests.concurrency import in_threads
+from tests.integration.api.flows import ok, school_consented_case
+
+
+def events_of(postgres, case_id: str) -> int:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT count(*) FROM sigill_events WHERE originator_id = %s", (case_id,)).fetchone()[0]
+
+
+def through_another_worker(app, settings, postgres, method: str, path: str, headers: dict, body=None):
+    other = build_api_context(app, settings, postgres)   # its own caches, the same database
+    try:
+        return TestClient(create_api(other)).request(method, path, headers=headers, json=body)
+    finally:
+        other.close()
+
+
+def contribute(client, users, case_id: str, text: str, headers=None, **extra) -> object:
+    return client.post(f"/api/v1/cases/{case_id}/contributions", headers={**(headers or users.school), **extra},
+                       json={"category": "school", "text": text})
+
+
+def test_commands_over_http_are_saved_through_the_loops_store(client, context, users, tick):
+    store = client.portal.call(context.cases.app.loop_store)
+    assert store is not None
+    case_id, _ = school_consented_case(client, users, tick)
+    groups = len(store.group_sizes)
+    tick()
+    ok(contribute(client, users, case_id, "Närvaro 80 %."), 201)
+    assert len(store.group_sizes) == groups + 1
+
+
+def test_a_member_removed_by_another_worker_cannot_write_through_this_workers_kept_copy(
+        client, context, users, tick, app, settings, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(contribute(client, users, case_id, "Närvaro 80 %."), 201)      # this worker keeps the case now
+    assert context.cases.judged.cached(UUID(case_id)) is not None
+    tick()
+    removed = through_another_worker(app, settings, postgres, "POST",
+                                     f"/api/v1/cases/{case_id}/members/skola/departure", users.social,
+                                     {"reason": "Insatsen avslutad."})
+    assert removed.status_code == 200, removed.text
+    recorded = events_of(postgres, case_id)
+    tick()
+    refused = contribute(client, users, case_id, "Skrivet efter att skolan lämnat gruppen.")
+    assert refused.status_code == 404, refused.text   # no longer in the case: as if it did not exist
+    assert "Skrivet efter" not in refused.text
+    assert events_of(postgres, case_id) == recorded
+
+
+def test_another_workers_write_is_folded_in_before_an_expected_version_is_checked(
+        client, context, users, tick, app, settings, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(contribute(client, users, case_id, "Närvaro 80 %."), 201)
+    tick()
+    ok(through_another_worker(app, settings, postgres, "POST", f"/api/v1/cases/{case_id}/contributions",
+                              users.school, {"category": "school", "text": "Från den andra processen"}), 201)
+    seen = ok(through_another_worker(app, settings, postgres, "GET", f"/api/v1/cases/{case_id}", users.school))
+    tick()
+    written = ok(contribute(client, users, case_id, "Med rätt version.", **{"If-Match": f'"{seen["version"]}"'}),
+                 201)
+    assert written["version"] == seen["version"] + 1
+    stale = contribute(client, users, case_id, "Med gammal version.", **{"If-Match": f'"{seen["version"]}"'})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "concurrent_change"
+
+
+def test_writes_on_one_case_at_once_are_each_recorded_once_with_their_own_version(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    outcomes = in_threads(lambda n: contribute(client, users, case_id, f"Samtidig notering {n}"), 8, timeout=60)
+    assert [o.status_code for o in outcomes] == [201] * 8, [o.text for o in outcomes]
+    versions = sorted(o.json()["version"] for o in outcomes)
+    assert len(set(versions)) == 8 and versions[-1] - versions[0] == 7
+    assert events_of(postgres, case_id) == before + 8
+    texts = {f["content"].get("text") for f in ok(client.get(f"/api/v1/cases/{case_id}",
+                                                              headers=users.school))["facts"]}
+    assert {f"Samtidig notering {n}" for n in range(8)} <= texts
