@@ -5,11 +5,11 @@ under the case's data key (so erasing a case erases them too); the rest is
 ids and words, queryable.  Rows and checkpoints are append-only (triggers),
 and a writer locks the table so the chain has one order across processes.
 
-A batch is one round trip: the lock, the rows — their numbers and links
-computed by the database from the stored head, as ``entry_link`` does, so
-that no other process's rows can come between reading the head and writing —
-the latest version of each case read, and COMMIT.  The lock is held for that
-statement and the flush, never while this process waits for its GIL.  The
+A batch is one round trip: the latest version of each case read, the lock,
+the rows — their numbers and links computed by the database from the stored
+head, as ``entry_link`` does, so that no other process's rows can come
+between reading the head and writing — and COMMIT.  The lock is held for the
+chain's part and the flush, never while this process waits for its GIL.  The
 batch's last link is signed once its answer is back; that checkpoint goes
 with the next batch, or on its own when none follows.
 """
@@ -50,15 +50,21 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {log}
 DROP TRIGGER IF EXISTS append_only ON {checkpoints};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
     FOR EACH ROW EXECUTE FUNCTION sigill_access_log_is_append_only();
--- A batch, in one statement (one round trip, its plan kept by the session): the checkpoint owed from the last batch,
--- the rows numbered and chained from the stored head (GENESIS when there is none) as ``entry_link`` does, and the
--- latest stored version of the cases wanted.  The lock is held from here to COMMIT and the disk's flush.
+-- A batch, in one statement (one round trip, its plan kept by the session): the latest stored version of the cases
+-- wanted, then under the lock the checkpoint owed from the last batch and the rows numbered and chained from the
+-- stored head (GENESIS when there is none) as ``entry_link`` does.  The lock is held to COMMIT and the disk's flush.
 CREATE OR REPLACE FUNCTION {append}(
     p_owed_seq bigint, p_owed_link bytea, p_owed_key bytea, p_owed_signature bytea, p_batch json, p_genesis bytea)
 RETURNS TABLE (last_seq bigint, last_link bytea, version_of uuid[], versions integer[]) LANGUAGE plpgsql AS $$
 DECLARE
     e record;
 BEGIN
+    -- Each case's max() alone, so that it is the last entry of the events' primary key (not all of its events).
+    -- Before the lock, which only the chain needs: any write committed before now is seen, as it would be under
+    -- the lock (the events are not the log's: a write may commit during either), and the lock is held less.
+    SELECT array_agg(c.id), array_agg((SELECT max(s.originator_version) FROM {events} s WHERE s.originator_id = c.id))
+    INTO version_of, versions
+    FROM (SELECT DISTINCT (b->>'case_id')::uuid AS id FROM json_array_elements(p_batch) b) c;
     LOCK TABLE {log} IN SHARE ROW EXCLUSIVE MODE;
     IF p_owed_seq IS NOT NULL THEN
         INSERT INTO {checkpoints} (seq, link, public_key, signature)
@@ -81,10 +87,6 @@ BEGIN
         INSERT INTO {log} (seq, at, case_id, subject, agency, roles, what, details, link)
         VALUES (last_seq, e.at::timestamptz, e.case_id, e.subject, e.agency, e.roles, e.what, e.details, last_link);
     END LOOP;
-    -- Each case's max() alone, so that it is the last entry of the events' primary key (not all of its events).
-    SELECT array_agg(c.id), array_agg((SELECT max(s.originator_version) FROM {events} s WHERE s.originator_id = c.id))
-    INTO version_of, versions
-    FROM (SELECT DISTINCT (b->>'case_id')::uuid AS id FROM json_array_elements(p_batch) b) c;
     RETURN NEXT;
 END $$;
 """

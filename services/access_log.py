@@ -172,9 +172,10 @@ class AccessLog:
             finally:
                 self.batch_sizes.append(len(batch.entries))
                 batch.written.set()
-                for loop, waiter, case_id in batch.awaiting:
+                # One wake-up per event loop for the whole batch, not one per reader: each wakes the loop.
+                for loop, waiting in _by_loop(batch.awaiting).items():
                     try:
-                        loop.call_soon_threadsafe(_settle, waiter, batch, case_id)
+                        loop.call_soon_threadsafe(_settle_all, waiting, batch)
                     except RuntimeError:  # that loop is closed (its server stopped): nobody waits there now
                         pass
 
@@ -214,11 +215,20 @@ class AccessLogUnavailable(Exception):
     """A read could not be logged, so it is not answered."""
 
 
-def _settle(waiter: asyncio.Future, batch: _Batch, case_id: UUID) -> None:
-    """On the reader's loop: its batch is written (or refused)."""
-    if waiter.done():  # the reader went away (a cancelled request)
-        return
-    if batch.error is not None:
-        waiter.set_exception(AccessLogUnavailable("the access log cannot be written; the read was refused"))
-    else:
-        waiter.set_result(batch.versions.get(case_id))
+def _by_loop(awaiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, UUID]]
+             ) -> dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, UUID]]]:
+    loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, UUID]]] = {}
+    for loop, waiter, case_id in awaiting:
+        loops.setdefault(loop, []).append((waiter, case_id))
+    return loops
+
+
+def _settle_all(waiting: list[tuple[asyncio.Future, UUID]], batch: _Batch) -> None:
+    """On the readers' loop: their batch is written (or refused)."""
+    for waiter, case_id in waiting:
+        if waiter.done():  # the reader went away (a cancelled request)
+            continue
+        if batch.error is not None:
+            waiter.set_exception(AccessLogUnavailable("the access log cannot be written; the read was refused"))
+        else:
+            waiter.set_result(batch.versions.get(case_id))

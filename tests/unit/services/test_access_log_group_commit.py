@@ -131,3 +131,35 @@ def test_a_reader_whose_event_loop_closed_meanwhile_does_not_stop_the_writer():
     (outcome,) = in_threads(lambda _: log.record(entry(2)), 1, timeout=3)
     assert isinstance(outcome, int)                             # the writer lived on and wrote the next batch
     assert [e.subject for b in store.batches for e in b] == ["user-1", "user-2"]
+
+
+def test_the_readers_of_a_batch_on_one_loop_are_woken_together_each_with_its_own_cases_version():
+    class CountingLoop(asyncio.SelectorEventLoop):
+        wakeups = 0
+
+        def call_soon_threadsafe(self, *args, **kwargs):
+            CountingLoop.wakeups += 1
+            return super().call_soon_threadsafe(*args, **kwargs)
+
+    class VersionPerCase(SlowStore):
+        def append(self, entries, sign) -> dict:
+            super().append(entries, sign)
+            return {e.case_id: int(e.subject.split("-")[1]) for e in entries}
+
+    store = VersionPerCase()
+    log = AccessLog(store, lambda m: (b"", b""))
+    log.record(entry(0))  # the writer thread is started and idle: the next reads queue while nothing is written
+
+    async def read_many() -> list:
+        return await asyncio.gather(*(log.record_async(entry(n)) for n in range(1, 11)))
+
+    def run(_):
+        loop = CountingLoop()
+        try:
+            return loop.run_until_complete(read_many())
+        finally:
+            loop.close()
+
+    (versions,) = in_threads(run, 1)
+    assert versions == list(range(1, 11))               # each reader its own case's version
+    assert CountingLoop.wakeups == len(store.batches) - 1   # one wake-up per batch, not per reader
