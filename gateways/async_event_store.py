@@ -76,14 +76,23 @@ class _Save:
 
 
 class AsyncEventStore:
-    def __init__(self, conninfo: str, schema: str, events_table: str, statements: dict[str, bytes]) -> None:
+    def __init__(self, conninfo: str, schema: str, events_table: str, statements: dict[str, bytes],
+                 idle_in_transaction_timeout: float = 10.0) -> None:
         self._sql = statements
         self._schema = schema
         self._newer = SQL("SELECT originator_version, topic, state FROM {0}.{1}"
                           " WHERE originator_id = %s AND originator_version > %s ORDER BY originator_version"
                           ).format(Identifier(schema), Identifier(events_table))
+        # As the recorder's connections: a worker that stops mid-transaction (the table locked) is cut off.
+        idle = SQL("SET idle_in_transaction_session_timeout = {0}").format(
+            f"{int(idle_in_transaction_timeout * 1000)}ms")
+
+        async def configure(conn: psycopg.AsyncConnection) -> None:
+            await conn.execute(idle)
+
         self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=CONNECTIONS, open=False,
-                                         kwargs={"autocommit": True}, name="sigill-events-async")
+                                         kwargs={"autocommit": True}, configure=configure,
+                                         name="sigill-events-async")
         self._queued: list[_Save] = []
         self._draining = False
         self.group_sizes: list[int] = []   # the latest groups' sizes (for tests and benchmarks)
@@ -94,7 +103,7 @@ class AsyncEventStore:
         if not isinstance(recorder, SigillApplicationRecorder):
             return None
         return cls(conninfo_of(recorder.datastore), recorder.datastore.schema, recorder.events_table_name,
-                   recorder.rendered())
+                   recorder.rendered(), recorder.datastore.idle_in_transaction_session_timeout or 0)
 
     async def open(self) -> None:
         await self._pool.open(wait=True)

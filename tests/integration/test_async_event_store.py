@@ -178,3 +178,12 @@ def test_a_save_whose_caller_gave_up_is_still_committed(app):
             await asyncio.sleep(0.01)
     on_loop(app, work)
     assert len(list(app.recorder.select_events(case))) == 1
+
+
+def test_its_connections_cut_off_a_worker_stopped_mid_transaction_as_the_recorders_do(app):
+    async def work(store):
+        async with store._pool.connection() as conn:
+            return (await (await conn.execute("SHOW idle_in_transaction_session_timeout")).fetchone())[0]
+    with app.recorder.datastore.get_connection() as conn:
+        expected = conn.execute("SHOW idle_in_transaction_session_timeout").fetchone()
+    assert on_loop(app, work) == expected["idle_in_transaction_session_timeout"] == "10s"
