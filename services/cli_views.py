@@ -127,7 +127,7 @@ def _follow(args: argparse.Namespace) -> int:
     import threading
 
     from services.bootstrap import build_follower
-    from services.server import settle_heap
+    from services.server import hand_over_promptly, settle_heap
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("sigill").setLevel(logging.INFO)  # our lines; the embedded server's chatter stays quiet
@@ -136,6 +136,7 @@ def _follow(args: argparse.Namespace) -> int:
     with opened() as (app, settings, location):
         follower = build_follower(app, settings, location)
         settle_heap()
+        hand_over_promptly()
         print("Följer händelserna: vyer, granskningsliggare och kalender hålls aktuella (Ctrl-C avslutar).",
               flush=True)
         try:

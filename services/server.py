@@ -25,7 +25,9 @@ log = logging.getLogger("sigill.server")
 STARTUP_LOCK = 0x5161_11_5E  # an arbitrary advisory lock id, Sigill's own
 # A thread whose database answer has arrived waits for the GIL until a busy thread gives it up: by default
 # up to 5 ms, once per round trip — the access log's and the event store's writers queued behind request
-# threads for most of their time.  A shorter interval trades a little switching for that latency.
+# threads for most of their time, and in the follower the feed publisher and Kafka's sender thread behind the
+# views' judging (feed latency at 200 commands/s, four pairs of runs: p99 61–112 ms against 62–190 ms with
+# the default).  A shorter interval trades a little switching for that latency.
 SWITCH_INTERVAL = 0.0005
 
 
@@ -34,7 +36,7 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     from services.bootstrap import build_api_context, build_application, build_shared_renewals, database_location
 
     settings = settings or Settings()
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    hand_over_promptly()
     location = database_location(settings)
     with _one_at_a_time(location.conninfo()):
         app = build_application(settings, location=location)
@@ -69,6 +71,11 @@ def _one_at_a_time(conninfo: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (STARTUP_LOCK,))
 
 
+def hand_over_promptly() -> None:
+    """Let a thread whose I/O has completed have the GIL within ``SWITCH_INTERVAL`` (this whole process)."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
+
+
 def settle_heap() -> None:
     """Leave what start-up built (modules, the application, the catalogue: alive until the process ends) out of
     the garbage collector's full passes.  Walking all of it made each full pass about 0.1 s, during which a
@@ -86,6 +93,7 @@ def start_follower(settings: Settings) -> tuple[threading.Event, threading.Threa
     follower = build_follower(app, settings, location)
     stop = threading.Event()
     settle_heap()
+    hand_over_promptly()   # the follower's threads: views, feed publisher, Kafka's sender, ledger sealer
 
     def run() -> None:
         try:
