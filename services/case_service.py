@@ -157,15 +157,19 @@ class CaseService:
         return self._look(p, self._current(replay, fresh, stored))
 
     async def look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
-        """As ``look``, on an event loop: the log's commit is awaited, and only reading events runs in a thread
-        (the case not yet in this worker's memory, or changed since)."""
+        """As ``look``, on an event loop: the log's commit is awaited; a kept case that is behind reads its newer
+        events over the loop's own connection (where the application serves on this loop), and only loading a
+        case this worker does not keep runs in a thread."""
         replay = self._kept_for(p, case_id)
         fresh = replay is None
         if fresh:
             replay = await asyncio.to_thread(self._stored_for, p, case_id)
         stored = await self.access_log.record_async(self._entry(p, case_id, what, purpose))
+        store = self.app.loop_store()
         if stored == replay.case.version:
             replay = self._current(replay, fresh, stored)   # current already: nothing to read
+        elif store is not None and not fresh and stored is not None and stored > replay.case.version:
+            replay = await self._stored_now(store, case_id)  # behind: the newer events, over the loop's connection
         else:
             replay = await asyncio.to_thread(self._current, replay, fresh, stored)
         return self._look(p, replay)
