@@ -32,7 +32,8 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Sequence
+from collections import deque
+from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -49,6 +50,7 @@ from services.idempotency import AnswerRow
 
 ATTEMPTS, PAUSE = 10, 0.2      # as the recorder's retry: a database restarting gets two seconds
 CONNECTIONS = 4                # one commits at a time; the rest read cases' newer events
+T = TypeVar("T")
 
 # psycopg's errors as eventsourcing's datastore translates them (most specific first).
 _TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
@@ -95,7 +97,7 @@ class AsyncEventStore:
                                          name="sigill-events-async")
         self._queued: list[_Save] = []
         self._draining = False
-        self.group_sizes: list[int] = []   # the latest groups' sizes (for tests and benchmarks)
+        self.group_sizes: deque[int] = deque(maxlen=100)   # the latest groups' sizes (tests, benchmarks)
 
     @classmethod
     def of(cls, recorder: Any) -> AsyncEventStore | None:
@@ -115,17 +117,10 @@ class AsyncEventStore:
 
     async def events_after(self, case_id: UUID, version: int) -> list[StoredEvent]:
         """The case's stored events after ``version``, in order (usually none: the case is current)."""
-        for attempt in range(ATTEMPTS):
-            try:
-                async with _translated(), self._pool.connection() as conn:
-                    cursor = await conn.execute(self._newer, (case_id, version), prepare=True)
-                    rows = await cursor.fetchall()
-                return [StoredEvent(case_id, v, topic, bytes(state)) for v, topic, state in rows]
-            except (es.OperationalError, es.InterfaceError):
-                if attempt + 1 == ATTEMPTS:
-                    raise
-                await asyncio.sleep(PAUSE)
-        raise AssertionError("unreachable")
+        async def read(conn: Any) -> list[StoredEvent]:
+            rows = await (await conn.execute(self._newer, (case_id, version), prepare=True)).fetchall()
+            return [StoredEvent(case_id, v, topic, bytes(state)) for v, topic, state in rows]
+        return await self._retrying(read)
 
     # -- saving ------------------------------------------------------------------------
 
@@ -154,7 +149,7 @@ class AsyncEventStore:
             self._draining = False
 
     async def _commit(self, group: list[_Save]) -> None:
-        self.group_sizes = [*self.group_sizes[-99:], len(group)]
+        self.group_sizes.append(len(group))
         if len(group) == 1:
             await self._alone(group[0])
             return
@@ -181,11 +176,16 @@ class AsyncEventStore:
 
     async def _insert(self, events: Sequence[StoredEvent], answers: Sequence[AnswerRow]) -> Sequence[int]:
         transaction = self._with_answers if answers else self._without_answers
+        return await self._retrying(lambda conn: transaction(conn, events, answers))
+
+    async def _retrying(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """``work`` on a pooled connection, psycopg's errors translated; retried while the database cannot be
+        reached (not after a lost COMMIT answer: ``CommitOutcomeUnknown`` is no ``OperationalError``)."""
         for attempt in range(ATTEMPTS):
             try:
                 async with _translated(), self._pool.connection() as conn, _clean_after_error(conn):
-                    return await transaction(conn, events, answers)
-            except (es.OperationalError, es.InterfaceError):   # not CommitOutcomeUnknown: never retried
+                    return await work(conn)
+            except (es.OperationalError, es.InterfaceError):
                 if attempt + 1 == ATTEMPTS:
                     raise
                 await asyncio.sleep(PAUSE)

@@ -56,7 +56,7 @@ def client(context) -> Iterator[TestClient]:
     """A client of the API as a server runs it: its lifespan started, so commands go through the event store's
     connections on the client's event loop (``command_async``), not a thread."""
     with TestClient(create_api(context), raise_server_exceptions=False) as client:
-        assert context.cases.app.loop_store() is None   # this thread runs no loop; the client's thread does
+        assert client.portal.call(context.cases.app.loop_store) is not None   # the client's loop serves
         yield client
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import psycopg
+
 from tests.builders import BORN_2009_03_14
 
 REFERRAL = {"municipality": "0180", "personnummer": BORN_2009_03_14, "name": "Peter Exempel",
@@ -12,6 +14,14 @@ REFERRAL = {"municipality": "0180", "personnummer": BORN_2009_03_14, "name": "Pe
 def ok(response, status: int = 200) -> dict:
     assert response.status_code == status, response.text
     return response.json()
+
+
+def events_of(postgres, case_id: str | None = None) -> int:
+    """How many events are stored (of the case, if given), counted in the database itself."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        if case_id is None:
+            return conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM sigill_events WHERE originator_id = %s", (case_id,)).fetchone()[0]
 
 
 def open_case(client, users) -> str:

@@ -25,7 +25,7 @@ from services.bootstrap import build_api_context, build_application
 from services.clock import ManualClock
 from tests.builders import utc
 from tests.concurrency import in_threads
-from tests.integration.api.flows import REFERRAL, ok, open_case
+from tests.integration.api.flows import REFERRAL, events_of, ok, open_case
 from tests.servers import free_port, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,13 +73,6 @@ with TestClient(create_api(build_api_context(app, settings, location))) as clien
     client.post(path, json=body, headers=headers)
 os._exit(0)
 """ % (KILLED, KILLED)
-
-
-def events_of(postgres, case_id: str | None = None) -> int:
-    with psycopg.connect(postgres.conninfo()) as conn:
-        if case_id is None:
-            return conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0]
-        return conn.execute("SELECT count(*) FROM sigill_events WHERE originator_id = %s", (case_id,)).fetchone()[0]
 
 
 def stored_keys(postgres) -> list[tuple]:

@@ -10,18 +10,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import psycopg
 from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.bootstrap import build_api_context
 from tests.concurrency import in_threads
-from tests.integration.api.flows import ok, school_consented_case
-
-
-def events_of(postgres, case_id: str) -> int:
-    with psycopg.connect(postgres.conninfo()) as conn:
-        return conn.execute("SELECT count(*) FROM sigill_events WHERE originator_id = %s", (case_id,)).fetchone()[0]
+from tests.integration.api.flows import events_of, ok, school_consented_case
 
 
 def through_another_worker(app, settings, postgres, method: str, path: str, headers: dict, body=None):
