@@ -16,15 +16,17 @@ with the next batch, or on its own when none follows.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import OrderedDict
 from contextlib import suppress
 from typing import Any, Callable
 
 from psycopg import sql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from gateways.schema_lock import create_schema
-from gateways.sealing import Unsealable, seal, unseal
+from gateways.sealing import Sealer, Unsealable, unseal
 from services.access_log import (
     GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, checkpoint_message, entry_link,
 )
@@ -98,18 +100,22 @@ CHECKPOINT = ("INSERT INTO {checkpoints} (seq, link, public_key, signature) VALU
 # Details sealed since the database numbers the entries start with this byte and are bound to the case and the
 # reader (the chain binds them to their row); those sealed before are bound to the entry's number as well.
 SEALING_2 = b"\xa2"
+SEALERS_KEPT = 256   # the cases read lately: each sealer keeps its key's cipher set up
 
 
 class PostgresAccessLogStore:
     def __init__(self, conninfo: str, keystore: KeyStore, *, schema: str = "public",
                  events_table: str = "sigill_events") -> None:
-        self.keystore = keystore
+        self.keystore, self._conninfo = keystore, conninfo
         self._log = sql.Identifier(schema, "sigill_access_log")
         self._checkpoints = sql.Identifier(schema, "sigill_access_log_checkpoints")
         self._part = sql.Identifier(schema, "sigill_access_part")
         self._append = sql.Identifier(schema, "sigill_access_append")
         self._events = sql.Identifier(schema, events_table)
         self._owed: tuple[int, bytes, bytes, bytes] | None = None   # a signed checkpoint not yet stored
+        self._sealing = _EntrySealing(keystore)   # the writer thread's
+        # Composed once: composing and converting them again for every batch cost about as much as its sealing.
+        self._append_statement, self._checkpoint_statement = self._sql(APPEND), self._sql(CHECKPOINT)
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True)  # one writer: the table lock
@@ -123,16 +129,16 @@ class PostgresAccessLogStore:
         self._writer.close()
 
     def append(self, entries: list[AccessEntry], sign: Signer) -> Versions:
-        # The batch goes as one JSON text: psycopg's array dumping, in Python, cost more than the rest of a batch.
-        batch = json.dumps([{"at": e.at.isoformat(), "case_id": str(e.case_id), "subject": e.subject,
-                             "agency": e.agency, "roles": e.roles, "what": e.what, "details": self._seal(e).hex()}
-                            for e in entries])
+        batch = self._sealing.batch_text(entries)
         with self._writer.connection() as conn:
             seq, link, version_of, versions = conn.execute(
-                self._sql(APPEND), [*(self._owed or (None,) * 4), batch, GENESIS], prepare=True).fetchone()
-        link = bytes(link)
-        self._owed = (seq, link, *sign(checkpoint_message(seq, link)))
-        return {**dict.fromkeys(e.case_id for e in entries), **dict(zip(version_of or (), versions or ()))}
+                self._append_statement, [*(self._owed or (None,) * 4), batch, GENESIS], prepare=True).fetchone()
+        self._owed = _signed(seq, link, sign)
+        return _versions(entries, version_of, versions)
+
+    def for_this_loop(self) -> AsyncAccessLogStore:
+        """A writer of the same log for the running event loop: its own connection, its own owed checkpoint."""
+        return AsyncAccessLogStore(self._conninfo, self.keystore, self._append_statement, self._checkpoint_statement)
 
     @property
     def owes_checkpoint(self) -> bool:
@@ -142,7 +148,7 @@ class PostgresAccessLogStore:
         owed = self._owed
         if owed is not None:
             with self._writer.connection() as conn:
-                conn.execute(self._sql(CHECKPOINT), owed)
+                conn.execute(self._checkpoint_statement, owed)
             self._owed = None if self._owed is owed else self._owed
 
     def search(self, query: AccessQuery) -> list[AccessRecord]:
@@ -187,13 +193,6 @@ class PostgresAccessLogStore:
 
     # -- internals -------------------------------------------------------------
 
-    def _seal(self, entry: AccessEntry) -> bytes:
-        key = self.keystore.data_key(entry.case_id, create=False)
-        if key is None:
-            return b""  # an erased case: nothing personal can be kept about it
-        plain = json.dumps({"reader_name": entry.reader_name, "purpose": entry.purpose}).encode()
-        return SEALING_2 + seal(key, plain, _bound_to(entry.case_id, entry.subject))
-
     def _entry(self, row: Any, unsealed: bool = True) -> AccessEntry:
         details = self._unseal(row[0], row[2], row[3], bytes(row[7])) if unsealed else {}
         return AccessEntry(row[1], row[2], row[3], row[4], row[5], row[6], details.get("reader_name", ""),
@@ -213,6 +212,97 @@ class PostgresAccessLogStore:
     def _sql(self, text: str) -> sql.Composed:
         return sql.SQL(text).format(log=self._log, checkpoints=self._checkpoints, part=self._part,
                                     append=self._append, events=self._events)
+
+
+class AsyncAccessLogStore:
+    """The access log's batches from one event loop: the same statement over an asynchronous connection.
+
+    A read on the loop used to hand its entry to the writer thread and be woken from it: a thread's round trip
+    and two hand-overs of the GIL per batch, which on two cores cost a read more than its own work.  Here the
+    loop's batches go over its own connection, with their own owed checkpoint (the thread's stays its own); the
+    chain is the database's either way, so both writers append to one chain."""
+
+    def __init__(self, conninfo: str, keystore: KeyStore, append: sql.Composed, checkpoint: sql.Composed) -> None:
+        self._append, self._checkpoint = append, checkpoint
+        self._sealing = _EntrySealing(keystore)
+        self._owed: tuple[int, bytes, bytes, bytes] | None = None
+        self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
+                                         name="sigill-access-log-loop", open=False)
+
+    async def open(self) -> None:
+        await self._pool.open(wait=True)
+
+    async def close(self) -> None:
+        if self._owed is not None:
+            with suppress(Exception):  # best effort: the chain itself is stored
+                await self.store_checkpoint()
+        await self._pool.close()
+
+    async def append(self, entries: list[AccessEntry], sign: Signer) -> Versions:
+        """As ``PostgresAccessLogStore.append``; one batch at a time (the loop's writer awaits each)."""
+        if self._sealing.keys_at_hand(entries):
+            batch = self._sealing.batch_text(entries)
+        else:  # a case's key is not cached: fetching it is a query, which must not block the loop
+            batch = await asyncio.to_thread(self._sealing.batch_text, entries)
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(self._append, [*(self._owed or (None,) * 4), batch, GENESIS], prepare=True)
+            seq, link, version_of, versions = await cursor.fetchone()
+        self._owed = _signed(seq, link, sign)
+        return _versions(entries, version_of, versions)
+
+    @property
+    def owes_checkpoint(self) -> bool:
+        return self._owed is not None
+
+    async def store_checkpoint(self) -> None:
+        owed = self._owed
+        if owed is not None:
+            async with self._pool.connection() as conn:
+                await conn.execute(self._checkpoint, owed)
+            self._owed = None if self._owed is owed else self._owed
+
+
+class _EntrySealing:
+    """Each entry's reader name and purpose, sealed under its case's key, and the batch as the statement takes it:
+    one JSON text (psycopg's array dumping, in Python, cost more than the rest of a batch).  One user at a time
+    (a writer): it keeps each key's cipher set up for the case's next reads."""
+
+    def __init__(self, keystore: KeyStore) -> None:
+        self._keystore = keystore
+        self._sealers: OrderedDict[bytes, Sealer] = OrderedDict()
+
+    def keys_at_hand(self, entries: list[AccessEntry]) -> bool:
+        return all(self._keystore.is_cached(e.case_id) for e in entries)
+
+    def batch_text(self, entries: list[AccessEntry]) -> str:
+        return json.dumps([{"at": e.at.isoformat(), "case_id": str(e.case_id), "subject": e.subject,
+                            "agency": e.agency, "roles": e.roles, "what": e.what, "details": self._seal(e).hex()}
+                           for e in entries])
+
+    def _seal(self, entry: AccessEntry) -> bytes:
+        key = self._keystore.data_key(entry.case_id, create=False)
+        if key is None:
+            return b""  # an erased case: nothing personal can be kept about it
+        plain = json.dumps({"reader_name": entry.reader_name, "purpose": entry.purpose}).encode()
+        return SEALING_2 + self._sealer(key).seal(plain, _bound_to(entry.case_id, entry.subject))
+
+    def _sealer(self, key: bytes) -> Sealer:
+        # Found by the key itself: a destroyed key is never given out again, so nothing more is sealed with it.
+        sealer = self._sealers.pop(key, None) or Sealer(key)
+        self._sealers[key] = sealer
+        if len(self._sealers) > SEALERS_KEPT:
+            self._sealers.popitem(last=False)
+        return sealer
+
+
+def _signed(seq: int, link: Any, sign: Signer) -> tuple[int, bytes, bytes, bytes]:
+    """The checkpoint a batch owes: its last number and link, signed."""
+    link = bytes(link)
+    return (seq, link, *sign(checkpoint_message(seq, link)))
+
+
+def _versions(entries: list[AccessEntry], version_of: Any, versions: Any) -> Versions:
+    return {**dict.fromkeys(e.case_id for e in entries), **dict(zip(version_of or (), versions or ()))}
 
 
 def _bound_to(case_id: Any, subject: str) -> bytes:

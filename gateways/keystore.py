@@ -89,6 +89,10 @@ class _WrappingKeyStore:
         for aggregate_id, wrapped in self._insert_many(rows):
             self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
 
+    def is_cached(self, aggregate_id: UUID) -> bool:
+        """Whether ``data_key`` would answer from memory, without a query."""
+        return self._cache.get(aggregate_id) is not None
+
     def warm(self, aggregate_ids: Iterable[UUID]) -> None:
         """Fetch the keys of many aggregates about to be read in one round trip, not one each."""
         wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]

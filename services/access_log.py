@@ -23,10 +23,11 @@ import asyncio
 import logging
 import threading
 from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
-from typing import Callable, Iterable, Protocol
+from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
 
 GENESIS = bytes(32)
@@ -96,6 +97,21 @@ class AccessLogStore(Protocol):
     def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict: ...
 
 
+class AsyncAccessLogStore(Protocol):
+    """The same appends from one event loop, over its own connection, with its own owed checkpoint."""
+
+    async def append(self, entries: list[AccessEntry], sign: Signer) -> Versions: ...
+
+    @property
+    def owes_checkpoint(self) -> bool: ...
+
+    async def store_checkpoint(self) -> None: ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 def entry_link(previous: bytes, seq: int, entry: AccessEntry, sealed_details: bytes) -> bytes:
     """The chain over what is stored: plain columns, and the sealed details as stored bytes."""
     parts = (str(seq), entry.at.isoformat(), str(entry.case_id), entry.subject, entry.agency, entry.roles, entry.what)
@@ -122,6 +138,8 @@ class AccessLog:
     A reader waits only for its own batch; under load the batches grow, so one transaction (one fsync) answers
     many reads.  A reader waits by blocking (``record``) or, on an event loop, by awaiting
     (``record_async``): no thread is held while the disk flushes.  The writer is started on the first read.
+    While a server's event loop serves (``serving_on_this_loop``), its reads are batched on the loop itself
+    and written over the loop's own connection: no thread, no hand-over.
     """
 
     def __init__(self, store: AccessLogStore, sign: Signer) -> None:
@@ -130,6 +148,7 @@ class AccessLog:
         self._current = _Batch()
         self._writer: threading.Thread | None = None
         self.batch_sizes: deque[int] = deque(maxlen=1000)   # the latest batches written, for tests
+        self._loop_writer: _LoopWriter | None = None
 
     def record(self, entry: AccessEntry) -> int | None:
         """Log one read durably; returns once it is committed, with the latest stored version of its case
@@ -143,6 +162,9 @@ class AccessLog:
     def record_async(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
         """As ``record``, awaited on the running event loop instead of blocking a thread."""
         loop = asyncio.get_running_loop()
+        writer = self._loop_writer
+        if writer is not None and writer.loop is loop:
+            return writer.record(entry)
         waiter = loop.create_future()
         self._enqueue(entry, (loop, waiter, entry.case_id))
         return waiter
@@ -196,6 +218,23 @@ class AccessLog:
             with self._queued:
                 self._queued.wait(timeout=1.0)
 
+    @asynccontextmanager
+    async def serving_on_this_loop(self, store: AsyncAccessLogStore | None) -> AsyncIterator[None]:
+        """While the block runs, reads awaited on this loop are written by it, over ``store`` (None: by the
+        writer thread, as ever).  On the way out, what is queued is written and the owed checkpoint stored."""
+        if store is None:
+            yield
+            return
+        await store.open()
+        writer = self._loop_writer = _LoopWriter(asyncio.get_running_loop(), store, self._sign, self.batch_sizes)
+        try:
+            yield
+        finally:
+            if self._loop_writer is writer:
+                self._loop_writer = None
+            await writer.finish()
+            await store.close()
+
     def search(self, query: AccessQuery) -> list[AccessRecord]:
         return self.store.search(query)
 
@@ -213,6 +252,62 @@ class AccessLog:
 
 class AccessLogUnavailable(Exception):
     """A read could not be logged, so it is not answered."""
+
+
+class _LoopWriter:
+    """Group commit on one event loop: the reads queued while a batch commits go together in the next.
+
+    The first read starts a drain task; it writes what is queued, batch after batch, until nothing is, then
+    stores its owed checkpoint on its own (a batch that comes meanwhile carries it instead)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, store: AsyncAccessLogStore, sign: Signer,
+                 batch_sizes: deque[int]) -> None:
+        self.loop, self._store, self._sign, self._batch_sizes = loop, store, sign, batch_sizes
+        self._queued: list[tuple[AccessEntry, asyncio.Future]] = []
+        self._draining: asyncio.Task | None = None
+
+    def record(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
+        waiter = self.loop.create_future()
+        self._queued.append((entry, waiter))
+        if self._draining is None:
+            self._draining = self.loop.create_task(self._drain())
+        return waiter
+
+    async def finish(self) -> None:
+        if self._draining is not None:
+            await asyncio.shield(self._draining)
+
+    async def _drain(self) -> None:
+        try:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                await self._write(batch)
+                if not self._queued and self._store.owes_checkpoint:
+                    await self._store_checkpoint()
+        finally:
+            self._draining = None
+
+    async def _write(self, batch: list[tuple[AccessEntry, asyncio.Future]]) -> None:
+        try:
+            versions = await self._store.append([entry for entry, _ in batch], self._sign)
+        except Exception as error:  # every reader in the batch is refused
+            for _, waiter in batch:
+                if not waiter.done():
+                    refused = AccessLogUnavailable("the access log cannot be written; the read was refused")
+                    refused.__cause__ = error
+                    waiter.set_exception(refused)
+            return
+        finally:
+            self._batch_sizes.append(len(batch))
+        for entry, waiter in batch:
+            if not waiter.done():   # done: the reader went away (a cancelled request)
+                waiter.set_result(versions.get(entry.case_id))
+
+    async def _store_checkpoint(self) -> None:
+        try:
+            await self._store.store_checkpoint()
+        except Exception as error:  # kept owed: the next batch carries it
+            log.warning("the access log's checkpoint cannot be stored now (%s)", type(error).__qualname__)
 
 
 def _by_loop(awaiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, UUID]]

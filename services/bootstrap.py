@@ -160,6 +160,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
+                      loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]

@@ -34,8 +34,10 @@ def create_api(context: ApiContext) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Commands go over the event store's connections on this loop while it serves (``command_async``).
-        async with context.cases.app.serving_on_this_loop(context.loop_store()):
+        # Commands go over the event store's connections on this loop while it serves (``command_async``), and
+        # reads are logged over the access log's own connection on it (``record_async``).
+        async with context.cases.app.serving_on_this_loop(context.loop_store()), \
+                context.cases.access_log.serving_on_this_loop(context.loop_access_log()):
             yield
 
     api.router.lifespan_context = lifespan

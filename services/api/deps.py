@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from projections.fact_ids import PublicFactIds
 from services.api.answers import ShapedAnswers
+from services.access_log import AsyncAccessLogStore
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore
@@ -32,6 +33,8 @@ class ApiContext:
     closers: list[Callable[[], None]] = field(default_factory=list)
     # The event store's statements on the server's event loop (None: commands go to a thread), made at start-up.
     loop_store: Callable[[], AsyncEvents | None] = lambda: None
+    # The access log's writer on the server's event loop (None: the writer thread logs every read).
+    loop_access_log: Callable[[], AsyncAccessLogStore | None] = lambda: None
     tokens: VerifiedTokens = field(init=False)
     answers: ShapedAnswers = field(default_factory=ShapedAnswers)   # read answers, per worker process
 

@@ -73,3 +73,25 @@ def test_a_purpose_too_long_is_422_naming_the_header_and_nothing_is_read(client,
     assert error["field"] == "header.sigill-purpose" and error["problems"][0]["rule"] == "string_too_long"
     assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
     ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 1500}))
+
+
+def test_reads_over_http_are_logged_from_the_servers_loop_without_a_writer_thread(client, context, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    log = context.cases.access_log
+    before = len(log.batch_sizes)
+    for _ in range(3):
+        ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    assert len(log.batch_sizes) > before and log._writer is None   # batches written, and never by a thread
+    assert [r.entry.what for r in log.extract(case_id)][-3:] == ["timeline"] * 3
+
+
+def test_a_read_whose_entry_cannot_be_written_on_the_loop_is_a_503_with_nothing_shown(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # every insert into the log now fails
+        conn.execute("ALTER TABLE sigill_access_log ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+    answer = client.get(f"/api/v1/cases/{case_id}", headers=users.school)
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "access_log_unavailable"
+    assert "facts" not in answer.json()
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("ALTER TABLE sigill_access_log DROP CONSTRAINT refuse_all")
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # the loop's writer lives on
