@@ -25,6 +25,7 @@ from typing import Any, Callable
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 from gateways.sealing import Sealer, Unsealable, unseal
 from services.access_log import (
@@ -116,7 +117,10 @@ class PostgresAccessLogStore:
         self._sealing = _EntrySealing(keystore)   # the writer thread's
         # Composed once: composing and converting them again for every batch cost about as much as its sealing.
         self._append_statement, self._checkpoint_statement = self._sql(APPEND), self._sql(CHECKPOINT)
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True)
+        # Searches and verification: each connection is checked as it is taken (a round trip, which these can
+        # afford), so one cut by a database restart is replaced, not failed on.
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True,
+                                    check=ConnectionPool.check_connection)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True)  # one writer: the table lock
         create_schema(conninfo, [self._sql(SCHEMA)])
@@ -161,12 +165,12 @@ class PostgresAccessLogStore:
                 params.append(value)
         statement = self._sql(f"SELECT {COLUMNS} FROM {{log}} WHERE ") + sql.SQL(" AND ").join(conditions) \
             + sql.SQL(" ORDER BY seq LIMIT %s")
-        with self._pool.connection() as conn:
+        with translated(), self._pool.connection() as conn:
             rows = conn.execute(statement, [*params, query.limit]).fetchall()
         return [AccessRecord(r[0], self._entry(r)) for r in rows]
 
     def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict:
-        with self._pool.connection() as conn:
+        with translated(), self._pool.connection() as conn:
             checkpoints = {r[0]: r for r in conn.execute(self._sql(
                 "SELECT seq, link, public_key, signature FROM {checkpoints} ORDER BY seq"))}
             link, expected_seq, confirmed = GENESIS, 0, 0

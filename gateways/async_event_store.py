@@ -44,6 +44,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateways.group_commit import CommitOutcomeUnknown
 from gateways.idempotency_store import answers_insert, check_answers_inserted
+from gateways.pg_errors import translated_async
 from gateways.postgres_recorder import SigillApplicationRecorder, columns_of, reported_by_the_server
 from gateways.schema_lock import conninfo_of
 from services.idempotency import AnswerRow
@@ -52,13 +53,6 @@ ATTEMPTS, PAUSE = 10, 0.2      # as the recorder's retry: a database restarting 
 CONNECTIONS = 4                # one commits at a time; the rest read cases' newer events
 T = TypeVar("T")
 
-# psycopg's errors as eventsourcing's datastore translates them (most specific first).
-_TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
-    (psycopg.InterfaceError, es.InterfaceError), (psycopg.OperationalError, es.OperationalError),
-    (psycopg.DataError, es.DataError), (psycopg.IntegrityError, es.IntegrityError),
-    (psycopg.InternalError, es.InternalError), (psycopg.ProgrammingError, es.ProgrammingError),
-    (psycopg.NotSupportedError, es.NotSupportedError), (psycopg.DatabaseError, es.DatabaseError),
-    (psycopg.Error, es.PersistenceError))
 _CONNECTION_ERRORS = (es.OperationalError, es.InterfaceError, CommitOutcomeUnknown)
 
 
@@ -183,7 +177,7 @@ class AsyncEventStore:
         reached (not after a lost COMMIT answer: ``CommitOutcomeUnknown`` is no ``OperationalError``)."""
         for attempt in range(ATTEMPTS):
             try:
-                async with _translated(), self._pool.connection() as conn, _clean_after_error(conn):
+                async with translated_async(), self._pool.connection() as conn, _clean_after_error(conn):
                     return await work(conn)
             except (es.OperationalError, es.InterfaceError):
                 if attempt + 1 == ATTEMPTS:
@@ -242,15 +236,4 @@ async def _clean_after_error(conn: Any) -> AsyncIterator[None]:
                 await conn.execute(b"ROLLBACK")
             except Exception:   # noqa: S110 — the connection is broken: the pool discards it
                 pass
-        raise
-
-
-@asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    try:
-        yield
-    except psycopg.Error as error:
-        for theirs, ours in _TRANSLATED:
-            if isinstance(error, theirs):
-                raise ours(str(error)) from error
         raise

@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 from services.idempotency import AnswerAlreadyStored, AnswerRow, StoredAnswer
 
@@ -65,7 +66,7 @@ class PostgresIdempotencyStore:
         self._pool.close()
 
     def find(self, owner: str, key: str) -> StoredAnswer | None:
-        with self._pool.connection() as conn:
+        with translated(), self._pool.connection() as conn:
             conn.execute(sql.SQL(FORGET).format(t=self._t), (owner, key))
             row = conn.execute(sql.SQL("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = %s")
                                .format(t=self._t), (owner, key)).fetchone()

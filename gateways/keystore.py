@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 
 CACHE_SIZE = 10_000
@@ -185,8 +186,10 @@ class PostgresKeyStore(_WrappingKeyStore):
         name = ("sigill_data_keys",) if schema is None else (schema, "sigill_data_keys")
         self._table = sql.Identifier(*name)
         self._conninfo = conninfo
+        # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a
+        # database restart is replaced rather than failing the read or command that needed a key.
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
-                                    name="sigill-keystore", open=True)
+                                    name="sigill-keystore", open=True, check=ConnectionPool.check_connection)
         try:
             self.ensure_schema()
             self._check_master_key()
@@ -203,7 +206,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         self._pool.close()
 
     def _run(self, statement: str, params: tuple = ()) -> list[tuple]:
-        with self._pool.connection() as conn:
+        with translated(), self._pool.connection() as conn:
             cursor = conn.execute(sql.SQL(statement).format(t=self._table), params)
             return cursor.fetchall() if cursor.description else []
 

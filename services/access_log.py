@@ -2,8 +2,9 @@
 
 A read is logged *before* its answer leaves the server; if the log cannot be
 written the read fails.  Concurrent reads share one transaction (group
-commit): a writer thread per process writes every entry queued while the
-previous batch committed, in one round trip.  The same transaction reads the
+commit): a writer writes every entry queued while the previous batch
+committed, in one round trip — a server's event loop its own reads, over its
+own connection; a thread per process every other read.  The same transaction reads the
 latest stored version of each case in the batch, so a reader learns whether
 the case it is about to show changed, without a query of its own: what it
 then shows is at least as new as the moment its read was logged.

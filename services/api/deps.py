@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from projections.fact_ids import PublicFactIds
-from services.api.answers import ShapedAnswers
 from services.access_log import AsyncAccessLogStore
+from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore

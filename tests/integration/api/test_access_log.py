@@ -95,3 +95,20 @@ def test_a_read_whose_entry_cannot_be_written_on_the_loop_is_a_503_with_nothing_
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
         conn.execute("ALTER TABLE sigill_access_log DROP CONSTRAINT refuse_all")
     ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # the loop's writer lives on
+
+
+def test_after_the_databases_connections_are_cut_reads_are_refused_or_answered_never_a_500(client, users, tick,
+                                                                                             postgres, context):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    reads = lambda: [r.entry.what for r in context.cases.access_log.extract(case_id)].count("timeline")  # noqa: E731
+    before = reads()
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # as a restart would: every session ends
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    statuses = [client.get(f"/api/v1/cases/{case_id}", headers=users.school).status_code for _ in range(4)]
+    assert set(statuses) <= {200, 503} and statuses[-1] == 200, statuses
+    assert reads() == before + statuses.count(200)   # every answered read logged, each once; a refused one not
+    # The auditor's search takes connections that are checked first: it is answered at once, not refused.
+    page = ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}", headers=users.auditor))
+    assert [r["what"] for r in page["records"]].count("timeline") == before + statuses.count(200)

@@ -1,0 +1,43 @@
+"""psycopg's errors as eventsourcing's, as its datastore translates them, for the stores on pools of our own.
+
+Everything above the gateways handles a database it cannot reach one way — eventsourcing's
+``PersistenceError``: a 503 over HTTP, a "try again" page in the web client — whichever store met it.  An
+untranslated psycopg error (a pooled connection cut by a database restart, say) would be a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import psycopg
+from eventsourcing import persistence as es
+
+# Most specific first.
+TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
+    (psycopg.InterfaceError, es.InterfaceError), (psycopg.OperationalError, es.OperationalError),
+    (psycopg.DataError, es.DataError), (psycopg.IntegrityError, es.IntegrityError),
+    (psycopg.InternalError, es.InternalError), (psycopg.ProgrammingError, es.ProgrammingError),
+    (psycopg.NotSupportedError, es.NotSupportedError), (psycopg.DatabaseError, es.DatabaseError),
+    (psycopg.Error, es.PersistenceError))
+
+
+def ours(error: psycopg.Error) -> Exception:
+    """The eventsourcing error for a psycopg one (its text kept: the server's words, never a parameter)."""
+    return next(mine(str(error)) for theirs, mine in TRANSLATED if isinstance(error, theirs))
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.Error as error:
+        raise ours(error) from error
+
+
+@asynccontextmanager
+async def translated_async() -> AsyncIterator[None]:
+    try:
+        yield
+    except psycopg.Error as error:
+        raise ours(error) from error
