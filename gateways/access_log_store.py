@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import OrderedDict
 from contextlib import suppress
 from typing import Any, Callable
 
@@ -27,7 +26,7 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
-from gateways.sealing import Sealer, Unsealable, unseal
+from gateways.sealing import Unsealable, seal, unseal
 from services.access_log import (
     GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, checkpoint_message, entry_link,
 )
@@ -101,7 +100,6 @@ CHECKPOINT = ("INSERT INTO {checkpoints} (seq, link, public_key, signature) VALU
 # Details sealed since the database numbers the entries start with this byte and are bound to the case and the
 # reader (the chain binds them to their row); those sealed before are bound to the entry's number as well.
 SEALING_2 = b"\xa2"
-SEALERS_KEPT = 256   # the cases read lately: each sealer keeps its key's cipher set up
 
 
 class PostgresAccessLogStore:
@@ -114,7 +112,7 @@ class PostgresAccessLogStore:
         self._append = sql.Identifier(schema, "sigill_access_append")
         self._events = sql.Identifier(schema, events_table)
         self._owed: tuple[int, bytes, bytes, bytes] | None = None   # a signed checkpoint not yet stored
-        self._sealing = _EntrySealing(keystore)   # the writer thread's
+        self._sealing = _EntrySealing(keystore)
         # Composed once: composing and converting them again for every batch cost about as much as its sealing.
         self._append_statement, self._checkpoint_statement = self._sql(APPEND), self._sql(CHECKPOINT)
         # Searches and verification: each connection is checked as it is taken (a round trip, which these can
@@ -133,7 +131,7 @@ class PostgresAccessLogStore:
         self._writer.close()
 
     def append(self, entries: list[AccessEntry], sign: Signer) -> Versions:
-        batch = self._sealing.batch_text(entries)
+        batch = self._sealing.batch_text(entries, self._sealing.fetched_keys(entries))
         with self._writer.connection() as conn:
             seq, link, version_of, versions = conn.execute(
                 self._append_statement, [*(self._owed or (None,) * 4), batch, GENESIS], prepare=True).fetchone()
@@ -244,10 +242,10 @@ class AsyncAccessLogStore:
 
     async def append(self, entries: list[AccessEntry], sign: Signer) -> Versions:
         """As ``PostgresAccessLogStore.append``; one batch at a time (the loop's writer awaits each)."""
-        if self._sealing.keys_at_hand(entries):
-            batch = self._sealing.batch_text(entries)
-        else:  # a case's key is not cached: fetching it is a query, which must not block the loop
-            batch = await asyncio.to_thread(self._sealing.batch_text, entries)
+        keys = self._sealing.cached_keys(entries)
+        if keys is None:  # a case's key is not in memory: fetching it is a query, which must not block the loop
+            keys = await asyncio.to_thread(self._sealing.fetched_keys, entries)
+        batch = self._sealing.batch_text(entries, keys)
         async with self._pool.connection() as conn:
             cursor = await conn.execute(self._append, [*(self._owed or (None,) * 4), batch, GENESIS], prepare=True)
             seq, link, version_of, versions = await cursor.fetchone()
@@ -268,35 +266,37 @@ class AsyncAccessLogStore:
 
 class _EntrySealing:
     """Each entry's reader name and purpose, sealed under its case's key, and the batch as the statement takes it:
-    one JSON text (psycopg's array dumping, in Python, cost more than the rest of a batch).  One user at a time
-    (a writer): it keeps each key's cipher set up for the case's next reads."""
+    one JSON text (psycopg's array dumping, in Python, cost more than the rest of a batch).  The keys are looked
+    up first — from memory alone (``cached_keys``, on an event loop) or with a query if needed (``fetched_keys``)
+    — so that sealing itself never queries."""
 
     def __init__(self, keystore: KeyStore) -> None:
         self._keystore = keystore
-        self._sealers: OrderedDict[bytes, Sealer] = OrderedDict()
 
-    def keys_at_hand(self, entries: list[AccessEntry]) -> bool:
-        return all(self._keystore.is_cached(e.case_id) for e in entries)
+    def cached_keys(self, entries: list[AccessEntry]) -> dict[Any, bytes | None] | None:
+        """Each case's key as the key store holds it in memory; None when one of them is not there."""
+        keys = {}
+        for entry in entries:
+            found, key = self._keystore.cached(entry.case_id)
+            if not found:
+                return None
+            keys[entry.case_id] = key
+        return keys
 
-    def batch_text(self, entries: list[AccessEntry]) -> str:
+    def fetched_keys(self, entries: list[AccessEntry]) -> dict[Any, bytes | None]:
+        return {e.case_id: self._keystore.data_key(e.case_id, create=False) for e in entries}
+
+    def batch_text(self, entries: list[AccessEntry], keys: dict[Any, bytes | None]) -> str:
         return json.dumps([{"at": e.at.isoformat(), "case_id": str(e.case_id), "subject": e.subject,
-                            "agency": e.agency, "roles": e.roles, "what": e.what, "details": self._seal(e).hex()}
-                           for e in entries])
+                            "agency": e.agency, "roles": e.roles, "what": e.what,
+                            "details": _sealed(e, keys[e.case_id]).hex()} for e in entries])
 
-    def _seal(self, entry: AccessEntry) -> bytes:
-        key = self._keystore.data_key(entry.case_id, create=False)
-        if key is None:
-            return b""  # an erased case: nothing personal can be kept about it
-        plain = json.dumps({"reader_name": entry.reader_name, "purpose": entry.purpose}).encode()
-        return SEALING_2 + self._sealer(key).seal(plain, _bound_to(entry.case_id, entry.subject))
 
-    def _sealer(self, key: bytes) -> Sealer:
-        # Found by the key itself: a destroyed key is never given out again, so nothing more is sealed with it.
-        sealer = self._sealers.pop(key, None) or Sealer(key)
-        self._sealers[key] = sealer
-        if len(self._sealers) > SEALERS_KEPT:
-            self._sealers.popitem(last=False)
-        return sealer
+def _sealed(entry: AccessEntry, key: bytes | None) -> bytes:
+    if key is None:
+        return b""  # an erased case: nothing personal can be kept about it
+    plain = json.dumps({"reader_name": entry.reader_name, "purpose": entry.purpose}).encode()
+    return SEALING_2 + seal(key, plain, _bound_to(entry.case_id, entry.subject))
 
 
 def _signed(seq: int, link: Any, sign: Signer) -> tuple[int, bytes, bytes, bytes]:

@@ -90,9 +90,11 @@ class _WrappingKeyStore:
         for aggregate_id, wrapped in self._insert_many(rows):
             self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
 
-    def is_cached(self, aggregate_id: UUID) -> bool:
-        """Whether ``data_key`` would answer from memory, without a query."""
-        return self._cache.get(aggregate_id) is not None
+    def cached(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
+        """``data_key``'s answer if it is in memory, without a query: (True, key or None once destroyed);
+        (False, None) when only a query could tell."""
+        key = self._cache.get(aggregate_id)
+        return (False, None) if key is None else (True, key or None)
 
     def warm(self, aggregate_ids: Iterable[UUID]) -> None:
         """Fetch the keys of many aggregates about to be read in one round trip, not one each."""

@@ -23,7 +23,8 @@ TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
 
 
 def ours(error: psycopg.Error) -> Exception:
-    """The eventsourcing error for a psycopg one (its text kept: the server's words, never a parameter)."""
+    """The eventsourcing error for a psycopg one, its text kept: PostgreSQL's message, which may quote a value
+    (log the class only, as the API and the web client do)."""
     return next(mine(str(error)) for theirs, mine in TRANSLATED if isinstance(error, theirs))
 
 

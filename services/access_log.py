@@ -32,6 +32,7 @@ from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
 
 GENESIS = bytes(32)
+CHECKPOINT_RETRY = 1.0   # seconds before an owed checkpoint that could not be stored alone is tried again
 log = logging.getLogger("sigill.access_log")
 
 
@@ -233,8 +234,10 @@ class AccessLog:
         finally:
             if self._loop_writer is writer:
                 self._loop_writer = None
-            await writer.finish()
-            await store.close()
+            try:
+                await writer.finish()
+            finally:
+                await store.close()
 
     def search(self, query: AccessQuery) -> list[AccessRecord]:
         return self.store.search(query)
@@ -266,20 +269,28 @@ class _LoopWriter:
         self.loop, self._store, self._sign, self._batch_sizes = loop, store, sign, batch_sizes
         self._queued: list[tuple[AccessEntry, asyncio.Future]] = []
         self._draining: asyncio.Task | None = None
+        self._retry: asyncio.TimerHandle | None = None   # a checkpoint that could not be stored, tried again
 
     def record(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
         waiter = self.loop.create_future()
         self._queued.append((entry, waiter))
-        if self._draining is None:
-            self._draining = self.loop.create_task(self._drain())
+        self._start()
         return waiter
 
+    def _start(self) -> None:
+        if self._draining is None:
+            self._draining = self.loop.create_task(self._drain())
+
     async def finish(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()   # the store's close tries the owed checkpoint once more
         if self._draining is not None:
             await asyncio.shield(self._draining)
 
     async def _drain(self) -> None:
         try:
+            if not self._queued and self._store.owes_checkpoint:   # woken to try a checkpoint again
+                await self._store_checkpoint()
             while self._queued:
                 batch, self._queued = self._queued, []
                 await self._write(batch)
@@ -291,12 +302,14 @@ class _LoopWriter:
     async def _write(self, batch: list[tuple[AccessEntry, asyncio.Future]]) -> None:
         try:
             versions = await self._store.append([entry for entry, _ in batch], self._sign)
-        except Exception as error:  # every reader in the batch is refused
+        except BaseException as error:  # every reader in the batch is refused (also when the drain is cancelled)
             for _, waiter in batch:
                 if not waiter.done():
                     refused = AccessLogUnavailable("the access log cannot be written; the read was refused")
                     refused.__cause__ = error
                     waiter.set_exception(refused)
+            if not isinstance(error, Exception):
+                raise
             return
         finally:
             self._batch_sizes.append(len(batch))
@@ -307,8 +320,10 @@ class _LoopWriter:
     async def _store_checkpoint(self) -> None:
         try:
             await self._store.store_checkpoint()
-        except Exception as error:  # kept owed: the next batch carries it
+        except Exception as error:  # kept owed: the next batch carries it, or it is tried again in a second
             log.warning("the access log's checkpoint cannot be stored now (%s)", type(error).__qualname__)
+            if self._retry is None or self._retry.cancelled() or self.loop.time() >= self._retry.when():
+                self._retry = self.loop.call_later(CHECKPOINT_RETRY, self._start)
 
 
 def _by_loop(awaiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, UUID]]

@@ -21,8 +21,9 @@ class KeyStore(Protocol):
     def warm(self, aggregate_ids: Iterable[UUID]) -> None:
         """Fetch many aggregates' keys at once before reading their events (the views' catch-up)."""
 
-    def is_cached(self, aggregate_id: UUID) -> bool:
-        """Whether ``data_key`` would answer from memory, without a query."""
+    def cached(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
+        """``data_key``'s answer if it is in memory, without a query: (True, key or None once destroyed);
+        (False, None) when only a query could tell."""
 
     def destroy(self, aggregate_id: UUID) -> None:
         """Destroy the key for good, so that aggregate's stored events become unreadable."""

@@ -5,6 +5,7 @@ one unbroken chain with every checkpoint signed; an entry whose case key was not
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 from uuid import uuid4
 
@@ -52,25 +53,29 @@ def test_the_loops_batches_and_the_threads_made_at_once_form_one_chain_with_ever
         store.close()
 
 
-def test_an_entry_whose_case_key_is_not_cached_is_sealed_and_unseals(postgres, app, settings):
+def test_an_entry_whose_case_key_is_not_cached_is_fetched_off_the_loop_sealed_and_unseals(postgres, app, settings):
     case_id = uuid4()
     app.keystore.create_keys([case_id])
     cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes())   # nothing cached yet
+    queried_on: list[int] = []
+    select = cold._select
+    cold._select = lambda aggregate_id: (queried_on.append(threading.get_ident()), select(aggregate_id))[1]
     store = PostgresAccessLogStore(postgres.conninfo(), cold)
     on_loop = store.for_this_loop()
 
-    async def write() -> bool:
+    async def write() -> tuple[int, bool]:
         await on_loop.open()
         try:
-            was_cached = cold.is_cached(case_id)
+            was_cached = cold.cached(case_id)[0]
             await on_loop.append([read(case_id, 1, "kurator-1")], sign)
-            return was_cached
+            return threading.get_ident(), was_cached
         finally:
             await on_loop.close()
 
     try:
         # On a loop in a thread of its own: a test before may have left this thread's loop running.
-        assert in_threads(lambda _: asyncio.run(write()), 1)[0] is False
+        loop_thread, was_cached = in_threads(lambda _: asyncio.run(write()), 1)[0]
+        assert not was_cached and queried_on and loop_thread not in queried_on   # the key's query left the loop
         (record,) = store.search(AccessQuery(case_id=case_id))
         assert (record.entry.reader_name, record.entry.purpose) == ("Kim Kurator", "Inför möte 1")
     finally:

@@ -85,13 +85,14 @@ def test_reads_over_http_are_logged_from_the_servers_loop_without_a_writer_threa
     assert [r.entry.what for r in log.extract(case_id)][-3:] == ["timeline"] * 3
 
 
-def test_a_read_whose_entry_cannot_be_written_on_the_loop_is_a_503_with_nothing_shown(client, users, tick, postgres):
+def test_a_read_whose_entry_cannot_be_written_on_the_loop_is_a_503_with_nothing_shown(client, users, tick, postgres,
+                                                                                     context):
     case_id, _ = school_consented_case(client, users, tick)
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # every insert into the log now fails
         conn.execute("ALTER TABLE sigill_access_log ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
     answer = client.get(f"/api/v1/cases/{case_id}", headers=users.school)
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "access_log_unavailable"
-    assert "facts" not in answer.json()
+    assert "facts" not in answer.json() and context.cases.access_log._writer is None   # refused on the loop
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
         conn.execute("ALTER TABLE sigill_access_log DROP CONSTRAINT refuse_all")
     ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # the loop's writer lives on

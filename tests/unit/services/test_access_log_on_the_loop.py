@@ -171,3 +171,32 @@ def test_a_read_on_another_loop_goes_to_the_writer_thread():
         stop.set()
         server.join(3)
         serving_loop.close()
+
+
+def test_a_checkpoint_that_could_not_be_stored_is_tried_again_with_no_read_to_carry_it(monkeypatch):
+    monkeypatch.setattr("services.access_log.CHECKPOINT_RETRY", 0.05)
+    store = LoopStore()
+    store.checkpoint_fails = True
+
+    async def work(log: AccessLog) -> list:
+        await log.record_async(entry(1))
+        await asyncio.sleep(0.03)
+        owed_after_failure = store.owes_checkpoint
+        store.checkpoint_fails = False                # the database is back; no read comes
+        await asyncio.sleep(0.15)
+        return [owed_after_failure, store.owes_checkpoint, store.checkpoints_stored_alone]
+
+    assert serving(store, work) == [True, False, 1]
+
+
+def test_readers_of_a_batch_whose_writing_is_cancelled_are_refused_not_left_waiting():
+    store = LoopStore()
+
+    async def work(log: AccessLog) -> list:
+        reads = [log.record_async(entry(n)) for n in range(3)]
+        await asyncio.sleep(0.005)                    # the batch is being written
+        log._loop_writer._draining.cancel()           # as a loop torn down mid-batch would
+        return await asyncio.wait_for(asyncio.gather(*reads, return_exceptions=True), 1)
+
+    outcomes = serving(store, work)
+    assert all(isinstance(o, AccessLogUnavailable) for o in outcomes), outcomes
