@@ -158,7 +158,7 @@ class AccessLog:
         batch = self._enqueue(entry)
         batch.written.wait()
         if batch.error is not None:
-            raise AccessLogUnavailable("the access log cannot be written; the read was refused") from batch.error
+            raise _refused() from batch.error
         return batch.versions.get(entry.case_id)
 
     def record_async(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
@@ -289,13 +289,12 @@ class _LoopWriter:
 
     async def _drain(self) -> None:
         try:
-            if not self._queued and self._store.owes_checkpoint:   # woken to try a checkpoint again
-                await self._store_checkpoint()
-            while self._queued:
-                batch, self._queued = self._queued, []
-                await self._write(batch)
-                if not self._queued and self._store.owes_checkpoint:
-                    await self._store_checkpoint()
+            while True:
+                if self._queued:
+                    batch, self._queued = self._queued, []
+                    await self._write(batch)
+                elif not (self._store.owes_checkpoint and await self._stored_checkpoint()):
+                    return   # nothing owed, or it failed and is tried again later; stored: reads may have come
         finally:
             self._draining = None
 
@@ -303,27 +302,29 @@ class _LoopWriter:
         try:
             versions = await self._store.append([entry for entry, _ in batch], self._sign)
         except BaseException as error:  # every reader in the batch is refused (also when the drain is cancelled)
-            for _, waiter in batch:
-                if not waiter.done():
-                    refused = AccessLogUnavailable("the access log cannot be written; the read was refused")
-                    refused.__cause__ = error
-                    waiter.set_exception(refused)
+            for entry, waiter in batch:
+                _answer(waiter, entry.case_id, {}, error)
             if not isinstance(error, Exception):
                 raise
             return
         finally:
             self._batch_sizes.append(len(batch))
         for entry, waiter in batch:
-            if not waiter.done():   # done: the reader went away (a cancelled request)
-                waiter.set_result(versions.get(entry.case_id))
+            _answer(waiter, entry.case_id, versions, None)
 
-    async def _store_checkpoint(self) -> None:
+    async def _stored_checkpoint(self) -> bool:
         try:
             await self._store.store_checkpoint()
+            return True
         except Exception as error:  # kept owed: the next batch carries it, or it is tried again in a second
             log.warning("the access log's checkpoint cannot be stored now (%s)", type(error).__qualname__)
-            if self._retry is None or self._retry.cancelled() or self.loop.time() >= self._retry.when():
-                self._retry = self.loop.call_later(CHECKPOINT_RETRY, self._start)
+            if self._retry is None:
+                self._retry = self.loop.call_later(CHECKPOINT_RETRY, self._try_again)
+            return False
+
+    def _try_again(self) -> None:
+        self._retry = None
+        self._start()
 
 
 def _by_loop(awaiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, UUID]]
@@ -337,9 +338,20 @@ def _by_loop(awaiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, UUI
 def _settle_all(waiting: list[tuple[asyncio.Future, UUID]], batch: _Batch) -> None:
     """On the readers' loop: their batch is written (or refused)."""
     for waiter, case_id in waiting:
-        if waiter.done():  # the reader went away (a cancelled request)
-            continue
-        if batch.error is not None:
-            waiter.set_exception(AccessLogUnavailable("the access log cannot be written; the read was refused"))
-        else:
-            waiter.set_result(batch.versions.get(case_id))
+        _answer(waiter, case_id, batch.versions, batch.error)
+
+
+def _answer(waiter: asyncio.Future, case_id: UUID, versions: Versions, error: BaseException | None) -> None:
+    """A waiting reader's answer: its case's version as the batch saw it, or refused when the batch failed."""
+    if waiter.done():  # the reader went away (a cancelled request)
+        return
+    if error is not None:
+        refused = _refused()
+        refused.__cause__ = error
+        waiter.set_exception(refused)
+    else:
+        waiter.set_result(versions.get(case_id))
+
+
+def _refused() -> AccessLogUnavailable:
+    return AccessLogUnavailable("the access log cannot be written; the read was refused")
