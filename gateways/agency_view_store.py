@@ -18,15 +18,16 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
+import psycopg
 from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import Sealer, unseal
-from gateways.view_rows_json import INSERT_LOG_JSON, LOG_COLUMNS, UPSERT_FACTS_JSON, facts_json, log_json
+from gateways.view_rows_json import APPLY_VIEWS, APPLY_VIEWS_FUNCTION, MOVED_ON, apply_views_arguments
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, feed_where
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
@@ -67,18 +68,24 @@ RECORD_MUNICIPALITIES = ("INSERT INTO {s}.case_municipality SELECT * FROM unnest
 DELETE_FACTS = (
     "DELETE FROM {s}.view_facts v USING unnest(%s::text[], %s::uuid[], %s::text[]) AS g(agency, case_id, fact_id)"
     " WHERE v.agency = g.agency AND v.case_id = g.case_id AND v.fact_id = g.fact_id")
-PIPELINED_ROWS = 500   # fact and log rows a batch may have to go pipelined; a larger one goes by COPY
-# ... and sealed content, in bytes (twice that in hex).  eventsourcing's pipelined insert was seen to deadlock, client
-# and server each waiting to write, once what it sent outgrew the socket's buffers (gateways.postgres_recorder);
-# this path did not hang even with a 1 MB plan in a test, but it is meant for small batches, and a large one loses
-# nothing by COPY.
-PIPELINED_BYTES = 48 * 1024
+# The views' position and the first notifications after it: one row with NULLs when there are none.
+POSITION_AND_NEXT = (
+    "SELECT t.position, e.notification_id, e.originator_id, e.originator_version, e.topic, e.state"
+    " FROM (SELECT coalesce(max(notification_id), 0) AS position FROM {tracking} WHERE application_name = %s) t"
+    " LEFT JOIN LATERAL (SELECT * FROM {events} WHERE notification_id > t.position ORDER BY notification_id"
+    " LIMIT %s) e ON true ORDER BY e.notification_id")
+# A small batch (the follower's usual one) goes in one call of a function in the database, its rows as JSON; a
+# larger one goes by binary COPY, which PostgreSQL reads faster row for row.  Small: at most this many fact and
+# log rows, and this many bytes of sealed content (twice that in hex).
+SMALL_BATCH_ROWS = 500
+SMALL_BATCH_BYTES = 48 * 1024
 # Binary COPY column types.  A basis goes as jsonb's binary form (version byte 1, then the JSON text), passed
 # as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
 FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
 # The same goes for a feed event id: uuid's binary form is its 16 bytes, made without a UUID object.
 LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea", "text",
              "int8"]
+LOG_COLUMNS = "case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, feed, seq"
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment")
 
@@ -106,6 +113,11 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         self._s = Identifier(self.datastore.schema)
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
+        if not self.datastore.single_row_tracking:  # sigill_apply_views keeps the position in its one row
+            raise RuntimeError("the agency views need eventsourcing's single-row tracking table")
+        self.sql_create_statements.append(
+            SQL(APPLY_VIEWS_FUNCTION).format(s=self._s, tracking=Identifier(self.tracking_table_name)))
+        self._apply_views = SQL(APPLY_VIEWS).format(s=self._s)
 
     def create_table(self) -> None:
         from gateways.schema_lock import conninfo_of, schema_lock  # here: the rest of this module is another's
@@ -130,9 +142,9 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         sealing = _BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless = self._log_rows(update, sealing)
-        small = (len(facts) + len(log) <= PIPELINED_ROWS and not update.erased
-                 and sum(len(r[10] or b"") for r in (*facts, *log)) <= PIPELINED_BYTES)
-        epoch = (self._write_pipelined if small else self._write_copying)(update, tracking, start, facts, gone, log)
+        small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
+                 and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
+        epoch = (self._write_in_one_call if small else self._write_copying)(update, tracking, start, facts, gone, log)
         return WrittenLog(log, plains, frozenset(keyless), epoch)
 
     def _write_copying(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list, gone: list,
@@ -159,31 +171,27 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             self._insert_tracking(curs, tracking)
         return epoch
 
-    def _write_pipelined(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list, gone: list,
-                         log: list) -> str | None:
-        """A small batch (the follower's usual one): every statement sent at once in pipeline mode, the rows as
-        JSON (COPY cannot be pipelined), so the transaction waits for the database twice — once for the start
-        check, the tracking and the feeds' counters, once for COMMIT — not a dozen times.  What it stores is
-        what ``_write_copying`` stores (a test holds the two equal)."""
-        with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction():
-            curs = conn.cursor()
-            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
-            checked = self._send_start_check(conn, tracking.application_name) if start is not None else None
-            if facts:
-                curs.execute(SQL(UPSERT_FACTS_JSON).format(s=self._s), (facts_json(facts),))
-            self._write_rest(curs, update, gone)
-            number = self._numbering(conn, log, update.municipalities) if log else None
-            tracked = self._send_tracking(conn, tracking)
-            if checked is not None:  # the first wait: everything above goes, its answers come back
-                _check_position(checked.fetchone(), start)
-            if tracked.fetchone() is None:
-                raise IntegrityError(f"Failed to record tracking for {tracking.application_name}"
-                                     f" {tracking.notification_id}")
-            epoch = None
-            if number is not None:
-                epoch = number(curs)
-                curs.execute(SQL(INSERT_LOG_JSON).format(s=self._s), (log_json(log),))
-        return epoch
+    def _write_in_one_call(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list,
+                           gone: list, log: list) -> str | None:
+        """A small batch (the follower's usual one): one statement, ``sigill_apply_views``, its own transaction,
+        one round trip (``gateways.view_rows_json``).  Stores what ``_write_copying`` stores (a test holds
+        the two equal); gives each log row its feed and number from the answer."""
+        listed = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
+                  for (agency, case_id), s in update.summaries.items() if s is not None]
+        unlisted = [key for key, s in update.summaries.items() if s is None]
+        arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id,
+                                          self._lead(), facts, gone, listed, unlisted, update.municipalities, log)
+        with self.datastore.get_connection() as conn:
+            try:
+                answer = conn.execute(self._apply_views, arguments, prepare=True).fetchone()
+            except psycopg.Error as error:
+                if error.sqlstate == MOVED_ON:
+                    raise ViewsMovedOn(error.diag.message_primary or "the views moved on") from None
+                raise
+        written = next(iter(answer.values()))
+        for row, (feed, seq) in zip(log, written["numbers"]):
+            row[-2], row[-1] = feed, seq
+        return written["epoch"]
 
     def _write_rest(self, curs: Any, update: ViewUpdate, gone: list) -> None:
         if gone:
@@ -193,21 +201,20 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
                          (list(update.municipalities), list(update.municipalities.values())))
 
-    def _send_start_check(self, conn: Any, application_name: str) -> Any:
-        checked = conn.cursor()
-        checked.execute(self.max_tracking_id_statement, (application_name,))
-        return checked
-
-    def _send_tracking(self, conn: Any, tracking: Tracking) -> Any:
-        """eventsourcing's ``_insert_tracking`` (single-row tracking), its answer read later by the caller."""
-        tracked = conn.cursor()
-        self._check_has_multi_row_tracking_table(tracked)
-        tracked.execute(self.insert_tracking_statement, {"application_name": tracking.application_name,
-                                                         "notification_id": tracking.notification_id}, prepare=True)
-        return tracked
+    def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Notification]]:
+        """The tracked position and up to ``limit`` notifications after it from ``events`` (the application's
+        recorder, in the same database), in one round trip: each round of the follower starts with both."""
+        query = SQL(POSITION_AND_NEXT).format(tracking=Identifier(self.datastore.schema, self.tracking_table_name),
+                                              events=Identifier(events.datastore.schema, events.events_table_name))
+        rows = self._rows(query, (application_name, limit))
+        position = rows[0]["position"]
+        return position, [Notification(id=r["notification_id"], originator_id=r["originator_id"],
+                                       originator_version=r["originator_version"], topic=r["topic"],
+                                       state=bytes(r["state"])) for r in rows if r["notification_id"] is not None]
 
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
-        _check_position(self._send_start_check(curs.connection, application_name).fetchone(), start)
+        curs.execute(self.max_tracking_id_statement, (application_name,))
+        _check_position(curs.fetchone(), start)
 
     def clear(self, application_name: str) -> None:
         """Empty the views and forget the position, so that they are rebuilt from the first event.

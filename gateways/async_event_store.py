@@ -30,10 +30,9 @@ opens it when a server's loop starts and uses it only from that loop.
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from collections import deque
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Sequence, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -44,7 +43,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateways.group_commit import CommitOutcomeUnknown
 from gateways.idempotency_store import answers_insert, check_answers_inserted
-from gateways.pg_errors import translated_async
+from gateways.pg_errors import rolled_back_after_error_async, translated_async
 from gateways.postgres_recorder import SigillApplicationRecorder, columns_of, reported_by_the_server
 from gateways.schema_lock import conninfo_of
 from services.idempotency import AnswerRow
@@ -177,7 +176,7 @@ class AsyncEventStore:
         reached (not after a lost COMMIT answer: ``CommitOutcomeUnknown`` is no ``OperationalError``)."""
         for attempt in range(ATTEMPTS):
             try:
-                async with translated_async(), self._pool.connection() as conn, _clean_after_error(conn):
+                async with translated_async(), self._pool.connection() as conn, rolled_back_after_error_async(conn):
                     return await work(conn)
             except (es.OperationalError, es.InterfaceError):
                 if attempt + 1 == ATTEMPTS:
@@ -223,17 +222,3 @@ async def _committing(cursor: Any, query: bytes, params: Any = None) -> None:
         if reported_by_the_server(error):
             raise
         raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
-
-
-@asynccontextmanager
-async def _clean_after_error(conn: Any) -> AsyncIterator[None]:
-    """Leave the pooled connection out of any transaction an error cut short; the first error is the one told."""
-    try:
-        yield
-    except BaseException:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            try:
-                await conn.execute(b"ROLLBACK")
-            except Exception:   # noqa: S110 — the connection is broken: the pool discards it
-                pass
-        raise

@@ -137,39 +137,31 @@ class FeedQueries:
 
         Called under the log's lock, so the numbers are gapless and follow commit order; three statements
         however many rows.  The lead agency's feed is its case's municipality's: ``known`` holds those of
-        cases referred in this very transaction, the rest are looked up once.  Returns the numbering's epoch."""
-        return self._numbering(curs.connection, rows, known)(curs)
-
-    def _numbering(self, conn: Any, rows: list[list], known: dict[UUID, str]) -> Callable[[Any], str]:
-        """``_number`` in two steps: the lookups are sent now (each on a cursor of its own, so that in pipeline
-        mode they go with whatever else is queued), the numbers given when the returned step is called."""
-        lead = self.lead_agency
-        if lead is None:
-            raise RuntimeError("the view store does not know the lead agency: call prepare_feeds() first")
+        cases referred in this very transaction, the rest are looked up once.  Returns the numbering's epoch.
+        (A small batch is numbered the same way inside the database: ``gateways.view_rows_json``.)"""
+        lead = self._lead()
         places = dict(known)
         wanted = list({row[0] for row in rows if row[1] == lead} - places.keys())
-        looked_up = conn.cursor() if wanted else None
-        if looked_up is not None:
-            looked_up.execute(SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
-                              .format(self._s), (wanted,))
-        counted = conn.cursor()
-        counted.execute(SQL("SELECT s.epoch, c.feed, c.last_seq FROM {s}.feed_state s"
-                            " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s))  # a row a feed
+        if wanted:
+            curs.execute(SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
+                         .format(self._s), (wanted,))
+            places.update((r["case_id"], r["municipality"]) for r in curs.fetchall())
+        found = curs.execute(SQL("SELECT s.epoch, c.feed, c.last_seq FROM {s}.feed_state s"
+                                 " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s)).fetchall()  # a row a feed
+        counters = {r["feed"]: r["last_seq"] for r in found if r["feed"] is not None}
+        moved: dict[str, int] = {}
+        for row in rows:
+            agency = row[1]
+            feed = agency if agency != lead else feed_of(agency, places.get(row[0]))
+            moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
+            row[-2] = feed
+        curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))
+        return found[0]["epoch"]
 
-        def number(curs: Any) -> str:
-            if looked_up is not None:
-                places.update((r["case_id"], r["municipality"]) for r in looked_up.fetchall())
-            found = counted.fetchall()
-            counters = {r["feed"]: r["last_seq"] for r in found if r["feed"] is not None}
-            moved: dict[str, int] = {}
-            for row in rows:
-                agency = row[1]
-                feed = agency if agency != lead else feed_of(agency, places.get(row[0]))
-                moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
-                row[-2] = feed
-            curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))
-            return found[0]["epoch"]
-        return number
+    def _lead(self) -> str:
+        if self.lead_agency is None:
+            raise RuntimeError("the view store does not know the lead agency: call prepare_feeds() first")
+        return self.lead_agency
 
     # -- reading ---------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ untranslated psycopg error (a pooled connection cut by a database restart, say) 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
+from typing import Any
 
 import psycopg
 from eventsourcing import persistence as es
@@ -42,3 +43,27 @@ async def translated_async() -> AsyncIterator[None]:
         yield
     except psycopg.Error as error:
         raise ours(error) from error
+
+
+@contextmanager
+def rolled_back_after_error(conn: Any) -> Iterator[None]:
+    """Leave the pooled connection out of any transaction an error cut short; the first error is the one told."""
+    try:
+        yield
+    except BaseException:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with suppress(Exception):  # the connection is broken: the pool discards it
+                conn.execute(b"ROLLBACK")
+        raise
+
+
+@asynccontextmanager
+async def rolled_back_after_error_async(conn: Any) -> AsyncIterator[None]:
+    """``rolled_back_after_error`` on an asynchronous connection."""
+    try:
+        yield
+    except BaseException:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with suppress(Exception):
+                await conn.execute(b"ROLLBACK")
+        raise

@@ -41,8 +41,7 @@ notification order), NOTIFY, and conflict errors are the library's own.
 
 from __future__ import annotations
 
-from contextlib import contextmanager, suppress
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -52,6 +51,7 @@ from psycopg.sql import SQL, Identifier
 
 from gateways.group_commit import CommitOutcomeUnknown, GroupCommit
 from gateways.idempotency_store import answers_table, insert_answers
+from gateways.pg_errors import rolled_back_after_error
 from gateways.schema_lock import conninfo_of, schema_lock
 from services.idempotency import AnswerRow
 
@@ -105,7 +105,7 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_alone(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
-        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs, _clean_after_error(conn):
+        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs, rolled_back_after_error(conn):
             sql = self._rendered or self._render(conn)
             curs.execute(sql["open"])
             _committing(curs, sql["insert_and_commit"], columns_of(stored_events))
@@ -115,7 +115,7 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_with_riders(self, stored_events: Sequence[StoredEvent], answers: Sequence[AnswerRow] = (),
                             **kwargs: Any) -> Sequence[int] | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs, _clean_after_error(conn):
+        with self.datastore.get_connection() as conn, conn.cursor() as curs, rolled_back_after_error(conn):
             sql = self._rendered or self._render(conn)
             curs.execute(sql["begin"])
             curs.execute(sql["insert"], columns_of(stored_events), prepare=True)
@@ -151,18 +151,6 @@ def _committing(curs: Any, query: bytes, params: Any = None) -> None:
         if reported_by_the_server(error):
             raise  # the server refused it (a lock timeout, say): rolled back, nothing stored
         raise CommitOutcomeUnknown("the database's answer to COMMIT was lost") from error
-
-
-@contextmanager
-def _clean_after_error(conn: Any) -> Iterator[None]:
-    """Leave the pooled connection out of any transaction an error cut short; the first error is the one told."""
-    try:
-        yield
-    except BaseException:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            with suppress(Exception):
-                conn.execute(b"ROLLBACK")
-        raise
 
 
 def reported_by_the_server(error: psycopg.Error) -> bool:

@@ -29,6 +29,7 @@ CASE_TOPICS = frozenset(
 
 class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
+    def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Any]]: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> None: ...
@@ -60,13 +61,17 @@ class ViewRunner:
         for _ in range(MOVED_ON_RETRIES):
             try:
                 # Asked afresh each call: the server's workers also write the views (case lists), and a batch
-                # judged from a stale position is refused only after all its work, and empties the cache.
-                return self._catch_up_from(self.position, done, progress)
+                # judged from a stale position is refused only after all its work, and empties the cache.  The
+                # position comes with the first notifications after it: one round trip, not two.
+                position, page = self.store.position_and_next(self.app.name, self.app.recorder, self.batch_size)
+                self._known = position
+                return self._catch_up_from(position, page, done, progress)
             except ViewsMovedOn:
                 continue  # another process (the follower, another worker) wrote the views: go on from there
         return done[0]
 
-    def _catch_up_from(self, position: int, done: list[int], progress: Callable[[int], None]) -> int:
+    def _catch_up_from(self, position: int, notifications: list[Any], done: list[int],
+                       progress: Callable[[int], None]) -> int:
         # Two stages while catching up: while one batch is written (PostgreSQL works, psycopg waits without the
         # GIL), the next is read, decoded and judged.  Batches are still written one at a time, in order, each
         # with its tracking position in its own transaction, so exactly-once is the store's as before.  A round
@@ -74,8 +79,7 @@ class ViewRunner:
         # costs two GIL hand-overs and nothing overlaps.
         written: Future[int] | None = None
         try:
-            while notifications := self.app.recorder.select_notifications(
-                    start=position, limit=self.batch_size, inclusive_of_start=False):
+            while notifications:
                 cases = [n for n in notifications if n.topic in CASE_TOPICS]
                 self.app.keystore.warm(n.originator_id for n in cases)  # one round trip, not one per case
                 batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
@@ -92,6 +96,8 @@ class ViewRunner:
                     progress(done[0])
                     break
                 written = self._writer_pool().submit(self._write, *args)
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=self.batch_size, inclusive_of_start=False)
             if written is not None:
                 done[0] += written.result()
                 progress(done[0])

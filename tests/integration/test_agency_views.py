@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from datetime import date, timedelta
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -104,6 +105,30 @@ def test_a_batch_already_tracked_is_refused_and_writes_nothing(app, runner):
     assert len(runner.store.disclosure_log(case_id)) == rows
 
 
+def test_a_small_batch_refused_as_moved_on_commits_nothing(app, runner, postgres):
+    """A small batch is written by one call of a function in the database, which checks the start itself: a
+    refused batch leaves no fact, case list, log row or tracking of it behind."""
+    from services.ports import ViewsMovedOn
+
+    case_id = busy_case(app)
+    runner.catch_up()
+    position = runner.position
+
+    def stored():
+        with psycopg.connect(postgres.conninfo()) as conn:
+            return [conn.execute(q).fetchall() for q in (
+                "SELECT agency, fact_id, basis, visible_since FROM view_facts ORDER BY 1, 2",
+                "SELECT * FROM view_cases ORDER BY 1, 2", "SELECT count(*) FROM disclosure_log",
+                "SELECT max(notification_id) FROM agency_views_tracking")]
+
+    before = stored()
+    update = ViewUpdate(log=list(_one_change(runner, case_id)), summaries={("skola", case_id): None})
+    with pytest.raises(ViewsMovedOn):
+        runner.store.apply(update, Tracking(app.name, position + 1_000), start=position - 1)
+    assert stored() == before
+    runner.store.apply(update, Tracking(app.name, position + 1_000), start=position)  # the pooled connection
+    assert stored()[3] == [(position + 1_000,)]                                       # is fit for the next
+
 def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings, postgres, monkeypatch):
     case_id = busy_case(app)
     runner.batch_size = 4
@@ -168,22 +193,25 @@ def everything_stored(runner, postgres, case_id) -> tuple:
     return facts, log, cases, counters, contents, messages
 
 
-def test_a_small_batch_sent_pipelined_stores_what_a_large_one_copied_stores(app, runner, postgres, monkeypatch):
+def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(app, runner, postgres, monkeypatch):
     from gateways import agency_view_store
 
     case_id = busy_case(app)
-    pipelined = []
-    write = runner.store._write_pipelined
-    monkeypatch.setattr(runner.store, "_write_pipelined", lambda *a: pipelined.append(1) or write(*a))
+    called = []
+    write = runner.store._write_in_one_call
+    monkeypatch.setattr(runner.store, "_write_in_one_call", lambda *a: called.append(1) or write(*a))
+    offered = {}  # what the feed publisher is handed: each row's feed and number, from the function's answer
+    runner.written = lambda written: offered.update({UUID(bytes=r[9]): (r[-2], r[-1]) for r in written.rows})
     runner.batch_size = 3   # the follower's way: a few events a batch
     runner.catch_up()
-    assert len(pipelined) > 3
+    assert len(called) > 3
     small = everything_stored(runner, postgres, case_id)
-    monkeypatch.setattr(agency_view_store, "PIPELINED_ROWS", -1)   # from now on every batch goes by COPY
-    sent = len(pipelined)
+    assert offered == {row[9]: (row[11], row[12]) for row in small[1]}
+    monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)   # from now on every batch goes by COPY
+    sent = len(called)
     runner.rebuild()
     copied = everything_stored(runner, postgres, case_id)
-    assert copied == small and len(pipelined) == sent
+    assert copied == small and len(called) == sent
     assert small[1] and small[4]["skola"]
 
 
