@@ -1,7 +1,7 @@
 """Where a feed message's time goes: stage times noted inside the server, for bench/feed_latency.py --stages.
 
 Installed in the `sigill serve` process only (the follower and its publisher), by wrapping three methods:
-the views' commit (ViewRunner._write), the producer's send and its acknowledgement (KafkaMessageSink.publish_all),
+the views' commit (ViewRunner._write), the producer's send and each message's acknowledgement (KafkaMessageSink.send_all, a callback on each),
 and each follower round (Follower.step).  Each bench command carries a marker in its text; a line per marker
 and stage goes to a file, with time.perf_counter() (CLOCK_MONOTONIC: the same clock in every process).
 """
@@ -37,14 +37,16 @@ def install(path: str) -> None:
                        for m in [change.fact.content["text"]]])
         return done
 
-    publish_all = KafkaMessageSink.publish_all
+    send_all = KafkaMessageSink.send_all
 
-    def _publish_all(self, batches):
-        markers = [m.content["text"] for _, messages in batches for m in messages
-                   if m.content and str(m.content.get("text", "")).startswith("bench-")]
-        note("sent", markers)
-        publish_all(self, batches)
-        note("acked", markers)
+    def _send_all(self, batches):
+        marked = [(m.content["text"], i) for i, m in enumerate(m for _, messages in batches for m in messages)
+                  if m.content and str(m.content.get("text", "")).startswith("bench-")]
+        note("sent", [marker for marker, _ in marked])
+        acks = send_all(self, batches)
+        for marker, i in marked:  # called in kafka-python's sender thread, as each answer comes
+            acks.futures[i].add_callback(lambda _, marker=marker: note("acked", [marker]))
+        return acks
 
     step = Follower.step
 
@@ -54,7 +56,7 @@ def install(path: str) -> None:
         note("round", [f"{started:.6f}:{moved}"])
         return moved
 
-    ViewRunner._write, KafkaMessageSink.publish_all, Follower.step = _write, _publish_all, _step
+    ViewRunner._write, KafkaMessageSink.send_all, Follower.step = _write, _send_all, _step
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -176,9 +176,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         """A small batch (the follower's usual one): one statement, ``sigill_apply_views``, its own transaction,
         one round trip (``gateways.view_rows_json``).  Stores what ``_write_copying`` stores (a test holds
         the two equal); gives each log row its feed and number from the answer."""
-        listed = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
-                  for (agency, case_id), s in update.summaries.items() if s is not None]
-        unlisted = [key for key, s in update.summaries.items() if s is None]
+        listed, unlisted = _case_list_rows(update.summaries)
         arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id,
                                           self._lead(), facts, gone, listed, unlisted, update.municipalities, log)
         with self.datastore.get_connection() as conn:
@@ -248,9 +246,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         return facts, gone
 
     def _write_summaries(self, curs: Any, summaries: dict[tuple[str, UUID], CaseSummary | None]) -> None:
-        gone = [key for key, summary in summaries.items() if summary is None]
-        rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
-                for (agency, case_id), s in summaries.items() if s is not None]
+        rows, gone = _case_list_rows(summaries)
         if gone:
             curs.executemany(SQL("DELETE FROM {}.view_cases WHERE agency = %s AND case_id = %s").format(self._s), gone)
         if rows:
@@ -359,6 +355,13 @@ class _CaseSealing:
         if plain is None:
             plain = self._plain[fact.fact_id] = json.dumps(fact.content, default=_json).encode()
         return plain
+
+
+def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None]) -> tuple[list[tuple], list[tuple]]:
+    """The case lists' rows to write, and the (agency, case) keys of those to delete (nothing left to list)."""
+    rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
+            for (agency, case_id), s in summaries.items() if s is not None]
+    return rows, [key for key, s in summaries.items() if s is None]
 
 
 def _check_position(row: Any, start: int) -> None:

@@ -24,7 +24,7 @@ logging.getLogger("kafka").setLevel(logging.CRITICAL)
 PRODUCER_DEFAULTS: dict[str, Any] = {
     "acks": "all",                  # every in-sync replica has the batch before it counts as published
     "enable_idempotence": True,     # the client's own retries never duplicate or reorder within a partition
-    "linger_ms": 5,
+    "linger_ms": 0,                 # a message the views just committed goes at once (a backlog is flushed anyway)
     "batch_size": 262_144,          # 256 KiB record batches: 1.6x the 16 KiB default's rate on a catch-up
     "max_block_ms": 5_000,          # send() waiting for metadata (an unreachable broker) gives up after 5 s
     "request_timeout_ms": 5_000,
@@ -58,23 +58,29 @@ class KafkaMessageSink:
         self._topics: set[str] = set()
 
     def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
-        """Send the batch in order and return once every message is acknowledged; else ``BrokerUnavailable``."""
-        self.publish_all([(topic, messages)])
+        """Send the batch in order, flush, and return once every message is acknowledged; else
+        ``BrokerUnavailable``."""
+        acks = self.send_all([(topic, messages)])
+        try:
+            self._connected().flush(timeout=FLUSH_TIMEOUT)
+        except KafkaError as error:
+            self.close()
+            raise BrokerUnavailable(describe(error)) from None
+        acks.wait()
 
-    def publish_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> None:
-        """Send each topic's batch in order, flush once, and return once every message is acknowledged."""
+    def send_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> "Acknowledgements":
+        """Send each topic's batch in order without waiting: the broker's answers come in the returned
+        ``Acknowledgements`` (each partition keeps its order: the producer is idempotent)."""
         try:
             producer = self._connected()
             futures = []
             for topic, messages in batches:
                 self._ensure_topic(topic)
                 futures += [producer.send(topic, key=m.key(), value=m.body(), headers=m.headers()) for m in messages]
-            producer.flush(timeout=FLUSH_TIMEOUT)
-            for future in futures:
-                future.get(timeout=0)  # raises the record's error, if it failed
         except KafkaError as error:
             self.close()
             raise BrokerUnavailable(describe(error)) from None
+        return Acknowledgements(futures, self)
 
     def close(self) -> None:
         producer, self._producer = self._producer, None
@@ -106,3 +112,22 @@ class KafkaMessageSink:
         finally:
             admin.close()
         self._topics.add(topic)
+
+
+class Acknowledgements:
+    """The broker's answers to one ``send_all``: ``done`` when every message has one, ``wait`` for them."""
+
+    def __init__(self, futures: list[Any], sink: KafkaMessageSink) -> None:
+        self.futures, self._sink = futures, sink
+
+    def done(self) -> bool:
+        return all(future.is_done for future in self.futures)
+
+    def wait(self) -> None:
+        """Return once every message is acknowledged; else close the producer and raise ``BrokerUnavailable``."""
+        try:
+            for future in self.futures:
+                future.get(timeout=FLUSH_TIMEOUT)  # raises the record's error, if it failed
+        except KafkaError as error:
+            self._sink.close()
+            raise BrokerUnavailable(describe(error)) from None

@@ -6,9 +6,13 @@ its own — and each feed goes to its municipality's topic,
 ``{prefix}.socialtjanst.{municipality}.disclosures``, and to no other.
 
 At least once to the broker, effectively once for a consumer that deduplicates
-by the ``event_id`` header: a batch is sent, flushed and acknowledged (acks=all)
-before its feed's position moves past it, so a crash or a broker outage at any
-point only means that batch is sent again — with the same event ids.
+by the ``event_id`` header: a batch is acknowledged (acks=all) before its feed's
+position moves past it, so a crash or a broker outage at any point only means
+that batch is sent again — with the same event ids.  A batch the views have just
+committed goes out at once, without waiting for the answer to the one before it
+(the producer is idempotent, so each partition keeps its order); its answer is
+collected later (``settle``), and a refusal sends everything after the last
+acknowledged position again, from the stored feeds.
 Publication never happens inside an HTTP request: the follower (or
 `sigill feed publish`) runs it beside the views.
 """
@@ -29,6 +33,7 @@ log = logging.getLogger("sigill.feed")
 
 BATCH = 1000
 OFFERS_KEPT = 64       # batches offered and not yet sent; beyond that the oldest go and the stored feeds are read
+IN_FLIGHT = 256        # offered batches sent and not yet acknowledged; beyond that the oldest is waited for
 ADVANCE_EVERY = 0.5    # s: positions of offered batches are stored this often (a crash repeats at most this much)
 
 
@@ -46,16 +51,25 @@ class FeedSource(Protocol):
     def advance_publications(self, epoch: str, positions: dict[str, int]) -> None: ...
 
 
+class Acknowledgements(Protocol):
+    """The broker's answers to the messages of one ``send_all``."""
+
+    def done(self) -> bool: ...
+
+    def wait(self) -> None:
+        """Return once every message is acknowledged; else raise ``BrokerUnavailable``."""
+
+
 class MessageSink(Protocol):
-    """A Kafka producer: returns only once the broker has acknowledged every message of the batch."""
+    """A Kafka producer."""
 
     where: str  # where the broker is, for log lines (no credentials)
 
     def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
         """Send and flush; raises ``BrokerUnavailable`` unless every message was acknowledged."""
 
-    def publish_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> None:
-        """``publish`` for several topics' batches with one flush."""
+    def send_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> Acknowledgements:
+        """Send several topics' batches, each in order, without waiting for the broker's answers."""
 
     def close(self) -> None: ...
 
@@ -85,7 +99,9 @@ class FeedPublisher:
         # being read back (``offer``); and per feed the last number acknowledged, as this publisher knows it.
         self._offered: deque[Any] = deque(maxlen=OFFERS_KEPT)
         self._wake = threading.Event()
-        self._known: dict[str, int] | None = None  # None until a round over the stored feeds has told it
+        self._known: dict[str, int] | None = None  # sent, per feed; None until a round over the stored feeds
+        self._in_flight: deque[tuple[Acknowledgements, dict[str, int], int]] = deque()  # (answers, feeds' last
+        # numbers, messages) of offered batches sent and not yet acknowledged, oldest first
         self._epoch: str | None = None             # the numbering ``_known`` counts in
         self._unstored: dict[str, int] = {}        # acknowledged, not yet stored as positions
         self._stored_at = 0.0
@@ -102,13 +118,35 @@ class FeedPublisher:
         self._wake.set()
 
     def publish_pending(self) -> int:
-        """Publish every feed's messages after its position; returns how many were acknowledged."""
+        """Publish every feed's messages after its position; returns how many were sent.  An offered batch's
+        acknowledgement may still be awaited (``settle``); the stored feeds' are not."""
+        self.settle()  # a batch refused since the last round: its feeds are read from the stored positions
         offered = self._take_offered()
         if offered:
             published = self._publish_offered(offered)
             if published is not None:
                 return published
+        self.settle(wait=True)  # the stored positions must be the whole truth before the stored feeds are read
         return self._publish_stored()
+
+    def settle(self, *, wait: bool = False) -> int:
+        """Take in the answers to offered batches, oldest first: those acknowledged may have their positions
+        stored.  Without ``wait`` only those answered already (and the oldest beyond ``IN_FLIGHT``); with it,
+        every one.  A refusal raises ``BrokerUnavailable``, and what was sent after the last acknowledged batch
+        is sent again from the stored feeds.  Returns how many messages were acknowledged."""
+        acknowledged = 0
+        while self._in_flight and (wait or len(self._in_flight) > IN_FLIGHT or self._in_flight[0][0].done()):
+            answers, sent, count = self._in_flight[0]
+            try:
+                answers.wait()
+            except BrokerUnavailable:
+                self._in_flight.clear()
+                self._known = None  # where each feed stands is the stored positions' to say again
+                raise
+            self._in_flight.popleft()
+            self._unstored.update(sent)
+            acknowledged += count
+        return acknowledged
 
     def _take_offered(self) -> list[Any]:
         taken = []
@@ -129,11 +167,13 @@ class FeedPublisher:
                 by_feed.setdefault(message.feed, []).append(message)
         if any(batch[0].seq != known.get(feed, 0) + 1 for feed, batch in by_feed.items()):
             return None  # something else was written in between (an erasure, another process): read the feeds
-        self.sink.publish_all([(topic, batch) for feed, batch in sorted(by_feed.items())  # one flush for all
-                               if (topic := self._topic_of(feed, len(batch))) is not None])
-        for feed, batch in by_feed.items():
-            known[feed] = self._unstored[feed] = batch[-1].seq
-        return sum(len(batch) for batch in by_feed.values())
+        answers = self.sink.send_all([(topic, batch) for feed, batch in sorted(by_feed.items())
+                                      if (topic := self._topic_of(feed, len(batch))) is not None])
+        sent = {feed: batch[-1].seq for feed, batch in by_feed.items()}
+        known.update(sent)
+        count = sum(len(batch) for batch in by_feed.values())
+        self._in_flight.append((answers, sent, count))
+        return count
 
     def store_positions(self) -> None:
         """Store how far offered batches were sent (acknowledged, so a restart need not send them again)."""
@@ -205,6 +245,7 @@ class FeedPublisher:
                     tally.add(self.publish_pending())
                     backoff = self.first_backoff
                     if self._clock() - self._stored_at >= ADVANCE_EVERY:
+                        self.settle()
                         self.store_positions()
                 except BrokerUnavailable as error:
                     log.warning("kafka broker unreachable at %s (%s); retrying in %s s", self.sink.where, error,
@@ -231,6 +272,10 @@ class FeedPublisher:
             self.sink.close()
 
     def _store_quietly(self) -> None:
+        try:
+            self.settle(wait=True)  # what was sent before stopping is acknowledged, and its positions stored
+        except BrokerUnavailable:
+            pass  # sent again after a restart, from the positions acknowledged before it
         try:
             self.store_positions()
         except (PersistenceError, OSError) as error:  # they are stored later; at worst a restart repeats them

@@ -95,6 +95,7 @@ def test_offered_batches_go_out_exactly_as_the_stored_feeds_read(app, runner, of
 def test_positions_of_offered_batches_are_stored_and_a_restart_sends_nothing_again(app, runner, offering):
     command_by_command(app, runner)
     assert offering.publish_pending() > 0
+    offering.settle(wait=True)  # the broker's answers taken in: what they acknowledged may be stored
     offering.store_positions()
     _, heads = runner.store.feed_heads()
     assert runner.store.publication_positions() == heads
@@ -123,30 +124,89 @@ def test_a_batch_written_by_another_process_is_read_from_the_stored_feed(app, ru
         other.store.close()
 
 
+class Refused:
+    """The broker's answer to a batch it refused."""
+
+    def done(self) -> bool:
+        return True
+
+    def wait(self) -> None:
+        raise BrokerUnavailable("refused")
+
+
 def test_a_refused_offered_batch_is_sent_again_from_the_stored_feed(app, runner, offering):
     sink = offering.sink
 
     class RefusesOnce:
         where, refused = sink.where, False
 
-        def publish_all(self, batches):
+        def send_all(self, batches):
             if not RefusesOnce.refused:
                 RefusesOnce.refused = True
-                raise BrokerUnavailable("refused")
-            sink.publish_all(batches)
+                return Refused()
+            return sink.send_all(batches)
 
         def close(self):
             pass
 
     offering.sink = RefusesOnce()
     command_by_command(app, runner)
+    offering.publish_pending()  # sent; the refusal comes with the broker's answer
     with pytest.raises(BrokerUnavailable):
-        offering.publish_pending()
+        offering.settle(wait=True)
     offering.sink = sink
     offering.publish_pending()  # nothing offered is left: the stored feeds are read from the positions
     expected = stored_bodies(runner, "skola")
     got = on_topic(offering, "skola", expect=len(expected))
     assert sorted(m["sequence"] for m in got) == list(range(1, len(expected) + 1))
+
+
+class HeldAnswers:
+    """The real broker behind it, but each batch counts as unanswered until ``release``."""
+
+    def __init__(self, sink) -> None:
+        self.sink, self.where, self.held, self.released = sink, sink.where, [], False
+
+    def send_all(self, batches):
+        answers = self.sink.send_all(batches)
+        self.held.append(answers)
+        outer = self
+
+        class Held:
+            def done(self) -> bool:
+                return outer.released and answers.done()
+
+            def wait(self) -> None:
+                answers.wait()
+        return Held()
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_offered_batch_goes_before_the_one_ahead_of_it_is_acknowledged_and_only_acknowledged_positions_are_stored(
+        app, runner, offering):
+    held = offering.sink = HeldAnswers(offering.sink)
+    case_id = consenting_school(app)
+    runner.catch_up()
+    offering.publish_pending()
+    offering.settle()
+    offering.store_positions()
+    acknowledged = runner.store.publication_positions()
+    for text in ("Närvaro 70 %.", "Närvaro 80 %."):
+        app.record_contribution(case_id, by=SCHOOL, category="school", text=text)
+        runner.catch_up()
+        assert offering.publish_pending() == 1  # sent, though no answer has been taken in
+    assert len(held.held) == 3
+    offering.settle()
+    offering.store_positions()
+    assert runner.store.publication_positions() == acknowledged  # nothing unanswered counts as published
+    held.released = True
+    assert offering.settle(wait=True) > 0
+    offering.store_positions()
+    assert runner.store.publication_positions()["skola"] == len(stored_bodies(runner, "skola"))
+    got = on_topic(offering, "skola", expect=len(stored_bodies(runner, "skola")))
+    assert [m["sequence"] for m in got] == list(range(1, len(got) + 1))  # in order, once each
 
 
 def test_after_a_rebuild_elsewhere_an_offered_batch_of_the_new_numbering_is_not_trusted(
