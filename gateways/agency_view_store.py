@@ -18,8 +18,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.utils import retry
 import psycopg
 from psycopg import adapters
 from psycopg.adapt import PyFormat
@@ -177,8 +178,9 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         one round trip (``gateways.view_rows_json``).  Stores what ``_write_copying`` stores (a test holds
         the two equal); gives each log row its feed and number from the answer."""
         listed, unlisted = _case_list_rows(update.summaries)
+        lead = self._lead() if log else ""  # asked only to number log rows, as the COPY path does
         arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id,
-                                          self._lead(), facts, gone, listed, unlisted, update.municipalities, log)
+                                          lead, facts, gone, listed, unlisted, update.municipalities, log)
         with self.datastore.get_connection() as conn:
             try:
                 answer = conn.execute(self._apply_views, arguments, prepare=True).fetchone()
@@ -199,6 +201,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
             curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
                          (list(update.municipalities), list(update.municipalities.values())))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as eventsourcing's own reads retry
     def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Notification]]:
         """The tracked position and up to ``limit`` notifications after it from ``events`` (the application's
         recorder, in the same database), in one round trip: each round of the follower starts with both."""

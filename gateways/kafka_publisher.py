@@ -89,7 +89,12 @@ class KafkaMessageSink:
             try:
                 producer.close(timeout=0)
             except KafkaError:
-                pass
+                # close() flushes first, and with records still unanswered it gives up there, before closing
+                # anything: its sender would go on delivering them beside the next producer's re-sends.  Stop
+                # it without them (their answers become errors, which the publisher reads as a refusal).
+                sender = getattr(producer, "_sender", None)
+                if sender is not None:
+                    sender.force_close()
 
     def _connected(self) -> KafkaProducer:
         if self._producer is None:
@@ -128,6 +133,6 @@ class Acknowledgements:
         try:
             for future in self.futures:
                 future.get(timeout=FLUSH_TIMEOUT)  # raises the record's error, if it failed
-        except KafkaError as error:
+        except Exception as error:  # a record's error need not be kafka-python's own class
             self._sink.close()
             raise BrokerUnavailable(describe(error)) from None

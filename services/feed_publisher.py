@@ -167,8 +167,12 @@ class FeedPublisher:
                 by_feed.setdefault(message.feed, []).append(message)
         if any(batch[0].seq != known.get(feed, 0) + 1 for feed, batch in by_feed.items()):
             return None  # something else was written in between (an erasure, another process): read the feeds
-        answers = self.sink.send_all([(topic, batch) for feed, batch in sorted(by_feed.items())
-                                      if (topic := self._topic_of(feed, len(batch))) is not None])
+        try:
+            answers = self.sink.send_all([(topic, batch) for feed, batch in sorted(by_feed.items())
+                                          if (topic := self._topic_of(feed, len(batch))) is not None])
+        except BrokerUnavailable:
+            self._known = None  # part of it may have gone: the stored feeds say where each feed stands
+            raise
         sent = {feed: batch[-1].seq for feed, batch in by_feed.items()}
         known.update(sent)
         count = sum(len(batch) for batch in by_feed.values())
@@ -287,7 +291,7 @@ def _seconds(value: float) -> str:
 
 
 class _Tally:
-    """Published counts said in a log line at most every ``every`` s, not once per round (hundreds a second)."""
+    """Sent counts said in a log line at most every ``every`` s, not once per round (hundreds a second)."""
 
     def __init__(self, clock: Callable[[], float], every: float = 10.0) -> None:
         self._clock, self.every = clock, every
@@ -300,5 +304,5 @@ class _Tally:
 
     def flush(self) -> None:
         if self._count:
-            log.info("%d feed messages published in %.0f s", self._count, self._clock() - self._since)
+            log.info("%d feed messages sent in %.0f s", self._count, self._clock() - self._since)
         self._count, self._since = 0, self._clock()
