@@ -35,9 +35,10 @@ class PostgresRenewals:
         self._t = sql.Identifier(schema, TABLE)
         create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)])
         # Renewals are rare (once per session life): a small pool that holds no connection until the first.
-        # A short wait for a connection: with the database down the session is kept and renewed later.
+        # A short wait for a connection: with the database down the session is kept and renewed later.  Each
+        # connection is checked as it is taken (rare, so affordable): one cut by a database restart is replaced.
         self._pool = ConnectionPool(conninfo, min_size=0, max_size=2, kwargs={"autocommit": True}, timeout=5,
-                                    name="sigill-renewals", open=True)
+                                    name="sigill-renewals", open=True, check=ConnectionPool.check_connection)
 
     def close(self) -> None:
         self._pool.close()

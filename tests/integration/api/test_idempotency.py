@@ -161,6 +161,24 @@ def test_the_first_answer_and_the_replayed_answer_are_the_same(client, users, ti
     assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == 2
 
 
+def test_after_the_databases_connections_are_cut_a_keyed_command_is_answered_at_once(client, users, postgres, tick):
+    case_id = open_case(client, users)
+    tick()
+    consent = {"consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case"]}],
+               "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}
+    headers = lambda key: {**users.social, "Idempotency-Key": key}  # noqa: E731
+    assert client.post(f"/api/v1/cases/{case_id}/consents", json=consent, headers=headers("c1")).status_code == 201
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # as a restart would: every session ends
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    # The keys' store takes only connections checked first: not one keyed command is refused for a dead one.
+    tick()
+    answer = client.post(f"/api/v1/cases/{case_id}/consents", json=consent, headers=headers("c2"))
+    assert answer.status_code == 201, answer.text
+    again = client.post(f"/api/v1/cases/{case_id}/consents", json=consent, headers=headers("c2"))
+    assert again.status_code == 201 and again.json() == answer.json() and events_of(postgres, case_id) == 3
+
+
 def test_a_refused_command_stores_nothing_and_its_key_is_free_for_a_corrected_request(client, users, postgres, tick):
     case_id = open_case(client, users)
     tick()
