@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import psycopg
 from psycopg import errors, sql
@@ -32,6 +32,13 @@ class PostgresLocation:
 
     def __repr__(self) -> str:  # never show the password in logs or test reports
         return f"PostgresLocation(host={self.host!r}, port={self.port}, dbname={self.dbname!r}, user={self.user!r})"
+
+    def url(self) -> str:
+        """The location as a URL that ``location_from_url`` reads back (a socket directory as ?host=)."""
+        auth = quote(self.user, safe="") + (":" + quote(self.password, safe="") if self.password else "")
+        if self.host.startswith("/"):
+            return f"postgresql://{auth}@/{quote(self.dbname, safe='')}?host={quote(self.host, safe='')}&port={self.port}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
 
     def conninfo(self) -> str:
         return psycopg.conninfo.make_conninfo(host=self.host, port=self.port, dbname=self.dbname, user=self.user,

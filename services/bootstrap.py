@@ -19,6 +19,7 @@ from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, l
 from gateways.oidc_client import OidcClient
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
+from gateways.follower_lock import FollowerLock
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
@@ -237,4 +238,5 @@ def build_follower(app: CaseApplication, settings: Settings, location: PostgresL
     notifications = EventNotifications(location.conninfo(), app.recorder.channel_name)  # type: ignore[attr-defined]
     return Follower(runner, build_ledger(app, settings, location),
                     publisher=build_feed_publisher(app, settings, location, runner),
-                    listen=notifications.run, erasures=runner.store.record_erasures)  # type: ignore[attr-defined]
+                    listen=notifications.run, erasures=runner.store.record_erasures,  # type: ignore[attr-defined]
+                    lock=FollowerLock(location.conninfo(), settings.db_schema or "public"))

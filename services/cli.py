@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from datetime import datetime, timezone
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import PersistenceError
 
@@ -70,6 +73,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    with _sigterm_as_exit():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except (ConfigurationError, DomainError, InvalidCheckpointFile) as error:
@@ -83,6 +91,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sigill: interrupted", file=sys.stderr)
     return 1
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM (systemd, docker, kill) ends a command as Ctrl-C does, through its cleanup, not at once: the
+    embedded PostgreSQL is stopped when the last process using it exits cleanly, and one that died at once
+    left it running.  (`sigill follow` and uvicorn set their own handlers while they run.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -62,7 +63,12 @@ def _serve(args: argparse.Namespace) -> int:
     build_token_verifier(settings)  # refuse a bad sign-in configuration before anything starts
     where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
     print(f"Sigill startar – databas: {where} …", flush=True)
-    database_location(settings)  # start the embedded server once, before the workers
+    location = database_location(settings)  # start the embedded server once, before the workers
+    if settings.database_url is None:
+        # The workers reach the server this process started by its address rather than join it: the wheel
+        # counts the processes that joined and stops the server when the last one exits, and a worker that
+        # uvicorn ends with SIGTERM dies unheard — counted for ever, so the server outlived Sigill.
+        os.environ["SIGILL_DATABASE_URL"] = location.url()
     if args.demo:
         _load_demo(settings)
     stop, _ = start_follower(settings)

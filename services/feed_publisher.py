@@ -274,6 +274,14 @@ class FeedPublisher:
             self._store_quietly()
             tally.flush()
             self.sink.close()
+            self._forget()
+
+    def _forget(self) -> None:
+        """A stopped publisher knows nothing of where the feeds stand: when it runs again (its follower took the
+        lock back), another publisher may have sent meanwhile, so the stored positions say where to go on."""
+        self._known, self._epoch, self._unstored = None, None, {}
+        self._in_flight.clear()
+        self._offered.clear()
 
     def _store_quietly(self) -> None:
         try:

@@ -10,6 +10,10 @@ of its own, handed each batch the views commit (and woken when another process
 moved them), so an unreachable broker delays only the feeds, never the views or
 the ledger.  Erased cases (a destroyed key is no
 event) are noticed on the calendar round and told to every agency's feed.
+
+With a ``lock`` (what ``build_follower`` gives it), a follower works only while it holds the database's
+follower lock: the others — a second host's `sigill serve`, a `sigill follow` beside it — stand by and take
+over when the holder's session ends.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
 from eventsourcing.persistence import PersistenceError
 
@@ -30,12 +34,23 @@ log = logging.getLogger("sigill.follow")
 Listener = Callable[[threading.Event, threading.Event], None]  # (wake, stop): sets wake when events are recorded
 
 
+class WorkLock(Protocol):
+    """Who of several followers on one database works (``gateways.follower_lock.FollowerLock``)."""
+
+    def acquire(self, stop: threading.Event) -> bool: ...   # wait until held (True) or stopped (False)
+    def held(self) -> bool: ...                              # still held: one round trip
+    def release(self) -> None: ...
+
+
 class Follower:
     def __init__(self, runner: ViewRunner, ledger: Ledger, *, interval: float = 0.2,
                  calendar_every: float = 60.0, clock: Callable[[], float] = time.monotonic,
                  publisher: FeedPublisher | None = None, listen: Listener | None = None,
-                 erasures: Callable[[], int] | None = None, seal_every: float = 1.0) -> None:
+                 erasures: Callable[[], int] | None = None, seal_every: float = 1.0,
+                 lock: WorkLock | None = None, lock_check_every: float = 2.0) -> None:
         self.runner, self.ledger, self.publisher = runner, ledger, publisher
+        self.lock, self.lock_check_every = lock, lock_check_every
+        self.working = threading.Event()  # set while this follower does the work (always, without a lock)
         self.interval, self.calendar_every, self._clock = interval, calendar_every, clock
         self.listen, self.erasures, self.seal_every = listen, erasures, seal_every
         self._unsealed = threading.Event()  # the views moved since the ledger was last sealed
@@ -45,7 +60,47 @@ class Follower:
             runner.written = publisher.offer  # what the views commit goes out without being read back
 
     def run(self, stop: threading.Event) -> None:
-        """Until ``stop`` is set: catch the views up, seal the ledger, keep the calendar, publish the feeds."""
+        """Until ``stop`` is set: catch the views up, seal the ledger, keep the calendar, publish the feeds —
+        with a lock, only while holding it, standing by while another follower holds it."""
+        if self.lock is None:
+            self._work(stop)
+            return
+        while self.lock.acquire(stop):
+            log.info("this follower keeps the views, the ledger, the calendar and the feeds of this database")
+            working = threading.Event()
+            guard = threading.Thread(target=self._guard, args=(stop, working), name="sigill-follower-lock",
+                                     daemon=True)
+            guard.start()
+            try:
+                self._work(working)
+            finally:
+                working.set()
+                guard.join()
+                self.lock.release()
+
+    def _guard(self, stop: threading.Event, working: threading.Event) -> None:
+        """End this round of work when ``stop`` is set or the lock is lost (its session ended: another follower
+        may be working already), checking the lock every ``lock_check_every`` seconds."""
+        assert self.lock is not None
+        checked = self._clock()
+        while not working.is_set():
+            if stop.wait(min(0.2, self.lock_check_every)):
+                break
+            if self._clock() - checked >= self.lock_check_every:
+                checked = self._clock()
+                if not self.lock.held():
+                    log.warning("the follower lock was lost (the database's session ended); standing by")
+                    break
+        working.set()
+
+    def _work(self, stop: threading.Event) -> None:
+        self.working.set()
+        try:
+            self._run_helpers_and_follow(stop)
+        finally:
+            self.working.clear()
+
+    def _run_helpers_and_follow(self, stop: threading.Event) -> None:
         helpers = []
         if self.publisher is not None:
             helpers.append(threading.Thread(target=self.publisher.run, args=(stop, self._moved),

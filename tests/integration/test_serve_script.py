@@ -7,11 +7,15 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
+import psutil
+import pytest
 
+from tests.concurrency import eventually
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,3 +73,37 @@ def _answer(client: httpx.Client, deadline: float) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigill_serve_ended_by_sigterm_stops_its_embedded_postgresql(tmp_path, workers):
+    """As systemd, docker or `kill` end it: the server exits cleanly and takes its embedded PostgreSQL along
+    (the server is stopped when the last process using it exits; one that died without saying so kept it up)."""
+    port, data = free_port(), tmp_path / "data"
+    env = {**os.environ, "SIGILL_DATA_DIR": str(data)}
+    env.pop("SIGILL_DATABASE_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--workers",
+                                str(workers)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    printed: list[str] = []
+    try:
+        address = _printed_address(process, printed, deadline=time.monotonic() + 90)
+        client = httpx.Client(base_url=address, timeout=10)
+        assert _answer(client, deadline=time.monotonic() + 30).status_code < 400
+        assert _embedded_servers(data), "the embedded PostgreSQL is not running"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0, "".join(printed) + (process.stdout.read() if process.stdout else "")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert eventually(lambda: not _embedded_servers(data), seconds=30), _embedded_servers(data)
+
+
+def _embedded_servers(data: Path) -> list[int]:
+    """The PostgreSQL server processes whose data directory is under ``data``."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if any(part.endswith("postgres") for part in cmdline[:1]) and any(str(data) in part for part in cmdline):
+            found.append(process.pid)
+    return found

@@ -1,0 +1,31 @@
+"""The deployment files say only what the product does: every variable of the environment example is a
+setting, and every unit's command line is one the CLI accepts."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from services.cli import parser
+from services.settings import Settings
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def test_every_variable_in_the_environment_example_is_a_setting():
+    names = re.findall(r"^#?\s*SIGILL_([A-Z_]+)=", (DEPLOY / "sigill.env.example").read_text(), re.MULTILINE)
+    assert len(names) > 10
+    unknown = [name for name in names if name.lower() not in Settings.model_fields]
+    assert not unknown, f"not settings: {unknown}"
+
+
+@pytest.mark.parametrize("unit", sorted(p.name for p in DEPLOY.glob("*.service")))
+def test_every_units_command_is_one_the_cli_accepts(unit):
+    (command,) = re.findall(r"^ExecStart=(.+)$", (DEPLOY / unit).read_text(), re.MULTILINE)
+    program, *arguments = shlex.split(command)
+    assert program.endswith("/sigill")
+    parsed = parser().parse_args(arguments)   # exits (a test error) on an unknown command or option
+    assert callable(parsed.handler)
