@@ -11,6 +11,16 @@ from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the recording clock a date may be
+# The calendar dates and instants a command or a question may name.  Far wider than any case needs, and far
+# inside what Python's dates can count in: a consent "until 9999-12-31" once made its end's instant overflow.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+# The days whose start and end have an instant at all, in UTC and in Stockholm: what the conversions clamp to,
+# so that an event stored before the bounds above still folds.
+_FIRST_COUNTABLE, _LAST_COUNTABLE = date(1, 1, 2), date(9999, 12, 29)
+
+
+def within_calendar(day: date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def local_date(at: datetime) -> date:
@@ -18,13 +28,15 @@ def local_date(at: datetime) -> date:
 
 
 def start_of_day(day: date) -> datetime:
-    """The instant (UTC) a Stockholm calendar day begins."""
+    """The instant (UTC) a Stockholm calendar day begins (for a day at the edge of what dates can count, the
+    nearest day that has one)."""
+    day = min(max(day, _FIRST_COUNTABLE), _LAST_COUNTABLE)
     return datetime.combine(day, time.min, tzinfo=STOCKHOLM).astimezone(timezone.utc)
 
 
 def end_of_day(day: date) -> datetime:
     """The instant (UTC) a Stockholm calendar day is over: the next day's start."""
-    return start_of_day(day + timedelta(days=1))
+    return start_of_day(min(day, _LAST_COUNTABLE) + timedelta(days=1))
 
 
 def age_on(born: date, day: date) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from domain.calendar import CLOCK_SKEW, local_date
+from domain.calendar import CLOCK_SKEW, EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
 from domain.catalogue import Catalogue
 from domain.errors import (
     CaseIsClosed, ClockWentBackwards, DateInFuture, EligibilityNotAccepted,
@@ -30,7 +30,14 @@ def check_optional_text(value: str | None, field: str, *, max_length: int = LONG
     return "" if value is None or not value.strip() else check_text(value, field, max_length=max_length)
 
 
+def check_day(day: date, field: str) -> None:
+    """A calendar date a command names: within the years the calendar counts (1900–2199)."""
+    if not within_calendar(day):
+        raise InvalidInput(f"{field} must be a date from {EARLIEST_DAY} to {LATEST_DAY}", field=field)
+
+
 def check_not_in_future(day: date, at: datetime, field: str) -> None:
+    check_day(day, field)
     if day > local_date(at + CLOCK_SKEW):
         raise DateInFuture(f"{field} ({day.isoformat()}) is in the future", field=field)
 

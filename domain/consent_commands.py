@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from domain import case_events as ev
 from domain.calendar import local_date
-from domain.case_rules import SHORT_TEXT, check_choice, check_text
+from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_text
 from domain.catalogue import Catalogue
 from domain.errors import (
     ConsentNotInForce, GuardianCannotConsentForAdult, InvalidInput, NarrowingMustShrink,
@@ -97,6 +97,9 @@ def _checked_scope(scope: Iterable[ScopeEntry], catalogue: Catalogue) -> tuple[S
 
 
 def _check_dates(valid_from: date, valid_until: date | None) -> None:
+    check_day(valid_from, "valid_from")
+    if valid_until is not None:
+        check_day(valid_until, "valid_until")
     if valid_until is not None and valid_until < valid_from:
         raise InvalidInput("valid_until is before valid_from", field="valid_until")
 

@@ -10,7 +10,7 @@ from uuid import uuid4
 from domain import case_events as ev
 from domain.calendar import local_date
 from domain.case_rules import (
-    SHORT_TEXT, check_choice, check_not_in_future, check_optional_text, check_text,
+    SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text,
 )
 from domain.catalogue import Catalogue
 from domain.errors import (
@@ -76,6 +76,8 @@ class GroupCommands:
         self._check_command(by, at, catalogue, needs_accepted="a meeting")
         self._check_member(by.agency, catalogue)
         check_not_in_future(held_on, at, "held_on")
+        if next_meeting is not None:
+            check_day(next_meeting, "next_meeting")
         if next_meeting is not None and next_meeting < held_on:
             raise InvalidInput("next_meeting is before the meeting itself", field="next_meeting")
         agencies = tuple(dict.fromkeys(attendees))

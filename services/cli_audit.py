@@ -9,7 +9,7 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Iterator
 
-from domain.calendar import STOCKHOLM
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
 from services.presentation import agency_name, describe_basis, describe_fact
@@ -49,6 +49,8 @@ def instant(text: str) -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00")
+    if not within_calendar(parsed.date()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY}")
     if len(text.strip()) == 10:  # a date: the end of that day
         parsed = datetime.combine(parsed.date(), time.max)
     return parsed.replace(tzinfo=STOCKHOLM) if parsed.tzinfo is None else parsed

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, within_calendar
 from domain.errors import InvalidInput
 from services.access_log import AccessQuery
 from services.api import views as v
@@ -40,6 +41,8 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     ctx, user, purpose = reader
     if as_of.tzinfo is None:
         raise InvalidInput("as_of needs a time zone (e.g. +01:00 or Z)", field="as_of")
+    if not within_calendar(as_of.date()):
+        raise InvalidInput(f"as_of must lie from {EARLIEST_DAY} to {LATEST_DAY}", field="as_of")
     disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,

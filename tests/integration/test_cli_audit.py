@@ -71,6 +71,7 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
     (("--case", "0180-2026-0999", "--agency", "polis", "--as-of", "2026-03-01"), "no case has that number"),
     (("--case", "0180-2026-0001", "--agency", "nasa", "--as-of", "2026-03-01"), "unknown agency 'nasa'"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "igår"), "is not a date or time"),
+    (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"), "is not between 1900-01-01"),
     (("--case", "not-a-case", "--agency", "polis", "--as-of", "2026-03-01"), "a case number looks like"),
 ])
 def test_bad_arguments_give_one_readable_line_and_a_non_zero_exit(env, args, message):

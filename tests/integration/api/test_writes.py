@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.api.flows import REFERRAL, ok, open_case
+from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
 
 CONTRIBUTION = {"category": "school", "text": "Närvaro 80 %."}
 
@@ -105,3 +105,36 @@ def test_a_malformed_idempotency_key_or_if_match_is_422_naming_the_header_and_re
         error = response.json()["error"]
         assert (error["field"], error["problems"][0]["rule"]) == (f"header.{header}", rule)
     assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == 1
+
+
+def test_dates_beyond_the_calendar_are_422_naming_the_field_and_store_nothing(client, users, tick, postgres):
+    """A consent "until 9999-12-31" was stored, then every fold of the case overflowed: its reads, every case
+    list and feed it was in answered 500 for good."""
+    case_id, consents = school_consented_case(client, users, tick)
+    before = events_of(postgres, case_id)
+    consent = {"consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case"]}],
+               "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}
+    for field, value in (("valid_until", "9999-12-31"), ("valid_from", "0001-01-01"), ("valid_until", "2200-01-01")):
+        tick()
+        answer = client.post(f"/api/v1/cases/{case_id}/consents", json={**consent, field: value},
+                             headers=users.social)
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == field, (field, answer.text)
+    narrowing = {"consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case"]}],
+                 "valid_until": "9999-12-31"}
+    answer = client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/narrowings", json=narrowing,
+                         headers=users.social)
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "valid_until", answer.text
+    meeting = {"held_on": "2026-02-02", "attendees": ["skola"], "next_meeting": "9999-12-31"}
+    answer = client.post(f"/api/v1/cases/{case_id}/meetings", json=meeting, headers=users.social)
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "next_meeting", answer.text
+    assert events_of(postgres, case_id) == before
+    for path in (f"/api/v1/cases/{case_id}", "/api/v1/cases", "/api/v1/feeds/skola"):
+        ok(client.get(path, headers=users.school))
+
+
+def test_a_replay_as_of_a_moment_beyond_the_calendar_is_422_naming_as_of(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    for moment in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00"):
+        answer = client.get(f"/api/v1/audit/cases/{case_id}/replay",
+                            params={"agency": "skola", "as_of": moment}, headers=users.auditor)
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "as_of", (moment, answer.text)

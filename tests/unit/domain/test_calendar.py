@@ -63,3 +63,12 @@ def test_the_calendar_fact_is_for_social_services_only():
     assert not any(d.fact.kind == "calendar" for d in disclosures_at(story.events, "skola", story.now, CATALOGUE))
 
 
+
+
+def test_the_edges_of_what_dates_can_count_have_instants_so_an_old_far_out_consent_still_folds():
+    from datetime import date as day
+    from domain.calendar import end_of_day, local_date, start_of_day
+    for edge in (day.min, day.max):
+        for instant in (start_of_day(edge), end_of_day(edge)):
+            local_date(instant)   # each can be told as a Swedish date again: no OverflowError anywhere
+    assert start_of_day(day.min) < start_of_day(day(1900, 1, 1)) and end_of_day(day.max) > end_of_day(day(2199, 1, 1))
