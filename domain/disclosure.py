@@ -217,7 +217,8 @@ class Judge:
     def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue,
                  consent_answers: dict[str, Basis | None] | None = None) -> None:
         self.case, self.agency, self.at, self.catalogue = case, agency, at, catalogue
-        self.is_lead = agency == catalogue.lead_agency
+        self._lead = catalogue.lead_agency
+        self.is_lead = agency == self._lead
         self.is_member = self.is_lead or agency in case.members
         self._consent_cache = {} if consent_answers is None else consent_answers
 
@@ -240,9 +241,30 @@ class Judge:
             return Basis("law", legal_basis=fact.legal_basis)
         if not self.is_member:
             return None
-        if fact.category not in self._consent_cache:
-            self._consent_cache[fact.category] = self._consent_basis(fact.category)
-        return self._consent_cache[fact.category]
+        basis = self._consent_for(fact.category)
+        revealed = self._revealed_by_origin(fact)
+        if basis is None or revealed is None or revealed == fact.category:
+            return basis
+        # A fact from another member says that member is in the group: it is shown only where that membership
+        # may be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
+        also = self._consent_for(revealed)
+        if also is None:
+            return None
+        return Basis("consent", consent_ids=basis.consent_ids + tuple(
+            c for c in also.consent_ids if c not in basis.consent_ids))
+
+    def _consent_for(self, category: str) -> Basis | None:
+        if category not in self._consent_cache:
+            self._consent_cache[category] = self._consent_basis(category)
+        return self._consent_cache[category]
+
+    def _revealed_by_origin(self, fact: Fact) -> str | None:
+        """The category the fact's origin reveals by being its origin (its membership's), when the origin is
+        another agency than the reader and the lead (whose part in the case is the case itself)."""
+        if fact.origin == self.agency or fact.origin == self._lead:
+            return None
+        origin = self.catalogue.agencies.get(fact.origin)
+        return origin.membership_category if origin is not None else "case"
 
     def _law_carries(self, fact: Fact) -> bool:
         basis = self.catalogue.legal_bases.get(fact.legal_basis or "")

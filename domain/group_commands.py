@@ -81,6 +81,8 @@ class GroupCommands:
         if next_meeting is not None and next_meeting < held_on:
             raise InvalidInput("next_meeting is before the meeting itself", field="next_meeting")
         agencies = tuple(dict.fromkeys(attendees))
+        if by.agency != catalogue.lead_agency:
+            _check_speaks_for_itself(by.agency, agencies, outcomes, catalogue.lead_agency)
         for agency in agencies:
             self._check_member(agency, catalogue, field="attendees")
         checked_outcomes = tuple(self._checked_outcome(o, agencies, catalogue) for o in outcomes)
@@ -177,3 +179,18 @@ def _check_responsible_reveals_nothing_more(agency: str, row_category: str, cata
     revealed = catalogue.agency(agency, field=field).membership_category
     if revealed not in ("case", row_category):
         raise InvalidInput(f"'{agency}' may only be responsible for rows in the category {revealed}", field=field)
+
+
+def _check_speaks_for_itself(recorder: str, attendees: tuple[str, ...], outcomes: Iterable[Outcome],
+                             lead: str) -> None:
+    """A member agency records a meeting as far as it is its own: its attendance (beside social services') and
+    its own outcomes.  Naming another agency would let it learn whether that agency is in the group (the answer
+    differs), and an outcome in another's name would reach that agency as its own information, without consent;
+    social services, which sees the whole group, records the rest.  Checked before any membership, so the answer
+    is the same whether the other agency takes part or not."""
+    if any(a not in (recorder, lead) for a in attendees):
+        raise InvalidInput("a member agency names only itself and social services as attendees; social services"
+                           " records the others", field="attendees")
+    if any(o.origin_agency != recorder for o in outcomes):
+        raise InvalidInput("a member agency records only its own outcomes", field="outcomes.origin_agency")
+

@@ -14,13 +14,15 @@ and so reveal that something they may not see happened.
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 from uuid import UUID
 
 from domain.disclosure import Disclosure, Replay, VisibilityChange
+from domain.errors import CaseErased
 from domain.facts import Fact
 from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecord
 from services.application import CaseApplication, CommandResult
@@ -89,6 +91,10 @@ class CaseService:
         return self._written(result, p, self.app.replay(result.case_id))
 
     def command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
+        with self._outsiders_told_nothing(p):
+            return self._command(p, name, case_id, expected_version, **fields)
+
+    def _command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
         """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale).
 
         Without an expected version the command applies to the case as it stands: when another write lands
@@ -108,6 +114,11 @@ class CaseService:
         raise AssertionError("unreachable")
 
     async def command_async(self, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+                            **fields: Any) -> Written:
+        with self._outsiders_told_nothing(p):
+            return await self._command_async(p, name, case_id, expected_version, **fields)
+
+    async def _command_async(self, p: Principal, name: str, case_id: UUID, expected_version: int | None,
                             **fields: Any) -> Written:
         """As ``command``, on a server's event loop: the case's newer events are read and the save committed
         over the loop's own connections, so the command never waits for a thread.  Where the application does
@@ -145,6 +156,10 @@ class CaseService:
         return []
 
     def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+        with self._outsiders_told_nothing(p):
+            return self._look_now(p, case_id, what, purpose)
+
+    def _look_now(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
         """What the user's agency may see of the case now, each fact with its basis; the read is logged.
 
         The case's latest stored version comes back with the log's commit, so the answer is judged on the case
@@ -157,6 +172,10 @@ class CaseService:
         return self._look(p, self._current(replay, fresh, stored))
 
     async def look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+        with self._outsiders_told_nothing(p):
+            return await self._look_async(p, case_id, what, purpose)
+
+    async def _look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
         """As ``look``, on an event loop: the log's commit is awaited; a kept case that is behind reads its newer
         events over the loop's own connection (where the application serves on this loop), and only loading a
         case this worker does not keep runs in a thread."""
@@ -175,12 +194,21 @@ class CaseService:
         return self._look(p, replay)
 
     def find(self, p: Principal, case_number: str) -> UUID:
-        """A case id from its number, for a user who is in the case (else: no such case)."""
-        case_id = self.app.find_case(case_number)
-        place_in(p, self.judged.replay(case_id).case, self.catalogue)
+        """A case id from its number, for a user who is in the case (else: no such case — in the same words
+        whether the number is taken or not, so numbers cannot be tried one by one)."""
+        try:
+            with self._outsiders_told_nothing(p):
+                case_id = self.app.find_case(case_number)
+                place_in(p, self.judged.replay(case_id).case, self.catalogue)
+        except CaseNotFound:
+            raise CaseNotFound("no case has that number", field="case_number") from None
         return case_id
 
     def extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
+        with self._outsiders_told_nothing(p):
+            return self._extract(p, case_id, purpose)
+
+    def _extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
         """The young person's extract (registerutdrag): who read what about them, and when."""
         place = place_in(p, self.judged.replay(case_id).case, self.catalogue)
         if place is Place.MEMBER:
@@ -215,6 +243,19 @@ class CaseService:
         return self.access_log.search(query)
 
     # -- internals ---------------------------------------------------------------
+
+    @contextmanager
+    def _outsiders_told_nothing(self, p: Principal) -> Iterator[None]:
+        """Around everything a user does with one case: a role that reads no case is refused before the case is
+        looked for (403 whether it exists or not), and an erased case is no such case to all but an auditor —
+        its members cannot be told apart from anyone else once its key is gone."""
+        check_reads_cases(p)
+        try:
+            yield
+        except CaseErased:
+            if p.has(Role.AUDITOR):
+                raise
+            raise CaseNotFound("no such case", field="case_id") from None
 
     def _log(self, p: Principal, case_id: UUID, what: str, purpose: str) -> None:
         self.access_log.record(self._entry(p, case_id, what, purpose))

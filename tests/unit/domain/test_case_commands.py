@@ -10,7 +10,7 @@ from domain import errors
 from domain.case import Case
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry
-from tests.builders import BORN_1993_10_21, BORN_2009_03_14, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
+from tests.builders import BORN_1993_10_21, BORN_2009_03_14, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
 
 
 def referral(**overrides):
@@ -179,6 +179,22 @@ class TestGroupWork:
             story.case.record_meeting(held_on=story.now.date(), attendees=("skola",), other_attendees=(),
                                       outcomes=(Outcome("crime", "polis", "x"),), decisions=(Decision("d"),),
                                       next_meeting=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+
+    def test_a_member_records_a_meeting_only_for_itself_and_learns_nothing_of_who_else_takes_part(self):
+        story = CaseStory().accept().join("skola", "bup")
+        meeting = lambda **kw: story.case.record_meeting(**{  # noqa: E731
+            "held_on": story.now.date(), "attendees": ("bup",), "other_attendees": (), "decisions": (),
+            "outcomes": (), "next_meeting": None, "by": BUP, "at": story.at(), "catalogue": CATALOGUE, **kw})
+        refusals = []
+        for other in ("skola", "sis"):   # a member and an agency outside the group: the same answer
+            with pytest.raises(errors.InvalidInput) as raised:
+                meeting(attendees=("bup", other))
+            refusals.append((type(raised.value), raised.value.field, str(raised.value)))
+        assert refusals[0] == refusals[1] and refusals[0][1] == "attendees"
+        with pytest.raises(errors.InvalidInput) as raised:   # health news in the school's name: never
+            meeting(attendees=("bup", "socialtjanst"), outcomes=(Outcome("health", "skola", "ADHD-utredning."),))
+        assert raised.value.field == "outcomes.origin_agency"
+        meeting(attendees=("bup", "socialtjanst"), outcomes=(Outcome("health", "bup", "Samtal pågår."),))
 
     def test_nothing_is_recorded_after_closure(self):
         story = CaseStory().accept().join("skola")

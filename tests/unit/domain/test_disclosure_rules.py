@@ -216,6 +216,23 @@ class TestWhatEachAgencySees:
         assert {"Inga nya misstankar."} <= texts("polis") and not {"Sen ankomst.", "Samtal pågår."} & texts("polis")
         assert "bup" not in attendees("polis") and "bup" not in attendees("skola")
 
+    def test_a_note_from_child_psychiatry_is_hidden_from_an_agency_that_may_not_learn_it_takes_part(self, story):
+        """Its origin says BUP is in the group (BUP's membership is a health fact): the note's own category is
+        not enough."""
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(BUP, "school", "Koncentrationssvårigheter i skolan.")
+        assert not contributed(story, "skola", "Koncentrationssvårigheter i skolan.")
+        ids = story.consent_all({"skola": ("health",)})
+        assert contributed(story, "skola", "Koncentrationssvårigheter i skolan.")
+        assert set(ids) <= set(_basis_of(story, "skola", "Koncentrationssvårigheter i skolan.").consent_ids)
+
+    def test_a_note_from_the_police_needs_case_as_well_as_its_own_category(self, story):
+        story.consent_all({"skola": ("school",)})   # the police's membership reveals `case`
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert not contributed(story, "skola", "Skolk observerat.")
+        story.consent_all({"skola": ("case",)})
+        assert contributed(story, "skola", "Skolk observerat.")
+
     def test_the_origin_always_sees_its_own(self, story):
         story.contribute(SCHOOL, "school", "Egen närvarorapport.")
         assert contributed(story, "skola", "Egen närvarorapport.")

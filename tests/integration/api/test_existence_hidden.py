@@ -1,0 +1,54 @@
+"""Whether a case exists is itself a secret: no answer to someone outside it differs between a case that
+exists and one that does not — not its status, not its code, not its words."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from tests.integration.api.flows import school_consented_case
+
+
+def same_answer(first, second) -> tuple[int, dict]:
+    assert (first.status_code, first.json()) == (second.status_code, second.json()), (first.text, second.text)
+    return first.status_code, first.json()["error"]
+
+
+def test_a_role_that_reads_no_case_gets_the_same_403_for_a_case_that_exists_and_one_that_does_not(client, users,
+                                                                                                  tick, app):
+    case_id, _ = school_consented_case(client, users, tick)
+    administrator = users.headers("socialtjanst", "administrator")
+    for path in ("", "/plan", "/meetings", "/contributions", "/extract"):
+        status, _ = same_answer(client.get(f"/api/v1/cases/{case_id}{path}", headers=administrator),
+                                client.get(f"/api/v1/cases/{uuid4()}{path}", headers=administrator))
+        assert status == 403
+    note = {"category": "school", "text": "x"}
+    status, _ = same_answer(
+        client.post(f"/api/v1/cases/{case_id}/contributions", json=note, headers=administrator),
+        client.post(f"/api/v1/cases/{uuid4()}/contributions", json=note, headers=administrator))
+    assert status == 403
+    number = app.get_case(UUID(case_id)).case_number
+    status, _ = same_answer(client.get(f"/api/v1/cases/by-number/{number}", headers=administrator),
+                            client.get("/api/v1/cases/by-number/0180-2026-0999", headers=administrator))
+    assert status == 403
+
+
+def test_a_case_number_outside_ones_cases_reads_as_one_never_given(client, users, tick, app):
+    case_id, _ = school_consented_case(client, users, tick)
+    number = app.get_case(UUID(case_id)).case_number
+    for outsider in (users.headers("bup", "member", municipality=None),           # not in the group
+                     users.headers("socialtjanst", "caseworker", municipality="0181")):  # another municipality
+        status, error = same_answer(client.get(f"/api/v1/cases/by-number/{number}", headers=outsider),
+                                    client.get("/api/v1/cases/by-number/0180-2026-0999", headers=outsider))
+        assert status == 404 and error["code"] == "case_not_found"
+
+
+def test_an_erased_case_is_no_such_case_to_its_former_members_and_an_auditor_is_told_it_was_erased(
+        client, users, tick, app):
+    case_id, _ = school_consented_case(client, users, tick)
+    app.keystore.destroy(UUID(case_id))
+    for reader in (users.school, users.social, users.headers("bup", "member", municipality=None)):
+        status, error = same_answer(client.get(f"/api/v1/cases/{case_id}", headers=reader),
+                                    client.get(f"/api/v1/cases/{uuid4()}", headers=reader))
+        assert status == 404 and error["code"] == "case_not_found"
+    audited = client.get(f"/api/v1/audit/cases/{case_id}/facts", headers=users.auditor)
+    assert audited.status_code == 404 and audited.json()["error"]["code"] == "case_erased"
