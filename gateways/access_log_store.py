@@ -52,6 +52,12 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {log}
 DROP TRIGGER IF EXISTS append_only ON {checkpoints};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
     FOR EACH ROW EXECUTE FUNCTION sigill_access_log_is_append_only();
+DROP TRIGGER IF EXISTS no_truncate ON {log};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {log}
+    FOR EACH STATEMENT EXECUTE FUNCTION sigill_access_log_is_append_only();
+DROP TRIGGER IF EXISTS no_truncate ON {checkpoints};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
+    FOR EACH STATEMENT EXECUTE FUNCTION sigill_access_log_is_append_only();
 -- A batch, in one statement (one round trip, its plan kept by the session): the latest stored version of the cases
 -- wanted, then under the lock the checkpoint owed from the last batch and the rows numbered and chained from the
 -- stored head (GENESIS when there is none) as ``entry_link`` does.  The lock is held to COMMIT and the disk's flush.

@@ -41,10 +41,11 @@ class KafkaFeedConsumer:
         except KafkaError as error:
             raise BrokerUnavailable(describe(error)) from None
 
-    def poll(self, timeout: float) -> list[Received]:
-        """The next messages, in order within each partition (each case is in one partition)."""
+    def poll(self, timeout: float, max_records: int | None = None) -> list[Received]:
+        """The next messages (at most ``max_records``), in order within each partition (each case is in one
+        partition).  Only what is returned counts as consumed: ``commit`` goes no further."""
         try:
-            batches = self._consumer.poll(timeout_ms=int(timeout * 1000))
+            batches = self._consumer.poll(timeout_ms=int(timeout * 1000), max_records=max_records)
         except KafkaError as error:
             raise BrokerUnavailable(describe(error)) from None
         return [Received(_header(r.headers, "event_id"), json.loads(r.value), r.partition, r.offset)

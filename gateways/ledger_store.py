@@ -32,6 +32,12 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {ledger}
 DROP TRIGGER IF EXISTS append_only ON {checkpoints};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
     FOR EACH ROW EXECUTE FUNCTION sigill_ledger_is_append_only();
+DROP TRIGGER IF EXISTS no_truncate ON {ledger};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {ledger}
+    FOR EACH STATEMENT EXECUTE FUNCTION sigill_ledger_is_append_only();
+DROP TRIGGER IF EXISTS no_truncate ON {checkpoints};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
+    FOR EACH STATEMENT EXECUTE FUNCTION sigill_ledger_is_append_only();
 """
 
 

@@ -76,11 +76,18 @@ def read_exported(text: str) -> list[Checkpoint]:
         document = json.loads(text)
         if document.get("format") != EXPORT_FORMAT:
             raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file")
-        return [Checkpoint(c["notification_id"], bytes.fromhex(c["link"]), datetime.fromisoformat(c["signed_at"]),
+        return [Checkpoint(_position(c["notification_id"]), bytes.fromhex(c["link"]),
+                           datetime.fromisoformat(c["signed_at"]),
                            base64.b64decode(c["public_key"]), base64.b64decode(c["signature"]))
                 for c in document["checkpoints"]]
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise InvalidCheckpointFile(f"the checkpoint file cannot be read: {error}") from None
+
+
+def _position(value: object) -> int:
+    if type(value) is not int or value < 1:   # bool is an int, and [1] or "x" would read as tampering later
+        raise ValueError(f"notification_id {value!r} is not a position (a whole number from 1)")
+    return value
 
 
 def signature_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:

@@ -49,7 +49,10 @@ EMBEDDED_DATABASE = "sigill"
 def database_location(settings: Settings) -> PostgresLocation:
     """The configured external PostgreSQL, or the embedded one (started if needed)."""
     if settings.database_url is not None:
-        return location_from_url(settings.database_url.get_secret_value())
+        try:
+            return location_from_url(settings.database_url.get_secret_value())
+        except ValueError as error:   # its words never repeat the URL: it may hold a password
+            raise ConfigurationError(f"SIGILL_DATABASE_URL: {error}") from None
     server = start_embedded(settings.data_dir / "postgres")
     return create_database(server, EMBEDDED_DATABASE)
 

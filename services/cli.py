@@ -11,7 +11,10 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Sequence
 
+import psycopg
+from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
+from pydantic import ValidationError
 
 from domain.errors import DomainError
 from services.audit import InvalidCheckpointFile
@@ -86,11 +89,28 @@ def _run(args: argparse.Namespace) -> int:
         # The reader (e.g. `| head`) stopped reading: that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (OSError, PersistenceError) as error:
-        print(f"sigill: cannot reach the database or data directory: {error}", file=sys.stderr)
+    except ValidationError as error:   # a SIGILL_ variable holds a value it cannot take
+        print(f"sigill: {setting_problem(error)}", file=sys.stderr)
+    except (OSError, PersistenceError, psycopg.Error) as error:
+        print(f"sigill: cannot reach the database or data directory: {first_line(error)}", file=sys.stderr)
+    except EventSourcingError as error:   # a stored event that does not decrypt, a version missing in a history
+        print(f"sigill: a case's stored history cannot be read ({first_line(error) or type(error).__name__});"
+              " `sigill audit verify` names what was changed", file=sys.stderr)
     except KeyboardInterrupt:
         print("sigill: interrupted", file=sys.stderr)
     return 1
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message as one line (psycopg's run over several, with hints and context)."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+
+
+def setting_problem(error: ValidationError) -> str:
+    """What is wrong with the configuration, naming the variable, never repeating its value (it may be a key)."""
+    problem = error.errors()[0]
+    name = "SIGILL_" + "_".join(str(part) for part in problem["loc"]).upper()
+    return f"{name}: {problem['msg']}"
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from contextlib import contextmanager
 from datetime import datetime, time, timezone
@@ -15,6 +16,9 @@ from services.cli_context import opened
 from services.presentation import agency_name, describe_basis, describe_fact
 
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
+
+# 2026-03-05, 2026-03-05T14:00, 2026-03-05 14:00:30, with or without a zone (Z, +01:00).
+INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,13 +49,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def instant(text: str) -> datetime:
     """2026-03-05, 2026-03-05T14:00 or with a zone; without a zone it is Swedish time."""
+    text = text.strip()
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        if not INSTANT.fullmatch(text):
+            raise ValueError(text)   # 20260310 and 2026-W10 parse too, but not as anyone reading them means
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00")
     if not within_calendar(parsed.date()):
         raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY}")
-    if len(text.strip()) == 10:  # a date: the end of that day
+    if len(text) == 10:  # a date (the form says so): the end of that day
         parsed = datetime.combine(parsed.date(), time.max)
     return parsed.replace(tzinfo=STOCKHOLM) if parsed.tzinfo is None else parsed
 
@@ -95,9 +102,11 @@ def _verify(args: argparse.Namespace) -> int:
     from services.audit import InvalidCheckpointFile, read_exported
 
     try:
-        exported = read_exported(args.checkpoints.read_text()) if args.checkpoints else []
+        exported = read_exported(args.checkpoints.read_text("utf-8")) if args.checkpoints else []
     except OSError as error:
         raise InvalidCheckpointFile(f"cannot read {args.checkpoints}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidCheckpointFile(f"{args.checkpoints} is not a checkpoint file (not UTF-8 text)") from None
     with _application() as (app, ledger):
         result = ledger().verify(exported, _progress("kontrollerat"))
     if result.checked >= 100_000:
@@ -117,7 +126,11 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     with _application() as (app, ledger):
-        args.out.write_text(ledger().export())
+        exported = ledger().export()
+    try:
+        args.out.write_text(exported, "utf-8")
+    except OSError as error:
+        raise InvalidInput(f"cannot write the checkpoints to {args.out}: {error.strerror}", field="out") from None
     print(f"Kontrollpunkterna skrivna till {args.out}.")
     return 0
 

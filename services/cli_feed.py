@@ -116,7 +116,10 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         while args.max_messages is None or handled < args.max_messages:
             if args.idle_timeout is not None and last is not None and time.monotonic() - last > args.idle_timeout:
                 break
-            received = consumer.poll(timeout=0.5)
+            # No more than may still be handled: what is polled is committed, and a message committed unhandled
+            # would never be read again by this group.
+            received = consumer.poll(timeout=0.5, max_records=None if args.max_messages is None
+                                     else args.max_messages - handled)
             if last is None and consumer.assigned():
                 last = time.monotonic()
             for message in received:

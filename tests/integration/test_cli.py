@@ -93,6 +93,25 @@ def test_a_bad_configuration_is_one_readable_line_and_a_non_zero_exit(tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "SIGILL_DATABASE_URL" in result.stderr
 
 
+@pytest.mark.parametrize("variables,message", [
+    ({"SIGILL_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/sigill"}, "cannot reach the database"),
+    ({"SIGILL_DATABASE_URL": "not-a-url"}, "SIGILL_DATABASE_URL: a PostgreSQL URL starts with postgresql://"),
+    ({"SIGILL_ENVIRONMENT": "prod"}, "SIGILL_ENVIRONMENT: Input should be"),
+    ({"SIGILL_KAFKA_SECURITY_PROTOCOL": "BOGUS"}, "SIGILL_KAFKA_SECURITY_PROTOCOL: Input should be"),
+])
+def test_an_unreachable_database_or_a_bad_setting_is_one_line_naming_it(tmp_path, variables, message):
+    result = sigill("audit", "verify", env={"SIGILL_DATA_DIR": str(tmp_path), **variables})
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("hours", ["nan", "inf", "-5", "0", "200", "åtta"])
+def test_a_development_token_lasts_a_sensible_number_of_hours(tmp_path, hours):
+    result = sigill("dev-token", "--agency", "skola", "--role", "member", "--hours", hours,
+                    env={"SIGILL_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "--hours" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_malformed_master_key_is_one_readable_line(tmp_path):
     result = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_MASTER_KEY": "not-base64!"})
     assert result.returncode == 1 and "SIGILL_MASTER_KEY" in result.stderr

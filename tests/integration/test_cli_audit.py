@@ -72,12 +72,26 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
     (("--case", "0180-2026-0001", "--agency", "nasa", "--as-of", "2026-03-01"), "unknown agency 'nasa'"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "igår"), "is not a date or time"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"), "is not between 1900-01-01"),
+    (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "20260310"), "is not a date or time"),
     (("--case", "not-a-case", "--agency", "polis", "--as-of", "2026-03-01"), "a case number looks like"),
 ])
 def test_bad_arguments_give_one_readable_line_and_a_non_zero_exit(env, args, message):
     result = sigill("audit", "replay", *args, env=env)
     assert result.returncode != 0 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_files_that_cannot_be_written_or_read_are_one_line_naming_the_file(env, tmp_path):
+    unwritable = sigill("audit", "export", "--out", str(tmp_path / "saknas" / "k.json"), env=env)
+    assert unwritable.returncode == 1 and "cannot write the checkpoints to" in unwritable.stderr
+    binary, listed = tmp_path / "binary.json", tmp_path / "listed.json"
+    binary.write_bytes(b"\xff\xfe\x00\x01")
+    listed.write_text('{"format": "sigill-ledger-checkpoints/1", "checkpoints": [{"notification_id": [1],'
+                      ' "link": "00", "signed_at": "2026-03-01T00:00:00+00:00", "public_key": "", "signature": ""}]}')
+    for path, message in ((binary, "is not a checkpoint file"), (listed, "cannot be read")):
+        result = sigill("audit", "verify", "--checkpoints", str(path), env=env)
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path):
@@ -89,6 +103,12 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
         conn.execute("UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE notification_id = %s", (nid,))
     result = sigill("audit", "verify", env=env)
     assert result.returncode == 1 and f"ÄNDRAD: händelse {nid}" in result.stdout
+    # The altered case can no longer be read: one line that says what to run, not a traceback.
+    for command in (("audit", "report", "--case", "0180-2026-0001", "--out", str(tmp_path / "r.html")),
+                    ("audit", "disclosures", "--case", "0180-2026-0001")):
+        unreadable = sigill(*command, env=env)
+        assert unreadable.returncode == 1 and "sigill audit verify" in unreadable.stderr, unreadable.stderr
+        assert len(unreadable.stderr.strip().splitlines()) == 1
 
 
 def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):

@@ -53,6 +53,23 @@ def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_han
     assert again.returncode == 0 and again.stdout == ""              # its offsets were committed
 
 
+def test_max_messages_handles_and_commits_that_many_and_the_next_run_goes_on_from_there(
+        app, settings, postgres, runner, kafka_broker):
+    feeds = kafka_settings(settings, kafka_broker.bootstrap)
+    publisher = build_feed_publisher(app, feeds, postgres, runner)
+    realistic_case(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    publisher.sink.close()
+    total = len(runner.store.disclosure_log(agency="skola"))
+    assert total > 5
+    first = consume(feeds, "--agency", "skola", "--from-beginning", "--group", "steps", "--max-messages", "5")
+    assert first.returncode == 0 and len(first.stdout.splitlines()) == 5, first.stderr
+    rest = consume(feeds, "--agency", "skola", "--from-beginning", "--group", "steps", "--idle-timeout", "1")
+    assert rest.returncode == 0 and len(rest.stdout.splitlines()) == total - 5, rest.stderr   # none lost, none twice
+    assert not set(first.stdout.splitlines()) & set(rest.stdout.splitlines())
+
+
 def test_bad_arguments_to_the_consumer_are_one_line_and_exit_2(settings, kafka_broker):
     feeds = kafka_settings(settings, kafka_broker.bootstrap)
     missing = consume(feeds)

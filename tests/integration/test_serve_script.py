@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,3 +108,17 @@ def _embedded_servers(data: Path) -> list[int]:
         if any(part.endswith("postgres") for part in cmdline[:1]) and any(str(data) in part for part in cmdline):
             found.append(process.pid)
     return found
+
+
+def test_sigill_serve_on_a_port_already_taken_says_so_in_one_line_before_announcing_anything(tmp_path):
+    taken = socket.create_server(("127.0.0.1", 0))
+    try:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "SIGILL_DATA_DIR": str(tmp_path / "data")}
+        env.pop("SIGILL_DATABASE_URL", None)
+        result = subprocess.run([sys.executable, "-m", "services.cli", "serve", "--port", str(port)], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        taken.close()
+    assert result.returncode == 1 and "Sigill körs" not in result.stdout
+    assert result.stderr.strip() == f"sigill: cannot listen on 127.0.0.1:{port}: Address already in use"

@@ -38,11 +38,13 @@ def test_the_access_log_is_append_only_and_an_alteration_is_found(client, users,
     check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
     assert check["access_log_intact"] and check["access_log_checked"] >= 3
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
-        try:
-            conn.execute("UPDATE sigill_access_log SET what = 'plan' WHERE seq = 2")
-            raise AssertionError("the update should have been refused")
-        except psycopg.errors.RaiseException:
-            pass
+        for refused in ("UPDATE sigill_access_log SET what = 'plan' WHERE seq = 2",
+                        "TRUNCATE sigill_access_log", "TRUNCATE sigill_access_log_checkpoints"):
+            try:
+                conn.execute(refused)
+                raise AssertionError(f"refused, it should have been: {refused}")
+            except psycopg.errors.RaiseException:
+                pass
         conn.execute("ALTER TABLE sigill_access_log DISABLE TRIGGER append_only")  # a superuser's tampering
         conn.execute("UPDATE sigill_access_log SET what = 'plan' WHERE seq = 2")
     check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
