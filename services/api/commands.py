@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
@@ -25,7 +25,7 @@ Many = 200
 
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
-    expected_version: int | None = Version
+    expected_version: StrictInt | None = Version   # true or 1.0 is not a version
 
     def arguments(self) -> dict[str, Any]:
         """Keyword arguments for the application's command."""

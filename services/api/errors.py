@@ -9,12 +9,15 @@ forbidden 403, anything else the domain refuses 422 with the field and rule.
 from __future__ import annotations
 
 import logging
+from typing import Awaitable, Callable
 
 from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
@@ -26,6 +29,25 @@ log = logging.getLogger("sigill.api")
 
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (Forbidden, 403),
           (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
+
+
+class Problem(BaseModel):
+    field: str | None = Field(description="where in the request: body.text, path.case_id, query.limit …")
+    rule: str | None = Field(description="the rule it breaks, e.g. string_too_long")
+    message: str | None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="what went wrong, for programs: case_not_found, concurrent_change …")
+    message: str = Field(description="what went wrong, for people")
+    field: str | None = Field(default=None, description="the request field at fault, when one is")
+    problems: list[Problem] | None = Field(default=None, description="422 for a malformed request: every problem")
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers (4xx, 5xx) has this one shape."""
+
+    error: ErrorDetail
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra: object) -> dict:
@@ -56,6 +78,9 @@ def install(api: FastAPI) -> None:
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:   # FastAPI's answer to a body it could not parse (nested too deep, not UTF-8)
+            return JSONResponse(error_body("invalid_input", "body: the request body could not be read as JSON",
+                                           "body"), 422)
         codes = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(error_body(codes.get(error.status_code, "http_error"), str(error.detail)),
                             error.status_code, headers=getattr(error, "headers", None))
@@ -77,3 +102,32 @@ def install(api: FastAPI) -> None:
         log.error("unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
         return JSONResponse(error_body("internal_error", "something went wrong on our side; it has been logged"),
                             500)
+
+    api.add_middleware(LastResort, answer=unexpected)
+
+
+class LastResort:
+    """Answers an unexpected error with the handler above, and ends it there.  Starlette's outermost layer
+    would answer it with the same handler but then raise it again, for the server to log — with its message
+    and traceback, which can quote personal data."""
+
+    def __init__(self, app: ASGIApp, answer: Callable[[Request, Exception], Awaitable[Response]]) -> None:
+        self.app, self.answer = app, answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:  # noqa: BLE001 - the last resort: logged by class, answered, not raised on
+            response = await self.answer(Request(scope, receive), error)
+            if not started:   # once an answer has begun, the connection can only be closed
+                await response(scope, receive, send)

@@ -20,7 +20,8 @@ from services.authorisation import Forbidden
 from services.principals import Role
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-AUDIT_ERRORS = {status: ERRORS[status] for status in (401, 403, 404)}
+# Every audit read is written to the access log first: it can be refused (503) as any read can.
+AUDIT_ERRORS = {status: ERRORS[status] for status in (401, 403, 404, 422, 503)}
 Agency = Annotated[str, Query(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["polis"])]
 
 
@@ -58,7 +59,13 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
     return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes])
 
 
-@router.get("/cases/{case_id}/report", response_class=HTMLResponse, responses=AUDIT_ERRORS)
+# The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.
+REPORT_ERRORS = {status: {"description": e["description"], "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ErrorBody"}, **e["content"]["application/json"]}}}
+    for status, e in AUDIT_ERRORS.items()}
+
+
+@router.get("/cases/{case_id}/report", response_class=HTMLResponse, responses=REPORT_ERRORS)
 def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
     """A self-contained, printable HTML report for a supervisor, with the ledger's verification."""
     ctx, user, purpose = reader

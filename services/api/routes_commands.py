@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from services.api import commands as c
 from services.api.deps import Context, CurrentUser, Writer, Writing
-from services.api.errors import error_body
+from services.api.errors import ErrorBody, error_body
 from services.api.views import Written
 from services.api.writing import expected_version, write
 from services.case_service import Written as Done
@@ -26,7 +26,8 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
 CaseId = Annotated[UUID, Path(description="the case's id")]
 PathId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, "content": {"application/json": {"example": error_body(code, text, field)}}}
+    status: {"description": text, "model": ErrorBody,
+             "content": {"application/json": {"example": error_body(code, text, field)}}}
     for status, code, text, field in (
         (401, "unauthenticated", "the token is not valid", None),
         (403, "forbidden", "only social services of the case's municipality administers the case", None),

@@ -22,6 +22,7 @@ from anyio import CapacityLimiter, to_thread
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
 from services.api.deps import Context, Reader
+from services.api.errors import ErrorBody
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
 from services.principals import Principal
@@ -50,14 +51,15 @@ Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]
                                                        " a caseworker's own (the default); auditors name it")]
 
 FEED_ERRORS: dict[int | str, dict[str, Any]] = {
-    **{status: ERRORS[status] for status in (401,)},
-    403: {"description": "another agency's feed, or a role without access to case content", "content": {
+    **{status: ERRORS[status] for status in (401, 503)},   # 503: every page read is written to the access log
+    403: {"description": "another agency's feed, or a role without access to case content", "model": ErrorBody,
+          "content": {
         "application/json": {"example": {"error": {"code": "forbidden", "field": "agency", "message":
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
-    404: {"description": "no such agency", "content": {"application/json": {"example": {"error": {
+    404: {"description": "no such agency", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
         "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "agency"}}}}},
     422: {"description": "a malformed or outdated cursor, a bad limit, or social services' feed without a"
-                         " municipality (auditors)", "content": {"application/json": {"example": {"error": {
+                         " municipality (auditors)", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
         "code": "malformed_cursor", "message": "not a feed cursor: send back a cursor this feed gave you",
         "field": "after"}}}}},
 }

@@ -19,7 +19,7 @@ from services.case_service import Look
 from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
-READ_ERRORS = {status: ERRORS[status] for status in (401, 403, 404, 503)}
+READ_ERRORS = {status: ERRORS[status] for status in (401, 403, 404, 422, 503)}
 
 
 def _seen(look: Look) -> list[q.SeenFact]:

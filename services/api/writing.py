@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from hashlib import sha256
 from typing import Any, Awaitable, Callable
 
@@ -20,16 +21,24 @@ from services.principals import Principal
 Location = Callable[[str], str]   # the new case's id -> its URL
 
 
+# An entity tag as the API gives them ("5"), or * (any version: no precondition).  ASCII digits only: "²"
+# counts as a digit to str.isdigit() and then int() refused it (a 500).  A weak tag (W/"5") is refused:
+# If-Match compares strongly (RFC 9110), so it could never match.
+IF_MATCH = re.compile(r'"([0-9]{1,9})"|\*')
+
+
 def expected_version(if_match: str | None, in_body: int | None) -> int | None:
-    """If-Match: "5" (or W/"5", or 5) — or the body's expected_version; both must agree."""
+    """If-Match: "5" or * — or the body's expected_version; both must agree."""
     if if_match is None:
         return in_body
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 9:
-        raise InvalidInput("If-Match must be a version the API gave you, e.g. \"5\"", field="If-Match")
-    if in_body is not None and in_body != int(text):
+    found = IF_MATCH.fullmatch(if_match.strip())
+    if found is None:
+        raise InvalidInput("If-Match must be a version the API gave you, e.g. \"5\", or *", field="If-Match")
+    if found.group(1) is None:
+        return in_body   # *: whatever the version is now
+    if in_body is not None and in_body != int(found.group(1)):
         raise InvalidInput("If-Match and expected_version disagree", field="If-Match")
-    return int(text)
+    return int(found.group(1))
 
 
 def answer(done: Done, status: int = 200, location: Location | None = None) -> JSONResponse:

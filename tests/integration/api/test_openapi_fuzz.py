@@ -83,3 +83,23 @@ def test_the_document_names_the_sign_in_and_the_purpose_header_where_they_are_ta
             reads_content = method == "get" and ("{case_id}" in path or path.startswith("/api/v1/feeds/"))
             assert len(purposes) == int(reads_content), (method, path)
             assert all(p["schema"]["maxLength"] == 1500 for p in purposes)
+
+
+def test_every_error_the_document_names_has_the_one_error_shape_and_every_logged_read_names_its_503(context):
+    """The 422 of a read was documented as FastAPI's {detail: […]}, which no answer has; and the audit reads
+    and feed pages, written to the access log like any read, did not name the 503 it can refuse them with."""
+    document = create_api(context).openapi()
+    wrong, no_503 = [], []
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            for status, response in op["responses"].items():
+                if status[0] in "45":
+                    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                    if schema.get("$ref") != "#/components/schemas/ErrorBody":
+                        wrong.append(f"{method.upper()} {path} {status}")
+            if method == "get" and path.startswith(("/api/v1/audit/cases", "/api/v1/feeds/")) \
+                    and "503" not in op["responses"]:
+                no_503.append(f"{method.upper()} {path}")
+    assert not wrong, wrong
+    assert not no_503, no_503
+    assert "HTTPValidationError" not in document["components"]["schemas"]

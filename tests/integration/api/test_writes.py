@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
 
 CONTRIBUTION = {"category": "school", "text": "Närvaro 80 %."}
@@ -138,3 +140,43 @@ def test_a_replay_as_of_a_moment_beyond_the_calendar_is_422_naming_as_of(client,
         answer = client.get(f"/api/v1/audit/cases/{case_id}/replay",
                             params={"agency": "skola", "as_of": moment}, headers=users.auditor)
         assert answer.status_code == 422 and answer.json()["error"]["field"] == "as_of", (moment, answer.text)
+
+
+def test_if_match_takes_a_version_the_api_gave_or_a_star_and_nothing_looser(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    version = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]
+    note = {"category": "school", "text": "Närvaro 80 %."}
+    for tag in (b'"\xb2"', b'W/"%d"' % version, b'""""1""', b"", b'"1", "2"'):   # \xb2: a digit to isdigit()
+        answer = client.post(f"/api/v1/cases/{case_id}/contributions", json=note,
+                             headers={**users.school, "If-Match": tag})
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "If-Match", (tag, answer.text)
+    for flag in (True, 1.0):
+        answer = client.post(f"/api/v1/cases/{case_id}/contributions", json={**note, "expected_version": flag},
+                             headers=users.school)
+        assert answer.status_code == 422 and "expected_version" in answer.json()["error"]["field"], answer.text
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json=note, headers={**users.school, "If-Match": "*"}),
+       201)
+
+
+def test_a_body_that_cannot_be_read_is_422_naming_the_body(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    for body in (b'{"category": "school", "text": "\xff\xfe"}', b"[" * 5000 + b"]" * 5000):
+        answer = client.post(f"/api/v1/cases/{case_id}/contributions", content=body,
+                             headers={**users.school, "Content-Type": "application/json"})
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "body", answer.text
+
+
+def test_an_unexpected_error_is_answered_and_ends_there_its_words_never_logged(context, users, tick, caplog):
+    from fastapi.testclient import TestClient
+
+    from services.api.app import create_api
+
+    async def broken(*args, **kwargs):
+        raise ValueError("Peter Exempel 20090314-2388")
+
+    context.cases.look_async = broken
+    with TestClient(create_api(context), raise_server_exceptions=True) as strict:   # a re-raise would fail here
+        answer = strict.get(f"/api/v1/cases/{uuid4()}", headers=users.school)
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "internal_error"
+    assert "unexpected ValueError" in caplog.text and "20090314" not in caplog.text
