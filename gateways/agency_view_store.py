@@ -281,9 +281,23 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
 
     # -- reading -------------------------------------------------------------------
 
-    def cases(self, agency: str) -> list[dict[str, Any]]:
-        return self._rows(SQL("SELECT * FROM {}.view_cases WHERE agency = %s ORDER BY case_number, case_id")
-                          .format(self._s), (agency,))
+    def cases(self, agency: str, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The agency's case list.  Given ``now``, another agency's list leaves out a case whose calendar moment
+        (a consent's end, an 18th birthday) has come but is not recorded yet: until the keeper has recorded it,
+        whether the agency still sees the case cannot be told (the lead, which owns every case, keeps them)."""
+        if now is None or agency == self._lead():
+            return self._rows(SQL("SELECT * FROM {}.view_cases WHERE agency = %s ORDER BY case_number, case_id")
+                              .format(self._s), (agency,))
+        return self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE v.agency = %s AND NOT EXISTS (SELECT 1 FROM"
+                              " {s}.view_cases c WHERE c.agency = %s AND c.case_id = v.case_id"
+                              " AND c.next_calendar_moment <= %s) ORDER BY v.case_number, v.case_id")
+                          .format(s=self._s), (agency, self._lead(), now))
+
+    def next_calendar_moment(self, lead: str) -> datetime | None:
+        """The earliest moment the calendar keeper is next due in any case (None: in none)."""
+        rows = self._rows(SQL("SELECT min(next_calendar_moment) AS at FROM {}.view_cases WHERE agency = %s")
+                          .format(self._s), (lead,))
+        return rows[0]["at"] if rows else None
 
     def due_for_calendar(self, lead: str, now: datetime) -> list[UUID]:
         """Cases whose next calendar moment has come (the lead agency's list covers every case)."""

@@ -165,19 +165,22 @@ class FeedQueries:
 
     # -- reading ---------------------------------------------------------------------
 
-    def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]:
+    def feed(self, feed: str, after: int = 0, limit: int = 500, now: datetime | None = None) -> list[FeedMessage]:
         """The feed's messages numbered after ``after``, in order, with content as its agency may see it.
 
         ``feed`` is an agency's id, or for the lead agency ``<agency>.<municipality>`` (``feed_of``).
         A case whose key has been destroyed keeps its messages, without content and marked erased.  A fact the
         agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group) keeps its
         messages without content: reading the feed again is a disclosure now, and nothing is disclosed under a
-        consent after it ends."""
+        consent after it ends.  Given ``now``, neither is content of a case whose calendar moment (a consent's
+        end, an 18th birthday) has come but is not recorded yet: until the keeper has recorded it, what it
+        ends cannot be told from what it leaves, so nothing of that case is shown."""
         agency, _ = agency_of(feed)
         rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, content,"
                               " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
                               " LIMIT %s").format(self._s), (feed, after, limit))  # only what a message needs
-        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None})
+        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None},
+                                    now)
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -224,16 +227,22 @@ class FeedQueries:
         """What a message calls the fact: its public id (the stored one counts the case's events)."""
         return ERASURE_FACT if change == "erased" else self.fact_ids()(case_id, fact_id)
 
-    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> set[tuple[UUID, str]]:
+    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]],
+                     now: datetime | None = None) -> set[tuple[UUID, str]]:
         """Which of these (case, fact) pairs the agency sees now: those in its view, whose facts are written in
         the same transaction as the log rows that start and end them (a fact whose last change was an end is
         not there).  Looked up pair by pair in the view's key: the log, or a case's facts, grow with every change."""
         if not facts:
             return set()
         cases, fact_ids = zip(*facts)
-        rows = self._rows(SQL("SELECT v.case_id, v.fact_id FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
-                              " JOIN {}.view_facts v ON v.agency = %s AND v.case_id = f.case_id"
-                              " AND v.fact_id = f.fact_id").format(self._s), (list(cases), list(fact_ids), agency))
+        query = ("SELECT v.case_id, v.fact_id FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
+                 " JOIN {s}.view_facts v ON v.agency = %s AND v.case_id = f.case_id AND v.fact_id = f.fact_id")
+        parameters: tuple = (list(cases), list(fact_ids), agency)
+        if now is not None:   # the lead's row of each case says when its calendar is next due
+            query += (" WHERE NOT EXISTS (SELECT 1 FROM {s}.view_cases c WHERE c.agency = %s"
+                      " AND c.case_id = v.case_id AND c.next_calendar_moment <= %s)")
+            parameters += (self._lead(), now)
+        rows = self._rows(SQL(query).format(s=self._s), parameters)
         return {(r["case_id"], r["fact_id"]) for r in rows}
 
     def case_municipality(self, case_id: UUID) -> str | None:

@@ -24,7 +24,7 @@ class CaseListsFromViews:
 
     def cases(self, agency: str) -> list[dict[str, Any]]:
         self.catch_up()
-        return self.runner.store.cases(agency)  # type: ignore[attr-defined]
+        return self.runner.store.cases(agency, now=self.runner.app.clock.now())  # type: ignore[attr-defined]
 
     def catch_up(self, wait: bool = True) -> None:
         """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""

@@ -53,7 +53,7 @@ class MunicipalityNeeded(InvalidInput):
 
 
 class FeedStore(Protocol):
-    def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
     def feed_epoch(self) -> str: ...
 
 
@@ -163,7 +163,7 @@ class FeedReader:
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
         epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
         after = at.seq if at.epoch == epoch else 0
-        rows = self.store.feed(at.feed, after, limit + 1)
+        rows = self.store.feed(at.feed, after, limit + 1, now=self._now())
         messages, more = rows[:limit], len(rows) > limit
         self._log(p, agency, messages, purpose)
         return FeedPage(messages, Cursor(epoch, at.feed, messages[-1].seq if messages else after), more)

@@ -141,7 +141,9 @@ class Follower:
         while not stop.is_set():
             try:
                 self._recorded.clear()  # before the step: what is recorded during it wakes the next one
-                moved = self.step(calendar_due=self._clock() >= next_calendar)
+                # The calendar's round every minute; and at once when a moment the views know of has come (a
+                # consent ending at midnight is out of every view then, not up to a minute later).
+                moved = self.step(calendar_due=self._clock() >= next_calendar or self.runner.calendar_due())
                 if self._clock() >= next_calendar:
                     next_calendar = self._clock() + self.calendar_every
                 backoff = self.interval

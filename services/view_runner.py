@@ -9,6 +9,7 @@ last committed position.  Only one runner may work on a view store at a time.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any, Callable, Protocol
 
 from eventsourcing.persistence import Tracking
@@ -31,6 +32,7 @@ class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
     def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Any]]: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
+    def next_calendar_moment(self, lead: str) -> Any: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> None: ...
 
@@ -42,6 +44,9 @@ class ViewRunner:
         self._known: int | None = None  # the position this runner last wrote or read; None: ask the store
         self._writer: ThreadPoolExecutor | None = None
         self.written: Callable[[Any], None] = lambda log: None  # given each committed batch's log rows
+        # The earliest calendar moment this runner has seen ahead in any case (from what it judged, and from the
+        # store at each calendar round): when the calendar keeper is next due, to the minute or closer.
+        self.next_moment: datetime | None = None
 
     @property
     def position(self) -> int:
@@ -84,6 +89,7 @@ class ViewRunner:
                 self.app.keystore.warm(n.originator_id for n in cases)  # one round trip, not one per case
                 batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
                 update = self.views.process(batch)
+                self._note_moments(update)
                 if written is not None:
                     done[0] += written.result()
                     progress(done[0])
@@ -109,6 +115,17 @@ class ViewRunner:
             self._known = None
             raise
         return done[0]
+
+    def _note_moments(self, update: ViewUpdate) -> None:
+        lead = self.app.catalogue.lead_agency
+        ahead = [s.next_calendar_moment for (agency, _), s in update.summaries.items()
+                 if agency == lead and s is not None and s.next_calendar_moment is not None]
+        if ahead:
+            self.next_moment = min(ahead) if self.next_moment is None else min(self.next_moment, *ahead)
+
+    def calendar_due(self) -> bool:
+        """Whether a calendar moment this runner knows of has come (the keeper is due now, not at its round)."""
+        return self.next_moment is not None and self.next_moment <= self.app.clock.now()
 
     def _writer_pool(self) -> ThreadPoolExecutor:
         if self._writer is None:
@@ -140,9 +157,14 @@ class ViewRunner:
         Run it often (the server does, every minute): a consent that ends at midnight disappears
         from every view then, though no one touches the case."""
         self.catch_up()
+        lead = self.app.catalogue.lead_agency
         recorded = sum(self.app.note_calendar(case_id).value
-                       for case_id in self.store.due_for_calendar(self.app.catalogue.lead_agency, self.app.clock.now()))
+                       for case_id in self.store.due_for_calendar(lead, self.app.clock.now()))
         self.catch_up()
+        ahead = self.store.next_calendar_moment(lead)  # every writer's cases, not only what this one judged
+        # One still due now could not be recorded (its case erased, say): left to the minute's round, not retried
+        # at every poll.
+        self.next_moment = ahead if ahead is not None and ahead > self.app.clock.now() else None
         return recorded
 
     def _history(self, case_id: Any, version: int) -> list[Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
@@ -25,7 +25,15 @@ Many = 200
 
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
-    expected_version: StrictInt | None = Version   # true or 1.0 is not a version
+    expected_version: int | None = Version
+
+    @field_validator("expected_version", mode="before")
+    @classmethod
+    def _a_whole_number(cls, value: Any) -> Any:
+        # true and 1.0 pass for 1 in pydantic's lax mode: not versions.  (A form's "5" is one: the web client's.)
+        if isinstance(value, (bool, float)):
+            raise ValueError("expected_version is a whole number, e.g. 5")
+        return value
 
     def arguments(self) -> dict[str, Any]:
         """Keyword arguments for the application's command."""

@@ -47,3 +47,35 @@ def test_the_follower_rides_out_an_unreachable_database(app, settings, postgres,
     stop.set()
     thread.join(timeout=10)
     assert "cannot be reached" in caplog.text
+
+
+def test_a_consent_that_ends_leaves_the_views_when_it_ends_not_at_the_calendars_next_round(app, settings, postgres):
+    """The keeper's round comes every minute; a moment the views know of is kept when it comes."""
+    from datetime import date
+
+    from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
+    from tests.builders import SOCIAL, utc
+    from tests.service_behaviour import open_case
+
+    case_id, _ = open_case(app)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                           decided_on=date(2026, 2, 2))
+    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
+    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
+        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
+                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 28),
+                          form="written")
+    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
+    stop = threading.Event()
+    follower = threading.Thread(target=Follower(runner, ledger, interval=0.05, calendar_every=3600).run,
+                                args=(stop,), daemon=True)
+    follower.start()
+    try:
+        assert eventually(lambda: runner.store.facts("skola", case_id))   # caught up; the hour's round is done
+        app.clock.set(utc(2026, 3, 1, 0))                                  # just after the last day's midnight
+        assert eventually(lambda: runner.store.facts("skola", case_id) == [], seconds=5)
+        assert any(f.kind == "calendar" for f in runner.store.facts("socialtjanst", case_id))
+    finally:
+        stop.set()
+        follower.join(timeout=10)

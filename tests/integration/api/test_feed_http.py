@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from uuid import UUID
 
@@ -11,7 +12,7 @@ import jsonschema_rs
 import pytest
 
 from services.feeds import Cursor, encode_cursor
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "deploy" / "feeds" / "disclosure-message.schema.json")
@@ -238,3 +239,35 @@ def test_after_a_rebuild_a_cursor_of_the_old_numbering_starts_again_from_the_beg
     client.app.state.context.cases.lists.runner.rebuild()
     again, _ = everything(client, users.school, "skola", after=last)
     assert [i["body"] for i in again] == [i["body"] for i in before]  # the same numbers and event ids
+
+
+def test_after_a_consent_ends_nothing_of_the_case_is_shown_before_the_keeper_records_it(client, users, tick, app):
+    """The calendar keeper records a consent's end as a fact (within a second under the follower); until it has,
+    re-reading the feed or the case list must not show what the consent no longer lets the school see."""
+    case_id = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
+    post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
+                                                         headers=users.social), status)
+    tick()
+    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"})
+    tick()
+    post("/guardians", {"guardians": [{"name": "Maria"}]})
+    guardian = next(f for f in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+                    if f["kind"] == "guardians")["content"]["guardians"][0]
+    for consenter in ("young_person", guardian[0] if isinstance(guardian, list) else guardian["guardian_id"]):
+        tick()
+        post("/consents", {"consenter": consenter, "scope": [{"agency": "skola", "categories": ["case", "school"]}],
+                           "purpose": "Samverkan", "valid_from": "2026-02-02", "valid_until": "2026-02-10",
+                           "form": "written"}, 201)
+    tick()
+    post("/members", {"agency": "skola", "contact_person": "Kim", "role": "kurator"}, 201)
+    shown = lambda: [i for i in everything(client, users.school, "skola")[0]  # noqa: E731
+                     if i["body"]["content"] is not None and i["body"]["case_id"] == case_id]
+    listed = lambda: [c for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"]  # noqa: E731
+                      if c["case_id"] == case_id]
+    assert shown() and listed()
+    app.clock.set(datetime(2026, 2, 11, 8, tzinfo=timezone.utc))   # the morning after the last day; no keeper yet
+    assert shown() == [] and listed() == []
+    client.app.state.context.cases.lists.runner.keep_calendar()    # the keeper records the end: ended messages
+    ended = [i for i in everything(client, users.school, "skola")[0]
+             if i["body"]["case_id"] == case_id and i["body"]["change"] == "ended"]
+    assert ended and shown() == [] and listed() == []
