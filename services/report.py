@@ -7,6 +7,9 @@ from html import escape
 from typing import Callable
 from uuid import UUID
 
+from eventsourcing.domain import EventSourcingError
+from eventsourcing.persistence import PersistenceError
+
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Verification
@@ -25,10 +28,17 @@ padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 
 def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
                 fact_ids: Callable[[str], str]) -> str:
-    """The report; each fact under its public id (what the agencies were given) and its event's version."""
-    case, cat = app.get_case(case_id), app.catalogue
-    facts = app.all_facts(case_id)
-    log = app.disclosures(case_id)
+    """The report; each fact under its public id (what the agencies were given) and its event's version.  A
+    case whose stored history no longer reads (an event altered or removed) gets the report of that: what the
+    verification found, and why nothing else can be said."""
+    try:
+        case, cat = app.get_case(case_id), app.catalogue
+        facts = app.all_facts(case_id)
+        log = app.disclosures(case_id)
+    except PersistenceError:
+        raise   # the database, not the case: nothing to report yet
+    except EventSourcingError as error:
+        return _unreadable(case_id, verification, generated_at, error)
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
@@ -64,6 +74,23 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 vara synlig för den, med grunden (samtycke eller lag).</p>
 <table><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th></tr>
 {rows_log}</table>
+</body></html>
+"""
+
+
+def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, error: Exception) -> str:
+    reason = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    return f"""<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {case_id}</title>
+<style>{STYLE}</style></head><body>
+<h1>Granskningsrapport – ärende-id {case_id}</h1>
+<p>Skapad {_when(generated_at)}</p>
+<h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
+<h2>Ärendets historik kan inte läsas</h2>
+<p class=bad>De lagrade händelserna går inte att läsa som de skrevs: {escape(reason)}.</p>
+<p>Någon har ändrat eller tagit bort lagrade händelser. Tidslinje, samtycken och vem som kunde se vad kan därför
+inte återskapas ur händelserna. Kontrollen ovan (och kontrollpunkter som tillsynsmyndigheten sparat) visar var
+ändringen gjordes; en återläst säkerhetskopia kan kontrolleras mot dem.</p>
 </body></html>
 """
 

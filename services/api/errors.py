@@ -78,6 +78,8 @@ def install(api: FastAPI) -> None:
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400 and isinstance(error.__cause__, _TooLarge):   # grew past the limit as read
+            return too_large_response(MAX_BODY)
         if error.status_code == 400:   # FastAPI's answer to a body it could not parse (nested too deep, not UTF-8)
             return JSONResponse(error_body("invalid_input", "body: the request body could not be read as JSON",
                                            "body"), 422)
@@ -103,6 +105,8 @@ def install(api: FastAPI) -> None:
         return JSONResponse(error_body("internal_error", "something went wrong on our side; it has been logged"),
                             500)
 
+    # The last added is the outermost: an oversized body's refusal must not reach the last resort as an error.
+    api.add_middleware(BodyLimit)
     api.add_middleware(LastResort, answer=unexpected)
 
 
@@ -131,3 +135,59 @@ class LastResort:
             response = await self.answer(Request(scope, receive), error)
             if not started:   # once an answer has begun, the connection can only be closed
                 await response(scope, receive, send)
+
+
+# The largest body a command can need (a plan of 200 rows, each field at its longest) is about 4 MB.
+MAX_BODY = 8 * 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses a request body over ``MAX_BODY`` with 413, before it is read whole: by its Content-Length, or,
+    sent in chunks, as soon as it has grown past the limit."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = MAX_BODY
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > limit:
+            await _too_large(scope, receive, send, limit)
+            return
+        taken, started = 0, False
+
+        async def counting() -> Message:
+            nonlocal taken
+            message = await receive()
+            taken += len(message.get("body", b""))
+            if taken > limit:
+                raise _TooLarge()
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting, sending)
+        except _TooLarge:
+            if not started:
+                await _too_large(scope, receive, send, limit)
+
+
+def too_large_response(limit: int) -> JSONResponse:
+    body = error_body("body_too_large", f"the request body is larger than {limit:,} bytes", "body")
+    return JSONResponse(body, 413, headers={"Connection": "close"})
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    await too_large_response(limit)(scope, receive, send)
+

@@ -33,6 +33,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (403, "forbidden", "only social services of the case's municipality administers the case", None),
         (404, "case_not_found", "no such case", "case_id"),
         (409, "concurrent_change", "the case has changed: you expected version 4, it is at 5", "expected_version"),
+        (413, "body_too_large", "the request body is larger than 8,388,608 bytes", "body"),
         (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "agency"),
         # the database unreachable, a COMMIT whose answer was lost (retry with the Idempotency-Key), a server
         # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded
