@@ -92,7 +92,8 @@ class ConsentNarrowed(CaseEvent):
 
     def apply_to(self, case: Case) -> None:
         record = case.consents[self.consent_id]
-        case.consents[self.consent_id] = replace(record, scope=self.scope, valid_until=self.valid_until)
+        case.consents[self.consent_id] = replace(record, scope=self.scope, valid_until=self.valid_until,
+                                                 narrowed_from=(record.scope, record.valid_until))
 
 
 class ConsentWithdrawn(CaseEvent):

@@ -52,6 +52,13 @@ class Basis:
 
 ORIGIN, OWNER = Basis("origin"), Basis("owner")
 
+# Which rules (and which facts an event makes) stored views were built under.  Raised whenever what an agency
+# may see of a history changes; views built under another version are rebuilt by the follower on start.
+#   1  until 2026-12-03
+#   2  a fact from another member needs that member's membership to be visible too; a narrowing is told only
+#      to the recipients whose part changed
+RULES_VERSION = 2
+
 
 @dataclass(frozen=True)
 class Disclosure:

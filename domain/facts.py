@@ -102,9 +102,13 @@ def _consent_granted(e: ev.ConsentGranted, case: Any, catalogue: Catalogue, fact
 
 
 def _consent_narrowed(e: ev.ConsentNarrowed, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
-    # Every recipient of the original grant is told, also one whose part is now empty.
-    return _consent_facts("consent.narrowed", e, case, fact, case.consents[e.consent_id].granted_scope,
-                          {"valid_until": e.valid_until})
+    # A recipient is told when its own part changed — fewer categories, none left, or an earlier end — and only
+    # then: telling one whose part stayed as it was would tell it that the consent had other recipients.
+    record = case.consents[e.consent_id]
+    before, until = record.narrowed_from or (record.granted_scope, record.valid_until)
+    changed = tuple(s for s in before if until != record.valid_until
+                    or scope_for(before, s.agency) != scope_for(record.scope, s.agency))
+    return _consent_facts("consent.narrowed", e, case, fact, changed, {"valid_until": e.valid_until})
 
 
 def _consent_withdrawn(e: ev.ConsentWithdrawn, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:

@@ -137,6 +137,7 @@ class ConsentRecord:
     granted_at: datetime
     granted_scope: tuple[ScopeEntry, ...] = ()   # as first granted, kept through narrowings
     withdrawn_at: datetime | None = None
+    narrowed_from: tuple[tuple[ScopeEntry, ...], date | None] | None = None  # scope and end before the last narrowing
 
     def in_force_at(self, at: datetime) -> bool:
         """Granted, within its dates (Stockholm calendar) and not withdrawn, at ``at``."""

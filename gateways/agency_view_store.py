@@ -55,6 +55,9 @@ TABLES = [
     # municipality's social services must be told to delete it.
     "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
     *FEED_TABLES,  # each log row's feed and its number in it
+    # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
+    "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+    " version integer NOT NULL)",
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -216,6 +219,16 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
         curs.execute(self.max_tracking_id_statement, (application_name,))
         _check_position(curs.fetchone(), start)
+
+    def rules_version(self) -> int | None:
+        """The rules' version the views were built under; None if never recorded (built before versions)."""
+        rows = self._rows(SQL("SELECT version FROM {}.view_rules").format(self._s), ())
+        return rows[0]["version"] if rows else None
+
+    def set_rules_version(self, version: int) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {}.view_rules (version) VALUES (%s) ON CONFLICT (one) DO UPDATE"
+                             " SET version = excluded.version").format(self._s), (version,))
 
     def clear(self, application_name: str) -> None:
         """Empty the views and forget the position, so that they are rebuilt from the first event.

@@ -25,6 +25,7 @@ from typing import Callable, Protocol
 
 from eventsourcing.persistence import PersistenceError
 
+from domain.disclosure import RULES_VERSION
 from services.audit import Ledger
 from services.feed_publisher import FeedPublisher
 from services.view_runner import ViewRunner
@@ -137,9 +138,12 @@ class Follower:
             log.warning("the ledger cannot be sealed now (%s)", type(error).__qualname__)
 
     def _follow(self, stop: threading.Event) -> None:
-        next_calendar, backoff = 0.0, self.interval
+        next_calendar, backoff, rules_checked = 0.0, self.interval, False
         while not stop.is_set():
             try:
+                if not rules_checked:
+                    self._rebuild_under_todays_rules()
+                    rules_checked = True
                 self._recorded.clear()  # before the step: what is recorded during it wakes the next one
                 # The calendar's round every minute; and at once when a moment the views know of has come (a
                 # consent ending at midnight is out of every view then, not up to a minute later).
@@ -154,6 +158,18 @@ class Follower:
                 log.warning("the database cannot be reached (%s); retrying in %.0f s", kind, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
+
+    def _rebuild_under_todays_rules(self) -> None:
+        """Views built under older disclosure rules may show what today's do not allow: built again, at once."""
+        older = self.runner.built_under_other_rules()
+        if older is None:
+            return
+        log.warning("the views were built under disclosure rules %d, this is %d: rebuilding them (the feeds are"
+                    " numbered anew; consumers deduplicate by event id)", older, RULES_VERSION)
+        rebuilt = self.runner.rebuild(_every(50_000, lambda n: log.info("rebuilding the views: %d events", n)))
+        self._unsealed.set()
+        self._moved.set()
+        log.info("the views are rebuilt under disclosure rules %d: %d events", RULES_VERSION, rebuilt)
 
     def step(self, *, calendar_due: bool) -> int:
         """One round; returns how far the views moved (in notification positions)."""
@@ -175,3 +191,15 @@ class Follower:
                 # feeds.  What this runner wrote it has offered already, and that woke the publisher.
                 self._moved.set()
         return moved
+
+
+def _every(step: int, say: Callable[[int], None]) -> Callable[[int], None]:
+    """A progress callback that speaks once per ``step`` events, not once per batch."""
+    said = [0]
+
+    def progress(done: int) -> None:
+        if done - said[0] >= step:
+            said[0] = done
+            say(done)
+    return progress
+

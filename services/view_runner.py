@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 
 from domain import case_events
 from domain.case_events import CaseEvent, ReferralReceived
+from domain.disclosure import RULES_VERSION
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
 from services.ports import ViewsMovedOn
@@ -33,6 +34,8 @@ class ViewStore(Protocol):
     def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Any]]: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def next_calendar_moment(self, lead: str) -> Any: ...
+    def rules_version(self) -> int | None: ...
+    def set_rules_version(self, version: int) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> None: ...
 
@@ -70,6 +73,8 @@ class ViewRunner:
                 # position comes with the first notifications after it: one round trip, not two.
                 position, page = self.store.position_and_next(self.app.name, self.app.recorder, self.batch_size)
                 self._known = position
+                if position == 0 and page and self.store.rules_version() is None:
+                    self.store.set_rules_version(RULES_VERSION)   # the first views ever: built under today's rules
                 return self._catch_up_from(position, page, done, progress)
             except ViewsMovedOn:
                 continue  # another process (the follower, another worker) wrote the views: go on from there
@@ -145,11 +150,23 @@ class ViewRunner:
             self._writer = None
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
-        """Throw the views away and build them again from the first event."""
+        """Throw the views away and build them again from the first event, under today's rules."""
         self.store.clear(self.app.name)
+        self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None
         return self.catch_up(progress)
+
+    def built_under_other_rules(self) -> int | None:
+        """The rules' version the stored views were built under, when it is not today's (None when it is, or
+        when there are no views yet: those are recorded as today's)."""
+        stored = self.store.rules_version()
+        if stored == RULES_VERSION:
+            return None
+        if stored is None and not self.store.max_tracking_id(self.app.name):
+            self.store.set_rules_version(RULES_VERSION)   # nothing built yet: built under today's from the start
+            return None
+        return stored or 1   # views from before versions were recorded: version 1
 
     def keep_calendar(self) -> int:
         """Record, as facts, the calendar moments that have passed in every case, then catch up.

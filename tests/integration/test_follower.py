@@ -79,3 +79,25 @@ def test_a_consent_that_ends_leaves_the_views_when_it_ends_not_at_the_calendars_
     finally:
         stop.set()
         follower.join(timeout=10)
+
+
+def test_views_built_under_older_disclosure_rules_are_rebuilt_when_a_follower_starts(app, settings, postgres,
+                                                                                     caplog):
+    from domain.disclosure import RULES_VERSION
+
+    runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
+    case_id = consenting_school(app)
+    runner.catch_up()
+    assert runner.store.rules_version() == RULES_VERSION   # the first views ever: today's rules
+    epoch = runner.store.feed_epoch()
+    runner.store.set_rules_version(RULES_VERSION - 1)        # as after an upgrade that changed the rules
+    stop = threading.Event()
+    follower = threading.Thread(target=Follower(runner, ledger, interval=0.05).run, args=(stop,), daemon=True)
+    follower.start()
+    try:
+        assert eventually(lambda: runner.store.rules_version() == RULES_VERSION)
+        assert "rebuilding them" in caplog.text and runner.store.feed_epoch() != epoch
+        assert eventually(lambda: runner.store.facts("skola", case_id))   # built again
+    finally:
+        stop.set()
+        follower.join(timeout=10)

@@ -134,16 +134,20 @@ def _assert_basis_holds(d, agency, case, at) -> None:
         assert basis.kind == "consent" and basis.consent_ids
         assert agency == CATALOGUE.lead_agency or agency in case.members
         used = [case.consents[cid] for cid in basis.consent_ids]
+        # The fact's category; and, for a fact from another member, the category its membership reveals.
+        origin = CATALOGUE.agencies.get(fact.origin)
+        needed = {fact.category} | ({origin.membership_category if origin else "case"}
+                                    if fact.origin not in (agency, CATALOGUE.lead_agency) else set())
         for consent in used:
             assert consent.in_force_at(at)
-            assert any(s.covers(agency, fact.category) for s in consent.scope)
-        consenters = {c.consenter for c in used}
-        assert YOUNG_PERSON in consenters
-        if age_on(case.born, local_date(at)) < 18:
-            custodians = {g.guardian_id for g in case.guardians.values() if g.has_custody}
-            assert custodians and custodians <= consenters
-        else:
-            assert consenters == {YOUNG_PERSON}
+            assert any(s.covers(agency, c) for s in consent.scope for c in needed)
+        adult = age_on(case.born, local_date(at)) >= 18
+        custodians = {g.guardian_id for g in case.guardians.values() if g.has_custody}
+        assert adult or custodians
+        for category in needed:   # each needed category covered by every consenter whose consent is needed
+            consenters = {c.consenter for c in used if any(s.covers(agency, category) for s in c.scope)}
+            assert YOUNG_PERSON in consenters
+            assert consenters == {YOUNG_PERSON} if adult else custodians <= consenters
 
 
 @common

@@ -233,6 +233,29 @@ class TestWhatEachAgencySees:
         story.consent_all({"skola": ("case",)})
         assert contributed(story, "skola", "Skolk observerat.")
 
+    def test_a_narrowing_is_told_only_to_the_recipients_whose_part_changed(self, story):
+        """Told to a recipient whose part stayed as it was, it would say the consent had other recipients."""
+        from domain.values import ScopeEntry
+
+        both = {"skola": ("case", "school"), "bup": ("case", "health")}
+        ids = story.consent_all(both)
+        narrowed = lambda agency: [d.fact.content for d in seen(story, agency).values()  # noqa: E731
+                                   if d.fact.kind == "consent.narrowed"]
+        for consent_id, consenter in zip(ids, (YOUNG_PERSON, *story.case.guardians)):
+            story.case.narrow_consent(consent_id=consent_id, consenter=consenter,
+                                      scope=[ScopeEntry("skola", ("case", "school"))], valid_until=None, by=SOCIAL,
+                                      at=story.at(), catalogue=CATALOGUE)
+        assert narrowed("skola") == []                              # its part is as it was
+        replay = Replay(story.events, CATALOGUE)
+        replay.advance_to(story.now)
+        parts = [f for f in replay.facts if f.kind == "consent.narrowed"]
+        assert {f.fact_id.rsplit(".", 1)[-1] for f in parts if f.audience != frozenset({"socialtjanst"})} == {"bup"}
+        story.case.narrow_consent(consent_id=ids[0], consenter=YOUNG_PERSON,
+                                  scope=[ScopeEntry("skola", ("case", "school"))],
+                                  valid_until=story.now.date() + timedelta(days=30), by=SOCIAL, at=story.at(),
+                                  catalogue=CATALOGUE)
+        assert len(narrowed("skola")) == 1                          # an earlier end: its part changed
+
     def test_the_origin_always_sees_its_own(self, story):
         story.contribute(SCHOOL, "school", "Egen närvarorapport.")
         assert contributed(story, "skola", "Egen närvarorapport.")
