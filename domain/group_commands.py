@@ -113,8 +113,10 @@ class GroupCommands:
                          catalogue: Catalogue) -> None:
         """Social services, or an agency responsible for the row, follows it up."""
         self._check_command(by, at, catalogue, needs_accepted="a follow-up")
-        if not self.plan_rows:
+        if not self.plan_rows and by.agency == catalogue.lead_agency:
             raise NoPlanYet("there is no action plan to follow up", field="row_id")
+        # A member is told only that it named no row of the plan: whether there is a plan at all is the case's
+        # (category `case`), which its consents may not cover.
         row = self.plan_rows.get(row_id)
         if row is None:
             raise UnknownPlanRow("no such row in the current action plan", field="row_id")

@@ -209,7 +209,8 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
                             partitions=settings.kafka_topic_partitions)
     store = (runner or build_view_runner(app, settings, location)).store
     return FeedPublisher(store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
-                         prefix=settings.kafka_topic_prefix, batch_size=settings.kafka_publish_batch)
+                         prefix=settings.kafka_topic_prefix, batch_size=settings.kafka_publish_batch,
+                         now=app.clock.now)
 
 
 def feed_topic(settings: Settings, agency: str, municipality: str | None = None) -> str:

@@ -44,7 +44,7 @@ class BrokerUnavailable(Exception):
 class FeedSource(Protocol):
     """The stored feeds and their publication positions (the agency view store)."""
 
-    def feed(self, feed: str, after: int = 0, limit: int = 500) -> list[FeedMessage]: ...
+    def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
     def written_messages(self, logs: Sequence[Any]) -> list[FeedMessage]: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def publication_positions(self) -> dict[str, int]: ...
@@ -91,8 +91,12 @@ def topic_name(prefix: str, agency: str, lead: str, municipality: str | None = N
 class FeedPublisher:
     def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, lead: str,
                  prefix: str = "sigill", batch_size: int = BATCH, interval: float = 0.2,
-                 backoff: tuple[float, float] = (0.5, 30.0)) -> None:
+                 backoff: tuple[float, float] = (0.5, 30.0), now: Callable[[], Any] | None = None) -> None:
         self.source, self.sink, self.agencies, self.lead = source, sink, frozenset(agencies), lead
+        # The application's clock: the stored feeds are read as of now, so a case whose calendar moment has come
+        # but is not recorded yet goes out without content (as the HTTP feed serves it).  None: content as the
+        # views hold it.
+        self._now = now
         self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
         self.first_backoff, self.max_backoff = backoff
         # What the views' writer in this process has just committed, handed over so that it is sent without
@@ -228,7 +232,8 @@ class FeedPublisher:
         if topic is None:
             moved[feed] = head
             return 0
-        while position < head and (batch := self.source.feed(feed, position, self.batch_size)):
+        as_of = {} if self._now is None else {"now": self._now()}
+        while position < head and (batch := self.source.feed(feed, position, self.batch_size, **as_of)):
             self.sink.publish(topic, batch)
             published += len(batch)
             position = batch[-1].seq

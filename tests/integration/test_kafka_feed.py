@@ -156,3 +156,30 @@ def test_each_topic_numbers_its_messages_1_to_n_though_hidden_activity_happens_b
         assert {m["feed"] for m in topic} == {feed}
         log_ids = sorted(r["id"] for r in rows)  # in the log every agency shares, others' rows came between
         assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed
+
+
+def test_a_feed_published_after_a_consent_ended_but_before_the_keeper_recorded_it_carries_no_content(
+        app, runner, publisher):
+    """As the HTTP feed: until the calendar keeper has recorded the end, nothing of the case goes out with content."""
+    from datetime import date
+
+    from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
+    from tests.builders import utc
+    from tests.service_behaviour import open_case
+
+    case_id, _ = open_case(app)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                           decided_on=date(2026, 2, 2))
+    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
+    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
+        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
+                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 28),
+                          form="written")
+    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    app.add_member(case_id, by=SOCIAL, agency="polis", contact_person="Per", role="kontakt")
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    runner.catch_up()
+    app.clock.set(utc(2026, 3, 1, 0))   # the consents have ended; no keeper has run
+    publisher.publish_pending()
+    published = on_topic(publisher, "skola", expect=1)
+    assert published and all(m["content"] is None for m in published if m["case_id"] == str(case_id))

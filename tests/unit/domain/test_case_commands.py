@@ -254,3 +254,15 @@ def _do(story: CaseStory, command: str) -> None:
                               catalogue=CATALOGUE)
 
 
+
+
+def test_a_member_following_up_a_row_is_not_told_whether_there_is_a_plan():
+    story = CaseStory().accept().join("polis")
+    refusals = []
+    for _ in range(2):
+        with pytest.raises(errors.DomainError) as raised:
+            story.case.record_follow_up(row_id="x", status="ongoing", note="n", by=POLICE, at=story.at(),
+                                        catalogue=CATALOGUE)
+        refusals.append((type(raised.value), raised.value.field, str(raised.value)))
+        story.plan()
+    assert refusals[0] == refusals[1] and refusals[0][0] is errors.UnknownPlanRow
