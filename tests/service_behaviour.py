@@ -26,6 +26,20 @@ def open_case(app, **overrides) -> tuple[UUID, str]:
     return result.case_id, result.value
 
 
+def school_consented_until(app, last_day: date) -> UUID:
+    """Accepted, one guardian; the young person and the guardian let the school see case and school from
+    2026-02-03 to ``last_day``; the school in the group."""
+    case_id, _ = open_case(app)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                           decided_on=date(2026, 2, 2))
+    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
+    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
+        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
+                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=last_day, form="written")
+    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    return case_id
+
+
 def consenting_school(app) -> UUID:
     """A case where the young person and both guardians let the school see case and school facts."""
     case_id, _ = open_case(app)

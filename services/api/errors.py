@@ -122,18 +122,12 @@ class LastResort:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        sending = _Sending(send)
         try:
             await self.app(scope, receive, sending)
         except Exception as error:  # noqa: BLE001 - the last resort: logged by class, answered, not raised on
             response = await self.answer(Request(scope, receive), error)
-            if not started:   # once an answer has begun, the connection can only be closed
+            if not sending.started:   # once an answer has begun, the connection can only be closed
                 await response(scope, receive, send)
 
 
@@ -161,7 +155,7 @@ class BodyLimit:
         if not length.isdigit() or int(length) > limit:
             await _too_large(scope, receive, send, limit)
             return
-        taken, started = 0, False
+        taken, sending = 0, _Sending(send)
 
         async def counting() -> Message:
             nonlocal taken
@@ -171,15 +165,10 @@ class BodyLimit:
                 raise _TooLarge()
             return message
 
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
             await self.app(scope, counting, sending)
         except _TooLarge:
-            if not started:
+            if not sending.started:
                 await _too_large(scope, receive, send, limit)
 
 
@@ -190,4 +179,15 @@ def too_large_response(limit: int) -> JSONResponse:
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
     await too_large_response(limit)(scope, receive, send)
+
+
+class _Sending:
+    """``send``, noting whether the answer has begun (after that an error can only close the connection)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send, self.started = send, False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
 

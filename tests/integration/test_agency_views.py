@@ -261,17 +261,9 @@ def _one_change(runner, case_id):
 
 def test_a_consent_that_ends_at_midnight_leaves_the_views_then_though_no_one_touches_the_case(app, runner):
     from domain.calendar import end_of_day
-    from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
+    from tests.service_behaviour import school_consented_until
 
-    case_id, _ = open_case(app)
-    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
-                           decided_on=date(2026, 2, 2))
-    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
-    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
-        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
-                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 28),
-                          form="written")
-    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    case_id = school_consented_until(app, date(2026, 2, 28))
     assert runner.keep_calendar() == 0 and stored_view(runner, case_id, "skola")
     app.clock.set(utc(2026, 3, 1, 7))                     # the morning after the last day; no one acts
     assert runner.keep_calendar() == 2                      # both consents' ends, recorded as facts

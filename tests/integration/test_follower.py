@@ -53,19 +53,10 @@ def test_a_consent_that_ends_leaves_the_views_when_it_ends_not_at_the_calendars_
     """The keeper's round comes every minute; a moment the views know of is kept when it comes."""
     from datetime import date
 
-    from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
-    from tests.builders import SOCIAL, utc
-    from tests.service_behaviour import open_case
+    from tests.builders import utc
+    from tests.service_behaviour import school_consented_until
 
-    case_id, _ = open_case(app)
-    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
-                           decided_on=date(2026, 2, 2))
-    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
-    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
-        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
-                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 28),
-                          form="written")
-    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    case_id = school_consented_until(app, date(2026, 2, 28))
     runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
     stop = threading.Event()
     follower = threading.Thread(target=Follower(runner, ledger, interval=0.05, calendar_every=3600).run,

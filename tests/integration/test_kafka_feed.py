@@ -163,19 +163,10 @@ def test_a_feed_published_after_a_consent_ended_but_before_the_keeper_recorded_i
     """As the HTTP feed: until the calendar keeper has recorded the end, nothing of the case goes out with content."""
     from datetime import date
 
-    from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
     from tests.builders import utc
-    from tests.service_behaviour import open_case
+    from tests.service_behaviour import school_consented_until
 
-    case_id, _ = open_case(app)
-    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
-                           decided_on=date(2026, 2, 2))
-    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
-    for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians):
-        app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=(ScopeEntry("skola", ("case", "school")),),
-                          purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 28),
-                          form="written")
-    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    case_id = school_consented_until(app, date(2026, 2, 28))
     app.add_member(case_id, by=SOCIAL, agency="polis", contact_person="Per", role="kontakt")
     app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
     runner.catch_up()

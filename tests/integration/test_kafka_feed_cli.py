@@ -27,13 +27,19 @@ def consume(settings, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=60, env=env)
 
 
-def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_handled(
-        app, settings, postgres, runner, kafka_broker):
+def published_case(app, settings, postgres, runner, kafka_broker):
+    """The realistic case's feeds published to the broker; the settings pointed at it, and the publisher."""
     feeds = kafka_settings(settings, kafka_broker.bootstrap)
     publisher = build_feed_publisher(app, feeds, postgres, runner)
     realistic_case(app)
     runner.catch_up()
     publisher.publish_pending()
+    return feeds, publisher
+
+
+def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_handled(
+        app, settings, postgres, runner, kafka_broker):
+    feeds, publisher = published_case(app, settings, postgres, runner, kafka_broker)
     runner.store.reset_publication("skola")   # as after a crash: the whole feed is sent a second time
     publisher.publish_pending()
     publisher.sink.close()
@@ -55,11 +61,7 @@ def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_han
 
 def test_max_messages_handles_and_commits_that_many_and_the_next_run_goes_on_from_there(
         app, settings, postgres, runner, kafka_broker):
-    feeds = kafka_settings(settings, kafka_broker.bootstrap)
-    publisher = build_feed_publisher(app, feeds, postgres, runner)
-    realistic_case(app)
-    runner.catch_up()
-    publisher.publish_pending()
+    feeds, publisher = published_case(app, settings, postgres, runner, kafka_broker)
     publisher.sink.close()
     total = len(runner.store.disclosure_log(agency="skola"))
     assert total > 5
