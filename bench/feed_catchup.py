@@ -45,7 +45,7 @@ def main() -> None:
             import_cases(app, [referral] * 20, by=Actor("socialtjanst", "bench"), then=realistic_history(app),
                          batch_size=20)
             runner.catch_up()
-        feeds = sorted(runner.store.feed_heads()[1])  # social services': one per municipality
+        feeds = sorted(runner.store.feed_heads()[1])  # one per agency and municipality
         backlog = {feed: len(runner.store.feed(feed, 0, 10**9)) for feed in feeds}
         total = sum(backlog.values())
         print(f"backlog: {total:,} messages in {sum(1 for n in backlog.values() if n)} feeds "

@@ -221,12 +221,13 @@ def main() -> None:
         settings = Settings(data_dir=tmp, database_url=url)
         print(f"{os.cpu_count()} cores; seeding {args.cases} cases …", flush=True)
         cases = seed_cases(location, settings, args.cases, args.contributions)
-        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"])
+        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"],
+                                            municipality="0180")
         auth = {"Authorization": f"Bearer {token}"}
         broker = TansuBroker().start()
         env = {**os.environ, "SIGILL_DATA_DIR": str(tmp), "SIGILL_DATABASE_URL": url,
                "SIGILL_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap}
-        topic = "sigill.skola.disclosures"
+        topic = "sigill.skola.0180.disclosures"   # the seeded cases are Stockholm's
         try:
             for polling in (True, False):
                 label = "polling only (0.2 s, baseline)" if polling else "woken by LISTEN/NOTIFY"
@@ -256,7 +257,7 @@ def catch_up(broker: TansuBroker, port: int, auth: dict, cases: list[str], args,
     accepted = steady(port, auth, cases, args.rate, args.outage_seconds, "outage")
     restarted = time.perf_counter()
     broker.start()
-    fresh = Receiver(broker.bootstrap, "sigill.skola.disclosures")
+    fresh = Receiver(broker.bootstrap, "sigill.skola.0180.disclosures")
     try:
         fresh.wait(list(accepted), 120)
         times = sorted(fresh.arrived[m] for m in accepted if m in fresh.arrived)

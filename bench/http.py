@@ -180,7 +180,8 @@ def main() -> None:
         print(f"Seeding {args.cases} cases …", flush=True)
         ids = seed(app, args.cases)
         app.close()
-        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"])
+        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"],
+                                           municipality="0180")
         auth = {"Authorization": f"Bearer {token}"}
         bare_port, sigill_port = free_port(), free_port()
         processes = [serve("bench.bare_app:app", bare_port, env, False),

@@ -68,7 +68,8 @@ def main() -> None:
               f"{args.seconds:.0f} s per tree …", flush=True)
         ids = http.seed(app, 64)
         app.close()
-        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"])
+        token = dev_tokens(settings).issue(subject="bench.kurator", name="Kim", agency="skola", roles=["member"],
+                                           municipality="0180")
         script = scripts(ids, {"Authorization": f"Bearer {token}"})[args.phase]
         ports = []
         for tree in trees:

@@ -6,11 +6,17 @@ loads the TOML and hands a ``Catalogue`` to the aggregate and the rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Mapping
 
 from domain.errors import InvalidInput
+
+# A feed is named ``<agency>.<municipality>`` (and a topic after it), so neither may hold a dot; the lengths are
+# what a feed cursor carries.
+AGENCY_ID = re.compile(r"[a-z0-9_-]{1,50}")
+MUNICIPALITY_CODE = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,14 @@ class Catalogue:
         return catalogue
 
     def check_consistent(self) -> None:
-        """Every reference inside the catalogue names something that exists."""
+        """Every reference inside the catalogue names something that exists, and every id can name a feed."""
+        for agency_id in self.agencies:
+            if not AGENCY_ID.fullmatch(agency_id):
+                raise InvalidInput(f"agency id '{agency_id}': use lower-case letters, digits, - and _ only (it names"
+                                   " feeds and topics: <agency>.<municipality>)", field="agencies")
+        for code in self.municipalities:
+            if not MUNICIPALITY_CODE.fullmatch(code):
+                raise InvalidInput(f"municipality code '{code}': use letters and digits only", field="municipalities")
         leads = [a.id for a in self.agencies.values() if a.lead]
         if len(leads) != 1:
             raise InvalidInput(f"the catalogue needs exactly one lead agency, found {len(leads)}")

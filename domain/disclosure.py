@@ -57,7 +57,9 @@ ORIGIN, OWNER = Basis("origin"), Basis("owner")
 #   1  until 2026-12-03
 #   2  a fact from another member needs that member's membership to be visible too; a narrowing is told only
 #      to the recipients whose part changed
-RULES_VERSION = 2
+#   3  every agency's feed is one per municipality (it was so only for social services): a member agency takes
+#      part in one municipality's groups, and its users and feeds see that municipality's cases only
+RULES_VERSION = 3
 
 
 @dataclass(frozen=True)

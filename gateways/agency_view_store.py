@@ -28,7 +28,8 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
 from gateways.sealing import Sealer, unseal
-from gateways.view_rows_json import APPLY_VIEWS, APPLY_VIEWS_FUNCTION, MOVED_ON, apply_views_arguments
+from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, MOVED_ON,
+                                     apply_views_arguments)
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, feed_where
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
@@ -119,6 +120,7 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
         if not self.datastore.single_row_tracking:  # sigill_apply_views keeps the position in its one row
             raise RuntimeError("the agency views need eventsourcing's single-row tracking table")
+        self.sql_create_statements.append(SQL(DROP_OLD_APPLY_VIEWS).format(s=self._s))
         self.sql_create_statements.append(
             SQL(APPLY_VIEWS_FUNCTION).format(s=self._s, tracking=Identifier(self.tracking_table_name)))
         self._apply_views = SQL(APPLY_VIEWS).format(s=self._s)
@@ -181,9 +183,8 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         one round trip (``gateways.view_rows_json``).  Stores what ``_write_copying`` stores (a test holds
         the two equal); gives each log row its feed and number from the answer."""
         listed, unlisted = _case_list_rows(update.summaries)
-        lead = self._lead() if log else ""  # asked only to number log rows, as the COPY path does
         arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id,
-                                          lead, facts, gone, listed, unlisted, update.municipalities, log)
+                                          facts, gone, listed, unlisted, update.municipalities, log)
         with self.datastore.get_connection() as conn:
             try:
                 answer = conn.execute(self._apply_views, arguments, prepare=True).fetchone()
@@ -294,17 +295,24 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
 
     # -- reading -------------------------------------------------------------------
 
-    def cases(self, agency: str, now: datetime | None = None) -> list[dict[str, Any]]:
-        """The agency's case list.  Given ``now``, another agency's list leaves out a case whose calendar moment
-        (a consent's end, an 18th birthday) has come but is not recorded yet: until the keeper has recorded it,
-        whether the agency still sees the case cannot be told (the lead, which owns every case, keeps them)."""
-        if now is None or agency == self._lead():
-            return self._rows(SQL("SELECT * FROM {}.view_cases WHERE agency = %s ORDER BY case_number, case_id")
-                              .format(self._s), (agency,))
-        return self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE v.agency = %s AND NOT EXISTS (SELECT 1 FROM"
-                              " {s}.view_cases c WHERE c.agency = %s AND c.case_id = v.case_id"
-                              " AND c.next_calendar_moment <= %s) ORDER BY v.case_number, v.case_id")
-                          .format(s=self._s), (agency, self._lead(), now))
+    def cases(self, agency: str, now: datetime | None = None, municipality: str | None = None
+              ) -> list[dict[str, Any]]:
+        """The agency's case list; given ``municipality``, of that municipality's cases only (a user's list).
+
+        Given ``now``, another agency's list leaves out a case whose calendar moment (a consent's end, an 18th
+        birthday) has come but is not recorded yet: until the keeper has recorded it, whether the agency still
+        sees the case cannot be told (the lead, which owns every case, keeps them)."""
+        where, parameters = ["v.agency = %s"], [agency]
+        if municipality is not None:
+            where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
+                         " AND m.municipality = %s)")
+            parameters.append(municipality)
+        if now is not None and agency != self._lead():
+            where.append("NOT EXISTS (SELECT 1 FROM {s}.view_cases c WHERE c.agency = %s AND c.case_id = v.case_id"
+                         " AND c.next_calendar_moment <= %s)")
+            parameters += [self._lead(), now]
+        return self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE " + " AND ".join(where)
+                              + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
 
     def next_calendar_moment(self, lead: str) -> datetime | None:
         """The earliest moment the calendar keeper is next due in any case (None: in none)."""

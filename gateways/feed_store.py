@@ -3,8 +3,7 @@
 A mixin of ``PostgresAgencyViewStore`` (the same tables, connection pool and key store): the views write
 the disclosure log, the feeds read it.  Content is unsealed here only for the agency it was sealed for.
 
-Every log row belongs to one feed — its agency, or for the lead agency its agency and its case's
-municipality — and gets, when it is written, the next number of that feed (``seq``: 1, 2, 3 … with no
+Every log row belongs to one feed — its agency and its case's municipality (``feed_of``) — and gets, when it is written, the next number of that feed (``seq``: 1, 2, 3 … with no
 gaps).  Cursors and positions are those numbers, never the log's own id, which is shared by every
 agency and so counts what the others received.  Writers hold the log's lock, so a per-feed counter
 (``feed_sequence``) read and moved in their transaction is gapless and follows commit order.
@@ -55,7 +54,7 @@ MOVE_COUNTERS = ("INSERT INTO {s}.feed_sequence SELECT * FROM unnest(%s::text[],
 # Databases built before feeds were numbered: number their rows in log order, feed by feed, after anything
 # numbered already; and turn each agency's old position (a log id) into its feeds' positions.
 NUMBER_OLD_ROWS = (
-    "WITH named AS (SELECT d.id, CASE WHEN d.agency = %(lead)s AND m.municipality IS NOT NULL"
+    "WITH named AS (SELECT d.id, CASE WHEN m.municipality IS NOT NULL"
     "   THEN d.agency || '.' || m.municipality ELSE d.agency END AS feed"
     "  FROM {s}.disclosure_log d LEFT JOIN {s}.case_municipality m ON m.case_id = d.case_id WHERE d.seq IS NULL),"
     " numbered AS (SELECT n.id, n.feed, coalesce(c.last_seq, 0) + row_number() OVER (PARTITION BY n.feed"
@@ -91,7 +90,7 @@ class FeedQueries:
     keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
-    lead_agency: str | None = None  # whose feed is one per municipality: set by ``prepare_feeds``
+    lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
     _secret: bytes | None = None
     _fact_ids: PublicFactIds | None = None
 
@@ -108,7 +107,7 @@ class FeedQueries:
             return  # the usual answer: one indexed look
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
-            curs.execute(SQL(NUMBER_OLD_ROWS).format(s=self._s), {"lead": lead_agency})
+            curs.execute(SQL(NUMBER_OLD_ROWS).format(s=self._s))
             curs.execute(SQL(COUNT_FEEDS).format(s=self._s))
             if curs.execute(SQL("SELECT to_regclass(%s) IS NOT NULL AS found"), (old_table,)).fetchone()["found"]:
                 curs.execute(SQL(OLD_POSITIONS).format(s=self._s))
@@ -136,12 +135,12 @@ class FeedQueries:
         """Give each row (case id and agency first, feed and number last) its feed and the next number in it.
 
         Called under the log's lock, so the numbers are gapless and follow commit order; three statements
-        however many rows.  The lead agency's feed is its case's municipality's: ``known`` holds those of
-        cases referred in this very transaction, the rest are looked up once.  Returns the numbering's epoch.
-        (A small batch is numbered the same way inside the database: ``gateways.view_rows_json``.)"""
-        lead = self._lead()
+        however many rows.  A feed is its agency's in its case's municipality: ``known`` holds the
+        municipalities of cases referred in this very transaction, the rest are looked up once.  Returns the
+        numbering's epoch.  (A small batch is numbered the same way inside the database:
+        ``gateways.view_rows_json``.)"""
         places = dict(known)
-        wanted = list({row[0] for row in rows if row[1] == lead} - places.keys())
+        wanted = list({row[0] for row in rows} - places.keys())
         if wanted:
             curs.execute(SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
                          .format(self._s), (wanted,))
@@ -151,8 +150,7 @@ class FeedQueries:
         counters = {r["feed"]: r["last_seq"] for r in found if r["feed"] is not None}
         moved: dict[str, int] = {}
         for row in rows:
-            agency = row[1]
-            feed = agency if agency != lead else feed_of(agency, places.get(row[0]))
+            feed = feed_of(row[1], places.get(row[0]))
             moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
             row[-2] = feed
         curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))

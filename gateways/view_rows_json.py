@@ -21,7 +21,7 @@ MOVED_ON = "SGV01"  # a class of SQLSTATEs PostgreSQL does not use
 # Formatted with {s} (the schema) and {tracking} (the views' single-row tracking table); nothing else in it
 # may hold braces.  Rows: facts as ``FACT_TYPES``, log rows as ``LOG_TYPES`` less their feed and number.
 APPLY_VIEWS_FUNCTION = """
-CREATE OR REPLACE FUNCTION {s}.sigill_apply_views(app text, start bigint, tracked bigint, lead text,
+CREATE OR REPLACE FUNCTION {s}.sigill_apply_views(app text, start bigint, tracked bigint,
     facts json, gone json, listed json, unlisted json, places json, log json) RETURNS json
 LANGUAGE plpgsql AS $body$
 DECLARE
@@ -61,12 +61,12 @@ BEGIN
     INSERT INTO {s}.case_municipality SELECT (r->>0)::uuid, r->>1 FROM json_array_elements(places) AS r
         ON CONFLICT (case_id) DO NOTHING;
 
-    -- Each log row's feed (the lead agency's is its case's municipality's) and the next number in it.
+    -- Each log row's feed (its agency's in its case's municipality) and the next number in it.
     WITH rows AS (
         SELECT j.r, j.n, CASE WHEN coalesce(m.municipality, '') = '' THEN j.r->>1
                               ELSE (j.r->>1) || '.' || m.municipality END AS feed
         FROM json_array_elements(log) WITH ORDINALITY AS j(r, n)
-        LEFT JOIN {s}.case_municipality m ON j.r->>1 = lead AND m.case_id = (j.r->>0)::uuid),
+        LEFT JOIN {s}.case_municipality m ON m.case_id = (j.r->>0)::uuid),
     numbered AS (
         SELECT rows.*, coalesce(c.last_seq, 0) + row_number() OVER (PARTITION BY rows.feed ORDER BY rows.n) AS seq
         FROM rows LEFT JOIN {s}.feed_sequence c ON c.feed = rows.feed),
@@ -83,14 +83,17 @@ BEGIN
     RETURN json_build_object('epoch', (SELECT epoch FROM {s}.feed_state), 'numbers', coalesce(numbers, '[]'));
 END
 $body$"""
-APPLY_VIEWS = "SELECT {s}.sigill_apply_views(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+APPLY_VIEWS = "SELECT {s}.sigill_apply_views(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# Until RULES_VERSION 3 only the lead agency's feed was per municipality, and the function was told which it was.
+DROP_OLD_APPLY_VIEWS = ("DROP FUNCTION IF EXISTS {s}.sigill_apply_views(text, bigint, bigint, text, json, json, json,"
+                        " json, json, json)")
 
 
-def apply_views_arguments(app: str, start: int | None, tracked: int, lead: str, facts: list[tuple],
+def apply_views_arguments(app: str, start: int | None, tracked: int, facts: list[tuple],
                           gone: list[tuple], listed: list[tuple], unlisted: list[tuple],
                           places: dict[Any, str], log: list[list]) -> tuple:
     """``APPLY_VIEWS``'s parameters: the rows as JSON texts."""
-    return (app, start, tracked, lead, facts_json(facts), _json(gone), _json(listed), _json(unlisted),
+    return (app, start, tracked, facts_json(facts), _json(gone), _json(listed), _json(unlisted),
             _json(list(places.items())), log_json(log))
 
 

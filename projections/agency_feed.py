@@ -34,12 +34,16 @@ ERASURE_BASIS = {"kind": "erasure", "consent_ids": [], "legal_basis": None}
 
 
 def feed_of(agency: str, municipality: str | None = None) -> str:
-    """A feed's name: the agency's id, or for the lead agency ``<agency>.<municipality>`` (one feed each)."""
+    """A feed's name: ``<agency>.<municipality>``, one feed per agency and municipality.
+
+    A member agency takes part in a municipality's groups, as social services leads them, so a school's
+    feed carries the cases of its own municipality and no other's.  A bare ``<agency>`` is a feed of rows
+    whose case's municipality is not recorded (views built before it was): published to nobody."""
     return f"{agency}.{municipality}" if municipality else agency
 
 
 def agency_of(feed: str) -> tuple[str, str | None]:
-    """The agency and municipality (None but for the lead agency's feeds) a feed name stands for."""
+    """The agency and municipality (None when it is not recorded) a feed name stands for."""
     agency, _, municipality = feed.partition(".")
     return agency, municipality or None
 

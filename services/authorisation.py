@@ -2,7 +2,13 @@
 
 A user who is not in a case is told it does not exist (404), so its
 existence is not revealed; a user in the case who may not do a thing gets
-403.  What content a permitted reader sees is never decided here: the
+403.
+
+Every case belongs to the municipality whose social services leads it, and a
+member agency takes part in it as that municipality's school, police, BUP …:
+a member's user is in a case only when their agency is in the group *and*
+their sign-in names the case's municipality.  A consent to "skolan" is a
+consent to the young person's school, not to every school of the installation.  What content a permitted reader sees is never decided here: the
 disclosure rules decide every fact.
 """
 
@@ -48,9 +54,14 @@ def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -
 
 
 def check_reads_cases(p: Principal) -> None:
-    """Administrators configure the system: they never read case content."""
+    """Administrators configure the system: they never read case content; everyone else but auditors works
+    in one municipality's groups, which their sign-in must name."""
     if not p.has(Role.CASEWORKER, Role.COORDINATOR, Role.MEMBER, Role.AUDITOR):
         raise Forbidden("your role does not give access to case content")
+    if not p.municipality and not p.has(Role.AUDITOR):
+        raise Forbidden("your sign-in names no municipality (the token's municipality claim): social services and"
+                        " member agencies work in one municipality's groups; ask your identity provider's"
+                        " administrator to add it")
 
 
 def place_in(p: Principal, case: Any, catalogue: Catalogue) -> Place:
@@ -60,7 +71,8 @@ def place_in(p: Principal, case: Any, catalogue: Catalogue) -> Place:
         return Place.AUDITOR
     if is_social_services(p, catalogue) and p.municipality == case.municipality:
         return Place.LEAD
-    if p.has(Role.MEMBER) and p.agency != catalogue.lead_agency and p.agency in case.members:
+    if (p.has(Role.MEMBER) and p.agency != catalogue.lead_agency and p.agency in case.members
+            and p.municipality == case.municipality):
         return Place.MEMBER
     raise CaseNotFound("no such case", field="case_id")
 

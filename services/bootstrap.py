@@ -208,28 +208,24 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
     sink = KafkaMessageSink(settings.kafka_bootstrap_servers, kafka_options(settings),
                             partitions=settings.kafka_topic_partitions)
     store = (runner or build_view_runner(app, settings, location)).store
-    return FeedPublisher(store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
-                         prefix=settings.kafka_topic_prefix, batch_size=settings.kafka_publish_batch,
-                         now=app.clock.now)
+    return FeedPublisher(store, sink, app.catalogue.agencies, prefix=settings.kafka_topic_prefix,
+                         batch_size=settings.kafka_publish_batch, now=app.clock.now)
 
 
-def feed_topic(settings: Settings, agency: str, municipality: str | None = None) -> str:
-    """The topic of an agency's feed, social services' of one municipality; a DomainError names what is wrong."""
+def feed_topic(settings: Settings, agency: str, municipality: str | None) -> str:
+    """The topic of an agency's feed in one municipality; a DomainError names what is wrong."""
     catalogue = load_catalogue(settings.catalogue)
     catalogue.agency(agency)  # an unknown agency is a DomainError with a clear message
-    if agency == catalogue.lead_agency:
-        if not municipality:
-            raise ConfigurationError(f"{agency}'s feed is published per municipality: add --municipality CODE"
-                                     f" (one of {', '.join(sorted(catalogue.municipalities))})")
-        catalogue.municipality(municipality)
-    elif municipality:
-        raise ConfigurationError(f"only {catalogue.lead_agency}'s feed is per municipality: drop --municipality")
-    return topic_name(settings.kafka_topic_prefix, agency, catalogue.lead_agency, municipality)
+    if not municipality:
+        raise ConfigurationError(f"{agency}'s feed is published per municipality: add --municipality CODE"
+                                 f" (one of {', '.join(sorted(catalogue.municipalities))})")
+    catalogue.municipality(municipality)
+    return topic_name(settings.kafka_topic_prefix, agency, municipality)
 
 
 def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beginning: bool,
-                        municipality: str | None = None) -> KafkaFeedConsumer:
-    """A consumer of one agency's topic (social services': of one municipality's); needs no database."""
+                        municipality: str | None) -> KafkaFeedConsumer:
+    """A consumer of one agency's topic in one municipality; needs no database."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigurationError("SIGILL_KAFKA_BOOTSTRAP_SERVERS is not set: there is no Kafka to consume from")
     return KafkaFeedConsumer(settings.kafka_bootstrap_servers, kafka_options(settings),

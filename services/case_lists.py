@@ -22,9 +22,11 @@ class CaseListsFromViews:
         self.runner = runner
         self._lock = threading.Lock()
 
-    def cases(self, agency: str) -> list[dict[str, Any]]:
+    def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]:
+        """The agency's case list (of one municipality's cases, given one), as of the application's clock."""
         self.catch_up()
-        return self.runner.store.cases(agency, now=self.runner.app.clock.now())  # type: ignore[attr-defined]
+        return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
+                                       municipality=municipality)
 
     def catch_up(self, wait: bool = True) -> None:
         """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""

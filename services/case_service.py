@@ -53,8 +53,9 @@ def _attempts(expected_version: int | None) -> int:
 
 
 class CaseLists(Protocol):
-    def cases(self, agency: str) -> list[dict[str, Any]]:
-        """The agency's case list from its view, current up to the latest stored event."""
+    def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]:
+        """The agency's case list from its view (of one municipality's cases, given one), current up to the
+        latest stored event."""
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,9 @@ class CaseService:
             return []
         if p.has(Role.AUDITOR):
             return self.lists.cases(self.catalogue.lead_agency)
-        if is_social_services(p, self.catalogue):
-            prefix = f"{p.municipality}-"
-            return [c for c in self.lists.cases(p.agency) if (c["case_number"] or "").startswith(prefix)]
-        if p.has(Role.MEMBER):
-            return self.lists.cases(p.agency)
+        member = p.has(Role.MEMBER) and p.agency != self.catalogue.lead_agency   # as ``place_in`` has it
+        if is_social_services(p, self.catalogue) or member:  # their own municipality's cases
+            return self.lists.cases(p.agency, p.municipality)
         return []
 
     def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:

@@ -22,9 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         ).set_defaults(handler=_publish)
     consume = commands.add_parser("consume", help="a reference consumer: print an agency's messages, each once")
     consume.add_argument("--agency", required=True)
-    consume.add_argument("--municipality", metavar="CODE",
-                         help="social services only: the municipality whose topic to read (e.g. 0180)")
-    consume.add_argument("--group", help="consumer group (default: <agency>[-<municipality>]-reference-consumer)")
+    consume.add_argument("--municipality", metavar="CODE", required=True,
+                         help="the municipality whose topic to read (e.g. 0180): an agency has one per municipality")
+    consume.add_argument("--group", help="consumer group (default: <agency>-<municipality>-reference-consumer)")
     consume.add_argument("--from-beginning", action="store_true",
                          help="start at the topic's first message when the group has no committed offset")
     consume.add_argument("--max-messages", type=_positive, help="stop after this many new messages")
@@ -57,9 +57,8 @@ def _publish(args: argparse.Namespace) -> int:
     with opened() as (app, settings, location):
         publisher = build_feed_publisher(app, settings, location)
         prefix = settings.kafka_topic_prefix
-        print(f"Publicerar myndigheternas flöden till Kafka ({settings.kafka_bootstrap_servers}, ämnen"
-              f" {prefix}.<myndighet>.disclosures, {app.catalogue.lead_agency}s per kommun:"
-              f" {prefix}.{app.catalogue.lead_agency}.<kommunkod>.disclosures); Ctrl-C avslutar.", flush=True)
+        print(f"Publicerar myndigheternas flöden till Kafka ({settings.kafka_bootstrap_servers}, ett ämne per"
+              f" myndighet och kommun: {prefix}.<myndighet>.<kommunkod>.disclosures); Ctrl-C avslutar.", flush=True)
         try:
             publisher.run(stop)  # type: ignore[union-attr]
         except KeyboardInterrupt:
@@ -103,7 +102,7 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
     settings = Settings()
     topic = feed_topic(settings, args.agency, args.municipality)  # names what is wrong before any connection
-    group = args.group or "-".join(filter(None, (args.agency, args.municipality, "reference-consumer")))
+    group = args.group or f"{args.agency}-{args.municipality}-reference-consumer"
     try:
         consumer = build_feed_consumer(settings, args.agency, group=group, from_beginning=args.from_beginning,
                                        municipality=args.municipality)

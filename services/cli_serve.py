@@ -14,6 +14,7 @@ from services.principals import Role
 from services.settings import Settings
 
 ROLES = [r.value for r in Role]
+MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.value}  # work in one municipality
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     token = sub.add_parser("dev-token", help="sign a development token (embedded mode only)")
     token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst")
     token.add_argument("--role", required=True, choices=ROLES)
-    token.add_argument("--municipality", help="social services' municipality code, e.g. 0180")
+    token.add_argument("--municipality", help="the municipality whose groups the user works in (social services"
+                       " and members; default 0180, the demo case's)")
     token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
     token.add_argument("--name", help="the user's display name")
     token.add_argument("--hours", type=_hours, default=8.0, help="how long the token is valid (up to a week)")
@@ -51,11 +53,14 @@ def _dev_token(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(settings.catalogue)
     if args.role != Role.AUDITOR.value:
         catalogue.agency(args.agency, field="--agency")
-    if args.municipality:
-        catalogue.municipality(args.municipality)
+    municipality = args.municipality
+    if municipality is None and args.role in MUNICIPAL_ROLES:
+        from services.demo import MUNICIPALITY as municipality
+    if municipality:
+        catalogue.municipality(municipality, field="--municipality")
     subject = args.subject or f"{args.agency}.{args.role}"
     print(dev_tokens(settings).issue(subject=subject, name=args.name or subject, agency=args.agency,
-                                     roles=[args.role], municipality=args.municipality,
+                                     roles=[args.role], municipality=municipality,
                                      lifetime=int(args.hours * 3600)))
     return 0
 

@@ -21,6 +21,7 @@ from services.clock import ManualClock
 from services.presentation import agency_name, describe_basis, describe_fact
 
 AGENCIES = ("socialtjanst", "polis", "skola", "bup")
+MUNICIPALITY = "0180"  # Stockholm: the demo case's, and a development token's unless told another
 SOCIAL = Actor("socialtjanst", "demo.handlaggare")
 SCHOOL = Actor("skola", "demo.kurator")
 POLICE = Actor("polis", "demo.polis")
@@ -82,7 +83,7 @@ class Demo:
 
     def _open(self) -> None:
         result = self.app.receive_referral(
-            by=SOCIAL, municipality="0180", personnummer="20090314-2388", name="Peter Exempel",
+            by=SOCIAL, municipality=MUNICIPALITY, personnummer="20090314-2388", name="Peter Exempel",
             entry_route="lul6", referring_agency="polis", referral_date=date(2026, 2, 1),
             summary="Skäligen misstänkt för rån tillsammans med äldre kamrater.", summary_category="crime")
         self.case_id = result.case_id

@@ -1,9 +1,10 @@
 """Publishes every agency's feed to its own Kafka topic, from positions tracked in PostgreSQL.
 
-Social services (the lead agency) is one agency across every municipality of the
-installation, so its log is split into one feed per municipality — each numbered on
-its own — and each feed goes to its municipality's topic,
-``{prefix}.socialtjanst.{municipality}.disclosures``, and to no other.
+An agency takes part in the groups of one municipality at a time — social services leads its
+own municipality's, a school or the police sit in the groups of the municipality they serve —
+so every agency's log is split into one feed per municipality, each numbered on its own, and
+each feed goes to its own topic, ``{prefix}.{agency}.{municipality}.disclosures``, and to no
+other: the school of Malmö never receives a Stockholm case.
 
 At least once to the broker, effectively once for a consumer that deduplicates
 by the ``event_id`` header: a batch is acknowledged (acks=all) before its feed's
@@ -75,13 +76,11 @@ class MessageSink(Protocol):
 
 
 class MunicipalTopicNeeded(ValueError):
-    """Social services' feed has one topic per municipality: a topic of it names the municipality."""
+    """Every agency's feed has one topic per municipality: a topic names the municipality."""
 
 
-def topic_name(prefix: str, agency: str, lead: str, municipality: str | None = None) -> str:
-    """An agency's topic; the lead agency's is its municipality's (``MunicipalTopicNeeded`` without one)."""
-    if agency != lead:
-        return f"{prefix}.{agency}.disclosures"
+def topic_name(prefix: str, agency: str, municipality: str | None) -> str:
+    """An agency's topic in one municipality (``MunicipalTopicNeeded`` without one)."""
     if not municipality:
         raise MunicipalTopicNeeded(f"{agency}'s feed is published per municipality: name the municipality"
                                    f" ({prefix}.{agency}.<municipality>.disclosures)")
@@ -89,10 +88,10 @@ def topic_name(prefix: str, agency: str, lead: str, municipality: str | None = N
 
 
 class FeedPublisher:
-    def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *, lead: str,
+    def __init__(self, source: FeedSource, sink: MessageSink, agencies: Iterable[str], *,
                  prefix: str = "sigill", batch_size: int = BATCH, interval: float = 0.2,
                  backoff: tuple[float, float] = (0.5, 30.0), now: Callable[[], Any] | None = None) -> None:
-        self.source, self.sink, self.agencies, self.lead = source, sink, frozenset(agencies), lead
+        self.source, self.sink, self.agencies = source, sink, frozenset(agencies)
         # The application's clock: the stored feeds are read as of now, so a case whose calendar moment has come
         # but is not recorded yet goes out without content (as the HTTP feed serves it).  None: content as the
         # views hold it.
@@ -111,8 +110,8 @@ class FeedPublisher:
         self._stored_at = 0.0
         self._clock: Callable[[], float] = time.monotonic
 
-    def topic(self, agency: str, municipality: str | None = None) -> str:
-        return topic_name(self.prefix, agency, self.lead, municipality)
+    def topic(self, agency: str, municipality: str | None) -> str:
+        return topic_name(self.prefix, agency, municipality)
 
     def offer(self, written: Any) -> None:
         """A batch of the disclosure log just committed by the views' writer in this process (in commit order,
@@ -219,10 +218,10 @@ class FeedPublisher:
         agency, municipality = agency_of(feed)
         if agency not in self.agencies:
             return None  # no longer in the catalogue: nobody to publish to
-        if agency == self.lead and municipality is None:
+        if municipality is None:
             # No topic may have what cannot be placed (secrecy first); its position moves, so this is said once.
             log.warning("%d of %s's feed messages withheld: their case's municipality is not recorded"
-                        " (views built before case_municipality existed: run `sigill views rebuild`)",
+                        " (views built before every feed was per municipality: run `sigill views rebuild`)",
                         count, agency)
             return None
         return self.topic(agency, municipality)

@@ -1,12 +1,13 @@
 """An agency's feed over HTTP: the same messages as its Kafka topic, read as that agency, every case read logged.
 
-Who reads which feed:
+Every agency's log covers every municipality of the installation, and is one feed per municipality, each
+numbered on its own (an agency takes part in one municipality's groups at a time).  Who reads which feed:
 
-* a member agency's contact person (role ``member``) reads their own agency's feed, and no other;
-* social services' caseworkers and coordinators read their own municipality's feed of social services'
-  (the agency's log covers every municipality of the installation, one feed each, numbered on its own);
-* auditors (JO, IVO) read any agency's feed — they read everything, read-only — logged as ``audit.feed``;
-  social services' they read one municipality at a time (``?municipality=``);
+* a member agency's contact person (role ``member``) reads their own agency's feed of the municipality their
+  sign-in names, and no other;
+* social services' caseworkers and coordinators read social services' feed of their own municipality;
+* auditors (JO, IVO) read any agency's feed of any municipality — they read everything, read-only — one
+  municipality at a time (``?municipality=``), logged as ``audit.feed``;
 * nobody else: administrators and users without a case role get 403, as for every read of case content.
 
 Another agency's feed answers 403, not 404: which agencies exist is public (the catalogue), so refusing
@@ -108,21 +109,17 @@ class FeedReader:
         self._now, self.catch_up = now, catch_up
 
     def check(self, p: Principal, agency: str, municipality: str | None = None) -> str:
-        """The feed ``p`` reads of ``agency``'s (social services': one municipality's); raises unless allowed."""
+        """The feed ``p`` reads: ``agency``'s in one municipality (the user's own, or an auditor's choice);
+        raises unless allowed."""
         check_reads_cases(p)
         if agency not in self.catalogue.agencies:
             raise NoSuchFeed(f"no agency '{agency}' in the catalogue", field="agency")
-        lead = self.catalogue.lead_agency
         if municipality is not None:
-            if agency != lead:
-                raise InvalidInput(f"only {lead}'s feed is per municipality: drop municipality", field="municipality")
             self.catalogue.municipality(municipality)
         if not p.has(Role.AUDITOR):
             self._check_own(p, agency, municipality)
-        if agency != lead:
-            return agency
         municipality = municipality or p.municipality
-        if municipality is None:  # an auditor: the agency's log is one feed per municipality
+        if municipality is None:  # an auditor: every agency's log is one feed per municipality
             raise MunicipalityNeeded(f"{agency}'s feed is one per municipality: add ?municipality=CODE",
                                      field="municipality")
         return feed_of(agency, municipality)
@@ -132,12 +129,12 @@ class FeedReader:
             raise Forbidden(f"you read your own agency's feed (/api/v1/feeds/{p.agency}); no agency reads"
                             " another's", field="agency")
         if agency == self.catalogue.lead_agency:
-            if not (is_social_services(p, self.catalogue) and p.municipality):
+            if not is_social_services(p, self.catalogue):
                 raise Forbidden("social services' feed is for its caseworkers and coordinators")
-            if municipality not in (None, p.municipality):
-                raise Forbidden("you read your own municipality's feed", field="municipality")
         elif not p.has(Role.MEMBER):
             raise Forbidden("an agency's feed is for its contact persons (role member)")
+        if municipality not in (None, p.municipality):   # p.municipality is set: check_reads_cases
+            raise Forbidden("you read your own municipality's feed", field="municipality")
 
     def start(self, p: Principal, agency: str, cursor: str | None, field: str = "after",
               municipality: str | None = None) -> Cursor:

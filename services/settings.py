@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     public_url: str | None = None           # where browsers reach Sigill, e.g. https://sigill.example.se
     # Agency feeds on Kafka: nothing is published unless bootstrap servers are set (see README).
     kafka_bootstrap_servers: str | None = None   # host:port[,host:port…] of the Kafka cluster
-    kafka_topic_prefix: str = "sigill"            # topics are <prefix>.<agency>.disclosures
+    kafka_topic_prefix: str = "sigill"            # topics are <prefix>.<agency>.<municipality>.disclosures
     kafka_topic_partitions: int = 3               # for topics the publisher creates itself
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None

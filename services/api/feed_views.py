@@ -16,7 +16,7 @@ BasisKind = Literal["origin", "owner", "law", "consent", "erasure"]
 
 EXAMPLE_ID = "7d4c1e0a-3b9f-8c2e-8a61-0f2d9e4b7c13"
 CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
-EXAMPLE_BODY = {"schema": "sigill.disclosure/3", "event_id": EXAMPLE_ID, "feed": "skola", "sequence": 47,
+EXAMPLE_BODY = {"schema": "sigill.disclosure/3", "event_id": EXAMPLE_ID, "feed": "skola.0180", "sequence": 47,
                 "case_id": CASE_ID,
                 "agency": "skola", "fact_id": "k3v7q2m5xw4hzb6ndr2tcy7e", "kind": "contribution", "category": "school",
                 "change": "disclosed", "basis": {"kind": "consent", "consent_ids": ["c-1", "c-2"],
@@ -25,7 +25,7 @@ EXAMPLE_BODY = {"schema": "sigill.disclosure/3", "event_id": EXAMPLE_ID, "feed":
                 "content": {"category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
 EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "3",
                    "change": "disclosed", "basis_kind": "consent", "basis_ids": "c-1,c-2"}
-EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola", 47))
+EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
 
 
 class FeedBasis(BaseModel):
@@ -41,8 +41,8 @@ class FeedBody(BaseModel):
 
     schema_: Literal["sigill.disclosure/3"] = Field(alias="schema")
     event_id: UUID = Field(description="deduplicate by it: stable across resends and view rebuilds")
-    feed: str = Field(description="the feed the message is numbered in: the agency's id, or for social services"
-                                  " socialtjanst.<municipality>")
+    feed: str = Field(description="the feed the message is numbered in: <agency>.<municipality>, e.g."
+                                  " skola.0180 (every agency's log is one feed per municipality)")
     sequence: int = Field(ge=1, description="the message's number in its feed: 1, 2, 3 … with no gaps (counted"
                                             " anew after a rebuild of the views); over HTTP page with the opaque"
                                             " item cursor")
@@ -82,13 +82,13 @@ class FeedItem(BaseModel):
 
 class FeedPageOut(BaseModel):
     agency: str
-    feed: str = Field(description="the feed read: the agency's, or one municipality's of social services'")
+    feed: str = Field(description="the feed read: <agency>.<municipality>, the agency's in one municipality")
     messages: list[FeedItem]
     next: str = Field(description="opaque cursor to send as ?after= next time (also when no message came)")
     more: bool = Field(description="more messages are waiting: ask again at once")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "agency": "skola", "feed": "skola", "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
+        "agency": "skola", "feed": "skola.0180", "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
                                          "body": EXAMPLE_BODY}], "next": EXAMPLE_CURSOR, "more": False}]})
 
 

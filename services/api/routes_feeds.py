@@ -47,8 +47,9 @@ LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=160
                                            description="sent by EventSource on reconnection: resume after it"
                                                        " (wins over ?after=)")]
 Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", examples=["0180"],
-                                           description="social services' feed only, which is one per municipality:"
-                                                       " a caseworker's own (the default); auditors name it")]
+                                           description="every agency's feed is one per municipality: a user reads"
+                                                       " their own (the default, from their sign-in); auditors"
+                                                       " name it")]
 
 FEED_ERRORS: dict[int | str, dict[str, Any]] = {
     **{status: ERRORS[status] for status in (401, 503)},   # 503: every page read is written to the access log
@@ -58,12 +59,12 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
     404: {"description": "no such agency", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
         "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "agency"}}}}},
-    422: {"description": "a malformed or outdated cursor, a bad limit, or social services' feed without a"
-                         " municipality (auditors)", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
+    422: {"description": "a malformed or outdated cursor, a bad limit, or (auditors) a feed read without a"
+                         " municipality", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
         "code": "malformed_cursor", "message": "not a feed cursor: send back a cursor this feed gave you",
         "field": "after"}}}}},
 }
-SSE_EXAMPLE = (f": sigill feed skola\nretry: 2000\n\nid: {fv.EXAMPLE_CURSOR}\ndata: "
+SSE_EXAMPLE = (f": sigill feed skola.0180\nretry: 2000\n\nid: {fv.EXAMPLE_CURSOR}\ndata: "
                + json.dumps({"cursor": fv.EXAMPLE_CURSOR, "headers": fv.EXAMPLE_HEADERS, "body": fv.EXAMPLE_BODY},
                             ensure_ascii=False) + "\n\n: keep-alive\n\n")
 

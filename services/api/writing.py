@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from domain.errors import DomainError, InvalidInput
 from services.api.deps import ApiContext
 from services.api.views import Written
+from services.authorisation import check_reads_cases
 from services.case_service import Written as Done
 from services.errors import ConcurrentChange
 from services.idempotency import AnswerAlreadyStored, Pending, answering, check_key, replay_of
@@ -64,6 +65,7 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     cut-off gets either that answer or, if nothing was recorded, a fresh run."""
     if key is None:
         return answer(await run(), status, location)
+    check_reads_cases(user)  # a stored answer too is case content: not for a token that has lost its role or place
     check_key(key)
     fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body()))
                          .encode()).digest()

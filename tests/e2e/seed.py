@@ -12,8 +12,8 @@ from services.principals import Principal, Role
 from tests.e2e.ui import sixteen_year_old
 
 SOCIAL = Principal("dev-soc-0180", "Handläggare", "socialtjanst", frozenset({Role.CASEWORKER}), "0180")
-POLICE = Principal("dev-polis", "Polis", "polis", frozenset({Role.MEMBER}))
-SCHOOL = Principal("dev-skola", "Kurator", "skola", frozenset({Role.MEMBER}))
+POLICE = Principal("dev-polis", "Polis", "polis", frozenset({Role.MEMBER}), "0180")
+SCHOOL = Principal("dev-skola", "Kurator", "skola", frozenset({Role.MEMBER}), "0180")
 
 SCHOOL_ROW = "Komma i tid till lektionerna varje dag."
 HEALTH_ROW = "Inga droger; samtal varje vecka."

@@ -112,6 +112,24 @@ def test_a_development_token_lasts_a_sensible_number_of_hours(tmp_path, hours):
     assert result.returncode == 2 and "--hours" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_development_token_names_the_municipality_its_user_works_in(tmp_path):
+    import base64
+    import json
+
+    def claims(*args: str) -> dict:
+        result = sigill("dev-token", *args, env={"SIGILL_DATA_DIR": str(tmp_path)})
+        assert result.returncode == 0, result.stderr
+        payload = result.stdout.strip().split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+    assert claims("--agency", "skola", "--role", "member")["municipality"] == "0180"   # the demo case's
+    assert claims("--agency", "skola", "--role", "member", "--municipality", "1280")["municipality"] == "1280"
+    assert "municipality" not in claims("--agency", "ivo", "--role", "auditor")
+    unknown = sigill("dev-token", "--agency", "skola", "--role", "member", "--municipality", "9999",
+                     env={"SIGILL_DATA_DIR": str(tmp_path)})
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "sigill: unknown municipality '9999'"
+
+
 def test_a_malformed_master_key_is_one_readable_line(tmp_path):
     result = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_MASTER_KEY": "not-base64!"})
     assert result.returncode == 1 and "SIGILL_MASTER_KEY" in result.stderr

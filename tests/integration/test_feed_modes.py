@@ -56,10 +56,10 @@ def test_with_kafka_the_same_follower_publishes_what_the_http_feed_serves(app, s
     realistic_case(app)
     store = follower.runner.store
 
-    assert eventually(lambda: all_published(store))  # every feed (social services': its municipality's)
-    served = [json.loads(m.body()) for m in store.feed("skola", 0, 10_000)]  # what GET /api/v1/feeds/skola pages
+    assert eventually(lambda: all_published(store))  # every feed (each agency's in the case's municipality)
+    served = [json.loads(m.body()) for m in store.feed("skola.0180", 0, 10_000)]  # what GET /api/v1/feeds/skola pages for Stockholm
     on_kafka = [json.loads(r.value) for r in read_topic(feeds.kafka_bootstrap_servers,
-                                                        follower.publisher.topic("skola"), expect=len(served))]
+                                                        follower.publisher.topic("skola", "0180"), expect=len(served))]
     assert sorted(on_kafka, key=lambda m: m["sequence"]) == served
 
 
@@ -84,7 +84,7 @@ def test_an_erasure_reaches_the_feeds_from_the_follower(app, settings, following
     assert eventually(lambda: bool(store.disclosure_log(case_id, "skola")))
     app.keystore.destroy(UUID(str(case_id)))
     assert eventually(lambda: any(r["change"] == "erased" for r in store.disclosure_log(case_id, "skola")))
-    erased = [m for m in store.feed("skola", 0, 10_000) if m.change == "erased"]
+    erased = [m for m in store.feed("skola.0180", 0, 10_000) if m.change == "erased"]
     assert [(m.case_id, m.erased, m.content) for m in erased] == [(case_id, True, None)]
 
 
@@ -97,7 +97,7 @@ def test_an_erasure_message_arrives_on_kafka(app, settings, following, kafka_bro
     app.keystore.destroy(case_id)
     assert eventually(lambda: any(r["change"] == "erased" for r in store.disclosure_log(case_id, "skola")))
     expected = len(store.disclosure_log(agency="skola"))
-    topic = follower.publisher.topic("skola")
+    topic = follower.publisher.topic("skola", "0180")
     records = [json.loads(r.value) for r in read_topic(feeds.kafka_bootstrap_servers, topic, expect=expected)]
     erased = [m for m in records if m["change"] == "erased"]
     assert [(m["case_id"], m["kind"], m["erased"], m["content"]) for m in erased] == [

@@ -19,6 +19,8 @@ from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, carries, glob
                                             unkeyed_event_id)
 from tests.integration.test_agency_views import busy_case
 
+SKOLA, POLIS = feed_of("skola", STOCKHOLM), feed_of("polis", STOCKHOLM)  # every feed is a municipality's
+
 
 @pytest.fixture
 def runner(app, settings, postgres):
@@ -30,7 +32,7 @@ def runner(app, settings, postgres):
 def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):
     case_id = busy_case(app)
     runner.catch_up()
-    for agency, feed_name in (("skola", "skola"), ("polis", "polis"), ("socialtjanst", "socialtjanst.0180")):
+    for agency, feed_name in (("skola", SKOLA), ("polis", POLIS), ("socialtjanst", "socialtjanst.0180")):
         feed = runner.store.feed(feed_name, 0, 10_000)
         log = runner.store.disclosure_log(agency=agency)
         public = runner.store.fact_ids()  # a message names the logged fact by its public id
@@ -43,9 +45,9 @@ def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):
 def test_paging_by_cursor_gives_every_message_once(app, runner):
     busy_case(app)
     runner.catch_up()
-    whole = runner.store.feed("skola", 0, 10_000)
+    whole = runner.store.feed(SKOLA, 0, 10_000)
     pages, cursor = [], 0
-    while page := runner.store.feed("skola", cursor, 3):
+    while page := runner.store.feed(SKOLA, cursor, 3):
         assert len(page) <= 3
         pages.extend(page)
         cursor = page[-1].seq
@@ -55,7 +57,7 @@ def test_paging_by_cursor_gives_every_message_once(app, runner):
 def test_a_disclosed_message_carries_the_content_the_view_shows_and_an_ended_one_none(app, runner):
     case_id = busy_case(app)
     runner.catch_up()
-    feed = runner.store.feed("skola", 0, 10_000)
+    feed = runner.store.feed(SKOLA, 0, 10_000)
     public = runner.store.fact_ids().of(case_id)
     own = {public(f.fact_id): shown_content(f.kind, f.content) for f in runner.store.facts("skola", case_id)}
     disclosed = [m for m in feed if m.change == "disclosed"]
@@ -71,12 +73,12 @@ def test_a_fact_no_longer_visible_is_never_sent_again_by_reading_the_feed_anew(a
     case_id = consenting_school(app)
     app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
     runner.catch_up()
-    before = [m for m in runner.store.feed("skola", 0, 10_000) if m.content]
+    before = [m for m in runner.store.feed(SKOLA, 0, 10_000) if m.content]
     assert any(m.content.get("text") == "Skolk observerat." for m in before)  # while the consent is in force
     young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
     app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
     runner.catch_up()
-    again = runner.store.feed("skola", 0, 10_000)  # a new integration reading from the beginning
+    again = runner.store.feed(SKOLA, 0, 10_000)  # a new integration reading from the beginning
     assert not any(m.content and m.content.get("text") == "Skolk observerat." for m in again)
     public = runner.store.fact_ids().of(case_id)
     assert {m.fact_id for m in again if m.content} <= {public(f.fact_id) for f in runner.store.facts("skola", case_id)}
@@ -93,7 +95,7 @@ def test_a_rebuild_gives_every_feed_the_same_numbers_and_event_ids_in_a_new_epoc
     interleaved_history(app)
     runner.catch_up()
     before, epoch = every_feed(runner), runner.store.feed_epoch()
-    assert {"skola", "polis", feed_of("socialtjanst", STOCKHOLM), feed_of("socialtjanst", GOTHENBURG)} <= set(before)
+    assert {SKOLA, POLIS, feed_of("socialtjanst", STOCKHOLM), feed_of("socialtjanst", GOTHENBURG)} <= set(before)
     runner.rebuild()
     assert every_feed(runner) == before
     assert runner.store.feed_epoch() != epoch  # cursors of the old numbering start again (tests/…/test_feed_http)
@@ -102,7 +104,7 @@ def test_a_rebuild_gives_every_feed_the_same_numbers_and_event_ids_in_a_new_epoc
 def test_each_feed_is_numbered_1_to_n_though_hidden_activity_happens_between_its_messages(app, runner):
     interleaved_history(app)
     runner.catch_up()
-    for agency, feed in (("skola", "skola"), ("polis", "polis"), ("socialtjanst", feed_of("socialtjanst", STOCKHOLM)),
+    for agency, feed in (("skola", SKOLA), ("polis", POLIS), ("socialtjanst", feed_of("socialtjanst", STOCKHOLM)),
                          ("socialtjanst", feed_of("socialtjanst", GOTHENBURG))):
         messages = runner.store.feed(feed, 0, 10_000)
         assert [m.seq for m in messages] == list(range(1, len(messages) + 1)), feed
@@ -144,7 +146,7 @@ def test_an_erased_case_keeps_its_messages_without_content(app, runner):
     erased, kept = busy_case(app), busy_case(app)
     runner.catch_up()
     app.keystore.destroy(erased)
-    feed = runner.store.feed("skola", 0, 10_000)
+    feed = runner.store.feed(SKOLA, 0, 10_000)
     assert {m.case_id for m in feed if m.erased} == {erased}
     assert all(m.content is None for m in feed if m.case_id == erased)
     assert any(m.content for m in feed if m.case_id == kept and not m.erased)
@@ -157,7 +159,7 @@ def test_an_erasure_message_takes_the_next_number_of_each_feed_that_knew_the_cas
     app.keystore.destroy(cases["school"])
     assert runner.store.record_erasures() == 3  # the school, the police and Stockholm's social services knew it
     _, after = runner.store.feed_heads()
-    for feed in ("skola", "polis", feed_of("socialtjanst", STOCKHOLM)):
+    for feed in (SKOLA, POLIS, feed_of("socialtjanst", STOCKHOLM)):
         messages = runner.store.feed(feed, 0, 10_000)
         assert [m.seq for m in messages] == list(range(1, before[feed] + 2)), feed
         assert (messages[-1].change, messages[-1].case_id) == ("erased", cases["school"])
@@ -176,16 +178,16 @@ def test_feed_content_is_sealed_and_bound_to_its_row(app, runner, postgres):
         conn.execute("UPDATE disclosure_log SET content = (SELECT content FROM disclosure_log WHERE id = %s)"
                      " WHERE id = %s", (rows[0][0], rows[1][0]))
     with pytest.raises(ValueError):  # moved bytes do not open: the associated data names the row's event
-        runner.store.feed("polis", 0, 10_000)
+        runner.store.feed(POLIS, 0, 10_000)
 
 
 def test_the_message_body_is_json_with_the_documented_fields(app, runner):
     busy_case(app)
     runner.catch_up()
-    message = runner.store.feed("skola", 0, 1)[0]
+    message = runner.store.feed(SKOLA, 0, 1)[0]
     body = message.to_json()
     assert body["schema"] == "sigill.disclosure/3" and body["sequence"] == message.seq == 1
-    assert body["feed"] == "skola" and "notification_id" not in body and "cursor" not in body
+    assert body["feed"] == SKOLA and "notification_id" not in body and "cursor" not in body
     assert body["event_id"] == str(message.event_id) and body["case_id"] == str(message.case_id)
     assert dict(message.headers())["event_id"] == str(message.event_id).encode()
     assert message.key() == str(message.case_id).encode()
@@ -240,15 +242,15 @@ def test_a_database_built_before_feeds_were_numbered_is_numbered_when_a_process_
     try:
         assert every_feed(fresh) == before  # the same numbers a rebuild would give; event ids kept
         lead = {feed: len(before[feed]) for feed in before if feed.startswith("socialtjanst.")}
-        assert fresh.store.publication_positions() == {"skola": 3, **lead}  # what was sent stays sent
+        assert fresh.store.publication_positions() == {SKOLA: 3, **lead}  # what was sent stays sent
         with psycopg.connect(postgres.conninfo()) as conn:
             assert conn.execute("SELECT to_regclass('feed_publication')").fetchone()[0] is None
         app.record_contribution(interleaved_school_case(fresh), by=SCHOOL, category="school", text="Ny.")
         fresh.catch_up()
-        assert [m.seq for m in fresh.store.feed("skola", 0, 10_000)] == list(range(1, len(before["skola"]) + 2))
+        assert [m.seq for m in fresh.store.feed(SKOLA, 0, 10_000)] == list(range(1, len(before[SKOLA]) + 2))
     finally:
         fresh.store.close()
 
 
 def interleaved_school_case(runner):
-    return next(m.case_id for m in runner.store.feed("skola", 0, 1))
+    return next(m.case_id for m in runner.store.feed(SKOLA, 0, 1))

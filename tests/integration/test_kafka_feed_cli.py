@@ -45,7 +45,7 @@ def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_han
     publisher.sink.close()
     rows = runner.store.disclosure_log(agency="skola")
 
-    first = consume(feeds, "--agency", "skola", "--from-beginning", "--group", "integration", "--idle-timeout", "1")
+    first = consume(feeds, "--agency", "skola", "--municipality", "0180", "--from-beginning", "--group", "integration", "--idle-timeout", "1")
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert len(lines) == len(rows)                                   # each message once …
@@ -55,7 +55,7 @@ def test_the_reference_consumer_prints_each_message_once_and_commits_what_it_han
     assert "Skolk observerat." not in first.stdout  # published after the withdrawal ended it: sent without content
     assert "Ny misstanke." not in first.stdout                     # the police's, by law to social services only
 
-    again = consume(feeds, "--agency", "skola", "--group", "integration", "--idle-timeout", "1")
+    again = consume(feeds, "--agency", "skola", "--municipality", "0180", "--group", "integration", "--idle-timeout", "1")
     assert again.returncode == 0 and again.stdout == ""              # its offsets were committed
 
 
@@ -65,9 +65,9 @@ def test_max_messages_handles_and_commits_that_many_and_the_next_run_goes_on_fro
     publisher.sink.close()
     total = len(runner.store.disclosure_log(agency="skola"))
     assert total > 5
-    first = consume(feeds, "--agency", "skola", "--from-beginning", "--group", "steps", "--max-messages", "5")
+    first = consume(feeds, "--agency", "skola", "--municipality", "0180", "--from-beginning", "--group", "steps", "--max-messages", "5")
     assert first.returncode == 0 and len(first.stdout.splitlines()) == 5, first.stderr
-    rest = consume(feeds, "--agency", "skola", "--from-beginning", "--group", "steps", "--idle-timeout", "1")
+    rest = consume(feeds, "--agency", "skola", "--municipality", "0180", "--from-beginning", "--group", "steps", "--idle-timeout", "1")
     assert rest.returncode == 0 and len(rest.stdout.splitlines()) == total - 5, rest.stderr   # none lost, none twice
     assert not set(first.stdout.splitlines()) & set(rest.stdout.splitlines())
 
@@ -76,9 +76,9 @@ def test_bad_arguments_to_the_consumer_are_one_line_and_exit_2(settings, kafka_b
     feeds = kafka_settings(settings, kafka_broker.bootstrap)
     missing = consume(feeds)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "--agency" in missing.stderr
-    zero = consume(feeds, "--agency", "skola", "--max-messages", "0")
+    zero = consume(feeds, "--agency", "skola", "--municipality", "0180", "--max-messages", "0")
     assert zero.returncode == 2 and "positive whole number" in zero.stderr
-    unknown = consume(feeds, "--agency", "ingen")
+    unknown = consume(feeds, "--agency", "ingen", "--municipality", "0180")
     assert unknown.returncode == 1 and unknown.stderr.strip() == "sigill: unknown agency 'ingen'"
 
 

@@ -38,7 +38,7 @@ def broker():
 def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, runner, broker, caplog):
     caplog.set_level(logging.INFO, logger="sigill.feed")
     sink = KafkaMessageSink(broker.bootstrap, partitions=2, producer=FAST)
-    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, lead=app.catalogue.lead_agency,
+    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies,
                               prefix="outage", interval=0.05, backoff=(0.2, 0.5))
     stop = threading.Event()
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)
@@ -72,8 +72,9 @@ def test_what_is_written_while_the_broker_is_down_arrives_when_it_returns(app, r
     assert delays[:3] == [0.2, 0.4, 0.5] and max(delays) == 0.5  # backs off, doubling, capped
 
     for agency in ("polis", "skola"):  # each recorded contributions during the outage: its own facts
-        during = {m.event_id for m in runner.store.feed(agency, at_stop.get(agency, 0), 10_000)}
+        feed = f"{agency}.0180"   # every case here is Stockholm's
+        during = {m.event_id for m in runner.store.feed(feed, at_stop.get(feed, 0), 10_000)}
         assert during, agency
-        arrived = {header(r, "event_id") for r in read_topic(broker.bootstrap, publisher.topic(agency),
+        arrived = {header(r, "event_id") for r in read_topic(broker.bootstrap, publisher.topic(agency, "0180"),
                                                              expect=len(during))}
         assert {str(e) for e in during} <= arrived, agency

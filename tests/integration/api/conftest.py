@@ -33,11 +33,11 @@ class Users:
 
     @property
     def school(self) -> dict[str, str]:
-        return self.headers("skola", "member", municipality=None)
+        return self.headers("skola", "member")
 
     @property
     def police(self) -> dict[str, str]:
-        return self.headers("polis", "member", municipality=None)
+        return self.headers("polis", "member")
 
     @property
     def auditor(self) -> dict[str, str]:

@@ -31,10 +31,13 @@ USERS = (
     User("handläggare 0180", "socialtjanst", "caseworker", "0180", "lead"),
     User("samordnare 0180", "socialtjanst", "coordinator", "0180", "lead"),
     User("handläggare 1280", "socialtjanst", "caseworker", "1280", "outsider"),
-    User("skolan", "skola", "member", None, "member"),
-    User("polisen", "polis", "member", None, "member"),
-    User("bup (ej medlem)", "bup", "member", None, "outsider"),
+    User("skolan", "skola", "member", "0180", "member"),
+    User("polisen", "polis", "member", "0180", "member"),
+    User("skolan i Malmö", "skola", "member", "1280", "outsider"),   # the school is in the group: Stockholm's
+    User("polisen utan kommun", "polis", "member", None, "nobody"),   # a sign-in that names no municipality
+    User("bup (ej medlem)", "bup", "member", "0180", "outsider"),
     User("polisen som handläggare", "polis", "caseworker", "0180", "outsider"),
+    User("socialtjänsten som medlem", "socialtjanst", "member", "0180", "outsider"),  # no such role there
     User("IVO", "ivo", "auditor", None, "auditor"),
     User("administratör", "socialtjanst", "administrator", "0180", "administrator"),
     User("utan roll", "skola", "janitor", None, "nobody"),
@@ -89,8 +92,8 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("group_work", "POST", f"{c}/meetings", {**stale, "held_on": "2026-02-03"}),
         ("group_work", "POST", f"{c}/contributions", {**stale, "category": "school", "text": "x"}),
         ("group_work", "POST", f"{c}/follow-ups", {**stale, "row_id": row_id, "status": "ongoing", "note": "x"}),
-        *(("feed", "GET", f"/api/v1/feeds/{agency}{tail}", None)
-          for agency in FEED_AGENCIES for tail in ("", "/stream")),
+        *(("feed", "GET", f"/api/v1/feeds/{agency}{tail}{query}", None)
+          for agency in FEED_AGENCIES for tail in ("", "/stream") for query in ("", "?municipality=0180")),
     ]
 
 
@@ -98,13 +101,16 @@ FEED_AGENCIES = ("socialtjanst", "skola", "polis", "bup")
 
 
 def feed_status(user: User, path: str) -> int:
-    """An agency's feed: its own users (social services: caseworkers, coordinators; others: members), auditors."""
-    agency = path.split("/")[4]
+    """An agency's feed in one municipality: its own users there (social services: caseworkers, coordinators;
+    others: members), auditors."""
+    agency, named = path.split("?")[0].split("/")[4], "?municipality=" in path
     lead = agency == "socialtjanst"
     if user.role == "auditor":
-        return 422 if lead else 200  # social services' feed is one per municipality: an auditor names it
-    if user.role in ("administrator", "janitor") or user.agency != agency:
+        return 200 if named else 422  # every feed is one per municipality: an auditor names it
+    if user.role in ("administrator", "janitor") or user.agency != agency or not user.municipality:
         return 403
+    if named and user.municipality != "0180":
+        return 403  # another municipality's feed
     return 200 if (user.role in ("caseworker", "coordinator")) == lead else 403
 
 

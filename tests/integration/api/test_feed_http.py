@@ -50,7 +50,7 @@ def busy(client, users, tick) -> tuple[str, list[str]]:
 def test_a_page_is_the_agencys_disclosure_log_as_kafka_records(client, users, tick):
     busy(client, users, tick)
     items, _ = everything(client, users.school, "skola")
-    messages = store(client).feed("skola", 0, 10_000)
+    messages = store(client).feed(f"skola.{STOCKHOLM}", 0, 10_000)
     assert [i["body"] for i in items] == [json.loads(m.body()) for m in messages]
     assert [i["headers"] for i in items] == [{k: v.decode() for k, v in m.headers()} for m in messages]
     assert [i["body"]["sequence"] for i in items] == [r["seq"] for r in store(client).disclosure_log(agency="skola")]
@@ -133,7 +133,7 @@ def test_social_services_reads_only_its_own_municipalitys_cases(client, users, t
 def test_feed_reads_are_in_the_access_log(client, users, tick):
     case_id, _ = busy(client, users, tick)
     everything(client, users.school, "skola")
-    everything(client, users.auditor, "skola")
+    everything(client, users.auditor, "skola", municipality=STOCKHOLM)
     extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
     reads = {(r["agency"], r["what"]) for r in extract["reads"]}
     assert {("skola", "feed:skola"), ("ivo", "audit.feed:skola")} <= reads
@@ -181,16 +181,29 @@ def test_no_token_is_401_and_an_unknown_agency_404(client, users):
 def test_each_feed_is_numbered_1_to_n_though_hidden_activity_happens_between(client, users, app):
     interleaved_history(app)
     caseworker = {m: users.headers("socialtjanst", "caseworker", municipality=m) for m in (STOCKHOLM, GOTHENBURG)}
-    for headers, agency, feed in ((users.school, "skola", "skola"), (users.police, "polis", "polis"),
+    for headers, agency, feed in ((users.school, "skola", f"skola.{STOCKHOLM}"),
+                                  (users.police, "polis", f"polis.{STOCKHOLM}"),
                                   (caseworker[STOCKHOLM], "socialtjanst", f"socialtjanst.{STOCKHOLM}"),
                                   (caseworker[GOTHENBURG], "socialtjanst", f"socialtjanst.{GOTHENBURG}")):
         items, _ = everything(client, headers, agency, limit=4)
         assert [i["body"]["sequence"] for i in items] == list(range(1, len(items) + 1)), feed
         assert {i["body"]["feed"] for i in items} == {feed}
-        rows = {str(r["event_id"]): r["id"] for r in store(client).disclosure_log(agency=agency)}
+        rows = {str(r["event_id"]): r["id"] for r in store(client).disclosure_log(agency=agency)
+                if r["feed"] == feed}
         log_ids = [rows[i["body"]["event_id"]] for i in items]
         assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed  # other feeds' rows came between
         assert not any("notification_id" in i["body"] or "cursor" in i["body"] for i in items)
+
+
+def test_a_member_agencys_feed_carries_its_own_municipalitys_cases_only(client, users, app):
+    """The police of Gothenburg and of Stockholm are the same agency in the catalogue, in different groups."""
+    cases = interleaved_history(app)
+    stockholm, _ = everything(client, users.police, "polis")
+    gothenburg, _ = everything(client, users.headers("polis", "member", municipality=GOTHENBURG), "polis")
+    assert {i["body"]["case_id"] for i in gothenburg} == {str(cases["other"])}
+    assert {i["body"]["case_id"] for i in stockholm} == {str(cases["school"]), str(cases["hidden"])}
+    assert "Göteborg" not in json.dumps(stockholm, ensure_ascii=False)
+    assert {i["body"]["feed"] for i in gothenburg} == {f"polis.{GOTHENBURG}"}
 
 
 def test_an_auditor_reads_social_services_feed_one_municipality_at_a_time(client, users, app):
@@ -205,13 +218,14 @@ def test_an_auditor_reads_social_services_feed_one_municipality_at_a_time(client
     assert audited == theirs and {i["body"]["case_id"] for i in audited} == {str(cases["other"])}
 
 
-def test_a_caseworker_reads_no_other_municipalitys_feed_and_a_municipality_is_social_services_only(client, users):
-    other = client.get("/api/v1/feeds/socialtjanst", params={"municipality": GOTHENBURG}, headers=users.social)
-    assert other.status_code == 403 and other.json()["error"]["field"] == "municipality"
-    own = client.get("/api/v1/feeds/socialtjanst", params={"municipality": STOCKHOLM}, headers=users.social)
-    assert own.status_code == 200 and own.json()["feed"] == f"socialtjanst.{STOCKHOLM}"
-    stray = client.get("/api/v1/feeds/skola", params={"municipality": STOCKHOLM}, headers=users.school)
-    assert stray.status_code == 422 and stray.json()["error"]["field"] == "municipality"
+def test_nobody_but_an_auditor_reads_another_municipalitys_feed(client, users):
+    for headers, agency in ((users.social, "socialtjanst"), (users.school, "skola")):
+        other = client.get(f"/api/v1/feeds/{agency}", params={"municipality": GOTHENBURG}, headers=headers)
+        assert other.status_code == 403 and other.json()["error"]["field"] == "municipality"
+        own = client.get(f"/api/v1/feeds/{agency}", params={"municipality": STOCKHOLM}, headers=headers)
+        assert own.status_code == 200 and own.json()["feed"] == f"{agency}.{STOCKHOLM}"
+    unnamed = client.get("/api/v1/feeds/skola", headers=users.headers("skola", "member", municipality=None))
+    assert unnamed.status_code == 403 and "names no municipality" in unnamed.json()["error"]["message"]
     unknown = client.get("/api/v1/feeds/socialtjanst", params={"municipality": "9999"}, headers=users.auditor)
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "municipality"
 
@@ -227,8 +241,9 @@ def test_a_cursor_from_before_feeds_were_numbered_is_422_saying_to_start_again(c
 
 def test_a_cursor_of_another_feed_is_422(client, users, tick):
     busy(client, users, tick)
-    _, police_cursor = everything(client, users.auditor, "polis")
-    response = client.get("/api/v1/feeds/skola", params={"after": police_cursor}, headers=users.auditor)
+    _, police_cursor = everything(client, users.auditor, "polis", municipality=STOCKHOLM)
+    response = client.get("/api/v1/feeds/skola", params={"after": police_cursor, "municipality": STOCKHOLM},
+                          headers=users.auditor)
     assert response.status_code == 422 and "another feed's" in response.json()["error"]["message"]
 
 

@@ -153,7 +153,8 @@ def test_a_stream_that_cannot_log_its_reads_sends_nothing_and_ends(served, conte
 
 def test_a_stream_ends_when_its_sign_in_runs_out(served, users):
     _, base = served
-    token = users.tokens.issue(subject="s1", name="Kim", agency="skola", roles=["member"], lifetime=2)
+    token = users.tokens.issue(subject="s1", name="Kim", agency="skola", roles=["member"], municipality="0180",
+                               lifetime=2)
     stream = Events(f"{base}/api/v1/feeds/skola/stream", {"Authorization": f"Bearer {token}"})
     try:
         assert stream.ended.wait(8), "the stream went on disclosing after the token expired"

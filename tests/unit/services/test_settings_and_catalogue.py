@@ -65,6 +65,17 @@ class TestCatalogue:
             load_catalogue(extra)
 
 
+    @pytest.mark.parametrize("entry,named", [
+        ('[[agencies]]\nid = "skola.rinkeby"\nname = "X"\nmembership_category = "school"\n', "skola.rinkeby"),
+        ('[[agencies]]\nid = "Skola"\nname = "X"\nmembership_category = "school"\n', "Skola"),
+        ('[[municipalities]]\ncode = "01.80"\nname = "X"\n', "01.80")])
+    def test_an_id_that_cannot_name_a_feed_is_refused(self, tmp_path, entry, named):
+        """A feed is ``<agency>.<municipality>``: a dot in either would let one agency's rows read as another's."""
+        extra = tmp_path / "extra.toml"
+        extra.write_text(entry, "utf-8")
+        with pytest.raises(InvalidInput, match=named.replace(".", r"\.")):
+            load_catalogue(extra)
+
 @pytest.mark.parametrize("text", ["[[agencies]\nid=", '[[agencies]]\nid = "x"\n'])
 def test_a_broken_catalogue_file_is_a_configuration_error(tmp_path, text):
     extra = tmp_path / "broken.toml"
