@@ -167,7 +167,7 @@ class JwtVerifier:
 
 
 def principal_from(claims: dict[str, Any]) -> Principal:
-    """Our claims: sub, name, agency, municipality (social services), roles."""
+    """Our claims: sub, name, agency, municipality (where social services and members work), roles."""
     agency, roles = claims.get("agency"), claims.get("roles", [])
     if not isinstance(agency, str) or not agency:
         raise AuthenticationFailed("the token names no agency")

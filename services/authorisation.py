@@ -27,6 +27,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class NoMunicipality(Forbidden):
+    """The sign-in names no municipality, and the user's role works in one municipality's groups."""
+
+    code = "no_municipality"
+
+
 class Place(str, Enum):
     """The user's place in one case."""
 
@@ -59,7 +65,7 @@ def check_reads_cases(p: Principal) -> None:
     if not p.has(Role.CASEWORKER, Role.COORDINATOR, Role.MEMBER, Role.AUDITOR):
         raise Forbidden("your role does not give access to case content")
     if not p.municipality and not p.has(Role.AUDITOR):
-        raise Forbidden("your sign-in names no municipality (the token's municipality claim): social services and"
+        raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services and"
                         " member agencies work in one municipality's groups; ask your identity provider's"
                         " administrator to add it")
 

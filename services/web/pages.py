@@ -141,8 +141,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 403, texts.T["csrf"])
     except (CaseNotFound, CaseErased):
         return error_page(request, 404, texts.T["not_found"], quiet_user(request))
-    except Forbidden:
-        return error_page(request, 403, texts.T["forbidden"], quiet_user(request))
+    except Forbidden as refused:
+        return error_page(request, 403, texts.T.get(refused.code, texts.T["forbidden"]), quiet_user(request))
     except ConcurrentChange:
         return error_page(request, 409, texts.T["conflict"], quiet_user(request))
     except ClockWentBackwards as error:  # this server's clock, not the request: 503, as the API answers

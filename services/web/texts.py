@@ -98,7 +98,10 @@ T: dict[str, str] = {
     "method_not_allowed": "Sidan kan inte användas på det sättet (till exempel ett formulär som skickats till "
                           "fel adress). Gå tillbaka och försök igen.",
     "bad_request": "Förfrågan kunde inte tolkas. Gå tillbaka och försök igen.",
-    "forbidden": "Din roll får inte göra detta.", "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
+    "forbidden": "Din roll får inte göra detta.",
+    "no_municipality": "Din inloggning anger ingen kommun. Handläggare och kontaktpersoner arbetar i en kommuns "
+                       "insatsgrupper – be den som administrerar inloggningen att lägga till kommunen.",
+    "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
     "internal": "Ett oväntat fel inträffade. Det är loggat.", "csrf": "Formuläret har gått ut. Ladda om sidan och "
