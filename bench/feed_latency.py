@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warmup-seconds", type=float, default=3)
-    parser.add_argument("--outage-seconds", type=float, default=10)
+    parser.add_argument("--outage-seconds", type=float, default=10, help="0 leaves the catch-up out")
     parser.add_argument("--cases", type=int, default=128)
     parser.add_argument("--contributions", type=int, default=5,
                         help="the school's contributions in each seeded case (cases start with 6 events more)")
@@ -239,7 +239,7 @@ def main() -> None:
                     try:
                         latency_run(label, port, auth, cases, receiver, args,
                                     parts_of(server, postmaster, broker), stages)
-                        if not polling:
+                        if not polling and args.outage_seconds > 0:   # 0: latency only
                             catch_up(broker, port, auth, cases, args, receiver)
                     finally:
                         receiver.close()
