@@ -41,13 +41,31 @@ CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
 """
 
 
+class NoLedger(LookupError):
+    """The database has no ledger tables: nothing to verify there."""
+
+
 class PostgresLedgerStore:
-    def __init__(self, conninfo: str, *, schema: str = "public", events_table: str = "sigill_events") -> None:
+    def __init__(self, conninfo: str, *, schema: str = "public", events_table: str = "sigill_events",
+                 create: bool = True) -> None:
+        """``create=False``: only read an existing ledger — what a verifier with a read-only role does."""
         self.conninfo = conninfo
         self._events = sql.Identifier(schema, events_table)
         self._ledger = sql.Identifier(schema, "sigill_ledger")
         self._checkpoints = sql.Identifier(schema, "sigill_ledger_checkpoints")
-        create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints)])
+        if create:
+            create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints)])
+        else:
+            self._check_exists(schema)
+
+    def _check_exists(self, schema: str) -> None:
+        names = [f"{schema}.{table}" for table in ("sigill_ledger", "sigill_ledger_checkpoints")]
+        with psycopg.connect(self.conninfo) as conn:
+            found = conn.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
+                                 names).fetchone()[0]
+        if not found:
+            raise NoLedger("this database holds no Sigill ledger (is SIGILL_DATABASE_URL Sigill's database? a new"
+                           " installation has one once `sigill serve` or `sigill audit seal` has run)")
 
     def head(self) -> LedgerEntry | None:
         with psycopg.connect(self.conninfo) as conn:

@@ -30,11 +30,13 @@ class InvalidCheckpointFile(ValueError):
 
 
 class Ledger:
-    def __init__(self, store: LedgerStore, signing_key: Ed25519PrivateKey, clock: Clock,
+    def __init__(self, store: LedgerStore, signing_key: Ed25519PrivateKey | None, clock: Clock,
                  trusted_keys: Iterable[bytes] = ()) -> None:
+        """``signing_key`` None: a verifier's ledger (an outside party's), which trusts ``trusted_keys`` only."""
         self.store, self._signing_key, self.clock = store, signing_key, clock
-        self.public_key = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.trusted_keys = {self.public_key, *trusted_keys}
+        self.public_key = (None if signing_key is None
+                           else signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        self.trusted_keys = {*([self.public_key] if self.public_key else []), *trusted_keys}
 
     def seal(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Chain every event stored since the last seal, and sign a checkpoint at the end of each batch."""
@@ -66,6 +68,8 @@ class Ledger:
         }, indent=2)
 
     def _sign(self, entry: LedgerEntry) -> Checkpoint:
+        if self._signing_key is None:
+            raise RuntimeError("a verifier's ledger signs nothing: build it with the ledger key to seal")
         message = checkpoint_message(entry.notification_id, entry.link)
         return Checkpoint(entry.notification_id, entry.link, self.clock.now(), self.public_key,
                           self._signing_key.sign(message))

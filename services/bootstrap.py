@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Iterable
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -83,6 +84,22 @@ def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLoc
                                 events_table=f"{app.name.lower()}_events")
     signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
     return Ledger(store, signing_key, app.clock, settings.trusted_ledger_keys())
+
+
+def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust: Iterable[bytes] = ()) -> Ledger:
+    """The ledger as an outside party verifies it: read only (a read-only database role will do), with no
+    master key and no signing key; it trusts the keys it is given, SIGILL_LEDGER_TRUSTED_KEYS, and the
+    installation's own signing key where this machine has it."""
+    store = PostgresLedgerStore(location.conninfo(), schema=settings.db_schema or "public",
+                                events_table=f"{CaseApplication.name.lower()}_events", create=False)
+    own = settings.existing_ledger_key_bytes()
+    trusted = [*trust, *settings.trusted_ledger_keys()]
+    if own is None and not trusted:
+        raise ConfigurationError("no ledger key to trust: give Sigill's public key with --trust-key BASE64 (or"
+                                 " SIGILL_LEDGER_TRUSTED_KEYS); `sigill audit export` names the key of each"
+                                 " checkpoint, but trust one you got from the operator, not from the file")
+    signing_key = None if own is None else Ed25519PrivateKey.from_private_bytes(own)
+    return Ledger(store, signing_key, SystemClock(), trusted)
 
 
 def build_view_runner(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ViewRunner:

@@ -17,6 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
+from gateways.ledger_store import NoLedger
 from services.audit import InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
 from services.settings import ConfigurationError, Settings
@@ -83,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
-    except (ConfigurationError, DomainError, InvalidCheckpointFile) as error:
+    except (ConfigurationError, DomainError, InvalidCheckpointFile, NoLedger) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except BrokenPipeError:
         # The reader (e.g. `| head`) stopped reading: that is not an error.

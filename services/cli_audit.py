@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import re
 import sys
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
 from services.presentation import agency_name, describe_basis, describe_fact
+from services.settings import Settings
 
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
 
@@ -28,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     seal.set_defaults(handler=_seal)
     check = commands.add_parser("verify", help="recompute the ledger from the events; exit 1 if anything changed")
     check.add_argument("--checkpoints", type=Path, help="an exported checkpoint file to verify against as well")
+    check.add_argument("--trust-key", action="append", default=[], type=_public_key, metavar="BASE64",
+                       help="a ledger public key to trust (repeatable): an outside party needs no other secret, and"
+                            " a read-only database role will do")
     check.set_defaults(handler=_verify)
     export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
     export.add_argument("--out", type=Path, required=True)
@@ -98,8 +104,19 @@ def _seal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _public_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise argparse.ArgumentTypeError(f"'{text[:60]}' is not a base64 Ed25519 public key (32 bytes)")
+    return key
+
+
 def _verify(args: argparse.Namespace) -> int:
     from services.audit import InvalidCheckpointFile, read_exported
+    from services.bootstrap import build_ledger_verifier, database_location
 
     try:
         exported = read_exported(args.checkpoints.read_text("utf-8")) if args.checkpoints else []
@@ -107,8 +124,9 @@ def _verify(args: argparse.Namespace) -> int:
         raise InvalidCheckpointFile(f"cannot read {args.checkpoints}: {error.strerror}") from None
     except UnicodeDecodeError:
         raise InvalidCheckpointFile(f"{args.checkpoints} is not a checkpoint file (not UTF-8 text)") from None
-    with _application() as (app, ledger):
-        result = ledger().verify(exported, _progress("kontrollerat"))
+    settings = Settings()   # no application: nothing is created or written, and no master key is needed
+    result = build_ledger_verifier(settings, database_location(settings), args.trust_key).verify(
+        exported, _progress("kontrollerat"))
     if result.checked >= 100_000:
         print(file=sys.stderr)  # end the progress line
     if result.intact:

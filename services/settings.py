@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         """The seed of the Ed25519 key that signs ledger checkpoints (generated in development)."""
         return self._key(self.ledger_key, LEDGER_KEY_FILE, "SIGILL_LEDGER_KEY")
 
+    def existing_ledger_key_bytes(self) -> bytes | None:
+        """The ledger's signing seed if one is configured or was made in the data dir; never makes one."""
+        if self.ledger_key is None and not (self.data_dir / LEDGER_KEY_FILE).exists():
+            return None
+        return self.ledger_key_bytes()
+
     def trusted_ledger_keys(self) -> list[bytes]:
         return [_decode_key(k, "SIGILL_LEDGER_TRUSTED_KEYS") for k in self.ledger_trusted_keys.split(",") if k.strip()]
 

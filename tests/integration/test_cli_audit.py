@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -124,3 +127,39 @@ def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
     again = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
     assert again.stdout == shown.stdout
     assert sigill("calendar", env=env).returncode == 0
+
+
+def test_an_outside_party_verifies_with_a_read_only_role_and_no_secret_but_the_public_key(env, tmp_path):
+    """JO or IVO: SELECT on three tables, Sigill's public key from the operator, no master or signing key."""
+    from dataclasses import replace
+
+    location = start_embedded(Path(env["SIGILL_DATA_DIR"]) / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'jo_granskare'").fetchone():
+            conn.execute("CREATE ROLE jo_granskare LOGIN")
+        conn.execute("GRANT SELECT ON sigill_events, sigill_ledger, sigill_ledger_checkpoints TO jo_granskare")
+    exported = tmp_path / "kontrollpunkter.json"
+    assert sigill("audit", "export", "--out", str(exported), env=env).returncode == 0
+    public_key = json.loads(exported.read_text())["checkpoints"][-1]["public_key"]  # in life: from the operator
+    outside = {"SIGILL_DATA_DIR": str(tmp_path / "jo"), "SIGILL_ENVIRONMENT": "production",
+               "SIGILL_DATABASE_URL": replace(location, user="jo_granskare").url()}
+
+    verified = sigill("audit", "verify", "--checkpoints", str(exported), "--trust-key", public_key, env=outside)
+    assert verified.returncode == 0 and "Oförändrad" in verified.stdout, verified.stderr
+    assert not (tmp_path / "jo").exists() or not any((tmp_path / "jo").iterdir())   # no key was made for it
+
+    untrusting = sigill("audit", "verify", env=outside)
+    assert untrusting.returncode == 1 and "--trust-key" in untrusting.stderr
+    assert len(untrusting.stderr.strip().splitlines()) == 1
+    stranger = base64.b64encode(bytes(32)).decode()
+    refused = sigill("audit", "verify", "--trust-key", stranger, env=outside)
+    assert refused.returncode == 1 and "ÄNDRAD" in refused.stdout      # checkpoints signed by a key it does not trust
+    malformed = sigill("audit", "verify", "--trust-key", "inte-en-nyckel", env=outside)
+    assert malformed.returncode == 2 and "--trust-key" in malformed.stderr
+
+
+def test_verify_on_a_database_without_a_ledger_says_so_in_one_line(postgres, tmp_path):
+    result = sigill("audit", "verify", "--trust-key", base64.b64encode(bytes(32)).decode(),
+                    env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url()})
+    assert result.returncode == 1 and "holds no Sigill ledger" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
