@@ -24,7 +24,7 @@ from gateways.follower_lock import FollowerLock
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
-from gateways.ledger_store import PostgresLedgerStore
+from gateways.ledger_store import NoLedger, PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
 from gateways.renewal_store import PostgresRenewals
 from projections.fact_ids import PublicFactIds
@@ -90,8 +90,11 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
     """The ledger as an outside party verifies it: read only (a read-only database role will do), with no
     master key and no signing key; it trusts the keys it is given, SIGILL_LEDGER_TRUSTED_KEYS, and the
     installation's own signing key where this machine has it."""
-    store = PostgresLedgerStore(location.conninfo(), schema=settings.db_schema or "public",
-                                events_table=f"{CaseApplication.name.lower()}_events", create=False)
+    try:
+        store = PostgresLedgerStore(location.conninfo(), schema=settings.db_schema or "public",
+                                    events_table=f"{CaseApplication.name.lower()}_events", create=False)
+    except NoLedger as missing:   # the URL names another database: a configuration to mend
+        raise ConfigurationError(str(missing)) from None
     own = settings.existing_ledger_key_bytes()
     trusted = [*trust, *settings.trusted_ledger_keys()]
     if own is None and not trusted:

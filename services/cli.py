@@ -17,7 +17,6 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from gateways.ledger_store import NoLedger
 from services.audit import InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
 from services.settings import ConfigurationError, Settings
@@ -84,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
-    except (ConfigurationError, DomainError, InvalidCheckpointFile, NoLedger) as error:
+    except (ConfigurationError, DomainError, InvalidCheckpointFile) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except BrokenPipeError:
         # The reader (e.g. `| head`) stopped reading: that is not an error.
