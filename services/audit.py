@@ -94,6 +94,11 @@ def _position(value: object) -> int:
     return value
 
 
+def public_key_of(seed: bytes) -> bytes:
+    """The raw Ed25519 public key of a signing seed: what an outside party trusts."""
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
 def signature_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)

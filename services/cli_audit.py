@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="a ledger public key to trust (repeatable): an outside party needs no other secret, and"
                             " a read-only database role will do")
     check.set_defaults(handler=_verify)
+    commands.add_parser("public-key", help="print the ledger's public key (base64), for JO and IVO to trust"
+                        ).set_defaults(handler=_public_key_command)
     export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
     export.add_argument("--out", type=Path, required=True)
     export.set_defaults(handler=_export)
@@ -140,6 +142,19 @@ def _verify(args: argparse.Namespace) -> int:
     where = f"händelse {d.notification_id}" + (f" (ärende {d.case_id}, version {d.version})" if d.case_id else "")
     print(f"ÄNDRAD: {where}: {d.kind} – {d.detail}. {result.checked:,} händelser före den stämmer.")
     return 1
+
+
+def _public_key_command(args: argparse.Namespace) -> int:
+    """The key to hand a supervisor beside the exported checkpoints (by another way than the file itself)."""
+    from services.audit import public_key_of
+    from services.settings import ConfigurationError
+
+    seed = Settings().existing_ledger_key_bytes()
+    if seed is None:
+        raise ConfigurationError("no ledger key on this machine: production sets SIGILL_LEDGER_KEY; embedded mode"
+                                 " makes one in the data directory when Sigill first runs")
+    print(base64.b64encode(public_key_of(seed)).decode())
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -140,7 +140,11 @@ def test_an_outside_party_verifies_with_a_read_only_role_and_no_secret_but_the_p
         conn.execute("GRANT SELECT ON sigill_events, sigill_ledger, sigill_ledger_checkpoints TO jo_granskare")
     exported = tmp_path / "kontrollpunkter.json"
     assert sigill("audit", "export", "--out", str(exported), env=env).returncode == 0
-    public_key = json.loads(exported.read_text())["checkpoints"][-1]["public_key"]  # in life: from the operator
+    told = sigill("audit", "public-key", env=env)          # what the operator hands over, beside the file
+    public_key = told.stdout.strip()
+    assert told.returncode == 0 and public_key == json.loads(exported.read_text())["checkpoints"][-1]["public_key"]
+    nothing = sigill("audit", "public-key", env={"SIGILL_DATA_DIR": str(tmp_path / "tom")})
+    assert nothing.returncode == 1 and "SIGILL_LEDGER_KEY" in nothing.stderr and nothing.stdout == ""
     outside = {"SIGILL_DATA_DIR": str(tmp_path / "jo"), "SIGILL_ENVIRONMENT": "production",
                "SIGILL_DATABASE_URL": replace(location, user="jo_granskare").url()}
 
