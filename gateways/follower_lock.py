@@ -29,6 +29,21 @@ def lock_key(schema: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def follower_working(conninfo: str, schema: str = "public", timeout: int = 3) -> bool | None:
+    """Whether some follower holds this schema's lock now; None when the database does not answer in time.
+
+    For a readiness probe: one short connection of its own, so a full or broken pool cannot make it lie."""
+    unsigned = lock_key(schema) & 0xFFFF_FFFF_FFFF_FFFF   # pg_locks shows a bigint key as two oids
+    try:
+        with psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = %s" % (timeout * 1000))
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                                " AND classid = %s::oid AND objid = %s::oid AND objsubid = 1)",
+                                (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()[0]
+    except (psycopg.Error, OSError):
+        return None
+
+
 class FollowerLock:
     def __init__(self, conninfo: str, schema: str = "public", *, retry_every: float = 2.0) -> None:
         self._conninfo, self.key, self.retry_every = conninfo, lock_key(schema), retry_every

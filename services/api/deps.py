@@ -35,6 +35,8 @@ class ApiContext:
     loop_store: Callable[[], AsyncEvents | None] = lambda: None
     # The access log's writer on the server's event loop (None: the writer thread logs every read).
     loop_access_log: Callable[[], AsyncAccessLogStore | None] = lambda: None
+    # Readiness: whether a follower works on the database (True/False), None when the database does not answer.
+    follower_working: Callable[[], bool | None] = lambda: None
     tokens: VerifiedTokens = field(init=False)
     answers: ShapedAnswers = field(default_factory=ShapedAnswers)   # read answers, per worker process
 

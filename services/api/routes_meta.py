@@ -1,11 +1,13 @@
-"""Who am I, the reference data, health, and the administrator's ledger seal."""
+"""Who am I, the reference data, health and readiness, and the administrator's ledger seal."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Literal
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.api import views as v
 from services.api.deps import Context, CurrentUser
@@ -20,14 +22,30 @@ class Health(BaseModel):
     status: str
 
 
+class Ready(BaseModel):
+    status: Literal["ready"]
+    follower: bool = Field(description="a follower works on the database (views, feeds, ledger, calendar); false:"
+                                       " none does — start `sigill follow`, or a `sigill serve`, which runs one")
+
+
 class Sealed(BaseModel):
     sealed: int
 
 
-@router.get("/health", response_model=Health)
+@router.api_route("/health", methods=["GET", "HEAD"], response_model=Health)
 def health() -> Health:
-    """Liveness: the server answers (no sign-in needed)."""
+    """Liveness: the server answers (no sign-in needed; HEAD too, as monitors send it)."""
     return Health(status="ok")
+
+
+@router.api_route("/ready", methods=["GET", "HEAD"], response_model=Ready, responses={503: ERRORS[503]})
+async def ready(ctx: Context) -> Ready:
+    """Readiness, for a load balancer: the database answers (503 when it does not), and whether a follower
+    works on it.  No sign-in needed; it says nothing about cases."""
+    working = await asyncio.to_thread(ctx.follower_working)
+    if working is None:
+        raise PersistenceError("the database does not answer")  # the API's 503, with Retry-After
+    return Ready(status="ready", follower=working)
 
 
 @router.get("/me", response_model=v.Principal, responses={401: ERRORS[401]})

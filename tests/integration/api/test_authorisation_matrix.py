@@ -217,6 +217,7 @@ def test_the_table_covers_every_route_of_the_api(client):
     covered = {(m, p.split("?")[0]) for _, m, p, _ in endpoints("{case_id}", "{case_number}", "{consent_id}", "x")}
     normalised = {(m, p.replace("/polis/", "/{agency}/")) for m, p in covered}
     normalised = {(m, re.sub(r"^/api/v1/feeds/[a-z]+", "/api/v1/feeds/{agency}", p)) for m, p in normalised}
-    meta = {("GET", "/api/v1/health"), ("GET", "/api/v1/me"), ("GET", "/api/v1/catalogue"),
+    meta = {("GET", "/api/v1/health"), ("HEAD", "/api/v1/health"), ("GET", "/api/v1/ready"),
+            ("HEAD", "/api/v1/ready"), ("GET", "/api/v1/me"), ("GET", "/api/v1/catalogue"),
             ("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json")}
     assert routes - normalised - meta == set()
