@@ -30,7 +30,8 @@ def lock_key(schema: str) -> int:
 
 
 def follower_working(conninfo: str, schema: str = "public", timeout: int = 3) -> bool | None:
-    """Whether some follower holds this schema's lock now; None when the database does not answer in time.
+    """Whether some follower holds this database's and schema's lock now; None when the database does not answer
+    in time.  (Advisory locks are per database: another database's follower on the same server is not ours.)
 
     For a readiness probe: one short connection of its own, so a full or broken pool cannot make it lie."""
     unsigned = lock_key(schema) & 0xFFFF_FFFF_FFFF_FFFF   # pg_locks shows a bigint key as two oids
@@ -38,6 +39,7 @@ def follower_working(conninfo: str, schema: str = "public", timeout: int = 3) ->
         with psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True) as conn:
             conn.execute("SET statement_timeout = %s" % (timeout * 1000))
             return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                                 " AND classid = %s::oid AND objid = %s::oid AND objsubid = 1)",
                                 (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()[0]
     except (psycopg.Error, OSError):

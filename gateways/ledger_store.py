@@ -64,8 +64,8 @@ class PostgresLedgerStore:
             found = conn.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
                                  names).fetchone()[0]
         if not found:
-            raise NoLedger("this database holds no Sigill ledger (is SIGILL_DATABASE_URL Sigill's database? a new"
-                           " installation has one once `sigill serve` or `sigill audit seal` has run)")
+            raise NoLedger("this database holds no Sigill ledger (is it Sigill's database? a new installation has"
+                           " one once `sigill serve` or `sigill audit seal` has run)")
 
     def head(self) -> LedgerEntry | None:
         with psycopg.connect(self.conninfo) as conn:

@@ -6,6 +6,7 @@ import os
 from typing import Iterable
 from uuid import UUID
 
+import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -90,8 +91,9 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
     """The ledger as an outside party verifies it: read only (a read-only database role will do), with no
     master key and no signing key; it trusts the keys it is given, SIGILL_LEDGER_TRUSTED_KEYS, and the
     installation's own signing key where this machine has it."""
+    conninfo = psycopg.conninfo.make_conninfo(location.conninfo(), connect_timeout=10)  # a silent host: no hang
     try:
-        store = PostgresLedgerStore(location.conninfo(), schema=settings.db_schema or "public",
+        store = PostgresLedgerStore(conninfo, schema=settings.db_schema or "public",
                                     events_table=f"{CaseApplication.name.lower()}_events", create=False)
     except NoLedger as missing:   # the URL names another database: a configuration to mend
         raise ConfigurationError(str(missing)) from None
@@ -103,6 +105,18 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
                                  " checkpoint, but trust one you got from the operator, not from the file")
     signing_key = None if own is None else Ed25519PrivateKey.from_private_bytes(own)
     return Ledger(store, signing_key, SystemClock(), trusted)
+
+
+def verifier_location(settings: Settings) -> PostgresLocation:
+    """The database a verifier reads: the configured one, or an embedded one that already exists here — never
+    a new embedded server made just to find no ledger in it."""
+    if settings.database_url is None:
+        if settings.is_production:
+            raise ConfigurationError("production needs SIGILL_DATABASE_URL: the database to verify")
+        if not (settings.data_dir / "postgres").exists():
+            raise ConfigurationError(f"no embedded database in {settings.data_dir}: set SIGILL_DATABASE_URL to"
+                                     " Sigill's database (a read-only role will do), or SIGILL_DATA_DIR")
+    return database_location(settings)
 
 
 def build_view_runner(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ViewRunner:

@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3)."""
     try:
         return args.handler(args)
     except (ConfigurationError, DomainError, InvalidCheckpointFile) as error:
@@ -91,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     except ValidationError as error:   # a SIGILL_ variable holds a value it cannot take
         print(f"sigill: {setting_problem(error)}", file=sys.stderr)
+    except psycopg.errors.InsufficientPrivilege as error:   # reached, and refused: say so, not "cannot reach"
+        print(f"sigill: the database role may not do this: {first_line(error)}", file=sys.stderr)
     except (OSError, PersistenceError, psycopg.Error) as error:
         print(f"sigill: cannot reach the database or data directory: {first_line(error)}", file=sys.stderr)
     except EventSourcingError as error:   # a stored event that does not decrypt, a version missing in a history
@@ -98,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
               " `sigill audit verify` names what was changed", file=sys.stderr)
     except KeyboardInterrupt:
         print("sigill: interrupted", file=sys.stderr)
-    return 1
+    return getattr(args, "error_exit", 1)
 
 
 def first_line(error: BaseException) -> str:

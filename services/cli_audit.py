@@ -18,6 +18,7 @@ from services.cli_context import opened
 from services.presentation import agency_name, describe_basis, describe_fact
 from services.settings import Settings
 
+NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
 
 # 2026-03-05, 2026-03-05T14:00, 2026-03-05 14:00:30, with or without a zone (Z, +01:00).
@@ -29,12 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     seal = commands.add_parser("seal", help="add every new stored event to the hash-chained ledger and sign it")
     seal.set_defaults(handler=_seal)
-    check = commands.add_parser("verify", help="recompute the ledger from the events; exit 1 if anything changed")
+    check = commands.add_parser("verify", help="recompute the ledger from the events; exit 1 if anything changed,"
+                                " 3 if it could not be verified")
     check.add_argument("--checkpoints", type=Path, help="an exported checkpoint file to verify against as well")
     check.add_argument("--trust-key", action="append", default=[], type=_public_key, metavar="BASE64",
                        help="a ledger public key to trust (repeatable): an outside party needs no other secret, and"
                             " a read-only database role will do")
-    check.set_defaults(handler=_verify)
+    check.set_defaults(handler=_verify, error_exit=NOT_VERIFIED)
     commands.add_parser("public-key", help="print the ledger's public key (base64), for JO and IVO to trust"
                         ).set_defaults(handler=_public_key_command)
     export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
@@ -118,7 +120,7 @@ def _public_key(text: str) -> bytes:
 
 def _verify(args: argparse.Namespace) -> int:
     from services.audit import InvalidCheckpointFile, read_exported
-    from services.bootstrap import build_ledger_verifier, database_location
+    from services.bootstrap import build_ledger_verifier, verifier_location
 
     try:
         exported = read_exported(args.checkpoints.read_text("utf-8")) if args.checkpoints else []
@@ -127,7 +129,7 @@ def _verify(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise InvalidCheckpointFile(f"{args.checkpoints} is not a checkpoint file (not UTF-8 text)") from None
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
-    result = build_ledger_verifier(settings, database_location(settings), args.trust_key).verify(
+    result = build_ledger_verifier(settings, verifier_location(settings), args.trust_key).verify(
         exported, _progress("kontrollerat"))
     if result.checked >= 100_000:
         print(file=sys.stderr)  # end the progress line
@@ -145,15 +147,19 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _public_key_command(args: argparse.Namespace) -> int:
-    """The key to hand a supervisor beside the exported checkpoints (by another way than the file itself)."""
+    """The keys to hand a supervisor beside the exported checkpoints (by another way than the file itself): the
+    signing key's, then those of earlier signing keys still trusted — older checkpoints are signed by them."""
     from services.audit import public_key_of
     from services.settings import ConfigurationError
 
-    seed = Settings().existing_ledger_key_bytes()
+    settings = Settings()
+    seed = settings.existing_ledger_key_bytes()
     if seed is None:
         raise ConfigurationError("no ledger key on this machine: production sets SIGILL_LEDGER_KEY; embedded mode"
                                  " makes one in the data directory when Sigill first runs")
-    print(base64.b64encode(public_key_of(seed)).decode())
+    keys = [public_key_of(seed), *settings.trusted_ledger_keys()]
+    for key in dict.fromkeys(keys):
+        print(base64.b64encode(key).decode())
     return 0
 
 

@@ -171,7 +171,8 @@ def _check_checkpoint(checkpoint: Checkpoint, recomputed: bytes, signature_ok: V
         return Divergence("checkpoint", checkpoint.notification_id, None, None, detail)
 
     if checkpoint.public_key not in trusted_keys:
-        return problem("the checkpoint is signed by a key this installation does not trust")
+        return problem("the checkpoint is signed by a key not trusted here (give the installation's keys with"
+                       " --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS)")
     if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
         return problem("the checkpoint's signature does not verify")
     if checkpoint.link != recomputed:

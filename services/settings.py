@@ -106,8 +106,9 @@ class Settings(BaseSettings):
         return self._key(self.ledger_key, LEDGER_KEY_FILE, "SIGILL_LEDGER_KEY")
 
     def existing_ledger_key_bytes(self) -> bytes | None:
-        """The ledger's signing seed if one is configured or was made in the data dir; never makes one."""
-        if self.ledger_key is None and not (self.data_dir / LEDGER_KEY_FILE).exists():
+        """The ledger's signing seed if one is configured or (in development) was made in the data dir; never
+        makes one.  Production knows only the configured key: a development key lying about is not its own."""
+        if self.ledger_key is None and (self.is_production or not (self.data_dir / LEDGER_KEY_FILE).exists()):
             return None
         return self.ledger_key_bytes()
 

@@ -125,7 +125,7 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     heartbeat = getattr(state, "heartbeat_seconds", HEARTBEAT_SECONDS)
     poll = getattr(state, "poll_seconds", POLL_SECONDS)
     start = last_sent = time.monotonic()
-    yield f": sigill feed {agency}\nretry: 2000\n\n"
+    yield f": sigill feed {position.feed}\nretry: 2000\n\n"
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
             page = await to_thread.run_sync(feeds.page, user, position, MAX_LIMIT, purpose, False,

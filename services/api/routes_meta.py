@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api import views as v
 from services.api.deps import Context, CurrentUser
@@ -19,10 +19,14 @@ router = APIRouter(prefix="/api/v1", tags=["meta"])
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: str
 
 
 class Ready(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "follower": True}]})
+
     status: Literal["ready"]
     follower: bool = Field(description="a follower works on the database (views, feeds, ledger, calendar); false:"
                                        " none does — start `sigill follow`, or a `sigill serve`, which runs one")
@@ -32,13 +36,20 @@ class Sealed(BaseModel):
     sealed: int
 
 
-@router.api_route("/health", methods=["GET", "HEAD"], response_model=Health)
+# HEAD beside GET (monitors send it), left out of the document: one operation, one operationId.
+@router.get("/health", response_model=Health)
+@router.head("/health", include_in_schema=False)
 def health() -> Health:
     """Liveness: the server answers (no sign-in needed; HEAD too, as monitors send it)."""
     return Health(status="ok")
 
 
-@router.api_route("/ready", methods=["GET", "HEAD"], response_model=Ready, responses={503: ERRORS[503]})
+NOT_READY = {**ERRORS[503], "headers": {"Retry-After": {"description": "seconds to wait before asking again",
+                                                         "schema": {"type": "integer", "example": 5}}}}
+
+
+@router.get("/ready", response_model=Ready, responses={503: NOT_READY})
+@router.head("/ready", include_in_schema=False)
 async def ready(ctx: Context) -> Ready:
     """Readiness, for a load balancer: the database answers (503 when it does not), and whether a follower
     works on it.  No sign-in needed; it says nothing about cases."""

@@ -65,7 +65,8 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     cut-off gets either that answer or, if nothing was recorded, a fresh run."""
     if key is None:
         return answer(await run(), status, location)
-    check_reads_cases(user)  # a stored answer too is case content: not for a token that has lost its role or place
+    check_reads_cases(user)  # a stored answer is case content too: not for a token without a case role or a
+    # municipality (the answer itself holds only the case's id and version, for the user who made the write)
     check_key(key)
     fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body()))
                          .encode()).digest()

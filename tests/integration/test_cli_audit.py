@@ -93,7 +93,7 @@ def test_files_that_cannot_be_written_or_read_are_one_line_naming_the_file(env, 
                       ' "link": "00", "signed_at": "2026-03-01T00:00:00+00:00", "public_key": "", "signature": ""}]}')
     for path, message in ((binary, "is not a checkpoint file"), (listed, "cannot be read")):
         result = sigill("audit", "verify", "--checkpoints", str(path), env=env)
-        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert result.returncode == 3 and message in result.stderr, result.stderr   # not verified: not a change
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
@@ -153,17 +153,45 @@ def test_an_outside_party_verifies_with_a_read_only_role_and_no_secret_but_the_p
     assert not (tmp_path / "jo").exists() or not any((tmp_path / "jo").iterdir())   # no key was made for it
 
     untrusting = sigill("audit", "verify", env=outside)
-    assert untrusting.returncode == 1 and "--trust-key" in untrusting.stderr
+    assert untrusting.returncode == 3 and "--trust-key" in untrusting.stderr
     assert len(untrusting.stderr.strip().splitlines()) == 1
     stranger = base64.b64encode(bytes(32)).decode()
     refused = sigill("audit", "verify", "--trust-key", stranger, env=outside)
     assert refused.returncode == 1 and "ÄNDRAD" in refused.stdout      # checkpoints signed by a key it does not trust
     malformed = sigill("audit", "verify", "--trust-key", "inte-en-nyckel", env=outside)
     assert malformed.returncode == 2 and "--trust-key" in malformed.stderr
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # a role granted nothing
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'utan_behorighet'").fetchone():
+            conn.execute("CREATE ROLE utan_behorighet LOGIN")
+    denied = sigill("audit", "verify", "--trust-key", public_key,
+                    env={**outside, "SIGILL_DATABASE_URL": replace(location, user="utan_behorighet").url()})
+    assert denied.returncode == 3 and "the database role may not do this" in denied.stderr, denied.stderr
+    assert len(denied.stderr.strip().splitlines()) == 1
 
 
 def test_verify_on_a_database_without_a_ledger_says_so_in_one_line(postgres, tmp_path):
     result = sigill("audit", "verify", "--trust-key", base64.b64encode(bytes(32)).decode(),
                     env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url()})
-    assert result.returncode == 1 and "holds no Sigill ledger" in result.stderr
+    assert result.returncode == 3 and "holds no Sigill ledger" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_verify_makes_no_database_to_find_nothing_in(tmp_path):
+    """Production without a URL, or a data directory with no embedded database: one line, exit 3, nothing made."""
+    key = ["--trust-key", base64.b64encode(bytes(32)).decode()]
+    production = sigill("audit", "verify", *key, env={"SIGILL_DATA_DIR": str(tmp_path / "p"),
+                                                      "SIGILL_ENVIRONMENT": "production"})
+    assert production.returncode == 3 and "production needs SIGILL_DATABASE_URL" in production.stderr
+    empty = sigill("audit", "verify", *key, env={"SIGILL_DATA_DIR": str(tmp_path / "e")})
+    assert empty.returncode == 3 and "no embedded database in" in empty.stderr
+    assert not (tmp_path / "p" / "postgres").exists() and not (tmp_path / "e" / "postgres").exists()
+
+
+def test_public_key_names_every_key_the_checkpoints_may_be_signed_with(env, tmp_path):
+    """After a rotation older checkpoints are signed by an earlier key: the supervisor must trust it too."""
+    own = sigill("audit", "public-key", env=env).stdout.split()
+    earlier = base64.b64encode(bytes(range(32))).decode()
+    both = sigill("audit", "public-key", env={**env, "SIGILL_LEDGER_TRUSTED_KEYS": earlier})
+    assert both.returncode == 0 and both.stdout.split() == [*own, earlier]
+    development = sigill("audit", "public-key", env={**env, "SIGILL_ENVIRONMENT": "production"})
+    assert development.returncode == 1 and "SIGILL_LEDGER_KEY" in development.stderr   # not the dev key

@@ -286,3 +286,15 @@ def test_after_a_consent_ends_nothing_of_the_case_is_shown_before_the_keeper_rec
     ended = [i for i in everything(client, users.school, "skola")[0]
              if i["body"]["case_id"] == case_id and i["body"]["change"] == "ended"]
     assert ended and shown() == [] and listed() == []
+
+
+def test_a_cursor_from_before_every_feed_was_a_municipalitys_starts_again(client, users, tick):
+    """Saved by an integration before the upgrade to rules version 3 (the school's feed was one, "skola")."""
+    busy(client, users, tick)
+    whole, _ = everything(client, users.school, "skola")
+    old = encode_cursor(Cursor("5e0c2a91", "skola", 47))
+    again = ok(client.get("/api/v1/feeds/skola", params={"after": old, "limit": 1000}, headers=users.school))
+    assert [i["body"]["event_id"] for i in again["messages"]] == [i["body"]["event_id"] for i in whole]
+    police = encode_cursor(Cursor("5e0c2a91", "polis", 3))     # another agency's old cursor is still refused
+    refused = client.get("/api/v1/feeds/skola", params={"after": police}, headers=users.school)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "malformed_cursor"

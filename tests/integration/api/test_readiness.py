@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from gateways.embedded_postgres import create_database
 from gateways.follower_lock import FollowerLock, follower_working
 
 
@@ -21,6 +22,8 @@ def test_readiness_says_whether_a_follower_works_on_the_database(client, postgre
     try:
         assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": True}
         assert follower_working(postgres.conninfo(), "elsewhere") is False   # another schema's follower: none
+        other = create_database(postgres, f"{postgres.dbname}_b")            # another database, same server
+        assert follower_working(other.conninfo(), "public") is False
     finally:
         lock.release()
     assert client.get("/api/v1/ready").json()["follower"] is False

@@ -100,7 +100,7 @@ def test_a_checkpoint_from_an_untrusted_key_fails():
     cp = Checkpoint(6, entries[-1].link, datetime.now(timezone.utc),
                     other.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
                     other.sign(checkpoint_message(6, entries[-1].link)))
-    assert "does not trust" in check(stored, entries, [cp]).divergence.detail
+    assert "not trusted here" in check(stored, entries, [cp]).divergence.detail
 
 
 def test_a_rewritten_chain_does_not_reach_a_kept_checkpoint():
