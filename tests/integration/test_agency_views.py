@@ -27,7 +27,10 @@ AGENCIES = tuple(CATALOGUE.agencies)
 
 @pytest.fixture
 def runner(app, settings, postgres):
-    return build_view_runner(app, settings, postgres)
+    runner = build_view_runner(app, settings, postgres)
+    yield runner
+    runner.close()
+    runner.store.close()  # its pool: left open, six sessions a test stayed on the suite's one server
 
 
 def busy_case(app):
@@ -148,6 +151,7 @@ def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings
     restarted.batch_size = 4
     restarted.catch_up()
     assert stored_log(restarted, case_id) == expected_log(app, case_id)
+    restarted.store.close()
 
 
 def test_two_processes_catching_up_at_once_write_each_change_once_in_commit_order(app, runner, settings, postgres):
@@ -168,6 +172,7 @@ def test_two_processes_catching_up_at_once_write_each_change_once_in_commit_orde
     with psycopg.connect(postgres.conninfo()) as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM disclosure_log ORDER BY notification_id, id")]
     assert ids == sorted(ids)  # a feed reader following the ids misses nothing
+    other.store.close()
 
 
 def test_rebuilding_from_scratch_gives_the_same_views(app, runner):
@@ -236,6 +241,7 @@ def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_serve
     location = create_database(postgres_server, f"h_{uuid4().hex[:12]}")
     settings = Settings(data_dir=tmp_path_factory.mktemp("h"), master_key=base64.b64encode(os.urandom(32)).decode())
     app = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=location)
+    runner = None
     try:
         runner = build_view_runner(app, settings, location)
         runner.batch_size = batch
@@ -251,6 +257,8 @@ def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_serve
             for agency in AGENCIES:
                 assert incremental[c][0][agency] == expected_view(app, c, agency)
     finally:
+        if runner is not None:
+            runner.store.close()
         app.close()
 
 

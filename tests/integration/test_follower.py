@@ -25,6 +25,7 @@ def test_a_new_contribution_reaches_the_schools_view_and_the_ledger_without_anyo
     finally:
         stop.set()
         follower.join(timeout=10)
+        runner.store.close()   # its pool: the suite's one server has a bounded number of sessions
     assert not follower.is_alive()
 
 
@@ -46,6 +47,7 @@ def test_the_follower_rides_out_an_unreachable_database(app, settings, postgres,
     assert eventually(lambda: calls["n"] > 3)
     stop.set()
     thread.join(timeout=10)
+    runner.store.close()   # its pool: the suite's one server has a bounded number of sessions
     assert "cannot be reached" in caplog.text
 
 
@@ -70,6 +72,7 @@ def test_a_consent_that_ends_leaves_the_views_when_it_ends_not_at_the_calendars_
     finally:
         stop.set()
         follower.join(timeout=10)
+        runner.store.close()   # its pool: the suite's one server has a bounded number of sessions
 
 
 def test_views_built_under_older_disclosure_rules_are_rebuilt_when_a_follower_starts(app, settings, postgres,
@@ -92,3 +95,4 @@ def test_views_built_under_older_disclosure_rules_are_rebuilt_when_a_follower_st
     finally:
         stop.set()
         follower.join(timeout=10)
+        runner.store.close()   # its pool: the suite's one server has a bounded number of sessions
