@@ -1,7 +1,8 @@
 """The agency views' tables, the queries on them, and their tracking position — one transaction a batch.
 
 The feed's queries on the same tables (the disclosure log read as messages, publication positions,
-erasures) are ``gateways.feed_store``'s.
+erasures) are ``gateways.feed_store``'s; the case lists' and the calendar keeper's are
+``gateways.case_list_queries``'.
 
 Fact content holds personal data, so it is sealed under the case's own data
 key (destroying the key erases the views too); ids, kinds, categories,
@@ -30,6 +31,7 @@ from domain.disclosure import Basis
 from gateways.sealing import Sealer, unseal
 from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, MOVED_ON,
                                      apply_views_arguments)
+from gateways.case_list_queries import CaseListQueries
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, feed_where
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
@@ -109,7 +111,7 @@ class StoredFact:
     content: dict[str, Any]
 
 
-class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
+class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
     keystore: KeyStore
@@ -294,37 +296,6 @@ class PostgresAgencyViewStore(FeedQueries, PostgresTrackingRecorder):
         return rows, plains, keyless
 
     # -- reading -------------------------------------------------------------------
-
-    def cases(self, agency: str, now: datetime | None = None, municipality: str | None = None
-              ) -> list[dict[str, Any]]:
-        """The agency's case list; given ``municipality``, of that municipality's cases only (a user's list).
-
-        Given ``now``, another agency's list leaves out a case whose calendar moment (a consent's end, an 18th
-        birthday) has come but is not recorded yet: until the keeper has recorded it, whether the agency still
-        sees the case cannot be told (the lead, which owns every case, keeps them)."""
-        where, parameters = ["v.agency = %s"], [agency]
-        if municipality is not None:
-            where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
-                         " AND m.municipality = %s)")
-            parameters.append(municipality)
-        if now is not None and agency != self._lead():
-            where.append("NOT EXISTS (SELECT 1 FROM {s}.view_cases c WHERE c.agency = %s AND c.case_id = v.case_id"
-                         " AND c.next_calendar_moment <= %s)")
-            parameters += [self._lead(), now]
-        return self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE " + " AND ".join(where)
-                              + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
-
-    def next_calendar_moment(self, lead: str) -> datetime | None:
-        """The earliest moment the calendar keeper is next due in any case (None: in none)."""
-        rows = self._rows(SQL("SELECT min(next_calendar_moment) AS at FROM {}.view_cases WHERE agency = %s")
-                          .format(self._s), (lead,))
-        return rows[0]["at"] if rows else None
-
-    def due_for_calendar(self, lead: str, now: datetime) -> list[UUID]:
-        """Cases whose next calendar moment has come (the lead agency's list covers every case)."""
-        rows = self._rows(SQL("SELECT case_id FROM {}.view_cases WHERE agency = %s AND next_calendar_moment <= %s"
-                              " ORDER BY next_calendar_moment").format(self._s), (lead, now))
-        return [r["case_id"] for r in rows]
 
     def facts(self, agency: str, case_id: UUID) -> list[StoredFact]:
         rows = self._rows(SQL("SELECT * FROM {}.view_facts WHERE agency = %s AND case_id = %s"

@@ -3,10 +3,11 @@
 A mixin of ``PostgresAgencyViewStore`` (the same tables, connection pool and key store): the views write
 the disclosure log, the feeds read it.  Content is unsealed here only for the agency it was sealed for.
 
-Every log row belongs to one feed — its agency and its case's municipality (``feed_of``) — and gets, when it is written, the next number of that feed (``seq``: 1, 2, 3 … with no
-gaps).  Cursors and positions are those numbers, never the log's own id, which is shared by every
-agency and so counts what the others received.  Writers hold the log's lock, so a per-feed counter
-(``feed_sequence``) read and moved in their transaction is gapless and follows commit order.
+Every log row belongs to one feed — its agency in its case's municipality (``feed_of``) — and gets, when it is
+written, the next number of that feed (``seq``: 1, 2, 3 … with no gaps). Cursors and positions are those
+numbers, never the log's own id, which is shared by every agency and so counts what the others received.
+Writers hold the log's lock, so a per-feed counter (``feed_sequence``) read and moved in their transaction is
+gapless and follows commit order.
 """
 
 from __future__ import annotations

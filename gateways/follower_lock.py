@@ -36,8 +36,8 @@ def follower_working(conninfo: str, schema: str = "public", timeout: int = 3) ->
     For a readiness probe: one short connection of its own, so a full or broken pool cannot make it lie."""
     unsigned = lock_key(schema) & 0xFFFF_FFFF_FFFF_FFFF   # pg_locks shows a bigint key as two oids
     try:
-        with psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True) as conn:
-            conn.execute("SET statement_timeout = %s" % (timeout * 1000))
+        with psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True,
+                             options=f"-c statement_timeout={timeout * 1000}") as conn:
             return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
                                 " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                                 " AND classid = %s::oid AND objid = %s::oid AND objsubid = 1)",

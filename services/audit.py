@@ -34,9 +34,8 @@ class Ledger:
                  trusted_keys: Iterable[bytes] = ()) -> None:
         """``signing_key`` None: a verifier's ledger (an outside party's), which trusts ``trusted_keys`` only."""
         self.store, self._signing_key, self.clock = store, signing_key, clock
-        self.public_key = (None if signing_key is None
-                           else signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
-        self.trusted_keys = {*([self.public_key] if self.public_key else []), *trusted_keys}
+        self.public_key = None if signing_key is None else raw_public_key(signing_key)
+        self.trusted_keys = {*trusted_keys} | ({self.public_key} if self.public_key else set())
 
     def seal(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Chain every event stored since the last seal, and sign a checkpoint at the end of each batch."""
@@ -94,9 +93,9 @@ def _position(value: object) -> int:
     return value
 
 
-def public_key_of(seed: bytes) -> bytes:
-    """The raw Ed25519 public key of a signing seed: what an outside party trusts."""
-    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+def raw_public_key(signing_key: Ed25519PrivateKey) -> bytes:
+    """The signing key's public key, raw (32 bytes): what checkpoints carry and an outside party trusts."""
+    return signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def signature_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:

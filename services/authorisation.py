@@ -8,8 +8,10 @@ Every case belongs to the municipality whose social services leads it, and a
 member agency takes part in it as that municipality's school, police, BUP …:
 a member's user is in a case only when their agency is in the group *and*
 their sign-in names the case's municipality.  A consent to "skolan" is a
-consent to the young person's school, not to every school of the installation.  What content a permitted reader sees is never decided here: the
-disclosure rules decide every fact.
+consent to the young person's school, not to every school of the installation.
+
+What content a permitted reader sees is never decided here: the disclosure
+rules decide every fact.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def is_social_services(p: Principal, catalogue: Catalogue) -> bool:
     return p.agency == catalogue.lead_agency and p.has(*SOCIAL_SERVICES_ROLES)
 
 
+def is_member_user(p: Principal, catalogue: Catalogue) -> bool:
+    """A contact person of a member agency (social services' own accounts never are, whatever their roles)."""
+    return p.has(Role.MEMBER) and p.agency != catalogue.lead_agency
+
+
 def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -> None:
     if not is_social_services(p, catalogue):
         raise Forbidden("only social services (handläggare or samordnare) receive referrals")
@@ -77,8 +84,7 @@ def place_in(p: Principal, case: Any, catalogue: Catalogue) -> Place:
         return Place.AUDITOR
     if is_social_services(p, catalogue) and p.municipality == case.municipality:
         return Place.LEAD
-    if (p.has(Role.MEMBER) and p.agency != catalogue.lead_agency and p.agency in case.members
-            and p.municipality == case.municipality):
+    if is_member_user(p, catalogue) and p.agency in case.members and p.municipality == case.municipality:
         return Place.MEMBER
     raise CaseNotFound("no such case", field="case_id")
 

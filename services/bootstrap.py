@@ -8,7 +8,6 @@ from uuid import UUID
 
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -36,7 +35,7 @@ from services.case_lists import CaseListsFromViews
 from services.case_service import CaseService
 from services.principals import TokenVerifier
 from services.report import case_report
-from services.audit import Ledger, signature_ok
+from services.audit import Ledger, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.ports import Clock
@@ -81,8 +80,7 @@ def build_in_memory_application(*, clock: Clock | None = None) -> CaseApplicatio
 
 def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLocation) -> Ledger:
     """The audit ledger over the application's events table."""
-    store = PostgresLedgerStore(location.conninfo(), schema=settings.db_schema or "public",
-                                events_table=f"{app.name.lower()}_events")
+    store = _ledger_store(settings, location.conninfo())
     signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
     return Ledger(store, signing_key, app.clock, settings.trusted_ledger_keys())
 
@@ -93,8 +91,7 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
     installation's own signing key where this machine has it."""
     conninfo = psycopg.conninfo.make_conninfo(location.conninfo(), connect_timeout=10)  # a silent host: no hang
     try:
-        store = PostgresLedgerStore(conninfo, schema=settings.db_schema or "public",
-                                    events_table=f"{CaseApplication.name.lower()}_events", create=False)
+        store = _ledger_store(settings, conninfo, create=False)
     except NoLedger as missing:   # the URL names another database: a configuration to mend
         raise ConfigurationError(str(missing)) from None
     own = settings.existing_ledger_key_bytes()
@@ -105,6 +102,11 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
                                  " checkpoint, but trust one you got from the operator, not from the file")
     signing_key = None if own is None else Ed25519PrivateKey.from_private_bytes(own)
     return Ledger(store, signing_key, SystemClock(), trusted)
+
+
+def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> PostgresLedgerStore:
+    return PostgresLedgerStore(conninfo, schema=settings.db_schema or "public",
+                               events_table=f"{CaseApplication.name.lower()}_events", create=create)
 
 
 def verifier_location(settings: Settings) -> PostgresLocation:
@@ -174,7 +176,7 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
     """The service the API and the web client share, with its access log and case lists."""
     schema = settings.db_schema or "public"
     signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
-    public_key = signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    public_key = raw_public_key(signing_key)
     store = PostgresAccessLogStore(location.conninfo(), app.keystore, schema=schema)
     access_log = AccessLog(store, lambda message: (public_key, signing_key.sign(message)))
     runner = runner or build_view_runner(app, settings, location)

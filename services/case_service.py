@@ -28,7 +28,7 @@ from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecor
 from services.application import CaseApplication, CommandResult
 from services.authorisation import (
     Forbidden, Kind, Place, check_auditor, check_may_command, check_may_open_case, check_reads_as_agency,
-    check_reads_cases, is_social_services, place_in,
+    check_reads_cases, is_member_user, is_social_services, place_in,
 )
 from services import idempotency
 from services.errors import CaseNotFound, ConcurrentChange
@@ -143,14 +143,13 @@ class CaseService:
     # -- reading as an agency ---------------------------------------------------------
 
     def cases(self, p: Principal) -> list[dict[str, Any]]:
-        """The user's case list: their agency's view; social services' is their municipality's cases."""
+        """The user's case list: their agency's view of their own municipality's cases (an auditor's: all)."""
         check_reads_cases(p)
         if self.lists is None:
             return []
         if p.has(Role.AUDITOR):
             return self.lists.cases(self.catalogue.lead_agency)
-        member = p.has(Role.MEMBER) and p.agency != self.catalogue.lead_agency   # as ``place_in`` has it
-        if is_social_services(p, self.catalogue) or member:  # their own municipality's cases
+        if is_social_services(p, self.catalogue) or is_member_user(p, self.catalogue):
             return self.lists.cases(p.agency, p.municipality)
         return []
 

