@@ -71,17 +71,27 @@ OLD_POSITIONS = ("INSERT INTO {s}.feed_positions SELECT d.feed, max(d.seq) FROM 
 @dataclass(frozen=True)
 class WrittenLog:
     """A batch's disclosure-log rows as its transaction committed them (each with its feed and number), and
-    beside each the content it sealed, in plaintext: what the publisher sends without reading it back."""
+    beside each the content it discloses, in plaintext: what the publisher sends without reading it back."""
 
     rows: list[list]                 # case_id, agency, fact_id, kind, category, change, basis, at, notification
-    plains: list[bytes | None]       # id, event id, sealed content, feed, seq — see ``_log_rows``
+    plains: list[bytes | None]       # id, event id, content (None: the view holds it), feed, seq
     keyless: frozenset[UUID] = frozenset()  # cases among them whose key is destroyed (erased)
     epoch: str | None = None                # the numbering's epoch (a rebuild starts another)
 
 
-def feed_where(case_id: UUID | str, agency: str, eid: UUID | str) -> bytes:
-    """What a feed message's content is sealed to: its case, agency and event id."""
-    return f"feed/{case_id}/{agency}/{eid}".encode()
+def _cases_of(rows: list[list]) -> set[UUID]:
+    """The cases of log rows (case id first), each hashed once a run: a UUID's hash is computed in Python."""
+    cases, last = set(), None
+    for row in rows:
+        if row[0] is not last:
+            last = row[0]
+            cases.add(last)
+    return cases
+
+
+def view_where(case_id: UUID | str, agency: str, fact_id: str) -> bytes:
+    """What a fact's content in an agency's view is sealed to: its case, agency and fact (the feed reads it there)."""
+    return f"{case_id}/{agency}/{fact_id}".encode()
 
 
 class FeedQueries:
@@ -141,7 +151,7 @@ class FeedQueries:
         numbering's epoch.  (A small batch is numbered the same way inside the database:
         ``gateways.view_rows_json``.)"""
         places = dict(known)
-        wanted = list({row[0] for row in rows} - places.keys())
+        wanted = list(_cases_of(rows) - places.keys())
         if wanted:
             curs.execute(SQL("SELECT case_id, municipality FROM {}.case_municipality WHERE case_id = ANY(%s)")
                          .format(self._s), (wanted,))
@@ -150,8 +160,11 @@ class FeedQueries:
                                  " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s)).fetchall()  # a row a feed
         counters = {r["feed"]: r["last_seq"] for r in found if r["feed"] is not None}
         moved: dict[str, int] = {}
+        case, place = None, None
         for row in rows:
-            feed = feed_of(row[1], places.get(row[0]))
+            if row[0] is not case:  # rows come in runs of one case: look its place up once a run
+                case, place = row[0], places.get(row[0])
+            feed = feed_of(row[1], place)
             moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
             row[-2] = feed
         curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))
@@ -175,10 +188,10 @@ class FeedQueries:
         end, an 18th birthday) has come but is not recorded yet: until the keeper has recorded it, what it
         ends cannot be told from what it leaves, so nothing of that case is shown."""
         agency, _ = agency_of(feed)
-        rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, content,"
+        rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
                               " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
                               " LIMIT %s").format(self._s), (feed, after, limit))  # only what a message needs
-        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["content"] is not None},
+        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] == "disclosed"},
                                     now)
         keys: dict[UUID, bytes | None] = {}
         messages = []
@@ -190,9 +203,10 @@ class FeedQueries:
             eid = r["event_id"] or event_id(self.feed_secret(), case_id, r["notification_id"], agency, r["fact_id"],
                                             r["change"], 0)
             content = None
-            if key is not None and r["content"] is not None and (case_id, r["fact_id"]) in visible:
-                content = shown_content(r["kind"], json.loads(unseal(key, bytes(r["content"]),
-                                                                     feed_where(case_id, agency, eid))))
+            sealed = visible.get((case_id, r["fact_id"])) if r["change"] == "disclosed" else None
+            if key is not None and sealed is not None:
+                content = shown_content(r["kind"], json.loads(unseal(key, sealed,
+                                                                     view_where(case_id, agency, r["fact_id"]))))
             messages.append(FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
                 fact_id=self._public_name(case_id, r["fact_id"], r["change"]),
@@ -227,14 +241,15 @@ class FeedQueries:
         return ERASURE_FACT if change == "erased" else self.fact_ids()(case_id, fact_id)
 
     def _visible_now(self, agency: str, facts: set[tuple[UUID, str]],
-                     now: datetime | None = None) -> set[tuple[UUID, str]]:
-        """Which of these (case, fact) pairs the agency sees now: those in its view, whose facts are written in
-        the same transaction as the log rows that start and end them (a fact whose last change was an end is
-        not there).  Looked up pair by pair in the view's key: the log, or a case's facts, grow with every change."""
+                     now: datetime | None = None) -> dict[tuple[UUID, str], bytes]:
+        """Which of these (case, fact) pairs the agency sees now, each with its content as the view seals it:
+        those in its view, whose facts are written in the same transaction as the log rows that start and end
+        them (a fact whose last change was an end is not there).  Looked up pair by pair in the view's key: the
+        log, or a case's facts, grow with every change."""
         if not facts:
-            return set()
+            return {}
         cases, fact_ids = zip(*facts)
-        query = ("SELECT v.case_id, v.fact_id FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
+        query = ("SELECT v.case_id, v.fact_id, v.content FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
                  " JOIN {s}.view_facts v ON v.agency = %s AND v.case_id = f.case_id AND v.fact_id = f.fact_id")
         parameters: tuple = (list(cases), list(fact_ids), agency)
         if now is not None:   # the lead's row of each case says when its calendar is next due
@@ -242,7 +257,7 @@ class FeedQueries:
                       " AND c.case_id = v.case_id AND c.next_calendar_moment <= %s)")
             parameters += (self._lead(), now)
         rows = self._rows(SQL(query).format(s=self._s), parameters)
-        return {(r["case_id"], r["fact_id"]) for r in rows}
+        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""

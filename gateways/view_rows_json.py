@@ -93,8 +93,8 @@ def apply_views_arguments(app: str, start: int | None, tracked: int, facts: list
                           gone: list[tuple], listed: list[tuple], unlisted: list[tuple],
                           places: dict[Any, str], log: list[list]) -> tuple:
     """``APPLY_VIEWS``'s parameters: the rows as JSON texts."""
-    return (app, start, tracked, facts_json(facts), _json(gone), _json(listed), _json(unlisted),
-            _json(list(places.items())), log_json(log))
+    return (app, start, tracked, facts_json(facts), rows_json(gone), rows_json(listed), rows_json(unlisted),
+            rows_json(list(places.items())), log_json(log))
 
 
 def facts_json(facts: list[tuple]) -> str:
@@ -110,7 +110,8 @@ def log_json(log: list[list]) -> str:
                         None if x is None else x.hex()] for c, a, f, k, cat, ch, b, at, n, e, x, *_ in log])
 
 
-def _json(rows: list) -> str:
+def rows_json(rows: list) -> str:
+    """Rows of plain values, dates, times and case ids as a JSON array of arrays (the last three as text)."""
     return json.dumps(rows, default=_iso)
 
 
