@@ -23,6 +23,7 @@ from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
 from bench_support import bench_application  # noqa: E402
 from services.bootstrap import build_view_runner  # noqa: E402
+from services.server import settle_heap  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
 SOCIAL, POLICE, SCHOOL, BUP = (Actor(a, "bench") for a in ("socialtjanst", "polis", "skola", "bup"))
@@ -88,6 +89,7 @@ def main() -> None:
                               progress=progress)
         print(file=sys.stderr)
         total = app.recorder.max_notification_id()
+        settle_heap()  # the process as `sigill views rebuild` and the follower judge in (its garbage collection)
 
         started, cpu, position, decoded = time.perf_counter(), time.process_time(), 0, 0
         while page := app.recorder.select_notifications(start=position, limit=500, inclusive_of_start=False):

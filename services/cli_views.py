@@ -77,7 +77,10 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _process(work, message: str) -> int:
+    from services.server import settle_heap
+
     with _runner() as runner:
+        settle_heap()  # the follower's garbage collection: a rebuild judges as much as it does
         done = work(runner)
     if done:
         print(file=sys.stderr)  # end the progress line
