@@ -31,19 +31,30 @@ def lock_key(schema: str) -> int:
 
 def follower_working(conninfo: str, schema: str = "public", timeout: int = 3) -> bool | None:
     """Whether some follower holds this database's and schema's lock now; None when the database does not answer
-    in time.  (Advisory locks are per database: another database's follower on the same server is not ours.)
+    in time.
 
-    For a readiness probe: one short connection of its own, so a full or broken pool cannot make it lie."""
-    unsigned = lock_key(schema) & 0xFFFF_FFFF_FFFF_FFFF   # pg_locks shows a bigint key as two oids
+    One short connection of its own, so a full or broken pool cannot make it lie."""
     try:
-        with psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True,
-                             options=f"-c statement_timeout={timeout * 1000}") as conn:
-            return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                                " AND classid = %s::oid AND objid = %s::oid AND objsubid = 1)",
-                                (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()[0]
+        with probe_connection(conninfo, timeout) as conn:
+            return lock_held(conn, schema)
     except (psycopg.Error, OSError):
         return None
+
+
+def probe_connection(conninfo: str, timeout: int) -> psycopg.Connection:
+    """A connection for a probe: given up on after ``timeout`` seconds, connecting or asking."""
+    return psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True,
+                           options=f"-c statement_timeout={timeout * 1000}")
+
+
+def lock_held(conn: psycopg.Connection, schema: str) -> bool:
+    """Whether some session holds the followers' lock of this database and schema.  (Advisory locks are per
+    database: another database's follower on the same server is not ours.)"""
+    unsigned = lock_key(schema) & 0xFFFF_FFFF_FFFF_FFFF   # pg_locks shows a bigint key as two oids
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        " AND classid = %s::oid AND objid = %s::oid AND objsubid = 1)",
+                        (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()[0]
 
 
 class FollowerLock:

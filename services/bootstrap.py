@@ -20,7 +20,8 @@ from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, l
 from gateways.oidc_client import OidcClient
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from gateways.event_mapper import EncryptedEventMapper
-from gateways.follower_lock import FollowerLock, follower_working
+from gateways.follower_lock import FollowerLock
+from gateways.readiness import ReadinessProbe
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
@@ -202,7 +203,10 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
-                      follower_working=lambda: follower_working(location.conninfo(), settings.db_schema or "public"),
+                      readiness=ReadinessProbe(location.conninfo(), settings.db_schema or "public",
+                                               app.recorder.events_table_name,
+                                               service.lists.runner.store.tracking_table_name,  # type: ignore
+                                               app.name),
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 

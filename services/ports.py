@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Protocol, Sequence
 from uuid import UUID
@@ -53,3 +54,11 @@ class Clock(Protocol):
 
 class ViewsMovedOn(IntegrityError):
     """Another process wrote the views past where this batch starts: start again from where it left them."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What a readiness probe learnt of the database (which answered)."""
+
+    follower: bool       # a follower holds this database's and schema's lock: views, feeds, ledger, calendar move on
+    views_behind: int    # stored events (by notification id) the agency views have yet to take in; 0: current

@@ -18,7 +18,7 @@ from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore
-from services.ports import AsyncEvents
+from services.ports import AsyncEvents, Readiness
 from services.principals import AuthenticationFailed, Principal, TokenVerifier
 
 @dataclass
@@ -35,8 +35,9 @@ class ApiContext:
     loop_store: Callable[[], AsyncEvents | None] = lambda: None
     # The access log's writer on the server's event loop (None: the writer thread logs every read).
     loop_access_log: Callable[[], AsyncAccessLogStore | None] = lambda: None
-    # Readiness: whether a follower works on the database (True/False), None when the database does not answer.
-    follower_working: Callable[[], bool | None] = lambda: None
+    # Readiness: whether a follower works on the database and how far behind the views are; None when the
+    # database does not answer.
+    readiness: Callable[[], Readiness | None] = lambda: None
     tokens: VerifiedTokens = field(init=False)
     answers: ShapedAnswers = field(default_factory=ShapedAnswers)   # read answers, per worker process
 

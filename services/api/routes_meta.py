@@ -25,11 +25,16 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "follower": True}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "follower": True,
+                                                              "views_behind": 0}]})
 
     status: Literal["ready"]
     follower: bool = Field(description="a follower works on the database (views, feeds, ledger, calendar); false:"
                                        " none does — start `sigill follow`, or a `sigill serve`, which runs one")
+    views_behind: int = Field(ge=0, description="stored events the agency views have yet to take in (counted by"
+                                                " notification id); 0: current. Case lists and feeds lag by"
+                                                " this much: high while the follower rebuilds the views after an"
+                                                " upgrade or catches up after an outage")
 
 
 class Sealed(BaseModel):
@@ -51,12 +56,14 @@ NOT_READY = {**ERRORS[503], "headers": {"Retry-After": {"description": "seconds 
 @router.get("/ready", response_model=Ready, responses={503: NOT_READY})
 @router.head("/ready", include_in_schema=False)
 async def ready(ctx: Context) -> Ready:
-    """Readiness, for a load balancer: the database answers (503 when it does not), and whether a follower
-    works on it.  No sign-in needed; it says nothing about cases."""
-    working = await asyncio.to_thread(ctx.follower_working)
-    if working is None:
+    """Readiness, for a load balancer: the database answers (503 when it does not), whether a follower works
+    on it, and how far behind the agency views are.  No sign-in needed; it says nothing about cases.
+
+    Still 200 while the views are behind: commands, and reads of a case, go to the events themselves."""
+    found = await asyncio.to_thread(ctx.readiness)
+    if found is None:
         raise PersistenceError("the database does not answer")  # the API's 503, with Retry-After
-    return Ready(status="ready", follower=working)
+    return Ready(status="ready", follower=found.follower, views_behind=found.views_behind)
 
 
 @router.get("/me", response_model=v.Principal, responses={401: ERRORS[401]})

@@ -6,12 +6,14 @@ import threading
 
 from gateways.embedded_postgres import create_database
 from gateways.follower_lock import FollowerLock, follower_working
+from gateways.readiness import ReadinessProbe
+from tests.service_behaviour import open_case
 
 
 def test_health_and_readiness_answer_get_and_head_without_a_sign_in(client):
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     assert client.head("/api/v1/health").status_code == 200
-    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False}   # none runs in this test
+    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0}
     head = client.head("/api/v1/ready")
     assert head.status_code == 200 and head.content == b""
 
@@ -20,7 +22,7 @@ def test_readiness_says_whether_a_follower_works_on_the_database(client, postgre
     lock = FollowerLock(postgres.conninfo(), "public")
     assert lock.acquire(threading.Event())
     try:
-        assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": True}
+        assert client.get("/api/v1/ready").json()["follower"] is True
         assert follower_working(postgres.conninfo(), "elsewhere") is False   # another schema's follower: none
         other = create_database(postgres, f"{postgres.dbname}_b")            # another database, same server
         assert follower_working(other.conninfo(), "public") is False
@@ -31,7 +33,25 @@ def test_readiness_says_whether_a_follower_works_on_the_database(client, postgre
 
 def test_a_database_that_does_not_answer_is_not_ready(client, context):
     assert follower_working("postgresql://sigill@127.0.0.1:1/sigill", timeout=1) is None   # nothing listens there
-    context.follower_working = lambda: follower_working("postgresql://sigill@127.0.0.1:1/sigill", timeout=1)
+    context.readiness = ReadinessProbe("postgresql://sigill@127.0.0.1:1/sigill", "public", "sigill_events",
+                                       "agency_views_tracking", "agency_views", timeout=1)
+    assert context.readiness() is None
     response = client.get("/api/v1/ready")
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
     assert response.json()["error"]["code"] == "database_unavailable"
+
+
+def test_readiness_says_how_far_behind_the_views_are(client, context, app):
+    """An operator's measure of a rebuild or a catch-up: the case lists and the feeds lag by this much."""
+    runner = context.cases.lists.runner
+    runner.catch_up()
+    assert client.get("/api/v1/ready").json()["views_behind"] == 0
+    open_case(app)
+    open_case(app)
+    behind = client.get("/api/v1/ready").json()["views_behind"]
+    assert behind >= 2   # two referrals at least (a case number is an event of its own)
+    assert behind == app.recorder.max_notification_id() - runner.position
+    runner.catch_up()
+    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0}
+    runner.store.clear(app.name)   # as a rebuild under new rules starts: everything is ahead of the views
+    assert client.get("/api/v1/ready").json()["views_behind"] == app.recorder.max_notification_id()
