@@ -54,7 +54,7 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
     # Until 2026-12-03 a 'disclosed' row carried its content too, sealed a second time; it is no longer written
-    # or read (a feed reads the view's), and goes with the next rebuild.
+    # or read (a feed reads the view's).  A rebuild empties the old rows; the column stays, NULL.
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
     # Where each case belongs, in plaintext and kept after erasure: a random case id and a municipality code
     # (0180) are not personal data, and once a case's key is destroyed nothing else can say which
