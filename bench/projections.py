@@ -23,7 +23,7 @@ from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
 from bench_support import bench_application  # noqa: E402
 from services.bootstrap import build_view_runner  # noqa: E402
-from services.server import settle_heap  # noqa: E402
+from services.runtime import settle_heap  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
 SOCIAL, POLICE, SCHOOL, BUP = (Actor(a, "bench") for a in ("socialtjanst", "polis", "skola", "bup"))

@@ -77,7 +77,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _process(work, message: str) -> int:
-    from services.server import settle_heap
+    from services.runtime import settle_heap
 
     with _runner() as runner:
         settle_heap()  # the follower's garbage collection: a rebuild judges as much as it does
@@ -130,7 +130,7 @@ def _follow(args: argparse.Namespace) -> int:
     import threading
 
     from services.bootstrap import build_follower
-    from services.server import hand_over_promptly, settle_heap
+    from services.runtime import hand_over_promptly, settle_heap
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("sigill").setLevel(logging.INFO)  # our lines; the embedded server's chatter stays quiet

@@ -6,9 +6,7 @@ follower (views, ledger seals, calendar) runs once, beside the workers.
 
 from __future__ import annotations
 
-import gc
 import logging
-import sys
 import threading
 from contextlib import asynccontextmanager, contextmanager
 from typing import AsyncIterator, Iterator
@@ -19,22 +17,11 @@ from fastapi import FastAPI
 
 from services.api.app import create_api
 from services.web.app import mount_web
+from services.runtime import hand_over_promptly, settle_heap
 from services.settings import Settings
 
 log = logging.getLogger("sigill.server")
 STARTUP_LOCK = 0x5161_11_5E  # an arbitrary advisory lock id, Sigill's own
-# A thread whose database answer has arrived waits for the GIL until a busy thread gives it up: by default
-# up to 5 ms, once per round trip — the access log's and the event store's writers queued behind request
-# threads for most of their time, and in the follower the feed publisher and Kafka's sender thread behind the
-# views' judging (feed latency at 200 commands/s, four pairs of runs: p99 61–112 ms against 62–190 ms with
-# the default).  A shorter interval trades a little switching for that latency.
-SWITCH_INTERVAL = 0.0005
-# The views keep thousands of cases folded (facts, judges, visible sets: objects that live long) while making
-# hundreds of thousands of short-lived ones a second.  At CPython's default (a young pass every 700 new objects)
-# that grew the old generations fast enough for a full pass over the whole heap every couple of seconds: a
-# third of the judging's time (bench/projections.py's judging, 19,600 events: 157 µs an event by default,
-# 102 with these).  Unreachable cycles wait longer to be freed; there are few (the cases are trees).
-GC_THRESHOLDS = (50_000, 20, 10)
 
 
 def create_server(settings: Settings | None = None) -> FastAPI:
@@ -75,21 +62,6 @@ def _one_at_a_time(conninfo: str) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (STARTUP_LOCK,))
-
-
-def hand_over_promptly() -> None:
-    """Let a thread whose I/O has completed have the GIL within ``SWITCH_INTERVAL`` (this whole process)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
-
-
-def settle_heap() -> None:
-    """Leave what start-up built (modules, the application, the catalogue: alive until the process ends) out of
-    the garbage collector's full passes, and make those passes rarer (``GC_THRESHOLDS``).  Walking all of it
-    made each full pass about 0.1 s, during which a worker answered nothing — the slowest reads of a benchmark;
-    after this, 7–10 ms."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def start_follower(settings: Settings) -> tuple[threading.Event, threading.Thread]:
