@@ -2,7 +2,7 @@
 
 The feed's queries on the same tables (the disclosure log read as messages, publication positions,
 erasures) are ``gateways.feed_store``'s; the case lists' and the calendar keeper's are
-``gateways.case_list_queries``'.
+``gateways.case_list_queries``'; what a batch's rows are sealed and named with, ``gateways.batch_sealing``'s.
 
 Fact content holds personal data, so it is sealed under the case's own data
 key (destroying the key erases the views too); ids, kinds, categories,
@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
-from hashlib import blake2b
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +28,8 @@ from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import Basis
-from gateways.sealing import Sealer, unseal
+from gateways.batch_sealing import BatchSealing, event_id_bytes
+from gateways.sealing import unseal
 from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, MOVED_ON,
                                      apply_views_arguments, rows_json)
 from gateways.case_list_queries import CaseListQueries
@@ -150,7 +149,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
         follow commit order with no gaps and a feed reader at number N never has a lower one committed behind
         it; a batch whose start is no longer the stored position (another process wrote it meanwhile) is
         refused as ``ViewsMovedOn``.  Returns the log rows as committed, for the feed publisher."""
-        sealing = _BatchSealing(self.keystore, update.erased)
+        sealing = BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless = self._log_rows(update, sealing)
         small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
@@ -250,7 +249,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
 
-    def _fact_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> tuple[list[tuple], list[tuple]]:
+    def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []
         for case_id, final in update.final_facts().items():
             if case_id in update.erased:
@@ -276,7 +275,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                                  " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
 
-    def _log_rows(self, update: ViewUpdate, sealing: _BatchSealing) -> tuple[list[list], list[bytes | None], set]:
+    def _log_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[list], list[bytes | None], set]:
         """The log's rows, beside each the content it discloses in plaintext (None when it discloses none), and
         the cases among them whose key is destroyed."""
         rows, plains, keyless = [], [], set()
@@ -286,7 +285,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             f, case = c.fact, sealing.case(case_id)
             same = (position, c.agency, f.fact_id, c.change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
-            eid = _event_id(secret, case.text, position, c.agency, f.fact_id, c.change, occurrence)
+            eid = event_id_bytes(secret, case.text, position, c.agency, f.fact_id, c.change, occurrence)
             # The row holds no content: a feed reads it from the agency's view, where it is sealed once (a fact's
             # content is shown only while the fact is in the view).  The publisher is handed it in plaintext.
             plain = case.plain(f) if c.change == "disclosed" and case.sealer is not None else None
@@ -325,49 +324,6 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             return list(conn.execute(query, params).fetchall())
 
 
-class _BatchSealing:
-    """What sealing a batch needs, looked up once per case.  Rows come in runs of one case, so the last
-    case is kept at hand: hashing a UUID (in Python) per row cost more than sealing it."""
-
-    def __init__(self, keystore: KeyStore, erased: set[UUID]) -> None:
-        self._keystore, self._erased = keystore, erased
-        self._cases: dict[UUID, _CaseSealing] = {}
-        self._last: _CaseSealing | None = None
-        self._bases: dict[int, tuple[Basis, bytes]] = {}
-
-    def basis(self, basis: Basis) -> bytes:
-        """A basis in jsonb's binary form; bases are shared objects, so known by identity within a batch."""
-        known = self._bases.get(id(basis))
-        if known is None:
-            known = self._bases[id(basis)] = (basis, _basis_jsonb(basis))  # holding it keeps its id unique
-        return known[1]
-
-    def case(self, case_id: UUID) -> _CaseSealing:
-        last = self._last
-        if last is not None and (last.case_id is case_id or last.case_id == case_id):
-            return last
-        case = self._cases.get(case_id)
-        if case is None:
-            key = None if case_id in self._erased else self._keystore.data_key(case_id, create=False)
-            case = self._cases[case_id] = _CaseSealing(case_id, None if key is None else Sealer(key))
-        self._last = case
-        return case
-
-
-class _CaseSealing:
-    def __init__(self, case_id: UUID, sealer: Sealer | None) -> None:
-        self.case_id, self.text = case_id, str(case_id)
-        self.sealer = sealer  # None for a case whose key is destroyed: nothing of it may be written again
-        self._plain: dict[str, bytes] = {}
-
-    def plain(self, fact: Any) -> bytes:
-        """The fact's content as JSON, made once per batch however many agencies see it."""
-        plain = self._plain.get(fact.fact_id)
-        if plain is None:
-            plain = self._plain[fact.fact_id] = json.dumps(fact.content, default=_json).encode()
-        return plain
-
-
 def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None]) -> tuple[list[tuple], list[tuple]]:
     """The case lists' rows to write, and the (agency, case) keys of those to delete (nothing left to list)."""
     rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
@@ -392,35 +348,8 @@ def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -
             copy.write_row(row)
 
 
-def _event_id(secret: bytes, case_text: str, notification_id: int, agency: str, fact_id: str, change: str,
-              occurrence: int) -> bytes:
-    """``agency_feed.event_id``'s 16 bytes (the same UUID, a test holds them equal), computed directly:
-    making UUID objects and str() of them took a third of the log's time."""
-    digest = bytearray(blake2b(f"{case_text}:{notification_id}:{agency}:{fact_id}:{change}:{occurrence}".encode(),
-                               key=secret, digest_size=16).digest())
-    digest[6] = (digest[6] & 0x0F) | 0x80   # version 8
-    digest[8] = (digest[8] & 0x3F) | 0x80   # RFC 4122 variant
-    return bytes(digest)
-
-
-@lru_cache(maxsize=4096)
-def _basis_json(basis: Basis) -> str:
-    return json.dumps({"kind": basis.kind, "consent_ids": list(basis.consent_ids), "legal_basis": basis.legal_basis})
-
-
-@lru_cache(maxsize=4096)
-def _basis_jsonb(basis: Basis) -> bytes:
-    return b"\x01" + _basis_json(basis).encode()
-
-
 def _unbasis(data: dict[str, Any]) -> Basis:
     return Basis(data["kind"], tuple(data["consent_ids"]), data["legal_basis"])
 
 
 _BYTES_DUMPER = adapters.get_dumper(bytes, PyFormat.BINARY)
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -29,18 +29,6 @@ def lock_key(schema: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def follower_working(conninfo: str, schema: str = "public", timeout: int = 3) -> bool | None:
-    """Whether some follower holds this database's and schema's lock now; None when the database does not answer
-    in time.
-
-    One short connection of its own, so a full or broken pool cannot make it lie."""
-    try:
-        with probe_connection(conninfo, timeout) as conn:
-            return lock_held(conn, schema)
-    except (psycopg.Error, OSError):
-        return None
-
-
 def probe_connection(conninfo: str, timeout: int) -> psycopg.Connection:
     """A connection for a probe: given up on after ``timeout`` seconds, connecting or asking."""
     return psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True,

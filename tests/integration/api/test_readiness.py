@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from gateways.embedded_postgres import create_database
-from gateways.follower_lock import FollowerLock, follower_working
+from gateways.follower_lock import FollowerLock, lock_held, probe_connection
 from gateways.readiness import ReadinessProbe
 from tests.service_behaviour import open_case
 
@@ -23,16 +23,17 @@ def test_readiness_says_whether_a_follower_works_on_the_database(client, postgre
     assert lock.acquire(threading.Event())
     try:
         assert client.get("/api/v1/ready").json()["follower"] is True
-        assert follower_working(postgres.conninfo(), "elsewhere") is False   # another schema's follower: none
+        with probe_connection(postgres.conninfo(), 3) as conn:
+            assert lock_held(conn, "elsewhere") is False   # another schema's follower: none
         other = create_database(postgres, f"{postgres.dbname}_b")            # another database, same server
-        assert follower_working(other.conninfo(), "public") is False
+        with probe_connection(other.conninfo(), 3) as conn:
+            assert lock_held(conn, "public") is False
     finally:
         lock.release()
     assert client.get("/api/v1/ready").json()["follower"] is False
 
 
 def test_a_database_that_does_not_answer_is_not_ready(client, context):
-    assert follower_working("postgresql://sigill@127.0.0.1:1/sigill", timeout=1) is None   # nothing listens there
     context.readiness = ReadinessProbe("postgresql://sigill@127.0.0.1:1/sigill", "public", "sigill_events",
                                        "agency_views_tracking", "agency_views", timeout=1)
     assert context.readiness() is None

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 from hypothesis import given, strategies as st
 
-from gateways.agency_view_store import _event_id
+from gateways.batch_sealing import event_id_bytes
 from gateways.sealing import NONCES_AT_ONCE, Sealer, Unsealable, unseal
 from projections.agency_feed import event_id
 
@@ -19,7 +19,7 @@ names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
        st.sampled_from(["disclosed", "ended", "basis_changed"]), st.integers(0, 5))
 def test_the_fast_event_id_is_the_feeds_event_id(secret, case_id, notification_id, agency, fact_id, change,
                                                  occurrence):
-    fast = _event_id(secret, str(case_id), notification_id, agency, fact_id, change, occurrence)
+    fast = event_id_bytes(secret, str(case_id), notification_id, agency, fact_id, change, occurrence)
     expected = event_id(secret, case_id, notification_id, agency, fact_id, change, occurrence)
     assert UUID(bytes=fast) == expected
     assert expected.version == 8
