@@ -37,6 +37,7 @@ class KafkaFeedConsumer:
                 # Apache Kafka's smallest allowed session: a dead consumer's partitions move on within 6 s, and a
                 # new member is admitted sooner (kafka-python 3's 45 s default kept Tansu waiting ~23 s).
                 session_timeout_ms=6_000, heartbeat_interval_ms=2_000,
+                metrics_enabled=False,   # the client's own sensors: CPU on every fetch, read by nothing here
                 **(options or {}))
         except KafkaError as error:
             raise BrokerUnavailable(describe(error)) from None
