@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Iterator
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
@@ -114,6 +115,27 @@ class PostgresLedgerStore:
                 e.execute(events)
                 l.execute(ledger)
                 yield from merge(_stream(e), _stream(l))
+
+
+    def case_pairs(self, case_id: UUID) -> tuple[list[tuple[tuple, bytes | None]], int]:
+        """One case's events and ledger entries joined on notification id, in order, each with the link of the
+        ledger entry before it; and the ledger's last notification id.  The ledger has no index by case (it is
+        written a million rows at a time), so this scans it once: an auditor's question, not a hot path."""
+        events = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, topic, state"
+                         " FROM {} WHERE originator_id = %s ORDER BY notification_id").format(self._events)
+        ledger = sql.SQL("SELECT l.notification_id, uuid_send(l.originator_id), l.originator_version, l.link,"
+                         " (SELECT p.link FROM {ledger} p WHERE p.notification_id < l.notification_id"
+                         "  ORDER BY p.notification_id DESC LIMIT 1)"
+                         " FROM {ledger} l WHERE l.originator_id = %s ORDER BY l.notification_id"
+                         ).format(ledger=self._ledger)
+        with psycopg.connect(self.conninfo) as conn:
+            stored = [tuple(r) for r in conn.execute(events, (case_id,), binary=True)]
+            entries = conn.execute(ledger, (case_id,), binary=True).fetchall()
+            head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(self._ledger)
+                                ).fetchone()[0]
+        before = {e[0]: None if e[4] is None else bytes(e[4]) for e in entries}
+        pairs = merge(iter(stored), iter(tuple(e[:4]) for e in entries))
+        return [(p, before.get(p[5]) if p[5] is not None else None) for p in pairs], head
 
 
 def _stream(cursor: psycopg.ServerCursor) -> Iterator[tuple]:

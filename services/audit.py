@@ -6,12 +6,14 @@ import base64
 import json
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Protocol
+from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from services.ledger import GENESIS, Checkpoint, LedgerEntry, StoredRow, Verification, chain, checkpoint_message, verify
+from services.ledger import (GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification, chain,
+                             checkpoint_message, verify, verify_case)
 from services.ports import Clock
 
 EXPORT_FORMAT = "sigill-ledger-checkpoints/1"
@@ -23,6 +25,17 @@ class LedgerStore(Protocol):
     def append(self, entries: list[LedgerEntry], checkpoint: Checkpoint | None) -> None: ...
     def checkpoints(self) -> list[Checkpoint]: ...
     def pairs(self) -> Iterator[tuple]: ...
+    def case_pairs(self, case_id: UUID) -> tuple[list[tuple[tuple, bytes | None]], int]: ...
+
+
+class CaseHistoryAltered(Exception):
+    """A case's stored events are not those the ledger sealed: nothing may be replayed or reported from them."""
+
+    def __init__(self, divergence: Divergence) -> None:
+        self.divergence = divergence
+        super().__init__(f"the stored history of case {divergence.case_id} is not what the audit ledger sealed"
+                         f" (version {divergence.version}: {divergence.kind}); nothing is replayed from it —"
+                         " `sigill audit verify` names the first change")
 
 
 class InvalidCheckpointFile(ValueError):
@@ -56,6 +69,18 @@ class Ledger:
         """Recompute the chain from the stored events; check it against the ledger and every checkpoint."""
         return verify(self.store.pairs(), [*self.store.checkpoints(), *exported], signature_ok,
                       self.trusted_keys, progress)
+
+    def case_divergence(self, case_id: UUID) -> Divergence | None:
+        """The first place where the case's stored events differ from what the ledger sealed (None: none).
+        Events removed from a case's end leave a history that still reads; only the ledger knows it is short."""
+        pairs, sealed_to = self.store.case_pairs(case_id)
+        return verify_case(pairs, sealed_to)
+
+    def check_case(self, case_id: UUID) -> None:
+        """Raise ``CaseHistoryAltered`` unless the case's stored events are the ones the ledger sealed."""
+        divergence = self.case_divergence(case_id)
+        if divergence is not None:
+            raise CaseHistoryAltered(divergence)
 
     def export(self) -> str:
         """The checkpoints as a JSON document an outside party keeps."""

@@ -181,7 +181,8 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
     store = PostgresAccessLogStore(location.conninfo(), app.keystore, schema=schema)
     access_log = AccessLog(store, lambda message: (public_key, signing_key.sign(message)))
     runner = runner or build_view_runner(app, settings, location)
-    return CaseService(app, access_log, CaseListsFromViews(runner))
+    return CaseService(app, access_log, CaseListsFromViews(runner),
+                       check_history=build_ledger(app, settings, location).check_case)
 
 
 def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:
@@ -196,7 +197,8 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
         return ledger.verify(), service.access_log.verify(signature_ok, trusted)
 
     def report(case_id: UUID) -> str:
-        return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id))
+        return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
+                           ledger.case_divergence(case_id))
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,

@@ -17,7 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from services.audit import InvalidCheckpointFile
+from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
 from services.settings import ConfigurationError, Settings
 
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3)."""
     try:
         return args.handler(args)
-    except (ConfigurationError, DomainError, InvalidCheckpointFile) as error:
+    except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except BrokenPipeError:
         # The reader (e.g. `| head`) stopped reading: that is not an error.

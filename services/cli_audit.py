@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -120,6 +121,7 @@ def _public_key(text: str) -> bytes:
 
 def _verify(args: argparse.Namespace) -> int:
     from services.audit import InvalidCheckpointFile, read_exported
+    from services.ledger import swedish_detail
     from services.bootstrap import build_ledger_verifier, verifier_location
 
     try:
@@ -142,7 +144,7 @@ def _verify(args: argparse.Namespace) -> int:
         return 0
     d = result.divergence
     where = f"händelse {d.notification_id}" + (f" (ärende {d.case_id}, version {d.version})" if d.case_id else "")
-    print(f"ÄNDRAD: {where}: {d.kind} – {d.detail}. {result.checked:,} händelser före den stämmer.")
+    print(f"ÄNDRAD: {where}: {swedish_detail(d)}. {result.checked:,} händelser före den stämmer.")
     return 1
 
 
@@ -169,17 +171,32 @@ def _export(args: argparse.Namespace) -> int:
     with _application() as (app, ledger):
         exported = ledger().export()
     try:
-        args.out.write_text(exported, "utf-8")
+        _write_private(args.out, exported)
     except OSError as error:
         raise InvalidInput(f"cannot write the checkpoints to {args.out}: {error.strerror}", field="out") from None
-    print(f"Kontrollpunkterna skrivna till {args.out}.")
+    if str(args.out) != "-":
+        print(f"Kontrollpunkterna skrivna till {args.out}.")
     return 0
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Only its owner may read what an auditor writes out: a report holds names, health and crime details (and
+    a file that already exists is narrowed to that too, before anything is written into it).  "-": standard
+    output."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(text)
+
+
 def _replay(args: argparse.Namespace) -> int:
-    with _with_fact_ids() as (app, _, fact_ids):
+    with _with_fact_ids() as (app, ledger, fact_ids):
         case_id = app.resolve_case(args.case)
         app.catalogue.agency(args.agency)
+        ledger().check_case(case_id)   # a history cut short still reads: only the ledger knows
         seen, ids = app.view(case_id, args.agency, args.as_of), fact_ids.of(case_id)
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {args.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M} "
               f"se {len(seen)} uppgifter i ärendet (återskapat ur händelserna):")
@@ -190,9 +207,10 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _disclosures(args: argparse.Namespace) -> int:
-    with _with_fact_ids() as (app, _, fact_ids):
+    with _with_fact_ids() as (app, ledger, fact_ids):
         case_id = app.resolve_case(args.case)
         agencies = [app.catalogue.agency(args.agency).id] if args.agency else None
+        ledger().check_case(case_id)
         ids = fact_ids.of(case_id)
         for c in app.disclosures(case_id, agencies):
             print(f"{c.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {agency_name(c.agency, app.catalogue):<35} "
@@ -206,11 +224,14 @@ def _report(args: argparse.Namespace) -> int:
 
     with _with_fact_ids() as (app, ledger, fact_ids):
         case_id = app.resolve_case(args.case)
-        verification = ledger().verify(progress=_progress("kontrollerat"))
-        html = case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id))
+        audit_ledger = ledger()
+        verification = audit_ledger.verify(progress=_progress("kontrollerat"))
+        html = case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
+                           audit_ledger.case_divergence(case_id))
     try:
-        args.out.write_text(html, "utf-8")
+        _write_private(args.out, html)
     except OSError as error:
         raise InvalidInput(f"cannot write the report to {args.out}: {error.strerror}", field="out") from None
-    print(f"Rapporten skriven till {args.out}.")
+    if str(args.out) != "-":
+        print(f"Rapporten skriven till {args.out}.")
     return 0

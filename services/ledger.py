@@ -140,8 +140,28 @@ def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_o
             progress(checked)
     if wanted:
         return Verification(checked, unsealed, confirmed, Divergence(
-            "checkpoint", min(wanted), None, None, "a checkpoint names an event the ledger no longer reaches"))
+            "checkpoint", min(wanted), None, None, UNREACHED))
     return Verification(checked, unsealed, confirmed, None)
+
+
+def verify_case(pairs: Iterable[tuple[Pair, bytes | None]], sealed_to: int) -> Divergence | None:
+    """One case's stored events against its ledger entries, each beside the link of the ledger entry before it
+    (any case's; None for the first): the same checks as ``verify``, on the case's events only — what an
+    auditor's replay of the case needs before it says anything.  ``sealed_to``: the ledger's last notification
+    id; a case's event after it is not sealed yet, one before it without an entry was slipped in later."""
+    for pair, previous in pairs:
+        nid, oid, version, topic, state, entry_id, entry_oid, entry_version, entry_link = pair
+        if entry_id is None:
+            if nid <= sealed_to:
+                return _divergence("inserted", pair)
+            continue
+        if nid is None:
+            return _divergence("removed", pair)
+        if oid != entry_oid or version != entry_version:
+            return _divergence("reordered", pair)
+        if _link(previous or GENESIS, nid, oid, version, topic, state) != entry_link:
+            return _divergence("altered", pair)
+    return None
 
 
 def as_pair(row: StoredRow | None, entry: LedgerEntry | None) -> Pair:
@@ -160,6 +180,32 @@ _DETAILS = {
 }
 
 
+# What a Swedish reader (the report, `sigill audit verify`) is told; the API keeps the English detail.
+_SWEDISH = {
+    _DETAILS["inserted"]: "händelsen finns inte i liggaren men står före förseglade händelser: den lades till"
+                          " i efterhand",
+    _DETAILS["removed"]: "liggaren förseglade en händelse som inte längre finns lagrad",
+    _DETAILS["reordered"]: "en annan händelse står där liggaren förseglade denna",
+    _DETAILS["altered"]: "de lagrade byten skiljer sig från dem liggaren förseglade",
+}
+UNTRUSTED_KEY = ("the checkpoint is signed by a key not trusted here (give the installation's keys with"
+                 " --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS)")
+BAD_SIGNATURE = "the checkpoint's signature does not verify"
+LINK_MISMATCH = "the chain recomputed from the events does not reach the checkpoint's hash"
+UNREACHED = "a checkpoint names an event the ledger no longer reaches"
+_SWEDISH.update({
+    UNTRUSTED_KEY: "kontrollpunkten är signerad med en nyckel som inte är betrodd här (ange installationens"
+                   " nycklar med --trust-key eller SIGILL_LEDGER_TRUSTED_KEYS)",
+    BAD_SIGNATURE: "kontrollpunktens signatur stämmer inte",
+    LINK_MISMATCH: "kedjan räknad ur händelserna når inte kontrollpunktens hash",
+    UNREACHED: "en kontrollpunkt pekar på en händelse som liggaren inte längre når",
+})
+
+
+def swedish_detail(divergence: Divergence) -> str:
+    return _SWEDISH.get(divergence.detail, divergence.detail)
+
+
 def _divergence(kind: str, pair: Pair) -> Divergence:
     nid, oid, version = (pair[5], pair[6], pair[7]) if kind == "removed" else (pair[0], pair[1], pair[2])
     return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind])
@@ -171,10 +217,9 @@ def _check_checkpoint(checkpoint: Checkpoint, recomputed: bytes, signature_ok: V
         return Divergence("checkpoint", checkpoint.notification_id, None, None, detail)
 
     if checkpoint.public_key not in trusted_keys:
-        return problem("the checkpoint is signed by a key not trusted here (give the installation's keys with"
-                       " --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS)")
+        return problem(UNTRUSTED_KEY)
     if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
-        return problem("the checkpoint's signature does not verify")
+        return problem(BAD_SIGNATURE)
     if checkpoint.link != recomputed:
-        return problem("the chain recomputed from the events does not reach the checkpoint's hash")
+        return problem(LINK_MISMATCH)
     return None

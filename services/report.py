@@ -12,7 +12,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
-from services.ledger import Verification
+from services.ledger import Divergence, Verification, swedish_detail
 from services.presentation import PHASES, agency_name, describe_basis, describe_fact
 
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
@@ -27,10 +27,13 @@ padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 
 
 def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
-                fact_ids: Callable[[str], str]) -> str:
+                fact_ids: Callable[[str], str], case_divergence: Divergence | None = None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
-    case whose stored history no longer reads (an event altered or removed) gets the report of that: what the
+    case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
+    still leave a history that reads), or no longer reads at all, gets the report of that: what the
     verification found, and why nothing else can be said."""
+    if case_divergence is not None:
+        return _unreadable(case_id, verification, generated_at, _altered(case_divergence))
     try:
         case, cat = app.get_case(case_id), app.catalogue
         facts = app.all_facts(case_id)
@@ -38,7 +41,9 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     except PersistenceError:
         raise   # the database, not the case: nothing to report yet
     except EventSourcingError as error:
-        return _unreadable(case_id, verification, generated_at, error)
+        reason = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+        return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
+                                                                f" skrevs: {reason}")
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
@@ -78,8 +83,12 @@ vara synlig för den, med grunden (samtycke eller lag).</p>
 """
 
 
-def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, error: Exception) -> str:
-    reason = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+def _altered(d: Divergence) -> str:
+    return (f"Ärendets lagrade historik är inte den som liggaren förseglade: version {d.version} (händelse"
+            f" {d.notification_id}) – {swedish_detail(d)}")
+
+
+def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str) -> str:
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {case_id}</title>
 <style>{STYLE}</style></head><body>
@@ -87,7 +96,7 @@ def _unreadable(case_id: UUID, verification: Verification, generated_at: datetim
 <p>Skapad {_when(generated_at)}</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
 <h2>Ärendets historik kan inte läsas</h2>
-<p class=bad>De lagrade händelserna går inte att läsa som de skrevs: {escape(reason)}.</p>
+<p class=bad>{escape(reason)}.</p>
 <p>Någon har ändrat eller tagit bort lagrade händelser. Tidslinje, samtycken och vem som kunde se vad kan därför
 inte återskapas ur händelserna. Kontrollen ovan (och kontrollpunkter som tillsynsmyndigheten sparat) visar var
 ändringen gjordes; en återläst säkerhetskopia kan kontrolleras mot dem.</p>
@@ -102,7 +111,7 @@ def _verification(result: Verification) -> str:
                 f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>")
     d = result.divergence
     return (f"<p class=bad>ÄNDRAD vid händelse {d.notification_id}"
-            f"{f' (ärende {d.case_id}, version {d.version})' if d.case_id else ''}: {escape(d.detail)}.</p>")
+            f"{f' (ärende {d.case_id}, version {d.version})' if d.case_id else ''}: {escape(swedish_detail(d))}.</p>")
 
 
 def _scope(scope, cat) -> str:

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
+from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange
 from services.principals import AuthenticationFailed
@@ -86,6 +87,14 @@ def install(api: FastAPI) -> None:
         codes = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(error_body(codes.get(error.status_code, "http_error"), str(error.detail)),
                             error.status_code, headers=getattr(error, "headers", None))
+
+    @api.exception_handler(CaseHistoryAltered)
+    async def history_altered(request: Request, error: CaseHistoryAltered) -> JSONResponse:
+        d = error.divergence
+        return JSONResponse(error_body(
+            "history_altered", f"the stored history of this case is not what the audit ledger sealed (version"
+            f" {d.version}: {d.kind}); nothing is answered from it. GET /api/v1/audit/ledger/verification names"
+            " the first change"), 409)
 
     @api.exception_handler(AccessLogUnavailable)
     async def unlogged(request: Request, error: AccessLogUnavailable) -> JSONResponse:

@@ -16,16 +16,22 @@ from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.api.routes_reads import access_out
+from services.api.errors import ErrorBody, error_body
 from services.authorisation import Forbidden
 from services.principals import Role
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 # Every audit read is written to the access log first: it can be refused (503) as any read can.
+HISTORY_ALTERED = "the stored history of this case is not what the audit ledger sealed (version 14: removed)"
 AUDIT_ERRORS = {status: ERRORS[status] for status in (401, 403, 404, 422, 503)}
+CASE_AUDIT_ERRORS = {**AUDIT_ERRORS, 409: {   # what is read from a case's history (the report is made even so)
+    "description": "the case's stored events are not those the audit ledger sealed (events removed, altered or"
+                   " reordered): nothing is answered from them; the report says what was found",
+    "model": ErrorBody, "content": {"application/json": {"example": error_body("history_altered", HISTORY_ALTERED)}}}}
 Agency = Annotated[str, Query(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["polis"])]
 
 
-@router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=AUDIT_ERRORS)
+@router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=CASE_AUDIT_ERRORS)
 def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
     """Every fact of the case, whoever may see it (auditors only)."""
     ctx, user, purpose = reader
@@ -34,7 +40,7 @@ def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
     return v.AuditFacts(case_id=case_id, facts=[v.audit_fact_out(f, ids) for f in facts])
 
 
-@router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=AUDIT_ERRORS)
+@router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=CASE_AUDIT_ERRORS)
 def replay(reader: Reader, case_id: CaseId, agency: Agency,
            as_of: Annotated[datetime, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
            ) -> v.Replayed:
@@ -50,7 +56,7 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
                       facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids) for d in disclosures])
 
 
-@router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=AUDIT_ERRORS)
+@router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=CASE_AUDIT_ERRORS)
 def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     ctx, user, purpose = reader
@@ -69,8 +75,8 @@ REPORT_ERRORS = {status: {"description": e["description"], "content": {"applicat
 def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
     """A self-contained, printable HTML report for a supervisor, with the ledger's verification."""
     ctx, user, purpose = reader
-    ctx.cases.audit_facts(user, case_id, purpose)  # authorises, and logs the read
-    return HTMLResponse(ctx.report(case_id), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(ctx.cases.audit_report(user, case_id, ctx.report, purpose),
+                        headers={"Cache-Control": "no-store"})
 
 
 @router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)

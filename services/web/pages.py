@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from domain.calendar import STOCKHOLM
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
+from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange
 from services.principals import AuthenticationFailed, Principal, Role
@@ -145,6 +146,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 403, texts.T.get(refused.code, texts.T["forbidden"]), quiet_user(request))
     except ConcurrentChange:
         return error_page(request, 409, texts.T["conflict"], quiet_user(request))
+    except CaseHistoryAltered:   # the ledger says the stored history is not whole: nothing is shown of it
+        return error_page(request, 409, texts.T["history_altered"], quiet_user(request))
     except ClockWentBackwards as error:  # this server's clock, not the request: 503, as the API answers
         return error_page(request, 503, texts.error_text(error.code, error.message), quiet_user(request))
     except DomainError as error:

@@ -129,8 +129,8 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
 def report(request: Request, case_id: str) -> Response:
     """The supervisor's printable report (the same as the API's)."""
     user, uuid = _auditor(request), case_uuid(case_id)
-    service(request).audit_facts(user, uuid, session.purpose(request))  # authorises, and logs the read
-    return HTMLResponse(request.app.state.context.report(uuid), headers={"Cache-Control": "no-store"})
+    made = service(request).audit_report(user, uuid, request.app.state.context.report, session.purpose(request))
+    return HTMLResponse(made, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/granskning/atkomstlogg")

@@ -104,6 +104,8 @@ T: dict[str, str] = {
     "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
+    "history_altered": "Ärendets lagrade historik är inte den som revisionsliggaren förseglade, så inget visas ur"
+                       " den. Granskningsrapporten och kontrollen av liggaren visar var ändringen gjordes.",
     "internal": "Ett oväntat fel inträffade. Det är loggat.", "csrf": "Formuläret har gått ut. Ladda om sidan och "
                 "försök igen.", "choose": "– välj –", "none_choice": "– ingen –", "optional": "(valfritt)",
 }
@@ -144,7 +146,7 @@ ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "K
 READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
-         "audit.replay": "återspelning (granskning)"}
+         "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten"}
 
 # Users offered by the development sign-in: (key, label, agency, role, municipality).
 DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (

@@ -58,6 +58,7 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     result = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), env=env)
     html = out.read_text("utf-8")
     assert result.returncode == 0 and html.startswith("<!doctype html>")
+    assert out.stat().st_mode & 0o777 == 0o600
     assert "Oförändrad" in html and "Samtycken" in html and "Vem kunde se vad" in html
     assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
     assert "20090314-2388" not in html and "200903142388" not in html  # masked only
@@ -116,6 +117,32 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
     assert made.returncode == 0, made.stderr
     html = report.read_text()
     assert "Ärendets historik kan inte läsas" in html and f"ÄNDRAD vid händelse {nid}" in html
+
+
+def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp_path):
+    """Removing a case's last events (here the mother's withdrawal) leaves a history that still reads; only the
+    ledger knows it is short, so every command that shows the case asks the ledger first."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0 and sigill("audit", "seal", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:
+        case_id, version, nid = conn.execute(
+            "SELECT originator_id, originator_version, notification_id FROM sigill_events"
+            " WHERE topic LIKE '%%ConsentWithdrawn' ORDER BY notification_id DESC LIMIT 1").fetchone()
+        assert version == conn.execute("SELECT max(originator_version) FROM sigill_events"
+                                       " WHERE originator_id = %s", (case_id,)).fetchone()[0]  # the case's last
+        conn.execute("DELETE FROM sigill_events WHERE notification_id = %s", (nid,))
+    for command in (("replay", "--agency", "polis", "--as-of", "2026-03-21"), ("disclosures",)):
+        result = sigill("audit", command[0], "--case", "0180-2026-0001", *command[1:], env=env)
+        assert result.returncode == 1 and result.stdout == "", result.stdout   # nothing shown of it
+        assert f"version {version}: removed" in result.stderr and "sigill audit verify" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    report = tmp_path / "rapport.html"
+    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 0
+    html = report.read_text("utf-8")
+    assert f"inte den som liggaren förseglade: version {version}" in html and "<h2>Tidslinje</h2>" not in html
+    assert f"ÄNDRAD vid händelse {nid}" in html and "inte längre finns lagrad" in html
+    assert report.stat().st_mode & 0o077 == 0   # names, health and crime details: its owner's only
 
 
 def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from services.audit import signature_ok
-from services.ledger import GENESIS, Checkpoint, StoredRow, as_pair, chain, checkpoint_message, verify
+from services.ledger import GENESIS, Checkpoint, StoredRow, as_pair, chain, checkpoint_message, verify, verify_case
 
 KEY = Ed25519PrivateKey.generate()
 PUBLIC = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -110,3 +110,57 @@ def test_a_rewritten_chain_does_not_reach_a_kept_checkpoint():
     rewritten = sealed(stored)                  # an insider recomputes the whole ledger
     d = check(stored, rewritten, [kept]).divergence
     assert d.kind == "checkpoint" and "does not reach" in d.detail
+
+
+# One case among others: what an auditor's replay checks before it shows anything of the case.
+
+def two_cases() -> tuple[list[StoredRow], object, object]:
+    one, two = uuid4(), uuid4()
+    stored = [StoredRow(i, one if i % 2 else two, (i + 1) // 2, "domain.case_events:X", bytes([i]) * 40)
+              for i in range(1, 11)]   # the cases' events interleaved, as in a real store
+    return stored, one, two
+
+
+def check_case(stored, entries, case):
+    ours = [r for r in stored if r.originator_id == case]
+    our_entries = [e for e in entries if e.originator_id == case]
+    by_id, entry_by_id = {r.notification_id: r for r in ours}, {e.notification_id: e for e in our_entries}
+    links = {e.notification_id: e.link for e in entries}
+    before = {i: links.get(max((j for j in links if j < i), default=0)) for i in links}
+    ids = sorted({*by_id, *entry_by_id})
+    pairs = [(as_pair(by_id.get(i), entry_by_id.get(i)), before.get(i)) for i in ids]
+    return verify_case(pairs, max(links, default=0))
+
+
+def test_a_case_whose_history_is_whole_passes_though_others_are_interleaved():
+    stored, one, two = two_cases()
+    entries = sealed(stored)
+    assert check_case(stored, entries, one) is None and check_case(stored, entries, two) is None
+
+
+def test_a_case_cut_short_at_its_end_is_named_though_its_history_still_reads():
+    stored, one, _ = two_cases()
+    entries = sealed(stored)
+    last = max(r.notification_id for r in stored if r.originator_id == one)
+    stored = [r for r in stored if r.notification_id != last]
+    d = check_case(stored, entries, one)
+    assert (d.kind, d.notification_id, d.case_id, d.version) == ("removed", last, one, 5)
+
+
+def test_an_altered_event_of_the_case_is_named_and_another_cases_change_is_not_its_concern():
+    stored, one, two = two_cases()
+    entries = sealed(stored)
+    stored[3] = replace(stored[3], state=b"changed")   # notification 4: the second case's
+    d = check_case(stored, entries, two)
+    assert (d.kind, d.notification_id, d.case_id, d.version) == ("altered", 4, two, 2)
+    assert check_case(stored, entries, one) is None
+
+
+def test_a_case_event_slipped_in_before_the_ledgers_end_is_named_and_one_after_it_is_only_unsealed():
+    stored, one, _ = two_cases()
+    entries = sealed(stored)
+    later = stored + [StoredRow(11, one, 6, "domain.case_events:X", b"new")]
+    assert check_case(later, entries, one) is None   # stored after the last seal: not sealed yet
+    without_3 = [e for e in entries if e.notification_id != 3]
+    d = check_case(stored, without_3, one)
+    assert (d.kind, d.notification_id) == ("inserted", 3)

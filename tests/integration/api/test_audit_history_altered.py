@@ -1,0 +1,43 @@
+"""An auditor is never shown a case's history as whole when the ledger says it is not (events removed from its
+end still leave a history that reads): the API refuses with 409, the report says what was found."""
+
+from __future__ import annotations
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.web.app import mount_web
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import signed_in
+
+
+def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such(client, users, tick, context,
+                                                                                  postgres, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    replay = f"/api/v1/audit/cases/{case_id}/replay"
+    params = {"agency": "skola", "as_of": "2026-12-31T00:00:00Z"}
+    context.seal_ledger()
+    assert ok(client.get(replay, params=params, headers=users.auditor))["facts"]   # whole: answered
+    with psycopg.connect(postgres.conninfo()) as conn:
+        version = conn.execute("SELECT max(originator_version) FROM sigill_events WHERE originator_id = %s",
+                               (case_id,)).fetchone()[0]
+        conn.execute("DELETE FROM sigill_events WHERE originator_id = %s AND originator_version = %s",
+                     (case_id, version))
+    for path, query in ((replay, params), (f"/api/v1/audit/cases/{case_id}/disclosures", {}),
+                        (f"/api/v1/audit/cases/{case_id}/facts", {})):
+        answer = client.get(path, params=query, headers=users.auditor)
+        assert answer.status_code == 409, (path, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "history_altered" and f"version {version}: removed" in error["message"]
+    report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
+    assert report.status_code == 200 and f"liggaren förseglade: version {version}" in report.text
+    assert "<h2>Tidslinje</h2>" not in report.text
+    web = create_api(context)
+    mount_web(web, context, settings)
+    auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
+    for path, query in ((f"/granskning/arenden/{case_id}", {"myndighet": "skola", "tid": "2026-12-31T00:00"}),
+                        (f"/granskning/arenden/{case_id}/utlamnanden", {"myndighet": "skola"})):
+        page = auditor.get(path, params=query)
+        assert page.status_code == 409 and "inte den som revisionsliggaren förseglade" in page.text, path
+    assert "liggaren förseglade: version" in auditor.get(f"/granskning/arenden/{case_id}/rapport").text
