@@ -5,20 +5,26 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import getpass
 import os
 import re
+import socket
 import sys
 from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Iterator
+from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
 from services.presentation import agency_name, describe_basis, describe_fact
+from services.principals import Principal, Role
 from services.settings import Settings
 
+COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
+PURPOSE_HELP = "why you read the case (syfte), kept sealed in the access log beside the read"
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
 
@@ -47,14 +53,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     replay.add_argument("--case", required=True, help="case id or case number (0180-2026-0042)")
     replay.add_argument("--agency", required=True, help="agency id, e.g. polis")
     replay.add_argument("--as-of", required=True, type=instant, help="ISO date or time; Swedish time if no zone")
+    replay.add_argument("--purpose", default="", help=PURPOSE_HELP)
     replay.set_defaults(handler=_replay)
     disclosures = commands.add_parser("disclosures", help="every disclosure of a case, with its basis")
     disclosures.add_argument("--case", required=True)
     disclosures.add_argument("--agency")
+    disclosures.add_argument("--purpose", default="", help=PURPOSE_HELP)
     disclosures.set_defaults(handler=_disclosures)
     report = commands.add_parser("report", help="a self-contained printable HTML report on a case")
     report.add_argument("--case", required=True)
     report.add_argument("--out", type=Path, required=True)
+    report.add_argument("--purpose", default="", help=PURPOSE_HELP)
     report.set_defaults(handler=_report)
 
 
@@ -83,12 +92,26 @@ def _application() -> Iterator:
 
 
 @contextmanager
-def _with_fact_ids() -> Iterator:
-    """The application, the ledger, and the public fact ids (what the agencies were given each fact as)."""
-    from services.bootstrap import build_fact_ids, build_ledger
+def _as_reader() -> Iterator:
+    """The case service (its access log, and the ledger's check of each case's history), the reader this command
+    line is, the ledger, and the public fact ids (what the agencies were given each fact as)."""
+    from services.bootstrap import build_case_service, build_fact_ids, build_ledger
 
     with opened() as (app, settings, location):
-        yield app, (lambda: build_ledger(app, settings, location)), build_fact_ids(app, settings, location)
+        service = build_case_service(app, settings, location)
+        try:
+            yield (service, command_line_reader(), lambda: build_ledger(app, settings, location),
+                   build_fact_ids(app, settings, location))
+        finally:
+            service.access_log.store.close()   # and its owed checkpoint stored
+
+
+def command_line_reader() -> Principal:
+    """Who reads through `sigill audit`: whoever holds this machine's master key, in the access log like any
+    reader, so the young person's extract shows that the case was read here.  The login name is sealed with
+    the entry (it may be a person's name); the subject says only which account on which host."""
+    return Principal(subject=f"cli:uid{os.getuid()}@{socket.gethostname()}", name=getpass.getuser(),
+                     agency=COMMAND_LINE, roles=frozenset({Role.AUDITOR}))
 
 
 def _fact(fact, ids) -> str:  # noqa: ANN001 - a Fact, a case's public fact ids
@@ -193,11 +216,13 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    with _with_fact_ids() as (app, ledger, fact_ids):
+    with _as_reader() as (service, reader, _, fact_ids):
+        app = service.app
         case_id = app.resolve_case(args.case)
         app.catalogue.agency(args.agency)
-        ledger().check_case(case_id)   # a history cut short still reads: only the ledger knows
-        seen, ids = app.view(case_id, args.agency, args.as_of), fact_ids.of(case_id)
+        # Logged, and checked against the ledger first: a history cut short at its end still reads.
+        seen = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
+        ids = fact_ids.of(case_id)
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {args.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M} "
               f"se {len(seen)} uppgifter i ärendet (återskapat ur händelserna):")
         for d in seen:
@@ -207,12 +232,12 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _disclosures(args: argparse.Namespace) -> int:
-    with _with_fact_ids() as (app, ledger, fact_ids):
+    with _as_reader() as (service, reader, _, fact_ids):
+        app = service.app
         case_id = app.resolve_case(args.case)
-        agencies = [app.catalogue.agency(args.agency).id] if args.agency else None
-        ledger().check_case(case_id)
+        agency = app.catalogue.agency(args.agency).id if args.agency else None
         ids = fact_ids.of(case_id)
-        for c in app.disclosures(case_id, agencies):
+        for c in service.audit_disclosures(reader, case_id, agency, args.purpose):
             print(f"{c.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_fact(c.fact, app.catalogue)}  "
                   f"[{describe_basis(c.basis, app.catalogue)}]")
@@ -222,12 +247,16 @@ def _disclosures(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from services.report import case_report
 
-    with _with_fact_ids() as (app, ledger, fact_ids):
+    with _as_reader() as (service, reader, ledger, fact_ids):
+        app = service.app
         case_id = app.resolve_case(args.case)
         audit_ledger = ledger()
-        verification = audit_ledger.verify(progress=_progress("kontrollerat"))
-        html = case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
-                           audit_ledger.case_divergence(case_id))
+
+        def make(case_id: UUID) -> str:
+            verification = audit_ledger.verify(progress=_progress("kontrollerat"))
+            return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
+                               audit_ledger.case_divergence(case_id))
+        html = service.audit_report(reader, case_id, make, args.purpose)
     try:
         _write_private(args.out, html)
     except OSError as error:

@@ -68,7 +68,7 @@ def _categories_of(catalogue: Any) -> list[tuple[str, str]]:
 
 def _agency_label(catalogue: Any, agency: str) -> str:
     found = catalogue.agencies.get(agency)
-    return found.name if found else agency.upper()
+    return found.name if found else texts.READERS_OUTSIDE.get(agency, agency.upper())
 
 
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of,

@@ -147,6 +147,8 @@ READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "möte
          "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten"}
+# Readers in the access log that are no agency of the catalogue: auditors' bodies, and `sigill audit` itself.
+READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad (sigill audit)"}
 
 # Users offered by the development sign-in: (key, label, agency, role, municipality).
 DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (

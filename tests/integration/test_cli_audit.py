@@ -145,6 +145,24 @@ def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp
     assert report.stat().st_mode & 0o077 == 0   # names, health and crime details: its owner's only
 
 
+def test_reads_through_the_command_line_are_in_the_access_log_with_their_purpose_sealed(tmp_path):
+    """The young person's extract must show that the case was read here too, as for any reader."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    case = ("--case", "0180-2026-0001")
+    for command in (("replay", *case, "--agency", "polis", "--as-of", "2026-03-10", "--purpose", "Tillsyn 17/2026"),
+                    ("disclosures", *case), ("report", *case, "--out", str(tmp_path / "r.html"))):
+        assert sigill("audit", *command, env=env).returncode == 0, command
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:
+        rows = conn.execute("SELECT what, agency, roles, subject, details FROM sigill_access_log ORDER BY seq"
+                            ).fetchall()
+    assert [r[0].split(":")[0] for r in rows] == ["audit.replay", "audit.disclosures", "audit.report"]
+    assert all(r[1] == "sigill" and r[2] == "auditor" and r[3].startswith("cli:uid") for r in rows)
+    assert all(b"Tillsyn" not in bytes(r[4]) for r in rows)   # the purpose is sealed, as the reader's name
+    assert sigill("audit", "verify", env=env).returncode == 0
+
+
 def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
     cases = sigill("views", "cases", "--agency", "socialtjanst", env=env)
     assert cases.returncode == 0 and "0180-2026-0001" in cases.stdout and "pågående insats" in cases.stdout
