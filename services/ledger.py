@@ -112,6 +112,7 @@ def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_o
     wanted: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         wanted.setdefault(checkpoint.notification_id, []).append(checkpoint)
+    signed, last_sealed = set(wanted), None
     previous, checked, unsealed, confirmed = GENESIS, 0, 0, 0
     first_unsealed: Pair | None = None
     for pair in pairs:
@@ -128,7 +129,7 @@ def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_o
             return Verification(checked, 0, confirmed, _divergence("reordered", pair))
         if _link(previous, nid, oid, version, topic, state) != entry_link:
             return Verification(checked, 0, confirmed, _divergence("altered", pair))
-        previous = entry_link
+        previous, last_sealed = entry_link, nid
         checked += 1
         if nid in wanted:
             for checkpoint in wanted.pop(nid):
@@ -141,6 +142,11 @@ def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_o
     if wanted:
         return Verification(checked, unsealed, confirmed, Divergence(
             "checkpoint", min(wanted), None, None, UNREACHED))
+    if last_sealed is not None and last_sealed not in signed:
+        # Every seal signs its batch's last entry in the same transaction: a head no checkpoint covers was
+        # written without the ledger key, or its checkpoints were removed (which needs the triggers disabled).
+        return Verification(checked, unsealed, confirmed, Divergence("checkpoint", last_sealed, None, None,
+                                                                     UNCOVERED))
     return Verification(checked, unsealed, confirmed, None)
 
 
@@ -193,12 +199,16 @@ UNTRUSTED_KEY = ("the checkpoint is signed by a key not trusted here (give the i
 BAD_SIGNATURE = "the checkpoint's signature does not verify"
 LINK_MISMATCH = "the chain recomputed from the events does not reach the checkpoint's hash"
 UNREACHED = "a checkpoint names an event the ledger no longer reaches"
+UNCOVERED = ("no signed checkpoint covers the ledger's last entry: its checkpoints were removed, or entries were"
+             " added without the ledger key")
 _SWEDISH.update({
     UNTRUSTED_KEY: "kontrollpunkten är signerad med en nyckel som inte är betrodd här (ange installationens"
                    " nycklar med --trust-key eller SIGILL_LEDGER_TRUSTED_KEYS)",
     BAD_SIGNATURE: "kontrollpunktens signatur stämmer inte",
     LINK_MISMATCH: "kedjan räknad ur händelserna når inte kontrollpunktens hash",
     UNREACHED: "en kontrollpunkt pekar på en händelse som liggaren inte längre når",
+    UNCOVERED: "ingen signerad kontrollpunkt täcker liggarens sista post: kontrollpunkter har tagits bort, eller"
+               " poster lagts till utan liggarens nyckel",
 })
 
 

@@ -82,8 +82,21 @@ def test_an_event_slipped_in_before_sealed_ones_is_named():
 
 def test_events_after_the_ledger_are_counted_as_unsealed_not_as_changes():
     stored = rows()
-    result = check(stored, sealed(stored[:4]))
+    entries = sealed(stored[:4])
+    result = check(stored, entries, [signed(entries[-1])])   # a seal signs its batch's last entry
     assert result.intact and result.checked == 4 and result.unsealed == 2
+
+
+def test_a_ledger_whose_last_entry_no_checkpoint_covers_fails():
+    """Sealing signs each batch's last entry in the same transaction: checkpoints removed (the triggers
+    disabled), or entries appended by hand after the last signature, leave a head no signature covers."""
+    stored = rows()
+    entries = sealed(stored)
+    d = check(stored, entries).divergence
+    assert (d.kind, d.notification_id) == ("checkpoint", 6) and "no signed checkpoint covers" in d.detail
+    d = check(stored, entries, [signed(entries[3])]).divergence   # entries 5 and 6 added after it
+    assert (d.kind, d.notification_id) == ("checkpoint", 6)
+    assert check(stored, entries, [signed(entries[3]), signed(entries[5])]).intact
 
 
 def test_a_checkpoint_with_a_forged_signature_fails():
