@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from services.settings import ConfigurationError
+
 from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 
@@ -33,8 +35,9 @@ CACHE_SECONDS = 60.0
 _DESTROYED = b""  # cached marker: the key existed and is gone (a real key is never empty)
 
 
-class WrongMasterKey(Exception):
-    """The master key cannot unwrap the stored data keys: it is not the key they were made with."""
+class WrongMasterKey(ConfigurationError):
+    """The master key cannot unwrap the stored data keys: it is not the key they were made with.  A setting to
+    mend, so every command says it in one line (as any ConfigurationError), not with a traceback."""
 
 
 class _KeyCache:

@@ -136,6 +136,18 @@ def test_a_malformed_master_key_is_one_readable_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_another_master_key_than_the_data_was_made_with_is_one_readable_line(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    other = {**env, "SIGILL_MASTER_KEY": sigill("new-master-key", env=env).stdout.strip()}
+    for command in (("views", "show", "--agency", "skola", "--case", "0180-2026-0001"),
+                    ("audit", "disclosures", "--case", "0180-2026-0001")):
+        result = sigill(*command, env=other)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            "sigill: the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY"]
+
+
 def test_an_unknown_command_exits_non_zero(tmp_path):
     result = sigill("fly", env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "invalid choice" in result.stderr
