@@ -9,8 +9,10 @@ receives.  Authorisation, the municipality narrowing and the access log are
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import signal
 import threading
 import time
 from typing import Annotated, Any, AsyncIterator
@@ -161,7 +163,7 @@ def _stream_limiter(state: Any) -> CapacityLimiter:
 def _stop_streams_on_server_exit() -> None:
     """uvicorn waits for open responses before it stops: end every stream when it is told to exit."""
     try:
-        from uvicorn.server import Server
+        from uvicorn.server import HANDLED_SIGNALS, Server
     except ImportError:  # served by something else: streams still end by their lifetime
         return
     if getattr(Server.handle_exit, "_ends_feed_streams", False):
@@ -174,6 +176,19 @@ def _stop_streams_on_server_exit() -> None:
 
     handle_exit._ends_feed_streams = True  # type: ignore[attr-defined]
     Server.handle_exit = handle_exit  # type: ignore[method-assign]
+    _chain_installed_handlers(HANDLED_SIGNALS, original, handle_exit)
+
+
+def _chain_installed_handlers(signals: Any, original: Any, handle_exit: Any) -> None:
+    """A worker of `sigill serve --workers N` imports this module while its server already listens for signals:
+    uvicorn loads the app inside ``capture_signals``, which bound the unpatched ``handle_exit`` — so the
+    patch above came too late there, and SIGTERM left streams open until their 15 minutes ran out."""
+    if threading.current_thread() is not threading.main_thread():
+        return   # signal handlers are the main thread's alone
+    for sig in signals:
+        installed = signal.getsignal(sig)
+        if getattr(installed, "__func__", None) is original:   # a listening server's own bound handler
+            signal.signal(sig, functools.partial(handle_exit, installed.__self__))
 
 
 _stop_streams_on_server_exit()

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,12 +93,33 @@ def test_sigill_serve_ended_by_sigterm_stops_its_embedded_postgresql(tmp_path, w
         client = httpx.Client(base_url=address, timeout=10)
         assert _answer(client, deadline=time.monotonic() + 30).status_code < 400
         assert _embedded_servers(data), "the embedded PostgreSQL is not running"
+        stream = _open_stream(address, env)   # uvicorn waits for open responses: a stream must end by itself
         process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0, "".join(printed) + (process.stdout.read() if process.stdout else "")
+        assert process.wait(30) == 0, "".join(printed) + (process.stdout.read() if process.stdout else "")
+        stream.join(timeout=10)
+        assert not stream.is_alive(), "the feed stream was left open"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert eventually(lambda: not _embedded_servers(data), seconds=30), _embedded_servers(data)
+
+
+def _open_stream(address: str, env: dict[str, str]) -> threading.Thread:
+    """A school member's feed stream, read in a thread until the server closes it; returns once it is open."""
+    token = subprocess.run([sys.executable, "-m", "services.cli", "dev-token", "--agency", "skola", "--role",
+                            "member"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    opened = threading.Event()
+
+    def read() -> None:
+        with httpx.stream("GET", f"{address.rstrip('/')}/api/v1/feeds/skola/stream", timeout=None,
+                          headers={"Authorization": f"Bearer {token}"}) as answer:
+            assert answer.status_code == 200
+            for _ in answer.iter_lines():
+                opened.set()
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    assert opened.wait(30), "the stream did not open"
+    return thread
 
 
 def _embedded_servers(data: Path) -> list[int]:
