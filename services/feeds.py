@@ -56,6 +56,7 @@ class MunicipalityNeeded(InvalidInput):
 class FeedStore(Protocol):
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
     def feed_epoch(self) -> str: ...
+    def feed_heads(self) -> tuple[str, dict[str, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,17 @@ class FeedReader:
                 return Cursor("", feed, 0)  # from before every feed was a municipality's (rules 3): start again
             raise MalformedCursor(f"this cursor is another feed's ({found.feed}), not {feed}'s: " + START_AGAIN,
                                   field=field)
+        self._check_not_ahead(found, field)
         return found
+
+    def _check_not_ahead(self, cursor: Cursor, field: str) -> None:
+        """A cursor past the feed's end — made up, or kept from before the database was restored from an older
+        backup — would wait there while the feed's next messages, an ``ended`` among them, went by unseen."""
+        epoch, heads = self.store.feed_heads()
+        last = heads.get(cursor.feed, 0)
+        if cursor.epoch == epoch and cursor.seq > last:
+            raise MalformedCursor(f"this cursor is past the end of {cursor.feed} (its last message is number {last}):"
+                                  " " + START_AGAIN, field=field)
 
     def page(self, p: Principal, at: Cursor, limit: int, purpose: str = "", wait: bool = True) -> FeedPage:
         """Up to ``limit`` messages after ``at``, in order, each case's read logged first.

@@ -27,7 +27,7 @@ from services.api.deps import Context, Reader
 from services.api.errors import ErrorBody
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
-from services.principals import Principal
+from services.principals import AuthenticationFailed, Principal
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 log = logging.getLogger("sigill.api")
@@ -110,6 +110,10 @@ async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
                       municipality: Municipality = None) -> StreamingResponse:
     """Your agency's feed as a live stream (Server-Sent Events): new messages as they are recorded; resumable."""
     ctx, user, purpose = reading
+    if user.expires_at is not None and user.expires_at <= time.time():
+        # Within the token's clock-skew leeway a page is still answered, but a stream would end at once, and an
+        # EventSource would reconnect with the same token every 2 s: the client is told to sign in anew instead.
+        raise AuthenticationFailed("the token has expired; a stream needs a token with time left")
     feeds = reader(request, ctx)
     # Refused before the stream starts (access, cursor): a status, not a broken stream.
     position = (feeds.start(user, agency, last_event_id, "Last-Event-ID", municipality) if last_event_id

@@ -11,7 +11,7 @@ from uuid import UUID
 import jsonschema_rs
 import pytest
 
-from services.feeds import Cursor, encode_cursor
+from services.feeds import Cursor, decode_cursor, encode_cursor
 from tests.integration.api.flows import REFERRAL, ok, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 
@@ -245,6 +245,21 @@ def test_a_cursor_of_another_feed_is_422(client, users, tick):
     response = client.get("/api/v1/feeds/skola", params={"after": police_cursor, "municipality": STOCKHOLM},
                           headers=users.auditor)
     assert response.status_code == 422 and "another feed's" in response.json()["error"]["message"]
+
+
+def test_a_cursor_past_the_feeds_end_is_422_not_a_silent_wait_while_messages_go_by(client, users, tick):
+    """Made up, or kept from before the database was restored from an older backup: reading on from it would
+    skip the feed's next messages (an ended among them) without a word."""
+    busy(client, users, tick)
+    page = ok(client.get("/api/v1/feeds/skola", params={"limit": 1000}, headers=users.school))
+    last = decode_cursor(page["next"])
+    assert ok(client.get("/api/v1/feeds/skola", params={"after": page["next"]}, headers=users.school))["messages"] == []
+    ahead = encode_cursor(Cursor(last.epoch, last.feed, last.seq + 1))
+    refused = client.get("/api/v1/feeds/skola", params={"after": ahead}, headers=users.school)
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "after"
+    assert "past the end of skola.0180" in refused.json()["error"]["message"]
+    stream = client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": ahead})
+    assert stream.status_code == 422 and stream.json()["error"]["field"] == "Last-Event-ID"
 
 
 def test_after_a_rebuild_a_cursor_of_the_old_numbering_starts_again_from_the_beginning(client, users, tick):

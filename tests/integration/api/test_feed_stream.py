@@ -161,3 +161,15 @@ def test_a_stream_ends_when_its_sign_in_runs_out(served, users):
         assert stream.status == 200
     finally:
         stream.close()
+
+
+def test_a_token_past_its_expiry_but_within_the_leeway_gets_a_page_but_no_stream(client, users):
+    """A stream for it would end at once and an EventSource would reconnect every 2 s with the same token."""
+    token = users.tokens.issue(subject="s2", name="Kim", agency="skola", roles=["member"], municipality="0180",
+                               lifetime=1)
+    time.sleep(1.5)   # expired, within the verifier's clock-skew leeway
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/feeds/skola", headers=auth).status_code == 200
+    refused = client.get("/api/v1/feeds/skola/stream", headers=auth)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthenticated"
+    assert "WWW-Authenticate" in refused.headers
