@@ -6,6 +6,7 @@ import os
 from typing import Iterable
 from uuid import UUID
 
+import jwt
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -146,7 +147,10 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
         source = settings.oidc_jwks
         if source.startswith("https://") or source.startswith("http://"):
             return JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks_url=source)
-        verifier = JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks=load_jwks(source))
+        try:
+            verifier = JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks=load_jwks(source))
+        except (ValueError, jwt.PyJWTError) as error:   # unreadable, not JSON, or not a key set: a setting to mend
+            raise ConfigurationError(f"SIGILL_OIDC_JWKS: {error}") from None
         if settings.is_production and DEV_KEY_ID in verifier.key_ids:
             raise ConfigurationError("SIGILL_OIDC_JWKS holds the development key: production refuses it")
         return verifier

@@ -105,6 +105,19 @@ def test_an_unreachable_database_or_a_bad_setting_is_one_line_naming_it(tmp_path
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("jwks,message", [("missing.json", "cannot read the JWKS file"),
+                                           ("not-a-key-set.json", "Invalid JWK Set value")])
+def test_a_jwks_file_that_cannot_be_used_stops_serve_in_one_line_naming_it(tmp_path, jwks, message):
+    (tmp_path / "not-a-key-set.json").write_text('{"keys": 5}')
+    result = sigill("serve", "--port", "1", env={"SIGILL_DATA_DIR": str(tmp_path / "data"),
+                                                 "SIGILL_OIDC_ISSUER": "https://idp.example",
+                                                 "SIGILL_OIDC_JWKS": str(tmp_path / jwks)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines() == [f"sigill: SIGILL_OIDC_JWKS: {message}" +
+                                                  (f" {tmp_path / jwks}: FileNotFoundError" if "read" in message
+                                                   else "")]
+
+
 @pytest.mark.parametrize("hours", ["nan", "inf", "-5", "0", "200", "åtta"])
 def test_a_development_token_lasts_a_sensible_number_of_hours(tmp_path, hours):
     result = sigill("dev-token", "--agency", "skola", "--role", "member", "--hours", hours,
