@@ -41,14 +41,22 @@ class ConsentCommands:
 
     def narrow_consent(self: Case, *, consent_id: str, consenter: str, scope: Iterable[ScopeEntry],
                        valid_until: date | None, by: Actor, at: datetime, catalogue: Catalogue) -> None:
-        """The consenter takes back part of a consent: fewer recipients or categories, or an earlier end."""
+        """The consenter takes back part of a consent: fewer recipients or categories, or an earlier end.
+
+        No ``valid_until`` keeps the consent's end: a narrowing cannot lengthen a consent, so "no end" could
+        only ever be refused (it was, as a widening of the scope, which had not widened)."""
         self._check_command(by, at, catalogue, lead_only="record consents")
         record = self._consent_of(consent_id, consenter, at)
         checked = _checked_scope(scope, catalogue)
+        valid_until = record.valid_until if valid_until is None else valid_until
         _check_dates(record.valid_from, valid_until)
-        if not scope_pairs(checked) <= scope_pairs(record.scope) or not _ends_no_later(valid_until, record.valid_until):
+        if not scope_pairs(checked) <= scope_pairs(record.scope):
             raise NarrowingMustShrink("a narrowing may only remove recipients or categories, or end earlier",
                                       field="scope")
+        if not _ends_no_later(valid_until, record.valid_until):
+            raise NarrowingMustShrink(f"a narrowing may only end the consent earlier than {record.valid_until}"
+                                      if record.valid_until else "a narrowing may only end the consent earlier",
+                                      field="valid_until")
         if scope_pairs(checked) == scope_pairs(record.scope) and valid_until == record.valid_until:
             raise NarrowingMustShrink("the narrowing changes nothing", field="scope")
         self._trigger(ev.ConsentNarrowed, at, by, consent_id=consent_id, scope=checked, valid_until=valid_until)

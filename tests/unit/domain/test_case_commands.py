@@ -9,7 +9,7 @@ import pytest
 from domain import errors
 from domain.case import Case
 from domain.group_commands import PlanRowDraft
-from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry
+from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry, scope_pairs
 from tests.builders import BORN_1993_10_21, BORN_2009_03_14, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
 
 
@@ -117,6 +117,20 @@ class TestConsent:
             story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON,
                                       scope=[ScopeEntry("skola", ("case", "health"))], valid_until=None,
                                       by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+
+    def test_a_narrowing_without_an_end_keeps_the_consents_end_and_a_later_end_is_named(self):
+        story = CaseStory().accept()
+        ends = story.now.date() + timedelta(days=200)
+        consent = story.consent(YOUNG_PERSON, {"skola": ("case", "health")}, valid_until=ends)
+        with pytest.raises(errors.NarrowingMustShrink) as refused:
+            story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON,
+                                      scope=[ScopeEntry("skola", ("case",))], valid_until=ends + timedelta(days=1),
+                                      by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert refused.value.field == "valid_until"
+        story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case",))],
+                                  valid_until=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        narrowed = story.case.consents[consent]
+        assert narrowed.valid_until == ends and scope_pairs(narrowed.scope) == {("skola", "case")}
 
     def test_a_withdrawn_consent_cannot_be_withdrawn_again(self):
         story = CaseStory().accept()
