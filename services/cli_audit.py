@@ -223,12 +223,30 @@ def _replay(args: argparse.Namespace) -> int:
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
         seen = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
         ids = fact_ids.of(case_id)
-        print(f"{agency_name(args.agency, app.catalogue)} kunde den {args.as_of.astimezone(STOCKHOLM):%Y-%m-%d %H:%M} "
-              f"se {len(seen)} uppgifter i ärendet (återskapat ur händelserna):")
+        count = f"{len(seen)} uppgift" if len(seen) == 1 else f"{len(seen)} uppgifter"
+        print(f"{agency_name(args.agency, app.catalogue)} kunde den {_moment(args.as_of)} "
+              f"se {count} i ärendet (återskapat ur händelserna):")
+        for note in _replay_notes(app.get_case(case_id).created_on, args.as_of, app.clock.now()):
+            print(note)
         for d in seen:
             print(f"  {_fact(d.fact, ids)}  {describe_fact(d.fact, app.catalogue)}"
                   f"  [{describe_basis(d.basis, app.catalogue)}]")
     return 0
+
+
+def _moment(at: datetime) -> str:
+    """To the second, with the zone: two answers a minute apart can differ (a withdrawal between them)."""
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _replay_notes(created: datetime, as_of: datetime, now: datetime) -> list[str]:
+    """What a replay's answer does not say by itself: the case did not exist yet, or the moment is to come."""
+    if as_of < created:
+        return [f"Obs: ärendet registrerades först {_moment(created)}; vid tidpunkten fanns det inte."]
+    if as_of > now:
+        return ["Obs: tidpunkten ligger i framtiden; svaret räknar med de händelser som är lagrade nu (ett"
+                " samtycke som löper ut har då upphört), inte med vad som hinner hända innan dess."]
+    return []
 
 
 def _disclosures(args: argparse.Namespace) -> int:
@@ -237,8 +255,11 @@ def _disclosures(args: argparse.Namespace) -> int:
         case_id = app.resolve_case(args.case)
         agency = app.catalogue.agency(args.agency).id if args.agency else None
         ids = fact_ids.of(case_id)
-        for c in service.audit_disclosures(reader, case_id, agency, args.purpose):
-            print(f"{c.at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}  {agency_name(c.agency, app.catalogue):<35} "
+        changes = service.audit_disclosures(reader, case_id, agency, args.purpose)
+        if not changes:
+            print("Inga utlämnanden" + (f" till {agency_name(agency, app.catalogue)}" if agency else "") + ".")
+        for c in changes:
+            print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_fact(c.fact, app.catalogue)}  "
                   f"[{describe_basis(c.basis, app.catalogue)}]")
     return 0

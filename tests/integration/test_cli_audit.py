@@ -53,6 +53,22 @@ def test_disclosures_list_each_change_with_its_basis(env):
     assert any("upphörde" in l for l in lines)
 
 
+def test_replay_says_when_the_case_did_not_exist_yet_or_the_moment_is_to_come(env):
+    before = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2020-01-01",
+                    env=env)
+    assert before.returncode == 0 and "se 0 uppgifter" in before.stdout
+    assert "ärendet registrerades först 2026-" in before.stdout and "fanns det inte" in before.stdout
+    future = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2099-01-01",
+                    env=env)
+    assert future.returncode == 0 and "tidpunkten ligger i framtiden" in future.stdout
+    assert re.search(r"den 2099-01-01 23:59:59 CET se \d+ uppgift", future.stdout)   # to the second, with the zone
+
+
+def test_disclosures_to_an_agency_that_never_had_any_say_so(env):
+    result = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "sis", env=env)
+    assert result.returncode == 0 and result.stdout.strip() == "Inga utlämnanden till Statens institutionsstyrelse (SiS)."
+
+
 def test_report_is_one_self_contained_html_file(env, tmp_path):
     out = tmp_path / "rapport.html"
     result = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), env=env)
