@@ -7,7 +7,6 @@ from typing import Iterable
 from uuid import UUID
 
 import jwt
-import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventsourcing.persistence import InfrastructureFactory
@@ -91,7 +90,7 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
     """The ledger as an outside party verifies it: read only (a read-only database role will do), with no
     master key and no signing key; it trusts the keys it is given, SIGILL_LEDGER_TRUSTED_KEYS, and the
     installation's own signing key where this machine has it."""
-    conninfo = psycopg.conninfo.make_conninfo(location.conninfo(), connect_timeout=10)  # a silent host: no hang
+    conninfo = location.conninfo()   # an external URL's carries a connect timeout: a silent host is no hang
     try:
         store = _ledger_store(settings, conninfo, create=False)
     except NoLedger as missing:   # the URL names another database: a configuration to mend

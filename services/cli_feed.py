@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, TextIO
 
+from projections.agency_feed import SCHEMA
 from services.feed_publisher import BrokerUnavailable
 from services.settings import ConfigurationError, Settings
 
 REMEMBERED = 100_000  # event ids kept for deduplication: far more than one publisher batch that can repeat
+MOST_MESSAGES = 1_000_000_000  # --max-messages above this is a typo, and kafka-python cannot count past sys.maxsize
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,20 +31,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     consume.add_argument("--group", help="consumer group (default: <agency>-<municipality>-reference-consumer)")
     consume.add_argument("--from-beginning", action="store_true",
                          help="start at the topic's first message when the group has no committed offset")
-    consume.add_argument("--max-messages", type=_positive, help="stop after this many new messages")
+    consume.add_argument("--max-messages", type=_message_count, help="stop after this many new messages")
     consume.add_argument("--idle-timeout", type=_positive, metavar="SECONDS",
                          help="stop when no message has come for this long")
     consume.set_defaults(handler=_consume)
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:   # isdigit alone lets '²' through to int()
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
 
 
+def _message_count(text: str) -> int:
+    count = _positive(text)
+    if count > MOST_MESSAGES:
+        raise argparse.ArgumentTypeError(f"expected at most {MOST_MESSAGES:,} messages, got {text}")
+    return count
+
+
 def _publish(args: argparse.Namespace) -> int:
-    import logging
     import signal
     import threading
 
@@ -97,12 +107,39 @@ def describe(body: dict[str, Any]) -> str:
             f" fact={body['fact_id']} basis={why}  {content}")
 
 
+def readable(message: Any) -> tuple[str, str]:   # a gateways.kafka_consumer.Received
+    """The message's line, or ("", why this consumer cannot read the record)."""
+    if message.body is None:
+        return "", message.problem
+    if message.body.get("schema") != SCHEMA:
+        schema = repr(message.body.get("schema"))[:80]
+        return "", f"its schema is {schema}, which this consumer does not know (it reads {SCHEMA})"
+    try:
+        return describe(message.body), ""
+    except (KeyError, TypeError, AttributeError) as error:   # a field missing, or of the wrong type
+        return "", f"it is not a well-formed {SCHEMA} message ({type(error).__name__}: {str(error)[:80]})"
+
+
+@dataclass
+class Tally:
+    handled: int = 0
+    repeats: int = 0
+    unreadable: int = 0
+
+    def __str__(self) -> str:
+        skipped = f", {self.unreadable} oläsbara överhoppade" if self.unreadable else ""
+        return f"{self.handled} meddelanden, {self.repeats} dubbletter överhoppade{skipped}."
+
+
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from services.bootstrap import build_feed_consumer, feed_topic
 
     settings = Settings()
     topic = feed_topic(settings, args.agency, args.municipality)  # names what is wrong before any connection
     group = args.group or f"{args.agency}-{args.municipality}-reference-consumer"
+    # kafka-python logs each failed reconnection as a warning, some with a traceback, which Python prints when
+    # nothing is configured: this consumer says what is wrong itself, in one line.
+    logging.getLogger("kafka").addHandler(logging.NullHandler())
     try:
         consumer = build_feed_consumer(settings, args.agency, group=group, from_beginning=args.from_beginning,
                                        municipality=args.municipality)
@@ -110,26 +147,9 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print(f"sigill: kafka broker unreachable at {settings.kafka_bootstrap_servers} ({error})", file=sys.stderr)
         return 1
     print(f"Lyssnar på {topic} som grupp {group} …", file=sys.stderr, flush=True)
-    seen, handled, repeats, last = Deduplicator(), 0, 0, None  # idle time counts once partitions are assigned
+    tally = Tally()
     try:
-        while args.max_messages is None or handled < args.max_messages:
-            if args.idle_timeout is not None and last is not None and time.monotonic() - last > args.idle_timeout:
-                break
-            # No more than may still be handled: what is polled is committed, and a message committed unhandled
-            # would never be read again by this group.
-            received = consumer.poll(timeout=0.5, max_records=None if args.max_messages is None
-                                     else args.max_messages - handled)
-            if last is None and consumer.assigned():
-                last = time.monotonic()
-            for message in received:
-                if seen.first_time(message.event_id or f"{message.partition}:{message.offset}"):
-                    print(describe(message.body), file=out, flush=True)  # handle the message …
-                    handled += 1
-                else:
-                    repeats += 1
-            if received:
-                consumer.commit()  # … and only then commit its offset
-                last = time.monotonic()
+        _read(consumer, args, tally, out)
     except BrokerUnavailable as error:
         print(f"sigill: kafka broker unreachable at {consumer.where} ({error})", file=sys.stderr)
         return 1
@@ -137,5 +157,42 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         pass
     finally:
         consumer.close()
-    print(f"{handled} meddelanden, {repeats} dubbletter överhoppade.", file=sys.stderr)
+    print(tally, file=sys.stderr)
     return 0
+
+
+def _read(consumer: Any, args: argparse.Namespace, tally: Tally, out: TextIO) -> None:   # a KafkaFeedConsumer
+    """Handle messages until --max-messages are handled or --idle-timeout passes; ``BrokerUnavailable`` when the
+    broker is gone."""
+    seen, last = Deduplicator(), None  # idle time counts once partitions are assigned
+    while args.max_messages is None or tally.handled < args.max_messages:
+        if args.idle_timeout is not None and last is not None and time.monotonic() - last > args.idle_timeout:
+            consumer.confirm_reachable()   # nothing came because nothing was sent, not because the broker is gone
+            return
+        # No more than may still be handled: what is polled is committed, and a message committed unhandled
+        # would never be read again by this group.
+        received = consumer.poll(timeout=0.5, max_records=None if args.max_messages is None
+                                 else args.max_messages - tally.handled)
+        if last is None and consumer.assigned():
+            last = time.monotonic()
+        for message in received:
+            _handle(message, seen, tally, out)
+        if received:
+            consumer.commit()  # only now, every message of the poll handled
+            last = time.monotonic()
+
+
+def _handle(message: Any, seen: Deduplicator, tally: Tally, out: TextIO) -> None:
+    line, problem = readable(message)
+    if problem:
+        # Skipped, and committed past with the rest: a record no one can read would otherwise stop the partition
+        # for good, each restart failing on it again.  A real consumer parks it (with its partition and offset)
+        # where a human will look, and goes on.
+        print(f"sigill: skipped the record at partition {message.partition}, offset {message.offset}: {problem}",
+              file=sys.stderr, flush=True)
+        tally.unreadable += 1
+    elif seen.first_time(message.event_id or f"{message.partition}:{message.offset}"):
+        print(line, file=out, flush=True)  # handle the message (its offset is committed after the poll's last)
+        tally.handled += 1
+    else:
+        tally.repeats += 1

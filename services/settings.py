@@ -11,15 +11,20 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services import key_files
+
+# One Kafka bootstrap server: a host name or IPv4 address, or an IPv6 address in brackets, then :port.
+BOOTSTRAP_SERVER = re.compile(r"(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[^\s:\[\],/]+):(?P<port>[0-9]{1,5})")
 
 MASTER_KEY_FILE = "master.key"
 LEDGER_KEY_FILE = "ledger.key"
@@ -58,6 +63,23 @@ class Settings(BaseSettings):
     kafka_ssl_certfile: Path | None = None        # client certificate (mutual TLS)
     kafka_ssl_keyfile: Path | None = None         # its private key
     kafka_publish_batch: int = 1000               # messages per acknowledged batch (and position update)
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_servers(cls, value: str | None) -> str | None:
+        """Checked when the settings load, so that every command refuses a typo in one line: kafka-python
+        raises ValueError from deep inside for some, and retries others (a port out of range) forever."""
+        if value is None or not value.strip():
+            return None   # not set: nothing is published
+        servers = [server.strip() for server in value.split(",")]
+        for server in servers:
+            match = BOOTSTRAP_SERVER.fullmatch(server)
+            if not match or not 1 <= int(match["port"]) <= 65535:
+                # A server list names hosts, never a secret: the bad entry may be shown.
+                raise PydanticCustomError(
+                    "bootstrap_servers", "{server} is not host:port (expected host:port[,host:port…], port 1–65535,"
+                    " an IPv6 address in brackets)", {"server": repr(server[:80])})
+        return ",".join(servers)
 
     @property
     def is_production(self) -> bool:

@@ -75,12 +75,14 @@ def test_a_data_dir_inside_a_private_home_works(tmp_path_factory):
 
 
 def test_a_location_from_a_url():
+    # A URL's server may be across a network: connecting gives up after 10 s unless the URL says otherwise.
     assert location_from_url("postgresql://app:s%40cret@db.example:6543/sigill") == PostgresLocation(
-        "db.example", 6543, "sigill", "app", "s@cret")
+        "db.example", 6543, "sigill", "app", "s@cret", connect_timeout=10)
     assert location_from_url("postgresql://postgres:@/postgres?host=/run/Sigill") == PostgresLocation(
-        "/run/Sigill", 5432, "postgres", "postgres", "")
+        "/run/Sigill", 5432, "postgres", "postgres", "", connect_timeout=10)
     assert location_from_url("postgresql://u@%2Frun%2FSigill:5433/d").host == "/run/Sigill"
-    assert location_from_url("postgres://u@[::1]:5433/d") == PostgresLocation("::1", 5433, "d", "u", "")
+    assert location_from_url("postgres://u@[::1]:5433/d?connect_timeout=30") == PostgresLocation(
+        "::1", 5433, "d", "u", "", connect_timeout=30)
 
 
 def test_a_url_with_settings_we_would_drop_is_refused_without_repeating_it():

@@ -3,14 +3,19 @@ publishing by itself."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
+from kafka import KafkaProducer
 from pydantic import SecretStr
 
+from projections.agency_feed import SCHEMA
 from services.bootstrap import build_feed_publisher, build_ledger, kafka_options
 from services.follower import Follower
 from services.settings import ConfigurationError
@@ -18,13 +23,17 @@ from tests.builders import POLICE
 from tests.concurrency import eventually
 from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case, runner  # noqa: F401
+from tests.kafka_broker import TansuBroker
+
+
+def feed_env(settings) -> dict[str, str]:
+    return {**os.environ, "SIGILL_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "SIGILL_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix, "SIGILL_DATA_DIR": str(settings.data_dir)}
 
 
 def consume(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SIGILL_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "SIGILL_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix, "SIGILL_DATA_DIR": str(settings.data_dir)}
     return subprocess.run([sys.executable, "-m", "services.cli", "feed", "consume", *args], capture_output=True,
-                          text=True, timeout=60, env=env)
+                          text=True, timeout=60, env=feed_env(settings))
 
 
 def published_case(app, settings, postgres, runner, kafka_broker):
@@ -78,8 +87,90 @@ def test_bad_arguments_to_the_consumer_are_one_line_and_exit_2(settings, kafka_b
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "--agency" in missing.stderr
     zero = consume(feeds, "--agency", "skola", "--municipality", "0180", "--max-messages", "0")
     assert zero.returncode == 2 and "positive whole number" in zero.stderr
+    huge = consume(feeds, "--agency", "skola", "--municipality", "0180", "--max-messages", "99999999999999999999")
+    assert huge.returncode == 2 and huge.stderr.count("\n") == 1 and "at most 1,000,000,000 messages" in huge.stderr
+    superscript = consume(feeds, "--agency", "skola", "--municipality", "0180", "--idle-timeout", "²")
+    assert superscript.returncode == 2 and "positive whole number" in superscript.stderr
     unknown = consume(feeds, "--agency", "ingen", "--municipality", "0180")
     assert unknown.returncode == 1 and unknown.stderr.strip() == "sigill: unknown agency 'ingen'"
+
+
+def produce(bootstrap: str, topic: str, values: list[bytes | None]) -> None:
+    """Each value as a record on every partition of the topic, as a stray producer might write them."""
+    producer = KafkaProducer(bootstrap_servers=[bootstrap], acks="all")
+    try:
+        for partition in sorted(producer.partitions_for(topic)):
+            for value in values:
+                producer.send(topic, key=b"stray", value=value, partition=partition)  # a null value needs a key
+        producer.flush(timeout=10)
+    finally:
+        producer.close()
+
+
+def test_records_the_consumer_cannot_read_are_skipped_with_a_warning_and_committed_past(
+        app, settings, postgres, runner, kafka_broker):
+    feeds, publisher = published_case(app, settings, postgres, runner, kafka_broker)
+    unreadable = [b"not json {", None, b"[1, 2]", json.dumps({"schema": "sigill.disclosure/4"}).encode(),
+                  json.dumps({"schema": SCHEMA, "event_id": "x"}).encode()]   # the current schema, fields missing
+    produce(kafka_broker.bootstrap, publisher.topic("skola", "0180"), unreadable)
+    realistic_case(app)   # good messages after the bad ones
+    runner.catch_up()
+    publisher.publish_pending()
+    publisher.sink.close()
+    rows = runner.store.disclosure_log(agency="skola")
+
+    run = consume(feeds, "--agency", "skola", "--municipality", "0180", "--from-beginning", "--group", "strays",
+                  "--idle-timeout", "2")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == len(set(lines)) == len(rows)                # every good message, each once
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("sigill: skipped the record")]
+    assert len(warnings) == 3 * len(unreadable)                      # one line for each bad record on each partition
+    assert all(re.match(r"sigill: skipped the record at partition \d, offset \d+: ", w) for w in warnings)
+    assert sum("it is not JSON" in w for w in warnings) == 3
+    assert sum("it has no value" in w for w in warnings) == 3
+    assert sum("'sigill.disclosure/4', which this consumer does not know" in w for w in warnings) == 3
+    assert sum(f"not a well-formed {SCHEMA} message" in w for w in warnings) == 3
+    assert "Traceback" not in run.stderr
+    assert f"{len(rows)} meddelanden, 0 dubbletter överhoppade, {len(warnings)} oläsbara överhoppade." in run.stderr
+
+    again = consume(feeds, "--agency", "skola", "--municipality", "0180", "--group", "strays", "--idle-timeout", "1")
+    assert again.returncode == 0 and again.stdout == "" and "skipped" not in again.stderr, again.stderr  # committed
+
+
+def test_the_consumer_exits_non_zero_in_one_line_when_the_broker_goes_away(settings):
+    broker = TansuBroker().start()   # its own: this one is killed
+    feeds = kafka_settings(settings, broker.bootstrap)
+    try:
+        # --idle-timeout too: quiet because the broker is gone must not pass for quiet because nothing was sent
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "feed", "consume", "--agency", "skola", "--municipality", "0180",
+             "--idle-timeout", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=feed_env(feeds))
+        try:
+            assert consumer.stderr.readline().startswith("Lyssnar på ")
+            time.sleep(5)                # the group gives it its partitions in about 3 s
+            broker.process.kill()        # a crash, not a goodbye
+            killed = time.monotonic()
+            out, err = consumer.communicate(timeout=60)
+        finally:
+            consumer.kill()
+    finally:
+        broker.stop()
+    assert time.monotonic() - killed < 35        # 15 s without an answer, then leaving
+    assert consumer.returncode == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith(
+        f"sigill: kafka broker unreachable at {broker.bootstrap} (no broker has answered for 15 s)"), err
+
+
+def test_a_malformed_bootstrap_server_list_is_refused_in_one_line_by_every_command(settings, kafka_broker):
+    feeds = kafka_settings(settings, "127.0.0.1:notaport")
+    refusal = ("sigill: SIGILL_KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:notaport' is not host:port"
+               " (expected host:port[,host:port…], port 1–65535, an IPv6 address in brackets)\n")
+    consumed = consume(feeds, "--agency", "skola", "--municipality", "0180")
+    assert consumed.returncode == 1 and consumed.stderr == refusal
+    published = subprocess.run([sys.executable, "-m", "services.cli", "feed", "publish"], capture_output=True,
+                               text=True, timeout=60, env=feed_env(feeds))
+    assert published.returncode == 1 and published.stderr == refusal   # not retried forever
 
 
 def test_the_follower_publishes_the_feeds_by_itself(app, settings, postgres, runner, kafka_broker):

@@ -1,0 +1,71 @@
+"""Locations from URLs: a database host that accepts connections and never answers must not hang a command."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import psycopg
+import pytest
+
+from gateways.embedded_postgres import EXTERNAL_CONNECT_TIMEOUT, PostgresLocation, location_from_url
+
+
+@pytest.fixture
+def silent_host():
+    """A TCP listener that accepts every connection and never says a word (a wedged host, a black-holing proxy)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:  # the listener was closed: the test is over
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(5)
+    for conn in accepted:
+        conn.close()
+
+
+def test_connecting_to_a_silent_host_gives_up_after_the_default_timeout(silent_host):
+    location = location_from_url(f"postgresql://u:pw@127.0.0.1:{silent_host}/db")
+    assert location.connect_timeout == EXTERNAL_CONNECT_TIMEOUT == 10
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(location.conninfo())
+    assert EXTERNAL_CONNECT_TIMEOUT - 1 <= time.monotonic() - started <= EXTERNAL_CONNECT_TIMEOUT + 2
+
+
+def test_a_connect_timeout_in_the_url_is_kept(silent_host):
+    location = location_from_url(f"postgresql://u:pw@127.0.0.1:{silent_host}/db?connect_timeout=3")
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(location.conninfo())
+    assert 2 <= time.monotonic() - started <= 5
+
+
+def test_the_timeout_survives_the_url_round_trip():
+    for url in ("postgresql://app:s%40cret@db.example:6543/sigill", "postgresql://u@[::1]:5433/d?connect_timeout=30",
+                "postgresql://postgres@/postgres?host=/run/sigill&port=5433"):
+        location = location_from_url(url)
+        assert location_from_url(location.url()) == location
+    assert location_from_url("postgresql://u@h/d?connect_timeout=0").connect_timeout == 0  # asked to wait for ever
+
+
+def test_a_location_made_by_hand_has_no_timeout_unless_given():
+    assert "connect_timeout" not in PostgresLocation("/run/sigill", 5432, "postgres", "postgres").conninfo()
+    assert "connect_timeout=7" in PostgresLocation("db", 5432, "d", "u", connect_timeout=7).conninfo()
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "1.5", "²"])
+def test_a_connect_timeout_that_is_not_whole_seconds_is_refused_without_repeating_the_url(value):
+    with pytest.raises(ValueError, match="connect_timeout") as raised:
+        location_from_url(f"postgresql://app:topsecret@db.example/sigill?connect_timeout={value}")
+    assert "topsecret" not in str(raised.value)
