@@ -13,7 +13,7 @@ T: dict[str, str] = {
     "sign_in": "Logga in", "sign_in_title": "Logga in i Sigill",
     "sign_in_dev": "Utvecklingsläge: välj en användare. Inloggningen signeras med utvecklingsnyckeln "
                    "i datakatalogen och fungerar inte i produktion.",
-    "sign_in_user": "Användare", "sign_in_name": "Ditt namn (visas i åtkomstloggen, valfritt)",
+    "sign_in_user": "Användare", "sign_in_name": "Ditt namn (visas i åtkomstloggen)",
     "sign_in_oidc": "Logga in med organisationens inloggning",
     "sign_in_oidc_missing": "Produktionsläge: inloggning sker via organisationens identitetsleverantör (OIDC). "
                             "Ange SIGILL_OIDC_ISSUER, SIGILL_OIDC_CLIENT_ID och SIGILL_OIDC_CLIENT_SECRET "
