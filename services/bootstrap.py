@@ -110,6 +110,14 @@ def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> Pos
                                events_table=f"{CaseApplication.name.lower()}_events", create=create)
 
 
+def existing_database_location(settings: Settings) -> PostgresLocation:
+    """The configured database, or the embedded one if this data directory already has it: never a new one."""
+    if settings.database_url is None and not (settings.data_dir / "postgres").exists():
+        raise ConfigurationError(f"no Sigill data in {settings.data_dir}: set SIGILL_DATA_DIR to the data directory"
+                                 " Sigill runs with, or SIGILL_DATABASE_URL")
+    return database_location(settings)
+
+
 def verifier_location(settings: Settings) -> PostgresLocation:
     """The database a verifier reads: the configured one, or an embedded one that already exists here — never
     a new embedded server made just to find no ledger in it."""

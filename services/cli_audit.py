@@ -87,7 +87,7 @@ def instant(text: str) -> datetime:
 def _application() -> Iterator:
     from services.bootstrap import build_ledger
 
-    with opened() as (app, settings, location):
+    with opened(existing=True) as (app, settings, location):
         yield app, (lambda: build_ledger(app, settings, location))
 
 
@@ -97,7 +97,7 @@ def _as_reader() -> Iterator:
     line is, the ledger, and the public fact ids (what the agencies were given each fact as)."""
     from services.bootstrap import build_case_service, build_fact_ids, build_ledger
 
-    with opened() as (app, settings, location):
+    with opened(existing=True) as (app, settings, location):
         service = build_case_service(app, settings, location)
         try:
             yield (service, command_line_reader(), lambda: build_ledger(app, settings, location),

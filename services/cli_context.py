@@ -9,13 +9,15 @@ from services.settings import Settings
 
 
 @contextmanager
-def opened(clock: Any = None) -> Iterator[tuple[Any, Settings, Any]]:
-    """(application, settings, database location); the application is closed afterwards."""
-    from services.bootstrap import build_application, database_location
+def opened(clock: Any = None, *, existing: bool = False) -> Iterator[tuple[Any, Settings, Any]]:
+    """(application, settings, database location); the application is closed afterwards.  ``existing``: only
+    a database that is already there — a command that reads (an audit, a view) makes none, and no master key,
+    in a data directory named by mistake."""
+    from services.bootstrap import build_application, database_location, existing_database_location
 
     settings = Settings()
     settings.check()  # a bad configuration is one readable line, before any server is started
-    location = database_location(settings)
+    location = existing_database_location(settings) if existing else database_location(settings)
     app = build_application(settings, clock=clock, location=location)
     try:
         yield app, settings, location

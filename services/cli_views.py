@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _runner() -> Iterator:
     from services.bootstrap import build_view_runner
 
-    with opened() as (app, settings, location):
+    with opened(existing=True) as (app, settings, location):
         yield build_view_runner(app, settings, location)
 
 

@@ -256,3 +256,18 @@ def test_public_key_names_every_key_the_checkpoints_may_be_signed_with(env, tmp_
     assert both.returncode == 0 and both.stdout.split() == [*own, earlier]
     development = sigill("audit", "public-key", env={**env, "SIGILL_ENVIRONMENT": "production"})
     assert development.returncode == 1 and "SIGILL_LEDGER_KEY" in development.stderr   # not the dev key
+
+
+@pytest.mark.parametrize("command", [
+    ("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-10"),
+    ("audit", "disclosures", "--case", "0180-2026-0001"),
+    ("views", "cases", "--agency", "skola"),
+])
+def test_reading_from_a_data_directory_named_by_mistake_makes_nothing_there(tmp_path, command):
+    """No new embedded database, and above all no new master key, where an auditor mistyped the directory."""
+    mistaken = tmp_path / "fel"
+    result = sigill(*command, env={"SIGILL_DATA_DIR": str(mistaken)})
+    assert result.returncode == 1 and result.stderr.strip() == (
+        f"sigill: no Sigill data in {mistaken}: set SIGILL_DATA_DIR to the data directory Sigill runs with,"
+        " or SIGILL_DATABASE_URL")
+    assert not mistaken.exists() or not any(mistaken.iterdir())
