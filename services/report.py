@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Callable
+from typing import Any, Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
+from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, swedish_detail
@@ -49,11 +50,14 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
         f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_fact(f, cat))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
+    changes = _consent_changes(app.history(case_id), cat)
     rows_consents = "".join(
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
+        f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
         f"<td>{escape(_scope(c.scope, cat))}</td>"
         f"<td>{c.valid_from} – {c.valid_until or 'tills vidare'}</td>"
-        f"<td>{_when(c.withdrawn_at) if c.withdrawn_at else '—'}</td></tr>" for c in case.consents.values())
+        f"<td>{'<br>'.join(escape(line) for line in changes.get(c.consent_id, []))}</td></tr>"
+        for c in case.consents.values())
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td>"
@@ -64,20 +68,23 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <style>{STYLE}</style></head><body>
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
-ärende-id {case_id} · skapad {_when(generated_at)}</p>
+ärende-id {case_id} · rapporten skapad {_when(generated_at)}</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
 <h2>Samtycken</h2>
-<table><tr><th>Id</th><th>Lämnat av</th><th>Mottagare och kategorier</th><th>Giltigt</th><th>Återkallat</th></tr>
+<p>Mottagare, kategorier och giltighet som de är nu; historiken visar vad samtycket först omfattade och varje
+ändring.</p>
+<table><thead><tr><th>Id</th><th>Lämnat av</th><th>Ändamål (form)</th><th>Mottagare och kategorier</th><th>Giltigt</th>
+<th>Historik</th></tr></thead>
 {rows_consents}</table>
 <h2>Tidslinje</h2>
 <p>Händelse: händelsens nummer i ärendets historik. Uppgifts-id: det id myndigheterna fick uppgiften under
 (i API:t och flödena).</p>
-<table><tr><th>Registrerat</th><th>Händelse</th><th>Uppgifts-id</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr>
+<table><thead><tr><th>Registrerat</th><th>Händelse</th><th>Uppgifts-id</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr></thead>
 {rows_timeline}</table>
 <h2>Vem kunde se vad, när och varför</h2>
 <p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
 vara synlig för den, med grunden (samtycke eller lag).</p>
-<table><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th></tr>
+<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th></tr></thead>
 {rows_log}</table>
 </body></html>
 """
@@ -93,7 +100,7 @@ def _unreadable(case_id: UUID, verification: Verification, generated_at: datetim
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {case_id}</title>
 <style>{STYLE}</style></head><body>
 <h1>Granskningsrapport – ärende-id {case_id}</h1>
-<p>Skapad {_when(generated_at)}</p>
+<p>Rapporten skapad {_when(generated_at)}</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
 <h2>Ärendets historik kan inte läsas</h2>
 <p class=bad>{escape(reason)}.</p>
@@ -112,6 +119,27 @@ def _verification(result: Verification) -> str:
     d = result.divergence
     return (f"<p class=bad>ÄNDRAD vid händelse {d.notification_id}"
             f"{f' (ärende {d.case_id}, version {d.version})' if d.case_id else ''}: {escape(swedish_detail(d))}.</p>")
+
+
+FORMS = {"written": "skriftligt", "oral_documented": "muntligt, dokumenterat"}
+
+
+def _consent_changes(history: Sequence[Any], cat: Any) -> dict[str, list[str]]:
+    """Each consent's history in the events: what it first covered, every narrowing, its withdrawal — the table
+    shows the consent as it is now, which alone would hide that a fact was once disclosed under a wider one."""
+    changes: dict[str, list[str]] = {}
+    for event in history:
+        if isinstance(event, ev.ConsentGranted):
+            changes.setdefault(event.consent_id, []).append(
+                f"lämnat {_when(event.timestamp)}: {_scope(event.scope, cat)}; {event.valid_from} –"
+                f" {event.valid_until or 'tills vidare'}")
+        elif isinstance(event, ev.ConsentNarrowed):
+            changes.setdefault(event.consent_id, []).append(
+                f"begränsat {_when(event.timestamp)}: {_scope(event.scope, cat)}; till"
+                f" {event.valid_until or 'tills vidare'}")
+        elif isinstance(event, ev.ConsentWithdrawn):
+            changes.setdefault(event.consent_id, []).append(f"återkallat {_when(event.timestamp)}")
+    return changes
 
 
 def _scope(scope, cat) -> str:

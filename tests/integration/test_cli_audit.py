@@ -77,6 +77,10 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert out.stat().st_mode & 0o777 == 0o600
     assert "Oförändrad" in html and "Samtycken" in html and "Vem kunde se vad" in html
     assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
+    # Each consent's history, not only its state now: the mother's withdrawal, with when she gave it first.
+    consents = html.split("<h2>Samtycken</h2>")[1].split("<h2>")[0]
+    assert consents.count("lämnat 2026-") == 3 and consents.count("återkallat 2026-") == 1
+    assert "Samverkan" in consents or "skriftligt" in consents
     assert "20090314-2388" not in html and "200903142388" not in html  # masked only
 
 
