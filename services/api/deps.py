@@ -176,10 +176,22 @@ def document(api: FastAPI) -> None:
                 if headers:
                     operation.setdefault("parameters", []).extend(headers)
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["HTTPBearer"] = BEARER_SCHEME
+        _keep_nulls_in_examples(schema["components"].get("schemas", {}))
         api.openapi_schema = schema
         return schema
 
     api.openapi = openapi  # type: ignore[method-assign]
+
+
+def _keep_nulls_in_examples(schemas: dict[str, Any]) -> None:
+    """FastAPI leaves every null out of the document, examples included — and a feed message's
+    ``basis.legal_basis`` is required and null under a consent: the examples as written, which the published JSON
+    Schema accepts (tests/integration/api/test_feed_http.py)."""
+    from services.api import feed_views
+
+    for model in (feed_views.FeedItem, feed_views.FeedPageOut):
+        if model.__name__ in schemas:
+            schemas[model.__name__]["examples"] = model.model_config["json_schema_extra"]["examples"]  # type: ignore
 
 
 def _calls(dependant: Any) -> set[Any]:

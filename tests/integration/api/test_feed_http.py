@@ -313,3 +313,16 @@ def test_a_cursor_from_before_every_feed_was_a_municipalitys_starts_again(client
     police = encode_cursor(Cursor("5e0c2a91", "polis", 3))     # another agency's old cursor is still refused
     refused = client.get("/api/v1/feeds/skola", params={"after": police}, headers=users.school)
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "malformed_cursor"
+
+
+def test_the_openapi_documents_feed_examples_are_valid_messages(client):
+    """An integration engineer copies them: they must pass the JSON Schema the messages are published under."""
+    schemas = ok(client.get("/api/v1/openapi.json"))["components"]["schemas"]
+    body = jsonschema_rs.Draft202012Validator(SCHEMA, validate_formats=True)
+    headers = jsonschema_rs.Draft202012Validator(SCHEMA["$defs"]["headers"], validate_formats=True)
+    items = [*schemas["FeedItem"]["examples"], *(m for page in schemas["FeedPageOut"]["examples"]
+                                                 for m in page["messages"])]
+    assert len(items) == 2
+    for item in items:
+        body.validate(item["body"])
+        headers.validate(item["headers"])
