@@ -91,7 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["SIGILL_DATABASE_URL"] = location.url()
     if args.demo:
         _load_demo(settings)
-    stop, _ = start_follower(settings)
+    stop, follower = start_follower(settings)
     address = (settings.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     print(f"\nSigill körs: öppna {address}/ i webbläsaren"
           f" (API: {address}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
@@ -102,6 +102,9 @@ def _serve(args: argparse.Namespace) -> int:
                     workers=args.workers, log_level="warning", access_log=False)
     finally:
         stop.set()
+        # Before the embedded server stops (at exit): the follower stores its last positions, and its LISTEN
+        # thread would otherwise warn that notifications were lost as the server went away under it.
+        follower.join(timeout=FOLLOWER_STOP_SECONDS)
     return 0
 
 
@@ -116,6 +119,7 @@ def _cannot_listen(host: str, port: int) -> str | None:
 
 
 DEMO_MARKER = "demo-loaded"
+FOLLOWER_STOP_SECONDS = 10   # well within systemd's TimeoutStopSec=30 (deploy/sigill.service)
 
 
 def _load_demo(settings: Settings) -> None:
