@@ -51,7 +51,8 @@ def _new_master_key(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
     "demo": ("play the example case of seed 004 and print what each agency sees, and why", _demo),
-    "new-master-key": ("print a fresh random master key for SIGILL_MASTER_KEY", _new_master_key),
+    "new-master-key": ("print a fresh random 32-byte key, base64: for SIGILL_MASTER_KEY, or SIGILL_LEDGER_KEY"
+                       " (a different one)", _new_master_key),
 }
 
 
@@ -71,7 +72,19 @@ def parser() -> argparse.ArgumentParser:
     cli_views.register(sub)
     cli_serve.register(sub)
     cli_feed.register(sub)
+    _describe_each(root)
     return root
+
+
+def _describe_each(parser: argparse.ArgumentParser) -> None:
+    """Each command's --help opens with the line the list of commands shows for it (most were registered with
+    a help line only, so `sigill serve --help` showed a bare usage line)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, child in action.choices.items():
+                child.description = child.description or helps.get(name)
+                _describe_each(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

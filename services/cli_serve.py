@@ -19,8 +19,9 @@ MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.va
 
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="run the server (API and web client) on the configured or embedded database")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine"
+                       " only; behind a proxy keep it so)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (2 on a 2-core machine)")
     serve.add_argument("--demo", action="store_true", help="load the example case of seed 004 first")
     serve.set_defaults(handler=_serve)

@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=_show)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
-    sub.add_parser("follow", help="keep the views, the audit ledger and the calendar current until stopped (Ctrl-C)"
+    sub.add_parser("follow", help="keep the views, the audit ledger, the calendar and, with Kafka configured, the agency"
+                   " topics current until stopped (Ctrl-C)"
                    ).set_defaults(handler=_follow)
 
 

@@ -171,3 +171,11 @@ def test_new_master_key_prints_a_usable_key(tmp_path):
 
     result = sigill("new-master-key", env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0 and len(base64.b64decode(result.stdout.strip())) == 32
+
+
+@pytest.mark.parametrize("command", [("serve",), ("follow",), ("audit", "seal"), ("views", "catch-up"),
+                                     ("feed", "publish")])
+def test_each_commands_help_says_what_it_does(tmp_path, command):
+    result = sigill(*command, "--help", env={"SIGILL_DATA_DIR": str(tmp_path)})
+    before_options = result.stdout.split("\noptions:")[0].split("\n\n")   # usage, then the description
+    assert result.returncode == 0 and len(before_options) >= 2 and before_options[1].strip(), result.stdout
