@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -108,13 +109,24 @@ def _run(args: argparse.Namespace) -> int:
     except psycopg.errors.InsufficientPrivilege as error:   # reached, and refused: say so, not "cannot reach"
         print(f"sigill: the database role may not do this: {first_line(error)}", file=sys.stderr)
     except (OSError, PersistenceError, psycopg.Error) as error:
-        print(f"sigill: cannot reach the database or data directory: {first_line(error)}", file=sys.stderr)
+        print(f"sigill: {database_problem(error)}", file=sys.stderr)
     except EventSourcingError as error:   # a stored event that does not decrypt, a version missing in a history
         print(f"sigill: a case's stored history cannot be read ({first_line(error) or type(error).__name__});"
               " `sigill audit verify` names what was changed", file=sys.stderr)
     except KeyboardInterrupt:
         print("sigill: interrupted", file=sys.stderr)
     return getattr(args, "error_exit", 1)
+
+
+def database_problem(error: BaseException) -> str:
+    """One line on a database or data directory that cannot be used, saying what to do where we know it."""
+    line = first_line(error)
+    if re.fullmatch(r'schema ".*" does not exist', line):   # eventsourcing wraps psycopg's InvalidSchemaName
+        return (f"SIGILL_DB_SCHEMA: {line} in the database: create it first (CREATE SCHEMA … AUTHORIZATION"
+                " <Sigill's role>) or leave the variable unset")
+    if isinstance(error, (FileExistsError, NotADirectoryError)):   # mkdir, or a path through a file
+        return f"SIGILL_DATA_DIR: {error.filename}: a file stands where a directory must be"
+    return f"cannot reach the database or data directory: {line}"
 
 
 def first_line(error: BaseException) -> str:

@@ -179,3 +179,15 @@ def test_each_commands_help_says_what_it_does(tmp_path, command):
     result = sigill(*command, "--help", env={"SIGILL_DATA_DIR": str(tmp_path)})
     before_options = result.stdout.split("\noptions:")[0].split("\n\n")   # usage, then the description
     assert result.returncode == 0 and len(before_options) >= 2 and before_options[1].strip(), result.stdout
+
+
+def test_a_schema_that_does_not_exist_or_a_file_for_a_data_directory_is_named_as_such(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path / "data")}
+    assert sigill("demo", env=env).returncode == 0
+    schema = sigill("views", "cases", "--agency", "skola", env={**env, "SIGILL_DB_SCHEMA": "saknas"})
+    assert schema.returncode == 1 and schema.stderr.startswith('sigill: SIGILL_DB_SCHEMA: schema "saknas" does not')
+    (tmp_path / "fil").write_text("")
+    for data in (tmp_path / "fil", tmp_path / "fil" / "under"):
+        refused = sigill("demo", env={"SIGILL_DATA_DIR": str(data)})
+        assert refused.returncode == 1 and refused.stderr.strip().splitlines()[-1] == (
+            f"sigill: SIGILL_DATA_DIR: {data}: a file stands where a directory must be"), refused.stderr
