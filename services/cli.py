@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import psycopg
 from eventsourcing.domain import EventSourcingError
@@ -90,7 +90,7 @@ def _describe_each(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    with _sigterm_as_exit():
+    with _sigterm_as_exit(args):
         return _run(args)
 
 
@@ -142,22 +142,28 @@ def setting_problem(error: ValidationError) -> str:
 
 
 @contextlib.contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
+def _sigterm_as_exit(args: argparse.Namespace) -> Iterator[None]:
     """SIGTERM (systemd, docker, kill) ends a command as Ctrl-C does, through its cleanup, not at once: the
     embedded PostgreSQL is stopped when the last process using it exits cleanly, and one that died at once
-    left it running.  (`sigill follow` and uvicorn set their own handlers while they run.)"""
+    left it running.  (`sigill follow`, `feed publish` and uvicorn set their own handlers while they run.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: _exit_on_sigterm(args))
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _exit_on_sigterm(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
+def _exit_on_sigterm(args: argparse.Namespace) -> None:
+    """A server told to stop has done its job: 0 (uvicorn raises the signal again once it has shut down).  Any
+    other command stopped before it finished has not: its error exit with a line — `audit verify` stopped
+    half-way must not say "unchanged" (0) to a supervisor's scheduled check."""
+    if args.command == "serve":
+        raise SystemExit(0)
+    print("sigill: stopped (SIGTERM) before it had finished", file=sys.stderr)
+    raise SystemExit(getattr(args, "error_exit", 1))
 
 
 if __name__ == "__main__":

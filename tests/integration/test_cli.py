@@ -191,3 +191,25 @@ def test_a_schema_that_does_not_exist_or_a_file_for_a_data_directory_is_named_as
         refused = sigill("demo", env={"SIGILL_DATA_DIR": str(data)})
         assert refused.returncode == 1 and refused.stderr.strip().splitlines()[-1] == (
             f"sigill: SIGILL_DATA_DIR: {data}: a file stands where a directory must be"), refused.stderr
+
+
+@pytest.mark.parametrize("command,exit_code", [(("audit", "verify"), 3), (("views", "cases", "--agency", "skola"), 1)])
+def test_a_command_stopped_by_sigterm_before_it_finished_says_so_and_fails(tmp_path, command, exit_code):
+    """`audit verify` stopped half-way must not exit 0 ("unchanged") to a supervisor's scheduled check."""
+    import signal
+    import socket
+    import time
+
+    silent = socket.create_server(("127.0.0.1", 0))   # accepts (the kernel's backlog) and never answers
+    url = f"postgresql://sigill:x@127.0.0.1:{silent.getsockname()[1]}/sigill"
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "services.cli", *command], text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env={**os.environ, "SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": url})
+        time.sleep(2.5)   # started, and waiting for the database
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        silent.close()
+    assert process.returncode == exit_code, stderr
+    assert stderr.strip().splitlines() == ["sigill: stopped (SIGTERM) before it had finished"]
