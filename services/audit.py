@@ -66,9 +66,10 @@ class Ledger:
 
     def verify(self, exported: Iterable[Checkpoint] = (), progress: Callable[[int], None] = lambda n: None
                ) -> Verification:
-        """Recompute the chain from the stored events; check it against the ledger and every checkpoint."""
-        return verify(self.store.pairs(), [*self.store.checkpoints(), *exported], signature_ok,
-                      self.trusted_keys, progress)
+        """Recompute the chain from the stored events; check it against the ledger and every checkpoint (one
+        that is both stored and in the exported file is checked, and counted, once)."""
+        checkpoints = list(dict.fromkeys([*self.store.checkpoints(), *exported]))
+        return verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress)
 
     def case_divergence(self, case_id: UUID) -> Divergence | None:
         """The first place where the case's stored events differ from what the ledger sealed (None: none).
@@ -102,8 +103,8 @@ class Ledger:
 def read_exported(text: str) -> list[Checkpoint]:
     try:
         document = json.loads(text)
-        if document.get("format") != EXPORT_FORMAT:
-            raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file")
+        if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+            raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file (as `sigill audit export` writes)")
         return [Checkpoint(_position(c["notification_id"]), bytes.fromhex(c["link"]),
                            datetime.fromisoformat(c["signed_at"]),
                            base64.b64decode(c["public_key"]), base64.b64decode(c["signature"]))

@@ -89,6 +89,9 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
     assert sigill("audit", "export", "--out", str(out), env=env).returncode == 0
     result = sigill("audit", "verify", "--checkpoints", str(out), env=env)
     assert result.returncode == 0
+    alone = sigill("audit", "verify", env=env)
+    confirmed = re.compile(r"(\d+) signerade kontrollpunkter")
+    assert confirmed.search(result.stdout)[1] == confirmed.search(alone.stdout)[1]   # each checkpoint counted once
 
 
 @pytest.mark.parametrize("args,message", [
@@ -112,7 +115,10 @@ def test_files_that_cannot_be_written_or_read_are_one_line_naming_the_file(env, 
     binary.write_bytes(b"\xff\xfe\x00\x01")
     listed.write_text('{"format": "sigill-ledger-checkpoints/1", "checkpoints": [{"notification_id": [1],'
                       ' "link": "00", "signed_at": "2026-03-01T00:00:00+00:00", "public_key": "", "signature": ""}]}')
-    for path, message in ((binary, "is not a checkpoint file"), (listed, "cannot be read")):
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[]")
+    for path, message in ((binary, "is not a checkpoint file"), (listed, "cannot be read"),
+                          (a_list, "not a sigill-ledger-checkpoints/1 file")):
         result = sigill("audit", "verify", "--checkpoints", str(path), env=env)
         assert result.returncode == 3 and message in result.stderr, result.stderr   # not verified: not a change
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
