@@ -152,15 +152,40 @@ def _first_pid(lines: list[str]) -> int | None:
 
 
 def _is_our_postmaster(pid: int | None, data_dir: Path) -> bool:
-    """Whether ``pid`` is a PostgreSQL server working in ``data_dir`` — the postmaster chdirs into its data
-    directory, which a process that merely got the same PID after a reboot does not share."""
+    """Whether ``pid`` may be a PostgreSQL server working in ``data_dir`` — the postmaster chdirs into its data
+    directory, which a process that merely got the same PID after a reboot does not share.
+
+    Only a clear no counts: removing a live server's lock files would take it down (it checks them about once
+    a minute).  Run as root the postmaster is the wheel's own user, and without CAP_SYS_PTRACE (as in most
+    containers) its working directory cannot be read: then its command line's -D decides, and if that cannot
+    be read either, it is taken as ours."""
     if pid is None:
         return False
     try:
         process = psutil.Process(pid)
-        return process.name() == "postgres" and Path(process.cwd()) == data_dir
-    except psutil.Error:  # gone, a zombie, or another user's that we may not look into: not one to join
+        if process.name() != "postgres":
+            return False
+        return Path(process.cwd()) == data_dir
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):   # gone: nothing to join
         return False
+    except psutil.AccessDenied:
+        return _names_data_dir(process, data_dir)
+    except psutil.Error:
+        return True
+
+
+def _names_data_dir(process: psutil.Process, data_dir: Path) -> bool:
+    """Whether a postgres process's command line names ``data_dir`` after -D (True when it cannot be told)."""
+    try:
+        args = process.cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    except psutil.Error:
+        return True
+    for flag, value in zip(args, args[1:]):
+        if flag == "-D":
+            return Path(value).resolve() == data_dir
+    return True   # no -D (PGDATA from the environment): it cannot be told apart, so it is not touched
 
 
 def _forget_dead_users(handle_list: Path) -> None:

@@ -129,6 +129,9 @@ class PostgresLedgerStore:
                          " FROM {ledger} l WHERE l.originator_id = %s ORDER BY l.notification_id"
                          ).format(ledger=self._ledger)
         with psycopg.connect(self.conninfo) as conn:
+            # One snapshot for the three reads: a seal committed between them (the follower seals every
+            # second) made an event just sealed look slipped in, or one just stored look removed.
+            conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
             stored = [tuple(r) for r in conn.execute(events, (case_id,), binary=True)]
             entries = conn.execute(ledger, (case_id,), binary=True).fetchall()
             head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(self._ledger)

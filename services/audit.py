@@ -69,7 +69,8 @@ class Ledger:
         """Recompute the chain from the stored events; check it against the ledger and every checkpoint (one
         that is both stored and in the exported file is checked, and counted, once)."""
         checkpoints = list(dict.fromkeys([*self.store.checkpoints(), *exported]))
-        return verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress)
+        return verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
+                      stored_now=self.store.checkpoints)
 
     def case_divergence(self, case_id: UUID) -> Divergence | None:
         """The first place where the case's stored events differ from what the ledger sealed (None: none).

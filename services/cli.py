@@ -157,11 +157,13 @@ def _sigterm_as_exit(args: argparse.Namespace) -> Iterator[None]:
 
 
 def _exit_on_sigterm(args: argparse.Namespace) -> None:
-    """A server told to stop has done its job: 0 (uvicorn raises the signal again once it has shut down).  Any
-    other command stopped before it finished has not: its error exit with a line — `audit verify` stopped
-    half-way must not say "unchanged" (0) to a supervisor's scheduled check."""
+    """A server or a consumer told to stop has done its job: 0 (uvicorn raises the signal again once it has shut
+    down).  Any other command stopped before it finished has not: its error exit with a line — `audit verify`
+    stopped half-way must not say "unchanged" (0) to a supervisor's scheduled check."""
     if args.command == "serve":
         raise SystemExit(0)
+    if args.command == "feed" and getattr(args, "feed_command", None) == "consume":
+        raise KeyboardInterrupt   # the usual way to stop a consumer: it ends as on Ctrl-C, its count printed, 0
     print("sigill: stopped (SIGTERM) before it had finished", file=sys.stderr)
     raise SystemExit(getattr(args, "error_exit", 1))
 

@@ -107,8 +107,12 @@ Pair = tuple
 
 
 def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_ok: Verifier,
-           trusted_keys: set[bytes], progress: Callable[[int], None] = lambda n: None) -> Verification:
-    """Walk stored events and ledger entries side by side, in notification order."""
+           trusted_keys: set[bytes], progress: Callable[[int], None] = lambda n: None,
+           stored_now: Callable[[], Iterable[Checkpoint]] = lambda: ()) -> Verification:
+    """Walk stored events and ledger entries side by side, in notification order.
+
+    ``stored_now``: the stored checkpoints read again at the end — the walk can reach entries a seal committed
+    (with their checkpoint) after ``checkpoints`` were read, and the last of them must not look uncovered."""
     wanted: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         wanted.setdefault(checkpoint.notification_id, []).append(checkpoint)
@@ -145,8 +149,14 @@ def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_o
     if last_sealed is not None and last_sealed not in signed:
         # Every seal signs its batch's last entry in the same transaction: a head no checkpoint covers was
         # written without the ledger key, or its checkpoints were removed (which needs the triggers disabled).
-        return Verification(checked, unsealed, confirmed, Divergence("checkpoint", last_sealed, None, None,
-                                                                     UNCOVERED))
+        late = [c for c in stored_now() if c.notification_id == last_sealed]
+        if not late:
+            return Verification(checked, unsealed, confirmed, Divergence("checkpoint", last_sealed, None, None,
+                                                                         UNCOVERED))
+        problem = _check_checkpoint(late[0], previous, signature_ok, trusted_keys)
+        if problem is not None:
+            return Verification(checked, unsealed, confirmed, problem)
+        confirmed += 1
     return Verification(checked, unsealed, confirmed, None)
 
 

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 
+import psutil
 import psycopg
 import pytest
 
@@ -69,3 +70,42 @@ def test_a_connect_timeout_that_is_not_whole_seconds_is_refused_without_repeatin
     with pytest.raises(ValueError, match="connect_timeout") as raised:
         location_from_url(f"postgresql://app:topsecret@db.example/sigill?connect_timeout={value}")
     assert "topsecret" not in str(raised.value)
+
+
+class _Postmaster:
+    """A process as psutil shows it, whose working directory may not be readable (root without CAP_SYS_PTRACE,
+    the postmaster being the wheel's own user: most containers)."""
+
+    def __init__(self, args: list[str], cwd: Exception | str, cmdline: Exception | None = None) -> None:
+        self._args, self._cwd, self._cmdline = args, cwd, cmdline
+
+    def name(self) -> str:
+        return "postgres"
+
+    def cwd(self) -> str:
+        if isinstance(self._cwd, Exception):
+            raise self._cwd
+        return self._cwd
+
+    def cmdline(self) -> list[str]:
+        if self._cmdline is not None:
+            raise self._cmdline
+        return self._args
+
+
+@pytest.mark.parametrize("seen,ours", [
+    (_Postmaster(["postgres", "-D", "{data}"], psutil.AccessDenied(1)), True),      # its -D names this directory
+    (_Postmaster(["postgres", "-D", "/elsewhere"], psutil.AccessDenied(1)), False),  # another server's PID
+    (_Postmaster(["postgres"], psutil.AccessDenied(1), psutil.AccessDenied(1)), True),  # cannot tell: keep
+    (_Postmaster(["postgres"], "{data}"), True),
+    (_Postmaster(["postgres"], "/elsewhere"), False),
+])
+def test_a_postmaster_whose_directory_cannot_be_read_is_never_taken_for_stale(tmp_path, monkeypatch, seen, ours):
+    """Removing a live server's lock files would take it down: only a clear "not this directory" counts."""
+    import gateways.embedded_postgres as embedded
+
+    data = tmp_path / "postgres"
+    seen._args = [a.replace("{data}", str(data)) for a in seen._args]
+    seen._cwd = seen._cwd.replace("{data}", str(data)) if isinstance(seen._cwd, str) else seen._cwd
+    monkeypatch.setattr(embedded.psutil, "Process", lambda pid: seen)
+    assert embedded._is_our_postmaster(4242, data) is ours

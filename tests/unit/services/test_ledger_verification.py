@@ -99,6 +99,20 @@ def test_a_ledger_whose_last_entry_no_checkpoint_covers_fails():
     assert check(stored, entries, [signed(entries[3]), signed(entries[5])]).intact
 
 
+def test_a_seal_committed_while_verify_ran_is_covered_by_its_checkpoint_read_again():
+    """Checkpoints are read before the walk: a seal in between adds entries and their checkpoint at once."""
+    stored = rows()
+    entries = sealed(stored)
+    by_id, entry_by_id = {r.notification_id: r for r in stored}, {e.notification_id: e for e in entries}
+    pairs = [as_pair(by_id[i], entry_by_id[i]) for i in sorted(by_id)]
+    result = verify(pairs, [signed(entries[3])], signature_ok, {PUBLIC},
+                    stored_now=lambda: [signed(entries[3]), signed(entries[5])])
+    assert result.intact and result.checkpoints == 2
+    forged = replace(signed(entries[5]), signature=bytes(64))
+    d = verify(pairs, [signed(entries[3])], signature_ok, {PUBLIC}, stored_now=lambda: [forged]).divergence
+    assert (d.kind, d.notification_id) == ("checkpoint", 6) and "signature" in d.detail
+
+
 def test_a_checkpoint_with_a_forged_signature_fails():
     stored = rows()
     entries = sealed(stored)
