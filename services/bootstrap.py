@@ -184,22 +184,23 @@ def dev_tokens(settings: Settings) -> DevTokens:
 
 
 def build_case_service(app: CaseApplication, settings: Settings, location: PostgresLocation,
-                       runner: ViewRunner | None = None) -> CaseService:
-    """The service the API and the web client share, with its access log and case lists."""
+                       runner: ViewRunner | None = None, ledger: Ledger | None = None) -> CaseService:
+    """The service the API and the web client share, with its access log, case lists and the ledger's check of
+    a case's history (``ledger``: the caller's own, so that it is built — its tables checked — once)."""
     schema = settings.db_schema or "public"
     signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
     public_key = raw_public_key(signing_key)
     store = PostgresAccessLogStore(location.conninfo(), app.keystore, schema=schema)
     access_log = AccessLog(store, lambda message: (public_key, signing_key.sign(message)))
     runner = runner or build_view_runner(app, settings, location)
-    return CaseService(app, access_log, CaseListsFromViews(runner),
-                       check_history=build_ledger(app, settings, location).check_case)
+    ledger = ledger or build_ledger(app, settings, location)
+    return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.check_case)
 
 
 def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:
     """Everything the HTTP API needs, on the configured database."""
-    service = build_case_service(app, settings, location)
     ledger = build_ledger(app, settings, location)
+    service = build_case_service(app, settings, location, ledger=ledger)
     trusted = {ledger.public_key, *settings.trusted_ledger_keys()}
     # Every worker derives the same key from the installation secret the views' tables keep.
     fact_ids = PublicFactIds(service.lists.runner.store.feed_secret())  # type: ignore[attr-defined]

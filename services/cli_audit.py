@@ -98,10 +98,10 @@ def _as_reader() -> Iterator:
     from services.bootstrap import build_case_service, build_fact_ids, build_ledger
 
     with opened(existing=True) as (app, settings, location):
-        service = build_case_service(app, settings, location)
+        ledger = build_ledger(app, settings, location)
+        service = build_case_service(app, settings, location, ledger=ledger)
         try:
-            yield (service, command_line_reader(), lambda: build_ledger(app, settings, location),
-                   build_fact_ids(app, settings, location))
+            yield service, command_line_reader(), ledger, build_fact_ids(app, settings, location)
         finally:
             service.access_log.store.close()   # and its owed checkpoint stored
 
@@ -268,10 +268,9 @@ def _disclosures(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from services.report import case_report
 
-    with _as_reader() as (service, reader, ledger, fact_ids):
+    with _as_reader() as (service, reader, audit_ledger, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
-        audit_ledger = ledger()
 
         def make(case_id: UUID) -> str:
             verification = audit_ledger.verify(progress=_progress("kontrollerat"))
