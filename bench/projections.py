@@ -6,6 +6,12 @@ contributions, follow-ups, a withdrawal) through the batch path, then times
   2. building every agency's view and the disclosure log from scratch (rebuild), all agencies together.
 Target: ≥ 20,000 events/s over ≥ 200,000 events on 2 cores.
 
+With --stages it also times, between the two, what the rebuild does before it writes anything:
+  decode + fold   every case folded from its events (its state and facts), nothing judged;
+  + judge         the same through the views' engine (every agency's visible facts and every change of the
+                  disclosure log worked out, in memory), nothing written.
+so the run shows where the per-event budget goes.
+
 Usage: .venv/bin/python bench/projections.py [--events 200000]
 """
 
@@ -22,7 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
 from bench_support import bench_application  # noqa: E402
+from domain.disclosure import Replay  # noqa: E402
+from projections.agency_views import AgencyViews  # noqa: E402
 from services.bootstrap import build_view_runner  # noqa: E402
+from services.view_runner import CASE_TOPICS  # noqa: E402
 from services.runtime import settle_heap  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
@@ -71,6 +80,8 @@ def realistic_history(app):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--stages", action="store_true",
+                        help="also time decode + fold and decode + fold + judge (nothing written)")
     args = parser.parse_args()
     with bench_application() as (app, settings, location):
         referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
@@ -97,6 +108,8 @@ def main() -> None:
             position = page[-1].id
         raw, raw_cpu = decoded / (time.perf_counter() - started), time.process_time() - cpu
 
+        stages = in_memory_stages(app) if args.stages else []
+
         runner = build_view_runner(app, settings, location)
         started, cpu = time.perf_counter(), time.process_time()
         processed = runner.rebuild(lambda n: print(f"\r  views: {n:,} events", end="", file=sys.stderr))
@@ -108,7 +121,54 @@ def main() -> None:
         print(f"all agency views + disclosure log     {processed / seconds:>9,.0f} events/s   "
               f"({processed:,} in {seconds:.1f} s; this process's CPU {views_cpu * 1e6 / processed:,.0f} µs/event;"
               f" target ≥ 20,000 events/s)")
+        for name, rate, cpu_us in stages:
+            print(f"{name:<37} {rate:>9,.0f} events/s   (this process's CPU {cpu_us:,.0f} µs/event; nothing written)")
         print(f"ratio views / read + decode           {processed / seconds / raw:>9.1%}")
+
+
+def pages(app, size: int = 2_000):
+    """Every case event, decoded, in notification order, a page at a time (as the views' runner reads them)."""
+    position = 0
+    while page := app.recorder.select_notifications(start=position, limit=size, inclusive_of_start=False):
+        position = page[-1].id
+        yield [(n.id, app.mapper.to_domain_event(n)) for n in page if n.topic in CASE_TOPICS]
+
+
+def in_memory_stages(app) -> list[tuple[str, float, float]]:
+    """Decode + fold, and decode + fold + judge, each over every event; nothing written."""
+    def timed(work) -> tuple[float, float]:
+        started, cpu, count = time.perf_counter(), time.process_time(), 0
+        for page in pages(app):
+            work(page)
+            count += len(page)
+        return count / (time.perf_counter() - started), (time.process_time() - cpu) * 1e6 / count
+
+    folds: dict = {}
+
+    def fold(page) -> None:
+        for _, event in page:
+            replay = folds.get(event.originator_id)
+            if replay is None:
+                replay = folds[event.originator_id] = Replay((), app.catalogue)
+            replay.apply(event)
+
+    def no_history(case_id, version):
+        if version:  # a case met before: the bench's views must still hold it (no reads during the timing)
+            raise AssertionError("the bench's views must keep every case they judge")
+        return []
+
+    views = AgencyViews(app.catalogue, no_history)
+
+    def judge(page) -> None:
+        views.process(page)
+
+    results = []
+    for name, work in (("decode + fold (no judging)", fold), ("decode + fold + judge", judge)):
+        print(f"  timing {name} …", file=sys.stderr)
+        results.append((name, *timed(work)))
+        folds.clear()
+        views.reset()
+    return results
 
 
 if __name__ == "__main__":
