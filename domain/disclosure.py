@@ -69,14 +69,53 @@ class Disclosure(NamedTuple):
     basis: Basis
 
 
+class Cause(NamedTuple):
+    """What made a visibility change happen: the fact's own recording, an event that changed the rules' inputs
+    (a consent, the group, custody), or a calendar moment (a consent's first day or end, the 18th birthday)."""
+
+    what: str                          # one of CAUSES
+    consent_ids: tuple[str, ...] = ()  # the consents it concerns (a grant, narrowing, withdrawal, start or end)
+    agency: str | None = None          # the member that joined or left
+
+
+CAUSES = ("recorded", "consent_granted", "consent_narrowed", "consent_withdrawn", "guardians_recorded",
+          "member_joined", "member_left", "consent_starts", "consent_ends", "turns_18", "calendar")
+RECORDED = (Cause("recorded"),)
+
+
 class VisibilityChange(NamedTuple):
-    """A moment a fact became visible to an agency, stopped being visible, or changed basis."""
+    """A moment a fact became visible to an agency, stopped being visible, or changed basis — and why."""
 
     at: datetime
     agency: str
     fact: Fact
     change: str          # "disclosed" | "ended" | "basis_changed"
     basis: Basis         # the basis from now on; for "ended", the last one that held
+    cause: tuple[Cause, ...] = ()   # what made it happen (more than one when calendar moments coincide)
+
+
+def cause_of(event: Any) -> tuple[Cause, ...]:
+    """What an event changes of the rules' inputs, as a cause of the changes it brings (RECORDED: nothing but its
+    own facts)."""
+    if isinstance(event, (ConsentGranted, ConsentNarrowed, ConsentWithdrawn)):
+        what = {ConsentGranted: "consent_granted", ConsentNarrowed: "consent_narrowed",
+                ConsentWithdrawn: "consent_withdrawn"}[type(event)]
+        return (Cause(what, (event.consent_id,)),)
+    if isinstance(event, (MemberJoined, MemberLeft)):
+        return (Cause("member_joined" if isinstance(event, MemberJoined) else "member_left", agency=event.agency),)
+    if isinstance(event, GuardiansRecorded):
+        return (Cause("guardians_recorded"),)
+    return RECORDED
+
+
+def moment_causes(case: Any, at: datetime) -> tuple[Cause, ...]:
+    """The calendar moments of ``case`` at the instant ``at``, as causes: consents starting or ending (merged per
+    kind), the 18th birthday; ``calendar`` alone when none is the case's any more (a narrowing moved an end)."""
+    by_kind: dict[str, list[str]] = {}
+    for moment in case.calendar_moments() if case is not None else ():
+        if moment.at == at:
+            by_kind.setdefault(moment.what, []).extend((moment.consent_id,) if moment.consent_id else ())
+    return tuple(Cause(what, tuple(ids)) for what, ids in by_kind.items()) or (Cause("calendar"),)
 
 
 def disclosures_at(history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue) -> tuple[Disclosure, ...]:

@@ -18,7 +18,10 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from domain.catalogue import Catalogue
-from domain.disclosure import EVERY_AGENCY, Disclosure, Judge, Replay, VisibilityChange, calendar_points
+from domain.disclosure import (
+    EVERY_AGENCY, RECORDED, Cause, Disclosure, Judge, Replay, VisibilityChange, calendar_points, cause_of,
+    moment_causes,
+)
 from domain.disclosure import concerned_by as _concerned
 from domain.facts import Fact
 
@@ -44,9 +47,17 @@ class CaseVisibility:
         for moment in calendar_points(event):
             insort(self._moments, moment)
         at = event.timestamp
-        if self._take_moments(at):
+        cause = cause_of(event)
+        due = self._take_moments(at)
+        if due:
             concerned = EVERY_AGENCY
-        changes.extend(self._judge(at, new_facts, concerned))
+            # A moment at the event's own instant (the calendar keeper records it so) is a cause too, named after
+            # an event that changes the rules' inputs.  Earlier ones due now are this event's own (a consent whose
+            # first day began before it was granted): its cause says it.
+            if at in due:
+                moments = moment_causes(self.replay.case, at)
+                cause = moments if cause is RECORDED else cause + moments
+        changes.extend(self._judge(at, new_facts, concerned, cause))
         self.last_at = at
         return changes
 
@@ -56,7 +67,7 @@ class CaseVisibility:
         while self._moments and (self._moments[0] <= until if including else self._moments[0] < until):
             moment = self._moments.pop(0)
             if self.last_at is None or moment > self.last_at:
-                changes.extend(self._judge(moment, (), EVERY_AGENCY))
+                changes.extend(self._judge(moment, (), EVERY_AGENCY, moment_causes(self.replay.case, moment)))
                 self.last_at = moment
         return changes
 
@@ -64,27 +75,28 @@ class CaseVisibility:
         """When the calendar will next change what someone sees (None: never, by itself)."""
         return self._moments[0] if self._moments else None
 
-    def _take_moments(self, at: datetime) -> bool:
-        due = False
+    def _take_moments(self, at: datetime) -> list[datetime]:
+        due = []
         while self._moments and self._moments[0] <= at:
-            self._moments.pop(0)
-            due = True
+            due.append(self._moments.pop(0))
         return due
 
-    def _judge(self, at: datetime, new_facts: tuple[Fact, ...], concerned: frozenset[str] | None
-               ) -> list[VisibilityChange]:
+    def _judge(self, at: datetime, new_facts: tuple[Fact, ...], concerned: frozenset[str] | None,
+               cause: tuple[Cause, ...]) -> list[VisibilityChange]:
         """Every fact judged again for the agencies the rules' change concerns; for the others only the new
-        facts, as nothing they could see has changed.  Agencies in catalogue order, as the log is kept."""
+        facts, as nothing they could see has changed.  Agencies in catalogue order, as the log is kept.  A new
+        fact's disclosure is caused by its recording; every other change by ``cause``."""
         changes: list[VisibilityChange] = []
         case = self.replay.case
         if case is None:
             return changes
         every = concerned is EVERY_AGENCY
+        new_ids = {f.fact_id for f in new_facts} if concerned is not None else set()
         for agency, visible in self.visible.items():
             if every or (concerned is not None and agency in concerned):
                 judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
                 now = {f.fact_id: Disclosure(f, b) for f in self.replay.facts if (b := judge.basis_for(f)) is not None}
-                changes.extend(_diff(visible, now, agency, at))
+                changes.extend(_diff(visible, now, agency, at, cause, new_ids))
                 self.visible[agency] = now
             elif new_facts:
                 judge = self._judges.get(agency)
@@ -95,20 +107,21 @@ class CaseVisibility:
                     basis = judge.basis_for(f)
                     if basis is not None:
                         visible[f.fact_id] = Disclosure(f, basis)
-                        changes.append(VisibilityChange(at, agency, f, "disclosed", basis))
+                        changes.append(VisibilityChange(at, agency, f, "disclosed", basis, RECORDED))
         return changes
 
 
 
-def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str,
-          at: datetime) -> list[VisibilityChange]:
+def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str, at: datetime,
+          cause: tuple[Cause, ...], new_ids: set[str]) -> list[VisibilityChange]:
     changes = []
     for fact_id, d in now.items():
         old = before.get(fact_id)
         if old is None:
-            changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis))
+            why = RECORDED if fact_id in new_ids else cause
+            changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, why))
         elif old.basis != d.basis:
-            changes.append(VisibilityChange(at, agency, d.fact, "basis_changed", d.basis))
-    changes.extend(VisibilityChange(at, agency, d.fact, "ended", d.basis)
+            changes.append(VisibilityChange(at, agency, d.fact, "basis_changed", d.basis, cause))
+    changes.extend(VisibilityChange(at, agency, d.fact, "ended", d.basis, cause)
                    for fact_id, d in before.items() if fact_id not in now)
     return changes

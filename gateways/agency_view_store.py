@@ -55,6 +55,9 @@ TABLES = [
     # Until 2026-12-03 a 'disclosed' row carried its content too, sealed a second time; it is no longer written
     # or read (a feed reads the view's).  A rebuild empties the old rows; the column stays, NULL.
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
+    # What caused each change (domain.disclosure.Cause, as a JSON list); NULL in rows written before 2026-12-03 and in
+    # erasure rows (no event of the case causes those).
+    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS cause jsonb",
     # Where each case belongs, in plaintext and kept after erasure: a random case id and a municipality code
     # (0180) are not personal data, and once a case's key is destroyed nothing else can say which
     # municipality's social services must be told to delete it.
@@ -92,9 +95,11 @@ SMALL_BATCH_BYTES = 48 * 1024
 # as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
 FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
 # The same goes for a feed event id: uuid's binary form is its 16 bytes, made without a UUID object.
-LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea", "text",
-             "int8"]
-LOG_COLUMNS = "case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, feed, seq"
+LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea", "bytea",
+             "text", "int8"]
+# A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
+LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
+               " feed, seq")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment")
 
@@ -290,7 +295,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             # content is shown only while the fact is in the view).  The publisher is handed it in plaintext.
             plain = case.plain(f) if c.change == "disclosed" and case.sealer is not None else None
             rows.append([case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
-                         c.at, position, eid, None, None, None])  # its feed and number: ``_number``
+                         c.at, position, eid, None, sealing.cause(c.cause), None, None])  # feed, number: ``_number``
             plains.append(plain)
             if case.sealer is None:
                 keyless.add(case_id)

@@ -14,7 +14,7 @@ from hashlib import blake2b
 from typing import Any
 from uuid import UUID
 
-from domain.disclosure import Basis
+from domain.disclosure import Basis, Cause
 from gateways.sealing import Sealer
 from services.ports import KeyStore
 
@@ -28,12 +28,21 @@ class BatchSealing:
         self._cases: dict[UUID, CaseSealing] = {}
         self._last: CaseSealing | None = None
         self._bases: dict[int, tuple[Basis, bytes]] = {}
+        self._causes: dict[int, tuple[tuple[Cause, ...], bytes]] = {}
 
     def basis(self, basis: Basis) -> bytes:
         """A basis in jsonb's binary form; bases are shared objects, so known by identity within a batch."""
         known = self._bases.get(id(basis))
         if known is None:
             known = self._bases[id(basis)] = (basis, basis_jsonb(basis))  # holding it keeps its id unique
+        return known[1]
+
+    def cause(self, cause: tuple[Cause, ...]) -> bytes:
+        """A change's cause in jsonb's binary form; shared by every change an event or moment made, so known by
+        identity within a batch, as bases are."""
+        known = self._causes.get(id(cause))
+        if known is None:
+            known = self._causes[id(cause)] = (cause, cause_jsonb(cause))
         return known[1]
 
     def case(self, case_id: UUID) -> CaseSealing:
@@ -81,6 +90,13 @@ def _basis_json(basis: Basis) -> str:
 @lru_cache(maxsize=4096)
 def basis_jsonb(basis: Basis) -> bytes:
     return b"\x01" + _basis_json(basis).encode()
+
+
+@lru_cache(maxsize=4096)
+def cause_jsonb(cause: tuple[Cause, ...]) -> bytes:
+    """``[{"what": "consent_withdrawn", "consent_ids": ["…"]}]``: empty fields left out."""
+    return b"\x01" + json.dumps([{k: (list(v) if isinstance(v, tuple) else v) for k, v in c._asdict().items() if v}
+                                 for c in cause], separators=(",", ":")).encode()
 
 
 def _json(value: Any) -> Any:

@@ -74,7 +74,7 @@ class WrittenLog:
     beside each the content it discloses, in plaintext: what the publisher sends without reading it back."""
 
     rows: list[list]                 # case_id, agency, fact_id, kind, category, change, basis, at, notification
-    plains: list[bytes | None]       # id, event id, content (None: the view holds it), feed, seq
+    plains: list[bytes | None]       # id, event id, content (None: the view holds it), cause, feed, seq
     keyless: frozenset[UUID] = frozenset()  # cases among them whose key is destroyed (erased)
     epoch: str | None = None                # the numbering's epoch (a rebuild starts another)
 
@@ -222,14 +222,14 @@ class FeedQueries:
         last: dict[tuple, str] = {}
         for log in logs:
             for row in log.rows:
-                last[(row[11], row[0], row[2])] = row[5]
+                last[(row[-2], row[0], row[2])] = row[5]
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
-                case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[11]
+                case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
                 shown = plain is not None and last[(feed, case_id, fact_id)] != "ended"
                 messages.append(FeedMessage(
-                    seq=row[12], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
+                    seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
                     fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4], change=change,
                     basis=json.loads(row[6][1:]), at=row[7],
                     content=shown_content(row[3], json.loads(plain)) if shown else None,

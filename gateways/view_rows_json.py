@@ -72,9 +72,9 @@ BEGIN
         FROM rows LEFT JOIN {s}.feed_sequence c ON c.feed = rows.feed),
     logged AS (
         INSERT INTO {s}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,
-                notification_id, event_id, content, feed, seq)
+                notification_id, event_id, content, cause, feed, seq)
             SELECT (r->>0)::uuid, r->>1, r->>2, r->>3, r->>4, r->>5, (r->>6)::jsonb, (r->>7)::timestamptz,
-                (r->>8)::int8, (r->>9)::uuid, decode(r->>10, 'hex'), feed, seq
+                (r->>8)::int8, (r->>9)::uuid, decode(r->>10, 'hex'), (r->>11)::jsonb, feed, seq
             FROM numbered ORDER BY n),
     counted AS (
         INSERT INTO {s}.feed_sequence SELECT feed, max(seq) FROM numbered GROUP BY feed
@@ -107,7 +107,8 @@ def log_json(log: list[list]) -> str:
     """Log rows (as ``LOG_TYPES``, without their feed and number) as JSON, in the same way; an event id as
     its 32 hex digits."""
     return json.dumps([[str(c), a, f, k, cat, ch, b[1:].decode(), at.isoformat(), n, e.hex(),
-                        None if x is None else x.hex()] for c, a, f, k, cat, ch, b, at, n, e, x, *_ in log])
+                        None if x is None else x.hex(), cause[1:].decode()]
+                       for c, a, f, k, cat, ch, b, at, n, e, x, cause, *_ in log])
 
 
 def rows_json(rows: list) -> str:

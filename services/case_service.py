@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol, TypeVar
 from uuid import UUID
 
 from domain.disclosure import Disclosure, Replay, VisibilityChange
@@ -45,6 +45,7 @@ COMMANDS: dict[str, Kind] = {
 }
 
 
+T = TypeVar("T")
 UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
 
 
@@ -242,6 +243,15 @@ class CaseService:
         log = self.app.disclosures(case_id, [agency] if agency else None)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
         return log
+
+    def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:
+        """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master
+        key: authorised and logged as a read like any other, so the young person's extract shows it."""
+        check_auditor(p)
+        self.catalogue.agency(agency)
+        seen = read()
+        self._log(p, case_id, f"views.show:{agency}", purpose)
+        return seen
 
     def audit_report(self, p: Principal, case_id: UUID, make: Callable[[UUID], str], purpose: str = "") -> str:
         """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the

@@ -19,7 +19,7 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
-from services.presentation import agency_name, describe_basis, describe_fact
+from services.presentation import agency_name, describe_basis, describe_cause, describe_fact
 from services.principals import Principal, Role
 from services.settings import Settings
 
@@ -261,7 +261,7 @@ def _disclosures(args: argparse.Namespace) -> int:
         for c in changes:
             print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_fact(c.fact, app.catalogue)}  "
-                  f"[{describe_basis(c.basis, app.catalogue)}]")
+                  f"[{describe_basis(c.basis, app.catalogue)}]  orsak: {describe_cause(c.cause, app.catalogue)}")
     return 0
 
 

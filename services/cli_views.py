@@ -9,13 +9,14 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import opened
-from services.presentation import PHASES, agency_name, describe_basis
+from services.presentation import PHASES, agency_name, describe_basis, describe_cause
 
 KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
          "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
          "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
          "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
-         "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender"}
+         "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender", "consent.granted": "samtycke",
+         "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "erased": "radering"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--case", required=True, help="case id or case number")
     show.add_argument("--what", choices=("timeline", "plan", "meetings", "own"), default="timeline",
                       help="the whole timeline (default), the current plan, the meetings, or its own contributions")
+    show.add_argument("--purpose", default="", help="why you read it: kept, sealed, with the read in the access log")
     show.set_defaults(handler=_show)
+    log = commands.add_parser("log", help="a case's stored disclosure log: every change, its basis and cause, and"
+                              " whether it says what the case's events say")
+    log.add_argument("--case", required=True, help="case id or case number")
+    log.add_argument("--agency", help="one agency's changes only")
+    log.set_defaults(handler=_log)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
     sub.add_parser("follow", help="keep the views, the audit ledger, the calendar and, with Kafka configured, the agency"
@@ -110,19 +117,88 @@ def _cases(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _reading() -> Iterator:
+    """The views' runner, with the case service and the reader this command line is: what it shows of a case is
+    a read, in the access log like any other (``sigill audit``'s reads are too)."""
+    from services.bootstrap import build_case_service, build_view_runner
+    from services.cli_audit import command_line_reader
+
+    with opened(existing=True) as (app, settings, location):
+        runner = build_view_runner(app, settings, location)
+        service = build_case_service(app, settings, location, runner=runner)
+        try:
+            yield runner, service, command_line_reader()
+        finally:
+            service.access_log.store.close()
+
+
 def _show(args: argparse.Namespace) -> int:
-    with _runner() as runner:
+    with _reading() as (runner, service, reader):
         app = runner.app
         app.catalogue.agency(args.agency)
         case_id = app.resolve_case(args.case)
         runner.catch_up()
-        facts = _select(runner.store.facts(args.agency, case_id), args.what, args.agency)
+        stored = service.audit_view(reader, case_id, args.agency, lambda: runner.store.facts(args.agency, case_id),
+                                    args.purpose)
+        facts = _select(stored, args.what, args.agency)
         print(f"{agency_name(args.agency, app.catalogue)} ser {len(facts)} uppgifter i ärendet ({WHAT[args.what]}):")
         for f in facts:
             text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"
                   f"  [{describe_basis(f.basis, app.catalogue)}]")
     return 0
+
+
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
+
+
+def _log(args: argparse.Namespace) -> int:
+    """The stored log holds no content (a feed reads it from the view), so listing it shows nothing personal; the
+    check reads the case's events but prints none of them."""
+    from services.bootstrap import build_fact_ids
+    from services.stored_log import compare, stored_change
+
+    with opened(existing=True) as (app, settings, location):
+        ids = build_fact_ids(app, settings, location)
+    with _runner() as runner:
+        app, cat = runner.app, runner.app.catalogue
+        if args.agency:
+            cat.agency(args.agency)
+        case_id = app.resolve_case(args.case)
+        runner.catch_up()
+        rows = runner.store.disclosure_log(case_id, args.agency)
+        public = ids.of(case_id)
+        who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
+        print(f"Utlämnandeloggen{who}: {len(rows)} rader.")
+        for r in rows:
+            basis, cause = stored_change(r)
+            why = "" if r["change"] == "erased" else (
+                f"  orsak: {describe_cause(cause, cat)}" if cause is not None else "  orsak: (ej sparad)")
+            print(f"  {r['at'].astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}  {agency_name(r['agency'], cat):<35} "
+                  f"{CHANGES[r['change']]:<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
+                  f" [{describe_basis(basis, cat)}]{why}")
+        last = app.history(case_id)[-1].timestamp
+        agreement = compare(rows, app.disclosures(case_id, [args.agency] if args.agency else None, until=last))
+    return _report_agreement(agreement, runner.built_under_other_rules())
+
+
+def _report_agreement(agreement, other_rules: int | None) -> int:  # noqa: ANN001 - services.stored_log.Agreement
+    if agreement.agrees:
+        note = (f" ({agreement.without_cause} rader från före 2026-12-03 saknar orsak; `sigill views rebuild` fyller i"
+                " dem)") if agreement.without_cause else ""
+        print(f"Loggen stämmer med ärendets händelser: {agreement.compared} rader jämförda.{note}")
+        return 0
+    print(f"Loggen skiljer sig från ärendets händelser: {len(agreement.only_stored)} rader finns bara i loggen, "
+          f"{len(agreement.only_replayed)} saknas i den.", file=sys.stderr)
+    for label, keys in (("bara i loggen", agreement.only_stored), ("saknas i loggen", agreement.only_replayed)):
+        for key in keys[:3]:
+            at, agency, _, change = key[:4]
+            print(f"  {label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES[change]}",
+                  file=sys.stderr)
+    if other_rules:
+        print(f"Vyerna byggdes under reglernas version {other_rules}: kör `sigill views rebuild`.", file=sys.stderr)
+    return 1
 
 
 def _follow(args: argparse.Namespace) -> int:

@@ -5,10 +5,10 @@ Personnummer are shown masked: terminal output ends up in tickets and chats.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from domain.catalogue import Catalogue
-from domain.disclosure import Basis
+from domain.disclosure import Basis, Cause
 from domain.facts import Fact
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
@@ -26,6 +26,28 @@ def describe_fact(fact: Fact, catalogue: Catalogue) -> str:
 
 def describe_basis(basis: Basis, catalogue: Catalogue) -> str:
     return basis.describe(catalogue)
+
+
+_CAUSES = {
+    "recorded": "uppgiften registrerades",
+    "consent_granted": "samtycke {ids} lämnades",
+    "consent_narrowed": "samtycke {ids} begränsades",
+    "consent_withdrawn": "samtycke {ids} återkallades",
+    "guardians_recorded": "vårdnadshavarna registrerades",
+    "member_joined": "{agency} gick med i gruppen",
+    "member_left": "{agency} lämnade gruppen",
+    "consent_starts": "samtycke {ids} började gälla",
+    "consent_ends": "samtycke {ids} löpte ut",
+    "turns_18": "den unge fyllde 18 år",
+    "calendar": "ett datum passerades",
+}
+
+
+def describe_cause(causes: Iterable[Cause], catalogue: Catalogue) -> str:
+    """Why a visibility change happened, in Swedish: "samtycke 1dcf27e0 återkallades"."""
+    return "; ".join(_CAUSES[c.what].format(ids=", ".join(i[:8] for i in c.consent_ids),
+                                            agency=agency_name(c.agency, catalogue) if c.agency else "")
+                     for c in causes)
 
 
 def agency_name(agency: str, catalogue: Catalogue) -> str:

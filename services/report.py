@@ -14,7 +14,7 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, swedish_detail
-from services.presentation import PHASES, agency_name, describe_basis, describe_fact
+from services.presentation import PHASES, agency_name, describe_basis, describe_cause, describe_fact
 
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
 STYLE = """
@@ -61,8 +61,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td>"
-        f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td></tr>"
-        for c in log if c.agency != c.fact.origin)
+        f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
+        "</tr>" for c in log if c.agency != c.fact.origin)
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
 <style>{STYLE}</style></head><body>
@@ -83,8 +83,11 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 {rows_timeline}</table>
 <h2>Vem kunde se vad, när och varför</h2>
 <p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
-vara synlig för den, med grunden (samtycke eller lag).</p>
-<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th></tr></thead>
+vara synlig för den, med grunden (samtycke eller lag) och orsaken: uppgiftens registrering, ett samtycke som
+lämnades, begränsades eller återkallades, en myndighet som gick med i eller lämnade gruppen, eller ett datum (ett
+samtycke som började gälla eller löpte ut, den unges 18-årsdag). För en uppgift som upphörde är grunden den som
+gällde till dess.</p>
+<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>
 {rows_log}</table>
 </body></html>
 """

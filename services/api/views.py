@@ -10,10 +10,10 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from domain.catalogue import Catalogue
-from domain.disclosure import Basis, Disclosure, VisibilityChange
+from domain.disclosure import CAUSES, Basis, Disclosure, VisibilityChange
 from domain.facts import Fact
 from projections.shown_facts import shown_content
-from services.presentation import describe_basis
+from services.presentation import describe_basis, describe_cause
 
 
 class BasisOut(BaseModel):
@@ -101,12 +101,23 @@ class CaseRef(BaseModel):
     case_id: UUID
 
 
+class CauseOut(BaseModel):
+    what: Literal[CAUSES] = Field(description="recorded: the fact's own recording; consent_granted, "  # type: ignore[valid-type]
+                                  "consent_narrowed, consent_withdrawn, guardians_recorded, member_joined, member_left:"
+                                  " an event that changed the rules' inputs; consent_starts, consent_ends, turns_18:"
+                                  " a calendar moment (calendar: a moment no longer in the case)")
+    consent_ids: list[str] = Field(default_factory=list, description="the consents it concerns")
+    agency: str | None = Field(None, description="the member that joined or left")
+
+
 class ChangeOut(BaseModel):
     at: datetime
     agency: str
     change: Literal["disclosed", "ended", "basis_changed"]
     fact: AuditFactOut
-    basis: BasisOut
+    basis: BasisOut = Field(description="the basis from then on; for ended, the last one that held")
+    cause: list[CauseOut] = Field(description="what made the change happen")
+    cause_description: str = Field(description="the cause in Swedish")
 
 
 class Replayed(BaseModel):
@@ -203,4 +214,7 @@ def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> Audi
 
 def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds) -> ChangeOut:
     return ChangeOut(at=c.at, agency=c.agency, change=c.change,  # type: ignore[arg-type]
-                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue))
+                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue),
+                     cause=[CauseOut(what=x.what, consent_ids=list(x.consent_ids), agency=x.agency)  # type: ignore[arg-type]
+                            for x in c.cause],
+                     cause_description=describe_cause(c.cause, catalogue))

@@ -13,7 +13,7 @@ from domain.calendar import STOCKHOLM
 from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
-from services.presentation import agency_name
+from services.presentation import agency_name, describe_cause
 from services.web import session, texts, views
 from services.web.case_pages import service
 from services.web.pages import case_uuid, guarded, redirect, render
@@ -119,7 +119,8 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
     rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
-             views.describe_basis(c.basis, cat)) for c, handle in zip(changes, handles)]
+             views.describe_basis(c.basis, cat), describe_cause(c.cause, cat))
+            for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "")
 

@@ -38,7 +38,7 @@ T: dict[str, str] = {
     "timeline_title": "Tidslinje – det din myndighet får se", "timeline_none": "Inget att visa.",
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
-    "col_basis": "Grund", "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
+    "col_basis": "Grund", "col_cause": "Orsak", "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
     "purpose_now": "Angivet syfte", "saved": "Sparat.",
     "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut är fattat:",
     "eligibility_submit": "Spara beslut", "accepted_yes": "Aktuell för social insatsgrupp",
@@ -146,9 +146,11 @@ ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "K
 READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
-         "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten"}
-# Readers in the access log that are no agency of the catalogue: auditors' bodies, and `sigill audit` itself.
-READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad (sigill audit)"}
+         "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
+         "views.show": "en myndighets vy (kommandoraden)"}
+# Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
+# (`sigill audit`, `sigill views show`).
+READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad"}
 
 # Users offered by the development sign-in: (key, label, agency, role, municipality).
 DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (

@@ -41,6 +41,7 @@ def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdra
     page.get_by_label("Myndighet").select_option("skola")
     page.get_by_role("button", name="Visa").click()
     expect(page.locator("tr.ended").first).to_contain_text("upphörde")
+    expect(page.locator("tr.ended").first).to_contain_text(f"samtycke {group.consents[1][:8]} återkallades")
     screenshot(page, "10-utlamnandelogg")
 
     page.goto("/granskning/atkomstlogg?" + urlencode({"nummer": group.case_number, "myndighet": "skola"}))

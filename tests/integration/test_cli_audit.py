@@ -51,6 +51,10 @@ def test_disclosures_list_each_change_with_its_basis(env):
     lines = result.stdout.splitlines()
     assert result.returncode == 0 and any("lämnades ut" in l and "samtycke" in l for l in lines)
     assert any("upphörde" in l for l in lines)
+    # Each change says what caused it: what the mother's withdrawal ended says so, naming her consent.
+    ended = [l for l in lines if "upphörde" in l]
+    assert ended and all(re.search(r"orsak: samtycke [0-9a-f]{8} återkallades$", l) for l in ended)
+    assert any(l.endswith("orsak: uppgiften registrerades") for l in lines if "lämnades ut" in l)
 
 
 def test_replay_says_when_the_case_did_not_exist_yet_or_the_moment_is_to_come(env):
@@ -82,6 +86,8 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert consents.count("lämnat 2026-") == 3 and consents.count("återkallat 2026-") == 1
     assert "Samverkan" in consents or "skriftligt" in consents
     assert "20090314-2388" not in html and "200903142388" not in html  # masked only
+    log = html.split("Vem kunde se vad")[1]
+    assert "<th>Orsak</th>" in log and "återkallades</td>" in log and "gick med i gruppen</td>" in log
 
 
 def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
@@ -179,11 +185,15 @@ def test_reads_through_the_command_line_are_in_the_access_log_with_their_purpose
     for command in (("replay", *case, "--agency", "polis", "--as-of", "2026-03-10", "--purpose", "Tillsyn 17/2026"),
                     ("disclosures", *case), ("report", *case, "--out", str(tmp_path / "r.html"))):
         assert sigill("audit", *command, env=env).returncode == 0, command
+    # An agency's stored view shown on the command line is a read too (its contributions' texts, say).
+    shown = sigill("views", "show", *case, "--agency", "skola", "--purpose", "Tillsyn 17/2026", env=env)
+    assert shown.returncode == 0 and "Närvaro" in shown.stdout
     location = start_embedded(tmp_path / "postgres").with_database("sigill")
     with psycopg.connect(location.conninfo()) as conn:
         rows = conn.execute("SELECT what, agency, roles, subject, details FROM sigill_access_log ORDER BY seq"
                             ).fetchall()
-    assert [r[0].split(":")[0] for r in rows] == ["audit.replay", "audit.disclosures", "audit.report"]
+    assert [r[0].split(":")[0] for r in rows] == ["audit.replay", "audit.disclosures", "audit.report", "views.show"]
+    assert rows[-1][0] == "views.show:skola"
     assert all(r[1] == "sigill" and r[2] == "auditor" and r[3].startswith("cli:uid") for r in rows)
     assert all(b"Tillsyn" not in bytes(r[4]) for r in rows)   # the purpose is sealed, as the reader's name
     assert sigill("audit", "verify", env=env).returncode == 0
@@ -281,3 +291,27 @@ def test_reading_from_a_data_directory_named_by_mistake_makes_nothing_there(tmp_
         f"sigill: no Sigill data in {mistaken}: set SIGILL_DATA_DIR to the data directory Sigill runs with,"
         " or SIGILL_DATABASE_URL")
     assert not mistaken.exists() or not any(mistaken.iterdir())
+
+
+def test_the_stored_log_lists_each_change_with_its_cause_and_agrees_with_the_events(env):
+    result = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and lines[0].startswith("Utlämnandeloggen till Skolan: ")
+    ended = [l for l in lines if "upphörde" in l]
+    assert ended and all(re.search(r"orsak: samtycke [0-9a-f]{8} återkallades$", l) for l in ended)
+    assert re.fullmatch(r"Loggen stämmer med ärendets händelser: \d+ rader jämförda\.", lines[-1])
+    assert not any(re.search(r"\d{8}-?\d{4}", l) for l in lines)   # no personnummer: the log holds no content
+
+
+def test_a_stored_log_that_differs_from_the_events_is_named_and_fails(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    assert sigill("views", "log", "--case", "0180-2026-0001", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:   # a withdrawal's end of what the school saw, gone
+        conn.execute("DELETE FROM disclosure_log WHERE id = (SELECT min(id) FROM disclosure_log"
+                     " WHERE agency = 'skola' AND change = 'ended')")
+    result = sigill("views", "log", "--case", "0180-2026-0001", env=env)
+    assert result.returncode == 1 and "Loggen skiljer sig från ärendets händelser: 0 rader finns bara i loggen, " \
+        "1 saknas i den." in result.stderr
+    assert re.search(r"saknas i loggen: 2026-03-20 \d\d:\d\d:\d\d CET skola upphörde", result.stderr)

@@ -193,6 +193,13 @@ def test_auditors_get_the_event_version_beside_the_same_public_id(client, contex
     feed = {m["fact_id"] for m in _feed(client, users.school, "skola")}
     assert {c["fact"]["fact_id"] for c in changes} == feed  # what the school received, correlated
     assert all(isinstance(c["fact"]["event_version"], int) for c in changes)
+    # Each change names its cause, structured and in Swedish: a first disclosure at the recording, or the event
+    # or calendar moment that changed the rules' inputs.
+    assert all(c["cause"] and c["cause_description"] for c in changes)
+    for c in changes:
+        if c["cause"][0]["what"] in ("consent_granted", "consent_withdrawn", "consent_narrowed"):
+            assert c["cause"][0]["consent_ids"] and c["cause"][0]["consent_ids"][0][:8] in c["cause_description"]
+    assert {"recorded"} <= {x["what"] for c in changes for x in c["cause"]}
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor).text
     assert all(public(f.fact_id) in report for f in app.all_facts(case_id) if f.kind == "contribution")
 

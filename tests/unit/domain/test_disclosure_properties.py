@@ -162,6 +162,30 @@ def test_nothing_is_newly_disclosed_under_a_withdrawn_consent(story):
 
 
 @common
+@given(histories())
+def test_every_change_names_a_cause_that_happened_then(story):
+    """A fact's recording causes only its first disclosure, at its recording; every other change names the event
+    or the calendar moment at its own instant: a consent, membership or custody event of the case, or a moment
+    of the case's calendar."""
+    horizon = story.now + timedelta(days=500)
+    at_events = {e.timestamp: type(e).__name__ for e in story.events}
+    moments = {m.at: m.what for m in story.case.calendar_moments()}
+    rule_events = {"consent_granted": "ConsentGranted", "consent_narrowed": "ConsentNarrowed",
+                   "consent_withdrawn": "ConsentWithdrawn", "guardians_recorded": "GuardiansRecorded",
+                   "member_joined": "MemberJoined", "member_left": "MemberLeft"}
+    for change in disclosure_log(story.events, AGENCIES, horizon, CATALOGUE):
+        assert change.cause, change
+        for cause in change.cause:
+            if cause.what == "recorded":
+                assert change.change == "disclosed" and change.fact.recorded_at == change.at
+            elif cause.what in rule_events:
+                assert at_events.get(change.at) == rule_events[cause.what]
+            elif cause.what != "calendar":   # a moment a narrowing moved is no longer the case's
+                assert moments.get(change.at) == cause.what or any(
+                    m.at == change.at and m.what == cause.what for m in story.case.calendar_moments())
+
+
+@common
 @given(histories(), st.data())
 def test_the_answer_for_a_time_never_depends_on_later_events(story, data):
     at = data.draw(st.sampled_from(_probe_times(story)))

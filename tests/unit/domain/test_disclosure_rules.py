@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.calendar import end_of_day, start_of_day
-from domain.disclosure import Replay, disclosure_log, disclosures_at
+from domain.disclosure import Cause, Replay, disclosure_log, disclosures_at
 from domain.errors import LegalBasisNotApplicable
 from domain.values import YOUNG_PERSON, Outcome
 from tests.builders import BORN_2003_06_10, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
@@ -360,3 +360,92 @@ class TestAReplayKeepsItsAnswers:
         assert "Skolk observerat." in self._texts(replay, "skola", end - timedelta(seconds=1))
         assert "Skolk observerat." not in self._texts(replay, "skola", end)
         assert "Skolk observerat." in self._texts(replay, "skola", end - timedelta(seconds=1))
+
+
+class TestEveryChangeSaysWhatCausedIt:
+    """The log names the cause of each change: an auditor must not have to infer why a fact stopped being visible."""
+
+    @staticmethod
+    def _changes(story, agency, text, until=None):
+        log = disclosure_log(story.events, [agency], until or story.now, CATALOGUE)
+        return [c for c in log if c.fact.content.get("text") == text]
+
+    def test_a_fact_disclosed_when_recorded_is_caused_by_its_recording(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        [disclosed] = self._changes(story, "skola", "Skolk observerat.")
+        assert disclosed.change == "disclosed" and disclosed.cause == (Cause("recorded"),)
+
+    def test_an_earlier_fact_disclosed_by_the_last_consent_needed_names_that_grant(self, story):
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        *_, last = story.consent_all(SCHOOL_SCOPE)
+        [disclosed] = self._changes(story, "skola", "Skolk observerat.")
+        assert disclosed.cause == (Cause("consent_granted", (last,)),)
+
+    def test_a_withdrawal_names_the_consent_withdrawn(self, story):
+        young, mother, father = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        story.withdraw(mother, consenter=next(iter(story.case.guardians)))
+        disclosed, ended = self._changes(story, "skola", "Skolk observerat.")
+        assert ended.change == "ended" and ended.cause == (Cause("consent_withdrawn", (mother,)),)
+        assert mother in ended.basis.consent_ids  # the basis is the one that held until then
+
+    def test_a_narrowing_names_the_consent_narrowed(self, story):
+        from domain.values import ScopeEntry
+
+        young, *_ = story.consent_all({"skola": ("case", "school", "health")})
+        story.contribute(BUP, "health", "Deltar i samtal.")
+        story.case.narrow_consent(consent_id=young, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case", "school"))],
+                                  valid_until=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        *_, ended = self._changes(story, "skola", "Deltar i samtal.")
+        assert ended.change == "ended" and ended.cause == (Cause("consent_narrowed", (young,)),)
+
+    def test_leaving_the_group_names_the_agency_that_left(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Polisens uppgift.")
+        story.case.remove_member(agency="skola", reason="Slutat skolan", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        *_, ended = self._changes(story, "skola", "Polisens uppgift.")
+        assert ended.change == "ended" and ended.cause == (Cause("member_left", agency="skola"),)
+
+    def test_joining_the_group_names_the_agency_that_joined(self):
+        s = CaseStory().accept()
+        s.guardians("Maria", "Johan")
+        s.join("polis")
+        s.consent_all(SCHOOL_SCOPE)
+        s.contribute(POLICE, "school", "Skolk observerat.")
+        s.join("skola")
+        [disclosed] = self._changes(s, "skola", "Skolk observerat.")
+        assert disclosed.cause == (Cause("member_joined", agency="skola"),)
+
+    def test_a_lapse_names_the_consents_that_ran_out_at_that_moment(self, story):
+        ids = story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        end = end_of_day(date(2026, 6, 30))
+        *_, ended = self._changes(story, "skola", "Skolk observerat.", until=end)
+        assert ended.change == "ended" and ended.at == end
+        assert ended.cause == (Cause("consent_ends", tuple(ids)),)
+
+    def test_the_calendar_keepers_record_of_a_lapse_names_it_too(self, story):
+        ids = story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        end = end_of_day(date(2026, 6, 30))
+        story.case.note_calendar(at=end, catalogue=CATALOGUE)   # recorded at the moment itself
+        *_, ended = self._changes(story, "skola", "Skolk observerat.", until=end)
+        assert ended.at == end and ended.cause == (Cause("consent_ends", tuple(ids)),)
+
+    def test_the_18th_birthday_is_named_as_the_cause_of_the_change_of_basis(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        birthday = TestTurning18.birthday
+        *_, changed = self._changes(story, "skola", "Skolk observerat.", until=birthday)
+        assert changed.change == "basis_changed" and changed.cause == (Cause("turns_18"),)
+
+    def test_the_causes_read_in_swedish(self, story):
+        from services.presentation import describe_cause
+
+        young, *_ = story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        story.withdraw(young)
+        *_, ended = self._changes(story, "skola", "Skolk observerat.")
+        assert describe_cause(ended.cause, CATALOGUE) == f"samtycke {young[:8]} återkallades"
+        assert describe_cause((Cause("member_left", agency="skola"),), CATALOGUE).endswith("lämnade gruppen")
