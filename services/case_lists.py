@@ -28,6 +28,11 @@ class CaseListsFromViews:
         return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                        municipality=municipality)
 
+    def stored_log(self, case_id: Any, agency: str | None = None) -> list[dict[str, Any]]:
+        """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first."""
+        self.catch_up()
+        return self.runner.store.disclosure_log(case_id, agency)  # type: ignore[attr-defined]
+
     def catch_up(self, wait: bool = True) -> None:
         """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""
         if not self._lock.acquire(blocking=wait):

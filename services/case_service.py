@@ -35,6 +35,7 @@ from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
+from services.stored_log import Agreement, compare
 
 COMMANDS: dict[str, Kind] = {
     "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
@@ -57,6 +58,9 @@ class CaseLists(Protocol):
     def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]:
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event."""
+
+    def stored_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:
+        """The case's stored disclosure log rows (of one agency, given one), current up to the latest event."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +247,15 @@ class CaseService:
         log = self.app.disclosures(case_id, [agency] if agency else None)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
         return log
+
+    def audit_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None) -> Agreement:
+        """Whether the stored disclosure log of the case — what the agencies' feeds carried — says what its events
+        say, up to its latest event (``services.stored_log``).  Shows no content: the log holds none."""
+        check_auditor(p)
+        self.check_history(case_id)
+        rows = self.lists.stored_log(case_id, agency)
+        last = self.app.history(case_id)[-1].timestamp   # moments after it are in neither log until recorded
+        return compare(rows, self.app.disclosures(case_id, [agency] if agency else None, until=last))
 
     def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:
         """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master

@@ -157,16 +157,16 @@ def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), so listing it shows nothing personal; the
     check reads the case's events but prints none of them."""
     from services.bootstrap import build_fact_ids
-    from services.stored_log import compare, stored_change
+    from services.stored_log import stored_change
 
     with opened(existing=True) as (app, settings, location):
         ids = build_fact_ids(app, settings, location)
-    with _runner() as runner:
+    with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
         if args.agency:
             cat.agency(args.agency)
         case_id = app.resolve_case(args.case)
-        runner.catch_up()
+        agreement = service.audit_stored_log(reader, case_id, args.agency)   # catches the views up first
         rows = runner.store.disclosure_log(case_id, args.agency)
         public = ids.of(case_id)
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
@@ -178,9 +178,8 @@ def _log(args: argparse.Namespace) -> int:
             print(f"  {r['at'].astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}  {agency_name(r['agency'], cat):<35} "
                   f"{CHANGES[r['change']]:<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
                   f" [{describe_basis(basis, cat)}]{why}")
-        last = app.history(case_id)[-1].timestamp
-        agreement = compare(rows, app.disclosures(case_id, [args.agency] if args.agency else None, until=last))
-    return _report_agreement(agreement, runner.built_under_other_rules())
+        other_rules = runner.built_under_other_rules()
+    return _report_agreement(agreement, other_rules)
 
 
 def _report_agreement(agreement, other_rules: int | None) -> int:  # noqa: ANN001 - services.stored_log.Agreement

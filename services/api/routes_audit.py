@@ -61,8 +61,13 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     ctx, user, purpose = reader
     changes = ctx.cases.audit_disclosures(user, case_id, agency, purpose)
+    agreement = ctx.cases.audit_stored_log(user, case_id, agency)
     ids = ctx.fact_ids.of(case_id)
-    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes])
+    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes],
+                         stored_log=v.StoredLogOut(agrees=agreement.agrees, compared=agreement.compared,
+                                                   only_stored=len(agreement.only_stored),
+                                                   only_replayed=len(agreement.only_replayed),
+                                                   without_cause=agreement.without_cause))
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.

@@ -132,9 +132,20 @@ class AuditFacts(BaseModel):
     facts: list[AuditFactOut]
 
 
+class StoredLogOut(BaseModel):
+    """The stored disclosure log (what the agencies' feeds carried) beside the log replayed from the events, up to
+    the case's latest event: as multisets of time, agency, fact, change, basis and cause (erasures left out)."""
+    agrees: bool
+    compared: int = Field(description="stored rows compared")
+    only_stored: int = Field(description="rows in the stored log that the events do not give")
+    only_replayed: int = Field(description="changes the events give that the stored log lacks")
+    without_cause: int = Field(description="stored rows from before causes were stored (compared without them)")
+
+
 class Disclosures(BaseModel):
     case_id: UUID
     changes: list[ChangeOut]
+    stored_log: StoredLogOut
 
 
 class ReadOut(BaseModel):

@@ -116,13 +116,14 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     agencies = _agencies(request)
     agency = myndighet if myndighet in agencies else None
     changes = cases.audit_disclosures(user, uuid, agency, session.purpose(request))
+    agreement = cases.audit_stored_log(user, uuid, agency)
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
     rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
              views.describe_basis(c.basis, cat), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
-                  rows=rows, agencies=agencies, agency=agency or "")
+                  rows=rows, agencies=agencies, agency=agency or "", agreement=agreement)
 
 
 @router.get("/granskning/arenden/{case_id}/rapport")

@@ -38,7 +38,12 @@ T: dict[str, str] = {
     "timeline_title": "Tidslinje – det din myndighet får se", "timeline_none": "Inget att visa.",
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
-    "col_basis": "Grund", "col_cause": "Orsak", "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
+    "col_basis": "Grund", "col_cause": "Orsak",
+    "stored_log_agrees": "Den lagrade utlämnandeloggen – det som myndigheternas flöden fick – stämmer med ärendets "
+                         "händelser ({n} rader jämförda).",
+    "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
+                          "bara i den, {only_replayed} saknas i den. Kommandot sigill views log --case {number} visar vilka.",
+    "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
     "purpose_now": "Angivet syfte", "saved": "Sparat.",
     "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut är fattat:",
     "eligibility_submit": "Spara beslut", "accepted_yes": "Aktuell för social insatsgrupp",

@@ -1,0 +1,35 @@
+"""The stored disclosure log — what the agencies' feeds carried — is held to the log the events give, for auditors:
+the API's disclosures answer and the web client's utlämnandelogg say whether the two agree."""
+
+from __future__ import annotations
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.web.app import mount_web
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import signed_in
+
+
+def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, users, tick, context, postgres,
+                                                                     settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    path = f"/api/v1/audit/cases/{case_id}/disclosures"
+    whole = ok(client.get(path, headers=users.auditor))["stored_log"]
+    assert whole["agrees"] and whole["compared"] > 0 and whole["without_cause"] == 0
+    school = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))
+    assert school["stored_log"]["agrees"] and school["stored_log"]["compared"] == len(school["changes"])
+    web = create_api(context)
+    mount_web(web, context, settings)
+    auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
+    page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
+    assert page.status_code == 200 and "stämmer med ärendets händelser" in page.text
+
+    with psycopg.connect(postgres.conninfo()) as conn:   # one stored row says the school saw a fact by law
+        conn.execute("UPDATE disclosure_log SET basis = jsonb_set(basis, '{kind}', '\"law\"') WHERE id ="
+                     " (SELECT min(id) FROM disclosure_log WHERE case_id = %s AND agency = 'skola')", (case_id,))
+    altered = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))["stored_log"]
+    assert not altered["agrees"] and altered["only_stored"] == 1 and altered["only_replayed"] == 1
+    page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
+    assert page.status_code == 200 and "skiljer sig från ärendets händelser: 1 rader finns bara i den" in page.text
