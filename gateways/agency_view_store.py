@@ -26,6 +26,7 @@ import psycopg
 from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
+from psycopg.types.json import Jsonb
 
 from domain.disclosure import Basis
 from gateways.batch_sealing import BatchSealing, event_id_bytes
@@ -49,6 +50,9 @@ TABLES = [
     " agency text NOT NULL, fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL,"
     " change text NOT NULL, basis jsonb NOT NULL, at timestamptz NOT NULL, notification_id bigint NOT NULL)",
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS next_calendar_moment timestamptz",
+    # The current plan's rows by follow-up status (projections.agency_views.CaseSummary); NULL in rows written
+    # before 2026-12-03 until the case changes or the views are rebuilt.
+    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS plan_follow_up jsonb",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
@@ -101,7 +105,7 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
-                   "next_consent_end", "next_calendar_moment")
+                   "next_consent_end", "next_calendar_moment", "plan_follow_up")
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,9 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             curs.executemany(SQL("DELETE FROM {}.view_cases WHERE agency = %s AND case_id = %s").format(self._s), gone)
         if rows:
             updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS)
-            curs.executemany(SQL("INSERT INTO {}.view_cases VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            rows = [(*row[:-1], None if row[-1] is None else Jsonb(row[-1])) for row in rows]  # plan_follow_up
+            curs.executemany(SQL("INSERT INTO {}.view_cases (agency, case_id, " + ", ".join(SUMMARY_COLUMNS) + ")"
+                                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                                  " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
 
     def _log_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[list], list[bytes | None], set]:

@@ -50,13 +50,15 @@ BEGIN
         WHERE v.agency = g->>0 AND v.case_id = (g->>1)::uuid AND v.fact_id = g->>2;
     DELETE FROM {s}.view_cases v USING json_array_elements(unlisted) AS g
         WHERE v.agency = g->>0 AND v.case_id = (g->>1)::uuid;
-    INSERT INTO {s}.view_cases SELECT r->>0, (r->>1)::uuid, r->>2, r->>3, (r->>4)::date, (r->>5)::int4,
-            (r->>6)::int4, (r->>7)::int4, (r->>8)::date, (r->>9)::timestamptz
+    INSERT INTO {s}.view_cases (agency, case_id, case_number, phase, next_meeting, plan_revision, facts,
+            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up)
+        SELECT r->>0, (r->>1)::uuid, r->>2, r->>3, (r->>4)::date, (r->>5)::int4,
+            (r->>6)::int4, (r->>7)::int4, (r->>8)::date, (r->>9)::timestamptz, nullif((r->10)::jsonb, 'null')
         FROM json_array_elements(listed) AS r
         ON CONFLICT (agency, case_id) DO UPDATE SET case_number = excluded.case_number, phase = excluded.phase,
             next_meeting = excluded.next_meeting, plan_revision = excluded.plan_revision, facts = excluded.facts,
             consents_in_force = excluded.consents_in_force, next_consent_end = excluded.next_consent_end,
-            next_calendar_moment = excluded.next_calendar_moment;
+            next_calendar_moment = excluded.next_calendar_moment, plan_follow_up = excluded.plan_follow_up;
     -- A case never moves: the first row stays (a rebuild refers every case again).
     INSERT INTO {s}.case_municipality SELECT (r->>0)::uuid, r->>1 FROM json_array_elements(places) AS r
         ON CONFLICT (case_id) DO NOTHING;

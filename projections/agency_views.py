@@ -39,6 +39,9 @@ class CaseSummary:
     consents_in_force: int | None = None   # the lead agency only
     next_consent_end: date | None = None   # the lead agency only
     next_calendar_moment: datetime | None = None  # the lead agency only: when the calendar keeper is due
+    # The current plan's rows this agency sees, counted by their latest follow-up's status (of the follow-ups it
+    # sees; "none": not followed up yet), e.g. {"achieved": 1, "none": 1}; None without a plan row to see.
+    plan_follow_up: dict[str, int] | None = None
 
 
 @dataclass
@@ -135,7 +138,8 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
         case_number=next((f.content["case_number"] for f in by_kind.get("case.opened", [])), None),
         phase=_phase(by_kind),
         next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
-        plan_revision=max(plans) if plans else None, facts=len(visible))
+        plan_revision=max(plans) if plans else None, facts=len(visible),
+        plan_follow_up=_plan_follow_up(by_kind))
     if agency != lead:
         return summary
     case, at = tracker.replay.case, tracker.last_at
@@ -144,6 +148,23 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     return CaseSummary(**{**vars(summary), "consents_in_force": len(in_force),
                           "next_consent_end": min(ends) if ends else None,
                           "next_calendar_moment": tracker.next_moment()})
+
+
+def _plan_follow_up(by_kind: dict[str, list]) -> dict[str, int] | None:
+    """The rows of the latest plan revision seen, by their latest follow-up's status (of the follow-ups seen)."""
+    rows = by_kind.get("plan.row", [])
+    if not rows:
+        return None
+    current = max(f.content["revision"] for f in rows)
+    latest: dict[str, str] = {}
+    for f in sorted(by_kind.get("follow_up", []), key=lambda f: f.version):
+        latest[f.content["row_id"]] = f.content["status"]
+    counts: dict[str, int] = {}
+    for f in rows:
+        if f.content["revision"] == current:
+            status = latest.get(f.content["row_id"], "none")
+            counts[status] = counts.get(status, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _phase(by_kind: dict[str, list]) -> str | None:

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import opened
-from services.presentation import PHASES, agency_name, describe_basis, describe_cause
+from services.presentation import PHASES, agency_name, describe_basis, describe_cause, describe_plan_status
 
 KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
          "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
@@ -113,7 +113,8 @@ def _cases(args: argparse.Namespace) -> int:
             extra = (f", {r['consents_in_force']} samtycken gäller" + (f" (första slutar {r['next_consent_end']})"
                      if r["next_consent_end"] else "")) if r["consents_in_force"] is not None else ""
             print(f"  {r['case_number'] or '(nummer ej synligt)'}  fas: {PHASES.get(r['phase'], '–')}  "
-                  f"nästa möte: {r['next_meeting'] or '–'}  plan rev.: {r['plan_revision'] or '–'}{extra}")
+                  f"nästa möte: {r['next_meeting'] or '–'}  "
+                  f"plan: {describe_plan_status(r['plan_revision'], r['plan_follow_up']) or '–'}{extra}")
     return 0
 
 

@@ -24,6 +24,18 @@ def describe_fact(fact: Fact, catalogue: Catalogue) -> str:
     return render(fact.content, catalogue) if render else fact.kind
 
 
+def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | None) -> str:
+    """A case list's plan column: "rev. 2, 2 rader – uppnått: 1, ej uppföljd: 1"; "" without a plan."""
+    if revision is None:
+        return ""
+    if not follow_up:
+        return f"rev. {revision}"
+    rows = sum(follow_up.values())
+    parts = ", ".join(f"{STATUSES.get(s, 'ej uppföljd')}: {n}" for s, n in sorted(
+        follow_up.items(), key=lambda item: list(STATUSES).index(item[0]) if item[0] in STATUSES else len(STATUSES)))
+    return f"rev. {revision}, {rows} {'rad' if rows == 1 else 'rader'} – {parts}"
+
+
 def describe_basis(basis: Basis, catalogue: Catalogue) -> str:
     return basis.describe(catalogue)
 

@@ -88,6 +88,9 @@ class CaseListItem(BaseModel):
     phase: str | None
     next_meeting: date | None = None
     plan_revision: int | None = None
+    plan_follow_up: dict[Literal["achieved", "partly", "not_achieved", "ongoing", "none"], int] | None = Field(
+        None, description="the current plan's rows you see, by their latest follow-up's status (none: not followed up"
+                          " yet)")
     facts: int
     consents_in_force: int | None = None
     next_consent_end: date | None = None

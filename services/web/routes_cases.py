@@ -12,6 +12,7 @@ from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
+from services.presentation import describe_plan_status
 from services.web import forms, session, texts, views
 from services.web.case_pages import look, service, show, today
 from services.web.forms import FormErrors, Typed
@@ -39,7 +40,7 @@ def case_list(request: Request, fas: str = "", nummer: str = "") -> Response:
         rows = [r for r in rows if r["phase"] == fas]
     rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
     return render(request, "cases.html", user=user, rows=rows, phase=fas, number=nummer[:20],
-                  find_error=error, phases=views.PHASES)
+                  find_error=error, phases=views.PHASES, plan_status=describe_plan_status)
 
 
 @router.get("/arenden/nytt")

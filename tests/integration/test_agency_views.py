@@ -18,6 +18,7 @@ from projections.agency_views import ViewUpdate
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
 from services.settings import Settings
+from services.stored_log import stored_change
 from tests.builders import CATALOGUE, POLICE, SCHOOL, SOCIAL, utc
 from tests.service_behaviour import consenting_school, open_case
 from tests.unit.domain.test_disclosure_properties import histories
@@ -55,13 +56,14 @@ def expected_view(app, case_id, agency) -> dict:
 
 
 def stored_log(runner, case_id) -> list:
-    return [(r["agency"], r["fact_id"], r["change"], r["at"], r["basis"]["kind"], tuple(r["basis"]["consent_ids"]))
+    """The stored log's rows, each with its basis and its cause as the domain says them."""
+    return [(r["agency"], r["fact_id"], r["change"], r["at"], *stored_change(r))
             for r in runner.store.disclosure_log(case_id)]
 
 
 def expected_log(app, case_id) -> list:
     history = app.history(case_id)
-    return [(c.agency, c.fact.fact_id, c.change, c.at, c.basis.kind, c.basis.consent_ids)
+    return [(c.agency, c.fact.fact_id, c.change, c.at, c.basis, c.cause)
             for c in disclosure_log(history, AGENCIES, history[-1].timestamp, CATALOGUE)]
 
 
@@ -89,6 +91,26 @@ def test_the_case_lists_say_phase_and_consents_for_social_services(app, runner):
     assert social[other]["phase"] == "referred"
     assert [r["case_id"] for r in runner.store.cases("skola")] == [case_id]  # the school sees only its own now
     assert runner.store.cases("bup") == []
+
+
+def test_the_case_lists_plan_status_counts_the_rows_each_agency_sees_by_their_latest_follow_up(app, runner):
+    from domain.group_commands import PlanRowDraft
+
+    case_id = consenting_school(app)   # the school may see `school`, not `health`
+    app.revise_plan(case_id, by=SOCIAL, main_goal="Mål", rows=[
+        PlanRowDraft("Skola", "I tid", "Väckarklocka", "Den unge", ("skola",), category="school"),
+        PlanRowDraft("Hälsa", "Sova", "Rutiner", "Den unge", category="health")])
+    rows = {r.category: r.row_id for r in app.get_case(case_id).plan_rows.values()}
+    app.record_follow_up(case_id, by=SOCIAL, row_id=rows["school"], status="ongoing", note="Pågår.")
+    app.record_follow_up(case_id, by=SCHOOL, row_id=rows["school"], status="achieved", note="Klart.")
+    app.record_follow_up(case_id, by=SOCIAL, row_id=rows["health"], status="partly", note="Delvis.")
+    runner.catch_up()
+    # Each from what it sees: no consent lets social services see the school's follow-up (a member's own record),
+    # so its latest on the school row is its own; the health row and its follow-up are not the school's.
+    social = {r["case_id"]: r for r in runner.store.cases("socialtjanst")}[case_id]
+    assert social["plan_revision"] == 1 and social["plan_follow_up"] == {"ongoing": 1, "partly": 1}
+    school = {r["case_id"]: r for r in runner.store.cases("skola")}[case_id]
+    assert school["plan_follow_up"] == {"achieved": 1}
 
 
 def test_catching_up_again_repeats_nothing(app, runner):
@@ -189,7 +211,8 @@ def everything_stored(runner, postgres, case_id) -> tuple:
         facts = conn.execute("SELECT agency, case_id, fact_id, version, kind, category, origin, recorded_at,"
                              " visible_since, basis FROM view_facts ORDER BY agency, fact_id").fetchall()
         log = conn.execute("SELECT case_id, agency, fact_id, kind, category, change, basis, at, notification_id,"
-                           " event_id, content IS NULL, feed, seq FROM disclosure_log ORDER BY feed, seq").fetchall()
+                           " event_id, content IS NULL, feed, seq, cause FROM disclosure_log ORDER BY feed, seq"
+                           ).fetchall()
         cases = conn.execute("SELECT * FROM view_cases ORDER BY agency").fetchall()
         counters = conn.execute("SELECT * FROM feed_sequence ORDER BY feed").fetchall()
     contents = {a: [f.content for f in runner.store.facts(a, case_id)] for a in AGENCIES}
@@ -201,7 +224,13 @@ def everything_stored(runner, postgres, case_id) -> tuple:
 def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(app, runner, postgres, monkeypatch):
     from gateways import agency_view_store
 
+    from domain.group_commands import PlanRowDraft
+
     case_id = busy_case(app)
+    app.revise_plan(case_id, by=SOCIAL, main_goal="Mål", rows=[   # the case lists' plan status, both ways
+        PlanRowDraft("Skola", "I tid", "Väckarklocka", "Den unge"), PlanRowDraft("Hälsa", "Sova", "Rutiner", "Den unge")])
+    row_id = next(iter(app.get_case(case_id).plan_rows))
+    app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status="achieved", note="Klart.")
     open_case(app, municipality="1280")  # every feed is one per municipality, each numbered on its own
     called = []
     write = runner.store._write_in_one_call
@@ -220,6 +249,8 @@ def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(ap
     copied = everything_stored(runner, postgres, case_id)
     assert copied == small and len(called) == sent
     assert small[1] and small[4]["skola"]
+    assert all(row[13] for row in small[1])   # every log row with its cause
+    assert {"achieved": 1, "none": 1} in [row[-1] for row in small[2]]   # view_cases: plan_follow_up last
 
 
 def test_view_content_is_stored_encrypted(app, runner, postgres):
