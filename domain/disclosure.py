@@ -108,13 +108,20 @@ def cause_of(event: Any) -> tuple[Cause, ...]:
     return RECORDED
 
 
-def moment_causes(case: Any, at: datetime) -> tuple[Cause, ...]:
-    """The calendar moments of ``case`` at the instant ``at``, as causes: consents starting or ending (merged per
-    kind), the 18th birthday; ``calendar`` alone when none is the case's any more (a narrowing moved an end)."""
+def moment_causes(case: Any, at: datetime, agency: str) -> tuple[Cause, ...]:
+    """The calendar moments of ``case`` at the instant ``at`` that speak for ``agency``, as causes: its consents'
+    first days and ends (merged per kind; never a consent withdrawn by then, nor one whose scope does not name
+    the agency), the 18th birthday.  ``calendar`` alone when none does (a narrowing moved an end, say)."""
     by_kind: dict[str, list[str]] = {}
     for moment in case.calendar_moments() if case is not None else ():
-        if moment.at == at:
-            by_kind.setdefault(moment.what, []).extend((moment.consent_id,) if moment.consent_id else ())
+        if moment.at != at:
+            continue
+        if moment.consent_id is not None:
+            record = case.consents.get(moment.consent_id)
+            if record is None or (record.withdrawn_at is not None and record.withdrawn_at <= at) or (
+                    agency not in {s.agency for s in record.scope}):
+                continue
+        by_kind.setdefault(moment.what, []).extend((moment.consent_id,) if moment.consent_id else ())
     return tuple(Cause(what, tuple(ids)) for what, ids in by_kind.items()) or (Cause("calendar"),)
 
 

@@ -25,6 +25,8 @@ from domain.disclosure import (
 from domain.disclosure import concerned_by as _concerned
 from domain.facts import Fact
 
+AT_A_MOMENT = (Cause("calendar"),)   # a marker, by identity: the cause is named per agency afterwards (``_named``)
+
 
 class CaseVisibility:
     def __init__(self, catalogue: Catalogue, agencies: Iterable[str]) -> None:
@@ -50,13 +52,15 @@ class CaseVisibility:
         cause = cause_of(event)
         due = self._take_moments(at)
         if due:
-            concerned = EVERY_AGENCY
-            # A moment at the event's own instant (the calendar keeper records it so) is a cause too, named after
-            # an event that changes the rules' inputs.  Earlier ones due now are this event's own (a consent whose
-            # first day began before it was granted): its cause says it.
+            # Earlier moments due now are this event's own (a consent whose first day began before it was
+            # granted): its cause says it.  A moment at the event's very instant (the calendar keeper records it
+            # so) is named per agency once the changes are known.
+            event_concerned, concerned = concerned, EVERY_AGENCY
             if at in due:
-                moments = moment_causes(self.replay.case, at)
-                cause = moments if cause is RECORDED else cause + moments
+                judged = self._judge(at, new_facts, concerned, AT_A_MOMENT)
+                changes.extend(self._named(judged, at, cause, event_concerned))
+                self.last_at = at
+                return changes
         changes.extend(self._judge(at, new_facts, concerned, cause))
         self.last_at = at
         return changes
@@ -67,13 +71,35 @@ class CaseVisibility:
         while self._moments and (self._moments[0] <= until if including else self._moments[0] < until):
             moment = self._moments.pop(0)
             if self.last_at is None or moment > self.last_at:
-                changes.extend(self._judge(moment, (), EVERY_AGENCY, moment_causes(self.replay.case, moment)))
+                changes.extend(self._named(self._judge(moment, (), EVERY_AGENCY, AT_A_MOMENT), moment, RECORDED,
+                                           None))
                 self.last_at = moment
         return changes
 
     def next_moment(self) -> datetime | None:
         """When the calendar will next change what someone sees (None: never, by itself)."""
         return self._moments[0] if self._moments else None
+
+    def _named(self, changes: list[VisibilityChange], at: datetime, event_cause: tuple[Cause, ...],
+               event_concerned: frozenset[str] | None) -> list[VisibilityChange]:
+        """``changes`` judged at a calendar moment, each (but a new fact's disclosure) given its own agency's cause:
+        the event at that instant if it concerned the agency, and the moments that speak for the agency.  Worked
+        out only for the changes there are (most moments change nothing)."""
+        case, named, by_agency = self.replay.case, [], {}
+        for change in changes:
+            if change.cause is not AT_A_MOMENT:
+                named.append(change)
+                continue
+            cause = by_agency.get(change.agency)
+            if cause is None:
+                ours = event_cause is not RECORDED and event_concerned is not None and (
+                    event_concerned is EVERY_AGENCY or change.agency in event_concerned)
+                moments = moment_causes(case, at, change.agency)
+                if ours and moments == (Cause("calendar"),):
+                    moments = ()   # the event alone: no moment at this instant speaks for the agency
+                cause = by_agency[change.agency] = (event_cause if ours else ()) + moments
+            named.append(change._replace(cause=cause))
+        return named
 
     def _take_moments(self, at: datetime) -> list[datetime]:
         due = []

@@ -16,7 +16,7 @@ KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktu
          "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
          "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
          "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender", "consent.granted": "samtycke",
-         "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "erased": "radering"}
+         "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                               " whether it says what the case's events say")
     log.add_argument("--case", required=True, help="case id or case number")
     log.add_argument("--agency", help="one agency's changes only")
+    log.add_argument("--purpose", default="", help="why you read it: kept, sealed, with the read in the access log")
     log.set_defaults(handler=_log)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
@@ -155,10 +156,10 @@ CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "
 
 
 def _log(args: argparse.Namespace) -> int:
-    """The stored log holds no content (a feed reads it from the view), so listing it shows nothing personal; the
-    check reads the case's events but prints none of them."""
+    """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
+    fact of the case, on what basis: a read, in the access log like ``views show``."""
+    from domain.errors import CaseErased
     from services.bootstrap import build_fact_ids
-    from services.stored_log import stored_change
 
     with opened(existing=True) as (app, settings, location):
         ids = build_fact_ids(app, settings, location)
@@ -167,34 +168,48 @@ def _log(args: argparse.Namespace) -> int:
         if args.agency:
             cat.agency(args.agency)
         case_id = app.resolve_case(args.case)
-        agreement = service.audit_stored_log(reader, case_id, args.agency)   # catches the views up first
+        try:
+            agreement = service.audit_stored_log(reader, case_id, args.agency, args.purpose)  # caught up first
+        except CaseErased:
+            agreement = None   # its rows stay (without content), its events no longer read
         rows = runner.store.disclosure_log(case_id, args.agency)
         public = ids.of(case_id)
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
         print(f"Utlämnandeloggen{who}: {len(rows)} rader.")
         for r in rows:
-            basis, cause = stored_change(r)
-            why = "" if r["change"] == "erased" else (
-                f"  orsak: {describe_cause(cause, cat)}" if cause is not None else "  orsak: (ej sparad)")
-            print(f"  {r['at'].astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}  {agency_name(r['agency'], cat):<35} "
-                  f"{CHANGES[r['change']]:<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
-                  f" [{describe_basis(basis, cat)}]{why}")
+            print("  " + _log_line(r, public, cat))
         other_rules = runner.built_under_other_rules()
-    return _report_agreement(agreement, other_rules)
+    if agreement is None:
+        print("Ärendet är gallrat (dess nyckel är förstörd): loggen kan inte längre jämföras med händelserna.")
+        return 0
+    return _report_agreement(agreement, other_rules, public, cat)
 
 
-def _report_agreement(agreement, other_rules: int | None) -> int:  # noqa: ANN001 - services.stored_log.Agreement
+def _log_line(r, public, cat) -> str:  # noqa: ANN001 - a stored row, the case's public ids, the catalogue
+    from services.stored_log import stored_change
+
+    when = f"{r['at'].astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}  {agency_name(r['agency'], cat):<35} "
+    if r["change"] == "erased":   # as the feed names it: no fact, the whole case
+        return when + f"{CHANGES['erased']:<12} {r['fact_id']}  [gallrat: nyckeln förstörd]"
+    basis, cause = stored_change(r)
+    why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
+    return (when + f"{CHANGES[r['change']]:<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
+            f" [{describe_basis(basis, cat)}]  orsak: {why}")
+
+
+def _report_agreement(agreement, other_rules: int | None, public, cat) -> int:  # noqa: ANN001
     if agreement.agrees:
-        note = (f" ({agreement.without_cause} rader från före 2026-12-03 saknar orsak; `sigill views rebuild` fyller i"
-                " dem)") if agreement.without_cause else ""
+        note = (f" ({agreement.without_cause} rader från före 2026-12-03 saknar orsak och jämfördes utan den; "
+                "`sigill views rebuild` fyller i dem)") if agreement.without_cause else ""
         print(f"Loggen stämmer med ärendets händelser: {agreement.compared} rader jämförda.{note}")
         return 0
     print(f"Loggen skiljer sig från ärendets händelser: {len(agreement.only_stored)} rader finns bara i loggen, "
           f"{len(agreement.only_replayed)} saknas i den.", file=sys.stderr)
     for label, keys in (("bara i loggen", agreement.only_stored), ("saknas i loggen", agreement.only_replayed)):
-        for key in keys[:3]:
-            at, agency, _, change = key[:4]
-            print(f"  {label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES[change]}",
+        for at, agency, fact_id, kind, _, change, basis, cause in keys[:5]:
+            why = describe_cause(cause, cat) if cause is not None else "(ingen)"
+            print(f"  {label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES[change]} "
+                  f"{public(fact_id)} {KINDS.get(kind, kind)} [{describe_basis(basis, cat)}] orsak: {why}",
                   file=sys.stderr)
     if other_rules:
         print(f"Vyerna byggdes under reglernas version {other_rules}: kör `sigill views rebuild`.", file=sys.stderr)

@@ -5,8 +5,10 @@ Personnummer are shown masked: terminal output ends up in tickets and chats.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Callable, Iterable, Mapping
 
+from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
 from domain.disclosure import Basis, Cause
 from domain.facts import Fact
@@ -22,6 +24,19 @@ def describe_fact(fact: Fact, catalogue: Catalogue) -> str:
     """One line saying what the fact is, in Swedish."""
     render = _RENDERERS.get(fact.kind)
     return render(fact.content, catalogue) if render else fact.kind
+
+
+def _calendar_moment(c: Mapping[str, Any]) -> str:
+    """A calendar fact: its moment is an instant (Stockholm midnight, stored in UTC), shown as the Swedish date it
+    begins or ends (the UTC date of Stockholm midnight is the day before); the consent it concerns named."""
+    if isinstance(c["at"], str):
+        return c["what"]
+    what = {"consent_starts": "Samtycke {id} börjar gälla", "consent_ends": "Samtycke {id} upphör att gälla",
+            "turns_18": "Den unge fyller 18 år"}[c["what"]].format(id=(c.get("consent_id") or "")[:8])
+    day = c["at"].astimezone(STOCKHOLM)
+    if c["what"] == "consent_ends":
+        day -= timedelta(microseconds=1)   # the end of its last day: that day, not the midnight after it
+    return f"{what} ({day:%Y-%m-%d})"
 
 
 def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | None) -> str:
@@ -45,7 +60,7 @@ _CAUSES = {
     "consent_granted": "samtycke {ids} lämnades",
     "consent_narrowed": "samtycke {ids} begränsades",
     "consent_withdrawn": "samtycke {ids} återkallades",
-    "guardians_recorded": "vårdnadshavarna registrerades",
+    "guardians_recorded": "vårdnadshavare och vårdnad registrerades",
     "member_joined": "{agency} gick med i gruppen",
     "member_left": "{agency} lämnade gruppen",
     "consent_starts": "samtycke {ids} började gälla",
@@ -107,8 +122,6 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
     "follow_up": lambda c, cat: (f"Uppföljning ({STATUSES[c['status']]}) från "
                                  f"{agency_name(c['agency'], cat)}: {c['note']}"),
-    "calendar": lambda c, cat: {"consent_starts": "Ett samtycke börjar gälla", "consent_ends": "Ett samtycke "
-                                "upphör att gälla", "turns_18": "Den unge fyller 18 år"}[c["what"]] + f" ({c['at']:%Y-%m-%d})"
-    if not isinstance(c["at"], str) else c["what"],
+    "calendar": lambda c, cat: _calendar_moment(c),
     "case.closed": lambda c, cat: f"Ärendet avslutat ({c['reason']}): {c['outcome']}",
 }

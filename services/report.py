@@ -84,7 +84,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <h2>Vem kunde se vad, när och varför</h2>
 <p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
 vara synlig för den, med grunden (samtycke eller lag) och orsaken: uppgiftens registrering, ett samtycke som
-lämnades, begränsades eller återkallades, en myndighet som gick med i eller lämnade gruppen, eller ett datum (ett
+lämnades, begränsades eller återkallades, ändrad vårdnad, en myndighet som gick med i eller lämnade gruppen, eller ett datum (ett
 samtycke som började gälla eller löpte ut, den unges 18-årsdag). För en uppgift som upphörde är grunden den som
 gällde till dess.</p>
 <table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>

@@ -41,19 +41,34 @@ def stored_change(row: Mapping[str, Any]) -> tuple[Basis, tuple[Cause, ...] | No
 
 
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange]) -> Agreement:
-    """The stored rows (erasure rows left out) against the log replayed from the events."""
+    """The stored rows, in the order written (erasure rows left out), against the log replayed from the events.
+
+    Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
+    it only if written before any row with one — rows from before causes were stored (a rebuild writes them all
+    with theirs); a row without one after a row with one had its cause blanked since, and is reported."""
     rows = [r for r in stored if r["change"] != "erased"]
-    without_cause = sum(1 for r in rows if r.get("cause") is None)
-    with_cause = without_cause == 0   # rows from before causes were stored: compare every row without them
-
-    def of_row(r: Mapping[str, Any]) -> Key:
+    first_caused = next((i for i, r in enumerate(rows) if r.get("cause") is not None), len(rows))
+    table: Counter = Counter()
+    bare: Counter = Counter()          # rows from before causes, keyed without one
+    blanked: list[Key] = []
+    for i, r in enumerate(rows):
         basis, cause = stored_change(r)
-        return (r["at"], r["agency"], r["fact_id"], r["change"], basis) + ((cause,) if with_cause else ())
-
-    def of_change(c: VisibilityChange) -> Key:
-        return (c.at, c.agency, c.fact.fact_id, c.change, c.basis) + ((c.cause,) if with_cause else ())
-
-    table, events = Counter(map(of_row, rows)), Counter(map(of_change, replayed))
-    order = lambda key: (key[0], key[1], key[2], key[3])  # noqa: E731 - time, agency, fact, change
-    return Agreement(len(rows), sorted((table - events).elements(), key=order),
-                     sorted((events - table).elements(), key=order), without_cause)
+        key = (r["at"], r["agency"], r["fact_id"], r["kind"], r["category"], r["change"], basis)
+        if cause is not None:
+            table[key + (cause,)] += 1
+        elif i < first_caused:
+            bare[key] += 1
+        else:
+            blanked.append(key + (None,))
+    events = Counter((c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
+                     for c in replayed)
+    unmatched = bare.copy()            # old rows not yet matched to a change of the events
+    only_replayed = []
+    for key in (events - table).elements():   # what no row with a cause holds: an old row, or nothing
+        if unmatched[key[:-1]] > 0:
+            unmatched[key[:-1]] -= 1
+        else:
+            only_replayed.append(key)
+    only_stored = [*(table - events).elements(), *blanked, *(k + (None,) for k in (+unmatched).elements())]
+    order = lambda key: (key[0], key[1], key[2], key[5])  # noqa: E731 - time, agency, fact, change
+    return Agreement(len(rows), sorted(only_stored, key=order), sorted(only_replayed, key=order), sum(bare.values()))

@@ -24,7 +24,7 @@ T: dict[str, str] = {
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
     "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
-    "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser",
+    "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla myndigheter",
     "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "till exempel 0180-2026-0001",
     "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Nästa möte", "col_plan": "Planrevision",
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
@@ -41,6 +41,7 @@ T: dict[str, str] = {
     "col_basis": "Grund", "col_cause": "Orsak",
     "stored_log_agrees": "Den lagrade utlämnandeloggen – det som myndigheternas flöden fick – stämmer med ärendets "
                          "händelser ({n} rader jämförda).",
+    "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
     "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
                           "bara i den, {only_replayed} saknas i den. Kommandot sigill views log --case {number} visar vilka.",
     "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
@@ -89,7 +90,9 @@ T: dict[str, str] = {
     "replay_title": "Återspela: vad kunde en myndighet se", "replay_agency": "Myndighet",
     "replay_at": "Tidpunkt (svensk tid)", "replay_submit": "Återspela", "replay_result": "Synligt för",
     "replay_at_time": "vid",
-    "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Händelse",
+    "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Ändring",
+    "disclosures_basis_note": "För en uppgift som upphörde är grunden den som gällde till dess; orsaken säger vad som "
+                              "fick den att upphöra.",
     "report": "Utskrivbar rapport", "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
     "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",
@@ -152,7 +155,8 @@ READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "möte
          "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
-         "views.show": "en myndighets vy (kommandoraden)"}
+         "views.show": "en myndighets vy (kommandoraden)",
+         "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
 # Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
 # (`sigill audit`, `sigill views show`).
 READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad"}

@@ -188,12 +188,15 @@ def test_reads_through_the_command_line_are_in_the_access_log_with_their_purpose
     # An agency's stored view shown on the command line is a read too (its contributions' texts, say).
     shown = sigill("views", "show", *case, "--agency", "skola", "--purpose", "Tillsyn 17/2026", env=env)
     assert shown.returncode == 0 and "Närvaro" in shown.stdout
+    # So is the stored disclosure log: which agency got which kind of fact, on what basis.
+    assert sigill("views", "log", *case, "--purpose", "Tillsyn 17/2026", env=env).returncode == 0
     location = start_embedded(tmp_path / "postgres").with_database("sigill")
     with psycopg.connect(location.conninfo()) as conn:
         rows = conn.execute("SELECT what, agency, roles, subject, details FROM sigill_access_log ORDER BY seq"
                             ).fetchall()
-    assert [r[0].split(":")[0] for r in rows] == ["audit.replay", "audit.disclosures", "audit.report", "views.show"]
-    assert rows[-1][0] == "views.show:skola"
+    assert [r[0].split(":")[0] for r in rows] == ["audit.replay", "audit.disclosures", "audit.report", "views.show",
+                                                  "views.log"]
+    assert rows[-2][0] == "views.show:skola"
     assert all(r[1] == "sigill" and r[2] == "auditor" and r[3].startswith("cli:uid") for r in rows)
     assert all(b"Tillsyn" not in bytes(r[4]) for r in rows)   # the purpose is sealed, as the reader's name
     assert sigill("audit", "verify", env=env).returncode == 0
@@ -315,3 +318,26 @@ def test_a_stored_log_that_differs_from_the_events_is_named_and_fails(tmp_path):
     assert result.returncode == 1 and "Loggen skiljer sig från ärendets händelser: 0 rader finns bara i loggen, " \
         "1 saknas i den." in result.stderr
     assert re.search(r"saknas i loggen: 2026-03-20 \d\d:\d\d:\d\d CET skola upphörde", result.stderr)
+
+
+def test_the_stored_log_of_an_erased_case_is_listed_and_says_it_can_no_longer_be_checked(tmp_path):
+    """A reviewer's erased case: the rows were printed, then a traceback (an erased history has no timestamps)."""
+    import subprocess
+    import sys
+
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    erase = ("from services.cli_context import opened\n"
+             "with opened(existing=True) as (app, settings, location):\n"
+             "    app.keystore.destroy(app.resolve_case('0180-2026-0001'))\n")
+    done = subprocess.run([sys.executable, "-c", erase], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, **env})
+    assert done.returncode == 0, done.stderr
+    result = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", "--purpose", "Gallring", env=env)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.stdout.rstrip().endswith("loggen kan inte längre jämföras med händelserna.")
+    assert "upphörde" in result.stdout   # its rows stay, without content
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:
+        reads = [r[0] for r in conn.execute("SELECT what FROM sigill_access_log ORDER BY seq")]
+    assert reads == []   # nothing of the case is read: its history no longer reads, and its key is gone

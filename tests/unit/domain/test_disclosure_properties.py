@@ -164,25 +164,40 @@ def test_nothing_is_newly_disclosed_under_a_withdrawn_consent(story):
 @common
 @given(histories())
 def test_every_change_names_a_cause_that_happened_then(story):
-    """A fact's recording causes only its first disclosure, at its recording; every other change names the event
-    or the calendar moment at its own instant: a consent, membership or custody event of the case, or a moment
-    of the case's calendar."""
+    """A fact's recording causes only its first disclosure, at its recording; every other change names what
+    happened at its own instant: an event of the case that changed the rules' inputs (the very consent or agency
+    it names), or calendar moments of the case that speak for the agency (its own consents, not withdrawn by
+    then), or ``calendar`` when no moment of the case is at that instant any more."""
     horizon = story.now + timedelta(days=500)
-    at_events = {e.timestamp: type(e).__name__ for e in story.events}
-    moments = {m.at: m.what for m in story.case.calendar_moments()}
+    events: dict = {}
+    for e in story.events:
+        events.setdefault(e.timestamp, []).append(e)
     rule_events = {"consent_granted": "ConsentGranted", "consent_narrowed": "ConsentNarrowed",
                    "consent_withdrawn": "ConsentWithdrawn", "guardians_recorded": "GuardiansRecorded",
                    "member_joined": "MemberJoined", "member_left": "MemberLeft"}
+    case = story.case
     for change in disclosure_log(story.events, AGENCIES, horizon, CATALOGUE):
         assert change.cause, change
         for cause in change.cause:
             if cause.what == "recorded":
                 assert change.change == "disclosed" and change.fact.recorded_at == change.at
             elif cause.what in rule_events:
-                assert at_events.get(change.at) == rule_events[cause.what]
-            elif cause.what != "calendar":   # a moment a narrowing moved is no longer the case's
-                assert moments.get(change.at) == cause.what or any(
-                    m.at == change.at and m.what == cause.what for m in story.case.calendar_moments())
+                there = [e for e in events.get(change.at, []) if type(e).__name__ == rule_events[cause.what]]
+                assert there, change
+                if cause.consent_ids:
+                    assert {e.consent_id for e in there} >= set(cause.consent_ids)
+                if cause.agency is not None:
+                    assert cause.agency in {e.agency for e in there}
+            elif cause.what == "calendar":
+                assert not [m for m in case.calendar_moments() if m.at == change.at and m.what == "turns_18"]
+            else:
+                moments = {m.consent_id for m in case.calendar_moments() if m.at == change.at and m.what == cause.what}
+                assert moments, change
+                for consent_id in cause.consent_ids:
+                    record = case.consents[consent_id]
+                    named = {s.agency for s in (*record.granted_scope, *record.scope)}   # then, or later narrowed
+                    assert consent_id in moments and change.agency in named
+                    assert record.withdrawn_at is None or record.withdrawn_at > change.at
 
 
 @common

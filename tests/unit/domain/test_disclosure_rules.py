@@ -449,3 +449,50 @@ class TestEveryChangeSaysWhatCausedIt:
         *_, ended = self._changes(story, "skola", "Skolk observerat.")
         assert describe_cause(ended.cause, CATALOGUE) == f"samtycke {young[:8]} återkallades"
         assert describe_cause((Cause("member_left", agency="skola"),), CATALOGUE).endswith("lämnade gruppen")
+
+
+class TestACalendarCauseSpeaksForTheAgencyItNames:
+    """Moments at one instant are named per agency: only its own consents' starts and ends, never a consent withdrawn
+    by then, and an event at that very instant only where it concerned the agency (reviewers found every agency
+    told of every consent ending that midnight)."""
+
+    @staticmethod
+    def _ended(story, agency, text, until):
+        log = disclosure_log(story.events, [agency], until, CATALOGUE)
+        return [c for c in log if c.change == "ended" and c.fact.content.get("text") == text]
+
+    def test_two_agencies_consents_ending_at_one_midnight_are_each_named_to_their_own(self, story):
+        school = story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        police = story.consent_all({"polis": ("case", "school")}, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Till skolan.")
+        story.contribute(SCHOOL, "school", "Till polisen.")
+        end = end_of_day(date(2026, 6, 30))
+        [for_school] = self._ended(story, "skola", "Till skolan.", end)
+        [for_police] = self._ended(story, "polis", "Till polisen.", end)
+        assert for_school.cause == (Cause("consent_ends", tuple(school)),)
+        assert for_police.cause == (Cause("consent_ends", tuple(police)),)
+
+    def test_a_consent_withdrawn_before_its_end_is_not_said_to_run_out(self, story):
+        early = story.consent(YOUNG_PERSON, {"bup": ("case",)}, valid_until=date(2026, 6, 30))
+        story.withdraw(early)
+        ids = story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        end = end_of_day(date(2026, 6, 30))
+        [ended] = self._ended(story, "skola", "Skolk observerat.", end)
+        assert ended.cause == (Cause("consent_ends", tuple(ids)),) and early not in ended.cause[0].consent_ids
+
+    def test_an_event_at_a_moments_instant_is_named_only_where_it_concerned_the_agency(self):
+        s = CaseStory().accept()
+        s.guardians("Maria", "Johan")
+        s.join("skola")
+        ids = s.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        s.consent_all({"polis": ("case", "school")})
+        s.contribute(SCHOOL, "school", "Närvaro.")
+        end = end_of_day(date(2026, 6, 30))
+        s.join("polis", when=end)   # the police join at the very instant the school's consents end
+        log = disclosure_log(s.events, ["skola", "polis"], end, CATALOGUE)
+        school_end = [c for c in log if c.agency == "skola" and c.change == "ended"]
+        police_seen = [c for c in log if c.agency == "polis" and c.change == "disclosed" and c.at == end
+                       and c.fact.content.get("text") == "Närvaro."]
+        assert school_end and all(c.cause == (Cause("consent_ends", tuple(ids)),) for c in school_end)
+        assert police_seen and police_seen[0].cause == (Cause("member_joined", agency="polis"),)
