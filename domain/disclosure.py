@@ -108,14 +108,14 @@ def cause_of(event: Any) -> tuple[Cause, ...]:
     return RECORDED
 
 
-def moment_causes(case: Any, at: datetime, agency: str) -> tuple[Cause, ...]:
-    """The calendar moments of ``case`` at the instant ``at`` that speak for ``agency``, as causes: its consents'
-    first days and ends (merged per kind; never a consent withdrawn by then, nor one whose scope does not name
-    the agency), the 18th birthday.  ``calendar`` alone when none does (a narrowing moved an end, say)."""
+def moment_causes(case: Any, moments: Iterable[Any], agency: str) -> tuple[Cause, ...]:
+    """The calendar ``moments`` of ``case`` at one instant (``case.calendar_moments()`` there) that speak for
+    ``agency``, as causes: its consents' first days and ends (merged per kind; never a consent withdrawn by then,
+    nor one whose scope does not name the agency), the 18th birthday.  ``calendar`` alone when none does (a
+    narrowing moved an end, say)."""
     by_kind: dict[str, list[str]] = {}
-    for moment in case.calendar_moments() if case is not None else ():
-        if moment.at != at:
-            continue
+    for moment in moments:
+        at = moment.at
         if moment.consent_id is not None:
             record = case.consents.get(moment.consent_id)
             if record is None or (record.withdrawn_at is not None and record.withdrawn_at <= at) or (

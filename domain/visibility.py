@@ -17,6 +17,7 @@ from bisect import insort
 from datetime import datetime
 from typing import Any, Iterable
 
+from domain.case_events import ConsentGranted
 from domain.catalogue import Catalogue
 from domain.disclosure import (
     EVERY_AGENCY, RECORDED, Cause, Disclosure, Judge, Replay, VisibilityChange, calendar_points, cause_of,
@@ -55,7 +56,10 @@ class CaseVisibility:
             # Earlier moments due now are this event's own (a consent whose first day began before it was
             # granted): its cause says it.  A moment at the event's very instant (the calendar keeper records it
             # so) is named per agency once the changes are known.
-            event_concerned, concerned = concerned, EVERY_AGENCY
+            # A grant judges everyone (its first day is a moment), yet speaks only for the agencies it names.
+            event_concerned = (frozenset(s.agency for s in event.scope) if isinstance(event, ConsentGranted)
+                               else concerned)
+            concerned = EVERY_AGENCY
             if at in due:
                 judged = self._judge(at, new_facts, concerned, AT_A_MOMENT)
                 changes.extend(self._named(judged, at, cause, event_concerned))
@@ -86,6 +90,7 @@ class CaseVisibility:
         the event at that instant if it concerned the agency, and the moments that speak for the agency.  Worked
         out only for the changes there are (most moments change nothing)."""
         case, named, by_agency = self.replay.case, [], {}
+        at_instant = [m for m in case.calendar_moments() if m.at == at] if changes and case is not None else []
         for change in changes:
             if change.cause is not AT_A_MOMENT:
                 named.append(change)
@@ -94,7 +99,7 @@ class CaseVisibility:
             if cause is None:
                 ours = event_cause is not RECORDED and event_concerned is not None and (
                     event_concerned is EVERY_AGENCY or change.agency in event_concerned)
-                moments = moment_causes(case, at, change.agency)
+                moments = moment_causes(case, at_instant, change.agency)
                 if ours and moments == (Cause("calendar"),):
                     moments = ()   # the event alone: no moment at this instant speaks for the agency
                 cause = by_agency[change.agency] = (event_cause if ours else ()) + moments

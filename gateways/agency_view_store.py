@@ -330,6 +330,13 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
         return self._rows(SQL("SELECT * FROM {}.disclosure_log").format(self._s) + where + SQL(" ORDER BY id"),
                           tuple(params))
 
+    def causes_stored_from(self) -> int | None:
+        """The first log row written with its cause (None: none yet): every row before it is from before causes
+        were stored; a row without one after it was blanked since (or written by an older version)."""
+        rows = self._rows(SQL("SELECT min(id) AS id FROM {}.disclosure_log WHERE cause IS NOT NULL").format(self._s),
+                          ())
+        return rows[0]["id"] if rows else None
+
     def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
         with self.datastore.get_connection() as conn:
             return list(conn.execute(query, params).fetchall())

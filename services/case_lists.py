@@ -28,10 +28,12 @@ class CaseListsFromViews:
         return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                        municipality=municipality)
 
-    def stored_log(self, case_id: Any, agency: str | None = None) -> list[dict[str, Any]]:
-        """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first."""
+    def stored_log(self, case_id: Any, agency: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
+        """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first; and the
+        first row of the whole log written with a cause (``services.stored_log.compare``)."""
         self.catch_up()
-        return self.runner.store.disclosure_log(case_id, agency)  # type: ignore[attr-defined]
+        store = self.runner.store
+        return store.disclosure_log(case_id, agency), store.causes_stored_from()  # type: ignore[attr-defined]
 
     def catch_up(self, wait: bool = True) -> None:
         """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""

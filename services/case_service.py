@@ -60,8 +60,9 @@ class CaseLists(Protocol):
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event."""
 
-    def stored_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:
-        """The case's stored disclosure log rows (of one agency, given one), current up to the latest event."""
+    def stored_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
+        """The case's stored disclosure log rows (of one agency, given one), current up to the latest event, and
+        the id of the first row of the whole log stored with a cause."""
 
 
 @dataclass(frozen=True)
@@ -261,8 +262,8 @@ class CaseService:
         for _ in range(STORED_LOG_ATTEMPTS):
             # Caught up, then the history read: an event recorded in between is in the events' log and not yet
             # in the table.  A healthy log agrees at the next attempt; a changed one never does.
-            agreement = compare(self.lists.stored_log(case_id, agency),
-                                self.app.disclosures_as_recorded(case_id, agencies))
+            rows, caused_from = self.lists.stored_log(case_id, agency)
+            agreement = compare(rows, self.app.disclosures_as_recorded(case_id, agencies), caused_from)
             if agreement.agrees:
                 break
         if purpose is not None:

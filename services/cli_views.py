@@ -211,6 +211,9 @@ def _report_agreement(agreement, other_rules: int | None, public, cat) -> int:  
             print(f"  {label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES[change]} "
                   f"{public(fact_id)} {KINDS.get(kind, kind)} [{describe_basis(basis, cat)}] orsak: {why}",
                   file=sys.stderr)
+    if any(key[-1] is None for key in agreement.only_stored):
+        print("Rader utan orsak skrivna efter loggens första rad med orsak har ändrats i efterhand, eller skrevs av"
+              " en äldre version under en uppgradering: `sigill views rebuild` skriver om loggen.", file=sys.stderr)
     if other_rules:
         print(f"Vyerna byggdes under reglernas version {other_rules}: kör `sigill views rebuild`.", file=sys.stderr)
     return 1

@@ -40,23 +40,25 @@ def stored_change(row: Mapping[str, Any]) -> tuple[Basis, tuple[Cause, ...] | No
     return basis, tuple(Cause(c["what"], tuple(c.get("consent_ids") or ()), c.get("agency")) for c in row["cause"])
 
 
-def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange]) -> Agreement:
-    """The stored rows, in the order written (erasure rows left out), against the log replayed from the events.
+def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
+            caused_from: int | None) -> Agreement:
+    """The stored rows (erasure rows left out) against the log replayed from the events.
 
     Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
-    it only if written before any row with one — rows from before causes were stored (a rebuild writes them all
-    with theirs); a row without one after a row with one had its cause blanked since, and is reported."""
+    it only if written before ``caused_from``, the first row of the *whole* log stored with a cause — rows from
+    before causes were stored (a rebuild writes them all with theirs); a row without one after it had its cause
+    blanked since (or was written by an older version during an upgrade), and is reported.  The boundary is the
+    table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass."""
     rows = [r for r in stored if r["change"] != "erased"]
-    first_caused = next((i for i, r in enumerate(rows) if r.get("cause") is not None), len(rows))
     table: Counter = Counter()
     bare: Counter = Counter()          # rows from before causes, keyed without one
     blanked: list[Key] = []
-    for i, r in enumerate(rows):
+    for r in rows:
         basis, cause = stored_change(r)
         key = (r["at"], r["agency"], r["fact_id"], r["kind"], r["category"], r["change"], basis)
         if cause is not None:
             table[key + (cause,)] += 1
-        elif i < first_caused:
+        elif caused_from is None or r["id"] < caused_from:
             bare[key] += 1
         else:
             blanked.append(key + (None,))

@@ -496,3 +496,12 @@ class TestACalendarCauseSpeaksForTheAgencyItNames:
                        and c.fact.content.get("text") == "Närvaro."]
         assert school_end and all(c.cause == (Cause("consent_ends", tuple(ids)),) for c in school_end)
         assert police_seen and police_seen[0].cause == (Cause("member_joined", agency="polis"),)
+
+    def test_a_grant_at_a_moments_instant_is_named_only_to_the_agencies_it_names(self, story):
+        ids = story.consent_all(SCHOOL_SCOPE, valid_until=date(2026, 6, 30))
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        end = end_of_day(date(2026, 6, 30))
+        police = story.consent(YOUNG_PERSON, {"polis": ("case", "school")}, when=end)   # at the very instant
+        [ended] = [c for c in disclosure_log(story.events, ["skola"], end, CATALOGUE)
+                   if c.change == "ended" and c.fact.content.get("text") == "Skolk observerat."]
+        assert ended.cause == (Cause("consent_ends", tuple(ids)),) and police not in str(ended.cause)
