@@ -151,19 +151,22 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
 
 
 def _plan_follow_up(by_kind: dict[str, list]) -> dict[str, int] | None:
-    """The rows of the latest plan revision seen, by their latest follow-up's status (of the follow-ups seen)."""
+    """The rows of the latest plan revision seen, by their latest follow-up's status (of the follow-ups seen).
+    The latest revision is the plan's own (its goal) when seen: rows of an older revision are no longer the
+    plan, even where the agency sees none of the new one's."""
     rows = by_kind.get("plan.row", [])
+    goals = [f.content["revision"] for f in by_kind.get("plan.goal", [])]
+    current = max(goals) if goals else max((f.content["revision"] for f in rows), default=None)
+    rows = [f for f in rows if f.content["revision"] == current]
     if not rows:
         return None
-    current = max(f.content["revision"] for f in rows)
     latest: dict[str, str] = {}
     for f in sorted(by_kind.get("follow_up", []), key=lambda f: f.version):
         latest[f.content["row_id"]] = f.content["status"]
     counts: dict[str, int] = {}
     for f in rows:
-        if f.content["revision"] == current:
-            status = latest.get(f.content["row_id"], "none")
-            counts[status] = counts.get(status, 0) + 1
+        status = latest.get(f.content["row_id"], "none")
+        counts[status] = counts.get(status, 0) + 1
     return dict(sorted(counts.items()))
 
 

@@ -114,7 +114,11 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     user, uuid = _auditor(request), case_uuid(case_id)
     cases = service(request)
     agencies = _agencies(request)
-    agency = myndighet if myndighet in agencies else None
+    if myndighet and myndighet not in agencies:   # a mistyped address: say so, rather than show every agency's
+        return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
+                      number=_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
+                      unknown_agency=myndighet[:40], status=422)
+    agency = myndighet or None
     changes = cases.audit_disclosures(user, uuid, agency, session.purpose(request))
     agreement = cases.audit_stored_log(user, uuid, agency)
     cat = cases.catalogue

@@ -111,6 +111,13 @@ def test_the_case_lists_plan_status_counts_the_rows_each_agency_sees_by_their_la
     assert social["plan_revision"] == 1 and social["plan_follow_up"] == {"ongoing": 1, "partly": 1}
     school = {r["case_id"]: r for r in runner.store.cases("skola")}[case_id]
     assert school["plan_follow_up"] == {"achieved": 1}
+    # A new revision with only a row the school may not see: the school's plan is revision 2 with no row of its
+    # own, not the old revision's row counted as if it were still the plan.
+    app.revise_plan(case_id, by=SOCIAL, main_goal="Mål 2", rows=[
+        PlanRowDraft("Hälsa", "Sova", "Rutiner", "Den unge", category="health")])
+    runner.catch_up()
+    school = {r["case_id"]: r for r in runner.store.cases("skola")}[case_id]
+    assert school["plan_revision"] == 2 and school["plan_follow_up"] is None
 
 
 def test_catching_up_again_repeats_nothing(app, runner):

@@ -25,6 +25,9 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
     assert page.status_code == 200 and "stämmer med ärendets händelser" in page.text
+    mistyped = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skolan"})
+    assert mistyped.status_code == 422 and "Ingen myndighet heter «skolan»" in mistyped.text
+    assert "lämnades ut" not in mistyped.text   # not every agency's log instead
 
     with psycopg.connect(postgres.conninfo()) as conn:   # one stored row says the school saw a fact by law
         conn.execute("UPDATE disclosure_log SET basis = jsonb_set(basis, '{kind}', '\"law\"') WHERE id ="
