@@ -72,3 +72,24 @@ def test_the_edges_of_what_dates_can_count_have_instants_so_an_old_far_out_conse
         for instant in (start_of_day(edge), end_of_day(edge)):
             local_date(instant)   # each can be told as a Swedish date again: no OverflowError anywhere
     assert start_of_day(day.min) < start_of_day(day(1900, 1, 1)) and end_of_day(day.max) > end_of_day(day(2199, 1, 1))
+
+
+def test_a_narrowed_end_leaves_no_moment_behind_that_the_keeper_would_never_record():
+    """Every consent narrowed to end a month earlier: the engine kept the old end as its next moment, which the
+    keeper (recording the case's own moments) never recorded — the case lists kept the case as due for ever, and
+    failed closed, hiding it from every member."""
+    from domain.values import ScopeEntry
+    from domain.visibility import CaseVisibility
+    from tests.builders import SOCIAL
+
+    story = story_with_a_consent_ending(date(2026, 6, 30))
+    for consent_id, record in list(story.case.consents.items()):
+        story.case.narrow_consent(consent_id=consent_id, consenter=record.consenter, scope=[ScopeEntry("skola", (
+            "case", "school"))], valid_until=date(2026, 5, 31), by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+    assert story.case.note_calendar(at=story.at(utc(2026, 6, 1, 6)), catalogue=CATALOGUE) == 3
+    engine = CaseVisibility(CATALOGUE, tuple(CATALOGUE.agencies))
+    for event in story.events:
+        engine.apply(event)
+    due = engine.next_moment()
+    assert due == start_of_day(date(2027, 3, 14))   # the 18th birthday: the old end is gone
+    assert due in {m.at for m in story.case.calendar_moments()}   # a moment the keeper will record
