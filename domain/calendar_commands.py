@@ -19,9 +19,13 @@ CALENDAR_USER = "system:kalender"
 
 class CalendarCommands:
     def calendar_moments(self: Case) -> list[CalendarMoment]:
-        """Every moment, past or future, at which the calendar alone changes what agencies may see."""
+        """Every moment, past or future, at which the calendar alone changes what agencies may see.  A withdrawn
+        consent has none: its first day or end changes nothing any more (the keeper recorded them as facts that
+        said nothing, an auditor found)."""
         moments = [CalendarMoment(start_of_day(self.eighteenth_birthday), "turns_18")]
         for c in self.consents.values():
+            if c.withdrawn_at is not None:
+                continue
             moments.append(CalendarMoment(start_of_day(c.valid_from), "consent_starts", c.consent_id))
             if c.valid_until is not None:
                 moments.append(CalendarMoment(end_of_day(c.valid_until), "consent_ends", c.consent_id))

@@ -17,7 +17,7 @@ from bisect import insort
 from datetime import datetime
 from typing import Any, Iterable
 
-from domain.case_events import ConsentGranted, ConsentNarrowed
+from domain.case_events import ConsentGranted, ConsentNarrowed, ConsentWithdrawn
 from domain.catalogue import Catalogue
 from domain.disclosure import (
     EVERY_AGENCY, RECORDED, Cause, Disclosure, Judge, Replay, VisibilityChange, calendar_points, cause_of,
@@ -50,11 +50,12 @@ class CaseVisibility:
         for moment in calendar_points(event):
             insort(self._moments, moment)
         at = event.timestamp
-        if isinstance(event, ConsentNarrowed):
-            # A narrowing that ends a consent earlier leaves its old end behind, a moment the case no longer has:
-            # the calendar keeper, which records the case's own moments, would never record it, and the case lists
-            # would keep it as due for ever — and fail closed, hiding the case from every member.  The moments
-            # ahead are the case's own again (the keeper's `calendar_moments`).
+        if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
+            # A narrowing that ends a consent earlier leaves its old end behind, and a withdrawal its first day and
+            # end: moments the case no longer has.  The calendar keeper, which records the case's own moments, would
+            # never record them, and the case lists would keep them as due for ever — and fail closed, hiding the
+            # case from every member.  The moments ahead are the case's own again (the keeper's
+            # `calendar_moments`).
             self._moments = sorted({m.at for m in self.replay.case.calendar_moments() if m.at >= at})
         cause = cause_of(event)
         due = self._take_moments(at)

@@ -93,3 +93,19 @@ def test_a_narrowed_end_leaves_no_moment_behind_that_the_keeper_would_never_reco
     due = engine.next_moment()
     assert due == start_of_day(date(2027, 3, 14))   # the 18th birthday: the old end is gone
     assert due in {m.at for m in story.case.calendar_moments()}   # a moment the keeper will record
+
+
+def test_a_withdrawn_consents_first_day_and_end_are_no_moments_of_the_keeper_or_the_engine():
+    """An auditor found the keeper recording "Ett samtycke upphör att gälla" for a consent withdrawn months before:
+    facts that said nothing.  The engine drops them too, or the case would stay due with nothing to record."""
+    from domain.visibility import CaseVisibility
+
+    story = story_with_a_consent_ending(date(2026, 6, 30))
+    later = story.consent(scope={"polis": ("case",)}, valid_from=date(2026, 4, 1), valid_until=date(2026, 9, 30))
+    story.withdraw(later)
+    assert not [m for m in story.case.calendar_moments() if m.consent_id == later]
+    assert story.case.note_calendar(at=story.at(utc(2026, 10, 2, 6)), catalogue=CATALOGUE) == 3   # the other three
+    engine = CaseVisibility(CATALOGUE, tuple(CATALOGUE.agencies))
+    for event in story.events:
+        engine.apply(event)
+    assert engine.next_moment() == start_of_day(date(2027, 3, 14))

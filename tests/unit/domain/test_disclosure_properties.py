@@ -191,7 +191,7 @@ def test_every_change_names_a_cause_that_happened_then(story):
             elif cause.what == "calendar":
                 assert not [m for m in case.calendar_moments() if m.at == change.at and m.what == "turns_18"]
             else:
-                moments = {m.consent_id for m in case.calendar_moments() if m.at == change.at and m.what == cause.what}
+                moments = {m.consent_id for m in _every_moment(case) if m.at == change.at and m.what == cause.what}
                 assert moments, change
                 for consent_id in cause.consent_ids:
                     record = case.consents[consent_id]
@@ -225,6 +225,19 @@ def test_the_disclosure_log_replayed_gives_the_view_at_every_time(story):
                         visible[change.fact.fact_id] = change.basis
             expected = {d.fact.fact_id: d.basis for d in disclosures_at(story.events, agency, at, CATALOGUE)}
             assert visible == expected
+
+
+def _every_moment(case) -> list:
+    """The case's calendar moments, a withdrawn consent's too (it may have started or ended before its withdrawal):
+    ``calendar_moments`` of the case as if nothing had been withdrawn."""
+    from dataclasses import replace
+
+    live = case.consents
+    case.consents = {cid: replace(r, withdrawn_at=None) for cid, r in live.items()}
+    try:
+        return case.calendar_moments()
+    finally:
+        case.consents = live
 
 
 def _ids(disclosures) -> dict:
