@@ -109,18 +109,14 @@ def cause_of(event: Any) -> tuple[Cause, ...]:
 
 
 def moment_causes(case: Any, moments: Iterable[Any], agency: str) -> tuple[Cause, ...]:
-    """The calendar ``moments`` of ``case`` at one instant (``case.calendar_moments()`` there) that speak for
-    ``agency``, as causes: its consents' first days and ends (merged per kind; never a consent withdrawn by then,
-    nor one whose scope does not name the agency), the 18th birthday.  ``calendar`` alone when none does (a
-    narrowing moved an end, say)."""
+    """The calendar ``moments`` of ``case`` at one instant (``case.calendar_moments()`` there: a withdrawn consent
+    has none) that speak for ``agency``, as causes: the first days and ends of consents whose scope names it
+    (merged per kind), the 18th birthday.  ``calendar`` alone when none does."""
     by_kind: dict[str, list[str]] = {}
     for moment in moments:
-        at = moment.at
-        if moment.consent_id is not None:
-            record = case.consents.get(moment.consent_id)
-            if record is None or (record.withdrawn_at is not None and record.withdrawn_at <= at) or (
-                    agency not in {s.agency for s in record.scope}):
-                continue
+        if moment.consent_id is not None and agency not in {
+                s.agency for s in case.consents[moment.consent_id].scope}:
+            continue
         by_kind.setdefault(moment.what, []).extend((moment.consent_id,) if moment.consent_id else ())
     return tuple(Cause(what, tuple(ids)) for what, ids in by_kind.items()) or (Cause("calendar"),)
 

@@ -57,22 +57,17 @@ class CaseVisibility:
             # case from every member.  The moments ahead are the case's own again (the keeper's
             # `calendar_moments`).
             self._moments = sorted({m.at for m in self.replay.case.calendar_moments() if m.at >= at})
-        cause = cause_of(event)
-        due = self._take_moments(at)
+        cause, due = cause_of(event), self._take_moments(at)
+        # Earlier moments due now are this event's own (a consent whose first day began before it was granted):
+        # its cause says it.  A moment at the event's very instant (the calendar keeper records it so) is named per
+        # agency once the changes are known — the event only to the agencies it speaks for (a grant judges
+        # everyone, its first day being a moment, yet speaks only for the agencies it names).
+        at_a_moment = at in due
+        speaks_for = frozenset(s.agency for s in event.scope) if isinstance(event, ConsentGranted) else concerned
         if due:
-            # Earlier moments due now are this event's own (a consent whose first day began before it was
-            # granted): its cause says it.  A moment at the event's very instant (the calendar keeper records it
-            # so) is named per agency once the changes are known.
-            # A grant judges everyone (its first day is a moment), yet speaks only for the agencies it names.
-            event_concerned = (frozenset(s.agency for s in event.scope) if isinstance(event, ConsentGranted)
-                               else concerned)
             concerned = EVERY_AGENCY
-            if at in due:
-                judged = self._judge(at, new_facts, concerned, AT_A_MOMENT)
-                changes.extend(self._named(judged, at, cause, event_concerned))
-                self.last_at = at
-                return changes
-        changes.extend(self._judge(at, new_facts, concerned, cause))
+        judged = self._judge(at, new_facts, concerned, AT_A_MOMENT if at_a_moment else cause)
+        changes.extend(self._named(judged, at, cause, speaks_for) if at_a_moment else judged)
         self.last_at = at
         return changes
 

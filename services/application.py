@@ -265,24 +265,16 @@ class CaseApplication(Application[UUID]):
         return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
 
     def disclosures(self, case_id: UUID, agencies: Iterable[str] | None = None,
-                    until: datetime | None = None) -> tuple[VisibilityChange, ...]:
-        """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
+                    until: datetime | None = None, *, as_recorded: bool = False) -> tuple[VisibilityChange, ...]:
+        """Every moment a fact became, or stopped being, visible to an agency, with its basis — up to ``until``
+        (default now), or ``as_recorded``: up to the case's latest event, what the stored log holds once the views
+        have caught up (moments after that event are in neither until the calendar keeper records them)."""
         chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
         for agency in chosen:
             self.catalogue.agency(agency)
         history = self._readable_history(case_id)
-        return disclosure_log(history, chosen, until or self.clock.now(), self.catalogue)
-
-    def disclosures_as_recorded(self, case_id: UUID, agencies: Iterable[str] | None = None
-                                ) -> tuple[VisibilityChange, ...]:
-        """The disclosure log up to the case's latest event, from one read of its history: what the stored log
-        holds once the views have caught up (moments after that event are in neither until the calendar keeper
-        records them)."""
-        chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
-        for agency in chosen:
-            self.catalogue.agency(agency)
-        history = self._readable_history(case_id)
-        return disclosure_log(history, chosen, history[-1].timestamp, self.catalogue)
+        horizon = history[-1].timestamp if as_recorded else until or self.clock.now()
+        return disclosure_log(history, chosen, horizon, self.catalogue)
 
     def replay(self, case_id: UUID, at: datetime | None = None) -> Replay:
         """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""

@@ -250,24 +250,37 @@ class CaseService:
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
         return log
 
-    def audit_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None,
-                         purpose: str | None = None) -> Agreement:
-        """Whether the stored disclosure log of the case — what the agencies' feeds carried — says what its events
-        say, up to its latest event (``services.stored_log``).  Logged as a read when given a ``purpose`` (the
-        command line's `views log` shows the stored rows: which agency got which kind of fact, on what basis);
-        the API and the web ask it as part of a disclosures read, logged as that."""
+    def audit_disclosures_and_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None,
+                                         purpose: str = "") -> tuple[tuple[VisibilityChange, ...], Agreement]:
+        """``audit_disclosures``, and whether the stored log agrees (the API's and the web's disclosures answer):
+        the case's history checked against the ledger once, one read logged."""
         check_auditor(p)
         self.check_history(case_id)
-        agencies = [agency] if agency else None
+        log = self.app.disclosures(case_id, [agency] if agency else None)
+        agreement = self._stored_log_agreement(case_id, agency)
+        self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
+        return log, agreement
+
+    def audit_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
+                         ) -> Agreement:
+        """Whether the stored disclosure log of the case — what the agencies' feeds carried — says what its events
+        say, up to its latest event (``services.stored_log``); a read, logged (the command line's `views log` shows
+        the stored rows: which agency got which kind of fact, on what basis)."""
+        check_auditor(p)
+        self.check_history(case_id)
+        agreement = self._stored_log_agreement(case_id, agency)
+        self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
+        return agreement
+
+    def _stored_log_agreement(self, case_id: UUID, agency: str | None) -> Agreement:
         for _ in range(STORED_LOG_ATTEMPTS):
             # Caught up, then the history read: an event recorded in between is in the events' log and not yet
             # in the table.  A healthy log agrees at the next attempt; a changed one never does.
             rows, caused_from = self.lists.stored_log(case_id, agency)
-            agreement = compare(rows, self.app.disclosures_as_recorded(case_id, agencies), caused_from)
+            agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
+                                caused_from)
             if agreement.agrees:
                 break
-        if purpose is not None:
-            self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
         return agreement
 
     def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:

@@ -159,10 +159,7 @@ def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
     fact of the case, on what basis: a read, in the access log like ``views show``."""
     from domain.errors import CaseErased
-    from services.bootstrap import build_fact_ids
 
-    with opened(existing=True) as (app, settings, location):
-        ids = build_fact_ids(app, settings, location)
     with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
         if args.agency:
@@ -173,7 +170,7 @@ def _log(args: argparse.Namespace) -> int:
         except CaseErased:
             agreement = None   # its rows stay (without content), its events no longer read
         rows = runner.store.disclosure_log(case_id, args.agency)
-        public = ids.of(case_id)
+        public = runner.store.fact_ids().of(case_id)   # type: ignore[attr-defined]
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
         print(f"Utlämnandeloggen{who}: {len(rows)} rader.")
         for r in rows:

@@ -45,9 +45,8 @@ def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | No
         return ""
     if not follow_up:
         return f"rev. {revision}"
-    rows = sum(follow_up.values())
-    parts = ", ".join(f"{STATUSES.get(s, 'ej uppföljd')}: {n}" for s, n in sorted(
-        follow_up.items(), key=lambda item: list(STATUSES).index(item[0]) if item[0] in STATUSES else len(STATUSES)))
+    rows, shown = sum(follow_up.values()), {**STATUSES, "none": "ej uppföljd"}   # in this order
+    parts = ", ".join(f"{label}: {follow_up[s]}" for s, label in shown.items() if s in follow_up)
     return f"rev. {revision}, {rows} {'rad' if rows == 1 else 'rader'} – {parts}"
 
 

@@ -60,8 +60,7 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
 def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     ctx, user, purpose = reader
-    changes = ctx.cases.audit_disclosures(user, case_id, agency, purpose)
-    agreement = ctx.cases.audit_stored_log(user, case_id, agency)
+    changes, agreement = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes],
                          stored_log=v.StoredLogOut(agrees=agreement.agrees, compared=agreement.compared,

@@ -119,8 +119,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
                       number=_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
                       unknown_agency=myndighet[:40], status=422)
     agency = myndighet or None
-    changes = cases.audit_disclosures(user, uuid, agency, session.purpose(request))
-    agreement = cases.audit_stored_log(user, uuid, agency)
+    changes, agreement = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
     rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], handle, views.describe_fact(c.fact, cat),

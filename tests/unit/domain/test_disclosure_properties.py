@@ -228,16 +228,15 @@ def test_the_disclosure_log_replayed_gives_the_view_at_every_time(story):
 
 
 def _every_moment(case) -> list:
-    """The case's calendar moments, a withdrawn consent's too (it may have started or ended before its withdrawal):
-    ``calendar_moments`` of the case as if nothing had been withdrawn."""
-    from dataclasses import replace
+    """The 18th birthday and every consent's first day and end, a withdrawn consent's too (it may have started or
+    ended before its withdrawal, when ``calendar_moments`` still had them)."""
+    from domain.calendar import end_of_day, start_of_day
+    from domain.values import CalendarMoment
 
-    live = case.consents
-    case.consents = {cid: replace(r, withdrawn_at=None) for cid, r in live.items()}
-    try:
-        return case.calendar_moments()
-    finally:
-        case.consents = live
+    starts = [CalendarMoment(start_of_day(c.valid_from), "consent_starts", c.consent_id) for c in case.consents.values()]
+    ends = [CalendarMoment(end_of_day(c.valid_until), "consent_ends", c.consent_id)
+            for c in case.consents.values() if c.valid_until is not None]
+    return [*starts, *ends, *(m for m in case.calendar_moments() if m.what == "turns_18")]
 
 
 def _ids(disclosures) -> dict:
