@@ -35,6 +35,7 @@ from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD
                                      apply_views_arguments, rows_json)
 from gateways.case_list_queries import CaseListQueries
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, view_where
+from gateways.replaced_log import REPLACED_TABLES, ReplacedLogQueries
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
 
@@ -67,6 +68,7 @@ TABLES = [
     # municipality's social services must be told to delete it.
     "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
     *FEED_TABLES,  # each log row's feed and its number in it
+    *REPLACED_TABLES,  # the rows a rebuild replaced, kept (``gateways.replaced_log``)
     # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
     "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " version integer NOT NULL)",
@@ -122,7 +124,7 @@ class StoredFact:
     content: dict[str, Any]
 
 
-class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingRecorder):
+class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
     keystore: KeyStore
@@ -244,19 +246,24 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, PostgresTrackingReco
             curs.execute(SQL("INSERT INTO {}.view_rules (version) VALUES (%s) ON CONFLICT (one) DO UPDATE"
                              " SET version = excluded.version").format(self._s), (version,))
 
-    def clear(self, application_name: str) -> None:
+    def clear(self, application_name: str) -> int:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
 
         ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
         goes stale (a case never moves).  The feeds are numbered anew from 1 (the same numbers, for the same
         history) in a new epoch, and published again from the start: the rebuilt log may differ (an erased
-        case's history can no longer be read), so no position or cursor of the old numbering is trusted."""
+        case's history can no longer be read), so no position or cursor of the old numbering is trusted.  The
+        log's rows are kept as a replaced log first (``gateways.replaced_log``): they are what the feeds carried.
+        Returns how many were kept."""
         with self.datastore.transaction(commit=True) as curs:
+            kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
+                                       application_name)
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
                              " {s}.feed_positions").format(s=self._s))
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
+        return kept
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []

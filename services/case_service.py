@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import contextmanager
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 from uuid import UUID
@@ -35,7 +35,7 @@ from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
-from services.stored_log import Agreement, compare
+from services.stored_log import Agreement, compare, replaced_logs
 
 COMMANDS: dict[str, Kind] = {
     "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
@@ -63,6 +63,9 @@ class CaseLists(Protocol):
     def stored_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log rows (of one agency, given one), current up to the latest event, and
         the id of the first row of the whole log stored with a cause."""
+
+    def replaced_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:
+        """The case's rows of the disclosure logs rebuilds replaced (of one agency, given one), oldest log first."""
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,8 @@ class CaseService:
                                 caused_from)
             if agreement.agrees:
                 break
-        return agreement
+        # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
+        return replace(agreement, replaced=tuple(replaced_logs(self.lists.replaced_log(case_id, agency), rows)))
 
     def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:
         """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master

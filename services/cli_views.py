@@ -9,14 +9,7 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import opened
-from services.presentation import PHASES, agency_name, describe_basis, describe_cause, describe_plan_status
-
-KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
-         "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
-         "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
-         "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
-         "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender", "consent.granted": "samtycke",
-         "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
+from services.presentation import KINDS, PHASES, agency_name, describe_basis, describe_cause, describe_plan_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--case", required=True, help="case id or case number")
     log.add_argument("--agency", help="one agency's changes only")
     log.add_argument("--purpose", default="", help="why you read it: kept, sealed, with the read in the access log")
+    log.add_argument("--replaced", action="store_true",
+                     help="also list every row of the logs rebuilds replaced (what the feeds carried before)")
     log.set_defaults(handler=_log)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
@@ -82,18 +77,22 @@ def _catch_up(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    return _process(lambda runner: runner.rebuild(_progress), "Vyerna återuppbyggda ur {:,} händelser.")
+    def kept(runner) -> str:  # noqa: ANN001
+        return (f" Den ersatta utlämnandeloggen ({runner.replaced_rows:,} rader) finns kvar: `sigill views log --case N"
+                " --replaced`." if runner.replaced_rows else "")
+    return _process(lambda runner: runner.rebuild(_progress), "Vyerna återuppbyggda ur {:,} händelser.", kept)
 
 
-def _process(work, message: str) -> int:
+def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
     from services.runtime import settle_heap
 
     with _runner() as runner:
         settle_heap()  # the follower's garbage collection: a rebuild judges as much as it does
         done = work(runner)
+        after = then(runner)
     if done:
         print(file=sys.stderr)  # end the progress line
-    print(message.format(done))
+    print(message.format(done) + after)
     return 0
 
 
@@ -159,6 +158,7 @@ def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
     fact of the case, on what basis: a read, in the access log like ``views show``."""
     from domain.errors import CaseErased
+    from services.stored_log import replaced_logs
 
     with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
@@ -175,6 +175,9 @@ def _log(args: argparse.Namespace) -> int:
         print(f"Utlämnandeloggen{who}: {len(rows)} rader.")
         for r in rows:
             print("  " + _log_line(r, public, cat))
+        replaced = agreement.replaced if agreement is not None else replaced_logs(
+            runner.store.replaced_log(case_id, args.agency), rows)
+        _print_replaced(replaced, args.replaced, public, cat)
         other_rules = runner.built_under_other_rules()
     if agreement is None:
         print("Ärendet är gallrat (dess nyckel är förstörd): loggen kan inte längre jämföras med händelserna.")
@@ -190,8 +193,32 @@ def _log_line(r, public, cat) -> str:  # noqa: ANN001 - a stored row, the case's
         return when + f"{CHANGES['erased']:<12} {r['fact_id']}  [gallrat: nyckeln förstörd]"
     basis, cause = stored_change(r)
     why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
-    return (when + f"{CHANGES[r['change']]:<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
+    return (when + f"{CHANGES.get(r['change'], r['change']):<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
             f" [{describe_basis(basis, cat)}]  orsak: {why}")
+
+
+def _print_replaced(replaced, every_row: bool, public, cat) -> None:  # noqa: ANN001 - ReplacedLogs, ids, catalogue
+    """Each log a rebuild replaced: what it held of the case, and where it differs from today's log over the same
+    events (what the feeds carried then that the rebuilt log does not say, and back)."""
+    for old in replaced:
+        print(f"Ersatt logg (ombyggd {old.replaced_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}, byggd under "
+              f"reglernas version {old.rules_version or 1}, till och med notifiering {old.up_to}): {len(old.rows)} "
+              f"rader; {len(old.only_replaced)} som den nuvarande loggen inte har, {len(old.only_current)} som bara "
+              "den nuvarande har." + ("" if every_row else " (`--replaced` listar dess rader.)"))
+        for r in old.rows if every_row else ():
+            print("    " + _log_line(r, public, cat))
+        for label, keys in (("bara i den ersatta", old.only_replaced), ("bara i den nuvarande", old.only_current)):
+            for key in keys if every_row else keys[:5]:
+                print("  " + _key_line(label, key, public, cat))
+
+
+def _key_line(label: str, key, public, cat) -> str:  # noqa: ANN001 - a compared row's key, ids, catalogue
+    at, agency, fact_id, kind, _, change, basis, cause = key
+    why = describe_cause(cause, cat) if cause is not None else "(ingen)"
+    fact = fact_id if change == "erased" else public(fact_id)
+    basis_text = "gallrat: nyckeln förstörd" if change == "erased" else describe_basis(basis, cat)
+    return (f"{label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES.get(change, change)} {fact} "
+            f"{KINDS.get(kind, kind)} [{basis_text}] orsak: {why}")
 
 
 def _report_agreement(agreement, other_rules: int | None, public, cat) -> int:  # noqa: ANN001
@@ -203,11 +230,8 @@ def _report_agreement(agreement, other_rules: int | None, public, cat) -> int:  
     print(f"Loggen skiljer sig från ärendets händelser: {len(agreement.only_stored)} rader finns bara i loggen, "
           f"{len(agreement.only_replayed)} saknas i den.", file=sys.stderr)
     for label, keys in (("bara i loggen", agreement.only_stored), ("saknas i loggen", agreement.only_replayed)):
-        for at, agency, fact_id, kind, _, change, basis, cause in keys[:5]:
-            why = describe_cause(cause, cat) if cause is not None else "(ingen)"
-            print(f"  {label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES[change]} "
-                  f"{public(fact_id)} {KINDS.get(kind, kind)} [{describe_basis(basis, cat)}] orsak: {why}",
-                  file=sys.stderr)
+        for key in keys[:5]:
+            print("  " + _key_line(label, key, public, cat), file=sys.stderr)
     if any(key[-1] is None for key in agreement.only_stored):
         print("Rader utan orsak skrivna efter loggens första rad med orsak har ändrats i efterhand, eller skrevs av"
               " en äldre version under en uppgradering: `sigill views rebuild` skriver om loggen.", file=sys.stderr)

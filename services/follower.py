@@ -169,7 +169,8 @@ class Follower:
         rebuilt = self.runner.rebuild(_every(50_000, lambda n: log.info("rebuilding the views: %d events", n)))
         self._unsealed.set()
         self._moved.set()
-        log.info("the views are rebuilt under disclosure rules %d: %d events", RULES_VERSION, rebuilt)
+        log.info("the views are rebuilt under disclosure rules %d: %d events; the replaced disclosure log's %d rows"
+                 " are kept (sigill views log --replaced)", RULES_VERSION, rebuilt, self.runner.replaced_rows)
 
     def step(self, *, calendar_due: bool) -> int:
         """One round; returns how far the views moved (in notification positions)."""

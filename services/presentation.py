@@ -50,7 +50,22 @@ def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | No
     return f"rev. {revision}, {rows} {'rad' if rows == 1 else 'rader'} – {parts}"
 
 
+# A fact's kind in a word, as logs list them.
+KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
+         "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
+         "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
+         "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
+         "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender", "consent.granted": "samtycke",
+         "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
+
+
 def describe_basis(basis: Basis, catalogue: Catalogue) -> str:
+    """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
+    it is described as what it is, never refused — an auditor looking for an altered log must be shown it."""
+    if basis.kind not in ("origin", "owner", "law", "consent"):
+        return f"okänd grund «{basis.kind}»"
+    if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
+        return f"lag: okänt lagrum «{basis.legal_basis or ''}»"
     return basis.describe(catalogue)
 
 
@@ -71,13 +86,16 @@ _CAUSES = {
 
 def describe_cause(causes: Iterable[Cause], catalogue: Catalogue) -> str:
     """Why a visibility change happened, in Swedish: "samtycke 1dcf27e0 återkallades"."""
-    return "; ".join(_CAUSES[c.what].format(ids=", ".join(i[:8] for i in c.consent_ids),
-                                            agency=agency_name(c.agency, catalogue) if c.agency else "")
-                     for c in causes)
+    return "; ".join(_CAUSES.get(c.what, "okänd orsak «" + c.what.replace("{", "(").replace("}", ")") + "»").format(
+        ids=", ".join(i[:8] for i in c.consent_ids), agency=agency_name(c.agency, catalogue) if c.agency else "")
+        for c in causes)
 
 
 def agency_name(agency: str, catalogue: Catalogue) -> str:
-    return catalogue.agency(agency).name
+    """The agency's name; an id the catalogue does not know (a stored row altered, or an agency since removed) as
+    it is."""
+    known = catalogue.agencies.get(agency)
+    return known.name if known is not None else agency
 
 
 def _categories(ids: Any, catalogue: Catalogue) -> str:

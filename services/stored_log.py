@@ -25,6 +25,7 @@ class Agreement:
     only_stored: list[Key]         # in the table, not in the events' log
     only_replayed: list[Key]       # in the events' log, not in the table
     without_cause: int             # stored rows written before causes were (compared without theirs)
+    replaced: tuple["ReplacedLog", ...] = ()   # the logs rebuilds replaced, beside this one (``replaced_logs``)
 
     @property
     def agrees(self) -> bool:
@@ -74,3 +75,62 @@ def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityCh
     only_stored = [*(table - events).elements(), *blanked, *(k + (None,) for k in (+unmatched).elements())]
     order = lambda key: (key[0], key[1], key[2], key[5])  # noqa: E731 - time, agency, fact, change
     return Agreement(len(rows), sorted(only_stored, key=order), sorted(only_replayed, key=order), sum(bare.values()))
+
+
+@dataclass(frozen=True)
+class ReplacedLog:
+    """A disclosure log a rebuild replaced (``gateways.replaced_log``), as far as one case (and agency) goes, beside
+    the current log over the same events: what the feeds carried then that today's log does not say, and back."""
+
+    epoch: str
+    rules_version: int | None      # the rules it was built under (None: before versions were recorded)
+    replaced_at: Any
+    up_to: int                     # the position it had reached: it is complete up to this notification
+    rows: list[Mapping[str, Any]]
+    only_replaced: list[Key]       # its rows the current log does not hold
+    only_current: list[Key]        # rows of the current log, up to the same notification, it did not hold
+
+
+def replaced_logs(replaced: Iterable[Mapping[str, Any]], current: Iterable[Mapping[str, Any]]) -> list[ReplacedLog]:
+    """Each replaced log of a case (rows as ``replaced_log`` reads them, oldest log first) beside the current
+    log's rows of the same case, up to the notification the replaced one had reached.  Keys as ``compare``'s, and
+    erasure rows compared too (a rebuild drops an erased case's log: that is a difference); a replaced row without
+    a cause (from before causes were stored) is matched without one."""
+    current = list(current)
+    logs: dict[str, list[Mapping[str, Any]]] = {}
+    for row in replaced:
+        logs.setdefault(row["epoch"], []).append(row)
+    kept = []
+    for epoch, rows in logs.items():
+        first = rows[0]
+        only_replaced, only_current = _differences(rows, [r for r in current if r["notification_id"] <= first["up_to"]])
+        kept.append(ReplacedLog(epoch, first["rules_version"], first["replaced_at"], first["up_to"], rows,
+                                only_replaced, only_current))
+    return kept
+
+
+def row_key(r: Mapping[str, Any]) -> Key:
+    """A stored row as compared: (time, agency, fact, kind, category, change, basis, cause — None if not stored)."""
+    basis, cause = stored_change(r)
+    return (r["at"], r["agency"], r["fact_id"], r["kind"], r["category"], r["change"], basis, cause)
+
+
+def _differences(earlier: list[Mapping[str, Any]], later: list[Mapping[str, Any]]) -> tuple[list[Key], list[Key]]:
+    then, now = Counter(map(row_key, earlier)), Counter(map(row_key, later))
+    caused, bare = Counter({k: n for k, n in then.items() if k[-1] is not None}), [k for k in then.elements()
+                                                                                     if k[-1] is None]
+    unmatched_now = now - caused
+    only_then = list((caused - now).elements())
+    left = Counter(k[:-1] for k in unmatched_now.elements())
+    for k in bare:                      # an old row without a cause matches a row of today's with any cause
+        if left[k[:-1]] > 0:
+            left[k[:-1]] -= 1
+        else:
+            only_then.append(k)
+    only_now = []
+    for k in unmatched_now.elements():
+        if left[k[:-1]] > 0:
+            left[k[:-1]] -= 1
+            only_now.append(k)
+    order = lambda k: (k[0], k[1], k[2], k[5])  # noqa: E731 - time, agency, fact, change
+    return sorted(only_then, key=order), sorted(only_now, key=order)

@@ -37,7 +37,7 @@ class ViewStore(Protocol):
     def rules_version(self) -> int | None: ...
     def set_rules_version(self, version: int) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
-    def clear(self, application_name: str) -> None: ...
+    def clear(self, application_name: str) -> int: ...
 
 
 class ViewRunner:
@@ -50,6 +50,7 @@ class ViewRunner:
         # The earliest calendar moment this runner has seen ahead in any case (from what it judged, and from the
         # store at each calendar round): when the calendar keeper is next due, to the minute or closer.
         self.next_moment: datetime | None = None
+        self.replaced_rows = 0   # the disclosure log's rows the last rebuild kept as a replaced log
 
     @property
     def position(self) -> int:
@@ -150,8 +151,9 @@ class ViewRunner:
             self._writer = None
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
-        """Throw the views away and build them again from the first event, under today's rules."""
-        self.store.clear(self.app.name)
+        """Throw the views away and build them again from the first event, under today's rules.  The replaced
+        disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried."""
+        self.replaced_rows = self.store.clear(self.app.name)
         self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None

@@ -66,7 +66,8 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
                          stored_log=v.StoredLogOut(agrees=agreement.agrees, compared=agreement.compared,
                                                    only_stored=len(agreement.only_stored),
                                                    only_replayed=len(agreement.only_replayed),
-                                                   without_cause=agreement.without_cause))
+                                                   without_cause=agreement.without_cause),
+                         replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in agreement.replaced])
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.

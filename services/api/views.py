@@ -145,10 +145,52 @@ class StoredLogOut(BaseModel):
     without_cause: int = Field(description="stored rows from before causes were stored (compared without them)")
 
 
+class StoredBasisOut(BaseModel):
+    """A basis as a stored row holds it: any kind (an altered row is shown as it is, not refused)."""
+    kind: str = Field(description="origin, owner, law or consent (anything else: the row was altered)")
+    consent_ids: list[str] = Field(default_factory=list)
+    legal_basis: str | None = None
+    description: str = Field(description="the basis in Swedish")
+
+
+class StoredCauseOut(BaseModel):
+    """A cause as a stored row holds it (``CauseOut``'s fields; any ``what``: an altered row is shown as it is)."""
+    what: str
+    consent_ids: list[str] = Field(default_factory=list)
+    agency: str | None = None
+
+
+class LoggedRowOut(BaseModel):
+    """A row of a stored disclosure log, as the feeds carried it (no content: the log holds none)."""
+    at: datetime
+    agency: str
+    change: str = Field(description="disclosed, ended, basis_changed or erased (anything else: the row was altered)")
+    fact_id: str = Field(description="the fact's public id (case.erased: the whole case, its key destroyed)")
+    kind: str
+    category: str
+    basis: StoredBasisOut | None = Field(description="None for an erasure")
+    cause: list[StoredCauseOut] | None = Field(description="None when not stored (rows from before 2026-12-03,"
+                                                           " erasures)")
+    cause_description: str | None
+
+
+class ReplacedLogOut(BaseModel):
+    """A disclosure log a rebuild replaced — what the feeds carried until then — as far as this case (and agency)
+    goes, beside the current log over the same events."""
+    replaced_at: datetime
+    rules_version: int = Field(description="the disclosure rules' version it was built under")
+    up_to: int = Field(description="the notification it was complete up to")
+    rows: list[LoggedRowOut]
+    only_replaced: list[LoggedRowOut] = Field(description="its rows the current log does not hold")
+    only_current: list[LoggedRowOut] = Field(description="rows of the current log, up to the same notification, it"
+                                                         " did not hold")
+
+
 class Disclosures(BaseModel):
     case_id: UUID
     changes: list[ChangeOut]
     stored_log: StoredLogOut
+    replaced_logs: list[ReplacedLogOut] = Field(description="the logs rebuilds replaced, oldest first")
 
 
 class ReadOut(BaseModel):
@@ -224,6 +266,29 @@ def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> VisibleFac
 
 def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> AuditVisibleFactOut:
     return AuditVisibleFactOut(**vars(audit_fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue))
+
+
+def logged_row_out(key: tuple, catalogue: Catalogue, ids: FactIds) -> LoggedRowOut:
+    """A stored row's key (``services.stored_log.row_key``) as the API shows it."""
+    at, agency, fact_id, kind, category, change, basis, cause = key
+    erased = change == "erased"
+    return LoggedRowOut(at=at, agency=agency, change=change, fact_id=fact_id if erased else ids(fact_id), kind=kind,
+                        category=category, basis=None if erased else StoredBasisOut(
+                            kind=basis.kind, consent_ids=list(basis.consent_ids), legal_basis=basis.legal_basis,
+                            description=describe_basis(basis, catalogue)),
+                        cause=None if cause is None else [StoredCauseOut(what=x.what, consent_ids=list(x.consent_ids),
+                                                                         agency=x.agency) for x in cause],
+                        cause_description=None if cause is None else describe_cause(cause, catalogue))
+
+
+def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds) -> ReplacedLogOut:
+    """A ``services.stored_log.ReplacedLog``."""
+    from services.stored_log import row_key
+
+    rows = lambda keys: [logged_row_out(k, catalogue, ids) for k in keys]  # noqa: E731
+    return ReplacedLogOut(replaced_at=old.replaced_at, rules_version=old.rules_version or 1, up_to=old.up_to,
+                          rows=rows(map(row_key, old.rows)), only_replaced=rows(old.only_replaced),
+                          only_current=rows(old.only_current))
 
 
 def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds) -> ChangeOut:

@@ -13,7 +13,7 @@ from domain.calendar import STOCKHOLM
 from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
-from services.presentation import agency_name, describe_cause
+from services.presentation import KINDS, agency_name, describe_cause
 from services.web import session, texts, views
 from services.web.case_pages import service
 from services.web.pages import case_uuid, guarded, redirect, render
@@ -117,7 +117,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     if myndighet and myndighet not in agencies:   # a mistyped address: say so, rather than show every agency's
         return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
                       number=_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
-                      unknown_agency=myndighet[:40], status=422)
+                      unknown_agency=myndighet[:40], replaced=[], status=422)
     agency = myndighet or None
     changes, agreement = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
@@ -126,7 +126,20 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
              views.describe_basis(c.basis, cat), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
-                  rows=rows, agencies=agencies, agency=agency or "", agreement=agreement)
+                  rows=rows, agencies=agencies, agency=agency or "", agreement=agreement,
+                  replaced=[(old, _replaced_rows(request, uuid, old)) for old in agreement.replaced])
+
+
+def _replaced_rows(request: Request, case_id: UUID, old) -> list[tuple]:  # noqa: ANN001 - a stored_log.ReplacedLog
+    """Where a log a rebuild replaced differs from today's: each row, with the log that alone holds it."""
+    cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
+    return [(at, agency_name(agency, cat), texts.CHANGES.get(change, change),
+             fact_id if change == "erased" else ids(fact_id), KINDS.get(kind, kind),
+             texts.T["replaced_erased"] if change == "erased" else views.describe_basis(basis, cat),
+             describe_cause(cause, cat) if cause is not None else "–", where)
+            for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),
+                                (texts.T["replaced_only_now"], old.only_current))
+            for at, agency, fact_id, kind, _, change, basis, cause in keys]
 
 
 @router.get("/granskning/arenden/{case_id}/rapport")

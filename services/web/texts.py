@@ -94,6 +94,13 @@ T: dict[str, str] = {
     "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Ändring",
     "disclosures_basis_note": "För en uppgift som upphörde är grunden den som gällde till dess; orsaken säger vad som "
                               "fick den att upphöra.",
+    "replaced_log": "Utlämnandeloggen byggdes om {when} (den ersatta byggdes under reglernas version {version} och "
+                    "omfattar händelserna till och med nummer {up_to}). Den ersatta loggen – det flödena fick fram till "
+                    "dess – finns kvar: {rows} rader för ärendet här, {only_old} som dagens logg inte har och "
+                    "{only_now} som bara dagens har.",
+    "replaced_differences": "Skillnader mot den ersatta loggen",
+    "col_only_in": "Finns bara i", "replaced_only_old": "den ersatta loggen", "replaced_only_now": "dagens logg",
+    "replaced_erased": "gallrat: nyckeln förstörd", "col_kind": "Slag",
     "report": "Utskrivbar rapport", "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
     "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",
@@ -149,7 +156,7 @@ CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyt
                    "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
                    "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
-CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör"}
 READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",

@@ -341,3 +341,44 @@ def test_the_stored_log_of_an_erased_case_is_listed_and_says_it_can_no_longer_be
     with psycopg.connect(location.conninfo()) as conn:
         reads = [r[0] for r in conn.execute("SELECT what FROM sigill_access_log ORDER BY seq")]
     assert reads == []   # nothing of the case is read: its history no longer reads, and its key is gone
+
+
+def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_path):
+    """What the feeds carried stays on record: a rebuild (here after a rules change) keeps the replaced rows, and
+    `views log` says where they differ from today's log over the same events."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:   # as older rules had it: the school's first end never came
+        conn.execute("DELETE FROM disclosure_log WHERE id = (SELECT min(id) FROM disclosure_log"
+                     " WHERE agency = 'skola' AND change = 'ended')")
+        conn.execute("UPDATE view_rules SET version = 2")
+        before = conn.execute("SELECT count(*) FROM disclosure_log").fetchone()[0]
+        school = conn.execute("SELECT count(*) FROM disclosure_log d JOIN view_cases c USING (case_id)"
+                              " WHERE d.agency = 'skola' AND c.agency = 'socialtjanst'"
+                              " AND c.case_number = '0180-2026-0001'").fetchone()[0]
+    rebuilt = sigill("views", "rebuild", env=env)
+    assert rebuilt.returncode == 0 and f"Den ersatta utlämnandeloggen ({before:,} rader) finns kvar" in rebuilt.stdout
+
+    result = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stderr   # today's log agrees with the events
+    assert re.fullmatch(r"Loggen stämmer med ärendets händelser: \d+ rader jämförda\.", lines[-1])
+    summary = [l for l in lines if l.startswith("Ersatt logg")]
+    assert len(summary) == 1 and re.fullmatch(
+        r"Ersatt logg \(ombyggd \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CET, byggd under reglernas version 2, till och med "
+        rf"notifiering \d+\): {school} rader; 0 som den nuvarande loggen inte har, 1 som bara den nuvarande har\."
+        r" \(`--replaced` listar dess rader\.\)", summary[0]), summary
+    assert [l for l in lines if "bara i den nuvarande" in l][0].startswith(
+        "  bara i den nuvarande: 2026-03-20 ")   # the end the replaced log lacked, named
+    full = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", "--replaced", env=env)
+    assert full.returncode == 0 and len([l for l in full.stdout.splitlines() if l.startswith("    ")]) == school
+
+    with psycopg.connect(location.conninfo()) as conn:   # append-only, as the ledger and the access log are
+        for statement in ("UPDATE replaced_disclosure_log SET agency = 'polis'", "DELETE FROM replaced_disclosure_log",
+                          "TRUNCATE replaced_disclosure_log"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(statement)
+            conn.rollback()
+    again = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    assert len([l for l in again.stdout.splitlines() if l.startswith("Ersatt logg")]) == 1

@@ -36,3 +36,20 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     assert not altered["agrees"] and altered["only_stored"] == 1 and altered["only_replayed"] == 1
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
     assert page.status_code == 200 and "skiljer sig från ärendets händelser: 1 rader finns bara i den" in page.text
+
+    # A rebuild writes the log again from the events, and keeps the one it replaces: the altered row is still on
+    # record as what the school's feed carried, and named as a difference from today's log.
+    client.app.state.context.cases.lists.runner.rebuild()
+    answer = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))
+    assert answer["stored_log"]["agrees"]
+    [replaced] = answer["replaced_logs"]
+    assert replaced["rules_version"] == 3 and len(replaced["rows"]) == answer["stored_log"]["compared"]
+    [then], [now] = replaced["only_replaced"], replaced["only_current"]
+    assert then["basis"]["kind"] == "law" and now["basis"]["kind"] == "consent"
+    assert then["fact_id"] == now["fact_id"] and then["agency"] == now["agency"] == "skola"
+    assert ok(client.get(path, headers=users.auditor, params={"agency": "polis"}))["replaced_logs"][0][
+        "only_replaced"] == []
+    page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
+    assert page.status_code == 200 and "Utlämnandeloggen byggdes om" in page.text
+    assert "1 som dagens logg inte har och 1 som bara dagens har" in page.text
+    assert page.text.count("den ersatta loggen</td>") == 1 and page.text.count("dagens logg</td>") == 1

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from domain.disclosure import Basis, Cause, VisibilityChange
 from domain.facts import Fact
-from services.stored_log import compare
+from services.stored_log import compare, replaced_logs
 
 AT = datetime(2026, 3, 20, 8, tzinfo=timezone.utc)
 BASIS = Basis("consent", ("c1",))
@@ -56,3 +56,38 @@ def test_blanking_every_cause_of_a_case_or_of_one_agency_cannot_pass():
     """The boundary is the whole log's first row with a cause, not the case's (or the agency's) own."""
     rows = [row("a", None, id=20), row("b", None, id=21)]
     assert not compare(rows, [change("a"), change("b")], 3).agrees
+
+
+def replaced(epoch: str, *rows: dict, up_to: int = 100, version: int | None = 2) -> list[dict]:
+    return [{**r, "epoch": epoch, "rules_version": version, "replaced_at": AT, "up_to": up_to,
+             "notification_id": r.get("notification_id", 50)} for r in rows]
+
+
+def current(*rows: dict, notification_id: int = 50) -> list[dict]:
+    return [{**r, "notification_id": notification_id} for r in rows]
+
+
+def test_a_replaced_log_beside_todays_names_what_only_one_of_them_holds():
+    [old] = replaced_logs(replaced("e1", row("a"), row("b")), current(row("a"), row("c")))
+    assert (old.epoch, old.rules_version, old.up_to, len(old.rows)) == ("e1", 2, 100, 2)
+    assert [k[2] for k in old.only_replaced] == ["b"] and [k[2] for k in old.only_current] == ["c"]
+    [same] = replaced_logs(replaced("e1", row("a")), current(row("a")))
+    assert same.only_replaced == [] and same.only_current == []
+
+
+def test_todays_rows_past_what_the_replaced_log_had_reached_are_no_difference():
+    [old] = replaced_logs(replaced("e1", row("a"), up_to=60),
+                          current(row("a")) + current(row("late"), notification_id=61))
+    assert old.only_current == [] and old.only_replaced == []
+
+
+def test_a_replaced_row_from_before_causes_matches_todays_row_with_its_cause_once():
+    [old] = replaced_logs(replaced("e1", row("a", None)), current(row("a"), row("a")))
+    assert old.only_replaced == [] and len(old.only_current) == 1   # the second row of today's has no match
+    [other] = replaced_logs(replaced("e1", row("a", None)), current(row("a", kind="meeting")))
+    assert len(other.only_replaced) == 1 and len(other.only_current) == 1
+
+
+def test_every_replaced_log_is_kept_apart_oldest_first():
+    logs = replaced_logs(replaced("e1", row("a")) + replaced("e2", row("a"), row("b")), current(row("a"), row("b")))
+    assert [(o.epoch, len(o.rows), len(o.only_current)) for o in logs] == [("e1", 1, 1), ("e2", 2, 0)]
