@@ -28,7 +28,8 @@ from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
 from services.access_log import (
-    GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, checkpoint_message, entry_link,
+    GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, broken, checkpoint_message,
+    entry_link,
 )
 from services.ports import KeyStore
 
@@ -183,20 +184,18 @@ class PostgresAccessLogStore:
                 for row in cursor:
                     expected_seq += 1
                     if row[0] != expected_seq:
-                        return ChainVerdict(expected_seq - 1, confirmed, f"entry {expected_seq} is missing")
+                        return broken(expected_seq - 1, confirmed, "missing", expected_seq)
                     link = entry_link(link, row[0], self._entry(row, unsealed=False), bytes(row[7]))
                     if link != bytes(row[8]):
-                        return ChainVerdict(expected_seq - 1, confirmed, f"entry {row[0]} was altered")
+                        return broken(expected_seq - 1, confirmed, "altered", row[0])
                     checkpoint = checkpoints.pop(row[0], None)
                     if checkpoint is not None:
                         if bytes(checkpoint[1]) != link or bytes(checkpoint[2]) not in trusted or not signature_ok(
                                 bytes(checkpoint[2]), bytes(checkpoint[3]), checkpoint_message(row[0], link)):
-                            return ChainVerdict(expected_seq, confirmed, f"the checkpoint at entry {row[0]} does not"
-                                                                         " match or is not signed by a trusted key")
+                            return broken(expected_seq, confirmed, "checkpoint", row[0])
                         confirmed += 1
         if checkpoints:
-            return ChainVerdict(expected_seq, confirmed,
-                                f"entries up to {max(checkpoints)} were signed for but are gone")
+            return broken(expected_seq, confirmed, "gone", max(checkpoints))
         return ChainVerdict(expected_seq, confirmed, None)
 
     # -- internals -------------------------------------------------------------

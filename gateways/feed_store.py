@@ -305,10 +305,13 @@ class FeedQueries:
 
         Erasure destroys a key in the key store (``keys_table``, beside these tables); it is no event, so
         it is noticed here.  The log's lock serialises it with the views' writers: each message takes the
-        next number of its feed."""
+        next number of its feed.  What an agency received is also in the logs rebuilds replaced: a rebuild
+        leaves nothing of an erased case in the log (its history no longer reads), so an agency sent the case
+        before is told here all the same — and in each new numbering again, for a consumer that starts over."""
         unseen = SQL(
             "SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
-            " FROM {s}.{k} k JOIN {s}.disclosure_log d ON d.case_id = k.aggregate_id"
+            " FROM {s}.{k} k JOIN (SELECT case_id, agency, notification_id FROM {s}.disclosure_log UNION ALL"
+            "  SELECT case_id, agency, notification_id FROM {s}.replaced_disclosure_log) d ON d.case_id = k.aggregate_id"
             " WHERE k.wrapped_key IS NULL AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log e"
             "  WHERE e.case_id = d.case_id AND e.agency = d.agency AND e.change = 'erased')"
             " GROUP BY d.case_id, d.agency, k.destroyed_at ORDER BY k.destroyed_at, d.case_id, d.agency"

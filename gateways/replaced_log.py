@@ -3,10 +3,11 @@
 A rebuild (``sigill views rebuild``, or the follower's after the disclosure rules changed) writes the log again
 from the events under today's rules.  The rows it replaces are what the feeds actually carried until then —
 possibly under older rules, and for erased cases whose history no longer reads — so an auditor asking "what did
-the school get in March?" must still find them.  They are moved here, in the rebuild's own transaction, with the
-epoch of the numbering they belonged to, the rules' version they were built under and when they were replaced.
+the school get in March?" must still find them.  They are moved here in the rebuild's own transaction: one
+*replacement* row (when, the numbering's epoch, the rules' version it was built under, the position it had
+reached, how many rows it held, its first row stored with a cause) and the rows themselves, under it.
 
-Like the ledger and the access log the table refuses UPDATE, DELETE and TRUNCATE.  It holds no content (the log
+Like the ledger and the access log both tables refuse UPDATE, DELETE and TRUNCATE.  They hold no content (the log
 holds none): ids, kinds, categories, bases, causes and times, none of them personal data.
 """
 
@@ -15,39 +16,50 @@ from __future__ import annotations
 from typing import Any, Callable
 from uuid import UUID
 
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Literal
+
+from gateways.schema_lock import SCHEMA_LOCK
 
 # Columns shared with the disclosure log, as stored there (its legacy ``content`` column is not kept: the log's
 # rows no longer hold content, and a replaced row must not keep any).
-KEPT = ("id, case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, cause, feed,"
-        " seq")
+KEPT = ("id", "case_id", "agency", "fact_id", "kind", "category", "change", "basis", "at", "notification_id",
+        "event_id", "cause", "feed", "seq")
 
-REPLACED_TABLES = [
-    "CREATE TABLE IF NOT EXISTS {s}.replaced_disclosure_log (epoch text NOT NULL, rules_version integer,"
-    " replaced_at timestamptz NOT NULL, up_to bigint NOT NULL, id bigint NOT NULL, case_id uuid NOT NULL, agency text NOT NULL,"
-    " fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL, change text NOT NULL, basis jsonb NOT NULL,"
-    " at timestamptz NOT NULL, notification_id bigint NOT NULL, event_id uuid, cause jsonb, feed text, seq bigint,"
-    " PRIMARY KEY (epoch, id))",
-    "CREATE INDEX IF NOT EXISTS replaced_disclosure_log_by_case ON {s}.replaced_disclosure_log"
-    " (case_id, agency, replaced_at, id)",
+_APPEND_ONLY = [
     "CREATE OR REPLACE FUNCTION {s}.sigill_replaced_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS"
     " $$ BEGIN RAISE EXCEPTION 'the replaced disclosure logs are append-only'; END $$",
-    "DROP TRIGGER IF EXISTS append_only ON {s}.replaced_disclosure_log",
-    "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {s}.replaced_disclosure_log"
-    " FOR EACH ROW EXECUTE FUNCTION {s}.sigill_replaced_log_is_append_only()",
-    "DROP TRIGGER IF EXISTS no_truncate ON {s}.replaced_disclosure_log",
-    "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {s}.replaced_disclosure_log"
-    " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_replaced_log_is_append_only()",
+    *(statement.replace("{t}", table) for table in ("replaced_disclosure_log", "disclosure_log_replacements")
+      for statement in (
+          "DROP TRIGGER IF EXISTS append_only ON {s}.{t}",
+          "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {s}.{t}"
+          " FOR EACH ROW EXECUTE FUNCTION {s}.sigill_replaced_log_is_append_only()",
+          "DROP TRIGGER IF EXISTS no_truncate ON {s}.{t}",
+          "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {s}.{t}"
+          " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_replaced_log_is_append_only()")),
 ]
-# Run in the rebuild's transaction, under an exclusive lock on the log (no writer may add a row between this and
-# the TRUNCATE that follows): the rows, with the epoch and rules they were numbered and built under, and the
-# position the views had reached (the log is complete up to that notification).
-KEEP_REPLACED = (
-    "INSERT INTO {s}.replaced_disclosure_log (epoch, rules_version, replaced_at, up_to, " + KEPT + ")"
-    " SELECT s.epoch, (SELECT version FROM {s}.view_rules), now(),"
-    " coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), " + ", ".join(f"d.{c.strip()}" for c in
-                                                                                  KEPT.split(","))
-    + " FROM {s}.disclosure_log d CROSS JOIN {s}.feed_state s")
+REPLACED_TABLES = [
+    "CREATE TABLE IF NOT EXISTS {s}.disclosure_log_replacements (replacement bigserial PRIMARY KEY,"
+    " epoch text NOT NULL, rules_version integer, replaced_at timestamptz NOT NULL, up_to bigint NOT NULL,"
+    " rows bigint NOT NULL, caused_from bigint)",
+    "CREATE TABLE IF NOT EXISTS {s}.replaced_disclosure_log (replacement bigint NOT NULL"
+    " REFERENCES {s}.disclosure_log_replacements, id bigint NOT NULL, case_id uuid NOT NULL, agency text NOT NULL,"
+    " fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL, change text NOT NULL, basis jsonb NOT NULL,"
+    " at timestamptz NOT NULL, notification_id bigint NOT NULL, event_id uuid, cause jsonb, feed text, seq bigint,"
+    " PRIMARY KEY (replacement, id))",
+    "CREATE INDEX IF NOT EXISTS replaced_disclosure_log_by_case ON {s}.replaced_disclosure_log"
+    " (case_id, agency, replacement, id)",
+    *_APPEND_ONLY,
+]
+# Run in the rebuild's transaction, under the log's lock: the replacement (nothing when the log is empty), then its
+# rows.  ``statement_timestamp``, not ``now``: the transaction may have waited long for the lock.
+RECORD_REPLACEMENT = (
+    "INSERT INTO {s}.disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows, caused_from)"
+    " SELECT s.epoch, (SELECT version FROM {s}.view_rules), statement_timestamp(),"
+    " coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), l.rows, l.caused_from"
+    " FROM {s}.feed_state s, (SELECT count(*) AS rows, min(id) FILTER (WHERE cause IS NOT NULL) AS caused_from"
+    "  FROM {s}.disclosure_log) l WHERE l.rows > 0 RETURNING replacement")
+KEEP_ROWS = ("INSERT INTO {s}.replaced_disclosure_log (replacement, " + ", ".join(KEPT) + ")"
+             " SELECT %s, " + ", ".join(KEPT) + " FROM {s}.disclosure_log")
 
 
 class ReplacedLogQueries:
@@ -58,17 +70,30 @@ class ReplacedLogQueries:
 
     def _keep_replaced(self, curs: Any, tracking: Any, application_name: str) -> int:
         """Within ``clear``'s transaction, before the log is emptied (``tracking``: the views' tracking table):
-        how many rows were kept."""
-        curs.execute(SQL("LOCK TABLE {}.disclosure_log IN ACCESS EXCLUSIVE MODE").format(self._s))
-        curs.execute(SQL(KEEP_REPLACED).format(s=self._s, tracking=tracking), (application_name,))
+        how many rows were kept.
+
+        The schema lock first: a process starting meanwhile takes it for its table creation, which locks the
+        views' tables in another order (a deadlock, found by a review).  Then the lock every writer of the log
+        takes, so that no row is added between the copy and the TRUNCATE; readers of the log go on meanwhile."""
+        curs.execute(SQL("SELECT pg_advisory_xact_lock({})").format(Literal(SCHEMA_LOCK)))
+        curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+        made = curs.execute(SQL(RECORD_REPLACEMENT).format(s=self._s, tracking=tracking),
+                            (application_name,)).fetchone()
+        if made is None:
+            return 0   # an empty log: nothing was sent, nothing to keep
+        curs.execute(SQL(KEEP_ROWS).format(s=self._s), (made["replacement"],))
         return curs.rowcount
 
+    def replacements(self) -> list[dict[str, Any]]:
+        """Every replacement of the log, the oldest first: ``replacement``, ``epoch``, ``rules_version``,
+        ``replaced_at``, ``up_to`` (the position the log had reached: it was complete up to that notification),
+        ``rows`` and ``caused_from`` (its first row stored with a cause)."""
+        return self._rows(SQL("SELECT * FROM {}.disclosure_log_replacements ORDER BY replacement").format(self._s), ())
+
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:
-        """The case's rows of every replaced log (of one agency, given one): the oldest log first, each in its
-        own order; each row with its ``epoch``, ``rules_version``, ``replaced_at`` and ``up_to`` (the position the
-        views had reached: the log is complete up to that notification)."""
+        """The case's rows of every replaced log (of one agency, given one), each with its ``replacement``."""
         where, params = "case_id = %s", [case_id]
         if agency is not None:
             where, params = where + " AND agency = %s", [*params, agency]
         return self._rows(SQL("SELECT * FROM {}.replaced_disclosure_log WHERE " + where
-                              + " ORDER BY replaced_at, epoch, id").format(self._s), tuple(params))
+                              + " ORDER BY replacement, id").format(self._s), tuple(params))

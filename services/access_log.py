@@ -65,15 +65,33 @@ class AccessQuery:
     limit: int = 100
 
 
+# What verification finds, in English (the API) and in Swedish (the web client, the command line), by entry.
+FINDINGS = {
+    "missing": ("entry {seq} is missing", "läsning {seq} saknas"),
+    "altered": ("entry {seq} was altered", "läsning {seq} har ändrats"),
+    "checkpoint": ("the checkpoint at entry {seq} does not match or is not signed by a trusted key",
+                   "kontrollpunkten vid läsning {seq} stämmer inte eller är inte signerad med en betrodd nyckel"),
+    "gone": ("entries up to {seq} were signed for but are gone",
+             "läsningar till och med {seq} signerades men finns inte längre"),
+}
+
+
 @dataclass(frozen=True)
 class ChainVerdict:
     checked: int
     checkpoints: int
     divergence: str | None   # where and how the log was changed; None when intact
+    swedish: str | None = None   # the same, in Swedish
 
     @property
     def intact(self) -> bool:
         return self.divergence is None
+
+
+def broken(checked: int, checkpoints: int, finding: str, seq: int) -> ChainVerdict:
+    """A verdict that the chain is broken: ``finding`` (one of FINDINGS) at entry ``seq``."""
+    english, swedish = FINDINGS[finding]
+    return ChainVerdict(checked, checkpoints, english.format(seq=seq), swedish.format(seq=seq))
 
 
 Signer = Callable[[bytes], tuple[bytes, bytes]]  # message -> (public key, signature)

@@ -210,7 +210,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
 
     def report(case_id: UUID) -> str:
         return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
-                           ledger.case_divergence(case_id))
+                           ledger.case_divergence(case_id), service.replaced_logs(case_id))
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,

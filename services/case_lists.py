@@ -35,9 +35,11 @@ class CaseListsFromViews:
         store = self.runner.store
         return store.disclosure_log(case_id, agency), store.causes_stored_from()  # type: ignore[attr-defined]
 
-    def replaced_log(self, case_id: Any, agency: str | None = None) -> list[dict[str, Any]]:
-        """The case's rows of the disclosure logs rebuilds replaced (``gateways.replaced_log``), oldest first."""
-        return self.runner.store.replaced_log(case_id, agency)  # type: ignore[attr-defined]
+    def replaced_log(self, case_id: Any, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every replacement of the disclosure log by a rebuild, and the case's rows of them
+        (``gateways.replaced_log``)."""
+        store = self.runner.store
+        return store.replacements(), store.replaced_log(case_id, agency)  # type: ignore[attr-defined]
 
     def catch_up(self, wait: bool = True) -> None:
         """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""

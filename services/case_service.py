@@ -35,7 +35,7 @@ from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
-from services.stored_log import Agreement, compare, replaced_logs
+from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
 
 COMMANDS: dict[str, Kind] = {
     "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
@@ -64,8 +64,9 @@ class CaseLists(Protocol):
         """The case's stored disclosure log rows (of one agency, given one), current up to the latest event, and
         the id of the first row of the whole log stored with a cause."""
 
-    def replaced_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:
-        """The case's rows of the disclosure logs rebuilds replaced (of one agency, given one), oldest log first."""
+    def replaced_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every replacement of the disclosure log by a rebuild, oldest first, and the case's rows of them (of one
+        agency, given one)."""
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,13 @@ class CaseService:
             if agreement.agrees:
                 break
         # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
-        return replace(agreement, replaced=tuple(replaced_logs(self.lists.replaced_log(case_id, agency), rows)))
+        return replace(agreement, replaced=tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
+
+    def replaced_logs(self, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
+        """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers
+        already authorised and logged (the report, the command line's disclosures)."""
+        rows, _ = self.lists.stored_log(case_id, agency)
+        return replaced_logs(*self.lists.replaced_log(case_id, agency), rows)
 
     def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:
         """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master

@@ -144,7 +144,7 @@ def _public_key(text: str) -> bytes:
 
 def _verify(args: argparse.Namespace) -> int:
     from services.audit import InvalidCheckpointFile, read_exported
-    from services.ledger import swedish_detail
+    from services.ledger import describe_divergence
     from services.bootstrap import build_ledger_verifier, verifier_location
 
     try:
@@ -165,9 +165,7 @@ def _verify(args: argparse.Namespace) -> int:
             print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
                   f"(kör `sigill audit seal`).")
         return 0
-    d = result.divergence
-    where = f"händelse {d.notification_id}" + (f" (ärende {d.case_id}, version {d.version})" if d.case_id else "")
-    print(f"ÄNDRAD: {where}: {swedish_detail(d)}. {result.checked:,} händelser före den stämmer.")
+    print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
     return 1
 
 
@@ -262,6 +260,12 @@ def _disclosures(args: argparse.Namespace) -> int:
             print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_fact(c.fact, app.catalogue)}  "
                   f"[{describe_basis(c.basis, app.catalogue)}]  orsak: {describe_cause(c.cause, app.catalogue)}")
+        replaced = service.replaced_logs(case_id, agency)
+    if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ
+        differing = sum(1 for old in replaced if old.only_replaced or old.only_current)
+        print(f"Obs: utlämnandeloggen har byggts om; {len(replaced)} ersatta loggar – det flödena fick före "
+              f"ombyggnaden – finns kvar, {differing} av dem skiljer sig från dagens. `sigill views log --case "
+              f"{args.case}{' --agency ' + agency if agency else ''} --replaced` visar dem.")
     return 0
 
 
@@ -275,7 +279,7 @@ def _report(args: argparse.Namespace) -> int:
         def make(case_id: UUID) -> str:
             verification = audit_ledger.verify(progress=_progress("kontrollerat"))
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
-                               audit_ledger.case_divergence(case_id))
+                               audit_ledger.case_divergence(case_id), service.replaced_logs(case_id))
         html = service.audit_report(reader, case_id, make, args.purpose)
     try:
         _write_private(args.out, html)

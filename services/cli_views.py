@@ -176,7 +176,7 @@ def _log(args: argparse.Namespace) -> int:
         for r in rows:
             print("  " + _log_line(r, public, cat))
         replaced = agreement.replaced if agreement is not None else replaced_logs(
-            runner.store.replaced_log(case_id, args.agency), rows)
+            runner.store.replacements(), runner.store.replaced_log(case_id, args.agency), rows)
         _print_replaced(replaced, args.replaced, public, cat)
         other_rules = runner.built_under_other_rules()
     if agreement is None:
@@ -202,7 +202,7 @@ def _print_replaced(replaced, every_row: bool, public, cat) -> None:  # noqa: AN
     events (what the feeds carried then that the rebuilt log does not say, and back)."""
     for old in replaced:
         print(f"Ersatt logg (ombyggd {old.replaced_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}, byggd under "
-              f"reglernas version {old.rules_version or 1}, till och med notifiering {old.up_to}): {len(old.rows)} "
+              f"reglernas version {old.rules_version or 1}, till och med position {old.up_to} i händelseloggen): {len(old.rows)} "
               f"rader; {len(old.only_replaced)} som den nuvarande loggen inte har, {len(old.only_current)} som bara "
               "den nuvarande har." + ("" if every_row else " (`--replaced` listar dess rader.)"))
         for r in old.rows if every_row else ():
@@ -214,10 +214,10 @@ def _print_replaced(replaced, every_row: bool, public, cat) -> None:  # noqa: AN
 
 def _key_line(label: str, key, public, cat) -> str:  # noqa: ANN001 - a compared row's key, ids, catalogue
     at, agency, fact_id, kind, _, change, basis, cause = key
-    why = describe_cause(cause, cat) if cause is not None else "(ingen)"
+    why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
     fact = fact_id if change == "erased" else public(fact_id)
     basis_text = "gallrat: nyckeln förstörd" if change == "erased" else describe_basis(basis, cat)
-    return (f"{label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency} {CHANGES.get(change, change)} {fact} "
+    return (f"{label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency_name(agency, cat)} {CHANGES.get(change, change)} {fact} "
             f"{KINDS.get(kind, kind)} [{basis_text}] orsak: {why}")
 
 

@@ -226,6 +226,19 @@ def swedish_detail(divergence: Divergence) -> str:
     return _SWEDISH.get(divergence.detail, divergence.detail)
 
 
+def where_diverged(d: Divergence) -> str:
+    """Where the events and the ledger first disagree, in Swedish: the position in the whole event log (what the
+    ledger counts), and for a case's event its case and its number in the case's history — the report's and the
+    timeline's "händelse" — so that the two are not taken for one another."""
+    where = f"position {d.notification_id} i händelseloggen"
+    return where + (f" (ärende {d.case_id}, händelse {d.version} i ärendets historik)" if d.case_id else "")
+
+
+def describe_divergence(d: Divergence) -> str:
+    """The whole finding, in Swedish: where, and what."""
+    return f"ÄNDRAD vid {where_diverged(d)}: {swedish_detail(d)}"
+
+
 def _divergence(kind: str, pair: Pair) -> Divergence:
     nid, oid, version = (pair[5], pair[6], pair[7]) if kind == "removed" else (pair[0], pair[1], pair[2])
     return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind])

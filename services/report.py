@@ -13,10 +13,11 @@ from eventsourcing.persistence import PersistenceError
 from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
-from services.ledger import Divergence, Verification, swedish_detail
+from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.presentation import PHASES, agency_name, describe_basis, describe_cause, describe_fact
+from services.stored_log import ReplacedLog
 
-CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}
@@ -28,7 +29,8 @@ padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 
 
 def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
-                fact_ids: Callable[[str], str], case_divergence: Divergence | None = None) -> str:
+                fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
+                replaced: Sequence[ReplacedLog] = ()) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
@@ -89,13 +91,47 @@ samtycke som började gälla eller löpte ut, den unges 18-årsdag). För en upp
 gällde till dess.</p>
 <table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>
 {rows_log}</table>
+{_replaced(replaced, {f.fact_id: f for f in facts}, fact_ids, cat)}
 </body></html>
 """
 
 
+def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any) -> str:
+    """The logs rebuilds replaced — what the feeds carried until each rebuild — where they differ from the above."""
+    if not replaced:
+        return ""
+    parts = ["<h2>Ersatta utlämnandeloggar</h2><p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
+             "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar "
+             "oförändrat, och här står var det skiljer sig från dagens logg över samma händelser.</p>"]
+    for old in replaced:
+        parts.append(f"<p>Ombyggd {_when(old.replaced_at)} (loggen byggdes under reglernas version "
+                     f"{old.rules_version or 1}, komplett till och med position {old.up_to} i händelseloggen): "
+                     f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
+                     f"{len(old.only_current)} som bara dagens har.</p>")
+        rows = "".join(_replaced_row(key, where, facts, fact_ids, cat)
+                       for where, keys in (("den ersatta", old.only_replaced), ("dagens", old.only_current))
+                       for key in keys)
+        if rows:
+            parts.append("<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th>"
+                         f"<th>Uppgift</th><th>Grund</th><th>Orsak</th><th>Bara i</th></tr></thead>{rows}</table>")
+    return "\n".join(parts)
+
+
+def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any) -> str:
+    at, agency, fact_id, kind, _, change, basis, cause = key
+    erased = change == "erased"
+    fact = facts.get(fact_id)
+    what = "hela ärendet (nyckeln förstörd)" if erased else describe_fact(fact, cat) if fact is not None else kind
+    return (f"<tr><td>{_when(at)}</td><td>{escape(agency_name(agency, cat))}</td>"
+            f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
+            f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else escape(describe_basis(basis, cat))}"
+            f"</td><td>{escape(describe_cause(cause, cat)) if cause is not None else '(ej sparad)'}</td>"
+            f"<td>{where}</td></tr>")
+
+
 def _altered(d: Divergence) -> str:
-    return (f"Ärendets lagrade historik är inte den som liggaren förseglade: version {d.version} (händelse"
-            f" {d.notification_id}) – {swedish_detail(d)}")
+    return (f"Ärendets lagrade historik är inte den som liggaren förseglade: händelse {d.version} i ärendets historik"
+            f" (position {d.notification_id} i händelseloggen) – {swedish_detail(d)}")
 
 
 def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str) -> str:
@@ -119,9 +155,7 @@ def _verification(result: Verification) -> str:
         unsealed = f" {result.unsealed:,} senare händelser är ännu inte förseglade." if result.unsealed else ""
         return (f"<p class=ok>Oförändrad: {result.checked:,} händelser stämmer med den hashkedjade liggaren; "
                 f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>")
-    d = result.divergence
-    return (f"<p class=bad>ÄNDRAD vid händelse {d.notification_id}"
-            f"{f' (ärende {d.case_id}, version {d.version})' if d.case_id else ''}: {escape(swedish_detail(d))}.</p>")
+    return f"<p class=bad>{escape(describe_divergence(result.divergence))}.</p>"
 
 
 FORMS = {"written": "skriftligt", "oral_documented": "muntligt, dokumenterat"}

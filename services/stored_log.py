@@ -10,6 +10,7 @@ basis, cause): the order within one batch is the writer's, not a rule's.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -33,12 +34,31 @@ class Agreement:
 
 
 def stored_change(row: Mapping[str, Any]) -> tuple[Basis, tuple[Cause, ...] | None]:
-    """A stored row's basis and cause (None: written before causes were stored)."""
-    b = row["basis"]
-    basis = Basis(b["kind"], tuple(b.get("consent_ids") or ()), b.get("legal_basis"))
-    if row.get("cause") is None:
+    """A stored row's basis and cause (None: written before causes were stored).  Read whatever shape the JSON has:
+    a row no rule could give (altered, say) is shown and compared as it is, never refused — and the replaced logs
+    can never be mended."""
+    b = row["basis"] if isinstance(row["basis"], dict) else {"kind": f"ogiltig: {_short(row['basis'])}"}
+    basis = Basis(_text(b.get("kind"), "saknas"), _ids(b.get("consent_ids")), _text(b.get("legal_basis"), None))
+    stored = row.get("cause")
+    if stored is None:
         return basis, None
-    return basis, tuple(Cause(c["what"], tuple(c.get("consent_ids") or ()), c.get("agency")) for c in row["cause"])
+    if not isinstance(stored, list):
+        return basis, (Cause(f"ogiltig: {_short(stored)}"),)
+    return basis, tuple(
+        Cause(_text(c.get("what"), "saknas"), _ids(c.get("consent_ids")), _text(c.get("agency"), None))
+        if isinstance(c, dict) else Cause(f"ogiltig: {_short(c)}") for c in stored)
+
+
+def _text(value: Any, missing: str | None) -> str | None:
+    return missing if value is None else value if isinstance(value, str) else f"ogiltig: {_short(value)}"
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    return tuple(v if isinstance(v, str) else _short(v) for v in value) if isinstance(value, list) else ()
+
+
+def _short(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:60]
 
 
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
@@ -82,6 +102,7 @@ class ReplacedLog:
     """A disclosure log a rebuild replaced (``gateways.replaced_log``), as far as one case (and agency) goes, beside
     the current log over the same events: what the feeds carried then that today's log does not say, and back."""
 
+    replacement: int
     epoch: str
     rules_version: int | None      # the rules it was built under (None: before versions were recorded)
     replaced_at: Any
@@ -91,21 +112,28 @@ class ReplacedLog:
     only_current: list[Key]        # rows of the current log, up to the same notification, it did not hold
 
 
-def replaced_logs(replaced: Iterable[Mapping[str, Any]], current: Iterable[Mapping[str, Any]]) -> list[ReplacedLog]:
-    """Each replaced log of a case (rows as ``replaced_log`` reads them, oldest log first) beside the current
-    log's rows of the same case, up to the notification the replaced one had reached.  Keys as ``compare``'s, and
-    erasure rows compared too (a rebuild drops an erased case's log: that is a difference); a replaced row without
-    a cause (from before causes were stored) is matched without one."""
+def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[Mapping[str, Any]],
+                  current: Iterable[Mapping[str, Any]]) -> list[ReplacedLog]:
+    """Each replacement of the log (``replacements``, oldest first) as far as one case goes: its rows of the case
+    (``replaced``, each with its ``replacement``) beside the current log's rows of the case over the same events —
+    up to the notification the replaced log had reached, and erasures made before it was replaced.  Keys as
+    ``compare``'s, erasure rows compared too (a rebuild drops an erased case's log: that is a difference).  A
+    replaced row without a cause is matched without one only if written before that log's first row with a cause
+    (from before causes were stored), as ``compare`` does.  A replacement with no rows of the case and no difference
+    (made before the case was referred, say) is left out; one with none of its rows but rows of today's is not."""
     current = list(current)
-    logs: dict[str, list[Mapping[str, Any]]] = {}
+    rows_of: dict[int, list[Mapping[str, Any]]] = {}
     for row in replaced:
-        logs.setdefault(row["epoch"], []).append(row)
+        rows_of.setdefault(row["replacement"], []).append(row)
     kept = []
-    for epoch, rows in logs.items():
-        first = rows[0]
-        only_replaced, only_current = _differences(rows, [r for r in current if r["notification_id"] <= first["up_to"]])
-        kept.append(ReplacedLog(epoch, first["rules_version"], first["replaced_at"], first["up_to"], rows,
-                                only_replaced, only_current))
+    for r in replacements:
+        rows = rows_of.get(r["replacement"], [])
+        today = [c for c in current if c["notification_id"] <= r["up_to"]
+                 and (c["change"] != "erased" or c["at"] <= r["replaced_at"])]
+        only_replaced, only_current = _differences(rows, today, r["caused_from"])
+        if rows or only_current:
+            kept.append(ReplacedLog(r["replacement"], r["epoch"], r["rules_version"], r["replaced_at"], r["up_to"],
+                                    rows, only_replaced, only_current))
     return kept
 
 
@@ -115,14 +143,23 @@ def row_key(r: Mapping[str, Any]) -> Key:
     return (r["at"], r["agency"], r["fact_id"], r["kind"], r["category"], r["change"], basis, cause)
 
 
-def _differences(earlier: list[Mapping[str, Any]], later: list[Mapping[str, Any]]) -> tuple[list[Key], list[Key]]:
-    then, now = Counter(map(row_key, earlier)), Counter(map(row_key, later))
-    caused, bare = Counter({k: n for k, n in then.items() if k[-1] is not None}), [k for k in then.elements()
-                                                                                     if k[-1] is None]
-    unmatched_now = now - caused
-    only_then = list((caused - now).elements())
+def _differences(earlier: list[Mapping[str, Any]], later: list[Mapping[str, Any]],
+                 caused_from: int | None) -> tuple[list[Key], list[Key]]:
+    """Rows only in ``earlier`` and only in ``later``, as multisets; an earlier row without a cause matches a later
+    one with any cause only if it lies before ``caused_from`` (its log's first row with a cause)."""
+    then: Counter = Counter()
+    bare: list[Key] = []
+    for r in earlier:
+        key = row_key(r)
+        if key[-1] is None and r["change"] != "erased" and (caused_from is None or r["id"] < caused_from):
+            bare.append(key)
+        else:
+            then[key] += 1
+    now = Counter(map(row_key, later))
+    unmatched_now = now - then
+    only_then = list((then - now).elements())
     left = Counter(k[:-1] for k in unmatched_now.elements())
-    for k in bare:                      # an old row without a cause matches a row of today's with any cause
+    for k in bare:
         if left[k[:-1]] > 0:
             left[k[:-1]] -= 1
         else:

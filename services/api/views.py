@@ -172,14 +172,20 @@ class LoggedRowOut(BaseModel):
     cause: list[StoredCauseOut] | None = Field(description="None when not stored (rows from before 2026-12-03,"
                                                            " erasures)")
     cause_description: str | None
+    feed: str | None = Field(None, description="the feed that carried it, and its number there (rows of a replaced"
+                                               " log: in that log's epoch)")
+    seq: int | None = None
 
 
 class ReplacedLogOut(BaseModel):
     """A disclosure log a rebuild replaced — what the feeds carried until then — as far as this case (and agency)
     goes, beside the current log over the same events."""
+    replacement: int = Field(description="the replacement's number (1 for the first rebuild that kept a log)")
+    epoch: str = Field(description="the feeds' numbering it was carried in (a feed page's epoch)")
     replaced_at: datetime
     rules_version: int = Field(description="the disclosure rules' version it was built under")
-    up_to: int = Field(description="the notification it was complete up to")
+    up_to: int = Field(description="its position in the whole installation's event log (not a case's event"
+                                   " version): the log holds every change up to that event")
     rows: list[LoggedRowOut]
     only_replaced: list[LoggedRowOut] = Field(description="its rows the current log does not hold")
     only_current: list[LoggedRowOut] = Field(description="rows of the current log, up to the same notification, it"
@@ -286,9 +292,11 @@ def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds) -> ReplacedLo
     from services.stored_log import row_key
 
     rows = lambda keys: [logged_row_out(k, catalogue, ids) for k in keys]  # noqa: E731
-    return ReplacedLogOut(replaced_at=old.replaced_at, rules_version=old.rules_version or 1, up_to=old.up_to,
-                          rows=rows(map(row_key, old.rows)), only_replaced=rows(old.only_replaced),
-                          only_current=rows(old.only_current))
+    stored = [logged_row_out(row_key(r), catalogue, ids).model_copy(update={"feed": r["feed"], "seq": r["seq"]})
+              for r in old.rows]
+    return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
+                          rules_version=old.rules_version or 1, up_to=old.up_to, rows=stored,
+                          only_replaced=rows(old.only_replaced), only_current=rows(old.only_current))
 
 
 def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds) -> ChangeOut:

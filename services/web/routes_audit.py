@@ -13,6 +13,7 @@ from domain.calendar import STOCKHOLM
 from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
+from services.ledger import describe_divergence
 from services.presentation import KINDS, agency_name, describe_cause
 from services.web import session, texts, views
 from services.web.case_pages import service
@@ -48,7 +49,8 @@ def audit_home(request: Request, nummer: str = "") -> Response:
 def verify_ledger(request: Request) -> Response:
     user = _auditor(request)
     ledger, access = request.app.state.context.verify_ledger()
-    return render(request, "ledger.html", user=user, ledger=ledger, access=access)
+    return render(request, "ledger.html", user=user, ledger=ledger, access=access,
+                  ledger_finding=describe_divergence(ledger.divergence) if ledger.divergence else None)
 
 
 def _moment(text: str) -> datetime | None:
@@ -136,7 +138,7 @@ def _replaced_rows(request: Request, case_id: UUID, old) -> list[tuple]:  # noqa
     return [(at, agency_name(agency, cat), texts.CHANGES.get(change, change),
              fact_id if change == "erased" else ids(fact_id), KINDS.get(kind, kind),
              texts.T["replaced_erased"] if change == "erased" else views.describe_basis(basis, cat),
-             describe_cause(cause, cat) if cause is not None else "–", where)
+             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"], where)
             for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),
                                 (texts.T["replaced_only_now"], old.only_current))
             for at, agency, fact_id, kind, _, change, basis, cause in keys]

@@ -94,13 +94,18 @@ T: dict[str, str] = {
     "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Ändring",
     "disclosures_basis_note": "För en uppgift som upphörde är grunden den som gällde till dess; orsaken säger vad som "
                               "fick den att upphöra.",
-    "replaced_log": "Utlämnandeloggen byggdes om {when} (den ersatta byggdes under reglernas version {version} och "
-                    "omfattar händelserna till och med nummer {up_to}). Den ersatta loggen – det flödena fick fram till "
-                    "dess – finns kvar: {rows} rader för ärendet här, {only_old} som dagens logg inte har och "
-                    "{only_now} som bara dagens har.",
+    "replaced_log": "Utlämnandeloggen byggdes om {when}. Den ersatta loggen – det flödena fick fram till dess, "
+                    "byggd under reglernas version {version} och komplett till och med position {up_to} i hela "
+                    "installationens händelselogg (inte ärendets händelsenummer) – finns kvar: {rows} rader om "
+                    "ärendet{to}, {only_old} som dagens logg inte har och {only_now} som bara dagens har.",
+    "replaced_to": " till {agency}",
+    "stored_log_agrees_rebuilt": "Dagens utlämnandelogg – skriven på nytt ur händelserna vid den senaste "
+                                 "ombyggnaden, och det flödena fått sedan dess – stämmer med ärendets händelser "
+                                 "({n} rader jämförda).",
     "replaced_differences": "Skillnader mot den ersatta loggen",
     "col_only_in": "Finns bara i", "replaced_only_old": "den ersatta loggen", "replaced_only_now": "dagens logg",
-    "replaced_erased": "gallrat: nyckeln förstörd", "col_kind": "Slag",
+    "replaced_erased": "gallrat: nyckeln förstörd", "col_kind": "Slag", "col_fact_id": "Uppgifts-id",
+    "cause_not_stored": "(ej sparad)",
     "report": "Utskrivbar rapport", "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
     "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",

@@ -356,3 +356,35 @@ def test_a_large_plan_reaches_the_views_without_hanging(app, runner):
     worker.join(timeout=30)
     assert not worker.is_alive(), "catching up a large plan hung"
     assert stored_log(runner, case_id) == expected_log(app, case_id)
+
+
+def test_a_rebuild_and_a_process_creating_its_tables_take_turns_without_a_deadlock(app, runner, postgres):
+    """A review's finding: a process starting up creates its tables under the schema lock, locking the views' tables
+    one way (view_facts, then the log); a rebuild keeping the replaced log locked them the other way — a deadlock,
+    the starting process aborted.  The rebuild now takes the schema lock first."""
+    import threading
+    import time
+
+    from gateways.schema_lock import schema_lock
+
+    busy_case(app)
+    runner.catch_up()
+    locked, failures = threading.Event(), []
+
+    def starting_process() -> None:
+        try:
+            with schema_lock(postgres.conninfo()) as cursor:
+                cursor.execute("LOCK TABLE view_facts IN ACCESS EXCLUSIVE MODE")   # an ALTER TABLE … IF NOT EXISTS
+                locked.set()
+                time.sleep(0.5)   # the rebuild starts meanwhile
+                cursor.execute("LOCK TABLE disclosure_log IN SHARE MODE")   # a CREATE INDEX IF NOT EXISTS
+        except Exception as error:   # noqa: BLE001 - reported below
+            failures.append(error)
+
+    starter = threading.Thread(target=starting_process)
+    starter.start()
+    assert locked.wait(10)
+    runner.rebuild()
+    starter.join(10)
+    assert failures == [] and not starter.is_alive()
+    assert runner.replaced_rows > 0 and runner.store.disclosure_log()

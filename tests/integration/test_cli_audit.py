@@ -138,7 +138,7 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
         nid = conn.execute("SELECT max(notification_id) FROM sigill_events").fetchone()[0]
         conn.execute("UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE notification_id = %s", (nid,))
     result = sigill("audit", "verify", env=env)
-    assert result.returncode == 1 and f"ÄNDRAD: händelse {nid}" in result.stdout
+    assert result.returncode == 1 and f"ÄNDRAD vid position {nid} i händelseloggen (ärende " in result.stdout
     # The altered case can no longer be read: one line that says what to run, not a traceback …
     unreadable = sigill("audit", "disclosures", "--case", "0180-2026-0001", env=env)
     assert unreadable.returncode == 1 and "sigill audit verify" in unreadable.stderr, unreadable.stderr
@@ -148,7 +148,7 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
     made = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env)
     assert made.returncode == 0, made.stderr
     html = report.read_text()
-    assert "Ärendets historik kan inte läsas" in html and f"ÄNDRAD vid händelse {nid}" in html
+    assert "Ärendets historik kan inte läsas" in html and f"ÄNDRAD vid position {nid} i händelseloggen" in html
 
 
 def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp_path):
@@ -172,8 +172,8 @@ def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp
     report = tmp_path / "rapport.html"
     assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 0
     html = report.read_text("utf-8")
-    assert f"inte den som liggaren förseglade: version {version}" in html and "<h2>Tidslinje</h2>" not in html
-    assert f"ÄNDRAD vid händelse {nid}" in html and "inte längre finns lagrad" in html
+    assert f"inte den som liggaren förseglade: händelse {version} i ärendets historik" in html and "<h2>Tidslinje</h2>" not in html
+    assert f"ÄNDRAD vid position {nid} i händelseloggen" in html and "inte längre finns lagrad" in html
     assert report.stat().st_mode & 0o077 == 0   # names, health and crime details: its owner's only
 
 
@@ -317,7 +317,7 @@ def test_a_stored_log_that_differs_from_the_events_is_named_and_fails(tmp_path):
     result = sigill("views", "log", "--case", "0180-2026-0001", env=env)
     assert result.returncode == 1 and "Loggen skiljer sig från ärendets händelser: 0 rader finns bara i loggen, " \
         "1 saknas i den." in result.stderr
-    assert re.search(r"saknas i loggen: 2026-03-20 \d\d:\d\d:\d\d CET skola upphörde", result.stderr)
+    assert re.search(r"saknas i loggen: 2026-03-20 \d\d:\d\d:\d\d CET Skolan upphörde", result.stderr)
 
 
 def test_the_stored_log_of_an_erased_case_is_listed_and_says_it_can_no_longer_be_checked(tmp_path):
@@ -367,7 +367,7 @@ def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_
     summary = [l for l in lines if l.startswith("Ersatt logg")]
     assert len(summary) == 1 and re.fullmatch(
         r"Ersatt logg \(ombyggd \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CET, byggd under reglernas version 2, till och med "
-        rf"notifiering \d+\): {school} rader; 0 som den nuvarande loggen inte har, 1 som bara den nuvarande har\."
+        rf"position \d+ i händelseloggen\): {school} rader; 0 som den nuvarande loggen inte har, 1 som bara den nuvarande har\."
         r" \(`--replaced` listar dess rader\.\)", summary[0]), summary
     assert [l for l in lines if "bara i den nuvarande" in l][0].startswith(
         "  bara i den nuvarande: 2026-03-20 ")   # the end the replaced log lacked, named
@@ -380,5 +380,15 @@ def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(statement)
             conn.rollback()
+    # The report and the replayed disclosures say so too: they are today's rules over the events.
+    report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    assert "<h2>Ersatta utlämnandeloggar</h2>" in report and "1 som bara dagens har." in report
+    assert report.count("<td>dagens</td>") == 1 and report.count("<td>den ersatta</td>") == 0
+    replayed = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    assert replayed.stdout.splitlines()[-1].startswith("Obs: utlämnandeloggen har byggts om; 1 ersatta loggar")
+
+    assert sigill("views", "rebuild", env=env).returncode == 0   # a second rebuild: a second log, the same as today's
     again = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
-    assert len([l for l in again.stdout.splitlines() if l.startswith("Ersatt logg")]) == 1
+    summaries = [l for l in again.stdout.splitlines() if l.startswith("Ersatt logg")]
+    assert len(summaries) == 2 and "reglernas version 3" in summaries[1]
+    assert f": {school + 1} rader; 0 som den nuvarande loggen inte har, 0 som bara den nuvarande har." in summaries[1]

@@ -166,6 +166,22 @@ def test_an_erasure_message_takes_the_next_number_of_each_feed_that_knew_the_cas
     assert after[feed_of("socialtjanst", GOTHENBURG)] == before[feed_of("socialtjanst", GOTHENBURG)]
 
 
+def test_a_case_erased_before_a_rebuild_is_still_told_to_every_feed_that_knew_it(app, runner):
+    """A review's finding: a rebuild between a key's destruction and the follower's round left nothing of the case
+    in the log, so no erasure message was ever written, and the agencies that had it were never told."""
+    cases = interleaved_history(app)
+    runner.catch_up()
+    app.keystore.destroy(cases["school"])
+    runner.rebuild()   # the case's history no longer reads: the rebuilt log holds nothing of it
+    assert not [r for r in runner.store.disclosure_log(cases["school"]) if r["change"] != "erased"]
+    assert runner.store.record_erasures() == 3   # from the replaced log: the school, the police, Stockholm
+    for feed in (SKOLA, POLIS, feed_of("socialtjanst", STOCKHOLM)):
+        assert [(m.change, m.case_id) for m in runner.store.feed(feed, 0, 10_000)][-1] == ("erased", cases["school"])
+    assert runner.store.record_erasures() == 0
+    runner.rebuild()   # and again in each new numbering, for a consumer that starts over from its first message
+    assert runner.store.record_erasures() == 3
+
+
 def test_feed_content_comes_sealed_from_the_view_and_is_bound_to_its_fact(app, runner, postgres):
     case_id = busy_case(app)
     app.record_contribution(case_id, by=POLICE, category="crime", text="Hemlig uppgift.", legal_basis="lul6")

@@ -5,9 +5,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import psycopg
+from fastapi.testclient import TestClient
 
 from services.access_log import AccessQuery
+from services.api.app import create_api
+from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import signed_in
 
 
 def test_every_read_is_logged_with_who_what_and_why(client, users, tick):
@@ -31,7 +35,8 @@ def test_the_extract_lists_who_read_the_case_for_social_services_to_hand_out(cli
                                                   "what", "purpose"} for r in extract["reads"])
 
 
-def test_the_access_log_is_append_only_and_an_alteration_is_found(client, users, tick, postgres):
+def test_the_access_log_is_append_only_and_an_alteration_is_found(client, users, tick, postgres, context,
+                                                                   settings):
     case_id, _ = school_consented_case(client, users, tick)
     for _ in range(3):
         ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
@@ -49,6 +54,10 @@ def test_the_access_log_is_append_only_and_an_alteration_is_found(client, users,
         conn.execute("UPDATE sigill_access_log SET what = 'plan' WHERE seq = 2")
     check = ok(client.get("/api/v1/audit/ledger/verification", headers=users.auditor))
     assert not check["access_log_intact"] and check["access_log_divergence"] == "entry 2 was altered"
+    web = create_api(context)
+    mount_web(web, context, settings)
+    page = signed_in(TestClient(web, raise_server_exceptions=False), "ivo").get("/granskning/liggaren").text
+    assert "Åtkomstloggen har ändrats!" in page and "läsning 2 har ändrats." in page and "altered" not in page
 
 
 def test_a_removed_last_entry_is_found_by_its_signed_checkpoint(client, users, tick, postgres):

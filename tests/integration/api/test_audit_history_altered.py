@@ -31,7 +31,7 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
         error = answer.json()["error"]
         assert error["code"] == "history_altered" and f"version {version}: removed" in error["message"]
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
-    assert report.status_code == 200 and f"liggaren förseglade: version {version}" in report.text
+    assert report.status_code == 200 and f"liggaren förseglade: händelse {version} i ärendets historik" in report.text
     assert "<h2>Tidslinje</h2>" not in report.text
     web = create_api(context)
     mount_web(web, context, settings)
@@ -40,4 +40,8 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
                         (f"/granskning/arenden/{case_id}/utlamnanden", {"myndighet": "skola"})):
         page = auditor.get(path, params=query)
         assert page.status_code == 409 and "inte den som revisionsliggaren förseglade" in page.text, path
-    assert "liggaren förseglade: version" in auditor.get(f"/granskning/arenden/{case_id}/rapport").text
+    assert "liggaren förseglade: händelse" in auditor.get(f"/granskning/arenden/{case_id}/rapport").text
+    # The ledger's page says it in Swedish, with both numbers told apart (it showed "removed · 41 · the ledger…").
+    ledger = auditor.get("/granskning/liggaren").text
+    assert f"händelseloggen (ärende {case_id}, händelse {version} i ärendets historik): liggaren förseglade en" \
+        " händelse som inte längre finns lagrad." in ledger and "removed" not in ledger

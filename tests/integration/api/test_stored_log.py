@@ -44,6 +44,8 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     assert answer["stored_log"]["agrees"]
     [replaced] = answer["replaced_logs"]
     assert replaced["rules_version"] == 3 and len(replaced["rows"]) == answer["stored_log"]["compared"]
+    assert replaced["replacement"] >= 1 and replaced["epoch"] and all(
+        r["feed"].startswith("skola") and r["seq"] >= 1 for r in replaced["rows"])   # as the school's feed numbered them
     [then], [now] = replaced["only_replaced"], replaced["only_current"]
     assert then["basis"]["kind"] == "law" and now["basis"]["kind"] == "consent"
     assert then["fact_id"] == now["fact_id"] and then["agency"] == now["agency"] == "skola"

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from domain.disclosure import Basis, Cause, VisibilityChange
 from domain.facts import Fact
-from services.stored_log import compare, replaced_logs
+from services.stored_log import compare, replaced_logs, stored_change
 
 AT = datetime(2026, 3, 20, 8, tzinfo=timezone.utc)
 BASIS = Basis("consent", ("c1",))
@@ -58,9 +58,13 @@ def test_blanking_every_cause_of_a_case_or_of_one_agency_cannot_pass():
     assert not compare(rows, [change("a"), change("b")], 3).agrees
 
 
-def replaced(epoch: str, *rows: dict, up_to: int = 100, version: int | None = 2) -> list[dict]:
-    return [{**r, "epoch": epoch, "rules_version": version, "replaced_at": AT, "up_to": up_to,
-             "notification_id": r.get("notification_id", 50)} for r in rows]
+def replacement(number: int = 1, up_to: int = 100, caused_from: int | None = 1) -> dict:
+    return {"replacement": number, "epoch": f"e{number}", "rules_version": 2, "replaced_at": AT, "up_to": up_to,
+            "rows": 10, "caused_from": caused_from}
+
+
+def replaced(number: int, *rows: dict) -> list[dict]:
+    return [{**r, "replacement": number, "notification_id": r.get("notification_id", 50)} for r in rows]
 
 
 def current(*rows: dict, notification_id: int = 50) -> list[dict]:
@@ -68,26 +72,63 @@ def current(*rows: dict, notification_id: int = 50) -> list[dict]:
 
 
 def test_a_replaced_log_beside_todays_names_what_only_one_of_them_holds():
-    [old] = replaced_logs(replaced("e1", row("a"), row("b")), current(row("a"), row("c")))
-    assert (old.epoch, old.rules_version, old.up_to, len(old.rows)) == ("e1", 2, 100, 2)
+    [old] = replaced_logs([replacement()], replaced(1, row("a"), row("b")), current(row("a"), row("c")))
+    assert (old.replacement, old.epoch, old.rules_version, old.up_to, len(old.rows)) == (1, "e1", 2, 100, 2)
     assert [k[2] for k in old.only_replaced] == ["b"] and [k[2] for k in old.only_current] == ["c"]
-    [same] = replaced_logs(replaced("e1", row("a")), current(row("a")))
+    [same] = replaced_logs([replacement()], replaced(1, row("a")), current(row("a")))
     assert same.only_replaced == [] and same.only_current == []
 
 
 def test_todays_rows_past_what_the_replaced_log_had_reached_are_no_difference():
-    [old] = replaced_logs(replaced("e1", row("a"), up_to=60),
+    [old] = replaced_logs([replacement(up_to=60)], replaced(1, row("a")),
                           current(row("a")) + current(row("late"), notification_id=61))
     assert old.only_current == [] and old.only_replaced == []
 
 
+def test_an_erasure_after_the_replacement_is_no_difference():
+    """A review's finding: an erasure row carries the case's last notification, within what the replaced log had
+    reached, so a case erased after a rebuild showed a false difference."""
+    erasure = {**row("case.erased", None), "change": "erased", "at": AT.replace(hour=9)}
+    [old] = replaced_logs([replacement()], replaced(1, row("a")), current(row("a"), erasure))
+    assert old.only_current == []
+    [before] = replaced_logs([{**replacement(), "replaced_at": AT.replace(hour=10)}], replaced(1, row("a")),
+                             current(row("a"), erasure))
+    assert [k[5] for k in before.only_current] == ["erased"]   # erased before the rebuild: the old log lacked it
+
+
 def test_a_replaced_row_from_before_causes_matches_todays_row_with_its_cause_once():
-    [old] = replaced_logs(replaced("e1", row("a", None)), current(row("a"), row("a")))
+    [old] = replaced_logs([replacement(caused_from=None)], replaced(1, row("a", None)), current(row("a"), row("a")))
     assert old.only_replaced == [] and len(old.only_current) == 1   # the second row of today's has no match
-    [other] = replaced_logs(replaced("e1", row("a", None)), current(row("a", kind="meeting")))
+    [other] = replaced_logs([replacement(caused_from=None)], replaced(1, row("a", None)),
+                            current(row("a", kind="meeting")))
     assert len(other.only_replaced) == 1 and len(other.only_current) == 1
 
 
+def test_a_cause_blanked_in_a_log_before_it_was_replaced_is_a_difference():
+    """A review's finding: matched without its cause, a blanked cause passed once it was in the replaced log."""
+    [old] = replaced_logs([replacement(caused_from=5)], replaced(1, row("a", id=5), row("b", None, id=6)),
+                          current(row("a"), row("b")))
+    assert [k[2] for k in old.only_replaced] == ["b"] and [k[2] for k in old.only_current] == ["b"]
+
+
+def test_a_replaced_log_without_a_row_of_the_case_is_named_when_todays_has_some():
+    """A review's finding: a replaced log that held nothing of the case (or agency) was not reported at all."""
+    [old] = replaced_logs([replacement()], [], current(row("a")))
+    assert old.rows == [] and [k[2] for k in old.only_current] == ["a"]
+    assert replaced_logs([replacement()], [], []) == []   # before the case was referred: nothing to say
+
+
 def test_every_replaced_log_is_kept_apart_oldest_first():
-    logs = replaced_logs(replaced("e1", row("a")) + replaced("e2", row("a"), row("b")), current(row("a"), row("b")))
-    assert [(o.epoch, len(o.rows), len(o.only_current)) for o in logs] == [("e1", 1, 1), ("e2", 2, 0)]
+    logs = replaced_logs([replacement(1), {**replacement(2), "epoch": "e1"}],   # one epoch, two replacements
+                         replaced(1, row("a")) + replaced(2, row("a"), row("b")), current(row("a"), row("b")))
+    assert [(o.replacement, len(o.rows), len(o.only_current)) for o in logs] == [(1, 1, 1), (2, 2, 0)]
+
+
+def test_a_stored_row_of_any_shape_is_read_as_it_is():
+    """A review's finding: a basis without a kind stopped every audit answer of the case with a KeyError — for
+    ever, once in the replaced log, which can never be mended."""
+    for basis, cause in (({}, None), (None, "x"), ({"kind": 3, "consent_ids": "c1", "legal_basis": []}, [7]),
+                         ([1], [{"what": 5, "consent_ids": [1]}])):
+        stored_basis, stored_cause = stored_change({"basis": basis, "cause": cause})
+        hash((stored_basis, stored_cause))   # keys of the comparison: hashable whatever was stored
+        assert isinstance(stored_basis.kind, str) and all(isinstance(c.what, str) for c in stored_cause or ())
