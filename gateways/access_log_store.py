@@ -21,6 +21,7 @@ import json
 from contextlib import suppress
 from typing import Any, Callable
 
+import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
@@ -176,27 +177,7 @@ class PostgresAccessLogStore:
 
     def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict:
         with translated(), self._pool.connection() as conn:
-            checkpoints = {r[0]: r for r in conn.execute(self._sql(
-                "SELECT seq, link, public_key, signature FROM {checkpoints} ORDER BY seq"))}
-            link, expected_seq, confirmed = GENESIS, 0, 0
-            with conn.cursor(name="sigill_access_verify") as cursor:
-                cursor.execute(self._sql(f"SELECT {COLUMNS} FROM {{log}} ORDER BY seq"))
-                for row in cursor:
-                    expected_seq += 1
-                    if row[0] != expected_seq:
-                        return broken(expected_seq - 1, confirmed, "missing", expected_seq)
-                    link = entry_link(link, row[0], self._entry(row, unsealed=False), bytes(row[7]))
-                    if link != bytes(row[8]):
-                        return broken(expected_seq - 1, confirmed, "altered", row[0])
-                    checkpoint = checkpoints.pop(row[0], None)
-                    if checkpoint is not None:
-                        if bytes(checkpoint[1]) != link or bytes(checkpoint[2]) not in trusted or not signature_ok(
-                                bytes(checkpoint[2]), bytes(checkpoint[3]), checkpoint_message(row[0], link)):
-                            return broken(expected_seq, confirmed, "checkpoint", row[0])
-                        confirmed += 1
-        if checkpoints:
-            return broken(expected_seq, confirmed, "gone", max(checkpoints))
-        return ChainVerdict(expected_seq, confirmed, None)
+            return verify_chain(conn, self._sql, signature_ok, trusted)
 
     # -- internals -------------------------------------------------------------
 
@@ -316,3 +297,46 @@ def _versions(entries: list[AccessEntry], version_of: Any, versions: Any) -> Ver
 
 def _bound_to(case_id: Any, subject: str) -> bytes:
     return f"access/2/{case_id}/{subject}".encode()
+
+
+def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_ok: Callable[[bytes, bytes, bytes], bool],
+                 trusted: set[bytes]) -> ChainVerdict:
+    """Recompute the access log's chain over the stored rows (the sealed details as stored: no key is needed) and
+    check every checkpoint's link and signature; the first break found.  ``composed``: the tables' SQL."""
+    checkpoints = {r[0]: r for r in conn.execute(composed(
+        "SELECT seq, link, public_key, signature FROM {checkpoints} ORDER BY seq"))}
+    link, expected_seq, confirmed = GENESIS, 0, 0
+    with conn.cursor(name="sigill_access_verify") as cursor:
+        cursor.execute(composed(f"SELECT {COLUMNS} FROM {{log}} ORDER BY seq"))
+        for row in cursor:
+            expected_seq += 1
+            if row[0] != expected_seq:
+                return broken(expected_seq - 1, confirmed, "missing", expected_seq)
+            entry = AccessEntry(row[1], row[2], row[3], row[4], row[5], row[6], "", "")
+            link = entry_link(link, row[0], entry, bytes(row[7]))
+            if link != bytes(row[8]):
+                return broken(expected_seq - 1, confirmed, "altered", row[0])
+            checkpoint = checkpoints.pop(row[0], None)
+            if checkpoint is not None:
+                if bytes(checkpoint[1]) != link or bytes(checkpoint[2]) not in trusted or not signature_ok(
+                        bytes(checkpoint[2]), bytes(checkpoint[3]), checkpoint_message(row[0], link)):
+                    return broken(expected_seq, confirmed, "checkpoint", row[0])
+                confirmed += 1
+    if checkpoints:
+        return broken(expected_seq, confirmed, "gone", max(checkpoints))
+    return ChainVerdict(expected_seq, confirmed, None)
+
+
+def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
+                      trusted: set[bytes]) -> ChainVerdict | None:
+    """The access log verified as an outside party does it: reading only (a read-only role will do, and no table
+    is created), with no master key; None where the installation has no access log (no one has read a case
+    through the API yet)."""
+    log, checkpoints = sql.Identifier(schema, "sigill_access_log"), sql.Identifier(schema, "sigill_access_log_checkpoints")
+
+    def composed(text: str) -> sql.Composed:
+        return sql.SQL(text).format(log=log, checkpoints=checkpoints)
+
+    with psycopg.connect(conninfo) as conn:   # psycopg's errors as they are: the caller tells a refused role apart
+        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".sigill_access_log',)).fetchone()[0]
+        return verify_chain(conn, composed, signature_ok, trusted) if found else None

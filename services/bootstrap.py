@@ -13,7 +13,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from gateways.async_event_store import AsyncEventStore
-from gateways.access_log_store import PostgresAccessLogStore
+from gateways.access_log_store import PostgresAccessLogStore, verify_access_log
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
@@ -29,7 +29,7 @@ from gateways.ledger_store import NoLedger, PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
 from gateways.renewal_store import PostgresRenewals
 from projections.fact_ids import PublicFactIds
-from services.access_log import AccessLog
+from services.access_log import AccessLog, ChainVerdict
 from services.api.deps import ApiContext
 from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
@@ -103,6 +103,14 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
                                  " checkpoint, but trust one you got from the operator, not from the file")
     signing_key = None if own is None else Ed25519PrivateKey.from_private_bytes(own)
     return Ledger(store, signing_key, SystemClock(), trusted)
+
+
+def verify_access_log_read_only(settings: Settings, location: PostgresLocation,
+                                trusted: Iterable[bytes]) -> ChainVerdict | None:
+    """The access log's chain and signed checkpoints, checked as an outside party checks the ledger: reading only,
+    no master key, trusting ``trusted`` (the same keys as the ledger's: one signing key signs both).  None: no
+    access log in this database yet."""
+    return verify_access_log(location.conninfo(), settings.db_schema or "public", signature_ok, set(trusted))
 
 
 def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> PostgresLedgerStore:

@@ -154,8 +154,9 @@ def _verify(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise InvalidCheckpointFile(f"{args.checkpoints} is not a checkpoint file (not UTF-8 text)") from None
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
-    result = build_ledger_verifier(settings, verifier_location(settings), args.trust_key).verify(
-        exported, _progress("kontrollerat"))
+    location = verifier_location(settings)
+    ledger = build_ledger_verifier(settings, location, args.trust_key)
+    result = ledger.verify(exported, _progress("kontrollerat"))
     if result.checked >= 100_000:
         print(file=sys.stderr)  # end the progress line
     if result.intact:
@@ -164,9 +165,33 @@ def _verify(args: argparse.Namespace) -> int:
         if result.unsealed:
             print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
                   f"(kör `sigill audit seal`).")
-        return 0
-    print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
-    return 1
+    else:
+        print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
+    access_intact = _verify_access_log(settings, location, ledger.trusted_keys)
+    return 0 if result.intact and access_intact else 1
+
+
+def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> bool:  # noqa: ANN001 - a location
+    """The access log — who read what, when and why — is hash-chained and signed with the same key: checked in the
+    same run, read only.  A role not granted its tables is told so in a line (the ledger's check stands)."""
+    import psycopg
+
+    from services.bootstrap import verify_access_log_read_only
+
+    try:
+        verdict = verify_access_log_read_only(settings, location, trusted)
+    except psycopg.errors.InsufficientPrivilege:
+        print("Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den (GRANT SELECT ON sigill_access_log,"
+              " sigill_access_log_checkpoints).")
+        return True
+    if verdict is None:
+        print("Åtkomstloggen: inga läsningar loggade ännu.")
+    elif verdict.intact:
+        print(f"Åtkomstloggen oförändrad: {verdict.checked:,} läsningar stämmer, {verdict.checkpoints:,} signerade "
+              "kontrollpunkter bekräftade.")
+    else:
+        print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {verdict.checked:,} läsningar före stämmer.")
+    return verdict is None or verdict.intact
 
 
 def _public_key_command(args: argparse.Namespace) -> int:

@@ -95,6 +95,10 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
                   now=cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S"))
 
 
+def _handle(fact, public: str) -> str:  # noqa: ANN001 - a Fact, or None when the history no longer names it
+    return public if fact is None else f"v{fact.version} · {public}"
+
+
 def _handles(request: Request, case_id: UUID, facts: list) -> list[str]:
     """An auditor's handle on each fact: its event's version, and the public id the agencies were given it as."""
     ids = request.app.state.context.fact_ids.of(case_id)
@@ -129,14 +133,25 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "", agreement=agreement,
-                  replaced=[(old, _replaced_rows(request, uuid, old)) for old in agreement.replaced])
+                  replaced=_replaced(request, uuid, agreement.replaced, [c.fact for c in changes]))
 
 
-def _replaced_rows(request: Request, case_id: UUID, old) -> list[tuple]:  # noqa: ANN001 - a stored_log.ReplacedLog
+def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list) -> list[tuple]:  # noqa: ANN001
+    """Each log a rebuild replaced, with the rows where it differs from today's; each fact described, as in the
+    table (the case's other facts looked up only when a difference names one the table does not show)."""
+    facts = {f.fact_id: f for f in seen}
+    wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.only_current) if k[5] != "erased"}
+    if wanted - facts.keys():
+        facts.update((f.fact_id, f) for f in service(request).app.all_facts(case_id))
+    return [(old, _replaced_rows(request, case_id, old, facts)) for old in replaced]
+
+
+def _replaced_rows(request: Request, case_id: UUID, old, facts: dict) -> list[tuple]:  # noqa: ANN001 - a ReplacedLog
     """Where a log a rebuild replaced differs from today's: each row, with the log that alone holds it."""
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
     return [(at, agency_name(agency, cat), texts.CHANGES.get(change, change),
-             fact_id if change == "erased" else ids(fact_id), KINDS.get(kind, kind),
+             fact_id if change == "erased" else _handle(facts.get(fact_id), ids(fact_id)),
+             views.describe_fact(facts[fact_id], cat) if fact_id in facts else KINDS.get(kind, kind),
              texts.T["replaced_erased"] if change == "erased" else views.describe_basis(basis, cat),
              describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"], where)
             for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),

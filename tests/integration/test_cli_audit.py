@@ -199,7 +199,15 @@ def test_reads_through_the_command_line_are_in_the_access_log_with_their_purpose
     assert rows[-2][0] == "views.show:skola"
     assert all(r[1] == "sigill" and r[2] == "auditor" and r[3].startswith("cli:uid") for r in rows)
     assert all(b"Tillsyn" not in bytes(r[4]) for r in rows)   # the purpose is sealed, as the reader's name
-    assert sigill("audit", "verify", env=env).returncode == 0
+    verified = sigill("audit", "verify", env=env)
+    assert verified.returncode == 0 and re.search(
+        r"Åtkomstloggen oförändrad: 5 läsningar stämmer, [1-9]\d* signerade kontrollpunkter bekräftade\.", verified.stdout)
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # a superuser's tampering
+        conn.execute("ALTER TABLE sigill_access_log DISABLE TRIGGER append_only")
+        conn.execute("UPDATE sigill_access_log SET what = 'audit.report' WHERE seq = 2")
+    altered = sigill("audit", "verify", env=env)
+    assert altered.returncode == 1 and "Oförändrad: " in altered.stdout   # the ledger is whole; the reads are not
+    assert "Åtkomstloggen ÄNDRAD: läsning 2 har ändrats. 1 läsningar före stämmer." in altered.stdout
 
 
 def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
@@ -232,8 +240,14 @@ def test_an_outside_party_verifies_with_a_read_only_role_and_no_secret_but_the_p
     outside = {"SIGILL_DATA_DIR": str(tmp_path / "jo"), "SIGILL_ENVIRONMENT": "production",
                "SIGILL_DATABASE_URL": replace(location, user="jo_granskare").url()}
 
+    assert sigill("audit", "disclosures", "--case", "0180-2026-0001", env=env).returncode == 0   # a read, logged
     verified = sigill("audit", "verify", "--checkpoints", str(exported), "--trust-key", public_key, env=outside)
     assert verified.returncode == 0 and "Oförändrad" in verified.stdout, verified.stderr
+    assert "Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den" in verified.stdout
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # the access log too: two tables more
+        conn.execute("GRANT SELECT ON sigill_access_log, sigill_access_log_checkpoints TO jo_granskare")
+    both = sigill("audit", "verify", "--trust-key", public_key, env=outside)
+    assert both.returncode == 0 and "Åtkomstloggen oförändrad: " in both.stdout, both.stdout + both.stderr
     assert not (tmp_path / "jo").exists() or not any((tmp_path / "jo").iterdir())   # no key was made for it
 
     untrusting = sigill("audit", "verify", env=outside)

@@ -55,3 +55,6 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     assert page.status_code == 200 and "Utlämnandeloggen byggdes om" in page.text
     assert "1 som dagens logg inte har och 1 som bara dagens har" in page.text
     assert page.text.count("den ersatta loggen</td>") == 1 and page.text.count("dagens logg</td>") == 1
+    differences = page.text.split("Skillnader mot den ersatta loggen")[1].split("</table>")[0]
+    assert differences.count("<code>v") == 2   # each fact by its event version and public id, as in the table
+    assert then["fact_id"] in differences
