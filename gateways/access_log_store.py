@@ -30,7 +30,7 @@ from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
 from services.access_log import (
     GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, broken, checkpoint_message,
-    entry_link,
+    entry_link, utc_text,
 )
 from services.ports import KeyStore
 
@@ -273,7 +273,7 @@ class _EntrySealing:
         return {e.case_id: self._keystore.data_key(e.case_id, create=False) for e in entries}
 
     def batch_text(self, entries: list[AccessEntry], keys: dict[Any, bytes | None]) -> str:
-        return json.dumps([{"at": e.at.isoformat(), "case_id": str(e.case_id), "subject": e.subject,
+        return json.dumps([{"at": utc_text(e.at), "case_id": str(e.case_id), "subject": e.subject,
                             "agency": e.agency, "roles": e.roles, "what": e.what,
                             "details": _sealed(e, keys[e.case_id]).hex()} for e in entries])
 
@@ -330,13 +330,19 @@ def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_o
 def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
                       trusted: set[bytes]) -> ChainVerdict | None:
     """The access log verified as an outside party does it: reading only (a read-only role will do, and no table
-    is created), with no master key; None where the installation has no access log (no one has read a case
-    through the API yet)."""
+    is created), with no master key; None where the database has neither of its tables (no process has read a
+    case here).  One of the two without the other was tampered with."""
     log, checkpoints = sql.Identifier(schema, "sigill_access_log"), sql.Identifier(schema, "sigill_access_log_checkpoints")
 
     def composed(text: str) -> sql.Composed:
         return sql.SQL(text).format(log=log, checkpoints=checkpoints)
 
     with psycopg.connect(conninfo) as conn:   # psycopg's errors as they are: the caller tells a refused role apart
-        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}".sigill_access_log',)).fetchone()[0]
-        return verify_chain(conn, composed, signature_ok, trusted) if found else None
+        found = {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relname IN ('sigill_access_log', 'sigill_access_log_checkpoints')", (schema,))}
+        if not found:
+            return None
+        if len(found) == 1:
+            return broken(0, 0, "table_gone", 0)
+        return verify_chain(conn, composed, signature_ok, trusted)

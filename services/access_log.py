@@ -26,7 +26,7 @@ import threading
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from hashlib import sha256
 from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
@@ -73,6 +73,7 @@ FINDINGS = {
                    "kontrollpunkten vid läsning {seq} stämmer inte eller är inte signerad med en betrodd nyckel"),
     "gone": ("entries up to {seq} were signed for but are gone",
              "läsningar till och med {seq} signerades men finns inte längre"),
+    "table_gone": ("one of the access log's two tables is gone", "en av åtkomstloggens två tabeller saknas"),
 }
 
 
@@ -134,9 +135,16 @@ class AsyncAccessLogStore(Protocol):
 
 def entry_link(previous: bytes, seq: int, entry: AccessEntry, sealed_details: bytes) -> bytes:
     """The chain over what is stored: plain columns, and the sealed details as stored bytes."""
-    parts = (str(seq), entry.at.isoformat(), str(entry.case_id), entry.subject, entry.agency, entry.roles, entry.what)
+    # The time in UTC: the writer sends its clock's UTC text, and a verifier reads the stored time back in its own
+    # session's zone (PGTZ, a role's or database's setting) — the same instant, other text (a review's finding).
+    parts = (str(seq), utc_text(entry.at), str(entry.case_id), entry.subject, entry.agency, entry.roles, entry.what)
     encoded = b"".join(len(p.encode()).to_bytes(4, "big") + p.encode() for p in parts)
     return sha256(previous + encoded + len(sealed_details).to_bytes(4, "big") + sealed_details).digest()
+
+
+def utc_text(at: datetime) -> str:
+    """An entry's time as the chain covers it: ISO 8601 in UTC (what a UTC clock's ``isoformat`` gives)."""
+    return at.astimezone(timezone.utc).isoformat()
 
 
 def checkpoint_message(seq: int, link: bytes) -> bytes:

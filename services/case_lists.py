@@ -28,10 +28,13 @@ class CaseListsFromViews:
         return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                        municipality=municipality)
 
-    def stored_log(self, case_id: Any, agency: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
-        """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first; and the
-        first row of the whole log written with a cause (``services.stored_log.compare``)."""
-        self.catch_up()
+    def stored_log(self, case_id: Any, agency: str | None = None, *, caught_up: bool = True
+                   ) -> tuple[list[dict[str, Any]], int | None]:
+        """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first unless
+        ``caught_up`` is False (a reader that must not write); and the first row of the whole log written with a
+        cause (``services.stored_log.compare``)."""
+        if caught_up:
+            self.catch_up()
         store = self.runner.store
         return store.disclosure_log(case_id, agency), store.causes_stored_from()  # type: ignore[attr-defined]
 

@@ -60,9 +60,10 @@ class CaseLists(Protocol):
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event."""
 
-    def stored_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], int | None]:
-        """The case's stored disclosure log rows (of one agency, given one), current up to the latest event, and
-        the id of the first row of the whole log stored with a cause."""
+    def stored_log(self, case_id: UUID, agency: str | None = None, *, caught_up: bool = True
+                   ) -> tuple[list[dict[str, Any]], int | None]:
+        """The case's stored disclosure log rows (of one agency, given one), current up to the latest event (as
+        stored, with ``caught_up`` False), and the id of the first row of the whole log stored with a cause."""
 
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every replacement of the disclosure log by a rebuild, oldest first, and the case's rows of them (of one
@@ -290,8 +291,9 @@ class CaseService:
 
     def replaced_logs(self, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
         """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers
-        already authorised and logged (the report, the command line's disclosures)."""
-        rows, _ = self.lists.stored_log(case_id, agency)
+        already authorised and logged (the report, the command line's disclosures).  The stored rows as they are:
+        these readers write nothing (a replaced log is compared up to its own end, which the stored log is past)."""
+        rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
         return replaced_logs(*self.lists.replaced_log(case_id, agency), rows)
 
     def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:

@@ -167,31 +167,42 @@ def _verify(args: argparse.Namespace) -> int:
                   f"(kör `sigill audit seal`).")
     else:
         print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
-    access_intact = _verify_access_log(settings, location, ledger.trusted_keys)
-    return 0 if result.intact and access_intact else 1
+    access = _verify_access_log(settings, location, ledger.trusted_keys)
+    if not result.intact or access == "changed":
+        return 1   # tampering is told as tampering, whatever else could not be checked
+    return 0 if access == "intact" else NOT_VERIFIED
 
 
-def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> bool:  # noqa: ANN001 - a location
+def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str:  # noqa: ANN001 - a location
     """The access log — who read what, when and why — is hash-chained and signed with the same key: checked in the
-    same run, read only.  A role not granted its tables is told so in a line (the ledger's check stands)."""
+    same run, read only.  "intact", "changed", or "unverified" (it could not be read: the ledger's verdict is
+    still told).  A role not granted its tables is told so in a line, and counts as checked: an outside party's
+    documented grant covers the ledger alone."""
     import psycopg
 
     from services.bootstrap import verify_access_log_read_only
+    from services.cli import first_line
 
     try:
         verdict = verify_access_log_read_only(settings, location, trusted)
     except psycopg.errors.InsufficientPrivilege:
         print("Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den (GRANT SELECT ON sigill_access_log,"
               " sigill_access_log_checkpoints).")
-        return True
+        return "intact"
+    except psycopg.Error as error:
+        print(f"Åtkomstloggen kunde inte kontrolleras: {first_line(error)}")
+        return "unverified"
     if verdict is None:
-        print("Åtkomstloggen: inga läsningar loggade ännu.")
-    elif verdict.intact:
+        print("Åtkomstloggen finns inte i databasen: ingen läsning har loggats här, eller dess tabeller har tagits bort.")
+        # A running installation has one from its first start (the server makes it): in production its absence is
+        # not "unchanged".
+        return "unverified" if settings.is_production else "intact"
+    if verdict.intact:
         print(f"Åtkomstloggen oförändrad: {verdict.checked:,} läsningar stämmer, {verdict.checkpoints:,} signerade "
               "kontrollpunkter bekräftade.")
-    else:
-        print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {verdict.checked:,} läsningar före stämmer.")
-    return verdict is None or verdict.intact
+        return "intact"
+    print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {verdict.checked:,} läsningar före stämmer.")
+    return "changed"
 
 
 def _public_key_command(args: argparse.Namespace) -> int:

@@ -202,12 +202,19 @@ def test_reads_through_the_command_line_are_in_the_access_log_with_their_purpose
     verified = sigill("audit", "verify", env=env)
     assert verified.returncode == 0 and re.search(
         r"Åtkomstloggen oförändrad: 5 läsningar stämmer, [1-9]\d* signerade kontrollpunkter bekräftade\.", verified.stdout)
+    # Read back in another session time zone (PGTZ, a role's setting): the same instants, other text — the chain
+    # covers them in UTC, or every entry would read as altered (a review's finding).
+    assert sigill("audit", "verify", env={**env, "PGTZ": "Europe/Stockholm"}).returncode == 0
     with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # a superuser's tampering
         conn.execute("ALTER TABLE sigill_access_log DISABLE TRIGGER append_only")
         conn.execute("UPDATE sigill_access_log SET what = 'audit.report' WHERE seq = 2")
     altered = sigill("audit", "verify", env=env)
     assert altered.returncode == 1 and "Oförändrad: " in altered.stdout   # the ledger is whole; the reads are not
     assert "Åtkomstloggen ÄNDRAD: läsning 2 har ändrats. 1 läsningar före stämmer." in altered.stdout
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # its signed checkpoints, gone
+        conn.execute("DROP TABLE sigill_access_log_checkpoints")
+    gone = sigill("audit", "verify", env=env)
+    assert gone.returncode == 1 and "Åtkomstloggen ÄNDRAD: en av åtkomstloggens två tabeller saknas." in gone.stdout
 
 
 def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
