@@ -71,6 +71,15 @@ class CaseLists(Protocol):
 
 
 @dataclass(frozen=True)
+class StoredLogRead:
+    """A case's stored disclosure log as an auditor reads it (``CaseService.audit_stored_log_rows``)."""
+
+    rows: list[dict[str, Any]]
+    agreement: Agreement | None          # None: the case is erased, its events no longer read
+    replaced: tuple[ReplacedLog, ...]
+
+
+@dataclass(frozen=True)
 class Written:
     case_id: UUID
     version: int        # the writer's version after the write (see the module docstring)
@@ -288,6 +297,29 @@ class CaseService:
                 break
         # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
         return replace(agreement, replaced=tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
+
+    def audit_stored_log_rows(self, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
+                              ) -> StoredLogRead:
+        """The case's stored disclosure log — what the agencies' feeds carried, no content — with the check against
+        its events (``audit_stored_log``: a read, logged) and the logs rebuilds replaced.  Also of an erased case,
+        whose events no longer read: its rows stay, with nothing to check them against (and nothing of the case
+        read, so nothing logged, as on the command line)."""
+        check_auditor(p)
+        if agency is not None:
+            self.catalogue.agency(agency)
+        if not self.app.recorder.select_events(case_id, limit=1):
+            raise CaseNotFound("no such case", field="case_id")
+        agreement: Agreement | None = None
+        # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
+        if not self.app.keystore.is_destroyed(case_id):
+            try:
+                agreement = self.audit_stored_log(p, case_id, agency, purpose)
+            except CaseErased:   # destroyed since
+                agreement = None
+        rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
+        replaced = agreement.replaced if agreement is not None else tuple(
+            replaced_logs(*self.lists.replaced_log(case_id, agency), rows))
+        return StoredLogRead(rows, agreement, replaced)
 
     def replaced_logs(self, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
         """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers

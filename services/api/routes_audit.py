@@ -63,11 +63,22 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
     changes, agreement = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes],
-                         stored_log=v.StoredLogOut(agrees=agreement.agrees, compared=agreement.compared,
-                                                   only_stored=len(agreement.only_stored),
-                                                   only_replayed=len(agreement.only_replayed),
-                                                   without_cause=agreement.without_cause),
+                         stored_log=v.stored_log_out(agreement),
                          replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in agreement.replaced])
+
+
+@router.get("/cases/{case_id}/stored-log", response_model=v.StoredLog, responses=CASE_AUDIT_ERRORS)
+def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.StoredLog:
+    """The stored disclosure log — what the agencies' feeds carried, row by row, with feed and number; no content —
+    held to the case's events, and the logs rebuilds replaced.  An erased case's rows too (its events no longer read:
+    nothing to hold them to)."""
+    ctx, user, purpose = reader
+    read = ctx.cases.audit_stored_log_rows(user, case_id, agency, purpose)
+    ids, cat = ctx.fact_ids.of(case_id), ctx.cases.catalogue
+    return v.StoredLog(case_id=case_id, erased=read.agreement is None,
+                       rows=[v.stored_row_out(r, cat, ids) for r in read.rows],
+                       stored_log=None if read.agreement is None else v.stored_log_out(read.agreement),
+                       replaced_logs=[v.replaced_log_out(old, cat, ids) for old in read.replaced])
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.

@@ -192,6 +192,17 @@ class ReplacedLogOut(BaseModel):
                                                          " did not hold")
 
 
+class StoredLog(BaseModel):
+    """A case's stored disclosure log — what the agencies' feeds carried, in the order written; no content — held to
+    its events, and the logs rebuilds replaced.  Also of an erased case, whose rows stay."""
+    case_id: UUID
+    erased: bool = Field(description="the case's key is destroyed: its events no longer read, so the rows cannot be"
+                                     " held to them (stored_log is null)")
+    rows: list[LoggedRowOut]
+    stored_log: StoredLogOut | None
+    replaced_logs: list[ReplacedLogOut] = Field(description="the logs rebuilds replaced, oldest first")
+
+
 class Disclosures(BaseModel):
     case_id: UUID
     changes: list[ChangeOut]
@@ -287,13 +298,23 @@ def logged_row_out(key: tuple, catalogue: Catalogue, ids: FactIds) -> LoggedRowO
                         cause_description=None if cause is None else describe_cause(cause, catalogue))
 
 
-def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds) -> ReplacedLogOut:
-    """A ``services.stored_log.ReplacedLog``."""
+def stored_row_out(row: dict[str, Any], catalogue: Catalogue, ids: FactIds) -> LoggedRowOut:
+    """A stored log row, with the feed and number it was carried under."""
     from services.stored_log import row_key
 
+    return logged_row_out(row_key(row), catalogue, ids).model_copy(update={"feed": row["feed"], "seq": row["seq"]})
+
+
+def stored_log_out(agreement: Any) -> StoredLogOut:
+    """A ``services.stored_log.Agreement``."""
+    return StoredLogOut(agrees=agreement.agrees, compared=agreement.compared, only_stored=len(agreement.only_stored),
+                        only_replayed=len(agreement.only_replayed), without_cause=agreement.without_cause)
+
+
+def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds) -> ReplacedLogOut:
+    """A ``services.stored_log.ReplacedLog``."""
     rows = lambda keys: [logged_row_out(k, catalogue, ids) for k in keys]  # noqa: E731
-    stored = [logged_row_out(row_key(r), catalogue, ids).model_copy(update={"feed": r["feed"], "seq": r["seq"]})
-              for r in old.rows]
+    stored = [stored_row_out(r, catalogue, ids) for r in old.rows]
     return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
                           rules_version=old.rules_version or 1, up_to=old.up_to, rows=stored,
                           only_replaced=rows(old.only_replaced), only_current=rows(old.only_current))

@@ -71,6 +71,7 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("audit", "GET", f"/api/v1/audit/cases/{case_id}/facts", None),
         ("audit", "GET", f"/api/v1/audit/cases/{case_id}/replay?agency=skola&as_of=2026-12-01T00:00:00Z", None),
         ("audit", "GET", f"/api/v1/audit/cases/{case_id}/disclosures", None),
+        ("audit", "GET", f"/api/v1/audit/cases/{case_id}/stored-log", None),
         ("audit", "GET", f"/api/v1/audit/cases/{case_id}/report", None),
         ("audit", "GET", f"/api/v1/audit/access-log?case_id={case_id}", None),
         ("verify", "GET", "/api/v1/audit/ledger/verification", None),

@@ -3,6 +3,8 @@ the API's disclosures answer and the web client's utlämnandelogg say whether th
 
 from __future__ import annotations
 
+from uuid import UUID, uuid4
+
 import psycopg
 from fastapi.testclient import TestClient
 
@@ -58,3 +60,31 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     differences = page.text.split("Skillnader mot den ersatta loggen")[1].split("</table>")[0]
     assert differences.count("<code>v") == 2   # each fact by its event version and public id, as in the table
     assert then["fact_id"] in differences
+
+
+def test_auditors_read_the_stored_log_row_by_row_also_of_an_erased_case(client, users, tick, context):
+    """What the agencies' feeds carried, as stored — the command line's `views log` over HTTP — and, for an erased
+    case, the only record left of it: its rows stay (no content), with nothing to hold them to."""
+    case_id, _ = school_consented_case(client, users, tick)
+    path = f"/api/v1/audit/cases/{case_id}/stored-log"
+    read = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))
+    assert not read["erased"] and read["stored_log"]["agrees"] and read["replaced_logs"] == []
+    assert len(read["rows"]) == read["stored_log"]["compared"] > 0
+    assert all(r["agency"] == "skola" and r["feed"].startswith("skola") and r["seq"] >= 1 for r in read["rows"])
+    assert [r["seq"] for r in read["rows"]] == sorted(r["seq"] for r in read["rows"])   # in the order written
+    assert client.get(path, headers=users.school).status_code == 403
+    assert client.get(f"/api/v1/audit/cases/{uuid4()}/stored-log", headers=users.auditor).status_code == 404
+    assert client.get(path, headers=users.auditor, params={"agency": "skolan"}).status_code == 422
+
+    runner = client.app.state.context.cases.lists.runner
+    runner.app.keystore.destroy(UUID(case_id))   # the views' own key store: a running worker's waits for its cache
+    runner.rebuild()   # before the follower's round: the rebuilt log holds nothing of the case
+    assert runner.store.record_erasures() > 0   # the follower's round: the school is told, from the replaced log
+    erased = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))
+    assert erased["erased"] and erased["stored_log"] is None
+    assert [(r["change"], r["fact_id"]) for r in erased["rows"]] == [("erased", "case.erased")]
+    [replaced] = erased["replaced_logs"]   # what the school was sent before, still on record
+    assert [r["fact_id"] for r in replaced["rows"]] == [r["fact_id"] for r in read["rows"]]
+    assert len(replaced["only_replaced"]) == len(read["rows"])
+    # The key was destroyed before the rebuild, and the replaced log had not yet told the school: today's has.
+    assert [r["change"] for r in replaced["only_current"]] == ["erased"]
