@@ -6,22 +6,31 @@ A destroyed key is never recreated: ``data_key(..., create=True)`` returns
 None for it, as does ``create=False``.  Destroying a key that was never made
 records it as destroyed, so none can be made later.
 
-Unwrapped keys are cached in memory: every save and load needs one.  Cache
-entries expire after ``cache_seconds`` so that a key destroyed by another
-process stops working here too within that time; in this process ``destroy``
-takes effect at once.
+Unwrapped keys are cached in memory: every save and load needs one.  In this
+process ``destroy`` takes effect at once.  Every other process is told at
+once too: the PostgreSQL store sends a NOTIFY with the destroying transaction,
+and each process listens (one connection per database and process, shared by
+its key stores) and marks the key destroyed in every cache — for good, so that
+a read that fetched the key just before cannot cache it again.  While a
+process is not listening (its connection lost), its cache entries expire
+after ``cache_seconds``; listening again, it forgets every cached key, since
+a notification may have been missed meanwhile.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
 import threading
 import time
 from collections import OrderedDict
-from typing import Iterable
+from hashlib import sha256
+from typing import Callable, Iterable
 from uuid import UUID
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
@@ -29,6 +38,8 @@ from services.settings import ConfigurationError
 
 from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
+
+log = logging.getLogger("sigill.keys")
 
 CACHE_SIZE = 10_000
 CACHE_SECONDS = 60.0
@@ -41,11 +52,18 @@ class WrongMasterKey(ConfigurationError):
 
 
 class _KeyCache:
-    """A bounded LRU of unwrapped keys whose entries expire."""
+    """A bounded LRU of unwrapped keys whose entries expire.
+
+    ``generation`` moves on whenever a key is told destroyed elsewhere, or every key forgotten: a key read from the
+    table before that is not cached (it may be the one destroyed meanwhile), only a destroyed marker always is.
+    ``keys_trusted`` says whether keys may be cached at all (the PostgreSQL store: only while it hears of
+    destructions)."""
 
     def __init__(self, size: int, seconds: float) -> None:
         self._keys: OrderedDict[UUID, tuple[float, bytes]] = OrderedDict()
         self._size, self._seconds, self._lock = size, seconds, threading.Lock()
+        self.generation = 0
+        self.keys_trusted: Callable[[], bool] = lambda: True
 
     def get(self, aggregate_id: UUID) -> bytes | None:
         with self._lock:
@@ -56,12 +74,30 @@ class _KeyCache:
             self._keys.move_to_end(aggregate_id)
             return entry[1]
 
-    def put(self, aggregate_id: UUID, value: bytes) -> None:
+    def put(self, aggregate_id: UUID, value: bytes, generation: int | None = None) -> None:
+        """Cache ``value`` (a key, or the destroyed marker); a key read at ``generation`` only if nothing was
+        destroyed or forgotten since, and only while keys may be cached."""
         with self._lock:
+            if value and ((generation is not None and generation != self.generation) or not self.keys_trusted()):
+                return
             self._keys[aggregate_id] = (time.monotonic() + self._seconds, value)
             self._keys.move_to_end(aggregate_id)
             while len(self._keys) > self._size:
                 self._keys.popitem(last=False)
+
+    def destroyed(self, aggregate_id: UUID) -> None:
+        """Told that the key was destroyed elsewhere: gone here at once, and no read under way may cache it."""
+        with self._lock:
+            self.generation += 1
+            if aggregate_id in self._keys:   # only a key held here: a cull elsewhere must not evict this cache
+                self._keys[aggregate_id] = (time.monotonic() + self._seconds, _DESTROYED)
+
+    def forget_keys(self) -> None:
+        """Drop every cached key (destroyed markers stay): a notification may have been missed."""
+        with self._lock:
+            self.generation += 1
+            for aggregate_id in [a for a, (_, value) in self._keys.items() if value]:
+                del self._keys[aggregate_id]
 
 
 class _WrappingKeyStore:
@@ -75,6 +111,7 @@ class _WrappingKeyStore:
     def data_key(self, aggregate_id: UUID, *, create: bool) -> bytes | None:
         key = self._cache.get(aggregate_id)
         if key is None:
+            generation = self._cache.generation
             found, wrapped = self._select(aggregate_id)
             if not found and not create:
                 return None  # not cached: a key made later must be seen
@@ -82,16 +119,17 @@ class _WrappingKeyStore:
                 self.create_keys([aggregate_id])
                 return self.data_key(aggregate_id, create=False)
             key = _DESTROYED if wrapped is None else self._unwrap(wrapped)
-            self._cache.put(aggregate_id, key)
+            self._cache.put(aggregate_id, key, generation)
         return key or None
 
     def create_keys(self, aggregate_ids: list[UUID]) -> None:
         """Make keys for many new aggregates in one round trip (the batch import path)."""
         wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]
         rows = [(a, aes_key_wrap(self._master, os.urandom(32))) for a in wanted]
+        generation = self._cache.generation
         # Race-safe: whatever is stored after the insert wins, ours or a concurrent writer's.
         for aggregate_id, wrapped in self._insert_many(rows):
-            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
+            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped), generation)
 
     def cached(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         """``data_key``'s answer if it is in memory, without a query: (True, key or None once destroyed);
@@ -102,8 +140,9 @@ class _WrappingKeyStore:
     def warm(self, aggregate_ids: Iterable[UUID]) -> None:
         """Fetch the keys of many aggregates about to be read in one round trip, not one each."""
         wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]
+        generation = self._cache.generation
         for aggregate_id, wrapped in self._select_many(wanted) if wanted else ():
-            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped))
+            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped), generation)
 
     def destroy(self, aggregate_id: UUID) -> None:
         self._destroy(aggregate_id)
@@ -201,6 +240,15 @@ class PostgresKeyStore(_WrappingKeyStore):
         except BaseException:
             self._pool.close()
             raise
+        # After the schema: its check has made sure the database is reachable and the table there.
+        # A channel name is at most 63 bytes (pg_notify refuses a longer one, which would roll the destruction
+        # back): a schema's is named by a digest of it.
+        self._channel = "sigill_keys_destroyed" if schema is None else (
+            "sigill_keys_destroyed_" + sha256(schema.encode()).hexdigest()[:32])
+        _listeners.join(conninfo, self._channel, self._cache)
+        # Keys are cached only while this process hears of destructions: until its listener is in place, and while
+        # it is lost, each key is read from the table (a destruction meanwhile could not be told).
+        self._cache.keys_trusted = _listeners.listening(conninfo, self._channel).is_set
 
     def ensure_schema(self) -> None:
         create_schema(self._conninfo, [sql.SQL(
@@ -208,6 +256,7 @@ class PostgresKeyStore(_WrappingKeyStore):
             " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)").format(t=self._table)])
 
     def close(self) -> None:
+        _listeners.leave(self._conninfo, self._channel, self._cache)
         self._pool.close()
 
     def _run(self, statement: str, params: tuple = ()) -> list[tuple]:
@@ -239,6 +288,112 @@ class PostgresKeyStore(_WrappingKeyStore):
         return [(a, None if w is None else bytes(w)) for a, w in stored]
 
     def _destroy(self, aggregate_id: UUID) -> None:
-        self._run("INSERT INTO {t} (aggregate_id, wrapped_key, destroyed_at) VALUES (%s, NULL, now())"
-                  " ON CONFLICT (aggregate_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = now()",
-                  (aggregate_id,))
+        # The NOTIFY goes with the destroying transaction: every listening process hears of it as it commits.
+        self._run("WITH d AS (INSERT INTO {t} (aggregate_id, wrapped_key, destroyed_at) VALUES (%s, NULL, now())"
+                  " ON CONFLICT (aggregate_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = now()"
+                  " RETURNING aggregate_id) SELECT pg_notify(%s, aggregate_id::text) FROM d",
+                  (aggregate_id, self._channel))
+
+    @property
+    def listening(self) -> threading.Event:
+        """Set while this process hears of keys destroyed elsewhere (for tests and readiness)."""
+        return _listeners.listening(self._conninfo, self._channel)
+
+
+class _Listener:
+    """One LISTEN connection for a database and channel in this process, telling every cache that joined it."""
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self.conninfo, self.channel = conninfo, channel
+        self.caches: list[_KeyCache] = []
+        self.listening, self.stop = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sigill-keys-destroyed", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._listen()
+        finally:
+            self.listening.clear()   # whatever ended it: no key is cached on its word any more
+
+    def _listen(self) -> None:
+        backoff = RECONNECT[0]
+        while not self.stop.is_set():
+            try:
+                # Keepalives: a connection cut without a word (a firewall, a host gone) is found, not trusted.
+                with psycopg.connect(self.conninfo, autocommit=True, keepalives=1, keepalives_idle=10,
+                                     keepalives_interval=5, keepalives_count=3) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                    for cache in list(self.caches):
+                        cache.forget_keys()   # anything destroyed before we listened is read afresh
+                    self.listening.set()
+                    backoff = RECONNECT[0]
+                    while not self.stop.is_set():
+                        for notice in conn.notifies(timeout=0.5):
+                            self._told(notice.payload)
+            except psycopg.Error as error:   # the class only: its text could quote a statement
+                self.listening.clear()
+                if self.stop.is_set():
+                    break   # closed, and the database perhaps stopped with it: nothing to tell
+                # The first loss quietly (a command ending as its embedded database stops must print nothing more),
+                # a lasting one loudly.
+                tell = log.warning if backoff > RECONNECT[0] else log.debug
+                tell("not hearing of destroyed data keys (%s); cached keys expire in %.0f s meanwhile, listening"
+                     " again in %.1f s", type(error).__qualname__, CACHE_SECONDS, backoff)
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, RECONNECT[1])
+
+    def _told(self, payload: str) -> None:
+        try:
+            aggregate_id = UUID(payload)
+        except ValueError:
+            return   # not ours
+        for cache in list(self.caches):
+            cache.destroyed(aggregate_id)
+
+
+class _Listeners:
+    """The process's listeners, one per database and channel, started with their first key store and stopped
+    with their last: a connection per process, however many key stores it opens."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], _Listener] = {}
+        self._lock = threading.Lock()
+        self._hooked = False
+
+    def stop_all(self) -> None:
+        with self._lock:
+            for listener in self._by_key.values():
+                listener.stop.set()
+
+    def join(self, conninfo: str, channel: str, cache: _KeyCache) -> None:
+        with self._lock:
+            listener = self._by_key.get((conninfo, channel))
+            if listener is None:
+                listener = self._by_key[(conninfo, channel)] = _Listener(conninfo, channel)
+                listener.thread.start()
+                if not self._hooked:
+                    # Before the embedded database stops at exit (registered earlier, so run later): a listener cut
+                    # off by it must not warn on a command's way out.
+                    atexit.register(self.stop_all)
+                    self._hooked = True
+            listener.caches.append(cache)
+
+    def leave(self, conninfo: str, channel: str, cache: _KeyCache) -> None:
+        with self._lock:
+            listener = self._by_key.get((conninfo, channel))
+            if listener is None or cache not in listener.caches:
+                return
+            listener.caches.remove(cache)
+            if listener.caches:
+                return
+            del self._by_key[(conninfo, channel)]
+        listener.stop.set()   # its thread ends within its next wait (half a second): not waited for
+
+    def listening(self, conninfo: str, channel: str) -> threading.Event:
+        with self._lock:
+            listener = self._by_key.get((conninfo, channel))
+        return listener.listening if listener is not None else threading.Event()
+
+
+RECONNECT = (0.5, 30.0)  # first and longest wait before listening again
+_listeners = _Listeners()

@@ -61,7 +61,11 @@ class JudgedCases:
         key was destroyed since."""
         with self._lock:
             kept = self._kept.get(case_id)
-        if kept is None or self.app.keystore.data_key(case_id, create=False) is None:
+        if kept is None:
+            return None
+        if self.app.keystore.data_key(case_id, create=False) is None:
+            with self._lock:
+                self._kept.pop(case_id, None)   # erased: its decrypted fold is not kept a moment longer
             return None
         return kept
 

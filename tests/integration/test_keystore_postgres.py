@@ -14,6 +14,7 @@ class TestPostgresKeyStore(KeyStoreBehaviour):
     def store(self, postgres):
         self.conninfo, self.opened = postgres.conninfo(), []
         store = PostgresKeyStore(self.conninfo, MASTER)
+        assert store.listening.wait(10)   # keys are cached only while it hears of destructions
         yield store
         for each in (store, *self.opened):
             each.close()
@@ -50,3 +51,68 @@ class TestPostgresKeyStore(KeyStoreBehaviour):
             assert conn.execute("SELECT count(*) FROM sigill.sigill_data_keys").fetchone()[0] == 1
         with PostgresKeyStore(postgres.conninfo(), MASTER, schema="sigill") as again:
             assert again.data_key(case, create=False) == key
+
+
+def test_a_key_destroyed_in_another_process_is_gone_here_at_once(postgres):
+    """Erasure reaches every running process as it commits, not when a cached key expires (60 s): a worker must not
+    serve, nor the views publish, a case erased elsewhere a minute long."""
+    import subprocess
+    import sys
+    import time
+
+    here = PostgresKeyStore(postgres.conninfo(), MASTER)
+    try:
+        assert here.listening.wait(10)
+        case = uuid4()
+        assert here.data_key(case, create=True) is not None
+        assert here.cached(case)[0]   # cached here, for a minute
+        destroy = ("import sys, uuid\nfrom gateways.keystore import PostgresKeyStore\n"
+                   f"with PostgresKeyStore({postgres.conninfo()!r}, bytes.fromhex({MASTER.hex()!r})) as there:\n"
+                   f"    there.destroy(uuid.UUID({str(case)!r}))\n")
+        done = subprocess.run([sys.executable, "-c", destroy], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 2
+        while here.cached(case) != (True, None) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert here.cached(case) == (True, None)   # told, not read: the cache itself says so
+        assert here.data_key(case, create=False) is None
+    finally:
+        here.close()
+
+
+def test_a_key_fetched_just_before_its_destruction_was_told_is_not_cached(postgres):
+    """The race: a read fetched the key, the notification came, then the read cached what it had fetched."""
+    store = PostgresKeyStore(postgres.conninfo(), MASTER)
+    try:
+        assert store.listening.wait(10)
+        case = uuid4()
+        key = store.data_key(case, create=True)
+        read_at = store._cache.generation     # a read under way: it fetched the key
+        store._cache.destroyed(case)          # as the listener does when told
+        store._cache.put(uuid4(), key, read_at)   # the late read's put: refused
+        assert store.data_key(case, create=False) is None and len(store._cache._keys) == 1
+    finally:
+        store.close()
+
+
+def test_keys_are_not_cached_while_destructions_could_not_be_heard(postgres):
+    store = PostgresKeyStore(postgres.conninfo(), MASTER)
+    try:
+        assert store.listening.wait(10)
+        store._cache.keys_trusted = lambda: False   # as while its listener is lost
+        case = uuid4()
+        assert store.data_key(case, create=True) is not None and store.cached(case) == (False, None)
+    finally:
+        store.close()
+
+
+def test_a_schema_with_a_long_name_can_still_destroy_keys(postgres):
+    """A review's finding: pg_notify refuses a channel name of 64 bytes or more, and the destruction rolled back."""
+    schema = "s" * 60
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    with PostgresKeyStore(postgres.conninfo(), MASTER, schema=schema) as store:
+        case = uuid4()
+        store.data_key(case, create=True)
+        store.destroy(case)
+        assert store.is_destroyed(case)
