@@ -44,6 +44,10 @@ class CaseListsFromViews:
         store = self.runner.store
         return store.replacements(), store.replaced_log(case_id, agency)  # type: ignore[attr-defined]
 
+    def erased_cases(self) -> list[dict[str, Any]]:
+        """Erased cases the agencies were sent anything of (``gateways.replaced_log``)."""
+        return self.runner.store.erased_cases()  # type: ignore[attr-defined]
+
     def catch_up(self, wait: bool = True) -> None:
         """Bring the views up to date; with ``wait=False`` only if no other thread is doing it already."""
         if not self._lock.acquire(blocking=wait):

@@ -65,6 +65,9 @@ class CaseLists(Protocol):
         """The case's stored disclosure log rows (of one agency, given one), current up to the latest event (as
         stored, with ``caught_up`` False), and the id of the first row of the whole log stored with a cause."""
 
+    def erased_cases(self) -> list[dict[str, Any]]:
+        """Erased cases the agencies were sent anything of: case id, municipality, when erased."""
+
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every replacement of the disclosure log by a rebuild, oldest first, and the case's rows of them (of one
         agency, given one)."""
@@ -320,6 +323,11 @@ class CaseService:
         replaced = agreement.replaced if agreement is not None else tuple(
             replaced_logs(*self.lists.replaced_log(case_id, agency), rows))
         return StoredLogRead(rows, agreement, replaced)
+
+    def erased_cases(self, p: Principal) -> list[dict[str, Any]]:
+        """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""
+        check_auditor(p)
+        return [] if self.lists is None else self.lists.erased_cases()
 
     def replaced_logs(self, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
         """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers

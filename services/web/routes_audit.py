@@ -40,8 +40,11 @@ def audit_home(request: Request, nummer: str = "") -> Response:
         except CaseNotFound:
             error = f"Inget ärende med numret {nummer.strip()[:20]}."
     rows = sorted(service(request).cases(user), key=lambda r: r["case_number"] or "", reverse=True)
+    cat = service(request).catalogue
+    erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
+              for r in service(request).erased_cases(user)]
     return render(request, "audit_home.html", user=user, rows=rows, number=nummer[:20], find_error=error,
-                  phases=views.PHASES)
+                  phases=views.PHASES, erased=erased)
 
 
 @router.get("/granskning/liggaren")
@@ -125,6 +128,8 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
                       number=_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
                       unknown_agency=myndighet[:40], replaced=[], status=422)
     agency = myndighet or None
+    if cases.app.keystore.is_destroyed(uuid):
+        return _erased_disclosures(request, user, uuid, agency, agencies)
     changes, agreement = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
@@ -136,12 +141,34 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
                   replaced=_replaced(request, uuid, agreement.replaced, [c.fact for c in changes]))
 
 
+def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal
+                        agencies: dict[str, str]) -> Response:
+    """An erased case: its events no longer read, so nothing is replayed; the log rows the agencies were sent —
+    today's and the replaced logs', no content — are all that is left, and shown as stored."""
+    read = service(request).audit_stored_log_rows(user, case_id, agency, session.purpose(request))
+    cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
+    stored = [_stored_row(r, cat, ids) for r in read.rows]
+    return render(request, "disclosures.html", page="disclosures", user=user, case_id=case_id,
+                  number=texts.T["erased_case"], rows=[], agencies=agencies, agency=agency or "", agreement=None,
+                  erased=True, stored=stored, replaced=_replaced(request, case_id, read.replaced, []))
+
+
+def _stored_row(r: dict, cat, ids) -> tuple:  # noqa: ANN001 - a stored log row, the catalogue, the public ids
+    from services.stored_log import row_key
+
+    at, agency, fact_id, kind, _, change, basis, cause = row_key(r)
+    erased = change == "erased"
+    return (at, agency_name(agency, cat), texts.CHANGES.get(change, change), fact_id if erased else ids(fact_id),
+            KINDS.get(kind, kind), texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
+            describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
+
+
 def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list) -> list[tuple]:  # noqa: ANN001
     """Each log a rebuild replaced, with the rows where it differs from today's; each fact described, as in the
     table (the case's other facts looked up only when a difference names one the table does not show)."""
     facts = {f.fact_id: f for f in seen}
     wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.only_current) if k[5] != "erased"}
-    if wanted - facts.keys():
+    if wanted - facts.keys() and not service(request).app.keystore.is_destroyed(case_id):
         facts.update((f.fact_id, f) for f in service(request).app.all_facts(case_id))
     return [(old, _replaced_rows(request, case_id, old, facts)) for old in replaced]
 

@@ -105,6 +105,16 @@ T: dict[str, str] = {
     "replaced_differences": "Skillnader mot den ersatta loggen",
     "col_only_in": "Finns bara i", "replaced_only_old": "den ersatta loggen", "replaced_only_now": "dagens logg",
     "replaced_erased": "gallrat: nyckeln förstörd",     "cause_not_stored": "(ej sparad)",
+    "erased_case": "(gallrat)",
+    "erased_title": "Gallrade ärenden",
+    "erased_intro": "Ärenden vars nyckel är förstörd: deras händelser går inte längre att läsa, men utlämnandeloggen "
+                    "– vilka myndigheter som fick vilka slags uppgifter, när och på vilken grund, utan innehåll – "
+                    "finns kvar.",
+    "col_case_id": "Ärende-id", "col_municipality": "Kommun", "col_erased_at": "Gallrat",
+    "erased_notice": "Ärendet är gallrat: dess nyckel är förstörd och dess händelser går inte längre att läsa, så "
+                     "loggen kan inte jämföras med dem. Här står utlämnandeloggen som den är lagrad – det "
+                     "myndigheternas flöden fick, utan innehåll.",
+    "stored_rows": "Lagrad utlämnandelogg",
     "report": "Utskrivbar rapport", "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
     "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",

@@ -62,7 +62,7 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     assert then["fact_id"] in differences
 
 
-def test_auditors_read_the_stored_log_row_by_row_also_of_an_erased_case(client, users, tick, context):
+def test_auditors_read_the_stored_log_row_by_row_also_of_an_erased_case(client, users, tick, context, settings):
     """What the agencies' feeds carried, as stored — the command line's `views log` over HTTP — and, for an erased
     case, the only record left of it: its rows stay (no content), with nothing to hold them to."""
     case_id, _ = school_consented_case(client, users, tick)
@@ -88,3 +88,14 @@ def test_auditors_read_the_stored_log_row_by_row_also_of_an_erased_case(client, 
     assert len(replaced["only_replaced"]) == len(read["rows"])
     # The key was destroyed before the rebuild, and the replaced log had not yet told the school: today's has.
     assert [r["change"] for r in replaced["only_current"]] == ["erased"]
+
+    # The web client too: the auditor's start page lists the erased case, and its utlämnandelogg shows the rows.
+    web = create_api(context)
+    mount_web(web, context, settings)
+    auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
+    home = auditor.get("/granskning").text
+    assert "Gallrade ärenden" in home and f"/granskning/arenden/{case_id}/utlamnanden" in home
+    page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
+    assert page.status_code == 200 and "Ärendet är gallrat" in page.text and "Ärende (gallrat)" in page.text
+    assert "raderat" in page.text and "Utlämnandeloggen byggdes om" in page.text
+    assert f'href="/granskning/arenden/{case_id}/rapport"' not in page.text   # nothing to report from its events
