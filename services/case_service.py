@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import contextmanager
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 from uuid import UUID
@@ -75,7 +75,7 @@ class CaseLists(Protocol):
 
 @dataclass(frozen=True)
 class StoredLogRead:
-    """A case's stored disclosure log as an auditor reads it (``CaseService.audit_stored_log_rows``)."""
+    """A case's stored disclosure log as an auditor reads it (``CaseService.audit_stored_log``)."""
 
     rows: list[dict[str, Any]]
     agreement: Agreement | None          # None: the case is erased, its events no longer read
@@ -268,28 +268,40 @@ class CaseService:
         return log
 
     def audit_disclosures_and_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None,
-                                         purpose: str = "") -> tuple[tuple[VisibilityChange, ...], Agreement]:
-        """``audit_disclosures``, and whether the stored log agrees (the API's and the web's disclosures answer):
-        the case's history checked against the ledger once, one read logged."""
+                                         purpose: str = "") -> tuple[tuple[VisibilityChange, ...], StoredLogRead]:
+        """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer): the
+        case's history checked against the ledger once, one read logged."""
         check_auditor(p)
         self.check_history(case_id)
         log = self.app.disclosures(case_id, [agency] if agency else None)
-        agreement = self._stored_log_agreement(case_id, agency)
+        read = self._stored_log_read(case_id, agency)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return log, agreement
+        return log, read
 
     def audit_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
-                         ) -> Agreement:
-        """Whether the stored disclosure log of the case — what the agencies' feeds carried — says what its events
-        say, up to its latest event (``services.stored_log``); a read, logged (the command line's `views log` shows
-        the stored rows: which agency got which kind of fact, on what basis)."""
+                         ) -> StoredLogRead:
+        """The case's stored disclosure log — what the agencies' feeds carried, no content: which agency got which
+        kind of fact, on what basis — whether it says what the case's events say up to the latest one
+        (``services.stored_log``), and the logs rebuilds replaced; a read, logged.  Also of an erased case, whose
+        events no longer read: its rows stay, with nothing to hold them to (and nothing of the case read, so
+        nothing logged)."""
         check_auditor(p)
-        self.check_history(case_id)
-        agreement = self._stored_log_agreement(case_id, agency)
-        self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
-        return agreement
+        if agency is not None:
+            self.catalogue.agency(agency)
+        if not self.app.recorder.select_events(case_id, limit=1):
+            raise CaseNotFound("no such case", field="case_id")
+        # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
+        if not self.app.keystore.is_destroyed(case_id):
+            try:
+                self.check_history(case_id)
+                read = self._stored_log_read(case_id, agency)
+                self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
+                return read
+            except CaseErased:   # destroyed since
+                pass
+        return self._as_stored(case_id, agency)
 
-    def _stored_log_agreement(self, case_id: UUID, agency: str | None) -> Agreement:
+    def _stored_log_read(self, case_id: UUID, agency: str | None) -> StoredLogRead:
         for _ in range(STORED_LOG_ATTEMPTS):
             # Caught up, then the history read: an event recorded in between is in the events' log and not yet
             # in the table.  A healthy log agrees at the next attempt; a changed one never does.
@@ -299,30 +311,7 @@ class CaseService:
             if agreement.agrees:
                 break
         # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
-        return replace(agreement, replaced=tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
-
-    def audit_stored_log_rows(self, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
-                              ) -> StoredLogRead:
-        """The case's stored disclosure log — what the agencies' feeds carried, no content — with the check against
-        its events (``audit_stored_log``: a read, logged) and the logs rebuilds replaced.  Also of an erased case,
-        whose events no longer read: its rows stay, with nothing to check them against (and nothing of the case
-        read, so nothing logged, as on the command line)."""
-        check_auditor(p)
-        if agency is not None:
-            self.catalogue.agency(agency)
-        if not self.app.recorder.select_events(case_id, limit=1):
-            raise CaseNotFound("no such case", field="case_id")
-        agreement: Agreement | None = None
-        # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
-        if not self.app.keystore.is_destroyed(case_id):
-            try:
-                agreement = self.audit_stored_log(p, case_id, agency, purpose)
-            except CaseErased:   # destroyed since
-                agreement = None
-        rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
-        replaced = agreement.replaced if agreement is not None else tuple(
-            replaced_logs(*self.lists.replaced_log(case_id, agency), rows))
-        return StoredLogRead(rows, agreement, replaced)
+        return StoredLogRead(rows, agreement, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
 
     def erased_cases(self, p: Principal) -> list[dict[str, Any]]:
         """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""
@@ -331,10 +320,14 @@ class CaseService:
 
     def replaced_logs(self, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
         """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers
-        already authorised and logged (the report, the command line's disclosures).  The stored rows as they are:
-        these readers write nothing (a replaced log is compared up to its own end, which the stored log is past)."""
+        already authorised and logged (the report, the command line's disclosures)."""
+        return list(self._as_stored(case_id, agency).replaced)
+
+    def _as_stored(self, case_id: UUID, agency: str | None) -> StoredLogRead:
+        """The stored log as it is, not caught up (these readers write nothing; a replaced log is compared up to its
+        own end, which the stored log is past) and not held to the events."""
         rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
-        return replaced_logs(*self.lists.replaced_log(case_id, agency), rows)
+        return StoredLogRead(rows, None, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
 
     def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:
         """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master

@@ -19,14 +19,13 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
-from services.presentation import agency_name, describe_basis, describe_cause, describe_fact
+from services.presentation import CHANGES, agency_name, describe_basis, describe_cause, describe_fact
 from services.principals import Principal, Role
 from services.settings import Settings
 
 COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
 PURPOSE_HELP = "why you read the case (syfte), kept sealed in the access log beside the read"
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
-CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund"}
 
 # 2026-03-05, 2026-03-05T14:00, 2026-03-05 14:00:30, with or without a zone (Z, +01:00).
 INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")

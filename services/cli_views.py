@@ -9,7 +9,7 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import opened
-from services.presentation import KINDS, PHASES, agency_name, describe_basis, describe_cause, describe_plan_status
+from services.presentation import CHANGES, KINDS, PHASES, agency_name, describe_basis, describe_cause, describe_plan_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -151,38 +151,29 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 
 
 def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
     fact of the case, on what basis: a read, in the access log like ``views show``."""
-    from domain.errors import CaseErased
-    from services.stored_log import replaced_logs
-
     with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
         if args.agency:
             cat.agency(args.agency)
         case_id = app.resolve_case(args.case)
-        try:
-            agreement = service.audit_stored_log(reader, case_id, args.agency, args.purpose)  # caught up first
-        except CaseErased:
-            agreement = None   # its rows stay (without content), its events no longer read
-        rows = runner.store.disclosure_log(case_id, args.agency)
+        # Caught up first; an erased case's rows stay (without content), its events no longer read: no agreement.
+        read = service.audit_stored_log(reader, case_id, args.agency, args.purpose)
         public = runner.store.fact_ids().of(case_id)   # type: ignore[attr-defined]
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
-        print(f"Utlämnandeloggen{who}: {len(rows)} rader.")
-        for r in rows:
+        print(f"Utlämnandeloggen{who}: {len(read.rows)} rader.")
+        for r in read.rows:
             print("  " + _log_line(r, public, cat))
-        replaced = agreement.replaced if agreement is not None else replaced_logs(
-            runner.store.replacements(), runner.store.replaced_log(case_id, args.agency), rows)
-        _print_replaced(replaced, args.replaced, public, cat)
+        _print_replaced(read.replaced, args.replaced, public, cat)
         other_rules = runner.built_under_other_rules()
-    if agreement is None:
+    if read.agreement is None:
         print("Ärendet är gallrat (dess nyckel är förstörd): loggen kan inte längre jämföras med händelserna.")
         return 0
-    return _report_agreement(agreement, other_rules, public, cat)
+    return _report_agreement(read.agreement, other_rules, public, cat)
 
 
 def _log_line(r, public, cat) -> str:  # noqa: ANN001 - a stored row, the case's public ids, the catalogue

@@ -50,6 +50,8 @@ def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | No
     return f"rev. {revision}, {rows} {'rad' if rows == 1 else 'rader'} – {parts}"
 
 
+# A visibility change, as every log lists it (the command line, the report, the web client).
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 # A fact's kind in a word, as logs list them.
 KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
          "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",

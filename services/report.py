@@ -14,10 +14,9 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import PHASES, agency_name, describe_basis, describe_cause, describe_fact
+from services.presentation import CHANGES, PHASES, agency_name, describe_basis, describe_cause, describe_fact
 from services.stored_log import ReplacedLog
 
-CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}

@@ -26,7 +26,6 @@ class Agreement:
     only_stored: list[Key]         # in the table, not in the events' log
     only_replayed: list[Key]       # in the events' log, not in the table
     without_cause: int             # stored rows written before causes were (compared without theirs)
-    replaced: tuple["ReplacedLog", ...] = ()   # the logs rebuilds replaced, beside this one (``replaced_logs``)
 
     @property
     def agrees(self) -> bool:
@@ -71,30 +70,10 @@ def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityCh
     blanked since (or was written by an older version during an upgrade), and is reported.  The boundary is the
     table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass."""
     rows = [r for r in stored if r["change"] != "erased"]
-    table: Counter = Counter()
-    bare: Counter = Counter()          # rows from before causes, keyed without one
-    blanked: list[Key] = []
-    for r in rows:
-        basis, cause = stored_change(r)
-        key = (r["at"], r["agency"], r["fact_id"], r["kind"], r["category"], r["change"], basis)
-        if cause is not None:
-            table[key + (cause,)] += 1
-        elif caused_from is None or r["id"] < caused_from:
-            bare[key] += 1
-        else:
-            blanked.append(key + (None,))
-    events = Counter((c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
-                     for c in replayed)
-    unmatched = bare.copy()            # old rows not yet matched to a change of the events
-    only_replayed = []
-    for key in (events - table).elements():   # what no row with a cause holds: an old row, or nothing
-        if unmatched[key[:-1]] > 0:
-            unmatched[key[:-1]] -= 1
-        else:
-            only_replayed.append(key)
-    only_stored = [*(table - events).elements(), *blanked, *(k + (None,) for k in (+unmatched).elements())]
-    order = lambda key: (key[0], key[1], key[2], key[5])  # noqa: E731 - time, agency, fact, change
-    return Agreement(len(rows), sorted(only_stored, key=order), sorted(only_replayed, key=order), sum(bare.values()))
+    events = [(c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
+              for c in replayed]
+    only_stored, only_replayed, bare = _differences(rows, events, caused_from)
+    return Agreement(len(rows), only_stored, only_replayed, bare)
 
 
 @dataclass(frozen=True)
@@ -130,7 +109,7 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
         rows = rows_of.get(r["replacement"], [])
         today = [c for c in current if c["notification_id"] <= r["up_to"]
                  and (c["change"] != "erased" or c["at"] <= r["replaced_at"])]
-        only_replaced, only_current = _differences(rows, today, r["caused_from"])
+        only_replaced, only_current, _ = _differences(rows, map(row_key, today), r["caused_from"])
         if rows or only_current:
             kept.append(ReplacedLog(r["replacement"], r["epoch"], r["rules_version"], r["replaced_at"], r["up_to"],
                                     rows, only_replaced, only_current))
@@ -143,10 +122,12 @@ def row_key(r: Mapping[str, Any]) -> Key:
     return (r["at"], r["agency"], r["fact_id"], r["kind"], r["category"], r["change"], basis, cause)
 
 
-def _differences(earlier: list[Mapping[str, Any]], later: list[Mapping[str, Any]],
-                 caused_from: int | None) -> tuple[list[Key], list[Key]]:
-    """Rows only in ``earlier`` and only in ``later``, as multisets; an earlier row without a cause matches a later
-    one with any cause only if it lies before ``caused_from`` (its log's first row with a cause)."""
+def _differences(earlier: list[Mapping[str, Any]], later: Iterable[Key],
+                 caused_from: int | None) -> tuple[list[Key], list[Key], int]:
+    """Stored rows (``earlier``) against keys (``later``, each with its cause), as multisets: the keys only in the
+    rows, only in ``later``, and how many rows were compared without their cause.  A row without a cause matches a
+    key with any cause only if it lies before ``caused_from`` (the first row stored with a cause): a row from
+    before causes were stored.  One without a cause after that had it blanked, and matches nothing."""
     then: Counter = Counter()
     bare: list[Key] = []
     for r in earlier:
@@ -155,9 +136,8 @@ def _differences(earlier: list[Mapping[str, Any]], later: list[Mapping[str, Any]
             bare.append(key)
         else:
             then[key] += 1
-    now = Counter(map(row_key, later))
-    unmatched_now = now - then
-    only_then = list((then - now).elements())
+    now = Counter(later)
+    unmatched_now, only_then = now - then, list((then - now).elements())
     left = Counter(k[:-1] for k in unmatched_now.elements())
     for k in bare:
         if left[k[:-1]] > 0:
@@ -170,4 +150,4 @@ def _differences(earlier: list[Mapping[str, Any]], later: list[Mapping[str, Any]
             left[k[:-1]] -= 1
             only_now.append(k)
     order = lambda k: (k[0], k[1], k[2], k[5])  # noqa: E731 - time, agency, fact, change
-    return sorted(only_then, key=order), sorted(only_now, key=order)
+    return sorted(only_then, key=order), sorted(only_now, key=order), len(bare)

@@ -60,11 +60,11 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
 def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     ctx, user, purpose = reader
-    changes, agreement = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
+    changes, read = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes],
-                         stored_log=v.stored_log_out(agreement),
-                         replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in agreement.replaced])
+                         stored_log=v.stored_log_out(read.agreement),
+                         replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in read.replaced])
 
 
 @router.get("/cases/{case_id}/stored-log", response_model=v.StoredLog, responses=CASE_AUDIT_ERRORS)
@@ -73,7 +73,7 @@ def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) ->
     held to the case's events, and the logs rebuilds replaced.  An erased case's rows too (its events no longer read:
     nothing to hold them to)."""
     ctx, user, purpose = reader
-    read = ctx.cases.audit_stored_log_rows(user, case_id, agency, purpose)
+    read = ctx.cases.audit_stored_log(user, case_id, agency, purpose)
     ids, cat = ctx.fact_ids.of(case_id), ctx.cases.catalogue
     return v.StoredLog(case_id=case_id, erased=read.agreement is None,
                        rows=[v.stored_row_out(r, cat, ids) for r in read.rows],

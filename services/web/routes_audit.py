@@ -14,7 +14,8 @@ from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import KINDS, agency_name, describe_cause
+from services.presentation import CHANGES, KINDS, agency_name, describe_cause
+from services.stored_log import row_key
 from services.web import session, texts, views
 from services.web.case_pages import service
 from services.web.pages import case_uuid, guarded, redirect, render
@@ -130,60 +131,54 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     agency = myndighet or None
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)
-    changes, agreement = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
+    changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
-    rows = [(c, agency_name(c.agency, cat), texts.CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
+    rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
              views.describe_basis(c.basis, cat), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
-                  rows=rows, agencies=agencies, agency=agency or "", agreement=agreement,
-                  replaced=_replaced(request, uuid, agreement.replaced, [c.fact for c in changes]))
+                  rows=rows, agencies=agencies, agency=agency or "", agreement=read.agreement,
+                  replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
 
 
 def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal
                         agencies: dict[str, str]) -> Response:
     """An erased case: its events no longer read, so nothing is replayed; the log rows the agencies were sent —
     today's and the replaced logs', no content — are all that is left, and shown as stored."""
-    read = service(request).audit_stored_log_rows(user, case_id, agency, session.purpose(request))
+    read = service(request).audit_stored_log(user, case_id, agency, session.purpose(request))
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
-    stored = [_stored_row(r, cat, ids) for r in read.rows]
+    stored = [_logged_row(row_key(r), cat, ids, {}) for r in read.rows]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=case_id,
                   number=texts.T["erased_case"], rows=[], agencies=agencies, agency=agency or "", agreement=None,
-                  erased=True, stored=stored, replaced=_replaced(request, case_id, read.replaced, []))
+                  erased=True, stored=stored, replaced=_replaced(request, case_id, read.replaced, [], readable=False))
 
 
-def _stored_row(r: dict, cat, ids) -> tuple:  # noqa: ANN001 - a stored log row, the catalogue, the public ids
-    from services.stored_log import row_key
-
-    at, agency, fact_id, kind, _, change, basis, cause = row_key(r)
-    erased = change == "erased"
-    return (at, agency_name(agency, cat), texts.CHANGES.get(change, change), fact_id if erased else ids(fact_id),
-            KINDS.get(kind, kind), texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
-            describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
-
-
-def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list) -> list[tuple]:  # noqa: ANN001
-    """Each log a rebuild replaced, with the rows where it differs from today's; each fact described, as in the
-    table (the case's other facts looked up only when a difference names one the table does not show)."""
+def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, *, readable: bool = True) -> list[tuple]:
+    """Each log a rebuild replaced, with the rows where it differs from today's (each with the log that alone holds
+    it); each fact described, as in the table (the case's other facts looked up, while its events are ``readable``,
+    only when a difference names one the table does not show)."""
     facts = {f.fact_id: f for f in seen}
     wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.only_current) if k[5] != "erased"}
-    if wanted - facts.keys() and not service(request).app.keystore.is_destroyed(case_id):
+    if wanted - facts.keys() and readable:
         facts.update((f.fact_id, f) for f in service(request).app.all_facts(case_id))
-    return [(old, _replaced_rows(request, case_id, old, facts)) for old in replaced]
-
-
-def _replaced_rows(request: Request, case_id: UUID, old, facts: dict) -> list[tuple]:  # noqa: ANN001 - a ReplacedLog
-    """Where a log a rebuild replaced differs from today's: each row, with the log that alone holds it."""
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
-    return [(at, agency_name(agency, cat), texts.CHANGES.get(change, change),
-             fact_id if change == "erased" else _handle(facts.get(fact_id), ids(fact_id)),
-             views.describe_fact(facts[fact_id], cat) if fact_id in facts else KINDS.get(kind, kind),
-             texts.T["replaced_erased"] if change == "erased" else views.describe_basis(basis, cat),
-             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"], where)
-            for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),
-                                (texts.T["replaced_only_now"], old.only_current))
-            for at, agency, fact_id, kind, _, change, basis, cause in keys]
+    return [(old, [(*_logged_row(key, cat, ids, facts), where)
+                   for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),
+                                       (texts.T["replaced_only_now"], old.only_current)) for key in keys])
+            for old in replaced]
+
+
+def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - catalogue, public ids
+    """A stored log row (``services.stored_log.row_key``) as a table row: its fact described where ``facts`` holds
+    it (with its event version), else by its kind."""
+    at, agency, fact_id, kind, _, change, basis, cause = key
+    erased = change == "erased"
+    return (at, agency_name(agency, cat), CHANGES.get(change, change),
+            fact_id if erased else _handle(facts.get(fact_id), ids(fact_id)),
+            views.describe_fact(facts[fact_id], cat) if fact_id in facts else KINDS.get(kind, kind),
+            texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
+            describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
 
 
 @router.get("/granskning/arenden/{case_id}/rapport")

@@ -104,7 +104,7 @@ T: dict[str, str] = {
                                  "({n} rader jämförda).",
     "replaced_differences": "Skillnader mot den ersatta loggen",
     "col_only_in": "Finns bara i", "replaced_only_old": "den ersatta loggen", "replaced_only_now": "dagens logg",
-    "replaced_erased": "gallrat: nyckeln förstörd",     "cause_not_stored": "(ej sparad)",
+    "replaced_erased": "gallrat: nyckeln förstörd", "cause_not_stored": "(ej sparad)",
     "erased_case": "(gallrat)",
     "erased_title": "Gallrade ärenden",
     "erased_intro": "Ärenden vars nyckel är förstörd: deras händelser går inte längre att läsa, men utlämnandeloggen "
@@ -170,7 +170,6 @@ CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyt
                    "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
                    "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
-CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör"}
 READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
