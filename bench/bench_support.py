@@ -61,12 +61,27 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+_EMBEDDED_DATA: list[Path] = []  # the running bench's embedded server's data directory, if it has one
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU the bench's embedded PostgreSQL used so far (its postmaster, the backends it reaped, the live ones);
+    None on an external server, whose processes are not ours to read."""
+    if not _EMBEDDED_DATA:
+        return None
+    postmaster = int((_EMBEDDED_DATA[-1] / "postmaster.pid").read_text().split()[0])
+    fields = _stat_fields(postmaster)
+    reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # backends gone count here
+    return reaped + cpu_seconds(descendants(postmaster))
+
+
 @contextmanager
 def bench_application() -> Iterator[tuple[CaseApplication, Settings, PostgresLocation]]:
     """The embedded PostgreSQL in a temporary directory (or SIGILL_BENCH_POSTGRES_URL), a fresh database."""
     with tempfile.TemporaryDirectory(prefix="sigill-bench-") as tmp:
         url = os.environ.get("SIGILL_BENCH_POSTGRES_URL")
         server = location_from_url(url) if url else start_embedded(Path(tmp) / "pg")
+        _EMBEDDED_DATA[:] = [] if url else [Path(tmp) / "pg"]
         location = create_database(server, f"bench_{uuid4().hex[:8]}")
         settings = Settings(data_dir=Path(tmp))
         app = build_application(settings, location=location)

@@ -26,13 +26,12 @@ import psycopg
 from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
-from psycopg.types.json import Jsonb
 
 from domain.disclosure import Basis
 from gateways.batch_sealing import BatchSealing, event_id_bytes
 from gateways.sealing import unseal
-from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, MOVED_ON,
-                                     apply_views_arguments, rows_json)
+from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, LIST_CASES, MOVED_ON,
+                                     UNLIST_CASES, apply_views_arguments, rows_json)
 from gateways.case_list_queries import CaseListQueries
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, view_where
 from gateways.replaced_log import REPLACED_TABLES, ReplacedLogQueries
@@ -111,6 +110,19 @@ SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "fac
 
 
 @dataclass(frozen=True)
+class PreparedBatch:
+    """A batch's rows as ``PostgresAgencyViewStore.prepare`` made them, for its ``write``."""
+
+    update: ViewUpdate
+    facts: list[tuple]
+    gone: list[tuple]
+    log: list[list]             # each row's feed and number are filled in as it is written
+    plains: list[bytes | None]
+    keyless: frozenset[UUID]
+    small: bool                 # written in one call of a function in the database, not by COPY
+
+
+@dataclass(frozen=True)
 class StoredFact:
     case_id: UUID
     fact_id: str
@@ -160,13 +172,23 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
         follow commit order with no gaps and a feed reader at number N never has a lower one committed behind
         it; a batch whose start is no longer the stored position (another process wrote it meanwhile) is
         refused as ``ViewsMovedOn``.  Returns the log rows as committed, for the feed publisher."""
+        return self.write(self.prepare(update), tracking, start)
+
+    def prepare(self, update: ViewUpdate) -> PreparedBatch:
+        """A batch's rows, sealed and named, ready to ``write``: no database work but the keys' lookup, so a
+        catching-up runner prepares one batch while the one before it is written."""
         sealing = BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless = self._log_rows(update, sealing)
         small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
                  and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-        epoch = (self._write_in_one_call if small else self._write_copying)(update, tracking, start, facts, gone, log)
-        return WrittenLog(log, plains, frozenset(keyless), epoch)
+        return PreparedBatch(update, facts, gone, log, plains, frozenset(keyless), small)
+
+    def write(self, batch: PreparedBatch, tracking: Tracking, start: int | None = None) -> WrittenLog:
+        """``apply``'s writing, of a batch ``prepare`` made."""
+        write = self._write_in_one_call if batch.small else self._write_copying
+        epoch = write(batch.update, tracking, start, batch.facts, batch.gone, batch.log)
+        return WrittenLog(batch.log, batch.plains, batch.keyless, epoch)
 
     def _write_copying(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list, gone: list,
                        log: list) -> str | None:
@@ -285,13 +307,9 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
     def _write_summaries(self, curs: Any, summaries: dict[tuple[str, UUID], CaseSummary | None]) -> None:
         rows, gone = _case_list_rows(summaries)
         if gone:
-            curs.executemany(SQL("DELETE FROM {}.view_cases WHERE agency = %s AND case_id = %s").format(self._s), gone)
+            curs.execute(SQL(UNLIST_CASES.replace("ROWS", "%s::json")).format(s=self._s), (rows_json(gone),))
         if rows:
-            updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS)
-            rows = [(*row[:-1], None if row[-1] is None else Jsonb(row[-1])) for row in rows]  # plan_follow_up
-            curs.executemany(SQL("INSERT INTO {}.view_cases (agency, case_id, " + ", ".join(SUMMARY_COLUMNS) + ")"
-                                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                                 " ON CONFLICT (agency, case_id) DO UPDATE SET " + updates).format(self._s), rows)
+            curs.execute(SQL(LIST_CASES.replace("ROWS", "%s::json")).format(s=self._s), (rows_json(rows),))
 
     def _log_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[list], list[bytes | None], set]:
         """The log's rows, beside each the content it discloses in plaintext (None when it discloses none), and

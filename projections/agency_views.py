@@ -54,13 +54,21 @@ class ViewUpdate:
     def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]]:
         """Per case, per (agency, fact id): the last change that shows the fact (its fact and basis) and since
         when it is visible (None: keep the stored time), or None when it is no longer visible — the last
-        change in the batch wins."""
+        change in the batch wins.  A fact first disclosed in the batch and ended in it too is left out: it was
+        not in the view before the batch (a view holds what its agency sees), so there is nothing to remove."""
         final: dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]] = {}
+        new_here: set[tuple[UUID, str, str]] = set()   # (case, agency, fact) first disclosed in this batch
         for case_id, change, _ in self.log:
             facts = final.setdefault(case_id, {})
             key = (change.agency, change.fact.fact_id)
+            if key not in facts and change.change == "disclosed":
+                new_here.add((case_id, *key))
             if change.change == "ended":
-                facts[key] = None
+                if (case_id, *key) in new_here:
+                    facts.pop(key, None)
+                    new_here.discard((case_id, *key))   # disclosed again later in the batch: new once more
+                else:
+                    facts[key] = None
             else:
                 earlier = facts.get(key)
                 since = change.at if change.change == "disclosed" else (earlier[1] if earlier else None)

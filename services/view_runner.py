@@ -8,6 +8,7 @@ last committed position.  Only one runner may work on a view store at a time.
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, Callable, Protocol
@@ -23,6 +24,7 @@ from services.application import CaseApplication
 from services.ports import ViewsMovedOn
 
 MOVED_ON_RETRIES = 5  # another writer keeps moving the views on: it is keeping them current, so stop trying
+WRITES_AHEAD = 2  # batches judged and not yet written, at most, while catching up
 BATCH = 2_000  # notifications per transaction: fewer round trips and commits while catching up
 CASE_TOPICS = frozenset(
     get_topic(cls) for cls in vars(case_events).values()
@@ -31,6 +33,8 @@ CASE_TOPICS = frozenset(
 
 class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
+    def prepare(self, update: ViewUpdate) -> Any: ...
+    def write(self, prepared: Any, tracking: Tracking, start: int | None = None) -> Any: ...
     def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Any]]: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def next_calendar_moment(self, lead: str) -> Any: ...
@@ -45,7 +49,7 @@ class ViewRunner:
         self.app, self.store, self.batch_size = app, store, batch_size
         self.views = AgencyViews(app.catalogue, self._history)
         self._known: int | None = None  # the position this runner last wrote or read; None: ask the store
-        self._writer: ThreadPoolExecutor | None = None
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self.written: Callable[[Any], None] = lambda log: None  # given each committed batch's log rows
         # The earliest calendar moment this runner has seen ahead in any case (from what it judged, and from the
         # store at each calendar round): when the calendar keeper is next due, to the minute or closer.
@@ -83,12 +87,14 @@ class ViewRunner:
 
     def _catch_up_from(self, position: int, notifications: list[Any], done: list[int],
                        progress: Callable[[int], None]) -> int:
-        # Two stages while catching up: while one batch is written (PostgreSQL works, psycopg waits without the
-        # GIL), the next is read, decoded and judged.  Batches are still written one at a time, in order, each
-        # with its tracking position in its own transaction, so exactly-once is the store's as before.  A round
-        # of one short batch — the follower's usual one — is written in this thread: handing it to another
-        # costs two GIL hand-overs and nothing overlaps.
-        written: Future[int] | None = None
+        # Three stages while catching up, each in a thread of its own: this one reads, decodes and judges a
+        # batch; the next seals and names its rows (``prepare``); the last writes them (PostgreSQL works, psycopg
+        # waits without the GIL).  With the sealing in the writer, Python stood idle while it waited.  Batches
+        # are still written one at a time, in order, each with its tracking position in its own transaction, so
+        # exactly-once is the store's as before; at most WRITES_AHEAD are judged and not yet written.  A round
+        # of one short batch — the follower's usual one — is done in this thread: handing it on costs GIL
+        # hand-overs and nothing overlaps.
+        writing: deque[Future[int]] = deque()
         try:
             while notifications:
                 cases = [n for n in notifications if n.topic in CASE_TOPICS]
@@ -96,26 +102,27 @@ class ViewRunner:
                 batch = [(n.id, self.app.mapper.to_domain_event(n)) for n in cases]
                 update = self.views.process(batch)
                 self._note_moments(update)
-                if written is not None:
-                    done[0] += written.result()
+                while writing and (len(writing) >= WRITES_AHEAD or writing[0].done()):
+                    done[0] += writing.popleft().result()
                     progress(done[0])
-                    written = None
                 last = len(notifications) < self.batch_size  # the head as the query saw it: no need to ask again
-                args = (update, position, notifications[-1].id, len(notifications))
+                args = (position, notifications[-1].id, len(notifications))
                 position = notifications[-1].id
-                if last:
-                    done[0] += self._write(*args)
+                if last and not writing:
+                    done[0] += self._write(self.store.prepare(update), *args)
                     progress(done[0])
                     break
-                written = self._writer_pool().submit(self._write, *args)
+                prepared = self._pool("preparer").submit(self.store.prepare, update)
+                writing.append(self._pool("writer").submit(lambda p=prepared, a=args: self._write(p.result(), *a)))
+                if last:
+                    break
                 notifications = self.app.recorder.select_notifications(
                     start=position, limit=self.batch_size, inclusive_of_start=False)
-            if written is not None:
-                done[0] += written.result()
+            while writing:
+                done[0] += writing.popleft().result()
                 progress(done[0])
         except BaseException:
-            if written is not None:
-                wait([written])  # nothing of this call may still be writing once it has failed
+            wait(list(writing))  # nothing of this call may still be writing once it has failed
             # What is in memory may be ahead of what was committed: forget it, the history is the truth.
             self.views.reset()
             self._known = None
@@ -133,22 +140,24 @@ class ViewRunner:
         """Whether a calendar moment this runner knows of has come (the keeper is due now, not at its round)."""
         return self.next_moment is not None and self.next_moment <= self.app.clock.now()
 
-    def _writer_pool(self) -> ThreadPoolExecutor:
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer")
-        return self._writer
+    def _pool(self, stage: str) -> ThreadPoolExecutor:
+        """The one thread of a stage ("preparer", "writer"): one each, so batches keep their order."""
+        pool = self._pools.get(stage)
+        if pool is None:
+            pool = self._pools[stage] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"view-{stage}")
+        return pool
 
-    def _write(self, update: ViewUpdate, start: int, position: int, notifications: int) -> int:
-        written = self.store.apply(update, Tracking(self.app.name, position), start)
+    def _write(self, prepared: Any, start: int, position: int, notifications: int) -> int:
+        written = self.store.write(prepared, Tracking(self.app.name, position), start)
         self._known = position
         if written.rows:
             self.written(written)
         return notifications
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
+        self._pools.clear()
 
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Throw the views away and build them again from the first event, under today's rules.  The replaced

@@ -165,15 +165,15 @@ def test_a_crash_between_batches_neither_loses_nor_repeats(app, runner, settings
     case_id = busy_case(app)
     runner.batch_size = 4
     calls = {"n": 0}
-    real_apply = runner.store.apply
+    real_write = runner.store.write
 
-    def crashing(update, tracking, start=None):
+    def crashing(prepared, tracking, start=None):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("power cut")
-        return real_apply(update, tracking, start)
+        return real_write(prepared, tracking, start)
 
-    monkeypatch.setattr(runner.store, "apply", crashing)
+    monkeypatch.setattr(runner.store, "write", crashing)
     with pytest.raises(RuntimeError):
         runner.catch_up()
     restarted = build_view_runner(app, settings, postgres)  # a new process: nothing in memory

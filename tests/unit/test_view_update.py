@@ -1,0 +1,47 @@
+"""What a batch's final view changes are: the last change of each (agency, fact) wins, and a fact both first
+shown and ended within the batch leaves nothing to write (it was never in the view)."""
+
+from datetime import datetime, timezone
+from uuid import uuid4
+
+from domain.disclosure import OWNER, VisibilityChange
+from domain.facts import Fact
+from projections.agency_views import ViewUpdate
+
+AT = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+CASE = uuid4()
+
+
+def fact(fact_id: str) -> Fact:
+    return Fact(fact_id, int(fact_id.split(".")[0]), "contribution", "school", "skola", AT, {})
+
+
+def change(fact_id: str, what: str, minute: int = 0) -> tuple:
+    return (CASE, VisibilityChange(AT.replace(minute=minute), "polis", fact(fact_id), what, OWNER), 1)
+
+
+def test_a_fact_shown_and_ended_in_the_batch_is_neither_written_nor_deleted():
+    update = ViewUpdate(log=[change("3", "disclosed"), change("3", "ended", 1)])
+    assert update.final_facts() == {CASE: {}}
+
+
+def test_a_fact_shown_before_the_batch_and_ended_in_it_is_deleted():
+    update = ViewUpdate(log=[change("3", "basis_changed"), change("3", "ended", 1)])
+    assert update.final_facts() == {CASE: {("polis", "3"): None}}
+    assert ViewUpdate(log=[change("3", "ended")]).final_facts() == {CASE: {("polis", "3"): None}}
+
+
+def test_a_fact_ended_and_shown_again_is_written_with_its_new_time():
+    update = ViewUpdate(log=[change("3", "ended"), change("3", "disclosed", 5)])
+    (shown, since), = update.final_facts()[CASE].values()
+    assert (shown.change, since) == ("disclosed", AT.replace(minute=5))
+    again = ViewUpdate(log=[change("3", "disclosed"), change("3", "ended", 1), change("3", "disclosed", 2)])
+    assert again.final_facts()[CASE][("polis", "3")][1] == AT.replace(minute=2)
+    gone = ViewUpdate(log=[change("3", "disclosed"), change("3", "ended", 1), change("3", "disclosed", 2),
+                           change("3", "ended", 3)])
+    assert gone.final_facts() == {CASE: {}}
+
+
+def test_a_basis_change_keeps_the_stored_time():
+    update = ViewUpdate(log=[change("3", "basis_changed")])
+    assert update.final_facts()[CASE][("polis", "3")][1] is None
