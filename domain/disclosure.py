@@ -5,7 +5,8 @@ the feeds, the API and audit replay all ask these functions, so there is
 one answer to "what could agency A see at t, and on what basis".
 
 A fact is visible to agency A at t when it was recorded by t and
-  * A is its origin; or
+  * A is its origin and recorded it itself (a fact another agency recorded in A's name, a meeting outcome,
+    reaches A as anyone else's does); or
   * A is the lead agency and the fact is case administration; or
   * a legal basis it was recorded under carries it to A; or
   * A is an active group member at t and the consents in force at t cover
@@ -59,7 +60,10 @@ ORIGIN, OWNER = Basis("origin"), Basis("owner")
 #      to the recipients whose part changed
 #   3  every agency's feed is one per municipality (it was so only for social services): a member agency takes
 #      part in one municipality's groups, and its users and feeds see that municipality's cases only
-RULES_VERSION = 3
+#   4  a meeting recorded by a member is its own information, not the case's administration; an outcome recorded
+#      in another agency's name reaches that agency under consent, not as its own; a withdrawal is told only to
+#      the recipients the consent still had
+RULES_VERSION = 4
 
 
 # Named tuples, not frozen dataclasses: the views make hundreds of thousands a second, and a tuple is made in
@@ -284,7 +288,7 @@ class Judge:
     def basis_for(self, fact: Fact) -> Basis | None:
         if fact.audience is not None and self.agency not in fact.audience:
             return None
-        if fact.origin == self.agency:
+        if fact.origin == self.agency and not fact.attributed:
             return ORIGIN
         if self.is_lead and fact.administrative:
             return OWNER

@@ -29,6 +29,10 @@ class Fact:
     administrative: bool = False         # the case owner (social services) sees it as administration
     audience: frozenset[str] | None = None  # when set, no agency outside it may ever see the fact
     legal_basis: str | None = None       # a ground other than consent the fact was recorded under
+    # Recorded by another agency in the origin's name (a meeting's minutes giving what each agency said): the
+    # origin sees it under consent like anyone, not as its own — nothing but the recorder vouches that it said
+    # so, and a recorder could otherwise send any agency anything, unconsented, as "its own information".
+    attributed: bool = False
 
 
 def fact_order(fact: Any) -> tuple:
@@ -49,12 +53,13 @@ class _Maker:
 
     def __call__(self, kind: str, category: str, content: Mapping[str, Any], *, part: str | None = None,
                  origin: str | None = None, administrative: bool = True, audience: frozenset[str] | None = None,
-                 legal_basis: str | None = None) -> Fact:
+                 legal_basis: str | None = None, attributed: bool = False) -> Fact:
         version = self.event.originator_version
         return Fact(
             fact_id=str(version) if part is None else f"{version}.{part}", version=version, kind=kind,
             category=category, origin=origin or self.event.recorded_by.agency, recorded_at=self.event.timestamp,
-            content=content, administrative=administrative, audience=audience, legal_basis=legal_basis)
+            content=content, administrative=administrative, audience=audience, legal_basis=legal_basis,
+            attributed=attributed)
 
 
 def _referral(e: ev.ReferralReceived, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
@@ -112,7 +117,10 @@ def _consent_narrowed(e: ev.ConsentNarrowed, case: Any, catalogue: Catalogue, fa
 
 
 def _consent_withdrawn(e: ev.ConsentWithdrawn, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
-    return _consent_facts("consent.withdrawn", e, case, fact, case.consents[e.consent_id].granted_scope, {})
+    # Told to the recipients it still had: one a narrowing left out was told then, and telling it now would tell
+    # it that the consent went on for others.
+    still = tuple(s for s in case.consents[e.consent_id].scope if s.categories)
+    return _consent_facts("consent.withdrawn", e, case, fact, still, {})
 
 
 def _membership(kind: str) -> Callable[..., tuple[Fact, ...]]:
@@ -133,15 +141,21 @@ def _plan(e: ev.PlanRevised, case: Any, catalogue: Catalogue, fact: _Maker) -> t
 
 
 def _meeting(e: ev.MeetingHeld, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
+    # The meeting itself, its attendance and its decisions are the case's administration when social services
+    # records them; a member's record of a meeting is its own information, which reaches social services
+    # through consent or law like any other member's.
+    by_lead = e.recorded_by.agency == fact.lead
     meeting = {"meeting_id": e.meeting_id, "held_on": e.held_on}
     core = fact("meeting", "case", {**meeting, "other_attendees": e.other_attendees,
-                                    "next_meeting": e.next_meeting}, part="meeting")
+                                    "next_meeting": e.next_meeting}, part="meeting", administrative=by_lead)
     attendees = tuple(fact("meeting.attendee", catalogue.membership_category(a), {**meeting, "agency": a},
-                           part=f"attendee.{a}") for a in e.attendees)
+                           part=f"attendee.{a}", administrative=by_lead) for a in e.attendees)
     outcomes = tuple(fact("meeting.outcome", o.category, {**meeting, "text": o.text, "origin_agency": o.origin_agency},
-                          part=f"outcome.{i}", origin=o.origin_agency, administrative=False)
+                          part=f"outcome.{i}", origin=o.origin_agency, administrative=False,
+                          attributed=o.origin_agency != e.recorded_by.agency)
                      for i, o in enumerate(e.outcomes))
-    decisions = tuple(fact("meeting.decision", d.category, {**meeting, "text": d.text}, part=f"decision.{i}")
+    decisions = tuple(fact("meeting.decision", d.category, {**meeting, "text": d.text}, part=f"decision.{i}",
+                           administrative=by_lead)
                       for i, d in enumerate(e.decisions))
     return (core, *attendees, *outcomes, *decisions)
 

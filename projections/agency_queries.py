@@ -77,6 +77,7 @@ def meetings(facts: Sequence[VisibleFact]) -> list[Meeting]:
 
 
 def own_contributions(facts: Sequence[VisibleFact], agency: str) -> list[VisibleFact]:
-    """What the agency itself recorded: contributions, follow-ups and meeting outcomes."""
+    """What the agency itself recorded: contributions, follow-ups and meeting outcomes (not an outcome another
+    agency recorded in its name: that reached it under consent, as another's information)."""
     return [f for f in timeline(facts)
-            if f.origin == agency and f.kind in ("contribution", "follow_up", "meeting.outcome")]
+            if f.origin == agency and f.basis.kind == "origin" and f.kind in ("contribution", "follow_up", "meeting.outcome")]

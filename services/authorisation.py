@@ -17,7 +17,7 @@ rules decide every fact.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 
 from domain.catalogue import Catalogue
 from domain.errors import DomainError
@@ -77,20 +77,27 @@ def check_reads_cases(p: Principal) -> None:
                         " administrator to add it")
 
 
-def place_in(p: Principal, case: Any, catalogue: Catalogue) -> Place:
-    """The user's place in ``case`` as it stands; CaseNotFound for anyone outside it."""
+def place_in(p: Principal, case: Any, catalogue: Catalogue, *, sees_anything: Callable[[], bool]) -> Place:
+    """The user's place in ``case`` as it stands; CaseNotFound for anyone outside it.
+
+    A member agency is in the case only while it sees something of it now (``sees_anything``: the disclosure
+    rules' answer for the agency).  Being in the group is itself secret — `case` reaches an agency only through
+    consent, or as its origin — so a member no consent lets see the case is told it does not exist, as an
+    outsider is: found by number, read, or written to, a case must not answer a member it may not know of."""
     check_reads_cases(p)
     if p.has(Role.AUDITOR):
         return Place.AUDITOR
     if is_social_services(p, catalogue) and p.municipality == case.municipality:
         return Place.LEAD
-    if is_member_user(p, catalogue) and p.agency in case.members and p.municipality == case.municipality:
+    if (is_member_user(p, catalogue) and p.agency in case.members and p.municipality == case.municipality
+            and sees_anything()):
         return Place.MEMBER
     raise CaseNotFound("no such case", field="case_id")
 
 
-def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue) -> Place:
-    place = place_in(p, case, catalogue)
+def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue, *,
+                      sees_anything: Callable[[], bool]) -> Place:
+    place = place_in(p, case, catalogue, sees_anything=sees_anything)
     if place is Place.AUDITOR:
         raise Forbidden("auditors read; they do not change cases")
     if kind is Kind.ADMINISTRATION and place is not Place.LEAD:

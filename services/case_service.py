@@ -225,7 +225,7 @@ class CaseService:
         try:
             with self._outsiders_told_nothing(p):
                 case_id = self.app.find_case(case_number)
-                place_in(p, self.judged.replay(case_id).case, self.catalogue)
+                self._place(p, self.judged.replay(case_id))
         except CaseNotFound:
             raise CaseNotFound("no case has that number", field="case_number") from None
         return case_id
@@ -236,7 +236,7 @@ class CaseService:
 
     def _extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
         """The young person's extract (registerutdrag): who read what about them, and when."""
-        place = place_in(p, self.judged.replay(case_id).case, self.catalogue)
+        place = self._place(p, self.judged.replay(case_id))
         if place is Place.MEMBER:
             raise Forbidden("social services produces the extract and hands it out")
         self._log(p, case_id, "extract", purpose)
@@ -384,15 +384,22 @@ class CaseService:
         if kept is None:
             return None
         try:
-            check_reads_as_agency(place_in(p, kept.case, self.catalogue))
+            check_reads_as_agency(self._place(p, kept))
         except (CaseNotFound, Forbidden):
             return None
         return kept
 
     def _stored_for(self, p: Principal, case_id: UUID) -> Replay:
         replay = self.judged.replay(case_id)
-        check_reads_as_agency(place_in(p, replay.case, self.catalogue))
+        check_reads_as_agency(self._place(p, replay))
         return replay
+
+    def _place(self, p: Principal, replay: Replay) -> Place:
+        return place_in(p, replay.case, self.catalogue, sees_anything=self._sees(p, replay))
+
+    def _sees(self, p: Principal, replay: Replay) -> Callable[[], bool]:
+        """Whether ``p``'s agency sees anything of the case now (asked only of a member's user)."""
+        return lambda: bool(replay.visible_to(p.agency, self.app.clock.now()))
 
     def _current(self, replay: Replay, fresh: bool, stored: int | None) -> Replay:
         """``replay`` brought up to the version the access log's transaction saw (unless it was read anew and
@@ -400,7 +407,7 @@ class CaseService:
         return replay if fresh and stored == replay.case.version else self.judged.brought_to(replay, stored)
 
     def _look(self, p: Principal, replay: Replay) -> Look:
-        place = place_in(p, replay.case, self.catalogue)
+        place = self._place(p, replay)
         check_reads_as_agency(place)
         disclosures = replay.visible_to(p.agency, self.app.clock.now())
         return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures)
@@ -408,7 +415,7 @@ class CaseService:
     def _admit_command(self, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
         stored version, which the save must follow."""
-        check_may_command(p, replay.case, COMMANDS[name], self.catalogue)
+        check_may_command(p, replay.case, COMMANDS[name], self.catalogue, sees_anything=self._sees(p, replay))
         if expected_version is not None:
             seen = self._version(replay, p.agency)
             if seen != expected_version:

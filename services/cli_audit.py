@@ -19,7 +19,7 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
-from services.presentation import CHANGES, agency_name, describe_basis, describe_cause, describe_fact
+from services.presentation import CHANGES, agency_name, describe_basis, describe_cause, describe_fact, facts_count
 from services.principals import Principal, Role
 from services.settings import Settings
 
@@ -256,7 +256,7 @@ def _replay(args: argparse.Namespace) -> int:
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
         seen = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
         ids = fact_ids.of(case_id)
-        count = f"{len(seen)} uppgift" if len(seen) == 1 else f"{len(seen)} uppgifter"
+        count = facts_count(len(seen))
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {_moment(args.as_of)} "
               f"se {count} i ärendet (återskapat ur händelserna):")
         for note in _replay_notes(app.get_case(case_id).created_on, args.as_of, app.clock.now()):

@@ -9,7 +9,8 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import opened
-from services.presentation import CHANGES, KINDS, PHASES, agency_name, describe_basis, describe_cause, describe_plan_status
+from services.presentation import (CHANGES, KINDS, PHASES, agency_name, describe_basis, describe_cause,
+                                   describe_plan_status, facts_count)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -143,7 +144,7 @@ def _show(args: argparse.Namespace) -> int:
         stored = service.audit_view(reader, case_id, args.agency, lambda: runner.store.facts(args.agency, case_id),
                                     args.purpose)
         facts = _select(stored, args.what, args.agency)
-        print(f"{agency_name(args.agency, app.catalogue)} ser {len(facts)} uppgifter i ärendet ({WHAT[args.what]}):")
+        print(f"{agency_name(args.agency, app.catalogue)} ser {facts_count(len(facts))} i ärendet ({WHAT[args.what]}):")
         for f in facts:
             text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"

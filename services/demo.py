@@ -18,7 +18,7 @@ from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry
 from services.application import CaseApplication
 from services.clock import ManualClock
-from services.presentation import agency_name, describe_basis, describe_fact
+from services.presentation import agency_name, describe_basis, describe_fact, facts_count
 
 AGENCIES = ("socialtjanst", "polis", "skola", "bup")
 MUNICIPALITY = "0180"  # Stockholm: the demo case's, and a development token's unless told another
@@ -51,7 +51,7 @@ class Demo:
         cat = self.app.catalogue
         now = {d.fact.fact_id: d for d in self.app.view(self.case_id, agency)}
         before = self.seen[agency]
-        self.out.write(f"  {agency_name(agency, cat)} – ser {len(now)} uppgifter\n")
+        self.out.write(f"  {agency_name(agency, cat)} – ser {facts_count(len(now))}\n")
         for fact_id, d in now.items():
             if fact_id not in before or before[fact_id].basis != d.basis:
                 self.out.write(f"    + {describe_fact(d.fact, cat)}  [{describe_basis(d.basis, cat)}]\n")

@@ -93,6 +93,11 @@ def describe_cause(causes: Iterable[Cause], catalogue: Catalogue) -> str:
         for c in causes)
 
 
+def facts_count(n: int) -> str:
+    """"1 uppgift", "3 uppgifter"."""
+    return f"{n} uppgift" if n == 1 else f"{n} uppgifter"
+
+
 def agency_name(agency: str, catalogue: Catalogue) -> str:
     """The agency's name; an id the catalogue does not know (a stored row altered, or an agency since removed) as
     it is."""

@@ -63,7 +63,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td>"
         f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
-        "</tr>" for c in log if c.agency != c.fact.origin)
+        "</tr>" for c in log if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
 <style>{STYLE}</style></head><body>

@@ -3,7 +3,7 @@ the access log and the printable report — all through CaseService's audit meth
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -96,7 +96,15 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     number = _number(cases, user, uuid)
     return render(request, "replay.html", page="replay", user=user, case_id=uuid, number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors,
-                  now=cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S"))
+                  now=_form_now(cases.app.clock.now()))
+
+
+def _form_now(now: datetime) -> str:
+    """The replay form's default moment, "now", to the second — rounded up: rounded down, an event recorded in the
+    same second as the page was made would fall after it, and "now" would not show it."""
+    if now.microsecond:
+        now = now.replace(microsecond=0) + timedelta(seconds=1)
+    return now.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _handle(fact, public: str) -> str:  # noqa: ANN001 - a Fact, or None when the history no longer names it

@@ -15,12 +15,12 @@ from tests.e2e import seed, ui
 def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdrawal(server, open_browser, screenshot):
     cases = server.context.cases
     group = seed.school_and_police_group(cases)
-    before = cases.app.clock.now()
-    cases.command(seed.SOCIAL, "withdraw_consent", group.case_id, None, consent_id=group.consents[1],
-                  consenter=_guardian_of(cases, group, 1))
     school = open_browser()
     ui.sign_in(school, ui.SCHOOL)
-    ui.tab(school, str(group.case_id))          # a read, to find in the access log
+    ui.tab(school, str(group.case_id))          # a read, to find in the access log (after the withdrawal the
+    before = cases.app.clock.now()              # school sees nothing of the case: no such case, to it)
+    cases.command(seed.SOCIAL, "withdraw_consent", group.case_id, None, consent_id=group.consents[1],
+                  consenter=_guardian_of(cases, group, 1))
 
     page = open_browser()
     ui.sign_in(page, ui.AUDITOR)

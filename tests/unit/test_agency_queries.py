@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from domain.disclosure import disclosures_at
 from domain.values import Decision, Outcome
-from projections.agency_queries import current_plan, meetings, own_contributions, timeline
+from projections.agency_queries import current_plan, meetings, own_contributions, seen, timeline
 from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory
 
 
 def visible(story: CaseStory, agency: str):
-    return [d.fact for d in disclosures_at(story.events, agency, story.now, CATALOGUE)]
+    return seen(disclosures_at(story.events, agency, story.now, CATALOGUE))
 
 
 def story() -> CaseStory:
@@ -41,8 +41,12 @@ def test_a_meeting_shows_only_the_parts_the_agency_may_see():
 
 
 def test_own_contributions_are_what_the_agency_recorded():
+    # The meeting's outcome in the school's name was recorded by social services: the school sees it, under its
+    # consent, as another's information, not among its own.
     own = own_contributions(visible(story(), "skola"), "skola")
-    assert [f.content["text"] for f in own] == ["Bättre närvaro.", "Närvaro 90 %."]
+    assert [f.content["text"] for f in own] == ["Närvaro 90 %."]
+    (meeting,) = meetings(visible(story(), "skola"))
+    assert [p.basis.kind for p in meeting.parts if p.kind == "meeting.outcome"] == ["consent"]
 
 
 def test_the_timeline_is_in_the_order_things_happened():

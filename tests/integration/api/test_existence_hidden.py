@@ -53,3 +53,35 @@ def test_an_erased_case_is_no_such_case_to_its_former_members_and_an_auditor_is_
         assert status == 404 and error["code"] == "case_not_found"
     audited = client.get(f"/api/v1/audit/cases/{case_id}/facts", headers=users.auditor)
     assert audited.status_code == 404 and audited.json()["error"]["code"] == "case_erased"
+
+
+def test_a_member_no_consent_lets_see_the_case_is_told_what_an_outsider_is(client, users, tick, app, postgres):
+    """Being in the group is itself secret: `case` reaches a member only through consent (or as its origin).
+    School and police are both in the group; only the school's consent covers it, and the police did not refer
+    this case — so to the police it answers as a case never opened, by number, read or written to."""
+    from tests.integration.api.flows import REFERRAL, events_of, ok
+
+    referral = {**REFERRAL, "referring_agency": "skola", "entry_route": "sol14", "summary_category": "school"}
+    case_id = ok(client.post("/api/v1/cases", json=referral, headers=users.social), 201)["case_id"]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
+                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
+    for agency in ("skola", "polis"):
+        tick()
+        ok(client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
+                       json={"agency": agency, "contact_person": "Kontakt", "role": "kontaktperson"}), 201)
+    number = app.get_case(UUID(case_id)).case_number
+    stored = events_of(postgres, case_id)
+    note = {"category": "crime", "text": "Ny misstanke."}
+    for path in ("", "/plan", "/meetings", "/contributions", "/extract"):
+        status, error = same_answer(client.get(f"/api/v1/cases/{case_id}{path}", headers=users.police),
+                                    client.get(f"/api/v1/cases/{uuid4()}{path}", headers=users.police))
+        assert status == 404 and error["code"] == "case_not_found", path
+    status, _ = same_answer(client.post(f"/api/v1/cases/{case_id}/contributions", json=note, headers=users.police),
+                            client.post(f"/api/v1/cases/{uuid4()}/contributions", json=note, headers=users.police))
+    assert status == 404 and events_of(postgres, case_id) == stored   # nothing recorded
+    status, _ = same_answer(client.get(f"/api/v1/cases/by-number/{number}", headers=users.police),
+                            client.get("/api/v1/cases/by-number/0180-2026-0999", headers=users.police))
+    assert status == 404
+    # The school referred it: its referral is its own, so the case is there for it.
+    assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.school))["case_id"] == case_id

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import psycopg
 from fastapi.testclient import TestClient
 
+from domain.disclosure import RULES_VERSION
 from services.api.app import create_api
 from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
@@ -45,7 +46,7 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     answer = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))
     assert answer["stored_log"]["agrees"]
     [replaced] = answer["replaced_logs"]
-    assert replaced["rules_version"] == 3 and len(replaced["rows"]) == answer["stored_log"]["compared"]
+    assert replaced["rules_version"] == RULES_VERSION and len(replaced["rows"]) == answer["stored_log"]["compared"]
     assert replaced["replacement"] >= 1 and replaced["epoch"] and all(
         r["feed"].startswith("skola") and r["seq"] >= 1 for r in replaced["rows"])   # as the school's feed numbered them
     [then], [now] = replaced["only_replaced"], replaced["only_current"]

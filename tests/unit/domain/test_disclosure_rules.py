@@ -256,6 +256,64 @@ class TestWhatEachAgencySees:
                                   catalogue=CATALOGUE)
         assert len(narrowed("skola")) == 1                          # an earlier end: its part changed
 
+    def test_a_withdrawal_is_not_told_to_a_recipient_a_narrowing_left_out(self, story):
+        """It was told of the narrowing; told of the withdrawal too, it would learn the consent went on for
+        others until then."""
+        from domain.values import ScopeEntry
+
+        ids = story.consent_all({"skola": ("case", "school"), "bup": ("case", "health")})
+        story.consent_all({"bup": ("case",)})   # BUP still sees the case, under consents of its own
+        for consent_id, consenter in zip(ids, (YOUNG_PERSON, *story.case.guardians)):
+            story.case.narrow_consent(consent_id=consent_id, consenter=consenter,
+                                      scope=[ScopeEntry("skola", ("case", "school"))], valid_until=None, by=SOCIAL,
+                                      at=story.at(), catalogue=CATALOGUE)
+        story.withdraw(ids[0])
+        told = lambda agency, kind: [d.fact.content for d in seen(story, agency).values()  # noqa: E731
+                                     if d.fact.kind == kind and d.fact.content["consent_id"] == ids[0]]
+        assert [c["categories"] for c in told("bup", "consent.narrowed")] == [()]
+        assert told("bup", "consent.withdrawn") == []
+        replay = Replay(story.events, CATALOGUE)
+        replay.advance_to(story.now)
+        parts = [f.fact_id.rsplit(".", 1)[-1] for f in replay.facts if f.kind == "consent.withdrawn"]
+        assert parts == ["owner", "skola"]   # the owner's whole, and the part of the one recipient left
+
+    def test_an_outcome_recorded_in_another_agencys_name_reaches_it_only_under_consent(self, story):
+        """Social services writes the minutes; what it gives as the school's words is not the school's own
+        information to the rules: it could be anything (here the police's suspicion), sent unconsented."""
+        story.consent_all({"skola": ("case", "school")})
+        story.case.record_meeting(held_on=story.now.date(), attendees=("skola",), other_attendees=(), outcomes=(
+            Outcome("crime", "skola", "Misstänkt för rån enligt polisen."),
+            Outcome("school", "skola", "Närvaron har ökat.")), decisions=(), next_meeting=None, by=SOCIAL,
+            at=story.at(), catalogue=CATALOGUE)
+        assert not contributed(story, "skola", "Misstänkt för rån enligt polisen.")
+        assert _basis_of(story, "skola", "Närvaron har ökat.").kind == "consent"
+        story.case.record_meeting(held_on=story.now.date(), attendees=("skola",), other_attendees=(), outcomes=(
+            Outcome("crime", "skola", "Skolan har själv sett en stöld."),), decisions=(), next_meeting=None,
+            by=SCHOOL, at=story.at(), catalogue=CATALOGUE)
+        assert _basis_of(story, "skola", "Skolan har själv sett en stöld.").kind == "origin"   # its own words
+
+    def test_a_meeting_a_member_records_reaches_social_services_only_under_consent(self, story):
+        """Social services sees the meetings it records as administration; a member's record of a meeting, its
+        decisions included, is the member's information like its contributions."""
+        from domain.values import Decision
+
+        story.consent_all({"bup": ("case", "health")})
+        story.case.record_meeting(held_on=story.now.date(), attendees=("bup",), other_attendees=("Dr Hemlig",),
+                                  outcomes=(), decisions=(Decision("Medicinering prövas.", "health"),),
+                                  next_meeting=None, by=BUP, at=story.at(), catalogue=CATALOGUE)
+        meeting_kinds = [k for k in kinds(story, "socialtjanst") if k.startswith("meeting")]
+        assert meeting_kinds == []
+        assert "meeting.decision" in kinds(story, "bup")
+        story.consent_all({"socialtjanst": ("health",)})
+        decision = next(d for d in seen(story, "socialtjanst").values() if d.fact.kind == "meeting.decision")
+        assert decision.basis.kind == "consent"
+        story.case.record_meeting(held_on=story.now.date(), attendees=("bup",), other_attendees=(), outcomes=(),
+                                  decisions=(Decision("Nästa möte om en månad.", "case"),), next_meeting=None,
+                                  by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        ours = [d for d in seen(story, "socialtjanst").values()
+                if d.fact.kind == "meeting.decision" and d.fact.content["text"] == "Nästa möte om en månad."]
+        assert [d.basis.kind for d in ours] == ["origin"]
+
     def test_the_origin_always_sees_its_own(self, story):
         story.contribute(SCHOOL, "school", "Egen närvarorapport.")
         assert contributed(story, "skola", "Egen närvarorapport.")
