@@ -69,10 +69,12 @@ def _referral(e: ev.ReferralReceived, case: Any, catalogue: Catalogue, fact: _Ma
         fact("case.opened", "case", {"case_number": e.case_number, "municipality": e.municipality}, part="case"),
         fact("case.subject", "case", {"name": e.subject.name, "personnummer": identity.formatted(),
                                       "birth_date": identity.birth_date}, part="subject"),
+        # Social services records the referral in the referring agency's name: attributed, as a meeting's outcome
+        # in another's name is (it could otherwise send that agency anything, as its own).
         fact("referral", e.summary_category, {
             "entry_route": e.entry_route, "referring_agency": e.referring_agency, "referral_date": e.referral_date,
             "summary": e.summary, "category": e.summary_category}, part="referral", origin=e.referring_agency,
-            legal_basis=route_basis),
+            legal_basis=route_basis, attributed=e.referring_agency != e.recorded_by.agency),
     )
 
 

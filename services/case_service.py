@@ -24,6 +24,7 @@ from uuid import UUID
 from domain.disclosure import Disclosure, Replay, VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
+from domain.values import Phase
 from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecord
 from services.application import CaseApplication, CommandResult
 from services.authorisation import (
@@ -401,6 +402,9 @@ class CaseService:
         """Whether ``p``'s agency sees anything of the case now (asked only of a member's user)."""
         return lambda: bool(replay.visible_to(p.agency, self.app.clock.now()))
 
+    def _sees_closure(self, p: Principal, replay: Replay) -> bool:
+        return any(d.fact.kind == "case.closed" for d in replay.visible_to(p.agency, self.app.clock.now()))
+
     def _current(self, replay: Replay, fresh: bool, stored: int | None) -> Replay:
         """``replay`` brought up to the version the access log's transaction saw (unless it was read anew and
         already is)."""
@@ -415,7 +419,11 @@ class CaseService:
     def _admit_command(self, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
         stored version, which the save must follow."""
-        check_may_command(p, replay.case, COMMANDS[name], self.catalogue, sees_anything=self._sees(p, replay))
+        place = check_may_command(p, replay.case, COMMANDS[name], self.catalogue, sees_anything=self._sees(p, replay))
+        if place is Place.MEMBER and replay.case.phase is Phase.CLOSED and not self._sees_closure(p, replay):
+            # "The case is closed" would tell the phase (a `case` fact) to a member whose consents do not cover it
+            # (one that sees only what it recorded itself, say): to it, the case is no longer there.
+            raise CaseNotFound("no such case", field="case_id")
         if expected_version is not None:
             seen = self._version(replay, p.agency)
             if seen != expected_version:

@@ -52,6 +52,7 @@ class Follower:
         self.runner, self.ledger, self.publisher = runner, ledger, publisher
         self.lock, self.lock_check_every = lock, lock_check_every
         self.working = threading.Event()  # set while this follower does the work (always, without a lock)
+        self.outdated = False  # the views were built by a newer version's rules: this one stops following
         self.interval, self.calendar_every, self._clock = interval, calendar_every, clock
         self.listen, self.erasures, self.seal_every = listen, erasures, seal_every
         self._unsealed = threading.Event()  # the views moved since the ledger was last sealed
@@ -78,6 +79,8 @@ class Follower:
                 working.set()
                 guard.join()
                 self.lock.release()
+            if self.outdated:
+                return   # the lock is for the newer hosts' followers
 
     def _guard(self, stop: threading.Event, working: threading.Event) -> None:
         """End this round of work when ``stop`` is set or the lock is lost (its session ended: another follower
@@ -142,7 +145,8 @@ class Follower:
         while not stop.is_set():
             try:
                 if not rules_checked:
-                    self._rebuild_under_todays_rules()
+                    if not self._rebuild_under_todays_rules():
+                        return   # a newer version's views: not this process's to follow
                     rules_checked = True
                 self._recorded.clear()  # before the step: what is recorded during it wakes the next one
                 # The calendar's round every minute; and at once when a moment the views know of has come (a
@@ -159,11 +163,19 @@ class Follower:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
-    def _rebuild_under_todays_rules(self) -> None:
-        """Views built under older disclosure rules may show what today's do not allow: built again, at once."""
+    def _rebuild_under_todays_rules(self) -> bool:
+        """Views built under older disclosure rules may show what today's do not allow: built again, at once.
+        Views a newer version built are left alone, and not followed (False): rebuilt under this older process's
+        rules, they would show again what the newer rules stopped — as an upgrade rolls from host to host, an old
+        follower restarting would undo it."""
         older = self.runner.built_under_other_rules()
         if older is None:
-            return
+            return True
+        if older > RULES_VERSION:
+            self.outdated = True
+            log.error("the views were built under disclosure rules %d, newer than this process's %d: not following"
+                      " them (upgrade this host's Sigill; the newer hosts' followers keep them)", older, RULES_VERSION)
+            return False
         log.warning("the views were built under disclosure rules %d, this is %d: rebuilding them (the feeds are"
                     " numbered anew; consumers deduplicate by event id)", older, RULES_VERSION)
         rebuilt = self.runner.rebuild(_every(50_000, lambda n: log.info("rebuilding the views: %d events", n)))
@@ -171,6 +183,7 @@ class Follower:
         self._moved.set()
         log.info("the views are rebuilt under disclosure rules %d: %d events; the replaced disclosure log's %d rows"
                  " are kept (sigill views log --replaced)", RULES_VERSION, rebuilt, self.runner.replaced_rows)
+        return True
 
     def step(self, *, calendar_due: bool) -> int:
         """One round; returns how far the views moved (in notification positions)."""

@@ -96,3 +96,29 @@ def test_views_built_under_older_disclosure_rules_are_rebuilt_when_a_follower_st
         stop.set()
         follower.join(timeout=10)
         runner.store.close()   # its pool: the suite's one server has a bounded number of sessions
+
+
+def test_an_older_follower_leaves_views_a_newer_version_built_alone(app, settings, postgres, caplog):
+    """As an upgrade rolls from host to host, an old follower restarting must not rebuild the views under its
+    older rules: that would show again what the newer rules stopped."""
+    from domain.disclosure import RULES_VERSION
+
+    runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
+    consenting_school(app)
+    runner.catch_up()
+    epoch, position = runner.store.feed_epoch(), runner.position
+    runner.store.set_rules_version(RULES_VERSION + 1)        # written by a newer Sigill
+    consenting_school(app)                                   # something to follow, were it followed
+    stop = threading.Event()
+    follower = threading.Thread(target=Follower(runner, ledger, interval=0.05).run, args=(stop,), daemon=True)
+    try:
+        follower.start()
+        follower.join(timeout=10)
+        assert not follower.is_alive()                       # it stopped by itself
+        assert "newer than this process's" in caplog.text
+        assert runner.store.rules_version() == RULES_VERSION + 1 and runner.store.feed_epoch() == epoch
+        assert runner.position == position                   # not rebuilt, not followed
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+        runner.store.close()

@@ -28,9 +28,10 @@ def open_case(client, users) -> str:
     return ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
 
 
-def school_consented_case(client, users, tick, *, categories=("case", "school")) -> tuple[str, list[str]]:
+def school_consented_case(client, users, tick, *, categories=("case", "school"),
+                          members=("skola", "polis")) -> tuple[str, list[str]]:
     """Accepted; two guardians; the young person and both guardians let the school see ``categories``;
-    the school and the police in the group.  Returns the case id and the consent ids."""
+    ``members`` (the school and the police) in the group.  Returns the case id and the consent ids."""
     case_id = open_case(client, users)
     post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
                                                          headers=users.social), status)
@@ -47,7 +48,7 @@ def school_consented_case(client, users, tick, *, categories=("case", "school"))
         consents.append(post("/consents", {
             "consenter": consenter, "scope": [{"agency": "skola", "categories": list(categories)}],
             "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}, 201)["created"])
-    for agency in ("skola", "polis"):
+    for agency in members:
         tick()
         post("/members", {"agency": agency, "contact_person": "Kontakt", "role": "kontaktperson"}, 201)
     return case_id, consents

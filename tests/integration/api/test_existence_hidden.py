@@ -57,19 +57,12 @@ def test_an_erased_case_is_no_such_case_to_its_former_members_and_an_auditor_is_
 
 def test_a_member_no_consent_lets_see_the_case_is_told_what_an_outsider_is(client, users, tick, app, postgres):
     """Being in the group is itself secret: `case` reaches a member only through consent (or as its origin).
-    School and police are both in the group; only the school's consent covers it, and the police did not refer
-    this case — so to the police it answers as a case never opened, by number, read or written to."""
-    from tests.integration.api.flows import REFERRAL, events_of, ok
+    School and police are both in the group, only the school's consent covers it, and the referral in the
+    police's name is social services' record — so to the police the case answers as one never opened would, by
+    number, read or written to."""
+    from tests.integration.api.flows import events_of, ok
 
-    referral = {**REFERRAL, "referring_agency": "skola", "entry_route": "sol14", "summary_category": "school"}
-    case_id = ok(client.post("/api/v1/cases", json=referral, headers=users.social), 201)["case_id"]
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
-                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
-    for agency in ("skola", "polis"):
-        tick()
-        ok(client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
-                       json={"agency": agency, "contact_person": "Kontakt", "role": "kontaktperson"}), 201)
+    case_id, _ = school_consented_case(client, users, tick)
     number = app.get_case(UUID(case_id)).case_number
     stored = events_of(postgres, case_id)
     note = {"category": "crime", "text": "Ny misstanke."}
@@ -83,5 +76,25 @@ def test_a_member_no_consent_lets_see_the_case_is_told_what_an_outsider_is(clien
     status, _ = same_answer(client.get(f"/api/v1/cases/by-number/{number}", headers=users.police),
                             client.get("/api/v1/cases/by-number/0180-2026-0999", headers=users.police))
     assert status == 404
-    # The school referred it: its referral is its own, so the case is there for it.
     assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.school))["case_id"] == case_id
+
+
+def test_a_closed_case_is_no_such_case_to_a_member_that_may_not_see_it_closed(client, users, tick, app):
+    """"The case is closed" tells the phase, a `case` fact: a member that sees only what it recorded itself (its
+    consent withdrawn) is not told it — the case is no longer there for it, as for one that left the group."""
+    from tests.integration.api.flows import ok
+
+    case_id, consents = school_consented_case(client, users, tick)
+    note = {"category": "school", "text": "Närvaro 80 %."}
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json=note, headers=users.school), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    tick()
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))["facts"]   # its own, still
+    ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Målen uppnådda."}))
+    tick()
+    status, error = same_answer(client.post(f"/api/v1/cases/{case_id}/contributions", json=note, headers=users.school),
+                                client.post(f"/api/v1/cases/{uuid4()}/contributions", json=note, headers=users.school))
+    assert status == 404 and error["code"] == "case_not_found"

@@ -48,16 +48,13 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(client, users)
 
 
 def test_a_failed_request_releases_its_key_so_a_corrected_retry_runs(client, users, tick):
-    case_id = open_case(client, users)
-    headers = {**users.police, "Idempotency-Key": "c1"}   # the referring agency: its referral is its own to see
+    case_id, _ = school_consented_case(client, users, tick, members=())
+    headers = {**users.school, "Idempotency-Key": "c1"}
     refused = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION, headers=headers)
     assert refused.status_code == 404  # not yet in the group: nothing recorded, so the key is free again
     tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
-                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
-    tick()
     ok(client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
-                   json={"agency": "polis", "contact_person": "Kim", "role": "utredare"}), 201)
+                   json={"agency": "skola", "contact_person": "Kim", "role": "kurator"}), 201)
     tick()
     retried = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION, headers=headers)
     assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers

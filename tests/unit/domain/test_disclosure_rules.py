@@ -348,11 +348,25 @@ class TestWhatEachAgencySees:
         with pytest.raises(LegalBasisNotApplicable):
             story.contribute(SCHOOL, "crime", "Misstanke.", legal_basis="lul6")
 
-    def test_the_police_referral_is_the_polices_own_and_the_owners_administration(self, story):
-        assert "referral" in kinds(story, "polis")
+    def test_the_police_referral_is_the_owners_administration_and_reaches_the_police_under_consent(self, story):
+        """Social services records the referral in the police's name: nothing but social services vouches for
+        it, so to the rules it is not the police's own (as an outcome in another's name is not)."""
         referral = next(d for d in seen(story, "socialtjanst").values() if d.fact.kind == "referral")
         assert referral.basis.kind == "owner"
-        assert kinds(story, "skola") == []
+        assert kinds(story, "polis") == [] and kinds(story, "skola") == []
+        story.consent_all({"polis": ("case", "crime")})
+        assert _basis_of_kind(story, "polis", "referral").kind == "consent"
+
+    def test_a_referral_in_another_agencys_name_sends_it_nothing_unconsented(self):
+        """Any agency may be named as the referrer of a case known to social services: as its own, the summary
+        would reach it whatever its category, member or not."""
+        s = CaseStory(entry_route="known", referring_agency="bup").accept()
+        assert kinds(s, "bup") == []
+        assert [r for r in disclosure_log(s.events, ["bup"], s.now, CATALOGUE)] == []
+
+
+def _basis_of_kind(story: CaseStory, agency: str, kind: str):
+    return next(d.basis for d in seen(story, agency).values() if d.fact.kind == kind)
 
 
 def _basis_of(story: CaseStory, agency: str, text: str, at=None):
