@@ -51,9 +51,9 @@ def test_the_demo_plays_every_step_of_the_example(demo):
     assert len(demo) == 9
 
 
-def test_before_consent_the_police_sees_only_its_own_notification(demo):
-    count, lines = step(demo, "Polisens LUL 6")[POLICE]
-    assert count == 1 and "egen uppgift" in lines[0]
+def test_before_consent_the_police_sees_nothing_not_even_the_referral_in_its_name(demo):
+    # Social services records the referral: in the police's name, but not the police's own record (rules 4).
+    assert step(demo, "Polisens LUL 6")[POLICE][0] == 0
     assert step(demo, "Polisens LUL 6")[SCHOOL][0] == 0
 
 

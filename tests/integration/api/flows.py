@@ -28,10 +28,13 @@ def open_case(client, users) -> str:
     return ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
 
 
-def school_consented_case(client, users, tick, *, categories=("case", "school"),
-                          members=("skola", "polis")) -> tuple[str, list[str]]:
-    """Accepted; two guardians; the young person and both guardians let the school see ``categories``;
-    ``members`` (the school and the police) in the group.  Returns the case id and the consent ids."""
+def school_consented_case(client, users, tick, *, categories=("case", "school"), members=("skola", "polis"),
+                          others: dict[str, list[str]] | None = None) -> tuple[str, list[str]]:
+    """Accepted; two guardians; the young person and both guardians let the school see ``categories`` and the
+    police that the case exists (``others``: other agencies' parts instead of the police's), in the same
+    consents; ``members`` (the school and the police) in the group.  Returns the case id and the consent ids.
+    (Without `case`, a member is an outsider to the case: the police could not record in it.)"""
+    others = {"polis": ["case"]} if others is None else others
     case_id = open_case(client, users)
     post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
                                                          headers=users.social), status)
@@ -46,7 +49,8 @@ def school_consented_case(client, users, tick, *, categories=("case", "school"),
     for consenter in ["young_person", *(g[0] if isinstance(g, list) else g["guardian_id"] for g in guardians)]:
         tick()
         consents.append(post("/consents", {
-            "consenter": consenter, "scope": [{"agency": "skola", "categories": list(categories)}],
+            "consenter": consenter, "scope": [{"agency": "skola", "categories": list(categories)}, *(
+                {"agency": a, "categories": c} for a, c in (others or {}).items())],
             "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}, 201)["created"])
     for agency in members:
         tick()

@@ -145,7 +145,8 @@ def _texts(value) -> list[str]:
 
 
 def a_busy_case(client, users, tick, app):
-    """The school consented; the police records crime information no one else may see; a plan with a school row."""
+    """The school consented; the police, which may see that the case exists (`case`), records crime information no
+    one else may see; a plan with a school row.  (A member no consent lets see the case is an outsider to it.)"""
     case_id, consents = school_consented_case(client, users, tick)
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.police,

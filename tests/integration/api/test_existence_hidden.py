@@ -62,7 +62,7 @@ def test_a_member_no_consent_lets_see_the_case_is_told_what_an_outsider_is(clien
     number, read or written to."""
     from tests.integration.api.flows import events_of, ok
 
-    case_id, _ = school_consented_case(client, users, tick)
+    case_id, _ = school_consented_case(client, users, tick, others={})
     number = app.get_case(UUID(case_id)).case_number
     stored = events_of(postgres, case_id)
     note = {"category": "crime", "text": "Ny misstanke."}
