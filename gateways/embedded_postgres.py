@@ -69,6 +69,10 @@ class PostgresLocation:
             # 0 would mean "wait forever" for the table lock every insert takes.
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+            # How long a request waits for a pooled connection (the library's default is 30 s, and it retries a
+            # read up to ten times): with the database down a request answered 503 only after minutes, and the
+            # requests waiting held every thread, /ready's too.
+            "POSTGRES_CONNECT_TIMEOUT": "5",
             # eventsourcing's recorder, inserting without pipeline mode (see gateways/postgres_recorder.py).
             # POSTGRES_ENABLE_DB_FUNCTIONS stays unset: subscribers were seen to skip events with it.
             "APPLICATION_RECORDER_TOPIC": "gateways.postgres_recorder:SigillApplicationRecorder",

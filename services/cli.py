@@ -30,6 +30,9 @@ def _demo(args: argparse.Namespace) -> int:
     from services.demo import run_demo
 
     settings = Settings()
+    if settings.is_production:   # its case would stay in the append-only, sealed store for good
+        raise ConfigurationError("the demo loads a fictional case, with a name and a personnummer, into the"
+                                 " append-only event store: refused in production (SIGILL_ENVIRONMENT)")
     where = "SIGILL_DATABASE_URL" if settings.database_url else f"inbyggd PostgreSQL i {settings.data_dir}"
     print(f"Sigill demo – startar databasen ({where}) …", flush=True)
     clock = ManualClock(datetime(2026, 2, 1, tzinfo=timezone.utc))
@@ -118,6 +121,9 @@ def _run(args: argparse.Namespace) -> int:
     return getattr(args, "error_exit", 1)
 
 
+TOO_MANY_CONNECTIONS = "53300"
+
+
 def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
@@ -126,6 +132,9 @@ def database_problem(error: BaseException) -> str:
                 " <Sigill's role>) or leave the variable unset")
     if isinstance(error, (FileExistsError, NotADirectoryError)):   # mkdir, or a path through a file
         return f"SIGILL_DATA_DIR: {error.filename}: a file stands where a directory must be"
+    if getattr(error, "sqlstate", None) == TOO_MANY_CONNECTIONS or "too many clients" in line:
+        return ("the database refuses more connections (too many clients): it is reachable, but its"
+                " max_connections is used up — stop some Sigill processes or raise it (README: Production)")
     return f"cannot reach the database or data directory: {line}"
 
 

@@ -72,11 +72,16 @@ def _serve(args: argparse.Namespace) -> int:
     from services.bootstrap import build_token_verifier, database_location
     from services.server import start_follower
 
-    if not 0 < args.port < 65536 or args.workers < 1:
-        print("sigill: --port must be 1–65535 and --workers at least 1", file=sys.stderr)
+    if not 0 < args.port < 65536 or not 1 <= args.workers <= MAX_WORKERS:
+        print(f"sigill: --port must be 1–65535 and --workers 1–{MAX_WORKERS} (each worker holds about 20 database"
+              " connections; one per core is the rule)", file=sys.stderr)
         return 2
     settings = Settings()
     settings.check()
+    if args.demo and settings.is_production:
+        print("sigill: --demo loads a fictional case, with a name and a personnummer, into the append-only event"
+              " store: refused in production", file=sys.stderr)
+        return 2
     build_token_verifier(settings)  # refuse a bad sign-in configuration before anything starts
     problem = _cannot_listen(args.host, args.port)
     if problem:
@@ -109,6 +114,9 @@ def _serve(args: argparse.Namespace) -> int:
         # thread would otherwise warn that notifications were lost as the server went away under it.
         follower.join(timeout=FOLLOWER_STOP_SECONDS)
     return 0
+
+
+MAX_WORKERS = 4 * (os.cpu_count() or 1)   # beyond this workers only wait for cores, each holding connections
 
 
 def _cannot_listen(host: str, port: int) -> str | None:

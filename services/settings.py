@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     kafka_ssl_keyfile: Path | None = None         # its private key
     kafka_publish_batch: int = 1000               # messages per acknowledged batch (and position update)
 
+    @field_validator("kafka_topic_partitions", "kafka_publish_batch")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise PydanticCustomError("at_least_one", "must be at least 1")
+        return value
+
     @field_validator("kafka_bootstrap_servers")
     @classmethod
     def _bootstrap_servers(cls, value: str | None) -> str | None:

@@ -42,7 +42,7 @@ class Command(BaseModel):
 
 class Referral(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
-        "municipality": "0180", "personnummer": "200901012384", "name": "Elias Exempel",
+        "municipality": "0180", "personnummer": "200901012385", "name": "Elias Exempel",
         "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
         "summary": "Misstänkt för rån tillsammans med äldre ungdomar.", "summary_category": "crime"}]})
     municipality: str = Field(min_length=4, max_length=4, pattern=r"^[0-9]{4}$")

@@ -12,11 +12,13 @@ import logging
 from typing import Awaitable, Callable
 
 from eventsourcing.persistence import PersistenceError
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
@@ -85,8 +87,11 @@ def install(api: FastAPI) -> None:
             return JSONResponse(error_body("invalid_input", "body: the request body could not be read as JSON",
                                            "body"), 422)
         codes = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return JSONResponse(error_body(codes.get(error.status_code, "http_error"), str(error.detail)),
-                            error.status_code, headers=getattr(error, "headers", None))
+                            error.status_code, headers=headers or None)
 
     @api.exception_handler(CaseHistoryAltered)
     async def history_altered(request: Request, error: CaseHistoryAltered) -> JSONResponse:
@@ -107,6 +112,16 @@ def install(api: FastAPI) -> None:
         return JSONResponse(error_body("database_unavailable", "the database cannot be reached; try again"), 503,
                             headers={"Retry-After": "5"})
 
+    @api.exception_handler(psycopg.OperationalError)
+    async def database_unusable(request: Request, error: psycopg.OperationalError) -> JSONResponse:
+        # Raised by our own queries (the ledger's, the feeds'), which eventsourcing does not wrap.
+        log.error("database error: %s", type(error).__qualname__)
+        if getattr(error, "sqlstate", None) == "53300":
+            return JSONResponse(error_body("database_unavailable", "the database has no connection free (too many"
+                                           " clients); try again"), 503, headers={"Retry-After": "5"})
+        return JSONResponse(error_body("database_unavailable", "the database cannot be reached; try again"), 503,
+                            headers={"Retry-After": "5"})
+
     @api.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # The class only: a message could quote personal data.
@@ -117,6 +132,17 @@ def install(api: FastAPI) -> None:
     # The last added is the outermost: an oversized body's refusal must not reach the last resort as an error.
     api.add_middleware(BodyLimit)
     api.add_middleware(LastResort, answer=unexpected)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path.  Starlette's 405 names only the first route's, and a path's GET
+    and POST are two routes here: a POST to /health was told "Allow: HEAD"."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "type": "http"})
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 class LastResort:

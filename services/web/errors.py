@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from services.api.errors import allowed_methods
 from services.web import texts
 from services.web.pages import error_page, quiet_user
 
@@ -45,6 +46,8 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
         message = texts.T[MESSAGES.get(status, "bad_request" if status < 500 else "internal")]
         response = error_page(request, status, message, quiet_user(request))
         for name, value in (getattr(error, "headers", None) or {}).items():
-            response.headers.setdefault(name, value)  # e.g. Allow on a 405
+            response.headers.setdefault(name, value)
+        if status == 405:
+            response.headers["Allow"] = allowed_methods(request)
         return response
     return handle

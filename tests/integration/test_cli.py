@@ -213,3 +213,18 @@ def test_a_command_stopped_by_sigterm_before_it_finished_says_so_and_fails(tmp_p
         silent.close()
     assert process.returncode == exit_code, stderr
     assert stderr.strip().splitlines() == ["sigill: stopped (SIGTERM) before it had finished"]
+
+
+def test_serve_refuses_more_workers_than_the_machine_can_use_in_one_line(tmp_path):
+    from services.cli_serve import MAX_WORKERS
+
+    refused = sigill("serve", "--workers", str(MAX_WORKERS + 1), env={"SIGILL_DATA_DIR": str(tmp_path)})
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and f"--workers 1–{MAX_WORKERS}" in refused.stderr
+    assert not (tmp_path / "postgres").exists()   # refused before anything started
+
+
+def test_the_demo_is_refused_in_production(tmp_path):
+    """Its fictional case — a name, a personnummer — would stay in the append-only, sealed store for good."""
+    refused = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_ENVIRONMENT": "production"})
+    assert refused.returncode == 1 and "refused in production" in refused.stderr and refused.stdout == ""
+    assert refused.stderr.count("\n") == 1

@@ -103,3 +103,10 @@ def test_every_error_the_document_names_has_the_one_error_shape_and_every_logged
     assert not wrong, wrong
     assert not no_503, no_503
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_the_referral_example_opens_a_case_as_it_stands(client, users, context):
+    """An integrator's first request is the document's example: it must be accepted, check digit and all."""
+    example = create_api(context).openapi()["components"]["schemas"]["Referral"]["examples"][0]
+    response = client.post("/api/v1/cases", json=example, headers=users.social)
+    assert response.status_code == 201, response.text

@@ -56,3 +56,27 @@ def test_readiness_says_how_far_behind_the_views_are(client, context, app):
     assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0}
     runner.store.clear(app.name)   # as a rebuild under new rules starts: everything is ahead of the views
     assert client.get("/api/v1/ready").json()["views_behind"] == app.recorder.max_notification_id()
+
+
+def test_a_database_error_our_own_queries_meet_is_a_503_not_a_500(client, context, users, monkeypatch):
+    """The ledger's and the feeds' queries are ours, not eventsourcing's: psycopg's errors reach the API as they
+    are.  A database that went away, or one with no connection free, is a 503 to try again, never a 500."""
+    import psycopg
+
+    for error, said in ((psycopg.OperationalError("server closed the connection unexpectedly"), "cannot be reached"),
+                        (psycopg.errors.TooManyConnections("sorry, too many clients already"), "too many clients")):
+        def fail(error=error):
+            raise error
+        monkeypatch.setattr(context, "verify_ledger", fail)
+        response = client.get("/api/v1/audit/ledger/verification", headers=users.auditor)
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        assert response.json()["error"]["code"] == "database_unavailable" and said in response.text
+
+
+def test_a_wrong_method_is_told_every_method_the_path_takes(client, users):
+    """A path's GET and its POST (or HEAD) are separate routes: the 405 names them all, not the first's alone."""
+    for method, path, allowed in (("POST", "/api/v1/health", "GET, HEAD"), ("DELETE", "/api/v1/cases", "GET, POST"),
+                                  ("PUT", "/api/v1/ready", "GET, HEAD")):
+        response = client.request(method, path, headers=users.social)
+        assert response.status_code == 405 and response.headers["allow"] == allowed, (method, path)
+        assert response.json()["error"]["code"] == "method_not_allowed"

@@ -40,6 +40,16 @@ class TestSettings:
             Settings(data_dir=tmp_path, master_key=bad).master_key_bytes()
 
 
+    @pytest.mark.parametrize("setting", ["kafka_topic_partitions", "kafka_publish_batch"])
+    @pytest.mark.parametrize("value", [0, -5])
+    def test_kafka_counts_below_one_are_refused(self, tmp_path, setting, value):
+        from pydantic import ValidationError
+
+        with pytest.raises(ValidationError, match="must be at least 1"):
+            Settings(data_dir=tmp_path, **{setting: value})
+        assert getattr(Settings(data_dir=tmp_path, **{setting: 1}), setting) == 1
+
+
 class TestCatalogue:
     def test_the_defaults_hold_the_agencies_categories_bases_and_the_35_areas(self):
         catalogue = load_catalogue()
