@@ -88,7 +88,7 @@ def test_the_demo_never_prints_a_personnummer_in_full(demo):
 
 
 def test_a_bad_configuration_is_one_readable_line_and_a_non_zero_exit(tmp_path):
-    result = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_ENVIRONMENT": "production"})
+    result = sigill("calendar", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_ENVIRONMENT": "production"})
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "SIGILL_DATABASE_URL" in result.stderr
 
