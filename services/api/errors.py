@@ -57,6 +57,14 @@ def error_body(code: str, message: str, field: str | None = None, **extra: objec
     return {"error": {"code": code, "message": message, "field": field, **extra}}
 
 
+def _field(error: dict) -> str:
+    """The dotted place of a validation error; "body" for a body that is not JSON at all (FastAPI says
+    ``body.0``, the character where its parse failed)."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    return ".".join(str(p) for p in error.get("loc", ()))
+
+
 def status_of(error: DomainError) -> int:
     return next((status for kind, status in STATUS if isinstance(error, kind)), 422)
 
@@ -73,8 +81,12 @@ def install(api: FastAPI) -> None:
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [{"field": ".".join(str(p) for p in e.get("loc", ())), "rule": e.get("type"),
-                     "message": e.get("msg")} for e in error.errors()]
+        sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if sent and sent != "application/json" and any(e.get("loc", ())[:1] == ("body",) for e in error.errors()):
+            # FastAPI leaves a body of another type unread, and then finds "no valid dictionary" in it.
+            return JSONResponse(error_body("unsupported_media_type", f"the body is {sent}: send it as"
+                                           " application/json", "body"), 415)
+        problems = [{"field": _field(e), "rule": e.get("type"), "message": e.get("msg")} for e in error.errors()]
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         return JSONResponse(error_body("invalid_input", f"{first['field']}: {first['message']}", first["field"],
                                        problems=problems), 422)

@@ -99,3 +99,14 @@ def test_production_verifies_tokens_of_the_configured_issuer(tmp_path, master_ke
                         "agency": "polis", "roles": ["member"], "exp": int(time.time()) + 60}, key,
                        algorithm="ES256", headers={"kid": "idp-1"})
     assert verifier.verify(token).agency == "polis"
+
+
+def test_a_sign_in_naming_an_unknown_municipality_or_agency_is_told_which_claim(client, users):
+    """The claims are the identity provider's, not the request's: a 403 naming the claim, not a 422 on a field
+    the client never sent, nor a pointer to a feed that does not exist."""
+    unknown_place = users.headers("skola", "member", "9999")
+    for path in ("/api/v1/cases", "/api/v1/feeds/skola"):
+        response = client.get(path, headers=unknown_place)
+        assert response.status_code == 403 and "municipality claim" in response.text, (path, response.text)
+    response = client.get("/api/v1/feeds/skola", headers=users.headers("zzz", "member", "0180"))
+    assert response.status_code == 403 and "agency claim" in response.text and "/feeds/zzz" not in response.text

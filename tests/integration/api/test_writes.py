@@ -196,3 +196,12 @@ def test_a_body_over_the_limit_is_413_before_it_is_read_whole(client, users, tic
     answer = client.post(f"/api/v1/cases/{case_id}/contributions", content=chunks(),
                          headers={**users.school, "Content-Type": "application/json"})
     assert answer.status_code == 413 and answer.json()["error"]["field"] == "body"
+
+
+def test_a_body_that_is_not_json_is_told_so_naming_the_body(client, users):
+    headers = {**users.social, "Content-Type": "application/json"}
+    garbled = client.post("/api/v1/cases", content=b"not json", headers=headers)
+    assert garbled.status_code == 422 and garbled.json()["error"]["field"] == "body"
+    plain = client.post("/api/v1/cases", content=b'{"municipality": "0180"}',
+                        headers={**users.social, "Content-Type": "text/plain"})
+    assert plain.status_code == 415 and "application/json" in plain.json()["error"]["message"]
