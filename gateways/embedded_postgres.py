@@ -216,6 +216,12 @@ def _is_alive(pid: int) -> bool:
 _URL_PARAMETERS = {"host", "port", "dbname", "user", "password", "connect_timeout"}
 
 
+def answering(location: PostgresLocation) -> PostgresLocation:
+    """``location`` once it has answered a connection (psycopg's OperationalError when it does not)."""
+    psycopg.connect(location.conninfo(), autocommit=True).close()
+    return location
+
+
 def location_from_url(url: str) -> PostgresLocation:
     """postgresql://user:password@host:port/dbname, or with ?host=/socket/dir for a unix socket.
 

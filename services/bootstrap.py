@@ -18,7 +18,8 @@ from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
 from gateways.oidc_client import OidcClient
-from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
+from gateways.embedded_postgres import (PostgresLocation, answering, create_database, location_from_url,
+                                       start_embedded)
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.follower_lock import FollowerLock
 from gateways.readiness import ReadinessProbe
@@ -52,9 +53,12 @@ def database_location(settings: Settings) -> PostgresLocation:
     """The configured external PostgreSQL, or the embedded one (started if needed)."""
     if settings.database_url is not None:
         try:
-            return location_from_url(settings.database_url.get_secret_value())
+            location = location_from_url(settings.database_url.get_secret_value())
         except ValueError as error:   # its words never repeat the URL: it may hold a password
             raise ConfigurationError(f"SIGILL_DATABASE_URL: {error}") from None
+        # Asked before anything is made for it: in development a data directory's master key would otherwise be
+        # generated for a database that never answered (a mistyped URL left a new key behind).
+        return answering(location)
     server = start_embedded(settings.data_dir / "postgres")
     return create_database(server, EMBEDDED_DATABASE)
 

@@ -228,3 +228,14 @@ def test_the_demo_is_refused_in_production(tmp_path):
     refused = sigill("demo", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_ENVIRONMENT": "production"})
     assert refused.returncode == 1 and "refused in production" in refused.stderr and refused.stdout == ""
     assert refused.stderr.count("\n") == 1
+
+
+def test_a_database_url_that_does_not_answer_leaves_no_master_key_behind(tmp_path):
+    """In development the data directory's master key is made on first use: not for a database that never
+    answered (a mistyped URL), or the right one would later meet a key that cannot unwrap its data keys."""
+    for command in (("views", "cases", "--agency", "skola"), ("calendar",), ("audit", "seal")):
+        result = sigill(*command, env={"SIGILL_DATA_DIR": str(tmp_path),
+                                       "SIGILL_DATABASE_URL": "postgresql://sigill@127.0.0.1:1/sigill"})
+        assert result.returncode != 0 and "cannot reach the database" in result.stderr, (command, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "master.key").exists()
