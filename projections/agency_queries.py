@@ -76,8 +76,9 @@ def meetings(facts: Sequence[VisibleFact]) -> list[Meeting]:
                    for mid, parts in grouped.items()), key=lambda m: m.held_on)
 
 
-def own_contributions(facts: Sequence[VisibleFact], agency: str) -> list[VisibleFact]:
-    """What the agency itself recorded: contributions, follow-ups and meeting outcomes (not an outcome another
-    agency recorded in its name: that reached it under consent, as another's information)."""
+def own_contributions(facts: Sequence[VisibleFact]) -> list[VisibleFact]:
+    """Of the facts an agency sees, what it recorded itself: contributions, follow-ups and meeting outcomes seen
+    as their origin (the rules give that basis to the origin alone, and not for an outcome another agency
+    recorded in its name: that reached it under consent, as another's information)."""
     return [f for f in timeline(facts)
-            if f.origin == agency and f.basis.kind == "origin" and f.kind in ("contribution", "follow_up", "meeting.outcome")]
+            if f.basis.kind == "origin" and f.kind in ("contribution", "follow_up", "meeting.outcome")]

@@ -57,16 +57,16 @@ class ViewUpdate:
         change in the batch wins.  A fact first disclosed in the batch and ended in it too is left out: it was
         not in the view before the batch (a view holds what its agency sees), so there is nothing to remove."""
         final: dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]] = {}
-        new_here: set[tuple[UUID, str, str]] = set()   # (case, agency, fact) first disclosed in this batch
+        new_here: set[tuple[UUID, tuple[str, str]]] = set()   # (case, (agency, fact)) first shown in this batch
         for case_id, change, _ in self.log:
             facts = final.setdefault(case_id, {})
             key = (change.agency, change.fact.fact_id)
             if key not in facts and change.change == "disclosed":
-                new_here.add((case_id, *key))
+                new_here.add((case_id, key))
             if change.change == "ended":
-                if (case_id, *key) in new_here:
-                    facts.pop(key, None)
-                    new_here.discard((case_id, *key))   # disclosed again later in the batch: new once more
+                if (case_id, key) in new_here:
+                    del facts[key]
+                    new_here.discard((case_id, key))   # shown again later in the batch: new once more
                 else:
                     facts[key] = None
             else:

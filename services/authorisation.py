@@ -17,10 +17,11 @@ rules decide every fact.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from domain.catalogue import Catalogue
 from domain.errors import DomainError
+from domain.values import Phase
 from services.errors import CaseNotFound
 from services.principals import SOCIAL_SERVICES_ROLES, Principal, Role
 
@@ -66,42 +67,51 @@ def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -
         raise Forbidden("you can only open cases in your own municipality", field="municipality")
 
 
-def check_reads_cases(p: Principal) -> None:
+def check_reads_cases(p: Principal, catalogue: Catalogue) -> None:
     """Administrators configure the system: they never read case content; everyone else but auditors works
-    in one municipality's groups, which their sign-in must name."""
+    in one municipality's groups, which their sign-in must name — one the catalogue knows."""
     if not p.has(Role.CASEWORKER, Role.COORDINATOR, Role.MEMBER, Role.AUDITOR):
         raise Forbidden("your role does not give access to case content")
     if not p.municipality and not p.has(Role.AUDITOR):
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services and"
                         " member agencies work in one municipality's groups; ask your identity provider's"
                         " administrator to add it")
+    if p.municipality and p.municipality not in catalogue.municipalities:
+        # A claim of the sign-in, not a field of the request: a 422 naming "municipality" blamed the client.
+        raise Forbidden(f"your sign-in names municipality '{p.municipality}' (the token's municipality claim),"
+                        " which this installation does not know; ask your identity provider's administrator")
 
 
-def place_in(p: Principal, case: Any, catalogue: Catalogue, *, sees_anything: Callable[[], bool]) -> Place:
-    """The user's place in ``case`` as it stands; CaseNotFound for anyone outside it.
+def place_in(p: Principal, case: Any, catalogue: Catalogue, *, seen: Callable[[], Sequence[Any]]) -> Place:
+    """The user's place in ``case`` as it stands; CaseNotFound for anyone outside it.  ``seen``: what the user's
+    agency sees of the case now (the disclosure rules' answer), asked only of a member's user.
 
-    A member agency is in the case only while it sees something of it now (``sees_anything``: the disclosure
-    rules' answer for the agency).  Being in the group is itself secret — `case` reaches an agency only through
-    consent, or as its origin — so a member no consent lets see the case is told it does not exist, as an
-    outsider is: found by number, read, or written to, a case must not answer a member it may not know of."""
-    check_reads_cases(p)
+    A member agency is in the case only while it sees something of it.  Being in the group is itself secret —
+    `case` reaches an agency only through consent, or as its origin — so a member no consent lets see the case
+    is told it does not exist, as an outsider is: found by number, read, or written to, a case must not answer a
+    member it may not know of."""
+    check_reads_cases(p, catalogue)
     if p.has(Role.AUDITOR):
         return Place.AUDITOR
     if is_social_services(p, catalogue) and p.municipality == case.municipality:
         return Place.LEAD
     if (is_member_user(p, catalogue) and p.agency in case.members and p.municipality == case.municipality
-            and sees_anything()):
+            and seen()):
         return Place.MEMBER
     raise CaseNotFound("no such case", field="case_id")
 
 
 def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue, *,
-                      sees_anything: Callable[[], bool]) -> Place:
-    place = place_in(p, case, catalogue, sees_anything=sees_anything)
+                      seen: Callable[[], Sequence[Any]]) -> Place:
+    place = place_in(p, case, catalogue, seen=seen)
     if place is Place.AUDITOR:
         raise Forbidden("auditors read; they do not change cases")
     if kind is Kind.ADMINISTRATION and place is not Place.LEAD:
         raise Forbidden("only social services of the case's municipality administers the case")
+    if place is Place.MEMBER and case.phase is Phase.CLOSED and not any(d.fact.kind == "case.closed" for d in seen()):
+        # "The case is closed" would tell the phase (a `case` fact) to a member whose consents do not cover it
+        # (one that sees only what it recorded itself, say): to it, the case is no longer there.
+        raise CaseNotFound("no such case", field="case_id")
     return place
 
 

@@ -24,7 +24,6 @@ from uuid import UUID
 from domain.disclosure import Disclosure, Replay, VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
-from domain.values import Phase
 from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecord
 from services.application import CaseApplication, CommandResult
 from services.authorisation import (
@@ -173,7 +172,7 @@ class CaseService:
 
     def cases(self, p: Principal) -> list[dict[str, Any]]:
         """The user's case list: their agency's view of their own municipality's cases (an auditor's: all)."""
-        check_reads_cases(p)
+        check_reads_cases(p, self.catalogue)
         if self.lists is None:
             return []
         if p.has(Role.AUDITOR):
@@ -359,7 +358,7 @@ class CaseService:
         """Around everything a user does with one case: a role that reads no case is refused before the case is
         looked for (403 whether it exists or not), and an erased case is no such case to all but an auditor —
         its members cannot be told apart from anyone else once its key is gone."""
-        check_reads_cases(p)
+        check_reads_cases(p, self.catalogue)
         try:
             yield
         except CaseErased:
@@ -396,14 +395,11 @@ class CaseService:
         return replay
 
     def _place(self, p: Principal, replay: Replay) -> Place:
-        return place_in(p, replay.case, self.catalogue, sees_anything=self._sees(p, replay))
+        return place_in(p, replay.case, self.catalogue, seen=self._seen(p, replay))
 
-    def _sees(self, p: Principal, replay: Replay) -> Callable[[], bool]:
-        """Whether ``p``'s agency sees anything of the case now (asked only of a member's user)."""
-        return lambda: bool(replay.visible_to(p.agency, self.app.clock.now()))
-
-    def _sees_closure(self, p: Principal, replay: Replay) -> bool:
-        return any(d.fact.kind == "case.closed" for d in replay.visible_to(p.agency, self.app.clock.now()))
+    def _seen(self, p: Principal, replay: Replay) -> Callable[[], tuple[Disclosure, ...]]:
+        """What ``p``'s agency sees of the case now, when authorisation asks (of a member's user only)."""
+        return lambda: replay.visible_to(p.agency, self.app.clock.now())
 
     def _current(self, replay: Replay, fresh: bool, stored: int | None) -> Replay:
         """``replay`` brought up to the version the access log's transaction saw (unless it was read anew and
@@ -419,11 +415,7 @@ class CaseService:
     def _admit_command(self, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
         stored version, which the save must follow."""
-        place = check_may_command(p, replay.case, COMMANDS[name], self.catalogue, sees_anything=self._sees(p, replay))
-        if place is Place.MEMBER and replay.case.phase is Phase.CLOSED and not self._sees_closure(p, replay):
-            # "The case is closed" would tell the phase (a `case` fact) to a member whose consents do not cover it
-            # (one that sees only what it recorded itself, say): to it, the case is no longer there.
-            raise CaseNotFound("no such case", field="case_id")
+        check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=self._seen(p, replay))
         if expected_version is not None:
             seen = self._version(replay, p.agency)
             if seen != expected_version:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from domain.errors import DomainError
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
+from services.errors import too_many_connections
 from services.settings import ConfigurationError, Settings
 
 
@@ -121,9 +122,6 @@ def _run(args: argparse.Namespace) -> int:
     return getattr(args, "error_exit", 1)
 
 
-TOO_MANY_CONNECTIONS = "53300"
-
-
 def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
@@ -132,7 +130,7 @@ def database_problem(error: BaseException) -> str:
                 " <Sigill's role>) or leave the variable unset")
     if isinstance(error, (FileExistsError, NotADirectoryError)):   # mkdir, or a path through a file
         return f"SIGILL_DATA_DIR: {error.filename}: a file stands where a directory must be"
-    if getattr(error, "sqlstate", None) == TOO_MANY_CONNECTIONS or "too many clients" in line:
+    if too_many_connections(error):
         return ("the database refuses more connections (too many clients): it is reachable, but its"
                 " max_connections is used up — stop some Sigill processes or raise it (README: Production)")
     return f"cannot reach the database or data directory: {line}"

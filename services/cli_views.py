@@ -59,7 +59,7 @@ def _progress(count: int) -> None:
 WHAT = {"timeline": "tidslinje", "plan": "gällande plan", "meetings": "möten", "own": "egna uppgifter"}
 
 
-def _select(facts: list, what: str, agency: str) -> list:
+def _select(facts: list, what: str) -> list:
     from projections import agency_queries as q
 
     if what == "plan":
@@ -69,7 +69,7 @@ def _select(facts: list, what: str, agency: str) -> list:
     if what == "meetings":
         return [part for meeting in q.meetings(facts) for part in meeting.parts]
     if what == "own":
-        return q.own_contributions(facts, agency)
+        return q.own_contributions(facts)
     return q.timeline(facts)
 
 
@@ -143,8 +143,9 @@ def _show(args: argparse.Namespace) -> int:
         runner.catch_up()
         stored = service.audit_view(reader, case_id, args.agency, lambda: runner.store.facts(args.agency, case_id),
                                     args.purpose)
-        facts = _select(stored, args.what, args.agency)
-        print(f"{agency_name(args.agency, app.catalogue)} ser {facts_count(len(facts))} i ärendet ({WHAT[args.what]}):")
+        facts = _select(stored, args.what)
+        seen = facts_count(len(facts))
+        print(f"{agency_name(args.agency, app.catalogue)} ser {seen} i ärendet ({WHAT[args.what]}):")
         for f in facts:
             text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"

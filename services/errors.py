@@ -17,3 +17,9 @@ class ConcurrentChange(DomainError):
     def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
         super().__init__(message, field="expected_version")
         self.expected, self.actual = expected, actual
+
+
+def too_many_connections(error: BaseException) -> bool:
+    """The database answered, but has no connection left to give (SQLSTATE 53300, "too many clients"); refused
+    while connecting, psycopg's error carries no SQLSTATE, only PostgreSQL's words."""
+    return getattr(error, "sqlstate", None) == "53300" or "too many clients" in str(error)

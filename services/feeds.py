@@ -112,7 +112,7 @@ class FeedReader:
     def check(self, p: Principal, agency: str, municipality: str | None = None) -> str:
         """The feed ``p`` reads: ``agency``'s in one municipality (the user's own, or an auditor's choice);
         raises unless allowed."""
-        check_reads_cases(p)
+        check_reads_cases(p, self.catalogue)
         if agency not in self.catalogue.agencies:
             raise NoSuchFeed(f"no agency '{agency}' in the catalogue", field="agency")
         if municipality is not None:

@@ -113,7 +113,7 @@ class ViewRunner:
                     progress(done[0])
                     break
                 prepared = self._pool("preparer").submit(self.store.prepare, update)
-                writing.append(self._pool("writer").submit(lambda p=prepared, a=args: self._write(p.result(), *a)))
+                writing.append(self._pool("writer").submit(self._write_when_prepared, prepared, *args))
                 if last:
                     break
                 notifications = self.app.recorder.select_notifications(
@@ -146,6 +146,9 @@ class ViewRunner:
         if pool is None:
             pool = self._pools[stage] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"view-{stage}")
         return pool
+
+    def _write_when_prepared(self, prepared: Future[Any], start: int, position: int, notifications: int) -> int:
+        return self._write(prepared.result(), start, position, notifications)
 
     def _write(self, prepared: Any, start: int, position: int, notifications: int) -> int:
         written = self.store.write(prepared, Tracking(self.app.name, position), start)

@@ -25,7 +25,7 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange
+from services.errors import CaseNotFound, ConcurrentChange, too_many_connections
 from services.principals import AuthenticationFailed
 
 log = logging.getLogger("sigill.api")
@@ -118,21 +118,14 @@ def install(api: FastAPI) -> None:
         log.error("access log unavailable: %s", type(error.__cause__).__qualname__)
         return JSONResponse(error_body("access_log_unavailable", str(error)), 503, headers={"Retry-After": "5"})
 
+    # eventsourcing's errors, and psycopg's from our own queries (the ledger's, the feeds'), which it does not wrap.
     @api.exception_handler(PersistenceError)
-    async def database_down(request: Request, error: PersistenceError) -> JSONResponse:
-        log.error("database error: %s", type(error).__qualname__)
-        return JSONResponse(error_body("database_unavailable", "the database cannot be reached; try again"), 503,
-                            headers={"Retry-After": "5"})
-
     @api.exception_handler(psycopg.OperationalError)
-    async def database_unusable(request: Request, error: psycopg.OperationalError) -> JSONResponse:
-        # Raised by our own queries (the ledger's, the feeds'), which eventsourcing does not wrap.
+    async def database_down(request: Request, error: Exception) -> JSONResponse:
         log.error("database error: %s", type(error).__qualname__)
-        if getattr(error, "sqlstate", None) == "53300":
-            return JSONResponse(error_body("database_unavailable", "the database has no connection free (too many"
-                                           " clients); try again"), 503, headers={"Retry-After": "5"})
-        return JSONResponse(error_body("database_unavailable", "the database cannot be reached; try again"), 503,
-                            headers={"Retry-After": "5"})
+        said = ("the database has no connection free (too many clients); try again" if too_many_connections(error)
+                else "the database cannot be reached; try again")
+        return JSONResponse(error_body("database_unavailable", said), 503, headers={"Retry-After": "5"})
 
     @api.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -96,7 +96,7 @@ async def own_contributions(reader: Reader, case_id: CaseId) -> Response:
     look = await ctx.cases.look_async(user, case_id, "contributions", purpose)
     return await _answer(ctx, user, look, "contributions", lambda: v.CaseView(
         case_id=case_id, version=look.version,
-        facts=_facts(ctx, look, q.own_contributions(_seen(look), user.agency))))  # type: ignore[arg-type]
+        facts=_facts(ctx, look, q.own_contributions(_seen(look)))))  # type: ignore[arg-type]
 
 
 @router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)

@@ -65,8 +65,9 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     cut-off gets either that answer or, if nothing was recorded, a fresh run."""
     if key is None:
         return answer(await run(), status, location)
-    check_reads_cases(user)  # a stored answer is case content too: not for a token without a case role or a
-    # municipality (the answer itself holds only the case's id and version, for the user who made the write)
+    # A stored answer is case content too: not for a token without a case role or a municipality (the answer itself
+    # holds only the case's id and version, for the user who made the write).
+    check_reads_cases(user, ctx.cases.catalogue)
     check_key(key)
     fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body()))
                          .encode()).digest()

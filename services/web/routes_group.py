@@ -126,7 +126,7 @@ def _contribution(request: Request, user: Principal, case_id: UUID, typed: Typed
     if seen.place is not Place.MEMBER:
         raise Forbidden("contributions are recorded by member agencies")
     cat = service(request).catalogue
-    own = q.own_contributions(_parts(seen), user.agency)
+    own = q.own_contributions(_parts(seen))
     bases = [b for b in cat.legal_bases.values() if user.agency in b.senders]
     return show(request, user, seen, "uppgift", "contribution.html", status, typed=typed or Typed(),
                 errors=errors or {}, own=views.timeline(own, cat),

@@ -219,7 +219,8 @@ def test_serve_refuses_more_workers_than_the_machine_can_use_in_one_line(tmp_pat
     from services.cli_serve import MAX_WORKERS
 
     refused = sigill("serve", "--workers", str(MAX_WORKERS + 1), env={"SIGILL_DATA_DIR": str(tmp_path)})
-    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and f"--workers 1–{MAX_WORKERS}" in refused.stderr
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert f"--workers 1–{MAX_WORKERS}" in refused.stderr
     assert not (tmp_path / "postgres").exists()   # refused before anything started
 
 

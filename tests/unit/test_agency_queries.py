@@ -43,7 +43,7 @@ def test_a_meeting_shows_only_the_parts_the_agency_may_see():
 def test_own_contributions_are_what_the_agency_recorded():
     # The meeting's outcome in the school's name was recorded by social services: the school sees it, under its
     # consent, as another's information, not among its own.
-    own = own_contributions(visible(story(), "skola"), "skola")
+    own = own_contributions(visible(story(), "skola"))
     assert [f.content["text"] for f in own] == ["Närvaro 90 %."]
     (meeting,) = meetings(visible(story(), "skola"))
     assert [p.basis.kind for p in meeting.parts if p.kind == "meeting.outcome"] == ["consent"]
