@@ -27,8 +27,8 @@ from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
-from domain.disclosure import Basis
-from gateways.batch_sealing import BatchSealing, event_id_bytes
+from domain.disclosure import RULES_CHANGED, Basis
+from gateways.batch_sealing import BatchSealing, cause_jsonb, event_id_bytes
 from gateways.sealing import unseal
 from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, LIST_CASES, MOVED_ON,
                                      UNLIST_CASES, apply_views_arguments, rows_json)
@@ -71,6 +71,9 @@ TABLES = [
     # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
     "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " version integer NOT NULL)",
+    # Set by a rebuild that replaced a log, cleared once the ends of what that log left visible and today's rules
+    # do not show are written (``end_what_rules_stopped``): a crash in between leaves it set for the next start.
+    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS ends_pending boolean NOT NULL DEFAULT false",
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -105,6 +108,23 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 # A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
+# Whether a rebuild left ends to write, and if so the replaced log and the position it and the views have reached.
+PENDING_ENDS = (
+    "SELECT r.replacement, r.up_to, coalesce((SELECT max(notification_id) FROM {s}.{tracking}"
+    " WHERE application_name = %s), 0) AS position FROM {s}.view_rules v,"
+    " (SELECT replacement, up_to FROM {s}.disclosure_log_replacements ORDER BY replacement DESC LIMIT 1) r"
+    " WHERE v.ends_pending")
+# What the replaced log left visible (each fact's last row there shows it) that today's log holds no row of, its
+# case not erased.  Ordered by case, as a batch's rows come (``_number`` looks a case's feed up once a run).
+LEFT_VISIBLE = (
+    "SELECT r.case_id, r.agency, r.fact_id, r.kind, r.category, r.basis FROM (SELECT DISTINCT ON"
+    " (case_id, agency, fact_id) case_id, agency, fact_id, kind, category, change, basis"
+    "  FROM {s}.replaced_disclosure_log WHERE replacement = %s ORDER BY case_id, agency, fact_id, id DESC) r"
+    " WHERE r.change IN ('disclosed', 'basis_changed')"
+    " AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log d"
+    "  WHERE d.case_id = r.case_id AND d.agency = r.agency AND d.fact_id = r.fact_id)"
+    " AND NOT EXISTS (SELECT 1 FROM {s}.{k} k WHERE k.aggregate_id = r.case_id AND k.wrapped_key IS NULL)"
+    " ORDER BY r.case_id, r.agency, r.fact_id")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment", "plan_follow_up")
 
@@ -285,7 +305,44 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
+            if kept:   # views from before versions were recorded have no row: version 1 (``rules_version``)
+                curs.execute(SQL("INSERT INTO {}.view_rules (version, ends_pending) VALUES (1, true)"
+                                 " ON CONFLICT (one) DO UPDATE SET ends_pending = true").format(self._s))
         return kept
+
+    def end_what_rules_stopped(self, application_name: str, now: datetime,
+                               keys_table: str = "sigill_data_keys") -> WrittenLog | None:
+        """After a rebuild has caught up: one ``ended`` row (cause ``rules_changed``, at ``now``, the basis that
+        last held) for each fact the replaced log left visible to an agency and today's log has never shown it.
+
+        The rebuilt log starts again from the first event, so without these a fact today's rules no longer show
+        would have no end anywhere: a consumer that does not start over at a new numbering keeps it for ever, and
+        the logs together would not say when it stopped being visible.  Nothing (None) while no rebuild left
+        this to do, or while the views are behind the position the replaced log had reached.  An erased case's
+        facts are left to the erasure messages (``record_erasures``).  Numbered and written like any batch's rows,
+        under the log's lock; returned for the publisher."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            state = curs.execute(SQL(PENDING_ENDS).format(
+                s=self._s, tracking=Identifier(self.tracking_table_name)), (application_name,)).fetchone()
+            if state is None or state["position"] < state["up_to"]:
+                return None
+            found = curs.execute(SQL(LEFT_VISIBLE).format(s=self._s, k=Identifier(keys_table)),
+                                 (state["replacement"],)).fetchall()
+            secret, log = self.feed_secret(), []
+            for r in found:
+                case_text = str(r["case_id"])
+                log.append([r["case_id"], r["agency"], r["fact_id"], r["kind"], r["category"], "ended",
+                            b"\x01" + json.dumps(r["basis"]).encode(), now, state["position"],
+                            event_id_bytes(secret, case_text, state["position"], r["agency"], r["fact_id"], "ended", 0),
+                            None, cause_jsonb(RULES_CHANGED), None, None])
+            epoch = None
+            if log:
+                epoch = self._number(curs, log, {})
+                _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
+                           .format(self._s), LOG_TYPES, log)
+            curs.execute(SQL("UPDATE {}.view_rules SET ends_pending = false").format(self._s))
+        return WrittenLog(log, [None] * len(log), frozenset(), epoch)
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []

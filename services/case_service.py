@@ -35,7 +35,7 @@ from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
-from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
+from services.stored_log import Agreement, ReplacedLog, compare, latest_of, replaced_logs
 
 COMMANDS: dict[str, Kind] = {
     "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
@@ -302,16 +302,18 @@ class CaseService:
         return self._as_stored(case_id, agency)
 
     def _stored_log_read(self, case_id: UUID, agency: str | None) -> StoredLogRead:
+        replacements, replaced = self.lists.replaced_log(case_id, agency)
         for _ in range(STORED_LOG_ATTEMPTS):
             # Caught up, then the history read: an event recorded in between is in the events' log and not yet
             # in the table.  A healthy log agrees at the next attempt; a changed one never does.
             rows, caused_from = self.lists.stored_log(case_id, agency)
+            # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
+            logs = tuple(replaced_logs(replacements, replaced, rows))
             agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
-                                caused_from)
+                                caused_from, latest_of(replacements, logs))
             if agreement.agrees:
                 break
-        # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
-        return StoredLogRead(rows, agreement, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
+        return StoredLogRead(rows, agreement, logs)
 
     def erased_cases(self, p: Principal) -> list[dict[str, Any]]:
         """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""

@@ -80,7 +80,9 @@ def _catch_up(args: argparse.Namespace) -> int:
 def _rebuild(args: argparse.Namespace) -> int:
     def kept(runner) -> str:  # noqa: ANN001
         return (f" Den ersatta utlämnandeloggen ({runner.replaced_rows:,} rader) finns kvar: `sigill views log --case N"
-                " --replaced`." if runner.replaced_rows else "")
+                " --replaced`." if runner.replaced_rows else "") + (
+            f" {runner.rules_ended:,} uppgifter som den ersatta loggen visade och reglerna inte längre visar har"
+            " fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
     return _process(lambda runner: runner.rebuild(_progress), "Vyerna återuppbyggda ur {:,} händelser.", kept)
 
 

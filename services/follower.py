@@ -147,6 +147,8 @@ class Follower:
                 if not rules_checked:
                     if not self._rebuild_under_todays_rules():
                         return   # a newer version's views: not this process's to follow
+                    if ended := self.runner.end_what_rules_stopped():   # a rebuild's, left by a crash
+                        log.info("%d facts the rules no longer show ended in the agencies' feeds", ended)
                     rules_checked = True
                 self._recorded.clear()  # before the step: what is recorded during it wakes the next one
                 # The calendar's round every minute; and at once when a moment the views know of has come (a
@@ -182,7 +184,8 @@ class Follower:
         self._unsealed.set()
         self._moved.set()
         log.info("the views are rebuilt under disclosure rules %d: %d events; the replaced disclosure log's %d rows"
-                 " are kept (sigill views log --replaced)", RULES_VERSION, rebuilt, self.runner.replaced_rows)
+                 " are kept (sigill views log --replaced); %d facts it left visible and these rules do not show are"
+                 " ended", RULES_VERSION, rebuilt, self.runner.replaced_rows, self.runner.rules_ended)
         return True
 
     def step(self, *, calendar_due: bool) -> int:

@@ -83,6 +83,7 @@ _CAUSES = {
     "consent_ends": "samtycke {ids} löpte ut",
     "turns_18": "den unge fyllde 18 år",
     "calendar": "ett datum passerades",
+    "rules_changed": "utlämnandereglerna ändrades",
 }
 
 

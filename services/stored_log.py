@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from domain.disclosure import Basis, Cause, VisibilityChange
+from domain.disclosure import RULES_CHANGED, Basis, Cause, VisibilityChange
 
 Key = tuple
 
@@ -61,19 +61,50 @@ def _short(value: Any) -> str:
 
 
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
-            caused_from: int | None) -> Agreement:
+            caused_from: int | None, latest: ReplacedLog | None = None) -> Agreement:
     """The stored rows (erasure rows left out) against the log replayed from the events.
 
     Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
     it only if written before ``caused_from``, the first row of the *whole* log stored with a cause — rows from
     before causes were stored (a rebuild writes them all with theirs); a row without one after it had its cause
     blanked since (or was written by an older version during an upgrade), and is reported.  The boundary is the
-    table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass."""
+    table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass.
+
+    The ends a rebuild wrote for what the log it replaced left visible (cause ``rules_changed``) no event gives:
+    they are held to ``latest``, the latest replaced log as far as the case goes (``rules_ends``), instead."""
     rows = [r for r in stored if r["change"] != "erased"]
     events = [(c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
               for c in replayed]
-    only_stored, only_replayed, bare = _differences(rows, events, caused_from)
-    return Agreement(len(rows), only_stored, only_replayed, bare)
+    unfounded, missing = rules_ends(rows, latest)
+    only_stored, only_replayed, bare = _differences([r for r in rows if not _rules_end(r)], events, caused_from)
+    return Agreement(len(rows), sorted(only_stored + unfounded, key=_order), sorted(only_replayed + missing,
+                                                                                  key=_order), bare)
+
+
+def rules_ends(rows: list[Mapping[str, Any]], latest: ReplacedLog | None) -> tuple[list[Key], list[Key]]:
+    """The stored ``rules_changed`` ends no replaced log founds, and those missing: one is due for each fact the
+    latest replaced log left visible (its last row there shows it) of which today's log held no row before it —
+    with that row's kind, category and basis (the one that last held).  A missing one is keyed at the time the
+    log was replaced (it was due soon after)."""
+    left: dict[tuple[str, str], Key] = {}
+    for r in (latest.rows if latest is not None else ()):
+        left[(r["agency"], r["fact_id"])] = row_key(r)
+    left = {k: key for k, key in left.items() if key[5] in ("disclosed", "basis_changed")}
+    earlier: set[tuple[str, str]] = set()
+    unfounded = []
+    for r in sorted(rows, key=lambda r: r["id"]):
+        fact, key = (r["agency"], r["fact_id"]), row_key(r)
+        shown = left.get(fact)
+        if _rules_end(r) and (fact in earlier or shown is None or key[3:7] != (*shown[3:5], "ended", shown[6])):
+            unfounded.append(key)
+        earlier.add(fact)
+    missing = [(latest.replaced_at, *key[1:5], "ended", key[6], RULES_CHANGED)
+               for fact, key in left.items() if fact not in earlier] if latest is not None else []
+    return unfounded, missing
+
+
+def _rules_end(row: Mapping[str, Any]) -> bool:
+    return row["change"] == "ended" and stored_change(row)[1] == RULES_CHANGED
 
 
 @dataclass(frozen=True)
@@ -107,13 +138,23 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
     kept = []
     for r in replacements:
         rows = rows_of.get(r["replacement"], [])
-        today = [c for c in current if c["notification_id"] <= r["up_to"]
+        # A rebuild's ends of what an earlier log left visible are no rules' judgement of the events: compared on
+        # neither side (``compare`` holds today's to the latest replaced log).
+        today = [c for c in current if c["notification_id"] <= r["up_to"] and not _rules_end(c)
                  and (c["change"] != "erased" or c["at"] <= r["replaced_at"])]
-        only_replaced, only_current, _ = _differences(rows, map(row_key, today), r["caused_from"])
+        only_replaced, only_current, _ = _differences([x for x in rows if not _rules_end(x)], map(row_key, today),
+                                                      r["caused_from"])
         if rows or only_current:
             kept.append(ReplacedLog(r["replacement"], r["epoch"], r["rules_version"], r["replaced_at"], r["up_to"],
                                     rows, only_replaced, only_current))
     return kept
+
+
+def latest_of(replacements: Iterable[Mapping[str, Any]], logs: Iterable[ReplacedLog]) -> ReplacedLog | None:
+    """The latest replacement of the log (of all ``replacements``) among ``logs`` (``replaced_logs``' answer): None
+    when there is none, or when it held nothing of the case (then left out of ``logs``)."""
+    numbers = [r["replacement"] for r in replacements]
+    return next((log for log in logs if numbers and log.replacement == max(numbers)), None)
 
 
 def row_key(r: Mapping[str, Any]) -> Key:
@@ -149,5 +190,8 @@ def _differences(earlier: list[Mapping[str, Any]], later: Iterable[Key],
         if left[k[:-1]] > 0:
             left[k[:-1]] -= 1
             only_now.append(k)
-    order = lambda k: (k[0], k[1], k[2], k[5])  # noqa: E731 - time, agency, fact, change
-    return sorted(only_then, key=order), sorted(only_now, key=order), len(bare)
+    return sorted(only_then, key=_order), sorted(only_now, key=_order), len(bare)
+
+
+def _order(k: Key) -> tuple:
+    return (k[0], k[1], k[2], k[5])   # time, agency, fact, change

@@ -42,6 +42,7 @@ class ViewStore(Protocol):
     def set_rules_version(self, version: int) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> int: ...
+    def end_what_rules_stopped(self, application_name: str, now: datetime) -> Any: ...
 
 
 class ViewRunner:
@@ -55,6 +56,7 @@ class ViewRunner:
         # store at each calendar round): when the calendar keeper is next due, to the minute or closer.
         self.next_moment: datetime | None = None
         self.replaced_rows = 0   # the disclosure log's rows the last rebuild kept as a replaced log
+        self.rules_ended = 0     # the facts the last rebuild ended, that the replaced log had left visible
 
     @property
     def position(self) -> int:
@@ -169,7 +171,22 @@ class ViewRunner:
         self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None
-        return self.catch_up(progress)
+        done = self.catch_up(progress)
+        self.end_what_rules_stopped()
+        return done
+
+    def end_what_rules_stopped(self) -> int:
+        """Once a rebuild has caught up: end what the log it replaced left visible and today's rules never show
+        (``store.end_what_rules_stopped``), publishing the ends like any batch's rows.  Nothing to do but one
+        query when no rebuild left it to do; called again at the follower's start, in case a crash came between.
+        Returns how many facts it ended."""
+        written = self.store.end_what_rules_stopped(self.app.name, self.app.clock.now())
+        if written is None:
+            return 0
+        self.rules_ended = len(written.rows)
+        if written.rows:
+            self.written(written)
+        return self.rules_ended
 
     def built_under_other_rules(self) -> int | None:
         """The rules' version the stored views were built under, when it is not today's (None when it is, or

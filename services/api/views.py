@@ -108,7 +108,8 @@ class CauseOut(BaseModel):
     what: Literal[CAUSES] = Field(description="recorded: the fact's own recording; consent_granted, "  # type: ignore[valid-type]
                                   "consent_narrowed, consent_withdrawn, guardians_recorded, member_joined, member_left:"
                                   " an event that changed the rules' inputs; consent_starts, consent_ends, turns_18:"
-                                  " a calendar moment (calendar: a moment no longer in the case)")
+                                  " a calendar moment (calendar: a moment no longer in the case); rules_changed: a rebuild"
+                                  " under new disclosure rules ended what the log it replaced had left visible")
     consent_ids: list[str] = Field(default_factory=list, description="the consents it concerns")
     agency: str | None = Field(None, description="the member that joined or left")
 

@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from domain.disclosure import ORIGIN, VisibilityChange, disclosure_log, disclosures_at
+from domain.disclosure import ORIGIN, Basis, VisibilityChange, disclosure_log, disclosures_at
 from projections.agency_views import ViewUpdate
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
@@ -388,3 +388,69 @@ def test_a_rebuild_and_a_process_creating_its_tables_take_turns_without_a_deadlo
     starter.join(10)
     assert failures == [] and not starter.is_alive()
     assert runner.replaced_rows > 0 and runner.store.disclosure_log()
+
+
+def shown_by_older_rules(postgres, case_id, agency: str, fact) -> None:
+    """A disclosure log row as older rules could have written it: ``fact`` shown to ``agency`` under a consent."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute(
+            "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at, notification_id,"
+            " cause, feed, seq) SELECT %s, %s, %s, %s, %s, 'disclosed', '{\"kind\": \"consent\", \"consent_ids\":"
+            " [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id), '[{\"what\": \"recorded\"}]',"
+            " %s, max(seq) + 1 FROM disclosure_log WHERE feed = %s",
+            (case_id, agency, fact.fact_id, fact.kind, fact.category, fact.recorded_at, f"{agency}.0180",
+             f"{agency}.0180"))
+
+
+def never_shown(runner, case_id, agency: str):
+    """A fact of the police's view the agency's log has no row of: one today's rules never showed it."""
+    logged = {r["fact_id"] for r in runner.store.disclosure_log(case_id, agency)}
+    return next(f for f in runner.store.facts("polis", case_id) if f.fact_id not in logged)
+
+
+def test_a_rebuild_ends_what_the_replaced_log_left_visible_that_todays_rules_do_not_show(app, runner, postgres):
+    """A rebuild writes the log again from the first event: what older rules showed and today's do not had no end
+    anywhere, so a consumer kept it.  The rebuild ends it, caused by the rules' change, in the agency's feed."""
+    from domain.disclosure import RULES_CHANGED
+
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    published = []
+    runner.written = published.append
+    app.clock.advance(timedelta(days=1))
+
+    runner.rebuild()
+
+    ends = [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
+    assert runner.rules_ended == 1 and len(ends) == 1
+    [end] = ends
+    assert (end["change"], end["kind"], end["category"], end["at"]) == ("ended", hidden.kind, hidden.category,
+                                                                       app.clock.now())
+    assert stored_change(end) == (Basis("consent", ("c-old",)), RULES_CHANGED)   # the basis that last held
+    assert end["seq"] == max(r["seq"] for r in runner.store.disclosure_log(agency="skola") if r["feed"] == end["feed"])
+    [message] = [m for m in runner.store.written_messages(published) if m.event_id == end["event_id"]]
+    assert message.change == "ended" and message.content is None and message.feed == "skola.0180"
+    assert runner.store.feed("skola.0180")[-1].event_id == end["event_id"]
+    assert hidden.fact_id not in {f.fact_id for f in runner.store.facts("skola", case_id)}
+
+    runner.rebuild()   # the replaced log now ends it itself: nothing more to end
+    assert runner.rules_ended == 0 and runner.replaced_rows > 0
+    assert not [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
+
+
+def test_ends_a_rebuild_did_not_write_before_it_stopped_are_written_once_the_views_have_caught_up(app, runner,
+                                                                                                 postgres):
+    """The rebuild's first step and its ends are two transactions: a crash between them leaves the ends due, for
+    the follower's next start — but never before the views are where the replaced log was."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    runner.store.clear(app.name)   # the rebuild began, and the process stopped
+    assert runner.end_what_rules_stopped() == 0   # behind the replaced log: everything would look ended
+    runner.catch_up()
+    assert runner.end_what_rules_stopped() == 1 and runner.end_what_rules_stopped() == 0
+    assert [r["change"] for r in runner.store.disclosure_log(case_id, "skola")
+            if r["fact_id"] == hidden.fact_id] == ["ended"]

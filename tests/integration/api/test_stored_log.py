@@ -100,3 +100,28 @@ def test_auditors_read_the_stored_log_row_by_row_also_of_an_erased_case(client, 
     assert page.status_code == 200 and "Ärendet är gallrat" in page.text and "Ärende (gallrat)" in page.text
     assert "raderat" in page.text and "Utlämnandeloggen byggdes om" in page.text
     assert f'href="/granskning/arenden/{case_id}/rapport"' not in page.text   # nothing to report from its events
+
+
+def test_a_rebuilds_end_of_what_older_rules_showed_is_held_to_the_replaced_log(client, users, tick, postgres):
+    """The end a rebuild writes for what the replaced log left visible comes from no event: the stored-log check
+    holds it to the replaced log, and names it when it is missing."""
+    from tests.integration.test_agency_views import never_shown, shown_by_older_rules
+
+    case_id, _ = school_consented_case(client, users, tick)
+    runner = client.app.state.context.cases.lists.runner
+    runner.catch_up()
+    hidden = never_shown(runner, UUID(case_id), "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    runner.rebuild()
+    assert runner.rules_ended == 1
+    path = f"/api/v1/audit/cases/{case_id}/stored-log"
+    read = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))
+    assert read["stored_log"]["agrees"], read["stored_log"]
+    [end] = [r for r in read["rows"] if r["cause"] == [{"what": "rules_changed", "consent_ids": [], "agency": None}]]
+    assert end["change"] == "ended" and end["basis"]["consent_ids"] == ["c-old"]
+
+    with psycopg.connect(postgres.conninfo()) as conn:   # the end taken away: the consumer would keep the fact
+        conn.execute("DELETE FROM disclosure_log WHERE case_id = %s AND cause @> '[{\"what\": \"rules_changed\"}]'",
+                     (case_id,))
+    check = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))["stored_log"]
+    assert not check["agrees"] and check["only_replayed"] == 1 and check["only_stored"] == 0

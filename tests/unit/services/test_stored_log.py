@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from domain.disclosure import Basis, Cause, VisibilityChange
+from domain.disclosure import RULES_CHANGED, Basis, Cause, VisibilityChange
 from domain.facts import Fact
-from services.stored_log import compare, replaced_logs, stored_change
+from services.stored_log import ReplacedLog, compare, replaced_logs, row_key, stored_change
 
 AT = datetime(2026, 3, 20, 8, tzinfo=timezone.utc)
 BASIS = Basis("consent", ("c1",))
@@ -132,3 +132,51 @@ def test_a_stored_row_of_any_shape_is_read_as_it_is():
         stored_basis, stored_cause = stored_change({"basis": basis, "cause": cause})
         hash((stored_basis, stored_cause))   # keys of the comparison: hashable whatever was stored
         assert isinstance(stored_basis.kind, str) and all(isinstance(c.what, str) for c in stored_cause or ())
+
+
+def shown(fact_id: str, id: int = 1) -> dict:
+    """A replaced log's row that shows the fact (its last there: the log left it visible)."""
+    return {**row(fact_id, RECORDED_ONLY, id=id), "change": "disclosed"}
+
+
+RECORDED_ONLY = (Cause("recorded"),)
+
+
+def rules_end(fact_id: str, id: int = 30) -> dict:
+    return {**row(fact_id, RULES_CHANGED, id=id), "notification_id": 100}
+
+
+def latest(*rows: dict) -> ReplacedLog:
+    [log] = replaced_logs([replacement()], replaced(1, *rows), [])
+    return log
+
+
+def test_a_rebuilds_end_of_what_the_replaced_log_left_visible_agrees():
+    """No event gives it, so the events' log lacks it: it is held to the replaced log instead."""
+    agreement = compare([rules_end("x")], [], 1, latest(shown("x")))
+    assert agreement.agrees and agreement.compared == 1
+
+
+def test_a_rules_end_no_replaced_log_founds_is_named():
+    assert compare([rules_end("x")], [], 1, None).only_stored == [row_key(rules_end("x"))]
+    ended_there = latest(shown("x", id=1), row("x", id=2))   # the replaced log had ended it itself
+    assert not compare([rules_end("x")], [], 1, ended_there).agrees
+    assert not compare([row("x", id=3), rules_end("x", id=4)], [change("x")], 1, latest(shown("x"))).agrees
+    other_basis = {**rules_end("x"), "basis": {"kind": "owner", "consent_ids": [], "legal_basis": None}}
+    assert not compare([other_basis], [], 1, latest(shown("x"))).agrees
+
+
+def test_a_missing_rules_end_is_named_at_the_replacements_time():
+    agreement = compare([], [], 1, latest(shown("x")))
+    assert agreement.only_replayed == [(AT, "skola", "x", "contribution", "school", "ended", BASIS, RULES_CHANGED)]
+    assert compare([row("x", id=3)], [change("x")], 1, latest(shown("x"))).agrees   # today's log shows it itself
+
+
+def test_a_rules_end_is_no_difference_between_a_replaced_log_and_todays():
+    """The difference is the disclosure today's rules do not make; the end that followed it is no rules' judgement."""
+    disclosure = (AT, "skola", "x", "contribution", "school", "disclosed", BASIS, RECORDED_ONLY)
+    [old] = replaced_logs([replacement(up_to=100)], replaced(1, shown("x")), current(rules_end("x"),
+                                                                                       notification_id=100))
+    assert old.only_current == [] and old.only_replaced == [disclosure]
+    [older] = replaced_logs([replacement()], replaced(1, shown("x"), rules_end("x", id=2)), current())
+    assert older.only_current == [] and older.only_replaced == [disclosure]
