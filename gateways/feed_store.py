@@ -181,17 +181,18 @@ class FeedQueries:
         """The feed's messages numbered after ``after``, in order, with content as its agency may see it.
 
         ``feed`` is an agency's id, or for the lead agency ``<agency>.<municipality>`` (``feed_of``).
-        A case whose key has been destroyed keeps its messages, without content and marked erased.  A fact the
-        agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group) keeps its
-        messages without content: reading the feed again is a disclosure now, and nothing is disclosed under a
-        consent after it ends.  Given ``now``, neither is content of a case whose calendar moment (a consent's
-        end, an 18th birthday) has come but is not recorded yet: until the keeper has recorded it, what it
-        ends cannot be told from what it leaves, so nothing of that case is shown."""
+        A case whose key has been destroyed keeps its messages, marked erased, without content, kind or category.
+        A fact the agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group)
+        keeps its messages without them too: reading the feed again is a disclosure now, and nothing is disclosed
+        under a consent after it ends (a kind and category can say as much as content: member.joined/health).
+        Given ``now``, neither is shown of a case whose calendar moment (a consent's end, an 18th birthday) has
+        come but is not recorded yet: until the keeper has recorded it, what it ends cannot be told from what it
+        leaves, so nothing of that case is shown."""
         agency, _ = agency_of(feed)
         rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
                               " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
                               " LIMIT %s").format(self._s), (feed, after, limit))  # only what a message needs
-        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] == "disclosed"},
+        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] != "erased"},
                                     now)
         keys: dict[UUID, bytes | None] = {}
         messages = []
@@ -203,22 +204,26 @@ class FeedQueries:
             eid = r["event_id"] or event_id(self.feed_secret(), case_id, r["notification_id"], agency, r["fact_id"],
                                             r["change"], 0)
             content = None
-            sealed = visible.get((case_id, r["fact_id"])) if r["change"] == "disclosed" else None
-            if key is not None and sealed is not None:
+            sealed = visible.get((case_id, r["fact_id"]))
+            if key is not None and sealed is not None and r["change"] == "disclosed":
                 content = shown_content(r["kind"], json.loads(unseal(key, sealed,
                                                                      view_where(case_id, agency, r["fact_id"]))))
+            # What kind of fact it is, and its category, tell as much as content may (a BUP member.joined/health
+            # says BUP is in the group): shown, as content is, only while the agency sees the fact.
+            seen = r["change"] == "erased" or (key is not None and sealed is not None)
             messages.append(FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
                 fact_id=self._public_name(case_id, r["fact_id"], r["change"]),
-                kind=r["kind"], category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
+                kind=r["kind"] if seen else None, category=r["category"] if seen else None, change=r["change"],
+                basis=r["basis"], at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
 
     def written_messages(self, logs: Sequence[WrittenLog]) -> list[FeedMessage]:
         """The messages of log rows just committed, as ``feed`` would read them back now: the same fields, and
-        content only for a fact whose last change among these rows shows it.  Rows are taken in the order
-        given, which must be commit order; a fact ended by a later commit not among them is still sent with
-        content, as it would have been had it been read a moment earlier — its ``ended`` follows."""
+        content (kind and category too) only for a fact whose last change among these rows shows it.  Rows are
+        taken in the order given, which must be commit order; a fact ended by a later commit not among them is
+        still sent with content, as it would have been had it been read a moment earlier — its ``ended`` follows."""
         last: dict[tuple, str] = {}
         for log in logs:
             for row in log.rows:
@@ -227,10 +232,12 @@ class FeedQueries:
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
                 case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
-                shown = plain is not None and last[(feed, case_id, fact_id)] != "ended"
+                seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless)
+                shown = plain is not None and seen
                 messages.append(FeedMessage(
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
-                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4], change=change,
+                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3] if seen else None,
+                    category=row[4] if seen else None, change=change,
                     basis=json.loads(row[6][1:]), at=row[7],
                     content=shown_content(row[3], json.loads(plain)) if shown else None,
                     erased=change == "erased" or case_id in log.keyless))

@@ -23,8 +23,12 @@ from hashlib import blake2b
 from typing import Any
 from uuid import UUID, uuid5
 
-SCHEMA_VERSION = "3"   # 3: fact_id is the public fact id (2 carried the internal one)
+# 3: fact_id is the public fact id (2 carried the internal one).  4: kind and category are null, as content is,
+# when the agency no longer sees the fact as the message is read or sent (they told what it may no longer know).
+SCHEMA_VERSION = "4"
 SCHEMA = "sigill.disclosure/" + SCHEMA_VERSION
+READABLE_SCHEMAS = ("sigill.disclosure/3", SCHEMA)   # 3 is 4 with kind and category never withheld
+WITHHELD = "withheld"   # a withheld kind, in the Kafka header ``type``
 EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace of erasure messages' event ids
 
 # The message that tells a subscriber a case was erased (its key destroyed, gallring): delete all of it.
@@ -79,8 +83,8 @@ class FeedMessage:
     case_id: UUID
     agency: str
     fact_id: str                     # the fact's public id ("case.erased" on an erasure), never the internal one
-    kind: str
-    category: str
+    kind: str | None                 # None (and category too) when the agency no longer sees the fact, as content
+    category: str | None
     change: str                      # "disclosed" | "basis_changed" | "ended" | "erased" (delete the whole case)
     basis: dict[str, Any]            # {"kind", "consent_ids", "legal_basis"}; kind "erasure" on "erased"
     at: datetime
@@ -89,7 +93,7 @@ class FeedMessage:
 
     @property
     def type(self) -> str:
-        return f"{self.kind}/{self.change}"
+        return f"{self.kind or WITHHELD}/{self.change}"
 
     def to_json(self) -> dict[str, Any]:
         """The message body (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from projections.agency_feed import SCHEMA
+from projections.agency_feed import READABLE_SCHEMAS, SCHEMA, WITHHELD
 from services.feed_publisher import BrokerUnavailable
 from services.settings import ConfigurationError, Settings
 
@@ -103,7 +103,8 @@ def describe(body: dict[str, Any]) -> str:
         if body["content"] is not None else "-"
     if body["change"] == "erased":
         content = "(the case is erased: delete everything you hold of it)"
-    return (f"{body['at']}  {body['change']:<13} {body['kind']:<16} {body['category']:<11} case={body['case_id']}"
+    kind, category = body["kind"] or WITHHELD, body["category"] or "-"   # null: no longer seen (schema 4)
+    return (f"{body['at']}  {body['change']:<13} {kind:<16} {category:<11} case={body['case_id']}"
             f" fact={body['fact_id']} basis={why}  {content}")
 
 
@@ -111,9 +112,10 @@ def readable(message: Any) -> tuple[str, str]:   # a gateways.kafka_consumer.Rec
     """The message's line, or ("", why this consumer cannot read the record)."""
     if message.body is None:
         return "", message.problem
-    if message.body.get("schema") != SCHEMA:
+    if message.body.get("schema") not in READABLE_SCHEMAS:   # 3: what a topic kept from before schema 4
         schema = repr(message.body.get("schema"))[:80]
-        return "", f"its schema is {schema}, which this consumer does not know (it reads {SCHEMA})"
+        known = " and ".join(READABLE_SCHEMAS)
+        return "", f"its schema is {schema}, which this consumer does not know (it reads {known})"
     try:
         return describe(message.body), ""
     except (KeyError, TypeError, AttributeError) as error:   # a field missing, or of the wrong type

@@ -16,14 +16,14 @@ BasisKind = Literal["origin", "owner", "law", "consent", "erasure"]
 
 EXAMPLE_ID = "7d4c1e0a-3b9f-8c2e-8a61-0f2d9e4b7c13"
 CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
-EXAMPLE_BODY = {"schema": "sigill.disclosure/3", "event_id": EXAMPLE_ID, "feed": "skola.0180", "sequence": 47,
+EXAMPLE_BODY = {"schema": "sigill.disclosure/4", "event_id": EXAMPLE_ID, "feed": "skola.0180", "sequence": 47,
                 "case_id": CASE_ID,
                 "agency": "skola", "fact_id": "k3v7q2m5xw4hzb6ndr2tcy7e", "kind": "contribution", "category": "school",
                 "change": "disclosed", "basis": {"kind": "consent", "consent_ids": ["c-1", "c-2"],
                                                  "legal_basis": None},
                 "at": "2026-02-03T10:15:00+01:00",
                 "content": {"category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
-EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "3",
+EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "4",
                    "change": "disclosed", "basis_kind": "consent", "basis_ids": "c-1,c-2"}
 EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
 
@@ -39,7 +39,7 @@ class FeedBody(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    schema_: Literal["sigill.disclosure/3"] = Field(alias="schema")
+    schema_: Literal["sigill.disclosure/4"] = Field(alias="schema")
     event_id: UUID = Field(description="deduplicate by it: stable across resends and view rebuilds")
     feed: str = Field(description="the feed the message is numbered in: <agency>.<municipality>, e.g."
                                   " skola.0180 (every agency's log is one feed per municipality)")
@@ -51,8 +51,9 @@ class FeedBody(BaseModel):
     fact_id: str = Field(description="the fact's public id (24 base32 characters; case.erased on an erasure): the"
                                      " same in every message about the fact, for every agency, and in the API",
                          pattern=r"^([a-z2-7]{24}|case\.erased)$")
-    kind: str
-    category: str
+    kind: str | None = Field(description="what kind of fact, e.g. contribution; null, as content is, when your"
+                                         " agency no longer sees the fact as the message is read (schema 4)")
+    category: str | None = Field(description="the information category; null when kind is")
     change: Change = Field(description="ended: stop using the fact; erased: delete everything of the case")
     basis: FeedBasis
     at: datetime
@@ -64,8 +65,8 @@ class FeedHeaders(BaseModel):
     """The Kafka record's headers, as text."""
 
     event_id: UUID
-    type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed")
-    schema_version: Literal["3"]
+    type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed; withheld/<change> when kind is null")
+    schema_version: Literal["4"]
     change: Change
     basis_kind: BasisKind
     basis_ids: str = Field(description="comma-separated consent ids, or the legal basis; empty otherwise")

@@ -81,7 +81,31 @@ def test_a_fact_no_longer_visible_is_never_sent_again_by_reading_the_feed_anew(a
     again = runner.store.feed(SKOLA, 0, 10_000)  # a new integration reading from the beginning
     assert not any(m.content and m.content.get("text") == "Skolk observerat." for m in again)
     public = runner.store.fact_ids().of(case_id)
-    assert {m.fact_id for m in again if m.content} <= {public(f.fact_id) for f in runner.store.facts("skola", case_id)}
+    seen = {public(f.fact_id) for f in runner.store.facts("skola", case_id)}
+    assert {m.fact_id for m in again if m.content} <= seen
+
+
+def test_reading_the_feed_anew_tells_neither_kind_nor_category_of_a_fact_no_longer_seen(app, runner):
+    """A red team's finding: after the consent ended, reading the feed again still said each earlier message's kind
+    and category — police.contribution/crime, member.joined/health: that BUP is in the group.  They are withheld,
+    as content is, in the feed read again and in the messages the publisher sends of the change itself."""
+    case_id = consenting_school(app)
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    runner.catch_up()
+    sent = []
+    runner.written = sent.append
+    young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    runner.catch_up()
+    public = runner.store.fact_ids().of(case_id)
+    seen = {public(f.fact_id) for f in runner.store.facts("skola", case_id)}
+    again = runner.store.feed(SKOLA, 0, 10_000)
+    gone = [m for m in again if m.fact_id not in seen]
+    assert gone and any(m.change == "ended" for m in gone)
+    assert all(m.kind is None and m.category is None and m.content is None for m in gone)
+    assert all(m.kind and m.category for m in again if m.fact_id in seen)   # what it sees keeps them
+    ends = [m for m in runner.store.written_messages(sent) if m.change == "ended"]
+    assert ends and all(m.kind is None and m.category is None and m.type == "withheld/ended" for m in ends)
 
 
 def every_feed(runner) -> dict[str, list]:
@@ -133,7 +157,7 @@ def test_no_message_carries_the_global_notification_id_of_its_event(app, runner,
         assert body.pop("sequence") == m.seq and body["fact_id"] != internal[m.event_id]
         assert "notification_id" not in json.dumps(body.pop("content"))
         headers = dict(m.headers())
-        assert headers.pop("schema_version") == b"3"  # a constant
+        assert headers.pop("schema_version") == b"4"  # a constant
         for number in (nid, log_id):
             assert not carries(body, number), (m.feed, m.seq, nid, log_id)
             assert not carries(headers, number) and not carries(m.key(), number)
@@ -210,7 +234,7 @@ def test_the_message_body_is_json_with_the_documented_fields(app, runner):
     runner.catch_up()
     message = runner.store.feed(SKOLA, 0, 1)[0]
     body = message.to_json()
-    assert body["schema"] == "sigill.disclosure/3" and body["sequence"] == message.seq == 1
+    assert body["schema"] == "sigill.disclosure/4" and body["sequence"] == message.seq == 1
     assert body["feed"] == SKOLA and "notification_id" not in body and "cursor" not in body
     assert body["event_id"] == str(message.event_id) and body["case_id"] == str(message.case_id)
     assert dict(message.headers())["event_id"] == str(message.event_id).encode()

@@ -58,7 +58,8 @@ def on_topic(publisher, agency: str, expect: int = 0, municipality: str = STOCKH
     for r in records:  # headers and key agree with the body
         body = json.loads(r.value)
         assert header(r, "event_id") == body["event_id"] and r.key == body["case_id"].encode()
-        assert header(r, "type") == f"{body['kind']}/{body['change']}" and header(r, "schema_version") == "3"
+        assert header(r, "type") == f"{body['kind'] or 'withheld'}/{body['change']}"
+        assert header(r, "schema_version") == "4"
     return [json.loads(r.value) for r in records]
 
 

@@ -110,7 +110,7 @@ def produce(bootstrap: str, topic: str, values: list[bytes | None]) -> None:
 def test_records_the_consumer_cannot_read_are_skipped_with_a_warning_and_committed_past(
         app, settings, postgres, runner, kafka_broker):
     feeds, publisher = published_case(app, settings, postgres, runner, kafka_broker)
-    unreadable = [b"not json {", None, b"[1, 2]", json.dumps({"schema": "sigill.disclosure/4"}).encode(),
+    unreadable = [b"not json {", None, b"[1, 2]", json.dumps({"schema": "sigill.disclosure/5"}).encode(),
                   json.dumps({"schema": SCHEMA, "event_id": "x"}).encode()]   # the current schema, fields missing
     produce(kafka_broker.bootstrap, publisher.topic("skola", "0180"), unreadable)
     realistic_case(app)   # good messages after the bad ones
@@ -129,7 +129,7 @@ def test_records_the_consumer_cannot_read_are_skipped_with_a_warning_and_committ
     assert all(re.match(r"sigill: skipped the record at partition \d, offset \d+: ", w) for w in warnings)
     assert sum("it is not JSON" in w for w in warnings) == 3
     assert sum("it has no value" in w for w in warnings) == 3
-    assert sum("'sigill.disclosure/4', which this consumer does not know" in w for w in warnings) == 3
+    assert sum("'sigill.disclosure/5', which this consumer does not know" in w for w in warnings) == 3
     assert sum(f"not a well-formed {SCHEMA} message" in w for w in warnings) == 3
     assert "Traceback" not in run.stderr
     assert f"{len(rows)} meddelanden, 0 dubbletter överhoppade, {len(warnings)} oläsbara överhoppade." in run.stderr
