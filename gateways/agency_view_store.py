@@ -71,9 +71,11 @@ TABLES = [
     # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
     "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " version integer NOT NULL)",
-    # Set by a rebuild that replaced a log, cleared once the ends of what that log left visible and today's rules
-    # do not show are written (``end_what_rules_stopped``): a crash in between leaves it set for the next start.
-    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS ends_pending boolean NOT NULL DEFAULT false",
+    # Set by a rebuild that replaced a log (its replacement's number), cleared once the ends of what the replaced logs
+    # left visible and today's rules do not show are written (``end_what_rules_stopped``): a crash in between leaves
+    # it set for the next start, and a rebuild before then keeps the first such replacement, whose log the consumers
+    # may still hold.
+    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS ends_from bigint",
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -108,18 +110,21 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 # A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
-# Whether a rebuild left ends to write, and if so the replaced log and the position it and the views have reached.
+# Whether a rebuild left ends to write: the first replacement they are due for, and the position the latest
+# replaced log and the views have reached.
 PENDING_ENDS = (
-    "SELECT r.replacement, r.up_to, coalesce((SELECT max(notification_id) FROM {s}.{tracking}"
+    "SELECT v.ends_from, r.up_to, coalesce((SELECT max(notification_id) FROM {s}.{tracking}"
     " WHERE application_name = %s), 0) AS position FROM {s}.view_rules v,"
-    " (SELECT replacement, up_to FROM {s}.disclosure_log_replacements ORDER BY replacement DESC LIMIT 1) r"
-    " WHERE v.ends_pending")
-# What the replaced log left visible (each fact's last row there shows it) that today's log holds no row of, its
-# case not erased.  Ordered by case, as a batch's rows come (``_number`` looks a case's feed up once a run).
+    " (SELECT up_to FROM {s}.disclosure_log_replacements ORDER BY replacement DESC LIMIT 1) r"
+    " WHERE v.ends_from IS NOT NULL")
+# What the replaced logs since then left visible (each fact's last row in them shows it) that today's log holds no
+# row of, its case not erased.  Ordered by case, as a batch's rows come (``_number`` looks a case's feed up once a
+# run).
 LEFT_VISIBLE = (
     "SELECT r.case_id, r.agency, r.fact_id, r.kind, r.category, r.basis FROM (SELECT DISTINCT ON"
     " (case_id, agency, fact_id) case_id, agency, fact_id, kind, category, change, basis"
-    "  FROM {s}.replaced_disclosure_log WHERE replacement = %s ORDER BY case_id, agency, fact_id, id DESC) r"
+    "  FROM {s}.replaced_disclosure_log WHERE replacement >= %s"
+    "  ORDER BY case_id, agency, fact_id, replacement DESC, id DESC) r"
     " WHERE r.change IN ('disclosed', 'basis_changed')"
     " AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log d"
     "  WHERE d.case_id = r.case_id AND d.agency = r.agency AND d.fact_id = r.fact_id)"
@@ -298,16 +303,17 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
         log's rows are kept as a replaced log first (``gateways.replaced_log``): they are what the feeds carried.
         Returns how many were kept."""
         with self.datastore.transaction(commit=True) as curs:
-            kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
-                                       application_name)
+            kept, replacement = self._keep_replaced(
+                curs, Identifier(self.datastore.schema, self.tracking_table_name), application_name)
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
                              " {s}.feed_positions").format(s=self._s))
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
-            if kept:   # views from before versions were recorded have no row: version 1 (``rules_version``)
-                curs.execute(SQL("INSERT INTO {}.view_rules (version, ends_pending) VALUES (1, true)"
-                                 " ON CONFLICT (one) DO UPDATE SET ends_pending = true").format(self._s))
+            if replacement is not None:   # views from before versions were recorded have no row: version 1
+                curs.execute(SQL("INSERT INTO {s}.view_rules (version, ends_from) VALUES (1, %s) ON CONFLICT (one)"
+                                 " DO UPDATE SET ends_from = coalesce(view_rules.ends_from, excluded.ends_from)")
+                             .format(s=self._s), (replacement,))
         return kept
 
     def end_what_rules_stopped(self, application_name: str, now: datetime,
@@ -328,7 +334,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
             if state is None or state["position"] < state["up_to"]:
                 return None
             found = curs.execute(SQL(LEFT_VISIBLE).format(s=self._s, k=Identifier(keys_table)),
-                                 (state["replacement"],)).fetchall()
+                                 (state["ends_from"],)).fetchall()
             secret, log = self.feed_secret(), []
             for r in found:
                 case_text = str(r["case_id"])
@@ -341,7 +347,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
                 epoch = self._number(curs, log, {})
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
-            curs.execute(SQL("UPDATE {}.view_rules SET ends_pending = false").format(self._s))
+            curs.execute(SQL("UPDATE {}.view_rules SET ends_from = NULL").format(self._s))
         return WrittenLog(log, [None] * len(log), frozenset(), epoch)
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:

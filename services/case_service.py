@@ -35,7 +35,7 @@ from services.errors import CaseNotFound, ConcurrentChange
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
-from services.stored_log import Agreement, ReplacedLog, compare, latest_of, replaced_logs
+from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
 
 COMMANDS: dict[str, Kind] = {
     "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
@@ -310,7 +310,7 @@ class CaseService:
             # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
             logs = tuple(replaced_logs(replacements, replaced, rows))
             agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
-                                caused_from, latest_of(replacements, logs))
+                                caused_from, logs, max((r["replacement"] for r in replacements), default=None))
             if agreement.agrees:
                 break
         return StoredLogRead(rows, agreement, logs)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from domain.disclosure import RULES_CHANGED, Basis, Cause, VisibilityChange
 
@@ -61,7 +61,7 @@ def _short(value: Any) -> str:
 
 
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
-            caused_from: int | None, latest: ReplacedLog | None = None) -> Agreement:
+            caused_from: int | None, replaced: Sequence[ReplacedLog] = (), latest: int | None = None) -> Agreement:
     """The stored rows (erasure rows left out) against the log replayed from the events.
 
     Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
@@ -71,36 +71,51 @@ def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityCh
     table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass.
 
     The ends a rebuild wrote for what the log it replaced left visible (cause ``rules_changed``) no event gives:
-    they are held to ``latest``, the latest replaced log as far as the case goes (``rules_ends``), instead."""
+    they are held to the replaced logs (``replaced``, and ``latest``: the latest replacement's number) instead
+    (``rules_ends``)."""
     rows = [r for r in stored if r["change"] != "erased"]
     events = [(c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
               for c in replayed]
-    unfounded, missing = rules_ends(rows, latest)
+    unfounded, missing = rules_ends(rows, replaced, latest)
     only_stored, only_replayed, bare = _differences([r for r in rows if not _rules_end(r)], events, caused_from)
     return Agreement(len(rows), sorted(only_stored + unfounded, key=_order), sorted(only_replayed + missing,
                                                                                   key=_order), bare)
 
 
-def rules_ends(rows: list[Mapping[str, Any]], latest: ReplacedLog | None) -> tuple[list[Key], list[Key]]:
-    """The stored ``rules_changed`` ends no replaced log founds, and those missing: one is due for each fact the
-    latest replaced log left visible (its last row there shows it) of which today's log held no row before it —
-    with that row's kind, category and basis (the one that last held).  A missing one is keyed at the time the
-    log was replaced (it was due soon after)."""
-    left: dict[tuple[str, str], Key] = {}
-    for r in (latest.rows if latest is not None else ()):
-        left[(r["agency"], r["fact_id"])] = row_key(r)
-    left = {k: key for k, key in left.items() if key[5] in ("disclosed", "basis_changed")}
+def rules_ends(rows: list[Mapping[str, Any]], replaced: Sequence[ReplacedLog],
+               latest: int | None) -> tuple[list[Key], list[Key]]:
+    """The stored ``rules_changed`` ends no replaced log founds, and those missing.
+
+    One is due for each fact the latest replacement of the log (number ``latest``) left visible — its last row there
+    shows it — of which today's log holds no row before the end, with that row's kind, category and basis (the one
+    that last held); a missing one is keyed at the time the log was replaced (it was due soon after).  One is
+    founded by the newest replaced log that holds the fact at all (``replaced``, oldest first): a rebuild made again
+    before the first one's ends were written ends what the log before both left visible."""
+    founding: dict[tuple[str, str], Key] = {}
+    for log in replaced:
+        founding.update(_last_rows(log))
+    newest = next((log for log in replaced if log.replacement == latest), None)
+    due = _last_rows(newest) if newest is not None else {}
     earlier: set[tuple[str, str]] = set()
     unfounded = []
     for r in sorted(rows, key=lambda r: r["id"]):
         fact, key = (r["agency"], r["fact_id"]), row_key(r)
-        shown = left.get(fact)
-        if _rules_end(r) and (fact in earlier or shown is None or key[3:7] != (*shown[3:5], "ended", shown[6])):
+        shown = founding.get(fact)
+        if _rules_end(r) and (fact in earlier or shown is None or shown[5] not in VISIBLE
+                              or key[3:7] != (*shown[3:5], "ended", shown[6])):
             unfounded.append(key)
         earlier.add(fact)
-    missing = [(latest.replaced_at, *key[1:5], "ended", key[6], RULES_CHANGED)
-               for fact, key in left.items() if fact not in earlier] if latest is not None else []
+    missing = [(newest.replaced_at, *key[1:5], "ended", key[6], RULES_CHANGED)
+               for fact, key in due.items() if key[5] in VISIBLE and fact not in earlier] if newest else []
     return unfounded, missing
+
+
+VISIBLE = ("disclosed", "basis_changed")   # a fact whose last change is one of these is visible
+
+
+def _last_rows(log: ReplacedLog) -> dict[tuple[str, str], Key]:
+    """Each (agency, fact)'s last row in a replaced log, as a key."""
+    return {(r["agency"], r["fact_id"]): row_key(r) for r in log.rows}
 
 
 def _rules_end(row: Mapping[str, Any]) -> bool:
@@ -148,13 +163,6 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
             kept.append(ReplacedLog(r["replacement"], r["epoch"], r["rules_version"], r["replaced_at"], r["up_to"],
                                     rows, only_replaced, only_current))
     return kept
-
-
-def latest_of(replacements: Iterable[Mapping[str, Any]], logs: Iterable[ReplacedLog]) -> ReplacedLog | None:
-    """The latest replacement of the log (of all ``replacements``) among ``logs`` (``replaced_logs``' answer): None
-    when there is none, or when it held nothing of the case (then left out of ``logs``)."""
-    numbers = [r["replacement"] for r in replacements]
-    return next((log for log in logs if numbers and log.replacement == max(numbers)), None)
 
 
 def row_key(r: Mapping[str, Any]) -> Key:

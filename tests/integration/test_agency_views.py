@@ -454,3 +454,18 @@ def test_ends_a_rebuild_did_not_write_before_it_stopped_are_written_once_the_vie
     assert runner.end_what_rules_stopped() == 1 and runner.end_what_rules_stopped() == 0
     assert [r["change"] for r in runner.store.disclosure_log(case_id, "skola")
             if r["fact_id"] == hidden.fact_id] == ["ended"]
+
+
+def test_a_rebuild_made_again_before_the_first_ones_ends_were_written_still_writes_them(app, runner, postgres):
+    """The first rebuild stopped before its ends, and an operator rebuilt again: the log the second replaces holds
+    nothing of the fact (today's rules never showed it), yet the consumers still hold it from the log before."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    runner.store.clear(app.name)   # the rebuild caught up, and the process stopped before its ends
+    runner.catch_up()
+    runner.rebuild()
+    assert runner.rules_ended == 1 and len(runner.store.replacements()) == 2
+    [end] = [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
+    assert end["change"] == "ended" and stored_change(end)[0] == Basis("consent", ("c-old",))

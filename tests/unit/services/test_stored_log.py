@@ -146,30 +146,43 @@ def rules_end(fact_id: str, id: int = 30) -> dict:
     return {**row(fact_id, RULES_CHANGED, id=id), "notification_id": 100}
 
 
-def latest(*rows: dict) -> ReplacedLog:
-    [log] = replaced_logs([replacement()], replaced(1, *rows), [])
-    return log
+def logs(*rows: dict, number: int = 1) -> list[ReplacedLog]:
+    """One replaced log of these rows, numbered ``number``, as ``compare`` takes the replaced logs."""
+    return replaced_logs([replacement(number)], replaced(number, *rows), [])
+
+
+def check(stored: list[dict], replayed: list, replaced_logs_: list[ReplacedLog], latest: int | None = 1):
+    return compare(stored, replayed, 1, replaced_logs_, latest)
 
 
 def test_a_rebuilds_end_of_what_the_replaced_log_left_visible_agrees():
     """No event gives it, so the events' log lacks it: it is held to the replaced log instead."""
-    agreement = compare([rules_end("x")], [], 1, latest(shown("x")))
+    agreement = check([rules_end("x")], [], logs(shown("x")))
     assert agreement.agrees and agreement.compared == 1
 
 
 def test_a_rules_end_no_replaced_log_founds_is_named():
-    assert compare([rules_end("x")], [], 1, None).only_stored == [row_key(rules_end("x"))]
-    ended_there = latest(shown("x", id=1), row("x", id=2))   # the replaced log had ended it itself
-    assert not compare([rules_end("x")], [], 1, ended_there).agrees
-    assert not compare([row("x", id=3), rules_end("x", id=4)], [change("x")], 1, latest(shown("x"))).agrees
+    assert check([rules_end("x")], [], [], None).only_stored == [row_key(rules_end("x"))]
+    ended_there = logs(shown("x", id=1), row("x", id=2))   # the replaced log had ended it itself
+    assert not check([rules_end("x")], [], ended_there).agrees
+    assert not check([row("x", id=3), rules_end("x", id=4)], [change("x")], logs(shown("x"))).agrees
     other_basis = {**rules_end("x"), "basis": {"kind": "owner", "consent_ids": [], "legal_basis": None}}
-    assert not compare([other_basis], [], 1, latest(shown("x"))).agrees
+    assert not check([other_basis], [], logs(shown("x"))).agrees
 
 
 def test_a_missing_rules_end_is_named_at_the_replacements_time():
-    agreement = compare([], [], 1, latest(shown("x")))
+    agreement = check([], [], logs(shown("x")))
     assert agreement.only_replayed == [(AT, "skola", "x", "contribution", "school", "ended", BASIS, RULES_CHANGED)]
-    assert compare([row("x", id=3)], [change("x")], 1, latest(shown("x"))).agrees   # today's log shows it itself
+    assert check([row("x", id=3)], [change("x")], logs(shown("x"))).agrees   # today's log shows it itself
+    assert check([], [], logs(shown("x")), latest=2).agrees   # a later replacement held nothing of the case
+
+
+def test_a_rebuild_made_again_before_the_ends_were_written_ends_what_the_log_before_both_left_visible():
+    """The first rebuild's ends never came (a crash); a second rebuild replaced a log that held nothing of the fact:
+    the end the second writes is founded by the first replaced log."""
+    both = logs(shown("x")) + logs(row("y", id=5), number=2)
+    assert check([rules_end("x")], [], both, latest=2).agrees
+    assert not check([rules_end("y")], [], both, latest=2).agrees   # the newer log ended y itself
 
 
 def test_a_rules_end_is_no_difference_between_a_replaced_log_and_todays():
