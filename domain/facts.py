@@ -29,10 +29,16 @@ class Fact:
     administrative: bool = False         # the case owner (social services) sees it as administration
     audience: frozenset[str] | None = None  # when set, no agency outside it may ever see the fact
     legal_basis: str | None = None       # a ground other than consent the fact was recorded under
-    # Recorded by another agency in the origin's name (a meeting's minutes giving what each agency said): the
-    # origin sees it under consent like anyone, not as its own — nothing but the recorder vouches that it said
+    # The agency that recorded the fact in the origin's name (a meeting's minutes giving what each agency said, a
+    # referral social services registered); None when the origin recorded it itself.  Such a fact is *attributed*:
+    # the origin sees it under consent like anyone, not as its own — nothing but the recorder vouches that it said
     # so, and a recorder could otherwise send any agency anything, unconsented, as "its own information".
-    attributed: bool = False
+    # Auditors are shown the recorder; members are not (a member recording a meeting is itself information).
+    recorded_by: str | None = None
+
+    @property
+    def attributed(self) -> bool:
+        return self.recorded_by is not None
 
 
 def fact_order(fact: Any) -> tuple:
@@ -59,7 +65,7 @@ class _Maker:
             fact_id=str(version) if part is None else f"{version}.{part}", version=version, kind=kind,
             category=category, origin=origin or self.event.recorded_by.agency, recorded_at=self.event.timestamp,
             content=content, administrative=administrative, audience=audience, legal_basis=legal_basis,
-            attributed=attributed)
+            recorded_by=self.event.recorded_by.agency if attributed else None)
 
 
 def _referral(e: ev.ReferralReceived, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:

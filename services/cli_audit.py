@@ -19,7 +19,8 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
-from services.presentation import CHANGES, agency_name, describe_basis, describe_cause, describe_fact, facts_count
+from services.presentation import (CHANGES, agency_name, describe_basis, describe_cause, describe_for_auditor,
+                                   facts_count)
 from services.principals import Principal, Role
 from services.settings import Settings
 
@@ -262,7 +263,7 @@ def _replay(args: argparse.Namespace) -> int:
         for note in _replay_notes(app.get_case(case_id).created_on, args.as_of, app.clock.now()):
             print(note)
         for d in seen:
-            print(f"  {_fact(d.fact, ids)}  {describe_fact(d.fact, app.catalogue)}"
+            print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue)}"
                   f"  [{describe_basis(d.basis, app.catalogue)}]")
     return 0
 
@@ -293,7 +294,7 @@ def _disclosures(args: argparse.Namespace) -> int:
             print("Inga utlämnanden" + (f" till {agency_name(agency, app.catalogue)}" if agency else "") + ".")
         for c in changes:
             print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
-                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_fact(c.fact, app.catalogue)}  "
+                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_for_auditor(c.fact, app.catalogue)}  "
                   f"[{describe_basis(c.basis, app.catalogue)}]  orsak: {describe_cause(c.cause, app.catalogue)}")
         replaced = service.replaced_logs(case_id, agency)
     if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ

@@ -99,6 +99,15 @@ def facts_count(n: int) -> str:
     return f"{n} uppgift" if n == 1 else f"{n} uppgifter"
 
 
+def describe_for_auditor(fact: Fact, catalogue: Catalogue) -> str:
+    """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
+    från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can
+    itself be information it may not see."""
+    described = describe_fact(fact, catalogue)
+    return described if fact.recorded_by is None else (
+        f"{described} (registrerad av {agency_name(fact.recorded_by, catalogue)})")
+
+
 def agency_name(agency: str, catalogue: Catalogue) -> str:
     """The agency's name; an id the catalogue does not know (a stored row altered, or an agency since removed) as
     it is."""

@@ -14,7 +14,7 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import CHANGES, PHASES, agency_name, describe_basis, describe_cause, describe_fact
+from services.presentation import CHANGES, PHASES, agency_name, describe_basis, describe_cause, describe_for_auditor
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -49,7 +49,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
-        f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_fact(f, cat))}</td></tr>"
+        f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
     changes = _consent_changes(app.history(case_id), cat)
     rows_consents = "".join(
@@ -61,7 +61,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         for c in case.consents.values())
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
-        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_fact(c.fact, cat))}</td>"
+        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_for_auditor(c.fact, cat))}</td>"
         f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
         "</tr>" for c in log if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
     return f"""<!doctype html>
@@ -120,7 +120,7 @@ def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Calla
     at, agency, fact_id, kind, _, change, basis, cause = key
     erased = change == "erased"
     fact = facts.get(fact_id)
-    what = "hela ärendet (nyckeln förstörd)" if erased else describe_fact(fact, cat) if fact is not None else kind
+    what = "hela ärendet (nyckeln förstörd)" if erased else describe_for_auditor(fact, cat) if fact is not None else kind
     return (f"<tr><td>{_when(at)}</td><td>{escape(agency_name(agency, cat))}</td>"
             f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
             f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else escape(describe_basis(basis, cat))}"

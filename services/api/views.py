@@ -43,6 +43,9 @@ class VisibleFactOut(FactOut):
 
 class AuditFactOut(FactOut):
     event_version: int = Field(description="the event's position in the case's history (auditors only)")
+    recorded_by: str | None = Field(None, description="the agency that recorded the fact in its origin's name (a"
+                                                      " meeting's minutes, a referral social services registered);"
+                                                      " null when the origin recorded it itself (auditors only)")
 
 
 class AuditVisibleFactOut(AuditFactOut):
@@ -275,7 +278,8 @@ def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None) ->
 def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
     """A fact as an auditor sees it: the same public id, the event version to place it in the history, and all
     of its content."""
-    return AuditFactOut(**vars(fact_out(fact, ids, dict(fact.content))), event_version=fact.version)
+    return AuditFactOut(**vars(fact_out(fact, ids, dict(fact.content))), event_version=fact.version,
+                        recorded_by=fact.recorded_by)
 
 
 def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> VisibleFactOut:

@@ -14,7 +14,7 @@ from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import CHANGES, KINDS, agency_name, describe_cause
+from services.presentation import CHANGES, KINDS, agency_name, describe_cause, describe_for_auditor
 from services.stored_log import row_key
 from services.web import session, texts, views
 from services.web.case_pages import service
@@ -92,7 +92,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
             errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM."
     if myndighet in agencies and at is not None and not errors:
         seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request)))
-        items, handles = views.timeline(seen, cases.catalogue), _handles(request, uuid, [d.fact for d in seen])
+        items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
     number = _number(cases, user, uuid)
     return render(request, "replay.html", page="replay", user=user, case_id=uuid, number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors,
@@ -142,7 +142,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
-    rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, views.describe_fact(c.fact, cat),
+    rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, describe_for_auditor(c.fact, cat),
              views.describe_basis(c.basis, cat), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
@@ -184,7 +184,7 @@ def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - c
     erased = change == "erased"
     return (at, agency_name(agency, cat), CHANGES.get(change, change),
             fact_id if erased else _handle(facts.get(fact_id), ids(fact_id)),
-            views.describe_fact(facts[fact_id], cat) if fact_id in facts else KINDS.get(kind, kind),
+            describe_for_auditor(facts[fact_id], cat) if fact_id in facts else KINDS.get(kind, kind),
             texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
 

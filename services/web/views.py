@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from domain.calendar import birthday, local_date
 from domain.catalogue import Catalogue
@@ -41,10 +41,12 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
     return sorted(disclosures, key=lambda d: fact_order(d.fact))
 
 
-def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue) -> list[Item]:
+def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
+             describe: Callable[[Fact, Catalogue], str] = describe_fact) -> list[Item]:
+    """The facts as a timeline's rows; an auditor's with ``presentation.describe_for_auditor``."""
     ordered = in_order(disclosures)
     return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
-                 _category(d.fact.category, catalogue), d.fact.kind, describe_fact(d.fact, catalogue),
+                 _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue),
                  describe_basis(d.basis, catalogue)) for d in ordered]
 
 

@@ -58,6 +58,16 @@ def test_disclosures_list_each_change_with_its_basis(env):
     assert any(l.endswith("orsak: uppgiften registrerades") for l in lines if "lämnades ut" in l)
 
 
+
+def test_an_auditor_is_told_who_recorded_the_police_referral_in_its_name(env):
+    """Social services registered the police's LUL 6 § notification: the auditor's replay of the police's view says so
+    beside the referral, and nothing else is said to be recorded in another's name."""
+    result = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "socialtjanst", "--as-of",
+                    "2026-03-10", env=env)
+    recorded = [line for line in result.stdout.splitlines() if "(registrerad av Socialtjänsten)" in line]
+    assert result.returncode == 0 and len(recorded) == 1 and "Aktualisering" in recorded[0], result.stdout
+
+
 def test_replay_says_when_the_case_did_not_exist_yet_or_the_moment_is_to_come(env):
     before = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2020-01-01",
                     env=env)
