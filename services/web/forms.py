@@ -19,6 +19,11 @@ ROWS = 12          # at most this many repeated rows (plan rows, guardians, outc
 EMPTY = ("", None)
 
 
+# The form fields whose value is text the user wrote (the last part of the name: ``outcomes.0.text``).
+FREE_TEXT = frozenset({"text", "note", "summary", "reasons", "main_goal", "goal", "how", "responsible", "purpose",
+                       "reason", "outcome", "outside_target_group_reason", "other_attendees"})
+
+
 class Typed:
     """What the user typed (or the defaults of a fresh form), for re-rendering it unchanged."""
 
@@ -42,6 +47,12 @@ class Typed:
 
     def getlist(self, name: str) -> list[str]:
         return list(self._items.get(name, []))
+
+    def written(self) -> list[str]:
+        """The free text the user wrote (a note, a summary, a goal, an outcome…), in the form's order: what an error
+        page gives back when the form was not saved, so that nothing typed is lost."""
+        return [v.strip() for key, values in self._items.items() if key.rsplit(".", 1)[-1] in FREE_TEXT
+                for v in values if v.strip()]
 
     def has(self, name: str, value: str) -> bool:
         return value in self._items.get(name, [])

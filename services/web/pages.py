@@ -114,8 +114,11 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
     """A Swedish error page with the status, the message and a way back."""
     href, text = back or ("/", texts.T["back"])
     title = title or texts.ERROR_TITLES.get(status, texts.T["error_title"])
+    # A form that was not saved — the case gone from the user's reach meanwhile (a consent lapsed), changed, or
+    # closed — gives back what the user wrote in it: its own words, in the same answer whatever the case.
+    typed = getattr(request.state, "typed", None) if request.method == "POST" else None
     return render(request, "error.html", status, user=user, message=message, title=title, back_href=href,
-                  back_text=text)
+                  back_text=text, written=typed.written() if typed is not None else [])
 
 
 def guarded(route: Callable[..., Response]) -> Callable[..., Response]:
@@ -179,4 +182,5 @@ def case_uuid(text: str) -> UUID:
 async def form_of(request: Request) -> Typed:
     """The posted form (CSRF-checked by the caller's ``posted``)."""
     data = await request.form()
-    return Typed((k, v) for k, v in data.multi_items() if isinstance(v, str))
+    typed = request.state.typed = Typed((k, v) for k, v in data.multi_items() if isinstance(v, str))
+    return typed

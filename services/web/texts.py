@@ -124,6 +124,8 @@ T: dict[str, str] = {
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "back": "Tillbaka till ärendena",
     "not_found": "Sidan eller ärendet finns inte (eller så har du inte tillgång till det).",
+    "written_not_saved": "Det du skrev sparades inte",
+    "written_not_saved_hint": "Kopiera texten innan du lämnar sidan, om du vill använda den igen.",
     "not_found_page": "Sidan finns inte. Kontrollera adressen, eller gå tillbaka till startsidan.",
     "method_not_allowed": "Sidan kan inte användas på det sättet (till exempel ett formulär som skickats till "
                           "fel adress). Gå tillbaka och försök igen.",
