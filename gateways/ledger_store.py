@@ -62,8 +62,12 @@ class PostgresLedgerStore:
     def _check_exists(self, schema: str) -> None:
         names = [f"{schema}.{table}" for table in ("sigill_ledger", "sigill_ledger_checkpoints")]
         with psycopg.connect(self.conninfo) as conn:
-            found = conn.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
-                                 names).fetchone()[0]
+            schema_found, found = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s),"
+                " to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL", [schema, *names]).fetchone()
+        if not schema_found:   # a mistyped SIGILL_DB_SCHEMA: say so, as every other command does
+            raise NoLedger(f'SIGILL_DB_SCHEMA: schema "{schema}" does not exist in the database (leave the variable'
+                           " unset, or name the schema Sigill's tables are in)")
         if not found:
             raise NoLedger("this database holds no Sigill ledger (is it Sigill's database? a new installation has"
                            " one once `sigill serve` or `sigill audit seal` has run)")

@@ -290,6 +290,11 @@ def test_verify_on_a_database_without_a_ledger_says_so_in_one_line(postgres, tmp
                     env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url()})
     assert result.returncode == 3 and "holds no Sigill ledger" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    mistyped = sigill("audit", "verify", "--trust-key", base64.b64encode(bytes(32)).decode(),
+                      env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url(),
+                           "SIGILL_DB_SCHEMA": "nosuch"})
+    assert mistyped.returncode == 3 and 'SIGILL_DB_SCHEMA: schema "nosuch" does not exist' in mistyped.stderr
+    assert len(mistyped.stderr.strip().splitlines()) == 1
 
 
 def test_verify_makes_no_database_to_find_nothing_in(tmp_path):
