@@ -110,6 +110,9 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 # A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
+# What a rebuild's end is hashed under in place of its change: an id of its own, never one of an `ended` today's log
+# holds for the same fact and position (which a consumer may have handled already, in the old numbering).
+RULES_END_ID = "ended:rules_changed"
 # Whether a rebuild left ends to write: the first replacement they are due for, and the position the latest
 # replaced log and the views have reached.
 PENDING_ENDS = (
@@ -117,17 +120,19 @@ PENDING_ENDS = (
     " WHERE application_name = %s), 0) AS position FROM {s}.view_rules v,"
     " (SELECT up_to FROM {s}.disclosure_log_replacements ORDER BY replacement DESC LIMIT 1) r"
     " WHERE v.ends_from IS NOT NULL")
-# What the replaced logs since then left visible (each fact's last row in them shows it) that today's log holds no
-# row of, its case not erased.  Ordered by case, as a batch's rows come (``_number`` looks a case's feed up once a
-# run).
+# What the replaced logs since then left visible (each fact's last row in them shows it) that the agency's view does
+# not show now, its case not erased.  Whatever today's log holds of the fact: a consumer deduplicating by event id
+# skips today's rows that repeat the old ones (a red team's finding: an old `ended` it had handled, then an old
+# `disclosed` today's rules no longer make, left it holding the fact).  Ordered by case, as a batch's rows come
+# (``_number`` looks a case's feed up once a run).
 LEFT_VISIBLE = (
     "SELECT r.case_id, r.agency, r.fact_id, r.kind, r.category, r.basis FROM (SELECT DISTINCT ON"
     " (case_id, agency, fact_id) case_id, agency, fact_id, kind, category, change, basis"
     "  FROM {s}.replaced_disclosure_log WHERE replacement >= %s"
     "  ORDER BY case_id, agency, fact_id, replacement DESC, id DESC) r"
     " WHERE r.change IN ('disclosed', 'basis_changed')"
-    " AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log d"
-    "  WHERE d.case_id = r.case_id AND d.agency = r.agency AND d.fact_id = r.fact_id)"
+    " AND NOT EXISTS (SELECT 1 FROM {s}.view_facts v"
+    "  WHERE v.agency = r.agency AND v.case_id = r.case_id AND v.fact_id = r.fact_id)"
     " AND NOT EXISTS (SELECT 1 FROM {s}.{k} k WHERE k.aggregate_id = r.case_id AND k.wrapped_key IS NULL)"
     " ORDER BY r.case_id, r.agency, r.fact_id")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
@@ -317,22 +322,27 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
         return kept
 
     def end_what_rules_stopped(self, application_name: str, now: datetime,
-                               keys_table: str = "sigill_data_keys") -> WrittenLog | None:
+                               keys_table: str = "sigill_data_keys") -> tuple[bool, WrittenLog | None]:
         """After a rebuild has caught up: one ``ended`` row (cause ``rules_changed``, at ``now``, the basis that
-        last held) for each fact the replaced log left visible to an agency and today's log has never shown it.
+        last held) for each fact the replaced logs left visible to an agency and its view does not show now.
 
         The rebuilt log starts again from the first event, so without these a fact today's rules no longer show
         would have no end anywhere: a consumer that does not start over at a new numbering keeps it for ever, and
-        the logs together would not say when it stopped being visible.  Nothing (None) while no rebuild left
-        this to do, or while the views are behind the position the replaced log had reached.  An erased case's
-        facts are left to the erasure messages (``record_erasures``).  Numbered and written like any batch's rows,
-        under the log's lock; returned for the publisher."""
+        the logs together would not say when it stopped being visible.  An erased case's facts are left to the
+        erasure messages (``record_erasures``).  Numbered and written like any batch's rows, under the log's lock.
+        Returns whether ends are still due (the views are behind the position the replaced log had reached) and
+        the rows written, for the publisher (None: none were written).  Asking costs one indexed read when none
+        are due: the lock is taken only when some are."""
+        if self._rows(SQL("SELECT 1 FROM {}.view_rules WHERE ends_from IS NOT NULL").format(self._s), ()) == []:
+            return False, None
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             state = curs.execute(SQL(PENDING_ENDS).format(
                 s=self._s, tracking=Identifier(self.tracking_table_name)), (application_name,)).fetchone()
-            if state is None or state["position"] < state["up_to"]:
-                return None
+            if state is None:
+                return False, None   # another process wrote them meanwhile
+            if state["position"] < state["up_to"]:
+                return True, None
             found = curs.execute(SQL(LEFT_VISIBLE).format(s=self._s, k=Identifier(keys_table)),
                                  (state["ends_from"],)).fetchall()
             secret, log = self.feed_secret(), []
@@ -340,7 +350,8 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
                 case_text = str(r["case_id"])
                 log.append([r["case_id"], r["agency"], r["fact_id"], r["kind"], r["category"], "ended",
                             b"\x01" + json.dumps(r["basis"]).encode(), now, state["position"],
-                            event_id_bytes(secret, case_text, state["position"], r["agency"], r["fact_id"], "ended", 0),
+                            event_id_bytes(secret, case_text, state["position"], r["agency"], r["fact_id"],
+                                           RULES_END_ID, 0),
                             None, cause_jsonb(RULES_CHANGED), None, None])
             epoch = None
             if log:
@@ -348,7 +359,7 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
                 _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
                            .format(self._s), LOG_TYPES, log)
             curs.execute(SQL("UPDATE {}.view_rules SET ends_from = NULL").format(self._s))
-        return WrittenLog(log, [None] * len(log), frozenset(), epoch)
+        return False, WrittenLog(log, [None] * len(log), frozenset(), epoch)
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []

@@ -74,7 +74,10 @@ def _select(facts: list, what: str) -> list:
 
 
 def _catch_up(args: argparse.Namespace) -> int:
-    return _process(lambda runner: runner.catch_up(_progress), "Vyerna är à jour ({:,} nya händelser).")
+    def ended(runner) -> str:  # noqa: ANN001
+        return (f" {runner.rules_ended:,} uppgifter som en ombyggnad lämnade kvar och reglerna inte längre visar har"
+                " fått ett slut." if runner.end_what_rules_stopped() else "")
+    return _process(lambda runner: runner.catch_up(_progress), "Vyerna är à jour ({:,} nya händelser).", ended)
 
 
 def _rebuild(args: argparse.Namespace) -> int:

@@ -87,26 +87,31 @@ def rules_ends(rows: list[Mapping[str, Any]], replaced: Sequence[ReplacedLog],
     """The stored ``rules_changed`` ends no replaced log founds, and those missing.
 
     One is due for each fact the latest replacement of the log (number ``latest``) left visible — its last row there
-    shows it — of which today's log holds no row before the end, with that row's kind, category and basis (the one
-    that last held); a missing one is keyed at the time the log was replaced (it was due soon after).  One is
-    founded by the newest replaced log that holds the fact at all (``replaced``, oldest first): a rebuild made again
-    before the first one's ends were written ends what the log before both left visible."""
+    shows it — that today's log does not show (no row of it, or its last an end), with that row's kind, category
+    and basis (the one that last held); a missing one is keyed at the time the log was replaced (it was due soon
+    after).  One is founded by the newest replaced log that holds the fact at all (``replaced``, oldest first: a
+    rebuild made again before the first one's ends were written ends what the log before both left visible), if
+    today's log did not show the fact just before it."""
     founding: dict[tuple[str, str], Key] = {}
     for log in replaced:
         founding.update(_last_rows(log))
     newest = next((log for log in replaced if log.replacement == latest), None)
     due = _last_rows(newest) if newest is not None else {}
-    earlier: set[tuple[str, str]] = set()
+    today: dict[tuple[str, str], Key] = {}   # each fact's last row so far (rules ends included)
+    ended: set[tuple[str, str]] = set()
     unfounded = []
     for r in sorted(rows, key=lambda r: r["id"]):
         fact, key = (r["agency"], r["fact_id"]), row_key(r)
-        shown = founding.get(fact)
-        if _rules_end(r) and (fact in earlier or shown is None or shown[5] not in VISIBLE
-                              or key[3:7] != (*shown[3:5], "ended", shown[6])):
-            unfounded.append(key)
-        earlier.add(fact)
-    missing = [(newest.replaced_at, *key[1:5], "ended", key[6], RULES_CHANGED)
-               for fact, key in due.items() if key[5] in VISIBLE and fact not in earlier] if newest else []
+        if _rules_end(r):
+            shown, before = founding.get(fact), today.get(fact)
+            if (shown is None or shown[5] not in VISIBLE or key[3:7] != (*shown[3:5], "ended", shown[6])
+                    or (before is not None and before[5] in VISIBLE) or fact in ended):
+                unfounded.append(key)
+            ended.add(fact)
+        today[fact] = key
+    missing = [(newest.replaced_at, *key[1:5], "ended", key[6], RULES_CHANGED) for fact, key in due.items()
+               if key[5] in VISIBLE and fact not in ended and (fact not in today or today[fact][5] not in VISIBLE)
+               ] if newest else []
     return unfounded, missing
 
 

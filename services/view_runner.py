@@ -42,7 +42,7 @@ class ViewStore(Protocol):
     def set_rules_version(self, version: int) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str) -> int: ...
-    def end_what_rules_stopped(self, application_name: str, now: datetime) -> Any: ...
+    def end_what_rules_stopped(self, application_name: str, now: datetime) -> tuple[bool, Any]: ...
 
 
 class ViewRunner:
@@ -57,6 +57,8 @@ class ViewRunner:
         self.next_moment: datetime | None = None
         self.replaced_rows = 0   # the disclosure log's rows the last rebuild kept as a replaced log
         self.rules_ended = 0     # the facts the last rebuild ended, that the replaced log had left visible
+        # Whether a rebuild's ends may still be due (``end_what_rules_stopped``): unknown, so asked, at first.
+        self.ends_due = True
 
     @property
     def position(self) -> int:
@@ -168,6 +170,7 @@ class ViewRunner:
         """Throw the views away and build them again from the first event, under today's rules.  The replaced
         disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried."""
         self.replaced_rows = self.store.clear(self.app.name)
+        self.ends_due, self.rules_ended = True, 0
         self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None
@@ -178,9 +181,10 @@ class ViewRunner:
     def end_what_rules_stopped(self) -> int:
         """Once a rebuild has caught up: end what the log it replaced left visible and today's rules never show
         (``store.end_what_rules_stopped``), publishing the ends like any batch's rows.  Nothing to do but one
-        query when no rebuild left it to do; called again at the follower's start, in case a crash came between.
-        Returns how many facts it ended."""
-        written = self.store.end_what_rules_stopped(self.app.name, self.app.clock.now())
+        query when no rebuild left it to do.  The follower asks after each round while ``ends_due`` (a crash
+        between a rebuild and its ends leaves them to the next process, once it has caught up), and `sigill views
+        catch-up` after it has caught up.  Returns how many facts it ended."""
+        self.ends_due, written = self.store.end_what_rules_stopped(self.app.name, self.app.clock.now())
         if written is None:
             return 0
         self.rules_ended = len(written.rows)

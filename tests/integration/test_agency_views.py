@@ -469,3 +469,24 @@ def test_a_rebuild_made_again_before_the_first_ones_ends_were_written_still_writ
     assert runner.rules_ended == 1 and len(runner.store.replacements()) == 2
     [end] = [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
     assert end["change"] == "ended" and stored_change(end)[0] == Basis("consent", ("c-old",))
+
+
+def test_a_fact_todays_log_ends_as_the_old_one_did_is_ended_again_if_the_old_log_showed_it_once_more(app, runner,
+                                                                                                     postgres):
+    """A red team's finding: the old log ended the fact at the withdrawal, then showed it again (older rules);
+    today's log ends it at the withdrawal with the same event id — which a consumer deduplicating by id skips — and
+    never shows it again.  So the rebuild ends it, under an id of its own."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    ended = [r for r in runner.store.disclosure_log(case_id, "skola") if r["change"] == "ended"]
+    row = ended[0]
+    with psycopg.connect(postgres.conninfo()) as conn:   # the old rules showed it again after the withdrawal
+        conn.execute(
+            "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at, notification_id,"
+            " cause, feed, seq) SELECT case_id, agency, fact_id, kind, category, 'disclosed', basis, at, notification_id,"
+            " cause, feed, (SELECT max(seq) + 1 FROM disclosure_log WHERE feed = d.feed) FROM disclosure_log d"
+            " WHERE id = %s", (row["id"],))
+    runner.rebuild()
+    rows = [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == row["fact_id"]]
+    assert [r["change"] for r in rows][-1] == "ended" and stored_change(rows[-1])[1][0].what == "rules_changed"
+    assert rows[-1]["event_id"] not in {r["event_id"] for r in rows[:-1]} and runner.rules_ended == 1

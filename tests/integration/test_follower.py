@@ -122,3 +122,27 @@ def test_an_older_follower_leaves_views_a_newer_version_built_alone(app, setting
         stop.set()
         follower.join(timeout=10)
         runner.store.close()
+
+
+def test_a_rebuilds_ends_a_crash_left_due_are_written_by_the_next_follower_once_caught_up(app, settings, postgres):
+    """A red team's finding: the follower asked once, at its start, while the views were still behind the replaced
+    log — and never again, so the ends waited for the next start."""
+    from tests.integration.test_agency_views import busy_case, never_shown, shown_by_older_rules
+
+    runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    runner.store.clear(app.name)   # the rebuild replaced the log, and the process died
+    stop = threading.Event()
+    follower = threading.Thread(target=Follower(runner, ledger, interval=0.05).run, args=(stop,), daemon=True)
+    follower.start()
+    try:
+        assert eventually(lambda: [r["change"] for r in runner.store.disclosure_log(case_id, "skola")
+                                   if r["fact_id"] == hidden.fact_id] == ["ended"])
+        assert not runner.ends_due
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+        runner.store.close()

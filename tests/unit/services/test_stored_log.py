@@ -165,7 +165,9 @@ def test_a_rules_end_no_replaced_log_founds_is_named():
     assert check([rules_end("x")], [], [], None).only_stored == [row_key(rules_end("x"))]
     ended_there = logs(shown("x", id=1), row("x", id=2))   # the replaced log had ended it itself
     assert not check([rules_end("x")], [], ended_there).agrees
-    assert not check([row("x", id=3), rules_end("x", id=4)], [change("x")], logs(shown("x"))).agrees
+    showing = {**row("x", RECORDED_ONLY, id=3), "change": "disclosed"}   # today's log shows the fact: no end due
+    assert not check([showing, rules_end("x", id=4)], [], logs(shown("x"))).agrees
+    assert check([row("x", id=3), rules_end("x", id=4)], [change("x")], logs(shown("x"))).agrees   # see below
     other_basis = {**rules_end("x"), "basis": {"kind": "owner", "consent_ids": [], "legal_basis": None}}
     assert not check([other_basis], [], logs(shown("x"))).agrees
 
@@ -173,8 +175,20 @@ def test_a_rules_end_no_replaced_log_founds_is_named():
 def test_a_missing_rules_end_is_named_at_the_replacements_time():
     agreement = check([], [], logs(shown("x")))
     assert agreement.only_replayed == [(AT, "skola", "x", "contribution", "school", "ended", BASIS, RULES_CHANGED)]
-    assert check([row("x", id=3)], [change("x")], logs(shown("x"))).agrees   # today's log shows it itself
+    showing = {**row("x", RECORDED_ONLY, id=3), "change": "disclosed"}
+    assert check([showing], [], logs(shown("x"))).agrees is False   # the replay lacks it, but no end is due
+    assert check([showing], [], logs(shown("x"))).only_replayed == []
     assert check([], [], logs(shown("x")), latest=2).agrees   # a later replacement held nothing of the case
+
+
+def test_an_end_today_repeats_from_the_old_log_does_not_stand_for_the_rules_end():
+    """A red team's finding: the old log ended the fact, then showed it again under a consent today's rules do not
+    honour; today's log ends it at the same moment as the old one did, with the same event id, which a consumer
+    deduplicating by id skips.  So the rules' end is still due, and founded."""
+    old = logs({**shown("x", id=1)}, {**row("x", id=2)}, {**shown("x", id=3)})
+    assert check([row("x", id=7)], [change("x")], old).only_replayed == [
+        (AT, "skola", "x", "contribution", "school", "ended", BASIS, RULES_CHANGED)]
+    assert check([row("x", id=7), rules_end("x", id=9)], [change("x")], old).agrees
 
 
 def test_a_rebuild_made_again_before_the_ends_were_written_ends_what_the_log_before_both_left_visible():
