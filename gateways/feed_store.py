@@ -21,8 +21,8 @@ from uuid import UUID
 from psycopg.sql import SQL, Identifier
 
 from gateways.sealing import unseal
-from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
-                                     erasure_event_id, event_id, feed_of)
+from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, WITHHELD_BASIS, FeedMessage,
+                                     agency_of, erasure_event_id, event_id, feed_of)
 from projections.fact_ids import PublicFactIds
 from projections.shown_facts import shown_content
 from services.ports import KeyStore
@@ -208,14 +208,15 @@ class FeedQueries:
             if key is not None and sealed is not None and r["change"] == "disclosed":
                 content = shown_content(r["kind"], json.loads(unseal(key, sealed,
                                                                      view_where(case_id, agency, r["fact_id"]))))
-            # What kind of fact it is, and its category, tell as much as content may (a BUP member.joined/health
-            # says BUP is in the group): shown, as content is, only while the agency sees the fact.
+            # What kind of fact it is, its category and its basis tell as much as content may (a BUP
+            # member.joined/health says BUP is in the group; the consents of a basis, which categories they
+            # cover): shown, as content is, only while the agency sees the fact.
             seen = r["change"] == "erased" or (key is not None and sealed is not None)
             messages.append(FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
                 fact_id=self._public_name(case_id, r["fact_id"], r["change"]),
                 kind=r["kind"] if seen else None, category=r["category"] if seen else None, change=r["change"],
-                basis=r["basis"], at=r["at"],
+                basis=r["basis"] if seen else WITHHELD_BASIS, at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
 
@@ -238,7 +239,7 @@ class FeedQueries:
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
                     fact_id=self._public_name(case_id, fact_id, change), kind=row[3] if seen else None,
                     category=row[4] if seen else None, change=change,
-                    basis=json.loads(row[6][1:]), at=row[7],
+                    basis=json.loads(row[6][1:]) if seen else WITHHELD_BASIS, at=row[7],
                     content=shown_content(row[3], json.loads(plain)) if shown else None,
                     erased=change == "erased" or case_id in log.keyless))
         return messages

@@ -23,8 +23,9 @@ from hashlib import blake2b
 from typing import Any
 from uuid import UUID, uuid5
 
-# 3: fact_id is the public fact id (2 carried the internal one).  4: kind and category are null, as content is,
-# when the agency no longer sees the fact as the message is read or sent (they told what it may no longer know).
+# 3: fact_id is the public fact id (2 carried the internal one).  4: kind and category are null and the basis is
+# withheld, as content is, when the agency no longer sees the fact as the message is read or sent (they told what it
+# may no longer know).
 SCHEMA_VERSION = "4"
 SCHEMA = "sigill.disclosure/" + SCHEMA_VERSION
 READABLE_SCHEMAS = ("sigill.disclosure/3", SCHEMA)   # 3 is 4 with kind and category never withheld
@@ -35,6 +36,9 @@ EVENT_IDS = UUID("5b1f7c2e-41a6-4c59-9f5e-2d0c6f3a8e71")  # the uuid5 namespace 
 ERASED = "erased"
 ERASURE_FACT = ERASURE_KIND = "case.erased"
 ERASURE_BASIS = {"kind": "erasure", "consent_ids": [], "legal_basis": None}
+# A message of a fact the agency does not see as it is read or sent (schema 4): its consents would say what categories
+# they covered, so the basis is withheld with its kind and category.
+WITHHELD_BASIS = {"kind": WITHHELD, "consent_ids": [], "legal_basis": None}
 
 
 def feed_of(agency: str, municipality: str | None = None) -> str:

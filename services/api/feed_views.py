@@ -12,7 +12,7 @@ from projections.agency_feed import FeedMessage
 from services.feeds import Cursor, encode_cursor
 
 Change = Literal["disclosed", "basis_changed", "ended", "erased"]
-BasisKind = Literal["origin", "owner", "law", "consent", "erasure"]
+BasisKind = Literal["origin", "owner", "law", "consent", "erasure", "withheld"]
 
 EXAMPLE_ID = "7d4c1e0a-3b9f-8c2e-8a61-0f2d9e4b7c13"
 CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
@@ -29,7 +29,8 @@ EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
 
 
 class FeedBasis(BaseModel):
-    kind: BasisKind = Field(description="origin, owner, law or consent; erasure on an 'erased' message")
+    kind: BasisKind = Field(description="origin, owner, law or consent; erasure on an 'erased' message; withheld"
+                                        " (no ids) when kind is null")
     consent_ids: list[str]
     legal_basis: str | None
 

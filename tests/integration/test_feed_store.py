@@ -36,8 +36,10 @@ def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):
         feed = runner.store.feed(feed_name, 0, 10_000)
         log = runner.store.disclosure_log(agency=agency)
         public = runner.store.fact_ids()  # a message names the logged fact by its public id
+        seen = {f.fact_id for f in runner.store.facts(agency, case_id)}   # the basis of the rest is withheld
         assert [(m.seq, m.fact_id, m.change, m.basis) for m in feed] == [
-            (r["seq"], public(r["case_id"], r["fact_id"]), r["change"], r["basis"]) for r in log]
+            (r["seq"], public(r["case_id"], r["fact_id"]), r["change"], r["basis"] if r["fact_id"] in seen else
+             {"kind": "withheld", "consent_ids": [], "legal_basis": None}) for r in log]
         assert {m.case_id for m in feed} == {case_id} and {m.agency for m in feed} == {agency}
         assert {m.feed for m in feed} == {feed_name}
 
@@ -103,9 +105,11 @@ def test_reading_the_feed_anew_tells_neither_kind_nor_category_of_a_fact_no_long
     gone = [m for m in again if m.fact_id not in seen]
     assert gone and any(m.change == "ended" for m in gone)
     assert all(m.kind is None and m.category is None and m.content is None for m in gone)
+    assert all(m.basis == {"kind": "withheld", "consent_ids": [], "legal_basis": None} for m in gone)   # its consents
     assert all(m.kind and m.category for m in again if m.fact_id in seen)   # what it sees keeps them
     ends = [m for m in runner.store.written_messages(sent) if m.change == "ended"]
     assert ends and all(m.kind is None and m.category is None and m.type == "withheld/ended" for m in ends)
+    assert all(dict(m.headers())["basis_kind"] == b"withheld" and dict(m.headers())["basis_ids"] == b"" for m in ends)
 
 
 def every_feed(runner) -> dict[str, list]:

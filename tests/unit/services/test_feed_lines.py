@@ -7,7 +7,7 @@ from services.cli_feed import readable
 
 BODY = {"schema": "sigill.disclosure/4", "event_id": "e", "feed": "skola.0180", "sequence": 7, "case_id": "c",
         "agency": "skola", "fact_id": "k3v7q2m5xw4hzb6ndr2tcy7e", "kind": None, "category": None, "change": "ended",
-        "basis": {"kind": "consent", "consent_ids": ["c1"], "legal_basis": None}, "at": "2026-03-09T08:00:00+00:00",
+        "basis": {"kind": "withheld", "consent_ids": [], "legal_basis": None}, "at": "2026-03-09T08:00:00+00:00",
         "content": None, "erased": False}
 
 
