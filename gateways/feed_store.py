@@ -220,20 +220,25 @@ class FeedQueries:
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
 
-    def written_messages(self, logs: Sequence[WrittenLog]) -> list[FeedMessage]:
+    def written_messages(self, logs: Sequence[WrittenLog], now: datetime | None = None) -> list[FeedMessage]:
         """The messages of log rows just committed, as ``feed`` would read them back now: the same fields, and
         content (kind and category too) only for a fact whose last change among these rows shows it.  Rows are
         taken in the order given, which must be commit order; a fact ended by a later commit not among them is
-        still sent with content, as it would have been had it been read a moment earlier — its ``ended`` follows."""
+        still sent with content, as it would have been had it been read a moment earlier — its ``ended`` follows.
+        Given ``now``, nothing is shown of a case whose calendar moment has come and is not recorded yet, as in
+        ``feed``: a follower that was down over a consent's last day catches up its earlier events before the
+        calendar's round records the end."""
         last: dict[tuple, str] = {}
         for log in logs:
             for row in log.rows:
                 last[(row[-2], row[0], row[2])] = row[5]
+        due = self._calendar_due({key[1] for key in last}, now) if now is not None else set()
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
                 case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
-                seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless)
+                seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless
+                                              and case_id not in due)
                 shown = plain is not None and seen
                 messages.append(FeedMessage(
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
@@ -243,6 +248,15 @@ class FeedQueries:
                     content=shown_content(row[3], json.loads(plain)) if shown else None,
                     erased=change == "erased" or case_id in log.keyless))
         return messages
+
+    def _calendar_due(self, cases: set[UUID], now: datetime) -> set[UUID]:
+        """Those of ``cases`` whose calendar moment (a consent's end, an 18th birthday) has come by ``now`` and is not
+        recorded yet (the lead's case list says when it is next due)."""
+        if not cases:
+            return set()
+        rows = self._rows(SQL("SELECT case_id FROM {s}.view_cases WHERE agency = %s AND case_id = ANY(%s)"
+                              " AND next_calendar_moment <= %s").format(s=self._s), (self._lead(), list(cases), now))
+        return {r["case_id"] for r in rows}
 
     def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
         """What a message calls the fact: its public id (the stored one counts the case's events)."""

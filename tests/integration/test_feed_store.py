@@ -306,3 +306,25 @@ def test_a_database_built_before_feeds_were_numbered_is_numbered_when_a_process_
 
 def interleaved_school_case(runner):
     return next(m.case_id for m in runner.store.feed(SKOLA, 0, 1))
+
+
+def test_a_batch_the_publisher_is_offered_shows_nothing_of_a_case_whose_calendar_moment_has_come(app, runner):
+    """A red team's finding: a follower down over a consent's last day catches up the events before it (each batch
+    offered to the publisher) before its calendar round records the end.  The stored feed read at that moment
+    withheld the case; the offered batch did not look at the clock, and Kafka got the content."""
+    from datetime import date, timedelta
+
+    from tests.service_behaviour import school_consented_until
+
+    case_id = school_consented_until(app, date(2026, 2, 10))
+    app.add_member(case_id, by=SOCIAL, agency="polis", contact_person="Sam", role="kontaktperson")
+    runner.catch_up()
+    app.clock.advance(timedelta(days=2))
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    app.clock.advance(timedelta(days=6))   # the consent has ended; the keeper has not recorded it
+    offered = []
+    runner.written = offered.append
+    runner.catch_up()
+    sent = [m for m in runner.store.written_messages(offered, now=app.clock.now()) if m.feed == SKOLA]
+    assert sent and all(m.kind is None and m.content is None for m in sent)
+    assert any(m.content for m in runner.store.written_messages(offered) if m.feed == SKOLA)   # without the clock
