@@ -86,7 +86,7 @@ CAUSES = ("recorded", "consent_granted", "consent_narrowed", "consent_withdrawn"
           "member_joined", "member_left", "consent_starts", "consent_ends", "turns_18", "calendar", "rules_changed")
 RECORDED = (Cause("recorded"),)
 # No event's: a rebuild under new rules ended what the log it replaced had left visible and today's rules do not
-# show (``ViewRunner.end_what_rules_stopped``).  The events alone never give it; the replaced log does.
+# show (``ViewRunner.finish_build``).  The events alone never give it; the replaced log does.
 RULES_CHANGED = (Cause("rules_changed"),)
 
 

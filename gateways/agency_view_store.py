@@ -27,8 +27,9 @@ from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
-from domain.disclosure import RULES_CHANGED, Basis
-from gateways.batch_sealing import BatchSealing, cause_jsonb, event_id_bytes
+from domain.disclosure import Basis
+from gateways.batch_sealing import BatchSealing, event_id_bytes
+from gateways.build_finish import BUILD_TABLES, BuildFinish
 from gateways.sealing import unseal
 from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, LIST_CASES, MOVED_ON,
                                      UNLIST_CASES, apply_views_arguments, rows_json)
@@ -71,11 +72,7 @@ TABLES = [
     # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
     "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " version integer NOT NULL)",
-    # Set by a rebuild that replaced a log (its replacement's number), cleared once the ends of what the replaced logs
-    # left visible and today's rules do not show are written (``end_what_rules_stopped``): a crash in between leaves
-    # it set for the next start, and a rebuild before then keeps the first such replacement, whose log the consumers
-    # may still hold.
-    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS ends_from bigint",
+    *BUILD_TABLES,  # a build from the first event under way, and the rebuilds whose ends are written
 ]
 # Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
 # than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -110,31 +107,6 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 # A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
-# What a rebuild's end is hashed under in place of its change: an id of its own, never one of an `ended` today's log
-# holds for the same fact and position (which a consumer may have handled already, in the old numbering).
-RULES_END_ID = "ended:rules_changed"
-# Whether a rebuild left ends to write: the first replacement they are due for, and the position the latest
-# replaced log and the views have reached.
-PENDING_ENDS = (
-    "SELECT v.ends_from, r.up_to, coalesce((SELECT max(notification_id) FROM {s}.{tracking}"
-    " WHERE application_name = %s), 0) AS position FROM {s}.view_rules v,"
-    " (SELECT up_to FROM {s}.disclosure_log_replacements ORDER BY replacement DESC LIMIT 1) r"
-    " WHERE v.ends_from IS NOT NULL")
-# What the replaced logs since then left visible (each fact's last row in them shows it) that the agency's view does
-# not show now, its case not erased.  Whatever today's log holds of the fact: a consumer deduplicating by event id
-# skips today's rows that repeat the old ones (a red team's finding: an old `ended` it had handled, then an old
-# `disclosed` today's rules no longer make, left it holding the fact).  Ordered by case, as a batch's rows come
-# (``_number`` looks a case's feed up once a run).
-LEFT_VISIBLE = (
-    "SELECT r.case_id, r.agency, r.fact_id, r.kind, r.category, r.basis FROM (SELECT DISTINCT ON"
-    " (case_id, agency, fact_id) case_id, agency, fact_id, kind, category, change, basis"
-    "  FROM {s}.replaced_disclosure_log WHERE replacement >= %s"
-    "  ORDER BY case_id, agency, fact_id, replacement DESC, id DESC) r"
-    " WHERE r.change IN ('disclosed', 'basis_changed')"
-    " AND NOT EXISTS (SELECT 1 FROM {s}.view_facts v"
-    "  WHERE v.agency = r.agency AND v.case_id = r.case_id AND v.fact_id = r.fact_id)"
-    " AND NOT EXISTS (SELECT 1 FROM {s}.{k} k WHERE k.aggregate_id = r.case_id AND k.wrapped_key IS NULL)"
-    " ORDER BY r.case_id, r.agency, r.fact_id")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment", "plan_follow_up")
 
@@ -166,7 +138,8 @@ class StoredFact:
     content: dict[str, Any]
 
 
-class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, PostgresTrackingRecorder):
+class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, ReplacedLogQueries,
+                              PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
     keystore: KeyStore
@@ -293,12 +266,15 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
         rows = self._rows(SQL("SELECT version FROM {}.view_rules").format(self._s), ())
         return rows[0]["version"] if rows else None
 
-    def set_rules_version(self, version: int) -> None:
+    def set_rules_version(self, version: int, building_to: int | None = None) -> None:
+        """Record the rules' version the views are built under; ``building_to``: they are being built from the first
+        event up to there (``FeedsRebuilding`` until they reach it)."""
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("INSERT INTO {}.view_rules (version) VALUES (%s) ON CONFLICT (one) DO UPDATE"
-                             " SET version = excluded.version").format(self._s), (version,))
+            curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to) VALUES (%s, %s) ON CONFLICT (one)"
+                             " DO UPDATE SET version = excluded.version, building_to = coalesce(excluded.building_to,"
+                             " view_rules.building_to)").format(self._s), (version, building_to or None))
 
-    def clear(self, application_name: str) -> int:
+    def clear(self, application_name: str, building_to: int = 0) -> int:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
 
         ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
@@ -308,58 +284,23 @@ class PostgresAgencyViewStore(FeedQueries, CaseListQueries, ReplacedLogQueries, 
         log's rows are kept as a replaced log first (``gateways.replaced_log``): they are what the feeds carried.
         Returns how many were kept."""
         with self.datastore.transaction(commit=True) as curs:
-            kept, replacement = self._keep_replaced(
-                curs, Identifier(self.datastore.schema, self.tracking_table_name), application_name)
+            kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
+                                       application_name)
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
                              " {s}.feed_positions").format(s=self._s))
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
-            if replacement is not None:   # views from before versions were recorded have no row: version 1
-                curs.execute(SQL("INSERT INTO {s}.view_rules (version, ends_from) VALUES (1, %s) ON CONFLICT (one)"
-                                 " DO UPDATE SET ends_from = coalesce(view_rules.ends_from, excluded.ends_from)")
-                             .format(s=self._s), (replacement,))
+            # Views from before versions were recorded have no row: version 1 (``rules_version``).
+            curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to) VALUES (1, %s) ON CONFLICT (one)"
+                             " DO UPDATE SET building_to = greatest(view_rules.building_to, excluded.building_to)")
+                         .format(s=self._s), (building_to or None,))
         return kept
 
-    def end_what_rules_stopped(self, application_name: str, now: datetime,
-                               keys_table: str = "sigill_data_keys") -> tuple[bool, WrittenLog | None]:
-        """After a rebuild has caught up: one ``ended`` row (cause ``rules_changed``, at ``now``, the basis that
-        last held) for each fact the replaced logs left visible to an agency and its view does not show now.
-
-        The rebuilt log starts again from the first event, so without these a fact today's rules no longer show
-        would have no end anywhere: a consumer that does not start over at a new numbering keeps it for ever, and
-        the logs together would not say when it stopped being visible.  An erased case's facts are left to the
-        erasure messages (``record_erasures``).  Numbered and written like any batch's rows, under the log's lock.
-        Returns whether ends are still due (the views are behind the position the replaced log had reached) and
-        the rows written, for the publisher (None: none were written).  Asking costs one indexed read when none
-        are due: the lock is taken only when some are."""
-        if self._rows(SQL("SELECT 1 FROM {}.view_rules WHERE ends_from IS NOT NULL").format(self._s), ()) == []:
-            return False, None
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
-            state = curs.execute(SQL(PENDING_ENDS).format(
-                s=self._s, tracking=Identifier(self.tracking_table_name)), (application_name,)).fetchone()
-            if state is None:
-                return False, None   # another process wrote them meanwhile
-            if state["position"] < state["up_to"]:
-                return True, None
-            found = curs.execute(SQL(LEFT_VISIBLE).format(s=self._s, k=Identifier(keys_table)),
-                                 (state["ends_from"],)).fetchall()
-            secret, log = self.feed_secret(), []
-            for r in found:
-                case_text = str(r["case_id"])
-                log.append([r["case_id"], r["agency"], r["fact_id"], r["kind"], r["category"], "ended",
-                            b"\x01" + json.dumps(r["basis"]).encode(), now, state["position"],
-                            event_id_bytes(secret, case_text, state["position"], r["agency"], r["fact_id"],
-                                           RULES_END_ID, 0),
-                            None, cause_jsonb(RULES_CHANGED), None, None])
-            epoch = None
-            if log:
-                epoch = self._number(curs, log, {})
-                _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
-                           .format(self._s), LOG_TYPES, log)
-            curs.execute(SQL("UPDATE {}.view_rules SET ends_from = NULL").format(self._s))
-        return False, WrittenLog(log, [None] * len(log), frozenset(), epoch)
+    def _copy_log(self, curs: Any, log: list[list]) -> None:
+        """Log rows (numbered) into the disclosure log by binary COPY."""
+        _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
+                   .format(self._s), LOG_TYPES, log)
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []

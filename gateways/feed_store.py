@@ -25,7 +25,7 @@ from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, 
                                      agency_of, erasure_event_id, event_id, feed_of)
 from projections.fact_ids import PublicFactIds
 from projections.shown_facts import shown_content
-from services.ports import KeyStore
+from services.ports import FeedsRebuilding, KeyStore
 
 _RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
 _RANDOM_EPOCH = "left(md5(gen_random_uuid()::text), 8)"
@@ -188,6 +188,9 @@ class FeedQueries:
         Given ``now``, neither is shown of a case whose calendar moment (a consent's end, an 18th birthday) has
         come but is not recorded yet: until the keeper has recorded it, what it ends cannot be told from what it
         leaves, so nothing of that case is shown."""
+        if self.feeds_building():
+            raise FeedsRebuilding("the agency views are being built from the first event; the feeds are read again"
+                                  " once they have caught up")
         agency, _ = agency_of(feed)
         rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
                               " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
@@ -219,6 +222,12 @@ class FeedQueries:
                 basis=r["basis"] if seen else WITHHELD_BASIS, at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
         return messages
+
+    def feeds_building(self) -> bool:
+        """Whether the views are being built from the first event (a rebuild, or the first build over events already
+        stored) and have not yet reached where they were going: a fact visible at the position the build has
+        reached may long since have ended, so no feed may be read or published from them (``FeedsRebuilding``)."""
+        return bool(self._rows(SQL("SELECT 1 FROM {}.view_rules WHERE building_to IS NOT NULL").format(self._s), ()))
 
     def written_messages(self, logs: Sequence[WrittenLog], now: datetime | None = None) -> list[FeedMessage]:
         """The messages of log rows just committed, as ``feed`` would read them back now: the same fields, and

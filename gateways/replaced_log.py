@@ -68,9 +68,9 @@ class ReplacedLogQueries:
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
 
-    def _keep_replaced(self, curs: Any, tracking: Any, application_name: str) -> tuple[int, int | None]:
+    def _keep_replaced(self, curs: Any, tracking: Any, application_name: str) -> int:
         """Within ``clear``'s transaction, before the log is emptied (``tracking``: the views' tracking table):
-        how many rows were kept, and the replacement's number (None: the log was empty, nothing was kept).
+        how many rows were kept.
 
         The schema lock first: a process starting meanwhile takes it for its table creation, which locks the
         views' tables in another order (a deadlock, found by a review).  Then the lock every writer of the log
@@ -80,9 +80,9 @@ class ReplacedLogQueries:
         made = curs.execute(SQL(RECORD_REPLACEMENT).format(s=self._s, tracking=tracking),
                             (application_name,)).fetchone()
         if made is None:
-            return 0, None   # an empty log: nothing was sent, nothing to keep
+            return 0   # an empty log: nothing was sent, nothing to keep
         curs.execute(SQL(KEEP_ROWS).format(s=self._s), (made["replacement"],))
-        return curs.rowcount, made["replacement"]
+        return curs.rowcount
 
     def replacements(self) -> list[dict[str, Any]]:
         """Every replacement of the log, the oldest first: ``replacement``, ``epoch``, ``rules_version``,

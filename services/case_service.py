@@ -310,7 +310,7 @@ class CaseService:
             # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
             logs = tuple(replaced_logs(replacements, replaced, rows))
             agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
-                                caused_from, logs, max((r["replacement"] for r in replacements), default=None))
+                                caused_from, logs)
             if agreement.agrees:
                 break
         return StoredLogRead(rows, agreement, logs)

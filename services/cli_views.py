@@ -74,9 +74,9 @@ def _select(facts: list, what: str) -> list:
 
 
 def _catch_up(args: argparse.Namespace) -> int:
-    def ended(runner) -> str:  # noqa: ANN001
+    def ended(runner) -> str:  # noqa: ANN001 - catching up finished a rebuild a crash had left
         return (f" {runner.rules_ended:,} uppgifter som en ombyggnad lämnade kvar och reglerna inte längre visar har"
-                " fått ett slut." if runner.end_what_rules_stopped() else "")
+                " fått ett slut." if runner.rules_ended else "")
     return _process(lambda runner: runner.catch_up(_progress), "Vyerna är à jour ({:,} nya händelser).", ended)
 
 

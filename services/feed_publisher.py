@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 from eventsourcing.persistence import PersistenceError
 
 from projections.agency_feed import FeedMessage, agency_of
+from services.ports import FeedsRebuilding
 
 log = logging.getLogger("sigill.feed")
 
@@ -47,6 +48,7 @@ class FeedSource(Protocol):
 
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
     def written_messages(self, logs: Sequence[Any], now: Any = None) -> list[FeedMessage]: ...
+    def feeds_building(self) -> bool: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def publication_positions(self) -> dict[str, int]: ...
     def advance_publications(self, epoch: str, positions: dict[str, int]) -> None: ...
@@ -200,6 +202,9 @@ class FeedPublisher:
         What offered batches sent is stored first, so the stored positions are the whole truth: a position
         reset meanwhile (to publish a feed again) is taken as it is."""
         self.store_positions()
+        if self.source.feeds_building():
+            self._known = None   # offered batches wait, too, for a stored round that finds the build finished
+            return 0
         epoch, heads = self.source.feed_heads()
         positions = self.source.publication_positions()
         if epoch != self._epoch:  # first round, or the feeds were numbered anew: what was sent counts no more
@@ -207,8 +212,12 @@ class FeedPublisher:
         behind = {feed: head for feed, head in heads.items() if head > positions.get(feed, 0)}
         moved: dict[str, int] = {}  # the feeds' new positions, stored together once the round is acknowledged
         published = 0
-        for feed, head in sorted(behind.items()):
-            published += self._publish_feed(epoch, feed, positions.get(feed, 0), head, moved)
+        try:
+            for feed, head in sorted(behind.items()):
+                published += self._publish_feed(epoch, feed, positions.get(feed, 0), head, moved)
+        except FeedsRebuilding:   # a rebuild began during the round: its epoch's positions count no more
+            self._known = None
+            return published
         if moved:
             self.source.advance_publications(epoch, moved)
         self._known = {**positions, **moved}

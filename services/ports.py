@@ -56,6 +56,12 @@ class ViewsMovedOn(IntegrityError):
     """Another process wrote the views past where this batch starts: start again from where it left them."""
 
 
+class FeedsRebuilding(Exception):
+    """The views are being built from the first event (a rebuild, or the first build over events already stored):
+    until they are where the views they replace were, a fact visible at the position the build has reached may long
+    since have ended, so no feed is read (``gateways.feed_store``)."""
+
+
 @dataclass(frozen=True)
 class Readiness:
     """What a readiness probe learnt of the database (which answered)."""

@@ -61,7 +61,7 @@ def _short(value: Any) -> str:
 
 
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
-            caused_from: int | None, replaced: Sequence[ReplacedLog] = (), latest: int | None = None) -> Agreement:
+            caused_from: int | None, replaced: Sequence[ReplacedLog] = ()) -> Agreement:
     """The stored rows (erasure rows left out) against the log replayed from the events.
 
     Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
@@ -70,57 +70,74 @@ def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityCh
     blanked since (or was written by an older version during an upgrade), and is reported.  The boundary is the
     table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass.
 
-    The ends a rebuild wrote for what the log it replaced left visible (cause ``rules_changed``) no event gives:
-    they are held to the replaced logs (``replaced``, and ``latest``: the latest replacement's number) instead
-    (``rules_ends``)."""
+    The ends a rebuild wrote for what the logs it replaced left visible (cause ``rules_changed``) no event gives:
+    they are held to the replaced logs (``replaced``, oldest first) instead (``rules_ends``)."""
     rows = [r for r in stored if r["change"] != "erased"]
     events = [(c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
               for c in replayed]
-    unfounded, missing = rules_ends(rows, replaced, latest)
+    unfounded, missing = rules_ends(rows, replaced)
     only_stored, only_replayed, bare = _differences([r for r in rows if not _rules_end(r)], events, caused_from)
     return Agreement(len(rows), sorted(only_stored + unfounded, key=_order), sorted(only_replayed + missing,
                                                                                   key=_order), bare)
 
 
-def rules_ends(rows: list[Mapping[str, Any]], replaced: Sequence[ReplacedLog],
-               latest: int | None) -> tuple[list[Key], list[Key]]:
-    """The stored ``rules_changed`` ends no replaced log founds, and those missing.
+def rules_ends(rows: list[Mapping[str, Any]], replaced: Sequence[ReplacedLog]) -> tuple[list[Key], list[Key]]:
+    """The stored ``rules_changed`` ends no replaced log founds, and those missing (``gateways.build_finish``).
 
-    One is due for each fact the latest replacement of the log (number ``latest``) left visible — its last row there
-    shows it — that today's log does not show (no row of it, or its last an end), with that row's kind, category
-    and basis (the one that last held); a missing one is keyed at the time the log was replaced (it was due soon
-    after).  One is founded by the newest replaced log that holds the fact at all (``replaced``, oldest first: a
-    rebuild made again before the first one's ends were written ends what the log before both left visible), if
-    today's log did not show the fact just before it."""
-    founding: dict[tuple[str, str], Key] = {}
+    A fact's founding row is its last in the newest replaced log (``replaced``, oldest first) that holds it.  An end
+    is founded when that row shows the fact — the end with its kind, category and basis, not before that row, past
+    the position the log had reached, and today's log not showing the fact just before it — or is such an
+    end itself, written again as it was (its time and position).  One is missing when the founding row shows or
+    ends the fact so, and today's log neither holds an end of it nor showed it by the furthest position the replaced
+    logs had reached (a fact shown after that may have been in view when the end was due).  A missing one is keyed
+    at the time the newest log was replaced."""
+    founding: dict[tuple[str, str], tuple[Mapping[str, Any], ReplacedLog]] = {}
     for log in replaced:
-        founding.update(_last_rows(log))
-    newest = next((log for log in replaced if log.replacement == latest), None)
-    due = _last_rows(newest) if newest is not None else {}
-    today: dict[tuple[str, str], Key] = {}   # each fact's last row so far (rules ends included)
+        founding.update({(r["agency"], r["fact_id"]): (r, log) for r in log.rows})
+    reached = max((log.up_to for log in replaced), default=0)
+    showing: dict[tuple[str, str], bool] = {}   # does today's log show it, as far as read (by position)
+    by_reached: dict[tuple[str, str], bool] = {}   # ... by the position ``reached``
+    later: set[tuple[str, str]] = set()          # today's log holds a row of it past ``reached``
     ended: set[tuple[str, str]] = set()
     unfounded = []
-    for r in sorted(rows, key=lambda r: r["id"]):
+    for r in sorted(rows, key=lambda r: (r["notification_id"], r["id"])):
         fact, key = (r["agency"], r["fact_id"]), row_key(r)
         if _rules_end(r):
-            shown, before = founding.get(fact), today.get(fact)
-            if (shown is None or shown[5] not in VISIBLE or key[3:7] != (*shown[3:5], "ended", shown[6])
-                    or (before is not None and before[5] in VISIBLE) or fact in ended):
+            if fact in ended or not _founded(r, key, founding.get(fact), showing.get(fact, False)):
                 unfounded.append(key)
             ended.add(fact)
-        today[fact] = key
-    missing = [(newest.replaced_at, *key[1:5], "ended", key[6], RULES_CHANGED) for fact, key in due.items()
-               if key[5] in VISIBLE and fact not in ended and (fact not in today or today[fact][5] not in VISIBLE)
-               ] if newest else []
+            continue
+        showing[fact] = key[5] in VISIBLE
+        if r["notification_id"] <= reached:
+            by_reached[fact] = showing[fact]
+        else:
+            later.add(fact)
+    newest = replaced[-1].replaced_at if replaced else None
+    missing = []
+    for fact, (row, _) in founding.items():
+        key = row_key(row)
+        if (key[5] in VISIBLE or _rules_end(row)) and fact not in ended | later and not by_reached.get(fact):
+            missing.append((newest, *key[1:5], "ended", key[6], RULES_CHANGED))
     return unfounded, missing
 
 
+def _founded(end: Mapping[str, Any], key: Key, founding: tuple[Mapping[str, Any], ReplacedLog] | None,
+             shown_before: bool) -> bool:
+    if founding is None:
+        return False
+    row, log = founding
+    was = row_key(row)
+    if key[3:7] != (*was[3:5], "ended", was[6]):
+        return False
+    if _rules_end(row):   # written again, as it was
+        return end["at"] == row["at"] and end["notification_id"] == row["notification_id"]
+    # Past the position the log had reached, and not before the row it ends (the time is the writer's clock, which
+    # need not agree with the database's that dated the replacement).
+    return (was[5] in VISIBLE and end["notification_id"] >= log.up_to and end["at"] >= row["at"]
+            and not shown_before)
+
+
 VISIBLE = ("disclosed", "basis_changed")   # a fact whose last change is one of these is visible
-
-
-def _last_rows(log: ReplacedLog) -> dict[tuple[str, str], Key]:
-    """Each (agency, fact)'s last row in a replaced log, as a key."""
-    return {(r["agency"], r["fact_id"]): row_key(r) for r in log.rows}
 
 
 def _rules_end(row: Mapping[str, Any]) -> bool:

@@ -8,6 +8,7 @@ last committed position.  Only one runner may work on a view store at a time.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
@@ -22,6 +23,8 @@ from domain.disclosure import RULES_VERSION
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
 from services.ports import ViewsMovedOn
+
+log = logging.getLogger("sigill.views")
 
 MOVED_ON_RETRIES = 5  # another writer keeps moving the views on: it is keeping them current, so stop trying
 WRITES_AHEAD = 2  # batches judged and not yet written, at most, while catching up
@@ -39,10 +42,10 @@ class ViewStore(Protocol):
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def next_calendar_moment(self, lead: str) -> Any: ...
     def rules_version(self) -> int | None: ...
-    def set_rules_version(self, version: int) -> None: ...
+    def set_rules_version(self, version: int, building_to: int | None = None) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
-    def clear(self, application_name: str) -> int: ...
-    def end_what_rules_stopped(self, application_name: str, now: datetime) -> tuple[bool, Any]: ...
+    def clear(self, application_name: str, building_to: int = 0) -> int: ...
+    def finish_build(self, application_name: str, now: datetime) -> tuple[bool, Any]: ...
 
 
 class ViewRunner:
@@ -57,8 +60,8 @@ class ViewRunner:
         self.next_moment: datetime | None = None
         self.replaced_rows = 0   # the disclosure log's rows the last rebuild kept as a replaced log
         self.rules_ended = 0     # the facts the last rebuild ended, that the replaced log had left visible
-        # Whether a rebuild's ends may still be due (``end_what_rules_stopped``): unknown, so asked, at first.
-        self.ends_due = True
+        # Whether a build from the first event may still be finishing (``finish_build``): unknown, so asked, at first.
+        self.build_due = True
 
     @property
     def position(self) -> int:
@@ -83,8 +86,14 @@ class ViewRunner:
                 position, page = self.store.position_and_next(self.app.name, self.app.recorder, self.batch_size)
                 self._known = position
                 if position == 0 and page and self.store.rules_version() is None:
-                    self.store.set_rules_version(RULES_VERSION)   # the first views ever: built under today's rules
-                return self._catch_up_from(position, page, done, progress)
+                    # The first views ever, under today's rules; built over events already stored (a restore, an
+                    # upgrade from before the views), so the feeds wait until they have reached today.
+                    self.store.set_rules_version(RULES_VERSION, building_to=self.app.recorder.max_notification_id())
+                    self.build_due = True
+                written = self._catch_up_from(position, page, done, progress)
+                if self.build_due:
+                    self.finish_build()
+                return written
             except ViewsMovedOn:
                 continue  # another process (the follower, another worker) wrote the views: go on from there
         return done[0]
@@ -169,26 +178,27 @@ class ViewRunner:
     def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
         """Throw the views away and build them again from the first event, under today's rules.  The replaced
         disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried."""
-        self.replaced_rows = self.store.clear(self.app.name)
-        self.ends_due, self.rules_ended = True, 0
+        self.replaced_rows = self.store.clear(self.app.name, building_to=self.app.recorder.max_notification_id())
+        self.build_due, self.rules_ended = True, 0
         self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None
-        done = self.catch_up(progress)
-        self.end_what_rules_stopped()
-        return done
+        return self.catch_up(progress)   # which finishes the build once it is there
 
-    def end_what_rules_stopped(self) -> int:
-        """Once a rebuild has caught up: end what the log it replaced left visible and today's rules never show
-        (``store.end_what_rules_stopped``), publishing the ends like any batch's rows.  Nothing to do but one
-        query when no rebuild left it to do.  The follower asks after each round while ``ends_due`` (a crash
-        between a rebuild and its ends leaves them to the next process, once it has caught up), and `sigill views
-        catch-up` after it has caught up.  Returns how many facts it ended."""
-        self.ends_due, written = self.store.end_what_rules_stopped(self.app.name, self.app.clock.now())
+    def finish_build(self) -> int:
+        """Once the views built from the first event (a rebuild, the first build over stored events) have reached
+        where they were going (``store.finish_build``): the feeds are read again, and what the log a rebuild
+        replaced left visible and today's rules do not show is ended, the ends published like any batch's rows.
+        Asked after every catch-up while ``build_due`` — by whichever process catches up, so a crash between a
+        rebuild and its end leaves it to the next one — at the cost of one indexed read when nothing is due.
+        Returns how many facts it ended."""
+        self.build_due, written = self.store.finish_build(self.app.name, self.app.clock.now())
         if written is None:
             return 0
         self.rules_ended = len(written.rows)
         if written.rows:
+            log.info("%d facts a replaced disclosure log left visible, which today's rules do not show, ended in the"
+                     " agencies' feeds", self.rules_ended)
             self.written(written)
         return self.rules_ended
 

@@ -26,6 +26,7 @@ from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange, too_many_connections
+from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed
 
 log = logging.getLogger("sigill.api")
@@ -112,6 +113,13 @@ def install(api: FastAPI) -> None:
             "history_altered", f"the stored history of this case is not what the audit ledger sealed (version"
             f" {d.version}: {d.kind}); nothing is answered from it. GET /api/v1/audit/ledger/verification names"
             " the first change"), 409)
+
+    @api.exception_handler(FeedsRebuilding)
+    async def rebuilding(request: Request, error: FeedsRebuilding) -> JSONResponse:
+        return JSONResponse(error_body(
+            "feeds_rebuilding", "the agency views are being rebuilt from the first event; the feeds are back once"
+            " they have caught up (try again in a minute; a cursor of before the rebuild then starts again from the"
+            " beginning, and event ids stay)"), 503, headers={"Retry-After": "30"})
 
     @api.exception_handler(AccessLogUnavailable)
     async def unlogged(request: Request, error: AccessLogUnavailable) -> JSONResponse:

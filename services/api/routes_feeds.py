@@ -27,6 +27,7 @@ from services.api.deps import Context, Reader
 from services.api.errors import ErrorBody
 from services.api.routes_commands import ERRORS
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
+from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, Principal
 
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
@@ -136,6 +137,9 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
         try:
             page = await to_thread.run_sync(feeds.page, user, position, MAX_LIMIT, purpose, False,
                                             limiter=_stream_limiter(state))
+        except FeedsRebuilding:   # the client's reconnection is answered 503 until the views have caught up
+            yield ": the agency views are being rebuilt; reconnect with Last-Event-ID in a minute\n\n"
+            return
         except Exception as error:  # noqa: BLE001 - the status is sent: end with a line, the client resumes
             log.error("feed stream ended: %s", type(error).__qualname__)
             yield ": the feed cannot be read now; reconnect with Last-Event-ID\n\n"

@@ -435,9 +435,10 @@ def test_a_rebuild_ends_what_the_replaced_log_left_visible_that_todays_rules_do_
     assert runner.store.feed("skola.0180")[-1].event_id == end["event_id"]
     assert hidden.fact_id not in {f.fact_id for f in runner.store.facts("skola", case_id)}
 
-    runner.rebuild()   # the replaced log now ends it itself: nothing more to end
-    assert runner.rules_ended == 0 and runner.replaced_rows > 0
-    assert not [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
+    runner.rebuild()   # the end is written again, as it was, for a consumer that had not read it yet
+    again = [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
+    assert runner.rules_ended == 1 and [(r["event_id"], r["at"], r["change"]) for r in again] == [
+        (end["event_id"], end["at"], "ended")]
 
 
 def test_ends_a_rebuild_did_not_write_before_it_stopped_are_written_once_the_views_have_caught_up(app, runner,
@@ -449,9 +450,9 @@ def test_ends_a_rebuild_did_not_write_before_it_stopped_are_written_once_the_vie
     hidden = never_shown(runner, case_id, "skola")
     shown_by_older_rules(postgres, case_id, "skola", hidden)
     runner.store.clear(app.name)   # the rebuild began, and the process stopped
-    assert runner.end_what_rules_stopped() == 0   # behind the replaced log: everything would look ended
-    runner.catch_up()
-    assert runner.end_what_rules_stopped() == 1 and runner.end_what_rules_stopped() == 0
+    assert runner.finish_build() == 0 and runner.build_due   # behind the replaced log: everything would look ended
+    runner.catch_up()   # and, there, finishes the build
+    assert runner.rules_ended == 1 and not runner.build_due and runner.finish_build() == 0
     assert [r["change"] for r in runner.store.disclosure_log(case_id, "skola")
             if r["fact_id"] == hidden.fact_id] == ["ended"]
 

@@ -328,3 +328,93 @@ def test_a_batch_the_publisher_is_offered_shows_nothing_of_a_case_whose_calendar
     sent = [m for m in runner.store.written_messages(offered, now=app.clock.now()) if m.feed == SKOLA]
     assert sent and all(m.kind is None and m.content is None for m in sent)
     assert any(m.content for m in runner.store.written_messages(offered) if m.feed == SKOLA)   # without the clock
+
+
+class KeptSink:
+    """A broker that keeps what it is sent, acknowledging at once."""
+
+    where = "memory"
+
+    class Acknowledged:
+        def done(self) -> bool:
+            return True
+
+        def wait(self) -> None:
+            return None
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def publish(self, topic, messages) -> None:
+        self.sent += list(messages)
+
+    def send_all(self, batches):
+        for topic, messages in batches:
+            self.publish(topic, messages)
+        return self.Acknowledged()
+
+    def close(self) -> None:
+        pass
+
+
+def withdrawn_long_ago(app):
+    """The school got the police's note under consent; the young person withdrew; three months pass."""
+    from datetime import timedelta
+
+    case_id = consenting_school(app)
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    app.clock.advance(timedelta(days=1))
+    young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    app.clock.advance(timedelta(days=90))
+    return case_id
+
+
+def test_no_feed_is_read_while_the_views_are_rebuilt(app, runner):
+    """A red team's finding: a rebuild replays from the first event, and a feed read meanwhile judged "seen now"
+    against views at the replay's position — the note the consent's withdrawal ended 90 days ago, the young
+    person's name and personnummer, went out again over HTTP and to Kafka.  Until the views are where they were,
+    no feed is read (HTTP: 503), and the publisher sends nothing."""
+    from services.ports import FeedsRebuilding
+
+    withdrawn_long_ago(app)
+    reads, refused = [], []
+
+    def during(written) -> None:   # an HTTP poll while the views are built
+        try:
+            reads.extend(runner.store.feed(SKOLA, 0, 10_000, now=app.clock.now()))
+        except FeedsRebuilding:
+            refused.append(written)
+    runner.written = during
+    runner.batch_size = 1   # many batches, as in any installation with more than 2,000 events
+    runner.catch_up()   # the first views ever, over events already stored (a restore, say): the same
+    assert refused and not reads and not runner.store.feeds_building()
+    refused.clear()
+    runner.rebuild()
+    assert refused and not reads
+    after = runner.store.feed(SKOLA, 0, 10_000, now=app.clock.now())
+    assert after and not any(m.content and m.content.get("text") == "Skolk observerat." for m in after)
+    assert not any(m.kind == "case.subject" and m.content for m in after)
+
+
+def test_the_publisher_sends_nothing_of_a_rebuild_until_it_is_done(app, runner):
+    from services.feed_publisher import FeedPublisher
+
+    withdrawn_long_ago(app)
+    runner.catch_up()
+    sink = KeptSink()
+    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, now=app.clock.now)
+    publisher.publish_pending()
+    sink.sent.clear()
+
+    def offered(written) -> None:   # the follower hands each batch to its publisher, whose thread sends at once
+        publisher.offer(written)
+        publisher.publish_pending()
+    runner.written = offered
+    runner.batch_size = 1
+    runner.rebuild()
+    assert sink.sent == []   # nothing while it was rebuilt
+    publisher.publish_pending()
+    again = [m for m in sink.sent if m.feed == SKOLA]
+    assert again and not any(m.content and m.content.get("text") == "Skolk observerat." for m in again)
+    assert not any(m.kind == "case.subject" and m.content for m in again)   # the name was not sent again

@@ -141,7 +141,7 @@ def test_a_rebuilds_ends_a_crash_left_due_are_written_by_the_next_follower_once_
     try:
         assert eventually(lambda: [r["change"] for r in runner.store.disclosure_log(case_id, "skola")
                                    if r["fact_id"] == hidden.fact_id] == ["ended"])
-        assert not runner.ends_due
+        assert not runner.build_due
     finally:
         stop.set()
         follower.join(timeout=10)

@@ -326,3 +326,20 @@ def test_the_openapi_documents_feed_examples_are_valid_messages(client):
     for item in items:
         body.validate(item["body"])
         headers.validate(item["headers"])
+
+
+def test_while_the_views_are_rebuilt_the_feed_is_503_and_back_when_they_have_caught_up(client, users, tick,
+                                                                                        postgres):
+    import psycopg
+
+    busy(client, users, tick)
+    everything(client, users.school, "skola")
+    with psycopg.connect(postgres.conninfo()) as conn:   # a build from the first event, far from where it is going
+        conn.execute("UPDATE view_rules SET building_to = 1000000000")
+    answer = client.get("/api/v1/feeds/skola", headers=users.school)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+    assert answer.json()["error"]["code"] == "feeds_rebuilding"
+    with psycopg.connect(postgres.conninfo()) as conn:   # as if it had got there: the next catch-up finishes it
+        conn.execute("UPDATE view_rules SET building_to = 1")
+    store(client).finish_build("Sigill", datetime.now(timezone.utc))
+    assert client.get("/api/v1/feeds/skola", headers=users.school).status_code == 200

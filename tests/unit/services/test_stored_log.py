@@ -22,7 +22,8 @@ def change(fact_id: str, cause=WITHDRAWN, kind: str = "contribution") -> Visibil
 def row(fact_id: str, cause=WITHDRAWN, kind: str = "contribution", id: int = 10) -> dict:
     stored = None if cause is None else [{"what": c.what, "consent_ids": list(c.consent_ids)} for c in cause]
     return {"id": id, "at": AT, "agency": "skola", "fact_id": fact_id, "kind": kind, "category": "school", "change": "ended",
-            "basis": {"kind": "consent", "consent_ids": ["c1"], "legal_basis": None}, "cause": stored}
+            "basis": {"kind": "consent", "consent_ids": ["c1"], "legal_basis": None}, "cause": stored,
+            "notification_id": 10}
 
 
 def test_the_same_rows_agree():
@@ -142,17 +143,23 @@ def shown(fact_id: str, id: int = 1) -> dict:
 RECORDED_ONLY = (Cause("recorded"),)
 
 
-def rules_end(fact_id: str, id: int = 30) -> dict:
-    return {**row(fact_id, RULES_CHANGED, id=id), "notification_id": 100}
+def rules_end(fact_id: str, id: int = 30, at=AT, notification_id: int = 100) -> dict:
+    return {**row(fact_id, RULES_CHANGED, id=id), "at": at, "notification_id": notification_id}
 
 
-def logs(*rows: dict, number: int = 1) -> list[ReplacedLog]:
+def today(fact_id: str, change: str = "ended", notification_id: int = 10, id: int = 3) -> dict:
+    """A row of today's log (cause: its recording, or the withdrawal for an end), at ``notification_id``."""
+    return {**row(fact_id, RECORDED_ONLY if change != "ended" else WITHDRAWN, id=id), "change": change,
+            "notification_id": notification_id}
+
+
+def logs(*rows: dict, number: int = 1, up_to: int = 100) -> list[ReplacedLog]:
     """One replaced log of these rows, numbered ``number``, as ``compare`` takes the replaced logs."""
-    return replaced_logs([replacement(number)], replaced(number, *rows), [])
+    return replaced_logs([replacement(number, up_to=up_to)], replaced(number, *rows), [])
 
 
-def check(stored: list[dict], replayed: list, replaced_logs_: list[ReplacedLog], latest: int | None = 1):
-    return compare(stored, replayed, 1, replaced_logs_, latest)
+def check(stored: list[dict], replayed: list, replaced_logs_: list[ReplacedLog]):
+    return compare(stored, replayed, 1, replaced_logs_)
 
 
 def test_a_rebuilds_end_of_what_the_replaced_log_left_visible_agrees():
@@ -162,41 +169,56 @@ def test_a_rebuilds_end_of_what_the_replaced_log_left_visible_agrees():
 
 
 def test_a_rules_end_no_replaced_log_founds_is_named():
-    assert check([rules_end("x")], [], [], None).only_stored == [row_key(rules_end("x"))]
-    ended_there = logs(shown("x", id=1), row("x", id=2))   # the replaced log had ended it itself
-    assert not check([rules_end("x")], [], ended_there).agrees
-    showing = {**row("x", RECORDED_ONLY, id=3), "change": "disclosed"}   # today's log shows the fact: no end due
-    assert not check([showing, rules_end("x", id=4)], [], logs(shown("x"))).agrees
-    assert check([row("x", id=3), rules_end("x", id=4)], [change("x")], logs(shown("x"))).agrees   # see below
+    assert check([rules_end("x")], [], []).only_stored == [row_key(rules_end("x"))]
+    assert not check([rules_end("x")], [], logs(shown("x", id=1), row("x", id=2))).agrees   # the old log ended it
     other_basis = {**rules_end("x"), "basis": {"kind": "owner", "consent_ids": [], "legal_basis": None}}
     assert not check([other_basis], [], logs(shown("x"))).agrees
+
+
+def test_a_forged_or_back_dated_rules_end_is_named():
+    """A review's findings: an end forged for a fact today's log shows (the first row by id, so it looked as if
+    written before it), and an end moved to long before the rebuild, both passed."""
+    shows = today("x", "disclosed", notification_id=10, id=5)
+    assert not check([shows, rules_end("x", id=1)], [], logs(shown("x"))).agrees
+    assert not check([rules_end("x", at=AT.replace(year=2025))], [], logs(shown("x"))).agrees   # before the row
+    assert not check([rules_end("x", notification_id=1)], [], logs(shown("x"))).agrees   # before the log's end
 
 
 def test_a_missing_rules_end_is_named_at_the_replacements_time():
     agreement = check([], [], logs(shown("x")))
     assert agreement.only_replayed == [(AT, "skola", "x", "contribution", "school", "ended", BASIS, RULES_CHANGED)]
-    showing = {**row("x", RECORDED_ONLY, id=3), "change": "disclosed"}
-    assert check([showing], [], logs(shown("x"))).agrees is False   # the replay lacks it, but no end is due
-    assert check([showing], [], logs(shown("x"))).only_replayed == []
-    assert check([], [], logs(shown("x")), latest=2).agrees   # a later replacement held nothing of the case
+    shows = today("x", "disclosed")
+    assert check([shows], [], logs(shown("x"))).only_replayed == []   # today's log shows it: no end is due
+    later = [today("x", "disclosed", notification_id=150), today("x", notification_id=160, id=4)]
+    assert check(later, [], logs(shown("x"))).only_replayed == []   # shown after: maybe in view when it was due
 
 
 def test_an_end_today_repeats_from_the_old_log_does_not_stand_for_the_rules_end():
     """A red team's finding: the old log ended the fact, then showed it again under a consent today's rules do not
     honour; today's log ends it at the same moment as the old one did, with the same event id, which a consumer
     deduplicating by id skips.  So the rules' end is still due, and founded."""
-    old = logs({**shown("x", id=1)}, {**row("x", id=2)}, {**shown("x", id=3)})
-    assert check([row("x", id=7)], [change("x")], old).only_replayed == [
+    old = logs(shown("x", id=1), row("x", id=2), shown("x", id=3))
+    ends = [today("x", "disclosed", notification_id=5, id=6), today("x", notification_id=9, id=7)]
+    assert check(ends, [], old).only_replayed == [
         (AT, "skola", "x", "contribution", "school", "ended", BASIS, RULES_CHANGED)]
-    assert check([row("x", id=7), rules_end("x", id=9)], [change("x")], old).agrees
+    assert [k for k in check(ends + [rules_end("x", id=9)], [], old).only_stored if k[-1] == RULES_CHANGED] == []
+
+
+def test_an_end_written_in_a_numbering_before_is_written_again_as_it_was():
+    """A review's finding: a second rebuild dropped the first one's end from the new numbering, so a consumer that
+    had not read it yet never would.  It is written again, with its time and position (and id)."""
+    first = logs(shown("x"), number=1) + logs(rules_end("x", id=5, notification_id=120), number=2, up_to=120)
+    assert check([rules_end("x", id=2, notification_id=120)], [], first).agrees
+    assert not check([rules_end("x", id=2, notification_id=130)], [], first).agrees   # not as it was
+    assert check([], [], first).only_replayed != []   # and it is due
 
 
 def test_a_rebuild_made_again_before_the_ends_were_written_ends_what_the_log_before_both_left_visible():
     """The first rebuild's ends never came (a crash); a second rebuild replaced a log that held nothing of the fact:
     the end the second writes is founded by the first replaced log."""
     both = logs(shown("x")) + logs(row("y", id=5), number=2)
-    assert check([rules_end("x")], [], both, latest=2).agrees
-    assert not check([rules_end("y")], [], both, latest=2).agrees   # the newer log ended y itself
+    assert check([rules_end("x")], [], both).agrees
+    assert not check([rules_end("y")], [], both).agrees   # the newer log ended y itself
 
 
 def test_a_rules_end_is_no_difference_between_a_replaced_log_and_todays():

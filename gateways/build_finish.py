@@ -1,0 +1,130 @@
+"""Finishing a build of the agency views from the first event: the feeds read again, and what older logs showed ended.
+
+A rebuild (``sigill views rebuild``, or the follower's under new disclosure rules) and the first build over events
+already stored replay the whole history.  Until the views are where they were going, a fact visible at the position
+the replay has reached may long since have ended, so no feed is read (``view_rules.building_to``:
+``FeedsRebuilding``).  Once they are, each fact a replaced log left visible to an agency that its view does not show
+now gets an ``ended`` (cause ``rules_changed``): the rebuilt log starts again from the first event, and without one
+a consumer that goes on deduplicating by event id would keep the fact for ever (``ReplacedLog`` rows are what the
+feeds carried).  Such an end is written again, under its first id, in every later numbering while the fact stays
+unseen — as erasure messages are — for a consumer that missed it in the numbering before.
+
+A mixin of ``PostgresAgencyViewStore`` (its tables, lock, numbering and COPY).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable
+
+from psycopg.sql import SQL, Identifier
+
+from domain.disclosure import RULES_CHANGED
+from gateways.batch_sealing import cause_jsonb, event_id_bytes
+from gateways.feed_store import WrittenLog
+
+BUILD_TABLES = [
+    # Set when the views are built from the first event over events already stored: the event log's head then.
+    # Until the views have reached it no feed is read; cleared by the process that sees them there.
+    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS building_to bigint",
+    # The latest replacement of the log whose ends are written: ends are due while a later one exists (a database
+    # rebuilt before ends were written has none yet, so they are written for its replaced logs too).
+    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS ends_done bigint",
+]
+# What a rebuild's end is hashed under in place of its change: an id of its own, never one of an `ended` today's log
+# holds for the same fact and position (which a consumer may have handled already, in the old numbering).
+RULES_END_ID = "ended:rules_changed"
+# The views have reached where a build from the first event was going: the feeds are read again.  Answers whether
+# they are still on the way.  (The main query sees the table as before the update: the two conditions complement.)
+FINISH_BUILDING = (
+    "WITH p AS (SELECT coalesce((SELECT max(notification_id) FROM {s}.{tracking} WHERE application_name = %s), 0)"
+    " AS position), done AS (UPDATE {s}.view_rules SET building_to = NULL FROM p WHERE building_to <= p.position)"
+    " SELECT EXISTS (SELECT 1 FROM {s}.view_rules, p WHERE building_to > p.position) AS building")
+# Ends are due: the latest replacement, the furthest position any replaced log reached, and the views' own.
+ENDS_DUE = (
+    "SELECT r.latest, r.up_to, coalesce((SELECT max(notification_id) FROM {s}.{tracking}"
+    " WHERE application_name = %s), 0) AS position FROM (SELECT max(replacement) AS latest, max(up_to) AS up_to"
+    " FROM {s}.disclosure_log_replacements) r LEFT JOIN {s}.view_rules v ON true"
+    " WHERE r.latest > coalesce(v.ends_done, 0)")
+# Each fact's last row across the replaced logs (up to the latest), where it shows the fact or is a rebuild's end.
+# The whole replaced history is sorted, so this runs before the log's lock is taken (seconds on millions of rows).
+LAST_SHOWN = (
+    "SELECT * FROM (SELECT DISTINCT ON (case_id, agency, fact_id) case_id, agency, fact_id, kind, category, change,"
+    " basis, cause, at, notification_id, event_id FROM {s}.replaced_disclosure_log WHERE replacement <= %s"
+    " ORDER BY case_id, agency, fact_id, replacement DESC, id DESC) r"
+    " WHERE r.change IN ('disclosed', 'basis_changed') OR (r.change = 'ended' AND r.cause = %s::jsonb)"
+    " ORDER BY r.case_id, r.agency, r.fact_id")
+# Of those, the ones the agency's view does not show now, their case not erased: looked again under the lock.
+STILL_UNSEEN = (
+    "SELECT c.i FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[]) AS c (case_id, agency, fact_id, i)"
+    " WHERE NOT EXISTS (SELECT 1 FROM {s}.view_facts v WHERE v.agency = c.agency AND v.case_id = c.case_id"
+    "  AND v.fact_id = c.fact_id)"
+    " AND NOT EXISTS (SELECT 1 FROM {s}.{k} k WHERE k.aggregate_id = c.case_id AND k.wrapped_key IS NULL)"
+    " ORDER BY c.i")
+
+
+class BuildFinish:
+    """Mixed into the view store (needs ``datastore``, ``_s``, ``_rows``, ``tracking_table_name``, ``feed_secret``,
+    ``_number`` and ``_copy_log``)."""
+
+    datastore: Any
+    _s: Any
+    _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    tracking_table_name: str
+    feed_secret: Callable[[], bytes]
+    _number: Callable[..., str]
+    _copy_log: Callable[[Any, list[list]], None]
+    feeds_building: Callable[[], bool]
+
+    def finish_build(self, application_name: str, now: datetime,
+                     keys_table: str = "sigill_data_keys") -> tuple[bool, WrittenLog | None]:
+        """The feeds read again once the views have reached ``building_to``, and the ends due once they are past
+        every position a replaced log had reached: one ``ended`` (cause ``rules_changed``) for each fact the last
+        row across the replaced logs shows (at ``now``, the basis that last held, an id of its own) or ends so
+        (again, as it was: its id, time and basis), that the agency's view does not show now.
+
+        Numbered and written like any batch's rows, under the log's lock, and returned for the publisher (None:
+        none written).  Also answers whether anything is still due (the views are behind).  One indexed read when
+        nothing is; the replaced logs are sorted outside the lock, and what is found looked at again under it."""
+        tracking = Identifier(self.tracking_table_name)
+        due = self._rows(SQL(ENDS_DUE).format(s=self._s, tracking=tracking), (application_name,))
+        if not due and not self.feeds_building():
+            return False, None
+        found = self._rows(SQL(LAST_SHOWN).format(s=self._s), (due[0]["latest"], json.dumps(
+            [{"what": "rules_changed"}]))) if due and due[0]["position"] >= due[0]["up_to"] else []
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
+            building = curs.execute(SQL(FINISH_BUILDING).format(s=self._s, tracking=tracking),
+                                    (application_name,)).fetchone()["building"]
+            state = curs.execute(SQL(ENDS_DUE).format(s=self._s, tracking=tracking), (application_name,)).fetchone()
+            if state is None:
+                return building, None   # none due, or another process wrote them meanwhile
+            if state["position"] < state["up_to"] or not due or state["latest"] != due[0]["latest"]:
+                return True, None       # behind, or another rebuild meanwhile: at a later round
+            log = self._ends(curs, found, state["position"], now, keys_table)
+            epoch = None
+            if log:
+                epoch = self._number(curs, log, {})
+                self._copy_log(curs, log)
+            curs.execute(SQL("INSERT INTO {s}.view_rules (version, ends_done) VALUES (1, %s) ON CONFLICT (one)"
+                             " DO UPDATE SET ends_done = excluded.ends_done").format(s=self._s), (state["latest"],))
+        return building, WrittenLog(log, [None] * len(log), frozenset(), epoch)
+
+    def _ends(self, curs: Any, found: list[dict[str, Any]], position: int, now: datetime,
+              keys_table: str) -> list[list]:
+        """The ends' rows, of the facts found that are still unseen now (their feed and number: ``_number``)."""
+        if not found:
+            return []
+        unseen = curs.execute(SQL(STILL_UNSEEN).format(s=self._s, k=Identifier(keys_table)), (
+            [r["case_id"] for r in found], [r["agency"] for r in found], [r["fact_id"] for r in found],
+            list(range(len(found))))).fetchall()
+        secret, cause, log = self.feed_secret(), cause_jsonb(RULES_CHANGED), []
+        for r in (found[u["i"]] for u in unseen):
+            again = r["change"] == "ended"   # written in a numbering before: the same end, for whoever missed it
+            event_id = bytes(r["event_id"].bytes) if again else event_id_bytes(
+                secret, str(r["case_id"]), position, r["agency"], r["fact_id"], RULES_END_ID, 0)
+            log.append([r["case_id"], r["agency"], r["fact_id"], r["kind"], r["category"], "ended",
+                        b"\x01" + json.dumps(r["basis"]).encode(), r["at"] if again else now,
+                        r["notification_id"] if again else position, event_id, None, cause, None, None])
+        return log
