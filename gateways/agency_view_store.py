@@ -88,9 +88,15 @@ RECORD_MUNICIPALITIES = ("INSERT INTO {s}.case_municipality SELECT * FROM unnest
 DELETE_FACTS = ("DELETE FROM {s}.view_facts v USING json_array_elements(%s::json) AS g"
                 " WHERE v.agency = g->>0 AND v.case_id = (g->>1)::uuid AND v.fact_id = g->>2")
 # The views' position and the first notifications after it: one row with NULLs when there are none.
+# With them, whether a build from the first event is under way (no feed is read) or unfinished (its ends are due):
+# ``gateways.build_finish``, asked by every round so that any process catching up finishes a build another began.
 POSITION_AND_NEXT = (
-    "SELECT t.position, e.notification_id, e.originator_id, e.originator_version, e.topic, e.state"
-    " FROM (SELECT coalesce(max(notification_id), 0) AS position FROM {tracking} WHERE application_name = %s) t"
+    "SELECT t.position, t.building, t.unfinished, e.notification_id, e.originator_id, e.originator_version, e.topic,"
+    " e.state FROM (SELECT coalesce(max(notification_id), 0) AS position,"
+    " EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL) AS building,"
+    " coalesce((SELECT max(replacement) FROM {s}.disclosure_log_replacements), 0)"
+    "  > coalesce((SELECT ends_done FROM {s}.view_rules), 0) AS unfinished"
+    " FROM {tracking} WHERE application_name = %s) t"
     " LEFT JOIN LATERAL (SELECT * FROM {events} WHERE notification_id > t.position ORDER BY notification_id"
     " LIMIT %s) e ON true ORDER BY e.notification_id")
 # A small batch (the follower's usual one) goes in one call of a function in the database, its rows as JSON; a
@@ -246,16 +252,21 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                          (list(update.municipalities), list(update.municipalities.values())))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as eventsourcing's own reads retry
-    def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Notification]]:
+    def position_and_next(self, application_name: str, events: Any,
+                          limit: int) -> tuple[int, list[Notification], bool, bool]:
         """The tracked position and up to ``limit`` notifications after it from ``events`` (the application's
-        recorder, in the same database), in one round trip: each round of the follower starts with both."""
-        query = SQL(POSITION_AND_NEXT).format(tracking=Identifier(self.datastore.schema, self.tracking_table_name),
+        recorder, in the same database), in one round trip: each round of the follower starts with both.  With
+        them, whether a build from the first event is under way, and whether one is unfinished (under way, or its
+        ends due)."""
+        query = SQL(POSITION_AND_NEXT).format(s=self._s,
+                                              tracking=Identifier(self.datastore.schema, self.tracking_table_name),
                                               events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, (application_name, limit))
-        position = rows[0]["position"]
+        position, building = rows[0]["position"], rows[0]["building"]
         return position, [Notification(id=r["notification_id"], originator_id=r["originator_id"],
                                        originator_version=r["originator_version"], topic=r["topic"],
-                                       state=bytes(r["state"])) for r in rows if r["notification_id"] is not None]
+                                       state=bytes(r["state"])) for r in rows if r["notification_id"] is not None
+                          ], building, building or rows[0]["unfinished"]
 
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
         curs.execute(self.max_tracking_id_statement, (application_name,))

@@ -91,8 +91,10 @@ class BuildFinish:
         due = self._rows(SQL(ENDS_DUE).format(s=self._s, tracking=tracking), (application_name,))
         if not due and not self.feeds_building():
             return False, None
-        found = self._rows(SQL(LAST_SHOWN).format(s=self._s), (due[0]["latest"], json.dumps(
-            [{"what": "rules_changed"}]))) if due and due[0]["position"] >= due[0]["up_to"] else []
+        # Found before the lock (the sort, and which of them are unseen), only past every replaced log's position.
+        ready = bool(due) and due[0]["position"] >= due[0]["up_to"]
+        found = self._unseen(self._rows(SQL(LAST_SHOWN).format(s=self._s), (due[0]["latest"], json.dumps(
+            [{"what": "rules_changed"}]))), keys_table) if ready else []
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             building = curs.execute(SQL(FINISH_BUILDING).format(s=self._s, tracking=tracking),
@@ -100,9 +102,9 @@ class BuildFinish:
             state = curs.execute(SQL(ENDS_DUE).format(s=self._s, tracking=tracking), (application_name,)).fetchone()
             if state is None:
                 return building, None   # none due, or another process wrote them meanwhile
-            if state["position"] < state["up_to"] or not due or state["latest"] != due[0]["latest"]:
-                return True, None       # behind, or another rebuild meanwhile: at a later round
-            log = self._ends(curs, found, state["position"], now, keys_table)
+            if not ready or state["position"] < state["up_to"] or state["latest"] != due[0]["latest"]:
+                return True, None       # behind (when found), or another rebuild meanwhile: at a later round
+            log = self._ends(self._unseen(found, keys_table, curs), state["position"], now)
             epoch = None
             if log:
                 epoch = self._number(curs, log, {})
@@ -111,16 +113,21 @@ class BuildFinish:
                              " DO UPDATE SET ends_done = excluded.ends_done").format(s=self._s), (state["latest"],))
         return building, WrittenLog(log, [None] * len(log), frozenset(), epoch)
 
-    def _ends(self, curs: Any, found: list[dict[str, Any]], position: int, now: datetime,
-              keys_table: str) -> list[list]:
-        """The ends' rows, of the facts found that are still unseen now (their feed and number: ``_number``)."""
+    def _unseen(self, found: list[dict[str, Any]], keys_table: str, curs: Any = None) -> list[dict[str, Any]]:
+        """Those of ``found`` that the agency's view does not show, their case not erased: asked before the lock
+        of every fact found, and under it (``curs``) again of those few."""
         if not found:
             return []
-        unseen = curs.execute(SQL(STILL_UNSEEN).format(s=self._s, k=Identifier(keys_table)), (
-            [r["case_id"] for r in found], [r["agency"] for r in found], [r["fact_id"] for r in found],
-            list(range(len(found))))).fetchall()
+        query = SQL(STILL_UNSEEN).format(s=self._s, k=Identifier(keys_table))
+        params = ([r["case_id"] for r in found], [r["agency"] for r in found], [r["fact_id"] for r in found],
+                  list(range(len(found))))
+        rows = curs.execute(query, params).fetchall() if curs is not None else self._rows(query, params)
+        return [found[u["i"]] for u in rows]
+
+    def _ends(self, unseen: list[dict[str, Any]], position: int, now: datetime) -> list[list]:
+        """The ends' rows, of the facts still unseen now (their feed and number: ``_number``)."""
         secret, cause, log = self.feed_secret(), cause_jsonb(RULES_CHANGED), []
-        for r in (found[u["i"]] for u in unseen):
+        for r in unseen:
             again = r["change"] == "ended"   # written in a numbering before: the same end, for whoever missed it
             event_id = bytes(r["event_id"].bytes) if again else event_id_bytes(
                 secret, str(r["case_id"]), position, r["agency"], r["fact_id"], RULES_END_ID, 0)

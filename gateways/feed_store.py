@@ -77,6 +77,9 @@ class WrittenLog:
     plains: list[bytes | None]       # id, event id, content (None: the view holds it), cause, feed, seq
     keyless: frozenset[UUID] = frozenset()  # cases among them whose key is destroyed (erased)
     epoch: str | None = None                # the numbering's epoch (a rebuild starts another)
+    # Written while the views were built from the first event: its rows judge "seen now" at the replay's position,
+    # so they are never published as they are (the publisher reads the stored feeds once the build is done).
+    building: bool = False
 
 
 def _cases_of(rows: list[list]) -> set[UUID]:

@@ -163,6 +163,9 @@ class FeedPublisher:
         """Send offered batches that follow what each feed sent last; None (nothing sent) if one does not."""
         if any(written.epoch != self._epoch for written in offered):
             return None  # the feeds were numbered anew (a rebuild): start again from the stored positions
+        if any(written.building for written in offered):
+            self._known = None   # written during a build from the first event: the stored feeds, once it is done
+            return None
         known = self._known
         if known is None:
             return None  # no stored round has told where each feed stands yet
@@ -202,11 +205,13 @@ class FeedPublisher:
         What offered batches sent is stored first, so the stored positions are the whole truth: a position
         reset meanwhile (to publish a feed again) is taken as it is."""
         self.store_positions()
+        epoch, heads = self.source.feed_heads()
+        positions = self.source.publication_positions()
+        # Asked after the epoch is read: a rebuild beginning after this answer numbers anew, and its batches are
+        # refused for their epoch; one that began before is seen here.
         if self.source.feeds_building():
             self._known = None   # offered batches wait, too, for a stored round that finds the build finished
             return 0
-        epoch, heads = self.source.feed_heads()
-        positions = self.source.publication_positions()
         if epoch != self._epoch:  # first round, or the feeds were numbered anew: what was sent counts no more
             self._epoch, self._unstored = epoch, {}
         behind = {feed: head for feed, head in heads.items() if head > positions.get(feed, 0)}

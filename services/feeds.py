@@ -28,6 +28,7 @@ from projections.agency_feed import FeedMessage, agency_of, feed_of
 from services.access_log import AccessEntry, AccessLog
 from services.authorisation import Forbidden, check_reads_cases, is_social_services
 from services.errors import CaseNotFound
+from services.ports import FeedsRebuilding
 from services.principals import Principal, Role
 
 MAX_LIMIT = 1000
@@ -57,6 +58,7 @@ class FeedStore(Protocol):
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
     def feed_epoch(self) -> str: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
+    def feeds_building(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,12 @@ class FeedReader:
             raise MalformedCursor(f"this cursor is past the end of {cursor.feed} (its last message is number {last}):"
                                   " " + START_AGAIN, field=field)
 
+    def check_built(self) -> None:
+        """No feed is read while the views are built from the first event (``FeedsRebuilding``: 503)."""
+        if self.store.feeds_building():
+            raise FeedsRebuilding("the agency views are being built from the first event; the feeds are read again"
+                                  " once they have caught up")
+
     def page(self, p: Principal, at: Cursor, limit: int, purpose: str = "", wait: bool = True) -> FeedPage:
         """Up to ``limit`` messages after ``at``, in order, each case's read logged first.
 
@@ -173,6 +181,7 @@ class FeedReader:
         agency, municipality = agency_of(at.feed)
         self.check(p, agency, municipality)
         limit = max(1, min(limit, MAX_LIMIT))
+        self.check_built()   # before catching up: a poll during a rebuild would replay the history to be refused
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
         epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
         after = at.seq if at.epoch == epoch else 0

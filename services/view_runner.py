@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, Callable, Protocol
@@ -38,7 +39,8 @@ class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
     def prepare(self, update: ViewUpdate) -> Any: ...
     def write(self, prepared: Any, tracking: Tracking, start: int | None = None) -> Any: ...
-    def position_and_next(self, application_name: str, events: Any, limit: int) -> tuple[int, list[Any]]: ...
+    def position_and_next(self, application_name: str, events: Any,
+                          limit: int) -> tuple[int, list[Any], bool, bool]: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def next_calendar_moment(self, lead: str) -> Any: ...
     def rules_version(self) -> int | None: ...
@@ -62,6 +64,7 @@ class ViewRunner:
         self.rules_ended = 0     # the facts the last rebuild ended, that the replaced log had left visible
         # Whether a build from the first event may still be finishing (``finish_build``): unknown, so asked, at first.
         self.build_due = True
+        self._building = False   # the round under way writes while a build is under way
 
     @property
     def position(self) -> int:
@@ -83,13 +86,15 @@ class ViewRunner:
                 # Asked afresh each call: the server's workers also write the views (case lists), and a batch
                 # judged from a stale position is refused only after all its work, and empties the cache.  The
                 # position comes with the first notifications after it: one round trip, not two.
-                position, page = self.store.position_and_next(self.app.name, self.app.recorder, self.batch_size)
+                position, page, building, unfinished = self.store.position_and_next(
+                    self.app.name, self.app.recorder, self.batch_size)
                 self._known = position
                 if position == 0 and page and self.store.rules_version() is None:
-                    # The first views ever, under today's rules; built over events already stored (a restore, an
-                    # upgrade from before the views), so the feeds wait until they have reached today.
-                    self.store.set_rules_version(RULES_VERSION, building_to=self.app.recorder.max_notification_id())
-                    self.build_due = True
+                    self._first_build()
+                    building = True
+                # A build another process began and did not finish is finished by whoever catches up; what a round
+                # writes while one is under way is never offered to the publisher (``WrittenLog.building``).
+                self.build_due, self._building = self.build_due or unfinished, building
                 written = self._catch_up_from(position, page, done, progress)
                 if self.build_due:
                     self.finish_build()
@@ -97,6 +102,12 @@ class ViewRunner:
             except ViewsMovedOn:
                 continue  # another process (the follower, another worker) wrote the views: go on from there
         return done[0]
+
+    def _first_build(self) -> None:
+        """The first views ever, under today's rules; built over events already stored (a restore, an upgrade from
+        before the views), so the feeds wait until they have reached today."""
+        self.store.set_rules_version(RULES_VERSION, building_to=self.app.recorder.max_notification_id())
+        self.build_due = True
 
     def _catch_up_from(self, position: int, notifications: list[Any], done: list[int],
                        progress: Callable[[int], None]) -> int:
@@ -167,7 +178,7 @@ class ViewRunner:
         written = self.store.write(prepared, Tracking(self.app.name, position), start)
         self._known = position
         if written.rows:
-            self.written(written)
+            self.written(replace(written, building=True) if self._building else written)
         return notifications
 
     def close(self) -> None:
@@ -209,7 +220,7 @@ class ViewRunner:
         if stored == RULES_VERSION:
             return None
         if stored is None and not self.store.max_tracking_id(self.app.name):
-            self.store.set_rules_version(RULES_VERSION)   # nothing built yet: built under today's from the start
+            self._first_build()   # nothing built yet: under today's rules from the start (a restore: stored events)
             return None
         return stored or 1   # views from before versions were recorded: version 1
 

@@ -119,6 +119,7 @@ async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
     # Refused before the stream starts (access, cursor): a status, not a broken stream.
     position = (feeds.start(user, agency, last_event_id, "Last-Event-ID", municipality) if last_event_id
                 else feeds.start(user, agency, after, "after", municipality))
+    feeds.check_built()   # a 503 while the views are rebuilt, not a stream that ends at once (and reconnects)
     return StreamingResponse(_events(request, feeds, user, agency, position, purpose),
                              media_type="text/event-stream", headers=_no_store({"X-Accel-Buffering": "no"}))
 

@@ -339,6 +339,8 @@ def test_while_the_views_are_rebuilt_the_feed_is_503_and_back_when_they_have_cau
     answer = client.get("/api/v1/feeds/skola", headers=users.school)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
     assert answer.json()["error"]["code"] == "feeds_rebuilding"
+    stream = client.get("/api/v1/feeds/skola/stream", headers=users.school)   # a status, not a stream ending at once
+    assert stream.status_code == 503 and stream.json()["error"]["code"] == "feeds_rebuilding"
     with psycopg.connect(postgres.conninfo()) as conn:   # as if it had got there: the next catch-up finishes it
         conn.execute("UPDATE view_rules SET building_to = 1")
     store(client).finish_build("Sigill", datetime.now(timezone.utc))

@@ -1,0 +1,178 @@
+"""Finishing a build of the views from the first event (``gateways/build_finish.py``), as a review found it could
+fail: a first build the follower began, a rebuild another process left unfinished, the publisher's offered path
+during a build, ends found before the lock while the views were behind, and the stored-log check after rebuilds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from domain.disclosure import RULES_VERSION
+from services.bootstrap import build_view_runner
+from services.feed_publisher import FeedPublisher
+from services.follower import Follower
+from services.ports import FeedsRebuilding, ViewsMovedOn
+from services.stored_log import compare, replaced_logs
+from tests.integration.test_agency_views import busy_case, never_shown, shown_by_older_rules
+from tests.integration.test_feed_store import SKOLA, KeptSink, withdrawn_long_ago
+
+
+@pytest.fixture
+def runner(app, settings, postgres):
+    runner = build_view_runner(app, settings, postgres)
+    yield runner
+    runner.store.close()
+
+
+@pytest.fixture
+def other(app, settings, postgres):
+    """A second process on the same database (`sigill views rebuild`, an API worker)."""
+    runner = build_view_runner(app, settings, postgres)
+    yield runner
+    runner.store.close()
+
+
+def withdrawn_note(messages) -> list:
+    """The school's messages with the police's note its consent's withdrawal ended (the police's own are its own)."""
+    return [m for m in messages if m.feed == SKOLA and m.content and m.content.get("text") == "Skolk observerat."]
+
+
+def reading_during(runner, app) -> tuple[list, list]:
+    """Each batch written: an HTTP poll of the school's feed (what it read, and each refusal)."""
+    reads, refused = [], []
+
+    def during(written) -> None:
+        try:
+            reads.extend(runner.store.feed(SKOLA, 0, 10_000, now=app.clock.now()))
+        except FeedsRebuilding:
+            refused.append(written)
+    runner.written = during
+    runner.batch_size = 1
+    return reads, refused
+
+
+def test_a_first_build_the_follower_begins_blocks_the_feeds_too(app, runner):
+    """`sigill serve` on a restored database (events, no views): the follower records the rules' version first."""
+    withdrawn_long_ago(app)
+    follower = Follower(runner, ledger=None)
+    assert follower._rebuild_under_todays_rules()
+    reads, refused = reading_during(runner, app)
+    follower.step(calendar_due=False)
+    assert refused and not reads and not runner.store.feeds_building()
+
+
+def test_a_rebuild_another_process_left_unfinished_is_finished_by_whoever_catches_up(app, runner, other,
+                                                                                     monkeypatch):
+    withdrawn_long_ago(app)
+    follower = Follower(runner, ledger=None)
+    assert follower._rebuild_under_todays_rules()
+    follower.step(calendar_due=False)
+    assert not runner.build_due
+
+    def moved_on(*args, **kwargs):
+        raise ViewsMovedOn("the follower wrote this batch first")
+    monkeypatch.setattr(other, "_catch_up_from", moved_on)
+    other.rebuild()   # `sigill views rebuild` gives up after clearing
+    assert runner.store.feeds_building()
+    follower.step(calendar_due=False)
+    assert runner.position == app.recorder.max_notification_id() and not runner.store.feeds_building()
+    assert runner.store.feed(SKOLA, 0, 10) and not withdrawn_note(runner.store.feed(SKOLA, 0, 10_000))
+
+
+def test_the_offered_path_publishes_nothing_of_a_first_build(app, runner):
+    """The publisher's first stored round ran before any view (its thread starts with its follower); the first
+    build keeps the epoch, so its batches followed what the publisher knew."""
+    withdrawn_long_ago(app)
+    sink = KeptSink()
+    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, now=app.clock.now)
+    publisher.publish_pending()
+
+    def offered(written) -> None:
+        publisher.offer(written)
+        publisher.publish_pending()
+    runner.written = offered
+    runner.batch_size = 1
+    runner.catch_up()
+    assert sink.sent == []
+    publisher.publish_pending()   # the build done: the stored feeds, as the agency may see them now
+    assert sink.sent and not withdrawn_note(sink.sent)
+
+
+def test_a_rebuild_beginning_during_the_publishers_stored_round_is_seen(app, runner, other):
+    withdrawn_long_ago(app)
+    runner.catch_up()
+    sink, store = KeptSink(), runner.store
+
+    class Source:   # the store, with another process's rebuild beginning as the round reads the feeds' heads
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        def feed_heads(self):
+            answer = store.feed_heads()
+            if not getattr(self, "done", False):
+                self.done = True
+                other.store.clear(app.name, building_to=app.recorder.max_notification_id())
+                other.store.set_rules_version(RULES_VERSION)
+            return answer
+    publisher = FeedPublisher(Source(), sink, app.catalogue.agencies, now=app.clock.now)
+    publisher.publish_pending()
+
+    def offered(written) -> None:
+        publisher.offer(written)
+        publisher.publish_pending()
+    runner.written, runner.batch_size = offered, 1
+    runner.views.reset()
+    runner._known = None
+    runner.catch_up()
+    assert not withdrawn_note(sink.sent)
+
+
+def test_ends_found_while_the_views_were_behind_are_not_taken_for_none(app, runner, other, postgres):
+    """Another process's rebuild had just cleared the views when this one looked (nothing found, behind); its
+    catch-up passed the replaced log's position before this one got the lock."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    other.store.clear(app.name, building_to=app.recorder.max_notification_id())
+    other.store.set_rules_version(RULES_VERSION)
+    other.views.reset()
+    other._known = None
+    store, rows, seen = runner.store, runner.store._rows, []
+
+    def looked(query, params):
+        answer = rows(query, params)
+        if "disclosure_log_replacements" in str(query) and not seen:
+            seen.append(answer)
+            other.build_due = False
+            other.catch_up()   # commits while this process waits for the lock
+            other.build_due = True
+        return answer
+    store._rows = looked
+    runner.finish_build()
+    store._rows = rows
+    other.finish_build()
+    assert [r["change"] for r in store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id] == [
+        "ended"]
+
+
+def agreement(app, store, case_id):
+    rows = store.disclosure_log(case_id)
+    return compare(rows, app.disclosures(case_id, None, as_recorded=True), store.causes_stored_from(),
+                   tuple(replaced_logs(store.replacements(), store.replaced_log(case_id), rows)))
+
+
+def test_the_stored_log_agrees_after_one_two_and_three_rebuilds_and_names_a_deleted_end(app, runner, postgres):
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    for _ in range(3):
+        app.clock.advance(timedelta(days=1))
+        runner.rebuild()
+        assert agreement(app, runner.store, case_id).agrees
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("DELETE FROM disclosure_log WHERE fact_id = %s AND agency = 'skola'", (hidden.fact_id,))
+    assert not agreement(app, runner.store, case_id).agrees
