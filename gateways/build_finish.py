@@ -93,8 +93,8 @@ class BuildFinish:
             return False, None
         # Found before the lock (the sort, and which of them are unseen), only past every replaced log's position.
         ready = bool(due) and due[0]["position"] >= due[0]["up_to"]
-        found = self._unseen(self._rows(SQL(LAST_SHOWN).format(s=self._s), (due[0]["latest"], json.dumps(
-            [{"what": "rules_changed"}]))), keys_table) if ready else []
+        found = self._unseen(self._rows(SQL(LAST_SHOWN).format(s=self._s), (
+            due[0]["latest"], cause_jsonb(RULES_CHANGED)[1:].decode())), keys_table) if ready else []
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             building = curs.execute(SQL(FINISH_BUILDING).format(s=self._s, tracking=tracking),

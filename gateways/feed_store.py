@@ -21,8 +21,8 @@ from uuid import UUID
 from psycopg.sql import SQL, Identifier
 
 from gateways.sealing import unseal
-from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, WITHHELD_BASIS, FeedMessage,
-                                     agency_of, erasure_event_id, event_id, feed_of)
+from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
+                                     erasure_event_id, event_id, feed_of)
 from projections.fact_ids import PublicFactIds
 from projections.shown_facts import shown_content
 from services.ports import FeedsRebuilding, KeyStore
@@ -45,6 +45,13 @@ FEED_TABLES = [
     " secret bytea NOT NULL, epoch text NOT NULL)",
     f"INSERT INTO {{s}}.feed_state (secret, epoch) VALUES ({_RANDOM_BYTES}, {_RANDOM_EPOCH}) ON CONFLICT DO NOTHING",
 ]
+# A page of a feed — only what a message needs — and, in the same round trip, whether a build of the views from the
+# first event is under way (then no row: ``FeedsRebuilding``).  One row with NULLs when the page is empty.
+FEED_ROWS = (
+    "SELECT b.building, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL)"
+    " AS building) b LEFT JOIN LATERAL (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
+    " notification_id FROM {s}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s) d"
+    " ON NOT b.building ORDER BY d.seq")
 RENEW_EPOCH = f"UPDATE {{s}}.feed_state SET epoch = {_RANDOM_EPOCH}"
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
@@ -191,13 +198,11 @@ class FeedQueries:
         Given ``now``, neither is shown of a case whose calendar moment (a consent's end, an 18th birthday) has
         come but is not recorded yet: until the keeper has recorded it, what it ends cannot be told from what it
         leaves, so nothing of that case is shown."""
-        if self.feeds_building():
-            raise FeedsRebuilding("the agency views are being built from the first event; the feeds are read again"
-                                  " once they have caught up")
         agency, _ = agency_of(feed)
-        rows = self._rows(SQL("SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
-                              " notification_id FROM {}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq"
-                              " LIMIT %s").format(self._s), (feed, after, limit))  # only what a message needs
+        rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, after, limit))
+        if rows[0]["building"]:
+            raise FeedsRebuilding()
+        rows = [r for r in rows if r["seq"] is not None]
         visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] != "erased"},
                                     now)
         keys: dict[UUID, bytes | None] = {}
@@ -214,16 +219,13 @@ class FeedQueries:
             if key is not None and sealed is not None and r["change"] == "disclosed":
                 content = shown_content(r["kind"], json.loads(unseal(key, sealed,
                                                                      view_where(case_id, agency, r["fact_id"]))))
-            # What kind of fact it is, its category and its basis tell as much as content may (a BUP
-            # member.joined/health says BUP is in the group; the consents of a basis, which categories they
-            # cover): shown, as content is, only while the agency sees the fact.
-            seen = r["change"] == "erased" or (key is not None and sealed is not None)
-            messages.append(FeedMessage(
+            message = FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
-                fact_id=self._public_name(case_id, r["fact_id"], r["change"]),
-                kind=r["kind"] if seen else None, category=r["category"] if seen else None, change=r["change"],
-                basis=r["basis"] if seen else WITHHELD_BASIS, at=r["at"],
-                content=content, erased=key is None or r["change"] == "erased"))  # another process may cache the key
+                fact_id=self._public_name(case_id, r["fact_id"], r["change"]), kind=r["kind"],
+                category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
+                content=content, erased=key is None or r["change"] == "erased")  # another process may cache the key
+            seen = r["change"] == "erased" or (key is not None and sealed is not None)
+            messages.append(message if seen else message.withheld())
         return messages
 
     def feeds_building(self) -> bool:
@@ -251,14 +253,13 @@ class FeedQueries:
                 case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
                 seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless
                                               and case_id not in due)
-                shown = plain is not None and seen
-                messages.append(FeedMessage(
+                message = FeedMessage(
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
-                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3] if seen else None,
-                    category=row[4] if seen else None, change=change,
-                    basis=json.loads(row[6][1:]) if seen else WITHHELD_BASIS, at=row[7],
-                    content=shown_content(row[3], json.loads(plain)) if shown else None,
-                    erased=change == "erased" or case_id in log.keyless))
+                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4],
+                    change=change, basis=json.loads(row[6][1:]), at=row[7],
+                    content=shown_content(row[3], json.loads(plain)) if plain is not None and seen else None,
+                    erased=change == "erased" or case_id in log.keyless)
+                messages.append(message if seen else message.withheld())
         return messages
 
     def _calendar_due(self, cases: set[UUID], now: datetime) -> set[UUID]:

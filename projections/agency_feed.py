@@ -17,7 +17,7 @@ by the internal ``<event version>.<part>``, which counts the case's events (sche
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from hashlib import blake2b
 from typing import Any
@@ -98,6 +98,12 @@ class FeedMessage:
     @property
     def type(self) -> str:
         return f"{self.kind or WITHHELD}/{self.change}"
+
+    def withheld(self) -> FeedMessage:
+        """The message as it goes to an agency that does not see its fact as it is read or sent (schema 4): what
+        kind of fact, its category and its basis tell as much as content may (a BUP member.joined/health says BUP
+        is in the group; a basis's consents, which categories they cover), so none of them is shown."""
+        return replace(self, kind=None, category=None, basis=WITHHELD_BASIS, content=None)
 
     def to_json(self) -> dict[str, Any]:
         """The message body (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""

@@ -169,8 +169,7 @@ class FeedReader:
     def check_built(self) -> None:
         """No feed is read while the views are built from the first event (``FeedsRebuilding``: 503)."""
         if self.store.feeds_building():
-            raise FeedsRebuilding("the agency views are being built from the first event; the feeds are read again"
-                                  " once they have caught up")
+            raise FeedsRebuilding()
 
     def page(self, p: Principal, at: Cursor, limit: int, purpose: str = "", wait: bool = True) -> FeedPage:
         """Up to ``limit`` messages after ``at``, in order, each case's read logged first.

@@ -148,7 +148,6 @@ class Follower:
                     if not self._rebuild_under_todays_rules():
                         return   # a newer version's views: not this process's to follow
                     rules_checked = True
-                    self.runner.build_due = True   # a build another process left unfinished: asked at each round
                 self._recorded.clear()  # before the step: what is recorded during it wakes the next one
                 # The calendar's round every minute; and at once when a moment the views know of has come (a
                 # consent ending at midnight is out of every view then, not up to a minute later).
@@ -200,7 +199,6 @@ class Follower:
         if erased:
             self._moved.set()
             log.info("%d erasure messages added to the agency feeds", erased)
-
         if moved:
             self._unsealed.set()
             if moved > wrote:

@@ -61,6 +61,10 @@ class FeedsRebuilding(Exception):
     until they are where the views they replace were, a fact visible at the position the build has reached may long
     since have ended, so no feed is read (``gateways.feed_store``)."""
 
+    def __init__(self, message: str = "the agency views are being built from the first event; the feeds are read"
+                                      " again once they have caught up") -> None:
+        super().__init__(message)
+
 
 @dataclass(frozen=True)
 class Readiness:

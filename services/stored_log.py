@@ -176,7 +176,7 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
     for r in replacements:
         rows = rows_of.get(r["replacement"], [])
         # A rebuild's ends of what an earlier log left visible are no rules' judgement of the events: compared on
-        # neither side (``compare`` holds today's to the latest replaced log).
+        # neither side (``compare`` holds today's to the replaced logs: ``rules_ends``).
         today = [c for c in current if c["notification_id"] <= r["up_to"] and not _rules_end(c)
                  and (c["change"] != "erased" or c["at"] <= r["replaced_at"])]
         only_replaced, only_current, _ = _differences([x for x in rows if not _rules_end(x)], map(row_key, today),

@@ -62,8 +62,7 @@ class ViewRunner:
         self.next_moment: datetime | None = None
         self.replaced_rows = 0   # the disclosure log's rows the last rebuild kept as a replaced log
         self.rules_ended = 0     # the facts the last rebuild ended, that the replaced log had left visible
-        # Whether a build from the first event may still be finishing (``finish_build``): unknown, so asked, at first.
-        self.build_due = True
+        self.build_due = False   # whether the build was still unfinished when ``finish_build`` last looked
         self._building = False   # the round under way writes while a build is under way
 
     @property
@@ -91,12 +90,12 @@ class ViewRunner:
                 self._known = position
                 if position == 0 and page and self.store.rules_version() is None:
                     self._first_build()
-                    building = True
+                    building = unfinished = True
                 # A build another process began and did not finish is finished by whoever catches up; what a round
                 # writes while one is under way is never offered to the publisher (``WrittenLog.building``).
-                self.build_due, self._building = self.build_due or unfinished, building
+                self._building = building
                 written = self._catch_up_from(position, page, done, progress)
-                if self.build_due:
+                if unfinished:
                     self.finish_build()
                 return written
             except ViewsMovedOn:
@@ -107,7 +106,6 @@ class ViewRunner:
         """The first views ever, under today's rules; built over events already stored (a restore, an upgrade from
         before the views), so the feeds wait until they have reached today."""
         self.store.set_rules_version(RULES_VERSION, building_to=self.app.recorder.max_notification_id())
-        self.build_due = True
 
     def _catch_up_from(self, position: int, notifications: list[Any], done: list[int],
                        progress: Callable[[int], None]) -> int:
@@ -190,7 +188,7 @@ class ViewRunner:
         """Throw the views away and build them again from the first event, under today's rules.  The replaced
         disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried."""
         self.replaced_rows = self.store.clear(self.app.name, building_to=self.app.recorder.max_notification_id())
-        self.build_due, self.rules_ended = True, 0
+        self.rules_ended = 0
         self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None
@@ -200,9 +198,9 @@ class ViewRunner:
         """Once the views built from the first event (a rebuild, the first build over stored events) have reached
         where they were going (``store.finish_build``): the feeds are read again, and what the log a rebuild
         replaced left visible and today's rules do not show is ended, the ends published like any batch's rows.
-        Asked after every catch-up while ``build_due`` — by whichever process catches up, so a crash between a
-        rebuild and its end leaves it to the next one — at the cost of one indexed read when nothing is due.
-        Returns how many facts it ended."""
+        Asked after each catch-up whose round found a build unfinished (``position_and_next``) — by whichever
+        process catches up, so a crash between a rebuild and its end leaves it to the next one.  Returns how many
+        facts it ended."""
         self.build_due, written = self.store.finish_build(self.app.name, self.app.clock.now())
         if written is None:
             return 0
