@@ -115,6 +115,8 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
                          catalogue: Catalogue) -> None:
         """Record who has custody from now on; each guardian keeps its id across records."""
         self._check_command(by, at, catalogue, lead_only="record guardians")
+        guardians = tuple(guardians)
+        self._check_guardian_ids(guardians)
         recorded = tuple(
             Guardian(g.guardian_id or str(uuid4()), check_text(g.name, "guardians.name", max_length=SHORT_TEXT),
                      bool(g.has_custody))
@@ -122,6 +124,22 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
         if not recorded:
             raise InvalidInput("at least one guardian must be recorded", field="guardians")
         self._trigger(ev.GuardiansRecorded, at, by, guardians=recorded)
+
+    def _check_guardian_ids(self, guardians: tuple[Guardian, ...]) -> None:
+        """A given id must be a guardian recorded before, once.  Consents are kept by consenter id: a guardian under
+        the young person's id would have the young person's own consent counted as the guardian's (a 16-year-old's
+        consent alone opening the case to the school), and two guardians under one id would be one, whose consent
+        alone stood for both."""
+        seen: set[str] = set()
+        for i, g in enumerate(guardians):
+            if not g.guardian_id:
+                continue   # a new guardian: its id is made here
+            if g.guardian_id not in self.known_guardians:
+                raise InvalidInput("no guardian with this id was recorded in this case; leave the id out for a new"
+                                   " guardian", field=f"guardians.{i}.guardian_id")
+            if g.guardian_id in seen:
+                raise InvalidInput("this guardian is listed twice", field=f"guardians.{i}.guardian_id")
+            seen.add(g.guardian_id)
 
     # -- queries -----------------------------------------------------------
 

@@ -43,7 +43,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateways.group_commit import CommitOutcomeUnknown
 from gateways.idempotency_store import answers_insert, check_answers_inserted
-from gateways.pg_errors import rolled_back_after_error_async, translated_async
+from gateways.pg_errors import NoConnection, rolled_back_after_error_async, translated_async
 from gateways.postgres_recorder import SigillApplicationRecorder, columns_of, reported_by_the_server
 from gateways.schema_lock import conninfo_of
 from services.idempotency import AnswerRow
@@ -52,7 +52,7 @@ ATTEMPTS, PAUSE = 10, 0.2      # as the recorder's retry: a database restarting 
 CONNECTIONS = 4                # one commits at a time; the rest read cases' newer events
 T = TypeVar("T")
 
-_CONNECTION_ERRORS = (es.OperationalError, es.InterfaceError, CommitOutcomeUnknown)
+_CONNECTION_ERRORS = (es.OperationalError, es.InterfaceError, NoConnection, CommitOutcomeUnknown)
 
 
 @dataclass
@@ -72,7 +72,7 @@ class _Save:
 
 class AsyncEventStore:
     def __init__(self, conninfo: str, schema: str, events_table: str, statements: dict[str, bytes],
-                 idle_in_transaction_timeout: float = 10.0) -> None:
+                 idle_in_transaction_timeout: float = 10.0, wait_for_connection: float = 5.0) -> None:
         self._sql = statements
         self._schema = schema
         self._newer = SQL("SELECT originator_version, topic, state FROM {0}.{1}"
@@ -87,7 +87,9 @@ class AsyncEventStore:
 
         self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=CONNECTIONS, open=False,
                                          kwargs={"autocommit": True}, configure=configure,
-                                         name="sigill-events-async")
+                                         # As the recorder's: no connection within it is ``NoConnection``, a 503
+                                         # (psycopg's default of 30 s held a save that long in an outage).
+                                         timeout=wait_for_connection, name="sigill-events-async")
         self._queued: list[_Save] = []
         self._draining = False
         self.group_sizes: deque[int] = deque(maxlen=100)   # the latest groups' sizes (tests, benchmarks)
@@ -98,7 +100,8 @@ class AsyncEventStore:
         if not isinstance(recorder, SigillApplicationRecorder):
             return None
         return cls(conninfo_of(recorder.datastore), recorder.datastore.schema, recorder.events_table_name,
-                   recorder.rendered(), recorder.datastore.idle_in_transaction_session_timeout or 0)
+                   recorder.rendered(), recorder.datastore.idle_in_transaction_session_timeout or 0,
+                   recorder.datastore.pool.timeout)
 
     async def open(self) -> None:
         await self._pool.open(wait=True)
@@ -173,7 +176,8 @@ class AsyncEventStore:
 
     async def _retrying(self, work: Callable[[Any], Awaitable[T]]) -> T:
         """``work`` on a pooled connection, psycopg's errors translated; retried while the database cannot be
-        reached (not after a lost COMMIT answer: ``CommitOutcomeUnknown`` is no ``OperationalError``)."""
+        reached (not after a lost COMMIT answer: ``CommitOutcomeUnknown`` is no ``OperationalError``; nor when
+        no connection came within the pool's wait, ``NoConnection``: each retry would wait as long again)."""
         for attempt in range(ATTEMPTS):
             try:
                 async with translated_async(), self._pool.connection() as conn, rolled_back_after_error_async(conn):

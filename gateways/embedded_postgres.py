@@ -63,7 +63,8 @@ class PostgresLocation:
     def eventsourcing_env(self, schema: str | None = None) -> dict[str, str]:
         """The library's settings; the schema, if given, must already exist (the library does not create it)."""
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            # eventsourcing's PostgreSQL, its datastore failing fast when no connection comes (gateways/pg_factory.py).
+            "PERSISTENCE_MODULE": "gateways.pg_factory:SigillPostgresFactory",
             "POSTGRES_DBNAME": self.dbname, "POSTGRES_HOST": self.host, "POSTGRES_PORT": str(self.port),
             "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password,
             # 0 would mean "wait forever" for the table lock every insert takes.

@@ -31,6 +31,8 @@ from typing import Any, Callable, Sequence
 
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError, StoredEvent
 
+from gateways.pg_errors import NoConnection
+
 Insert = Callable[[Sequence[StoredEvent], Sequence[Any]], Sequence[int] | None]   # (events, riders) -> ids
 
 
@@ -41,7 +43,7 @@ class CommitOutcomeUnknown(PersistenceError):
 
 
 # The database is unreachable or the connection broke (perhaps after the COMMIT was sent): not one save's fault.
-_CONNECTION_ERRORS = (OperationalError, InterfaceError, CommitOutcomeUnknown)
+_CONNECTION_ERRORS = (OperationalError, InterfaceError, NoConnection, CommitOutcomeUnknown)
 
 
 @dataclass

@@ -13,9 +13,20 @@ from typing import Any
 
 import psycopg
 from eventsourcing import persistence as es
+from psycopg_pool import PoolTimeout
+
+
+class NoConnection(es.PersistenceError):
+    """No pooled connection came within the pool's wait (``POSTGRES_CONNECT_TIMEOUT``): the database is away, or
+    every connection is in use.  Deliberately not an ``OperationalError``: eventsourcing retries those up to ten
+    times, and each retry would wait as long again — a request during an outage answered only after tens of
+    seconds.  A connection cut under a query (a restart) is still an ``OperationalError``, retried at once on a
+    new connection."""
+
 
 # Most specific first.
 TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
+    (PoolTimeout, NoConnection),
     (psycopg.InterfaceError, es.InterfaceError), (psycopg.OperationalError, es.OperationalError),
     (psycopg.DataError, es.DataError), (psycopg.IntegrityError, es.IntegrityError),
     (psycopg.InternalError, es.InternalError), (psycopg.ProgrammingError, es.ProgrammingError),

@@ -205,3 +205,25 @@ def test_a_body_that_is_not_json_is_told_so_naming_the_body(client, users):
     plain = client.post("/api/v1/cases", content=b'{"municipality": "0180"}',
                         headers={**users.social, "Content-Type": "text/plain"})
     assert plain.status_code == 415 and "application/json" in plain.json()["error"]["message"]
+
+
+def test_a_guardian_under_the_young_persons_id_is_refused_and_the_school_sees_nothing(client, users, tick):
+    """A red team's finding: a guardian recorded under the id `young_person` had the 16-year-old's own consent
+    counted as the guardian's, and the school read the case's crime summary with no guardian's consent."""
+    case_id = open_case(client, users)
+    post = lambda path, body: client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
+                                          headers=users.social)
+    tick()
+    ok(post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
+    for guardians in ([{"guardian_id": "young_person", "name": "Maria"}],
+                      [{"name": "Maria"}, {"guardian_id": "g1", "name": "Johan"}]):
+        tick()
+        refused = post("/guardians", {"guardians": guardians})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == f"guardians.{len(guardians) - 1}.guardian_id"
+    tick()
+    ok(post("/consents", {"consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case", "crime"]}],
+                          "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}), 201)
+    tick()
+    ok(post("/members", {"agency": "skola", "contact_person": "Kurator", "role": "kontaktperson"}), 201)
+    assert client.get(f"/api/v1/cases/{case_id}", headers=users.school).status_code == 404

@@ -280,3 +280,32 @@ def test_a_member_following_up_a_row_is_not_told_whether_there_is_a_plan():
         refusals.append((type(raised.value), raised.value.field, str(raised.value)))
         story.plan()
     assert refusals[0] == refusals[1] and refusals[0][0] is errors.UnknownPlanRow
+
+
+@pytest.mark.parametrize("given", [
+    [("young_person", "Maria")],            # the young person's consenter id: its own consent would count as hers
+    [("ett-påhittat-id", "Maria")],         # never recorded
+], ids=["the-young-persons-id", "an-unknown-id"])
+def test_a_guardian_id_must_be_one_recorded_before(given):
+    from domain.values import Guardian
+    story = CaseStory().accept()
+    with pytest.raises(errors.InvalidInput) as refused:
+        story.case.record_guardians(guardians=[Guardian(i, n) for i, n in given], by=SOCIAL, at=story.at(),
+                                    catalogue=CATALOGUE)
+    assert refused.value.field == "guardians.0.guardian_id"
+    assert story.case.guardians == {}
+
+
+def test_one_guardian_listed_twice_is_refused_and_each_keeps_its_own_consent():
+    """Two guardians under one id would be one: her consent alone would stand for both."""
+    from domain.values import Guardian
+    story = CaseStory().accept()
+    maria, johan = story.guardians("Maria", "Johan")
+    with pytest.raises(errors.InvalidInput) as refused:
+        story.case.record_guardians(guardians=[Guardian(maria, "Maria"), Guardian(maria, "Johan")], by=SOCIAL,
+                                    at=story.at(), catalogue=CATALOGUE)
+    assert refused.value.field == "guardians.1.guardian_id"
+    assert set(story.case.guardians) == {maria, johan}
+    story.case.record_guardians(guardians=[Guardian(johan, "Johan", False), Guardian(maria, "Maria")], by=SOCIAL,
+                                at=story.at(), catalogue=CATALOGUE)   # known ids, each once: a new record
+    assert {g.guardian_id: g.has_custody for g in story.case.guardians.values()} == {maria: True, johan: False}
