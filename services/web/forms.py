@@ -13,9 +13,13 @@ from typing import Any, Iterable, Mapping
 from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
+from services.api.commands import Many
 from services.web.texts import PYDANTIC_ERRORS, error_text
 
-ROWS = 12          # at most this many repeated rows (plan rows, guardians, outcomes) are read from a form
+# Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
+# read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
+ROWS = Many
+FIELDS = ROWS * 16 + 100   # a form's fields at most: a plan row's six and a checkbox per agency, and the rest
 EMPTY = ("", None)
 
 

@@ -29,7 +29,7 @@ from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
-from services.web.forms import Typed
+from services.web.forms import FIELDS, Typed
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent
@@ -181,6 +181,6 @@ def case_uuid(text: str) -> UUID:
 
 async def form_of(request: Request) -> Typed:
     """The posted form (CSRF-checked by the caller's ``posted``)."""
-    data = await request.form()
+    data = await request.form(max_fields=FIELDS)   # Starlette's 1,000 would refuse a long plan's form
     typed = request.state.typed = Typed((k, v) for k, v in data.multi_items() if isinstance(v, str))
     return typed

@@ -71,7 +71,7 @@ def _guardians(request: Request, user: Principal, case_id: UUID, typed: Typed | 
             values[f"guardians.{i}.has_custody"] = "on"
         typed = Typed.of(values)
     return show(request, user, seen, "vardnadshavare", "guardians.html", status, typed=typed, errors=errors or {},
-                recorded=recorded, slots=range(max(len(recorded) + 2, 2)))
+                recorded=recorded, slots=range(min(len(recorded) + 2, forms.ROWS)))
 
 
 @router.get("/arenden/{case_id}/vardnadshavare")
