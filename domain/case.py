@@ -85,6 +85,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
         catalogue.agency(referring_agency, field="referring_agency")
         _check_route_fits_referrer(entry_route, referring_agency, catalogue)
         catalogue.category(summary_category, field="summary_category")
+        _check_route_fits_category(entry_route, summary_category)
         check_not_in_future(referral_date, at, "referral_date")
         return cls._create(
             ev.ReferralReceived, id=case_id or uuid4(), timestamp=at, recorded_by=by,
@@ -171,6 +172,19 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
 
     def _trigger(self, event_class: type, at: datetime, by: Actor, **fields: object) -> None:
         self.trigger_event(event_class, timestamp=at, recorded_by=by, **fields)
+
+
+# What an entry route itself tells, whatever the summary says: a LUL 6 § notification is the police's word that
+# a young person is suspected of a crime.  The referral fact carries its route, so it is filed in that category:
+# filed under `case`, "LUL 6 §-underrättelse från polisen" reached every member a consent let see `case`.
+ROUTE_TELLS = {"lul6": "crime"}
+
+
+def _check_route_fits_category(entry_route: str, summary_category: str) -> None:
+    tells = ROUTE_TELLS.get(entry_route)
+    if tells is not None and summary_category != tells:
+        raise InvalidInput(f"a referral by the route '{entry_route}' tells of a suspected crime: file its summary"
+                           f" under '{tells}'", field="summary_category")
 
 
 def _check_route_fits_referrer(entry_route: str, referring_agency: str, catalogue: Catalogue) -> None:

@@ -45,6 +45,14 @@ class TestOpeningACase:
             referral(referring_agency="skola")
         assert raised.value.field == "referring_agency"
 
+    @pytest.mark.parametrize("category", ["case", "school", "family"])
+    def test_a_lul6_notification_is_filed_under_crime(self, category):
+        """Its route tells of a suspected crime: filed under `case`, every member seeing `case` learnt of it."""
+        with pytest.raises(errors.InvalidInput) as raised:
+            referral(summary_category=category)
+        assert raised.value.field == "summary_category"
+        assert referral(summary_category="case", entry_route="sol14", referring_agency="skola")
+
     @pytest.mark.parametrize("field,value", [("summary", "  "), ("name", ""), ("summary", "x" * 4001)])
     def test_required_texts_are_non_empty_and_bounded(self, field, value):
         with pytest.raises(errors.InvalidInput) as raised:
