@@ -40,6 +40,7 @@ from services.report import case_report
 from services.audit import Ledger, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
+from services.idempotency import fingerprint_key
 from services.ports import Clock
 from services.settings import ConfigurationError, Settings
 from services.feed_publisher import FeedPublisher, topic_name
@@ -229,6 +230,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
+                      request_key=fingerprint_key(settings.master_key_bytes()),
                       readiness=ReadinessProbe(location.conninfo(), settings.db_schema or "public",
                                                app.recorder.events_table_name,
                                                service.lists.runner.store.tracking_table_name,  # type: ignore

@@ -30,6 +30,7 @@ class ApiContext:
     seal_ledger: Callable[[], int]
     report: Callable[[Any], str]          # case id -> self-contained HTML
     fact_ids: PublicFactIds               # what every answer shows instead of a fact's internal id
+    request_key: bytes                    # keys the idempotency keys' request fingerprints (from the master key)
     closers: list[Callable[[], None]] = field(default_factory=list)
     # The event store's statements on the server's event loop (None: commands go to a thread), made at start-up.
     loop_store: Callable[[], AsyncEvents | None] = lambda: None

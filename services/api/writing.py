@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from hashlib import sha256
 from typing import Any, Awaitable, Callable
 
 from fastapi import Request
@@ -16,7 +15,7 @@ from services.api.views import Written
 from services.authorisation import check_reads_cases
 from services.case_service import Written as Done
 from services.errors import ConcurrentChange
-from services.idempotency import AnswerAlreadyStored, Pending, answering, check_key, replay_of
+from services.idempotency import AnswerAlreadyStored, Pending, answering, check_key, replay_of, request_fingerprint
 from services.principals import Principal
 
 Location = Callable[[str], str]   # the new case's id -> its URL
@@ -69,8 +68,8 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     # holds only the case's id and version, for the user who made the write).
     check_reads_cases(user, ctx.cases.catalogue)
     check_key(key)
-    fingerprint = sha256("\n".join((request.method, request.url.path, request.headers.get("if-match", ""), body()))
-                         .encode()).digest()
+    fingerprint = request_fingerprint(ctx.request_key, request.method, request.url.path,
+                                      request.headers.get("if-match", ""), body())
     stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint)
     if stored is not None:
         return respond(stored.body, stored.status, location, replayed=True)

@@ -245,3 +245,33 @@ def test_concurrent_duplicate_commands_with_if_match_record_once_and_none_is_ref
     assert {json.dumps(r.json(), sort_keys=True) for r in responses} == {
         json.dumps({"case_id": case_id, "created": None, "version": 2}, sort_keys=True)}
     assert events_of(postgres, case_id) == 2
+
+
+def test_the_stored_request_fingerprint_is_keyed_so_the_table_does_not_confirm_a_guessed_name(
+        client, users, tick, postgres, settings):
+    """A red team recovered a guardian's name from the table: the fingerprint was a plain SHA-256 of the request,
+    stored in the clear beside the answer that names the case.  It is keyed by a key derived from the master key
+    now (never stored in the database)."""
+    from hashlib import sha256
+
+    from services.api import commands as c
+    from services.idempotency import fingerprint_key, request_fingerprint
+
+    case_id = open_case(client, users)
+    tick()
+    path = f"/api/v1/cases/{case_id}/guardians"
+    ok(client.post(path, json={"guardians": [{"name": "Maria Exempel"}]},
+                   headers={**users.social, "Idempotency-Key": "k-names"}))
+    with psycopg.connect(postgres.conninfo()) as conn:
+        stored = bytes(conn.execute("SELECT request_hash FROM sigill_idempotency_keys WHERE key = 'k-names'"
+                                    ).fetchone()[0])
+
+    def request(name: str) -> tuple[str, ...]:   # what the server fingerprints: its own JSON of the body
+        return "POST", path, "", c.Guardians(guardians=[c.GuardianIn(name=name)]).model_dump_json()
+
+    assert request_fingerprint(fingerprint_key(settings.master_key_bytes()), *request("Maria Exempel")) == stored
+    for guess in ("Anna Andersson", "Maria Exempel"):   # a list of names tried against the table, without the key
+        assert sha256("\n".join(request(guess)).encode()).digest() != stored
+    retried = client.post(path, json={"guardians": [{"name": "Maria Exempel"}]},
+                          headers={**users.social, "Idempotency-Key": "k-names"})
+    assert retried.status_code == 200 and retried.headers.get("Idempotent-Replayed") == "true"
