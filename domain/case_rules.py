@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from domain.calendar import CLOCK_SKEW, EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
@@ -18,16 +19,24 @@ LONG_TEXT = 4000     # summaries, notes, outcomes
 
 def check_text(value: str, field: str, *, max_length: int = LONG_TEXT) -> str:
     """Required text: not blank, at most ``max_length`` characters; returned stripped."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not _visible(value):
         raise InvalidInput(f"{field} must not be empty", field=field)
+    if any(ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f" for ch in value):
+        raise InvalidInput(f"{field} holds a control character", field=field)
     value = value.strip()
     if len(value) > max_length:
         raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
     return value
 
 
+def _visible(value: str) -> bool:
+    """Whether the text shows anything: a name of one zero-width space (a format character, not white space to
+    ``str.strip``) passed as given and showed as nothing."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
+
+
 def check_optional_text(value: str | None, field: str, *, max_length: int = LONG_TEXT) -> str:
-    return "" if value is None or not value.strip() else check_text(value, field, max_length=max_length)
+    return "" if value is None or not _visible(value) else check_text(value, field, max_length=max_length)
 
 
 def check_day(day: date, field: str) -> None:

@@ -43,6 +43,8 @@ class GroupCommands:
         """Social services brings an agency into the group."""
         self._check_command(by, at, catalogue, lead_only="form the group", needs_accepted="forming the group")
         catalogue.agency(agency)
+        if agency == catalogue.lead_agency:   # it leads the group: "joining" would list it twice, as a member too
+            raise InvalidInput("social services leads the group and is not added as a member", field="agency")
         if agency in self.members:
             raise AlreadyAGroupMember("the agency is already a member of the group", field="agency")
         self._trigger(ev.MemberJoined, at, by, agency=agency,

@@ -177,9 +177,27 @@ def principal_from(claims: dict[str, Any]) -> Principal:
         raise AuthenticationFailed("the token's roles are not a list of names")
     known = frozenset(Role(r) for r in roles if r in Role._value2member_map_)
     municipality, expires = claims.get("municipality"), claims.get("exp")
-    return Principal(subject=str(claims["sub"]), name=str(claims.get("name") or claims["sub"]), agency=agency,
+    subject, name = str(claims["sub"]), str(claims.get("name") or claims["sub"])
+    for claim, value in (("sub", subject), ("name", name), ("agency", agency), ("municipality", municipality)):
+        _check_printable(claim, value)
+    return Principal(subject=subject, name=name, agency=agency,
                      roles=known, municipality=municipality if isinstance(municipality, str) else None,
                      expires_at=float(expires) if isinstance(expires, (int, float)) else None)
+
+
+CLAIM_LENGTH = 256
+
+
+def _check_printable(claim: str, value: Any) -> None:
+    """A claim we store or query by is a line of text: a NUL reached PostgreSQL (which refuses it in text) and
+    came back as "the database is away" (503) for the request — and for every other reader whose access-log entry
+    was written in the same batch."""
+    if not isinstance(value, str):
+        return
+    if len(value) > CLAIM_LENGTH:
+        raise AuthenticationFailed(f"the token's {claim} claim is longer than {CLAIM_LENGTH} characters")
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+        raise AuthenticationFailed(f"the token's {claim} claim holds a control character")
 
 
 def load_jwks(source: str) -> dict[str, Any]:

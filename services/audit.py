@@ -101,17 +101,39 @@ class Ledger:
                           self._signing_key.sign(message))
 
 
+CHECKPOINT_FIELDS = ("notification_id", "link", "signed_at", "public_key", "signature")
+
+
 def read_exported(text: str) -> list[Checkpoint]:
+    """The checkpoints of a file ``sigill audit export`` wrote; anything else is ``InvalidCheckpointFile`` saying
+    where, in a sentence (a broken file must not read as tampering: verify's exit 1)."""
     try:
         document = json.loads(text)
-        if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-            raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file (as `sigill audit export` writes)")
-        return [Checkpoint(_position(c["notification_id"]), bytes.fromhex(c["link"]),
-                           datetime.fromisoformat(c["signed_at"]),
-                           base64.b64decode(c["public_key"]), base64.b64decode(c["signature"]))
-                for c in document["checkpoints"]]
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InvalidCheckpointFile(f"the checkpoint file cannot be read: {error}") from None
+    except RecursionError:   # 100,000 brackets: Python's parser gives up, with a traceback
+        raise InvalidCheckpointFile("the checkpoint file is not one `sigill audit export` wrote (nested too deep"
+                                    " to read)") from None
+    except ValueError as error:
+        raise InvalidCheckpointFile(f"the checkpoint file is not JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file (as `sigill audit export` writes)")
+    entries = document.get("checkpoints")
+    if not isinstance(entries, list):
+        raise InvalidCheckpointFile("the checkpoint file holds no list of checkpoints")
+    return [_checkpoint(n, entry) for n, entry in enumerate(entries, start=1)]
+
+
+def _checkpoint(n: int, entry: object) -> Checkpoint:
+    if not isinstance(entry, dict):
+        raise InvalidCheckpointFile(f"checkpoint {n} of the file is not an object with {', '.join(CHECKPOINT_FIELDS)}")
+    missing = [name for name in CHECKPOINT_FIELDS if name not in entry]
+    if missing:
+        raise InvalidCheckpointFile(f"checkpoint {n} of the file lacks {', '.join(missing)}")
+    try:
+        return Checkpoint(_position(entry["notification_id"]), bytes.fromhex(entry["link"]),
+                          datetime.fromisoformat(entry["signed_at"]),
+                          base64.b64decode(entry["public_key"]), base64.b64decode(entry["signature"]))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise InvalidCheckpointFile(f"checkpoint {n} of the file cannot be read: {error}") from None
 
 
 def _position(value: object) -> int:

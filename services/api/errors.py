@@ -83,10 +83,12 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if sent and sent != "application/json" and any(e.get("loc", ())[:1] == ("body",) for e in error.errors()):
-            # FastAPI leaves a body of another type unread, and then finds "no valid dictionary" in it.
-            return JSONResponse(error_body("unsupported_media_type", f"the body is {sent}: send it as"
-                                           " application/json", "body"), 415)
+        has_body = sent or request.headers.get("content-length", "0") not in ("", "0")
+        if has_body and sent != "application/json" and any(e.get("loc", ())[:1] == ("body",) for e in error.errors()):
+            # FastAPI leaves a body of another type (or of none named) unread, then finds "no valid dictionary" in it.
+            said = f"the body is {sent}" if sent else "the body has no Content-Type"
+            return JSONResponse(error_body("unsupported_media_type", f"{said}: send it as application/json", "body"),
+                                415)
         problems = [{"field": _field(e), "rule": e.get("type"), "message": e.get("msg")} for e in error.errors()]
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         return JSONResponse(error_body("invalid_input", f"{first['field']}: {first['message']}", first["field"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated
 from uuid import UUID
 
@@ -46,10 +46,7 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
            ) -> v.Replayed:
     """What an agency could see of the case at a moment, and why — rebuilt from the events alone."""
     ctx, user, purpose = reader
-    if as_of.tzinfo is None:
-        raise InvalidInput("as_of needs a time zone (e.g. +01:00 or Z)", field="as_of")
-    if not within_calendar(as_of.date()):
-        raise InvalidInput(f"as_of must lie from {EARLIEST_DAY} to {LATEST_DAY}", field="as_of")
+    check_moment(as_of, "as_of")
     disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
     ids = ctx.fact_ids.of(case_id)
     return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
@@ -102,9 +99,21 @@ def access_log(ctx: Context, user: CurrentUser, case_id: UUID | None = None,
                after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:
     """Search the access log: who read what, when, and why (auditors only)."""
+    for moment, name in ((since, "since"), (until, "until")):
+        if moment is not None:
+            check_moment(moment, name)
     records = ctx.cases.access_log_search(user, AccessQuery(case_id, subject, agency, since, until, after, limit))
     return v.AccessLogPage(records=[access_out(r) for r in records],
                            next_after=records[-1].seq if len(records) == limit else None)
+
+
+def check_moment(moment: datetime, name: str) -> None:
+    """A moment with its zone, within the calendar.  A time without a zone was read in the database session's
+    zone (UTC) by the access log's search, an hour or two off Swedish time, and found nothing there."""
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone (e.g. +01:00 or Z)", field=name)
+    if not within_calendar(moment.date()) or not within_calendar(moment.astimezone(timezone.utc).date()):
+        raise InvalidInput(f"{name} must lie from {EARLIEST_DAY} to {LATEST_DAY}", field=name)
 
 
 @router.get("/ledger/verification", response_model=v.LedgerCheck, responses=AUDIT_ERRORS)

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.calendar import STOCKHOLM
+from domain.calendar import STOCKHOLM, local_date, within_calendar
 from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
@@ -64,11 +64,17 @@ def _moment(text: str) -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(datetime.fromisoformat(text).date(), time.max, tzinfo=STOCKHOLM)
-        moment = datetime.fromisoformat(text)
+            moment = datetime.combine(datetime.fromisoformat(text).date(), time.max, tzinfo=STOCKHOLM)
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
+    # Within the calendar a command may name, here and in Swedish time: 9999-12-31T23:59:59-23:59 overflowed on
+    # its way to Swedish time (a 500 page), and year 1 was answered as if it meant something.
+    if not within_calendar(moment.date()) or not within_calendar(local_date(moment)):
+        return None
+    return moment
 
 
 def _agencies(request: Request) -> dict[str, str]:
@@ -94,7 +100,8 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request)))
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
     number = _number(cases, user, uuid)
-    return render(request, "replay.html", page="replay", user=user, case_id=uuid, number=number, agencies=agencies,
+    return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
+                  number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors,
                   now=_form_now(cases.app.clock.now()))
 
@@ -212,6 +219,8 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
             case_id = cases.find(user, nummer.strip()[:20])
         except CaseNotFound:
             errors["nummer"] = "Inget ärende med det numret."
+    if myndighet and myndighet not in _agencies(request):   # a NUL in it reached PostgreSQL: a 503 page
+        errors["myndighet"] = "Välj en myndighet."
     since, until = _moment(fran), _moment(till)
     if fran.strip() and since is None:
         errors["fran"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
@@ -221,6 +230,7 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
         since = datetime.combine(since.date(), time.min, tzinfo=STOCKHOLM)
     records = [] if errors else cases.access_log_search(user, AccessQuery(
         case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE))
-    return render(request, "access_log.html", user=user, records=records, errors=errors, reads=texts.READS,
+    return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
+                  reads=texts.READS,
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
                   agencies=_agencies(request), next_after=records[-1].seq if len(records) == PAGE else None)

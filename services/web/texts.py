@@ -262,6 +262,7 @@ DOMAIN_ERRORS = {
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("tells of a suspected crime", "En LUL 6 §-underrättelse gäller misstanke om brott: välj kategorin Brottslighet."),
     ("listed twice", "Vårdnadshavaren finns med två gånger."),
+    ("control character", "Texten innehåller ett tecken som inte kan sparas."),
     ("no guardian with this id", "Ingen sådan vårdnadshavare finns registrerad i ärendet."),
     ("must not be empty", "Fältet måste fyllas i."), ("is longer than", "Texten är för lång."),
     ("must be one of", "Välj ett av alternativen."), ("before", "Datumet ligger före startdatumet."),

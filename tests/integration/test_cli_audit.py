@@ -132,10 +132,15 @@ def test_files_that_cannot_be_written_or_read_are_one_line_naming_the_file(env, 
     binary.write_bytes(b"\xff\xfe\x00\x01")
     listed.write_text('{"format": "sigill-ledger-checkpoints/1", "checkpoints": [{"notification_id": [1],'
                       ' "link": "00", "signed_at": "2026-03-01T00:00:00+00:00", "public_key": "", "signature": ""}]}')
-    a_list = tmp_path / "list.json"
+    a_list, nested, lacking, a_number = (tmp_path / f"{name}.json" for name in ("list", "nested", "lacking", "number"))
     a_list.write_text("[]")
-    for path, message in ((binary, "is not a checkpoint file"), (listed, "cannot be read"),
-                          (a_list, "not a sigill-ledger-checkpoints/1 file")):
+    nested.write_text("[" * 100_000)   # a traceback (RecursionError) and exit 1, "the ledger changed", before
+    lacking.write_text('{"format": "sigill-ledger-checkpoints/1", "checkpoints": [{}]}')
+    a_number.write_text('{"format": "sigill-ledger-checkpoints/1", "checkpoints": [1]}')
+    for path, message in ((binary, "is not a checkpoint file"), (listed, "checkpoint 1 of the file cannot be read"),
+                          (a_list, "not a sigill-ledger-checkpoints/1 file"), (nested, "nested too deep"),
+                          (lacking, "checkpoint 1 of the file lacks notification_id, link, signed_at"),
+                          (a_number, "checkpoint 1 of the file is not an object")):
         result = sigill("audit", "verify", "--checkpoints", str(path), env=env)
         assert result.returncode == 3 and message in result.stderr, result.stderr   # not verified: not a change
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

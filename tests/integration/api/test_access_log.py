@@ -75,6 +75,31 @@ def test_a_search_for_a_subject_with_a_nul_byte_is_refused_naming_the_field(clie
     assert answer.status_code == 422 and answer.json()["error"]["field"].endswith("subject")
 
 
+def test_a_search_from_a_time_without_a_zone_or_beyond_the_calendar_is_422_naming_it(client, users, tick):
+    """Read in the database session's zone (UTC), 10:00 without a zone missed a read at 10:07 Swedish time and
+    answered nothing, as if no one had read (a review).  The replay's `as_of` was refused so already."""
+    school_consented_case(client, users, tick)
+    for query, field in (("since=2026-02-03T10:00:00", "since"), ("until=2026-02-03T10:00:00", "until"),
+                         ("since=2300-01-01T00:00:00Z", "since"), ("until=2199-12-31T23:59:59-23:59", "until")):
+        answer = client.get(f"/api/v1/audit/access-log?{query}", headers=users.auditor)
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == field, (query, answer.text)
+    assert ok(client.get("/api/v1/audit/access-log?since=2026-02-03T10:00:00%2B01:00", headers=users.auditor))
+
+
+def test_the_web_audit_forms_refuse_what_they_cannot_use_with_a_page_never_a_500(client, users, tick, context,
+                                                                               settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    web = create_api(context)
+    mount_web(web, context, settings)
+    auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
+    for tid in ("9999-12-31T23:59:59-23:59", "0001-01-01", "9999-12-31"):   # overflowed (500), or answered
+        page = auditor.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": tid})
+        assert page.status_code == 422 and "Ange en tidpunkt" in page.text, tid
+    page = auditor.get("/granskning/atkomstlogg", params={"myndighet": "skola\x00"})   # was the 503 page
+    assert page.status_code == 422 and "Välj en myndighet." in page.text
+    assert auditor.get("/granskning/atkomstlogg", params={"myndighet": "skola"}).status_code == 200
+
+
 def test_a_purpose_too_long_is_422_naming_the_header_and_nothing_is_read(client, users, tick, context):
     case_id, _ = school_consented_case(client, users, tick)
     before = len(context.cases.access_log.search(AccessQuery(case_id=case_id)))

@@ -110,3 +110,19 @@ def test_a_sign_in_naming_an_unknown_municipality_or_agency_is_told_which_claim(
         assert response.status_code == 403 and "municipality claim" in response.text, (path, response.text)
     response = client.get("/api/v1/feeds/skola", headers=users.headers("zzz", "member", "0180"))
     assert response.status_code == 403 and "agency claim" in response.text and "/feeds/zzz" not in response.text
+
+
+@pytest.mark.parametrize("claim,value,said", [
+    ("agency", "skola\x00", "agency claim holds a control character"),
+    ("subject", "u1\x00", "sub claim holds a control character"),
+    ("name", "Kim\nAdmin", "name claim holds a control character"),
+    ("municipality", "0180\x00", "municipality claim holds a control character"),
+    ("subject", "u" * 300, "sub claim is longer than 256"),
+])
+def test_a_claim_that_is_not_a_line_of_text_is_401_naming_it(client, users, claim, value, said):
+    """A NUL in a claim reached PostgreSQL, which refuses it in text: the request was told the database or the
+    access log is away (503), and so was every reader whose access-log entry shared the batch (a review)."""
+    code, message = status(client, issue(users, **{claim: value}))
+    assert code == 401 and said in message
+    cases = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {issue(users, **{claim: value})}"})
+    assert cases.status_code == 401

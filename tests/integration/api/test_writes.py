@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from uuid import uuid4
 
 from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
@@ -205,6 +206,10 @@ def test_a_body_that_is_not_json_is_told_so_naming_the_body(client, users):
     plain = client.post("/api/v1/cases", content=b'{"municipality": "0180"}',
                         headers={**users.social, "Content-Type": "text/plain"})
     assert plain.status_code == 415 and "application/json" in plain.json()["error"]["message"]
+    unnamed = client.post("/api/v1/cases", content=json.dumps(REFERRAL).encode(), headers=users.social)
+    assert unnamed.status_code == 415 and "no Content-Type" in unnamed.json()["error"]["message"]   # was 422
+    nothing = client.post("/api/v1/cases", headers=users.social)
+    assert nothing.status_code == 422 and nothing.json()["error"]["field"] == "body"
 
 
 def test_a_guardian_under_the_young_persons_id_is_refused_and_the_school_sees_nothing(client, users, tick):

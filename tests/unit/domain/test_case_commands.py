@@ -53,7 +53,9 @@ class TestOpeningACase:
         assert raised.value.field == "summary_category"
         assert referral(summary_category="case", entry_route="sol14", referring_agency="skola")
 
-    @pytest.mark.parametrize("field,value", [("summary", "  "), ("name", ""), ("summary", "x" * 4001)])
+    @pytest.mark.parametrize("field,value", [("summary", "  "), ("name", ""), ("summary", "x" * 4001),
+                                             ("name", "\u200b"), ("name", " \u2060\ufeff "), ("name", "Peter\x00"),
+                                             ("summary", "Rån\x1b[2J")])
     def test_required_texts_are_non_empty_and_bounded(self, field, value):
         with pytest.raises(errors.InvalidInput) as raised:
             referral(**{field: value})
@@ -179,6 +181,12 @@ class TestGroupWork:
                 area="Skola", goal="I tid", how="Alarm", responsible="BUP", responsible_agencies=("bup",))],
                 by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         assert raised.value.field == "rows[0].responsible_agencies"
+
+    def test_social_services_is_not_added_to_the_group_it_leads(self):
+        story = CaseStory().accept()
+        with pytest.raises(errors.InvalidInput) as raised:
+            story.join("socialtjanst")
+        assert raised.value.field == "agency" and "socialtjanst" not in story.case.members
 
     def test_a_contribution_comes_from_a_member(self):
         story = CaseStory().accept()
