@@ -28,7 +28,7 @@ from domain.case_events import (
     ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft, ReferralReceived,
 )
 from domain.catalogue import Catalogue
-from domain.facts import Fact, facts_of
+from domain.facts import Fact, agencies_named, facts_of
 from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 
@@ -63,7 +63,9 @@ ORIGIN, OWNER = Basis("origin"), Basis("owner")
 #   4  a meeting recorded by a member is its own information, not the case's administration; an outcome recorded
 #      in another agency's name reaches that agency under consent, not as its own; a withdrawal is told only to
 #      the recipients the consent still had
-RULES_VERSION = 4
+#   5  a plan row naming other agencies as responsible needs their memberships to be visible too (a school seeing
+#      only `school` learnt from a row naming the police that the police takes part)
+RULES_VERSION = 5
 
 
 # Named tuples, not frozen dataclasses: the views make hundreds of thousands a second, and a tuple is made in
@@ -300,29 +302,34 @@ class Judge:
         if not self.is_member:
             return None
         basis = self._consent_for(fact.category)
-        revealed = self._revealed_by_origin(fact)
-        if basis is None or revealed is None or revealed == fact.category:
-            return basis
-        # A fact from another member says that member is in the group: it is shown only where that membership
-        # may be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
-        also = self._consent_for(revealed)
-        if also is None:
+        if basis is None:
             return None
-        return Basis("consent", consent_ids=basis.consent_ids + tuple(
-            c for c in also.consent_ids if c not in basis.consent_ids))
+        # A fact from another member says that member is in the group, and so does a plan row naming agencies as
+        # responsible: it is shown only where those memberships may be seen too (a school without `health` must
+        # not learn from a note's origin that BUP takes part, nor one without `case` from a row that the police do).
+        for agency in (fact.origin, *agencies_named(fact)):
+            revealed = self._membership_told(agency)
+            if revealed is None or revealed == fact.category:
+                continue
+            also = self._consent_for(revealed)
+            if also is None:
+                return None
+            basis = Basis("consent", consent_ids=basis.consent_ids + tuple(
+                c for c in also.consent_ids if c not in basis.consent_ids))
+        return basis
 
     def _consent_for(self, category: str) -> Basis | None:
         if category not in self._consent_cache:
             self._consent_cache[category] = self._consent_basis(category)
         return self._consent_cache[category]
 
-    def _revealed_by_origin(self, fact: Fact) -> str | None:
-        """The category the fact's origin reveals by being its origin (its membership's), when the origin is
-        another agency than the reader and the lead (whose part in the case is the case itself)."""
-        if fact.origin == self.agency or fact.origin == self._lead:
+    def _membership_told(self, agency: str) -> str | None:
+        """The category a fact tells by naming the agency (its membership's), when it is another agency than the
+        reader and the lead (whose part in the case is the case itself)."""
+        if agency == self.agency or agency == self._lead:
             return None
-        origin = self.catalogue.agencies.get(fact.origin)
-        return origin.membership_category if origin is not None else "case"
+        known = self.catalogue.agencies.get(agency)
+        return known.membership_category if known is not None else "case"
 
     def _law_carries(self, fact: Fact) -> bool:
         basis = self.catalogue.legal_bases.get(fact.legal_basis or "")

@@ -41,6 +41,14 @@ class Fact:
         return self.recorded_by is not None
 
 
+def agencies_named(fact: Fact) -> tuple[str, ...]:
+    """The agencies whose part in the group a fact's content tells, beside its origin: a plan row's responsible
+    agencies.  (A meeting's attendees are facts of their own, each in its agency's membership category.)"""
+    if fact.kind == "plan.row":
+        return tuple(fact.content.get("responsible_agencies", ()))
+    return ()
+
+
 def fact_order(fact: Any) -> tuple:
     """The order facts happened in (anything with ``version`` and ``fact_id``): by event, then by part,
     numbered parts by number (``row.2`` before ``row.10``, which comparing the ids as strings would put last)."""

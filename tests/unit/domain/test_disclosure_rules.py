@@ -233,6 +233,24 @@ class TestWhatEachAgencySees:
         story.consent_all({"skola": ("case",)})
         assert contributed(story, "skola", "Skolk observerat.")
 
+    def test_a_plan_row_naming_the_police_needs_case_as_well_as_its_own_category(self, story):
+        """A row naming the police as responsible says the police take part (a `case` fact): a school seeing only
+        `school` learnt that from a Skola row (a red team's finding).  Rules version 5."""
+        from domain.group_commands import PlanRowDraft
+
+        story.consent_all({"skola": ("school",)})
+        story.case.revise_plan(main_goal="Mål", rows=[
+            PlanRowDraft("Skola", "Närvaro", "Skolpolis", "Mentor", ("skola", "polis")),
+            PlanRowDraft("Skola", "Läxhjälp", "Mentor", "Mentor", ("skola",))], by=SOCIAL, at=story.at(),
+            catalogue=CATALOGUE)
+        goals = lambda: sorted(d.fact.content["goal"] for d in seen(story, "skola").values()  # noqa: E731
+                               if d.fact.kind == "plan.row")
+        assert goals() == ["Läxhjälp"]
+        ids = story.consent_all({"skola": ("case",)})
+        assert goals() == ["Läxhjälp", "Närvaro"]
+        row = next(d for d in seen(story, "skola").values() if d.fact.content.get("goal") == "Närvaro")
+        assert set(ids) <= set(row.basis.consent_ids)
+
     def test_a_narrowing_is_told_only_to_the_recipients_whose_part_changed(self, story):
         """Told to a recipient whose part stayed as it was, it would say the consent had other recipients."""
         from domain.values import ScopeEntry
