@@ -144,7 +144,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     plans = [f.content["revision"] for f in by_kind.get("plan.goal", [])]
     summary = CaseSummary(
         case_number=next((f.content["case_number"] for f in by_kind.get("case.opened", [])), None),
-        phase=_phase(by_kind),
+        phase=phase_of_kinds(by_kind),
         next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
         plan_revision=max(plans) if plans else None, facts=len(visible),
         plan_follow_up=_plan_follow_up(by_kind))
@@ -178,7 +178,10 @@ def _plan_follow_up(by_kind: dict[str, list]) -> dict[str, int] | None:
     return dict(sorted(counts.items()))
 
 
-def _phase(by_kind: dict[str, list]) -> str | None:
+def phase_of_kinds(by_kind: dict[str, list]) -> str | None:
+    """The phase as far as the facts seen tell it (facts by kind, in order): the case list's, and the web client's
+    case head's.  A plan row alone does not tell it: its category may be the reader's (`school`) where the plan's
+    goal, which says the group works, is `case` (the head said "pågående insats" where the list said nothing)."""
     if "case.closed" in by_kind:
         return "closed"
     if "plan.goal" in by_kind:

@@ -19,6 +19,7 @@ from domain.catalogue import Catalogue
 from domain.disclosure import Disclosure, Judge
 from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
+from projections.agency_views import phase_of_kinds
 from services.presentation import PHASES, agency_name, describe_basis, describe_fact
 
 
@@ -73,16 +74,11 @@ def head(disclosures: Sequence[Disclosure]) -> Head:
 
 
 def phase_of(disclosures: Sequence[Disclosure]) -> str | None:
-    """The phase as far as the reader's facts tell it (social services sees all it needs)."""
-    kinds = {d.fact.kind for d in disclosures}
-    if "case.closed" in kinds:
-        return "closed"
-    if "plan.goal" in kinds or "plan.row" in kinds:
-        return "active"
-    decision = _facts(disclosures, "eligibility")
-    if decision:
-        return "accepted" if decision[-1].content["accepted"] else "declined"
-    return "referred" if "case.opened" in kinds else None
+    """The phase as far as the reader's facts tell it (social services sees all it needs), as its case list says."""
+    by_kind: dict[str, list] = {}
+    for d in disclosures:
+        by_kind.setdefault(d.fact.kind, []).append(d.fact)
+    return phase_of_kinds(by_kind)
 
 
 # -- the group -------------------------------------------------------------------------------------------------
