@@ -116,6 +116,7 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
     (("--case", "0180-2026-0001", "--agency", "nasa", "--as-of", "2026-03-01"), "unknown agency 'nasa'"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "igår"), "is not a date or time"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"), "is not between 1900-01-01"),
+    (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2199-12-31T23:59:59-23:59"), "in Swedish time"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "20260310"), "is not a date or time"),
     (("--case", "not-a-case", "--agency", "polis", "--as-of", "2026-03-01"), "a case number looks like"),
 ])
