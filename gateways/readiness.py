@@ -1,4 +1,5 @@
-"""What a readiness probe asks the database: does it answer, does a follower work on it, how far behind are the views.
+"""What a readiness probe asks the database: does it answer, does a follower work on it, how far behind are the views,
+and (where this server publishes to Kafka) how many feed messages Kafka has yet to acknowledge.
 
 One short connection of its own (``follower_lock.probe_connection``), so a full or broken pool cannot make it lie.
 """
@@ -17,6 +18,10 @@ from services.ports import Readiness
 BEHIND = ("SELECT greatest(coalesce((SELECT max(notification_id) FROM {events}), 0)"
           " - coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), 0)")
 
+# Every feed's last number against the last the publisher had acknowledged by Kafka (none yet: all of it).
+UNSENT = ("SELECT coalesce(sum(s.last_seq - coalesce(p.last_seq, 0)), 0)::bigint FROM {sequence} s"
+          " LEFT JOIN {positions} p USING (feed)")
+
 
 @dataclass(frozen=True)
 class ReadinessProbe:
@@ -26,6 +31,7 @@ class ReadinessProbe:
     tracking_table: str
     views_name: str      # the views' application name in the tracking table
     timeout: int = 3
+    kafka: bool = False  # this server publishes the feeds to Kafka: count what Kafka has yet to acknowledge
 
     def __call__(self) -> Readiness | None:
         """The answers; None when the database does not answer within the timeout."""
@@ -34,6 +40,16 @@ class ReadinessProbe:
         try:
             with probe_connection(self.conninfo, self.timeout) as conn:
                 follower = lock_held(conn, self.schema)
-                return Readiness(follower, conn.execute(behind, (self.views_name,)).fetchone()[0])
+                behind_by = conn.execute(behind, (self.views_name,)).fetchone()[0]
+                return Readiness(follower, behind_by, self._unsent(conn) if self.kafka else None)
         except (psycopg.Error, OSError):
+            return None
+
+    def _unsent(self, conn: psycopg.Connection) -> int | None:
+        """None before the follower has made the feeds' tables (a new installation is ready all the same)."""
+        query = SQL(UNSENT).format(sequence=Identifier(self.schema, "feed_sequence"),
+                                   positions=Identifier(self.schema, "feed_positions"))
+        try:
+            return conn.execute(query).fetchone()[0]
+        except psycopg.errors.UndefinedTable:
             return None

@@ -234,7 +234,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       readiness=ReadinessProbe(location.conninfo(), settings.db_schema or "public",
                                                app.recorder.events_table_name,
                                                service.lists.runner.store.tracking_table_name,  # type: ignore
-                                               app.name),
+                                               app.name, kafka=settings.kafka_bootstrap_servers is not None),
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 

@@ -72,3 +72,5 @@ class Readiness:
 
     follower: bool       # a follower holds this database's and schema's lock: views, feeds, ledger, calendar move on
     views_behind: int    # stored events (by notification id) the agency views have yet to take in; 0: current
+    # Feed messages Kafka has yet to acknowledge, over every feed; None where this server publishes to no Kafka.
+    kafka_unsent: int | None = None

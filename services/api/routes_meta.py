@@ -26,7 +26,7 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "follower": True,
-                                                              "views_behind": 0}]})
+                                                              "views_behind": 0, "kafka_unsent": 0}]})
 
     status: Literal["ready"]
     follower: bool = Field(description="a follower works on the database (views, feeds, ledger, calendar); false:"
@@ -35,6 +35,10 @@ class Ready(BaseModel):
                                                 " notification id); 0: current. Case lists and feeds lag by"
                                                 " this much: high while the follower rebuilds the views after an"
                                                 " upgrade or catches up after an outage")
+    kafka_unsent: int | None = Field(
+        default=None, description="feed messages Kafka has yet to acknowledge, over every feed; null where this"
+        " server publishes to no Kafka. It grows while Kafka is away, and the server stays ready: its reads and"
+        " commands do not need Kafka, and the messages are sent once Kafka is back")
 
 
 class Sealed(BaseModel):
@@ -63,7 +67,8 @@ async def ready(ctx: Context) -> Ready:
     found = await asyncio.to_thread(ctx.readiness)
     if found is None:
         raise PersistenceError("the database does not answer")  # the API's 503, with Retry-After
-    return Ready(status="ready", follower=found.follower, views_behind=found.views_behind)
+    return Ready(status="ready", follower=found.follower, views_behind=found.views_behind,
+                 kafka_unsent=found.kafka_unsent)
 
 
 @router.get("/me", response_model=v.Principal, responses={401: ERRORS[401]})

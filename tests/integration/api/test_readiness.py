@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+
+import psycopg
 
 from gateways.embedded_postgres import create_database
 from gateways.follower_lock import FollowerLock, lock_held, probe_connection
@@ -13,7 +16,8 @@ from tests.service_behaviour import open_case
 def test_health_and_readiness_answer_get_and_head_without_a_sign_in(client):
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     assert client.head("/api/v1/health").status_code == 200
-    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0}
+    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0,
+                                                  "kafka_unsent": None}   # no Kafka configured: not counted
     head = client.head("/api/v1/ready")
     assert head.status_code == 200 and head.content == b""
 
@@ -53,9 +57,29 @@ def test_readiness_says_how_far_behind_the_views_are(client, context, app):
     assert behind >= 2   # two referrals at least (a case number is an event of its own)
     assert behind == app.recorder.max_notification_id() - runner.position
     runner.catch_up()
-    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0}
+    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0,
+                                                  "kafka_unsent": None}   # no Kafka configured: not counted
     runner.store.clear(app.name)   # as a rebuild under new rules starts: everything is ahead of the views
     assert client.get("/api/v1/ready").json()["views_behind"] == app.recorder.max_notification_id()
+
+
+def test_readiness_counts_what_kafka_has_yet_to_acknowledge_where_the_server_publishes_to_kafka(
+        client, context, app, postgres):
+    """An operator's sign of a Kafka outage: the server stays ready (reads and commands need no Kafka), and the
+    count grows until the publisher is acknowledged again."""
+    probe = context.readiness
+    context.readiness = replace(probe, kafka=True)
+    assert client.get("/api/v1/ready").json()["kafka_unsent"] in (None, 0)   # no feed yet (tables or rows)
+    open_case(app)
+    context.cases.lists.runner.catch_up()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        numbered = dict(conn.execute("SELECT feed, last_seq FROM feed_sequence").fetchall())
+        assert sum(numbered.values()) > 0
+        ready = client.get("/api/v1/ready")
+        assert ready.status_code == 200 and ready.json()["kafka_unsent"] == sum(numbered.values())
+        feed, last = next(iter(numbered.items()))
+        conn.execute("INSERT INTO feed_positions VALUES (%s, %s)", (feed, last))   # as the publisher records
+    assert client.get("/api/v1/ready").json()["kafka_unsent"] == sum(numbered.values()) - last
 
 
 def test_a_database_error_our_own_queries_meet_is_a_503_not_a_500(client, context, users, monkeypatch):
