@@ -95,3 +95,10 @@ def signed_in(client: TestClient, user: str) -> TestClient:
     assert client.post("/logga-in/utveckling", data={"csrf": csrf, "user": user},
                        follow_redirects=False).status_code == 303
     return client
+
+
+def web_as(context, settings, user: str) -> TestClient:
+    """A web client (with the API beside it, as a server mounts them) signed in as a development user."""
+    api = create_api(context)
+    mount_web(api, context, settings)
+    return signed_in(TestClient(api, raise_server_exceptions=False), user)

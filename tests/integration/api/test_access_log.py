@@ -11,7 +11,7 @@ from services.access_log import AccessQuery
 from services.api.app import create_api
 from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
-from tests.integration.api.skew import signed_in
+from tests.integration.api.skew import signed_in, web_as
 
 
 def test_every_read_is_logged_with_who_what_and_why(client, users, tick):
@@ -89,9 +89,7 @@ def test_a_search_from_a_time_without_a_zone_or_beyond_the_calendar_is_422_namin
 def test_the_web_audit_forms_refuse_what_they_cannot_use_with_a_page_never_a_500(client, users, tick, context,
                                                                                settings):
     case_id, _ = school_consented_case(client, users, tick)
-    web = create_api(context)
-    mount_web(web, context, settings)
-    auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
+    auditor = web_as(context, settings, "ivo")
     for tid in ("9999-12-31T23:59:59-23:59", "0001-01-01", "9999-12-31"):   # overflowed (500), or answered
         page = auditor.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": tid})
         assert page.status_code == 422 and "Ange en tidpunkt" in page.text, tid

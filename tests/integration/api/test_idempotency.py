@@ -18,7 +18,6 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
-from services.api.app import create_api
-from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
-from tests.integration.api.skew import signed_in
+from tests.integration.api.skew import web_as
 
 
 def test_a_school_seeing_only_its_plan_row_is_not_told_the_phase_on_the_web_either(client, users, tick, context,
@@ -20,11 +16,9 @@ def test_a_school_seeing_only_its_plan_row_is_not_told_the_phase_on_the_web_eith
     ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Mål.", "rows": [row]},
                    headers=users.social), 201)
     assert [r["phase"] for r in ok(client.get("/api/v1/cases", headers=users.school))["cases"]] == [None]
-    web = create_api(context)
-    mount_web(web, context, settings)
-    school = signed_in(TestClient(web, raise_server_exceptions=False), "skola")
+    school = web_as(context, settings, "skola")
     page = school.get(f"/arenden/{case_id}")
     assert page.status_code == 200 and "Närvaro." in school.get(f"/arenden/{case_id}/plan").text
     assert "pågående insats" not in page.text
-    social = signed_in(TestClient(web, raise_server_exceptions=False), "soc-0180").get(f"/arenden/{case_id}")
+    social = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}")
     assert "pågående insats" in social.text   # the lead sees the plan's goal: the group works

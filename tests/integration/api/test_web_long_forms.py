@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
-
-from services.api.app import create_api
-from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
-from tests.integration.api.skew import signed_in
+from tests.integration.api.skew import web_as
 
 ROWS = 40   # past the twelve the form read before
-
-
-def _web(context, settings) -> TestClient:
-    web = create_api(context)
-    mount_web(web, context, settings)
-    return TestClient(web, raise_server_exceptions=False)
 
 
 def _as_the_browser_posts_it(page: str) -> dict[str, list[str]]:
@@ -43,7 +33,7 @@ def test_a_long_plan_saved_in_the_web_client_keeps_every_row(client, users, tick
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Huvudmål", "rows": rows},
                    headers=users.social), 201)
-    web = signed_in(_web(context, settings), "soc-0180")
+    web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/plan")
     assert page.status_code == 200
     data = _as_the_browser_posts_it(page.text)

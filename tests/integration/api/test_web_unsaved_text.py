@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 from uuid import uuid4
 
-from fastapi.testclient import TestClient
 
-from services.api.app import create_api
-from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
-from tests.integration.api.skew import signed_in
+from tests.integration.api.skew import web_as
 
 NOTE = "Eleven har varit närvarande hela veckan och deltagit i samtal med kuratorn."
 
@@ -19,9 +16,7 @@ NOTE = "Eleven har varit närvarande hela veckan och deltagit i samtal med kurat
 def test_a_note_the_case_left_the_members_reach_before_it_was_saved_is_given_back(client, users, tick, context,
                                                                                    settings):
     case_id, consents = school_consented_case(client, users, tick)
-    web = create_api(context)
-    mount_web(web, context, settings)
-    school = signed_in(TestClient(web, raise_server_exceptions=False), "skola")
+    school = web_as(context, settings, "skola")
     form = school.get(f"/arenden/{case_id}/uppgift")
     assert form.status_code == 200
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
