@@ -26,7 +26,7 @@ from domain.group_commands import GroupCommands
 from domain.errors import EligibilityAlreadyDecided, InvalidInput, OutsideTargetGroup
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
-    Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, Phase, YoungPerson,
+    ROUTE_TELLS, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, Phase, YoungPerson,
 )
 
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
@@ -172,12 +172,6 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
 
     def _trigger(self, event_class: type, at: datetime, by: Actor, **fields: object) -> None:
         self.trigger_event(event_class, timestamp=at, recorded_by=by, **fields)
-
-
-# What an entry route itself tells, whatever the summary says: a LUL 6 § notification is the police's word that
-# a young person is suspected of a crime.  The referral fact carries its route, so it is filed in that category:
-# filed under `case`, "LUL 6 §-underrättelse från polisen" reached every member a consent let see `case`.
-ROUTE_TELLS = {"lul6": "crime"}
 
 
 def _check_route_fits_category(entry_route: str, summary_category: str) -> None:

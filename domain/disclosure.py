@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
@@ -28,7 +28,7 @@ from domain.case_events import (
     ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft, ReferralReceived,
 )
 from domain.catalogue import Catalogue
-from domain.facts import Fact, agencies_named, facts_of
+from domain.facts import Fact, facts_of
 from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 
@@ -63,8 +63,10 @@ ORIGIN, OWNER = Basis("origin"), Basis("owner")
 #   4  a meeting recorded by a member is its own information, not the case's administration; an outcome recorded
 #      in another agency's name reaches that agency under consent, not as its own; a withdrawal is told only to
 #      the recipients the consent still had
-#   5  a plan row naming other agencies as responsible needs their memberships to be visible too (a school seeing
-#      only `school` learnt from a row naming the police that the police takes part)
+#   5  a plan row names only the responsible agencies whose memberships the reader may see (a school seeing only
+#      `school` learnt from a row naming the police that the police takes part), their consents joining its basis; a
+#      LUL 6 § referral is a `crime` fact whatever category it was stored under; a guardian stored under the young
+#      person's consenter id has given no consent
 RULES_VERSION = 5
 
 
@@ -225,11 +227,11 @@ class Replay:
         seen = self._seen.get(agency)
         if seen is not None and self._still_holds(seen, agency, at):
             judge = Judge(self.case, agency, at, self.catalogue, dict(seen.answers))
-            new = tuple(Disclosure(f, b) for f in self.facts[seen.facts:] if (b := judge.basis_for(f)) is not None)
+            new = tuple(d for f in self.facts[seen.facts:] if (d := judge.disclosure(f)) is not None)
             visible, versions = seen.visible + new, seen.versions + _versions(new, seen.visible)
         else:
             judge = Judge(self.case, agency, at, self.catalogue)
-            visible = tuple(Disclosure(f, b) for f in self.facts if (b := judge.basis_for(f)) is not None)
+            visible = tuple(d for f in self.facts if (d := judge.disclosure(f)) is not None)
             versions = _versions(visible, ())
         self._seen[agency] = _Seen(visible, len(self.facts), self._folded, at, judge.consent_answers(), versions)
         return visible
@@ -304,19 +306,41 @@ class Judge:
         basis = self._consent_for(fact.category)
         if basis is None:
             return None
-        # A fact from another member says that member is in the group, and so does a plan row naming agencies as
-        # responsible: it is shown only where those memberships may be seen too (a school without `health` must
-        # not learn from a note's origin that BUP takes part, nor one without `case` from a row that the police do).
-        for agency in (fact.origin, *agencies_named(fact)):
-            revealed = self._membership_told(agency)
-            if revealed is None or revealed == fact.category:
-                continue
-            also = self._consent_for(revealed)
+        ids = basis.consent_ids
+        # A fact from another member says that member is in the group: it is shown only where that membership may
+        # be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
+        told = self._membership_told(fact.origin)
+        if told is not None and told != fact.category:
+            also = self._consent_for(told)
             if also is None:
                 return None
-            basis = Basis("consent", consent_ids=basis.consent_ids + tuple(
-                c for c in also.consent_ids if c not in basis.consent_ids))
-        return basis
+            ids += tuple(c for c in also.consent_ids if c not in ids)
+        # The agencies a plan row names as responsible: the row is shown, naming those whose memberships may be
+        # seen (their consents join its basis) and withholding the others (``disclosure``).
+        for agency in fact.names:
+            told = self._membership_told(agency)
+            also = self._consent_for(told) if told is not None and told != fact.category else None
+            if also is not None:
+                ids += tuple(c for c in also.consent_ids if c not in ids)
+        return basis if ids is basis.consent_ids else Basis("consent", consent_ids=ids)
+
+    def disclosure(self, fact: Fact) -> Disclosure | None:
+        """The fact as this agency is shown it, and why; None when it may not see it.  A plan row names only the
+        responsible agencies whose memberships the agency may see (rules version 5): a school seeing `school`
+        but not `case` learnt from a row naming the police that the police take part."""
+        basis = self.basis_for(fact)
+        if basis is None:
+            return None
+        if fact.names and basis.kind == "consent":
+            withheld = {a for a in fact.names if not self._may_know_of(a, fact.category)}
+            if withheld:
+                shown = tuple(a for a in fact.names if a not in withheld)
+                fact = replace(fact, content={**fact.content, "responsible_agencies": shown}, names=shown)
+        return Disclosure(fact, basis)
+
+    def _may_know_of(self, agency: str, category: str) -> bool:
+        told = self._membership_told(agency)
+        return told is None or told == category or self._consent_for(told) is not None
 
     def _consent_for(self, category: str) -> Basis | None:
         if category not in self._consent_cache:
@@ -350,6 +374,8 @@ class Judge:
             return None  # under 18 with no custody recorded: we cannot know whose consent is missing
         ids = list(own)
         for guardian in custodians:
+            if guardian == YOUNG_PERSON:   # stored before ids were checked: her own consent is not a guardian's
+                return None
             theirs = self._covering(guardian, category)
             if not theirs:
                 return None

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 from domain import case_events as ev
 from domain.catalogue import Catalogue
 from domain.identity import PersonalIdentityNumber
-from domain.values import YOUNG_PERSON, scope_for
+from domain.values import ROUTE_TELLS, YOUNG_PERSON, scope_for
 
 
 @dataclass(frozen=True)
@@ -35,18 +35,13 @@ class Fact:
     # so, and a recorder could otherwise send any agency anything, unconsented, as "its own information".
     # Auditors are shown the recorder; members are not (a member recording a meeting is itself information).
     recorded_by: str | None = None
+    # The agencies besides its origin whose part in the group the fact's content tells: a plan row's responsible
+    # agencies.  A reader is shown only those whose memberships it may see (``Judge.disclosure``).
+    names: tuple[str, ...] = ()
 
     @property
     def attributed(self) -> bool:
         return self.recorded_by is not None
-
-
-def agencies_named(fact: Fact) -> tuple[str, ...]:
-    """The agencies whose part in the group a fact's content tells, beside its origin: a plan row's responsible
-    agencies.  (A meeting's attendees are facts of their own, each in its agency's membership category.)"""
-    if fact.kind == "plan.row":
-        return tuple(fact.content.get("responsible_agencies", ()))
-    return ()
 
 
 def fact_order(fact: Any) -> tuple:
@@ -67,27 +62,29 @@ class _Maker:
 
     def __call__(self, kind: str, category: str, content: Mapping[str, Any], *, part: str | None = None,
                  origin: str | None = None, administrative: bool = True, audience: frozenset[str] | None = None,
-                 legal_basis: str | None = None, attributed: bool = False) -> Fact:
+                 legal_basis: str | None = None, attributed: bool = False, names: tuple[str, ...] = ()) -> Fact:
         version = self.event.originator_version
         return Fact(
             fact_id=str(version) if part is None else f"{version}.{part}", version=version, kind=kind,
             category=category, origin=origin or self.event.recorded_by.agency, recorded_at=self.event.timestamp,
             content=content, administrative=administrative, audience=audience, legal_basis=legal_basis,
-            recorded_by=self.event.recorded_by.agency if attributed else None)
+            recorded_by=self.event.recorded_by.agency if attributed else None, names=tuple(names))
 
 
 def _referral(e: ev.ReferralReceived, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
     identity = PersonalIdentityNumber(e.subject.personnummer)
     route_basis = e.entry_route if e.entry_route in catalogue.legal_bases else None
+    category = ROUTE_TELLS.get(e.entry_route, e.summary_category)
     return (
         fact("case.opened", "case", {"case_number": e.case_number, "municipality": e.municipality}, part="case"),
         fact("case.subject", "case", {"name": e.subject.name, "personnummer": identity.formatted(),
                                       "birth_date": identity.birth_date}, part="subject"),
         # Social services records the referral in the referring agency's name: attributed, as a meeting's outcome
         # in another's name is (it could otherwise send that agency anything, as its own).
-        fact("referral", e.summary_category, {
+        # Filed where its route says (a LUL 6 § notification: `crime`), also when stored before that was checked.
+        fact("referral", category, {
             "entry_route": e.entry_route, "referring_agency": e.referring_agency, "referral_date": e.referral_date,
-            "summary": e.summary, "category": e.summary_category}, part="referral", origin=e.referring_agency,
+            "summary": e.summary, "category": category}, part="referral", origin=e.referring_agency,
             legal_basis=route_basis, attributed=e.referring_agency != e.recorded_by.agency),
     )
 
@@ -152,7 +149,8 @@ def _plan(e: ev.PlanRevised, case: Any, catalogue: Catalogue, fact: _Maker) -> t
     rows = tuple(fact("plan.row", row.category, {
         "revision": e.revision, "row_id": row.row_id, "area": row.area, "goal": row.goal, "how": row.how,
         "responsible": row.responsible, "responsible_agencies": row.responsible_agencies,
-        "follow_up": row.follow_up, "position": i}, part=f"row.{i}") for i, row in enumerate(e.rows))
+        "follow_up": row.follow_up, "position": i}, part=f"row.{i}", names=row.responsible_agencies)
+        for i, row in enumerate(e.rows))
     return (goal, *rows)
 
 

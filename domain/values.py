@@ -23,6 +23,12 @@ class EntryRoute(str, Enum):
     OTHER = "other"
 
 
+# What an entry route itself tells, whatever the summary says: a LUL 6 § notification is the police's word that
+# a young person is suspected of a crime.  The referral fact carries its route, so it is filed in that category:
+# filed under `case`, "LUL 6 §-underrättelse från polisen" reached every member a consent let see `case`.
+ROUTE_TELLS = {EntryRoute.LUL6.value: "crime"}
+
+
 class Instrument(str, Enum):
     SAVRY = "SAVRY"
     ESTER = "ESTER"

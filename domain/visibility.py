@@ -128,7 +128,7 @@ class CaseVisibility:
         for agency, visible in self.visible.items():
             if every or (concerned is not None and agency in concerned):
                 judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
-                now = {f.fact_id: Disclosure(f, b) for f in self.replay.facts if (b := judge.basis_for(f)) is not None}
+                now = {f.fact_id: d for f in self.replay.facts if (d := judge.disclosure(f)) is not None}
                 changes.extend(_diff(visible, now, agency, at, cause, new_ids))
                 self.visible[agency] = now
             elif new_facts:
@@ -137,10 +137,10 @@ class CaseVisibility:
                     judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
                 judge.moved_to(case, at)  # no rule event concerned this agency: its answers still hold
                 for f in new_facts:
-                    basis = judge.basis_for(f)
-                    if basis is not None:
-                        visible[f.fact_id] = Disclosure(f, basis)
-                        changes.append(VisibilityChange(at, agency, f, "disclosed", basis, RECORDED))
+                    d = judge.disclosure(f)
+                    if d is not None:
+                        visible[f.fact_id] = d
+                        changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, RECORDED))
         return changes
 
 

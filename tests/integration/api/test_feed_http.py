@@ -345,3 +345,32 @@ def test_while_the_views_are_rebuilt_the_feed_is_503_and_back_when_they_have_cau
         conn.execute("UPDATE view_rules SET building_to = 1")
     store(client).finish_build("Sigill", datetime.now(timezone.utc))
     assert client.get("/api/v1/feeds/skola", headers=users.school).status_code == 200
+
+
+def test_a_plan_row_names_the_police_to_no_one_who_may_not_know_the_police_take_part(client, users, tick, context,
+                                                                                    settings):
+    """Rules version 5 (a red team's finding): a school whose consents cover `school` but not `case` is shown
+    its Skola row without the police named on it — in its feed, its view, its plan over the API and on the web —
+    while social services, and the school once `case` is consented, see them named."""
+    from tests.integration.api.skew import web_as
+
+    case_id, _ = school_consented_case(client, users, tick, categories=("school",))
+    row = {"area": "Skola", "goal": "Närvaro.", "how": "Mentorn följer upp.", "responsible": "Mentor",
+           "responsible_agencies": ["skola", "polis"]}
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Mål.", "rows": [row]},
+                   headers=users.social), 201)
+    messages, _ = everything(client, users.school, "skola")
+    rows = [m["body"]["content"] for m in messages if m["body"]["kind"] == "plan.row"]
+    assert rows and all(r["responsible_agencies"] == ["skola"] for r in rows)
+    assert "polis" not in json.dumps(messages)
+    plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))
+    assert [r["content"]["responsible_agencies"] for r in plan["rows"]] == [["skola"]]
+    assert "Polis" not in web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text
+    assert [f.content["responsible_agencies"] for f in store(client).facts("skola", UUID(case_id))
+            if f.kind == "plan.row"] == [["skola"]]
+    social = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))
+    assert [r["content"]["responsible_agencies"] for r in social["rows"]] == [["skola", "polis"]]
+    social_feed, _ = everything(client, users.social, "socialtjanst", municipality="0180")
+    assert [m["body"]["content"]["responsible_agencies"] for m in social_feed
+            if m["body"]["kind"] == "plan.row"] == [["skola", "polis"]]

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import age_on, local_date
-from domain.disclosure import Disclosure, Judge, Replay, calendar_points, disclosure_log, disclosures_at
+from domain.disclosure import Judge, Replay, calendar_points, disclosure_log, disclosures_at
 from domain.errors import DomainError
 from domain.values import YOUNG_PERSON, Outcome, ScopeEntry
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
@@ -34,6 +34,9 @@ steps = st.one_of(
     st.tuples(st.just("contribute"), st.sampled_from(AGENCIES), st.sampled_from(CATEGORIES), gaps),
     st.tuples(st.just("meeting"), st.sampled_from(CATEGORIES), gaps),
     st.tuples(st.just("custody"), st.booleans(), gaps),
+    # A plan row naming agencies (rules version 5: each reader is shown only those it may know take part).
+    st.tuples(st.just("plan"), st.sampled_from(["Skola", "Hälsa", "Fritid"]), st.sets(st.sampled_from(OTHERS)),
+              gaps),
 )
 
 
@@ -89,6 +92,11 @@ def _apply(story: CaseStory, step: tuple) -> None:
         outcomes = tuple(Outcome(step[1], m, "Utfall") for m in members[:2])
         case.record_meeting(held_on=local_date(at), attendees=members, other_attendees=(), outcomes=outcomes,
                             decisions=(), next_meeting=None, by=SOCIAL, at=at, catalogue=CATALOGUE)
+    elif step[0] == "plan":
+        from domain.group_commands import PlanRowDraft
+
+        case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(step[1], "Mål", "Så", "Någon", tuple(sorted(step[2])))],
+                         by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
         from domain.values import Guardian
 
@@ -270,4 +278,4 @@ def test_a_replay_that_keeps_its_answers_answers_as_one_that_judges_everything(s
 
 def _judged_afresh(replay: Replay, agency: str, at) -> tuple:
     judge = Judge(replay.case, agency, max(at, replay.case.last_recorded_at), CATALOGUE)
-    return tuple(Disclosure(f, b) for f in replay.facts if (b := judge.basis_for(f)) is not None)
+    return tuple(d for f in replay.facts if (d := judge.disclosure(f)) is not None)
