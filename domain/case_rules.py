@@ -21,7 +21,7 @@ def check_text(value: str, field: str, *, max_length: int = LONG_TEXT) -> str:
     """Required text: not blank, at most ``max_length`` characters; returned stripped."""
     if not isinstance(value, str) or not _visible(value):
         raise InvalidInput(f"{field} must not be empty", field=field)
-    if any(ord(ch) < 32 and ch not in "\t\n\r" or ch == "\x7f" for ch in value):
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):   # C0, DEL and C1
         raise InvalidInput(f"{field} holds a control character", field=field)
     value = value.strip()
     if len(value) > max_length:

@@ -55,7 +55,7 @@ class TestOpeningACase:
 
     @pytest.mark.parametrize("field,value", [("summary", "  "), ("name", ""), ("summary", "x" * 4001),
                                              ("name", "\u200b"), ("name", " \u2060\ufeff "), ("name", "Peter\x00"),
-                                             ("summary", "Rån\x1b[2J")])
+                                             ("summary", "Rån\x1b[2J"), ("name", "Maria\x85X")])
     def test_required_texts_are_non_empty_and_bounded(self, field, value):
         with pytest.raises(errors.InvalidInput) as raised:
             referral(**{field: value})
