@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
@@ -28,7 +28,7 @@ from domain.case_events import (
     ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft, ReferralReceived,
 )
 from domain.catalogue import Catalogue
-from domain.facts import Fact, facts_of
+from domain.facts import Fact, facts_of, withheld_variant
 from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 
@@ -327,15 +327,18 @@ class Judge:
     def disclosure(self, fact: Fact) -> Disclosure | None:
         """The fact as this agency is shown it, and why; None when it may not see it.  A plan row names only the
         responsible agencies whose memberships the agency may see (rules version 5): a school seeing `school`
-        but not `case` learnt from a row naming the police that the police take part."""
+        but not `case` learnt from a row naming the police that the police take part.
+
+        A row shown so is a fact of its own (``withheld_variant``): when the names it may see change, the row as
+        shown before ends and the row as shown now is disclosed, each in the log, the view and the feeds — a
+        consumer told only "its basis changed" would have kept the names it held."""
         basis = self.basis_for(fact)
         if basis is None:
             return None
         if fact.names and basis.kind == "consent":
             withheld = {a for a in fact.names if not self._may_know_of(a, fact.category)}
             if withheld:
-                shown = tuple(a for a in fact.names if a not in withheld)
-                fact = replace(fact, content={**fact.content, "responsible_agencies": shown}, names=shown)
+                fact = withheld_variant(fact, tuple(a for a in fact.names if a not in withheld))
         return Disclosure(fact, basis)
 
     def _may_know_of(self, agency: str, category: str) -> bool:

@@ -7,7 +7,7 @@ split into parts here, each with the category its content reveals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -44,10 +44,21 @@ class Fact:
         return self.recorded_by is not None
 
 
+VARIANT = "~"   # a fact id's mark of a fact shown with names withheld: "13.row.0~skola"
+
+
+def withheld_variant(fact: Fact, shown: tuple[str, ...]) -> Fact:
+    """A plan row as shown naming only ``shown`` of its responsible agencies: a fact of its own, its id the row's
+    marked with the names shown, so that showing more or fewer names ends one and discloses the other."""
+    return replace(fact, fact_id=f"{fact.fact_id}{VARIANT}{'+'.join(shown)}",
+                   content={**fact.content, "responsible_agencies": shown}, names=shown)
+
+
 def fact_order(fact: Any) -> tuple:
     """The order facts happened in (anything with ``version`` and ``fact_id``): by event, then by part,
     numbered parts by number (``row.2`` before ``row.10``, which comparing the ids as strings would put last)."""
-    return (fact.version, *((0, int(p), "") if p.isdigit() else (1, 0, p) for p in fact.fact_id.split(".")[1:]))
+    parts = fact.fact_id.partition(VARIANT)[0].split(".")[1:]   # a variant sorts where its fact does
+    return (fact.version, *((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts))
 
 
 def facts_of(event: Any, case: Any, catalogue: Catalogue) -> tuple[Fact, ...]:

@@ -24,7 +24,7 @@ from domain.disclosure import (
     moment_causes,
 )
 from domain.disclosure import concerned_by as _concerned
-from domain.facts import Fact
+from domain.facts import VARIANT, Fact
 
 AT_A_MOMENT = (Cause("calendar"),)   # a marker, by identity: the cause is named per agency afterwards (``_named``)
 
@@ -128,7 +128,8 @@ class CaseVisibility:
         for agency, visible in self.visible.items():
             if every or (concerned is not None and agency in concerned):
                 judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
-                now = {f.fact_id: d for f in self.replay.facts if (d := judge.disclosure(f)) is not None}
+                # Keyed as shown: a row shown with names withheld is a fact of its own (``withheld_variant``).
+                now = {d.fact.fact_id: d for f in self.replay.facts if (d := judge.disclosure(f)) is not None}
                 changes.extend(_diff(visible, now, agency, at, cause, new_ids))
                 self.visible[agency] = now
             elif new_facts:
@@ -139,7 +140,7 @@ class CaseVisibility:
                 for f in new_facts:
                     d = judge.disclosure(f)
                     if d is not None:
-                        visible[f.fact_id] = d
+                        visible[d.fact.fact_id] = d
                         changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, RECORDED))
         return changes
 
@@ -151,7 +152,7 @@ def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str
     for fact_id, d in now.items():
         old = before.get(fact_id)
         if old is None:
-            why = RECORDED if fact_id in new_ids else cause
+            why = RECORDED if d.fact.fact_id.partition(VARIANT)[0] in new_ids else cause
             changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, why))
         elif old.basis != d.basis:
             changes.append(VisibilityChange(at, agency, d.fact, "basis_changed", d.basis, cause))

@@ -64,6 +64,9 @@ T: dict[str, str] = {
     "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
     "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
     "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
+    # The free-text "Ansvarig" reaches every reader of the row as written; the agencies named as responsible are
+    # shown only to readers that may know they take part (rules version 5).
+    "responsible_hint": "Visas för alla som ser raden. Ange myndigheter under Ansvariga myndigheter, inte här.",
     "group_title": "Gruppen", "group_members": "Medlemmar", "group_none": "Inga medlemmar ännu.",
     "group_add": "Lägg till myndighet", "group_add_submit": "Lägg till", "group_remove": "Myndighet lämnar gruppen",
     "group_remove_submit": "Registrera att myndigheten lämnar", "col_contact": "Kontaktperson", "col_role": "Roll",
