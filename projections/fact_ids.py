@@ -5,7 +5,7 @@ and what the views and the disclosure log store.  Shown to an agency it would co
 facts 3, 7 and 12 say that events 4–6 and 8–11 happened and are hidden from it — and a part such as
 ``outcome.2`` says that outcomes 0 and 1 exist.  So every answer, page and feed message carries instead a
 keyed hash over (case id, internal id): the same for every agency that sees the fact (they collaborate on
-it) and forever (the key is derived from the installation secret in ``feed_state``, which a view rebuild
+it; a plan row shown with names withheld is a fact of its own, ``13.row.0~skola``, with its own id) and forever (the key is derived from the installation secret in ``feed_state``, which a view rebuild
 keeps), but neither invertible nor testable without that secret.  Nothing is stored: the internal id is
 translated where an answer is shaped.
 """

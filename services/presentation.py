@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Mapping
 from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
 from domain.disclosure import Basis, Cause
-from domain.facts import Fact
+from domain.facts import VARIANT, Fact
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
           "other": "annan väg"}
@@ -104,8 +104,25 @@ def describe_for_auditor(fact: Fact, catalogue: Catalogue) -> str:
     från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can
     itself be information it may not see."""
     described = describe_fact(fact, catalogue)
+    if fact.kind == "plan.row":   # which agencies the reader was shown as responsible (rules version 5)
+        named = ", ".join(agency_name(a, catalogue) for a in fact.content.get("responsible_agencies", ())) or "inga"
+        described += f"; ansvariga myndigheter: {named}"
+        if VARIANT in fact.fact_id:
+            described += " (visad med övriga ansvariga myndigheter undanhållna)"
     return described if fact.recorded_by is None else (
         f"{described} (registrerad av {agency_name(fact.recorded_by, catalogue)})")
+
+
+def describe_logged(fact_id: str, kind: str, facts: dict[str, Fact], catalogue: Catalogue) -> str:
+    """A stored log row's fact for an auditor, from the case's recorded facts: a plan row shown with names withheld
+    (its own id) as the row it was shown of, and a fact the history no longer names by its kind."""
+    fact = facts.get(fact_id)
+    if fact is not None:
+        return describe_for_auditor(fact, catalogue)
+    recorded = facts.get(fact_id.partition(VARIANT)[0])
+    if recorded is not None:
+        return f"{describe_for_auditor(recorded, catalogue)} (visad med ansvariga myndigheter undanhållna)"
+    return kind
 
 
 def agency_name(agency: str, catalogue: Catalogue) -> str:

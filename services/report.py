@@ -14,7 +14,8 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import CHANGES, PHASES, agency_name, describe_basis, describe_cause, describe_for_auditor
+from services.presentation import (CHANGES, PHASES, agency_name, describe_basis, describe_cause, describe_for_auditor,
+                                   describe_logged)
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -119,8 +120,7 @@ def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: 
 def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any) -> str:
     at, agency, fact_id, kind, _, change, basis, cause = key
     erased = change == "erased"
-    fact = facts.get(fact_id)
-    what = "hela ärendet (nyckeln förstörd)" if erased else describe_for_auditor(fact, cat) if fact is not None else kind
+    what = "hela ärendet (nyckeln förstörd)" if erased else describe_logged(fact_id, kind, facts, cat)
     return (f"<tr><td>{_when(at)}</td><td>{escape(agency_name(agency, cat))}</td>"
             f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
             f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else escape(describe_basis(basis, cat))}"

@@ -28,7 +28,9 @@ FactIds = Callable[[str], str]   # a case's internal fact id -> its public id (p
 
 class FactOut(BaseModel):
     fact_id: str = Field(description="the fact's public id: opaque, the same for every agency that sees the fact,"
-                                     " and forever; it counts nothing (no event version)",
+                                     " and forever; it counts nothing (no event version). A plan row shown with"
+                                     " responsible agencies withheld is a fact of its own, with an id of its own:"
+                                     " its `row_id` is the row's for everyone",
                          examples=["gbdcmhytmxdwahr2eohksmlu"])
     kind: str
     category: str

@@ -14,7 +14,7 @@ from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import CHANGES, KINDS, agency_name, describe_cause, describe_for_auditor
+from services.presentation import CHANGES, KINDS, agency_name, describe_cause, describe_for_auditor, describe_logged
 from services.stored_log import row_key
 from services.web import session, texts, views
 from services.web.case_pages import service
@@ -191,7 +191,7 @@ def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - c
     erased = change == "erased"
     return (at, agency_name(agency, cat), CHANGES.get(change, change),
             fact_id if erased else _handle(facts.get(fact_id), ids(fact_id)),
-            describe_for_auditor(facts[fact_id], cat) if fact_id in facts else KINDS.get(kind, kind),
+            describe_logged(fact_id, KINDS.get(kind, kind), facts, cat),
             texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
 
