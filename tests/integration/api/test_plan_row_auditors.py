@@ -10,17 +10,7 @@ from html import unescape
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_feed_http import everything
-from tests.integration.api.test_plan_row_names import plan_naming_police
-
-
-def _narrow_away_case(client, users, tick, case_id, consents):
-    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
-    guardian = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"][1]
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
-        "consenter": guardian["guardian_id"], "scope": [{"agency": "skola", "categories": ["school"]},
-                                                        {"agency": "polis", "categories": ["case"]}]}))
-    tick()
+from tests.integration.api.test_plan_row_names import narrow_away_case, plan_naming_police, shown_under_rules_4
 
 
 def _cells(html: str) -> list[list[str]]:
@@ -36,7 +26,8 @@ def test_the_report_tells_the_auditor_what_names_the_school_was_shown(client, us
     school was shown, nor why the row ended and was disclosed at the same moment."""
     case_id, consents = school_consented_case(client, users, tick)
     plan_naming_police(client, users, tick, case_id)
-    _narrow_away_case(client, users, tick, case_id, consents)
+    narrow_away_case(client, users, tick, case_id, consents)
+    tick()
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
     assert report.status_code == 200
     rows = [c for c in _cells(report.text) if len(c) == 7 and c[1] == "Skolan" and c[4].startswith("Planrad")]
@@ -51,7 +42,8 @@ def test_the_web_disclosures_page_tells_the_auditor_what_names_the_school_was_sh
                                                                                      settings):
     case_id, consents = school_consented_case(client, users, tick)
     plan_naming_police(client, users, tick, case_id)
-    _narrow_away_case(client, users, tick, case_id, consents)
+    narrow_away_case(client, users, tick, case_id, consents)
+    tick()
     page = web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden?myndighet=skola")
     assert page.status_code == 200, page.text[:500]
     rows = [c for c in _cells(page.text) if any(x.startswith("Planrad") for x in c)]
@@ -64,16 +56,8 @@ def test_the_web_disclosures_page_tells_the_auditor_what_names_the_school_was_sh
 def test_the_report_describes_the_variant_a_rebuild_disclosed(client, users, tick, monkeypatch):
     """After the rebuild that brings version 5 in, the report's section on the replaced log lists the row as shown
     now (only in today's log).  Its fact id is the variant's, which ``app.all_facts`` does not hold: the report
-    describes it by its raw kind, 'plan.row', with no event version, where every other row is described."""
-    from domain import disclosure as rules
-
-    unredacted = lambda judge, fact: (  # noqa: E731  version 4: the row as recorded
-        None if (b := judge.basis_for(fact)) is None else rules.Disclosure(fact, b))
-    case_id, _ = school_consented_case(client, users, tick, categories=("school",))
-    with monkeypatch.context() as m:
-        m.setattr(rules.Judge, "disclosure", unredacted)
-        plan_naming_police(client, users, tick, case_id)
-        everything(client, users.school, "skola")
+    described it by its raw kind, 'plan.row', where every other row is described."""
+    case_id, _ = shown_under_rules_4(client, users, tick, monkeypatch)
     client.app.state.context.cases.lists.runner.rebuild()
     everything(client, users.school, "skola")
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
@@ -91,7 +75,8 @@ def test_the_stored_log_agrees_and_the_case_list_counts_once_after_a_narrowing(c
     plan_naming_police(client, users, tick, case_id)
     before = next(c for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"]
                   if c["case_id"] == case_id)
-    _narrow_away_case(client, users, tick, case_id, consents)
+    narrow_away_case(client, users, tick, case_id, consents)
+    tick()
     everything(client, users.school, "skola")
     log = ok(client.get(f"/api/v1/audit/cases/{case_id}/disclosures", params={"agency": "skola"},
                         headers=users.auditor))

@@ -4,7 +4,6 @@ rules in.  (A red team's tests, 2026-12-04: the first version logged no change w
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from tests.integration.api.flows import ok, school_consented_case
@@ -20,6 +19,31 @@ def plan_naming_police(client, users, tick, case_id):
                    headers=users.social), 201)
 
 
+def narrow_away_case(client, users, tick, case_id, consents) -> None:
+    """One guardian narrows her consent (the third) to `school` for the school: `case` is no longer covered."""
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    guardian = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"][1]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
+        "consenter": guardian["guardian_id"], "scope": [{"agency": "skola", "categories": ["school"]},
+                                                        {"agency": "polis", "categories": ["case"]}]}))
+
+
+def shown_under_rules_4(client, users, tick, monkeypatch) -> tuple[str, list[dict]]:
+    """A case whose school sees `school` only, its plan naming the police written to the views as rules version 4
+    wrote it (no name withheld); the school's feed as it read then."""
+    from domain import disclosure as rules
+
+    unredacted = lambda judge, fact: (  # noqa: E731  version 4: the row as recorded
+        None if (b := judge.basis_for(fact)) is None else rules.Disclosure(fact, b))
+    case_id, _ = school_consented_case(client, users, tick, categories=("school",))
+    with monkeypatch.context() as m:
+        m.setattr(rules.Judge, "disclosure", unredacted)
+        plan_naming_police(client, users, tick, case_id)
+        first, _ = everything(client, users.school, "skola")
+    return case_id, first
+
+
 def feed_rows(client, users):
     messages, _ = everything(client, users.school, "skola")
     return [m["body"] for m in messages if m["body"]["kind"] == "plan.row"]
@@ -32,12 +56,7 @@ def test_a_narrowing_away_of_case_withholds_the_police_in_the_stored_view_and_th
     case_id, consents = school_consented_case(client, users, tick)   # school sees case + school
     plan_naming_police(client, users, tick, case_id)
     assert [r["content"]["responsible_agencies"] for r in feed_rows(client, users)] == [["skola", "polis"]]
-    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
-    guardian = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"][1]
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
-        "consenter": guardian["guardian_id"], "scope": [{"agency": "skola", "categories": ["school"]},
-                                                        {"agency": "polis", "categories": ["case"]}]}))
+    narrow_away_case(client, users, tick, case_id, consents)
     live = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))
     assert [r["content"]["responsible_agencies"] for r in live["rows"]] == [["skola"]]   # the rules: withheld
     feed = [r["content"]["responsible_agencies"] for r in feed_rows(client, users) if r["content"]]  # catches up
@@ -117,15 +136,7 @@ def test_the_rebuild_under_rules_5_takes_the_police_back_from_a_deduplicating_co
     sees only `school`.  The rebuild under version 5 ends that row (`rules_changed`: the view no longer holds
     it) and discloses the row as shown now, a fact of its own with an event id of its own, which a consumer
     deduplicating by id does not skip."""
-    from domain import disclosure as rules
-
-    unredacted = lambda judge, fact: (  # noqa: E731  version 4: the row as recorded
-        None if (b := judge.basis_for(fact)) is None else rules.Disclosure(fact, b))
-    case_id, _ = school_consented_case(client, users, tick, categories=("school",))
-    with monkeypatch.context() as m:
-        m.setattr(rules.Judge, "disclosure", unredacted)
-        plan_naming_police(client, users, tick, case_id)
-        first, _ = everything(client, users.school, "skola")
+    case_id, first = shown_under_rules_4(client, users, tick, monkeypatch)
     held: dict = {}
     seen_ids = set()
     for msg in first:
@@ -148,12 +159,7 @@ def test_the_audit_log_tells_when_the_police_stopped_being_named_to_the_school(c
     replay says the school is shown the row without the police, and so must the log — it said nothing before."""
     case_id, consents = school_consented_case(client, users, tick)
     plan_naming_police(client, users, tick, case_id)
-    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
-    guardian = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"][1]
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
-        "consenter": guardian["guardian_id"], "scope": [{"agency": "skola", "categories": ["school"]},
-                                                        {"agency": "polis", "categories": ["case"]}]}))
+    narrow_away_case(client, users, tick, case_id, consents)
     tick()
     now = app.clock.now().isoformat()
     replay = ok(client.get(f"/api/v1/audit/cases/{case_id}/replay", params={"agency": "skola", "as_of": now},
