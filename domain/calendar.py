@@ -27,6 +27,12 @@ def local_date(at: datetime) -> date:
     return at.astimezone(STOCKHOLM).date()
 
 
+def moment_within_calendar(moment: datetime) -> bool:
+    """A moment (with its zone) an auditor may name: within the calendar as written and in Swedish time.  The
+    date as written first: 9999-12-31T23:59:59-23:59 overflows on its way to Swedish time."""
+    return within_calendar(moment.date()) and within_calendar(local_date(moment))
+
+
 def start_of_day(day: date) -> datetime:
     """The instant (UTC) a Stockholm calendar day begins (for a day at the edge of what dates can count, the
     nearest day that has one)."""

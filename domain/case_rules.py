@@ -21,12 +21,18 @@ def check_text(value: str, field: str, *, max_length: int = LONG_TEXT) -> str:
     """Required text: not blank, at most ``max_length`` characters; returned stripped."""
     if not isinstance(value, str) or not _visible(value):
         raise InvalidInput(f"{field} must not be empty", field=field)
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):   # C0, DEL and C1
+    if has_control_character(value, allowed="\t\n\r"):
         raise InvalidInput(f"{field} holds a control character", field=field)
     value = value.strip()
     if len(value) > max_length:
         raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
     return value
+
+
+def has_control_character(value: str, allowed: str = "") -> bool:
+    """Whether the text holds a control character (C0, DEL or C1) other than ``allowed``: a NUL reaches PostgreSQL,
+    which refuses it in text, and the others show as nothing or move the cursor."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
 
 
 def _visible(value: str) -> bool:

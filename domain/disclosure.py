@@ -309,19 +309,17 @@ class Judge:
         ids = basis.consent_ids
         # A fact from another member says that member is in the group: it is shown only where that membership may
         # be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
-        told = self._membership_told(fact.origin)
-        if told is not None and told != fact.category:
-            also = self._consent_for(told)
-            if also is None:
+        told = self._told_beyond(fact.origin, fact.category)
+        if told is not None:
+            if told.consent is None:
                 return None
-            ids += tuple(c for c in also.consent_ids if c not in ids)
+            ids = _joined(ids, told.consent)
         # The agencies a plan row names as responsible: the row is shown, naming those whose memberships may be
         # seen (their consents join its basis) and withholding the others (``disclosure``).
         for agency in fact.names:
-            told = self._membership_told(agency)
-            also = self._consent_for(told) if told is not None and told != fact.category else None
-            if also is not None:
-                ids += tuple(c for c in also.consent_ids if c not in ids)
+            told = self._told_beyond(agency, fact.category)
+            if told is not None and told.consent is not None:
+                ids = _joined(ids, told.consent)
         return basis if ids is basis.consent_ids else Basis("consent", consent_ids=ids)
 
     def disclosure(self, fact: Fact) -> Disclosure | None:
@@ -336,27 +334,26 @@ class Judge:
         if basis is None:
             return None
         if fact.names and basis.kind == "consent":
-            withheld = {a for a in fact.names if not self._may_know_of(a, fact.category)}
-            if withheld:
-                fact = withheld_variant(fact, tuple(a for a in fact.names if a not in withheld))
+            shown = tuple(a for a in fact.names if (t := self._told_beyond(a, fact.category)) is None
+                          or t.consent is not None)
+            if shown != fact.names:
+                fact = withheld_variant(fact, shown)
         return Disclosure(fact, basis)
-
-    def _may_know_of(self, agency: str, category: str) -> bool:
-        told = self._membership_told(agency)
-        return told is None or told == category or self._consent_for(told) is not None
 
     def _consent_for(self, category: str) -> Basis | None:
         if category not in self._consent_cache:
             self._consent_cache[category] = self._consent_basis(category)
         return self._consent_cache[category]
 
-    def _membership_told(self, agency: str) -> str | None:
-        """The category a fact tells by naming the agency (its membership's), when it is another agency than the
-        reader and the lead (whose part in the case is the case itself)."""
+    def _told_beyond(self, agency: str, category: str) -> _Told | None:
+        """What a fact of ``category`` tells beyond it by naming ``agency``: its membership's category and the
+        consent that covers it (None: not covered), when that is another category and another agency than the
+        reader and the lead (whose part in the case is the case itself); else None."""
         if agency == self.agency or agency == self._lead:
             return None
         known = self.catalogue.agencies.get(agency)
-        return known.membership_category if known is not None else "case"
+        told = known.membership_category if known is not None else "case"
+        return None if told == category else _Told(told, self._consent_for(told))
 
     def _law_carries(self, fact: Fact) -> bool:
         basis = self.catalogue.legal_bases.get(fact.legal_basis or "")
@@ -390,6 +387,15 @@ class Judge:
             c.consent_id for c in self.case.consents.values()
             if c.consenter == consenter and c.in_force_at(self.at)
             and any(s.covers(self.agency, category) for s in c.scope)))
+
+
+class _Told(NamedTuple):
+    category: str
+    consent: Basis | None
+
+
+def _joined(ids: tuple[str, ...], also: Basis) -> tuple[str, ...]:
+    return ids + tuple(c for c in also.consent_ids if c not in ids)
 
 
 RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)

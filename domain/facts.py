@@ -54,6 +54,17 @@ def withheld_variant(fact: Fact, shown: tuple[str, ...]) -> Fact:
                    content={**fact.content, "responsible_agencies": shown}, names=shown)
 
 
+def as_shown(facts: Mapping[str, Fact], fact_id: str) -> Fact | None:
+    """The fact a stored id names, from the case's recorded facts by id (None: the history names no such fact): a
+    row shown with names withheld made again from its row and the names its id carries."""
+    fact = facts.get(fact_id)
+    if fact is not None or VARIANT not in fact_id:
+        return fact
+    recorded_id, _, shown = fact_id.partition(VARIANT)
+    recorded = facts.get(recorded_id)
+    return None if recorded is None else withheld_variant(recorded, tuple(shown.split("+")) if shown else ())
+
+
 def fact_order(fact: Any) -> tuple:
     """The order facts happened in (anything with ``version`` and ``fact_id``): by event, then by part,
     numbered parts by number (``row.2`` before ``row.10``, which comparing the ids as strings would put last)."""

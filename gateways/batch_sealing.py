@@ -61,16 +61,15 @@ class CaseSealing:
     def __init__(self, case_id: UUID, sealer: Sealer | None) -> None:
         self.case_id, self.text = case_id, str(case_id)
         self.sealer = sealer  # None for a case whose key is destroyed: nothing of it may be written again
-        self._plain: dict[tuple[str, tuple[str, ...]], bytes] = {}
+        self._plain: dict[str, bytes] = {}
 
     def plain(self, fact: Any) -> bytes:
-        """The fact's content as JSON, made once per batch however many agencies see it as it is.  Keyed by the
-        agencies it names too: a plan row is shown naming only those a reader may know of (rules version 5), so
-        one row has several contents — keyed by its id alone, the first agency's would have gone to every one."""
-        key = (fact.fact_id, fact.names)
-        plain = self._plain.get(key)
+        """The fact's content as JSON, made once per batch however many agencies see it.  By the id it is shown
+        under: a plan row shown with names withheld has an id of its own (rules version 5), so one id is one
+        content."""
+        plain = self._plain.get(fact.fact_id)
         if plain is None:
-            plain = self._plain[key] = json.dumps(fact.content, default=_json).encode()
+            plain = self._plain[fact.fact_id] = json.dumps(fact.content, default=_json).encode()
         return plain
 
 

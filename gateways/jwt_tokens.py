@@ -23,6 +23,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from domain.case_rules import has_control_character
 from services import key_files
 from services.principals import AuthenticationFailed, Principal, Role
 
@@ -196,7 +197,7 @@ def _check_printable(claim: str, value: Any) -> None:
         return
     if len(value) > CLAIM_LENGTH:
         raise AuthenticationFailed(f"the token's {claim} claim is longer than {CLAIM_LENGTH} characters")
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+    if has_control_character(value):
         raise AuthenticationFailed(f"the token's {claim} claim holds a control character")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 from uuid import UUID
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, local_date, within_calendar
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
 from services.presentation import (CHANGES, agency_name, describe_basis, describe_cause, describe_for_auditor,
@@ -76,13 +76,11 @@ def instant(text: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00")
-    if not within_calendar(parsed.date()):
-        raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY}")
     if len(text) == 10:  # a date (the form says so): the end of that day
         parsed = datetime.combine(parsed.date(), time.max)
     parsed = parsed.replace(tzinfo=STOCKHOLM) if parsed.tzinfo is None else parsed
-    if not within_calendar(local_date(parsed)):   # 2199-12-31T23:59:59-23:59 is 2200-01-02 in Sweden
-        raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY} in Swedish time")
+    if not moment_within_calendar(parsed):   # 2199-12-31T23:59:59-23:59 is 2200-01-02 in Sweden
+        raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)")
     return parsed
 
 

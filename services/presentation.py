@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Mapping
 from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
 from domain.disclosure import Basis, Cause
-from domain.facts import VARIANT, Fact
+from domain.facts import VARIANT, Fact, as_shown
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
           "other": "annan väg"}
@@ -114,15 +114,10 @@ def describe_for_auditor(fact: Fact, catalogue: Catalogue) -> str:
 
 
 def describe_logged(fact_id: str, kind: str, facts: dict[str, Fact], catalogue: Catalogue) -> str:
-    """A stored log row's fact for an auditor, from the case's recorded facts: a plan row shown with names withheld
-    (its own id) as the row it was shown of, and a fact the history no longer names by its kind."""
-    fact = facts.get(fact_id)
-    if fact is not None:
-        return describe_for_auditor(fact, catalogue)
-    recorded = facts.get(fact_id.partition(VARIANT)[0])
-    if recorded is not None:
-        return f"{describe_for_auditor(recorded, catalogue)} (visad med ansvariga myndigheter undanhållna)"
-    return kind
+    """A stored log row's fact for an auditor, from the case's recorded facts by id (a plan row shown with names
+    withheld as it was shown); a fact the history no longer names, by its kind."""
+    fact = as_shown(facts, fact_id)
+    return describe_for_auditor(fact, catalogue) if fact is not None else kind
 
 
 def agency_name(agency: str, catalogue: Catalogue) -> str:

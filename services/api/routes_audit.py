@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, moment_within_calendar
 from domain.errors import InvalidInput
 from services.access_log import AccessQuery
 from services.api import views as v
@@ -112,7 +112,7 @@ def check_moment(moment: datetime, name: str) -> None:
     zone (UTC) by the access log's search, an hour or two off Swedish time, and found nothing there."""
     if moment.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone (e.g. +01:00 or Z)", field=name)
-    if not within_calendar(moment.date()) or not within_calendar(local_date(moment)):   # as the CLI and the web
+    if not moment_within_calendar(moment):   # in Swedish time, as the command line and the web client count
         raise InvalidInput(f"{name} must lie from {EARLIEST_DAY} to {LATEST_DAY}", field=name)
 
 

@@ -9,7 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.calendar import STOCKHOLM, local_date, within_calendar
+from domain.calendar import STOCKHOLM, moment_within_calendar
+from domain.facts import as_shown
 from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
@@ -70,11 +71,8 @@ def _moment(text: str) -> datetime | None:
             moment = moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
     except ValueError:
         return None
-    # Within the calendar a command may name, here and in Swedish time: 9999-12-31T23:59:59-23:59 overflowed on
-    # its way to Swedish time (a 500 page), and year 1 was answered as if it meant something.
-    if not within_calendar(moment.date()) or not within_calendar(local_date(moment)):
-        return None
-    return moment
+    # 9999-12-31T23:59:59-23:59 overflowed on its way to Swedish time (a 500 page), and year 1 was answered.
+    return moment if moment_within_calendar(moment) else None
 
 
 def _agencies(request: Request) -> dict[str, str]:
@@ -190,7 +188,7 @@ def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - c
     at, agency, fact_id, kind, _, change, basis, cause = key
     erased = change == "erased"
     return (at, agency_name(agency, cat), CHANGES.get(change, change),
-            fact_id if erased else _handle(facts.get(fact_id), ids(fact_id)),
+            fact_id if erased else _handle(as_shown(facts, fact_id), ids(fact_id)),
             describe_logged(fact_id, KINDS.get(kind, kind), facts, cat),
             texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
