@@ -23,35 +23,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
-from domain.calendar import age_on, birthday, end_of_day, local_date, start_of_day
+from domain.calendar import birthday, end_of_day, start_of_day
 from domain.case_events import (
     ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft, ReferralReceived,
 )
 from domain.catalogue import Catalogue
-from domain.facts import Fact, facts_of, withheld_variant
+from domain.facts import Fact, facts_of
 from domain.identity import PersonalIdentityNumber
-from domain.values import YOUNG_PERSON
+from domain.judge import Basis, Disclosure, Judge
 
-
-@dataclass(frozen=True)
-class Basis:
-    """Why a fact is visible: as its origin, as case owner, by law, or under these consents."""
-
-    kind: str                            # "origin" | "owner" | "law" | "consent"
-    consent_ids: tuple[str, ...] = ()
-    legal_basis: str | None = None
-
-    def describe(self, catalogue: Catalogue) -> str:
-        if self.kind == "origin":
-            return "egen uppgift (myndigheten är ursprung)"
-        if self.kind == "owner":
-            return "ärendets ägare (socialtjänsten leder ärendet)"
-        if self.kind == "law":
-            return f"lag: {catalogue.legal_basis(self.legal_basis or '').name}"
-        return "samtycke " + ", ".join(cid[:8] for cid in self.consent_ids)
-
-
-ORIGIN, OWNER = Basis("origin"), Basis("owner")
 
 # Which rules (and which facts an event makes) stored views were built under.  Raised whenever what an agency
 # may see of a history changes; views built under another version are rebuilt by the follower on start.
@@ -72,11 +52,6 @@ RULES_VERSION = 5
 
 # Named tuples, not frozen dataclasses: the views make hundreds of thousands a second, and a tuple is made in
 # a fraction of the time (judging took 11 % fewer instructions).  Immutable and compared field by field alike.
-class Disclosure(NamedTuple):
-    fact: Fact
-    basis: Basis
-
-
 class Cause(NamedTuple):
     """What made a visibility change happen: the fact's own recording, an event that changed the rules' inputs
     (a consent, the group, custody), or a calendar moment (a consent's first day or end, the 18th birthday)."""
@@ -271,131 +246,6 @@ def _versions(new: tuple[Disclosure, ...], before: tuple[Disclosure, ...]) -> in
         if disclosure.fact.version != last:
             count, last = count + 1, disclosure.fact.version
     return count
-
-
-class Judge:
-    """Decides visibility for one agency at one instant; consent answers are cached per category."""
-
-    def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue,
-                 consent_answers: dict[str, Basis | None] | None = None) -> None:
-        self.case, self.agency, self.at, self.catalogue = case, agency, at, catalogue
-        self._lead = catalogue.lead_agency
-        self.is_lead = agency == self._lead
-        self.is_member = self.is_lead or agency in case.members
-        self._consent_cache = {} if consent_answers is None else consent_answers
-
-    def consent_answers(self) -> dict[str, Basis | None]:
-        return dict(self._consent_cache)
-
-    def moved_to(self, case: Any, at: datetime) -> None:
-        """Judge a later state of the case.  Only while nothing this judge caches has changed since: the
-        agency's membership and the consents, custody and calendar moments behind its consent answers."""
-        self.case, self.at = case, at
-
-    def basis_for(self, fact: Fact) -> Basis | None:
-        if fact.audience is not None and self.agency not in fact.audience:
-            return None
-        if fact.origin == self.agency and not fact.attributed:
-            return ORIGIN
-        if self.is_lead and fact.administrative:
-            return OWNER
-        if fact.legal_basis and self._law_carries(fact):
-            return Basis("law", legal_basis=fact.legal_basis)
-        if not self.is_member:
-            return None
-        basis = self._consent_for(fact.category)
-        if basis is None:
-            return None
-        ids = basis.consent_ids
-        # A fact from another member says that member is in the group: it is shown only where that membership may
-        # be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
-        told = self._told_beyond(fact.origin, fact.category)
-        if told is not None:
-            if told.consent is None:
-                return None
-            ids = _joined(ids, told.consent)
-        # The agencies a plan row names as responsible: the row is shown, naming those whose memberships may be
-        # seen (their consents join its basis) and withholding the others (``disclosure``).
-        for agency in fact.names:
-            told = self._told_beyond(agency, fact.category)
-            if told is not None and told.consent is not None:
-                ids = _joined(ids, told.consent)
-        return basis if ids is basis.consent_ids else Basis("consent", consent_ids=ids)
-
-    def disclosure(self, fact: Fact) -> Disclosure | None:
-        """The fact as this agency is shown it, and why; None when it may not see it.  A plan row names only the
-        responsible agencies whose memberships the agency may see (rules version 5): a school seeing `school`
-        but not `case` learnt from a row naming the police that the police take part.
-
-        A row shown so is a fact of its own (``withheld_variant``): when the names it may see change, the row as
-        shown before ends and the row as shown now is disclosed, each in the log, the view and the feeds — a
-        consumer told only "its basis changed" would have kept the names it held."""
-        basis = self.basis_for(fact)
-        if basis is None:
-            return None
-        if fact.names and basis.kind == "consent":
-            shown = tuple(a for a in fact.names if (t := self._told_beyond(a, fact.category)) is None
-                          or t.consent is not None)
-            if shown != fact.names:
-                fact = withheld_variant(fact, shown)
-        return Disclosure(fact, basis)
-
-    def _consent_for(self, category: str) -> Basis | None:
-        if category not in self._consent_cache:
-            self._consent_cache[category] = self._consent_basis(category)
-        return self._consent_cache[category]
-
-    def _told_beyond(self, agency: str, category: str) -> _Told | None:
-        """What a fact of ``category`` tells beyond it by naming ``agency``: its membership's category and the
-        consent that covers it (None: not covered), when that is another category and another agency than the
-        reader and the lead (whose part in the case is the case itself); else None."""
-        if agency == self.agency or agency == self._lead:
-            return None
-        known = self.catalogue.agencies.get(agency)
-        told = known.membership_category if known is not None else "case"
-        return None if told == category else _Told(told, self._consent_for(told))
-
-    def _law_carries(self, fact: Fact) -> bool:
-        basis = self.catalogue.legal_bases.get(fact.legal_basis or "")
-        if basis is None or basis.recipient != self.agency:
-            return False
-        if fact.origin not in basis.senders or fact.category not in basis.categories:
-            return False
-        return not basis.under_18_only or age_on(self.case.born, local_date(fact.recorded_at)) < 18
-
-    def _consent_basis(self, category: str) -> Basis | None:
-        own = self._covering(YOUNG_PERSON, category)
-        if not own:
-            return None
-        if age_on(self.case.born, local_date(self.at)) >= 18:
-            return Basis("consent", consent_ids=own)
-        custodians = [g.guardian_id for g in self.case.guardians.values() if g.has_custody]
-        if not custodians:
-            return None  # under 18 with no custody recorded: we cannot know whose consent is missing
-        ids = list(own)
-        for guardian in custodians:
-            if guardian == YOUNG_PERSON:   # stored before ids were checked: her own consent is not a guardian's
-                return None
-            theirs = self._covering(guardian, category)
-            if not theirs:
-                return None
-            ids.extend(theirs)
-        return Basis("consent", consent_ids=tuple(ids))
-
-    def _covering(self, consenter: str, category: str) -> tuple[str, ...]:
-        return tuple(sorted(
-            c.consent_id for c in self.case.consents.values()
-            if c.consenter == consenter and c.in_force_at(self.at)
-            and any(s.covers(self.agency, category) for s in c.scope)))
-
-
-class _Told(NamedTuple):
-    category: str
-    consent: Basis | None
-
-
-def _joined(ids: tuple[str, ...], also: Basis) -> tuple[str, ...]:
-    return ids + tuple(c for c in also.consent_ids if c not in ids)
 
 
 RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)

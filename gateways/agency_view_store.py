@@ -27,7 +27,7 @@ from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
-from domain.disclosure import Basis
+from domain.judge import Basis
 from gateways.batch_sealing import BatchSealing, event_id_bytes
 from gateways.build_finish import BUILD_TABLES, BuildFinish
 from gateways.sealing import unseal

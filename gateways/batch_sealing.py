@@ -14,7 +14,8 @@ from hashlib import blake2b
 from typing import Any
 from uuid import UUID
 
-from domain.disclosure import Basis, Cause
+from domain.disclosure import Cause
+from domain.judge import Basis
 from gateways.sealing import Sealer
 from services.ports import KeyStore
 

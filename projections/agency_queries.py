@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol, Sequence
 
-from domain.disclosure import Disclosure
+from domain.judge import Disclosure
 from domain.facts import fact_order
 
 

@@ -25,7 +25,8 @@ from domain.case_numbers import CaseNumberSeries, parse_case_number
 from domain.catalogue import Catalogue
 from domain.erasure import ErasedEvent
 from domain.errors import DomainError
-from domain.disclosure import Disclosure, Replay, VisibilityChange, disclosure_log, disclosures_at
+from domain.disclosure import Replay, VisibilityChange, disclosure_log, disclosures_at
+from domain.judge import Disclosure
 from domain.facts import Fact
 from domain.values import Actor
 from services import idempotency

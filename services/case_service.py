@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 from uuid import UUID
 
-from domain.disclosure import Disclosure, Replay, VisibilityChange
+from domain.disclosure import Replay, VisibilityChange
+from domain.judge import Disclosure
 from domain.errors import CaseErased
 from domain.facts import Fact
 from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecord

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, TextIO
 
-from domain.disclosure import Disclosure
+from domain.judge import Disclosure
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry
 from services.application import CaseApplication

@@ -10,7 +10,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
-from domain.disclosure import Basis, Cause
+from domain.disclosure import Cause
+from domain.judge import Basis
 from domain.facts import VARIANT, Fact, as_shown
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",

@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from domain.disclosure import RULES_CHANGED, Basis, Cause, VisibilityChange
+from domain.disclosure import RULES_CHANGED, Cause, VisibilityChange
+from domain.judge import Basis
 
 Key = tuple
 

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from domain.disclosure import Disclosure
+from domain.judge import Disclosure
 from services.case_service import Look
 
 SIZE = 4_000

@@ -10,7 +10,8 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from domain.catalogue import Catalogue
-from domain.disclosure import CAUSES, Basis, Disclosure, VisibilityChange
+from domain.disclosure import CAUSES, VisibilityChange
+from domain.judge import Basis, Disclosure
 from domain.facts import Fact
 from projections.shown_facts import shown_content
 from services.presentation import describe_basis, describe_cause

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from domain.calendar import birthday, local_date
 from domain.catalogue import Catalogue
-from domain.disclosure import Disclosure, Judge
+from domain.judge import Disclosure, Judge
 from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
 from projections.agency_views import phase_of_kinds

@@ -13,7 +13,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from hypothesis import HealthCheck, given, settings as hsettings
 from hypothesis import strategies as st
 
-from domain.disclosure import ORIGIN, Basis, VisibilityChange, disclosure_log, disclosures_at
+from domain.disclosure import VisibilityChange, disclosure_log, disclosures_at
+from domain.judge import ORIGIN, Basis
 from projections.agency_views import ViewUpdate
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock

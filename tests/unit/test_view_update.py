@@ -4,7 +4,8 @@ shown and ended within the batch leaves nothing to write (it was never in the vi
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from domain.disclosure import OWNER, VisibilityChange
+from domain.disclosure import VisibilityChange
+from domain.judge import OWNER
 from domain.facts import Fact
 from projections.agency_views import ViewUpdate
 

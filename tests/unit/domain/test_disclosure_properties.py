@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import age_on, local_date
-from domain.disclosure import Judge, Replay, calendar_points, disclosure_log, disclosures_at
+from domain.disclosure import Replay, calendar_points, disclosure_log, disclosures_at
+from domain.judge import Judge
 from domain.errors import DomainError
 from domain.values import YOUNG_PERSON, Outcome, ScopeEntry
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc

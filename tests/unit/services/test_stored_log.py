@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from domain.disclosure import RULES_CHANGED, Basis, Cause, VisibilityChange
+from domain.disclosure import RULES_CHANGED, Cause, VisibilityChange
+from domain.judge import Basis
 from domain.facts import Fact
 from services.stored_log import ReplacedLog, compare, replaced_logs, row_key, stored_change
 
