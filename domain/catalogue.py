@@ -79,9 +79,12 @@ class Catalogue:
     def membership_category(self, agency_id: str) -> str:
         return self.agency(agency_id).membership_category
 
-    def category_of_area(self, area: str) -> str:
-        """The category a plan area reveals; unknown areas default to ``case``."""
-        return self.plan_areas.get(area, "case")
+    def category_of_area(self, area: str) -> str | None:
+        """The category a plan area of the catalogue reveals (whatever its case and spacing: "hälsa", " Hälsa");
+        None for an area the catalogue does not know — which must then be given one: a row about "Psykisk hälsa"
+        filed under `case` was shown to every member seeing `case`."""
+        wanted = " ".join(area.split()).casefold()
+        return next((category for known, category in self.plan_areas.items() if known.casefold() == wanted), None)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Catalogue:
@@ -130,11 +133,17 @@ def merge_mappings(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[st
     return merged
 
 
+# What a refusal may say back: a value shaped like a catalogue's id (``skola``, ``0180``).  Anything else typed in
+# such a field may be a name or a personnummer, and an error answer is kept by clients' and gateways' logs.
+ID_SHAPED = re.compile(r"[a-z][a-z0-9_]{0,39}|[0-9]{4}")
+
+
 def _lookup(table: Mapping[str, Any], key: str, what: str, field: str) -> Any:
     try:
         return table[key]
-    except KeyError:
-        raise InvalidInput(f"unknown {what} '{key}'", field=field) from None
+    except (KeyError, TypeError):
+        said = f"unknown {what} '{key}'" if isinstance(key, str) and ID_SHAPED.fullmatch(key) else f"unknown {what}"
+        raise InvalidInput(said, field=field) from None
 
 
 def _legal_basis(data: Mapping[str, Any]) -> LegalBasis:

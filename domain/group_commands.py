@@ -148,7 +148,11 @@ class GroupCommands:
         if draft.row_id is not None and draft.row_id not in self.plan_rows:
             raise UnknownPlanRow("the row to carry forward is not in the current plan", field=f"{field}.row_id")
         area = check_text(draft.area, f"{field}.area", max_length=SHORT_TEXT)
-        category = draft.category or catalogue.category_of_area(area)
+        carried = self.plan_rows[draft.row_id].category if draft.row_id is not None else None
+        category = draft.category or catalogue.category_of_area(area) or carried
+        if category is None:   # never `case` by default: the category decides who may see the row
+            raise InvalidInput("the area is none of the catalogue's plan areas: give the row's category"
+                               f" ({', '.join(catalogue.plan_areas)} have their own)", field=f"{field}.category")
         for agency in draft.responsible_agencies:
             _check_responsible_reveals_nothing_more(agency, category, catalogue, f"{field}.responsible_agencies")
         return PlanRow(

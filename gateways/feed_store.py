@@ -366,4 +366,16 @@ class FeedQueries:
                                " at, notification_id, event_id, feed, seq) FROM STDIN").format(self._s)) as copy:
                 for message in messages:
                     copy.write_row(message)
+            self._forget_views_of(curs, rows)
         return len(rows)
+
+    def _forget_views_of(self, curs: Any, erased: list[dict[str, Any]]) -> None:
+        """An erased case leaves the agencies' views and case lists as it leaves their feeds: its facts' kinds and
+        times, its case number, phase and next calendar moment (the 18th birthday) stayed there until a rebuild.
+        Erasure is no event, so no batch of the views' would ever remove them.  By (agency, case): the tables'
+        keys."""
+        agencies, cases = [r["agency"] for r in erased], [r["case_id"] for r in erased]
+        for table in ("view_facts", "view_cases"):
+            curs.execute(SQL("DELETE FROM {}.{} v USING unnest(%s::text[], %s::uuid[]) AS e(agency, case_id)"
+                             " WHERE v.agency = e.agency AND v.case_id = e.case_id")
+                         .format(self._s, Identifier(table)), (agencies, cases))

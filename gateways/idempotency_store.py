@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS {t} (
 KEEP = "1 day"
 # Rows that lost their owner's process before an answer existed (the way keys worked before answers were
 # committed with the events) hold no answer: they are dropped, so they never block a retry.
-FORGET = (f"DELETE FROM {{t}} WHERE owner = %s AND key = %s"
+FORGET = (f"DELETE FROM {{t}} WHERE owner = %s AND key = ANY(%s)"
           f" AND (created_at < now() - interval '{KEEP}' OR status IS NULL)")
 INSERT = ("INSERT INTO {t} (owner, key, request_hash, status, body)"
           " SELECT * FROM unnest(%s::text[], %s::text[], %s::bytea[], %s::integer[], %s::jsonb[])"
@@ -67,9 +67,11 @@ class PostgresIdempotencyStore:
     def close(self) -> None:
         self._pool.close()
 
-    def find(self, owner: str, key: str) -> StoredAnswer | None:
+    def find(self, owner: str, key: str, legacy: str | None = None) -> StoredAnswer | None:
+        keys = [key] if legacy is None else [key, legacy]
         with translated(), self._pool.connection() as conn:
-            conn.execute(sql.SQL(FORGET).format(t=self._t), (owner, key))
-            row = conn.execute(sql.SQL("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = %s")
-                               .format(t=self._t), (owner, key)).fetchone()
+            conn.execute(sql.SQL(FORGET).format(t=self._t), (owner, keys))
+            row = conn.execute(sql.SQL("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = ANY(%s)"
+                                       " ORDER BY key = %s DESC LIMIT 1").format(t=self._t), (owner, keys, key)
+                               ).fetchone()
         return None if row is None else StoredAnswer(bytes(row[0]), row[1], row[2])

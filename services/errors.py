@@ -5,6 +5,12 @@ from __future__ import annotations
 from domain.errors import DomainError
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line, for a log: what a request or another server sent may hold a line break,
+    which would write a line of its own into the log, one that looks like ours."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 class CaseNotFound(DomainError):
     code = "case_not_found"
 

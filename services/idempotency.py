@@ -39,6 +39,12 @@ def request_fingerprint(key: bytes, *parts: str) -> bytes:
     return blake2b("\n".join(parts).encode(), key=key, digest_size=32).digest()
 
 
+def stored_key(secret: bytes, key: str) -> str:
+    """An Idempotency-Key as it is stored: a keyed hash.  A client may well name the young person in it
+    ("referral-<personnummer>"), and the table keeps a key for a day, beside the case's id — past its erasure."""
+    return "h1:" + blake2b(key.encode(), key=secret, person=b"sigill.idem.key", digest_size=24).hexdigest()
+
+
 @dataclass(frozen=True)
 class StoredAnswer:
     request_hash: bytes
@@ -58,8 +64,9 @@ class AnswerRow:
 
 
 class IdempotencyStore(Protocol):
-    def find(self, owner: str, key: str) -> StoredAnswer | None:
-        """The answer stored under the key (kept for a day), or None."""
+    def find(self, owner: str, key: str, legacy: str | None = None) -> StoredAnswer | None:
+        """The answer stored under the key (kept for a day), or None; ``legacy``: the key as a version before keys
+        were hashed stored it (rows of the day before the upgrade)."""
 
 
 class IdempotencyKeyReused(DomainError):
@@ -127,9 +134,10 @@ def check_key(key: str) -> None:
                                    field="Idempotency-Key")
 
 
-def replay_of(store: IdempotencyStore, owner: str, key: str, request_hash: bytes) -> StoredAnswer | None:
-    """The stored answer to repeat, or None when no request with this key took effect."""
-    stored = store.find(owner, key)
+def replay_of(store: IdempotencyStore, owner: str, key: str, request_hash: bytes,
+              legacy: str | None = None) -> StoredAnswer | None:
+    """The stored answer to repeat, or None when no request with this key (stored so) took effect."""
+    stored = store.find(owner, key, legacy)
     if stored is not None and stored.request_hash != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different request; use a new key",
                                    field="Idempotency-Key")

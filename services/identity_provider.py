@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from services.errors import one_line
 from services.principals import Principal
 
 
@@ -12,6 +13,7 @@ class SignInFailed(Exception):
     """The provider's answer cannot sign anyone in.  ``reason``: denied, state, refused, token, claims, unreachable."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
+        detail = one_line(detail)   # logged: the provider's text, or a browser's (the callback's ``error``)
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
 

@@ -18,6 +18,10 @@ ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul
           "other": "annan väg"}
 PHASES = {"referred": "aktualiserad", "accepted": "aktuell, gruppen bildas", "declined": "inte aktuell",
           "active": "pågående insats", "closed": "avslutad"}
+# Why a case was closed (domain.values.ClosureReason), as the timeline, the report and the web client say it.
+CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyttat",
+                   "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
+                   "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
 STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
 
 
@@ -170,5 +174,6 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "follow_up": lambda c, cat: (f"Uppföljning ({STATUSES[c['status']]}) från "
                                  f"{agency_name(c['agency'], cat)}: {c['note']}"),
     "calendar": lambda c, cat: _calendar_moment(c),
-    "case.closed": lambda c, cat: f"Ärendet avslutat ({c['reason']}): {c['outcome']}",
+    "case.closed": lambda c, cat: f"Ärendet avslutat ({CLOSURE_REASONS.get(c['reason'], c['reason']).lower()}):"
+                                  f" {c['outcome']}",
 }

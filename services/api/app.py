@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
 from services.api.deps import ApiContext, document
+from services.api.headers import SecurityHeaders
 
 DESCRIPTION = """
 Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgrupper*.
@@ -42,6 +43,7 @@ def create_api(context: ApiContext) -> FastAPI:
 
     api.router.lifespan_context = lifespan
     errors.install(api)
+    api.add_middleware(SecurityHeaders)   # the outermost: every answer has them, a last resort's too
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds):
         add_routes(api, module.router)

@@ -25,7 +25,7 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange, too_many_connections
+from services.errors import CaseNotFound, ConcurrentChange, one_line, too_many_connections
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed
 
@@ -140,7 +140,8 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # The class only: a message could quote personal data.
-        log.error("unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
+        log.error("unexpected %s on %s %s", type(error).__qualname__, request.method,
+                  one_line(request.url.path))
         return JSONResponse(error_body("internal_error", "something went wrong on our side; it has been logged"),
                             500)
 
@@ -228,7 +229,10 @@ def too_large_response(limit: int) -> JSONResponse:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    await too_large_response(limit)(scope, receive, send)
+    # A browser's form gets the web client's Swedish page (set by ``services.web.app.mount_web``), not the API's JSON.
+    page = getattr(getattr(scope.get("app"), "state", None), "too_large_page", None)
+    web = page is not None and not scope.get("path", "").startswith("/api")
+    await (page(scope, limit) if web else too_large_response(limit))(scope, receive, send)
 
 
 class _Sending:

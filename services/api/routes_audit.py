@@ -19,6 +19,7 @@ from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
 from services.authorisation import Forbidden
 from services.principals import Role
+from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 # Every audit read is written to the access log first: it can be refused (503) as any read can.
@@ -89,7 +90,8 @@ def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
     """A self-contained, printable HTML report for a supervisor, with the ledger's verification."""
     ctx, user, purpose = reader
     return HTMLResponse(ctx.cases.audit_report(user, case_id, ctx.report, purpose),
-                        headers={"Cache-Control": "no-store"})
+                        headers={"Cache-Control": "no-store",
+                        "Content-Security-Policy": REPORT_POLICY})
 
 
 @router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)

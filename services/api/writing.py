@@ -15,7 +15,8 @@ from services.api.views import Written
 from services.authorisation import check_reads_cases
 from services.case_service import Written as Done
 from services.errors import ConcurrentChange
-from services.idempotency import AnswerAlreadyStored, Pending, answering, check_key, replay_of, request_fingerprint
+from services.idempotency import (AnswerAlreadyStored, Pending, answering, check_key, replay_of, request_fingerprint,
+                                  stored_key)
 from services.principals import Principal
 
 Location = Callable[[str], str]   # the new case's id -> its URL
@@ -70,7 +71,8 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     check_key(key)
     fingerprint = request_fingerprint(ctx.request_key, request.method, request.url.path,
                                       request.headers.get("if-match", ""), body())
-    stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint)
+    given, key = key, stored_key(ctx.request_key, key)   # never stored as sent: it may name the young person
+    stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint, given)
     if stored is not None:
         return respond(stored.body, stored.status, location, replayed=True)
     pending = Pending(user.subject, key, fingerprint, status)
@@ -80,7 +82,7 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     except (AnswerAlreadyStored, DomainError) as error:
         # A concurrent request with the same key won: its answer is this one's too (a refusal of ours — a
         # stale version, a conflict — only says that the winner's write came first).
-        stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint)
+        stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint, given)
         if stored is not None:
             return respond(stored.body, stored.status, location, replayed=True)
         if isinstance(error, AnswerAlreadyStored):

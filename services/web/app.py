@@ -27,6 +27,7 @@ from services.web import (
     routes_cases,
     routes_dev_sign_in,
     routes_group,
+    sealed_cookie,
 )
 from services.web.pages import HERE
 
@@ -48,6 +49,11 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     api.state.flow_key = oidc.flow_key(master) if master else None
     api.state.refresh_key = renewal.refresh_key(master) if master else None
     api.state.renewals = renewal.Renewals(master, renewals) if master else None
+    # The forms' CSRF tokens and the sealed read purpose, in development too (its master key is made once, in the
+    # data dir): every worker of the server makes and checks the same ones.
+    server_key = master or settings.master_key_bytes()
+    api.state.csrf_key = sealed_cookie.cookie_key(server_key, "csrf-token")
+    api.state.purpose_key = sealed_cookie.cookie_key(server_key, "read-purpose-cookie")
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]
@@ -56,6 +62,7 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     for module in routers:
         add_routes(api, module.router)
     errors.install(api)
+    api.state.too_large_page = errors.too_large_page
 
 
 def _dev_tokens(settings: Settings) -> Any:  # DevTokens, known only to the wiring module

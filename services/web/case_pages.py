@@ -35,7 +35,7 @@ def service(request: Request) -> Any:
 
 def look(request: Request, user: Principal, case_id: UUID, what: str) -> Look:
     """The user's view of the case now: authorised, and logged with the purpose they gave."""
-    return service(request).look(user, case_id, what, session.purpose(request))
+    return service(request).look(user, case_id, what, session.purpose(request, case_id))
 
 
 def today(request: Request) -> str:
@@ -58,7 +58,7 @@ def show(request: Request, user: Principal, look_: Look, tab: str, template: str
          **values: Any) -> Response:
     tabs = LEAD_TABS if look_.place is Place.LEAD else MEMBER_TABS
     return render(request, template, status, user=user, look=look_, case_id=look_.case_id, tab=tab,
-                  head=views.head(look_.disclosures), purpose=session.purpose(request),
+                  head=views.head(look_.disclosures), purpose=session.purpose(request, look_.case_id),
                   tabs=[(t, texts.T[TAB_TEXTS[t]]) for t in tabs], lead=look_.place is Place.LEAD,
                   catalogue=service(request).catalogue, **values)
 

@@ -11,9 +11,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.types import Scope
 from starlette.exceptions import HTTPException
 
 from services.api.errors import allowed_methods
+from services.errors import one_line
 from services.web import texts
 from services.web.pages import error_page, quiet_user
 
@@ -41,7 +43,8 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
         elif isinstance(error, RequestValidationError):
             status = 400
         else:  # the class only: a message could quote personal data
-            log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
+            log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
+                      one_line(request.url.path))
             status = 500
         message = texts.T[MESSAGES.get(status, "bad_request" if status < 500 else "internal")]
         response = error_page(request, status, message, quiet_user(request))
@@ -51,3 +54,13 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
             response.headers["Allow"] = allowed_methods(request)
         return response
     return handle
+
+
+def too_large_page(scope: Scope, limit: int) -> Response:
+    """A form too large to take (``services.api.errors.BodyLimit``): the Swedish page, not the API's JSON.  Its body
+    was never read, so what was typed cannot be given back: the page says so."""
+    request = Request(scope)
+    response = error_page(request, 413, texts.T["too_large"].format(limit=f"{limit // (1024 * 1024)} MiB"),
+                          quiet_user(request))
+    response.headers["Connection"] = "close"
+    return response

@@ -79,6 +79,8 @@ class FormErrors(Exception):
 
 
 # Errors deep inside a group of inputs are shown next to the group.
+DECISIONS_CATEGORY = "decisions.0.category"   # the select's name (its errors are any decision's category's)
+DECISION_CATEGORY = re.compile(r"^decisions(\.\d+)?\.category$")
 COLLAPSE = [re.compile(p) for p in (r"^scope\b", r"^instruments\b", r"^attendees\b", r"^other_attendees\b",
                                      r"^decisions\b", r"^guardians$", r"^(rows\.\d+\.responsible_agencies)\b")]
 
@@ -86,6 +88,8 @@ COLLAPSE = [re.compile(p) for p in (r"^scope\b", r"^instruments\b", r"^attendees
 def field_key(path: str) -> str:
     """``rows[0].goal`` or ``rows.0.goal`` → ``rows.0.goal``; a group's inner errors → the group."""
     key = re.sub(r"\[(\d+)\]", r".\1", path or "").strip(".")
+    if DECISION_CATEGORY.match(key):   # one select for every decision's category
+        return DECISIONS_CATEGORY
     for pattern in COLLAPSE:
         match = pattern.match(key)
         if match:
@@ -109,6 +113,10 @@ class Parsed:
         return key
 
 
+# What a field left empty is refused as (its value None): it was not filled in, not of the wrong kind.
+LEFT_EMPTY = frozenset({"string_type", "date_type", "int_type", "bool_type", "uuid_type"})
+
+
 def build(model: type[BaseModel], parsed: Parsed) -> Any:
     """The command model from form data; FormErrors (in Swedish, per field) when it does not fit."""
     try:
@@ -117,7 +125,12 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
         errors: dict[str, str] = {}
         for problem in error.errors():
             key = parsed.key(".".join(str(p) for p in problem.get("loc", ())))
-            errors.setdefault(key, PYDANTIC_ERRORS.get(problem.get("type", ""), "Ogiltigt värde."))
+            kind = problem.get("type", "")
+            # A domain check run as a validator (the text rules) says its rule in its message: "… must not be empty".
+            said = error_text("", problem.get("msg", "")) if kind == "value_error" else None
+            if problem.get("input", "") is None and kind in LEFT_EMPTY:   # a field left empty reads as None
+                said = PYDANTIC_ERRORS["missing"]
+            errors.setdefault(key, said or PYDANTIC_ERRORS.get(kind, "Ogiltigt värde."))
         raise FormErrors(errors) from None
 
 
@@ -198,7 +211,7 @@ def plan(f: Typed) -> Parsed:
         if all(v is None for v in texts.values()) and not agencies:
             continue  # a blank row is not part of the plan (a carried row left blank is removed)
         rows.append({**texts, "follow_up": texts["follow_up"] or "", "responsible_agencies": agencies,
-                     "row_id": f.text(f"rows.{i}.row_id")})
+                     "category": f.text(f"rows.{i}.category"), "row_id": f.text(f"rows.{i}.row_id")})
         positions.append(i)
     return Parsed({"main_goal": f.text("main_goal"), "rows": rows, "expected_version": f.text("expected_version")},
                   {"rows": positions})
@@ -213,7 +226,10 @@ def meeting(f: Typed) -> Parsed:
         outcomes.append({"category": f.text(f"outcomes.{i}.category"),
                          "origin_agency": f.text(f"outcomes.{i}.origin_agency"), "text": text})
         positions.append(i)
-    decisions = [{"text": line.strip()} for line in f.raw("decisions").splitlines() if line.strip()]
+    # One category for the meeting's decisions, chosen (no default: under `case` every member would see them).
+    category = f.text(DECISIONS_CATEGORY)
+    decisions = [{"text": line.strip(), "category": category} for line in f.raw("decisions").splitlines()
+                 if line.strip()]
     others = [o.strip() for o in f.raw("other_attendees").split(",") if o.strip()]
     return Parsed({"held_on": f.text("held_on"), "attendees": f.getlist("attendees"), "other_attendees": others,
                    "outcomes": outcomes, "decisions": decisions, "next_meeting": f.text("next_meeting"),

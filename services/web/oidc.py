@@ -24,7 +24,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from services.identity_provider import IdentityProvider, SignedIn, SignInFailed
-from services.web import sealed_cookie
+from services.web import sealed_cookie, session
 
 __all__ = ["IdentityProvider", "SignedIn", "SignInFailed", "Flow", "remember", "pending", "forget", "redirect_uri",
            "flow_key", "seal", "unseal"]
@@ -85,18 +85,24 @@ def unseal(key: bytes, value: str, now: float | None = None) -> Flow | None:
 
 
 def remember(request: Request, response: Response, flow: Flow) -> None:
-    response.set_cookie(FLOW_COOKIE, seal(request.app.state.flow_key, flow), max_age=FLOW_SECONDS, httponly=True,
-                        samesite="lax", secure=request.url.scheme == "https", path=FLOW_PATH)
+    response.set_cookie(_name(request), seal(request.app.state.flow_key, flow), max_age=FLOW_SECONDS, httponly=True,
+                        samesite="lax", secure=session.secure(request), path=FLOW_PATH)
+
+
+def _name(request: Request) -> str:
+    """``__Secure-`` when Secure: no other host of the site can set it (``__Host-`` needs path /; this one is the
+    callback's path only)."""
+    return f"__Secure-{FLOW_COOKIE}" if session.secure(request) else FLOW_COOKIE
 
 
 def pending(request: Request) -> Flow | None:
     """This browser's flow, or None when it has none (expired, never started, altered or forged)."""
-    value = request.cookies.get(FLOW_COOKIE, "")
+    value = request.cookies.get(_name(request), "")
     return unseal(request.app.state.flow_key, value) if value else None
 
 
-def forget(response: Response) -> None:
-    response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
+def forget(request: Request, response: Response) -> None:
+    response.delete_cookie(_name(request), path=FLOW_PATH, secure=session.secure(request))
 
 
 def redirect_uri(request: Request, public_url: str | None) -> str:

@@ -26,7 +26,7 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange
+from services.errors import CaseNotFound, ConcurrentChange, one_line
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.forms import FIELDS, Typed
@@ -135,7 +135,7 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return route(request, *args, **kwargs)
     except session.SessionExpired as ended:  # to sign in, with a message; nothing of the stale session is kept
         response = redirect(session.sign_in_url(request, ended.reason))
-        session.sign_out(response)
+        session.sign_out(request, response)
         return response
     except AuthenticationFailed:
         return redirect(session.sign_in_url(request))
@@ -159,7 +159,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         log.error("web: unavailable: %s", type(error).__qualname__)
         return error_page(request, 503, texts.T["unavailable"])
     except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
-        log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, request.url.path)
+        log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
+                  one_line(request.url.path))
         return error_page(request, 500, texts.T["internal"])
 
 

@@ -104,7 +104,8 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 refused=typed if target != "grant" else None,
                 picture=views.picture(seen.disclosures, cat, now), consents=views.consents(seen.disclosures, now),
                 consenters=views.consenters(seen.disclosures),
-                recipients=[a for a in cat.agencies if a != cat.lead_agency])
+                # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
+                recipients=list(cat.agencies))
 
 
 @router.get("/arenden/{case_id}/samtycken")

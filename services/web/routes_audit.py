@@ -4,9 +4,10 @@ the access log and the printable report — all through CaseService's audit meth
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.calendar import STOCKHOLM, moment_within_calendar
@@ -16,12 +17,16 @@ from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
 from services.presentation import CHANGES, KINDS, agency_name, describe_cause, describe_for_auditor, describe_logged
+from services.principals import Principal
+from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
 from services.web import session, texts, views
 from services.web.case_pages import service
-from services.web.pages import case_uuid, guarded, redirect, render
+from services.web.forms import Typed
+from services.web.pages import case_uuid, form_of, guarded, redirect, render
 
 router = APIRouter(include_in_schema=False)
+Form = Annotated[Typed, Depends(form_of)]
 PAGE = 200
 
 
@@ -34,19 +39,34 @@ def _auditor(request: Request):  # noqa: ANN202 - a Principal
 @router.get("/granskning")
 @guarded
 def audit_home(request: Request, nummer: str = "") -> Response:
+    return _audit_home(request, _auditor(request), nummer)
+
+
+@router.post("/granskning")
+@guarded
+def find_case(request: Request, typed: Form) -> Response:
+    """The search box: posted, so that what is typed (a personnummer, by mistake) never lands in a URL."""
     user = _auditor(request)
-    error = ""
-    if nummer.strip():
+    session.check_csrf(request, typed)
+    return _audit_home(request, user, typed.get("nummer", ""))
+
+
+def _audit_home(request: Request, user: Principal, typed_number: str) -> Response:
+    number, error = views.case_number_typed(typed_number), ""
+    misshapen = bool(typed_number.strip()) and number is None
+    if misshapen:
+        error = texts.T["find_not_a_number"]   # not said back: it may be a personnummer
+    elif number is not None:
         try:
-            return redirect(f"/granskning/arenden/{service(request).find(user, nummer.strip()[:20])}")
+            return redirect(f"/granskning/arenden/{service(request).find(user, number)}")
         except CaseNotFound:
-            error = f"Inget ärende med numret {nummer.strip()[:20]}."
+            error = f"Inget ärende med numret {number}."
     rows = sorted(service(request).cases(user), key=lambda r: r["case_number"] or "", reverse=True)
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
-    return render(request, "audit_home.html", user=user, rows=rows, number=nummer[:20], find_error=error,
-                  phases=views.PHASES, erased=erased)
+    return render(request, "audit_home.html", 422 if misshapen else 200, user=user, rows=rows,
+                  number=number or "", find_error=error, phases=views.PHASES, erased=erased)
 
 
 @router.get("/granskning/liggaren")
@@ -95,7 +115,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if at is None:
             errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM."
     if myndighet in agencies and at is not None and not errors:
-        seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request)))
+        seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid)))
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
     number = _number(cases, user, uuid)
     return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
@@ -144,7 +164,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     agency = myndighet or None
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)
-    changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request))
+    changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
     rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, describe_for_auditor(c.fact, cat),
@@ -159,7 +179,7 @@ def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | Non
                         agencies: dict[str, str]) -> Response:
     """An erased case: its events no longer read, so nothing is replayed; the log rows the agencies were sent —
     today's and the replaced logs', no content — are all that is left, and shown as stored."""
-    read = service(request).audit_stored_log(user, case_id, agency, session.purpose(request))
+    read = service(request).audit_stored_log(user, case_id, agency, session.purpose(request, case_id))
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
     stored = [_logged_row(row_key(r), cat, ids, {}) for r in read.rows]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=case_id,
@@ -199,8 +219,9 @@ def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - c
 def report(request: Request, case_id: str) -> Response:
     """The supervisor's printable report (the same as the API's)."""
     user, uuid = _auditor(request), case_uuid(case_id)
-    made = service(request).audit_report(user, uuid, request.app.state.context.report, session.purpose(request))
-    return HTMLResponse(made, headers={"Cache-Control": "no-store"})
+    made = service(request).audit_report(user, uuid, request.app.state.context.report,
+                                         session.purpose(request, uuid))
+    return HTMLResponse(made, headers={"Cache-Control": "no-store", "Content-Security-Policy": REPORT_POLICY})
 
 
 @router.get("/granskning/atkomstlogg")
@@ -212,9 +233,12 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
     cases = service(request)
     errors: dict[str, str] = {}
     case_id = None
-    if nummer.strip():
+    number = views.case_number_typed(nummer)
+    if nummer.strip() and number is None:
+        errors["nummer"], nummer = texts.T["find_not_a_number"], ""   # not said back: it may be a personnummer
+    elif number is not None:
         try:
-            case_id = cases.find(user, nummer.strip()[:20])
+            case_id = cases.find(user, number)
         except CaseNotFound:
             errors["nummer"] = "Inget ärende med det numret."
     if myndighet and myndighet not in _agencies(request):   # a NUL in it reached PostgreSQL: a 503 page

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from services.principals import Role
 from services.web import oidc, session, texts
 from services.web.forms import Typed
-from services.web.pages import NoSuchPage, error_page, form_of, guarded, redirect, render
+from services.web.pages import NoSuchPage, case_uuid, error_page, form_of, guarded, redirect, render
 
 log = logging.getLogger("sigill.web")
 router = APIRouter(include_in_schema=False)
@@ -81,14 +81,14 @@ def oidc_callback(request: Request) -> Response:
                                     redirect_uri=_callback(request), nonce=flow.nonce)
     except oidc.SignInFailed as failure:
         response = _failed(request, failure)
-        oidc.forget(response)
+        oidc.forget(request, response)
         return response
     # A page, not a redirect: after the provider's cross-site redirect a SameSite=Strict cookie would not be
     # sent along a further redirect; the page's own navigation is same-site.
     response = render(request, "signed_in.html",
                       destination=session.return_path(flow.back) or home_of(signed_in.principal.roles))
     session.sign_in(request, response, signed_in.id_token, signed_in.refresh_token)
-    oidc.forget(response)
+    oidc.forget(request, response)
     return response
 
 
@@ -103,7 +103,7 @@ def sign_out(request: Request, typed: Form) -> Response:
         destination = identity.end_session_url(id_token=token, post_logout_redirect_uri=_public(request)
                                                + oidc.SIGNED_OUT) or destination
     response = redirect(destination)
-    session.sign_out(response)
+    session.sign_out(request, response)
     return response
 
 
@@ -116,11 +116,12 @@ def signed_out(request: Request) -> Response:
 @router.post("/syfte")
 @guarded
 def set_purpose(request: Request, typed: Form) -> Response:
-    """The purpose of the reads that follow, kept for this browser session and sent to the access log."""
+    """The purpose of the reads of one case that follow, kept for this browser session and sent to the access log
+    with each (of that case only: it may name the young person, and must not reach another's access log)."""
     session.check_csrf(request, typed)
     back = typed.get("back", "/")
     response = redirect(back if back == "/" else session.return_path(back) or "/")
-    session.set_purpose(request, response, typed.get("purpose"))
+    session.set_purpose(request, response, case_uuid(typed.get("case", "")), typed.get("purpose") or "")
     return response
 
 

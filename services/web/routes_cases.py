@@ -25,22 +25,40 @@ Form = Annotated[Typed, Depends(form_of)]
 @router.get("/arenden")
 @guarded
 def case_list(request: Request, fas: str = "", nummer: str = "") -> Response:
-    """The user's cases; social services: the municipality's.  A case number goes straight to the case."""
+    """The user's cases; social services: the municipality's.  A case number (a link's) goes straight to the case."""
     user = session.principal(request)
     if user.has(Role.AUDITOR):
         return redirect("/granskning")
-    error = ""
-    if nummer.strip():
+    return _found_or_listed(request, user, fas, nummer)
+
+
+@router.post("/arenden")
+@guarded
+def find_case(request: Request, typed: Form) -> Response:
+    """The search box: posted, so that what is typed (a personnummer, by mistake) never lands in a URL."""
+    user = session.principal(request)
+    session.check_csrf(request, typed)
+    if user.has(Role.AUDITOR):
+        return redirect("/granskning")
+    return _found_or_listed(request, user, "", typed.get("nummer", ""))
+
+
+def _found_or_listed(request: Request, user: Principal, phase: str, typed_number: str) -> Response:
+    number, error = views.case_number_typed(typed_number), ""
+    misshapen = bool(typed_number.strip()) and number is None
+    if misshapen:
+        error = texts.T["find_not_a_number"]   # not said back: it may be a personnummer
+    elif number is not None:
         try:
-            return redirect(f"/arenden/{service(request).find(user, nummer.strip()[:20])}")
+            return redirect(f"/arenden/{service(request).find(user, number)}")
         except CaseNotFound:
-            error = f"Inget ärende med numret {nummer.strip()[:20]} som du har tillgång till."
+            error = f"Inget ärende med numret {number} som du har tillgång till."
     rows = service(request).cases(user)
-    if fas:
-        rows = [r for r in rows if r["phase"] == fas]
+    if phase:
+        rows = [r for r in rows if r["phase"] == phase]
     rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
-    return render(request, "cases.html", user=user, rows=rows, phase=fas, number=nummer[:20],
-                  find_error=error, phases=views.PHASES, plan_status=describe_plan_status)
+    return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase,
+                  number=number or "", find_error=error, phases=views.PHASES, plan_status=describe_plan_status)
 
 
 @router.get("/arenden/nytt")
@@ -102,6 +120,6 @@ def extract(request: Request, case_id: str) -> Response:
     seen = look(request, user, uuid, "timeline")
     if seen.place is not Place.LEAD:
         raise Forbidden("social services produces the extract")
-    records = service(request).extract(user, uuid, session.purpose(request))
+    records = service(request).extract(user, uuid, session.purpose(request, uuid))
     return show(request, user, seen, "registerutdrag", "extract.html", records=records, reads=texts.READS,
                 now=service(request).app.clock.now())

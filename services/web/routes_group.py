@@ -34,7 +34,8 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
     if typed is None and seen.place is Place.LEAD:
         values: dict[str, Any] = {"main_goal": current.main_goal if current else ""}
         for i, row in enumerate(current.rows if current else []):
-            values.update({f"rows.{i}.{k}": row.get(k) for k in ("area", "goal", "how", "responsible", "follow_up")})
+            values.update({f"rows.{i}.{k}": row.get(k) for k in ("area", "goal", "how", "responsible", "follow_up",
+                                                                  "category")})
             values.update({f"rows.{i}.row_id": row["row_id"], f"rows.{i}.responsible_agencies": list(
                 row["responsible_agencies"])})
         typed = Typed.of(values)

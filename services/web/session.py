@@ -3,22 +3,30 @@
 The cookie holds the same bearer token the API takes, and every request
 verifies it with the API's verifier, so a page is authorised exactly as an
 API call would be.  CSRF: cookies are SameSite=Strict, and every POST form
-carries the session's random token, compared with its (HttpOnly) cookie.
+carries a token made (HMAC, under a key derived from the master key) from the
+browser's random CSRF cookie and the signed-in user: a cookie another host of
+the same site wrote into the browser is worth nothing without the token the
+server made for it and this user.  Served over HTTPS (or under an https public
+URL), every cookie is Secure and named ``__Host-…``, which no other host can set.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
+import json
 import logging
 import secrets
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from services.identity_provider import SignInFailed
 from services.principals import AuthenticationFailed, Principal
-from services.web import renewal
+from services.web import renewal, sealed_cookie
 
 log = logging.getLogger("sigill.web")
 
@@ -56,7 +64,7 @@ def principal(request: Request, renew: bool = True) -> Principal:
     renewed = getattr(request.state, "renewed", None)
     if renewed is not None:
         return renewed.principal
-    token = request.cookies.get(TOKEN_COOKIE)
+    token = request.cookies.get(cookie(request, TOKEN_COOKIE))
     if not token:
         raise AuthenticationFailed("not signed in")
     # Production: only the provider's ID tokens; development: development tokens first.
@@ -70,7 +78,7 @@ def principal(request: Request, renew: bool = True) -> Principal:
 
 
 def _renewed_if_due(request: Request, token: str, user: Principal) -> Principal:
-    state, sealed = request.app.state, request.cookies.get(renewal.REFRESH_COOKIE)
+    state, sealed = request.app.state, request.cookies.get(cookie(request, renewal.REFRESH_COOKIE))
     if state.identity is None or not sealed or not renewal.due(token):
         return user
     refresh_token = renewal.unseal(state.refresh_key, sealed)
@@ -118,61 +126,103 @@ def sign_in_url(request: Request, reason: str | None = None) -> str:
 
 
 def token(request: Request) -> str:
-    return request.cookies.get(TOKEN_COOKIE, "")
+    return request.cookies.get(cookie(request, TOKEN_COOKIE), "")
+
+
+def secure(request: Request) -> bool:
+    """Whether cookies are Secure and ``__Host-``: over HTTPS, and whenever the public URL is https (behind a TLS
+    proxy whose X-Forwarded-Proto is not trusted, the request's own scheme says http)."""
+    public = getattr(getattr(request.app.state, "web_settings", None), "public_url", None) or ""
+    return request.url.scheme == "https" or public.startswith("https://")
+
+
+def cookie(request: Request, name: str) -> str:
+    """A cookie's name as this server sets and reads it: ``__Host-`` when Secure (host-only, path /, no other
+    host of the site can set it — a sibling host could otherwise plant a session or a CSRF cookie)."""
+    return f"__Host-{name}" if secure(request) else name
+
+
+def _set(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(cookie(request, name), value, httponly=True, samesite="strict", secure=secure(request),
+                        path="/")
 
 
 def csrf_token(request: Request) -> str:
-    """This browser's CSRF token (made on its first page, kept in a cookie)."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = request.state.new_csrf = secrets.token_urlsafe(32)
-    return token
+    """The token this browser's forms carry (its random cookie, made on its first page, bound to the user)."""
+    browser = request.cookies.get(cookie(request, CSRF_COOKIE)) or getattr(request.state, "new_csrf", None)
+    if not browser:
+        browser = request.state.new_csrf = secrets.token_urlsafe(32)
+    return _bound(request, browser)
 
 
 def check_csrf(request: Request, form: dict) -> None:
-    expected, given = request.cookies.get(CSRF_COOKIE, ""), str(form.get(CSRF_FIELD, ""))
-    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+    browser, given = request.cookies.get(cookie(request, CSRF_COOKIE), ""), str(form.get(CSRF_FIELD, ""))
+    if not browser or not hmac.compare_digest(_bound(request, browser).encode(), given.encode()):
         raise CsrfRejected()
 
 
-def purpose(request: Request) -> str:
-    return unquote(request.cookies.get(PURPOSE_COOKIE, ""))[:MAX_PURPOSE]
+def _bound(request: Request, browser: str) -> str:
+    """The form's token: a MAC of the browser's cookie and the user the session cookie names (the claim only: it
+    is authenticated on its own, and a session renewed keeps its user, so a form made before a renewal still
+    posts).  Before sign-in, of the cookie alone."""
+    mac = hmac.new(request.app.state.csrf_key, f"{browser}\x00{_subject(token(request))}".encode(), "sha256")
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+def _subject(session_token: str) -> str:
+    """The ``sub`` a session token claims, unverified; "" when it names none."""
+    try:
+        payload = session_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims.get("sub", "")) if isinstance(claims, dict) else ""
+    except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
+        return ""
+
+
+def purpose(request: Request, case_id: Any) -> str:
+    """The purpose stated for reads of this case (its page's form), or "": stated for one case it is never
+    recorded on another's reads (another young person's access log and register extract)."""
+    sealed = request.cookies.get(cookie(request, PURPOSE_COOKIE), "")
+    opened = sealed_cookie.unseal(request.app.state.purpose_key, PURPOSE_COOKIE, sealed) if sealed else None
+    try:
+        stated = json.loads(opened) if opened is not None else None
+    except ValueError:
+        return ""
+    if not isinstance(stated, dict) or stated.get("case") != str(case_id):
+        return ""
+    return str(stated.get("text", ""))[:MAX_PURPOSE]
 
 
 def keep_csrf(request: Request, response: Response) -> Response:
     """Set the CSRF cookie if this request made a new token."""
     new = getattr(request.state, "new_csrf", None)
     if new:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict", secure=_secure(request), path="/")
+        _set(request, response, CSRF_COOKIE, new)
     return response
 
 
 def sign_in(request: Request, response: Response, token: str, refresh_token: str | None = None) -> None:
     _set_session(request, response, token, refresh_token)
     # A new session gets a new CSRF token (a token planted before sign-in is worth nothing).
-    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict",
-                        secure=_secure(request), path="/")
-    response.delete_cookie(PURPOSE_COOKIE, path="/")
+    _set(request, response, CSRF_COOKIE, secrets.token_urlsafe(32))
+    response.delete_cookie(cookie(request, PURPOSE_COOKIE), path="/", secure=secure(request))
 
 
 def _set_session(request: Request, response: Response, token: str, refresh_token: str | None) -> None:
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/")
+    _set(request, response, TOKEN_COOKIE, token)
     if refresh_token:  # sealed: the browser holds it, but neither it nor any script can read it
-        response.set_cookie(renewal.REFRESH_COOKIE, renewal.seal(request.app.state.refresh_key, refresh_token),
-                            httponly=True, samesite="strict", secure=_secure(request), path="/")
+        _set(request, response, renewal.REFRESH_COOKIE, renewal.seal(request.app.state.refresh_key, refresh_token))
     else:
-        response.delete_cookie(renewal.REFRESH_COOKIE, path="/")
+        response.delete_cookie(cookie(request, renewal.REFRESH_COOKIE), path="/", secure=secure(request))
 
 
-def sign_out(response: Response) -> None:
+def sign_out(request: Request, response: Response) -> None:
     for name in (TOKEN_COOKIE, CSRF_COOKIE, PURPOSE_COOKIE, renewal.REFRESH_COOKIE):
-        response.delete_cookie(name, path="/")
+        response.delete_cookie(cookie(request, name), path="/", secure=secure(request))
 
 
-def set_purpose(request: Request, response: Response, text: str) -> None:
-    response.set_cookie(PURPOSE_COOKIE, quote(text.strip()[:MAX_PURPOSE]), httponly=True, samesite="strict",
-                        secure=_secure(request), path="/")
+def set_purpose(request: Request, response: Response, case_id: Any, text: str) -> None:
+    """Remember the purpose of this browser's reads of one case, sealed (it may name the young person: it is kept
+    only as the access log keeps it, unreadable outside this server)."""
+    stated = json.dumps({"case": str(case_id), "text": text.strip()[:MAX_PURPOSE]}).encode()
+    _set(request, response, PURPOSE_COOKIE, sealed_cookie.seal(request.app.state.purpose_key, PURPOSE_COOKIE, stated))

@@ -7,6 +7,8 @@ described by ``services.presentation`` (shared with the CLI and the report).
 
 from __future__ import annotations
 
+from services import presentation
+
 T: dict[str, str] = {
     "app": "Sigill", "tagline": "Samverkan i sociala insatsgrupper",
     "skip": "Hoppa till innehållet", "signed_in_as": "Inloggad som", "sign_out": "Logga ut",
@@ -26,6 +28,10 @@ T: dict[str, str] = {
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
     "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla myndigheter",
     "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "till exempel 0180-2026-0001",
+    "category_from_area": "Efter området (listans områden)",
+    "category_hint": ("Kategorin avgör vilka myndigheter som får se raden. Ett område utanför listan måste få en"
+                      " kategori."),
+    "find_not_a_number": "Skriv ett ärendenummer, till exempel 0180-2026-0001 (sök inte på personnummer).",
     "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Nästa möte", "col_plan": "Planrevision",
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
@@ -80,6 +86,7 @@ T: dict[str, str] = {
     "col_follow_up": "Uppföljning",
     "meetings_title": "Nätverksmöten", "meetings_none": "Inga möten.", "meeting_new": "Registrera möte",
     "meeting_submit": "Spara mötet", "outcome_n": "Resultat", "meeting_decisions_hint": "Ett beslut per rad.",
+    "decisions_category_hint": "Kategorin avgör vilka myndigheter som får se besluten: välj den när du skriver beslut.",
     "meeting_others_hint": "Andra deltagare, kommaseparerade (t.ex. den unge, förälder).",
     "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
     "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
@@ -133,6 +140,8 @@ T: dict[str, str] = {
     "method_not_allowed": "Sidan kan inte användas på det sättet (till exempel ett formulär som skickats till "
                           "fel adress). Gå tillbaka och försök igen.",
     "bad_request": "Förfrågan kunde inte tolkas. Gå tillbaka och försök igen.",
+    "too_large": ("Det du skickade är större än servern tar emot ({limit}), och inget av det sparades. Gå tillbaka,"
+                  " kopiera texten och dela upp den i flera delar."),
     "forbidden": "Din roll får inte göra detta.",
     "no_municipality": "Din inloggning anger ingen kommun. Handläggare och kontaktpersoner arbetar i en kommuns "
                        "insatsgrupper – be den som administrerar inloggningen att lägga till kommunen.",
@@ -156,11 +165,11 @@ LABELS: dict[str, str] = {
     "valid_until": "Gäller till och med", "form": "Form", "scope": "Omfattning",
     "agency": "Myndighet", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",
     "main_goal": "Huvudmål", "rows.area": "Område", "rows.goal": "Mål", "rows.how": "Genomförande",
-    "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga myndigheter",
+    "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga myndigheter", "rows.category": "Kategori",
     "rows.follow_up": "Uppföljning (hur och när)",
     "held_on": "Mötesdatum", "attendees": "Deltagande myndigheter", "other_attendees": "Andra deltagare",
     "outcomes.category": "Kategori", "outcomes.origin_agency": "Uppgiften kommer från", "outcomes.text": "Resultat",
-    "decisions": "Beslut", "next_meeting": "Nästa möte",
+    "decisions": "Beslut", "decisions.category": "Besluten gäller kategori", "next_meeting": "Nästa möte",
     "category": "Kategori", "text": "Uppgift", "legal_basis": "Lagstöd (om annat än samtycke)",
     "row_id": "Planrad", "status": "Status", "note": "Kommentar", "outcome": "Utfall",
     "expected_version": "Version",
@@ -171,13 +180,12 @@ ENTRY_ROUTES = {"known": "Känd hos socialtjänsten", "sol14": "SoL 14-anmälan 
 CONSENT_FORMS = {"written": "Skriftligt", "oral_documented": "Muntligt, dokumenterat"}
 FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achieved": "Uppnått",
                       "not_achieved": "Inte uppnått"}
-CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyttat",
-                   "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
-                   "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
+CLOSURE_REASONS = presentation.CLOSURE_REASONS
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör"}
 READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
+         "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
          "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
@@ -205,7 +213,8 @@ DEV_USER_CHOICES = {key: (label, agency, role, municipality) for key, label, age
 # The title of an error page, by its status.
 ERROR_TITLES: dict[int, str] = {
     400: "Felaktig förfrågan", 401: "Inte inloggad", 403: "Åtkomst nekad", 404: "Sidan finns inte",
-    405: "Otillåten metod", 409: "Ärendet har ändrats", 422: "Kunde inte sparas", 503: "Tillfälligt otillgänglig",
+    405: "Otillåten metod", 409: "Ärendet har ändrats", 413: "För mycket på en gång", 422: "Kunde inte sparas",
+    503: "Tillfälligt otillgänglig",
 }
 
 # Why an OIDC sign-in failed (services/web/routes_auth.py), as the user reads it.
@@ -271,6 +280,8 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("must be one of", "Välj ett av alternativen."), ("before", "Datumet ligger före startdatumet."),
     ("may only be responsible", "Myndigheten får bara vara ansvarig för rader i sin egen kategori "
                                 "(annars röjs att den är med i gruppen)."),
+    ("give the row's category", "Området finns inte i listan: välj vilken kategori raden gäller (den avgör vilka som"
+                                " får se raden)."),
     ("at least one", "Ange minst en."), ("must have attended", "Myndigheten måste ha deltagit i mötet."),
     ("unknown", "Okänt värde."),
 )

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Sequence
 
 from domain.calendar import birthday, local_date
+from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure, Judge
 from domain.facts import Fact, fact_order
@@ -173,14 +174,18 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
         guardians={g["guardian_id"]: Guardian(g["guardian_id"], g["name"], g["has_custody"])
                    for g in guardians(disclosures)})
     named = {e.agency for r in rows for e in r.record.scope}
-    agencies = sorted((named | set(group)) - {catalogue.lead_agency}, key=lambda a: agency_name(a, catalogue))
-    result = Picture(agencies, list(catalogue.categories), member={a: a in group for a in agencies})
+    # Social services is in the picture once a consent names it: the members' contributions reach it by consent.
+    lead = catalogue.lead_agency
+    taking_part = {**group, lead: None}
+    agencies = sorted(named | set(group), key=lambda a: agency_name(a, catalogue))
+    result = Picture(agencies, list(catalogue.categories), member={a: a in taking_part for a in agencies})
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
     for agency in agencies:
         # An agency outside the group sees nothing; show what consent would let it see once it joins.
-        as_member = case if agency in group else SimpleNamespace(**{**vars(case), "members": {**group, agency: None}})
+        as_member = (case if agency in taking_part
+                     else SimpleNamespace(**{**vars(case), "members": {**group, agency: None}}))
         judge = Judge(as_member, agency, now, catalogue)
         for category in result.categories:
             probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
@@ -189,8 +194,8 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                 result.cells[agency, category] = Cell(False)
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
-            result.cells[agency, category] = Cell(agency in group, min(dates) if dates else None,
-                                                  describe_basis(basis, catalogue), pending=agency not in group)
+            result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
+                                                  describe_basis(basis, catalogue), pending=agency not in taking_part)
     return result
 
 
@@ -258,3 +263,10 @@ def followable_rows(disclosures: Sequence[Disclosure], agency: str, lead: bool) 
     if not current:
         return []
     return [r for r in current[0].rows if lead or agency in r["responsible_agencies"]]
+
+
+def case_number_typed(text: str) -> str | None:
+    """What was typed into a case-number box, when it is shaped like one (0180-2026-0042); else None — and then
+    it is never shown or used again: a personnummer typed there by mistake must not reach a page, a URL or a query."""
+    typed = text.strip()
+    return typed if len(typed) <= 20 and CASE_NUMBER.match(typed) else None

@@ -87,7 +87,12 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     page.locator("#f-outcomes-1-origin_agency").select_option("skola")
     page.locator("#f-outcomes-1-category").select_option("school")
     page.locator("#f-outcomes-1-text").fill("Närvaron har blivit bättre.")
-    page.get_by_label("Beslut").fill("Nytt möte om fyra veckor.")
+    page.locator("#f-decisions").fill("Nytt möte om fyra veckor.")
+    # Decisions have no category of their own to fall back on (under `case` every member would see them): asked for.
+    page.get_by_role("button", name="Spara mötet").click()
+    expect(page.locator("#f-decisions-0-category-error")).to_contain_text("Fältet måste fyllas i.")
+    expect(page.locator("#f-decisions")).to_have_value("Nytt möte om fyra veckor.")
+    page.locator("#f-decisions-0-category").select_option("case")
     page.get_by_role("button", name="Spara mötet").click()
     expect(page.locator("section.meeting")).to_contain_text("Familjen har fått stödsamtal.")
     # The school's outcome is the school's information: social services sees it only under consent or law.

@@ -154,13 +154,17 @@ def test_the_development_sign_in_returns_to_the_page_and_refuses_other_sites(ser
     signed_in = client.post("/logga-in/utveckling", data={"csrf": csrf, "user": "skola", "tillbaka": "/arenden"})
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/arenden"
     for back in ("//evil.example", "https://evil.example", "/\\evil.example"):
-        again = client.post("/logga-in/utveckling", data={"csrf": client.cookies["sigill_csrf"], "user": "skola",
+        again = client.post("/logga-in/utveckling", data={"csrf": _form_token(client), "user": "skola",
                                                           "tillbaka": back})
         assert again.status_code == 303 and again.headers["location"] == "/arenden", back
     # A rejected form keeps the return path.
-    rejected = client.post("/logga-in/utveckling", data={"csrf": client.cookies["sigill_csrf"],
-                                                         "tillbaka": "/granskning"})
+    rejected = client.post("/logga-in/utveckling", data={"csrf": _form_token(client), "tillbaka": "/granskning"})
     assert rejected.status_code == 422 and 'name="tillbaka" value="/granskning"' in rejected.text
+
+
+def _form_token(client: httpx.Client) -> str:
+    """The CSRF token the sign-in page's form carries now (bound to the browser's cookie and its user)."""
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/logga-in").text).group(1)
 
 
 # --- development mode with an issuer: both sign-ins -----------------------------------------------------------

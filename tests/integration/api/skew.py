@@ -74,7 +74,7 @@ def every_command(client, users, case_id: str, consents: list[str]) -> list[tupl
             "valid_until": "2026-12-31"}),
         ("social", f"{c}/members", lambda: {"agency": "bup", "contact_person": "Kim", "role": "psykolog"}),
         ("social", f"{c}/plan/revisions", lambda: {"main_goal": "Fullföljd skolgång", "rows": [
-            {"area": "Skolgång", "goal": "Närvaro", "how": "Mentor", "responsible": "Skolan",
+            {"area": "Skolgång", "category": "case", "goal": "Närvaro", "how": "Mentor", "responsible": "Skolan",
              "responsible_agencies": ["skola"]}]}),
         ("social", f"{c}/meetings", lambda: {"held_on": "2026-02-02", "attendees": ["skola"]}),
         ("school", f"{c}/contributions", lambda: {"category": "school", "text": "Ny närvaronotering."}),

@@ -88,7 +88,7 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("administer", "POST", f"{c}/members", {**stale, "agency": "bup", "contact_person": "x", "role": "x"}),
         ("administer", "POST", f"{c}/members/polis/departure", {**stale, "reason": "x"}),
         ("administer", "POST", f"{c}/plan/revisions", {**stale, "main_goal": "x", "rows": [
-            {"area": "Skolgång", "goal": "x", "how": "x", "responsible": "x"}]}),
+            {"area": "Skolgång", "category": "case", "goal": "x", "how": "x", "responsible": "x"}]}),
         ("administer", "POST", f"{c}/closure", {**stale, "reason": "goals_met", "outcome": "x"}),
         ("group_work", "POST", f"{c}/meetings", {**stale, "held_on": "2026-02-03"}),
         ("group_work", "POST", f"{c}/contributions", {**stale, "category": "school", "text": "x"}),
@@ -157,7 +157,8 @@ def a_busy_case(client, users, tick, app):
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
         "main_goal": "Fullföljd skolgång", "rows": [
-            {"area": "Skolgång", "goal": "Närvaro över 90 %", "how": "Mentor", "responsible": "Skolan",
+            {"area": "Skolgång", "category": "case", "goal": "Närvaro över 90 %", "how": "Mentor",
+             "responsible": "Skolan",
              "responsible_agencies": ["skola"]},
             {"area": "Fritid", "goal": "Ny fritidsaktivitet", "how": "Fältassistent", "responsible": "Soc"}]}), 201)
     plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))

@@ -42,7 +42,7 @@ def every_form(client, users, case_id: str, consents: list[str]) -> list[tuple[s
             "consenter": "young_person", "scope": ["skola:case", "skola:school"], "valid_until": "2026-12-31"}),
         (SOCIAL, f"{c}/grupp", lambda: {"agency": "bup", "contact_person": "Kim", "role": "psykolog"}),
         (SOCIAL, f"{c}/plan", lambda: {"main_goal": "Fullföljd skolgång", "rows.0.area": "Skolgång",
-                                       "rows.0.goal": "Närvaro", "rows.0.how": "Mentor",
+                                       "rows.0.category": "case", "rows.0.goal": "Närvaro", "rows.0.how": "Mentor",
                                        "rows.0.responsible": "Skolan", "rows.0.responsible_agencies": "skola"}),
         (SOCIAL, f"{c}/moten", lambda: {"held_on": "2026-02-02", "attendees": "skola"}),
         (SCHOOL, f"{c}/uppgift", lambda: {"category": "school", "text": "Närvaron har ökat till 90 %."}),
