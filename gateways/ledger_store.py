@@ -121,28 +121,44 @@ class PostgresLedgerStore:
                 yield from merge(_stream(e), _stream(l))
 
 
-    def case_pairs(self, case_id: UUID) -> tuple[list[tuple[tuple, bytes | None]], int]:
-        """One case's events and ledger entries joined on notification id, in order, each with the link of the
-        ledger entry before it; and the ledger's last notification id.  The ledger has no index by case (it is
-        written a million rows at a time), so this scans it once: an auditor's question, not a hot path."""
+    def case_pairs(self, case_id: UUID) -> tuple[list[tuple], int, list[tuple]]:
+        """One case's events and ledger entries joined on notification id, in order, each with the ledger entry
+        before it (position, link); the ledger's last notification id; and after the case's last entry, each entry
+        whose position does not follow on from the entry before it, joined with the event stored there, with that
+        entry before it (see ``ledger.verify_case``).  The ledger has no index by case (it is written a million
+        rows at a time), so this scans it once: an auditor's question, not a hot path.  The entries before are read
+        by the primary key, the gaps by one range scan of the ledger's tail (no event read but at a gap)."""
         events = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, topic, state"
                          " FROM {} WHERE originator_id = %s ORDER BY notification_id").format(self._events)
-        ledger = sql.SQL("SELECT l.notification_id, uuid_send(l.originator_id), l.originator_version, l.link,"
-                         " (SELECT p.link FROM {ledger} p WHERE p.notification_id < l.notification_id"
-                         "  ORDER BY p.notification_id DESC LIMIT 1)"
-                         " FROM {ledger} l WHERE l.originator_id = %s ORDER BY l.notification_id"
-                         ).format(ledger=self._ledger)
+        ledger = sql.SQL(
+            "SELECT l.notification_id, uuid_send(l.originator_id), l.originator_version, l.link,"
+            " p.notification_id, p.link FROM {ledger} l"
+            " LEFT JOIN LATERAL (SELECT notification_id, link FROM {ledger} WHERE notification_id < l.notification_id"
+            "  ORDER BY notification_id DESC LIMIT 1) p ON true"
+            " WHERE l.originator_id = %s ORDER BY l.notification_id").format(ledger=self._ledger)
+        gaps = sql.SQL(
+            "SELECT e.notification_id, uuid_send(e.originator_id), e.originator_version, e.topic, e.state,"
+            " g.notification_id, uuid_send(g.originator_id), g.originator_version, g.link, g.before_id, g.before_link"
+            " FROM (SELECT notification_id, originator_id, originator_version, link,"
+            "        lag(notification_id) OVER w AS before_id, lag(link) OVER w AS before_link"
+            "       FROM {ledger} WHERE notification_id >= %s WINDOW w AS (ORDER BY notification_id)) g"
+            " LEFT JOIN {events} e ON e.notification_id = g.notification_id"
+            " WHERE g.notification_id > g.before_id + 1 ORDER BY g.notification_id"
+            ).format(ledger=self._ledger, events=self._events)
         with psycopg.connect(self.conninfo) as conn:
-            # One snapshot for the three reads: a seal committed between them (the follower seals every
+            # One snapshot for the reads: a seal committed between them (the follower seals every
             # second) made an event just sealed look slipped in, or one just stored look removed.
             conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
             stored = [tuple(r) for r in conn.execute(events, (case_id,), binary=True)]
             entries = conn.execute(ledger, (case_id,), binary=True).fetchall()
             head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(self._ledger)
                                 ).fetchone()[0]
-        before = {e[0]: None if e[4] is None else bytes(e[4]) for e in entries}
+            after = [] if not entries else conn.execute(gaps, (entries[-1][0],), binary=True).fetchall()
+        before = {e[0]: None if e[4] is None else (e[4], bytes(e[5])) for e in entries}
         pairs = merge(iter(stored), iter(tuple(e[:4]) for e in entries))
-        return [(p, before.get(p[5]) if p[5] is not None else None) for p in pairs], head
+        return ([(p, before.get(p[5]) if p[5] is not None else None) for p in pairs], head,
+                [((*g[:4], None if g[4] is None else bytes(g[4]), *g[5:8], bytes(g[8])), (g[9], bytes(g[10])))
+                 for g in after])
 
 
 def _stream(cursor: psycopg.ServerCursor) -> Iterator[tuple]:

@@ -25,7 +25,7 @@ class LedgerStore(Protocol):
     def append(self, entries: list[LedgerEntry], checkpoint: Checkpoint | None) -> None: ...
     def checkpoints(self) -> list[Checkpoint]: ...
     def pairs(self) -> Iterator[tuple]: ...
-    def case_pairs(self, case_id: UUID) -> tuple[list[tuple[tuple, bytes | None]], int]: ...
+    def case_pairs(self, case_id: UUID) -> tuple[list[tuple], int, list[tuple]]: ...
 
 
 class CaseHistoryAltered(Exception):
@@ -74,9 +74,10 @@ class Ledger:
 
     def case_divergence(self, case_id: UUID) -> Divergence | None:
         """The first place where the case's stored events differ from what the ledger sealed (None: none).
-        Events removed from a case's end leave a history that still reads; only the ledger knows it is short."""
-        pairs, sealed_to = self.store.case_pairs(case_id)
-        return verify_case(pairs, sealed_to)
+        Events removed from a case's end leave a history that still reads; only the ledger knows it is short (and,
+        removed with their ledger entries, only the chain after the case's last entry)."""
+        pairs, sealed_to, gaps_after = self.store.case_pairs(case_id)
+        return verify_case(pairs, sealed_to, gaps_after)
 
     def check_case(self, case_id: UUID) -> None:
         """Raise ``CaseHistoryAltered`` unless the case's stored events are the ones the ledger sealed."""

@@ -12,7 +12,7 @@ by row, with the ledger; the first divergence is reported exactly.
 from __future__ import annotations
 
 from hashlib import sha256
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Protocol
 from uuid import UUID
@@ -54,10 +54,15 @@ class Divergence:
     """The first place where the stored events and the ledger disagree."""
 
     kind: str                  # "altered" | "removed" | "reordered" | "inserted" | "checkpoint"
+    #                            | "altered_or_removed_before" | "altered_or_removed_after" (see ``between``)
     notification_id: int
-    case_id: UUID | None
+    case_id: UUID | None       # the aggregate whose event it is (a case's, or another aggregate's: ``aggregate``)
     version: int | None
     detail: str
+    # A link that does not follow from the entry before it, with positions between the two: the event, or one
+    # removed just before it (its ledger entry with it), cannot be told apart.  (earlier position, later position)
+    between: tuple[int, int] | None = None
+    aggregate: str | None = "case"   # "case", "case_number_series", or None: not known (the event is gone)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Verification:
     unsealed: int              # events stored after the ledger's last entry (not yet covered)
     checkpoints: int           # checkpoints whose signature and link were confirmed
     divergence: Divergence | None
+    exported: int = 0          # of ``checkpoints``, those confirmed from an exported file (not stored here)
 
     @property
     def intact(self) -> bool:
@@ -108,16 +114,20 @@ Pair = tuple
 
 def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_ok: Verifier,
            trusted_keys: set[bytes], progress: Callable[[int], None] = lambda n: None,
-           stored_now: Callable[[], Iterable[Checkpoint]] = lambda: ()) -> Verification:
+           stored_now: Callable[[], Iterable[Checkpoint]] = lambda: (),
+           from_file: Iterable[Checkpoint] = ()) -> Verification:
     """Walk stored events and ledger entries side by side, in notification order.
 
     ``stored_now``: the stored checkpoints read again at the end — the walk can reach entries a seal committed
-    (with their checkpoint) after ``checkpoints`` were read, and the last of them must not look uncovered."""
+    (with their checkpoint) after ``checkpoints`` were read, and the last of them must not look uncovered.
+    ``from_file``: those of ``checkpoints`` that only an exported file holds (not stored here): one the ledger
+    does not reach, or does not match, is told as the exported checkpoint the ledger no longer matches."""
+    from_file = set(from_file)
     wanted: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         wanted.setdefault(checkpoint.notification_id, []).append(checkpoint)
     signed, last_sealed = set(wanted), None
-    previous, checked, unsealed, confirmed = GENESIS, 0, 0, 0
+    previous, checked, unsealed, confirmed, exported = GENESIS, 0, 0, 0, 0
     first_unsealed: Pair | None = None
     for pair in pairs:
         nid, oid, version, topic, state, entry_id, entry_oid, entry_version, entry_link = pair
@@ -126,58 +136,99 @@ def verify(pairs: Iterable[Pair], checkpoints: Iterable[Checkpoint], signature_o
             first_unsealed = first_unsealed or pair
             continue
         if first_unsealed is not None:  # an unsealed event *before* a sealed one was slipped in afterwards
-            return Verification(checked, 0, confirmed, _divergence("inserted", first_unsealed))
+            return Verification(checked, 0, confirmed, _divergence("inserted", first_unsealed), exported)
         if nid is None:
-            return Verification(checked, 0, confirmed, _divergence("removed", pair))
+            return Verification(checked, 0, confirmed, _divergence("removed", pair), exported)
         if oid != entry_oid or version != entry_version:
-            return Verification(checked, 0, confirmed, _divergence("reordered", pair))
+            return Verification(checked, 0, confirmed, _divergence("reordered", pair), exported)
         if _link(previous, nid, oid, version, topic, state) != entry_link:
-            return Verification(checked, 0, confirmed, _divergence("altered", pair))
+            return Verification(checked, 0, confirmed, _link_broken(pair, last_sealed or 0), exported)
         previous, last_sealed = entry_link, nid
         checked += 1
         if nid in wanted:
             for checkpoint in wanted.pop(nid):
-                problem = _check_checkpoint(checkpoint, previous, signature_ok, trusted_keys)
+                problem = _check_checkpoint(checkpoint, previous, signature_ok, trusted_keys, checkpoint in from_file)
                 if problem is not None:
-                    return Verification(checked, 0, confirmed, problem)
+                    return Verification(checked, 0, confirmed, problem, exported)
                 confirmed += 1
+                exported += checkpoint in from_file
         if checked % 100_000 == 0:
             progress(checked)
     if wanted:
-        return Verification(checked, unsealed, confirmed, Divergence(
-            "checkpoint", min(wanted), None, None, UNREACHED))
+        first = min(wanted)
+        unreached = UNREACHED_EXPORTED if all(c in from_file for c in wanted[first]) else UNREACHED
+        return Verification(checked, unsealed, confirmed, Divergence("checkpoint", first, None, None, unreached),
+                            exported)
     if last_sealed is not None and last_sealed not in signed:
         # Every seal signs its batch's last entry in the same transaction: a head no checkpoint covers was
         # written without the ledger key, or its checkpoints were removed (which needs the triggers disabled).
         late = [c for c in stored_now() if c.notification_id == last_sealed]
         if not late:
             return Verification(checked, unsealed, confirmed, Divergence("checkpoint", last_sealed, None, None,
-                                                                         UNCOVERED))
+                                                                         UNCOVERED), exported)
         problem = _check_checkpoint(late[0], previous, signature_ok, trusted_keys)
         if problem is not None:
-            return Verification(checked, unsealed, confirmed, problem)
+            return Verification(checked, unsealed, confirmed, problem, exported)
         confirmed += 1
-    return Verification(checked, unsealed, confirmed, None)
+    return Verification(checked, unsealed, confirmed, None, exported)
 
 
-def verify_case(pairs: Iterable[tuple[Pair, bytes | None]], sealed_to: int) -> Divergence | None:
-    """One case's stored events against its ledger entries, each beside the link of the ledger entry before it
-    (any case's; None for the first): the same checks as ``verify``, on the case's events only — what an
-    auditor's replay of the case needs before it says anything.  ``sealed_to``: the ledger's last notification
-    id; a case's event after it is not sealed yet, one before it without an entry was slipped in later."""
-    for pair, previous in pairs:
+# One of a case's rows for ``verify_case``: its pair, and the ledger entry before it (position, link; None for the
+# ledger's first).  A gap after the case's last entry: the pair at the entry after the gap, and the entry before.
+CaseRow = tuple
+
+
+def verify_case(rows: Iterable[CaseRow], sealed_to: int, gaps_after: Iterable[CaseRow] = ()) -> Divergence | None:
+    """One case's stored events against its ledger entries: the same checks as ``verify``, on the case's events
+    only — what an auditor's replay of the case needs before it says anything.  ``sealed_to``: the ledger's last
+    notification id; a case's event after it is not sealed yet, one before it without an entry was slipped in
+    later.
+
+    An event removed *together with its ledger entry* leaves the case's other entries whole.  Removed before the
+    case's last entry, it leaves a version missing among the case's entries (versions run 1, 2, 3 …).  Removed
+    after it — the case's last events, a withdrawal — it breaks the chain at the ledger's next entry, whatever
+    case that is: so every link after the case's last entry whose position does not follow on from the entry
+    before (``gaps_after``: the only places anything can be missing) is recomputed, and one that does not follow
+    refuses the case.  At consecutive positions nothing can be missing, and a change there is the event's own
+    case's concern."""
+    expected, last = 1, None
+    for pair, before in rows:
         nid, oid, version, topic, state, entry_id, entry_oid, entry_version, entry_link = pair
         if entry_id is None:
             if nid <= sealed_to:
                 return _divergence("inserted", pair)
             continue
-        if nid is None:
-            return _divergence("removed", pair)
+        if nid is None:   # the case's (it is the case's entry): not an aggregate only its id is left of
+            return replace(_divergence("removed", pair), aggregate="case")
         if oid != entry_oid or version != entry_version:
             return _divergence("reordered", pair)
-        if _link(previous or GENESIS, nid, oid, version, topic, state) != entry_link:
-            return _divergence("altered", pair)
+        previous_id, previous_link = before or (0, GENESIS)
+        if version != expected:
+            return Divergence("removed", nid, UUID(bytes=bytes(oid)), expected,
+                              _MISSING.format(version=expected, earlier=last or 0, later=nid),
+                              (last or 0, nid), "case")
+        if _link(previous_link, nid, oid, version, topic, state) != entry_link:
+            return _link_broken(pair, previous_id)
+        expected, last, last_pair = version + 1, nid, pair
+    for pair, (previous_id, previous_link) in gaps_after:
+        n_nid, n_oid, n_version, n_topic, n_state, next_id, next_oid, next_version, next_link = pair
+        if (n_nid is None or (n_oid, n_version) != (next_oid, next_version)
+                or _link(previous_link, n_nid, n_oid, n_version, n_topic, n_state) != next_link):
+            return Divergence("altered_or_removed_after", last, UUID(bytes=bytes(last_pair[1])), last_pair[2],
+                              _BROKEN_AFTER.format(earlier=previous_id, later=next_id), (previous_id, next_id),
+                              "case")
     return None
+
+
+def _link_broken(pair: Pair, previous_id: int) -> Divergence:
+    """A sealed event whose link does not follow from the ledger's entry before it.  Right after that entry its
+    stored bytes (or its entry) were altered; with positions between the two, an event removed there together
+    with its ledger entry breaks the link just the same, and which of the two happened cannot be told."""
+    nid = pair[0]
+    if nid == previous_id + 1:
+        return _divergence("altered", pair)
+    return Divergence("altered_or_removed_before", nid, UUID(bytes=bytes(pair[1])), pair[2],
+                      _BROKEN_BEFORE.format(earlier=previous_id, later=nid), (previous_id, nid), _aggregate(pair[3]))
 
 
 def as_pair(row: StoredRow | None, entry: LedgerEntry | None) -> Pair:
@@ -189,7 +240,8 @@ def as_pair(row: StoredRow | None, entry: LedgerEntry | None) -> Pair:
 
 
 _DETAILS = {
-    "inserted": "this event is not in the ledger but stands before sealed ones: it was added afterwards",
+    "inserted": "the ledger has no entry for this event, which stands before sealed ones: it was added afterwards,"
+                " or its ledger entry was removed",
     "removed": "the ledger records an event that is no longer stored",
     "reordered": "another event stands where the ledger sealed this one",
     "altered": "the stored bytes differ from those the ledger sealed",
@@ -198,8 +250,8 @@ _DETAILS = {
 
 # What a Swedish reader (the report, `sigill audit verify`) is told; the API keeps the English detail.
 _SWEDISH = {
-    _DETAILS["inserted"]: "händelsen finns inte i liggaren men står före förseglade händelser: den lades till"
-                          " i efterhand",
+    _DETAILS["inserted"]: "liggaren saknar post för händelsen, som står före förseglade händelser: den lades till"
+                          " i efterhand, eller dess post i liggaren togs bort",
     _DETAILS["removed"]: "liggaren förseglade en händelse som inte längre finns lagrad",
     _DETAILS["reordered"]: "en annan händelse står där liggaren förseglade denna",
     _DETAILS["altered"]: "de lagrade byten skiljer sig från dem liggaren förseglade",
@@ -209,6 +261,28 @@ UNTRUSTED_KEY = ("the checkpoint is signed by a key not trusted here (give the i
 BAD_SIGNATURE = "the checkpoint's signature does not verify"
 LINK_MISMATCH = "the chain recomputed from the events does not reach the checkpoint's hash"
 UNREACHED = "a checkpoint names an event the ledger no longer reaches"
+UNREACHED_EXPORTED = ("the exported checkpoint (from the file) names an event the ledger no longer reaches: the ledger"
+                      " was cut short, or rewritten, since the file was written")
+LINK_MISMATCH_EXPORTED = ("the chain recomputed from the events does not reach the exported checkpoint's hash (from"
+                          " the file): the ledger no longer matches what was exported")
+_BROKEN_BEFORE = ("this event, or one removed just before it (between positions {earlier} and {later}), differs from"
+                  " what the ledger sealed: the chain does not follow on from the entry before")
+_BROKEN_AFTER = ("the ledger's chain breaks after this, the case's last sealed event: the entry at position {later}"
+                 " does not follow from the one at {earlier} — an event between them (perhaps this case's next) was"
+                 " removed with its ledger entry, or the event at position {later} was changed")
+_MISSING = ("version {version} of the case is stored nowhere, nor is its ledger entry: it was removed with its entry,"
+            " between positions {earlier} and {later}")
+_SWEDISH_BETWEEN = {
+    "altered_or_removed_before": "den här händelsen, eller en som tagits bort strax före den (mellan position {earlier}"
+                                 " och {later}), skiljer sig från det liggaren förseglade: kedjan följer inte på"
+                                 " posten före",
+    "altered_or_removed_after": "liggarens kedja bryts efter ärendets sista förseglade händelse: posten vid position"
+                                " {later} följer inte på den vid {earlier} – en händelse mellan dem (kanske ärendets"
+                                " nästa) har tagits bort tillsammans med sin post i liggaren, eller händelsen vid"
+                                " position {later} har ändrats",
+    "removed": "en händelse i ärendet finns varken lagrad eller i liggaren: den togs bort tillsammans med sin post,"
+               " mellan position {earlier} och {later}",
+}
 UNCOVERED = ("no signed checkpoint covers the ledger's last entry: its checkpoints were removed, or entries were"
              " added without the ledger key")
 _SWEDISH.update({
@@ -217,21 +291,36 @@ _SWEDISH.update({
     BAD_SIGNATURE: "kontrollpunktens signatur stämmer inte",
     LINK_MISMATCH: "kedjan räknad ur händelserna når inte kontrollpunktens hash",
     UNREACHED: "en kontrollpunkt pekar på en händelse som liggaren inte längre når",
+    UNREACHED_EXPORTED: "den exporterade kontrollpunkten (ur filen) pekar på en händelse som liggaren inte längre"
+                        " når: liggaren har kortats, eller skrivits om, sedan filen skrevs",
+    LINK_MISMATCH_EXPORTED: "kedjan räknad ur händelserna når inte den exporterade kontrollpunktens hash (ur filen):"
+                            " liggaren stämmer inte längre med det som exporterades",
     UNCOVERED: "ingen signerad kontrollpunkt täcker liggarens sista post: kontrollpunkter har tagits bort, eller"
                " poster lagts till utan liggarens nyckel",
 })
 
 
 def swedish_detail(divergence: Divergence) -> str:
+    if divergence.between is not None and divergence.kind in _SWEDISH_BETWEEN:
+        earlier, later = divergence.between
+        return _SWEDISH_BETWEEN[divergence.kind].format(earlier=earlier, later=later)
     return _SWEDISH.get(divergence.detail, divergence.detail)
 
 
 def where_diverged(d: Divergence) -> str:
     """Where the events and the ledger first disagree, in Swedish: the position in the whole event log (what the
     ledger counts), and for a case's event its case and its number in the case's history — the report's and the
-    timeline's "händelse" — so that the two are not taken for one another."""
+    timeline's "händelse" — so that the two are not taken for one another.  An event of a case-number series is
+    named as one (it is no case); a removed event's aggregate is not known (only its id is left)."""
     where = f"position {d.notification_id} i händelseloggen"
-    return where + (f" (ärende {d.case_id}, händelse {d.version} i ärendets historik)" if d.case_id else "")
+    if not d.case_id:
+        return where
+    if d.aggregate == "case_number_series":
+        return where + (f" (ärendenummerserie {d.case_id}, inte ett ärende; händelse {d.version} i seriens"
+                        " historik)")
+    if d.aggregate is None:
+        return where + f" (ärende eller ärendenummerserie {d.case_id}, händelse {d.version} i dess historik)"
+    return where + f" (ärende {d.case_id}, händelse {d.version} i ärendets historik)"
 
 
 def describe_divergence(d: Divergence) -> str:
@@ -241,11 +330,21 @@ def describe_divergence(d: Divergence) -> str:
 
 def _divergence(kind: str, pair: Pair) -> Divergence:
     nid, oid, version = (pair[5], pair[6], pair[7]) if kind == "removed" else (pair[0], pair[1], pair[2])
-    return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind])
+    return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind], None, _aggregate(pair[3]))
+
+
+SERIES_TOPICS = "domain.case_numbers:"   # the case-number series' events (every other aggregate's is a case's)
+
+
+def _aggregate(topic: str | None) -> str | None:
+    """What kind of aggregate a stored event's topic says it belongs to; None: no event to tell (removed)."""
+    if topic is None:
+        return None
+    return "case_number_series" if topic.startswith(SERIES_TOPICS) else "case"
 
 
 def _check_checkpoint(checkpoint: Checkpoint, recomputed: bytes, signature_ok: Verifier,
-                      trusted_keys: set[bytes]) -> Divergence | None:
+                      trusted_keys: set[bytes], from_file: bool = False) -> Divergence | None:
     def problem(detail: str) -> Divergence:
         return Divergence("checkpoint", checkpoint.notification_id, None, None, detail)
 
@@ -254,5 +353,5 @@ def _check_checkpoint(checkpoint: Checkpoint, recomputed: bytes, signature_ok: V
     if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
         return problem(BAD_SIGNATURE)
     if checkpoint.link != recomputed:
-        return problem(LINK_MISMATCH)
+        return problem(LINK_MISMATCH_EXPORTED if from_file else LINK_MISMATCH)
     return None

@@ -104,3 +104,73 @@ def test_destroying_a_case_key_does_not_break_verification(history, ledger):
     assert ledger.verify().intact
 
 
+
+
+def as_superuser(postgres, *statements, params=()) -> None:
+    """The insider with the database's superuser (no ledger key): the triggers off, the statements, on again."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER append_only")
+        for statement in statements:
+            conn.execute(statement, params)
+        for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER append_only")
+
+
+@pytest.fixture
+def withdrawn_then_other(app, ledger, postgres):
+    """A case whose last event is a withdrawal, then another case's event right after it, sealed after every
+    command as the follower does."""
+    from datetime import timedelta
+
+    from tests.builders import SOCIAL
+
+    one = consenting_school(app)
+    other, _ = open_case(app)
+    ledger.seal()
+    young = next(c for c in app.get_case(one).consents.values() if c.consenter == "young_person")
+    app.clock.advance(timedelta(hours=1))
+    app.withdraw_consent(one, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    ledger.seal()
+    withdrawal = last_event(postgres)
+    app.clock.advance(timedelta(hours=1))
+    app.decide_eligibility(other, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(),
+                           decided_on=app.clock.now().date())
+    ledger.seal()
+    return one, other, withdrawal
+
+
+def last_event(postgres) -> tuple[int, object, int]:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT notification_id, originator_id, originator_version FROM sigill_events"
+                            " ORDER BY notification_id DESC LIMIT 1").fetchone()
+
+
+def test_a_withdrawal_removed_with_its_ledger_entry_and_checkpoint_refuses_the_case(withdrawn_then_other, ledger,
+                                                                                   postgres):
+    """The case's history without its withdrawal still reads, and each of its remaining entries still verifies:
+    only the chain after its last entry shows that something was taken out there (a red team's finding: the
+    withdrawn consent replayed as in force)."""
+    one, other, (nid, _, version) = withdrawn_then_other
+    assert ledger.case_divergence(one) is None and ledger.case_divergence(other) is None
+    as_superuser(postgres, *[f"DELETE FROM {table} WHERE notification_id = %s" for table in
+                             ("sigill_events", "sigill_ledger", "sigill_ledger_checkpoints")], params=(nid,))
+    d = ledger.case_divergence(one)
+    assert (d.kind, d.case_id, d.version) == ("altered_or_removed_after", one, version - 1)
+    assert d.between[1] == nid + 1 and d.between[0] < nid
+    # The other case's event after the gap cannot be checked: refused, but never said to be altered.
+    d = ledger.case_divergence(other)
+    assert d.kind == "altered_or_removed_before" and d.notification_id == nid + 1
+    # verify names the first link that fails, as what it may be: that event, or one removed just before it.
+    d = ledger.verify().divergence
+    assert (d.kind, d.notification_id, d.case_id, d.between) == ("altered_or_removed_before", nid + 1, other,
+                                                                 (nid - 1, nid + 1))
+
+
+def test_an_event_at_the_next_position_altered_is_not_the_previous_cases_concern(withdrawn_then_other, ledger,
+                                                                                postgres):
+    one, other, (nid, _, _) = withdrawn_then_other
+    tamper(postgres, "UPDATE sigill_events SET state = set_byte(state, 19, get_byte(state, 19) # 1)"
+                     " WHERE notification_id = %s", nid + 1)
+    assert ledger.case_divergence(one) is None
+    assert ledger.case_divergence(other).kind == "altered"

@@ -437,3 +437,36 @@ def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_
     # The first rebuild's log, beside today's: the end the old log lacked, and the rules' end of the fact it had left
     # visible (written again today, as it was: no difference).
     assert f": {school + 2} rader; 0 som den nuvarande loggen inte har, 0 som bara den nuvarande har." in summaries[1]
+
+
+def test_a_withdrawal_removed_with_its_ledger_entry_is_refused_and_verify_does_not_blame_the_next_event(tmp_path):
+    """The insider (superuser, no ledger key) removes case 0001's withdrawal, its ledger entry and its checkpoint,
+    with the next case's events after it.  Replay and the report refuse the case; verify names the first link that
+    fails as that event *or one removed just before it*, and the event there — the case-number series' — as no
+    case (it said "altered", of "ärende" the series, before)."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0 and sigill("demo", env=env).returncode == 0   # cases 0001, 0002
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        nid = conn.execute("SELECT notification_id FROM sigill_events WHERE topic LIKE '%%ConsentWithdrawn'"
+                           " ORDER BY notification_id LIMIT 1").fetchone()[0]
+        following = conn.execute("SELECT notification_id, topic FROM sigill_events WHERE notification_id > %s"
+                                 " ORDER BY notification_id LIMIT 1", (nid,)).fetchone()
+        for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER append_only")
+        for table in ("sigill_events", "sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"DELETE FROM {table} WHERE notification_id = %s", (nid,))
+        for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER append_only")
+    replay = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-21",
+                    env=env)
+    assert replay.returncode == 1 and replay.stdout == "" and "altered_or_removed_after" in replay.stderr
+    report = tmp_path / "rapport.html"
+    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 0
+    html = report.read_text("utf-8")
+    assert "<h2>Tidslinje</h2>" not in html and "liggarens kedja bryts efter ärendets sista förseglade" in html
+    verified = sigill("audit", "verify", env=env)
+    assert verified.returncode == 1 and f"ÄNDRAD vid position {following[0]} i händelseloggen" in verified.stdout
+    assert f"eller en som tagits bort strax före den (mellan position {nid - 1} och {following[0]})" in verified.stdout
+    assert following[1].startswith("domain.case_numbers:") and "(ärendenummerserie " in verified.stdout
+    assert "(ärende " not in verified.stdout

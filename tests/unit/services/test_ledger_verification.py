@@ -149,14 +149,21 @@ def two_cases() -> tuple[list[StoredRow], object, object]:
 
 
 def check_case(stored, entries, case):
+    """The case's rows as the store gives them: each with the ledger entry before it; and after the case's last
+    entry, each entry at a position that does not follow on from the entry before it, with its stored event."""
     ours = [r for r in stored if r.originator_id == case]
     our_entries = [e for e in entries if e.originator_id == case]
     by_id, entry_by_id = {r.notification_id: r for r in ours}, {e.notification_id: e for e in our_entries}
-    links = {e.notification_id: e.link for e in entries}
-    before = {i: links.get(max((j for j in links if j < i), default=0)) for i in links}
+    every_event = {r.notification_id: r for r in stored}
+    ordered = sorted(entries, key=lambda e: e.notification_id)
+    before = {e.notification_id: (p.notification_id, p.link) for p, e in zip(ordered, ordered[1:])}
+    last = max(entry_by_id, default=None)
+    gaps = [(as_pair(every_event.get(e.notification_id), e), (p.notification_id, p.link))
+            for p, e in zip(ordered, ordered[1:])
+            if last is not None and p.notification_id >= last and e.notification_id > p.notification_id + 1]
     ids = sorted({*by_id, *entry_by_id})
-    pairs = [(as_pair(by_id.get(i), entry_by_id.get(i)), before.get(i)) for i in ids]
-    return verify_case(pairs, max(links, default=0))
+    rows = [(as_pair(by_id.get(i), entry_by_id.get(i)), before.get(i)) for i in ids]
+    return verify_case(rows, max((e.notification_id for e in entries), default=0), gaps)
 
 
 def test_a_case_whose_history_is_whole_passes_though_others_are_interleaved():
@@ -191,3 +198,73 @@ def test_a_case_event_slipped_in_before_the_ledgers_end_is_named_and_one_after_i
     without_3 = [e for e in entries if e.notification_id != 3]
     d = check_case(stored, without_3, one)
     assert (d.kind, d.notification_id) == ("inserted", 3)
+
+
+def without(stored, entries, *positions):
+    """Events removed together with their ledger entries (the insider who disabled the triggers)."""
+    return ([r for r in stored if r.notification_id not in positions],
+            [e for e in entries if e.notification_id not in positions])
+
+
+def test_a_case_event_removed_with_its_ledger_entry_is_noticed_for_the_case_though_its_history_still_reads():
+    """A case's last event (a withdrawal) and its ledger entry removed: the case's own entries all still verify,
+    and the entry after it — another case's, not right after the case's last remaining one — no longer follows."""
+    stored, one, two = two_cases()
+    stored, entries = without(stored, sealed(stored), 9)   # the first case's last; 8 and 10 are the other's
+    d = check_case(stored, entries, one)
+    assert (d.kind, d.notification_id, d.case_id, d.version, d.between) == (
+        "altered_or_removed_after", 7, one, 4, (8, 10))
+    assert "removed with its ledger entry" in d.detail
+    # The other case's event after the gap cannot be checked either: it is refused, but not said to be altered.
+    d = check_case(stored, entries, two)
+    assert (d.kind, d.notification_id, d.between) == ("altered_or_removed_before", 10, (8, 10))
+    assert "or one removed just before it (between positions 8 and 10)" in d.detail
+
+
+def test_a_case_event_removed_with_its_entry_before_the_cases_last_is_a_missing_version():
+    stored, one, _ = two_cases()
+    stored, entries = without(stored, sealed(stored), 5)   # the first case's version 3
+    d = check_case(stored, entries, one)
+    assert (d.kind, d.case_id, d.version, d.between) == ("removed", one, 3, (3, 7))
+
+
+def test_another_cases_event_removed_with_its_entry_is_named_as_its_own_and_not_as_a_change_of_the_next():
+    """The first case's event after the gap can no longer be checked (its link was made over the removed one): it
+    is refused as "this event, or one removed just before it", never as altered; the second case lacks a version."""
+    stored, one, two = two_cases()
+    stored, entries = without(stored, sealed(stored), 4)   # the second case's, between the first's 3 and 5
+    d = check_case(stored, entries, one)
+    assert (d.kind, d.notification_id, d.between) == ("altered_or_removed_before", 5, (3, 5))
+    d = check_case(stored, entries, two)
+    assert (d.kind, d.version, d.between) == ("removed", 2, (2, 6))
+
+
+def test_an_altered_event_after_the_cases_last_at_the_next_position_is_only_its_own_cases_concern():
+    """Nothing can be missing between two entries at consecutive positions: the next event's change is its case's."""
+    stored, one, two = two_cases()
+    entries = sealed(stored)
+    stored[9] = replace(stored[9], state=b"changed")   # notification 10, right after the first case's last, 9
+    assert check_case(stored, entries, one) is None
+    assert check_case(stored, entries, two).kind == "altered"
+
+
+def test_verify_words_a_link_after_a_gap_as_this_event_or_one_removed_before_it():
+    stored = rows()
+    entries = sealed(stored)
+    stored = [r for r in stored if r.notification_id != 4]
+    entries = [e for e in entries if e.notification_id != 4]
+    d = check(stored, entries).divergence
+    assert (d.kind, d.notification_id, d.version, d.between) == ("altered_or_removed_before", 5, 5, (3, 5))
+    from services.ledger import describe_divergence
+    assert describe_divergence(d).endswith(
+        "den här händelsen, eller en som tagits bort strax före den (mellan position 3 och 5), skiljer sig från det"
+        " liggaren förseglade: kedjan följer inte på posten före")
+
+
+def test_an_event_of_a_case_number_series_is_not_called_a_case():
+    from services.ledger import describe_divergence
+    stored = [replace(r, topic="domain.case_numbers:CaseNumberSeries.Allocated") for r in rows()]
+    entries = sealed(stored)
+    stored[2] = replace(stored[2], state=b"changed")
+    text = describe_divergence(check(stored, entries).divergence)
+    assert "(ärendenummerserie " in text and "inte ett ärende" in text and "(ärende " not in text
