@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Protocol
@@ -68,9 +69,27 @@ class Ledger:
                ) -> Verification:
         """Recompute the chain from the stored events; check it against the ledger and every checkpoint (one
         that is both stored and in the exported file is checked, and counted, once)."""
-        checkpoints = list(dict.fromkeys([*self.store.checkpoints(), *exported]))
+        stored = self.store.checkpoints()
+        exported = list(exported)
+        # The file's own checkpoints first: one signed by a key not trusted here, or whose signature does not
+        # verify, is a bad file (exit 3), not a changed ledger; only a good one the ledger no longer reaches or
+        # matches is a change, told as the exported checkpoint's.
+        known = set(stored)
+        from_file = [c for c in exported if c not in known]
+        for n, checkpoint in enumerate(exported, start=1):
+            if checkpoint in known:
+                continue
+            if checkpoint.public_key not in self.trusted_keys:
+                raise InvalidCheckpointFile(f"checkpoint {n} of the file is signed by a key not trusted here (give the"
+                                            " installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS):"
+                                            " the file is not verified, the ledger not found changed")
+            if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
+                raise InvalidCheckpointFile(f"checkpoint {n} of the file has a signature that does not verify: the file"
+                                            " is not as `sigill audit export` wrote it (the ledger is not found"
+                                            " changed by it)")
+        checkpoints = list(dict.fromkeys([*stored, *exported]))
         return verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
-                      stored_now=self.store.checkpoints)
+                      stored_now=self.store.checkpoints, from_file=from_file)
 
     def case_divergence(self, case_id: UUID) -> Divergence | None:
         """The first place where the case's stored events differ from what the ledger sealed (None: none).
@@ -130,11 +149,32 @@ def _checkpoint(n: int, entry: object) -> Checkpoint:
     if missing:
         raise InvalidCheckpointFile(f"checkpoint {n} of the file lacks {', '.join(missing)}")
     try:
-        return Checkpoint(_position(entry["notification_id"]), bytes.fromhex(entry["link"]),
+        return Checkpoint(_position(entry["notification_id"]), _sized("link", bytes.fromhex(entry["link"]), 32),
                           datetime.fromisoformat(entry["signed_at"]),
-                          base64.b64decode(entry["public_key"]), base64.b64decode(entry["signature"]))
+                          _sized("public_key", _base64(entry["public_key"]), 32),
+                          _sized("signature", _base64(entry["signature"]), 64))
     except (ValueError, TypeError, AttributeError) as error:
         raise InvalidCheckpointFile(f"checkpoint {n} of the file cannot be read: {error}") from None
+
+
+def _base64(value: object) -> bytes:
+    """Strict: b64decode without ``validate`` drops what is not base64 ("!!!" read as no key at all)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{_short(value)} is not base64 text")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise ValueError(f"{_short(value)} is not base64") from None
+
+
+def _sized(name: str, value: bytes, size: int) -> bytes:
+    if len(value) != size:
+        raise ValueError(f"{name} is {len(value)} bytes, not {size}")
+    return value
+
+
+def _short(value: object) -> str:
+    return repr(value)[:40]
 
 
 def _position(value: object) -> int:

@@ -161,8 +161,13 @@ def _verify(args: argparse.Namespace) -> int:
     if result.checked >= 100_000:
         print(file=sys.stderr)  # end the progress line
     if result.intact:
+        # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them: say
+        # which were checked, and what proves more.
+        against = (f"däribland alla {len(exported):,} i den exporterade filen" if exported else
+                   "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
+                   " skriva om liggaren")
         print(f"Oförändrad: {result.checked:,} händelser stämmer med liggaren, "
-              f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.")
+              f"{result.checkpoints:,} signerade kontrollpunkter bekräftade ({against}).")
         if result.unsealed:
             print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
                   f"(kör `sigill audit seal`).")
@@ -315,6 +320,8 @@ def _report(args: argparse.Namespace) -> int:
 
         def make(case_id: UUID) -> str:
             verification = audit_ledger.verify(progress=_progress("kontrollerat"))
+            if verification.checked >= 100_000:
+                print(file=sys.stderr)  # end the progress line
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
                                audit_ledger.case_divergence(case_id), service.replaced_logs(case_id))
         html = service.audit_report(reader, case_id, make, args.purpose)

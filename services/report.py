@@ -159,7 +159,10 @@ def _verification(result: Verification) -> str:
     if result.intact:
         unsealed = f" {result.unsealed:,} senare händelser är ännu inte förseglade." if result.unsealed else ""
         return (f"<p class=ok>Oförändrad: {result.checked:,} händelser stämmer med den hashkedjade liggaren; "
-                f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>")
+                f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>"
+                "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
+                "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "
+                "(<code>sigill audit verify --checkpoints FIL</code>).</p>")
     return f"<p class=bad>{escape(describe_divergence(result.divergence))}.</p>"
 
 

@@ -174,3 +174,30 @@ def test_an_event_at_the_next_position_altered_is_not_the_previous_cases_concern
                      " WHERE notification_id = %s", nid + 1)
     assert ledger.case_divergence(one) is None
     assert ledger.case_divergence(other).kind == "altered"
+
+
+def test_an_exported_checkpoint_the_ledger_no_longer_reaches_is_told_as_the_files(history, ledger, postgres):
+    """A ledger cut short with its checkpoints: the store alone cannot tell; the file's good checkpoint can, and
+    it is the exported checkpoint that the ledger no longer matches."""
+    from services.audit import read_exported
+    from services.ledger import UNREACHED_EXPORTED
+
+    consenting_school(history)
+    ledger.seal()
+    kept = read_exported(ledger.export())
+    cut = kept[-2].notification_id
+    as_superuser(postgres, *[f"DELETE FROM {t} WHERE notification_id > %s" for t in
+                             ("sigill_events", "sigill_ledger", "sigill_ledger_checkpoints")], params=(cut,))
+    assert ledger.verify().intact
+    d = ledger.verify(kept).divergence
+    assert d.kind == "checkpoint" and d.detail == UNREACHED_EXPORTED
+
+
+def test_a_file_checkpoint_with_a_bad_signature_is_a_bad_file_not_a_changed_ledger(history, ledger):
+    from dataclasses import replace
+
+    from services.audit import InvalidCheckpointFile, read_exported
+
+    kept = read_exported(ledger.export())
+    with pytest.raises(InvalidCheckpointFile, match=f"checkpoint {len(kept)} of the file has a signature"):
+        ledger.verify([*kept[:-1], replace(kept[-1], signature=bytes(64))])

@@ -470,3 +470,42 @@ def test_a_withdrawal_removed_with_its_ledger_entry_is_refused_and_verify_does_n
     assert f"eller en som tagits bort strax före den (mellan position {nid - 1} och {following[0]})" in verified.stdout
     assert following[1].startswith("domain.case_numbers:") and "(ärendenummerserie " in verified.stdout
     assert "(ärende " not in verified.stdout
+
+
+def checkpoint_file(tmp_path, *checkpoints) -> str:
+    path = tmp_path / "jo.json"
+    path.write_text(json.dumps({"format": "sigill-ledger-checkpoints/1", "checkpoints": list(checkpoints)}))
+    return str(path)
+
+
+def genuine(env) -> dict:
+    """The last checkpoint `export` writes, as the file holds it."""
+    result = sigill("audit", "export", "--out", "-", env=env)
+    return json.loads(result.stdout)["checkpoints"][-1]
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"public_key": "!!!"}, "checkpoint 2 of the file cannot be read: '!!!' is not base64"),
+    ({"public_key": "AAAA"}, "checkpoint 2 of the file cannot be read: public_key is 3 bytes, not 32"),
+    ({"signature": "AAAA"}, "checkpoint 2 of the file cannot be read: signature is 3 bytes, not 64"),
+    ({"link": "00"}, "checkpoint 2 of the file cannot be read: link is 1 bytes, not 32"),
+    ({"public_key": base64.b64encode(bytes(32)).decode()}, "checkpoint 2 of the file is signed by a key not trusted"),
+    ({"signature": base64.b64encode(bytes(64)).decode()}, "checkpoint 2 of the file has a signature that does not"),
+    ({"notification_id": 99_999, "signature": base64.b64encode(bytes(64)).decode()},
+     "checkpoint 2 of the file has a signature that does not verify"),
+])
+def test_a_checkpoint_file_that_is_not_as_export_wrote_it_is_exit_3_naming_the_checkpoint(env, tmp_path, change,
+                                                                                         message):
+    """A red team's finding: junk keys and signatures (base64 read loosely, lengths unchecked, signatures and keys
+    checked only where the walk met them) made an intact ledger 'ÄNDRAD' — exit 1 — even cut short."""
+    good = genuine(env)
+    result = sigill("audit", "verify", "--checkpoints", checkpoint_file(tmp_path, good, {**good, **change}), env=env)
+    assert result.returncode == 3 and message in result.stderr, (result.returncode, result.stdout, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1 and "ÄNDRAD" not in result.stdout
+
+
+def test_verify_says_which_checkpoints_it_checked_against(env, tmp_path):
+    alone = sigill("audit", "verify", env=env)
+    assert "(installationens egna; jämför med tidigare exporterade (--checkpoints)" in alone.stdout
+    with_file = sigill("audit", "verify", "--checkpoints", checkpoint_file(tmp_path, genuine(env)), env=env)
+    assert with_file.returncode == 0 and "däribland alla 1 i den exporterade filen" in with_file.stdout
