@@ -62,8 +62,11 @@ def _short(value: Any) -> str:
 
 
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
-            caused_from: int | None, replaced: Sequence[ReplacedLog] = ()) -> Agreement:
-    """The stored rows (erasure rows left out) against the log replayed from the events.
+            caused_from: int | None, replaced: Sequence[ReplacedLog] = (), *, key_destroyed: bool = False) -> Agreement:
+    """The stored rows against the log replayed from the events.  Erasure rows are left out only when the case's
+    key is destroyed (``key_destroyed``); a live case's is counted as only in the stored log — the feeds carry it
+    as "erase this case", and no event gives it (a red team slipped one in unnoticed).  Only a live case's log is
+    compared (an erased case's no longer replays), hence the default.
 
     Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
     it only if written before ``caused_from``, the first row of the *whole* log stored with a cause — rows from
@@ -73,7 +76,7 @@ def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityCh
 
     The ends a rebuild wrote for what the logs it replaced left visible (cause ``rules_changed``) no event gives:
     they are held to the replaced logs (``replaced``, oldest first) instead (``rules_ends``)."""
-    rows = [r for r in stored if r["change"] != "erased"]
+    rows = [r for r in stored if not key_destroyed or r["change"] != "erased"]
     events = [(c.at, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, c.basis, c.cause)
               for c in replayed]
     unfounded, missing = rules_ends(rows, replaced)

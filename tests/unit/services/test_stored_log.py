@@ -230,3 +230,12 @@ def test_a_rules_end_is_no_difference_between_a_replaced_log_and_todays():
     assert old.only_current == [] and old.only_replaced == [disclosure]
     [older] = replaced_logs([replacement()], replaced(1, shown("x"), rules_end("x", id=2)), current())
     assert older.only_current == [] and older.only_replaced == [disclosure]
+
+
+def test_an_erasure_row_in_a_live_cases_log_is_only_in_the_stored_log():
+    """A red team slipped a `change='erased'` row into a live case's log (which the feeds carry as "erase this
+    case"): every erasure row was dropped before comparing, so the log still agreed."""
+    erasure = {**row("case.erased", None, kind="case.erased", id=11), "change": "erased"}
+    agreement = compare([row("a"), erasure], [change("a")], 1)
+    assert not agreement.agrees and [k[5] for k in agreement.only_stored] == ["erased"]
+    assert compare([row("a"), erasure], [change("a")], 1, key_destroyed=True).agrees   # the key is gone: its marker
