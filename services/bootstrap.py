@@ -29,6 +29,7 @@ from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import NoLedger, PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
 from gateways.renewal_store import PostgresRenewals
+from gateways.signed_out_store import PostgresSignedOut
 from projections.fact_ids import PublicFactIds
 from services.access_log import AccessLog, ChainVerdict
 from services.api.deps import ApiContext
@@ -242,6 +243,13 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
 def build_shared_renewals(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresRenewals:
     """The web sessions' renewals, shared by every worker through the database (closed with ``context``)."""
     store = PostgresRenewals(location.conninfo(), schema=settings.db_schema or "public")
+    context.closers.append(store.close)
+    return store
+
+
+def build_signed_out(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresSignedOut:
+    """The web sessions signed out, for every worker through the database (closed with ``context``)."""
+    store = PostgresSignedOut(location.conninfo(), schema=settings.db_schema or "public")
     context.closers.append(store.close)
     return store
 

@@ -26,7 +26,8 @@ STARTUP_LOCK = 0x5161_11_5E  # an arbitrary advisory lock id, Sigill's own
 
 def create_server(settings: Settings | None = None) -> FastAPI:
     """The whole HTTP application on the configured (or embedded) database."""
-    from services.bootstrap import build_api_context, build_application, build_shared_renewals, database_location
+    from services.bootstrap import (build_api_context, build_application, build_shared_renewals, build_signed_out,
+                                    database_location)
 
     settings = settings or Settings()
     hand_over_promptly()
@@ -36,8 +37,9 @@ def create_server(settings: Settings | None = None) -> FastAPI:
         context = build_api_context(app, settings, location)
         # Session renewals by refresh token, shared by the workers: a rotating provider is asked once per token.
         renewals = build_shared_renewals(settings, location, context) if settings.oidc_sign_in else None
+        signed_out = build_signed_out(settings, location, context)   # every worker refuses a session signed out
     api = create_api(context)
-    mount_web(api, context, settings, renewals)
+    mount_web(api, context, settings, renewals, signed_out)
 
     serving = api.router.lifespan_context   # the API's own: commands on this worker's event loop
 

@@ -30,16 +30,17 @@ from services.web import (
     sealed_cookie,
 )
 from services.web.pages import HERE
+from services.web.signed_out import ProcessSignedOut, SignedOutSessions
 
 log = logging.getLogger("sigill.web")
 
 
 def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
-              renewals: renewal.SharedRenewals | None = None) -> None:
+              renewals: renewal.SharedRenewals | None = None, signed_out: SignedOutSessions | None = None) -> None:
     """Add the web pages (at ``/``), their static files and the sign-in to the API's application.
 
-    ``renewals``: where session renewals are shared between workers (the server passes the database's);
-    without it they are shared only within this process."""
+    ``renewals``: where session renewals are shared between workers; ``signed_out``: where sessions signed out are
+    kept (the server passes the database's); without them, within this process only."""
     api.state.web_settings = settings
     api.state.dev_tokens = _dev_tokens(settings)
     api.state.identity = _identity_provider(settings)
@@ -54,6 +55,7 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     server_key = master or settings.master_key_bytes()
     api.state.csrf_key = sealed_cookie.cookie_key(server_key, "csrf-token")
     api.state.purpose_key = sealed_cookie.cookie_key(server_key, "read-purpose-cookie")
+    api.state.signed_out = signed_out or ProcessSignedOut()
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit]

@@ -102,6 +102,7 @@ def sign_out(request: Request, typed: Form) -> Response:
     if identity is not None and token:
         destination = identity.end_session_url(id_token=token, post_logout_redirect_uri=_public(request)
                                                + oidc.SIGNED_OUT) or destination
+    session.end(request)   # a copy of the cookie is no session from now on
     response = redirect(destination)
     session.sign_out(request, response)
     return response

@@ -27,6 +27,7 @@ from fastapi.responses import Response
 from services.identity_provider import SignInFailed
 from services.principals import AuthenticationFailed, Principal
 from services.web import renewal, sealed_cookie
+from services.web.signed_out import expiry_of
 
 log = logging.getLogger("sigill.web")
 
@@ -73,8 +74,30 @@ def principal(request: Request, renew: bool = True) -> Principal:
             user = verify(token)
         except AuthenticationFailed:
             continue
+        if _signed_out(request, token):
+            raise AuthenticationFailed("the session was signed out")
         return _renewed_if_due(request, token, user) if renew else user
     raise SessionExpired("the session is not valid (or has expired)")
+
+
+def _signed_out(request: Request, session_token: str) -> bool:
+    """Whether this session was signed out (asked once per request: a page asks for its user more than once)."""
+    known = getattr(request.state, "signed_out", None)
+    if known is None:
+        known = request.state.signed_out = request.app.state.signed_out.ended(_token_mac(request, session_token))
+    return known
+
+
+def _token_mac(request: Request, session_token: str) -> bytes:
+    return hmac.new(request.app.state.csrf_key, b"signed-out\x00" + session_token.encode(), "sha256").digest()
+
+
+def end(request: Request) -> None:
+    """Sign this browser's session out for good: its token is refused from now until it expires, wherever a copy
+    of the cookie is (the cookie's deletion alone left copies good)."""
+    session_token = token(request)
+    if session_token:
+        request.app.state.signed_out.end(_token_mac(request, session_token), expiry_of(_claims(session_token)))
 
 
 def _renewed_if_due(request: Request, token: str, user: Principal) -> Principal:
@@ -171,12 +194,17 @@ def _bound(request: Request, browser: str) -> str:
 
 def _subject(session_token: str) -> str:
     """The ``sub`` a session token claims, unverified; "" when it names none."""
+    return str(_claims(session_token).get("sub", ""))
+
+
+def _claims(session_token: str) -> dict:
+    """What a session token (a JWT) claims, unverified; {} when it is no JWT."""
     try:
         payload = session_token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(claims.get("sub", "")) if isinstance(claims, dict) else ""
     except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
-        return ""
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def purpose(request: Request, case_id: Any) -> str:

@@ -191,3 +191,36 @@ def test_a_signed_in_form_posted_with_a_token_made_before_sign_in_is_refused(con
     signed_in(browser, "soc-0180")
     assert browser.post("/syfte", data={"csrf": before, "purpose": "x", "back": "/"},
                         follow_redirects=False).status_code == 403
+
+
+def test_a_session_cookie_copied_before_sign_out_is_no_session_after_it(client, users, tick, context, settings):
+    """Signing out deleted the browser's cookie only: a copy taken before (a shared computer, a proxy's log) read
+    the case until the token expired, eight hours later (a red team)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    api = create_api(context)
+    mount_web(api, context, settings)
+    caseworker = signed_in(TestClient(api, raise_server_exceptions=False), "soc-0180")
+    copied = caseworker.cookies[session.TOKEN_COOKIE]
+    assert caseworker.post("/logga-ut", data={"csrf": csrf_of(caseworker)}, follow_redirects=False).status_code == 303
+    thief = TestClient(api, raise_server_exceptions=False)
+    thief.cookies.set(session.TOKEN_COOKIE, copied)
+    page = thief.get(f"/arenden/{case_id}", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/logga-in")
+    again = signed_in(TestClient(api, raise_server_exceptions=False), "soc-0180")   # a new sign-in is a session
+    assert again.get(f"/arenden/{case_id}").status_code == 200
+
+
+def test_every_worker_refuses_a_session_another_signed_out(postgres):
+    from datetime import datetime, timedelta, timezone
+
+    from gateways.signed_out_store import PostgresSignedOut
+
+    one, other = PostgresSignedOut(postgres.conninfo()), PostgresSignedOut(postgres.conninfo())
+    try:
+        now = datetime.now(timezone.utc)
+        one.end(b"m" * 32, now + timedelta(hours=1))
+        one.end(b"x" * 32, now - timedelta(seconds=1))   # its token has expired anyway: nothing to keep
+        assert other.ended(b"m" * 32) and not other.ended(b"x" * 32) and not other.ended(b"n" * 32)
+    finally:
+        one.close()
+        other.close()
