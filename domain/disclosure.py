@@ -47,7 +47,10 @@ from domain.judge import Basis, Disclosure, Judge
 #      `school` learnt from a row naming the police that the police takes part), their consents joining its basis; a
 #      LUL 6 § referral is a `crime` fact whatever category it was stored under; a guardian stored under the young
 #      person's consenter id has given no consent
-RULES_VERSION = 5
+#   6  social services, which sees every membership as the case's administration, is shown a member's fact its
+#      consents cover without a consent to the membership's category too (it saw none of the members' notes unless
+#      a consent also named it for `case`), and every responsible agency a plan row names
+RULES_VERSION = 6
 
 
 # Named tuples, not frozen dataclasses: the views make hundreds of thousands a second, and a tuple is made in

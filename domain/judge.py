@@ -120,8 +120,10 @@ class Judge:
     def _told_beyond(self, agency: str, category: str) -> _Told | None:
         """What a fact of ``category`` tells beyond it by naming ``agency``: its membership's category and the
         consent that covers it (None: not covered), when that is another category and another agency than the
-        reader and the lead (whose part in the case is the case itself); else None."""
-        if agency == self.agency or agency == self._lead:
+        reader and the lead (whose part in the case is the case itself); else None.  Nothing, to the lead: it sees
+        every membership as the case's administration (a school's note its consents covered stayed hidden from
+        social services for want of a consent to `case`, the school's membership's category: rules version 6)."""
+        if self.is_lead or agency == self.agency or agency == self._lead:
             return None
         known = self.catalogue.agencies.get(agency)
         told = known.membership_category if known is not None else "case"

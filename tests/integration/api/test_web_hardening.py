@@ -169,9 +169,13 @@ def test_what_a_browser_or_a_provider_sends_cannot_write_a_log_line_of_its_own(c
 def test_the_web_consent_form_can_name_social_services(client, users, tick, context, settings):
     """The members' contributions reach social services only by consent (DOMAIN.md): the form offered every
     agency but social services, so the caseworker could never see the school's notes, nor her own minutes."""
-    case_id, _ = school_consented_case(client, users, tick)
-    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
-    assert 'name="scope" value="socialtjanst:school"' in page
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["school"]})
+    caseworker = web_as(context, settings, "soc-0180")
+    assert 'name="scope" value="socialtjanst:school"' in caseworker.get(f"/arenden/{case_id}/samtycken").text
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Närvaron är 80 %."}), 201)
+    assert "Närvaron är 80 %." in caseworker.get(f"/arenden/{case_id}").text   # by consent, as the rules say
 
 
 def test_empty_required_fields_are_said_to_be_empty(context, settings):
