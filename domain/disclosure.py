@@ -49,7 +49,7 @@ from domain.judge import Basis, Disclosure, Judge
 #      person's consenter id has given no consent
 #   6  social services, which sees every membership as the case's administration, is shown a member's fact its
 #      consents cover without a consent to the membership's category too (it saw none of the members' notes unless
-#      a consent also named it for `case`), and every responsible agency a plan row names
+#      a consent also named it for `case`)
 RULES_VERSION = 6
 
 
