@@ -34,6 +34,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from services.errors import DamagedDataKey
 from services.settings import ConfigurationError
 
 from gateways.pg_errors import translated
@@ -49,6 +50,13 @@ _DESTROYED = b""  # cached marker: the key existed and is gone (a real key is ne
 class WrongMasterKey(ConfigurationError):
     """The master key cannot unwrap the stored data keys: it is not the key they were made with.  A setting to
     mend, so every command says it in one line (as any ConfigurationError), not with a traceback."""
+
+
+# The master key's check value: the key table's row of this reserved id (never an aggregate's: theirs are random or
+# name-based UUIDs) holds this value wrapped by the master key.
+CHECK_ID = UUID(int=0)
+CHECK_VALUE = sha256(b"sigill: the master key's check value").digest()
+SAMPLE = 8   # the keys, first by id, that the check tries when the check value does not settle it
 
 
 class _KeyCache:
@@ -107,6 +115,7 @@ class _WrappingKeyStore:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
         self._master, self._cache = master_key, _KeyCache(cache_size, cache_seconds)
+        self._checked = False   # set once the master key has unwrapped something stored
 
     def data_key(self, aggregate_id: UUID, *, create: bool) -> bytes | None:
         key = self._cache.get(aggregate_id)
@@ -118,7 +127,7 @@ class _WrappingKeyStore:
             if not found:
                 self.create_keys([aggregate_id])
                 return self.data_key(aggregate_id, create=False)
-            key = _DESTROYED if wrapped is None else self._unwrap(wrapped)
+            key = _DESTROYED if wrapped is None else self._unwrap(aggregate_id, wrapped)
             self._cache.put(aggregate_id, key, generation)
         return key or None
 
@@ -129,7 +138,8 @@ class _WrappingKeyStore:
         generation = self._cache.generation
         # Race-safe: whatever is stored after the insert wins, ours or a concurrent writer's.
         for aggregate_id, wrapped in self._insert_many(rows):
-            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped), generation)
+            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(aggregate_id, wrapped),
+                            generation)
 
     def cached(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         """``data_key``'s answer if it is in memory, without a query: (True, key or None once destroyed);
@@ -138,11 +148,14 @@ class _WrappingKeyStore:
         return (False, None) if key is None else (True, key or None)
 
     def warm(self, aggregate_ids: Iterable[UUID]) -> None:
-        """Fetch the keys of many aggregates about to be read in one round trip, not one each."""
+        """Fetch the keys of many aggregates about to be read in one round trip, not one each.  A key that does not
+        unwrap is left uncached: reading that aggregate says what is wrong with it, and the others are warmed."""
         wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]
         generation = self._cache.generation
         for aggregate_id, wrapped in self._select_many(wanted) if wanted else ():
-            self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(wrapped), generation)
+            key = _DESTROYED if wrapped is None else self._opened(wrapped)
+            if key is not None:
+                self._cache.put(aggregate_id, key, generation)
 
     def destroy(self, aggregate_id: UUID) -> None:
         self._destroy(aggregate_id)
@@ -162,17 +175,48 @@ class _WrappingKeyStore:
         self.close()
 
     def _check_master_key(self) -> None:
-        """Fail at start-up, not at the first read, and never wrap new keys under a wrong master key."""
-        wrapped = self._any_wrapped()
-        if wrapped is not None:
-            self._unwrap(wrapped)
+        """Fail at start-up, not at the first read, and never wrap new keys under a wrong master key.
 
-    def _unwrap(self, wrapped: bytes) -> bytes:
+        The master key is right if it unwraps the check value, or else one of the first ``SAMPLE`` keys by id (a
+        fixed order: every process and every start decides alike).  One damaged row — the check value's or a
+        key's — is not taken for a wrong master key; only none unwrapping is."""
+        first = self._first_wrapped(SAMPLE + 1)   # by id: the check value first, when stored
+        check = next((w for a, w in first if a == CHECK_ID), None)
+        keys = [w for a, w in first if a != CHECK_ID][:SAMPLE]
+        if check is not None and self._opened(check) == CHECK_VALUE:
+            return
+        if any(self._opened(w) is not None for w in keys):
+            if check is None:   # a table from before the check value (or none yet): it is written now
+                self._insert_many([(CHECK_ID, aes_key_wrap(self._master, CHECK_VALUE))])
+            else:
+                log.warning("the master key's check value in the key table does not unwrap, though the master key"
+                            " unwraps the data keys: that row (aggregate_id %s) was altered", CHECK_ID)
+            return
+        if check is None and not keys:   # nothing to check against: the first store to open the table writes it
+            stored = dict(self._insert_many([(CHECK_ID, aes_key_wrap(self._master, CHECK_VALUE))]))
+            self._opened(stored.get(CHECK_ID) or b"")   # ours, or one another process wrote first
+        if not self._checked:   # nothing stored unwraps under this master key
+            raise _wrong_master_key() from None
+
+    def _unwrap(self, aggregate_id: UUID, wrapped: bytes) -> bytes:
+        """The aggregate's key; DamagedDataKey if its row does not unwrap under this master key, which was found to
+        unwrap the check value or other keys as the store opened (or does now)."""
+        key = self._opened(wrapped)
+        if key is not None:
+            return key
+        if self._checked or any(self._opened(w) is not None for a, w in self._first_wrapped(SAMPLE + 2)
+                                if a != aggregate_id):
+            raise DamagedDataKey(aggregate_id)
+        raise _wrong_master_key() from None
+
+    def _opened(self, wrapped: bytes) -> bytes | None:
+        """The unwrapped value, or None if it does not unwrap under this master key."""
         try:
-            return aes_key_unwrap(self._master, bytes(wrapped))
-        except InvalidUnwrap:
-            raise WrongMasterKey("the configured master key cannot unwrap the stored data keys; "
-                                 "check SIGILL_MASTER_KEY") from None
+            key = aes_key_unwrap(self._master, bytes(wrapped))
+        except (InvalidUnwrap, ValueError):   # altered, or not even a whole number of blocks
+            return None
+        self._checked = True   # this master key unwraps what is stored: a later failure is a damaged row
+        return key
 
     # Storage, per subclass.  A row is (found, wrapped key or None once destroyed).
     def _select(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
@@ -182,7 +226,8 @@ class _WrappingKeyStore:
         """The stored rows of those ids (an id never stored is left out)."""
         raise NotImplementedError
 
-    def _any_wrapped(self) -> bytes | None:
+    def _first_wrapped(self, limit: int) -> list[tuple[UUID, bytes]]:
+        """Up to ``limit`` stored wrapped keys (destroyed ones left out), in the order of their ids."""
         raise NotImplementedError
 
     def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
@@ -210,8 +255,8 @@ class InMemoryKeyStore(_WrappingKeyStore):
     def _select_many(self, aggregate_ids: list[UUID]) -> list[tuple[UUID, bytes | None]]:
         return [(a, self.table[a]) for a in aggregate_ids if a in self.table]
 
-    def _any_wrapped(self) -> bytes | None:
-        return next((w for w in self.table.values() if w is not None), None)
+    def _first_wrapped(self, limit: int) -> list[tuple[UUID, bytes]]:
+        return sorted((a, w) for a, w in self.table.items() if w is not None)[:limit]
 
     def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
         for aggregate_id, wrapped in rows:
@@ -272,9 +317,11 @@ class PostgresKeyStore(_WrappingKeyStore):
         rows = self._run("SELECT aggregate_id, wrapped_key FROM {t} WHERE aggregate_id = ANY(%s)", (aggregate_ids,))
         return [(a, None if w is None else bytes(w)) for a, w in rows]
 
-    def _any_wrapped(self) -> bytes | None:
-        rows = self._run("SELECT wrapped_key FROM {t} WHERE wrapped_key IS NOT NULL LIMIT 1")
-        return bytes(rows[0][0]) if rows else None
+    def _first_wrapped(self, limit: int) -> list[tuple[UUID, bytes]]:
+        # By the primary key's order: an index scan, however many keys there are.
+        rows = self._run("SELECT aggregate_id, wrapped_key FROM {t} WHERE wrapped_key IS NOT NULL"
+                         " ORDER BY aggregate_id LIMIT %s", (limit,))
+        return [(a, bytes(w)) for a, w in rows]
 
     def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
         if not rows:
@@ -393,6 +440,10 @@ class _Listeners:
         with self._lock:
             listener = self._by_key.get((conninfo, channel))
         return listener.listening if listener is not None else threading.Event()
+
+
+def _wrong_master_key() -> WrongMasterKey:
+    return WrongMasterKey("the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY")
 
 
 RECONNECT = (0.5, 30.0)  # first and longest wait before listening again

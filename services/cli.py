@@ -18,9 +18,10 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
+from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
-from services.errors import too_many_connections
+from services.errors import DamagedDataKey, too_many_connections
 from services.settings import ConfigurationError, Settings
 
 
@@ -102,8 +103,14 @@ def _run(args: argparse.Namespace) -> int:
     """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3)."""
     try:
         return args.handler(args)
-    except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered) as error:
+    except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered, DamagedDataKey) as error:
         print(f"sigill: {error}", file=sys.stderr)
+    except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line
+        cause = error.__cause__
+        if isinstance(cause, DamagedDataKey):   # the reader's name is sealed under the case's key: that key's fault
+            print(f"sigill: {cause}", file=sys.stderr)
+        else:
+            print(f"sigill: {error}" + (f" ({type(cause).__name__})" if cause is not None else ""), file=sys.stderr)
     except BrokenPipeError:
         # The reader (e.g. `| head`) stopped reading: that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

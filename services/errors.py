@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from domain.errors import DomainError
 
 
@@ -23,6 +25,19 @@ class ConcurrentChange(DomainError):
     def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
         super().__init__(message, field="expected_version")
         self.expected, self.actual = expected, actual
+
+
+class DamagedDataKey(Exception):
+    """Raised by the key store: one aggregate's stored wrapped key does not unwrap under a master key that unwraps
+    the others.  That row of the key table was altered (or damaged), and that case's events cannot be read.  Not a
+    setting to mend (the master key is right): the row is restored from a backup.  The message names the aggregate's
+    id only (a random id, no personal data)."""
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        self.aggregate_id = aggregate_id
+        super().__init__(f"the data key of case {aggregate_id} is damaged (it does not unwrap under the master key,"
+                         " which unwraps the others): that case's events cannot be read; restore its row of"
+                         " sigill_data_keys from a backup")
 
 
 def too_many_connections(error: BaseException) -> bool:

@@ -11,7 +11,7 @@ from uuid import uuid4
 
 import pytest
 
-from gateways.keystore import WrongMasterKey
+from gateways.keystore import CHECK_ID, DamagedDataKey, WrongMasterKey
 
 MASTER = os.urandom(32)
 
@@ -20,7 +20,9 @@ class KeyStoreBehaviour:
     """Subclasses provide a ``store`` fixture (built with MASTER) and:
 
     * ``reopen(store, master, **options)``: a new store on the same data, as another process would open it;
-    * ``stored_wrapped(store, aggregate_id)``: the bytes kept at rest for that key.
+    * ``stored_wrapped(store, aggregate_id)``: the bytes kept at rest for that key;
+    * ``damage(store, aggregate_id)``: flip one bit of that stored wrapped key, as an insider or a bad disk would;
+    * ``remove(store, aggregate_id)``: remove that row (the check value's, for a table from before it came in).
     """
 
     def test_a_key_is_created_once_and_returned_again(self, store):
@@ -83,12 +85,54 @@ class KeyStoreBehaviour:
             self.reopen(store, os.urandom(32))
         assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no keywrap internals
 
-    def test_a_wrong_master_key_cannot_read_keys_made_after_it_started(self, store):
-        wrong = self.reopen(store, os.urandom(32))  # the table was empty: nothing to check at its start
-        case = uuid4()
-        store.data_key(case, create=True)
+    def test_a_wrong_master_key_is_refused_at_start_up_before_any_key_is_made(self, store):
+        """The first store to open the table leaves a check value: a wrong master key meets it, not a case's key
+        made later under the right one (it used to start on an empty table and fail at the first read)."""
+        assert self.stored_wrapped(store, CHECK_ID)
         with pytest.raises(WrongMasterKey):
-            wrong.data_key(case, create=False)
+            self.reopen(store, os.urandom(32))
+
+    def test_a_table_from_before_the_check_value_gets_one_and_still_refuses_a_wrong_master_key(self, store):
+        store.create_keys([uuid4() for _ in range(3)])
+        self.remove(store, CHECK_ID)
+        with pytest.raises(WrongMasterKey):
+            self.reopen(store, os.urandom(32))   # the keys themselves: none unwraps
+        self.reopen(store, MASTER)
+        assert self.stored_wrapped(store, CHECK_ID)   # written by the store that opened with the right key
+        with pytest.raises(WrongMasterKey):
+            self.reopen(store, os.urandom(32))
+
+    def test_one_damaged_key_is_named_not_blamed_on_the_master_key(self, store):
+        """A red team's finding: one bit flipped in one case's wrapped key, and every command said "check
+        SIGILL_MASTER_KEY" — or refused to start, when the start-up check's arbitrary row was that one."""
+        cases = sorted(uuid4() for _ in range(4))
+        store.create_keys(cases)
+        keys = {c: store.data_key(c, create=False) for c in cases}
+        self.remove(store, CHECK_ID)   # the start-up check falls to the keys, the damaged one first by id
+        damaged = cases[0]
+        self.damage(store, damaged)
+        fresh = self.reopen(store, MASTER)   # starts: the master key unwraps the others
+        with pytest.raises(DamagedDataKey) as raised:
+            fresh.data_key(damaged, create=False)
+        assert raised.value.aggregate_id == damaged and str(damaged) in str(raised.value)
+        assert "SIGILL_MASTER_KEY" not in str(raised.value) and not isinstance(raised.value, WrongMasterKey)
+        fresh.warm(cases)   # the others are warmed; the damaged one is left to be named when read
+        assert [fresh.data_key(c, create=False) for c in cases[1:]] == [keys[c] for c in cases[1:]]
+        with pytest.raises(DamagedDataKey):
+            fresh.data_key(damaged, create=False)
+        with pytest.raises(WrongMasterKey):   # a wrong master key is still told as such
+            self.reopen(store, os.urandom(32))
+
+    def test_a_damaged_check_value_is_not_taken_for_a_wrong_master_key(self, store):
+        case = uuid4()
+        key = store.data_key(case, create=True)
+        self.damage(store, CHECK_ID)
+        assert self.reopen(store, MASTER).data_key(case, create=False) == key
+        with pytest.raises(WrongMasterKey):
+            self.reopen(store, os.urandom(32))
+
+    def test_the_check_value_is_no_key_of_a_case(self, store):
+        assert store.is_destroyed(CHECK_ID) is False and len(self.stored_wrapped(store, CHECK_ID)) == 40
 
     def test_a_master_key_of_the_wrong_size_is_refused(self, store):
         with pytest.raises(ValueError):

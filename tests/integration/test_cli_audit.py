@@ -168,6 +168,36 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
     assert "Ärendets historik kan inte läsas" in html and f"ÄNDRAD vid position {nid} i händelseloggen" in html
 
 
+def test_one_altered_wrapped_key_is_named_as_that_case_s_not_blamed_on_the_master_key(tmp_path):
+    """A red team's finding: one bit flipped in one case's wrapped key, and `replay` said "check SIGILL_MASTER_KEY"
+    (the master key is right), `report` died with a traceback (its read could not be logged: the reader's name is
+    sealed under that key), and had the start-up check's arbitrary row been that one, every command would have
+    refused to start.  Now each command that needs the key says in one line that this case's key is damaged, naming
+    the case by id, and every other command starts — with or without the key table's check value."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        case_id = conn.execute("SELECT originator_id FROM sigill_events WHERE topic LIKE '%%ReferralReceived'"
+                               ).fetchone()[0]
+        conn.execute("UPDATE sigill_data_keys SET wrapped_key = set_byte(wrapped_key, 5, get_byte(wrapped_key, 5) # 1)"
+                     " WHERE aggregate_id = %s", (case_id,))
+    for check_value in ("kept", "removed"):   # removed: a database from before it, checked against the keys
+        if check_value == "removed":
+            with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+                conn.execute("DELETE FROM sigill_data_keys WHERE aggregate_id = '00000000-0000-0000-0000-000000000000'")
+        for command in (("replay", "--agency", "polis", "--as-of", "2026-03-10"), ("disclosures",),
+                        ("report", "--out", str(tmp_path / "r.html"))):
+            result = sigill("audit", command[0], "--case", "0180-2026-0001", *command[1:], env=env)
+            assert result.returncode == 1 and result.stdout == "", (command, result.stdout)
+            assert result.stderr.strip().splitlines() == [
+                f"sigill: the data key of case {case_id} is damaged (it does not unwrap under the master key, which"
+                " unwraps the others): that case's events cannot be read; restore its row of sigill_data_keys from a"
+                " backup"], (check_value, command, result.stderr[-600:])
+        assert sigill("views", "cases", "--agency", "skola", env=env).returncode == 0   # the rest starts and runs
+        assert sigill("audit", "verify", env=env).returncode == 0
+
+
 def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp_path):
     """Removing a case's last events (here the mother's withdrawal) leaves a history that still reads; only the
     ledger knows it is short, so every command that shows the case asks the ledger first."""

@@ -5,7 +5,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
-from gateways.keystore import PostgresKeyStore
+from gateways.keystore import CHECK_ID, PostgresKeyStore
 from tests.keystore_behaviour import MASTER, KeyStoreBehaviour
 
 
@@ -28,6 +28,15 @@ class TestPostgresKeyStore(KeyStoreBehaviour):
             return bytes(conn.execute("SELECT wrapped_key FROM sigill_data_keys WHERE aggregate_id = %s",
                                       (aggregate_id,)).fetchone()[0])
 
+    def damage(self, store, aggregate_id):
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("UPDATE sigill_data_keys SET wrapped_key = set_byte(wrapped_key, 5, get_byte(wrapped_key, 5)"
+                         " # 1) WHERE aggregate_id = %s", (aggregate_id,))
+
+    def remove(self, store, aggregate_id):
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("DELETE FROM sigill_data_keys WHERE aggregate_id = %s", (aggregate_id,))
+
     def test_the_schema_is_made_idempotently(self, store):
         store.ensure_schema()
         store.ensure_schema()
@@ -48,7 +57,8 @@ class TestPostgresKeyStore(KeyStoreBehaviour):
         with PostgresKeyStore(postgres.conninfo(), MASTER, schema="sigill") as store:
             key = store.data_key(case, create=True)
         with psycopg.connect(postgres.conninfo()) as conn:
-            assert conn.execute("SELECT count(*) FROM sigill.sigill_data_keys").fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM sigill.sigill_data_keys WHERE aggregate_id <> %s",
+                                (CHECK_ID,)).fetchone()[0] == 1   # the case's key, beside the check value
         with PostgresKeyStore(postgres.conninfo(), MASTER, schema="sigill") as again:
             assert again.data_key(case, create=False) == key
 
@@ -66,7 +76,7 @@ def test_a_key_destroyed_in_another_process_is_gone_here_at_once(postgres):
         case = uuid4()
         assert here.data_key(case, create=True) is not None
         assert here.cached(case)[0]   # cached here, for a minute
-        destroy = ("import sys, uuid\nfrom gateways.keystore import PostgresKeyStore\n"
+        destroy = ("import sys, uuid\nfrom gateways.keystore import CHECK_ID, PostgresKeyStore\n"
                    f"with PostgresKeyStore({postgres.conninfo()!r}, bytes.fromhex({MASTER.hex()!r})) as there:\n"
                    f"    there.destroy(uuid.UUID({str(case)!r}))\n")
         done = subprocess.run([sys.executable, "-c", destroy], capture_output=True, text=True, timeout=60)

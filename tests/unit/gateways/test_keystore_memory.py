@@ -16,3 +16,11 @@ class TestInMemoryKeyStore(KeyStoreBehaviour):
 
     def stored_wrapped(self, store, aggregate_id):
         return store.table[aggregate_id]
+
+    def damage(self, store, aggregate_id):
+        wrapped = bytearray(store.table[aggregate_id])
+        wrapped[5] ^= 1
+        store.table[aggregate_id] = bytes(wrapped)
+
+    def remove(self, store, aggregate_id):
+        del store.table[aggregate_id]
