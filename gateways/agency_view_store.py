@@ -35,7 +35,7 @@ from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD
                                      UNLIST_CASES, apply_views_arguments, rows_json)
 from gateways.case_list_queries import CaseListQueries
 from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, view_where
-from gateways.replaced_log import REPLACED_TABLES, ReplacedLogQueries
+from gateways.replaced_log import KEPT, REPLACED_TABLES, ReplacedLogQueries
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
 
@@ -69,6 +69,34 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
     *FEED_TABLES,  # each log row's feed and its number in it
     *REPLACED_TABLES,  # the rows a rebuild replaced, kept (``gateways.replaced_log``)
+    # The disclosure log is what the agencies were told, and outlives erasure: no row of it is deleted or changed.
+    # Two writes besides INSERT are the application's own: numbering a row written before feeds were numbered (its
+    # feed and seq set, where seq was NULL, nothing else: ``feed_store.NUMBER_OLD_ROWS``), and a rebuild's TRUNCATE,
+    # allowed only once every row is kept, as it is, in the latest replaced log (``ReplacedLogQueries``), whose
+    # tables refuse UPDATE, DELETE and TRUNCATE.  Whoever may disable a trigger (the tables' owner) is not stopped.
+    "CREATE OR REPLACE FUNCTION {s}.sigill_disclosure_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND to_jsonb(NEW) - 'feed' - 'seq' = to_jsonb(OLD) - 'feed' - 'seq' THEN"
+    "   RETURN NEW;"
+    "  END IF;"
+    "  IF TG_OP = 'TRUNCATE' THEN"
+    "   IF NOT EXISTS (SELECT 1 FROM {s}.disclosure_log d WHERE NOT EXISTS (SELECT 1 FROM {s}.replaced_disclosure_log r"
+    "     WHERE r.replacement = (SELECT max(replacement) FROM {s}.disclosure_log_replacements) AND r.id = d.id"
+    "     AND (" + ", ".join("r." + c for c in KEPT) + ") IS NOT DISTINCT FROM ("
+    + ", ".join("d." + c for c in KEPT) + "))) THEN"
+    "    RETURN NULL;"
+    "   END IF;"
+    "   RAISE EXCEPTION 'the disclosure log is emptied only by a rebuild, once its rows are kept as a replaced log';"
+    "  END IF;"
+    "  RAISE EXCEPTION USING MESSAGE = 'the disclosure log is append-only: ' || TG_OP"
+    "   || ' of its rows refused (what the agencies were told stays on record)';"
+    " END $$",
+    "DROP TRIGGER IF EXISTS append_only ON {s}.disclosure_log",
+    "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {s}.disclosure_log"
+    " FOR EACH ROW EXECUTE FUNCTION {s}.sigill_disclosure_log_is_append_only()",
+    "DROP TRIGGER IF EXISTS no_truncate ON {s}.disclosure_log",
+    "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {s}.disclosure_log"
+    " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_disclosure_log_is_append_only()",
     # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
     "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " version integer NOT NULL)",

@@ -174,5 +174,7 @@ def test_the_stored_log_agrees_after_one_two_and_three_rebuilds_and_names_a_dele
         runner.rebuild()
         assert agreement(app, runner.store, case_id).agrees
     with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("ALTER TABLE disclosure_log DISABLE TRIGGER append_only")   # as its owner may: the trigger off
         conn.execute("DELETE FROM disclosure_log WHERE fact_id = %s AND agency = 'skola'", (hidden.fact_id,))
+        conn.execute("ALTER TABLE disclosure_log ENABLE TRIGGER append_only")
     assert not agreement(app, runner.store, case_id).agrees

@@ -227,7 +227,9 @@ def test_what_cannot_be_placed_in_a_municipality_reaches_no_topic(app, runner, p
     runner.catch_up()
     with psycopg.connect(postgres.conninfo()) as conn:  # as in views built before the table existed, then
         conn.execute("DELETE FROM case_municipality")  # numbered when this version started on them
+        conn.execute("ALTER TABLE disclosure_log DISABLE TRIGGER append_only")   # no trigger then
         conn.execute("UPDATE disclosure_log SET feed = NULL, seq = NULL")
+        conn.execute("ALTER TABLE disclosure_log ENABLE TRIGGER append_only")
         conn.execute("TRUNCATE feed_sequence")
     runner.store.prepare_feeds(app.catalogue.lead_agency)
     withheld = len(runner.store.disclosure_log(case_id=lund, agency="socialtjanst"))
