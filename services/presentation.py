@@ -13,6 +13,7 @@ from domain.catalogue import Catalogue
 from domain.disclosure import Cause
 from domain.judge import Basis
 from domain.facts import VARIANT, Fact, as_shown
+from domain.values import YOUNG_PERSON
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
           "other": "annan väg"}
@@ -66,14 +67,44 @@ KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktu
          "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
 
 
-def describe_basis(basis: Basis, catalogue: Catalogue) -> str:
+def describe_basis(basis: Basis, catalogue: Catalogue,
+                   known: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
-    it is described as what it is, never refused — an auditor looking for an altered log must be shown it."""
+    it is described as what it is, never refused — an auditor looking for an altered log must be shown it.
+
+    ``known``: the consents the reader itself may see (consent id → its ``consenter``, ``consenter_name`` and
+    ``valid_until``, from its own consent facts: a member's part, social services' whole): a consent basis then
+    says who consented and until when — "samtycke från den unge och vårdnadshavarna A och B, t.o.m. 2027-01-15" —
+    instead of bare ids.  A consent the reader does not see stays an id: never a name it may not know."""
     if basis.kind not in ("origin", "owner", "law", "consent"):
         return f"okänd grund «{basis.kind}»"
     if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
         return f"lag: okänt lagrum «{basis.legal_basis or ''}»"
+    if basis.kind == "consent" and known and any(c in known for c in basis.consent_ids):
+        return describe_consents(basis.consent_ids, known)
     return basis.describe(catalogue)
+
+
+def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]]) -> str:
+    """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only."""
+    ids = list(consent_ids)
+    seen, unseen = [known[c] for c in ids if c in known], [c[:8] for c in ids if c not in known]
+    young = any(c["consenter"] == YOUNG_PERSON for c in seen)
+    guardians = list(dict.fromkeys(c["consenter_name"] for c in seen if c["consenter"] != YOUNG_PERSON))
+    who = ["den unge"] if young else []
+    if guardians:
+        who.append(("vårdnadshavaren " if len(guardians) == 1 else "vårdnadshavarna ") + _and(guardians))
+    text = "samtycke från " + " och ".join(who)
+    if unseen:
+        text += " samt samtycke " + ", ".join(unseen)
+    else:   # the first end among them is when the disclosure lapses; unknown while one is not seen
+        ends = [c["valid_until"] for c in seen if c.get("valid_until")]
+        text += f", t.o.m. {min(ends)}" if ends else ", tills vidare"
+    return text
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
 
 
 _CAUSES = {

@@ -36,6 +36,7 @@ class Item:
     kind: str
     text: str
     basis: str
+    basis_ids: str = ""   # a consent basis's consent ids (short), for an auditor's precision; "" for others
 
 
 def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
@@ -47,9 +48,29 @@ def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
              describe: Callable[[Fact, Catalogue], str] = describe_fact) -> list[Item]:
     """The facts as a timeline's rows; an auditor's with ``presentation.describe_for_auditor``."""
     ordered = in_order(disclosures)
+    known = known_consents(ordered)
     return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
                  _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue),
-                 describe_basis(d.basis, catalogue)) for d in ordered]
+                 describe_basis(d.basis, catalogue, known), _ids(d.basis)) for d in ordered]
+
+
+def _ids(basis: Any) -> str:
+    return ", ".join(c[:8] for c in basis.consent_ids) if basis.kind == "consent" else ""
+
+
+def known_consents(disclosures: Iterable[Disclosure]) -> dict[str, dict[str, Any]]:
+    """The consents the reader itself sees, by id: who gave each (``consenter``, ``consenter_name``) and its end
+    (``valid_until``, as a narrowing left it) — from its own consent facts only: a member's are the parts
+    addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot see."""
+    known: dict[str, dict[str, Any]] = {}
+    for f in _facts(disclosures, "consent.granted", "consent.narrowed"):
+        c = f.content
+        if f.kind == "consent.granted":
+            known[c["consent_id"]] = {"consenter": c["consenter"], "consenter_name": c["consenter_name"],
+                                      "valid_until": c.get("valid_until")}
+        elif c["consent_id"] in known:
+            known[c["consent_id"]]["valid_until"] = c.get("valid_until")
+    return known
 
 
 def _category(category: str, catalogue: Catalogue) -> str:
@@ -182,6 +203,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
+    known = known_consents(disclosures)
     for agency in agencies:
         # An agency outside the group sees nothing; show what consent would let it see once it joins.
         as_member = (case if agency in taking_part
@@ -195,7 +217,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
-                                                  describe_basis(basis, catalogue), pending=agency not in taking_part)
+                                                  describe_basis(basis, catalogue, known), pending=agency not in taking_part)
     return result
 
 
