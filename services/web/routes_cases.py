@@ -12,7 +12,7 @@ from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
-from services.presentation import describe_plan_status
+from services.presentation import describe_plan_status, facts_count
 from services.web import forms, session, texts, views
 from services.web.case_pages import look, service, show, today
 from services.web.forms import FormErrors, Typed
@@ -58,7 +58,8 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
         rows = [r for r in rows if r["phase"] == phase]
     rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
     return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase,
-                  number=number or "", find_error=error, phases=views.PHASES, plan_status=describe_plan_status)
+                  number=number or "", find_error=error, phases=views.PHASES, plan_status=describe_plan_status,
+                  facts_count=facts_count)
 
 
 @router.get("/arenden/nytt")

@@ -37,6 +37,13 @@ T: dict[str, str] = {
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
     "new_submit": "Öppna ärendet",
     "case": "Ärende", "phase": "Fas", "version": "Din version",
+    "version_hint": "Ärendets version så som du ser det; ett formulär som skickas mot en äldre version avvisas, "
+                    "så att ingen skriver över en ändring den inte har sett.",
+    # A member whose consents no longer (or never) cover `case` sees neither the number nor the phase: say why,
+    # never what (DOMAIN.md: not even a blank row may reveal more than the reader may see).
+    "case_unnumbered": "Ärende utan nummer för er",
+    "case_unnumbered_note": "Samtycke ger er just nu inte del av ärendets nummer och fas. Här visas bara det ni "
+                            "får ta del av: det ni själva har lämnat och det som samtycke eller lag ger er.",
     "tab_overview": "Tidslinje", "tab_eligibility": "Beslut", "tab_guardians": "Vårdnadshavare",
     "tab_consents": "Samtycken", "tab_group": "Gruppen", "tab_plan": "Åtgärdsplan", "tab_meetings": "Möten",
     "tab_followups": "Uppföljning", "tab_contribution": "Lämna uppgift", "tab_closure": "Avslut",

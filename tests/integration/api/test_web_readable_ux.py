@@ -51,3 +51,33 @@ def test_a_member_not_seeing_the_consents_is_shown_their_ids_only(client, users,
     timeline = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
     assert "Närvaro varje dag." in page
     assert "Maria" not in timeline and "Johan" not in timeline and "den unge" not in timeline
+
+
+def test_after_the_consent_lapses_a_members_case_is_explained_not_a_blank_row(client, users, tick, context,
+                                                                             settings):
+    """A member whose consents no longer cover `case` keeps its own facts: its list showed "Ärende –" and the case
+    page "Ärende", "Din version: 1", with no word of why.  Now it says why — and still not the number or phase."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Närvaron har ökat."}), 201)
+    number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[1]}/withdrawal", headers=users.social,
+                   json={"consenter": _guardian_ids(client, users, case_id)[0]}))
+    assert [r["case_number"] for r in ok(client.get("/api/v1/cases", headers=users.school))["cases"]] == [None]
+    school = web_as(context, settings, "skola")
+    listed = _text(school.get("/arenden").text)
+    assert "Ärende utan nummer för er (1 uppgift)" in listed
+    assert "Samtycke ger er just nu inte del av ärendets nummer och fas" in listed
+    page = _text(school.get(f"/arenden/{case_id}").text)
+    assert "Ärende utan nummer för er" in page and "Samtycke ger er just nu inte del av ärendets nummer" in page
+    assert "Närvaron har ökat." in page
+    for hidden in (number, "Maria", "Johan"):
+        assert hidden not in listed and hidden not in page, hidden
+    assert "Fas:" not in page   # the phase is the case's (`case`): the list's phase filter names them all
+    # Social services, which sees the case, is told nothing of the kind.
+    social = _text(web_as(context, settings, "soc-0180").get("/arenden").text)
+    assert number in social and "utan nummer" not in social
+    school_list = school.get("/arenden").text
+    assert "Samtycken i kraft" not in school_list and "Första samtycke upphör" not in school_list  # lead's columns
