@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from services.api import commands as c
 from services.principals import Principal
-from services.web import forms, session, views
+from services.web import forms, session, texts, views
 from services.web.case_pages import case_now, look, require_lead, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
@@ -135,7 +135,13 @@ def narrow_consent(request: Request, case_id: str, consent_id: str, typed: Form)
 @router.post("/arenden/{case_id}/samtycken/{consent_id}/aterkallelse")
 @guarded
 def withdraw_consent(request: Request, case_id: str, consent_id: str, typed: Form) -> Response:
+    """Recorded only when the caseworker has ticked that it was withdrawn: it was one red click.  (The API's
+    withdrawal carries the consenter only: no date or form of the withdrawal to ask for.)"""
     user, uuid = session.principal(request), case_uuid(case_id)
+    if typed.get("confirm") != "on":
+        session.check_csrf(request, typed)
+        return _consents(request, user, uuid, typed, {"confirm": texts.T["consent_withdraw_unconfirmed"]}, 422,
+                         target=consent_id[:100])
     return submit(request, user, uuid, typed, "withdraw_consent", c.Withdrawal, forms.withdrawal(typed),
                   f"/arenden/{uuid}/samtycken",
                   lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100]),

@@ -70,7 +70,11 @@ T: dict[str, str] = {
                               "som gäller (under 18: den unges och varje vårdnadshavares), och när det upphör.",
     "consents_list": "Lämnade samtycken", "consents_none": "Inga samtycken.", "consent_grant": "Registrera samtycke",
     "consent_submit": "Registrera samtycke", "consent_narrow": "Begränsa", "consent_narrow_submit": "Begränsa samtycket",
-    "consent_withdraw": "Återkalla", "consent_withdraw_submit": "Återkalla samtycket",
+    "consent_withdraw": "Återkalla samtycket", "consent_withdraw_submit": "Registrera återkallelsen",
+    "consent_withdraw_intro": "Från det ögonblick återkallelsen registreras lämnas inget mer ut under samtycket. "
+                              "Det går inte att ångra: ett nytt samtycke måste i så fall registreras.",
+    "consent_withdraw_confirm": "Jag bekräftar att samtycket har återkallats av {who}",
+    "consent_withdraw_unconfirmed": "Bekräfta att samtycket har återkallats: inget registrerades.",
     "consent_withdrawn": "återkallat", "consent_in_force": "gäller", "consent_not_yet": "börjar gälla senare",
     "consent_expired": "har upphört", "scope": "Omfattning (mottagare och kategorier)",
     "col_consenter": "Givet av", "col_scope": "Omfattning", "col_valid": "Giltigt", "col_state": "Status",
@@ -162,6 +166,7 @@ T: dict[str, str] = {
 }
 
 LABELS: dict[str, str] = {
+    "confirm": "Bekräftelse",
     "municipality": "Kommun", "personnummer": "Personnummer eller samordningsnummer", "name": "Den unges namn",
     "entry_route": "Hur ärendet kom in", "referring_agency": "Aktualiserad av", "referral_date": "Datum för aktualisering",
     "summary": "Sammanfattning", "summary_category": "Kategori för sammanfattningen",

@@ -75,7 +75,7 @@ def test_refused_forms_show_each_error_beside_its_field_and_tied_to_it(server, o
         assert assert_errors_are_tied_to_their_fields(page, slug), f"{slug}: no error shown"
         assert_every_control_is_labelled(page, slug)
     ui.tab(page, str(group.case_id), "samtycken")
-    page.locator(f"#consent-{group.consents[0][:8]} summary").click()      # narrow a consent: to nothing
+    page.locator(f"#consent-{group.consents[0][:8]} summary").first.click()      # narrow a consent: to nothing
     narrowing = page.locator(f"#consent-{group.consents[0][:8]} form").first
     for box in narrowing.get_by_role("checkbox").all():
         box.uncheck()
@@ -84,6 +84,12 @@ def test_refused_forms_show_each_error_beside_its_field_and_tied_to_it(server, o
     assert [e["owner"] for e in tied] == [f"f-scope-{group.consents[0][:8]}"]
     target = page.locator("#error-summary a").first.get_attribute("href")
     assert target == f"#f-scope-{group.consents[0][:8]}"    # the summary leads to the field itself
+    card = page.locator(f"#consent-{group.consents[0][:8]}")      # a withdrawal not confirmed
+    card.get_by_text("Återkalla samtycket").click()
+    card.get_by_role("button", name="Registrera återkallelsen").click()
+    tied = assert_errors_are_tied_to_their_fields(page, "withdrawal")
+    assert [e["owner"] for e in tied] == ["confirm"]
+    assert page.locator("#error-summary a").first.get_attribute("href") == f"#f-confirm-{group.consents[0][:8]}"
     page.goto("/arenden?nummer=0180-1999-9999")
     assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "find")] == ["nummer"]
     page.goto("/logga-in")

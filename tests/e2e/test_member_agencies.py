@@ -65,7 +65,13 @@ def test_a_withdrawal_removes_content_from_the_schools_pages(server, open_browse
     social = open_browser()
     ui.sign_in(social, ui.SOCIAL)
     ui.tab(social, str(group.case_id), "samtycken")
-    social.locator(f"#consent-{group.consents[0][:8]}").get_by_role("button", name="Återkalla samtycket").click()
+    card = social.locator(f"#consent-{group.consents[0][:8]}")
+    card.get_by_text("Återkalla samtycket").click()           # opens the confirmation: no longer one red click
+    card.get_by_role("button", name="Registrera återkallelsen").click()
+    expect(social.locator("#error-summary")).to_contain_text("Bekräfta att samtycket har återkallats")
+    expect(card.locator(".state")).to_have_text("gäller")      # unconfirmed: nothing recorded
+    card.get_by_label("Jag bekräftar att samtycket har återkallats av den unge").check()
+    card.get_by_role("button", name="Registrera återkallelsen").click()
     expect(social.locator(f"#consent-{group.consents[0][:8]}")).to_contain_text("återkallat")
     expect(social.locator("#consent-picture tr[data-agency=skola] td[data-category=school]")).to_have_class("no")
     screenshot(social, "07-samtycke-aterkallat")

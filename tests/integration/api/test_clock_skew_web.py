@@ -47,7 +47,8 @@ def every_form(client, users, case_id: str, consents: list[str]) -> list[tuple[s
         (SOCIAL, f"{c}/moten", lambda: {"held_on": "2026-02-02", "attendees": "skola"}),
         (SCHOOL, f"{c}/uppgift", lambda: {"category": "school", "text": "Närvaron har ökat till 90 %."}),
         (SCHOOL, f"{c}/uppfoljning", lambda: {"row_id": row_id(), "status": "ongoing", "note": "Bättre."}),
-        (SOCIAL, f"{c}/samtycken/{consents[0]}/aterkallelse", lambda: {"consenter": "young_person"}),
+        (SOCIAL, f"{c}/samtycken/{consents[0]}/aterkallelse", lambda: {"consenter": "young_person",
+                                                                          "confirm": "on"}),
         (SOCIAL, f"{c}/grupp/polis/avgang", lambda: {"reason": "Utredningen är klar."}),
         (SOCIAL, f"{c}/avslut", lambda: {"reason": "goals_met", "outcome": "Målen är nådda."}),
     ]

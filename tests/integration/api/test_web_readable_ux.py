@@ -81,3 +81,26 @@ def test_after_the_consent_lapses_a_members_case_is_explained_not_a_blank_row(cl
     assert number in social and "utan nummer" not in social
     school_list = school.get("/arenden").text
     assert "Samtycken i kraft" not in school_list and "Första samtycke upphör" not in school_list  # lead's columns
+
+
+def test_a_withdrawal_is_recorded_only_when_confirmed(client, users, tick, context, settings):
+    """Withdrawing a consent was one red click; now the form asks the caseworker to confirm it was withdrawn."""
+    case_id, consents = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/samtycken").text
+    assert "Jag bekräftar att samtycket har återkallats av den unge" in _text(page)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    path = f"/arenden/{case_id}/samtycken/{consents[0]}/aterkallelse"
+    refused = social.post(path, data={"csrf": csrf, "consenter": "young_person"}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Bekräfta att samtycket har återkallats: inget registrerades." in _text(refused.text)
+    assert f'id="f-confirm-{consents[0][:8]}"' in refused.text and 'aria-invalid="true"' in refused.text
+    facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+    assert not [f for f in facts if f["kind"] == "consent.withdrawn"]
+    # Without the CSRF token the unconfirmed form is refused as any other, before anything is shown.
+    assert social.post(path, data={"consenter": "young_person"}, follow_redirects=False).status_code == 403
+    done = social.post(path, data={"csrf": csrf, "consenter": "young_person", "confirm": "on"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+    assert [f["content"]["consent_id"] for f in facts if f["kind"] == "consent.withdrawn"] == [consents[0]]
