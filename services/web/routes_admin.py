@@ -99,10 +99,11 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     now = case_now(request, seen)
     cat = service(request).catalogue
     fresh = Typed.of({"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"})
+    picture, consents = views.picture(seen.disclosures, cat, now), views.consents(seen.disclosures, now)
     return show(request, user, seen, "samtycken", "consents.html", status,
                 typed=typed if target == "grant" and typed else fresh, errors=errors or {}, target=target,
                 refused=typed if target != "grant" else None,
-                picture=views.picture(seen.disclosures, cat, now), consents=views.consents(seen.disclosures, now),
+                picture=picture, consents=consents, idle=views.idle(picture, consents),
                 consenters=views.consenters(seen.disclosures),
                 # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
                 recipients=list(cat.agencies))

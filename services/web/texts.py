@@ -76,7 +76,13 @@ T: dict[str, str] = {
     "consent_withdraw_confirm": "Jag bekräftar att samtycket har återkallats av {who}",
     "consent_withdraw_unconfirmed": "Bekräfta att samtycket har återkallats: inget registrerades.",
     "consent_withdrawn": "återkallat", "consent_in_force": "gäller", "consent_not_yet": "börjar gälla senare",
-    "consent_expired": "har upphört", "scope": "Omfattning (mottagare och kategorier)",
+    "consent_expired": "har upphört",
+    "consent_missing": "samtycke saknas från",
+    "consent_idle_all": "Samtycket gäller men lämnar inte ut något just nu:",
+    "consent_idle_some": "Samtycket gäller men lämnar inte ut något för {n} av sina {of} delar just nu:",
+    "consents_count_note": "Samtycken i kraft räknar samtycken inom sin giltighetstid. De lämnar ut något först när "
+                           "alla som behövs har samtyckt (under 18: den unge och varje vårdnadshavare med vårdnad) "
+                           "– fliken Samtycken visar vem som saknas.", "scope": "Omfattning (mottagare och kategorier)",
     "col_consenter": "Givet av", "col_scope": "Omfattning", "col_valid": "Giltigt", "col_state": "Status",
     "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
     "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",

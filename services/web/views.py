@@ -167,6 +167,8 @@ class Cell:
     until: date | None = None       # the first end date among the consents needed; None: until further notice
     basis: str = ""
     pending: bool = False           # consent covers it, but the agency is not in the group (yet)
+    missing: tuple[str, ...] = ()   # not visible: whose consent is missing while others' cover it
+    consent_ids: tuple[str, ...] = ()   # visible or pending: the consents it rests on
 
 
 @dataclass
@@ -213,11 +215,59 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
             probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
             basis = judge.basis_for(probe)
             if basis is None:
-                result.cells[agency, category] = Cell(False)
+                result.cells[agency, category] = Cell(False, missing=_missing(rows, case, agency, category, now))
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
-                                                  describe_basis(basis, catalogue, known), pending=agency not in taking_part)
+                                                  describe_basis(basis, catalogue, known),
+                                                  pending=agency not in taking_part, consent_ids=basis.consent_ids)
+    return result
+
+
+NO_CUSTODY = "vårdnadshavare med vårdnad (ingen är registrerad)"
+
+
+def _missing(rows: Sequence[ConsentRow], case: Any, agency: str, category: str, now: datetime) -> tuple[str, ...]:
+    """Whose consent is missing for ``agency`` to see ``category`` now, when someone's in force covers it: the rule
+    of DOMAIN.md (under 18 the young person's and every custodial guardian's; from 18 the young person's alone),
+    from the consents social services sees (all of them).  () when nobody's covers it: then nothing is "missing"
+    but a consent altogether, which the "–" says."""
+    covering = {r.record.consenter for r in rows if r.record.in_force_at(now)
+                and any(s.covers(agency, category) for s in r.record.scope)}
+    if not covering:
+        return ()
+    needed = [YOUNG_PERSON]
+    if local_date(now) < birthday(case.born, 18):
+        custodians = [g for g in case.guardians.values() if g.has_custody]
+        if not custodians:
+            return (NO_CUSTODY,)
+        needed += [g.guardian_id for g in custodians]
+    return tuple(consenter_label(c, case.guardians) for c in needed if c not in covering)
+
+
+def consenter_label(consenter: str, guardians_by_id: dict[str, Guardian]) -> str:
+    if consenter == YOUNG_PERSON:
+        return "den unge"
+    known = guardians_by_id.get(consenter)
+    return f"{known.name} (vårdnadshavare)" if known is not None else consenter
+
+
+def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tuple[int, int, tuple[str, ...]]]:
+    """For each consent in force: how many of its scope's parts (agency × category) disclose nothing now for want
+    of another consenter's consent, of how many, and whose consents are missing — "gäller" alone misled: a consent
+    in force without a guardian's beside it lets nothing out.  Only consents with such parts are listed."""
+    if picture_ is None:
+        return {}
+    result = {}
+    for row in rows:
+        if row.state != "in_force":
+            continue
+        parts = [(s.agency, c) for s in row.record.scope for c in s.categories]
+        cells = [picture_.cells.get(p) for p in parts]
+        waiting = [cell for cell in cells if cell is not None and cell.missing]
+        if waiting:
+            result[row.record.consent_id] = (len(waiting), len(parts),
+                                             tuple(dict.fromkeys(m for cell in waiting for m in cell.missing)))
     return result
 
 

@@ -104,3 +104,25 @@ def test_a_withdrawal_is_recorded_only_when_confirmed(client, users, tick, conte
     assert done.status_code == 303
     facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
     assert [f["content"]["consent_id"] for f in facts if f["kind"] == "consent.withdrawn"] == [consents[0]]
+
+
+def test_the_consent_picture_says_whose_consent_is_missing(client, users, tick, context, settings):
+    """A guardian's consent withdrawn: the other two still "gäller" and the list counted 2 in force, while nothing
+    was disclosed.  Each "–" now says whose consent is missing, and each card that its consent lets nothing out."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/withdrawal", headers=users.social,
+                   json={"consenter": _guardian_ids(client, users, case_id)[1]}))
+    social = web_as(context, settings, "soc-0180")
+    html = social.get(f"/arenden/{case_id}/samtycken").text
+    cell = re.search(r'<tr data-agency="skola">.*?<td data-category="school"[^>]*>(.*?)</td>', html, re.S).group(1)
+    assert _text(cell).strip() == "– samtycke saknas från Johan (vårdnadshavare)"
+    untouched = re.search(r'<tr data-agency="skola">.*?<td data-category="health"[^>]*>(.*?)</td>', html, re.S)
+    assert _text(untouched.group(1)).strip() == "–"   # nobody's consent covers it: nothing "missing" to name
+    for given in consents[:2]:
+        card = _text(re.search(rf'<section class="consent" id="consent-{given[:8]}">(.*?)</section>', html,
+                               re.S).group(1))
+        assert ("Samtycket gäller men lämnar inte ut något just nu: samtycke saknas från Johan (vårdnadshavare)."
+                in card), card
+    listed = _text(social.get("/arenden").text)
+    assert "De lämnar ut något först när alla som behövs har samtyckt" in listed
