@@ -63,8 +63,9 @@ T: dict[str, str] = {
     "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut är fattat:",
     "eligibility_submit": "Spara beslut", "accepted_yes": "Aktuell för social insatsgrupp",
     "accepted_no": "Inte aktuell",
-    "guardians_title": "Vårdnadshavare", "guardians_intro": "Ange alla vårdnadshavare. Tomma rader hoppas över.",
-    "guardian_n": "Vårdnadshavare", "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
+    "guardians_title": "Vårdnadshavare", "guardians_intro": "Ange den unges föräldrar och andra vårdnadshavare, och vilka som har vårdnaden nu. "
+                      "Tomma rader hoppas över.",
+    "guardian_n": "Förälder eller vårdnadshavare", "has_custody": "har vårdnaden", "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
     "consents_title": "Samtycken", "consents_picture": "Vem får se vad just nu",
     "consents_picture_intro": "Varje ruta visar om myndigheten får ta del av kategorin nu enligt de samtycken "
                               "som gäller (under 18: den unges och varje vårdnadshavares), och när det upphör.",
@@ -111,6 +112,7 @@ T: dict[str, str] = {
                                                                "samtycke eller lag tillåter.",
     "contribution_submit": "Spara uppgiften", "contribution_own": "Era egna uppgifter",
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
+    "closed_no_forms": "Ärendet är avslutat: inget mer kan registreras i det, så här finns inga formulär.",
     "extract_title": "Registerutdrag – vem har läst vad", "extract_intro": "Utdraget visar varje läsning av "
                      "ärendets innehåll: vem, vilken myndighet, vad och när.", "print": "Skriv ut",
     "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
@@ -178,7 +180,9 @@ LABELS: dict[str, str] = {
     "summary": "Sammanfattning", "summary_category": "Kategori för sammanfattningen",
     "accepted": "Beslut", "reasons": "Skäl", "instruments": "Bedömningsinstrument", "decided_on": "Beslutsdatum",
     "outside_target_group_reason": "Skäl om den unge är utanför målgruppen 15–25 år",
-    "guardians.name": "Namn", "guardians.has_custody": "Har vårdnad",
+    "guardians.name": "Namn",
+    # A "vårdnadshavare" has custody by definition: "Vårdnadshavare 1 … ☐ Har vårdnad" read as a contradiction.
+    "guardians.has_custody": "Har vårdnaden om den unge (då krävs hens samtycke medan den unge är under 18)",
     "consenter": "Vem lämnar samtycket", "purpose": "Ändamål", "valid_from": "Gäller från",
     "valid_until": "Gäller till och med", "form": "Form", "scope": "Omfattning",
     "agency": "Myndighet", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",

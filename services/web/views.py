@@ -88,11 +88,13 @@ def _facts(disclosures: Iterable[Disclosure], *kinds: str) -> list[Fact]:
 class Head:
     case_number: str | None
     phase: str | None
+    closed: bool = False   # the reader sees the closure (a `case` fact): its pages offer no forms, a notice instead
 
 
 def head(disclosures: Sequence[Disclosure]) -> Head:
     number = next((f.content["case_number"] for f in _facts(disclosures, "case.opened")), None)
-    return Head(number, PHASES.get(phase_of(disclosures) or "", None))
+    phase = phase_of(disclosures)
+    return Head(number, PHASES.get(phase or "", None), phase == "closed")
 
 
 def phase_of(disclosures: Sequence[Disclosure]) -> str | None:

@@ -126,3 +126,22 @@ def test_the_consent_picture_says_whose_consent_is_missing(client, users, tick, 
                 in card), card
     listed = _text(social.get("/arenden").text)
     assert "De lämnar ut något först när alla som behövs har samtyckt" in listed
+
+
+def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context, settings):
+    """A closed case's tabs offered every form, and refused what was typed in them only on sending."""
+    case_id, _ = school_consented_case(client, users, tick)
+    guardians_before = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/vardnadshavare").text)
+    assert "Förälder eller vårdnadshavare 1" in guardians_before and "Har vårdnaden om den unge" in guardians_before
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+    social, school = web_as(context, settings, "soc-0180"), web_as(context, settings, "skola")
+    for web, slugs in ((social, ("beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning")),
+                       (school, ("plan", "moten", "uppfoljning", "uppgift"))):
+        for slug in slugs:
+            html = web.get(f"/arenden/{case_id}/{slug}").text
+            assert "Ärendet är avslutat: inget mer kan registreras i det" in html, slug
+            posting = re.findall(r'<form method="post"[^>]*>', html)
+            assert all('action="/syfte"' in f or 'action="/logga-ut"' in f for f in posting), (slug, posting)
+    assert "Maria (har vårdnaden)" in _text(social.get(f"/arenden/{case_id}/vardnadshavare").text)
