@@ -121,6 +121,13 @@ class PostgresLedgerStore:
                 yield from merge(_stream(e), _stream(l))
 
 
+    def topic_of(self, originator_id: UUID) -> str | None:
+        """The topic of any event still stored for the aggregate (None: it has none left)."""
+        with psycopg.connect(self.conninfo) as conn:
+            row = conn.execute(sql.SQL("SELECT topic FROM {} WHERE originator_id = %s LIMIT 1").format(self._events),
+                               (originator_id,)).fetchone()
+            return row[0] if row else None
+
     def case_pairs(self, case_id: UUID) -> tuple[list[tuple], int, list[tuple]]:
         """One case's events and ledger entries joined on notification id, in order, each with the ledger entry
         before it (position, link); the ledger's last notification id; and after the case's last entry, each entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Protocol
 from uuid import UUID
@@ -13,8 +14,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from services.ledger import (GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification, chain,
-                             checkpoint_message, verify, verify_case)
+from services.ledger import (GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification, aggregate_of,
+                             chain, checkpoint_message, verify, verify_case)
 from services.ports import Clock
 
 EXPORT_FORMAT = "sigill-ledger-checkpoints/1"
@@ -27,6 +28,7 @@ class LedgerStore(Protocol):
     def checkpoints(self) -> list[Checkpoint]: ...
     def pairs(self) -> Iterator[tuple]: ...
     def case_pairs(self, case_id: UUID) -> tuple[list[tuple], int, list[tuple]]: ...
+    def topic_of(self, originator_id: UUID) -> str | None: ...
 
 
 class CaseHistoryAltered(Exception):
@@ -88,8 +90,18 @@ class Ledger:
                                             " is not as `sigill audit export` wrote it (the ledger is not found"
                                             " changed by it)")
         checkpoints = list(dict.fromkeys([*stored, *exported]))
-        return verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
-                      stored_now=self.store.checkpoints, from_file=from_file)
+        result = verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
+                        stored_now=self.store.checkpoints, from_file=from_file)
+        return self._named(result)
+
+    def _named(self, result: Verification) -> Verification:
+        """A removed event leaves only its aggregate's id; the aggregate's other events, if any are left, say
+        whether it was a case's or a case-number series' (so that the finding names a case as a case)."""
+        found = result.divergence
+        if found is None or found.aggregate is not None or found.case_id is None:
+            return result
+        topic = self.store.topic_of(found.case_id)
+        return replace(result, divergence=replace(found, aggregate=aggregate_of(topic)))
 
     def case_divergence(self, case_id: UUID) -> Divergence | None:
         """The first place where the case's stored events differ from what the ledger sealed (None: none).

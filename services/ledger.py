@@ -228,7 +228,7 @@ def _link_broken(pair: Pair, previous_id: int) -> Divergence:
     if nid == previous_id + 1:
         return _divergence("altered", pair)
     return Divergence("altered_or_removed_before", nid, UUID(bytes=bytes(pair[1])), pair[2],
-                      _BROKEN_BEFORE.format(earlier=previous_id, later=nid), (previous_id, nid), _aggregate(pair[3]))
+                      _BROKEN_BEFORE.format(earlier=previous_id, later=nid), (previous_id, nid), aggregate_of(pair[3]))
 
 
 def as_pair(row: StoredRow | None, entry: LedgerEntry | None) -> Pair:
@@ -330,13 +330,13 @@ def describe_divergence(d: Divergence) -> str:
 
 def _divergence(kind: str, pair: Pair) -> Divergence:
     nid, oid, version = (pair[5], pair[6], pair[7]) if kind == "removed" else (pair[0], pair[1], pair[2])
-    return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind], None, _aggregate(pair[3]))
+    return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind], None, aggregate_of(pair[3]))
 
 
 SERIES_TOPICS = "domain.case_numbers:"   # the case-number series' events (every other aggregate's is a case's)
 
 
-def _aggregate(topic: str | None) -> str | None:
+def aggregate_of(topic: str | None) -> str | None:
     """What kind of aggregate a stored event's topic says it belongs to; None: no event to tell (removed)."""
     if topic is None:
         return None
