@@ -25,7 +25,7 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange, one_line, too_many_connections
+from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, one_line, too_many_connections
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed
 
@@ -123,8 +123,18 @@ def install(api: FastAPI) -> None:
             " they have caught up (try again in a minute; a cursor of before the rebuild then starts again from the"
             " beginning, and event ids stay)"), 503, headers={"Retry-After": "30"})
 
+    @api.exception_handler(DamagedDataKey)
+    async def key_damaged(request: Request, error: DamagedDataKey) -> JSONResponse:
+        # The case's id only (random): the operator restores that row of the key table from a backup.
+        log.error("data key of case %s damaged: its events cannot be read", error.aggregate_id)
+        return JSONResponse(error_body(
+            "data_key_damaged", "this case's stored data key is damaged, so its events cannot be read; nothing is"
+            " answered from it (the operator restores the key from a backup)"), 409)
+
     @api.exception_handler(AccessLogUnavailable)
     async def unlogged(request: Request, error: AccessLogUnavailable) -> JSONResponse:
+        if isinstance(error.__cause__, DamagedDataKey):   # the reader's name is sealed under the case's key
+            return await key_damaged(request, error.__cause__)
         log.error("access log unavailable: %s", type(error.__cause__).__qualname__)
         return JSONResponse(error_body("access_log_unavailable", str(error)), 503, headers={"Retry-After": "5"})
 

@@ -26,7 +26,7 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange, one_line
+from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, one_line
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.forms import FIELDS, Typed
@@ -155,13 +155,25 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 503, texts.error_text(error.code, error.message), quiet_user(request))
     except DomainError as error:
         return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
-    except (AccessLogUnavailable, PersistenceError) as error:
+    except DamagedDataKey as error:
+        return _key_damaged(request, error)
+    except AccessLogUnavailable as error:
+        if isinstance(error.__cause__, DamagedDataKey):   # the reader's name is sealed under the case's key
+            return _key_damaged(request, error.__cause__)
+        log.error("web: unavailable: %s", type(error.__cause__).__qualname__)
+        return error_page(request, 503, texts.T["unavailable"])
+    except PersistenceError as error:
         log.error("web: unavailable: %s", type(error).__qualname__)
         return error_page(request, 503, texts.T["unavailable"])
     except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
         log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
                   one_line(request.url.path))
         return error_page(request, 500, texts.T["internal"])
+
+
+def _key_damaged(request: Request, error: DamagedDataKey) -> Response:
+    log.error("web: data key of case %s damaged: its events cannot be read", error.aggregate_id)
+    return error_page(request, 409, texts.T["data_key_damaged"], quiet_user(request))
 
 
 def quiet_user(request: Request) -> Principal | None:

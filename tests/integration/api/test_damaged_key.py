@@ -1,0 +1,40 @@
+"""One case's stored data key damaged (a bit flipped in its row): the API and the web say that this case's key is
+damaged, with a 409 and what the operator does — not a 500, not "the access log is down" (the reader's name is
+sealed under the case's key, so the access log's write is where it is first found) — and every other case reads."""
+
+from __future__ import annotations
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.web.app import mount_web
+from tests.integration.api.flows import school_consented_case
+from tests.integration.api.skew import signed_in
+
+
+def _damage_key(postgres, app, case_id: str) -> None:
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("UPDATE sigill_data_keys SET wrapped_key = set_byte(wrapped_key, 5, get_byte(wrapped_key, 5) # 1)"
+                     " WHERE aggregate_id = %s", (case_id,))
+    app.keystore._cache.forget_keys()   # as a restarted server: the key is read from its row again
+
+
+def test_a_damaged_data_key_is_named_as_that_case_s_by_the_api_and_the_web(client, users, tick, app, context,
+                                                                             postgres, settings):
+    damaged, _ = school_consented_case(client, users, tick)
+    other, _ = school_consented_case(client, users, tick)
+    _damage_key(postgres, app, damaged)
+    for path in (f"/api/v1/cases/{damaged}", f"/api/v1/audit/cases/{damaged}/disclosures"):
+        headers = users.auditor if "/audit/" in path else users.social
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 409, (path, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "data_key_damaged" and "restores the key from a backup" in error["message"]
+    assert client.get(f"/api/v1/cases/{other}", headers=users.social).status_code == 200
+    web = create_api(context)
+    mount_web(web, context, settings)
+    caseworker = signed_in(TestClient(web, raise_server_exceptions=False), "soc-0180")
+    page = caseworker.get(f"/arenden/{damaged}")
+    assert page.status_code == 409 and "Ärendets lagrade nyckel är skadad" in page.text
+    assert caseworker.get(f"/arenden/{other}").status_code == 200
