@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from services.bootstrap import build_application
+from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
 from services.settings import Settings
 from tests.builders import utc
@@ -28,3 +28,13 @@ def app(postgres, settings):
     application = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
     yield application
     application.close()
+
+
+@pytest.fixture
+def runner(app, settings, postgres):
+    """The agency views' runner, as `sigill views` and the follower build it; its pool closed after the test (left
+    open, a test's sessions stayed on the suite's one server, which has a bounded number of connections)."""
+    runner = build_view_runner(app, settings, postgres)
+    yield runner
+    runner.close()
+    runner.store.close()

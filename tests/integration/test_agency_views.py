@@ -27,14 +27,6 @@ from tests.unit.domain.test_disclosure_properties import histories
 AGENCIES = tuple(CATALOGUE.agencies)
 
 
-@pytest.fixture
-def runner(app, settings, postgres):
-    runner = build_view_runner(app, settings, postgres)
-    yield runner
-    runner.close()
-    runner.store.close()  # its pool: left open, six sessions a test stayed on the suite's one server
-
-
 def busy_case(app):
     case_id = consenting_school(app)
     app.clock.advance(timedelta(hours=1))

@@ -20,13 +20,6 @@ from tests.integration.test_feed_store import SKOLA, KeptSink, withdrawn_long_ag
 
 
 @pytest.fixture
-def runner(app, settings, postgres):
-    runner = build_view_runner(app, settings, postgres)
-    yield runner
-    runner.store.close()
-
-
-@pytest.fixture
 def other(app, settings, postgres):
     """A second process on the same database (`sigill views rebuild`, an API worker)."""
     runner = build_view_runner(app, settings, postgres)

@@ -9,15 +9,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from services.bootstrap import build_view_runner
 from tests.integration.test_feed_store import withdrawn_long_ago
-
-
-@pytest.fixture
-def runner(app, settings, postgres):
-    runner = build_view_runner(app, settings, postgres)
-    yield runner
-    runner.store.close()
 
 
 @pytest.fixture

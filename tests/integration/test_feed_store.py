@@ -22,13 +22,6 @@ from tests.integration.test_agency_views import busy_case
 SKOLA, POLIS = feed_of("skola", STOCKHOLM), feed_of("polis", STOCKHOLM)  # every feed is a municipality's
 
 
-@pytest.fixture
-def runner(app, settings, postgres):
-    runner = build_view_runner(app, settings, postgres)
-    yield runner
-    runner.store.close()
-
-
 def test_the_feed_is_the_agencys_disclosure_log_in_order(app, runner):
     case_id = busy_case(app)
     runner.catch_up()
