@@ -22,7 +22,8 @@ CATEGORIES = ("case", "school", "health", "crime", "employment")
 PEOPLE = ("20090314-2388", "20080520-0000", "20030610-0000")
 
 gaps = st.sampled_from([timedelta(minutes=5), timedelta(hours=7), timedelta(days=3), timedelta(days=40)])
-scopes = st.dictionaries(st.sampled_from(OTHERS), st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=3)
+# Social services among the recipients too: a consent to it is what shows it a member's fact (rules version 6).
+scopes = st.dictionaries(st.sampled_from(AGENCIES), st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=3)
                          .map(lambda s: tuple(sorted(s))), min_size=1, max_size=3)
 steps = st.one_of(
     # The last integer puts the consent's first day ahead sometimes: a grant that starts later, on the calendar.
@@ -143,10 +144,12 @@ def _assert_basis_holds(d, agency, case, at) -> None:
         assert basis.kind == "consent" and basis.consent_ids
         assert agency == CATALOGUE.lead_agency or agency in case.members
         used = [case.consents[cid] for cid in basis.consent_ids]
-        # The fact's category; and, for a fact from another member, the category its membership reveals.
+        # The fact's category; and, for a fact from another member, the category its membership reveals — but
+        # not to social services, which sees every membership as the case's administration (rules version 6).
         origin = CATALOGUE.agencies.get(fact.origin)
         needed = {fact.category} | ({origin.membership_category if origin else "case"}
-                                    if fact.origin not in (agency, CATALOGUE.lead_agency) else set())
+                                    if fact.origin not in (agency, CATALOGUE.lead_agency)
+                                    and agency != CATALOGUE.lead_agency else set())
         for consent in used:
             assert consent.in_force_at(at)
             assert any(s.covers(agency, c) for s in consent.scope for c in needed)
@@ -280,3 +283,155 @@ def test_a_replay_that_keeps_its_answers_answers_as_one_that_judges_everything(s
 def _judged_afresh(replay: Replay, agency: str, at) -> tuple:
     judge = Judge(replay.case, agency, max(at, replay.case.last_recorded_at), CATALOGUE)
     return tuple(d for f in replay.facts if (d := judge.disclosure(f)) is not None)
+
+
+# -- Social services and its consents (rules version 6) ------------------------------------------------------------
+
+LEAD = CATALOGUE.lead_agency
+
+
+def _lead_should_see(fact, case, at):
+    """DOMAIN.md's rules for the lead, written out on their own: its own facts, the case's administration, what a
+    cited law carries to it, and otherwise exactly what the consents in force cover for it and the fact's category
+    — the young person's, and under 18 every custodial guardian's too.  The consents needed, or a basis kind."""
+    if fact.audience is not None and LEAD not in fact.audience:
+        return None
+    if fact.origin == LEAD and fact.recorded_by is None:
+        return "origin"
+    if fact.administrative:
+        return "owner"
+    legal = CATALOGUE.legal_bases.get(fact.legal_basis or "")
+    if legal is not None and legal.recipient == LEAD and fact.origin in legal.senders \
+            and fact.category in legal.categories \
+            and (not legal.under_18_only or age_on(case.born, local_date(fact.recorded_at)) < 18):
+        return "law"
+
+    def covering(consenter):
+        return {c.consent_id for c in case.consents.values() if c.consenter == consenter and c.in_force_at(at)
+                and any(s.agency == LEAD and fact.category in s.categories for s in c.scope)}
+
+    own = covering(YOUNG_PERSON)
+    if not own:
+        return None
+    if age_on(case.born, local_date(at)) >= 18:
+        return frozenset(own)
+    custodians = [g.guardian_id for g in case.guardians.values() if g.has_custody]
+    theirs = [covering(g) for g in custodians]
+    if not custodians or not all(theirs):
+        return None
+    return frozenset(own.union(*theirs))
+
+
+@common
+@given(histories())
+def test_social_services_sees_a_members_fact_exactly_when_its_consents_or_a_law_cover_it(story):
+    """Not more (a category not consented to it, a consent withdrawn, narrowed or run out, a guardian's missing
+    under 18 or counting after 18), and not less (no consent to the membership's category is asked of it)."""
+    events = story.events
+    for at in _probe_times(story)[::2]:
+        replay = Replay(events, CATALOGUE)
+        replay.advance_to(at)
+        if replay.case is None:
+            continue
+        at = max(at, replay.case.last_recorded_at)
+        shown = {d.fact.fact_id: d for d in replay.visible_to(LEAD, at)}
+        expected = {f.fact_id: why for f in replay.facts if (why := _lead_should_see(f, replay.case, at))}
+        assert set(shown) == set(expected), at
+        for fact_id, why in expected.items():
+            basis = shown[fact_id].basis
+            if isinstance(why, frozenset):
+                assert basis.kind == "consent" and set(basis.consent_ids) == why, fact_id
+            else:
+                assert basis.kind == why, fact_id
+
+
+STAND_IN = "sis"   # never in these groups: a recipient whose consents can change nothing the members see
+assert STAND_IN not in AGENCIES
+
+# Consents weigh double, and are mostly every party's at once: a member is shown nothing without them.
+twin_consent = st.tuples(
+    st.just("consent"), st.integers(0, 2),
+    st.dictionaries(st.sampled_from((*OTHERS, LEAD)), st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=4)
+                    .map(lambda s: tuple(sorted(s | {"case"}))), min_size=1, max_size=4),
+    st.integers(0, 200), st.sampled_from([0, 0, 1]), gaps)
+twin_steps = st.one_of(
+    twin_consent, twin_consent,
+    st.tuples(st.just("withdraw"), st.integers(0, 9), gaps),
+    # Narrowed by one recipient's part (social services' among them), or by ending it today.
+    st.tuples(st.just("narrow_by"), st.integers(0, 9), st.sampled_from((*OTHERS, LEAD, LEAD, None)), gaps),
+    st.tuples(st.just("narrow_by"), st.integers(0, 9), st.just(LEAD), gaps),
+    st.tuples(st.just("join"), st.sampled_from(OTHERS), gaps),
+    st.tuples(st.just("leave"), st.sampled_from(OTHERS), gaps),
+    st.tuples(st.just("contribute"), st.sampled_from(AGENCIES), st.sampled_from(CATEGORIES), gaps),
+    st.tuples(st.just("meeting"), st.sampled_from(CATEGORIES), gaps),
+    st.tuples(st.just("custody"), st.booleans(), gaps),
+    st.tuples(st.just("plan"), st.sampled_from(["Skola", "Hälsa", "Fritid"]), st.sets(st.sampled_from(OTHERS)),
+              gaps),
+)
+
+
+def _twin_story(person, joined, plan, lead_as):
+    """The same history, with social services' parts of every consent given to ``lead_as`` instead; every id
+    made the same way in both (uuid4 counted), so that the two can be compared fact by fact."""
+    from unittest import mock
+    from uuid import UUID
+
+    counter = iter(range(1, 10**6))
+    fake = lambda: UUID(int=next(counter))  # noqa: E731
+    with mock.patch("domain.case.uuid4", fake), mock.patch("domain.consent_commands.uuid4", fake), \
+            mock.patch("domain.group_commands.uuid4", fake):
+        story = CaseStory(personnummer=_valid(person), start=utc(2026, 1, 5))
+        story.accept()
+        story.guardians("Maria", "Johan")
+        story.join(*sorted(joined))
+        for step in plan:
+            story.at(story.now + step[-1])
+            try:
+                _apply_twin(story, step, lead_as)
+            except DomainError:
+                pass
+    return story
+
+
+def _apply_twin(story, step, lead_as):
+    name = (lambda a: lead_as if a == LEAD else a)
+    case, at = story.case, story.now
+    consents = list(case.consents.values())
+    if step[0] == "consent":
+        scope = {name(a): c for a, c in step[2].items()}
+        parties = [YOUNG_PERSON, *case.guardians]
+        chosen = parties if step[1] < 2 else [parties[step[1] % len(parties)]]
+        valid_until = (local_date(at) + timedelta(days=step[3])) if step[3] < 150 else None
+        for consenter in chosen:
+            story.consent(consenter, scope, valid_from=local_date(at) + timedelta(days=step[4]),
+                          valid_until=valid_until, when=at)
+    elif step[0] == "narrow_by" and consents:
+        record = consents[step[1] % len(consents)]
+        if step[2] is None:
+            scope, until = record.scope, local_date(at)
+        else:
+            scope, until = [s for s in record.scope if s.agency != name(step[2])], record.valid_until
+        case.narrow_consent(consent_id=record.consent_id, consenter=record.consenter, scope=scope,
+                            valid_until=until, by=SOCIAL, at=at, catalogue=CATALOGUE)
+    else:
+        _apply(story, step)
+
+
+def _members_log(story):
+    horizon = story.now + timedelta(days=500)
+    return [(c.at, c.agency, c.fact.fact_id, c.change, c.basis, c.cause, dict(c.fact.content))
+            for c in disclosure_log(story.events, OTHERS, horizon, CATALOGUE)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PEOPLE), st.sets(st.sampled_from(OTHERS), min_size=1),
+       st.lists(twin_steps, min_size=5, max_size=30))
+def test_what_social_services_is_consented_to_changes_nothing_another_agency_sees_or_is_told(person, joined, plan):
+    """Every member's disclosure log — each fact as shown, when, on which basis, for what cause — is the same
+    whether social services or an agency outside the group is the recipient of those parts of the consents:
+    neither a consent's parts, a narrowing's or withdrawal's notice, nor a moment's timing tells a member what
+    social services may see."""
+    ours = _twin_story(person, joined, plan, LEAD)
+    theirs = _twin_story(person, joined, plan, STAND_IN)
+    assert len(ours.events) == len(theirs.events)
+    assert _members_log(ours) == _members_log(theirs)

@@ -412,6 +412,106 @@ class TestWhatEachAgencySees:
         assert [r for r in disclosure_log(s.events, ["bup"], s.now, CATALOGUE)] == []
 
 
+class TestSocialServicesSeesAMembersFactOnlyUnderItsOwnConsent:
+    """Rules version 6: social services sees every membership as the case's administration, so a member's fact
+    reaches it when the consents cover social services and the fact's category — and only then (DOMAIN.md: "other
+    agencies' contributions reach it only through consent or law like anyone else's")."""
+
+    birthday = start_of_day(date(2027, 3, 14))
+    TO_SOCIAL = {"socialtjanst": ("school",)}
+
+    def test_a_consent_naming_it_for_the_category_is_enough_and_its_basis_names_those_consents(self, story):
+        ids = story.consent_all(self.TO_SOCIAL)        # no `case`: the police's membership is the case's own
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        basis = _basis_of(story, "socialtjanst", "Skolk observerat.")
+        assert basis.kind == "consent" and sorted(basis.consent_ids) == sorted(ids)
+
+    def test_a_consent_to_another_recipient_or_another_category_shows_it_nothing(self, story):
+        story.consent_all({"skola": ("case", "school", "health"), "socialtjanst": ("case", "crime")})
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        story.contribute(BUP, "health", "Deltar i samtal.")
+        for text in ("Skolk observerat.", "Deltar i samtal."):
+            assert contributed(story, "skola", text) and not contributed(story, "socialtjanst", text)
+
+    def test_under_18_a_guardians_consent_missing_keeps_it_hidden(self, story):
+        mother, _father = story.case.guardians
+        story.consent(YOUNG_PERSON, self.TO_SOCIAL)
+        story.consent(mother, self.TO_SOCIAL)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert not contributed(story, "socialtjanst", "Skolk observerat.")
+
+    @pytest.mark.parametrize("how", ["withdrawn", "narrowed", "lapsed"])
+    def test_it_ends_at_the_moment_a_consent_is_withdrawn_narrowed_or_lapses(self, story, how):
+        from domain.values import ScopeEntry
+
+        scope = {"socialtjanst": ("health", "school"), "skola": ("case",)}
+        young, *_ = story.consent_all(scope, valid_until=date(2026, 6, 30) if how == "lapsed" else None)
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        ended_at = end_of_day(date(2026, 6, 30)) if how == "lapsed" else story.at()
+        if how == "withdrawn":
+            story.withdraw(young, when=ended_at)
+        elif how == "narrowed":
+            story.case.narrow_consent(consent_id=young, consenter=YOUNG_PERSON,
+                                      scope=[ScopeEntry("socialtjanst", ("health",)), ScopeEntry("skola", ("case",))],
+                                      valid_until=None, by=SOCIAL, at=ended_at, catalogue=CATALOGUE)
+        assert contributed(story, "socialtjanst", "Skolk observerat.", ended_at - timedelta(seconds=1))
+        assert not contributed(story, "socialtjanst", "Skolk observerat.", ended_at + timedelta(days=400))
+        log = disclosure_log(story.events, ["socialtjanst"], ended_at + timedelta(days=400), CATALOGUE)
+        ends = [c for c in log if c.fact.content.get("text") == "Skolk observerat." and c.change == "ended"]
+        assert [c.at for c in ends] == [ended_at]
+
+    def test_at_18_the_young_persons_own_consent_alone_counts(self, story):
+        mother, father = story.case.guardians
+        young = story.consent(YOUNG_PERSON, {"socialtjanst": ("health", "school")})
+        story.consent(mother, self.TO_SOCIAL)
+        story.consent(father, self.TO_SOCIAL)
+        story.contribute(BUP, "health", "Deltar i samtal.")
+        story.contribute(POLICE, "school", "Skolk observerat.")
+        assert not contributed(story, "socialtjanst", "Deltar i samtal.", self.birthday - timedelta(seconds=1))
+        assert contributed(story, "socialtjanst", "Deltar i samtal.", self.birthday)   # no guardian's is needed
+        assert _basis_of(story, "socialtjanst", "Skolk observerat.", self.birthday).consent_ids == (young,)
+        story.withdraw(young, when=self.birthday + timedelta(days=1))   # the guardians' no longer count
+        assert not contributed(story, "socialtjanst", "Skolk observerat.", self.birthday + timedelta(days=2))
+
+    def test_a_law_carries_only_what_it_names(self, story):
+        story.consent_all({"socialtjanst": ("school",)})
+        story.contribute(POLICE, "crime", "Ny misstanke.", legal_basis="lul6")
+        story.contribute(POLICE, "crime", "Uppgift utan lagstöd.")
+        assert _basis_of(story, "socialtjanst", "Ny misstanke.").kind == "law"
+        assert not contributed(story, "socialtjanst", "Uppgift utan lagstöd.")
+
+    def test_a_members_meeting_shows_it_only_the_parts_its_consents_cover(self, story):
+        story.consent_all({"socialtjanst": ("school",)})
+        story.case.record_meeting(held_on=story.now.date(), attendees=("bup", "socialtjanst"),
+                                  other_attendees=("Dr Hemlig",), outcomes=(Outcome("health", "bup", "Medicin."),
+                                                                            Outcome("school", "bup", "Skolstöd.")),
+                                  decisions=(), next_meeting=None, by=BUP, at=story.at(), catalogue=CATALOGUE)
+        shown = [d.fact for d in seen(story, "socialtjanst").values() if d.fact.kind.startswith("meeting")]
+        assert [(f.kind, f.content.get("text")) for f in shown] == [("meeting.outcome", "Skolstöd.")]
+
+    def test_a_member_is_told_nothing_of_social_services_part_of_a_consent(self, story):
+        """Not in its own part, not by a narrowing or withdrawal of social services' part, not at its first day
+        or end: a member's log is as it would be without that part."""
+        from domain.values import ScopeEntry
+
+        ids = story.consent_all({"skola": ("case", "school"), "socialtjanst": ("health", "school")})
+        alone = story.consent_all({"socialtjanst": ("health",)}, valid_from=date(2026, 3, 1),
+                                  valid_until=date(2026, 4, 30))
+        before = story.now
+        for consent_id, consenter in zip(ids, (YOUNG_PERSON, *story.case.guardians)):
+            story.case.narrow_consent(consent_id=consent_id, consenter=consenter,
+                                      scope=[ScopeEntry("skola", ("case", "school"))], valid_until=None, by=SOCIAL,
+                                      at=story.at(), catalogue=CATALOGUE)
+        for consent_id, consenter in zip(alone, (YOUNG_PERSON, *story.case.guardians)):
+            story.withdraw(consent_id, consenter=consenter, when=utc(2026, 3, 10))
+        parts = [d.fact.content for d in seen(story, "skola").values() if d.fact.kind.startswith("consent.")]
+        assert [p["categories"] for p in parts] == [("case", "school")] * 3
+        assert "socialtjanst" not in repr(parts) and "health" not in repr(parts)
+        members = [a for a in CATALOGUE.agencies if a != "socialtjanst"]
+        later = [c for c in disclosure_log(story.events, members, utc(2026, 6, 1), CATALOGUE) if c.at > before]
+        assert later == []
+
+
 def _basis_of_kind(story: CaseStory, agency: str, kind: str):
     return next(d.basis for d in seen(story, agency).values() if d.fact.kind == kind)
 
