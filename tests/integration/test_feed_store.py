@@ -415,3 +415,55 @@ def test_the_publisher_sends_nothing_of_a_rebuild_until_it_is_done(app, runner):
     again = [m for m in sink.sent if m.feed == SKOLA]
     assert again and not any(m.content and m.content.get("text") == "Skolk observerat." for m in again)
     assert not any(m.kind == "case.subject" and m.content for m in again)   # the name was not sent again
+
+
+def test_what_social_services_is_shown_of_a_members_fact_under_its_consent_is_one_answer_everywhere(app, runner):
+    """Rules version 6 across the surfaces: the school's note its consents cover is in social services' stored view,
+    the audit replay and its feed (HTTP and the publisher's messages) with the same content and basis; when the
+    young person withdraws, every one of them ends it at once, reading the feed anew tells nothing of it, and a
+    rebuild stores the same views and log."""
+    from domain.values import YOUNG_PERSON, ScopeEntry
+    from tests.integration.test_agency_views import AGENCIES, expected_log, stored_log, stored_view
+
+    case_id = consenting_school(app)
+    consenters = (YOUNG_PERSON, *app.get_case(case_id).guardians)
+    ids = [app.grant_consent(case_id, by=SOCIAL, consenter=c, scope=(ScopeEntry("socialtjanst", ("school",)),),
+                             purpose="Samverkan", valid_from=app.clock.now().date(), valid_until=None,
+                             form="written").value for c in consenters]
+    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
+    app.record_contribution(case_id, by=SCHOOL, category="health", text="Trött på lektionerna.")
+    sent = []
+    runner.written = sent.append
+    runner.catch_up()
+    feed = "socialtjanst.0180"
+    public = runner.store.fact_ids().of(case_id)
+
+    def shown(facts):
+        return {getattr(d, "fact", d).content.get("text") for d in facts} - {None}
+
+    stored = runner.store.facts("socialtjanst", case_id)
+    assert shown(stored) == shown(app.view(case_id, "socialtjanst")) == {"Närvaro 80 %."}
+    note = next(f for f in stored if f.content.get("text") == "Närvaro 80 %.")
+    assert sorted(note.basis.consent_ids) == sorted(ids)
+    messages = [m for m in runner.store.feed(feed, 0, 10_000) if m.fact_id == public(note.fact_id)]
+    assert [(m.change, m.content == shown_content(note.kind, note.content)) for m in messages] == [("disclosed", True)]
+    assert sorted(messages[0].basis["consent_ids"]) == sorted(ids)
+    ours = lambda batches: [m for m in runner.store.written_messages(batches)  # noqa: E731
+                            if m.agency == "socialtjanst" and m.fact_id == public(note.fact_id)]
+    published = ours(sent)
+    assert [(m.change, m.content == messages[0].content) for m in published] == [("disclosed", True)]
+    assert all("Trött" not in repr(m.content) for m in runner.store.feed(feed, 0, 10_000))
+
+    sent.clear()
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=ids[0], consenter=YOUNG_PERSON)
+    runner.catch_up()
+    assert shown(runner.store.facts("socialtjanst", case_id)) == shown(app.view(case_id, "socialtjanst")) == set()
+    again = [m for m in runner.store.feed(feed, 0, 10_000) if m.fact_id == public(note.fact_id)]
+    assert [m.change for m in again] == ["disclosed", "ended"]
+    assert all(m.content is None and m.kind is None and m.category is None for m in again)
+    assert [(m.change, m.content, m.kind) for m in ours(sent)] == [("ended", None, None)]
+    assert stored_log(runner, case_id) == expected_log(app, case_id)
+    before = {a: stored_view(runner, case_id, a) for a in AGENCIES}, stored_log(runner, case_id)
+    runner.rebuild()
+    runner.catch_up()
+    assert ({a: stored_view(runner, case_id, a) for a in AGENCIES}, stored_log(runner, case_id)) == before
