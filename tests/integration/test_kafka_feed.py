@@ -41,15 +41,26 @@ def publisher(app, settings, postgres, runner, kafka_broker):
 
 def realistic_case(app):
     """Consents for the school, the group, contributions from police and school, then a guardian withdraws."""
+    case_id = case_before_withdrawal(app)
+    withdraw_a_guardians_consent(app, case_id)
+    return case_id
+
+
+def case_before_withdrawal(app):
+    """``realistic_case`` up to the withdrawal: nothing the school has seen has ended yet."""
     case_id = consenting_school(app)
     app.clock.advance(timedelta(hours=1))
     app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
     app.record_contribution(case_id, by=POLICE, category="crime", text="Ny misstanke.", legal_basis="lul6")
     app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
+    return case_id
+
+
+def withdraw_a_guardians_consent(app, case_id) -> None:
+    """The end of ``realistic_case``: the school's consent-based facts of the case end (one event, one commit)."""
     app.clock.advance(timedelta(hours=1))
     mother = next(c for c in app.get_case(case_id).consents.values() if c.consenter != "young_person")
     app.withdraw_consent(case_id, by=SOCIAL, consent_id=mother.consent_id, consenter=mother.consenter)
-    return case_id
 
 
 def on_topic(publisher, agency: str, expect: int = 0, municipality: str = STOCKHOLM) -> list[dict]:
