@@ -18,7 +18,7 @@ from projections.agency_feed import feed_of
 from services.bootstrap import build_view_runner
 from services.feed_publisher import BrokerUnavailable, FeedPublisher
 from tests.builders import POLICE, SCHOOL, SOCIAL
-from tests.integration.test_kafka_feed import AGENCIES, on_topic, publisher, runner  # noqa: F401  fixtures
+from tests.integration.test_kafka_feed import AGENCIES, on_topic, publisher  # noqa: F401  (the fixture)
 from tests.kafka_broker import read_topic
 from tests.service_behaviour import consenting_school
 

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from projections.agency_feed import WITHHELD_BASIS, feed_of
-from services.bootstrap import build_feed_publisher, build_view_runner
+from services.bootstrap import build_feed_publisher
 from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history
@@ -23,13 +23,6 @@ def kafka_settings(settings: Settings, bootstrap: str, **extra) -> Settings:
     """The test's settings, pointed at the broker, on topics no other test uses."""
     return settings.model_copy(update={"kafka_bootstrap_servers": bootstrap,
                                        "kafka_topic_prefix": f"t{uuid4().hex[:10]}", **extra})
-
-
-@pytest.fixture
-def runner(app, settings, postgres):
-    runner = build_view_runner(app, settings, postgres)
-    yield runner
-    runner.store.close()  # its connection pool: the suite's server has a bounded number of connections
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from services.settings import ConfigurationError
 from tests.builders import POLICE
 from tests.concurrency import eventually
 from tests.integration.feed_history import all_published
-from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case, runner  # noqa: F401
+from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case
 from tests.kafka_broker import TansuBroker
 
 

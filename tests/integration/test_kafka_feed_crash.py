@@ -21,7 +21,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from tests.builders import POLICE
 from tests.concurrency import eventually
-from tests.integration.test_kafka_feed import realistic_case, runner  # noqa: F401  (the fixture)
+from tests.integration.test_kafka_feed import realistic_case
 from tests.kafka_broker import header, read_topic
 
 AGENCY, MUNICIPALITY = "socialtjanst", "0180"  # social services' feed: one topic per municipality

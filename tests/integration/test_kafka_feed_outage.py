@@ -20,7 +20,6 @@ from services.feed_publisher import FeedPublisher
 from tests.builders import POLICE, SCHOOL
 from tests.concurrency import eventually
 from tests.integration.feed_history import all_published
-from tests.integration.test_kafka_feed import runner  # noqa: F401  (the fixture)
 from tests.kafka_broker import TansuBroker, header, read_topic
 from tests.service_behaviour import consenting_school
 
