@@ -167,12 +167,20 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
+    consents = [c for c in changes if c.fact.kind in ("consent.granted", "consent.narrowed")]
     rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, describe_for_auditor(c.fact, cat),
-             views.describe_basis(c.basis, cat), describe_cause(c.cause, cat))
+             _basis(c, consents, cat), views.basis_ids(c.basis), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "", agreement=read.agreement,
                   replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
+
+
+def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityChange, the catalogue
+    """A row's basis as the timeline says it: who consented and until when, as the consents stood at the row's
+    moment (an ended row: just before it — the end its basis had), from the consent facts the log shows."""
+    until = change.at - timedelta(microseconds=1) if change.change == "ended" else change.at
+    return views.describe_basis(change.basis, cat, views.known_consents(consents, until))
 
 
 def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal

@@ -68,7 +68,8 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     cat = service(request).catalogue
     return show(request, user, seen, "moten", "meetings.html", status,
                 typed=typed or Typed.of({"held_on": today(request)}), errors=errors or {},
-                meetings=[(m, views.timeline(m.parts, cat)) for m in q.meetings(_parts(seen))],
+                meetings=[(m, views.timeline(m.parts, cat, among=seen.disclosures))
+                          for m in q.meetings(_parts(seen))],
                 group=views.members(seen.disclosures), slots=range(3))
 
 
@@ -101,7 +102,7 @@ def _follow_ups(request: Request, user: Principal, case_id: UUID, typed: Typed |
     return show(request, user, seen, "uppfoljning", "follow_ups.html", status, typed=typed or Typed(),
                 errors=errors or {}, rows=views.followable_rows(seen.disclosures, user.agency,
                                                                  seen.place is Place.LEAD),
-                done=views.timeline(done, cat))
+                done=views.timeline(done, cat, among=seen.disclosures))
 
 
 @router.get("/arenden/{case_id}/uppfoljning")
@@ -130,7 +131,7 @@ def _contribution(request: Request, user: Principal, case_id: UUID, typed: Typed
     own = q.own_contributions(_parts(seen))
     bases = [b for b in cat.legal_bases.values() if user.agency in b.senders]
     return show(request, user, seen, "uppgift", "contribution.html", status, typed=typed or Typed(),
-                errors=errors or {}, own=views.timeline(own, cat),
+                errors=errors or {}, own=views.timeline(own, cat, among=seen.disclosures),
                 legal_bases=bases)
 
 

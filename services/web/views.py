@@ -45,25 +45,33 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
 
 
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
-             describe: Callable[[Fact, Catalogue], str] = describe_fact) -> list[Item]:
-    """The facts as a timeline's rows; an auditor's with ``presentation.describe_for_auditor``."""
+             describe: Callable[[Fact, Catalogue], str] = describe_fact, *,
+             among: Iterable[Disclosure] | None = None) -> list[Item]:
+    """The facts as a timeline's rows; an auditor's with ``presentation.describe_for_auditor``.
+
+    ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
+    follow-ups): a consent basis is told from the reader's own consent facts, which are among those, not these."""
     ordered = in_order(disclosures)
-    known = known_consents(ordered)
+    known = known_consents(ordered if among is None else among)
     return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
                  _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue),
-                 describe_basis(d.basis, catalogue, known), _ids(d.basis)) for d in ordered]
+                 describe_basis(d.basis, catalogue, known), basis_ids(d.basis)) for d in ordered]
 
 
-def _ids(basis: Any) -> str:
+def basis_ids(basis: Any) -> str:
+    """A consent basis's consent ids, short, for an auditor's precision beside the readable basis; "" for others."""
     return ", ".join(c[:8] for c in basis.consent_ids) if basis.kind == "consent" else ""
 
 
-def known_consents(disclosures: Iterable[Disclosure]) -> dict[str, dict[str, Any]]:
+def known_consents(disclosures: Iterable[Disclosure], until: datetime | None = None) -> dict[str, dict[str, Any]]:
     """The consents the reader itself sees, by id: who gave each (``consenter``, ``consenter_name``) and its end
     (``valid_until``, as a narrowing left it) — from its own consent facts only: a member's are the parts
-    addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot see."""
+    addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot see.
+    ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's)."""
     known: dict[str, dict[str, Any]] = {}
     for f in _facts(disclosures, "consent.granted", "consent.narrowed"):
+        if until is not None and f.recorded_at > until:
+            continue
         c = f.content
         if f.kind == "consent.granted":
             known[c["consent_id"]] = {"consenter": c["consenter"], "consenter_name": c["consenter_name"],

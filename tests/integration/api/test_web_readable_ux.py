@@ -145,3 +145,53 @@ def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context
             posting = re.findall(r'<form method="post"[^>]*>', html)
             assert all('action="/syfte"' in f or 'action="/logga-ut"' in f for f in posting), (slug, posting)
     assert "Maria (har vårdnaden)" in _text(social.get(f"/arenden/{case_id}/vardnadshavare").text)
+
+
+READABLE = "samtycke från den unge och vårdnadshavarna Maria och Johan, tills vidare"
+
+
+def test_the_meetings_and_follow_ups_say_who_consented_as_the_timeline_does(client, users, tick, context, settings):
+    """The meetings and follow-up pages still read "samtycke f81622ed, c341a1ce, 818fbd4e": they were given the
+    meeting's or the follow-ups' facts alone, among which the reader's consent facts are not."""
+    case_id, consents = school_consented_case(client, users, tick,
+                                              others={"polis": ["case"], "socialtjanst": ["school"]})
+    _planned(client, users, tick, case_id)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
+        "held_on": "2026-02-03", "attendees": ["skola"],
+        "outcomes": [{"origin_agency": "socialtjanst", "category": "school", "text": "Mentor ordnas."}]}), 201)
+    row_id = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))["rows"][0]["content"]["row_id"]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/follow-ups", headers=users.school,
+                   json={"row_id": row_id, "status": "ongoing", "note": "Närvaron ökar."}), 201)
+    school, social = web_as(context, settings, "skola"), web_as(context, settings, "soc-0180")
+    meetings = _text(school.get(f"/arenden/{case_id}/moten").text)
+    assert "Mentor ordnas." in meetings and READABLE in meetings
+    assert f"({consents[0][:8]}, " in meetings   # the ids stay, in small print, as on the timeline
+    follow_ups = _text(social.get(f"/arenden/{case_id}/uppfoljning").text)
+    assert "Närvaron ökar." in follow_ups and READABLE in follow_ups
+    # The auditor's disclosure log says it too, as the consents stood at each row's moment: a later end date is
+    # not told of the rows before it.
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
+        "consenter": _guardian_ids(client, users, case_id)[1], "valid_until": "2026-12-31",
+        "scope": [{"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]},
+                  {"agency": "socialtjanst", "categories": ["school"]}]}))
+    log = _text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
+                                                     params={"myndighet": "skola"}).text)
+    assert "Mentor ordnas. " + READABLE in log
+    for page in (meetings, follow_ups, log):
+        assert not re.search(r"samtycke [0-9a-f]{8}, [0-9a-f]{8}", page.replace("samtycke från", "")), page
+
+
+def test_a_basis_by_law_names_the_law(client, users, tick, context, settings):
+    """A notification under SoL 14 kap. reaches social services by law: its basis names the law, not an id."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school, json={
+        "category": "school", "text": "Oroande frånvaro.", "legal_basis": "sol14"}), 201)
+    timeline = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
+    assert "lag: SoL 14 kap. 1 § orosanmälan" in timeline and "sol14" not in timeline
+    log = _text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
+                                                     params={"myndighet": "socialtjanst"}).text)
+    assert "lag: SoL 14 kap. 1 § orosanmälan" in log
