@@ -124,6 +124,14 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
                   now=_form_now(cases.app.clock.now()))
 
 
+def _numbers(cases, user) -> dict[str, str]:  # noqa: ANN001
+    """Case id → what the access log's case column says: the number, for the cases the auditor's list holds (from
+    the list, not a read of any case's content); an erased case has none left and is shown by its id, marked
+    "(gallrat)", as the auditor's home page lists it; any other by its id alone."""
+    erased = {str(r["case_id"]): "" for r in cases.erased_cases(user)}
+    return {**erased, **{str(r["case_id"]): r["case_number"] for r in cases.cases(user) if r["case_number"]}}
+
+
 def _form_now(now: datetime) -> str:
     """The replay form's default moment, "now", to the second — rounded up: rounded down, an event recorded in the
     same second as the page was made would fall after it, and "now" would not show it."""
@@ -261,6 +269,6 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
     records = [] if errors else cases.access_log_search(user, AccessQuery(
         case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE))
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
-                  reads=texts.READS,
+                  reads=texts.READS, numbers=_numbers(cases, user) if records else {},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
                   agencies=_agencies(request), next_after=records[-1].seq if len(records) == PAGE else None)

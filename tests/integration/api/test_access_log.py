@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
+from uuid import UUID
 
 import psycopg
 from fastapi.testclient import TestClient
@@ -148,3 +150,24 @@ def test_after_the_databases_connections_are_cut_reads_are_refused_or_answered_n
     # The auditor's search takes connections that are checked first: it is answered at once, not refused.
     page = ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}", headers=users.auditor))
     assert [r["what"] for r in page["records"]].count("timeline") == before + statuses.count(200)
+
+
+def test_the_web_access_log_names_each_case_by_its_number(client, users, tick, context, settings):
+    """Its rows named no case at all (only a search by number told which): an auditor reading who read what could
+    not tell which young person's case a read was of.  The number, as the auditor's other pages show it."""
+    case_id, _ = school_consented_case(client, users, tick)
+    number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
+    assert web_as(context, settings, "skola").get(f"/arenden/{case_id}").status_code == 200
+    page = web_as(context, settings, "ivo").get("/granskning/atkomstlogg", params={"myndighet": "skola"}).text
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
+    assert rows and all(f'<a href="/granskning/arenden/{case_id}">{number}</a>' in r for r in rows), rows
+    assert "<th scope=\"col\">Ärende</th>" in page
+    # An erased case has no number left to show: its id, marked as the auditor's home page lists it.
+    runner = client.app.state.context.cases.lists.runner
+    runner.app.keystore.destroy(UUID(case_id))
+    runner.rebuild()
+    runner.store.record_erasures()
+    page = web_as(context, settings, "ivo").get("/granskning/atkomstlogg", params={"myndighet": "skola"}).text
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
+    assert rows and all(f"<code>{case_id}</code> <small>(gallrat)</small>" in r for r in rows), rows
+    assert number not in page
