@@ -57,7 +57,9 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     if phase:
         rows = [r for r in rows if r["phase"] == phase]
     rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
-    return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase,
+    # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
+    lead = user.agency == service(request).catalogue.lead_agency
+    return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase, lead=lead,
                   number=number or "", find_error=error, phases=views.PHASES, plan_status=describe_plan_status,
                   facts_count=facts_count)
 

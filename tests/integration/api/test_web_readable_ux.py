@@ -195,3 +195,13 @@ def test_a_basis_by_law_names_the_law(client, users, tick, context, settings):
     log = _text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
                                                      params={"myndighet": "socialtjanst"}).text)
     assert "lag: SoL 14 kap. 1 § orosanmälan" in log
+
+
+def test_a_members_case_list_is_not_headed_as_the_municipalitys(client, users, tick, context, settings):
+    """The school's and the police's lists were headed "Kommunens ärenden": they hold only the cases the agency
+    takes part in.  Social services keeps its heading."""
+    school_consented_case(client, users, tick)
+    for user in ("skola", "polis"):
+        listed = web_as(context, settings, user).get("/arenden").text
+        assert "<h1>Ärenden där ni är med</h1>" in listed and "Kommunens ärenden" not in listed, user
+    assert "<h1>Kommunens ärenden</h1>" in web_as(context, settings, "soc-0180").get("/arenden").text
