@@ -77,9 +77,9 @@ def describe_basis(basis: Basis, catalogue: Catalogue,
     says who consented and until when — "samtycke från den unge och vårdnadshavarna A och B, t.o.m. 2027-01-15" —
     instead of bare ids.  A consent the reader does not see stays an id: never a name it may not know."""
     if basis.kind not in ("origin", "owner", "law", "consent"):
-        return f"okänd grund «{basis.kind}»"
+        return f"okänd grund ”{basis.kind}”"
     if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
-        return f"lag: okänt lagrum «{basis.legal_basis or ''}»"
+        return f"lag: okänt lagrum ”{basis.legal_basis or ''}”"
     if basis.kind == "consent" and known and any(c in known for c in basis.consent_ids):
         return describe_consents(basis.consent_ids, known)
     return basis.describe(catalogue)
@@ -125,7 +125,7 @@ _CAUSES = {
 
 def describe_cause(causes: Iterable[Cause], catalogue: Catalogue) -> str:
     """Why a visibility change happened, in Swedish: "samtycke 1dcf27e0 återkallades"."""
-    return "; ".join(_CAUSES.get(c.what, "okänd orsak «" + c.what.replace("{", "(").replace("}", ")") + "»").format(
+    return "; ".join(_CAUSES.get(c.what, "okänd orsak ”" + c.what.replace("{", "(").replace("}", ")") + "”").format(
         ids=", ".join(i[:8] for i in c.consent_ids), agency=agency_name(c.agency, catalogue) if c.agency else "")
         for c in causes)
 
@@ -194,7 +194,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "member.joined": lambda c, cat: (f"{agency_name(c['agency'], cat)} med i gruppen "
                                      f"({c['contact_person']}, {c['role']})"),
     "member.left": lambda c, cat: f"{agency_name(c['agency'], cat)} lämnar gruppen: {c['reason']}",
-    "plan.goal": lambda c, cat: f"Åtgärdsplan, revision {c['revision']}: huvudmål «{c['main_goal']}»",
+    "plan.goal": lambda c, cat: f"Åtgärdsplan, revision {c['revision']}: huvudmål ”{c['main_goal']}”",
     "plan.row": lambda c, cat: f"Planrad {c['area']}: {c['goal']} (ansvarig: {c['responsible']})",
     "meeting": lambda c, cat: f"Nätverksmöte {c['held_on']}"
     + (f", nästa möte {c['next_meeting']}" if c.get("next_meeting") else ""),

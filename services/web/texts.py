@@ -55,7 +55,7 @@ T: dict[str, str] = {
     "col_basis": "Grund", "consent_ids": "Samtyckenas id", "col_cause": "Orsak",
     "stored_log_agrees": "Den lagrade utlämnandeloggen – det som myndigheternas flöden fick – stämmer med ärendets "
                          "händelser ({n} rader jämförda).",
-    "unknown_agency": "Ingen myndighet heter «{agency}»: välj en i listan.",
+    "unknown_agency": "Ingen myndighet heter ”{agency}”: välj en i listan.",
     "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
     "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
                           "bara i den, {only_replayed} saknas i den. Kommandot sigill views log --case {number} visar vilka.",

@@ -205,3 +205,54 @@ def test_a_members_case_list_is_not_headed_as_the_municipalitys(client, users, t
         listed = web_as(context, settings, user).get("/arenden").text
         assert "<h1>Ärenden där ni är med</h1>" in listed and "Kommunens ärenden" not in listed, user
     assert "<h1>Kommunens ärenden</h1>" in web_as(context, settings, "soc-0180").get("/arenden").text
+
+
+_NOT_SWEDISH_QUOTES = re.compile(r'["“„«»]')
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_user_facing_swedish_quotes_with_the_swedish_marks():
+    """Swedish typography quotes ”so”: the texts mixed «…» (an unknown agency, a plan's main goal, an unknown basis
+    or cause) with none at all.  Every text, every template's text and presentation's wordings of the unknown."""
+    from pathlib import Path
+
+    from domain.disclosure import Cause
+    from domain.judge import Basis
+    from services import presentation
+    from services.catalogue_loader import load_catalogue
+    from services.web import texts
+
+    found = [s for name in dir(texts) if name.isupper() for s in _strings(getattr(texts, name))
+             if _NOT_SWEDISH_QUOTES.search(s)]
+    found += [s for name in dir(presentation) if name.lstrip("_").isupper()
+              for s in _strings(getattr(presentation, name)) if _NOT_SWEDISH_QUOTES.search(s)]
+    for template in sorted(Path(texts.__file__).parent.joinpath("templates").glob("*.html")):
+        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", template.read_text(), flags=re.S)
+        text = re.sub(r"<[^>]*>", " ", re.sub(r'\s[\w-]+="[^"]*"', "", text))   # attributes, cut by a tag too
+        found += [f"{template.name}: {m}" for m in _NOT_SWEDISH_QUOTES.findall(text)]
+    catalogue = load_catalogue()
+    worded = [presentation.describe_basis(Basis("altered"), catalogue),
+              presentation.describe_basis(Basis("law", legal_basis="lag_99"), catalogue),
+              presentation.describe_cause([Cause("altered")], catalogue),
+              presentation.describe_fact(_goal(), catalogue)]
+    assert worded[-1] == "Åtgärdsplan, revision 1: huvudmål ”Gå i skolan.”"
+    assert worded[0] == "okänd grund ”altered”"
+    found += [w for w in worded if _NOT_SWEDISH_QUOTES.search(w)]
+    assert not found, found
+
+
+def _goal():
+    from datetime import datetime, timezone
+
+    from domain.facts import Fact
+    return Fact("f", 1, "plan.goal", "case", "socialtjanst", datetime(2026, 2, 2, tzinfo=timezone.utc),
+                {"revision": 1, "main_goal": "Gå i skolan."})
