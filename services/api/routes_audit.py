@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, moment_within_calendar
 from domain.errors import InvalidInput
@@ -32,6 +35,19 @@ CASE_AUDIT_ERRORS = {**AUDIT_ERRORS, 409: {   # what is read from a case's histo
 Agency = Annotated[str, Query(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["polis"])]
 
 
+def _written_as_a_date(value: Any) -> Any:
+    """A moment as ISO 8601 only.  Pydantic also takes a number of seconds since 1970: ``since=20260203`` was read
+    as 1970-08-23 and answered every read since then, ``as_of=1700000000`` replayed 2023 — not what anyone typing
+    them means (the command line refuses them too)."""
+    if isinstance(value, str) and not re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise PydanticCustomError("datetime_format", "a moment is written as ISO 8601 with its zone, e.g."
+                                  " 2026-03-03T12:00:00+01:00 (not a number of seconds)")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_written_as_a_date)]
+
+
 @router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=CASE_AUDIT_ERRORS)
 def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
     """Every fact of the case, whoever may see it (auditors only)."""
@@ -43,7 +59,7 @@ def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
 
 @router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=CASE_AUDIT_ERRORS)
 def replay(reader: Reader, case_id: CaseId, agency: Agency,
-           as_of: Annotated[datetime, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
+           as_of: Annotated[Moment, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
            ) -> v.Replayed:
     """What an agency could see of the case at a moment, and why — rebuilt from the events alone."""
     ctx, user, purpose = reader
@@ -97,7 +113,7 @@ def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
 @router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)
 def access_log(ctx: Context, user: CurrentUser, case_id: UUID | None = None,
                subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None, agency: Agency | None = None,
-               since: datetime | None = None, until: datetime | None = None,
+               since: Moment | None = None, until: Moment | None = None,
                after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:
     """Search the access log: who read what, when, and why (auditors only)."""

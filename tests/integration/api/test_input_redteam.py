@@ -1,0 +1,32 @@
+"""Inputs an integrator or an attacker may send that once got a misleading answer: each is refused with a 422
+naming the field, and nothing is read or recorded from a guess at what was meant."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.api.flows import ok, school_consented_case
+
+
+@pytest.mark.parametrize("query", ["since=20260203", "since=1700000000", "until=-1", "since=1e9"])
+def test_a_moment_written_as_a_number_of_seconds_is_refused_not_read_as_1970(client, users, tick, query):
+    """``since=20260203`` (3 February 2026, typed without dashes) was read as 20,260,203 seconds after 1970 and
+    answered every read since then, as if it were the answer asked for."""
+    school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases", headers=users.social))
+    response = client.get(f"/api/v1/audit/access-log?{query}", headers=users.auditor)
+    assert response.status_code == 422, response.text
+    field = "query." + query.split("=")[0]
+    assert response.json()["error"]["field"] == field
+    assert "ISO 8601" in response.json()["error"]["message"]
+
+
+def test_a_replay_as_of_a_number_of_seconds_is_refused(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    response = client.get(f"/api/v1/audit/cases/{case_id}/replay?agency=polis&as_of=1700000000",
+                          headers=users.auditor)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "query.as_of"
+    # An ISO moment still replays
+    ok(client.get(f"/api/v1/audit/cases/{case_id}/replay?agency=polis&as_of=2026-02-03T12:00:00%2B01:00",
+                  headers=users.auditor))
