@@ -9,7 +9,9 @@ forbidden 403, anything else the domain refuses 422 with the field and rule.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from eventsourcing.persistence import PersistenceError
 import psycopg
@@ -156,6 +158,7 @@ def install(api: FastAPI) -> None:
                             500)
 
     # The last added is the outermost: an oversized body's refusal must not reach the last resort as an error.
+    api.add_middleware(OneValueEach)
     api.add_middleware(BodyLimit)
     api.add_middleware(LastResort, answer=unexpected)
 
@@ -190,6 +193,37 @@ class LastResort:
             response = await self.answer(Request(scope, receive), error)
             if not sending.started:   # once an answer has begun, the connection can only be closed
                 await response(scope, receive, send)
+
+
+class OneValueEach:
+    """Refuses an API request that names a query parameter twice, with 422 naming it.  FastAPI takes the last
+    one silently: ``?agency=polis&agency=skola`` replayed what the school saw to an auditor who had asked for the
+    police too, and ``?limit=1&limit=1000`` answered a thousand.  No parameter of the API takes a list."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith("/api/") and scope.get("query_string"):
+            twice = _repeated(scope["query_string"].decode("latin-1"))
+            if twice is not None:
+                # A parameter's own name (ours are lower-case words); anything else is not said back.
+                field = "query." + twice if re.fullmatch(r"[a-z_]{1,40}", twice) else "query"
+                problem = {"field": field, "rule": "repeated", "message": "given more than once; send it once"}
+                await JSONResponse(error_body("invalid_input", f"{field}: given more than once; send it once", field,
+                                              problems=[problem]), 422)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _repeated(query: str) -> str | None:
+    """The first parameter the query string names a second time, if any."""
+    seen: set[str] = set()
+    for name, _ in parse_qsl(query, keep_blank_values=True):
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 # The largest body a command can need (a plan of 200 rows, each field at its longest) is about 4 MB.
