@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from domain.catalogue import Catalogue
+from domain.catalogue import ID_SHAPED, Catalogue
 from domain.errors import InvalidInput
 from projections.agency_feed import FeedMessage, agency_of, feed_of
 from services.access_log import AccessEntry, AccessLog
@@ -116,7 +116,9 @@ class FeedReader:
         raises unless allowed."""
         check_reads_cases(p, self.catalogue)
         if agency not in self.catalogue.agencies:
-            raise NoSuchFeed(f"no agency '{agency}' in the catalogue", field="agency")
+            # Said back only when shaped like an agency id: the path may hold a personnummer typed in its place.
+            said = f"agency '{agency}'" if ID_SHAPED.fullmatch(agency) else "such agency"
+            raise NoSuchFeed(f"no {said} in the catalogue", field="agency")
         if municipality is not None:
             self.catalogue.municipality(municipality)
         if not p.has(Role.AUDITOR):

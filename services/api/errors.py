@@ -65,7 +65,12 @@ def _field(error: dict) -> str:
     ``body.0``, the character where its parse failed)."""
     if error.get("type") == "json_invalid":
         return "body"
-    return ".".join(str(p) for p in error.get("loc", ()))
+    loc = [str(p) for p in error.get("loc", ())]
+    if error.get("type") == "extra_forbidden" and loc and not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", loc[-1]):
+        # The name is the client's, not ours: said back only when shaped like a field's (a misspelt one), as
+        # {"Peter Exempel": …} or {"20090314-2388": …} would be in an error answer clients' and gateways' logs keep.
+        loc[-1] = "(a field it does not take)"
+    return ".".join(loc)
 
 
 def status_of(error: DomainError) -> int:

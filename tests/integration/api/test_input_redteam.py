@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
 
 
 @pytest.mark.parametrize("query", ["since=20260203", "since=1700000000", "until=-1", "since=1e9"])
@@ -53,3 +53,29 @@ def test_a_repeated_parameter_name_that_is_not_ours_is_not_said_back(client, use
     response = client.get("/api/v1/cases?19901010-1234=1&19901010-1234=2", headers=users.social)
     assert response.status_code == 422
     assert "1990" not in response.text and response.json()["error"]["field"] == "query"
+
+
+@pytest.mark.parametrize("key", ["Peter Exempel", "20090314-2388"])
+def test_an_unknown_field_is_refused_without_its_name_said_back_when_it_could_be_personal_data(client, users, key):
+    """The field named the client's own key, "body.Peter Exempel", in an answer clients' and gateways' logs keep."""
+    referral = {**REFERRAL, key: "x"}
+    response = client.post("/api/v1/cases", json=referral, headers=users.social)
+    assert response.status_code == 422
+    assert key not in response.text
+    assert response.json()["error"]["field"] == "body.(a field it does not take)"
+    guardians = client.post(f"/api/v1/cases/{open_case(client, users)}/guardians",
+                            json={"guardians": [{"name": "Maria", key: 1}]}, headers=users.social)
+    assert guardians.status_code == 422 and key not in guardians.text
+
+
+def test_a_misspelt_field_is_still_named(client, users):
+    response = client.post("/api/v1/cases", json={**REFERRAL, "summery": "x"}, headers=users.social)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "body.summery"
+
+
+def test_a_feed_of_no_agency_does_not_say_back_a_personnummer_typed_in_its_place(client, users):
+    response = client.get("/api/v1/feeds/20090314-2388", headers=users.school)
+    assert response.status_code == 404
+    assert "2009" not in response.text and response.json()["error"]["code"] == "feed_not_found"
+    assert "'nope'" in client.get("/api/v1/feeds/nope", headers=users.school).json()["error"]["message"]
