@@ -79,3 +79,49 @@ def test_a_feed_of_no_agency_does_not_say_back_a_personnummer_typed_in_its_place
     assert response.status_code == 404
     assert "2009" not in response.text and response.json()["error"]["code"] == "feed_not_found"
     assert "'nope'" in client.get("/api/v1/feeds/nope", headers=users.school).json()["error"]["message"]
+
+
+# Every route, every role, and malformed input of every kind: never a server error, never a stack trace, always
+# the one error shape (the routes' own tests pin each status; this sweep pins that none of them is a 500).
+BODIES = {
+    "array": dict(json=[{}]), "null": dict(json=None), "number": dict(json=1), "empty": dict(content=b""),
+    "not UTF-8": dict(content=b'{"name": "\xff\xfe"}', headers={"content-type": "application/json"}),
+    "nested": dict(content=b"[" * 100_000 + b"]" * 100_000, headers={"content-type": "application/json"}),
+    "text": dict(content=b"{}", headers={"content-type": "text/plain"}),
+    "duplicate keys": dict(content=b'{"a": 1, "a": 2}', headers={"content-type": "application/json"}),
+    "huge number": dict(content=b'{"expected_version": 1' + b"0" * 5000 + b"}",
+                        headers={"content-type": "application/json"}),
+    "NaN": dict(content=b'{"expected_version": NaN}', headers={"content-type": "application/json"}),
+}
+IDS = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%00", "%ff%fe", "a" * 3000, "x%0Ay"]
+
+
+def test_no_route_answers_a_server_error_for_any_role_id_or_malformed_body(client, users, tick):
+    client.app.state.stream_seconds = 0.05
+    case_id, consents = school_consented_case(client, users, tick)
+    roles = [users.social, users.school, users.police, users.auditor, users.headers("socialtjanst", "administrator"),
+             users.headers("socialtjanst", "caseworker", municipality="1480"),
+             users.headers("socialtjanst", "caseworker", municipality=None), users.headers("nope", "member"), {}]
+    real = {"case_id": case_id, "consent_id": consents[0], "agency": "skola", "case_number": "0180-2026-0001"}
+    failures = []
+
+    def check(what: str, response) -> None:
+        if response.status_code >= 500 and response.status_code != 503 or "Traceback" in response.text \
+                or response.status_code >= 400 and "error" not in response.json():
+            failures.append(f"{what}: {response.status_code} {response.text[:200]}")
+
+    for path, item in client.get("/api/v1/openapi.json").json()["paths"].items():
+        for method in item:
+            for label, ids in [("real", real), *((bad, dict.fromkeys(real, bad)) for bad in IDS)]:
+                url = path
+                for name, value in ids.items():
+                    url = url.replace("{" + name + "}", value)
+                for headers in roles if label == "real" else roles[:1]:
+                    check(f"{method} {url[:80]} {label}", client.request(method.upper(), url, json={}, headers=headers))
+            if method == "post":
+                url = path.format(**real)
+                for label, body in BODIES.items():
+                    body = dict(body)
+                    headers = {**users.social, **body.pop("headers", {})}
+                    check(f"{method} {url} {label}", client.request("POST", url, headers=headers, **body))
+    assert not failures, "\n".join(failures)
