@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from domain.case_rules import has_control_character
 from services import key_files
-from services.principals import AuthenticationFailed, Principal, Role
+from services.principals import CLAIM_LENGTH, AuthenticationFailed, Principal, Role
 
 DEV_ISSUER = "sigill-dev"
 DEV_AUDIENCE = "sigill"
@@ -184,9 +184,6 @@ def principal_from(claims: dict[str, Any]) -> Principal:
     return Principal(subject=subject, name=name, agency=agency,
                      roles=known, municipality=municipality if isinstance(municipality, str) else None,
                      expires_at=float(expires) if isinstance(expires, (int, float)) else None)
-
-
-CLAIM_LENGTH = 256
 
 
 def _check_printable(claim: str, value: Any) -> None:

@@ -10,7 +10,7 @@ import socket
 import sys
 from datetime import datetime, timezone
 
-from services.principals import Role
+from services.principals import CLAIM_LENGTH, Role
 from services.settings import Settings
 
 ROLES = [r.value for r in Role]
@@ -47,6 +47,8 @@ def _hours(text: str) -> float:
 
 
 def _dev_token(args: argparse.Namespace) -> int:
+    from domain.case_rules import has_control_character
+    from domain.errors import InvalidInput
     from services.bootstrap import dev_tokens
     from services.catalogue_loader import load_catalogue
 
@@ -60,6 +62,11 @@ def _dev_token(args: argparse.Namespace) -> int:
     if municipality:
         catalogue.municipality(municipality, field="--municipality")
     subject = args.subject or f"{args.agency}.{args.role}"
+    for option, value in (("--subject", subject), ("--name", args.name or "")):
+        # What the API would refuse the token for (401), said now rather than after it has been handed out.
+        if len(value) > CLAIM_LENGTH or has_control_character(value):
+            raise InvalidInput(f"{option} must be at most {CLAIM_LENGTH} characters, with no control character",
+                               field=option)
     print(dev_tokens(settings).issue(subject=subject, name=args.name or subject, agency=args.agency,
                                      roles=[args.role], municipality=municipality,
                                      lifetime=int(args.hours * 3600)))

@@ -42,6 +42,9 @@ class Principal:
         return Actor(self.agency, self.subject)
 
 
+CLAIM_LENGTH = 256   # the longest claim (sub, name, agency, municipality) a token may carry
+
+
 class AuthenticationFailed(Exception):
     """The request carries no valid token; the message says why (never the token)."""
 
