@@ -14,3 +14,47 @@ def test_a_development_token_the_api_would_refuse_is_not_issued(tmp_path, option
                     env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == f"sigill: {option} must be at most 256 characters, with no control character\n"
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    data = tmp_path_factory.mktemp("sigill")
+    assert sigill("demo", env={"SIGILL_DATA_DIR": str(data)}).returncode == 0
+    return data
+
+
+BAD = [
+    (["views", "show", "--agency", "skola", "--case", "0180-2026-9999"], "no case has that number"),
+    (["views", "show", "--agency", "nope", "--case", "0180-2026-0001"], "unknown agency 'nope'"),
+    (["views", "show", "--agency", "skola", "--case", "20090314-2388"], "a case number looks like"),
+    (["views", "show", "--agency", "skola", "--case", "00000000-0000-0000-0000-000000000000"], "no such case"),
+    (["views", "cases", "--agency", "Peter Exempel"], "unknown agency"),
+    (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-02-31"], "is not a date"),
+    (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"], "is not between"),
+    (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "20260203"], "is not a date"),
+    (["audit", "disclosures", "--case", "0180-2026-0001", "--agency", "nope"], "unknown agency 'nope'"),
+    (["audit", "report", "--case", "0180-2026-0001", "--out", "/nonexistent/r.html"], "cannot write the report"),
+    (["audit", "export", "--out", "/nonexistent/x"], "cannot write the checkpoints"),
+    (["audit", "verify", "--checkpoints", "/nonexistent"], "cannot read /nonexistent"),
+    (["audit", "verify", "--trust-key", "abc"], "is not a base64 Ed25519 public key"),
+    (["views", "show"], "the following arguments are required"),
+]
+
+
+@pytest.mark.parametrize("args, said", BAD, ids=[" ".join(a[:2]) + f" {i}" for i, (a, _) in enumerate(BAD)])
+def test_a_bad_argument_is_one_line_and_a_non_zero_exit(demo_dir, args, said):
+    result = sigill(*args, env={"SIGILL_DATA_DIR": str(demo_dir)})
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "Peter Exempel" not in result.stderr and "2009" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["views", "cases", "--agency", "skola"], ["audit", "seal"], ["calendar"],
+                                  ["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis",
+                                   "--as-of", "2026-03-01"]])
+def test_a_database_that_is_not_there_is_one_line(tmp_path, args):
+    for env in ({"SIGILL_DATA_DIR": str(tmp_path / "nothing")},
+                {"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}):
+        result = sigill(*args, env=env)
+        assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr
