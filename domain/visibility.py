@@ -29,6 +29,9 @@ from domain.facts import VARIANT, Fact
 AT_A_MOMENT = (Cause("calendar"),)   # a marker, by identity: the cause is named per agency afterwards (``_named``)
 
 
+# The key of ``CaseVisibility.next_moments_by_agency`` for moments that concern every agency (no agency's id).
+EVERY_AGENCY_KEY = "*"
+
 class CaseVisibility:
     def __init__(self, catalogue: Catalogue, agencies: Iterable[str]) -> None:
         self.replay = Replay((), catalogue)
@@ -85,6 +88,26 @@ class CaseVisibility:
     def next_moment(self) -> datetime | None:
         """When the calendar will next change what someone sees (None: never, by itself)."""
         return self._moments[0] if self._moments else None
+
+    def next_moments_by_agency(self) -> dict[str, datetime]:
+        """When the calendar will next change what each agency may see: under ``EVERY_AGENCY_KEY`` the moments
+        that concern every agency (the 18th birthday), under an agency's id the first days and ends of the
+        consents whose scope names it.  An agency in neither has no moment ahead of its own: another's consent
+        ending says nothing about what it sees.  A moment ahead that is no moment of the case's (none should be)
+        counts for every agency: when in doubt, every reader waits for the keeper."""
+        case = self.replay.case
+        by_time: dict[datetime, set[str]] = {}
+        for moment in case.calendar_moments() if case is not None and self._moments else ():
+            agencies = by_time.setdefault(moment.at, set())
+            if moment.consent_id is None:
+                agencies.add(EVERY_AGENCY_KEY)
+            else:
+                agencies.update(s.agency for s in case.consents[moment.consent_id].scope)
+        ahead: dict[str, datetime] = {}
+        for at in self._moments:   # in time order: the first one each agency meets is its next
+            for agency in by_time.get(at) or (EVERY_AGENCY_KEY,):
+                ahead.setdefault(agency, at)
+        return ahead
 
     def _named(self, changes: list[VisibilityChange], at: datetime, event_cause: tuple[Cause, ...],
                event_concerned: frozenset[str] | None) -> list[VisibilityChange]:

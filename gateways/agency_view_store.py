@@ -54,6 +54,9 @@ TABLES = [
     # The current plan's rows by follow-up status (projections.agency_views.CaseSummary); NULL in rows written
     # before 2026-12-03 until the case changes or the views are rebuilt.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS plan_follow_up jsonb",
+    # The lead's row: when the calendar next changes what each agency sees (CaseSummary.calendar_by_agency); NULL
+    # in rows written before 2026-12-04, for which every agency waits for the case's next moment, as before.
+    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_by_agency jsonb",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
@@ -142,7 +145,7 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
-                   "next_consent_end", "next_calendar_moment", "plan_follow_up")
+                   "next_consent_end", "next_calendar_moment", "plan_follow_up", "calendar_by_agency")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
+from domain.visibility import EVERY_AGENCY_KEY
+
 
 class CaseListQueries:
     """Reads of ``view_cases`` (needs ``_s``, ``_rows`` and ``_lead``)."""
@@ -27,18 +29,30 @@ class CaseListQueries:
 
         Given ``now``, another agency's list leaves out a case whose calendar moment (a consent's end, an 18th
         birthday) has come but is not recorded yet: until the keeper has recorded it, whether the agency still
-        sees the case cannot be told (the lead, which owns every case, keeps them)."""
+        sees the case cannot be told (the lead, which owns every case, keeps them) — a moment that concerns the
+        agency only (``calendar_withholds``)."""
         where, parameters = ["v.agency = %s"], [agency]
         if municipality is not None:
             where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
                          " AND m.municipality = %s)")
             parameters.append(municipality)
-        if now is not None and agency != self._lead():
-            where.append("NOT EXISTS (SELECT 1 FROM {s}.view_cases c WHERE c.agency = %s AND c.case_id = v.case_id"
-                         " AND c.next_calendar_moment <= %s)")
-            parameters += [self._lead(), now]
-        return self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE " + " AND ".join(where)
+        rows = self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE " + " AND ".join(where)
                               + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
+        if now is None or agency == self._lead():
+            return rows
+        withheld = self.withheld_by_calendar({r["case_id"] for r in rows}, agency, now)
+        return [r for r in rows if r["case_id"] not in withheld]
+
+    def withheld_by_calendar(self, cases: set[UUID], agency: str, now: datetime) -> set[UUID]:
+        """Those of ``cases`` that ``agency`` is shown nothing of at ``now``: a calendar moment that concerns it
+        (``calendar_withholds``) has come and the keeper has not recorded it yet."""
+        if not cases:
+            return set()
+        rows = self._rows(SQL("SELECT case_id, next_calendar_moment, calendar_by_agency FROM {s}.view_cases"
+                              " WHERE agency = %s AND case_id = ANY(%s)").format(s=self._s),
+                          (self._lead(), list(cases)))
+        lead = self._lead()
+        return {r["case_id"] for r in rows if calendar_withholds(r, agency, lead, now)}
 
     def next_calendar_moment(self, lead: str) -> datetime | None:
         """The earliest moment the calendar keeper is next due in any case (None: in none)."""
@@ -51,3 +65,18 @@ class CaseListQueries:
         rows = self._rows(SQL("SELECT case_id FROM {}.view_cases WHERE agency = %s AND next_calendar_moment <= %s"
                               " ORDER BY next_calendar_moment").format(self._s), (lead, now))
         return [r["case_id"] for r in rows]
+
+
+def calendar_withholds(lead_row: dict[str, Any], agency: str, lead: str, now: datetime) -> bool:
+    """Whether ``agency`` is shown nothing of a case at ``now`` for its calendar, by the lead's row of the case:
+    until the keeper has recorded a moment that has come, what it ends cannot be told from what it leaves.
+    Only a moment that concerns the agency counts (the 18th birthday, a consent naming it): another agency's
+    consent ending must not show, as a case withheld at midnight, in what this one is shown.  The lead waits for
+    every moment, and so does everyone for a row written before moments were kept per agency."""
+    by_agency = lead_row["calendar_by_agency"]
+    if by_agency is None or agency == lead:
+        due = lead_row["next_calendar_moment"]
+    else:
+        due = min((datetime.fromisoformat(by_agency[key]) for key in (EVERY_AGENCY_KEY, agency) if key in by_agency),
+                  default=None)
+    return due is not None and due <= now

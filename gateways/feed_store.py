@@ -111,6 +111,7 @@ class FeedQueries:
     keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    withheld_by_calendar: Callable[[set[UUID], str, datetime], set[UUID]]   # the case lists' (CaseListQueries)
     lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
     _secret: bytes | None = None
     _fact_ids: PublicFactIds | None = None
@@ -246,13 +247,13 @@ class FeedQueries:
         for log in logs:
             for row in log.rows:
                 last[(row[-2], row[0], row[2])] = row[5]
-        due = self._calendar_due({key[1] for key in last}, now) if now is not None else set()
+        due = self._calendar_due({(key[1], agency_of(key[0])[0]) for key in last}, now) if now is not None else set()
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
                 case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
                 seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless
-                                              and case_id not in due)
+                                              and (case_id, agency) not in due)
                 message = FeedMessage(
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
                     fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4],
@@ -262,14 +263,14 @@ class FeedQueries:
                 messages.append(message if seen else message.withheld())
         return messages
 
-    def _calendar_due(self, cases: set[UUID], now: datetime) -> set[UUID]:
-        """Those of ``cases`` whose calendar moment (a consent's end, an 18th birthday) has come by ``now`` and is not
-        recorded yet (the lead's case list says when it is next due)."""
-        if not cases:
-            return set()
-        rows = self._rows(SQL("SELECT case_id FROM {s}.view_cases WHERE agency = %s AND case_id = ANY(%s)"
-                              " AND next_calendar_moment <= %s").format(s=self._s), (self._lead(), list(cases), now))
-        return {r["case_id"] for r in rows}
+    def _calendar_due(self, pairs: set[tuple[UUID, str]], now: datetime) -> set[tuple[UUID, str]]:
+        """Those (case, agency) pairs where a calendar moment that concerns the agency (a consent naming it
+        ending, the 18th birthday) has come by ``now`` and is not recorded yet (``calendar_withholds``)."""
+        by_agency: dict[str, set[UUID]] = {}
+        for case_id, agency in pairs:
+            by_agency.setdefault(agency, set()).add(case_id)
+        return {(case_id, agency) for agency, cases in by_agency.items()
+                for case_id in self.withheld_by_calendar(cases, agency, now)}
 
     def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
         """What a message calls the fact: its public id (the stored one counts the case's events)."""
@@ -286,13 +287,10 @@ class FeedQueries:
         cases, fact_ids = zip(*facts)
         query = ("SELECT v.case_id, v.fact_id, v.content FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
                  " JOIN {s}.view_facts v ON v.agency = %s AND v.case_id = f.case_id AND v.fact_id = f.fact_id")
-        parameters: tuple = (list(cases), list(fact_ids), agency)
-        if now is not None:   # the lead's row of each case says when its calendar is next due
-            query += (" WHERE NOT EXISTS (SELECT 1 FROM {s}.view_cases c WHERE c.agency = %s"
-                      " AND c.case_id = v.case_id AND c.next_calendar_moment <= %s)")
-            parameters += (self._lead(), now)
-        rows = self._rows(SQL(query).format(s=self._s), parameters)
-        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows}
+        rows = self._rows(SQL(query).format(s=self._s), (list(cases), list(fact_ids), agency))
+        # The lead's row of each case says when its calendar is next due for this agency.
+        withheld = self.withheld_by_calendar(set(cases), agency, now) if now is not None else set()
+        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows if r["case_id"] not in withheld}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""

@@ -24,14 +24,16 @@ MOVED_ON = "SGV01"  # a class of SQLSTATEs PostgreSQL does not use
 UNLIST_CASES = ("DELETE FROM {s}.view_cases v USING json_array_elements(ROWS) AS g"
                 " WHERE v.agency = g->>0 AND v.case_id = (g->>1)::uuid")
 LIST_CASES = """INSERT INTO {s}.view_cases (agency, case_id, case_number, phase, next_meeting, plan_revision, facts,
-            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up)
+            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up, calendar_by_agency)
         SELECT r->>0, (r->>1)::uuid, r->>2, r->>3, (r->>4)::date, (r->>5)::int4,
-            (r->>6)::int4, (r->>7)::int4, (r->>8)::date, (r->>9)::timestamptz, nullif((r->10)::jsonb, 'null')
+            (r->>6)::int4, (r->>7)::int4, (r->>8)::date, (r->>9)::timestamptz, nullif((r->10)::jsonb, 'null'),
+            nullif((r->11)::jsonb, 'null')
         FROM json_array_elements(ROWS) AS r
         ON CONFLICT (agency, case_id) DO UPDATE SET case_number = excluded.case_number, phase = excluded.phase,
             next_meeting = excluded.next_meeting, plan_revision = excluded.plan_revision, facts = excluded.facts,
             consents_in_force = excluded.consents_in_force, next_consent_end = excluded.next_consent_end,
-            next_calendar_moment = excluded.next_calendar_moment, plan_follow_up = excluded.plan_follow_up"""
+            next_calendar_moment = excluded.next_calendar_moment, plan_follow_up = excluded.plan_follow_up,
+            calendar_by_agency = excluded.calendar_by_agency"""
 
 # Formatted with {s} (the schema) and {tracking} (the views' single-row tracking table); nothing else in it
 # may hold braces.  Rows: facts as ``FACT_TYPES``, log rows as ``LOG_TYPES`` less their feed and number.

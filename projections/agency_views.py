@@ -39,6 +39,10 @@ class CaseSummary:
     consents_in_force: int | None = None   # the lead agency only
     next_consent_end: date | None = None   # the lead agency only
     next_calendar_moment: datetime | None = None  # the lead agency only: when the calendar keeper is due
+    # The lead agency's row only: when the calendar next changes what each agency may see (``"*"``: every
+    # agency), ISO times.  Until the keeper has recorded it, that agency's feed and list withhold the case — and
+    # only that agency's: another's consent ending must not show in what a member is shown.
+    calendar_by_agency: dict[str, str] | None = None
     # The current plan's rows this agency sees, counted by their latest follow-up's status (of the follow-ups it
     # sees; "none": not followed up yet), e.g. {"achieved": 1, "none": 1}; None without a plan row to see.
     plan_follow_up: dict[str, int] | None = None
@@ -155,7 +159,9 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     ends = [c.valid_until for c in in_force if c.valid_until is not None]
     return CaseSummary(**{**vars(summary), "consents_in_force": len(in_force),
                           "next_consent_end": min(ends) if ends else None,
-                          "next_calendar_moment": tracker.next_moment()})
+                          "next_calendar_moment": tracker.next_moment(),
+                          "calendar_by_agency": {agency: at.isoformat()
+                                                 for agency, at in tracker.next_moments_by_agency().items()}})
 
 
 def _plan_follow_up(by_kind: dict[str, list]) -> dict[str, int] | None:

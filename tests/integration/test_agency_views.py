@@ -250,7 +250,8 @@ def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(ap
     assert copied == small and len(called) == sent
     assert small[1] and small[4]["skola"]
     assert all(row[13] for row in small[1])   # every log row with its cause
-    assert {"achieved": 1, "none": 1} in [row[-1] for row in small[2]]   # view_cases: plan_follow_up last
+    assert {"achieved": 1, "none": 1} in [row[-2] for row in small[2]]   # view_cases: plan_follow_up …
+    assert {"*": "2027-03-13T23:00:00+00:00"} in [row[-1] for row in small[2]]   # … and the calendar per agency
 
 
 def test_view_content_is_stored_encrypted(app, runner, postgres):

@@ -327,6 +327,43 @@ def test_a_batch_the_publisher_is_offered_shows_nothing_of_a_case_whose_calendar
     assert any(m.content for m in runner.store.written_messages(offered) if m.feed == SKOLA)   # without the clock
 
 
+
+def test_another_agency_s_consent_ending_withholds_nothing_from_a_member(app, runner, postgres):
+    """A red team's finding: until the keeper recorded a calendar moment, every agency's feed and case list
+    withheld the case — also for a consent that named social services alone, so a school reading its feed at
+    midnight learnt that the young person had a consent with social services ending that day.  Now only a
+    moment that concerns the reader withholds: the school's own consent still does (the test above)."""
+    from datetime import date, timedelta
+
+    from domain.values import YOUNG_PERSON, ScopeEntry
+
+    case_id = consenting_school(app)
+    app.grant_consent(case_id, by=SOCIAL, consenter=YOUNG_PERSON, scope=(ScopeEntry("socialtjanst", ("school",)),),
+                      purpose="Samordning", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 10),
+                      form="written")
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    runner.catch_up()
+    app.clock.advance(timedelta(days=8))   # social services' consent has ended; the keeper has not recorded it
+    now = app.clock.now()
+    school = runner.store.feed(SKOLA, 0, 10_000, now=now)
+    assert any(m.content and m.content.get("text") == "Skolk observerat." for m in school)
+    assert case_id in {r["case_id"] for r in runner.store.cases("skola", now)}
+    lead = [m for m in runner.store.feed("socialtjanst.0180", 0, 10_000, now=now) if m.case_id == case_id]
+    assert lead and all(m.content is None for m in lead)   # the lead waits for every moment, as before
+    offered = []
+    runner.written = offered.append
+    app.record_contribution(case_id, by=POLICE, category="school", text="Närvaron bättre.")
+    runner.catch_up()
+    sent = [m for m in runner.store.written_messages(offered, now=now) if m.feed == SKOLA]
+    assert any(m.content and m.content.get("text") == "Närvaron bättre." for m in sent)
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # a row from before: every moment counts
+        conn.execute("UPDATE view_cases SET calendar_by_agency = NULL WHERE case_id = %s", (case_id,))
+    assert all(m.content is None for m in runner.store.feed(SKOLA, 0, 10_000, now=now) if m.case_id == case_id)
+    app.clock.advance(timedelta(days=400))   # the 18th birthday (2027-03-14) concerns every agency
+    later = app.clock.now()
+    assert all(m.content is None for m in runner.store.feed(SKOLA, 0, 10_000, now=later) if m.case_id == case_id)
+    assert case_id not in {r["case_id"] for r in runner.store.cases("skola", later)}
+
 class KeptSink:
     """A broker that keeps what it is sent, acknowledging at once."""
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 
 from domain.disclosure import disclosures_at
-from domain.visibility import CaseVisibility
+from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
 from tests.builders import CATALOGUE
 from tests.unit.domain.test_disclosure_properties import histories
 
@@ -36,3 +36,25 @@ def test_after_every_event_and_moment_each_agency_sees_what_the_rules_say_then(s
         engine.pass_time(at)
         for agency in AGENCIES:
             assert _seen(engine, agency) == _rules(story.events, agency, at), (days, agency)
+
+
+@settings(max_examples=80, deadline=None)
+@given(histories())
+def test_no_agency_s_view_changes_by_the_calendar_before_its_own_next_moment(story):
+    """The feeds and case lists withhold a case from an agency only from a calendar moment that concerns it
+    (``next_moments_by_agency``) until the keeper records it; so no moment the map leaves out for an agency may
+    change what the agency sees — or the agency would be shown, for a minute, what a lapsed consent no longer
+    allows."""
+    engine = CaseVisibility(CATALOGUE, AGENCIES)
+    for event in story.events:
+        engine.apply(event)
+    last = story.events[-1].timestamp
+    ahead = engine.next_moments_by_agency()
+    moments = sorted({m.at for m in engine.replay.case.calendar_moments() if m.at > last})
+    for agency in AGENCIES:
+        own = min((ahead[key] for key in (EVERY_AGENCY_KEY, agency) if key in ahead), default=None)
+        seen_now = _rules(story.events, agency, last)
+        for at in moments:
+            if own is not None and at >= own:
+                break
+            assert _rules(story.events, agency, at) == seen_now, (agency, at, own)
