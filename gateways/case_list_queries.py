@@ -46,13 +46,17 @@ class CaseListQueries:
     def withheld_by_calendar(self, cases: set[UUID], agency: str, now: datetime) -> set[UUID]:
         """Those of ``cases`` that ``agency`` is shown nothing of at ``now``: a calendar moment that concerns it
         (``calendar_withholds``) has come and the keeper has not recorded it yet."""
+        lead = self._lead()
+        return {case_id for case_id, row in self.calendars(cases).items() if calendar_withholds(row, agency, lead, now)}
+
+    def calendars(self, cases: set[UUID]) -> dict[UUID, dict[str, Any]]:
+        """The lead's row of each of ``cases`` (those it lists), with what ``calendar_withholds`` reads of it."""
         if not cases:
-            return set()
+            return {}
         rows = self._rows(SQL("SELECT case_id, next_calendar_moment, calendar_by_agency FROM {s}.view_cases"
                               " WHERE agency = %s AND case_id = ANY(%s)").format(s=self._s),
                           (self._lead(), list(cases)))
-        lead = self._lead()
-        return {r["case_id"] for r in rows if calendar_withholds(r, agency, lead, now)}
+        return {r["case_id"]: r for r in rows}
 
     def next_calendar_moment(self, lead: str) -> datetime | None:
         """The earliest moment the calendar keeper is next due in any case (None: in none)."""

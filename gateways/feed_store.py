@@ -20,6 +20,7 @@ from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
+from gateways.case_list_queries import calendar_withholds
 from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
@@ -111,7 +112,9 @@ class FeedQueries:
     keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
-    withheld_by_calendar: Callable[[set[UUID], str, datetime], set[UUID]]   # the case lists' (CaseListQueries)
+    # The case lists' (CaseListQueries): when each case's calendar withholds it, by the lead's row.
+    withheld_by_calendar: Callable[[set[UUID], str, datetime], set[UUID]]
+    calendars: Callable[[set[UUID]], dict[UUID, dict[str, Any]]]
     lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
     _secret: bytes | None = None
     _fact_ids: PublicFactIds | None = None
@@ -266,11 +269,9 @@ class FeedQueries:
     def _calendar_due(self, pairs: set[tuple[UUID, str]], now: datetime) -> set[tuple[UUID, str]]:
         """Those (case, agency) pairs where a calendar moment that concerns the agency (a consent naming it
         ending, the 18th birthday) has come by ``now`` and is not recorded yet (``calendar_withholds``)."""
-        by_agency: dict[str, set[UUID]] = {}
-        for case_id, agency in pairs:
-            by_agency.setdefault(agency, set()).add(case_id)
-        return {(case_id, agency) for agency, cases in by_agency.items()
-                for case_id in self.withheld_by_calendar(cases, agency, now)}
+        calendars, lead = self.calendars({case_id for case_id, _ in pairs}), self._lead()   # one query a batch
+        return {(case_id, agency) for case_id, agency in pairs
+                if case_id in calendars and calendar_withholds(calendars[case_id], agency, lead, now)}
 
     def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
         """What a message calls the fact: its public id (the stored one counts the case's events)."""
