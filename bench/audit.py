@@ -3,7 +3,8 @@
 Stored events of realistic size (300–600 bytes of ciphertext) are written with
 COPY straight into the events table — the chain covers stored bytes, so their
 content does not matter — then sealed (timed) and verified (timed), beside
-the raw rate of reading the same rows with psycopg, in the same run.
+the raw rate of reading the same rows with psycopg, in the same run; then the auditor's check of one case
+against the ledger (every audit read of a case runs it first), for a case closed long ago and a recent one.
 
 Usage: .venv/bin/python bench/audit.py [--events 1000000]
 """
@@ -15,7 +16,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 
@@ -25,16 +26,21 @@ from bench_support import bench_application, progress  # noqa: E402
 from services.bootstrap import build_ledger  # noqa: E402
 
 
-def fill(conninfo: str, events: int) -> None:
-    cases = [uuid4() for _ in range(max(1, events // 40))]
+def fill(conninfo: str, events: int) -> tuple[UUID, UUID]:
+    """``events`` events of cases of 40 each, interleaved, after those of one case closed long ago (its 40 first):
+    the old case's id and a recent one's, for the auditor's check of one case."""
+    old, cases = uuid4(), [uuid4() for _ in range(max(1, events // 40))]
     topic = "domain.case_events:ContributionRecorded"
     with psycopg.connect(conninfo) as conn, conn.cursor() as cursor:
         with cursor.copy("COPY sigill_events (originator_id, originator_version, topic, state) FROM STDIN") as copy:
+            for version in range(1, 41):
+                copy.write_row((old, version, topic, os.urandom(400)))
             for i in range(events):
                 copy.write_row((cases[i % len(cases)], i // len(cases) + 1, topic, os.urandom(300 + i % 300)))
                 if i % 100_000 == 0:
                     print(f"\r  writing {i:,} events", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    return old, cases[-1]
 
 
 def raw_read(conninfo: str) -> tuple[int, float]:
@@ -54,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     with bench_application() as (app, settings, location):
         ledger = build_ledger(app, settings, location)
-        fill(location.conninfo(), args.events)
+        old_case, recent_case = fill(location.conninfo(), args.events)
         started = time.perf_counter()
         sealed = ledger.seal(progress("sealed"))
         seal_seconds = time.perf_counter() - started
@@ -69,6 +75,13 @@ def main() -> None:
               f"{result.checked / verify_seconds:>9,.0f} events/s   (target ≤ 10 s for 1,000,000)")
         print(f"raw read of the same rows (psycopg, no hashing) = {count / raw_seconds:>9,.0f} events/s "
               f"({raw_seconds:.2f} s)")
+        # What an auditor's every read of a case costs first (services.audit.AuditLedger.check_case): the ledger
+        # has no index by case, and after the case's last entry every link is looked at for a gap.
+        for name, case_id in (("closed long ago (its last event at the start)", old_case),
+                              ("recent (its last event near the end)", recent_case)):
+            started = time.perf_counter()
+            assert ledger.case_divergence(case_id) is None
+            print(f"one case's check, {name}: {(time.perf_counter() - started) * 1000:,.0f} ms")
 
 
 if __name__ == "__main__":
