@@ -16,7 +16,7 @@ from services.authorisation import Forbidden, Place
 from services.case_service import Look
 from services.errors import ConcurrentChange
 from services.principals import Principal
-from services.web import forms, session, texts, views
+from services.web import deadlines, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
 from services.web.pages import redirect, render
 
@@ -57,10 +57,13 @@ def require_lead(look_: Look) -> None:
 def show(request: Request, user: Principal, look_: Look, tab: str, template: str, status: int = 200,
          **values: Any) -> Response:
     tabs = LEAD_TABS if look_.place is Place.LEAD else MEMBER_TABS
+    now = case_now(request, look_)
+    markers = deadlines.of_case(look_.disclosures, look_.place is Place.LEAD, now, local_date(now))
     return render(request, template, status, user=user, look=look_, case_id=look_.case_id, tab=tab,
                   head=views.head(look_.disclosures), purpose=session.purpose(request, look_.case_id),
                   tabs=[(t, texts.T[TAB_TEXTS[t]]) for t in tabs], lead=look_.place is Place.LEAD,
-                  catalogue=service(request).catalogue, **values)
+                  catalogue=service(request).catalogue,
+                  markers=markers, **values)
 
 
 def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, command: str,

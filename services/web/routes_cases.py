@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from domain.calendar import local_date
 from domain.errors import DomainError
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
-from services.web import forms, session, texts, views
+from services.web import deadlines, forms, session, texts, views
 from services.web.case_pages import look, service, show, today
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
@@ -59,9 +60,12 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
     # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
     lead = user.agency == service(request).catalogue.lead_agency
+    # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.
+    day = local_date(service(request).app.clock.now())
+    markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase, lead=lead,
                   number=number or "", find_error=error, phases=views.PHASES, plan_status=describe_plan_status,
-                  facts_count=facts_count)
+                  facts_count=facts_count, markers=markers)
 
 
 @router.get("/arenden/nytt")
