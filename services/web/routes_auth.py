@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from services.principals import Role
 from services.web import oidc, session, texts
@@ -30,6 +30,12 @@ def home_of(role_names: frozenset[Role]) -> str:
 def home(request: Request) -> Response:
     # Not signed in, or the session's token has expired: ``guarded`` sends the browser to sign in.
     return redirect(home_of(session.principal(request).roles))
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: the icon is the SVG among the static files."""
+    return RedirectResponse("/static/favicon.svg", status_code=301, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/logga-in")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from fastapi.testclient import TestClient
+
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
@@ -256,3 +258,18 @@ def _goal():
     from domain.facts import Fact
     return Fact("f", 1, "plan.goal", "case", "socialtjanst", datetime(2026, 2, 2, tzinfo=timezone.utc),
                 {"revision": 1, "main_goal": "Gå i skolan."})
+
+
+def test_every_page_links_the_icon_and_favicon_ico_answers_with_it(context, settings):
+    """Browsers asked for /favicon.ico on every page and got a 404 (a line in every log, an empty tab icon)."""
+    web = web_as(context, settings, "soc-0180")
+    for path in ("/arenden", "/logga-in", "/finns-inte"):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in web.get(path).text, path
+    icon = web.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert "<script" not in icon.text and "style=" not in icon.text   # nothing the CSP would have to allow
+    moved = web.get("/favicon.ico", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/static/favicon.svg"
+    assert web.get("/favicon.ico").status_code == 200
+    signed_out = TestClient(web.app)   # no session: a browser asks before anyone signs in
+    assert signed_out.get("/favicon.ico", follow_redirects=False).status_code == 301
