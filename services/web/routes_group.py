@@ -68,7 +68,7 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     cat = service(request).catalogue
     return show(request, user, seen, "moten", "meetings.html", status,
                 typed=typed or Typed.of({"held_on": today(request)}), errors=errors or {},
-                meetings=[(m, views.timeline(m.parts, cat, among=seen.disclosures))
+                meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures)
                           for m in q.meetings(_parts(seen))],
                 group=views.members(seen.disclosures), slots=range(3))
 

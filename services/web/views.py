@@ -352,3 +352,65 @@ def case_number_typed(text: str) -> str | None:
     it is never shown or used again: a personnummer typed there by mistake must not reach a page, a URL or a query."""
     typed = text.strip()
     return typed if len(typed) <= 20 and CASE_NUMBER.match(typed) else None
+
+
+# -- meetings --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    """One thing said of a meeting, as the reader may see it, with its basis."""
+
+    text: str
+    basis: str
+    basis_ids: str = ""
+    origin: str = ""      # an outcome's: the agency whose information it is
+    category: str = ""    # an outcome's or a decision's category, in Swedish
+
+
+@dataclass
+class MeetingCard:
+    """A meeting as a caseworker reads minutes: when, who took part, what came out of it, what was decided —
+    of the parts the reader may see (a member may see a meeting's outcome but not the meeting itself)."""
+
+    held_on: str
+    recorded: MeetingLine | None = None     # the meeting itself: "Från Socialtjänsten", and its basis
+    recorded_at: datetime | None = None
+    next_meeting: str | None = None
+    others: tuple[str, ...] = ()            # attendees outside the agencies, as recorded
+    attendees: list[MeetingLine] = field(default_factory=list)   # agencies, grouped by their basis
+    outcomes: list[MeetingLine] = field(default_factory=list)
+    decisions: list[MeetingLine] = field(default_factory=list)
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure]) -> MeetingCard:
+    """One meeting's parts as a card; each basis told from the reader's own consent facts (``among``)."""
+    ordered = in_order(parts)
+    known = known_consents(among)
+    card = MeetingCard(_day(ordered[0].fact.content["held_on"]) if ordered else "")
+    by_basis: dict[tuple[str, str], list[str]] = {}
+
+    def line(d: Disclosure, text: str, **more: str) -> MeetingLine:
+        return MeetingLine(text, describe_basis(d.basis, catalogue, known), basis_ids(d.basis), **more)
+
+    for d in ordered:
+        f, c = d.fact, d.fact.content
+        if f.kind == "meeting":
+            card.recorded = line(d, f"Från {agency_name(f.origin, catalogue)}")
+            card.recorded_at = f.recorded_at
+            card.next_meeting = _day(c["next_meeting"]) if c.get("next_meeting") else None
+            card.others = tuple(c.get("other_attendees") or ())
+        elif f.kind == "meeting.attendee":
+            by_basis.setdefault((describe_basis(d.basis, catalogue, known), basis_ids(d.basis)), []).append(
+                agency_name(c["agency"], catalogue))
+        elif f.kind == "meeting.outcome":
+            card.outcomes.append(line(d, c["text"], origin=agency_name(c["origin_agency"], catalogue),
+                                      category=_category(f.category, catalogue)))
+        elif f.kind == "meeting.decision":
+            card.decisions.append(line(d, c["text"], category=_category(f.category, catalogue)))
+    card.attendees = [MeetingLine(", ".join(sorted(names)), basis, ids) for (basis, ids), names in by_basis.items()]
+    return card

@@ -273,3 +273,26 @@ def test_every_page_links_the_icon_and_favicon_ico_answers_with_it(context, sett
     assert web.get("/favicon.ico").status_code == 200
     signed_out = TestClient(web.app)   # no session: a browser asks before anyone signs in
     assert signed_out.get("/favicon.ico", follow_redirects=False).status_code == 301
+
+
+def test_a_meeting_reads_as_minutes_not_a_table_of_facts(client, users, tick, context, settings):
+    """The meetings page was the timeline's table, a row per part: "Mötet 2026-02-03, beslut: …" under "När",
+    "Från", "Kategori" columns.  Now: the date, who took part, the outcomes by agency and the decisions, each in
+    Swedish with its category by name and its basis."""
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["school"]})
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
+        "held_on": "2026-02-03", "attendees": ["skola", "polis"], "other_attendees": ["den unge"],
+        "outcomes": [{"category": "school", "origin_agency": "skola", "text": "Närvaron har ökat."}],
+        "decisions": [{"text": "Nytt möte om fyra veckor.", "category": "school"}], "next_meeting": "2026-03-10"}), 201)
+    for user in ("soc-0180", "skola"):
+        html = web_as(context, settings, user).get(f"/arenden/{case_id}/moten").text
+        section = html[html.index('<section class="meeting">'):html.index("</section>")]
+        page = _text(section)
+        assert "<table" not in section, user
+        assert "Nätverksmöte 2026-02-03" in page and "Nästa möte: 2026-03-10" in page, user
+        assert "Deltog Polisen, Skolan" in page and "Andra deltagare den unge" in page, user
+        assert "Resultat Skolan (kategori Skola): Närvaron har ökat. Grund: samtycke från den unge" in page, user
+        assert "Beslut Nytt möte om fyra veckor. (kategori Skola) Grund:" in page, user
+        for raw in ("skola", "polis", "school", "meeting_id", "{", "held_on", "Mötet 2026-02-03,"):
+            assert raw not in page, (user, raw)
