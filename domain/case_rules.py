@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from typing import Iterable
 
 from domain.calendar import CLOCK_SKEW, EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
 from domain.catalogue import Catalogue
@@ -43,6 +44,17 @@ def _visible(value: str) -> bool:
 
 def check_optional_text(value: str | None, field: str, *, max_length: int = LONG_TEXT) -> str:
     return "" if value is None or not _visible(value) else check_text(value, field, max_length=max_length)
+
+
+def first_repeat(values: Iterable[str]) -> tuple[int, str] | None:
+    """The position and value of the first item that repeats an earlier one, or None: a list where naming a thing
+    twice is always a mistake is refused there (the field names that position), never silently made a set."""
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            return i, value
+        seen.add(value)
+    return None
 
 
 def check_day(day: date, field: str) -> None:

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from domain import case_events as ev
 from domain.calendar import local_date
-from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_text
+from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_text, first_repeat
 from domain.catalogue import Catalogue
 from domain.errors import (
     ConsentNotInForce, GuardianCannotConsentForAdult, InvalidInput, NarrowingMustShrink,
@@ -92,13 +92,26 @@ class ConsentCommands:
 
 
 def _checked_scope(scope: Iterable[ScopeEntry], catalogue: Catalogue) -> tuple[ScopeEntry, ...]:
-    merged: dict[str, set[str]] = {}
-    for entry in scope:
-        catalogue.agency(entry.agency, field="scope.agency")
-        for category in entry.categories:
-            catalogue.category(category, field="scope.categories")
-        merged.setdefault(entry.agency, set()).update(entry.categories)
-    checked = tuple(ScopeEntry(a, tuple(sorted(c))) for a, c in sorted(merged.items()) if c)
+    """Each recipient once, each of its categories once: a scope naming one twice was merged silently, so what the
+    consenter was asked and what was recorded could differ without anyone being told.  Checked here, on the command,
+    never when an event is applied: consents stored before are read as they were."""
+    entries = tuple(scope)
+    first_entry: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        catalogue.agency(entry.agency, field=f"scope.{i}.agency")
+        if entry.agency in first_entry:
+            raise InvalidInput(f"the agency '{entry.agency}' is named twice in the scope (entries"
+                               f" {first_entry[entry.agency]} and {i}): merge its categories into one entry",
+                               field=f"scope.{i}.agency")
+        first_entry[entry.agency] = i
+        for j, category in enumerate(entry.categories):
+            catalogue.category(category, field=f"scope.{i}.categories.{j}")
+        repeat = first_repeat(entry.categories)
+        if repeat is not None:
+            raise InvalidInput(f"the category '{repeat[1]}' is named twice for '{entry.agency}': name each category"
+                               " once", field=f"scope.{i}.categories.{repeat[0]}")
+    checked = tuple(ScopeEntry(e.agency, tuple(sorted(e.categories))) for e in sorted(entries, key=lambda e: e.agency)
+                    if e.categories)
     if not checked:
         raise InvalidInput("a consent must name at least one recipient and category", field="scope")
     return checked

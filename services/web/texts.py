@@ -300,6 +300,8 @@ DOMAIN_ERRORS = {
 }
 
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
+    ("twice in the scope", "Myndigheten finns med två gånger i omfattningen: samla alla dess kategorier på ett ställe."),
+    ("named twice for", "Kategorin finns med två gånger för samma myndighet: ange varje kategori en gång."),
     ("tells of a suspected crime", "En LUL 6 §-underrättelse gäller misstanke om brott: välj kategorin Brottslighet."),
     ("listed twice", "Vårdnadshavaren finns med två gånger."),
     ("control character", "Texten innehåller ett tecken som inte kan sparas."),
