@@ -31,9 +31,27 @@ from hashlib import sha256
 from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
 
+from domain.case_rules import has_control_character
+from domain.errors import InvalidInput
+
 GENESIS = bytes(32)
 CHECKPOINT_RETRY = 1.0   # seconds before an owed checkpoint that could not be stored alone is tried again
 log = logging.getLogger("sigill.access_log")
+
+
+PURPOSE_LENGTH = 500   # the longest stated purpose of a read the log keeps (characters, once decoded)
+
+
+def stated_purpose(text: str, field: str) -> str:
+    """The purpose a reader states (the API's ``Sigill-Purpose`` header, the command line's ``--purpose``), as the
+    log keeps it: stripped, at most ``PURPOSE_LENGTH`` characters, no control character (a new line or an escape
+    would show in an extract as something else).  One rule for every way in; ``field`` names where it came from.
+    The API cut a longer one at 500 characters and kept the rest of it nowhere: now it is refused, as here."""
+    stated = text.strip()   # after the check: to str.strip a NEL (U+0085) or a file separator is white space
+    if len(stated) > PURPOSE_LENGTH or has_control_character(text):
+        raise InvalidInput(f"{field} must be at most {PURPOSE_LENGTH} characters, with no control character",
+                           field=field)
+    return stated
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from services.access_log import AccessLogUnavailable
+from services.access_log import AccessLogUnavailable, stated_purpose
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
 from services.errors import DamagedDataKey, too_many_connections
@@ -102,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3)."""
     try:
+        if isinstance(getattr(args, "purpose", None), str):   # every read's --purpose: the API's rule for its header
+            args.purpose = stated_purpose(args.purpose, "--purpose")
         return args.handler(args)
     except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered, DamagedDataKey) as error:
         print(f"sigill: {error}", file=sys.stderr)

@@ -12,8 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from domain.errors import InvalidInput
 from projections.fact_ids import PublicFactIds
-from services.access_log import AsyncAccessLogStore
+from services.access_log import PURPOSE_LENGTH, AsyncAccessLogStore, stated_purpose
 from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
@@ -61,7 +62,8 @@ class ApiContext:
 BEARER_SCHEME = {"type": "http", "scheme": "bearer",
                  "description": "a JWT from the identity provider (or `sigill dev-token`)"}
 PURPOSE_HEADER, PURPOSE_MAX = "sigill-purpose", 1500
-PURPOSE_DESCRIPTION = "why you read this, percent-encoded UTF-8 (kept, sealed, in the access log)"
+PURPOSE_DESCRIPTION = (f"why you read this, percent-encoded UTF-8 (kept, sealed, in the access log): at most"
+                       f" {PURPOSE_LENGTH} characters once decoded, with no control character")
 
 
 async def context(request: Request) -> ApiContext:
@@ -83,7 +85,11 @@ async def purpose(request: Request) -> str:
         raise RequestValidationError([{
             "type": "string_too_long", "loc": ("header", PURPOSE_HEADER), "input": stated[:40] + "…",
             "msg": f"String should have at most {PURPOSE_MAX} characters", "ctx": {"max_length": PURPOSE_MAX}}])
-    return unquote(stated)[:500]
+    try:
+        return stated_purpose(unquote(stated), f"header.{PURPOSE_HEADER}")
+    except InvalidInput as error:   # the shape of the length check above: one way to read a refused header
+        raise RequestValidationError([{"type": "value_error", "loc": ("header", PURPOSE_HEADER), "input": "…",
+                                       "msg": error.message}]) from None
 
 
 class Reading(NamedTuple):

@@ -58,3 +58,26 @@ def test_a_database_that_is_not_there_is_one_line(tmp_path, args):
         result = sigill(*args, env=env)
         assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
         assert "Traceback" not in result.stderr
+
+
+READS = [["views", "show", "--agency", "skola", "--case", "0180-2026-0001"],
+         ["views", "log", "--case", "0180-2026-0001"],
+         ["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-01"],
+         ["audit", "disclosures", "--case", "0180-2026-0001"],
+         ["audit", "report", "--case", "0180-2026-0001", "--out", "/nonexistent/r.html"]]
+
+
+@pytest.mark.parametrize("purpose", ["x" * 501, "Möte\nPeter Exempel", "Möte\x1b[2J", "Möte\x85"],
+                         ids=["501-characters", "new-line", "escape", "c1-next-line"])
+@pytest.mark.parametrize("args", READS, ids=[" ".join(a[:2]) for a in READS])
+def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_1_before_anything_is_read(demo_dir, args, purpose):
+    """`--purpose` had no bound and took control characters, kept sealed in the access log as given; the API
+    refuses the same in its header (one rule, ``services.access_log.stated_purpose``)."""
+    result = sigill(*args, "--purpose", purpose, env={"SIGILL_DATA_DIR": str(demo_dir)})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+
+
+def test_a_purpose_of_500_characters_is_read_with(demo_dir):
+    result = sigill(*READS[0], "--purpose", "å" * 500, env={"SIGILL_DATA_DIR": str(demo_dir)})
+    assert result.returncode == 0, result.stderr

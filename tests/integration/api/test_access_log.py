@@ -7,6 +7,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 import psycopg
+import pytest
 from fastapi.testclient import TestClient
 
 from services.access_log import AccessQuery
@@ -109,7 +110,24 @@ def test_a_purpose_too_long_is_422_naming_the_header_and_nothing_is_read(client,
     error = response.json()["error"]
     assert error["field"] == "header.sigill-purpose" and error["problems"][0]["rule"] == "string_too_long"
     assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
-    ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 1500}))
+    ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "%C3%A5" * 250}))
+
+
+@pytest.mark.parametrize("stated", ["x" * 501, "M%C3%B6te%0APeter", "M%C3%B6te%1B%5B2J", "%C2%85"],
+                         ids=["501-characters", "new-line", "escape", "c1-next-line"])
+def test_a_purpose_over_500_characters_or_with_a_control_character_is_422_and_nothing_is_read(client, users, tick,
+                                                                                            context, stated):
+    """It was cut at 500 characters, the rest kept nowhere, and a new line or an escape was kept as sent: the rule
+    is now the command line's too (``stated_purpose``), refused whole rather than cut."""
+    case_id, _ = school_consented_case(client, users, tick)
+    before = len(context.cases.access_log.search(AccessQuery(case_id=case_id)))
+    response = client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": stated})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "header.sigill-purpose"
+    assert "at most 500 characters, with no control character" in error["message"]
+    assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
+    ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 500}))
 
 
 def test_reads_over_http_are_logged_from_the_servers_loop_without_a_writer_thread(client, context, users, tick):
