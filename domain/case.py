@@ -17,7 +17,7 @@ from domain import case_events as ev
 from domain.calendar import age_on, birthday, local_date
 from domain.case_rules import (
     SHORT_TEXT, check_accepted, check_choice, check_in_time_order, check_lead,
-    check_not_in_future, check_open, check_optional_text, check_text, recording_time,
+    check_not_in_future, check_open, check_optional_text, check_text, first_repeat, recording_time,
 )
 from domain.calendar_commands import CalendarCommands
 from domain.catalogue import Catalogue
@@ -103,7 +103,11 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
         if self.phase is not Phase.REFERRED:
             raise EligibilityAlreadyDecided("eligibility has already been decided for this case")
         check_not_in_future(decided_on, at, "decided_on")
-        instruments = tuple(check_choice(i, Instrument, "instruments") for i in instruments)
+        instruments = tuple(check_choice(i, Instrument, f"instruments.{n}") for n, i in enumerate(instruments))
+        repeat = first_repeat(instruments)
+        if repeat is not None:
+            raise InvalidInput(f"the instrument '{repeat[1]}' is named twice: name each once",
+                               field=f"instruments.{repeat[0]}")
         reason = check_optional_text(outside_target_group_reason, "outside_target_group_reason")
         if accepted and self.age_on(decided_on) not in TARGET_AGES and not reason:
             raise OutsideTargetGroup(

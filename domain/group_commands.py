@@ -10,7 +10,7 @@ from uuid import uuid4
 from domain import case_events as ev
 from domain.calendar import local_date
 from domain.case_rules import (
-    SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text,
+    SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text, first_repeat,
 )
 from domain.catalogue import Catalogue
 from domain.errors import (
@@ -64,6 +64,10 @@ class GroupCommands:
         self._check_command(by, at, catalogue, lead_only="revise the action plan",
                             needs_accepted="an action plan")
         checked = tuple(self._checked_row(row, i, catalogue) for i, row in enumerate(rows))
+        repeat = first_repeat(row.row_id for row in checked)
+        if repeat is not None:   # one id for two rows: the plan would keep one, and a follow-up name either
+            raise InvalidInput("the same row of the current plan is carried forward twice: keep it once",
+                               field=f"rows[{repeat[0]}].row_id")
         if not checked:
             raise InvalidInput("an action plan needs at least one row", field="rows")
         revision = self.plan_revision + 1
@@ -82,7 +86,11 @@ class GroupCommands:
             check_day(next_meeting, "next_meeting")
         if next_meeting is not None and next_meeting < held_on:
             raise InvalidInput("next_meeting is before the meeting itself", field="next_meeting")
-        agencies = tuple(dict.fromkeys(attendees))
+        agencies = tuple(attendees)
+        repeat = first_repeat(agencies)
+        if repeat is not None:   # of the input alone: says nothing of who is in the group
+            raise InvalidInput(f"the agency '{repeat[1]}' is named twice among the attendees: name each once",
+                               field=f"attendees.{repeat[0]}")
         if by.agency != catalogue.lead_agency:
             _check_speaks_for_itself(by.agency, agencies, outcomes, catalogue.lead_agency)
         for agency in agencies:
@@ -155,12 +163,16 @@ class GroupCommands:
                                f" ({', '.join(catalogue.plan_areas)} have their own)", field=f"{field}.category")
         for agency in draft.responsible_agencies:
             _check_responsible_reveals_nothing_more(agency, category, catalogue, f"{field}.responsible_agencies")
+        repeat = first_repeat(draft.responsible_agencies)
+        if repeat is not None:
+            raise InvalidInput(f"the agency '{repeat[1]}' is named twice as responsible for the row: name each once",
+                               field=f"{field}.responsible_agencies.{repeat[0]}")
         return PlanRow(
             row_id=draft.row_id or str(uuid4()), area=area,
             category=catalogue.category(category, field=f"{field}.category").id,
             goal=check_text(draft.goal, f"{field}.goal"), how=check_text(draft.how, f"{field}.how"),
             responsible=check_text(draft.responsible, f"{field}.responsible", max_length=SHORT_TEXT),
-            responsible_agencies=tuple(dict.fromkeys(draft.responsible_agencies)),
+            responsible_agencies=tuple(draft.responsible_agencies),
             follow_up=check_optional_text(draft.follow_up, f"{field}.follow_up"))
 
     def _checked_outcome(self: Case, outcome: Outcome, attendees: tuple[str, ...], catalogue: Catalogue) -> Outcome:

@@ -300,6 +300,10 @@ DOMAIN_ERRORS = {
 }
 
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
+    ("twice among the attendees", "Myndigheten finns med två gånger bland deltagarna: ange varje myndighet en gång."),
+    ("twice as responsible", "Myndigheten finns med två gånger bland de ansvariga: ange varje myndighet en gång."),
+    ("carried forward twice", "Samma rad i planen finns med två gånger: behåll den en gång."),
+    ("instrument '", "Bedömningsinstrumentet finns med två gånger: ange varje instrument en gång."),
     ("twice in the scope", "Myndigheten finns med två gånger i omfattningen: samla alla dess kategorier på ett ställe."),
     ("named twice for", "Kategorin finns med två gånger för samma myndighet: ange varje kategori en gång."),
     ("tells of a suspected crime", "En LUL 6 §-underrättelse gäller misstanke om brott: välj kategorin Brottslighet."),

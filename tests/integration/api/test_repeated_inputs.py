@@ -66,3 +66,16 @@ def test_the_web_consent_form_says_in_swedish_that_a_category_is_ticked_twice(cl
     assert answer.status_code == 422, answer.text[:300]
     assert "Kategorin finns med två gånger för samma myndighet" in answer.text
     assert events_of(postgres, case_id) == before
+
+
+def test_a_meeting_or_a_plan_naming_an_agency_twice_is_422_at_the_repeat(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    before = events_of(postgres, case_id)
+    tick()
+    refused(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
+        "held_on": "2026-02-02", "attendees": ["skola", "polis", "skola"]}), "attendees.2")
+    refused(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
+        "main_goal": "Mål", "rows": [{"area": "Skola", "goal": "I tid", "how": "Så", "responsible": "Mentor",
+                                      "responsible_agencies": ["skola", "skola"]}]}),
+        "rows[0].responsible_agencies.1")
+    assert events_of(postgres, case_id) == before

@@ -9,8 +9,9 @@ import pytest
 
 from domain import case_events as ev
 from domain import errors
-from domain.values import YOUNG_PERSON, ScopeEntry, scope_for, scope_pairs
-from tests.builders import CATALOGUE, SOCIAL, CaseStory
+from domain.group_commands import PlanRowDraft
+from domain.values import YOUNG_PERSON, PlanRow, ScopeEntry, scope_for, scope_pairs
+from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory
 
 
 def grant(story: CaseStory, scope: list[ScopeEntry]) -> str:
@@ -84,3 +85,62 @@ class TestConsentScope:
         assert scope_for(story.case.consents["old"].scope, "skola") == ("health", "school")
         narrow(story, "old", [ScopeEntry("skola", ("school",))])
         assert scope_pairs(story.case.consents["old"].scope) == {("skola", "school")}
+
+
+class TestGroupLists:
+    def test_an_attendee_named_twice_is_refused_at_the_repeat(self):
+        story = CaseStory().accept().join("skola", "polis")
+        for by in (SOCIAL, SCHOOL):
+            with pytest.raises(errors.InvalidInput) as refused:
+                story.case.record_meeting(held_on=story.now.date(), attendees=["skola", "socialtjanst", "skola"],
+                                          other_attendees=[], outcomes=[], decisions=[], next_meeting=None, by=by,
+                                          at=story.at(), catalogue=CATALOGUE)
+            assert refused.value.field == "attendees.2" and "twice among the attendees" in refused.value.message
+        assert not [e for e in story.events if isinstance(e, ev.MeetingHeld)]
+
+    def test_a_responsible_agency_named_twice_on_a_row_is_refused_at_the_repeat(self):
+        story = CaseStory().accept().join("skola")
+        with pytest.raises(errors.InvalidInput) as refused:
+            story.case.revise_plan(main_goal="Mål", rows=[
+                PlanRowDraft(area="Skola", goal="I tid", how="Väckarklocka", responsible="Mentor",
+                             responsible_agencies=("skola",)),
+                PlanRowDraft(area="Skola", goal="Närvaro", how="Samtal", responsible="Mentor",
+                             responsible_agencies=("skola", "skola"))], by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert refused.value.field == "rows[1].responsible_agencies.1"
+        assert story.case.plan_revision == 0
+
+    def test_one_row_of_the_plan_carried_forward_twice_is_refused(self):
+        """Two rows under one id: the plan kept one of them, and a follow-up of that id named either."""
+        story = CaseStory().accept().join("skola", "bup")
+        story.plan()
+        row_id = next(iter(story.case.plan_rows))
+        carried = PlanRowDraft(area="Hälsa", goal="Inga droger", how="Samtal", responsible="Peter",
+                               responsible_agencies=("bup",), row_id=row_id)
+        with pytest.raises(errors.InvalidInput) as refused:
+            story.case.revise_plan(main_goal="Mål", rows=[carried, carried], by=SOCIAL, at=story.at(),
+                                   catalogue=CATALOGUE)
+        assert refused.value.field == "rows[1].row_id"
+        assert story.case.plan_revision == 1
+
+    def test_an_instrument_named_twice_is_refused_at_the_repeat(self):
+        story = CaseStory()
+        with pytest.raises(errors.InvalidInput) as refused:
+            story.case.decide_eligibility(accepted=True, reasons="Hög risk.", instruments=("SAVRY", "ESTER", "SAVRY"),
+                                          decided_on=story.now.date(), by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert refused.value.field == "instruments.2"
+
+    def test_an_agency_added_to_the_group_twice_was_already_refused(self):
+        story = CaseStory().accept().join("skola")
+        with pytest.raises(errors.AlreadyAGroupMember) as refused:
+            story.join("skola")
+        assert refused.value.field == "agency"
+
+    def test_a_meeting_and_a_plan_stored_with_repeats_still_apply(self):
+        story = CaseStory().accept().join("skola")
+        story.case._trigger(ev.MeetingHeld, story.at(), SOCIAL, meeting_id="old", held_on=story.now.date(),
+                            attendees=("skola", "skola"), other_attendees=(), outcomes=(), decisions=(),
+                            next_meeting=None)
+        row = PlanRow(row_id="r", area="Skola", category="school", goal="I tid", how="Så", responsible="Mentor",
+                      responsible_agencies=("skola", "skola"))
+        story.case._trigger(ev.PlanRevised, story.at(), SOCIAL, revision=1, main_goal="Mål", rows=(row, row))
+        assert story.case.plan_rows == {"r": row}
