@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from domain.errors import InvalidInput
 from services.principals import Role
 from services.web import oidc, session, texts
 from services.web.forms import Typed
@@ -128,7 +129,10 @@ def set_purpose(request: Request, typed: Form) -> Response:
     session.check_csrf(request, typed)
     back = typed.get("back", "/")
     response = redirect(back if back == "/" else session.return_path(back) or "/")
-    session.set_purpose(request, response, case_uuid(typed.get("case", "")), typed.get("purpose") or "")
+    try:
+        session.set_purpose(request, response, case_uuid(typed.get("case", "")), typed.get("purpose") or "")
+    except InvalidInput:
+        return error_page(request, 422, texts.T["purpose_refused"], session.principal(request, renew=False))
     return response
 
 

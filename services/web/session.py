@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from fastapi.responses import Response
 
+from services.access_log import stated_purpose
 from services.identity_provider import SignInFailed
 from services.principals import AuthenticationFailed, Principal
 from services.web import renewal, sealed_cookie
@@ -35,7 +36,6 @@ TOKEN_COOKIE = "sigill_session"
 CSRF_COOKIE = "sigill_csrf"
 PURPOSE_COOKIE = "sigill_purpose"
 CSRF_FIELD = "csrf"
-MAX_PURPOSE = 500
 SIGN_IN = "/logga-in"
 BACK_FIELD = "tillbaka"       # the page to return to after signing in (query parameter and form field)
 REASON_FIELD, EXPIRED, NOT_RENEWED = "orsak", "utgangen", "fornyelse"
@@ -218,7 +218,7 @@ def purpose(request: Request, case_id: Any) -> str:
         return ""
     if not isinstance(stated, dict) or stated.get("case") != str(case_id):
         return ""
-    return str(stated.get("text", ""))[:MAX_PURPOSE]
+    return str(stated.get("text", ""))
 
 
 def keep_csrf(request: Request, response: Response) -> Response:
@@ -251,6 +251,7 @@ def sign_out(request: Request, response: Response) -> None:
 
 def set_purpose(request: Request, response: Response, case_id: Any, text: str) -> None:
     """Remember the purpose of this browser's reads of one case, sealed (it may name the young person: it is kept
-    only as the access log keeps it, unreadable outside this server)."""
-    stated = json.dumps({"case": str(case_id), "text": text.strip()[:MAX_PURPOSE]}).encode()
+    only as the access log keeps it, unreadable outside this server).  The access log's rule for a purpose
+    (``stated_purpose``: InvalidInput for one too long or with a control character; it was cut at 500 here)."""
+    stated = json.dumps({"case": str(case_id), "text": stated_purpose(text, "purpose")}).encode()
     _set(request, response, PURPOSE_COOKIE, sealed_cookie.seal(request.app.state.purpose_key, PURPOSE_COOKIE, stated))

@@ -171,6 +171,8 @@ T: dict[str, str] = {
     "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
+    "purpose_refused": "Syftet får vara högst 500 tecken och inte innehålla styrtecken. Gå tillbaka och skriv om"
+                       " det.",
     "data_key_damaged": "Ärendets lagrade nyckel är skadad, så inget av ärendet kan läsas. Kontakta driften: nyckeln"
                         " återställs från en säkerhetskopia.",
     "history_altered": "Ärendets lagrade historik är inte den som revisionsliggaren förseglade, så inget visas ur"

@@ -131,6 +131,21 @@ def test_a_purpose_stated_on_one_case_is_not_recorded_on_another_and_is_sealed(c
     assert any(r["purpose"] == f"Nätverksmöte om {PNR}" for r in reads[mine])
 
 
+
+def test_a_purpose_the_access_log_would_refuse_is_refused_by_the_web_form_too(client, users, context, settings):
+    """The API and the command line refuse a purpose over 500 characters or with a control character; the web's
+    form cut it at 500 and kept a new line (an extract would show it as two entries' text)."""
+    mine = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
+    web = web_as(context, settings, "soc-0180")
+    for purpose in ("x" * 501, "Möte\nkl. 10", "Möte\x1b[2J"):
+        said = web.post("/syfte", follow_redirects=False, data={
+            "csrf": csrf_of(web, f"/arenden/{mine}"), "purpose": purpose, "back": f"/arenden/{mine}", "case": mine})
+        assert said.status_code == 422 and "högst 500 tecken" in said.text, repr(purpose[:20])
+        assert "set-cookie" not in said.headers or "sigill_purpose" not in said.headers["set-cookie"]
+    fine = web.post("/syfte", follow_redirects=False, data={
+        "csrf": csrf_of(web, f"/arenden/{mine}"), "purpose": "x" * 500, "back": f"/arenden/{mine}", "case": mine})
+    assert fine.status_code == 303
+
 def test_the_case_search_keeps_what_is_typed_out_of_the_url_and_the_page(context, settings):
     for user, page in (("soc-0180", "/arenden"), ("ivo", "/granskning")):
         web = web_as(context, settings, user)
