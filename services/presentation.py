@@ -1,18 +1,18 @@
-"""Plain-text Swedish renderings of facts and bases, for the CLI (the web client comes later).
+"""Plain-text Swedish renderings of facts and bases, for the command line, the report and the web client.
 
 Personnummer are shown masked: terminal output ends up in tickets and chats.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
 
 from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
 from domain.disclosure import Cause
 from domain.judge import Basis
-from domain.facts import VARIANT, Fact, as_shown
+from domain.facts import VARIANT, Fact, as_shown, fact_order
 from domain.values import YOUNG_PERSON
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
@@ -67,33 +67,88 @@ KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktu
          "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
 
 
-def describe_basis(basis: Basis, catalogue: Catalogue,
-                   known: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
+                   roles: Mapping[str, int] | None = None) -> str:
     """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
     it is described as what it is, never refused — an auditor looking for an altered log must be shown it.
 
-    ``known``: the consents the reader itself may see (consent id → its ``consenter``, ``consenter_name`` and
-    ``valid_until``, from its own consent facts: a member's part, social services' whole): a consent basis then
-    says who consented and until when — "samtycke från den unge och vårdnadshavarna A och B, t.o.m. 2027-01-15" —
-    instead of bare ids.  A consent the reader does not see stays an id: never a name it may not know."""
+    ``known``: the consents the reader itself may see (``known_consents``: consent id → its ``consenter``,
+    ``consenter_name`` and ``valid_until``, from its own consent facts: a member's part, social services' whole): a
+    consent basis then says who consented and until when — "samtycke från den unge och vårdnadshavarna A och B,
+    t.o.m. 2027-01-15" — instead of bare ids.  A consent the reader does not see stays an id: never a name it may
+    not know.  ``roles`` (``guardian_roles``): the guardians by role, "vårdnadshavare 1 och 2", not by name — the
+    command line's output ends up in tickets and chats."""
     if basis.kind not in ("origin", "owner", "law", "consent"):
         return f"okänd grund ”{basis.kind}”"
     if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
         return f"lag: okänt lagrum ”{basis.legal_basis or ''}”"
-    if basis.kind == "consent" and known and any(c in known for c in basis.consent_ids):
-        return describe_consents(basis.consent_ids, known)
+    if readable(basis, known):
+        return describe_consents(basis.consent_ids, known or {}, roles)
     return basis.describe(catalogue)
 
 
-def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]]) -> str:
-    """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only."""
+def describe_basis_with_ids(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
+                            roles: Mapping[str, int] | None = None) -> str:
+    """``describe_basis`` for a line of text an auditor cross-references: a consent basis told by who consented is
+    followed by its consents' ids, "samtycke från den unge, t.o.m. 2027-02-11 (1a2b3c4d)" (a basis still told by
+    ids is not told them twice)."""
+    text = describe_basis(basis, catalogue, known, roles)
+    return f"{text} ({basis_ids(basis)})" if readable(basis, known) else text
+
+
+def readable(basis: Basis, known: Mapping[str, Mapping[str, Any]] | None) -> bool:
+    """Whether ``describe_basis`` tells this basis by who consented (the reader sees one of its consents)."""
+    return basis.kind == "consent" and bool(known) and any(c in (known or {}) for c in basis.consent_ids)
+
+
+def basis_ids(basis: Any) -> str:
+    """A consent basis's consent ids, short, for an auditor's precision beside the readable basis; "" for others."""
+    return ", ".join(c[:8] for c in basis.consent_ids) if basis.kind == "consent" else ""
+
+
+def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """The consents the reader itself sees, by id: who gave each (``consenter``, ``consenter_name``) and its end
+    (``valid_until``, as a narrowing left it) — from its own consent facts only (``facts``: what it sees, any of
+    them; anything with ``kind``, ``content``, ``recorded_at``, ``version`` and ``fact_id``): a member's are the
+    parts addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot
+    see.  ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's)."""
+    known: dict[str, dict[str, Any]] = {}
+    for f in sorted((f for f in facts if f.kind in ("consent.granted", "consent.narrowed")), key=fact_order):
+        if until is not None and f.recorded_at > until:
+            continue
+        c = f.content
+        if f.kind == "consent.granted":
+            known[c["consent_id"]] = {"consenter": c["consenter"], "consenter_name": c["consenter_name"],
+                                      "valid_until": c.get("valid_until")}
+        elif c["consent_id"] in known:
+            known[c["consent_id"]]["valid_until"] = c.get("valid_until")
+    return known
+
+
+def guardian_roles(guardian_ids: Iterable[str]) -> dict[str, int]:
+    """Each guardian's number, in the order they were first recorded (``Case.known_guardians``): "vårdnadshavare 1"
+    says whose consent it is without naming anyone."""
+    return {g: i for i, g in enumerate(guardian_ids, start=1)}
+
+
+def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]],
+                      roles: Mapping[str, int] | None = None) -> str:
+    """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only.  The
+    guardians by name, or with ``roles`` by number ("vårdnadshavare 1 och 2"; one ``roles`` does not know: "en
+    vårdnadshavare", never a name)."""
     ids = list(consent_ids)
     seen, unseen = [known[c] for c in ids if c in known], [c[:8] for c in ids if c not in known]
     young = any(c["consenter"] == YOUNG_PERSON for c in seen)
-    guardians = list(dict.fromkeys(c["consenter_name"] for c in seen if c["consenter"] != YOUNG_PERSON))
+    others = list(dict.fromkeys(c["consenter"] for c in seen if c["consenter"] != YOUNG_PERSON))
     who = ["den unge"] if young else []
-    if guardians:
-        who.append(("vårdnadshavaren " if len(guardians) == 1 else "vårdnadshavarna ") + _and(guardians))
+    if others and roles is not None:
+        numbers = sorted(roles[g] for g in others if g in roles)
+        if numbers:
+            who.append("vårdnadshavare " + _and([str(n) for n in numbers]))
+        who.extend("en vårdnadshavare" for g in others if g not in roles)
+    elif others:
+        names = list(dict.fromkeys(c["consenter_name"] for c in seen if c["consenter"] != YOUNG_PERSON))
+        who.append(("vårdnadshavaren " if len(names) == 1 else "vårdnadshavarna ") + _and(names))
     text = "samtycke från " + " och ".join(who)
     if unseen:
         text += " samt samtycke " + ", ".join(unseen)

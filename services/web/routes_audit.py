@@ -16,7 +16,8 @@ from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import CHANGES, KINDS, agency_name, describe_cause, describe_for_auditor, describe_logged
+from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, describe_basis, describe_cause,
+                                   describe_for_auditor, describe_logged, known_consents)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -175,9 +176,9 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
-    consents = [c for c in changes if c.fact.kind in ("consent.granted", "consent.narrowed")]
+    consents = [c.fact for c in changes if c.fact.kind in ("consent.granted", "consent.narrowed")]
     rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, describe_for_auditor(c.fact, cat),
-             _basis(c, consents, cat), views.basis_ids(c.basis), describe_cause(c.cause, cat))
+             _basis(c, consents, cat), basis_ids(c.basis), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "", agreement=read.agreement,
@@ -188,7 +189,7 @@ def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityCh
     """A row's basis as the timeline says it: who consented and until when, as the consents stood at the row's
     moment (an ended row: just before it — the end its basis had), from the consent facts the log shows."""
     until = change.at - timedelta(microseconds=1) if change.change == "ended" else change.at
-    return views.describe_basis(change.basis, cat, views.known_consents(consents, until))
+    return describe_basis(change.basis, cat, known_consents(consents, until))
 
 
 def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal
@@ -226,7 +227,7 @@ def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - c
     return (at, agency_name(agency, cat), CHANGES.get(change, change),
             fact_id if erased else _handle(as_shown(facts, fact_id), ids(fact_id)),
             describe_logged(fact_id, KINDS.get(kind, kind), facts, cat),
-            texts.T["replaced_erased"] if erased else views.describe_basis(basis, cat),
+            texts.T["replaced_erased"] if erased else describe_basis(basis, cat),
             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
 
 

@@ -21,7 +21,7 @@ from domain.judge import Disclosure, Judge
 from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
 from projections.agency_views import phase_of_kinds
-from services.presentation import PHASES, agency_name, describe_basis, describe_fact
+from services.presentation import PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents
 
 
 @dataclass(frozen=True)
@@ -52,33 +52,10 @@ def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
     ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
     follow-ups): a consent basis is told from the reader's own consent facts, which are among those, not these."""
     ordered = in_order(disclosures)
-    known = known_consents(ordered if among is None else among)
+    known = known_consents(d.fact for d in (ordered if among is None else among))
     return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
                  _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue),
                  describe_basis(d.basis, catalogue, known), basis_ids(d.basis)) for d in ordered]
-
-
-def basis_ids(basis: Any) -> str:
-    """A consent basis's consent ids, short, for an auditor's precision beside the readable basis; "" for others."""
-    return ", ".join(c[:8] for c in basis.consent_ids) if basis.kind == "consent" else ""
-
-
-def known_consents(disclosures: Iterable[Disclosure], until: datetime | None = None) -> dict[str, dict[str, Any]]:
-    """The consents the reader itself sees, by id: who gave each (``consenter``, ``consenter_name``) and its end
-    (``valid_until``, as a narrowing left it) — from its own consent facts only: a member's are the parts
-    addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot see.
-    ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's)."""
-    known: dict[str, dict[str, Any]] = {}
-    for f in _facts(disclosures, "consent.granted", "consent.narrowed"):
-        if until is not None and f.recorded_at > until:
-            continue
-        c = f.content
-        if f.kind == "consent.granted":
-            known[c["consent_id"]] = {"consenter": c["consenter"], "consenter_name": c["consenter_name"],
-                                      "valid_until": c.get("valid_until")}
-        elif c["consent_id"] in known:
-            known[c["consent_id"]]["valid_until"] = c.get("valid_until")
-    return known
 
 
 def _category(category: str, catalogue: Catalogue) -> str:
@@ -215,7 +192,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
-    known = known_consents(disclosures)
+    known = known_consents(d.fact for d in disclosures)
     for agency in agencies:
         # An agency outside the group sees nothing; show what consent would let it see once it joins.
         as_member = (case if agency in taking_part
