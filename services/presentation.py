@@ -125,6 +125,12 @@ def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[
     return known
 
 
+def known_at(facts: Iterable[Any], change: str, at: datetime) -> dict[str, dict[str, Any]]:
+    """``known_consents`` as a log row's basis had them: at the row's moment, an ended row's just before it (the
+    end its basis had, not the narrowing or withdrawal that ended it)."""
+    return known_consents(facts, at - timedelta(microseconds=1) if change == "ended" else at)
+
+
 def guardian_roles(guardian_ids: Iterable[str]) -> dict[str, int]:
     """Each guardian's number, in the order they were first recorded (``Case.known_guardians``): "vårdnadshavare 1"
     says whose consent it is without naming anyone."""

@@ -16,8 +16,8 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import (CHANGES, PHASES, agency_name, describe_basis, describe_cause, describe_for_auditor,
-                                   describe_logged)
+from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, describe_basis, describe_cause,
+                                   describe_for_auditor, describe_logged, known_at, readable)
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -25,7 +25,7 @@ body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem 
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}
 table{border-collapse:collapse;width:100%;font-size:10pt}th,td{text-align:left;vertical-align:top;
 padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
-.ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}
+.ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}.ids{color:#666}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
 """
 # Served, the report is a page whose one style is inline: its policy allows that style, by its hash, and nothing else.
@@ -59,6 +59,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
     changes = _consent_changes(app.history(case_id), cat)
+    consents = [f for f in facts if f.kind in ("consent.granted", "consent.narrowed")]
     rows_consents = "".join(
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
@@ -69,7 +70,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_for_auditor(c.fact, cat))}</td>"
-        f"<td class=basis>{escape(describe_basis(c.basis, cat))}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
+        f"<td class=basis>{_basis(c.basis, c.change, c.at, consents, cat)}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
         "</tr>" for c in log if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
@@ -97,12 +98,13 @@ samtycke som började gälla eller löpte ut, den unges 18-årsdag). För en upp
 gällde till dess.</p>
 <table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>
 {rows_log}</table>
-{_replaced(replaced, {f.fact_id: f for f in facts}, fact_ids, cat)}
+{_replaced(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
 </body></html>
 """
 
 
-def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any) -> str:
+def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
+              consents: Sequence[Any]) -> str:
     """The logs rebuilds replaced — what the feeds carried until each rebuild — where they differ from the above."""
     if not replaced:
         return ""
@@ -114,7 +116,7 @@ def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: 
                      f"{old.rules_version or 1}, komplett till och med position {old.up_to} i händelseloggen): "
                      f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
                      f"{len(old.only_current)} som bara dagens har.</p>")
-        rows = "".join(_replaced_row(key, where, facts, fact_ids, cat)
+        rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
                        for where, keys in (("den ersatta", old.only_replaced), ("dagens", old.only_current))
                        for key in keys)
         if rows:
@@ -123,15 +125,26 @@ def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: 
     return "\n".join(parts)
 
 
-def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any) -> str:
+def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
+                  consents: Sequence[Any]) -> str:
     at, agency, fact_id, kind, _, change, basis, cause = key
     erased = change == "erased"
     what = "hela ärendet (nyckeln förstörd)" if erased else describe_logged(fact_id, kind, facts, cat)
     return (f"<tr><td>{_when(at)}</td><td>{escape(agency_name(agency, cat))}</td>"
             f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
-            f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else escape(describe_basis(basis, cat))}"
+            f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else _basis(basis, change, at, consents, cat)}"
             f"</td><td>{escape(describe_cause(cause, cat)) if cause is not None else '(ej sparad)'}</td>"
             f"<td>{where}</td></tr>")
+
+
+def _basis(basis: Any, change: str, at: datetime, consents: Sequence[Any], cat: Any) -> str:
+    """A log row's basis as the web client's disclosure log says it: who consented (by name: the auditor sees the
+    whole consents) and until when, as the consents stood at the row's moment (an ended row: just before it — the
+    end its basis had); the consents' ids after it in small print, for cross-reference with the consents above and
+    the feeds.  HTML."""
+    known = known_at(consents, change, at)
+    text = escape(describe_basis(basis, cat, known))
+    return f"{text} <small class=ids>({escape(basis_ids(basis))})</small>" if readable(basis, known) else text
 
 
 def _altered(d: Divergence) -> str:

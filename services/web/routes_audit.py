@@ -17,7 +17,7 @@ from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, describe_basis, describe_cause,
-                                   describe_for_auditor, describe_logged, known_consents)
+                                   describe_for_auditor, describe_logged, known_at)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -188,8 +188,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
 def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityChange, the catalogue
     """A row's basis as the timeline says it: who consented and until when, as the consents stood at the row's
     moment (an ended row: just before it — the end its basis had), from the consent facts the log shows."""
-    until = change.at - timedelta(microseconds=1) if change.change == "ended" else change.at
-    return describe_basis(change.basis, cat, known_consents(consents, until))
+    return describe_basis(change.basis, cat, known_at(consents, change.change, change.at))
 
 
 def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal

@@ -101,6 +101,21 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert "<th>Orsak</th>" in log and "återkallades</td>" in log and "gick med i gruppen</td>" in log
 
 
+def test_the_report_says_who_consented_and_until_when_with_the_consents_ids_beside(env):
+    """The log's basis read "samtycke c65eb72b, 5dd39a44, 5e8d9cee": a supervisor had to look each id up in the
+    consents' table.  It says who consented (the auditor sees the names: the consents' table shows them) and until
+    when, as the web client's disclosure log does; the ids stay beside it, in small print, for cross-reference."""
+    html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    consents = html.split("<h2>Samtycken</h2>")[1].split("<h2>")[0]
+    ids = re.findall(r"<tr><td>([0-9a-f]{8})</td>", consents)
+    log = html.split("Vem kunde se vad")[1]
+    readable = ("samtycke från den unge och vårdnadshavarna Maria Exempel och Johan Exempel, t.o.m. 2027-02-11"
+                f" <small class=ids>({', '.join(ids)})</small></td>")
+    assert len(ids) == 3 and readable in log
+    assert "<td class=basis>lag: LUL 6 § underrättelse</td>" in log
+    assert not re.search(r"<td class=basis>samtycke [0-9a-f]{8}", log)   # no basis left told by ids alone
+
+
 def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
     out = tmp_path / "kontrollpunkter.json"
     assert sigill("audit", "export", "--out", str(out), env=env).returncode == 0
