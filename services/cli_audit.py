@@ -19,8 +19,8 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import opened
-from services.presentation import (CHANGES, agency_name, describe_basis, describe_cause, describe_for_auditor,
-                                   facts_count)
+from services.presentation import (CHANGES, agency_name, describe_basis_with_ids, describe_cause,
+                                   describe_for_auditor, facts_count, guardian_roles, known_at, known_consents)
 from services.principals import Principal, Role
 from services.settings import Settings
 
@@ -266,11 +266,14 @@ def _replay(args: argparse.Namespace) -> int:
         count = facts_count(len(seen))
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {_moment(args.as_of)} "
               f"se {count} i ärendet (återskapat ur händelserna):")
-        for note in _replay_notes(app.get_case(case_id).created_on, args.as_of, app.clock.now()):
+        case = app.get_case(case_id)
+        for note in _replay_notes(case.created_on, args.as_of, app.clock.now()):
             print(note)
+        # Who consented, from the consent facts the agency itself saw then (as the web client's replay tells it).
+        known, roles = known_consents(d.fact for d in seen), guardian_roles(case.known_guardians)
         for d in seen:
             print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue)}"
-                  f"  [{describe_basis(d.basis, app.catalogue)}]")
+                  f"  [{describe_basis_with_ids(d.basis, app.catalogue, known, roles)}]")
     return 0
 
 
@@ -298,10 +301,14 @@ def _disclosures(args: argparse.Namespace) -> int:
         changes = service.audit_disclosures(reader, case_id, agency, args.purpose)
         if not changes:
             print("Inga utlämnanden" + (f" till {agency_name(agency, app.catalogue)}" if agency else "") + ".")
+        # Who consented, as the consents the log shows stood at each row's moment (as the web client's log says it).
+        consents = [c.fact for c in changes if c.fact.kind in ("consent.granted", "consent.narrowed")]
+        roles = guardian_roles(app.get_case(case_id).known_guardians) if changes else {}
         for c in changes:
+            basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)
             print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_for_auditor(c.fact, app.catalogue)}  "
-                  f"[{describe_basis(c.basis, app.catalogue)}]  orsak: {describe_cause(c.cause, app.catalogue)}")
+                  f"[{basis}]  orsak: {describe_cause(c.cause, app.catalogue)}")
         replaced = service.replaced_logs(case_id, agency)
     if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ
         differing = sum(1 for old in replaced if old.only_replaced or old.only_current)

@@ -9,8 +9,8 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import opened
-from services.presentation import (CHANGES, KINDS, PHASES, agency_name, describe_basis, describe_cause,
-                                   describe_plan_status, facts_count)
+from services.presentation import (CHANGES, KINDS, PHASES, agency_name, describe_basis_with_ids, describe_cause,
+                                   describe_plan_status, facts_count, guardian_roles, known_at, known_consents)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -151,10 +151,13 @@ def _show(args: argparse.Namespace) -> int:
         facts = _select(stored, args.what)
         seen = facts_count(len(facts))
         print(f"{agency_name(args.agency, app.catalogue)} ser {seen} i ärendet ({WHAT[args.what]}):")
+        # Who consented, from the consent facts the agency itself sees (all of them, whatever part is shown).
+        known = known_consents(stored)
+        roles = guardian_roles(app.get_case(case_id).known_guardians) if known else {}
         for f in facts:
             text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"
-                  f"  [{describe_basis(f.basis, app.catalogue)}]")
+                  f"  [{describe_basis_with_ids(f.basis, app.catalogue, known, roles)}]")
     return 0
 
 
@@ -162,7 +165,8 @@ def _show(args: argparse.Namespace) -> int:
 
 def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
-    fact of the case, on what basis: a read, in the access log like ``views show``."""
+    fact of the case, on what basis (who consented told from the case's consent facts): a read, in the access log
+    like ``views show``."""
     with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
         if args.agency:
@@ -171,19 +175,31 @@ def _log(args: argparse.Namespace) -> int:
         # Caught up first; an erased case's rows stay (without content), its events no longer read: no agreement.
         read = service.audit_stored_log(reader, case_id, args.agency, args.purpose)
         public = runner.store.fact_ids().of(case_id)   # type: ignore[attr-defined]
+        tell = _basis_teller(app, case_id, erased=read.agreement is None)
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
         print(f"Utlämnandeloggen{who}: {len(read.rows)} rader.")
         for r in read.rows:
-            print("  " + _log_line(r, public, cat))
-        _print_replaced(read.replaced, args.replaced, public, cat)
+            print("  " + _log_line(r, public, cat, tell))
+        _print_replaced(read.replaced, args.replaced, public, cat, tell)
         other_rules = runner.built_under_other_rules()
     if read.agreement is None:
         print("Ärendet är gallrat (dess nyckel är förstörd): loggen kan inte längre jämföras med händelserna.")
         return 0
-    return _report_agreement(read.agreement, other_rules, public, cat)
+    return _report_agreement(read.agreement, other_rules, public, cat, tell)
 
 
-def _log_line(r, public, cat) -> str:  # noqa: ANN001 - a stored row, the case's public ids, the catalogue
+def _basis_teller(app, case_id, *, erased: bool):  # noqa: ANN001, ANN202 - the application, a case id; a function
+    """A stored row's basis as ``audit disclosures`` says it: who consented (guardians by role, never by name) and
+    until when, as the case's consents stood at the row's moment, the ids beside it.  An erased case's events no
+    longer read: its rows' consents stay ids."""
+    consents = [] if erased else [f for f in app.all_facts(case_id)
+                                  if f.kind in ("consent.granted", "consent.narrowed")]
+    roles = guardian_roles(app.get_case(case_id).known_guardians) if consents else {}
+    return lambda basis, change, at: describe_basis_with_ids(basis, app.catalogue, known_at(consents, change, at),
+                                                             roles)
+
+
+def _log_line(r, public, cat, tell) -> str:  # noqa: ANN001 - a stored row, the case's public ids, the catalogue
     from services.stored_log import stored_change
 
     when = f"{r['at'].astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}  {agency_name(r['agency'], cat):<35} "
@@ -192,10 +208,10 @@ def _log_line(r, public, cat) -> str:  # noqa: ANN001 - a stored row, the case's
     basis, cause = stored_change(r)
     why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
     return (when + f"{CHANGES.get(r['change'], r['change']):<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
-            f" [{describe_basis(basis, cat)}]  orsak: {why}")
+            f" [{tell(basis, r['change'], r['at'])}]  orsak: {why}")
 
 
-def _print_replaced(replaced, every_row: bool, public, cat) -> None:  # noqa: ANN001 - ReplacedLogs, ids, catalogue
+def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # noqa: ANN001 - ReplacedLogs, ids, catalogue
     """Each log a rebuild replaced: what it held of the case, and where it differs from today's log over the same
     events (what the feeds carried then that the rebuilt log does not say, and back)."""
     for old in replaced:
@@ -204,22 +220,22 @@ def _print_replaced(replaced, every_row: bool, public, cat) -> None:  # noqa: AN
               f"rader; {len(old.only_replaced)} som den nuvarande loggen inte har, {len(old.only_current)} som bara "
               "den nuvarande har." + ("" if every_row else " (`--replaced` listar dess rader.)"))
         for r in old.rows if every_row else ():
-            print("    " + _log_line(r, public, cat))
+            print("    " + _log_line(r, public, cat, tell))
         for label, keys in (("bara i den ersatta", old.only_replaced), ("bara i den nuvarande", old.only_current)):
             for key in keys if every_row else keys[:5]:
-                print("  " + _key_line(label, key, public, cat))
+                print("  " + _key_line(label, key, public, cat, tell))
 
 
-def _key_line(label: str, key, public, cat) -> str:  # noqa: ANN001 - a compared row's key, ids, catalogue
+def _key_line(label: str, key, public, cat, tell) -> str:  # noqa: ANN001 - a compared row's key, ids, catalogue
     at, agency, fact_id, kind, _, change, basis, cause = key
     why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
     fact = fact_id if change == "erased" else public(fact_id)
-    basis_text = "gallrat: nyckeln förstörd" if change == "erased" else describe_basis(basis, cat)
+    basis_text = "gallrat: nyckeln förstörd" if change == "erased" else tell(basis, change, at)
     return (f"{label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency_name(agency, cat)} {CHANGES.get(change, change)} {fact} "
             f"{KINDS.get(kind, kind)} [{basis_text}] orsak: {why}")
 
 
-def _report_agreement(agreement, other_rules: int | None, public, cat) -> int:  # noqa: ANN001
+def _report_agreement(agreement, other_rules: int | None, public, cat, tell) -> int:  # noqa: ANN001
     if agreement.agrees:
         note = (f" ({agreement.without_cause} rader från före 2026-12-03 saknar orsak och jämfördes utan den; "
                 "`sigill views rebuild` fyller i dem)") if agreement.without_cause else ""
@@ -229,7 +245,7 @@ def _report_agreement(agreement, other_rules: int | None, public, cat) -> int:  
           f"{len(agreement.only_replayed)} saknas i den.", file=sys.stderr)
     for label, keys in (("bara i loggen", agreement.only_stored), ("saknas i loggen", agreement.only_replayed)):
         for key in keys[:5]:
-            print("  " + _key_line(label, key, public, cat), file=sys.stderr)
+            print("  " + _key_line(label, key, public, cat, tell), file=sys.stderr)
     if any(key[-1] is None for key in agreement.only_stored):
         print("Rader utan orsak skrivna efter loggens första rad med orsak har ändrats i efterhand, eller skrevs av"
               " en äldre version under en uppgradering: `sigill views rebuild` skriver om loggen.", file=sys.stderr)

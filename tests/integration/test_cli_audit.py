@@ -37,6 +37,11 @@ def test_replay_shows_what_the_police_could_see_before_the_withdrawal_and_why(en
     assert "Planrad Skola" not in after.stdout and "snatteri" in after.stdout  # only its own remains
     facts = before.stdout.splitlines()[1:]
     assert facts and all(re.match(r"  v\d+ [a-z2-7]{24}  ", line) for line in facts)  # event version, public id
+    # Who consented and until when — the guardians by role, never by name — with the consents' ids beside it.
+    row = next(line for line in facts if "Planrad Skola" in line)
+    assert re.search(r"\[samtycke från den unge och vårdnadshavare 1 och 2, t\.o\.m\. 2027-02-11 "
+                     r"\([0-9a-f]{8}, [0-9a-f]{8}, [0-9a-f]{8}\)\]$", row), row
+    assert not any(re.search(r"\[[^]]*(Maria|Johan)", line) for line in facts)
 
 
 def test_disclosures_name_each_fact_as_the_replay_does(env):
@@ -56,6 +61,12 @@ def test_disclosures_list_each_change_with_its_basis(env):
     ended = [l for l in lines if "upphörde" in l]
     assert ended and all(re.search(r"orsak: samtycke [0-9a-f]{8} återkallades$", l) for l in ended)
     assert any(l.endswith("orsak: uppgiften registrerades") for l in lines if "lämnades ut" in l)
+    # The basis says who consented (by role) and until when, the ids beside it; an ended row the basis it had.
+    consented = [l for l in lines if "[samtycke" in l]
+    assert consented and all(re.search(r"\[samtycke från den unge och vårdnadshavare 1 och 2, t\.o\.m\. 2027-02-11 "
+                                       r"\([0-9a-f]{8}, [0-9a-f]{8}, [0-9a-f]{8}\)\]", l) for l in consented)
+    assert any("upphörde" in l for l in consented)
+    assert not any(re.search(r"\[[^]]*(Maria|Johan)", l) for l in lines)
 
 
 
@@ -290,6 +301,43 @@ def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
     assert sigill("calendar", env=env).returncode == 0
 
 
+def test_views_show_and_log_say_who_consented_by_role_and_until_when(tmp_path):
+    """`views show` and `views log` read "[samtycke c65eb72b, 5dd39a44, 5e8d9cee]".  After the mother's withdrawal she
+    consents again, until 2026-12-31: the school's basis says whose consents (the guardians by role: the output ends
+    up in tickets and chats) and the first end among them, the ids beside it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    again = ("from datetime import date, datetime, timezone\n"
+             "from services.cli_context import opened\n"
+             "from services.clock import ManualClock\n"
+             "from services.demo import PURPOSE, SCOPE, SOCIAL\n"
+             "with opened(ManualClock(datetime(2026, 3, 25, 9, tzinfo=timezone.utc)), existing=True) as (app, _, _):\n"
+             "    case_id = app.resolve_case('0180-2026-0001')\n"
+             "    mother = next(iter(app.get_case(case_id).known_guardians))\n"
+             "    app.grant_consent(case_id, by=SOCIAL, consenter=mother, scope=SCOPE, purpose=PURPOSE,\n"
+             "                      valid_from=date(2026, 3, 25), valid_until=date(2026, 12, 31), form='written')\n")
+    done = subprocess.run([sys.executable, "-c", again], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr
+    readable = re.compile(r"\[samtycke från den unge och vårdnadshavare 1 och 2, t\.o\.m\. 2026-12-31 "
+                          r"\([0-9a-f]{8}, [0-9a-f]{8}, [0-9a-f]{8}\)\]")
+    shown = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
+    rows = shown.stdout.splitlines()[1:]
+    assert shown.returncode == 0 and any("Närvaro" in r and "[egen uppgift" in r for r in rows), shown.stdout
+    assert any(readable.search(r) for r in rows) and not any("[samtycke " in r and not readable.search(r) for r in rows)
+    assert "Maria" not in shown.stdout and "Johan" not in shown.stdout
+    log = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    lines = log.stdout.splitlines()
+    assert log.returncode == 0 and "Maria" not in log.stdout and "Johan" not in log.stdout
+    assert any("lämnades ut" in l and readable.search(l) and l.startswith("  2026-03-25") for l in lines)
+    # Before the new consent the school's basis ended as it was then: until 2027-02-11, not the new end.
+    assert any(l.startswith("  2026-03-20") and "upphörde" in l and "t.o.m. 2027-02-11 (" in l for l in lines)
+
+
 def test_an_outside_party_verifies_with_a_read_only_role_and_no_secret_but_the_public_key(env, tmp_path):
     """JO or IVO: SELECT on three tables, Sigill's public key from the operator, no master or signing key."""
     from dataclasses import replace
@@ -390,6 +438,7 @@ def test_the_stored_log_lists_each_change_with_its_cause_and_agrees_with_the_eve
     assert result.returncode == 0 and lines[0].startswith("Utlämnandeloggen till Skolan: ")
     ended = [l for l in lines if "upphörde" in l]
     assert ended and all(re.search(r"orsak: samtycke [0-9a-f]{8} återkallades$", l) for l in ended)
+    assert all("[samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2027-02-11 (" in l for l in ended)
     assert re.fullmatch(r"Loggen stämmer med ärendets händelser: \d+ rader jämförda\.", lines[-1])
     assert not any(re.search(r"\d{8}-?\d{4}", l) for l in lines)   # no personnummer: the log holds no content
 
