@@ -1,0 +1,50 @@
+"""The one helper that says a fact's basis in Swedish, for the report, the command line and the web client."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+from domain.judge import Basis
+from services.catalogue_loader import load_catalogue
+from services.presentation import (describe_basis, describe_basis_with_ids, guardian_roles, known_at,
+                                   known_consents)
+
+CAT = load_catalogue()
+YOUNG, MOTHER, FATHER = "c-young-0001", "c-mother-001", "c-father-001"
+
+
+def _fact(kind: str, version: int, day: int, consent_id: str, consenter: str, name: str, until: date | None):
+    return SimpleNamespace(kind=kind, version=version, fact_id=f"{version}.owner",
+                           recorded_at=datetime(2026, 3, day, 9, tzinfo=timezone.utc),
+                           content={"consent_id": consent_id, "consenter": consenter, "consenter_name": name,
+                                    "valid_until": until})
+
+
+FACTS = [_fact("consent.granted", 4, 1, YOUNG, "young_person", "den unge", date(2027, 2, 11)),
+         _fact("consent.granted", 5, 1, MOTHER, "g-maria", "Maria", date(2027, 2, 11)),
+         _fact("consent.granted", 6, 1, FATHER, "g-johan", "Johan", None),
+         _fact("consent.narrowed", 7, 10, MOTHER, "g-maria", "Maria", date(2026, 12, 31))]
+BASIS = Basis("consent", (YOUNG, MOTHER, FATHER))
+
+
+def test_the_guardians_by_name_for_those_who_may_see_them_and_by_role_on_the_command_line():
+    known = known_consents(FACTS)
+    assert describe_basis(BASIS, CAT, known) == \
+        "samtycke från den unge och vårdnadshavarna Maria och Johan, t.o.m. 2026-12-31"
+    roles = guardian_roles(["g-maria", "g-johan"])
+    assert describe_basis(BASIS, CAT, known, roles) == "samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2026-12-31"
+    assert describe_basis_with_ids(Basis("consent", (MOTHER,)), CAT, known, roles) == \
+        "samtycke från vårdnadshavare 1, t.o.m. 2026-12-31 (c-mother)"
+    # A guardian the numbering does not know is never named.
+    assert describe_basis(Basis("consent", (FATHER,)), CAT, known, {}) == "samtycke från en vårdnadshavare, tills vidare"
+
+
+def test_a_log_row_tells_the_end_its_moment_knew():
+    before = known_at(FACTS, "ended", datetime(2026, 3, 10, 9, tzinfo=timezone.utc))   # just before the narrowing
+    assert describe_basis(BASIS, CAT, before, guardian_roles(["g-maria", "g-johan"])).endswith("t.o.m. 2027-02-11")
+
+
+def test_a_consent_not_seen_stays_an_id_and_a_law_is_named():
+    assert describe_basis_with_ids(BASIS, CAT, {}) == "samtycke c-young-, c-mother, c-father"
+    assert describe_basis(Basis("law", legal_basis="sol14"), CAT).startswith("lag: SoL 14 kap. 1 §")
