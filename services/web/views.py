@@ -367,7 +367,7 @@ def _day(value: Any) -> str:
 def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure]) -> MeetingCard:
     """One meeting's parts as a card; each basis told from the reader's own consent facts (``among``)."""
     ordered = in_order(parts)
-    known = known_consents(among)
+    known = known_consents(d.fact for d in among)
     card = MeetingCard(_day(ordered[0].fact.content["held_on"]) if ordered else "")
     by_basis: dict[tuple[str, str], list[str]] = {}
 
