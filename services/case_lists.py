@@ -7,12 +7,16 @@ refused by the tracking table and simply retried from the new position.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from services.errors import DamagedDataKey
 from services.view_runner import ViewRunner
+
+log = logging.getLogger("sigill.views")
 
 ATTEMPTS = 5
 
@@ -64,3 +68,8 @@ class CaseListsFromViews:
                 return
             except IntegrityError:
                 continue  # another process committed this batch first
+            except DamagedDataKey as error:
+                # The views wait at that case's events (the follower says so and retries); a reader of a list or a
+                # feed gets them as they stand, behind, as while the follower is slow — not that case's error.
+                log.error("%s; the agency views wait at that case's events", error)
+                return

@@ -27,6 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.disclosure import RULES_VERSION
 from services.audit import Ledger
+from services.errors import DamagedDataKey
 from services.feed_publisher import FeedPublisher
 from services.view_runner import ViewRunner
 
@@ -160,6 +161,14 @@ class Follower:
             except (PersistenceError, OSError) as error:
                 kind = type(error).__qualname__  # the error's class only: its text could quote data
                 log.warning("the database cannot be reached (%s); retrying in %.0f s", kind, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+            except DamagedDataKey as error:
+                # The views may skip no event (a skipped withdrawal would leave its facts shown), so they wait at
+                # this case's until its key's row is restored — said, and tried again, not the thread's death.
+                # The message names the case by its random id only.
+                log.error("%s; the agency views wait at that case's events until then (retrying in %.1f s)",
+                          error, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.web.app import mount_web
-from tests.integration.api.flows import school_consented_case
+from tests.integration.api.flows import ok, open_case, school_consented_case
 from tests.integration.api.skew import signed_in
 
 
@@ -38,3 +38,17 @@ def test_a_damaged_data_key_is_named_as_that_case_s_by_the_api_and_the_web(clien
     page = caseworker.get(f"/arenden/{damaged}")
     assert page.status_code == 409 and "Ärendets lagrade nyckel är skadad" in page.text
     assert caseworker.get(f"/arenden/{other}").status_code == 200
+
+
+def test_a_damaged_key_of_a_case_the_views_have_not_taken_in_leaves_the_lists_answering(client, users, app, postgres,
+                                                                                          caplog):
+    """A case list is caught up before it answers; the views may skip no event, so they wait at the damaged case's
+    — and the list of every case answered 409 "this case's key is damaged".  Now the list answers as the views
+    stand (behind, as while the follower is slow), and the log says which case holds them."""
+    listed = open_case(client, users)
+    assert any(c["case_id"] == listed for c in ok(client.get("/api/v1/cases", headers=users.social))["cases"])
+    damaged = open_case(client, users)   # not yet in the views: no list has been read since
+    _damage_key(postgres, app, damaged)
+    answer = client.get("/api/v1/cases", headers=users.social)
+    assert answer.status_code == 200 and any(c["case_id"] == listed for c in answer.json()["cases"])
+    assert f"the data key of case {damaged} is damaged" in caplog.text
