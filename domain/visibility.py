@@ -89,6 +89,10 @@ class CaseVisibility:
         """When the calendar will next change what someone sees (None: never, by itself)."""
         return self._moments[0] if self._moments else None
 
+    def moments_ahead(self) -> tuple[datetime, ...]:
+        """The calendar moments still ahead, in order: when they change, so does what the lead's row says of them."""
+        return tuple(self._moments)
+
     def next_moments_by_agency(self) -> dict[str, datetime]:
         """When the calendar will next change what each agency may see: under ``EVERY_AGENCY_KEY`` the moments
         that concern every agency (the 18th birthday), under an agency's id the first days and ends of the

@@ -100,7 +100,9 @@ class AgencyViews:
                 update.erased.add(event.originator_id)
             elif isinstance(event, (ReferralReceived, CaseEvent)):
                 try:
-                    changes = self._tracker(event).apply(event)
+                    tracker = self._tracker(event)
+                    ahead = tracker.moments_ahead()
+                    changes = tracker.apply(event)
                 except CaseErased:  # its key was destroyed since: its history reads as tombstones
                     self._cases.pop(event.originator_id, None)
                     update.erased.add(event.originator_id)
@@ -113,6 +115,12 @@ class AgencyViews:
                 touched.setdefault(case_id, set()).update(c.agency for c in changes)
                 if isinstance(event, (MemberJoined, MemberLeft)):
                     touched[case_id].add(event.agency)  # its case list changes, seen facts or not
+                if tracker.moments_ahead() != ahead:
+                    # The lead's row holds the case's calendar (the keeper's due cases, every agency's withholding).
+                    # A moment that passed inside an event the lead sees nothing of (a member's own note) changes
+                    # no fact of the lead's, yet left its row as it was: the passed moment stayed "due" for ever,
+                    # the keeper finding nothing to record, and the lead's and that agency's feeds withheld the case.
+                    touched[case_id].add(self.catalogue.lead_agency)
         self._summarise(update, touched)
         return update
 

@@ -58,3 +58,31 @@ def test_no_agency_s_view_changes_by_the_calendar_before_its_own_next_moment(sto
             if own is not None and at >= own:
                 break
             assert _rules(story.events, agency, at) == seen_now, (agency, at, own)
+
+
+def _own(ahead: dict, agency: str):
+    return min((ahead[key] for key in (EVERY_AGENCY_KEY, agency) if key in ahead), default=None)
+
+
+@settings(max_examples=80, deadline=None)
+@given(histories())
+def test_every_moment_that_changes_an_agency_s_view_is_its_next_in_the_map_after_every_event_and_moment(story):
+    """The stronger form of the test above: not only before an agency's first moment after the last event, but
+    after every event (moments that passed inside an event, a narrowing, a withdrawal, custody, a member leaving)
+    and after each moment the keeper records — between an agency's first and second moment too.  A moment that
+    changes what an agency sees must be the one the map (as the lead's row held it just before) names for it, or
+    the feeds and lists would show the agency, until the keeper's round, what the moment ended."""
+    for i in range(len(story.events)):
+        engine = CaseVisibility(CATALOGUE, AGENCIES)
+        for event in story.events[:i + 1]:
+            engine.apply(event)
+        for _ in range(8):   # the keeper records the moments ahead one instant at a time
+            at = engine.next_moment()
+            if at is None:
+                break
+            ahead = engine.next_moments_by_agency()
+            before = {agency: _seen(engine, agency) for agency in AGENCIES}
+            engine.pass_time(at)
+            for agency in AGENCIES:
+                if _seen(engine, agency) != before[agency]:
+                    assert _own(ahead, agency) == at, (i, agency, at, ahead)
