@@ -141,13 +141,11 @@ class Judge:
         own = self._covering(YOUNG_PERSON, category)
         if not own:
             return None
-        if age_on(self.case.born, local_date(self.at)) >= 18:
-            return Basis("consent", consent_ids=own)
-        custodians = [g.guardian_id for g in self.case.guardians.values() if g.has_custody]
-        if not custodians:
-            return None  # under 18 with no custody recorded: we cannot know whose consent is missing
+        needed = consenters_needed(self.case, self.at)
+        if needed is None:
+            return None
         ids = list(own)
-        for guardian in custodians:
+        for guardian in needed[1:]:
             if guardian == YOUNG_PERSON:   # stored before ids were checked: her own consent is not a guardian's
                 return None
             theirs = self._covering(guardian, category)
@@ -161,6 +159,16 @@ class Judge:
             c.consent_id for c in self.case.consents.values()
             if c.consenter == consenter and c.in_force_at(self.at)
             and any(s.covers(self.agency, category) for s in c.scope)))
+
+
+def consenters_needed(case: Any, at: datetime) -> tuple[str, ...] | None:
+    """Whose consents must all cover a part for it to be disclosed at ``at`` (DOMAIN.md): from 18 the young
+    person's alone; under 18 the young person's and every custodial guardian's.  None under 18 with no custody
+    recorded: whose consent is missing cannot be known, so nothing is disclosed by consent."""
+    if age_on(case.born, local_date(at)) >= 18:
+        return (YOUNG_PERSON,)
+    custodians = tuple(g.guardian_id for g in case.guardians.values() if g.has_custody)
+    return (YOUNG_PERSON, *custodians) if custodians else None
 
 
 class _Told(NamedTuple):

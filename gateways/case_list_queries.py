@@ -40,23 +40,22 @@ class CaseListQueries:
                               + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
         if now is None or agency == self._lead():
             return rows
-        withheld = self.withheld_by_calendar({r["case_id"] for r in rows}, agency, now)
-        return [r for r in rows if r["case_id"] not in withheld]
+        withheld = self.withheld_by_calendar({(r["case_id"], agency) for r in rows}, now)
+        return [r for r in rows if (r["case_id"], agency) not in withheld]
 
-    def withheld_by_calendar(self, cases: set[UUID], agency: str, now: datetime) -> set[UUID]:
-        """Those of ``cases`` that ``agency`` is shown nothing of at ``now``: a calendar moment that concerns it
-        (``calendar_withholds``) has come and the keeper has not recorded it yet."""
+    def withheld_by_calendar(self, pairs: set[tuple[UUID, str]], now: datetime) -> set[tuple[UUID, str]]:
+        """Those (case, agency) pairs where the agency is shown nothing of the case at ``now``: a calendar moment
+        that concerns it (``calendar_withholds``) has come and the keeper has not recorded it yet.  One query for
+        them all, of the lead's rows (a feed's batch holds many cases and agencies)."""
+        if not pairs:
+            return set()
         lead = self._lead()
-        return {case_id for case_id, row in self.calendars(cases).items() if calendar_withholds(row, agency, lead, now)}
-
-    def calendars(self, cases: set[UUID]) -> dict[UUID, dict[str, Any]]:
-        """The lead's row of each of ``cases`` (those it lists), with what ``calendar_withholds`` reads of it."""
-        if not cases:
-            return {}
         rows = self._rows(SQL("SELECT case_id, next_calendar_moment, calendar_by_agency FROM {s}.view_cases"
                               " WHERE agency = %s AND case_id = ANY(%s)").format(s=self._s),
-                          (self._lead(), list(cases)))
-        return {r["case_id"]: r for r in rows}
+                          (lead, list({case_id for case_id, _ in pairs})))
+        calendars = {r["case_id"]: r for r in rows}
+        return {(case_id, agency) for case_id, agency in pairs
+                if case_id in calendars and calendar_withholds(calendars[case_id], agency, lead, now)}
 
     def next_calendar_moment(self, lead: str) -> datetime | None:
         """The earliest moment the calendar keeper is next due in any case (None: in none)."""

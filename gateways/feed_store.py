@@ -20,7 +20,6 @@ from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
-from gateways.case_list_queries import calendar_withholds
 from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
@@ -112,9 +111,8 @@ class FeedQueries:
     keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
-    # The case lists' (CaseListQueries): when each case's calendar withholds it, by the lead's row.
-    withheld_by_calendar: Callable[[set[UUID], str, datetime], set[UUID]]
-    calendars: Callable[[set[UUID]], dict[UUID, dict[str, Any]]]
+    # The case lists' (CaseListQueries): which (case, agency) pairs the calendar withholds now.
+    withheld_by_calendar: Callable[[set[tuple[UUID, str]], datetime], set[tuple[UUID, str]]]
     lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
     _secret: bytes | None = None
     _fact_ids: PublicFactIds | None = None
@@ -250,7 +248,8 @@ class FeedQueries:
         for log in logs:
             for row in log.rows:
                 last[(row[-2], row[0], row[2])] = row[5]
-        due = self._calendar_due({(key[1], agency_of(key[0])[0]) for key in last}, now) if now is not None else set()
+        pairs = {(case_id, agency_of(feed)[0]) for feed, case_id, _ in last}
+        due = self.withheld_by_calendar(pairs, now) if now is not None else set()
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
@@ -265,13 +264,6 @@ class FeedQueries:
                     erased=change == "erased" or case_id in log.keyless)
                 messages.append(message if seen else message.withheld())
         return messages
-
-    def _calendar_due(self, pairs: set[tuple[UUID, str]], now: datetime) -> set[tuple[UUID, str]]:
-        """Those (case, agency) pairs where a calendar moment that concerns the agency (a consent naming it
-        ending, the 18th birthday) has come by ``now`` and is not recorded yet (``calendar_withholds``)."""
-        calendars, lead = self.calendars({case_id for case_id, _ in pairs}), self._lead()   # one query a batch
-        return {(case_id, agency) for case_id, agency in pairs
-                if case_id in calendars and calendar_withholds(calendars[case_id], agency, lead, now)}
 
     def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
         """What a message calls the fact: its public id (the stored one counts the case's events)."""
@@ -290,8 +282,9 @@ class FeedQueries:
                  " JOIN {s}.view_facts v ON v.agency = %s AND v.case_id = f.case_id AND v.fact_id = f.fact_id")
         rows = self._rows(SQL(query).format(s=self._s), (list(cases), list(fact_ids), agency))
         # The lead's row of each case says when its calendar is next due for this agency.
-        withheld = self.withheld_by_calendar(set(cases), agency, now) if now is not None else set()
-        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows if r["case_id"] not in withheld}
+        withheld = self.withheld_by_calendar({(c, agency) for c in cases}, now) if now is not None else set()
+        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows
+                if (r["case_id"], agency) not in withheld}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 from domain.calendar import birthday, local_date
 from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
-from domain.judge import Disclosure, Judge
+from domain.judge import Disclosure, Judge, consenters_needed
 from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
 from projections.agency_views import phase_of_kinds
@@ -223,12 +223,9 @@ def _missing(rows: Sequence[ConsentRow], case: Any, agency: str, category: str, 
                 and any(s.covers(agency, category) for s in r.record.scope)}
     if not covering:
         return ()
-    needed = [YOUNG_PERSON]
-    if local_date(now) < birthday(case.born, 18):
-        custodians = [g for g in case.guardians.values() if g.has_custody]
-        if not custodians:
-            return (NO_CUSTODY,)
-        needed += [g.guardian_id for g in custodians]
+    needed = consenters_needed(case, now)
+    if needed is None:
+        return (NO_CUSTODY,)
     return tuple(consenter_label(c, case.guardians) for c in needed if c not in covering)
 
 
