@@ -18,7 +18,8 @@ from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry
 from services.application import CaseApplication
 from services.clock import ManualClock
-from services.presentation import agency_name, describe_basis, describe_fact, facts_count
+from services.presentation import (agency_name, describe_basis_with_ids, describe_fact, facts_count, guardian_roles,
+                                   known_consents)
 
 AGENCIES = ("socialtjanst", "polis", "skola", "bup")
 MUNICIPALITY = "0180"  # Stockholm: the demo case's, and a development token's unless told another
@@ -51,13 +52,20 @@ class Demo:
         cat = self.app.catalogue
         now = {d.fact.fact_id: d for d in self.app.view(self.case_id, agency)}
         before = self.seen[agency]
+        # Who consented and until when, as this agency itself sees the consents (and saw them, for what ended):
+        # never a consent it does not see; guardians by role, as every command's output.
+        roles = guardian_roles(self.app.get_case(self.case_id).known_guardians)
+        known_now = known_consents(d.fact for d in now.values())
+        known_before = known_consents(d.fact for d in before.values())
         self.out.write(f"  {agency_name(agency, cat)} – ser {facts_count(len(now))}\n")
         for fact_id, d in now.items():
             if fact_id not in before or before[fact_id].basis != d.basis:
-                self.out.write(f"    + {describe_fact(d.fact, cat)}  [{describe_basis(d.basis, cat)}]\n")
+                basis = describe_basis_with_ids(d.basis, cat, known_now, roles)
+                self.out.write(f"    + {describe_fact(d.fact, cat)}  [{basis}]\n")
         for fact_id, d in before.items():
             if fact_id not in now:
-                self.out.write(f"    − {describe_fact(d.fact, cat)}  [upphörde: {describe_basis(d.basis, cat)}]\n")
+                basis = describe_basis_with_ids(d.basis, cat, known_before, roles)
+                self.out.write(f"    − {describe_fact(d.fact, cat)}  [upphörde: {basis}]\n")
         self.seen[agency] = now
 
     def play(self) -> None:

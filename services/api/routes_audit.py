@@ -21,6 +21,7 @@ from services.api.routes_commands import ERRORS, CaseId
 from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
 from services.authorisation import Forbidden
+from services.presentation import known_consents
 from services.principals import Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 
@@ -66,8 +67,9 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     check_moment(as_of, "as_of")
     disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
     ids = ctx.fact_ids.of(case_id)
+    known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
     return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
-                      facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids) for d in disclosures])
+                      facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures])
 
 
 @router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=CASE_AUDIT_ERRORS)
@@ -76,7 +78,9 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
     ctx, user, purpose = reader
     changes, read = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
-    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids) for c in changes],
+    consents = v.consent_facts(c.fact for c in changes)
+    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids, consents)
+                                                   for c in changes],
                          stored_log=v.stored_log_out(read.agreement),
                          replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in read.replaced])
 

@@ -16,6 +16,7 @@ from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.case_service import Look
+from services.presentation import known_consents
 from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -29,7 +30,10 @@ def _seen(look: Look) -> list[q.SeenFact]:
 def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFactOut]:
     """The facts in the server's order (the internal one), each under its public id only."""
     ids = ctx.fact_ids.of(look.case_id)
-    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids) for s in seen]
+    # Who consented and until when, from the consents the reader itself sees (of the whole case, not only the
+    # facts this answer holds: a plan's rows rest on consents shown in the timeline).
+    known = known_consents(d.fact for d in look.disclosures)
+    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known) for s in seen]
 
 
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:

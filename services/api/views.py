@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterable, Literal, Mapping
 from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
@@ -14,7 +14,7 @@ from domain.disclosure import CAUSES, VisibilityChange
 from domain.judge import Basis, Disclosure
 from domain.facts import Fact
 from projections.shown_facts import shown_content
-from services.presentation import describe_basis, describe_cause
+from services.presentation import describe_basis, describe_cause, known_at
 
 
 class BasisOut(BaseModel):
@@ -265,9 +265,18 @@ class Principal(BaseModel):
     municipality: str | None
 
 
-def basis_out(basis: Basis, catalogue: Catalogue) -> BasisOut:
+Known = Mapping[str, Mapping[str, Any]]   # services.presentation.known_consents: the consents the reader sees
+
+
+def consent_facts(facts: Iterable[Fact]) -> list[Fact]:
+    return [f for f in facts if f.kind in ("consent.granted", "consent.narrowed")]
+
+
+def basis_out(basis: Basis, catalogue: Catalogue, known: Known | None = None) -> BasisOut:
+    """``known``: the description says who consented and until when, for the consents the reader itself sees
+    (the ids stay in ``consent_ids``); a consent it does not see is told by its id alone."""
     return BasisOut(kind=basis.kind, consent_ids=list(basis.consent_ids), legal_basis=basis.legal_basis,  # type: ignore[arg-type]
-                    description=describe_basis(basis, catalogue))
+                    description=describe_basis(basis, catalogue, known))
 
 
 def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None) -> FactOut:
@@ -285,12 +294,13 @@ def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
                         recorded_by=fact.recorded_by)
 
 
-def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> VisibleFactOut:
-    return VisibleFactOut(**vars(fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue))
+def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None) -> VisibleFactOut:
+    return VisibleFactOut(**vars(fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue, known))
 
 
-def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds) -> AuditVisibleFactOut:
-    return AuditVisibleFactOut(**vars(audit_fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue))
+def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None
+                      ) -> AuditVisibleFactOut:
+    return AuditVisibleFactOut(**vars(audit_fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue, known))
 
 
 def logged_row_out(key: tuple, catalogue: Catalogue, ids: FactIds) -> LoggedRowOut:
@@ -328,9 +338,13 @@ def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds) -> ReplacedLo
                           only_replaced=rows(old.only_replaced), only_current=rows(old.only_current))
 
 
-def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds) -> ChangeOut:
+def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds, consents: list[Fact] | None = None
+               ) -> ChangeOut:
+    """``consents``: the consent facts among the log's changes; the basis then says who consented and until when,
+    as the consents stood at the change's moment (``known_at``), as the web's and the command line's logs do."""
+    known = known_at(consents, c.change, c.at) if consents else None
     return ChangeOut(at=c.at, agency=c.agency, change=c.change,  # type: ignore[arg-type]
-                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue),
+                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue, known),
                      cause=[CauseOut(what=x.what, consent_ids=list(x.consent_ids), agency=x.agency)  # type: ignore[arg-type]
                             for x in c.cause],
                      cause_description=describe_cause(c.cause, catalogue))

@@ -269,6 +269,7 @@ def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_serve
     from uuid import uuid4
 
     from gateways.embedded_postgres import create_database
+    from tests.conftest import drop_database
 
     location = create_database(postgres_server, f"h_{uuid4().hex[:12]}")
     settings = Settings(data_dir=tmp_path_factory.mktemp("h"), master_key=base64.b64encode(os.urandom(32)).decode())
@@ -292,6 +293,7 @@ def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_serve
         if runner is not None:
             runner.store.close()
         app.close()
+        drop_database(postgres_server, location.dbname)
 
 
 def _one_change(runner, case_id):

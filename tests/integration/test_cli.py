@@ -82,6 +82,15 @@ def test_a_guardians_withdrawal_leaves_the_school_only_its_own(demo):
     assert any(line.startswith("−") and "Hälsa" in line for line in lines)
 
 
+def test_the_demo_says_whose_consent_lets_each_agency_see_and_until_when(demo):
+    """As every command does (services/presentation.py): by who consented, the guardians by role, ids beside."""
+    shown = step(demo, "Gruppen bildas")[POLICE][1]
+    assert shown and all(re.search(r"\[samtycke från den unge och vårdnadshavare 1 och 2, t\.o\.m\. 2027-02-11"
+                                   r" \((\w{8}, ){2}\w{8}\)\]$", line) for line in shown), shown
+    ended = [line for line in step(demo, "Mamma återkallar")[POLICE][1] if line.startswith("−")]
+    assert ended and all("[upphörde: samtycke från den unge och vårdnadshavare 1 och 2" in line for line in ended)
+
+
 def test_the_demo_never_prints_a_personnummer_in_full(demo):
     text = repr(demo)
     assert "20090314-2388" not in text and "200903142388" not in text and "20090314-****" in text
