@@ -18,7 +18,7 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from services.access_log import AccessLogUnavailable, stated_purpose
+from services.access_log import PURPOSE_LENGTH, AccessLogUnavailable, stated_purpose
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_feed, cli_serve, cli_views
 from services.errors import DamagedDataKey, too_many_connections
@@ -99,11 +99,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
 
 
+def _purpose_given(purpose: str) -> str:
+    """``--purpose -``: the purpose is read from standard input, one line — a purpose often names the young
+    person, and a command's arguments are shown to every user of the host (``ps``), its input is not."""
+    if purpose != "-":
+        return purpose
+    text = sys.stdin.read(PURPOSE_LENGTH * 4 + 3)   # enough for the longest purpose; more is refused as too long
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+
+
 def _run(args: argparse.Namespace) -> int:
     """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3)."""
     try:
         if isinstance(getattr(args, "purpose", None), str):   # every read's --purpose: the API's rule for its header
-            args.purpose = stated_purpose(args.purpose, "--purpose")
+            args.purpose = stated_purpose(_purpose_given(args.purpose), "--purpose")
         return args.handler(args)
     except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered, DamagedDataKey) as error:
         print(f"sigill: {error}", file=sys.stderr)

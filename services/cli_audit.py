@@ -18,14 +18,13 @@ from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
-from services.cli_context import opened
+from services.cli_context import PURPOSE_HELP, opened
 from services.presentation import (CHANGES, agency_name, describe_basis_with_ids, describe_cause,
                                    describe_for_auditor, facts_count, guardian_roles, known_at, known_consents)
 from services.principals import Principal, Role
 from services.settings import Settings
 
 COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
-PURPOSE_HELP = "why you read the case (syfte), kept sealed in the access log beside the read"
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
 # 2026-03-05, 2026-03-05T14:00, 2026-03-05 14:00:30, with or without a zone (Z, +01:00).

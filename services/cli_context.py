@@ -7,6 +7,9 @@ from typing import Any, Iterator
 
 from services.settings import Settings
 
+PURPOSE_HELP = ("why you read the case (syfte), kept sealed in the access log beside the read; - reads it from"
+                " standard input (a command's arguments show in ps)")
+
 
 @contextmanager
 def opened(clock: Any = None, *, existing: bool = False) -> Iterator[tuple[Any, Settings, Any]]:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from domain.calendar import STOCKHOLM
-from services.cli_context import opened
+from services.cli_context import PURPOSE_HELP, opened
 from services.presentation import (CHANGES, KINDS, PHASES, agency_name, describe_basis_with_ids, describe_cause,
                                    describe_plan_status, facts_count, guardian_roles, known_at, known_consents)
 
@@ -27,13 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--case", required=True, help="case id or case number")
     show.add_argument("--what", choices=("timeline", "plan", "meetings", "own"), default="timeline",
                       help="the whole timeline (default), the current plan, the meetings, or its own contributions")
-    show.add_argument("--purpose", default="", help="why you read it: kept, sealed, with the read in the access log")
+    show.add_argument("--purpose", default="", help=PURPOSE_HELP)
     show.set_defaults(handler=_show)
     log = commands.add_parser("log", help="a case's stored disclosure log: every change, its basis and cause, and"
                               " whether it says what the case's events say")
     log.add_argument("--case", required=True, help="case id or case number")
     log.add_argument("--agency", help="one agency's changes only")
-    log.add_argument("--purpose", default="", help="why you read it: kept, sealed, with the read in the access log")
+    log.add_argument("--purpose", default="", help=PURPOSE_HELP)
     log.add_argument("--replaced", action="store_true",
                      help="also list every row of the logs rebuilds replaced (what the feeds carried before)")
     log.set_defaults(handler=_log)

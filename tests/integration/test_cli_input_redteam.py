@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tests.integration.test_cli import sigill
@@ -76,6 +81,28 @@ def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_1_before_anything_i
     result = sigill(*args, "--purpose", purpose, env={"SIGILL_DATA_DIR": str(demo_dir)})
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+
+
+def test_a_purpose_given_as_a_dash_is_read_from_standard_input_under_the_same_rule(demo_dir):
+    """A purpose often names the young person, and a command's arguments show to every user of the host (ps)."""
+    env = {**os.environ, "SIGILL_DATA_DIR": str(demo_dir)}
+    run = lambda text: subprocess.run([sys.executable, "-m", "services.cli", *READS[0], "--purpose", "-"],  # noqa: E731
+                                      input=text, capture_output=True, text=True, timeout=120, env=env)
+    assert run("Uppföljning av Peter Exempel\n").returncode == 0
+    for refused in ("Möte\nPeter Exempel\n", "x" * 501 + "\n"):   # two lines; too long: as on the command line
+        result = run(refused)
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+
+
+@pytest.mark.parametrize("given, read", [("Tillsyn\n", "Tillsyn"), ("Tillsyn\r\n", "Tillsyn"), ("Tillsyn", "Tillsyn"),
+                                         ("", ""), ("Tillsyn\n\n", "Tillsyn\n")])
+def test_only_the_line_break_ending_the_input_is_dropped(monkeypatch, given, read):
+    from services import cli
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(given))
+    assert cli._purpose_given("-") == read
+    assert cli._purpose_given("Tillsyn 17/2026") == "Tillsyn 17/2026"   # anything but a dash is the purpose itself
 
 
 def test_a_purpose_of_500_characters_is_read_with(demo_dir):
