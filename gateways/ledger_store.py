@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS {ledger} (
     originator_id uuid NOT NULL,
     originator_version integer NOT NULL,
     link bytea NOT NULL);
+-- An auditor's every read of a case first checks the case's entries: found by this index, not a scan of the
+-- whole ledger (31 ms at a million events, growing with the ledger).
+CREATE INDEX IF NOT EXISTS {by_case} ON {ledger} (originator_id, notification_id);
 CREATE TABLE IF NOT EXISTS {checkpoints} (
     notification_id bigint PRIMARY KEY,
     link bytea NOT NULL,
@@ -55,7 +58,8 @@ class PostgresLedgerStore:
         self._ledger = sql.Identifier(schema, "sigill_ledger")
         self._checkpoints = sql.Identifier(schema, "sigill_ledger_checkpoints")
         if create:
-            create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints)])
+            create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints,
+                                                            by_case=sql.Identifier("sigill_ledger_by_case"))])
         else:
             self._check_exists(schema)
 
@@ -132,26 +136,28 @@ class PostgresLedgerStore:
         """One case's events and ledger entries joined on notification id, in order, each with the ledger entry
         before it (position, link); the ledger's last notification id; and after the case's last entry, each entry
         whose position does not follow on from the entry before it, joined with the event stored there, with that
-        entry before it (see ``ledger.verify_case``).  The ledger has no index by case (it is written a million
-        rows at a time), so this scans it once: an auditor's question, not a hot path.  The entries before are read
-        by the primary key, the gaps by one range scan of the ledger's tail (no event read but at a gap)."""
+        entry before it (see ``ledger.verify_case``).  The case's entries are found by the index by case; the gaps
+        by one scan of the ledger's positions after the case's last entry — the primary key's index alone, no
+        link or event read but at a gap (a position skipped by a transaction rolled back, or an entry removed)."""
         events = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, topic, state"
                          " FROM {} WHERE originator_id = %s ORDER BY notification_id").format(self._events)
+        before = sql.SQL("LEFT JOIN LATERAL (SELECT notification_id, link FROM {ledger}"
+                         " WHERE notification_id < l.notification_id ORDER BY notification_id DESC LIMIT 1) p ON true"
+                         ).format(ledger=self._ledger)
         ledger = sql.SQL(
             "SELECT l.notification_id, uuid_send(l.originator_id), l.originator_version, l.link,"
-            " p.notification_id, p.link FROM {ledger} l"
-            " LEFT JOIN LATERAL (SELECT notification_id, link FROM {ledger} WHERE notification_id < l.notification_id"
-            "  ORDER BY notification_id DESC LIMIT 1) p ON true"
-            " WHERE l.originator_id = %s ORDER BY l.notification_id").format(ledger=self._ledger)
+            " p.notification_id, p.link FROM {ledger} l {before}"
+            " WHERE l.originator_id = %s ORDER BY l.notification_id").format(ledger=self._ledger, before=before)
+        gap_positions = sql.SQL(
+            "SELECT notification_id FROM (SELECT notification_id, lag(notification_id) OVER (ORDER BY notification_id)"
+            " AS before_id FROM {ledger} WHERE notification_id >= %s) g WHERE notification_id > before_id + 1"
+            ).format(ledger=self._ledger)
         gaps = sql.SQL(
             "SELECT e.notification_id, uuid_send(e.originator_id), e.originator_version, e.topic, e.state,"
-            " g.notification_id, uuid_send(g.originator_id), g.originator_version, g.link, g.before_id, g.before_link"
-            " FROM (SELECT notification_id, originator_id, originator_version, link,"
-            "        lag(notification_id) OVER w AS before_id, lag(link) OVER w AS before_link"
-            "       FROM {ledger} WHERE notification_id >= %s WINDOW w AS (ORDER BY notification_id)) g"
-            " LEFT JOIN {events} e ON e.notification_id = g.notification_id"
-            " WHERE g.notification_id > g.before_id + 1 ORDER BY g.notification_id"
-            ).format(ledger=self._ledger, events=self._events)
+            " l.notification_id, uuid_send(l.originator_id), l.originator_version, l.link, p.notification_id, p.link"
+            " FROM {ledger} l {before} LEFT JOIN {events} e ON e.notification_id = l.notification_id"
+            " WHERE l.notification_id = ANY(%s) ORDER BY l.notification_id"
+            ).format(ledger=self._ledger, before=before, events=self._events)
         with psycopg.connect(self.conninfo) as conn:
             # One snapshot for the reads: a seal committed between them (the follower seals every
             # second) made an event just sealed look slipped in, or one just stored look removed.
@@ -160,10 +166,11 @@ class PostgresLedgerStore:
             entries = conn.execute(ledger, (case_id,), binary=True).fetchall()
             head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(self._ledger)
                                 ).fetchone()[0]
-            after = [] if not entries else conn.execute(gaps, (entries[-1][0],), binary=True).fetchall()
-        before = {e[0]: None if e[4] is None else (e[4], bytes(e[5])) for e in entries}
+            at_gaps = [] if not entries else [r[0] for r in conn.execute(gap_positions, (entries[-1][0],))]
+            after = conn.execute(gaps, (at_gaps,), binary=True).fetchall() if at_gaps else []
+        before_of = {e[0]: None if e[4] is None else (e[4], bytes(e[5])) for e in entries}
         pairs = merge(iter(stored), iter(tuple(e[:4]) for e in entries))
-        return ([(p, before.get(p[5]) if p[5] is not None else None) for p in pairs], head,
+        return ([(p, before_of.get(p[5]) if p[5] is not None else None) for p in pairs], head,
                 [((*g[:4], None if g[4] is None else bytes(g[4]), *g[5:8], bytes(g[8])), (g[9], bytes(g[10])))
                  for g in after])
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 
+from datetime import timedelta
+
 import psycopg
 import pytest
 
 from services.bootstrap import build_ledger
+from tests.builders import SOCIAL
 from tests.service_behaviour import consenting_school, open_case
 
 
@@ -121,10 +124,6 @@ def as_superuser(postgres, *statements, params=()) -> None:
 def withdrawn_then_other(app, ledger, postgres):
     """A case whose last event is a withdrawal, then another case's event right after it, sealed after every
     command as the follower does."""
-    from datetime import timedelta
-
-    from tests.builders import SOCIAL
-
     one = consenting_school(app)
     other, _ = open_case(app)
     ledger.seal()
@@ -165,6 +164,24 @@ def test_a_withdrawal_removed_with_its_ledger_entry_and_checkpoint_refuses_the_c
     d = ledger.verify().divergence
     assert (d.kind, d.notification_id, d.case_id, d.between) == ("altered_or_removed_before", nid + 1, other,
                                                                  (nid - 1, nid + 1))
+
+
+def test_positions_skipped_by_rolled_back_writes_after_a_cases_last_event_refuse_nothing(withdrawn_then_other,
+                                                                                          ledger, app, postgres):
+    """A write refused (a concurrent change's 409) leaves its position unused: the gap scan after a case's last
+    entry recomputes the link there, from the entry before, and finds it whole."""
+    one, other, _ = withdrawn_then_other
+    for _ in range(2):
+        with psycopg.connect(postgres.conninfo()) as conn:
+            conn.execute("SELECT nextval(pg_get_serial_sequence('sigill_events', 'notification_id'))")
+        app.clock.advance(timedelta(hours=1))
+        open_case(app)
+    ledger.seal()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        positions = [r[0] for r in conn.execute("SELECT notification_id FROM sigill_ledger ORDER BY 1")]
+    assert len([p for p, q in zip(positions, positions[1:]) if q > p + 1]) == 2   # two gaps after the case's end
+    assert ledger.case_divergence(one) is None and ledger.case_divergence(other) is None
+    assert ledger.verify().intact
 
 
 def test_an_event_at_the_next_position_altered_is_not_the_previous_cases_concern(withdrawn_then_other, ledger,
