@@ -129,7 +129,7 @@ class PostgresAccessLogStore:
                                     check=ConnectionPool.check_connection)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True)  # one writer: the table lock
-        create_schema(conninfo, [self._sql(SCHEMA)])
+        create_schema(conninfo, [self._sql(SCHEMA)], schema)
 
     def close(self) -> None:
         if self._owed is not None:

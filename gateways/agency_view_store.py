@@ -193,10 +193,14 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         self._apply_views = SQL(APPLY_VIEWS).format(s=self._s)
 
     def create_table(self) -> None:
-        from gateways.schema_lock import conninfo_of, schema_lock  # here: the rest of this module is another's
+        from gateways.schema_lock import (conninfo_of, refused_as_not_set_up, schema_lock,  # here: the rest of this
+                                          tables_owned_elsewhere)                           # module is another's
 
-        with schema_lock(conninfo_of(self.datastore)):  # another process may be creating them right now
-            super().create_table()
+        with schema_lock(conninfo_of(self.datastore)) as cursor:  # another process may be creating them right now
+            if tables_owned_elsewhere(cursor, self.datastore.schema):
+                return   # the tables' owner made them (`sigill database setup`): this role changes none
+            with refused_as_not_set_up(cursor):
+                super().create_table()
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -274,7 +274,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         super().__init__(master_key, **cache)
         name = ("sigill_data_keys",) if schema is None else (schema, "sigill_data_keys")
         self._table = sql.Identifier(*name)
-        self._conninfo = conninfo
+        self._conninfo, self._schema = conninfo, schema
         # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a
         # database restart is replaced rather than failing the read or command that needed a key.
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
@@ -296,7 +296,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         self._cache.keys_trusted = _listeners.listening(conninfo, self._channel).is_set
 
     def ensure_schema(self) -> None:
-        create_schema(self._conninfo, [sql.SQL(
+        create_schema(self._conninfo, schema=self._schema, statements=[sql.SQL(
             "CREATE TABLE IF NOT EXISTS {t} (aggregate_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
             " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)").format(t=self._table)])
 

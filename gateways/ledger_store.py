@@ -59,7 +59,7 @@ class PostgresLedgerStore:
         self._checkpoints = sql.Identifier(schema, "sigill_ledger_checkpoints")
         if create:
             create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints,
-                                                            by_case=sql.Identifier("sigill_ledger_by_case"))])
+                                                            by_case=sql.Identifier("sigill_ledger_by_case"))], schema)
         else:
             self._check_exists(schema)
 

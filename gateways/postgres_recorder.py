@@ -52,7 +52,7 @@ from psycopg.sql import SQL, Identifier
 from gateways.group_commit import CommitOutcomeUnknown, GroupCommit
 from gateways.idempotency_store import answers_table, insert_answers
 from gateways.pg_errors import rolled_back_after_error
-from gateways.schema_lock import conninfo_of, schema_lock
+from gateways.schema_lock import conninfo_of, refused_as_not_set_up, schema_lock, tables_owned_elsewhere
 from services.idempotency import AnswerRow
 
 
@@ -86,8 +86,11 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
         """The library's tables and types, and the idempotency answers' (written with the events), all under
         the schema lock: another process may be creating them right now."""
         with schema_lock(conninfo_of(self.datastore)) as cursor:
-            super().create_table()
-            cursor.execute(answers_table(self.datastore.schema))
+            if tables_owned_elsewhere(cursor, self.datastore.schema):
+                return   # the tables' owner made them (`sigill database setup`): this role changes none
+            with refused_as_not_set_up(cursor):
+                super().create_table()
+                cursor.execute(answers_table(self.datastore.schema))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], *, answer: AnswerRow | None = None,
                       **kwargs: Any) -> Sequence[int] | None:

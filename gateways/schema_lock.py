@@ -37,8 +37,49 @@ def conninfo_of(datastore: Any) -> str:
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in parts.items() if v})
 
 
-def create_schema(conninfo: str, statements: Iterable[sql.Composable | str]) -> None:
-    """Run the DDL statements in one transaction, under the schema lock: all or nothing, one creator at a time."""
+def create_schema(conninfo: str, statements: Iterable[sql.Composable | str], schema: str | None = None) -> None:
+    """Run the DDL statements in one transaction, under the schema lock: all or nothing, one creator at a time —
+    unless Sigill's tables belong to another role than this one (``tables_owned_elsewhere``): then they are that
+    owner's to create and change, and nothing is run."""
     with schema_lock(conninfo) as cursor:
-        for statement in statements:
-            cursor.execute(sql.SQL(statement) if isinstance(statement, str) else statement)
+        if tables_owned_elsewhere(cursor, schema):
+            return
+        with refused_as_not_set_up(cursor):
+            for statement in statements:
+                cursor.execute(sql.SQL(statement) if isinstance(statement, str) else statement)
+
+
+EVENTS_TABLE = "sigill_events"   # the event store's table: made first, and by the tables' owner
+
+
+def tables_owned_elsewhere(cursor: Any, schema: str | None) -> bool:
+    """Whether Sigill's tables in ``schema`` (None: the connection's current schema) belong to a role whose rights
+    this one does not have: a deployment that keeps the tables' owner apart from the role the application runs as
+    (``deploy/README.md``), so that the application cannot disable the append-only triggers.  Such an application
+    creates and alters nothing: `sigill database setup`, run as the owner, does."""
+    row = cursor.execute(
+        "SELECT NOT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c"
+        " WHERE c.oid = to_regclass(format('%%I.%%I', coalesce(%s, current_schema()), %s::text))",
+        (schema or None, EVENTS_TABLE)).fetchone()
+    return bool(row and row[0])
+
+
+@contextmanager
+def refused_as_not_set_up(cursor: Any) -> Iterator[None]:
+    """DDL refused for want of rights: the tables are not there and this role may not make them — one line that
+    says what to do, not the server's message about a schema."""
+    try:
+        yield
+    except Exception as error:
+        # eventsourcing's recorders raise their own error, with psycopg's as its cause.
+        refused = next((e for e in (error, error.__cause__) if isinstance(e, psycopg.errors.InsufficientPrivilege)),
+                       None)
+        if refused is None:
+            raise
+        from services.settings import ConfigurationError
+
+        role = cursor.connection.info.user
+        raise ConfigurationError(
+            f"the database role {role!r} may not create Sigill's tables ({refused.diag.message_primary}): run"
+            f" `sigill database setup --app-role {role}` as the role that is to own them (deploy/README.md)"
+        ) from None

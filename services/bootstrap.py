@@ -13,6 +13,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from gateways.async_event_store import AsyncEventStore
+from gateways.database_roles import RoleProblem, check_app_role, keep_apart
 from gateways.access_log_store import PostgresAccessLogStore, verify_access_log
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
@@ -317,3 +318,22 @@ def build_follower(app: CaseApplication, settings: Settings, location: PostgresL
                     publisher=build_feed_publisher(app, settings, location, runner),
                     listen=notifications.run, erasures=runner.store.record_erasures,  # type: ignore[attr-defined]
                     lock=FollowerLock(location.conninfo(), settings.db_schema or "public"))
+
+
+def set_up_database(settings: Settings, location: PostgresLocation, app_role: str) -> None:
+    """As the role that is to own Sigill's tables: make (or bring up to date) every table of the application, the
+    views, the feeds, the ledger, the access log and the web sessions, the event store append-only, and give
+    ``app_role`` — which must not have the owner's rights — what the application does with them."""
+    try:
+        check_app_role(location.conninfo(), app_role)
+    except RoleProblem as error:
+        raise ConfigurationError(str(error)) from None
+    app = build_application(settings, location=location)
+    try:
+        context = build_api_context(app, settings, location)   # the views, feeds, ledger, access log, answers
+        build_shared_renewals(settings, location, context)
+        build_signed_out(settings, location, context)
+        context.close()
+    finally:
+        app.close()
+    keep_apart(location.conninfo(), settings.db_schema or "public", app_role)

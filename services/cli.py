@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from domain.errors import DomainError
 from services.access_log import PURPOSE_LENGTH, AccessLogUnavailable, stated_purpose
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
-from services import cli_audit, cli_feed, cli_serve, cli_views
+from services import cli_audit, cli_database, cli_feed, cli_serve, cli_views
 from services.errors import DamagedDataKey, too_many_connections
 from services.settings import ConfigurationError, Settings
 
@@ -78,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     cli_views.register(sub)
     cli_serve.register(sub)
     cli_feed.register(sub)
+    cli_database.register(sub)
     _describe_each(root)
     return root
 

@@ -1,0 +1,64 @@
+"""The tables' owner apart from the role the application runs as (``sigill database setup``).
+
+PostgreSQL lets a table's owner disable its triggers, so while the application's own role owns Sigill's
+tables, the append-only triggers on the ledger, the access log and the disclosure log bind everyone but the one
+role an intruder in the application would have.  Kept apart, the application's role may read and write the
+tables as it must — the triggers refusing what no one may do — and can disable nothing.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from gateways.schema_lock import EVENTS_TABLE, schema_lock
+
+# The event store is append-only too: nothing Sigill does changes or removes a stored event (an erasure destroys
+# the case's key, not its events).  The ledger finds a change afterwards; this refuses it.  Installed by the setup
+# alone: in a single-role installation its owner could disable it anyway.
+EVENTS_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION {s}.sigill_events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the event store is append-only: % of stored events refused', TG_OP; END $$;
+DROP TRIGGER IF EXISTS append_only ON {events};
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {events}
+    FOR EACH ROW EXECUTE FUNCTION {s}.sigill_events_are_append_only();
+DROP TRIGGER IF EXISTS no_truncate ON {events};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {events}
+    FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_events_are_append_only();
+"""
+
+# What the application does with the tables.  UPDATE, DELETE and TRUNCATE on every table, since it locks the
+# event store's table (EXCLUSIVE: PostgreSQL asks for one of them) and keeps views, keys and feeds current; on the
+# append-only tables the triggers refuse them, and this role cannot disable a trigger.
+GRANTS = """
+GRANT USAGE ON SCHEMA {s} TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {s} TO {role};
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {role};
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {role};
+"""
+
+
+class RoleProblem(ValueError):
+    """The application's role cannot be kept apart as asked (it is missing, or it is the owner)."""
+
+
+def check_app_role(conninfo: str, role: str) -> None:
+    """The application's role must exist and have none of the owner's rights (not the owner, no member of it)."""
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute("SELECT rolsuper, pg_has_role(%s, current_user, 'USAGE') FROM pg_roles WHERE rolname = %s",
+                           (role, role)).fetchone()
+        owner = conn.info.user
+    if row is None:
+        raise RoleProblem(f"no database role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')")
+    if row[0] or row[1]:
+        raise RoleProblem(f"the role {role!r} has the rights of {owner!r}, which is to own the tables (a superuser,"
+                          " the same role or a member of it): the application's role must be another")
+
+
+def keep_apart(conninfo: str, schema: str, role: str) -> None:
+    """With the tables made (by this, the owner's, connection): the event store append-only, and the
+    application's role given what it needs, in one transaction."""
+    s = sql.Identifier(schema)
+    with schema_lock(conninfo) as cursor:
+        cursor.execute(sql.SQL(EVENTS_APPEND_ONLY).format(s=s, events=sql.Identifier(schema, EVENTS_TABLE)))
+        cursor.execute(sql.SQL(GRANTS).format(s=s, role=sql.Identifier(role)))

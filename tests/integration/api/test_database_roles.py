@@ -1,0 +1,115 @@
+"""The tables' owner kept apart from the role the application runs as (`sigill database setup`): the application
+works as before, and its role cannot disable the append-only triggers nor change a stored event."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import uuid4
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from services.bootstrap import build_application, set_up_database
+from services.settings import ConfigurationError
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.test_cli import sigill
+
+APPEND_ONLY = {"sigill_events": "append_only", "sigill_ledger": "append_only", "sigill_access_log": "append_only",
+               "disclosure_log": "append_only"}
+
+
+@pytest.fixture
+def roles(postgres_server):
+    """A database owned by one new role, and another role that is to run the application: (owner, app) locations."""
+    suffix = uuid4().hex[:10]
+    owner, app_role, name = f"owner_{suffix}", f"app_{suffix}", f"roles_{suffix}"
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        for role in (owner, app_role):
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
+    database = replace(postgres_server, dbname=name)
+    yield replace(database, user=owner), replace(database, user=app_role)
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        for role in (app_role, owner):
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def postgres(roles, settings):
+    """The database every fixture of the API's tests uses (the application, its context, the client): set up by
+    the owner, then reached as the application's role."""
+    owner, app_role = roles
+    set_up_database(settings, owner, app_role.user)
+    return app_role
+
+
+def test_the_application_works_as_a_role_that_owns_no_table(client, users, tick, context, runner):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Närvaron ökar."}), 201)
+    assert any(f["kind"] == "contribution" for f in ok(client.get(f"/api/v1/cases/{case_id}",
+                                                                  headers=users.school))["facts"])
+    assert [c["case_id"] for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"]] == [case_id]
+    assert ok(client.get("/api/v1/feeds/skola", headers=users.school))["messages"]
+    runner.catch_up()   # as `sigill views catch-up` and the follower do
+    runner.rebuild()    # and `sigill views rebuild`: the log replaced, the views emptied and written anew
+    assert runner.store.disclosure_log(agency="skola")
+    context.seal_ledger()
+    ledger, access_log = context.verify_ledger()
+    assert ledger.intact and ledger.checked > 10
+    assert ok(client.get(f"/api/v1/audit/cases/{case_id}/disclosures", headers=users.auditor))["changes"]
+    assert client.get("/api/v1/ready").status_code == 200
+
+
+def test_the_applications_role_cannot_disable_a_trigger_nor_change_what_is_stored(client, users, tick, postgres,
+                                                                                  context, runner):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # a read: a row in the access log
+    runner.catch_up()
+    context.seal_ledger()
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        stored = conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0]
+        for table, trigger in APPEND_ONLY.items():
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+                conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(sql.Identifier(table),
+                                                                                sql.Identifier(trigger)))
+        for statement in ("UPDATE sigill_events SET state = state", "DELETE FROM sigill_events",
+                          "TRUNCATE sigill_events", "DELETE FROM sigill_ledger", "DELETE FROM disclosure_log",
+                          "UPDATE sigill_access_log SET what = what"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(statement)
+        assert conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0] == stored > 0
+
+
+def test_a_role_the_tables_were_not_set_up_for_is_told_what_to_run(roles, settings):
+    _, app_role = roles
+    with pytest.raises(ConfigurationError) as refused:
+        build_application(settings, location=app_role)
+    assert str(refused.value).startswith(f"the database role '{app_role.user}' may not create Sigill's tables")
+    assert f"run `sigill database setup --app-role {app_role.user}` as the role that is to own them" in str(
+        refused.value)
+
+
+def test_the_setup_refuses_an_application_role_with_the_owners_rights(roles, settings, postgres_server):
+    owner, _ = roles
+    for role, said in ((owner.user, "has the rights of"), (postgres_server.user, "has the rights of"),
+                       ("nobody_here", "no database role 'nobody_here'")):
+        with pytest.raises(ConfigurationError, match=said):
+            set_up_database(settings, owner, role)
+
+
+def test_the_command_sets_up_again_after_an_upgrade_and_refuses_bad_input_in_one_line(roles, tmp_path, master_key):
+    owner, app_role = roles
+    env = {"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_MASTER_KEY": master_key, "SIGILL_DATABASE_URL": owner.url()}
+    for _ in range(2):   # the first makes the tables; the second, as after an upgrade, finds them and grants again
+        done = sigill("database", "setup", "--app-role", app_role.user, env=env)
+        assert done.returncode == 0 and f"rollen {app_role.user} får läsa och skriva" in done.stdout, done.stderr
+    for args, extra, said in (
+            (["--app-role", "Robert'); DROP TABLE"], {}, "--app-role: a role name of lower-case letters"),
+            (["--app-role", app_role.user], {"SIGILL_DATABASE_URL": ""}, "SIGILL_DATABASE_URL"),
+            (["--app-role", owner.user], {}, "has the rights of")):
+        refused = sigill("database", "setup", *args, env={**env, **extra})
+        assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and said in refused.stderr, refused.stderr
