@@ -11,6 +11,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from gateways.keystore import KEYS_TABLE
 from gateways.schema_lock import EVENTS_TABLE, schema_lock
 
 # The event store is append-only too: nothing Sigill does changes or removes a stored event (an erasure destroys
@@ -25,6 +26,25 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {events}
 DROP TRIGGER IF EXISTS no_truncate ON {events};
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {events}
     FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_events_are_append_only();
+"""
+
+# A case's data key is written once and kept until destroyed (an erasure): replaced, the case would read as
+# damaged; removed, it would read as erased with no erasure made.  Destroying — the key set NULL, the moment kept
+# — is the one change.  Restoring a damaged key's row from a backup is the owner's work.
+KEYS_KEPT = """
+CREATE OR REPLACE FUNCTION {s}.sigill_keys_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.aggregate_id = OLD.aggregate_id AND NEW.created_at = OLD.created_at
+       AND NEW.wrapped_key IS NULL AND NEW.destroyed_at IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'a case''s data key is kept until destroyed: % refused (destroying sets it NULL)', TG_OP;
+END $$;
+DROP TRIGGER IF EXISTS kept ON {keys};
+CREATE TRIGGER kept BEFORE UPDATE OR DELETE ON {keys} FOR EACH ROW EXECUTE FUNCTION {s}.sigill_keys_are_kept();
+DROP TRIGGER IF EXISTS no_truncate ON {keys};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {keys}
+    FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_keys_are_kept();
 """
 
 # What the application does with the tables.  UPDATE, DELETE and TRUNCATE on every table, since it locks the
@@ -56,9 +76,10 @@ def check_app_role(conninfo: str, role: str) -> None:
 
 
 def keep_apart(conninfo: str, schema: str, role: str) -> None:
-    """With the tables made (by this, the owner's, connection): the event store append-only, and the
-    application's role given what it needs, in one transaction."""
+    """With the tables made (by this, the owner's, connection): the event store append-only, the data keys kept
+    until destroyed, and the application's role given what it needs, in one transaction."""
     s = sql.Identifier(schema)
     with schema_lock(conninfo) as cursor:
         cursor.execute(sql.SQL(EVENTS_APPEND_ONLY).format(s=s, events=sql.Identifier(schema, EVENTS_TABLE)))
+        cursor.execute(sql.SQL(KEYS_KEPT).format(s=s, keys=sql.Identifier(schema, KEYS_TABLE)))
         cursor.execute(sql.SQL(GRANTS).format(s=s, role=sql.Identifier(role)))

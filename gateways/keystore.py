@@ -40,6 +40,8 @@ from services.settings import ConfigurationError
 from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 
+KEYS_TABLE = "sigill_data_keys"
+
 log = logging.getLogger("sigill.keys")
 
 CACHE_SIZE = 10_000
@@ -272,7 +274,7 @@ class PostgresKeyStore(_WrappingKeyStore):
 
     def __init__(self, conninfo: str, master_key: bytes, *, schema: str | None = None, **cache: float) -> None:
         super().__init__(master_key, **cache)
-        name = ("sigill_data_keys",) if schema is None else (schema, "sigill_data_keys")
+        name = (KEYS_TABLE,) if schema is None else (schema, KEYS_TABLE)
         self._table = sql.Identifier(*name)
         self._conninfo, self._schema = conninfo, schema
         # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a

@@ -4,7 +4,7 @@ works as before, and its role cannot disable the append-only triggers nor change
 from __future__ import annotations
 
 from dataclasses import replace
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -82,6 +82,13 @@ def test_the_applications_role_cannot_disable_a_trigger_nor_change_what_is_store
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(statement)
         assert conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0] == stored > 0
+        # A case's key: neither replaced (the case would read as damaged) nor removed (as erased, with no erasure).
+        for statement in ("UPDATE sigill_data_keys SET wrapped_key = wrapped_key", "DELETE FROM sigill_data_keys",
+                          "TRUNCATE sigill_data_keys"):
+            with pytest.raises(psycopg.errors.RaiseException, match="kept until destroyed"):
+                conn.execute(statement)
+    client.app.state.context.cases.app.keystore.destroy(UUID(case_id))   # an erasure: the one change allowed
+    assert client.get(f"/api/v1/cases/{case_id}", headers=users.school).status_code == 404
 
 
 def test_a_role_the_tables_were_not_set_up_for_is_told_what_to_run(roles, settings):
