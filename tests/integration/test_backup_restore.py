@@ -252,3 +252,141 @@ def test_restored_by_a_superuser_with_no_owner_the_tables_are_the_superusers_and
     with psycopg.connect(restored.conninfo()) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT count(*) FROM sigill_events")
+
+
+class Consumer:
+    """An agency's integration as the README's feed section describes a real one: it skips an event id it has handled
+    (the ids kept in its own database), keeps what is disclosed and deletes what is ended or erased."""
+
+    def __init__(self) -> None:
+        self.handled: set[str] = set()
+        self.held: dict[tuple[str, str], dict | None] = {}
+        self.last_sequence = 0
+
+    def take(self, items: list[dict]) -> None:
+        for body in (item["body"] for item in items):
+            self.last_sequence = body["sequence"]
+            if body["event_id"] in self.handled:
+                continue
+            self.handled.add(body["event_id"])
+            if body["change"] == "erased":
+                self.held = {key: held for key, held in self.held.items() if key[0] != body["case_id"]}
+            elif body["change"] == "ended":
+                self.held.pop((body["case_id"], body["fact_id"]), None)
+            elif body["change"] == "disclosed":
+                self.held[(body["case_id"], body["fact_id"])] = body["content"]
+
+    def texts(self) -> set[str]:
+        return {held["text"] for held in self.held.values() if held and "text" in held}
+
+    def cases(self) -> set[str]:
+        return {case for case, _ in self.held}
+
+
+def test_an_older_backup_loses_what_came_after_it_which_only_the_exported_checkpoints_tell_and_a_rebuild_starts_the_feeds_anew(
+        app, runner, settings, master_key, postgres, restore, tmp_path):
+    ledger = build_ledger(app, settings, postgres)
+    school = reader(settings, "skola", "member")
+    school_case, erased_later = consenting_school(app), consenting_school(app)
+    app.record_contribution(school_case, by=POLICE, category="school", text="Skolk vecka 1.")
+    runner.catch_up()
+    ledger.seal()
+    consumer = Consumer()   # the school's integration, reading its feed over HTTP
+    with served(app, settings, postgres) as client:
+        items, cursor = read_feed(client, school, "skola")
+        consumer.take(items)
+    epoch, heads = runner.store.feed_heads()
+    runner.store.advance_publications(epoch, heads)   # as a Kafka publisher acknowledged every message
+    backup = tmp_path / "sigill.dump"
+    pg_dump(postgres, backup)
+
+    # After the backup — lost when it is restored: a contribution the school receives, a new case, an erasure.
+    lost = app.record_contribution(school_case, by=POLICE, category="school", text="Skolk vecka 2.")
+    lost_case, lost_number = open_case(app)
+    app.keystore.destroy(erased_later)
+    runner.catch_up()
+    runner.store.record_erasures()
+    ledger.seal()
+    with served(app, settings, postgres) as client:
+        items, cursor = read_feed(client, school, "skola", after=cursor)
+        consumer.take(items)
+    assert "Skolk vecka 2." in consumer.texts() and str(erased_later) not in consumer.cases()
+    received = {item["body"]["sequence"]: item["body"] for item in items}   # the numbers the school has read
+    checkpoints = tmp_path / "checkpoints.json"   # a supervisor's export, after the backup
+    checkpoints.write_text(ledger.export())
+
+    # --- Restored as it is, and started: what goes wrong. ----------------------------------------------------------
+    as_is = restore(backup)
+    # Alone the restored ledger is whole: nothing in the database tells that it is short.
+    alone = cli(settings, master_key, as_is, "audit", "verify")
+    assert alone.returncode == 0 and "Oförändrad" in alone.stdout, alone.stdout + alone.stderr
+    # The checkpoints exported after the backup do: they point past the restored ledger's head.
+    short = cli(settings, master_key, as_is, "audit", "verify", "--checkpoints", str(checkpoints))
+    assert short.returncode == 1 and "den exporterade kontrollpunkten (ur filen) pekar på en händelse som liggaren" \
+        " inte längre når" in short.stdout, short.stdout + short.stderr
+    with installation(settings, as_is, app.clock) as (app2, runner2, ledger2):
+        # The erasure is undone: the case's key is back, and the school's view shows the case again.
+        assert app2.get_case(erased_later).id == erased_later and runner2.store.facts("skola", erased_later)
+        assert runner2.store.publication_positions() == heads   # the publisher would go on from the backup's numbers
+        with served(app2, settings, as_is) as client:
+            # Before anything new is recorded, the school's cursor is past its feed's end: refused, not waited on.
+            refused = client.get("/api/v1/feeds/skola", headers=school, params={"after": cursor})
+            assert refused.status_code == 422 and refused.json()["error"]["code"] == "malformed_cursor"
+            # The next command takes the lost one's place: its position, its version in the case — and so the same
+            # public fact id and feed event id, for other content.  Case numbers are issued again too.
+            again = app2.record_contribution(school_case, by=POLICE, category="school", text="Skolk vecka 2, rättad.")
+            assert (again.notification_id, again.version) == (lost.notification_id, lost.version)
+            reissued, number = open_case(app2)
+            assert number == lost_number and reissued != lost_case
+            for week in (3, 4):
+                app2.record_contribution(school_case, by=SCHOOL, category="school", text=f"Närvaro vecka {week}.")
+            runner2.catch_up()
+            # Once the feed has grown past the cursor, the cursor reads on silently from there: the school gets what
+            # is numbered after it, never the messages numbered again up to it, which differ from what it got under
+            # those numbers.
+            items, _ = read_feed(client, school, "skola", after=cursor)
+            assert [i["body"]["sequence"] for i in items] == [max(received) + 1]
+            consumer.take(items)
+            feed = {m.seq: m.to_json() for m in runner2.store.feed(f"skola.{STOCKHOLM}", 0, 10_000)}
+            reused = [seq for seq, body in received.items() if seq in feed and feed[seq] != body]
+            assert reused, "no feed number was given to another message"
+            corrected = next(body for body in feed.values() if (body["content"] or {}).get("text") == "Skolk vecka 2, rättad.")
+            original = next(body for body in received.values() if (body["content"] or {}).get("text") == "Skolk vecka 2.")
+            assert (corrected["event_id"], corrected["fact_id"]) == (original["event_id"], original["fact_id"])
+        ledger2.seal()
+    # Sealed, the position the checkpoint names exists again, with another event: still a change.
+    still = cli(settings, master_key, as_is, "audit", "verify", "--checkpoints", str(checkpoints))
+    assert still.returncode == 1 and "den exporterade kontrollpunktens hash (ur filen)" in still.stdout, still.stdout
+    assert "Skolk vecka 2." in consumer.texts() and "Skolk vecka 2, rättad." not in consumer.texts()
+
+    # --- Restored with the procedure: erasures made since the backup made again, and the views rebuilt, before
+    # anything is started. ------------------------------------------------------------------------------------------
+    procedure = restore(backup)
+    with installation(settings, procedure, app.clock) as (app3, _, _):
+        app3.keystore.destroy(erased_later)   # as it was destroyed after the backup
+    rebuilt = cli(settings, master_key, procedure, "views", "rebuild")
+    assert rebuilt.returncode == 0 and "Vyerna återuppbyggda" in rebuilt.stdout, rebuilt.stderr
+    with installation(settings, procedure, app.clock) as (app3, runner3, _):
+        assert runner3.store.publication_positions() == {}   # the publisher sends every feed again
+        runner3.store.record_erasures()   # the follower's calendar round: the erased case's message in the new numbering
+        app3.record_contribution(school_case, by=POLICE, category="school", text="Skolk vecka 2, rättad.")
+        with served(app3, settings, procedure) as client:
+            items, renumbered = read_feed(client, school, "skola", after=cursor)
+    # The school's cursor is of the old numbering: its feed starts again at 1, in a new epoch the next cursor carries.
+    assert items[0]["body"]["sequence"] == 1 <= consumer.last_sequence
+    assert decode_cursor(renumbered).epoch != decode_cursor(cursor).epoch
+    assert [i["body"]["sequence"] for i in items] == list(range(1, len(items) + 1))
+    # Nothing of the erased case is disclosed in the new numbering: only that it is erased.
+    of_erased = [i["body"] for i in items if i["body"]["case_id"] == str(erased_later)]
+    assert of_erased and all(b["change"] == "erased" or b["content"] is None for b in of_erased)
+    assert {b["event_id"] for b in of_erased if b["change"] == "erased"} == {str(erasure_event_id(erased_later, "skola"))}
+    # A consumer that drops what it holds, and the event ids it handled, when its feed starts again holds what the
+    # school may see now.  One that keeps its event ids skips the corrected contribution — it has the lost one's id —
+    # and holds the lost content for good: no message will ever end it.
+    starting_over = Consumer()
+    starting_over.take(items)
+    assert "Skolk vecka 2, rättad." in starting_over.texts() and "Skolk vecka 2." not in starting_over.texts()
+    assert str(erased_later) not in starting_over.cases()
+    consumer.take(items)
+    assert "Skolk vecka 2." in consumer.texts() and "Skolk vecka 2, rättad." not in consumer.texts()
+
