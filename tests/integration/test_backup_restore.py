@@ -390,3 +390,51 @@ def test_an_older_backup_loses_what_came_after_it_which_only_the_exported_checkp
     consumer.take(items)
     assert "Skolk vecka 2." in consumer.texts() and "Skolk vecka 2, rättad." not in consumer.texts()
 
+
+def test_a_backup_taken_while_commands_are_recorded_and_the_follower_works_restores_consistent(
+        app, runner, settings, master_key, postgres, restore, tmp_path):
+    """pg_dump reads one snapshot: the events, the ledger, the views and their position as one moment had them, so the
+    restored views go on from their position to exactly what a rebuild of the restored events gives."""
+    ledger = build_ledger(app, settings, postgres)
+    case_id = consenting_school(app)
+    stop = threading.Event()
+    follower = threading.Thread(target=Follower(runner, ledger, interval=0.01, seal_every=0.01).run, args=(stop,),
+                                daemon=True)
+    recorded: list[int] = []
+
+    def record() -> None:
+        while not stop.is_set():
+            author, category = (POLICE, "crime") if len(recorded) % 3 else (SCHOOL, "school")
+            recorded.append(app.record_contribution(case_id, by=author, category=category, text=f"Uppgift {len(recorded)}.",
+                                                    legal_basis="lul6" if category == "crime" else None).version)
+
+    writer = threading.Thread(target=record, daemon=True)
+    follower.start()
+    writer.start()
+    try:
+        assert eventually(lambda: len(recorded) > 20 and runner.known_position > 0)
+        backup = tmp_path / "sigill.dump"
+        pg_dump(postgres, backup)
+        at_dump = len(recorded)
+        assert eventually(lambda: len(recorded) > at_dump + 5)   # commands went on while it was taken, and after
+    finally:
+        stop.set()
+        writer.join(timeout=10)
+        follower.join(timeout=10)
+    assert not writer.is_alive() and not follower.is_alive()
+
+    restored = restore(backup)
+    verified = cli(settings, master_key, restored, "audit", "verify")
+    assert verified.returncode == 0 and "Oförändrad" in verified.stdout, verified.stdout + verified.stderr
+    with installation(settings, restored, app.clock) as (app2, runner2, ledger2):
+        stored, _ = count_events(restored)
+        assert 20 < stored < count_events(postgres)[0]   # a moment in the middle of the work
+        runner2.catch_up()
+        ledger2.seal()
+        assert ledger2.verify().divergence is None
+        caught_up = what_agencies_have(app2, runner2, [case_id])
+        runner2.rebuild()
+        rebuilt = what_agencies_have(app2, runner2, [case_id])
+    for part in ("views", "case lists", "feeds"):
+        assert caught_up[part] == rebuilt[part], part
+    assert caught_up["numbering"][1] == rebuilt["numbering"][1]
