@@ -13,7 +13,6 @@ than what was recorded and what agencies received: what Sigill tells, what it ca
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 from contextlib import contextmanager
@@ -36,7 +35,7 @@ from services.bootstrap import build_api_context, build_application, build_ledge
 from services.clock import ManualClock
 from services.feeds import decode_cursor
 from services.follower import Follower
-from tests.builders import POLICE, SCHOOL, SOCIAL
+from tests.builders import POLICE, SCHOOL
 from tests.concurrency import eventually
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 from tests.integration.test_agency_views import busy_case
@@ -129,8 +128,8 @@ def read_feed(client: TestClient, headers: dict, agency: str, after: str | None 
 
 
 def cli(settings, master_key: str, location: PostgresLocation, *args: str) -> subprocess.CompletedProcess:
-    """`sigill …` against ``location`` as the operator runs it: the database's URL, the keys from the secret store (the
-    development ledger key in the data directory stands for SIGILL_LEDGER_KEY)."""
+    """`sigill …` against ``location`` as the operator runs it: the database's URL, the keys from the secret store
+    (the development ledger key in the data directory stands for SIGILL_LEDGER_KEY)."""
     return sigill(*args, env={"SIGILL_DATA_DIR": str(settings.data_dir), "SIGILL_DATABASE_URL": location.url(),
                               "SIGILL_MASTER_KEY": master_key})
 
@@ -208,7 +207,8 @@ def test_a_restored_backup_verifies_shows_every_agency_the_same_and_goes_on_wher
         follower.start()
         try:
             # New commands: positions go on from the restored ones (no duplicate keys), and so do case numbers.
-            recorded = app2.record_contribution(school_case, by=SCHOOL, category="school", text="Efter återläsningen.")
+            recorded = app2.record_contribution(school_case, by=SCHOOL, category="school",
+                                                text="Efter återläsningen.")
             assert recorded.notification_id == last_position + 1
             _, number = open_case(app2)
             assert number == f"{STOCKHOLM}-2026-{stockholm_cases + 1:04d}"   # the municipality's next number
@@ -254,6 +254,10 @@ def test_restored_by_a_superuser_with_no_owner_the_tables_are_the_superusers_and
             conn.execute("SELECT count(*) FROM sigill_events")
 
 
+def text_of(body: dict) -> str | None:
+    return (body["content"] or {}).get("text")
+
+
 class Consumer:
     """An agency's integration as the README's feed section describes a real one: it skips an event id it has handled
     (the ids kept in its own database), keeps what is disclosed and deletes what is ended or erased."""
@@ -283,7 +287,7 @@ class Consumer:
         return {case for case, _ in self.held}
 
 
-def test_an_older_backup_loses_what_came_after_it_which_only_the_exported_checkpoints_tell_and_a_rebuild_starts_the_feeds_anew(
+def test_an_older_backup_loses_what_came_after_it_the_exported_checkpoints_tell_and_a_rebuild_starts_feeds_anew(
         app, runner, settings, master_key, postgres, restore, tmp_path):
     ledger = build_ledger(app, settings, postgres)
     school = reader(settings, "skola", "member")
@@ -350,8 +354,8 @@ def test_an_older_backup_loses_what_came_after_it_which_only_the_exported_checkp
             feed = {m.seq: m.to_json() for m in runner2.store.feed(f"skola.{STOCKHOLM}", 0, 10_000)}
             reused = [seq for seq, body in received.items() if seq in feed and feed[seq] != body]
             assert reused, "no feed number was given to another message"
-            corrected = next(body for body in feed.values() if (body["content"] or {}).get("text") == "Skolk vecka 2, rättad.")
-            original = next(body for body in received.values() if (body["content"] or {}).get("text") == "Skolk vecka 2.")
+            corrected = next(body for body in feed.values() if text_of(body) == "Skolk vecka 2, rättad.")
+            original = next(body for body in received.values() if text_of(body) == "Skolk vecka 2.")
             assert (corrected["event_id"], corrected["fact_id"]) == (original["event_id"], original["fact_id"])
         ledger2.seal()
     # Sealed, the position the checkpoint names exists again, with another event: still a change.
@@ -368,7 +372,7 @@ def test_an_older_backup_loses_what_came_after_it_which_only_the_exported_checkp
     assert rebuilt.returncode == 0 and "Vyerna återuppbyggda" in rebuilt.stdout, rebuilt.stderr
     with installation(settings, procedure, app.clock) as (app3, runner3, _):
         assert runner3.store.publication_positions() == {}   # the publisher sends every feed again
-        runner3.store.record_erasures()   # the follower's calendar round: the erased case's message in the new numbering
+        runner3.store.record_erasures()   # the follower's calendar round: the erased case's message, numbered anew
         app3.record_contribution(school_case, by=POLICE, category="school", text="Skolk vecka 2, rättad.")
         with served(app3, settings, procedure) as client:
             items, renumbered = read_feed(client, school, "skola", after=cursor)
@@ -379,10 +383,11 @@ def test_an_older_backup_loses_what_came_after_it_which_only_the_exported_checkp
     # Nothing of the erased case is disclosed in the new numbering: only that it is erased.
     of_erased = [i["body"] for i in items if i["body"]["case_id"] == str(erased_later)]
     assert of_erased and all(b["change"] == "erased" or b["content"] is None for b in of_erased)
-    assert {b["event_id"] for b in of_erased if b["change"] == "erased"} == {str(erasure_event_id(erased_later, "skola"))}
+    erasures = {b["event_id"] for b in of_erased if b["change"] == "erased"}
+    assert erasures == {str(erasure_event_id(erased_later, "skola"))}
     # A consumer that drops what it holds, and the event ids it handled, when its feed starts again holds what the
-    # school may see now.  One that keeps its event ids skips the corrected contribution — it has the lost one's id —
-    # and holds the lost content for good: no message will ever end it.
+    # school may see now.  One that keeps its event ids skips the corrected contribution — it has the lost one's
+    # id — and holds the lost content for good: no message will ever end it.
     starting_over = Consumer()
     starting_over.take(items)
     assert "Skolk vecka 2, rättad." in starting_over.texts() and "Skolk vecka 2." not in starting_over.texts()
@@ -405,7 +410,8 @@ def test_a_backup_taken_while_commands_are_recorded_and_the_follower_works_resto
     def record() -> None:
         while not stop.is_set():
             author, category = (POLICE, "crime") if len(recorded) % 3 else (SCHOOL, "school")
-            recorded.append(app.record_contribution(case_id, by=author, category=category, text=f"Uppgift {len(recorded)}.",
+            recorded.append(app.record_contribution(case_id, by=author, category=category,
+                                                    text=f"Uppgift {len(recorded)}.",
                                                     legal_basis="lul6" if category == "crime" else None).version)
 
     writer = threading.Thread(target=record, daemon=True)
