@@ -255,6 +255,13 @@ def test_a_restored_backup_verifies_shows_every_agency_the_same_and_goes_on_wher
     assert count_reads(restored) > reads   # the restored log's chain goes on with the reads made since
     assert GOTHENBURG in {r["feed"].split(".")[1] for r in original["disclosure log"]}   # two municipalities' feeds
 
+    # Sigill's own role, which owns every table, takes a backup that restores as well.
+    again_backup = tmp_path / "again.dump"
+    pg_dump(restored, again_backup)
+    second = restore(again_backup)
+    verified = cli(settings, master_key, second, "audit", "verify")
+    assert verified.returncode == 0 and f"Oförändrad: {now_stored} händelser" in verified.stdout, verified.stdout
+
 
 def test_restored_by_a_superuser_with_no_owner_the_tables_are_the_superusers_and_sigills_role_cannot_read_them(
         app, runner, settings, postgres, restore, tmp_path):
