@@ -6,9 +6,10 @@ the original.  The master key and the ledger key are not in the database: the re
 ones the original had (the tests' ``settings``), as it would from the secret store.
 
 The first test restores a backup of everything: the ledger verifies, every agency's view, case list, disclosure log
-and feed are the original's, and the installation goes on where it left off.  The second restores a backup *older*
-than what was recorded and what agencies received: what Sigill tells, what it cannot tell, and what the procedure
-(`sigill views rebuild` before anything is started) changes for an agency's feed.
+and feed are the original's, and the installation goes on where it left off; the second, that the restore must be
+made by Sigill's role.  The third restores a backup *older* than what was recorded and what agencies received: what
+Sigill tells, what it cannot tell, and what the procedure (erasures made again and `sigill views rebuild` before
+anything is started) changes for an agency's feed.  The fourth takes a backup while Sigill works.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from projections.agency_feed import erasure_event_id
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application, build_ledger, build_view_runner
 from services.clock import ManualClock
+from services.errors import CaseNotFound
 from services.feeds import decode_cursor
 from services.follower import Follower
-from services.errors import CaseNotFound
 from services.settings import Settings
 from tests.builders import BORN_2009_03_14, POLICE, SCHOOL
 from tests.concurrency import eventually
