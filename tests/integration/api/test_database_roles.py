@@ -3,6 +3,7 @@ works as before, and its role cannot disable the append-only triggers nor change
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import replace
 from uuid import UUID, uuid4
 
@@ -120,3 +121,36 @@ def test_the_command_sets_up_again_after_an_upgrade_and_refuses_bad_input_in_one
             (["--app-role", owner.user], {}, "has the rights of")):
         refused = sigill("database", "setup", *args, env={**env, **extra})
         assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and said in refused.stderr, refused.stderr
+
+
+def test_a_backup_restored_by_the_owner_and_set_up_again_runs_as_the_applications_role(
+        client, users, tick, runner, roles, settings, postgres_server, tmp_path):
+    """deploy/README.md section 7 with the roles kept apart: pg_restore as the owner, then the setup again."""
+    from tests.integration.test_backup_restore import PG_BIN, pg_dump
+
+    owner, app_role = roles
+    case_id, _ = school_consented_case(client, users, tick)
+    runner.catch_up()
+    pg_dump(owner, tmp_path / "sigill.dump")
+    restored = f"restored_{uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(restored), sql.Identifier(owner.user)))
+    try:
+        done = subprocess.run([str(PG_BIN / "pg_restore"), "--no-owner", "--exit-on-error", "--host", owner.host,
+                               "--port", str(owner.port), "--username", owner.user, "--dbname", restored,
+                               str(tmp_path / "sigill.dump")], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        set_up_database(settings, replace(owner, dbname=restored), app_role.user)
+        application = build_application(settings, location=replace(app_role, dbname=restored))
+        try:
+            assert str(application.get_case(UUID(case_id)).id) == case_id
+        finally:
+            application.close()
+        with psycopg.connect(replace(app_role, dbname=restored).conninfo(), autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+                conn.execute("ALTER TABLE sigill_events DISABLE TRIGGER append_only")
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute("DELETE FROM sigill_events")
+    finally:
+        with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(restored)))
