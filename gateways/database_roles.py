@@ -59,20 +59,56 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {role};
 
 
 class RoleProblem(ValueError):
-    """The application's role cannot be kept apart as asked (it is missing, or it is the owner)."""
+    """The application's role cannot be kept apart as asked (it is missing, it is the owner, or it would keep a way
+    to change what the triggers protect)."""
 
 
-def check_app_role(conninfo: str, role: str) -> None:
-    """The application's role must exist and have none of the owner's rights (not the owner, no member of it)."""
+# Whether ``role`` may act as a role: inherit its rights (USAGE), or SET ROLE to it (MEMBER: a NOINHERIT member).
+_RIGHTS_OF = "(pg_has_role({role}, {of}, 'USAGE') OR pg_has_role({role}, {of}, 'MEMBER'))"
+# What in the database the application's role could still change, each a line for the refusal: anything it owns
+# can be altered or its triggers disabled; the owner of a schema or of the database (whose is schema public since
+# PostgreSQL 15) may drop any table in it; and whoever may create in a schema (every role in public before 15) can
+# plant operators and functions — its own session's search path then decides what the triggers' checks call.
+STILL_ITS = """
+SELECT format('it owns the database %%I', d.datname) FROM pg_database d
+ WHERE d.datname = current_database() AND {rights_db}
+UNION ALL SELECT format('it may create objects in the database %%I (CREATE)', current_database())
+ WHERE has_database_privilege(%(role)s, current_database(), 'CREATE')
+UNION ALL SELECT format('it may create objects in schema %%I (CREATE)', n.nspname) FROM pg_namespace n
+ WHERE n.nspname !~ '^pg_(toast_)?temp_' AND has_schema_privilege(%(role)s, n.oid, 'CREATE')
+UNION ALL SELECT format('it owns schema %%I', n.nspname) FROM pg_namespace n
+ WHERE n.nspname = %(schema)s AND {rights_ns}
+UNION ALL SELECT format('it owns %%I.%%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n
+ ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s AND {rights_rel}
+UNION ALL SELECT format('it owns function %%s', p.oid::regprocedure) FROM pg_proc p
+ WHERE ({rights_proc}) AND (p.pronamespace = to_regnamespace(%(schema)s) OR p.oid IN (SELECT t.tgfoid
+ FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = to_regnamespace(%(schema)s)))
+"""
+
+
+def check_app_role(conninfo: str, role: str, schema: str = "public") -> None:
+    """The application's role must exist, have none of the owner's rights (not the owner, no member of it, not
+    even one that must SET ROLE), and keep no way to change Sigill's tables: owning none of them (an installation
+    whose one role made them hands them over first), nor the schema or the database, and creating nothing."""
     with psycopg.connect(conninfo) as conn:
-        row = conn.execute("SELECT rolsuper, pg_has_role(%s, current_user, 'USAGE') FROM pg_roles WHERE rolname = %s",
-                           (role, role)).fetchone()
+        row = conn.execute("SELECT rolsuper, " + _RIGHTS_OF.format(role="%s", of="current_user")
+                           + " FROM pg_roles WHERE rolname = %s", (role, role, role)).fetchone()
         owner = conn.info.user
-    if row is None:
-        raise RoleProblem(f"no database role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')")
-    if row[0] or row[1]:
-        raise RoleProblem(f"the role {role!r} has the rights of {owner!r}, which is to own the tables (a superuser,"
-                          " the same role or a member of it): the application's role must be another")
+        if row is None:
+            raise RoleProblem(f"no database role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')")
+        if row[0] or row[1]:
+            raise RoleProblem(f"the role {role!r} has the rights of {owner!r}, which is to own the tables (a"
+                              " superuser, the same role or a member of it): the application's role must be another")
+        rights = {name: _RIGHTS_OF.format(role="%(role)s", of=of) for name, of in (
+            ("rights_db", "d.datdba"), ("rights_ns", "n.nspowner"), ("rights_rel", "c.relowner"),
+            ("rights_proc", "p.proowner"))}
+        kept = [r[0] for r in conn.execute(STILL_ITS.format(**rights), {"role": role, "schema": schema})]
+    if kept:
+        raise RoleProblem(
+            f"the role {role!r} could still change what the triggers protect: {'; '.join(kept[:5])}"
+            f"{' …' if len(kept) > 5 else ''} — hand it over and take it away (as a superuser: REASSIGN OWNED BY"
+            f" {role} TO {owner}; ALTER DATABASE … OWNER TO {owner}; REVOKE CREATE ON … FROM {role}, PUBLIC),"
+            " then run this again (deploy/README.md)")
 
 
 def keep_apart(conninfo: str, schema: str, role: str) -> None:

@@ -325,7 +325,7 @@ def set_up_database(settings: Settings, location: PostgresLocation, app_role: st
     views, the feeds, the ledger, the access log and the web sessions, the event store append-only, and give
     ``app_role`` — which must not have the owner's rights — what the application does with them."""
     try:
-        check_app_role(location.conninfo(), app_role)
+        check_app_role(location.conninfo(), app_role, settings.db_schema or "public")
     except RoleProblem as error:
         raise ConfigurationError(str(error)) from None
     app = build_application(settings, location=location)

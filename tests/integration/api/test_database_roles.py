@@ -154,3 +154,44 @@ def test_a_backup_restored_by_the_owner_and_set_up_again_runs_as_the_application
     finally:
         with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(restored)))
+
+
+def _as_superuser(server, database, *statements: sql.Composable) -> None:
+    with psycopg.connect(replace(server, dbname=database.dbname).conninfo(), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize("grant, said", [
+    # PostgreSQL 14's default: its operators, first on its own search path, would decide the triggers' checks
+    ("GRANT CREATE ON SCHEMA public TO PUBLIC", r"it may create objects in schema public \(CREATE\)"),
+    ("ALTER DATABASE {db} OWNER TO {app}", "it owns the database"),   # and so schema public: it may drop any table
+    ("ALTER ROLE {app} NOINHERIT; GRANT {owner} TO {app}", "has the rights of"),   # SET ROLE, then anything
+])
+def test_the_setup_refuses_an_application_role_that_could_still_change_the_tables(roles, settings, postgres_server,
+                                                                                   grant, said):
+    owner, app_role = roles
+    names = {"db": sql.Identifier(owner.dbname), "app": sql.Identifier(app_role.user),
+             "owner": sql.Identifier(owner.user)}
+    _as_superuser(postgres_server, owner, *(sql.SQL(s).format(**names) for s in grant.split("; ")))
+    with pytest.raises(ConfigurationError, match=said):
+        set_up_database(settings, owner, app_role.user)
+
+
+def test_an_installation_whose_one_role_made_the_tables_is_set_up_once_they_are_handed_over(roles, settings,
+                                                                                           postgres_server):
+    owner, app_role = roles
+    app, owner_id, db = sql.Identifier(app_role.user), sql.Identifier(owner.user), sql.Identifier(owner.dbname)
+    # Before the split: the application's role owned the database and made every table.  The owner, a member of
+    # it (as a CREATEROLE administrator's roles often are), could alter them all — and the setup said it owned them.
+    _as_superuser(postgres_server, owner, sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, app),
+                  sql.SQL("GRANT {} TO {}").format(app, owner_id))
+    build_application(settings, location=app_role).close()
+    with pytest.raises(ConfigurationError, match=f"it owns the database .*it owns public.sigill_data_keys.*REASSIGN OWNED BY {app_role.user} "):
+        set_up_database(settings, owner, app_role.user)
+    _as_superuser(postgres_server, owner, sql.SQL("REASSIGN OWNED BY {} TO {}").format(app, owner_id),
+                  sql.SQL("REVOKE {} FROM {}").format(app, owner_id))
+    set_up_database(settings, owner, app_role.user)
+    with psycopg.connect(app_role.conninfo(), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+            conn.execute("ALTER TABLE sigill_events DISABLE TRIGGER append_only")
