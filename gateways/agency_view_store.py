@@ -77,7 +77,9 @@ TABLES = [
     # feed and seq set, where seq was NULL, nothing else: ``feed_store.NUMBER_OLD_ROWS``), and a rebuild's TRUNCATE,
     # allowed only once every row is kept, as it is, in the latest replaced log (``ReplacedLogQueries``), whose
     # tables refuse UPDATE, DELETE and TRUNCATE.  Whoever may disable a trigger (the tables' owner) is not stopped.
-    "CREATE OR REPLACE FUNCTION {s}.sigill_disclosure_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$"
+    # Its search path pinned: the checks' operators are pg_catalog's, whatever the writer's session puts first.
+    "CREATE OR REPLACE FUNCTION {s}.sigill_disclosure_log_is_append_only() RETURNS trigger LANGUAGE plpgsql"
+    " SET search_path = pg_catalog AS $$"
     " BEGIN"
     "  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND to_jsonb(NEW) - 'feed' - 'seq' = to_jsonb(OLD) - 'feed' - 'seq' THEN"
     "   RETURN NEW;"

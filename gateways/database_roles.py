@@ -32,7 +32,8 @@ CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {events}
 # damaged; removed, it would read as erased with no erasure made.  Destroying — the key set NULL, the moment kept
 # — is the one change.  Restoring a damaged key's row from a backup is the owner's work.
 KEYS_KEPT = """
-CREATE OR REPLACE FUNCTION {s}.sigill_keys_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {s}.sigill_keys_are_kept() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog AS $$   -- its operators pg_catalog's, whatever the caller's search path
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.aggregate_id = OLD.aggregate_id AND NEW.created_at = OLD.created_at
        AND NEW.wrapped_key IS NULL AND NEW.destroyed_at IS NOT NULL THEN

@@ -195,3 +195,27 @@ def test_an_installation_whose_one_role_made_the_tables_is_set_up_once_they_are_
     with psycopg.connect(app_role.conninfo(), autocommit=True) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
             conn.execute("ALTER TABLE sigill_events DISABLE TRIGGER append_only")
+
+
+def test_the_triggers_checks_are_not_the_writers_operators(client, users, tick, postgres, runner, roles,
+                                                          postgres_server):
+    school_consented_case(client, users, tick)
+    runner.catch_up()
+    # Granted after the setup (which would refuse it): operators of the application's own, first on its search path.
+    _as_superuser(postgres_server, postgres, sql.SQL("GRANT CREATE ON SCHEMA public TO PUBLIC"))
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        for t in ("int8", "uuid", "text", "jsonb", "timestamptz"):
+            conn.execute(f"CREATE FUNCTION public.same_{t}({t}, {t}) RETURNS boolean LANGUAGE sql AS 'SELECT true'")
+            conn.execute(f"CREATE OPERATOR public.= (LEFTARG = {t}, RIGHTARG = {t}, FUNCTION = public.same_{t})")
+        conn.execute("SET search_path = public, pg_catalog")
+        with pytest.raises(psycopg.errors.RaiseException, match="emptied only by a rebuild"), conn.transaction():
+            conn.execute("INSERT INTO disclosure_log_replacements (epoch, replaced_at, up_to, rows)"
+                         " VALUES ('x', now(), 0, 1)")   # one row kept, as though it were all of them
+            conn.execute("INSERT INTO replaced_disclosure_log SELECT (SELECT max(replacement) FROM"
+                         " disclosure_log_replacements), id, case_id, agency, fact_id, kind, category, change, basis,"
+                         " at, notification_id, event_id, cause, feed, seq FROM disclosure_log LIMIT 1")
+            conn.execute("TRUNCATE disclosure_log")
+        with pytest.raises(psycopg.errors.RaiseException, match="kept until destroyed"):
+            conn.execute("UPDATE sigill_data_keys SET aggregate_id = gen_random_uuid(), wrapped_key = NULL,"
+                         " destroyed_at = now()")
+        assert conn.execute("SELECT count(*) FROM disclosure_log").fetchone()[0] > 1
