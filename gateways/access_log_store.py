@@ -46,20 +46,20 @@ CREATE TABLE IF NOT EXISTS {checkpoints} (
 -- One field of an entry as ``entry_link`` encodes it: its UTF-8 length (4 bytes, big-endian), then its bytes.
 CREATE OR REPLACE FUNCTION {part}(value text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT int4send(length(convert_to(value, 'UTF8'))) || convert_to(value, 'UTF8') $$;
-CREATE OR REPLACE FUNCTION sigill_access_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the access log is append-only'; END $$;
 DROP TRIGGER IF EXISTS append_only ON {log};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {log}
-    FOR EACH ROW EXECUTE FUNCTION sigill_access_log_is_append_only();
+    FOR EACH ROW EXECUTE FUNCTION {refuse}();
 DROP TRIGGER IF EXISTS append_only ON {checkpoints};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
-    FOR EACH ROW EXECUTE FUNCTION sigill_access_log_is_append_only();
+    FOR EACH ROW EXECUTE FUNCTION {refuse}();
 DROP TRIGGER IF EXISTS no_truncate ON {log};
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {log}
-    FOR EACH STATEMENT EXECUTE FUNCTION sigill_access_log_is_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
 DROP TRIGGER IF EXISTS no_truncate ON {checkpoints};
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
-    FOR EACH STATEMENT EXECUTE FUNCTION sigill_access_log_is_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
 -- A batch, in one statement (one round trip, its plan kept by the session): the latest stored version of the cases
 -- wanted, then under the lock the checkpoint owed from the last batch and the rows numbered and chained from the
 -- stored head (GENESIS when there is none) as ``entry_link`` does.  The lock is held to COMMIT and the disk's flush.
@@ -115,6 +115,8 @@ class PostgresAccessLogStore:
                  events_table: str = "sigill_events") -> None:
         self.keystore, self._conninfo = keystore, conninfo
         self._log = sql.Identifier(schema, "sigill_access_log")
+        # In Sigill's schema, as everything of it: not the first on the creator's search path (public, say).
+        self._refuse = sql.Identifier(schema, "sigill_access_log_is_append_only")
         self._checkpoints = sql.Identifier(schema, "sigill_access_log_checkpoints")
         self._part = sql.Identifier(schema, "sigill_access_part")
         self._append = sql.Identifier(schema, "sigill_access_append")
@@ -199,7 +201,8 @@ class PostgresAccessLogStore:
 
     def _sql(self, text: str) -> sql.Composed:
         return sql.SQL(text).format(log=self._log, checkpoints=self._checkpoints, part=self._part,
-                                    append=self._append, events=self._events)
+                                    append=self._append, events=self._events,
+                                    refuse=self._refuse)
 
 
 class AsyncAccessLogStore:

@@ -28,20 +28,20 @@ CREATE TABLE IF NOT EXISTS {checkpoints} (
     signed_at timestamptz NOT NULL,
     public_key bytea NOT NULL,
     signature bytea NOT NULL);
-CREATE OR REPLACE FUNCTION sigill_ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'the audit ledger is append-only'; END $$;
 DROP TRIGGER IF EXISTS append_only ON {ledger};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {ledger}
-    FOR EACH ROW EXECUTE FUNCTION sigill_ledger_is_append_only();
+    FOR EACH ROW EXECUTE FUNCTION {refuse}();
 DROP TRIGGER IF EXISTS append_only ON {checkpoints};
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
-    FOR EACH ROW EXECUTE FUNCTION sigill_ledger_is_append_only();
+    FOR EACH ROW EXECUTE FUNCTION {refuse}();
 DROP TRIGGER IF EXISTS no_truncate ON {ledger};
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {ledger}
-    FOR EACH STATEMENT EXECUTE FUNCTION sigill_ledger_is_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
 DROP TRIGGER IF EXISTS no_truncate ON {checkpoints};
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
-    FOR EACH STATEMENT EXECUTE FUNCTION sigill_ledger_is_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
 """
 
 
@@ -59,7 +59,10 @@ class PostgresLedgerStore:
         self._checkpoints = sql.Identifier(schema, "sigill_ledger_checkpoints")
         if create:
             create_schema(conninfo, [sql.SQL(SCHEMA).format(ledger=self._ledger, checkpoints=self._checkpoints,
-                                                            by_case=sql.Identifier("sigill_ledger_by_case"))], schema)
+                                                            by_case=sql.Identifier("sigill_ledger_by_case"),
+                                                            # in Sigill's schema, not the first on the search path
+                                                            refuse=sql.Identifier(schema, "sigill_ledger_is_append_only"))],
+                          schema)
         else:
             self._check_exists(schema)
 

@@ -219,3 +219,18 @@ def test_the_triggers_checks_are_not_the_writers_operators(client, users, tick, 
             conn.execute("UPDATE sigill_data_keys SET aggregate_id = gen_random_uuid(), wrapped_key = NULL,"
                          " destroyed_at = now()")
         assert conn.execute("SELECT count(*) FROM disclosure_log").fetchone()[0] > 1
+
+
+def test_a_schema_of_its_own_in_a_database_whose_public_the_owner_may_not_create_in(roles, settings,
+                                                                                    postgres_server):
+    owner, app_role = roles
+    # The DBA's database, and a schema in it for Sigill's owner (PostgreSQL 15 on: no one else creates in public).
+    _as_superuser(postgres_server, owner,
+                  sql.SQL("ALTER DATABASE {} OWNER TO CURRENT_USER").format(sql.Identifier(owner.dbname)),
+                  sql.SQL("CREATE SCHEMA sigill AUTHORIZATION {}").format(sql.Identifier(owner.user)))
+    in_schema = settings.model_copy(update={"db_schema": "sigill"})
+    set_up_database(in_schema, owner, app_role.user)
+    with psycopg.connect(app_role.conninfo(), autocommit=True) as conn:
+        for table in ("sigill_ledger", "sigill_access_log"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier("sigill", table)))
