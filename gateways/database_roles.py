@@ -35,8 +35,12 @@ KEYS_KEPT = """
 CREATE OR REPLACE FUNCTION {s}.sigill_keys_are_kept() RETURNS trigger LANGUAGE plpgsql
     SET search_path = pg_catalog AS $$   -- its operators pg_catalog's, whatever the caller's search path
 BEGIN
+    -- Destroyed now, with the moment it was (an erasure's time is a record: never back-dated), or destroyed
+    -- again, changing nothing.
     IF TG_OP = 'UPDATE' AND NEW.aggregate_id = OLD.aggregate_id AND NEW.created_at = OLD.created_at
-       AND NEW.wrapped_key IS NULL AND NEW.destroyed_at IS NOT NULL THEN
+       AND NEW.wrapped_key IS NULL
+       AND ((OLD.wrapped_key IS NOT NULL AND NEW.destroyed_at = now())
+            OR (OLD.wrapped_key IS NULL AND NEW.destroyed_at IS NOT DISTINCT FROM OLD.destroyed_at)) THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'a case''s data key is kept until destroyed: % refused (destroying sets it NULL)', TG_OP;
@@ -48,13 +52,15 @@ CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {keys}
     FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_keys_are_kept();
 """
 
-# What the application does with the tables.  UPDATE, DELETE and TRUNCATE on every table, since it locks the
+# What the application does with the tables: nextval of the sequences, never setval (which would make the event
+# store's next positions collide with stored ones); UPDATE, DELETE and TRUNCATE on every table, since it locks the
 # event store's table (EXCLUSIVE: PostgreSQL asks for one of them) and keeps views, keys and feeds current; on the
 # append-only tables the triggers refuse them, and this role cannot disable a trigger.
 GRANTS = """
 GRANT USAGE ON SCHEMA {s} TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {s} TO {role};
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {s} TO {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {role};
+REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA {s} FROM {role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {role};
 """
 

@@ -338,8 +338,9 @@ class PostgresKeyStore(_WrappingKeyStore):
 
     def _destroy(self, aggregate_id: UUID) -> None:
         # The NOTIFY goes with the destroying transaction: every listening process hears of it as it commits.
-        self._run("WITH d AS (INSERT INTO {t} (aggregate_id, wrapped_key, destroyed_at) VALUES (%s, NULL, now())"
-                  " ON CONFLICT (aggregate_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = now()"
+        self._run("WITH d AS (INSERT INTO {t} AS k (aggregate_id, wrapped_key, destroyed_at) VALUES (%s, NULL, now())"
+                  " ON CONFLICT (aggregate_id) DO UPDATE SET wrapped_key = NULL,"
+                  " destroyed_at = coalesce(k.destroyed_at, now())"   # destroyed again: its moment kept
                   " RETURNING aggregate_id) SELECT pg_notify(%s, aggregate_id::text) FROM d",
                   (aggregate_id, self._channel))
 

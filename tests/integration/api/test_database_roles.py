@@ -88,7 +88,18 @@ def test_the_applications_role_cannot_disable_a_trigger_nor_change_what_is_store
                           "TRUNCATE sigill_data_keys"):
             with pytest.raises(psycopg.errors.RaiseException, match="kept until destroyed"):
                 conn.execute(statement)
-    client.app.state.context.cases.app.keystore.destroy(UUID(case_id))   # an erasure: the one change allowed
+        # Nor may the event store's positions be set back (its next events would collide with stored ones).
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT setval(pg_get_serial_sequence('sigill_events', 'notification_id'), 1)")
+    keystore = client.app.state.context.cases.app.keystore
+    keystore.destroy(UUID(case_id))   # an erasure: the one change allowed, and again changes nothing
+    keystore.destroy(UUID(case_id))
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        for statement in ("UPDATE sigill_data_keys SET destroyed_at = '2000-01-01' WHERE wrapped_key IS NULL",
+                          "UPDATE sigill_data_keys SET wrapped_key = NULL, destroyed_at = '2000-01-01'"
+                          " WHERE wrapped_key IS NOT NULL"):   # an erasure's moment is a record: never back-dated
+            with pytest.raises(psycopg.errors.RaiseException, match="kept until destroyed"):
+                conn.execute(statement)
     assert client.get(f"/api/v1/cases/{case_id}", headers=users.school).status_code == 404
 
 
