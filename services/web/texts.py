@@ -109,6 +109,8 @@ T: dict[str, str] = {
     "meeting_decisions": "Beslut", "meeting_category": "kategori", "meeting_basis": "Grund",
     "meeting_submit": "Spara mötet", "outcome_n": "Resultat", "meeting_decisions_hint": "Ett beslut per rad.",
     "decisions_category_hint": "Kategorin avgör vilka myndigheter som får se besluten: välj den när du skriver beslut.",
+    "meeting_member_hint": "Er myndighet registrerar sin egen närvaro och sina egna resultat från mötet; "
+                           "socialtjänsten registrerar de andra myndigheternas.",
     "meeting_others_hint": "Andra deltagare, kommaseparerade (t.ex. den unge, förälder).",
     "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
     "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
@@ -302,6 +304,10 @@ DOMAIN_ERRORS = {
 }
 
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
+    ("names only itself", "Er myndighet kan bara ange sig själv (och socialtjänsten) som deltagare: socialtjänsten"
+                          " registrerar de andra myndigheternas närvaro."),
+    ("records only its own outcomes", "Er myndighet kan bara registrera sina egna resultat från mötet:"
+                                      " socialtjänsten registrerar de andra myndigheternas."),
     ("twice among the attendees", "Myndigheten finns med två gånger bland deltagarna: ange varje myndighet en gång."),
     ("twice as responsible", "Myndigheten finns med två gånger bland de ansvariga: ange varje myndighet en gång."),
     ("carried forward twice", "Samma rad i planen finns med två gånger: behåll den en gång."),

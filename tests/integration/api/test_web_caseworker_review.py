@@ -1,0 +1,54 @@
+"""A caseworker's (and a school counsellor's) usability review of the web client, walked through in the browser:
+what they stumbled on, each pinned here (each reads through CaseService as the user, as the API does)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.api.flows import school_consented_case
+from tests.integration.api.skew import web_as
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _hidden(page: str) -> dict[str, str]:
+    return {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
+            "expected_version": re.search(r'name="expected_version" value="([^"]+)"', page).group(1)}
+
+
+def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_swedish(client, users, tick, context,
+                                                                                       settings):
+    """The school's meeting form offered the police as an attendee and every agency as an outcome's origin; the
+    domain refuses a member naming anyone but itself, and the page said only "Ogiltigt värde." (the domain's
+    English message matched no Swedish one)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    school = web_as(context, settings, "skola")
+    form = school.get(f"/arenden/{case_id}/moten")
+    assert form.status_code == 200
+    assert 'name="attendees" value="skola"' in form.text
+    assert 'name="attendees" value="polis"' not in form.text
+    origins = re.search(r'<select id="f-outcomes-0-origin_agency".*?</select>', form.text, re.S).group(0)
+    assert re.findall(r'<option value="(\w+)"', origins) == ["skola"]
+    assert "socialtjänsten registrerar de andra myndigheternas" in _text(form.text)
+
+    # A form sent from an older page (or typed by hand) is refused in words a counsellor understands.
+    tick()
+    named = school.post(f"/arenden/{case_id}/moten", data={
+        **_hidden(form.text), "held_on": "2026-02-03", "attendees": ["skola", "polis"]})
+    assert named.status_code == 422
+    assert "Ogiltigt värde" not in named.text
+    assert "kan bara ange sig själv (och socialtjänsten) som deltagare" in _text(named.text)
+    spoken = school.post(f"/arenden/{case_id}/moten", data={
+        **_hidden(form.text), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "polis",
+        "outcomes.0.category": "school", "outcomes.0.text": "Närvaron har ökat."})
+    assert spoken.status_code == 422
+    assert "Ogiltigt värde" not in spoken.text
+    assert "kan bara registrera sina egna resultat från mötet" in _text(spoken.text)
+    assert "Närvaron har ökat." in spoken.text   # what was typed is kept
+
+    # Social services records the whole group: its form still offers every member and every origin.
+    lead = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/moten").text
+    assert 'name="attendees" value="polis"' in lead and 'name="attendees" value="skola"' in lead
+    assert "meeting-member-hint" not in lead
