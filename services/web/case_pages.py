@@ -86,4 +86,13 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
         if error.code in ("case_not_found", "case_erased"):
             raise
         return again(typed, forms.domain_errors(error, parsed).errors, 422)
-    return redirect(done_url)
+    return redirect(saved(done_url, command))
+
+
+def saved(url: str, command: str) -> str:
+    """Where a saved form leads, marked so that the page says what was saved (it said nothing: a caseworker sent
+    back to the timeline after "Spara beslut" could not tell whether the decision was recorded)."""
+    return f"{url}?{SAVED_PARAMETER}={command}"
+
+
+SAVED_PARAMETER = "sparat"

@@ -15,7 +15,7 @@ from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
 from services.web import deadlines, forms, session, texts, views
-from services.web.case_pages import look, service, show, today
+from services.web.case_pages import look, saved, service, show, today
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
 
@@ -103,7 +103,7 @@ def new_referral(request: Request, typed: Form) -> Response:
         raise
     except DomainError as error:
         return _referral_form(request, user, typed, forms.domain_errors(error, parsed).errors, 422)
-    return redirect(f"/arenden/{done.case_id}")
+    return redirect(saved(f"/arenden/{done.case_id}", "open_case"))
 
 
 @router.get("/arenden/{case_id}")

@@ -207,6 +207,23 @@ LABELS: dict[str, str] = {
     "expected_version": "Version",
 }
 
+# What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).
+SAVED: dict[str, str] = {
+    "open_case": "Ärendet är öppnat. Nästa steg är beslutet om aktualitet (fliken Beslut).",
+    "decide_eligibility": "Beslutet om aktualitet är sparat.",
+    "record_guardians": "Vårdnadshavarna är sparade. Registrera den unges och vårdnadshavarnas samtycken nedan.",
+    "grant_consent": "Samtycket är registrerat.",
+    "narrow_consent": "Begränsningen av samtycket är registrerad.",
+    "withdraw_consent": "Återkallelsen är registrerad: från och med nu lämnas inget mer ut under samtycket.",
+    "add_member": "Myndigheten är tillagd i gruppen.",
+    "remove_member": "Det är registrerat att myndigheten har lämnat gruppen.",
+    "revise_plan": "Den nya revisionen av åtgärdsplanen är sparad.",
+    "record_meeting": "Mötet är registrerat.",
+    "record_follow_up": "Uppföljningen är sparad.",
+    "record_contribution": "Uppgiften är sparad.",
+    "close_case": "Avslutet är registrerat.",
+}
+
 ENTRY_ROUTES = {"known": "Känd hos socialtjänsten", "sol14": "SoL 14-anmälan (orosanmälan)",
                 "lul6": "LUL 6 §-underrättelse från polisen", "other": "Annan väg"}
 CONSENT_FORMS = {"written": "Skriftligt", "oral_documented": "Muntligt, dokumenterat"}

@@ -29,7 +29,8 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     page.locator("#f-guardians-0-name").fill("Maria Exempelsson")
     page.locator("#f-guardians-1-name").fill("Johan Exempelsson")
     page.get_by_role("button", name="Spara vårdnadshavare").click()
-    expect(page).to_have_url(re.compile(r"/samtycken$"))
+    expect(page).to_have_url(re.compile(r"/samtycken\?sparat=record_guardians$"))
+    expect(page.locator("#saved")).to_contain_text("Vårdnadshavarna är sparade.")
 
     for n, consenter in enumerate( ("Den unge", "Maria Exempelsson (vårdnadshavare)", "Johan Exempelsson (vårdnadshavare)"), 1):
         page.get_by_label("Vem lämnar samtycket").select_option(label=consenter)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.api.flows import school_consented_case
+from tests.integration.api.flows import open_case, school_consented_case
 from tests.integration.api.skew import web_as
 
 
@@ -52,3 +52,30 @@ def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_s
     lead = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/moten").text
     assert 'name="attendees" value="polis"' in lead and 'name="attendees" value="skola"' in lead
     assert "meeting-member-hint" not in lead
+
+
+def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, context, settings):
+    """"Spara beslut" led back to the timeline with no word of whether the decision was recorded (``T["saved"]``
+    was never shown): the caseworker had to look for the row.  The page now says what was saved — by the
+    command's name in the address, never anything typed."""
+    case_id = open_case(client, users)
+    social = web_as(context, settings, "soc-0180")
+    form = social.get(f"/arenden/{case_id}/beslut").text
+    tick()
+    done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
+        **_hidden(form), "accepted": "true", "reasons": "Hög risk enligt SAVRY.", "instruments": "SAVRY",
+        "decided_on": "2026-02-02"})
+    assert done.status_code == 303 and done.headers["location"] == f"/arenden/{case_id}?sparat=decide_eligibility"
+    page = social.get(done.headers["location"]).text
+    assert '<p class="notice ok" role="status" id="saved">Beslutet om aktualitet är sparat.</p>' in page
+    assert 'id="saved"' not in social.get(f"/arenden/{case_id}").text          # only right after saving
+    assert 'id="saved"' not in social.get(f"/arenden/{case_id}?sparat=%3Cb%3E").text   # nothing said back
+
+    new = social.get("/arenden/nytt").text
+    opened = social.post("/arenden/nytt", follow_redirects=False, data={
+        "csrf": _hidden(form)["csrf"], "personnummer": "20100101-2382", "name": "Kim Exempel",
+        "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
+        "summary": "Misstänkt för rån.", "summary_category": "crime"})
+    assert "Ny aktualisering" in new and opened.status_code == 303, _text(opened.text)[:500]
+    assert opened.headers["location"].endswith("?sparat=open_case")
+    assert "Ärendet är öppnat." in social.get(opened.headers["location"]).text
