@@ -1,0 +1,36 @@
+"""On a narrow window (800 px: a laptop with the case file beside it) tables stay readable: a date is never broken
+at its hyphens ("2026-12-" above "04 13:48"), and the auditor's disclosure log scrolls inside its own box instead
+of pushing its last column (Orsak) off the page."""
+
+from __future__ import annotations
+
+from tests.e2e import seed, ui
+
+LINES = """cells => cells.map(td => { const r = document.createRange(); r.selectNodeContents(td);
+  return [td.innerText, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })"""
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def _dates_on_one_line(page, where: str) -> None:
+    cells = page.locator("td.when").evaluate_all(LINES)
+    assert cells, f"{where}: no dates"
+    broken = [text for text, lines in cells if text and lines > 1]
+    assert not broken, f"{where}: dates broken over lines: {broken}"
+
+
+def test_dates_and_the_disclosure_log_are_readable_at_800_px(server, open_browser):
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser(width=800)
+    ui.sign_in(page, ui.SOCIAL)
+    for slug in ("", "grupp"):
+        ui.tab(page, str(group.case_id), slug)
+        _dates_on_one_line(page, slug or "tidslinjen")
+        assert page.evaluate(OVERFLOW) <= 0, slug
+
+    auditor = open_browser(width=800)
+    ui.sign_in(auditor, ui.AUDITOR)
+    auditor.goto(f"/granskning/arenden/{group.case_id}/utlamnanden")
+    assert auditor.evaluate(OVERFLOW) <= 0, "the disclosure log is wider than the window"
+    _dates_on_one_line(auditor, "utlämnandeloggen")
+    auditor.goto(f"/granskning/arenden/{group.case_id}?myndighet=skola")
+    assert auditor.evaluate(OVERFLOW) <= 0, "the replay is wider than the window"
