@@ -79,3 +79,14 @@ def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, conte
     assert "Ny aktualisering" in new and opened.status_code == 303, _text(opened.text)[:500]
     assert opened.headers["location"].endswith("?sparat=open_case")
     assert "Ärendet är öppnat." in social.get(opened.headers["location"]).text
+
+
+def test_the_group_form_offers_only_agencies_not_already_in_the_group(client, users, tick, context, settings):
+    """"Lägg till myndighet" listed the school and the police though both were members: chosen, filled in and
+    sent, it came back "Myndigheten är redan med i gruppen."."""
+    case_id, _ = school_consented_case(client, users, tick)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/grupp").text
+    offered = re.findall(r'<option value="(\w+)"', re.search(r'<select id="f-agency".*?</select>', page, re.S).group(0))
+    assert "skola" not in offered and "polis" not in offered
+    assert "bup" in offered and "socialtjanst" not in offered
+    assert "Skolan" in page and "Polisen" in page   # still listed as members, above
