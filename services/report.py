@@ -26,7 +26,7 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 table{border-collapse:collapse;width:100%;font-size:10pt}th,td{text-align:left;vertical-align:top;
 padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 .ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}.ids{color:#666}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}.noprint{display:none}}
 """
 # Served, the report is a page whose one style is inline: its policy allows that style, by its hash, and nothing else.
 _STYLE_HASH = b64encode(sha256(STYLE.encode()).digest()).decode()

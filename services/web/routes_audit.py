@@ -237,6 +237,10 @@ def report(request: Request, case_id: str) -> Response:
     user, uuid = _auditor(request), case_uuid(case_id)
     made = service(request).audit_report(user, uuid, request.app.state.context.report,
                                          session.purpose(request, uuid))
+    # The web's report leads back to the case's audit pages (it was a dead end); the link is not printed.
+    back = (f'<p class="noprint"><a href="/granskning/arenden/{uuid}">{texts.T["report_back"]}</a> · '
+            f'{texts.T["report_print_hint"]}</p>')
+    made = made.replace("<body>", "<body>\n" + back, 1)
     return HTMLResponse(made, headers={"Cache-Control": "no-store", "Content-Security-Policy": REPORT_POLICY})
 
 

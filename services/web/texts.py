@@ -150,7 +150,9 @@ T: dict[str, str] = {
                      "loggen kan inte jämföras med dem. Här står utlämnandeloggen som den är lagrad – det "
                      "myndigheternas flöden fick, utan innehåll.",
     "stored_rows": "Lagrad utlämnandelogg",
-    "report": "Utskrivbar rapport", "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
+    "report": "Utskrivbar rapport", "report_back": "Tillbaka till granskningen av ärendet",
+    "report_print_hint": "Skriv ut med webbläsarens utskrift (Ctrl+P); den här raden skrivs inte ut.",
+    "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
     "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",
     "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",

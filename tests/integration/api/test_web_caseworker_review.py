@@ -90,3 +90,17 @@ def test_the_group_form_offers_only_agencies_not_already_in_the_group(client, us
     assert "skola" not in offered and "polis" not in offered
     assert "bup" in offered and "socialtjanst" not in offered
     assert "Skolan" in page and "Polisen" in page   # still listed as members, above
+
+
+def test_the_auditors_printable_report_leads_back_to_the_case(client, users, tick, context, settings):
+    """The report was a dead end: no link, no menu — only the browser's back button.  The web's report now leads
+    back to the case's audit pages, in a line the print leaves out; the API's report is unchanged."""
+    case_id, _ = school_consented_case(client, users, tick)
+    report = web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/rapport")
+    assert report.status_code == 200
+    back = re.search(r'<p class="noprint"><a href="([^"]+)">([^<]+)</a>', report.text)
+    assert back and back.groups() == (f"/granskning/arenden/{case_id}", "Tillbaka till granskningen av ärendet")
+    style = re.search(r"<style>(.*?)</style>", report.text, re.S).group(1)
+    assert ".noprint{display:none}" in style.split("@media print", 1)[1]
+    api = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
+    assert api.status_code == 200 and "noprint\"><a" not in api.text
