@@ -34,7 +34,7 @@ from gateways.sealing import unseal
 from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, LIST_CASES, MOVED_ON,
                                      UNLIST_CASES, apply_views_arguments, rows_json)
 from gateways.case_list_queries import CaseListQueries
-from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, FeedQueries, WrittenLog, view_where
+from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
 from gateways.replaced_log import KEPT, REPLACED_TABLES, ReplacedLogQueries
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
@@ -322,7 +322,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                              " DO UPDATE SET version = excluded.version, building_to = coalesce(excluded.building_to,"
                              " view_rules.building_to)").format(self._s), (version, building_to or None))
 
-    def clear(self, application_name: str, building_to: int = 0) -> int:
+    def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False) -> int:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
 
         ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
@@ -330,19 +330,24 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         history) in a new epoch, and published again from the start: the rebuilt log may differ (an erased
         case's history can no longer be read), so no position or cursor of the old numbering is trusted.  The
         log's rows are kept as a replaced log first (``gateways.replaced_log``): they are what the feeds carried.
-        Returns how many were kept."""
+        Returns how many were kept.  ``renew_ids``: the secret that keys the feeds' event ids and the public fact
+        ids is made anew too (after a restore of an older backup), so every message and fact gets another id."""
         with self.datastore.transaction(commit=True) as curs:
             kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
                                        application_name)
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
                              " {s}.feed_positions").format(s=self._s))
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
+            if renew_ids:
+                curs.execute(SQL(RENEW_SECRET).format(s=self._s))
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
             # Views from before versions were recorded have no row: version 1 (``rules_version``).
             curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to) VALUES (1, %s) ON CONFLICT (one)"
                              " DO UPDATE SET building_to = greatest(view_rules.building_to, excluded.building_to)")
                          .format(s=self._s), (building_to or None,))
+        if renew_ids:
+            self._secret = self._fact_ids = None   # read afresh: this process's copies are of the old secret
         return kept
 
     def _copy_log(self, curs: Any, log: list[list]) -> None:

@@ -53,6 +53,9 @@ FEED_ROWS = (
     " notification_id FROM {s}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s) d"
     " ON NOT b.building ORDER BY d.seq")
 RENEW_EPOCH = f"UPDATE {{s}}.feed_state SET epoch = {_RANDOM_EPOCH}"
+# After a database restored from an older backup: the next events take the lost ones' positions and versions, so
+# under the kept secret their messages would carry the lost messages' event ids and public fact ids.
+RENEW_SECRET = f"UPDATE {{s}}.feed_state SET secret = {_RANDOM_BYTES}"
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"

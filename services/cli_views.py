@@ -17,8 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     views = sub.add_parser("views", help="the agency views: catch up, rebuild, list cases, show a case")
     commands = views.add_subparsers(dest="views_command", required=True, metavar="VIEWS_COMMAND")
     commands.add_parser("catch-up", help="process every new event into the views").set_defaults(handler=_catch_up)
-    commands.add_parser("rebuild", help="throw the views away and build them from the first event"
-                        ).set_defaults(handler=_rebuild)
+    rebuild = commands.add_parser("rebuild", help="throw the views away and build them from the first event")
+    rebuild.add_argument("--after-restore", action="store_true",
+                         help="the database was restored from an older backup: give every feed message and fact a"
+                              " new id (the events after the restore take the lost ones' places, and would take"
+                              " their ids); with every other Sigill process stopped")
+    rebuild.set_defaults(handler=_rebuild)
     cases = commands.add_parser("cases", help="an agency's case list")
     cases.add_argument("--agency", required=True)
     cases.set_defaults(handler=_cases)
@@ -86,7 +90,10 @@ def _rebuild(args: argparse.Namespace) -> int:
                 " --replaced`." if runner.replaced_rows else "") + (
             f" {runner.rules_ended:,} uppgifter som den ersatta loggen visade och reglerna inte längre visar har"
             " fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
-    return _process(lambda runner: runner.rebuild(_progress), "Vyerna återuppbyggda ur {:,} händelser.", kept)
+    renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): myndigheternas"
+               " integrationer tar sina flöden från början." if args.after_restore else "")
+    return _process(lambda runner: runner.rebuild(_progress, renew_ids=args.after_restore),
+                    "Vyerna återuppbyggda ur {:,} händelser.", lambda runner: kept(runner) + renewed)
 
 
 def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001

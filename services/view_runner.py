@@ -184,10 +184,13 @@ class ViewRunner:
             pool.shutdown(wait=True)
         self._pools.clear()
 
-    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None, *, renew_ids: bool = False) -> int:
         """Throw the views away and build them again from the first event, under today's rules.  The replaced
-        disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried."""
-        self.replaced_rows = self.store.clear(self.app.name, building_to=self.app.recorder.max_notification_id())
+        disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried.
+        ``renew_ids``: after a restore of an older backup, every feed message and fact gets another id (the
+        events that follow take the lost ones' places, and would take their ids)."""
+        self.replaced_rows = self.store.clear(self.app.name, building_to=self.app.recorder.max_notification_id(),
+                                              renew_ids=renew_ids)
         self.rules_ended = 0
         self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
