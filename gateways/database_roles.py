@@ -11,6 +11,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from gateways.erasure_store import TABLE as ERASURES_TABLE
 from gateways.keystore import KEYS_TABLE
 from gateways.schema_lock import EVENTS_TABLE, schema_lock
 
@@ -29,24 +30,35 @@ CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {events}
 """
 
 # A case's data key is written once and kept until destroyed (an erasure): replaced, the case would read as
-# damaged; removed, it would read as erased with no erasure made.  Destroying — the key set NULL, the moment kept
-# — is the one change.  Restoring a damaged key's row from a backup is the owner's work.
+# damaged; removed, it would read as erased with no erasure made.  Destroying — the key set NULL, at the moment it
+# happens, with the erasure's decision on record (`sigill erase`) — is the one change.  Restoring a damaged key's
+# row from a backup is the owner's work.
 KEYS_KEPT = """
 CREATE OR REPLACE FUNCTION {s}.sigill_keys_are_kept() RETURNS trigger LANGUAGE plpgsql
     SET search_path = pg_catalog AS $$   -- its operators pg_catalog's, whatever the caller's search path
 BEGIN
-    -- Destroyed now, with the moment it was (an erasure's time is a record: never back-dated), or destroyed
-    -- again, changing nothing.
-    IF TG_OP = 'UPDATE' AND NEW.aggregate_id = OLD.aggregate_id AND NEW.created_at = OLD.created_at
-       AND NEW.wrapped_key IS NULL
-       AND ((OLD.wrapped_key IS NOT NULL AND NEW.destroyed_at = now())
-            OR (OLD.wrapped_key IS NULL AND NEW.destroyed_at IS NOT DISTINCT FROM OLD.destroyed_at)) THEN
-        RETURN NEW;
+    IF TG_OP = 'INSERT' THEN
+        -- A new key; or one destroyed before it was ever made, by a decision on record, now.
+        IF NEW.wrapped_key IS NOT NULL OR (NEW.destroyed_at = now()
+                AND EXISTS (SELECT 1 FROM {erasures} e WHERE e.case_id = NEW.aggregate_id)) THEN
+            RETURN NEW;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- Destroyed now (an erasure's time is a record: never back-dated) by a decision on record, or destroyed
+        -- again, changing nothing.
+        IF NEW.aggregate_id = OLD.aggregate_id AND NEW.created_at = OLD.created_at AND NEW.wrapped_key IS NULL
+           AND ((OLD.wrapped_key IS NOT NULL AND NEW.destroyed_at = now()
+                 AND EXISTS (SELECT 1 FROM {erasures} e WHERE e.case_id = NEW.aggregate_id))
+                OR (OLD.wrapped_key IS NULL AND NEW.destroyed_at IS NOT DISTINCT FROM OLD.destroyed_at)) THEN
+            RETURN NEW;
+        END IF;
     END IF;
-    RAISE EXCEPTION 'a case''s data key is kept until destroyed: % refused (destroying sets it NULL)', TG_OP;
+    RAISE EXCEPTION 'a case''s data key is kept until destroyed: % refused (destroying sets it NULL, by an erasure'
+                    ' decision on record: sigill erase)', TG_OP;
 END $$;
 DROP TRIGGER IF EXISTS kept ON {keys};
-CREATE TRIGGER kept BEFORE UPDATE OR DELETE ON {keys} FOR EACH ROW EXECUTE FUNCTION {s}.sigill_keys_are_kept();
+CREATE TRIGGER kept BEFORE INSERT OR UPDATE OR DELETE ON {keys}
+    FOR EACH ROW EXECUTE FUNCTION {s}.sigill_keys_are_kept();
 DROP TRIGGER IF EXISTS no_truncate ON {keys};
 CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {keys}
     FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_keys_are_kept();
@@ -124,5 +136,6 @@ def keep_apart(conninfo: str, schema: str, role: str) -> None:
     s = sql.Identifier(schema)
     with schema_lock(conninfo) as cursor:
         cursor.execute(sql.SQL(EVENTS_APPEND_ONLY).format(s=s, events=sql.Identifier(schema, EVENTS_TABLE)))
-        cursor.execute(sql.SQL(KEYS_KEPT).format(s=s, keys=sql.Identifier(schema, KEYS_TABLE)))
+        cursor.execute(sql.SQL(KEYS_KEPT).format(s=s, keys=sql.Identifier(schema, KEYS_TABLE),
+                                                 erasures=sql.Identifier(schema, ERASURES_TABLE)))
         cursor.execute(sql.SQL(GRANTS).format(s=s, role=sql.Identifier(role)))

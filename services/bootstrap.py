@@ -14,6 +14,7 @@ from eventsourcing.utils import Environment
 
 from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
+from gateways.erasure_store import PostgresErasures, read_erasures
 from gateways.access_log_store import PostgresAccessLogStore, verify_access_log
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
@@ -333,7 +334,18 @@ def set_up_database(settings: Settings, location: PostgresLocation, app_role: st
         context = build_api_context(app, settings, location)   # the views, feeds, ledger, access log, answers
         build_shared_renewals(settings, location, context)
         build_signed_out(settings, location, context)
+        build_erasures(settings, location)
         context.close()
     finally:
         app.close()
     keep_apart(location.conninfo(), settings.db_schema or "public", app_role)
+
+
+def build_erasures(settings: Settings, location: PostgresLocation) -> PostgresErasures:
+    """The record of erasures (gallring), on the configured database."""
+    return PostgresErasures(location.conninfo(), schema=settings.db_schema or "public")
+
+
+def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[int, list]:
+    """The erasures on record and the keys destroyed without one, read as a verifier reads: nothing made."""
+    return read_erasures(location.conninfo(), settings.db_schema or "public")

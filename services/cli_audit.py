@@ -173,6 +173,7 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
     access = _verify_access_log(settings, location, ledger.trusted_keys)
+    _tell_erasures(settings, location)
     if not result.intact or access == "changed":
         return 1   # tampering is told as tampering, whatever else could not be checked
     return 0 if access == "intact" else NOT_VERIFIED
@@ -208,6 +209,33 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
         return "intact"
     print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {verdict.checked:,} läsningar före stämmer.")
     return "changed"
+
+
+def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location
+    """The erasures (gallring) on record, and any case key destroyed with no decision on record — keys are no
+    events, so the ledger cannot tell; told, not counted as a change of the ledger."""
+    import psycopg
+
+    from services.bootstrap import erasures_read_only
+    from services.cli import first_line
+
+    try:
+        recorded, unrecorded = erasures_read_only(settings, location)
+    except psycopg.errors.InsufficientPrivilege:
+        print("Gallringarna kontrollerades inte: databasrollen får inte läsa dem (GRANT SELECT ON sigill_erasures,"
+              " sigill_data_keys).")
+        return
+    except psycopg.Error as error:
+        print(f"Gallringarna kunde inte kontrolleras: {first_line(error)}")
+        return
+    if recorded or not unrecorded:
+        print(f"Gallrade ärenden med registrerat beslut: {recorded:,}.")
+    if unrecorded:
+        listed = ", ".join(f"{case_id} ({_moment(at) if at else 'okänd tid'})" for case_id, at in unrecorded[:10])
+        keys = "1 ärendes nyckel är förstörd" if len(unrecorded) == 1 else \
+            f"{len(unrecorded):,} ärendens nycklar är förstörda"
+        print(f"Obs: {keys} utan registrerat gallringsbeslut (`sigill erase` registrerar beslutet): {listed}"
+              f"{' …' if len(unrecorded) > 10 else ''}.")
 
 
 def _public_key_command(args: argparse.Namespace) -> int:

@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--replaced", action="store_true",
                      help="also list every row of the logs rebuilds replaced (what the feeds carried before)")
     log.set_defaults(handler=_log)
+    erase = sub.add_parser("erase", help="erase (gallra) a closed case: its decision recorded, its data key"
+                           " destroyed, the agencies that knew it told to delete what they hold")
+    erase.add_argument("--case", required=True, help="case id or case number")
+    erase.add_argument("--decision", required=True, help="the erasure decision's reference, e.g. its diary number"
+                       " (kept in plain text: never a name or personnummer)")
+    erase.set_defaults(handler=_erase)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
     sub.add_parser("follow", help="keep the views, the audit ledger, the calendar and, with Kafka configured, the agency"
@@ -106,6 +112,30 @@ def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
     if done:
         print(file=sys.stderr)  # end the progress line
     print(message.format(done) + after)
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    from services.bootstrap import build_erasures
+    from services.cli_audit import command_line_reader
+    from uuid import UUID
+
+    from domain.errors import CaseErased
+    from services.erasure import decision_reference, erase_case
+
+    decision_reference(args.decision)   # a bad reference is refused before anything is opened
+    with opened(existing=True) as (app, settings, location):
+        try:
+            case_id = app.resolve_case(args.case)
+        except CaseErased:   # named by its id, and erased: say whether that was decided
+            case_id = UUID(args.case.strip())
+        done = erase_case(app, build_erasures(settings, location), case_id, args.decision,
+                          command_line_reader().subject)
+    if done.already:
+        print(f"Ärendet {case_id} var redan gallrat; inget gjordes nu.")
+    else:
+        print(f"Ärende {done.case_number} gallrat: beslutet registrerat och ärendets nyckel förstörd. Myndigheter som"
+              " kände till ärendet får ett raderingsmeddelande i sina flöden inom en minut (följaren).")
     return 0
 
 

@@ -11,13 +11,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from services.bootstrap import build_application, set_up_database
+from services.bootstrap import build_application, build_erasures, set_up_database
+from services.erasure import erase_case
 from services.settings import ConfigurationError
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.test_cli import sigill
 
 APPEND_ONLY = {"sigill_events": "append_only", "sigill_ledger": "append_only", "sigill_access_log": "append_only",
-               "disclosure_log": "append_only"}
+               "disclosure_log": "append_only", "sigill_erasures": "append_only"}
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_the_application_works_as_a_role_that_owns_no_table(client, users, tick,
 
 
 def test_the_applications_role_cannot_disable_a_trigger_nor_change_what_is_stored(client, users, tick, postgres,
-                                                                                  context, runner):
+                                                                                  context, runner, settings):
     case_id, _ = school_consented_case(client, users, tick)
     ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # a read: a row in the access log
     runner.catch_up()
@@ -91,9 +92,17 @@ def test_the_applications_role_cannot_disable_a_trigger_nor_change_what_is_store
         # Nor may the event store's positions be set back (its next events would collide with stored ones).
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT setval(pg_get_serial_sequence('sigill_events', 'notification_id'), 1)")
-    keystore = client.app.state.context.cases.app.keystore
-    keystore.destroy(UUID(case_id))   # an erasure: the one change allowed, and again changes nothing
-    keystore.destroy(UUID(case_id))
+    application = client.app.state.context.cases.app
+    # A key destroyed with no erasure decision on record is refused: data culled with no one having decided it.
+    with pytest.raises(Exception, match="decision on record"):
+        application.keystore.destroy(UUID(case_id))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+    erasures = build_erasures(settings, postgres)
+    erase_case(application, erasures, UUID(case_id), "SN 2026/45", "cli:uid0@test")   # the one change allowed
+    application.keystore.destroy(UUID(case_id))   # and again, changing nothing
+    assert erasures.of(UUID(case_id))["decision"] == "SN 2026/45" and erasures.destroyed_unrecorded() == []
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
         for statement in ("UPDATE sigill_data_keys SET destroyed_at = '2000-01-01' WHERE wrapped_key IS NULL",
                           "UPDATE sigill_data_keys SET wrapped_key = NULL, destroyed_at = '2000-01-01'"

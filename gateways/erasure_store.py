@@ -1,0 +1,74 @@
+"""The record of erasures (gallring): which case was culled, when, by whom and under which decision.
+
+Destroying a case's data key is the erasure; it is no event (the case's events stay, unreadable, so the ledger
+still verifies).  This table is what says that it was decided: append-only, as the ledger is, and outliving the
+case.  It holds no personal data — the case's id and municipality, the decision's reference (a diary number,
+checked to hold no personnummer), the account that ran it and the moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from gateways.keystore import KEYS_TABLE
+from gateways.schema_lock import create_schema
+
+TABLE = "sigill_erasures"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS {t} (case_id uuid PRIMARY KEY, municipality text NOT NULL, decision text NOT NULL,
+    erased_by text NOT NULL, erased_at timestamptz NOT NULL DEFAULT now());
+CREATE OR REPLACE FUNCTION {s}.sigill_erasures_are_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the record of erasures is append-only: % refused', TG_OP; END $$;
+DROP TRIGGER IF EXISTS append_only ON {t};
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION {s}.sigill_erasures_are_kept();
+DROP TRIGGER IF EXISTS no_truncate ON {t};
+CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_erasures_are_kept();
+"""
+
+
+class PostgresErasures:
+    def __init__(self, conninfo: str, *, schema: str = "public") -> None:
+        self._conninfo, self._schema = conninfo, schema
+        self._t, self._keys = sql.Identifier(schema, TABLE), sql.Identifier(schema, KEYS_TABLE)
+        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t, s=sql.Identifier(schema))], schema)
+
+    def record(self, case_id: UUID, municipality: str, decision: str, erased_by: str) -> bool:
+        """Record the decision before the key is destroyed; False when the case's erasure was recorded already
+        (the first record stands: a repeat, say after a crash before the key was destroyed, changes nothing)."""
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            done = conn.execute(sql.SQL("INSERT INTO {} (case_id, municipality, decision, erased_by) VALUES"
+                                        " (%s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING").format(self._t),
+                                (case_id, municipality, decision, erased_by))
+            return done.rowcount == 1
+
+    def of(self, case_id: UUID) -> dict[str, Any] | None:
+        with psycopg.connect(self._conninfo, row_factory=dict_row) as conn:
+            return conn.execute(sql.SQL("SELECT * FROM {} WHERE case_id = %s").format(self._t), (case_id,)).fetchone()
+
+    def recorded(self) -> list[dict[str, Any]]:
+        with psycopg.connect(self._conninfo, row_factory=dict_row) as conn:
+            return conn.execute(sql.SQL("SELECT * FROM {} ORDER BY erased_at, case_id").format(self._t)).fetchall()
+
+    def destroyed_unrecorded(self) -> list[tuple[UUID, datetime | None]]:
+        """Keys destroyed with no erasure recorded for them: data culled with no decision on record."""
+        return read_erasures(self._conninfo, self._schema)[1]
+
+def read_erasures(conninfo: str, schema: str) -> tuple[int, list[tuple[UUID, datetime | None]]]:
+    """For a verifier, reading only (no table made): how many erasures are on record, and the keys destroyed with
+    none on record.  An installation from before the record has no table: every destroyed key counts as without."""
+    with psycopg.connect(conninfo) as conn:
+        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}"."{TABLE}"',)).fetchone()[0]
+        keys, t = sql.Identifier(schema, KEYS_TABLE), sql.Identifier(schema, TABLE)
+        recorded = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(t)).fetchone()[0] if found else 0
+        unrecorded = conn.execute(sql.SQL(
+            "SELECT k.aggregate_id, k.destroyed_at FROM {keys} k WHERE k.wrapped_key IS NULL"
+            + (" AND NOT EXISTS (SELECT 1 FROM {t} e WHERE e.case_id = k.aggregate_id)" if found else "")
+            + " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, t=t)).fetchall()
+    return recorded, [(r[0], r[1]) for r in unrecorded]

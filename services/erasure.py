@@ -1,0 +1,72 @@
+"""Erasure (gallring) of a closed case: the decision recorded, then the case's data key destroyed.
+
+The record comes first, so that no key is destroyed without one (where the tables' owner is kept apart from the
+application's role, the key table refuses it: ``gateways/database_roles.py``); a crash between the two leaves a
+record whose key still stands, and erasing again completes it.  The follower then sends each agency that knew the
+case its erasure message (within its next calendar round).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.case_rules import has_control_character
+from domain.errors import CaseErased, DomainError, InvalidInput
+from domain.values import Phase
+
+DECISION_LENGTH = 200
+# A personnummer or samordningsnummer, with or without century and separator: never in the plaintext record.
+_PERSONNUMMER = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+CULLABLE = (Phase.CLOSED, Phase.DECLINED)
+
+
+class ErasureRecords(Protocol):
+    def record(self, case_id: UUID, municipality: str, decision: str, erased_by: str) -> bool: ...
+    def of(self, case_id: UUID) -> dict[str, Any] | None: ...
+
+
+class CaseStillOpen(DomainError):
+    """Culling follows a case's closure: an open case is not erased."""
+
+    code = "case_open"
+
+
+@dataclass(frozen=True)
+class Erased:
+    case_id: UUID
+    case_number: str | None   # None: it was erased before, its number no longer readable
+    already: bool             # erased before: nothing was done now
+
+
+def decision_reference(text: str) -> str:
+    """The decision's reference as the record keeps it, in plain text: a diary number, say — never a personnummer."""
+    stated = text.strip()
+    if not stated or len(stated) > DECISION_LENGTH or has_control_character(text):
+        raise InvalidInput(f"--decision: the decision's reference (e.g. its diary number), 1–{DECISION_LENGTH}"
+                           " characters, no control character", field="--decision")
+    if _PERSONNUMMER.search(stated):
+        raise InvalidInput("--decision holds what looks like a personnummer: the record is kept in plain text after"
+                           " the case is gone — give the decision's diary number, not who it concerns",
+                           field="--decision")
+    return stated
+
+
+def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, erased_by: str) -> Erased:
+    """Record the erasure of a closed (or declined) case and destroy its key."""
+    stated = decision_reference(decision)
+    try:
+        case = app.get_case(case_id)
+    except CaseErased:
+        if records.of(case_id) is None:   # destroyed with no decision on record: say so, do not paper over it
+            raise CaseErased(f"case {case_id} is erased already, with no erasure decision on record (`sigill audit"
+                             " verify` lists such keys)") from None
+        return Erased(case_id, None, already=True)
+    if case.phase not in CULLABLE:
+        raise CaseStillOpen(f"case {case.case_number} is {case.phase.value}: culling follows closure — close the"
+                            " case first")
+    records.record(case_id, case.municipality, stated, erased_by)
+    app.keystore.destroy(case_id)
+    return Erased(case_id, case.case_number, already=False)

@@ -1,0 +1,96 @@
+"""Erasure (gallring) of a closed case: `sigill erase` records the decision, then destroys the case's key; `sigill
+audit verify` tells the erasures on record and any key destroyed with none."""
+
+from __future__ import annotations
+
+import re
+import pytest
+
+from domain.errors import CaseErased, InvalidInput
+from services.bootstrap import build_application, build_erasures
+from services.erasure import CaseStillOpen, erase_case
+from services.settings import Settings
+from tests.builders import SOCIAL
+from tests.integration.test_cli import sigill
+from tests.service_behaviour import consenting_school
+
+
+@pytest.fixture
+def erasures(settings, postgres):
+    return build_erasures(settings, postgres)
+
+
+def close(app, case_id) -> None:
+    app.close_case(case_id, by=SOCIAL, reason="goals_met", outcome="Målen är nådda.")
+
+
+def test_a_closed_case_is_erased_with_its_decision_on_record_and_once(app, erasures):
+    case_id = consenting_school(app)
+    with pytest.raises(CaseStillOpen, match="culling follows closure"):
+        erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host")
+    assert erasures.of(case_id) is None and app.get_case(case_id).id == case_id   # nothing done
+    close(app, case_id)
+    number = app.get_case(case_id).case_number
+    done = erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host")
+    assert (done.case_number, done.already) == (number, False)
+    with pytest.raises(CaseErased):
+        app.get_case(case_id)
+    record = erasures.of(case_id)
+    assert (record["decision"], record["erased_by"], record["municipality"]) == ("SN 2026/45", "cli:uid0@host", "0180")
+    again = erase_case(app, erasures, case_id, "SN 2026/99", "cli:uid1@other")
+    assert again.already and erasures.of(case_id)["decision"] == "SN 2026/45"   # the first record stands
+    assert erasures.destroyed_unrecorded() == []
+
+
+@pytest.mark.parametrize("decision, said", [
+    ("", "1–200 characters"), ("x" * 201, "1–200 characters"), ("SN\n2026", "no control character"),
+    ("Gallring 20090314-2388", "looks like a personnummer"), ("Gallring 200903142388", "looks like a personnummer"),
+    ("Gallring 090314-2388", "looks like a personnummer")])
+def test_a_decision_that_is_no_reference_is_refused_before_anything_is_done(app, erasures, decision, said):
+    case_id = consenting_school(app)
+    close(app, case_id)
+    with pytest.raises(InvalidInput, match=said):
+        erase_case(app, erasures, case_id, decision, "cli:uid0@host")
+    assert erasures.of(case_id) is None and app.get_case(case_id).id == case_id
+
+
+def test_a_key_destroyed_with_no_decision_is_not_papered_over(app, erasures):
+    case_id = consenting_school(app)
+    app.keystore.destroy(case_id)   # not through `sigill erase`: nothing decided it
+    assert [c for c, _ in erasures.destroyed_unrecorded()] == [case_id]
+    with pytest.raises(CaseErased, match="no erasure decision on record"):
+        erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host")
+    assert erasures.of(case_id) is None
+
+
+def test_the_command_erases_a_closed_case_and_verify_tells_the_erasures(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    open_case = sigill("erase", "--case", "0180-2026-0001", "--decision", "SN 2026/45", env=env)
+    assert open_case.returncode == 1 and open_case.stderr.count("\n") == 1
+    assert "culling follows closure" in open_case.stderr
+    refused = sigill("erase", "--case", "0180-2026-0001", "--decision", "Peter 20090314-2388", env=env)
+    assert refused.returncode == 1 and "looks like a personnummer" in refused.stderr and "2388" not in refused.stderr
+    app = build_application(Settings(data_dir=tmp_path))
+    try:
+        case_id = app.find_case("0180-2026-0001")
+        close(app, case_id)
+        other = consenting_school(app)
+    finally:
+        app.close()
+    done = sigill("erase", "--case", "0180-2026-0001", "--decision", "SN 2026/45", env=env)
+    assert done.returncode == 0 and "Ärende 0180-2026-0001 gallrat" in done.stdout, done.stderr
+    again = sigill("erase", "--case", str(case_id), "--decision", "SN 2026/45", env=env)
+    assert again.returncode == 0 and "var redan gallrat" in again.stdout, again.stderr
+    verified = sigill("audit", "verify", env=env)
+    assert verified.returncode == 0 and "Gallrade ärenden med registrerat beslut: 1." in verified.stdout
+    assert "utan registrerat gallringsbeslut" not in verified.stdout
+    app = build_application(Settings(data_dir=tmp_path))
+    try:
+        app.keystore.destroy(other)   # a key destroyed behind the command's back
+    finally:
+        app.close()
+    told = sigill("audit", "verify", env=env)
+    assert told.returncode == 0, told.stdout   # keys are no events: the ledger is unchanged, and says so
+    assert re.search(rf"Obs: 1 ärendes nyckel är förstörd utan registrerat gallringsbeslut .*: {other} \(20",
+                     told.stdout), told.stdout
