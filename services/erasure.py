@@ -19,7 +19,8 @@ from domain.values import Phase
 
 DECISION_LENGTH = 200
 # A personnummer or samordningsnummer, with or without century and separator: never in the plaintext record.
-_PERSONNUMMER = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+# The separator may be any dash a word processor puts there (en dash, minus) or a no-break space.
+_PERSONNUMMER = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ \u00a0\u2010-\u2015\u2212]?\d{4}(?!\d)")
 CULLABLE = (Phase.CLOSED, Phase.DECLINED)
 
 
@@ -54,6 +55,20 @@ def decision_reference(text: str) -> str:
     return stated
 
 
+def check_names_no_one(stated: str, case: Any) -> None:
+    """The reference must not name whom the case concerns: the young person's or a guardian's name (any part of
+    it, as a word), or the young person's personnummer however it is written.  The shape check above cannot know a
+    name; the case, read before its key is destroyed, does.  The refusal repeats none of it."""
+    digits = re.sub(r"\D", "", stated)
+    words = set(re.findall(r"\w+", stated.casefold()))
+    names = [case.subject.name, *(g.name for g in case.known_guardians.values())]
+    named = any(part in words for name in names for part in re.findall(r"\w+", name.casefold()) if len(part) > 1)
+    if named or case.subject.personnummer[2:] in digits:
+        raise InvalidInput("--decision names whom the case concerns (a name or the personnummer): the record is kept"
+                           " in plain text after the case is gone — give the decision's diary number only",
+                           field="--decision")
+
+
 def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, erased_by: str) -> Erased:
     """Record the erasure of a closed (or declined) case and destroy its key."""
     stated = decision_reference(decision)
@@ -67,6 +82,7 @@ def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, 
     if case.phase not in CULLABLE:
         raise CaseStillOpen(f"case {case.case_number} is {case.phase.value}: culling follows closure — close the"
                             " case first")
+    check_names_no_one(stated, case)
     records.record(case_id, case.municipality, stated, erased_by)
     app.keystore.destroy(case_id)
     return Erased(case_id, case.case_number, already=False)

@@ -54,6 +54,30 @@ def test_a_decision_that_is_no_reference_is_refused_before_anything_is_done(app,
     assert erasures.of(case_id) is None and app.get_case(case_id).id == case_id
 
 
+@pytest.mark.parametrize("decision", [
+    "Gallring Peter SN 2026/45", "SN 2026/45 exempel", "SN 2026/45 (Marias begäran) Maria", "SN 2026/45, johan",
+    "Gallring 090314 – 2388", "Gallring 0903 14 23 88"])
+def test_a_decision_naming_whom_the_case_concerns_is_refused_and_not_repeated(app, erasures, decision):
+    """The plain-text record outlives the case: the young person's or a guardian's name, or the personnummer in any
+    spelling the shape check misses, is refused by the case itself — and the refusal repeats none of it."""
+    case_id = consenting_school(app)
+    close(app, case_id)
+    with pytest.raises(InvalidInput, match="names whom the case concerns") as refused:
+        erase_case(app, erasures, case_id, decision, "cli:uid0@host")
+    assert not any(w in str(refused.value) for w in ("Peter", "Exempel", "Maria", "Johan", "2388"))
+    assert erasures.of(case_id) is None and app.get_case(case_id).id == case_id
+
+
+@pytest.mark.parametrize("decision", ["Gallring 100101\u20131234", "Gallring 20100101\u22121234",
+                                      "Gallring 100101\u00a01234"])
+def test_a_personnummer_with_a_typographic_dash_is_refused_by_its_shape(app, erasures, decision):
+    """Anyone's (not this case's): a word processor's en dash, minus sign or no-break space is still a separator."""
+    case_id = consenting_school(app)
+    close(app, case_id)
+    with pytest.raises(InvalidInput, match="looks like a personnummer"):
+        erase_case(app, erasures, case_id, decision, "cli:uid0@host")
+
+
 def test_a_key_destroyed_with_no_decision_is_not_papered_over(app, erasures):
     case_id = consenting_school(app)
     app.keystore.destroy(case_id)   # not through `sigill erase`: nothing decided it
