@@ -98,8 +98,30 @@ def _rebuild(args: argparse.Namespace) -> int:
             " fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
     renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): myndigheternas"
                " integrationer tar sina flöden från början." if args.after_restore else "")
-    return _process(lambda runner: runner.rebuild(_progress, renew_ids=args.after_restore),
-                    "Vyerna återuppbyggda ur {:,} händelser.", lambda runner: kept(runner) + renewed)
+
+    def work(runner) -> int:  # noqa: ANN001
+        if args.after_restore:
+            _refuse_while_a_follower_works(runner)
+        return runner.rebuild(_progress, renew_ids=args.after_restore)
+    return _process(work, "Vyerna återuppbyggda ur {:,} händelser.", lambda runner: kept(runner) + renewed)
+
+
+def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunner
+    """``--after-restore`` makes the ids' secret anew: a `sigill serve` or `sigill follow` still up keeps the old
+    one in memory and would go on keying new messages and facts by it — the very ids the restore must not reuse.
+    Every such process runs a follower, and one of them holds the followers' lock: refused while it is held."""
+    from gateways.follower_lock import lock_held, probe_connection
+    from gateways.schema_lock import conninfo_of
+    from services.settings import ConfigurationError
+
+    datastore = runner.store.datastore
+    with probe_connection(conninfo_of(datastore), 10) as conn:
+        working = lock_held(conn, datastore.schema or "public")
+    if working:
+        raise ConfigurationError("a Sigill follower works on this database (`sigill serve` or `sigill follow` is"
+                                 " running): stop every Sigill process first — --after-restore makes the ids'"
+                                 " secret anew, and a process that stays up keys new messages by the old one"
+                                 " (deploy/README.md, section 7)")
 
 
 def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001

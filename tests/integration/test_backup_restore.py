@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 
 from gateways.embedded_postgres import PostgresLocation
+from gateways.follower_lock import FollowerLock
 from gateways.jwt_tokens import DevTokens
 from gateways.keystore import WrongMasterKey
 from projections.agency_feed import erasure_event_id
@@ -477,3 +478,27 @@ def test_a_backup_taken_while_commands_are_recorded_and_the_follower_works_resto
     for part in ("views", "case lists", "feeds"):
         assert caught_up[part] == rebuilt[part], part
     assert caught_up["numbering"][1] == rebuilt["numbering"][1]
+
+
+def test_the_rebuild_after_a_restore_is_refused_while_a_follower_works(app, settings, master_key, postgres):
+    """`--after-restore` makes the ids' secret anew; a `sigill serve` or `sigill follow` still up would go on keying
+    new messages by the old one (it keeps it in memory), so while a follower holds the lock nothing is done."""
+    consenting_school(app)
+    assert cli(settings, master_key, postgres, "views", "catch-up").returncode == 0
+
+    def secret() -> bytes:
+        with psycopg.connect(postgres.conninfo()) as conn:
+            return bytes(conn.execute("SELECT secret FROM feed_state").fetchone()[0])
+
+    before = secret()
+    lock = FollowerLock(postgres.conninfo())
+    assert lock._try()   # a follower at work, as `sigill serve` or `sigill follow` holds it
+    try:
+        refused = cli(settings, master_key, postgres, "views", "rebuild", "--after-restore")
+    finally:
+        lock.release()
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "stop every Sigill process" in refused.stderr and secret() == before
+    done = cli(settings, master_key, postgres, "views", "rebuild", "--after-restore")
+    assert done.returncode == 0, done.stderr
+    assert secret() != before
