@@ -105,7 +105,17 @@ def _purpose_given(purpose: str) -> str:
     person, and a command's arguments are shown to every user of the host (``ps``), its input is not."""
     if purpose != "-":
         return purpose
-    text = sys.stdin.read(PURPOSE_LENGTH * 4 + 3)   # enough for the longest purpose; more is refused as too long
+    from domain.errors import InvalidInput
+
+    unreadable = InvalidInput("--purpose -: standard input holds no UTF-8 text to read the purpose from",
+                              field="--purpose")
+    if sys.stdin is None:   # closed (`<&-`): there is nothing to read
+        raise unreadable
+    try:
+        text = sys.stdin.read(PURPOSE_LENGTH * 4 + 3)   # enough for the longest purpose; more is refused as too long
+        text.encode("utf-8")   # bytes a C locale's stdin let through as surrogates would fail the access log later
+    except (UnicodeError, OSError):
+        raise unreadable from None
     return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 

@@ -105,6 +105,19 @@ def test_only_the_line_break_ending_the_input_is_dropped(monkeypatch, given, rea
     assert cli._purpose_given("Tillsyn 17/2026") == "Tillsyn 17/2026"   # anything but a dash is the purpose itself
 
 
+@pytest.mark.parametrize("stdin", [None, io.TextIOWrapper(io.BytesIO(b"Tillsyn \xff\n"), encoding="utf-8"),
+                                   io.TextIOWrapper(io.BytesIO(b"Tillsyn \xff\n"), encoding="utf-8",
+                                                    errors="surrogateescape")])
+def test_a_dash_with_no_readable_standard_input_is_refused_in_a_line(monkeypatch, capsys, stdin):
+    """Standard input closed (`<&-`), or not UTF-8 (strictly read, or let through as a C locale does): one line, exit
+    1 — it was a traceback (AttributeError, UnicodeDecodeError)."""
+    from services import cli
+
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert cli.main(["views", "show", "--agency", "skola", "--case", "0180-2026-0001", "--purpose", "-"]) == 1
+    assert capsys.readouterr().err == "sigill: --purpose -: standard input holds no UTF-8 text to read the purpose from\n"
+
+
 def test_a_purpose_of_500_characters_is_read_with(demo_dir):
     result = sigill(*READS[0], "--purpose", "å" * 500, env={"SIGILL_DATA_DIR": str(demo_dir)})
     assert result.returncode == 0, result.stderr
