@@ -346,6 +346,7 @@ def build_erasures(settings: Settings, location: PostgresLocation) -> PostgresEr
     return PostgresErasures(location.conninfo(), schema=settings.db_schema or "public")
 
 
-def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[int, list]:
-    """The erasures on record and the keys destroyed without one, read as a verifier reads: nothing made."""
+def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[int, list, list]:
+    """The erasures on record (done, and with the key still standing) and the keys destroyed without one, read as a
+    verifier reads: nothing made."""
     return read_erasures(location.conninfo(), settings.db_schema or "public")

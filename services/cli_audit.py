@@ -220,7 +220,7 @@ def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a lo
     from services.cli import first_line
 
     try:
-        recorded, unrecorded = erasures_read_only(settings, location)
+        recorded, pending, unrecorded = erasures_read_only(settings, location)
     except psycopg.errors.InsufficientPrivilege:
         print("Gallringarna kontrollerades inte: databasrollen får inte läsa dem (GRANT SELECT ON sigill_erasures,"
               " sigill_data_keys).")
@@ -230,6 +230,9 @@ def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a lo
         return
     if recorded or not unrecorded:
         print(f"Gallrade ärenden med registrerat beslut: {recorded:,}.")
+    if pending:   # a crash between the record and the key's destruction
+        print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {len(pending):,} ärenden (kör `sigill"
+              f" erase` igen för dem): {', '.join(str(c) for c in pending[:10])}{' …' if len(pending) > 10 else ''}.")
     if unrecorded:
         listed = ", ".join(f"{case_id} ({_moment(at) if at else 'okänd tid'})" for case_id, at in unrecorded[:10])
         keys = "1 ärendes nyckel är förstörd" if len(unrecorded) == 1 else \

@@ -46,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     erase.add_argument("--case", required=True, help="case id or case number")
     erase.add_argument("--decision", required=True, help="the erasure decision's reference, e.g. its diary number"
                        " (kept in plain text: never a name or personnummer)")
+    erase.add_argument("--even-if-open", action="store_true",
+                       help="only after a restore of an older backup: a case the decision concerned that was closed"
+                            " after the backup, and so is open again")
     erase.set_defaults(handler=_erase)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
                    ).set_defaults(handler=_calendar)
@@ -152,7 +155,7 @@ def _erase(args: argparse.Namespace) -> int:
         except CaseErased:   # named by its id, and erased: say whether that was decided
             case_id = UUID(args.case.strip())
         done = erase_case(app, build_erasures(settings, location), case_id, args.decision,
-                          command_line_reader().subject)
+                          command_line_reader().subject, even_if_open=args.even_if_open)
     if done.already:
         print(f"Ärendet {case_id} var redan gallrat; inget gjordes nu.")
     else:

@@ -69,8 +69,11 @@ def check_names_no_one(stated: str, case: Any) -> None:
                            field="--decision")
 
 
-def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, erased_by: str) -> Erased:
-    """Record the erasure of a closed (or declined) case and destroy its key."""
+def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, erased_by: str, *,
+               even_if_open: bool = False) -> Erased:
+    """Record the erasure of a closed (or declined) case and destroy its key.  ``even_if_open``: a case the
+    decision concerned that is open again only because the database was restored from a backup taken before it
+    was closed (it would be closed again by a new command, which the restore's procedure does not allow first)."""
     stated = decision_reference(decision)
     try:
         case = app.get_case(case_id)
@@ -79,9 +82,9 @@ def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, 
             raise CaseErased(f"case {case_id} is erased already, with no erasure decision on record (`sigill audit"
                              " verify` lists such keys)") from None
         return Erased(case_id, None, already=True)
-    if case.phase not in CULLABLE:
+    if case.phase not in CULLABLE and not even_if_open:
         raise CaseStillOpen(f"case {case.case_number} is {case.phase.value}: culling follows closure — close the"
-                            " case first")
+                            " case first (after a restore, a case closed since the backup: --even-if-open)")
     check_names_no_one(stated, case)
     records.record(case_id, case.municipality, stated, erased_by)
     app.keystore.destroy(case_id)

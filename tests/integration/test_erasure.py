@@ -37,7 +37,7 @@ def test_a_closed_case_is_erased_with_its_decision_on_record_and_once(app, erasu
         app.get_case(case_id)
     record = erasures.of(case_id)
     assert (record["decision"], record["erased_by"], record["municipality"]) == ("SN 2026/45", "cli:uid0@host", "0180")
-    again = erase_case(app, erasures, case_id, "SN 2026/99", "cli:uid1@other")
+    again = erase_case(app, erasures, case_id, "SN 2026/99", "cli:uid1@other", even_if_open=True)
     assert again.already and erasures.of(case_id)["decision"] == "SN 2026/45"   # the first record stands
     assert erasures.destroyed_unrecorded() == []
 
@@ -118,3 +118,28 @@ def test_the_command_erases_a_closed_case_and_verify_tells_the_erasures(tmp_path
     assert told.returncode == 0, told.stdout   # keys are no events: the ledger is unchanged, and says so
     assert re.search(rf"Obs: 1 ärendes nyckel är förstörd utan registrerat gallringsbeslut .*: {other} \(20",
                      told.stdout), told.stdout
+
+
+def test_after_a_restore_a_case_closed_since_the_backup_is_erased_again_though_open(app, erasures):
+    """Restored from a backup older than its closure, the case is open again: its erasure is made again before
+    anything starts, with no new command first (deploy/README.md, section 7)."""
+    case_id = consenting_school(app)
+    with pytest.raises(CaseStillOpen, match="--even-if-open"):
+        erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host")
+    done = erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host", even_if_open=True)
+    assert not done.already and erasures.of(case_id)["decision"] == "SN 2026/45"
+    with pytest.raises(CaseErased):
+        app.get_case(case_id)
+
+
+def test_a_decision_recorded_whose_key_still_stands_is_told_and_erasing_again_completes_it(app, erasures, settings,
+                                                                                           postgres):
+    """A crash between the record and the key's destruction: verify must not count the case as erased."""
+    from services.bootstrap import erasures_read_only
+
+    case_id = consenting_school(app)
+    close(app, case_id)
+    erasures.record(case_id, "0180", "SN 2026/45", "cli:uid0@host")   # and then the process died
+    assert erasures_read_only(settings, postgres) == (0, [case_id], [])
+    assert erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host").already is False
+    assert erasures_read_only(settings, postgres) == (1, [], [])
