@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from domain.calendar import local_date
 from domain.errors import DomainError
+from domain.identity import PersonalIdentityNumber
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
@@ -98,12 +99,25 @@ def new_referral(request: Request, typed: Form) -> Response:
         referral = forms.build(c.Referral, parsed)
         done = service(request).open_case(user, **referral.model_dump())
     except FormErrors as refused:
-        return _referral_form(request, user, typed, refused.errors, 422)
+        return _referral_form(request, user, typed, {**_personnummer_error(request, parsed), **refused.errors}, 422)
     except Forbidden:
         raise
     except DomainError as error:
         return _referral_form(request, user, typed, forms.domain_errors(error, parsed).errors, 422)
     return redirect(saved(f"/arenden/{done.case_id}", "open_case"))
+
+
+def _personnummer_error(request: Request, parsed: forms.Parsed) -> dict[str, str]:
+    """A form refused for other fields says a malformed personnummer in the same round: it was told only once the
+    rest was mended, in a second refusal.  (The domain checks it again when the case is opened.)"""
+    typed = parsed.data.get("personnummer")
+    if not typed:
+        return {}
+    try:
+        PersonalIdentityNumber.parse(typed, today=local_date(service(request).app.clock.now()))
+    except DomainError as error:
+        return forms.domain_errors(error, parsed).errors
+    return {}
 
 
 @router.get("/arenden/{case_id}")

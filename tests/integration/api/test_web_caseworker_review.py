@@ -104,3 +104,17 @@ def test_the_auditors_printable_report_leads_back_to_the_case(client, users, tic
     assert ".noprint{display:none}" in style.split("@media print", 1)[1]
     api = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
     assert api.status_code == 200 and "noprint\"><a" not in api.text
+
+
+def test_a_new_case_form_says_a_malformed_personnummer_in_the_same_round_as_the_missing_fields(context, settings):
+    """With required fields left empty and a personnummer mistyped, only the empty fields were told; the number's
+    error came after the next submit."""
+    social = web_as(context, settings, "soc-0180")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', social.get("/arenden/nytt").text).group(1)
+    refused = social.post("/arenden/nytt", data={"csrf": csrf, "personnummer": "20100101-2381", "name": "",
+                                                  "entry_route": "lul6", "referring_agency": "polis",
+                                                  "referral_date": "2026-02-01", "summary": "", "summary_category": ""})
+    assert refused.status_code == 422
+    told = set(re.findall(r'id="f-([\w.]+)-error"', refused.text))
+    assert {"personnummer", "name", "summary"} <= told, told
+    assert "20100101-2381" not in _text(refused.text)   # in its field, as typed; never in an error's text
