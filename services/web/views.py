@@ -39,9 +39,14 @@ class Item:
     basis_ids: str = ""   # a consent basis's consent ids (short), for an auditor's precision; "" for others
 
 
+# Within one event, how a reader reads it: a meeting before who attended, what came of it and what was decided
+# (the facts' own order is by their parts' names, which put the decisions before the meeting).
+_READING_ORDER = {"meeting": 0, "meeting.attendee": 1, "meeting.outcome": 2, "meeting.decision": 3}
+
+
 def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
     """In the case's order: the server knows the facts' internal order, the page shows none of it."""
-    return sorted(disclosures, key=lambda d: fact_order(d.fact))
+    return sorted(disclosures, key=lambda d: (d.fact.version, _READING_ORDER.get(d.fact.kind, 0), fact_order(d.fact)))
 
 
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,

@@ -118,3 +118,20 @@ def test_a_new_case_form_says_a_malformed_personnummer_in_the_same_round_as_the_
     told = set(re.findall(r'id="f-([\w.]+)-error"', refused.text))
     assert {"personnummer", "name", "summary"} <= told, told
     assert "20100101-2381" not in _text(refused.text)   # in its field, as typed; never in an error's text
+
+
+def test_a_meeting_reads_before_what_was_decided_at_it_in_the_timeline(client, users, tick, context, settings):
+    """The timeline put a meeting's decisions and attendees before the meeting itself (its facts sort by their
+    parts' names)."""
+    from tests.integration.api.flows import ok
+
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
+        "held_on": "2026-02-03", "attendees": ["skola"],
+        "outcomes": [{"origin_agency": "socialtjanst", "category": "school", "text": "Närvaron har ökat."}],
+        "decisions": [{"category": "school", "text": "Mentor ordnas."}]}), 201)
+    page = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
+    meeting, attended, outcome, decision = (page.index(t) for t in (
+        "Nätverksmöte 2026-02-03", "Skolan deltog", "Närvaron har ökat.", "Mentor ordnas."))
+    assert meeting < attended < outcome < decision, page
