@@ -23,7 +23,8 @@ from gateways.oidc_client import OidcClient
 from gateways.embedded_postgres import (PostgresLocation, answering, create_database, location_from_url,
                                        start_embedded)
 from gateways.event_mapper import EncryptedEventMapper
-from gateways.follower_lock import FollowerLock
+from gateways.follower_lock import FollowerLock, lock_held, probe_connection
+from gateways.schema_lock import conninfo_of
 from gateways.readiness import ReadinessProbe
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.kafka_consumer import KafkaFeedConsumer
@@ -350,3 +351,10 @@ def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[
     """The erasures on record (done, and with the key still standing) and the keys destroyed without one, read as a
     verifier reads: nothing made."""
     return read_erasures(location.conninfo(), settings.db_schema or "public")
+
+
+def a_follower_works(runner: ViewRunner) -> bool:
+    """Whether some process's follower holds the followers' lock on the views' database and schema."""
+    datastore = runner.store.datastore  # type: ignore[attr-defined]
+    with probe_connection(conninfo_of(datastore), 10) as conn:
+        return lock_held(conn, datastore.schema or "public")

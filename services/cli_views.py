@@ -113,14 +113,10 @@ def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunn
     """``--after-restore`` makes the ids' secret anew: a `sigill serve` or `sigill follow` still up keeps the old
     one in memory and would go on keying new messages and facts by it — the very ids the restore must not reuse.
     Every such process runs a follower, and one of them holds the followers' lock: refused while it is held."""
-    from gateways.follower_lock import lock_held, probe_connection
-    from gateways.schema_lock import conninfo_of
+    from services.bootstrap import a_follower_works
     from services.settings import ConfigurationError
 
-    datastore = runner.store.datastore
-    with probe_connection(conninfo_of(datastore), 10) as conn:
-        working = lock_held(conn, datastore.schema or "public")
-    if working:
+    if a_follower_works(runner):
         raise ConfigurationError("a Sigill follower works on this database (`sigill serve` or `sigill follow` is"
                                  " running): stop every Sigill process first — --after-restore makes the ids'"
                                  " secret anew, and a process that stays up keys new messages by the old one"
