@@ -30,6 +30,7 @@ from psycopg.sql import SQL, Identifier
 from domain.judge import Basis
 from gateways.batch_sealing import BatchSealing, event_id_bytes
 from gateways.build_finish import BUILD_TABLES, BuildFinish
+from gateways.erasure_store import SCHEMA as ERASURES_SCHEMA, TABLE as ERASURES_TABLE
 from gateways.sealing import unseal
 from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, LIST_CASES, MOVED_ON,
                                      UNLIST_CASES, apply_views_arguments, rows_json)
@@ -189,6 +190,9 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
         if not self.datastore.single_row_tracking:  # sigill_apply_views keeps the position in its one row
             raise RuntimeError("the agency views need eventsourcing's single-row tracking table")
+        # The record of erasures, beside the views: the auditors' list of erased cases reads it.
+        self.sql_create_statements.append(SQL(ERASURES_SCHEMA).format(
+            t=Identifier(self.datastore.schema, ERASURES_TABLE), s=self._s))
         self.sql_create_statements.append(SQL(DROP_OLD_APPLY_VIEWS).format(s=self._s))
         self.sql_create_statements.append(
             SQL(APPLY_VIEWS_FUNCTION).format(s=self._s, tracking=Identifier(self.tracking_table_name)))

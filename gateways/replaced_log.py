@@ -100,10 +100,12 @@ class ReplacedLogQueries:
 
     def erased_cases(self, keys_table: str = "sigill_data_keys") -> list[dict[str, Any]]:
         """Every erased case the agencies were sent anything of — in today's log or a replaced one — newest
-        erasure first: ``case_id``, ``municipality`` and ``destroyed_at``.  Its rows are all that is left of it."""
+        erasure first: ``case_id``, ``municipality``, ``destroyed_at`` and the erasure's ``decision`` (None: its
+        key was destroyed with no decision on record).  Its rows are all that is left of it."""
         return self._rows(SQL(
-            "SELECT k.aggregate_id AS case_id, m.municipality, k.destroyed_at FROM {s}.{k} k"
-            " LEFT JOIN {s}.case_municipality m ON m.case_id = k.aggregate_id WHERE k.wrapped_key IS NULL"
+            "SELECT k.aggregate_id AS case_id, m.municipality, k.destroyed_at, e.decision FROM {s}.{k} k"
+            " LEFT JOIN {s}.case_municipality m ON m.case_id = k.aggregate_id"
+            " LEFT JOIN {s}.sigill_erasures e ON e.case_id = k.aggregate_id WHERE k.wrapped_key IS NULL"
             " AND (EXISTS (SELECT 1 FROM {s}.disclosure_log d WHERE d.case_id = k.aggregate_id)"
             "  OR EXISTS (SELECT 1 FROM {s}.replaced_disclosure_log r WHERE r.case_id = k.aggregate_id))"
             " ORDER BY k.destroyed_at DESC NULLS LAST, k.aggregate_id").format(s=self._s, k=Identifier(keys_table)), ())

@@ -146,6 +146,8 @@ T: dict[str, str] = {
                     "– vilka myndigheter som fick vilka slags uppgifter, när och på vilken grund, utan innehåll – "
                     "finns kvar.",
     "col_case_id": "Ärende-id", "col_municipality": "Kommun", "col_erased_at": "Gallrat",
+    "col_erasure_decision": "Gallringsbeslut",
+    "erasure_undecided": "Inget registrerat beslut: nyckeln förstördes utan kommandot sigill erase",
     "erased_notice": "Ärendet är gallrat: dess nyckel är förstörd och dess händelser går inte längre att läsa, så "
                      "loggen kan inte jämföras med dem. Här står utlämnandeloggen som den är lagrad – det "
                      "myndigheternas flöden fick, utan innehåll.",

@@ -135,3 +135,29 @@ def test_a_meeting_reads_before_what_was_decided_at_it_in_the_timeline(client, u
     meeting, attended, outcome, decision = (page.index(t) for t in (
         "Nätverksmöte 2026-02-03", "Skolan deltog", "Närvaron har ökat.", "Mentor ordnas."))
     assert meeting < attended < outcome < decision, page
+
+
+def test_the_auditors_list_of_erased_cases_names_each_erasures_decision_or_its_absence(client, users, tick, context,
+                                                                                      settings, runner, postgres):
+    """The auditor saw that a case was erased, and when, never under which decision — nor that a key was destroyed
+    with none on record (`sigill erase` records one; a key destroyed behind it has none)."""
+    from uuid import UUID
+
+    from services.bootstrap import build_erasures
+    from services.erasure import erase_case
+    from tests.integration.api.flows import ok
+
+    decided, _ = school_consented_case(client, users, tick)
+    undecided, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{decided}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+    runner.catch_up()   # the agencies were told of both cases: the list holds erased cases they knew
+    app = context.cases.app
+    erase_case(app, build_erasures(settings, postgres), UUID(decided),
+               "SN 2026/45", "cli:uid0@host")
+    app.keystore.destroy(UUID(undecided))
+    home = _text(web_as(context, settings, "ivo").get("/granskning").text)
+    rows = home[home.index("Gallrade ärenden"):]
+    assert re.search(rf"{decided} Stockholm \S+ \S+ SN 2026/45", rows), rows
+    assert re.search(rf"{undecided} Stockholm \S+ \S+ Inget registrerat beslut", rows), rows
