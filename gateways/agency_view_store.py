@@ -199,13 +199,11 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         self._apply_views = SQL(APPLY_VIEWS).format(s=self._s)
 
     def create_table(self) -> None:
-        from gateways.schema_lock import (conninfo_of, refused_as_not_set_up, schema_lock,  # here: the rest of this
-                                          tables_owned_elsewhere)                           # module is another's
+        from gateways.schema_lock import conninfo_of, creating_tables  # here: the rest of this module is another's
 
-        with schema_lock(conninfo_of(self.datastore)) as cursor:  # another process may be creating them right now
-            if tables_owned_elsewhere(cursor, self.datastore.schema):
-                return   # the tables' owner made them (`sigill database setup`): this role changes none
-            with refused_as_not_set_up(cursor):
+        # Under the schema lock: another process may be creating them right now.
+        with creating_tables(conninfo_of(self.datastore), self.datastore.schema) as cursor:
+            if cursor is not None:   # None: the tables' owner made them (`sigill database setup`)
                 super().create_table()
 
     def close(self) -> None:

@@ -36,7 +36,7 @@ CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUN
 class PostgresErasures:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._conninfo, self._schema = conninfo, schema
-        self._t, self._keys = sql.Identifier(schema, TABLE), sql.Identifier(schema, KEYS_TABLE)
+        self._t = sql.Identifier(schema, TABLE)
         create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t, s=sql.Identifier(schema))], schema)
 
     def record(self, case_id: UUID, municipality: str, decision: str, erased_by: str) -> bool:
@@ -52,13 +52,10 @@ class PostgresErasures:
         with psycopg.connect(self._conninfo, row_factory=dict_row) as conn:
             return conn.execute(sql.SQL("SELECT * FROM {} WHERE case_id = %s").format(self._t), (case_id,)).fetchone()
 
-    def recorded(self) -> list[dict[str, Any]]:
-        with psycopg.connect(self._conninfo, row_factory=dict_row) as conn:
-            return conn.execute(sql.SQL("SELECT * FROM {} ORDER BY erased_at, case_id").format(self._t)).fetchall()
-
     def destroyed_unrecorded(self) -> list[tuple[UUID, datetime | None]]:
         """Keys destroyed with no erasure recorded for them: data culled with no decision on record."""
         return read_erasures(self._conninfo, self._schema)[2]
+
 
 def read_erasures(conninfo: str, schema: str) -> tuple[int, list[UUID], list[tuple[UUID, datetime | None]]]:
     """For a verifier, reading only (no table made): how many erasures on record are done (the key destroyed); the

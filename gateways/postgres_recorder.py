@@ -52,7 +52,7 @@ from psycopg.sql import SQL, Identifier
 from gateways.group_commit import CommitOutcomeUnknown, GroupCommit
 from gateways.idempotency_store import answers_table, insert_answers
 from gateways.pg_errors import rolled_back_after_error
-from gateways.schema_lock import conninfo_of, refused_as_not_set_up, schema_lock, tables_owned_elsewhere
+from gateways.schema_lock import conninfo_of, creating_tables
 from services.idempotency import AnswerRow
 
 
@@ -85,10 +85,8 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
     def create_table(self) -> None:
         """The library's tables and types, and the idempotency answers' (written with the events), all under
         the schema lock: another process may be creating them right now."""
-        with schema_lock(conninfo_of(self.datastore)) as cursor:
-            if tables_owned_elsewhere(cursor, self.datastore.schema):
-                return   # the tables' owner made them (`sigill database setup`): this role changes none
-            with refused_as_not_set_up(cursor):
+        with creating_tables(conninfo_of(self.datastore), self.datastore.schema) as cursor:
+            if cursor is not None:   # None: the tables' owner made them (`sigill database setup`)
                 super().create_table()
                 cursor.execute(answers_table(self.datastore.schema))
 

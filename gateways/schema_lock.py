@@ -41,12 +41,23 @@ def create_schema(conninfo: str, statements: Iterable[sql.Composable | str], sch
     """Run the DDL statements in one transaction, under the schema lock: all or nothing, one creator at a time —
     unless Sigill's tables belong to another role than this one (``tables_owned_elsewhere``): then they are that
     owner's to create and change, and nothing is run."""
+    with creating_tables(conninfo, schema) as cursor:
+        for statement in statements if cursor is not None else ():
+            cursor.execute(sql.SQL(statement) if isinstance(statement, str) else statement)
+
+
+@contextmanager
+def creating_tables(conninfo: str, schema: str | None) -> Iterator[Any]:
+    """Under the schema lock, the cursor to create and alter Sigill's tables with — or None when they belong to
+    another role (``tables_owned_elsewhere``): then they are that owner's to make, and this role makes nothing.
+    DDL run in the block (on this cursor, or on another connection while the lock is held) that is refused for
+    want of rights says what to run (``refused_as_not_set_up``)."""
     with schema_lock(conninfo) as cursor:
         if tables_owned_elsewhere(cursor, schema):
+            yield None
             return
         with refused_as_not_set_up(cursor):
-            for statement in statements:
-                cursor.execute(sql.SQL(statement) if isinstance(statement, str) else statement)
+            yield cursor
 
 
 EVENTS_TABLE = "sigill_events"   # the event store's table: made first, and by the tables' owner

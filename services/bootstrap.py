@@ -334,8 +334,7 @@ def set_up_database(settings: Settings, location: PostgresLocation, app_role: st
     try:
         context = build_api_context(app, settings, location)   # the views, feeds, ledger, access log, answers
         build_shared_renewals(settings, location, context)
-        build_signed_out(settings, location, context)
-        build_erasures(settings, location)
+        build_signed_out(settings, location, context)   # the record of erasures: with the views' tables
         context.close()
     finally:
         app.close()

@@ -19,7 +19,7 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
-from services.presentation import (CHANGES, agency_name, describe_basis_with_ids, describe_cause,
+from services.presentation import (CHANGES, agency_name, consent_facts, describe_basis_with_ids, describe_cause,
                                    describe_for_auditor, facts_count, guardian_roles, known_at, known_consents)
 from services.principals import Principal, Role
 from services.settings import Settings
@@ -332,7 +332,7 @@ def _disclosures(args: argparse.Namespace) -> int:
         if not changes:
             print("Inga utlämnanden" + (f" till {agency_name(agency, app.catalogue)}" if agency else "") + ".")
         # Who consented, as the consents the log shows stood at each row's moment (as the web client's log says it).
-        consents = [c.fact for c in changes if c.fact.kind in ("consent.granted", "consent.narrowed")]
+        consents = consent_facts(c.fact for c in changes)
         roles = guardian_roles(app.get_case(case_id).known_guardians) if changes else {}
         for c in changes:
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)

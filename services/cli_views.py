@@ -9,8 +9,9 @@ from typing import Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import PURPOSE_HELP, opened
-from services.presentation import (CHANGES, KINDS, PHASES, agency_name, describe_basis_with_ids, describe_cause,
-                                   describe_plan_status, facts_count, guardian_roles, known_at, known_consents)
+from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
+                                   describe_cause, describe_plan_status, facts_count, guardian_roles, known_at,
+                                   known_consents)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -137,11 +138,11 @@ def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
 
 
 def _erase(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_erasures
-    from services.cli_audit import command_line_reader
     from uuid import UUID
 
     from domain.errors import CaseErased
+    from services.bootstrap import build_erasures
+    from services.cli_audit import command_line_reader
     from services.erasure import decision_reference, erase_case
 
     decision_reference(args.decision)   # a bad reference is refused before anything is opened
@@ -250,8 +251,7 @@ def _basis_teller(app, case_id, *, erased: bool):  # noqa: ANN001, ANN202 - the 
     """A stored row's basis as ``audit disclosures`` says it: who consented (guardians by role, never by name) and
     until when, as the case's consents stood at the row's moment, the ids beside it.  An erased case's events no
     longer read: its rows' consents stay ids."""
-    consents = [] if erased else [f for f in app.all_facts(case_id)
-                                  if f.kind in ("consent.granted", "consent.narrowed")]
+    consents = [] if erased else consent_facts(app.all_facts(case_id))
     roles = guardian_roles(app.get_case(case_id).known_guardians) if consents else {}
     return lambda basis, change, at: describe_basis_with_ids(basis, app.catalogue, known_at(consents, change, at),
                                                              roles)

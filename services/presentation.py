@@ -106,6 +106,14 @@ def basis_ids(basis: Any) -> str:
     return ", ".join(c[:8] for c in basis.consent_ids) if basis.kind == "consent" else ""
 
 
+CONSENT_FACTS = ("consent.granted", "consent.narrowed")   # what ``known_consents`` reads who consented from
+
+
+def consent_facts(facts: Iterable[Any]) -> list[Any]:
+    """The consent facts among ``facts``: a log's basis is told at each of its many rows from these alone."""
+    return [f for f in facts if f.kind in CONSENT_FACTS]
+
+
 def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[str, dict[str, Any]]:
     """The consents the reader itself sees, by id: who gave each (``consenter``, ``consenter_name``) and its end
     (``valid_until``, as a narrowing left it) — from its own consent facts only (``facts``: what it sees, any of
@@ -113,7 +121,7 @@ def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[
     parts addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot
     see.  ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's)."""
     known: dict[str, dict[str, Any]] = {}
-    for f in sorted((f for f in facts if f.kind in ("consent.granted", "consent.narrowed")), key=fact_order):
+    for f in sorted(consent_facts(facts), key=fact_order):
         if until is not None and f.recorded_at > until:
             continue
         c = f.content

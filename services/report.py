@@ -16,8 +16,8 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, describe_basis, describe_cause,
-                                   describe_for_auditor, describe_logged, known_at, readable)
+from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, consent_facts, describe_basis,
+                                   describe_cause, describe_for_auditor, describe_logged, known_at, readable)
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -59,7 +59,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
     changes = _consent_changes(app.history(case_id), cat)
-    consents = [f for f in facts if f.kind in ("consent.granted", "consent.narrowed")]
+    consents = consent_facts(facts)
     rows_consents = "".join(
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"

@@ -21,7 +21,7 @@ from services.api.routes_commands import ERRORS, CaseId
 from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
 from services.authorisation import Forbidden
-from services.presentation import known_consents
+from services.presentation import consent_facts, known_consents
 from services.principals import Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 
@@ -78,7 +78,7 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
     ctx, user, purpose = reader
     changes, read = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
-    consents = v.consent_facts(c.fact for c in changes)
+    consents = consent_facts(c.fact for c in changes)
     return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids, consents)
                                                    for c in changes],
                          stored_log=v.stored_log_out(read.agreement),

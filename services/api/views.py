@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
@@ -266,10 +266,6 @@ class Principal(BaseModel):
 
 
 Known = Mapping[str, Mapping[str, Any]]   # services.presentation.known_consents: the consents the reader sees
-
-
-def consent_facts(facts: Iterable[Fact]) -> list[Fact]:
-    return [f for f in facts if f.kind in ("consent.granted", "consent.narrowed")]
 
 
 def basis_out(basis: Basis, catalogue: Catalogue, known: Known | None = None) -> BasisOut:

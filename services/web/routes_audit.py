@@ -16,8 +16,8 @@ from services.access_log import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, describe_basis, describe_cause,
-                                   describe_for_auditor, describe_logged, known_at)
+from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, consent_facts, describe_basis,
+                                   describe_cause, describe_for_auditor, describe_logged, known_at)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -176,7 +176,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
-    consents = [c.fact for c in changes if c.fact.kind in ("consent.granted", "consent.narrowed")]
+    consents = consent_facts(c.fact for c in changes)
     rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, describe_for_auditor(c.fact, cat),
              _basis(c, consents, cat), basis_ids(c.basis), describe_cause(c.cause, cat))
             for c, handle in zip(changes, handles)]
