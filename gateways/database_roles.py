@@ -76,6 +76,18 @@ REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA {s} FROM {role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {role};
 """
 
+# The views stage a large batch's facts in a temporary table of the session (gateways.agency_view_store STAGE),
+# which takes TEMPORARY on the database.  Every role has it through PUBLIC by default; a hardened database revokes
+# it from PUBLIC, and then only a grant by name lets the views catch up.
+GRANT_TEMPORARY = "GRANT TEMPORARY ON DATABASE {db} TO {role}"
+# Whether the role may make temporary tables, and whether this one may grant that (the database's owner may; so
+# may a superuser, or a role granted it WITH GRANT OPTION): each with the names to say it with.
+TEMPORARY = """
+SELECT has_database_privilege(%(role)s, current_database(), 'TEMPORARY'),
+       has_database_privilege(current_database(), 'TEMPORARY WITH GRANT OPTION'),
+       quote_ident(current_database()), quote_ident(%(role)s)
+"""
+
 
 class RoleProblem(ValueError):
     """The application's role cannot be kept apart as asked (it is missing, it is the owner, or it would keep a way
@@ -108,7 +120,9 @@ UNION ALL SELECT format('it owns function %%s', p.oid::regprocedure) FROM pg_pro
 def check_app_role(conninfo: str, role: str, schema: str = "public") -> None:
     """The application's role must exist, have none of the owner's rights (not the owner, no member of it, not
     even one that must SET ROLE), and keep no way to change Sigill's tables: owning none of them (an installation
-    whose one role made them hands them over first), nor the schema or the database, and creating nothing."""
+    whose one role made them hands them over first), nor the schema or the database, and creating nothing.  It
+    must be left able to make temporary tables in the database: having that right already, or given it by this
+    role."""
     with psycopg.connect(conninfo) as conn:
         row = conn.execute("SELECT rolsuper, " + _RIGHTS_OF.format(role="%s", of="current_user")
                            + " FROM pg_roles WHERE rolname = %s", (role, role, role)).fetchone()
@@ -122,20 +136,46 @@ def check_app_role(conninfo: str, role: str, schema: str = "public") -> None:
             ("rights_db", "d.datdba"), ("rights_ns", "n.nspowner"), ("rights_rel", "c.relowner"),
             ("rights_proc", "p.proowner"))}
         kept = [r[0] for r in conn.execute(STILL_ITS.format(**rights), {"role": role, "schema": schema})]
+        no_temporary = _no_temporary(conn, role)
     if kept:
         raise RoleProblem(
             f"the role {role!r} could still change what the triggers protect: {'; '.join(kept[:5])}"
             f"{' …' if len(kept) > 5 else ''} — hand it over and take it away (as a superuser: REASSIGN OWNED BY"
             f" {role} TO {owner}; ALTER DATABASE … OWNER TO {owner}; REVOKE CREATE ON … FROM {role}, PUBLIC),"
             " then run this again (deploy/README.md)")
+    if no_temporary:
+        raise RoleProblem(no_temporary)
+
+
+def _no_temporary(conn: psycopg.Connection, role: str) -> str | None:
+    """Why the role would be left unable to make the views' temporary table, or None: it has TEMPORARY already
+    (through PUBLIC, say), or this role may grant it (``keep_apart`` does).  Asked before any table is made."""
+    has, may_grant, db, name = conn.execute(TEMPORARY, {"role": role}).fetchone()
+    if has or may_grant:
+        return None
+    return (f"the role {role!r} may not make temporary tables in the database {db} (the views stage their facts in"
+            f" one), and {conn.info.user!r} may not grant it: as the database's owner, run GRANT TEMPORARY ON"
+            f" DATABASE {db} TO {name}, then run this again (deploy/README.md)")
 
 
 def keep_apart(conninfo: str, schema: str, role: str) -> None:
     """With the tables made (by this, the owner's, connection): the event store append-only, the data keys kept
-    until destroyed, and the application's role given what it needs, in one transaction."""
+    until destroyed, and the application's role given what it needs — the tables, and temporary tables of its own
+    in the database — in one transaction."""
     s = sql.Identifier(schema)
     with schema_lock(conninfo) as cursor:
         cursor.execute(sql.SQL(EVENTS_APPEND_ONLY).format(s=s, events=sql.Identifier(schema, EVENTS_TABLE)))
         cursor.execute(sql.SQL(KEYS_KEPT).format(s=s, keys=sql.Identifier(schema, KEYS_TABLE),
                                                  erasures=sql.Identifier(schema, ERASURES_TABLE)))
         cursor.execute(sql.SQL(GRANTS).format(s=s, role=sql.Identifier(role)))
+        _grant_temporary(cursor, role)
+
+
+def _grant_temporary(cursor: psycopg.Cursor, role: str) -> None:
+    """TEMPORARY on the database to the application's role by name, so that the views catch up whether or not
+    PUBLIC keeps it.  When this role may not grant it, the check found the application's role has it already:
+    nothing to do (a GRANT would only warn that nothing was granted)."""
+    may_grant, db = cursor.execute("SELECT has_database_privilege(current_database(), 'TEMPORARY WITH GRANT"
+                                   " OPTION'), current_database()").fetchone()
+    if may_grant:
+        cursor.execute(sql.SQL(GRANT_TEMPORARY).format(db=sql.Identifier(db), role=sql.Identifier(role)))

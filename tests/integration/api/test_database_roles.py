@@ -9,13 +9,17 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import ProgrammingError
 from psycopg import sql
 
+from gateways.agency_view_store import SMALL_BATCH_ROWS
 from services.bootstrap import build_application, build_erasures, set_up_database
 from services.erasure import erase_case
 from services.settings import ConfigurationError
+from tests.builders import POLICE, SCHOOL
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.test_cli import sigill
+from tests.service_behaviour import consenting_school
 
 APPEND_ONLY = {"sigill_events": "append_only", "sigill_ledger": "append_only", "sigill_access_log": "append_only",
                "disclosure_log": "append_only", "sigill_erasures": "append_only"}
@@ -254,3 +258,58 @@ def test_a_schema_of_its_own_in_a_database_whose_public_the_owner_may_not_create
         for table in ("sigill_ledger", "sigill_access_log"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier("sigill", table)))
+
+
+def _no_temporary_tables_but_by_name(server, database) -> None:
+    """A hardened database, as production guides have it: PUBLIC may not make temporary tables there.  Nothing to
+    give back afterwards: the database is the test's own (``roles`` drops it)."""
+    _as_superuser(server, database, sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(
+        sql.Identifier(database.dbname)))
+
+
+def test_a_database_where_public_may_not_make_temporary_tables_has_its_views_caught_up_once_set_up(
+        app, runner, roles, settings, postgres_server, monkeypatch):
+    owner, app_role = roles
+    _no_temporary_tables_but_by_name(postgres_server, owner)
+    # The application's role as a setup that granted it nothing for temporary tables left it (this one's grant taken
+    # back): a large batch's facts are staged in one (agency_view_store.STAGE), and no session has made it yet.
+    _as_superuser(postgres_server, owner, sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(
+        sql.Identifier(owner.dbname), sql.Identifier(app_role.user)))
+    cases = [consenting_school(app) for _ in range(20)]   # some 40 fact and log rows each: one batch
+    for case_id in cases:
+        app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+        app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
+    copied = []   # each batch written by COPY: its fact and log rows
+    write = runner.store._write_copying
+    monkeypatch.setattr(runner.store, "_write_copying",
+                        lambda *a: copied.append(len(a[3]) + len(a[5])) or write(*a))
+    with pytest.raises(ProgrammingError, match="permission denied to create temporary tables"):
+        runner.catch_up()
+    assert runner.position == 0 and copied[0] > SMALL_BATCH_ROWS
+    set_up_database(settings, owner, app_role.user)   # the setup grants it by name
+    assert runner.catch_up() and runner.position == app.recorder.max_notification_id()
+    assert len(copied) == 2 and copied[1] == copied[0]
+    assert all(runner.store.facts("skola", case_id) for case_id in cases)
+
+
+def test_the_setup_says_what_to_run_when_it_may_not_grant_temporary_tables(roles, postgres_server, tmp_path,
+                                                                          master_key):
+    owner, app_role = roles
+    # The DBA's database, whose public may not make temporary tables, with a schema in it for Sigill's owner: the
+    # owner may not grant the application's role what the views need.
+    _as_superuser(postgres_server, owner,
+                  sql.SQL("ALTER DATABASE {} OWNER TO CURRENT_USER").format(sql.Identifier(owner.dbname)),
+                  sql.SQL("CREATE SCHEMA sigill AUTHORIZATION {}").format(sql.Identifier(owner.user)))
+    _no_temporary_tables_but_by_name(postgres_server, owner)
+    env = {"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_MASTER_KEY": master_key, "SIGILL_DATABASE_URL": owner.url(),
+           "SIGILL_DB_SCHEMA": "sigill"}
+    refused = sigill("database", "setup", "--app-role", app_role.user, env=env)
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert (f"run GRANT TEMPORARY ON DATABASE {owner.dbname} TO {app_role.user}, then run this again"
+            in refused.stderr), refused.stderr
+    with psycopg.connect(owner.conninfo()) as conn:   # refused before any table was made
+        assert conn.execute("SELECT to_regclass('sigill.sigill_events')").fetchone()[0] is None
+    _as_superuser(postgres_server, owner, sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(
+        sql.Identifier(owner.dbname), sql.Identifier(app_role.user)))
+    done = sigill("database", "setup", "--app-role", app_role.user, env=env)
+    assert done.returncode == 0, done.stderr
