@@ -37,9 +37,9 @@ T: dict[str, str] = {
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
     "new_submit": "Öppna ärendet",
-    "case": "Ärende", "phase": "Fas", "version": "Din version",
-    "version_hint": "Ärendets version så som du ser det; ett formulär som skickas mot en äldre version avvisas, "
-                    "så att ingen skriver över en ändring den inte har sett.",
+    "case": "Ärende", "phase": "Fas", "last_change": "Senast ändrat",
+    "last_change_hint": "När den senaste uppgiften du ser registrerades. Ändras ärendet medan du fyller i ett "
+                        "formulär avvisas formuläret, så att ingen skriver över en ändring den inte har sett.",
     # A member whose consents no longer (or never) cover `case` sees neither the number nor the phase: say why,
     # never what (DOMAIN.md: not even a blank row may reveal more than the reader may see).
     "case_unnumbered": "Ärende utan nummer för er",

@@ -79,12 +79,16 @@ class Head:
     case_number: str | None
     phase: str | None
     closed: bool = False   # the reader sees the closure (a `case` fact): its pages offer no forms, a notice instead
+    # When the latest fact the reader sees was recorded: what "has anything happened?" asks, where the version
+    # number its forms carry (to refuse a stale form) says nothing to a caseworker.
+    last_change: datetime | None = None
 
 
 def head(disclosures: Sequence[Disclosure]) -> Head:
     number = next((f.content["case_number"] for f in _facts(disclosures, "case.opened")), None)
     phase = phase_of(disclosures)
-    return Head(number, PHASES.get(phase or "", None), phase == "closed")
+    last = max((d.fact.recorded_at for d in disclosures), default=None)
+    return Head(number, PHASES.get(phase or "", None), phase == "closed", last)
 
 
 def phase_of(disclosures: Sequence[Disclosure]) -> str | None:

@@ -58,7 +58,7 @@ def test_a_member_not_seeing_the_consents_is_shown_their_ids_only(client, users,
 def test_after_the_consent_lapses_a_members_case_is_explained_not_a_blank_row(client, users, tick, context,
                                                                              settings):
     """A member whose consents no longer cover `case` keeps its own facts: its list showed "Ärende –" and the case
-    page "Ärende", "Din version: 1", with no word of why.  Now it says why — and still not the number or phase."""
+    page "Ärende" and its version number, with no word of why.  Now it says why — and still not the number or phase."""
     case_id, consents = school_consented_case(client, users, tick)
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
@@ -296,3 +296,34 @@ def test_a_meeting_reads_as_minutes_not_a_table_of_facts(client, users, tick, co
         assert "Beslut Nytt möte om fyra veckor. (kategori Skola) Grund:" in page, user
         for raw in ("skola", "polis", "school", "meeting_id", "{", "held_on", "Mötet 2026-02-03,"):
             assert raw not in page, (user, raw)
+
+
+def _latest_seen(client, headers, case_id: str) -> str:
+    """When the latest fact the reader sees was recorded, as the web shows times (Stockholm, to the minute)."""
+    from datetime import datetime
+    from services.web.pages import _when
+
+    facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=headers))["facts"]
+    return _when(max(datetime.fromisoformat(f["recorded_at"]) for f in facts))
+
+
+def test_the_case_head_says_when_what_the_reader_sees_last_changed_and_an_unseen_change_does_not_move_it(
+        client, users, tick, context, settings):
+    """The head said "Din version: 7", a number that told a caseworker nothing.  It says when the latest fact the
+    reader sees was recorded — and a fact the reader may not see leaves it as it was: its time would tell that
+    something happened in the case."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick(60)
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Närvaron har ökat."}), 201)
+    seen = _latest_seen(client, users.school, case_id)
+    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    assert f"Senast ändrat: {seen}" in page and "Din version" not in page
+    tick(60)
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.social,
+                   json={"category": "health", "text": "Samtal hos BUP."}), 201)   # the school may not see `health`
+    assert _latest_seen(client, users.school, case_id) == seen
+    assert f"Senast ändrat: {seen}" in _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    social = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
+    assert f"Senast ändrat: {_latest_seen(client, users.social, case_id)}" in social
+    assert _latest_seen(client, users.social, case_id) != seen
