@@ -28,10 +28,9 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
-from services.access_log import (
-    GENESIS, AccessEntry, AccessQuery, AccessRecord, ChainVerdict, Signer, Versions, broken, checkpoint_message,
-    entry_link, utc_text,
-)
+from services.access_chain import GENESIS, ChainVerdict, Signer, broken, checkpoint_message, entry_link, utc_text
+from services.access_entry import AccessEntry, AccessQuery, AccessRecord
+from services.access_log import Versions
 from services.ports import KeyStore
 
 SCHEMA = """

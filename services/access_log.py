@@ -9,13 +9,8 @@ latest stored version of each case in the batch, so a reader learns whether
 the case it is about to show changed, without a query of its own: what it
 then shows is at least as new as the moment its read was logged.
 
-The chain: each entry's link is SHA-256 over the previous link and the
-entry's stored fields (the sealed reader's name and purpose included).  The
-database computes the links as it inserts, under the table's lock, so the
-lock is held for that one statement and the disk's flush.  Each batch's last
-link is then signed by the ledger key (a checkpoint), stored with the next
-batch or, when none follows at once, on its own — so an altered, removed,
-reordered or cut-off entry is found by ``verify``.
+What an entry holds: ``services.access_entry``; the chain over the entries, its
+checkpoints and what verification finds: ``services.access_chain``.
 """
 
 from __future__ import annotations
@@ -26,94 +21,14 @@ import threading
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from hashlib import sha256
 from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
 
-from domain.case_rules import has_control_character
-from domain.errors import InvalidInput
+from services.access_chain import ChainVerdict, Signer
+from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 
-GENESIS = bytes(32)
 CHECKPOINT_RETRY = 1.0   # seconds before an owed checkpoint that could not be stored alone is tried again
 log = logging.getLogger("sigill.access_log")
-
-
-PURPOSE_LENGTH = 500   # the longest stated purpose of a read the log keeps (characters, once decoded)
-
-
-def stated_purpose(text: str, field: str) -> str:
-    """The purpose a reader states (the API's ``Sigill-Purpose`` header, the command line's ``--purpose``), as the
-    log keeps it: stripped, at most ``PURPOSE_LENGTH`` characters, no control character (a new line or an escape
-    would show in an extract as something else).  One rule for every way in; ``field`` names where it came from.
-    The API cut a longer one at 500 characters and kept the rest of it nowhere: now it is refused, as here."""
-    stated = text.strip()   # after the check: to str.strip a NEL (U+0085) or a file separator is white space
-    if len(stated) > PURPOSE_LENGTH or has_control_character(text):
-        raise InvalidInput(f"{field} must be at most {PURPOSE_LENGTH} characters, with no control character",
-                           field=field)
-    return stated
-
-
-@dataclass(frozen=True)
-class AccessEntry:
-    at: datetime
-    case_id: UUID
-    subject: str            # the reader's opaque user id
-    agency: str
-    roles: str
-    what: str               # which answer was read: "timeline", "plan", "audit.replay"…
-    reader_name: str = ""   # sealed at rest: a person's name
-    purpose: str = ""       # sealed at rest: free text
-
-
-@dataclass(frozen=True)
-class AccessRecord:
-    seq: int
-    entry: AccessEntry
-
-
-@dataclass(frozen=True)
-class AccessQuery:
-    case_id: UUID | None = None
-    subject: str | None = None
-    agency: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    after: int = 0
-    limit: int = 100
-
-
-# What verification finds, in English (the API) and in Swedish (the web client, the command line), by entry.
-FINDINGS = {
-    "missing": ("entry {seq} is missing", "läsning {seq} saknas"),
-    "altered": ("entry {seq} was altered", "läsning {seq} har ändrats"),
-    "checkpoint": ("the checkpoint at entry {seq} does not match or is not signed by a trusted key",
-                   "kontrollpunkten vid läsning {seq} stämmer inte eller är inte signerad med en betrodd nyckel"),
-    "gone": ("entries up to {seq} were signed for but are gone",
-             "läsningar till och med {seq} signerades men finns inte längre"),
-    "table_gone": ("one of the access log's two tables is gone", "en av åtkomstloggens två tabeller saknas"),
-}
-
-
-@dataclass(frozen=True)
-class ChainVerdict:
-    checked: int
-    checkpoints: int
-    divergence: str | None   # where and how the log was changed; None when intact
-    swedish: str | None = None   # the same, in Swedish
-
-    @property
-    def intact(self) -> bool:
-        return self.divergence is None
-
-
-def broken(checked: int, checkpoints: int, finding: str, seq: int) -> ChainVerdict:
-    """A verdict that the chain is broken: ``finding`` (one of FINDINGS) at entry ``seq``."""
-    english, swedish = FINDINGS[finding]
-    return ChainVerdict(checked, checkpoints, english.format(seq=seq), swedish.format(seq=seq))
-
-
-Signer = Callable[[bytes], tuple[bytes, bytes]]  # message -> (public key, signature)
 
 
 Versions = dict[UUID, int | None]   # case -> its latest stored version (None: no such case)
@@ -149,24 +64,6 @@ class AsyncAccessLogStore(Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
-
-
-def entry_link(previous: bytes, seq: int, entry: AccessEntry, sealed_details: bytes) -> bytes:
-    """The chain over what is stored: plain columns, and the sealed details as stored bytes."""
-    # The time in UTC: the writer sends its clock's UTC text, and a verifier reads the stored time back in its own
-    # session's zone (PGTZ, a role's or database's setting) — the same instant, other text (a review's finding).
-    parts = (str(seq), utc_text(entry.at), str(entry.case_id), entry.subject, entry.agency, entry.roles, entry.what)
-    encoded = b"".join(len(p.encode()).to_bytes(4, "big") + p.encode() for p in parts)
-    return sha256(previous + encoded + len(sealed_details).to_bytes(4, "big") + sealed_details).digest()
-
-
-def utc_text(at: datetime) -> str:
-    """An entry's time as the chain covers it: ISO 8601 in UTC (what a UTC clock's ``isoformat`` gives)."""
-    return at.astimezone(timezone.utc).isoformat()
-
-
-def checkpoint_message(seq: int, link: bytes) -> bytes:
-    return b"sigill-access-log-checkpoint:v1:" + seq.to_bytes(8, "big") + link
 
 
 @dataclass

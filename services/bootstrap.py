@@ -34,7 +34,8 @@ from gateways.pg_notifications import EventNotifications
 from gateways.renewal_store import PostgresRenewals
 from gateways.signed_out_store import PostgresSignedOut
 from projections.fact_ids import PublicFactIds
-from services.access_log import AccessLog, ChainVerdict
+from services.access_chain import ChainVerdict
+from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews

@@ -25,7 +25,8 @@ from domain.disclosure import Replay, VisibilityChange
 from domain.judge import Disclosure
 from domain.errors import CaseErased
 from domain.facts import Fact
-from services.access_log import AccessEntry, AccessLog, AccessQuery, AccessRecord
+from services.access_entry import AccessEntry, AccessQuery, AccessRecord
+from services.access_log import AccessLog
 from services.application import CaseApplication, CommandResult
 from services.authorisation import (
     Forbidden, Kind, Place, check_auditor, check_may_command, check_may_open_case, check_reads_as_agency,

@@ -18,7 +18,8 @@ from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from domain.errors import DomainError
-from services.access_log import PURPOSE_LENGTH, AccessLogUnavailable, stated_purpose
+from services.access_entry import PURPOSE_LENGTH, stated_purpose
+from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_database, cli_feed, cli_serve, cli_views
 from services.errors import DamagedDataKey, too_many_connections

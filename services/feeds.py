@@ -25,7 +25,8 @@ from typing import Any, Callable, Protocol
 from domain.catalogue import ID_SHAPED, Catalogue
 from domain.errors import InvalidInput
 from projections.agency_feed import FeedMessage, agency_of, feed_of
-from services.access_log import AccessEntry, AccessLog
+from services.access_entry import AccessEntry
+from services.access_log import AccessLog
 from services.authorisation import Forbidden, check_reads_cases, is_social_services
 from services.errors import CaseNotFound
 from services.ports import FeedsRebuilding

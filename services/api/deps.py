@@ -14,7 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.errors import InvalidInput
 from projections.fact_ids import PublicFactIds
-from services.access_log import PURPOSE_LENGTH, AsyncAccessLogStore, stated_purpose
+from services.access_entry import PURPOSE_LENGTH, stated_purpose
+from services.access_log import AsyncAccessLogStore
 from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService

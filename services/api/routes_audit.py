@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, moment_within_calendar
 from domain.errors import InvalidInput
-from services.access_log import AccessQuery
+from services.access_entry import AccessQuery
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.calendar import STOCKHOLM, moment_within_calendar
 from domain.facts import as_shown
-from services.access_log import AccessQuery
+from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence

@@ -24,7 +24,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from fastapi.responses import Response
 
-from services.access_log import stated_purpose
+from services.access_entry import stated_purpose
 from services.identity_provider import SignInFailed
 from services.principals import AuthenticationFailed, Principal
 from services.web import renewal, sealed_cookie

@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.keystore import PostgresKeyStore
-from services.access_log import AccessEntry, AccessQuery
+from services.access_entry import AccessEntry, AccessQuery
 from tests.builders import utc
 from tests.concurrency import in_threads
 from tests.integration.test_access_log_store import PUBLIC, sign, signature_ok

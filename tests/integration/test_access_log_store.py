@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.sealing import seal
-from services.access_log import GENESIS, AccessEntry, AccessQuery, checkpoint_message, entry_link
+from services.access_chain import GENESIS, checkpoint_message, entry_link
+from services.access_entry import AccessEntry, AccessQuery
 from tests.builders import utc
 from tests.concurrency import in_threads
 from tests.service_behaviour import open_case

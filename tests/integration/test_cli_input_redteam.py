@@ -77,7 +77,7 @@ READS = [["views", "show", "--agency", "skola", "--case", "0180-2026-0001"],
 @pytest.mark.parametrize("args", READS, ids=[" ".join(a[:2]) for a in READS])
 def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_1_before_anything_is_read(demo_dir, args, purpose):
     """`--purpose` had no bound and took control characters, kept sealed in the access log as given; the API
-    refuses the same in its header (one rule, ``services.access_log.stated_purpose``)."""
+    refuses the same in its header (one rule, ``services.access_entry.stated_purpose``)."""
     result = sigill(*args, "--purpose", purpose, env={"SIGILL_DATA_DIR": str(demo_dir)})
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from services.access_log import AccessQuery
+from services.access_entry import AccessQuery
 from services.api.app import create_api
 from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case

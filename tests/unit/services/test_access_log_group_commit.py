@@ -11,7 +11,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.access_log import AccessEntry, AccessLog, AccessLogUnavailable
+from services.access_entry import AccessEntry
+from services.access_log import AccessLog, AccessLogUnavailable
 from tests.concurrency import eventually, in_threads
 
 

@@ -9,7 +9,8 @@ import threading
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from services.access_log import AccessEntry, AccessLog, AccessLogUnavailable
+from services.access_entry import AccessEntry
+from services.access_log import AccessLog, AccessLogUnavailable
 from tests.concurrency import in_threads
 
 

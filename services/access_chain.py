@@ -1,0 +1,71 @@
+"""The access log's chain: how an entry is linked to the one before, how a checkpoint is signed, what
+verification finds.
+
+Each entry's link is SHA-256 over the previous link and the entry's stored
+fields (the sealed reader's name and purpose included).  The database
+computes the links as it inserts, under the table's lock, so the lock is
+held for that one statement and the disk's flush.  Each batch's last link is
+then signed by the ledger key (a checkpoint), stored with the next batch or,
+when none follows at once, on its own — so an altered, removed, reordered or
+cut-off entry is found by ``verify``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from hashlib import sha256
+from typing import Callable
+
+from services.access_entry import AccessEntry
+
+GENESIS = bytes(32)
+Signer = Callable[[bytes], tuple[bytes, bytes]]  # message -> (public key, signature)
+
+
+def entry_link(previous: bytes, seq: int, entry: AccessEntry, sealed_details: bytes) -> bytes:
+    """The chain over what is stored: plain columns, and the sealed details as stored bytes."""
+    # The time in UTC: the writer sends its clock's UTC text, and a verifier reads the stored time back in its own
+    # session's zone (PGTZ, a role's or database's setting) — the same instant, other text (a review's finding).
+    parts = (str(seq), utc_text(entry.at), str(entry.case_id), entry.subject, entry.agency, entry.roles, entry.what)
+    encoded = b"".join(len(p.encode()).to_bytes(4, "big") + p.encode() for p in parts)
+    return sha256(previous + encoded + len(sealed_details).to_bytes(4, "big") + sealed_details).digest()
+
+
+def utc_text(at: datetime) -> str:
+    """An entry's time as the chain covers it: ISO 8601 in UTC (what a UTC clock's ``isoformat`` gives)."""
+    return at.astimezone(timezone.utc).isoformat()
+
+
+def checkpoint_message(seq: int, link: bytes) -> bytes:
+    return b"sigill-access-log-checkpoint:v1:" + seq.to_bytes(8, "big") + link
+
+
+# What verification finds, in English (the API) and in Swedish (the web client, the command line), by entry.
+FINDINGS = {
+    "missing": ("entry {seq} is missing", "läsning {seq} saknas"),
+    "altered": ("entry {seq} was altered", "läsning {seq} har ändrats"),
+    "checkpoint": ("the checkpoint at entry {seq} does not match or is not signed by a trusted key",
+                   "kontrollpunkten vid läsning {seq} stämmer inte eller är inte signerad med en betrodd nyckel"),
+    "gone": ("entries up to {seq} were signed for but are gone",
+             "läsningar till och med {seq} signerades men finns inte längre"),
+    "table_gone": ("one of the access log's two tables is gone", "en av åtkomstloggens två tabeller saknas"),
+}
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    checked: int
+    checkpoints: int
+    divergence: str | None   # where and how the log was changed; None when intact
+    swedish: str | None = None   # the same, in Swedish
+
+    @property
+    def intact(self) -> bool:
+        return self.divergence is None
+
+
+def broken(checked: int, checkpoints: int, finding: str, seq: int) -> ChainVerdict:
+    """A verdict that the chain is broken: ``finding`` (one of FINDINGS) at entry ``seq``."""
+    english, swedish = FINDINGS[finding]
+    return ChainVerdict(checked, checkpoints, english.format(seq=seq), swedish.format(seq=seq))

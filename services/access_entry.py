@@ -1,0 +1,57 @@
+"""What the access log keeps of one read, and how it is asked for: the entry, the stored record, the query.
+
+The reader's stated purpose is held to one rule (``stated_purpose``) however it comes in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.case_rules import has_control_character
+from domain.errors import InvalidInput
+
+PURPOSE_LENGTH = 500   # the longest stated purpose of a read the log keeps (characters, once decoded)
+
+
+def stated_purpose(text: str, field: str) -> str:
+    """The purpose a reader states (the API's ``Sigill-Purpose`` header, the command line's ``--purpose``), as the
+    log keeps it: stripped, at most ``PURPOSE_LENGTH`` characters, no control character (a new line or an escape
+    would show in an extract as something else).  One rule for every way in; ``field`` names where it came from.
+    The API cut a longer one at 500 characters and kept the rest of it nowhere: now it is refused, as here."""
+    stated = text.strip()   # after the check: to str.strip a NEL (U+0085) or a file separator is white space
+    if len(stated) > PURPOSE_LENGTH or has_control_character(text):
+        raise InvalidInput(f"{field} must be at most {PURPOSE_LENGTH} characters, with no control character",
+                           field=field)
+    return stated
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: datetime
+    case_id: UUID
+    subject: str            # the reader's opaque user id
+    agency: str
+    roles: str
+    what: str               # which answer was read: "timeline", "plan", "audit.replay"…
+    reader_name: str = ""   # sealed at rest: a person's name
+    purpose: str = ""       # sealed at rest: free text
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    seq: int
+    entry: AccessEntry
+
+
+@dataclass(frozen=True)
+class AccessQuery:
+    case_id: UUID | None = None
+    subject: str | None = None
+    agency: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: int = 0
+    limit: int = 100
+
