@@ -9,52 +9,33 @@ writer's next read sees its write.
 The version a user sees is *their* version: the number of the case's events
 they can see.  The store's own version would count events hidden from them,
 and so reveal that something they may not see happened.
+
+Commands: ``services.case_commands``; auditing: ``services.case_audit`` (both mixed into ``CaseService``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from contextlib import contextmanager
-from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Callable, Iterator, Protocol, TypeVar
+from typing import Any, Callable, Iterator, Protocol
 from uuid import UUID
 
-from domain.disclosure import Replay, VisibilityChange
-from domain.judge import Disclosure
+from domain.disclosure import Replay
 from domain.errors import CaseErased
-from domain.facts import Fact
-from services.access_entry import AccessEntry, AccessQuery, AccessRecord
+from domain.judge import Disclosure
+from services.access_entry import AccessEntry, AccessRecord
 from services.access_log import AccessLog
-from services.application import CaseApplication, CommandResult
+from services.application import CaseApplication
 from services.authorisation import (
-    Forbidden, Kind, Place, check_auditor, check_may_command, check_may_open_case, check_reads_as_agency,
-    check_reads_cases, is_member_user, is_social_services, place_in,
+    Forbidden, Place, check_reads_as_agency, check_reads_cases, is_member_user, is_social_services, place_in,
 )
-from services import idempotency
-from services.errors import CaseNotFound, ConcurrentChange
+from services.case_audit import CaseAudit
+from services.case_commands import CaseCommands
+from services.errors import CaseNotFound
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
-from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
-
-COMMANDS: dict[str, Kind] = {
-    "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
-    "grant_consent": Kind.ADMINISTRATION, "narrow_consent": Kind.ADMINISTRATION,
-    "withdraw_consent": Kind.ADMINISTRATION, "add_member": Kind.ADMINISTRATION,
-    "remove_member": Kind.ADMINISTRATION, "revise_plan": Kind.ADMINISTRATION, "close_case": Kind.ADMINISTRATION,
-    "record_meeting": Kind.GROUP_WORK, "record_contribution": Kind.GROUP_WORK, "record_follow_up": Kind.GROUP_WORK,
-}
-
-
-T = TypeVar("T")
-STORED_LOG_ATTEMPTS = 3   # a disagreement is asked again: an event may have been recorded mid-comparison
-UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
-
-
-def _attempts(expected_version: int | None) -> int:
-    return 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
 
 
 class CaseLists(Protocol):
@@ -76,23 +57,6 @@ class CaseLists(Protocol):
 
 
 @dataclass(frozen=True)
-class StoredLogRead:
-    """A case's stored disclosure log as an auditor reads it (``CaseService.audit_stored_log``)."""
-
-    rows: list[dict[str, Any]]
-    agreement: Agreement | None          # None: the case is erased, its events no longer read
-    replaced: tuple[ReplacedLog, ...]
-
-
-@dataclass(frozen=True)
-class Written:
-    case_id: UUID
-    version: int        # the writer's version after the write (see the module docstring)
-    value: Any
-    position: int | None
-
-
-@dataclass(frozen=True)
 class Look:
     """What a user sees of a case now."""
 
@@ -102,7 +66,7 @@ class Look:
     disclosures: tuple[Disclosure, ...]
 
 
-class CaseService:
+class CaseService(CaseCommands, CaseAudit):
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None,
                  check_history: Callable[[UUID], None] = lambda case_id: None) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an
@@ -111,64 +75,6 @@ class CaseService:
         self.check_history = check_history
         self.catalogue = app.catalogue
         self.judged = JudgedCases(app)
-
-    # -- commands ------------------------------------------------------------------
-
-    def open_case(self, p: Principal, *, municipality: str, **referral: Any) -> Written:
-        """Receive a referral: social services of the municipality only."""
-        check_may_open_case(p, municipality, self.catalogue)
-        self._count_writer_version(p, None)
-        result = self.app.receive_referral(by=p.actor, municipality=municipality, **referral)
-        return self._written(result, p, self.app.replay(result.case_id))
-
-    def command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
-        with self._outsiders_told_nothing(p):
-            return self._command(p, name, case_id, expected_version, **fields)
-
-    def _command(self, p: Principal, name: str, case_id: UUID, expected_version: int | None, **fields: Any) -> Written:
-        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale).
-
-        Without an expected version the command applies to the case as it stands: when another write lands
-        between reading the case and saving, it is authorised and decided again on the newer case (a few
-        times) rather than refused.  With one, any change in between is a 409, as the user asked."""
-        for attempt in range(_attempts(expected_version)):
-            replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
-            before = self._admit_command(p, name, replay, expected_version)
-            self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
-            try:
-                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
-            except ConcurrentChange:
-                if attempt + 1 == _attempts(expected_version):
-                    raise
-                continue
-            return self._written_by(result, p, replay)
-        raise AssertionError("unreachable")
-
-    async def command_async(self, p: Principal, name: str, case_id: UUID, expected_version: int | None,
-                            **fields: Any) -> Written:
-        with self._outsiders_told_nothing(p):
-            return await self._command_async(p, name, case_id, expected_version, **fields)
-
-    async def _command_async(self, p: Principal, name: str, case_id: UUID, expected_version: int | None,
-                            **fields: Any) -> Written:
-        """As ``command``, on a server's event loop: the case's newer events are read and the save committed
-        over the loop's own connections, so the command never waits for a thread.  Where the application does
-        not serve on this loop, ``command`` runs in a thread instead."""
-        store = self.app.loop_store()
-        if store is None:
-            return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
-        for attempt in range(_attempts(expected_version)):
-            replay = await self._stored_now(store, case_id)
-            before = self._admit_command(p, name, replay, expected_version)
-            try:
-                result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
-                                                     expected_version=before, **fields)
-            except ConcurrentChange:
-                if attempt + 1 == _attempts(expected_version):
-                    raise
-                continue
-            return self._written_by(result, p, replay)
-        raise AssertionError("unreachable")
 
     # -- reading as an agency ---------------------------------------------------------
 
@@ -244,117 +150,6 @@ class CaseService:
         self._log(p, case_id, "extract", purpose)
         return self.access_log.extract(case_id)
 
-    # -- auditing (JO, IVO) -----------------------------------------------------------
-
-    def audit_facts(self, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
-        check_auditor(p)
-        self.check_history(case_id)
-        facts = self.app.all_facts(case_id)
-        self._log(p, case_id, "audit.facts", purpose)
-        return facts
-
-    def audit_replay(self, p: Principal, case_id: UUID, agency: str, at: datetime,
-                     purpose: str = "") -> tuple[Disclosure, ...]:
-        check_auditor(p)
-        self.check_history(case_id)
-        disclosures = self.app.view(case_id, agency, at)
-        self._log(p, case_id, f"audit.replay:{agency}@{at.isoformat()}", purpose)
-        return disclosures
-
-    def audit_disclosures(self, p: Principal, case_id: UUID, agency: str | None = None,
-                          purpose: str = "") -> tuple[VisibilityChange, ...]:
-        check_auditor(p)
-        self.check_history(case_id)
-        log = self.app.disclosures(case_id, [agency] if agency else None)
-        self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return log
-
-    def audit_disclosures_and_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None,
-                                         purpose: str = "") -> tuple[tuple[VisibilityChange, ...], StoredLogRead]:
-        """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer): the
-        case's history checked against the ledger once, one read logged."""
-        check_auditor(p)
-        self.check_history(case_id)
-        log = self.app.disclosures(case_id, [agency] if agency else None)
-        read = self._stored_log_read(case_id, agency)
-        self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return log, read
-
-    def audit_stored_log(self, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
-                         ) -> StoredLogRead:
-        """The case's stored disclosure log — what the agencies' feeds carried, no content: which agency got which
-        kind of fact, on what basis — whether it says what the case's events say up to the latest one
-        (``services.stored_log``), and the logs rebuilds replaced; a read, logged.  Also of an erased case, whose
-        events no longer read: its rows stay, with nothing to hold them to (and nothing of the case read, so
-        nothing logged)."""
-        check_auditor(p)
-        if agency is not None:
-            self.catalogue.agency(agency)
-        if not self.app.recorder.select_events(case_id, limit=1):
-            raise CaseNotFound("no such case", field="case_id")
-        # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
-        if not self.app.keystore.is_destroyed(case_id):
-            try:
-                self.check_history(case_id)
-                read = self._stored_log_read(case_id, agency)
-                self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
-                return read
-            except CaseErased:   # destroyed since
-                pass
-        return self._as_stored(case_id, agency)
-
-    def _stored_log_read(self, case_id: UUID, agency: str | None) -> StoredLogRead:
-        replacements, replaced = self.lists.replaced_log(case_id, agency)
-        for _ in range(STORED_LOG_ATTEMPTS):
-            # Caught up, then the history read: an event recorded in between is in the events' log and not yet
-            # in the table.  A healthy log agrees at the next attempt; a changed one never does.
-            rows, caused_from = self.lists.stored_log(case_id, agency)
-            # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
-            logs = tuple(replaced_logs(replacements, replaced, rows))
-            agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
-                                caused_from, logs)
-            if agreement.agrees:
-                break
-        return StoredLogRead(rows, agreement, logs)
-
-    def erased_cases(self, p: Principal) -> list[dict[str, Any]]:
-        """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""
-        check_auditor(p)
-        return [] if self.lists is None else self.lists.erased_cases()
-
-    def replaced_logs(self, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
-        """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers
-        already authorised and logged (the report, the command line's disclosures)."""
-        return list(self._as_stored(case_id, agency).replaced)
-
-    def _as_stored(self, case_id: UUID, agency: str | None) -> StoredLogRead:
-        """The stored log as it is, not caught up (these readers write nothing; a replaced log is compared up to its
-        own end, which the stored log is past) and not held to the events."""
-        rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
-        return StoredLogRead(rows, None, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
-
-    def audit_view(self, p: Principal, case_id: UUID, agency: str, read: Callable[[], T], purpose: str = "") -> T:
-        """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master
-        key: authorised and logged as a read like any other, so the young person's extract shows it."""
-        check_auditor(p)
-        self.catalogue.agency(agency)
-        seen = read()
-        self._log(p, case_id, f"views.show:{agency}", purpose)
-        return seen
-
-    def audit_report(self, p: Principal, case_id: UUID, make: Callable[[UUID], str], purpose: str = "") -> str:
-        """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the
-        case's history is not what the ledger sealed, or no longer reads — the report then says so."""
-        check_auditor(p)
-        if not self.app.recorder.select_events(case_id, limit=1):
-            raise CaseNotFound("no such case", field="case_id")
-        self._log(p, case_id, "audit.report", purpose)
-        return make(case_id)
-
-    def access_log_search(self, p: Principal, query: AccessQuery) -> list[AccessRecord]:
-        check_auditor(p)
-        return self.access_log.search(query)
-
     # -- internals ---------------------------------------------------------------
 
     @contextmanager
@@ -416,18 +211,6 @@ class CaseService:
         disclosures = replay.visible_to(p.agency, self.app.clock.now())
         return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures)
 
-    def _admit_command(self, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
-        """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
-        stored version, which the save must follow."""
-        check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=self._seen(p, replay))
-        if expected_version is not None:
-            seen = self._version(replay, p.agency)
-            if seen != expected_version:
-                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
-                                       f" it is at {seen}", expected=expected_version, actual=seen)
-        self._count_writer_version(p, replay)
-        return replay.case.version
-
     async def _stored_now(self, store: AsyncEvents, case_id: UUID) -> Replay:
         """The case as stored now: this worker's copy with any newer events (one query on the loop), or, when
         it has none, the case loaded whole in a thread."""
@@ -436,19 +219,3 @@ class CaseService:
             return await asyncio.to_thread(self.judged.replay, case_id)
         newer = await store.events_after(case_id, kept.case.version)
         return self.judged.refreshed(kept, [self.app.mapper.to_domain_event(event) for event in newer])
-
-    def _written_by(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
-        # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
-        # directly (the save would have conflicted otherwise), so they need not be read back.
-        return self._written(result, p, self.judged.extended(replay, result.events))
-
-    def _written(self, result: CommandResult, p: Principal, replay: Replay) -> Written:
-        return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)
-
-    def _count_writer_version(self, p: Principal, replay: Replay | None) -> None:
-        """Under an Idempotency-Key the answer is built before its events are committed: from these events."""
-        idempotency.count_writer_version(
-            lambda events: self._version(self.judged.extended(replay, events, keep=False), p.agency))
-
-    def _version(self, replay: Replay, agency: str) -> int:
-        return replay.versions_in(agency, replay.visible_to(agency, self.app.clock.now()))

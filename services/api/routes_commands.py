@@ -14,7 +14,7 @@ from services.api.deps import Context, CurrentUser, Writer, Writing
 from services.api.errors import ErrorBody, error_body
 from services.api.views import Written
 from services.api.writing import expected_version, write
-from services.case_service import Written as Done
+from services.case_commands import Written as Done
 
 router = APIRouter(prefix="/api/v1/cases", tags=["commands"])
 

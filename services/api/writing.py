@@ -13,7 +13,7 @@ from domain.errors import DomainError, InvalidInput
 from services.api.deps import ApiContext
 from services.api.views import Written
 from services.authorisation import check_reads_cases
-from services.case_service import Written as Done
+from services.case_commands import Written as Done
 from services.errors import ConcurrentChange
 from services.idempotency import (AnswerAlreadyStored, Pending, answering, check_key, replay_of, request_fingerprint,
                                   stored_key)

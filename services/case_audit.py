@@ -1,0 +1,150 @@
+"""The case service's audit reads (JO, IVO): a case's whole history, what an agency saw at any instant, the
+disclosure log as computed and as stored, the logs rebuilds replaced, the access log's search.
+
+A mixin of ``CaseService`` (``services.case_service``), which holds what the audits share with the reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from uuid import UUID
+
+from domain.disclosure import VisibilityChange
+from domain.errors import CaseErased
+from domain.facts import Fact
+from domain.judge import Disclosure
+from services.access_entry import AccessQuery, AccessRecord
+from services.authorisation import check_auditor
+from services.errors import CaseNotFound
+from services.principals import Principal
+from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
+
+if TYPE_CHECKING:
+    from services.case_service import CaseService
+
+T = TypeVar("T")
+STORED_LOG_ATTEMPTS = 3   # a disagreement is asked again: an event may have been recorded mid-comparison
+
+
+@dataclass(frozen=True)
+class StoredLogRead:
+    """A case's stored disclosure log as an auditor reads it (``CaseService.audit_stored_log``)."""
+
+    rows: list[dict[str, Any]]
+    agreement: Agreement | None          # None: the case is erased, its events no longer read
+    replaced: tuple[ReplacedLog, ...]
+
+
+class CaseAudit:
+    def audit_facts(self: CaseService, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
+        check_auditor(p)
+        self.check_history(case_id)
+        facts = self.app.all_facts(case_id)
+        self._log(p, case_id, "audit.facts", purpose)
+        return facts
+
+    def audit_replay(self: CaseService, p: Principal, case_id: UUID, agency: str, at: datetime,
+                     purpose: str = "") -> tuple[Disclosure, ...]:
+        check_auditor(p)
+        self.check_history(case_id)
+        disclosures = self.app.view(case_id, agency, at)
+        self._log(p, case_id, f"audit.replay:{agency}@{at.isoformat()}", purpose)
+        return disclosures
+
+    def audit_disclosures(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
+                          purpose: str = "") -> tuple[VisibilityChange, ...]:
+        check_auditor(p)
+        self.check_history(case_id)
+        log = self.app.disclosures(case_id, [agency] if agency else None)
+        self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
+        return log
+
+    def audit_disclosures_and_stored_log(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
+                                         purpose: str = "") -> tuple[tuple[VisibilityChange, ...], StoredLogRead]:
+        """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer): the
+        case's history checked against the ledger once, one read logged."""
+        check_auditor(p)
+        self.check_history(case_id)
+        log = self.app.disclosures(case_id, [agency] if agency else None)
+        read = self._stored_log_read(case_id, agency)
+        self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
+        return log, read
+
+    def audit_stored_log(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
+                         ) -> StoredLogRead:
+        """The case's stored disclosure log — what the agencies' feeds carried, no content: which agency got which
+        kind of fact, on what basis — whether it says what the case's events say up to the latest one
+        (``services.stored_log``), and the logs rebuilds replaced; a read, logged.  Also of an erased case, whose
+        events no longer read: its rows stay, with nothing to hold them to (and nothing of the case read, so
+        nothing logged)."""
+        check_auditor(p)
+        if agency is not None:
+            self.catalogue.agency(agency)
+        if not self.app.recorder.select_events(case_id, limit=1):
+            raise CaseNotFound("no such case", field="case_id")
+        # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
+        if not self.app.keystore.is_destroyed(case_id):
+            try:
+                self.check_history(case_id)
+                read = self._stored_log_read(case_id, agency)
+                self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
+                return read
+            except CaseErased:   # destroyed since
+                pass
+        return self._as_stored(case_id, agency)
+
+    def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None) -> StoredLogRead:
+        replacements, replaced = self.lists.replaced_log(case_id, agency)
+        for _ in range(STORED_LOG_ATTEMPTS):
+            # Caught up, then the history read: an event recorded in between is in the events' log and not yet
+            # in the table.  A healthy log agrees at the next attempt; a changed one never does.
+            rows, caused_from = self.lists.stored_log(case_id, agency)
+            # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
+            logs = tuple(replaced_logs(replacements, replaced, rows))
+            agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
+                                caused_from, logs)
+            if agreement.agrees:
+                break
+        return StoredLogRead(rows, agreement, logs)
+
+    def erased_cases(self: CaseService, p: Principal) -> list[dict[str, Any]]:
+        """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""
+        check_auditor(p)
+        return [] if self.lists is None else self.lists.erased_cases()
+
+    def replaced_logs(self: CaseService, case_id: UUID, agency: str | None = None) -> list[ReplacedLog]:
+        """The logs rebuilds replaced, as far as the case goes, beside today's (``services.stored_log``): for answers
+        already authorised and logged (the report, the command line's disclosures)."""
+        return list(self._as_stored(case_id, agency).replaced)
+
+    def _as_stored(self: CaseService, case_id: UUID, agency: str | None) -> StoredLogRead:
+        """The stored log as it is, not caught up (these readers write nothing; a replaced log is compared up to its
+        own end, which the stored log is past) and not held to the events."""
+        rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
+        return StoredLogRead(rows, None, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
+
+    def audit_view(self: CaseService, p: Principal, case_id: UUID, agency: str, read: Callable[[], T],
+                   purpose: str = "") -> T:
+        """An agency's stored view of a case (``read``), as the command line shows it to whoever holds the master
+        key: authorised and logged as a read like any other, so the young person's extract shows it."""
+        check_auditor(p)
+        self.catalogue.agency(agency)
+        seen = read()
+        self._log(p, case_id, f"views.show:{agency}", purpose)
+        return seen
+
+    def audit_report(self: CaseService, p: Principal, case_id: UUID, make: Callable[[UUID], str],
+                     purpose: str = "") -> str:
+        """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the
+        case's history is not what the ledger sealed, or no longer reads — the report then says so."""
+        check_auditor(p)
+        if not self.app.recorder.select_events(case_id, limit=1):
+            raise CaseNotFound("no such case", field="case_id")
+        self._log(p, case_id, "audit.report", purpose)
+        return make(case_id)
+
+    def access_log_search(self: CaseService, p: Principal, query: AccessQuery) -> list[AccessRecord]:
+        check_auditor(p)
+        return self.access_log.search(query)

@@ -1,0 +1,132 @@
+"""The case service's commands: each authorised on the case as stored, run, answered with the writer's version.
+
+A mixin of ``CaseService`` (``services.case_service``), which holds what the commands share with the reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from copy import deepcopy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.disclosure import Replay
+from services import idempotency
+from services.application import CommandResult
+from services.authorisation import Kind, check_may_command, check_may_open_case
+from services.errors import ConcurrentChange
+from services.principals import Principal
+
+if TYPE_CHECKING:
+    from services.case_service import CaseService
+
+COMMANDS: dict[str, Kind] = {
+    "decide_eligibility": Kind.ADMINISTRATION, "record_guardians": Kind.ADMINISTRATION,
+    "grant_consent": Kind.ADMINISTRATION, "narrow_consent": Kind.ADMINISTRATION,
+    "withdraw_consent": Kind.ADMINISTRATION, "add_member": Kind.ADMINISTRATION,
+    "remove_member": Kind.ADMINISTRATION, "revise_plan": Kind.ADMINISTRATION, "close_case": Kind.ADMINISTRATION,
+    "record_meeting": Kind.GROUP_WORK, "record_contribution": Kind.GROUP_WORK, "record_follow_up": Kind.GROUP_WORK,
+}
+
+UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
+
+
+def _attempts(expected_version: int | None) -> int:
+    return 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
+
+
+@dataclass(frozen=True)
+class Written:
+    case_id: UUID
+    version: int        # the writer's version after the write (see ``services.case_service``)
+    value: Any
+    position: int | None
+
+
+class CaseCommands:
+    def open_case(self: CaseService, p: Principal, *, municipality: str, **referral: Any) -> Written:
+        """Receive a referral: social services of the municipality only."""
+        check_may_open_case(p, municipality, self.catalogue)
+        self._count_writer_version(p, None)
+        result = self.app.receive_referral(by=p.actor, municipality=municipality, **referral)
+        return self._written(result, p, self.app.replay(result.case_id))
+
+    def command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+                **fields: Any) -> Written:
+        with self._outsiders_told_nothing(p):
+            return self._command(p, name, case_id, expected_version, **fields)
+
+    def _command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+                 **fields: Any) -> Written:
+        """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale).
+
+        Without an expected version the command applies to the case as it stands: when another write lands
+        between reading the case and saving, it is authorised and decided again on the newer case (a few
+        times) rather than refused.  With one, any change in between is a 409, as the user asked."""
+        for attempt in range(_attempts(expected_version)):
+            replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
+            before = self._admit_command(p, name, replay, expected_version)
+            self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
+            try:
+                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
+            except ConcurrentChange:
+                if attempt + 1 == _attempts(expected_version):
+                    raise
+                continue
+            return self._written_by(result, p, replay)
+        raise AssertionError("unreachable")
+
+    async def command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+                            **fields: Any) -> Written:
+        with self._outsiders_told_nothing(p):
+            return await self._command_async(p, name, case_id, expected_version, **fields)
+
+    async def _command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+                            **fields: Any) -> Written:
+        """As ``command``, on a server's event loop: the case's newer events are read and the save committed
+        over the loop's own connections, so the command never waits for a thread.  Where the application does
+        not serve on this loop, ``command`` runs in a thread instead."""
+        store = self.app.loop_store()
+        if store is None:
+            return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
+        for attempt in range(_attempts(expected_version)):
+            replay = await self._stored_now(store, case_id)
+            before = self._admit_command(p, name, replay, expected_version)
+            try:
+                result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
+                                                     expected_version=before, **fields)
+            except ConcurrentChange:
+                if attempt + 1 == _attempts(expected_version):
+                    raise
+                continue
+            return self._written_by(result, p, replay)
+        raise AssertionError("unreachable")
+
+    def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
+        """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
+        stored version, which the save must follow."""
+        check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=self._seen(p, replay))
+        if expected_version is not None:
+            seen = self._version(replay, p.agency)
+            if seen != expected_version:
+                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
+                                       f" it is at {seen}", expected=expected_version, actual=seen)
+        self._count_writer_version(p, replay)
+        return replay.case.version
+
+    def _written_by(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
+        # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
+        # directly (the save would have conflicted otherwise), so they need not be read back.
+        return self._written(result, p, self.judged.extended(replay, result.events))
+
+    def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
+        return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)
+
+    def _count_writer_version(self: CaseService, p: Principal, replay: Replay | None) -> None:
+        """Under an Idempotency-Key the answer is built before its events are committed: from these events."""
+        idempotency.count_writer_version(
+            lambda events: self._version(self.judged.extended(replay, events, keep=False), p.agency))
+
+    def _version(self: CaseService, replay: Replay, agency: str) -> int:
+        return replay.versions_in(agency, replay.visible_to(agency, self.app.clock.now()))
