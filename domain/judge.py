@@ -45,10 +45,6 @@ class Disclosure(NamedTuple):
     basis: Basis
 
 
-# A judge's answer for a fact: its basis (None: not shown), and the names it is shown with when some are withheld.
-Verdict = tuple[Basis | None, tuple[str, ...] | None]
-
-
 class Judge:
     """Decides visibility for one agency at one instant; consent answers are cached per category."""
 
@@ -59,10 +55,10 @@ class Judge:
         self.is_lead = agency == self._lead
         self.is_member = self.is_lead or agency in case.members
         self._consent_cache = {} if consent_answers is None else consent_answers
-        # Verdicts by what of a fact the rules read (``rule_key``): a case's facts share a handful of those, and a
+        # Verdicts by what of a fact the rules read (``_rule_key``): a case's facts share a handful of those, and a
         # consent or membership change judges every fact again, so most verdicts are found, not worked out.  Valid
         # as long as the consent answers: nothing else a verdict depends on changes while this judge lives.
-        self._verdicts: dict[tuple, Verdict] = {}
+        self._verdicts: dict[tuple, tuple[Basis | None, tuple[str, ...] | None]] = {}
 
     def consent_answers(self) -> dict[str, Basis | None]:
         return dict(self._consent_cache)
@@ -110,21 +106,17 @@ class Judge:
         A row shown so is a fact of its own (``withheld_variant``): when the names it may see change, the row as
         shown before ends and the row as shown now is disclosed, each in the log, the view and the feeds — a
         consumer told only "its basis changed" would have kept the names it held."""
-        basis, shown = self.verdict(fact)
+        key = _rule_key(fact)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = self._verdict(fact)
+        basis, shown = verdict
         if basis is None:
             return None
         return Disclosure(fact if shown is None else withheld_variant(fact, shown), basis)
 
-    def verdict(self, fact: Fact) -> Verdict:
-        """The fact's basis (None: not shown), and the names it is shown with when some are withheld (None: as
-        recorded): what ``disclosure`` answers, for every fact alike in what the rules read (``rule_key``)."""
-        key = rule_key(fact)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            verdict = self._verdicts[key] = self._verdict(fact)
-        return verdict
-
-    def _verdict(self, fact: Fact) -> Verdict:
+    def _verdict(self, fact: Fact) -> tuple[Basis | None, tuple[str, ...] | None]:
+        """The fact's basis, and the names it is shown with when some are withheld (None: shown as recorded)."""
         basis = self.basis_for(fact)
         if basis is None or not fact.names or basis.kind != "consent":
             return basis, None
@@ -181,7 +173,7 @@ class Judge:
             and any(s.covers(self.agency, category) for s in c.scope)))
 
 
-def rule_key(fact: Fact) -> tuple:
+def _rule_key(fact: Fact) -> tuple:
     """Everything of a fact that ``Judge.basis_for`` and ``Judge.disclosure`` read: two facts alike in it are judged
     alike.  The time it was recorded counts only under a law (which may carry it only while the young person was
     under 18 then); the fact's id, kind and content never count."""

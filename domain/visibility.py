@@ -25,7 +25,6 @@ from domain.disclosure import (
 )
 from domain.disclosure import concerned_by as _concerned
 from domain.facts import VARIANT, Fact
-from domain.judge import Verdict, rule_key
 
 AT_A_MOMENT = (Cause("calendar"),)   # a marker, by identity: the cause is named per agency afterwards (``_named``)
 
@@ -44,12 +43,6 @@ class CaseVisibility:
         # concerns the agency or a calendar moment (then made anew).  Between those nothing a judge has
         # worked out can change.
         self._judges: dict[str, Judge] = {}
-        # One fact of each kind the rules tell apart (``judge.rule_key``), and per agency the verdict each kind's facts
-        # are shown (or hidden) under now: a rule event that leaves every verdict as it was changes nothing the
-        # agency sees, and then its facts need not be judged one by one (most rule events: a grant still waiting for
-        # a guardian's, a member joining seen by the others only as that membership).
-        self._kinds: dict[tuple, Fact] = {}
-        self._applied: dict[str, dict[tuple, Verdict]] = {a: {} for a in agencies}
 
     def apply(self, event: Any) -> list[VisibilityChange]:
         """Fold the case's next event; the changes it (and any calendar moment before it) caused."""
@@ -159,42 +152,23 @@ class CaseVisibility:
             return changes
         every = concerned is EVERY_AGENCY
         new_ids = {f.fact_id for f in new_facts} if concerned is not None else set()
-        for f in new_facts:
-            self._kinds.setdefault(rule_key(f), f)
         for agency, visible in self.visible.items():
             if every or (concerned is not None and agency in concerned):
                 judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
-                if self._verdicts_hold(agency, judge):
-                    changes.extend(self._disclose_new(agency, judge, new_facts, at))
-                    continue
                 # Keyed as shown: a row shown with names withheld is a fact of its own (``withheld_variant``).
                 now = {d.fact.fact_id: d for f in self.replay.facts if (d := judge.disclosure(f)) is not None}
                 changes.extend(_diff(visible, now, agency, at, cause, new_ids))
                 self.visible[agency] = now
-                self._applied[agency] = {key: judge.verdict(f) for key, f in self._kinds.items()}
             elif new_facts:
                 judge = self._judges.get(agency)
                 if judge is None:
                     judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
                 judge.moved_to(case, at)  # no rule event concerned this agency: its answers still hold
-                changes.extend(self._disclose_new(agency, judge, new_facts, at))
-        return changes
-
-    def _verdicts_hold(self, agency: str, judge: Judge) -> bool:
-        """Whether ``judge`` gives every kind of fact the agency was shown or not shown the verdict it was (then
-        none of its facts changes; the new facts' kinds are judged with them)."""
-        return all(judge.verdict(self._kinds[key]) == verdict for key, verdict in self._applied[agency].items())
-
-    def _disclose_new(self, agency: str, judge: Judge, new_facts: tuple[Fact, ...],
-                      at: datetime) -> list[VisibilityChange]:
-        """The new facts the agency may see, disclosed as recorded; their kinds' verdicts noted as applied."""
-        visible, applied, changes = self.visible[agency], self._applied[agency], []
-        for f in new_facts:
-            applied[rule_key(f)] = judge.verdict(f)
-            d = judge.disclosure(f)
-            if d is not None:
-                visible[d.fact.fact_id] = d
-                changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, RECORDED))
+                for f in new_facts:
+                    d = judge.disclosure(f)
+                    if d is not None:
+                        visible[d.fact.fact_id] = d
+                        changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, RECORDED))
         return changes
 
 

@@ -440,7 +440,7 @@ def test_what_social_services_is_consented_to_changes_nothing_another_agency_see
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.data())
 def test_a_judge_answers_every_fact_as_a_judge_made_for_that_fact_alone(story, data):
-    """A judge keeps its verdicts by what of a fact the rules read (``judge.rule_key``), so that judging a case's
+    """A judge keeps its verdicts by what of a fact the rules read (``judge._rule_key``), so that judging a case's
     every fact again costs a handful of judgements: asked of every fact in a random order, at a random time, one
     judge answers each as a judge made afresh for that one fact does."""
     replay = Replay(story.events, CATALOGUE)
