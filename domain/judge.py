@@ -55,10 +55,6 @@ class Judge:
         self.is_lead = agency == self._lead
         self.is_member = self.is_lead or agency in case.members
         self._consent_cache = {} if consent_answers is None else consent_answers
-        # Verdicts by what of a fact the rules read (``_rule_key``): a case's facts share a handful of those, and a
-        # consent or membership change judges every fact again, so most verdicts are found, not worked out.  Valid
-        # as long as the consent answers: nothing else a verdict depends on changes while this judge lives.
-        self._verdicts: dict[tuple, tuple[Basis | None, tuple[str, ...] | None]] = {}
 
     def consent_answers(self) -> dict[str, Basis | None]:
         return dict(self._consent_cache)
@@ -106,23 +102,15 @@ class Judge:
         A row shown so is a fact of its own (``withheld_variant``): when the names it may see change, the row as
         shown before ends and the row as shown now is disclosed, each in the log, the view and the feeds — a
         consumer told only "its basis changed" would have kept the names it held."""
-        key = _rule_key(fact)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            verdict = self._verdicts[key] = self._verdict(fact)
-        basis, shown = verdict
+        basis = self.basis_for(fact)
         if basis is None:
             return None
-        return Disclosure(fact if shown is None else withheld_variant(fact, shown), basis)
-
-    def _verdict(self, fact: Fact) -> tuple[Basis | None, tuple[str, ...] | None]:
-        """The fact's basis, and the names it is shown with when some are withheld (None: shown as recorded)."""
-        basis = self.basis_for(fact)
-        if basis is None or not fact.names or basis.kind != "consent":
-            return basis, None
-        shown = tuple(a for a in fact.names if (t := self._told_beyond(a, fact.category)) is None
-                      or t.consent is not None)
-        return basis, (shown if shown != fact.names else None)
+        if fact.names and basis.kind == "consent":
+            shown = tuple(a for a in fact.names if (t := self._told_beyond(a, fact.category)) is None
+                          or t.consent is not None)
+            if shown != fact.names:
+                fact = withheld_variant(fact, shown)
+        return Disclosure(fact, basis)
 
     def _consent_for(self, category: str) -> Basis | None:
         if category not in self._consent_cache:
@@ -171,14 +159,6 @@ class Judge:
             c.consent_id for c in self.case.consents.values()
             if c.consenter == consenter and c.in_force_at(self.at)
             and any(s.covers(self.agency, category) for s in c.scope)))
-
-
-def _rule_key(fact: Fact) -> tuple:
-    """Everything of a fact that ``Judge.basis_for`` and ``Judge.disclosure`` read: two facts alike in it are judged
-    alike.  The time it was recorded counts only under a law (which may carry it only while the young person was
-    under 18 then); the fact's id, kind and content never count."""
-    return (fact.category, fact.origin, fact.recorded_by is None, fact.administrative, fact.audience, fact.names,
-            fact.legal_basis, fact.recorded_at if fact.legal_basis else None)
 
 
 def consenters_needed(case: Any, at: datetime) -> tuple[str, ...] | None:

@@ -435,22 +435,3 @@ def test_what_social_services_is_consented_to_changes_nothing_another_agency_see
     theirs = _twin_story(person, joined, plan, STAND_IN)
     assert len(ours.events) == len(theirs.events)
     assert _members_log(ours) == _members_log(theirs)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories(), st.data())
-def test_a_judge_answers_every_fact_as_a_judge_made_for_that_fact_alone(story, data):
-    """A judge keeps its verdicts by what of a fact the rules read (``judge._rule_key``), so that judging a case's
-    every fact again costs a handful of judgements: asked of every fact in a random order, at a random time, one
-    judge answers each as a judge made afresh for that one fact does."""
-    replay = Replay(story.events, CATALOGUE)
-    at = data.draw(st.sampled_from(_probe_times(story)))
-    replay.advance_to(at)
-    if replay.case is None:
-        return
-    at = max(at, replay.case.last_recorded_at)
-    for agency in AGENCIES:
-        judge = Judge(replay.case, agency, at, CATALOGUE)
-        for fact in data.draw(st.permutations(replay.facts)):
-            assert judge.disclosure(fact) == Judge(replay.case, agency, at, CATALOGUE).disclosure(fact), (
-                agency, fact.fact_id)
