@@ -1,6 +1,6 @@
-"""The agency views' tables, the queries on them, and their tracking position — one transaction a batch.
+"""The agency views' writes and reads, and their tracking position — one transaction a batch.
 
-The feed's queries on the same tables (the disclosure log read as messages, publication positions,
+The tables themselves (what each holds, and their DDL) are ``gateways.view_tables``'.  The feed's queries on the same tables (the disclosure log read as messages, publication positions,
 erasures) are ``gateways.feed_store``'s; the case lists' and the calendar keeper's are
 ``gateways.case_list_queries``'; what a batch's rows are sealed and named with, ``gateways.batch_sealing``'s.
 
@@ -29,88 +29,18 @@ from psycopg.sql import SQL, Identifier
 
 from domain.judge import Basis
 from gateways.batch_sealing import BatchSealing, event_id_bytes
-from gateways.build_finish import BUILD_TABLES, BuildFinish
-from gateways.erasure_store import SCHEMA as ERASURES_SCHEMA, TABLE as ERASURES_TABLE
+from gateways.build_finish import BuildFinish
 from gateways.sealing import unseal
-from gateways.view_rows_json import (APPLY_VIEWS, APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, LIST_CASES, MOVED_ON,
-                                     UNLIST_CASES, apply_views_arguments, rows_json)
+from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
+from gateways.view_tables import STAGE, create_statements
 from gateways.case_list_queries import CaseListQueries
-from gateways.feed_store import FEED_TABLES, RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
-from gateways.replaced_log import KEPT, REPLACED_TABLES, ReplacedLogQueries
+from gateways.feed_store import RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
+from gateways.replaced_log import ReplacedLogQueries
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
 
-TABLES = [
-    "CREATE TABLE IF NOT EXISTS {s}.view_facts (agency text NOT NULL, case_id uuid NOT NULL, fact_id text NOT NULL,"
-    " version integer NOT NULL, kind text NOT NULL, category text NOT NULL, origin text NOT NULL,"
-    " recorded_at timestamptz NOT NULL, visible_since timestamptz, basis jsonb NOT NULL,"
-    " content bytea NOT NULL, PRIMARY KEY (agency, case_id, fact_id))",
-    "CREATE TABLE IF NOT EXISTS {s}.view_cases (agency text NOT NULL, case_id uuid NOT NULL, case_number text,"
-    " phase text, next_meeting date, plan_revision integer, facts integer NOT NULL, consents_in_force integer,"
-    " next_consent_end date, PRIMARY KEY (agency, case_id))",
-    "CREATE TABLE IF NOT EXISTS {s}.disclosure_log (id bigserial PRIMARY KEY, case_id uuid NOT NULL,"
-    " agency text NOT NULL, fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL,"
-    " change text NOT NULL, basis jsonb NOT NULL, at timestamptz NOT NULL, notification_id bigint NOT NULL)",
-    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS next_calendar_moment timestamptz",
-    # The current plan's rows by follow-up status (projections.agency_views.CaseSummary); NULL in rows written
-    # before 2026-12-03 until the case changes or the views are rebuilt.
-    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS plan_follow_up jsonb",
-    # The lead's row: when the calendar next changes what each agency sees (CaseSummary.calendar_by_agency); NULL
-    # in rows written before 2026-12-04, for which every agency waits for the case's next moment, as before.
-    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_by_agency jsonb",
-    "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
-    "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
-    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
-    # Until 2026-12-03 a 'disclosed' row carried its content too, sealed a second time; it is no longer written
-    # or read (a feed reads the view's).  A rebuild empties the old rows; the column stays, NULL.
-    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS content bytea",
-    # What caused each change (domain.disclosure.Cause, as a JSON list); NULL in rows written before 2026-12-03 and in
-    # erasure rows (no event of the case causes those).
-    "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS cause jsonb",
-    # Where each case belongs, in plaintext and kept after erasure: a random case id and a municipality code
-    # (0180) are not personal data, and once a case's key is destroyed nothing else can say which
-    # municipality's social services must be told to delete it.
-    "CREATE TABLE IF NOT EXISTS {s}.case_municipality (case_id uuid PRIMARY KEY, municipality text NOT NULL)",
-    *FEED_TABLES,  # each log row's feed and its number in it
-    *REPLACED_TABLES,  # the rows a rebuild replaced, kept (``gateways.replaced_log``)
-    # The disclosure log is what the agencies were told, and outlives erasure: no row of it is deleted or changed.
-    # Two writes besides INSERT are the application's own: numbering a row written before feeds were numbered (its
-    # feed and seq set, where seq was NULL, nothing else: ``feed_store.NUMBER_OLD_ROWS``), and a rebuild's TRUNCATE,
-    # allowed only once every row is kept, as it is, in the latest replaced log (``ReplacedLogQueries``), whose
-    # tables refuse UPDATE, DELETE and TRUNCATE.  Whoever may disable a trigger (the tables' owner) is not stopped.
-    # Its search path pinned: the checks' operators are pg_catalog's, whatever the writer's session puts first.
-    "CREATE OR REPLACE FUNCTION {s}.sigill_disclosure_log_is_append_only() RETURNS trigger LANGUAGE plpgsql"
-    " SET search_path = pg_catalog AS $$"
-    " BEGIN"
-    "  IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND to_jsonb(NEW) - 'feed' - 'seq' = to_jsonb(OLD) - 'feed' - 'seq' THEN"
-    "   RETURN NEW;"
-    "  END IF;"
-    "  IF TG_OP = 'TRUNCATE' THEN"
-    "   IF NOT EXISTS (SELECT 1 FROM {s}.disclosure_log d WHERE NOT EXISTS (SELECT 1 FROM {s}.replaced_disclosure_log r"
-    "     WHERE r.replacement = (SELECT max(replacement) FROM {s}.disclosure_log_replacements) AND r.id = d.id"
-    "     AND (" + ", ".join("r." + c for c in KEPT) + ") IS NOT DISTINCT FROM ("
-    + ", ".join("d." + c for c in KEPT) + "))) THEN"
-    "    RETURN NULL;"
-    "   END IF;"
-    "   RAISE EXCEPTION 'the disclosure log is emptied only by a rebuild, once its rows are kept as a replaced log';"
-    "  END IF;"
-    "  RAISE EXCEPTION USING MESSAGE = 'the disclosure log is append-only: ' || TG_OP"
-    "   || ' of its rows refused (what the agencies were told stays on record)';"
-    " END $$",
-    "DROP TRIGGER IF EXISTS append_only ON {s}.disclosure_log",
-    "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {s}.disclosure_log"
-    " FOR EACH ROW EXECUTE FUNCTION {s}.sigill_disclosure_log_is_append_only()",
-    "DROP TRIGGER IF EXISTS no_truncate ON {s}.disclosure_log",
-    "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {s}.disclosure_log"
-    " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_disclosure_log_is_append_only()",
-    # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
-    "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
-    " version integer NOT NULL)",
-    *BUILD_TABLES,  # a build from the first event under way, and the rebuilds whose ends are written
-]
-# Facts are COPYed into a session-local staging table and merged in one statement: far fewer round trips
-# than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
-STAGE = "CREATE TEMP TABLE IF NOT EXISTS staged_facts (LIKE {s}.view_facts) ON COMMIT DELETE ROWS"
+# Facts are COPYed into a session-local staging table (``view_tables.STAGE``) and merged in one statement: far
+# fewer round trips than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
 MERGE_FACTS = (
     "INSERT INTO {s}.view_facts SELECT * FROM staged_facts"
     " ON CONFLICT (agency, case_id, fact_id) DO UPDATE SET basis = excluded.basis, content = excluded.content,"
@@ -187,15 +117,10 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._s = Identifier(self.datastore.schema)
-        self.sql_create_statements.extend(SQL(t).format(s=self._s) for t in TABLES)
         if not self.datastore.single_row_tracking:  # sigill_apply_views keeps the position in its one row
             raise RuntimeError("the agency views need eventsourcing's single-row tracking table")
-        # The record of erasures, beside the views: the auditors' list of erased cases reads it.
-        self.sql_create_statements.append(SQL(ERASURES_SCHEMA).format(
-            t=Identifier(self.datastore.schema, ERASURES_TABLE), s=self._s))
-        self.sql_create_statements.append(SQL(DROP_OLD_APPLY_VIEWS).format(s=self._s))
-        self.sql_create_statements.append(
-            SQL(APPLY_VIEWS_FUNCTION).format(s=self._s, tracking=Identifier(self.tracking_table_name)))
+        # The views' tables, the record of erasures beside them, and sigill_apply_views (``gateways.view_tables``).
+        self.sql_create_statements.extend(create_statements(self.datastore.schema, self.tracking_table_name))
         self._apply_views = SQL(APPLY_VIEWS).format(s=self._s)
 
     def create_table(self) -> None:
