@@ -1,8 +1,10 @@
 """The agency views' writes and reads, and their tracking position — one transaction a batch.
 
-The tables themselves (what each holds, and their DDL) are ``gateways.view_tables``'.  The feed's queries on the same tables (the disclosure log read as messages, publication positions,
-erasures) are ``gateways.feed_store``'s; the case lists' and the calendar keeper's are
-``gateways.case_list_queries``'; what a batch's rows are sealed and named with, ``gateways.batch_sealing``'s.
+The tables themselves (what each holds, and their DDL) are ``gateways.view_tables``'; the reads of the facts and
+of the stored log, ``gateways.view_queries``'.  The feed's queries on the same tables (the disclosure log read as
+messages, publication positions, erasures) are ``gateways.feed_store``'s; the case lists' and the calendar
+keeper's are ``gateways.case_list_queries``'; what a batch's rows are sealed and named with,
+``gateways.batch_sealing``'s.
 
 Fact content holds personal data, so it is sealed under the case's own data
 key (destroying the key erases the views too); ids, kinds, categories,
@@ -13,9 +15,7 @@ its content from the view, where a fact is exactly while the agency sees it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,15 +27,14 @@ from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
 
-from domain.judge import Basis
 from gateways.batch_sealing import BatchSealing, event_id_bytes
 from gateways.build_finish import BuildFinish
-from gateways.sealing import unseal
 from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
 from gateways.view_tables import STAGE, create_statements
 from gateways.case_list_queries import CaseListQueries
 from gateways.feed_store import RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
 from gateways.replaced_log import ReplacedLogQueries
+from gateways.view_queries import ViewQueries
 from projections.agency_views import CaseSummary, ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn
 
@@ -94,21 +93,7 @@ class PreparedBatch:
     small: bool                 # written in one call of a function in the database, not by COPY
 
 
-@dataclass(frozen=True)
-class StoredFact:
-    case_id: UUID
-    fact_id: str
-    version: int
-    kind: str
-    category: str
-    origin: str
-    recorded_at: datetime
-    visible_since: datetime
-    basis: Basis
-    content: dict[str, Any]
-
-
-class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, ReplacedLogQueries,
+class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, ReplacedLogQueries, ViewQueries,
                               PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
@@ -327,36 +312,6 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                 keyless.add(case_id)
         return rows, plains, keyless
 
-    # -- reading -------------------------------------------------------------------
-
-    def facts(self, agency: str, case_id: UUID) -> list[StoredFact]:
-        rows = self._rows(SQL("SELECT * FROM {}.view_facts WHERE agency = %s AND case_id = %s"
-                              " ORDER BY version, fact_id").format(self._s), (agency, case_id))
-        key = self.keystore.data_key(case_id, create=False)
-        if key is None:
-            return []
-        return [StoredFact(r["case_id"], r["fact_id"], r["version"], r["kind"], r["category"], r["origin"],
-                           r["recorded_at"], r["visible_since"], _unbasis(r["basis"]),
-                           json.loads(unseal(key, bytes(r["content"]), view_where(case_id, agency, r["fact_id"]))))
-                for r in rows]
-
-    def disclosure_log(self, case_id: UUID | None = None, agency: str | None = None) -> list[dict[str, Any]]:
-        conditions, params = [], []
-        for column, value in (("case_id", case_id), ("agency", agency)):
-            if value is not None:
-                conditions.append(SQL(column + " = %s"))
-                params.append(value)
-        where = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
-        return self._rows(SQL("SELECT * FROM {}.disclosure_log").format(self._s) + where + SQL(" ORDER BY id"),
-                          tuple(params))
-
-    def causes_stored_from(self) -> int | None:
-        """The first log row written with its cause (None: none yet): every row before it is from before causes
-        were stored; a row without one after it was blanked since (or written by an older version)."""
-        rows = self._rows(SQL("SELECT min(id) AS id FROM {}.disclosure_log WHERE cause IS NOT NULL").format(self._s),
-                          ())
-        return rows[0]["id"] if rows else None
-
     def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
         with self.datastore.get_connection() as conn:
             return list(conn.execute(query, params).fetchall())
@@ -384,10 +339,6 @@ def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)
-
-
-def _unbasis(data: dict[str, Any]) -> Basis:
-    return Basis(data["kind"], tuple(data["consent_ids"]), data["legal_basis"])
 
 
 _BYTES_DUMPER = adapters.get_dumper(bytes, PyFormat.BINARY)
