@@ -9,17 +9,16 @@ records it as destroyed, so none can be made later.
 Unwrapped keys are cached in memory: every save and load needs one.  In this
 process ``destroy`` takes effect at once.  Every other process is told at
 once too: the PostgreSQL store sends a NOTIFY with the destroying transaction,
-and each process listens (one connection per database and process, shared by
-its key stores) and marks the key destroyed in every cache — for good, so that
-a read that fetched the key just before cannot cache it again.  While a
-process is not listening (its connection lost), its cache entries expire
-after ``cache_seconds``; listening again, it forgets every cached key, since
-a notification may have been missed meanwhile.
+and each process listens (``gateways.key_listeners``: one connection per
+database and process, shared by its key stores) and marks the key destroyed in
+every cache — for good, so that a read that fetched the key just before cannot
+cache it again.  While a process is not listening (its connection lost), its
+cache entries expire after ``cache_seconds``; listening again, it forgets every
+cached key, since a notification may have been missed meanwhile.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import threading
@@ -30,13 +29,13 @@ from typing import Callable, Iterable
 from uuid import UUID
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
-import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from services.errors import DamagedDataKey
 from services.settings import ConfigurationError
 
+from gateways.key_listeners import listeners
 from gateways.pg_errors import translated
 from gateways.schema_lock import create_schema
 
@@ -292,10 +291,10 @@ class PostgresKeyStore(_WrappingKeyStore):
         # back): a schema's is named by a digest of it.
         self._channel = "sigill_keys_destroyed" if schema is None else (
             "sigill_keys_destroyed_" + sha256(schema.encode()).hexdigest()[:32])
-        _listeners.join(conninfo, self._channel, self._cache)
+        listeners.join(conninfo, self._channel, self._cache, CACHE_SECONDS)
         # Keys are cached only while this process hears of destructions: until its listener is in place, and while
         # it is lost, each key is read from the table (a destruction meanwhile could not be told).
-        self._cache.keys_trusted = _listeners.listening(conninfo, self._channel).is_set
+        self._cache.keys_trusted = listeners.listening(conninfo, self._channel).is_set
 
     def ensure_schema(self) -> None:
         create_schema(self._conninfo, schema=self._schema, statements=[sql.SQL(
@@ -303,7 +302,7 @@ class PostgresKeyStore(_WrappingKeyStore):
             " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)").format(t=self._table)])
 
     def close(self) -> None:
-        _listeners.leave(self._conninfo, self._channel, self._cache)
+        listeners.leave(self._conninfo, self._channel, self._cache)
         self._pool.close()
 
     def _run(self, statement: str, params: tuple = ()) -> list[tuple]:
@@ -347,107 +346,8 @@ class PostgresKeyStore(_WrappingKeyStore):
     @property
     def listening(self) -> threading.Event:
         """Set while this process hears of keys destroyed elsewhere (for tests and readiness)."""
-        return _listeners.listening(self._conninfo, self._channel)
-
-
-class _Listener:
-    """One LISTEN connection for a database and channel in this process, telling every cache that joined it."""
-
-    def __init__(self, conninfo: str, channel: str) -> None:
-        self.conninfo, self.channel = conninfo, channel
-        self.caches: list[_KeyCache] = []
-        self.listening, self.stop = threading.Event(), threading.Event()
-        self.thread = threading.Thread(target=self._run, name="sigill-keys-destroyed", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self._listen()
-        finally:
-            self.listening.clear()   # whatever ended it: no key is cached on its word any more
-
-    def _listen(self) -> None:
-        backoff = RECONNECT[0]
-        while not self.stop.is_set():
-            try:
-                # Keepalives: a connection cut without a word (a firewall, a host gone) is found, not trusted.
-                with psycopg.connect(self.conninfo, autocommit=True, keepalives=1, keepalives_idle=10,
-                                     keepalives_interval=5, keepalives_count=3) as conn:
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
-                    for cache in list(self.caches):
-                        cache.forget_keys()   # anything destroyed before we listened is read afresh
-                    self.listening.set()
-                    backoff = RECONNECT[0]
-                    while not self.stop.is_set():
-                        for notice in conn.notifies(timeout=0.5):
-                            self._told(notice.payload)
-            except psycopg.Error as error:   # the class only: its text could quote a statement
-                self.listening.clear()
-                if self.stop.is_set():
-                    break   # closed, and the database perhaps stopped with it: nothing to tell
-                # The first loss quietly (a command ending as its embedded database stops must print nothing more),
-                # a lasting one loudly.
-                tell = log.warning if backoff > RECONNECT[0] else log.debug
-                tell("not hearing of destroyed data keys (%s); cached keys expire in %.0f s meanwhile, listening"
-                     " again in %.1f s", type(error).__qualname__, CACHE_SECONDS, backoff)
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, RECONNECT[1])
-
-    def _told(self, payload: str) -> None:
-        try:
-            aggregate_id = UUID(payload)
-        except ValueError:
-            return   # not ours
-        for cache in list(self.caches):
-            cache.destroyed(aggregate_id)
-
-
-class _Listeners:
-    """The process's listeners, one per database and channel, started with their first key store and stopped
-    with their last: a connection per process, however many key stores it opens."""
-
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], _Listener] = {}
-        self._lock = threading.Lock()
-        self._hooked = False
-
-    def stop_all(self) -> None:
-        with self._lock:
-            for listener in self._by_key.values():
-                listener.stop.set()
-
-    def join(self, conninfo: str, channel: str, cache: _KeyCache) -> None:
-        with self._lock:
-            listener = self._by_key.get((conninfo, channel))
-            if listener is None:
-                listener = self._by_key[(conninfo, channel)] = _Listener(conninfo, channel)
-                listener.thread.start()
-                if not self._hooked:
-                    # Before the embedded database stops at exit (registered earlier, so run later): a listener cut
-                    # off by it must not warn on a command's way out.
-                    atexit.register(self.stop_all)
-                    self._hooked = True
-            listener.caches.append(cache)
-
-    def leave(self, conninfo: str, channel: str, cache: _KeyCache) -> None:
-        with self._lock:
-            listener = self._by_key.get((conninfo, channel))
-            if listener is None or cache not in listener.caches:
-                return
-            listener.caches.remove(cache)
-            if listener.caches:
-                return
-            del self._by_key[(conninfo, channel)]
-        listener.stop.set()   # its thread ends within its next wait (half a second): not waited for
-
-    def listening(self, conninfo: str, channel: str) -> threading.Event:
-        with self._lock:
-            listener = self._by_key.get((conninfo, channel))
-        return listener.listening if listener is not None else threading.Event()
+        return listeners.listening(self._conninfo, self._channel)
 
 
 def _wrong_master_key() -> WrongMasterKey:
     return WrongMasterKey("the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY")
-
-
-RECONNECT = (0.5, 30.0)  # first and longest wait before listening again
-_listeners = _Listeners()
