@@ -129,11 +129,16 @@ class CaseService(CaseCommands, CaseAudit):
 
     def find(self, p: Principal, case_number: str) -> UUID:
         """A case id from its number, for a user who is in the case (else: no such case — in the same words
-        whether the number is taken or not, so numbers cannot be tried one by one)."""
+        whether the number is taken or not, so numbers cannot be tried one by one).  A member must also see the
+        number now (``case.opened``, a `case` fact): one that sees only what it recorded itself is shown no number
+        in its case list, and the lookup would tell it which number its case bears."""
         try:
             with self._outsiders_told_nothing(p):
                 case_id = self.app.find_case(case_number)
-                self._place(p, self.judged.replay(case_id))
+                replay = self.judged.replay(case_id)
+                if self._place(p, replay) is Place.MEMBER and not any(
+                        d.fact.kind == "case.opened" for d in self._seen(p, replay)()):
+                    raise CaseNotFound("no such case", field="case_id")
         except CaseNotFound:
             raise CaseNotFound("no case has that number", field="case_number") from None
         return case_id

@@ -98,3 +98,28 @@ def test_a_closed_case_is_no_such_case_to_a_member_that_may_not_see_it_closed(cl
     status, error = same_answer(client.post(f"/api/v1/cases/{case_id}/contributions", json=note, headers=users.school),
                                 client.post(f"/api/v1/cases/{uuid4()}/contributions", json=note, headers=users.school))
     assert status == 404 and error["code"] == "case_not_found"
+
+
+def test_a_case_number_the_member_may_no_longer_see_is_not_found_by_it(client, users, tick, app):
+    """The case number is part of `case.opened`, a `case` fact: a member whose consent was withdrawn, and that sees
+    only what it recorded itself, is shown no number in its case list — so looking the number up must not tell it
+    either (it answered the case id, confirming which number the case it is in bears; numbers could be tried one by
+    one)."""
+    from tests.integration.api.flows import ok
+
+    case_id, consents = school_consented_case(client, users, tick)
+    number = app.get_case(UUID(case_id)).case_number
+    assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.school))["case_id"] == case_id
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json={"category": "school", "text": "Närvaro 80 %."},
+                   headers=users.school), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    tick()
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))["facts"]   # its own, still
+    listed = [c for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"] if c["case_id"] == case_id]
+    assert listed and listed[0]["case_number"] is None
+    status, error = same_answer(client.get(f"/api/v1/cases/by-number/{number}", headers=users.school),
+                                client.get("/api/v1/cases/by-number/0180-2026-0999", headers=users.school))
+    assert status == 404 and error["code"] == "case_not_found"
+    assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.social))["case_id"] == case_id
