@@ -155,7 +155,7 @@ class PlanRowIn(BaseModel):
 class Plan(Command):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
         "main_goal": "Elias fullföljer årskurs 9 utan nya brott.",
-        "rows": [{"area": "Skolgång", "goal": "Närvaro över 90 %", "how": "Daglig avstämning",
+        "rows": [{"area": "Skola", "goal": "Närvaro över 90 %", "how": "Daglig avstämning",
                   "responsible": "Mentor", "responsible_agencies": ["skola"]}]}]})
     main_goal: str = Field(min_length=1, max_length=400)
     rows: list[PlanRowIn] = Field(min_length=1, max_length=Many)
