@@ -200,25 +200,50 @@ class LastResort:
                 await response(scope, receive, send)
 
 
+# The headers the API reads, each by the field its own refusals name; Starlette reads the first of several.
+ONE_HEADER_EACH = {b"sigill-purpose": "header.sigill-purpose", b"idempotency-key": "header.Idempotency-Key",
+                   b"if-match": "If-Match", b"last-event-id": "Last-Event-ID"}
+PROBES = ("/api/v1/health", "/api/v1/ready")   # read no header: a load balancer's probe is answered whatever it sends
+
+
 class OneValueEach:
     """Refuses an API request that names a query parameter twice, with 422 naming it.  FastAPI takes the last
     one silently: ``?agency=polis&agency=skola`` replayed what the school saw to an auditor who had asked for the
-    police too, and ``?limit=1&limit=1000`` answered a thousand.  No parameter of the API takes a list."""
+    police too, and ``?limit=1&limit=1000`` answered a thousand.  No parameter of the API takes a list.  So too a
+    header the API reads, sent twice (the first was taken: a purpose stated twice was logged as the first alone),
+    and two Authorization headers are a 401 (a gateway's credentials beside the client's: neither is preferred)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path", "").startswith("/api/") and scope.get("query_string"):
-            twice = _repeated(scope["query_string"].decode("latin-1"))
-            if twice is not None:
+        if scope["type"] == "http" and scope.get("path", "").startswith("/api/"):
+            field = None if scope["path"] in PROBES else _repeated_header(scope["headers"])
+            if field == "authorization":
+                await JSONResponse(error_body("unauthenticated", "send one Authorization header, not several", None),
+                                   401, headers={"WWW-Authenticate": 'Bearer realm="sigill"'})(scope, receive, send)
+                return
+            twice = _repeated(scope["query_string"].decode("latin-1")) if scope.get("query_string") else None
+            if field is None and twice is not None:
                 # A parameter's own name (ours are lower-case words); anything else is not said back.
                 field = "query." + twice if re.fullmatch(r"[a-z_]{1,40}", twice) else "query"
+            if field is not None:
                 problem = {"field": field, "rule": "repeated", "message": "given more than once; send it once"}
                 await JSONResponse(error_body("invalid_input", f"{field}: given more than once; send it once", field,
                                               problems=[problem]), 422)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _repeated_header(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """``authorization``, or the field of the first other header the API reads, when the request sends it twice."""
+    seen: set[bytes] = set()
+    for name, _ in headers:
+        if name == b"authorization" or name in ONE_HEADER_EACH:
+            if name in seen:
+                return "authorization" if name == b"authorization" else ONE_HEADER_EACH[name]
+            seen.add(name)
+    return None
 
 
 def _repeated(query: str) -> str | None:

@@ -49,6 +49,37 @@ def test_a_query_parameter_given_twice_is_refused_not_the_last_one_taken(client,
     assert error["message"].endswith("given more than once; send it once")
 
 
+@pytest.mark.parametrize("header, field", [
+    ("Sigill-Purpose", "header.sigill-purpose"), ("Idempotency-Key", "header.Idempotency-Key"),
+    ("If-Match", "If-Match"), ("Last-Event-ID", "Last-Event-ID")])
+def test_a_header_the_api_reads_given_twice_is_refused_not_the_first_one_taken(client, users, tick, postgres,
+                                                                            header, field):
+    """Starlette reads the first: a purpose stated twice was logged as the first alone, two If-Match versions
+    compared only the first, and two Idempotency-Keys ran the command under the first."""
+    from tests.integration.api.flows import events_of
+
+    case_id, _ = school_consented_case(client, users, tick)
+    before = events_of(postgres, case_id)
+    twice = [*users.school.items(), (header, '"1"'), (header, '"2"')]
+    for response in (client.get(f"/api/v1/cases/{case_id}", headers=twice),
+                     client.post(f"/api/v1/cases/{case_id}/contributions", headers=twice,
+                                 json={"category": "school", "text": "Närvaro 80 %."}),
+                     client.get("/api/v1/feeds/skola", headers=twice)):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["field"] == field and error["message"].endswith("given more than once; send it once")
+    assert events_of(postgres, case_id) == before
+
+
+def test_two_authorization_headers_are_401_not_the_first_taken(client, users):
+    """A gateway that adds its own credentials beside the client's must not find the client's silently preferred."""
+    for first, second in ((users.school, users.police), (users.police, users.school)):
+        response = client.get("/api/v1/me", headers=[*first.items(), *second.items()])
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "one Authorization header" in response.json()["error"]["message"]
+
+
 def test_a_repeated_parameter_name_that_is_not_ours_is_not_said_back(client, users):
     response = client.get("/api/v1/cases?19901010-1234=1&19901010-1234=2", headers=users.social)
     assert response.status_code == 422
