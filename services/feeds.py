@@ -155,8 +155,12 @@ class FeedReader:
         if found.feed != feed:
             if agency_of(found.feed) == (agency_of(feed)[0], None):
                 return Cursor("", feed, 0)  # from before every feed was a municipality's (rules 3): start again
-            raise MalformedCursor(f"this cursor is another feed's ({found.feed}), not {feed}'s: " + START_AGAIN,
-                                  field=field)
+            # Said back only when it names a feed of the catalogue: a made-up cursor's text is the client's, and may
+            # hold a personnummer.
+            other, place = agency_of(found.feed)
+            said = f" ({found.feed})," if other in self.catalogue.agencies and place in self.catalogue.municipalities \
+                else ","
+            raise MalformedCursor(f"this cursor is another feed's{said} not {feed}'s: " + START_AGAIN, field=field)
         self._check_not_ahead(found, field)
         return found
 

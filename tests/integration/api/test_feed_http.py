@@ -247,6 +247,22 @@ def test_a_cursor_of_another_feed_is_422(client, users, tick):
     assert response.status_code == 422 and "another feed's" in response.json()["error"]["message"]
 
 
+def test_a_cursor_naming_a_feed_that_is_no_catalogue_agencys_is_422_without_its_name_said_back(client, users):
+    """The feed a made-up cursor names is the client's text — a personnummer put there by a buggy client came back
+    in an answer that clients' and gateways' logs keep.  Another feed of the catalogue is still named."""
+    for feed in ("200901012385", "skola.2009010123", "skola.9999"):
+        made_up = encode_cursor(Cursor("00000000", feed, 3))
+        for response in (client.get("/api/v1/feeds/skola", params={"after": made_up}, headers=users.school),
+                         client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": made_up})):
+            assert response.status_code == 422, response.text
+            error = response.json()["error"]
+            assert error["code"] == "malformed_cursor" and "another feed's," in error["message"], error
+            assert feed.rpartition(".")[2] not in response.text
+    named = client.get("/api/v1/feeds/skola", params={"after": encode_cursor(Cursor("00000000", "polis.0180", 3))},
+                       headers=users.school)
+    assert named.status_code == 422 and "another feed's (polis.0180)" in named.json()["error"]["message"]
+
+
 def test_a_cursor_past_the_feeds_end_is_422_not_a_silent_wait_while_messages_go_by(client, users, tick):
     """Made up, or kept from before the database was restored from an older backup: reading on from it would
     skip the feed's next messages (an ended among them) without a word."""
