@@ -197,6 +197,8 @@ def test_every_endpoint_answers_every_user_as_the_table_says_and_reveals_nothing
         for endpoint_kind, method, path, body in endpoints(case_id, number, consents[1], row_id):
             response = client.request(method, path, json=body, headers=headers)
             expected = feed_status(user, path) if endpoint_kind == "feed" else STATUS[endpoint_kind][kind]
+            if endpoint_kind == "find" and kind == "member" and state == "consent withdrawn":
+                expected = 404  # it sees only what it recorded itself: not the case number (`case.opened`)
             where = f"{user.name} {method} {path}"
             if response.status_code != expected:
                 failures.append(f"{where}: {response.status_code}, expected {expected}: {response.text[:200]}")
