@@ -148,8 +148,12 @@ def _basis(basis: Any, change: str, at: datetime, consents: Sequence[Any], cat: 
 
 
 def _altered(d: Divergence) -> str:
+    # A version removed with its ledger entry stood somewhere between two positions, not at the later one (which
+    # holds another event): the detail says between which.
+    where = ("" if d.kind == "removed" and d.between is not None else
+             f" (position {d.notification_id} i händelseloggen)")
     return (f"Ärendets lagrade historik är inte den som liggaren förseglade: händelse {d.version} i ärendets historik"
-            f" (position {d.notification_id} i händelseloggen) – {swedish_detail(d)}")
+            f"{where} – {swedish_detail(d)}")
 
 
 def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str) -> str:
