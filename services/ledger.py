@@ -63,6 +63,9 @@ class Divergence:
     # removed just before it (its ledger entry with it), cannot be told apart.  (earlier position, later position)
     between: tuple[int, int] | None = None
     aggregate: str | None = "case"   # "case", "case_number_series", or None: not known (the event is gone)
+    # "reordered": the event the ledger sealed at this position (its aggregate's id, its version), which is not the
+    # one stored there now.
+    sealed: tuple[UUID, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,7 @@ _DETAILS = {
     "inserted": "the ledger has no entry for this event, which stands before sealed ones: it was added afterwards,"
                 " or its ledger entry was removed",
     "removed": "the ledger records an event that is no longer stored",
-    "reordered": "another event stands where the ledger sealed this one",
+    "reordered": "this event stands where the ledger sealed another one",
     "altered": "the stored bytes differ from those the ledger sealed",
 }
 
@@ -253,7 +256,7 @@ _SWEDISH = {
     _DETAILS["inserted"]: "liggaren saknar post för händelsen, som står före förseglade händelser: den lades till"
                           " i efterhand, eller dess post i liggaren togs bort",
     _DETAILS["removed"]: "liggaren förseglade en händelse som inte längre finns lagrad",
-    _DETAILS["reordered"]: "en annan händelse står där liggaren förseglade denna",
+    _DETAILS["reordered"]: "händelsen står där liggaren förseglade en annan",
     _DETAILS["altered"]: "de lagrade byten skiljer sig från dem liggaren förseglade",
 }
 UNTRUSTED_KEY = ("the checkpoint is signed by a key not trusted here (give the installation's keys with"
@@ -265,6 +268,7 @@ UNREACHED_EXPORTED = ("the exported checkpoint (from the file) names an event th
                       " was cut short, or rewritten, since the file was written")
 LINK_MISMATCH_EXPORTED = ("the chain recomputed from the events does not reach the exported checkpoint's hash (from"
                           " the file): the ledger no longer matches what was exported")
+_REORDERED = "this event stands where the ledger sealed another one: version {version} of {whose}"
 _BROKEN_BEFORE = ("this event, or one removed just before it (between positions {earlier} and {later}), differs from"
                   " what the ledger sealed: the chain does not follow on from the entry before")
 _BROKEN_AFTER = ("the ledger's chain breaks after this, the case's last sealed event: the entry at position {later}"
@@ -301,6 +305,12 @@ _SWEDISH.update({
 
 
 def swedish_detail(divergence: Divergence) -> str:
+    if divergence.kind == "reordered" and divergence.sealed is not None:
+        sealed_id, sealed_version = divergence.sealed
+        history = ({"case": "samma ärendes", "case_number_series": "samma ärendenummerseries"}.get(
+            divergence.aggregate or "", "samma") + " historik" if sealed_id == divergence.case_id else
+            f"historiken för {sealed_id}")
+        return f"händelsen står där liggaren förseglade en annan: händelse {sealed_version} i {history}"
     if divergence.between is not None and divergence.kind in _SWEDISH_BETWEEN:
         earlier, later = divergence.between
         return _SWEDISH_BETWEEN[divergence.kind].format(earlier=earlier, later=later)
@@ -330,6 +340,11 @@ def describe_divergence(d: Divergence) -> str:
 
 def _divergence(kind: str, pair: Pair) -> Divergence:
     nid, oid, version = (pair[5], pair[6], pair[7]) if kind == "removed" else (pair[0], pair[1], pair[2])
+    if kind == "reordered":   # the event stored here is named; say which one the ledger sealed here instead
+        sealed = (UUID(bytes=bytes(pair[6])), pair[7])
+        whose = "the same aggregate" if bytes(pair[6]) == bytes(oid) else f"aggregate {sealed[0]}"
+        return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _REORDERED.format(version=sealed[1], whose=whose),
+                          None, aggregate_of(pair[3]), sealed)
     return Divergence(kind, nid, UUID(bytes=bytes(oid)), version, _DETAILS[kind], None, aggregate_of(pair[3]))
 
 

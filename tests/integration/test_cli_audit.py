@@ -607,3 +607,47 @@ def test_verify_says_which_checkpoints_it_checked_against(env, tmp_path):
     assert "(installationens egna; jämför med tidigare exporterade (--checkpoints)" in alone.stdout
     with_file = sigill("audit", "verify", "--checkpoints", checkpoint_file(tmp_path, genuine(env)), env=env)
     assert with_file.returncode == 0 and "däribland alla 1 i den exporterade filen" in with_file.stdout
+
+
+def test_two_swapped_events_are_named_with_the_one_the_ledger_sealed_there(tmp_path):
+    """Swapped, the event at position p is the one that stood at p + 1: verify named it and said "another event
+    stands where the ledger sealed this one" — but the ledger sealed this one elsewhere.  It says which event the
+    ledger sealed there, in verify and in the report."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        (first, v_first), (second, v_second) = conn.execute(
+            "SELECT notification_id, originator_version FROM sigill_events WHERE topic LIKE '%%ContributionRecorded'"
+            " ORDER BY notification_id LIMIT 2").fetchall()
+        for old, new in ((first, -1), (second, first), (-1, second)):
+            conn.execute("UPDATE sigill_events SET notification_id = %s WHERE notification_id = %s", (new, old))
+    verified = sigill("audit", "verify", env=env)
+    finding = f"ÄNDRAD vid position {first} i händelseloggen (ärende "
+    assert verified.returncode == 1 and finding in verified.stdout, verified.stdout
+    assert (f"händelse {v_second} i ärendets historik): händelsen står där liggaren förseglade en annan: händelse"
+            f" {v_first} i samma ärendes historik") in verified.stdout, verified.stdout
+    html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    assert f"händelsen står där liggaren förseglade en annan: händelse {v_first} i samma ärendes historik" in html
+    assert "förseglade denna" not in html
+
+
+def test_a_version_removed_with_its_ledger_entry_is_not_placed_at_the_next_events_position(tmp_path):
+    """An event in the middle of a case removed with its ledger entry (the triggers disabled): the report said
+    "händelse 11 i ärendets historik (position 14 i händelseloggen)", where position 14 holds version 12 and
+    version 11 stood between 12 and 14.  It says between which positions, and no position of its own."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        nid, version = conn.execute("SELECT notification_id, originator_version FROM sigill_events"
+                                    " WHERE topic LIKE '%%MeetingHeld'").fetchone()
+        conn.execute("ALTER TABLE sigill_ledger DISABLE TRIGGER append_only")
+        for table in ("sigill_events", "sigill_ledger"):
+            conn.execute(f"DELETE FROM {table} WHERE notification_id = %s", (nid,))
+        conn.execute("ALTER TABLE sigill_ledger ENABLE TRIGGER append_only")
+    html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    finding = html.split("<h2>Ärendets historik kan inte läsas</h2>")[1]
+    assert (f"händelse {version} i ärendets historik – en händelse i ärendet finns varken lagrad eller i liggaren:"
+            f" den togs bort tillsammans med sin post, mellan position {nid - 1} och {nid + 1}") in finding, finding
+    assert f"händelse {version} i ärendets historik (position" not in finding
