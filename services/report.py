@@ -64,7 +64,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
         f"<td>{escape(_scope(c.scope, cat))}</td>"
-        f"<td>{c.valid_from} – {c.valid_until or 'tills vidare'}</td>"
+        f"<td>{_validity(c)}</td>"
         f"<td>{'<br>'.join(escape(line) for line in changes.get(c.consent_id, []))}</td></tr>"
         for c in case.consents.values())
     rows_log = "".join(
@@ -202,6 +202,15 @@ def _consent_changes(history: Sequence[Any], cat: Any) -> dict[str, list[str]]:
         elif isinstance(event, ev.ConsentWithdrawn):
             changes.setdefault(event.consent_id, []).append(f"återkallat {_when(event.timestamp)}")
     return changes
+
+
+def _validity(consent: Any) -> str:
+    """A consent's dates, and — as the column tells the consent as it is now — that it no longer holds once
+    withdrawn (the dates alone read as a consent in force until its last day)."""
+    dates = f"{consent.valid_from} – {consent.valid_until or 'tills vidare'}"
+    if consent.withdrawn_at is None:
+        return dates
+    return f"{dates}<br><strong>återkallat {_when(consent.withdrawn_at)}</strong>"
 
 
 def _scope(scope, cat) -> str:

@@ -105,7 +105,7 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
     # Each consent's history, not only its state now: the mother's withdrawal, with when she gave it first.
     consents = html.split("<h2>Samtycken</h2>")[1].split("<h2>")[0]
-    assert consents.count("lämnat 2026-") == 3 and consents.count("återkallat 2026-") == 1
+    assert consents.count("lämnat 2026-") == 3 and consents.count("återkallat 2026-") == 2   # history, validity
     assert "Samverkan" in consents or "skriftligt" in consents
     assert "20090314-2388" not in html and "200903142388" not in html  # masked only
     log = html.split("Vem kunde se vad")[1]
@@ -651,3 +651,13 @@ def test_a_version_removed_with_its_ledger_entry_is_not_placed_at_the_next_event
     assert (f"händelse {version} i ärendets historik – en händelse i ärendet finns varken lagrad eller i liggaren:"
             f" den togs bort tillsammans med sin post, mellan position {nid - 1} och {nid + 1}") in finding, finding
     assert f"händelse {version} i ärendets historik (position" not in finding
+
+
+def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env):
+    """The table tells each consent "as it is now", and the mother's withdrawn consent read "Giltigt 2026-02-12 –
+    2027-02-11" like the two in force: only the history column beside it said she withdrew it."""
+    html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    rows = html.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00</strong>"
+    assert validity["den unge"] == validity["Johan Exempel"] == "2026-02-12 – 2027-02-11"
