@@ -289,7 +289,7 @@ def _replay(args: argparse.Namespace) -> int:
     with _as_reader() as (service, reader, _, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
-        app.catalogue.agency(args.agency)
+        _agency(app.catalogue, args.agency)
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
         seen = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
         ids = fact_ids.of(case_id)
@@ -305,6 +305,15 @@ def _replay(args: argparse.Namespace) -> int:
             print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue)}"
                   f"  [{describe_basis_with_ids(d.basis, app.catalogue, known, roles)}]")
     return 0
+
+
+def _agency(catalogue, agency: str) -> str:  # noqa: ANN001 - the catalogue
+    """The agency's id; one not in the catalogue is one line that lists those that are ("Polis", "polisen" and an
+    empty --agency were told only "unknown agency", and the ids are not in --help)."""
+    try:
+        return catalogue.agency(agency).id
+    except InvalidInput as error:
+        raise InvalidInput(f"{error} (the agencies: {', '.join(sorted(catalogue.agencies))})", field="agency") from None
 
 
 def _moment(at: datetime) -> str:
@@ -326,7 +335,7 @@ def _disclosures(args: argparse.Namespace) -> int:
     with _as_reader() as (service, reader, _, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
-        agency = app.catalogue.agency(args.agency).id if args.agency else None
+        agency = _agency(app.catalogue, args.agency) if args.agency is not None else None
         ids = fact_ids.of(case_id)
         changes = service.audit_disclosures(reader, case_id, agency, args.purpose)
         if not changes:

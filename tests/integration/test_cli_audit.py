@@ -140,6 +140,10 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (("--case", "0180-2026-0999", "--agency", "polis", "--as-of", "2026-03-01"), "no case has that number"),
     (("--case", "0180-2026-0001", "--agency", "nasa", "--as-of", "2026-03-01"), "unknown agency 'nasa'"),
+    # Capitalised, or empty: the agencies were not named in the line, nor in --help.
+    (("--case", "0180-2026-0001", "--agency", "Polis", "--as-of", "2026-03-01"),
+     "unknown agency (the agencies: arbetsformedlingen, bup, fritid, frivilligorganisation, missbruksvard, polis,"),
+    (("--case", "0180-2026-0001", "--agency", "", "--as-of", "2026-03-01"), "(the agencies: arbetsformedlingen, "),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "igår"), "is not a date or time"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"), "is not between 1900-01-01"),
     (("--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2199-12-31T23:59:59-23:59"), "in Swedish time"),
