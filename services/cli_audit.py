@@ -20,7 +20,8 @@ from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_c
 from domain.errors import InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
 from services.presentation import (CHANGES, agency_name, consent_facts, describe_basis_with_ids, describe_cause,
-                                   describe_for_auditor, facts_count, guardian_roles, known_at, known_consents)
+                                   describe_for_auditor, facts_count, guardian_roles, known_at, known_consents,
+                                   replay_notes)
 from services.principals import Principal, Role
 from services.settings import Settings
 
@@ -297,7 +298,7 @@ def _replay(args: argparse.Namespace) -> int:
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {_moment(args.as_of)} "
               f"se {count} i ärendet (återskapat ur händelserna):")
         case = app.get_case(case_id)
-        for note in _replay_notes(case.created_on, args.as_of, app.clock.now()):
+        for note in replay_notes(case.created_on, args.as_of, app.clock.now()):
             print(note)
         # Who consented, from the consent facts the agency itself saw then (as the web client's replay tells it).
         known, roles = known_consents(d.fact for d in seen), guardian_roles(case.known_guardians)
@@ -319,16 +320,6 @@ def _agency(catalogue, agency: str) -> str:  # noqa: ANN001 - the catalogue
 def _moment(at: datetime) -> str:
     """To the second, with the zone: two answers a minute apart can differ (a withdrawal between them)."""
     return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def _replay_notes(created: datetime, as_of: datetime, now: datetime) -> list[str]:
-    """What a replay's answer does not say by itself: the case did not exist yet, or the moment is to come."""
-    if as_of < created:
-        return [f"Obs: ärendet registrerades först {_moment(created)}; vid tidpunkten fanns det inte."]
-    if as_of > now:
-        return ["Obs: tidpunkten ligger i framtiden; svaret räknar med de händelser som är lagrade nu (ett"
-                " samtycke som löper ut har då upphört), inte med vad som hinner hända innan dess."]
-    return []
 
 
 def _disclosures(args: argparse.Namespace) -> int:

@@ -199,6 +199,21 @@ def describe_cause(causes: Iterable[Cause], catalogue: Catalogue) -> str:
         for c in causes)
 
 
+def replay_notes(created: datetime, as_of: datetime, now: datetime) -> list[str]:
+    """What a replay's answer does not say by itself: the case did not exist yet, or the moment is to come (the
+    command line's replay and the web client's say the same)."""
+    if as_of < created:
+        return [f"Obs: ärendet registrerades först {_to_the_second(created)}; vid tidpunkten fanns det inte."]
+    if as_of > now:
+        return ["Obs: tidpunkten ligger i framtiden; svaret räknar med de händelser som är lagrade nu (ett"
+                " samtycke som löper ut har då upphört), inte med vad som hinner hända innan dess."]
+    return []
+
+
+def _to_the_second(at: datetime) -> str:
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def facts_count(n: int) -> str:
     """"1 uppgift", "3 uppgifter"."""
     return f"{n} uppgift" if n == 1 else f"{n} uppgifter"

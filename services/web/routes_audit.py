@@ -17,7 +17,7 @@ from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, consent_facts, describe_basis,
-                                   describe_cause, describe_for_auditor, describe_logged, known_at)
+                                   describe_cause, describe_for_auditor, describe_logged, known_at, replay_notes)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -108,7 +108,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     user, uuid = _auditor(request), case_uuid(case_id)
     cases = service(request)
     errors: dict[str, str] = {}
-    items, handles, at = None, None, _moment(tid)
+    items, handles, at, notes = None, None, _moment(tid), []
     agencies = _agencies(request)
     if myndighet or tid:
         if myndighet not in agencies:
@@ -118,10 +118,12 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     if myndighet in agencies and at is not None and not errors:
         seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid)))
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
+        # As the command line says it: "Inget att visa." alone did not tell a moment before the case, or to come.
+        notes = replay_notes(cases.app.get_case(uuid).created_on, at, cases.app.clock.now())
     number = _number(cases, user, uuid)
     return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
                   number=number, agencies=agencies,
-                  agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors,
+                  agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors, notes=notes,
                   now=_form_now(cases.app.clock.now()))
 
 

@@ -327,3 +327,18 @@ def test_the_case_head_says_when_what_the_reader_sees_last_changed_and_an_unseen
     social = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
     assert f"Senast ändrat: {_latest_seen(client, users.social, case_id)}" in social
     assert _latest_seen(client, users.social, case_id) != seen
+
+
+def test_an_auditors_replay_says_when_the_case_did_not_exist_yet_or_the_moment_is_to_come(app, client, users, tick,
+                                                                                          context, settings):
+    """The web client's replay said "Inget att visa." before the case existed, and for a moment to come showed
+    today's answer as if it were that day's; `sigill audit replay` says both, and so does the page now."""
+    case_id, _ = school_consented_case(client, users, tick)
+    auditor = web_as(context, settings, "ivo")
+    page = lambda tid: _text(auditor.get(f"/granskning/arenden/{case_id}",  # noqa: E731
+                                         params={"myndighet": "skola", "tid": tid}).text)
+    before = page("2020-01-01T00:00")
+    assert "Obs: ärendet registrerades först 20" in before and "vid tidpunkten fanns det inte." in before
+    assert "Obs: tidpunkten ligger i framtiden" in page("2199-01-01T00:00")
+    now = page(app.clock.now().isoformat(timespec="seconds"))
+    assert "Synligt för Skolan vid" in now and "Obs:" not in now
