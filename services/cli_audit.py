@@ -63,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="a self-contained printable HTML report on a case")
     report.add_argument("--case", required=True)
     report.add_argument("--out", type=Path, required=True)
+    report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification is"
+                        " made against it too (as `verify --checkpoints`)")
     report.add_argument("--purpose", default="", help=PURPOSE_HELP)
     report.set_defaults(handler=_report)
 
@@ -144,16 +146,10 @@ def _public_key(text: str) -> bytes:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from services.audit import InvalidCheckpointFile, read_exported
     from services.ledger import describe_divergence
     from services.bootstrap import build_ledger_verifier, verifier_location
 
-    try:
-        exported = read_exported(args.checkpoints.read_text("utf-8")) if args.checkpoints else []
-    except OSError as error:
-        raise InvalidCheckpointFile(f"cannot read {args.checkpoints}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidCheckpointFile(f"{args.checkpoints} is not a checkpoint file (not UTF-8 text)") from None
+    exported = _exported(args.checkpoints)
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
     location = verifier_location(settings)
     ledger = build_ledger_verifier(settings, location, args.trust_key)
@@ -178,6 +174,18 @@ def _verify(args: argparse.Namespace) -> int:
     if not result.intact or access == "changed":
         return 1   # tampering is told as tampering, whatever else could not be checked
     return 0 if access == "intact" else NOT_VERIFIED
+
+
+def _exported(path: Path | None) -> list:
+    """The checkpoints of an exported file (none without one); a file that cannot be read is one line."""
+    from services.audit import InvalidCheckpointFile, read_exported
+
+    try:
+        return read_exported(path.read_text("utf-8")) if path else []
+    except OSError as error:
+        raise InvalidCheckpointFile(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidCheckpointFile(f"{path} is not a checkpoint file (not UTF-8 text)") from None
 
 
 def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str:  # noqa: ANN001 - a location
@@ -351,16 +359,18 @@ def _disclosures(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from services.report import case_report
 
+    exported = _exported(args.checkpoints)   # a file that cannot be read stops the report before any read
     with _as_reader() as (service, reader, audit_ledger, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
 
         def make(case_id: UUID) -> str:
-            verification = audit_ledger.verify(progress=_progress("kontrollerat"))
+            verification = audit_ledger.verify(exported, progress=_progress("kontrollerat"))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
-                               audit_ledger.case_divergence(case_id), service.replaced_logs(case_id))
+                               audit_ledger.case_divergence(case_id), service.replaced_logs(case_id),
+                               exported=len(exported))
         html = service.audit_report(reader, case_id, make, args.purpose)
     try:
         _write_private(args.out, html)

@@ -36,13 +36,14 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}
 
 def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
                 fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
-                replaced: Sequence[ReplacedLog] = ()) -> str:
+                replaced: Sequence[ReplacedLog] = (), exported: int = 0) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
-    verification found, and why nothing else can be said."""
+    verification found, and why nothing else can be said.  ``exported``: how many checkpoints of a supervisor's
+    exported file the verification was made against as well."""
     if case_divergence is not None:
-        return _unreadable(case_id, verification, generated_at, _altered(case_divergence))
+        return _unreadable(case_id, verification, generated_at, _altered(case_divergence), exported)
     try:
         case, cat = app.get_case(case_id), app.catalogue
         facts = app.all_facts(case_id)
@@ -52,7 +53,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     except EventSourcingError as error:
         reason = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
         return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
-                                                                f" skrevs: {reason}")
+                                                                f" skrevs: {reason}", exported)
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
@@ -78,7 +79,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
 ärende-id {case_id} · rapporten skapad {_when(generated_at)}</p>
-<h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
+<h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
 <h2>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de är nu; historiken visar vad samtycket först omfattade och varje
 ändring.</p>
@@ -156,13 +157,14 @@ def _altered(d: Divergence) -> str:
             f"{where} – {swedish_detail(d)}")
 
 
-def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str) -> str:
+def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str,
+                exported: int = 0) -> str:
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {case_id}</title>
 <style>{STYLE}</style></head><body>
 <h1>Granskningsrapport – ärende-id {case_id}</h1>
 <p>Rapporten skapad {_when(generated_at)}</p>
-<h2>Kontroll av att inget ändrats</h2>{_verification(verification)}
+<h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
 <h2>Ärendets historik kan inte läsas</h2>
 <p class=bad>{escape(reason)}.</p>
 <p>Någon har ändrat eller tagit bort lagrade händelser. Tidslinje, samtycken och vem som kunde se vad kan därför
@@ -172,14 +174,17 @@ inte återskapas ur händelserna. Kontrollen ovan (och kontrollpunkter som tills
 """
 
 
-def _verification(result: Verification) -> str:
+def _verification(result: Verification, exported: int = 0) -> str:
     if result.intact:
         unsealed = f" {result.unsealed:,} senare händelser är ännu inte förseglade." if result.unsealed else ""
+        against = (f"<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla {exported:,} i den "
+                   "fil med exporterade kontrollpunkter som gavs (<code>--checkpoints</code>).</p>" if exported else
+                   "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
+                   "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "
+                   "(<code>sigill audit report --checkpoints FIL</code>, <code>sigill audit verify --checkpoints FIL"
+                   "</code>).</p>")
         return (f"<p class=ok>Oförändrad: {result.checked:,} händelser stämmer med den hashkedjade liggaren; "
-                f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>"
-                "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
-                "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "
-                "(<code>sigill audit verify --checkpoints FIL</code>).</p>")
+                f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>{against}")
     return f"<p class=bad>{escape(describe_divergence(result.divergence))}.</p>"
 
 

@@ -665,3 +665,38 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
     validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
     assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00</strong>"
     assert validity["den unge"] == validity["Johan Exempel"] == "2026-02-12 – 2027-02-11"
+
+
+def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_path):
+    """An insider removes the withdrawal and seals the whole ledger again: `verify --checkpoints` catches it, but the
+    report — the document a supervisor files — could only be verified against the installation's own checkpoints
+    and said "Oförändrad".  `report --checkpoints FILE` verifies against the file as well."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    exported, good = tmp_path / "ivo.json", tmp_path / "ok.html"
+    assert sigill("audit", "export", "--out", str(exported), env=env).returncode == 0
+    made = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(exported), "--out", str(good),
+                  env=env)
+    assert made.returncode == 0, made.stderr
+    assert "och mot alla 1 i den fil med exporterade kontrollpunkter som gavs" in good.read_text("utf-8")
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER append_only")
+        conn.execute("DELETE FROM sigill_events WHERE topic LIKE '%%ConsentWithdrawn'")
+        conn.execute("DELETE FROM sigill_ledger_checkpoints")
+        conn.execute("DELETE FROM sigill_ledger")
+        for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER append_only")
+    assert sigill("audit", "seal", env=env).returncode == 0
+    alone = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    assert "<p class=ok>Oförändrad" in alone and "installationens egna kontrollpunkter" in alone
+    against = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(exported), "--out", "-",
+                     env=env).stdout
+    finding = against.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2>")[0]
+    assert "<p class=bad>ÄNDRAD" in finding and "den exporterade kontrollpunkten (ur filen)" in finding, finding
+    missing = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(tmp_path / "saknas.json"),
+                     "--out", str(tmp_path / "r.html"), env=env)
+    assert missing.returncode != 0 and missing.stderr.strip().splitlines() == [
+        f"sigill: cannot read {tmp_path / 'saknas.json'}: No such file or directory"]
+    assert not (tmp_path / "r.html").exists()
