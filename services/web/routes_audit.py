@@ -114,7 +114,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if myndighet not in agencies:
             errors["myndighet"] = "Välj en myndighet."
         if at is None:
-            errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DDTTT:MM."
+            errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
     if myndighet in agencies and at is not None and not errors:
         seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid)))
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
