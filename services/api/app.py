@@ -6,10 +6,12 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
 from services.api.deps import ApiContext, document
 from services.api.headers import SecurityHeaders
+from services.api.query_names import refuse_unknown_query
 
 DESCRIPTION = """
 Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgrupper*.
@@ -46,6 +48,9 @@ def create_api(context: ApiContext) -> FastAPI:
     api.add_middleware(SecurityHeaders)   # the outermost: every answer has them, a last resort's too
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds):
+        for route in module.router.routes:   # the API's: the web's pages take their own (a saved form's notice)
+            if isinstance(route, APIRoute):
+                refuse_unknown_query(route)
         add_routes(api, module.router)
     document(api)
     return api

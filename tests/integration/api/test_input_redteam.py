@@ -86,6 +86,34 @@ def test_a_repeated_parameter_name_that_is_not_ours_is_not_said_back(client, use
     assert "1990" not in response.text and response.json()["error"]["field"] == "query"
 
 
+@pytest.mark.parametrize("path, query, who", [
+    ("/feeds/skola", "afterr=5", "school"),                      # a typo of `after`: it replayed the feed from its start
+    ("/audit/access-log", "case=x", "auditor"),                  # `case_id` is the parameter: it searched everything
+    ("/cases", "phase=active", "social"),                        # the web's filter; the API's list takes none
+    ("/cases/{case_id}", "_=1700000000", "social"),              # a cache-buster: no answer here is cached anyway
+    ("/cases/{case_id}/contributions", "limit=1", "social"),
+])
+def test_a_query_parameter_the_endpoint_does_not_take_is_refused_naming_it_and_what_it_takes(client, users, tick, path,
+                                                                                             query, who):
+    """Unknown body fields were refused while unknown query parameters were silently ignored: an integrator's
+    misspelt cursor read the whole feed again, with nothing to say why."""
+    case_id, _ = school_consented_case(client, users, tick)
+    response = client.get(f"/api/v1{path.format(case_id=case_id)}?{query}", headers=getattr(users, who))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "query." + query.split("=")[0] and error["problems"][0]["rule"] == "unknown"
+    assert "not a parameter of this endpoint" in error["message"]
+
+
+def test_the_parameters_an_endpoint_takes_are_still_taken_and_a_foreign_name_not_said_back(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get("/api/v1/feeds/skola?after=&limit=5", headers=users.school))
+    ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}&limit=5", headers=users.auditor))
+    refused = client.get("/api/v1/feeds/skola?20090314-2388=1", headers=users.school)
+    assert refused.status_code == 422 and "2009" not in refused.text and refused.json()["error"]["field"] == "query"
+    assert "after, limit, municipality" in refused.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("key", ["Peter Exempel", "20090314-2388"])
 def test_an_unknown_field_is_refused_without_its_name_said_back_when_it_could_be_personal_data(client, users, key):
     """The field named the client's own key, "body.Peter Exempel", in an answer clients' and gateways' logs keep."""

@@ -1,0 +1,58 @@
+"""Query parameters an endpoint does not take are refused, as unknown body fields are.
+
+FastAPI ignores a query parameter no route declares: an integrator's ``?afterr=120`` (a typo of ``after``)
+was answered as if nothing had been asked — the feed from its first message, or an audit search over everything —
+and nothing said why.  Each API route is wrapped with the names it declares (its own and its dependencies'); any
+other name is a 422 naming it, said back only when shaped like one of ours.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.api.errors import error_body
+
+OUR_SHAPE = re.compile(r"[a-z_]{1,40}")
+
+
+def refuse_unknown_query(route: APIRoute) -> None:
+    """Make the route refuse a query parameter it does not declare (once: the routers are the modules', and every
+    application made in a process adds their routes)."""
+    if not isinstance(route.app, KnownQueryOnly):
+        route.app = KnownQueryOnly(route.app, frozenset(declared_query(route.dependant)))
+
+
+def declared_query(dependant: Dependant) -> set[str]:
+    """The query parameters a route reads: its own and every dependency's, by the names clients send."""
+    names = {field.alias for field in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= declared_query(dependency)
+    return names
+
+
+class KnownQueryOnly:
+    def __init__(self, app: ASGIApp, known: frozenset[str]) -> None:
+        self.app, self.known = app, known
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        unknown = self._first_unknown(scope.get("query_string", b""))
+        if unknown is None:
+            await self.app(scope, receive, send)
+            return
+        field = "query." + unknown if OUR_SHAPE.fullmatch(unknown) else "query"
+        takes = ", ".join(sorted(self.known)) or "none"
+        message = f"{field}: not a parameter of this endpoint (it takes: {takes})"
+        problem = {"field": field, "rule": "unknown", "message": message}
+        await JSONResponse(error_body("invalid_input", message, field, problems=[problem]), 422)(scope, receive, send)
+
+    def _first_unknown(self, query: bytes) -> str | None:
+        if not query:
+            return None
+        return next((name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                     if name not in self.known), None)
