@@ -19,9 +19,9 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
-from services.presentation import (CHANGES, agency_name, consent_facts, describe_basis_with_ids, describe_cause,
-                                   describe_for_auditor, facts_count, guardian_roles, known_at, known_consents,
-                                   replay_notes)
+from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
+                                   describe_basis_with_ids, describe_cause, describe_for_auditor, facts_count,
+                                   guardian_roles, known_at, known_consents, replay_notes)
 from services.principals import Principal, Role
 from services.settings import Settings
 
@@ -163,7 +163,7 @@ def _verify(args: argparse.Namespace) -> int:
                    "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
                    " skriva om liggaren")
         print(f"Oförändrad: {result.checked:,} händelser stämmer med liggaren, "
-              f"{result.checkpoints:,} signerade kontrollpunkter bekräftade ({against}).")
+              f"{checkpoints_confirmed(result.checkpoints)} ({against}).")
         if result.unsealed:
             print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
                   f"(kör `sigill audit seal`).")
@@ -213,8 +213,8 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
         # not "unchanged".
         return "unverified" if settings.is_production else "intact"
     if verdict.intact:
-        print(f"Åtkomstloggen oförändrad: {verdict.checked:,} läsningar stämmer, {verdict.checkpoints:,} signerade "
-              "kontrollpunkter bekräftade.")
+        print(f"Åtkomstloggen oförändrad: {verdict.checked:,} läsningar stämmer, "
+              f"{checkpoints_confirmed(verdict.checkpoints)}.")
         return "intact"
     print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {verdict.checked:,} läsningar före stämmer.")
     return "changed"

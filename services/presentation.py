@@ -219,6 +219,12 @@ def facts_count(n: int) -> str:
     return f"{n} uppgift" if n == 1 else f"{n} uppgifter"
 
 
+def checkpoints_confirmed(n: int) -> str:
+    """"1 signerad kontrollpunkt bekräftad", "12 signerade kontrollpunkter bekräftade" (it read "1 signerade
+    kontrollpunkter bekräftade")."""
+    return f"{n:,} signerad kontrollpunkt bekräftad" if n == 1 else f"{n:,} signerade kontrollpunkter bekräftade"
+
+
 def describe_for_auditor(fact: Fact, catalogue: Catalogue) -> str:
     """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
     från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can

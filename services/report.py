@@ -16,8 +16,9 @@ from domain import case_events as ev
 from domain.calendar import STOCKHOLM
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, consent_facts, describe_basis,
-                                   describe_cause, describe_for_auditor, describe_logged, known_at, readable)
+from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
+                                   describe_basis, describe_cause, describe_for_auditor, describe_logged, known_at,
+                                   readable)
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -184,7 +185,7 @@ def _verification(result: Verification, exported: int = 0) -> str:
                    "(<code>sigill audit report --checkpoints FIL</code>, <code>sigill audit verify --checkpoints FIL"
                    "</code>).</p>")
         return (f"<p class=ok>Oförändrad: {result.checked:,} händelser stämmer med den hashkedjade liggaren; "
-                f"{result.checkpoints:,} signerade kontrollpunkter bekräftade.{unsealed}</p>{against}")
+                f"{checkpoints_confirmed(result.checkpoints)}.{unsealed}</p>{against}")
     return f"<p class=bad>{escape(describe_divergence(result.divergence))}.</p>"
 
 

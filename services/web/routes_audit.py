@@ -16,8 +16,9 @@ from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, consent_facts, describe_basis,
-                                   describe_cause, describe_for_auditor, describe_logged, known_at, replay_notes)
+from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
+                                   describe_basis, describe_cause, describe_for_auditor, describe_logged, known_at,
+                                   replay_notes)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -76,6 +77,7 @@ def verify_ledger(request: Request) -> Response:
     user = _auditor(request)
     ledger, access = request.app.state.context.verify_ledger()
     return render(request, "ledger.html", user=user, ledger=ledger, access=access,
+                  checkpoints=checkpoints_confirmed(ledger.checkpoints),
                   ledger_finding=describe_divergence(ledger.divergence) if ledger.divergence else None)
 
 

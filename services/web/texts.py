@@ -156,7 +156,12 @@ T: dict[str, str] = {
     "report_print_hint": "Skriv ut med webbläsarens utskrift (Ctrl+P); den här raden skrivs inte ut.",
     "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
-    "ledger_unsealed": "ännu inte förseglade", "ledger_checkpoints": "signerade kontrollpunkter",
+    "ledger_unsealed": "ännu inte förseglade",
+    # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them (as the command
+    # line and the report say): what proves more is a supervisor's exported copy.
+    "ledger_own_checkpoints": "Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan "
+                              "skriva om både liggaren och dem: kontrollera mot kontrollpunkter som "
+                              "tillsynsmyndigheten exporterat tidigare (sigill audit verify --checkpoints FIL).",
     "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",
     "access_checked": "kontrollerade läsningar",
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Myndighet",

@@ -342,3 +342,20 @@ def test_an_auditors_replay_says_when_the_case_did_not_exist_yet_or_the_moment_i
     assert "Obs: tidpunkten ligger i framtiden" in page("2199-01-01T00:00")
     now = page(app.clock.now().isoformat(timespec="seconds"))
     assert "Synligt för Skolan vid" in now and "Obs:" not in now
+
+
+def test_the_ledger_page_counts_its_checkpoints_in_swedish_and_says_they_are_the_installations_own(
+        client, users, tick, context, settings):
+    """It read "1 signerade kontrollpunkter" and "Liggaren är intakt." with no word that the installation's own
+    checkpoints prove nothing against whoever can rewrite the ledger and them, as the command line and the report
+    say."""
+    from services.presentation import checkpoints_confirmed
+
+    school_consented_case(client, users, tick)
+    ok(client.post("/api/v1/admin/ledger/seal", headers=users.headers("socialtjanst", "administrator")))
+    page = _text(web_as(context, settings, "ivo").get("/granskning/liggaren").text)
+    assert "Liggaren är intakt." in page and "installationens egna kontrollpunkter" in page
+    assert "--checkpoints" in page
+    assert checkpoints_confirmed(1) == "1 signerad kontrollpunkt bekräftad"
+    assert checkpoints_confirmed(1234) == "1,234 signerade kontrollpunkter bekräftade"
+    assert re.search(r"\d+ signerade kontrollpunkter bekräftade\.|1 signerad kontrollpunkt bekräftad\.", page), page
