@@ -13,13 +13,14 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import TypeAdapter, ValidationError
 
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from gateways.sealing import Unsealable, seal, unseal
+from services.errors import StoredEventUnreadable
 from services.ports import KeyStore
 
 
@@ -66,18 +67,22 @@ class EncryptedEventMapper(Mapper[UUID]):
             # in the location: name only the event's field and the kind of error.
             problems = "; ".join(sorted({f"{e['loc'][0] if e['loc'] else ''}: {e['type']}"
                                          for e in error.errors(include_input=False, include_url=False)}))
-            raise MapperDeserialisationError(
+            raise StoredEventUnreadable(
                 f"stored event {stored_event.originator_version} of aggregate {aggregate_id} does not fit "
-                f"{stored_event.topic} (an upcaster missing?): {problems}") from None
+                f"{stored_event.topic} (an upcaster missing?): {problems}",
+                f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} passar inte sin "
+                f"händelsetyp (en uppgraderingsregel saknas?): {problems}") from None
 
     def _decrypt(self, stored_event: StoredEvent, aggregate_id: UUID, key: bytes) -> dict[str, Any]:
         try:
             plaintext = unseal(key, bytes(stored_event.state), _associated(aggregate_id, stored_event.originator_version))
             return json.loads(plaintext)
         except (Unsealable, ValueError) as error:
-            raise MapperDeserialisationError(
+            raise StoredEventUnreadable(
                 f"stored event {stored_event.originator_version} of aggregate {aggregate_id} does not decrypt: "
-                f"it was altered, moved, or written with another key ({type(error).__name__})") from None
+                f"it was altered, moved, or written with another key ({type(error).__name__})",
+                f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} går inte att dekryptera: "
+                "den har ändrats, flyttats eller skrivits med en annan nyckel") from None
 
 
 @cache

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventsourcing.persistence import MapperDeserialisationError
+
 from domain.errors import DomainError
 
 
@@ -44,3 +46,13 @@ def too_many_connections(error: BaseException) -> bool:
     """The database answered, but has no connection left to give (SQLSTATE 53300, "too many clients"); refused
     while connecting, psycopg's error carries no SQLSTATE, only PostgreSQL's words."""
     return getattr(error, "sqlstate", None) == "53300" or "too many clients" in str(error)
+
+
+class StoredEventUnreadable(MapperDeserialisationError):
+    """Raised by the event mapper: a stored event no longer reads as it was written (it does not decrypt, or no longer
+    fits its event's type).  Its message is the operators' (English); ``swedish`` is what the supervisor's report
+    says, naming the same event and case ids (no personal data: the event's content is never quoted)."""
+
+    def __init__(self, message: str, swedish: str) -> None:
+        super().__init__(message)
+        self.swedish = swedish

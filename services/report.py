@@ -52,7 +52,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     except PersistenceError:
         raise   # the database, not the case: nothing to report yet
     except EventSourcingError as error:
-        reason = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+        reason = getattr(error, "swedish", None) or next((line for line in str(error).splitlines() if line.strip()),
+                                                          type(error).__name__)
         return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
                                                                 f" skrevs: {reason}", exported)
     rows_timeline = "".join(

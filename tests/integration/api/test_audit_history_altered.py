@@ -45,3 +45,19 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
     ledger = auditor.get("/granskning/liggaren").text
     assert f"händelseloggen (ärende {case_id}, händelse {version} i ärendets historik): liggaren förseglade en" \
         " händelse som inte längre finns lagrad." in ledger and "removed" not in ledger
+
+
+def test_a_report_on_an_event_that_no_longer_decrypts_says_so_in_swedish(client, users, tick, postgres):
+    """An event altered after the ledger's end (not yet sealed: the ledger cannot tell) no longer decrypts; the
+    supervisor's report said why in the operators' English ("stored event 7 of aggregate … does not decrypt")."""
+    case_id, _ = school_consented_case(client, users, tick)
+    with psycopg.connect(postgres.conninfo()) as conn:
+        version = conn.execute("SELECT max(originator_version) FROM sigill_events WHERE originator_id = %s",
+                               (case_id,)).fetchone()[0]
+        conn.execute("ALTER TABLE sigill_events DISABLE TRIGGER USER")   # whoever may: the owner, a superuser
+        conn.execute("UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE originator_id = %s"
+                     " AND originator_version = %s", (case_id, version))
+    report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
+    assert report.status_code == 200 and "<h2>Ärendets historik kan inte läsas</h2>" in report.text
+    assert f"lagrad händelse {version} i ärende {case_id} går inte att dekryptera" in report.text, report.text
+    assert "does not decrypt" not in report.text
