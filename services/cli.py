@@ -1,4 +1,5 @@
-"""The `sigill` command line: parses, calls the services, prints; errors become one line and exit 1."""
+"""The `sigill` command line: parses, calls the services, prints; errors become one line and exit 1 (2 for
+the caller's own input)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_database, cli_feed, cli_serve, cli_views
-from services.errors import DamagedDataKey, too_many_connections
+from services.errors import CaseNotFound, DamagedDataKey, too_many_connections
 from services.settings import ConfigurationError, Settings
 
 
@@ -95,6 +96,12 @@ def _describe_each(parser: argparse.ArgumentParser) -> None:
                 _describe_each(child)
 
 
+# The exit for the caller's own input (an unknown case, agency or municipality, a malformed value), as argparse's own
+# refusals exit: 1 is left for what the caller cannot mend by typing again — a history altered, a database down —
+# so a supervisor's script tells a typo from a finding.  (`audit verify` exits 3 when it could not verify.)
+BAD_INPUT = 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     with _sigterm_as_exit(args):
@@ -121,11 +128,15 @@ def _purpose_given(purpose: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3)."""
+    """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3), or
+    ``BAD_INPUT`` when the caller's input was refused."""
     try:
         if isinstance(getattr(args, "purpose", None), str):   # every read's --purpose: the API's rule for its header
             args.purpose = stated_purpose(_purpose_given(args.purpose), "--purpose")
         return args.handler(args)
+    except (InvalidInput, CaseNotFound) as error:   # the caller's own input: a script tells it from a failure
+        print(f"sigill: {error}", file=sys.stderr)
+        return BAD_INPUT
     except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered, DamagedDataKey) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line

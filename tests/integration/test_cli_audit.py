@@ -152,13 +152,13 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
 ])
 def test_bad_arguments_give_one_readable_line_and_a_non_zero_exit(env, args, message):
     result = sigill("audit", "replay", *args, env=env)
-    assert result.returncode != 0 and message in result.stderr
+    assert result.returncode == 2 and message in result.stderr   # the caller's input; 1 is a finding, 3 unverified
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_files_that_cannot_be_written_or_read_are_one_line_naming_the_file(env, tmp_path):
     unwritable = sigill("audit", "export", "--out", str(tmp_path / "saknas" / "k.json"), env=env)
-    assert unwritable.returncode == 1 and "cannot write the checkpoints to" in unwritable.stderr
+    assert unwritable.returncode == 2 and "cannot write the checkpoints to" in unwritable.stderr
     binary, listed = tmp_path / "binary.json", tmp_path / "listed.json"
     binary.write_bytes(b"\xff\xfe\x00\x01")
     listed.write_text('{"format": "sigill-ledger-checkpoints/1", "checkpoints": [{"notification_id": [1],'

@@ -17,7 +17,7 @@ def test_a_development_token_the_api_would_refuse_is_not_issued(tmp_path, option
     """It was printed, and every request with it answered 401 ("the token's sub claim holds a control character")."""
     result = sigill("dev-token", "--agency", "skola", "--role", "member", option, value,
                     env={"SIGILL_DATA_DIR": str(tmp_path)})
-    assert result.returncode == 1 and result.stdout == ""
+    assert result.returncode == 2 and result.stdout == ""   # the caller's input (sigill.cli.BAD_INPUT)
     assert result.stderr == f"sigill: {option} must be at most 256 characters, with no control character\n"
 
 
@@ -75,11 +75,11 @@ READS = [["views", "show", "--agency", "skola", "--case", "0180-2026-0001"],
 @pytest.mark.parametrize("purpose", ["x" * 501, "Möte\nPeter Exempel", "Möte\x1b[2J", "Möte\x85"],
                          ids=["501-characters", "new-line", "escape", "c1-next-line"])
 @pytest.mark.parametrize("args", READS, ids=[" ".join(a[:2]) for a in READS])
-def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_1_before_anything_is_read(demo_dir, args, purpose):
+def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_2_before_anything_is_read(demo_dir, args, purpose):
     """`--purpose` had no bound and took control characters, kept sealed in the access log as given; the API
     refuses the same in its header (one rule, ``services.access_entry.stated_purpose``)."""
     result = sigill(*args, "--purpose", purpose, env={"SIGILL_DATA_DIR": str(demo_dir)})
-    assert result.returncode == 1 and result.stdout == ""
+    assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
 
 
@@ -91,7 +91,7 @@ def test_a_purpose_given_as_a_dash_is_read_from_standard_input_under_the_same_ru
     assert run("Uppföljning av Peter Exempel\n").returncode == 0
     for refused in ("Möte\nPeter Exempel\n", "x" * 501 + "\n"):   # two lines; too long: as on the command line
         result = run(refused)
-        assert result.returncode == 1 and result.stdout == ""
+        assert result.returncode == 2 and result.stdout == ""
         assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
 
 
@@ -110,11 +110,11 @@ def test_only_the_line_break_ending_the_input_is_dropped(monkeypatch, given, rea
                                                     errors="surrogateescape")])
 def test_a_dash_with_no_readable_standard_input_is_refused_in_a_line(monkeypatch, capsys, stdin):
     """Standard input closed (`<&-`), or not UTF-8 (strictly read, or let through as a C locale does): one line, exit
-    1 — it was a traceback (AttributeError, UnicodeDecodeError)."""
+    2 — it was a traceback (AttributeError, UnicodeDecodeError)."""
     from services import cli
 
     monkeypatch.setattr(sys, "stdin", stdin)
-    assert cli.main(["views", "show", "--agency", "skola", "--case", "0180-2026-0001", "--purpose", "-"]) == 1
+    assert cli.main(["views", "show", "--agency", "skola", "--case", "0180-2026-0001", "--purpose", "-"]) == 2
     assert capsys.readouterr().err == "sigill: --purpose -: standard input holds no UTF-8 text to read the purpose from\n"
 
 

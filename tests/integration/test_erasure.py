@@ -94,7 +94,7 @@ def test_the_command_erases_a_closed_case_and_verify_tells_the_erasures(tmp_path
     assert open_case.returncode == 1 and open_case.stderr.count("\n") == 1
     assert "culling follows closure" in open_case.stderr
     refused = sigill("erase", "--case", "0180-2026-0001", "--decision", "Peter 20090314-2388", env=env)
-    assert refused.returncode == 1 and "looks like a personnummer" in refused.stderr and "2388" not in refused.stderr
+    assert refused.returncode == 2 and "looks like a personnummer" in refused.stderr and "2388" not in refused.stderr
     app = build_application(Settings(data_dir=tmp_path))
     try:
         case_id = app.find_case("0180-2026-0001")
