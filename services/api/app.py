@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
 from services.api.deps import ApiContext, document
 from services.api.headers import SecurityHeaders
+from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_names import refuse_unknown_query
 
 DESCRIPTION = """
@@ -51,6 +52,8 @@ def create_api(context: ApiContext) -> FastAPI:
         for route in module.router.routes:   # the API's: the web's pages take their own (a saved form's notice)
             if isinstance(route, APIRoute):
                 refuse_unknown_query(route)
+                if not isinstance(route, OneKeyEachRoute):   # its JSON body would take a key's last value
+                    raise TypeError(f"{route.path}: the API's routers take route_class=OneKeyEachRoute")
         add_routes(api, module.router)
     document(api)
     return api

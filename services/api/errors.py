@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
+from services.api.one_key_each import FIELD_NAME, RepeatedKey
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, one_line, too_many_connections
@@ -66,7 +67,7 @@ def _field(error: dict) -> str:
     if error.get("type") == "json_invalid":
         return "body"
     loc = [str(p) for p in error.get("loc", ())]
-    if error.get("type") == "extra_forbidden" and loc and not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", loc[-1]):
+    if error.get("type") == "extra_forbidden" and loc and not FIELD_NAME.fullmatch(loc[-1]):
         # The name is the client's, not ours: said back only when shaped like a field's (a misspelt one), as
         # {"Peter Exempel": …} or {"20090314-2388": …} would be in an error answer clients' and gateways' logs keep.
         loc[-1] = "(a field it does not take)"
@@ -105,6 +106,8 @@ def install(api: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         if error.status_code == 400 and isinstance(error.__cause__, _TooLarge):   # grew past the limit as read
             return too_large_response(MAX_BODY)
+        if error.status_code == 400 and isinstance(error.__cause__, RepeatedKey):   # a JSON key given twice
+            return repeated_response(error.__cause__.field)
         if error.status_code == 400:   # FastAPI's answer to a body it could not parse (nested too deep, not UTF-8)
             return JSONResponse(error_body("invalid_input", "body: the request body could not be read as JSON",
                                            "body"), 422)
@@ -228,11 +231,16 @@ class OneValueEach:
                 # A parameter's own name (ours are lower-case words); anything else is not said back.
                 field = "query." + twice if re.fullmatch(r"[a-z_]{1,40}", twice) else "query"
             if field is not None:
-                problem = {"field": field, "rule": "repeated", "message": "given more than once; send it once"}
-                await JSONResponse(error_body("invalid_input", f"{field}: given more than once; send it once", field,
-                                              problems=[problem]), 422)(scope, receive, send)
+                await repeated_response(field)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def repeated_response(field: str) -> JSONResponse:
+    """422 for a query parameter, a header, or a JSON body's key given more than once."""
+    problem = {"field": field, "rule": "repeated", "message": "given more than once; send it once"}
+    return JSONResponse(error_body("invalid_input", f"{field}: given more than once; send it once", field,
+                                   problems=[problem]), 422)
 
 
 def _repeated_header(headers: list[tuple[bytes, bytes]]) -> str | None:

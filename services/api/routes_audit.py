@@ -20,12 +20,13 @@ from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
+from services.api.one_key_each import OneKeyEachRoute
 from services.authorisation import Forbidden
 from services.presentation import consent_facts, known_consents
 from services.principals import Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=OneKeyEachRoute)
 # Every audit read is written to the access log first: it can be refused (503) as any read can.
 HISTORY_ALTERED = "the stored history of this case is not what the audit ledger sealed (version 14: removed)"
 AUDIT_ERRORS = {status: ERRORS[status] for status in (401, 403, 404, 422, 503)}

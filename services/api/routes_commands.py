@@ -14,9 +14,10 @@ from services.api.deps import Context, CurrentUser, Writer, Writing
 from services.api.errors import ErrorBody, error_body
 from services.api.views import Written
 from services.api.writing import expected_version, write
+from services.api.one_key_each import OneKeyEachRoute
 from services.case_commands import Written as Done
 
-router = APIRouter(prefix="/api/v1/cases", tags=["commands"])
+router = APIRouter(prefix="/api/v1/cases", tags=["commands"], route_class=OneKeyEachRoute)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
                                               pattern=r"^[!-~]+$",

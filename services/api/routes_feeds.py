@@ -26,11 +26,12 @@ from services.api import feed_views as fv
 from services.api.deps import Context, Reader
 from services.api.errors import ErrorBody
 from services.api.routes_commands import ERRORS
+from services.api.one_key_each import OneKeyEachRoute
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, Principal
 
-router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
+router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"], route_class=OneKeyEachRoute)
 log = logging.getLogger("sigill.api")
 
 # How a stream behaves; a test or an installation may set these on ``app.state`` (same names, lower case).

@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.api import views as v
 from services.api.deps import Context, CurrentUser
 from services.api.routes_commands import ERRORS
+from services.api.one_key_each import OneKeyEachRoute
 from services.authorisation import Forbidden
 from services.principals import Role
 
-router = APIRouter(prefix="/api/v1", tags=["meta"])
+router = APIRouter(prefix="/api/v1", tags=["meta"], route_class=OneKeyEachRoute)
 
 
 class Health(BaseModel):

@@ -15,11 +15,12 @@ from projections import agency_queries as q
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
+from services.api.one_key_each import OneKeyEachRoute
 from services.case_service import Look
 from services.presentation import known_consents
 from services.principals import Principal
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=OneKeyEachRoute)
 READ_ERRORS = {status: ERRORS[status] for status in (401, 403, 404, 422, 503)}
 
 

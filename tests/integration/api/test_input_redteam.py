@@ -133,6 +133,94 @@ def test_a_misspelt_field_is_still_named(client, users):
     assert response.json()["error"]["field"] == "body.summery"
 
 
+JSON = {"content-type": "application/json"}
+ROW = ('{"area": "Skola", "category": "school", "goal": "Närvaro varje dag.", "how": "Mentor.", "responsible": '
+       '"Mentor", "responsible_agencies": ["skola"]}')
+
+
+def _said(client, users, case_id: str) -> str:
+    """Everything the case answers its caseworker and the school, as text."""
+    return "".join(str(ok(client.get(f"/api/v1/cases/{case_id}{path}", headers=headers)))
+                   for path in ("", "/contributions") for headers in (users.social, users.school))
+
+
+def test_a_key_given_twice_in_a_body_is_refused_not_the_last_one_taken(client, users, tick, postgres):
+    """Python's reader keeps the last "text"; a gateway or an audit proxy in front of Sigill that keeps the first
+    logged one text while Sigill recorded the other."""
+    from tests.integration.api.flows import events_of
+
+    case_id, _ = school_consented_case(client, users, tick)
+    before, said = events_of(postgres, case_id), _said(client, users, case_id)
+    tick()
+    body = '{"category": "school", "text": "Närvaro 80 %.", "text": "Hotat lärare."}'.encode()
+    response = client.post(f"/api/v1/cases/{case_id}/contributions", content=body, headers={**users.school, **JSON})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input" and error["field"] == "body.text"
+    assert error["message"] == "body.text: given more than once; send it once"
+    assert error["problems"] == [{"field": "body.text", "rule": "repeated",
+                                  "message": "given more than once; send it once"}]
+    assert events_of(postgres, case_id) == before and _said(client, users, case_id) == said
+    assert "Närvaro 80" not in said and "Hotat" not in said
+    # Sent once, it is recorded.
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json={"category": "school", "text": "Närvaro 80 %."},
+                   headers=users.school), 201)
+    assert "Närvaro 80" in _said(client, users, case_id)
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/plan/revisions", '{"main_goal": "Skola.", "rows": [%s, {"area": "Fritid", "goal": "Fotboll.", "how": "Lag.",'
+     ' "goal": "Inga nya brott.", "responsible": "Tränare"}]}' % ROW, "body.rows.1.goal"),
+    ("/consents", '{"consenter": "young_person", "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written",'
+     ' "scope": [{"agency": "skola", "categories": ["school"], "agency": "polis"}]}', "body.scope.0.agency"),
+    ("/plan/revisions", '{"main_goal": "Skola.", "rows": [%s], "main_goal": "Annat."}' % ROW, "body.main_goal"),
+])
+def test_a_key_given_twice_deeper_in_a_body_is_refused_naming_where(client, users, tick, postgres, path, body, field):
+    from tests.integration.api.flows import events_of
+
+    case_id, _ = school_consented_case(client, users, tick)
+    before = events_of(postgres, case_id)
+    tick()
+    response = client.post(f"/api/v1/cases/{case_id}{path}", content=body.encode(), headers={**users.social, **JSON})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field and error["problems"][0]["rule"] == "repeated"
+    assert events_of(postgres, case_id) == before
+
+
+@pytest.mark.parametrize("key", ["20090314-2388", "Peter Exempel"])
+def test_a_key_given_twice_that_is_not_ours_is_not_said_back(client, users, tick, key):
+    """An error answer is kept by clients' and gateways' logs: the path stops before the client's own key."""
+    case_id, _ = school_consented_case(client, users, tick)
+    for path, body, field in (
+            ("/contributions", '{"category": "school", "text": "x", "%s": 1, "%s": 2}' % (key, key), "body"),
+            ("/plan/revisions", '{"main_goal": "x", "rows": [{"%s": {"goal": 1, "goal": 2}}]}' % key, "body.rows.0"),
+            ("/plan/revisions", '{"main_goal": "x", "rows": [{"%s": 1, "%s": 2}]}' % (key, key), "body.rows.0")):
+        response = client.post(f"/api/v1/cases/{case_id}{path}", content=body.encode(),
+                               headers={**users.social, **JSON})
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["field"] == field and error["problems"][0]["rule"] == "repeated"
+        assert key.split()[0].split("-")[0] not in response.text
+
+
+def test_a_body_naming_each_key_once_is_still_taken_and_one_not_json_answered_as_before(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    # The same key in two objects is no repetition: each row has its "goal".
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", content=('{"main_goal": "Skola.", "rows": [%s, %s]}' % (
+        ROW, ROW.replace("Skola", "Fritid"))).encode(), headers={**users.social, **JSON}), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json={"category": "school", "text": "Närvaro 80 %."},
+                   headers=users.school), 201)
+    # Not JSON at all, with a key given twice before its fault: "body", the JSON reader's error, as before.
+    broken = client.post(f"/api/v1/cases/{case_id}/contributions", content=b'{"text": "a", "text": "b", ',
+                         headers={**users.school, **JSON})
+    assert broken.status_code == 422, broken.text
+    error = broken.json()["error"]
+    assert error["field"] == "body" and error["problems"][0]["rule"] == "json_invalid"
+
+
 def test_a_feed_of_no_agency_does_not_say_back_a_personnummer_typed_in_its_place(client, users):
     response = client.get("/api/v1/feeds/20090314-2388", headers=users.school)
     assert response.status_code == 404
