@@ -76,7 +76,7 @@ REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA {s} FROM {role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {role};
 """
 
-# The views stage a large batch's facts in a temporary table of the session (gateways.agency_view_store STAGE),
+# The views stage a large batch's facts in a temporary table of the session (gateways.view_tables.STAGE),
 # which takes TEMPORARY on the database.  Every role has it through PUBLIC by default; a hardened database revokes
 # it from PUBLIC, and then only a grant by name lets the views catch up.
 GRANT_TEMPORARY = "GRANT TEMPORARY ON DATABASE {db} TO {role}"

@@ -98,7 +98,8 @@ def _describe_each(parser: argparse.ArgumentParser) -> None:
 
 # The exit for the caller's own input (an unknown case, agency or municipality, a malformed value), as argparse's own
 # refusals exit: 1 is left for what the caller cannot mend by typing again — a history altered, a database down —
-# so a supervisor's script tells a typo from a finding.  (`audit verify` exits 3 when it could not verify.)
+# so a supervisor's script tells a typo from a finding.  `audit verify` exits 3 when it could not verify, and `verify`
+# and `report` when the exported checkpoint file given cannot be verified against.
 BAD_INPUT = 2
 
 
@@ -137,7 +138,10 @@ def _run(args: argparse.Namespace) -> int:
     except (InvalidInput, CaseNotFound) as error:   # the caller's own input: a script tells it from a failure
         print(f"sigill: {error}", file=sys.stderr)
         return BAD_INPUT
-    except (ConfigurationError, DomainError, InvalidCheckpointFile, CaseHistoryAltered, DamagedDataKey) as error:
+    except InvalidCheckpointFile as error:   # not verified against the file (verify's, and the report's, exit 3)
+        print(f"sigill: {error}", file=sys.stderr)
+        return cli_audit.NOT_VERIFIED
+    except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line
         cause = error.__cause__

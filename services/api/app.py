@@ -50,7 +50,7 @@ def create_api(context: ApiContext) -> FastAPI:
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds):
         for route in module.router.routes:   # the API's: the web's pages take their own (a saved form's notice)
-            if isinstance(route, APIRoute):
+            if isinstance(route, APIRoute) and route.path not in errors.PROBES:   # a probe is answered whatever it sends
                 refuse_unknown_query(route)
                 if not isinstance(route, OneKeyEachRoute):   # its JSON body would take a key's last value
                     raise TypeError(f"{route.path}: the API's routers take route_class=OneKeyEachRoute")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any, Callable, Coroutine
 
 from fastapi import Request, Response
@@ -94,13 +95,29 @@ def _children(value: Any) -> list[tuple[str | int, Any, bool]]:
 
 
 def field_of(path: list[str | int]) -> str:
-    """``body.rows.0.goal``; the path stops before the first key not shaped like a field of ours."""
+    """``body.rows.0.goal``; the path stops before the first key not shaped like a field of ours, and after the first
+    that is no field of the API's bodies: a client's own key is said back at most once, last, as a misspelt field
+    is (``{"rows": [{"elias": {"svensson": 1, "svensson": 2}}]}`` said ``body.rows.0.elias.svensson``, a name)."""
     said = ["body"]
     for step in path:
         if isinstance(step, str) and not FIELD_NAME.fullmatch(step):
             break
         said.append(str(step))
+        if isinstance(step, str) and step not in _body_fields():
+            break
     return ".".join(said)
+
+
+@cache
+def _body_fields() -> frozenset[str]:
+    """Every field name (and alias) of the API's request bodies."""
+    from pydantic import BaseModel
+
+    from services.api import commands
+
+    models = [m for m in vars(commands).values() if isinstance(m, type) and issubclass(m, BaseModel)]
+    fields = [(name, field.alias) for m in models for name, field in m.model_fields.items()]
+    return frozenset(n for pair in fields for n in pair if n)
 
 
 class OneKeyEachRequest(Request):

@@ -697,6 +697,6 @@ def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_p
     assert "<p class=bad>ÄNDRAD" in finding and "den exporterade kontrollpunkten (ur filen)" in finding, finding
     missing = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(tmp_path / "saknas.json"),
                      "--out", str(tmp_path / "r.html"), env=env)
-    assert missing.returncode != 0 and missing.stderr.strip().splitlines() == [
+    assert missing.returncode == 3 and missing.stderr.strip().splitlines() == [   # not verified, as verify's
         f"sigill: cannot read {tmp_path / 'saknas.json'}: No such file or directory"]
     assert not (tmp_path / "r.html").exists()

@@ -273,7 +273,7 @@ def test_a_database_where_public_may_not_make_temporary_tables_has_its_views_cau
     owner, app_role = roles
     _no_temporary_tables_but_by_name(postgres_server, owner)
     # The application's role as a setup that granted it nothing for temporary tables left it (this one's grant taken
-    # back): a large batch's facts are staged in one (agency_view_store.STAGE), and no session has made it yet.
+    # back): a large batch's facts are staged in one (view_tables.STAGE), and no session has made it yet.
     _as_superuser(postgres_server, owner, sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(
         sql.Identifier(owner.dbname), sql.Identifier(app_role.user)))
     cases = [consenting_school(app) for _ in range(20)]   # some 40 fact and log rows each: one batch

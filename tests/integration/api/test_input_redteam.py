@@ -204,6 +204,23 @@ def test_a_key_given_twice_that_is_not_ours_is_not_said_back(client, users, tick
         assert key.split()[0].split("-")[0] not in response.text
 
 
+def test_a_path_of_the_clients_own_keys_is_said_back_only_to_the_first_of_them(client, users, tick):
+    """Lower-case keys of the client's own were said back one after another: a first and a last name, as a path."""
+    case_id, _ = school_consented_case(client, users, tick)
+    body = '{"main_goal": "x", "rows": [{"elias": {"svensson": 1, "svensson": 2}}]}'
+    response = client.post(f"/api/v1/cases/{case_id}/plan/revisions", content=body.encode(),
+                           headers={**users.social, **JSON})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "body.rows.0.elias", response.text
+    assert "svensson" not in response.text
+
+
+@pytest.mark.parametrize("probe", ["/api/v1/health", "/api/v1/ready"])
+def test_a_probe_is_answered_whatever_query_it_sends(client, probe):
+    """A load balancer's probe with a cache-buster would have seen every node as down."""
+    assert client.get(f"{probe}?_=1700000000").status_code == 200
+    assert client.head(f"{probe}?x=1").status_code == 200
+
+
 def test_a_body_naming_each_key_once_is_still_taken_and_one_not_json_answered_as_before(client, users, tick):
     case_id, _ = school_consented_case(client, users, tick)
     tick()
