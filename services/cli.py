@@ -114,8 +114,6 @@ def _purpose_given(purpose: str) -> str:
     person, and a command's arguments are shown to every user of the host (``ps``), its input is not."""
     if purpose != "-":
         return purpose
-    from domain.errors import InvalidInput
-
     unreadable = InvalidInput("--purpose -: standard input holds no UTF-8 text to read the purpose from",
                               field="--purpose")
     if sys.stdin is None:   # closed (`<&-`): there is nothing to read

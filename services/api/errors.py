@@ -228,8 +228,7 @@ class OneValueEach:
                 return
             twice = _repeated(scope["query_string"].decode("latin-1")) if scope.get("query_string") else None
             if field is None and twice is not None:
-                # A parameter's own name (ours are lower-case words); anything else is not said back.
-                field = "query." + twice if re.fullmatch(r"[a-z_]{1,40}", twice) else "query"
+                field = query_field(twice)
             if field is not None:
                 await repeated_response(field)(scope, receive, send)
                 return
@@ -238,9 +237,20 @@ class OneValueEach:
 
 def repeated_response(field: str) -> JSONResponse:
     """422 for a query parameter, a header, or a JSON body's key given more than once."""
-    problem = {"field": field, "rule": "repeated", "message": "given more than once; send it once"}
-    return JSONResponse(error_body("invalid_input", f"{field}: given more than once; send it once", field,
-                                   problems=[problem]), 422)
+    return refusal(field, "repeated", "given more than once; send it once")
+
+
+def refusal(field: str, rule: str, said: str) -> JSONResponse:
+    """422 for one input refused before the route's own checks, in the shape of its validation errors (the
+    problem's message without the field, as theirs)."""
+    return JSONResponse(error_body("invalid_input", f"{field}: {said}", field,
+                                   problems=[{"field": field, "rule": rule, "message": said}]), 422)
+
+
+def query_field(name: str) -> str:
+    """``query.<name>`` for a parameter's name shaped like ours (lower-case words); a client's other name (a
+    personnummer typed as a parameter) is not said back."""
+    return "query." + name if re.fullmatch(r"[a-z_]{1,40}", name) else "query"
 
 
 def _repeated_header(headers: list[tuple[bytes, bytes]]) -> str | None:

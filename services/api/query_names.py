@@ -8,17 +8,13 @@ other name is a 422 naming it, said back only when shaped like one of ours.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl
 
 from fastapi.dependencies.models import Dependant
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.api.errors import error_body
-
-OUR_SHAPE = re.compile(r"[a-z_]{1,40}")
+from services.api.errors import query_field, refusal
 
 
 def refuse_unknown_query(route: APIRoute) -> None:
@@ -45,11 +41,9 @@ class KnownQueryOnly:
         if unknown is None:
             await self.app(scope, receive, send)
             return
-        field = "query." + unknown if OUR_SHAPE.fullmatch(unknown) else "query"
         takes = ", ".join(sorted(self.known)) or "none"
-        message = f"{field}: not a parameter of this endpoint (it takes: {takes})"
-        problem = {"field": field, "rule": "unknown", "message": message}
-        await JSONResponse(error_body("invalid_input", message, field, problems=[problem]), 422)(scope, receive, send)
+        refused = refusal(query_field(unknown), "unknown", f"not a parameter of this endpoint (it takes: {takes})")
+        await refused(scope, receive, send)
 
     def _first_unknown(self, query: bytes) -> str | None:
         if not query:
