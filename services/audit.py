@@ -73,11 +73,20 @@ class Ledger:
         that is both stored and in the exported file is checked, and counted, once)."""
         stored = self.store.checkpoints()
         exported = list(exported)
-        # The file's own checkpoints first: one signed by a key not trusted here, or whose signature does not
-        # verify, is a bad file (exit 3), not a changed ledger; only a good one the ledger no longer reaches or
-        # matches is a change, told as the exported checkpoint's.
+        self.check_file(exported, stored)
         known = set(stored)
         from_file = [c for c in exported if c not in known]
+        checkpoints = list(dict.fromkeys([*stored, *exported]))
+        result = verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
+                        stored_now=self.store.checkpoints, from_file=from_file)
+        return self._named(result)
+
+    def check_file(self, exported: Iterable[Checkpoint], stored: Iterable[Checkpoint] | None = None) -> None:
+        """An exported file's own checkpoints, before any walk: one signed by a key not trusted here, or whose
+        signature does not verify, is a bad file (``InvalidCheckpointFile``, exit 3), not a changed ledger; only a
+        good one the ledger no longer reaches or matches is a change, told as the exported checkpoint's.  Those
+        also stored here are the installation's own, checked in the walk."""
+        known = set(self.store.checkpoints() if stored is None else stored)
         for n, checkpoint in enumerate(exported, start=1):
             if checkpoint in known:
                 continue
@@ -89,10 +98,6 @@ class Ledger:
                 raise InvalidCheckpointFile(f"checkpoint {n} of the file has a signature that does not verify: the file"
                                             " is not as `sigill audit export` wrote it (the ledger is not found"
                                             " changed by it)")
-        checkpoints = list(dict.fromkeys([*stored, *exported]))
-        result = verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
-                        stored_now=self.store.checkpoints, from_file=from_file)
-        return self._named(result)
 
     def _named(self, result: Verification) -> Verification:
         """A removed event leaves only its aggregate's id; the aggregate's other events, if any are left, say

@@ -89,11 +89,13 @@ def build_in_memory_application(*, clock: Clock | None = None) -> CaseApplicatio
         catalogue=load_catalogue(), clock=clock or SystemClock())
 
 
-def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLocation) -> Ledger:
-    """The audit ledger over the application's events table."""
+def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLocation,
+                 trust: Iterable[bytes] = ()) -> Ledger:
+    """The audit ledger over the application's events table; it trusts its own signing key, the earlier ones in
+    SIGILL_LEDGER_TRUSTED_KEYS, and ``trust`` (keys an auditor gives on the command line)."""
     store = _ledger_store(settings, location.conninfo())
     signing_key = Ed25519PrivateKey.from_private_bytes(settings.ledger_key_bytes())
-    return Ledger(store, signing_key, app.clock, settings.trusted_ledger_keys())
+    return Ledger(store, signing_key, app.clock, [*trust, *settings.trusted_ledger_keys()])
 
 
 def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust: Iterable[bytes] = ()) -> Ledger:

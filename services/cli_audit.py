@@ -13,12 +13,13 @@ import sys
 from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
+from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
                                    describe_basis_with_ids, describe_cause, describe_for_auditor, facts_count,
                                    guardian_roles, known_at, known_consents, replay_notes)
@@ -65,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--out", type=Path, required=True)
     report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification is"
                         " made against it too (as `verify --checkpoints`)")
+    report.add_argument("--trust-key", action="append", default=[], type=_public_key, metavar="BASE64",
+                        help="a ledger public key to trust for the file's checkpoints (repeatable), as `verify`'s")
     report.add_argument("--purpose", default="", help=PURPOSE_HELP)
     report.set_defaults(handler=_report)
 
@@ -95,13 +98,14 @@ def _application() -> Iterator:
 
 
 @contextmanager
-def _as_reader() -> Iterator:
+def _as_reader(trust: Iterable[bytes] = ()) -> Iterator:
     """The case service (its access log, and the ledger's check of each case's history), the reader this command
-    line is, the ledger, and the public fact ids (what the agencies were given each fact as)."""
+    line is, the ledger (trusting ``trust`` besides the installation's keys), and the public fact ids (what the
+    agencies were given each fact as)."""
     from services.bootstrap import build_case_service, build_fact_ids, build_ledger
 
     with opened(existing=True) as (app, settings, location):
-        ledger = build_ledger(app, settings, location)
+        ledger = build_ledger(app, settings, location, trust)
         service = build_case_service(app, settings, location, ledger=ledger)
         try:
             yield service, command_line_reader(), ledger, build_fact_ids(app, settings, location)
@@ -146,7 +150,6 @@ def _public_key(text: str) -> bytes:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from services.ledger import describe_divergence
     from services.bootstrap import build_ledger_verifier, verifier_location
 
     exported = _exported(args.checkpoints)
@@ -360,17 +363,20 @@ def _report(args: argparse.Namespace) -> int:
     from services.report import case_report
 
     exported = _exported(args.checkpoints)   # a file that cannot be read stops the report before any read
-    with _as_reader() as (service, reader, audit_ledger, fact_ids):
+    changed = []   # what the report found altered, if anything: its exit status, as verify's
+    with _as_reader(args.trust_key) as (service, reader, audit_ledger, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
+        audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
 
         def make(case_id: UUID) -> str:
             verification = audit_ledger.verify(exported, progress=_progress("kontrollerat"))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
+            in_case = audit_ledger.case_divergence(case_id)
+            changed.extend(found for found in (verification.divergence, in_case) if found is not None)
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
-                               audit_ledger.case_divergence(case_id), service.replaced_logs(case_id),
-                               exported=len(exported))
+                               in_case, service.replaced_logs(case_id), exported=len(exported))
         html = service.audit_report(reader, case_id, make, args.purpose)
     try:
         _write_private(args.out, html)
@@ -378,4 +384,8 @@ def _report(args: argparse.Namespace) -> int:
         raise InvalidInput(f"cannot write the report to {args.out}: {error.strerror}", field="out") from None
     if str(args.out) != "-":
         print(f"Rapporten skriven till {args.out}.")
+    if changed:
+        # A supervisor's script tells a finding from a report of an unchanged history as it does from verify's.
+        print(f"Historiken har ändrats: {describe_divergence(changed[0])} (se rapportens kontroll).", file=sys.stderr)
+        return 1
     return 0

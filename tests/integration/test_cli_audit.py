@@ -193,7 +193,7 @@ def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path
     # … and the supervisor's report says so, with where the verification found the change.
     report = tmp_path / "rapport.html"
     made = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env)
-    assert made.returncode == 0, made.stderr
+    assert made.returncode == 1 and f"ÄNDRAD vid position {nid} i händelseloggen" in made.stderr, made.stderr
     html = report.read_text()
     assert "Ärendets historik kan inte läsas" in html and f"ÄNDRAD vid position {nid} i händelseloggen" in html
 
@@ -247,7 +247,11 @@ def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp
         assert f"version {version}: removed" in result.stderr and "sigill audit verify" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     report = tmp_path / "rapport.html"
-    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 0
+    made = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env)
+    # Written, and a finding: exit 1, as verify's, with one line saying so (it exited 0 before 2026-12-04).
+    assert made.returncode == 1 and made.stdout == f"Rapporten skriven till {report}.\n", made.stdout
+    assert made.stderr.startswith(f"Historiken har ändrats: ÄNDRAD vid position {nid} i händelseloggen")
+    assert len(made.stderr.strip().splitlines()) == 1
     html = report.read_text("utf-8")
     assert f"inte den som liggaren förseglade: händelse {version} i ärendets historik" in html and "<h2>Tidslinje</h2>" not in html
     assert f"ÄNDRAD vid position {nid} i händelseloggen" in html and "inte längre finns lagrad" in html
@@ -564,7 +568,7 @@ def test_a_withdrawal_removed_with_its_ledger_entry_is_refused_and_verify_does_n
                     env=env)
     assert replay.returncode == 1 and replay.stdout == "" and "altered_or_removed_after" in replay.stderr
     report = tmp_path / "rapport.html"
-    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 0
+    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 1
     html = report.read_text("utf-8")
     assert "<h2>Tidslinje</h2>" not in html and "liggarens kedja bryts efter ärendets sista förseglade" in html
     verified = sigill("audit", "verify", env=env)
@@ -667,6 +671,40 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
     assert validity["den unge"] == validity["Johan Exempel"] == "2026-02-12 – 2027-02-11"
 
 
+def test_a_report_against_a_file_signed_by_a_key_not_trusted_stops_before_the_case_is_read(env, tmp_path):
+    """A checkpoint signed by a key this installation does not trust (a supervisor's file from before a key was
+    changed, say) was found only once the report's verification ran — after its read of the case was logged — and
+    `report` took no `--trust-key`.  The file is checked first (exit 3, as verify's, nothing read or written), and
+    the key can be given as to verify."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from services.ledger import checkpoint_message
+
+    old_key = Ed25519PrivateKey.generate()   # the real position and link, signed by a key not trusted here
+    checkpoint = genuine(env)
+    message = checkpoint_message(checkpoint["notification_id"], bytes.fromhex(checkpoint["link"]))
+    public = base64.b64encode(old_key.public_key().public_bytes_raw()).decode()
+    signed = {**checkpoint, "public_key": public, "signature": base64.b64encode(old_key.sign(message)).decode()}
+    path, out = checkpoint_file(tmp_path, signed), tmp_path / "r.html"
+    location = start_embedded(Path(env["SIGILL_DATA_DIR"]) / "postgres").with_database("sigill")
+
+    def reads() -> int:
+        with psycopg.connect(location.conninfo()) as conn:
+            return conn.execute("SELECT count(*) FROM sigill_access_log").fetchone()[0]
+
+    before = reads()
+    refused = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", path, "--out", str(out), env=env)
+    assert refused.returncode == 3 and refused.stderr.strip().splitlines() == [
+        "sigill: checkpoint 1 of the file is signed by a key not trusted here (give the installation's keys with"
+        " --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS): the file is not verified, the ledger not found changed"]
+    assert reads() == before and not out.exists()   # nothing of the case read, nothing written
+    trusted = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", path, "--trust-key", public,
+                     "--out", str(out), env=env)
+    assert trusted.returncode == 0, trusted.stderr
+    assert "och mot alla 1 i den fil med exporterade kontrollpunkter som gavs" in out.read_text("utf-8")
+    assert reads() == before + 1
+
+
 def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_path):
     """An insider removes the withdrawal and seals the whole ledger again: `verify --checkpoints` catches it, but the
     report — the document a supervisor files — could only be verified against the installation's own checkpoints
@@ -691,8 +729,10 @@ def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_p
     assert sigill("audit", "seal", env=env).returncode == 0
     alone = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
     assert "<p class=ok>Oförändrad" in alone and "installationens egna kontrollpunkter" in alone
-    against = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(exported), "--out", "-",
-                     env=env).stdout
+    told = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(exported), "--out", "-",
+                  env=env)
+    assert told.returncode == 1 and "den exporterade kontrollpunkten (ur filen)" in told.stderr, told.stderr
+    against = told.stdout
     finding = against.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2>")[0]
     assert "<p class=bad>ÄNDRAD" in finding and "den exporterade kontrollpunkten (ur filen)" in finding, finding
     missing = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(tmp_path / "saknas.json"),
