@@ -19,6 +19,7 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
+from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
                                    describe_basis_with_ids, describe_cause, describe_for_auditor, facts_count,
@@ -134,7 +135,10 @@ def _progress(verb: str):
 
 def _seal(args: argparse.Namespace) -> int:
     with _application() as (app, ledger):
-        sealed = ledger().seal(_progress("förseglat"))
+        audit_ledger = ledger()
+        head = audit_ledger.store.head()   # out of how many: the events stored after the ledger's end
+        unsealed = (app.recorder.max_notification_id() or 0) - (head.notification_id if head else 0)
+        sealed = audit_ledger.seal(shown("förseglat", unsealed))
     print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {sealed:,} nya händelser.")
     return 0
 

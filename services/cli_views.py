@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from domain.calendar import STOCKHOLM
 from services.cli_context import PURPOSE_HELP, opened
+from services.cli_progress import shown
 from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
                                    describe_cause, describe_plan_status, facts_count, guardian_roles, known_at,
                                    known_consents)
@@ -66,8 +67,10 @@ def _runner() -> Iterator:
         yield build_view_runner(app, settings, location)
 
 
-def _progress(count: int) -> None:
-    print(f"\rbearbetat {count:,} händelser …", end="", file=sys.stderr, flush=True)
+def _progress(runner, rebuilding: bool = False) -> Callable[[int], None]:  # noqa: ANN001 - a ViewRunner
+    """Progress out of the events stored after the views' position (all of them for a rebuild)."""
+    newest = runner.app.recorder.max_notification_id() or 0
+    return shown("bearbetat", newest if rebuilding else max(0, newest - runner.position))
 
 
 WHAT = {"timeline": "tidslinje", "plan": "gällande plan", "meetings": "möten", "own": "egna uppgifter"}
@@ -91,7 +94,7 @@ def _catch_up(args: argparse.Namespace) -> int:
     def ended(runner) -> str:  # noqa: ANN001 - catching up finished a rebuild a crash had left
         return (f" {runner.rules_ended:,} uppgifter som en ombyggnad lämnade kvar och reglerna inte längre visar har"
                 " fått ett slut." if runner.rules_ended else "")
-    return _process(lambda runner: runner.catch_up(_progress), "Vyerna är à jour ({:,} nya händelser).", ended)
+    return _process(lambda runner: runner.catch_up(_progress(runner)), "Vyerna är à jour ({:,} nya händelser).", ended)
 
 
 def _rebuild(args: argparse.Namespace) -> int:
@@ -106,7 +109,7 @@ def _rebuild(args: argparse.Namespace) -> int:
     def work(runner) -> int:  # noqa: ANN001
         if args.after_restore:
             _refuse_while_a_follower_works(runner)
-        return runner.rebuild(_progress, renew_ids=args.after_restore)
+        return runner.rebuild(_progress(runner, rebuilding=True), renew_ids=args.after_restore)
     return _process(work, "Vyerna återuppbyggda ur {:,} händelser.", lambda runner: kept(runner) + renewed)
 
 

@@ -508,6 +508,8 @@ def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_
                               " AND c.case_number = '0180-2026-0001'").fetchone()[0]
     rebuilt = sigill("views", "rebuild", env=env)
     assert rebuilt.returncode == 0 and f"Den ersatta utlämnandeloggen ({before:,} rader) finns kvar" in rebuilt.stdout
+    # Out of how many, for an operator deciding whether to wait (every event stored, by notification id).
+    assert re.search(r"bearbetat (\d+) av cirka \1 händelser \(100 %\) …", rebuilt.stderr), rebuilt.stderr
 
     result = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
     lines = result.stdout.splitlines()
@@ -726,7 +728,9 @@ def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_p
         conn.execute("DELETE FROM sigill_ledger")
         for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
             conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER append_only")
-    assert sigill("audit", "seal", env=env).returncode == 0
+    resealed = sigill("audit", "seal", env=env)
+    assert resealed.returncode == 0 and re.search(r"förseglat (\d+) av cirka \1 händelser \(100 %\) …",
+                                                  resealed.stderr), resealed.stderr   # out of how many
     alone = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
     assert "<p class=ok>Oförändrad" in alone and "installationens egna kontrollpunkter" in alone
     told = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(exported), "--out", "-",
