@@ -350,4 +350,6 @@ class PostgresKeyStore(_WrappingKeyStore):
 
 
 def _wrong_master_key() -> WrongMasterKey:
-    return WrongMasterKey("the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY")
+    return WrongMasterKey("the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY"
+                          " (a new one is taken into use by `sigill database rotate-master-key`, with the old one"
+                          " as SIGILL_PREVIOUS_MASTER_KEY)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from typing import Callable, Iterable
 from uuid import UUID
 
 import jwt
@@ -27,6 +27,7 @@ from gateways.follower_lock import FollowerLock, lock_held, probe_connection
 from gateways.schema_lock import conninfo_of
 from gateways.readiness import ReadinessProbe
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
+from gateways.key_rotation import Rotation, RotationRefused, rotate
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import NoLedger, PostgresLedgerStore
@@ -150,6 +151,21 @@ def verifier_location(settings: Settings) -> PostgresLocation:
     return database_location(settings)
 
 
+def rotate_master_key(settings: Settings, progress: Callable[[int, int], None]) -> Rotation:
+    """Every data key wrapped anew by SIGILL_MASTER_KEY, from SIGILL_PREVIOUS_MASTER_KEY (``gateways.key_rotation``);
+    both must be set — in development too, where the data directory's key file is not changed."""
+    previous = settings.previous_master_key_bytes()
+    if settings.master_key is None or previous is None:
+        raise ConfigurationError("set SIGILL_MASTER_KEY to the new master key (`sigill new-master-key`) and"
+                                 " SIGILL_PREVIOUS_MASTER_KEY to the one in use, then run this again")
+    location = verifier_location(settings)   # an existing database only: nothing is made for a mistyped URL
+    try:
+        return rotate(location.conninfo(), settings.db_schema or "public", previous, settings.master_key_bytes(),
+                      progress)
+    except RotationRefused as refused:
+        raise ConfigurationError(str(refused)) from None
+
+
 def build_view_runner(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ViewRunner:
     """The agency views on PostgreSQL, and the runner that keeps them caught up."""
     factory = InfrastructureFactory.construct(Environment("agency_views", location.eventsourcing_env(settings.db_schema)))
@@ -238,6 +254,8 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
                       verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
                       request_key=fingerprint_key(settings.master_key_bytes()),
+                      previous_request_keys=tuple(fingerprint_key(k) for k in (settings.previous_master_key_bytes(),)
+                                                  if k is not None),
                       readiness=ReadinessProbe(location.conninfo(), settings.db_schema or "public",
                                                app.recorder.events_table_name,
                                                service.lists.runner.store.tracking_table_name,  # type: ignore

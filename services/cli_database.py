@@ -1,4 +1,5 @@
-"""`sigill database setup`: the tables made by the role that owns them, for an application that runs as another."""
+"""`sigill database setup`: the tables made by the role that owns them, for an application that runs as another;
+`sigill database rotate-master-key`: every case's data key wrapped by a new master key."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     setup.add_argument("--app-role", required=True, help="the database role `sigill serve` and `sigill follow`"
                        " connect as (not the owner, not a superuser)")
     setup.set_defaults(handler=_setup)
+    rotation = commands.add_parser(
+        "rotate-master-key", help="with every Sigill process stopped: wrap every case's data key by the new master"
+        " key (SIGILL_MASTER_KEY) instead of the one in use (SIGILL_PREVIOUS_MASTER_KEY), in one transaction; run as"
+        " the tables' owner where `database setup` keeps it apart (deploy/README.md, section 2)")
+    rotation.set_defaults(handler=_rotate_master_key)
 
 
 def _setup(args: argparse.Namespace) -> int:
@@ -37,4 +43,36 @@ def _setup(args: argparse.Namespace) -> int:
     schema = settings.db_schema or "public"
     print(f"Sigills tabeller i schemat {schema} ägs av {location.user}; rollen {args.app_role} får läsa och skriva"
           " i dem men inte ändra dem, och händelselagret tar bara emot nya händelser.")
+    return 0
+
+
+def _rotate_master_key(args: argparse.Namespace) -> int:
+    import sys
+
+    from services.bootstrap import rotate_master_key
+    from services.cli_progress import shown
+    from services.settings import Settings
+
+    shows = {}
+
+    def progress(done: int, total: int) -> None:   # the total is known once the keys are read
+        shows.setdefault("line", shown("omslutit", total, unit="datanycklar", about=False))(done)
+
+    settings = Settings()
+    settings.check()
+    rotation = rotate_master_key(settings, progress)
+    if shows:
+        print(file=sys.stderr)  # end the progress line
+    print(f"Huvudnyckeln bytt: {rotation.rewrapped:,} datanycklar omslutna med den nya"
+          f" ({rotation.already:,} var det redan, {rotation.destroyed:,} förstörda vid gallring). Starta Sigill med"
+          " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
+          " samma Idempotency-Key känns igen, och ta sedan bort den. Webbsessionerna har upphört: alla loggar in"
+          " på nytt.")
+    if rotation.damaged:
+        # Damaged before (neither key unwraps them): those cases already read as damaged.  Left as they are.
+        print(f"sigill: {len(rotation.damaged):,} datanycklar går inte att packa upp med någon av nycklarna och"
+              f" lämnades orörda (skadade rader; ärenden {', '.join(str(a) for a in rotation.damaged[:5])}"
+              f"{' …' if len(rotation.damaged) > 5 else ''}): återställ dem ur en säkerhetskopia och kör kommandot"
+              " igen med den nyckel de omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
+        return 1
     return 0

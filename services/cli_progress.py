@@ -15,12 +15,13 @@ from typing import Callable
 ESTIMATE_AFTER = 5.0   # seconds before a rate is worth an estimate: the first batches include start-up
 
 
-def progress_line(verb: str, count: int, total: int | None, elapsed: float) -> str:
-    """``bearbetat 120 000 av cirka 1 000 000 händelser (12 %), cirka 3 min kvar …`` (digits grouped by commas, as
+def progress_line(verb: str, count: int, total: int | None, elapsed: float, unit: str = "händelser",
+                  about: bool = True) -> str:
+    """``bearbetat 120,000 av cirka 1,000,000 händelser (12 %), cirka 3 min kvar …`` (digits grouped by commas, as
     the command line's other counts)."""
     if not total or count > total:
-        return f"{verb} {count:,} händelser …"
-    share = f"{verb} {count:,} av cirka {total:,} händelser ({100 * count // total} %)"
+        return f"{verb} {count:,} {unit} …"
+    share = f"{verb} {count:,} av {'cirka ' if about else ''}{total:,} {unit} ({100 * count // total} %)"
     if elapsed < ESTIMATE_AFTER or count == 0 or count == total:
         return share + " …"
     return f"{share}, cirka {_duration((total - count) * elapsed / count)} kvar …"
@@ -35,12 +36,13 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
-def shown(verb: str, total: int | None, clock: Callable[[], float] = time.monotonic) -> Callable[[int], None]:
+def shown(verb: str, total: int | None, clock: Callable[[], float] = time.monotonic,
+          unit: str = "händelser", about: bool = True) -> Callable[[int], None]:
     """A progress callback that rewrites one line on standard error (the result goes to standard output)."""
     started, width = clock(), [0]
 
     def show(count: int) -> None:
-        line = progress_line(verb, count, total, clock() - started)
+        line = progress_line(verb, count, total, clock() - started, unit, about)
         # Padded over a longer line before it (no terminal escapes: stderr is often a log file).
         print(f"\r{line:<{width[0]}}", end="", file=sys.stderr, flush=True)
         width[0] = max(width[0], len(line))

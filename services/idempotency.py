@@ -137,8 +137,21 @@ def check_key(key: str) -> None:
 def replay_of(store: IdempotencyStore, owner: str, key: str, request_hash: bytes,
               legacy: str | None = None) -> StoredAnswer | None:
     """The stored answer to repeat, or None when no request with this key (stored so) took effect."""
-    stored = store.find(owner, key, legacy)
-    if stored is not None and stored.request_hash != request_hash:
+    return replay_of_any(store, owner, [(key, request_hash)], legacy)
+
+
+def replay_of_any(store: IdempotencyStore, owner: str, stored_as: Sequence[tuple[str, bytes]],
+                  legacy: str | None = None) -> StoredAnswer | None:
+    """``replay_of`` for a key that may be stored in more than one way — (stored key, request fingerprint) under
+    each master key (the one in use, the one a rotation replaced): an answer whose fingerprint matches its way is
+    repeated; one stored for another request is refused, as ever."""
+    reused = False
+    for key, request_hash in stored_as:
+        stored = store.find(owner, key, legacy)
+        if stored is not None and stored.request_hash == request_hash:
+            return stored
+        reused = reused or stored is not None
+    if reused:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different request; use a new key",
                                    field="Idempotency-Key")
-    return stored
+    return None

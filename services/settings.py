@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None   # postgresql://user:password@host:5432/dbname
     db_schema: str | None = None
     master_key: SecretStr | None = None     # base64 of 32 random bytes; wraps every case's data key
+    # The master key a rotation replaces (``sigill database rotate-master-key``); kept a day after it, so that a
+    # retried write's Idempotency-Key from before it is still recognised (those keys are hashed under the master key).
+    previous_master_key: SecretStr | None = None
     catalogue: Path | None = None           # extra reference data (TOML) added to the defaults
     ledger_key: SecretStr | None = None     # base64 of a 32-byte Ed25519 seed; signs ledger checkpoints
     ledger_trusted_keys: str = ""           # comma-separated base64 public keys of earlier signing keys
@@ -129,6 +132,12 @@ class Settings(BaseSettings):
     def master_key_bytes(self) -> bytes:
         """The configured master key, or in development one generated once and kept in the data dir."""
         return self._key(self.master_key, MASTER_KEY_FILE, "SIGILL_MASTER_KEY")
+
+    def previous_master_key_bytes(self) -> bytes | None:
+        """The master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY), if one is set."""
+        if self.previous_master_key is None:
+            return None
+        return _decode_key(self.previous_master_key.get_secret_value(), "SIGILL_PREVIOUS_MASTER_KEY")
 
     def ledger_key_bytes(self) -> bytes:
         """The seed of the Ed25519 key that signs ledger checkpoints (generated in development)."""

@@ -33,6 +33,8 @@ class ApiContext:
     report: Callable[[Any], str]          # case id -> self-contained HTML
     fact_ids: PublicFactIds               # what every answer shows instead of a fact's internal id
     request_key: bytes                    # keys the idempotency keys' request fingerprints (from the master key)
+    # The same from the master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY): answers stored before it.
+    previous_request_keys: tuple[bytes, ...] = ()
     closers: list[Callable[[], None]] = field(default_factory=list)
     # The event store's statements on the server's event loop (None: commands go to a thread), made at start-up.
     loop_store: Callable[[], AsyncEvents | None] = lambda: None

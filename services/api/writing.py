@@ -15,8 +15,8 @@ from services.api.views import Written
 from services.authorisation import check_reads_cases
 from services.case_commands import Written as Done
 from services.errors import ConcurrentChange
-from services.idempotency import (AnswerAlreadyStored, Pending, answering, check_key, replay_of, request_fingerprint,
-                                  stored_key)
+from services.idempotency import (AnswerAlreadyStored, Pending, StoredAnswer, answering, check_key, replay_of,
+                                  replay_of_any, request_fingerprint, stored_key)
 from services.principals import Principal
 
 Location = Callable[[str], str]   # the new case's id -> its URL
@@ -56,6 +56,13 @@ def respond(body: dict[str, Any], status: int, location: Location | None, replay
     return JSONResponse(body, status, headers=headers)
 
 
+def _stored_answer(ctx: ApiContext, owner: str, given: str, parts: tuple[str, ...]) -> StoredAnswer | None:
+    """The answer stored for this key, under the master key in use or the one a rotation replaced (kept a day
+    after it): a retry across the rotation would otherwise find nothing and record its command a second time."""
+    return replay_of_any(ctx.idempotency, owner, [(stored_key(secret, given), request_fingerprint(secret, *parts))
+                                                  for secret in (ctx.request_key, *ctx.previous_request_keys)], given)
+
+
 async def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
                 run: Callable[[], Awaitable[Done]], status: int = 200, location: Location | None = None
                 ) -> JSONResponse:
@@ -69,10 +76,10 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     # holds only the case's id and version, for the user who made the write).
     check_reads_cases(user, ctx.cases.catalogue)
     check_key(key)
-    fingerprint = request_fingerprint(ctx.request_key, request.method, request.url.path,
-                                      request.headers.get("if-match", ""), body())
+    parts = (request.method, request.url.path, request.headers.get("if-match", ""), body())
+    fingerprint = request_fingerprint(ctx.request_key, *parts)
     given, key = key, stored_key(ctx.request_key, key)   # never stored as sent: it may name the young person
-    stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint, given)
+    stored = await asyncio.to_thread(_stored_answer, ctx, user.subject, given, parts)
     if stored is not None:
         return respond(stored.body, stored.status, location, replayed=True)
     pending = Pending(user.subject, key, fingerprint, status)

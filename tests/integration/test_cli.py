@@ -167,7 +167,8 @@ def test_another_master_key_than_the_data_was_made_with_is_one_readable_line(tmp
         result = sigill(*command, env=other)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.strip().splitlines() == [
-            "sigill: the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY"]
+            "sigill: the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY (a new one"
+            " is taken into use by `sigill database rotate-master-key`, with the old one as SIGILL_PREVIOUS_MASTER_KEY)"]
 
 
 def test_an_unknown_command_exits_non_zero(tmp_path):
