@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
+from dataclasses import replace
+from uuid import uuid4
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
@@ -38,3 +42,20 @@ def runner(app, settings, postgres):
     yield runner
     runner.close()
     runner.store.close()
+
+
+@pytest.fixture
+def roles(postgres_server):
+    """A database owned by one new role, and another role that is to run the application: (owner, app) locations."""
+    suffix = uuid4().hex[:10]
+    owner, app_role, name = f"owner_{suffix}", f"app_{suffix}", f"roles_{suffix}"
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        for role in (owner, app_role):
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
+    database = replace(postgres_server, dbname=name)
+    yield replace(database, user=owner), replace(database, user=app_role)
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        for role in (app_role, owner):
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

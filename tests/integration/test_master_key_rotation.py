@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import replace
 from uuid import uuid4
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 
 from gateways.embedded_postgres import start_embedded
 from gateways.follower_lock import lock_key
@@ -166,23 +164,6 @@ def count_cases(postgres) -> int:
     with psycopg.connect(postgres.conninfo()) as conn:
         return conn.execute("SELECT count(DISTINCT originator_id) FROM sigill_events"
                             " WHERE topic LIKE '%%ReferralReceived'").fetchone()[0]
-
-
-@pytest.fixture
-def roles(postgres_server):
-    """A database owned by one role, used by another that is to run the application: (owner, app) locations."""
-    suffix = uuid4().hex[:10]
-    owner, app_role, name = f"owner_{suffix}", f"app_{suffix}", f"rot_{suffix}"
-    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
-        for role in (owner, app_role):
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
-    database = replace(postgres_server, dbname=name)
-    yield replace(database, user=owner), replace(database, user=app_role)
-    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-        for role in (app_role, owner):
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_where_the_owner_is_kept_apart_only_the_owner_rotates_and_the_keys_stay_kept(roles, settings):

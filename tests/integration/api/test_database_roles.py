@@ -26,23 +26,6 @@ APPEND_ONLY = {"sigill_events": "append_only", "sigill_ledger": "append_only", "
 
 
 @pytest.fixture
-def roles(postgres_server):
-    """A database owned by one new role, and another role that is to run the application: (owner, app) locations."""
-    suffix = uuid4().hex[:10]
-    owner, app_role, name = f"owner_{suffix}", f"app_{suffix}", f"roles_{suffix}"
-    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
-        for role in (owner, app_role):
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
-    database = replace(postgres_server, dbname=name)
-    yield replace(database, user=owner), replace(database, user=app_role)
-    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-        for role in (app_role, owner):
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-@pytest.fixture
 def postgres(roles, settings):
     """The database every fixture of the API's tests uses (the application, its context, the client): set up by
     the owner, then reached as the application's role."""
