@@ -118,6 +118,12 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_OIDC_ISSUER must be an https URL")
         if not self.oidc_client_id:
             raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_ID (the web client's id at the issuer)")
+        if self.oidc_audience == self.oidc_client_id:
+            # The web's session token is an ID token for the web client: were it also the API's audience, a session
+            # signed out on the web (or a cookie copied before) would go on working as an API bearer token.
+            raise ConfigurationError("SIGILL_OIDC_AUDIENCE is the web client's id (SIGILL_OIDC_CLIENT_ID): the API's"
+                                     " tokens need an audience of their own, or the web's signed-in sessions work as"
+                                     " API tokens too, past their sign-out")
         if self.oidc_client_secret is None or not self.oidc_client_secret.get_secret_value().strip():
             raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_SECRET (it may not be empty)")
         if not self.public_url or not _https_or_loopback(self.public_url):

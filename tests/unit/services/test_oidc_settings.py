@@ -33,6 +33,8 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_client_secret": "  "}, "may not be empty"),
     ({"public_url": None}, "SIGILL_PUBLIC_URL"),
     ({"public_url": "http://sigill.kommun.example"}, "SIGILL_PUBLIC_URL"),
+    # A session signed out on the web would go on as an API bearer token (its ID token's audience is the client).
+    ({"oidc_audience": "sigill-web"}, "SIGILL_OIDC_AUDIENCE is the web client's id"),
 ])
 def test_production_refuses_a_sign_in_that_cannot_work_or_is_not_safe(tmp_path, change, named):
     with pytest.raises(ConfigurationError, match=named):
