@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any, Callable, Sequence
 
 from domain.catalogue import Catalogue
-from domain.errors import DomainError
+from domain.errors import DomainError, UnknownPlanRow
 from domain.values import Phase
 from services.errors import CaseNotFound
 from services.principals import SOCIAL_SERVICES_ROLES, Principal, Role
@@ -113,6 +113,15 @@ def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue,
         # (one that sees only what it recorded itself, say): to it, the case is no longer there.
         raise CaseNotFound("no such case", field="case_id")
     return place
+
+
+def check_row_seen(place: Place, row_id: Any, seen: Callable[[], Sequence[Any]]) -> None:
+    """A member follows up only a plan row it sees now.  A row it may not see (one of a category its consents no
+    longer cover) is no row to it, in the domain's words for an id that names none: recorded, or refused as "not
+    yours", a follow-up told it whether that row was still in the plan and still its own."""
+    if place is Place.MEMBER and not any(d.fact.kind == "plan.row" and d.fact.content["row_id"] == row_id
+                                         for d in seen()):
+        raise UnknownPlanRow("no such row in the current action plan", field="row_id")
 
 
 def check_reads_as_agency(place: Place) -> None:

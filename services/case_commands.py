@@ -14,7 +14,7 @@ from uuid import UUID
 from domain.disclosure import Replay
 from services import idempotency
 from services.application import CommandResult
-from services.authorisation import Kind, check_may_command, check_may_open_case
+from services.authorisation import Kind, check_may_command, check_may_open_case, check_row_seen
 from services.errors import ConcurrentChange
 from services.principals import Principal
 
@@ -66,7 +66,7 @@ class CaseCommands:
         times) rather than refused.  With one, any change in between is a 409, as the user asked."""
         for attempt in range(_attempts(expected_version)):
             replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
-            before = self._admit_command(p, name, replay, expected_version)
+            before = self._admit_command(p, name, replay, expected_version, fields)
             self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
             try:
                 result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
@@ -92,7 +92,7 @@ class CaseCommands:
             return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
         for attempt in range(_attempts(expected_version)):
             replay = await self._stored_now(store, case_id)
-            before = self._admit_command(p, name, replay, expected_version)
+            before = self._admit_command(p, name, replay, expected_version, fields)
             try:
                 result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
                                                      expected_version=before, **fields)
@@ -103,15 +103,19 @@ class CaseCommands:
             return self._written_by(result, p, replay)
         raise AssertionError("unreachable")
 
-    def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: int | None) -> int:
+    def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: int | None,
+                       fields: dict[str, Any]) -> int:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
         stored version, which the save must follow."""
-        check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=self._seen(p, replay))
+        seen = self._seen(p, replay)
+        place = check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=seen)
         if expected_version is not None:
-            seen = self._version(replay, p.agency)
-            if seen != expected_version:
+            version = self._version(replay, p.agency)
+            if version != expected_version:
                 raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
-                                       f" it is at {seen}", expected=expected_version, actual=seen)
+                                       f" it is at {version}", expected=expected_version, actual=version)
+        if name == "record_follow_up":   # after the version, as the domain checks the row after it
+            check_row_seen(place, fields.get("row_id"), seen)
         self._count_writer_version(p, replay)
         return replay.case.version
 
