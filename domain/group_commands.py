@@ -12,7 +12,7 @@ from domain.calendar import local_date
 from domain.case_rules import (
     SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text, first_repeat,
 )
-from domain.catalogue import Catalogue
+from domain.catalogue import ID_SHAPED, Catalogue
 from domain.errors import (
     AlreadyAGroupMember, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
     NotResponsibleForRow, UnknownPlanRow,
@@ -89,7 +89,9 @@ class GroupCommands:
         agencies = tuple(attendees)
         repeat = first_repeat(agencies)
         if repeat is not None:   # of the input alone: says nothing of who is in the group
-            raise InvalidInput(f"the agency '{repeat[1]}' is named twice among the attendees: name each once",
+            # Said back only when shaped like an agency id: it is checked against the catalogue only after this.
+            said = f"the agency '{repeat[1]}'" if ID_SHAPED.fullmatch(repeat[1]) else "an attendee"
+            raise InvalidInput(f"{said} is named twice among the attendees: name each once",
                                field=f"attendees.{repeat[0]}")
         if by.agency != catalogue.lead_agency:
             _check_speaks_for_itself(by.agency, agencies, outcomes, catalogue.lead_agency)

@@ -289,3 +289,16 @@ def test_no_route_answers_a_server_error_for_any_role_id_or_malformed_body(clien
                     headers = {**users.social, **body.pop("headers", {})}
                     check(f"{method} {url} {label}", client.request("POST", url, headers=headers, **body))
     assert not failures, "\n".join(failures)
+
+
+def test_an_attendee_named_twice_is_not_said_back_unless_shaped_like_an_agency_id(client, users, tick):
+    """A meeting's attendees are agency ids: a name or personnummer typed there by mistake, twice (a client mapping
+    the young person into the wrong list), was said back in the refusal, which clients' and gateways' logs keep."""
+    case_id, _ = school_consented_case(client, users, tick)
+    meeting = lambda attendees: client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social,  # noqa: E731
+                                            json={"held_on": "2026-02-03", "attendees": attendees})
+    typed = meeting(["20090314-2388", "20090314-2388"])
+    assert typed.status_code == 422, typed.text
+    assert "2009" not in typed.text and typed.json()["error"]["field"] == "attendees.1"
+    named = meeting(["skola", "skola"]).json()["error"]
+    assert named["field"] == "attendees.1" and "'skola'" in named["message"]   # an agency id is still named
