@@ -27,6 +27,15 @@ def local_date(at: datetime) -> date:
     return at.astimezone(STOCKHOLM).date()
 
 
+def in_swedish_time(wall: datetime) -> datetime | None:
+    """A clock time without a zone as the instant it names in Sweden; None when it names none or two: on the last
+    Sunday of March the clocks skip 02:00–03:00, on the last Sunday of October they show it twice.  Taken as either
+    (Python's fold takes the first), an auditor's "what did the police know at 02:30" would be answered for an
+    instant an hour from the one meant, and a withdrawal between the two would change the answer."""
+    first, second = wall.replace(tzinfo=STOCKHOLM, fold=0), wall.replace(tzinfo=STOCKHOLM, fold=1)
+    return first if first.utcoffset() == second.utcoffset() else None
+
+
 def moment_within_calendar(moment: datetime) -> bool:
     """A moment (with its zone) an auditor may name: within the calendar as written and in Swedish time.  The
     date as written first: 9999-12-31T23:59:59-23:59 overflows on its way to Swedish time."""

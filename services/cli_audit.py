@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from uuid import UUID
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, in_swedish_time, moment_within_calendar
 from domain.errors import InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
 from services.cli_progress import shown
@@ -84,7 +84,12 @@ def instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00")
     if len(text) == 10:  # a date (the form says so): the end of that day
         parsed = datetime.combine(parsed.date(), time.max)
-    parsed = parsed.replace(tzinfo=STOCKHOLM) if parsed.tzinfo is None else parsed
+    if parsed.tzinfo is None:
+        local = in_swedish_time(parsed)
+        if local is None:
+            raise argparse.ArgumentTypeError(f"'{text}' is no single moment in Swedish time (the clocks were changed"
+                                             f" then): give its offset, e.g. {text}+02:00 or {text}+01:00")
+        parsed = local
     if not moment_within_calendar(parsed):   # 2199-12-31T23:59:59-23:59 is 2200-01-02 in Sweden
         raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)")
     return parsed

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.calendar import STOCKHOLM, moment_within_calendar
+from domain.calendar import STOCKHOLM, in_swedish_time, moment_within_calendar
 from domain.facts import as_shown
 from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
@@ -82,7 +82,8 @@ def verify_ledger(request: Request) -> Response:
 
 
 def _moment(text: str) -> datetime | None:
-    """A local date-time from a form (Swedish time); a bare date means the end of that day."""
+    """A local date-time from a form (Swedish time); a bare date means the end of that day.  A clock time the clocks
+    showed twice or never (the last Sundays of October and March) is refused: which instant it means is not known."""
     text = text.strip()
     if not text:
         return None
@@ -91,11 +92,22 @@ def _moment(text: str) -> datetime | None:
             moment = datetime.combine(datetime.fromisoformat(text).date(), time.max, tzinfo=STOCKHOLM)
         else:
             moment = datetime.fromisoformat(text)
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
+            moment = moment if moment.tzinfo else in_swedish_time(moment)   # None: the clocks were changed then
     except ValueError:
+        return None
+    if moment is None:
         return None
     # 9999-12-31T23:59:59-23:59 overflowed on its way to Swedish time (a 500 page), and year 1 was answered.
     return moment if moment_within_calendar(moment) else None
+
+
+def _clocks_changed(text: str) -> bool:
+    """Whether ``text`` is a clock time without a zone that Swedish clocks showed twice or never (``_moment``)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return len(text.strip()) > 10 and moment.tzinfo is None and in_swedish_time(moment) is None
 
 
 def _agencies(request: Request) -> dict[str, str]:
@@ -116,7 +128,8 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if myndighet not in agencies:
             errors["myndighet"] = "Välj en myndighet."
         if at is None:
-            errors["tid"] = "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
+            errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
+                "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
     if myndighet in agencies and at is not None and not errors:
         seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid)))
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])

@@ -124,6 +124,10 @@ T: dict[str, str] = {
     "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",
     "replay_title": "Återspela: vad kunde en myndighet se", "replay_agency": "Myndighet",
+    # The last Sundays of March and October: a clock time of 02:00–03:00 names no instant, or two.
+    "moment_changed_clocks": "Klockan visade den tiden två gånger eller inte alls (sommartiden slutade eller "
+                             "började): välj en annan tidpunkt, eller ange den med tidsskillnad i adressen, t.ex. "
+                             "2026-10-25T02:30+01:00.",
     "replay_at": "Tidpunkt (svensk tid)", "replay_submit": "Återspela", "replay_result": "Synligt för",
     "replay_at_time": "vid",
     "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Ändring",

@@ -1,0 +1,54 @@
+"""A moment an auditor types without a zone is Swedish time, and must name one instant: `sigill audit replay
+--as-of` and the web client's replay form read it alike."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from domain.calendar import STOCKHOLM, end_of_day
+from services.cli_audit import instant
+from services.web.routes_audit import _moment
+
+
+@pytest.mark.parametrize("text", [
+    "2026-10-25T02:30",         # summer time ended at 03:00: the clocks showed 02:00–03:00 twice
+    "2026-10-25 02:00",
+    "2026-03-29T02:30",         # summer time began at 02:00: the clocks never showed 02:00–03:00
+])
+def test_a_swedish_time_the_clocks_showed_twice_or_never_is_refused_not_guessed(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="offset"):
+        instant(text)
+    assert _moment(text) is None
+
+
+@pytest.mark.parametrize("text, utc", [
+    ("2026-10-25T02:30+02:00", datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)),   # the first 02:30
+    ("2026-10-25T02:30+01:00", datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)),   # the second
+    ("2026-10-25T01:59", datetime(2026, 10, 24, 23, 59, tzinfo=timezone.utc)),
+    ("2026-10-25T03:00", datetime(2026, 10, 25, 2, 0, tzinfo=timezone.utc)),
+    ("2026-03-29T01:59", datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc)),
+    ("2026-03-29T03:00", datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc)),
+    ("2026-03-29T00:00", datetime(2026, 3, 28, 23, 0, tzinfo=timezone.utc)),          # a DST day's midnight
+])
+def test_a_time_with_its_offset_or_one_the_clocks_showed_once_is_that_instant(text, utc):
+    assert instant(text) == utc and _moment(text) == utc
+
+
+@pytest.mark.parametrize("day", ["2026-03-29", "2026-10-25", "2028-02-29"])
+def test_a_date_alone_is_the_last_instant_of_that_swedish_day_on_a_dst_day_too(day):
+    last = end_of_day(datetime.fromisoformat(day).date()) - timedelta(microseconds=1)
+    assert instant(day) == last and _moment(day) == last
+    assert instant(day).astimezone(STOCKHOLM).date().isoformat() == day
+
+
+def test_the_web_form_says_why_a_time_the_clocks_showed_twice_is_refused():
+    from services.web import texts
+    from services.web.routes_audit import _clocks_changed
+
+    assert _clocks_changed("2026-10-25T02:30") and _clocks_changed("2026-03-29T02:30:15")
+    assert not _clocks_changed("2026-10-25T03:30") and not _clocks_changed("2026-10-25") \
+        and not _clocks_changed("2026-10-25T02:30+01:00") and not _clocks_changed("igår")
+    assert "två gånger" in texts.T["moment_changed_clocks"]
