@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from domain.disclosure import VisibilityChange, disclosure_log, disclosures_at
 from domain.judge import ORIGIN, Basis
+from domain.values import Guardian, ScopeEntry
 from projections.agency_views import ViewUpdate
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
@@ -314,6 +315,39 @@ def test_a_consent_that_ends_at_midnight_leaves_the_views_then_though_no_one_tou
     assert ended and all(r["at"] == end_of_day(date(2026, 2, 28)) for r in ended)
     assert any(f.kind == "calendar" for f in runner.store.facts("socialtjanst", case_id))
     assert runner.keep_calendar() == 0
+
+
+@pytest.mark.parametrize("born, last_day", [
+    ("20080229", None), ("20080329", None), ("20081025", None),   # 18 on 1 March, and on the two days the clocks change
+    ("20030610", date(2026, 3, 28)), ("20030610", date(2026, 3, 29)),     # an adult's consent ending the day before
+    ("20030610", date(2026, 10, 24)), ("20030610", date(2026, 10, 25)),   # and on the day the clocks change
+])
+def test_the_views_and_the_log_change_at_the_calendar_s_very_instant_across_summer_time(app, runner, born, last_day):
+    """A microsecond before, at and after the 18th birthday (the young person's own consent alone counts from
+    then) or a consent's end (the end of its last day), the keeper run each time: the stored view is what the rules
+    say then, and the log dates the change at the moment itself."""
+    from domain.calendar import end_of_day, start_of_day
+    from domain.identity import luhn_check_digit
+
+    digits = born + "238"
+    case_id, _ = open_case(app, personnummer=digits + str(luhn_check_digit(digits[2:11])))
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(), decided_on=date(2026, 2, 2))
+    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
+    app.grant_consent(case_id, by=SOCIAL, consenter="young_person", scope=(ScopeEntry("skola", ("case", "school")),),
+                      purpose="Samverkan", valid_from=date(2026, 2, 3), valid_until=last_day, form="written")
+    app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
+    moment = end_of_day(last_day) if last_day else start_of_day(app.get_case(case_id).eighteenth_birthday)
+    runner.catch_up()
+    tick = timedelta(microseconds=1)
+    for at in (moment - tick, moment, moment + tick):
+        app.clock.set(at)
+        runner.keep_calendar()
+        history = app.history(case_id)
+        assert stored_view(runner, case_id, "skola") == {
+            d.fact.fact_id: d.basis for d in disclosures_at(history, "skola", at, CATALOGUE)}, at
+    assert bool(stored_view(runner, case_id, "skola")) == (last_day is None)   # shown from 18, ended at the end
+    changed = {r["at"] for r in runner.store.disclosure_log(case_id, "skola") if r["at"] > utc(2026, 2, 4)}
+    assert changed == {moment}
 
 
 def test_an_erased_case_leaves_every_view_and_stays_out(app, runner):
