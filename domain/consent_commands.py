@@ -15,7 +15,7 @@ from domain.calendar import local_date
 from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_text, first_repeat
 from domain.catalogue import Catalogue
 from domain.errors import (
-    ConsentNotInForce, GuardianCannotConsentForAdult, InvalidInput, NarrowingMustShrink,
+    ConsentNotInForce, GuardianCannotConsentForAdult, GuardianConsentFrom18, InvalidInput, NarrowingMustShrink,
     NotACustodialGuardian, NotTheConsenter, UnknownConsent,
 )
 from domain.values import YOUNG_PERSON, Actor, ConsentForm, ConsentRecord, ScopeEntry, scope_pairs
@@ -33,6 +33,7 @@ class ConsentCommands:
         self._check_may_consent(consenter, at)
         checked = _checked_scope(scope, catalogue)
         _check_dates(valid_from, valid_until)
+        self._check_counts_some_day(consenter, valid_from)
         consent_id = str(uuid4())
         self._trigger(ev.ConsentGranted, at, by, consent_id=consent_id, consenter=consenter, scope=checked,
                       purpose=check_text(purpose, "purpose", max_length=SHORT_TEXT), valid_from=valid_from,
@@ -78,6 +79,14 @@ class ConsentCommands:
         if self.age_on(local_date(at)) >= 18:
             raise GuardianCannotConsentForAdult("the young person is 18 or older: a guardian cannot consent",
                                                 field="consenter")
+
+    def _check_counts_some_day(self: Case, consenter: str, valid_from: date) -> None:
+        """A guardian's consent counts only before the 18th birthday (DOMAIN.md): one that begins on it or later would
+        never count, yet read "begins later", then "in force", and was counted among the consents in force."""
+        if consenter != YOUNG_PERSON and valid_from >= self.eighteenth_birthday:
+            raise GuardianConsentFrom18(
+                f"the consent would begin on or after the young person's 18th birthday ({self.eighteenth_birthday}),"
+                " from which a guardian's consent no longer counts", field="valid_from")
 
     def _consent_of(self: Case, consent_id: str, consenter: str, at: datetime) -> ConsentRecord:
         record = self.consents.get(consent_id)

@@ -61,6 +61,12 @@ class GuardianCannotConsentForAdult(DomainError):
     code = "guardian_cannot_consent_for_adult"
 
 
+class GuardianConsentFrom18(GuardianCannotConsentForAdult):
+    """A guardian's consent beginning on the 18th birthday or later: it would never count."""
+
+    code = "guardian_consent_from_18"
+
+
 class NotACustodialGuardian(DomainError):
     code = "not_a_custodial_guardian"
 

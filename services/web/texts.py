@@ -317,6 +317,8 @@ DOMAIN_ERRORS = {
     "case_closed": "Ärendet är avslutat.",
     "outside_target_group": "Den unge är utanför målgruppen 15–25 år: ange ett skäl för att ändå besluta aktuell.",
     "guardian_cannot_consent_for_adult": "Den unge har fyllt 18: en vårdnadshavare kan inte lämna samtycke.",
+    "guardian_consent_from_18": "En vårdnadshavares samtycke räknas bara till dagen före den unges 18-årsdag: det kan"
+                                " inte börja gälla då eller senare.",
     "not_a_custodial_guardian": "Samtycket måste lämnas av den unge eller en vårdnadshavare med vårdnad.",
     "not_the_consenter": "Endast den som lämnade samtycket kan ändra det.",
     "unknown_consent": "Samtycket finns inte i ärendet.",

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.calendar import end_of_day, start_of_day
+from domain.calendar import end_of_day, local_date, start_of_day
 from domain.disclosure import Cause, Replay, disclosure_log, disclosures_at
 from domain.errors import LegalBasisNotApplicable
 from domain.values import YOUNG_PERSON, Outcome
@@ -114,6 +114,19 @@ class TestTurning18:
         mother = next(iter(story.case.guardians))
         with pytest.raises(GuardianCannotConsentForAdult):
             story.consent(mother, SCHOOL_SCOPE, when=self.birthday + timedelta(hours=1))
+
+    def test_a_guardian_cannot_give_a_consent_that_begins_on_the_18th_birthday_or_later(self, story):
+        """It would never count: recorded, it read "börjar gälla senare", then "gäller", and was counted among the
+        consents in force, while it let nothing out."""
+        from domain.errors import GuardianConsentFrom18
+        from services.web.texts import error_text
+
+        mother, day = next(iter(story.case.guardians)), local_date(self.birthday)
+        the_day_before = self.birthday - timedelta(days=1)
+        with pytest.raises(GuardianConsentFrom18) as refused:
+            story.consent(mother, SCHOOL_SCOPE, valid_from=day, when=the_day_before)
+        assert refused.value.field == "valid_from" and "18-årsdag" in error_text(refused.value.code, "")
+        story.consent(mother, SCHOOL_SCOPE, valid_from=day - timedelta(days=1), when=the_day_before)  # one day counts
 
 
 class TestDisclosureInTime:
