@@ -15,8 +15,8 @@ from domain.calendar import local_date
 from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_text, first_repeat
 from domain.catalogue import Catalogue
 from domain.errors import (
-    ConsentNotInForce, GuardianCannotConsentForAdult, GuardianConsentFrom18, InvalidInput, NarrowingMustShrink,
-    NotACustodialGuardian, NotTheConsenter, UnknownConsent,
+    ConsentNotInForce, GuardianCannotConsentForAdult, GuardianConsentFrom18, InvalidInput, NarrowingEndsBeforeItsDay,
+    NarrowingMustShrink, NotACustodialGuardian, NotTheConsenter, UnknownConsent,
 )
 from domain.values import YOUNG_PERSON, Actor, ConsentForm, ConsentRecord, ScopeEntry, scope_pairs
 
@@ -54,6 +54,12 @@ class ConsentCommands:
         if not scope_pairs(checked) <= scope_pairs(record.scope):
             raise NarrowingMustShrink("a narrowing may only remove recipients or categories, or end earlier",
                                       field="scope")
+        if valid_until is not None and valid_until < local_date(at):
+            # It would end the consent now in fact (the log ends it at this moment), while its record said it ended
+            # days ago, before facts an auditor sees were shown under it: a withdrawal says what happens.
+            raise NarrowingEndsBeforeItsDay(f"a narrowing cannot end the consent before today ({local_date(at)}):"
+                                            " what was shown under it until now stands; to end it now, withdraw it",
+                                            field="valid_until")
         if not _ends_no_later(valid_until, record.valid_until):
             raise NarrowingMustShrink(f"a narrowing may only end the consent earlier than {record.valid_until}"
                                       if record.valid_until else "a narrowing may only end the consent earlier",

@@ -89,6 +89,13 @@ class NarrowingMustShrink(DomainError):
     code = "narrowing_must_shrink"
 
 
+class NarrowingEndsBeforeItsDay(NarrowingMustShrink):
+    """A narrowing whose new end is before the day it is recorded: what was shown under the consent until now
+    cannot be taken back, and the record would say the consent ended before it did."""
+
+    code = "narrowing_ends_before_its_day"
+
+
 class NotAGroupMember(DomainError):
     code = "not_a_group_member"
 

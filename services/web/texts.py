@@ -324,6 +324,8 @@ DOMAIN_ERRORS = {
     "unknown_consent": "Samtycket finns inte i ärendet.",
     "consent_not_in_force": "Samtycket är redan återkallat.",
     "narrowing_must_shrink": "En begränsning får bara ta bort mottagare eller kategorier, eller sluta tidigare.",
+    "narrowing_ends_before_its_day": "En begränsning kan inte sluta före i dag: det som lämnats ut hittills står"
+                                     " kvar. Återkalla samtycket för att avsluta det nu.",
     "already_a_group_member": "Myndigheten är redan med i gruppen.",
     "not_a_group_member": "Myndigheten är inte med i gruppen.",
     "no_plan_yet": "Det finns ingen åtgärdsplan att följa upp.",

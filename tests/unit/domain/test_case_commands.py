@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain import errors
+from domain.calendar import local_date
 from domain.case import Case
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry, scope_pairs
@@ -141,6 +142,23 @@ class TestConsent:
                                   valid_until=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         narrowed = story.case.consents[consent]
         assert narrowed.valid_until == ends and scope_pairs(narrowed.scope) == {("skola", "case")}
+
+    def test_a_narrowing_cannot_end_the_consent_before_the_day_it_is_recorded(self):
+        """Narrowed on 15 June to end on 10 June: the log ended it on the 15th, while its record said the 10th —
+        before facts an auditor sees shown under it on the 12th.  Ending it now is a withdrawal."""
+        story = CaseStory().accept()
+        consent = story.consent(YOUNG_PERSON, {"skola": ("case", "health")},
+                                valid_until=story.now.date() + timedelta(days=200))
+        later = story.at(story.now + timedelta(days=10))   # shown under it for ten days
+        today = local_date(later)
+        with pytest.raises(errors.NarrowingEndsBeforeItsDay) as refused:
+            story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case",))],
+                                      valid_until=today - timedelta(days=1), by=SOCIAL, at=story.at(),
+                                      catalogue=CATALOGUE)
+        assert refused.value.field == "valid_until" and refused.value.code == "narrowing_ends_before_its_day"
+        story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case",))],
+                                  valid_until=today, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)  # today: its end
+        assert story.case.consents[consent].valid_until == today
 
     def test_a_withdrawn_consent_cannot_be_withdrawn_again(self):
         story = CaseStory().accept()
