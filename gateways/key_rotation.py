@@ -68,7 +68,9 @@ def rotate(conninfo: str, schema: str, previous: bytes, new: bytes,
             raise RotationRefused(f"no data keys in the schema {schema} of this database: nothing to rotate"
                                   " (SIGILL_DATABASE_URL, SIGILL_DB_SCHEMA)")
         _take_the_followers_place(conn, schema)
-        conn.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))   # no key made or destroyed meanwhile
+        # No key made or destroyed meanwhile, nor read: a process starting would check its master key against the
+        # rows from before the commit, start with the old key and make new cases' keys under it.
+        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
         kept = _set_aside_keys_kept(conn, table)
         rows = conn.execute(sql.SQL("SELECT aggregate_id, wrapped_key FROM {} ORDER BY aggregate_id")
                             .format(table)).fetchall()

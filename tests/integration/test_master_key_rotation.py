@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from uuid import uuid4
 
 import psycopg
@@ -183,3 +184,32 @@ def test_where_the_owner_is_kept_apart_only_the_owner_rotates_and_the_keys_stay_
     with psycopg.connect(app_role.conninfo()) as conn, pytest.raises(psycopg.errors.RaiseException,
                                                                      match="a case's data key is kept"):
         conn.execute("UPDATE sigill_data_keys SET wrapped_key = %s", (os.urandom(40),))   # the trigger is back
+
+
+def test_a_process_starting_during_the_rotation_waits_and_then_refuses_the_old_key(postgres, settings):
+    """Its key store's check reads the key table: had it read the rows from before the rotation's commit, it would
+    start with the old master key and, after the commit, make new cases' keys under it (they would read as
+    damaged under the new one)."""
+    old = base64.b64decode(settings.master_key.get_secret_value())
+    with PostgresKeyStore(postgres.conninfo(), old) as keystore:
+        keystore.create_keys([uuid4()])
+    opened: list = []
+
+    def start_a_process() -> None:
+        try:
+            PostgresKeyStore(postgres.conninfo(), old).close()
+            opened.append("started with the old key")
+        except WrongMasterKey as refused:
+            opened.append(refused)
+
+    def meanwhile(done: int, total: int) -> None:   # within the rotation's transaction
+        process = threading.Thread(target=start_a_process)
+        process.start()
+        process.join(1.0)
+        assert process.is_alive() and not opened   # it waits for the rotation
+        waiting.append(process)
+
+    waiting: list[threading.Thread] = []
+    rotate(postgres.conninfo(), "public", old, new_key(), meanwhile)
+    waiting[0].join(10)
+    assert len(opened) == 1 and isinstance(opened[0], WrongMasterKey)
