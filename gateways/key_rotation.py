@@ -25,6 +25,8 @@ from gateways.keystore import KEYS_TABLE
 from gateways.pg_errors import translated
 
 BATCH = 5_000   # rows rewritten per statement (and per progress step)
+RUN_AS_OWNER = ("run this as the role that owns Sigill's tables (the one `sigill database setup` ran as), in"
+                " SIGILL_DATABASE_URL")
 
 
 class RotationRefused(Exception):
@@ -70,7 +72,10 @@ def rotate(conninfo: str, schema: str, previous: bytes, new: bytes,
         _take_the_followers_place(conn, schema)
         # No key made or destroyed meanwhile, nor read: a process starting would check its master key against the
         # rows from before the commit, start with the old key and make new cases' keys under it.
-        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
+        try:
+            conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
+        except psycopg.errors.InsufficientPrivilege:   # translated, it would read as a database out of reach
+            raise RotationRefused(f"{conn.info.user!r} may not change the data keys' table: {RUN_AS_OWNER}") from None
         kept = _set_aside_keys_kept(conn, table)
         rows = conn.execute(sql.SQL("SELECT aggregate_id, wrapped_key FROM {} ORDER BY aggregate_id")
                             .format(table)).fetchall()
@@ -106,9 +111,7 @@ def _set_aside_keys_kept(conn: psycopg.Connection, table: sql.Identifier) -> boo
     try:
         conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER kept").format(table))
     except psycopg.errors.InsufficientPrivilege:
-        raise RotationRefused(f"{conn.info.user!r} does not own the data keys' table: run this as the role that"
-                              " owns Sigill's tables (the one `sigill database setup` ran as), in"
-                              " SIGILL_DATABASE_URL") from None
+        raise RotationRefused(f"{conn.info.user!r} does not own the data keys' table: {RUN_AS_OWNER}") from None
     return True
 
 

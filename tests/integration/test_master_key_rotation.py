@@ -11,6 +11,7 @@ import threading
 from uuid import uuid4
 
 import psycopg
+from psycopg import sql
 import pytest
 from fastapi.testclient import TestClient
 
@@ -213,3 +214,17 @@ def test_a_process_starting_during_the_rotation_waits_and_then_refuses_the_old_k
     rotate(postgres.conninfo(), "public", old, new_key(), meanwhile)
     waiting[0].join(10)
     assert len(opened) == 1 and isinstance(opened[0], WrongMasterKey)
+
+
+def test_a_role_that_may_not_change_the_keys_is_told_to_run_it_as_the_owner(roles, settings):
+    """Not "cannot reach the database", as the command said of any error of the database's."""
+    owner, app_role = roles
+    old = base64.b64decode(settings.master_key.get_secret_value())
+    PostgresKeyStore(owner.conninfo(), old).close()
+    with psycopg.connect(owner.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("GRANT SELECT ON sigill_data_keys TO {}").format(sql.Identifier(app_role.user)))
+    before = keys_of(owner)
+    with pytest.raises(RotationRefused, match=f"'{app_role.user}' may not change the data keys' table: run this as"
+                                              " the role that owns Sigill's tables"):
+        rotate(app_role.conninfo(), "public", old, new_key())
+    assert keys_of(owner) == before
