@@ -84,12 +84,13 @@ def _signed_out(request: Request, session_token: str) -> bool:
     """Whether this session was signed out (asked once per request: a page asks for its user more than once)."""
     known = getattr(request.state, "signed_out", None)
     if known is None:
-        known = request.state.signed_out = request.app.state.signed_out.ended(_token_mac(request, session_token))
+        known = request.state.signed_out = any(request.app.state.signed_out.ended(_token_mac(key, session_token))
+                                               for key in request.app.state.signed_out_keys)
     return known
 
 
-def _token_mac(request: Request, session_token: str) -> bytes:
-    return hmac.new(request.app.state.csrf_key, b"signed-out\x00" + session_token.encode(), "sha256").digest()
+def _token_mac(key: bytes, session_token: str) -> bytes:
+    return hmac.new(key, b"signed-out\x00" + session_token.encode(), "sha256").digest()
 
 
 def end(request: Request) -> None:
@@ -97,7 +98,8 @@ def end(request: Request) -> None:
     of the cookie is (the cookie's deletion alone left copies good)."""
     session_token = token(request)
     if session_token:
-        request.app.state.signed_out.end(_token_mac(request, session_token), expiry_of(_claims(session_token)))
+        request.app.state.signed_out.end(_token_mac(request.app.state.csrf_key, session_token),
+                                         expiry_of(_claims(session_token)))
 
 
 def _renewed_if_due(request: Request, token: str, user: Principal) -> Principal:

@@ -243,3 +243,28 @@ def test_every_worker_refuses_a_session_another_signed_out(postgres):
     finally:
         one.close()
         other.close()
+
+
+def test_a_session_signed_out_before_a_master_key_rotation_stays_signed_out(client, users, tick, context, settings):
+    """Signing out records a keyed hash of the token, keyed from the master key: a server started after a rotation
+    hashed the copied token under the new key, found no record, and the copy read the case again until it expired.
+    With the old key kept as SIGILL_PREVIOUS_MASTER_KEY (a day, longer than a token lives) it is still refused."""
+    from services.settings import Settings
+    from services.web.signed_out import ProcessSignedOut
+
+    case_id, _ = school_consented_case(client, users, tick)
+    records = ProcessSignedOut()   # the database's table, in production: it outlives the restart
+
+    def web(with_settings: Settings) -> TestClient:
+        api = create_api(context)
+        mount_web(api, context, with_settings, signed_out=records)
+        return TestClient(api, raise_server_exceptions=False)
+
+    caseworker = signed_in(web(settings), "soc-0180")
+    copied = caseworker.cookies[session.TOKEN_COOKIE]
+    assert caseworker.post("/logga-ut", data={"csrf": csrf_of(caseworker)}, follow_redirects=False).status_code == 303
+    new = base64.b64encode(bytes(32)).decode()
+    thief = web(Settings(data_dir=settings.data_dir, master_key=new, previous_master_key=settings.master_key))
+    thief.cookies.set(session.TOKEN_COOKIE, copied)
+    page = thief.get(f"/arenden/{case_id}", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/logga-in")
