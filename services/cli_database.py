@@ -66,8 +66,8 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
     print(f"Huvudnyckeln bytt: {rotation.rewrapped:,} datanycklar omslutna med den nya"
           f" ({rotation.already:,} var det redan, {rotation.destroyed:,} förstörda vid gallring). Starta Sigill med"
           " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
-          " samma Idempotency-Key känns igen, och ta sedan bort den. Webbsessionerna har upphört: alla loggar in"
-          " på nytt.")
+          " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
+          " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
     if rotation.damaged:
         # Damaged before (neither key unwraps them): those cases already read as damaged.  Left as they are.
         print(f"sigill: {len(rotation.damaged):,} datanycklar går inte att packa upp med någon av nycklarna och"

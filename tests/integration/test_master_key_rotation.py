@@ -59,6 +59,8 @@ def test_the_command_rotates_every_key_and_the_cases_read_as_before(tmp_path):
     assert done.stdout.startswith(f"Huvudnyckeln bytt: {len(stored)} datanycklar omslutna med den nya (0 var det"
                                   " redan, 0 förstörda vid gallring).")
     assert f"omslutit {len(stored)} av {len(stored)} datanycklar (100 %)" in done.stderr
+    # The sessions' tokens are not the master key's: they go on, only their renewal (a sealed cookie) ends.
+    assert "Webbsessionerna pågår men förnyas inte" in done.stdout
     after = keys_of(location)
     assert after.keys() == stored.keys() and all(after[a] != stored[a] for a in stored)   # each wrapped anew
 
