@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from services.errors import DamagedDataKey
+from services.errors import DamagedDataKey, MasterKeyReplaced
 from services.settings import ConfigurationError
 
 from gateways.key_listeners import listeners
@@ -117,6 +117,10 @@ class _WrappingKeyStore:
             raise ValueError("the master key must be 32 bytes")
         self._master, self._cache = master_key, _KeyCache(cache_size, cache_seconds)
         self._checked = False   # set once the master key has unwrapped something stored
+        # The check value as this master key wraps it (RFC 3394 is deterministic), once found or written so: a key is
+        # made only while the stored check value is still this (``_insert_many``), so a process left running with
+        # the old key after a rotation makes none under it.  None while the stored one is missing or damaged.
+        self._guard: bytes | None = None
 
     def data_key(self, aggregate_id: UUID, *, create: bool) -> bytes | None:
         key = self._cache.get(aggregate_id)
@@ -138,7 +142,10 @@ class _WrappingKeyStore:
         rows = [(a, aes_key_wrap(self._master, os.urandom(32))) for a in wanted]
         generation = self._cache.generation
         # Race-safe: whatever is stored after the insert wins, ours or a concurrent writer's.
-        for aggregate_id, wrapped in self._insert_many(rows):
+        stored = self._insert_many(rows, self._guard)
+        if len(stored) < len(wanted) and self._rotated_away():   # refused: the check value is another key's now
+            raise MasterKeyReplaced()
+        for aggregate_id, wrapped in stored:
             self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(aggregate_id, wrapped),
                             generation)
 
@@ -185,19 +192,33 @@ class _WrappingKeyStore:
         check = next((w for a, w in first if a == CHECK_ID), None)
         keys = [w for a, w in first if a != CHECK_ID][:SAMPLE]
         if check is not None and self._opened(check) == CHECK_VALUE:
+            self._guard = check
             return
         if any(self._opened(w) is not None for w in keys):
             if check is None:   # a table from before the check value (or none yet): it is written now
-                self._insert_many([(CHECK_ID, aes_key_wrap(self._master, CHECK_VALUE))])
+                self._guard = self._written_check()
             else:
                 log.warning("the master key's check value in the key table does not unwrap, though the master key"
                             " unwraps the data keys: that row (aggregate_id %s) was altered", CHECK_ID)
             return
         if check is None and not keys:   # nothing to check against: the first store to open the table writes it
-            stored = dict(self._insert_many([(CHECK_ID, aes_key_wrap(self._master, CHECK_VALUE))]))
-            self._opened(stored.get(CHECK_ID) or b"")   # ours, or one another process wrote first
+            self._guard = self._written_check()   # ours, or one another process wrote first
         if not self._checked:   # nothing stored unwraps under this master key
             raise _wrong_master_key() from None
+
+    def _written_check(self) -> bytes | None:
+        """Write the check value unless one is stored; the stored one if this master key unwraps it."""
+        ours = aes_key_wrap(self._master, CHECK_VALUE)
+        stored = dict(self._insert_many([(CHECK_ID, ours)])).get(CHECK_ID) or b""
+        return stored if self._opened(stored) == CHECK_VALUE else None
+
+    def _rotated_away(self) -> bool:
+        """Whether the stored check value, which this master key unwrapped as the store opened, no longer unwraps
+        under it: a rotation has wrapped every key by another master key since."""
+        if self._guard is None:
+            return False
+        found, wrapped = self._select(CHECK_ID)
+        return found and wrapped is not None and wrapped != self._guard and self._opened(wrapped) is None
 
     def _unwrap(self, aggregate_id: UUID, wrapped: bytes) -> bytes:
         """The aggregate's key; DamagedDataKey if its row does not unwrap under this master key, which was found to
@@ -205,6 +226,8 @@ class _WrappingKeyStore:
         key = self._opened(wrapped)
         if key is not None:
             return key
+        if self._rotated_away():
+            raise MasterKeyReplaced()
         if self._checked or any(self._opened(w) is not None for a, w in self._first_wrapped(SAMPLE + 2)
                                 if a != aggregate_id):
             raise DamagedDataKey(aggregate_id)
@@ -231,8 +254,10 @@ class _WrappingKeyStore:
         """Up to ``limit`` stored wrapped keys (destroyed ones left out), in the order of their ids."""
         raise NotImplementedError
 
-    def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
-        """Insert rows whose id is not stored yet; return the stored rows of all those ids."""
+    def _insert_many(self, rows: list[tuple[UUID, bytes]], guard: bytes | None = None
+                     ) -> list[tuple[UUID, bytes | None]]:
+        """Insert rows whose id is not stored yet — given a ``guard``, only while the stored check value is it —
+        and return the stored rows of all those ids."""
         raise NotImplementedError
 
     def _destroy(self, aggregate_id: UUID) -> None:
@@ -259,10 +284,11 @@ class InMemoryKeyStore(_WrappingKeyStore):
     def _first_wrapped(self, limit: int) -> list[tuple[UUID, bytes]]:
         return sorted((a, w) for a, w in self.table.items() if w is not None)[:limit]
 
-    def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
-        for aggregate_id, wrapped in rows:
+    def _insert_many(self, rows: list[tuple[UUID, bytes]], guard: bytes | None = None
+                     ) -> list[tuple[UUID, bytes | None]]:
+        for aggregate_id, wrapped in rows if guard is None or self.table.get(CHECK_ID) == guard else ():
             self.table.setdefault(aggregate_id, wrapped)
-        return [(a, self.table[a]) for a, _ in rows]
+        return [(a, self.table[a]) for a, _ in rows if a in self.table]
 
     def _destroy(self, aggregate_id: UUID) -> None:
         self.table[aggregate_id] = None
@@ -324,14 +350,19 @@ class PostgresKeyStore(_WrappingKeyStore):
                          " ORDER BY aggregate_id LIMIT %s", (limit,))
         return [(a, bytes(w)) for a, w in rows]
 
-    def _insert_many(self, rows: list[tuple[UUID, bytes]]) -> list[tuple[UUID, bytes | None]]:
+    def _insert_many(self, rows: list[tuple[UUID, bytes]], guard: bytes | None = None
+                     ) -> list[tuple[UUID, bytes | None]]:
         if not rows:
             return []
         ids = [a for a, _ in rows]
         # Two statements, not one with a CTE: a statement's SELECT would not see a row that a concurrent
         # writer committed while our INSERT waited on it, and we would wrongly take our own key as stored.
+        # The guard's condition waits, as the insert does, for a rotation holding the table, then sees its commit.
         self._run("INSERT INTO {t} (aggregate_id, wrapped_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])"
-                  " ON CONFLICT DO NOTHING", (ids, [w for _, w in rows]))
+                  + ("" if guard is None else " WHERE EXISTS (SELECT 1 FROM {t} WHERE aggregate_id = %s"
+                                                " AND wrapped_key = %s)")
+                  + " ON CONFLICT DO NOTHING", (ids, [w for _, w in rows], *(() if guard is None else (CHECK_ID,
+                                                                                                     guard))))
         stored = self._run("SELECT aggregate_id, wrapped_key FROM {t} WHERE aggregate_id = ANY(%s)", (ids,))
         return [(a, None if w is None else bytes(w)) for a, w in stored]
 

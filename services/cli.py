@@ -23,7 +23,7 @@ from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_database, cli_feed, cli_serve, cli_views
-from services.errors import CaseNotFound, DamagedDataKey, too_many_connections
+from services.errors import CaseNotFound, DamagedDataKey, MasterKeyReplaced, too_many_connections
 from services.settings import ConfigurationError, Settings
 
 
@@ -143,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line
         cause = error.__cause__
-        if isinstance(cause, DamagedDataKey):   # the reader's name is sealed under the case's key: that key's fault
+        if isinstance(cause, (DamagedDataKey, MasterKeyReplaced)):   # the reader's name is sealed under the case's key
             print(f"sigill: {cause}", file=sys.stderr)
         else:
             print(f"sigill: {error}" + (f" ({type(cause).__name__})" if cause is not None else ""), file=sys.stderr)

@@ -7,6 +7,7 @@ from uuid import UUID
 from eventsourcing.persistence import MapperDeserialisationError
 
 from domain.errors import DomainError
+from services.settings import ConfigurationError
 
 
 def one_line(text: str) -> str:
@@ -27,6 +28,16 @@ class ConcurrentChange(DomainError):
     def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
         super().__init__(message, field="expected_version")
         self.expected, self.actual = expected, actual
+
+
+class MasterKeyReplaced(ConfigurationError):
+    """Raised by the key store: the stored data keys are wrapped by another master key than this process's — a
+    rotation (`sigill database rotate-master-key`) committed while it ran.  It makes and reads no key with the old
+    one (a key made under it would read as damaged under the new): the process is restarted with the new key."""
+
+    def __init__(self) -> None:
+        super().__init__("the data keys are now wrapped by another master key (`sigill database rotate-master-key` ran"
+                         " while this process was up): restart it with the new SIGILL_MASTER_KEY")
 
 
 class DamagedDataKey(Exception):

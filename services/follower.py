@@ -27,7 +27,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.disclosure import RULES_VERSION
 from services.audit import Ledger
-from services.errors import DamagedDataKey
+from services.errors import DamagedDataKey, MasterKeyReplaced
 from services.feed_publisher import FeedPublisher
 from services.view_runner import ViewRunner
 
@@ -163,6 +163,9 @@ class Follower:
                 log.warning("the database cannot be reached (%s); retrying in %.0f s", kind, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
+            except MasterKeyReplaced as error:   # nothing is written with the old key: said until the restart
+                log.error("%s", error)
+                stop.wait(30.0)
             except DamagedDataKey as error:
                 # The views may skip no event (a skipped withdrawal would leave its facts shown), so they wait at
                 # this case's until its key's row is restored — said, and tried again, not the thread's death.

@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 
 from gateways.keystore import CHECK_ID, DamagedDataKey, WrongMasterKey
+from services.errors import MasterKeyReplaced
 
 MASTER = os.urandom(32)
 
@@ -22,8 +23,27 @@ class KeyStoreBehaviour:
     * ``reopen(store, master, **options)``: a new store on the same data, as another process would open it;
     * ``stored_wrapped(store, aggregate_id)``: the bytes kept at rest for that key;
     * ``damage(store, aggregate_id)``: flip one bit of that stored wrapped key, as an insider or a bad disk would;
-    * ``remove(store, aggregate_id)``: remove that row (the check value's, for a table from before it came in).
+    * ``remove(store, aggregate_id)``: remove that row (the check value's, for a table from before it came in);
+    * ``rotate(store, old, new)``: every stored key wrapped by ``new`` instead (``sigill database rotate-master-key``).
     """
+
+    def test_a_store_left_running_with_the_old_master_key_after_a_rotation_makes_and_reads_no_key(self, store):
+        """A process that stayed up through a rotation (a standby host, a command started just before) would make
+        new cases' keys under the old master key — read as damaged under the new one — and call the keys it could
+        not unwrap damaged.  It makes none, and says the master key was replaced."""
+        other_process = self.reopen(store, MASTER)
+        earlier = uuid4()
+        other_process.data_key(earlier, create=True)   # made elsewhere: not in ``store``'s cache
+        new = os.urandom(32)
+        self.rotate(store, MASTER, new)
+        fresh = uuid4()
+        with pytest.raises(MasterKeyReplaced):
+            store.data_key(fresh, create=True)
+        with pytest.raises(MasterKeyReplaced):   # not "damaged": the row is sound, the key is out of date
+            store.data_key(earlier, create=False)
+        rotated = self.reopen(store, new)
+        assert rotated.data_key(fresh, create=False) is None   # nothing was made under the old key
+        assert rotated.data_key(earlier, create=False) is not None
 
     def test_a_key_is_created_once_and_returned_again(self, store):
         case = uuid4()

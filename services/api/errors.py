@@ -28,7 +28,8 @@ from services.access_log import AccessLogUnavailable
 from services.api.one_key_each import FIELD_NAME, RepeatedKey
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, one_line, too_many_connections
+from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line,
+                             too_many_connections)
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed
 
@@ -141,10 +142,21 @@ def install(api: FastAPI) -> None:
             "data_key_damaged", "this case's stored data key is damaged, so its events cannot be read; nothing is"
             " answered from it (the operator restores the key from a backup)"), 409)
 
+    @api.exception_handler(MasterKeyReplaced)
+    async def master_key_replaced(request: Request, error: MasterKeyReplaced) -> JSONResponse:
+        # This server's configuration, not the request: the operator restarts it with the new master key.
+        log.error("%s", error)
+        return JSONResponse(error_body(
+            "master_key_replaced", "this server runs with a master key that has been replaced; it cannot read or"
+            " write cases until the operator restarts it with the new one (try again shortly)"), 503,
+            headers={"Retry-After": "30"})
+
     @api.exception_handler(AccessLogUnavailable)
     async def unlogged(request: Request, error: AccessLogUnavailable) -> JSONResponse:
         if isinstance(error.__cause__, DamagedDataKey):   # the reader's name is sealed under the case's key
             return await key_damaged(request, error.__cause__)
+        if isinstance(error.__cause__, MasterKeyReplaced):
+            return await master_key_replaced(request, error.__cause__)
         log.error("access log unavailable: %s", type(error.__cause__).__qualname__)
         return JSONResponse(error_body("access_log_unavailable", str(error)), 503, headers={"Retry-After": "5"})
 

@@ -26,7 +26,7 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, one_line
+from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.forms import FIELDS, Typed
@@ -157,9 +157,15 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
     except DamagedDataKey as error:
         return _key_damaged(request, error)
+    except MasterKeyReplaced as error:   # this server's configuration: 503, as the API answers
+        log.error("web: %s", error)
+        return error_page(request, 503, texts.T["master_key_replaced"], quiet_user(request))
     except AccessLogUnavailable as error:
         if isinstance(error.__cause__, DamagedDataKey):   # the reader's name is sealed under the case's key
             return _key_damaged(request, error.__cause__)
+        if isinstance(error.__cause__, MasterKeyReplaced):
+            log.error("web: %s", error.__cause__)
+            return error_page(request, 503, texts.T["master_key_replaced"], quiet_user(request))
         log.error("web: unavailable: %s", type(error.__cause__).__qualname__)
         return error_page(request, 503, texts.T["unavailable"])
     except PersistenceError as error:

@@ -186,6 +186,8 @@ T: dict[str, str] = {
     "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
+    "master_key_replaced": "Servern körs med en huvudnyckel som har bytts ut och kan inte läsa ärenden förrän den"
+                           " startats om. Försök igen om en stund.",
     "purpose_refused": "Syftet får vara högst 500 tecken och inte innehålla styrtecken. Gå tillbaka och skriv om"
                        " det.",
     "data_key_damaged": "Ärendets lagrade nyckel är skadad, så inget av ärendet kan läsas. Kontakta driften: nyckeln"

@@ -5,6 +5,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 
+from gateways.key_rotation import rotate
 from gateways.keystore import CHECK_ID, PostgresKeyStore
 from tests.keystore_behaviour import MASTER, KeyStoreBehaviour
 
@@ -36,6 +37,9 @@ class TestPostgresKeyStore(KeyStoreBehaviour):
     def remove(self, store, aggregate_id):
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute("DELETE FROM sigill_data_keys WHERE aggregate_id = %s", (aggregate_id,))
+
+    def rotate(self, store, old, new):
+        rotate(self.conninfo, "public", old, new)
 
     def test_the_schema_is_made_idempotently(self, store):
         store.ensure_schema()

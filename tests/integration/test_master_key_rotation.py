@@ -230,3 +230,20 @@ def test_a_role_that_may_not_change_the_keys_is_told_to_run_it_as_the_owner(role
                                               " the role that owns Sigill's tables"):
         rotate(app_role.conninfo(), "public", old, new_key())
     assert keys_of(owner) == before
+
+
+def test_a_server_left_running_with_the_old_key_answers_503_and_records_nothing(postgres, settings):
+    """Its key store refuses to make or read keys with the old master key: the API says so (503, for the operator
+    to restart it), never a 500, and no case is opened under a key the new master key cannot unwrap."""
+    users = Users(DevTokens(settings.data_dir))
+    app = build_application(settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+    context = build_api_context(app, settings, postgres)
+    try:
+        with TestClient(create_api(context), raise_server_exceptions=False) as client:
+            rotate(postgres.conninfo(), "public", base64.b64decode(settings.master_key.get_secret_value()), new_key())
+            answer = client.post("/api/v1/cases", json=REFERRAL, headers=users.social)
+    finally:
+        context.close()
+        app.close()
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "master_key_replaced", answer.text
+    assert count_cases(postgres) == 0

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateways.key_rotation import rewrap
 from gateways.keystore import InMemoryKeyStore
 from tests.keystore_behaviour import MASTER, KeyStoreBehaviour
 
@@ -24,3 +25,8 @@ class TestInMemoryKeyStore(KeyStoreBehaviour):
 
     def remove(self, store, aggregate_id):
         del store.table[aggregate_id]
+
+    def rotate(self, store, old, new):
+        for aggregate_id, wrapped in store.table.items():
+            if wrapped is not None:
+                store.table[aggregate_id] = rewrap(wrapped, old, new)[1]
