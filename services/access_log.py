@@ -102,6 +102,19 @@ class AccessLog:
             raise _refused() from batch.error
         return batch.versions.get(entry.case_id)
 
+    def record_all(self, entries: Iterable[AccessEntry]) -> None:
+        """Log several reads durably, queued together (one batch, not one commit after another), returning once
+        every one is committed (raises when any could not be written)."""
+        batches: list[_Batch] = []
+        for entry in entries:
+            batch = self._enqueue(entry)
+            if not any(batch is queued for queued in batches):
+                batches.append(batch)
+        for batch in batches:
+            batch.written.wait()
+            if batch.error is not None:
+                raise _refused() from batch.error
+
     def record_async(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
         """As ``record``, awaited on the running event loop instead of blocking a thread."""
         loop = asyncio.get_running_loop()

@@ -6,6 +6,7 @@ A mixin of ``CaseService`` (``services.case_service``), which holds what the aud
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -15,7 +16,7 @@ from domain.disclosure import VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.judge import Disclosure
-from services.access_entry import AccessQuery, AccessRecord
+from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.principals import Principal
@@ -145,6 +146,25 @@ class CaseAudit:
         self._log(p, case_id, "audit.report", purpose)
         return make(case_id)
 
-    def access_log_search(self: CaseService, p: Principal, query: AccessQuery) -> list[AccessRecord]:
+    def access_log_search(self: CaseService, p: Principal, query: AccessQuery, purpose: str = ""
+                          ) -> list[AccessRecord]:
+        """A page of the access log; a read, logged for each case it shows before it is shown.  Who read a young
+        person's case, when and why (the readers' names and purposes unsealed) is what their extract tells: an
+        auditor's search that shows it is in the extract too, as the extract itself is."""
         check_auditor(p)
-        return self.access_log.search(query)
+        records = self.access_log.search(query)
+        self.access_log.record_all(self._searched(p, records, purpose))
+        return records
+
+    async def access_log_search_async(self: CaseService, p: Principal, query: AccessQuery, purpose: str = ""
+                                      ) -> list[AccessRecord]:
+        """As ``access_log_search``, on an event loop: logged as the API's other reads are, from the loop."""
+        check_auditor(p)
+        records = await asyncio.to_thread(self.access_log.search, query)
+        await asyncio.gather(*(self.access_log.record_async(e) for e in self._searched(p, records, purpose)))
+        return records
+
+    def _searched(self: CaseService, p: Principal, records: list[AccessRecord], purpose: str) -> list[AccessEntry]:
+        """A search's read of each case whose reads it shows."""
+        return [self._entry(p, case_id, "audit.access_log", purpose)
+                for case_id in dict.fromkeys(r.entry.case_id for r in records)]

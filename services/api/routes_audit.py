@@ -116,16 +116,18 @@ def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
 
 
 @router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)
-def access_log(ctx: Context, user: CurrentUser, case_id: UUID | None = None,
-               subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None, agency: Agency | None = None,
-               since: Moment | None = None, until: Moment | None = None,
-               after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:
-    """Search the access log: who read what, when, and why (auditors only)."""
+async def access_log(reader: Reader, case_id: UUID | None = None,
+                     subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
+                     agency: Agency | None = None, since: Moment | None = None, until: Moment | None = None,
+                     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:
+    """Search the access log: who read what, when, and why (auditors only); logged, as a read of each case shown."""
+    ctx, user, purpose = reader
     for moment, name in ((since, "since"), (until, "until")):
         if moment is not None:
             check_moment(moment, name)
-    records = ctx.cases.access_log_search(user, AccessQuery(case_id, subject, agency, since, until, after, limit))
+    records = await ctx.cases.access_log_search_async(
+        user, AccessQuery(case_id, subject, agency, since, until, after, limit), purpose)
     return v.AccessLogPage(records=[access_out(r) for r in records],
                            next_after=records[-1].seq if len(records) == limit else None)
 

@@ -287,8 +287,10 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
         errors["till"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
     if since is not None and len(fran.strip()) == 10:
         since = datetime.combine(since.date(), time.min, tzinfo=STOCKHOLM)
+    # The purpose stated on the case's pages, when the search is of one case (a purpose is stated for one case).
     records = [] if errors else cases.access_log_search(user, AccessQuery(
-        case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE))
+        case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE),
+        session.purpose(request, case_id) if case_id else "")
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
                   reads=texts.READS, numbers=_numbers(cases, user) if records else {},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],

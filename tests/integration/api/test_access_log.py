@@ -191,3 +191,26 @@ def test_the_web_access_log_names_each_case_by_its_number(client, users, tick, c
     rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
     assert rows and all(f"<code>{case_id}</code> <small>(gallrat)</small>" in r for r in rows), rows
     assert number not in page
+
+
+def test_an_auditors_search_of_the_access_log_is_itself_a_logged_read_with_its_purpose(client, users, tick, context,
+                                                                                      settings):
+    """Who read the young person's case, their names and why, is what the extract tells them: an auditor's search
+    showing it was in no extract (a red team, 2026-12-05), while the extract itself is logged as a read."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    searched = {**users.auditor, "Sigill-Purpose": quote("Tillsyn 17/2026")}
+    assert ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}", headers=searched))["records"]
+    assert ok(client.get("/api/v1/audit/access-log?agency=skola", headers=users.auditor))["records"]
+    web = web_as(context, settings, "ivo")
+    assert web.get("/granskning/atkomstlogg", params={"myndighet": "skola"}).status_code == 200
+    reads = [(r["agency"], r["what"], r["purpose"])
+             for r in ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"]]
+    assert reads.count(("ivo", "audit.access_log", "Tillsyn 17/2026")) == 1
+    assert reads.count(("ivo", "audit.access_log", "")) == 2
+    # Nothing shown, nothing logged: a search that finds no read of the case is no read of it.
+    before = len(reads)
+    ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}&agency=bup", headers=users.auditor))
+    assert len(ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"]) == before + 1
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "åtkomstloggen (granskning)" in page
