@@ -15,6 +15,10 @@ every cache — for good, so that a read that fetched the key just before cannot
 cache it again.  While a process is not listening (its connection lost), its
 cache entries expire after ``cache_seconds``; listening again, it forgets every
 cached key, since a notification may have been missed meanwhile.
+
+What a process holds decrypted of an aggregate (a worker's folded cases, its
+shaped answers) is forgotten when its key is destroyed, told as the cache is
+(``when_destroyed``): erasure leaves no plaintext in a running process either.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from hashlib import sha256
 from typing import Callable, Iterable
@@ -73,6 +78,7 @@ class _KeyCache:
         self._size, self._seconds, self._lock = size, seconds, threading.Lock()
         self.generation = 0
         self.keys_trusted: Callable[[], bool] = lambda: True
+        self.forgetters: list[weakref.WeakMethod] = []   # ``_WrappingKeyStore.when_destroyed``
 
     def get(self, aggregate_id: UUID) -> bytes | None:
         with self._lock:
@@ -100,6 +106,19 @@ class _KeyCache:
             self.generation += 1
             if aggregate_id in self._keys:   # only a key held here: a cull elsewhere must not evict this cache
                 self._keys[aggregate_id] = (time.monotonic() + self._seconds, _DESTROYED)
+        self.tell_forgetters(aggregate_id)
+
+    def tell_forgetters(self, aggregate_id: UUID) -> None:
+        """Whatever holds the aggregate decrypted forgets it (outside the lock: they take their own)."""
+        for held in list(self.forgetters):
+            forget = held()
+            if forget is None:   # its holder is gone
+                self.forgetters.remove(held)
+                continue
+            try:
+                forget(aggregate_id)
+            except Exception as error:  # noqa: BLE001 - the listener must go on telling the others
+                log.error("forgetting an erased aggregate failed: %s", type(error).__qualname__)
 
     def forget_keys(self) -> None:
         """Drop every cached key (destroyed markers stay): a notification may have been missed."""
@@ -168,6 +187,13 @@ class _WrappingKeyStore:
     def destroy(self, aggregate_id: UUID) -> None:
         self._destroy(aggregate_id)
         self._cache.put(aggregate_id, _DESTROYED)
+        self._cache.tell_forgetters(aggregate_id)
+
+    def when_destroyed(self, forget: Callable[[UUID], None]) -> None:
+        """Call the bound method ``forget`` with each aggregate whose key is destroyed, here or — once told — in
+        another process, so that what its object holds decrypted goes with the key.  Held weakly: it does not keep
+        its object alive."""
+        self._cache.forgetters.append(weakref.WeakMethod(forget))  # type: ignore[arg-type]
 
     def is_destroyed(self, aggregate_id: UUID) -> bool:
         found, wrapped = self._select(aggregate_id)

@@ -38,6 +38,12 @@ class JudgedCases:
         self._kept: OrderedDict[UUID, Replay] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = self.extensions = 0
+        app.keystore.when_destroyed(self.forget)
+
+    def forget(self, case_id: UUID) -> None:
+        """The case's key was destroyed (erased): its decrypted fold leaves memory now, read again or not."""
+        with self._lock:
+            self._kept.pop(case_id, None)
 
     def replay(self, case_id: UUID) -> Replay:
         """The case as it stands now, folded; CaseNotFound or CaseErased as ``app.replay`` would raise.

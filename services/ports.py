@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -31,6 +31,9 @@ class KeyStore(Protocol):
 
     def is_destroyed(self, aggregate_id: UUID) -> bool:
         """Whether the key existed and has been destroyed."""
+
+    def when_destroyed(self, forget: Callable[[UUID], None]) -> None:
+        """Call the bound method ``forget`` with each aggregate whose key is destroyed (here or, told, elsewhere)."""
 
 
 class AsyncEvents(Protocol):

@@ -57,6 +57,12 @@ class ShapedAnswers:
             return kept[2]
         return None
 
+    def forget(self, case_id: UUID) -> None:
+        """The case's key was destroyed (erased): its shaped answers, and the facts they hold, leave memory now."""
+        with self._lock:
+            for key in [k for k in self._kept if k[0] == case_id]:
+                del self._kept[key]
+
     def keep(self, key: Key, look: Look, body: bytes) -> None:
         with self._lock:
             self._kept[key] = (look.version, look.disclosures, body)

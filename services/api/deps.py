@@ -48,6 +48,7 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.tokens = VerifiedTokens(self.verifier)
+        self.cases.app.keystore.when_destroyed(self.answers.forget)   # erased: no answer of it kept in memory
 
     def close(self) -> None:
         for close in self.closers:

@@ -112,3 +112,23 @@ def test_a_plan_row_whose_area_the_catalogue_does_not_know_must_be_given_its_cat
     plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))
     # " skola " is the catalogue's Skola (`school`), whatever its case and spacing; the health row is not shown.
     assert [r["content"]["goal"] for r in plan["rows"]] == ["I tid."] and "ADHD" not in str(plan)
+
+
+def test_an_erased_case_leaves_a_running_workers_memory_as_its_key_is_destroyed(client, users, tick, app, context):
+    """Erasure is the key's destruction: a worker's decrypted fold of the case and its answers shaped into JSON (the
+    young person's name and personnummer in the timeline) stayed in its memory — served to no one, but there for a
+    core dump or a swap file — until 2,000 other cases or 4,000 other answers pushed them out (a red team,
+    2026-12-05).  They go as the destruction is heard, whether anyone reads the case again or not."""
+    import time
+
+    case_id = ok(client.post("/api/v1/cases", json=ME, headers=users.social), 201)["case_id"]
+    assert NAME in client.get(f"/api/v1/cases/{case_id}", headers=users.social).text
+    kept = lambda: ([c for c in context.cases.judged._kept if str(c) == case_id],   # noqa: E731
+                    [k for k, (_, _, body) in context.answers._kept.items() if str(k[0]) == case_id or
+                     NAME.encode() in body])
+    assert kept() != ([], [])
+    app.keystore.destroy(UUID(case_id))   # `sigill erase`: in another process, told by the key store's NOTIFY
+    deadline = time.monotonic() + 2
+    while kept() != ([], []) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert kept() == ([], [])
