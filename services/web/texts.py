@@ -254,6 +254,7 @@ READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "möte
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
          "audit.access_log": "åtkomstloggen (granskning)",
+         "feed": "myndighetens flöde", "audit.feed": "en myndighets flöde (granskning)",
          "views.show": "en myndighets vy (kommandoraden)",
          "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
 # Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself

@@ -214,3 +214,14 @@ def test_an_auditors_search_of_the_access_log_is_itself_a_logged_read_with_its_p
     assert len(ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"]) == before + 1
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "åtkomstloggen (granskning)" in page
+
+
+def test_the_extract_says_a_feeds_read_in_swedish(client, users, tick, context, settings):
+    """A read through an agency's feed showed in the young person's extract as the code "feed:skola" (a red team,
+    2026-12-05); an auditor's as "audit.feed:polis"."""
+    case_id, _ = school_consented_case(client, users, tick)
+    context.cases.lists.catch_up()
+    assert ok(client.get("/api/v1/feeds/skola", headers=users.school))["messages"]
+    assert ok(client.get("/api/v1/feeds/polis?municipality=0180", headers=users.auditor))["messages"]
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "feed:" not in page and "myndighetens flöde" in page and "en myndighets flöde (granskning): Polisen" in page
