@@ -89,6 +89,11 @@ class AgencyViews:
     def reset(self) -> None:
         self._cases.clear()
 
+    def forget(self, case_id: UUID) -> None:
+        """The case's key was destroyed (erased): its fold — the young person's name and personnummer among its
+        facts — leaves memory now, not when other cases push it out.  Erasure is no event, so no batch would."""
+        self._cases.pop(case_id, None)
+
     def process(self, batch: Iterable[tuple[int, Any]]) -> ViewUpdate:
         """The view changes for a batch of (notification id, event), in notification order."""
         update = ViewUpdate()

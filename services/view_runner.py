@@ -54,6 +54,7 @@ class ViewRunner:
     def __init__(self, app: CaseApplication, store: ViewStore, batch_size: int = BATCH) -> None:
         self.app, self.store, self.batch_size = app, store, batch_size
         self.views = AgencyViews(app.catalogue, self._history)
+        app.keystore.when_destroyed(self.views.forget)   # erased: its fold leaves memory with the key
         self._known: int | None = None  # the position this runner last wrote or read; None: ask the store
         self._pools: dict[str, ThreadPoolExecutor] = {}
         self.written: Callable[[Any], None] = lambda log: None  # given each committed batch's log rows

@@ -196,7 +196,7 @@ def test_the_web_access_log_names_each_case_by_its_number(client, users, tick, c
 def test_an_auditors_search_of_the_access_log_is_itself_a_logged_read_with_its_purpose(client, users, tick, context,
                                                                                       settings):
     """Who read the young person's case, their names and why, is what the extract tells them: an auditor's search
-    showing it was in no extract (a red team, 2026-12-05), while the extract itself is logged as a read."""
+    showing it was in no extract (a red team, 2026-12-04), while the extract itself is logged as a read."""
     case_id, _ = school_consented_case(client, users, tick)
     ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
     searched = {**users.auditor, "Sigill-Purpose": quote("Tillsyn 17/2026")}
@@ -218,7 +218,7 @@ def test_an_auditors_search_of_the_access_log_is_itself_a_logged_read_with_its_p
 
 def test_the_extract_says_a_feeds_read_in_swedish(client, users, tick, context, settings):
     """A read through an agency's feed showed in the young person's extract as the code "feed:skola" (a red team,
-    2026-12-05); an auditor's as "audit.feed:polis"."""
+    2026-12-04); an auditor's as "audit.feed:polis"."""
     case_id, _ = school_consented_case(client, users, tick)
     context.cases.lists.catch_up()
     assert ok(client.get("/api/v1/feeds/skola", headers=users.school))["messages"]

@@ -1,6 +1,6 @@
 """A member's follow-up names a plan row by its id: one it may not see now is no row of the plan to it.
 
-(A red team, 2026-12-05: the school had seen a `health` row it was responsible for; after the young person narrowed
+(A red team, 2026-12-04: the school had seen a `health` row it was responsible for; after the young person narrowed
 her consent to `case` and `school`, a follow-up naming the row's id was still recorded — and whether it was
 recorded (201), refused as "not responsible" or as "no such row" told the school whether the health row was still
 in the plan, and still the school's: the current state of a fact it may no longer see.)"""

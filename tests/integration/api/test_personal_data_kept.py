@@ -82,7 +82,9 @@ def test_an_erased_case_leaves_the_agencies_views_and_case_lists(client, users, 
         with psycopg.connect(postgres.conninfo()) as conn:
             listed = conn.execute("SELECT agency FROM view_cases WHERE case_id = %s", (case_id,)).fetchall()
         assert {"socialtjanst", "skola"} <= {r[0] for r in listed}
+        assert UUID(case_id) in runner.views._cases   # the follower's fold of the case: names, personnummer
         app.keystore.destroy(UUID(case_id))
+        assert UUID(case_id) not in runner.views._cases   # gone with the key, not when 5,000 other cases push it out
         assert runner.store.record_erasures() > 0
         runner.catch_up()
         with psycopg.connect(postgres.conninfo()) as conn:
@@ -118,7 +120,7 @@ def test_an_erased_case_leaves_a_running_workers_memory_as_its_key_is_destroyed(
     """Erasure is the key's destruction: a worker's decrypted fold of the case and its answers shaped into JSON (the
     young person's name and personnummer in the timeline) stayed in its memory — served to no one, but there for a
     core dump or a swap file — until 2,000 other cases or 4,000 other answers pushed them out (a red team,
-    2026-12-05).  They go as the destruction is heard, whether anyone reads the case again or not."""
+    2026-12-04).  They go as the destruction is heard, whether anyone reads the case again or not."""
     import time
 
     case_id = ok(client.post("/api/v1/cases", json=ME, headers=users.social), 201)["case_id"]
