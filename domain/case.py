@@ -23,10 +23,11 @@ from domain.calendar_commands import CalendarCommands
 from domain.catalogue import Catalogue
 from domain.consent_commands import ConsentCommands
 from domain.group_commands import GroupCommands
-from domain.errors import EligibilityAlreadyDecided, InvalidInput, OutsideTargetGroup
+from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, InvalidInput, OutsideTargetGroup
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
-    ROUTE_TELLS, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, Phase, YoungPerson,
+    ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, Phase,
+    YoungPerson,
 )
 
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
@@ -154,6 +155,20 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
     @property
     def eighteenth_birthday(self) -> date:
         return birthday(self.born, 18)
+
+    def check_extract_for(self, recipient: str, at: datetime) -> None:
+        """Whom the extract (who has read what) may be handed to at ``at``: the young person; a guardian only with
+        custody and while the young person is under 18 — after that it would tell a guardian, say, that child
+        psychiatry read the file, which the young person's own consent decides."""
+        if recipient == YOUNG_PERSON:
+            return
+        guardian = self.guardians.get(recipient)
+        if guardian is None or not guardian.has_custody:
+            raise ExtractRecipientRefused("the extract is for the young person or a guardian with custody (a"
+                                          " guardian's id from this case)", field="recipient")
+        if self.age_on(local_date(at)) >= 18:
+            raise ExtractRecipientRefused("the young person is 18 or older: the extract is theirs alone",
+                                          field="recipient")
 
     def recording_time(self, now: datetime) -> datetime:
         """When a command handled at ``now`` is recorded: not before the latest event (see ``case_rules``)."""

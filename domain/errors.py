@@ -67,6 +67,13 @@ class GuardianConsentFrom18(GuardianCannotConsentForAdult):
     code = "guardian_consent_from_18"
 
 
+class ExtractRecipientRefused(DomainError):
+    """The extract of who has read the case is for the young person, or a guardian with custody while the young
+    person is under 18 (DOMAIN.md); anyone else is refused."""
+
+    code = "extract_recipient_refused"
+
+
 class NotACustodialGuardian(DomainError):
     code = "not_a_custodial_guardian"
 

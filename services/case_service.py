@@ -24,6 +24,7 @@ from uuid import UUID
 from domain.disclosure import Replay
 from domain.errors import CaseErased
 from domain.judge import Disclosure
+from domain.values import YOUNG_PERSON
 from services.access_entry import AccessEntry, AccessRecord
 from services.access_log import AccessLog
 from services.application import CaseApplication
@@ -143,16 +144,21 @@ class CaseService(CaseCommands, CaseAudit):
             raise CaseNotFound("no case has that number", field="case_number") from None
         return case_id
 
-    def extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
+    def extract(self, p: Principal, case_id: UUID, purpose: str = "",
+                recipient: str = YOUNG_PERSON) -> list[AccessRecord]:
         with self._outsiders_told_nothing(p):
-            return self._extract(p, case_id, purpose)
+            return self._extract(p, case_id, purpose, recipient)
 
-    def _extract(self, p: Principal, case_id: UUID, purpose: str = "") -> list[AccessRecord]:
-        """The young person's extract (registerutdrag): who read what about them, and when."""
-        place = self._place(p, self.judged.replay(case_id))
+    def _extract(self, p: Principal, case_id: UUID, purpose: str, recipient: str) -> list[AccessRecord]:
+        """The young person's extract (registerutdrag): who read what about them, and when — for the young person,
+        or a guardian with custody while they are under 18 (``Case.check_extract_for``); whom it was made for is in
+        the access log (``extract`` or ``extract.guardian``), so that it is on record."""
+        replay = self.judged.replay(case_id)
+        place = self._place(p, replay)
         if place is Place.MEMBER:
             raise Forbidden("social services produces the extract and hands it out")
-        self._log(p, case_id, "extract", purpose)
+        replay.case.check_extract_for(recipient, self.app.clock.now())
+        self._log(p, case_id, "extract" if recipient == YOUNG_PERSON else "extract.guardian", purpose)
         return self.access_log.extract(case_id)
 
     # -- internals ---------------------------------------------------------------

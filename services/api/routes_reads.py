@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from projections import agency_queries as q
@@ -104,11 +104,19 @@ async def own_contributions(reader: Reader, case_id: CaseId) -> Response:
         facts=_facts(ctx, look, q.own_contributions(_seen(look)))))  # type: ignore[arg-type]
 
 
+Recipient = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                 examples=["young_person"],
+                                 description="whom the extract is for: `young_person` (the default), or a guardian's"
+                                             " id from the case — a guardian with custody, while the young person is"
+                                             " under 18; anyone else is 422 `extract_recipient_refused`. Whom it was"
+                                             " for is in the access log")]
+
+
 @router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)
-def extract(reader: Reader, case_id: CaseId, response: Response) -> v.Extract:
+def extract(reader: Reader, case_id: CaseId, response: Response, recipient: Recipient = "young_person") -> v.Extract:
     """The young person's extract (registerutdrag): who read what about them, and when."""
     ctx, user, purpose = reader
-    records = ctx.cases.extract(user, case_id, purpose)
+    records = ctx.cases.extract(user, case_id, purpose, recipient)
     response.headers["Cache-Control"] = "no-store"
     return v.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
                      reads=[read_out(r) for r in records])

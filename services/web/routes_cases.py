@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from domain.calendar import local_date
 from domain.errors import DomainError
 from domain.identity import PersonalIdentityNumber
+from domain.values import YOUNG_PERSON
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
@@ -134,13 +135,16 @@ def case_timeline(request: Request, case_id: str) -> Response:
 
 @router.get("/arenden/{case_id}/registerutdrag")
 @guarded
-def extract(request: Request, case_id: str) -> Response:
-    """The young person's extract: who read what about them, and when — printable."""
+def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Response:
+    """The young person's extract: who read what about them, and when — printable; made for the young person, or
+    (``?till=`` a guardian's id) a guardian with custody while they are under 18."""
     user = session.principal(request)
     uuid = case_uuid(case_id)
     seen = look(request, user, uuid, "timeline")
     if seen.place is not Place.LEAD:
         raise Forbidden("social services produces the extract")
-    records = service(request).extract(user, uuid, session.purpose(request, uuid))
-    return show(request, user, seen, "registerutdrag", "extract.html", records=records, reads=texts.READS,
-                now=service(request).app.clock.now())
+    now = service(request).app.clock.now()
+    records = service(request).extract(user, uuid, session.purpose(request, uuid), till)
+    recipients = views.extract_recipients(seen.disclosures, now)
+    return show(request, user, seen, "registerutdrag", "extract.html", records=records, reads=texts.READS, now=now,
+                recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""))

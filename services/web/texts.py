@@ -119,7 +119,7 @@ T: dict[str, str] = {
     "contribution_submit": "Spara uppgiften", "contribution_own": "Era egna uppgifter",
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
     "closed_no_forms": "Ärendet är avslutat: inget mer kan registreras i det, så här finns inga formulär.",
-    "extract_title": "Registerutdrag – vem har läst vad", "extract_intro": "Utdraget visar varje läsning av "
+    "extract_title": "Registerutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
                      "ärendets innehåll: vem, vilken myndighet, vad och när.", "print": "Skriv ut",
     "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",
@@ -250,7 +250,7 @@ ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "K
          "auditor": "Granskare", "administrator": "Administratör"}
 READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
-         "extract": "registerutdraget", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
+         "extract": "registerutdraget", "extract.guardian": "registerutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
          "audit.access_log": "åtkomstloggen (granskning)",
@@ -321,6 +321,8 @@ DOMAIN_ERRORS = {
     "case_closed": "Ärendet är avslutat.",
     "outside_target_group": "Den unge är utanför målgruppen 15–25 år: ange ett skäl för att ändå besluta aktuell.",
     "guardian_cannot_consent_for_adult": "Den unge har fyllt 18: en vårdnadshavare kan inte lämna samtycke.",
+    "extract_recipient_refused": "Registerutdraget lämnas till den unge, eller till en vårdnadshavare med vårdnad så"
+                                 " länge den unge är under 18.",
     "guardian_consent_from_18": "En vårdnadshavares samtycke räknas bara till dagen före den unges 18-årsdag: det kan"
                                 " inte börja gälla då eller senare.",
     "not_a_custodial_guardian": "Samtycket måste lämnas av den unge eller en vårdnadshavare med vårdnad.",

@@ -264,6 +264,14 @@ def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tupl
     return result
 
 
+def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
+    """Whom the extract may be made for now (``Case.check_extract_for``): the young person, and while they are under
+    18 each guardian with custody."""
+    subject = _facts(disclosures, "case.subject")
+    under_18 = bool(subject) and local_date(now) < birthday(subject[0].content["birth_date"], 18)
+    return consenters(disclosures) if under_18 else [(YOUNG_PERSON, "Den unge")]
+
+
 def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:
     """Who may give a consent: the young person, and each guardian with custody."""
     return [(YOUNG_PERSON, "Den unge")] + [(g["guardian_id"], f"{g['name']} (vårdnadshavare)")

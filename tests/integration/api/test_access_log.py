@@ -225,3 +225,32 @@ def test_the_extract_says_a_feeds_read_in_swedish(client, users, tick, context, 
     assert ok(client.get("/api/v1/feeds/polis?municipality=0180", headers=users.auditor))["messages"]
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "feed:" not in page and "myndighetens flöde" in page and "en myndighets flöde (granskning): Polisen" in page
+
+
+def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under_18(client, users, tick, app,
+                                                                                    context, settings):
+    """DOMAIN.md gives guardians the extract only while the young person is under 18; it recorded no recipient, and
+    after the 18th birthday it could be handed to a guardian, telling them, say, that child psychiatry read the file.
+    Whom it is for is checked and on record (a red team's finding, 2026-12-04)."""
+    from datetime import timedelta
+
+    case_id, _ = school_consented_case(client, users, tick)
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    mother = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"][0]["guardian_id"]
+    extract = lambda **query: client.get(f"/api/v1/cases/{case_id}/extract", params=query,  # noqa: E731
+                                         headers=users.social)
+    reads = ok(extract(recipient=mother))["reads"]
+    assert reads[-1]["what"] == "extract.guardian"   # whom it was for, on record (no name: the guardian's id)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag", params={"till": mother})
+    assert page.status_code == 200 and "Utdrag för: <strong>Maria (vårdnadshavare)</strong>" in page.text
+    assert "registerutdraget till en vårdnadshavare" in page.text
+    refused = extract(recipient="someone-else")
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "extract_recipient_refused"
+    assert refused.json()["error"]["field"] == "recipient"
+    app.clock.advance(timedelta(days=420))   # born 2009-03-14: 18 on 2027-03-14
+    logged = len(ok(extract())["reads"])
+    after_18 = extract(recipient=mother)
+    assert after_18.status_code == 422 and "18 or older" in after_18.json()["error"]["message"]
+    assert len(ok(extract())["reads"]) == logged + 1   # the refused one was not read, nor logged
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "Utdrag för: <strong>Den unge</strong>" in page and f"till={mother}" not in page   # no longer offered
