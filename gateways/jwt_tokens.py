@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -24,6 +25,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from domain.case_rules import has_control_character
+from domain.errors import InvalidInput
+from domain.identity import PersonalIdentityNumber
 from services import key_files
 from services.principals import CLAIM_LENGTH, AuthenticationFailed, Principal, Role
 
@@ -181,9 +184,27 @@ def principal_from(claims: dict[str, Any]) -> Principal:
     subject, name = str(claims["sub"]), str(claims.get("name") or claims["sub"])
     for claim, value in (("sub", subject), ("name", name), ("agency", agency), ("municipality", municipality)):
         _check_printable(claim, value)
+    if _names_a_person(subject):
+        # The subject is kept in plaintext in the access log (searched by, hash-chained, never deleted — it outlives
+        # every erasure): an identity provider that gives a staff member's personnummer there must be set to give
+        # an opaque (pairwise) one instead.  Refused, not stored; the refusal repeats nothing of it.
+        raise AuthenticationFailed("the token's sub claim is a personal identity number: the identity provider must"
+                                   " give Sigill an opaque (pairwise) subject identifier")
     return Principal(subject=subject, name=name, agency=agency,
                      roles=known, municipality=municipality if isinstance(municipality, str) else None,
                      expires_at=float(expires) if isinstance(expires, (int, float)) else None)
+
+
+def _names_a_person(subject: str) -> bool:
+    """Whether a subject is a Swedish personnummer or samordningsnummer (any of its written forms, an optional
+    country prefix "SE" before it): a valid date and check digit."""
+    text = subject.strip()
+    text = text[2:] if text[:2].upper() == "SE" else text
+    try:
+        PersonalIdentityNumber.parse(text, today=date.today())
+    except InvalidInput:
+        return False
+    return True
 
 
 def _check_printable(claim: str, value: Any) -> None:

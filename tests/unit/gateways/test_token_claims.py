@@ -21,6 +21,21 @@ def test_roles_as_a_space_separated_string_are_read():
     assert principal_from(claims(roles="member auditor")).role_names == "auditor,member"
 
 
+@pytest.mark.parametrize("subject", ["19121212-1212", "191212121212", "121212-1212", "SE191212121212",
+                                     "20090374-2385"])   # the last a samordningsnummer (day + 60)
+def test_a_subject_that_is_a_personnummer_refuses_the_token_without_repeating_it(subject):
+    """The subject is kept in the access log's plaintext, which outlives every erasure: a provider giving staff
+    members' personnummer there must be set to give opaque subjects (secrecy first: personal data in no column)."""
+    with pytest.raises(AuthenticationFailed, match="personal identity number") as refused:
+        principal_from(claims(sub=subject))
+    assert subject not in str(refused.value) and subject[-4:] not in str(refused.value)
+
+
+@pytest.mark.parametrize("subject", ["u1", "19121212-1213", "a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "123456789012"])
+def test_an_opaque_subject_or_a_number_that_is_no_personnummer_is_taken(subject):
+    assert principal_from(claims(sub=subject)).subject == subject
+
+
 def test_the_principal_carries_the_tokens_expiry():
     assert principal_from(claims()).expires_at == 1_900_000_000.0
     assert principal_from(claims(exp="soon")).expires_at is None
