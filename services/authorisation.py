@@ -115,12 +115,14 @@ def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue,
     return place
 
 
-def check_row_seen(place: Place, row_id: Any, seen: Callable[[], Sequence[Any]]) -> None:
-    """A member follows up only a plan row it sees now.  A row it may not see (one of a category its consents no
-    longer cover) is no row to it, in the domain's words for an id that names none: recorded, or refused as "not
-    yours", a follow-up told it whether that row was still in the plan and still its own."""
+def check_row_seen(place: Place, row_id: Any, revision: int, seen: Callable[[], Sequence[Any]]) -> None:
+    """A member follows up only a plan row it sees now, in the plan's current ``revision``.  A row it may not see
+    (one of a category its consents no longer cover, or carried forward into one) is no row to it, in the domain's
+    words for an id that names none: recorded, or refused as "not yours", a follow-up told it whether that row was
+    still in the plan and still its own.  An earlier revision's row it still sees does not count: the row may have
+    been carried forward under another category since."""
     if place is Place.MEMBER and not any(d.fact.kind == "plan.row" and d.fact.content["row_id"] == row_id
-                                         for d in seen()):
+                                         and d.fact.content["revision"] == revision for d in seen()):
         raise UnknownPlanRow("no such row in the current action plan", field="row_id")
 
 

@@ -115,7 +115,7 @@ class CaseCommands:
                 raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
                                        f" it is at {version}", expected=expected_version, actual=version)
         if name == "record_follow_up":   # after the version, as the domain checks the row after it
-            check_row_seen(place, fields.get("row_id"), seen)
+            check_row_seen(place, fields.get("row_id"), replay.case.plan_revision, seen)
         self._count_writer_version(p, replay)
         return replay.case.version
 

@@ -62,3 +62,15 @@ def test_a_row_the_member_sees_is_followed_up_as_before(client, users, tick):
     case_id, _ = _health_row_seen_then_narrowed_away(client, users, tick)
     plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))
     ok(_follow_up(client, users, case_id, plan["rows"][0]["content"]["row_id"]), 201)
+
+
+def test_a_row_carried_into_a_category_the_member_does_not_see_is_no_row_to_it(client, users, tick):
+    """The school saw the row in the plan's first revision (a school row); the second carries it forward as a health
+    row, which the school may not see: its old revision's row is still in its view, the row in the plan is not."""
+    case_id, _ = school_consented_case(client, users, tick)   # the school sees `case` and `school`
+    _plan(client, users, tick, case_id, [SCHOOL_ROW])
+    row_id = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))["rows"][0]["content"]["row_id"]
+    _plan(client, users, tick, case_id, [{**HEALTH_ROW, "row_id": row_id}])   # still the school's
+    assert ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))["rows"] == []
+    made_up = _refusal(_follow_up(client, users, case_id, "00000000-0000-4000-8000-000000000000"))
+    assert _refusal(_follow_up(client, users, case_id, row_id)) == made_up
