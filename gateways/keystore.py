@@ -108,12 +108,20 @@ class _KeyCache:
                 self._keys[aggregate_id] = (time.monotonic() + self._seconds, _DESTROYED)
         self.tell_forgetters(aggregate_id)
 
+    def add_forgetter(self, forget: Callable[[UUID], None]) -> None:
+        with self._lock:
+            self.forgetters.append(weakref.WeakMethod(forget))  # type: ignore[arg-type]
+
     def tell_forgetters(self, aggregate_id: UUID) -> None:
-        """Whatever holds the aggregate decrypted forgets it (outside the lock: they take their own)."""
-        for held in list(self.forgetters):
+        """Whatever holds the aggregate decrypted forgets it (outside the lock: they take their own).  The list is
+        changed under the lock only: the listener's thread and an erasing one tell at once, and both found a holder
+        gone — the second removal's ValueError escaped, and would have ended the listener."""
+        with self._lock:
+            self.forgetters = [held for held in self.forgetters if held() is not None]   # holders gone
+            told = list(self.forgetters)
+        for held in told:
             forget = held()
-            if forget is None:   # its holder is gone
-                self.forgetters.remove(held)
+            if forget is None:   # gone since
                 continue
             try:
                 forget(aggregate_id)
@@ -193,7 +201,7 @@ class _WrappingKeyStore:
         """Call the bound method ``forget`` with each aggregate whose key is destroyed, here or — once told — in
         another process, so that what its object holds decrypted goes with the key.  Held weakly: it does not keep
         its object alive."""
-        self._cache.forgetters.append(weakref.WeakMethod(forget))  # type: ignore[arg-type]
+        self._cache.add_forgetter(forget)
 
     def is_destroyed(self, aggregate_id: UUID) -> bool:
         found, wrapped = self._select(aggregate_id)

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import gc
+import threading
+from uuid import uuid4
+
 import pytest
 
 from gateways.key_rotation import rewrap
@@ -30,3 +34,41 @@ class TestInMemoryKeyStore(KeyStoreBehaviour):
         for aggregate_id, wrapped in store.table.items():
             if wrapped is not None:
                 store.table[aggregate_id] = rewrap(wrapped, old, new)[1]
+
+
+class _Holder:
+    """Something holding aggregates decrypted; ``forget`` of ``slow`` waits for ``go`` (a thread telling it)."""
+
+    def __init__(self, slow=None) -> None:
+        self.slow, self.entered, self.go = slow, threading.Event(), threading.Event()
+
+    def forget(self, aggregate_id) -> None:
+        if aggregate_id == self.slow:
+            self.entered.set()
+            self.go.wait(5)
+
+
+def test_destructions_told_in_two_threads_at_once_both_tell_every_holder_though_one_is_gone():
+    """The listener's thread and the erasing one both tell the holders (a process hears its own destruction too):
+    a holder garbage-collected meanwhile was removed by both, and the second removal's ValueError escaped — killing
+    the listener, whose process then trusted its cached keys without hearing of destructions any more."""
+    store, first, second = InMemoryKeyStore(MASTER), uuid4(), uuid4()
+    waiting, gone = _Holder(slow=first), _Holder()
+    store.when_destroyed(waiting.forget)
+    store.when_destroyed(gone.forget)
+    del gone
+    gc.collect()
+    errors = []
+
+    def destroy_first() -> None:
+        try:
+            store.destroy(first)
+        except Exception as error:  # noqa: BLE001 - the test's finding
+            errors.append(error)
+    thread = threading.Thread(target=destroy_first)
+    thread.start()
+    assert waiting.entered.wait(5)
+    store.destroy(second)   # told in full while the first is still telling
+    waiting.go.set()
+    thread.join(5)
+    assert errors == []
