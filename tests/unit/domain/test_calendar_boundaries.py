@@ -17,7 +17,8 @@ from domain.disclosure import RECORDED, Replay, calendar_points, disclosure_log,
 from domain.errors import DomainError
 from domain.visibility import CaseVisibility
 from tests.builders import CATALOGUE, CaseStory, utc
-from tests.unit.domain.test_disclosure_properties import AGENCIES, _apply, _assert_basis_holds, _valid, steps
+from tests.unit.domain.test_disclosure_properties import (AGENCIES, _apply, _assert_basis_holds, _log_replayed, _valid,
+                                                         steps)
 
 # 18 on 2026-03-01 (born 29 February), on 2026-03-29 and 2026-10-25 (the last Sundays of March and October,
 # when summer time begins and ends), and 2027-03-14 (after every story).
@@ -57,15 +58,8 @@ def test_the_log_replayed_gives_the_view_just_before_at_and_just_after_every_mom
     log = disclosure_log(story.events, AGENCIES, story.now + timedelta(days=800), CATALOGUE)
     for at in _edges(story) + [e.timestamp for e in story.events]:
         for agency in AGENCIES:
-            visible: dict = {}
-            for change in log:
-                if change.agency == agency and change.at <= at:
-                    if change.change == "ended":
-                        visible.pop(change.fact.fact_id, None)
-                    else:
-                        visible[change.fact.fact_id] = change.basis
             expected = {d.fact.fact_id: d.basis for d in disclosures_at(story.events, agency, at, CATALOGUE)}
-            assert visible == expected, (agency, at)
+            assert _log_replayed(log, agency, at) == expected, (agency, at)
 
 
 @boundaries

@@ -228,15 +228,20 @@ def test_the_disclosure_log_replayed_gives_the_view_at_every_time(story):
     log = disclosure_log(story.events, AGENCIES, horizon, CATALOGUE)
     for at in _probe_times(story)[::4]:
         for agency in AGENCIES:
-            visible: dict[str, object] = {}
-            for change in log:
-                if change.agency == agency and change.at <= at:
-                    if change.change == "ended":
-                        visible.pop(change.fact.fact_id, None)
-                    else:
-                        visible[change.fact.fact_id] = change.basis
             expected = {d.fact.fact_id: d.basis for d in disclosures_at(story.events, agency, at, CATALOGUE)}
-            assert visible == expected
+            assert _log_replayed(log, agency, at) == expected
+
+
+def _log_replayed(log, agency: str, at) -> dict[str, object]:
+    """What the disclosure log says ``agency`` sees at ``at``: each fact's basis, from its changes up to then."""
+    visible: dict[str, object] = {}
+    for change in log:
+        if change.agency == agency and change.at <= at:
+            if change.change == "ended":
+                visible.pop(change.fact.fact_id, None)
+            else:
+                visible[change.fact.fact_id] = change.basis
+    return visible
 
 
 def _every_moment(case) -> list:
