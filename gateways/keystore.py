@@ -170,8 +170,8 @@ class _WrappingKeyStore:
         generation = self._cache.generation
         # Race-safe: whatever is stored after the insert wins, ours or a concurrent writer's.
         stored = self._insert_many(rows, self._guard)
-        if len(stored) < len(wanted) and self._rotated_away():   # refused: the check value is another key's now
-            raise MasterKeyReplaced()
+        if len(stored) < len(wanted):   # the guard refused: the check value is another key's now, or gone
+            raise MasterKeyReplaced() if self._rotated_away() else DamagedDataKey(CHECK_ID)
         for aggregate_id, wrapped in stored:
             self._cache.put(aggregate_id, _DESTROYED if wrapped is None else self._unwrap(aggregate_id, wrapped),
                             generation)

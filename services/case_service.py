@@ -152,13 +152,14 @@ class CaseService(CaseCommands, CaseAudit):
     def _extract(self, p: Principal, case_id: UUID, purpose: str, recipient: str) -> list[AccessRecord]:
         """The young person's extract (registerutdrag): who read what about them, and when — for the young person,
         or a guardian with custody while they are under 18 (``Case.check_extract_for``); whom it was made for is in
-        the access log (``extract`` or ``extract.guardian``), so that it is on record."""
+        the access log (``extract``, or ``extract.guardian:<the guardian's id>``), so that it is on record."""
         replay = self.judged.replay(case_id)
         place = self._place(p, replay)
         if place is Place.MEMBER:
             raise Forbidden("social services produces the extract and hands it out")
         replay.case.check_extract_for(recipient, self.app.clock.now())
-        self._log(p, case_id, "extract" if recipient == YOUNG_PERSON else "extract.guardian", purpose)
+        # Which guardian by id (a random id, no name): whom it was handed to is on record.
+        self._log(p, case_id, "extract" if recipient == YOUNG_PERSON else f"extract.guardian:{recipient}", purpose)
         return self.access_log.extract(case_id)
 
     # -- internals ---------------------------------------------------------------

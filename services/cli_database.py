@@ -56,7 +56,9 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
     shows = {}
 
     def progress(done: int, total: int) -> None:   # the total is known once the keys are read
-        shows.setdefault("line", shown("omslutit", total, unit="datanycklar", about=False))(done)
+        if "line" not in shows:
+            shows["line"] = shown("omslutit", total, unit="datanycklar", about=False)
+        shows["line"](done)
 
     settings = Settings()
     settings.check()

@@ -27,6 +27,14 @@ class KeyStoreBehaviour:
     * ``rotate(store, old, new)``: every stored key wrapped by ``new`` instead (``sigill database rotate-master-key``).
     """
 
+    def test_no_key_is_made_while_the_check_value_is_gone_and_it_is_said_which_row_to_restore(self, store):
+        """Made without it, a key could not be told from one wrapped by another master key; ``create=True`` answered
+        None, and a new case failed later, somewhere else."""
+        store.data_key(uuid4(), create=True)
+        self.remove(store, CHECK_ID)   # an insider, or a bad restore
+        with pytest.raises(DamagedDataKey, match=str(CHECK_ID)):
+            store.data_key(uuid4(), create=True)
+
     def test_a_store_left_running_with_the_old_master_key_after_a_rotation_makes_and_reads_no_key(self, store):
         """A process that stayed up through a rotation (a standby host, a command started just before) would make
         new cases' keys under the old master key — read as damaged under the new one — and call the keys it could

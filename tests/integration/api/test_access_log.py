@@ -214,6 +214,12 @@ def test_an_auditors_search_of_the_access_log_is_itself_a_logged_read_with_its_p
     assert len(ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"]) == before + 1
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "åtkomstloggen (granskning)" in page
+    # A page showing only earlier searches of the log logs nothing: a walk to the log's end reaches it.
+    tail = ok(client.get("/api/v1/audit/access-log?agency=ivo", headers=users.auditor))["records"]
+    assert tail and {r["what"] for r in tail} == {"audit.access_log"}
+    walked = len(ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"])
+    assert ok(client.get("/api/v1/audit/access-log?agency=ivo", headers=users.auditor))["records"]
+    assert len(ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"]) == walked + 1
 
 
 def test_the_extract_says_a_feeds_read_in_swedish(client, users, tick, context, settings):
@@ -240,7 +246,7 @@ def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under
     extract = lambda **query: client.get(f"/api/v1/cases/{case_id}/extract", params=query,  # noqa: E731
                                          headers=users.social)
     reads = ok(extract(recipient=mother))["reads"]
-    assert reads[-1]["what"] == "extract.guardian"   # whom it was for, on record (no name: the guardian's id)
+    assert reads[-1]["what"] == f"extract.guardian:{mother}"   # whom it was for, on record (by id, no name)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag", params={"till": mother})
     assert page.status_code == 200 and "Utdrag för: <strong>Maria (vårdnadshavare)</strong>" in page.text
     assert "registerutdraget till en vårdnadshavare" in page.text

@@ -32,8 +32,9 @@ class TestInMemoryKeyStore(KeyStoreBehaviour):
 
     def rotate(self, store, old, new):
         for aggregate_id, wrapped in store.table.items():
-            if wrapped is not None:
-                store.table[aggregate_id] = rewrap(wrapped, old, new)[1]
+            outcome, rewrapped = rewrap(wrapped, old, new) if wrapped is not None else (None, None)
+            if outcome == "rewrapped":   # as the rotation: a key under the new one already, or damaged, is left
+                store.table[aggregate_id] = rewrapped
 
 
 class _Holder:
