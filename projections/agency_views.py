@@ -7,6 +7,7 @@ writes the changes and the tracking position in one transaction.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -85,14 +86,21 @@ class AgencyViews:
         self.catalogue, self._load = catalogue, load_history
         self.agencies = tuple(catalogue.agencies)
         self._cases: OrderedDict[UUID, CaseVisibility] = OrderedDict()
+        # ``forget`` is called from the key listener's thread: the folds kept, and the cases forgotten while a fold
+        # of theirs was being made (it is then not kept), are changed under this lock.
+        self._lock = threading.Lock()
+        self._forgotten: set[UUID] = set()
 
     def reset(self) -> None:
-        self._cases.clear()
+        with self._lock:
+            self._cases.clear()
 
     def forget(self, case_id: UUID) -> None:
         """The case's key was destroyed (erased): its fold — the young person's name and personnummer among its
         facts — leaves memory now, not when other cases push it out.  Erasure is no event, so no batch would."""
-        self._cases.pop(case_id, None)
+        with self._lock:
+            self._cases.pop(case_id, None)
+            self._forgotten.add(case_id)
 
     def process(self, batch: Iterable[tuple[int, Any]]) -> ViewUpdate:
         """The view changes for a batch of (notification id, event), in notification order."""
@@ -131,14 +139,18 @@ class AgencyViews:
 
     def _tracker(self, event: Any) -> CaseVisibility:
         case_id, version = event.originator_id, event.originator_version
-        tracker = self._cases.pop(case_id, None)
+        with self._lock:
+            tracker = self._cases.pop(case_id, None)
+            self._forgotten.discard(case_id)
         if tracker is None or tracker.version != version - 1:
             tracker = CaseVisibility(self.catalogue, self.agencies)
             for earlier in self._load(case_id, version - 1):
                 tracker.apply(earlier)  # already in the views: only the state is wanted
-        self._cases[case_id] = tracker
-        while len(self._cases) > CACHE_SIZE:
-            self._cases.popitem(last=False)
+        with self._lock:
+            if case_id not in self._forgotten:   # erased while it was being folded: judged, and not kept
+                self._cases[case_id] = tracker
+            while len(self._cases) > CACHE_SIZE:
+                self._cases.popitem(last=False)
         return tracker
 
     def _summarise(self, update: ViewUpdate, touched: dict[UUID, set[str]]) -> None:
