@@ -17,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 if TYPE_CHECKING:
-    from gateways.keystore import _KeyCache
+    from gateways.key_cache import KeyCache
 
 log = logging.getLogger("sigill.keys")
 
@@ -29,7 +29,7 @@ class _Listener:
 
     def __init__(self, conninfo: str, channel: str, cache_seconds: float) -> None:
         self.conninfo, self.channel, self.cache_seconds = conninfo, channel, cache_seconds
-        self.caches: list[_KeyCache] = []
+        self.caches: list[KeyCache] = []
         self.listening, self.stop = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, name="sigill-keys-destroyed", daemon=True)
 
@@ -89,7 +89,7 @@ class _Listeners:
             for listener in self._by_key.values():
                 listener.stop.set()
 
-    def join(self, conninfo: str, channel: str, cache: _KeyCache, cache_seconds: float) -> None:
+    def join(self, conninfo: str, channel: str, cache: KeyCache, cache_seconds: float) -> None:
         """``cache`` told of every destruction on the channel; ``cache_seconds``: how long cached keys live, said
         when the listener (started by the first to join) loses its connection."""
         with self._lock:
@@ -104,7 +104,7 @@ class _Listeners:
                     self._hooked = True
             listener.caches.append(cache)
 
-    def leave(self, conninfo: str, channel: str, cache: _KeyCache) -> None:
+    def leave(self, conninfo: str, channel: str, cache: KeyCache) -> None:
         with self._lock:
             listener = self._by_key.get((conninfo, channel))
             if listener is None or cache not in listener.caches:

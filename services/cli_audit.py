@@ -132,12 +132,6 @@ def _fact(fact, ids) -> str:  # noqa: ANN001 - a Fact, a case's public fact ids
     return f"v{fact.version} {ids(fact.fact_id)}"
 
 
-def _progress(verb: str):
-    def show(count: int) -> None:
-        print(f"\r{verb} {count:,} händelser …", end="", file=sys.stderr, flush=True)
-    return show
-
-
 def _seal(args: argparse.Namespace) -> int:
     with _application() as (app, ledger):
         audit_ledger = ledger()
@@ -165,7 +159,7 @@ def _verify(args: argparse.Namespace) -> int:
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
     location = verifier_location(settings)
     ledger = build_ledger_verifier(settings, location, args.trust_key)
-    result = ledger.verify(exported, _progress("kontrollerat"))
+    result = ledger.verify(exported, shown("kontrollerat", None))
     if result.checked >= 100_000:
         print(file=sys.stderr)  # end the progress line
     if result.intact:
@@ -379,7 +373,7 @@ def _report(args: argparse.Namespace) -> int:
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
 
         def make(case_id: UUID) -> str:
-            verification = audit_ledger.verify(exported, progress=_progress("kontrollerat"))
+            verification = audit_ledger.verify(exported, progress=shown("kontrollerat", None))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
             in_case = audit_ledger.case_divergence(case_id)

@@ -157,15 +157,13 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
     except DamagedDataKey as error:
         return _key_damaged(request, error)
-    except MasterKeyReplaced as error:   # this server's configuration: 503, as the API answers
-        log.error("web: %s", error)
-        return error_page(request, 503, texts.T["master_key_replaced"], quiet_user(request))
+    except MasterKeyReplaced as error:
+        return _master_key_replaced(request, error)
     except AccessLogUnavailable as error:
         if isinstance(error.__cause__, DamagedDataKey):   # the reader's name is sealed under the case's key
             return _key_damaged(request, error.__cause__)
         if isinstance(error.__cause__, MasterKeyReplaced):
-            log.error("web: %s", error.__cause__)
-            return error_page(request, 503, texts.T["master_key_replaced"], quiet_user(request))
+            return _master_key_replaced(request, error.__cause__)
         log.error("web: unavailable: %s", type(error.__cause__).__qualname__)
         return error_page(request, 503, texts.T["unavailable"])
     except PersistenceError as error:
@@ -175,6 +173,12 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
                   one_line(request.url.path))
         return error_page(request, 500, texts.T["internal"])
+
+
+def _master_key_replaced(request: Request, error: MasterKeyReplaced) -> Response:
+    """This server's configuration, not the request: 503, as the API answers, until it is restarted."""
+    log.error("web: %s", error)
+    return error_page(request, 503, texts.T["master_key_replaced"], quiet_user(request))
 
 
 def _key_damaged(request: Request, error: DamagedDataKey) -> Response:
