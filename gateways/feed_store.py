@@ -222,8 +222,8 @@ class FeedQueries:
             content = None
             sealed = visible.get((case_id, r["fact_id"]))
             if key is not None and sealed is not None and r["change"] == "disclosed":
-                content = shown_content(r["kind"], json.loads(unseal(key, sealed,
-                                                                     view_where(case_id, agency, r["fact_id"]))))
+                plain = unseal(key, sealed, view_where(case_id, agency, r["fact_id"]))
+                content = shown_content(r["kind"], json.loads(plain), lead=agency == self._lead())
             message = FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
                 fact_id=self._public_name(case_id, r["fact_id"], r["change"]), kind=r["kind"],
@@ -263,7 +263,8 @@ class FeedQueries:
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
                     fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4],
                     change=change, basis=json.loads(row[6][1:]), at=row[7],
-                    content=shown_content(row[3], json.loads(plain)) if plain is not None and seen else None,
+                    content=shown_content(row[3], json.loads(plain), lead=agency == self._lead())
+                    if plain is not None and seen else None,
                     erased=change == "erased" or case_id in log.keyless)
                 messages.append(message if seen else message.withheld())
         return messages

@@ -37,9 +37,10 @@ def seen(disclosures: Iterable[Disclosure]) -> list[SeenFact]:
 
 @dataclass(frozen=True)
 class Plan:
-    revision: int
+    revision: int                  # the plan's own number: inside only (it counts revisions a member may not see)
     main_goal: str | None          # None when the agency may not see the main goal (`case`)
     rows: tuple[VisibleFact, ...]  # only the rows it may see
+    number: int = 0                # the reader's: how many revisions it sees anything of, up to this one
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def current_plan(facts: Sequence[VisibleFact]) -> Plan | None:
     current = [f for f in plan_facts if f.content["revision"] == revision]
     goal = next((f.content["main_goal"] for f in current if f.kind == "plan.goal"), None)
     rows = tuple(sorted((f for f in current if f.kind == "plan.row"), key=lambda f: f.content["position"]))
-    return Plan(revision, goal, rows)
+    return Plan(revision, goal, rows, len({f.content["revision"] for f in plan_facts}))
 
 
 def meetings(facts: Sequence[VisibleFact]) -> list[Meeting]:

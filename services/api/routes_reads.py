@@ -16,6 +16,7 @@ from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.api.one_key_each import OneKeyEachRoute
+from services.authorisation import Place
 from services.case_service import Look
 from services.presentation import known_consents
 from services.principals import Principal
@@ -34,7 +35,8 @@ def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFa
     # Who consented and until when, from the consents the reader itself sees (of the whole case, not only the
     # facts this answer holds: a plan's rows rest on consents shown in the timeline).
     known = known_consents(d.fact for d in look.disclosures)
-    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known) for s in seen]
+    lead = look.place is Place.LEAD   # social services sees every revision of the plan: a row's number tells it nothing
+    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known, lead=lead) for s in seen]
 
 
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
@@ -77,7 +79,7 @@ async def current_plan(reader: Reader, case_id: CaseId) -> Response:
         plan = q.current_plan(_seen(look))
         if plan is None:
             return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
-        return v.PlanView(case_id=case_id, version=look.version, revision=plan.revision, main_goal=plan.main_goal,
+        return v.PlanView(case_id=case_id, version=look.version, revision=plan.number, main_goal=plan.main_goal,
                           rows=_facts(ctx, look, list(plan.rows)))  # type: ignore[arg-type]
     return await _answer(ctx, user, look, "plan", shape)
 

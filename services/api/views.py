@@ -71,7 +71,9 @@ class CaseView(BaseModel):
 class PlanView(BaseModel):
     case_id: UUID
     version: int
-    revision: int | None
+    revision: int | None = Field(description="your revision: how many of the plan's revisions you can see, up to"
+                                             " this one (the plan's own number when you see its goal, as social"
+                                             " services does); null without a plan to see")
     main_goal: str | None = Field(description="null when you may not see the goal")
     rows: list[VisibleFactOut]
 
@@ -275,12 +277,13 @@ def basis_out(basis: Basis, catalogue: Catalogue, known: Known | None = None) ->
                     description=describe_basis(basis, catalogue, known))
 
 
-def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None) -> FactOut:
+def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None, *, lead: bool = False) -> FactOut:
     """A fact as a member or caseworker sees it: its public id, never the event version or internal id, and
-    no content field that counts parts hidden from the reader (``projections/shown_facts.py``)."""
+    no content field that counts parts hidden from the reader (``projections/shown_facts.py``; ``lead``: the
+    reader is social services, which sees every revision of the plan)."""
     return FactOut(fact_id=ids(fact.fact_id), kind=fact.kind, category=fact.category, origin=fact.origin,
                    recorded_at=fact.recorded_at, content=jsonable_encoder(
-                       shown_content(fact.kind, fact.content) if content is None else content))
+                       shown_content(fact.kind, fact.content, lead=lead) if content is None else content))
 
 
 def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
@@ -290,8 +293,9 @@ def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
                         recorded_by=fact.recorded_by)
 
 
-def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None) -> VisibleFactOut:
-    return VisibleFactOut(**vars(fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue, known))
+def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None, *,
+                lead: bool = False) -> VisibleFactOut:
+    return VisibleFactOut(**vars(fact_out(d.fact, ids, lead=lead)), basis=basis_out(d.basis, catalogue, known))
 
 
 def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None

@@ -306,6 +306,9 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
             revision.rows.append({**f.content, "category": f.category})
     ordered = sorted(by_number.values(), key=lambda r: r.number)
     for previous, current in zip([None, *ordered], ordered):
+        # Numbered as the reader counts them: the plan's own number counts revisions a member may not see
+        # (``projections/shown_facts.py``); the lead, which sees them all, reads the plan's own.
+        current.number = 1 if previous is None else previous.number + 1
         current.rows.sort(key=lambda r: r["position"])
         if previous is not None:
             _diff(previous, current)

@@ -54,7 +54,8 @@ def test_a_disclosed_message_carries_the_content_the_view_shows_and_an_ended_one
     runner.catch_up()
     feed = runner.store.feed(SKOLA, 0, 10_000)
     public = runner.store.fact_ids().of(case_id)
-    own = {public(f.fact_id): shown_content(f.kind, f.content) for f in runner.store.facts("skola", case_id)}
+    own = {public(f.fact_id): shown_content(f.kind, f.content, lead=False)
+           for f in runner.store.facts("skola", case_id)}
     disclosed = [m for m in feed if m.change == "disclosed"]
     for m in disclosed:
         if m.fact_id in own:
@@ -489,7 +490,8 @@ def test_what_social_services_is_shown_of_a_members_fact_under_its_consent_is_on
     note = next(f for f in stored if f.content.get("text") == "Närvaro 80 %.")
     assert sorted(note.basis.consent_ids) == sorted(ids)
     messages = [m for m in runner.store.feed(feed, 0, 10_000) if m.fact_id == public(note.fact_id)]
-    assert [(m.change, m.content == shown_content(note.kind, note.content)) for m in messages] == [("disclosed", True)]
+    assert [(m.change, m.content == shown_content(note.kind, note.content, lead=True))
+            for m in messages] == [("disclosed", True)]
     assert sorted(messages[0].basis["consent_ids"]) == sorted(ids)
     ours = lambda batches: [m for m in runner.store.written_messages(batches)  # noqa: E731
                             if m.agency == "socialtjanst" and m.fact_id == public(note.fact_id)]

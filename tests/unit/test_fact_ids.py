@@ -51,5 +51,14 @@ def test_an_id_is_no_event_id_of_the_same_secret():
 
 def test_a_plan_rows_position_stays_inside_and_other_content_goes_out_whole():
     row = {"row_id": "r", "area": "Skola", "position": 1, "revision": 2}
-    assert shown_content("plan.row", row) == {"row_id": "r", "area": "Skola", "revision": 2}
-    assert shown_content("contribution", {"text": "Närvaro.", "position": 3}) == {"text": "Närvaro.", "position": 3}
+    assert shown_content("plan.row", row, lead=True) == {"row_id": "r", "area": "Skola", "revision": 2}
+    for lead in (True, False):
+        assert shown_content("contribution", {"text": "Närvaro.", "position": 3}, lead=lead) == {
+            "text": "Närvaro.", "position": 3}
+
+
+def test_a_plan_rows_revision_counts_the_plans_revisions_and_only_the_lead_is_shown_it():
+    row = {"row_id": "r", "area": "Skola", "position": 1, "revision": 3}
+    assert shown_content("plan.row", row, lead=False) == {"row_id": "r", "area": "Skola"}
+    assert shown_content("plan.goal", {"revision": 3, "main_goal": "Mål."}, lead=False) == {
+        "revision": 3, "main_goal": "Mål."}   # whoever sees one goal sees every revision's
