@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from psycopg import sql
 
 from gateways.follower_lock import lock_key
-from gateways.keystore import KEYS_TABLE
+from gateways.keystore import CHECK_ID, KEYS_TABLE
 from gateways.pg_errors import translated
 
 BATCH = 5_000   # rows rewritten per statement (and per progress step)
@@ -37,10 +37,13 @@ class RotationRefused(Exception):
 class Rotation:
     """What a rotation did (or, refused, would have found)."""
 
-    rewrapped: int = 0          # keys that were under the previous master key, now under the new one
-    already: int = 0            # keys under the new master key already (a rotation run before)
+    rewrapped: int = 0          # cases' keys that were under the previous master key, now under the new one
+    already: int = 0            # cases' keys under the new master key already (a rotation run before)
     destroyed: int = 0          # keys destroyed by an erasure: nothing to wrap
     damaged: list[UUID] = field(default_factory=list)   # rows neither key unwraps: left as they are
+    # The master key's check value (``keystore.CHECK_ID``'s row) is wrapped anew with the keys and counted apart:
+    # counted among them, an operator read "3 datanycklar" for two cases.
+    check_opened: bool = False  # it was under either master key
 
 
 def rewrap(wrapped: bytes, previous: bytes, new: bytes) -> tuple[str, bytes | None]:
@@ -80,11 +83,17 @@ def rotate(conninfo: str, schema: str, previous: bytes, new: bytes,
         rows = conn.execute(sql.SQL("SELECT aggregate_id, wrapped_key FROM {} ORDER BY aggregate_id")
                             .format(table)).fetchall()
         done = Rotation(destroyed=sum(1 for _, w in rows if w is None))
-        wrapped = [(a, bytes(w)) for a, w in rows if w is not None]
+        wrapped = [(a, bytes(w)) for a, w in rows if w is not None and a != CHECK_ID]
+        check = [(a, bytes(w)) for a, w in rows if w is not None and a == CHECK_ID]
+        if check:
+            checked = Rotation()
+            _rewrap_batch(conn, table, check, previous, new, checked)
+            done.check_opened, done.damaged = bool(checked.rewrapped or checked.already), checked.damaged
         for start in range(0, len(wrapped), BATCH):
             _rewrap_batch(conn, table, wrapped[start:start + BATCH], previous, new, done)
             progress(min(start + BATCH, len(wrapped)), len(wrapped))
-        if wrapped and not done.rewrapped and not done.already:   # rolled back as the exception leaves
+        if (wrapped or check) and not done.rewrapped and not done.already and not done.check_opened:
+            # rolled back as the exception leaves
             raise RotationRefused("neither SIGILL_PREVIOUS_MASTER_KEY nor SIGILL_MASTER_KEY unwraps any stored data"
                                   " key: SIGILL_PREVIOUS_MASTER_KEY must be the master key in use; nothing changed")
         if kept:
