@@ -218,7 +218,9 @@ class LastResort:
 # The headers the API reads, each by the field its own refusals name; Starlette reads the first of several.
 ONE_HEADER_EACH = {b"sigill-purpose": "header.sigill-purpose", b"idempotency-key": "header.Idempotency-Key",
                    b"if-match": "If-Match", b"last-event-id": "Last-Event-ID"}
-PROBES = ("/api/v1/health", "/api/v1/ready")   # read no header: a load balancer's probe is answered whatever it sends
+# A load balancer's probe is answered whatever it sends: no header of theirs is refused (/ready reads a sign-in, to
+# tell an administrator more, and takes a missing, bad or repeated one as none).
+PROBES = ("/api/v1/health", "/api/v1/ready")
 
 
 class OneValueEach:

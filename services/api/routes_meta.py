@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api import views as v
-from services.api.deps import Context, CurrentUser
+from services.api.deps import CallerIfSignedIn, Context, CurrentUser
 from services.api.routes_commands import ERRORS
 from services.api.one_key_each import OneKeyEachRoute
 from services.authorisation import Forbidden
@@ -26,10 +26,19 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
+    """What anyone asking is told: ready (a 503 says why not).  The counts are the installation's operators'."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready"}]})
+
+    status: Literal["ready"]
+
+
+class ReadyInDetail(Ready):
+    """What an administrator signed in is told besides: the installation's activity, for its operators' alerts."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready", "follower": True,
                                                               "views_behind": 0, "kafka_unsent": 0}]})
 
-    status: Literal["ready"]
     follower: bool = Field(description="a follower works on the database (views, feeds, ledger, calendar); false:"
                                        " none does — start `sigill follow`, or a `sigill serve`, which runs one")
     views_behind: int = Field(ge=0, description="stored events the agency views have yet to take in (counted by"
@@ -37,7 +46,7 @@ class Ready(BaseModel):
                                                 " this much: high while the follower rebuilds the views after an"
                                                 " upgrade or catches up after an outage")
     kafka_unsent: int | None = Field(
-        default=None, description="feed messages Kafka has yet to acknowledge, over every feed; null where this"
+        description="feed messages Kafka has yet to acknowledge, over every feed; null where this"
         " server publishes to no Kafka. It grows while Kafka is away, and the server stays ready: its reads and"
         " commands do not need Kafka, and the messages are sent once Kafka is back")
 
@@ -58,18 +67,22 @@ NOT_READY = {**ERRORS[503], "headers": {"Retry-After": {"description": "seconds 
                                                          "schema": {"type": "integer", "example": 5}}}}
 
 
-@router.get("/ready", response_model=Ready, responses={503: NOT_READY})
+@router.get("/ready", response_model=ReadyInDetail | Ready, responses={503: NOT_READY})
 @router.head("/ready", include_in_schema=False)
-async def ready(ctx: Context) -> Ready:
-    """Readiness, for a load balancer: the database answers (503 when it does not), whether a follower works
-    on it, and how far behind the agency views are.  No sign-in needed; it says nothing about cases.
+async def ready(ctx: Context, caller: CallerIfSignedIn) -> Ready:
+    """Readiness, for a load balancer: the database answers (503 when it does not).  No sign-in needed, and a
+    token that does not verify is no refusal; an administrator signed in is also told whether a follower works on
+    the database, how far behind the agency views are and what Kafka has yet to acknowledge.
 
     Still 200 while the views are behind: commands, and reads of a case, go to the events themselves."""
     found = await asyncio.to_thread(ctx.readiness)
     if found is None:
         raise PersistenceError("the database does not answer")  # the API's 503, with Retry-After
-    return Ready(status="ready", follower=found.follower, views_behind=found.views_behind,
-                 kafka_unsent=found.kafka_unsent)
+    if caller is None or not caller.has(Role.ADMINISTRATOR):
+        # How busy the installation is, and during a Kafka outage how much waits, is its operators' to know.
+        return Ready(status="ready")
+    return ReadyInDetail(status="ready", follower=found.follower, views_behind=found.views_behind,
+                         kafka_unsent=found.kafka_unsent)
 
 
 @router.get("/me", response_model=v.Principal, responses={401: ERRORS[401]})

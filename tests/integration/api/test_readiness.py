@@ -1,11 +1,14 @@
-"""Liveness and readiness, as a load balancer or a monitor asks: no sign-in, GET or HEAD, nothing about cases."""
+"""Liveness and readiness, as a load balancer or a monitor asks: no sign-in, GET or HEAD, nothing about cases; the
+installation's counts to its administrators alone."""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 import psycopg
+import pytest
 
 from gateways.embedded_postgres import create_database
 from gateways.follower_lock import FollowerLock, lock_held, probe_connection
@@ -13,20 +16,51 @@ from gateways.readiness import ReadinessProbe
 from tests.service_behaviour import open_case
 
 
-def test_health_and_readiness_answer_get_and_head_without_a_sign_in(client):
+@pytest.fixture
+def operator(users):
+    """An administrator's sign-in: the installation's operator, who is told the counts."""
+    return users.headers("socialtjanst", "administrator")
+
+
+def test_health_and_readiness_answer_get_and_head_without_a_sign_in(client, operator):
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     assert client.head("/api/v1/health").status_code == 200
-    assert client.get("/api/v1/ready").json() == {"status": "ready", "follower": False, "views_behind": 0,
-                                                  "kafka_unsent": None}   # no Kafka configured: not counted
+    assert client.get("/api/v1/ready").json() == {"status": "ready"}
+    assert client.get("/api/v1/ready", headers=operator).json() == {
+        "status": "ready", "follower": False, "views_behind": 0, "kafka_unsent": None}   # no Kafka: not counted
     head = client.head("/api/v1/ready")
     assert head.status_code == 200 and head.content == b""
 
 
-def test_readiness_says_whether_a_follower_works_on_the_database(client, postgres):
+def test_readiness_tells_the_installations_counts_to_its_administrators_alone(client, users, operator, app):
+    """How busy the installation is (events its views have yet to take in) and, in a Kafka outage, how much waits:
+    an operator's to know, not anyone's who reaches the probe — nor a member's or a supervisor's."""
+    open_case(app)
+    assert client.get("/api/v1/ready", headers=operator).json()["views_behind"] > 0
+    for headers in ({}, users.social, users.school, users.auditor, users.headers("socialtjanst", "coordinator")):
+        response = client.get("/api/v1/ready", headers=headers)
+        assert response.status_code == 200 and response.json() == {"status": "ready"}, headers
+
+
+def test_a_token_that_does_not_verify_leaves_the_probe_answering_the_status(client, users, operator):
+    """A load balancer handed a token long ago (expired), a malformed one, or two: the probe is no sign-in to be
+    refused (a 401 would take the server out of service), it answers as to no token at all."""
+    expired = users.headers("socialtjanst", "administrator", now=time.time() - 7200, lifetime=3600)
+    assert client.get("/api/v1/me", headers=expired).status_code == 401   # the token is refused everywhere else
+    two = [("authorization", operator["Authorization"]), ("authorization", operator["Authorization"])]
+    for headers in (expired, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic dXNlcjpwdw=="},
+                    {"Authorization": "Bearer"}, two):
+        for method in ("GET", "HEAD"):
+            response = client.request(method, "/api/v1/ready", headers=headers)
+            assert response.status_code == 200 and "www-authenticate" not in response.headers, (headers, method)
+        assert client.get("/api/v1/ready", headers=headers).json() == {"status": "ready"}
+
+
+def test_readiness_says_whether_a_follower_works_on_the_database(client, postgres, operator):
     lock = FollowerLock(postgres.conninfo(), "public")
     assert lock.acquire(threading.Event())
     try:
-        assert client.get("/api/v1/ready").json()["follower"] is True
+        assert client.get("/api/v1/ready", headers=operator).json()["follower"] is True
         with probe_connection(postgres.conninfo(), 3) as conn:
             assert lock_held(conn, "elsewhere") is False   # another schema's follower: none
         other = create_database(postgres, f"{postgres.dbname}_b")            # another database, same server
@@ -34,20 +68,22 @@ def test_readiness_says_whether_a_follower_works_on_the_database(client, postgre
             assert lock_held(conn, "public") is False
     finally:
         lock.release()
-    assert client.get("/api/v1/ready").json()["follower"] is False
+    assert client.get("/api/v1/ready", headers=operator).json()["follower"] is False
 
 
-def test_a_database_that_does_not_answer_is_not_ready(client, context):
+def test_a_database_that_does_not_answer_is_not_ready(client, context, operator):
     context.readiness = ReadinessProbe("postgresql://sigill@127.0.0.1:1/sigill", "public", "sigill_events",
                                        "agency_views_tracking", "agency_views", timeout=1)
     assert context.readiness() is None
-    response = client.get("/api/v1/ready")
-    assert response.status_code == 503 and response.headers["retry-after"] == "5"
-    assert response.json()["error"]["code"] == "database_unavailable"
+    for headers in ({}, operator):   # its reason to anyone: a load balancer's to know
+        response = client.get("/api/v1/ready", headers=headers)
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        assert response.json()["error"]["code"] == "database_unavailable"
 
 
-def test_readiness_says_how_far_behind_the_views_are(client, context, app):
+def test_readiness_says_how_far_behind_the_views_are(client, context, app, operator):
     """An operator's measure of a rebuild or a catch-up: the case lists and the feeds lag by this much."""
+    client.headers.update(operator)
     runner = context.cases.lists.runner
     runner.catch_up()
     assert client.get("/api/v1/ready").json()["views_behind"] == 0
@@ -64,9 +100,10 @@ def test_readiness_says_how_far_behind_the_views_are(client, context, app):
 
 
 def test_readiness_counts_what_kafka_has_yet_to_acknowledge_where_the_server_publishes_to_kafka(
-        client, context, app, postgres):
+        client, context, app, postgres, operator):
     """An operator's sign of a Kafka outage: the server stays ready (reads and commands need no Kafka), and the
     count grows until the publisher is acknowledged again."""
+    client.headers.update(operator)
     probe = context.readiness
     context.readiness = replace(probe, kafka=True)
     assert client.get("/api/v1/ready").json()["kafka_unsent"] in (None, 0)   # no feed yet (tables or rows)
