@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from services.api import errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads
+from services.api.accept import answer_only_what_is_accepted
 from services.api.deps import ApiContext, document
 from services.api.headers import SecurityHeaders
 from services.api.one_key_each import OneKeyEachRoute
@@ -51,10 +52,14 @@ def create_api(context: ApiContext) -> FastAPI:
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds):
         for route in module.router.routes:   # the API's: the web's pages take their own (a saved form's notice)
             if isinstance(route, APIRoute) and route.path not in errors.PROBES:   # a probe is answered whatever it sends
+                answer_only_what_is_accepted(route)   # inside the next: it wraps a route once while outermost
                 refuse_unknown_query(route)
                 if not isinstance(route, OneKeyEachRoute):   # its JSON body would take a key's last value
                     raise TypeError(f"{route.path}: the API's routers take route_class=OneKeyEachRoute")
         add_routes(api, module.router)
+    for route in api.routes:   # the OpenAPI document, made for this application: JSON too
+        if getattr(route, "path", None) == api.openapi_url:
+            answer_only_what_is_accepted(route)
     document(api)
     return api
 

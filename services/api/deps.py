@@ -16,6 +16,7 @@ from domain.errors import InvalidInput
 from projections.fact_ids import PublicFactIds
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AsyncAccessLogStore
+from services.api.accept import documented as documented_406, offered_by
 from services.api.answers import ShapedAnswers
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
@@ -198,6 +199,9 @@ def document(api: FastAPI) -> None:
                     operation["security"] = [{"HTTPBearer": []}, {}]
                 if purpose in uses:
                     operation.setdefault("parameters", []).append(_purpose_parameter())
+                offered = offered_by(route)
+                if offered is not None:   # its Accept is checked (services/api/accept.py)
+                    operation["responses"].setdefault("406", documented_406(offered))
                 headers = [_header_parameter(spec) for call in uses for spec in getattr(call, "headers", ())]
                 if headers:
                     operation.setdefault("parameters", []).extend(headers)

@@ -17,7 +17,7 @@ from domain.errors import InvalidInput
 from services.access_entry import AccessQuery
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
-from services.api.routes_commands import ERRORS, CaseId
+from services.api.routes_commands import ERRORS, CaseId, documented_as_json
 from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
 from services.api.one_key_each import OneKeyEachRoute
@@ -101,9 +101,7 @@ def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) ->
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.
-REPORT_ERRORS = {status: {"description": e["description"], "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/ErrorBody"}, **e["content"]["application/json"]}}}
-    for status, e in AUDIT_ERRORS.items()}
+REPORT_ERRORS = documented_as_json(AUDIT_ERRORS)
 
 
 @router.get("/cases/{case_id}/report", response_class=HTMLResponse, responses=REPORT_ERRORS)

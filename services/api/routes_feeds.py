@@ -25,7 +25,7 @@ from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
 from services.api.deps import Context, Reader
 from services.api.errors import ErrorBody
-from services.api.routes_commands import ERRORS
+from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
 from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
 from services.ports import FeedsRebuilding
@@ -73,6 +73,13 @@ SSE_EXAMPLE = (f": sigill feed skola.0180\nretry: 2000\n\nid: {fv.EXAMPLE_CURSOR
                             ensure_ascii=False) + "\n\n: keep-alive\n\n")
 
 
+class EventStream(StreamingResponse):
+    """The stream's answer: its type is the route's, so its Accept is checked for it (``services.api.accept``) and
+    the document names it alone for the 200 (it named JSON beside it, which the stream never answers)."""
+
+    media_type = "text/event-stream"
+
+
 def reader(request: Request, ctx: Context) -> FeedReader:
     """One reader per application (its municipality cache is shared), over the API's view store."""
     found = getattr(request.app.state, "feed_reader", None)
@@ -103,13 +110,13 @@ def feed_page(request: Request, reading: Reader, agency: AgencyPath,
     return JSONResponse(body, headers=_no_store())
 
 
-@router.get("/{agency}/stream", responses={**FEED_ERRORS, 200: {
+@router.get("/{agency}/stream", response_class=EventStream, responses={**documented_as_json(FEED_ERRORS), 200: {
     "description": "Server-Sent Events: one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
                    " and a `: keep-alive` comment while idle",
     "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
 async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
                       after: After = None, last_event_id: LastEventId = None,
-                      municipality: Municipality = None) -> StreamingResponse:
+                      municipality: Municipality = None) -> EventStream:
     """Your agency's feed as a live stream (Server-Sent Events): new messages as they are recorded; resumable."""
     ctx, user, purpose = reading
     if user.expires_at is not None and user.expires_at <= time.time():
@@ -121,8 +128,8 @@ async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
     position = (feeds.start(user, agency, last_event_id, "Last-Event-ID", municipality) if last_event_id
                 else feeds.start(user, agency, after, "after", municipality))
     feeds.check_built()   # a 503 while the views are rebuilt, not a stream that ends at once (and reconnects)
-    return StreamingResponse(_events(request, feeds, user, agency, position, purpose),
-                             media_type="text/event-stream", headers=_no_store({"X-Accel-Buffering": "no"}))
+    return EventStream(_events(request, feeds, user, agency, position, purpose),
+                       headers=_no_store({"X-Accel-Buffering": "no"}))
 
 
 async def _events(request: Request, feeds: FeedReader, user: Principal, agency: str, position: Cursor,

@@ -1,0 +1,121 @@
+"""An answer is sent only in a type the client accepts: a request whose ``Accept`` excludes it is a 406.
+
+FastAPI ignores ``Accept``: ``Accept: application/xml`` or ``text/csv`` got JSON with a 200, which a client that
+asked for something else cannot read as what it asked for.  Each API route offers the one media type of its response
+class — JSON, the supervisor's report ``text/html``, the feed's stream ``text/event-stream`` — and the OpenAPI
+document its JSON; a request whose Accept gives that type no quality above 0 is answered 406 with the API's error
+body (which is JSON whatever was asked: RFC 9110 lets an error be sent in a type not accepted), naming what the
+route offers.  Read as RFC 9110 §12.5.1 says: the most specific range that matches decides (``*/*`` <
+``application/*`` < ``application/json``), so ``*/*, application/json;q=0`` excludes JSON.  Parameters other than
+``q`` are not matched (``application/json; charset=utf-8`` is JSON); a range that cannot be read is passed over, and
+a header with none that can is taken as no header, as one that is missing or empty: anything is accepted.
+
+The load balancer's probes are left out: they are answered whatever they send (``services.api.errors.PROBES``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.api.errors import error_body
+
+JSON = "application/json"
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")
+
+
+def answer_only_what_is_accepted(route: Any) -> None:
+    """Make the route answer 406 to a request that accepts none of its type (once: the routers are the modules',
+    and every application made in a process adds their routes)."""
+    if offered_by(route) is None:
+        route.app = AcceptedOnly(route.app, media_type(route))
+
+
+def offered_by(route: Any) -> str | None:
+    """The type the route was made to check Accept for; None when it checks none."""
+    app = getattr(route, "app", None)
+    while app is not None:
+        if isinstance(app, AcceptedOnly):
+            return app.offered
+        app = getattr(app, "app", None)
+    return None
+
+
+def media_type(route: Any) -> str:
+    """The type of the route's answers: its response class's (JSON unless it names another)."""
+    kind = getattr(route, "response_class", JSONResponse)
+    if isinstance(kind, DefaultPlaceholder):
+        kind = kind.value
+    return getattr(kind, "media_type", None) or JSON
+
+
+class AcceptedOnly:
+    def __init__(self, app: ASGIApp, offered: str) -> None:
+        self.app, self.offered = app, offered
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sent = [value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"]
+        if not sent or accepts(", ".join(sent), self.offered):
+            await self.app(scope, receive, send)
+            return
+        await not_acceptable(self.offered)(scope, receive, send)
+
+
+def not_acceptable(offered: str) -> JSONResponse:
+    return JSONResponse(not_acceptable_body(offered), 406)
+
+
+def not_acceptable_body(offered: str) -> dict[str, Any]:
+    said = f"this endpoint answers {offered}, which the Accept header excludes: accept {offered} (or */*)"
+    return error_body("not_acceptable", said, "header.accept")
+
+
+def accepts(header: str, offered: str) -> bool:
+    """Whether the Accept header's value gives the type a quality above 0."""
+    kind, _, subtype = offered.partition("/")
+    ranges = [r for r in map(_range, header.split(",")) if r is not None]
+    if not ranges:   # nothing in it could be read: no preference stated
+        return True
+    matching = [(specificity, q) for (range_kind, range_subtype, q) in ranges
+                if (specificity := _specificity(range_kind, range_subtype, kind, subtype)) is not None]
+    if not matching:
+        return False
+    most_specific = max(specificity for specificity, _ in matching)
+    return max(q for specificity, q in matching if specificity == most_specific) > 0
+
+
+def _range(item: str) -> tuple[str, str, float] | None:
+    """``(type, subtype, q)`` of one media range; None when it is not one."""
+    name, *parameters = [part.strip() for part in item.split(";")]
+    kind, slash, subtype = name.lower().partition("/")
+    if not slash or not TOKEN.fullmatch(kind) or not TOKEN.fullmatch(subtype) or (kind == "*" and subtype != "*"):
+        return None
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "q":   # what follows q is accept-ext, not the type's
+            value = value.strip()
+            return (kind, subtype, float(value)) if QVALUE.fullmatch(value) else None
+    return kind, subtype, 1.0
+
+
+def _specificity(range_kind: str, range_subtype: str, kind: str, subtype: str) -> int | None:
+    """How specifically the range names the type (2 exactly, 1 by its type, 0 ``*/*``); None: it does not."""
+    if (range_kind, range_subtype) == (kind, subtype):
+        return 2
+    if range_kind == kind and range_subtype == "*":
+        return 1
+    if range_kind == "*":
+        return 0
+    return None
+
+
+def documented(offered: str) -> dict[str, Any]:
+    """The 406 as the OpenAPI document names it for a route offering the type."""
+    return {"description": "the Accept header excludes the one type this endpoint answers in",
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/ErrorBody"},
+                               "example": not_acceptable_body(offered)}}}
