@@ -35,7 +35,7 @@ from domain.disclosure import Replay  # noqa: E402
 from projections.agency_views import AgencyViews  # noqa: E402
 from services.bootstrap import build_view_runner  # noqa: E402
 from services.view_runner import CASE_TOPICS  # noqa: E402
-from services.runtime import settle_heap  # noqa: E402
+from services.runtime import collector_paused, settle_heap  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
 SOCIAL, POLICE, SCHOOL, BUP = (Actor(a, "bench") for a in ("socialtjanst", "polis", "skola", "bup"))
@@ -106,39 +106,44 @@ def main() -> None:
         print(file=sys.stderr)
         total = app.recorder.max_notification_id()
         settle_heap()  # the process as `sigill views rebuild` and the follower judge in (its garbage collection)
+        with collector_paused():   # as `sigill views rebuild` and `views catch-up` run (services/cli_views.py)
+            measure(app, settings, location, args, events, imported, total)
 
-        started, cpu, position, decoded = time.perf_counter(), time.process_time(), 0, 0
-        while page := app.recorder.select_notifications(start=position, limit=500, inclusive_of_start=False):
-            decoded += sum(1 for n in page if app.mapper.to_domain_event(n) is not None)
-            position = page[-1].id
-        raw, raw_cpu = decoded / (time.perf_counter() - started), time.process_time() - cpu
 
-        stages = in_memory_stages(app) if args.stages else []
+def measure(app, settings, location, args, events: int, imported: dict, total: int) -> None:
+    """Read + decode, the stages (--stages), the rebuild, and a second rebuild (--again); printed."""
+    started, cpu, position, decoded = time.perf_counter(), time.process_time(), 0, 0
+    while page := app.recorder.select_notifications(start=position, limit=500, inclusive_of_start=False):
+        decoded += sum(1 for n in page if app.mapper.to_domain_event(n) is not None)
+        position = page[-1].id
+    raw, raw_cpu = decoded / (time.perf_counter() - started), time.process_time() - cpu
 
-        runner = build_view_runner(app, settings, location)
-        started, cpu, pg_cpu = time.perf_counter(), time.process_time(), postgres_cpu_seconds()
-        processed = runner.rebuild(lambda n: print(f"\r  views: {n:,} events", end="", file=sys.stderr))
-        seconds, views_cpu = time.perf_counter() - started, time.process_time() - cpu
-        pg_cpu = None if pg_cpu is None else postgres_cpu_seconds() - pg_cpu
+    stages = in_memory_stages(app) if args.stages else []
+
+    runner = build_view_runner(app, settings, location)
+    started, cpu, pg_cpu = time.perf_counter(), time.process_time(), postgres_cpu_seconds()
+    processed = runner.rebuild(lambda n: print(f"\r  views: {n:,} events", end="", file=sys.stderr))
+    seconds, views_cpu = time.perf_counter() - started, time.process_time() - cpu
+    pg_cpu = None if pg_cpu is None else postgres_cpu_seconds() - pg_cpu
+    print(file=sys.stderr)
+    print(f"{events:,} events in {imported['cases']:,} cases ({total:,} notifications incl. case numbers)")
+    print(f"read + decode notifications          {raw:>9,.0f} events/s   "
+          f"(this process's CPU {raw_cpu * 1e6 / decoded:,.0f} µs/event)")
+    print(f"all agency views + disclosure log     {processed / seconds:>9,.0f} events/s   "
+          f"({processed:,} in {seconds:.1f} s; this process's CPU {views_cpu * 1e6 / processed:,.0f} µs/event;"
+          f" target ≥ 20,000 events/s)")
+    if pg_cpu is not None:  # where the rest of the two cores went: the views' writes in the database
+        print(f"  the embedded PostgreSQL's CPU meanwhile                   "
+              f"({pg_cpu * 1e6 / processed:,.0f} µs/event, {pg_cpu / seconds:.0%} of one core)")
+    for name, rate, cpu_us in stages:
+        print(f"{name:<37} {rate:>9,.0f} events/s   (this process's CPU {cpu_us:,.0f} µs/event; nothing written)")
+    print(f"ratio views / read + decode           {processed / seconds / raw:>9.1%}")
+    if args.again:   # what an operator's `sigill views rebuild` costs on a built installation
+        started = time.perf_counter()
+        again = runner.rebuild(lambda n: print(f"\r  rebuilding again: {n:,} events", end="", file=sys.stderr))
         print(file=sys.stderr)
-        print(f"{events:,} events in {imported['cases']:,} cases ({total:,} notifications incl. case numbers)")
-        print(f"read + decode notifications          {raw:>9,.0f} events/s   "
-              f"(this process's CPU {raw_cpu * 1e6 / decoded:,.0f} µs/event)")
-        print(f"all agency views + disclosure log     {processed / seconds:>9,.0f} events/s   "
-              f"({processed:,} in {seconds:.1f} s; this process's CPU {views_cpu * 1e6 / processed:,.0f} µs/event;"
-              f" target ≥ 20,000 events/s)")
-        if pg_cpu is not None:  # where the rest of the two cores went: the views' writes in the database
-            print(f"  the embedded PostgreSQL's CPU meanwhile                   "
-                  f"({pg_cpu * 1e6 / processed:,.0f} µs/event, {pg_cpu / seconds:.0%} of one core)")
-        for name, rate, cpu_us in stages:
-            print(f"{name:<37} {rate:>9,.0f} events/s   (this process's CPU {cpu_us:,.0f} µs/event; nothing written)")
-        print(f"ratio views / read + decode           {processed / seconds / raw:>9.1%}")
-        if args.again:   # what an operator's `sigill views rebuild` costs on a built installation
-            started = time.perf_counter()
-            again = runner.rebuild(lambda n: print(f"\r  rebuilding again: {n:,} events", end="", file=sys.stderr))
-            print(file=sys.stderr)
-            print(f"rebuild again, keeping {runner.replaced_rows:,} log rows {again / (time.perf_counter() - started):>9,.0f}"
-                  f" events/s   ({time.perf_counter() - started:.1f} s)")
+        print(f"rebuild again, keeping {runner.replaced_rows:,} log rows {again / (time.perf_counter() - started):>9,.0f}"
+              f" events/s   ({time.perf_counter() - started:.1f} s)")
 
 
 def pages(app, size: int = 2_000):

@@ -128,11 +128,12 @@ def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunn
 
 
 def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
-    from services.runtime import settle_heap
+    from services.runtime import collector_paused, settle_heap
 
     with _runner() as runner:
         settle_heap()  # the follower's garbage collection: a rebuild judges as much as it does
-        done = work(runner)
+        with collector_paused():   # a process of its own: nothing else waits for the collector meanwhile
+            done = work(runner)
         after = then(runner)
     if done:
         print(file=sys.stderr)  # end the progress line
