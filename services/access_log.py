@@ -96,39 +96,53 @@ class AccessLog:
     def record(self, entry: AccessEntry) -> int | None:
         """Log one read durably; returns once it is committed, with the latest stored version of its case
         as the log's transaction saw it (raises when it could not be written)."""
-        batch = self._enqueue(entry)
+        batch = self._enqueue([entry])
         batch.written.wait()
         if batch.error is not None:
             raise _refused() from batch.error
         return batch.versions.get(entry.case_id)
 
     def record_all(self, entries: Iterable[AccessEntry]) -> None:
-        """Log several reads durably, queued together (one batch, not one commit after another), returning once
-        every one is committed (raises when any could not be written)."""
-        batches: list[_Batch] = []
-        for entry in entries:
-            batch = self._enqueue(entry)
-            if not any(batch is queued for queued in batches):
-                batches.append(batch)
-        for batch in batches:
-            batch.written.wait()
-            if batch.error is not None:
-                raise _refused() from batch.error
+        """Log several reads durably in one batch — queued together, under one hold of the queue, so that the writer
+        never takes some of them without the rest: one round trip, one commit — returning once they are committed
+        (raises when they could not be written).  Nothing to log, nothing written."""
+        listed = list(entries)
+        if not listed:
+            return
+        batch = self._enqueue(listed)
+        batch.written.wait()
+        if batch.error is not None:
+            raise _refused() from batch.error
 
     def record_async(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
         """As ``record``, awaited on the running event loop instead of blocking a thread."""
         loop = asyncio.get_running_loop()
         writer = self._loop_writer
         if writer is not None and writer.loop is loop:
-            return writer.record(entry)
+            return writer.record([entry])
         waiter = loop.create_future()
-        self._enqueue(entry, (loop, waiter, entry.case_id))
+        self._enqueue([entry], (loop, waiter, entry.case_id))
         return waiter
 
-    def _enqueue(self, entry: AccessEntry, awaiting: tuple | None = None) -> _Batch:
+    async def record_all_async(self, entries: Iterable[AccessEntry]) -> None:
+        """As ``record_all``, awaited on the running event loop: the entries go in one batch, and the one waiter is
+        answered when it is written (or refused with them)."""
+        listed = list(entries)
+        if not listed:
+            return
+        loop = asyncio.get_running_loop()
+        writer = self._loop_writer
+        if writer is not None and writer.loop is loop:
+            await writer.record(listed)
+            return
+        waiter = loop.create_future()
+        self._enqueue(listed, (loop, waiter, listed[0].case_id))
+        await waiter
+
+    def _enqueue(self, entries: list[AccessEntry], awaiting: tuple | None = None) -> _Batch:
         with self._queued:
             batch = self._current
-            batch.entries.append(entry)
+            batch.entries.extend(entries)
             if awaiting is not None:
                 batch.awaiting.append(awaiting)
             if self._writer is None:
@@ -225,9 +239,11 @@ class _LoopWriter:
         self._draining: asyncio.Task | None = None
         self._retry: asyncio.TimerHandle | None = None   # a checkpoint that could not be stored, tried again
 
-    def record(self, entry: AccessEntry) -> "asyncio.Future[int | None]":
+    def record(self, entries: list[AccessEntry]) -> "asyncio.Future[int | None]":
+        """Queue ``entries`` (in one batch: none is written before the loop turns) with one waiter, answered with the
+        first entry's case version."""
         waiter = self.loop.create_future()
-        self._queued.append((entry, waiter))
+        self._queued.extend((entry, waiter) for entry in entries)
         self._start()
         return waiter
 

@@ -58,8 +58,9 @@ def test_an_entry_whose_case_key_is_not_cached_is_fetched_off_the_loop_sealed_an
     app.keystore.create_keys([case_id])
     cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes())   # nothing cached yet
     queried_on: list[int] = []
-    select = cold._select
+    select, select_many = cold._select, cold._select_many
     cold._select = lambda aggregate_id: (queried_on.append(threading.get_ident()), select(aggregate_id))[1]
+    cold._select_many = lambda ids: (queried_on.append(threading.get_ident()), select_many(ids))[1]
     store = PostgresAccessLogStore(postgres.conninfo(), cold)
     on_loop = store.for_this_loop()
 

@@ -12,11 +12,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateways.access_log_store import PostgresAccessLogStore
+from gateways.keystore import PostgresKeyStore
 from gateways.sealing import seal
 from services.access_chain import GENESIS, checkpoint_message, entry_link
 from services.access_entry import AccessEntry, AccessQuery
 from tests.builders import utc
-from tests.concurrency import in_threads
+from tests.concurrency import eventually, in_threads
 from tests.service_behaviour import open_case
 
 KEY = Ed25519PrivateKey.generate()
@@ -121,3 +122,25 @@ def test_entries_written_before_the_database_numbered_them_still_unseal_and_veri
 def _checkpoints(postgres) -> list[int]:
     with psycopg.connect(postgres.conninfo()) as conn:
         return [r[0] for r in conn.execute("SELECT seq FROM sigill_access_log_checkpoints ORDER BY seq")]
+
+
+def test_a_batch_of_many_cases_whose_keys_are_not_in_memory_fetches_them_in_one_query(postgres, app, settings):
+    """A case list logs every case it shows in one batch; each case's key was fetched with a query of its own (a list
+    of 200 cases, 200 round trips before the batch's one)."""
+    cases = [uuid4() for _ in range(5)]
+    app.keystore.create_keys(cases)
+    cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes())   # nothing cached yet
+    assert eventually(cold._cache.keys_trusted, 10)   # it hears of destructions: it may keep keys in memory
+    queries: list[str] = []
+    run = cold._run
+    cold._run = lambda statement, params=(): (queries.append(statement), run(statement, params))[1]
+    store = PostgresAccessLogStore(postgres.conninfo(), cold)
+    try:
+        store.append([read(case_id, n, "socialsekreterare-1") for n, case_id in enumerate(cases)], sign)
+        assert len(queries) == 1 and "ANY" in queries[0], queries
+        records = store.search(AccessQuery(subject="socialsekreterare-1"))
+        assert sorted(r.entry.case_id for r in records) == sorted(cases)
+        assert {r.entry.reader_name for r in records} == {"Kim Kurator"}   # sealed under each case's own key
+    finally:
+        store.close()
+        cold.close()

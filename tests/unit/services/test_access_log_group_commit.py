@@ -127,7 +127,7 @@ def test_a_reader_whose_event_loop_closed_meanwhile_does_not_stop_the_writer():
     loop = asyncio.new_event_loop()
     waiter = loop.create_future()
     loop.close()
-    log._enqueue(entry(1), (loop, waiter, entry(1).case_id))   # as record_async queues it, its loop now gone
+    log._enqueue([entry(1)], (loop, waiter, entry(1).case_id))   # as record_async queues it, its loop now gone
     time.sleep(0.1)                                             # its batch is written (and its reader settled)
     (outcome,) = in_threads(lambda _: log.record(entry(2)), 1, timeout=3)
     assert isinstance(outcome, int)                             # the writer lived on and wrote the next batch
@@ -164,3 +164,37 @@ def test_the_readers_of_a_batch_on_one_loop_are_woken_together_each_with_its_own
     (versions,) = in_threads(run, 1)
     assert versions == list(range(1, 11))               # each reader its own case's version
     assert CountingLoop.wakeups == len(store.batches) - 1   # one wake-up per batch, not per reader
+
+
+def slowly(entries: list[AccessEntry]):
+    """The entries one by one, a pause before each after the first: time for the writer to take what is queued."""
+    for n, e in enumerate(entries):
+        if n:
+            time.sleep(0.05)
+        yield e
+
+
+def test_reads_logged_together_go_in_one_batch_however_slowly_they_are_given():
+    """A case list logs each case it shows: one round trip and one commit for the list, not one per case (queued
+    one by one, the writer took the first alone, then the next…)."""
+    store = SlowStore()
+    log = AccessLog(store, lambda m: (b"", b""))
+    log.record(entry(0))  # the writer is started and idle, ready to take whatever is queued
+    log.record_all(slowly([entry(n) for n in range(1, 4)]))
+    assert [[e.subject for e in b] for b in store.batches[1:]] == [["user-1", "user-2", "user-3"]]
+    log.record_all([])    # nothing shown, nothing logged
+    assert len(store.batches) == 2
+
+
+def test_reads_logged_together_on_an_event_loop_go_in_one_batch_and_are_refused_together():
+    store = SlowStore()
+    log = AccessLog(store, lambda m: (b"", b""))
+    log.record(entry(0))
+
+    async def read_all() -> None:
+        await log.record_all_async(slowly([entry(n) for n in range(1, 4)]))
+
+    assert on_a_loop_of_its_own(read_all()) is None
+    assert [len(b) for b in store.batches] == [1, 3]
+    store.fail = True
+    assert isinstance(on_a_loop_of_its_own(read_all()), AccessLogUnavailable)

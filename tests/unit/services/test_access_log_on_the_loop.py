@@ -201,3 +201,19 @@ def test_readers_of_a_batch_whose_writing_is_cancelled_are_refused_not_left_wait
 
     outcomes = serving(store, work)
     assert all(isinstance(o, AccessLogUnavailable) for o in outcomes), outcomes
+
+
+def test_reads_logged_together_on_the_loop_go_in_one_batch_and_are_refused_together():
+    store = LoopStore()
+
+    async def work(log: AccessLog) -> list:
+        await log.record_all_async([entry(n) for n in range(1, 4)])
+        await log.record_all_async([])            # nothing shown, nothing logged
+        store.failing = 1
+        try:
+            await log.record_all_async([entry(n) for n in range(4, 7)])
+        except AccessLogUnavailable:
+            return [len(b) for b in store.batches]
+        raise AssertionError("a batch that was not written answered")
+
+    assert serving(store, work) == [3]
