@@ -136,6 +136,16 @@ class CaseAudit:
         self._log(p, case_id, f"views.show:{agency}", purpose)
         return seen
 
+    def audit_case_list(self: CaseService, p: Principal, agency: str, read: Callable[[], list[dict[str, Any]]],
+                        purpose: str = "") -> list[dict[str, Any]]:
+        """An agency's case list from its view (``read``), as the command line shows it to whoever holds the master
+        key: each case it shows is a read (``views.cases:<agency>``), logged together before it is shown."""
+        check_auditor(p)
+        self.catalogue.agency(agency)
+        rows = read()
+        self.access_log.record_all(self._entry(p, r["case_id"], f"views.cases:{agency}", purpose) for r in rows)
+        return rows
+
     def audit_report(self: CaseService, p: Principal, case_id: UUID, make: Callable[[UUID], str],
                      purpose: str = "") -> str:
         """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the

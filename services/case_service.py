@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 from uuid import UUID
 
 from domain.disclosure import Replay
@@ -29,7 +29,8 @@ from services.access_entry import AccessEntry, AccessRecord
 from services.access_log import AccessLog
 from services.application import CaseApplication
 from services.authorisation import (
-    Forbidden, Place, check_reads_as_agency, check_reads_cases, is_member_user, is_social_services, place_in,
+    Forbidden, Place, check_auditor, check_reads_as_agency, check_reads_cases, is_member_user, is_social_services,
+    place_in,
 )
 from services.case_audit import CaseAudit
 from services.case_commands import CaseCommands
@@ -37,6 +38,12 @@ from services.errors import CaseNotFound
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
+
+
+CASE_LIST, AUDIT_CASE_LIST = "case_list", "audit.case_list"   # what the access log calls a case list's read
+# The purpose of a list's reads: one for every case (the API's header), or each case's own (the web client's, stated
+# for one case and never recorded on another's reads).
+Purpose = str | Callable[[UUID], str]
 
 
 class CaseLists(Protocol):
@@ -79,16 +86,48 @@ class CaseService(CaseCommands, CaseAudit):
 
     # -- reading as an agency ---------------------------------------------------------
 
-    def cases(self, p: Principal) -> list[dict[str, Any]]:
-        """The user's case list: their agency's view of their own municipality's cases (an auditor's: all)."""
+    def cases(self, p: Principal, purpose: Purpose = "", phase: str = "") -> list[dict[str, Any]]:
+        """The user's case list: their agency's view of their own municipality's cases (an auditor's: all), of one
+        phase given one.  It shows each case's number, phase, next meeting…: a read of each case it shows, logged
+        together (one batch) before it is shown, with the purpose stated for it (``purpose``: one for all, or each
+        case's own).  An empty list logs nothing."""
+        rows = self._listed(p, phase)
+        self.access_log.record_all(self._list_reads(p, rows, purpose))
+        return rows
+
+    async def cases_async(self, p: Principal, purpose: Purpose = "") -> list[dict[str, Any]]:
+        """As ``cases``, on an event loop: the list is read in a thread, its reads logged from the loop."""
+        rows = await asyncio.to_thread(self._listed, p, "")
+        await self.access_log.record_all_async(self._list_reads(p, rows, purpose))
+        return rows
+
+    def case_numbers(self, p: Principal, case_ids: Iterable[UUID]) -> dict[str, str | None]:
+        """An auditor's label for cases already being read (the case an audit page is of, the cases whose reads an
+        access-log page shows, each logged as that read): case id → its number, from the list — not a read of the
+        list, which would log every case of the installation on each such page.  A case not in the list (erased, or
+        no such case) is left out."""
+        check_auditor(p)
+        wanted = {str(case_id) for case_id in case_ids}
+        return {str(r["case_id"]): r["case_number"] for r in self._listed(p, "") if str(r["case_id"]) in wanted}
+
+    def _listed(self, p: Principal, phase: str) -> list[dict[str, Any]]:
         check_reads_cases(p, self.catalogue)
         if self.lists is None:
             return []
         if p.has(Role.AUDITOR):
-            return self.lists.cases(self.catalogue.lead_agency)
-        if is_social_services(p, self.catalogue) or is_member_user(p, self.catalogue):
-            return self.lists.cases(p.agency, p.municipality)
-        return []
+            rows = self.lists.cases(self.catalogue.lead_agency)
+        elif is_social_services(p, self.catalogue) or is_member_user(p, self.catalogue):
+            rows = self.lists.cases(p.agency, p.municipality)
+        else:
+            return []
+        return [r for r in rows if r["phase"] == phase] if phase else rows
+
+    def _list_reads(self, p: Principal, rows: list[dict[str, Any]], purpose: Purpose) -> list[AccessEntry]:
+        """A read of each case the list shows: ``case_list`` ("ärendelistan" in the extract), an auditor's
+        ``audit.case_list``, as an auditor's feed read is ``audit.feed``."""
+        what = AUDIT_CASE_LIST if p.has(Role.AUDITOR) else CASE_LIST
+        stated = (lambda case_id: purpose) if isinstance(purpose, str) else purpose
+        return [self._entry(p, r["case_id"], what, stated(r["case_id"])) for r in rows]
 
     def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
         with self._outsiders_told_nothing(p):

@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rebuild.set_defaults(handler=_rebuild)
     cases = commands.add_parser("cases", help="an agency's case list")
     cases.add_argument("--agency", required=True)
+    cases.add_argument("--purpose", default="", help=PURPOSE_HELP)
     cases.set_defaults(handler=_cases)
     show = commands.add_parser("show", help="what an agency sees of a case now, and why")
     show.add_argument("--agency", required=True)
@@ -173,10 +174,11 @@ def _calendar(args: argparse.Namespace) -> int:
 
 
 def _cases(args: argparse.Namespace) -> int:
-    with _runner() as runner:
+    """Each case listed shows its number, phase, next meeting…: a read of it, in the access log like ``views show``."""
+    with _reading() as (runner, service, reader):
         runner.app.catalogue.agency(args.agency)
         runner.catch_up()
-        rows = runner.store.cases(args.agency)
+        rows = service.audit_case_list(reader, args.agency, lambda: runner.store.cases(args.agency), args.purpose)
         print(f"{agency_name(args.agency, runner.app.catalogue)}: {len(rows)} ärenden")
         for r in rows:
             extra = (f", {r['consents_in_force']} samtycken gäller" + (f" (första slutar {r['next_consent_end']})"

@@ -47,10 +47,12 @@ async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: C
 
 
 @router.get("", response_model=v.CaseList, responses=READ_ERRORS)
-def my_cases(ctx: Context, user: CurrentUser, response: Response) -> v.CaseList:
-    """Your cases: your agency's view (social services: your municipality's cases)."""
+async def my_cases(reader: Reader, response: Response) -> v.CaseList:
+    """Your cases: your agency's view (social services: your municipality's cases); each case listed is a logged read."""
+    ctx, user, purpose = reader
+    rows = await ctx.cases.cases_async(user, purpose)
     response.headers["Cache-Control"] = "no-store"
-    return v.CaseList(cases=[v.CaseListItem(**row) for row in ctx.cases.cases(user)])
+    return v.CaseList(cases=[v.CaseListItem(**row) for row in rows])
 
 
 @router.get("/by-number/{case_number}", response_model=v.CaseRef, responses=READ_ERRORS)

@@ -63,7 +63,9 @@ def _audit_home(request: Request, user: Principal, typed_number: str) -> Respons
             return redirect(f"/granskning/arenden/{service(request).find(user, number)}")
         except CaseNotFound:
             error = f"Inget ärende med numret {number}."
-    rows = sorted(service(request).cases(user), key=lambda r: r["case_number"] or "", reverse=True)
+    # Each case listed is a read of it (``audit.case_list``), logged before the page is made.
+    rows = sorted(service(request).cases(user, session.purposes(request)), key=lambda r: r["case_number"] or "",
+                  reverse=True)
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
@@ -142,12 +144,14 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
                   now=_form_now(cases.app.clock.now()))
 
 
-def _numbers(cases, user) -> dict[str, str]:  # noqa: ANN001
-    """Case id → what the access log's case column says: the number, for the cases the auditor's list holds (from
-    the list, not a read of any case's content); an erased case has none left and is shown by its id, marked
-    "(gallrat)", as the auditor's home page lists it; any other by its id alone."""
+def _numbers(cases, user, records: list) -> dict[str, str]:  # noqa: ANN001
+    """Case id → what the access log's case column says: the number of each case whose reads the page shows (each
+    such case's read of the log is logged: ``audit.access_log``; a read of the whole case list on every page would
+    put every case of the installation in the log, page after page); an erased case has none left and is shown by
+    its id, marked "(gallrat)", as the auditor's home page lists it; any other by its id alone."""
     erased = {str(r["case_id"]): "" for r in cases.erased_cases(user)}
-    return {**erased, **{str(r["case_id"]): r["case_number"] for r in cases.cases(user) if r["case_number"]}}
+    numbers = cases.case_numbers(user, {r.entry.case_id for r in records})
+    return {**erased, **{case_id: number for case_id, number in numbers.items() if number}}
 
 
 def _form_now(now: datetime) -> str:
@@ -169,8 +173,9 @@ def _handles(request: Request, case_id: UUID, facts: list) -> list[str]:
 
 
 def _number(cases, user, case_id: UUID) -> str:  # noqa: ANN001
-    """The case number for the page's head, from the case list (not a read of the case's content)."""
-    number = next((r["case_number"] for r in cases.cases(user) if str(r["case_id"]) == str(case_id)), None)
+    """The case number for the page's head, from the case list (not a read of the list, nor of the case's content:
+    the page's own read of the case is logged as what it shows)."""
+    number = cases.case_numbers(user, [case_id]).get(str(case_id))
     if number is None:
         raise CaseNotFound("no such case", field="case_id")
     return number
@@ -292,6 +297,6 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
         case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE),
         session.purpose(request, case_id) if case_id else "")
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
-                  reads=texts.READS, numbers=_numbers(cases, user) if records else {},
+                  reads=texts.READS, numbers=_numbers(cases, user, records) if records else {},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
                   agencies=_agencies(request), next_after=records[-1].seq if len(records) == PAGE else None)

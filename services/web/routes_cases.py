@@ -56,9 +56,8 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
             return redirect(f"/arenden/{service(request).find(user, number)}")
         except CaseNotFound:
             error = f"Inget ärende med numret {number} som du har tillgång till."
-    rows = service(request).cases(user)
-    if phase:
-        rows = [r for r in rows if r["phase"] == phase]
+    # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case.
+    rows = service(request).cases(user, session.purposes(request), phase)
     rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
     # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
     lead = user.agency == service(request).catalogue.lead_agency

@@ -18,7 +18,7 @@ import hmac
 import json
 import logging
 import secrets
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
@@ -212,15 +212,22 @@ def _claims(session_token: str) -> dict:
 def purpose(request: Request, case_id: Any) -> str:
     """The purpose stated for reads of this case (its page's form), or "": stated for one case it is never
     recorded on another's reads (another young person's access log and register extract)."""
+    return purposes(request)(case_id)
+
+
+def purposes(request: Request) -> Callable[[Any], str]:
+    """``purpose`` for many cases (a case list's reads): the cookie opened once, each case given the purpose stated
+    for it — the one case it was stated for, "" for every other."""
     sealed = request.cookies.get(cookie(request, PURPOSE_COOKIE), "")
     opened = sealed_cookie.unseal(request.app.state.purpose_key, PURPOSE_COOKIE, sealed) if sealed else None
     try:
         stated = json.loads(opened) if opened is not None else None
     except ValueError:
-        return ""
-    if not isinstance(stated, dict) or stated.get("case") != str(case_id):
-        return ""
-    return str(stated.get("text", ""))
+        stated = None
+    if not isinstance(stated, dict):
+        return lambda case_id: ""
+    case, text = stated.get("case"), str(stated.get("text", ""))
+    return lambda case_id: text if case == str(case_id) else ""
 
 
 def keep_csrf(request: Request, response: Response) -> Response:

@@ -248,14 +248,15 @@ CLOSURE_REASONS = presentation.CLOSURE_REASONS
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör"}
-READS = {"timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
+READS = {"case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
+         "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
          "extract": "registerutdraget", "extract.guardian": "registerutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
          "audit.access_log": "åtkomstloggen (granskning)",
          "feed": "myndighetens flöde", "audit.feed": "en myndighets flöde (granskning)",
-         "views.show": "en myndighets vy (kommandoraden)",
+         "views.show": "en myndighets vy (kommandoraden)", "views.cases": "en myndighets ärendelista (kommandoraden)",
          "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
 # Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
 # (`sigill audit`, `sigill views show`).

@@ -82,3 +82,27 @@ def _guardian_of(cases, group, index: int) -> str:
     consent = next(d.fact for d in look.disclosures
                    if d.fact.kind == "consent.granted" and d.fact.content["consent_id"] == group.consents[index])
     return consent.content["consenter"]
+
+
+def test_each_case_a_list_shows_is_in_the_extract_and_the_access_log_as_a_read_of_the_case_list(server, open_browser):
+    """The school's case list and the auditor's home page show the case's number and phase: reads of the case, which
+    the young person's extract and the auditors' access log tell in Swedish (they were in neither)."""
+    group = seed.school_and_police_group(server.context.cases)
+    school = open_browser()
+    ui.sign_in(school, ui.SCHOOL)
+    expect(school.locator("main")).to_contain_text(group.case_number)   # signed in, on the school's case list
+    auditor = open_browser()
+    ui.sign_in(auditor, ui.AUDITOR)
+    expect(auditor.locator("main")).to_contain_text(group.case_number)   # the home page lists every case
+
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "registerutdrag")
+    reads = page.locator("table.list tbody tr")
+    expect(reads.filter(has_text="Kurator, skolan").filter(has_text="ärendelistan")).to_have_count(1)
+    expect(reads.filter(has_text="ärendelistan (granskning)")).to_contain_text("IVO")
+    expect(page.locator("table.list")).not_to_contain_text("case_list")
+
+    auditor.goto("/granskning/atkomstlogg?" + urlencode({"nummer": group.case_number, "myndighet": "skola"}))
+    expect(auditor.locator("table.list")).to_contain_text("ärendelistan")
+    expect(auditor.locator("table.list")).not_to_contain_text("case_list")

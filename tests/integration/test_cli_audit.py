@@ -224,7 +224,13 @@ def test_one_altered_wrapped_key_is_named_as_that_case_s_not_blamed_on_the_maste
                 f"sigill: the data key of case {case_id} is damaged (it does not unwrap under the master key, which"
                 " unwraps the others): that case's events cannot be read; restore its row of sigill_data_keys from a"
                 " backup"], (check_value, command, result.stderr[-600:])
-        assert sigill("views", "cases", "--agency", "skola", env=env).returncode == 0   # the rest starts and runs
+        # The school's list shows that case: its read cannot be logged (the reader's name is sealed under that key),
+        # so the list is refused in the same one line; the rest starts and runs.
+        listed = sigill("views", "cases", "--agency", "skola", env=env)
+        assert listed.returncode == 1 and listed.stdout == "", listed.stdout
+        assert f"sigill: the data key of case {case_id} is damaged" in listed.stderr
+        assert len(listed.stderr.strip().splitlines()) == 1
+        assert sigill("views", "catch-up", env=env).returncode == 0
         assert sigill("audit", "verify", env=env).returncode == 0
 
 
@@ -744,3 +750,18 @@ def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_p
     assert missing.returncode == 3 and missing.stderr.strip().splitlines() == [   # not verified, as verify's
         f"sigill: cannot read {tmp_path / 'saknas.json'}: No such file or directory"]
     assert not (tmp_path / "r.html").exists()
+
+
+def test_views_cases_is_a_read_of_each_case_it_lists_with_its_purpose_sealed(tmp_path):
+    """`sigill views cases` prints each case's number, phase, next meeting and consents: it was in no access log."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    listed = sigill("views", "cases", "--agency", "socialtjanst", "--purpose", "Tillsyn 17/2026", env=env)
+    assert listed.returncode == 0 and "0180-2026-0001" in listed.stdout
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:
+        rows = conn.execute("SELECT what, agency, roles, subject, details FROM sigill_access_log ORDER BY seq"
+                            ).fetchall()
+    assert [r[:3] for r in rows] == [("views.cases:socialtjanst", "sigill", "auditor")]   # the demo's one case
+    assert rows[0][3].startswith("cli:uid") and b"Tillsyn" not in bytes(rows[0][4])   # the purpose sealed
+    assert sigill("audit", "verify", env=env).returncode == 0

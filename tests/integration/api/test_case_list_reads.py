@@ -1,0 +1,152 @@
+"""A case list shows each case's number, phase, next meeting…: each case it shows is a read, logged before the list
+is shown — in one batch, with the purpose stated — and told in Swedish in the young person's extract and the
+auditors' access log; an empty list logs nothing, and a list whose reads cannot be logged is not shown.  Until
+2026-12-04 no list was logged: the API's, the web client's (the auditor's home page too) and `sigill views cases`."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+from uuid import UUID
+
+import psycopg
+
+from services.access_entry import AccessQuery
+from services.cli_audit import command_line_reader
+from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
+from tests.integration.api.skew import web_as
+
+LIST_READS = ("case_list", "audit.case_list")
+
+
+def list_reads(context, case_id: str) -> list[tuple[str, str, str]]:
+    """The case's list reads in its access log, oldest first: (agency, what, purpose)."""
+    return [(r.entry.agency, r.entry.what, r.entry.purpose) for r in context.cases.access_log.extract(UUID(case_id))
+            if r.entry.what in LIST_READS]
+
+
+def every_entry(context) -> int:
+    return len(context.cases.access_log.search(AccessQuery(limit=10_000)))
+
+
+def csrf_of(web, path: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', web.get(path).text).group(1)
+
+
+def test_each_case_the_apis_list_shows_is_a_read_logged_in_one_batch_with_the_purpose_given(client, users, tick,
+                                                                                          context):
+    school_case, _ = school_consented_case(client, users, tick)
+    own_case = open_case(client, users)   # social services' alone: the school is shown nothing of it
+    log = context.cases.access_log
+    listed = ok(client.get("/api/v1/cases", headers={**users.social, "Sigill-Purpose": quote("Veckogenomgång")}))
+    assert {c["case_id"] for c in listed["cases"]} == {school_case, own_case}
+    assert log.batch_sizes[-1] == 2   # one batch (one round trip) for the list, not one per case
+    for case_id in (school_case, own_case):
+        assert list_reads(context, case_id) == [("socialtjanst", "case_list", "Veckogenomgång")]
+    assert [c["case_id"] for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"]] == [school_case]
+    assert list_reads(context, school_case)[-1] == ("skola", "case_list", "")
+    assert len(list_reads(context, own_case)) == 1   # not in the school's list: not read by it
+    # An auditor's list is every case of the installation, each read as an auditor's (as its feed reads are).
+    ok(client.get("/api/v1/cases", headers={**users.auditor, "Sigill-Purpose": quote("Tillsyn 17/2026")}))
+    assert list_reads(context, own_case)[-1] == ("ivo", "audit.case_list", "Tillsyn 17/2026")
+    # The young person's extract over the API has it too, by its code, as every other read.
+    extract = ok(client.get(f"/api/v1/cases/{own_case}/extract", headers=users.social))["reads"]
+    assert [r["what"] for r in extract] == ["case_list", "audit.case_list", "extract"]
+
+
+def test_an_empty_list_logs_nothing_where_a_list_showing_cases_logs_each(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    gothenburg = web_as(context, settings, "soc-1480")
+    before = every_entry(context)
+    listed = client.get("/api/v1/cases", headers=users.headers("socialtjanst", "caseworker", municipality="1480"))
+    assert ok(listed)["cases"] == []
+    assert gothenburg.get("/arenden").status_code == 200
+    assert every_entry(context) == before
+    assert ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+    assert every_entry(context) == before + 1 and list_reads(context, case_id) == [("socialtjanst", "case_list", "")]
+
+
+
+
+def test_a_list_whose_reads_cannot_be_logged_is_refused_and_shows_no_case(client, users, tick, context, settings,
+                                                                          postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
+    caseworker, auditor = web_as(context, settings, "soc-0180"), web_as(context, settings, "ivo")
+    before = every_entry(context)
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # every insert into the log now fails
+        conn.execute("ALTER TABLE sigill_access_log ADD CONSTRAINT refuse_all CHECK (false) NOT VALID")
+    answer = client.get("/api/v1/cases", headers=users.social)   # logged from the server's loop
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "access_log_unavailable"
+    assert number not in answer.text and case_id not in answer.text
+    for page in (caseworker.get("/arenden"), auditor.get("/granskning")):   # logged by the writer thread
+        assert page.status_code == 503 and "åtkomstloggen kan inte nås" in page.text
+        assert number not in page.text and case_id not in page.text
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("ALTER TABLE sigill_access_log DROP CONSTRAINT refuse_all")
+    assert every_entry(context) == before
+    assert ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+    assert caseworker.get("/arenden").status_code == 200 and every_entry(context) == before + 2
+
+
+def test_the_web_lists_log_each_case_shown_with_the_purpose_stated_for_that_case_alone(client, users, tick,
+                                                                                       context, settings):
+    """The web client's purpose is stated on one case's page and kept for that case only (it may name the young
+    person): a list records it with that case's read, and with no other's."""
+    active, _ = school_consented_case(client, users, tick)
+    referred = ok(client.post("/api/v1/cases", json={**REFERRAL, "personnummer": "200907224919"},
+                              headers=users.social), 201)["case_id"]
+    web = web_as(context, settings, "soc-0180")
+    said = web.post("/syfte", follow_redirects=False, data={
+        "csrf": csrf_of(web, f"/arenden/{active}"), "purpose": "Förbereda nätverksmöte", "back": f"/arenden/{active}",
+        "case": active})
+    assert said.status_code == 303
+    assert web.get("/arenden").status_code == 200
+    assert list_reads(context, active) == [("socialtjanst", "case_list", "Förbereda nätverksmöte")]
+    assert list_reads(context, referred) == [("socialtjanst", "case_list", "")]
+    # Filtered by phase, the page shows (and reads) only the cases of that phase.
+    assert web.get("/arenden", params={"fas": "referred"}).status_code == 200
+    assert len(list_reads(context, active)) == 1 and len(list_reads(context, referred)) == 2
+    # A member's list.
+    assert web_as(context, settings, "skola").get("/arenden").status_code == 200
+    assert list_reads(context, active)[-1] == ("skola", "case_list", "")
+
+
+def test_the_auditors_home_page_is_a_read_of_each_case_it_lists_and_its_other_pages_are_not(client, users, tick,
+                                                                                           context, settings):
+    """The auditor's home page lists every case; the number in an audit page's head and the access log's case
+    column come from the list too, but are no read of the list: logged so, every page of the access log would add
+    an entry to every case of the installation, and a walk to the log's end would never reach it."""
+    case_id, _ = school_consented_case(client, users, tick)
+    other = open_case(client, users)
+    auditor = web_as(context, settings, "ivo")
+    home = auditor.get("/granskning")
+    assert home.status_code == 200
+    assert list_reads(context, case_id) == list_reads(context, other) == [("ivo", "audit.case_list", "")]
+    number = next(c["case_number"] for c in ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+                  if c["case_id"] == case_id)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # a read for the log's page to show
+    before = every_entry(context)
+    assert auditor.get(f"/granskning/arenden/{other}").status_code == 200   # the replay's form: nothing read yet
+    assert auditor.get(f"/granskning/arenden/{case_id}/utlamnanden").status_code == 200
+    page = auditor.get("/granskning/atkomstlogg", params={"myndighet": "skola"}).text
+    assert f'<a href="/granskning/arenden/{case_id}">{number}</a>' in page   # still named by its number
+    reads = [r.entry.what for r in context.cases.access_log.search(AccessQuery(limit=10_000))][before:]
+    assert reads == ["audit.disclosures", "audit.access_log"], reads   # no list read: only what the pages showed
+
+
+def test_the_extract_and_the_auditors_access_log_say_a_list_read_in_swedish(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get("/api/v1/cases", headers=users.school))
+    ok(client.get("/api/v1/cases", headers=users.auditor))
+    # `sigill views cases --agency skola`, as the command line reads it.
+    command_line = context.cases.lists
+    context.cases.audit_case_list(command_line_reader(), "skola", lambda: command_line.cases("skola"), "Tillsyn")
+    extract = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "<td>ärendelistan</td>" in extract and "<td>ärendelistan (granskning)</td>" in extract
+    assert "<td>en myndighets ärendelista (kommandoraden): Skolan</td>" in extract
+    assert "case_list" not in extract and "views.cases" not in extract
+    number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
+    page = web_as(context, settings, "ivo").get("/granskning/atkomstlogg", params={"nummer": number}).text
+    assert "<td>ärendelistan</td>" in page and "<td>ärendelistan (granskning)</td>" in page
+    assert "case_list" not in page
