@@ -54,6 +54,7 @@ def _label_of(name: str) -> str:
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["when"] = _when
+env.filters["when_time"] = lambda value: value.astimezone(STOCKHOLM).strftime("%H:%M")   # later the same day
 env.filters["fid"] = _field_id
 env.filters["label_of"] = _label_of
 

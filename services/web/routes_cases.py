@@ -18,6 +18,7 @@ from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
 from services.web import deadlines, forms, session, texts, views
 from services.web.case_pages import look, saved, service, show, today
+from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
 
@@ -145,5 +146,6 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
     now = service(request).app.clock.now()
     records = service(request).extract(user, uuid, session.purpose(request, uuid), till)
     recipients = views.extract_recipients(seen.disclosures, now)
-    return show(request, user, seen, "registerutdrag", "extract.html", records=records, reads=texts.READS, now=now,
+    return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(records), reads=texts.READS,
+                now=now,
                 recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""))

@@ -120,8 +120,9 @@ T: dict[str, str] = {
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
     "closed_no_forms": "Ärendet är avslutat: inget mer kan registreras i det, så här finns inga formulär.",
     "extract_title": "Registerutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
-                     "ärendets innehåll: vem, vilken myndighet, vad och när.", "print": "Skriv ut",
-    "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
+                     "ärendets innehåll: vem, vilken myndighet, vad och när. När ärendet visats i en ärendelista står"
+                     " samma läsares visningar samma dag på en rad.", "print": "Skriv ut",
+    "extract_times": "gånger samma dag", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",
     "replay_title": "Återspela: vad kunde en myndighet se", "replay_agency": "Myndighet",
     # The last Sundays of March and October: a clock time of 02:00–03:00 names no instant, or two.

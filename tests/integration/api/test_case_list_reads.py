@@ -150,3 +150,19 @@ def test_the_extract_and_the_auditors_access_log_say_a_list_read_in_swedish(clie
     page = web_as(context, settings, "ivo").get("/granskning/atkomstlogg", params={"nummer": number}).text
     assert "<td>ärendelistan</td>" in page and "<td>ärendelistan (granskning)</td>" in page
     assert "case_list" not in page
+
+
+def test_the_printable_extract_gathers_a_readers_list_reads_of_a_day_into_one_row(client, users, tick, context,
+                                                                                  settings):
+    """Thirty openings of the list were thirty "ärendelistan" rows in the young person's extract."""
+    case_id, _ = school_consented_case(client, users, tick)
+    for _ in range(3):
+        ok(client.get("/api/v1/cases", headers=users.school))
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    ok(client.get("/api/v1/cases", headers=users.school))
+    assert [what for _, what, _ in list_reads(context, case_id)] == ["case_list"] * 4   # each is logged
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert page.count("<td>ärendelistan (4 gånger samma dag)</td>") == 1 and "<td>tidslinjen</td>" in page
+    assert page.index("ärendelistan (4 gånger") < page.rindex("<td>tidslinjen</td>")   # where its first read was
+    api = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
+    assert sum(r["what"] == "case_list" for r in api["reads"]) == 4   # for programs, every read as it is
