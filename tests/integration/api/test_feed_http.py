@@ -390,3 +390,12 @@ def test_a_plan_row_names_the_police_to_no_one_who_may_not_know_the_police_take_
     social_feed, _ = everything(client, users.social, "socialtjanst", municipality="0180")
     assert [m["body"]["content"]["responsible_agencies"] for m in social_feed
             if m["body"]["kind"] == "plan.row"] == [["skola", "polis"]]
+
+
+def test_a_feed_page_logs_the_read_of_each_case_it_shows_in_one_batch(client, users, tick, context):
+    """Each case's read was logged on its own, a commit waited for each in turn: a page over a hundred cases, a
+    hundred commits before it was answered."""
+    cases = [school_consented_case(client, users, tick)[0] for _ in range(3)]
+    messages, _ = everything(client, users.school, "skola", limit=500)
+    assert {m["body"]["case_id"] for m in messages} == set(cases)
+    assert context.cases.access_log.batch_sizes[-1] == 3   # one batch for the page, one entry a case

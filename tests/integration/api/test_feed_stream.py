@@ -139,10 +139,10 @@ def test_a_stream_that_cannot_log_its_reads_sends_nothing_and_ends(served, conte
     _, base = served
     school_consented_case(client, users, tick)
 
-    def refuse(entry):
+    def refuse(entries):
         raise AccessLogUnavailable("the access log cannot be written; the read was refused")
 
-    context.cases.access_log.record = refuse
+    context.cases.access_log.record_all = refuse   # a page's reads are logged in one batch
     stream = Events(f"{base}/api/v1/feeds/skola/stream", users.school)
     try:
         assert stream.ended.wait(5)
