@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from contextlib import suppress
 from typing import Any, Callable
 
@@ -31,7 +32,10 @@ from gateways.sealing import Unsealable, seal, unseal
 from services.access_chain import GENESIS, ChainVerdict, Signer, broken, checkpoint_message, entry_link, utc_text
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.access_log import Versions
+from services.errors import DamagedDataKey
 from services.ports import KeyStore
+
+log = logging.getLogger("sigill.access_log")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {log} (
@@ -273,9 +277,19 @@ class _EntrySealing:
 
     def fetched_keys(self, entries: list[AccessEntry]) -> dict[Any, bytes | None]:
         """Each case's key, those not in memory fetched together first (one round trip, not one per case: a case
-        list's read logs every case it shows in one batch)."""
+        list's read logs every case it shows in one batch).  A case whose key is damaged gets None, as an erased
+        case does: its read is logged without the reader's name and purpose (the subject, agency, what and when
+        stay), where it failed the whole batch — a case list showing it, and every read committed with it."""
         self._keystore.warm(e.case_id for e in entries)
-        return {e.case_id: self._keystore.data_key(e.case_id, create=False) for e in entries}
+        return {case_id: self._key_or_none(case_id) for case_id in dict.fromkeys(e.case_id for e in entries)}
+
+    def _key_or_none(self, case_id: Any) -> bytes | None:
+        try:
+            return self._keystore.data_key(case_id, create=False)
+        except DamagedDataKey:   # its content reads say so themselves; a list's read of its row must not fail
+            log.info("the data key of case %s is damaged: a read of it is logged without the reader's name and"
+                     " purpose; restore its row of the key table from a backup", case_id)
+            return None
 
     def batch_text(self, entries: list[AccessEntry], keys: dict[Any, bytes | None]) -> str:
         return json.dumps([{"at": utc_text(e.at), "case_id": str(e.case_id), "subject": e.subject,

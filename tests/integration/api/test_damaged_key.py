@@ -52,3 +52,27 @@ def test_a_damaged_key_of_a_case_the_views_have_not_taken_in_leaves_the_lists_an
     answer = client.get("/api/v1/cases", headers=users.social)
     assert answer.status_code == 200 and any(c["case_id"] == listed for c in answer.json()["cases"])
     assert f"the data key of case {damaged} is damaged" in caplog.text
+
+
+def test_a_list_showing_a_case_with_a_damaged_key_answers_and_logs_its_read_without_the_readers_name(
+        client, users, tick, app, context, postgres, settings):
+    """A case list is a read of every case it shows, and the reader's name is sealed under each case's key: one
+    damaged key failed the municipality's list — and every read committed in the same batch.  Now the list answers
+    (the case's row is in the views, plaintext), its read logged with who, agency, what and when, without the
+    reader's name and purpose; opening the case still says its key is damaged."""
+    damaged, _ = school_consented_case(client, users, tick)
+    other, _ = school_consented_case(client, users, tick)
+    ok(client.get("/api/v1/cases", headers=users.social))   # both in the views
+    _damage_key(postgres, app, damaged)
+    listed = ok(client.get("/api/v1/cases", headers=users.social))
+    assert {c["case_id"] for c in listed["cases"]} == {damaged, other}
+    with psycopg.connect(postgres.conninfo()) as conn:
+        logged = conn.execute("SELECT case_id::text, what, details FROM sigill_access_log ORDER BY seq DESC LIMIT 2"
+                              ).fetchall()
+    by_case = {case_id: (what, bytes(details)) for case_id, what, details in logged}
+    assert by_case[damaged] == ("case_list", b"") and by_case[other][0] == "case_list" and by_case[other][1]
+    web = create_api(context)
+    mount_web(web, context, settings)
+    caseworker = signed_in(TestClient(web, raise_server_exceptions=False), "soc-0180")
+    assert caseworker.get("/arenden").status_code == 200
+    assert client.get(f"/api/v1/cases/{damaged}", headers=users.social).status_code == 409
