@@ -12,7 +12,7 @@ from projections import agency_queries as q
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
-from services.web import forms, session, views
+from services.web import forms, plan_views, session, views
 from services.web.case_pages import look, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
@@ -28,7 +28,7 @@ BLANK_ROWS = 2
 def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
           errors: dict[str, str] | None = None, status: int = 200) -> Response:
     seen = look(request, user, case_id, "plan")
-    revisions = views.revisions(seen.disclosures)
+    revisions = plan_views.revisions(seen.disclosures)
     current = revisions[0] if revisions else None
     rows = len(current.rows) if current else 0
     if typed is None and seen.place is Place.LEAD:
@@ -100,7 +100,7 @@ def _follow_ups(request: Request, user: Principal, case_id: UUID, typed: Typed |
     cat = service(request).catalogue
     done = [d for d in seen.disclosures if d.fact.kind == "follow_up"]
     return show(request, user, seen, "uppfoljning", "follow_ups.html", status, typed=typed or Typed(),
-                errors=errors or {}, rows=views.followable_rows(seen.disclosures, user.agency,
+                errors=errors or {}, rows=plan_views.followable_rows(seen.disclosures, user.agency,
                                                                  seen.place is Place.LEAD),
                 done=views.timeline(done, cat, among=seen.disclosures))
 

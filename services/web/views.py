@@ -1,8 +1,8 @@
 """What the pages show, computed from what the user may see (a ``Look``'s disclosures) — nothing more.
 
 Pure functions: the consent picture (which agency may see which category
-now, and until when), the plan's revisions and their differences, the
-group, the rows a user may follow up.  The consent picture asks the
+now, and until when), the group, the timeline, meetings.  The plan's
+revisions and their differences are ``services.web.plan_views``'.  The consent picture asks the
 disclosure rules' own ``Judge``, over a case rebuilt from the consent,
 guardian and membership facts social services sees.
 """
@@ -67,7 +67,8 @@ def _category(category: str, catalogue: Catalogue) -> str:
     return catalogue.category(category).name.split(" (")[0]
 
 
-def _facts(disclosures: Iterable[Disclosure], *kinds: str) -> list[Fact]:
+def facts_seen(disclosures: Iterable[Disclosure], *kinds: str) -> list[Fact]:
+    """The facts of these kinds among what the user sees, in the order they happened."""
     return sorted((d.fact for d in disclosures if d.fact.kind in kinds), key=fact_order)
 
 
@@ -85,7 +86,7 @@ class Head:
 
 
 def head(disclosures: Sequence[Disclosure]) -> Head:
-    number = next((f.content["case_number"] for f in _facts(disclosures, "case.opened")), None)
+    number = next((f.content["case_number"] for f in facts_seen(disclosures, "case.opened")), None)
     phase = phase_of(disclosures)
     last = max((d.fact.recorded_at for d in disclosures), default=None)
     return Head(number, PHASES.get(phase or "", None), phase == "closed", last)
@@ -105,7 +106,7 @@ def phase_of(disclosures: Sequence[Disclosure]) -> str | None:
 def members(disclosures: Sequence[Disclosure]) -> dict[str, dict[str, Any]]:
     """The agencies in the group now (as far as the reader may know), with contact person and role."""
     current: dict[str, dict[str, Any]] = {}
-    for f in _facts(disclosures, "member.joined", "member.left"):
+    for f in facts_seen(disclosures, "member.joined", "member.left"):
         if f.kind == "member.joined":
             current[f.content["agency"]] = {**f.content, "joined_at": f.recorded_at}
         else:
@@ -114,7 +115,7 @@ def members(disclosures: Sequence[Disclosure]) -> dict[str, dict[str, Any]]:
 
 
 def guardians(disclosures: Sequence[Disclosure]) -> list[dict[str, Any]]:
-    recorded = _facts(disclosures, "guardians")
+    recorded = facts_seen(disclosures, "guardians")
     return [dict(g) for g in recorded[-1].content["guardians"]] if recorded else []
 
 
@@ -132,7 +133,7 @@ def consents(disclosures: Sequence[Disclosure], now: datetime) -> list[ConsentRo
     """Every consent as social services sees it (the owner's whole copy), as it stands now."""
     records: dict[str, ConsentRecord] = {}
     names: dict[str, str] = {}
-    for f in _facts(disclosures, "consent.granted", "consent.narrowed", "consent.withdrawn"):
+    for f in facts_seen(disclosures, "consent.granted", "consent.narrowed", "consent.withdrawn"):
         c = f.content
         if "scope" not in c:
             continue  # a recipient's part: the page for the owner uses the whole consent
@@ -182,7 +183,7 @@ _PROBE_ORIGIN = "\x00nobody"  # a fact from no agency: only consent can make it 
 
 
 def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> Picture | None:
-    subject = _facts(disclosures, "case.subject")
+    subject = facts_seen(disclosures, "case.subject")
     if not subject:
         return None
     born: date = subject[0].content["birth_date"]
@@ -267,7 +268,7 @@ def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tupl
 def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
     """Whom the extract may be made for now (``Case.check_extract_for``): the young person, and while they are under
     18 each guardian with custody."""
-    subject = _facts(disclosures, "case.subject")
+    subject = facts_seen(disclosures, "case.subject")
     under_18 = bool(subject) and local_date(now) < birthday(subject[0].content["birth_date"], 18)
     return consenters(disclosures) if under_18 else [(YOUNG_PERSON, "Den unge")]
 
@@ -276,69 +277,6 @@ def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:
     """Who may give a consent: the young person, and each guardian with custody."""
     return [(YOUNG_PERSON, "Den unge")] + [(g["guardian_id"], f"{g['name']} (vårdnadshavare)")
                                            for g in guardians(disclosures) if g["has_custody"]]
-
-
-# -- the action plan -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Revision:
-    number: int
-    recorded_at: datetime
-    main_goal: str | None
-    rows: list[dict[str, Any]]
-    changes: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)  # (kind, row, fields)
-    goal_changed: bool = False
-
-
-ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "follow_up")
-
-
-def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
-    """Each revision the reader may see, newest first, with its difference from the one before."""
-    by_number: dict[int, Revision] = {}
-    for f in _facts(disclosures, "plan.goal", "plan.row"):
-        n = f.content["revision"]
-        revision = by_number.setdefault(n, Revision(n, f.recorded_at, None, []))
-        if f.kind == "plan.goal":
-            revision.main_goal = f.content["main_goal"]
-        else:
-            revision.rows.append({**f.content, "category": f.category})
-    ordered = sorted(by_number.values(), key=lambda r: r.number)
-    for previous, current in zip([None, *ordered], ordered):
-        # Numbered as the reader counts them: the plan's own number counts revisions a member may not see
-        # (``projections/shown_facts.py``); the lead, which sees them all, reads the plan's own.
-        current.number = 1 if previous is None else previous.number + 1
-        current.rows.sort(key=lambda r: r["position"])
-        if previous is not None:
-            _diff(previous, current)
-    return list(reversed(ordered))
-
-
-def _diff(previous: Revision, current: Revision) -> None:
-    before = {r["row_id"]: r for r in previous.rows}
-    after = {r["row_id"]: r for r in current.rows}
-    current.goal_changed = previous.main_goal != current.main_goal and current.main_goal is not None
-    for row_id, row in after.items():
-        if row_id not in before:
-            current.changes.append(("added", row, []))
-        else:
-            changed = [k for k in ROW_FIELDS if tuple_or(before[row_id].get(k)) != tuple_or(row.get(k))]
-            if changed:
-                current.changes.append(("changed", row, changed))
-    current.changes.extend(("removed", row, []) for row_id, row in before.items() if row_id not in after)
-
-
-def tuple_or(value: Any) -> Any:
-    return tuple(value) if isinstance(value, (list, tuple)) else value
-
-
-def followable_rows(disclosures: Sequence[Disclosure], agency: str, lead: bool) -> list[dict[str, Any]]:
-    """The current plan's rows the reader sees and may follow up (all for social services; else its own)."""
-    current = revisions(disclosures)
-    if not current:
-        return []
-    return [r for r in current[0].rows if lead or agency in r["responsible_agencies"]]
 
 
 def case_number_typed(text: str) -> str | None:

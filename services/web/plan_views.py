@@ -1,0 +1,71 @@
+"""The action plan as the pages show it, from what the user may see: each revision the reader sees, numbered as it
+counts them, with its difference from the one before; and the rows a user may follow up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Sequence
+
+from domain.judge import Disclosure
+from services.web.views import facts_seen
+
+
+@dataclass
+class Revision:
+    number: int
+    recorded_at: datetime
+    main_goal: str | None
+    rows: list[dict[str, Any]]
+    changes: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)  # (kind, row, fields)
+    goal_changed: bool = False
+
+
+ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "follow_up")
+
+
+def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
+    """Each revision the reader may see, newest first, with its difference from the one before."""
+    by_number: dict[int, Revision] = {}
+    for f in facts_seen(disclosures, "plan.goal", "plan.row"):
+        n = f.content["revision"]
+        revision = by_number.setdefault(n, Revision(n, f.recorded_at, None, []))
+        if f.kind == "plan.goal":
+            revision.main_goal = f.content["main_goal"]
+        else:
+            revision.rows.append({**f.content, "category": f.category})
+    ordered = sorted(by_number.values(), key=lambda r: r.number)
+    for previous, current in zip([None, *ordered], ordered):
+        # Numbered as the reader counts them: the plan's own number counts revisions a member may not see
+        # (``projections/shown_facts.py``); the lead, which sees them all, reads the plan's own.
+        current.number = 1 if previous is None else previous.number + 1
+        current.rows.sort(key=lambda r: r["position"])
+        if previous is not None:
+            _diff(previous, current)
+    return list(reversed(ordered))
+
+
+def _diff(previous: Revision, current: Revision) -> None:
+    before = {r["row_id"]: r for r in previous.rows}
+    after = {r["row_id"]: r for r in current.rows}
+    current.goal_changed = previous.main_goal != current.main_goal and current.main_goal is not None
+    for row_id, row in after.items():
+        if row_id not in before:
+            current.changes.append(("added", row, []))
+        else:
+            changed = [k for k in ROW_FIELDS if tuple_or(before[row_id].get(k)) != tuple_or(row.get(k))]
+            if changed:
+                current.changes.append(("changed", row, changed))
+    current.changes.extend(("removed", row, []) for row_id, row in before.items() if row_id not in after)
+
+
+def tuple_or(value: Any) -> Any:
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def followable_rows(disclosures: Sequence[Disclosure], agency: str, lead: bool) -> list[dict[str, Any]]:
+    """The current plan's rows the reader sees and may follow up (all for social services; else its own)."""
+    current = revisions(disclosures)
+    if not current:
+        return []
+    return [r for r in current[0].rows if lead or agency in r["responsible_agencies"]]
