@@ -40,10 +40,11 @@ class Rotation:
     rewrapped: int = 0          # cases' keys that were under the previous master key, now under the new one
     already: int = 0            # cases' keys under the new master key already (a rotation run before)
     destroyed: int = 0          # keys destroyed by an erasure: nothing to wrap
-    damaged: list[UUID] = field(default_factory=list)   # rows neither key unwraps: left as they are
+    damaged: list[UUID] = field(default_factory=list)   # cases' rows neither key unwraps: left as they are
     # The master key's check value (``keystore.CHECK_ID``'s row) is wrapped anew with the keys and counted apart:
-    # counted among them, an operator read "3 datanycklar" for two cases.
+    # counted among them, an operator read "3 datanycklar" for two cases (and a damaged one, a case to restore).
     check_opened: bool = False  # it was under either master key
+    check_damaged: bool = False  # it was under neither: left as it is
 
 
 def rewrap(wrapped: bytes, previous: bytes, new: bytes) -> tuple[str, bytes | None]:
@@ -88,7 +89,7 @@ def rotate(conninfo: str, schema: str, previous: bytes, new: bytes,
         if check:
             checked = Rotation()
             _rewrap_batch(conn, table, check, previous, new, checked)
-            done.check_opened, done.damaged = bool(checked.rewrapped or checked.already), checked.damaged
+            done.check_opened, done.check_damaged = bool(checked.rewrapped or checked.already), bool(checked.damaged)
         for start in range(0, len(wrapped), BATCH):
             _rewrap_batch(conn, table, wrapped[start:start + BATCH], previous, new, done)
             progress(min(start + BATCH, len(wrapped)), len(wrapped))

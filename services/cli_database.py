@@ -70,6 +70,10 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
           " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
           " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
           " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
+    if rotation.check_damaged:   # no case's key: the processes start with a warning that the row was altered
+        print("sigill: huvudnyckelns kontrollvärde (en rad i nyckeltabellen, ingen datanyckel) går inte att packa upp"
+              " med någon av nycklarna och lämnades orört: återställ raden ur en säkerhetskopia och kör kommandot igen"
+              " med den nyckel den omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
     if rotation.damaged:
         # Damaged before (neither key unwraps them): those cases already read as damaged.  Left as they are.
         print(f"sigill: {len(rotation.damaged):,} datanycklar går inte att packa upp med någon av nycklarna och"
@@ -77,4 +81,4 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
               f"{' …' if len(rotation.damaged) > 5 else ''}): återställ dem ur en säkerhetskopia och kör kommandot"
               " igen med den nyckel de omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
         return 1
-    return 0
+    return 1 if rotation.check_damaged else 0

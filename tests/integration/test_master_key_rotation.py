@@ -19,7 +19,7 @@ from gateways.embedded_postgres import start_embedded
 from gateways.follower_lock import lock_key
 from gateways.jwt_tokens import DevTokens
 from gateways.key_rotation import RotationRefused, rotate
-from gateways.keystore import PostgresKeyStore, WrongMasterKey
+from gateways.keystore import CHECK_ID, PostgresKeyStore, WrongMasterKey
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application, set_up_database
 from services.clock import ManualClock
@@ -248,3 +248,31 @@ def test_a_server_left_running_with_the_old_key_answers_503_and_records_nothing(
         app.close()
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "master_key_replaced", answer.text
     assert count_cases(postgres) == 0
+
+
+def test_a_damaged_check_value_is_counted_apart_not_named_as_a_cases_key(postgres, settings, monkeypatch, capsys):
+    """The master key's check value (the key table's row 0) is no case's key: damaged, it was put among the damaged
+    data keys, and the operator read "1 datanycklar … (skadade rader; ärenden 00000000-…)" and was sent to restore
+    a case that does not exist."""
+    from services import bootstrap, cli_database, settings as settings_module
+
+    old, new = base64.b64decode(settings.master_key.get_secret_value()), new_key()
+    with PostgresKeyStore(postgres.conninfo(), old) as keystore:
+        case = uuid4()
+        keystore.create_keys([case])
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("UPDATE sigill_data_keys SET wrapped_key = %s WHERE aggregate_id = %s", (os.urandom(40), CHECK_ID))
+    done = rotate(postgres.conninfo(), "public", old, new)
+    assert (done.rewrapped, done.damaged, done.check_opened, done.check_damaged) == (1, [], False, True)
+
+    class Configured:
+        def check(self) -> None:
+            pass
+
+    monkeypatch.setattr(settings_module, "Settings", Configured)
+    monkeypatch.setattr(bootstrap, "rotate_master_key", lambda settings, progress: done)
+    assert cli_database._rotate_master_key(None) == 1
+    said = capsys.readouterr()
+    assert said.out.startswith("Huvudnyckeln bytt: 1 datanycklar omslutna med den nya")
+    assert str(CHECK_ID) not in said.err and "datanycklar går inte" not in said.err, said.err
+    assert len(said.err.strip().splitlines()) == 1 and "kontrollvärde" in said.err, said.err
