@@ -76,3 +76,18 @@ def test_a_list_showing_a_case_with_a_damaged_key_answers_and_logs_its_read_with
     caseworker = signed_in(TestClient(web, raise_server_exceptions=False), "soc-0180")
     assert caseworker.get("/arenden").status_code == 200
     assert client.get(f"/api/v1/cases/{damaged}", headers=users.social).status_code == 409
+
+
+def test_the_auditors_access_log_shows_a_damaged_key_cases_reads_without_their_sealed_details(
+        client, users, tick, app, postgres):
+    """The reader's name and purpose of each entry are sealed under its case's key: one entry of a case whose key was
+    damaged after it was read failed the auditor's whole page of the access log (every case's reads on it)."""
+    damaged, _ = school_consented_case(client, users, tick)
+    other, _ = school_consented_case(client, users, tick)
+    for case_id in (damaged, other):
+        ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    _damage_key(postgres, app, damaged)
+    page = ok(client.get("/api/v1/audit/access-log", headers=users.auditor))
+    names = {(r["case_id"], r["what"]): r["reader_name"] for r in page["records"]}
+    assert names[(damaged, "timeline")] == "(nyckeln skadad)"
+    assert names[(other, "timeline")] not in ("", "(nyckeln skadad)")
