@@ -256,12 +256,18 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       request_key=fingerprint_key(settings.master_key_bytes()),
                       previous_request_keys=tuple(fingerprint_key(k) for k in (settings.previous_master_key_bytes(),)
                                                   if k is not None),
-                      readiness=ReadinessProbe(location.conninfo(), settings.db_schema or "public",
-                                               app.recorder.events_table_name,
-                                               service.lists.runner.store.tracking_table_name,  # type: ignore
-                                               app.name, kafka=settings.kafka_bootstrap_servers is not None),
+                      readiness=readiness_probe(app, settings, location,
+                                                service.lists.runner.store.tracking_table_name),  # type: ignore
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
+
+
+def readiness_probe(app: CaseApplication, settings: Settings, location: PostgresLocation,
+                    tracking_table: str) -> ReadinessProbe:
+    """What the readiness probe (the API's, and `sigill database status`) asks the database: whether a follower works
+    on it, how far behind the views are (``tracking_table``: theirs), what Kafka has yet to acknowledge."""
+    return ReadinessProbe(location.conninfo(), settings.db_schema or "public", app.recorder.events_table_name,
+                          tracking_table, app.name, kafka=settings.kafka_bootstrap_servers is not None)
 
 
 def build_shared_renewals(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresRenewals:

@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         " key (SIGILL_MASTER_KEY) instead of the one in use (SIGILL_PREVIOUS_MASTER_KEY), in one transaction; run as"
         " the tables' owner where `database setup` keeps it apart (deploy/README.md, section 2)")
     rotation.set_defaults(handler=_rotate_master_key)
+    status = commands.add_parser(
+        "status", help="what the readiness probe tells an administrator, from the database itself: whether a follower"
+        " works on it, how many stored events the agency views have yet to take in, and how many feed messages Kafka"
+        " has yet to acknowledge (exit 0; 1 when the database does not answer)")
+    status.add_argument("--json", action="store_true", help="one JSON object, for a monitor")
+    status.set_defaults(handler=_status)
 
 
 def _setup(args: argparse.Namespace) -> int:
@@ -82,3 +88,29 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
               " igen med den nyckel de omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
         return 1
     return 1 if rotation.check_damaged else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from services.bootstrap import build_view_runner, readiness_probe
+    from services.cli_context import opened
+
+    with opened(existing=True) as (app, settings, location):
+        runner = build_view_runner(app, settings, location)
+        found = readiness_probe(app, settings, location, runner.store.tracking_table_name)()  # type: ignore[attr-defined]
+    if found is None:
+        print("sigill: the database does not answer within 3 s (SIGILL_DATABASE_URL): is it running, and reachable"
+              " from here?", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"follower": found.follower, "views_behind": found.views_behind,
+                          "kafka_unsent": found.kafka_unsent}))
+        return 0
+    print("Följare: " + ("arbetar" if found.follower else
+                         "ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)"))
+    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"{found.views_behind:,} lagrade händelser efter"))
+    if found.kafka_unsent is not None:
+        print(f"Kafka: {found.kafka_unsent:,} flödesmeddelanden ännu inte kvitterade")
+    return 0

@@ -1,0 +1,34 @@
+"""`sigill database status`: what the readiness probe tells an administrator (it tells strangers the status alone),
+from the database itself, for an operator on the host or a monitor (--json)."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from gateways.embedded_postgres import start_embedded
+from tests.integration.test_cli import sigill
+
+
+def test_status_says_whether_a_follower_works_and_how_far_behind_the_views_are(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0   # the demo catches its views up; no follower runs after it
+    done = sigill("database", "status", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None}
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        table = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'agency_views%%'"
+                             " AND table_name LIKE '%%tracking'").fetchone()[0]
+        conn.execute(f"UPDATE {table} SET notification_id = notification_id - 5")   # as if 5 events came since
+    shown = sigill("database", "status", env=env)
+    assert shown.returncode == 0 and shown.stdout.splitlines() == [
+        "Följare: ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)",
+        "Vyerna: 5 lagrade händelser efter"], shown.stdout
+
+
+def test_status_of_a_database_that_is_not_there_is_one_line_and_exit_1(tmp_path):
+    done = sigill("database", "status", env={"SIGILL_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"})
+    assert done.returncode == 1 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr
