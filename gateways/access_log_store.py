@@ -283,8 +283,9 @@ class _EntrySealing:
         list's read logs every case it shows in one batch).  A case whose key is damaged gets None, as an erased
         case does: its read is logged without the reader's name and purpose (the subject, agency, what and when
         stay), where it failed the whole batch — a case list showing it, and every read committed with it."""
-        self._keystore.warm(e.case_id for e in entries)
-        return {case_id: self._key_or_none(case_id) for case_id in dict.fromkeys(e.case_id for e in entries)}
+        known = self._keystore.warm(e.case_id for e in entries)   # all of them: the cache may hold fewer
+        return {case_id: known[case_id] if case_id in known else self._key_or_none(case_id)
+                for case_id in dict.fromkeys(e.case_id for e in entries)}
 
     def _key_or_none(self, case_id: Any) -> bytes | None:
         try:

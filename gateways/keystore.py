@@ -108,15 +108,26 @@ class _WrappingKeyStore:
         key = self._cache.get(aggregate_id)
         return (False, None) if key is None else (True, key or None)
 
-    def warm(self, aggregate_ids: Iterable[UUID]) -> None:
+    def warm(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
         """Fetch the keys of many aggregates about to be read in one round trip, not one each.  A key that does not
-        unwrap is left uncached: reading that aggregate says what is wrong with it, and the others are warmed."""
-        wanted = [a for a in dict.fromkeys(aggregate_ids) if self._cache.get(a) is None]
+        unwrap is left uncached: reading that aggregate says what is wrong with it, and the others are warmed.
+        Returns the keys known now (None: destroyed), so that a caller needing them all at once (an access-log
+        batch of a list longer than the cache holds) need not read them back from a cache that has dropped some."""
+        known: dict[UUID, bytes | None] = {}
+        wanted = []
+        for a in dict.fromkeys(aggregate_ids):
+            key = self._cache.get(a)
+            if key is None:
+                wanted.append(a)
+            else:
+                known[a] = key or None
         generation = self._cache.generation
         for aggregate_id, wrapped in self._select_many(wanted) if wanted else ():
             key = _DESTROYED if wrapped is None else self._opened(wrapped)
             if key is not None:
                 self._cache.put(aggregate_id, key, generation)
+                known[aggregate_id] = key or None
+        return known
 
     def destroy(self, aggregate_id: UUID) -> None:
         self._destroy(aggregate_id)

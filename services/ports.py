@@ -19,8 +19,9 @@ class KeyStore(Protocol):
     def create_keys(self, aggregate_ids: list[UUID]) -> None:
         """Make keys for many new aggregates at once (the batch import path)."""
 
-    def warm(self, aggregate_ids: Iterable[UUID]) -> None:
-        """Fetch many aggregates' keys at once before reading their events (the views' catch-up)."""
+    def warm(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
+        """Fetch many aggregates' keys at once before reading their events (the views' catch-up); returns those
+        known now (None: destroyed; one that does not unwrap is left out)."""
 
     def cached(self, aggregate_id: UUID) -> tuple[bool, bytes | None]:
         """``data_key``'s answer if it is in memory, without a query: (True, key or None once destroyed);

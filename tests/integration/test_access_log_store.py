@@ -144,3 +144,24 @@ def test_a_batch_of_many_cases_whose_keys_are_not_in_memory_fetches_them_in_one_
     finally:
         store.close()
         cold.close()
+
+
+def test_a_batch_of_more_cases_than_the_key_cache_holds_still_fetches_their_keys_in_one_query(postgres, app,
+                                                                                             settings):
+    """An auditor's list of every case logs them all in one batch: with more cases than the key cache holds, the keys
+    fetched together were read back from a cache that had dropped the first ones — one query each again, in the
+    access log's writer, every other reader's batch waiting behind it."""
+    cases = [uuid4() for _ in range(6)]
+    app.keystore.create_keys(cases)
+    cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes(), cache_size=2)
+    assert eventually(cold._cache.keys_trusted, 10)
+    queries: list[str] = []
+    run = cold._run
+    cold._run = lambda statement, params=(): (queries.append(statement), run(statement, params))[1]
+    store = PostgresAccessLogStore(postgres.conninfo(), cold)
+    try:
+        store.append([read(case_id, n, "granskare-1") for n, case_id in enumerate(cases)], sign)
+        assert len(queries) == 1, queries
+    finally:
+        store.close()
+        cold.close()
