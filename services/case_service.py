@@ -95,6 +95,16 @@ class CaseService(CaseCommands, CaseAudit):
         self.access_log.record_all(self._list_reads(p, rows, purpose))
         return rows
 
+    def case_page(self, p: Principal, purpose: Purpose = "", phase: str = "", page: int = 1,
+                  size: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """One page of the user's case list (as ``cases``), the newest case number first, and how many cases the
+        whole list holds: only the cases the page shows are read, and logged.  An installation's auditor, or a large
+        municipality's caseworker, read every case of the list on each opening of it, each logged."""
+        rows = sorted(self._listed(p, phase), key=lambda r: r["case_number"] or "", reverse=True)
+        shown = rows[(page - 1) * size:page * size]
+        self.access_log.record_all(self._list_reads(p, shown, purpose))
+        return shown, len(rows)
+
     async def cases_async(self, p: Principal, purpose: Purpose = "") -> list[dict[str, Any]]:
         """As ``cases``, on an event loop: the list is read in a thread, its reads logged from the loop."""
         rows = await asyncio.to_thread(self._listed, p, "")

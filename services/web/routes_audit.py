@@ -22,7 +22,7 @@ from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, check
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
-from services.web import session, texts, views
+from services.web import paging, session, texts, views
 from services.web.case_pages import service
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
@@ -40,8 +40,8 @@ def _auditor(request: Request):  # noqa: ANN202 - a Principal
 
 @router.get("/granskning")
 @guarded
-def audit_home(request: Request, nummer: str = "") -> Response:
-    return _audit_home(request, _auditor(request), nummer)
+def audit_home(request: Request, nummer: str = "", sida: str = "1") -> Response:
+    return _audit_home(request, _auditor(request), nummer, paging.page_number(sida))
 
 
 @router.post("/granskning")
@@ -53,7 +53,7 @@ def find_case(request: Request, typed: Form) -> Response:
     return _audit_home(request, user, typed.get("nummer", ""))
 
 
-def _audit_home(request: Request, user: Principal, typed_number: str) -> Response:
+def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1) -> Response:
     number, error = views.case_number_typed(typed_number), ""
     misshapen = bool(typed_number.strip()) and number is None
     if misshapen:
@@ -63,14 +63,15 @@ def _audit_home(request: Request, user: Principal, typed_number: str) -> Respons
             return redirect(f"/granskning/arenden/{service(request).find(user, number)}")
         except CaseNotFound:
             error = f"Inget ärende med numret {number}."
-    # Each case listed is a read of it (``audit.case_list``), logged before the page is made.
-    rows = sorted(service(request).cases(user, session.purposes(request)), key=lambda r: r["case_number"] or "",
-                  reverse=True)
+    # Each case listed is a read of it (``audit.case_list``), logged before the page is made: a page at a time, or
+    # every case of the installation would be read on each opening of the page.
+    rows, total = service(request).case_page(user, session.purposes(request), "", page, paging.LIST_PAGE)
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
     return render(request, "audit_home.html", 422 if misshapen else 200, user=user, rows=rows,
-                  number=number or "", find_error=error, phases=views.PHASES, erased=erased)
+                  number=number or "", find_error=error, phases=views.PHASES, erased=erased,
+                  pager=paging.pager(page, total, {}))
 
 
 @router.get("/granskning/liggaren")

@@ -16,7 +16,7 @@ from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
-from services.web import deadlines, forms, session, texts, views
+from services.web import deadlines, forms, paging, session, texts, views
 from services.web.case_pages import look, saved, service, show, today
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
@@ -28,12 +28,12 @@ Form = Annotated[Typed, Depends(form_of)]
 
 @router.get("/arenden")
 @guarded
-def case_list(request: Request, fas: str = "", nummer: str = "") -> Response:
+def case_list(request: Request, fas: str = "", nummer: str = "", sida: str = "1") -> Response:
     """The user's cases; social services: the municipality's.  A case number (a link's) goes straight to the case."""
     user = session.principal(request)
     if user.has(Role.AUDITOR):
         return redirect("/granskning")
-    return _found_or_listed(request, user, fas, nummer)
+    return _found_or_listed(request, user, fas, nummer, paging.page_number(sida))
 
 
 @router.post("/arenden")
@@ -47,7 +47,7 @@ def find_case(request: Request, typed: Form) -> Response:
     return _found_or_listed(request, user, "", typed.get("nummer", ""))
 
 
-def _found_or_listed(request: Request, user: Principal, phase: str, typed_number: str) -> Response:
+def _found_or_listed(request: Request, user: Principal, phase: str, typed_number: str, page: int = 1) -> Response:
     number, error = views.case_number_typed(typed_number), ""
     misshapen = bool(typed_number.strip()) and number is None
     if misshapen:
@@ -57,9 +57,9 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
             return redirect(f"/arenden/{service(request).find(user, number)}")
         except CaseNotFound:
             error = f"Inget ärende med numret {number} som du har tillgång till."
-    # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case.
-    rows = service(request).cases(user, session.purposes(request), phase)
-    rows.sort(key=lambda r: r["case_number"] or "", reverse=True)
+    # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
+    # page at a time (the newest first), so that only the cases shown are read.
+    rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
     # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
     lead = user.agency == service(request).catalogue.lead_agency
     # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.
@@ -67,7 +67,7 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase, lead=lead,
                   number=number or "", find_error=error, phases=views.PHASES, plan_status=describe_plan_status,
-                  facts_count=facts_count, markers=markers)
+                  facts_count=facts_count, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 
 
 @router.get("/arenden/nytt")

@@ -122,7 +122,8 @@ T: dict[str, str] = {
     "extract_title": "Registerutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
                      "ärendets innehåll: vem, vilken myndighet, vad och när. När ärendet visats i en ärendelista står"
                      " samma läsares visningar samma dag på en rad.", "print": "Skriv ut",
-    "extract_times": "gånger samma dag", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
+    "extract_times": "gånger samma dag", "pager": "Sidor", "pager_page": "Sida", "pager_of": "av",
+    "pager_previous": "Föregående sida", "pager_next": "Nästa sida", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",
     "replay_title": "Återspela: vad kunde en myndighet se", "replay_agency": "Myndighet",
     # The last Sundays of March and October: a clock time of 02:00–03:00 names no instant, or two.

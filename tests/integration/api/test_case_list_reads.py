@@ -166,3 +166,31 @@ def test_the_printable_extract_gathers_a_readers_list_reads_of_a_day_into_one_ro
     assert page.index("ärendelistan (4 gånger") < page.rindex("<td>tidslinjen</td>")   # where its first read was
     api = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
     assert sum(r["what"] == "case_list" for r in api["reads"]) == 4   # for programs, every read as it is
+
+
+def test_the_web_lists_show_a_page_at_a_time_and_read_only_the_cases_on_it(client, users, tick, context, settings,
+                                                                           monkeypatch):
+    """Each case a list shows is a read of it: the auditor's home page read every case of the installation, and a
+    large municipality's list every one of its cases, on each opening.  A page at a time (the newest first), and
+    only the cases on it are read."""
+    from services.web import paging
+
+    monkeypatch.setattr(paging, "LIST_PAGE", 2)
+    cases = [open_case(client, users) for _ in range(3)]
+    numbers = {c["case_id"]: c["case_number"] for c in ok(client.get("/api/v1/cases", headers=users.social))["cases"]}
+    before = {case_id: len(list_reads(context, case_id)) for case_id in cases}
+    newest_first = sorted(cases, key=lambda c: numbers[c], reverse=True)
+    for web, path in ((web_as(context, settings, "soc-0180"), "/arenden"), (web_as(context, settings, "ivo"),
+                                                                            "/granskning")):
+        first = web.get(path).text
+        shown = lambda page: [n for n in (numbers[c] for c in newest_first) if f">{n}<" in page]  # noqa: E731
+        assert shown(first) == [numbers[c] for c in newest_first[:2]]
+        assert "Sida 1 av 2" in first and 'href="?sida=2"' in first and "Föregående sida" not in first
+        second = web.get(path, params={"sida": "2"}).text
+        assert shown(second) == [numbers[newest_first[2]]]
+        assert "Sida 2 av 2" in second and 'href="?sida=1"' in second and "Nästa sida" not in second
+        assert web.get(path, params={"sida": "x"}).status_code == 200   # a link edited by hand: the first page
+    after = {case_id: len(list_reads(context, case_id)) for case_id in cases}
+    # Each opening read the cases it showed, not the rest: the two newest three times each (pages 1 and "x") —
+    # once for each of the two lists; the oldest once a list.
+    assert [after[c] - before[c] for c in newest_first] == [4, 4, 2], (before, after)

@@ -1,0 +1,34 @@
+"""The case lists a page at a time: each case a list shows is a read of it, logged (``CaseService.case_page``), so a
+list shows what one reads at a sitting — not every case of a municipality, or of the installation for an auditor,
+on each opening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+LIST_PAGE = 50   # cases a page
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    pages: int
+    previous: str | None   # the query string of the page before (None on the first)
+    next: str | None       # of the page after (None on the last)
+
+
+def page_number(typed: str) -> int:
+    """``?sida=``: a page number from 1; anything else (a link edited by hand) is the first page."""
+    return int(typed) if typed.isdigit() and 0 < int(typed) < 1_000_000 else 1
+
+
+def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
+    """The links between a list's pages, keeping its filters (``query``); None when one page holds the list."""
+    pages = max(1, -(-total // LIST_PAGE))
+    if pages == 1 and page == 1:
+        return None
+
+    def link(n: int) -> str:
+        return "?" + urlencode({**{k: v for k, v in query.items() if v}, "sida": n})
+    return Pager(page, pages, link(page - 1) if page > 1 else None, link(page + 1) if page < pages else None)
