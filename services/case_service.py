@@ -105,11 +105,15 @@ class CaseService(CaseCommands, CaseAudit):
         self.access_log.record_all(self._list_reads(p, shown, purpose))
         return shown, len(rows)
 
-    async def cases_async(self, p: Principal, purpose: Purpose = "") -> list[dict[str, Any]]:
-        """As ``cases``, on an event loop: the list is read in a thread, its reads logged from the loop."""
+    async def cases_async(self, p: Principal, purpose: Purpose = "", offset: int = 0,
+                          limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """As ``cases``, on an event loop — the list is read in a thread, its reads logged from the loop — from
+        ``offset``, at most ``limit`` of them (in the list's order: by case number), only those shown read; and how
+        many the whole list holds."""
         rows = await asyncio.to_thread(self._listed, p, "")
-        await self.access_log.record_all_async(self._list_reads(p, rows, purpose))
-        return rows
+        shown = rows[offset:None if limit is None else offset + limit]
+        await self.access_log.record_all_async(self._list_reads(p, shown, purpose))
+        return shown, len(rows)
 
     def case_numbers(self, p: Principal, case_ids: Iterable[UUID]) -> dict[str, str | None]:
         """An auditor's label for cases already being read (the case an audit page is of, the cases whose reads an

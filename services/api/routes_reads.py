@@ -47,12 +47,16 @@ async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: C
 
 
 @router.get("", response_model=v.CaseList, responses=READ_ERRORS)
-async def my_cases(reader: Reader, response: Response) -> v.CaseList:
-    """Your cases: your agency's view (social services: your municipality's cases); each case listed is a logged read."""
+async def my_cases(reader: Reader, response: Response,
+                   limit: Annotated[int | None, Query(ge=1, le=1000, description="at most this many (default: all)")]
+                   = None,
+                   offset: Annotated[int, Query(ge=0, description="skip this many first")] = 0) -> v.CaseList:
+    """Your cases: your agency's view (social services: your municipality's cases), by case number; each case listed
+    is a logged read — with `limit` and `offset`, only those of the page."""
     ctx, user, purpose = reader
-    rows = await ctx.cases.cases_async(user, purpose)
+    rows, total = await ctx.cases.cases_async(user, purpose, offset, limit)
     response.headers["Cache-Control"] = "no-store"
-    return v.CaseList(cases=[v.CaseListItem(**row) for row in rows])
+    return v.CaseList(cases=[v.CaseListItem(**row) for row in rows], total=total)
 
 
 @router.get("/by-number/{case_number}", response_model=v.CaseRef, responses=READ_ERRORS)

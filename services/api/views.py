@@ -106,6 +106,7 @@ class CaseListItem(BaseModel):
 
 class CaseList(BaseModel):
     cases: list[CaseListItem]
+    total: int = Field(description="how many cases your whole list holds (more than `cases` when paged)")
 
 
 class CaseRef(BaseModel):

@@ -194,3 +194,18 @@ def test_the_web_lists_show_a_page_at_a_time_and_read_only_the_cases_on_it(clien
     # Each opening read the cases it showed, not the rest: the two newest three times each (pages 1 and "x") —
     # once for each of the two lists; the oldest once a list.
     assert [after[c] - before[c] for c in newest_first] == [4, 4, 2], (before, after)
+
+
+def test_the_apis_list_pages_with_limit_and_offset_and_reads_only_the_page(client, users, tick, context):
+    cases = [open_case(client, users) for _ in range(3)]
+    whole = ok(client.get("/api/v1/cases", headers=users.social))
+    assert whole["total"] == 3 and [c["case_id"] for c in whole["cases"]] == sorted(
+        cases, key=lambda c: next(x["case_number"] for x in whole["cases"] if x["case_id"] == c))
+    before = {case_id: len(list_reads(context, case_id)) for case_id in cases}
+    page = ok(client.get("/api/v1/cases", params={"limit": 2, "offset": 1}, headers=users.social))
+    assert page["total"] == 3 and [c["case_id"] for c in page["cases"]] == [c["case_id"] for c in whole["cases"][1:]]
+    after = {case_id: len(list_reads(context, case_id)) for case_id in cases}
+    assert [after[c["case_id"]] - before[c["case_id"]] for c in whole["cases"]] == [0, 1, 1]   # the page's alone
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "x"}):
+        answer = client.get("/api/v1/cases", params=bad, headers=users.social)
+        assert answer.status_code == 422 and answer.json()["error"]["code"], (bad, answer.text)
