@@ -63,8 +63,10 @@ def _opened(master: bytes, wrapped: bytes) -> bytes | None:
 
 
 def rotate(conninfo: str, schema: str, previous: bytes, new: bytes,
-           progress: Callable[[int, int], None] = lambda done, total: None) -> Rotation:
-    """Every data key in ``schema`` wrapped by ``new``, from ``previous``, in one transaction."""
+           progress: Callable[[int, int], None] = lambda done, total: None, lock_wait: float = 10.0) -> Rotation:
+    """Every data key in ``schema`` wrapped by ``new``, from ``previous``, in one transaction.  ``lock_wait``:
+    seconds to wait for the key table's lock (an open transaction reading it — a backup, a forgotten session —
+    holds it off) before giving up with nothing changed."""
     if previous == new:
         raise RotationRefused("SIGILL_PREVIOUS_MASTER_KEY is SIGILL_MASTER_KEY: set SIGILL_MASTER_KEY to the new key"
                               " (`sigill new-master-key`) and SIGILL_PREVIOUS_MASTER_KEY to the one in use")
@@ -76,10 +78,16 @@ def rotate(conninfo: str, schema: str, previous: bytes, new: bytes,
         _take_the_followers_place(conn, schema)
         # No key made or destroyed meanwhile, nor read: a process starting would check its master key against the
         # rows from before the commit, start with the old key and make new cases' keys under it.
+        conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(lock_wait * 1000)}ms")))
         try:
             conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
         except psycopg.errors.InsufficientPrivilege:   # translated, it would read as a database out of reach
             raise RotationRefused(f"{conn.info.user!r} may not change the data keys' table: {RUN_AS_OWNER}") from None
+        except psycopg.errors.LockNotAvailable:   # it waited without a word for as long as the other ran
+            raise RotationRefused(f"another transaction has held the data keys' table for {lock_wait:g} s (a backup"
+                                  " running, or a session left open): nothing changed; run this again once it has"
+                                  " ended (pg_stat_activity shows it)") from None
+        conn.execute("SET LOCAL lock_timeout = 0")   # held now: the rotation itself may take its time
         kept = _set_aside_keys_kept(conn, table)
         rows = conn.execute(sql.SQL("SELECT aggregate_id, wrapped_key FROM {} ORDER BY aggregate_id")
                             .format(table)).fetchall()

@@ -276,3 +276,19 @@ def test_a_damaged_check_value_is_counted_apart_not_named_as_a_cases_key(postgre
     assert said.out.startswith("Huvudnyckeln bytt: 1 datanycklar omslutna med den nya")
     assert str(CHECK_ID) not in said.err and "datanycklar går inte" not in said.err, said.err
     assert len(said.err.strip().splitlines()) == 1 and "kontrollvärde" in said.err, said.err
+
+
+def test_a_rotation_held_off_by_an_open_transaction_gives_up_in_time_and_says_why(postgres, settings):
+    """The key table's lock waited, without a word and for as long as it took, behind any open transaction that had
+    read the table (a backup running, a session left open)."""
+    old = base64.b64decode(settings.master_key.get_secret_value())
+    with PostgresKeyStore(postgres.conninfo(), old) as keystore:
+        keystore.create_keys([uuid4()])
+    before = keys_of(postgres)
+    with psycopg.connect(postgres.conninfo()) as reader:
+        reader.execute("SELECT count(*) FROM sigill_data_keys").fetchone()   # its transaction stays open
+        with pytest.raises(RotationRefused, match="another transaction has held the data keys' table for 0.3 s"):
+            rotate(postgres.conninfo(), "public", old, new_key(), lock_wait=0.3)
+        assert keys_of(postgres) == before
+    done = rotate(postgres.conninfo(), "public", old, new_key(), lock_wait=0.3)   # the reader has ended
+    assert done.rewrapped == 1 and keys_of(postgres) != before
