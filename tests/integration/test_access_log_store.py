@@ -4,7 +4,9 @@ processes writing at once; each batch reports its cases' latest versions; entrie
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Iterator
 from uuid import uuid4
 
 import psycopg
@@ -124,26 +126,33 @@ def _checkpoints(postgres) -> list[int]:
         return [r[0] for r in conn.execute("SELECT seq FROM sigill_access_log_checkpoints ORDER BY seq")]
 
 
-def test_a_batch_of_many_cases_whose_keys_are_not_in_memory_fetches_them_in_one_query(postgres, app, settings):
-    """A case list logs every case it shows in one batch; each case's key was fetched with a query of its own (a list
-    of 200 cases, 200 round trips before the batch's one)."""
-    cases = [uuid4() for _ in range(5)]
-    app.keystore.create_keys(cases)
-    cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes())   # nothing cached yet
+@contextmanager
+def cold_store(postgres, settings, **cache: float) -> Iterator[tuple[PostgresAccessLogStore, list[str]]]:
+    """An access log store over a key store with nothing in memory yet, and the key store's queries as it makes them."""
+    cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes(), **cache)
     assert eventually(cold._cache.keys_trusted, 10)   # it hears of destructions: it may keep keys in memory
     queries: list[str] = []
     run = cold._run
     cold._run = lambda statement, params=(): (queries.append(statement), run(statement, params))[1]
     store = PostgresAccessLogStore(postgres.conninfo(), cold)
     try:
+        yield store, queries
+    finally:
+        store.close()
+        cold.close()
+
+
+def test_a_batch_of_many_cases_whose_keys_are_not_in_memory_fetches_them_in_one_query(postgres, app, settings):
+    """A case list logs every case it shows in one batch; each case's key was fetched with a query of its own (a list
+    of 200 cases, 200 round trips before the batch's one)."""
+    cases = [uuid4() for _ in range(5)]
+    app.keystore.create_keys(cases)
+    with cold_store(postgres, settings) as (store, queries):
         store.append([read(case_id, n, "socialsekreterare-1") for n, case_id in enumerate(cases)], sign)
         assert len(queries) == 1 and "ANY" in queries[0], queries
         records = store.search(AccessQuery(subject="socialsekreterare-1"))
         assert sorted(r.entry.case_id for r in records) == sorted(cases)
         assert {r.entry.reader_name for r in records} == {"Kim Kurator"}   # sealed under each case's own key
-    finally:
-        store.close()
-        cold.close()
 
 
 def test_a_batch_of_more_cases_than_the_key_cache_holds_still_fetches_their_keys_in_one_query(postgres, app,
@@ -153,15 +162,6 @@ def test_a_batch_of_more_cases_than_the_key_cache_holds_still_fetches_their_keys
     access log's writer, every other reader's batch waiting behind it."""
     cases = [uuid4() for _ in range(6)]
     app.keystore.create_keys(cases)
-    cold = PostgresKeyStore(postgres.conninfo(), settings.master_key_bytes(), cache_size=2)
-    assert eventually(cold._cache.keys_trusted, 10)
-    queries: list[str] = []
-    run = cold._run
-    cold._run = lambda statement, params=(): (queries.append(statement), run(statement, params))[1]
-    store = PostgresAccessLogStore(postgres.conninfo(), cold)
-    try:
+    with cold_store(postgres, settings, cache_size=2) as (store, queries):
         store.append([read(case_id, n, "granskare-1") for n, case_id in enumerate(cases)], sign)
         assert len(queries) == 1, queries
-    finally:
-        store.close()
-        cold.close()
