@@ -86,20 +86,14 @@ class CaseService(CaseCommands, CaseAudit):
 
     # -- reading as an agency ---------------------------------------------------------
 
-    def cases(self, p: Principal, purpose: Purpose = "", phase: str = "") -> list[dict[str, Any]]:
-        """The user's case list: their agency's view of their own municipality's cases (an auditor's: all), of one
-        phase given one.  It shows each case's number, phase, next meeting…: a read of each case it shows, logged
-        together (one batch) before it is shown, with the purpose stated for it (``purpose``: one for all, or each
-        case's own).  An empty list logs nothing."""
-        rows = self._listed(p, phase)
-        self.access_log.record_all(self._list_reads(p, rows, purpose))
-        return rows
-
     def case_page(self, p: Principal, purpose: Purpose = "", phase: str = "", page: int = 1,
                   size: int = 50) -> tuple[list[dict[str, Any]], int]:
-        """One page of the user's case list (as ``cases``), the newest case number first, and how many cases the
-        whole list holds: only the cases the page shows are read, and logged.  An installation's auditor, or a large
-        municipality's caseworker, read every case of the list on each opening of it, each logged."""
+        """One page of the user's case list — their agency's view of their own municipality's cases (an auditor's:
+        all), of one phase given one — the newest case number first, and how many cases the whole list holds.  It
+        shows each case's number, phase, next meeting…: a read of each case on the page, logged together (one batch)
+        before it is shown, with the purpose stated for it (``purpose``: one for all, or each case's own); an empty
+        page logs nothing.  A page, not the whole list: an installation's auditor, or a large municipality's
+        caseworker, read every case of it on each opening."""
         rows = sorted(self._listed(p, phase), key=lambda r: r["case_number"] or "", reverse=True)
         shown = rows[(page - 1) * size:page * size]
         self.access_log.record_all(self._list_reads(p, shown, purpose))
@@ -107,7 +101,7 @@ class CaseService(CaseCommands, CaseAudit):
 
     async def cases_async(self, p: Principal, purpose: Purpose = "", offset: int = 0,
                           limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-        """As ``cases``, on an event loop — the list is read in a thread, its reads logged from the loop — from
+        """As ``case_page``, on an event loop — the list is read in a thread, its reads logged from the loop — from
         ``offset``, at most ``limit`` of them (in the list's order: by case number), only those shown read; and how
         many the whole list holds."""
         rows = await asyncio.to_thread(self._listed, p, "")
