@@ -43,6 +43,16 @@ class CaseListQueries:
         withheld = self.withheld_by_calendar({(r["case_id"], agency) for r in rows}, now)
         return [r for r in rows if (r["case_id"], agency) not in withheld]
 
+    def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
+        """The numbers of these cases, from the lead's rows (which hold every case): one query by ids, where an
+        auditor's page labelling the cases it shows read the installation's whole list.  A case with no row
+        (erased, or never stored) is left out."""
+        if not case_ids:
+            return {}
+        rows = self._rows(SQL("SELECT case_id, case_number FROM {s}.view_cases WHERE agency = %s AND case_id = ANY(%s)")
+                          .format(s=self._s), (self._lead(), list(case_ids)))
+        return {r["case_id"]: r["case_number"] for r in rows}
+
     def withheld_by_calendar(self, pairs: set[tuple[UUID, str]], now: datetime) -> set[tuple[UUID, str]]:
         """Those (case, agency) pairs where the agency is shown nothing of the case at ``now``: a calendar moment
         that concerns it (``calendar_withholds``) has come and the keeper has not recorded it yet.  One query for

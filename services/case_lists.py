@@ -32,6 +32,11 @@ class CaseListsFromViews:
         return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                        municipality=municipality)
 
+    def case_numbers(self, case_ids: list[Any]) -> dict[Any, str | None]:
+        """These cases' numbers (a case without one left out), the views caught up first."""
+        self.catch_up()
+        return self.runner.store.case_numbers(case_ids)  # type: ignore[attr-defined]
+
     def stored_log(self, case_id: Any, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first unless

@@ -51,6 +51,9 @@ class CaseLists(Protocol):
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event."""
 
+    def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
+        """These cases' numbers, current up to the latest stored event; a case not in the views left out."""
+
     def stored_log(self, case_id: UUID, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log rows (of one agency, given one), current up to the latest event (as
@@ -111,12 +114,13 @@ class CaseService(CaseCommands, CaseAudit):
 
     def case_numbers(self, p: Principal, case_ids: Iterable[UUID]) -> dict[str, str | None]:
         """An auditor's label for cases already being read (the case an audit page is of, the cases whose reads an
-        access-log page shows, each logged as that read): case id → its number, from the list — not a read of the
-        list, which would log every case of the installation on each such page.  A case not in the list (erased, or
-        no such case) is left out."""
+        access-log page shows, each logged as that read): case id → its number, looked up by id in the views — not a
+        read of the list, which would log every case of the installation on each such page (and read it whole).  A
+        case not in the views (erased, or no such case) is left out."""
         check_auditor(p)
-        wanted = {str(case_id) for case_id in case_ids}
-        return {str(r["case_id"]): r["case_number"] for r in self._listed(p, "") if str(r["case_id"]) in wanted}
+        if self.lists is None:
+            return {}
+        return {str(case_id): number for case_id, number in self.lists.case_numbers(list(set(case_ids))).items()}
 
     def _listed(self, p: Principal, phase: str) -> list[dict[str, Any]]:
         check_reads_cases(p, self.catalogue)
