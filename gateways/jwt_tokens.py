@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -196,10 +197,20 @@ def principal_from(claims: dict[str, Any]) -> Principal:
 
 
 def _names_a_person(subject: str) -> bool:
-    """Whether a subject is a Swedish personnummer or samordningsnummer (any of its written forms, an optional
-    country prefix "SE" before it): a valid date and check digit."""
-    text = subject.strip()
-    text = text[2:] if text[:2].upper() == "SE" else text
+    """Whether a subject is, or holds as one of its parts, a Swedish personnummer or samordningsnummer (any of its
+    written forms, an optional country prefix "SE" before it): a valid date and check digit.  A part is a run
+    between characters that are neither letters nor digits (``urn:pnr:191212121212``, ``191212121212@idp``): a
+    provider keyed by personnummer rarely gives it bare, and such a subject was taken until 2026-12-04.  Digits
+    inside a longer run of letters and digits (a hash, a UUID's group of hex) are not read as one."""
+    return any(_is_personal_identity_number(part) for part in _PARTS.findall(subject.strip()))
+
+
+# A run of digits, with at most a "-" or "+" before its last four, between non-alphanumerics or the ends; "SE" may
+# lead it.
+_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?(\d{6}(?:\d{2})?[-+]?\d{4})(?![0-9A-Za-z])")
+
+
+def _is_personal_identity_number(text: str) -> bool:
     try:
         PersonalIdentityNumber.parse(text, today=date.today())
     except InvalidInput:

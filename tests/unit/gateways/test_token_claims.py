@@ -22,7 +22,10 @@ def test_roles_as_a_space_separated_string_are_read():
 
 
 @pytest.mark.parametrize("subject", ["19121212-1212", "191212121212", "121212-1212", "SE191212121212",
-                                     "20090374-2385"])   # the last a samordningsnummer (day + 60)
+                                     "20090374-2385",   # a samordningsnummer (day + 60)
+                                     # one part of a longer subject (taken until 2026-12-04)
+                                     "urn:se:pnr:191212121212", "191212121212@bankid.example", "pnr_19121212-1212",
+                                     "user.121212-1212.stockholm", "idp|SE191212121212"])
 def test_a_subject_that_is_a_personnummer_refuses_the_token_without_repeating_it(subject):
     """The subject is kept in the access log's plaintext, which outlives every erasure: a provider giving staff
     members' personnummer there must be set to give opaque subjects (secrecy first: personal data in no column)."""
@@ -31,7 +34,10 @@ def test_a_subject_that_is_a_personnummer_refuses_the_token_without_repeating_it
     assert subject not in str(refused.value) and subject[-4:] not in str(refused.value)
 
 
-@pytest.mark.parametrize("subject", ["u1", "19121212-1213", "a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "123456789012"])
+@pytest.mark.parametrize("subject", ["u1", "19121212-1213", "a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "123456789012",
+                                     "SE2321000016-1003",   # an HSA-id: an organisation number, month 21
+                                     "a191212121212f", "x191212121212",   # inside a longer run: a hash's digits
+                                     "urn:oid:1.2.752.129.2.1.3.1:7a3c"])
 def test_an_opaque_subject_or_a_number_that_is_no_personnummer_is_taken(subject):
     assert principal_from(claims(sub=subject)).subject == subject
 
