@@ -15,6 +15,7 @@ its content from the view, where a fact is exactly while the agency sees it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -31,7 +32,7 @@ from gateways.batch_sealing import BatchSealing, event_id_bytes
 from gateways.build_finish import BuildFinish
 from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
 from gateways.view_tables import STAGE, create_statements
-from gateways.case_list_queries import CaseListQueries
+from gateways.case_list_queries import CaseListQueries, calendar_where
 from gateways.feed_store import RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
@@ -76,8 +77,9 @@ LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamp
 # A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
 LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
                " feed, seq")
+# A case-list row's columns as a summary names them; then ``calendar_sealed`` (``_case_list_rows``).
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
-                   "next_consent_end", "next_calendar_moment", "plan_follow_up", "calendar_by_agency")
+                   "next_consent_end", "next_calendar_moment", "plan_follow_up")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class PreparedBatch:
     facts: list[tuple]
     gone: list[tuple]
     log: list[list]             # each row's feed and number are filled in as it is written
+    listed: list[tuple]         # the case lists' rows (``_case_list_rows``), and the keys of those to delete
+    unlisted: list[tuple]
     plains: list[bytes | None]
     keyless: frozenset[UUID]
     small: bool                 # written in one call of a function in the database, not by COPY
@@ -138,19 +142,20 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         sealing = BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless = self._log_rows(update, sealing)
+        listed, unlisted = _case_list_rows(update.summaries, sealing)
         small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
                  and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-        return PreparedBatch(update, facts, gone, log, plains, frozenset(keyless), small)
+        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless), small)
 
     def write(self, batch: PreparedBatch, tracking: Tracking, start: int | None = None) -> WrittenLog:
         """``apply``'s writing, of a batch ``prepare`` made."""
         write = self._write_in_one_call if batch.small else self._write_copying
-        epoch = write(batch.update, tracking, start, batch.facts, batch.gone, batch.log)
+        epoch = write(batch, tracking, start)
         return WrittenLog(batch.log, batch.plains, batch.keyless, epoch)
 
-    def _write_copying(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list, gone: list,
-                       log: list) -> str | None:
+    def _write_copying(self, batch: PreparedBatch, tracking: Tracking, start: int | None) -> str | None:
         """A large batch (catching up, a rebuild): rows by binary COPY, each statement waited for in turn."""
+        update, facts, log = batch.update, batch.facts, batch.log
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             if start is not None:
@@ -163,7 +168,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                 curs.execute(SQL(STAGE).format(s=self._s))
                 _copy_rows(curs, SQL("COPY staged_facts FROM STDIN (FORMAT BINARY)"), FACT_TYPES, facts)
                 curs.execute(SQL(MERGE_FACTS).format(s=self._s))
-            self._write_rest(curs, update, gone)
+            self._write_rest(curs, batch)
             epoch = None
             if log:
                 epoch = self._number(curs, log, update.municipalities)  # under the lock: gapless, commit order
@@ -172,14 +177,13 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
             self._insert_tracking(curs, tracking)
         return epoch
 
-    def _write_in_one_call(self, update: ViewUpdate, tracking: Tracking, start: int | None, facts: list,
-                           gone: list, log: list) -> str | None:
+    def _write_in_one_call(self, batch: PreparedBatch, tracking: Tracking, start: int | None) -> str | None:
         """A small batch (the follower's usual one): one statement, ``sigill_apply_views``, its own transaction,
         one round trip (``gateways.view_rows_json``).  Stores what ``_write_copying`` stores (a test holds
         the two equal); gives each log row its feed and number from the answer."""
-        listed, unlisted = _case_list_rows(update.summaries)
-        arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id,
-                                          facts, gone, listed, unlisted, update.municipalities, log)
+        log = batch.log
+        arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id, batch.facts,
+                                          batch.gone, batch.listed, batch.unlisted, batch.update.municipalities, log)
         with self.datastore.get_connection() as conn:
             try:
                 answer = conn.execute(self._apply_views, arguments, prepare=True).fetchone()
@@ -192,10 +196,14 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
             row[-2], row[-1] = feed, seq
         return written["epoch"]
 
-    def _write_rest(self, curs: Any, update: ViewUpdate, gone: list) -> None:
-        if gone:
-            curs.execute(SQL(DELETE_FACTS).format(s=self._s), (rows_json(gone),))
-        self._write_summaries(curs, update.summaries)
+    def _write_rest(self, curs: Any, batch: PreparedBatch) -> None:
+        update = batch.update
+        if batch.gone:
+            curs.execute(SQL(DELETE_FACTS).format(s=self._s), (rows_json(batch.gone),))
+        if batch.unlisted:
+            curs.execute(SQL(UNLIST_CASES.replace("ROWS", "%s::json")).format(s=self._s), (rows_json(batch.unlisted),))
+        if batch.listed:
+            curs.execute(SQL(LIST_CASES.replace("ROWS", "%s::json")).format(s=self._s), (rows_json(batch.listed),))
         if update.municipalities:  # in the views' transaction: a logged case always has its row
             curs.execute(SQL(RECORD_MUNICIPALITIES).format(s=self._s),
                          (list(update.municipalities), list(update.municipalities.values())))
@@ -284,13 +292,6 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                                   case.sealer.seal(case.plain(f), view_where(case.text, agency, fact_id))))
         return facts, gone
 
-    def _write_summaries(self, curs: Any, summaries: dict[tuple[str, UUID], CaseSummary | None]) -> None:
-        rows, gone = _case_list_rows(summaries)
-        if gone:
-            curs.execute(SQL(UNLIST_CASES.replace("ROWS", "%s::json")).format(s=self._s), (rows_json(gone),))
-        if rows:
-            curs.execute(SQL(LIST_CASES.replace("ROWS", "%s::json")).format(s=self._s), (rows_json(rows),))
-
     def _log_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[list], list[bytes | None], set]:
         """The log's rows, beside each the content it discloses in plaintext (None when it discloses none), and
         the cases among them whose key is destroyed."""
@@ -317,11 +318,23 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
             return list(conn.execute(query, params).fetchall())
 
 
-def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None]) -> tuple[list[tuple], list[tuple]]:
-    """The case lists' rows to write, and the (agency, case) keys of those to delete (nothing left to list)."""
-    rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS))
+def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None], sealing: BatchSealing
+                    ) -> tuple[list[tuple], list[tuple]]:
+    """The case lists' rows to write, and the (agency, case) keys of those to delete (nothing left to list).
+    A row's calendar per agency goes sealed, in hex (``calendar_sealed``)."""
+    rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS), _sealed_calendar(s, agency, case_id, sealing))
             for (agency, case_id), s in summaries.items() if s is not None]
     return rows, [key for key, s in summaries.items() if s is None]
+
+
+def _sealed_calendar(summary: CaseSummary, agency: str, case_id: UUID, sealing: BatchSealing) -> str | None:
+    """The lead's row's moments per agency, sealed under the case's key: they hold the 18th birthday, so the
+    birth date, from the referral on (``calendar_where``).  None without moments, or for a case whose key is gone
+    (then every agency waits for the case's next moment, as for a row from before moments were kept per agency)."""
+    sealer = sealing.case(case_id).sealer if summary.calendar_by_agency is not None else None
+    if sealer is None:
+        return None
+    return sealer.seal(json.dumps(summary.calendar_by_agency).encode(), calendar_where(case_id, agency)).hex()
 
 
 def _check_position(row: Any, start: int) -> None:

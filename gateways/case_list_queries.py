@@ -7,6 +7,7 @@ where the calendar keeper finds the cases whose next moment (a consent's end, an
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
@@ -14,6 +15,8 @@ from uuid import UUID
 from psycopg.sql import SQL
 
 from domain.visibility import EVERY_AGENCY_KEY
+from gateways.sealing import Unsealable, unseal
+from services.ports import KeyStore
 
 
 class CaseListQueries:
@@ -22,6 +25,7 @@ class CaseListQueries:
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
     _lead: Callable[[], str]
+    keystore: KeyStore
 
     def cases(self, agency: str, now: datetime | None = None, municipality: str | None = None
               ) -> list[dict[str, Any]]:
@@ -60,10 +64,11 @@ class CaseListQueries:
         if not pairs:
             return set()
         lead = self._lead()
-        rows = self._rows(SQL("SELECT case_id, next_calendar_moment, calendar_by_agency FROM {s}.view_cases"
-                              " WHERE agency = %s AND case_id = ANY(%s)").format(s=self._s),
+        rows = self._rows(SQL("SELECT case_id, next_calendar_moment, calendar_by_agency, calendar_sealed"
+                              " FROM {s}.view_cases WHERE agency = %s AND case_id = ANY(%s)").format(s=self._s),
                           (lead, list({case_id for case_id, _ in pairs})))
-        calendars = {r["case_id"]: r for r in rows}
+        keys = self.keystore.warm([r["case_id"] for r in rows if r["calendar_sealed"] is not None])  # one query
+        calendars = {r["case_id"]: {**r, "calendar_by_agency": _opened(r, lead, keys)} for r in rows}
         return {(case_id, agency) for case_id, agency in pairs
                 if case_id in calendars and calendar_withholds(calendars[case_id], agency, lead, now)}
 
@@ -78,6 +83,28 @@ class CaseListQueries:
         rows = self._rows(SQL("SELECT case_id FROM {}.view_cases WHERE agency = %s AND next_calendar_moment <= %s"
                               " ORDER BY next_calendar_moment").format(self._s), (lead, now))
         return [r["case_id"] for r in rows]
+
+
+def calendar_where(case_id: UUID | str, agency: str) -> bytes:
+    """What a case-list row's calendar is sealed to: its case and agency (the lead's row alone has one)."""
+    return f"{case_id}/{agency}/calendar".encode()
+
+
+def _opened(row: dict[str, Any], lead: str, keys: dict[UUID, bytes | None]) -> dict[str, str] | None:
+    """The lead's row's moments per agency, unsealed; None when it has none, or they cannot be opened (the case's
+    key destroyed or damaged, the bytes altered): then every agency waits for the case's next moment — withheld
+    a moment too long rather than shown what a moment ended.  A row a process of the version before wrote (during
+    a rolling upgrade) has them in plaintext, which this version writes NULL: those, when there, are the latest."""
+    sealed = row["calendar_sealed"]
+    if row["calendar_by_agency"] is not None or sealed is None:
+        return row["calendar_by_agency"]
+    key = keys.get(row["case_id"])
+    if key is None:
+        return None
+    try:
+        return json.loads(unseal(key, bytes(sealed), calendar_where(row["case_id"], lead)))
+    except (Unsealable, ValueError):
+        return None
 
 
 def calendar_withholds(lead_row: dict[str, Any], agency: str, lead: str, now: datetime) -> bool:

@@ -20,20 +20,22 @@ MOVED_ON = "SGV01"  # a class of SQLSTATEs PostgreSQL does not use
 
 # The case lists' rows (``agency_view_store.SUMMARY_COLUMNS``) and the keys of those to delete, each as a JSON
 # array of arrays in ROWS: by this function, and by a large batch's writer too (``executemany`` took ~0.16 ms a
-# row, row by row; one statement takes a batch's few hundred in a few).
+# row, row by row; one statement takes a batch's few hundred in a few).  A row's last field is its calendar sealed,
+# in hex; a process of the version before (2026-12-04) sends it as a plain object, which is not kept (the row then
+# waits for its case's next moment).
 UNLIST_CASES = ("DELETE FROM {s}.view_cases v USING json_array_elements(ROWS) AS g"
                 " WHERE v.agency = g->>0 AND v.case_id = (g->>1)::uuid")
 LIST_CASES = """INSERT INTO {s}.view_cases (agency, case_id, case_number, phase, next_meeting, plan_revision, facts,
-            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up, calendar_by_agency)
+            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up, calendar_sealed)
         SELECT r->>0, (r->>1)::uuid, r->>2, r->>3, (r->>4)::date, (r->>5)::int4,
             (r->>6)::int4, (r->>7)::int4, (r->>8)::date, (r->>9)::timestamptz, nullif((r->10)::jsonb, 'null'),
-            nullif((r->11)::jsonb, 'null')
+            CASE WHEN json_typeof(r->11) = 'string' THEN decode(r->>11, 'hex') END
         FROM json_array_elements(ROWS) AS r
         ON CONFLICT (agency, case_id) DO UPDATE SET case_number = excluded.case_number, phase = excluded.phase,
             next_meeting = excluded.next_meeting, plan_revision = excluded.plan_revision, facts = excluded.facts,
             consents_in_force = excluded.consents_in_force, next_consent_end = excluded.next_consent_end,
             next_calendar_moment = excluded.next_calendar_moment, plan_follow_up = excluded.plan_follow_up,
-            calendar_by_agency = excluded.calendar_by_agency"""
+            calendar_sealed = excluded.calendar_sealed, calendar_by_agency = NULL"""
 
 # Formatted with {s} (the schema) and {tracking} (the views' single-row tracking table); nothing else in it
 # may hold braces.  Rows: facts as ``FACT_TYPES``, log rows as ``LOG_TYPES`` less their feed and number.

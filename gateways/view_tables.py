@@ -43,6 +43,12 @@ TABLES = [
     # The lead's row: when the calendar next changes what each agency sees (CaseSummary.calendar_by_agency); NULL
     # in rows written before 2026-12-04, for which every agency waits for the case's next moment, as before.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_by_agency jsonb",
+    # The same, sealed under the case's key (``case_list_queries.calendar_where``), since 2026-12-04: it holds the
+    # 18th birthday, so the birth date, from the referral on.  The plaintext column is written NULL, and emptied
+    # here of rows written before (each then waits for its case's next moment, as before per-agency moments,
+    # until the case changes or the views are rebuilt); it stays, NULL, for a process of the version before.
+    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_sealed bytea",
+    "UPDATE {s}.view_cases SET calendar_by_agency = NULL WHERE calendar_by_agency IS NOT NULL",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",

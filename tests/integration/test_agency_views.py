@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 from datetime import date, timedelta
 from uuid import UUID
@@ -15,7 +16,9 @@ from hypothesis import strategies as st
 
 from domain.disclosure import VisibilityChange, disclosure_log, disclosures_at
 from domain.judge import ORIGIN, Basis
-from domain.values import Guardian, ScopeEntry
+from domain.values import YOUNG_PERSON, Guardian, ScopeEntry
+from gateways.case_list_queries import calendar_where
+from gateways.sealing import unseal
 from projections.agency_views import ViewUpdate
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
@@ -214,12 +217,23 @@ def everything_stored(runner, postgres, case_id) -> tuple:
         log = conn.execute("SELECT case_id, agency, fact_id, kind, category, change, basis, at, notification_id,"
                            " event_id, content IS NULL, feed, seq, cause FROM disclosure_log ORDER BY feed, seq"
                            ).fetchall()
-        cases = conn.execute("SELECT * FROM view_cases ORDER BY agency").fetchall()
+        cases = [(*row[:-1], opened_calendar(runner, row[1], row[-1])) for row in conn.execute(
+            "SELECT agency, case_id, case_number, phase, next_meeting, plan_revision, facts, consents_in_force,"
+            " next_consent_end, next_calendar_moment, plan_follow_up, calendar_by_agency, calendar_sealed"
+            " FROM view_cases ORDER BY agency").fetchall()]
         counters = conn.execute("SELECT * FROM feed_sequence ORDER BY feed").fetchall()
     contents = {a: [f.content for f in runner.store.facts(a, case_id)] for a in AGENCIES}
     feeds = sorted({row[11] for row in log})
     messages = {feed: [(m.fact_id, m.content) for m in runner.store.feed(feed)] for feed in feeds}
     return facts, log, cases, counters, contents, messages
+
+
+def opened_calendar(runner, case_id: UUID, sealed: bytes | None) -> dict | None:
+    """A case-list row's calendar, unsealed (the lead's row alone has one)."""
+    if sealed is None:
+        return None
+    key = runner.store.keystore.data_key(case_id, create=False)
+    return json.loads(unseal(key, sealed, calendar_where(case_id, CATALOGUE.lead_agency)))
 
 
 def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(app, runner, postgres, monkeypatch):
@@ -251,8 +265,9 @@ def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(ap
     assert copied == small and len(called) == sent
     assert small[1] and small[4]["skola"]
     assert all(row[13] for row in small[1])   # every log row with its cause
-    assert {"achieved": 1, "none": 1} in [row[-2] for row in small[2]]   # view_cases: plan_follow_up …
-    assert {"*": "2027-03-13T23:00:00+00:00"} in [row[-1] for row in small[2]]   # … and the calendar per agency
+    assert {"achieved": 1, "none": 1} in [row[-3] for row in small[2]]   # view_cases: plan_follow_up …
+    assert {"*": "2027-03-13T23:00:00+00:00"} in [row[-1] for row in small[2]]   # … and the calendar per agency,
+    assert all(row[-2] is None for row in small[2])                            # sealed both ways
 
 
 def test_view_content_is_stored_encrypted(app, runner, postgres):
@@ -262,6 +277,24 @@ def test_view_content_is_stored_encrypted(app, runner, postgres):
         dump = repr(conn.execute("SELECT * FROM view_facts").fetchall()) + repr(
             conn.execute("SELECT * FROM disclosure_log").fetchall())
     assert "Skolk" not in dump and "Peter" not in dump
+
+
+def test_the_18th_birthday_is_in_no_column_of_the_case_lists_while_another_moment_comes_first(app, runner,
+                                                                                               postgres):
+    """The lead's row keeps when the calendar next changes what each agency sees (``calendar_by_agency``): the 18th
+    birthday among them, so the birth date, from the referral on.  Sealed under the case's key since 2026-12-04 (it
+    was plaintext); ``next_calendar_moment`` holds the birthday only while it is the case's next moment (README)."""
+    case_id = consenting_school(app)
+    app.grant_consent(case_id, by=SOCIAL, consenter=YOUNG_PERSON, scope=(ScopeEntry("skola", ("school",)),),
+                      purpose="Samordning", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 10), form="written")
+    runner.catch_up()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        dump = repr(conn.execute("SELECT * FROM view_cases").fetchall())
+        lead_row = conn.execute("SELECT calendar_by_agency, calendar_sealed FROM view_cases WHERE agency = %s",
+                                (CATALOGUE.lead_agency,)).fetchone()
+    assert "2027, 3, 13" not in dump and "2027-03-13" not in dump   # 20090314-…: Stockholm midnight, 23:00 UTC
+    assert lead_row[0] is None
+    assert opened_calendar(runner, case_id, lead_row[1])["*"] == "2027-03-13T23:00:00+00:00"
 
 
 @hsettings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))

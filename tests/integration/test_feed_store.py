@@ -352,7 +352,7 @@ def test_another_agency_s_consent_ending_withholds_nothing_from_a_member(app, ru
     lead = [m for m in runner.store.feed("socialtjanst.0180", 0, 10_000, now=now) if m.case_id == case_id]
     assert lead and all(m.content is None for m in lead)   # the lead waits for every moment, as before
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # a row from before: every moment counts
-        conn.execute("UPDATE view_cases SET calendar_by_agency = NULL WHERE case_id = %s", (case_id,))
+        conn.execute("UPDATE view_cases SET calendar_sealed = NULL WHERE case_id = %s", (case_id,))
     assert all(m.content is None for m in runner.store.feed(SKOLA, 0, 10_000, now=now) if m.case_id == case_id)
     offered = []
     runner.written = offered.append

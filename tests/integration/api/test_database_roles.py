@@ -266,7 +266,7 @@ def test_a_database_where_public_may_not_make_temporary_tables_has_its_views_cau
     copied = []   # each batch written by COPY: its fact and log rows
     write = runner.store._write_copying
     monkeypatch.setattr(runner.store, "_write_copying",
-                        lambda *a: copied.append(len(a[3]) + len(a[5])) or write(*a))
+                        lambda batch, *a: copied.append(len(batch.facts) + len(batch.log)) or write(batch, *a))
     with pytest.raises(ProgrammingError, match="permission denied to create temporary tables"):
         runner.catch_up()
     assert runner.position == 0 and copied[0] > SMALL_BATCH_ROWS
