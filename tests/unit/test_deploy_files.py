@@ -22,6 +22,16 @@ def test_every_variable_in_the_environment_example_is_a_setting():
     assert not unknown, f"not settings: {unknown}"
 
 
+def test_no_variable_in_the_environment_example_carries_a_comment_on_its_line():
+    """systemd's EnvironmentFile takes the rest of the line as the value: uncommented, a line such as
+    ``SIGILL_OIDC_JWKS=/etc/sigill/jwks.json   # only if …`` set the path with the comment in it (a shell, sourcing
+    the file, drops the comment: only the unit would have failed)."""
+    values = re.findall(r"^#?\s*(SIGILL_[A-Z_]+)=(.*)$", (DEPLOY / "sigill.env.example").read_text(), re.MULTILINE)
+    assert len(values) > 10
+    spoken = [f"{name}={value}" for name, value in values if re.search(r"\s", value)]
+    assert not spoken, f"a value with more on its line: {spoken}"
+
+
 @pytest.mark.parametrize("unit", sorted(p.name for p in DEPLOY.glob("*.service")))
 def test_every_units_command_is_one_the_cli_accepts(unit):
     (command,) = re.findall(r"^ExecStart=(.+)$", (DEPLOY / unit).read_text(), re.MULTILINE)
