@@ -126,7 +126,7 @@ def check_app_role(conninfo: str, role: str, schema: str = "public") -> None:
     with psycopg.connect(conninfo) as conn:
         row = conn.execute("SELECT rolsuper, " + _RIGHTS_OF.format(role="%s", of="current_user")
                            + " FROM pg_roles WHERE rolname = %s", (role, role, role)).fetchone()
-        owner = conn.info.user
+        owner, database = conn.info.user, conn.info.dbname
         if row is None:
             raise RoleProblem(f"no database role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')")
         if row[0] or row[1]:
@@ -140,9 +140,10 @@ def check_app_role(conninfo: str, role: str, schema: str = "public") -> None:
     if kept:
         raise RoleProblem(
             f"the role {role!r} could still change what the triggers protect: {'; '.join(kept[:5])}"
-            f"{' …' if len(kept) > 5 else ''} — hand it over and take it away (as a superuser: REASSIGN OWNED BY"
-            f" {role} TO {owner}; ALTER DATABASE … OWNER TO {owner}; REVOKE CREATE ON … FROM {role}, PUBLIC),"
-            " then run this again (deploy/README.md)")
+            f"{' …' if len(kept) > 5 else ''} — hand it over and take it away (as a superuser, connected to the"
+            f" database {database} itself — REASSIGN OWNED acts on the objects of the database it runs in: REASSIGN"
+            f" OWNED BY {role} TO {owner}; ALTER DATABASE … OWNER TO {owner}; REVOKE CREATE ON … FROM {role},"
+            " PUBLIC), then run this again (deploy/README.md)")
     if no_temporary:
         raise RoleProblem(no_temporary)
 

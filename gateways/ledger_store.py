@@ -77,7 +77,8 @@ class PostgresLedgerStore:
                            " unset, or name the schema Sigill's tables are in)")
         if not found:
             raise NoLedger("this database holds no Sigill ledger (is it Sigill's database? a new installation has"
-                           " one once `sigill serve` or `sigill audit seal` has run)")
+                           " one once `sigill database setup` — where the tables' owner is kept apart — or"
+                           " `sigill serve` or `sigill audit seal` has run)")
 
     def head(self) -> LedgerEntry | None:
         with psycopg.connect(self.conninfo) as conn:

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     database = sub.add_parser("database", help="the database's tables, and the role the application runs as")
     commands = database.add_subparsers(dest="database_command", required=True, metavar="DATABASE_COMMAND")
     setup = commands.add_parser(
-        "setup", help="as the role that is to own the tables (SIGILL_DATABASE_URL): make or update every table,"
+        "setup", help="as the role that is to own the tables (SIGILL_DATABASE_URL), with the installation's"
+        " SIGILL_MASTER_KEY: make or update every table,"
         " and let the application's role use them without owning them, so it cannot disable the append-only"
         " triggers; run again after every upgrade, before the new version starts")
     setup.add_argument("--app-role", required=True, help="the database role `sigill serve` and `sigill follow`"
@@ -44,6 +45,14 @@ def _setup(args: argparse.Namespace) -> int:
     if settings.database_url is None:
         raise ConfigurationError("SIGILL_DATABASE_URL: set it to the tables' owner's connection (the embedded"
                                  " PostgreSQL is for one role: nothing to keep apart there)")
+    if settings.master_key is None:
+        # The key table keeps a check value of the master key.  Run, as deploy/README.md shows it, with the URL
+        # alone, the setup stored a development key's (made in the owner's data directory), and production then
+        # refused to start on the tables it had just made: "check SIGILL_MASTER_KEY".
+        raise ConfigurationError("SIGILL_MASTER_KEY: set it to the master key Sigill is to run with (the one in"
+                                 " its environment; `sigill new-master-key` makes one), and SIGILL_LEDGER_KEY too:"
+                                 " the key table keeps a check value of the master key, and Sigill refuses to start"
+                                 " under another (deploy/README.md, section 1)")
     location = database_location(settings)
     set_up_database(settings, location, args.app_role)
     schema = settings.db_schema or "public"
@@ -71,11 +80,19 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
     rotation = rotate_master_key(settings, progress)
     if shows:
         print(file=sys.stderr)  # end the progress line
-    print(f"Huvudnyckeln bytt: {rotation.rewrapped:,} datanycklar omslutna med den nya"
-          f" ({rotation.already:,} var det redan, {rotation.destroyed:,} förstörda vid gallring). Starta Sigill med"
-          " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
-          " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
-          " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
+    if rotation.already and not rotation.rewrapped:
+        # Run again after a rotation — or with the two keys given the wrong way round, which said "Huvudnyckeln
+        # bytt" too, and the operator then started Sigill with the key that wraps nothing.
+        print(f"Ingenting bytt: alla {rotation.already:,} datanycklar var redan omslutna med SIGILL_MASTER_KEY"
+              f" ({rotation.destroyed:,} förstörda vid gallring). Antingen har bytet redan gjorts, eller är"
+              " SIGILL_MASTER_KEY den nyckel som används: sätt den då till den nya (`sigill new-master-key`) och"
+              " SIGILL_PREVIOUS_MASTER_KEY till den som används, och kör kommandot igen.")
+    else:
+        print(f"Huvudnyckeln bytt: {rotation.rewrapped:,} datanycklar omslutna med den nya"
+              f" ({rotation.already:,} var det redan, {rotation.destroyed:,} förstörda vid gallring). Starta Sigill med"
+              " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
+              " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
+              " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
     if rotation.check_damaged:   # no case's key: the processes start with a warning that the row was altered
         print("sigill: huvudnyckelns kontrollvärde (en rad i nyckeltabellen, ingen datanyckel) går inte att packa upp"
               " med någon av nycklarna och lämnades orört: återställ raden ur en säkerhetskopia och kör kommandot igen"

@@ -405,6 +405,7 @@ def test_verify_on_a_database_without_a_ledger_says_so_in_one_line(postgres, tmp
     result = sigill("audit", "verify", "--trust-key", base64.b64encode(bytes(32)).decode(),
                     env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url()})
     assert result.returncode == 3 and "holds no Sigill ledger" in result.stderr
+    assert "`sigill database setup`" in result.stderr   # the roles kept apart: `sigill serve` cannot make it
     assert len(result.stderr.strip().splitlines()) == 1
     mistyped = sigill("audit", "verify", "--trust-key", base64.b64encode(bytes(32)).decode(),
                       env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url(),

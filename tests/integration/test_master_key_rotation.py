@@ -73,7 +73,15 @@ def test_the_command_rotates_every_key_and_the_cases_read_as_before(tmp_path):
 
     again = sigill("database", "rotate-master-key", env=rotated)   # run twice: nothing more to do
     assert again.returncode == 0 and again.stdout.startswith(
-        f"Huvudnyckeln bytt: 0 datanycklar omslutna med den nya ({cases} var det redan")
+        f"Ingenting bytt: alla {cases} datanycklar var redan omslutna med SIGILL_MASTER_KEY")
+    assert keys_of(location) == after
+    # The keys the wrong way round (the new one as the previous) change nothing either, and say so: this said
+    # "Huvudnyckeln bytt", and the operator went on to start Sigill with the key that wraps nothing.
+    newer = new_key()
+    swapped = sigill("database", "rotate-master-key",
+                     env={**env, "SIGILL_MASTER_KEY": text(new), "SIGILL_PREVIOUS_MASTER_KEY": text(newer)})
+    assert swapped.returncode == 0 and "Huvudnyckeln bytt" not in swapped.stdout
+    assert "eller är SIGILL_MASTER_KEY den nyckel som används: sätt den då till den nya" in swapped.stdout
     assert keys_of(location) == after
 
 

@@ -131,6 +131,21 @@ def test_the_command_sets_up_again_after_an_upgrade_and_refuses_bad_input_in_one
             refused.stderr)
 
 
+def test_the_command_without_the_master_key_makes_nothing_and_says_to_set_it(roles, tmp_path, monkeypatch):
+    """deploy/README.md's command with the URL alone: it made a development master key in the owner's data
+    directory and stored its check value, and production then refused to start on the tables ("check
+    SIGILL_MASTER_KEY")."""
+    owner, app_role = roles
+    monkeypatch.delenv("SIGILL_MASTER_KEY", raising=False)
+    refused = sigill("database", "setup", "--app-role", app_role.user,
+                     env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": owner.url()})
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("sigill: SIGILL_MASTER_KEY: set it to the master key Sigill is to run with")
+    assert not (tmp_path / "master.key").exists()
+    with psycopg.connect(owner.conninfo()) as conn:
+        assert conn.execute("SELECT to_regclass('sigill_data_keys')").fetchone()[0] is None
+
+
 def test_a_backup_restored_by_the_owner_and_set_up_again_runs_as_the_applications_role(
         client, users, tick, runner, roles, settings, postgres_server, tmp_path):
     """deploy/README.md section 7 with the roles kept apart: pg_restore as the owner, then the setup again."""
@@ -196,6 +211,9 @@ def test_an_installation_whose_one_role_made_the_tables_is_set_up_once_they_are_
                   sql.SQL("GRANT {} TO {}").format(app, owner_id))
     build_application(settings, location=app_role).close()
     with pytest.raises(ConfigurationError, match=f"it owns the database .*it owns public.sigill_data_keys.*REASSIGN OWNED BY {app_role.user} "):
+        set_up_database(settings, owner, app_role.user)
+    # Run where a DBA's psql opens (the postgres database), it hands over the database and none of its tables.
+    with pytest.raises(ConfigurationError, match=f"connected to the database {owner.dbname} itself"):
         set_up_database(settings, owner, app_role.user)
     _as_superuser(postgres_server, owner, sql.SQL("REASSIGN OWNED BY {} TO {}").format(app, owner_id),
                   sql.SQL("REVOKE {} FROM {}").format(app, owner_id))
