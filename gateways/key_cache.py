@@ -35,9 +35,12 @@ class KeyCache:
         self.forgetters: list[weakref.WeakMethod] = []   # ``_WrappingKeyStore.when_destroyed``
 
     def get(self, aggregate_id: UUID) -> bytes | None:
+        """The cached key (or the destroyed marker); None when it must be read from the table — also a key cached
+        before destructions stopped being heard (its listener lost): held on, it would outlive a destruction by
+        up to its expiry, where the store's promise is the notification's round trip (until 2026-12-04)."""
         with self._lock:
             entry = self._keys.get(aggregate_id)
-            if entry is None or entry[0] <= time.monotonic():
+            if entry is None or entry[0] <= time.monotonic() or (entry[1] and not self.keys_trusted()):
                 self._keys.pop(aggregate_id, None)
                 return None
             self._keys.move_to_end(aggregate_id)

@@ -27,8 +27,8 @@ RECONNECT = (0.5, 30.0)  # first and longest wait before listening again
 class _Listener:
     """One LISTEN connection for a database and channel in this process, telling every cache that joined it."""
 
-    def __init__(self, conninfo: str, channel: str, cache_seconds: float) -> None:
-        self.conninfo, self.channel, self.cache_seconds = conninfo, channel, cache_seconds
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self.conninfo, self.channel = conninfo, channel
         self.caches: list[KeyCache] = []
         self.listening, self.stop = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._run, name="sigill-keys-destroyed", daemon=True)
@@ -61,8 +61,8 @@ class _Listener:
                 # The first loss quietly (a command ending as its embedded database stops must print nothing more),
                 # a lasting one loudly.
                 tell = log.warning if backoff > RECONNECT[0] else log.debug
-                tell("not hearing of destroyed data keys (%s); cached keys expire in %.0f s meanwhile, listening"
-                     " again in %.1f s", type(error).__qualname__, self.cache_seconds, backoff)
+                tell("not hearing of destroyed data keys (%s); every key is read from the table meanwhile,"
+                     " listening again in %.1f s", type(error).__qualname__, backoff)
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, RECONNECT[1])
 
@@ -89,13 +89,12 @@ class _Listeners:
             for listener in self._by_key.values():
                 listener.stop.set()
 
-    def join(self, conninfo: str, channel: str, cache: KeyCache, cache_seconds: float) -> None:
-        """``cache`` told of every destruction on the channel; ``cache_seconds``: how long cached keys live, said
-        when the listener (started by the first to join) loses its connection."""
+    def join(self, conninfo: str, channel: str, cache: KeyCache) -> None:
+        """``cache`` told of every destruction on the channel, by a listener the first to join starts."""
         with self._lock:
             listener = self._by_key.get((conninfo, channel))
             if listener is None:
-                listener = self._by_key[(conninfo, channel)] = _Listener(conninfo, channel, cache_seconds)
+                listener = self._by_key[(conninfo, channel)] = _Listener(conninfo, channel)
                 listener.thread.start()
                 if not self._hooked:
                     # Before the embedded database stops at exit (registered earlier, so run later): a listener cut

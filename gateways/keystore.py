@@ -12,9 +12,11 @@ once too: the PostgreSQL store sends a NOTIFY with the destroying transaction,
 and each process listens (``gateways.key_listeners``: one connection per
 database and process, shared by its key stores) and marks the key destroyed in
 every cache — for good, so that a read that fetched the key just before cannot
-cache it again.  While a process is not listening (its connection lost), its
-cache entries expire after ``cache_seconds``; listening again, it forgets every
-cached key, since a notification may have been missed meanwhile.
+cache it again.  While a process is not listening (its connection lost), no
+key is served from its cache, nor cached: each is read from the table (only
+destroyed markers are kept); listening again, it forgets every cached key, since
+a notification may have been missed meanwhile.  A connection cut without a word
+(a firewall, a host gone) is found by its keepalives, in about 25 s.
 
 What a process holds decrypted of an aggregate (a worker's folded cases, its
 shaped answers) is forgotten when its key is destroyed, told as the cache is
@@ -288,7 +290,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         # back): a schema's is named by a digest of it.
         self._channel = "sigill_keys_destroyed" if schema is None else (
             "sigill_keys_destroyed_" + sha256(schema.encode()).hexdigest()[:32])
-        listeners.join(conninfo, self._channel, self._cache, CACHE_SECONDS)
+        listeners.join(conninfo, self._channel, self._cache)
         # Keys are cached only while this process hears of destructions: until its listener is in place, and while
         # it is lost, each key is read from the table (a destruction meanwhile could not be told).
         self._cache.keys_trusted = listeners.listening(conninfo, self._channel).is_set

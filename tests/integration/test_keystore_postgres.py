@@ -120,6 +120,26 @@ def test_keys_are_not_cached_while_destructions_could_not_be_heard(postgres):
         store.close()
 
 
+def test_keys_cached_before_destructions_stopped_being_heard_are_read_from_the_table_again(postgres):
+    """A key cached while the listener heard, then its connection lost: the key is not served from the cache
+    (a destruction meanwhile would not be heard), and a destroyed marker still is.  Until 2026-12-04 cached keys
+    stayed until they expired (60 s), as the listener's own warning said."""
+    store = PostgresKeyStore(postgres.conninfo(), MASTER)
+    try:
+        assert store.listening.wait(10)
+        case, erased = uuid4(), uuid4()
+        key = store.data_key(case, create=True)
+        store.data_key(erased, create=True)
+        store.destroy(erased)
+        assert store.cached(case) == (True, key) and store.cached(erased) == (True, None)
+        store._cache.keys_trusted = lambda: False   # as once its listener is lost
+        assert store.cached(case) == (False, None) and store.cached(erased) == (True, None)
+        assert store.data_key(case, create=False) == key   # read from the table, not kept
+        assert store.cached(case) == (False, None)
+    finally:
+        store.close()
+
+
 def test_a_schema_with_a_long_name_can_still_destroy_keys(postgres):
     """A review's finding: pg_notify refuses a channel name of 64 bytes or more, and the destruction rolled back."""
     schema = "s" * 60
