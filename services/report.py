@@ -13,7 +13,8 @@ from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
 from domain import case_events as ev
-from domain.calendar import STOCKHOLM
+from domain.calendar import STOCKHOLM, local_date
+from domain.values import YOUNG_PERSON
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
@@ -67,7 +68,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
         f"<td>{escape(_scope(c.scope, cat))}</td>"
-        f"<td>{_validity(c)}</td>"
+        f"<td>{_validity(c, case, generated_at)}</td>"
         f"<td>{'<br>'.join(escape(line) for line in changes.get(c.consent_id, []))}</td></tr>"
         for c in case.consents.values())
     rows_log = "".join(
@@ -211,13 +212,22 @@ def _consent_changes(history: Sequence[Any], cat: Any) -> dict[str, list[str]]:
     return changes
 
 
-def _validity(consent: Any) -> str:
+def _validity(consent: Any, case: Any, now: datetime) -> str:
     """A consent's dates, and — as the column tells the consent as it is now — that it no longer holds once
-    withdrawn (the dates alone read as a consent in force until its last day)."""
+    withdrawn (the dates alone read as a consent in force until its last day), or, a guardian's, no longer counts:
+    from the young person's 18th birthday (DOMAIN.md), or without custody now."""
+    notes = []
+    eighteen = case.eighteenth_birthday
+    if consent.consenter != YOUNG_PERSON:
+        if local_date(now) >= eighteen and (consent.withdrawn_at is None
+                                            or local_date(consent.withdrawn_at) >= eighteen):
+            notes.append(f"räknas inte sedan den unge fyllde 18 år {eighteen}")
+        elif consent.withdrawn_at is None and not getattr(case.guardians.get(consent.consenter), "has_custody", False):
+            notes.append("räknas inte: lämnat av en vårdnadshavare som inte har vårdnaden nu")
+    if consent.withdrawn_at is not None:
+        notes.append(f"återkallat {_when(consent.withdrawn_at)}")
     dates = f"{consent.valid_from} – {consent.valid_until or 'tills vidare'}"
-    if consent.withdrawn_at is None:
-        return dates
-    return f"{dates}<br><strong>återkallat {_when(consent.withdrawn_at)}</strong>"
+    return dates + "".join(f"<br><strong>{note}</strong>" for note in notes)
 
 
 def _scope(scope, cat) -> str:

@@ -769,3 +769,68 @@ def test_views_cases_is_a_read_of_each_case_it_lists_with_its_purpose_sealed(tmp
     assert [r[:3] for r in rows] == [("views.cases:socialtjanst", "sigill", "auditor")]   # the demo's one case
     assert rows[0][3].startswith("cli:uid") and b"Tillsyn" not in bytes(rows[0][4])   # the purpose sealed
     assert sigill("audit", "verify", env=env).returncode == 0
+
+
+def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at_the_18th_birthday(
+        app, settings, master_key, postgres):
+    """From the 18th birthday a guardian's consent no longer counts (DOMAIN.md), and the disclosure log says so ("ny
+    grund", the young person's consent alone).  The consents' table, which tells each consent "as it is now", went on
+    reading "Giltigt 2026-04-10 – 2027-04-09" for the mother's: a supervisor took it for a consent in force."""
+    from datetime import date, datetime, timezone
+
+    from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry
+
+    social = Actor("socialtjanst", "handlaggare")
+    at = lambda month, day: datetime(2026, month, day, 9, tzinfo=timezone.utc)  # noqa: E731
+    app.clock.set(at(4, 1))
+    opened = app.receive_referral(by=social, municipality="0180", personnummer="20080615-2385", name="Sara Prov",
+                                  entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 4, 1),
+                                  summary="Skolfrånvaro.",
+                                  summary_category="school")
+    case_id = opened.case_id
+    app.clock.set(at(4, 7))
+    app.decide_eligibility(case_id, by=social, accepted=True, decided_on=date(2026, 4, 7), reasons="Hög risk.",
+                           instruments=("ESTER",))
+    app.record_guardians(case_id, by=social, guardians=(Guardian("", "Lena Prov"), Guardian("", "Nils Prov")))
+    lena, nils = app.get_case(case_id).guardians
+    scope = (ScopeEntry("skola", ("case", "school")),)
+    for consenter in (YOUNG_PERSON, lena, nils):
+        app.grant_consent(case_id, by=social, consenter=consenter, scope=scope, purpose="Samverkan",
+                          valid_from=date(2026, 4, 10), valid_until=date(2027, 4, 9), form="written")
+    app.clock.set(at(5, 4))   # the father withdraws his before she turns 18, on 2026-06-15: that alone is said
+    nils_consent = next(c.consent_id for c in app.get_case(case_id).consents.values() if c.consenter == nils)
+    app.withdraw_consent(case_id, by=social, consent_id=nils_consent, consenter=nils)
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
+    assert report.returncode == 0, report.stderr
+    rows = report.stdout.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    assert validity["den unge"] == "2026-04-10 – 2027-04-09"
+    assert validity["Lena Prov"] == ("2026-04-10 – 2027-04-09<br><strong>räknas inte sedan den unge fyllde 18 år"
+                                     " 2026-06-15</strong>"), validity
+    assert validity["Nils Prov"] == "2026-04-10 – 2027-04-09<br><strong>återkallat 2026-05-04 11:00</strong>"
+    # Under 18, a guardian who no longer has custody: the consent is no longer asked for, nor counted.
+    app.clock.set(at(5, 5))
+    younger = app.receive_referral(by=social, municipality="0180", personnummer="20100915-2388", name="Kim Prov",
+                                   entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 5, 5),
+                                   summary="Skolfrånvaro.", summary_category="school")
+    app.decide_eligibility(younger.case_id, by=social, accepted=True, decided_on=date(2026, 5, 5), reasons="Risk.",
+                           instruments=("ESTER",))
+    app.record_guardians(younger.case_id, by=social, guardians=(Guardian("", "Eva Prov"), Guardian("", "Ola Prov")))
+    eva, ola = app.get_case(younger.case_id).guardians
+    for consenter in (YOUNG_PERSON, eva, ola):
+        app.grant_consent(younger.case_id, by=social, consenter=consenter, scope=scope, purpose="Samverkan",
+                          valid_from=date(2026, 5, 5), valid_until=None, form="written")
+    app.record_guardians(younger.case_id, by=social, guardians=(Guardian(eva, "Eva Prov"),
+                                                                Guardian(ola, "Ola Prov", has_custody=False)))
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", younger.value, "--out", "-")
+    rows = report.stdout.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    assert validity["Eva Prov"] == validity["den unge"] == "2026-05-05 – tills vidare", validity
+    assert validity["Ola Prov"] == ("2026-05-05 – tills vidare<br><strong>räknas inte: lämnat av en vårdnadshavare"
+                                    " som inte har vårdnaden nu</strong>")
+
+
+def cli(settings, master_key: str, location, *args: str):
+    """`sigill …` against the ``app`` fixture's database, with its keys."""
+    return sigill(*args, env={"SIGILL_DATA_DIR": str(settings.data_dir), "SIGILL_DATABASE_URL": location.url(),
+                              "SIGILL_MASTER_KEY": master_key})
