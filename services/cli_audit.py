@@ -10,10 +10,10 @@ import os
 import re
 import socket
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, time, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, in_swedish_time, moment_within_calendar
@@ -276,28 +276,51 @@ def _public_key_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with _application() as (app, ledger):
-        exported = ledger().export()
-    try:
-        _write_private(args.out, exported)
-    except OSError as error:
-        raise InvalidInput(f"cannot write the checkpoints to {args.out}: {error.strerror}", field="out") from None
+    with _private_file(args.out, "the checkpoints") as write, _application() as (app, ledger):
+        write(ledger().export())
     if str(args.out) != "-":
         print(f"Kontrollpunkterna skrivna till {args.out}.")
     return 0
 
 
-def _write_private(path: Path, text: str) -> None:
+@contextmanager
+def _private_file(path: Path, what: str) -> Iterator[Callable[[str], None]]:
     """Only its owner may read what an auditor writes out: a report holds names, health and crime details (and
     a file that already exists is narrowed to that too, before anything is written into it).  "-": standard
-    output."""
+    output.  Opened before anything is read, so a path that cannot be written is one line before a report's read
+    of the case is logged (or the whole ledger verified); ``write`` replaces what the file held, and a file made
+    here and never written is removed again."""
     if str(path) == "-":
-        sys.stdout.write(text)
+        yield sys.stdout.write
         return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        os.fchmod(out.fileno(), 0o600)
-        out.write(text)
+
+    def refused(error: OSError) -> InvalidInput:
+        return InvalidInput(f"cannot write {what} to {path}: {error.strerror}", field="out")
+
+    made, written = not os.path.lexists(path), False
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise refused(error) from None
+
+    def write(text: str) -> None:
+        nonlocal written
+        try:
+            os.fchmod(fd, 0o600)
+            os.ftruncate(fd, 0)
+            with os.fdopen(os.dup(fd), "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as error:
+            raise refused(error) from None
+        written = True
+
+    try:
+        yield write
+    finally:
+        os.close(fd)
+        if made and not written:
+            with suppress(OSError):
+                os.unlink(path)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -380,11 +403,8 @@ def _report(args: argparse.Namespace) -> int:
             changed.extend(found for found in (verification.divergence, in_case) if found is not None)
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
                                in_case, service.replaced_logs(case_id), exported=len(exported))
-        html = service.audit_report(reader, case_id, make, args.purpose)
-    try:
-        _write_private(args.out, html)
-    except OSError as error:
-        raise InvalidInput(f"cannot write the report to {args.out}: {error.strerror}", field="out") from None
+        with _private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
+            write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":
         print(f"Rapporten skriven till {args.out}.")
     if changed:

@@ -133,7 +133,7 @@ def test_export_writes_checkpoints_that_verify_accepts(env, tmp_path):
     result = sigill("audit", "verify", "--checkpoints", str(out), env=env)
     assert result.returncode == 0
     alone = sigill("audit", "verify", env=env)
-    confirmed = re.compile(r"(\d+) signerade kontrollpunkter")
+    confirmed = re.compile(r"(\d+) signerade? kontrollpunkt")   # "1 signerad kontrollpunkt"
     assert confirmed.search(result.stdout)[1] == confirmed.search(alone.stdout)[1]   # each checkpoint counted once
 
 
@@ -175,6 +175,34 @@ def test_files_that_cannot_be_written_or_read_are_one_line_naming_the_file(env, 
         result = sigill("audit", "verify", "--checkpoints", str(path), env=env)
         assert result.returncode == 3 and message in result.stderr, result.stderr   # not verified: not a change
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_the_case_is_read(env, tmp_path):
+    """`--out` in a directory that is not there, or naming a directory: the report was made — the whole ledger
+    verified, the case read and the read logged (the young person's extract showing a report no one got) — and only
+    then refused.  The file is opened first: one line, exit 2, nothing read, logged or left behind."""
+    location = start_embedded(Path(env["SIGILL_DATA_DIR"]) / "postgres").with_database("sigill")
+
+    def reads() -> int:
+        with psycopg.connect(location.conninfo()) as conn:
+            return conn.execute("SELECT count(*) FROM sigill_access_log").fetchone()[0]
+
+    assert sigill("audit", "disclosures", "--case", "0180-2026-0001", env=env).returncode == 0   # the log exists
+    before = reads()
+    for out, why in ((tmp_path / "saknas" / "r.html", "No such file or directory"), (tmp_path, "Is a directory")):
+        result = sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), env=env)
+        assert result.returncode == 2 and result.stdout == "", result.stdout
+        assert result.stderr.strip().splitlines() == [f"sigill: cannot write the report to {out}: {why}"]
+    assert reads() == before
+    # An unknown case leaves no empty file behind either; a report written over an earlier one replaces it whole.
+    out = tmp_path / "rapport.html"
+    assert sigill("audit", "report", "--case", "0180-2026-0999", "--out", str(out), env=env).returncode == 2
+    assert not out.exists()
+    out.write_text("x" * 1_000_000)
+    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), env=env).returncode == 0
+    html = out.read_text("utf-8")
+    assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>") and reads() == before + 1
+    assert out.stat().st_mode & 0o777 == 0o600
 
 
 def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path):
