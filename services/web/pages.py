@@ -72,8 +72,24 @@ def _agency_label(catalogue: Any, agency: str) -> str:
     return found.name if found else texts.READERS_OUTSIDE.get(agency, agency.upper())
 
 
+def _read_label(catalogue: Any, what: str) -> str:
+    """What an access-log entry read, as the auditors' search and the extract both say it: an auditor's replay with
+    whose view, as of when ("återspelning (granskning): Polisen, 2026-03-10 14:00"), a disclosure log, feed or view
+    with its agency; other reads by their name alone (an extract's guardian is a random id)."""
+    kind, _, detail = what.partition(":")
+    label = texts.READS.get(kind, what)
+    if not detail or not (kind.startswith("views.") or kind in ("audit.feed", "audit.replay", "audit.disclosures")):
+        return label
+    agency, _, at = detail.partition("@")
+    try:
+        moment = f", {_when(datetime.fromisoformat(at))}" if at else ""
+    except ValueError:
+        moment = f", {at}"
+    return f"{label}: {_agency_label(catalogue, agency)}{moment}"
+
+
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of,
-                   categories_of=_categories_of, agency_label=_agency_label,
+                   categories_of=_categories_of, agency_label=_agency_label, read_label=_read_label,
                    members_of=lambda look: views.members(look.disclosures),
                    label_pairs=lambda catalogue, ids: [(a, _agency_label(catalogue, a)) for a in ids],
                    rows_options=lambda rows: [(r["row_id"], f'{r["area"]}: {r["goal"]}') for r in rows],

@@ -298,6 +298,7 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
         case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE),
         session.purpose(request, case_id) if case_id else "")
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
-                  reads=texts.READS, numbers=_numbers(cases, user, records) if records else {},
+                  numbers=_numbers(cases, user, records) if records else {},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
-                  agencies=_agencies(request), next_after=records[-1].seq if len(records) == PAGE else None)
+                  agencies=_agencies(request), catalogue=cases.catalogue,
+                  next_after=records[-1].seq if len(records) == PAGE else None)

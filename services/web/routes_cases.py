@@ -146,6 +146,6 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
     now = service(request).app.clock.now()
     records = service(request).extract(user, uuid, session.purpose(request, uuid), till)
     recipients = views.extract_recipients(seen.disclosures, now)
-    return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(records), reads=texts.READS,
+    return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(records),
                 now=now,
                 recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""))

@@ -260,3 +260,24 @@ def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under
     assert len(ok(extract())["reads"]) == logged + 1   # the refused one was not read, nor logged
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "Utdrag för: <strong>Den unge</strong>" in page and f"till={mother}" not in page   # no longer offered
+
+
+def test_the_web_access_log_says_who_read_as_the_extract_does_and_which_agencys_view_a_replay_showed(
+        client, users, tick, context, settings):
+    """The auditors' *Åtkomstlogg* named an auditor's body by its raw id ("ivo"), where the young person's extract
+    says "IVO", and told a replay only as "återspelning (granskning)": whose view of the case, as of when, an auditor
+    reading who read what could not tell (the API's record carries both)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
+    ivo = web_as(context, settings, "ivo")
+    replayed = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": "2026-03-10T14:00"})
+    assert replayed.status_code == 200 and "Synligt för Skolan" in replayed.text
+    assert ivo.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "polis"}).status_code == 200
+    page = ivo.get("/granskning/atkomstlogg", params={"nummer": number}).text
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
+    replay = next(r for r in rows if "återspelning" in r)
+    assert "<td>IVO</td>" in replay and "<td>ivo</td>" not in page
+    assert "<td>återspelning (granskning): Skolan, 2026-03-10 14:00</td>" in replay, replay
+    assert any("<td>utlämnandeloggen (granskning): Polisen</td>" in r for r in rows), rows
+    extract = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "återspelning (granskning): Skolan, 2026-03-10 14:00" in extract and "<td>IVO</td>" in extract
