@@ -284,7 +284,9 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
             case_id = cases.find(user, number)
         except CaseNotFound:
             errors["nummer"] = "Inget ärende med det numret."
-    if myndighet and myndighet not in _agencies(request):   # a NUL in it reached PostgreSQL: a 503 page
+    # Any reader the log can name: the catalogue's agencies, JO, IVO and this installation's command line.
+    readers = {**_agencies(request), **texts.READERS_OUTSIDE}
+    if myndighet and myndighet not in readers:   # a NUL in it reached PostgreSQL: a 503 page
         errors["myndighet"] = "Välj en myndighet."
     since, until = _moment(fran), _moment(till)
     if fran.strip() and since is None:
@@ -300,5 +302,5 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
                   numbers=_numbers(cases, user, records) if records else {},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
-                  agencies=_agencies(request), catalogue=cases.catalogue,
+                  agencies=readers, catalogue=cases.catalogue,
                   next_after=records[-1].seq if len(records) == PAGE else None)

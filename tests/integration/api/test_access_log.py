@@ -281,3 +281,20 @@ def test_the_web_access_log_says_who_read_as_the_extract_does_and_which_agencys_
     assert any("<td>utlämnandeloggen (granskning): Polisen</td>" in r for r in rows), rows
     extract = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "återspelning (granskning): Skolan, 2026-03-10 14:00" in extract and "<td>IVO</td>" in extract
+
+
+def test_the_web_access_log_searches_the_reads_of_auditors_and_of_the_command_line_too(client, users, tick, context,
+                                                                                      settings):
+    """Its reader filter offered the catalogue's agencies alone, and `?myndighet=ivo` was refused ("Välj en
+    myndighet"): the reads of JO, IVO and the host's command line — which holds the master key — could not be
+    searched for on the web, as the API's `?agency=` can."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    assert ivo.get(f"/granskning/arenden/{case_id}/utlamnanden").status_code == 200
+    page = ivo.get("/granskning/atkomstlogg", params={"myndighet": "ivo"})
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page.text, re.S)
+    assert page.status_code == 200 and rows and all("<td>IVO</td>" in r for r in rows), page.text[-2000:]
+    for reader, name in (("ivo", "IVO"), ("jo", "JO"), ("sigill", "Sigills kommandorad")):
+        assert re.search(f'<option value="{reader}"( selected)?>{name}</option>', page.text), reader
+    assert ivo.get("/granskning/atkomstlogg", params={"myndighet": "sigill"}).status_code == 200
+    assert ivo.get("/granskning/atkomstlogg", params={"myndighet": "nasa"}).status_code == 422
