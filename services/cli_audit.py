@@ -379,9 +379,12 @@ def _disclosures(args: argparse.Namespace) -> int:
         replaced = service.replaced_logs(case_id, agency)
     if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ
         differing = sum(1 for old in replaced if old.only_replaced or old.only_current)
-        print(f"Obs: utlämnandeloggen har byggts om; {len(replaced)} ersatta loggar – det flödena fick före "
-              f"ombyggnaden – finns kvar, {differing} av dem skiljer sig från dagens. `sigill views log --case "
-              f"{args.case}{' --agency ' + agency if agency else ''} --replaced` visar dem.")
+        kept = (f"den ersatta loggen – det flödena fick före ombyggnaden – finns kvar och "
+                f"{'skiljer sig från' if differing else 'stämmer med'} dagens" if len(replaced) == 1 else
+                f"{len(replaced)} ersatta loggar – det flödena fick före ombyggnaderna – finns kvar, {differing} av dem"
+                " skiljer sig från dagens")
+        print(f"Obs: utlämnandeloggen har byggts om; {kept}. `sigill views log --case {args.case}"
+              f"{' --agency ' + agency if agency else ''} --replaced` visar {'den' if len(replaced) == 1 else 'dem'}.")
     return 0
 
 

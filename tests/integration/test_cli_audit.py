@@ -574,7 +574,9 @@ def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_
     assert "<h2>Ersatta utlämnandeloggar</h2>" in report and "1 som bara dagens har." in report
     assert report.count("<td>dagens</td>") == 1 and report.count("<td>den ersatta</td>") == 0
     replayed = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
-    assert replayed.stdout.splitlines()[-1].startswith("Obs: utlämnandeloggen har byggts om; 1 ersatta loggar")
+    assert replayed.stdout.splitlines()[-1] == (   # one log, told as one ("1 ersatta loggar … 1 av dem" before)
+        "Obs: utlämnandeloggen har byggts om; den ersatta loggen – det flödena fick före ombyggnaden – finns kvar och"
+        " skiljer sig från dagens. `sigill views log --case 0180-2026-0001 --agency skola --replaced` visar den.")
 
     assert sigill("views", "rebuild", env=env).returncode == 0   # a second rebuild: a second log, the same as today's
     again = sigill("views", "log", "--case", "0180-2026-0001", "--agency", "skola", env=env)
