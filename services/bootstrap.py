@@ -244,9 +244,9 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     def verify() -> tuple:
         return ledger.verify(), service.access_log.verify(signature_ok, trusted)
 
-    def report(case_id: UUID) -> str:
+    def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None) -> str:
         return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
-                           ledger.case_divergence(case_id), service.replaced_logs(case_id))
+                           ledger.case_divergence(case_id), service.replaced_logs(case_id), number_of=number_of)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,

@@ -146,15 +146,16 @@ class CaseAudit:
         self.access_log.record_all(self._entry(p, r["case_id"], f"views.cases:{agency}", purpose) for r in rows)
         return rows
 
-    def audit_report(self: CaseService, p: Principal, case_id: UUID, make: Callable[[UUID], str],
-                     purpose: str = "") -> str:
+    def audit_report(self: CaseService, p: Principal, case_id: UUID,
+                     make: Callable[[UUID, Callable[[], str | None]], str], purpose: str = "") -> str:
         """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the
-        case's history is not what the ledger sealed, or no longer reads — the report then says so."""
+        case's history is not what the ledger sealed, or no longer reads — the report then says so, naming the case
+        by its number from the case list (``make``'s second argument asks it: no read of the list)."""
         check_auditor(p)
         if not self.app.recorder.select_events(case_id, limit=1):
             raise CaseNotFound("no such case", field="case_id")
         self._log(p, case_id, "audit.report", purpose)
-        return make(case_id)
+        return make(case_id, lambda: self.case_numbers(p, [case_id]).get(str(case_id)))
 
     def access_log_search(self: CaseService, p: Principal, query: AccessQuery, purpose: str = ""
                           ) -> list[AccessRecord]:

@@ -10,7 +10,7 @@ import os
 import re
 import socket
 import sys
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -25,6 +25,7 @@ from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, 
                                    describe_basis_with_ids, describe_cause, describe_for_auditor, facts_count,
                                    guardian_roles, known_at, known_consents, replay_notes)
 from services.principals import Principal, Role
+from services.private_file import private_file
 from services.settings import Settings
 
 COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
@@ -276,51 +277,11 @@ def _public_key_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with _private_file(args.out, "the checkpoints") as write, _application() as (app, ledger):
+    with private_file(args.out, "the checkpoints") as write, _application() as (app, ledger):
         write(ledger().export())
     if str(args.out) != "-":
         print(f"Kontrollpunkterna skrivna till {args.out}.")
     return 0
-
-
-@contextmanager
-def _private_file(path: Path, what: str) -> Iterator[Callable[[str], None]]:
-    """Only its owner may read what an auditor writes out: a report holds names, health and crime details (and
-    a file that already exists is narrowed to that too, before anything is written into it).  "-": standard
-    output.  Opened before anything is read, so a path that cannot be written is one line before a report's read
-    of the case is logged (or the whole ledger verified); ``write`` replaces what the file held, and a file made
-    here and never written is removed again."""
-    if str(path) == "-":
-        yield sys.stdout.write
-        return
-
-    def refused(error: OSError) -> InvalidInput:
-        return InvalidInput(f"cannot write {what} to {path}: {error.strerror}", field="out")
-
-    made, written = not os.path.lexists(path), False
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    except OSError as error:
-        raise refused(error) from None
-
-    def write(text: str) -> None:
-        nonlocal written
-        try:
-            os.fchmod(fd, 0o600)
-            os.ftruncate(fd, 0)
-            with os.fdopen(os.dup(fd), "w", encoding="utf-8") as out:
-                out.write(text)
-        except OSError as error:
-            raise refused(error) from None
-        written = True
-
-    try:
-        yield write
-    finally:
-        os.close(fd)
-        if made and not written:
-            with suppress(OSError):
-                os.unlink(path)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -398,15 +359,15 @@ def _report(args: argparse.Namespace) -> int:
         case_id = app.resolve_case(args.case)
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
 
-        def make(case_id: UUID) -> str:
+        def make(case_id: UUID, number_of: Callable[[], str | None]) -> str:
             verification = audit_ledger.verify(exported, progress=shown("kontrollerat", None))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
             in_case = audit_ledger.case_divergence(case_id)
             changed.extend(found for found in (verification.divergence, in_case) if found is not None)
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
-                               in_case, service.replaced_logs(case_id), exported=len(exported))
-        with _private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
+                               in_case, service.replaced_logs(case_id), exported=len(exported), number_of=number_of)
+        with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":
         print(f"Rapporten skriven till {args.out}.")

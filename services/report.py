@@ -38,14 +38,16 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}
 
 def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
                 fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
-                replaced: Sequence[ReplacedLog] = (), exported: int = 0) -> str:
+                replaced: Sequence[ReplacedLog] = (), exported: int = 0,
+                number_of: Callable[[], str | None] = lambda: None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
     verification found, and why nothing else can be said.  ``exported``: how many checkpoints of a supervisor's
-    exported file the verification was made against as well."""
+    exported file the verification was made against as well.  ``number_of``: the case's number, asked only for a
+    case whose history does not read (from the case list: the events cannot tell it)."""
     if case_divergence is not None:
-        return _unreadable(case_id, verification, generated_at, _altered(case_divergence), exported)
+        return _unreadable(case_id, verification, generated_at, _altered(case_divergence), exported, _number(number_of))
     try:
         case, cat = app.get_case(case_id), app.catalogue
         facts = app.all_facts(case_id)
@@ -56,7 +58,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         reason = getattr(error, "swedish", None) or next((line for line in str(error).splitlines() if line.strip()),
                                                           type(error).__name__)
         return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
-                                                                f" skrevs: {reason}", exported)
+                                                                f" skrevs: {reason}", exported, _number(number_of))
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
@@ -151,6 +153,15 @@ def _basis(basis: Any, change: str, at: datetime, consents: Sequence[Any], cat: 
     return f"{text} <small class=ids>({escape(basis_ids(basis))})</small>" if readable(basis, known) else text
 
 
+def _number(number_of: Callable[[], str | None]) -> str | None:
+    """The case's number from the case list, or None: the list is caught up from the events first, and an event
+    that no longer reads stops that too — the report is made all the same, under the case's id."""
+    try:
+        return number_of()
+    except EventSourcingError:
+        return None
+
+
 def _altered(d: Divergence) -> str:
     # A version removed with its ledger entry stood somewhere between two positions, not at the later one (which
     # holds another event): the detail says between which.
@@ -161,12 +172,14 @@ def _altered(d: Divergence) -> str:
 
 
 def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str,
-                exported: int = 0) -> str:
+                exported: int = 0, number: str | None = None) -> str:
+    # The number the supervisor asked for and files the report under, from the case list (the events cannot say).
+    named = f"ärende {escape(number)}" if number else f"ärende-id {case_id}"
     return f"""<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {case_id}</title>
+<html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(number or str(case_id))}</title>
 <style>{STYLE}</style></head><body>
-<h1>Granskningsrapport – ärende-id {case_id}</h1>
-<p>Rapporten skapad {_when(generated_at)}</p>
+<h1>Granskningsrapport – {named}</h1>
+<p>{f"ärende-id {case_id} · " if number else ""}Rapporten skapad {_when(generated_at)}</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
 <h2>Ärendets historik kan inte läsas</h2>
 <p class=bad>{escape(reason)}.</p>

@@ -292,6 +292,8 @@ def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp
     html = report.read_text("utf-8")
     assert f"inte den som liggaren förseglade: händelse {version} i ärendets historik" in html and "<h2>Tidslinje</h2>" not in html
     assert f"ÄNDRAD vid position {nid} i händelseloggen" in html and "inte längre finns lagrad" in html
+    # Under the number it was asked for (and is filed under), from the case list: it read "ärende-id <uuid>" alone.
+    assert "<h1>Granskningsrapport – ärende 0180-2026-0001</h1>" in html and f"ärende-id {case_id} · " in html
     assert report.stat().st_mode & 0o077 == 0   # names, health and crime details: its owner's only
 
 

@@ -3,6 +3,8 @@ end still leave a history that reads): the API refuses with 409, the report says
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from fastapi.testclient import TestClient
 
@@ -33,6 +35,8 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
     assert report.status_code == 200 and f"liggaren förseglade: händelse {version} i ärendets historik" in report.text
     assert "<h2>Tidslinje</h2>" not in report.text
+    # Named by the case's number, as the supervisor files it (from the case list: the events cannot tell it).
+    assert re.search(r"<h1>Granskningsrapport – ärende 0180-2026-\d{4}</h1>", report.text), report.text[:600]
     web = create_api(context)
     mount_web(web, context, settings)
     auditor = signed_in(TestClient(web, raise_server_exceptions=False), "ivo")
@@ -40,7 +44,8 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
                         (f"/granskning/arenden/{case_id}/utlamnanden", {"myndighet": "skola"})):
         page = auditor.get(path, params=query)
         assert page.status_code == 409 and "inte den som revisionsliggaren förseglade" in page.text, path
-    assert "liggaren förseglade: händelse" in auditor.get(f"/granskning/arenden/{case_id}/rapport").text
+    page = auditor.get(f"/granskning/arenden/{case_id}/rapport").text
+    assert "liggaren förseglade: händelse" in page and re.search(r"<h1>Granskningsrapport – ärende 0180-2026-", page)
     # The ledger's page says it in Swedish, with both numbers told apart (it showed "removed · 41 · the ledger…").
     ledger = auditor.get("/granskning/liggaren").text
     assert f"händelseloggen (ärende {case_id}, händelse {version} i ärendets historik): liggaren förseglade en" \
