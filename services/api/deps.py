@@ -207,6 +207,7 @@ def document(api: FastAPI) -> None:
                     operation.setdefault("parameters", []).extend(headers)
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["HTTPBearer"] = BEARER_SCHEME
         _keep_nulls_in_examples(schema["components"].get("schemas", {}))
+        _keep_null_fields_in_error_examples(operations)
         api.openapi_schema = schema
         return schema
 
@@ -222,6 +223,19 @@ def _keep_nulls_in_examples(schemas: dict[str, Any]) -> None:
     for model in (feed_views.FeedItem, feed_views.FeedPageOut):
         if model.__name__ in schemas:
             schemas[model.__name__]["examples"] = model.model_config["json_schema_extra"]["examples"]  # type: ignore
+
+
+def _keep_null_fields_in_error_examples(operations: dict[str, Any]) -> None:
+    """Every error answer names its ``field``, null when no one field is at fault: so do the document's examples of
+    them, from which FastAPI left the null out (a 401's example read as if the field could be missing)."""
+    for item in operations.values():
+        for operation in item.values():
+            for response in operation.get("responses", {}).values():
+                for content in response.get("content", {}).values():
+                    examples = [content.get("example"), *(e.get("value") for e in content.get("examples", {}).values())]
+                    for example in examples:
+                        if isinstance(example, dict) and isinstance(example.get("error"), dict):
+                            example["error"].setdefault("field", None)
 
 
 def _calls(dependant: Any) -> set[Any]:

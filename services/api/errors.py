@@ -18,7 +18,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +35,9 @@ from services.principals import AuthenticationFailed
 
 log = logging.getLogger("sigill.api")
 
+REBUILDING = ("the agency views are being rebuilt from the first event; the feeds are back once they have caught up"
+              " (try again in a minute; a cursor of before the rebuild then starts again from the beginning, and"
+              " event ids stay)")
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (Forbidden, 403),
           (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
 
@@ -46,6 +49,9 @@ class Problem(BaseModel):
 
 
 class ErrorDetail(BaseModel):
+    # ``field`` is in every error answer, null when no one field is at fault: the document says so (required).
+    model_config = ConfigDict(json_schema_extra={"required": ["code", "message", "field"]})
+
     code: str = Field(description="what went wrong, for programs: case_not_found, concurrent_change …")
     message: str = Field(description="what went wrong, for people")
     field: str | None = Field(default=None, description="the request field at fault, when one is")
@@ -129,10 +135,7 @@ def install(api: FastAPI) -> None:
 
     @api.exception_handler(FeedsRebuilding)
     async def rebuilding(request: Request, error: FeedsRebuilding) -> JSONResponse:
-        return JSONResponse(error_body(
-            "feeds_rebuilding", "the agency views are being rebuilt from the first event; the feeds are back once"
-            " they have caught up (try again in a minute; a cursor of before the rebuild then starts again from the"
-            " beginning, and event ids stay)"), 503, headers={"Retry-After": "30"})
+        return JSONResponse(error_body("feeds_rebuilding", REBUILDING), 503, headers={"Retry-After": "30"})
 
     @api.exception_handler(DamagedDataKey)
     async def key_damaged(request: Request, error: DamagedDataKey) -> JSONResponse:

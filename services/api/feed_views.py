@@ -29,6 +29,8 @@ EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
 
 
 class FeedBasis(BaseModel):
+    model_config = ConfigDict(extra="forbid")   # as the JSON Schema: no field beside these
+
     kind: BasisKind = Field(description="origin, owner, law or consent; erasure on an 'erased' message; withheld"
                                         " (no ids) when kind is null")
     consent_ids: list[str]
@@ -38,12 +40,13 @@ class FeedBasis(BaseModel):
 class FeedBody(BaseModel):
     """The Kafka record's value, unchanged (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
     schema_: Literal["sigill.disclosure/4"] = Field(alias="schema")
     event_id: UUID = Field(description="deduplicate by it: stable across resends and view rebuilds")
     feed: str = Field(description="the feed the message is numbered in: <agency>.<municipality>, e.g."
-                                  " skola.0180 (every agency's log is one feed per municipality)")
+                                  " skola.0180 (every agency's log is one feed per municipality)",
+                      pattern=r"^[a-z0-9_-]+\.[A-Za-z0-9]+$")
     sequence: int = Field(ge=1, description="the message's number in its feed: 1, 2, 3 … with no gaps (counted"
                                             " anew after a rebuild of the views); over HTTP page with the opaque"
                                             " item cursor")
@@ -65,8 +68,11 @@ class FeedBody(BaseModel):
 class FeedHeaders(BaseModel):
     """The Kafka record's headers, as text."""
 
+    model_config = ConfigDict(extra="forbid")
+
     event_id: UUID
-    type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed; withheld/<change> when kind is null")
+    type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed; withheld/<change> when kind is null",
+                      pattern=r"^[a-z_.]+/(disclosed|basis_changed|ended|erased)$")
     schema_version: Literal["4"]
     change: Change
     basis_kind: BasisKind

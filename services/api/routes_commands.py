@@ -44,9 +44,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def documented_as_json(errors: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
     """The errors of a route that answers another type (HTML, an event stream), which FastAPI would document in that
     type: they are JSON."""
-    return {status: {"description": e["description"], "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/ErrorBody"}, **e["content"]["application/json"]}}}
-        for status, e in errors.items()}
+    return {status: {"description": e["description"], **({"headers": e["headers"]} if "headers" in e else {}),
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"},
+                                                      **e["content"]["application/json"]}}}
+            for status, e in errors.items()}
 
 
 @router.post("", status_code=201, response_model=Written, responses=ERRORS)

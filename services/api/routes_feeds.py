@@ -24,10 +24,10 @@ from anyio import CapacityLimiter, to_thread
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
 from services.api.deps import Context, Reader
-from services.api.errors import ErrorBody
+from services.api.errors import REBUILDING, ErrorBody, error_body
 from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
-from services.feeds import MAX_LIMIT, Cursor, FeedPage, FeedReader, encode_cursor
+from services.feeds import MAX_LIMIT, START_AGAIN, Cursor, FeedPage, FeedReader, encode_cursor
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, Principal
 
@@ -55,18 +55,41 @@ Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]
                                                        " their own (the default, from their sign-in); auditors"
                                                        " name it")]
 
+
+def _examples(*errors: tuple[str, str, str | None]) -> dict[str, Any]:
+    """Several examples of one status, by code (OpenAPI: in place of its one ``example``)."""
+    return {code: {"summary": code, "value": error_body(code, message, field)} for code, message, field in errors}
+
+
 FEED_ERRORS: dict[int | str, dict[str, Any]] = {
-    **{status: ERRORS[status] for status in (401, 503)},   # 503: every page read is written to the access log
-    403: {"description": "another agency's feed, or a role without access to case content", "model": ErrorBody,
+    401: ERRORS[401],
+    403: {"description": "another agency's feed, another municipality's (but an auditor's), a sign-in naming no"
+                         " municipality, or a role without access to case content", "model": ErrorBody,
           "content": {
         "application/json": {"example": {"error": {"code": "forbidden", "field": "agency", "message":
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
     404: {"description": "no such agency", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
         "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "agency"}}}}},
-    422: {"description": "a malformed or outdated cursor, a bad limit, or (auditors) a feed read without a"
-                         " municipality", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
-        "code": "malformed_cursor", "message": "not a feed cursor: send back a cursor this feed gave you",
-        "field": "after"}}}}},
+    422: {"description": "a malformed cursor or one of another feed (`malformed_cursor`), a cursor from before feeds"
+                         " were numbered (`outdated_cursor`: start again from the beginning), a bad limit, an unknown"
+                         " municipality, a query parameter the endpoint does not take or one given twice, or (auditors)"
+                         " a feed read without a municipality (`municipality_needed`)", "model": ErrorBody,
+          "content": {"application/json": {"examples": _examples(
+              ("malformed_cursor", "not a feed cursor: send back a cursor this feed gave you", "after"),
+              ("outdated_cursor", "a cursor from before each feed was numbered on its own, which this server no"
+                                  " longer reads: " + START_AGAIN, "after"),
+              ("municipality_needed", "skola's feed is one per municipality: add ?municipality=CODE",
+               "municipality"))}}},
+    # Every page read is written to the access log first; no feed is read while the views are rebuilt.
+    503: {"description": "the agency views are being rebuilt from the first event (`feeds_rebuilding`: Retry-After"
+                         " 30, the feeds are back once they have caught up), or the database or the access log"
+                         " cannot be written (try again)", "model": ErrorBody,
+          "headers": {"Retry-After": {"description": "seconds to wait before asking again",
+                                      "schema": {"type": "integer", "example": 30}}},
+          "content": {"application/json": {"examples": _examples(
+              ("feeds_rebuilding", REBUILDING, None),
+              ("access_log_unavailable", "the access log cannot be written; the read was refused", None),
+              ("database_unavailable", "the database cannot be reached; try again", None))}}},
 }
 SSE_EXAMPLE = (f": sigill feed skola.0180\nretry: 2000\n\nid: {fv.EXAMPLE_CURSOR}\ndata: "
                + json.dumps({"cursor": fv.EXAMPLE_CURSOR, "headers": fv.EXAMPLE_HEADERS, "body": fv.EXAMPLE_BODY},
