@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
+from services.api.error_places import located
 from services.api.one_key_each import FIELD_NAME, RepeatedKey
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
@@ -54,7 +55,9 @@ class ErrorDetail(BaseModel):
 
     code: str = Field(description="what went wrong, for programs: case_not_found, concurrent_change …")
     message: str = Field(description="what went wrong, for people")
-    field: str | None = Field(default=None, description="the request field at fault, when one is")
+    field: str | None = Field(default=None, description="where in the request the value at fault was"
+                              " (body.rows.0.category, query.as_of, path.case_id, header.if-match); null when no"
+                              " one value is")
     problems: list[Problem] | None = Field(default=None, description="422 for a malformed request: every problem")
 
 
@@ -74,6 +77,8 @@ def _field(error: dict) -> str:
     if error.get("type") == "json_invalid":
         return "body"
     loc = [str(p) for p in error.get("loc", ())]
+    if loc[:1] == ["header"]:
+        loc[1:2] = [name.lower() for name in loc[1:2]]   # as every header the API names (error_places)
     if error.get("type") == "extra_forbidden" and loc and not FIELD_NAME.fullmatch(loc[-1]):
         # The name is the client's, not ours: said back only when shaped like a field's (a misspelt one), as
         # {"Peter Exempel": …} or {"20090314-2388": …} would be in an error answer clients' and gateways' logs keep.
@@ -88,7 +93,8 @@ def status_of(error: DomainError) -> int:
 def install(api: FastAPI) -> None:
     @api.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(error.code, error.message, error.field), status_of(error))
+        return JSONResponse(error_body(error.code, error.message, located(error.field, request.scope)),
+                            status_of(error))
 
     @api.exception_handler(AuthenticationFailed)
     async def unauthenticated(request: Request, error: AuthenticationFailed) -> JSONResponse:
@@ -219,8 +225,7 @@ class LastResort:
 
 
 # The headers the API reads, each by the field its own refusals name; Starlette reads the first of several.
-ONE_HEADER_EACH = {b"sigill-purpose": "header.sigill-purpose", b"idempotency-key": "header.Idempotency-Key",
-                   b"if-match": "If-Match", b"last-event-id": "Last-Event-ID"}
+ONE_HEADER_EACH = frozenset({b"sigill-purpose", b"idempotency-key", b"if-match", b"last-event-id"})
 # A load balancer's probe is answered whatever it sends: no header of theirs is refused (/ready reads a sign-in, to
 # tell an administrator more, and takes a missing, bad or repeated one as none).
 PROBES = ("/api/v1/health", "/api/v1/ready")
@@ -276,7 +281,7 @@ def _repeated_header(headers: list[tuple[bytes, bytes]]) -> str | None:
     for name, _ in headers:
         if name == b"authorization" or name in ONE_HEADER_EACH:
             if name in seen:
-                return "authorization" if name == b"authorization" else ONE_HEADER_EACH[name]
+                return "authorization" if name == b"authorization" else "header." + name.decode()
             seen.add(name)
     return None
 

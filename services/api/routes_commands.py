@@ -32,10 +32,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for status, code, text, field in (
         (401, "unauthenticated", "the token is not valid", None),
         (403, "forbidden", "only social services of the case's municipality administers the case", None),
-        (404, "case_not_found", "no such case", "case_id"),
-        (409, "concurrent_change", "the case has changed: you expected version 4, it is at 5", "expected_version"),
+        (404, "case_not_found", "no such case", "path.case_id"),
+        (409, "concurrent_change", "the case has changed: you expected version 4, it is at 5", "body.expected_version"),
         (413, "body_too_large", "the request body is larger than 8,388,608 bytes", "body"),
-        (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "agency"),
+        (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "body.agency"),
         # the database unreachable, a COMMIT whose answer was lost (retry with the Idempotency-Key), a server
         # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded
         (503, "database_unavailable", "the database cannot be reached; try again", None))}

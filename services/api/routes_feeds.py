@@ -66,20 +66,20 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "another agency's feed, another municipality's (but an auditor's), a sign-in naming no"
                          " municipality, or a role without access to case content", "model": ErrorBody,
           "content": {
-        "application/json": {"example": {"error": {"code": "forbidden", "field": "agency", "message":
+        "application/json": {"example": {"error": {"code": "forbidden", "field": "path.agency", "message":
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
     404: {"description": "no such agency", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
-        "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "agency"}}}}},
+        "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "path.agency"}}}}},
     422: {"description": "a malformed cursor or one of another feed (`malformed_cursor`), a cursor from before feeds"
                          " were numbered (`outdated_cursor`: start again from the beginning), a bad limit, an unknown"
                          " municipality, a query parameter the endpoint does not take or one given twice, or (auditors)"
                          " a feed read without a municipality (`municipality_needed`)", "model": ErrorBody,
           "content": {"application/json": {"examples": _examples(
-              ("malformed_cursor", "not a feed cursor: send back a cursor this feed gave you", "after"),
+              ("malformed_cursor", "not a feed cursor: send back a cursor this feed gave you", "query.after"),
               ("outdated_cursor", "a cursor from before each feed was numbered on its own, which this server no"
-                                  " longer reads: " + START_AGAIN, "after"),
+                                  " longer reads: " + START_AGAIN, "query.after"),
               ("municipality_needed", "skola's feed is one per municipality: add ?municipality=CODE",
-               "municipality"))}}},
+               "query.municipality"))}}},
     # Every page read is written to the access log first; no feed is read while the views are rebuilt.
     503: {"description": "the agency views are being rebuilt from the first event (`feeds_rebuilding`: Retry-After"
                          " 30, the feeds are back once they have caught up), or the database or the access log"

@@ -50,8 +50,8 @@ def test_a_query_parameter_given_twice_is_refused_not_the_last_one_taken(client,
 
 
 @pytest.mark.parametrize("header, field", [
-    ("Sigill-Purpose", "header.sigill-purpose"), ("Idempotency-Key", "header.Idempotency-Key"),
-    ("If-Match", "If-Match"), ("Last-Event-ID", "Last-Event-ID")])
+    ("Sigill-Purpose", "header.sigill-purpose"), ("Idempotency-Key", "header.idempotency-key"),
+    ("If-Match", "header.if-match"), ("Last-Event-ID", "header.last-event-id")])
 def test_a_header_the_api_reads_given_twice_is_refused_not_the_first_one_taken(client, users, tick, postgres,
                                                                             header, field):
     """Starlette reads the first: a purpose stated twice was logged as the first alone, two If-Match versions
@@ -299,6 +299,6 @@ def test_an_attendee_named_twice_is_not_said_back_unless_shaped_like_an_agency_i
                                             json={"held_on": "2026-02-03", "attendees": attendees})
     typed = meeting(["20090314-2388", "20090314-2388"])
     assert typed.status_code == 422, typed.text
-    assert "2009" not in typed.text and typed.json()["error"]["field"] == "attendees.1"
+    assert "2009" not in typed.text and typed.json()["error"]["field"] == "body.attendees.1"
     named = meeting(["skola", "skola"]).json()["error"]
-    assert named["field"] == "attendees.1" and "'skola'" in named["message"]   # an agency id is still named
+    assert named["field"] == "body.attendees.1" and "'skola'" in named["message"]   # an agency id is still named

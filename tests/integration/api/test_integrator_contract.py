@@ -248,17 +248,17 @@ def test_every_refusal_of_a_feed_is_one_documented_error_shape(client, users, ti
         if response.status_code == 401:
             assert response.headers["WWW-Authenticate"].startswith("Bearer"), (endpoint, what)
         said[endpoint, what] = (response.status_code, body["error"]["code"], body["error"]["field"])
-    for endpoint, cursor, header in (("page", "after", "query.after"), ("stream", "Last-Event-ID",
-                                                                         "header.Last-Event-ID")):
+    for endpoint, cursor, header in (("page", "query.after", "query.after"), ("stream", "header.last-event-id",
+                                                                         "header.last-event-id")):
         assert said[endpoint, "no token"][:2] == said[endpoint, "two tokens"][:2] == (401, "unauthenticated")
         assert said[endpoint, "malformed cursor"] == (422, "malformed_cursor", cursor)
         assert said[endpoint, "another feed's cursor"] == (422, "malformed_cursor", cursor)
         assert said[endpoint, "padded cursor"] == said[endpoint, "long cursor"] == (422, "invalid_input", header)
         assert said[endpoint, "old cursor"] == (422, "outdated_cursor", cursor)
-        assert said[endpoint, "unknown agency"] == (404, "feed_not_found", "agency")
-        assert said[endpoint, "another agency's"] == (403, "forbidden", "agency")
-        assert said[endpoint, "another municipality's"] == (403, "forbidden", "municipality")
-        assert said[endpoint, "no municipality named"] == (422, "municipality_needed", "municipality")
+        assert said[endpoint, "unknown agency"] == (404, "feed_not_found", "path.agency")
+        assert said[endpoint, "another agency's"] == (403, "forbidden", "path.agency")
+        assert said[endpoint, "another municipality's"] == (403, "forbidden", "query.municipality")
+        assert said[endpoint, "no municipality named"] == (422, "municipality_needed", "query.municipality")
         assert said[endpoint, "not acceptable"] == (406, "not_acceptable", "header.accept")
         assert said[endpoint, "rebuilding"] == (503, "feeds_rebuilding", None)
         assert answers[endpoint, "rebuilding"].headers["Retry-After"] == "30"

@@ -106,7 +106,7 @@ def test_a_plan_row_whose_area_the_catalogue_does_not_know_must_be_given_its_cat
     row = {"area": "Psykisk hälsa", "goal": "Utredning av ADHD.", "how": "BUP utreder.", "responsible": "BUP"}
     refused = client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social,
                           json={"main_goal": "Sluta med brott", "rows": [row]})
-    assert refused.status_code == 422 and refused.json()["error"]["field"] == "rows[0].category"
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "body.rows.0.category"
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
         "main_goal": "Sluta med brott", "rows": [{**row, "category": "health"},

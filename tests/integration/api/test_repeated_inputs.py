@@ -24,10 +24,10 @@ def test_a_consent_naming_an_agency_twice_is_422_at_the_second_entry_saying_to_m
     tick()
     error = refused(client.post(f"/api/v1/cases/{case_id}/consents", headers=users.social, json={**CONSENT, "scope": [
         {"agency": "skola", "categories": ["school"]}, {"agency": "skola", "categories": ["health"]}]}),
-        "scope.1.agency")
+        "body.scope.1.agency")
     assert error["code"] == "invalid_input" and "merge its categories into one entry" in error["message"]
     refused(client.post(f"/api/v1/cases/{case_id}/consents", headers=users.social, json={**CONSENT, "scope": [
-        {"agency": "skola", "categories": ["school", "school"]}]}), "scope.0.categories.1")
+        {"agency": "skola", "categories": ["school", "school"]}]}), "body.scope.0.categories.1")
     assert events_of(postgres, case_id) == before
 
 
@@ -38,12 +38,12 @@ def test_a_narrowing_naming_an_agency_or_category_twice_is_422(client, users, ti
     tick()
     refused(client.post(narrowings, headers=users.social, json={"consenter": "young_person", "scope": [
         {"agency": "skola", "categories": ["case"]}, {"agency": "skola", "categories": ["school"]}]}),
-        "scope.1.agency")
+        "body.scope.1.agency")
     refused(client.post(narrowings, headers=users.social, json={"consenter": "young_person", "scope": [
-        {"agency": "skola", "categories": ["case", "case"]}]}), "scope.0.categories.1")
+        {"agency": "skola", "categories": ["case", "case"]}]}), "body.scope.0.categories.1")
     # and a narrowing that would add a recipient is no narrowing
     error = refused(client.post(narrowings, headers=users.social, json={"consenter": "young_person", "scope": [
-        {"agency": "skola", "categories": ["case"]}, {"agency": "bup", "categories": ["case"]}]}), "scope")
+        {"agency": "skola", "categories": ["case"]}, {"agency": "bup", "categories": ["case"]}]}), "body.scope")
     assert error["code"] == "narrowing_must_shrink"
     assert events_of(postgres, case_id) == before
     ok(client.post(narrowings, headers=users.social, json={"consenter": "young_person", "scope": [
@@ -73,9 +73,9 @@ def test_a_meeting_or_a_plan_naming_an_agency_twice_is_422_at_the_repeat(client,
     before = events_of(postgres, case_id)
     tick()
     refused(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
-        "held_on": "2026-02-02", "attendees": ["skola", "polis", "skola"]}), "attendees.2")
+        "held_on": "2026-02-02", "attendees": ["skola", "polis", "skola"]}), "body.attendees.2")
     refused(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
         "main_goal": "Mål", "rows": [{"area": "Skola", "goal": "I tid", "how": "Så", "responsible": "Mentor",
                                       "responsible_agencies": ["skola", "skola"]}]}),
-        "rows[0].responsible_agencies.1")
+        "body.rows.0.responsible_agencies.1")
     assert events_of(postgres, case_id) == before
