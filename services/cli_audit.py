@@ -27,6 +27,7 @@ from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, 
 from services.principals import Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
+from services.typed_time import through_typed_unit
 
 COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
@@ -75,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def instant(text: str) -> datetime:
-    """2026-03-05, 2026-03-05T14:00 or with a zone; without a zone it is Swedish time."""
+    """2026-03-05, 2026-03-05T14:00 or with a zone; without a zone it is Swedish time; to the end of the day,
+    minute or second typed (``services.typed_time``)."""
     text = text.strip()
     try:
         if not INSTANT.fullmatch(text):
@@ -91,6 +93,7 @@ def instant(text: str) -> datetime:
             raise argparse.ArgumentTypeError(f"'{text}' is no single moment in Swedish time (the clocks were changed"
                                              f" then): give its offset, e.g. {text}+02:00 or {text}+01:00")
         parsed = local
+    parsed = through_typed_unit(text, parsed)   # 14:00 is the whole minute, as a date is the whole day
     if not moment_within_calendar(parsed):   # 2199-12-31T23:59:59-23:59 is 2200-01-02 in Sweden
         raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)")
     return parsed

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.calendar import STOCKHOLM, in_swedish_time, moment_within_calendar
 from domain.facts import as_shown
+from services.typed_time import through_typed_unit
 from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
@@ -126,6 +127,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     cases = service(request)
     errors: dict[str, str] = {}
     items, handles, at, notes = None, None, _moment(tid), []
+    at = at and through_typed_unit(tid, at)   # 14:00 is the whole minute, as a date is the whole day
     agencies = _agencies(request)
     if myndighet or tid:
         if myndighet not in agencies:

@@ -4,6 +4,7 @@ reader may see (each reads through CaseService as the user, as the API does)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -253,7 +254,7 @@ def test_user_facing_swedish_quotes_with_the_swedish_marks():
 
 
 def _goal():
-    from datetime import datetime, timezone
+    from datetime import timedelta, datetime, timezone
 
     from domain.facts import Fact
     return Fact("f", 1, "plan.goal", "case", "socialtjanst", datetime(2026, 2, 2, tzinfo=timezone.utc),
@@ -340,7 +341,8 @@ def test_an_auditors_replay_says_when_the_case_did_not_exist_yet_or_the_moment_i
     before = page("2020-01-01T00:00")
     assert "Obs: ärendet registrerades först 20" in before and "vid tidpunkten fanns det inte." in before
     assert "Obs: tidpunkten ligger i framtiden" in page("2199-01-01T00:00")
-    now = page(app.clock.now().isoformat(timespec="seconds"))
+    # A time names its whole second (or minute): the one before this one is past, this one not wholly yet.
+    now = page((app.clock.now() - timedelta(seconds=1)).isoformat(timespec="seconds"))
     assert "Synligt för Skolan vid" in now and "Obs:" not in now
 
 

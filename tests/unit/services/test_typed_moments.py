@@ -10,6 +10,7 @@ import pytest
 
 from domain.calendar import STOCKHOLM, end_of_day
 from services.cli_audit import instant
+from services.typed_time import through_typed_unit
 from services.web.routes_audit import _moment
 
 
@@ -34,7 +35,23 @@ def test_a_swedish_time_the_clocks_showed_twice_or_never_is_refused_not_guessed(
     ("2026-03-29T00:00", datetime(2026, 3, 28, 23, 0, tzinfo=timezone.utc)),          # a DST day's midnight
 ])
 def test_a_time_with_its_offset_or_one_the_clocks_showed_once_is_that_instant(text, utc):
-    assert instant(text) == utc and _moment(text) == utc
+    """... to the end of the minute typed (below)."""
+    whole_minute = utc + timedelta(seconds=59, microseconds=999_999)
+    assert instant(text) == whole_minute and through_typed_unit(text, _moment(text)) == whole_minute
+
+
+@pytest.mark.parametrize("text, last", [
+    ("2026-03-10T23:37", datetime(2026, 3, 10, 22, 37, 59, 999_999, tzinfo=timezone.utc)),
+    ("2026-03-10 23:37", datetime(2026, 3, 10, 22, 37, 59, 999_999, tzinfo=timezone.utc)),
+    ("2026-03-10T23:37:12", datetime(2026, 3, 10, 22, 37, 12, 999_999, tzinfo=timezone.utc)),
+    ("2026-03-10T23:37Z", datetime(2026, 3, 10, 23, 37, 59, 999_999, tzinfo=timezone.utc)),
+    ("2026-03-10T23:37:12+01:00", datetime(2026, 3, 10, 22, 37, 12, 999_999, tzinfo=timezone.utc)),
+    ("2026-03-10T23:37:12.250", datetime(2026, 3, 10, 22, 37, 12, 250_000, tzinfo=timezone.utc)),   # as typed
+])
+def test_a_time_typed_to_the_minute_or_second_is_the_end_of_it_as_a_date_is_of_its_day(text, last):
+    """The disclosure log shows minutes (the web) or seconds (the command line), the events carry fractions: a
+    replay as of "23:37", typed from a row saying "23:37 lämnades ut", did not show what was disclosed then."""
+    assert instant(text) == last and through_typed_unit(text, _moment(text)) == last
 
 
 @pytest.mark.parametrize("day", ["2026-03-29", "2026-10-25", "2028-02-29"])
