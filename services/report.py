@@ -84,6 +84,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
 ärende-id {case_id} · rapporten skapad {_when(generated_at)}</p>
+<p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
 <h2>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de är nu; historiken visar vad samtycket först omfattade och varje
@@ -257,4 +258,6 @@ def _consenter(case, consenter: str) -> str:
 
 
 def _when(at: datetime) -> str:
-    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    """Swedish time to the minute, as the web client prints it, with its zone: without it the hour the clocks go
+    back read the same twice (a replay of the minute shown sees what happened in it: ``services.typed_time``)."""
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M %Z")

@@ -711,7 +711,7 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
     html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
     rows = html.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
     validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
-    assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00</strong>"
+    assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00 CET</strong>"
     assert validity["den unge"] == validity["Johan Exempel"] == "2026-02-12 – 2027-02-11"
 
 
@@ -839,7 +839,7 @@ def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at
     assert validity["den unge"] == "2026-04-10 – 2027-04-09"
     assert validity["Lena Prov"] == ("2026-04-10 – 2027-04-09<br><strong>räknas inte sedan den unge fyllde 18 år"
                                      " 2026-06-15</strong>"), validity
-    assert validity["Nils Prov"] == "2026-04-10 – 2027-04-09<br><strong>återkallat 2026-05-04 11:00</strong>"
+    assert validity["Nils Prov"] == "2026-04-10 – 2027-04-09<br><strong>återkallat 2026-05-04 11:00 CEST</strong>"
     # Under 18, a guardian who no longer has custody: the consent is no longer asked for, nor counted.
     app.clock.set(at(5, 5))
     younger = app.receive_referral(by=social, municipality="0180", personnummer="20100915-2388", name="Kim Prov",
