@@ -22,4 +22,5 @@ class ErasedEvent:
     topic: str
 
     def mutate(self, aggregate: object) -> object:
-        raise CaseErased(f"case {self.originator_id} has been erased (its data key is destroyed)")
+        raise CaseErased(f"case {self.originator_id} has been erased (its data key is destroyed)",
+                         case_id=self.originator_id)

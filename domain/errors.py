@@ -140,3 +140,7 @@ class CaseErased(DomainError):
     """The case's data key has been destroyed (gallring): its content is gone for good."""
 
     code = "case_erased"
+
+    def __init__(self, message: str, *, case_id: object = None) -> None:
+        super().__init__(message)
+        self.case_id = case_id   # which case, for a caller that can say when and under what decision

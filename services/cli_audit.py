@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, in_swedish_time, moment_within_calendar
-from domain.errors import InvalidInput
+from domain.errors import CaseErased, InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
@@ -119,8 +119,23 @@ def _as_reader(trust: Iterable[bytes] = ()) -> Iterator:
         service = build_case_service(app, settings, location, ledger=ledger)
         try:
             yield service, command_line_reader(), ledger, build_fact_ids(app, settings, location)
+        except CaseErased as erased:   # said with when and under which decision, and where its log still is
+            raise CaseErased(erased_said(erased, settings, location)) from None
         finally:
             service.access_log.store.close()   # and its owed checkpoint stored
+
+
+def erased_said(erased: CaseErased, settings: Settings, location: object) -> str:
+    """An erased case's one line for an auditor: when it was erased and under which decision (both in the
+    record of erasures), and that the disclosure log of it is kept (`sigill views log`)."""
+    from services.bootstrap import build_erasures
+
+    record = build_erasures(settings, location).of(erased.case_id) if erased.case_id is not None else None
+    if record is None:
+        return str(erased)
+    return (f"case {erased.case_id} was erased {_moment(record['erased_at'])} under the decision"
+            f" {record['decision']} (its data key is destroyed): nothing of it can be replayed or reported; what the"
+            f" agencies were told of it is kept: sigill views log --case {erased.case_id}")
 
 
 def command_line_reader() -> Principal:

@@ -231,12 +231,19 @@ def _show(args: argparse.Namespace) -> int:
 def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
     fact of the case, on what basis (who consented told from the case's consent facts): a read, in the access log
-    like ``views show``."""
+    like ``views show``.  An erased case's too, named by its id: its rows outlive its key."""
+    from domain.errors import CaseErased
+
     with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
         if args.agency:
             cat.agency(args.agency)
-        case_id = app.resolve_case(args.case)
+        try:
+            case_id = app.resolve_case(args.case)
+        except CaseErased as erased:   # by its id: its log is kept, and this is where an auditor reads it
+            if erased.case_id is None:
+                raise
+            case_id = erased.case_id
         # Caught up first; an erased case's rows stay (without content), its events no longer read: no agreement.
         read = service.audit_stored_log(reader, case_id, args.agency, args.purpose)
         public = runner.store.fact_ids().of(case_id)   # type: ignore[attr-defined]

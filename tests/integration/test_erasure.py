@@ -106,6 +106,15 @@ def test_the_command_erases_a_closed_case_and_verify_tells_the_erasures(tmp_path
     assert done.returncode == 0 and "Ärende 0180-2026-0001 gallrat" in done.stdout, done.stderr
     again = sigill("erase", "--case", str(case_id), "--decision", "SN 2026/45", env=env)
     assert again.returncode == 0 and "var redan gallrat" in again.stdout, again.stderr
+    # An auditor asking for it: when and under which decision, and where what the agencies were told still is.
+    for command in (("replay", "--agency", "polis", "--as-of", "2026-03-01"), ("report", "--out", "-"),
+                    ("disclosures",)):
+        refused = sigill("audit", command[0], "--case", str(case_id), *command[1:], env=env)
+        assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+        assert re.search(r"was erased 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d CES?T under the decision SN 2026/45",
+                         refused.stderr) and f"sigill views log --case {case_id}" in refused.stderr, refused.stderr
+    kept = sigill("views", "log", "--case", str(case_id), env=env)   # refused as erased until 2026-12-04
+    assert kept.returncode == 0 and "Ärendet är gallrat" in kept.stdout and "lämnades ut" in kept.stdout, kept.stderr
     verified = sigill("audit", "verify", env=env)
     assert verified.returncode == 0 and "Gallrade ärenden med registrerat beslut: 1." in verified.stdout
     assert "utan registrerat gallringsbeslut" not in verified.stdout
