@@ -19,6 +19,12 @@ from gateways.sealing import Unsealable, unseal
 from services.ports import KeyStore
 
 
+# A case list's columns: not the calendar's per agency (the lead's row's, sealed: ``withheld_by_calendar`` reads it).
+LISTED = ", ".join("v." + c for c in ("agency", "case_id", "case_number", "phase", "next_meeting", "plan_revision",
+                                       "facts", "consents_in_force", "next_consent_end", "next_calendar_moment",
+                                       "plan_follow_up"))
+
+
 class CaseListQueries:
     """Reads of ``view_cases`` (needs ``_s``, ``_rows`` and ``_lead``)."""
 
@@ -40,7 +46,7 @@ class CaseListQueries:
             where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
                          " AND m.municipality = %s)")
             parameters.append(municipality)
-        rows = self._rows(SQL("SELECT v.* FROM {s}.view_cases v WHERE " + " AND ".join(where)
+        rows = self._rows(SQL("SELECT " + LISTED + " FROM {s}.view_cases v WHERE " + " AND ".join(where)
                               + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
         if now is None or agency == self._lead():
             return rows
