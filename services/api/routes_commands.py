@@ -39,6 +39,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         # the database unreachable, a COMMIT whose answer was lost (retry with the Idempotency-Key), a server
         # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded
         (503, "database_unavailable", "the database cannot be reached; try again", None))}
+# Every 503 but a clock far behind the case's latest event (`clock_went_backwards`: no time would mend it) says when
+# to ask again; the document said it of the feeds and the readiness probe alone.
+ERRORS[503]["headers"] = {"Retry-After": {"description": "seconds to wait before asking again (not sent with"
+                                                         " clock_went_backwards)",
+                                          "schema": {"type": "integer", "example": 5}}}
 
 
 def documented_as_json(errors: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:

@@ -63,8 +63,7 @@ def health() -> Health:
     return Health(status="ok")
 
 
-NOT_READY = {**ERRORS[503], "headers": {"Retry-After": {"description": "seconds to wait before asking again",
-                                                         "schema": {"type": "integer", "example": 5}}}}
+NOT_READY = ERRORS[503]   # with its Retry-After
 
 
 @router.get("/ready", response_model=ReadyInDetail | Ready, responses={503: NOT_READY})

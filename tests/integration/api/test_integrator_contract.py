@@ -389,3 +389,15 @@ def test_the_feed_documents_say_the_schema_version_the_messages_carry():
     assert asyncapi["info"]["version"].split(".")[0] == version
     readme = (FEEDS.parents[1] / "README.md").read_text()
     assert f"(JSON Schema, version {version};" in readme
+
+
+def test_every_503_the_document_lists_says_when_to_ask_again(client):
+    """The server sends Retry-After with every 503 but clock_went_backwards; the document said so of the feeds and
+    the readiness probe alone (until 2026-12-04), so a client read from it would not know to wait and retry."""
+    doc = document(client)
+    unavailable = [(path, method, answers["503"]) for path, operations in doc["paths"].items()
+                   for method, operation in operations.items() if isinstance(operation, dict)
+                   for answers in [operation.get("responses", {})] if "503" in answers]
+    assert len(unavailable) > 20
+    assert all("Retry-After" in answer.get("headers", {}) for _, _, answer in unavailable), [
+        (path, method) for path, method, answer in unavailable if "Retry-After" not in answer.get("headers", {})]
