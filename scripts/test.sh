@@ -11,4 +11,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
     || echo "!! could not install chromium: the browser tests will fail (apt-get install -y chromium)" >&2
 fi
-exec .venv/bin/python -m pytest "$@"
+# Each run its own temporary directory (databases, data directories): two runs at once shared pytest's default one,
+# and the second's clean-up deleted the first's databases under it.  Removed after a run that passed; kept, and
+# named, after one that failed.  A --basetemp given here wins.
+basetemp="$(mktemp -d "${TMPDIR:-/tmp}/sigill-tests.XXXXXX")"
+status=0
+.venv/bin/python -m pytest --basetemp "$basetemp" "$@" || status=$?
+if [ "$status" -eq 0 ]; then rm -rf "$basetemp"; else echo "== the failed run's files: $basetemp" >&2; fi
+exit "$status"
