@@ -63,10 +63,7 @@ def health() -> Health:
     return Health(status="ok")
 
 
-NOT_READY = ERRORS[503]   # with its Retry-After
-
-
-@router.get("/ready", response_model=ReadyInDetail | Ready, responses={503: NOT_READY})
+@router.get("/ready", response_model=ReadyInDetail | Ready, responses={503: ERRORS[503]})   # with its Retry-After
 @router.head("/ready", include_in_schema=False)
 async def ready(ctx: Context, caller: CallerIfSignedIn) -> Ready:
     """Readiness, for a load balancer: the database answers (503 when it does not).  No sign-in needed, and a
