@@ -18,6 +18,8 @@ from services.ports import Readiness
 BEHIND = ("SELECT greatest(coalesce((SELECT max(notification_id) FROM {events}), 0)"
           " - coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), 0)")
 
+EVENTS_HEAD = "SELECT coalesce(max(notification_id), 0) FROM {events}"
+
 # Every feed's last number against the last the publisher had acknowledged by Kafka (none yet: all of it).
 UNSENT = ("SELECT coalesce(sum(s.last_seq - coalesce(p.last_seq, 0)), 0)::bigint FROM {sequence} s"
           " LEFT JOIN {positions} p USING (feed)")
@@ -40,10 +42,19 @@ class ReadinessProbe:
         try:
             with probe_connection(self.conninfo, self.timeout) as conn:
                 follower = lock_held(conn, self.schema)
-                behind_by = conn.execute(behind, (self.views_name,)).fetchone()[0]
+                behind_by = self._behind(conn, behind)
                 return Readiness(follower, behind_by, self._unsent(conn) if self.kafka else None)
         except (psycopg.Error, OSError):
             return None
+
+    def _behind(self, conn: psycopg.Connection, behind: SQL) -> int:
+        try:
+            return conn.execute(behind, (self.views_name,)).fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            # The views' tables are made by the first process that builds them (`sigill database status` reads a
+            # database as it finds it): until then every stored event is still to be taken in.
+            events = SQL(EVENTS_HEAD).format(events=Identifier(self.schema, self.events_table))
+            return conn.execute(events).fetchone()[0]
 
     def _unsent(self, conn: psycopg.Connection) -> int | None:
         """None before the follower has made the feeds' tables (a new installation is ready all the same)."""

@@ -34,6 +34,7 @@ from gateways.ledger_store import NoLedger, PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
 from gateways.renewal_store import PostgresRenewals
 from gateways.signed_out_store import PostgresSignedOut
+from projections.agency_views import NAME as VIEWS_NAME
 from projections.fact_ids import PublicFactIds
 from services.access_chain import ChainVerdict
 from services.access_log import AccessLog
@@ -144,7 +145,7 @@ def verifier_location(settings: Settings) -> PostgresLocation:
     a new embedded server made just to find no ledger in it."""
     if settings.database_url is None:
         if settings.is_production:
-            raise ConfigurationError("production needs SIGILL_DATABASE_URL: the database to verify")
+            raise ConfigurationError("production needs SIGILL_DATABASE_URL: Sigill's database, to be read")
         if not (settings.data_dir / "postgres").exists():
             raise ConfigurationError(f"no embedded database in {settings.data_dir}: set SIGILL_DATABASE_URL to"
                                      " Sigill's database (a read-only role will do), or SIGILL_DATA_DIR")
@@ -168,7 +169,7 @@ def rotate_master_key(settings: Settings, progress: Callable[[int, int], None]) 
 
 def build_view_runner(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ViewRunner:
     """The agency views on PostgreSQL, and the runner that keeps them caught up."""
-    factory = InfrastructureFactory.construct(Environment("agency_views", location.eventsourcing_env(settings.db_schema)))
+    factory = InfrastructureFactory.construct(Environment(VIEWS_NAME, location.eventsourcing_env(settings.db_schema)))
     store = factory.tracking_recorder(PostgresAgencyViewStore)
     store.keystore = app.keystore
     store.prepare_feeds(app.catalogue.lead_agency)  # numbers the feeds of a database built before they were
@@ -268,6 +269,16 @@ def readiness_probe(app: CaseApplication, settings: Settings, location: Postgres
     on it, how far behind the views are (``tracking_table``: theirs), what Kafka has yet to acknowledge."""
     return ReadinessProbe(location.conninfo(), settings.db_schema or "public", app.recorder.events_table_name,
                           tracking_table, app.name, kafka=settings.kafka_bootstrap_servers is not None)
+
+
+def status_probe(settings: Settings) -> ReadinessProbe:
+    """`sigill database status`'s probe: the same three answers, read with the database's URL alone — no master
+    key, signing key or sign-in settings (a monitor beside the server needs none of them, and a read-only role will
+    do), and nothing created.  The tables are named as eventsourcing names the application's and the views'."""
+    location = verifier_location(settings)   # an existing database only
+    return ReadinessProbe(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
+                          f"{VIEWS_NAME}_tracking", CaseApplication.name,
+                          kafka=settings.kafka_bootstrap_servers is not None)
 
 
 def build_shared_renewals(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresRenewals:

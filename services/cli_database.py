@@ -111,15 +111,13 @@ def _status(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from services.bootstrap import build_view_runner, readiness_probe
-    from services.cli_context import opened
+    from services.bootstrap import status_probe
+    from services.settings import Settings
 
-    with opened(existing=True) as (app, settings, location):
-        runner = build_view_runner(app, settings, location)
-        found = readiness_probe(app, settings, location, runner.store.tracking_table_name)()  # type: ignore[attr-defined]
+    found = status_probe(Settings())()
     if found is None:
-        print("sigill: the database does not answer within 3 s (SIGILL_DATABASE_URL): is it running, and reachable"
-              " from here?", file=sys.stderr)
+        print("sigill: the database does not answer within 3 s, or holds no Sigill tables (SIGILL_DATABASE_URL): is"
+              " it running, reachable from here, and Sigill's database?", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps({"follower": found.follower, "views_behind": found.views_behind,

@@ -32,3 +32,36 @@ def test_status_of_a_database_that_is_not_there_is_one_line_and_exit_1(tmp_path)
     done = sigill("database", "status", env={"SIGILL_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"})
     assert done.returncode == 1 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_status_needs_the_database_alone_not_its_keys(tmp_path):
+    """A monitor beside the server, or an operator on the host, is given the database's URL: not the master key (it
+    read only counts, yet refused to answer under another key than the one the data keys are wrapped by), the
+    ledger's signing key or the sign-in settings — and in production too."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    other_key = sigill("new-master-key", env=env).stdout.strip()
+    done = sigill("database", "status", "--json", env={**env, "SIGILL_MASTER_KEY": other_key})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["views_behind"] == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    monitor = {"SIGILL_DATA_DIR": str(tmp_path / "monitor"), "SIGILL_ENVIRONMENT": "production",
+               "SIGILL_DATABASE_URL": location.url()}
+    done = sigill("database", "status", "--json", env=monitor)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None}
+    assert not (tmp_path / "monitor").exists()   # nothing made: no key file, no embedded server
+
+
+def test_status_before_the_views_were_ever_built_counts_every_event_behind(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        head = conn.execute("SELECT max(notification_id) FROM sigill_events").fetchone()[0]
+        table = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'agency_views%%'"
+                             " AND table_name LIKE '%%tracking'").fetchone()[0]
+        conn.execute(f"ALTER TABLE {table} RENAME TO views_tracking_aside")   # as before any process built them
+    done = sigill("database", "status", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["views_behind"] == head
