@@ -7,16 +7,15 @@ import base64
 import binascii
 import getpass
 import os
-import re
 import socket
 import sys
 from contextlib import contextmanager
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from uuid import UUID
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, in_swedish_time, moment_within_calendar
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
 from domain.errors import CaseErased, InvalidInput
 from services.cli_context import PURPOSE_HELP, opened
 from services.cli_progress import shown
@@ -27,13 +26,12 @@ from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, 
 from services.principals import Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
-from services.typed_time import through_typed_unit
+from services.typed_time import (
+    CLOCKS_CHANGED, NOT_A_MOMENT, OUTSIDE_CALENDAR, UnreadableMoment, through_typed_unit, typed_moment,
+)
 
 COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
-
-# 2026-03-05, 2026-03-05T14:00, 2026-03-05 14:00:30, with or without a zone (Z, +01:00).
-INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,27 +74,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def instant(text: str) -> datetime:
-    """2026-03-05, 2026-03-05T14:00 or with a zone; without a zone it is Swedish time; to the end of the day,
-    minute or second typed (``services.typed_time``)."""
-    text = text.strip()
+    """2026-03-05, 2026-03-05T14:00 or with a zone (``services.typed_time``): to the end of the day, minute or
+    second typed."""
     try:
-        if not INSTANT.fullmatch(text):
-            raise ValueError(text)   # 20260310 and 2026-W10 parse too, but not as anyone reading them means
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00")
-    if len(text) == 10:  # a date (the form says so): the end of that day
-        parsed = datetime.combine(parsed.date(), time.max)
-    if parsed.tzinfo is None:
-        local = in_swedish_time(parsed)
-        if local is None:
-            raise argparse.ArgumentTypeError(f"'{text}' is no single moment in Swedish time (the clocks were changed"
-                                             f" then): give its offset, e.g. {text}+02:00 or {text}+01:00")
-        parsed = local
-    parsed = through_typed_unit(text, parsed)   # 14:00 is the whole minute, as a date is the whole day
-    if not moment_within_calendar(parsed):   # 2199-12-31T23:59:59-23:59 is 2200-01-02 in Sweden
-        raise argparse.ArgumentTypeError(f"'{text}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)")
-    return parsed
+        parsed = typed_moment(text)
+    except UnreadableMoment as unreadable:
+        raise argparse.ArgumentTypeError(_UNREADABLE[unreadable.why].format(text=unreadable.text)) from None
+    return through_typed_unit(text, parsed)   # 14:00 is the whole minute, as a date is the whole day
+
+
+_UNREADABLE = {
+    NOT_A_MOMENT: "'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00",
+    CLOCKS_CHANGED: "'{text}' is no single moment in Swedish time (the clocks were changed then): give its offset,"
+                    " e.g. {text}+02:00 or {text}+01:00",
+    OUTSIDE_CALENDAR: f"'{{text}}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)",
+}
 
 
 @contextmanager

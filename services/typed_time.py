@@ -1,4 +1,5 @@
-"""A moment an auditor types names the whole unit it is typed to: as a bare date means the end of that day, a
+"""A moment as an auditor types it (``typed_moment``: the command line's `--as-of` and the web's forms read it alike),
+and the whole unit it is typed to: as a bare date means the end of that day, a
 time to the minute means the end of that minute, and one to the second the end of that second.
 
 The disclosure log shows its times to the minute (the web) or the second (the command line), while the events
@@ -10,7 +11,44 @@ API's `as_of`, which programs send, is always the instant given.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+
+from domain.calendar import in_swedish_time, moment_within_calendar
+
+# A date, or a date and a time to the minute, second or fraction, with or without a zone.  Nothing else, though
+# `datetime.fromisoformat` reads more: 20260310 and 2026-W10 parse too, but not as anyone typing them means.
+INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
+# Why a typed moment is refused (``UnreadableMoment.why``).
+NOT_A_MOMENT, CLOCKS_CHANGED, OUTSIDE_CALENDAR = "not_a_moment", "clocks_changed", "outside_calendar"
+
+
+class UnreadableMoment(ValueError):
+    def __init__(self, text: str, why: str) -> None:
+        super().__init__(f"{text!r}: {why}")
+        self.text, self.why = text, why
+
+
+def typed_moment(text: str) -> datetime:
+    """The instant ``text`` names: a date means the end of that Swedish day; a time without a zone is Swedish
+    time, refused where the clocks showed it twice or never (which instant is meant is not known); nothing before
+    1900 or after 2199 in Swedish time (9999-12-31T23:59:59-23:59 overflowed on its way there)."""
+    text = text.strip()
+    try:
+        if not INSTANT.fullmatch(text):
+            raise ValueError(text)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UnreadableMoment(text, NOT_A_MOMENT) from None
+    if len(text) == 10:   # a date (the form says so): the end of that day
+        parsed = datetime.combine(parsed.date(), time.max)
+    if parsed.tzinfo is None:
+        local = in_swedish_time(parsed)
+        if local is None:
+            raise UnreadableMoment(text, CLOCKS_CHANGED)
+        parsed = local
+    if not moment_within_calendar(parsed):
+        raise UnreadableMoment(text, OUTSIDE_CALENDAR)
+    return parsed
 
 _ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _TO_THE_MINUTE = re.compile(r"[T ]\d{2}:\d{2}" + _ZONE)

@@ -10,9 +10,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.calendar import STOCKHOLM, in_swedish_time, moment_within_calendar
+from domain.calendar import STOCKHOLM
 from domain.facts import as_shown
-from services.typed_time import through_typed_unit
+from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_unit, typed_moment
 from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
@@ -86,32 +86,21 @@ def verify_ledger(request: Request) -> Response:
 
 
 def _moment(text: str) -> datetime | None:
-    """A local date-time from a form (Swedish time); a bare date means the end of that day.  A clock time the clocks
-    showed twice or never (the last Sundays of October and March) is refused: which instant it means is not known."""
-    text = text.strip()
-    if not text:
-        return None
+    """A moment from a form, read as the command line reads one (``typed_moment``: Swedish time, a bare date the end
+    of that day); None when empty or refused (``_clocks_changed`` tells which refusal the page should name)."""
     try:
-        if len(text) == 10:
-            moment = datetime.combine(datetime.fromisoformat(text).date(), time.max, tzinfo=STOCKHOLM)
-        else:
-            moment = datetime.fromisoformat(text)
-            moment = moment if moment.tzinfo else in_swedish_time(moment)   # None: the clocks were changed then
-    except ValueError:
+        return typed_moment(text) if text.strip() else None
+    except UnreadableMoment:
         return None
-    if moment is None:
-        return None
-    # 9999-12-31T23:59:59-23:59 overflowed on its way to Swedish time (a 500 page), and year 1 was answered.
-    return moment if moment_within_calendar(moment) else None
 
 
 def _clocks_changed(text: str) -> bool:
     """Whether ``text`` is a clock time without a zone that Swedish clocks showed twice or never (``_moment``)."""
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return False
-    return len(text.strip()) > 10 and moment.tzinfo is None and in_swedish_time(moment) is None
+        typed_moment(text)
+    except UnreadableMoment as unreadable:
+        return unreadable.why == CLOCKS_CHANGED
+    return False
 
 
 def _agencies(request: Request) -> dict[str, str]:

@@ -69,3 +69,12 @@ def test_the_web_form_says_why_a_time_the_clocks_showed_twice_is_refused():
     assert not _clocks_changed("2026-10-25T03:30") and not _clocks_changed("2026-10-25") \
         and not _clocks_changed("2026-10-25T02:30+01:00") and not _clocks_changed("igår")
     assert "två gånger" in texts.T["moment_changed_clocks"]
+
+
+@pytest.mark.parametrize("text", ["20260310", "2026-W10", "2026-W10-2", "20260310T1400", "2026-03-10T14"])
+def test_what_fromisoformat_reads_but_no_one_types_as_a_moment_is_refused_on_the_web_as_on_the_command_line(text):
+    """The web's replay form took 20260310 as the start of 10 March and 2026-W10 as the Monday of week 10, where
+    the command line refused both: one reader of typed moments now (``services.typed_time.typed_moment``)."""
+    with pytest.raises(argparse.ArgumentTypeError, match="not a date or time"):
+        instant(text)
+    assert _moment(text) is None
