@@ -83,8 +83,8 @@ class Catalogue:
         """The category a plan area of the catalogue reveals (whatever its case and spacing: "hälsa", " Hälsa");
         None for an area the catalogue does not know — which must then be given one: a row about "Psykisk hälsa"
         filed under `case` was shown to every member seeing `case`."""
-        wanted = " ".join(area.split()).casefold()
-        return next((category for known, category in self.plan_areas.items() if known.casefold() == wanted), None)
+        wanted = area_key(area)
+        return next((category for known, category in self.plan_areas.items() if area_key(known) == wanted), None)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Catalogue:
@@ -159,3 +159,8 @@ def _legal_basis(data: Mapping[str, Any]) -> LegalBasis:
 
 def _municipality(data: Mapping[str, Any]) -> Municipality:
     return Municipality(code=data["code"], name=data["name"], areas=tuple(data.get("areas", ())))
+
+
+def area_key(area: str) -> str:
+    """A plan area as the catalogue matches it: whatever its case and spacing."""
+    return " ".join(area.split()).casefold()

@@ -12,7 +12,7 @@ from domain.calendar import local_date
 from domain.case_rules import (
     SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text, first_repeat,
 )
-from domain.catalogue import ID_SHAPED, Catalogue
+from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
     AlreadyAGroupMember, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
     NotResponsibleForRow, UnknownPlanRow,
@@ -158,8 +158,7 @@ class GroupCommands:
         if draft.row_id is not None and draft.row_id not in self.plan_rows:
             raise UnknownPlanRow("the row to carry forward is not in the current plan", field=f"{field}.row_id")
         area = check_text(draft.area, f"{field}.area", max_length=SHORT_TEXT)
-        carried = self.plan_rows[draft.row_id].category if draft.row_id is not None else None
-        category = draft.category or catalogue.category_of_area(area) or carried
+        category = draft.category or self._carried_category(draft, area, catalogue, field)
         if category is None:   # never `case` by default: the category decides who may see the row
             raise InvalidInput("the area is none of the catalogue's plan areas: give the row's category"
                                f" ({', '.join(catalogue.plan_areas)} have their own)", field=f"{field}.category")
@@ -176,6 +175,20 @@ class GroupCommands:
             responsible=check_text(draft.responsible, f"{field}.responsible", max_length=SHORT_TEXT),
             responsible_agencies=tuple(draft.responsible_agencies),
             follow_up=check_optional_text(draft.follow_up, f"{field}.follow_up"))
+
+    def _carried_category(self: Case, draft: PlanRowDraft, area: str, catalogue: Catalogue, field: str) -> str | None:
+        """A row given no category: a row carried forward keeps its own; a new row takes its catalogue area's (None:
+        not a catalogue area).  A row carried into another area whose catalogue category is not the row's is
+        refused: which one its content now belongs to is the caseworker's to say.  The area's won, and a `health`
+        row carried as "Skola" was shown to every member seeing `school`."""
+        inferred = catalogue.category_of_area(area)
+        if draft.row_id is None:
+            return inferred
+        carried = self.plan_rows[draft.row_id]
+        if inferred is not None and inferred != carried.category and area_key(area) != area_key(carried.area):
+            raise InvalidInput(f"the row carried forward is '{carried.category}' and its new area is the catalogue's"
+                               f" '{inferred}': give the row's category", field=f"{field}.category")
+        return carried.category
 
     def _checked_outcome(self: Case, outcome: Outcome, attendees: tuple[str, ...], catalogue: Catalogue) -> Outcome:
         catalogue.category(outcome.category, field="outcomes.category")
@@ -215,4 +228,3 @@ def _check_speaks_for_itself(recorder: str, attendees: tuple[str, ...], outcomes
                            " records the others", field="attendees")
     if any(o.origin_agency != recorder for o in outcomes):
         raise InvalidInput("a member agency records only its own outcomes", field="outcomes.origin_agency")
-

@@ -70,7 +70,11 @@ def test_a_row_carried_into_a_category_the_member_does_not_see_is_no_row_to_it(c
     case_id, _ = school_consented_case(client, users, tick)   # the school sees `case` and `school`
     _plan(client, users, tick, case_id, [SCHOOL_ROW])
     row_id = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))["rows"][0]["content"]["row_id"]
-    _plan(client, users, tick, case_id, [{**HEALTH_ROW, "row_id": row_id}])   # still the school's
+    carried = {**HEALTH_ROW, "row_id": row_id}   # still the school's; a new area of another category, said so
+    refused = client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social,
+                          json={"main_goal": "Mål.", "rows": [carried]})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "body.rows.0.category", refused.text
+    _plan(client, users, tick, case_id, [{**carried, "category": "health"}])
     assert ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))["rows"] == []
     made_up = _refusal(_follow_up(client, users, case_id, "00000000-0000-4000-8000-000000000000"))
     assert _refusal(_follow_up(client, users, case_id, row_id)) == made_up

@@ -200,6 +200,29 @@ class TestGroupWork:
                 by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         assert raised.value.field == "rows[0].responsible_agencies"
 
+    def test_a_row_carried_forward_without_a_category_keeps_its_own_whatever_area_it_is_given(self):
+        """A red team, 2026-12-05: a `health` row ("Samtal") carried forward as "Skola" became a `school` row, its
+        health goal shown to every member seeing `school`; the area's category won over the row's own."""
+        story = CaseStory().accept().join("skola")
+        story.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(
+            area="Samtal", goal="Sömn och medicin.", how="BUP", responsible="Mamma", category="health")],
+            by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        row_id = next(iter(story.case.plan_rows))
+
+        def carry(area: str, category: str | None = None) -> str:
+            story.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(
+                area=area, goal="Sömn och medicin.", how="BUP", responsible="Mamma", category=category,
+                row_id=row_id)], by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+            return story.case.plan_rows[row_id].category
+
+        assert carry("Samtal") == "health" and carry("Psykisk hälsa") == "health"   # no catalogue area: its own
+        with pytest.raises(errors.InvalidInput) as raised:
+            carry("Skola")   # the catalogue's `school`: which one the content now is, the caseworker says
+        assert raised.value.field == "rows[0].category" and story.case.plan_rows[row_id].category == "health"
+        assert carry("Skola", "school") == "school"      # said so: a school row now
+        assert carry(" skola ") == "school"              # the same area again: its own category, nothing to ask
+        assert carry("Hälsa", "health") == "health" and carry("hälsa") == "health"
+
     def test_social_services_is_not_added_to_the_group_it_leads(self):
         story = CaseStory().accept()
         with pytest.raises(errors.InvalidInput) as raised:
