@@ -53,6 +53,10 @@ class CaseListsFromViews:
         store = self.runner.store
         return store.replacements(), store.replaced_log(case_id, agency)  # type: ignore[attr-defined]
 
+    def municipality_of(self, case_id: Any) -> str | None:
+        """The case's municipality as the views recorded it at its referral (None: not taken in)."""
+        return self.runner.store.case_municipality(case_id)  # type: ignore[attr-defined]
+
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of (``gateways.replaced_log``)."""
         return self.runner.store.erased_cases()  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ from services.authorisation import (
 )
 from services.case_audit import CaseAudit
 from services.case_commands import CaseCommands
-from services.errors import CaseNotFound
+from services.errors import CaseNotFound, DamagedDataKey
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
 from services.principals import Principal, Role
@@ -61,6 +61,10 @@ class CaseLists(Protocol):
 
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of: case id, municipality, when erased."""
+
+    def municipality_of(self, case_id: UUID) -> str | None:
+        """The municipality the case was referred in (kept in plaintext by the views), None when the views have not
+        taken the case in."""
 
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every replacement of the disclosure log by a rebuild, oldest first, and the case's rows of them (of one
@@ -227,6 +231,27 @@ class CaseService(CaseCommands, CaseAudit):
             if p.has(Role.AUDITOR):
                 raise
             raise CaseNotFound("no such case", field="case_id") from None
+        except DamagedDataKey as error:
+            if not self._told_of_damage(p, error.aggregate_id):
+                raise CaseNotFound("no such case", field="case_id") from None
+            raise
+
+    def _told_of_damage(self, p: Principal, case_id: UUID) -> bool:
+        """Whether ``p`` is told that the case's data key is damaged (409) rather than that there is no such case.
+
+        The key is met before anyone is placed in the case — placing needs its events — so the answer went to whoever
+        asked: a school of another municipality, trying case numbers, learnt which of them are taken and damaged.
+        Told: an auditor; social services of the case's municipality (from the views' plaintext record of it; of any
+        municipality while the views have not taken the case in); a member whose case list shows the case."""
+        if p.has(Role.AUDITOR):
+            return True
+        if self.lists is None:
+            return False
+        if is_social_services(p, self.catalogue):
+            place = self.lists.municipality_of(case_id)
+            return place is None or place == p.municipality
+        return is_member_user(p, self.catalogue) and any(
+            row["case_id"] == case_id for row in self.lists.cases(p.agency, p.municipality))
 
     def _log(self, p: Principal, case_id: UUID, what: str, purpose: str) -> None:
         self.access_log.record(self._entry(p, case_id, what, purpose))

@@ -91,3 +91,38 @@ def test_the_auditors_access_log_shows_a_damaged_key_cases_reads_without_their_s
     names = {(r["case_id"], r["what"]): r["reader_name"] for r in page["records"]}
     assert names[(damaged, "timeline")] == "(nyckeln skadad)"
     assert names[(other, "timeline")] not in ("", "(nyckeln skadad)")
+
+
+def test_a_damaged_key_is_told_only_to_those_who_may_know_of_the_case_and_is_no_such_case_to_anyone_else(
+        client, users, tick, app, postgres):
+    """The key is met before anyone is placed in the case (placing needs its events), so "this case's key is damaged"
+    went to whoever asked: a school of Malmö trying Stockholm's case numbers one by one was told which of them are
+    taken and damaged, where every other number it tried, and every case it is not in, is no such case (a red team,
+    2026-12-05).  It is told to an auditor, social services of the case's municipality and a member whose case list
+    shows the case; to anyone else the case answers as one never opened."""
+    damaged, _ = school_consented_case(client, users, tick)   # the school and the police in the group
+    ok(client.get("/api/v1/cases", headers=users.social))      # the views take the case in
+    number = "0180-2026-0001"
+    assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.social))["case_id"] == damaged
+    _damage_key(postgres, app, damaged)
+    never = "00000000-0000-4000-8000-000000000000"
+    outsiders = {"a school of another municipality": users.headers("skola", "member", municipality="1280"),
+                 "an agency not in the group": users.headers("bup", "member"),
+                 "social services of another municipality": users.headers("socialtjanst", "caseworker",
+                                                                          municipality="1280")}
+    for who, headers in outsiders.items():
+        for taken, unknown in ((f"/api/v1/cases/by-number/{number}", "/api/v1/cases/by-number/0180-2026-0099"),
+                               (f"/api/v1/cases/{damaged}", f"/api/v1/cases/{never}"),
+                               (f"/api/v1/cases/{damaged}/plan", f"/api/v1/cases/{never}/plan")):
+            answer, reference = client.get(taken, headers=headers), client.get(unknown, headers=headers)
+            assert (answer.status_code, answer.json()) == (reference.status_code, reference.json()) == (
+                404, reference.json()), (who, taken, answer.text)
+        note = {"category": "school", "text": "Närvaro."}
+        written = client.post(f"/api/v1/cases/{damaged}/contributions", headers=headers, json=note)
+        reference = client.post(f"/api/v1/cases/{never}/contributions", headers=headers, json=note)
+        assert (written.status_code, written.json()) == (reference.status_code, reference.json()), (who, written.text)
+    for who, headers in {"social services": users.social, "the school, a member": users.school}.items():
+        answer = client.get(f"/api/v1/cases/{damaged}", headers=headers)
+        assert answer.status_code == 409 and answer.json()["error"]["code"] == "data_key_damaged", (who, answer.text)
+    assert client.get(f"/api/v1/cases/by-number/{number}", headers=users.social).status_code == 409
+    assert client.get(f"/api/v1/audit/cases/{damaged}/facts", headers=users.auditor).status_code == 409
