@@ -23,6 +23,7 @@ PHASES = {"referred": "aktualiserad", "accepted": "aktuell, gruppen bildas", "de
 CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyttat",
                    "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
                    "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
+INSTRUMENTS = {"other": "annat instrument"}   # the rest (SAVRY, ESTER, BBIC) are their own names
 STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
 
 
@@ -264,6 +265,12 @@ def _consent(c: Mapping[str, Any], cat: Catalogue, verb: str) -> str:
     return f"Samtycke från {c['consenter_name']} {verb} – ni får ta del av: {_categories(c['categories'], cat)}"
 
 
+def _instruments(ids: Any) -> str:
+    """The assessment instruments in brackets, in Swedish; nothing when none was used (it read "()", and the
+    instrument "other" read in English)."""
+    return f" ({', '.join(INSTRUMENTS.get(i, i) for i in ids)})" if ids else ""
+
+
 def _masked(personnummer: str) -> str:
     return personnummer[:9] + "****"
 
@@ -274,7 +281,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "referral": lambda c, cat: (f"Aktualisering ({ROUTES[c['entry_route']]}) från "
                                 f"{agency_name(c['referring_agency'], cat)}: {c['summary']}"),
     "eligibility": lambda c, cat: ("Beslut: aktuell för social insatsgrupp" if c["accepted"]
-                                   else "Beslut: inte aktuell") + f" ({', '.join(c['instruments'])})",
+                                   else "Beslut: inte aktuell") + _instruments(c["instruments"]),
     "guardians": lambda c, cat: "Vårdnadshavare: " + ", ".join(
         f"{g['name']}{' (vårdnad)' if g['has_custody'] else ''}" for g in c["guardians"]),
     "consent.granted": lambda c, cat: _consent(c, cat, "lämnat")
