@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.api.commands import Many
-from services.web.texts import PYDANTIC_ERRORS, error_text
+from services.web.texts import FIELD_ERRORS, MEETING_EMPTY, PYDANTIC_ERRORS, error_text
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -100,8 +100,10 @@ def field_key(path: str) -> str:
 class Parsed:
     """A form's data for the model, and where each repeated row sits in the form (blank rows are skipped)."""
 
-    def __init__(self, data: dict[str, Any], positions: dict[str, list[int]] | None = None) -> None:
+    def __init__(self, data: dict[str, Any], positions: dict[str, list[int]] | None = None,
+                 refused: dict[str, str] | None = None) -> None:
         self.data, self.positions = data, positions or {}
+        self.refused = refused or {}   # the form's own rules, beyond the model's: field -> message
 
     def key(self, path: str) -> str:
         """The input's name for a model path: ``rows.1.goal`` is the form's row 3 when row 2 was blank."""
@@ -119,10 +121,10 @@ LEFT_EMPTY = frozenset({"string_type", "date_type", "int_type", "bool_type", "uu
 
 def build(model: type[BaseModel], parsed: Parsed) -> Any:
     """The command model from form data; FormErrors (in Swedish, per field) when it does not fit."""
+    errors: dict[str, str] = dict(parsed.refused)
     try:
-        return model.model_validate(parsed.data)
+        built = model.model_validate(parsed.data)
     except ValidationError as error:
-        errors: dict[str, str] = {}
         for problem in error.errors():
             key = parsed.key(".".join(str(p) for p in problem.get("loc", ())))
             kind = problem.get("type", "")
@@ -130,8 +132,12 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
             said = error_text("", problem.get("msg", "")) if kind == "value_error" else None
             if problem.get("input", "") is None and kind in LEFT_EMPTY:   # a field left empty reads as None
                 said = PYDANTIC_ERRORS["missing"]
+            said = said or FIELD_ERRORS.get((key, kind))
             errors.setdefault(key, said or PYDANTIC_ERRORS.get(kind, "Ogiltigt värde."))
         raise FormErrors(errors) from None
+    if errors:
+        raise FormErrors(errors)
+    return built
 
 
 def domain_errors(error: DomainError, parsed: Parsed | None = None) -> FormErrors:
@@ -231,9 +237,13 @@ def meeting(f: Typed) -> Parsed:
     decisions = [{"text": line.strip(), "category": category} for line in f.raw("decisions").splitlines()
                  if line.strip()]
     others = [o.strip() for o in f.raw("other_attendees").split(",") if o.strip()]
+    # A meeting with nobody attending and nothing minuted is no record of a meeting: one click on "Spara mötet" (the
+    # date is filled in) recorded one, for good, shown to every member that sees the case.
+    empty = not (f.getlist("attendees") or others or outcomes or decisions)
     return Parsed({"held_on": f.text("held_on"), "attendees": f.getlist("attendees"), "other_attendees": others,
                    "outcomes": outcomes, "decisions": decisions, "next_meeting": f.text("next_meeting"),
-                   "expected_version": f.text("expected_version")}, {"outcomes": positions})
+                   "expected_version": f.text("expected_version")}, {"outcomes": positions},
+                  {"attendees": MEETING_EMPTY} if empty else None)
 
 
 def contribution(f: Typed) -> Parsed:

@@ -207,13 +207,13 @@ LABELS: dict[str, str] = {
     "summary": "Sammanfattning", "summary_category": "Kategori för sammanfattningen",
     "accepted": "Beslut", "reasons": "Skäl", "instruments": "Bedömningsinstrument", "decided_on": "Beslutsdatum",
     "outside_target_group_reason": "Skäl om den unge är utanför målgruppen 15–25 år",
-    "guardians.name": "Namn",
+    "guardians": "Föräldrar och vårdnadshavare", "guardians.name": "Namn",
     # A "vårdnadshavare" has custody by definition: "Vårdnadshavare 1 … ☐ Har vårdnad" read as a contradiction.
     "guardians.has_custody": "Har vårdnaden om den unge (då krävs hens samtycke medan den unge är under 18)",
     "consenter": "Vem lämnar samtycket", "purpose": "Ändamål", "valid_from": "Gäller från",
     "valid_until": "Gäller till och med", "form": "Form", "scope": "Omfattning",
     "agency": "Myndighet", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",
-    "main_goal": "Huvudmål", "rows.area": "Område", "rows.goal": "Mål", "rows.how": "Genomförande",
+    "main_goal": "Huvudmål", "rows": "Planens rader", "rows.area": "Område", "rows.goal": "Mål", "rows.how": "Genomförande",
     "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga myndigheter", "rows.category": "Kategori",
     "rows.follow_up": "Uppföljning (hur och när)",
     "held_on": "Mötesdatum", "attendees": "Deltagande myndigheter", "other_attendees": "Andra deltagare",
@@ -314,6 +314,14 @@ PYDANTIC_ERRORS = {
     "string_pattern_mismatch": "Värdet har fel form.", "bool_parsing": "Välj ett av alternativen.",
     "int_parsing": "Ange ett heltal.", "extra_forbidden": "Okänt fält.",
 }
+
+# A list left empty, said for what the list holds: "Välj minst ett alternativ." fits checkboxes, not a plan's rows.
+FIELD_ERRORS = {
+    ("rows", "too_short"): "Fyll i minst en rad: planen sparas som en hel revision.",
+    ("guardians", "too_short"): "Ange minst en förälder eller vårdnadshavare.",
+}
+
+MEETING_EMPTY = "Ange vilka som deltog, eller ett resultat eller beslut från mötet: ett tomt möte registreras inte."
 
 DOMAIN_ERRORS = {
     "invalid_personal_identity_number": "Personnumret är inte giltigt (kontrollera siffrorna).",

@@ -1,0 +1,67 @@
+"""A caseworker's forms refused in the browser: each says what is missing in Swedish, where it is missing, puts the
+focus on the summary of what to mend, and records nothing that says nothing."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e import seed, ui
+from tests.e2e.test_accessibility import assert_errors_are_tied_to_their_fields
+
+FOCUSED_ID = "document.activeElement && document.activeElement.id"
+
+
+def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, open_browser):
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    case_id = ui.open_referral(page, ui.sixteen_year_old())
+    ui.tab(page, case_id, "plan")
+    page.get_by_label("Huvudmål").fill("Gå i skolan varje dag.")
+    page.get_by_role("button", name="Spara ny revision").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Planens rader: Fyll i minst en rad")
+    expect(summary).not_to_contain_text("rows")                      # the model's field name, in English
+    assert page.locator(summary.locator("a").first.get_attribute("href")).count() == 1   # leads somewhere
+    assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "plan")] == ["f-rows"]
+    expect(page.get_by_label("Huvudmål")).to_have_value("Gå i skolan varje dag.")
+
+
+def test_a_guardian_list_left_empty_is_refused_in_swedish_beside_the_list(server, open_browser):
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    case_id = ui.open_referral(page, ui.sixteen_year_old())
+    ui.tab(page, case_id, "vardnadshavare")
+    page.get_by_role("button", name="Spara vårdnadshavare").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Föräldrar och vårdnadshavare: Ange minst en förälder eller vårdnadshavare.")
+    expect(summary).not_to_contain_text("guardians")
+    assert page.locator(summary.locator("a").first.get_attribute("href")).count() == 1
+    assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "guardians")] == ["f-guardians"]
+
+
+def test_a_refused_form_puts_the_focus_on_its_summary_of_errors(server, open_browser):
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    page.goto("/arenden/nytt")
+    page.get_by_label("Den unges namn").fill("Kim Fokus")
+    page.get_by_role("button", name="Öppna ärendet").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert page.evaluate(FOCUSED_ID) == "error-summary"
+    page.keyboard.press("Tab")                           # and from there on to the first field to mend
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#f-personnummer"
+
+
+def test_an_empty_meeting_is_not_recorded(server, open_browser):
+    group = seed.school_and_police_group(server.context.cases)
+    for recorded, user in enumerate((ui.SOCIAL, ui.SCHOOL)):
+        page = open_browser()
+        ui.sign_in(page, user)
+        ui.tab(page, str(group.case_id), "moten")
+        page.get_by_role("button", name="Spara mötet").click()     # the date is filled in; nothing else
+        expect(page.locator("#error-summary")).to_contain_text("Deltagande myndigheter: Ange vilka som deltog")
+        assert_errors_are_tied_to_their_fields(page, f"{user} meeting")
+        expect(page.locator("section.meeting")).to_have_count(recorded)   # none more
+        page.locator("#f-attendees input[value=skola]").check()   # who attended is a meeting's record
+        page.get_by_role("button", name="Spara mötet").click()
+        expect(page.locator("#saved")).to_contain_text("Mötet är registrerat.")
+    expect(page.locator("section.meeting")).to_have_count(2)
