@@ -196,6 +196,10 @@ T: dict[str, str] = {
                         " återställs från en säkerhetskopia.",
     "history_altered": "Ärendets lagrade historik är inte den som revisionsliggaren förseglade, så inget visas ur"
                        " den. Granskningsrapporten och kontrollen av liggaren visar var ändringen gjordes.",
+    "group_waits_referred": "Den unge är inte bedömd som aktuell ännu: gruppen, åtgärdsplanen och möten registreras"
+                            " efter ett beslut att den unge är aktuell (fliken Beslut).",
+    "group_waits_declined": "Den unge är bedömd som inte aktuell för social insatsgrupp: ärendet får ingen grupp,"
+                            " åtgärdsplan eller möten.",
     "internal": "Ett oväntat fel inträffade. Det är loggat.", "csrf": "Formuläret har gått ut. Ladda om sidan och "
                 "försök igen.", "choose": "– välj –", "none_choice": "– ingen –", "optional": "(valfritt)",
 }

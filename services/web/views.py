@@ -83,13 +83,19 @@ class Head:
     # When the latest fact the reader sees was recorded: what "has anything happened?" asks, where the version
     # number its forms carry (to refuse a stale form) says nothing to a caseworker.
     last_change: datetime | None = None
+    # "referred" or "declined": the group, the plan and meetings need an accepted eligibility decision, so their
+    # forms are not offered (they were, and refused only once typed: "Den unge är inte bedömd som aktuell ännu").
+    waiting: str | None = None
 
 
-def head(disclosures: Sequence[Disclosure]) -> Head:
+def head(disclosures: Sequence[Disclosure], lead: bool = False) -> Head:
     number = next((f.content["case_number"] for f in facts_seen(disclosures, "case.opened")), None)
     phase = phase_of(disclosures)
     last = max((d.fact.recorded_at for d in disclosures), default=None)
-    return Head(number, PHASES.get(phase or "", None), phase == "closed", last)
+    # Social services only: a member is in the group, so the case was found eligible, though the decision (an
+    # assessment) is not a fact it sees — its phase may read "aktualiserad" from what it does see.
+    return Head(number, PHASES.get(phase or "", None), phase == "closed", last,
+                phase if lead and phase in ("referred", "declined") else None)
 
 
 def phase_of(disclosures: Sequence[Disclosure]) -> str | None:
