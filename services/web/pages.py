@@ -130,7 +130,9 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
                back: tuple[str, str] | None = None, title: str | None = None) -> HTMLResponse:
     """A Swedish error page with the status, the message and a way back."""
     href, text = back or ("/", texts.T["back"])
-    title = title or texts.ERROR_TITLES.get(status, texts.T["error_title"])
+    # A page asked for with a value it cannot show (an extract's recipient, a replay's moment) saved nothing.
+    shown = request.method in ("GET", "HEAD") and status == 422
+    title = title or (texts.T["not_shown"] if shown else texts.ERROR_TITLES.get(status, texts.T["error_title"]))
     # A form that was not saved — the case gone from the user's reach meanwhile (a consent lapsed), changed, or
     # closed — gives back what the user wrote in it: its own words, in the same answer whatever the case.
     typed = getattr(request.state, "typed", None) if request.method == "POST" else None

@@ -172,7 +172,7 @@ T: dict[str, str] = {
     "access_checked": "kontrollerade läsningar",
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Myndighet",
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
-    "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "back": "Tillbaka till ärendena",
+    "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "not_shown": "Kunde inte visas", "back": "Tillbaka till ärendena",
     "not_found": "Sidan eller ärendet finns inte (eller så har du inte tillgång till det).",
     "written_not_saved": "Det du skrev sparades inte",
     "written_not_saved_hint": "Kopiera texten innan du lämnar sidan, om du vill använda den igen.",

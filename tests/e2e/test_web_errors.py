@@ -60,3 +60,13 @@ def test_a_malformed_api_request_is_still_the_apis_422(server, web_settings):
         response = client.get("/api/v1/audit/access-log", params={"limit": "many"})
     assert response.status_code == 422 and response.headers["content-type"] == "application/json"
     assert response.json()["error"]["field"] == "query.limit"
+
+
+def test_a_page_that_cannot_be_shown_for_its_query_does_not_say_nothing_was_saved(server):
+    """An extract asked for someone who may not get it saved nothing: its 422 page was headed "Kunde inte sparas"."""
+    from tests.e2e import seed
+
+    group = seed.school_and_police_group(server.context.cases)
+    response = signed_in(server, ui.SOCIAL).get(f"/arenden/{group.case_id}/registerutdrag", params={"till": "x"})
+    assert_swedish_page(response, 422, "<h1>Kunde inte visas</h1>")
+    assert "sparas" not in response.text.split("<main", 1)[1].split("</h1>", 1)[0]
