@@ -58,6 +58,9 @@ class Typed:
         return [v.strip() for key, values in self._items.items() if key.rsplit(".", 1)[-1] in FREE_TEXT
                 for v in values if v.strip()]
 
+    def names(self) -> list[str]:
+        return list(self._items)
+
     def has(self, name: str, value: str) -> bool:
         return value in self._items.get(name, [])
 
@@ -143,6 +146,23 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
 def domain_errors(error: DomainError, parsed: Parsed | None = None) -> FormErrors:
     key = parsed.key(error.field or "") if parsed else field_key(error.field or "")
     return FormErrors({key: error_text(error.code, error.message)})
+
+
+MORE = "fler_rader"   # the button that shows the form again with one more blank row, saving nothing
+SHOWN = "rader"       # how many rows the form showed (so a form shown again never shows fewer)
+
+
+def slots(f: Typed | None, group: str, kept: int, blank: int) -> range:
+    """The rows a form shows: the ``kept`` ones (a plan's current rows) and ``blank`` more; as shown again, never
+    fewer than it showed, every row typed in, and one more for "Fler rader".  (A new plan offered two blank rows and
+    no way to get a third: a plan of five rows took three saves, each a revision.)"""
+    if f is None:
+        return range(min(kept + blank, ROWS))
+    typed = [int(m.group(1)) for name in f.names() for m in [re.match(rf"^{group}\.(\d+)\.", name)]
+             if m and f.get(name).strip()]
+    shown = int(f.get(SHOWN)) if f.get(SHOWN).isdigit() else 0
+    n = max(kept + blank, shown, max(typed, default=-1) + 1) + (1 if f.get(MORE) else 0)
+    return range(min(n, ROWS))
 
 
 # -- one parser per form: what the model expects, from the named inputs -------------------------------------

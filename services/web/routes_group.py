@@ -20,6 +20,7 @@ from services.web.pages import case_uuid, form_of, guarded
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
 BLANK_ROWS = 2
+OUTCOME_ROWS = 3
 
 
 # -- the action plan --------------------------------------------------------------------------------------------
@@ -31,6 +32,7 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
     revisions = plan_views.revisions(seen.disclosures)
     current = revisions[0] if revisions else None
     rows = len(current.rows) if current else 0
+    shown = forms.slots(typed, "rows", rows, BLANK_ROWS)
     if typed is None and seen.place is Place.LEAD:
         values: dict[str, Any] = {"main_goal": current.main_goal if current else ""}
         for i, row in enumerate(current.rows if current else []):
@@ -41,7 +43,7 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
         typed = Typed.of(values)
     cat = service(request).catalogue
     return show(request, user, seen, "plan", "plan.html", status, typed=typed or Typed(), errors=errors or {},
-                revisions=revisions, current=current, slots=range(min(rows + BLANK_ROWS, forms.ROWS)),
+                revisions=revisions, current=current, slots=shown,
                 areas=list(cat.plan_areas), agencies=[a for a in cat.agencies if a != cat.lead_agency])
 
 
@@ -55,6 +57,9 @@ def plan_page(request: Request, case_id: str) -> Response:
 @guarded
 def revise_plan(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
+    if typed.get(forms.MORE):   # one more blank row: the form again as typed, nothing saved
+        session.check_csrf(request, typed)
+        return _plan(request, user, uuid, typed)
     return submit(request, user, uuid, typed, "revise_plan", c.Plan, forms.plan(typed), f"/arenden/{uuid}/plan",
                   lambda t, e, s: _plan(request, user, uuid, t, e, s))
 
@@ -70,7 +75,7 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 typed=typed or Typed.of({"held_on": today(request)}), errors=errors or {},
                 meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures)
                           for m in q.meetings(_parts(seen))],
-                group=views.members(seen.disclosures), slots=range(3))
+                group=views.members(seen.disclosures), slots=forms.slots(typed, "outcomes", 0, OUTCOME_ROWS))
 
 
 def _parts(seen: Any) -> list[q.SeenFact]:
@@ -87,6 +92,9 @@ def meetings_page(request: Request, case_id: str) -> Response:
 @guarded
 def record_meeting(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
+    if typed.get(forms.MORE):   # one more blank outcome: the form again as typed, nothing saved
+        session.check_csrf(request, typed)
+        return _meetings(request, user, uuid, typed)
     return submit(request, user, uuid, typed, "record_meeting", c.Meeting, forms.meeting(typed),
                   f"/arenden/{uuid}/moten", lambda t, e, s: _meetings(request, user, uuid, t, e, s))
 

@@ -1,0 +1,61 @@
+"""A plan of more rows than the form first shows, and a meeting of more outcomes, are made in one go: "Fler rader"
+shows the form again as typed with one more blank row, and saves nothing."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e import seed, ui
+
+ROWS = [("Skola", "Komma i tid."), ("Hälsa", "Inga droger."), ("Fritid", "En aktivitet i veckan."),
+        ("Familj", "Middag hemma varje söndag.")]
+
+
+def _accepted_case(page) -> str:
+    case_id = ui.open_referral(page, ui.sixteen_year_old())
+    ui.tab(page, case_id, "beslut")
+    page.get_by_label("Aktuell för social insatsgrupp").check()
+    page.get_by_label("Skäl", exact=True).fill("Hög risk.")
+    page.get_by_role("button", name="Spara beslut").click()
+    return case_id
+
+
+def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, open_browser):
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    case_id = _accepted_case(page)
+    ui.tab(page, case_id, "plan")
+    page.get_by_label("Huvudmål").fill("Sluta med brott.")
+    for i, (area, goal) in enumerate(ROWS):
+        if page.locator(f"#f-rows-{i}-area").count() == 0:
+            page.get_by_role("button", name="Fler rader").click()
+            expect(page.locator("#saved")).to_have_count(0)                  # nothing saved
+        page.locator(f"#f-rows-{i}-area").fill(area)
+        page.locator(f"#f-rows-{i}-goal").fill(goal)
+        page.locator(f"#f-rows-{i}-how").fill("Samtal.")
+        page.locator(f"#f-rows-{i}-responsible").fill("Socialsekreteraren")
+    expect(page.get_by_label("Huvudmål")).to_have_value("Sluta med brott.")   # kept through "Fler rader"
+    expect(page.locator("#f-rows-0-goal")).to_have_value("Komma i tid.")
+    page.get_by_role("button", name="Spara ny revision").click()
+    expect(page.locator("#saved")).to_be_visible()
+    expect(page.locator("table.plan tbody tr")).to_have_count(4)
+    expect(page.locator("section.revision")).to_have_count(1)                  # one revision, not one per save
+
+
+def test_a_meeting_of_four_outcomes_is_recorded_in_one_go(server, open_browser):
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "moten")
+    page.locator("#f-attendees input[value=skola]").check()
+    for i in range(4):
+        if page.locator(f"#f-outcomes-{i}-text").count() == 0:
+            page.get_by_role("button", name="Fler resultat").click()
+            expect(page.locator("section.meeting")).to_have_count(0)         # nothing recorded
+        page.locator(f"#f-outcomes-{i}-origin_agency").select_option("socialtjanst")
+        page.locator(f"#f-outcomes-{i}-category").select_option("family")
+        page.locator(f"#f-outcomes-{i}-text").fill(f"Resultat nummer {i + 1}.")
+    expect(page.locator("#f-attendees input[value=skola]")).to_be_checked()
+    page.get_by_role("button", name="Spara mötet").click()
+    expect(page.locator("#saved")).to_be_visible()
+    expect(page.locator("section.meeting li[data-kind='meeting.outcome']")).to_have_count(4)
