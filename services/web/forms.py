@@ -58,6 +58,11 @@ class Typed:
         return [v.strip() for key, values in self._items.items() if key.rsplit(".", 1)[-1] in FREE_TEXT
                 for v in values if v.strip()]
 
+    def with_defaults(self, values: Mapping[str, str]) -> Typed:
+        """A copy, with ``values`` for the names that have none."""
+        missing = [(k, v) for k, v in values.items() if not self.get(k)]
+        return Typed([(k, v) for k, vs in self._items.items() for v in vs] + missing)
+
     def names(self) -> list[str]:
         return list(self._items)
 

@@ -71,11 +71,16 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
               errors: dict[str, str] | None = None, status: int = 200) -> Response:
     seen = look(request, user, case_id, "meetings")
     cat = service(request).catalogue
-    return show(request, user, seen, "moten", "meetings.html", status,
-                typed=typed or Typed.of({"held_on": today(request)}), errors=errors or {},
+    slots = forms.slots(typed, "outcomes", 0, OUTCOME_ROWS)
+    typed = typed or Typed.of({"held_on": today(request)})
+    if seen.place is not Place.LEAD:
+        # A member's outcomes are its own (the only origin offered): chosen for it, where an outcome typed without
+        # choosing the one choice was refused ("Uppgiften kommer från: Fältet måste fyllas i.").
+        typed = typed.with_defaults({f"outcomes.{i}.origin_agency": user.agency for i in slots})
+    return show(request, user, seen, "moten", "meetings.html", status, typed=typed, errors=errors or {},
                 meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures)
                           for m in q.meetings(_parts(seen))],
-                group=views.members(seen.disclosures), slots=forms.slots(typed, "outcomes", 0, OUTCOME_ROWS))
+                group=views.members(seen.disclosures), slots=slots)
 
 
 def _parts(seen: Any) -> list[q.SeenFact]:

@@ -82,3 +82,17 @@ def test_a_withdrawal_removes_content_from_the_schools_pages(server, open_browse
     ui.tab(school, str(group.case_id), "plan")
     expect(school.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)
     screenshot(school, "08-skolan-efter-aterkallelse")
+
+
+def test_a_members_meeting_outcome_is_its_own_without_choosing_so(server, open_browser):
+    """The school's form offers one origin, its own: an outcome typed without choosing it was refused."""
+    group = seed.school_and_police_group(server.context.cases)
+    school = open_browser()
+    ui.sign_in(school, ui.SCHOOL)
+    ui.tab(school, str(group.case_id), "moten")
+    school.locator("#f-attendees input[value=skola]").check()
+    school.locator("#f-outcomes-0-category").select_option("school")
+    school.locator("#f-outcomes-0-text").fill("Närvaron är nu 90 procent.")
+    school.get_by_role("button", name="Spara mötet").click()
+    expect(school.locator("#saved")).to_contain_text("Mötet är registrerat.")
+    expect(school.locator("section.meeting")).to_contain_text("Skolan (kategori Skola): Närvaron är nu 90 procent.")
