@@ -117,3 +117,25 @@ def _row(page, i: int, area: str, goal: str, how: str, responsible: str, agency:
     page.locator(f"#f-rows-{i}-responsible").fill(responsible)
     if agency:
         page.locator(f"#f-rows-{i}-responsible_agencies input[value='{agency}']").check()
+
+
+def test_a_closed_case_on_the_list_has_no_next_meeting(server, open_browser):
+    """A meeting planned before the case was closed will not be held: the list kept showing it as the next one."""
+    from datetime import timedelta
+
+    from tests.e2e import seed
+
+    cases = server.context.cases
+    group = seed.school_and_police_group(cases)
+    day = seed._today(cases)
+    run = lambda name, **fields: cases.command(seed.SOCIAL, name, group.case_id, None, **fields)  # noqa: E731
+    run("record_meeting", held_on=day, attendees=["skola"], other_attendees=[], outcomes=[], decisions=[],
+        next_meeting=day + timedelta(days=28))
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    row = page.locator("table.list tr", has_text=group.case_number)
+    expect(row).to_contain_text((day + timedelta(days=28)).isoformat())     # while it is open: the next meeting
+    run("close_case", reason="goals_met", outcome="Målen är nådda.")
+    page.goto("/arenden?fas=closed")
+    expect(row).to_contain_text("avslutad")
+    expect(row).not_to_contain_text((day + timedelta(days=28)).isoformat())
