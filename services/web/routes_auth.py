@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from domain.errors import InvalidInput
 from services.principals import Role
 from services.web import oidc, session, texts
+from services.web.case_pages import saved
 from services.web.forms import Typed
 from services.web.pages import NoSuchPage, case_uuid, error_page, form_of, guarded, redirect, render
 
@@ -128,7 +129,10 @@ def set_purpose(request: Request, typed: Form) -> Response:
     with each (of that case only: it may name the young person, and must not reach another's access log)."""
     session.check_csrf(request, typed)
     back = typed.get("back", "/")
-    response = redirect(back if back == "/" else session.return_path(back) or "/")
+    back = back if back == "/" else session.return_path(back) or "/"
+    if back.startswith("/arenden/") and "?" not in back:   # a case page says it was kept (it said nothing)
+        back = saved(back, "purpose" if (typed.get("purpose") or "").strip() else "purpose_cleared")
+    response = redirect(back)
     try:
         session.set_purpose(request, response, case_uuid(typed.get("case", "")), typed.get("purpose") or "")
     except InvalidInput:

@@ -240,6 +240,8 @@ SAVED: dict[str, str] = {
     "remove_member": "Det är registrerat att myndigheten har lämnat gruppen.",
     "revise_plan": "Den nya revisionen av åtgärdsplanen är sparad.",
     "record_meeting": "Mötet är registrerat.",
+    "purpose": "Syftet är sparat: det skrivs i åtkomstloggen med varje läsning av ärendet härifrån.",
+    "purpose_cleared": "Inget syfte anges längre med läsningarna av ärendet.",
     "record_follow_up": "Uppföljningen är sparad.",
     "record_contribution": "Uppgiften är sparad.",
     "close_case": "Avslutet är registrerat.",

@@ -139,3 +139,21 @@ def test_a_closed_case_on_the_list_has_no_next_meeting(server, open_browser):
     page.goto("/arenden?fas=closed")
     expect(row).to_contain_text("avslutad")
     expect(row).not_to_contain_text((day + timedelta(days=28)).isoformat())
+
+
+def test_saving_the_purpose_of_reading_says_so(server, open_browser):
+    """"Spara syfte" reloaded the page and said nothing: whether the purpose was kept was guesswork."""
+    from tests.e2e import seed
+
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "samtycken")
+    page.get_by_label("Syfte med läsningen").fill("Förbereda nätverksmöte")
+    page.get_by_role("button", name="Spara syfte").click()
+    expect(page).to_have_url(re.compile(rf"/arenden/{group.case_id}/samtycken\?sparat=purpose$"))
+    expect(page.locator("#saved")).to_contain_text("Syftet är sparat")
+    expect(page.get_by_label("Syfte med läsningen")).to_have_value("Förbereda nätverksmöte")
+    page.get_by_label("Syfte med läsningen").fill("")
+    page.get_by_role("button", name="Spara syfte").click()
+    expect(page.locator("#saved")).to_contain_text("Inget syfte anges längre")
