@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.api.commands import Many
-from services.web.texts import FIELD_ERRORS, MEETING_EMPTY, PYDANTIC_ERRORS, error_text
+from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, MEETING_EMPTY, PYDANTIC_ERRORS, error_text
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -187,15 +187,17 @@ def eligibility(f: Typed) -> Parsed:
 
 
 def guardians(f: Typed) -> Parsed:
-    rows, positions = [], []
+    rows, positions, refused = [], [], {}
     for i in range(ROWS):
-        name = f.text(f"guardians.{i}.name")
-        if name is None and f.text(f"guardians.{i}.guardian_id") is None:
+        name, known = f.text(f"guardians.{i}.name"), f.text(f"guardians.{i}.guardian_id")
+        if name is None and known is None:
             continue
-        rows.append({"guardian_id": f.text(f"guardians.{i}.guardian_id"), "name": name,
-                     "has_custody": f.has(f"guardians.{i}.has_custody", "on")})
+        if name is None:   # a recorded guardian's name emptied: said how custody ends, not "Fältet måste fyllas i."
+            refused[f"guardians.{i}.name"] = GUARDIAN_NAME_KEPT
+        rows.append({"guardian_id": known, "name": name, "has_custody": f.has(f"guardians.{i}.has_custody", "on")})
         positions.append(i)
-    return Parsed({"guardians": rows, "expected_version": f.text("expected_version")}, {"guardians": positions})
+    return Parsed({"guardians": rows, "expected_version": f.text("expected_version")}, {"guardians": positions},
+                  refused)
 
 
 def scope(f: Typed) -> list[dict[str, Any]]:

@@ -65,7 +65,7 @@ T: dict[str, str] = {
     "eligibility_submit": "Spara beslut", "accepted_yes": "Aktuell för social insatsgrupp",
     "accepted_no": "Inte aktuell",
     "guardians_title": "Vårdnadshavare", "guardians_intro": "Ange den unges föräldrar och andra vårdnadshavare, och vilka som har vårdnaden nu. "
-                      "Tomma rader hoppas över.",
+                      "Tomma nya rader hoppas över.",
     "guardian_n": "Förälder eller vårdnadshavare", "has_custody": "har vårdnaden", "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
     "consents_title": "Samtycken", "consents_picture": "Vem får se vad just nu",
     "consents_picture_intro": "Varje ruta visar om myndigheten får ta del av kategorin nu enligt de samtycken "
@@ -327,6 +327,8 @@ FIELD_ERRORS = {
     ("guardians", "too_short"): "Ange minst en förälder eller vårdnadshavare.",
 }
 
+GUARDIAN_NAME_KEPT = ("En registrerad förälder eller vårdnadshavare finns kvar i ärendet: skriv namnet. Har hen inte"
+                      " längre vårdnaden, kryssa ur rutan under namnet.")
 MEETING_EMPTY = "Ange vilka som deltog, eller ett resultat eller beslut från mötet: ett tomt möte registreras inte."
 
 DOMAIN_ERRORS = {

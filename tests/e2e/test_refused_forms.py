@@ -69,3 +69,21 @@ def test_an_empty_meeting_is_not_recorded(server, open_browser):
         page.get_by_role("button", name="Spara mötet").click()
         expect(page.locator("#saved")).to_contain_text("Mötet är registrerat.")
     expect(page.locator("section.meeting")).to_have_count(2)
+
+
+def test_a_recorded_guardians_name_is_not_optional_and_emptying_it_says_how_custody_ends(server, open_browser):
+    """The name field read "Namn (valfritt)" and the page "Tomma rader hoppas över", yet a recorded guardian's name
+    emptied was refused with "Fältet måste fyllas i.": the caseworker could not tell how to record that a parent no
+    longer has custody."""
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "vardnadshavare")
+    recorded, new = page.locator("label[for=f-guardians-1-name]"), page.locator("label[for=f-guardians-2-name]")
+    expect(recorded).not_to_contain_text("valfritt")
+    expect(new).to_contain_text("valfritt")
+    page.locator("#f-guardians-1-name").fill("")
+    page.get_by_role("button", name="Spara vårdnadshavare").click()
+    expect(page.locator("#f-guardians-1-name-error")).to_contain_text("kryssa ur rutan")
+    assert_errors_are_tied_to_their_fields(page, "guardians")
+    expect(page.locator("#f-guardians-0-name")).to_have_value("Maria Exempelsson")
