@@ -87,3 +87,22 @@ def test_a_recorded_guardians_name_is_not_optional_and_emptying_it_says_how_cust
     expect(page.locator("#f-guardians-1-name-error")).to_contain_text("kryssa ur rutan")
     assert_errors_are_tied_to_their_fields(page, "guardians")
     expect(page.locator("#f-guardians-0-name")).to_have_value("Maria Exempelsson")
+
+
+def test_a_form_refused_right_after_a_save_does_not_say_it_was_saved(server, open_browser):
+    """A form without an action posts to the page's own address, which after a save carries ?sparat=: the next
+    consent refused came back saying "Samtycket är registrerat." above "Formuläret innehåller fel" — a caseworker
+    registering the guardians' consents one after another could take the second for registered."""
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "moten")
+    page.locator("#f-attendees input[value=skola]").check()
+    page.get_by_role("button", name="Spara mötet").click()
+    expect(page.locator("#saved")).to_contain_text("Mötet är registrerat.")
+    page.get_by_label("Mötesdatum").fill("")                                   # the next one, with a mistake
+    page.locator("#f-attendees input[value=skola]").check()
+    page.get_by_role("button", name="Spara mötet").click()
+    expect(page.locator("#error-summary")).to_contain_text("Mötesdatum")
+    expect(page.locator("#saved")).to_have_count(0)
+    expect(page.locator("section.meeting")).to_have_count(1)
