@@ -138,3 +138,17 @@ def test_a_referral_can_be_made_with_the_keyboard_alone(open_browser, screenshot
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/arenden/[0-9a-f-]{36}\?sparat=open_case$"))
     expect(page.locator("table.facts")).to_contain_text("Gjord med tangentbordet.")
+
+
+def test_the_consent_picture_says_no_in_words_a_screen_reader_reads(server, open_browser):
+    """A cell no consent covers showed "–" with aria-label="nej" on a plain span, where ARIA forbids the label
+    (a generic element has no name) and screen readers read the dash, or nothing: the dash is now a symbol named
+    "nej" (role="img")."""
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "samtycken")
+    cell = page.locator("#consent-picture tr[data-agency=polis] td[data-category=school]")
+    expect(cell).to_have_class("no")
+    assert page.locator("main :is(span, div, p, small)[aria-label]:not([role])").count() == 0
+    expect(cell.get_by_role("img", name="nej", exact=True)).to_have_text("–")
