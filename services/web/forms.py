@@ -25,7 +25,7 @@ EMPTY = ("", None)
 
 # The form fields whose value is text the user wrote (the last part of the name: ``outcomes.0.text``).
 FREE_TEXT = frozenset({"text", "note", "summary", "reasons", "main_goal", "goal", "how", "responsible", "purpose",
-                       "reason", "outcome", "outside_target_group_reason", "other_attendees"})
+                       "reason", "outcome", "outside_target_group_reason", "other_attendees", "decisions"})
 
 
 class Typed:

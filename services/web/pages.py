@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlencode
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
@@ -153,7 +154,7 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
     try:
         return route(request, *args, **kwargs)
     except session.SessionExpired as ended:  # to sign in, with a message; nothing of the stale session is kept
-        response = redirect(session.sign_in_url(request, ended.reason))
+        response = _session_ended(request, ended)
         session.sign_out(request, response)
         return response
     except AuthenticationFailed:
@@ -192,6 +193,27 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
                   one_line(request.url.path))
         return error_page(request, 500, texts.T["internal"])
+
+
+def _session_ended(request: Request, ended: session.SessionExpired) -> Response:
+    """To sign in; but a form sent after the session ended gives back what the user wrote in it first, on a page
+    of its own (the redirect lost an hour's minutes of a meeting).  Only a browser holding this site's Strict session
+    cookie gets here: a form posted from another site carries none and is simply sent to sign in."""
+    typed = getattr(request.state, "typed", None) if request.method == "POST" else None
+    if typed is None or not typed.written():
+        return redirect(session.sign_in_url(request, ended.reason))
+    back = _form_page(request.url.path)
+    again = session.SIGN_IN + "?" + urlencode({session.REASON_FIELD: ended.reason,
+                                              **({session.BACK_FIELD: back} if back else {})})
+    return error_page(request, 401, texts.SESSION_ENDED_UNSAVED, back=(again, texts.T["sign_in_again"]),
+                      title=texts.T["session_ended_title"])
+
+
+def _form_page(path: str) -> str:
+    """The page whose form was sent, to come back to after signing in: a case tab (or a new referral) is shown at
+    the address its form posts to; the narrowing, withdrawal and departure forms post elsewhere."""
+    shown = path == "/arenden/nytt" or re.fullmatch(r"/arenden/[0-9a-f-]{36}(/[a-z]+)?", path) is not None
+    return session.return_path(path) if shown else ""
 
 
 def _master_key_replaced(request: Request, error: MasterKeyReplaced) -> Response:

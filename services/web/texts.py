@@ -20,7 +20,7 @@ T: dict[str, str] = {
     "sign_in_oidc_missing": "Produktionsläge: inloggning sker via organisationens identitetsleverantör (OIDC). "
                             "Ange SIGILL_OIDC_ISSUER, SIGILL_OIDC_CLIENT_ID och SIGILL_OIDC_CLIENT_SECRET "
                             "och starta om servern.",
-    "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen", "sign_in_failed": "Inloggningen misslyckades",
+    "signed_out": "Du är utloggad.", "sign_in_again": "Logga in igen", "session_ended_title": "Inloggningen har gått ut", "sign_in_failed": "Inloggningen misslyckades",
     "signed_in_title": "Du är inloggad", "signed_in_continue": "Fortsätt till Sigill",
     "sign_in_or": "Eller, i utvecklingsläge:",
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
@@ -291,6 +291,9 @@ ERROR_TITLES: dict[int, str] = {
     405: "Otillåten metod", 409: "Ärendet har ändrats", 413: "För mycket på en gång", 422: "Kunde inte sparas",
     503: "Tillfälligt otillgänglig",
 }
+
+SESSION_ENDED_UNSAVED = ("Din inloggning hade gått ut, så det du skickade sparades inte. Kopiera det du skrev nedan,"
+                         " logga in igen och skicka formuläret på nytt.")
 
 # Why an OIDC sign-in failed (services/web/routes_auth.py), as the user reads it.
 # Why the sign-in page was shown instead of the page asked for (session.REASON_FIELD).
