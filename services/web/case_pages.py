@@ -16,7 +16,7 @@ from services.authorisation import Forbidden, Place
 from services.case_service import Look
 from services.errors import ConcurrentChange
 from services.principals import Principal
-from services.web import deadlines, forms, session, texts, views
+from services.web import deadlines, form_keys, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
 from services.web.pages import redirect, render
 
@@ -70,14 +70,21 @@ def show(request: Request, user: Principal, look_: Look, tab: str, template: str
 def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, command: str,
            model: type[BaseModel], parsed: Parsed, done_url: str,
            again: Callable[[Typed, dict[str, str], int], Response], **from_path: Any) -> Response:
-    """Run one command from a form; when refused, ``again`` shows the form with what was typed and why."""
+    """Run one command from a form; when refused, ``again`` shows the form with what was typed and why.  The same
+    form sent again (its key and content) is answered as the first was, and records nothing more."""
     session.check_csrf(request, typed)
+    sent = form_keys.Sent(request, user, typed)
+    if sent.earlier() is not None:
+        return redirect(saved(done_url, command))
     try:
         body = forms.build(model, parsed)
-        service(request).command(user, command, case_id, body.expected_version, **body.arguments(), **from_path)
+        with sent.saving():
+            service(request).command(user, command, case_id, body.expected_version, **body.arguments(), **from_path)
     except FormErrors as refused:
         return again(typed, refused.errors, 422)
-    except ConcurrentChange:
+    except (ConcurrentChange, form_keys.AnswerAlreadyStored):
+        if sent.earlier() is not None:   # it was this form's first copy that changed the case
+            return redirect(saved(done_url, command))
         return again(typed, {"": texts.T["conflict"]}, 409)
     except ClockWentBackwards as error:  # the server's fault: the form comes back as typed, with a 503
         return again(typed, forms.domain_errors(error).errors, 503)

@@ -30,6 +30,7 @@ from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
+from services.web.form_keys import new_key
 from services.web.forms import FIELDS, ROWS, Typed
 
 log = logging.getLogger("sigill.web")
@@ -90,6 +91,7 @@ def _read_label(catalogue: Any, what: str) -> str:
 
 
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of, forms_rows=ROWS,
+                   new_form_key=new_key,
                    categories_of=_categories_of, agency_label=_agency_label, read_label=_read_label,
                    members_of=lambda look: views.members(look.disclosures),
                    label_pairs=lambda catalogue, ids: [(a, _agency_label(catalogue, a)) for a in ids],

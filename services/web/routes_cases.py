@@ -16,7 +16,7 @@ from services.authorisation import Forbidden, Place
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
-from services.web import deadlines, forms, paging, session, texts, views
+from services.web import deadlines, form_keys, forms, paging, session, texts, views
 from services.web.case_pages import look, saved, service, show, today
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
@@ -96,9 +96,19 @@ def new_referral(request: Request, typed: Form) -> Response:
     session.check_csrf(request, typed)
     _check_opens(user)
     parsed = forms.referral(typed, user.municipality or "")
+    sent = form_keys.Sent(request, user, typed)
+    earlier = sent.earlier()   # the same referral sent twice opens one case
+    if earlier is not None:
+        return redirect(saved(f"/arenden/{form_keys.case_of(earlier)}", "open_case"))
     try:
         referral = forms.build(c.Referral, parsed)
-        done = service(request).open_case(user, **referral.model_dump())
+        with sent.saving():
+            done = service(request).open_case(user, **referral.model_dump())
+    except form_keys.AnswerAlreadyStored:   # its other copy was saved at the same moment
+        earlier = sent.earlier()
+        if earlier is None:
+            raise
+        return redirect(saved(f"/arenden/{form_keys.case_of(earlier)}", "open_case"))
     except FormErrors as refused:
         return _referral_form(request, user, typed, {**_personnummer_error(request, parsed), **refused.errors}, 422)
     except Forbidden:
