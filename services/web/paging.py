@@ -31,4 +31,7 @@ def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
 
     def link(n: int) -> str:
         return "?" + urlencode({**{k: v for k, v in query.items() if v}, "sida": n})
-    return Pager(page, pages, link(page - 1) if page > 1 else None, link(page + 1) if page < pages else None)
+    # A page past the end (a link kept while cases closed or moved on) leads back to the last page, not the one
+    # before it: "Föregående sida" on page 999 of 1 led to page 998, as empty.
+    return Pager(page, pages, link(min(page - 1, pages)) if page > 1 else None,
+                 link(page + 1) if page < pages else None)
