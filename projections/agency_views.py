@@ -173,7 +173,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     plans = [f.content["revision"] for f in by_kind.get("plan.goal", [])]
     summary = CaseSummary(
         case_number=next((f.content["case_number"] for f in by_kind.get("case.opened", [])), None),
-        phase=phase_of_kinds(by_kind),
+        phase=phase_of_kinds(by_kind, in_the_group=agency != lead),
         next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
         plan_revision=max(plans) if plans else None, facts=len(visible),
         plan_follow_up=_plan_follow_up(by_kind))
@@ -209,10 +209,14 @@ def _plan_follow_up(by_kind: dict[str, list]) -> dict[str, int] | None:
     return dict(sorted(counts.items()))
 
 
-def phase_of_kinds(by_kind: dict[str, list]) -> str | None:
+def phase_of_kinds(by_kind: dict[str, list], *, in_the_group: bool = False) -> str | None:
     """The phase as far as the facts seen tell it (facts by kind, in order): the case list's, and the web client's
     case head's.  A plan row alone does not tell it: its category may be the reader's (`school`) where the plan's
-    goal, which says the group works, is `case` (the head said "pågående insats" where the list said nothing)."""
+    goal, which says the group works, is `case` (the head said "pågående insats" where the list said nothing).
+
+    ``in_the_group``: the reader is a member of the group, which is formed only for a case found eligible
+    (``check_accepted``): seeing the case (`case`), it knows that much, though the decision (an assessment) is no
+    fact it sees — a school in the group read "aktualiserad", as if the case were still being assessed."""
     if "case.closed" in by_kind:
         return "closed"
     if "plan.goal" in by_kind:
@@ -220,4 +224,6 @@ def phase_of_kinds(by_kind: dict[str, list]) -> str | None:
     decisions = by_kind.get("eligibility", [])
     if decisions:
         return "accepted" if decisions[-1].content["accepted"] else "declined"
-    return "referred" if "case.opened" in by_kind else None
+    if "case.opened" not in by_kind:
+        return None   # the phase is the case's (`case`): not the reader's to know, in the group or not
+    return "accepted" if in_the_group else "referred"

@@ -88,22 +88,23 @@ class Head:
     waiting: str | None = None
 
 
-def head(disclosures: Sequence[Disclosure], lead: bool = False) -> Head:
+def head(disclosures: Sequence[Disclosure], lead: bool = False, member: bool = False) -> Head:
     number = next((f.content["case_number"] for f in facts_seen(disclosures, "case.opened")), None)
-    phase = phase_of(disclosures)
+    phase = phase_of(disclosures, in_the_group=member)
     last = max((d.fact.recorded_at for d in disclosures), default=None)
-    # Social services only: a member is in the group, so the case was found eligible, though the decision (an
-    # assessment) is not a fact it sees — its phase may read "aktualiserad" from what it does see.
+    # Social services only: a member is in the group, so the case was found eligible (its phase says so, though the
+    # decision, an assessment, is no fact it sees: ``phase_of_kinds``).
     return Head(number, PHASES.get(phase or "", None), phase == "closed", last,
                 phase if lead and phase in ("referred", "declined") else None)
 
 
-def phase_of(disclosures: Sequence[Disclosure]) -> str | None:
-    """The phase as far as the reader's facts tell it (social services sees all it needs), as its case list says."""
+def phase_of(disclosures: Sequence[Disclosure], *, in_the_group: bool = False) -> str | None:
+    """The phase as far as the reader's facts tell it (social services sees all it needs), as its case list says
+    (``phase_of_kinds``: a member in the group knows the case was found eligible)."""
     by_kind: dict[str, list] = {}
     for d in disclosures:
         by_kind.setdefault(d.fact.kind, []).append(d.fact)
-    return phase_of_kinds(by_kind)
+    return phase_of_kinds(by_kind, in_the_group=in_the_group)
 
 
 # -- the group -------------------------------------------------------------------------------------------------
