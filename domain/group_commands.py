@@ -93,6 +93,11 @@ class GroupCommands:
             said = f"the agency '{repeat[1]}'" if ID_SHAPED.fullmatch(repeat[1]) else "an attendee"
             raise InvalidInput(f"{said} is named twice among the attendees: name each once",
                                field=f"attendees.{repeat[0]}")
+        others, outcomes, decisions = tuple(other_attendees), tuple(outcomes), tuple(decisions)
+        if not (agencies or others or outcomes or decisions):
+            # Its date alone filled in (a form's default): an empty meeting recorded for good, shown to every member.
+            raise InvalidInput("a meeting with nobody attending and nothing minuted records nothing: name who attended,"
+                               " or give an outcome or a decision", field="attendees")
         if by.agency != catalogue.lead_agency:
             _check_speaks_for_itself(by.agency, agencies, outcomes, catalogue.lead_agency)
         for agency in agencies:
@@ -103,8 +108,7 @@ class GroupCommands:
             for d in decisions)
         meeting_id = str(uuid4())
         self._trigger(ev.MeetingHeld, at, by, meeting_id=meeting_id, held_on=held_on, attendees=agencies,
-                      other_attendees=tuple(check_text(o, "other_attendees", max_length=SHORT_TEXT)
-                                            for o in other_attendees),
+                      other_attendees=tuple(check_text(o, "other_attendees", max_length=SHORT_TEXT) for o in others),
                       outcomes=checked_outcomes, decisions=checked_decisions, next_meeting=next_meeting)
         return meeting_id
 

@@ -223,6 +223,24 @@ class TestGroupWork:
         assert carry(" skola ") == "school"              # the same area again: its own category, nothing to ask
         assert carry("Hälsa", "health") == "health" and carry("hälsa") == "health"
 
+    def test_a_meeting_with_nobody_attending_and_nothing_minuted_is_refused(self):
+        """The web form refused it (a caseworker helper, 2026-12-05: its date is filled in, so one click recorded an
+        empty meeting every member saw); the API took it.  Anyone attending, or anything minuted, will do."""
+        story = CaseStory().accept()
+
+        def meeting(**given):
+            return story.case.record_meeting(**{"held_on": story.now.date(), "attendees": (), "other_attendees": (),
+                                                "outcomes": (), "decisions": (), "next_meeting": None, "by": SOCIAL,
+                                                "at": story.at(), "catalogue": CATALOGUE, **given})
+
+        before = len(story.events)
+        with pytest.raises(errors.InvalidInput) as raised:
+            meeting(next_meeting=story.now.date() + timedelta(days=14))
+        assert raised.value.field == "attendees" and len(story.events) == before
+        meeting(other_attendees=("Den unge",))
+        meeting(decisions=(Decision("Nästa möte i maj."),))
+        assert len(story.events) == before + 2
+
     def test_social_services_is_not_added_to_the_group_it_leads(self):
         story = CaseStory().accept()
         with pytest.raises(errors.InvalidInput) as raised:
@@ -316,8 +334,8 @@ def _do(story: CaseStory, command: str) -> None:
     if command == "plan":
         story.plan(when=at)
     elif command == "meeting":
-        story.case.record_meeting(held_on=at.date(), attendees=(), other_attendees=(), outcomes=(), decisions=(),
-                                  next_meeting=None, by=SOCIAL, at=at, catalogue=CATALOGUE)
+        story.case.record_meeting(held_on=at.date(), attendees=(), other_attendees=("Den unge",), outcomes=(),
+                                  decisions=(), next_meeting=None, by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif command == "contribution":
         story.contribute(SOCIAL, "school", when=at)
     else:
