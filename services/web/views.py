@@ -88,6 +88,11 @@ class Head:
     waiting: str | None = None
 
 
+# The phases a member's list can show: it is in the group only of a case found eligible, decided once (a member's
+# filter offered "aktualiserad" and "inte aktuell", which could only ever list nothing).
+MEMBER_PHASES = {p: PHASES[p] for p in ("accepted", "active", "closed")}
+
+
 def head(disclosures: Sequence[Disclosure], lead: bool = False, member: bool = False) -> Head:
     number = next((f.content["case_number"] for f in facts_seen(disclosures, "case.opened")), None)
     phase = phase_of(disclosures, in_the_group=member)

@@ -362,3 +362,17 @@ def test_the_ledger_page_counts_its_checkpoints_in_swedish_and_says_they_are_the
     assert checkpoints_confirmed(1234) == "1,234 signerade kontrollpunkter bekräftade"
     ledger, _ = context.verify_ledger()
     assert f"{checkpoints_confirmed(ledger.checkpoints)}." in page, page
+
+
+def test_a_members_phase_filter_offers_the_phases_its_cases_can_have(client, users, tick, context, settings):
+    """A member is in the group only of a case found eligible (decided once): "aktualiserad" and "inte aktuell" in
+    its filter could only ever list nothing.  Social services is offered every phase."""
+    school_consented_case(client, users, tick)
+
+    def offered(who: str) -> list[str]:
+        page = web_as(context, settings, who).get("/arenden").text
+        select = page[page.index('<select id="f-fas"'):]
+        return re.findall(r'<option value="([a-z]*)"', select[:select.index("</select>")])
+
+    assert offered("skola") == ["", "accepted", "active", "closed"]
+    assert offered("soc-0180") == ["", "referred", "accepted", "declined", "active", "closed"]
