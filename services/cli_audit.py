@@ -16,8 +16,8 @@ from typing import Callable, Iterable, Iterator
 from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
-from domain.errors import CaseErased, InvalidInput
-from services.cli_context import PURPOSE_HELP, opened
+from domain.errors import CaseErased
+from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
@@ -46,25 +46,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="a ledger public key to trust (repeatable): an outside party needs no other secret, and"
                             " a read-only database role will do")
     check.set_defaults(handler=_verify, error_exit=NOT_VERIFIED)
-    commands.add_parser("public-key", help="print the ledger's public key (base64), for JO and IVO to trust"
+    commands.add_parser("public-key", help="print the ledger's public keys (base64) — the signing key's and every"
+                        " earlier one still trusted — for JO and IVO to trust"
                         ).set_defaults(handler=_public_key_command)
     export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True, help="the file to write (readable by its owner only)")
     export.set_defaults(handler=_export)
     replay = commands.add_parser("replay", help="what an agency could see of a case at a time, and why")
-    replay.add_argument("--case", required=True, help="case id or case number (0180-2026-0042)")
-    replay.add_argument("--agency", required=True, help="agency id, e.g. polis")
+    replay.add_argument("--case", required=True, help=CASE_HELP)
+    replay.add_argument("--agency", required=True, help=AGENCY_HELP)
     replay.add_argument("--as-of", required=True, type=instant, help="ISO date or time; Swedish time if no zone")
     replay.add_argument("--purpose", default="", help=PURPOSE_HELP)
     replay.set_defaults(handler=_replay)
     disclosures = commands.add_parser("disclosures", help="every disclosure of a case, with its basis")
-    disclosures.add_argument("--case", required=True)
-    disclosures.add_argument("--agency")
+    disclosures.add_argument("--case", required=True, help=CASE_HELP)
+    disclosures.add_argument("--agency", help=f"one agency's disclosures only: {AGENCY_HELP}")
     disclosures.add_argument("--purpose", default="", help=PURPOSE_HELP)
     disclosures.set_defaults(handler=_disclosures)
     report = commands.add_parser("report", help="a self-contained printable HTML report on a case")
-    report.add_argument("--case", required=True)
-    report.add_argument("--out", type=Path, required=True)
+    report.add_argument("--case", required=True, help=CASE_HELP)
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write (readable by its owner only),"
+                        " or - for standard output")
     report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification is"
                         " made against it too (as `verify --checkpoints`)")
     report.add_argument("--trust-key", action="append", default=[], type=_public_key, metavar="BASE64",
@@ -298,7 +300,7 @@ def _replay(args: argparse.Namespace) -> int:
     with _as_reader() as (service, reader, _, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
-        _agency(app.catalogue, args.agency)
+        known_agency(app.catalogue, args.agency)
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
         seen = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
         ids = fact_ids.of(case_id)
@@ -316,15 +318,6 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _agency(catalogue, agency: str) -> str:  # noqa: ANN001 - the catalogue
-    """The agency's id; one not in the catalogue is one line that lists those that are ("Polis", "polisen" and an
-    empty --agency were told only "unknown agency", and the ids are not in --help)."""
-    try:
-        return catalogue.agency(agency).id
-    except InvalidInput as error:
-        raise InvalidInput(f"{error} (the agencies: {', '.join(sorted(catalogue.agencies))})", field="agency") from None
-
-
 def _moment(at: datetime) -> str:
     """To the second, with the zone: two answers a minute apart can differ (a withdrawal between them)."""
     return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -334,7 +327,7 @@ def _disclosures(args: argparse.Namespace) -> int:
     with _as_reader() as (service, reader, _, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
-        agency = _agency(app.catalogue, args.agency) if args.agency is not None else None
+        agency = known_agency(app.catalogue, args.agency) if args.agency is not None else None
         ids = fact_ids.of(case_id)
         changes = service.audit_disclosures(reader, case_id, agency, args.purpose)
         if not changes:

@@ -7,6 +7,20 @@ from typing import Any, Iterator
 
 from services.settings import Settings
 
+def known_agency(catalogue: Any, agency: str, field: str = "agency") -> str:
+    """The agency's id; one not in the catalogue is one line that lists those that are ("Skolan", "polisen" and an
+    empty --agency were told only "unknown agency", and the ids are in no --help)."""
+    from domain.errors import InvalidInput
+
+    try:
+        return catalogue.agency(agency, field=field).id
+    except InvalidInput as error:
+        raise InvalidInput(f"{error} (the agencies: {', '.join(sorted(catalogue.agencies))})", field=field) from None
+
+
+# Each option's help, the same wherever it is taken (some commands' --help showed --case or --agency bare).
+CASE_HELP = "case id or case number (0180-2026-0042)"
+AGENCY_HELP = "agency id, e.g. polis, skola, socialtjanst (one not in the catalogue is answered with the list)"
 PURPOSE_HELP = ("why you read the case (syfte), kept sealed in the access log beside the read; - reads it from"
                 " standard input (a command's arguments show in ps)")
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from projections.agency_feed import READABLE_SCHEMAS, SCHEMA, WITHHELD
+from services.cli_context import AGENCY_HELP
 from services.feed_publisher import BrokerUnavailable
 from services.settings import ConfigurationError, Settings
 
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     commands.add_parser("publish", help="publish every agency's disclosure log to Kafka until stopped (Ctrl-C)"
                         ).set_defaults(handler=_publish)
     consume = commands.add_parser("consume", help="a reference consumer: print an agency's messages, each once")
-    consume.add_argument("--agency", required=True)
+    consume.add_argument("--agency", required=True, help=AGENCY_HELP)
     consume.add_argument("--municipality", metavar="CODE", required=True,
                          help="the municipality whose topic to read (e.g. 0180): an agency has one per municipality")
     consume.add_argument("--group", help="consumer group (default: <agency>-<municipality>-reference-consumer)")
@@ -135,8 +136,11 @@ class Tally:
 
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from services.bootstrap import build_feed_consumer, feed_topic
+    from services.catalogue_loader import load_catalogue
+    from services.cli_context import known_agency
 
     settings = Settings()
+    known_agency(load_catalogue(settings.catalogue), args.agency, field="--agency")
     topic = feed_topic(settings, args.agency, args.municipality)  # names what is wrong before any connection
     group = args.group or f"{args.agency}-{args.municipality}-reference-consumer"
     # kafka-python logs each failed reconnection as a warning, some with a traceback, which Python prints when

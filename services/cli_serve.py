@@ -22,12 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine"
                        " only; behind a proxy keep it so)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (2 on a 2-core machine)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1; up to four"
+                       " times the cores, one per core is the rule: each holds its own database connections)")
     serve.add_argument("--demo", action="store_true", help="load the example case of seed 004 first")
     serve.set_defaults(handler=_serve)
-    token = sub.add_parser("dev-token", help="sign a development token (embedded mode only)")
-    token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst")
-    token.add_argument("--role", required=True, choices=ROLES)
+    token = sub.add_parser("dev-token", help="sign a development token (refused in production, SIGILL_ENVIRONMENT)")
+    token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst (an"
+                       " auditor: its body, ivo or jo)")
+    token.add_argument("--role", required=True, choices=ROLES, help="the user's role: handläggare (caseworker),"
+                       " samordnare (coordinator), a member agency's contact person, JO/IVO, or an administrator")
     token.add_argument("--municipality", help="the municipality whose groups the user works in (social services"
                        " and members; default 0180, the demo case's)")
     token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
@@ -51,11 +54,12 @@ def _dev_token(args: argparse.Namespace) -> int:
     from domain.errors import InvalidInput
     from services.bootstrap import dev_tokens
     from services.catalogue_loader import load_catalogue
+    from services.cli_context import known_agency
 
     settings = Settings()
     catalogue = load_catalogue(settings.catalogue)
     if args.role != Role.AUDITOR.value:
-        catalogue.agency(args.agency, field="--agency")
+        known_agency(catalogue, args.agency, field="--agency")
     municipality = args.municipality
     if municipality is None and args.role in MUNICIPAL_ROLES:
         from services.demo import MUNICIPALITY as municipality
@@ -79,9 +83,12 @@ def _serve(args: argparse.Namespace) -> int:
     from services.bootstrap import build_token_verifier, database_location
     from services.server import start_follower
 
-    if not 0 < args.port < 65536 or not 1 <= args.workers <= MAX_WORKERS:
-        print(f"sigill: --port must be 1–65535 and --workers 1–{MAX_WORKERS} (each worker holds about 20 database"
-              " connections; one per core is the rule)", file=sys.stderr)
+    if not 0 < args.port < 65536:
+        print("sigill: --port must be 1–65535", file=sys.stderr)
+        return 2
+    if not 1 <= args.workers <= MAX_WORKERS:
+        print(f"sigill: --workers must be 1–{MAX_WORKERS} (each worker holds about 20 database connections; one per"
+              " core is the rule)", file=sys.stderr)
         return 2
     settings = Settings()
     settings.check()

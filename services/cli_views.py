@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from domain.calendar import STOCKHOLM
-from services.cli_context import PURPOSE_HELP, opened
+from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
                                    describe_cause, describe_plan_status, facts_count, guardian_roles, known_at,
@@ -26,19 +26,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                               " their ids); with every other Sigill process stopped")
     rebuild.set_defaults(handler=_rebuild)
     cases = commands.add_parser("cases", help="an agency's case list")
-    cases.add_argument("--agency", required=True)
+    cases.add_argument("--agency", required=True, help=AGENCY_HELP)
     cases.add_argument("--purpose", default="", help=PURPOSE_HELP)
     cases.set_defaults(handler=_cases)
     show = commands.add_parser("show", help="what an agency sees of a case now, and why")
-    show.add_argument("--agency", required=True)
-    show.add_argument("--case", required=True, help="case id or case number")
+    show.add_argument("--agency", required=True, help=AGENCY_HELP)
+    show.add_argument("--case", required=True, help=CASE_HELP)
     show.add_argument("--what", choices=("timeline", "plan", "meetings", "own"), default="timeline",
                       help="the whole timeline (default), the current plan, the meetings, or its own contributions")
     show.add_argument("--purpose", default="", help=PURPOSE_HELP)
     show.set_defaults(handler=_show)
     log = commands.add_parser("log", help="a case's stored disclosure log: every change, its basis and cause, and"
                               " whether it says what the case's events say")
-    log.add_argument("--case", required=True, help="case id or case number")
+    log.add_argument("--case", required=True, help=CASE_HELP)
     log.add_argument("--agency", help="one agency's changes only")
     log.add_argument("--purpose", default="", help=PURPOSE_HELP)
     log.add_argument("--replaced", action="store_true",
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.set_defaults(handler=_log)
     erase = sub.add_parser("erase", help="erase (gallra) a closed case: its decision recorded, its data key"
                            " destroyed, the agencies that knew it told to delete what they hold")
-    erase.add_argument("--case", required=True, help="case id or case number")
+    erase.add_argument("--case", required=True, help=CASE_HELP)
     erase.add_argument("--decision", required=True, help="the erasure decision's reference, e.g. its diary number"
                        " (kept in plain text: never a name or personnummer)")
     erase.add_argument("--even-if-open", action="store_true",
@@ -176,10 +176,10 @@ def _calendar(args: argparse.Namespace) -> int:
 def _cases(args: argparse.Namespace) -> int:
     """Each case listed shows its number, phase, next meeting…: a read of it, in the access log like ``views show``."""
     with _reading() as (runner, service, reader):
-        runner.app.catalogue.agency(args.agency)
+        known_agency(runner.app.catalogue, args.agency)
         runner.catch_up()
         rows = service.audit_case_list(reader, args.agency, lambda: runner.store.cases(args.agency), args.purpose)
-        print(f"{agency_name(args.agency, runner.app.catalogue)}: {len(rows)} ärenden")
+        print(f"{agency_name(args.agency, runner.app.catalogue)}: {len(rows)} ärende{'' if len(rows) == 1 else 'n'}")
         for r in rows:
             extra = (f", {r['consents_in_force']} samtycken gäller" + (f" (första slutar {r['next_consent_end']})"
                      if r["next_consent_end"] else "")) if r["consents_in_force"] is not None else ""
@@ -208,7 +208,7 @@ def _reading() -> Iterator:
 def _show(args: argparse.Namespace) -> int:
     with _reading() as (runner, service, reader):
         app = runner.app
-        app.catalogue.agency(args.agency)
+        known_agency(app.catalogue, args.agency)
         case_id = app.resolve_case(args.case)
         runner.catch_up()
         stored = service.audit_view(reader, case_id, args.agency, lambda: runner.store.facts(args.agency, case_id),
@@ -236,8 +236,8 @@ def _log(args: argparse.Namespace) -> int:
 
     with _reading() as (runner, service, reader):
         app, cat = runner.app, runner.app.catalogue
-        if args.agency:
-            cat.agency(args.agency)
+        if args.agency is not None:
+            known_agency(cat, args.agency)
         try:
             case_id = app.resolve_case(args.case)
         except CaseErased as erased:   # by its id: its log is kept, and this is where an auditor reads it

@@ -230,7 +230,7 @@ def test_serve_refuses_more_workers_than_the_machine_can_use_in_one_line(tmp_pat
 
     refused = sigill("serve", "--workers", str(MAX_WORKERS + 1), env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
-    assert f"--workers 1–{MAX_WORKERS}" in refused.stderr
+    assert f"--workers must be 1–{MAX_WORKERS}" in refused.stderr
     assert not (tmp_path / "postgres").exists()   # refused before anything started
 
 

@@ -256,7 +256,7 @@ def test_one_altered_wrapped_key_is_named_as_that_case_s_not_blamed_on_the_maste
         # (sealed under a case's key, which this one's is not), where it failed the list and every read logged with
         # it; the rest starts and runs.
         listed = sigill("views", "cases", "--agency", "skola", "--purpose", "Tillsyn", env=env)
-        assert listed.returncode == 0 and listed.stdout.startswith("Skolan: 1 ärenden"), listed.stderr
+        assert listed.returncode == 0 and listed.stdout.startswith("Skolan: 1 ärende\n"), listed.stderr
         with psycopg.connect(location.conninfo()) as conn:
             logged = conn.execute("SELECT case_id, what, details FROM sigill_access_log ORDER BY seq DESC LIMIT 1"
                                   ).fetchone()
@@ -340,6 +340,7 @@ def test_reads_through_the_command_line_are_in_the_access_log_with_their_purpose
 def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
     cases = sigill("views", "cases", "--agency", "socialtjanst", env=env)
     assert cases.returncode == 0 and "0180-2026-0001" in cases.stdout and "pågående insats" in cases.stdout
+    assert cases.stdout.splitlines()[0] == "Socialtjänsten: 1 ärende"   # it read "1 ärenden"
     shown = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
     assert shown.returncode == 0 and "Skolan ser 1 uppgift i ärendet" in shown.stdout  # after the withdrawal: its own
     assert sigill("views", "rebuild", env=env).returncode == 0

@@ -121,3 +121,33 @@ def test_a_dash_with_no_readable_standard_input_is_refused_in_a_line(monkeypatch
 def test_a_purpose_of_500_characters_is_read_with(demo_dir):
     result = sigill(*READS[0], "--purpose", "å" * 500, env={"SIGILL_DATA_DIR": str(demo_dir)})
     assert result.returncode == 0, result.stderr
+
+
+AGENCY_ASKED = [["views", "cases", "--agency", "Skolan"],
+                ["views", "show", "--agency", "Skolan", "--case", "0180-2026-0001"],
+                ["views", "log", "--case", "0180-2026-0001", "--agency", "Skolan"],
+                ["dev-token", "--agency", "Skolan", "--role", "member"],
+                ["feed", "consume", "--agency", "Skolan", "--municipality", "0180"]]
+
+
+@pytest.mark.parametrize("args", AGENCY_ASKED, ids=[" ".join(a[:2]) for a in AGENCY_ASKED])
+def test_an_unknown_agency_is_one_line_that_lists_the_agencies_in_every_command(demo_dir, args):
+    """`sigill audit …` listed them; `views`, `dev-token` and `feed consume` said only "unknown agency",
+    and the ids are in no --help: the user was left to guess "skola" (a value not shaped like an id is not said
+    back: it may be a name)."""
+    result = sigill(*args, env={"SIGILL_DATA_DIR": str(demo_dir)})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == ("sigill: unknown agency (the agencies: arbetsformedlingen, bup, fritid,"
+                             " frivilligorganisation, missbruksvard, polis, sis, skola, socialtjanst)\n")
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--workers", "0"], "sigill: --workers must be 1–{max} (each worker holds about 20 database connections; one per"
+                         " core is the rule)\n"),
+    (["--port", "99999"], "sigill: --port must be 1–65535\n"),
+])
+def test_serve_names_the_one_option_at_fault(tmp_path, args, said):
+    """It said "--port must be 1–65535 and --workers 1–8" whichever was wrong."""
+    result = sigill("serve", *args, env={"SIGILL_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == said.format(max=4 * (os.cpu_count() or 1))

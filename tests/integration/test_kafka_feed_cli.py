@@ -92,7 +92,9 @@ def test_bad_arguments_to_the_consumer_are_one_line_and_exit_2(settings, kafka_b
     superscript = consume(feeds, "--agency", "skola", "--municipality", "0180", "--idle-timeout", "²")
     assert superscript.returncode == 2 and "positive whole number" in superscript.stderr
     unknown = consume(feeds, "--agency", "ingen", "--municipality", "0180")
-    assert unknown.returncode == 2 and unknown.stderr.strip() == "sigill: unknown agency 'ingen'"
+    assert unknown.returncode == 2 and unknown.stderr.strip() == (
+        "sigill: unknown agency 'ingen' (the agencies: arbetsformedlingen, bup, fritid, frivilligorganisation,"
+        " missbruksvard, polis, sis, skola, socialtjanst)")
 
 
 def produce(bootstrap: str, topic: str, values: list[bytes | None]) -> None:
