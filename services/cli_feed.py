@@ -140,7 +140,9 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from services.cli_context import known_agency
 
     settings = Settings()
-    known_agency(load_catalogue(settings.catalogue), args.agency, field="--agency")
+    catalogue = load_catalogue(settings.catalogue)
+    known_agency(catalogue, args.agency, field="--agency")
+    catalogue.municipality(args.municipality, field="--municipality")   # an empty one too: the caller's input (2)
     topic = feed_topic(settings, args.agency, args.municipality)  # names what is wrong before any connection
     group = args.group or f"{args.agency}-{args.municipality}-reference-consumer"
     # kafka-python logs each failed reconnection as a warning, some with a traceback, which Python prints when

@@ -63,7 +63,7 @@ def _dev_token(args: argparse.Namespace) -> int:
     municipality = args.municipality
     if municipality is None and args.role in MUNICIPAL_ROLES:
         from services.demo import MUNICIPALITY as municipality
-    if municipality:
+    if municipality is not None:   # an empty one too: a member's token without it reads nothing (403)
         catalogue.municipality(municipality, field="--municipality")
     subject = args.subject or f"{args.agency}.{args.role}"
     for option, value in (("--subject", subject), ("--name", args.name or "")):

@@ -151,3 +151,14 @@ def test_serve_names_the_one_option_at_fault(tmp_path, args, said):
     result = sigill("serve", *args, env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == said.format(max=4 * (os.cpu_count() or 1))
+
+
+@pytest.mark.parametrize("args", [["dev-token", "--agency", "skola", "--role", "member", "--municipality", ""],
+                                  ["feed", "consume", "--agency", "skola", "--municipality", ""]],
+                         ids=["dev-token", "feed consume"])
+def test_an_empty_municipality_is_the_callers_input_one_line_and_exit_2(tmp_path, args):
+    """dev-token printed a member's token with no municipality, refused (403) at every read it was made for; the
+    consumer exited 1, as for a fault typing again cannot mend."""
+    result = sigill(*args, env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"})
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "sigill: unknown municipality\n"
