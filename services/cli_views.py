@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Callable, Iterator
 
 from domain.calendar import STOCKHOLM
+from domain.values import YOUNG_PERSON
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
-                                   describe_cause, describe_plan_status, facts_count, guardian_roles, known_at,
-                                   known_consents)
+                                   describe_cause, describe_fact, describe_plan_status, facts_count, guardian_roles,
+                                   known_at, known_consents)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -218,12 +220,37 @@ def _show(args: argparse.Namespace) -> int:
         print(f"{agency_name(args.agency, app.catalogue)} ser {seen} i ärendet ({WHAT[args.what]}):")
         # Who consented, from the consent facts the agency itself sees (all of them, whatever part is shown).
         known = known_consents(stored)
-        roles = guardian_roles(app.get_case(case_id).known_guardians) if known else {}
+        roles = guardian_roles(app.get_case(case_id).known_guardians)
         for f in facts:
-            text = f.content.get("text") or f.content.get("goal") or f.content.get("main_goal") or ""
-            print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14} {text[:70]:<70}"
-                  f"  [{describe_basis_with_ids(f.basis, app.catalogue, known, roles)}]")
+            basis = describe_basis_with_ids(f.basis, app.catalogue, known, roles)
+            print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14}"
+                  f" {_described(f, app.catalogue, roles):<70}  [{basis}]")
     return 0
+
+
+def _described(fact, catalogue, roles: dict[str, int]) -> str:  # noqa: ANN001 - a stored view's fact, the catalogue
+    """What the fact says, as the demo and `audit replay` say it — the case, a consent, who is in the group, who
+    attended a meeting (only texts were shown, so most of a timeline read as bare kinds: "möte", "medlem") — but the
+    guardians by role, as the bases name them: this output ends up in tickets and chats.  A stored fact of an older
+    shape than the renderer knows falls back to its text."""
+    shown = SimpleNamespace(kind=fact.kind, content=_guardians_by_role(fact.kind, fact.content, roles))
+    try:
+        return describe_fact(shown, catalogue)
+    except (KeyError, TypeError, ValueError):
+        return str(fact.content.get("text") or fact.content.get("goal") or fact.content.get("main_goal") or "")
+
+
+def _guardians_by_role(kind: str, content: dict, roles: dict[str, int]) -> dict:
+    """"vårdnadshavare 1" where the content names a guardian (a consent's consenter, the guardians recorded)."""
+    def role(guardian_id: str) -> str:
+        return f"vårdnadshavare {roles[guardian_id]}" if guardian_id in roles else "en vårdnadshavare"
+
+    if kind.startswith("consent.") and content.get("consenter") != YOUNG_PERSON:
+        return {**content, "consenter_name": role(str(content.get("consenter")))}
+    if kind == "guardians":
+        return {**content, "guardians": [{**g, "name": role(str(g.get("guardian_id")))}
+                                         for g in content.get("guardians", ())]}
+    return content
 
 
 

@@ -341,6 +341,16 @@ def test_views_list_the_cases_and_show_what_an_agency_sees_now(env):
     cases = sigill("views", "cases", "--agency", "socialtjanst", env=env)
     assert cases.returncode == 0 and "0180-2026-0001" in cases.stdout and "pågående insats" in cases.stdout
     assert cases.stdout.splitlines()[0] == "Socialtjänsten: 1 ärende"   # it read "1 ärenden"
+    lead = sigill("views", "show", "--agency", "socialtjanst", "--case", "0180-2026-0001", env=env).stdout
+    # Every fact said what it is, as the demo says it: all but texts and goals read as bare kinds ("möte", "medlem").
+    for said in ("ärende         Ärende 0180-2026-0001 (Stockholm)", "den unge       Den unge: Peter Exempel, 20090314-****",
+                 "medlem         Polisen med i gruppen (Sam Polis, kontaktperson)",
+                 "möte           Mötet 2026-03-05: Polisen deltog",
+                 # the guardians by role, as the bases name them: this output ends up in tickets and chats
+                 "vårdnadshavare Vårdnadshavare: vårdnadshavare 1 (vårdnad), vårdnadshavare 2 (vårdnad)",
+                 "samtycke       Samtycke från vårdnadshavare 1 återkallat"):
+        assert said in lead, lead
+    assert "Maria" not in lead and "Johan" not in lead
     shown = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
     assert shown.returncode == 0 and "Skolan ser 1 uppgift i ärendet" in shown.stdout  # after the withdrawal: its own
     assert sigill("views", "rebuild", env=env).returncode == 0
