@@ -195,14 +195,17 @@ def _cases(args: argparse.Namespace) -> int:
 def _reading() -> Iterator:
     """The views' runner, with the case service and the reader this command line is: what it shows of a case is
     a read, in the access log like any other (``sigill audit``'s reads are too)."""
+    from domain.errors import CaseErased
     from services.bootstrap import build_case_service, build_view_runner
-    from services.cli_audit import command_line_reader
+    from services.cli_audit import command_line_reader, erased_said
 
     with opened(existing=True) as (app, settings, location):
         runner = build_view_runner(app, settings, location)
         service = build_case_service(app, settings, location, runner=runner)
         try:
             yield runner, service, command_line_reader()
+        except CaseErased as erased:   # when, under which decision, and where its log still is: as `sigill audit`
+            raise CaseErased(erased_said(erased, settings, location)) from None
         finally:
             service.access_log.store.close()
 
@@ -216,11 +219,13 @@ def _show(args: argparse.Namespace) -> int:
         stored = service.audit_view(reader, case_id, args.agency, lambda: runner.store.facts(args.agency, case_id),
                                     args.purpose)
         facts = _select(stored, args.what)
+        # The guardians' numbers, from the case itself: asked before anything is printed, so an erased case (its
+        # views emptied at the follower's next round) is one line, not a heading of "0 uppgifter" and then a failure.
+        roles = guardian_roles(app.get_case(case_id).known_guardians)
         seen = facts_count(len(facts))
         print(f"{agency_name(args.agency, app.catalogue)} ser {seen} i ärendet ({WHAT[args.what]}):")
         # Who consented, from the consent facts the agency itself sees (all of them, whatever part is shown).
         known = known_consents(stored)
-        roles = guardian_roles(app.get_case(case_id).known_guardians)
         for f in facts:
             basis = describe_basis_with_ids(f.basis, app.catalogue, known, roles)
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14}"

@@ -877,3 +877,17 @@ def cli(settings, master_key: str, location, *args: str):
     """`sigill …` against the ``app`` fixture's database, with its keys."""
     return sigill(*args, env={"SIGILL_DATA_DIR": str(settings.data_dir), "SIGILL_DATABASE_URL": location.url(),
                               "SIGILL_MASTER_KEY": master_key})
+
+
+def test_views_show_of_an_erased_case_is_one_line_saying_when_and_under_which_decision(tmp_path):
+    """Before the follower's round empties its views: it printed "Skolan ser 0 uppgifter" (and then, telling the
+    guardians by role, failed after that heading); `sigill audit` says when and under which decision, and where the
+    log is."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    erased = sigill("erase", "--case", "0180-2026-0001", "--decision", "SN 2026/45", "--even-if-open", env=env)
+    assert erased.returncode == 0, erased.stderr
+    shown = sigill("views", "show", "--agency", "skola", "--case", "0180-2026-0001", env=env)
+    assert shown.returncode == 1 and shown.stdout == ""
+    assert shown.stderr.count("\n") == 1 and "under the decision SN 2026/45" in shown.stderr, shown.stderr
+    assert "sigill views log --case " in shown.stderr
