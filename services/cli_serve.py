@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        " times the cores, one per core is the rule: each holds its own database connections)")
     serve.add_argument("--demo", action="store_true", help="load the example case of seed 004 first")
     serve.set_defaults(handler=_serve)
-    token = sub.add_parser("dev-token", help="sign a development token (refused in production, SIGILL_ENVIRONMENT)")
+    token = sub.add_parser("dev-token", help="sign a development sign-in token for the API (refused in"
+                           " production)")
     token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst (an"
                        " auditor: its body, ivo or jo)")
     token.add_argument("--role", required=True, choices=ROLES, help="the user's role: handläggare (caseworker),"
