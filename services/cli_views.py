@@ -56,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             " after the backup, and so is open again")
     erase.set_defaults(handler=_erase)
     sub.add_parser("calendar", help="record calendar moments that have passed (consents ending, 18th birthdays)"
+                   " and tell the feeds of erased cases: the follower's minute round, for cron where none works"
                    ).set_defaults(handler=_calendar)
     sub.add_parser("follow", help="keep the views, the audit ledger, the calendar and, with Kafka configured, the agency"
                    " topics current until stopped (Ctrl-C)"
@@ -164,14 +165,21 @@ def _erase(args: argparse.Namespace) -> int:
         print(f"Ärendet {case_id} var redan gallrat; inget gjordes nu.")
     else:
         print(f"Ärende {done.case_number} gallrat: beslutet registrerat och ärendets nyckel förstörd. Myndigheter som"
-              " kände till ärendet får ett raderingsmeddelande i sina flöden inom en minut (följaren).")
+              " kände till ärendet får ett raderingsmeddelande i sina flöden inom en minut (följaren; utan någon"
+              " följare: `sigill calendar`).")
     return 0
 
 
 def _calendar(args: argparse.Namespace) -> int:
+    """The follower's calendar round, for an installation with none working (cron): the moments that have passed,
+    and the erasure messages of cases erased since — it recorded the moments alone, so an erased case stayed in every
+    agency's list and views, and no feed was told to delete it, until some follower ran."""
     with _runner() as runner:
         recorded = runner.keep_calendar()
+        erased = runner.store.record_erasures()  # type: ignore[attr-defined]
     print(f"{recorded} kalenderhändelser registrerade.")
+    if erased:
+        print(f"{erased} raderingsmeddelanden lagda i myndigheternas flöden (gallrade ärenden).")
     return 0
 
 

@@ -891,3 +891,24 @@ def test_views_show_of_an_erased_case_is_one_line_saying_when_and_under_which_de
     assert shown.returncode == 1 and shown.stdout == ""
     assert shown.stderr.count("\n") == 1 and "under the decision SN 2026/45" in shown.stderr, shown.stderr
     assert "sigill views log --case " in shown.stderr
+
+
+def test_sigill_calendar_does_the_followers_erasure_round_too(tmp_path):
+    """The README's "without a follower, run `sigill calendar` from cron": it recorded the calendar moments only, so
+    with no follower an erased case stayed in every agency's case list and views (number, phase, next meeting), and
+    no agency's feed was told to delete it."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    assert sigill("erase", "--case", "0180-2026-0001", "--decision", "SN 2026/45", "--even-if-open",
+                  env=env).returncode == 0
+    listed = sigill("views", "cases", "--agency", "socialtjanst", env=env)
+    assert "0180-2026-0001" in listed.stdout   # no follower yet: the views still hold it
+    kept = sigill("calendar", env=env)
+    assert kept.returncode == 0 and kept.stdout.splitlines() == [
+        "0 kalenderhändelser registrerade.",
+        "4 raderingsmeddelanden lagda i myndigheternas flöden (gallrade ärenden)."], kept.stdout
+    listed = sigill("views", "cases", "--agency", "socialtjanst", env=env)
+    assert listed.stdout.splitlines() == ["Socialtjänsten: 0 ärenden"], listed.stdout
+    again = sigill("calendar", env=env)
+    assert again.stdout.splitlines() == ["0 kalenderhändelser registrerade."]   # each agency told once
+
