@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from services.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,6 +97,7 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
               " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
               " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
               " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
+    _development_key_file(settings)
     if rotation.check_damaged:   # no case's key: the processes start with a warning that the row was altered
         print("sigill: huvudnyckelns kontrollvärde (en rad i nyckeltabellen, ingen datanyckel) går inte att packa upp"
               " med någon av nycklarna och lämnades orört: återställ raden ur en säkerhetskopia och kör kommandot igen"
@@ -105,6 +110,22 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
               " igen med den nyckel de omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
         return 1
     return 1 if rotation.check_damaged else 0
+
+
+def _development_key_file(settings: Settings) -> None:
+    """In development the data directory's master.key is the key in use wherever SIGILL_MASTER_KEY is not set: after
+    a rotation every such command failed, and nothing had said that the file still held the old key."""
+    import base64
+
+    from services.settings import MASTER_KEY_FILE
+
+    data_dir = getattr(settings, "data_dir", None)   # none: no key file to speak of (a test's stand-in settings)
+    previous = None if data_dir is None or settings.is_production else settings.previous_master_key_bytes()
+    key_file = data_dir / MASTER_KEY_FILE if previous is not None else None
+    if key_file is not None and key_file.is_file() and key_file.read_text().strip() == base64.b64encode(
+            previous).decode():
+        print(f"Utvecklingsläge: {key_file} håller fortfarande den gamla nyckeln — skriv den nya dit, så gäller den"
+              " även för kommandon utan SIGILL_MASTER_KEY.")
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -912,3 +912,20 @@ def test_sigill_calendar_does_the_followers_erasure_round_too(tmp_path):
     again = sigill("calendar", env=env)
     assert again.stdout.splitlines() == ["0 kalenderhändelser registrerade."]   # each agency told once
 
+
+def test_a_rotation_in_development_says_that_the_data_directorys_key_file_still_holds_the_old_key(tmp_path):
+    """There the master key is the data directory's master.key unless SIGILL_MASTER_KEY is set: after a rotation
+    every command without the variable failed ("the configured master key cannot unwrap the stored data keys"),
+    and nothing had said that the file was the key in use."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    old = (tmp_path / "master.key").read_text().strip()
+    new = sigill("new-master-key", env=env).stdout.strip()
+    rotated = sigill("database", "rotate-master-key",
+                     env={**env, "SIGILL_MASTER_KEY": new, "SIGILL_PREVIOUS_MASTER_KEY": old})
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.splitlines()[-1] == (
+        f"Utvecklingsläge: {tmp_path / 'master.key'} håller fortfarande den gamla nyckeln — skriv den nya dit, så"
+        " gäller den även för kommandon utan SIGILL_MASTER_KEY.")
+    (tmp_path / "master.key").write_text(new + "\n")
+    assert sigill("views", "cases", "--agency", "socialtjanst", env=env).returncode == 0   # as it says
