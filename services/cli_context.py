@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 from services.settings import Settings
 
+
 def known_agency(catalogue: Any, agency: str, field: str = "agency") -> str:
     """The agency's id; one not in the catalogue is one line that lists those that are ("Skolan", "polisen" and an
     empty --agency were told only "unknown agency", and the ids are in no --help)."""
