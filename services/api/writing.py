@@ -69,7 +69,19 @@ async def write(ctx: ApiContext, user: Principal, request: Request, key: str | N
     """Run the write once per Idempotency-Key: a retry gets the first answer and records nothing.
 
     The answer is committed with the command's events (``services.idempotency``): a retry after any
-    cut-off gets either that answer or, if nothing was recorded, a fresh run."""
+    cut-off gets either that answer or, if nothing was recorded, a fresh run.  A conflict names the version the
+    caller sent where it sent it: its If-Match header, when it sent one (it was named `body.expected_version`
+    though the body held none)."""
+    try:
+        return await _write_once(ctx, user, request, key, body, run, status, location)
+    except ConcurrentChange as conflict:
+        if request.headers.get("if-match") is not None and conflict.field == "expected_version":
+            conflict.field = "If-Match"
+        raise
+
+
+async def _write_once(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
+                      run: Callable[[], Awaitable[Done]], status: int, location: Location | None) -> JSONResponse:
     if key is None:
         return answer(await run(), status, location)
     # A stored answer is case content too: not for a token without a case role or a municipality (the answer itself

@@ -20,6 +20,7 @@ def test_a_stale_if_match_is_409_and_records_nothing(client, users, tick):
     stale = client.post(f"/api/v1/cases/{case_id}/members", headers={**users.social, "If-Match": '"1"'},
                         json={"agency": "skola", "contact_person": "Kim", "role": "kurator"})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "concurrent_change"
+    assert stale.json()["error"]["field"] == "header.if-match"   # where it was sent (body.expected_version before)
     assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == 2
 
 
@@ -28,7 +29,7 @@ def test_expected_version_in_the_body_works_like_if_match(client, users, tick):
     tick()
     response = client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social, json={
         "accepted": True, "reasons": "x", "decided_on": "2026-02-02", "expected_version": 7})
-    assert response.status_code == 409
+    assert response.status_code == 409 and response.json()["error"]["field"] == "body.expected_version"
 
 
 def test_a_retried_post_with_the_same_idempotency_key_records_once_and_answers_the_same(client, users):
