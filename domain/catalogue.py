@@ -7,7 +7,7 @@ loads the TOML and hands a ``Catalogue`` to the aggregate and the rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from functools import cached_property
 from typing import Any, Mapping
 
@@ -88,11 +88,15 @@ class Catalogue:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Catalogue:
+        agencies = [_complete("agency", Agency, a, strict=True) for a in data.get("agencies", [])]
+        categories = [_complete("category", Category, c, strict=True) for c in data.get("categories", [])]
         catalogue = cls(
-            agencies={a["id"]: Agency(**a) for a in data.get("agencies", [])},
-            categories={c["id"]: Category(**c) for c in data.get("categories", [])},
-            legal_bases={b["id"]: _legal_basis(b) for b in data.get("legal_bases", [])},
-            municipalities={m["code"]: _municipality(m) for m in data.get("municipalities", [])},
+            agencies={a["id"]: Agency(**a) for a in agencies},
+            categories={c["id"]: Category(**c) for c in categories},
+            legal_bases={b["id"]: _legal_basis(_complete("legal basis", LegalBasis, b))
+                         for b in data.get("legal_bases", [])},
+            municipalities={m["code"]: _municipality(_complete("municipality", Municipality, m))
+                            for m in data.get("municipalities", [])},
             plan_areas=dict(data.get("plan_areas", {})),
         )
         catalogue.check_consistent()
@@ -144,6 +148,26 @@ def _lookup(table: Mapping[str, Any], key: str, what: str, field: str) -> Any:
     except (KeyError, TypeError):
         said = f"unknown {what} '{key}'" if isinstance(key, str) and ID_SHAPED.fullmatch(key) else f"unknown {what}"
         raise InvalidInput(said, field=field) from None
+
+
+class IncompleteEntry(InvalidInput):
+    """A catalogue entry lacks a field its kind needs, or names one it does not have."""
+
+
+def _complete(kind: str, cls: type, entry: Mapping[str, Any], *, strict: bool = False) -> Mapping[str, Any]:
+    """``entry`` when it has every field ``cls`` needs (and, ``strict``, no other): an installation's catalogue file
+    lacking an agency's name said "Agency.__init__() missing 1 required positional argument: 'name'"."""
+    known = [f.name for f in fields(cls)]
+    missing = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
+               and f.name not in entry]
+    unknown = sorted(k for k in entry if k not in known) if strict else []
+    if not (missing or unknown):
+        return entry
+    named = entry.get("id", entry.get("code"))
+    said = f"{kind} '{named}'" if isinstance(named, str) and ID_SHAPED.fullmatch(named) else f"{kind} without an id"
+    problems = ([f"lacks {', '.join(missing)}"] if missing else []) + (
+        [f"has no field {', '.join(unknown)}"] if unknown else [])
+    raise IncompleteEntry(f"{said} {' and '.join(problems)} (its fields: {', '.join(known)})", field=kind)
 
 
 def _legal_basis(data: Mapping[str, Any]) -> LegalBasis:

@@ -6,7 +6,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from domain.catalogue import Catalogue, merge_mappings
+from domain.catalogue import Catalogue, IncompleteEntry, merge_mappings
 from services.settings import ConfigurationError
 
 
@@ -20,5 +20,7 @@ def load_catalogue(extra: Path | None = None) -> Catalogue:
             raise ConfigurationError(f"cannot read the catalogue {extra}: {error}") from None
     try:
         return Catalogue.from_mapping(base)
+    except IncompleteEntry as error:
+        raise ConfigurationError(f"the catalogue {extra}: {error.message}") from None
     except (KeyError, TypeError) as error:
         raise ConfigurationError(f"the catalogue {extra} has an incomplete entry: {error}") from None
