@@ -104,6 +104,11 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
         if self.is_production and self.ledger_key is None:
             raise ConfigurationError("production needs SIGILL_LEDGER_KEY (base64 of 32 random bytes)")
+        if self.is_production and self.ledger_key_bytes() == self.master_key_bytes():
+            # One secret for two jobs: whoever may sign the ledger's checkpoints (a sealing job, a backup of its
+            # key) could unwrap every case's data key, and rotating either would have to rotate both.
+            raise ConfigurationError("SIGILL_LEDGER_KEY is SIGILL_MASTER_KEY: give the ledger a key of its own"
+                                     " (`sigill new-master-key` makes one)")
         if self.is_production:
             self._check_oidc()
         if self.catalogue is not None and not self.catalogue.is_file():

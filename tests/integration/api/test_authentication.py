@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import time
 
 import pytest
@@ -74,7 +76,8 @@ def _other_key(users) -> str:
 
 def test_production_refuses_development_sign_in(tmp_path, master_key):
     settings = Settings(environment="production", data_dir=tmp_path, master_key=master_key,
-                        database_url="postgresql://x@localhost/x", ledger_key=master_key)
+                        database_url="postgresql://x@localhost/x",
+                        ledger_key=base64.b64encode(os.urandom(32)).decode())   # a key of its own (settings.check)
     with pytest.raises(ConfigurationError, match="SIGILL_OIDC"):
         settings.check()
     jwks = tmp_path / "jwks.json"

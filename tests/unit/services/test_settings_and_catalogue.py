@@ -34,6 +34,13 @@ class TestSettings:
             Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db",
                      master_key=dev).check()
 
+    def test_production_refuses_one_key_for_the_master_and_the_ledger(self, tmp_path):
+        """deploy/README.md asks for two keys; one given for both was taken (a newcomer helper, 2026-12-05)."""
+        same = key()
+        with pytest.raises(ConfigurationError, match="SIGILL_LEDGER_KEY is SIGILL_MASTER_KEY"):
+            Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db",
+                     master_key=same, ledger_key=same).check()
+
     @pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"short").decode()])
     def test_a_malformed_master_key_is_refused(self, tmp_path, bad):
         with pytest.raises(ConfigurationError, match="SIGILL_MASTER_KEY"):
