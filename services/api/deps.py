@@ -106,7 +106,8 @@ async def purpose(request: Request) -> str:
         return stated_purpose(unquote(stated), f"header.{PURPOSE_HEADER}")
     except InvalidInput as error:   # the shape of the length check above: one way to read a refused header
         raise RequestValidationError([{"type": "value_error", "loc": ("header", PURPOSE_HEADER), "input": "…",
-                                       "msg": error.message}]) from None
+                                       # the answer names the field before the message: not twice
+                                       "msg": error.message.removeprefix(f"header.{PURPOSE_HEADER} ")}]) from None
 
 
 class Reading(NamedTuple):

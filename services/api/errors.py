@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from eventsourcing.persistence import PersistenceError
@@ -110,7 +110,7 @@ def install(api: FastAPI) -> None:
             said = f"the body is {sent}" if sent else "the body has no Content-Type"
             return JSONResponse(error_body("unsupported_media_type", f"{said}: send it as application/json", "body"),
                                 415)
-        problems = [{"field": _field(e), "rule": e.get("type"), "message": e.get("msg")} for e in error.errors()]
+        problems = [{"field": _field(e), "rule": e.get("type"), "message": _message(e)} for e in error.errors()]
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         return JSONResponse(error_body("invalid_input", f"{first['field']}: {first['message']}", first["field"],
                                        problems=problems), 422)
@@ -359,3 +359,7 @@ class _Sending:
         self.started = self.started or message["type"] == "http.response.start"
         await self.send(message)
 
+
+def _message(problem: dict[str, Any]) -> str:
+    """A validation problem's message, without the "Value error, " pydantic puts before a validator's own words."""
+    return str(problem.get("msg", "")).removeprefix("Value error, ")

@@ -128,6 +128,7 @@ def test_a_purpose_over_500_characters_or_with_a_control_character_is_422_and_no
     error = response.json()["error"]
     assert error["field"] == "header.sigill-purpose"
     assert "at most 500 characters, with no control character" in error["message"]
+    assert error["message"].count("sigill-purpose") == 1, error   # "header.sigill-purpose: header.sigill-purpose …"
     assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
     ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 500}))
 
