@@ -39,11 +39,7 @@ def test_a_case_not_found_eligible_offers_no_group_plan_or_meeting_forms(server,
 def test_an_eligible_case_offers_them(server, open_browser):
     page = open_browser()
     ui.sign_in(page, ui.SOCIAL)
-    case_id = ui.open_referral(page, ui.sixteen_year_old())
-    ui.tab(page, case_id, "beslut")
-    page.get_by_label("Aktuell för social insatsgrupp").check()
-    page.get_by_label("Skäl", exact=True).fill("Hög risk.")
-    page.get_by_role("button", name="Spara beslut").click()
+    case_id = ui.accepted_case(page)
     for slug, button in FORMS.items():
         ui.tab(page, case_id, slug)
         expect(page.locator("#waiting-note")).to_have_count(0)

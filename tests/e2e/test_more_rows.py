@@ -11,19 +11,10 @@ ROWS = [("Skola", "Komma i tid."), ("Hälsa", "Inga droger."), ("Fritid", "En ak
         ("Familj", "Middag hemma varje söndag.")]
 
 
-def _accepted_case(page) -> str:
-    case_id = ui.open_referral(page, ui.sixteen_year_old())
-    ui.tab(page, case_id, "beslut")
-    page.get_by_label("Aktuell för social insatsgrupp").check()
-    page.get_by_label("Skäl", exact=True).fill("Hög risk.")
-    page.get_by_role("button", name="Spara beslut").click()
-    return case_id
-
-
 def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, open_browser):
     page = open_browser()
     ui.sign_in(page, ui.SOCIAL)
-    case_id = _accepted_case(page)
+    case_id = ui.accepted_case(page)
     ui.tab(page, case_id, "plan")
     page.get_by_label("Huvudmål").fill("Sluta med brott.")
     for i, (area, goal) in enumerate(ROWS):

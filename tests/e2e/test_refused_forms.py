@@ -14,11 +14,7 @@ FOCUSED_ID = "document.activeElement && document.activeElement.id"
 def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, open_browser):
     page = open_browser()
     ui.sign_in(page, ui.SOCIAL)
-    case_id = ui.open_referral(page, ui.sixteen_year_old())
-    ui.tab(page, case_id, "beslut")
-    page.get_by_label("Aktuell för social insatsgrupp").check()
-    page.get_by_label("Skäl", exact=True).fill("Hög risk.")
-    page.get_by_role("button", name="Spara beslut").click()
+    case_id = ui.accepted_case(page)
     ui.tab(page, case_id, "plan")
     page.get_by_label("Huvudmål").fill("Gå i skolan varje dag.")
     page.get_by_role("button", name="Spara ny revision").click()

@@ -44,5 +44,15 @@ def open_referral(page, personnummer: str, name: str = "Testperson Exempel") -> 
     return case_id_of(page)
 
 
+def accepted_case(page) -> str:
+    """A new case (a sixteen-year-old's referral) found eligible, as a signed-in caseworker makes it; its id."""
+    case_id = open_referral(page, sixteen_year_old())
+    tab(page, case_id, "beslut")
+    page.get_by_label("Aktuell för social insatsgrupp").check()
+    page.get_by_label("Skäl", exact=True).fill("Hög risk.")
+    page.get_by_role("button", name="Spara beslut").click()
+    return case_id
+
+
 def tab(page, case_id: str, slug: str = "") -> None:
     page.goto(f"/arenden/{case_id}" + (f"/{slug}" if slug else ""))
