@@ -56,22 +56,27 @@ def decide_eligibility(request: Request, case_id: str, typed: Form) -> Response:
 
 # -- guardians --------------------------------------------------------------------------------------------------
 
+BLANK_GUARDIANS = 2   # blank rows a fresh form offers beside the recorded guardians ("Fler rader" adds more)
+
 
 def _guardians(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
                errors: dict[str, str] | None = None, status: int = 200) -> Response:
     seen = look(request, user, case_id, "guardians")
     require_lead(seen)
     recorded = views.guardians(seen.disclosures)
+    slots = forms.slots(typed, "guardians", len(recorded), BLANK_GUARDIANS)
     if typed is None:
         values: dict[str, Any] = {}
         for i, g in enumerate(recorded):
             values.update({f"guardians.{i}.guardian_id": g["guardian_id"], f"guardians.{i}.name": g["name"],
                            f"guardians.{i}.has_custody": "on" if g["has_custody"] else None})
-        for i in range(len(recorded), len(recorded) + 2):
+        for i in range(len(recorded), len(recorded) + BLANK_GUARDIANS):
             values[f"guardians.{i}.has_custody"] = "on"
         typed = Typed.of(values)
+    elif typed.get(forms.MORE) and slots:   # the row "Fler rader" adds is ticked, as a fresh form's blank rows are
+        typed = typed.with_defaults({f"guardians.{slots[-1]}.has_custody": "on"})
     return show(request, user, seen, "vardnadshavare", "guardians.html", status, typed=typed, errors=errors or {},
-                recorded=recorded, slots=range(min(len(recorded) + 2, forms.ROWS)))
+                recorded=recorded, slots=slots)
 
 
 @router.get("/arenden/{case_id}/vardnadshavare")
@@ -84,6 +89,9 @@ def guardians_page(request: Request, case_id: str) -> Response:
 @guarded
 def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
+    if typed.get(forms.MORE):   # one more blank row: the form again as typed, nothing saved
+        session.check_csrf(request, typed)
+        return _guardians(request, user, uuid, typed)
     return submit(request, user, uuid, typed, "record_guardians", c.Guardians, forms.guardians(typed),
                   f"/arenden/{uuid}/samtycken", lambda t, e, s: _guardians(request, user, uuid, t, e, s))
 

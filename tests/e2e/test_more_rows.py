@@ -50,3 +50,26 @@ def test_a_meeting_of_four_outcomes_is_recorded_in_one_go(server, open_browser):
     page.get_by_role("button", name="Spara mötet").click()
     expect(page.locator("#saved")).to_be_visible()
     expect(page.locator("section.meeting li[data-kind='meeting.outcome']")).to_have_count(4)
+
+
+def test_three_new_guardians_are_recorded_in_one_go(server, open_browser):
+    """The guardians form offered two blank rows and no way to a third: a third guardian took a second save."""
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    case_id = ui.open_referral(page, ui.sixteen_year_old())
+    ui.tab(page, case_id, "vardnadshavare")
+    names = ("Maria Exempel", "Johan Exempel", "Eva Exempel")
+    for i, name in enumerate(names):
+        if page.locator(f"#f-guardians-{i}-name").count() == 0:
+            page.get_by_role("button", name="Fler rader").click()
+            expect(page.locator(f"#f-guardians-{i}-name")).to_have_count(1)
+        page.locator(f"#f-guardians-{i}-name").fill(name)
+    expect(page.locator("#f-guardians-0-name")).to_have_value("Maria Exempel")          # kept through "Fler rader"
+    expect(page.locator("input[name='guardians.2.has_custody']")).to_be_checked()     # ticked, as blank rows are
+    page.locator("input[name='guardians.2.has_custody']").uncheck()                   # Eva has no custody
+    page.get_by_role("button", name="Spara vårdnadshavare").click()
+    ui.tab(page, case_id, "vardnadshavare")
+    for i, name in enumerate(names):
+        expect(page.locator(f"#f-guardians-{i}-name")).to_have_value(name)
+    expect(page.locator("input[name='guardians.1.has_custody']")).to_be_checked()
+    expect(page.locator("input[name='guardians.2.has_custody']")).not_to_be_checked()
