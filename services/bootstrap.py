@@ -257,28 +257,24 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       request_key=fingerprint_key(settings.master_key_bytes()),
                       previous_request_keys=tuple(fingerprint_key(k) for k in (settings.previous_master_key_bytes(),)
                                                   if k is not None),
-                      readiness=readiness_probe(app, settings, location,
-                                                service.lists.runner.store.tracking_table_name),  # type: ignore
+                      readiness=readiness_probe(settings, location),
                       closers=[idempotency.close, service.access_log.store.close,
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 
 
-def readiness_probe(app: CaseApplication, settings: Settings, location: PostgresLocation,
-                    tracking_table: str) -> ReadinessProbe:
+def readiness_probe(settings: Settings, location: PostgresLocation) -> ReadinessProbe:
     """What the readiness probe (the API's, and `sigill database status`) asks the database: whether a follower works
-    on it, how far behind the views are (``tracking_table``: theirs), what Kafka has yet to acknowledge."""
-    return ReadinessProbe(location.conninfo(), settings.db_schema or "public", app.recorder.events_table_name,
-                          tracking_table, app.name, kafka=settings.kafka_bootstrap_servers is not None)
-
-
-def status_probe(settings: Settings) -> ReadinessProbe:
-    """`sigill database status`'s probe: the same three answers, read with the database's URL alone — no master
-    key, signing key or sign-in settings (a monitor beside the server needs none of them, and a read-only role will
-    do), and nothing created.  The tables are named as eventsourcing names the application's and the views'."""
-    location = verifier_location(settings)   # an existing database only
+    on it, how far behind the views are, what Kafka has yet to acknowledge.  The tables are named as eventsourcing
+    names the application's and the views' (``<name>_events``, ``<name>_tracking``), so the probe needs the
+    database's address alone: no master key, signing key or sign-in settings, and nothing is created."""
     return ReadinessProbe(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
                           f"{VIEWS_NAME}_tracking", CaseApplication.name,
                           kafka=settings.kafka_bootstrap_servers is not None)
+
+
+def status_probe(settings: Settings) -> ReadinessProbe:
+    """`sigill database status`'s probe, of an existing database only (a read-only role will do)."""
+    return readiness_probe(settings, verifier_location(settings))
 
 
 def build_shared_renewals(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresRenewals:

@@ -115,17 +115,12 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
 def _development_key_file(settings: Settings) -> None:
     """In development the data directory's master.key is the key in use wherever SIGILL_MASTER_KEY is not set: after
     a rotation every such command failed, and nothing had said that the file still held the old key."""
-    import base64
+    previous = settings.previous_master_key_bytes()
+    if previous is not None and settings.development_key_file_holds(previous):
+        from services.settings import MASTER_KEY_FILE
 
-    from services.settings import MASTER_KEY_FILE
-
-    data_dir = getattr(settings, "data_dir", None)   # none: no key file to speak of (a test's stand-in settings)
-    previous = None if data_dir is None or settings.is_production else settings.previous_master_key_bytes()
-    key_file = data_dir / MASTER_KEY_FILE if previous is not None else None
-    if key_file is not None and key_file.is_file() and key_file.read_text().strip() == base64.b64encode(
-            previous).decode():
-        print(f"Utvecklingsläge: {key_file} håller fortfarande den gamla nyckeln — skriv den nya dit, så gäller den"
-              " även för kommandon utan SIGILL_MASTER_KEY.")
+        print(f"Utvecklingsläge: {settings.data_dir / MASTER_KEY_FILE} håller fortfarande den gamla nyckeln — skriv"
+              " den nya dit, så gäller den även för kommandon utan SIGILL_MASTER_KEY.")
 
 
 def _status(args: argparse.Namespace) -> int:

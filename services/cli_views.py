@@ -266,8 +266,6 @@ def _guardians_by_role(kind: str, content: dict, roles: dict[str, int]) -> dict:
     return content
 
 
-
-
 def _log(args: argparse.Namespace) -> int:
     """The stored log holds no content (a feed reads it from the view), yet it says which agency got which kind of
     fact of the case, on what basis (who consented told from the case's consent facts): a read, in the access log

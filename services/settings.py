@@ -144,6 +144,11 @@ class Settings(BaseSettings):
         """The configured master key, or in development one generated once and kept in the data dir."""
         return self._key(self.master_key, MASTER_KEY_FILE, "SIGILL_MASTER_KEY")
 
+    def development_key_file_holds(self, key: bytes) -> bool:
+        """Whether the data directory's master.key (the key in use in development wherever SIGILL_MASTER_KEY is not
+        set) holds ``key``."""
+        return not self.is_production and _read_key_file(self.data_dir / MASTER_KEY_FILE) == key
+
     def previous_master_key_bytes(self) -> bytes | None:
         """The master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY), if one is set."""
         if self.previous_master_key is None:

@@ -106,8 +106,7 @@ async def purpose(request: Request) -> str:
         return stated_purpose(unquote(stated), f"header.{PURPOSE_HEADER}")
     except InvalidInput as error:   # the shape of the length check above: one way to read a refused header
         raise RequestValidationError([{"type": "value_error", "loc": ("header", PURPOSE_HEADER), "input": "…",
-                                       # the answer names the field before the message: not twice
-                                       "msg": error.message.removeprefix(f"header.{PURPOSE_HEADER} ")}]) from None
+                                       "msg": error.message}]) from None
 
 
 class Reading(NamedTuple):

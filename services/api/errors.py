@@ -110,7 +110,8 @@ def install(api: FastAPI) -> None:
             said = f"the body is {sent}" if sent else "the body has no Content-Type"
             return JSONResponse(error_body("unsupported_media_type", f"{said}: send it as application/json", "body"),
                                 415)
-        problems = [{"field": _field(e), "rule": e.get("type"), "message": _message(e)} for e in error.errors()]
+        problems = [{"field": (field := _field(e)), "rule": e.get("type"), "message": _message(e, field)}
+                    for e in error.errors()]
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         return JSONResponse(error_body("invalid_input", f"{first['field']}: {first['message']}", first["field"],
                                        problems=problems), 422)
@@ -360,6 +361,8 @@ class _Sending:
         await self.send(message)
 
 
-def _message(problem: dict[str, Any]) -> str:
-    """A validation problem's message, without the "Value error, " pydantic puts before a validator's own words."""
-    return str(problem.get("msg", "")).removeprefix("Value error, ")
+def _message(problem: dict[str, Any], field: str) -> str:
+    """A validation problem's message as the answer says it after its field: without the "Value error, " pydantic
+    puts before a validator's own words, nor the field again where those words begin with it ("header.sigill-purpose:
+    header.sigill-purpose must be …")."""
+    return str(problem.get("msg", "")).removeprefix("Value error, ").removeprefix(f"{field} ")

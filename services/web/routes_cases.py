@@ -66,7 +66,8 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     day = local_date(service(request).app.clock.now())
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase, lead=lead,
-                  number=number or "", find_error=error, phases=views.PHASES if lead else views.MEMBER_PHASES, plan_status=describe_plan_status,
+                  number=number or "", find_error=error, phases=views.PHASES if lead else views.MEMBER_PHASES,
+                  plan_status=describe_plan_status,
                   facts_count=facts_count, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 
 

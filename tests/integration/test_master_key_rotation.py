@@ -277,6 +277,9 @@ def test_a_damaged_check_value_is_counted_apart_not_named_as_a_cases_key(postgre
         def check(self) -> None:
             pass
 
+        def previous_master_key_bytes(self) -> None:   # production-like: no development key file to speak of
+            return None
+
     monkeypatch.setattr(settings_module, "Settings", Configured)
     monkeypatch.setattr(bootstrap, "rotate_master_key", lambda settings, progress: done)
     assert cli_database._rotate_master_key(None) == 1
