@@ -66,7 +66,7 @@ def realistic_history(app):
                                     Outcome("school", "skola", "Närvaron har ökat."),
                                     Outcome("health", "bup", "Samtalen fortsätter."),
                                     Outcome("crime", "polis", "Inga nya misstankar.")),
-                                decisions=(Decision("Följ upp skolan."),), next_meeting=date(2026, 3, 1),
+                                decisions=(Decision("Följ upp skolan.", "case"),), next_meeting=date(2026, 3, 1),
                                 by=SOCIAL, at=at, catalogue=cat)
             for i in range(3):
                 case.record_contribution(category="school", text=f"Närvaro vecka {i}.", by=SCHOOL, at=at,

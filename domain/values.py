@@ -119,7 +119,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Decision:
     text: str
-    category: str = "case"
+    category: str   # no default: under `case` every member seeing the case would see the decision
 
 
 def scope_pairs(scope: tuple[ScopeEntry, ...]) -> frozenset[tuple[str, str]]:

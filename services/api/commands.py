@@ -176,14 +176,16 @@ class OutcomeIn(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
     text: str = Text
-    category: str = Field(default="case", min_length=1, max_length=100)
+    # Required, as the web form's is: under a default `case` every member seeing the case saw the decision,
+    # whatever it was about ("Medicinering prövas" reached the school and the police).
+    category: str = Field(min_length=1, max_length=100)
 
 
 class Meeting(Command):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
         "held_on": "2026-02-10", "attendees": ["skola"], "other_attendees": ["Elias"],
         "outcomes": [{"category": "school", "origin_agency": "skola", "text": "Närvaron har ökat."}],
-        "decisions": [{"text": "Nytt möte om fyra veckor."}], "next_meeting": "2026-03-10"}]})
+        "decisions": [{"text": "Nytt möte om fyra veckor.", "category": "case"}], "next_meeting": "2026-03-10"}]})
     held_on: date
     attendees: list[str] = Field(default_factory=list, max_length=50)
     other_attendees: list[str] = Field(default_factory=list, max_length=50)

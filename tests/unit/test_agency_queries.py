@@ -21,7 +21,7 @@ def story() -> CaseStory:
     s.plan()
     s.case.record_meeting(held_on=s.now.date(), attendees=("socialtjanst", "skola", "bup"), other_attendees=(),
                           outcomes=(Outcome("school", "skola", "Bättre närvaro."), Outcome("health", "bup", "Samtal.")),
-                          decisions=(Decision("Följ upp."),), next_meeting=None, by=SOCIAL, at=s.at(),
+                          decisions=(Decision("Följ upp.", "case"),), next_meeting=None, by=SOCIAL, at=s.at(),
                           catalogue=CATALOGUE)
     s.contribute(SCHOOL, "school", "Närvaro 90 %.")
     return s

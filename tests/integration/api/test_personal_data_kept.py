@@ -9,7 +9,7 @@ from uuid import UUID
 import psycopg
 
 from services.bootstrap import build_view_runner
-from tests.integration.api.flows import REFERRAL, ok, school_consented_case
+from tests.integration.api.flows import REFERRAL, events_of, ok, school_consented_case
 
 NAME, PNR = "Zyxwvu Qwertz", "201003142385"          # a valid personnummer: born 2010-03-14
 ME = {**REFERRAL, "name": NAME, "personnummer": PNR, "summary": f"{NAME} misstänkt för rån."}
@@ -114,6 +114,25 @@ def test_a_plan_row_whose_area_the_catalogue_does_not_know_must_be_given_its_cat
     plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))
     # " skola " is the catalogue's Skola (`school`), whatever its case and spacing; the health row is not shown.
     assert [r["content"]["goal"] for r in plan["rows"]] == ["I tid."] and "ADHD" not in str(plan)
+
+
+def test_a_meetings_decision_must_be_given_its_category(client, users, tick, postgres):
+    """A decision sent without a category was filed under `case`, which every member seeing the case sees: "BUP
+    prövar medicinering" reached the school and the police.  The web form had asked for it since 2026-12-03; the
+    API defaulted.  Now the API asks too, and saves nothing until it is given."""
+    case_id, _ = school_consented_case(client, users, tick)
+    before = events_of(postgres, case_id)
+    meeting = {"held_on": "2026-02-02", "attendees": ["skola"], "decisions": [{"text": "Nästa möte i mars."},
+                                                                             {"text": "BUP prövar medicinering."}]}
+    tick()
+    refused = client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json=meeting)
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "body.decisions.0.category"
+    assert events_of(postgres, case_id) == before
+    ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={**meeting, "decisions": [
+        {"text": "Nästa möte i mars.", "category": "case"},
+        {"text": "BUP prövar medicinering.", "category": "health"}]}), 201)
+    seen = str(ok(client.get(f"/api/v1/cases/{case_id}/meetings", headers=users.school)))
+    assert "Nästa möte i mars." in seen and "medicinering" not in seen
 
 
 def test_an_erased_case_leaves_a_running_workers_memory_as_its_key_is_destroyed(client, users, tick, app, context):

@@ -50,7 +50,7 @@ def far_apart_case(app) -> UUID:
         PlanRowDraft(area="Skola", goal="Närvaro", how="Mentor", responsible="Skolan",
                      responsible_agencies=("skola",))))
     app.record_meeting(case_id, by=SOCIAL, held_on=date(2026, 2, 3), attendees=("socialtjanst", "skola", "bup"),
-                       other_attendees=(), next_meeting=None, decisions=(Decision("Följ upp."),), outcomes=(
+                       other_attendees=(), next_meeting=None, decisions=(Decision("Följ upp.", "case"),), outcomes=(
                            Outcome("health", "bup", "Samtal 1."), Outcome("health", "bup", "Samtal 2."),
                            Outcome("school", "skola", "Bättre närvaro.")))
     app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 90 %.")

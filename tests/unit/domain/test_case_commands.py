@@ -238,7 +238,7 @@ class TestGroupWork:
             meeting(next_meeting=story.now.date() + timedelta(days=14))
         assert raised.value.field == "attendees" and len(story.events) == before
         meeting(other_attendees=("Den unge",))
-        meeting(decisions=(Decision("Nästa möte i maj."),))
+        meeting(decisions=(Decision("Nästa möte i maj.", "case"),))
         assert len(story.events) == before + 2
 
     def test_social_services_is_not_added_to_the_group_it_leads(self):
@@ -266,7 +266,7 @@ class TestGroupWork:
         story = CaseStory().accept().join("skola", "polis")
         with pytest.raises(errors.InvalidInput):
             story.case.record_meeting(held_on=story.now.date(), attendees=("skola",), other_attendees=(),
-                                      outcomes=(Outcome("crime", "polis", "x"),), decisions=(Decision("d"),),
+                                      outcomes=(Outcome("crime", "polis", "x"),), decisions=(Decision("d", "case"),),
                                       next_meeting=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
 
     def test_a_member_records_a_meeting_only_for_itself_and_learns_nothing_of_who_else_takes_part(self):
