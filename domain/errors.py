@@ -33,6 +33,13 @@ class DateInFuture(InvalidInput):
     code = "date_in_future"
 
 
+class EmptyMeeting(InvalidInput):
+    """A meeting with nobody attending and nothing minuted records nothing; a form's date filled in by default made
+    one in a click, kept for good and shown to every member.  Its own code: the web says it in Swedish by it."""
+
+    code = "empty_meeting"
+
+
 class NotLeadAgency(DomainError):
     """Only social services of the case leads it: opens, decides, forms, closes."""
 

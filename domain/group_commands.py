@@ -14,7 +14,7 @@ from domain.case_rules import (
 )
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
-    AlreadyAGroupMember, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
+    AlreadyAGroupMember, EmptyMeeting, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
     NotResponsibleForRow, UnknownPlanRow,
 )
 from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, PlanRow
@@ -96,7 +96,7 @@ class GroupCommands:
         others, outcomes, decisions = tuple(other_attendees), tuple(outcomes), tuple(decisions)
         if not (agencies or others or outcomes or decisions):
             # Its date alone filled in (a form's default): an empty meeting recorded for good, shown to every member.
-            raise InvalidInput("a meeting with nobody attending and nothing minuted records nothing: name who attended,"
+            raise EmptyMeeting("a meeting with nobody attending and nothing minuted records nothing: name who attended,"
                                " or give an outcome or a decision", field="attendees")
         if by.agency != catalogue.lead_agency:
             _check_speaks_for_itself(by.agency, agencies, outcomes, catalogue.lead_agency)

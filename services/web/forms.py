@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.api.commands import Many
-from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, MEETING_EMPTY, PYDANTIC_ERRORS, error_text
+from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, PYDANTIC_ERRORS, error_text
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -264,13 +264,11 @@ def meeting(f: Typed) -> Parsed:
     decisions = [{"text": line.strip(), "category": category} for line in f.raw("decisions").splitlines()
                  if line.strip()]
     others = [o.strip() for o in f.raw("other_attendees").split(",") if o.strip()]
-    # A meeting with nobody attending and nothing minuted is no record of a meeting: one click on "Spara mötet" (the
-    # date is filled in) recorded one, for good, shown to every member that sees the case.
-    empty = not (f.getlist("attendees") or others or outcomes or decisions)
+    # A meeting with nobody attending and nothing minuted is the domain's to refuse (empty_meeting): one rule, the
+    # API's and the form's, said in Swedish by its code.
     return Parsed({"held_on": f.text("held_on"), "attendees": f.getlist("attendees"), "other_attendees": others,
                    "outcomes": outcomes, "decisions": decisions, "next_meeting": f.text("next_meeting"),
-                   "expected_version": f.text("expected_version")}, {"outcomes": positions},
-                  {"attendees": MEETING_EMPTY} if empty else None)
+                   "expected_version": f.text("expected_version")}, {"outcomes": positions})
 
 
 def contribution(f: Typed) -> Parsed:

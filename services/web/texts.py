@@ -332,11 +332,12 @@ FIELD_ERRORS = {
 
 GUARDIAN_NAME_KEPT = ("En registrerad förälder eller vårdnadshavare finns kvar i ärendet: skriv namnet. Har hen inte"
                       " längre vårdnaden, kryssa ur rutan under namnet.")
-MEETING_EMPTY = "Ange vilka som deltog, eller ett resultat eller beslut från mötet: ett tomt möte registreras inte."
 
 DOMAIN_ERRORS = {
     "invalid_personal_identity_number": "Personnumret är inte giltigt (kontrollera siffrorna).",
     "date_in_future": "Datumet får inte ligga i framtiden.",
+    "empty_meeting": "Ange vilka som deltog, eller ett resultat eller beslut från mötet: ett tomt möte registreras"
+                     " inte.",
     "not_lead_agency": "Endast socialtjänsten får göra detta.",
     "eligibility_not_accepted": "Den unge är inte bedömd som aktuell ännu.",
     "eligibility_already_decided": "Beslut om aktualitet är redan fattat.",

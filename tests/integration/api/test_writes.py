@@ -133,6 +133,18 @@ def test_dates_beyond_the_calendar_are_422_naming_the_field_and_store_nothing(cl
         ok(client.get(path, headers=users.school))
 
 
+def test_a_meeting_with_nobody_attending_and_nothing_minuted_is_422_at_the_attendees(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    before = events_of(postgres, case_id)
+    tick()
+    answer = client.post(f"/api/v1/cases/{case_id}/meetings", json={"held_on": "2026-02-02"}, headers=users.social)
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "empty_meeting", answer.text
+    assert {k: answer.json()["error"][k] for k in ("field", "message")} == {"field": "body.attendees", "message": (
+        "a meeting with nobody attending and nothing minuted records nothing: name who attended, or give an outcome"
+        " or a decision")}
+    assert events_of(postgres, case_id) == before
+
+
 def test_a_replay_as_of_a_moment_beyond_the_calendar_is_422_naming_as_of(client, users, tick):
     case_id, _ = school_consented_case(client, users, tick)
     for moment in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00"):

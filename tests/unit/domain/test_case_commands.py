@@ -226,6 +226,8 @@ class TestGroupWork:
     def test_a_meeting_with_nobody_attending_and_nothing_minuted_is_refused(self):
         """The web form refused it (a caseworker helper, 2026-12-05: its date is filled in, so one click recorded an
         empty meeting every member saw); the API took it.  Anyone attending, or anything minuted, will do."""
+        from services.web.texts import error_text
+
         story = CaseStory().accept()
 
         def meeting(**given):
@@ -234,9 +236,10 @@ class TestGroupWork:
                                                 "at": story.at(), "catalogue": CATALOGUE, **given})
 
         before = len(story.events)
-        with pytest.raises(errors.InvalidInput) as raised:
+        with pytest.raises(errors.EmptyMeeting) as raised:
             meeting(next_meeting=story.now.date() + timedelta(days=14))
         assert raised.value.field == "attendees" and len(story.events) == before
+        assert "tomt möte" in error_text(raised.value.code, "")   # the one rule the web form says in Swedish too
         meeting(other_attendees=("Den unge",))
         meeting(decisions=(Decision("Nästa möte i maj.", "case"),))
         assert len(story.events) == before + 2
