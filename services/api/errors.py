@@ -90,11 +90,15 @@ def status_of(error: DomainError) -> int:
     return next((status for kind, status in STATUS if isinstance(error, kind)), 422)
 
 
+def domain_answer(error: DomainError, scope: dict[str, Any], field: str | None = None) -> JSONResponse:
+    """A domain error's answer; ``field`` where the request knows better than the domain where the value was."""
+    return JSONResponse(error_body(error.code, error.message, located(field or error.field, scope)), status_of(error))
+
+
 def install(api: FastAPI) -> None:
     @api.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(error.code, error.message, located(error.field, request.scope)),
-                            status_of(error))
+        return domain_answer(error, request.scope)
 
     @api.exception_handler(AuthenticationFailed)
     async def unauthenticated(request: Request, error: AuthenticationFailed) -> JSONResponse:

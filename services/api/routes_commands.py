@@ -72,7 +72,8 @@ async def _run(writer: Writing, name: str, case_id: UUID, body: c.Command, statu
     async def run() -> Done:
         expected = expected_version(if_match, body.expected_version)
         return await ctx.cases.command_async(user, name, case_id, expected, **body.arguments(), **from_path)
-    return await write(ctx, user, request, key, body.model_dump_json, run, status)
+    return await write(ctx, user, request, key, body.model_dump_json, run, status,
+                       version_sent_in="If-Match" if if_match is not None else "expected_version")
 
 
 @router.post("/{case_id}/eligibility", response_model=Written, responses=ERRORS)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from domain.errors import DomainError, InvalidInput
 from services.api.deps import ApiContext
+from services.api.errors import domain_answer
 from services.api.views import Written
 from services.authorisation import check_reads_cases
 from services.case_commands import Written as Done
@@ -64,20 +65,18 @@ def _stored_answer(ctx: ApiContext, owner: str, given: str, parts: tuple[str, ..
 
 
 async def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
-                run: Callable[[], Awaitable[Done]], status: int = 200, location: Location | None = None
-                ) -> JSONResponse:
+                run: Callable[[], Awaitable[Done]], status: int = 200, location: Location | None = None,
+                version_sent_in: str = "expected_version") -> JSONResponse:
     """Run the write once per Idempotency-Key: a retry gets the first answer and records nothing.
 
     The answer is committed with the command's events (``services.idempotency``): a retry after any
     cut-off gets either that answer or, if nothing was recorded, a fresh run.  A conflict names the version the
-    caller sent where it sent it: its If-Match header, when it sent one (it was named `body.expected_version`
-    though the body held none)."""
+    caller sent where it sent it, ``version_sent_in`` (the route's to say: the domain knows only
+    `expected_version`, and an If-Match header was named `body.expected_version` though the body held none)."""
     try:
         return await _write_once(ctx, user, request, key, body, run, status, location)
     except ConcurrentChange as conflict:
-        if request.headers.get("if-match") is not None and conflict.field == "expected_version":
-            conflict.field = "If-Match"
-        raise
+        return domain_answer(conflict, request.scope, version_sent_in if conflict.field == "expected_version" else None)
 
 
 async def _write_once(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],

@@ -32,6 +32,17 @@ def test_expected_version_in_the_body_works_like_if_match(client, users, tick):
     assert response.status_code == 409 and response.json()["error"]["field"] == "body.expected_version"
 
 
+def test_a_keyed_write_with_a_stale_if_match_names_the_header_and_one_without_names_the_body(client, users, tick):
+    """The keyed path answers a conflict as the plain one does: where the caller sent its version."""
+    case_id = open_case(client, users)
+    tick()
+    accept = {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}
+    for key, sent, field in (("k1", {"If-Match": '"7"'}, "header.if-match"), ("k2", {}, "body.expected_version")):
+        stale = client.post(f"/api/v1/cases/{case_id}/eligibility", json={**accept, "expected_version": 7},
+                            headers={**users.social, "Idempotency-Key": key, **sent})
+        assert stale.status_code == 409 and stale.json()["error"]["field"] == field, stale.text
+
+
 def test_a_retried_post_with_the_same_idempotency_key_records_once_and_answers_the_same(client, users):
     headers = {**users.social, "Idempotency-Key": "referral-42"}
     first = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
