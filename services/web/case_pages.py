@@ -60,7 +60,7 @@ def show(request: Request, user: Principal, look_: Look, tab: str, template: str
     now = case_now(request, look_)
     markers = deadlines.of_case(look_.disclosures, look_.place is Place.LEAD, now, local_date(now))
     return render(request, template, status, user=user, look=look_, case_id=look_.case_id, tab=tab,
-                  head=views.head(look_.disclosures, look_.place is Place.LEAD, look_.place is Place.MEMBER),
+                  head=views.head(look_.disclosures, look_.place),
                   purpose=session.purpose(request, look_.case_id),
                   tabs=[(t, texts.T[TAB_TEXTS[t]]) for t in tabs], lead=look_.place is Place.LEAD,
                   catalogue=service(request).catalogue,

@@ -21,6 +21,7 @@ from domain.judge import Disclosure, Judge, consenters_needed
 from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
 from projections.agency_views import phase_of_kinds
+from services.authorisation import Place
 from services.presentation import PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents
 
 
@@ -93,14 +94,15 @@ class Head:
 MEMBER_PHASES = {p: PHASES[p] for p in ("accepted", "active", "closed")}
 
 
-def head(disclosures: Sequence[Disclosure], lead: bool = False, member: bool = False) -> Head:
+def head(disclosures: Sequence[Disclosure], place: Place) -> Head:
+    """The head of the case as the reader in ``place`` sees it."""
     number = next((f.content["case_number"] for f in facts_seen(disclosures, "case.opened")), None)
-    phase = phase_of(disclosures, in_the_group=member)
+    phase = phase_of(disclosures, in_the_group=place is Place.MEMBER)
     last = max((d.fact.recorded_at for d in disclosures), default=None)
     # Social services only: a member is in the group, so the case was found eligible (its phase says so, though the
     # decision, an assessment, is no fact it sees: ``phase_of_kinds``).
     return Head(number, PHASES.get(phase or "", None), phase == "closed", last,
-                phase if lead and phase in ("referred", "declined") else None)
+                phase if place is Place.LEAD and phase in ("referred", "declined") else None)
 
 
 def phase_of(disclosures: Sequence[Disclosure], *, in_the_group: bool = False) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from domain.visibility import CaseVisibility
 from projections.agency_views import summarise
+from services.authorisation import Place
 from services.web.views import head
 from tests.builders import CATALOGUE, CaseStory
 
@@ -29,7 +30,7 @@ def test_a_member_that_sees_no_decision_reads_the_case_as_found_eligible_not_as_
     kinds = {d.fact.kind for d in tracker.visible["skola"].values()}
     assert "eligibility" not in kinds and "case.opened" in kinds
     assert summarise(tracker, "skola", LEAD).phase == "accepted"
-    assert head(list(tracker.visible["skola"].values()), member=True).phase == head(
-        list(tracker.visible[LEAD].values()), lead=True).phase
+    assert head(list(tracker.visible["skola"].values()), Place.MEMBER).phase == head(
+        list(tracker.visible[LEAD].values()), Place.LEAD).phase
     assert summarise(tracker, LEAD, LEAD).phase == "accepted"
 
