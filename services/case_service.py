@@ -72,6 +72,16 @@ class CaseLists(Protocol):
 
 
 @dataclass(frozen=True)
+class Listing:
+    """The cases a list shows (a page of it), how many the whole list holds, and a read of each case shown, to be
+    logged before it is shown (none for an empty page)."""
+
+    shown: list[dict[str, Any]]
+    total: int
+    reads: list[AccessEntry]
+
+
+@dataclass(frozen=True)
 class Look:
     """What a user sees of a case now."""
 
@@ -101,20 +111,19 @@ class CaseService(CaseCommands, CaseAudit):
         before it is shown, with the purpose stated for it (``purpose``: one for all, or each case's own); an empty
         page logs nothing.  A page, not the whole list: an installation's auditor, or a large municipality's
         caseworker, read every case of it on each opening."""
-        rows = sorted(self._listed(p, phase), key=lambda r: r["case_number"] or "", reverse=True)
-        shown = rows[(page - 1) * size:page * size]
-        self.access_log.record_all(self._list_reads(p, shown, purpose))
-        return shown, len(rows)
+        listing = self._listing(p, purpose, slice((page - 1) * size, page * size), phase, newest_first=True)
+        self.access_log.record_all(listing.reads)
+        return listing.shown, listing.total
 
     async def cases_async(self, p: Principal, purpose: Purpose = "", offset: int = 0,
                           limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
         """As ``case_page``, on an event loop — the list is read in a thread, its reads logged from the loop — from
         ``offset``, at most ``limit`` of them (in the list's order: by case number), only those shown read; and how
         many the whole list holds."""
-        rows = await asyncio.to_thread(self._listed, p, "")
-        shown = rows[offset:None if limit is None else offset + limit]
-        await self.access_log.record_all_async(self._list_reads(p, shown, purpose))
-        return shown, len(rows)
+        window = slice(offset, None if limit is None else offset + limit)
+        listing = await asyncio.to_thread(self._listing, p, purpose, window)
+        await self.access_log.record_all_async(listing.reads)
+        return listing.shown, listing.total
 
     def case_numbers(self, p: Principal, case_ids: Iterable[UUID]) -> dict[str, str | None]:
         """An auditor's label for cases already being read (the case an audit page is of, the cases whose reads an
@@ -125,6 +134,16 @@ class CaseService(CaseCommands, CaseAudit):
         if self.lists is None:
             return {}
         return {str(case_id): number for case_id, number in self.lists.case_numbers(list(set(case_ids))).items()}
+
+    def _listing(self, p: Principal, purpose: Purpose, window: slice, phase: str = "",
+                 newest_first: bool = False) -> Listing:
+        """The ``window`` of the user's list (of one phase, given one; by case number, or the newest first) and a
+        read of each case in it: all but the logging, which ``case_page`` does as it is and ``cases_async`` from
+        the event loop."""
+        rows = self._listed(p, phase)
+        if newest_first:
+            rows = sorted(rows, key=lambda r: r["case_number"] or "", reverse=True)
+        return Listing(rows[window], len(rows), self._list_reads(p, rows[window], purpose))
 
     def _listed(self, p: Principal, phase: str) -> list[dict[str, Any]]:
         check_reads_cases(p, self.catalogue)
