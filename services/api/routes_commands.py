@@ -13,7 +13,7 @@ from services.api import commands as c
 from services.api.deps import Context, CurrentUser, Writer, Writing
 from services.api.errors import ErrorBody, error_body
 from services.api.views import Written
-from services.api.writing import expected_version, write
+from services.api.writing import expected_version, where_version_sent, write
 from services.api.one_key_each import OneKeyEachRoute
 from services.case_commands import Written as Done
 
@@ -73,7 +73,7 @@ async def _run(writer: Writing, name: str, case_id: UUID, body: c.Command, statu
         expected = expected_version(if_match, body.expected_version)
         return await ctx.cases.command_async(user, name, case_id, expected, **body.arguments(), **from_path)
     return await write(ctx, user, request, key, body.model_dump_json, run, status,
-                       version_sent_in="If-Match" if if_match is not None else "expected_version")
+                       version_sent_in=where_version_sent(if_match))
 
 
 @router.post("/{case_id}/eligibility", response_model=Written, responses=ERRORS)

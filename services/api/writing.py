@@ -43,6 +43,12 @@ def expected_version(if_match: str | None, in_body: int | None) -> int | None:
     return int(found.group(1))
 
 
+def where_version_sent(if_match: str | None) -> str:
+    """Where the version a conflict is about came from: If-Match names one unless it is ``*``, which takes the
+    body's (a stale ``expected_version`` beside ``If-Match: *`` was blamed on the header)."""
+    return "If-Match" if if_match is not None and if_match.strip() != "*" else "expected_version"
+
+
 def answer(done: Done, status: int = 200, location: Location | None = None) -> JSONResponse:
     body = Written(case_id=done.case_id, version=done.version, created=done.value).model_dump(mode="json")
     return respond(body, status, location)

@@ -37,7 +37,8 @@ def test_a_keyed_write_with_a_stale_if_match_names_the_header_and_one_without_na
     case_id = open_case(client, users)
     tick()
     accept = {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}
-    for key, sent, field in (("k1", {"If-Match": '"7"'}, "header.if-match"), ("k2", {}, "body.expected_version")):
+    for key, sent, field in (("k1", {"If-Match": '"7"'}, "header.if-match"), ("k2", {}, "body.expected_version"),
+                             ("k3", {"If-Match": "*"}, "body.expected_version")):   # *: the body's version counts
         stale = client.post(f"/api/v1/cases/{case_id}/eligibility", json={**accept, "expected_version": 7},
                             headers={**users.social, "Idempotency-Key": key, **sent})
         assert stale.status_code == 409 and stale.json()["error"]["field"] == field, stale.text
