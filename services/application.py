@@ -85,7 +85,8 @@ class CaseApplication(Application[UUID]):
             except RecordConflictError:
                 continue  # another case took the number first: draw again
             return CommandResult(case.id, case.version, recordings[-1].notification.id, number)
-        raise ConcurrentChange("could not allocate a case number: too many cases opened at once; try again")
+        raise ConcurrentChange("could not allocate a case number: too many cases opened at once; try again",
+                               field=None)   # a referral sends no version
 
     # -- commands on an open case ------------------------------------------------
 

@@ -25,8 +25,9 @@ class ConcurrentChange(DomainError):
 
     code = "concurrent_change"
 
-    def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None) -> None:
-        super().__init__(message, field="expected_version")
+    def __init__(self, message: str, *, expected: int | None = None, actual: int | None = None,
+                 field: str | None = "expected_version") -> None:
+        super().__init__(message, field=field)   # None: no one value sent is at fault (two referrals at once)
         self.expected, self.actual = expected, actual
 
 

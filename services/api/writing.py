@@ -111,7 +111,7 @@ async def _write_once(ctx: ApiContext, user: Principal, request: Request, key: s
             return respond(stored.body, stored.status, location, replayed=True)
         if isinstance(error, AnswerAlreadyStored):
             raise ConcurrentChange("a request with this Idempotency-Key was recorded at the same moment;"
-                                   " retry to get its answer") from None
+                                   " retry to get its answer", field="Idempotency-Key") from None
         raise
     if pending.row is None:  # nothing was saved with it (cannot happen for a case command): answer as usual
         return answer(done, status, location)

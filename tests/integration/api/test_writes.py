@@ -44,6 +44,19 @@ def test_a_keyed_write_with_a_stale_if_match_names_the_header_and_one_without_na
         assert stale.status_code == 409 and stale.json()["error"]["field"] == field, stale.text
 
 
+def test_a_referral_that_finds_no_free_case_number_is_409_naming_no_field(client, users, app, monkeypatch):
+    """A referral sends no version: its conflict (every number drawn was taken by another case first) named
+    `body.expected_version`, a field the referral does not have."""
+    from eventsourcing.persistence import RecordConflictError
+
+    def taken(*args, **kwargs):
+        raise RecordConflictError("the number was taken")
+    monkeypatch.setattr(app, "save", taken)
+    refused = client.post("/api/v1/cases", json=REFERRAL, headers=users.social)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "concurrent_change", refused.text
+    assert refused.json()["error"]["field"] is None
+
+
 def test_a_retried_post_with_the_same_idempotency_key_records_once_and_answers_the_same(client, users):
     headers = {**users.social, "Idempotency-Key": "referral-42"}
     first = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
