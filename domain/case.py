@@ -88,6 +88,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
         catalogue.category(summary_category, field="summary_category")
         _check_route_fits_category(entry_route, summary_category)
         check_not_in_future(referral_date, at, "referral_date")
+        _check_route_basis_applies(entry_route, summary_category, identity.birth_date, referral_date, catalogue)
         return cls._create(
             ev.ReferralReceived, id=case_id or uuid4(), timestamp=at, recorded_by=by,
             case_number=case_number, municipality=municipality,
@@ -205,3 +206,19 @@ def _check_route_fits_referrer(entry_route: str, referring_agency: str, catalogu
     basis = catalogue.legal_bases.get(entry_route)
     if basis is not None and referring_agency not in basis.senders:
         raise InvalidInput(f"a {basis.name} cannot come from '{referring_agency}'", field="referring_agency")
+
+
+def _check_route_basis_applies(entry_route: str, summary_category: str, born: date, referral_date: date,
+                               catalogue: Catalogue) -> None:
+    """A route backed by law cites that law's conditions as a contribution's legal basis does: its categories, and
+    for one that applies under 18 only (LUL 6 §: "någon som inte har fyllt arton år"; SoL 14 kap. 1 §: a child) the
+    young person under 18 on the referral's date.  An adult "LUL 6 §-underrättelse" cited a law that cannot apply."""
+    basis = catalogue.legal_bases.get(entry_route)
+    if basis is None:
+        return
+    if summary_category not in basis.categories:
+        raise InvalidInput(f"a {basis.name} does not carry the category '{summary_category}': file its summary under"
+                           f" one of {', '.join(sorted(basis.categories))}", field="summary_category")
+    if basis.under_18_only and age_on(born, referral_date) >= 18:
+        raise InvalidInput(f"a {basis.name} concerns only someone under 18 on its date: the young person was 18 or"
+                           " older on the referral date; choose the route 'known' or 'other'", field="entry_route")

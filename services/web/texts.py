@@ -378,6 +378,11 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("twice in the scope", "Myndigheten finns med två gånger i omfattningen: samla alla dess kategorier på ett ställe."),
     ("named twice for", "Kategorin finns med två gånger för samma myndighet: ange varje kategori en gång."),
     ("tells of a suspected crime", "En LUL 6 §-underrättelse gäller misstanke om brott: välj kategorin Brottslighet."),
+    ("concerns only someone under 18", "En LUL 6 §-underrättelse och en orosanmälan enligt SoL 14 kap. 1 § gäller den"
+                                       " som inte har fyllt 18 år: den unge hade fyllt 18 på datumet för"
+                                       " aktualiseringen. Välj Känd hos socialtjänsten eller Annan väg."),
+    ("does not carry the category", "Lagrummet för hur ärendet kom in omfattar inte den kategorin: välj en annan"
+                                    " kategori för sammanfattningen."),
     ("listed twice", "Vårdnadshavaren finns med två gånger."),
     ("control character", "Texten innehåller ett tecken som inte kan sparas."),
     ("no guardian with this id", "Ingen sådan vårdnadshavare finns registrerad i ärendet."),

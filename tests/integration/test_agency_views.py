@@ -363,7 +363,9 @@ def test_the_views_and_the_log_change_at_the_calendar_s_very_instant_across_summ
     from domain.identity import luhn_check_digit
 
     digits = born + "238"
-    case_id, _ = open_case(app, personnummer=digits + str(luhn_check_digit(digits[2:11])))
+    # A LUL 6 § notification concerns someone under 18: the adult comes in as already known to social services.
+    case_id, _ = open_case(app, personnummer=digits + str(luhn_check_digit(digits[2:11])),
+                           **({"entry_route": "known"} if born.startswith("2003") else {}))
     app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Risk.", instruments=(), decided_on=date(2026, 2, 2))
     app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"),))
     app.grant_consent(case_id, by=SOCIAL, consenter="young_person", scope=(ScopeEntry("skola", ("case", "school")),),

@@ -49,9 +49,17 @@ def _valid(personnummer: str) -> str:
     return digits[:11] + str(luhn_check_digit(digits[2:11]))
 
 
+def _opened(person: str) -> CaseStory:
+    """The case opened on 2026-01-05; a LUL 6 § notification concerns someone under 18, so the adult comes in as
+    already known to social services."""
+    return CaseStory(personnummer=_valid(person), start=utc(2026, 1, 5),
+                     entry_route="known" if person.startswith("2003") else "lul6")
+
+
 @st.composite
 def histories(draw):
-    story = CaseStory(personnummer=_valid(draw(st.sampled_from(PEOPLE))), start=utc(2026, 1, 5))
+    person = draw(st.sampled_from(PEOPLE))
+    story = _opened(person)
     story.accept()
     story.guardians("Maria", "Johan")
     story.join(*draw(st.sets(st.sampled_from(OTHERS))))
@@ -385,7 +393,7 @@ def _twin_story(person, joined, plan, lead_as):
     fake = lambda: UUID(int=next(counter))  # noqa: E731
     with mock.patch("domain.case.uuid4", fake), mock.patch("domain.consent_commands.uuid4", fake), \
             mock.patch("domain.group_commands.uuid4", fake):
-        story = CaseStory(personnummer=_valid(person), start=utc(2026, 1, 5))
+        story = _opened(person)
         story.accept()
         story.guardians("Maria", "Johan")
         story.join(*sorted(joined))
