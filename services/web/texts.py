@@ -48,7 +48,7 @@ T: dict[str, str] = {
     "tab_overview": "Tidslinje", "tab_eligibility": "Beslut", "tab_guardians": "Vårdnadshavare",
     "tab_consents": "Samtycken", "tab_group": "Gruppen", "tab_plan": "Åtgärdsplan", "tab_meetings": "Möten",
     "tab_followups": "Uppföljning", "tab_contribution": "Lämna uppgift", "tab_closure": "Avslut",
-    "tab_extract": "Registerutdrag",
+    "tab_extract": "Loggutdrag",
     "timeline_title": "Tidslinje – det din myndighet får se", "timeline_none": "Inget att visa.",
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
@@ -119,7 +119,7 @@ T: dict[str, str] = {
     "contribution_submit": "Spara uppgiften", "contribution_own": "Era egna uppgifter",
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
     "closed_no_forms": "Ärendet är avslutat: inget mer kan registreras i det, så här finns inga formulär.",
-    "extract_title": "Registerutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
+    "extract_title": "Loggutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
                      "ärendets innehåll: vem, vilken myndighet, vad och när. När ärendet visats i en ärendelista står"
                      " samma läsares visningar samma dag på en rad.", "print": "Skriv ut",
     "extract_times": "gånger samma dag", "pager": "Sidor", "pager_page": "Sida", "pager_of": "av",
@@ -259,7 +259,7 @@ ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "K
 READS = {"case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
-         "extract": "registerutdraget", "extract.guardian": "registerutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
+         "extract": "loggutdraget", "extract.guardian": "loggutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
          "audit.access_log": "åtkomstloggen (granskning)",
@@ -344,7 +344,7 @@ DOMAIN_ERRORS = {
     "case_closed": "Ärendet är avslutat.",
     "outside_target_group": "Den unge är utanför målgruppen 15–25 år: ange ett skäl för att ändå besluta aktuell.",
     "guardian_cannot_consent_for_adult": "Den unge har fyllt 18: en vårdnadshavare kan inte lämna samtycke.",
-    "extract_recipient_refused": "Registerutdraget lämnas till den unge, eller till en vårdnadshavare med vårdnad så"
+    "extract_recipient_refused": "Loggutdraget lämnas till den unge, eller till en vårdnadshavare med vårdnad så"
                                  " länge den unge är under 18.",
     "guardian_consent_from_18": "En vårdnadshavares samtycke räknas bara till dagen före den unges 18-årsdag: det kan"
                                 " inte börja gälla då eller senare.",

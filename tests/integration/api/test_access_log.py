@@ -250,7 +250,7 @@ def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under
     assert reads[-1]["what"] == f"extract.guardian:{mother}"   # whom it was for, on record (by id, no name)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag", params={"till": mother})
     assert page.status_code == 200 and "Utdrag för: <strong>Maria (vårdnadshavare)</strong>" in page.text
-    assert "registerutdraget till en vårdnadshavare" in page.text
+    assert "loggutdraget till en vårdnadshavare" in page.text
     refused = extract(recipient="someone-else")
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "extract_recipient_refused"
     assert refused.json()["error"]["field"] == "query.recipient"
