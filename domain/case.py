@@ -47,6 +47,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
                  summary_category: str) -> None:
         self.case_number = case_number
         self.municipality = municipality
+        self.referral_date = referral_date
         self.subject = subject
         self.born = PersonalIdentityNumber(subject.personnummer).birth_date
         self.phase = Phase.REFERRED
@@ -105,6 +106,9 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
         if self.phase is not Phase.REFERRED:
             raise EligibilityAlreadyDecided("eligibility has already been decided for this case")
         check_not_in_future(decided_on, at, "decided_on")
+        if decided_on < self.referral_date:
+            raise InvalidInput(f"the decision is dated before the referral date ({self.referral_date}): social services"
+                               " decides on a referral it has received", field="decided_on")
         instruments = tuple(check_choice(i, Instrument, f"instruments.{n}") for n, i in enumerate(instruments))
         repeat = first_repeat(instruments)
         if repeat is not None:

@@ -387,7 +387,9 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("control character", "Texten innehåller ett tecken som inte kan sparas."),
     ("no guardian with this id", "Ingen sådan vårdnadshavare finns registrerad i ärendet."),
     ("must not be empty", "Fältet måste fyllas i."), ("is longer than", "Texten är för lång."),
-    ("must be one of", "Välj ett av alternativen."), ("before", "Datumet ligger före startdatumet."),
+    ("must be one of", "Välj ett av alternativen."),
+    ("before the referral date", "Beslutet kan inte vara fattat före datumet för aktualiseringen."),
+    ("before", "Datumet ligger före startdatumet."),
     ("may only be responsible", "Myndigheten får bara vara ansvarig för rader i sin egen kategori "
                                 "(annars röjs att den är med i gruppen)."),
     ("give the row's category", "Området finns inte i listan: välj vilken kategori raden gäller (den avgör vilka som"
