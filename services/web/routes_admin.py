@@ -112,7 +112,7 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 typed=typed if target == "grant" and typed else fresh, errors=errors or {}, target=target,
                 refused=typed if target != "grant" else None,
                 picture=picture, consents=consents, idle=views.idle(picture, consents),
-                consenters=views.consenters(seen.disclosures),
+                consenters=views.consenters_now(seen.disclosures, now),
                 # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
                 recipients=list(cat.agencies))
 

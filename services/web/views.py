@@ -282,6 +282,12 @@ def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tupl
 def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
     """Whom the extract may be made for now (``Case.check_extract_for``): the young person, and while they are under
     18 each guardian with custody."""
+    return consenters_now(disclosures, now)
+
+
+def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
+    """Who may give a consent now (``Case.grant_consent``): the young person, and while they are under 18 each
+    guardian with custody — from the 18th birthday a guardian's consent no longer counts, and is refused."""
     subject = facts_seen(disclosures, "case.subject")
     under_18 = bool(subject) and local_date(now) < birthday(subject[0].content["birth_date"], 18)
     return consenters(disclosures) if under_18 else [(YOUNG_PERSON, "Den unge")]
