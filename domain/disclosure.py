@@ -25,7 +25,8 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 from domain.calendar import birthday, end_of_day, start_of_day
 from domain.case_events import (
-    ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft, ReferralReceived,
+    CaseClosed, ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft,
+    ReferralReceived,
 )
 from domain.catalogue import Catalogue
 from domain.facts import Fact, facts_of
@@ -50,7 +51,11 @@ from domain.judge import Basis, Disclosure, Judge
 #   6  social services, which sees every membership as the case's administration, is shown a member's fact its
 #      consents cover without a consent to the membership's category too (it saw none of the members' notes unless
 #      a consent also named it for `case`)
-RULES_VERSION = 6
+#   7  the group's work ends with the case: from its closure no member is an active member, so nothing reaches a
+#      member under consent any more (a school went on reading the young person's name, plan and the others'
+#      notes a year after closure, under a consent given "tills vidare" for the group's work); each keeps what it
+#      recorded itself, and social services, the case's owner, keeps what it saw
+RULES_VERSION = 7
 
 
 # Named tuples, not frozen dataclasses: the views make hundreds of thousands a second, and a tuple is made in
@@ -65,7 +70,7 @@ class Cause(NamedTuple):
 
 
 CAUSES = ("recorded", "consent_granted", "consent_narrowed", "consent_withdrawn", "guardians_recorded",
-          "member_joined", "member_left", "consent_starts", "consent_ends", "turns_18", "calendar", "rules_changed")
+          "member_joined", "member_left", "case_closed", "consent_starts", "consent_ends", "turns_18", "calendar", "rules_changed")
 RECORDED = (Cause("recorded"),)
 # No event's: a rebuild under new rules ended what the log it replaced had left visible and today's rules do not
 # show (``ViewRunner.finish_build``).  The events alone never give it; the replaced log does.
@@ -94,6 +99,8 @@ def cause_of(event: Any) -> tuple[Cause, ...]:
         return (Cause("member_joined" if isinstance(event, MemberJoined) else "member_left", agency=event.agency),)
     if isinstance(event, GuardiansRecorded):
         return (Cause("guardians_recorded"),)
+    if isinstance(event, CaseClosed):
+        return (Cause("case_closed"),)
     return RECORDED
 
 
@@ -251,7 +258,8 @@ def _versions(new: tuple[Disclosure, ...], before: tuple[Disclosure, ...]) -> in
     return count
 
 
-RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft)
+RULE_EVENTS = (ConsentGranted, ConsentNarrowed, ConsentWithdrawn, GuardiansRecorded, MemberJoined, MemberLeft,
+               CaseClosed)
 EVERY_AGENCY: frozenset[str] = frozenset({"*every agency*"})
 
 
@@ -262,6 +270,8 @@ def concerned_by(event: Any, case: Any) -> frozenset[str] | None:
     membership only for its agency; custody changes whose consent is needed, so it concerns everyone."""
     if isinstance(event, (MemberJoined, MemberLeft)):
         return frozenset((event.agency,))
+    if isinstance(event, CaseClosed) and case is not None:
+        return frozenset(case.members)   # the group's members stop being active ones; no one else's view changes
     # A grant is left to RULE_EVENTS (everyone): its first day is a calendar moment, which concerns everyone
     # anyway, so a narrower answer here would never be used.
     if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):

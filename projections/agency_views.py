@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
-from domain.case_events import CaseEvent, MemberJoined, MemberLeft, ReferralReceived
+from domain.case_events import CaseClosed, CaseEvent, MemberJoined, MemberLeft, ReferralReceived
 from domain.catalogue import Catalogue
 from domain.disclosure import VisibilityChange
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
+from domain.values import Phase
 from domain.visibility import CaseVisibility
 
 NAME = "agency_views"
@@ -128,6 +129,8 @@ class AgencyViews:
                 touched.setdefault(case_id, set()).update(c.agency for c in changes)
                 if isinstance(event, (MemberJoined, MemberLeft)):
                     touched[case_id].add(event.agency)  # its case list changes, seen facts or not
+                elif isinstance(event, CaseClosed):
+                    touched[case_id].update(tracker.replay.case.members)  # every member's list drops the case
                 if tracker.moments_ahead() != ahead:
                     # The lead's row holds the case's calendar (the keeper's due cases, every agency's withholding).
                     # A moment that passed inside an event the lead sees nothing of (a member's own note) changes
@@ -164,8 +167,11 @@ class AgencyViews:
 def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | None:
     """What the agency's case list says of the case; None when it may see nothing of it."""
     visible = [d.fact for d in tracker.visible[agency].values()]
-    if not visible or (agency != lead and agency not in tracker.replay.case.members):
-        return None  # an agency outside the group has no case to list (its own facts stay in its view)
+    case = tracker.replay.case
+    if not visible or (agency != lead and (agency not in case.members or case.phase is Phase.CLOSED)):
+        # An agency outside the group has no case to list, nor has a member once the group's work ended with the
+        # case (rules version 7): its own facts stay in its view, for it to read by the case's id.
+        return None
     by_kind: dict[str, list] = {}
     for fact in visible:
         by_kind.setdefault(fact.kind, []).append(fact)
@@ -179,7 +185,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
         plan_follow_up=_plan_follow_up(by_kind))
     if agency != lead:
         return summary
-    case, at = tracker.replay.case, tracker.last_at
+    at = tracker.last_at
     in_force = [c for c in case.consents.values() if at is not None and c.in_force_at(at)]
     ends = [c.valid_until for c in in_force if c.valid_until is not None]
     return CaseSummary(**{**vars(summary), "consents_in_force": len(in_force),

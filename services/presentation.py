@@ -185,6 +185,7 @@ _CAUSES = {
     "guardians_recorded": "vårdnadshavare och vårdnad registrerades",
     "member_joined": "{agency} gick med i gruppen",
     "member_left": "{agency} lämnade gruppen",
+    "case_closed": "ärendet avslutades och gruppens arbete upphörde",
     "consent_starts": "samtycke {ids} började gälla",
     "consent_ends": "samtycke {ids} löpte ut",
     "turns_18": "den unge fyllde 18 år",

@@ -115,7 +115,8 @@ class CaseRef(BaseModel):
 
 class CauseOut(BaseModel):
     what: Literal[CAUSES] = Field(description="recorded: the fact's own recording; consent_granted, "  # type: ignore[valid-type]
-                                  "consent_narrowed, consent_withdrawn, guardians_recorded, member_joined, member_left:"
+                                  "consent_narrowed, consent_withdrawn, guardians_recorded, member_joined, member_left,"
+                                  " case_closed (the group's members no longer active ones):"
                                   " an event that changed the rules' inputs; consent_starts, consent_ends, turns_18:"
                                   " a calendar moment (calendar: a moment no longer in the case); rules_changed: a rebuild"
                                   " under new disclosure rules ended what the log it replaced had left visible")

@@ -89,6 +89,8 @@ T: dict[str, str] = {
     "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
     "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
     "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
+    "consents_closed": "Ärendet är avslutat och gruppens arbete har upphört: samtyckena ger inte längre någon"
+                       " myndighet i gruppen del av något. Varje myndighet ser bara det den själv har registrerat.",
     # The free-text "Ansvarig" reaches every reader of the row as written; the agencies named as responsible are
     # shown only to readers that may know they take part (rules version 5).
     "responsible_hint": "Visas för alla som ser raden. Ange myndigheter under Ansvariga myndigheter, inte här.",

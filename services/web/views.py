@@ -19,7 +19,7 @@ from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure, Judge, consenters_needed
 from domain.facts import Fact, fact_order
-from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, ScopeEntry
+from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
 from services.presentation import PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents
@@ -90,8 +90,9 @@ class Head:
 
 
 # The phases a member's list can show: it is in the group only of a case found eligible, decided once (a member's
-# filter offered "aktualiserad" and "inte aktuell", which could only ever list nothing).
-MEMBER_PHASES = {p: PHASES[p] for p in ("accepted", "active", "closed")}
+# filter offered "aktualiserad" and "inte aktuell", which could only ever list nothing), and lists no closed case
+# (rules version 7: the group's work ends with the case).
+MEMBER_PHASES = {p: PHASES[p] for p in ("accepted", "active")}
 
 
 def head(disclosures: Sequence[Disclosure], place: Place) -> Head:
@@ -191,6 +192,7 @@ class Picture:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     member: dict[str, bool] = field(default_factory=dict)
     turns_18: date | None = None    # while under 18: the day guardians' consents stop counting
+    closed: bool = False            # the case is closed: no member sees anything under consent any more
 
 
 _PROBE_ORIGIN = "\x00nobody"  # a fact from no agency: only consent can make it visible
@@ -203,8 +205,10 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     born: date = subject[0].content["birth_date"]
     group = members(disclosures)
     rows = consents(disclosures, now)
+    closed = bool(facts_seen(disclosures, "case.closed"))   # the group's work ended with it (rules version 7)
     case = SimpleNamespace(
-        born=born, members=group, consents={r.record.consent_id: r.record for r in rows},
+        born=born, members=group, phase=Phase.CLOSED if closed else None,
+        consents={r.record.consent_id: r.record for r in rows},
         guardians={g["guardian_id"]: Guardian(g["guardian_id"], g["name"], g["has_custody"])
                    for g in guardians(disclosures)})
     named = {e.agency for r in rows for e in r.record.scope}
@@ -212,7 +216,8 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     lead = catalogue.lead_agency
     taking_part = {**group, lead: None}
     agencies = sorted(named | set(group), key=lambda a: agency_name(a, catalogue))
-    result = Picture(agencies, list(catalogue.categories), member={a: a in taking_part for a in agencies})
+    result = Picture(agencies, list(catalogue.categories), member={a: a in taking_part for a in agencies},
+                     closed=closed)
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}

@@ -140,14 +140,16 @@ def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
                    json={"reason": "goals_met", "outcome": "Målen är nådda."}))
     social, school = web_as(context, settings, "soc-0180"), web_as(context, settings, "skola")
-    for web, slugs in ((social, ("beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning")),
-                       (school, ("plan", "moten", "uppfoljning", "uppgift"))):
-        for slug in slugs:
-            html = web.get(f"/arenden/{case_id}/{slug}").text
-            assert "Ärendet är avslutat: inget mer kan registreras i det" in html, slug
-            posting = re.findall(r'<form method="post"[^>]*>', html)
-            assert all('action="/syfte"' in f or 'action="/logga-ut"' in f for f in posting), (slug, posting)
+    for slug in ("beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning"):
+        html = social.get(f"/arenden/{case_id}/{slug}").text
+        assert "Ärendet är avslutat: inget mer kan registreras i det" in html, slug
+        posting = re.findall(r'<form method="post"[^>]*>', html)
+        assert all('action="/syfte"' in f or 'action="/logga-ut"' in f for f in posting), (slug, posting)
     assert "Maria (har vårdnaden)" in _text(social.get(f"/arenden/{case_id}/vardnadshavare").text)
+    # The consents no longer show the group anything (rules version 7), and the picture says so.
+    assert "gruppens arbete har upphört" in _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    # The school recorded nothing of its own: the group's work over, the case is no longer there for it.
+    assert school.get(f"/arenden/{case_id}/plan").status_code == 404
 
 
 READABLE = "samtycke från den unge och vårdnadshavarna Maria och Johan, tills vidare"
@@ -366,7 +368,8 @@ def test_the_ledger_page_counts_its_checkpoints_in_swedish_and_says_they_are_the
 
 def test_a_members_phase_filter_offers_the_phases_its_cases_can_have(client, users, tick, context, settings):
     """A member is in the group only of a case found eligible (decided once): "aktualiserad" and "inte aktuell" in
-    its filter could only ever list nothing.  Social services is offered every phase."""
+    its filter could only ever list nothing, nor can "avslutad" since the group's work ends with the case (rules
+    version 7).  Social services is offered every phase."""
     school_consented_case(client, users, tick)
 
     def offered(who: str) -> list[str]:
@@ -374,5 +377,5 @@ def test_a_members_phase_filter_offers_the_phases_its_cases_can_have(client, use
         select = page[page.index('<select id="f-fas"'):]
         return re.findall(r'<option value="([a-z]*)"', select[:select.index("</select>")])
 
-    assert offered("skola") == ["", "accepted", "active", "closed"]
+    assert offered("skola") == ["", "accepted", "active"]
     assert offered("soc-0180") == ["", "referred", "accepted", "declined", "active", "closed"]

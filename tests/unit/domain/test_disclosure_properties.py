@@ -11,7 +11,7 @@ from domain.calendar import age_on, local_date
 from domain.disclosure import Replay, calendar_points, disclosure_log, disclosures_at
 from domain.judge import Judge
 from domain.errors import DomainError
-from domain.values import YOUNG_PERSON, Outcome, ScopeEntry
+from domain.values import YOUNG_PERSON, Outcome, Phase, ScopeEntry
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 from domain.values import Actor
 
@@ -39,6 +39,8 @@ steps = st.one_of(
     # A plan row naming agencies (rules version 5: each reader is shown only those it may know take part).
     st.tuples(st.just("plan"), st.sampled_from(["Skola", "Hälsa", "Fritid"]), st.sets(st.sampled_from(OTHERS)),
               gaps),
+    # Closure, in about one history of four: every later step is refused (a closed case takes nothing more).
+    st.tuples(st.just("close"), st.integers(0, 3), gaps),
 )
 
 
@@ -107,6 +109,8 @@ def _apply(story: CaseStory, step: tuple) -> None:
 
         case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(step[1], "Mål", "Så", "Någon", tuple(sorted(step[2])))],
                          by=SOCIAL, at=at, catalogue=CATALOGUE)
+    elif step[0] == "close" and step[1] == 0:
+        case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
         from domain.values import Guardian
 
@@ -150,7 +154,8 @@ def _assert_basis_holds(d, agency, case, at) -> None:
         assert legal.recipient == agency and fact.origin in legal.senders and fact.category in legal.categories
     else:
         assert basis.kind == "consent" and basis.consent_ids
-        assert agency == CATALOGUE.lead_agency or agency in case.members
+        # An active member: in the group, and the group still at work (rules version 7: not once the case closed).
+        assert agency == CATALOGUE.lead_agency or (agency in case.members and case.phase is not Phase.CLOSED)
         used = [case.consents[cid] for cid in basis.consent_ids]
         # The fact's category; and, for a fact from another member, the category its membership reveals — but
         # not to social services, which sees every membership as the case's administration (rules version 6).
@@ -168,6 +173,23 @@ def _assert_basis_holds(d, agency, case, at) -> None:
             consenters = {c.consenter for c in used if any(s.covers(agency, category) for s in c.scope)}
             assert YOUNG_PERSON in consenters
             assert consenters == {YOUNG_PERSON} if adult else custodians <= consenters
+
+
+@common
+@given(histories(), st.sampled_from([timedelta(minutes=5), timedelta(days=40)]))
+def test_once_the_case_is_closed_no_member_sees_anything_but_its_own_and_what_law_carries(story, gap):
+    """The group's work ends with the case (rules version 7): whatever consents are still in force, a member keeps
+    only what it recorded itself (and what a law carries to it), from the closure on and a year later; social
+    services, the case's owner, keeps what it saw."""
+    if story.case.phase is not Phase.CLOSED:
+        story.at(story.now + gap)
+        story.case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=story.now, catalogue=CATALOGUE)
+    closed = story.events[-1].timestamp   # a closed case takes no event after its closure
+    for at in (closed, closed + timedelta(days=365)):
+        for agency in OTHERS:
+            assert {d.basis.kind for d in disclosures_at(story.events, agency, at, CATALOGUE)} <= {"origin", "law"}
+        lead = {d.fact.kind for d in disclosures_at(story.events, CATALOGUE.lead_agency, at, CATALOGUE)}
+        assert {"case.subject", "case.closed"} <= lead
 
 
 @common
@@ -194,7 +216,7 @@ def test_every_change_names_a_cause_that_happened_then(story):
         events.setdefault(e.timestamp, []).append(e)
     rule_events = {"consent_granted": "ConsentGranted", "consent_narrowed": "ConsentNarrowed",
                    "consent_withdrawn": "ConsentWithdrawn", "guardians_recorded": "GuardiansRecorded",
-                   "member_joined": "MemberJoined", "member_left": "MemberLeft"}
+                   "member_joined": "MemberJoined", "member_left": "MemberLeft", "case_closed": "CaseClosed"}
     case = story.case
     for change in disclosure_log(story.events, AGENCIES, horizon, CATALOGUE):
         assert change.cause, change

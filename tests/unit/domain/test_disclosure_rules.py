@@ -203,6 +203,23 @@ class TestDisclosureInTime:
         assert contributed(story, "skola", "Egen närvarorapport.")
         assert not contributed(story, "skola", "Polisens uppgift.")
 
+    def test_when_the_case_is_closed_the_members_keep_only_their_own(self, story):
+        """The group's work ends with the case: a consent given "tills vidare" for it showed a school the young
+        person's name, the plan and the police's notes a year after closure (rules version 7)."""
+        story.consent_all({"skola": ("case", "school"), "polis": ("case", "school")})
+        story.contribute(SCHOOL, "school", "Egen närvarorapport.")
+        story.contribute(POLICE, "school", "Polisens uppgift.")
+        assert "case.subject" in kinds(story, "skola") and contributed(story, "skola", "Polisens uppgift.")
+        story.case.close(reason="goals_met", outcome="Målen är nådda.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        for member, own, others in ((SCHOOL, "Egen närvarorapport.", "Polisens uppgift."),
+                                    (POLICE, "Polisens uppgift.", "Egen närvarorapport.")):
+            assert contributed(story, member.agency, own) and not contributed(story, member.agency, others)
+            assert {d.basis.kind for d in seen(story, member.agency).values()} == {"origin"}
+        a_year_on = story.now + timedelta(days=365)
+        assert kinds(story, "skola", a_year_on) == ["contribution"]
+        lead = kinds(story, "socialtjanst", a_year_on)   # the owner keeps what it saw, the closure among it
+        assert "case.subject" in lead and "case.closed" in lead
+
 
 class TestWhatEachAgencySees:
     def test_membership_of_child_psychiatry_is_hidden_from_an_agency_without_health(self, story):
@@ -638,6 +655,13 @@ class TestEveryChangeSaysWhatCausedIt:
         story.case.remove_member(agency="skola", reason="Slutat skolan", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         *_, ended = self._changes(story, "skola", "Polisens uppgift.")
         assert ended.change == "ended" and ended.cause == (Cause("member_left", agency="skola"),)
+
+    def test_closing_the_case_names_the_closure_to_each_member(self, story):
+        story.consent_all(SCHOOL_SCOPE)
+        story.contribute(POLICE, "school", "Polisens uppgift.")
+        story.case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        *_, ended = self._changes(story, "skola", "Polisens uppgift.")
+        assert ended.change == "ended" and ended.cause == (Cause("case_closed"),)
 
     def test_joining_the_group_names_the_agency_that_joined(self):
         s = CaseStory().accept()
