@@ -18,7 +18,7 @@ from psycopg.sql import SQL
 
 from domain.judge import Basis
 from gateways.feed_store import view_where
-from gateways.sealing import unseal
+from gateways.sealing import Unsealable, unseal
 from services.ports import KeyStore
 
 
@@ -42,6 +42,7 @@ class ViewQueries:
     keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    _lead: Callable[[], str]
 
     def facts(self, agency: str, case_id: UUID) -> list[StoredFact]:
         rows = self._rows(SQL("SELECT * FROM {}.view_facts WHERE agency = %s AND case_id = %s"
@@ -53,6 +54,28 @@ class ViewQueries:
                            r["recorded_at"], r["visible_since"], _unbasis(r["basis"]),
                            json.loads(unseal(key, bytes(r["content"]), view_where(case_id, agency, r["fact_id"]))))
                 for r in rows]
+
+    def young_persons(self, case_ids: list[UUID]) -> dict[UUID, str]:
+        """Each case's young person's personnummer (twelve digits), from the lead's sealed ``case.subject`` fact: one
+        query for the facts and one for the keys, however many cases (a referral's duplicate check reads every open
+        case of the municipality).  A case whose key is destroyed (erased) or does not unwrap is left out."""
+        if not case_ids:
+            return {}
+        lead = self._lead()
+        rows = self._rows(SQL("SELECT case_id, fact_id, content FROM {}.view_facts WHERE agency = %s"
+                              " AND kind = 'case.subject' AND case_id = ANY(%s)").format(self._s), (lead, list(case_ids)))
+        keys = self.keystore.warm([r["case_id"] for r in rows])
+        found = {}
+        for r in rows:
+            key = keys.get(r["case_id"])
+            if key is None:
+                continue
+            try:
+                content = json.loads(unseal(key, bytes(r["content"]), view_where(r["case_id"], lead, r["fact_id"])))
+            except Unsealable:
+                continue   # not this case's fact: it cannot say whose case it is
+            found[r["case_id"]] = "".join(c for c in str(content.get("personnummer", "")) if c.isdigit())
+        return found
 
     def disclosure_log(self, case_id: UUID | None = None, agency: str | None = None) -> list[dict[str, Any]]:
         conditions, params = [], []

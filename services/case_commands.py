@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.calendar import local_date
 from domain.disclosure import Replay
 from services import idempotency
 from services.application import CommandResult
 from services.authorisation import Kind, check_may_command, check_may_open_case, check_row_seen
-from services.errors import ConcurrentChange
+from services.duplicate_check import DUPLICATE_CHECK, open_cases_of
+from services.errors import ConcurrentChange, PossibleDuplicate
 from services.principals import Principal
 
 if TYPE_CHECKING:
@@ -45,12 +47,28 @@ class Written:
 
 
 class CaseCommands:
-    def open_case(self: CaseService, p: Principal, *, municipality: str, **referral: Any) -> Written:
-        """Receive a referral: social services of the municipality only."""
-        check_may_open_case(p, municipality, self.catalogue)
+    def open_case(self: CaseService, p: Principal, *, municipality: str, duplicate_confirmed: bool = False,
+                  **referral: Any) -> Written:
+        """Receive a referral: social services of the municipality only.  PossibleDuplicate, and nothing saved (no
+        case number drawn), when the municipality has an open case for the same young person and the caller has
+        not confirmed that another is to be opened."""
+        check_may_open_case(p, municipality, self.catalogue)   # before the check: no one else may learn of a case
+        if not duplicate_confirmed:
+            self._check_no_open_case(p, municipality, referral.get("personnummer"))
         self._count_writer_version(p, None)
         result = self.app.receive_referral(by=p.actor, municipality=municipality, **referral)
         return self._written(result, p, self.app.replay(result.case_id))
+
+    def _check_no_open_case(self: CaseService, p: Principal, municipality: str, personnummer: Any) -> None:
+        """Refuse the referral when it would open a second open case for one young person.  Each case found is read
+        by the caseworker told of it (its number and id), so the read is logged first, in that case's access log."""
+        if self.lists is None:
+            return   # no views (the command line's own application): nothing to check against
+        found = open_cases_of(self.lists, self.catalogue.lead_agency, municipality, personnummer,
+                              local_date(self.app.clock.now()))
+        if found:
+            self.access_log.record_all([self._entry(p, case_id, DUPLICATE_CHECK, "") for case_id, _ in found])
+            raise PossibleDuplicate(found)
 
     def command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
                 **fields: Any) -> Written:

@@ -37,6 +37,10 @@ class CaseListsFromViews:
         self.catch_up()
         return self.runner.store.case_numbers(case_ids)  # type: ignore[attr-defined]
 
+    def young_persons(self, case_ids: list[Any]) -> dict[Any, str]:
+        """These cases' young persons' personnummer, as the views hold them (caught up by the list they came from)."""
+        return self.runner.store.young_persons(case_ids)  # type: ignore[attr-defined]
+
     def stored_log(self, case_id: Any, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first unless

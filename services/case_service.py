@@ -54,6 +54,10 @@ class CaseLists(Protocol):
     def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
         """These cases' numbers, current up to the latest stored event; a case not in the views left out."""
 
+    def young_persons(self, case_ids: list[UUID]) -> dict[UUID, str]:
+        """The personnummer (twelve digits) of each case's young person, from the lead's view of the case (its sealed
+        ``case.subject`` fact); a case whose key is destroyed (erased) or not in the views left out."""
+
     def stored_log(self, case_id: UUID, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log rows (of one agency, given one), current up to the latest event (as

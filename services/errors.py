@@ -68,3 +68,16 @@ class StoredEventUnreadable(MapperDeserialisationError):
     def __init__(self, message: str, swedish: str) -> None:
         super().__init__(message)
         self.swedish = swedish
+
+
+class PossibleDuplicate(DomainError):
+    """A referral for a young person who already has an open case of the municipality: the caller is told which
+    (case numbers and ids, never the personnummer) and confirms to open a second case (``services.duplicate_check``)."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, cases: tuple[tuple[UUID, str], ...]) -> None:
+        numbers = ", ".join(number for _, number in cases)
+        super().__init__(f"the municipality already has an open case for this young person: {numbers}; send the"
+                         " referral again with duplicate_confirmed true to open another case", field="personnummer")
+        self.cases = cases

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
@@ -53,6 +53,11 @@ class Referral(BaseModel):
     referral_date: date
     summary: str = Text
     summary_category: str = Id
+    # Yes or no, not the case numbers seen: the caseworker decides that this young person gets another case, which
+    # a case opened meanwhile does not change; true or false only (a form's "on" is the web client's to read).
+    duplicate_confirmed: StrictBool = Field(
+        default=False, description="true: open the case although the municipality has an open case for the same"
+                                   " personnummer (the 409 possible_duplicate named it)")
 
 
 class Eligibility(Command):

@@ -29,8 +29,8 @@ from services.api.error_places import located
 from services.api.one_key_each import FIELD_NAME, RepeatedKey
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
-from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line,
-                             too_many_connections)
+from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, PossibleDuplicate,
+                             one_line, too_many_connections)
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed
 
@@ -39,8 +39,8 @@ log = logging.getLogger("sigill.api")
 REBUILDING = ("the agency views are being rebuilt from the first event; the feeds are back once they have caught up"
               " (try again in a minute; a cursor of before the rebuild then starts again from the beginning, and"
               " event ids stay)")
-STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (Forbidden, 403),
-          (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
+STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (PossibleDuplicate, 409),
+          (Forbidden, 403), (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
 
 
 class Problem(BaseModel):
@@ -59,6 +59,13 @@ class ErrorDetail(BaseModel):
                               " (body.rows.0.category, query.as_of, path.case_id, header.if-match); null when no"
                               " one value is")
     problems: list[Problem] | None = Field(default=None, description="422 for a malformed request: every problem")
+    cases: list[CaseNamed] | None = Field(default=None, description="409 possible_duplicate: the municipality's open"
+                                          " cases for the same young person")
+
+
+class CaseNamed(BaseModel):
+    case_id: str
+    case_number: str
 
 
 class ErrorBody(BaseModel):
@@ -86,13 +93,21 @@ def _field(error: dict) -> str:
     return ".".join(loc)
 
 
+def _named_cases(error: DomainError) -> dict[str, object]:
+    """A possible duplicate's cases, for a program to show or link (the message names their numbers, for people)."""
+    if not isinstance(error, PossibleDuplicate):
+        return {}
+    return {"cases": [{"case_id": str(case_id), "case_number": number} for case_id, number in error.cases]}
+
+
 def status_of(error: DomainError) -> int:
     return next((status for kind, status in STATUS if isinstance(error, kind)), 422)
 
 
 def domain_answer(error: DomainError, scope: dict[str, Any], field: str | None = None) -> JSONResponse:
     """A domain error's answer; ``field`` where the request knows better than the domain where the value was."""
-    return JSONResponse(error_body(error.code, error.message, located(field or error.field, scope)), status_of(error))
+    return JSONResponse(error_body(error.code, error.message, located(field or error.field, scope), **_named_cases(error)),
+                        status_of(error))
 
 
 def install(api: FastAPI) -> None:

@@ -55,7 +55,16 @@ def documented_as_json(errors: dict[int | str, dict[str, Any]]) -> dict[int | st
             for status, e in errors.items()}
 
 
-@router.post("", status_code=201, response_model=Written, responses=ERRORS)
+# A referral's 409 is a possible duplicate: it has no version to be stale.
+REFERRAL_ERRORS = {**ERRORS, 409: {
+    "description": "the municipality has an open case for the same personnummer: send again with duplicate_confirmed",
+    "model": ErrorBody, "content": {"application/json": {"example": error_body(
+        "possible_duplicate", "the municipality already has an open case for this young person: 0180-2026-0042;"
+        " send the referral again with duplicate_confirmed true to open another case", "body.personnummer",
+        cases=[{"case_id": "3f0c2a9e-6a41-4d39-9a57-2f5d1c8b7e10", "case_number": "0180-2026-0042"}])}}}}
+
+
+@router.post("", status_code=201, response_model=Written, responses=REFERRAL_ERRORS)
 async def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Open a case from a referral (aktualisering); the answer names the new case number."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 
@@ -10,12 +11,18 @@ from domain.identity import luhn_check_digit
 SOCIAL, SCHOOL, POLICE, AUDITOR = "soc-0180", "skola", "polis", "ivo"
 
 
+_SERIALS = itertools.count(238)
+
+
 def sixteen_year_old() -> str:
-    """A valid fictional personnummer of someone who turned 16 about a month ago (so under 18 all test long)."""
+    """A valid fictional personnummer of someone who turned 16 about a month ago (so under 18 all test long); another
+    young person at each call (the birth number counts up), so that no referral is taken for a second case of one
+    young person and stopped to ask (tests/e2e/test_refused_forms.py asks on purpose)."""
     today = date.today()
     born = date(today.year - 16, today.month, 1) if today.month > 1 else date(today.year - 17, 12, 1)
-    nine = born.strftime("%y%m%d") + "238"
-    return born.strftime("%Y%m%d") + "-238" + str(luhn_check_digit(nine))
+    serial = f"{next(_SERIALS) % 1000:03d}"
+    nine = born.strftime("%y%m%d") + serial
+    return born.strftime("%Y%m%d") + f"-{serial}" + str(luhn_check_digit(nine))
 
 
 def sign_in(page, user: str) -> None:
@@ -31,7 +38,8 @@ def case_id_of(page) -> str:
     return match.group(1)
 
 
-def open_referral(page, personnummer: str, name: str = "Testperson Exempel") -> str:
+def send_referral(page, personnummer: str, name: str = "Testperson Exempel") -> None:
+    """The new referral form filled in and sent; where it leads is the caller's to see."""
     page.goto("/arenden/nytt")
     page.get_by_label("Personnummer eller samordningsnummer").fill(personnummer)
     page.get_by_label("Den unges namn").fill(name)
@@ -41,6 +49,10 @@ def open_referral(page, personnummer: str, name: str = "Testperson Exempel") -> 
     page.get_by_label("Kategori för sammanfattningen").select_option("crime")
     page.get_by_role("button", name="Öppna ärendet").click()
     page.wait_for_load_state()
+
+
+def open_referral(page, personnummer: str, name: str = "Testperson Exempel") -> str:
+    send_referral(page, personnummer, name)
     return case_id_of(page)
 
 

@@ -6,9 +6,12 @@ import psycopg
 
 from tests.builders import BORN_2009_03_14
 
-REFERRAL = {"municipality": "0180", "personnummer": BORN_2009_03_14, "name": "Peter Exempel",
-            "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
-            "summary": "Misstänkt för rån.", "summary_category": "crime"}
+# Confirmed: the tests open many cases for one young person, each a second open case of the municipality (the
+# check that asks first: tests/integration/api/test_duplicate_referrals.py, which sends FIRST_REFERRAL).
+FIRST_REFERRAL = {"municipality": "0180", "personnummer": BORN_2009_03_14, "name": "Peter Exempel",
+                  "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
+                  "summary": "Misstänkt för rån.", "summary_category": "crime"}
+REFERRAL = {**FIRST_REFERRAL, "duplicate_confirmed": True}
 
 
 def ok(response, status: int = 200) -> dict:

@@ -1,0 +1,41 @@
+"""Before a referral opens a case: the open cases of the municipality that already concern the same young person.
+
+A second case opened silently split the group's work between two cases.  The cases are found from the lead's case
+list (every case of the municipality, with its phase) and each one's young person from the lead's sealed view of it
+(``CaseLists.young_persons``): no index of personnummer, plain or hashed, is kept for this.  An erased case has no
+row in the views and its key is destroyed: it is never found.  Telling the caseworker that a case exists is a read
+of that case; the caller logs it (``DUPLICATE_CHECK``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.errors import InvalidPersonalIdentityNumber
+from domain.identity import PersonalIdentityNumber
+
+DUPLICATE_CHECK = "duplicate_check"   # what the access log calls the read of a case found by the check
+CLOSED = "closed"
+
+
+class OpenCases(Protocol):
+    def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]: ...
+
+    def young_persons(self, case_ids: list[UUID]) -> dict[UUID, str]: ...
+
+
+def open_cases_of(lists: OpenCases, lead: str, municipality: str, personnummer: Any, today: date
+                  ) -> tuple[tuple[UUID, str], ...]:
+    """The open cases (not closed; an erased one is in no list) of ``municipality`` whose young person has this
+    personnummer, as (case id, case number), oldest number first.  None for a personnummer that does not parse: the
+    referral is refused for it (422) when the case is opened."""
+    try:
+        digits = PersonalIdentityNumber.parse(personnummer, today=today).digits
+    except InvalidPersonalIdentityNumber:
+        return ()
+    rows = [r for r in lists.cases(lead, municipality) if r["phase"] != CLOSED and r["case_number"]]
+    persons = lists.young_persons([r["case_id"] for r in rows])
+    return tuple(sorted(((r["case_id"], r["case_number"]) for r in rows if persons.get(r["case_id"]) == digits),
+                        key=lambda found: found[1]))
