@@ -177,7 +177,8 @@ def referral(f: Typed, municipality: str) -> Parsed:
     return Parsed({"municipality": municipality, "personnummer": f.text("personnummer"), "name": f.text("name"),
             "entry_route": f.text("entry_route"), "referring_agency": f.text("referring_agency"),
             "referral_date": f.text("referral_date"), "summary": f.text("summary"),
-            "summary_category": f.text("summary_category")})
+            "summary_category": f.text("summary_category"),
+            "duplicate_confirmed": f.has("duplicate_confirmed", "on")})
 
 
 def eligibility(f: Typed) -> Parsed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -13,7 +13,7 @@ from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
-from services.errors import CaseNotFound
+from services.errors import CaseNotFound, PossibleDuplicate
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
 from services.web import deadlines, form_keys, forms, paging, session, texts, views
@@ -85,9 +85,9 @@ def _check_opens(user: Principal) -> None:
 
 
 def _referral_form(request: Request, user: Principal, typed: Typed, errors: dict[str, str],
-                   status: int = 200) -> Response:
+                   status: int = 200, duplicates: tuple[tuple[Any, str], ...] = ()) -> Response:
     return render(request, "referral.html", status, user=user, typed=typed, errors=errors,
-                  catalogue=service(request).catalogue)
+                  catalogue=service(request).catalogue, duplicates=duplicates)
 
 
 @router.post("/arenden/nytt")
@@ -112,6 +112,12 @@ def new_referral(request: Request, typed: Form) -> Response:
         return redirect(saved(f"/arenden/{form_keys.case_of(earlier)}", "open_case"))
     except FormErrors as refused:
         return _referral_form(request, user, typed, {**_personnummer_error(request, parsed), **refused.errors}, 422)
+    except PossibleDuplicate as duplicate:
+        earlier = sent.earlier()   # its other copy opened the case it found: answered as that copy was
+        if earlier is not None:
+            return redirect(saved(f"/arenden/{form_keys.case_of(earlier)}", "open_case"))
+        # Shown again as typed, the case(s) named and a box to tick to open another; nothing was saved.
+        return _referral_form(request, user, typed, {}, 409, duplicates=duplicate.cases)
     except Forbidden:
         raise
     except DomainError as error:

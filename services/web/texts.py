@@ -37,6 +37,8 @@ T: dict[str, str] = {
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
     "new_submit": "Öppna ärendet",
+    "duplicate_found": "Det finns redan ett öppet ärende för den här personen:",
+    "duplicate_confirm": "Registrera ändå: öppna ett nytt ärende vid sidan av det som redan finns",
     "case": "Ärende", "phase": "Fas", "last_change": "Senast ändrat",
     "last_change_hint": "När den senaste uppgiften du ser registrerades. Ändras ärendet medan du fyller i ett "
                         "formulär avvisas formuläret, så att ingen skriver över en ändring den inte har sett.",
@@ -259,6 +261,7 @@ INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Ann
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör"}
 READS = {"case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
+         "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
          "extract": "loggutdraget", "extract.guardian": "loggutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",

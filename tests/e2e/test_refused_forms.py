@@ -102,3 +102,25 @@ def test_a_form_refused_right_after_a_save_does_not_say_it_was_saved(server, ope
     expect(page.locator("#error-summary")).to_contain_text("Mötesdatum")
     expect(page.locator("#saved")).to_have_count(0)
     expect(page.locator("section.meeting")).to_have_count(1)
+
+
+def test_a_referral_for_a_young_person_with_an_open_case_names_it_and_opens_another_only_when_ticked(server,
+                                                                                                    open_browser):
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    person = ui.sixteen_year_old()
+    first = ui.open_referral(page, person)
+    ui.send_referral(page, person, name="Kim Andra")
+    warning = page.locator("#duplicate")
+    expect(warning).to_contain_text("Det finns redan ett öppet ärende för den här personen: 0180-")
+    assert warning.get_by_role("link").get_attribute("href") == f"/arenden/{first}"
+    assert page.evaluate(FOCUSED_ID) == "duplicate"                       # read first, as an error summary is
+    expect(page.get_by_label("Den unges namn")).to_have_value("Kim Andra")   # what was typed, given back
+    expect(page.get_by_label("Personnummer eller samordningsnummer")).to_have_value(person)
+    page.get_by_role("button", name="Öppna ärendet").click()                 # not ticked: asked again
+    expect(page.locator("#duplicate")).to_be_visible()
+    page.get_by_label("Registrera ändå").check()
+    page.get_by_role("button", name="Öppna ärendet").click()
+    page.wait_for_load_state()
+    assert ui.case_id_of(page) != first
+    expect(page.locator("#saved")).to_be_visible()
