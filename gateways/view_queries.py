@@ -63,9 +63,10 @@ class ViewQueries:
             return {}
         lead = self._lead()
         rows = self._rows(SQL("SELECT case_id, fact_id, content FROM {}.view_facts WHERE agency = %s"
-                              " AND kind = 'case.subject' AND case_id = ANY(%s)").format(self._s), (lead, list(case_ids)))
+                              " AND kind = 'case.subject' AND case_id = ANY(%s)").format(self._s),
+                          (lead, list(case_ids)))
         keys = self.keystore.warm([r["case_id"] for r in rows])
-        found = {}
+        found: dict[UUID, str] = {}
         for r in rows:
             key = keys.get(r["case_id"])
             if key is None:
