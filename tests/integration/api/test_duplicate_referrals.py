@@ -124,3 +124,18 @@ def test_the_confirmation_is_true_or_false_and_anything_else_is_422_naming_it(cl
     for malformed in ("yes", 1, "true", None):
         refused = _refer(client, users, duplicate_confirmed=malformed)
         assert refused.status_code == 422 and refused.json()["error"]["field"] == "body.duplicate_confirmed"
+
+
+def test_a_copy_that_meets_its_own_case_as_the_duplicate_gets_that_copys_answer(client, users, monkeypatch):
+    """Two copies of one keyed referral: the second looked for a stored answer before the first committed and checks
+    after it — the case it finds is its own request's, and it is answered as the first was, not refused."""
+    from services.api import writing
+
+    headers = {**users.social, "Idempotency-Key": "referral-1"}
+    first = client.post(CASES, json=FIRST_REFERRAL, headers=headers)
+    assert first.status_code == 201
+    monkeypatch.setattr(writing, "_stored_answer", lambda *args: None)   # its first look came too early
+    copy = client.post(CASES, json=FIRST_REFERRAL, headers=headers)
+    assert copy.status_code == 201 and copy.json() == first.json(), copy.text
+    assert copy.headers["Idempotent-Replayed"] == "true"
+    assert len(ok(client.get(CASES, headers=users.social))["cases"]) == 1
