@@ -33,6 +33,13 @@ class DateInFuture(InvalidInput):
     code = "date_in_future"
 
 
+class ClosureReasonNotFitting(InvalidInput):
+    """"Inte aktuell" is the reason of a case found not eligible and of no other: on a case the group worked in it
+    would misstate, in the record and in any follow-up of the target group, why the work ended."""
+
+    code = "closure_reason_not_fitting"
+
+
 class EmptyMeeting(InvalidInput):
     """A meeting with nobody attending and nothing minuted records nothing; a form's date filled in by default made
     one in a click, kept for good and shown to every member.  Its own code: the web says it in Swedish by it."""

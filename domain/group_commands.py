@@ -14,10 +14,10 @@ from domain.case_rules import (
 )
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
-    AlreadyAGroupMember, EmptyMeeting, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
+    AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
     NotResponsibleForRow, UnknownPlanRow,
 )
-from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, PlanRow
+from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanRow
 
 if TYPE_CHECKING:
     from domain.case import Case
@@ -147,8 +147,11 @@ class GroupCommands:
     def close(self: Case, *, reason: str, outcome: str, by: Actor, at: datetime, catalogue: Catalogue) -> None:
         """Social services closes the case with a reason and an outcome."""
         self._check_command(by, at, catalogue, lead_only="close the case")
-        self._trigger(ev.CaseClosed, at, by, reason=check_choice(reason, ClosureReason, "reason"),
-                      outcome=check_text(outcome, "outcome"))
+        reason = check_choice(reason, ClosureReason, "reason")
+        if reason == ClosureReason.NOT_ELIGIBLE and self.phase is not Phase.DECLINED:
+            raise ClosureReasonNotFitting("not_eligible closes a case found not eligible, and no other",
+                                          field="reason")
+        self._trigger(ev.CaseClosed, at, by, reason=reason, outcome=check_text(outcome, "outcome"))
 
     # -- guards --------------------------------------------------------------
 

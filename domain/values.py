@@ -52,8 +52,9 @@ class ClosureReason(str, Enum):
     GOALS_MET = "goals_met"
     MOVED = "moved"
     CONSENT_WITHDRAWN = "consent_withdrawn"
-    DECLINED = "declined"
+    DECLINED = "declined"          # the young person declines the group's work
     AGED_OUT = "aged_out"
+    NOT_ELIGIBLE = "not_eligible"  # found not eligible (the phase `declined`): the reason a decision closes on
     OTHER = "other"
 
 

@@ -22,7 +22,8 @@ PHASES = {"referred": "aktualiserad", "accepted": "aktuell, gruppen bildas", "de
 # Why a case was closed (domain.values.ClosureReason), as the timeline, the report and the web client say it.
 CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyttat",
                    "consent_withdrawn": "Samtycket är återkallat", "declined": "Den unge avböjer",
-                   "aged_out": "Den unge har lämnat målgruppen", "other": "Annat skäl"}
+                   "aged_out": "Den unge har lämnat målgruppen", "not_eligible": "Inte aktuell för en insatsgrupp",
+                   "other": "Annat skäl"}
 INSTRUMENTS = {"other": "annat instrument"}   # the rest (SAVRY, ESTER, BBIC) are their own names
 STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
 

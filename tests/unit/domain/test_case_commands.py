@@ -300,6 +300,21 @@ class TestGroupWork:
         with pytest.raises(errors.NotLeadAgency):
             story.case.close(reason="other", outcome="x", by=SCHOOL, at=story.at(), catalogue=CATALOGUE)
 
+    def test_a_case_found_not_eligible_closes_as_such_and_no_other_case_does(self):
+        """Its reasons were the group's ("Den unge avböjer" meant the young person declining the work), and
+        "inte aktuell" none of them."""
+        worked = CaseStory().accept()
+        with pytest.raises(errors.ClosureReasonNotFitting) as refused:
+            worked.case.close(reason="not_eligible", outcome="x", by=SOCIAL, at=worked.at(), catalogue=CATALOGUE)
+        assert refused.value.field == "reason"
+        declined = CaseStory()
+        at = declined.at()
+        declined.case.decide_eligibility(accepted=False, reasons="Ingen risk.", instruments=("SAVRY",),
+                                         decided_on=at.date(), by=SOCIAL, at=at, catalogue=CATALOGUE)
+        declined.case.close(reason="not_eligible", outcome="Stöd i socialtjänstens egen regi.", by=SOCIAL,
+                            at=declined.at(), catalogue=CATALOGUE)
+        assert declined.case.phase.value == "closed"
+
     def test_commands_cannot_be_recorded_before_the_latest_event(self):
         story = CaseStory().accept()
         with pytest.raises(errors.ClockWentBackwards):
