@@ -25,6 +25,9 @@ class Agency:
     name: str
     membership_category: str = "case"
     lead: bool = False
+    # A public authority is bound by secrecy (OSL) for what it is told; a voluntary organisation is not: what a
+    # consent lets out to it is no longer protected there, which the young person and guardians must be told.
+    bound_by_secrecy: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Catalogue:
         agencies = [_complete("agency", Agency, a, strict=True) for a in data.get("agencies", [])]
         categories = [_complete("category", Category, c, strict=True) for c in data.get("categories", [])]
         catalogue = cls(
-            agencies={a["id"]: Agency(**a) for a in agencies},
+            agencies={a["id"]: Agency(**_flags_checked("agency", a, ("lead", "bound_by_secrecy"))) for a in agencies},
             categories={c["id"]: Category(**c) for c in categories},
             legal_bases={b["id"]: _legal_basis(_complete("legal basis", LegalBasis, b))
                          for b in data.get("legal_bases", [])},
@@ -168,6 +171,16 @@ def _complete(kind: str, cls: type, entry: Mapping[str, Any], *, strict: bool = 
     problems = ([f"lacks {', '.join(missing)}"] if missing else []) + (
         [f"has no field {', '.join(unknown)}"] if unknown else [])
     raise IncompleteEntry(f"{said} {' and '.join(problems)} (its fields: {', '.join(known)})", field=kind)
+
+
+def _flags_checked(kind: str, entry: Mapping[str, Any], flags: tuple[str, ...]) -> Mapping[str, Any]:
+    """``entry`` when its yes/no fields are true or false: `bound_by_secrecy = "no"` would have read as yes."""
+    wrong = [f for f in flags if f in entry and not isinstance(entry[f], bool)]
+    if wrong:
+        named = entry.get("id")
+        said = f"{kind} '{named}'" if isinstance(named, str) and ID_SHAPED.fullmatch(named) else f"{kind} without an id"
+        raise IncompleteEntry(f"{said}: {', '.join(wrong)} must be true or false", field=kind)
+    return entry
 
 
 def _legal_basis(data: Mapping[str, Any]) -> LegalBasis:

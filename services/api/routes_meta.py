@@ -93,7 +93,8 @@ def catalogue(ctx: Context, user: CurrentUser) -> dict[str, Any]:
     """Reference data: agencies, information categories, legal bases, municipalities, plan areas."""
     cat = ctx.cases.catalogue
     return {
-        "agencies": [{"id": a.id, "name": a.name, "lead": a.lead} for a in cat.agencies.values()],
+        "agencies": [{"id": a.id, "name": a.name, "lead": a.lead, "bound_by_secrecy": a.bound_by_secrecy}
+                     for a in cat.agencies.values()],
         "categories": [{"id": c.id, "name": c.name} for c in cat.categories.values()],
         "legal_bases": [{"id": b.id, "name": b.name, "recipient": b.recipient, "senders": sorted(b.senders),
                          "categories": sorted(b.categories)} for b in cat.legal_bases.values()],

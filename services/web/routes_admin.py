@@ -114,7 +114,9 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 picture=picture, consents=consents, idle=views.idle(picture, consents),
                 consenters=views.consenters_now(seen.disclosures, now),
                 # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
-                recipients=list(cat.agencies))
+                recipients=list(cat.agencies),
+                # Those no secrecy binds (a voluntary organisation): the consent form says so where they are chosen.
+                unbound=[a.id for a in cat.agencies.values() if not a.bound_by_secrecy])
 
 
 @router.get("/arenden/{case_id}/samtycken")

@@ -91,6 +91,11 @@ T: dict[str, str] = {
     "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
     "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
     "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
+    "not_bound_by_secrecy": "omfattas inte av sekretess",
+    "not_bound_by_secrecy_hint": "Mottagare som inte omfattas av sekretess, som en frivilligorganisation, är inga"
+                                 " myndigheter: offentlighets- och sekretesslagen gäller inte där, så det som samtycket"
+                                 " lämnar ut till dem skyddas inte av sekretess hos mottagaren. Berätta det för den"
+                                 " unge och vårdnadshavarna innan de samtycker.",
     "consents_closed": "Ärendet är avslutat och gruppens arbete har upphört: samtyckena ger inte längre någon"
                        " myndighet i gruppen del av något. Varje myndighet ser bara det den själv har registrerat.",
     # The free-text "Ansvarig" reaches every reader of the row as written; the agencies named as responsible are

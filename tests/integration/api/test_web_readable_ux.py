@@ -131,6 +131,17 @@ def test_the_consent_picture_says_whose_consent_is_missing(client, users, tick, 
     assert "De lämnar ut något först när alla som behövs har samtyckt" in listed
 
 
+def test_the_consent_form_says_which_recipient_no_secrecy_binds(client, users, tick, context, settings):
+    """A voluntary organisation is no public authority: what a consent lets out to it is not protected by secrecy
+    there, and the young person and guardians are to be told so before they consent (a domain review)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    html = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
+    rows = dict(re.findall(r'<tr><th scope="row">([^<]+)(.*?)</th>', html[html.index('id="f-scope"'):], re.S))
+    marked = [name for name, rest in rows.items() if "omfattas inte av sekretess" in rest]
+    assert marked == ["Frivilligorganisation"] and "Skolan" in rows
+    assert "skyddas inte av sekretess hos mottagaren" in _text(html)
+
+
 def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context, settings):
     """A closed case's tabs offered every form, and refused what was typed in them only on sending."""
     case_id, _ = school_consented_case(client, users, tick)
@@ -379,3 +390,10 @@ def test_a_members_phase_filter_offers_the_phases_its_cases_can_have(client, use
 
     assert offered("skola") == ["", "accepted", "active"]
     assert offered("soc-0180") == ["", "referred", "accepted", "declined", "active", "closed"]
+
+
+def test_the_catalogue_tells_an_integrator_which_agency_no_secrecy_binds(client, users):
+    agencies = ok(client.get("/api/v1/catalogue", headers=users.social))["agencies"]
+    assert {a["id"]: a["bound_by_secrecy"] for a in agencies if not a["bound_by_secrecy"]} == {
+        "frivilligorganisation": False}
+    assert all(isinstance(a["bound_by_secrecy"], bool) for a in agencies)

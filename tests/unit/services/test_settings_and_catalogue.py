@@ -103,9 +103,11 @@ def test_a_broken_catalogue_file_is_a_configuration_error(tmp_path, text):
 
 @pytest.mark.parametrize("text, said", [
     ('[[agencies]]\nid = "fritid"\n', "the catalogue {path}: agency 'fritid' lacks name (its fields: id, name,"
-                                       " membership_category, lead)"),
+                                       " membership_category, lead, bound_by_secrecy)"),
     ('[[agencies]]\nid = "fritid"\nname = "Fritid"\nmembership = "case"\n',
-     "agency 'fritid' has no field membership (its fields: id, name, membership_category, lead)"),
+     "agency 'fritid' has no field membership (its fields: id, name, membership_category, lead, bound_by_secrecy)"),
+    ('[[agencies]]\nid = "fritid"\nname = "Fritid"\nbound_by_secrecy = "no"\n',
+     "agency 'fritid': bound_by_secrecy must be true or false"),
     ('[[municipalities]]\ncode = "9999"\n', "municipality '9999' lacks name"),
     ('[[legal_bases]]\nid = "x"\nname = "X"\n', "legal basis 'x' lacks recipient, senders, categories"),
 ])
@@ -117,3 +119,9 @@ def test_an_incomplete_catalogue_entry_is_named_with_what_it_lacks(tmp_path, tex
     with pytest.raises(ConfigurationError) as refused:
         load_catalogue(extra)
     assert said.format(path=extra) in str(refused.value), str(refused.value)
+
+
+def test_a_voluntary_organisation_is_the_one_agency_no_secrecy_binds_by_default():
+    """OSL binds public authorities: what a consent lets out to a voluntary organisation is not protected there."""
+    agencies = load_catalogue(None).agencies
+    assert [a for a in agencies if not agencies[a].bound_by_secrecy] == ["frivilligorganisation"]
