@@ -52,3 +52,12 @@ def test_a_route_s_basis_must_carry_the_summary_s_category():
         referral(entry_route="sol14", referring_agency="skola", summary_category="assessment")
     assert raised.value.field == "summary_category"
     assert error_text(raised.value.code, str(raised.value)) != "Ogiltigt värde."
+
+
+def test_a_municipal_leisure_service_may_report_a_concern_as_it_must():
+    """Staff of a municipality's fritidsgård must report a concern under SoL 14 kap. 1 §: their referral was refused
+    as "cannot come from 'fritid'" (a domain review)."""
+    assert referral(entry_route="sol14", referring_agency="fritid", summary_category="leisure")
+    with pytest.raises(errors.InvalidInput) as raised:   # one that only "bör" report cites no basis of the kind
+        referral(entry_route="sol14", referring_agency="frivilligorganisation", summary_category="case")
+    assert raised.value.field == "referring_agency"
