@@ -223,6 +223,7 @@ def _check_route_basis_applies(entry_route: str, summary_category: str, born: da
     if summary_category not in basis.categories:
         raise InvalidInput(f"a {basis.name} does not carry the category '{summary_category}': file its summary under"
                            f" one of {', '.join(sorted(basis.categories))}", field="summary_category")
-    if basis.under_18_only and age_on(born, referral_date) >= 18:
-        raise InvalidInput(f"a {basis.name} concerns only someone under 18 on its date: the young person was 18 or"
-                           " older on the referral date; choose the route 'known' or 'other'", field="entry_route")
+    if not basis.covers_age(age_on(born, referral_date)):
+        raise InvalidInput(f"a {basis.name} concerns only someone under {basis.under_age} on its date: the young"
+                           f" person was {basis.under_age} or older on the referral date; choose the route 'known' or"
+                           " 'other'", field="entry_route")

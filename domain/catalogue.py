@@ -45,7 +45,12 @@ class LegalBasis:
     recipient: str
     senders: frozenset[str]
     categories: frozenset[str]
-    under_18_only: bool = True
+    # The young person must be under this age when the fact is recorded (18: LUL 6 §, SoL 14 kap. 1 §; 21: OSL 10 kap.
+    # 18 a §); None: any age.  A catalogue may still say `under_18_only = true/false`, as before 2026-12-05.
+    under_age: int | None = 18
+
+    def covers_age(self, age: int) -> bool:
+        return self.under_age is None or age < self.under_age
 
 
 @dataclass(frozen=True)
@@ -190,8 +195,18 @@ def _legal_basis(data: Mapping[str, Any]) -> LegalBasis:
         recipient=data["recipient"],
         senders=frozenset(data["senders"]),
         categories=frozenset(data["categories"]),
-        under_18_only=data.get("under_18_only", True),
+        under_age=_under_age(data),
     )
+
+
+def _under_age(data: Mapping[str, Any]) -> int | None:
+    """A legal basis's age limit: `under_age = 21`, or as catalogues said it before, `under_18_only` (true: 18)."""
+    if "under_age" in data:
+        limit = data["under_age"]
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit < 130):
+            raise IncompleteEntry(f"legal basis '{data['id']}': under_age must be an age in years", field="legal basis")
+        return limit
+    return 18 if data.get("under_18_only", True) else None
 
 
 def _municipality(data: Mapping[str, Any]) -> Municipality:

@@ -210,9 +210,9 @@ class GroupCommands:
         if agency not in basis.senders or category not in basis.categories:
             raise LegalBasisNotApplicable(f"{basis.name} does not carry this agency's {category} information",
                                           field="legal_basis")
-        if basis.under_18_only and self.age_on(local_date(at)) >= 18:
-            raise LegalBasisNotApplicable(f"{basis.name} applies only while the young person is under 18",
-                                          field="legal_basis")
+        if not basis.covers_age(self.age_on(local_date(at))):
+            raise LegalBasisNotApplicable(f"{basis.name} applies only while the young person is under"
+                                          f" {basis.under_age}", field="legal_basis")
 
 
 def _check_responsible_reveals_nothing_more(agency: str, row_category: str, catalogue: Catalogue,

@@ -137,7 +137,7 @@ class Judge:
             return False
         if fact.origin not in basis.senders or fact.category not in basis.categories:
             return False
-        return not basis.under_18_only or age_on(self.case.born, local_date(fact.recorded_at)) < 18
+        return basis.covers_age(age_on(self.case.born, local_date(fact.recorded_at)))
 
     def _consent_basis(self, category: str) -> Basis | None:
         own = self._covering(YOUNG_PERSON, category)

@@ -97,7 +97,8 @@ def catalogue(ctx: Context, user: CurrentUser) -> dict[str, Any]:
                      for a in cat.agencies.values()],
         "categories": [{"id": c.id, "name": c.name} for c in cat.categories.values()],
         "legal_bases": [{"id": b.id, "name": b.name, "recipient": b.recipient, "senders": sorted(b.senders),
-                         "categories": sorted(b.categories)} for b in cat.legal_bases.values()],
+                         "categories": sorted(b.categories), "under_age": b.under_age}
+                        for b in cat.legal_bases.values()],
         "municipalities": [{"code": m.code, "name": m.name} for m in cat.municipalities.values()],
         "plan_areas": [{"area": area, "category": category} for area, category in cat.plan_areas.items()],
     }

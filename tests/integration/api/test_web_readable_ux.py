@@ -397,3 +397,5 @@ def test_the_catalogue_tells_an_integrator_which_agency_no_secrecy_binds(client,
     assert {a["id"]: a["bound_by_secrecy"] for a in agencies if not a["bound_by_secrecy"]} == {
         "frivilligorganisation": False}
     assert all(isinstance(a["bound_by_secrecy"], bool) for a in agencies)
+    bases = ok(client.get("/api/v1/catalogue", headers=users.social))["legal_bases"]
+    assert {b["id"]: b["under_age"] for b in bases} == {"lul6": 18, "sol14": 18, "osl10_18a": 21}

@@ -338,7 +338,7 @@ def _lead_should_see(fact, case, at):
     legal = CATALOGUE.legal_bases.get(fact.legal_basis or "")
     if legal is not None and legal.recipient == LEAD and fact.origin in legal.senders \
             and fact.category in legal.categories \
-            and (not legal.under_18_only or age_on(case.born, local_date(fact.recorded_at)) < 18):
+            and (legal.under_age is None or age_on(case.born, local_date(fact.recorded_at)) < legal.under_age):
         return "law"
 
     def covering(consenter):
