@@ -24,6 +24,15 @@ def utc(year: int, month: int, day: int, hour: int = 9) -> datetime:
     return datetime(year, month, day, hour, tzinfo=timezone.utc)
 
 
+def referral(**overrides) -> Case:
+    """A case opened from a police notification about a 16-year-old (``overrides``: any of the referral's fields)."""
+    fields = dict(case_number="0180-2026-0001", municipality="0180", personnummer=BORN_2009_03_14,
+                  name="Peter Exempel", entry_route="lul6", referring_agency="polis",
+                  referral_date=date(2026, 2, 1), summary="Misstänkt för rån.", summary_category="crime",
+                  by=SOCIAL, at=utc(2026, 2, 2), catalogue=CATALOGUE)
+    return Case.receive_referral(**{**fields, **overrides})
+
+
 class CaseStory:
     """Drives one case through commands, each a minute after the last unless a time is given."""
 

@@ -8,18 +8,9 @@ import pytest
 
 from domain import errors
 from domain.calendar import local_date
-from domain.case import Case
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry, scope_pairs
-from tests.builders import BORN_1993_10_21, BORN_2009_03_14, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
-
-
-def referral(**overrides):
-    fields = dict(case_number="0180-2026-0001", municipality="0180", personnummer=BORN_2009_03_14,
-                  name="Peter Exempel", entry_route="lul6", referring_agency="polis",
-                  referral_date=date(2026, 2, 1), summary="Misstänkt för rån.", summary_category="crime",
-                  by=SOCIAL, at=utc(2026, 2, 2), catalogue=CATALOGUE)
-    return Case.receive_referral(**{**fields, **overrides})
+from tests.builders import BORN_1993_10_21, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, referral
 
 
 class TestOpeningACase:

@@ -9,17 +9,8 @@ from datetime import date
 import pytest
 
 from domain import errors
-from domain.case import Case
 from services.web.texts import error_text
-from tests.builders import BORN_1993_10_21, BORN_2003_06_10, BORN_2009_03_14, CATALOGUE, SOCIAL, utc
-
-
-def referral(**overrides):
-    fields = dict(case_number="0180-2026-0001", municipality="0180", personnummer=BORN_2009_03_14,
-                  name="Peter Exempel", entry_route="lul6", referring_agency="polis",
-                  referral_date=date(2026, 2, 1), summary="Misstänkt för rån.", summary_category="crime",
-                  by=SOCIAL, at=utc(2026, 2, 2), catalogue=CATALOGUE)
-    return Case.receive_referral(**{**fields, **overrides})
+from tests.builders import BORN_1993_10_21, BORN_2003_06_10, referral, utc
 
 
 @pytest.mark.parametrize("route,referrer,category", [("lul6", "polis", "crime"), ("sol14", "skola", "school")])
