@@ -170,7 +170,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     case = tracker.replay.case
     if not visible or (agency != lead and (agency not in case.members or case.phase is Phase.CLOSED)):
         # An agency outside the group has no case to list, nor has a member once the group's work ended with the
-        # case (rules version 7): its own facts stay in its view, for it to read by the case's id.
+        # case (rules version 7): its own facts stay in its view (and its feed).
         return None
     by_kind: dict[str, list] = {}
     for fact in visible:

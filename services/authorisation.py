@@ -86,7 +86,9 @@ def place_in(p: Principal, case: Any, catalogue: Catalogue, *, seen: Callable[[]
     """The user's place in ``case`` as it stands; CaseNotFound for anyone outside it.  ``seen``: what the user's
     agency sees of the case now (the disclosure rules' answer), asked only of a member's user.
 
-    A member agency is in the case only while it sees something of it.  Being in the group is itself secret —
+    A member agency is in the case only while it sees something of it, and only while the group works: once the case
+    is closed, as once the agency left the group, the case is no longer there for it (rules version 7 — what it
+    recorded itself stays in its view and its feed, which are its own).  Being in the group is itself secret —
     `case` reaches an agency only through consent, or as its origin — so a member no consent lets see the case
     is told it does not exist, as an outsider is: found by number, read, or written to, a case must not answer a
     member it may not know of."""
@@ -95,8 +97,8 @@ def place_in(p: Principal, case: Any, catalogue: Catalogue, *, seen: Callable[[]
         return Place.AUDITOR
     if is_social_services(p, catalogue) and p.municipality == case.municipality:
         return Place.LEAD
-    if (is_member_user(p, catalogue) and p.agency in case.members and p.municipality == case.municipality
-            and seen()):
+    if (is_member_user(p, catalogue) and p.agency in case.members and case.phase is not Phase.CLOSED
+            and p.municipality == case.municipality and seen()):
         return Place.MEMBER
     raise CaseNotFound("no such case", field="case_id")
 
@@ -108,11 +110,7 @@ def check_may_command(p: Principal, case: Any, kind: Kind, catalogue: Catalogue,
         raise Forbidden("auditors read; they do not change cases")
     if kind is Kind.ADMINISTRATION and place is not Place.LEAD:
         raise Forbidden("only social services of the case's municipality administers the case")
-    if place is Place.MEMBER and case.phase is Phase.CLOSED and not any(d.fact.kind == "case.closed" for d in seen()):
-        # "The case is closed" would tell the phase (a `case` fact) to a member whose consents do not cover it
-        # (one that sees only what it recorded itself, say): to it, the case is no longer there.
-        raise CaseNotFound("no such case", field="case_id")
-    return place
+    return place   # a member of a closed case is not placed in it (``place_in``): "it is closed" would tell the phase
 
 
 def check_row_seen(place: Place, row_id: Any, revision: int, seen: Callable[[], Sequence[Any]]) -> None:

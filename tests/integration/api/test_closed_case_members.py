@@ -6,7 +6,7 @@ the school still read the young person's name and personnummer, the plan and the
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.test_feed_http import everything
@@ -28,14 +28,18 @@ def _closed_case_the_school_worked_in(client, users, tick) -> str:
     return case_id
 
 
-def test_a_member_reads_only_its_own_of_a_closed_case_and_lists_it_no_more(client, users, tick):
+def test_a_closed_case_is_no_longer_there_for_a_member_as_for_one_that_left(client, users, tick, context):
+    """Its own contributions stay in its view and its feed (the views' own tables: what a feed sends it); the case
+    is no longer one it reads, lists or finds — in the same words as a case that does not exist."""
     case_id = _closed_case_the_school_worked_in(client, users, tick)
-    seen = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
-    assert [f["content"].get("text") for f in seen["facts"]] == ["Skolans närvaronotering"]
-    assert {f["basis"]["kind"] for f in seen["facts"]} == {"origin"}
-    assert "Peter Exempel" not in str(seen) and "Målen är nådda" not in str(seen)
+    for path in ("", "/plan", "/meetings", "/contributions"):
+        closed = client.get(f"/api/v1/cases/{case_id}{path}", headers=users.school)
+        unknown = client.get(f"/api/v1/cases/{uuid4()}{path}", headers=users.school)
+        assert (closed.status_code, closed.json()) == (404, unknown.json()), path
     listed = ok(client.get("/api/v1/cases", headers=users.school))["cases"]
     assert case_id not in {c["case_id"] for c in listed}
+    kept = context.cases.lists.runner.store.facts("skola", UUID(case_id))
+    assert [f.content.get("text") for f in kept] == ["Skolans närvaronotering"]   # its view: its own, nothing else
     lead = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))   # the owner keeps what it saw
     assert "Peter Exempel" in str(lead) and "Målen är nådda" in str(lead)
 
