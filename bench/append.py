@@ -26,7 +26,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.values import Actor, ScopeEntry, YOUNG_PERSON  # noqa: E402
-from bench_support import bench_application  # noqa: E402
+from bench_support import bench_application, young_people  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
 SOCIAL, POLICE = Actor("socialtjanst", "bench"), Actor("polis", "bench")
@@ -109,8 +109,8 @@ def batch_import(app, cases: int) -> tuple[int, float, list[float]]:
             case.record_contribution(category="crime", text=f"Importerad uppgift {i}.", by=POLICE, at=at,
                                      catalogue=app.catalogue)
 
-    referrals = (ImportedReferral("0180", PERSON, "Bänk Test", "lul6", "polis", date(2026, 1, 1), "Misstanke.",
-                                  "crime") for _ in range(cases))
+    referrals = (ImportedReferral("0180", person, "Bänk Test", "lul6", "polis", date(2026, 1, 1), "Misstanke.",
+                                  "crime") for person, _ in zip(young_people(), range(cases)))   # one case each
     batch_times: list[float] = []
     last = [time.perf_counter()]
 

@@ -16,6 +16,7 @@ ROOT, HERE = Path(__file__).resolve().parents[1], Path(__file__).resolve().paren
 # http (which jwt and uvicorn import): the project's root goes first and this folder last, for every script.
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() not in (ROOT, HERE)), str(HERE)]
 
+from domain.identity import luhn_check_digit  # noqa: E402
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded  # noqa: E402
 from services.application import CaseApplication  # noqa: E402
 from services.bootstrap import build_application  # noqa: E402
@@ -95,3 +96,13 @@ def bench_application() -> Iterator[tuple[CaseApplication, Settings, PostgresLoc
 
 def progress(verb: str):
     return lambda n: print(f"\r  {verb} {n:,} events", end="", file=sys.stderr, flush=True)
+
+
+def young_people() -> Iterator[str]:
+    """Distinct valid personnummer born March–December 2009 (under 18 through 2026, as the benches' one person was),
+    280,000 of them: an import refuses a second open case for one young person unless confirmed
+    (services/importer.py), and a confirmed one would record every case before it."""
+    for n in range(280_000):
+        month, day, serial = 3 + n // 28_000, 1 + n // 1000 % 28, n % 1000
+        nine = f"09{month:02d}{day:02d}{serial:03d}"
+        yield f"2009{month:02d}{day:02d}-{serial:03d}{luhn_check_digit(nine)}"

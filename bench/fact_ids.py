@@ -16,7 +16,7 @@ import statistics
 import time
 from datetime import date
 
-from bench_support import bench_application  # noqa: E402
+from bench_support import bench_application, young_people  # noqa: E402
 from domain.values import Actor  # noqa: E402
 from feed_catchup import realistic_history  # noqa: E402
 from projections.fact_ids import PublicFactIds  # noqa: E402
@@ -48,10 +48,11 @@ def main() -> None:
     with bench_application() as (app, settings, location):
         runner = build_view_runner(app, settings, location)
         store = runner.store
-        referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
-                                    "Misstanke.", "crime")
+        people = young_people()   # one case each: an import refuses a second open case for one young person
         while sum(store.feed_heads()[1].values()) < args.messages:
-            import_cases(app, [referral] * 20, by=Actor("socialtjanst", "bench"), then=realistic_history(app),
+            referrals = [ImportedReferral("0180", next(people), "Bänk Test", "lul6", "polis", date(2026, 1, 1),
+                                          "Misstanke.", "crime") for _ in range(20)]
+            import_cases(app, referrals, by=Actor("socialtjanst", "bench"), then=realistic_history(app),
                          batch_size=20)
             runner.catch_up()
         feeds = sorted(store.feed_heads()[1])

@@ -18,7 +18,7 @@ import time
 from datetime import date
 
 
-from bench_support import ROOT, bench_application  # noqa: E402
+from bench_support import ROOT, bench_application, young_people  # noqa: E402
 from domain.values import Actor  # noqa: E402
 from services.bootstrap import build_feed_publisher, build_view_runner  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
@@ -39,10 +39,11 @@ def main() -> None:
     args = parser.parse_args()
     with bench_application() as (app, settings, location):
         runner = build_view_runner(app, settings, location)
-        referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
-                                    "Misstanke.", "crime")
+        people = young_people()   # one case each: an import refuses a second open case for one young person
         while sum(runner.store.feed_heads()[1].values()) < args.messages:  # the outage: nothing is sent
-            import_cases(app, [referral] * 20, by=Actor("socialtjanst", "bench"), then=realistic_history(app),
+            referrals = [ImportedReferral("0180", next(people), "Bänk Test", "lul6", "polis", date(2026, 1, 1),
+                                          "Misstanke.", "crime") for _ in range(20)]
+            import_cases(app, referrals, by=Actor("socialtjanst", "bench"), then=realistic_history(app),
                          batch_size=20)
             runner.catch_up()
         feeds = sorted(runner.store.feed_heads()[1])  # one per agency and municipality

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
-from bench_support import bench_application, postgres_cpu_seconds  # noqa: E402
+from bench_support import bench_application, postgres_cpu_seconds, young_people  # noqa: E402
 from domain.disclosure import Replay  # noqa: E402
 from projections.agency_views import AgencyViews  # noqa: E402
 from services.bootstrap import build_view_runner  # noqa: E402
@@ -89,13 +89,13 @@ def main() -> None:
                         help="also time a second rebuild, which first keeps the first one's log as a replaced log")
     args = parser.parse_args()
     with bench_application() as (app, settings, location):
-        referral = ImportedReferral("0180", "20090314-2388", "Bänk Test", "lul6", "polis", date(2026, 1, 1),
-                                    "Misstanke.", "crime")
+        people = young_people()   # one case each: an import refuses a second open case for one young person
         imported = {"events": 0, "cases": 0}
 
         def referrals():
             while imported["events"] < args.events:  # cases until at least the asked number of events
-                yield referral
+                yield ImportedReferral("0180", next(people), "Bänk Test", "lul6", "polis", date(2026, 1, 1),
+                                       "Misstanke.", "crime")
 
         def progress(cases: int, events: int) -> None:
             imported.update(events=events, cases=cases)

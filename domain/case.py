@@ -26,7 +26,7 @@ from domain.group_commands import GroupCommands
 from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, InvalidInput, OutsideTargetGroup
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
-    ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, Phase,
+    ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, OpenCase, Phase,
     YoungPerson,
 )
 
@@ -44,8 +44,9 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
 
     def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
                  entry_route: str, referring_agency: str, referral_date: date, summary: str,
-                 summary_category: str) -> None:
+                 summary_category: str, despite_open_cases: tuple[OpenCase, ...] = ()) -> None:
         self.case_number = case_number
+        self.despite_open_cases = despite_open_cases
         self.municipality = municipality
         self.referral_date = referral_date
         self.subject = subject
@@ -78,8 +79,9 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
     def receive_referral(cls, *, case_number: str, municipality: str, personnummer: str, name: str,
                          entry_route: str, referring_agency: str, referral_date: date, summary: str,
                          summary_category: str, by: Actor, at: datetime, catalogue: Catalogue,
-                         case_id: UUID | None = None) -> Case:
-        """Open a case from a referral; only social services opens cases."""
+                         case_id: UUID | None = None, despite_open_cases: Iterable[OpenCase] = ()) -> Case:
+        """Open a case from a referral; only social services opens cases.  ``despite_open_cases``: the open cases
+        of the municipality for the same young person that social services confirmed it opens this one beside."""
         check_lead(catalogue, by, "open a case")
         catalogue.municipality(municipality)
         identity = PersonalIdentityNumber.parse(personnummer, today=local_date(at))
@@ -96,6 +98,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
             subject=YoungPerson(identity.digits, check_text(name, "name", max_length=SHORT_TEXT)),
             entry_route=entry_route, referring_agency=referring_agency, referral_date=referral_date,
             summary=check_text(summary, "summary"), summary_category=summary_category,
+            despite_open_cases=tuple(OpenCase(str(c.case_id), c.case_number) for c in despite_open_cases),
         )
 
     def decide_eligibility(self, *, accepted: bool, reasons: str, instruments: Iterable[str],

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import Aggregate
 
 from domain.values import (
-    Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, Outcome, Phase, PlanRow, ScopeEntry,
-    YoungPerson,
+    Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase, PlanRow,
+    ScopeEntry, YoungPerson,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +45,10 @@ class ReferralReceived(Aggregate.Created):
     referral_date: date
     summary: str
     summary_category: str
+    # The municipality's open cases for the same young person when social services confirmed that this one was to be
+    # opened beside them (a 409 possible_duplicate confirmed).  Empty: none was open, or the referral was stored
+    # before confirmations were recorded (2026-12-05) — the default lets those events read as they were stored.
+    despite_open_cases: tuple[OpenCase, ...] = ()
 
 
 class EligibilityDecided(CaseEvent):

@@ -108,6 +108,11 @@ def _referral(e: ev.ReferralReceived, case: Any, catalogue: Catalogue, fact: _Ma
             "entry_route": e.entry_route, "referring_agency": e.referring_agency, "referral_date": e.referral_date,
             "summary": e.summary, "category": category}, part="referral", origin=e.referring_agency,
             legal_basis=route_basis, attributed=e.referring_agency != e.recorded_by.agency),
+        # That social services opened the case knowing of other open cases for the young person: its own
+        # administration, for it (and auditors) alone — to a member it would tell that another case exists.
+        *((fact("referral.duplicate_confirmed", "case", {"open_cases": tuple(
+            {"case_id": c.case_id, "case_number": c.case_number} for c in e.despite_open_cases)},
+            part="duplicate_confirmed", audience=frozenset({fact.lead})),) if e.despite_open_cases else ()),
     )
 
 

@@ -81,6 +81,14 @@ class YoungPerson:
 
 
 @dataclass(frozen=True)
+class OpenCase:
+    """Another open case of the municipality for the same young person, as the caseworker confirmed past it."""
+
+    case_id: str
+    case_number: str
+
+
+@dataclass(frozen=True)
 class Guardian:
     guardian_id: str
     name: str

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from domain.calendar import local_date
 from domain.disclosure import Replay
+from domain.values import OpenCase
 from services import idempotency
 from services.application import CommandResult
 from services.authorisation import Kind, check_may_command, check_may_open_case, check_row_seen
@@ -51,24 +52,29 @@ class CaseCommands:
                   **referral: Any) -> Written:
         """Receive a referral: social services of the municipality only.  PossibleDuplicate, and nothing saved (no
         case number drawn), when the municipality has an open case for the same young person and the caller has
-        not confirmed that another is to be opened."""
+        not confirmed that another is to be opened; confirmed, the case records the open cases it was opened beside
+        (``ReferralReceived.despite_open_cases``), for the lead and auditors."""
         check_may_open_case(p, municipality, self.catalogue)   # before the check: no one else may learn of a case
-        if not duplicate_confirmed:
-            self._check_no_open_case(p, municipality, referral.get("personnummer"))
+        found = self._open_cases(p, municipality, referral.get("personnummer"))
+        if found and not duplicate_confirmed:
+            raise PossibleDuplicate(found)
         self._count_writer_version(p, None)
-        result = self.app.receive_referral(by=p.actor, municipality=municipality, **referral)
+        result = self.app.receive_referral(by=p.actor, municipality=municipality, despite_open_cases=tuple(
+            OpenCase(str(case_id), number) for case_id, number in found), **referral)
         return self._written(result, p, self.app.replay(result.case_id))
 
-    def _check_no_open_case(self: CaseService, p: Principal, municipality: str, personnummer: Any) -> None:
-        """Refuse the referral when it would open a second open case for one young person.  Each case found is read
-        by the caseworker told of it (its number and id), so the read is logged first, in that case's access log."""
+    def _open_cases(self: CaseService, p: Principal, municipality: str, personnummer: Any
+                    ) -> tuple[tuple[UUID, str], ...]:
+        """The municipality's open cases for the referral's young person.  Each one found is read by the caseworker
+        (told of it by a 409, or shown it on the case it confirmed opening beside it), so the read is logged first,
+        in that case's access log."""
         if self.lists is None:
-            return   # no views (the command line's own application): nothing to check against
+            return ()   # no views (the command line's own application): nothing to check against
         found = open_cases_of(self.lists, self.catalogue.lead_agency, municipality, personnummer,
                               local_date(self.app.clock.now()))
         if found:
             self.access_log.record_all([self._entry(p, case_id, DUPLICATE_CHECK, "") for case_id, _ in found])
-            raise PossibleDuplicate(found)
+        return found
 
     def command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
                 **fields: Any) -> Written:

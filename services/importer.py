@@ -3,6 +3,13 @@
 Cases are built in memory through the same domain commands as interactive
 use, then saved many per transaction; each municipality-year series
 allocates its numbers in the same batch.
+
+A referral for a young person who already has an open case opened by the same import (the same personnummer, as
+twelve digits, in the same municipality; closed by ``then`` counts as closed) is refused, as the API refuses one
+(``PossibleDuplicate``), unless it says ``duplicate_confirmed``: then its case records the open cases it was opened
+beside, as a confirmed referral does.  A bulk import is where silent duplicates come in by the hundred (an input
+listing a person twice, a file imported twice over).  The cases already stored are not looked at here: the batch
+path has no views and no access log to record that read in (``CaseService.open_case`` has both).
 """
 
 from __future__ import annotations
@@ -10,13 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Iterator
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from domain.calendar import local_date
 from domain.case import Case
 from domain.case_numbers import CaseNumberSeries
-from domain.values import Actor
+from domain.errors import InvalidPersonalIdentityNumber
+from domain.identity import PersonalIdentityNumber
+from domain.values import Actor, OpenCase, Phase
 from services.application import CaseApplication
+from services.errors import PossibleDuplicate
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class ImportedReferral:
     referral_date: date
     summary: str
     summary_category: str
+    duplicate_confirmed: bool = False   # a case beside the ones this import opened for the same young person
 
 
 def import_cases(app: CaseApplication, referrals: Iterable[ImportedReferral], *, by: Actor,
@@ -39,12 +50,18 @@ def import_cases(app: CaseApplication, referrals: Iterable[ImportedReferral], *,
     # The number series are kept across batches: re-reading a series' whole history every batch would make an
     # import quadratic.  A case opened elsewhere meanwhile makes the next save conflict: import again.
     series: dict[tuple[str, int], CaseNumberSeries] = {}
+    # This import's cases by municipality and personnummer, each with whether it is open once ``then`` has run.
+    opened: dict[tuple[str, str], list[_Opened]] = {}
     for batch in _chunks(referrals, batch_size):
         at = app.clock.now()
-        cases = [_open(app, r, by, at, series) for r in batch]
-        app.keystore.create_keys([c.id for c in cases])  # one round trip, not one per case
-        for case in cases:
+        cases = []
+        for referral in batch:   # each case's history before the next referral is checked against it
+            case = _open(app, referral, by, at, series, opened)
             then(case)
+            cases.append(case)
+            opened.setdefault((case.municipality, case.subject.personnummer), []).append(
+                _Opened(case.id, case.case_number, case.phase is not Phase.CLOSED))
+        app.keystore.create_keys([c.id for c in cases])  # one round trip, not one per case
         touched = [s for s in series.values() if s.pending_events]
         pending = sum(len(c.pending_events) for c in (*touched, *cases))
         app.save(*touched, *cases)
@@ -53,14 +70,32 @@ def import_cases(app: CaseApplication, referrals: Iterable[ImportedReferral], *,
     return saved_events
 
 
-def _open(app: CaseApplication, referral: ImportedReferral, by: Actor, at, series: dict) -> Case:
+@dataclass(frozen=True)
+class _Opened:
+    case_id: UUID
+    case_number: str
+    open: bool
+
+
+def _open(app: CaseApplication, referral: ImportedReferral, by: Actor, at, series: dict,
+          opened: dict[tuple[str, str], list[_Opened]]) -> Case:
+    """The referral's case; PossibleDuplicate, before a number is drawn, when this import has opened a case for the
+    same young person that is still open and the referral does not confirm."""
+    try:
+        digits = PersonalIdentityNumber.parse(referral.personnummer, today=local_date(at)).digits
+    except InvalidPersonalIdentityNumber:
+        digits = ""   # refused for it below, by the domain
+    found = tuple((c.case_id, c.case_number) for c in opened.get((referral.municipality, digits), ()) if c.open)
+    if found and not referral.duplicate_confirmed:
+        raise PossibleDuplicate(found)
     key = (referral.municipality, local_date(at).year)
     if key not in series:
         series[key] = app.case_number_series(*key)
     case_id = uuid4()
     number = series[key].allocate(case_id)
+    fields = {name: value for name, value in vars(referral).items() if name != "duplicate_confirmed"}
     return Case.receive_referral(case_id=case_id, case_number=number, by=by, at=at, catalogue=app.catalogue,
-                                 **vars(referral))
+                                 despite_open_cases=[OpenCase(str(i), n) for i, n in found], **fields)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

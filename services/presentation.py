@@ -61,7 +61,8 @@ def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | No
 # A visibility change, as every log lists it (the command line, the report, the web client).
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 # A fact's kind in a word, as logs list them.
-KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering", "eligibility": "beslut",
+KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering",
+         "referral.duplicate_confirmed": "aktualisering", "eligibility": "beslut",
          "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
          "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
          "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
@@ -273,6 +274,13 @@ def _instruments(ids: Any) -> str:
     return f" ({', '.join(INSTRUMENTS.get(i, i) for i in ids)})" if ids else ""
 
 
+def _despite(cases: Any) -> str:
+    """A referral social services confirmed past the young person's other open cases (a 409 possible_duplicate)."""
+    numbers = [c["case_number"] for c in cases]
+    return ("Registrerad trots öppet ärende " if len(numbers) == 1 else "Registrerad trots öppna ärenden ") + _and(
+        numbers)
+
+
 def _masked(personnummer: str) -> str:
     return personnummer[:9] + "****"
 
@@ -282,6 +290,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "case.subject": lambda c, cat: f"Den unge: {c['name']}, {_masked(c['personnummer'])}",
     "referral": lambda c, cat: (f"Aktualisering ({ROUTES[c['entry_route']]}) från "
                                 f"{agency_name(c['referring_agency'], cat)}: {c['summary']}"),
+    "referral.duplicate_confirmed": lambda c, cat: _despite(c["open_cases"]),
     "eligibility": lambda c, cat: ("Beslut: aktuell för social insatsgrupp" if c["accepted"]
                                    else "Beslut: inte aktuell") + _instruments(c["instruments"]),
     "guardians": lambda c, cat: "Vårdnadshavare: " + ", ".join(

@@ -16,7 +16,8 @@ from domain.errors import DomainError
 from services.bootstrap import build_erasures
 from services.erasure import erase_case
 from services.principals import Principal, Role
-from tests.integration.api.flows import FIRST_REFERRAL, events_of, ok
+from tests.integration.api.flows import FIRST_REFERRAL, events_of, ok, school_consented_case
+from tests.integration.api.skew import web_as
 
 CASES = "/api/v1/cases"
 OTHER_PERSON = "200907224919"
@@ -54,13 +55,72 @@ def test_telling_the_caseworker_is_a_read_of_the_case_in_its_access_log_and_extr
     assert [(r["agency"], r["subject"]) for r in read] == [("socialtjanst", "socialtjanst-caseworker")]
 
 
-def test_every_open_case_is_named_and_a_confirmed_referral_reads_none(client, users):
+def test_every_open_case_is_named_and_a_confirmed_referral_reads_each_it_records(client, users):
     first = ok(_refer(client, users), 201)
+    assert _reads(client, users, first["case_id"]) == []
     second = ok(_refer(client, users, duplicate_confirmed=True), 201)
+    assert len(_reads(client, users, first["case_id"])) == 1   # recorded on the second case: read for it
     named = _refer(client, users).json()["error"]["cases"]
     assert [c["case_number"] for c in named] == [first["created"], second["created"]]
     ok(_refer(client, users, duplicate_confirmed=True), 201)
-    assert len(_reads(client, users, first["case_id"])) == 1   # the confirmed one looked for nothing
+    assert [len(_reads(client, users, c["case_id"])) for c in (first, second)] == [3, 2]
+
+
+def _confirmations(client, headers, case_id: str) -> list:
+    facts = ok(client.get(f"{CASES}/{case_id}", headers=headers))["facts"]
+    return [f["content"]["open_cases"] for f in facts if f["kind"] == "referral.duplicate_confirmed"]
+
+
+def test_a_confirmed_referral_records_the_open_cases_it_was_opened_beside(client, users, context, settings, tick):
+    """On the referral event (``despite_open_cases``): the lead's timeline and the auditors' replay and report say
+    it in Swedish; a case opened without any other open case records nothing."""
+    first = ok(_refer(client, users), 201)
+    tick()
+    second = ok(_refer(client, users, duplicate_confirmed=True), 201)
+    tick()
+    ok(_refer(client, users, personnummer=OTHER_PERSON, duplicate_confirmed=True), 201)   # nothing open: nothing
+    assert _confirmations(client, users.social, second["case_id"]) == [
+        [{"case_id": first["case_id"], "case_number": first["created"]}]]
+    assert _confirmations(client, users.social, first["case_id"]) == []
+    others = ok(client.get(CASES, headers=users.social))["cases"]
+    assert [_confirmations(client, users.social, c["case_id"]) for c in others].count([]) == 2
+    said = f"Registrerad trots öppet ärende {first['created']}"
+    assert said in web_as(context, settings, "soc-0180").get(f"/arenden/{second['case_id']}").text
+    replayed = web_as(context, settings, "ivo").get(f"/granskning/arenden/{second['case_id']}",
+                                                    params={"myndighet": "socialtjanst", "tid": "2026-02-04"})
+    assert said in replayed.text
+    for member in ("skola", "polis"):   # what a member knew: never, in any replay
+        assert "trots" not in web_as(context, settings, "ivo").get(
+            f"/granskning/arenden/{second['case_id']}", params={"myndighet": member, "tid": "2026-02-04"}).text
+    assert said in client.get(f"/api/v1/audit/cases/{second['case_id']}/report", headers=users.auditor).text
+    audit = ok(client.get(f"/api/v1/audit/cases/{second['case_id']}/facts", headers=users.auditor))
+    assert "referral.duplicate_confirmed" in str(audit)
+
+
+def test_a_member_learns_nothing_of_the_confirmation(client, users, context, settings, tick):
+    """The second case's school, consented to see `case` and `school`: its timeline, plan, feed and web pages carry
+    nothing of the other case (its number, its id, that a confirmation exists)."""
+    ok(_refer(client, users, personnummer=OTHER_PERSON), 201)   # 0001 is the case list's example of a number
+    first = ok(_refer(client, users), 201)
+    tick()
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"{CASES}/{case_id}/plan/revisions", headers=users.social, json={
+        "main_goal": "Fullföljd skolgång", "rows": [{"area": "Skola", "goal": "Närvaro", "how": "Stöd",
+                                                     "responsible": "Skolan", "responsible_agencies": ["skola"]}]}),
+       201)
+    assert _confirmations(client, users.social, case_id) != []   # the lead sees it
+    school = [client.get(f"{CASES}/{case_id}", headers=users.school),
+              client.get(f"{CASES}/{case_id}/plan", headers=users.school),
+              client.get("/api/v1/feeds/skola", params={"limit": 500}, headers=users.school)]
+    web = web_as(context, settings, "skola")
+    school += [web.get(f"/arenden/{case_id}"), web.get(f"/arenden/{case_id}/plan"), web.get("/arenden")]
+    assert all(r.status_code == 200 for r in school), [r.status_code for r in school]
+    assert "Närvaro" in school[1].text and ok(school[2])["messages"]   # the school does see the case
+    for answer in school:
+        text = answer.text
+        assert first["case_id"] not in text and first["created"] not in text, answer.url
+        assert "duplicate" not in text and "trots" not in text, answer.url
 
 
 def test_a_closed_case_another_person_and_another_municipality_do_not_match(client, users, tick):

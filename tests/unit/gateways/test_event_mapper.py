@@ -13,11 +13,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
+from domain.case import Case
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
+from domain.facts import facts_of
+from domain.values import OpenCase
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore
 from gateways.sealing import seal
+from tests.builders import CATALOGUE, SOCIAL, utc
 
 MARKER = "Hemlig anteckning om Åsa"
 
@@ -158,3 +162,26 @@ def _with(stored: StoredEvent, **changes) -> StoredEvent:
     fields = {"originator_id": stored.originator_id, "originator_version": stored.originator_version,
               "topic": stored.topic, "state": stored.state}
     return StoredEvent(**{**fields, **changes})
+
+
+def test_a_referral_stored_before_confirmations_were_recorded_reads_as_confirming_nothing(mapper):
+    """``ReferralReceived.despite_open_cases`` (2026-12-05): a referral stored without it decodes, its case opens,
+    and it records no confirmation; one stored with it reads back as it was."""
+    def referral(**extra):
+        return Case.receive_referral(
+            case_number="0180-2026-0002", municipality="0180", personnummer="20090314-2388", name="Peter Exempel",
+            entry_route="lul6", referring_agency="polis", referral_date=date(2026, 2, 1), summary="Misstänkt.",
+            summary_category="crime", by=SOCIAL, at=utc(2026, 2, 2), catalogue=CATALOGUE,
+            **extra).collect_events()[0]
+
+    confirmed = referral(despite_open_cases=[OpenCase(str(uuid4()), "0180-2026-0001")])
+    assert mapper.to_domain_event(mapper.to_stored_event(confirmed)) == confirmed
+    stored = mapper.to_stored_event(referral())
+    state = _open(mapper, stored)
+    del state["despite_open_cases"]   # as every referral before 2026-12-05 was stored
+    old = mapper.to_domain_event(_resealed(mapper, stored, state))
+    assert old.despite_open_cases == ()
+    case = old.mutate(None)
+    assert case.case_number == "0180-2026-0002" and case.despite_open_cases == ()
+    assert [f.kind for f in facts_of(old, case, CATALOGUE)] == ["case.opened", "case.subject", "referral"]
+    assert "referral.duplicate_confirmed" in [f.kind for f in facts_of(confirmed, case, CATALOGUE)]
