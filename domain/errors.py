@@ -121,6 +121,13 @@ class NotAGroupMember(DomainError):
     code = "not_a_group_member"
 
 
+class ResponsibleNotAMember(NotAGroupMember):
+    """A plan row naming as responsible an agency not in the group (never in it, or since left): it could neither
+    see the row nor follow it up.  Only social services revises the plan, and it sees the whole group."""
+
+    code = "responsible_not_a_member"
+
+
 class AlreadyAGroupMember(DomainError):
     code = "already_a_group_member"
 

@@ -14,8 +14,8 @@ from domain.case_rules import (
 )
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
-    AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, InvalidInput, LegalBasisNotApplicable, NoPlanYet, NotAGroupMember,
-    NotResponsibleForRow, UnknownPlanRow,
+    AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, InvalidInput, LegalBasisNotApplicable, NoPlanYet,
+    NotAGroupMember, NotResponsibleForRow, ResponsibleNotAMember, UnknownPlanRow,
 )
 from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanRow
 
@@ -175,6 +175,13 @@ class GroupCommands:
         if repeat is not None:
             raise InvalidInput(f"the agency '{repeat[1]}' is named twice as responsible for the row: name each once",
                                field=f"{field}.responsible_agencies.{repeat[0]}")
+        # Also a row carried forward naming an agency that has since left: refused until the caseworker takes it
+        # off (or brings the agency back), not dropped unseen — who answers for the row is theirs to decide.
+        for n, agency in enumerate(draft.responsible_agencies):
+            if not self.is_member(agency, catalogue):   # social services leads it: always in it
+                raise ResponsibleNotAMember(f"the agency '{agency}' is not a member of the group: add it to the group"
+                                            " first, or name another agency as responsible for the row",
+                                            field=f"{field}.responsible_agencies.{n}")
         return PlanRow(
             row_id=draft.row_id or str(uuid4()), area=area,
             category=catalogue.category(category, field=f"{field}.category").id,

@@ -94,6 +94,7 @@ class CaseStory:
                                              at=self.at(when), catalogue=CATALOGUE)
 
     def plan(self, when: datetime | None = None) -> int:
+        """A plan of two rows, BUP's and the school's: both must be in the group (``join``)."""
         return self.case.revise_plan(main_goal="Sluta med brott", rows=[
             PlanRowDraft(area="Hälsa", goal="Inga droger", how="Samtal", responsible="Peter",
                          responsible_agencies=("bup",)),

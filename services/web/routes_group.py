@@ -42,9 +42,19 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
                 row["responsible_agencies"])})
         typed = Typed.of(values)
     cat = service(request).catalogue
-    return show(request, user, seen, "plan", "plan.html", status, typed=typed or Typed(), errors=errors or {},
+    typed = typed or Typed()
+    return show(request, user, seen, "plan", "plan.html", status, typed=typed, errors=errors or {},
                 revisions=revisions, current=current, slots=shown,
-                areas=list(cat.plan_areas), agencies=[a for a in cat.agencies if a != cat.lead_agency])
+                areas=list(cat.plan_areas), agencies=_responsible_offered(seen, typed, shown, cat.agencies))
+
+
+def _responsible_offered(seen: Any, typed: Typed, slots: Any, agencies: Any) -> list[str]:
+    """The agencies a row may name as responsible: the group's members (a row naming another is refused), in the
+    catalogue's order; and one a row still names that has left the group, shown ticked, so that the caseworker sees
+    it and takes it off (sent, the row is refused until then) — never dropped from a row unseen."""
+    members = views.members(seen.disclosures) if seen.place is Place.LEAD else {}
+    named = {a for i in slots for a in typed.getlist(f"rows.{i}.responsible_agencies")}
+    return [a for a in agencies if a in members or a in named]
 
 
 @router.get("/arenden/{case_id}/plan")

@@ -369,6 +369,8 @@ DOMAIN_ERRORS = {
                                      " kvar. Återkalla samtycket för att avsluta det nu.",
     "already_a_group_member": "Myndigheten är redan med i gruppen.",
     "not_a_group_member": "Myndigheten är inte med i gruppen.",
+    "responsible_not_a_member": "Myndigheten är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
+                                " den i gruppen först, eller ta bort den som ansvarig.",
     "no_plan_yet": "Det finns ingen åtgärdsplan att följa upp.",
     "unknown_plan_row": "Raden finns inte i den gällande planen.",
     "not_responsible_for_row": "Din myndighet är inte ansvarig för raden.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -191,6 +192,30 @@ class TestGroupWork:
                 by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         assert raised.value.field == "rows[0].responsible_agencies"
 
+    def test_a_row_names_as_responsible_only_agencies_in_the_group(self):
+        """A domain review, 2026-12-05: a row naming BUP was accepted with only the school in the group."""
+        story = CaseStory().accept().join("skola")
+        with pytest.raises(errors.ResponsibleNotAMember) as raised:
+            story.plan()   # its health row names BUP
+        assert raised.value.field == "rows[0].responsible_agencies.0" and story.case.plan_revision == 0
+        assert isinstance(raised.value, errors.NotAGroupMember)
+        story.join("bup")
+        assert story.plan() == 1
+
+    def test_a_row_carried_forward_naming_an_agency_that_has_left_is_refused_until_taken_off(self):
+        story = CaseStory().accept().join("skola", "bup")
+        story.plan()
+        row = next(r for r in story.case.plan_rows.values() if r.area == "Hälsa")
+        story.case.remove_member(agency="bup", reason="Klar", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        carried = PlanRowDraft(area="Hälsa", goal=row.goal, how=row.how, responsible=row.responsible,
+                               responsible_agencies=("bup",), row_id=row.row_id)
+        with pytest.raises(errors.ResponsibleNotAMember) as raised:
+            story.case.revise_plan(main_goal="Mål", rows=[carried], by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        assert raised.value.field == "rows[0].responsible_agencies.0" and story.case.plan_revision == 1
+        story.case.revise_plan(main_goal="Mål", rows=[replace(carried, responsible_agencies=())], by=SOCIAL,
+                               at=story.at(), catalogue=CATALOGUE)
+        assert story.case.plan_rows[row.row_id].responsible_agencies == ()
+
     def test_a_row_carried_forward_without_a_category_keeps_its_own_whatever_area_it_is_given(self):
         """A red team, 2026-12-05: a `health` row ("Samtal") carried forward as "Skola" became a `school` row, its
         health goal shown to every member seeing `school`; the area's category won over the row's own."""
@@ -247,7 +272,7 @@ class TestGroupWork:
             story.contribute(SCHOOL, "school")
 
     def test_only_a_responsible_agency_follows_up_a_row(self):
-        story = CaseStory().accept().join("skola", "polis")
+        story = CaseStory().accept().join("skola", "polis", "bup")   # the plan names the school and BUP
         story.plan()
         school_row = next(r for r in story.case.plan_rows.values() if r.area == "Skola")
         story.case.record_follow_up(row_id=school_row.row_id, status="partly", note="Bättre.", by=SCHOOL,
@@ -355,7 +380,7 @@ def _do(story: CaseStory, command: str) -> None:
 
 
 def test_a_member_following_up_a_row_is_not_told_whether_there_is_a_plan():
-    story = CaseStory().accept().join("polis")
+    story = CaseStory().accept().join("polis", "skola", "bup")   # the plan names the school and BUP
     refusals = []
     for _ in range(2):
         with pytest.raises(errors.DomainError) as raised:

@@ -107,8 +107,8 @@ def _apply(story: CaseStory, step: tuple) -> None:
     elif step[0] == "plan":
         from domain.group_commands import PlanRowDraft
 
-        case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(step[1], "Mål", "Så", "Någon", tuple(sorted(step[2])))],
-                         by=SOCIAL, at=at, catalogue=CATALOGUE)
+        row = PlanRowDraft(step[1], "Mål", "Så", "Någon", _among_members(case, step[2]))
+        case.revise_plan(main_goal="Mål", rows=[row], by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "close" and step[1] == 0:
         case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
@@ -118,6 +118,15 @@ def _apply(story: CaseStory, step: tuple) -> None:
         case.record_guardians(guardians=[Guardian(guardians[0].guardian_id, guardians[0].name, True),
                                          Guardian(guardians[1].guardian_id, guardians[1].name, step[1])],
                               by=SOCIAL, at=at, catalogue=CATALOGUE)
+
+
+def _among_members(case, drawn: set[str]) -> tuple[str, ...]:
+    """The agencies a plan row names: as many as drawn (as far as the group has them), all of them members, since a
+    row naming one outside the group is refused: a drawn member is kept, a drawn outsider stands for a member not
+    drawn.  A row names agencies, several at once, as often as when any agency could be named."""
+    kept = {a for a in drawn if a in case.members}
+    spare = [a for a in OTHERS if a in case.members and a not in kept]
+    return tuple(sorted({*kept, *spare[:len(drawn) - len(kept)]}))
 
 
 def _probe_times(story: CaseStory) -> list:
