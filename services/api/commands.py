@@ -54,10 +54,12 @@ class Referral(BaseModel):
     summary: str = Text
     summary_category: str = Id
     # Yes or no, not the case numbers seen: the caseworker decides that this young person gets another case, which
-    # a case opened meanwhile does not change; true or false only (a form's "on" is the web client's to read).
+    # a case opened meanwhile does not change; true or false only (a form's "on" is the web client's to read).  The
+    # case records the open cases it was opened beside, for social services and auditors (ReferralReceived).
     duplicate_confirmed: StrictBool = Field(
         default=False, description="true: open the case although the municipality has an open case for the same"
-                                   " personnummer (the 409 possible_duplicate named it)")
+                                   " personnummer (the 409 possible_duplicate named it); the case records the open"
+                                   " cases it was opened beside, seen by social services and auditors only")
 
 
 class Eligibility(Command):
