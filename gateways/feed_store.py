@@ -296,6 +296,12 @@ class FeedQueries:
                           (case_id,))
         return rows[0]["municipality"] if rows else None
 
+    def municipality_cases(self, municipality: str) -> list[UUID]:
+        """Every case referred in the municipality that the views took in, erased ones too (the table keeps them)."""
+        rows = self._rows(SQL("SELECT case_id FROM {}.case_municipality WHERE municipality = %s ORDER BY case_id")
+                          .format(self._s), (municipality,))
+        return [r["case_id"] for r in rows]
+
     # -- publication -------------------------------------------------------------------
 
     def feed_heads(self) -> tuple[str, dict[str, int]]:

@@ -133,3 +133,18 @@ def check_reads_as_agency(place: Place) -> None:
 def check_auditor(p: Principal) -> None:
     if not p.has(Role.AUDITOR):
         raise Forbidden("only auditors (JO, IVO) may do this")
+
+
+def check_reads_statistics(p: Principal, municipality: str, catalogue: Catalogue) -> None:
+    """De-identified follow-up statistics: social services (handläggare, samordnare) of that municipality, and
+    auditors of any.  Members and administrators are refused whatever they ask; the municipality is checked
+    against the catalogue by the caller (an unknown one is the request's mistake, 422), the sign-in's here."""
+    if p.has(Role.AUDITOR):
+        return
+    if not is_social_services(p, catalogue):
+        raise Forbidden("only social services (handläggare or samordnare) and auditors read follow-up statistics")
+    if not p.municipality:
+        raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
+                             " read the statistics of their own municipality")
+    if p.municipality != municipality:
+        raise Forbidden("social services read the statistics of their own municipality only", field="municipality")

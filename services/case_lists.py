@@ -61,6 +61,11 @@ class CaseListsFromViews:
         """The case's municipality as the views recorded it at its referral (None: not taken in)."""
         return self.runner.store.case_municipality(case_id)  # type: ignore[attr-defined]
 
+    def municipality_cases(self, municipality: str) -> list[Any]:
+        """Every case of the municipality (erased ones too), the views caught up first."""
+        self.catch_up()
+        return self.runner.store.municipality_cases(municipality)  # type: ignore[attr-defined]
+
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of (``gateways.replaced_log``)."""
         return self.runner.store.erased_cases()  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ from services.authorisation import (
 )
 from services.case_audit import CaseAudit
 from services.case_commands import CaseCommands
+from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey
 from services.judged_cases import JudgedCases
 from services.ports import AsyncEvents
@@ -70,6 +71,10 @@ class CaseLists(Protocol):
         """The municipality the case was referred in (kept in plaintext by the views), None when the views have not
         taken the case in."""
 
+    def municipality_cases(self, municipality: str) -> list[UUID]:
+        """The id of every case referred in the municipality, erased ones too, current up to the latest stored
+        event (the views' plaintext ``case_municipality``, which outlives an erasure)."""
+
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every replacement of the disclosure log by a rebuild, oldest first, and the case's rows of them (of one
         agency, given one)."""
@@ -95,7 +100,7 @@ class Look:
     disclosures: tuple[Disclosure, ...]
 
 
-class CaseService(CaseCommands, CaseAudit):
+class CaseService(CaseCommands, CaseAudit, CaseStatistics):
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None,
                  check_history: Callable[[UUID], None] = lambda case_id: None) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an

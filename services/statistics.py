@@ -1,0 +1,132 @@
+"""Follow-up statistics for a municipality and a period: who may ask, which cases, the one access-log entry.
+
+The counting and the suppression are ``domain.statistics``' (pure).  Here: the period read from what a user typed,
+the municipality's cases listed from the views' ``case_municipality`` (kept in plaintext, erased cases too), each
+case's events read through the application and folded, and the run recorded.
+
+**The access log.** A run reads the content of every case of the municipality, but shows no case: it is recorded as
+one entry, not one per case — an entry per case would put "uppföljningsstatistik" into every young person's extract
+(and a yearly run by each caseworker would bury the reads of their case), while telling them nothing about their
+case that the statistics do not say of everyone's.  The entry's case column is ``STATISTICS_RUN``, an id no case has
+(so no extract lists it; an auditor finds every run in the access log by reader, time or that id), and what it read
+says the municipality and the period: ``statistics:0180:2026-01-01:2026-12-31``.  No case key seals it, so the
+reader's name and purpose are not kept with it (the subject, agency, roles and time are); it is logged before the
+answer leaves, and a run that cannot be logged is refused, as every read is.  The application log gets one line
+per run too (``sigill.statistics``: the municipality, period, how many cases and how long; no user).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+from uuid import UUID, uuid5, NAMESPACE_URL
+
+from domain import statistics as s
+from domain.calendar import within_calendar
+from domain.case_events import ReferralReceived
+from domain.erasure import ErasedEvent
+from domain.errors import InvalidInput
+from services.access_entry import AccessEntry
+from services.authorisation import check_reads_statistics
+from services.errors import CaseNotFound, DamagedDataKey
+from services.principals import Principal
+
+log = logging.getLogger("sigill.statistics")
+STATISTICS_RUN = uuid5(NAMESPACE_URL, "urn:sigill:statistics")   # the access log's case column for a run: no case
+STATISTICS = "statistics"                                          # what the access log says a run read
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PROGRESS_EVERY = 100
+
+
+@dataclass(frozen=True)
+class Period:
+    municipality: str
+    start: date
+    end: date
+
+
+def day_typed(text: str, field: str) -> date:
+    """A date written YYYY-MM-DD (nothing else: Python 3.11 also reads 20260101 and 2026-W01-1)."""
+    try:
+        if ISO_DAY.fullmatch(text.strip()):
+            day = date.fromisoformat(text.strip())
+            if within_calendar(day):
+                return day
+    except ValueError:
+        pass
+    raise InvalidInput(f"{field}: a date is written YYYY-MM-DD, e.g. 2026-01-01", field=field)
+
+
+def period_of(catalogue: Any, municipality: str, start: str, end: str,
+              names: tuple[str, str, str] = ("municipality", "from", "to")) -> Period:
+    """The period asked for; InvalidInput naming the field (``names``: as the caller's input calls them)."""
+    catalogue.municipality(municipality.strip(), field=names[0])
+    first, last = day_typed(start, names[1]), day_typed(end, names[2])
+    if first > last:
+        raise InvalidInput(f"{names[2]}: the period ends ({last}) before it starts ({first})", field=names[2])
+    return Period(municipality.strip(), first, last)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """A run's answer: the period and the de-identified figures (``domain.statistics.deidentify``)."""
+
+    period: Period
+    figures: dict[str, Any]
+    erased: s.Cell      # the municipality's erased cases, of every period (their referral date cannot be read)
+    unreadable: s.Cell  # cases whose data key is damaged: left out, so that the figures say they are incomplete
+
+
+class CaseStatistics:
+    """Mixed into ``CaseService`` (its ``app``, ``access_log``, ``lists``, ``catalogue``)."""
+
+    app: Any
+    access_log: Any
+    lists: Any
+    catalogue: Any
+
+    def statistics(self, p: Principal, municipality: str, start: str, end: str,
+                   progress: Callable[[int], None] | None = None,
+                   names: tuple[str, str, str] = ("municipality", "from", "to")) -> Statistics:
+        """The de-identified follow-up statistics of the cases referred in the municipality from ``start`` to
+        ``end``; ``progress`` is told how many cases have been read, now and then."""
+        check_reads_statistics(p, municipality.strip(), self.catalogue)   # a member: 403 whatever it asks
+        period = period_of(self.catalogue, municipality, start, end, names)
+        started = time.monotonic()
+        case_ids = self.lists.municipality_cases(period.municipality) if self.lists is not None else []
+        self.access_log.record(AccessEntry(self.app.clock.now(), STATISTICS_RUN, p.subject, p.agency, p.role_names,
+                                           f"{STATISTICS}:{period.municipality}:{period.start}:{period.end}"))
+        figures, erased, unreadable = self._figures(case_ids, progress)
+        raw = s.tabulate(figures, period.start, period.end, agencies=self._member_agencies(),
+                         categories=list(self.catalogue.categories))
+        log.info("statistics for %s, %s to %s: %d cases read (%d in the period) in %.1f s", period.municipality,
+                 period.start, period.end, len(case_ids), raw.cases, time.monotonic() - started)
+        return Statistics(period, s.deidentify(raw), s.shown(erased), s.shown(unreadable))
+
+    def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None
+                 ) -> tuple[list[s.CaseFigures], int, int]:
+        """Each case folded from its events; erased cases and those whose key is damaged counted apart."""
+        self.app.keystore.warm(case_ids)   # the keys in one round trip, not one per case
+        figures, erased, unreadable = [], 0, 0
+        for n, case_id in enumerate(case_ids, 1):
+            try:
+                events = self.app.history(case_id)
+            except CaseNotFound:
+                continue   # in the views but without events: nothing to count
+            except DamagedDataKey:
+                unreadable += 1
+                continue
+            if isinstance(events[0], ErasedEvent):
+                erased += 1
+            elif isinstance(events[0], ReferralReceived):
+                figures.append(s.figures_of(events))
+            if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(case_ids)):
+                progress(n)
+        return figures, erased, unreadable
+
+    def _member_agencies(self) -> list[str]:
+        return [a.id for a in self.catalogue.agencies.values() if not a.lead]

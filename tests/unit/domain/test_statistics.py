@@ -1,0 +1,221 @@
+"""Follow-up statistics: what a case's history counts as, the period rule, and the suppression of small cells."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from domain import statistics as s
+from domain.calendar import age_on
+from domain.case import Case
+from domain.identity import luhn_check_digit
+from domain.values import YOUNG_PERSON
+from tests.builders import BORN_1993_10_21, BORN_2003_06_10, CATALOGUE, SOCIAL, CaseStory, utc
+
+AGENCIES = [a for a in CATALOGUE.agencies if a != CATALOGUE.lead_agency]
+CATEGORIES = list(CATALOGUE.categories)
+
+
+def personnummer(born: date, serial: str = "238") -> str:
+    nine = born.strftime("%y%m%d") + serial
+    return f"{born:%Y%m%d}-{serial}{luhn_check_digit(nine)}"
+
+
+def story(born: date = date(2009, 3, 14), start: datetime = utc(2026, 2, 2), **kwargs) -> CaseStory:
+    adult = age_on(born, start.date()) >= 18
+    route = kwargs.pop("entry_route", "known" if adult else "lul6")
+    referrer = "socialtjanst" if route == "known" else "polis"
+    return CaseStory(personnummer(born), start=start, entry_route=route, referring_agency=referrer, **kwargs)
+
+
+def full_story() -> CaseStory:
+    """Referred 2026-02-02 (16), accepted 02-09, school and BUP join, a consent withdrawn, a plan on 02-20 with two
+    rows, one followed up as achieved, a meeting, closed on 05-01 with its goals met."""
+    st = CaseStory(start=utc(2026, 2, 2))
+    st.accept(utc(2026, 2, 9))
+    st.join("skola", "bup")
+    consent = st.consent()
+    st.consent(scope={"bup": ("case", "health")})
+    st.withdraw(consent)
+    st.plan(utc(2026, 2, 20))
+    row = next(r for r in st.case.plan_rows.values() if r.category == "school")
+    st.case.record_follow_up(row_id=row.row_id, status="achieved", note="Bra.", by=SOCIAL, at=st.at(),
+                             catalogue=CATALOGUE)
+    st.case.record_meeting(held_on=date(2026, 3, 1), attendees=("skola",), other_attendees=(), outcomes=(),
+                           decisions=(), next_meeting=None, by=SOCIAL, at=st.at(utc(2026, 3, 1)), catalogue=CATALOGUE)
+    st.case.close(reason="goals_met", outcome="Klarar skolan.", by=SOCIAL, at=st.at(utc(2026, 5, 1)),
+                  catalogue=CATALOGUE)
+    return st
+
+
+def test_a_case_s_history_counts_as_its_route_age_decision_plan_follow_ups_group_consents_and_closure():
+    f = s.figures_of(full_story().events)
+    assert (f.referral_date, f.entry_route, f.age_at_referral) == (date(2026, 2, 2), "lul6", 16)
+    assert (f.decision, f.outside_target_group, f.decided_on) == ("accepted", False, date(2026, 2, 9))
+    assert f.first_plan_on == date(2026, 2, 20)
+    assert (f.closed_on, f.closure_reason) == (date(2026, 5, 1), "goals_met")
+    assert sorted(f.plan_rows) == [("health", "not_followed_up"), ("school", "achieved")]
+    assert f.agencies == {"skola", "bup"}
+    assert (f.consents_granted, f.consents_withdrawn, f.meetings) == (2, 1, 1)
+
+
+def test_a_case_just_referred_is_pending_with_nothing_else():
+    f = s.figures_of(story().events)
+    assert (f.decision, f.decided_on, f.first_plan_on, f.closed_on, f.plan_rows, f.agencies) == (
+        "pending", None, None, None, (), frozenset())
+
+
+def test_accepted_outside_the_target_group_with_its_reason_is_counted_so():
+    st = CaseStory(BORN_1993_10_21, entry_route="known", referring_agency="socialtjanst")
+    st.case.decide_eligibility(accepted=True, reasons="Avhoppare.", instruments=(), decided_on=date(2026, 2, 2),
+                               by=SOCIAL, at=st.at(), catalogue=CATALOGUE, outside_target_group_reason="Avhoppare")
+    f = s.figures_of(st.events)
+    assert (f.decision, f.outside_target_group, f.age_at_referral) == ("accepted", True, 32)
+
+
+def test_age_bands():
+    assert [s.age_band(a) for a in (12, 14, 15, 17, 18, 20, 21, 32)] == [
+        "under_15", "under_15", "15_17", "15_17", "18_20", "18_20", "21_over", "21_over"]
+
+
+def test_the_period_is_the_referral_s_own_date_not_the_day_it_was_recorded_both_ends_included():
+    def referred(on: date, recorded: datetime) -> s.CaseFigures:
+        case = Case.receive_referral(
+            case_number="0180-2026-0001", municipality="0180", personnummer=personnummer(date(2009, 3, 14)),
+            name="Peter Exempel", entry_route="lul6", referring_agency="polis", referral_date=on,
+            summary="Misstänkt.", summary_category="crime", by=SOCIAL, at=recorded, catalogue=CATALOGUE)
+        return s.figures_of(list(case._pending_events))
+    cases = [referred(date(2025, 12, 20), utc(2026, 1, 5)),     # received in December, typed in in January: out
+             referred(date(2026, 1, 1), utc(2026, 1, 1)),       # the first day: in
+             referred(date(2026, 12, 31), utc(2026, 12, 31)),   # the last day: in
+             referred(date(2026, 12, 31), utc(2027, 1, 2))]     # received on the last day, typed in later: in
+    raw = s.tabulate(cases, date(2026, 1, 1), date(2026, 12, 31))
+    assert raw.cases == 3
+
+
+def test_a_cohort_s_later_events_count_whenever_they_happened():
+    st = CaseStory(start=utc(2026, 12, 20))
+    st.accept(utc(2027, 1, 10))           # decided in the next year: still counted for the 2026 cohort
+    raw = s.tabulate([s.figures_of(st.events)], date(2026, 1, 1), date(2026, 12, 31))
+    assert next(b for b in raw.breakdowns if b.key == "eligibility").cells["accepted"] == 1
+    assert raw.days["referral_to_decision"] == [21]
+
+
+def many() -> list[s.CaseFigures]:
+    """Twelve cases referred in 2026, aged 17, 19 and 21 in turn, and a 22-year-old: 9 accepted (one outside the target group), 3 declined, 1 pending; the
+    accepted each with a plan 10 days after the decision, 6 of them closed."""
+    out = []
+    for n in range(12):
+        st = story(date(2009 - 2 * (n % 3), 1, 14), start=utc(2026, 2, 2) + timedelta(days=n))
+        if n < 8:
+            st.accept(st.now + timedelta(days=n + 1))
+            st.join("skola", *(("polis",) if n % 2 else ()))
+            st.plan(st.now + timedelta(days=10))
+            if n < 6:
+                st.case.close(reason="goals_met" if n < 5 else "moved", outcome="Klart.", by=SOCIAL,
+                              at=st.at(st.now + timedelta(days=30)), catalogue=CATALOGUE)
+        elif n < 11:
+            st.case.decide_eligibility(accepted=False, reasons="Ej aktuell.", instruments=(),
+                                       decided_on=st.now.date(), by=SOCIAL, at=st.at(), catalogue=CATALOGUE)
+        out.append(s.figures_of(st.events))
+    adult = CaseStory(BORN_2003_06_10, start=utc(2026, 3, 1), entry_route="known", referring_agency="socialtjanst")
+    adult.accept()
+    return out + [s.figures_of(adult.events)]
+
+
+def test_tabulate_counts_each_breakdown_and_collects_the_days_for_the_medians():
+    raw = s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES, categories=CATEGORIES)
+    b = {x.key: x for x in raw.breakdowns}
+    assert raw.cases == 13
+    assert b["eligibility"].cells == {"accepted": 9, "declined": 3, "pending": 1}
+    assert b["entry_route"].cells == {"known": 9, "sol14": 0, "lul6": 4, "other": 0}
+    assert b["age_at_referral"].cells == {"under_15": 0, "15_17": 4, "18_20": 4, "21_over": 5}
+    assert b["closure_reason"].cells["goals_met"] == 5 and b["closure_reason"].cells["moved"] == 1
+    assert b["closure_reason"].parts_of == 6
+    assert b["member_agencies"].cells["skola"] == 8 and b["member_agencies"].cells["polis"] == 4
+    assert b["action_plan"].cells == {"with_plan": 8, "without_plan": 1}
+    assert b["plan_rows_by_category"].cells["health"] == 8 and b["plan_rows_by_category"].parts_of == 16
+    assert raw.days["decision_to_first_plan"] == [10] * 8
+    assert sorted(raw.days["referral_to_decision"]) == [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_primary_suppression_shows_1_to_4_as_under_five_and_0_and_5_as_they_are():
+    assert s.suppress({"a": 0, "b": 1, "c": 4, "d": 5}) == {"a": 0, "b": "<5", "c": "<5", "d": 5}
+
+
+def test_one_small_cell_in_a_breakdown_with_a_total_hides_the_smallest_other_non_zero_cell():
+    assert s.suppress({"a": 3, "b": 10, "c": 7, "d": 0}, 20) == {"a": "<5", "b": 10, "c": "..", "d": 0}
+    assert s.suppress({"a": 3, "b": 10, "c": 0}, 13) == {"a": "<5", "b": "..", "c": 0}
+
+
+def test_two_small_cells_need_nothing_more_and_counts_without_a_total_only_the_primary_rule():
+    assert s.suppress({"a": 3, "b": 2, "c": 10}, 15) == {"a": "<5", "b": "<5", "c": 10}
+    assert s.suppress({"a": 3, "b": 10}, None) == {"a": "<5", "b": 10}
+
+
+def test_a_total_suppressed_elsewhere_hides_a_cell_even_when_every_cell_is_large():
+    assert s.suppress({"x": 6, "y": 7}, 13, total_hidden=True) == {"x": "..", "y": 7}
+
+
+def test_no_suppressed_cell_can_be_computed_back_from_the_total_and_the_cells_shown():
+    rng = random.Random(4)
+    for _ in range(2000):
+        cells = {f"c{i}": rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for i in range(rng.randint(1, 6))}
+        total = sum(cells.values())
+        out = s.suppress(cells, total)
+        hidden = [k for k, v in out.items() if isinstance(v, str)]
+        assert len(hidden) != 1 or total < s.SMALLEST_SHOWN, (cells, out)
+        assert all(isinstance(v, str) or v == 0 or v >= 5 for v in out.values())
+
+
+def test_deidentify_hides_small_counts_medians_over_few_cases_and_a_sub_total_hidden_in_its_parent():
+    published = s.deidentify(s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
+                                        categories=CATEGORIES))
+    b = published["breakdowns"]
+    assert published["cases"] == 13
+    # 9 accepted, 3 declined ("<5"), 1 pending ("<5"): two small cells, accepted shown.
+    assert b["eligibility"]["cells"] == {"accepted": 9, "declined": "<5", "pending": "<5"}
+    # 5 goals met, 1 moved: "moved" is "<5", so goals met is hidden, or 6 − 5 would give it back.
+    assert b["closure_reason"]["cells"]["moved"] == "<5" and b["closure_reason"]["cells"]["goals_met"] == ".."
+    assert b["target_group"]["cells"] == {"inside": 9, "outside": 0}
+    assert published["medians"]["decision_to_first_plan"] == 10.0
+    assert published["medians"]["referral_to_closure"] == 43.5     # 41 to 46 days, six cases
+    few = s.deidentify(s.tabulate(many()[:4], date(2026, 1, 1), date(2026, 12, 31)))
+    assert few["cases"] == "<5" and few["medians"]["referral_to_decision"] is None
+
+
+def test_a_sub_breakdown_of_a_hidden_parent_cell_does_not_add_up_to_it():
+    raw = s.RawStatistics(20, (
+        s.Breakdown("eligibility", {"accepted": 6, "declined": 2, "pending": 12}, 20),
+        s.Breakdown("action_plan", {"with_plan": 5, "without_plan": 1}, 6, ("eligibility", "accepted")),
+        s.Breakdown("target_group", {"inside": 6, "outside": 0}, 6, ("eligibility", "accepted")),
+    ))
+    b = s.deidentify(raw)["breakdowns"]
+    assert b["eligibility"]["cells"] == {"accepted": "..", "declined": "<5", "pending": 12}
+    assert b["target_group"]["total"] == ".." and b["target_group"]["cells"] == {"inside": "..", "outside": 0}
+    assert b["action_plan"]["total"] == ".." and b["action_plan"]["cells"] == {"with_plan": "..", "without_plan": "<5"}
+
+
+def test_what_leaves_is_counts_and_medians_only():
+    published = s.deidentify(s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
+                                        categories=CATEGORIES))
+
+    def leaves(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from leaves(v)
+        else:
+            yield value
+    assert {type(v) for v in leaves(published)} <= {int, float, str, type(None)}
+    assert {v for v in leaves(published) if isinstance(v, str)} <= {"<5", ".."}
+    assert not [v for v in leaves(published) if isinstance(v, int) and 0 < v < 5]
+
+
+def test_a_withdrawal_is_counted_once_per_consent():
+    st = CaseStory()
+    st.accept()
+    ids = [st.consent(), st.consent(scope={"polis": ("case",)})]
+    for consent in ids:
+        st.withdraw(consent, YOUNG_PERSON)
+    f = s.figures_of(st.events)
+    assert (f.consents_granted, f.consents_withdrawn) == (2, 2)
