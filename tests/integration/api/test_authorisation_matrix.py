@@ -55,6 +55,9 @@ STATUS = {
     "administer": dict(lead=409, member=403, outsider=404, auditor=403, administrator=403, nobody=403),
     "group_work": dict(lead=409, member=409, outsider=404, auditor=403, administrator=403, nobody=403),
     "open":       dict(lead=201, member=403, outsider=403, auditor=403, administrator=403, nobody=403),
+    # De-identified statistics of the municipality: its social services and auditors (another municipality's
+    # social services is refused 0180's).
+    "statistics": dict(lead=200, member=403, outsider=403, auditor=200, administrator=403, nobody=403),
 }
 
 
@@ -77,6 +80,7 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("verify", "GET", "/api/v1/audit/ledger/verification", None),
         ("seal", "POST", "/api/v1/admin/ledger/seal", None),
         ("open", "POST", "/api/v1/cases", REFERRAL),
+        ("statistics", "GET", "/api/v1/statistics?municipality=0180&from=2026-01-01&to=2026-12-31", None),
         ("administer", "POST", f"{c}/eligibility", {**stale, "accepted": True, "reasons": "x",
                                                      "decided_on": "2026-02-02"}),
         ("administer", "POST", f"{c}/guardians", {**stale, "guardians": [{"name": "Ny"}]}),

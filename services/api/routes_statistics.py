@@ -1,0 +1,67 @@
+"""De-identified follow-up statistics of a municipality's cases referred in a period (``services.statistics``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.api.deps import Context, CurrentUser
+from services.api.one_key_each import OneKeyEachRoute
+from services.api.routes_commands import ERRORS
+from services.statistics import Statistics
+
+router = APIRouter(prefix="/api/v1", tags=["statistics"], route_class=OneKeyEachRoute)
+STATISTICS_ERRORS = {status: ERRORS[status] for status in (401, 403, 422, 503)}
+
+Cell = Annotated[int | str, Field(description='a count; "<5" for 1 to 4; ".." hidden so that a "<5" beside it'
+                                              ' cannot be computed back from the total')]
+
+
+class Breakdown(BaseModel):
+    total: Cell | None = Field(description="what the cells add up to; null where they add up to nothing (a case"
+                                           " counts under each agency of its group)")
+    cells: dict[str, Cell]
+
+
+class FollowUpStatistics(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "municipality": "0180", "from": "2026-01-01", "to": "2026-12-31", "cases": 23,
+        "breakdowns": {"eligibility": {"total": 23, "cells": {"accepted": 17, "declined": "<5", "pending": "<5"}}},
+        "medians": {"referral_to_decision": 6.0, "referral_to_closure": None},
+        "erased_cases": 0, "unreadable_cases": 0}]})
+
+    municipality: str
+    from_: date = Field(alias="from")
+    to: date
+    cases: Cell = Field(description="cases referred in the period: the date on the referral from `from` to `to`")
+    breakdowns: dict[str, Breakdown]
+    medians: dict[str, float | None] = Field(description="days (or agencies, meetings) per case; null over fewer"
+                                                         " than 5 cases")
+    erased_cases: Cell = Field(description="the municipality's erased cases, of every period: their referral"
+                                           " date can no longer be read, and they are in no other figure")
+    unreadable_cases: Cell = Field(description="cases left out because their data key is damaged")
+
+
+def statistics_out(found: Statistics) -> dict:
+    return {"municipality": found.period.municipality, "from": found.period.start, "to": found.period.end,
+            "cases": found.figures["cases"], "breakdowns": found.figures["breakdowns"],
+            "medians": found.figures["medians"], "erased_cases": found.erased,
+            "unreadable_cases": found.unreadable}
+
+
+@router.get("/statistics", response_model=FollowUpStatistics, response_model_by_alias=True,
+            responses=STATISTICS_ERRORS)
+def statistics(ctx: Context, user: CurrentUser, response: Response,
+               municipality: Annotated[str, Query(min_length=1, max_length=10, examples=["0180"])],
+               from_: Annotated[str, Query(alias="from", min_length=1, max_length=20, examples=["2026-01-01"],
+                                           description="the period's first day, YYYY-MM-DD")],
+               to: Annotated[str, Query(min_length=1, max_length=20, examples=["2026-12-31"],
+                                        description="the period's last day, YYYY-MM-DD")]) -> dict:
+    """De-identified follow-up statistics of the municipality's cases referred in the period (social services of
+    the municipality, auditors): counts and medians only, small counts suppressed; one entry in the access log."""
+    found = ctx.cases.statistics(user, municipality, from_, to)
+    response.headers["Cache-Control"] = "no-store"
+    return statistics_out(found)

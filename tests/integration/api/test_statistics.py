@@ -1,0 +1,101 @@
+"""Follow-up statistics over the API, on real cases: who may ask, what the answer holds, what it never holds, and
+the one access-log entry a run leaves."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from services.access_entry import AccessQuery
+from services.statistics import STATISTICS_RUN
+from tests.builders import BORN_2009_03_14
+from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
+
+PERIOD = {"municipality": "0180", "from": "2026-01-01", "to": "2026-12-31"}
+
+
+def cohort(client, users, tick, app) -> list[str]:
+    """Seven cases referred 2026-02-01: five accepted with the school and the police in the group (one closed, its
+    goals met; one with a plan), one declined, one pending."""
+    accepted = [school_consented_case(client, users, tick)[0] for _ in range(5)]
+    tick()
+    ok(client.post(f"/api/v1/cases/{accepted[0]}/plan/revisions", headers=users.social, json={
+        "main_goal": "Fullföljd skolgång", "rows": [
+            {"area": "Skola", "goal": "Närvaro", "how": "Mentor", "responsible": "Skolan"}]}), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{accepted[1]}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Klarar sig."}))
+    declined = open_case(client, users)
+    tick()
+    ok(client.post(f"/api/v1/cases/{declined}/eligibility", headers=users.social, json={
+        "accepted": False, "reasons": "Ej aktuell.", "decided_on": "2026-02-03"}))
+    return [*accepted, declined, open_case(client, users)]
+
+
+def test_social_services_gets_counts_and_medians_of_its_cohort_with_small_cells_suppressed(client, users, tick, app):
+    cases = cohort(client, users, tick, app)
+    found = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert (found["municipality"], found["from"], found["to"], found["cases"]) == ("0180", "2026-01-01", "2026-12-31", 7)
+    b = found["breakdowns"]
+    assert b["entry_route"]["cells"]["lul6"] == 7 and b["entry_route"]["total"] == 7
+    # 5 accepted, 1 declined and 1 pending: two small cells, nothing more to hide.
+    assert b["eligibility"]["cells"] == {"accepted": 5, "declined": "<5", "pending": "<5"}
+    assert b["age_at_referral"]["cells"]["15_17"] == 7
+    assert b["member_agencies"]["cells"]["skola"] == 5 and b["member_agencies"]["cells"]["bup"] == 0
+    assert b["closure_reason"]["cells"]["goals_met"] == "<5" and b["closure_reason"]["total"] == "<5"
+    assert b["consents"]["cells"]["granted"] == 15   # the young person and two guardians, in five cases
+    assert b["action_plan"]["cells"] == {"with_plan": "<5", "without_plan": "<5"}   # 1 and 4 of 5 accepted
+    assert b["plan_rows_by_category"]["cells"]["school"] == "<5" and b["plan_rows_by_follow_up"]["total"] == "<5"
+    assert found["medians"]["referral_to_decision"] == 1.0   # decided 2026-02-02 on a referral of 02-01
+    assert found["medians"]["referral_to_closure"] is None   # one case closed: not shown
+    assert found["erased_cases"] == 0
+    text = found.__repr__() + client.get("/api/v1/statistics", params=PERIOD, headers=users.social).text
+    numbers = [app.get_case(UUID(c)).case_number for c in cases]
+    for secret in [*cases, *numbers, REFERRAL["name"], BORN_2009_03_14, BORN_2009_03_14.replace("-", ""),
+                   "Klarar sig", "Hög risk", "Mentor"]:
+        assert secret not in text, secret
+    assert not re.search(r"2026-0[2-9]-|2026-1[0-2]-[0-9]{2}", text.replace("2026-12-31", ""))  # no finer date
+
+
+def test_a_period_without_the_cohort_counts_nothing_and_an_auditor_may_ask_for_any_municipality(
+        client, users, tick, app):
+    cohort(client, users, tick, app)
+    empty = ok(client.get("/api/v1/statistics", params={**PERIOD, "from": "2026-02-02"}, headers=users.auditor))
+    assert empty["cases"] == 0 and empty["medians"]["referral_to_decision"] is None
+    assert ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.auditor))["cases"] == 7
+    assert ok(client.get("/api/v1/statistics", params={**PERIOD, "municipality": "1480"},
+                         headers=users.auditor))["cases"] == 0
+
+
+def test_members_administrators_and_other_municipalities_social_services_are_refused(client, users, tick, app):
+    open_case(client, users)
+    for headers in (users.school, users.police, users.headers("socialtjanst", "administrator"),
+                    users.headers("socialtjanst", "caseworker", municipality="1480"),
+                    users.headers("socialtjanst", "member"), users.headers("polis", "coordinator")):
+        refused = client.get("/api/v1/statistics", params=PERIOD, headers=headers)
+        assert refused.status_code == 403, refused.text
+    assert ok(client.get("/api/v1/statistics", params=PERIOD,
+                         headers=users.headers("socialtjanst", "coordinator")))["cases"] == "<5"   # one case
+
+
+def test_bad_input_is_422_naming_the_field_never_a_500(client, users):
+    for params, field in (({**PERIOD, "from": "2026-13-01"}, "query.from"), ({**PERIOD, "from": "20260101"}, "query.from"),
+                          ({**PERIOD, "to": "igår"}, "query.to"), ({**PERIOD, "to": "2025-12-31"}, "query.to"),
+                          ({**PERIOD, "municipality": "9999"}, "query.municipality"),
+                          ({"municipality": "0180", "to": "2026-12-31"}, "query.from")):
+        refused = client.get("/api/v1/statistics", params=params, headers=users.auditor)
+        assert refused.status_code == 422, (params, refused.text)
+        assert refused.json()["error"]["field"] == field, (params, refused.text)
+
+
+def test_a_run_is_one_access_log_entry_under_no_case_and_in_no_young_person_s_extract(
+        client, users, tick, app, context):
+    cases = cohort(client, users, tick, app)
+    log = context.cases.access_log
+    before = {c: len(log.extract(UUID(c))) for c in cases}
+    ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    runs = log.search(AccessQuery(case_id=STATISTICS_RUN, limit=100))
+    assert [(r.entry.agency, r.entry.what) for r in runs] == [("socialtjanst", "statistics:0180:2026-01-01:2026-12-31")]
+    assert {c: len(log.extract(UUID(c))) for c in cases} == before
+    assert client.get("/api/v1/statistics", params=PERIOD, headers=users.school).status_code == 403
+    assert len(log.search(AccessQuery(case_id=STATISTICS_RUN, limit=100))) == 1   # a refusal logs nothing
