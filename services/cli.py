@@ -22,7 +22,7 @@ from domain.errors import DomainError, InvalidInput
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
-from services import cli_audit, cli_database, cli_feed, cli_serve, cli_views
+from services import cli_audit, cli_database, cli_feed, cli_serve, cli_stats, cli_views
 from services.errors import CaseNotFound, DamagedDataKey, MasterKeyReplaced, too_many_connections
 from services.settings import ConfigurationError, Settings
 
@@ -81,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
     cli_serve.register(sub)
     cli_feed.register(sub)
     cli_database.register(sub)
+    cli_stats.register(sub)
     _describe_each(root)
     return root
 

@@ -1,0 +1,76 @@
+"""`sigill stats`: a municipality's de-identified follow-up statistics, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from services.cli_context import opened
+from services.cli_progress import shown
+
+NAMES = ("--municipality", "--from", "--to")   # how a refusal names the option typed
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    stats = sub.add_parser("stats", help="de-identified follow-up statistics of a municipality's cases referred in a"
+                           " period (counts and medians; 1–4 shown as <5)")
+    stats.add_argument("--municipality", required=True, help="the municipality's code, e.g. 0180")
+    stats.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
+                       help="the period's first day: cases whose referral is dated from it")
+    stats.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="the period's last day")
+    stats.add_argument("--json", action="store_true", help="the API's answer, as JSON")
+    stats.set_defaults(handler=_stats)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from services.api.routes_statistics import statistics_out
+    from services.bootstrap import build_case_service, build_view_runner
+    from services.cli_audit import command_line_reader
+    from services.catalogue_loader import load_catalogue
+    from services.settings import Settings
+    from services.statistics import period_of
+
+    # A mistyped date or municipality is one line before the database is even started.
+    period_of(load_catalogue(Settings().catalogue), args.municipality, args.start, args.end, NAMES)
+    with opened(existing=True) as (app, settings, location):
+        runner = build_view_runner(app, settings, location)
+        service = build_case_service(app, settings, location, runner=runner)
+        try:
+            total = len(runner.store.municipality_cases(args.municipality.strip()))
+            found = service.statistics(command_line_reader(), args.municipality, args.start, args.end,
+                                       progress=shown("läst", total, unit="ärenden", about=False), names=NAMES)
+        finally:
+            service.access_log.store.close()
+            runner.close()
+            runner.store.close()
+    if total:
+        print(file=sys.stderr)   # ends the progress line
+    if args.json:
+        print(json.dumps(statistics_out(found), default=str, ensure_ascii=False, indent=2))
+    else:
+        _print(found, app.catalogue)
+    return 0
+
+
+def _print(found, catalogue) -> None:  # noqa: ANN001 - a Statistics, the catalogue
+    from services import statistics_text as t
+
+    p = found.period
+    name = catalogue.municipalities[p.municipality].name
+    print(f"{t.TITLE} – {name} ({p.municipality}), {p.start}–{p.end}")
+    print(t.PERIOD_RULE)
+    print(t.LEGEND)
+    print(f"\n{t.CASES}: {t.number(found.figures['cases'])}")
+    for section in t.sections(found.figures, catalogue):
+        print(f"\n{section.title}" + ("" if section.total is None else f" ({t.TOTAL.lower()}: "
+                                                                        f"{t.number(section.total)})"))
+        width = max(len(label) for label, _ in section.rows) if section.rows else 0
+        for label, value in section.rows:
+            print(f"  {label:<{width}}  {t.number(value):>6}")
+    print(f"\n{t.MEDIAN}")
+    for label, value in t.medians(found.figures):
+        print(f"  {label}: {t.number(value) if value is not None else t.NOT_SHOWN}")
+    print(f"\n{t.ERASED}: {t.number(found.erased)}")
+    if found.unreadable:
+        print(f"{t.UNREADABLE}: {t.number(found.unreadable)}")

@@ -1,0 +1,93 @@
+"""The follow-up statistics in Swedish, for the command line and the web page alike: each breakdown's heading and
+its cells' names, each median's, in the order shown (``sections``).  The web client's ``texts`` takes its words
+from here, as it takes the closure reasons from ``presentation``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services import presentation
+
+BREAKDOWNS = {
+    "entry_route": "Aktualiseringar efter väg in",
+    "age_at_referral": "Ålder vid aktualiseringen",
+    "eligibility": "Beslut om målgruppen",
+    "target_group": "Bedömda som aktuella: inom eller utanför målgruppen 15–25 år",
+    "action_plan": "Bedömda som aktuella: åtgärdsplan upprättad",
+    "closure_reason": "Avslutade ärenden efter skäl",
+    "plan_rows_by_category": "Rader i den senaste åtgärdsplanen efter kategori",
+    "plan_rows_by_follow_up": "Rader i den senaste åtgärdsplanen efter senaste uppföljning",
+    "member_agencies": "Ärenden där myndigheten varit med i gruppen",
+    "consents": "Samtycken",
+}
+CELLS = {
+    "accepted": "Aktuell", "declined": "Inte aktuell", "pending": "Inte beslutat ännu",
+    "inside": "Inom målgruppen", "outside": "Utanför målgruppen (med skäl)",
+    "with_plan": "Med åtgärdsplan", "without_plan": "Utan åtgärdsplan ännu",
+    "under_15": "Under 15 år", "15_17": "15–17 år", "18_20": "18–20 år", "21_over": "21 år och äldre",
+    "not_followed_up": "Inte uppföljd",
+    "granted": "Lämnade samtycken", "withdrawn": "Återkallade samtycken",
+    "cases_with_a_withdrawal": "Ärenden med minst ett återkallat samtycke",
+}
+MEDIANS = {
+    "referral_to_decision": "Dagar från aktualisering till beslut om målgruppen",
+    "decision_to_first_plan": "Dagar från beslut (aktuell) till första åtgärdsplanen",
+    "referral_to_closure": "Dagar från aktualisering till avslut (avslutade ärenden)",
+    "agencies_per_group": "Myndigheter i gruppen per ärende med en grupp",
+    "meetings_per_accepted_case": "Nätverksmöten per ärende bedömt som aktuellt",
+}
+TITLE = "Uppföljningsstatistik"
+CASES = "Ärenden aktualiserade under perioden"
+TOTAL = "Totalt"
+MEDIAN = "Median"
+NOT_SHOWN = "visas inte (färre än 5 ärenden)"
+ERASED = "Gallrade ärenden i kommunen (alla perioder; ingår inte i något annat tal)"
+UNREADABLE = "Ärenden som inte kunde läsas (skadad nyckel; ingår inte)"
+PERIOD_RULE = ("Ett ärende räknas till perioden om datumet på aktualiseringen ligger inom den (båda dagarna"
+               " medräknade). Det som hänt ärendena sedan – beslut, planer, avslut – räknas som det står i dag.")
+LEGEND = ("”<5”: 1–4 ärenden (eller rader). ”..”: dolt för att ett ”<5” inte ska kunna räknas fram ur totalen."
+          " En median visas bara över minst 5 ärenden.")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    rows: list[tuple[str, Any]]   # (the cell's name, its count as shown)
+    total: Any                    # None: the cells add up to nothing
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def cell_name(breakdown: str, key: str, catalogue: Any) -> str:
+    """A cell's name in its breakdown ("other" is another route in one, another reason for closing in another)."""
+    if breakdown == "entry_route":
+        return _capital(presentation.ROUTES.get(key, key))
+    if breakdown == "closure_reason":
+        return presentation.CLOSURE_REASONS.get(key, key)
+    if breakdown == "plan_rows_by_follow_up" and key in presentation.STATUSES:
+        return _capital(presentation.STATUSES[key])
+    if breakdown == "member_agencies" and key in catalogue.agencies:
+        return catalogue.agencies[key].name
+    if breakdown == "plan_rows_by_category" and key in catalogue.categories:
+        return catalogue.categories[key].name.split(" (")[0]
+    return CELLS.get(key, key)
+
+
+def sections(figures: dict[str, Any], catalogue: Any) -> list[Section]:
+    return [Section(key, BREAKDOWNS.get(key, key), [(cell_name(key, c, catalogue), v) for c, v in b["cells"].items()],
+                    b["total"]) for key, b in figures["breakdowns"].items()]
+
+
+def medians(figures: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(MEDIANS.get(key, key), value) for key, value in figures["medians"].items()]
+
+
+def number(value: Any) -> str:
+    """A count or a median as printed: 1,234 (the command line's grouping), 6.5, "<5", ".."."""
+    if isinstance(value, float):
+        return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)

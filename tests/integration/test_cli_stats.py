@@ -1,0 +1,53 @@
+"""`sigill stats` on the demo's data: a table or JSON of counts only, and bad arguments as one line, exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.test_cli import sigill
+
+PERIOD = ("--municipality", "0180", "--from", "2026-01-01", "--to", "2026-12-31")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    environment = {"SIGILL_DATA_DIR": str(tmp_path_factory.mktemp("stats"))}
+    assert sigill("demo", env=environment).returncode == 0
+    return environment
+
+
+def test_stats_prints_the_demo_s_one_case_as_under_five_and_nothing_that_names_it(env):
+    result = sigill("stats", *PERIOD, env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Uppföljningsstatistik – Stockholm (0180), 2026-01-01–2026-12-31")
+    assert "Ärenden aktualiserade under perioden: <5" in out
+    assert "Aktualiseringar efter väg in (totalt: <5)" in out
+    # Each breakdown names its own cells: "other" is another route in one, another reason for closing in the next.
+    assert "  Annan väg " in out and "  Annat skäl " in out and "  Den unge avböjer " in out
+    assert "Dagar från aktualisering till beslut om målgruppen: visas inte (färre än 5 ärenden)" in out
+    for secret in ("Peter", "0180-2026-0001", "20090314", "Maria", "Johan"):
+        assert secret not in out and secret not in result.stderr
+    assert "läst 1 av 1 ärenden (100 %)" in result.stderr   # the progress line
+
+
+def test_stats_json_is_the_api_s_answer(env):
+    result = sigill("stats", *PERIOD, "--json", env=env)
+    found = json.loads(result.stdout)
+    assert (found["municipality"], found["from"], found["cases"]) == ("0180", "2026-01-01", "<5")
+    assert found["breakdowns"]["entry_route"]["cells"] == {"known": 0, "sol14": 0, "lul6": "<5", "other": 0}
+    assert sigill("stats", "--municipality", "0180", "--from", "2027-01-01", "--to", "2027-12-31", "--json",
+                  env=env).stdout.count('"cases": 0') == 1
+
+
+@pytest.mark.parametrize("args, said", [
+    (("--municipality", "0180", "--from", "2026-13-01", "--to", "2026-12-31"), "--from: a date is written YYYY-MM-DD"),
+    (("--municipality", "0180", "--from", "2026-02-01", "--to", "2026-01-31"), "--to: the period ends (2026-01-31)"),
+    (("--municipality", "9999", "--from", "2026-01-01", "--to", "2026-12-31"), "unknown municipality '9999'"),
+])
+def test_bad_arguments_are_one_line_and_exit_2(env, args, said):
+    result = sigill("stats", *args, env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
