@@ -80,6 +80,9 @@ def _read_label(catalogue: Any, what: str) -> str:
     with its agency; other reads by their name alone (an extract's guardian is a random id)."""
     kind, _, detail = what.partition(":")
     label = texts.READS.get(kind, what)
+    if kind == "statistics" and detail:   # statistics:0180:2026-01-01:2026-12-31
+        municipality, _, period = detail.partition(":")
+        return f"{label}: {municipality}, {period.replace(':', '–')}"
     if not detail or not (kind.startswith("views.") or kind in ("audit.feed", "audit.replay", "audit.disclosures")):
         return label
     agency, _, at = detail.partition("@")
@@ -114,10 +117,11 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
         return []
     if user.has(Role.AUDITOR):
         return [("/granskning", texts.T["nav_audit"]), ("/granskning/atkomstlogg", texts.T["nav_access_log"]),
-                ("/granskning/liggaren", texts.T["nav_ledger"])]
+                ("/granskning/liggaren", texts.T["nav_ledger"]), ("/statistik", texts.T["nav_statistics"])]
     items = [("/arenden", texts.T["nav_cases"])]
     if user.has(Role.CASEWORKER, Role.COORDINATOR) and user.municipality:
         items.append(("/arenden/nytt", texts.T["nav_new"]))
+        items.append(("/statistik", texts.T["nav_statistics"]))
     return items
 
 

@@ -24,7 +24,14 @@ T: dict[str, str] = {
     "signed_in_title": "Du är inloggad", "signed_in_continue": "Fortsätt till Sigill",
     "sign_in_or": "Eller, i utvecklingsläge:",
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
-    "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren",
+    "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren", "nav_statistics": "Statistik",
+    "statistics_title": "Statistik – uppföljning av kommunens ärenden",
+    "statistics_intro": "Avidentifierad statistik över ärenden som aktualiserats under en period: bara antal och"
+                        " medianer, inga ärenden, namn eller datum. Varje körning skrivs i åtkomstloggen (en rad,"
+                        " inte en rad per ärende).",
+    "statistics_municipality": "Kommun", "statistics_from": "Från och med", "statistics_to": "Till och med",
+    "statistics_submit": "Visa statistik", "statistics_count": "Antal", "statistics_what": "Uppgift",
+    "statistics_choose": "Välj en kommun.",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
     "cases_member": "Ärenden där ni är med",
     "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla myndigheter",
@@ -265,7 +272,8 @@ CLOSURE_REASONS = presentation.CLOSURE_REASONS
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör"}
-READS = {"case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
+READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ärende)",
+         "case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
@@ -421,3 +429,13 @@ def error_text(code: str, message: str) -> str:
         if wording in message:
             return swedish
     return "Ogiltigt värde."
+
+
+STATISTICS_ERRORS = {"fran": "Skriv ett datum som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.",
+                     "till": "Skriv ett datum som ÅÅÅÅ-MM-DD, som inte ligger före startdatumet.",
+                     "kommun": "Välj en kommun i listan."}
+
+
+def statistics_error(field: str | None) -> str:
+    """What the statistics form says of a refused value (the field its name: kommun, fran, till)."""
+    return STATISTICS_ERRORS.get(field or "", STATISTICS_ERRORS["fran"])

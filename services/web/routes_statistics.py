@@ -1,0 +1,44 @@
+"""Statistik: a municipality's de-identified follow-up statistics, for its social services and for auditors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from domain.errors import InvalidInput
+from services.authorisation import check_reads_statistics
+from services.principals import Role
+from services import statistics_text
+from services.web import session, texts
+from services.web.case_pages import service
+from services.web.pages import guarded, render
+
+router = APIRouter(include_in_schema=False)
+FIELDS = ("kommun", "fran", "till")   # the form's names, as a refusal names them
+
+
+@router.get("/statistik")
+@guarded
+def statistics_page(request: Request, kommun: str = "", fran: str = "", till: str = "") -> Response:
+    """The form, and with a period given, the figures.  Social services see their own municipality's; an auditor
+    chooses one.  A run is one entry in the access log (``services.statistics``)."""
+    user = session.principal(request)
+    cases = service(request)
+    auditor = user.has(Role.AUDITOR)
+    municipality = (kommun or "") if auditor else (user.municipality or "")
+    check_reads_statistics(user, municipality or (user.municipality or ""), cases.catalogue)   # 403 before a form
+    year = cases.app.clock.now().year
+    fran, till = fran or f"{year}-01-01", till or f"{year}-12-31"
+    errors: dict[str, str] = {}
+    found = None
+    if municipality and request.query_params:
+        try:
+            found = cases.statistics(user, municipality, fran, till, names=FIELDS)
+        except InvalidInput as refused:
+            errors[refused.field or "fran"] = texts.statistics_error(refused.field)
+    status = 422 if errors else 200
+    return render(request, "statistics.html", status, user=user, found=found, errors=errors, auditor=auditor,
+                  municipality=municipality, fran=fran, till=till, municipalities=cases.catalogue.municipalities,
+                  sections=statistics_text.sections(found.figures, cases.catalogue) if found else [],
+                  medians=statistics_text.medians(found.figures) if found else [], st=statistics_text,
+                  municipality_name=cases.catalogue.municipalities[found.period.municipality].name if found else "")

@@ -1,0 +1,56 @@
+"""The web client's Statistik page: social services' own municipality, an auditor's choice, members refused; tables
+with captions and header cells; nothing that names a case."""
+
+from __future__ import annotations
+
+import re
+
+from tests.builders import BORN_2009_03_14
+from tests.integration.api.flows import REFERRAL, open_case, school_consented_case
+from tests.integration.api.skew import web_as
+
+PERIOD = {"fran": "2026-01-01", "till": "2026-12-31"}
+
+
+def test_social_services_sees_its_municipality_s_figures_in_accessible_tables(client, users, tick, app, context,
+                                                                              settings):
+    cases = [school_consented_case(client, users, tick)[0] for _ in range(5)] + [open_case(client, users)]
+    web = web_as(context, settings, "soc-0180")
+    assert '<a href="/statistik">Statistik</a>' in web.get("/arenden").text
+    form = web.get("/statistik")
+    assert form.status_code == 200 and 'name="fran"' in form.text and "<caption>" not in form.text
+    page = web.get("/statistik", params=PERIOD)
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "Stockholm (0180), 2026-01-01–2026-12-31" in html
+    assert "Ärenden aktualiserade under perioden: 6" in html
+    assert "<caption>Beslut om målgruppen</caption>" in html
+    # 5 accepted and 1 pending: the one "<5" would be 6 − 5, so the 5 is hidden too.
+    assert re.search(r'<th scope="row">Aktuell</th><td>\.\.</td>', html)
+    assert re.search(r'<th scope="row">Inte beslutat ännu</th><td>&lt;5</td>', html)
+    assert html.count("<caption>") == 11 and '<th scope="col">Antal</th>' in html
+    numbers = [app.get_case(__import__("uuid").UUID(c)).case_number for c in cases]
+    for secret in [*cases, *numbers, REFERRAL["name"], BORN_2009_03_14, "Hög risk"]:
+        assert secret not in html, secret
+
+
+def test_members_are_refused_and_an_auditor_chooses_the_municipality(client, users, tick, context, settings):
+    open_case(client, users)
+    assert web_as(context, settings, "skola").get("/statistik", params=PERIOD).status_code == 403
+    ivo = web_as(context, settings, "ivo")
+    assert '<a href="/statistik">Statistik</a>' in ivo.get("/granskning").text
+    page = ivo.get("/statistik", params={**PERIOD, "kommun": "0180"})
+    assert page.status_code == 200 and "Ärenden aktualiserade under perioden: &lt;5" in page.text
+    # The run is in the auditors' access log, said in Swedish with its municipality and period.
+    log = ivo.get("/granskning/atkomstlogg", params={"myndighet": "ivo"}).text
+    assert "uppföljningsstatistik (avidentifierad, inget enskilt ärende): 0180, 2026-01-01–2026-12-31" in log
+
+
+def test_a_bad_date_or_municipality_is_said_on_the_form_with_422(client, users, context, settings):
+    social = web_as(context, settings, "soc-0180")
+    bad = social.get("/statistik", params={"fran": "2026-02-30", "till": "2026-12-31"})
+    assert bad.status_code == 422 and "Skriv ett datum som ÅÅÅÅ-MM-DD" in bad.text and 'aria-invalid="true"' in bad.text
+    backwards = social.get("/statistik", params={"fran": "2026-02-01", "till": "2026-01-01"})
+    assert backwards.status_code == 422 and "inte ligger före startdatumet" in backwards.text
+    unknown = web_as(context, settings, "ivo").get("/statistik", params={**PERIOD, "kommun": "9999"})
+    assert unknown.status_code == 422 and "Välj en kommun i listan." in unknown.text
