@@ -37,6 +37,7 @@ def _stats(args: argparse.Namespace) -> int:
         runner = build_view_runner(app, settings, location)
         service = build_case_service(app, settings, location, runner=runner)
         try:
+            runner.catch_up()   # the cases referred up to now, for the progress line's total
             total = len(runner.store.municipality_cases(args.municipality.strip()))
             found = service.statistics(command_line_reader(), args.municipality, args.start, args.end,
                                        progress=shown("läst", total, unit="ärenden", about=False), names=NAMES)

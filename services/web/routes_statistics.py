@@ -31,7 +31,9 @@ def statistics_page(request: Request, kommun: str = "", fran: str = "", till: st
     fran, till = fran or f"{year}-01-01", till or f"{year}-12-31"
     errors: dict[str, str] = {}
     found = None
-    if municipality and request.query_params:
+    if auditor and request.query_params and not municipality:
+        errors["kommun"] = texts.T["statistics_choose"]
+    elif municipality and request.query_params:
         try:
             found = cases.statistics(user, municipality, fran, till, names=FIELDS)
         except InvalidInput as refused:

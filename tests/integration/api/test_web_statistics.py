@@ -54,3 +54,5 @@ def test_a_bad_date_or_municipality_is_said_on_the_form_with_422(client, users, 
     assert backwards.status_code == 422 and "inte ligger före startdatumet" in backwards.text
     unknown = web_as(context, settings, "ivo").get("/statistik", params={**PERIOD, "kommun": "9999"})
     assert unknown.status_code == 422 and "Välj en kommun i listan." in unknown.text
+    none = web_as(context, settings, "ivo").get("/statistik", params=PERIOD)
+    assert none.status_code == 422 and 'aria-describedby="f-kommun-error"' in none.text
