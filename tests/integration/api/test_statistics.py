@@ -99,3 +99,18 @@ def test_a_run_is_one_access_log_entry_under_no_case_and_in_no_young_person_s_ex
     assert {c: len(log.extract(UUID(c))) for c in cases} == before
     assert client.get("/api/v1/statistics", params=PERIOD, headers=users.school).status_code == 403
     assert len(log.search(AccessQuery(case_id=STATISTICS_RUN, limit=100))) == 1   # a refusal logs nothing
+
+
+def test_an_erased_case_is_in_no_figure_and_counted_apart_as_under_five(client, users, tick, app, settings, postgres):
+    from services.bootstrap import build_erasures
+    from services.erasure import erase_case
+
+    cases = cohort(client, users, tick, app)
+    closed = cases[1]                      # closed, its goals met
+    before = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))   # the views take it in
+    assert (before["cases"], before["erased_cases"], before["breakdowns"]["closure_reason"]["total"]) == (7, 0, "<5")
+    erase_case(app, build_erasures(settings, postgres), UUID(closed), "SN 2026/45", "cli:uid0@host")
+    found = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert found["erased_cases"] == "<5"
+    assert found["cases"] == 6 and found["breakdowns"]["closure_reason"]["total"] == 0
+    assert found["breakdowns"]["eligibility"]["cells"] == {"accepted": "<5", "declined": "<5", "pending": "<5"}
