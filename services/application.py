@@ -59,6 +59,9 @@ class CaseApplication(Application[UUID]):
         self._writing = WorkingSet()
         self._starting = threading.local()   # the case this thread's next command starts from (start_from)
         self._loop_store: tuple[asyncio.AbstractEventLoop, AsyncEvents] | None = None   # serving_on_this_loop
+        # Each case-number series as this process last saved or read it (``case_number_series``): taken out while
+        # in use, so no two threads share one, and put back only as stored.
+        self._series: dict[UUID, CaseNumberSeries] = {}
         super().__init__(env=env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -83,7 +86,8 @@ class CaseApplication(Application[UUID]):
             try:  # with an Idempotency-Key's answer, when one is pending: committed with the events
                 recordings = self.save(series, case, **idempotency.riders(case.id, case.pending_events, number))
             except RecordConflictError:
-                continue  # another case took the number first: draw again
+                continue  # another case took the number first: draw again (this copy of the series is dropped)
+            self._keep_series(series)
             return CommandResult(case.id, case.version, recordings[-1].notification.id, number)
         raise ConcurrentChange("could not allocate a case number: too many cases opened at once; try again",
                                field=None)   # a referral sends no version
@@ -251,10 +255,10 @@ class CaseApplication(Application[UUID]):
     def find_case(self, case_number: str) -> UUID:
         """The id of the case with this human-readable number."""
         municipality, year = parse_case_number(case_number)
-        try:
-            series = self.repository.get(CaseNumberSeries.series_id(municipality, year))
-        except AggregateNotFoundError:
-            raise CaseNotFound("no case has that number", field="case_number") from None
+        if municipality not in self.catalogue.municipalities:
+            raise CaseNotFound("no case has that number", field="case_number")
+        series = self.case_number_series(municipality, year)
+        self._keep_series(series)
         try:
             return series.case_ids[case_number.strip()]
         except KeyError:
@@ -311,11 +315,25 @@ class CaseApplication(Application[UUID]):
         return events
 
     def case_number_series(self, municipality: str, year: int) -> CaseNumberSeries:
+        """The series as stored now: this process's copy brought forward by the numbers drawn since (by any
+        process), or read whole; a new one when the year has none yet.  It was read whole at every referral — one
+        event a case of the year, decrypted — so opening the year's thousandth case read a thousand events."""
         self.catalogue.municipality(municipality)
+        series_id = CaseNumberSeries.series_id(municipality, year)
+        kept = self._series.pop(series_id, None)
+        if kept is not None:
+            for event in self.events.get(series_id, gt=kept.version):
+                kept = event.mutate(kept)
+            return kept
         try:
-            return self.repository.get(CaseNumberSeries.series_id(municipality, year))
+            return self.repository.get(series_id)
         except AggregateNotFoundError:
             return CaseNumberSeries.start(municipality, year)
+
+    def _keep_series(self, series: CaseNumberSeries) -> None:
+        """Keep a series as stored (saved, or read and unchanged) for the next referral or lookup of its year."""
+        if not series.pending_events:
+            self._series[series.id] = series
 
     def _change(self, case_id: UUID, expected_version: int | None,
                 command: Callable[[Case, datetime], Any]) -> CommandResult:

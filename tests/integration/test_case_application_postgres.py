@@ -76,6 +76,34 @@ class TestTwoProcessesWritingOneCase:
         assert app.get_case(case_id).version == 4
 
 
+class TestCaseNumbersDrawnByTwoProcesses:
+    """Each process keeps the year's case-number series it last used and reads only the numbers drawn since: a
+    referral read the whole series, one event a case of the year, so the thousandth case read a thousand events."""
+
+    @pytest.fixture
+    def other(self, postgres, tmp_path, master_key):
+        application = build_application(Settings(data_dir=tmp_path, master_key=master_key),
+                                         clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+        yield application
+        application.close()
+
+    def test_numbers_drawn_in_turns_follow_on_and_each_process_finds_every_one(self, app, other):
+        opened = [open_case(writer) for writer in (app, other, other, app, app, other)]
+        assert [number for _, number in opened] == [f"0180-2026-{n:04d}" for n in range(1, 7)]
+        for reader in (app, other):
+            assert [reader.find_case(number) for _, number in opened] == [case_id for case_id, _ in opened]
+
+    def test_a_kept_series_reads_only_the_numbers_drawn_since(self, app, other, monkeypatch):
+        for _ in range(5):
+            open_case(app)
+        open_case(other)                        # a number app has not seen
+        asked = []
+        get = app.events.get
+        monkeypatch.setattr(app.events, "get", lambda originator_id, **kw: asked.append(kw) or get(originator_id, **kw))
+        assert open_case(app)[1] == "0180-2026-0007"
+        assert asked == [{"gt": 6}]   # app's copy (the series begun, five numbers): only the other's sixth is read
+
+
 def test_a_large_action_plan_is_saved_without_hanging(app):
     """eventsourcing's pipelined insert deadlocked on saves this large (see gateways/postgres_recorder.py)."""
     import threading
