@@ -354,8 +354,8 @@ GUARDIAN_NAME_KEPT = ("En registrerad förälder eller vårdnadshavare finns kva
 DOMAIN_ERRORS = {
     "invalid_personal_identity_number": "Personnumret är inte giltigt (kontrollera siffrorna).",
     "date_in_future": "Datumet får inte ligga i framtiden.",
-    "closure_reason_not_fitting": "Skälet ”Inte aktuell för en insatsgrupp” gäller ett ärende som bedömts som inte"
-                                  " aktuellt, och bara ett sådant: välj ett annat skäl.",
+    "closure_reason_not_fitting": "Skälet ”Inte aktuell för en insatsgrupp” kan bara väljas när den unge är bedömd"
+                                  " som inte aktuell (fliken Beslut). Välj ett annat skäl.",
     "empty_meeting": "Ange vilka som deltog, eller ett resultat eller beslut från mötet: ett tomt möte registreras"
                      " inte.",
     "not_lead_agency": "Endast socialtjänsten får göra detta.",
