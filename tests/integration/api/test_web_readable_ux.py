@@ -142,6 +142,17 @@ def test_the_consent_form_says_which_recipient_no_secrecy_binds(client, users, t
     assert "skyddas inte av sekretess hos mottagaren" in _text(html)
 
 
+def test_each_box_of_a_recipient_no_secrecy_binds_is_described_by_the_warning(client, users, tick, context, settings):
+    """The warning under the table was tied to nothing: a screen reader ticking "Frivilligorganisation: Ärendet"
+    never heard that secrecy does not protect there what the consent lets out."""
+    case_id, _ = school_consented_case(client, users, tick)
+    html = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
+    assert 'id="f-scope-secrecy"' in html
+    boxes = re.findall(r'<input type="checkbox" name="scope" value="([^":]+):[^"]*"([^>]*)>', html)
+    described = {agency for agency, rest in boxes if 'aria-describedby="f-scope-secrecy"' in rest}
+    assert described == {"frivilligorganisation"}, described
+
+
 def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context, settings):
     """A closed case's tabs offered every form, and refused what was typed in them only on sending."""
     case_id, _ = school_consented_case(client, users, tick)
