@@ -141,6 +141,8 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
             if problem.get("input", "") is None and kind in LEFT_EMPTY:   # a field left empty reads as None
                 said = PYDANTIC_ERRORS["missing"]
             said = said or FIELD_ERRORS.get((key, kind))
+            if said == PYDANTIC_ERRORS["missing"]:   # a choice left empty, said for what it chooses
+                said = FIELD_ERRORS.get((key, "missing"), said)
             errors.setdefault(key, said or PYDANTIC_ERRORS.get(kind, "Ogiltigt värde."))
         raise FormErrors(errors) from None
     if errors:

@@ -346,6 +346,9 @@ PYDANTIC_ERRORS = {
 FIELD_ERRORS = {
     ("rows", "too_short"): "Fyll i minst en rad: planen sparas som en hel revision.",
     ("guardians", "too_short"): "Ange minst en förälder eller vårdnadshavare.",
+    # The meeting's decisions written with no category chosen read "Besluten gäller kategori: Fältet måste fyllas i.".
+    ("decisions.0.category", "missing"): "Välj vilken kategori besluten gäller: den avgör vilka myndigheter som får"
+                                         " se dem.",
 }
 
 GUARDIAN_NAME_KEPT = ("En registrerad förälder eller vårdnadshavare finns kvar i ärendet: skriv namnet. Har hen inte"

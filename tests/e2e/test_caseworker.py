@@ -91,7 +91,7 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     page.locator("#f-decisions").fill("Nytt möte om fyra veckor.")
     # Decisions have no category of their own to fall back on (under `case` every member would see them): asked for.
     page.get_by_role("button", name="Spara mötet").click()
-    expect(page.locator("#f-decisions-0-category-error")).to_contain_text("Fältet måste fyllas i.")
+    expect(page.locator("#f-decisions-0-category-error")).to_contain_text("Välj vilken kategori besluten gäller")
     expect(page.locator("#f-decisions")).to_have_value("Nytt möte om fyra veckor.")
     page.locator("#f-decisions-0-category").select_option("case")
     page.get_by_role("button", name="Spara mötet").click()
