@@ -410,3 +410,21 @@ def test_the_catalogue_tells_an_integrator_which_agency_no_secrecy_binds(client,
     assert all(isinstance(a["bound_by_secrecy"], bool) for a in agencies)
     bases = ok(client.get("/api/v1/catalogue", headers=users.social))["legal_bases"]
     assert {b["id"]: b["under_age"] for b in bases} == {"lul6": 18, "sol14": 18, "osl10_18a": 21}
+
+
+def test_a_closed_cases_picture_names_no_missing_consent(client, users, tick, context, settings):
+    """After the closure nothing is disclosed whoever consents, yet each "–" still said "samtycke saknas från Johan
+    (vårdnadshavare)" and the page that the guardians' consents stop counting at 18: as if a consent would open it."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/withdrawal", headers=users.social,
+                   json={"consenter": _guardian_ids(client, users, case_id)[1]}))
+    social = web_as(context, settings, "soc-0180")
+    assert "samtycke saknas från Johan" in _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+    page = _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    assert "samtyckena ger inte längre någon myndighet i gruppen del av något" in page
+    assert "samtycke saknas" not in page.split("Lämnade samtycken")[0]
+    assert "Den unge fyller 18 år" not in page
