@@ -13,8 +13,8 @@ Pure functions, in three steps:
    to those cases (a decision, a plan, a closure) counts as it stands when the statistics are made, whenever it
    happened: a cohort followed up, whose figures grow as its cases move on.
 3. ``deidentify(raw)``: what may be shown — each count from 1 to 4 as "<5" (``suppress``), a median only over 5
-   cases or more, and in a breakdown that adds up to a known total, another cell hidden ("..") whenever exactly one
-   is "<5", so that the total minus the cells shown cannot give it back.
+   cases or more, and in a breakdown that adds up to a known total, another cell hidden ("..") whenever a suppressed
+   one would otherwise be pinned down by the total minus the cells shown (``suppress``), so that it cannot be given back.
 
 Erased cases cannot be read (their key is destroyed): they are in none of the figures; the caller counts them.
 """
@@ -183,20 +183,42 @@ def suppress(cells: Mapping[str, int], parts_of: int | None = None, *, total_hid
 
     Primary: each count from 1 to 4 is "<5".  Secondary, for a breakdown that adds up to a total (``parts_of``):
     the total is treated as known whether or not it is shown here (the number of cases is shown anyway, and a
-    sub-total is often a cell elsewhere), so if exactly one cell is "<5", the smallest other non-zero cell is hidden
-    too ("..", the first in order among equals): the total minus the cells shown then gives only the sum of two.
-    There always is such a cell when the total is 5 or more; under 5, every non-zero cell is "<5" already.
+    sub-total is often a cell elsewhere), so while the total minus the cells shown pins a hidden cell down to one
+    value — a "<5" is 1 to 4 and a ".." 5 or more, as anyone reading this rule knows — the smallest other non-zero
+    cell is hidden too ("..", the first in order among equals).  One "<5" alone is always pinned; two whose sum is
+    2 (or 8) are each 1 (or 4); a "<5" beside a ".." that add up to 6 are 1 and 5.  When no non-zero cell is left to
+    hide and one is still pinned, every cell is hidden (".."): the breakdown then says nothing beyond its total.
+    Under a total of 5 every non-zero cell is "<5" already and the total is itself shown as "<5".
     ``total_hidden``: the total is itself suppressed where it is shown (accepted cases, a cell of the eligibility
     breakdown): then at least one non-zero cell must be suppressed here too, or the cells would add up to it."""
     out: dict[str, Cell] = {key: shown(value) for key, value in cells.items()}
     if parts_of is None:
         return out
-    suppressed = [key for key, value in out.items() if isinstance(value, str)]
-    others = sorted((value, n, key) for n, (key, value) in enumerate(cells.items())
-                    if key not in suppressed and value > 0)
-    if others and (len(suppressed) == 1 or (total_hidden and not suppressed)):
-        out[others[0][2]] = HIDDEN
+    others = [key for _, _, key in sorted((value, n, key) for n, (key, value) in enumerate(cells.items())
+                                          if not isinstance(out[key], str) and value > 0)]
+    if total_hidden:
+        if others and sum(isinstance(v, str) for v in out.values()) < 2:   # its total is known only roughly
+            out[others[0]] = HIDDEN
+        return out
+    if parts_of < SMALLEST_SHOWN:
+        return out
+    while _pinned(out, parts_of):
+        if not others:
+            return {key: HIDDEN for key in cells}
+        out[others.pop(0)] = HIDDEN
     return out
+
+
+def _pinned(out: Mapping[str, Cell], total: int) -> bool:
+    """Whether the total minus the cells shown gives one hidden cell back exactly: each "<5" is 1 to 4, each ".."
+    5 to the total."""
+    hidden = [(1, SMALLEST_SHOWN - 1) if value == SMALL else (SMALLEST_SHOWN, total)
+              for value in out.values() if isinstance(value, str)]
+    if not hidden:
+        return False
+    rest = total - sum(value for value in out.values() if not isinstance(value, str))
+    lows, highs = sum(lo for lo, _ in hidden), sum(hi for _, hi in hidden)
+    return any(max(lo, rest - (highs - hi)) == min(hi, rest - (lows - lo)) for lo, hi in hidden)
 
 
 def median_shown(days: Sequence[int]) -> float | None:

@@ -109,7 +109,7 @@ def many() -> list[s.CaseFigures]:
         st = story(date(2009 - 2 * (n % 3), 1, 14), start=utc(2026, 2, 2) + timedelta(days=n))
         if n < 8:
             st.accept(st.now + timedelta(days=n + 1))
-            st.join("skola", *(("polis",) if n % 2 else ()))
+            st.join("skola", "bup", *(("polis",) if n % 2 else ()))   # the plan names bup (1d7ab5a)
             st.plan(st.now + timedelta(days=10))
             if n < 6:
                 st.case.close(reason="goals_met" if n < 5 else "moved", outcome="Klart.", by=SOCIAL,
@@ -175,8 +175,9 @@ def test_deidentify_hides_small_counts_medians_over_few_cases_and_a_sub_total_hi
     assert published["cases"] == 13
     # 9 accepted, 3 declined ("<5"), 1 pending ("<5"): two small cells, accepted shown.
     assert b["eligibility"]["cells"] == {"accepted": 9, "declined": "<5", "pending": "<5"}
-    # 5 goals met, 1 moved: "moved" is "<5", so goals met is hidden, or 6 − 5 would give it back.
-    assert b["closure_reason"]["cells"]["moved"] == "<5" and b["closure_reason"]["cells"]["goals_met"] == ".."
+    # 5 goals met, 1 moved: "moved" is "<5", and hiding goals met as ".." (5 or more) would still give 1 and 5 back.
+    # 5 + 1 = 6 with ".." at least 5 would still give 1 and 5 back: nothing is left to hide, so every cell is "..".
+    assert set(b["closure_reason"]["cells"].values()) == {".."}
     assert b["target_group"]["cells"] == {"inside": 9, "outside": 0}
     assert published["medians"]["decision_to_first_plan"] == 10.0
     assert published["medians"]["referral_to_closure"] == 43.5     # 41 to 46 days, six cases
@@ -219,3 +220,34 @@ def test_a_withdrawal_is_counted_once_per_consent():
         st.withdraw(consent, YOUNG_PERSON)
     f = s.figures_of(st.events)
     assert (f.consents_granted, f.consents_withdrawn) == (2, 2)
+
+
+def _pinned_by_the_total(cells: dict[str, int], out: dict) -> list[str]:
+    """The hidden cells a reader who knows the rule ("<5" is 1-4, ".." is 5 or more unless every cell is "..")
+    computes back exactly from the total and the cells shown, by trying every assignment."""
+    import itertools
+    total = sum(cells.values())
+    hidden = [k for k, v in out.items() if isinstance(v, str)]
+    if all(v == s.HIDDEN for v in out.values()):
+        return []
+    rest = total - sum(v for v in out.values() if not isinstance(v, str))
+    ranges = [range(1, 5) if out[k] == s.SMALL else range(5, total + 1) for k in hidden]
+    solutions = [combo for combo in itertools.product(*ranges) if sum(combo) == rest]
+    return [k for i, k in enumerate(hidden) if len({c[i] for c in solutions}) == 1]
+
+
+def test_no_suppressed_cell_is_pinned_by_the_total_two_small_cells_or_a_small_one_beside_five():
+    """Red team 2026-12-05: two "<5" summing to 2 are each 1 (total 22: 20, <5, <5); a "<5" and its ".." adding up
+    to 6 are 1 and 5 (the closure reasons of ``many``: 5 goals met, 1 moved, total 6)."""
+    for cells in ({"a": 20, "b": 1, "c": 1}, {"a": 20, "b": 4, "c": 4}, {"a": 20, "b": 1, "c": 5},
+                  {"goals_met": 5, "moved": 1, "other": 0}):
+        out = s.suppress(cells, sum(cells.values()))
+        assert not _pinned_by_the_total(cells, out), (cells, out)
+    rng = random.Random(5)
+    for _ in range(2000):
+        cells = {f"c{i}": rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for i in range(rng.randint(1, 5))}
+        total = sum(cells.values())
+        if total < s.SMALLEST_SHOWN:
+            continue
+        out = s.suppress(cells, total)
+        assert not _pinned_by_the_total(cells, out), (cells, out)
