@@ -322,9 +322,14 @@ class CaseApplication(Application[UUID]):
         series_id = CaseNumberSeries.series_id(municipality, year)
         kept = self._series.pop(series_id, None)
         if kept is not None:
-            for event in self.events.get(series_id, gt=kept.version):
-                kept = event.mutate(kept)
-            return kept
+            # From the copy's own last number on: that number stored as the copy has it says the copy is the stored
+            # series' past; if not, the database was restored from an older backup under a running process, and the
+            # copy, ahead of it, would draw numbers of cases that no longer exist.
+            newer = list(self.events.get(series_id, gt=kept.version - 1))
+            if newer and _same_number(kept, newer[0]):
+                for event in newer[1:]:
+                    kept = event.mutate(kept)
+                return kept
         try:
             return self.repository.get(series_id)
         except AggregateNotFoundError:
@@ -388,6 +393,13 @@ class CaseApplication(Application[UUID]):
         self._writing.keep(case)
         return CommandResult(case.id, case.version, recordings[-1].notification.id, value,
                              tuple(r.domain_event for r in recordings))
+
+
+def _same_number(series: CaseNumberSeries, stored: Any) -> bool:
+    """Whether ``stored``, the series' event at ``series``' version, is the number ``series`` drew last."""
+    number = getattr(stored, "number", None)
+    return (stored.originator_version == series.version and number is not None
+            and series.case_ids.get(number) == getattr(stored, "case_id", None))
 
 
 DOMAIN_METHODS = {"close_case": "close"}   # the application's command name -> the case's method, where they differ
