@@ -12,7 +12,7 @@ from services import presentation
 BREAKDOWNS = {
     "entry_route": "Aktualiseringar efter väg in",
     "age_at_referral": "Ålder vid aktualiseringen",
-    "eligibility": "Beslut om målgruppen",
+    "eligibility": "Beslut om aktualitet",
     "target_group": "Bedömda som aktuella: inom eller utanför målgruppen 15–25 år",
     "action_plan": "Bedömda som aktuella: åtgärdsplan upprättad",
     "closure_reason": "Avslutade ärenden efter skäl",
@@ -21,6 +21,13 @@ BREAKDOWNS = {
     "member_agencies": "Ärenden där myndigheten varit med i gruppen",
     "consents": "Samtycken",
 }
+# Each breakdown's first column: what its rows are (every table's said "Uppgift").
+COLUMNS = {
+    "entry_route": "Väg in", "age_at_referral": "Ålder", "eligibility": "Beslut", "target_group": "Målgrupp",
+    "action_plan": "Åtgärdsplan", "closure_reason": "Skäl", "plan_rows_by_category": "Kategori",
+    "plan_rows_by_follow_up": "Senaste uppföljning", "member_agencies": "Myndighet", "consents": "Samtycken",
+}
+MEASURE = "Mått"   # the medians' first column
 CELLS = {
     "accepted": "Aktuell", "declined": "Inte aktuell", "pending": "Inte beslutat ännu",
     "inside": "Inom målgruppen", "outside": "Utanför målgruppen (med skäl)",
@@ -31,7 +38,7 @@ CELLS = {
     "cases_with_a_withdrawal": "Ärenden med minst ett återkallat samtycke",
 }
 MEDIANS = {
-    "referral_to_decision": "Dagar från aktualisering till beslut om målgruppen",
+    "referral_to_decision": "Dagar från aktualisering till beslut om aktualitet",
     "decision_to_first_plan": "Dagar från beslut (aktuell) till första åtgärdsplanen",
     "referral_to_closure": "Dagar från aktualisering till avslut (avslutade ärenden)",
     "agencies_per_group": "Myndigheter i gruppen per ärende med en grupp",

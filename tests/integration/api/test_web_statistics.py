@@ -24,7 +24,8 @@ def test_social_services_sees_its_municipality_s_figures_in_accessible_tables(cl
     html = page.text
     assert "Stockholm (0180), 2026-01-01–2026-12-31" in html
     assert "Ärenden aktualiserade under perioden: 6" in html
-    assert "<caption>Beslut om målgruppen</caption>" in html
+    assert "<caption>Beslut om aktualitet</caption>" in html   # not "målgruppen": the next table is the target group's
+    assert '<caption>Avslutade ärenden efter skäl</caption>\n  <thead><tr><th scope="col">Skäl</th>' in html
     # 5 accepted and 1 pending: the one "<5" would be 6 − 5, and with the 5 hidden as ".." (5 or more) still 1, so
     # every cell is hidden (red team 2026-12-05).
     assert re.search(r'<th scope="row">Aktuell</th><td>\.\.</td>', html)
