@@ -20,8 +20,10 @@ from services.web import deadlines, form_keys, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
 from services.web.pages import redirect, render
 
-LEAD_TABS = ("", "beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning", "avslut",
-             "registerutdrag")
+# Social services records contributions too: its own information, and what a law lets it tell another agency
+# (OSL 10 kap. 18 a §: the police, about someone under 21), which the API took and the web had no page for.
+LEAD_TABS = ("", "beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning", "uppgift",
+             "avslut", "registerutdrag")
 MEMBER_TABS = ("", "plan", "moten", "uppfoljning", "uppgift")
 TAB_TEXTS = {"": "tab_overview", "beslut": "tab_eligibility", "vardnadshavare": "tab_guardians",
              "samtycken": "tab_consents", "grupp": "tab_group", "plan": "tab_plan", "moten": "tab_meetings",

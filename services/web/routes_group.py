@@ -148,8 +148,8 @@ def record_follow_up(request: Request, case_id: str, typed: Form) -> Response:
 def _contribution(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
     seen = look(request, user, case_id, "contributions")
-    if seen.place is not Place.MEMBER:
-        raise Forbidden("contributions are recorded by member agencies")
+    if seen.place not in (Place.MEMBER, Place.LEAD):   # social services too: what a law lets it tell the police
+        raise Forbidden("contributions are recorded by social services and the member agencies")
     cat = service(request).catalogue
     own = q.own_contributions(_parts(seen))
     bases = [b for b in cat.legal_bases.values() if user.agency in b.senders]
