@@ -45,6 +45,8 @@ T: dict[str, str] = {
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
     "new_submit": "Öppna ärendet",
     "duplicate_found": "Det finns redan ett öppet ärende för den här personen:",
+    "duplicate_next": "Öppna det ärendet, eller kryssa i ”Registrera ändå” nedan och skicka igen om den unge ska få"
+                      " ett ärende till.",
     "duplicate_confirm": "Registrera ändå: öppna ett nytt ärende vid sidan av det som redan finns",
     "case": "Ärende", "phase": "Fas", "last_change": "Senast ändrat",
     "last_change_hint": "När den senaste uppgiften du ser registrerades. Ändras ärendet medan du fyller i ett "
@@ -246,7 +248,7 @@ LABELS: dict[str, str] = {
 
 # What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).
 SAVED: dict[str, str] = {
-    "open_case": "Ärendet är öppnat. Nästa steg är beslutet om aktualitet (fliken Beslut).",
+    "open_case": "Ärendet är öppnat. Nästa steg är att bedöma om den unge är aktuell (fliken Beslut).",
     "decide_eligibility": "Beslutet om aktualitet är sparat.",
     "record_guardians": "Vårdnadshavarna är sparade. Registrera den unges och vårdnadshavarnas samtycken nedan.",
     "grant_consent": "Samtycket är registrerat.",

@@ -36,6 +36,8 @@ def test_the_web_form_names_the_case_as_a_link_keeps_what_was_typed_and_register
                      + first["case_id"] + "\">" + first["created"] + "</a>", asked.text)
     assert re.search(r'<input type="checkbox" id="f-duplicate_confirmed" name="duplicate_confirmed" value="on">',
                      asked.text)
+    # What to do next, linked to the box (a caseworker's walk: the warning said what was found, not what to do).
+    assert re.search(r'<a href="#f-duplicate_confirmed">Öppna det ärendet, eller kryssa i ”Registrera ändå”', asked.text)
     assert "Ny misstanke om rån.</textarea>" in asked.text and 'value="20090314-2388"' in asked.text
     assert "200903142388" not in asked.text.replace("-", "").replace('value="200903142388"', "")  # only in its field
     confirmed = {**form(asked.text), **typed, "duplicate_confirmed": "on"}
@@ -47,3 +49,5 @@ def test_the_web_form_names_the_case_as_a_link_keeps_what_was_typed_and_register
     assert once.status_code == twice.status_code == 303 and once.headers["location"] == twice.headers["location"]
     listed = ok(client.get(CASES, headers=users.social))["cases"]
     assert len(listed) == 2   # the confirmed form, sent twice, opened one case
+    opened = web.get(once.headers["location"]).text
+    assert "Nästa steg är att bedöma om den unge är aktuell (fliken Beslut)." in opened
