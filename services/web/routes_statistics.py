@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from domain.errors import InvalidInput
 from services.authorisation import check_reads_statistics
 from services.principals import Role
+from services.statistics import day_typed
 from services import statistics_text
 from services.web import session, texts
 from services.web.case_pages import service
@@ -29,11 +30,9 @@ def statistics_page(request: Request, kommun: str = "", fran: str = "", till: st
     check_reads_statistics(user, municipality or (user.municipality or ""), cases.catalogue)   # 403 before a form
     year = cases.app.clock.now().year
     fran, till = fran or f"{year}-01-01", till or f"{year}-12-31"
-    errors: dict[str, str] = {}
+    errors = _refused(auditor, municipality, fran, till) if request.query_params else {}
     found = None
-    if auditor and request.query_params and not municipality:
-        errors["kommun"] = texts.T["statistics_choose"]
-    elif municipality and request.query_params:
+    if municipality and request.query_params and not errors:
         try:
             found = cases.statistics(user, municipality, fran, till, names=FIELDS)
         except InvalidInput as refused:
@@ -44,3 +43,20 @@ def statistics_page(request: Request, kommun: str = "", fran: str = "", till: st
                   sections=statistics_text.sections(found.figures, cases.catalogue) if found else [],
                   medians=statistics_text.medians(found.figures) if found else [], st=statistics_text,
                   municipality_name=cases.catalogue.municipalities[found.period.municipality].name if found else "")
+
+
+def _refused(auditor: bool, municipality: str, fran: str, till: str) -> dict[str, str]:
+    """Every field at fault at once, each with what to do (the form said one at a time): the municipality chosen,
+    each date's form; a period ending before it starts only once both dates read."""
+    errors: dict[str, str] = {}
+    if auditor and not municipality:
+        errors["kommun"] = texts.statistics_error("kommun")
+    days = {}
+    for name, value in (("fran", fran), ("till", till)):
+        try:
+            days[name] = day_typed(value, name)
+        except InvalidInput:
+            errors[name] = texts.statistics_error("fran")
+    if len(days) == 2 and days["till"] < days["fran"]:
+        errors["till"] = texts.statistics_error("till")
+    return errors

@@ -31,7 +31,6 @@ T: dict[str, str] = {
                         " inte en rad per ärende).",
     "statistics_municipality": "Kommun", "statistics_from": "Från och med", "statistics_to": "Till och med",
     "statistics_submit": "Visa statistik", "statistics_count": "Antal", "statistics_what": "Uppgift",
-    "statistics_choose": "Välj en kommun.",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
     "cases_member": "Ärenden där ni är med",
     "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla myndigheter",
@@ -223,6 +222,7 @@ T: dict[str, str] = {
 }
 
 LABELS: dict[str, str] = {
+    "kommun": "Kommun", "fran": "Från och med", "till": "Till och med",   # the Statistik form's, by their names
     "confirm": "Bekräftelse",
     "municipality": "Kommun", "personnummer": "Personnummer eller samordningsnummer", "name": "Den unges namn",
     "entry_route": "Hur ärendet kom in", "referring_agency": "Aktualiserad av", "referral_date": "Datum för aktualisering",
@@ -437,7 +437,7 @@ def error_text(code: str, message: str) -> str:
 
 
 STATISTICS_ERRORS = {"fran": "Skriv ett datum som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.",
-                     "till": "Skriv ett datum som ÅÅÅÅ-MM-DD, som inte ligger före startdatumet.",
+                     "till": "Slutdatumet får inte ligga före startdatumet.",
                      "kommun": "Välj en kommun i listan."}
 
 

@@ -53,8 +53,24 @@ def test_a_bad_date_or_municipality_is_said_on_the_form_with_422(client, users, 
     bad = social.get("/statistik", params={"fran": "2026-02-30", "till": "2026-12-31"})
     assert bad.status_code == 422 and "Skriv ett datum som ÅÅÅÅ-MM-DD" in bad.text and 'aria-invalid="true"' in bad.text
     backwards = social.get("/statistik", params={"fran": "2026-02-01", "till": "2026-01-01"})
-    assert backwards.status_code == 422 and "inte ligger före startdatumet" in backwards.text
+    assert backwards.status_code == 422 and "Slutdatumet får inte ligga före startdatumet." in backwards.text
     unknown = web_as(context, settings, "ivo").get("/statistik", params={**PERIOD, "kommun": "9999"})
     assert unknown.status_code == 422 and "Välj en kommun i listan." in unknown.text
     none = web_as(context, settings, "ivo").get("/statistik", params=PERIOD)
     assert none.status_code == 422 and 'aria-describedby="f-kommun-error"' in none.text
+
+
+
+def test_every_field_at_fault_is_said_at_once_in_a_summary_that_takes_the_focus(client, users, context, settings):
+    """The form said one error at a time, with no summary: a municipality left out, then a date, then the other (a
+    caseworker's walk)."""
+    page = web_as(context, settings, "ivo").get("/statistik", params={"kommun": "", "fran": "2026-13-01",
+                                                                      "till": "31/12"})
+    assert page.status_code == 422
+    summary = page.text[page.text.index('id="error-summary"'):page.text.index("</div>", page.text.index(
+        'id="error-summary"'))]
+    assert 'autofocus' in page.text[page.text.index('id="error-summary"') - 80:page.text.index('id="error-summary"') + 40]
+    assert [re.sub(r"<[^>]+>", "", li) for li in re.findall(r"<li>(.*?)</li>", summary)] == [
+        "Kommun: Välj en kommun i listan.", "Från och med: Skriv ett datum som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.",
+        "Till och med: Skriv ett datum som ÅÅÅÅ-MM-DD, till exempel 2026-01-01."]
+    assert '<option value="">– välj –</option>' in page.text
