@@ -36,15 +36,17 @@ def test_a_new_application_instance_reads_what_another_wrote(app, postgres, tmp_
         again.close()
 
 
+@pytest.fixture
+def other(postgres, tmp_path, master_key):
+    """A second application on the same database, as another process would be."""
+    application = build_application(Settings(data_dir=tmp_path, master_key=master_key),
+                                     clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+    yield application
+    application.close()
+
+
 class TestTwoProcessesWritingOneCase:
     """Each application keeps the cases it saved last in memory; another writer makes that copy stale."""
-
-    @pytest.fixture
-    def other(self, postgres, tmp_path, master_key):
-        application = build_application(Settings(data_dir=tmp_path, master_key=master_key),
-                                         clock=ManualClock(utc(2026, 2, 3)), location=postgres)
-        yield application
-        application.close()
 
     def test_a_stale_copy_is_replaced_by_the_stored_case(self, app, other):
         from datetime import date
@@ -79,13 +81,6 @@ class TestTwoProcessesWritingOneCase:
 class TestCaseNumbersDrawnByTwoProcesses:
     """Each process keeps the year's case-number series it last used and reads only the numbers drawn since: a
     referral read the whole series, one event a case of the year, so the thousandth case read a thousand events."""
-
-    @pytest.fixture
-    def other(self, postgres, tmp_path, master_key):
-        application = build_application(Settings(data_dir=tmp_path, master_key=master_key),
-                                         clock=ManualClock(utc(2026, 2, 3)), location=postgres)
-        yield application
-        application.close()
 
     def test_numbers_drawn_in_turns_follow_on_and_each_process_finds_every_one(self, app, other):
         opened = [open_case(writer) for writer in (app, other, other, app, app, other)]
