@@ -113,8 +113,10 @@ def test_a_referral_for_a_young_person_with_an_open_case_names_it_and_opens_anot
     ui.send_referral(page, person, name="Kim Andra")
     warning = page.locator("#duplicate")
     expect(warning).to_contain_text("Det finns redan ett öppet ärende för den här personen: 0180-")
-    assert warning.get_by_role("link").get_attribute("href") == f"/arenden/{first}"
+    assert warning.get_by_role("link", name="0180-").get_attribute("href") == f"/arenden/{first}"
     assert page.evaluate(FOCUSED_ID) == "duplicate"                       # read first, as an error summary is
+    warning.get_by_role("link", name="Öppna det ärendet, eller kryssa i").click()   # what to do, led to the box
+    expect(page.get_by_label("Registrera ändå")).to_be_in_viewport()
     expect(page.get_by_label("Den unges namn")).to_have_value("Kim Andra")   # what was typed, given back
     expect(page.get_by_label("Personnummer eller samordningsnummer")).to_have_value(person)
     page.get_by_role("button", name="Öppna ärendet").click()                 # not ticked: asked again
