@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from domain.calendar import CLOCK_SKEW, EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
 from domain.catalogue import Catalogue
@@ -99,6 +99,13 @@ def check_in_time_order(last: datetime, at: datetime) -> None:
 def check_lead(catalogue: Catalogue, by: Actor, what: str) -> None:
     if by.agency != catalogue.lead_agency:
         raise NotLeadAgency(f"only {catalogue.agency(catalogue.lead_agency).name} may {what}")
+
+
+def in_the_group(case: Any, agency: str) -> bool:
+    """Whether ``agency`` is an active member of ``case``'s group: in it, and the group still at work — its work ends
+    with the case (rules version 7), as an agency's ends when it leaves.  Consent discloses to an active member only
+    (DOMAIN.md); the disclosure rules, the case lists and who is placed in a case all ask this."""
+    return agency in case.members and case.phase is not Phase.CLOSED
 
 
 def check_open(phase: Phase) -> None:

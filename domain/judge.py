@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from domain.calendar import age_on, local_date
+from domain.case_rules import in_the_group
 from domain.catalogue import Catalogue
 from domain.facts import Fact, withheld_variant
-from domain.values import YOUNG_PERSON, Phase
+from domain.values import YOUNG_PERSON
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,7 @@ class Judge:
         self.case, self.agency, self.at, self.catalogue = case, agency, at, catalogue
         self._lead = catalogue.lead_agency
         self.is_lead = agency == self._lead
-        # The group works until the case is closed: from then on no member is an active member (DOMAIN.md's
-        # condition for consent to count), and each keeps only what it recorded itself (rules version 7).
-        self.is_member = self.is_lead or (agency in case.members and case.phase is not Phase.CLOSED)
+        self.is_member = self.is_lead or in_the_group(case, agency)   # each member keeps its own (ORIGIN) after
         self._consent_cache = {} if consent_answers is None else consent_answers
 
     def consent_answers(self) -> dict[str, Basis | None]:

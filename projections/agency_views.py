@@ -15,11 +15,11 @@ from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 from domain.case_events import CaseClosed, CaseEvent, MemberJoined, MemberLeft, ReferralReceived
+from domain.case_rules import in_the_group
 from domain.catalogue import Catalogue
 from domain.disclosure import VisibilityChange
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
-from domain.values import Phase
 from domain.visibility import CaseVisibility
 
 NAME = "agency_views"
@@ -168,7 +168,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     """What the agency's case list says of the case; None when it may see nothing of it."""
     visible = [d.fact for d in tracker.visible[agency].values()]
     case = tracker.replay.case
-    if not visible or (agency != lead and (agency not in case.members or case.phase is Phase.CLOSED)):
+    if not visible or (agency != lead and not in_the_group(case, agency)):
         # An agency outside the group has no case to list, nor has a member once the group's work ended with the
         # case (rules version 7): its own facts stay in its view (and its feed).
         return None

@@ -19,9 +19,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Callable, Sequence
 
+from domain.case_rules import in_the_group
 from domain.catalogue import Catalogue
 from domain.errors import DomainError, UnknownPlanRow
-from domain.values import Phase
 from services.errors import CaseNotFound
 from services.principals import SOCIAL_SERVICES_ROLES, Principal, Role
 
@@ -97,8 +97,8 @@ def place_in(p: Principal, case: Any, catalogue: Catalogue, *, seen: Callable[[]
         return Place.AUDITOR
     if is_social_services(p, catalogue) and p.municipality == case.municipality:
         return Place.LEAD
-    if (is_member_user(p, catalogue) and p.agency in case.members and case.phase is not Phase.CLOSED
-            and p.municipality == case.municipality and seen()):
+    if (is_member_user(p, catalogue) and in_the_group(case, p.agency) and p.municipality == case.municipality
+            and seen()):
         return Place.MEMBER
     raise CaseNotFound("no such case", field="case_id")
 

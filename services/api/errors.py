@@ -106,8 +106,8 @@ def status_of(error: DomainError) -> int:
 
 def domain_answer(error: DomainError, scope: dict[str, Any], field: str | None = None) -> JSONResponse:
     """A domain error's answer; ``field`` where the request knows better than the domain where the value was."""
-    return JSONResponse(error_body(error.code, error.message, located(field or error.field, scope), **_named_cases(error)),
-                        status_of(error))
+    return JSONResponse(error_body(error.code, error.message, located(field or error.field, scope),
+                                   **_named_cases(error)), status_of(error))
 
 
 def install(api: FastAPI) -> None:
