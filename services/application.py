@@ -30,6 +30,7 @@ from domain.judge import Disclosure
 from domain.facts import Fact
 from domain.values import Actor
 from services import idempotency
+from services.case_numbering import KeptSeries
 from services.clock import command_time
 from services.errors import CaseNotFound, ConcurrentChange
 from services.idempotency import AnswerRow
@@ -59,10 +60,8 @@ class CaseApplication(Application[UUID]):
         self._writing = WorkingSet()
         self._starting = threading.local()   # the case this thread's next command starts from (start_from)
         self._loop_store: tuple[asyncio.AbstractEventLoop, AsyncEvents] | None = None   # serving_on_this_loop
-        # Each case-number series as this process last saved or read it (``case_number_series``): taken out while
-        # in use, so no two threads share one, and put back only as stored.
-        self._series: dict[UUID, CaseNumberSeries] = {}
         super().__init__(env=env)
+        self._series = KeptSeries(self.events, self.repository)   # after the library made its store
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self._mapper
@@ -87,7 +86,7 @@ class CaseApplication(Application[UUID]):
                 recordings = self.save(series, case, **idempotency.riders(case.id, case.pending_events, number))
             except RecordConflictError:
                 continue  # another case took the number first: draw again (this copy of the series is dropped)
-            self._keep_series(series)
+            self._series.keep(series)
             return CommandResult(case.id, case.version, recordings[-1].notification.id, number)
         raise ConcurrentChange("could not allocate a case number: too many cases opened at once; try again",
                                field=None)   # a referral sends no version
@@ -258,7 +257,7 @@ class CaseApplication(Application[UUID]):
         if municipality not in self.catalogue.municipalities:
             raise CaseNotFound("no case has that number", field="case_number")
         series = self.case_number_series(municipality, year)
-        self._keep_series(series)
+        self._series.keep(series)
         try:
             return series.case_ids[case_number.strip()]
         except KeyError:
@@ -315,30 +314,9 @@ class CaseApplication(Application[UUID]):
         return events
 
     def case_number_series(self, municipality: str, year: int) -> CaseNumberSeries:
-        """The series as stored now: this process's copy brought forward by the numbers drawn since (by any
-        process), or read whole; a new one when the year has none yet.  It was read whole at every referral — one
-        event a case of the year, decrypted — so opening the year's thousandth case read a thousand events."""
+        """The municipality's series of the year as stored now (``services.case_numbering``)."""
         self.catalogue.municipality(municipality)
-        series_id = CaseNumberSeries.series_id(municipality, year)
-        kept = self._series.pop(series_id, None)
-        if kept is not None:
-            # From the copy's own last number on: that number stored as the copy has it says the copy is the stored
-            # series' past; if not, the database was restored from an older backup under a running process, and the
-            # copy, ahead of it, would draw numbers of cases that no longer exist.
-            newer = list(self.events.get(series_id, gt=kept.version - 1))
-            if newer and _same_number(kept, newer[0]):
-                for event in newer[1:]:
-                    kept = event.mutate(kept)
-                return kept
-        try:
-            return self.repository.get(series_id)
-        except AggregateNotFoundError:
-            return CaseNumberSeries.start(municipality, year)
-
-    def _keep_series(self, series: CaseNumberSeries) -> None:
-        """Keep a series as stored (saved, or read and unchanged) for the next referral or lookup of its year."""
-        if not series.pending_events:
-            self._series[series.id] = series
+        return self._series.take(municipality, year)
 
     def _change(self, case_id: UUID, expected_version: int | None,
                 command: Callable[[Case, datetime], Any]) -> CommandResult:
@@ -393,13 +371,6 @@ class CaseApplication(Application[UUID]):
         self._writing.keep(case)
         return CommandResult(case.id, case.version, recordings[-1].notification.id, value,
                              tuple(r.domain_event for r in recordings))
-
-
-def _same_number(series: CaseNumberSeries, stored: Any) -> bool:
-    """Whether ``stored``, the series' event at ``series``' version, is the number ``series`` drew last."""
-    number = getattr(stored, "number", None)
-    return (stored.originator_version == series.version and number is not None
-            and series.case_ids.get(number) == getattr(stored, "case_id", None))
 
 
 DOMAIN_METHODS = {"close_case": "close"}   # the application's command name -> the case's method, where they differ
