@@ -15,6 +15,13 @@ def sigill(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           timeout=120, env={**os.environ, **env})
 
 
+def demo_data(directory) -> dict[str, str]:
+    """The environment of a data directory the demo has filled."""
+    environment = {"SIGILL_DATA_DIR": str(directory)}
+    assert sigill("demo", env=environment).returncode == 0
+    return environment
+
+
 def steps(output: str) -> dict[str, dict[str, tuple[int, list[str]]]]:
     """step title -> agency -> (how many facts it sees, the + and − lines printed for it)."""
     parsed: dict[str, dict[str, tuple[int, list[str]]]] = {}

@@ -12,14 +12,12 @@ import pytest
 
 from domain.disclosure import RULES_VERSION
 from gateways.embedded_postgres import start_embedded
-from tests.integration.test_cli import sigill
+from tests.integration.test_cli import demo_data, sigill
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
-    environment = {"SIGILL_DATA_DIR": str(tmp_path_factory.mktemp("audit"))}
-    assert sigill("demo", env=environment).returncode == 0
-    return environment
+    return demo_data(tmp_path_factory.mktemp("audit"))
 
 
 def test_verify_reports_an_intact_ledger(env):

@@ -6,16 +6,14 @@ import json
 
 import pytest
 
-from tests.integration.test_cli import sigill
+from tests.integration.test_cli import demo_data, sigill
 
 PERIOD = ("--municipality", "0180", "--from", "2026-01-01", "--to", "2026-12-31")
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
-    environment = {"SIGILL_DATA_DIR": str(tmp_path_factory.mktemp("stats"))}
-    assert sigill("demo", env=environment).returncode == 0
-    return environment
+    return demo_data(tmp_path_factory.mktemp("stats"))
 
 
 def test_stats_prints_the_demo_s_one_case_as_under_five_and_nothing_that_names_it(env):
