@@ -18,7 +18,6 @@ per run too (``sigill.statistics``: the municipality, period, how many cases and
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,6 @@ from typing import Any, Callable
 from uuid import UUID, uuid5, NAMESPACE_URL
 
 from domain import statistics as s
-from domain.calendar import within_calendar
 from domain.case_events import ReferralReceived
 from domain.erasure import ErasedEvent
 from domain.errors import InvalidInput
@@ -34,11 +32,11 @@ from services.access_entry import AccessEntry
 from services.authorisation import check_reads_statistics
 from services.errors import CaseNotFound, DamagedDataKey
 from services.principals import Principal
+from services.typed_time import UnreadableMoment, typed_day
 
 log = logging.getLogger("sigill.statistics")
 STATISTICS_RUN = uuid5(NAMESPACE_URL, "urn:sigill:statistics")   # the access log's case column for a run: no case
 STATISTICS = "statistics"                                          # what the access log says a run read
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PROGRESS_EVERY = 100
 
 
@@ -50,15 +48,11 @@ class Period:
 
 
 def day_typed(text: str, field: str) -> date:
-    """A date written YYYY-MM-DD (nothing else: Python 3.11 also reads 20260101 and 2026-W01-1)."""
+    """A date written YYYY-MM-DD (``typed_time.typed_day``), or InvalidInput naming ``field``."""
     try:
-        if ISO_DAY.fullmatch(text.strip()):
-            day = date.fromisoformat(text.strip())
-            if within_calendar(day):
-                return day
-    except ValueError:
-        pass
-    raise InvalidInput(f"{field}: a date is written YYYY-MM-DD, e.g. 2026-01-01", field=field)
+        return typed_day(text)
+    except UnreadableMoment:
+        raise InvalidInput(f"{field}: a date is written YYYY-MM-DD, e.g. 2026-01-01", field=field) from None
 
 
 def period_of(catalogue: Any, municipality: str, start: str, end: str,

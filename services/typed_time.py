@@ -11,9 +11,9 @@ API's `as_of`, which programs send, is always the instant given.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from domain.calendar import in_swedish_time, moment_within_calendar
+from domain.calendar import in_swedish_time, moment_within_calendar, within_calendar
 
 # A date, or a date and a time to the minute, second or fraction, with or without a zone.  Nothing else, though
 # `datetime.fromisoformat` reads more: 20260310 and 2026-W10 parse too, but not as anyone typing them means.
@@ -49,6 +49,21 @@ def typed_moment(text: str) -> datetime:
     if not moment_within_calendar(parsed):
         raise UnreadableMoment(text, OUTSIDE_CALENDAR)
     return parsed
+
+def typed_day(text: str) -> date:
+    """The day ``text`` names, written YYYY-MM-DD and nothing else (``INSTANT``'s date: `date.fromisoformat` reads
+    20260101 and 2026-W01-1 too), within the calendar."""
+    text = text.strip()
+    if INSTANT.fullmatch(text) is None or len(text) != 10:
+        raise UnreadableMoment(text, NOT_A_MOMENT)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise UnreadableMoment(text, NOT_A_MOMENT) from None
+    if not within_calendar(day):
+        raise UnreadableMoment(text, OUTSIDE_CALENDAR)
+    return day
+
 
 _ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _TO_THE_MINUTE = re.compile(r"[T ]\d{2}:\d{2}" + _ZONE)

@@ -10,7 +10,7 @@ import pytest
 
 from domain.calendar import STOCKHOLM, end_of_day
 from services.cli_audit import instant
-from services.typed_time import through_typed_unit
+from services.typed_time import UnreadableMoment, through_typed_unit
 from services.web.routes_audit import _moment
 
 
@@ -78,3 +78,14 @@ def test_what_fromisoformat_reads_but_no_one_types_as_a_moment_is_refused_on_the
     with pytest.raises(argparse.ArgumentTypeError, match="not a date or time"):
         instant(text)
     assert _moment(text) is None
+
+
+@pytest.mark.parametrize("text", ["20260101", "2026-W01-1", "2026-02-30", "2026-01-01T00:00", "0001-01-01", ""])
+def test_a_typed_day_is_yyyy_mm_dd_in_the_calendar_and_nothing_else(text):
+    from datetime import date
+
+    from services.typed_time import typed_day
+
+    assert typed_day(" 2026-01-01 ") == date(2026, 1, 1)
+    with pytest.raises(UnreadableMoment):
+        typed_day(text)
