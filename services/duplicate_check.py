@@ -31,11 +31,19 @@ def open_cases_of(lists: OpenCases, lead: str, municipality: str, personnummer: 
     """The open cases (not closed; an erased one is in no list) of ``municipality`` whose young person has this
     personnummer, as (case id, case number), oldest number first.  None for a personnummer that does not parse: the
     referral is refused for it (422) when the case is opened."""
-    try:
-        digits = PersonalIdentityNumber.parse(personnummer, today=today).digits
-    except InvalidPersonalIdentityNumber:
+    digits = digits_of(personnummer, today)
+    if digits is None:
         return ()
     rows = [r for r in lists.cases(lead, municipality) if r["phase"] != CLOSED and r["case_number"]]
     persons = lists.young_persons([r["case_id"] for r in rows])
     return tuple(sorted(((r["case_id"], r["case_number"]) for r in rows if persons.get(r["case_id"]) == digits),
                         key=lambda found: found[1]))
+
+
+def digits_of(personnummer: Any, today: date) -> str | None:
+    """The personnummer as its twelve digits, as cases are compared by; None for one that does not parse (the
+    referral is refused for it when its case is opened)."""
+    try:
+        return PersonalIdentityNumber.parse(personnummer, today=today).digits
+    except InvalidPersonalIdentityNumber:
+        return None

@@ -22,10 +22,9 @@ from uuid import UUID, uuid4
 from domain.calendar import local_date
 from domain.case import Case
 from domain.case_numbers import CaseNumberSeries
-from domain.errors import InvalidPersonalIdentityNumber
-from domain.identity import PersonalIdentityNumber
 from domain.values import Actor, OpenCase, Phase
 from services.application import CaseApplication
+from services.duplicate_check import digits_of
 from services.errors import PossibleDuplicate
 
 
@@ -81,11 +80,9 @@ def _open(app: CaseApplication, referral: ImportedReferral, by: Actor, at, serie
           opened: dict[tuple[str, str], list[_Opened]]) -> Case:
     """The referral's case; PossibleDuplicate, before a number is drawn, when this import has opened a case for the
     same young person that is still open and the referral does not confirm."""
-    try:
-        digits = PersonalIdentityNumber.parse(referral.personnummer, today=local_date(at)).digits
-    except InvalidPersonalIdentityNumber:
-        digits = ""   # refused for it below, by the domain
-    found = tuple((c.case_id, c.case_number) for c in opened.get((referral.municipality, digits), ()) if c.open)
+    digits = digits_of(referral.personnummer, local_date(at))   # None: refused below, by the domain
+    found = tuple((c.case_id, c.case_number) for c in opened.get((referral.municipality, digits or ""), ())
+                  if c.open)
     if found and not referral.duplicate_confirmed:
         raise PossibleDuplicate(found)
     key = (referral.municipality, local_date(at).year)
