@@ -173,11 +173,15 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics):
         stated = (lambda case_id: purpose) if isinstance(purpose, str) else purpose
         return [self._entry(p, r["case_id"], what, stated(r["case_id"])) for r in rows]
 
-    def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+    def look(self, p: Principal, case_id: UUID, what: str, purpose: str = "", lead_only: bool = False) -> Look:
+        """``lead_only``: a page of the case's administration (eligibility, guardians, consents, the group, the
+        closure, the extract), refused to anyone but its lead *before* the read is logged — logged first, a school
+        that opened such an address stood in the young person's extract as having read the guardians and the
+        consents, though it was refused and shown nothing."""
         with self._outsiders_told_nothing(p):
-            return self._look_now(p, case_id, what, purpose)
+            return self._look_now(p, case_id, what, purpose, lead_only)
 
-    def _look_now(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+    def _look_now(self, p: Principal, case_id: UUID, what: str, purpose: str = "", lead_only: bool = False) -> Look:
         """What the user's agency may see of the case now, each fact with its basis; the read is logged.
 
         The case's latest stored version comes back with the log's commit, so the answer is judged on the case
@@ -186,6 +190,8 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics):
         logged, on the stored case; one who leaves the group in the instant between that check and the log's
         commit has the read logged and is refused after it."""
         replay, fresh = self._admitted(p, case_id)
+        if lead_only and self._place(p, replay) is not Place.LEAD:
+            raise Forbidden("only social services of the case's municipality administers the case")
         stored = self.access_log.record(self._entry(p, case_id, what, purpose))
         return self._look(p, self._current(replay, fresh, stored))
 

@@ -35,9 +35,10 @@ def service(request: Request) -> Any:
     return request.app.state.context.cases
 
 
-def look(request: Request, user: Principal, case_id: UUID, what: str) -> Look:
-    """The user's view of the case now: authorised, and logged with the purpose they gave."""
-    return service(request).look(user, case_id, what, session.purpose(request, case_id))
+def look(request: Request, user: Principal, case_id: UUID, what: str, lead_only: bool = False) -> Look:
+    """The user's view of the case now: authorised, and logged with the purpose they gave (``lead_only``: a page
+    of the case's administration, refused to a member before anything is logged)."""
+    return service(request).look(user, case_id, what, session.purpose(request, case_id), lead_only)
 
 
 def today(request: Request) -> str:

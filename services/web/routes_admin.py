@@ -21,7 +21,7 @@ Form = Annotated[Typed, Depends(form_of)]
 
 def _lead_page(request: Request, user: Principal, case_id: UUID, what: str, tab: str, template: str,
                typed: Typed | None, errors: dict[str, str], status: int, **values: Any) -> Response:
-    seen = look(request, user, case_id, what)
+    seen = look(request, user, case_id, what, lead_only=True)
     require_lead(seen)
     return show(request, user, seen, tab, template, status, typed=typed or Typed(), errors=errors,
                 now=case_now(request, seen), **values)
@@ -32,7 +32,7 @@ def _lead_page(request: Request, user: Principal, case_id: UUID, what: str, tab:
 
 def _eligibility(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    seen = look(request, user, case_id, "eligibility")
+    seen = look(request, user, case_id, "eligibility", lead_only=True)
     require_lead(seen)
     decided = [d.fact for d in seen.disclosures if d.fact.kind == "eligibility"]
     return show(request, user, seen, "beslut", "eligibility.html", status,
@@ -61,7 +61,7 @@ BLANK_GUARDIANS = 2   # blank rows a fresh form offers beside the recorded guard
 
 def _guardians(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
                errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    seen = look(request, user, case_id, "guardians")
+    seen = look(request, user, case_id, "guardians", lead_only=True)
     require_lead(seen)
     recorded = views.guardians(seen.disclosures)
     slots = forms.slots(typed, "guardians", len(recorded), BLANK_GUARDIANS)
@@ -102,7 +102,7 @@ def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
 def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
               errors: dict[str, str] | None = None, status: int = 200, target: str = "grant") -> Response:
     """The consent picture, the consents given, and the forms; ``target`` is the form that was refused."""
-    seen = look(request, user, case_id, "consents")
+    seen = look(request, user, case_id, "consents", lead_only=True)
     require_lead(seen)
     now = case_now(request, seen)
     cat = service(request).catalogue
