@@ -428,3 +428,21 @@ def test_a_closed_cases_picture_names_no_missing_consent(client, users, tick, co
     assert "samtyckena ger inte längre någon myndighet i gruppen del av något" in page
     assert "samtycke saknas" not in page.split("Lämnade samtycken")[0]
     assert "Den unge fyller 18 år" not in page
+
+
+def test_each_tab_of_a_case_has_a_title_of_its_own(client, users, tick, context, settings):
+    """Every tab of a case was titled "Ärende 0180-2026-0001 – Sigill": a screen reader announcing the page, the
+    browser's history and its tabs could not tell the consents from the plan (WCAG 2.4.2)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    titles = {}
+    for user, slugs in (("soc-0180", ["", "beslut", "samtycken", "plan"]), ("skola", ["plan", "moten"])):
+        web = web_as(context, settings, user)
+        for slug in slugs:
+            page = web.get(f"/arenden/{case_id}" + (f"/{slug}" if slug else ""))
+            assert page.status_code == 200
+            titles[(user, slug)] = re.search(r"<title>(.*?)</title>", page.text).group(1)
+    number = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"][0]["content"]["case_number"]
+    assert titles[("soc-0180", "samtycken")] == f"Samtycken – Ärende {number} – Sigill"
+    assert titles[("soc-0180", "")] == f"Tidslinje – Ärende {number} – Sigill"
+    assert titles[("skola", "moten")] == f"Möten – Ärende {number} – Sigill"
+    assert len(set(titles.values())) == len(titles) - 1   # the plan is the plan, whoever reads it
