@@ -244,3 +244,21 @@ def test_what_social_services_is_shown_of_a_member_s_own_records_waits_for_a_con
         pages = [web.get(f"/arenden/{c}{tab}") for c in (s.bup, s.plain)]
         assert [p.status_code for p in pages] == [200, 200], tab
         assert normalised(pages[0].text) == normalised(pages[1].text), tab
+
+
+def test_a_consent_to_another_agency_ending_is_no_moment_the_school_waits_for(client, users, tick, context, settings):
+    """A consent naming BUP alone ends at midnight; until the calendar keeper records it, the agencies it names are
+    shown nothing of the case in their lists and feeds. The school is not among them: its list and feed at that
+    moment are those of a case without such a consent (a case withheld at midnight would tell it that a consent to
+    someone else ended then)."""
+    s = _drive(client, users, tick, SCENARIOS["bup"])
+    guardians = {c: _guardian_ids(client, users, c) for c in (s.bup, s.plain)}
+    for consenter in range(3):
+        s.bup_only(lambda c, i=consenter: s.post(c, "/consents", {
+            "consenter": (["young_person", *guardians[c]])[i], "purpose": "Utredning", "valid_from": "2026-02-03",
+            "valid_until": "2026-02-03", "form": "written", "scope": [{"agency": "bup", "categories": ["health"]}]},
+            status=201))
+    tick(24 * 60)   # past the consent's last day; no keeper has run
+    with_bup, without = _api_answers(client, users, s.bup), _api_answers(client, users, s.plain)
+    for what in ("list", "feed"):
+        assert with_bup[what] == without[what], what
