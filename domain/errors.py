@@ -40,6 +40,13 @@ class ClosureReasonNotFitting(InvalidInput):
     code = "closure_reason_not_fitting"
 
 
+class GoalsMetWithoutPlan(ClosureReasonNotFitting):
+    """"Målen är nådda" on a case that never had an action plan: it had no goals to meet, and the record (and the
+    follow-up statistics of closure reasons) would count a case the group never planned for as a success."""
+
+    code = "goals_met_without_plan"
+
+
 class EmptyMeeting(InvalidInput):
     """A meeting with nobody attending and nothing minuted records nothing; a form's date filled in by default made
     one in a click, kept for good and shown to every member.  Its own code: the web says it in Swedish by it."""

@@ -14,8 +14,8 @@ from domain.case_rules import (
 )
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
-    AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, InvalidInput, LegalBasisNotApplicable, NoPlanYet,
-    NotAGroupMember, NotResponsibleForRow, ResponsibleNotAMember, UnknownPlanRow,
+    AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, GoalsMetWithoutPlan, InvalidInput,
+    LegalBasisNotApplicable, NoPlanYet, NotAGroupMember, NotResponsibleForRow, ResponsibleNotAMember, UnknownPlanRow,
 )
 from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanRow
 
@@ -151,6 +151,10 @@ class GroupCommands:
         if reason == ClosureReason.NOT_ELIGIBLE and self.phase is not Phase.DECLINED:
             raise ClosureReasonNotFitting("not_eligible closes a case found not eligible, and no other",
                                           field="reason")
+        if reason == ClosureReason.GOALS_MET and not self.plan_revision:
+            raise GoalsMetWithoutPlan("goals_met closes a case whose action plan's goals were met: this case has no"
+                                      " action plan, so it had no goals to meet; choose another reason",
+                                      field="reason")
         self._trigger(ev.CaseClosed, at, by, reason=reason, outcome=check_text(outcome, "outcome"))
 
     # -- guards --------------------------------------------------------------

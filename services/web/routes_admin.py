@@ -198,7 +198,11 @@ def remove_member(request: Request, case_id: str, agency: str, typed: Form) -> R
 
 def _closure(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
              errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    return _lead_page(request, user, case_id, "closure", "avslut", "closure.html", typed, errors or {}, status)
+    seen = look(request, user, case_id, "closure")
+    require_lead(seen)
+    typed = typed or Typed()
+    return show(request, user, seen, "avslut", "closure.html", status, typed=typed, errors=errors or {},
+                now=case_now(request, seen), reasons=views.closure_reasons(seen.disclosures, typed.get("reason")))
 
 
 @router.get("/arenden/{case_id}/avslut")

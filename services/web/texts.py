@@ -361,6 +361,8 @@ DOMAIN_ERRORS = {
     "date_in_future": "Datumet får inte ligga i framtiden.",
     "closure_reason_not_fitting": "Skälet ”Inte aktuell för en insatsgrupp” kan bara väljas när den unge är bedömd"
                                   " som inte aktuell (fliken Beslut). Välj ett annat skäl.",
+    "goals_met_without_plan": "Skälet ”Målen är nådda” kan bara väljas när ärendet har haft en åtgärdsplan (fliken"
+                              " Åtgärdsplan): utan plan fanns inga mål att nå. Välj ett annat skäl.",
     "empty_meeting": "Ange vilka som deltog, eller ett resultat eller beslut från mötet: ett tomt möte registreras"
                      " inte.",
     "not_lead_agency": "Endast socialtjänsten får göra detta.",

@@ -23,6 +23,7 @@ from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEnt
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
 from services.presentation import PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents
+from services.web.texts import CLOSURE_REASONS
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,18 @@ def phase_of(disclosures: Sequence[Disclosure], *, in_the_group: bool = False) -
     for d in disclosures:
         by_kind.setdefault(d.fact.kind, []).append(d.fact)
     return phase_of_kinds(by_kind, in_the_group=in_the_group)
+
+
+def closure_reasons(disclosures: Sequence[Disclosure], chosen: str = "") -> list[tuple[str, str]]:
+    """The reasons the closure form offers: those that fit the case (``Case.close``) — "Inte aktuell" only a case found
+    not eligible, "Målen är nådda" only a case that has had an action plan — and the one a refused form chose, so that
+    it comes back as it was sent (each was offered everywhere, and refused only after typing)."""
+    unfitting = set()
+    if phase_of(disclosures) != "declined":
+        unfitting.add("not_eligible")
+    if not facts_seen(disclosures, "plan.goal"):
+        unfitting.add("goals_met")
+    return [(reason, said) for reason, said in CLOSURE_REASONS.items() if reason not in unfitting or reason == chosen]
 
 
 # -- the group -------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def erasures(settings, postgres):
 
 
 def close(app, case_id) -> None:
-    app.close_case(case_id, by=SOCIAL, reason="goals_met", outcome="Målen är nådda.")
+    app.close_case(case_id, by=SOCIAL, reason="other", outcome="Arbetet är avslutat.")
 
 
 def test_a_closed_case_is_erased_with_its_decision_on_record_and_once(app, erasures):

@@ -23,7 +23,7 @@ def _closed_case_the_school_worked_in(client, users, tick) -> str:
     assert "Polisens iakttagelse" in str(seen) and "Peter Exempel" in str(seen)   # while the group works
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
-                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+                   json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     tick()
     return case_id
 
@@ -41,7 +41,7 @@ def test_a_closed_case_is_no_longer_there_for_a_member_as_for_one_that_left(clie
     kept = context.cases.lists.runner.store.facts("skola", UUID(case_id))
     assert [f.content.get("text") for f in kept] == ["Skolans närvaronotering"]   # its view: its own, nothing else
     lead = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))   # the owner keeps what it saw
-    assert "Peter Exempel" in str(lead) and "Målen är nådda" in str(lead)
+    assert "Peter Exempel" in str(lead) and "Arbetet är avslutat" in str(lead)
 
 
 def test_a_members_feed_ends_what_it_was_shown_when_the_case_closes(client, users, tick):

@@ -127,7 +127,7 @@ def test_a_closed_case_another_person_and_another_municipality_do_not_match(clie
     closed = ok(_refer(client, users), 201)["case_id"]
     tick()
     ok(client.post(f"{CASES}/{closed}/closure", headers=users.social,
-                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+                   json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     stockholm = users.headers("socialtjanst", "caseworker", municipality="1280")
     ok(client.post(CASES, json={**FIRST_REFERRAL, "municipality": "1280"}, headers=stockholm), 201)
     ok(_refer(client, users, personnummer=OTHER_PERSON), 201)

@@ -15,15 +15,15 @@ PERIOD = {"municipality": "0180", "from": "2026-01-01", "to": "2026-12-31"}
 
 
 def cohort(client, users, tick, app) -> list[str]:
-    """Seven cases referred 2026-02-01: five accepted with the school and the police in the group (one closed, its
-    goals met; one with a plan), one declined, one pending."""
+    """Seven cases referred 2026-02-01: five accepted with the school and the police in the group (one with a plan,
+    closed with its goals met: a case without a plan cannot be), one declined, one pending."""
     accepted = [school_consented_case(client, users, tick)[0] for _ in range(5)]
     tick()
     ok(client.post(f"/api/v1/cases/{accepted[0]}/plan/revisions", headers=users.social, json={
         "main_goal": "Fullföljd skolgång", "rows": [
             {"area": "Skola", "goal": "Närvaro", "how": "Mentor", "responsible": "Skolan"}]}), 201)
     tick()
-    ok(client.post(f"/api/v1/cases/{accepted[1]}/closure", headers=users.social,
+    ok(client.post(f"/api/v1/cases/{accepted[0]}/closure", headers=users.social,
                    json={"reason": "goals_met", "outcome": "Klarar sig."}))
     declined = open_case(client, users)
     tick()
@@ -107,7 +107,7 @@ def test_an_erased_case_is_in_no_figure_and_counted_apart_as_under_five(client, 
     from services.erasure import erase_case
 
     cases = cohort(client, users, tick, app)
-    closed = cases[1]                      # closed, its goals met
+    closed = cases[0]                      # with a plan, closed with its goals met
     before = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))   # the views take it in
     assert (before["cases"], before["erased_cases"], before["breakdowns"]["closure_reason"]["total"]) == (7, 0, "<5")
     erase_case(app, build_erasures(settings, postgres), UUID(closed), "SN 2026/45", "cli:uid0@host")

@@ -73,7 +73,7 @@ def test_a_csrf_cookie_planted_in_the_browser_does_not_make_a_forged_form_valid(
     planted.cookies.set(session.TOKEN_COOKIE, web_as(context, settings, "soc-0180").cookies[session.TOKEN_COOKIE])
     planted.cookies.set(session.CSRF_COOKIE, "planted-by-attacker")
     forged = planted.post(f"/arenden/{case_id}/avslut", follow_redirects=False,
-                          data={"csrf": "planted-by-attacker", "reason": "goals_met", "outcome": "Avslutat."})
+                          data={"csrf": "planted-by-attacker", "reason": "other", "outcome": "Avslutat."})
     assert forged.status_code == 403
     # Nor a token the server made for the same browser cookie and another user (the attacker's own session).
     caseworker, attacker = web_as(context, settings, "soc-0180"), web_as(context, settings, "skola")
@@ -82,12 +82,12 @@ def test_a_csrf_cookie_planted_in_the_browser_does_not_make_a_forged_form_valid(
     attacker.cookies.set(session.TOKEN_COOKIE, web_as(context, settings, "skola").cookies[session.TOKEN_COOKIE])
     attacker.cookies.set(session.CSRF_COOKIE, browser_cookie)
     forged = caseworker.post(f"/arenden/{case_id}/avslut", follow_redirects=False,
-                             data={"csrf": csrf_of(attacker), "reason": "goals_met", "outcome": "Avslutat."})
+                             data={"csrf": csrf_of(attacker), "reason": "other", "outcome": "Avslutat."})
     assert forged.status_code == 403
     assert len(list(app.history(UUID(case_id)))) == before
     # The page's own token still works.
     closed = caseworker.post(f"/arenden/{case_id}/avslut", follow_redirects=False,
-                             data={"csrf": csrf_of(caseworker, f"/arenden/{case_id}/avslut"), "reason": "goals_met",
+                             data={"csrf": csrf_of(caseworker, f"/arenden/{case_id}/avslut"), "reason": "other",
                                    "outcome": "Avslutat."})
     assert closed.status_code == 303
 

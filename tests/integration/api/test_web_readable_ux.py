@@ -160,7 +160,7 @@ def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context
     assert "Förälder eller vårdnadshavare 1" in guardians_before and "Har vårdnaden om den unge" in guardians_before
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
-                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+                   json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     social, school = web_as(context, settings, "soc-0180"), web_as(context, settings, "skola")
     for slug in ("beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning"):
         html = social.get(f"/arenden/{case_id}/{slug}").text
@@ -423,7 +423,7 @@ def test_a_closed_cases_picture_names_no_missing_consent(client, users, tick, co
     assert "samtycke saknas från Johan" in _text(social.get(f"/arenden/{case_id}/samtycken").text)
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
-                   json={"reason": "goals_met", "outcome": "Målen är nådda."}))
+                   json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     page = _text(social.get(f"/arenden/{case_id}/samtycken").text)
     assert "samtyckena ger inte längre någon myndighet i gruppen del av något" in page
     assert "samtycke saknas" not in page.split("Lämnade samtycken")[0]

@@ -306,7 +306,7 @@ class TestGroupWork:
 
     def test_nothing_is_recorded_after_closure(self):
         story = CaseStory().accept().join("skola")
-        story.case.close(reason="goals_met", outcome="Peter har börjat gymnasiet.", by=SOCIAL, at=story.at(),
+        story.case.close(reason="moved", outcome="Peter har flyttat.", by=SOCIAL, at=story.at(),
                          catalogue=CATALOGUE)
         with pytest.raises(errors.CaseIsClosed):
             story.contribute(SCHOOL, "school")
@@ -330,6 +330,27 @@ class TestGroupWork:
         declined.case.close(reason="not_eligible", outcome="Stöd i socialtjänstens egen regi.", by=SOCIAL,
                             at=declined.at(), catalogue=CATALOGUE)
         assert declined.case.phase.value == "closed"
+
+    def test_goals_met_closes_only_a_case_that_had_an_action_plan(self):
+        """A case that never had a plan had no goals to meet: "Målen är nådda" on it misstated, in the record and in
+        the follow-up statistics, why its work ended."""
+        unplanned = CaseStory().accept().join("skola")
+        with pytest.raises(errors.GoalsMetWithoutPlan) as refused:
+            unplanned.case.close(reason="goals_met", outcome="x", by=SOCIAL, at=unplanned.at(), catalogue=CATALOGUE)
+        assert (refused.value.field, refused.value.code) == ("reason", "goals_met_without_plan")
+        assert isinstance(refused.value, errors.ClosureReasonNotFitting)   # answered as the other unfitting reason
+        unplanned.case.close(reason="other", outcome="Flyttade utomlands.", by=SOCIAL, at=unplanned.at(),
+                             catalogue=CATALOGUE)   # another reason closes it
+        planned = CaseStory().accept().join("skola", "bup")
+        planned.plan()
+        planned.case.close(reason="goals_met", outcome="Peter har börjat gymnasiet.", by=SOCIAL, at=planned.at(),
+                           catalogue=CATALOGUE)
+        assert planned.case.phase is Phase.CLOSED
+
+    def test_goals_met_is_refused_on_a_case_found_not_eligible_or_not_yet_decided(self):
+        for story in (CaseStory(), _declined(CaseStory())):
+            with pytest.raises(errors.GoalsMetWithoutPlan):
+                story.case.close(reason="goals_met", outcome="x", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
 
     def test_commands_cannot_be_recorded_before_the_latest_event(self):
         story = CaseStory().accept()
@@ -361,6 +382,13 @@ class TestRecordingTime:
         story = CaseStory().accept()
         with pytest.raises(errors.InvalidInput):
             story.case.recording_time(story.now.replace(tzinfo=None))
+
+
+def _declined(story: CaseStory) -> CaseStory:
+    at = story.at()
+    story.case.decide_eligibility(accepted=False, reasons="Ingen risk för kriminell livsstil.", instruments=(),
+                                  decided_on=at.date(), by=SOCIAL, at=at, catalogue=CATALOGUE)
+    return story
 
 
 def _do(story: CaseStory, command: str) -> None:

@@ -110,7 +110,7 @@ def _apply(story: CaseStory, step: tuple) -> None:
         row = PlanRowDraft(step[1], "Mål", "Så", "Någon", _among_members(case, step[2]))
         case.revise_plan(main_goal="Mål", rows=[row], by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "close" and step[1] == 0:
-        case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
+        case.close(reason="other", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
         from domain.values import Guardian
 
@@ -192,7 +192,7 @@ def test_once_the_case_is_closed_no_member_sees_anything_but_its_own_and_what_la
     services, the case's owner, keeps what it saw."""
     if story.case.phase is not Phase.CLOSED:
         story.at(story.now + gap)
-        story.case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=story.now, catalogue=CATALOGUE)
+        story.case.close(reason="other", outcome="Klart.", by=SOCIAL, at=story.now, catalogue=CATALOGUE)
     closed = story.events[-1].timestamp   # a closed case takes no event after its closure
     for at in (closed, closed + timedelta(days=365)):
         for agency in OTHERS:

@@ -210,7 +210,7 @@ class TestDisclosureInTime:
         story.contribute(SCHOOL, "school", "Egen närvarorapport.")
         story.contribute(POLICE, "school", "Polisens uppgift.")
         assert "case.subject" in kinds(story, "skola") and contributed(story, "skola", "Polisens uppgift.")
-        story.case.close(reason="goals_met", outcome="Målen är nådda.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        story.case.close(reason="other", outcome="Avslutat.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         for member, own, others in ((SCHOOL, "Egen närvarorapport.", "Polisens uppgift."),
                                     (POLICE, "Polisens uppgift.", "Egen närvarorapport.")):
             assert contributed(story, member.agency, own) and not contributed(story, member.agency, others)
@@ -659,7 +659,7 @@ class TestEveryChangeSaysWhatCausedIt:
     def test_closing_the_case_names_the_closure_to_each_member(self, story):
         story.consent_all(SCHOOL_SCOPE)
         story.contribute(POLICE, "school", "Polisens uppgift.")
-        story.case.close(reason="goals_met", outcome="Klart.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        story.case.close(reason="other", outcome="Klart.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         *_, ended = self._changes(story, "skola", "Polisens uppgift.")
         assert ended.change == "ended" and ended.cause == (Cause("case_closed"),)
 
