@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from domain.calendar import CLOCK_SKEW, EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
 from domain.catalogue import Catalogue
 from domain.errors import (
-    CaseIsClosed, ClockWentBackwards, DateInFuture, EligibilityNotAccepted,
+    CaseDeclined, CaseIsClosed, ClockWentBackwards, DateInFuture, EligibilityNotAccepted,
     InvalidInput, NotLeadAgency,
 )
 from domain.values import Actor, Phase
@@ -111,6 +111,13 @@ def in_the_group(case: Any, agency: str) -> bool:
 def check_open(phase: Phase) -> None:
     if phase is Phase.CLOSED:
         raise CaseIsClosed("the case is closed: nothing more can be recorded")
+
+
+def check_not_declined(phase: Phase, what: str) -> None:
+    """What only a group's work needs is refused on a case found not eligible: it has no group, and never will."""
+    if phase is Phase.DECLINED:
+        raise CaseDeclined(f"the case was found not eligible: no group will work in it, so {what} is refused; a new"
+                           " referral is the way back (consents given before can still be narrowed or withdrawn)")
 
 
 def check_accepted(phase: Phase, what: str) -> None:

@@ -1,7 +1,9 @@
 """Consent commands of the case: grant, narrow, withdraw.
 
 Only the person who gave a consent narrows or withdraws it; a guardian
-consents only while the young person is under 18.
+consents only while the young person is under 18.  No consent is granted on
+a case found not eligible (it has no group); narrowing and withdrawing are
+never refused for that: a consenter may always take a consent back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from uuid import uuid4
 
 from domain import case_events as ev
 from domain.calendar import local_date
-from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_text, first_repeat
+from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_not_declined, check_text, first_repeat
 from domain.catalogue import Catalogue
 from domain.errors import (
     ConsentNotInForce, GuardianCannotConsentForAdult, GuardianConsentFrom18, InvalidInput, NarrowingEndsBeforeItsDay,
@@ -28,8 +30,12 @@ class ConsentCommands:
     def grant_consent(self: Case, *, consenter: str, scope: Iterable[ScopeEntry], purpose: str,
                       valid_from: date, valid_until: date | None, form: str, by: Actor, at: datetime,
                       catalogue: Catalogue) -> str:
-        """Record a consent given by the young person or a custodial guardian; returns its id."""
+        """Record a consent given by the young person or a custodial guardian; returns its id.
+
+        Before the eligibility decision too (the young person is motivated to consent while it is assessed), but not
+        after a decline: consent is for the group's work, and a declined case gets no group."""
         self._check_command(by, at, catalogue, lead_only="record consents")
+        check_not_declined(self.phase, "granting a consent")
         self._check_may_consent(consenter, at)
         checked = _checked_scope(scope, catalogue)
         _check_dates(valid_from, valid_until)

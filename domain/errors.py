@@ -72,6 +72,13 @@ class CaseIsClosed(DomainError):
     code = "case_closed"
 
 
+class CaseDeclined(DomainError):
+    """A case found not eligible has no group and never will (a new referral is the way back): no consent is granted
+    for a group's work in it.  Narrowing or withdrawing one given before stays open: a consenter may always."""
+
+    code = "case_declined"
+
+
 class OutsideTargetGroup(DomainError):
     """Accepting someone outside 15–25 needs a recorded reason."""
 

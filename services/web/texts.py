@@ -106,6 +106,10 @@ T: dict[str, str] = {
                                  " unge och vårdnadshavarna innan de samtycker.",
     "consents_closed": "Ärendet är avslutat och gruppens arbete har upphört: samtyckena ger inte längre någon"
                        " myndighet i gruppen del av något. Varje myndighet ser bara det den själv har registrerat.",
+    "consents_declined": "Den unge är bedömd som inte aktuell för en insatsgrupp: ingen grupp bildas, så inga nya"
+                         " samtycken registreras i ärendet och ingen myndighet får del av något under dem. Lämnade"
+                         " samtycken kan fortfarande begränsas eller återkallas. Ändras läget är vägen tillbaka en ny"
+                         " aktualisering.",
     # The free-text "Ansvarig" reaches every reader of the row as written; the agencies named as responsible are
     # shown only to readers that may know they take part (rules version 5).
     "responsible_hint": "Visas för alla som ser raden. Ange myndigheter under Ansvariga myndigheter, inte här.",
@@ -369,6 +373,9 @@ DOMAIN_ERRORS = {
     "eligibility_not_accepted": "Den unge är inte bedömd som aktuell ännu.",
     "eligibility_already_decided": "Beslut om aktualitet är redan fattat.",
     "case_closed": "Ärendet är avslutat.",
+    "case_declined": "Den unge är bedömd som inte aktuell för en insatsgrupp, så inget nytt samtycke registreras i"
+                     " ärendet. Lämnade samtycken kan fortfarande begränsas eller återkallas; vägen tillbaka är en ny"
+                     " aktualisering.",
     "outside_target_group": "Den unge är utanför målgruppen 15–25 år: ange ett skäl för att ändå besluta aktuell.",
     "guardian_cannot_consent_for_adult": "Den unge har fyllt 18: en vårdnadshavare kan inte lämna samtycke.",
     "extract_recipient_refused": "Loggutdraget lämnas till den unge, eller till en vårdnadshavare med vårdnad så"

@@ -206,6 +206,7 @@ class Picture:
     member: dict[str, bool] = field(default_factory=dict)
     turns_18: date | None = None    # while under 18: the day guardians' consents stop counting
     closed: bool = False            # the case is closed: no member sees anything under consent any more
+    declined: bool = False          # found not eligible: no group is formed, no consent is granted any more
 
 
 _PROBE_ORIGIN = "\x00nobody"  # a fact from no agency: only consent can make it visible
@@ -219,6 +220,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     group = members(disclosures)
     rows = consents(disclosures, now)
     closed = bool(facts_seen(disclosures, "case.closed"))   # the group's work ended with it (rules version 7)
+    declined = not closed and phase_of(disclosures) == "declined"   # no agency joins it, no consent is given
     case = SimpleNamespace(
         born=born, members=group, phase=Phase.CLOSED if closed else None,
         consents={r.record.consent_id: r.record for r in rows},
@@ -230,12 +232,15 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     taking_part = {**group, lead: None}
     agencies = sorted(named | set(group), key=lambda a: agency_name(a, catalogue))
     result = Picture(agencies, list(catalogue.categories), member={a: a in taking_part for a in agencies},
-                     closed=closed)
+                     closed=closed, declined=declined)
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
     known = known_consents(d.fact for d in disclosures)
     for agency in agencies:
+        if declined and agency not in taking_part:   # it never joins: nothing to show "när den är med i gruppen"
+            result.cells.update({(agency, category): Cell(False) for category in result.categories})
+            continue
         # An agency outside the group sees nothing; show what consent would let it see once it joins.
         as_member = (case if agency in taking_part
                      else SimpleNamespace(**{**vars(case), "members": {**group, agency: None}}))
@@ -243,8 +248,9 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
         for category in result.categories:
             probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
             basis = judge.basis_for(probe)
-            if basis is None:
-                result.cells[agency, category] = Cell(False, missing=_missing(rows, case, agency, category, now))
+            if basis is None:   # on a declined case no consent can be given: none is "missing"
+                result.cells[agency, category] = Cell(
+                    False, missing=() if declined else _missing(rows, case, agency, category, now))
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,

@@ -9,6 +9,7 @@ import pytest
 
 from domain import errors
 from domain.calendar import local_date
+from domain.disclosure import disclosures_at
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Outcome, Phase, ScopeEntry, scope_pairs
 from tests.builders import BORN_1993_10_21, BUP, CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, referral
@@ -176,6 +177,55 @@ class TestConsent:
         with pytest.raises(errors.InvalidInput) as raised:
             story.consent(YOUNG_PERSON, valid_from=date(2026, 3, 1), valid_until=date(2026, 2, 1))
         assert raised.value.field == "valid_until"
+
+
+class TestConsentOnADeclinedCase:
+    """Consent is for the group's work; a case found not eligible has no group and never will (a new referral is the
+    way back).  A consenter may always take a consent back."""
+
+    def test_no_consent_is_granted_on_a_case_found_not_eligible(self):
+        story = _declined(CaseStory())
+        with pytest.raises(errors.CaseDeclined) as refused:
+            story.consent(YOUNG_PERSON)
+        assert refused.value.code == "case_declined" and refused.value.field is None
+        assert not story.case.consents
+
+    def test_a_guardians_consent_is_refused_too(self):
+        story = CaseStory()
+        mother, _ = story.guardians("Maria", "Johan")
+        _declined(story)
+        with pytest.raises(errors.CaseDeclined):
+            story.consent(mother)
+
+    def test_a_consent_given_before_the_decline_stays_and_can_be_narrowed_and_withdrawn(self):
+        story = CaseStory()
+        consent = story.consent(YOUNG_PERSON, {"skola": ("case", "school")})   # while it was assessed
+        _declined(story)
+        assert story.case.consents[consent].in_force_at(story.now)   # stays as it was
+        story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON, scope=[ScopeEntry("skola", ("case",))],
+                                  valid_until=None, by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+        with pytest.raises(errors.NarrowingMustShrink):   # a narrowing still cannot widen it
+            story.case.narrow_consent(consent_id=consent, consenter=YOUNG_PERSON,
+                                      scope=[ScopeEntry("skola", ("case", "school"))], valid_until=None, by=SOCIAL,
+                                      at=story.at(), catalogue=CATALOGUE)
+        story.withdraw(consent)
+        assert story.case.consents[consent].withdrawn_at == story.now
+
+    def test_a_consent_is_granted_before_the_decision_and_after_an_acceptance(self):
+        story = CaseStory()
+        story.consent(YOUNG_PERSON)   # the young person is motivated while social services assesses
+        story.accept().consent(YOUNG_PERSON)
+
+    def test_a_declined_case_has_no_members_to_disclose_to(self):
+        """No agency joins a declined case (``check_accepted``), so a consent given before the decline discloses
+        nothing to anyone but social services, the case's owner."""
+        story = CaseStory()
+        story.consent(YOUNG_PERSON, {"skola": ("case", "crime", "school")})
+        _declined(story)
+        with pytest.raises(errors.EligibilityNotAccepted):
+            story.join("skola")
+        assert not story.case.members
+        assert not disclosures_at(story.events, "skola", story.at(), CATALOGUE)
 
 
 class TestGroupWork:
