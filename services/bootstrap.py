@@ -32,6 +32,7 @@ from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import NoLedger, PostgresLedgerStore
 from gateways.pg_notifications import EventNotifications
+from gateways.referral_lock import PostgresReferralTurns
 from gateways.renewal_store import PostgresRenewals
 from gateways.signed_out_store import PostgresSignedOut
 from projections.agency_views import NAME as VIEWS_NAME
@@ -231,7 +232,8 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
     access_log = AccessLog(store, lambda message: (public_key, signing_key.sign(message)))
     runner = runner or build_view_runner(app, settings, location)
     ledger = ledger or build_ledger(app, settings, location)
-    return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.check_case)
+    return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.check_case,
+                       referral_turns=PostgresReferralTurns(location.conninfo(), schema=schema))
 
 
 def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:
@@ -259,6 +261,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                                                   if k is not None),
                       readiness=readiness_probe(settings, location),
                       closers=[idempotency.close, service.access_log.store.close,
+                               service.referral_turns.close,  # type: ignore[union-attr]
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 
 

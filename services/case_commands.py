@@ -6,9 +6,10 @@ A mixin of ``CaseService`` (``services.case_service``), which holds what the com
 from __future__ import annotations
 
 import asyncio
+from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ContextManager
 from uuid import UUID
 
 from domain.calendar import local_date
@@ -55,13 +56,19 @@ class CaseCommands:
         not confirmed that another is to be opened; confirmed, the case records the open cases it was opened beside
         (``ReferralReceived.despite_open_cases``), for the lead and auditors."""
         check_may_open_case(p, municipality, self.catalogue)   # before the check: no one else may learn of a case
-        found = self._open_cases(p, municipality, referral.get("personnummer"))
-        if found and not duplicate_confirmed:
-            raise PossibleDuplicate(found)
-        self._count_writer_version(p, None)
-        result = self.app.receive_referral(by=p.actor, municipality=municipality, despite_open_cases=tuple(
-            OpenCase(str(case_id), number) for case_id, number in found), **referral)
+        # The check and the append in the municipality's turn: two referrals of one young person at once each
+        # checked before the other was stored, and both opened a case.
+        with self._referral_turn(municipality):
+            found = self._open_cases(p, municipality, referral.get("personnummer"))
+            if found and not duplicate_confirmed:
+                raise PossibleDuplicate(found)
+            self._count_writer_version(p, None)
+            result = self.app.receive_referral(by=p.actor, municipality=municipality, despite_open_cases=tuple(
+                OpenCase(str(case_id), number) for case_id, number in found), **referral)
         return self._written(result, p, self.app.replay(result.case_id))
+
+    def _referral_turn(self: CaseService, municipality: str) -> ContextManager[None]:
+        return nullcontext() if self.referral_turns is None else self.referral_turns.turn(municipality)
 
     def _open_cases(self: CaseService, p: Principal, municipality: str, personnummer: Any
                     ) -> tuple[tuple[UUID, str], ...]:

@@ -12,13 +12,16 @@ import threading
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
-from services.errors import DamagedDataKey
-from services.view_runner import ViewRunner
+from domain.case_events import CaseClosed, ReferralReceived
+from services.errors import DamagedDataKey, StoredEventUnreadable
+from services.view_runner import BATCH, ViewRunner
 
 log = logging.getLogger("sigill.views")
 
 ATTEMPTS = 5
+OPENING_AND_CLOSING = (get_topic(ReferralReceived), get_topic(CaseClosed))   # whether a case is open
 
 
 class CaseListsFromViews:
@@ -40,6 +43,30 @@ class CaseListsFromViews:
     def young_persons(self, case_ids: list[Any]) -> dict[Any, str]:
         """These cases' young persons' personnummer, as the views hold them (caught up by the list they came from)."""
         return self.runner.store.young_persons(case_ids)  # type: ignore[attr-defined]
+
+    def caught_up(self) -> int:
+        """The views caught up (as far as they go: a case whose key is damaged holds them), and the position they are
+        at now (a query: another process may have moved them on since)."""
+        self.catch_up()
+        return self.runner.position
+
+    def opened_and_closed_after(self, position: int) -> list[Any]:
+        """The referrals and closures stored after ``position`` — which the views may not have taken in yet —
+        decoded as the views decode them, in order.  A case whose key is destroyed (erased) or damaged is left out,
+        as the views' reads leave it out."""
+        app, events, start = self.runner.app, [], position
+        while True:
+            page = app.recorder.select_notifications(start=start, limit=BATCH, topics=OPENING_AND_CLOSING,
+                                                     inclusive_of_start=False)
+            app.keystore.warm(n.originator_id for n in page)   # one round trip, not one per case
+            for notification in page:
+                try:
+                    events.append(app.mapper.to_domain_event(notification))
+                except (DamagedDataKey, StoredEventUnreadable):
+                    continue   # it cannot be said whose case it is (its own reads say why)
+            if len(page) < BATCH:
+                return events
+            start = page[-1].id
 
     def stored_log(self, case_id: Any, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:

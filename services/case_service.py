@@ -37,7 +37,7 @@ from services.case_commands import CaseCommands
 from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey
 from services.judged_cases import JudgedCases
-from services.ports import AsyncEvents
+from services.ports import AsyncEvents, ReferralTurns
 from services.principals import Principal, Role
 
 
@@ -48,6 +48,10 @@ Purpose = str | Callable[[UUID], str]
 
 
 class CaseLists(Protocol):
+    def caught_up(self) -> int:
+        """The views caught up as far as they go, and the position they are at now (another process may move them
+        on after)."""
+
     def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]:
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event."""
@@ -58,6 +62,10 @@ class CaseLists(Protocol):
     def young_persons(self, case_ids: list[UUID]) -> dict[UUID, str]:
         """The personnummer (twelve digits) of each case's young person, from the lead's view of the case (its sealed
         ``case.subject`` fact); a case whose key is destroyed (erased) or not in the views left out."""
+
+    def opened_and_closed_after(self, position: int) -> list[Any]:
+        """The referrals and closures stored after ``position``, decoded, in order (a case whose key is destroyed or
+        damaged left out): what the views may not have taken in yet."""
 
     def stored_log(self, case_id: UUID, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
@@ -102,10 +110,14 @@ class Look:
 
 class CaseService(CaseCommands, CaseAudit, CaseStatistics):
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None,
-                 check_history: Callable[[UUID], None] = lambda case_id: None) -> None:
+                 check_history: Callable[[UUID], None] = lambda case_id: None,
+                 referral_turns: ReferralTurns | None = None) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an
-        auditor's replay must not present a history cut short as whole)."""
+        auditor's replay must not present a history cut short as whole).  ``referral_turns``: referrals of a
+        municipality checked and stored one at a time, across processes (None: no one else checks against the
+        same cases — no views to check against)."""
         self.app, self.access_log, self.lists = app, access_log, lists
+        self.referral_turns = referral_turns
         self.check_history = check_history
         self.catalogue = app.catalogue
         self.judged = JudgedCases(app)

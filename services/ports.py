@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -49,6 +49,15 @@ class AsyncEvents(Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class ReferralTurns(Protocol):
+    """Referrals of one municipality take turns across every worker and process on the database
+    (``gateways.referral_lock``): a referral's duplicate check and its append, one referral at a time."""
+
+    def turn(self, municipality: str) -> ContextManager[None]:
+        """Held while the block runs: the next referral of ``municipality`` waits until this one's case is
+        committed (or the block has failed).  ConcurrentChange when the turn does not come within a while."""
 
 
 class Clock(Protocol):
