@@ -8,8 +8,10 @@ A referral for a young person who already has an open case opened by the same im
 twelve digits, in the same municipality; closed by ``then`` counts as closed) is refused, as the API refuses one
 (``PossibleDuplicate``), unless it says ``duplicate_confirmed``: then its case records the open cases it was opened
 beside, as a confirmed referral does.  A bulk import is where silent duplicates come in by the hundred (an input
-listing a person twice, a file imported twice over).  The cases already stored are not looked at here: the batch
-path has no views and no access log to record that read in (``CaseService.open_case`` has both).
+listing a person twice, a file imported twice over).  The cases already stored are not looked at here, and the
+municipalities' referral turns are not taken: the batch path has no views and no access log to record that read in
+(``CaseService.open_case`` has both), so an import beside the API can open a second case for a young person the API
+opened one for meanwhile.
 """
 
 from __future__ import annotations
