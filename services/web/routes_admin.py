@@ -198,7 +198,7 @@ def remove_member(request: Request, case_id: str, agency: str, typed: Form) -> R
 
 def _closure(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
              errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    seen = look(request, user, case_id, "closure")
+    seen = look(request, user, case_id, "closure", lead_only=True)
     require_lead(seen)
     typed = typed or Typed()
     return show(request, user, seen, "avslut", "closure.html", status, typed=typed, errors=errors or {},
