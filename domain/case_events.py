@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import Aggregate
 
 from domain.values import (
-    Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase, PlanRow,
-    ScopeEntry, YoungPerson,
+    Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase,
+    PlanParticipation, PlanRow, ScopeEntry, YoungPerson,
 )
 
 if TYPE_CHECKING:
@@ -131,6 +131,9 @@ class PlanRevised(CaseEvent):
     revision: int
     main_goal: str
     rows: tuple[PlanRow, ...]
+    # Who took part in drawing it up.  None: not recorded — every revision stored before it was asked (2026-12-05),
+    # and one whose caller did not say; the default lets those events read as they were stored.
+    participation: PlanParticipation | None = None
 
     def apply_to(self, case: Case) -> None:
         case.plan_revision = self.revision

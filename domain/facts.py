@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 from domain import case_events as ev
 from domain.catalogue import Catalogue
 from domain.identity import PersonalIdentityNumber
-from domain.values import ROUTE_TELLS, YOUNG_PERSON, scope_for
+from domain.values import ROUTE_TELLS, YOUNG_PERSON, PlanParticipation, scope_for
 
 
 @dataclass(frozen=True)
@@ -172,13 +172,25 @@ def _membership(kind: str) -> Callable[..., tuple[Fact, ...]]:
 
 
 def _plan(e: ev.PlanRevised, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
-    goal = fact("plan.goal", "case", {"revision": e.revision, "main_goal": e.main_goal}, part="goal")
+    # Who drew the plan up travels with its goal: the plan's administration (`case`), shown to whoever sees the goal.
+    # Guardians by id only: their names are the `family` fact's, which a reader of the goal may not see.
+    goal = fact("plan.goal", "case", {"revision": e.revision, "main_goal": e.main_goal,
+                                      **participation_content(e.participation)}, part="goal")
     rows = tuple(fact("plan.row", row.category, {
         "revision": e.revision, "row_id": row.row_id, "area": row.area, "goal": row.goal, "how": row.how,
         "responsible": row.responsible, "responsible_agencies": row.responsible_agencies,
         "follow_up": row.follow_up, "position": i}, part=f"row.{i}", names=row.responsible_agencies)
         for i, row in enumerate(e.rows))
     return (goal, *rows)
+
+
+def participation_content(participation: PlanParticipation | None) -> dict[str, Any]:
+    """A plan revision's participation as its goal fact carries it; ``young_person_took_part`` None: not recorded
+    (a revision stored before it was asked, or one recorded without it)."""
+    if participation is None:
+        return {"young_person_took_part": None, "guardians_took_part": (), "not_taking_part_reason": None}
+    return {"young_person_took_part": participation.young_person, "guardians_took_part": participation.guardians,
+            "not_taking_part_reason": participation.not_taking_part_reason or None}
 
 
 def _meeting(e: ev.MeetingHeld, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:

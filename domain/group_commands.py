@@ -17,7 +17,9 @@ from domain.errors import (
     AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, GoalsMetWithoutPlan, InvalidInput,
     LegalBasisNotApplicable, NoPlanYet, NotAGroupMember, NotResponsibleForRow, ResponsibleNotAMember, UnknownPlanRow,
 )
-from domain.values import Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanRow
+from domain.values import (
+    Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanParticipation, PlanRow,
+)
 
 if TYPE_CHECKING:
     from domain.case import Case
@@ -59,8 +61,10 @@ class GroupCommands:
         self._trigger(ev.MemberLeft, at, by, agency=agency, reason=check_text(reason, "reason"))
 
     def revise_plan(self: Case, *, main_goal: str, rows: Iterable[PlanRowDraft], by: Actor, at: datetime,
-                    catalogue: Catalogue) -> int:
-        """Record a complete new revision of the action plan; returns its number."""
+                    catalogue: Catalogue, young_person_took_part: bool | None = None,
+                    guardians_took_part: Iterable[str] = (), not_taking_part_reason: str | None = None) -> int:
+        """Record a complete new revision of the action plan, and who took part in drawing it up (None: not
+        recorded); returns its number."""
         self._check_command(by, at, catalogue, lead_only="revise the action plan",
                             needs_accepted="an action plan")
         checked = tuple(self._checked_row(row, i, catalogue) for i, row in enumerate(rows))
@@ -70,9 +74,12 @@ class GroupCommands:
                                field=f"rows[{repeat[0]}].row_id")
         if not checked:
             raise InvalidInput("an action plan needs at least one row", field="rows")
+        participation = self._checked_participation(young_person_took_part, tuple(guardians_took_part),
+                                                    not_taking_part_reason)
         revision = self.plan_revision + 1
         self._trigger(ev.PlanRevised, at, by, revision=revision,
-                      main_goal=check_text(main_goal, "main_goal", max_length=SHORT_TEXT * 2), rows=checked)
+                      main_goal=check_text(main_goal, "main_goal", max_length=SHORT_TEXT * 2), rows=checked,
+                      participation=participation)
         return revision
 
     def record_meeting(self: Case, *, held_on: date, attendees: Iterable[str], other_attendees: Iterable[str],
@@ -193,6 +200,31 @@ class GroupCommands:
             responsible=check_text(draft.responsible, f"{field}.responsible", max_length=SHORT_TEXT),
             responsible_agencies=tuple(draft.responsible_agencies),
             follow_up=check_optional_text(draft.follow_up, f"{field}.follow_up"))
+
+    def _checked_participation(self: Case, young_person: bool | None, guardians: tuple[str, ...],
+                               reason: str | None) -> PlanParticipation | None:
+        """Who drew the plan up with social services.  Guardians are those of the case's record now (a guardian
+        the record no longer holds is not the young person's guardian); a reason is asked when the young person did
+        not take part, and only then (beside a "yes" it would contradict it)."""
+        if young_person is None:
+            if guardians or reason:
+                raise InvalidInput("say whether the young person took part in drawing up the plan",
+                                   field="young_person_took_part")
+            return None
+        for n, guardian in enumerate(guardians):
+            if guardian not in self.guardians:
+                raise InvalidInput("no guardian with this id was recorded in this case",
+                                   field=f"guardians_took_part.{n}")
+        repeat = first_repeat(guardians)
+        if repeat is not None:
+            raise InvalidInput("this guardian is listed twice", field=f"guardians_took_part.{repeat[0]}")
+        if young_person:
+            if check_optional_text(reason, "not_taking_part_reason"):
+                raise InvalidInput("a reason is given only when the young person did not take part in drawing up"
+                                   " the plan", field="not_taking_part_reason")
+            return PlanParticipation(True, guardians)
+        return PlanParticipation(False, guardians,
+                                 check_text(reason or "", "not_taking_part_reason", max_length=SHORT_TEXT))
 
     def _carried_category(self: Case, draft: PlanRowDraft, area: str, catalogue: Catalogue, field: str) -> str | None:
         """A row given no category: a row carried forward keeps its own; a new row takes its catalogue area's (None:

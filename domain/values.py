@@ -119,6 +119,16 @@ class PlanRow:
 
 
 @dataclass(frozen=True)
+class PlanParticipation:
+    """Who took part in drawing up a revision of the action plan: "Åtgärdsplan upprättas i samråd med individen och
+    berörda parter" (seed 004).  Guardians by their ids in the case (never names: a name is the `family` fact's)."""
+
+    young_person: bool
+    guardians: tuple[str, ...] = ()
+    not_taking_part_reason: str = ""   # why the young person did not take part; empty when they did
+
+
+@dataclass(frozen=True)
 class Outcome:
     category: str
     origin_agency: str

@@ -17,11 +17,12 @@ from domain.case import Case
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from domain.facts import facts_of
+from domain.group_commands import PlanRowDraft
 from domain.values import OpenCase
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore
 from gateways.sealing import seal
-from tests.builders import CATALOGUE, SOCIAL, utc
+from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 
 MARKER = "Hemlig anteckning om Åsa"
 
@@ -185,3 +186,22 @@ def test_a_referral_stored_before_confirmations_were_recorded_reads_as_confirmin
     assert case.case_number == "0180-2026-0002" and case.despite_open_cases == ()
     assert [f.kind for f in facts_of(old, case, CATALOGUE)] == ["case.opened", "case.subject", "referral"]
     assert "referral.duplicate_confirmed" in [f.kind for f in facts_of(confirmed, case, CATALOGUE)]
+
+
+def test_a_plan_revision_stored_before_participation_was_asked_reads_as_not_recorded(mapper):
+    """``PlanRevised.participation`` (2026-12-05): a revision stored without it decodes, applies, and its goal fact
+    says that who took part was not recorded; one stored with it reads back as it was."""
+    story = CaseStory().accept()
+    maria = story.guardians("Maria Exempel")[0]
+    story.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft("Skola", "I tid", "Alarm", "Mentor")], by=SOCIAL,
+                           at=story.at(), catalogue=CATALOGUE, young_person_took_part=False,
+                           guardians_took_part=[maria], not_taking_part_reason="Sjuk.")
+    recorded = story.events[-1]
+    assert mapper.to_domain_event(mapper.to_stored_event(recorded)) == recorded
+    stored = mapper.to_stored_event(recorded)
+    state = _open(mapper, stored)
+    del state["participation"]   # as every revision before 2026-12-05 was stored
+    old = mapper.to_domain_event(_resealed(mapper, stored, state))
+    assert old.participation is None and old.main_goal == "Mål"
+    goal = next(f for f in facts_of(old, story.case, CATALOGUE) if f.kind == "plan.goal")
+    assert (goal.content["young_person_took_part"], goal.content["guardians_took_part"]) == (None, ())
