@@ -5,7 +5,7 @@ Every item keeps its ``basis``: which consent or law lets the agency see it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol, Sequence
 
 from domain.judge import Disclosure
@@ -41,6 +41,9 @@ class Plan:
     main_goal: str | None          # None when the agency may not see the main goal (`case`)
     rows: tuple[VisibleFact, ...]  # only the rows it may see
     number: int = 0                # the reader's: how many revisions it sees anything of, up to this one
+    # Who drew the revision up (``domain.facts.participation_content``), from its goal: empty when the agency may
+    # not see the goal.  A goal stored in a view before it was recorded has no such keys: read with ``get``.
+    participation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,18 @@ def current_plan(facts: Sequence[VisibleFact]) -> Plan | None:
         return None
     revision = max(f.content["revision"] for f in plan_facts)
     current = [f for f in plan_facts if f.content["revision"] == revision]
-    goal = next((f.content["main_goal"] for f in current if f.kind == "plan.goal"), None)
+    goal = next((f.content for f in current if f.kind == "plan.goal"), None)
     rows = tuple(sorted((f for f in current if f.kind == "plan.row"), key=lambda f: f.content["position"]))
-    return Plan(revision, goal, rows, len({f.content["revision"] for f in plan_facts}))
+    return Plan(revision, None if goal is None else goal["main_goal"], rows,
+                len({f.content["revision"] for f in plan_facts}), _participation(goal))
+
+
+def _participation(goal: Any) -> dict[str, Any]:
+    if goal is None:
+        return {}
+    return {"young_person_took_part": goal.get("young_person_took_part"),
+            "guardians_took_part": list(goal.get("guardians_took_part") or ()),
+            "not_taking_part_reason": goal.get("not_taking_part_reason")}
 
 
 def meetings(facts: Sequence[VisibleFact]) -> list[Meeting]:

@@ -163,14 +163,28 @@ class Plan(Command):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
         "main_goal": "Elias fullföljer årskurs 9 utan nya brott.",
         "rows": [{"area": "Skola", "goal": "Närvaro över 90 %", "how": "Daglig avstämning",
-                  "responsible": "Mentor", "responsible_agencies": ["skola"]}]}]})
+                  "responsible": "Mentor", "responsible_agencies": ["skola"]}],
+        "young_person_took_part": True, "guardians_took_part": ["5f0c…"]}]})
     main_goal: str = Field(min_length=1, max_length=400)
     rows: list[PlanRowIn] = Field(min_length=1, max_length=Many)
+    # Who drew this revision up with social services ("i samråd med individen och berörda parter"): true or false
+    # only; left out, it is recorded as not stated.
+    young_person_took_part: StrictBool | None = Field(
+        default=None, description="whether the young person took part in drawing up this revision; null or left"
+                                  " out: not recorded")
+    guardians_took_part: list[str] = Field(
+        default_factory=list, max_length=10, description="the ids of the case's recorded guardians who took part")
+    not_taking_part_reason: str | None = Field(
+        default=None, max_length=200, description="why the young person did not take part: required when"
+                                                  " young_person_took_part is false, refused beside true")
 
     def arguments(self) -> dict[str, Any]:
         return {"main_goal": self.main_goal, "rows": [
             PlanRowDraft(r.area, r.goal, r.how, r.responsible, tuple(r.responsible_agencies), r.follow_up,
-                         r.category, r.row_id) for r in self.rows]}
+                         r.category, r.row_id) for r in self.rows],
+                "young_person_took_part": self.young_person_took_part,
+                "guardians_took_part": tuple(self.guardians_took_part),
+                "not_taking_part_reason": self.not_taking_part_reason}
 
 
 class OutcomeIn(BaseModel):

@@ -86,7 +86,7 @@ async def current_plan(reader: Reader, case_id: CaseId) -> Response:
         if plan is None:
             return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.number, main_goal=plan.main_goal,
-                          rows=_facts(ctx, look, list(plan.rows)))  # type: ignore[arg-type]
+                          rows=_facts(ctx, look, list(plan.rows)), **plan.participation)  # type: ignore[arg-type]
     return await _answer(ctx, user, look, "plan", shape)
 
 

@@ -76,6 +76,14 @@ class PlanView(BaseModel):
                                              " services does); null without a plan to see")
     main_goal: str | None = Field(description="null when you may not see the goal")
     rows: list[VisibleFactOut]
+    # Who drew the revision up: part of the goal, seen with it.
+    young_person_took_part: bool | None = Field(
+        default=None, description="whether the young person took part in drawing up the revision; null when not"
+                                  " recorded (every revision before 2026-12-05) or when you may not see the goal")
+    guardians_took_part: list[str] = Field(default_factory=list,
+                                           description="the ids of the case's guardians who took part")
+    not_taking_part_reason: str | None = Field(default=None,
+                                               description="why the young person did not take part")
 
 
 class MeetingOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.disclosure import disclosures_at
+from domain.group_commands import PlanRowDraft
 from domain.values import Decision, Outcome
 from projections.agency_queries import current_plan, meetings, own_contributions, seen, timeline
 from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory
@@ -64,3 +65,16 @@ def test_a_timeline_puts_numbered_parts_of_one_event_in_number_order():
              ((3, "3.row.10"), (3, "3.row.2"), (2, "2"), (3, "3.goal"), (3, "3.row.1"), (12, "12"), (4, "4.to.polis"))]
     assert [f.fact_id for f in timeline(facts)] == ["2", "3.goal", "3.row.1", "3.row.2", "3.row.10", "4.to.polis",
                                                     "12"]  # not "12" before "2", nor "row.10" before "row.2"
+
+
+def test_the_current_plan_says_who_drew_it_up_to_whoever_sees_its_goal_and_nothing_to_others():
+    s = CaseStory().accept()
+    maria = s.guardians("Maria")[0]
+    s.join("skola", "bup")
+    s.consent_all({"skola": ("school",), "bup": ("case", "health")})
+    s.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft("Skola", "I tid", "Alarm", "Mentor")], by=SOCIAL,
+                       at=s.at(), catalogue=CATALOGUE, young_person_took_part=True, guardians_took_part=[maria])
+    assert current_plan(visible(s, "bup")).participation == {
+        "young_person_took_part": True, "guardians_took_part": [maria], "not_taking_part_reason": None}
+    school = current_plan(visible(s, "skola"))   # `school` only: the row, not the goal
+    assert school.main_goal is None and school.participation == {}
