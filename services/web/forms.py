@@ -25,7 +25,8 @@ EMPTY = ("", None)
 
 # The form fields whose value is text the user wrote (the last part of the name: ``outcomes.0.text``).
 FREE_TEXT = frozenset({"text", "note", "summary", "reasons", "main_goal", "goal", "how", "responsible", "purpose",
-                       "reason", "outcome", "outside_target_group_reason", "other_attendees", "decisions"})
+                       "reason", "outcome", "outside_target_group_reason", "other_attendees", "decisions",
+                       "not_taking_part_reason"})
 
 
 class Typed:
@@ -90,7 +91,8 @@ class FormErrors(Exception):
 DECISIONS_CATEGORY = "decisions.0.category"   # the select's name (its errors are any decision's category's)
 DECISION_CATEGORY = re.compile(r"^decisions(\.\d+)?\.category$")
 COLLAPSE = [re.compile(p) for p in (r"^scope\b", r"^instruments\b", r"^attendees\b", r"^other_attendees\b",
-                                     r"^decisions\b", r"^guardians$", r"^(rows\.\d+\.responsible_agencies)\b")]
+                                     r"^decisions\b", r"^guardians$", r"^guardians_took_part\b",
+                                     r"^(rows\.\d+\.responsible_agencies)\b")]
 
 
 def field_key(path: str) -> str:
@@ -249,8 +251,20 @@ def plan(f: Typed) -> Parsed:
         rows.append({**texts, "follow_up": texts["follow_up"] or "", "responsible_agencies": agencies,
                      "category": f.text(f"rows.{i}.category"), "row_id": f.text(f"rows.{i}.row_id")})
         positions.append(i)
-    return Parsed({"main_goal": f.text("main_goal"), "rows": rows, "expected_version": f.text("expected_version")},
-                  {"rows": positions})
+    return Parsed({"main_goal": f.text("main_goal"), "rows": rows, **participation(f),
+                   "expected_version": f.text("expected_version")}, {"rows": positions})
+
+
+YES_NO = {"true": True, "false": False}
+
+
+def participation(f: Typed) -> dict[str, Any]:
+    """Who drew the plan up: the yes/no radios (unanswered: not recorded; anything else is the model's to refuse),
+    the guardians ticked, the reason."""
+    answer = f.text("young_person_took_part")
+    return {"young_person_took_part": YES_NO.get(answer, answer),
+            "guardians_took_part": f.getlist("guardians_took_part"),
+            "not_taking_part_reason": f.text("not_taking_part_reason")}
 
 
 def meeting(f: Typed) -> Parsed:

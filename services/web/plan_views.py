@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from domain.judge import Disclosure
+from services.web import texts
 from services.web.views import facts_seen
 
 
@@ -19,6 +20,15 @@ class Revision:
     rows: list[dict[str, Any]]
     changes: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)  # (kind, row, fields)
     goal_changed: bool = False
+    # Who drew it up, from its goal (None: the reader does not see the goal).  ``young_person`` None: not recorded.
+    participation: Participation | None = None
+
+
+@dataclass(frozen=True)
+class Participation:
+    young_person: bool | None
+    guardians: tuple[str, ...]   # names as the reader may see them; "vårdnadshavare" for one it may not
+    reason: str | None
 
 
 ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "follow_up")
@@ -27,11 +37,13 @@ ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "fol
 def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
     """Each revision the reader may see, newest first, with its difference from the one before."""
     by_number: dict[int, Revision] = {}
+    names = guardian_names(disclosures)
     for f in facts_seen(disclosures, "plan.goal", "plan.row"):
         n = f.content["revision"]
         revision = by_number.setdefault(n, Revision(n, f.recorded_at, None, []))
         if f.kind == "plan.goal":
             revision.main_goal = f.content["main_goal"]
+            revision.participation = _participation(f.content, names)
         else:
             revision.rows.append({**f.content, "category": f.category})
     ordered = sorted(by_number.values(), key=lambda r: r.number)
@@ -43,6 +55,20 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
         if previous is not None:
             _diff(previous, current)
     return list(reversed(ordered))
+
+
+def guardian_names(disclosures: Sequence[Disclosure]) -> dict[str, str]:
+    """Every guardian's name the reader may see (a `family` fact), by id: the latest record's name wins, and one a
+    later record left out keeps its own (a revision drawn up with them still names them)."""
+    return {g["guardian_id"]: g["name"] for f in facts_seen(disclosures, "guardians") for g in f.content["guardians"]}
+
+
+def _participation(goal: dict[str, Any], names: dict[str, str]) -> Participation:
+    # A goal stored before participation was recorded has none of its keys: not recorded.
+    ids = goal.get("guardians_took_part") or ()
+    return Participation(goal.get("young_person_took_part"),
+                         tuple(names.get(g, texts.T["participation_unnamed"]) for g in ids),
+                         goal.get("not_taking_part_reason"))
 
 
 def _diff(previous: Revision, current: Revision) -> None:

@@ -45,7 +45,9 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
     typed = typed or Typed()
     return show(request, user, seen, "plan", "plan.html", status, typed=typed, errors=errors or {},
                 revisions=revisions, current=current, slots=shown,
-                areas=list(cat.plan_areas), agencies=_responsible_offered(seen, typed, shown, cat.agencies))
+                areas=list(cat.plan_areas), agencies=_responsible_offered(seen, typed, shown, cat.agencies),
+                guardians=[(g["guardian_id"], g["name"]) for g in views.guardians(seen.disclosures)]
+                if seen.place is Place.LEAD else [])
 
 
 def _responsible_offered(seen: Any, typed: Typed, slots: Any, agencies: Any) -> list[str]:

@@ -119,6 +119,14 @@ T: dict[str, str] = {
     "plan_title": "Åtgärdsplan", "plan_none": "Ingen plan ännu.", "plan_current": "Gällande plan",
     "plan_revision": "Revision", "plan_main_goal": "Huvudmål", "plan_edit": "Ny revision av planen",
     "plan_edit_intro": "Planen sparas som en hel ny revision. Lämna en rad helt tom för att ta bort den.",
+    "participation_title": "Vilka upprättade planen",
+    "participation_hint": "Gäller den här revisionen: planen upprättas i samråd med den unge och berörda parter."
+                          " Lämnas frågan obesvarad registreras det som ej angivet.",
+    "participation_young_person": "Upprättad i samråd med den unge", "participation_guardians": "Vårdnadshavare som"
+    " deltog", "participation_reason": "Skäl till att den unge inte deltog", "participation_not_recorded": "Ej angivet",
+    "participation_reason_hint": "Krävs när svaret är Nej.",
+    "participation_none_guardians": "Ingen vårdnadshavare registrerad som deltagande.",
+    "participation_unnamed": "vårdnadshavare", "participation_yes": "Ja", "participation_no": "Nej",
     "plan_row": "Rad", "more_rows": "Fler rader", "more_outcomes": "Fler resultat", "plan_submit": "Spara ny revision", "plan_history": "Revisioner och ändringar",
     "diff_added": "Ny rad", "diff_removed": "Borttagen rad", "diff_changed": "Ändrad rad", "diff_goal": "Nytt huvudmål",
     "diff_none": "Inga ändringar du kan se.", "diff_first": "Första revisionen.",
@@ -242,6 +250,8 @@ LABELS: dict[str, str] = {
     "main_goal": "Huvudmål", "rows": "Planens rader", "rows.area": "Område", "rows.goal": "Mål", "rows.how": "Genomförande",
     "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga myndigheter", "rows.category": "Kategori",
     "rows.follow_up": "Uppföljning (hur och när)",
+    "young_person_took_part": "Upprättad i samråd med den unge", "guardians_took_part": "Vårdnadshavare som deltog",
+    "not_taking_part_reason": "Skäl till att den unge inte deltog",
     "held_on": "Mötesdatum", "attendees": "Deltagande myndigheter", "other_attendees": "Andra deltagare",
     "outcomes.category": "Kategori", "outcomes.origin_agency": "Uppgiften kommer från", "outcomes.text": "Resultat",
     "decisions": "Beslut", "decisions.category": "Besluten gäller kategori", "next_meeting": "Nästa möte",
@@ -403,6 +413,8 @@ DOMAIN_ERRORS = {
 }
 
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
+    ("say whether the young person took part", "Ange om den unge deltog när planen upprättades (Ja eller Nej)."),
+    ("a reason is given only when", "Ett skäl anges bara när den unge inte deltog: töm fältet eller välj Nej."),
     ("names only itself", "Er myndighet kan bara ange sig själv (och socialtjänsten) som deltagare: socialtjänsten"
                           " registrerar de andra myndigheternas närvaro."),
     ("records only its own outcomes", "Er myndighet kan bara registrera sina egna resultat från mötet:"

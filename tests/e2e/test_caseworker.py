@@ -61,9 +61,19 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     page.get_by_label("Huvudmål").fill("Sluta med brott och gå i skolan.")
     _row(page, 0, "Skola", "Komma i tid till lektionerna.", "Väckarklocka.", "Mentor", agency="skola")
     _row(page, 1, "Hälsa", "Inga droger.", "Samtal varje vecka.", "Socialsekreteraren")
+    # Who drew the revision up: the young person did not, Maria did; without a reason it is refused.
+    page.locator("#f-young_person_took_part input[value=false]").check()
+    page.get_by_label("Maria Exempelsson").check()
+    page.get_by_role("button", name="Spara ny revision").click()
+    expect(page.locator("#f-not_taking_part_reason-error")).to_contain_text("Fältet måste fyllas i.")
+    expect(page.get_by_label("Maria Exempelsson")).to_be_checked()
+    page.get_by_label("Skäl till att den unge inte deltog").fill("Kalle var sjuk.")
     page.get_by_role("button", name="Spara ny revision").click()
     expect(page.locator("table.plan")).to_contain_text("Komma i tid till lektionerna.")
     expect(page.locator("#revision-1")).to_contain_text("Första revisionen")
+    expect(page.locator("#revision-1 dl.participation")).to_contain_text("Kalle var sjuk.")
+    expect(page.locator("#revision-1 dl.participation")).to_contain_text("Maria Exempelsson")
+    page.locator("#f-young_person_took_part input[value=true]").check()
 
     page.locator("#f-rows-0-goal").fill("Komma i tid till alla lektioner.")
     page.locator("#f-rows-1-goal").fill("")
@@ -77,6 +87,7 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     expect(revision.locator("li.changed")).to_contain_text("Mål")
     expect(revision.locator("li.added")).to_contain_text("Fritid")
     expect(revision.locator("li.removed")).to_contain_text("Inga droger.")
+    expect(revision.locator("dl.participation")).to_contain_text("Ja")
     screenshot(page, "04-atgardsplan")
 
     ui.tab(page, case_id, "moten")

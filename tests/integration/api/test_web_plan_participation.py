@@ -1,0 +1,87 @@
+"""The web client's plan form asks who drew the revision up ("Upprättad i samråd med den unge", the case's guardians
+as checkboxes by name, the reason), and the plan page shows it for each revision: "Ej angivet" for one recorded
+without it, as every revision before 2026-12-05 was."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+from tests.integration.api.test_web_long_forms import _as_the_browser_posts_it
+
+ROW = {"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "Mentor"}
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture
+def case_id(client, users, tick) -> str:
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Mål.", "rows": [ROW]},
+                   headers=users.social), 201)
+    return case_id
+
+
+def _guardian_boxes(page: str) -> dict[str, str]:
+    """The guardians offered, name -> id."""
+    return {name.strip(): value for value, name in re.findall(
+        r'<input type="checkbox" name="guardians_took_part" value="([^"]+)"[^>]*>\s*([^<]+)</label>', page)}
+
+
+def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, context, settings, tick, client,
+                                                                    users):
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/plan").text
+    assert "Upprättad i samråd med den unge" in page
+    assert "Ej angivet" in _text(page)   # the first revision said nothing of it
+    boxes = _guardian_boxes(page)
+    assert set(boxes) == {"Maria", "Johan"}
+    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["false"],
+            "guardians_took_part": [boxes["Maria"]]}
+    tick()
+    refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
+    assert refused.status_code == 422 and 'id="f-not_taking_part_reason-error"' in refused.text
+    assert "Skäl till att den unge inte deltog: Fältet måste fyllas i." in _text(refused.text)
+    assert re.search(rf'value="{boxes["Maria"]}" checked', refused.text)   # kept as ticked
+    data["not_taking_part_reason"] = ["Den unge var inlagd."]
+    tick()
+    sent = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
+    assert sent.status_code == 303, sent.text[:500]
+    plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))
+    assert (plan["young_person_took_part"], plan["guardians_took_part"], plan["not_taking_part_reason"]) == (
+        False, [boxes["Maria"]], "Den unge var inlagd.")
+    shown = _text(web.get(f"/arenden/{case_id}/plan").text)
+    assert "Upprättad i samråd med den unge Nej Skäl till att den unge inte deltog Den unge var inlagd." in shown
+    assert "Vårdnadshavare som deltog Maria" in shown
+    assert not re.search(r'name="young_person_took_part" value="\w+" checked', web.get(
+        f"/arenden/{case_id}/plan").text)   # each revision is asked afresh
+
+
+def test_a_guardian_not_on_the_case_is_refused_in_swedish(case_id, context, settings, tick):
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/plan").text
+    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["true"], "guardians_took_part": ["nobody"]}
+    tick()
+    refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
+    assert refused.status_code == 422
+    assert "Ingen sådan vårdnadshavare finns registrerad i ärendet." in refused.text
+    assert 'href="#f-guardians_took_part"' in refused.text
+
+
+def test_a_member_seeing_the_goal_reads_who_took_part_without_the_guardians_names(case_id, context, settings,
+                                                                                 tick, client, users):
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/plan").text
+    maria = _guardian_boxes(page)["Maria"]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
+        "main_goal": "Mål.", "rows": [ROW], "young_person_took_part": True, "guardians_took_part": [maria]}), 201)
+    school = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    assert "Upprättad i samråd med den unge Ja" in school
+    assert "Vårdnadshavare som deltog vårdnadshavare" in school and "Maria" not in school
