@@ -4,9 +4,9 @@ Pure functions, in three steps:
 
 1. ``figures_of(events)``: what one case's history says that statistics may count — its entry route, age at
    referral, eligibility, days to a decision, a plan and a closure, the latest plan's rows (category, latest
-   follow-up status), the agencies that were members, consents granted and withdrawn.  No id, number, name,
-   personnummer, free text or date leaves it except the dates the period rule and the medians need, which
-   ``tabulate`` turns into counts and day differences.
+   follow-up status) and whether the young person took part in drawing it up, the agencies that were members,
+   consents granted and withdrawn.  No id, number, name, personnummer, free text or date leaves it except the
+   dates the period rule and the medians need, which ``tabulate`` turns into counts and day differences.
 2. ``tabulate(figures, start, end)``: the raw counts and day lists of the cases **referred in the period**: a
    case belongs to the period when the date on its referral (``referral_date``, the day social services received
    it, not the day it was typed in) lies from ``start`` to ``end``, both included.  Everything later that happened
@@ -38,6 +38,9 @@ SMALLEST_SHOWN = 5    # counts from 1 to this less one are suppressed; a median 
 AGE_BANDS = ("under_15", "15_17", "18_20", "21_over")
 DECISIONS = ("accepted", "declined", "pending")
 TARGET_GROUP = ("inside", "outside")
+# Whether the young person took part in drawing up the case's latest plan revision (not recorded: a revision stored
+# before it was asked, or recorded without it).
+PARTICIPATION = ("with_young_person", "without_young_person", "not_recorded")
 NOT_FOLLOWED_UP = "not_followed_up"
 FOLLOW_UPS = tuple(s.value for s in FollowUpStatus) + (NOT_FOLLOWED_UP,)
 
@@ -62,6 +65,7 @@ class CaseFigures:
     consents_granted: int = 0
     consents_withdrawn: int = 0
     meetings: int = 0
+    plan_participation: str | None = None        # the latest plan's: one of PARTICIPATION; None without a plan
 
 
 def figures_of(events: Sequence[Any]) -> CaseFigures:
@@ -71,7 +75,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
         raise ValueError("a case's history starts with its referral")
     born = PersonalIdentityNumber(opened.subject.personnummer).birth_date
     decision, outside, decided_on = "pending", False, None
-    first_plan_on = closed_on = closure_reason = None
+    first_plan_on = closed_on = closure_reason = participation = None
     rows: dict[str, str] = {}              # the latest plan's rows: row id -> category
     statuses: dict[str, str] = {}          # row id -> its latest follow-up status
     agencies: set[str] = set()
@@ -84,6 +88,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
         elif isinstance(event, ev.PlanRevised):
             first_plan_on = first_plan_on or local_date(event.timestamp)
             rows = {row.row_id: row.category for row in event.rows}
+            participation = _participation(event)
         elif isinstance(event, ev.FollowUpRecorded):
             statuses[event.row_id] = event.status
         elif isinstance(event, ev.MemberJoined):
@@ -101,7 +106,14 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
         age_at_referral=age_on(born, opened.referral_date), decision=decision, outside_target_group=outside,
         decided_on=decided_on, first_plan_on=first_plan_on, closed_on=closed_on, closure_reason=closure_reason,
         plan_rows=tuple((category, statuses.get(row_id, NOT_FOLLOWED_UP)) for row_id, category in rows.items()),
-        agencies=frozenset(agencies), consents_granted=granted, consents_withdrawn=withdrawn, meetings=meetings)
+        agencies=frozenset(agencies), consents_granted=granted, consents_withdrawn=withdrawn, meetings=meetings,
+        plan_participation=participation)
+
+
+def _participation(plan: ev.PlanRevised) -> str:
+    if plan.participation is None:
+        return "not_recorded"
+    return "with_young_person" if plan.participation.young_person else "without_young_person"
 
 
 def age_band(age: int) -> str:
@@ -143,6 +155,7 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
         return cells
 
     with_group = [f for f in cases if f.agencies]
+    with_plan = [f for f in accepted if f.first_plan_on]
     breakdowns = (
         Breakdown("entry_route", count((r.value for r in EntryRoute), (f.entry_route for f in cases)), len(cases)),
         Breakdown("age_at_referral", count(AGE_BANDS, (age_band(f.age_at_referral) for f in cases)), len(cases)),
@@ -152,6 +165,9 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
         Breakdown("action_plan", count(("with_plan", "without_plan"), (
             "with_plan" if f.first_plan_on else "without_plan" for f in accepted)), len(accepted),
                   ("eligibility", "accepted")),
+        # The cases with a plan are the accepted ones' "with_plan" cell: shown (or hidden) as that cell is.
+        Breakdown("plan_participation", count(PARTICIPATION, (f.plan_participation for f in with_plan)),
+                  len(with_plan), ("action_plan", "with_plan")),
         Breakdown("closure_reason", count((r.value for r in ClosureReason), (f.closure_reason for f in closed)),
                   len(closed)),
         Breakdown("plan_rows_by_category", count(categories, (c for c, _ in rows)), len(rows)),

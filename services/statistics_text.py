@@ -15,6 +15,7 @@ BREAKDOWNS = {
     "eligibility": "Beslut om aktualitet",
     "target_group": "Bedömda som aktuella: inom eller utanför målgruppen 15–25 år",
     "action_plan": "Bedömda som aktuella: åtgärdsplan upprättad",
+    "plan_participation": "Med åtgärdsplan: den senaste planen upprättad i samråd med den unge",
     "closure_reason": "Avslutade ärenden efter skäl",
     "plan_rows_by_category": "Rader i den senaste åtgärdsplanen efter kategori",
     "plan_rows_by_follow_up": "Rader i den senaste åtgärdsplanen efter senaste uppföljning",
@@ -24,7 +25,8 @@ BREAKDOWNS = {
 # Each breakdown's first column: what its rows are (every table's said "Uppgift").
 COLUMNS = {
     "entry_route": "Väg in", "age_at_referral": "Ålder", "eligibility": "Beslut", "target_group": "Målgrupp",
-    "action_plan": "Åtgärdsplan", "closure_reason": "Skäl", "plan_rows_by_category": "Kategori",
+    "action_plan": "Åtgärdsplan", "plan_participation": "Den unge deltog", "closure_reason": "Skäl",
+    "plan_rows_by_category": "Kategori",
     "plan_rows_by_follow_up": "Senaste uppföljning", "member_agencies": "Myndighet", "consents": "Samtycken",
 }
 MEASURE = "Mått"   # the medians' first column
@@ -32,6 +34,7 @@ CELLS = {
     "accepted": "Aktuell", "declined": "Inte aktuell", "pending": "Inte beslutat ännu",
     "inside": "Inom målgruppen", "outside": "Utanför målgruppen (med skäl)",
     "with_plan": "Med åtgärdsplan", "without_plan": "Utan åtgärdsplan ännu",
+    "with_young_person": "Ja", "without_young_person": "Nej", "not_recorded": "Ej angivet",
     "under_15": "Under 15 år", "15_17": "15–17 år", "18_20": "18–20 år", "21_over": "21 år och äldre",
     "not_followed_up": "Inte uppföljd",
     "granted": "Lämnade samtycken", "withdrawn": "Återkallade samtycken",

@@ -46,6 +46,9 @@ def test_social_services_gets_counts_and_medians_of_its_cohort_with_small_cells_
     assert b["closure_reason"]["cells"]["goals_met"] == "<5" and b["closure_reason"]["total"] == "<5"
     assert b["consents"]["cells"]["granted"] == 15   # the young person and two guardians, in five cases
     assert b["action_plan"]["cells"] == {"with_plan": "<5", "without_plan": "<5"}   # 1 and 4 of 5 accepted
+    # The one plan, revised without saying who took part: "<5" not recorded, as its total ("with_plan") is shown.
+    assert b["plan_participation"] == {"total": "<5", "cells": {
+        "with_young_person": 0, "without_young_person": 0, "not_recorded": "<5"}}
     assert b["plan_rows_by_category"]["cells"]["school"] == "<5" and b["plan_rows_by_follow_up"]["total"] == "<5"
     assert found["medians"]["referral_to_decision"] == 1.0   # decided 2026-02-02 on a referral of 02-01
     assert found["medians"]["referral_to_closure"] is None   # one case closed: not shown

@@ -66,7 +66,8 @@ def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, con
 def test_a_guardian_not_on_the_case_is_refused_in_swedish(case_id, context, settings, tick):
     web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/plan").text
-    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["true"], "guardians_took_part": ["nobody"]}
+    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["true"],
+            "guardians_took_part": ["nobody"]}
     tick()
     refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
     assert refused.status_code == 422

@@ -30,7 +30,8 @@ def test_social_services_sees_its_municipality_s_figures_in_accessible_tables(cl
     # every cell is hidden (red team 2026-12-05).
     assert re.search(r'<th scope="row">Aktuell</th><td>\.\.</td>', html)
     assert re.search(r'<th scope="row">Inte beslutat ännu</th><td>\.\.</td>', html)
-    assert html.count("<caption>") == 11 and '<th scope="col">Antal</th>' in html
+    assert "<caption>Med åtgärdsplan: den senaste planen upprättad i samråd med den unge</caption>" in html
+    assert html.count("<caption>") == 12 and '<th scope="col">Antal</th>' in html
     numbers = [app.get_case(__import__("uuid").UUID(c)).case_number for c in cases]
     for secret in [*cases, *numbers, REFERRAL["name"], BORN_2009_03_14, "Hög risk"]:
         assert secret not in html, secret

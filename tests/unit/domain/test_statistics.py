@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from domain import statistics as s
 from domain.calendar import age_on
 from domain.case import Case
+from domain.group_commands import PlanRowDraft
 from domain.identity import luhn_check_digit
 from domain.values import YOUNG_PERSON
 from tests.builders import BORN_1993_10_21, BORN_2003_06_10, CATALOGUE, SOCIAL, CaseStory, utc
@@ -251,3 +252,39 @@ def test_no_suppressed_cell_is_pinned_by_the_total_two_small_cells_or_a_small_on
             continue
         out = s.suppress(cells, total)
         assert not _pinned_by_the_total(cells, out), (cells, out)
+
+
+def test_a_case_counts_whether_the_young_person_took_part_in_drawing_up_its_latest_plan():
+    st = CaseStory().accept().join("skola", "bup")
+    assert s.figures_of(st.events).plan_participation is None   # no plan yet
+    st.plan()   # recorded without saying
+    assert s.figures_of(st.events).plan_participation == "not_recorded"
+    st.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft("Skola", "I tid", "Alarm", "Mentor")], by=SOCIAL,
+                        at=st.at(), catalogue=CATALOGUE, young_person_took_part=False, not_taking_part_reason="Sjuk.")
+    assert s.figures_of(st.events).plan_participation == "without_young_person"
+    st.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft("Skola", "I tid", "Alarm", "Mentor")], by=SOCIAL,
+                        at=st.at(), catalogue=CATALOGUE, young_person_took_part=True)
+    assert s.figures_of(st.events).plan_participation == "with_young_person"
+
+
+def test_plans_drawn_up_with_the_young_person_are_counted_over_the_cases_with_a_plan():
+    raw = s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES, categories=CATEGORIES)
+    b = next(x for x in raw.breakdowns if x.key == "plan_participation")
+    assert b.cells == {"with_young_person": 0, "without_young_person": 0, "not_recorded": 8}
+    assert (b.parts_of, b.within) == (8, ("action_plan", "with_plan"))
+
+
+def test_plans_drawn_up_with_the_young_person_are_suppressed_as_their_total_is():
+    def published(*participation: str | None) -> dict:
+        figures = [s.CaseFigures(
+            referral_date=date(2026, 2, 1), entry_route="known", age_at_referral=16, decision="accepted",
+            outside_target_group=False, decided_on=date(2026, 2, 2), first_plan_on=date(2026, 2, 3) if p else None,
+            closed_on=None, closure_reason=None, plan_participation=p) for p in participation]
+        published = s.deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31)))
+        return published["breakdowns"]["plan_participation"]
+    # 3 without the young person: "<5", and the 6 with them hidden too, or 9 - 6 would give the 3 back.
+    assert published(*["with_young_person"] * 6, *["without_young_person"] * 3) == {
+        "total": 9, "cells": {"with_young_person": "..", "without_young_person": "<5", "not_recorded": 0}}
+    # 13 with a plan beside 1 without: with_plan is hidden beside its "<5", so this total is too, and a cell with it.
+    hidden = published(*["with_young_person"] * 7, *["not_recorded"] * 6, None)
+    assert hidden["total"] == s.HIDDEN and s.HIDDEN in hidden["cells"].values()
