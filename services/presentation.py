@@ -34,6 +34,16 @@ def describe_fact(fact: Fact, catalogue: Catalogue) -> str:
     return render(fact.content, catalogue) if render else fact.kind
 
 
+def _drawn_up_with(c: Mapping[str, Any]) -> str:
+    """Who drew a plan revision up, as the goal carries it (by guardian id only: counted, not named here).  A goal
+    from before it was recorded, or recorded without it: "ej angivet"."""
+    took_part, guardians = c.get("young_person_took_part"), c.get("guardians_took_part") or ()
+    if took_part is None:
+        return "upprättad i samråd med den unge: ej angivet"
+    said = "ja" if took_part else f"nej ({c.get('not_taking_part_reason') or 'skäl saknas'})"
+    return f"upprättad i samråd med den unge: {said}; vårdnadshavare som deltog: {len(guardians)}"
+
+
 def _calendar_moment(c: Mapping[str, Any]) -> str:
     """A calendar fact: its moment is an instant (Stockholm midnight, stored in UTC), shown as the Swedish date it
     begins or ends (the UTC date of Stockholm midnight is the day before); the consent it concerns named."""
@@ -302,7 +312,8 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "member.joined": lambda c, cat: (f"{agency_name(c['agency'], cat)} med i gruppen "
                                      f"({c['contact_person']}, {c['role']})"),
     "member.left": lambda c, cat: f"{agency_name(c['agency'], cat)} lämnar gruppen: {c['reason']}",
-    "plan.goal": lambda c, cat: f"Åtgärdsplan, revision {c['revision']}: huvudmål ”{c['main_goal']}”",
+    "plan.goal": lambda c, cat: f"Åtgärdsplan, revision {c['revision']}: huvudmål ”{c['main_goal']}”;"
+                                f" {_drawn_up_with(c)}",
     "plan.row": lambda c, cat: f"Planrad {c['area']}: {c['goal']} (ansvarig: {c['responsible']})",
     "meeting": lambda c, cat: f"Nätverksmöte {c['held_on']}"
     + (f", nästa möte {c['next_meeting']}" if c.get("next_meeting") else ""),

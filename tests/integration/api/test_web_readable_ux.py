@@ -271,7 +271,8 @@ def test_user_facing_swedish_quotes_with_the_swedish_marks():
               presentation.describe_basis(Basis("law", legal_basis="lag_99"), catalogue),
               presentation.describe_cause([Cause("altered")], catalogue),
               presentation.describe_fact(_goal(), catalogue)]
-    assert worded[-1] == "Åtgärdsplan, revision 1: huvudmål ”Gå i skolan.”"
+    assert worded[-1] == ("Åtgärdsplan, revision 1: huvudmål ”Gå i skolan.”; upprättad i samråd med den unge:"
+                          " ej angivet")
     assert worded[0] == "okänd grund ”altered”"
     found += [w for w in worded if _NOT_SWEDISH_QUOTES.search(w)]
     assert not found, found
