@@ -60,7 +60,8 @@ def realistic_history(app):
         rows = [PlanRowDraft("Hälsa", "Inga droger", "Samtal", "Den unge", ("bup",)),
                 PlanRowDraft("Skola", "I tid", "Väckarklocka", "Föräldrarna", ("skola",))]
         for revision in range(2):
-            case.revise_plan(main_goal="Sluta med brott", rows=rows, by=SOCIAL, at=at, catalogue=cat)
+            case.revise_plan(main_goal="Sluta med brott", rows=rows, by=SOCIAL, at=at, catalogue=cat,
+                             young_person_took_part=True, guardians_took_part=tuple(case.guardians)[:1])
             case.record_meeting(held_on=date(2026, 2, 1), attendees=("socialtjanst", "skola", "polis", "bup"),
                                 other_attendees=("Den unge",), outcomes=(
                                     Outcome("school", "skola", "Närvaron har ökat."),

@@ -81,7 +81,8 @@ class Demo:
                       Guardian("", "Maria Exempel"), Guardian("", "Johan Exempel"))))
         self.step(date(2026, 2, 12), "Peter och båda vårdnadshavarna lämnar samtycke", self._consents)
         self.step(date(2026, 2, 13), "Gruppen bildas: skolan, polisen och BUP", self._members)
-        self.step(date(2026, 2, 20), "Åtgärdsplan upprättas (Hälsa och Skola)", self._plan)
+        self.step(date(2026, 2, 20), "Åtgärdsplan upprättas i samråd med Peter och mamma (Hälsa och Skola)",
+                  self._plan)
         self.step(date(2026, 3, 5), "Nätverksmöte med resultat från skolan, BUP och polisen", self._meeting)
         self.step(date(2026, 3, 10), "Skolan rapporterar närvaro; polisen en ny misstanke (LUL 6 §)",
                   self._contributions)
@@ -119,7 +120,8 @@ class Demo:
                                    PlanRowDraft(area="Skola", goal="Komma i tid till lektioner.",
                                                 how="Peter ställer sitt alarm och vet när bussen går.",
                                                 responsible="Peter och hans föräldrar",
-                                                responsible_agencies=("skola",))))
+                                                responsible_agencies=("skola",))),
+                             young_person_took_part=True, guardians_took_part=(self.mother,))
 
     def _meeting(self) -> None:
         self.app.record_meeting(

@@ -75,6 +75,8 @@ def test_the_police_sees_the_school_row_of_the_plan_but_not_the_health_row(demo)
     assert any("Planrad Skola" in line for line in plan[POLICE][1])
     assert not any("Planrad Hälsa" in line for line in plan[POLICE][1])
     assert any("Planrad Hälsa" in line for line in plan[SCHOOL][1])
+    # Who drew it up travels with the goal (`case`): the school, which sees it, reads it; ids are not names.
+    assert any("i samråd med den unge: ja; vårdnadshavare som deltog: 1" in line for line in plan[SCHOOL][1])
 
 
 def test_a_lul6_suspicion_reaches_social_services_by_law(demo):
