@@ -164,7 +164,7 @@ class Plan(Command):
         "main_goal": "Elias fullföljer årskurs 9 utan nya brott.",
         "rows": [{"area": "Skola", "goal": "Närvaro över 90 %", "how": "Daglig avstämning",
                   "responsible": "Mentor", "responsible_agencies": ["skola"]}],
-        "young_person_took_part": True, "guardians_took_part": ["5f0c…"]}]})
+        "young_person_took_part": True}]})
     main_goal: str = Field(min_length=1, max_length=400)
     rows: list[PlanRowIn] = Field(min_length=1, max_length=Many)
     # Who drew this revision up with social services ("i samråd med individen och berörda parter"): true or false
