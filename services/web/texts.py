@@ -124,7 +124,9 @@ T: dict[str, str] = {
                           " Lämnas frågan obesvarad registreras det som ej angivet.",
     "participation_young_person": "Upprättad i samråd med den unge", "participation_guardians": "Vårdnadshavare som"
     " deltog", "participation_reason": "Skäl till att den unge inte deltog", "participation_not_recorded": "Ej angivet",
-    "participation_reason_hint": "Krävs när svaret är Nej.",
+    # The reason travels with the plan's goal (`case`): every member seeing the goal reads it as written.
+    "participation_reason_hint": "Krävs när svaret är Nej. Visas för alla som ser planens huvudmål: skriv inget om"
+                                 " hälsa, brott, placering eller annat som bara vissa myndigheter får se.",
     "participation_none_guardians": "Ingen vårdnadshavare registrerad som deltagande.",
     "participation_unnamed": "vårdnadshavare", "participation_yes": "Ja", "participation_no": "Nej",
     "plan_row": "Rad", "more_rows": "Fler rader", "more_outcomes": "Fler resultat", "plan_submit": "Spara ny revision", "plan_history": "Revisioner och ändringar",

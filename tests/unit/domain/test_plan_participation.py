@@ -55,9 +55,9 @@ def test_a_young_person_who_did_not_take_part_needs_a_reason():
     with pytest.raises(InvalidInput) as raised:
         revise(story, young_person_took_part=False)
     assert raised.value.field == "not_taking_part_reason" and story.case.plan_revision == 0
-    revise(story, young_person_took_part=False, not_taking_part_reason="  Inlagd på SiS-hem.  ")
-    assert last_plan(story).participation == PlanParticipation(False, (), "Inlagd på SiS-hem.")
-    assert goal_fact(story).content["not_taking_part_reason"] == "Inlagd på SiS-hem."
+    revise(story, young_person_took_part=False, not_taking_part_reason="  Ville inte komma.  ")
+    assert last_plan(story).participation == PlanParticipation(False, (), "Ville inte komma.")
+    assert goal_fact(story).content["not_taking_part_reason"] == "Ville inte komma."
 
 
 def test_a_reason_beside_a_young_person_who_took_part_is_refused():
