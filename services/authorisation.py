@@ -63,6 +63,9 @@ def is_member_user(p: Principal, catalogue: Catalogue) -> bool:
 def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -> None:
     if not is_social_services(p, catalogue):
         raise Forbidden("only social services (handläggare or samordnare) receive referrals")
+    if not p.municipality:
+        raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
+                             " opens cases in its own municipality; ask your identity provider's administrator to add it")
     if p.municipality != municipality:
         raise Forbidden("you can only open cases in your own municipality", field="municipality")
 

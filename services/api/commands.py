@@ -45,7 +45,10 @@ class Referral(BaseModel):
         "municipality": "0180", "personnummer": "200901012385", "name": "Elias Exempel",
         "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
         "summary": "Misstänkt för rån tillsammans med äldre ungdomar.", "summary_category": "crime"}]})
-    municipality: str = Field(min_length=4, max_length=4, pattern=r"^[0-9]{4}$")
+    # Social services opens cases only in its own municipality, which the caseworker's sign-in names: left out, it is
+    # that one; given, it must be that one (403 otherwise).
+    municipality: str | None = Field(default=None, min_length=4, max_length=4, pattern=r"^[0-9]{4}$",
+                                     description="the municipality's code, e.g. 0180; left out: the sign-in's")
     personnummer: str = Field(min_length=10, max_length=13, description="personnummer or samordningsnummer")
     name: str = Short
     entry_route: EntryRoute

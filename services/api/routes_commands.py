@@ -68,8 +68,11 @@ REFERRAL_ERRORS = {**ERRORS, 409: {
 async def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Open a case from a referral (aktualisering); the answer names the new case number."""
+    # Left out: the sign-in's municipality (one without any is refused as the check below refuses it).
+    arguments = {**referral.model_dump(), "municipality": referral.municipality or user.municipality}
+
     async def run() -> Done:   # drawing the case number reads and retries: in a thread, off the event loop
-        return await asyncio.to_thread(ctx.cases.open_case, user, **referral.model_dump())
+        return await asyncio.to_thread(ctx.cases.open_case, user, **arguments)
     return await write(ctx, user, request, idempotency_key, referral.model_dump_json, run, 201,
                        lambda case_id: f"/api/v1/cases/{case_id}")
 

@@ -12,6 +12,18 @@ def test_a_referral_opens_a_case_with_the_municipalitys_next_number(client, user
     assert response.headers["Location"] == f"/api/v1/cases/{body['case_id']}"
 
 
+def test_a_referral_without_a_municipality_is_the_sign_ins_and_one_naming_another_is_refused(client, users):
+    referral = {k: v for k, v in REFERRAL.items() if k != "municipality"}
+    body = ok(client.post("/api/v1/cases", json=referral, headers=users.social), 201)
+    assert body["created"] == "0180-2026-0001"
+    other = client.post("/api/v1/cases", json={**referral, "municipality": "0181"}, headers=users.social)
+    assert other.status_code == 403 and other.json()["error"]["field"] == "body.municipality"
+    nowhere = client.post("/api/v1/cases", json=referral,
+                          headers=users.headers("socialtjanst", "caseworker", municipality=None))
+    assert nowhere.status_code == 403 and nowhere.json()["error"]["code"] == "no_municipality"
+    assert client.get("/api/v1/cases", headers=users.social).json()["cases"][0]["case_number"] == "0180-2026-0001"
+
+
 def test_the_school_sees_what_the_consents_cover_and_not_the_police_referral(client, users, tick):
     case_id, _ = school_consented_case(client, users, tick)
     tick()
