@@ -22,7 +22,8 @@ EXAMPLE_BODY = {"schema": "sigill.disclosure/4", "event_id": EXAMPLE_ID, "feed":
                 "change": "disclosed", "basis": {"kind": "consent", "consent_ids": ["c-1", "c-2"],
                                                  "legal_basis": None},
                 "at": "2026-02-03T10:15:00+01:00",
-                "content": {"category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
+                "content": {"contribution_id": "9b2e4c1a-7d3f-4e8a-b6c5-1f0a2d3e4b5c", "agency": "polis",
+                            "category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
 EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "4",
                    "change": "disclosed", "basis_kind": "consent", "basis_ids": "c-1,c-2"}
 EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
@@ -58,10 +59,13 @@ class FeedBody(BaseModel):
     kind: str | None = Field(description="what kind of fact, e.g. contribution; null, as content is, when your"
                                          " agency no longer sees the fact as the message is read (schema 4)")
     category: str | None = Field(description="the information category; null when kind is")
-    change: Change = Field(description="ended: stop using the fact; erased: delete everything of the case")
+    change: Change = Field(description="ended: delete the fact you hold, whatever ended it (no cause is given);"
+                                       " erased: delete everything of the case")
     basis: FeedBasis
     at: datetime
-    content: dict[str, Any] | None = Field(description="the fact as your agency may see it, on 'disclosed' only")
+    content: dict[str, Any] | None = Field(description="the fact as your agency may see it, on 'disclosed' while it"
+                                                       " sees the fact as the message is read (else null); its fields"
+                                                       " per kind: the published JSON Schema's $defs content.<kind>")
     erased: bool = Field(description="the case has been erased: delete what you hold of it")
 
 

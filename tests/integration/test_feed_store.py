@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
 
 import jsonschema_rs
 import psycopg
 import pytest
 import yaml
 
-from projections.agency_feed import feed_of
+from domain.group_commands import PlanRowDraft
+from domain.values import YOUNG_PERSON, Decision, Guardian, Outcome, ScopeEntry
+from projections.agency_feed import FeedMessage, feed_of
 from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
 from tests.builders import POLICE, SCHOOL, SOCIAL
-from tests.service_behaviour import consenting_school
+from tests.service_behaviour import consenting_school, open_case
 from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history,
                                             unkeyed_event_id)
 from tests.integration.test_agency_views import busy_case
@@ -263,6 +268,71 @@ def test_every_message_fits_the_published_json_schema(app, runner):
     for message in messages:
         body.validate(json.loads(message.body()))
         headers.validate({name: value.decode() for name, value in message.headers()})
+
+
+def every_kind_of_fact(app, midway: Callable[[], None]) -> None:
+    """A case with every kind of fact domain/facts.py makes, for members (school, BUP) and social services: a
+    duplicate confirmed, consents granted, narrowed and withdrawn, a plan, a meeting with every part, contributions,
+    a follow-up, a member leaving, a calendar moment and the closure.  ``midway`` is called before the ends (after
+    them a member no longer sees what it saw)."""
+    first, _ = open_case(app)
+    app.clock.advance(timedelta(minutes=1))
+    case_id, _ = open_case(app, despite_open_cases=[SimpleNamespace(case_id=first, case_number="0180-2026-0001")])
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=True, reasons="Hög risk.", instruments=("SAVRY", "BBIC"),
+                           decided_on=date(2026, 2, 2))
+    app.record_guardians(case_id, by=SOCIAL, guardians=(Guardian("", "Maria"), Guardian("", "Johan")))
+    scope = (ScopeEntry("skola", ("case", "school", "family", "assessment", "health")),
+             ScopeEntry("bup", ("case", "health", "school")))
+    consents = {consenter: app.grant_consent(case_id, by=SOCIAL, consenter=consenter, scope=scope, purpose="Samverkan",
+                                             valid_from=date(2026, 2, 4), valid_until=None, form="written").value
+                for consenter in (YOUNG_PERSON, *app.get_case(case_id).guardians)}
+    app.clock.advance(timedelta(days=1))
+    app.note_calendar(case_id)   # the consents' first day
+    for agency in ("skola", "bup", "polis"):
+        app.add_member(case_id, by=SOCIAL, agency=agency, contact_person="Kim", role="kontaktperson")
+    app.revise_plan(case_id, by=SOCIAL, main_goal="Sluta med brott", rows=(
+        PlanRowDraft(area="Hälsa", goal="Inga droger.", how="Samtal.", responsible="BUP", responsible_agencies=("bup",)),
+        PlanRowDraft(area="Skola", goal="I tid.", how="Alarm.", responsible="Skolan", responsible_agencies=("skola",))))
+    app.record_meeting(case_id, by=SOCIAL, held_on=date(2026, 2, 4), attendees=("skola", "bup"),
+                       other_attendees=("Den unge",), next_meeting=None,
+                       outcomes=(Outcome("school", "skola", "Sen."), Outcome("health", "bup", "Samtal.")),
+                       decisions=(Decision("Följ upp närvaron.", "school"),))
+    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 92 %.")
+    app.record_contribution(case_id, by=POLICE, category="crime", text="Snatteri.", legal_basis="lul6")
+    row = next(r for r in app.get_case(case_id).plan_rows.values() if r.area == "Skola")
+    app.record_follow_up(case_id, by=SCHOOL, row_id=row.row_id, status="partly", note="Bättre.")
+    midway()
+    app.narrow_consent(case_id, by=SOCIAL, consent_id=consents[YOUNG_PERSON], consenter=YOUNG_PERSON,
+                       scope=(ScopeEntry("skola", ("case", "school", "assessment", "health")), scope[1]),
+                       valid_until=None)
+    guardian = next(c for c in consents if c != YOUNG_PERSON)
+    app.withdraw_consent(case_id, by=SOCIAL, consent_id=consents[guardian], consenter=guardian)
+    app.remove_member(case_id, by=SOCIAL, agency="bup", reason="Klar.")
+    app.close_case(case_id, by=SOCIAL, reason="goals_met", outcome="Målen nådda.")
+
+
+def test_every_kind_of_facts_content_is_described_in_the_schema(app, runner):
+    """The schema describes each kind's content (README, *What a message's content holds*): every kind a feed sends
+    content of has its description, each described kind is sent, and every content fits its kind's."""
+    read: dict[str, FeedMessage] = {}
+
+    def read_every_feed() -> None:   # as a consumer following the feeds reads them
+        runner.catch_up()
+        _, heads = runner.store.feed_heads()
+        read.update((str(m.event_id), m) for feed in heads for m in runner.store.feed(feed, 0, 10_000) if m.content)
+
+    every_kind_of_fact(app, read_every_feed)
+    read_every_feed()
+    schema = json.loads((SCHEMA_DIR / "disclosure-message.schema.json").read_text())
+    described = {name.removeprefix("content.") for name in schema["$defs"] if name.startswith("content.")}
+    assert {m.kind for m in read.values()} == described
+    body, _ = schema_validators()
+    for message in read.values():
+        body.validate(json.loads(message.body()))
+    subject = next(json.loads(m.body()) for m in read.values() if m.kind == "case.subject")
+    assert not body.is_valid({**subject, "content": {"name": "Peter Exempel"}})   # its kind's fields are required
+    row = next(json.loads(m.body()) for m in read.values() if m.kind == "plan.row")
+    assert not body.is_valid({**row, "content": {**row["content"], "revision": "1"}})   # and typed
 
 
 def test_the_asyncapi_examples_fit_the_schema_too():
