@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -98,6 +99,8 @@ def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
 
 # -- consents ---------------------------------------------------------------------------------------------------
 
+SAME_AS = "samma_som"   # ?samma_som=<a consent's short id>: the grant form filled from that consent
+
 
 def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
               errors: dict[str, str] | None = None, status: int = 200, target: str = "grant") -> Response:
@@ -106,10 +109,16 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     require_lead(seen)
     now = case_now(request, seen)
     cat = service(request).catalogue
-    fresh = Typed.of({"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"})
     picture, consents = views.picture(seen.disclosures, cat, now), views.consents(seen.disclosures, now)
+    fresh = {"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"}
+    # "Nytt samtycke med samma omfattning": a link, no script; only the page shown, never what is sent (the form's
+    # action has no query, so its key and content are as any other's).
+    copied_from = request.query_params.get(SAME_AS, "") if typed is None else ""
+    same = views.same_scope(consents, copied_from, cat.agencies, cat.categories,
+                            date.fromisoformat(fresh["valid_from"])) if copied_from else None
     return show(request, user, seen, "samtycken", "consents.html", status,
-                typed=typed if target == "grant" and typed else fresh, errors=errors or {}, target=target,
+                typed=typed if target == "grant" and typed else Typed.of({**fresh, **(same or {})}),
+                errors=errors or {}, target=target, same_as=SAME_AS, copied_from=copied_from if same else "",
                 refused=typed if target != "grant" else None,
                 picture=picture, consents=consents, idle=views.idle(picture, consents),
                 consenters=views.consenters_now(seen.disclosures, now),

@@ -92,6 +92,12 @@ T: dict[str, str] = {
     "consent_missing": "samtycke saknas från",
     "consent_idle_all": "Samtycket gäller men lämnar inte ut något just nu:",
     "consent_idle_some": "Samtycket gäller men lämnar inte ut något för {n} av sina {of} delar just nu:",
+    # The consents' cards (consents.html): a closed case's, the consent's form, a new consent with the same scope.
+    "consent_closed_case": "lämnar inte ut något sedan ärendet avslutades {day}",
+    "consent_same_scope": "Nytt samtycke med samma omfattning",
+    "consent_same_scope_as": "som samtycke {id}",
+    "consent_copied": "Omfattning, ändamål och giltighet är ifyllda från samtycke {id}. Välj vem som lämnar"
+                      " samtycket och i vilken form, och kontrollera resten innan du registrerar.",
     "consents_count_note": "Samtycken i kraft räknar samtycken inom sin giltighetstid. De lämnar ut något först när "
                            "alla som behövs har samtyckt (under 18: den unge och varje vårdnadshavare med vårdnad) "
                            "– fliken Samtycken visar vem som saknas.", "scope": "Omfattning (mottagare och kategorier)",

@@ -206,6 +206,7 @@ class Picture:
     member: dict[str, bool] = field(default_factory=dict)
     turns_18: date | None = None    # while under 18: the day guardians' consents stop counting
     closed: bool = False            # the case is closed: no member sees anything under consent any more
+    closed_on: date | None = None   # the day it was closed (Stockholm), for the cards: "… sedan ärendet avslutades"
     declined: bool = False          # found not eligible: no group is formed, no consent is granted any more
 
 
@@ -219,7 +220,8 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     born: date = subject[0].content["birth_date"]
     group = members(disclosures)
     rows = consents(disclosures, now)
-    closed = bool(facts_seen(disclosures, "case.closed"))   # the group's work ended with it (rules version 7)
+    closure = facts_seen(disclosures, "case.closed")   # the group's work ended with it (rules version 7)
+    closed = bool(closure)
     declined = not closed and phase_of(disclosures) == "declined"   # no agency joins it, no consent is given
     case = SimpleNamespace(
         born=born, members=group, phase=Phase.CLOSED if closed else None,
@@ -232,7 +234,8 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     taking_part = {**group, lead: None}
     agencies = sorted(named | set(group), key=lambda a: agency_name(a, catalogue))
     result = Picture(agencies, list(catalogue.categories), member={a: a in taking_part for a in agencies},
-                     closed=closed, declined=declined)
+                     closed=closed, closed_on=local_date(closure[-1].recorded_at) if closure else None,
+                     declined=declined)
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
@@ -248,9 +251,9 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
         for category in result.categories:
             probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
             basis = judge.basis_for(probe)
-            if basis is None:   # on a declined case no consent can be given: none is "missing"
+            if basis is None:   # on a declined or closed case no consent opens anything: none is "missing"
                 result.cells[agency, category] = Cell(
-                    False, missing=() if declined else _missing(rows, case, agency, category, now))
+                    False, missing=() if declined or closed else _missing(rows, case, agency, category, now))
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
@@ -301,6 +304,33 @@ def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tupl
             result[row.record.consent_id] = (len(waiting), len(parts),
                                              tuple(dict.fromkeys(m for cell in waiting for m in cell.missing)))
     return result
+
+
+def short_id(consent_id: str) -> str:
+    """A consent's id as its card shows it (and the link to a new consent with the same scope names it)."""
+    return consent_id[:8]
+
+
+def same_scope(rows: Sequence[ConsentRow], shown: str, agencies: Iterable[str], categories: Iterable[str],
+               today: date) -> dict[str, Any] | None:
+    """A new consent's form filled from the consent whose card shows the id ``shown`` (``?samma_som=``): its
+    scope as it stands now, only the recipients and categories the form still offers, its purpose and its end —
+    three consents (the young person's and two guardians') are mostly the same, and each was 99 boxes to tick.
+    Not who consents, nor how (written or oral): that is each consenter's own, for the caseworker to choose.  It
+    starts today if the consent copied started earlier (a consent given now is not recorded as given before),
+    and ends when it ends unless that is before the new one starts (then the end is left for the caseworker to
+    write: a consent cannot end before it starts, and the empty field would read "tills vidare" only if left so).
+    None for an id no consent of the page has, or more than one: the page then shows the empty form."""
+    found = [r.record for r in rows if short_id(r.record.consent_id) == shown]
+    if len(found) != 1:
+        return None
+    record, offered_agencies, offered_categories = found[0], set(agencies), set(categories)
+    starts = max(record.valid_from, today)
+    return {"scope": [f"{s.agency}:{c}" for s in record.scope if s.agency in offered_agencies
+                      for c in s.categories if c in offered_categories],
+            "purpose": record.purpose, "valid_from": starts.isoformat(),
+            "valid_until": record.valid_until.isoformat() if record.valid_until and record.valid_until >= starts
+            else None}
 
 
 def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:

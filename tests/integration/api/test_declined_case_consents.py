@@ -54,6 +54,7 @@ def test_the_web_offers_no_consent_form_on_a_declined_case_and_says_why(client, 
     page = web.get(f"/arenden/{case_id}/samtycken").text
     assert 'id="consents-declined"' in page and "inga nya samtycken registreras" in page
     assert f'action="/arenden/{case_id}/samtycken"' not in page   # no grant form
+    assert "?samma_som=" not in page   # nor a link to one filled from a consent given before
     assert f"/samtycken/{consent}/aterkallelse" in page and f"/samtycken/{consent}/begransning" in page
     assert "när den är med i gruppen" not in page   # no agency joins a declined case
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))

@@ -425,10 +425,103 @@ def test_a_closed_cases_picture_names_no_missing_consent(client, users, tick, co
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
                    json={"reason": "other", "outcome": "Arbetet är avslutat."}))
-    page = _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    html = social.get(f"/arenden/{case_id}/samtycken").text
+    page = _text(html)
     assert "samtyckena ger inte längre någon myndighet i gruppen del av något" in page
     assert "samtycke saknas" not in page.split("Lämnade samtycken")[0]
     assert "Den unge fyller 18 år" not in page
+    # Nor do the cards: they said "gäller" and "samtycke saknas från Johan", as if a consent could still open
+    # something.  A consent in its days reads as disclosing nothing since the closure; the withdrawn one as before.
+    assert "samtycke saknas" not in page
+    for given in consents[:2]:
+        assert _heading(html, given).endswith(" · lämnar inte ut något sedan ärendet avslutades 2026-02-03"), given
+    assert _heading(html, consents[2]).endswith(" · återkallat")
+    # The domain records nothing more on a closed case, a withdrawal neither: no form, and no new consent offered.
+    assert "/aterkallelse" not in html and "samma_som" not in html and "Nytt samtycke med samma" not in page
+
+
+def _card(html: str, consent_id: str) -> str:
+    return re.search(rf'<section class="consent" id="consent-{consent_id[:8]}">(.*?)</section>', html,
+                     re.S).group(1)
+
+
+def _heading(html: str, consent_id: str) -> str:
+    return _text(re.search(r"<h3>(.*?)</h3>", _card(html, consent_id), re.S).group(1)).strip()
+
+
+def test_each_consent_card_says_its_form(client, users, tick, context, settings):
+    """Written or oral (documented) was recorded with each consent and shown nowhere."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    oral = ok(client.post(f"/api/v1/cases/{case_id}/consents", headers=users.social, json={
+        "consenter": "young_person", "scope": [{"agency": "polis", "categories": ["school"]}],
+        "purpose": "Samverkan", "valid_from": "2026-02-03", "form": "oral_documented"}), 201)["created"]
+    html = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
+    assert "Form: Skriftligt" in _text(_card(html, consents[0]))
+    assert "Form: Muntligt, dokumenterat" in _text(_card(html, oral))
+    assert "Skriftligt" not in _text(_card(html, oral))
+
+
+def _grant_form(html: str) -> str:
+    after = html[html.index('<h2 id="grant">'):]
+    return after[:after.index("</form>")]
+
+
+def _ticked(form: str) -> set[str]:
+    return set(re.findall(r'name="scope" value="([^"]+)"[^>]*\bchecked\b', form))
+
+
+def _value(form: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', form).group(1)
+
+
+def test_a_new_consent_starts_from_another_ones_scope(client, users, tick, context, settings):
+    """Three consents of the same scope were 99 boxes to tick each time.  Each card links to the form filled from
+    its consent (by the id the card shows), scope, purpose and end; who consents, and how, are still chosen."""
+    case_id, consents = school_consented_case(client, users, tick, others={"polis": ["case"],
+                                                                           "frivilligorganisation": ["health"]})
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/narrowings", headers=users.social, json={
+        "consenter": "young_person", "valid_until": "2026-12-31",
+        "scope": [{"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]}]}))
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/samtycken").text
+    short = consents[0][:8]
+    link = f"/arenden/{case_id}/samtycken?samma_som={short}#grant"
+    assert f'href="{link}"' in _card(page, consents[0])
+    assert f"Nytt samtycke med samma omfattning som samtycke {short}" in _text(_card(page, consents[0]))
+    empty = _grant_form(page)
+    assert _ticked(empty) == set() and "consent-copied" not in page
+    filled_page = social.get(link.split("#")[0]).text
+    filled = _grant_form(filled_page)
+    # As narrowed: the voluntary organisation's part is no longer in it.
+    assert _ticked(filled) == {"skola:case", "skola:school", "polis:case"}
+    assert _value(filled, "purpose") == "Samverkan"
+    assert _value(filled, "valid_from") == "2026-02-03"   # it started 2026-02-02: a consent given now starts today
+    assert _value(filled, "valid_until") == "2026-12-31"
+    assert re.search(r'<option value="[^"]*" selected>', filled.split('name="consenter"')[1].split("</select>")[0]) \
+        is None   # the caseworker chooses who consents
+    assert f"ifyllda från samtycke {short}" in _text(filled_page)
+    assert 'action="/arenden/' + case_id + '/samtycken"' in filled   # no query: sent as any consent form
+    # A bad or unknown id is the empty form, never an error.
+    for bad in ("ffffffff", consents[0], "x" * 300, "", "%00"):
+        shown = social.get(f"/arenden/{case_id}/samtycken?samma_som={bad}")
+        assert shown.status_code == 200, bad
+        assert _ticked(_grant_form(shown.text)) == set() and "consent-copied" not in shown.text, bad
+    # Sent with a consenter chosen, it is recorded once, however often it is sent.
+    data = {name: _value(filled, name) for name in ("csrf", "form_key", "expected_version", "purpose", "valid_from",
+                                                     "valid_until")}
+    data.update(consenter="young_person", scope=sorted(_ticked(filled)), form="written")
+    tick()
+    for _ in range(2):
+        sent = social.post(f"/arenden/{case_id}/samtycken", data=data, follow_redirects=False)
+        assert sent.status_code == 303, sent.text
+    facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+    granted = [f["content"] for f in facts if f["kind"] == "consent.granted"]
+    assert len(granted) == 4
+    assert sorted((a, tuple(c)) for a, c in granted[-1]["scope"]) == [("polis", ("case",)),
+                                                                      ("skola", ("case", "school"))]
+    assert (granted[-1]["valid_from"], granted[-1]["valid_until"]) == ("2026-02-03", "2026-12-31")
 
 
 def test_each_tab_of_a_case_has_a_title_of_its_own(client, users, tick, context, settings):
