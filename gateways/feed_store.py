@@ -200,16 +200,19 @@ class FeedQueries:
         A fact the agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group)
         keeps its messages without them too: reading the feed again is a disclosure now, and nothing is disclosed
         under a consent after it ends (a kind and category can say as much as content: member.joined/health).
-        Given ``now``, neither is shown of a case whose calendar moment (a consent's end, an 18th birthday) has
-        come but is not recorded yet: until the keeper has recorded it, what it ends cannot be told from what it
-        leaves, so nothing of that case is shown."""
+        Given ``now``, the feed stops short before the first message of a case whose calendar moment (a consent's
+        end, an 18th birthday) concerning the agency has come but is not recorded yet: until the keeper has recorded
+        it, what it ends cannot be told from what it leaves, so nothing of that case may be shown — and a message
+        sent without its content then is never sent again, so it waits (``held_back``)."""
         agency, _ = agency_of(feed)
         rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, after, limit))
         if rows[0]["building"]:
             raise FeedsRebuilding()
         rows = [r for r in rows if r["seq"] is not None]
-        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] != "erased"},
-                                    now)
+        if now is not None:
+            due = self.withheld_by_calendar({(r["case_id"], agency) for r in rows if r["change"] != "erased"}, now)
+            rows = held_back(rows, lambda r: r["change"] != "erased" and (r["case_id"], agency) in due)
+        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] != "erased"})
         keys: dict[UUID, bytes | None] = {}
         messages = []
         for r in rows:
@@ -244,21 +247,25 @@ class FeedQueries:
         content (kind and category too) only for a fact whose last change among these rows shows it.  Rows are
         taken in the order given, which must be commit order; a fact ended by a later commit not among them is
         still sent with content, as it would have been had it been read a moment earlier — its ``ended`` follows.
-        Given ``now``, nothing is shown of a case whose calendar moment has come and is not recorded yet, as in
-        ``feed``: a follower that was down over a consent's last day catches up its earlier events before the
-        calendar's round records the end."""
+        Given ``now``, a feed's messages stop before the first of a case whose calendar moment has come and is not
+        recorded yet, as in ``feed``: a follower that was down over a consent's last day catches up its earlier
+        events before the calendar's round records the end.  The publisher then reads that feed from the store,
+        where it waits for the keeper."""
         last: dict[tuple, str] = {}
         for log in logs:
             for row in log.rows:
                 last[(row[-2], row[0], row[2])] = row[5]
         pairs = {(case_id, agency_of(feed)[0]) for feed, case_id, _ in last}
         due = self.withheld_by_calendar(pairs, now) if now is not None else set()
+        held: set[str] = set()   # feeds that wait at a case the calendar holds back
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
                 case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
-                seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless
-                                              and (case_id, agency) not in due)
+                if feed in held or (change != "erased" and (case_id, agency) in due):
+                    held.add(feed)
+                    continue
+                seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless)
                 message = FeedMessage(
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
                     fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4],
@@ -273,8 +280,7 @@ class FeedQueries:
         """What a message calls the fact: its public id (the stored one counts the case's events)."""
         return ERASURE_FACT if change == "erased" else self.fact_ids()(case_id, fact_id)
 
-    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]],
-                     now: datetime | None = None) -> dict[tuple[UUID, str], bytes]:
+    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> dict[tuple[UUID, str], bytes]:
         """Which of these (case, fact) pairs the agency sees now, each with its content as the view seals it:
         those in its view, whose facts are written in the same transaction as the log rows that start and end
         them (a fact whose last change was an end is not there).  Looked up pair by pair in the view's key: the
@@ -285,10 +291,7 @@ class FeedQueries:
         query = ("SELECT v.case_id, v.fact_id, v.content FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
                  " JOIN {s}.view_facts v ON v.agency = %s AND v.case_id = f.case_id AND v.fact_id = f.fact_id")
         rows = self._rows(SQL(query).format(s=self._s), (list(cases), list(fact_ids), agency))
-        # The lead's row of each case says when its calendar is next due for this agency.
-        withheld = self.withheld_by_calendar({(c, agency) for c in cases}, now) if now is not None else set()
-        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows
-                if (r["case_id"], agency) not in withheld}
+        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows}
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""
@@ -381,3 +384,13 @@ class FeedQueries:
             curs.execute(SQL("DELETE FROM {}.{} v USING unnest(%s::text[], %s::uuid[]) AS e(agency, case_id)"
                              " WHERE v.agency = e.agency AND v.case_id = e.case_id")
                          .format(self._s, Identifier(table)), (agencies, cases))
+
+
+def held_back(rows: list, holds: Callable[[Any], bool]) -> list:
+    """The rows before the first that ``holds``: a feed is read in order and may skip nothing, so a message the
+    calendar holds back (its case's moment has come, unrecorded) holds back every message after it too — briefly:
+    the keeper records a moment within a minute of it, and the follower is woken for it at once."""
+    for index, row in enumerate(rows):
+        if holds(row):
+            return rows[:index]
+    return rows

@@ -94,9 +94,9 @@ class FeedPublisher:
                  prefix: str = "sigill", batch_size: int = BATCH, interval: float = 0.2,
                  backoff: tuple[float, float] = (0.5, 30.0), now: Callable[[], Any] | None = None) -> None:
         self.source, self.sink, self.agencies = source, sink, frozenset(agencies)
-        # The application's clock: the stored feeds are read as of now, so a case whose calendar moment has come
-        # but is not recorded yet goes out without content (as the HTTP feed serves it).  None: content as the
-        # views hold it.
+        # The application's clock: the stored feeds are read as of now, so a feed waits before a case whose calendar
+        # moment has come but is not recorded yet (as the HTTP feed serves it): sent without content then, a message
+        # would never be sent again with it.  None: content as the views hold it.
         self._now = now
         self.prefix, self.batch_size, self.interval = prefix, batch_size, interval
         self.first_backoff, self.max_backoff = backoff

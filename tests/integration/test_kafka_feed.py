@@ -168,9 +168,11 @@ def test_each_topic_numbers_its_messages_1_to_n_though_hidden_activity_happens_b
         assert log_ids[-1] - log_ids[0] + 1 > len(log_ids), feed
 
 
-def test_a_feed_published_after_a_consent_ended_but_before_the_keeper_recorded_it_carries_no_content(
+def test_a_feed_waits_at_a_consent_s_end_until_the_keeper_has_recorded_it_and_then_goes_on_with_content(
         app, runner, publisher):
-    """As the HTTP feed: until the calendar keeper has recorded the end, nothing of the case goes out with content."""
+    """As the HTTP feed: until the calendar keeper has recorded the end, nothing of the case goes out — and the
+    feed waits there rather than sending it without content.  An integrator's review (2026-12-05): the school's
+    own note, which stays visible, went out then without its content and was never sent again with it."""
     from datetime import date
 
     from tests.builders import utc
@@ -179,8 +181,16 @@ def test_a_feed_published_after_a_consent_ended_but_before_the_keeper_recorded_i
     case_id = school_consented_until(app, date(2026, 2, 28))
     app.add_member(case_id, by=SOCIAL, agency="polis", contact_person="Per", role="kontakt")
     app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
     runner.catch_up()
     app.clock.set(utc(2026, 3, 1, 0))   # the consents have ended; no keeper has run
     publisher.publish_pending()
-    published = on_topic(publisher, "skola", expect=1)
-    assert published and all(m["content"] is None for m in published if m["case_id"] == str(case_id))
+    assert [m for m in on_topic(publisher, "skola") if m["case_id"] == str(case_id)] == []
+    runner.keep_calendar()               # the keeper records the end
+    publisher.publish_pending()
+    published = [m for m in on_topic(publisher, "skola", expect=1) if m["case_id"] == str(case_id)]
+    own = [m for m in published if m["content"] and m["content"].get("text") == "Närvaro 80 %."]
+    assert own and own[0]["change"] == "disclosed"
+    assert not any(m["content"] and m["content"].get("text") == "Skolk observerat." for m in published)
+    police_note = {m["fact_id"] for m in published if m["change"] == "ended"}
+    assert police_note and all(m["content"] is None for m in published if m["fact_id"] in police_note)
