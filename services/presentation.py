@@ -6,7 +6,7 @@ Personnummer are shown masked: terminal output ends up in tickets and chats.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
@@ -28,8 +28,11 @@ INSTRUMENTS = {"other": "annat instrument"}   # the rest (SAVRY, ESTER, BBIC) ar
 STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
 
 
-def describe_fact(fact: Fact, catalogue: Catalogue) -> str:
-    """One line saying what the fact is, in Swedish."""
+def describe_fact(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
+    """One line saying what the fact is, in Swedish.  ``rows`` (``plan_rows``: the plan rows the reader sees): a
+    follow-up then names the row it follows up, when the reader sees it."""
+    if fact.kind == "follow_up" and rows:
+        return _follow_up(fact.content, catalogue, followed_row(fact, rows))
     render = _RENDERERS.get(fact.kind)
     return render(fact.content, catalogue) if render else fact.kind
 
@@ -42,6 +45,28 @@ def _drawn_up_with(c: Mapping[str, Any]) -> str:
         return "upprättad i samråd med den unge: ej angivet"
     said = "ja" if took_part else f"nej ({c.get('not_taking_part_reason') or 'skäl saknas'})"
     return f"upprättad i samråd med den unge: {said}; vårdnadshavare som deltog: {len(guardians)}"
+
+
+def plan_rows(facts: Iterable[Any]) -> dict[str, list[Any]]:
+    """The plan rows among ``facts`` (what the reader sees), by row id, each row's revisions in the order recorded:
+    what a follow-up names its row from."""
+    rows: dict[str, list[Any]] = {}
+    for f in sorted((f for f in facts if f.kind == "plan.row"), key=fact_order):
+        rows.setdefault(f.content["row_id"], []).append(f)
+    return rows
+
+
+def followed_row(follow_up: Any, rows: Mapping[str, Sequence[Any]]) -> str:
+    """"Skola – Komma i tid till lektioner": the row a follow-up follows up, as the plan read it then, from the rows
+    the reader sees (``plan_rows``); "" when it sees none of them as it read then — a follow-up never tells of a row
+    the reader may not see, nor a later wording as if it had been followed up."""
+    earlier = [r for r in rows.get(follow_up.content["row_id"], ()) if r.version < follow_up.version]
+    return f"{earlier[-1].content['area']} – {earlier[-1].content['goal']}" if earlier else ""
+
+
+def _follow_up(c: Mapping[str, Any], cat: Catalogue, row: str = "") -> str:
+    of_row = f" av raden ”{row}”" if row else ""
+    return f"Uppföljning{of_row} ({STATUSES[c['status']]}) från {agency_name(c['agency'], cat)}: {c['note']}"
 
 
 def _calendar_moment(c: Mapping[str, Any]) -> str:
@@ -239,11 +264,11 @@ def checkpoints_confirmed(n: int) -> str:
     return f"{n:,} signerad kontrollpunkt bekräftad" if n == 1 else f"{n:,} signerade kontrollpunkter bekräftade"
 
 
-def describe_for_auditor(fact: Fact, catalogue: Catalogue) -> str:
+def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
     """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
     från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can
     itself be information it may not see."""
-    described = describe_fact(fact, catalogue)
+    described = describe_fact(fact, catalogue, rows)
     if fact.kind == "plan.row":   # which agencies the reader was shown as responsible (rules version 5)
         named = ", ".join(agency_name(a, catalogue) for a in fact.content.get("responsible_agencies", ())) or "inga"
         described += f"; ansvariga myndigheter: {named}"
@@ -321,8 +346,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "meeting.outcome": lambda c, cat: f"Mötet {c['held_on']}, från {agency_name(c['origin_agency'], cat)}: {c['text']}",
     "meeting.decision": lambda c, cat: f"Mötet {c['held_on']}, beslut: {c['text']}",
     "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
-    "follow_up": lambda c, cat: (f"Uppföljning ({STATUSES[c['status']]}) från "
-                                 f"{agency_name(c['agency'], cat)}: {c['note']}"),
+    "follow_up": _follow_up,
     "calendar": lambda c, cat: _calendar_moment(c),
     "case.closed": lambda c, cat: f"Ärendet avslutat ({CLOSURE_REASONS.get(c['reason'], c['reason']).lower()}):"
                                   f" {c['outcome']}",

@@ -22,7 +22,8 @@ from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
-from services.presentation import PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents
+from services.presentation import (PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents,
+                                   plan_rows)
 from services.web.texts import CLOSURE_REASONS
 
 
@@ -52,16 +53,18 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
 
 
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
-             describe: Callable[[Fact, Catalogue], str] = describe_fact, *,
+             describe: Callable[..., str] = describe_fact, *,
              among: Iterable[Disclosure] | None = None) -> list[Item]:
     """The facts as a timeline's rows; an auditor's with ``presentation.describe_for_auditor``.
 
     ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
-    follow-ups): a consent basis is told from the reader's own consent facts, which are among those, not these."""
+    follow-ups): a consent basis is told from the reader's own consent facts, and a follow-up's row from the plan
+    rows it sees, which are among those, not these."""
     ordered = in_order(disclosures)
-    known = known_consents(d.fact for d in (ordered if among is None else among))
+    everything = [d.fact for d in (ordered if among is None else among)]
+    known, rows = known_consents(everything), plan_rows(everything)
     return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
-                 _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue),
+                 _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue, rows),
                  describe_basis(d.basis, catalogue, known), basis_ids(d.basis)) for d in ordered]
 
 
