@@ -102,8 +102,11 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
 
 def saved(url: str, command: str) -> str:
     """Where a saved form leads, marked so that the page says what was saved (it said nothing: a caseworker sent
-    back to the timeline after "Spara beslut" could not tell whether the decision was recorded)."""
-    return f"{url}?{SAVED_PARAMETER}={command}"
+    back to the timeline after "Spara beslut" could not tell whether the decision was recorded) — and opened at that
+    notice: a redirect without a fragment keeps the one the form was posted from ("Fler rader" posts to
+    …/plan#f-rows-2-area), which opened the saved page at row 3 of the new form instead."""
+    return f"{url}?{SAVED_PARAMETER}={command}#{SAVED_NOTICE}"
 
 
 SAVED_PARAMETER = "sparat"
+SAVED_NOTICE = "saved"   # the id of the saved notice (case_base.html)

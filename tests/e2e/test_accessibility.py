@@ -136,7 +136,7 @@ def test_a_referral_can_be_made_with_the_keyboard_alone(open_browser, screenshot
     assert page.evaluate("document.activeElement.textContent") == "Öppna ärendet"
     screenshot(page, "03-tangentbord-fokus-pa-knappen")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/arenden/[0-9a-f-]{36}\?sparat=open_case$"))
+    expect(page).to_have_url(re.compile(r"/arenden/[0-9a-f-]{36}\?sparat=open_case#saved$"))
     expect(page.locator("table.facts")).to_contain_text("Gjord med tangentbordet.")
 
 

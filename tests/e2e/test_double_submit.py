@@ -23,7 +23,7 @@ def test_a_meeting_sent_twice_is_recorded_once(server):
             "attendees": "skola", "decisions": "Nytt möte om fyra veckor.", "decisions.0.category": "case"}
     first, second = web.post(page, data=form), web.post(page, data=form)
     assert first.status_code == second.status_code == 303
-    assert second.headers["location"] == first.headers["location"] == f"{page}?sparat=record_meeting"
+    assert second.headers["location"] == first.headers["location"] == f"{page}?sparat=record_meeting#saved"
     assert web.get(page).text.count('<section class="meeting">') == 1
 
 

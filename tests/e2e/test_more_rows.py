@@ -3,6 +3,8 @@ shows the form again as typed with one more blank row, and saves nothing."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e import seed, ui
@@ -29,6 +31,9 @@ def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, open_browser
     expect(page.locator("#f-rows-0-goal")).to_have_value("Komma i tid.")
     page.get_by_role("button", name="Spara ny revision").click()
     expect(page.locator("#saved")).to_be_visible()
+    # Opened at the notice: the redirect's own fragment replaces the one "Fler rader" posted to (#f-rows-3-area),
+    # which the browser kept and which opened the saved page at a row of the new form.
+    expect(page).to_have_url(re.compile(r"/plan\?sparat=revise_plan#saved$"))
     expect(page.locator("table.plan tbody tr")).to_have_count(4)
     expect(page.locator("section.revision")).to_have_count(1)                  # one revision, not one per save
 
