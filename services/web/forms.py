@@ -111,9 +111,15 @@ class Parsed:
     """A form's data for the model, and where each repeated row sits in the form (blank rows are skipped)."""
 
     def __init__(self, data: dict[str, Any], positions: dict[str, list[int]] | None = None,
-                 refused: dict[str, str] | None = None) -> None:
+                 refused: dict[str, str] | None = None, choices: Iterable[str] = ()) -> None:
         self.data, self.positions = data, positions or {}
         self.refused = refused or {}   # the form's own rules, beyond the model's: field -> message
+        # The inputs that are a choice (a select, radio buttons), a row's by its name with "#" for the row's number
+        # (``outcomes.#.category``): one left empty says "Välj ett av alternativen.", whatever the model's type.
+        self.choices = frozenset(choices)
+
+    def is_choice(self, key: str) -> bool:
+        return re.sub(r"\.\d+(?=\.|$)", ".#", key) in self.choices
 
     def key(self, path: str) -> str:
         """The input's name for a model path: ``rows.1.goal`` is the form's row 3 when row 2 was blank."""
@@ -124,6 +130,8 @@ class Parsed:
             key = ".".join(p for p in (group, str(self.positions[group][int(index)]), tail) if p)
         return key
 
+
+EMPTY_CHOICE = PYDANTIC_ERRORS["enum"]   # "Välj ett av alternativen."
 
 # What a field left empty is refused as (its value None): it was not filled in, not of the wrong kind.
 LEFT_EMPTY = frozenset({"string_type", "date_type", "int_type", "bool_type", "uuid_type"})
@@ -142,6 +150,10 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
             said = error_text("", problem.get("msg", "")) if kind == "value_error" else None
             if problem.get("input", "") is None and kind in LEFT_EMPTY:   # a field left empty reads as None
                 said = PYDANTIC_ERRORS["missing"]
+            if problem.get("input", "") is None and parsed.is_choice(key):
+                # A choice left empty: an enum's said "Välj ett av alternativen.", an id's (an agency, a plan
+                # row) "Fältet måste fyllas i." — two empty selects of one form, told apart by the model's types.
+                said = FIELD_ERRORS.get((key, "missing"), EMPTY_CHOICE)
             said = said or FIELD_ERRORS.get((key, kind))
             if said == PYDANTIC_ERRORS["missing"]:   # a choice left empty, said for what it chooses
                 said = FIELD_ERRORS.get((key, "missing"), said)
@@ -182,13 +194,14 @@ def referral(f: Typed, municipality: str) -> Parsed:
             "entry_route": f.text("entry_route"), "referring_agency": f.text("referring_agency"),
             "referral_date": f.text("referral_date"), "summary": f.text("summary"),
             "summary_category": f.text("summary_category"),
-            "duplicate_confirmed": f.has("duplicate_confirmed", "on")})
+            "duplicate_confirmed": f.has("duplicate_confirmed", "on")},
+            choices=("entry_route", "referring_agency", "summary_category"))
 
 
 def eligibility(f: Typed) -> Parsed:
     return Parsed({"accepted": f.text("accepted"), "reasons": f.text("reasons"), "instruments": f.getlist("instruments"),
             "decided_on": f.text("decided_on"), "outside_target_group_reason": f.text("outside_target_group_reason"),
-            "expected_version": f.text("expected_version")})
+            "expected_version": f.text("expected_version")}, choices=("accepted",))
 
 
 def guardians(f: Typed) -> Parsed:
@@ -217,7 +230,7 @@ def scope(f: Typed) -> list[dict[str, Any]]:
 def consent(f: Typed) -> Parsed:
     return Parsed({"consenter": f.text("consenter"), "scope": scope(f), "purpose": f.text("purpose"),
             "valid_from": f.text("valid_from"), "valid_until": f.text("valid_until"), "form": f.text("form"),
-            "expected_version": f.text("expected_version")})
+            "expected_version": f.text("expected_version")}, choices=("consenter", "form"))
 
 
 def narrowing(f: Typed) -> Parsed:
@@ -231,7 +244,7 @@ def withdrawal(f: Typed) -> Parsed:
 
 def member(f: Typed) -> Parsed:
     return Parsed({"agency": f.text("agency"), "contact_person": f.text("contact_person"), "role": f.text("role"),
-            "expected_version": f.text("expected_version")})
+            "expected_version": f.text("expected_version")}, choices=("agency",))
 
 
 def departure(f: Typed) -> Parsed:
@@ -285,18 +298,20 @@ def meeting(f: Typed) -> Parsed:
     # API's and the form's, said in Swedish by its code.
     return Parsed({"held_on": f.text("held_on"), "attendees": f.getlist("attendees"), "other_attendees": others,
                    "outcomes": outcomes, "decisions": decisions, "next_meeting": f.text("next_meeting"),
-                   "expected_version": f.text("expected_version")}, {"outcomes": positions})
+                   "expected_version": f.text("expected_version")}, {"outcomes": positions},
+                  choices=("outcomes.#.category", "outcomes.#.origin_agency", "decisions.#.category"))
 
 
 def contribution(f: Typed) -> Parsed:
     return Parsed({"category": f.text("category"), "text": f.text("text"), "legal_basis": f.text("legal_basis"),
-            "expected_version": f.text("expected_version")})
+            "expected_version": f.text("expected_version")}, choices=("category", "legal_basis"))
 
 
 def follow_up(f: Typed) -> Parsed:
     return Parsed({"row_id": f.text("row_id"), "status": f.text("status"), "note": f.text("note"),
-            "expected_version": f.text("expected_version")})
+            "expected_version": f.text("expected_version")}, choices=("row_id", "status"))
 
 
 def closure(f: Typed) -> Parsed:
-    return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"), "expected_version": f.text("expected_version")})
+    return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"), "expected_version": f.text("expected_version")},
+                  choices=("reason",))

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from domain.calendar import local_date
 from services.api import commands as c
 from services.principals import Principal
 from services.web import forms, session, texts, views
@@ -36,9 +37,11 @@ def _eligibility(request: Request, user: Principal, case_id: UUID, typed: Typed 
     seen = look(request, user, case_id, "eligibility", lead_only=True)
     require_lead(seen)
     decided = [d.fact for d in seen.disclosures if d.fact.kind == "eligibility"]
+    # The reason's label says whether it is required: it said "(valfritt)" to a caseworker deciding on a 13-year-old.
+    outside = views.outside_target_group(seen.disclosures, local_date(case_now(request, seen)))
     return show(request, user, seen, "beslut", "eligibility.html", status,
                 typed=typed or Typed.of({"decided_on": today(request)}), errors=errors or {},
-                decided=decided[-1] if decided else None)
+                decided=decided[-1] if decided else None, outside=outside)
 
 
 @router.get("/arenden/{case_id}/beslut")

@@ -33,14 +33,15 @@ T: dict[str, str] = {
     "statistics_submit": "Visa statistik", "statistics_count": "Antal", "statistics_what": "Uppgift",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
     "cases_member": "Ärenden där ni är med",
-    "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla myndigheter",
+    "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla aktörer",
     "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "till exempel 0180-2026-0001",
     "category_from_area": "Efter området (listans områden)",
-    "category_hint": ("Kategorin avgör vilka myndigheter som får se raden. Ett område utanför listan måste få en"
+    "category_hint": ("Kategorin avgör vilka aktörer som får se raden. Ett område utanför listan måste få en"
                       " kategori."),
     "find_not_a_number": "Skriv ett ärendenummer, till exempel 0180-2026-0001 (sök inte på personnummer).",
     "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Nästa möte", "col_plan": "Planrevision",
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
+    "cases_consents_closed": "– (ärendet är avslutat)",
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
     "new_submit": "Öppna ärendet",
     "duplicate_found": "Det finns redan ett öppet ärende för den här personen:",
@@ -59,26 +60,32 @@ T: dict[str, str] = {
     "tab_consents": "Samtycken", "tab_group": "Gruppen", "tab_plan": "Åtgärdsplan", "tab_meetings": "Möten",
     "tab_followups": "Uppföljning", "tab_contribution": "Lämna uppgift", "tab_closure": "Avslut",
     "tab_extract": "Loggutdrag",
-    "timeline_title": "Tidslinje – det din myndighet får se", "timeline_none": "Inget att visa.",
+    "timeline_title": "Tidslinje – det ni får se", "timeline_none": "Inget att visa.",
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
     "col_basis": "Grund", "consent_ids": "Samtyckenas id", "col_cause": "Orsak",
-    "stored_log_agrees": "Den lagrade utlämnandeloggen – det som myndigheternas flöden fick – stämmer med ärendets "
+    "stored_log_agrees": "Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer med ärendets "
                          "händelser ({n} rader jämförda).",
-    "unknown_agency": "Ingen myndighet heter ”{agency}”: välj en i listan.",
+    "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",
     "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
     "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
                           "bara i den, {only_replayed} saknas i den. Kommandot sigill views log --case {number} visar vilka.",
     "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
-    "purpose_now": "Angivet syfte", "saved": "Sparat.",
-    "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut är fattat:",
-    "eligibility_submit": "Spara beslut", "accepted_yes": "Aktuell för social insatsgrupp",
+    "purpose_now": "Angivet syfte", "saved": "Sparat.", "case_parts": "Ärendets delar",
+    "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut har fattats:",
+    "eligibility_submit": "Spara beslut",
+    "outside_reason_under_15": "Skäl att ändå besluta aktuell: den unge är under 15 år (krävs om den unge bedöms som"
+                               " aktuell)",
+    "outside_reason_over_25": "Skäl att ändå besluta aktuell: den unge är över 25 år (krävs om den unge bedöms som"
+                              " aktuell)",
+    "outside_reason_maybe": "Skäl om den unge var utanför målgruppen 15–25 år på beslutsdagen (krävs då, om den unge"
+                            " bedöms som aktuell)", "accepted_yes": "Aktuell för social insatsgrupp",
     "accepted_no": "Inte aktuell",
     "guardians_title": "Vårdnadshavare", "guardians_intro": "Ange den unges föräldrar och andra vårdnadshavare, och vilka som har vårdnaden nu. "
                       "Tomma nya rader hoppas över.",
     "guardian_n": "Förälder eller vårdnadshavare", "has_custody": "har vårdnaden", "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
     "consents_title": "Samtycken", "consents_picture": "Vem får se vad just nu",
-    "consents_picture_intro": "Varje ruta visar om myndigheten får ta del av kategorin nu enligt de samtycken "
+    "consents_picture_intro": "Varje ruta visar om aktören får ta del av kategorin nu enligt de samtycken "
                               "som gäller (under 18: den unges och varje vårdnadshavares), och när det upphör.",
     "consents_list": "Lämnade samtycken", "consents_none": "Inga samtycken.", "consent_grant": "Registrera samtycke",
     "consent_submit": "Registrera samtycke", "consent_narrow": "Begränsa", "consent_narrow_submit": "Begränsa samtycket",
@@ -102,7 +109,7 @@ T: dict[str, str] = {
                            "alla som behövs har samtyckt (under 18: den unge och varje vårdnadshavare med vårdnad) "
                            "– fliken Samtycken visar vem som saknas.", "scope": "Omfattning (mottagare och kategorier)",
     "col_consenter": "Givet av", "col_scope": "Omfattning", "col_valid": "Giltigt", "col_state": "Status",
-    "col_agency": "Myndighet", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
+    "col_agency": "Aktör", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
     "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
     "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
     "not_bound_by_secrecy": "omfattas inte av sekretess",
@@ -111,17 +118,17 @@ T: dict[str, str] = {
                                  " lämnar ut till dem skyddas inte av sekretess hos mottagaren. Berätta det för den"
                                  " unge och vårdnadshavarna innan de samtycker.",
     "consents_closed": "Ärendet är avslutat och gruppens arbete har upphört: samtyckena ger inte längre någon"
-                       " myndighet i gruppen del av något. Varje myndighet ser bara det den själv har registrerat.",
+                       " aktör i gruppen del av något. Varje aktör ser bara det den själv har registrerat.",
     "consents_declined": "Den unge är bedömd som inte aktuell för en insatsgrupp: ingen grupp bildas, så inga nya"
-                         " samtycken registreras i ärendet och ingen myndighet får del av något under dem. Lämnade"
+                         " samtycken registreras i ärendet och ingen aktör får del av något under dem. Lämnade"
                          " samtycken kan fortfarande begränsas eller återkallas. Ändras läget är vägen tillbaka en ny"
                          " aktualisering.",
     # The free-text "Ansvarig" reaches every reader of the row as written; the agencies named as responsible are
     # shown only to readers that may know they take part (rules version 5).
-    "responsible_hint": "Visas för alla som ser raden. Ange myndigheter under Ansvariga myndigheter, inte här.",
+    "responsible_hint": "Visas för alla som ser raden. Ange aktörer under Ansvariga aktörer, inte här.",
     "group_title": "Gruppen", "group_members": "Medlemmar", "group_none": "Inga medlemmar ännu.",
-    "group_add": "Lägg till myndighet", "group_add_submit": "Lägg till", "group_remove": "Myndighet lämnar gruppen",
-    "group_remove_submit": "Registrera att myndigheten lämnar", "col_contact": "Kontaktperson", "col_role": "Roll",
+    "group_add": "Lägg till aktör", "group_add_submit": "Lägg till", "group_remove": "Aktör lämnar gruppen",
+    "group_remove_submit": "Registrera att aktören lämnar", "col_contact": "Kontaktperson", "col_role": "Roll",
     "plan_title": "Åtgärdsplan", "plan_none": "Ingen plan ännu.", "plan_current": "Gällande plan",
     "plan_revision": "Revision", "plan_main_goal": "Huvudmål", "plan_edit": "Ny revision av planen",
     "plan_edit_intro": "Planen sparas som en hel ny revision. Lämna en rad helt tom för att ta bort den.",
@@ -145,9 +152,9 @@ T: dict[str, str] = {
     "meeting_attended": "Deltog", "meeting_others": "Andra deltagare", "meeting_outcomes": "Resultat",
     "meeting_decisions": "Beslut", "meeting_category": "kategori", "meeting_basis": "Grund",
     "meeting_submit": "Spara mötet", "outcome_n": "Resultat", "meeting_decisions_hint": "Ett beslut per rad.",
-    "decisions_category_hint": "Kategorin avgör vilka myndigheter som får se besluten: välj den när du skriver beslut.",
-    "meeting_member_hint": "Er myndighet registrerar sin egen närvaro och sina egna resultat från mötet; "
-                           "socialtjänsten registrerar de andra myndigheternas.",
+    "decisions_category_hint": "Kategorin avgör vilka aktörer som får se besluten: välj den när du skriver beslut.",
+    "meeting_member_hint": "Ni registrerar er egen närvaro och era egna resultat från mötet; "
+                           "socialtjänsten registrerar de andra aktörernas.",
     "meeting_others_hint": "Andra deltagare, kommaseparerade (t.ex. den unge, förälder).",
     "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
     "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
@@ -157,12 +164,12 @@ T: dict[str, str] = {
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
     "closed_no_forms": "Ärendet är avslutat: inget mer kan registreras i det, så här finns inga formulär.",
     "extract_title": "Loggutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
-                     "ärendets innehåll: vem, vilken myndighet, vad och när. När ärendet visats i en ärendelista står"
+                     "ärendets innehåll: vem, vilken aktör, vad och när. När ärendet visats i en ärendelista står"
                      " samma läsares visningar samma dag på en rad.", "print": "Skriv ut",
     "extract_times": "gånger samma dag", "pager": "Sidor", "pager_page": "Sida", "pager_of": "av",
     "pager_previous": "Föregående sida", "pager_next": "Nästa sida", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",
-    "replay_title": "Återspela: vad kunde en myndighet se", "replay_agency": "Myndighet",
+    "replay_title": "Återspela: vad kunde en aktör se", "replay_agency": "Aktör",
     # The last Sundays of March and October: a clock time of 02:00–03:00 names no instant, or two.
     "moment_changed_clocks": "Klockan visade den tiden två gånger eller inte alls (sommartiden slutade eller "
                              "började): välj en annan tidpunkt, eller ange den med tidsskillnad i adressen, t.ex. "
@@ -186,14 +193,14 @@ T: dict[str, str] = {
     "erased_case": "(gallrat)",
     "erased_title": "Gallrade ärenden",
     "erased_intro": "Ärenden vars nyckel är förstörd: deras händelser går inte längre att läsa, men utlämnandeloggen "
-                    "– vilka myndigheter som fick vilka slags uppgifter, när och på vilken grund, utan innehåll – "
+                    "– vilka aktörer som fick vilka slags uppgifter, när och på vilken grund, utan innehåll – "
                     "finns kvar.",
     "col_case_id": "Ärende-id", "col_municipality": "Kommun", "col_erased_at": "Gallrat",
     "col_erasure_decision": "Gallringsbeslut",
     "erasure_undecided": "Inget registrerat beslut: nyckeln förstördes utan kommandot sigill erase",
     "erased_notice": "Ärendet är gallrat: dess nyckel är förstörd och dess händelser går inte längre att läsa, så "
                      "loggen kan inte jämföras med dem. Här står utlämnandeloggen som den är lagrad – det "
-                     "myndigheternas flöden fick, utan innehåll.",
+                     "aktörernas flöden fick, utan innehåll.",
     "stored_rows": "Lagrad utlämnandelogg",
     "report": "Utskrivbar rapport", "report_back": "Tillbaka till granskningen av ärendet",
     "report_print_hint": "Skriv ut med webbläsarens utskrift (Ctrl+P); den här raden skrivs inte ut.",
@@ -207,7 +214,7 @@ T: dict[str, str] = {
                               "tillsynsmyndigheten exporterat tidigare (sigill audit verify --checkpoints FIL).",
     "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",
     "access_checked": "kontrollerade läsningar",
-    "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Myndighet",
+    "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Aktör",
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "not_shown": "Kunde inte visas", "back": "Tillbaka till ärendena",
     "not_found": "Sidan eller ärendet finns inte (eller så har du inte tillgång till det).",
@@ -254,13 +261,13 @@ LABELS: dict[str, str] = {
     "guardians.has_custody": "Har vårdnaden om den unge (då krävs hens samtycke medan den unge är under 18)",
     "consenter": "Vem lämnar samtycket", "purpose": "Ändamål", "valid_from": "Gäller från",
     "valid_until": "Gäller till och med", "form": "Form", "scope": "Omfattning",
-    "agency": "Myndighet", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",
+    "agency": "Aktör", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",
     "main_goal": "Huvudmål", "rows": "Planens rader", "rows.area": "Område", "rows.goal": "Mål", "rows.how": "Genomförande",
-    "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga myndigheter", "rows.category": "Kategori",
+    "rows.responsible": "Ansvarig", "rows.responsible_agencies": "Ansvariga aktörer", "rows.category": "Kategori",
     "rows.follow_up": "Uppföljning (hur och när)",
     "young_person_took_part": "Upprättad i samråd med den unge", "guardians_took_part": "Vårdnadshavare som deltog",
     "not_taking_part_reason": "Skäl till att den unge inte deltog",
-    "held_on": "Mötesdatum", "attendees": "Deltagande myndigheter", "other_attendees": "Andra deltagare",
+    "held_on": "Mötesdatum", "attendees": "Deltagande aktörer", "other_attendees": "Andra deltagare",
     "outcomes.category": "Kategori", "outcomes.origin_agency": "Uppgiften kommer från", "outcomes.text": "Resultat",
     "decisions": "Beslut", "decisions.category": "Besluten gäller kategori", "next_meeting": "Nästa möte",
     "category": "Kategori", "text": "Uppgift", "legal_basis": "Lagstöd (om annat än samtycke)",
@@ -271,14 +278,17 @@ LABELS: dict[str, str] = {
 # What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).
 SAVED: dict[str, str] = {
     "open_case": "Ärendet är öppnat. Nästa steg är att bedöma om den unge är aktuell (fliken Beslut).",
-    "decide_eligibility": "Beslutet om aktualitet är sparat.",
+    "decide_eligibility": "Beslutet om aktualitet är sparat. Nästa steg är samtycke från den unge, och från"
+                          " vårdnadshavarna medan den unge är under 18 (flikarna Vårdnadshavare och Samtycken).",
     "record_guardians": "Vårdnadshavarna är sparade. Registrera den unges och vårdnadshavarnas samtycken nedan.",
     "grant_consent": "Samtycket är registrerat.",
     "narrow_consent": "Begränsningen av samtycket är registrerad.",
     "withdraw_consent": "Återkallelsen är registrerad: från och med nu lämnas inget mer ut under samtycket.",
-    "add_member": "Myndigheten är tillagd i gruppen.",
-    "remove_member": "Det är registrerat att myndigheten har lämnat gruppen.",
-    "revise_plan": "Den nya revisionen av åtgärdsplanen är sparad.",
+    "add_member": "Aktören är tillagd i gruppen. Nästa steg, när gruppen är bildad, är åtgärdsplanen (fliken"
+                  " Åtgärdsplan).",
+    "remove_member": "Det är registrerat att aktören har lämnat gruppen.",
+    "revise_plan": "Den nya revisionen av åtgärdsplanen är sparad. Nästa steg är att följa upp den: på"
+                   " nätverksmöten (fliken Möten) och rad för rad (fliken Uppföljning).",
     "record_meeting": "Mötet är registrerat.",
     "purpose": "Syftet är sparat: det skrivs i åtkomstloggen med varje läsning av ärendet härifrån.",
     "purpose_cleared": "Inget syfte anges längre med läsningarna av ärendet.",
@@ -286,6 +296,17 @@ SAVED: dict[str, str] = {
     "record_contribution": "Uppgiften är sparad.",
     "close_case": "Avslutet är registrerat.",
 }
+# A decision that the young person is not eligible leads to the closure, not to consents.
+SAVED_DECLINED = ("Beslutet om aktualitet är sparat: den unge är inte aktuell. Nästa steg är att avsluta ärendet"
+                  f" med skälet ”{presentation.CLOSURE_REASONS['not_eligible']}” (fliken Avslut).")
+
+
+def saved_notice(command: str, declined: bool) -> str | None:
+    """What the page a saved form led to says (``?sparat=<command>``), with the next step; ``declined``: the case
+    was found not eligible (its head's ``waiting``), whose next step is its closure."""
+    if command == "decide_eligibility" and declined:
+        return SAVED_DECLINED
+    return SAVED.get(command)
 
 ENTRY_ROUTES = {"known": "Känd hos socialtjänsten", "sol14": "SoL 14-anmälan (orosanmälan)",
                 "lul6": "LUL 6 §-underrättelse från polisen", "other": "Annan väg"}
@@ -305,8 +326,8 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
          "audit.access_log": "åtkomstloggen (granskning)",
-         "feed": "myndighetens flöde", "audit.feed": "en myndighets flöde (granskning)",
-         "views.show": "en myndighets vy (kommandoraden)", "views.cases": "en myndighets ärendelista (kommandoraden)",
+         "feed": "aktörens flöde", "audit.feed": "en aktörs flöde (granskning)",
+         "views.show": "en aktörs vy (kommandoraden)", "views.cases": "en aktörs ärendelista (kommandoraden)",
          "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
 # Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
 # (`sigill audit`, `sigill views show`).
@@ -352,7 +373,7 @@ SIGN_IN_FAILED: dict[str, str] = {
                "Försök igen.",
     "token": "Inloggningsbeviset (ID-token) från identitetsleverantören kunde inte verifieras, så du är inte "
              "inloggad. Försök igen; kontakta supporten om felet kvarstår.",
-    "claims": "Ditt konto saknar uppgift om myndighet i Sigill. Kontakta den som administrerar inloggningen.",
+    "claims": "Ditt konto saknar uppgift om aktör (myndighet eller organisation) i Sigill. Kontakta den som administrerar inloggningen.",
     "unreachable": "Identitetsleverantören (inloggningstjänsten) svarar inte just nu. Försök igen om en stund.",
 }
 
@@ -371,7 +392,7 @@ FIELD_ERRORS = {
     ("rows", "too_short"): "Fyll i minst en rad: planen sparas som en hel revision.",
     ("guardians", "too_short"): "Ange minst en förälder eller vårdnadshavare.",
     # The meeting's decisions written with no category chosen read "Besluten gäller kategori: Fältet måste fyllas i.".
-    ("decisions.0.category", "missing"): "Välj vilken kategori besluten gäller: den avgör vilka myndigheter som får"
+    ("decisions.0.category", "missing"): "Välj vilken kategori besluten gäller: den avgör vilka aktörer som får"
                                          " se dem.",
 }
 
@@ -407,13 +428,13 @@ DOMAIN_ERRORS = {
     "narrowing_must_shrink": "En begränsning får bara ta bort mottagare eller kategorier, eller sluta tidigare.",
     "narrowing_ends_before_its_day": "En begränsning kan inte sluta före i dag: det som lämnats ut hittills står"
                                      " kvar. Återkalla samtycket för att avsluta det nu.",
-    "already_a_group_member": "Myndigheten är redan med i gruppen.",
-    "not_a_group_member": "Myndigheten är inte med i gruppen.",
-    "responsible_not_a_member": "Myndigheten är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
+    "already_a_group_member": "Aktören är redan med i gruppen.",
+    "not_a_group_member": "Aktören är inte med i gruppen.",
+    "responsible_not_a_member": "Aktören är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
                                 " den i gruppen först, eller ta bort den som ansvarig.",
     "no_plan_yet": "Det finns ingen åtgärdsplan att följa upp.",
     "unknown_plan_row": "Raden finns inte i den gällande planen.",
-    "not_responsible_for_row": "Din myndighet är inte ansvarig för raden.",
+    "not_responsible_for_row": "Ni är inte ansvariga för raden.",
     "legal_basis_not_applicable": "Lagstödet gäller inte för denna uppgift.",
     "clock_went_backwards": "Serverns klocka går efter klockan där ärendets senaste händelse registrerades, så "
                             "inget sparades. Det är ett fel hos oss, inte i det du skrev: försök igen om en stund.",
@@ -423,16 +444,16 @@ DOMAIN_ERRORS = {
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("say whether the young person took part", "Ange om den unge deltog när planen upprättades (Ja eller Nej)."),
     ("a reason is given only when", "Ett skäl anges bara när den unge inte deltog: töm fältet eller välj Nej."),
-    ("names only itself", "Er myndighet kan bara ange sig själv (och socialtjänsten) som deltagare: socialtjänsten"
-                          " registrerar de andra myndigheternas närvaro."),
-    ("records only its own outcomes", "Er myndighet kan bara registrera sina egna resultat från mötet:"
-                                      " socialtjänsten registrerar de andra myndigheternas."),
-    ("twice among the attendees", "Myndigheten finns med två gånger bland deltagarna: ange varje myndighet en gång."),
-    ("twice as responsible", "Myndigheten finns med två gånger bland de ansvariga: ange varje myndighet en gång."),
+    ("names only itself", "Ni kan bara ange er själva (och socialtjänsten) som deltagare: socialtjänsten"
+                          " registrerar de andra aktörernas närvaro."),
+    ("records only its own outcomes", "Ni kan bara registrera era egna resultat från mötet:"
+                                      " socialtjänsten registrerar de andra aktörernas."),
+    ("twice among the attendees", "Aktören finns med två gånger bland deltagarna: ange varje aktör en gång."),
+    ("twice as responsible", "Aktören finns med två gånger bland de ansvariga: ange varje aktör en gång."),
     ("carried forward twice", "Samma rad i planen finns med två gånger: behåll den en gång."),
     ("instrument '", "Bedömningsinstrumentet finns med två gånger: ange varje instrument en gång."),
-    ("twice in the scope", "Myndigheten finns med två gånger i omfattningen: samla alla dess kategorier på ett ställe."),
-    ("named twice for", "Kategorin finns med två gånger för samma myndighet: ange varje kategori en gång."),
+    ("twice in the scope", "Aktören finns med två gånger i omfattningen: samla alla dess kategorier på ett ställe."),
+    ("named twice for", "Kategorin finns med två gånger för samma aktör: ange varje kategori en gång."),
     ("tells of a suspected crime", "En LUL 6 §-underrättelse gäller misstanke om brott: välj kategorin Brottslighet."),
     ("concerns only someone under 18", "En LUL 6 §-underrättelse och en orosanmälan enligt SoL 14 kap. 1 § gäller den"
                                        " som inte har fyllt 18 år: den unge hade fyllt 18 på datumet för"
@@ -446,11 +467,11 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("must be one of", "Välj ett av alternativen."),
     ("before the referral date", "Beslutet kan inte vara fattat före datumet för aktualiseringen."),
     ("before", "Datumet ligger före startdatumet."),
-    ("may only be responsible", "Myndigheten får bara vara ansvarig för rader i sin egen kategori "
+    ("may only be responsible", "Aktören får bara vara ansvarig för rader i sin egen kategori "
                                 "(annars röjs att den är med i gruppen)."),
     ("give the row's category", "Området finns inte i listan: välj vilken kategori raden gäller (den avgör vilka som"
                                 " får se raden)."),
-    ("at least one", "Ange minst en."), ("must have attended", "Myndigheten måste ha deltagit i mötet."),
+    ("at least one", "Ange minst en."), ("must have attended", "Aktören måste ha deltagit i mötet."),
     ("unknown", "Okänt värde."),
 )
 

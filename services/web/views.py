@@ -14,7 +14,8 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Sequence
 
-from domain.calendar import birthday, local_date
+from domain.calendar import age_on, birthday, local_date
+from domain.case import TARGET_AGES
 from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure, Judge, consenters_needed
@@ -143,6 +144,25 @@ def members(disclosures: Sequence[Disclosure]) -> dict[str, dict[str, Any]]:
         else:
             current.pop(f.content["agency"], None)
     return current
+
+
+def outside_target_group(disclosures: Sequence[Disclosure], today: date) -> str | None:
+    """Whether the young person is outside the target group 15–25 on the eligibility decision's day (then a reason
+    is required to find them eligible), as far as the page can know: that day lies between the referral date and
+    today (the domain refuses any other).  "under_15" or "over_25" when on every such day; "maybe" when on some, or
+    when the referral date is not seen; None when on none, or when the birth date is not seen."""
+    subject = facts_seen(disclosures, "case.subject")
+    if not subject:
+        return None
+    born, referrals = subject[0].content["birth_date"], facts_seen(disclosures, "referral")
+    first = referrals[0].content["referral_date"] if referrals else None
+    if age_on(born, today) < TARGET_AGES.start:
+        return "under_15"
+    if first is None:
+        return "maybe"
+    if age_on(born, first) >= TARGET_AGES.stop:
+        return "over_25"
+    return None if age_on(born, first) in TARGET_AGES and age_on(born, today) in TARGET_AGES else "maybe"
 
 
 def guardians(disclosures: Sequence[Disclosure]) -> list[dict[str, Any]]:

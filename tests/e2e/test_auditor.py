@@ -26,7 +26,7 @@ def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdra
     ui.sign_in(page, ui.AUDITOR)
     expect(page.locator("h1")).to_contain_text("Granskning")
     page.get_by_role("link", name=f"Återspela {group.case_number}").click()
-    page.get_by_label("Myndighet").select_option("skola")
+    page.get_by_label("Aktör", exact=True).select_option("skola")
     page.get_by_role("button", name="Återspela").click()      # now: after the withdrawal
     expect(page.locator("#replay-result")).to_contain_text("Skolan")
     expect(page.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)
@@ -38,7 +38,7 @@ def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdra
     screenshot(page, "09-granskning-aterspelning")
 
     page.get_by_role("link", name="Utlämnandelogg").click()
-    page.get_by_label("Myndighet").select_option("skola")
+    page.get_by_label("Aktör", exact=True).select_option("skola")
     page.get_by_role("button", name="Visa").click()
     expect(page.locator("tr.ended").first).to_contain_text("upphörde")
     expect(page.locator("tr.ended").first).to_contain_text(f"samtycke {group.consents[1][:8]} återkallades")

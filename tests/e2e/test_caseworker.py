@@ -29,7 +29,7 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     page.locator("#f-guardians-0-name").fill("Maria Exempelsson")
     page.locator("#f-guardians-1-name").fill("Johan Exempelsson")
     page.get_by_role("button", name="Spara vårdnadshavare").click()
-    expect(page).to_have_url(re.compile(r"/samtycken\?sparat=record_guardians$"))
+    expect(page).to_have_url(re.compile(r"/samtycken\?sparat=record_guardians#saved$"))
     expect(page.locator("#saved")).to_contain_text("Vårdnadshavarna är sparade.")
 
     for n, consenter in enumerate( ("Den unge", "Maria Exempelsson (vårdnadshavare)", "Johan Exempelsson (vårdnadshavare)"), 1):
@@ -45,7 +45,7 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
 
     ui.tab(page, case_id, "grupp")
     for agency in ("skola", "polis"):
-        page.get_by_label("Myndighet").select_option(agency)
+        page.get_by_label("Aktör", exact=True).select_option(agency)
         page.get_by_label("Kontaktperson").fill("Kontakt")
         page.get_by_label("Roll").fill("kontaktperson")
         page.get_by_role("button", name="Lägg till", exact=True).click()
@@ -162,7 +162,7 @@ def test_saving_the_purpose_of_reading_says_so(server, open_browser):
     ui.tab(page, str(group.case_id), "samtycken")
     page.get_by_label("Syfte med läsningen").fill("Förbereda nätverksmöte")
     page.get_by_role("button", name="Spara syfte").click()
-    expect(page).to_have_url(re.compile(rf"/arenden/{group.case_id}/samtycken\?sparat=purpose$"))
+    expect(page).to_have_url(re.compile(rf"/arenden/{group.case_id}/samtycken\?sparat=purpose#saved$"))
     expect(page.locator("#saved")).to_contain_text("Syftet är sparat")
     expect(page.get_by_label("Syfte med läsningen")).to_have_value("Förbereda nätverksmöte")
     page.get_by_label("Syfte med läsningen").fill("")

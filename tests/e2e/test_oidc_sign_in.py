@@ -121,7 +121,7 @@ def test_an_id_token_that_does_not_verify_signs_no_one_in(production_server, pro
 def test_an_account_without_an_agency_claim_is_told_why(production_server, provider):
     provider.state.user = {k: v for k, v in OIDC_USER.items() if k != "agency"}
     _, response = sign_in(production_server)
-    assert_refused(response, 403, "saknar uppgift om myndighet")
+    assert_refused(response, 403, "saknar uppgift om aktör")
 
 
 def test_sign_out_ends_the_session_here_and_at_the_provider(production_server, provider):

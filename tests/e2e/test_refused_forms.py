@@ -58,7 +58,7 @@ def test_an_empty_meeting_is_not_recorded(server, open_browser):
         ui.sign_in(page, user)
         ui.tab(page, str(group.case_id), "moten")
         page.get_by_role("button", name="Spara mötet").click()     # the date is filled in; nothing else
-        expect(page.locator("#error-summary")).to_contain_text("Deltagande myndigheter: Ange vilka som deltog")
+        expect(page.locator("#error-summary")).to_contain_text("Deltagande aktörer: Ange vilka som deltog")
         assert_errors_are_tied_to_their_fields(page, f"{user} meeting")
         expect(page.locator("section.meeting")).to_have_count(recorded)   # none more
         page.locator("#f-attendees input[value=skola]").check()   # who attended is a meeting's record

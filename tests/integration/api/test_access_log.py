@@ -231,7 +231,7 @@ def test_the_extract_says_a_feeds_read_in_swedish(client, users, tick, context, 
     assert ok(client.get("/api/v1/feeds/skola", headers=users.school))["messages"]
     assert ok(client.get("/api/v1/feeds/polis?municipality=0180", headers=users.auditor))["messages"]
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
-    assert "feed:" not in page and "myndighetens flöde" in page and "en myndighets flöde (granskning): Polisen" in page
+    assert "feed:" not in page and "aktörens flöde" in page and "en aktörs flöde (granskning): Polisen" in page
 
 
 def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under_18(client, users, tick, app,

@@ -150,7 +150,7 @@ def test_the_extract_and_the_auditors_access_log_say_a_list_read_in_swedish(clie
     context.cases.audit_case_list(command_line_reader(), "skola", lambda: command_line.cases("skola"), "Tillsyn")
     extract = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "<td>ärendelistan</td>" in extract and "<td>ärendelistan (granskning)</td>" in extract
-    assert "<td>en myndighets ärendelista (kommandoraden): Skolan</td>" in extract
+    assert "<td>en aktörs ärendelista (kommandoraden): Skolan</td>" in extract
     assert "case_list" not in extract and "views.cases" not in extract
     number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
     page = web_as(context, settings, "ivo").get("/granskning/atkomstlogg", params={"nummer": number}).text

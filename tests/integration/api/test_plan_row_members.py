@@ -78,7 +78,7 @@ def test_the_web_form_offers_the_groups_members_and_says_in_swedish_when_a_row_n
     data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."]}
     sent = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
     assert sent.status_code == 422, sent.text[:300]
-    assert "Myndigheten är inte med i gruppen och kan inte vara ansvarig för raden" in sent.text
+    assert "Aktören är inte med i gruppen och kan inte vara ansvarig för raden" in sent.text
     data["rows.0.responsible_agencies"] = ["skola"]
     assert web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False).status_code == 303
     assert _offered(web.get(f"/arenden/{case_id}/plan").text) == {"skola"}   # the police named nowhere now

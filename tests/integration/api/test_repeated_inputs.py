@@ -64,7 +64,7 @@ def test_the_web_consent_form_says_in_swedish_that_a_category_is_ticked_twice(cl
                                   "valid_from": "2026-02-02", "form": "written",
                                   "scope": ["skola:school", "skola:school"]}, follow_redirects=False)
     assert answer.status_code == 422, answer.text[:300]
-    assert "Kategorin finns med två gånger för samma myndighet" in answer.text
+    assert "Kategorin finns med två gånger för samma aktör" in answer.text
     assert events_of(postgres, case_id) == before
 
 

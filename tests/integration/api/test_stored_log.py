@@ -29,7 +29,7 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
     assert page.status_code == 200 and "stämmer med ärendets händelser" in page.text
     mistyped = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skolan"})
-    assert mistyped.status_code == 422 and "Ingen myndighet heter ”skolan”" in mistyped.text
+    assert mistyped.status_code == 422 and "Ingen aktör heter ”skolan”" in mistyped.text
     assert "lämnades ut" not in mistyped.text   # not every agency's log instead
 
     with psycopg.connect(postgres.conninfo()) as conn:   # one stored row says the school saw a fact by law

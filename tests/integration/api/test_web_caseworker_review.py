@@ -31,7 +31,7 @@ def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_s
     assert 'name="attendees" value="polis"' not in form.text
     origins = re.search(r'<select id="f-outcomes-0-origin_agency".*?</select>', form.text, re.S).group(0)
     assert re.findall(r'<option value="(\w+)"', origins) == ["skola"]
-    assert "socialtjänsten registrerar de andra myndigheternas" in _text(form.text)
+    assert "socialtjänsten registrerar de andra aktörernas" in _text(form.text)
 
     # A form sent from an older page (or typed by hand) is refused in words a counsellor understands.
     tick()
@@ -39,13 +39,13 @@ def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_s
         **_hidden(form.text), "held_on": "2026-02-03", "attendees": ["skola", "polis"]})
     assert named.status_code == 422
     assert "Ogiltigt värde" not in named.text
-    assert "kan bara ange sig själv (och socialtjänsten) som deltagare" in _text(named.text)
+    assert "Ni kan bara ange er själva (och socialtjänsten) som deltagare" in _text(named.text)
     spoken = school.post(f"/arenden/{case_id}/moten", data={
         **_hidden(form.text), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "polis",
         "outcomes.0.category": "school", "outcomes.0.text": "Närvaron har ökat."})
     assert spoken.status_code == 422
     assert "Ogiltigt värde" not in spoken.text
-    assert "kan bara registrera sina egna resultat från mötet" in _text(spoken.text)
+    assert "Ni kan bara registrera era egna resultat från mötet" in _text(spoken.text)
     assert "Närvaron har ökat." in spoken.text   # what was typed is kept
 
     # Social services records the whole group: its form still offers every member and every origin.
@@ -65,9 +65,9 @@ def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, conte
     done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
         **_hidden(form), "accepted": "true", "reasons": "Hög risk enligt SAVRY.", "instruments": "SAVRY",
         "decided_on": "2026-02-02"})
-    assert done.status_code == 303 and done.headers["location"] == f"/arenden/{case_id}?sparat=decide_eligibility"
+    assert done.status_code == 303 and done.headers["location"] == f"/arenden/{case_id}?sparat=decide_eligibility#saved"
     page = social.get(done.headers["location"]).text
-    assert '<p class="notice ok" role="status" id="saved">Beslutet om aktualitet är sparat.</p>' in page
+    assert '<p class="notice ok" role="status" id="saved">Beslutet om aktualitet är sparat. Nästa steg' in page
     assert 'id="saved"' not in social.get(f"/arenden/{case_id}").text          # only right after saving
     assert 'id="saved"' not in social.get(f"/arenden/{case_id}?sparat=%3Cb%3E").text   # nothing said back
 
@@ -77,7 +77,7 @@ def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, conte
         "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
         "summary": "Misstänkt för rån.", "summary_category": "crime"})
     assert "Ny aktualisering" in new and opened.status_code == 303, _text(opened.text)[:500]
-    assert opened.headers["location"].endswith("?sparat=open_case")
+    assert opened.headers["location"].endswith("?sparat=open_case#saved")
     assert "Ärendet är öppnat." in social.get(opened.headers["location"]).text
 
 

@@ -19,6 +19,6 @@ def test_decisions_without_a_category_say_what_the_category_decides(client, user
                                                          "decisions": "Peter börjar på fritidsgården."})
     assert answer.status_code == 422
     said = re.search(r'<p class="error" id="f-decisions-0-category-error">(.*?)</p>', answer.text, re.S).group(1)
-    assert "Välj vilken kategori besluten gäller: den avgör vilka myndigheter som får se dem." in said
+    assert "Välj vilken kategori besluten gäller: den avgör vilka aktörer som får se dem." in said
     assert "Fältet måste fyllas i." not in answer.text
     assert "Peter börjar på fritidsgården." in answer.text   # what was typed is given back

@@ -427,7 +427,7 @@ def test_a_closed_cases_picture_names_no_missing_consent(client, users, tick, co
                    json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     html = social.get(f"/arenden/{case_id}/samtycken").text
     page = _text(html)
-    assert "samtyckena ger inte längre någon myndighet i gruppen del av något" in page
+    assert "samtyckena ger inte längre någon aktör i gruppen del av något" in page
     assert "samtycke saknas" not in page.split("Lämnade samtycken")[0]
     assert "Den unge fyller 18 år" not in page
     # Nor do the cards: they said "gäller" and "samtycke saknas från Johan", as if a consent could still open

@@ -1,0 +1,155 @@
+"""A caseworker's walk of the web client: what it stumbled on, each pinned here (each page read over HTTP through
+CaseService as the user, as the API does)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from domain.identity import luhn_check_digit
+from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
+from tests.integration.api.skew import web_as
+
+ROW = {"area": "Skola", "category": "school", "goal": "Komma i tid till lektioner.", "how": "Mentor.",
+       "responsible": "Mentor", "responsible_agencies": ["skola"]}
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _born(day: date) -> str:
+    nine = day.strftime("%y%m%d") + "238"
+    return day.strftime("%Y%m%d") + "-238" + str(luhn_check_digit(nine))
+
+
+def _hidden(page: str) -> dict[str, str]:
+    return {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
+            "expected_version": re.search(r'name="expected_version" value="([^"]+)"', page).group(1)}
+
+
+def test_a_follow_up_names_its_row_to_a_reader_that_sees_the_row_and_to_no_other(client, users, tick, context,
+                                                                                  settings):
+    """"Uppföljning (pågår) från Skolan: …" did not say which row it followed up; the row is named only from the
+    plan rows the reader itself sees: once the young person's consent is withdrawn the school no longer sees the
+    row, and its own follow-up (its origin's) says nothing of it."""
+    case_id, consents = school_consented_case(client, users, tick,
+                                              others={"polis": ["case"], "socialtjanst": ["school"]})
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Gå i skolan.", "rows": [ROW]},
+                   headers=users.social), 201)
+    row_id = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))["rows"][0]["content"]["row_id"]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/follow-ups", headers=users.school,
+                   json={"row_id": row_id, "status": "partly", "note": "Närvaron ökar."}), 201)
+    named = ("Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Skolan: "
+             "Närvaron ökar.")
+    school, social = web_as(context, settings, "skola"), web_as(context, settings, "soc-0180")
+    assert named in _text(school.get(f"/arenden/{case_id}/uppfoljning").text)
+    assert named in _text(social.get(f"/arenden/{case_id}/uppfoljning").text)
+    assert named in _text(social.get(f"/arenden/{case_id}").text)          # the timeline
+
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    page = _text(school.get(f"/arenden/{case_id}/uppfoljning").text)
+    assert "Uppföljning (delvis uppnått) från Skolan: Närvaron ökar." in page
+    assert "Komma i tid" not in page
+
+
+def test_a_saved_decision_group_and_plan_say_the_next_step(client, users, tick, context, settings):
+    """Only a new case and saved guardians said what comes next; a declined decision's next step is the closure."""
+    social = web_as(context, settings, "soc-0180")
+    for accepted, next_step in (("true", "(flikarna Vårdnadshavare och Samtycken)"),
+                                ("false", "avsluta ärendet med skälet ”Inte aktuell för en insatsgrupp” (fliken Avslut)")):
+        case_id = open_case(client, users)
+        form = social.get(f"/arenden/{case_id}/beslut").text
+        tick()
+        done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
+            **_hidden(form), "accepted": accepted, "reasons": "Bedömt.", "decided_on": "2026-02-02"})
+        assert done.status_code == 303, _text(done.text)[:400]
+        assert next_step in _text(social.get(done.headers["location"]).text)
+    assert "(fliken Åtgärdsplan)" in _text(social.get(f"/arenden/{case_id}/grupp?sparat=add_member").text)
+    assert "(fliken Uppföljning)" in _text(social.get(f"/arenden/{case_id}/plan?sparat=revise_plan").text)
+
+
+def test_a_saved_form_leads_to_its_notice_whatever_fragment_the_form_was_posted_from(client, users, tick, context,
+                                                                                    settings):
+    """"Fler rader" posts to …/plan#f-rows-2-area; a redirect without a fragment of its own keeps that one, and the
+    saved page opened at row 3 of the new form, not at the notice."""
+    case_id = open_case(client, users)
+    social = web_as(context, settings, "soc-0180")
+    form = social.get(f"/arenden/{case_id}/beslut").text
+    tick()
+    done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
+        **_hidden(form), "accepted": "true", "reasons": "Bedömt.", "decided_on": "2026-02-02"})
+    assert done.headers["location"].endswith("?sparat=decide_eligibility#saved")
+    assert 'id="saved"' in social.get(done.headers["location"]).text
+
+
+def test_the_reason_outside_the_target_group_is_called_required_only_when_the_page_knows_it_is(client, users,
+                                                                                                 context, settings):
+    """A 13-year-old's decision said "(valfritt)" at the reason it cannot be accepted without.  The decision day lies
+    between the referral date (2026-02-01) and today (2026-02-03): under 15 today is under 15 on every such day;
+    15 on 2026-02-02 is under 15 on one of them only."""
+    social = web_as(context, settings, "soc-0180")
+
+    def label(born: date) -> str:
+        case_id = ok(client.post("/api/v1/cases", json={**REFERRAL, "personnummer": _born(born)},
+                                 headers=users.social), 201)["case_id"]
+        page = social.get(f"/arenden/{case_id}/beslut").text
+        return _text(re.search(r'<label for="f-outside_target_group_reason">.*?</label>', page, re.S).group(0))
+
+    thirteen = label(date(2013, 1, 10))
+    assert "under 15 år (krävs om den unge bedöms som aktuell)" in thirteen and "valfritt" not in thirteen
+    turned_15 = label(date(2011, 2, 2))
+    assert "var utanför målgruppen 15–25 år på beslutsdagen (krävs då" in turned_15 and "valfritt" not in turned_15
+    sixteen = label(date(2009, 3, 14))
+    assert "(valfritt)" in sixteen and "krävs" not in sixteen
+
+
+def test_the_words_of_the_group_the_tabs_and_a_decision(client, users, tick, context, settings):
+    """"Lägg till myndighet" though a voluntary organisation is none; the tabs' label in the template; "Beslut är
+    fattat:"."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    group = social.get(f"/arenden/{case_id}/grupp").text
+    assert "<h2>Lägg till aktör</h2>" in group and "myndighet" not in _text(group).lower()
+    assert '<nav class="tabs" aria-label="Ärendets delar">' in group
+    assert "Beslut har fattats: Aktuell för social insatsgrupp" in _text(social.get(f"/arenden/{case_id}/beslut").text)
+
+
+def test_an_empty_choice_says_the_same_whatever_it_chooses(client, users, tick, context, settings):
+    """The follow-up form's two selects left empty said "Fältet måste fyllas i." (the row: an id, a text to the
+    model) and "Välj ett av alternativen." (the status: an enum)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Gå i skolan.", "rows": [ROW]},
+                   headers=users.social), 201)
+    social = web_as(context, settings, "soc-0180")
+    form = social.get(f"/arenden/{case_id}/uppfoljning").text
+    refused = social.post(f"/arenden/{case_id}/uppfoljning", data={**_hidden(form), "row_id": "", "status": "",
+                                                                  "note": ""})
+    assert refused.status_code == 422
+    said = _text(refused.text)
+    assert "Planrad: Välj ett av alternativen." in said and "Status: Välj ett av alternativen." in said
+    assert "Kommentar: Fältet måste fyllas i." in said   # a text left empty is not a choice
+    group = social.get(f"/arenden/{case_id}/grupp").text
+    refused = social.post(f"/arenden/{case_id}/grupp", data={**_hidden(group), "agency": "",
+                                                            "contact_person": "Kim", "role": "kurator"})
+    assert "Aktör: Välj ett av alternativen." in _text(refused.text)
+
+
+def test_a_closed_cases_row_says_it_is_closed_where_it_counted_consents(client, users, tick, context, settings):
+    """Under rules version 7 a closed case's consents show the group nothing: "Samtycken i kraft 3" and a first
+    end date said otherwise on the lead's list."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    row = lambda: _text(re.search(rf'<tr><td><a href="/arenden/{case_id}">.*?</tr>',  # noqa: E731
+                                  social.get("/arenden").text, re.S).group(0))
+    assert " 3 " in row()
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                   json={"reason": "goals_met", "outcome": "Målen nådda."}))
+    closed = row()
+    assert "– (ärendet är avslutat)" in closed and " 3 " not in closed
