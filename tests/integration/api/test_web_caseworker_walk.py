@@ -150,6 +150,6 @@ def test_a_closed_cases_row_says_it_is_closed_where_it_counted_consents(client, 
     assert " 3 " in row()
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
-                   json={"reason": "goals_met", "outcome": "Målen nådda."}))
+                   json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     closed = row()
     assert "– (ärendet är avslutat)" in closed and " 3 " not in closed
