@@ -142,6 +142,14 @@ class ResponsibleNotAMember(NotAGroupMember):
     code = "responsible_not_a_member"
 
 
+class OutcomeOriginNotAMember(NotAGroupMember):
+    """A meeting's outcome given in the name of an agency not in the group (never in it, or since left): the group
+    would have been told what an outsider said as though it took part, and that agency could not see it.  Only social
+    services records outcomes in another agency's name, and it sees the whole group."""
+
+    code = "outcome_origin_not_a_member"
+
+
 class AlreadyAGroupMember(DomainError):
     code = "already_a_group_member"
 

@@ -11,11 +11,13 @@ from domain import case_events as ev
 from domain.calendar import local_date
 from domain.case_rules import (
     SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text, first_repeat,
+    in_the_group,
 )
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
     AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, GoalsMetWithoutPlan, InvalidInput,
-    LegalBasisNotApplicable, NoPlanYet, NotAGroupMember, NotResponsibleForRow, ResponsibleNotAMember, UnknownPlanRow,
+    LegalBasisNotApplicable, NoPlanYet, NotAGroupMember, NotResponsibleForRow, OutcomeOriginNotAMember,
+    ResponsibleNotAMember, UnknownPlanRow,
 )
 from domain.values import (
     Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanParticipation, PlanRow,
@@ -107,9 +109,9 @@ class GroupCommands:
                                " or give an outcome or a decision", field="attendees")
         if by.agency != catalogue.lead_agency:
             _check_speaks_for_itself(by.agency, agencies, outcomes, catalogue.lead_agency)
-        for agency in agencies:
-            self._check_member(agency, catalogue, field="attendees")
-        checked_outcomes = tuple(self._checked_outcome(o, agencies, catalogue) for o in outcomes)
+        for n, agency in enumerate(agencies):   # one outside the group (never in it, or since left): at it
+            self._check_member(agency, catalogue, field=f"attendees.{n}")
+        checked_outcomes = tuple(self._checked_outcome(o, n, agencies, catalogue) for n, o in enumerate(outcomes))
         checked_decisions = tuple(
             Decision(check_text(d.text, "decisions.text"), catalogue.category(d.category, "decisions.category").id)
             for d in decisions)
@@ -240,12 +242,27 @@ class GroupCommands:
                                f" '{inferred}': give the row's category", field=f"{field}.category")
         return carried.category
 
-    def _checked_outcome(self: Case, outcome: Outcome, attendees: tuple[str, ...], catalogue: Catalogue) -> Outcome:
-        catalogue.category(outcome.category, field="outcomes.category")
-        if outcome.origin_agency != catalogue.lead_agency and outcome.origin_agency not in attendees:
-            raise InvalidInput("an outcome's origin agency must have attended the meeting",
-                               field="outcomes.origin_agency")
-        return Outcome(outcome.category, outcome.origin_agency, check_text(outcome.text, "outcomes.text"))
+    def _checked_outcome(self: Case, outcome: Outcome, index: int, attendees: tuple[str, ...],
+                         catalogue: Catalogue) -> Outcome:
+        """An outcome is given in the name of social services or of an active member that attended.  A member
+        records only its own (checked before, whoever else takes part), so only social services gets this far
+        naming another agency, and it sees the whole group: the refusals tell no one anything."""
+        field = f"outcomes.{index}"
+        catalogue.category(outcome.category, field=f"{field}.category")
+        origin = outcome.origin_agency
+        if origin != catalogue.lead_agency:
+            catalogue.agency(origin, field=f"{field}.origin_agency")
+            # Said as what it is (the agency is not in the group) before the attendance rule: it read "must have
+            # attended", and the web form, offering every agency, said only "Ogiltigt värde.".
+            if not in_the_group(self, origin):
+                raise OutcomeOriginNotAMember(
+                    f"the agency '{origin}' is not a member of the group: an outcome is given in the name of social"
+                    " services or of a member that attended; add the agency to the group first, or give the outcome"
+                    " in another's name", field=f"{field}.origin_agency")
+            if origin not in attendees:
+                raise InvalidInput("an outcome's origin agency must have attended the meeting",
+                                   field=f"{field}.origin_agency")
+        return Outcome(outcome.category, origin, check_text(outcome.text, f"{field}.text"))
 
     def _check_legal_basis(self: Case, basis_id: str, agency: str, category: str, at: datetime,
                            catalogue: Catalogue) -> None:

@@ -89,10 +89,22 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
         # A member's outcomes are its own (the only origin offered): chosen for it, where an outcome typed without
         # choosing the one choice was refused ("Uppgiften kommer från: Fältet måste fyllas i.").
         typed = typed.with_defaults({f"outcomes.{i}.origin_agency": user.agency for i in slots})
+    group = views.members(seen.disclosures)
     return show(request, user, seen, "moten", "meetings.html", status, typed=typed, errors=errors or {},
                 meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures)
                           for m in q.meetings(_parts(seen))],
-                group=views.members(seen.disclosures), slots=slots)
+                group=group, slots=slots, origins=_origins_offered(seen, user, typed, slots, group, cat))
+
+
+def _origins_offered(seen: Any, user: Principal, typed: Typed, slots: Any, group: Any, cat: Any) -> list[str]:
+    """In whose name an outcome may be given: a member, its own only; social services, its own and the group's
+    members', in the catalogue's order (it offered every agency, and one outside the group is refused).  Beside them
+    an origin typed that is none of them (an agency that left since the page was shown, a form sent by hand) stays
+    selected next to its refusal, so the caseworker sees which one it was: never blanked unseen."""
+    if seen.place is not Place.LEAD:
+        return [user.agency]
+    named = {typed.get(f"outcomes.{i}.origin_agency") for i in slots}
+    return [a for a in cat.agencies if a == cat.lead_agency or a in group or a in named]
 
 
 def _parts(seen: Any) -> list[q.SeenFact]:

@@ -432,6 +432,8 @@ DOMAIN_ERRORS = {
     "not_a_group_member": "Aktören är inte med i gruppen.",
     "responsible_not_a_member": "Aktören är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
                                 " den i gruppen först, eller ta bort den som ansvarig.",
+    "outcome_origin_not_a_member": "Aktören är inte med i gruppen, så resultatet kan inte komma från den. Lägg"
+                                   " till den i gruppen först, eller välj en aktör som är med.",
     "no_plan_yet": "Det finns ingen åtgärdsplan att följa upp.",
     "unknown_plan_row": "Raden finns inte i den gällande planen.",
     "not_responsible_for_row": "Ni är inte ansvariga för raden.",
@@ -448,6 +450,8 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
                           " registrerar de andra aktörernas närvaro."),
     ("records only its own outcomes", "Ni kan bara registrera era egna resultat från mötet:"
                                       " socialtjänsten registrerar de andra aktörernas."),
+    ("must have attended the meeting", "Resultatet kan bara komma från socialtjänsten eller en aktör som"
+                                       " deltog i mötet: markera aktören bland deltagarna."),
     ("twice among the attendees", "Aktören finns med två gånger bland deltagarna: ange varje aktör en gång."),
     ("twice as responsible", "Aktören finns med två gånger bland de ansvariga: ange varje aktör en gång."),
     ("carried forward twice", "Samma rad i planen finns med två gånger: behåll den en gång."),
