@@ -76,7 +76,7 @@ def test_the_web_form_offers_social_services_and_the_members_and_says_in_swedish
         "outcomes.0.category": "health", "outcomes.0.text": "Samtalen fortsätter."}, follow_redirects=False)
     assert sent.status_code == 422, sent.text[:300]
     said = re.search(r'<p class="error" id="f-outcomes-0-origin_agency-error">(.*?)</p>', sent.text, re.S).group(1)
-    assert "Myndigheten är inte med i gruppen, så resultatet kan inte komma från den." in said
+    assert "Aktören är inte med i gruppen, så resultatet kan inte komma från den." in said
     assert "Ogiltigt värde" not in sent.text
     assert "Samtalen fortsätter." in sent.text                    # what was typed is kept,
     assert re.search(r'<option value="bup" selected>', sent.text)  # the origin too, beside its refusal
@@ -102,7 +102,7 @@ def test_a_form_shown_before_an_agency_left_keeps_it_chosen_and_is_refused_in_sw
     sent = web.post(f"/arenden/{case_id}/moten", data={**_hidden(stale.text), **typed}, follow_redirects=False)
     assert sent.status_code == 422, sent.text[:300]
     said = re.search(r'<p class="error" id="f-outcomes-1-origin_agency-error">(.*?)</p>', sent.text, re.S).group(1)
-    assert "Myndigheten är inte med i gruppen, så resultatet kan inte komma från den." in said
+    assert "Aktören är inte med i gruppen, så resultatet kan inte komma från den." in said
     assert 'value="polis" selected' in sent.text and "Inga nya misstankar." in sent.text
     typed["outcomes.1.origin_agency"] = "socialtjanst"
     done = web.post(f"/arenden/{case_id}/moten", data={**_hidden(sent.text), **typed}, follow_redirects=False)
