@@ -172,6 +172,25 @@ def consenters_needed(case: Any, at: datetime) -> tuple[str, ...] | None:
     return (YOUNG_PERSON, *custodians) if custodians else None
 
 
+# ``missing_consents``' answer while under 18 with no custody recorded: whose consent is missing cannot be known.
+CUSTODY_UNKNOWN = "\x00custody unknown"
+
+
+def missing_consents(case: Any, agency: str, category: str, at: datetime) -> tuple[str, ...] | None:
+    """Whose consents (consenter ids) are missing for ``agency`` to see ``category`` at ``at``, while someone's in
+    force covers it; None when nobody's does; ``(CUSTODY_UNKNOWN,)`` under 18 with no custody recorded.  The
+    rule's own terms (``consenters_needed``), said to social services, which sees every consent whole; whether the
+    agency sees is the ``Judge``'s to say, this only says why not."""
+    covering = {c.consenter for c in case.consents.values()
+                if c.in_force_at(at) and any(s.covers(agency, category) for s in c.scope)}
+    if not covering:
+        return None
+    needed = consenters_needed(case, at)
+    if needed is None:
+        return (CUSTODY_UNKNOWN,)
+    return tuple(c for c in needed if c not in covering)
+
+
 class _Told(NamedTuple):
     category: str
     consent: Basis | None

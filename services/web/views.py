@@ -18,7 +18,7 @@ from domain.calendar import age_on, birthday, local_date
 from domain.case import TARGET_AGES
 from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
-from domain.judge import Disclosure, Judge, consenters_needed
+from domain.judge import CUSTODY_UNKNOWN, Disclosure, Judge, missing_consents
 from domain.facts import Fact, fact_order
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry
 from projections.agency_views import phase_of_kinds
@@ -236,21 +236,30 @@ class Picture:
 _PROBE_ORIGIN = "\x00nobody"  # a fact from no agency: only consent can make it visible
 
 
-def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> Picture | None:
+def case_seen(disclosures: Sequence[Disclosure], rows: Sequence[ConsentRow]) -> Any | None:
+    """The case as the disclosure rules' ``Judge`` needs it, rebuilt from what social services sees (the young
+    person's birth date, the group, the consents ``rows``, custody, the closure); None without the subject."""
     subject = facts_seen(disclosures, "case.subject")
     if not subject:
         return None
-    born: date = subject[0].content["birth_date"]
-    group = members(disclosures)
-    rows = consents(disclosures, now)
-    closure = facts_seen(disclosures, "case.closed")   # the group's work ended with it (rules version 7)
-    closed = bool(closure)
-    declined = not closed and phase_of(disclosures) == "declined"   # no agency joins it, no consent is given
-    case = SimpleNamespace(
-        born=born, members=group, phase=Phase.CLOSED if closed else None,
+    closed = bool(facts_seen(disclosures, "case.closed"))   # the group's work ended with it (rules version 7)
+    return SimpleNamespace(
+        born=subject[0].content["birth_date"], members=members(disclosures), phase=Phase.CLOSED if closed else None,
         consents={r.record.consent_id: r.record for r in rows},
         guardians={g["guardian_id"]: Guardian(g["guardian_id"], g["name"], g["has_custody"])
                    for g in guardians(disclosures)})
+
+
+def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> Picture | None:
+    rows = consents(disclosures, now)
+    case = case_seen(disclosures, rows)
+    if case is None:
+        return None
+    born: date = case.born
+    group = case.members
+    closure = facts_seen(disclosures, "case.closed")   # the group's work ended with it (rules version 7)
+    closed = case.phase is Phase.CLOSED
+    declined = not closed and phase_of(disclosures) == "declined"   # no agency joins it, no consent is given
     named = {e.agency for r in rows for e in r.record.scope}
     # Social services is in the picture once a consent names it: the members' contributions reach it by consent.
     lead = catalogue.lead_agency
@@ -276,7 +285,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
             basis = judge.basis_for(probe)
             if basis is None:   # on a declined or closed case no consent opens anything: none is "missing"
                 result.cells[agency, category] = Cell(
-                    False, missing=() if declined or closed else _missing(rows, case, agency, category, now))
+                    False, missing=() if declined or closed else _missing(case, agency, category, now))
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
@@ -288,19 +297,17 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
 NO_CUSTODY = "vårdnadshavare med vårdnad (ingen är registrerad)"
 
 
-def _missing(rows: Sequence[ConsentRow], case: Any, agency: str, category: str, now: datetime) -> tuple[str, ...]:
+def _missing(case: Any, agency: str, category: str, now: datetime) -> tuple[str, ...]:
     """Whose consent is missing for ``agency`` to see ``category`` now, when someone's in force covers it: the rule
     of DOMAIN.md (under 18 the young person's and every custodial guardian's; from 18 the young person's alone),
     from the consents social services sees (all of them).  () when nobody's covers it: then nothing is "missing"
     but a consent altogether, which the "–" says."""
-    covering = {r.record.consenter for r in rows if r.record.in_force_at(now)
-                and any(s.covers(agency, category) for s in r.record.scope)}
-    if not covering:
-        return ()
-    needed = consenters_needed(case, now)
-    if needed is None:
-        return (NO_CUSTODY,)
-    return tuple(consenter_label(c, case.guardians) for c in needed if c not in covering)
+    return missing_labels(missing_consents(case, agency, category, now) or (), case.guardians)
+
+
+def missing_labels(missing: Iterable[str], guardians_by_id: dict[str, Guardian]) -> tuple[str, ...]:
+    """Consenters whose consents are missing (``missing_consents``), as a page names them."""
+    return tuple(NO_CUSTODY if c == CUSTODY_UNKNOWN else consenter_label(c, guardians_by_id) for c in missing)
 
 
 def consenter_label(consenter: str, guardians_by_id: dict[str, Guardian]) -> str:
