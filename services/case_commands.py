@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, ContextManager
 from uuid import UUID
 
 from domain.calendar import local_date
+from domain.case_events import PlanRevised
 from domain.disclosure import Replay
 from domain.values import OpenCase
-from services import idempotency
+from services import idempotency, plan_warnings
 from services.application import CommandResult
 from services.authorisation import Kind, check_may_command, check_may_open_case, check_row_seen
 from services.duplicate_check import DUPLICATE_CHECK, open_cases_of
@@ -46,6 +47,9 @@ class Written:
     version: int        # the writer's version after the write (see ``services.case_service``)
     value: Any
     position: int | None
+    # A plan revision's: the responsible agencies that cannot see their rows as it was recorded (None: no plan
+    # revised).  Told to social services, the only one that revises the plan (``services.plan_warnings``).
+    warnings: list[dict[str, Any]] | None = None
 
 
 class CaseCommands:
@@ -156,12 +160,18 @@ class CaseCommands:
         return self._written(result, p, self.judged.extended(replay, result.events))
 
     def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
-        return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id)
+        return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id,
+                       plan_warnings.of_revision(replay, result.events, self.catalogue))
 
     def _count_writer_version(self: CaseService, p: Principal, replay: Replay | None) -> None:
-        """Under an Idempotency-Key the answer is built before its events are committed: from these events."""
+        """Under an Idempotency-Key the answer is built before its events are committed: from these events (a retry
+        is answered as the first request was, a plan revision's warnings too)."""
+        def written(events: Any) -> Replay:
+            return self.judged.extended(replay, events, keep=False)
         idempotency.count_writer_version(
-            lambda events: self._version(self.judged.extended(replay, events, keep=False), p.agency))
+            lambda events: self._version(written(events), p.agency),
+            lambda events: plan_warnings.of_revision(written(events), events, self.catalogue)
+            if any(isinstance(e, PlanRevised) for e in events) else None)
 
     def _version(self: CaseService, replay: Replay, agency: str) -> int:
         return replay.versions_in(agency, replay.visible_to(agency, self.app.clock.now()))

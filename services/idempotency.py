@@ -79,6 +79,7 @@ class AnswerAlreadyStored(Exception):
 
 MAX_KEY_LENGTH = 200
 WriterVersion = Callable[[Sequence[Any]], int]   # the case's new events -> the writer's version after them
+Warnings = Callable[[Sequence[Any]], list[dict[str, Any]] | None]   # the new events -> the answer's warnings
 
 
 @dataclass
@@ -90,12 +91,16 @@ class Pending:
     request_hash: bytes
     status: int
     writer_version: WriterVersion | None = None
+    warnings: Warnings | None = None
     row: AnswerRow | None = field(default=None, init=False)   # set once built; committed if the save succeeds
 
     def build(self, case_id: UUID, new_events: Sequence[Any], created: Any) -> AnswerRow:
         if self.writer_version is None:
             raise AssertionError("the service did not say how to count the writer's version")
         body = {"case_id": str(case_id), "version": self.writer_version(new_events), "created": created}
+        warnings = None if self.warnings is None else self.warnings(new_events)
+        if warnings is not None:   # a plan revision's (``services.plan_warnings``): a retry is told them too
+            body["warnings"] = warnings
         self.row = AnswerRow(self.owner, self.key, self.request_hash, self.status, body)
         return self.row
 
@@ -113,11 +118,12 @@ def answering(pending: Pending) -> Iterator[Pending]:
         _pending.reset(token)
 
 
-def count_writer_version(writer_version: WriterVersion) -> None:
-    """The service's part: how the writer's version follows from the new events (only under ``answering``)."""
+def count_writer_version(writer_version: WriterVersion, warnings: Warnings | None = None) -> None:
+    """The service's part: how the writer's version, and any warnings, follow from the new events (only under
+    ``answering``)."""
     pending = _pending.get()
     if pending is not None:
-        pending.writer_version = writer_version
+        pending.writer_version, pending.warnings = writer_version, warnings
 
 
 def riders(case_id: UUID, new_events: Sequence[Any], created: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from services.api import commands as c
 from services.api.deps import Context, CurrentUser, Writer, Writing
 from services.api.errors import ErrorBody, error_body
-from services.api.views import Written
+from services.api.views import PlanWritten, Written
 from services.api.writing import expected_version, where_version_sent, write
 from services.api.one_key_each import OneKeyEachRoute
 from services.case_commands import Written as Done
@@ -130,9 +130,10 @@ async def remove_member(writer: Writer, case_id: CaseId, agency: PathId, body: c
     return await _run(writer, "remove_member", case_id, body, agency=agency)
 
 
-@router.post("/{case_id}/plan/revisions", status_code=201, response_model=Written, responses=ERRORS)
+@router.post("/{case_id}/plan/revisions", status_code=201, response_model=PlanWritten, responses=ERRORS)
 async def revise_plan(writer: Writer, case_id: CaseId, body: c.Plan) -> JSONResponse:
-    """Record a complete new revision of the action plan; `created` is its number (social services)."""
+    """Record a complete new revision of the action plan; `created` is its number, `warnings` the responsible
+    agencies that cannot see their rows (social services)."""
     return await _run(writer, "revise_plan", case_id, body, 201)
 
 

@@ -62,6 +62,31 @@ class Written(BaseModel):
                                                                 " revision, a meeting id, a case number…")
 
 
+class RowWarning(BaseModel):
+    """A row of the revision names as responsible an agency that cannot see the row as it was recorded: saved all
+    the same (consent may come later; the disclosure rules decide what each agency sees at each moment), but the
+    agency cannot follow the row up until it can see it."""
+
+    code: Literal["responsible_cannot_see_row"]
+    message: str = Field(description="why, for people")
+    field: str = Field(description="where the revision sent names the agency: body.rows.N.responsible_agencies.M")
+    row: int = Field(description="the row's index in the revision sent")
+    row_id: str
+    agency: str
+    category: str = Field(description="the row's category")
+    reason: Literal["no_consent", "consent_missing", "no_custody", "not_a_member", "not_covered"] = Field(
+        description="no_consent: no consent in force covers the category for the agency; consent_missing: some"
+                    " consenters' do, not all of those needed (missing_consenters); no_custody: under 18 with no"
+                    " guardian with custody recorded; not_a_member: it has left the group; not_covered: any other")
+    missing_consenters: list[str] = Field(description="consent_missing: whose consents are missing (young_person,"
+                                                      " or a guardian's id)")
+
+
+class PlanWritten(Written):
+    warnings: list[RowWarning] = Field(description="each responsible agency that cannot see its row now; the"
+                                                   " revision is saved all the same (social services only)")
+
+
 class CaseView(BaseModel):
     case_id: UUID
     version: int = Field(description="your version: the number of the case's events you can see")

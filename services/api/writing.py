@@ -51,6 +51,8 @@ def where_version_sent(if_match: str | None) -> str:
 
 def answer(done: Done, status: int = 200, location: Location | None = None) -> JSONResponse:
     body = Written(case_id=done.case_id, version=done.version, created=done.value).model_dump(mode="json")
+    if done.warnings is not None:   # a plan revision's, always a list (``PlanWritten``)
+        body["warnings"] = done.warnings
     return respond(body, status, location)
 
 

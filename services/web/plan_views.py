@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
 
+from domain.catalogue import Catalogue
 from domain.judge import Disclosure
-from services.web import texts
+from domain.row_reach import UnseenRow, responsible_who_cannot_see
+from services.presentation import agency_name
+from services.web import texts, views
 from services.web.views import facts_seen
 
 
@@ -87,6 +90,30 @@ def _diff(previous: Revision, current: Revision) -> None:
 
 def tuple_or(value: Any) -> Any:
     return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def unseen_rows(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> dict[str, list[str]]:
+    """Social services' page: by row id, each responsible agency of the current plan that cannot see its row now,
+    said with why — the disclosure rules' own judge asked over the case as social services sees it
+    (``views.case_seen``), at each read: a consent withdrawn since brings the note in, one granted takes it away.
+    Never for a member: naming the category or whose consent is missing speaks of other agencies' consents."""
+    case = views.case_seen(disclosures, views.consents(disclosures, now))
+    rows = facts_seen(disclosures, "plan.row")
+    if case is None or not rows:
+        return {}
+    latest = max(f.content["revision"] for f in rows)
+    current = [f for f in rows if f.content["revision"] == latest]
+    notes: dict[str, list[str]] = {}
+    for u in responsible_who_cannot_see(case, current, now, catalogue):
+        notes.setdefault(u.row_id, []).append(texts.T["row_unseen"].format(
+            agency=agency_name(u.agency, catalogue), why=_why(u, case, catalogue)))
+    return notes
+
+
+def _why(u: UnseenRow, case: Any, catalogue: Catalogue) -> str:
+    category = catalogue.category(u.category).name.split(" (")[0]
+    who = " och ".join(views.missing_labels(u.missing, case.guardians))
+    return texts.T.get(f"row_unseen_{u.reason}", texts.T["row_unseen_not_covered"]).format(category=category, who=who)
 
 
 def followable_rows(disclosures: Sequence[Disclosure], agency: str, lead: bool) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
 from services.web import forms, plan_views, session, views
-from services.web.case_pages import look, service, show, submit, today
+from services.web.case_pages import case_now, look, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
@@ -43,8 +43,11 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
         typed = Typed.of(values)
     cat = service(request).catalogue
     typed = typed or Typed()
+    # Social services only: which responsible agencies cannot see their rows, as things stand at this read.
+    unseen = plan_views.unseen_rows(seen.disclosures, cat, case_now(request, seen)) if seen.place is Place.LEAD \
+        else {}
     return show(request, user, seen, "plan", "plan.html", status, typed=typed, errors=errors or {},
-                revisions=revisions, current=current, slots=shown,
+                revisions=revisions, current=current, slots=shown, unseen=unseen,
                 areas=list(cat.plan_areas), agencies=_responsible_offered(seen, typed, shown, cat.agencies),
                 guardians=[(g["guardian_id"], g["name"]) for g in views.guardians(seen.disclosures)]
                 if seen.place is Place.LEAD else [])

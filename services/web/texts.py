@@ -147,6 +147,15 @@ T: dict[str, str] = {
     "diff_none": "Inga ändringar du kan se.", "diff_first": "Första revisionen.",
     "col_area": "Område", "col_goal": "Mål", "col_how": "Genomförande", "col_responsible": "Ansvarig",
     "col_follow_up": "Uppföljning",
+    # Social services' plan page only: a responsible agency that cannot see its row now (``domain.row_reach``).
+    "row_unseen": "{agency} är ansvarig men kan inte se raden ({why})",
+    "row_unseen_no_consent": "inget samtycke täcker {category}",
+    "row_unseen_consent_missing": "samtycke saknas från {who} för {category}",
+    "row_unseen_no_custody": "ingen vårdnadshavare med vårdnad är registrerad, så inget samtycke lämnar ut något",
+    "row_unseen_not_a_member": "inte längre med i gruppen",
+    "row_unseen_not_covered": "samtyckena lämnar inte ut {category}",
+    "row_unseen_intro": "Raden sparades ändå: myndigheten kan se och följa upp den först när samtycke täcker"
+                        " radens kategori. Se fliken Samtycken.",
     "meetings_title": "Nätverksmöten", "meetings_none": "Inga möten.", "meeting_new": "Registrera möte",
     "meeting_heading": "Nätverksmöte", "meeting_recorded_at": "registrerat", "meeting_next": "Nästa möte",
     "meeting_attended": "Deltog", "meeting_others": "Andra deltagare", "meeting_outcomes": "Resultat",

@@ -1,0 +1,130 @@
+"""A plan row naming as responsible an agency that cannot see it is saved, and social services is told (a domain
+review, 2026-12-05: the police, their consents covering case, crime and school, were named on a *Fritid* row
+without a word; they never saw the row, and their follow-up tab said "Inga rader att följa upp").  The API's answer
+to the plan command carries `warnings` (`responsible_cannot_see_row`), the lead's plan page says it beside the row
+as things stand at each read; nothing of it reaches a member."""
+
+from __future__ import annotations
+
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+
+POLICE = {"polis": ["case", "crime", "school"]}
+LEISURE = {"area": "Fritid", "goal": "En aktivitet i veckan.", "how": "Fritidsgården.", "responsible": "Peter",
+           "responsible_agencies": ["polis"]}
+SCHOOL = {"area": "Skola", "goal": "Närvaro.", "how": "Mentorn följer upp.", "responsible": "Mentor",
+          "responsible_agencies": ["skola", "polis"]}
+SAID = "Polisen är ansvarig men kan inte se raden (inget samtycke täcker Fritid)"
+
+
+def _revise(client, users, case_id, *rows, **headers):
+    return client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers={**users.social, **headers},
+                       json={"main_goal": "Mål.", "rows": list(rows)})
+
+
+def _consent_all(client, users, case_id, tick, scope) -> list[str]:
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    guardians = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"]
+    ids = []
+    for consenter in ["young_person", *(g["guardian_id"] for g in guardians)]:
+        tick()
+        ids.append(ok(client.post(f"/api/v1/cases/{case_id}/consents", headers=users.social, json={
+            "consenter": consenter, "scope": [{"agency": a, "categories": c} for a, c in scope.items()],
+            "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}), 201)["created"])
+    return ids
+
+
+def test_a_row_the_responsible_police_cannot_see_is_saved_with_a_warning(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    answer = ok(_revise(client, users, case_id, SCHOOL, LEISURE), 201)
+    assert answer["warnings"] == [{
+        "code": "responsible_cannot_see_row", "field": "body.rows.1.responsible_agencies.0", "row": 1,
+        "row_id": answer["warnings"][0]["row_id"], "agency": "polis", "category": "leisure", "reason": "no_consent",
+        "missing_consenters": [],
+        "message": "the agency 'polis' is responsible for row 1 but cannot see it now: no consent in force covers the"
+                   " category leisure for it"}]
+    rows = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))["rows"]
+    assert [r["content"]["area"] for r in rows] == ["Skola", "Fritid"]   # saved all the same
+    assert rows[1]["content"]["row_id"] == answer["warnings"][0]["row_id"]
+
+
+def test_no_warning_once_a_consent_covers_the_category(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    assert ok(_revise(client, users, case_id, SCHOOL), 201)["warnings"] == []
+    _consent_all(client, users, case_id, tick, {"polis": ["leisure"]})
+    tick()
+    assert ok(_revise(client, users, case_id, SCHOOL, LEISURE), 201)["warnings"] == []
+
+
+def test_a_missing_guardians_consent_is_named_by_id(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    ids = _consent_all(client, users, case_id, tick, {"polis": ["leisure"]})
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[2]}/withdrawal", headers=users.social,
+                   json={"consenter": _consenter_of(client, users, case_id, ids[2])}))
+    tick()
+    [warning] = ok(_revise(client, users, case_id, LEISURE), 201)["warnings"]
+    assert (warning["reason"], warning["missing_consenters"]) == (
+        "consent_missing", [_consenter_of(client, users, case_id, ids[2])])
+
+
+def _consenter_of(client, users, case_id, consent_id) -> str:
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    return next(f["content"]["consenter"] for f in timeline["facts"]
+                if f["kind"] == "consent.granted" and f["content"]["consent_id"] == consent_id)
+
+
+def test_a_retry_under_the_same_idempotency_key_is_told_the_same_warnings(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    first = _revise(client, users, case_id, LEISURE, **{"Idempotency-Key": "plan-1"})
+    again = _revise(client, users, case_id, LEISURE, **{"Idempotency-Key": "plan-1"})
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert ok(first, 201)["warnings"] == ok(again, 201)["warnings"] != []
+    assert first.json()["warnings"][0]["reason"] == "no_consent"
+
+
+def test_nothing_of_it_reaches_a_member(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    ok(_revise(client, users, case_id, SCHOOL, LEISURE), 201)
+    refused = client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.police,
+                          json={"main_goal": "Mål.", "rows": [LEISURE]})
+    assert refused.status_code == 403 and "warnings" not in refused.json()
+    for member in (users.police, users.school):
+        plan = client.get(f"/api/v1/cases/{case_id}/plan", headers=member)
+        assert plan.status_code == 200, plan.text
+        assert "warnings" not in plan.json() and "responsible_cannot_see_row" not in plan.text
+        assert "Fritid" not in plan.text   # the police do not see the row; the school neither
+
+
+def test_other_commands_carry_no_warnings(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    answer = ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.social,
+                            json={"category": "family", "text": "Familjen har flyttat."}), 201)
+    assert "warnings" not in answer
+
+
+def test_the_leads_plan_page_says_it_beside_the_row_as_things_stand_now(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    ok(_revise(client, users, case_id, SCHOOL, LEISURE), 201)
+    lead = web_as(context, settings, "soc-0180")
+    page = lead.get(f"/arenden/{case_id}/plan").text
+    assert page.count(SAID) == 1 and 'class="row-unseen"' in page
+    police = web_as(context, settings, "polis")
+    for member in (police, web_as(context, settings, "skola")):
+        shown = member.get(f"/arenden/{case_id}/plan")
+        assert shown.status_code == 200
+        assert "kan inte se raden" not in shown.text and "row-unseen" not in shown.text
+    ids = _consent_all(client, users, case_id, tick, {"polis": ["leisure"]})
+    assert "kan inte se raden" not in lead.get(f"/arenden/{case_id}/plan").text   # a consent granted: gone
+    assert "Fritid" in police.get(f"/arenden/{case_id}/plan").text                # and the police see the row
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    page = lead.get(f"/arenden/{case_id}/plan").text   # withdrawn: back, with whose consent is missing
+    assert "Polisen är ansvarig men kan inte se raden (samtycke saknas från den unge för Fritid)" in page
