@@ -195,9 +195,13 @@ def _drive(client, users, tick, hidden: Hidden) -> Lockstep:
     return s
 
 
+def _with_etag(answer) -> str:
+    return f"{answer.headers.get('etag')} {answer.text}"   # the version the reader is told counts what it sees
+
+
 def _api_answers(client, users, case_id: str, reader: str = "skola") -> dict[str, str]:
     school = users.headers(reader, "member")
-    answers = {what: normalised(client.get(f"/api/v1/cases/{case_id}{what}", headers=school).text)
+    answers = {what: normalised(_with_etag(client.get(f"/api/v1/cases/{case_id}{what}", headers=school)))
                for what in ("", "/plan", "/meetings", "/contributions")}
     listed = ok(client.get("/api/v1/cases", headers=school))["cases"]
     answers["list"] = normalised(repr(next(r for r in listed if r["case_id"] == case_id)))
@@ -310,3 +314,60 @@ def test_a_consent_to_another_agency_ending_is_no_moment_the_school_waits_for(cl
     with_bup, without = _api_answers(client, users, s.bup), _api_answers(client, users, s.plain)
     for what in ("list", "feed"):
         assert with_bup[what] == without[what], what
+
+
+def test_a_consent_naming_only_another_agency_granted_narrowed_withdrawn_or_lapsing_changes_nothing_the_school_is_shown(
+        client, users, tick, context, settings, app):
+    """BUP is in both groups; in one case the young person and the guardian also consent to BUP alone — one consent
+    is narrowed, one withdrawn, one lapses at midnight and the calendar keeper records its end (a fact in the case's
+    history). None of it is the school's to know: its answers, its feed (bodies, numbering, order), the versions of
+    its own writes and its web pages are those of the case where no such consent was ever given."""
+    s = Lockstep(client, users, tick)
+    s.both(lambda c, _: s.post(c, "/eligibility", {"accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"],
+                                                   "decided_on": "2026-02-02"}))
+    s.both(lambda c, _: s.post(c, "/guardians", {"guardians": [{"name": "Maria"}]}))
+    consenters = {c: ["young_person", _guardian_ids(client, users, c)[0]] for c in (s.bup, s.plain)}
+    for i in range(2):
+        s.both(lambda c, _, i=i: s.post(c, "/consents", {
+            "consenter": consenters[c][i], "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written",
+            "scope": [{"agency": "skola", "categories": ["case", "school"]}]}, status=201))
+    for agency, role in (("skola", "kurator"), ("bup", "psykolog")):
+        s.both(lambda c, _, agency=agency, role=role: s.post(c, "/members", {
+            "agency": agency, "contact_person": "Kim", "role": role}, status=201))
+    s.both(lambda c, _: s.post(c, "/plan/revisions", {"main_goal": "Fullföljd skolgång.", "rows": [SCHOOL_ROW, BUP_ROW]},
+                               status=201))
+    only_bup: dict[str, list[str]] = {s.bup: []}
+
+    def grant_to_bup(c: str, until: str | None = None, purpose: str = "Behandling") -> None:
+        for consenter in consenters[c]:
+            only_bup[c].append(s.post(c, "/consents", {
+                "consenter": consenter, "purpose": purpose, "valid_from": "2026-02-03", "form": "written",
+                **({"valid_until": until} if until else {}),
+                "scope": [{"agency": "bup", "categories": ["case", "health", "school"]}]}, status=201)["created"])
+
+    def school_writes(c: str, _: bool) -> None:
+        s.post(c, "/contributions", {"category": "school", "text": "Närvaro 85 %."}, headers=s.school, status=201)
+
+    s.bup_only(grant_to_bup)
+    s.both(school_writes)
+    s.bup_only(lambda c: s.post(c, f"/consents/{only_bup[c][0]}/narrowings", {
+        "consenter": "young_person", "scope": [{"agency": "bup", "categories": ["health"]}]}))
+    s.both(school_writes)
+    s.bup_only(lambda c: s.post(c, f"/consents/{only_bup[c][1]}/withdrawal", {"consenter": consenters[c][1]}))
+    s.both(school_writes)
+    s.bup_only(lambda c: grant_to_bup(c, until="2026-02-03", purpose="Utredning"))
+    s.both(school_writes)
+    tick(24 * 60)   # past the last day of the consents that lapse
+    assert client.app.state.context.cases.lists.runner.keep_calendar() >= 1   # their end recorded, in one case
+    s.both(school_writes)
+    tick()
+    with_consents, without = _api_answers(client, users, s.bup), _api_answers(client, users, s.plain)
+    for what in with_consents:
+        assert with_consents[what] == without[what], what
+    assert len(s.school_writes[s.bup]) == 5 and s.school_writes[s.bup] == s.school_writes[s.plain]
+    _assert_feed_in_step(client, s.school, "skola", s)
+    web = web_as(context, settings, "skola")
+    for tab in ("", "/plan", "/moten", "/uppfoljning", "/uppgift"):
+        pages = [web.get(f"/arenden/{c}{tab}") for c in (s.bup, s.plain)]
+        assert [p.status_code for p in pages] == [200, 200], tab
+        assert normalised(pages[0].text) == normalised(pages[1].text), tab
