@@ -10,6 +10,10 @@ a member's user is in a case only when their agency is in the group *and*
 their sign-in names the case's municipality.  A consent to "skolan" is a
 consent to the young person's school, not to every school of the installation.
 
+An agency's integrating system signs in with the role ``feed_reader``: it reads its own agency's feed in its
+own municipality (``check_reads_feeds``, ``services.feeds``) and nothing else — no case, list, statistics, audit
+or web page.  Roles add up: a token with ``feed_reader`` and a person's role keeps that role's rights.
+
 What content a permitted reader sees is never decided here: the disclosure
 rules decide every fact.
 """
@@ -34,6 +38,18 @@ class NoMunicipality(Forbidden):
     """The sign-in names no municipality, and the user's role works in one municipality's groups."""
 
     code = "no_municipality"
+
+
+class SystemSignIn(Forbidden):
+    """A system's sign-in (``feed_reader`` alone) where a person's is needed: the web client is for people."""
+
+    code = "system_sign_in"
+
+
+def check_a_person(p: Principal) -> None:
+    if p.is_system:
+        raise SystemSignIn("this sign-in is an integrating system's (role feed_reader): it reads its agency's feed"
+                           " through the API, and the web client is for people")
 
 
 class Place(str, Enum):
@@ -70,15 +86,34 @@ def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -
         raise Forbidden("you can only open cases in your own municipality", field="municipality")
 
 
+CASE_ROLES = (Role.CASEWORKER, Role.COORDINATOR, Role.MEMBER, Role.AUDITOR)   # the roles that read case content
+
+
 def check_reads_cases(p: Principal, catalogue: Catalogue) -> None:
-    """Administrators configure the system: they never read case content; everyone else but auditors works
-    in one municipality's groups, which their sign-in must name — one the catalogue knows."""
-    if not p.has(Role.CASEWORKER, Role.COORDINATOR, Role.MEMBER, Role.AUDITOR):
+    """Administrators configure the system: they never read case content, nor does an agency's integrating system
+    (feed_reader), which reads its agency's feed alone; everyone else but auditors works in one municipality's
+    groups, which their sign-in must name — one the catalogue knows."""
+    if not p.has(*CASE_ROLES):
+        if p.is_system:
+            raise Forbidden("a feed_reader's sign-in reads its own agency's feed (/api/v1/feeds/<agency>) and"
+                            " nothing else")
         raise Forbidden("your role does not give access to case content")
+    _check_sign_in_municipality(p, catalogue)
+
+
+def check_reads_feeds(p: Principal, catalogue: Catalogue) -> None:
+    """Whoever reads case content may read a feed (which one: ``services.feeds``), and so may an agency's integrating
+    system (feed_reader) — in its sign-in's municipality, as a member's or a caseworker's sign-in."""
+    if not p.has(*CASE_ROLES, Role.FEED_READER):
+        raise Forbidden("your role does not give access to case content")
+    _check_sign_in_municipality(p, catalogue)
+
+
+def _check_sign_in_municipality(p: Principal, catalogue: Catalogue) -> None:
     if not p.municipality and not p.has(Role.AUDITOR):
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services and"
-                        " member agencies work in one municipality's groups; ask your identity provider's"
-                        " administrator to add it")
+                        " member agencies (and their systems) work in one municipality's groups; ask your identity"
+                        " provider's administrator to add it")
     if p.municipality and p.municipality not in catalogue.municipalities:
         # A claim of the sign-in, not a field of the request: a 422 naming "municipality" blamed the client.
         raise Forbidden(f"your sign-in names municipality '{p.municipality}' (the token's municipality claim),"

@@ -14,7 +14,8 @@ from services.principals import CLAIM_LENGTH, Role
 from services.settings import Settings
 
 ROLES = [r.value for r in Role]
-MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.value}  # work in one municipality
+# Work (or, a system, read a feed) in one municipality.
+MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.value, Role.FEED_READER.value}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst (an"
                        " auditor: its body, ivo or jo)")
     token.add_argument("--role", required=True, choices=ROLES, help="the user's role: handläggare (caseworker),"
-                       " samordnare (coordinator), a member agency's contact person, JO/IVO, or an administrator")
-    token.add_argument("--municipality", help="the municipality whose groups the user works in (social services"
-                       " and members; default 0180, the demo case's)")
+                       " samordnare (coordinator), a member agency's contact person, JO/IVO, an administrator, or an"
+                       " agency's integrating system that reads its feed and nothing else (feed_reader)")
+    token.add_argument("--municipality", help="the municipality whose groups the user works in (social services,"
+                       " members, and a feed_reader: whose feed it reads; default 0180, the demo case's)")
     token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
     token.add_argument("--name", help="the user's display name")
     token.add_argument("--hours", type=_hours, default=8.0, help="how long the token is valid (up to a week)")

@@ -6,6 +6,9 @@ numbered on its own (an agency takes part in one municipality's groups at a time
 * a member agency's contact person (role ``member``) reads their own agency's feed of the municipality their
   sign-in names, and no other;
 * social services' caseworkers and coordinators read social services' feed of their own municipality;
+* an agency's integrating system (role ``feed_reader``) reads what the agency's people read: its own agency's feed
+  of the municipality its sign-in names — social services' system social services' feed of that municipality, a
+  member agency's system its agency's feed there — and nothing else (no case read, command, list or statistics);
 * auditors (JO, IVO) read any agency's feed of any municipality — they read everything, read-only — one
   municipality at a time (``?municipality=``), logged as ``audit.feed``;
 * nobody else: administrators and users without a case role get 403, as for every read of case content.
@@ -27,7 +30,7 @@ from domain.errors import InvalidInput
 from projections.agency_feed import FeedMessage, agency_of, feed_of
 from services.access_entry import AccessEntry
 from services.access_log import AccessLog
-from services.authorisation import Forbidden, check_reads_cases, is_social_services
+from services.authorisation import Forbidden, check_reads_feeds, is_social_services
 from services.errors import CaseNotFound
 from services.ports import FeedsRebuilding
 from services.principals import Principal, Role
@@ -36,6 +39,9 @@ MAX_LIMIT = 1000
 CURSOR_PREFIX = b"sigill-feed:2:"
 OLD_CURSOR = re.compile(rb"sigill-feed:[0-9]{1,18}")  # a disclosure-log id: issued before feeds were numbered
 CURSOR = re.compile(rb"sigill-feed:2:([0-9a-f]{8}):([a-z0-9_-]{1,50}(?:\.[A-Za-z0-9]{1,10})?):([0-9]{1,18})")
+# What the access log keeps as the purpose of a system's feed read that sent no Sigill-Purpose header: the young
+# person's extract then says what the read was, and that no purpose was stated, instead of an empty column.
+SYSTEM_PURPOSE = "systemintegration: flödesläsning (inget syfte angivet)"
 START_AGAIN = "omit it (and Last-Event-ID) to start again from the beginning, and deduplicate by event_id"
 
 
@@ -115,7 +121,7 @@ class FeedReader:
     def check(self, p: Principal, agency: str, municipality: str | None = None) -> str:
         """The feed ``p`` reads: ``agency``'s in one municipality (the user's own, or an auditor's choice);
         raises unless allowed."""
-        check_reads_cases(p, self.catalogue)
+        check_reads_feeds(p, self.catalogue)
         if agency not in self.catalogue.agencies:
             # Said back only when shaped like an agency id: the path may hold a personnummer typed in its place.
             said = f"agency '{agency}'" if ID_SHAPED.fullmatch(agency) else "such agency"
@@ -137,12 +143,15 @@ class FeedReader:
         if p.agency != agency:
             raise Forbidden(f"you read your own agency's feed (/api/v1/feeds/{p.agency}); no agency reads"
                             " another's", field="agency")
+        # Its own agency's system reads as the agency's people do (p.agency is the feed's, checked above).
         if agency == self.catalogue.lead_agency:
-            if not is_social_services(p, self.catalogue):
-                raise Forbidden("social services' feed is for its caseworkers and coordinators")
-        elif not p.has(Role.MEMBER):
-            raise Forbidden("an agency's feed is for its contact persons (role member)")
-        if municipality not in (None, p.municipality):   # p.municipality is set: check_reads_cases
+            if not (is_social_services(p, self.catalogue) or p.has(Role.FEED_READER)):
+                raise Forbidden("social services' feed is for its caseworkers and coordinators, and its systems"
+                                " (role feed_reader)")
+        elif not p.has(Role.MEMBER, Role.FEED_READER):
+            raise Forbidden("an agency's feed is for its contact persons (role member), and its systems"
+                            " (role feed_reader)")
+        if municipality not in (None, p.municipality):   # p.municipality is set: check_reads_feeds
             raise Forbidden("you read your own municipality's feed", field="municipality")
 
     def start(self, p: Principal, agency: str, cursor: str | None, field: str = "after",
@@ -197,6 +206,7 @@ class FeedReader:
         return FeedPage(messages, Cursor(epoch, at.feed, messages[-1].seq if messages else after), more)
 
     def _log(self, p: Principal, agency: str, messages: list[FeedMessage], purpose: str) -> None:
+        purpose = purpose or (SYSTEM_PURPOSE if p.has(Role.FEED_READER) else "")
         what = f"audit.feed:{agency}" if p.has(Role.AUDITOR) else f"feed:{agency}"
         # One batch for the page, as a case list's: a read of each case logged one after another waited for a
         # commit each (a page of a hundred cases, a hundred commits in turn).

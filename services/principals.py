@@ -15,9 +15,12 @@ class Role(str, Enum):
     MEMBER = "member"                # contact person of a member agency
     AUDITOR = "auditor"              # JO or IVO: reads everything, changes nothing
     ADMINISTRATOR = "administrator"  # configuration, never case content
+    FEED_READER = "feed_reader"      # an agency's integrating system: reads its agency's feed, nothing else
 
 
 SOCIAL_SERVICES_ROLES = frozenset({Role.CASEWORKER, Role.COORDINATOR})
+# The roles of a system, not of a person: a sign-in holding only these is no one who may use the web client.
+SYSTEM_ROLES = frozenset({Role.FEED_READER})
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class Principal:
 
     def has(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_system(self) -> bool:
+        """Signed in as a system only: no person's role beside its system roles (roles add up — a person's role
+        in the same token keeps that role's rights)."""
+        return bool(self.roles) and self.roles <= SYSTEM_ROLES
 
     @property
     def role_names(self) -> str:

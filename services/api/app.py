@@ -20,7 +20,9 @@ from services.api.query_names import refuse_unknown_query
 DESCRIPTION = """
 Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgrupper*.
 
-* **Sign in** with a bearer token (JWT: `sub`, `name`, `agency`, `municipality`, `roles`).
+* **Sign in** with a bearer token (JWT: `sub`, `name`, `agency`, `municipality`, `roles`). An agency's integrating
+  system signs in with the role `feed_reader`: it reads its own agency's feed (`/api/v1/feeds/{agency}`) in its
+  municipality, and is refused everything else.
 * **Versions**: every write answers with *your* version of the case (the number of its events you may see);
   send it back as `expected_version` or `If-Match` to get **409** if the case changed meanwhile.
 * **Retries**: send an `Idempotency-Key` on a POST; a retry records nothing twice and gets the first answer.

@@ -64,7 +64,8 @@ def _examples(*errors: tuple[str, str, str | None]) -> dict[str, Any]:
 FEED_ERRORS: dict[int | str, dict[str, Any]] = {
     401: ERRORS[401],
     403: {"description": "another agency's feed, another municipality's (but an auditor's), a sign-in naming no"
-                         " municipality, or a role without access to case content", "model": ErrorBody,
+                         " municipality, or a role that reads no feed (case roles and `feed_reader` do)",
+          "model": ErrorBody,
           "content": {
         "application/json": {"example": {"error": {"code": "forbidden", "field": "path.agency", "message":
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},

@@ -156,6 +156,9 @@ def test_a_development_token_names_the_municipality_its_user_works_in(tmp_path):
     assert claims("--agency", "skola", "--role", "member")["municipality"] == "0180"   # the demo case's
     assert claims("--agency", "skola", "--role", "member", "--municipality", "1280")["municipality"] == "1280"
     assert "municipality" not in claims("--agency", "ivo", "--role", "auditor")
+    system = claims("--agency", "socialtjanst", "--role", "feed_reader")   # an integrating system reads one feed
+    assert (system["roles"], system["municipality"], system["sub"]) == (["feed_reader"], "0180",
+                                                                        "socialtjanst.feed_reader")
     unknown = sigill("dev-token", "--agency", "skola", "--role", "member", "--municipality", "9999",
                      env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert unknown.returncode == 2 and unknown.stderr.strip() == "sigill: unknown municipality '9999'"
