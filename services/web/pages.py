@@ -26,7 +26,7 @@ from domain.calendar import STOCKHOLM
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
-from services.authorisation import Forbidden
+from services.authorisation import Forbidden, SystemSignIn
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
@@ -113,7 +113,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
 
 
 def _nav(user: Principal | None) -> list[tuple[str, str]]:
-    if user is None:
+    if user is None or user.is_system:
         return []
     if user.has(Role.AUDITOR):
         return [("/granskning", texts.T["nav_audit"]), ("/granskning/atkomstlogg", texts.T["nav_access_log"]),
@@ -171,6 +171,9 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 403, texts.T["csrf"])
     except (CaseNotFound, CaseErased):
         return error_page(request, 404, texts.T["not_found"], quiet_user(request))
+    except SystemSignIn:   # a system's sign-in: nothing here is for it, so the way on is to sign in as a person
+        return error_page(request, 403, texts.T["system_sign_in"], quiet_user(request),
+                          back=(session.SIGN_IN, texts.T["sign_in_as_a_person"]), title=texts.T["system_sign_in_title"])
     except Forbidden as refused:
         return error_page(request, 403, texts.T.get(refused.code, texts.T["forbidden"]), quiet_user(request))
     except ConcurrentChange:
@@ -236,7 +239,7 @@ def _key_damaged(request: Request, error: DamagedDataKey) -> Response:
 def quiet_user(request: Request) -> Principal | None:
     try:
         # Never renews: a page outside ``guarded`` could not keep the renewed session.
-        return session.principal(request, renew=False)
+        return session.principal(request, renew=False, person=False)   # a system's too: it may sign out
     except Exception:  # noqa: BLE001 - only for the page's header
         return None
 

@@ -25,6 +25,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from services.access_entry import stated_purpose
+from services.authorisation import check_a_person
 from services.identity_provider import SignInFailed
 from services.principals import AuthenticationFailed, Principal
 from services.web import renewal, sealed_cookie
@@ -60,8 +61,16 @@ class SessionNotRenewed(SessionExpired):
     reason = NOT_RENEWED
 
 
-def principal(request: Request, renew: bool = True) -> Principal:
-    """The signed-in user, verified on every request (and renewed when due); AuthenticationFailed when not signed in."""
+def principal(request: Request, renew: bool = True, person: bool = True) -> Principal:
+    """The signed-in user, verified on every request (and renewed when due); AuthenticationFailed when not signed in.
+    ``person``: refuse a system's sign-in (``SystemSignIn``, 403) — every page of the web client is for people."""
+    user = _verified(request, renew)
+    if person:
+        check_a_person(user)
+    return user
+
+
+def _verified(request: Request, renew: bool) -> Principal:
     renewed = getattr(request.state, "renewed", None)
     if renewed is not None:
         return renewed.principal

@@ -236,6 +236,12 @@ T: dict[str, str] = {
     "too_large": ("Det du skickade är större än servern tar emot ({limit}), och inget av det sparades. Gå tillbaka,"
                   " kopiera texten och dela upp den i flera delar."),
     "forbidden": "Din roll får inte göra detta.",
+    "system_sign_in_title": "Inloggningen är ett systems",
+    "system_sign_in": "Den här inloggningen är till för ett system som läser sin aktörs flöde (rollen"
+                      " feed_reader), inte för en person. Ett sådant system hämtar flödet via Sigills API och kan"
+                      " inte använda webbklienten: här visas inga ärenden. Logga ut och logga in med ditt personliga"
+                      " konto.",
+    "sign_in_as_a_person": "Logga in med ett personligt konto",
     "no_municipality": "Din inloggning anger ingen kommun. Handläggare och kontaktpersoner arbetar i en kommuns "
                        "insatsgrupper – be den som administrerar inloggningen att lägga till kommunen.",
     "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
@@ -325,7 +331,7 @@ FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achiev
 CLOSURE_REASONS = presentation.CLOSURE_REASONS
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
-         "auditor": "Granskare", "administrator": "Administratör"}
+         "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)"}
 READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ärende)",
          "case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
