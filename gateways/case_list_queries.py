@@ -63,6 +63,22 @@ class CaseListQueries:
                           .format(s=self._s), (self._lead(), list(case_ids)))
         return {r["case_id"]: r["case_number"] for r in rows}
 
+    def closed_cases(self, municipality: str | None = None) -> list[tuple[UUID, datetime | None]]:
+        """Every closed case (of one municipality, given one), from the lead's rows (which hold every case), each
+        with the latest time among the facts the lead's view holds of it (None: it holds none) — plaintext columns
+        only, one query.  A fact's time is its event's, so the case's last event is no earlier: what culling
+        reads first, to leave out the cases that cannot be due (``services.retention``)."""
+        where, parameters = ["v.agency = %s", "v.phase = 'closed'"], [self._lead()]
+        if municipality is not None:
+            where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
+                         " AND m.municipality = %s)")
+            parameters.append(municipality)
+        rows = self._rows(SQL("SELECT v.case_id, (SELECT max(f.recorded_at) FROM {s}.view_facts f WHERE f.agency ="
+                              " v.agency AND f.case_id = v.case_id) AS latest FROM {s}.view_cases v WHERE "
+                              + " AND ".join(where) + " ORDER BY v.case_number, v.case_id").format(s=self._s),
+                          tuple(parameters))
+        return [(r["case_id"], r["latest"]) for r in rows]
+
     def withheld_by_calendar(self, pairs: set[tuple[UUID, str]], now: datetime) -> set[tuple[UUID, str]]:
         """Those (case, agency) pairs where the agency is shown nothing of the case at ``now``: a calendar moment
         that concerns it (``calendar_withholds``) has come and the keeper has not recorded it yet.  One query for

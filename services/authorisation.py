@@ -186,3 +186,19 @@ def check_reads_statistics(p: Principal, municipality: str, catalogue: Catalogue
                              " read the statistics of their own municipality")
     if p.municipality != municipality:
         raise Forbidden("social services read the statistics of their own municipality only", field="municipality")
+
+
+def check_reads_retention(p: Principal, municipality: str | None, catalogue: Catalogue) -> None:
+    """The cases due for culling: social services (handläggare, samordnare) of their own municipality, and auditors of
+    any (``None``: every municipality).  Members and administrators are refused whatever they ask."""
+    if p.has(Role.AUDITOR):
+        return
+    if not is_social_services(p, catalogue):
+        raise Forbidden("only social services (handläggare or samordnare) and auditors read which cases are due for"
+                        " culling")
+    if not p.municipality:
+        raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
+                             " read their own municipality's cases due for culling")
+    if municipality != p.municipality:
+        raise Forbidden("social services read their own municipality's cases due for culling only",
+                        field="municipality")

@@ -233,7 +233,8 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
     runner = runner or build_view_runner(app, settings, location)
     ledger = ledger or build_ledger(app, settings, location)
     return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.check_case,
-                       referral_turns=PostgresReferralTurns(location.conninfo(), schema=schema))
+                       referral_turns=PostgresReferralTurns(location.conninfo(), schema=schema),
+                       retention_years=settings.retention_years)
 
 
 def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:

@@ -93,6 +93,12 @@ class CaseListsFromViews:
         self.catch_up()
         return self.runner.store.municipality_cases(municipality)  # type: ignore[attr-defined]
 
+    def closed_cases(self, municipality: str | None = None) -> list[tuple[Any, Any]]:
+        """Every closed case (of one municipality, given one) with the latest fact the lead's view holds of it, the
+        views caught up first."""
+        self.catch_up()
+        return self.runner.store.closed_cases(municipality)  # type: ignore[attr-defined]
+
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of (``gateways.replaced_log``)."""
         return self.runner.store.erased_cases()  # type: ignore[attr-defined]

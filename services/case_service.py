@@ -24,6 +24,7 @@ from uuid import UUID
 from domain.disclosure import Replay
 from domain.errors import CaseErased
 from domain.judge import Disclosure
+from domain.retention import DEFAULT_RETENTION_YEARS
 from domain.values import YOUNG_PERSON
 from services.access_entry import AccessEntry, AccessRecord
 from services.access_log import AccessLog
@@ -34,6 +35,7 @@ from services.authorisation import (
 )
 from services.case_audit import CaseAudit
 from services.case_commands import CaseCommands
+from services.retention import CaseRetention
 from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey
 from services.judged_cases import JudgedCases
@@ -75,6 +77,10 @@ class CaseLists(Protocol):
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of: case id, municipality, when erased."""
 
+    def closed_cases(self, municipality: str | None = None) -> list[tuple[UUID, Any]]:
+        """Every closed case (of one municipality, given one), current up to the latest stored event, with the latest
+        time among the facts the lead's view holds of it (None: none): the case's last event is no earlier."""
+
     def municipality_of(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in (kept in plaintext by the views), None when the views have not
         taken the case in."""
@@ -108,15 +114,18 @@ class Look:
     disclosures: tuple[Disclosure, ...]
 
 
-class CaseService(CaseCommands, CaseAudit, CaseStatistics):
+class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None,
                  check_history: Callable[[UUID], None] = lambda case_id: None,
-                 referral_turns: ReferralTurns | None = None) -> None:
+                 referral_turns: ReferralTurns | None = None,
+                 retention_years: int = DEFAULT_RETENTION_YEARS) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an
         auditor's replay must not present a history cut short as whole).  ``referral_turns``: referrals of a
         municipality checked and stored one at a time, across processes (None: no one else checks against the
-        same cases — no views to check against)."""
+        same cases — no views to check against).  ``retention_years``: the municipality's retention period
+        (``SIGILL_RETENTION_YEARS``), after which a closed case is due for culling."""
         self.app, self.access_log, self.lists = app, access_log, lists
+        self.retention_years = retention_years
         self.referral_turns = referral_turns
         self.check_history = check_history
         self.catalogue = app.catalogue

@@ -47,10 +47,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="also list every row of the logs rebuilds replaced (what the feeds carried before)")
     log.set_defaults(handler=_log)
     erase = sub.add_parser("erase", help="erase (gallra) a closed case: its decision recorded, its data key"
-                           " destroyed, the agencies that knew it told to delete what they hold")
-    erase.add_argument("--case", required=True, help=CASE_HELP)
-    erase.add_argument("--decision", required=True, help="the erasure decision's reference, e.g. its diary number"
-                       " (kept in plain text: never a name or personnummer)")
+                           " destroyed, the agencies that knew it told to delete what they hold; --due lists the"
+                           " cases whose retention period has run out")
+    erase.add_argument("--case", help=CASE_HELP + "; required unless --due")
+    erase.add_argument("--decision", help="the erasure decision's reference, e.g. its diary number"
+                       " (kept in plain text: never a name or personnummer); required unless --due")
+    erase.add_argument("--due", action="store_true",
+                       help="erase nothing: list the closed cases due for culling (SIGILL_RETENTION_YEARS after"
+                            " their last event) — number, id, municipality, closure, last event, closure reason")
+    erase.add_argument("--municipality", help="with --due: that municipality's cases only, e.g. 0180")
     erase.add_argument("--even-if-open", action="store_true",
                        help="only after a restore of an older backup: a case the decision concerned that was closed"
                             " after the backup, and so is open again")
@@ -148,6 +153,10 @@ def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
 def _erase(args: argparse.Namespace) -> int:
     from uuid import UUID
 
+    if args.due:
+        return _due(args)
+    _erase_arguments(args)
+
     from domain.errors import CaseErased
     from services.bootstrap import build_erasures
     from services.cli_audit import command_line_reader
@@ -168,6 +177,66 @@ def _erase(args: argparse.Namespace) -> int:
               " kände till ärendet får ett raderingsmeddelande i sina flöden inom en minut (följaren; utan någon"
               " följare: `sigill calendar`).")
     return 0
+
+
+def _erase_arguments(args: argparse.Namespace) -> None:
+    """--case and --decision to erase, --due (and --municipality) to list: never a mix."""
+    from domain.errors import InvalidInput
+
+    for option, given in (("--case", args.case), ("--decision", args.decision)):
+        if given is None:
+            raise InvalidInput(f"{option} is required to erase a case (or list the cases due for culling: --due)",
+                               field=option)
+    if args.municipality is not None:
+        raise InvalidInput("--municipality goes with --due (erasing names its case: --case)", field="--municipality")
+
+
+def _due(args: argparse.Namespace) -> int:
+    """The cases due for culling: what the command line reads, in the access log like `views cases`."""
+    from domain.errors import InvalidInput
+    from services.catalogue_loader import load_catalogue
+    from services.settings import Settings
+
+    for option, given in (("--case", args.case), ("--decision", args.decision), ("--even-if-open", args.even_if_open)):
+        if given:
+            raise InvalidInput(f"--due lists and erases nothing: leave out {option}", field=option)
+    if args.municipality is not None:   # a mistyped code is one line before the database is started
+        load_catalogue(Settings().catalogue).municipality(args.municipality.strip(), field="--municipality")
+    progress: list = []
+
+    def read(count: int, total: int) -> None:   # the progress line, once it is known how many are to be read
+        if not progress:
+            progress.append(shown("läst", total, unit="avslutade ärenden", about=False))
+        progress[0](count)
+    with _reading() as (runner, service, reader):
+        found = service.due_for_culling(reader, args.municipality, progress=read)
+    if progress:
+        print(file=sys.stderr)   # ends the progress line
+    _print_due(found)
+    return 0
+
+
+DUE_COLUMNS = ("ärende", "ärende-id", "kommun", "avslutat", "sista händelse", "gallringsbart från", "avslutsskäl")
+
+
+def _print_due(found) -> None:  # noqa: ANN001 - a services.retention.DueList
+    """One line a case: its number and id, municipality, the Stockholm dates of its closure, last event and the end of
+    its retention period, and the closure's reason code — never whom it concerns."""
+    where = f"i {found.municipality}" if found.municipality else "i alla kommuner"
+    count = f"{len(found.cases)} ärende{'' if len(found.cases) == 1 else 'n'}"
+    print(f"Gallringsbara ärenden {where} per {found.as_of.astimezone(STOCKHOLM):%Y-%m-%d} (gallringsfrist"
+          f" {found.years} år efter ärendets sista händelse, SIGILL_RETENTION_YEARS): {count}")
+    rows = [(c.case_number, str(c.case_id), c.municipality, *(f"{t.astimezone(STOCKHOLM):%Y-%m-%d}" for t in (
+        c.closed_at, c.last_event_at, c.due_from)), c.closure_reason) for c in found.cases]
+    widths = [max(len(v) for v in column) for column in zip(DUE_COLUMNS, *rows)]
+    for row in (DUE_COLUMNS, *rows) if rows else ():
+        print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    if found.unreadable:
+        print(f"{found.unreadable} avslutade ärenden kunde inte läsas (ärendets nyckel är skadad): om de är"
+              " gallringsbara kan inte sägas.")
+    if rows:
+        print('Gallra under ett registrerat beslut, ett ärende i taget: sigill erase --case ÄRENDE --decision'
+              ' "DIARIENUMMER".')
 
 
 def _calendar(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from pydantic import SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.retention import DEFAULT_RETENTION_YEARS
 from services import key_files
 
 # One Kafka bootstrap server: a host name or IPv4 address, or an IPv6 address in brackets, then :port.
@@ -66,12 +67,23 @@ class Settings(BaseSettings):
     kafka_ssl_certfile: Path | None = None        # client certificate (mutual TLS)
     kafka_ssl_keyfile: Path | None = None         # its private key
     kafka_publish_batch: int = 1000               # messages per acknowledged batch (and position update)
+    # Gallring: the municipality's retention period, in whole years after a closed case's last event (SoL's
+    # personal records: five).  ``sigill erase --due`` and the web's Gallring page list the cases past it.
+    retention_years: int = DEFAULT_RETENTION_YEARS
 
     @field_validator("kafka_topic_partitions", "kafka_publish_batch")
     @classmethod
     def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise PydanticCustomError("at_least_one", "must be at least 1")
+        return value
+
+    @field_validator("retention_years")
+    @classmethod
+    def _whole_years(cls, value: int) -> int:
+        # 0 would list every closed case as due the moment it closes; more than a century is a typo.
+        if not 1 <= value <= 100:
+            raise PydanticCustomError("retention_years", "must be a whole number of years from 1 to 100")
         return value
 
     @field_validator("kafka_bootstrap_servers")
