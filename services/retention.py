@@ -51,11 +51,13 @@ class CaseRetention:
     catalogue: Any
     retention_years: int
 
-    def due_for_culling(self, p: Principal, municipality: str | None = None, purpose: str = "",
+    def due_for_culling(self, p: Principal, municipality: str | None = None,
+                        purpose: str | Callable[[UUID], str] = "",
                         progress: Callable[[int, int], None] | None = None) -> DueList:
         """The closed cases of the municipality (social services: their own, when none is named) whose retention
         period has run out at the application's clock; each case listed is a read, logged before it is returned.
-        ``progress`` is told (cases read, of how many) now and then."""
+        ``purpose``: one for every case, or each case's own (the web's, stated for one case only, as its case
+        list's).  ``progress`` is told (cases read, of how many) now and then."""
         if municipality is None and not p.has(Role.AUDITOR):
             municipality = p.municipality
         municipality = None if municipality is None else municipality.strip()
@@ -68,7 +70,9 @@ class CaseRetention:
                       if latest is None or now >= culling_due_from(latest, years)]
         due, unreadable = self._confirmed(candidates, now, progress)
         what = AUDIT_RETENTION_DUE if p.has(Role.AUDITOR) else RETENTION_DUE
-        self.access_log.record_all(self._entry(p, c.case_id, what, purpose) for c in due)  # type: ignore[attr-defined]
+        stated = (lambda case_id: purpose) if isinstance(purpose, str) else purpose
+        self.access_log.record_all(self._entry(p, c.case_id, what, stated(c.case_id))  # type: ignore[attr-defined]
+                                   for c in due)
         log.info("cases due for culling in %s: %d closed, %d read, %d due, in %.2f s", municipality or "every"
                  " municipality", len(closed), len(candidates), len(due), time.monotonic() - started)
         return DueList(years, now, municipality, due, unreadable)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from services.api import (
-    errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads, routes_statistics,
+    errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads, routes_retention, routes_statistics,
 )
 from services.api.accept import answer_only_what_is_accepted
 from services.api.deps import ApiContext, document
@@ -53,7 +53,8 @@ def create_api(context: ApiContext) -> FastAPI:
     errors.install(api)
     api.add_middleware(SecurityHeaders)   # the outermost: every answer has them, a last resort's too
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
-    for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds, routes_statistics):
+    for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds, routes_statistics,
+                   routes_retention):
         for route in module.router.routes:   # the API's: the web's pages take their own (a saved form's notice)
             if isinstance(route, APIRoute) and route.path not in errors.PROBES:   # a probe is answered whatever it sends
                 answer_only_what_is_accepted(route)   # inside the next: it wraps a route once while outermost

@@ -16,7 +16,7 @@ from typing import Iterable
 from domain.calendar import STOCKHOLM
 from services.access_entry import AccessEntry, AccessRecord
 
-GATHERED = frozenset({"case_list", "audit.case_list"})
+GATHERED = frozenset({"case_list", "audit.case_list", "retention_due", "audit.retention_due"})   # lists
 
 
 @dataclass

@@ -122,6 +122,7 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
     if user.has(Role.CASEWORKER, Role.COORDINATOR) and user.municipality:
         items.append(("/arenden/nytt", texts.T["nav_new"]))
         items.append(("/statistik", texts.T["nav_statistics"]))
+        items.append(("/gallring", texts.T["nav_retention"]))
     return items
 
 

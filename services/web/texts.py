@@ -29,6 +29,19 @@ T: dict[str, str] = {
     "statistics_intro": "Avidentifierad statistik över ärenden som aktualiserats under en period: bara antal och"
                         " medianer, inga ärenden, namn eller datum. Varje körning skrivs i åtkomstloggen (en rad,"
                         " inte en rad per ärende).",
+    "nav_retention": "Gallring", "retention_title": "Gallringsbara ärenden",
+    "retention_rule": "Avslutade ärenden i {municipality} där den gallringsfrist som kommunen har beslutat har gått"
+                      " ut: {years} år efter ärendets sista händelse (som för socialtjänstens personakter enligt"
+                      " SoL). Ett öppet ärende gallras aldrig; ett ärende som avslutats efter ett beslut om att den"
+                      " unge inte är aktuell räknas som avslutat. Läget {day}.",
+    "retention_operator": "Gallringen görs inte här. Den görs av Sigills driftansvarige, ett ärende i taget och under"
+                          " ett registrerat gallringsbeslut (kommandot sigill erase med beslutets diarienummer). Listan"
+                          " visar vilka ärenden ett sådant beslut kan gälla.",
+    "retention_none": "Inga ärenden är gallringsbara just nu.",
+    "retention_unreadable": "{count} avslutade ärenden kunde inte läsas (ärendets nyckel är skadad), så om de är"
+                            " gallringsbara kan inte sägas. Kontakta Sigills driftansvarige.",
+    "col_closed": "Avslutat", "col_last_event": "Sista händelse", "col_due_from": "Gallringsbart från",
+    "col_closure_reason": "Avslutsskäl",
     "statistics_municipality": "Kommun", "statistics_from": "Från och med", "statistics_to": "Till och med",
     "statistics_submit": "Visa statistik", "statistics_count": "Antal", "statistics_what": "Uppgift",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
@@ -333,6 +346,8 @@ INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Ann
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)"}
 READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ärende)",
+         "retention_due": "listan över gallringsbara ärenden",
+         "audit.retention_due": "listan över gallringsbara ärenden (granskning)",
          "case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",

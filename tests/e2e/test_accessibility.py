@@ -41,7 +41,7 @@ def assert_errors_are_tied_to_their_fields(page, where: str) -> list[dict]:
 
 def test_every_form_control_on_every_page_has_a_label(server, open_browser):
     group = seed.school_and_police_group(server.context.cases)
-    for user, paths in ((ui.SOCIAL, ["/arenden", "/arenden/nytt"] + [f"/arenden/{group.case_id}/{t}" for t in LEAD_TABS]),
+    for user, paths in ((ui.SOCIAL, ["/arenden", "/arenden/nytt", "/gallring"] + [f"/arenden/{group.case_id}/{t}" for t in LEAD_TABS]),
                         (ui.SCHOOL, [f"/arenden/{group.case_id}/{t}" for t in MEMBER_TABS]),
                         (ui.AUDITOR, ["/granskning", "/granskning/atkomstlogg",
                                       f"/granskning/arenden/{group.case_id}",

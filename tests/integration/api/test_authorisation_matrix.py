@@ -68,6 +68,8 @@ STATUS = {
     # De-identified statistics of the municipality: its social services and auditors (another municipality's
     # social services is refused 0180's).
     "statistics": dict(lead=200, member=403, outsider=403, auditor=200, administrator=403, nobody=403),
+    # The municipality's cases due for culling: likewise.
+    "retention":  dict(lead=200, member=403, outsider=403, auditor=200, administrator=403, nobody=403),
 }
 for _statuses in STATUS.values():
     _statuses["system"] = 403   # a feed_reader alone reads its agency's feed (``feed_status``), and nothing else
@@ -93,6 +95,7 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("seal", "POST", "/api/v1/admin/ledger/seal", None),
         ("open", "POST", "/api/v1/cases", REFERRAL),
         ("statistics", "GET", "/api/v1/statistics?municipality=0180&from=2026-01-01&to=2026-12-31", None),
+        ("retention", "GET", "/api/v1/retention/due?municipality=0180", None),
         ("administer", "POST", f"{c}/eligibility", {**stale, "accepted": True, "reasons": "x",
                                                      "decided_on": "2026-02-02"}),
         ("administer", "POST", f"{c}/guardians", {**stale, "guardians": [{"name": "Ny"}]}),
