@@ -2,9 +2,11 @@
 
 The period is the municipality's decision — by default five years after the case's last event, as social services'
 personal records under SoL are kept.  A case is due when it is closed (a declined case too, once closed: until then it
-is open) and the period has run out since its last event — any event, the calendar's facts included (a consent's end
-or an 18th birthday recorded after the closure keeps the case as any other event does).  An open case is never due;
-an erased case (its key destroyed) can no longer be read, and is no longer there to cull.
+is open) and the period has run out since its last entry — the last event someone recorded.  The calendar's facts
+are the system's bookkeeping, not entries: recorded after the closure (a consent's end, an 18th birthday, which
+disclose nothing any more under rules version 7) they would have kept a closed child's case until five years after
+its 18th birthday.  SoL counts from "den sista anteckningen".  An open case is never due; an erased case (its key
+destroyed) can no longer be read, and is no longer there to cull.
 
 The period is counted in Stockholm calendar days, as the app counts an 18th birthday: the case is due from the start
 of the day the period's years after its last event's date (29 February counting from 1 March in a common year).
@@ -19,7 +21,7 @@ from typing import Any, Sequence
 from uuid import UUID
 
 from domain.calendar import birthday, local_date, start_of_day
-from domain.case_events import CaseClosed
+from domain.case_events import CalendarPassed, CaseClosed
 from domain.erasure import ErasedEvent
 from domain.values import Phase
 
@@ -49,12 +51,9 @@ def is_due(phase: Phase, last_event_at: datetime, now: datetime, years: int) -> 
     return phase is Phase.CLOSED and now >= culling_due_from(last_event_at, years)
 
 
-def last_event_at(case: Any, now: datetime) -> datetime:
-    """The case's last event, counting a calendar moment that has passed by ``now`` though the keeper has not recorded
-    it yet (it records it within a minute, stamped with its own time: a moment that has come is the case's latest
-    fact already, and no case is listed as due that the keeper's next round would take out again)."""
-    passed = [m.at for m in case.due_moments(now)]
-    return max([case.last_recorded_at, *passed])
+def last_entry_at(events: Sequence[Any]) -> datetime:
+    """When the case's last entry was made: its last event that is not the calendar's (``CalendarPassed``)."""
+    return next(e.timestamp for e in reversed(events) if not isinstance(e, CalendarPassed))
 
 
 def due_for_culling(events: Sequence[Any], now: datetime, years: int) -> DueForCulling | None:
@@ -65,7 +64,7 @@ def due_for_culling(events: Sequence[Any], now: datetime, years: int) -> DueForC
     case = None
     for event in events:
         case = event.mutate(case)
-    last = last_event_at(case, now)
+    last = last_entry_at(events)
     if not is_due(case.phase, last, now, years):
         return None
     closure = next(e for e in reversed(events) if isinstance(e, CaseClosed))

@@ -65,8 +65,9 @@ class CaseListQueries:
 
     def closed_cases(self, municipality: str | None = None) -> list[tuple[UUID, datetime | None]]:
         """Every closed case (of one municipality, given one), from the lead's rows (which hold every case), each
-        with the latest time among the facts the lead's view holds of it (None: it holds none) — plaintext columns
-        only, one query.  A fact's time is its event's, so the case's last event is no earlier: what culling
+        with the latest time among the facts the lead's view holds of it, the calendar's left out (None: it holds
+        none) — plaintext columns only, one query.  A fact's time is its event's, so the case's last entry (its last
+        event not the calendar's: ``domain.retention``) is no earlier: what culling
         reads first, to leave out the cases that cannot be due (``services.retention``)."""
         where, parameters = ["v.agency = %s", "v.phase = 'closed'"], [self._lead()]
         if municipality is not None:
@@ -74,7 +75,8 @@ class CaseListQueries:
                          " AND m.municipality = %s)")
             parameters.append(municipality)
         rows = self._rows(SQL("SELECT v.case_id, (SELECT max(f.recorded_at) FROM {s}.view_facts f WHERE f.agency ="
-                              " v.agency AND f.case_id = v.case_id) AS latest FROM {s}.view_cases v WHERE "
+                              " v.agency AND f.case_id = v.case_id AND f.kind <> 'calendar') AS latest"
+                              " FROM {s}.view_cases v WHERE "
                               + " AND ".join(where) + " ORDER BY v.case_number, v.case_id").format(s=self._s),
                           tuple(parameters))
         return [(r["case_id"], r["latest"]) for r in rows]

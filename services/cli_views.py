@@ -216,7 +216,7 @@ def _due(args: argparse.Namespace) -> int:
     return 0
 
 
-DUE_COLUMNS = ("ärende", "ärende-id", "kommun", "avslutat", "sista händelse", "gallringsbart från", "avslutsskäl")
+DUE_COLUMNS = ("ärende", "ärende-id", "kommun", "avslutat", "sista anteckning", "gallringsbart från", "avslutsskäl")
 
 
 def _print_due(found) -> None:  # noqa: ANN001 - a services.retention.DueList
@@ -225,7 +225,7 @@ def _print_due(found) -> None:  # noqa: ANN001 - a services.retention.DueList
     where = f"i {found.municipality}" if found.municipality else "i alla kommuner"
     count = f"{len(found.cases)} ärende{'' if len(found.cases) == 1 else 'n'}"
     print(f"Gallringsbara ärenden {where} per {found.as_of.astimezone(STOCKHOLM):%Y-%m-%d} (gallringsfrist"
-          f" {found.years} år efter ärendets sista händelse, SIGILL_RETENTION_YEARS): {count}")
+          f" {found.years} år efter ärendets sista anteckning, SIGILL_RETENTION_YEARS): {count}")
     rows = [(c.case_number, str(c.case_id), c.municipality, *(f"{t.astimezone(STOCKHOLM):%Y-%m-%d}" for t in (
         c.closed_at, c.last_event_at, c.due_from)), c.closure_reason) for c in found.cases]
     widths = [max(len(v) for v in column) for column in zip(DUE_COLUMNS, *rows)]

@@ -4,11 +4,12 @@ Culling itself stays an operator's act under a recorded decision (``services.era
 lists.  The rule is ``domain.retention``'s.  The read is in two steps, the cheap one first:
 
 1. From the views' plaintext columns, one query: every closed case of the municipality (the lead's case list) with
-   the latest time among the facts the lead's view holds of it.  A fact's time is its event's, so a case whose
-   latest such time is inside the retention period is not due — most closed cases, in a municipality that culls.
+   the latest time among the facts the lead's view holds of it, the calendar's left out (they are no entries).  A
+   fact's time is its event's, so a case whose latest such time is inside the retention period is not due — most
+   closed cases, in a municipality that culls.
 2. The rest are read through the application (their events, under their keys: one round trip for the keys), and
-   the rule decides on the whole history — the calendar's facts, anything stored after the views' position, and the
-   closure's reason, which no plaintext column holds.
+   the rule decides on the whole history — anything stored after the views' position, and the closure's reason,
+   which no plaintext column holds.
 
 A list is a read of every case it shows, logged before it is shown as a case list's reads are: ``retention_due``
 ("gallringslistan"), an auditor's (and the command line's) ``audit.retention_due``.

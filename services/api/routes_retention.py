@@ -23,8 +23,8 @@ class DueCase(BaseModel):
     case_number: str
     municipality: str
     closed_at: datetime
-    last_event_at: datetime = Field(description="the case's last event, a calendar fact's too (a moment that has"
-                                                " passed counted before the keeper records it)")
+    last_event_at: datetime = Field(description="the case's last entry: its last event someone recorded (the"
+                                                " calendar's facts are not entries; for a closed case, its closure)")
     due_from: datetime = Field(description="the start of the Stockholm day the retention period runs out")
     closure_reason: str = Field(examples=["goals_met"])
 

@@ -31,7 +31,7 @@ T: dict[str, str] = {
                         " inte en rad per ärende).",
     "nav_retention": "Gallring", "retention_title": "Gallringsbara ärenden",
     "retention_rule": "Avslutade ärenden i {municipality} där den gallringsfrist som kommunen har beslutat har gått"
-                      " ut: {years} år efter ärendets sista händelse (som för socialtjänstens personakter enligt"
+                      " ut: {years} år efter ärendets sista anteckning (som för socialtjänstens personakter enligt"
                       " SoL). Ett öppet ärende gallras aldrig; ett ärende som avslutats efter ett beslut om att den"
                       " unge inte är aktuell räknas som avslutat. Läget {day}.",
     "retention_operator": "Gallringen görs inte här. Den görs av Sigills driftansvarige, ett ärende i taget och under"
@@ -40,7 +40,7 @@ T: dict[str, str] = {
     "retention_none": "Inga ärenden är gallringsbara just nu.",
     "retention_unreadable": "{count} avslutade ärenden kunde inte läsas (ärendets nyckel är skadad), så om de är"
                             " gallringsbara kan inte sägas. Kontakta Sigills driftansvarige.",
-    "col_closed": "Avslutat", "col_last_event": "Sista händelse", "col_due_from": "Gallringsbart från",
+    "col_closed": "Avslutat", "col_last_event": "Sista anteckning", "col_due_from": "Gallringsbart från",
     "col_closure_reason": "Avslutsskäl",
     "statistics_municipality": "Kommun", "statistics_from": "Från och med", "statistics_to": "Till och med",
     "statistics_submit": "Visa statistik", "statistics_count": "Antal", "statistics_what": "Uppgift",

@@ -62,9 +62,9 @@ def test_the_due_list_names_the_old_closed_case_and_no_other(data):
     out = result.stdout
     (case_id, number) = data["due"]
     assert out.startswith("Gallringsbara ärenden i alla kommuner per ")
-    assert "(gallringsfrist 5 år efter ärendets sista händelse, SIGILL_RETENTION_YEARS): 1 ärende\n" in out
+    assert "(gallringsfrist 5 år efter ärendets sista anteckning, SIGILL_RETENTION_YEARS): 1 ärende\n" in out
     header, row = out.splitlines()[1:3]
-    assert header.split() == ["ärende", "ärende-id", "kommun", "avslutat", "sista", "händelse", "gallringsbart",
+    assert header.split() == ["ärende", "ärende-id", "kommun", "avslutat", "sista", "anteckning", "gallringsbart",
                               "från", "avslutsskäl"]
     assert row.split() == [number, str(case_id), "0180", "2019-06-03", "2019-06-03", "2024-06-03", "moved"]
     for other in ("open", "erased", "recent"):

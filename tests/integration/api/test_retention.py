@@ -24,15 +24,16 @@ def accepted_and_closed(client, users, tick, reason: str = "moved") -> str:
 
 
 def cases_in_2026_and_2027(client, users, tick, app) -> tuple[str, str, str]:
-    """A case closed on 2026-02-03 (its last event the 18th birthday, 2027-03-14, recorded on the closed case), one
-    closed in 2027 after that, and one left open; the clock then on 2032-03-20: only the first is due."""
+    """A case closed on 2026-02-03 (the 18th birthday, 2027-03-14, recorded on the closed case after it: the calendar's
+    bookkeeping, not an entry), one closed in 2027 after that, and one left open; the clock then on 2031-06-01 —
+    after the first's fifth year from its closure, before the birthday's — only the first is due."""
     due = accepted_and_closed(client, users, tick)
     app.clock.set(utc(2027, 3, 14, 1))   # past midnight in Stockholm: the keeper records the birthday
     app.note_calendar(UUID(due))
     app.clock.set(utc(2027, 4, 1))
     recent = accepted_and_closed(client, users, tick, reason="other")
     still_open = open_case(client, users)
-    app.clock.set(utc(2032, 3, 20))
+    app.clock.set(utc(2031, 6, 1))
     return due, recent, still_open
 
 
@@ -47,12 +48,12 @@ def test_social_services_sees_its_due_cases_and_that_the_operator_culls_them(cli
     html = page.text
     assert "<h1>Gallringsbara ärenden</h1>" in html
     assert "Avslutade ärenden i Stockholm (0180) där den gallringsfrist som kommunen har beslutat har gått ut: 5 år" \
-           " efter ärendets sista händelse (som för socialtjänstens personakter enligt SoL)." in html
-    assert "Läget 2032-03-20." in html
+           " efter ärendets sista anteckning (som för socialtjänstens personakter enligt SoL)." in html
+    assert "Läget 2031-06-01." in html
     assert "Den görs av Sigills driftansvarige, ett ärende i taget och under ett registrerat gallringsbeslut" in html
     (row,) = re.findall(r"<tbody>\s*(.*?)\s*</tbody>", html, re.S)
     assert re.findall(r"<td[^>]*>(.*?)</td>", row) == [
-        f'<a href="/arenden/{due}">{number}</a>', "2026-02-03", "2027-03-14", "2032-03-14", "Den unge har flyttat"]
+        f'<a href="/arenden/{due}">{number}</a>', "2026-02-03", "2026-02-03", "2031-02-03", "Den unge har flyttat"]
     for other in (recent, still_open):
         assert other not in html and app.get_case(UUID(other)).case_number not in html
     # No way to erase here: the page's one form and one button are the sign-out's.
@@ -84,7 +85,7 @@ def test_the_api_gives_social_services_and_auditors_the_same_list(client, users,
     assert (mine["municipality"], mine["retention_years"], mine["unreadable_cases"]) == ("0180", 5, 0)
     (case,) = mine["cases"]
     assert (case["case_id"], case["closure_reason"], case["closed_at"][:10], case["last_event_at"][:10],
-            case["due_from"]) == (due, "moved", "2026-02-03", "2027-03-14", "2032-03-13T23:00:00Z")
+            case["due_from"]) == (due, "moved", "2026-02-03", "2026-02-03", "2031-02-02T23:00:00Z")
     assert set(case) == {"case_id", "case_number", "municipality", "closed_at", "last_event_at", "due_from",
                          "closure_reason"}
     audited = ok(client.get("/api/v1/retention/due", params={"municipality": "0180"}, headers=users.auditor))
@@ -93,8 +94,8 @@ def test_the_api_gives_social_services_and_auditors_the_same_list(client, users,
     assert everywhere["municipality"] is None and [c["case_id"] for c in everywhere["cases"]] == [due]
     log = ok(client.get(f"/api/v1/audit/access-log?case_id={due}", headers=users.auditor))
     assert [r["what"] for r in log["records"]] == ["retention_due", "audit.retention_due", "audit.retention_due"]
-    # A day before the birthday's fifth year, nothing.
-    app.clock.set(utc(2032, 3, 13, 22))
+    # The day before the closure's fifth year, nothing.
+    app.clock.set(utc(2031, 2, 2, 22))
     assert ok(client.get("/api/v1/retention/due", headers=users.social))["cases"] == []
 
 
