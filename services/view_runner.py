@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 from domain import case_events
 from domain.case_events import CaseEvent, ReferralReceived
 from domain.disclosure import RULES_VERSION
+from domain.errors import CaseErased
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
 from services.ports import ViewsMovedOn
@@ -233,7 +234,7 @@ class ViewRunner:
         from every view then, though no one touches the case."""
         self.catch_up()
         lead = self.app.catalogue.lead_agency
-        recorded = sum(self.app.note_calendar(case_id).value
+        recorded = sum(self._note_calendar(case_id)
                        for case_id in self.store.due_for_calendar(lead, self.app.clock.now()))
         self.catch_up()
         ahead = self.store.next_calendar_moment(lead)  # every writer's cases, not only what this one judged
@@ -241,6 +242,16 @@ class ViewRunner:
         # at every poll.
         self.next_moment = ahead if ahead is not None and ahead > self.app.clock.now() else None
         return recorded
+
+    def _note_calendar(self, case_id: Any) -> int:
+        """The moments due in one case recorded; none in an erased case, which can record nothing more.  Its moment
+        raised and ended the round — the cases after it unrecorded, the follower's thread gone before the erasure
+        notices that take the case out of the lists — so every feed that carried it waited for ever."""
+        try:
+            return self.app.note_calendar(case_id).value
+        except CaseErased:
+            log.info("calendar: case %s is erased; its moments are left to its erasure notice", case_id)
+            return 0
 
     def _history(self, case_id: Any, version: int) -> list[Any]:
         return list(self.app.events.get(case_id, lte=version)) if version > 0 else []
