@@ -17,6 +17,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import PersistenceError
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -196,7 +197,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
             return _master_key_replaced(request, error.__cause__)
         log.error("web: unavailable: %s", type(error.__cause__).__qualname__)
         return error_page(request, 503, texts.T["unavailable"])
-    except PersistenceError as error:
+    except (PersistenceError, psycopg.OperationalError) as error:
+        # psycopg's own: a connection of a pool beside the event store's (a referral's turn, as the API answers 503)
         log.error("web: unavailable: %s", type(error).__qualname__)
         return error_page(request, 503, texts.T["unavailable"])
     except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
