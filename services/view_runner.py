@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 from domain import case_events
 from domain.case_events import CaseEvent, ReferralReceived
 from domain.disclosure import RULES_VERSION
-from domain.errors import CaseErased
+from domain.errors import CaseErased, DomainError
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
 from services.ports import ViewsMovedOn
@@ -251,6 +251,12 @@ class ViewRunner:
             return self.app.note_calendar(case_id).value
         except CaseErased:
             log.info("calendar: case %s is erased; its moments are left to its erasure notice", case_id)
+            return 0
+        except DomainError as error:
+            # A caseworker's write to the case at the same moment (ConcurrentChange), or anything else the case
+            # refuses now: the next round records it.  Raised, it ended the round and the follower's thread with it.
+            log.warning("calendar: case %s not recorded this round (%s); the next round tries again", case_id,
+                        error.code)
             return 0
 
     def _history(self, case_id: Any, version: int) -> list[Any]:

@@ -32,3 +32,29 @@ def test_an_erased_case_whose_moment_has_come_stalls_neither_the_keeper_nor_the_
     lead = runner.store.feed("socialtjanst.0180", 0, 10_000, now=now)
     assert {m.case_id for m in lead} >= {erased, kept}
     assert runner.keep_calendar() == 0           # and a later round does not fail on it
+
+
+def test_a_case_that_refuses_its_moment_this_round_is_left_to_the_next(app, runner, monkeypatch):
+    """A caseworker's write to the case at the very moment the keeper records it (ConcurrentChange) ended the round,
+    and in the server the follower's thread with it: every case after it, and every later round, unrecorded."""
+    from services.errors import ConcurrentChange
+
+    busy = school_consented_until(app, date(2026, 2, 27))
+    other = school_consented_until(app, date(2026, 2, 28))
+    runner.catch_up()
+    app.clock.set(utc(2026, 3, 1, 7))
+    record = app.note_calendar
+
+    def refusing(case_id):
+        if case_id == busy:
+            raise ConcurrentChange("the case changed while its moments were recorded")
+        return record(case_id)
+
+    monkeypatch.setattr(app, "note_calendar", refusing)
+    assert runner.keep_calendar() >= 1                 # the other case's end is recorded, and nothing is raised
+    now = app.clock.now()
+    assert runner.store.due_for_calendar("socialtjanst", now) == [busy]
+    monkeypatch.setattr(app, "note_calendar", record)
+    runner.keep_calendar()                             # the next round records it
+    assert runner.store.due_for_calendar("socialtjanst", now) == []
+    assert other not in runner.store.due_for_calendar("socialtjanst", now)
