@@ -51,6 +51,36 @@ def test_the_follower_rides_out_an_unreachable_database(app, settings, postgres,
     assert "cannot be reached" in caplog.text
 
 
+def test_a_round_that_fails_unexpectedly_is_logged_and_the_follower_goes_on(app, settings, postgres, caplog):
+    """Any error of one round — not only the database's, a key's or the master key's — ended the follower's thread,
+    and with it the views, the ledger's seals, the calendar and the feeds, while the API answered on."""
+    runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
+    calls = {"n": 0}
+    real = runner.catch_up
+
+    def failing_once():
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyError("Peter Exempel")   # its text is not logged: it could quote data
+        return real()
+
+    runner.catch_up = failing_once
+    stop = threading.Event()
+    thread = threading.Thread(target=Follower(runner, ledger, interval=0.01).run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        case_id = consenting_school(app)
+        app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+        assert eventually(lambda: any(f.content.get("text") == "Skolk observerat."
+                                      for f in runner.store.facts("skola", case_id)))
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        runner.store.close()
+    assert "the follower's round failed (KeyError at " in caplog.text and "Peter" not in caplog.text
+
+
 def test_a_consent_that_ends_leaves_the_views_when_it_ends_not_at_the_calendars_next_round(app, settings, postgres):
     """The keeper's round comes every minute; a moment the views know of is kept when it comes."""
     from datetime import date
