@@ -234,6 +234,33 @@ def test_the_extract_says_a_feeds_read_in_swedish(client, users, tick, context, 
     assert "feed:" not in page and "aktörens flöde" in page and "en aktörs flöde (granskning): Polisen" in page
 
 
+def test_the_printable_extract_gathers_a_systems_feed_reads_of_a_day_into_one_row(client, users, tick, context,
+                                                                                  settings):
+    """An agency's system polling its feed read the case once a page that carried it: each read is logged, and the
+    young person's extract listed each, hundreds of the same line; it gathers them as a case list's reads."""
+    case_id, _ = school_consented_case(client, users, tick)
+    context.cases.lists.catch_up()
+    system = users.headers("skola", "feed_reader", subject="skolans-system")
+    for _ in range(25):   # from the start each time: every page carries the case
+        assert ok(client.get("/api/v1/feeds/skola", headers={**system, "Sigill-Purpose": quote("Hämtning")}))
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    for _ in range(2):
+        assert ok(client.get("/api/v1/feeds/polis?municipality=0180", headers=users.auditor))["messages"]
+    feed_reads = [r.entry for r in context.cases.access_log.extract(UUID(case_id)) if "feed:" in r.entry.what]
+    assert len(feed_reads) == 27   # the log keeps every read
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert page.count("aktörens flöde") == 1 and "<td>aktörens flöde (25 gånger samma dag)</td>" in page
+    assert page.count("en aktörs flöde (granskning)") == 1
+    assert "<td>en aktörs flöde (granskning): Polisen (2 gånger samma dag)</td>" in page
+    row = re.search(r"<tr><td[^>]*>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>aktörens flöde \(25[^<]*</td>"
+                    r"<td>([^<]*)</td>", page)
+    assert row and row.groups()[1:] == ("Skolan", "Hämtning"), row   # still the reader, its agency and why
+    assert row.group(1).strip()
+    assert page.index("aktörens flöde (25") < page.rindex("<td>tidslinjen</td>")   # where its first read was
+    api = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
+    assert sum(r["what"] == "feed:skola" for r in api["reads"]) == 25   # for programs, every read as it is
+
+
 def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under_18(client, users, tick, app,
                                                                                     context, settings):
     """DOMAIN.md gives guardians the extract only while the young person is under 18; it recorded no recipient, and

@@ -31,3 +31,16 @@ def test_another_day_in_sweden_or_another_purpose_is_another_row():
     records = [read(1, 22, "case_list"), read(2, 23, "case_list"), read(3, 9, "case_list", purpose="Möte"),
                read(4, 10, "audit.case_list")]
     assert [(r.entry.at.hour, r.count) for r in extract_rows(records)] == [(22, 1), (23, 1), (9, 1), (10, 1)]
+
+
+def test_a_readers_feed_reads_of_one_day_are_one_row_for_each_feed():
+    """A system polling its agency's feed logs a read of the case for each page that carried it."""
+    records = [read(n, 7 + n // 10, "feed:skola", subject="skolsystem", purpose="Systemets hämtning")
+               for n in range(1, 40)]
+    records += [read(40, 12, "audit.feed:polis", subject="granskare"), read(41, 13, "timeline"),
+                read(42, 14, "audit.feed:polis", subject="granskare"), read(43, 15, "feed:polis", subject="polissystem")]
+    rows = extract_rows(records)
+    assert [(r.entry.what, r.entry.subject, r.count) for r in rows] == [
+        ("feed:skola", "skolsystem", 39), ("audit.feed:polis", "granskare", 2), ("timeline", "anna", 1),
+        ("feed:polis", "polissystem", 1)]
+    assert rows[0].entry.at.hour == 7 and rows[0].last.hour == 10 and rows[0].entry.purpose == "Systemets hämtning"
