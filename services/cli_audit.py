@@ -22,7 +22,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
                                    describe_basis_with_ids, describe_cause, describe_for_auditor, facts_count,
-                                   guardian_roles, known_at, known_consents, replay_notes)
+                                   guardian_roles, known_at, known_consents, plan_rows, replay_notes)
 from services.principals import Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
@@ -312,8 +312,10 @@ def _replay(args: argparse.Namespace) -> int:
             print(note)
         # Who consented, from the consent facts the agency itself saw then (as the web client's replay tells it).
         known, roles = known_consents(d.fact for d in seen), guardian_roles(case.known_guardians)
+        # A follow-up's plan row, from the rows the agency saw then (as the web client's replay names it).
+        rows = plan_rows(d.fact for d in seen)
         for d in seen:
-            print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue)}"
+            print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue, rows)}"
                   f"  [{describe_basis_with_ids(d.basis, app.catalogue, known, roles)}]")
     return 0
 

@@ -14,7 +14,7 @@ from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_age
 from services.cli_progress import shown
 from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
                                    describe_cause, describe_fact, describe_plan_status, facts_count, guardian_roles,
-                                   known_at, known_consents)
+                                   known_at, known_consents, plan_rows)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -302,22 +302,26 @@ def _show(args: argparse.Namespace) -> int:
         seen = facts_count(len(facts))
         print(f"{agency_name(args.agency, app.catalogue)} ser {seen} i ärendet ({WHAT[args.what]}):")
         # Who consented, from the consent facts the agency itself sees (all of them, whatever part is shown).
-        known = known_consents(stored)
+        # A follow-up names its plan row, from the rows the agency sees (all of them, as its consents).
+        known, rows = known_consents(stored), plan_rows(stored)
         for f in facts:
             basis = describe_basis_with_ids(f.basis, app.catalogue, known, roles)
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14}"
-                  f" {_described(f, app.catalogue, roles):<70}  [{basis}]")
+                  f" {_described(f, app.catalogue, roles, rows):<70}  [{basis}]")
     return 0
 
 
-def _described(fact, catalogue, roles: dict[str, int]) -> str:  # noqa: ANN001 - a stored view's fact, the catalogue
+def _described(fact, catalogue, roles: dict[str, int],  # noqa: ANN001 - a stored view's fact, the catalogue
+               rows: dict[str, list] | None = None) -> str:
     """What the fact says, as the demo and `audit replay` say it — the case, a consent, who is in the group, who
-    attended a meeting (only texts were shown, so most of a timeline read as bare kinds: "möte", "medlem") — but the
-    guardians by role, as the bases name them: this output ends up in tickets and chats.  A stored fact of an older
-    shape than the renderer knows falls back to its text."""
-    shown = SimpleNamespace(kind=fact.kind, content=_guardians_by_role(fact.kind, fact.content, roles))
+    attended a meeting (only texts were shown, so most of a timeline read as bare kinds: "möte", "medlem"), a
+    follow-up with its plan row (``rows``: ``plan_rows`` of what the agency sees) — but the guardians by role, as the
+    bases name them: this output ends up in tickets and chats.  A stored fact of an older shape than the renderer
+    knows falls back to its text."""
+    shown = SimpleNamespace(kind=fact.kind, content=_guardians_by_role(fact.kind, fact.content, roles),
+                            version=fact.version)
     try:
-        return describe_fact(shown, catalogue)
+        return describe_fact(shown, catalogue, rows)
     except (KeyError, TypeError, ValueError):
         return str(fact.content.get("text") or fact.content.get("goal") or fact.content.get("main_goal") or "")
 

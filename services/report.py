@@ -19,7 +19,7 @@ from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
                                    describe_basis, describe_cause, describe_for_auditor, describe_logged, known_at,
-                                   readable)
+                                   plan_rows, readable)
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -59,10 +59,11 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                                                           type(error).__name__)
         return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
                                                                 f" skrevs: {reason}", exported, _number(number_of))
+    rows = plan_rows(facts)   # the auditor sees every row: a follow-up names the row it follows up
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
-        f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat))}</td></tr>"
+        f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat, rows))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
     changes = _consent_changes(app.history(case_id), cat)
     consents = consent_facts(facts)
@@ -75,7 +76,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         for c in case.consents.values())
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
-        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_for_auditor(c.fact, cat))}</td>"
+        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_for_auditor(c.fact, cat, rows))}</td>"
         f"<td class=basis>{_basis(c.basis, c.change, c.at, consents, cat)}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
         "</tr>" for c in log if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
     return f"""<!doctype html>

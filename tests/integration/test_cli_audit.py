@@ -812,6 +812,39 @@ def test_views_cases_is_a_read_of_each_case_it_lists_with_its_purpose_sealed(tmp
     assert sigill("audit", "verify", env=env).returncode == 0
 
 
+def test_a_follow_up_names_its_plan_row_in_views_show_replay_and_the_report(tmp_path):
+    """The web client named the row a follow-up follows up; `views show`, `audit replay` and the report said only
+    "Uppföljning (delvis uppnått) från Socialtjänsten: …", leaving the reader to guess which row."""
+    import os
+    import subprocess
+    import sys
+
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    follow_up = ("from datetime import datetime, timezone\n"
+                 "from services.cli_context import opened\n"
+                 "from services.clock import ManualClock\n"
+                 "from services.demo import SOCIAL\n"
+                 "clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=timezone.utc))\n"
+                 "with opened(clock, existing=True) as (app, _, _):\n"
+                 "    case_id = app.resolve_case('0180-2026-0001')\n"
+                 "    row_id = next(i for i, r in app.get_case(case_id).plan_rows.items() if r.area == 'Skola')\n"
+                 "    app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status='partly',\n"
+                 "                         note='Närvaron ökar.')\n")
+    done = subprocess.run([sys.executable, "-c", follow_up], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr
+    named = "Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Socialtjänsten"
+    shown = sigill("views", "show", "--agency", "socialtjanst", "--case", "0180-2026-0001", env=env)
+    assert shown.returncode == 0 and named in shown.stdout, shown.stdout
+    replay = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "socialtjanst", "--as-of",
+                    "2026-03-26", env=env)
+    assert replay.returncode == 0 and named in replay.stdout, replay.stdout
+    report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env)
+    timeline = report.stdout.split("<h2>Tidslinje</h2>")[1].split("</table>")[0]
+    assert report.returncode == 0 and named in timeline, report.stdout
+
+
 def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at_the_18th_birthday(
         app, settings, master_key, postgres):
     """From the 18th birthday a guardian's consent no longer counts (DOMAIN.md), and the disclosure log says so ("ny
