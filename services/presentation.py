@@ -271,9 +271,9 @@ def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Se
     described = describe_fact(fact, catalogue, rows)
     if fact.kind == "plan.row":   # which agencies the reader was shown as responsible (rules version 5)
         named = ", ".join(agency_name(a, catalogue) for a in fact.content.get("responsible_agencies", ())) or "inga"
-        described += f"; ansvariga myndigheter: {named}"
+        described += f"; ansvariga aktörer: {named}"
         if VARIANT in fact.fact_id:
-            described += " (visad med övriga ansvariga myndigheter undanhållna)"
+            described += " (visad med övriga ansvariga aktörer undanhållna)"
     return described if fact.recorded_by is None else (
         f"{described} (registrerad av {agency_name(fact.recorded_by, catalogue)})")
 

@@ -120,7 +120,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     agencies = _agencies(request)
     if myndighet or tid:
         if myndighet not in agencies:
-            errors["myndighet"] = "Välj en myndighet."
+            errors["myndighet"] = texts.T["choose_actor"]
         if at is None:
             errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
                 "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
@@ -278,7 +278,7 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
     # Any reader the log can name: the catalogue's agencies, JO, IVO and this installation's command line.
     readers = {**_agencies(request), **texts.READERS_OUTSIDE}
     if myndighet and myndighet not in readers:   # a NUL in it reached PostgreSQL: a 503 page
-        errors["myndighet"] = "Välj en myndighet."
+        errors["myndighet"] = texts.T["choose_actor"]
     since, until = _moment(fran), _moment(till)
     if fran.strip() and since is None:
         errors["fran"] = "Ange ett datum som ÅÅÅÅ-MM-DD."

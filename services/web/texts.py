@@ -51,6 +51,8 @@ T: dict[str, str] = {
     "category_from_area": "Efter området (listans områden)",
     "category_hint": ("Kategorin avgör vilka aktörer som får se raden. Ett område utanför listan måste få en"
                       " kategori."),
+    # An agency of the catalogue, a voluntary organisation too (no "myndighet"), or a reader outside it (JO, IVO).
+    "choose_actor": "Välj en aktör.",
     "find_not_a_number": "Skriv ett ärendenummer, till exempel 0180-2026-0001 (sök inte på personnummer).",
     "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Nästa möte", "col_plan": "Planrevision",
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",

@@ -840,6 +840,7 @@ def test_a_follow_up_names_its_plan_row_in_views_show_replay_and_the_report(tmp_
     replay = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "socialtjanst", "--as-of",
                     "2026-03-26", env=env)
     assert replay.returncode == 0 and named in replay.stdout, replay.stdout
+    assert "; ansvariga aktörer: Skolan" in replay.stdout and "myndigheter" not in replay.stdout   # no agency alone
     report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env)
     timeline = report.stdout.split("<h2>Tidslinje</h2>")[1].split("</table>")[0]
     assert report.returncode == 0 and named in timeline, report.stdout

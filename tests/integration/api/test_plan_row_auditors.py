@@ -33,8 +33,8 @@ def test_the_report_tells_the_auditor_what_names_the_school_was_shown(client, us
     rows = [c for c in _cells(report.text) if len(c) == 7 and c[1] == "Skolan" and c[4].startswith("Planrad")]
     assert len(rows) == 3, rows
     described = [r[4] for r in rows]
-    assert described[0].endswith("ansvariga myndigheter: Skolan, Polisen"), described
-    assert described[1].endswith("ansvariga myndigheter: Skolan (visad med övriga ansvariga myndigheter undanhållna)")
+    assert described[0].endswith("ansvariga aktörer: Skolan, Polisen"), described
+    assert described[1].endswith("ansvariga aktörer: Skolan (visad med övriga ansvariga aktörer undanhållna)")
     assert described[2] == described[0]
 
 
@@ -50,7 +50,7 @@ def test_the_web_disclosures_page_tells_the_auditor_what_names_the_school_was_sh
     assert len(rows) == 3, rows
     described = [next(x for x in r if x.startswith("Planrad")) for r in rows]
     assert [d.endswith("undanhållna)") for d in described] == [False, True, False], described
-    assert all("ansvariga myndigheter: Skolan" in d for d in described)
+    assert all("ansvariga aktörer: Skolan" in d for d in described)
 
 
 def test_the_report_describes_the_variant_a_rebuild_disclosed(client, users, tick, monkeypatch):
