@@ -112,9 +112,10 @@ class GroupCommands:
         for n, agency in enumerate(agencies):   # one outside the group (never in it, or since left): at it
             self._check_member(agency, catalogue, field=f"attendees.{n}")
         checked_outcomes = tuple(self._checked_outcome(o, n, agencies, catalogue) for n, o in enumerate(outcomes))
+        # Each refusal names its decision by position (``decisions.1.category``), as an outcome's does.
         checked_decisions = tuple(
-            Decision(check_text(d.text, "decisions.text"), catalogue.category(d.category, "decisions.category").id)
-            for d in decisions)
+            Decision(check_text(d.text, f"decisions.{n}.text"),
+                     catalogue.category(d.category, f"decisions.{n}.category").id) for n, d in enumerate(decisions))
         meeting_id = str(uuid4())
         self._trigger(ev.MeetingHeld, at, by, meeting_id=meeting_id, held_on=held_on, attendees=agencies,
                       other_attendees=tuple(check_text(o, "other_attendees", max_length=SHORT_TEXT) for o in others),

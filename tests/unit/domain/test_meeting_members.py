@@ -98,3 +98,18 @@ def test_a_meeting_stored_with_outcomes_in_outsiders_names_still_applies_and_is_
     assert outcomes("skola") == {("Närvaron har ökat.", "consent"), ("Samtalen fortsätter.", "consent")}
     assert outcomes("polis") == {("Samtalen fortsätter.", "consent")}
     assert outcomes("bup") == outcomes("sis") == outcomes("socialtjanst") == set()
+
+
+def test_a_decisions_refusal_names_its_position_as_an_outcomes_does():
+    """It read ``decisions.category`` and ``decisions.text`` whichever decision was at fault."""
+    from domain.values import Decision
+
+    story = CaseStory().accept()
+    fine = Decision("Nästa möte i mars.", "case")
+    with pytest.raises(errors.InvalidInput) as raised:
+        _meeting(story, decisions=(fine, Decision("BUP prövar medicinering.", "no-such-category")))
+    assert raised.value.field == "decisions.1.category"
+    with pytest.raises(errors.InvalidInput) as raised:
+        _meeting(story, decisions=(fine, fine, Decision("  ", "health")))
+    assert raised.value.field == "decisions.2.text"
+    assert not _meetings(story)
