@@ -177,28 +177,26 @@ def check_reads_statistics(p: Principal, municipality: str, catalogue: Catalogue
     """De-identified follow-up statistics: social services (handläggare, samordnare) of that municipality, and
     auditors of any.  Members and administrators are refused whatever they ask; the municipality is checked
     against the catalogue by the caller (an unknown one is the request's mistake, 422), the sign-in's here."""
-    if p.has(Role.AUDITOR):
-        return
-    if not is_social_services(p, catalogue):
-        raise Forbidden("only social services (handläggare or samordnare) and auditors read follow-up statistics")
-    if not p.municipality:
-        raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
-                             " read the statistics of their own municipality")
-    if p.municipality != municipality:
-        raise Forbidden("social services read the statistics of their own municipality only", field="municipality")
+    _check_municipal_overview(p, municipality, catalogue, "follow-up statistics",
+                              "the statistics of their own municipality")
 
 
 def check_reads_retention(p: Principal, municipality: str | None, catalogue: Catalogue) -> None:
     """The cases due for culling: social services (handläggare, samordnare) of their own municipality, and auditors of
     any (``None``: every municipality).  Members and administrators are refused whatever they ask."""
+    _check_municipal_overview(p, municipality, catalogue, "which cases are due for culling",
+                              "their own municipality's cases due for culling")
+
+
+def _check_municipal_overview(p: Principal, municipality: str | None, catalogue: Catalogue, what: str,
+                              own: str) -> None:
+    """A municipality's overview (``what``): its social services (``own``: what they read) and auditors of any."""
     if p.has(Role.AUDITOR):
         return
     if not is_social_services(p, catalogue):
-        raise Forbidden("only social services (handläggare or samordnare) and auditors read which cases are due for"
-                        " culling")
+        raise Forbidden(f"only social services (handläggare or samordnare) and auditors read {what}")
     if not p.municipality:
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
-                             " read their own municipality's cases due for culling")
+                             f" read {own}")
     if municipality != p.municipality:
-        raise Forbidden("social services read their own municipality's cases due for culling only",
-                        field="municipality")
+        raise Forbidden(f"social services read {own} only", field="municipality")
