@@ -81,7 +81,8 @@ def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -
         raise Forbidden("only social services (handläggare or samordnare) receive referrals")
     if not p.municipality:
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
-                             " opens cases in its own municipality; ask your identity provider's administrator to add it")
+                             " opens cases in its own municipality; ask your identity provider's administrator to"
+                             " add it")
     if p.municipality != municipality:
         raise Forbidden("you can only open cases in your own municipality", field="municipality")
 

@@ -50,8 +50,8 @@ def _erase(args: argparse.Namespace) -> int:
     if done.already:
         print(f"Ärendet {case_id} var redan gallrat; inget gjordes nu.")
     else:
-        print(f"Ärende {done.case_number} gallrat: beslutet registrerat och ärendets nyckel förstörd. Myndigheter som"
-              " kände till ärendet får ett raderingsmeddelande i sina flöden inom en minut (följaren; utan någon"
+        print(f"Ärende {done.case_number} gallrat: beslutet registrerat och ärendets nyckel förstörd. Myndigheter"
+              " som kände till ärendet får ett raderingsmeddelande i sina flöden inom en minut (följaren; utan någon"
               " följare: `sigill calendar`).")
     return 0
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any, Sequence
 
 from domain.judge import Disclosure
-from services.web import views
+from services.web import consent_views, views
 
 SOON = timedelta(days=30)   # a consent ending within this many days is marked
 
@@ -60,7 +60,7 @@ def of_case(disclosures: Sequence[Disclosure], lead: bool, now: Any, today: date
     if meetings and meetings[-1].content.get("next_meeting"):
         found.append(meeting_passed(meetings[-1].content["next_meeting"], today))
     if lead:
-        ends = [r.record.valid_until for r in views.consents(disclosures, now)
+        ends = [r.record.valid_until for r in consent_views.consents(disclosures, now)
                 if r.state == "in_force" and r.record.valid_until is not None]
         if ends:
             found.append(consent_ends(min(ends), today))

@@ -11,7 +11,7 @@ from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.row_reach import UnseenRow, responsible_who_cannot_see
 from services.presentation import agency_name
-from services.web import texts, views
+from services.web import consent_views, texts
 from services.web.views import facts_seen
 
 
@@ -95,9 +95,10 @@ def tuple_or(value: Any) -> Any:
 def unseen_rows(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> dict[str, list[str]]:
     """Social services' page: by row id, each responsible agency of the current plan that cannot see its row now,
     said with why — the disclosure rules' own judge asked over the case as social services sees it
-    (``views.case_seen``), at each read: a consent withdrawn since brings the note in, one granted takes it away.
+    (``consent_views.case_seen``), at each read: a consent withdrawn since brings the note in, one granted takes it
+    away.
     Never for a member: naming the category or whose consent is missing speaks of other agencies' consents."""
-    case = views.case_seen(disclosures, views.consents(disclosures, now))
+    case = consent_views.case_seen(disclosures, consent_views.consents(disclosures, now))
     rows = facts_seen(disclosures, "plan.row")
     if case is None or not rows:
         return {}
@@ -112,7 +113,7 @@ def unseen_rows(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: da
 
 def _why(u: UnseenRow, case: Any, catalogue: Catalogue) -> str:
     category = catalogue.category(u.category).name.split(" (")[0]
-    who = " och ".join(views.missing_labels(u.missing, case.guardians))
+    who = " och ".join(consent_views.missing_labels(u.missing, case.guardians))
     return texts.T.get(f"row_unseen_{u.reason}", texts.T["row_unseen_not_covered"]).format(category=category, who=who)
 
 

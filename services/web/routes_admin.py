@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from domain.calendar import local_date
 from services.api import commands as c
 from services.principals import Principal
-from services.web import forms, session, texts, views
+from services.web import consent_views, forms, session, texts, views
 from services.web.case_pages import case_now, look, require_lead, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
@@ -112,19 +112,19 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     require_lead(seen)
     now = case_now(request, seen)
     cat = service(request).catalogue
-    picture, consents = views.picture(seen.disclosures, cat, now), views.consents(seen.disclosures, now)
+    picture, consents = consent_views.picture(seen.disclosures, cat, now), consent_views.consents(seen.disclosures, now)
     fresh = {"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"}
     # "Nytt samtycke med samma omfattning": a link, no script; only the page shown, never what is sent (the form's
     # action has no query, so its key and content are as any other's).
     copied_from = request.query_params.get(SAME_AS, "") if typed is None else ""
-    same = views.same_scope(consents, copied_from, cat.agencies, cat.categories,
+    same = consent_views.same_scope(consents, copied_from, cat.agencies, cat.categories,
                             date.fromisoformat(fresh["valid_from"])) if copied_from else None
     return show(request, user, seen, "samtycken", "consents.html", status,
                 typed=typed if target == "grant" and typed else Typed.of({**fresh, **(same or {})}),
                 errors=errors or {}, target=target, same_as=SAME_AS, copied_from=copied_from if same else "",
                 refused=typed if target != "grant" else None,
-                picture=picture, consents=consents, idle=views.idle(picture, consents),
-                consenters=views.consenters_now(seen.disclosures, now),
+                picture=picture, consents=consents, idle=consent_views.idle(picture, consents),
+                consenters=consent_views.consenters_now(seen.disclosures, now),
                 # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
                 recipients=list(cat.agencies),
                 # Those no secrecy binds (a voluntary organisation): the consent form says so where they are chosen.

@@ -16,7 +16,7 @@ from services.authorisation import Forbidden
 from services.errors import CaseNotFound, PossibleDuplicate
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
-from services.web import deadlines, form_keys, forms, paging, session, texts, views
+from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
 from services.web.case_pages import look, saved, service, show, today
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
@@ -160,7 +160,7 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
     seen = look(request, user, uuid, "timeline", lead_only=True)   # a member is refused before it is logged
     now = service(request).app.clock.now()
     records = service(request).extract(user, uuid, session.purpose(request, uuid), till)
-    recipients = views.extract_recipients(seen.disclosures, now)
+    recipients = consent_views.extract_recipients(seen.disclosures, now)
     return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(records),
                 now=now,
                 recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from domain.disclosure import disclosures_at
 from domain.values import YOUNG_PERSON
-from services.web import views
+from services.web import consent_views
 from tests.builders import BORN_2003_06_10, BORN_2009_03_14, CATALOGUE, CaseStory
 
 
@@ -18,7 +18,7 @@ def _offered(personnummer: str, later: timedelta = timedelta()) -> list[str]:
     story.guardians("Maria", "Johan")
     now = story.now + later
     seen = disclosures_at(story.events, "socialtjanst", now, CATALOGUE)
-    return [who for who, _ in views.consenters_now(seen, now)]
+    return [who for who, _ in consent_views.consenters_now(seen, now)]
 
 
 def test_under_18_the_young_person_and_each_custodial_guardian_are_offered():

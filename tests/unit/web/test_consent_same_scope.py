@@ -1,11 +1,11 @@
-"""The grant form filled from another consent (``?samma_som=``): ``views.same_scope``."""
+"""The grant form filled from another consent (``?samma_som=``): ``consent_views.same_scope``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
 from domain.values import ConsentRecord, ScopeEntry
-from services.web.views import ConsentRow, same_scope
+from services.web.consent_views import ConsentRow, same_scope
 
 TODAY = date(2026, 3, 1)
 
