@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 from services.bootstrap import build_ledger, build_view_runner
 from services.follower import Follower
@@ -13,20 +15,32 @@ from tests.service_behaviour import consenting_school
 
 def test_a_new_contribution_reaches_the_schools_view_and_the_ledger_without_anyone_asking(app, settings, postgres):
     runner, ledger = build_view_runner(app, settings, postgres), build_ledger(app, settings, postgres)
-    stop = threading.Event()
-    follower = threading.Thread(target=Follower(runner, ledger, interval=0.05).run, args=(stop,), daemon=True)
-    follower.start()
-    try:
-        case_id = consenting_school(app)
-        app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
-        assert eventually(lambda: any(f.content.get("text") == "Skolk observerat."
-                                      for f in runner.store.facts("skola", case_id)))
+    with following(runner, ledger, interval=0.05) as follower:
+        _school_sees_a_new_note(app, runner)
         assert eventually(lambda: ledger.verify().unsealed == 0)
+    assert not follower.is_alive()
+
+
+@contextmanager
+def following(runner, ledger, **options) -> Iterator[threading.Thread]:
+    """A follower's thread over ``runner`` and ``ledger`` while the block runs; stopped, and the views' pool closed
+    (the suite's one server has a bounded number of sessions), after it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=Follower(runner, ledger, **options).run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield thread
     finally:
         stop.set()
-        follower.join(timeout=10)
-        runner.store.close()   # its pool: the suite's one server has a bounded number of sessions
-    assert not follower.is_alive()
+        thread.join(timeout=10)
+        runner.store.close()
+
+
+def _school_sees_a_new_note(app, runner) -> None:
+    case_id = consenting_school(app)
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    assert eventually(lambda: any(f.content.get("text") == "Skolk observerat."
+                                  for f in runner.store.facts("skola", case_id)))
 
 
 def test_the_follower_rides_out_an_unreachable_database(app, settings, postgres, caplog):
@@ -65,19 +79,9 @@ def test_a_round_that_fails_unexpectedly_is_logged_and_the_follower_goes_on(app,
         return real()
 
     runner.catch_up = failing_once
-    stop = threading.Event()
-    thread = threading.Thread(target=Follower(runner, ledger, interval=0.01).run, args=(stop,), daemon=True)
-    thread.start()
-    try:
-        case_id = consenting_school(app)
-        app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
-        assert eventually(lambda: any(f.content.get("text") == "Skolk observerat."
-                                      for f in runner.store.facts("skola", case_id)))
+    with following(runner, ledger, interval=0.01) as thread:
+        _school_sees_a_new_note(app, runner)
         assert thread.is_alive()
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-        runner.store.close()
     assert "the follower's round failed (KeyError at " in caplog.text and "Peter" not in caplog.text
 
 
