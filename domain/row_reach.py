@@ -49,7 +49,9 @@ def responsible_who_cannot_see(case: Any, rows: Iterable[Fact], at: datetime,
     unseen = []
     for row in rows:
         for place, agency in enumerate(row.names):
-            judge = judges.get(agency) or judges.setdefault(agency, Judge(case, agency, at, catalogue))
+            judge = judges.get(agency)
+            if judge is None:
+                judge = judges[agency] = Judge(case, agency, at, catalogue)
             if judge.basis_for(row) is None:
                 reason, missing = _why_not(case, agency, row.category, at)
                 unseen.append(UnseenRow(row.content["position"], row.content["row_id"], agency, place, row.category,
