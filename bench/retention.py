@@ -1,8 +1,8 @@
 """How long `sigill erase --due` (``CaseService.due_for_culling``) takes over a municipality's closed cases.
 
 Seeds --cases closed cases in 0180 (each: referral, eligibility, guardians, three consents, two members, closure —
-10 events; the young person turns 18 on 2027-03-14, after the closure), catches the views up, then lists the due
-cases with a new application each time (nothing of the cases in memory): at 2027-06-01, when no case is due (the
+10 events; the young person turns 18 on 2027-03-14, after the closure: a calendar fact on a closed case, which
+the retention period does not count from), catches the views up, then lists the due cases with a new application each time (nothing of the cases in memory): at 2027-06-01, when no case is due (the
 views' plaintext leave every one out: nothing is read), and at 2033-01-01, when every one is (each is read and
 judged whole: the worst case), twice each.
 
