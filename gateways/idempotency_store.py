@@ -3,6 +3,9 @@
 ``insert_answers`` runs inside the recorder's transaction, so a key's row
 exists exactly when its command's events do.  ``PostgresIdempotencyStore``
 only reads (and forgets answers older than a day).
+
+A row's ``owner`` is the sign-in that stored it and its ``key`` the client's
+key, both keyed hashes (``services.idempotency``): neither names anyone.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ CREATE TABLE IF NOT EXISTS {t} (
 KEEP = "1 day"
 # Rows that lost their owner's process before an answer existed (the way keys worked before answers were
 # committed with the events) hold no answer: they are dropped, so they never block a retry.
-FORGET = (f"DELETE FROM {{t}} WHERE owner = %s AND key = ANY(%s)"
+FORGET = (f"DELETE FROM {{t}} WHERE owner = %s AND key = %s"
           f" AND (created_at < now() - interval '{KEEP}' OR status IS NULL)")
+# Every answer past its day, whoever's: a key used once is never looked up again, and a row of an owner no sign-in
+# is named by any more (the subject in the clear, before owners were sign-ins) never would be.
+EXPIRED = f"DELETE FROM {{t}} WHERE created_at < now() - interval '{KEEP}'"
 INSERT = ("INSERT INTO {t} (owner, key, request_hash, status, body)"
           " SELECT * FROM unnest(%s::text[], %s::text[], %s::bytea[], %s::integer[], %s::jsonb[])"
           " ON CONFLICT DO NOTHING")
@@ -63,15 +69,19 @@ class PostgresIdempotencyStore:
         # must not be refused (503) for it.
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
                                     name="sigill-idempotency", open=True, check=ConnectionPool.check_connection)
+        self.forget_expired()
+
+    def forget_expired(self) -> int:
+        """Delete every answer older than a day (at each start); how many were."""
+        with translated(), self._pool.connection() as conn:
+            return conn.execute(sql.SQL(EXPIRED).format(t=self._t)).rowcount
 
     def close(self) -> None:
         self._pool.close()
 
-    def find(self, owner: str, key: str, legacy: str | None = None) -> StoredAnswer | None:
-        keys = [key] if legacy is None else [key, legacy]
+    def find(self, owner: str, key: str) -> StoredAnswer | None:
         with translated(), self._pool.connection() as conn:
-            conn.execute(sql.SQL(FORGET).format(t=self._t), (owner, keys))
-            row = conn.execute(sql.SQL("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = ANY(%s)"
-                                       " ORDER BY key = %s DESC LIMIT 1").format(t=self._t), (owner, keys, key)
-                               ).fetchone()
+            conn.execute(sql.SQL(FORGET).format(t=self._t), (owner, key))
+            row = conn.execute(sql.SQL("SELECT request_hash, status, body FROM {t} WHERE owner = %s AND key = %s")
+                               .format(t=self._t), (owner, key)).fetchone()
         return None if row is None else StoredAnswer(bytes(row[0]), row[1], row[2])

@@ -11,12 +11,14 @@ answer in the context.  The service tells it how to count the writer's
 version, the application builds the answer from the decided, not yet saved,
 events and hands it to the event store with them.  If a concurrent duplicate
 committed the key first, the store refuses the whole save (``AnswerAlreadyStored``)
-and the API replays the winner's answer.  Keys are per user: another user's
-key never collides.
+and the API replays the winner's answer.  Keys are per sign-in (``signed_in_as``):
+the same key from another sign-in — another user, or the same user for another
+agency, role or municipality — is a request of its own, run as any other.
 """
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from hashlib import blake2b
@@ -25,6 +27,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 from uuid import UUID
 
 from domain.errors import DomainError
+from services.principals import Principal
 
 
 def fingerprint_key(master_key: bytes) -> bytes:
@@ -43,6 +46,16 @@ def stored_key(secret: bytes, key: str) -> str:
     """An Idempotency-Key as it is stored: a keyed hash.  A client may well name the young person in it
     ("referral-<personnummer>"), and the table keeps a key for a day, beside the case's id — past its erasure."""
     return "h1:" + blake2b(key.encode(), key=secret, person=b"sigill.idem.key", digest_size=24).hexdigest()
+
+
+def signed_in_as(secret: bytes, user: Principal) -> str:
+    """Whose answers a key finds (the row's owner): the sign-in as the token gives it — subject, agency, roles and
+    municipality — as a keyed hash.  The subject alone let one person's two sign-ins share answers: a command sent
+    for the school, with a key the same person had used for social services, was answered with social services'
+    answer and not carried out.  The name and the token's expiry are not part of it: a renewed token is the same
+    sign-in, and its retry is still answered.  Hashed, as the key is: the table names no one."""
+    who = json.dumps([user.subject, user.agency, sorted(r.value for r in user.roles), user.municipality])
+    return "s1:" + blake2b(who.encode(), key=secret, person=b"sigill.idem.own", digest_size=24).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -64,9 +77,8 @@ class AnswerRow:
 
 
 class IdempotencyStore(Protocol):
-    def find(self, owner: str, key: str, legacy: str | None = None) -> StoredAnswer | None:
-        """The answer stored under the key (kept for a day), or None; ``legacy``: the key as a version before keys
-        were hashed stored it (rows of the day before the upgrade)."""
+    def find(self, owner: str, key: str) -> StoredAnswer | None:
+        """The answer the sign-in ``owner`` stored under the key (kept for a day), or None."""
 
 
 class IdempotencyKeyReused(DomainError):
@@ -140,20 +152,18 @@ def check_key(key: str) -> None:
                                    field="Idempotency-Key")
 
 
-def replay_of(store: IdempotencyStore, owner: str, key: str, request_hash: bytes,
-              legacy: str | None = None) -> StoredAnswer | None:
-    """The stored answer to repeat, or None when no request with this key (stored so) took effect."""
-    return replay_of_any(store, owner, [(key, request_hash)], legacy)
+def replay_of(store: IdempotencyStore, owner: str, key: str, request_hash: bytes) -> StoredAnswer | None:
+    """The stored answer to repeat, or None when no request of this sign-in with this key (stored so) took effect."""
+    return replay_of_any(store, [(owner, key, request_hash)])
 
 
-def replay_of_any(store: IdempotencyStore, owner: str, stored_as: Sequence[tuple[str, bytes]],
-                  legacy: str | None = None) -> StoredAnswer | None:
-    """``replay_of`` for a key that may be stored in more than one way — (stored key, request fingerprint) under
-    each master key (the one in use, the one a rotation replaced): an answer whose fingerprint matches its way is
-    repeated; one stored for another request is refused, as ever."""
+def replay_of_any(store: IdempotencyStore, stored_as: Sequence[tuple[str, str, bytes]]) -> StoredAnswer | None:
+    """``replay_of`` for a key that may be stored in more than one way — (owner, stored key, request fingerprint)
+    under each master key (the one in use, the one a rotation replaced): an answer whose fingerprint matches its way
+    is repeated; one stored for another request is refused, as ever."""
     reused = False
-    for key, request_hash in stored_as:
-        stored = store.find(owner, key, legacy)
+    for owner, key, request_hash in stored_as:
+        stored = store.find(owner, key)
         if stored is not None and stored.request_hash == request_hash:
             return stored
         reused = reused or stored is not None

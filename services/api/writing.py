@@ -17,7 +17,7 @@ from services.authorisation import check_reads_cases
 from services.case_commands import Written as Done
 from services.errors import ConcurrentChange
 from services.idempotency import (AnswerAlreadyStored, Pending, StoredAnswer, answering, check_key, replay_of,
-                                  replay_of_any, request_fingerprint, stored_key)
+                                  replay_of_any, request_fingerprint, signed_in_as, stored_key)
 from services.principals import Principal
 
 Location = Callable[[str], str]   # the new case's id -> its URL
@@ -65,11 +65,12 @@ def respond(body: dict[str, Any], status: int, location: Location | None, replay
     return JSONResponse(body, status, headers=headers)
 
 
-def _stored_answer(ctx: ApiContext, owner: str, given: str, parts: tuple[str, ...]) -> StoredAnswer | None:
-    """The answer stored for this key, under the master key in use or the one a rotation replaced (kept a day
-    after it): a retry across the rotation would otherwise find nothing and record its command a second time."""
-    return replay_of_any(ctx.idempotency, owner, [(stored_key(secret, given), request_fingerprint(secret, *parts))
-                                                  for secret in (ctx.request_key, *ctx.previous_request_keys)], given)
+def _stored_answer(ctx: ApiContext, user: Principal, given: str, parts: tuple[str, ...]) -> StoredAnswer | None:
+    """The answer this sign-in stored for this key, under the master key in use or the one a rotation replaced (kept
+    a day after it): a retry across the rotation would otherwise find nothing and record its command a second time."""
+    return replay_of_any(ctx.idempotency, [
+        (signed_in_as(secret, user), stored_key(secret, given), request_fingerprint(secret, *parts))
+        for secret in (ctx.request_key, *ctx.previous_request_keys)])
 
 
 async def write(ctx: ApiContext, user: Principal, request: Request, key: str | None, body: Callable[[], str],
@@ -98,17 +99,20 @@ async def _write_once(ctx: ApiContext, user: Principal, request: Request, key: s
     parts = (request.method, request.url.path, request.headers.get("if-match", ""), body())
     fingerprint = request_fingerprint(ctx.request_key, *parts)
     given, key = key, stored_key(ctx.request_key, key)   # never stored as sent: it may name the young person
-    stored = await asyncio.to_thread(_stored_answer, ctx, user.subject, given, parts)
+    # The key is this sign-in's: the same key from another (another agency, role or municipality of the same
+    # person) is a command of its own — never answered with what was answered to someone else.
+    owner = signed_in_as(ctx.request_key, user)
+    stored = await asyncio.to_thread(_stored_answer, ctx, user, given, parts)
     if stored is not None:
         return respond(stored.body, stored.status, location, replayed=True)
-    pending = Pending(user.subject, key, fingerprint, status)
+    pending = Pending(owner, key, fingerprint, status)
     try:
         with answering(pending):
             done = await run()
     except (AnswerAlreadyStored, DomainError) as error:
         # A concurrent request with the same key won: its answer is this one's too (a refusal of ours — a
         # stale version, a conflict — only says that the winner's write came first).
-        stored = await asyncio.to_thread(replay_of, ctx.idempotency, user.subject, key, fingerprint, given)
+        stored = await asyncio.to_thread(replay_of, ctx.idempotency, owner, key, fingerprint)
         if stored is not None:
             return respond(stored.body, stored.status, location, replayed=True)
         if isinstance(error, AnswerAlreadyStored):

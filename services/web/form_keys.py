@@ -3,7 +3,7 @@
 A double click on a slow save, a browser that sends the form again, a retry after a dropped answer: the second
 copy met the first's new version and came back as a conflict saying "kontrollera och skicka igen" — and sent
 again, the meeting (or consent, or case) was recorded twice.  The key is the API's Idempotency-Key under another
-name: the answer is committed with the command's events (``services.idempotency``), per user, for a day, and the
+name: the answer is committed with the command's events (``services.idempotency``), per sign-in, for a day, and the
 copy is answered as the first was — the page that says it was saved.  A key sent with other content (a form
 restored by the browser and changed) is not the same request: it runs as one without a key.
 """
@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from fastapi import Request
 
 from services.idempotency import (AnswerAlreadyStored, IdempotencyKeyReused, Pending, StoredAnswer, answering,
-                                  replay_of, request_fingerprint, stored_key)
+                                  replay_of, request_fingerprint, signed_in_as, stored_key)
 from services.principals import Principal
 from services.web.forms import Typed
 
@@ -35,7 +35,7 @@ class Sent:
     def __init__(self, request: Request, user: Principal, typed: Typed) -> None:
         context = request.app.state.context
         given = typed.get(FIELD)
-        self.store, self.owner = context.idempotency, user.subject
+        self.store, self.owner = context.idempotency, signed_in_as(context.request_key, user)   # per sign-in
         self.key = stored_key(context.request_key, "web-form:" + given) if 8 <= len(given) <= 64 else None
         content = "\n".join(f"{k}={v}" for k in sorted(typed.names()) if k not in NOT_CONTENT
                             for v in typed.getlist(k))

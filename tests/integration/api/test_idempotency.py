@@ -24,7 +24,7 @@ from services.bootstrap import build_api_context, build_application
 from services.clock import ManualClock
 from tests.builders import utc
 from tests.concurrency import in_threads
-from tests.integration.api.flows import REFERRAL, events_of, ok, open_case
+from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
 from tests.servers import free_port, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -86,6 +86,16 @@ def as_stored(settings, key: str) -> str:
     return stored_key(fingerprint_key(settings.master_key_bytes()), key)
 
 
+def owner_of(settings, agency: str = "socialtjanst", role: str = "caseworker", municipality: str | None = "0180",
+             subject: str | None = None) -> str:
+    """The sign-in a row is stored for, as the table holds it: a keyed hash (``users.headers``' sign-in)."""
+    from services.idempotency import fingerprint_key, signed_in_as
+    from services.principals import Principal, Role
+
+    user = Principal(subject or f"{agency}-{role}", "", agency, frozenset({Role(role)}), municipality)
+    return signed_in_as(fingerprint_key(settings.master_key_bytes()), user)
+
+
 def run_killed_worker(postgres, settings, master_key, path: str, body: dict, headers: dict) -> None:
     where = {"host": postgres.host, "port": postgres.port, "dbname": postgres.dbname, "user": postgres.user,
              "password": postgres.password}
@@ -102,8 +112,7 @@ def test_a_worker_killed_right_after_committing_a_referral_is_answered_on_retry_
     run_killed_worker(postgres, settings, master_key, "/api/v1/cases", REFERRAL, headers)
     app.clock.set(datetime.now(timezone.utc))  # the child ran on the real clock: read its case as of now
     recorded = events_of(postgres)
-    assert recorded > 0 and stored_keys(postgres) == [("socialtjanst-caseworker", as_stored(settings, "referral-killed"),
-                                                          201)]
+    assert recorded > 0 and stored_keys(postgres) == [(owner_of(settings), as_stored(settings, "referral-killed"), 201)]
 
     retried = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
     assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"
@@ -197,15 +206,95 @@ def test_a_refused_command_stores_nothing_and_its_key_is_free_for_a_corrected_re
     corrected = client.post(f"/api/v1/cases/{case_id}/eligibility", json=ACCEPT,
                             headers={**users.social, "Idempotency-Key": "e1", "If-Match": '"1"'})
     assert corrected.status_code == 200 and "Idempotent-Replayed" not in corrected.headers
-    assert stored_keys(postgres) == [("socialtjanst-caseworker", as_stored(settings, "e1"), 200)]
+    assert stored_keys(postgres) == [(owner_of(settings), as_stored(settings, "e1"), 200)]
 
 
-def test_a_key_left_in_progress_by_an_older_version_does_not_block_a_retry(client, users, postgres):
+def test_a_key_left_in_progress_by_an_older_version_does_not_block_a_retry(client, users, postgres, settings):
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
         conn.execute("INSERT INTO sigill_idempotency_keys (owner, key, request_hash) VALUES (%s, %s, %s)",
-                     ("socialtjanst-caseworker", "old", b"x"))
+                     (owner_of(settings), as_stored(settings, "old"), b"x"))
     response = client.post("/api/v1/cases", json=REFERRAL, headers={**users.social, "Idempotency-Key": "old"})
     assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+
+
+NOTE = {"category": "case", "text": "Träffade ungdomen i dag."}
+KIM = "kim-1"   # one person at the identity provider (one subject), signed in in more than one way
+
+
+def test_the_same_key_from_another_agency_of_the_same_person_is_carried_out_not_answered_with_the_first(
+        client, users, tick, postgres):
+    """Answers were found by the token's subject alone: one person, a contact person at both the police and the
+    school, sent the school's note under the key the police's note had used — and got the police's answer, the
+    school's note never recorded.  Each sign-in's own retry is still answered with its own answer."""
+    case_id, _ = school_consented_case(client, users, tick)
+    path = f"/api/v1/cases/{case_id}/contributions"
+    as_police = {**users.headers("polis", "member", subject=KIM), "Idempotency-Key": "note-1"}
+    as_school = {**users.headers("skola", "member", subject=KIM), "Idempotency-Key": "note-1"}
+    tick()
+    police = ok(client.post(path, json=NOTE, headers=as_police), 201)
+    recorded = events_of(postgres, case_id)
+    tick()
+    school = client.post(path, json=NOTE, headers=as_school)
+    assert school.status_code == 201 and "Idempotent-Replayed" not in school.headers, school.text
+    assert school.json()["created"] != police["created"] and events_of(postgres, case_id) == recorded + 1
+    for headers, first in ((as_police, police), (as_school, school.json())):
+        again = client.post(path, json=NOTE, headers=headers)
+        assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true", again.text
+        assert again.json() == first
+    assert events_of(postgres, case_id) == recorded + 1
+    assert len(stored_keys(postgres)) == 2 and not any(KIM in owner for owner, _, _ in stored_keys(postgres))
+
+
+def test_the_same_key_from_another_role_of_the_same_person_is_carried_out_not_answered_with_the_first(
+        client, users, postgres):
+    """A caseworker who is a coordinator too, in two sign-ins: the coordinator's referral under the key of the
+    caseworker's is a referral of its own (a second case), not the caseworker's answer."""
+    as_caseworker = {**users.headers("socialtjanst", "caseworker", subject=KIM), "Idempotency-Key": "remiss-1"}
+    as_coordinator = {**users.headers("socialtjanst", "coordinator", subject=KIM), "Idempotency-Key": "remiss-1"}
+    first = ok(client.post("/api/v1/cases", json=REFERRAL, headers=as_caseworker), 201)
+    second = client.post("/api/v1/cases", json=REFERRAL, headers=as_coordinator)
+    assert second.status_code == 201 and "Idempotent-Replayed" not in second.headers, second.text
+    assert second.json()["case_id"] != first["case_id"]
+    again = client.post("/api/v1/cases", json=REFERRAL, headers=as_caseworker)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first
+    assert len({r[0] for r in _referrals(postgres)}) == 2
+
+
+def test_another_agencys_sign_in_of_the_same_person_is_not_shown_the_first_answer(client, users):
+    """The answer made for social services (a new case's id) is not shown to the school's sign-in of the same
+    person: its request is its own, and refused as any school's referral is."""
+    key = {"Idempotency-Key": "remiss-2"}
+    ok(client.post("/api/v1/cases", json=REFERRAL, headers={**users.headers("socialtjanst", "caseworker",
+                                                                           subject=KIM), **key}), 201)
+    school = client.post("/api/v1/cases", json=REFERRAL, headers={**users.headers("skola", "member", subject=KIM),
+                                                                   **key})
+    assert school.status_code == 403 and "case_id" not in school.text, school.text
+
+
+def test_a_row_stored_by_the_version_before_sign_in_owners_is_not_replayed_and_expires(
+        client, users, postgres, settings):
+    """Rows stored for the subject alone (the version before) match no sign-in: a retry across the upgrade is
+    carried out again, as a new command (a second case here), never refused; the store's start forgets every row
+    past its day."""
+    from gateways.idempotency_store import PostgresIdempotencyStore
+
+    headers = {**users.social, "Idempotency-Key": "across-the-upgrade"}
+    first = ok(client.post("/api/v1/cases", json=REFERRAL, headers=headers), 201)
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        assert conn.execute("UPDATE sigill_idempotency_keys SET owner = 'socialtjanst-caseworker'").rowcount == 1
+    again = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json()["case_id"] != first["case_id"]
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("UPDATE sigill_idempotency_keys SET created_at = now() - interval '25 hours'"
+                     " WHERE owner = 'socialtjanst-caseworker'")
+    PostgresIdempotencyStore(postgres.conninfo()).close()
+    assert [owner for owner, _, _ in stored_keys(postgres)] == [owner_of(settings)]
+
+
+def _referrals(postgres) -> list[tuple]:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT originator_id FROM sigill_events WHERE topic LIKE '%%ReferralReceived'").fetchall()
 
 
 @pytest.fixture
@@ -242,7 +331,7 @@ def test_concurrent_duplicate_referrals_across_two_workers_record_one_case(two_w
     assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
     assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1  # one ran, the rest were answered
     assert len(ok(client.get("/api/v1/cases", headers=users.social))["cases"]) == 1
-    assert stored_keys(postgres) == [("socialtjanst-caseworker", as_stored(settings, "dup"), 201)]
+    assert stored_keys(postgres) == [(owner_of(settings), as_stored(settings, "dup"), 201)]
 
 
 def test_concurrent_duplicate_commands_with_if_match_record_once_and_none_is_refused(two_workers, client, users,

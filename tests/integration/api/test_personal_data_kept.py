@@ -40,18 +40,6 @@ def test_an_idempotency_key_naming_the_young_person_is_not_stored_readable(clien
     assert _rows_with(postgres, PNR) == []
 
 
-def test_an_answer_stored_under_its_plain_key_before_the_upgrade_is_still_found(client, users, postgres):
-    """Rows of the day before keys were hashed: a retry across the upgrade gets its answer, not a second case."""
-    headers = {**users.social, "Idempotency-Key": "retry-across-the-upgrade"}
-    created = ok(client.post("/api/v1/cases", json=REFERRAL, headers=headers), 201)
-    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
-        changed = conn.execute("UPDATE sigill_idempotency_keys SET key = 'retry-across-the-upgrade'"
-                               " WHERE key LIKE 'h1:%%'").rowcount
-    assert changed == 1
-    again = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
-    assert again.status_code == 201 and again.json()["case_id"] == created["case_id"]
-
-
 def test_a_refused_field_is_not_said_back(client, users, tick):
     """A 422 body is kept by clients' and gateways' logs: a value that is no catalogue id is not repeated."""
     case_id, _ = school_consented_case(client, users, tick)
