@@ -64,6 +64,23 @@ def followed_row(follow_up: Any, rows: Mapping[str, Sequence[Any]]) -> str:
     return f"{earlier[-1].content['area']} – {earlier[-1].content['goal']}" if earlier else ""
 
 
+def rows_shown_at(log: Iterable[Any], agency: str, change: str, at: datetime) -> dict[str, list[Any]]:
+    """The plan rows (``plan_rows``) ``agency`` was shown at a disclosure log row's moment ``at`` (an ended row's:
+    just before it, as ``known_at``), from the log's own changes (``log``: the disclosure log in time order, or its
+    part for ``agency``).  A log row is what its recipient was given: a follow-up in it names its row only when that
+    agency saw the row then — as a replay of the agency at that moment names it — never a row it was not shown."""
+    until = at - timedelta(microseconds=1) if change == "ended" else at
+    shown: dict[str, Any] = {}
+    for c in log:
+        if c.agency != agency or c.fact.kind != "plan.row" or c.at > until:
+            continue
+        if c.change == "ended":
+            shown.pop(c.fact.fact_id, None)
+        else:
+            shown[c.fact.fact_id] = c.fact
+    return plan_rows(shown.values())
+
+
 def _follow_up(c: Mapping[str, Any], cat: Catalogue, row: str = "") -> str:
     of_row = f" av raden ”{row}”" if row else ""
     return f"Uppföljning{of_row} ({STATUSES[c['status']]}) från {agency_name(c['agency'], cat)}: {c['note']}"
@@ -276,6 +293,14 @@ def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Se
             described += " (visad med övriga ansvariga aktörer undanhållna)"
     return described if fact.recorded_by is None else (
         f"{described} (registrerad av {agency_name(fact.recorded_by, catalogue)})")
+
+
+def describe_change(change: Any, log: Sequence[Any], catalogue: Catalogue) -> str:
+    """``describe_for_auditor`` for a row of the disclosure log ``log`` (a ``VisibilityChange``): a follow-up names
+    its plan row as the row's recipient saw it then (``rows_shown_at``): the web's log and the command line's say
+    it alike."""
+    rows = rows_shown_at(log, change.agency, change.change, change.at) if change.fact.kind == "follow_up" else None
+    return describe_for_auditor(change.fact, catalogue, rows)
 
 
 def describe_logged(fact_id: str, kind: str, facts: dict[str, Fact], catalogue: Catalogue) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from services.catalogue_loader import load_catalogue
-from services.presentation import describe_fact
+from services.presentation import describe_change, describe_fact
 
 CAT = load_catalogue()
 
@@ -37,3 +38,31 @@ def test_a_plan_revision_says_who_drew_it_up_and_not_recorded_for_one_from_befor
         " vårdnadshavare som deltog: 2")
     assert _goal(young_person_took_part=False, guardians_took_part=(), not_taking_part_reason="Sjuk.").endswith(
         "den unge: nej (Sjuk.); vårdnadshavare som deltog: 0")
+
+
+def _log_row(agency: str, kind: str, change: str, day: int, version: int, content: dict):
+    fact = SimpleNamespace(kind=kind, version=version, fact_id=f"{version}.{kind}", origin="socialtjanst",
+                           recorded_by=None, recorded_at=datetime(2026, 3, 1, 9, tzinfo=timezone.utc),
+                           content=content)
+    return SimpleNamespace(at=datetime(2026, 3, day, 9, tzinfo=timezone.utc), agency=agency, change=change,
+                           fact=fact)
+
+
+ROW = {"row_id": "r1", "area": "Skola", "goal": "Komma i tid.", "responsible": "Mentor", "responsible_agencies": ()}
+FOLLOW_UP = {"row_id": "r1", "status": "partly", "note": "Bättre.", "agency": "socialtjanst"}
+
+
+def test_a_log_row_names_a_follow_ups_row_only_as_its_own_recipient_was_shown_it_then():
+    """The school was shown the row from the 2nd to the 10th; the police never.  A follow-up's disclosure names
+    the row to the school while it saw it — and at its end on the 10th, as the school saw the row just before —
+    but not once the row had ended for it, nor ever to the police."""
+    log = [_log_row("skola", "plan.row", "disclosed", 2, 5, ROW),
+           _log_row("skola", "follow_up", "disclosed", 3, 6, FOLLOW_UP),
+           _log_row("polis", "follow_up", "disclosed", 3, 6, FOLLOW_UP),
+           _log_row("skola", "plan.row", "ended", 10, 5, ROW),
+           _log_row("skola", "follow_up", "ended", 10, 6, FOLLOW_UP),
+           _log_row("skola", "follow_up", "disclosed", 12, 6, FOLLOW_UP)]
+    named = "Uppföljning av raden ”Skola – Komma i tid.” (delvis uppnått) från Socialtjänsten: Bättre."
+    unnamed = "Uppföljning (delvis uppnått) från Socialtjänsten: Bättre."
+    assert [describe_change(c, log, CAT) for c in log if c.fact.kind == "follow_up"] == [
+        named, unnamed, named, unnamed]
