@@ -21,8 +21,8 @@ from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_age
 from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
-                                   describe_basis_with_ids, describe_cause, describe_for_auditor, facts_count,
-                                   guardian_roles, known_at, known_consents, plan_rows, replay_notes)
+                                   describe_basis_with_ids, describe_cause, describe_change, describe_for_auditor,
+                                   facts_count, guardian_roles, known_at, known_consents, plan_rows, replay_notes)
 from services.principals import Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
@@ -337,10 +337,11 @@ def _disclosures(args: argparse.Namespace) -> int:
         # Who consented, as the consents the log shows stood at each row's moment (as the web client's log says it).
         consents = consent_facts(c.fact for c in changes)
         roles = guardian_roles(app.get_case(case_id).known_guardians) if changes else {}
+        # A follow-up names its plan row as each row's recipient saw it then (as the web client's log says it).
         for c in changes:
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)
             print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
-                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_for_auditor(c.fact, app.catalogue)}  "
+                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_change(c, changes, app.catalogue)}  "
                   f"[{basis}]  orsak: {describe_cause(c.cause, app.catalogue)}")
         replaced = service.replaced_logs(case_id, agency)
     if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ

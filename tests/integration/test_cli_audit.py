@@ -812,28 +812,36 @@ def test_views_cases_is_a_read_of_each_case_it_lists_with_its_purpose_sealed(tmp
     assert sigill("audit", "verify", env=env).returncode == 0
 
 
-def test_a_follow_up_names_its_plan_row_in_views_show_replay_and_the_report(tmp_path):
-    """The web client named the row a follow-up follows up; `views show`, `audit replay` and the report said only
-    "Uppföljning (delvis uppnått) från Socialtjänsten: …", leaving the reader to guess which row."""
+def _recorded_in_the_demo(env: dict[str, str], commands: str) -> None:
+    """Run ``commands`` (Python, with ``app``, ``case_id``, ``clock`` and the demo's actors at hand) on the demo's
+    case, on 2026-03-25, after the mother's withdrawal: commands of the domain, past the case service's checks."""
     import os
     import subprocess
     import sys
 
-    env = {"SIGILL_DATA_DIR": str(tmp_path)}
-    assert sigill("demo", env=env).returncode == 0
-    follow_up = ("from datetime import datetime, timezone\n"
-                 "from services.cli_context import opened\n"
-                 "from services.clock import ManualClock\n"
-                 "from services.demo import SOCIAL\n"
-                 "clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=timezone.utc))\n"
-                 "with opened(clock, existing=True) as (app, _, _):\n"
-                 "    case_id = app.resolve_case('0180-2026-0001')\n"
-                 "    row_id = next(i for i, r in app.get_case(case_id).plan_rows.items() if r.area == 'Skola')\n"
-                 "    app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status='partly',\n"
-                 "                         note='Närvaron ökar.')\n")
-    done = subprocess.run([sys.executable, "-c", follow_up], capture_output=True, text=True, timeout=120,
+    script = ("from datetime import datetime, timedelta, timezone\n"
+              "from domain.group_commands import PlanRowDraft\n"
+              "from services.cli_context import opened\n"
+              "from services.clock import ManualClock\n"
+              "from services.demo import POLICE, SCHOOL, SOCIAL\n"
+              "clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=timezone.utc))\n"
+              "with opened(clock, existing=True) as (app, _, _):\n"
+              "    case_id = app.resolve_case('0180-2026-0001')\n"
+              + "".join(f"    {line}\n" for line in commands.strip().splitlines()))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **env})
     assert done.returncode == 0, done.stderr
+
+
+def test_a_follow_up_names_its_plan_row_in_views_show_replay_and_the_report(tmp_path):
+    """The web client named the row a follow-up follows up; `views show`, `audit replay` and the report said only
+    "Uppföljning (delvis uppnått) från Socialtjänsten: …", leaving the reader to guess which row."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    _recorded_in_the_demo(env, """
+row_id = next(i for i, r in app.get_case(case_id).plan_rows.items() if r.area == 'Skola')
+app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status='partly', note='Närvaron ökar.')
+""")
     named = "Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Socialtjänsten"
     shown = sigill("views", "show", "--agency", "socialtjanst", "--case", "0180-2026-0001", env=env)
     assert shown.returncode == 0 and named in shown.stdout, shown.stdout
@@ -844,6 +852,40 @@ def test_a_follow_up_names_its_plan_row_in_views_show_replay_and_the_report(tmp_
     report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env)
     timeline = report.stdout.split("<h2>Tidslinje</h2>")[1].split("</table>")[0]
     assert report.returncode == 0 and named in timeline, report.stdout
+
+
+def test_audit_disclosures_names_a_follow_ups_row_as_its_recipient_saw_it(tmp_path):
+    """`audit disclosures` said only "Uppföljning (delvis uppnått) från Socialtjänsten: …".  A log row is what its
+    recipient was given: the row is named when that agency saw it then (as `audit replay` of it names it); the
+    police's follow-up of a row they were never shown (a `leisure` row, recorded in the domain as a history stored
+    before the API refused a member a row it does not see holds it) says nothing of that row."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    _recorded_in_the_demo(env, """
+skola = next(r for r in app.get_case(case_id).plan_rows.values() if r.area == 'Skola')
+app.revise_plan(case_id, by=SOCIAL, main_goal='Peter ska sluta med sitt kriminella beteende', rows=(
+    PlanRowDraft(area='Skola', goal=skola.goal, how=skola.how, responsible=skola.responsible,
+                 responsible_agencies=('skola',), row_id=skola.row_id),
+    PlanRowDraft(area='Föreningsliv', goal='En aktivitet i veckan.', how='Fritidsgården.', responsible='Peter',
+                 responsible_agencies=('polis',), category='leisure')))
+leisure = next(r.row_id for r in app.get_case(case_id).plan_rows.values() if r.area == 'Föreningsliv')
+clock.set(clock.now() + timedelta(minutes=1))
+app.record_follow_up(case_id, by=SOCIAL, row_id=skola.row_id, status='partly', note='Närvaron ökar.')
+clock.set(clock.now() + timedelta(minutes=1))
+app.record_follow_up(case_id, by=POLICE, row_id=leisure, status='ongoing', note='Inget nytt.')
+""")
+    named = "Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Socialtjänsten"
+    social = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "socialtjanst", env=env)
+    assert social.returncode == 0 and named in social.stdout, social.stdout + social.stderr
+    police = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "polis", env=env)
+    assert police.returncode == 0, police.stderr
+    assert "Uppföljning (pågår) från Polisen: Inget nytt." in police.stdout, police.stdout
+    for told in ("Föreningsliv", "En aktivitet i veckan", "av raden"):
+        assert told not in police.stdout, police.stdout
+    every = sigill("audit", "disclosures", "--case", "0180-2026-0001", env=env)
+    assert every.returncode == 0 and named in every.stdout, every.stdout
+    polices = [line for line in every.stdout.splitlines() if "från Polisen: Inget nytt." in line]
+    assert polices and not any("av raden" in line for line in polices), polices
 
 
 def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at_the_18th_birthday(

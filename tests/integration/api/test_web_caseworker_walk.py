@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from uuid import UUID
 
 from domain.identity import luhn_check_digit
+from domain.values import Actor
 from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
 from tests.integration.api.skew import web_as
 
@@ -153,3 +155,41 @@ def test_a_closed_cases_row_says_it_is_closed_where_it_counted_consents(client, 
                    json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     closed = row()
     assert "– (ärendet är avslutat)" in closed and " 3 " not in closed
+
+
+
+LEISURE_ROW = {"area": "Föreningsliv", "category": "leisure", "goal": "En aktivitet i veckan.",
+               "how": "Fritidsgården.", "responsible": "Peter", "responsible_agencies": ["polis"]}
+
+
+def test_the_auditors_disclosure_log_names_a_follow_ups_row_as_its_recipient_saw_it(client, users, tick, context,
+                                                                                  settings):
+    """The log said only "Uppföljning (delvis uppnått) från Skolan: …".  A log row is what its recipient was given:
+    the row is named when that agency saw it then (as a replay of it names it).  The police's follow-up of a row they
+    were never shown (their consents cover `case` only; recorded in the domain, as histories stored before the API
+    refused a member a row it does not see hold it) says nothing of that row."""
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["school"]})
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social,
+                   json={"main_goal": "Gå i skolan.", "rows": [ROW, LEISURE_ROW]}), 201)
+    rows = {r["content"]["area"]: r["content"]["row_id"]
+            for r in ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))["rows"]}
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/follow-ups", headers=users.school,
+                   json={"row_id": rows["Skola"], "status": "partly", "note": "Närvaron ökar."}), 201)
+    tick()
+    context.cases.app.record_follow_up(UUID(case_id), by=Actor("polis", "polis.test"), row_id=rows["Föreningsliv"],
+                                       status="ongoing", note="Inget nytt.")
+    auditor = web_as(context, settings, "ivo")
+    log = lambda agency: _text(auditor.get(f"/granskning/arenden/{case_id}/utlamnanden",  # noqa: E731
+                                           params={"myndighet": agency}).text)
+    named = ("Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Skolan: "
+             "Närvaron ökar.")
+    assert named in log("socialtjanst")   # given it under consent; the row is its own
+    assert named in log("skola")          # its own follow-up, of a row it was shown
+    police = log("polis")
+    assert "Uppföljning (pågår) från Polisen: Inget nytt." in police
+    assert "Föreningsliv" not in police and "En aktivitet i veckan" not in police and "av raden" not in police
+    everyone = log("")   # every agency's rows: each follow-up told as its own recipient saw it
+    assert named in everyone and "Uppföljning (pågår) från Polisen: Inget nytt." in everyone
+    assert "av raden ”Föreningsliv" not in everyone
