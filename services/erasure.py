@@ -1,5 +1,8 @@
 """Erasure (gallring) of a closed case: the decision recorded, then the case's data key destroyed.
 
+Only a closed case is culled — a declined one too once it is closed (`not_eligible`), as the retention rule counts
+it (``domain/retention.py``: an open case is never due; until 2026-12-05 a declined case not closed was erased).
+
 The record comes first, so that no key is destroyed without one (where the tables' owner is kept apart from the
 application's role, the key table refuses it: ``gateways/database_roles.py``); a crash between the two leaves a
 record whose key still stands, and erasing again completes it.  The follower then sends each agency that knew the
@@ -21,7 +24,7 @@ DECISION_LENGTH = 200
 # A personnummer or samordningsnummer, with or without century and separator: never in the plaintext record.
 # The separator may be any dash a word processor puts there (en dash, minus) or a no-break space.
 _PERSONNUMMER = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ \u00a0\u2010-\u2015\u2212]?\d{4}(?!\d)")
-CULLABLE = (Phase.CLOSED, Phase.DECLINED)
+CULLABLE = (Phase.CLOSED,)   # as the retention rule: a declined case is open until closed
 
 
 class ErasureRecords(Protocol):
@@ -71,7 +74,7 @@ def check_names_no_one(stated: str, case: Any) -> None:
 
 def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, erased_by: str, *,
                even_if_open: bool = False) -> Erased:
-    """Record the erasure of a closed (or declined) case and destroy its key.  ``even_if_open``: a case the
+    """Record the erasure of a closed case and destroy its key.  ``even_if_open``: a case the
     decision concerned that is open again only because the database was restored from a backup taken before it
     was closed (it would be closed again by a new command, which the restore's procedure does not allow first)."""
     stated = decision_reference(decision)
@@ -83,9 +86,18 @@ def erase_case(app: Any, records: ErasureRecords, case_id: UUID, decision: str, 
                              " verify` lists such keys)") from None
         return Erased(case_id, None, already=True)
     if case.phase not in CULLABLE and not even_if_open:
-        raise CaseStillOpen(f"case {case.case_number} is {case.phase.value}: culling follows closure — close the"
-                            " case first (after a restore, a case closed since the backup: --even-if-open)")
+        raise CaseStillOpen(_still_open(case))
     check_names_no_one(stated, case)
     records.record(case_id, case.municipality, stated, erased_by)
     app.keystore.destroy(case_id)
     return Erased(case_id, case.case_number, already=False)
+
+
+def _still_open(case: Any) -> str:
+    """Why the case is not culled, and what to do next: a declined case is closed with the reason that fits it."""
+    restored = "; after a restore, a case closed since the backup: --even-if-open"
+    if case.phase is Phase.DECLINED:
+        return (f"case {case.case_number} was found not eligible but is not closed: culling follows closure — close"
+                " the case first, with the reason not_eligible (the web client's Avslut, or POST"
+                f" /api/v1/cases/{{id}}/closure), then erase it{restored}")
+    return f"case {case.case_number} is {case.phase.value}: culling follows closure — close the case first{restored}"

@@ -4,6 +4,8 @@ audit verify` tells the erasures on record and any key destroyed with none."""
 from __future__ import annotations
 
 import re
+from datetime import date
+
 import pytest
 
 from domain.errors import CaseErased, InvalidInput
@@ -12,7 +14,7 @@ from services.erasure import CaseStillOpen, erase_case
 from services.settings import Settings
 from tests.builders import SOCIAL
 from tests.integration.test_cli import sigill
-from tests.service_behaviour import consenting_school
+from tests.service_behaviour import consenting_school, open_case
 
 
 @pytest.fixture
@@ -22,6 +24,14 @@ def erasures(settings, postgres):
 
 def close(app, case_id) -> None:
     app.close_case(case_id, by=SOCIAL, reason="other", outcome="Arbetet är avslutat.")
+
+
+def declined(app):
+    """A case found not eligible, and not closed: open, as the retention rule counts it (never due)."""
+    case_id, _ = open_case(app)
+    app.decide_eligibility(case_id, by=SOCIAL, accepted=False, reasons="Inte aktuell.", instruments=(),
+                           decided_on=date(2026, 2, 2))
+    return case_id
 
 
 def test_a_closed_case_is_erased_with_its_decision_on_record_and_once(app, erasures):
@@ -40,6 +50,23 @@ def test_a_closed_case_is_erased_with_its_decision_on_record_and_once(app, erasu
     again = erase_case(app, erasures, case_id, "SN 2026/99", "cli:uid1@other", even_if_open=True)
     assert again.already and erasures.of(case_id)["decision"] == "SN 2026/45"   # the first record stands
     assert erasures.destroyed_unrecorded() == []
+
+
+def test_a_declined_case_is_erased_only_once_closed_as_not_eligible(app, erasures):
+    """The retention rule counts a declined case as open until it is closed (`not_eligible`): so does erasure —
+    until 2026-12-05 it erased a declined case the due list would never name."""
+    case_id = declined(app)
+    with pytest.raises(CaseStillOpen) as refused:
+        erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host")
+    said = str(refused.value)
+    assert "not closed" in said and "close the case first, with the reason not_eligible" in said, said
+    assert "--even-if-open" in said and "\n" not in said, said
+    assert erasures.of(case_id) is None and app.get_case(case_id).id == case_id   # nothing done
+    app.close_case(case_id, by=SOCIAL, reason="not_eligible", outcome="Inte aktuell för en insatsgrupp.")
+    done = erase_case(app, erasures, case_id, "SN 2026/45", "cli:uid0@host")
+    assert not done.already and erasures.of(case_id)["decision"] == "SN 2026/45"
+    with pytest.raises(CaseErased):
+        app.get_case(case_id)
 
 
 @pytest.mark.parametrize("decision, said", [
@@ -100,8 +127,12 @@ def test_the_command_erases_a_closed_case_and_verify_tells_the_erasures(tmp_path
         case_id = app.find_case("0180-2026-0001")
         close(app, case_id)
         other = consenting_school(app)
+        not_eligible = declined(app)
     finally:
         app.close()
+    still_open = sigill("erase", "--case", str(not_eligible), "--decision", "SN 2026/46", env=env)
+    assert still_open.returncode == 1 and still_open.stderr.count("\n") == 1, still_open.stderr
+    assert "not closed" in still_open.stderr and "the reason not_eligible" in still_open.stderr, still_open.stderr
     done = sigill("erase", "--case", "0180-2026-0001", "--decision", "SN 2026/45", env=env)
     assert done.returncode == 0 and "Ärende 0180-2026-0001 gallrat" in done.stdout, done.stderr
     again = sigill("erase", "--case", str(case_id), "--decision", "SN 2026/45", env=env)
