@@ -25,7 +25,9 @@ from domain.disclosure import Replay
 from domain.errors import CaseErased
 from domain.judge import Disclosure
 from domain.retention import DEFAULT_RETENTION_YEARS
+from domain.row_reach import UnseenRow
 from domain.values import YOUNG_PERSON
+from services import plan_warnings
 from services.access_entry import AccessEntry, AccessRecord
 from services.access_log import AccessLog
 from services.application import CaseApplication
@@ -112,6 +114,9 @@ class Look:
     place: Place
     version: int
     disclosures: tuple[Disclosure, ...]
+    # Asked for (the API's plan read) and the reader is the lead: each responsible agency of the current plan that
+    # cannot see its row now.  Never a member's: it speaks of other agencies' consents (``services.plan_warnings``).
+    unseen_rows: tuple[UnseenRow, ...] = ()
 
 
 class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
@@ -216,11 +221,15 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         stored = self.access_log.record(self._entry(p, case_id, what, purpose))
         return self._look(p, self._current(replay, fresh, stored))
 
-    async def look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+    async def look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "",
+                         unseen_rows: bool = False) -> Look:
+        """``unseen_rows``: for the lead, the current plan's responsible agencies that cannot see their rows now
+        (``Look.unseen_rows``); a member is told none."""
         with self._outsiders_told_nothing(p):
-            return await self._look_async(p, case_id, what, purpose)
+            return await self._look_async(p, case_id, what, purpose, unseen_rows)
 
-    async def _look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "") -> Look:
+    async def _look_async(self, p: Principal, case_id: UUID, what: str, purpose: str = "",
+                          unseen_rows: bool = False) -> Look:
         """As ``look``, on an event loop: the log's commit is awaited; a kept case that is behind reads its newer
         events over the loop's own connection (where the application serves on this loop), and only loading a
         case this worker does not keep runs in a thread."""
@@ -236,7 +245,7 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
             replay = await self._stored_now(store, case_id)  # behind: the newer events, over the loop's connection
         else:
             replay = await asyncio.to_thread(self._current, replay, fresh, stored)
-        return self._look(p, replay)
+        return self._look(p, replay, unseen_rows)
 
     def find(self, p: Principal, case_number: str) -> UUID:
         """A case id from its number, for a user who is in the case (else: no such case — in the same words
@@ -348,11 +357,15 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         already is)."""
         return replay if fresh and stored == replay.case.version else self.judged.brought_to(replay, stored)
 
-    def _look(self, p: Principal, replay: Replay) -> Look:
+    def _look(self, p: Principal, replay: Replay, unseen_rows: bool = False) -> Look:
         place = self._place(p, replay)
         check_reads_as_agency(place)
-        disclosures = replay.visible_to(p.agency, self.app.clock.now())
-        return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures)
+        now = self.app.clock.now()
+        disclosures = replay.visible_to(p.agency, now)
+        # Judged on the case itself at the instant the disclosures were, as the plan command's warnings are.
+        unseen = plan_warnings.of_current_plan(replay, now, self.catalogue) if unseen_rows and place is Place.LEAD \
+            else ()
+        return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures, unseen)
 
     async def _stored_now(self, store: AsyncEvents, case_id: UUID) -> Replay:
         """The case as stored now: this worker's copy with any newer events (one query on the loop), or, when

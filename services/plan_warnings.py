@@ -1,11 +1,13 @@
 """What social services is told when a plan revision names as responsible an agency that cannot see its row
-(``domain.row_reach``): warnings beside the plan command's answer, a program's code and field and a person's words.
+(``domain.row_reach``): warnings beside the plan command's answer and the lead's plan read (``GET /plan``), a
+program's code and field and a person's words.
 
 Told to social services only, which revises the plan and sees every consent whole: naming the category, or whose
 consent is missing (by consenter id, never by name), tells it nothing it may not know."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from domain.case_events import PlanRevised
@@ -35,6 +37,16 @@ def of_revision(replay: Replay, events: Sequence[Any], catalogue: Catalogue) -> 
         return None
     rows = [f for f in replay.facts if f.version == revised.originator_version and f.kind == "plan.row"]
     return shaped(responsible_who_cannot_see(replay.case, rows, revised.timestamp, catalogue))
+
+
+def of_current_plan(replay: Replay, at: datetime, catalogue: Catalogue) -> tuple[UnseenRow, ...]:
+    """The current plan's responsible agencies that cannot see their rows at ``at``: the lead's plan read, as things
+    stand at each read (a consent withdrawn since the revision brings a warning in, one granted takes it away).
+    Never judged before the case's latest event, as ``Replay.visible_to`` judges the read's disclosures: a host whose
+    clock is behind would otherwise find no consent in force yet."""
+    case = replay.case
+    rows = [f for f in replay.facts if f.kind == "plan.row" and f.content["revision"] == case.plan_revision]
+    return responsible_who_cannot_see(case, rows, max(at, case.last_recorded_at), catalogue) if rows else ()
 
 
 def shaped(unseen: Iterable[UnseenRow]) -> list[dict[str, Any]]:

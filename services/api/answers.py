@@ -2,10 +2,11 @@
 
 Shaping a case view (a model per fact, then JSON) cost more than judging it.
 An answer is a pure function of the case, the view asked for, the reader's
-agency and the disclosures the rules just gave — so it is kept under
-(case, view, agency) together with those disclosures, and reused only when
-this request's disclosures are *the same fact objects with equal bases*, at
-the same version.  The rules are asked on every request, for the reader's
+agency and the disclosures the rules just gave (and, for the lead's plan, the
+warnings judged with them) — so it is kept under (case, view, agency)
+together with those, and reused only when this request's disclosures are
+*the same fact objects with equal bases*, at the same version, with the same
+warnings.  The rules are asked on every request, for the reader's
 agency and now; this only saves the shaping.  Holding the disclosures keeps
 their facts alive, so an identity comparison can never meet a recycled id.
 """
@@ -21,6 +22,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from domain.judge import Disclosure
+from domain.row_reach import UnseenRow
 from services.case_service import Look
 
 SIZE = 4_000
@@ -38,7 +40,9 @@ def _same(a: tuple[Disclosure, ...], b: tuple[Disclosure, ...]) -> bool:
 class ShapedAnswers:
     def __init__(self, size: int = SIZE) -> None:
         self._size = size
-        self._kept: OrderedDict[Key, tuple[int, tuple[Disclosure, ...], bytes]] = OrderedDict()
+        # version, disclosures, the lead's plan warnings (judged at each read: they change as a consent ends, with
+        # the lead's disclosures the same), body
+        self._kept: OrderedDict[Key, tuple[int, tuple[Disclosure, ...], tuple[UnseenRow, ...], bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     async def body(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
@@ -53,8 +57,9 @@ class ShapedAnswers:
     def kept(self, key: Key, look: Look) -> bytes | None:
         with self._lock:
             kept = self._kept.get(key)
-        if kept is not None and kept[0] == look.version and _same(kept[1], look.disclosures):
-            return kept[2]
+        if kept is not None and kept[0] == look.version and _same(kept[1], look.disclosures) \
+                and kept[2] == look.unseen_rows:
+            return kept[3]
         return None
 
     def forget(self, case_id: UUID) -> None:
@@ -65,7 +70,7 @@ class ShapedAnswers:
 
     def keep(self, key: Key, look: Look, body: bytes) -> None:
         with self._lock:
-            self._kept[key] = (look.version, look.disclosures, body)
+            self._kept[key] = (look.version, look.disclosures, look.unseen_rows, body)
             self._kept.move_to_end(key)
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from projections import agency_queries as q
+from services import plan_warnings
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
@@ -77,16 +78,21 @@ async def timeline(reader: Reader, case_id: CaseId) -> Response:
 
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
 async def current_plan(reader: Reader, case_id: CaseId) -> Response:
-    """The current action plan with the rows your agency may see."""
+    """The current action plan with the rows your agency may see; social services is also told each responsible
+    agency that cannot see its row now (`warnings`, as the plan command's)."""
     ctx, user, purpose = reader
-    look = await ctx.cases.look_async(user, case_id, "plan", purpose)
+    look = await ctx.cases.look_async(user, case_id, "plan", purpose, unseen_rows=True)
 
     def shape() -> v.PlanView:
+        # The lead's only, always a list for it; left out for a member (the service gives a member none to tell).
+        warnings = plan_warnings.shaped(look.unseen_rows) if look.place is Place.LEAD else None
         plan = q.current_plan(_seen(look))
         if plan is None:
-            return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[])
+            return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[],
+                              warnings=warnings)  # type: ignore[arg-type]
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.number, main_goal=plan.main_goal,
-                          rows=_facts(ctx, look, list(plan.rows)), **plan.participation)  # type: ignore[arg-type]
+                          rows=_facts(ctx, look, list(plan.rows)), warnings=warnings,  # type: ignore[arg-type]
+                          **plan.participation)
     return await _answer(ctx, user, look, "plan", shape)
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from domain.catalogue import Catalogue
 from domain.disclosure import CAUSES, VisibilityChange
@@ -93,6 +94,11 @@ class CaseView(BaseModel):
     facts: list[VisibleFactOut]
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    """A field left out when None: the schema says neither null nor a default (it is there, or absent)."""
+    schema.pop("default", None)
+
+
 class PlanView(BaseModel):
     case_id: UUID
     version: int
@@ -109,6 +115,13 @@ class PlanView(BaseModel):
                                            description="the ids of the case's guardians who took part")
     not_taking_part_reason: str | None = Field(default=None,
                                                description="why the young person did not take part")
+    # Social services only: absent (never null) from a member's answer, whose reader may not know others' consents.
+    warnings: list[RowWarning] | SkipJsonSchema[None] = Field(
+        default=None, exclude_if=lambda warnings: warnings is None, json_schema_extra=_no_default,
+        description="social services only (absent from a member's answer): each responsible agency of the current"
+                    " plan that cannot see its row as things stand at this read, as the plan command's `warnings`"
+                    " (`field` names the agency's place in the current revision as it was sent; N is also the row's"
+                    " index in `rows`); [] when every responsible agency sees its row")
 
 
 class MeetingOut(BaseModel):

@@ -133,7 +133,7 @@ def test_an_erased_case_leaves_a_running_workers_memory_as_its_key_is_destroyed(
     case_id = ok(client.post("/api/v1/cases", json=ME, headers=users.social), 201)["case_id"]
     assert NAME in client.get(f"/api/v1/cases/{case_id}", headers=users.social).text
     kept = lambda: ([c for c in context.cases.judged._kept if str(c) == case_id],   # noqa: E731
-                    [k for k, (_, _, body) in context.answers._kept.items() if str(k[0]) == case_id or
+                    [k for k, (*_, body) in context.answers._kept.items() if str(k[0]) == case_id or
                      NAME.encode() in body])
     assert kept() != ([], [])
     app.keystore.destroy(UUID(case_id))   # `sigill erase`: in another process, told by the key store's NOTIFY

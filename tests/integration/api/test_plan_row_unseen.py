@@ -1,11 +1,14 @@
 """A plan row naming as responsible an agency that cannot see it is saved, and social services is told (a domain
 review, 2026-12-05: the police, their consents covering case, crime and school, were named on a *Fritid* row
 without a word; they never saw the row, and their follow-up tab said "Inga rader att följa upp").  The API's answer
-to the plan command carries `warnings` (`responsible_cannot_see_row`), the lead's plan page says it beside the row
-as things stand at each read; nothing of it reaches a member."""
+to the plan command carries `warnings` (`responsible_cannot_see_row`), the lead's plan page and the lead's `GET /plan`
+say it as things stand at each read; nothing of it reaches a member."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from domain.calendar import local_date
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
@@ -22,7 +25,7 @@ def _revise(client, users, case_id, *rows, **headers):
                        json={"main_goal": "Mål.", "rows": list(rows)})
 
 
-def _consent_all(client, users, case_id, tick, scope) -> list[str]:
+def _consent_all(client, users, case_id, tick, scope, valid_until=None) -> list[str]:
     timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
     guardians = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"]
     ids = []
@@ -30,8 +33,13 @@ def _consent_all(client, users, case_id, tick, scope) -> list[str]:
         tick()
         ids.append(ok(client.post(f"/api/v1/cases/{case_id}/consents", headers=users.social, json={
             "consenter": consenter, "scope": [{"agency": a, "categories": c} for a, c in scope.items()],
-            "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}), 201)["created"])
+            "purpose": "Samverkan", "valid_from": "2026-02-02", "valid_until": valid_until, "form": "written"}),
+            201)["created"])
     return ids
+
+
+def _plan(client, headers, case_id):
+    return ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=headers))
 
 
 def test_a_row_the_responsible_police_cannot_see_is_saved_with_a_warning(client, users, tick):
@@ -47,6 +55,26 @@ def test_a_row_the_responsible_police_cannot_see_is_saved_with_a_warning(client,
     rows = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))["rows"]
     assert [r["content"]["area"] for r in rows] == ["Skola", "Fritid"]   # saved all the same
     assert rows[1]["content"]["row_id"] == answer["warnings"][0]["row_id"]
+
+
+def test_the_leads_plan_read_carries_the_same_warnings_as_things_stand_at_each_read(client, users, tick, app):
+    """`GET /plan` tells social services what the plan command told it, judged again at each read: a consent granted
+    takes the warning away, one that ends brings it back — also when its end is no event yet (the calendar records
+    it later), so an answer shaped before is not sent again."""
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    assert _plan(client, users.social, case_id)["warnings"] == []   # no plan yet: nothing to warn of, but a list
+    tick()
+    answer = ok(_revise(client, users, case_id, SCHOOL, LEISURE), 201)
+    assert answer["warnings"] and _plan(client, users.social, case_id)["warnings"] == answer["warnings"]
+    today = local_date(app.clock.now())
+    _consent_all(client, users, case_id, tick, {"polis": ["leisure"]}, valid_until=today.isoformat())
+    before = _plan(client, users.social, case_id)
+    assert before["warnings"] == []
+    tick(int(timedelta(days=2).total_seconds() // 60))   # the consents ended yesterday; nothing recorded since
+    after = _plan(client, users.social, case_id)
+    assert after["version"] == before["version"], "the test needs the consents' end unrecorded"
+    assert [(w["agency"], w["row"], w["reason"]) for w in after["warnings"]] == [("polis", 1, "no_consent")]
+    assert after["warnings"][0]["row_id"] == after["rows"][1]["content"]["row_id"]   # N: the row's index in rows
 
 
 def test_no_warning_once_a_consent_covers_the_category(client, users, tick):
@@ -93,6 +121,8 @@ def test_nothing_of_it_reaches_a_member(client, users, tick):
     refused = client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.police,
                           json={"main_goal": "Mål.", "rows": [LEISURE]})
     assert refused.status_code == 403 and "warnings" not in refused.json()
+    # The API's read: the lead is told (so there is something a member could be told), a member never.
+    assert [w["agency"] for w in _plan(client, users.social, case_id)["warnings"]] == ["polis"]
     for member in (users.police, users.school):
         plan = client.get(f"/api/v1/cases/{case_id}/plan", headers=member)
         assert plan.status_code == 200, plan.text
