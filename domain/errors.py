@@ -47,6 +47,13 @@ class GoalsMetWithoutPlan(ClosureReasonNotFitting):
     code = "goals_met_without_plan"
 
 
+class PeriodNotACalendarYear(InvalidInput):
+    """Follow-up statistics are of a whole calendar year: two periods one inside the other, or overlapping, would
+    give by their difference the cases of a month or a day exactly, with none of their small counts suppressed."""
+
+    code = "period_not_a_calendar_year"
+
+
 class EmptyMeeting(InvalidInput):
     """A meeting with nobody attending and nothing minuted records nothing; a form's date filled in by default made
     one in a click, kept for good and shown to every member.  Its own code: the web says it in Swedish by it."""

@@ -14,7 +14,12 @@ Pure functions, in three steps:
    happened: a cohort followed up, whose figures grow as its cases move on.
 3. ``deidentify(raw)``: what may be shown — each count from 1 to 4 as "<5" (``suppress``), a median only over 5
    cases or more, and in a breakdown that adds up to a known total, another cell hidden ("..") whenever a suppressed
-   one would otherwise be pinned down by the total minus the cells shown (``suppress``), so that it cannot be given back.
+   one would otherwise be pinned down by the total minus the cells shown, within the bounds other breakdowns set
+   on it (``suppress``, ``Breakdown.bounds``), so that it cannot be given back; a breakdown of a cell that is itself
+   suppressed shows none of its cells.
+
+The period is a whole calendar year (``check_calendar_year``): any two periods of which one holds the other, or
+that overlap, would give the cases referred in their difference — a month, or one day — exactly, unsuppressed.
 
 Erased cases cannot be read (their key is destroyed): they are in none of the figures; the caller counts them.
 """
@@ -28,6 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from domain import case_events as ev
 from domain.calendar import age_on, local_date
+from domain.errors import PeriodNotACalendarYear
 from domain.identity import PersonalIdentityNumber
 from domain.values import ClosureReason, EntryRoute, FollowUpStatus
 
@@ -120,16 +126,31 @@ def age_band(age: int) -> str:
     return "under_15" if age < 15 else "15_17" if age < 18 else "18_20" if age < 21 else "21_over"
 
 
+def check_calendar_year(start: date, end: date, fields: tuple[str, str] = ("from", "to")) -> None:
+    """The period is one whole calendar year, or PeriodNotACalendarYear naming the field at fault.  Periods of
+    which one holds another (January–June and January–May) or that overlap would show, by their difference, the
+    cases of a month or of a single day exactly; whole years never overlap, so no two runs can be subtracted."""
+    if (start.month, start.day) != (1, 1):
+        raise PeriodNotACalendarYear(f"{fields[0]}: the statistics are of a whole calendar year: from"
+                                     f" {start.year}-01-01", field=fields[0])
+    if end != date(start.year, 12, 31):
+        raise PeriodNotACalendarYear(f"{fields[1]}: the statistics are of a whole calendar year: to"
+                                     f" {start.year}-12-31", field=fields[1])
+
+
 @dataclass(frozen=True)
 class Breakdown:
     """Counts by one property.  ``parts_of``: the breakdown adds up to that total (a partition), so that one
     hidden cell could be computed back from it; None for counts that do not add up to anything (a case counted
-    under each agency of its group)."""
+    under each agency of its group).  ``bounds``: cell -> (at least, at most) that the domain's rules and another
+    breakdown's counts set on it (the cases closed as not eligible are at most the declined ones, say), taken from
+    the true counts so that they are as tight as anything a reader can work out from what is shown."""
 
     key: str
     cells: dict[str, int]
     parts_of: int | None
     within: tuple[str, str] | None = None   # (breakdown, cell) whose count ``parts_of`` is: accepted cases, say
+    bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,23 +177,28 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
 
     with_group = [f for f in cases if f.agencies]
     with_plan = [f for f in accepted if f.first_plan_on]
+    routes = count((r.value for r in EntryRoute), (f.entry_route for f in cases))
+    ages = count(AGE_BANDS, (age_band(f.age_at_referral) for f in cases))
+    decisions = count(DECISIONS, (f.decision for f in cases))
+    reasons = count((r.value for r in ClosureReason), (f.closure_reason for f in closed))
+    members = count(agencies, (a for f in cases for a in f.agencies))
+    links = _Links(len(cases), routes, ages, decisions, reasons, members, len(with_plan), len(rows))
     breakdowns = (
-        Breakdown("entry_route", count((r.value for r in EntryRoute), (f.entry_route for f in cases)), len(cases)),
-        Breakdown("age_at_referral", count(AGE_BANDS, (age_band(f.age_at_referral) for f in cases)), len(cases)),
-        Breakdown("eligibility", count(DECISIONS, (f.decision for f in cases)), len(cases)),
+        Breakdown("entry_route", routes, len(cases), bounds=links.of_routes()),
+        Breakdown("age_at_referral", ages, len(cases), bounds=links.of_ages()),
+        Breakdown("eligibility", decisions, len(cases), bounds=links.of_decisions()),
         Breakdown("target_group", count(TARGET_GROUP, ("outside" if f.outside_target_group else "inside"
                                                        for f in accepted)), len(accepted), ("eligibility", "accepted")),
         Breakdown("action_plan", count(("with_plan", "without_plan"), (
             "with_plan" if f.first_plan_on else "without_plan" for f in accepted)), len(accepted),
-                  ("eligibility", "accepted")),
+                  ("eligibility", "accepted"), links.of_plans()),
         # The cases with a plan are the accepted ones' "with_plan" cell: shown (or hidden) as that cell is.
         Breakdown("plan_participation", count(PARTICIPATION, (f.plan_participation for f in with_plan)),
                   len(with_plan), ("action_plan", "with_plan")),
-        Breakdown("closure_reason", count((r.value for r in ClosureReason), (f.closure_reason for f in closed)),
-                  len(closed)),
+        Breakdown("closure_reason", reasons, len(closed), bounds=links.of_reasons()),
         Breakdown("plan_rows_by_category", count(categories, (c for c, _ in rows)), len(rows)),
         Breakdown("plan_rows_by_follow_up", count(FOLLOW_UPS, (s for _, s in rows)), len(rows)),
-        Breakdown("member_agencies", count(agencies, (a for f in cases for a in f.agencies)), None),
+        Breakdown("member_agencies", members, None),
         Breakdown("consents", {"granted": sum(f.consents_granted for f in cases),
                                "withdrawn": sum(f.consents_withdrawn for f in cases),
                                "cases_with_a_withdrawal": sum(1 for f in cases if f.consents_withdrawn)}, None),
@@ -188,53 +214,124 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
     return RawStatistics(len(cases), breakdowns, days)
 
 
+def _low(count: int) -> int:
+    """The least a reader knows another breakdown's count to be: 1 for a "<5", the count itself otherwise (shown,
+    or as the most a ".." can tell)."""
+    return 1 if 0 < count < SMALLEST_SHOWN else count
+
+
+def _high(count: int) -> int:
+    """The most a reader knows another breakdown's count to be: 4 for a "<5", the count itself otherwise."""
+    return SMALLEST_SHOWN - 1 if 0 < count < SMALLEST_SHOWN else count
+
+
+@dataclass(frozen=True)
+class _Links:
+    """What the domain's rules tie between breakdowns, as bounds on single cells (``Breakdown.bounds``).  Each is
+    a rule a reader may know: "inte aktuell" closes only a case found not eligible; "målen är nådda" only one with
+    an action plan; a plan has at least one row; a group is formed only for an accepted case; a LUL 6 § or SoL 14
+    referral concerns someone under 18; the median of days to the decision is shown only over 5 decided cases.
+    The other side of each is taken as a reader sees it at best (``_low``, ``_high``): a "<5" as 1 or 4, any
+    other count exactly, so that a bound is never looser than one a reader can work out."""
+
+    cases: int
+    routes: dict[str, int]
+    ages: dict[str, int]
+    decisions: dict[str, int]
+    reasons: dict[str, int]
+    members: dict[str, int]
+    with_plan: int
+    rows: int
+
+    def _route(self, route: EntryRoute) -> int:
+        return self.routes.get(route.value, 0)
+
+    def _reason(self, reason: ClosureReason) -> int:
+        return self.reasons.get(reason.value, 0)
+
+    def of_routes(self) -> dict[str, tuple[int, int]]:
+        under_18 = _high(self.ages["under_15"]) + _high(self.ages["15_17"])
+        adults = _low(self.ages["18_20"]) + _low(self.ages["21_over"])
+        known, other = EntryRoute.KNOWN, EntryRoute.OTHER
+        return {EntryRoute.LUL6.value: (0, under_18), EntryRoute.SOL14.value: (0, under_18),
+                known.value: (adults - _high(self._route(other)), self.cases),
+                other.value: (adults - _high(self._route(known)), self.cases)}
+
+    def of_ages(self) -> dict[str, tuple[int, int]]:
+        children_s = _low(self._route(EntryRoute.LUL6)) + _low(self._route(EntryRoute.SOL14))
+        grown = _high(self._route(EntryRoute.KNOWN)) + _high(self._route(EntryRoute.OTHER))
+        return {"under_15": (children_s - _high(self.ages["15_17"]), self.cases),
+                "15_17": (children_s - _high(self.ages["under_15"]), self.cases),
+                "18_20": (0, grown), "21_over": (0, grown)}
+
+    def of_decisions(self) -> dict[str, tuple[int, int]]:
+        decided = self.decisions["accepted"] + self.decisions["declined"]
+        pending = ((0, self.cases - SMALLEST_SHOWN) if decided >= SMALLEST_SHOWN
+                   else (self.cases - SMALLEST_SHOWN + 1, self.cases))
+        accepted = max(_low(n) for n in [self._reason(ClosureReason.GOALS_MET), *self.members.values()])
+        return {"accepted": (accepted, self.cases),
+                "declined": (_low(self._reason(ClosureReason.NOT_ELIGIBLE)), self.cases), "pending": pending}
+
+    def of_plans(self) -> dict[str, tuple[int, int]]:
+        return {"with_plan": (_low(self._reason(ClosureReason.GOALS_MET)), _high(self.rows))}
+
+    def of_reasons(self) -> dict[str, tuple[int, int]]:
+        return {ClosureReason.NOT_ELIGIBLE.value: (0, _high(self.decisions["declined"])),
+                ClosureReason.GOALS_MET.value: (0, _high(self.with_plan))}
+
+
 def shown(count: int) -> Cell:
     """A count as it may be shown: 1–4 as "<5"."""
     return SMALL if 0 < count < SMALLEST_SHOWN else count
 
 
-def suppress(cells: Mapping[str, int], parts_of: int | None = None, *, total_hidden: bool = False
-             ) -> dict[str, Cell]:
+def suppress(cells: Mapping[str, int], parts_of: int | None = None, *, total_hidden: bool = False,
+             bounds: Mapping[str, tuple[int, int]] | None = None) -> dict[str, Cell]:
     """The cells as they may be shown.
 
     Primary: each count from 1 to 4 is "<5".  Secondary, for a breakdown that adds up to a total (``parts_of``):
     the total is treated as known whether or not it is shown here (the number of cases is shown anyway, and a
     sub-total is often a cell elsewhere), so while the total minus the cells shown pins a hidden cell down to one
-    value — a "<5" is 1 to 4 and a ".." 5 or more, as anyone reading this rule knows — the smallest other non-zero
-    cell is hidden too ("..", the first in order among equals).  One "<5" alone is always pinned; two whose sum is
-    2 (or 8) are each 1 (or 4); a "<5" beside a ".." that add up to 6 are 1 and 5.  When no non-zero cell is left to
-    hide and one is still pinned, every cell is hidden (".."): the breakdown then says nothing beyond its total.
-    Under a total of 5 every non-zero cell is "<5" already and the total is itself shown as "<5".
+    value — a "<5" is 1 to 4 and a ".." 5 or more, as anyone reading this rule knows, each within the ``bounds``
+    other breakdowns set on it — the smallest other non-zero cell is hidden too ("..", the first in order among
+    equals).  One "<5" alone is always pinned; two whose sum is 2 (or 8) are each 1 (or 4); a "<5" beside a ".."
+    that add up to 6 are 1 and 5; a "<5" beside a ".." known to be at least its true count (the declined cases,
+    when as many were closed as not eligible) is pinned too.  When no non-zero cell is left to hide and one is still
+    pinned, every cell is hidden (".."): the breakdown then says nothing beyond its total.  Under a total of 5 every
+    non-zero cell is "<5" already and the total is itself shown as "<5".
     ``total_hidden``: the total is itself suppressed where it is shown (accepted cases, a cell of the eligibility
-    breakdown): then at least one non-zero cell must be suppressed here too, or the cells would add up to it."""
+    breakdown): every cell is hidden, zeros too.  Its cells would otherwise bound it — three non-zero cells make it
+    at least 3, two "<5" at most 8 — and a bound on a hidden cell is what gives a "<5" beside it back."""
+    if total_hidden:
+        return {key: HIDDEN for key in cells}
     out: dict[str, Cell] = {key: shown(value) for key, value in cells.items()}
     if parts_of is None:
         return out
     others = [key for _, _, key in sorted((value, n, key) for n, (key, value) in enumerate(cells.items())
                                           if not isinstance(out[key], str) and value > 0)]
-    if total_hidden:
-        if others and sum(isinstance(v, str) for v in out.values()) < 2:   # its total is known only roughly
-            out[others[0]] = HIDDEN
-        return out
     if parts_of < SMALLEST_SHOWN:
         return out
-    while _pinned(out, parts_of):
+    while _pinned(out, parts_of, bounds or {}):
         if not others:
             return {key: HIDDEN for key in cells}
         out[others.pop(0)] = HIDDEN
     return out
 
 
-def _pinned(out: Mapping[str, Cell], total: int) -> bool:
+def _pinned(out: Mapping[str, Cell], total: int, bounds: Mapping[str, tuple[int, int]]) -> bool:
     """Whether the total minus the cells shown gives one hidden cell back exactly: each "<5" is 1 to 4, each ".."
-    5 to the total."""
-    hidden = [(1, SMALLEST_SHOWN - 1) if value == SMALL else (SMALLEST_SHOWN, total)
-              for value in out.values() if isinstance(value, str)]
+    5 to the total, each within its bounds."""
+    hidden = []
+    for key, value in out.items():
+        if isinstance(value, str):
+            lo, hi = (1, SMALLEST_SHOWN - 1) if value == SMALL else (SMALLEST_SHOWN, total)
+            at_least, at_most = bounds.get(key, (lo, hi))
+            hidden.append((max(lo, at_least), min(hi, at_most)))
     if not hidden:
         return False
     rest = total - sum(value for value in out.values() if not isinstance(value, str))
     lows, highs = sum(lo for lo, _ in hidden), sum(hi for _, hi in hidden)
-    return any(max(lo, rest - (highs - hi)) == min(hi, rest - (lows - lo)) for lo, hi in hidden)
+    return any(max(lo, rest - (highs - hi)) >= min(hi, rest - (lows - lo)) for lo, hi in hidden)
 
 
 def median_shown(days: Sequence[int]) -> float | None:
@@ -252,7 +349,8 @@ def deidentify(raw: RawStatistics) -> dict[str, Any]:
         total: Cell | None = None if b.parts_of is None else shown(b.parts_of)
         if b.within is not None:   # its total is a cell of a breakdown before it: shown as that cell is
             total = published[b.within[0]]["cells"][b.within[1]]
-        published[b.key] = {"total": total, "cells": suppress(b.cells, b.parts_of,
-                                                              total_hidden=isinstance(total, str))}
+        hidden_within = b.within is not None and isinstance(total, str)
+        published[b.key] = {"total": total, "cells": suppress(b.cells, b.parts_of, bounds=b.bounds,
+                                                              total_hidden=hidden_within)}
     return {"cases": shown(raw.cases), "breakdowns": published,
             "medians": {name: median_shown(values) for name, values in raw.days.items()}}

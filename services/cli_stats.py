@@ -17,8 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                            " period (counts and medians; 1–4 shown as <5)")
     stats.add_argument("--municipality", required=True, help="the municipality's code, e.g. 0180")
     stats.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
-                       help="the period's first day: cases whose referral is dated from it")
-    stats.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="the period's last day")
+                       help="the period's first day: cases whose referral is dated from it; a calendar"
+                       " year's first (YYYY-01-01)")
+    stats.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD",
+                       help="the period's last day: the same year's last (YYYY-12-31)")
     stats.add_argument("--json", action="store_true", help="the API's answer, as JSON")
     stats.set_defaults(handler=_stats)
 

@@ -57,11 +57,13 @@ def day_typed(text: str, field: str) -> date:
 
 def period_of(catalogue: Any, municipality: str, start: str, end: str,
               names: tuple[str, str, str] = ("municipality", "from", "to")) -> Period:
-    """The period asked for; InvalidInput naming the field (``names``: as the caller's input calls them)."""
+    """The period asked for, a whole calendar year (``domain.statistics.check_calendar_year``); InvalidInput naming
+    the field (``names``: as the caller's input calls them)."""
     catalogue.municipality(municipality.strip(), field=names[0])
     first, last = day_typed(start, names[1]), day_typed(end, names[2])
     if first > last:
         raise InvalidInput(f"{names[2]}: the period ends ({last}) before it starts ({first})", field=names[2])
+    s.check_calendar_year(first, last, names[1:])
     return Period(municipality.strip(), first, last)
 
 

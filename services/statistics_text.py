@@ -56,8 +56,8 @@ ERASED = "Gallrade ärenden i kommunen (alla perioder; ingår inte i något anna
 UNREADABLE = "Ärenden som inte kunde läsas (skadad nyckel; ingår inte)"
 PERIOD_RULE = ("Ett ärende räknas till perioden om datumet på aktualiseringen ligger inom den (båda dagarna"
                " medräknade). Det som hänt ärendena sedan – beslut, planer, avslut – räknas som det står i dag.")
-LEGEND = ("”<5”: 1–4 ärenden (eller rader). ”..”: dolt för att ett ”<5” inte ska kunna räknas fram ur totalen."
-          " En median visas bara över minst 5 ärenden.")
+LEGEND = ("”<5”: 1–4 ärenden (eller rader). ”..”: dolt för att ett ”<5” inte ska kunna räknas fram ur totalen"
+          " eller ur en annan tabell. En median visas bara över minst 5 ärenden.")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["statistics"], route_class=OneKeyEach
 STATISTICS_ERRORS = {status: ERRORS[status] for status in (401, 403, 422, 503)}
 
 Cell = Annotated[int | str, Field(description='a count; "<5" for 1 to 4; ".." hidden so that a "<5" beside it'
-                                              ' cannot be computed back from the total')]
+                                              ' cannot be computed back from the total or another breakdown')]
 
 
 class Breakdown(BaseModel):
@@ -57,11 +57,14 @@ def statistics_out(found: Statistics) -> dict:
 def statistics(ctx: Context, user: CurrentUser, response: Response,
                municipality: Annotated[str, Query(min_length=1, max_length=10, examples=["0180"])],
                from_: Annotated[str, Query(alias="from", min_length=1, max_length=20, examples=["2026-01-01"],
-                                           description="the period's first day, YYYY-MM-DD")],
+                                           description="the period's first day, YYYY-MM-DD: a"
+                                                       " calendar year's first, 01-01")],
                to: Annotated[str, Query(min_length=1, max_length=20, examples=["2026-12-31"],
-                                        description="the period's last day, YYYY-MM-DD")]) -> dict:
-    """De-identified follow-up statistics of the municipality's cases referred in the period (social services of
-    the municipality, auditors): counts and medians only, small counts suppressed; one entry in the access log."""
+                                        description="the period's last day, YYYY-MM-DD: the"
+                                                    " same year's 12-31")]) -> dict:
+    """De-identified follow-up statistics of the municipality's cases referred in a calendar year (social services
+    of the municipality, auditors): counts and medians only, small counts suppressed; one entry in the access log.
+    Another period is 422 ``period_not_a_calendar_year``: overlapping periods would give small counts back."""
     found = ctx.cases.statistics(user, municipality, from_, to)
     response.headers["Cache-Control"] = "no-store"
     return statistics_out(found)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, PeriodNotACalendarYear
+from domain.statistics import check_calendar_year
 from services.authorisation import check_reads_statistics
 from services.principals import Role
 from services.statistics import day_typed
@@ -36,7 +37,8 @@ def statistics_page(request: Request, kommun: str = "", fran: str = "", till: st
         try:
             found = cases.statistics(user, municipality, fran, till, names=FIELDS)
         except InvalidInput as refused:
-            errors[refused.field or "fran"] = texts.statistics_error(refused.field)
+            errors[refused.field or "fran"] = texts.statistics_error(refused.field,
+                                                                     isinstance(refused, PeriodNotACalendarYear))
     status = 422 if errors else 200
     return render(request, "statistics.html", status, user=user, found=found, errors=errors, auditor=auditor,
                   municipality=municipality, fran=fran, till=till, municipalities=cases.catalogue.municipalities,
@@ -47,7 +49,8 @@ def statistics_page(request: Request, kommun: str = "", fran: str = "", till: st
 
 def _refused(auditor: bool, municipality: str, fran: str, till: str) -> dict[str, str]:
     """Every field at fault at once, each with what to do (the form said one at a time): the municipality chosen,
-    each date's form; a period ending before it starts only once both dates read."""
+    each date's form; a period ending before it starts, or not one whole calendar year, only once both dates
+    read."""
     errors: dict[str, str] = {}
     if auditor and not municipality:
         errors["kommun"] = texts.statistics_error("kommun")
@@ -59,4 +62,9 @@ def _refused(auditor: bool, municipality: str, fran: str, till: str) -> dict[str
             errors[name] = texts.statistics_error("fran")
     if len(days) == 2 and days["till"] < days["fran"]:
         errors["till"] = texts.statistics_error("till")
+    elif len(days) == 2:
+        try:
+            check_calendar_year(days["fran"], days["till"], ("fran", "till"))
+        except PeriodNotACalendarYear as refused:
+            errors[refused.field or "fran"] = texts.statistics_error(refused.field, year=True)
     return errors

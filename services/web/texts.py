@@ -26,8 +26,8 @@ T: dict[str, str] = {
     "nav_cases": "Ärenden", "nav_new": "Ny aktualisering", "nav_audit": "Granskning",
     "nav_access_log": "Åtkomstlogg", "nav_ledger": "Verifiera liggaren", "nav_statistics": "Statistik",
     "statistics_title": "Statistik – uppföljning av kommunens ärenden",
-    "statistics_intro": "Avidentifierad statistik över ärenden som aktualiserats under en period: bara antal och"
-                        " medianer, inga ärenden, namn eller datum. Varje körning skrivs i åtkomstloggen (en rad,"
+    "statistics_intro": "Avidentifierad statistik över ärenden som aktualiserats under ett kalenderår: bara antal"
+                        " och medianer, inga ärenden, namn eller datum. Varje körning skrivs i åtkomstloggen (en rad,"
                         " inte en rad per ärende).",
     "nav_retention": "Gallring", "retention_title": "Gallringsbara ärenden",
     "retention_rule": "Avslutade ärenden i {municipality} där den gallringsfrist som kommunen har beslutat har gått"
@@ -527,6 +527,14 @@ STATISTICS_ERRORS = {"fran": "Skriv ett datum som ÅÅÅÅ-MM-DD, till exempel 2
                      "kommun": "Välj en kommun i listan."}
 
 
-def statistics_error(field: str | None) -> str:
-    """What the statistics form says of a refused value (the field its name: kommun, fran, till)."""
+# Perioder som överlappar skulle genom sin skillnad visa en enda månads eller dags ärenden (domain.statistics).
+STATISTICS_YEAR_ERROR = ("Statistiken tas fram för ett helt kalenderår: från och med 1 januari till och med"
+                         " 31 december samma år.")
+
+
+def statistics_error(field: str | None, year: bool = False) -> str:
+    """What the statistics form says of a refused value (the field its name: kommun, fran, till); ``year``: the
+    dates read but are not one whole calendar year."""
+    if year:
+        return STATISTICS_YEAR_ERROR
     return STATISTICS_ERRORS.get(field or "", STATISTICS_ERRORS["fran"])

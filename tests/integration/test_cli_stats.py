@@ -44,6 +44,8 @@ def test_stats_json_is_the_api_s_answer(env):
     (("--municipality", "0180", "--from", "2026-13-01", "--to", "2026-12-31"), "--from: a date is written YYYY-MM-DD"),
     (("--municipality", "0180", "--from", "2026-02-01", "--to", "2026-01-31"), "--to: the period ends (2026-01-31)"),
     (("--municipality", "9999", "--from", "2026-01-01", "--to", "2026-12-31"), "unknown municipality '9999'"),
+    (("--municipality", "0180", "--from", "2026-01-01", "--to", "2026-05-31"),
+     "--to: the statistics are of a whole calendar year: to 2026-12-31"),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(env, args, said):
     result = sigill("stats", *args, env=env)

@@ -45,10 +45,11 @@ def test_social_services_gets_counts_and_medians_of_its_cohort_with_small_cells_
     assert b["member_agencies"]["cells"]["skola"] == 5 and b["member_agencies"]["cells"]["bup"] == 0
     assert b["closure_reason"]["cells"]["goals_met"] == "<5" and b["closure_reason"]["total"] == "<5"
     assert b["consents"]["cells"]["granted"] == 15   # the young person and two guardians, in five cases
-    assert b["action_plan"]["cells"] == {"with_plan": "<5", "without_plan": "<5"}   # 1 and 4 of 5 accepted
-    # The one plan, revised without saying who took part: "<5" not recorded, as its total ("with_plan") is shown.
-    assert b["plan_participation"] == {"total": "<5", "cells": {
-        "with_young_person": 0, "without_young_person": 0, "not_recorded": "<5"}}
+    # 1 and 4 of the 5 accepted, whose count is hidden: a breakdown of a hidden cell shows none of its cells (their
+    # "<5", "<5" would make it 2 to 8), and the participation under it neither.
+    assert b["action_plan"] == {"total": "..", "cells": {"with_plan": "..", "without_plan": ".."}}
+    assert b["plan_participation"] == {"total": "..", "cells": {
+        "with_young_person": "..", "without_young_person": "..", "not_recorded": ".."}}
     assert b["plan_rows_by_category"]["cells"]["school"] == "<5" and b["plan_rows_by_follow_up"]["total"] == "<5"
     assert found["medians"]["referral_to_decision"] == 1.0   # decided 2026-02-02 on a referral of 02-01
     assert found["medians"]["referral_to_closure"] is None   # one case closed: not shown
@@ -64,7 +65,8 @@ def test_social_services_gets_counts_and_medians_of_its_cohort_with_small_cells_
 def test_a_period_without_the_cohort_counts_nothing_and_an_auditor_may_ask_for_any_municipality(
         client, users, tick, app):
     cohort(client, users, tick, app)
-    empty = ok(client.get("/api/v1/statistics", params={**PERIOD, "from": "2026-02-02"}, headers=users.auditor))
+    empty = ok(client.get("/api/v1/statistics", params={**PERIOD, "from": "2027-01-01", "to": "2027-12-31"},
+                          headers=users.auditor))
     assert empty["cases"] == 0 and empty["medians"]["referral_to_decision"] is None
     assert ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.auditor))["cases"] == 7
     assert ok(client.get("/api/v1/statistics", params={**PERIOD, "municipality": "1480"},
@@ -92,6 +94,18 @@ def test_bad_input_is_422_naming_the_field_never_a_500(client, users):
         assert refused.json()["error"]["field"] == field, (params, refused.text)
 
 
+def test_a_period_that_is_not_one_calendar_year_is_422_so_that_two_runs_cannot_be_subtracted(client, users):
+    """January–June and January–May would give, by their difference, June's cases exactly (and a period ending a
+    day earlier, one day's): only whole calendar years, which never overlap."""
+    for params, field in (({**PERIOD, "to": "2026-06-30"}, "query.to"),
+                          ({**PERIOD, "from": "2026-06-01"}, "query.from"),
+                          ({**PERIOD, "to": "2027-12-31"}, "query.to")):
+        refused = client.get("/api/v1/statistics", params=params, headers=users.auditor)
+        assert refused.status_code == 422, (params, refused.text)
+        assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == (
+            "period_not_a_calendar_year", field), (params, refused.text)
+
+
 def test_a_run_is_one_access_log_entry_under_no_case_and_in_no_young_person_s_extract(
         client, users, tick, app, context):
     cases = cohort(client, users, tick, app)
@@ -117,4 +131,7 @@ def test_an_erased_case_is_in_no_figure_and_counted_apart_as_under_five(client, 
     found = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
     assert found["erased_cases"] == "<5"
     assert found["cases"] == 6 and found["breakdowns"]["closure_reason"]["total"] == 0
-    assert found["breakdowns"]["eligibility"]["cells"] == {"accepted": "<5", "declined": "<5", "pending": "<5"}
+    # 4 accepted, 1 declined, 1 pending: "<5" each showed the median of days to a decision, over 5 decided cases or
+    # more, so at most 6 - 5 = 1 pending, which "<5" made exactly 1 (red team 2026-12-06): every cell is hidden.
+    assert found["breakdowns"]["eligibility"]["cells"] == {"accepted": "..", "declined": "..", "pending": ".."}
+    assert found["medians"]["referral_to_decision"] is not None

@@ -55,6 +55,9 @@ def test_a_bad_date_or_municipality_is_said_on_the_form_with_422(client, users, 
     assert bad.status_code == 422 and "Skriv ett datum som ÅÅÅÅ-MM-DD" in bad.text and 'aria-invalid="true"' in bad.text
     backwards = social.get("/statistik", params={"fran": "2026-02-01", "till": "2026-01-01"})
     assert backwards.status_code == 422 and "Slutdatumet får inte ligga före startdatumet." in backwards.text
+    half = social.get("/statistik", params={"fran": "2026-01-01", "till": "2026-06-30"})
+    assert half.status_code == 422 and "Statistiken tas fram för ett helt kalenderår" in half.text
+    assert 'aria-describedby="f-till-error"' in half.text
     unknown = web_as(context, settings, "ivo").get("/statistik", params={**PERIOD, "kommun": "9999"})
     assert unknown.status_code == 422 and "Välj en kommun i listan." in unknown.text
     none = web_as(context, settings, "ivo").get("/statistik", params=PERIOD)

@@ -154,8 +154,8 @@ def test_two_small_cells_need_nothing_more_and_counts_without_a_total_only_the_p
     assert s.suppress({"a": 3, "b": 10}, None) == {"a": "<5", "b": 10}
 
 
-def test_a_total_suppressed_elsewhere_hides_a_cell_even_when_every_cell_is_large():
-    assert s.suppress({"x": 6, "y": 7}, 13, total_hidden=True) == {"x": "..", "y": 7}
+def test_a_total_suppressed_elsewhere_hides_every_cell_even_when_every_cell_is_large():
+    assert s.suppress({"x": 6, "y": 7, "z": 0}, 13, total_hidden=True) == {"x": "..", "y": "..", "z": ".."}
 
 
 def test_no_suppressed_cell_can_be_computed_back_from_the_total_and_the_cells_shown():
@@ -194,8 +194,8 @@ def test_a_sub_breakdown_of_a_hidden_parent_cell_does_not_add_up_to_it():
     ))
     b = s.deidentify(raw)["breakdowns"]
     assert b["eligibility"]["cells"] == {"accepted": "..", "declined": "<5", "pending": 12}
-    assert b["target_group"]["total"] == ".." and b["target_group"]["cells"] == {"inside": "..", "outside": 0}
-    assert b["action_plan"]["total"] == ".." and b["action_plan"]["cells"] == {"with_plan": "..", "without_plan": "<5"}
+    assert b["target_group"]["total"] == ".." and b["target_group"]["cells"] == {"inside": "..", "outside": ".."}
+    assert b["action_plan"]["total"] == ".." and b["action_plan"]["cells"] == {"with_plan": "..", "without_plan": ".."}
 
 
 def test_what_leaves_is_counts_and_medians_only():
@@ -288,3 +288,197 @@ def test_plans_drawn_up_with_the_young_person_are_suppressed_as_their_total_is()
     # 13 with a plan beside 1 without: with_plan is hidden beside its "<5", so this total is too, and a cell with it.
     hidden = published(*["with_young_person"] * 7, *["not_recorded"] * 6, None)
     assert hidden["total"] == s.HIDDEN and s.HIDDEN in hidden["cells"].values()
+
+
+# -- Red team 2026-12-06: what a reader works out from more than one breakdown, or from two runs ------------------
+
+def cohort(n: int, **kwargs) -> list[s.CaseFigures]:
+    """``n`` cases referred on 2026-02-01, known to social services, 16 at referral, pending, unless ``kwargs``."""
+    fields = dict(referral_date=date(2026, 2, 1), entry_route="known", age_at_referral=16, decision="pending",
+                  outside_target_group=False, decided_on=None, first_plan_on=None, closed_on=None,
+                  closure_reason=None)
+    return [s.CaseFigures(**{**fields, **kwargs}) for _ in range(n)]
+
+
+def accepted_cases(n: int, **kwargs) -> list[s.CaseFigures]:
+    return cohort(n, decision="accepted", decided_on=date(2026, 2, 2), **kwargs)
+
+
+def planned(n: int, participation: str, **kwargs) -> list[s.CaseFigures]:
+    return accepted_cases(n, first_plan_on=date(2026, 2, 3), plan_participation=participation,
+                          plan_rows=(("school", "not_followed_up"), ("health", "achieved")), **kwargs)
+
+
+def year(figures: list[s.CaseFigures], **kwargs) -> dict:
+    return s.deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), **kwargs))["breakdowns"]
+
+
+def reading(cell: s.Cell, total: int) -> range:
+    """What a reader knows of one cell: "<5" is 1-4, ".." 5 or more (anything, where every cell is "..")."""
+    return range(1, 5) if cell == s.SMALL else range(0, total + 1) if cell == s.HIDDEN else range(cell, cell + 1)
+
+
+def worked_out(unknowns: dict[str, range], *rules) -> dict[str, set[int]]:
+    """Every value each unknown can take in a population that agrees with what is shown and with the rules."""
+    import itertools
+    names = list(unknowns)
+    found: dict[str, set[int]] = {name: set() for name in names}
+    for values in itertools.product(*unknowns.values()):
+        v = dict(zip(names, values))
+        if all(rule(v) for rule in rules):
+            for name in names:
+                found[name].add(v[name])
+    return found
+
+
+def five_or_more(cell: s.Cell, total: int, every_cell_hidden: bool) -> range:
+    if cell == s.HIDDEN and not every_cell_hidden:
+        return range(5, total + 1)
+    return reading(cell, total)
+
+
+def readings(breakdown: dict, total: int) -> dict[str, range]:
+    everything = all(v == s.HIDDEN for v in breakdown["cells"].values())
+    return {k: five_or_more(v, total, everything) for k, v in breakdown["cells"].items()}
+
+
+def test_two_periods_one_inside_the_other_are_refused_so_that_their_difference_cannot_be_shown():
+    """Twelve cases referred January to May and one 14-year-old by LUL 6 § on 10 June: January–June showed LUL 6 §
+    as 13 and January–May as 12 (nothing small in either), so the one June case, its age, decision, closure and
+    plan all came out by subtraction.  A period is now a whole calendar year, and years never overlap."""
+    s.check_calendar_year(date(2026, 1, 1), date(2026, 12, 31))
+    for start, end, field in ((date(2026, 1, 1), date(2026, 5, 31), "to"), (date(2026, 1, 1), date(2026, 6, 30), "to"),
+                              (date(2026, 6, 10), date(2026, 12, 31), "from"),
+                              (date(2026, 1, 1), date(2027, 12, 31), "to"),
+                              (date(2026, 1, 2), date(2026, 12, 31), "from")):
+        try:
+            s.check_calendar_year(start, end)
+        except s.PeriodNotACalendarYear as refused:
+            assert refused.field == field and refused.code == "period_not_a_calendar_year"
+        else:
+            raise AssertionError(f"{start}–{end} is not a calendar year")
+
+
+def test_a_breakdown_of_a_hidden_cell_does_not_bound_it_so_that_its_neighbour_comes_back():
+    """12 accepted, 8 of them with a plan (4 drawn up with the young person, 4 without), 4 without a plan: the
+    plans showed "..", "<5" of 12, and the participation "<5", "<5", 0 under the "..": at most 8 with a plan, and
+    at least 12 - 4 = 8, so 8 with a plan, 4 without, and each participation cell 4."""
+    shown = year(planned(4, "with_young_person") + planned(4, "without_young_person") + accepted_cases(4))
+    plans, part = shown["action_plan"]["cells"], readings(shown["plan_participation"], 12)
+    found = worked_out({**readings(shown["action_plan"], 12), **part},
+                       lambda v: v["with_plan"] + v["without_plan"] == 12,
+                       lambda v: sum(v[k] for k in part) == v["with_plan"])
+    assert plans["without_plan"] == s.SMALL   # the small cell is still shown as small
+    assert len(found["without_plan"]) > 1 and len(found["with_young_person"]) > 1, (shown, found)
+
+
+def test_three_small_cells_under_a_small_total_do_not_pin_the_whole_cohort():
+    """5 cases: 3 accepted, each with a plan (with, without, not recorded), 1 declined, 1 pending.  Everything was
+    "<5", yet three participation cells made at least 3 with a plan, so 3 or 4 accepted, and the 1 declined and 1
+    pending (each at least 1, together 5 - accepted) left only 3: every count came back exactly."""
+    figures = (planned(1, "with_young_person") + planned(1, "without_young_person") + planned(1, "not_recorded")
+               + cohort(1, decision="declined", decided_on=date(2026, 2, 2)) + cohort(1))
+    shown = year(figures)
+    found = worked_out({**readings(shown["eligibility"], 5), **readings(shown["action_plan"], 5),
+                        **readings(shown["plan_participation"], 5)},
+                       lambda v: v["accepted"] + v["declined"] + v["pending"] == 5,
+                       lambda v: v["with_plan"] + v["without_plan"] == v["accepted"],
+                       lambda v: v["with_young_person"] + v["without_young_person"] + v["not_recorded"]
+                       == v["with_plan"], lambda v: v["accepted"] <= 4)   # the accepted cell is "<5"
+    assert len(found["accepted"]) > 1 and len(found["declined"]) > 1, (shown, found)
+
+
+def test_cases_closed_as_not_eligible_do_not_give_back_the_pending_beside_the_declined():
+    """20 accepted, 6 declined (all closed as not eligible), 1 pending: the decisions showed 20, "..", "<5" (the
+    declined 5 or 6), and the 6 closed as not eligible made them at least 6: 6 declined and 1 pending."""
+    figures = (accepted_cases(20) + cohort(6, decision="declined", decided_on=date(2026, 2, 2),
+                                           closed_on=date(2026, 2, 3), closure_reason="not_eligible") + cohort(1))
+    shown = year(figures)
+    closed_as_not_eligible = shown["closure_reason"]["cells"]["not_eligible"]
+    assert closed_as_not_eligible == 6
+    found = worked_out(readings(shown["eligibility"], 27), lambda v: sum(v.values()) == 27,
+                       lambda v: v["declined"] >= closed_as_not_eligible)
+    assert len(found["pending"]) > 1, (shown["eligibility"], found)
+
+
+def test_the_declined_cases_do_not_give_back_the_closures_beside_those_closed_as_not_eligible():
+    """5 declined, all closed as not eligible, and 4 accepted closed for another reason: the closures showed "..",
+    "<5" of 9, and "not eligible" can be at most the 5 declined shown: 5 and 4."""
+    figures = (accepted_cases(20) + cohort(5, decision="declined", decided_on=date(2026, 2, 2),
+                                           closed_on=date(2026, 2, 3), closure_reason="not_eligible")
+               + accepted_cases(4, closed_on=date(2026, 3, 1), closure_reason="other"))
+    shown = year(figures)
+    declined = shown["eligibility"]["cells"]["declined"]
+    assert declined == 5
+    if set(shown["closure_reason"]["cells"].values()) == {s.HIDDEN}:
+        return   # nothing shown beside the total (and 9^7 populations to try)
+    found = worked_out(readings(shown["closure_reason"], 9), lambda v: sum(v.values()) == 9,
+                       lambda v: v["not_eligible"] <= declined)
+    assert len(found["other"]) > 1, (shown["closure_reason"], found)
+
+
+def test_an_agency_in_every_accepted_case_does_not_give_back_the_pending_beside_them():
+    """11 accepted, each with the police in its group, 20 declined, 1 pending: the decisions showed "..", 20, "<5"
+    (8 to 11 accepted), and the police's 11 (a group is formed only for an accepted case) made it 11 and 1."""
+    figures = accepted_cases(11, agencies=frozenset({"polis"})) + cohort(
+        20, decision="declined", decided_on=date(2026, 2, 2)) + cohort(1)
+    shown = year(figures, agencies=AGENCIES)
+    police = shown["member_agencies"]["cells"]["polis"]
+    assert police == 11
+    found = worked_out(readings(shown["eligibility"], 32), lambda v: sum(v.values()) == 32,
+                       lambda v: v["accepted"] >= police)
+    assert len(found["pending"]) > 1, (shown["eligibility"], found)
+
+
+def test_the_ages_do_not_give_back_the_route_beside_a_hidden_lul_6():
+    """12 known, 5 by LUL 6 § (all the 15–17-year-olds), 3 by another way: the routes showed 12, 0, "..", "<5" (5
+    to 7 LUL), and LUL 6 § concerns only someone under 18, of whom the ages showed 0 + 5: 5 LUL and 3 other."""
+    figures = (cohort(6, age_at_referral=19) + cohort(6, age_at_referral=22)
+               + cohort(5, entry_route="lul6", age_at_referral=16) + cohort(3, entry_route="other", age_at_referral=19))
+    shown = year(figures)
+    ages = shown["age_at_referral"]["cells"]
+    assert (ages["under_15"], ages["15_17"]) == (0, 5)
+    found = worked_out(readings(shown["entry_route"], 20), lambda v: sum(v.values()) == 20,
+                       lambda v: v["lul6"] + v["sol14"] <= 5)
+    assert len(found["other"]) > 1, (shown["entry_route"], found)
+
+
+def test_a_median_shown_over_five_decided_cases_does_not_give_back_the_one_pending():
+    """4 accepted, 1 declined, 1 pending: "<5", "<5", "<5" of 6, and the median of days to the decision shown (it
+    is, over 5 decided cases or more): at most 6 - 5 = 1 pending, and a "<5" is at least 1."""
+    figures = accepted_cases(4) + cohort(1, decision="declined", decided_on=date(2026, 2, 2)) + cohort(1)
+    raw = s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31))
+    published = s.deidentify(raw)
+    assert published["medians"]["referral_to_decision"] is not None
+    found = worked_out(readings(published["breakdowns"]["eligibility"], 6), lambda v: sum(v.values()) == 6,
+                       lambda v: v["accepted"] + v["declined"] >= 5)
+    assert len(found["pending"]) > 1, (published["breakdowns"]["eligibility"], found)
+
+
+def test_the_bounds_other_breakdowns_set_never_leave_a_cell_to_compute_back():
+    """Random decisions, often with every declined case closed as not eligible and the police in every accepted
+    case's group: no decision's count is pinned by the total, the cells shown and what the closures and the groups
+    bound them by."""
+    rng = random.Random(6)
+    for _ in range(2000):
+        accepted, declined, pending = (rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 9, 20]) for _ in range(3))
+        total = accepted + declined + pending
+        if total < 5:
+            continue
+        closed_ne = declined if rng.random() < 0.5 else rng.randint(0, declined)
+        with_police = accepted if rng.random() < 0.5 else rng.randint(0, accepted)
+        figures = (accepted_cases(with_police, agencies=frozenset({"polis"})) + accepted_cases(accepted - with_police)
+                   + cohort(closed_ne, decision="declined", decided_on=date(2026, 2, 2), closed_on=date(2026, 3, 1),
+                            closure_reason="not_eligible")
+                   + cohort(declined - closed_ne, decision="declined", decided_on=date(2026, 2, 2)) + cohort(pending))
+        shown = year(figures, agencies=AGENCIES)
+        ne, police = (reading(shown[b]["cells"][k], total).start for b, k in (("closure_reason", "not_eligible"),
+                                                                              ("member_agencies", "polis")))
+        cells = shown["eligibility"]["cells"]
+        if set(cells.values()) == {s.HIDDEN}:
+            continue   # not yet protected: the bounds alone can pin a cell (README, *What is not protected*)
+        can = readings(shown["eligibility"], total)
+        found = [(a, d, total - a - d) for a in can["accepted"] for d in can["declined"]
+                 if total - a - d in can["pending"] and d >= ne and a >= police]
+        pinned = [k for n, (k, v) in enumerate(cells.items()) if isinstance(v, str) and len({f[n] for f in found}) == 1]
+        assert not pinned, ((accepted, declined, pending, closed_ne, with_police), cells)
