@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
@@ -18,7 +19,9 @@ from services.errors import ConcurrentChange
 from services.principals import Principal
 from services.web import deadlines, form_keys, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
-from services.web.pages import redirect, render
+from services.web.pages import database_away, kept_form_page, quiet_user, redirect, render
+
+log = logging.getLogger("sigill.web")
 
 # Social services records contributions too: its own information, and what a law lets it tell another agency
 # (OSL 10 kap. 18 a §: the police, about someone under 21), which the API took and the web had no page for.
@@ -76,6 +79,13 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
     """Run one command from a form; when refused, ``again`` shows the form with what was typed and why.  The same
     form sent again (its key and content) is answered as the first was, and records nothing more."""
     session.check_csrf(request, typed)
+    return kept_when_away(request, typed, lambda: _save(request, user, case_id, typed, command, model, parsed,
+                                                        done_url, again, **from_path))
+
+
+def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, command: str,
+          model: type[BaseModel], parsed: Parsed, done_url: str,
+          again: Callable[[Typed, dict[str, str], int], Response], **from_path: Any) -> Response:
     sent = form_keys.Sent(request, user, typed)
     if sent.earlier() is not None:
         return redirect(saved(done_url, command))
@@ -98,6 +108,26 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
             raise
         return again(typed, forms.domain_errors(error, parsed).errors, 422)
     return redirect(saved(done_url, command))
+
+
+def kept_when_away(request: Request, typed: Typed, run: Callable[[], Response],
+                   again: Callable[[Typed, dict[str, str], int], Response] | None = None) -> Response:
+    """``run``; when the database is away, a 503 with the form again as typed (it was an error page that gave back
+    the free text alone: a new referral's personnummer, name and dates were lost).  Shown by ``again`` when its page
+    needs nothing of the database (a new referral), else as the fields sent (``kept_form_page``): a case's page
+    cannot be read, nor its reading logged, and trying would keep the user waiting a second time for the database.
+    Re-rendered from the posted form only; the log names the error's class, never what was typed."""
+    try:
+        return run()
+    except Exception as error:  # noqa: BLE001 - only the database being away is answered here
+        if not database_away(error):
+            raise
+        log.error("web: unavailable: %s", type(error.__cause__ or error).__qualname__)
+    message = texts.T["unsaved_unavailable"]
+    if again is None:
+        return kept_form_page(request, message, quiet_user(request))
+    request.state.kept_key = typed.get(form_keys.FIELD)
+    return again(typed, {"": message}, 503)
 
 
 def saved(url: str, command: str) -> str:

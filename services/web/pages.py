@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -32,7 +33,7 @@ from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, Mast
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
-from services.web.forms import FIELDS, ROWS, Typed
+from services.web.forms import FIELDS, FREE_TEXT, ROWS, Typed
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent
@@ -94,8 +95,17 @@ def _read_label(catalogue: Any, what: str) -> str:
     return f"{label}: {_agency_label(catalogue, agency)}{moment}"
 
 
+_kept_key: ContextVar[str] = ContextVar("kept_key", default="")
+
+
+def _form_key() -> str:
+    """A form's key as shown: a new one, or the one it was sent with when shown again after the database was away
+    (the macros are imported without the page's context, so the page's values cannot tell them)."""
+    return _kept_key.get() or new_key()
+
+
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of, forms_rows=ROWS,
-                   new_form_key=new_key,
+                   new_form_key=_form_key,
                    categories_of=_categories_of, agency_label=_agency_label, read_label=_read_label,
                    members_of=lambda look: views.members(look.disclosures),
                    label_pairs=lambda catalogue, ids: [(a, _agency_label(catalogue, a)) for a in ids],
@@ -107,8 +117,14 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     user = values.pop("user", None)
     values.setdefault("errors", {})
     values.setdefault("typed", Typed())
-    html = env.get_template(template).render(
-        request=request, user=user, csrf=session.csrf_token(request), nav=_nav(user), **values)
+    # A form shown again after the database was away keeps the key it was sent with: had its save been committed
+    # and only the answer lost, the same form sent again is answered as saved instead of being recorded twice.
+    kept = _kept_key.set(values.pop("kept_key", "") or getattr(request.state, "kept_key", ""))
+    try:
+        html = env.get_template(template).render(
+            request=request, user=user, csrf=session.csrf_token(request), nav=_nav(user), **values)
+    finally:
+        _kept_key.reset(kept)
     response = HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
     return session.keep_csrf(request, response)  # type: ignore[return-value]
 
@@ -147,6 +163,33 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
     typed = getattr(request.state, "typed", None) if request.method == "POST" else None
     return render(request, "error.html", status, user=user, message=message, title=title, back_href=href,
                   back_text=text, written=typed.written() if typed is not None else [])
+
+
+def database_away(error: BaseException) -> bool:
+    """The database (or the pool of a referral's turn, or the access log on it) could not be reached: a 503, try
+    again — not a damaged case key or a replaced master key, which also stop the access log but want operations."""
+    if isinstance(error, AccessLogUnavailable):
+        return not isinstance(error.__cause__, (DamagedDataKey, MasterKeyReplaced))
+    return isinstance(error, (PersistenceError, psycopg.OperationalError))
+
+
+# Fields of a sent form that are not the user's to see again as inputs: sent back unchanged, hidden.
+KEPT_HIDDEN = re.compile(r"(^|\.)(\w+_id|expected_version|rader)$")
+KEPT_LEFT_OUT = frozenset({"csrf", "form_key", "fler_rader"})
+
+
+def kept_form_page(request: Request, message: str, user: Principal | None = None) -> HTMLResponse:
+    """A form that could not be saved, nor its page be shown (the case cannot be read, nor its reading logged, while
+    the database is away): the fields as sent, editable, in a form that sends them to the same address again — from
+    the posted form only, nothing of it kept on the server.  (An error page showed the free text alone, read-only:
+    the dates, choices and names typed were lost.)"""
+    typed: Typed = getattr(request.state, "typed", None) or Typed()
+    fields = [(name, value, i) for name in typed.names() if name not in KEPT_LEFT_OUT
+              for i, value in enumerate(typed.getlist(name))]
+    return render(request, "kept_form.html", 503, user=user, message=message, action=request.url.path,
+                  fields=fields, kept_key=typed.get("form_key"), hidden=KEPT_HIDDEN,
+                  free_text=lambda name: name.rsplit(".", 1)[-1] in FREE_TEXT,
+                  row=lambda name: next((int(n) + 1 for n in re.findall(r"\.(\d+)(?=\.|$)", name)), None))
 
 
 def guarded(route: Callable[..., Response]) -> Callable[..., Response]:

@@ -13,7 +13,7 @@ from domain.calendar import local_date
 from services.api import commands as c
 from services.principals import Principal
 from services.web import consent_views, forms, session, texts, views
-from services.web.case_pages import case_now, look, require_lead, service, show, submit, today
+from services.web.case_pages import case_now, kept_when_away, look, require_lead, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
@@ -95,7 +95,7 @@ def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
     if typed.get(forms.MORE):   # one more blank row: the form again as typed, nothing saved
         session.check_csrf(request, typed)
-        return _guardians(request, user, uuid, typed)
+        return kept_when_away(request, typed, lambda: _guardians(request, user, uuid, typed))
     return submit(request, user, uuid, typed, "record_guardians", c.Guardians, forms.guardians(typed),
                   f"/arenden/{uuid}/samtycken", lambda t, e, s: _guardians(request, user, uuid, t, e, s))
 
@@ -163,8 +163,8 @@ def withdraw_consent(request: Request, case_id: str, consent_id: str, typed: For
     user, uuid = session.principal(request), case_uuid(case_id)
     if typed.get("confirm") != "on":
         session.check_csrf(request, typed)
-        return _consents(request, user, uuid, typed, {"confirm": texts.T["consent_withdraw_unconfirmed"]}, 422,
-                         target=consent_id[:100])
+        return kept_when_away(request, typed, lambda: _consents(request, user, uuid, typed, {
+            "confirm": texts.T["consent_withdraw_unconfirmed"]}, 422, target=consent_id[:100]))
     return submit(request, user, uuid, typed, "withdraw_consent", c.Withdrawal, forms.withdrawal(typed),
                   f"/arenden/{uuid}/samtycken",
                   lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100]),

@@ -13,11 +13,11 @@ from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 from services.api import commands as c
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, PossibleDuplicate
+from services.errors import CaseNotFound, ConcurrentChange, PossibleDuplicate
 from services.principals import Principal, Role
 from services.presentation import describe_plan_status, facts_count
 from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
-from services.web.case_pages import look, saved, service, show, today
+from services.web.case_pages import kept_when_away, look, saved, service, show, today
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
@@ -96,6 +96,11 @@ def new_referral(request: Request, typed: Form) -> Response:
     user = session.principal(request)
     session.check_csrf(request, typed)
     _check_opens(user)
+    return kept_when_away(request, typed, lambda: _open(request, user, typed),
+                          lambda t, e, s: _referral_form(request, user, t, e, s))
+
+
+def _open(request: Request, user: Principal, typed: Typed) -> Response:
     parsed = forms.referral(typed, user.municipality or "")
     sent = form_keys.Sent(request, user, typed)
     earlier = sent.earlier()   # the same referral sent twice opens one case
@@ -118,6 +123,8 @@ def new_referral(request: Request, typed: Form) -> Response:
             return redirect(saved(f"/arenden/{form_keys.case_of(earlier)}", "open_case"))
         # Shown again as typed, the case(s) named and a box to tick to open another; nothing was saved.
         return _referral_form(request, user, typed, {}, 409, duplicates=duplicate.cases)
+    except ConcurrentChange:   # no case number could be drawn, so many were opened at once: 409, as the API answers
+        return _referral_form(request, user, typed, {"": texts.T["referral_numbers_busy"]}, 409)
     except Forbidden:
         raise
     except DomainError as error:

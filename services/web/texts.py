@@ -262,6 +262,19 @@ T: dict[str, str] = {
     "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
+    # A form that could not be saved because the database was away: shown again as typed, with a 503.
+    "unsaved_unavailable": "Tjänsten kunde inte nå databasen. Det du skrev finns kvar nedan – försök spara igen om"
+                           " en stund.",
+    "referral_numbers_busy": "Många ärenden öppnades samtidigt, så ärendet fick inget ärendenummer och sparades inte."
+                             " Det du skrev finns kvar nedan – skicka igen.",
+    # The heading over a refusal of the whole form (a conflict, the database away), not of a field of it.
+    "form_not_saved": "Formuläret sparades inte",
+    "kept_title": "Det du skrev är inte sparat",
+    "kept_hint": "Ärendets sida kan inte visas medan databasen inte nås. Här är fälten som du fyllde i, som du "
+                 "skickade dem: ändra om du vill och spara igen.",
+    "form_gone": "Ärendet ändrades medan du skrev (se ovan), så formuläret kan inte längre sparas här. Det du"
+                 " skrev finns kvar nedan: kopiera det om du vill använda det.",
+    "kept_submit": "Spara igen", "kept_row": "rad {n}", "kept_back": "Till ärendena (det du skrev sparas inte)",
     "master_key_replaced": "Servern körs med en huvudnyckel som har bytts ut och kan inte läsa ärenden förrän den"
                            " startats om. Försök igen om en stund.",
     "purpose_refused": "Syftet får vara högst 500 tecken och inte innehålla styrtecken. Gå tillbaka och skriv om"

@@ -67,3 +67,28 @@ def test_reads_and_commands_are_refused_after_one_wait_when_the_database_is_away
     command, took = _timed(lambda: client.post("/api/v1/cases", json=REFERRAL, headers=users.social))
     assert command.status_code == 503, command.text
     assert took < ONE_WAIT + SLACK, f"a command took {took:.1f} s to be refused"
+
+
+def test_web_forms_sent_while_the_database_is_away_come_back_as_typed_with_a_503(client, users, own_data, context,
+                                                                                  settings, postgres):
+    """A real outage: a new referral comes back in its own form (it needs nothing of the database to be shown); a
+    case's form, whose page cannot be read nor its reading logged, comes back as the fields sent.  Nothing saved."""
+    from tests.integration.api.skew import web_as
+    from tests.integration.api.test_referral_turn_unavailable import TYPED
+    from tests.integration.api.test_web_forms_kept import AWAY, hidden_of, kept_in_fields
+
+    case_id = open_case(client, users)
+    web = web_as(context, settings, "soc-0180")
+    # Without their keys: a keyed form asks the idempotency store first, whose pool waits its 30 s default for a
+    # connection (the keys' return is tested in test_web_forms_kept.py, the database standing in as away).
+    referral = {"csrf": hidden_of(web.get("/arenden/nytt").text)["csrf"]}
+    closure = {"csrf": hidden_of(web.get(f"/arenden/{case_id}/avslut").text)["csrf"]}
+    _stop(own_data)
+    refused = web.post("/arenden/nytt", data={**referral, **TYPED}, follow_redirects=False)
+    assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]
+    assert kept_in_fields(refused.text, "/arenden/nytt", TYPED) == []
+    typed = {"expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar."}
+    path = f"/arenden/{case_id}/avslut"
+    refused = web.post(path, data={**closure, **typed}, follow_redirects=False)
+    assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]
+    assert kept_in_fields(refused.text, path, typed) == []
