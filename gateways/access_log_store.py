@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from gateways.pg_errors import translated
+from gateways.pg_errors import POOL_WAIT, translated
 from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
 from services.access_chain import GENESIS, ChainVerdict, Signer, broken, checkpoint_message, entry_link, utc_text
@@ -131,9 +131,9 @@ class PostgresAccessLogStore:
         # Searches and verification: each connection is checked as it is taken (a round trip, which these can
         # afford), so one cut by a database restart is replaced, not failed on.
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, name="sigill-access-log", open=True,
-                                    check=ConnectionPool.check_connection)
+                                    check=ConnectionPool.check_connection, timeout=POOL_WAIT)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
-                                      name="sigill-access-log-writer", open=True)  # one writer: the table lock
+                                      name="sigill-access-log-writer", open=True, timeout=POOL_WAIT)  # one writer: the table lock
         create_schema(conninfo, [self._sql(SCHEMA)], schema)
 
     def close(self) -> None:
@@ -224,7 +224,8 @@ class AsyncAccessLogStore:
         self._sealing = _EntrySealing(keystore)
         self._owed: tuple[int, bytes, bytes, bytes] | None = None
         self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
-                                         name="sigill-access-log-loop", open=False)
+                                         name="sigill-access-log-loop", open=False,
+                                         timeout=POOL_WAIT)
 
     async def open(self) -> None:
         await self._pool.open(wait=True)

@@ -41,7 +41,7 @@ from services.settings import ConfigurationError
 
 from gateways.key_cache import DESTROYED as _DESTROYED, KeyCache as _KeyCache
 from gateways.key_listeners import listeners
-from gateways.pg_errors import translated
+from gateways.pg_errors import POOL_WAIT, translated
 from gateways.schema_lock import create_schema
 
 KEYS_TABLE = "sigill_data_keys"
@@ -278,7 +278,8 @@ class PostgresKeyStore(_WrappingKeyStore):
         # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a
         # database restart is replaced rather than failing the read or command that needed a key.
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
-                                    name="sigill-keystore", open=True, check=ConnectionPool.check_connection)
+                                    name="sigill-keystore", open=True, check=ConnectionPool.check_connection,
+                                    timeout=POOL_WAIT)
         try:
             self.ensure_schema()
             self._check_master_key()

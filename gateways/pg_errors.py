@@ -24,6 +24,11 @@ class NoConnection(es.PersistenceError):
     new connection."""
 
 
+# How long a request waits for a pooled connection before ``NoConnection`` (a 503): as long as a new connection may
+# take (``POSTGRES_CONNECT_TIMEOUT``, 5 s).  psycopg_pool's default of 30 s held a caseworker's form that long in an
+# outage before the same 503; each pool of our own waits this.
+POOL_WAIT = 5.0
+
 # Most specific first.
 TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
     (PoolTimeout, NoConnection),

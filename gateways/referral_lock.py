@@ -23,12 +23,12 @@ from typing import Iterator
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from gateways.pg_errors import POOL_WAIT
 from services.errors import ConcurrentChange
 
 LOCK_CLASS = 0x5161_11_60  # the advisory locks' first key: Sigill's referral turns (…5F: renewals)
 POOL_SIZE = 8              # referrals waiting at once in one process, beyond which they wait for a connection
 WAIT_SECONDS = 20          # a turn taking that long is stuck: the referral is refused, to be sent again
-CONNECTION_WAIT = 5        # for a connection, as the event store waits (POSTGRES_CONNECT_TIMEOUT): the database away
 
 
 class PostgresReferralTurns:
@@ -40,7 +40,7 @@ class PostgresReferralTurns:
         # opens no case starts none of its threads) and holds no connection until then.  Each is checked as it is
         # taken: one cut by a database restart is replaced rather than failing a referral.
         self._pool = ConnectionPool(conninfo, min_size=0, max_size=POOL_SIZE, kwargs={"autocommit": True},
-                                    timeout=CONNECTION_WAIT, name="sigill-referral-turns", open=False,
+                                    timeout=POOL_WAIT, name="sigill-referral-turns", open=False,
                                     check=ConnectionPool.check_connection)
         self._opening = threading.Lock()
 

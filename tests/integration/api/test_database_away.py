@@ -79,16 +79,18 @@ def test_web_forms_sent_while_the_database_is_away_come_back_as_typed_with_a_503
 
     case_id = open_case(client, users)
     web = web_as(context, settings, "soc-0180")
-    # Without their keys: a keyed form asks the idempotency store first, whose pool waits its 30 s default for a
-    # connection (the keys' return is tested in test_web_forms_kept.py, the database standing in as away).
-    referral = {"csrf": hidden_of(web.get("/arenden/nytt").text)["csrf"]}
-    closure = {"csrf": hidden_of(web.get(f"/arenden/{case_id}/avslut").text)["csrf"]}
+    # With their hidden fields, form key included: a keyed form asks the idempotency store first, whose pool waited
+    # psycopg_pool's 30 s default for a connection before the same 503 (now ``pg_errors.POOL_WAIT``, as every pool).
+    referral = hidden_of(web.get("/arenden/nytt").text)
+    closure = hidden_of(web.get(f"/arenden/{case_id}/avslut").text)
     _stop(own_data)
-    refused = web.post("/arenden/nytt", data={**referral, **TYPED}, follow_redirects=False)
+    refused, took = _timed(lambda: web.post("/arenden/nytt", data={**referral, **TYPED}, follow_redirects=False))
     assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]
+    assert took < ONE_WAIT + SLACK, f"a referral form took {took:.1f} s to be refused"
     assert kept_in_fields(refused.text, "/arenden/nytt", TYPED) == []
     typed = {"expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar."}
     path = f"/arenden/{case_id}/avslut"
-    refused = web.post(path, data={**closure, **typed}, follow_redirects=False)
+    refused, took = _timed(lambda: web.post(path, data={**closure, **typed}, follow_redirects=False))
     assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]
+    assert took < ONE_WAIT + SLACK, f"a closure form took {took:.1f} s to be refused"
     assert kept_in_fields(refused.text, path, typed) == []
