@@ -363,8 +363,9 @@ def deidentify(raw: RawStatistics) -> dict[str, Any]:
     published = _published(raw, hide)
     while (pinned := _Reader(raw, published).first_pinned()) is not None:
         more = _more_to_hide(raw, published, hide, pinned)
-        if more is None:   # nothing tied to it left to hide: not met in any population tried
-            break
+        if more is None:   # nothing tied to it left to hide (not met in any population tried): fail closed, the
+            # total alone, as secrecy goes first
+            return _published(raw, [*((b.key, None) for b in raw.breakdowns), *(("medians", n) for n in raw.days)])
         hide.append(more)
         published = _published(raw, hide)
     for entry in list(reversed(hide)):   # the fewest: an extra cell a later one made needless is shown again

@@ -594,6 +594,20 @@ def test_seven_closed_as_not_eligible_and_the_police_in_the_one_accepted_case_s_
     assert published["breakdowns"]["member_agencies"]["cells"]["polis"] == s.SMALL   # hiding it would not help
 
 
+def test_a_count_still_pinned_when_nothing_tied_to_it_is_left_to_hide_leaves_only_the_total(monkeypatch):
+    """Never met in a population tried, so forced here: were a count still pinned with nothing left to hide for it,
+    the answer fails closed (the total alone: every breakdown's cells and every median hidden), never publishes
+    the pinned count as it is."""
+    monkeypatch.setattr(s, "_more_to_hide", lambda *_: None)
+    figures = cohort(7, decision="declined", decided_on=date(2026, 2, 2), closed_on=date(2026, 3, 1),
+                     closure_reason="not_eligible") + accepted_cases(1, agencies=frozenset({"polis"}))
+    published = published_year(figures)
+    assert published["cases"] == 8
+    for key, breakdown in published["breakdowns"].items():
+        assert set(breakdown["cells"].values()) <= {s.HIDDEN, 0}, (key, breakdown)
+    assert set(published["medians"].values()) == {None}
+
+
 def typical_year() -> list[s.CaseFigures]:
     """A municipality's year, 40 cases: 14 by LUL 6 §, 9 by SoL 14 kap. (all under 18), 12 known, 5 another way;
     39 accepted (one 13-year-old outside the target group; the school in every group, the police in those of a
