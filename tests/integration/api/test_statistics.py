@@ -132,6 +132,6 @@ def test_an_erased_case_is_in_no_figure_and_counted_apart_as_under_five(client, 
     assert found["erased_cases"] == "<5"
     assert found["cases"] == 6 and found["breakdowns"]["closure_reason"]["total"] == 0
     # 4 accepted, 1 declined, 1 pending: "<5" each showed the median of days to a decision, over 5 decided cases or
-    # more, so at most 6 - 5 = 1 pending, which "<5" made exactly 1 (red team 2026-12-06): every cell is hidden.
+    # more, so at most 6 - 5 = 1 pending, which "<5" made exactly 1 (red team 2026-12-05): every cell is hidden.
     assert found["breakdowns"]["eligibility"]["cells"] == {"accepted": "..", "declined": "..", "pending": ".."}
     assert found["medians"]["referral_to_decision"] is not None

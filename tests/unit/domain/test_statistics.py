@@ -291,7 +291,7 @@ def test_plans_drawn_up_with_the_young_person_are_suppressed_as_their_total_is()
     assert hidden["total"] == s.HIDDEN and s.HIDDEN in hidden["cells"].values()
 
 
-# -- Red team 2026-12-06: what a reader works out from more than one breakdown, or from two runs ------------------
+# -- Red team 2026-12-05: what a reader works out from more than one breakdown, or from two runs ------------------
 
 def cohort(n: int, **kwargs) -> list[s.CaseFigures]:
     """``n`` cases referred on 2026-02-01, known to social services, 16 at referral, pending, unless ``kwargs``."""
