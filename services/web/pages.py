@@ -189,7 +189,18 @@ def kept_form_page(request: Request, message: str, user: Principal | None = None
     return render(request, "kept_form.html", 503, user=user, message=message, action=request.url.path,
                   fields=fields, kept_key=typed.get("form_key"), hidden=KEPT_HIDDEN,
                   free_text=lambda name: name.rsplit(".", 1)[-1] in FREE_TEXT,
-                  row=lambda name: next((int(n) + 1 for n in re.findall(r"\.(\d+)(?=\.|$)", name)), None))
+                  row=_row_of)
+
+
+# A row's number in a field's name (``rows.2.goal``): ASCII digits, few enough to be a row any form shows — a name
+# made by hand with thousands of digits is no row (``int`` refuses a number of over 4,300 digits: it was a 500).
+_ROW_NUMBER = re.compile(r"\.([0-9]{1,6})(?=\.|$)")
+
+
+def _row_of(name: str) -> int | None:
+    """The row (from 1) a kept field belongs to, or None for a field of the form itself."""
+    found = _ROW_NUMBER.search(name)
+    return int(found.group(1)) + 1 if found else None
 
 
 def guarded(route: Callable[..., Response]) -> Callable[..., Response]:

@@ -226,3 +226,20 @@ def test_a_form_whose_case_was_closed_while_it_was_typed_gives_its_text_back(cli
     assert NOT_SAVED in answer.text and "formuläret kan inte längre sparas här" in answer.text
     assert "Det du skrev sparades inte" in answer.text and minutes in answer.text
     assert latest(app, case_id).originator_version == after
+
+
+def test_a_form_kept_while_the_database_is_away_takes_any_field_name_it_was_sent(client, users, tick, app, context,
+                                                                                  settings, monkeypatch):
+    """The kept form labels a row's field by the number in its name: a name with a number of thousands of digits
+    (a hand-made request) was a 500 (Python reads no int of over 4,300 digits) where the form belongs; markup in a
+    name or a value is text."""
+    case_id, _, _, _ = a_busy_case(client, users, tick, app)
+    web, csrf = _signed(context, settings, case_id)["soc-0180"]
+    monkeypatch.setattr(context.cases, "command", _away)
+    monkeypatch.setattr(context.cases, "look", _away)
+    path, markup = f"/arenden/{case_id}/moten", '"><script>alert(1)</script>'
+    typed = {"outcomes." + "9" * 5000 + ".text": "Skolan följer upp.", markup: markup, "other_attendees": markup}
+    answer = web.post(path, data={"csrf": csrf, "form_key": "k" * 24, **typed}, follow_redirects=False)
+    assert answer.status_code == 503 and AWAY in answer.text, answer.status_code
+    assert kept_in_fields(answer.text, path, typed) == []
+    assert "<script>" not in answer.text
