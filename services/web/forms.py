@@ -179,9 +179,11 @@ def slots(f: Typed | None, group: str, kept: int, blank: int) -> range:
     no way to get a third: a plan of five rows took three saves, each a revision.)"""
     if f is None:
         return range(min(kept + blank, ROWS))
-    typed = [int(m.group(1)) for name in f.names() for m in [re.match(rf"^{group}\.(\d+)\.", name)]
+    # Sent back by the browser, so possibly by hand: short ASCII numbers only ('²' is a digit to isdigit() and int()
+    # refuses it, as it does a number of over 4,300 digits — each was a 500); anything else is no row.
+    typed = [int(m.group(1)) for name in f.names() for m in [re.match(rf"^{group}\.([0-9]{{1,6}})\.", name)]
              if m and f.get(name).strip()]
-    shown = int(f.get(SHOWN)) if f.get(SHOWN).isdigit() else 0
+    shown = int(f.get(SHOWN)) if re.fullmatch(r"[0-9]{1,6}", f.get(SHOWN)) else 0
     n = max(kept + blank, shown, max(typed, default=-1) + 1) + (1 if f.get(MORE) else 0)
     return range(min(n, ROWS))
 

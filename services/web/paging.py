@@ -20,7 +20,8 @@ class Pager:
 
 def page_number(typed: str) -> int:
     """``?sida=``: a page number from 1; anything else (a link edited by hand) is the first page."""
-    return int(typed) if typed.isdigit() and 0 < int(typed) < 1_000_000 else 1
+    # ASCII and short: '²' is a digit to isdigit() and int() refuses it, as it does a number of 4,300 digits (a 500).
+    return int(typed) if typed.isascii() and typed.isdigit() and 0 < len(typed) < 7 and int(typed) > 0 else 1
 
 
 def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
