@@ -337,7 +337,8 @@ class BodyLimit:
             return
         limit = MAX_BODY
         length = dict(scope["headers"]).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > limit:
+        # Over 19 digits no real length: int() refuses over 4,300 (a 500), so the number is not read at all.
+        if not length.isdigit() or len(length) > 19 or int(length) > limit:
             await _too_large(scope, receive, send, limit)
             return
         taken, sending = 0, _Sending(send)
