@@ -54,7 +54,7 @@ def signed_in_as(secret: bytes, user: Principal) -> str:
     for the school, with a key the same person had used for social services, was answered with social services'
     answer and not carried out.  The name and the token's expiry are not part of it: a renewed token is the same
     sign-in, and its retry is still answered.  Hashed, as the key is: the table names no one."""
-    who = json.dumps([user.subject, user.agency, sorted(r.value for r in user.roles), user.municipality])
+    who = json.dumps([user.subject, user.agency, sorted(r.value for r in user.roles), user.municipality or None])
     return "s1:" + blake2b(who.encode(), key=secret, person=b"sigill.idem.own", digest_size=24).hexdigest()
 
 

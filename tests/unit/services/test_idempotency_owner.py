@@ -43,3 +43,9 @@ def test_claims_cannot_be_shifted_between_parts():
     """A subject "a" at agency "b,c" is not subject "a,b" at agency "c"."""
     assert signed_in_as(SECRET, replace(KIM, subject="a", agency="b\nc")) != \
         signed_in_as(SECRET, replace(KIM, subject="a\nb", agency="c"))
+
+
+def test_an_empty_municipality_claim_is_no_municipality():
+    """An identity provider that sends "" one time and leaves the claim out the next still names one sign-in: a
+    retry across the two is answered (red team 2026-12-05)."""
+    assert signed_in_as(SECRET, replace(KIM, municipality="")) == signed_in_as(SECRET, replace(KIM, municipality=None))
