@@ -33,7 +33,7 @@ from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, Mast
 from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
-from services.web.forms import FIELDS, FREE_TEXT, ROWS, Typed
+from services.web.forms import FIELDS, FREE_TEXT, MORE, ROWS, Typed
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent
@@ -174,8 +174,9 @@ def database_away(error: BaseException) -> bool:
 
 
 # Fields of a sent form that are not the user's to see again as inputs: sent back unchanged, hidden.
-KEPT_HIDDEN = re.compile(r"(^|\.)(\w+_id|expected_version|rader)$")
-KEPT_LEFT_OUT = frozenset({"csrf", "form_key", "fler_rader"})
+# "Fler rader" too: sent again, the form asks for its row again rather than saving the plan half-typed.
+KEPT_HIDDEN = re.compile(r"(^|\.)(\w+_id|expected_version|rader|fler_rader)$")
+KEPT_LEFT_OUT = frozenset({"csrf", "form_key"})
 
 
 def kept_form_page(request: Request, message: str, user: Principal | None = None) -> HTMLResponse:
@@ -188,7 +189,7 @@ def kept_form_page(request: Request, message: str, user: Principal | None = None
               for i, value in enumerate(typed.getlist(name))]
     return render(request, "kept_form.html", 503, user=user, message=message, action=request.url.path,
                   fields=fields, kept_key=typed.get("form_key"), hidden=KEPT_HIDDEN,
-                  free_text=lambda name: name.rsplit(".", 1)[-1] in FREE_TEXT,
+                  free_text=lambda name: name.rsplit(".", 1)[-1] in FREE_TEXT, saves=MORE not in typed.names(),
                   row=_row_of)
 
 

@@ -274,7 +274,7 @@ T: dict[str, str] = {
                  "skickade dem: ändra om du vill och spara igen.",
     "form_gone": "Ärendet ändrades medan du skrev (se ovan), så formuläret kan inte längre sparas här. Det du"
                  " skrev finns kvar nedan: kopiera det om du vill använda det.",
-    "kept_submit": "Spara igen", "kept_row": "rad {n}", "kept_back": "Till ärendena (det du skrev sparas inte)",
+    "kept_submit": "Spara igen", "kept_submit_more": "Försök igen (sparar inget)", "kept_row": "rad {n}", "kept_back": "Till ärendena (det du skrev sparas inte)",
     "master_key_replaced": "Servern körs med en huvudnyckel som har bytts ut och kan inte läsa ärenden förrän den"
                            " startats om. Försök igen om en stund.",
     "purpose_refused": "Syftet får vara högst 500 tecken och inte innehålla styrtecken. Gå tillbaka och skriv om"

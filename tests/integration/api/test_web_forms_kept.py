@@ -192,6 +192,9 @@ def test_more_rows_asked_for_while_the_database_is_away_keeps_the_plan_as_typed(
     answer = web.post(path, data={"csrf": csrf, "fler_rader": "1", **typed}, follow_redirects=False)
     assert answer.status_code == 503 and AWAY in answer.text
     assert kept_in_fields(answer.text, path, typed) == []
+    # Sent again, it asks for the row again: it saved the plan half-typed (red team 2026-12-05), under "Spara igen".
+    assert kept_in_fields(answer.text, path, {"fler_rader": "1"}) == []
+    assert "Spara igen" not in answer.text and "Försök igen" in answer.text
 
 
 def test_a_referral_typed_is_never_logged(context, settings, monkeypatch, caplog):
