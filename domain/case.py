@@ -23,11 +23,12 @@ from domain.calendar_commands import CalendarCommands
 from domain.catalogue import Catalogue
 from domain.consent_commands import ConsentCommands
 from domain.group_commands import GroupCommands
+from domain.protection_commands import ProtectionCommands
 from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, InvalidInput, OutsideTargetGroup
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
     ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, OpenCase, Phase,
-    YoungPerson,
+    Protection, YoungPerson,
 )
 
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
@@ -38,9 +39,12 @@ def _container_copy(value: Any) -> Any:
     return type(value)(value) if type(value) in _CONTAINERS else value
 
 
-class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
+class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands, Aggregate):
     """Consent commands live in ``ConsentCommands``, the group's work in ``GroupCommands``, the
-    calendar's moments in ``CalendarCommands``."""
+    calendar's moments in ``CalendarCommands``, protected personal data in ``ProtectionCommands``."""
+
+    # Class-level too: a case restored from a snapshot taken before protection was recorded has no such attribute.
+    protection: Protection | None = None
 
     def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
                  entry_route: str, referring_agency: str, referral_date: date, summary: str,
@@ -60,6 +64,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, Aggregate):
         self.main_goal: str | None = None
         self.plan_rows: dict = {}
         self.next_meeting: date | None = None
+        self.protection = None   # skyddade personuppgifter as recorded now (ProtectionRecorded, ProtectionLifted)
         self.last_recorded_at = self.created_on
 
     def __deepcopy__(self, memo: dict) -> Case:

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.values import (
     Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase,
-    PlanParticipation, PlanRow, ScopeEntry, YoungPerson,
+    PlanParticipation, PlanRow, Protection, ScopeEntry, YoungPerson,
 )
 
 if TYPE_CHECKING:
@@ -177,6 +177,26 @@ class CaseClosed(CaseEvent):
 
     def apply_to(self, case: Case) -> None:
         case.phase = Phase.CLOSED
+
+
+class ProtectionRecorded(CaseEvent):
+    """Social services records that the young person has protected personal data (skyddade personuppgifter) of a
+    kind, from a day: a new record replaces an earlier one of another kind."""
+
+    kind: str       # domain.values.ProtectionKind
+    since: date
+
+    def apply_to(self, case: Case) -> None:
+        case.protection = Protection(self.kind, self.since)
+
+
+class ProtectionLifted(CaseEvent):
+    """The young person no longer has protected personal data, from a day."""
+
+    since: date
+
+    def apply_to(self, case: Case) -> None:
+        case.protection = None
 
 
 class CalendarPassed(CaseEvent):

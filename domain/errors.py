@@ -157,6 +157,13 @@ class OutcomeOriginNotAMember(NotAGroupMember):
     code = "outcome_origin_not_a_member"
 
 
+class ProtectionUnchanged(DomainError):
+    """Protected personal data recorded as the case already has it (the same kind), or lifted where none is
+    recorded: nothing would change, and a second identical fact would only say so again to every reader."""
+
+    code = "protection_unchanged"
+
+
 class AlreadyAGroupMember(DomainError):
     code = "already_a_group_member"
 

@@ -229,6 +229,16 @@ def _calendar(e: ev.CalendarPassed, case: Any, catalogue: Catalogue, fact: _Make
                       part=f"moment.{i}", audience=frozenset({fact.lead})) for i, m in enumerate(e.moments))
 
 
+def _protection(e: ev.ProtectionRecorded | ev.ProtectionLifted, case: Any, catalogue: Catalogue, fact: _Maker
+                ) -> tuple[Fact, ...]:
+    # The case's administration, of category `case` and origin social services, as the case's opening is: it reaches
+    # exactly those who see that the case exists, through the rules unchanged.  Lifted, the same kind says so (a
+    # reader's latest such fact is the state it is told).
+    protected = isinstance(e, ev.ProtectionRecorded)
+    return (fact("case.protected", "case", {"protected": protected, "kind": e.kind if protected else None,
+                                            "since": e.since}),)
+
+
 def _closure(e: ev.CaseClosed, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
     return (fact("case.closed", "case", {"reason": e.reason, "outcome": e.outcome}),)
 
@@ -247,5 +257,7 @@ _BUILDERS: dict[type, Callable[..., tuple[Fact, ...]]] = {
     ev.ContributionRecorded: _contribution,
     ev.FollowUpRecorded: _follow_up,
     ev.CaseClosed: _closure,
+    ev.ProtectionRecorded: _protection,
+    ev.ProtectionLifted: _protection,
     ev.CalendarPassed: _calendar,
 }

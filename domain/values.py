@@ -58,6 +58,13 @@ class ClosureReason(str, Enum):
     OTHER = "other"
 
 
+class ProtectionKind(str, Enum):
+    """Skatteverket's protections of a person's identity (skyddade personuppgifter)."""
+
+    SEKRETESSMARKERING = "sekretessmarkering"           # a secrecy mark on the population register entry
+    SKYDDAD_FOLKBOKFORING = "skyddad_folkbokforing"     # registered at another address than where the person lives
+
+
 class Phase(str, Enum):
     REFERRED = "referred"      # referral received, eligibility not yet decided
     ACCEPTED = "accepted"      # eligible; consents and group being formed
@@ -126,6 +133,14 @@ class PlanParticipation:
     young_person: bool
     guardians: tuple[str, ...] = ()
     not_taking_part_reason: str = ""   # why the young person did not take part; empty when they did
+
+
+@dataclass(frozen=True)
+class Protection:
+    """That the young person has protected personal data: of which kind, from which day."""
+
+    kind: str
+    since: date
 
 
 @dataclass(frozen=True)
