@@ -80,6 +80,8 @@ LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, not
 # A case-list row's columns as a summary names them; then ``calendar_sealed`` (``_case_list_rows``).
 SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
                    "next_consent_end", "next_calendar_moment", "plan_follow_up")
+# After ``calendar_sealed``: a process of the version before (2026-12-05) sends rows without it, read as NULL.
+LATER_SUMMARY_COLUMNS = ("protected_personal_data",)
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,8 @@ def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None], seali
                     ) -> tuple[list[tuple], list[tuple]]:
     """The case lists' rows to write, and the (agency, case) keys of those to delete (nothing left to list).
     A row's calendar per agency goes sealed, in hex (``calendar_sealed``)."""
-    rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS), _sealed_calendar(s, agency, case_id, sealing))
+    rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS), _sealed_calendar(s, agency, case_id, sealing),
+             *(getattr(s, c) for c in LATER_SUMMARY_COLUMNS))
             for (agency, case_id), s in summaries.items() if s is not None]
     return rows, [key for key, s in summaries.items() if s is None]
 

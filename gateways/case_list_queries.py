@@ -22,7 +22,7 @@ from services.ports import KeyStore
 # A case list's columns: not the calendar's per agency (the lead's row's, sealed: ``withheld_by_calendar`` reads it).
 LISTED = ", ".join("v." + c for c in ("agency", "case_id", "case_number", "phase", "next_meeting", "plan_revision",
                                        "facts", "consents_in_force", "next_consent_end", "next_calendar_moment",
-                                       "plan_follow_up"))
+                                       "plan_follow_up", "protected_personal_data"))
 
 
 class CaseListQueries:

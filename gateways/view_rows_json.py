@@ -26,16 +26,18 @@ MOVED_ON = "SGV01"  # a class of SQLSTATEs PostgreSQL does not use
 UNLIST_CASES = ("DELETE FROM {s}.view_cases v USING json_array_elements(ROWS) AS g"
                 " WHERE v.agency = g->>0 AND v.case_id = (g->>1)::uuid")
 LIST_CASES = """INSERT INTO {s}.view_cases (agency, case_id, case_number, phase, next_meeting, plan_revision, facts,
-            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up, calendar_sealed)
+            consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up, calendar_sealed,
+            protected_personal_data)
         SELECT r->>0, (r->>1)::uuid, r->>2, r->>3, (r->>4)::date, (r->>5)::int4,
             (r->>6)::int4, (r->>7)::int4, (r->>8)::date, (r->>9)::timestamptz, nullif((r->10)::jsonb, 'null'),
-            CASE WHEN json_typeof(r->11) = 'string' THEN decode(r->>11, 'hex') END
+            CASE WHEN json_typeof(r->11) = 'string' THEN decode(r->>11, 'hex') END, nullif((r->12)::jsonb, 'null')
         FROM json_array_elements(ROWS) AS r
         ON CONFLICT (agency, case_id) DO UPDATE SET case_number = excluded.case_number, phase = excluded.phase,
             next_meeting = excluded.next_meeting, plan_revision = excluded.plan_revision, facts = excluded.facts,
             consents_in_force = excluded.consents_in_force, next_consent_end = excluded.next_consent_end,
             next_calendar_moment = excluded.next_calendar_moment, plan_follow_up = excluded.plan_follow_up,
-            calendar_sealed = excluded.calendar_sealed, calendar_by_agency = NULL"""
+            calendar_sealed = excluded.calendar_sealed, calendar_by_agency = NULL,
+            protected_personal_data = excluded.protected_personal_data"""
 
 # Formatted with {s} (the schema) and {tracking} (the views' single-row tracking table); nothing else in it
 # may hold braces.  Rows: facts as ``FACT_TYPES``, log rows as ``LOG_TYPES`` less their feed and number.

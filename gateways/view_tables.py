@@ -49,6 +49,9 @@ TABLES = [
     # until the case changes or the views are rebuilt); it stays, NULL, for a process of the version before.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_sealed bytea",
     "UPDATE {s}.view_cases SET calendar_by_agency = NULL WHERE calendar_by_agency IS NOT NULL",
+    # Skyddade personuppgifter as the row's agency sees them ({kind, since}: CaseSummary.protected_personal_data),
+    # since 2026-12-05; NULL in rows written before, when no case could have it.
+    "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS protected_personal_data jsonb",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",

@@ -95,3 +95,13 @@ def own_contributions(facts: Sequence[VisibleFact]) -> list[VisibleFact]:
     recorded in its name: that reached it under consent, as another's information)."""
     return [f for f in timeline(facts)
             if f.basis.kind == "origin" and f.kind in ("contribution", "follow_up", "meeting.outcome")]
+
+
+def protected_personal_data(facts: Iterable[Any]) -> dict[str, Any] | None:
+    """Whether the young person has protected personal data, as the facts seen tell it (anything with ``kind``,
+    ``version`` and ``content``): ``{"kind", "since"}`` of the latest `case.protected` fact seen, None when that
+    one lifted it or none is seen.  Only from what the reader may see: a reader not told is told nothing here."""
+    latest = max((f for f in facts if f.kind == "case.protected"), key=lambda f: f.version, default=None)
+    if latest is None or not latest.content["protected"]:
+        return None
+    return {"kind": latest.content["kind"], "since": latest.content["since"]}

@@ -21,6 +21,7 @@ from domain.disclosure import VisibilityChange
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from domain.visibility import CaseVisibility
+from projections.agency_queries import protected_personal_data
 
 NAME = "agency_views"
 CACHE_SIZE = 5_000
@@ -48,6 +49,9 @@ class CaseSummary:
     # The current plan's rows this agency sees, counted by their latest follow-up's status (of the follow-ups it
     # sees; "none": not followed up yet), e.g. {"achieved": 1, "none": 1}; None without a plan row to see.
     plan_follow_up: dict[str, int] | None = None
+    # Skyddade personuppgifter as the agency sees them (``agency_queries.protected_personal_data``): {kind, since}
+    # or None.  Lists are read over shoulders: a list shows a protected case by its number and a marker.
+    protected_personal_data: dict[str, Any] | None = None
 
 
 @dataclass
@@ -182,7 +186,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
         phase=phase_of_kinds(by_kind, in_the_group=agency != lead),
         next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
         plan_revision=max(plans) if plans else None, facts=len(visible),
-        plan_follow_up=_plan_follow_up(by_kind))
+        plan_follow_up=_plan_follow_up(by_kind), protected_personal_data=protected_personal_data(visible))
     if agency != lead:
         return summary
     at = tracker.last_at

@@ -153,6 +153,11 @@ class CaseApplication(Application[UUID]):
         """Close the case with a reason and an outcome."""
         return self._change(case_id, expected_version, self._decision("close_case", by, closure))
 
+    def record_protection(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                          **protection: Any) -> CommandResult:
+        """Record that the young person has protected personal data, or no longer has."""
+        return self._change(case_id, expected_version, self._decision("record_protection", by, protection))
+
     def note_calendar(self, case_id: UUID) -> CommandResult:
         """Record the calendar moments that passed since the case's latest event (the value: how many)."""
         return self._change(case_id, None, lambda c, at: c.note_calendar(at=at, catalogue=self.catalogue))

@@ -118,7 +118,7 @@ KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktu
          "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
          "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
          "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
-         "follow_up": "uppföljning", "case.closed": "avslut", "calendar": "kalender", "consent.granted": "samtycke",
+         "follow_up": "uppföljning", "case.closed": "avslut", "case.protected": "skyddade personuppgifter", "calendar": "kalender", "consent.granted": "samtycke",
          "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
 
 
@@ -341,6 +341,18 @@ def _despite(cases: Any) -> str:
         numbers)
 
 
+# Skatteverket's protections of a person's identity (domain.values.ProtectionKind), as the web and the logs say them.
+PROTECTION_KINDS = {"sekretessmarkering": "sekretessmarkering", "skyddad_folkbokforing": "skyddad folkbokföring"}
+
+
+def _protection(content: Mapping[str, Any]) -> str:
+    """A `case.protected` fact: recorded (with its kind) or lifted, from its day."""
+    if not content["protected"]:
+        return f"Skyddade personuppgifter upphörde från {content['since']}"
+    kind = PROTECTION_KINDS.get(content["kind"], content["kind"])
+    return f"Skyddade personuppgifter ({kind}) från {content['since']}"
+
+
 def _masked(personnummer: str) -> str:
     return personnummer[:9] + "****"
 
@@ -373,6 +385,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
     "follow_up": _follow_up,
     "calendar": lambda c, cat: _calendar_moment(c),
+    "case.protected": lambda c, cat: _protection(c),
     "case.closed": lambda c, cat: f"Ärendet avslutat ({CLOSURE_REASONS.get(c['reason'], c['reason']).lower()}):"
                                   f" {c['outcome']}",
 }

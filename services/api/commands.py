@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
-from domain.values import Outcome, ScopeEntry
+from domain.values import Outcome, ProtectionKind, ScopeEntry
 
 Short = Field(min_length=1, max_length=200)
 Text = Field(min_length=1, max_length=4000)
@@ -244,3 +244,13 @@ class Closure(Command):
         "reason": "goals_met", "outcome": "Målen i planen är nådda."}]})
     reason: ClosureReason
     outcome: str = Text
+
+
+class Protection(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [
+        {"protected": True, "kind": "skyddad_folkbokforing", "since": "2026-02-10"}, {"protected": False}]})
+    protected: StrictBool = Field(description="true: the young person has protected personal data (skyddade"
+                                              " personuppgifter) of `kind`; false: no longer has")
+    kind: ProtectionKind | None = Field(default=None, description="sekretessmarkering or skyddad_folkbokforing;"
+                                                                  " required with protected true, left out with false")
+    since: date | None = Field(default=None, description="from which day (not in the future); left out: today")

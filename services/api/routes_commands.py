@@ -159,3 +159,10 @@ async def record_follow_up(writer: Writer, case_id: CaseId, body: c.FollowUp) ->
 async def close_case(writer: Writer, case_id: CaseId, body: c.Closure) -> JSONResponse:
     """Close the case with a reason and an outcome (social services)."""
     return await _run(writer, "close_case", case_id, body)
+
+
+@router.post("/{case_id}/protection", response_model=Written, responses=ERRORS)
+async def record_protection(writer: Writer, case_id: CaseId, body: c.Protection) -> JSONResponse:
+    """Record that the young person has protected personal data (skyddade personuppgifter), or no longer has
+    (social services); it changes nothing of who sees what."""
+    return await _run(writer, "record_protection", case_id, body)

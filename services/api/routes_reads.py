@@ -73,7 +73,8 @@ async def timeline(reader: Reader, case_id: CaseId) -> Response:
     ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "timeline", purpose)
     return await _answer(ctx, user, look, "timeline", lambda: v.CaseView(
-        case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look)))))
+        case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look))),
+        protected_personal_data=q.protected_personal_data(d.fact for d in look.disclosures)))
 
 
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
@@ -115,7 +116,8 @@ async def own_contributions(reader: Reader, case_id: CaseId) -> Response:
     look = await ctx.cases.look_async(user, case_id, "contributions", purpose)
     return await _answer(ctx, user, look, "contributions", lambda: v.CaseView(
         case_id=case_id, version=look.version,
-        facts=_facts(ctx, look, q.own_contributions(_seen(look)))))  # type: ignore[arg-type]
+        facts=_facts(ctx, look, q.own_contributions(_seen(look))),  # type: ignore[arg-type]
+        protected_personal_data=q.protected_personal_data(d.fact for d in look.disclosures)))
 
 
 Recipient = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",

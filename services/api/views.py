@@ -88,10 +88,23 @@ class PlanWritten(Written):
                                                    " revision is saved all the same (social services only)")
 
 
+class ProtectedPersonalData(BaseModel):
+    """Skyddade personuppgifter: the young person's identity is protected (Skatteverket)."""
+
+    kind: Literal["sekretessmarkering", "skyddad_folkbokforing"]
+    since: date = Field(description="from which day, as social services recorded it")
+
+
+PROTECTED_NOTE = ("the young person has protected personal data (skyddade personuppgifter), as far as the facts you"
+                  " see tell (the fact case.protected, category case); null: none recorded, lifted, or not yours to"
+                  " see. Nothing of who sees what changes with it: apply your own protected-identity handling")
+
+
 class CaseView(BaseModel):
     case_id: UUID
     version: int = Field(description="your version: the number of the case's events you can see")
     facts: list[VisibleFactOut]
+    protected_personal_data: ProtectedPersonalData | None = Field(default=None, description=PROTECTED_NOTE)
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -148,6 +161,7 @@ class CaseListItem(BaseModel):
     facts: int
     consents_in_force: int | None = None
     next_consent_end: date | None = None
+    protected_personal_data: ProtectedPersonalData | None = Field(default=None, description=PROTECTED_NOTE)
 
 
 class CaseList(BaseModel):
