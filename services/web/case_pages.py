@@ -26,12 +26,12 @@ log = logging.getLogger("sigill.web")
 # Social services records contributions too: its own information, and what a law lets it tell another agency
 # (OSL 10 kap. 18 a §: the police, about someone under 21), which the API took and the web had no page for.
 LEAD_TABS = ("", "beslut", "vardnadshavare", "samtycken", "grupp", "plan", "moten", "uppfoljning", "uppgift",
-             "avslut", "registerutdrag")
+             "avslut", "skydd", "registerutdrag")
 MEMBER_TABS = ("", "plan", "moten", "uppfoljning", "uppgift")
 TAB_TEXTS = {"": "tab_overview", "beslut": "tab_eligibility", "vardnadshavare": "tab_guardians",
              "samtycken": "tab_consents", "grupp": "tab_group", "plan": "tab_plan", "moten": "tab_meetings",
              "uppfoljning": "tab_followups", "uppgift": "tab_contribution", "avslut": "tab_closure",
-             "registerutdrag": "tab_extract"}
+             "skydd": "tab_protection", "registerutdrag": "tab_extract"}
 
 
 def service(request: Request) -> Any:

@@ -317,3 +317,21 @@ def follow_up(f: Typed) -> Parsed:
 def closure(f: Typed) -> Parsed:
     return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"), "expected_version": f.text("expected_version")},
                   choices=("reason",))
+
+
+class _ProtectionParsed(Parsed):
+    """The protection form has one select (``kind``) for the state, so an error at ``protected`` is said there."""
+
+    def key(self, path: str) -> str:
+        return "kind" if field_key(path) == "protected" else super().key(path)
+
+
+NOT_PROTECTED = "none"   # the protection form's choice for "no protected personal data"
+
+
+def protection(f: Typed) -> Parsed:
+    kind = f.text("kind")
+    return _ProtectionParsed({"protected": None if kind is None else kind != NOT_PROTECTED,
+                              "kind": None if kind in (None, NOT_PROTECTED) else kind,
+                              "since": f.text("since"), "expected_version": f.text("expected_version")},
+                             choices=("kind",))

@@ -1,4 +1,5 @@
-"""Social services administers a case: eligibility, guardians, consents, the group, closure."""
+"""Social services administers a case: eligibility, guardians, consents, the group, closure, protected personal
+data."""
 
 from __future__ import annotations
 
@@ -229,3 +230,30 @@ def close_case(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
     return submit(request, user, uuid, typed, "close_case", c.Closure, forms.closure(typed), f"/arenden/{uuid}",
                   lambda t, e, s: _closure(request, user, uuid, t, e, s))
+
+
+# -- protected personal data ------------------------------------------------------------------------------------
+
+
+def _protection(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
+                errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    seen = look(request, user, case_id, "protection", lead_only=True)
+    require_lead(seen)
+    typed = (typed or Typed()).with_defaults({"since": today(request)})
+    kinds = [*texts.PROTECTION_KINDS.items(), (forms.NOT_PROTECTED, texts.T["protection_status_none"])]
+    return show(request, user, seen, "skydd", "protection.html", status, typed=typed, errors=errors or {},
+                now=case_now(request, seen), kinds=kinds)
+
+
+@router.get("/arenden/{case_id}/skydd")
+@guarded
+def protection_page(request: Request, case_id: str) -> Response:
+    return _protection(request, session.principal(request), case_uuid(case_id))
+
+
+@router.post("/arenden/{case_id}/skydd")
+@guarded
+def record_protection(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "record_protection", c.Protection, forms.protection(typed),
+                  f"/arenden/{uuid}/skydd", lambda t, e, s: _protection(request, user, uuid, t, e, s))

@@ -74,7 +74,21 @@ T: dict[str, str] = {
     "tab_overview": "Tidslinje", "tab_eligibility": "Beslut", "tab_guardians": "Vårdnadshavare",
     "tab_consents": "Samtycken", "tab_group": "Gruppen", "tab_plan": "Åtgärdsplan", "tab_meetings": "Möten",
     "tab_followups": "Uppföljning", "tab_contribution": "Lämna uppgift", "tab_closure": "Avslut",
-    "tab_extract": "Loggutdrag",
+    "tab_extract": "Loggutdrag", "tab_protection": "Skyddade personuppgifter",
+    # Skyddade personuppgifter (Skatteverket's sekretessmarkering or skyddad folkbokföring): the banner on every page
+    # of a case whose reader sees the fact case.protected, the case lists' marker, the lead's form.
+    "protected_banner": "Skyddade personuppgifter ({kind}). Den unges uppgifter får inte lämnas ut utan särskild"
+                        " sekretessprövning – uppge aldrig adress eller vistelseort.",
+    "protected_banner_since": "Registrerat från {since}.",
+    "protected_marker": "Skyddade personuppgifter",
+    "protection_title": "Skyddade personuppgifter",
+    "protection_intro": "Registrera om den unge har skyddade personuppgifter hos Skatteverket (sekretessmarkering"
+                        " eller skyddad folkbokföring). Alla som ser att ärendet finns ser markeringen; vem som ser"
+                        " vad ändras inte. Sigill sparar ingen adress – markeringen gäller det ni säger och lämnar ut"
+                        " utanför Sigill.",
+    "protection_now": "Nu registrerat:", "protection_none": "Inga skyddade personuppgifter är registrerade.",
+    "protection_submit": "Spara",
+    "protection_status_none": "Inga skyddade personuppgifter (ta bort markeringen)",
     "timeline_title": "Tidslinje – det ni får se", "timeline_none": "Inget att visa.",
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
@@ -316,6 +330,7 @@ LABELS: dict[str, str] = {
     "category": "Kategori", "text": "Uppgift", "legal_basis": "Lagstöd (om annat än samtycke)",
     "row_id": "Planrad", "status": "Status", "note": "Kommentar", "outcome": "Utfall",
     "expected_version": "Version",
+    "kind": "Skyddade personuppgifter", "since": "Gäller från",
 }
 
 # What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).
@@ -338,6 +353,7 @@ SAVED: dict[str, str] = {
     "record_follow_up": "Uppföljningen är sparad.",
     "record_contribution": "Uppgiften är sparad.",
     "close_case": "Avslutet är registrerat.",
+    "record_protection": "Uppgiften om skyddade personuppgifter är sparad.",
 }
 # A decision that the young person is not eligible leads to the closure, not to consents.
 SAVED_DECLINED = ("Beslutet om aktualitet är sparat: den unge är inte aktuell. Nästa steg är att avsluta ärendet"
@@ -357,6 +373,7 @@ CONSENT_FORMS = {"written": "Skriftligt", "oral_documented": "Muntligt, dokument
 FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achieved": "Uppnått",
                       "not_achieved": "Inte uppnått"}
 CLOSURE_REASONS = presentation.CLOSURE_REASONS
+PROTECTION_KINDS = presentation.PROTECTION_KINDS
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)"}
@@ -366,7 +383,7 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
-         "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet",
+         "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet", "protection": "skyddade personuppgifter",
          "extract": "loggutdraget", "extract.guardian": "loggutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
@@ -474,6 +491,7 @@ DOMAIN_ERRORS = {
     "narrowing_ends_before_its_day": "En begränsning kan inte sluta före i dag: det som lämnats ut hittills står"
                                      " kvar. Återkalla samtycket för att avsluta det nu.",
     "already_a_group_member": "Aktören är redan med i gruppen.",
+    "protection_unchanged": "Det är redan registrerat så: inget ändrades.",
     "not_a_group_member": "Aktören är inte med i gruppen.",
     "responsible_not_a_member": "Aktören är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
                                 " den i gruppen först, eller ta bort den som ansvarig.",
@@ -514,6 +532,9 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("no guardian with this id", "Ingen sådan vårdnadshavare finns registrerad i ärendet."),
     ("must not be empty", "Fältet måste fyllas i."), ("is longer than", "Texten är för lång."),
     ("must be one of", "Välj ett av alternativen."),
+    ("kind is required", "Välj vilket slags skyddade personuppgifter den unge har."),
+    ("leave kind out", "Välj inget slag när markeringen tas bort."),
+    ("before the protection began", "Datumet ligger före dagen då skyddet registrerades."),
     ("before the referral date", "Beslutet kan inte vara fattat före datumet för aktualiseringen."),
     ("before", "Datumet ligger före startdatumet."),
     ("may only be responsible", "Aktören får bara vara ansvarig för rader i sin egen kategori "

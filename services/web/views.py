@@ -16,6 +16,7 @@ from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.facts import Fact, fact_order
+from projections.agency_queries import protected_personal_data
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
 from services.presentation import (PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents,
@@ -87,6 +88,9 @@ class Head:
     # "referred" or "declined": the group, the plan and meetings need an accepted eligibility decision, so their
     # forms are not offered (they were, and refused only once typed: "Den unge är inte bedömd som aktuell ännu").
     waiting: str | None = None
+    # Skyddade personuppgifter as the reader sees them ({kind, since}: ``agency_queries.protected_personal_data``):
+    # every page of the case shows a banner; None when none is recorded or the reader may not see it.
+    protection: dict[str, Any] | None = None
 
 
 # The phases a member's list can show: it is in the group only of a case found eligible, decided once (a member's
@@ -103,7 +107,8 @@ def head(disclosures: Sequence[Disclosure], place: Place) -> Head:
     # Social services only: a member is in the group, so the case was found eligible (its phase says so, though the
     # decision, an assessment, is no fact it sees: ``phase_of_kinds``).
     return Head(number, PHASES.get(phase or "", None), phase == "closed", last,
-                phase if place is Place.LEAD and phase in ("referred", "declined") else None)
+                phase if place is Place.LEAD and phase in ("referred", "declined") else None,
+                protected_personal_data(d.fact for d in disclosures))
 
 
 def phase_of(disclosures: Sequence[Disclosure], *, in_the_group: bool = False) -> str | None:

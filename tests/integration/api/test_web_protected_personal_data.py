@@ -1,0 +1,84 @@
+"""Skyddade personuppgifter in the web client: social services records and removes them on the tab *Skyddade
+personuppgifter*; every page of the case shows a banner (role=alert) to whoever sees the fact; the case lists show a
+protected case by its number and a marker."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+
+BANNER = "Skyddade personuppgifter (skyddad folkbokföring). Den unges uppgifter får inte lämnas ut utan särskild"
+
+
+def _hidden(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
+def _send(web, case_id: str, **fields) -> object:
+    hidden = _hidden(web.get(f"/arenden/{case_id}/skydd").text)
+    return web.post(f"/arenden/{case_id}/skydd", follow_redirects=False, data={
+        "csrf": hidden["csrf"], "form_key": hidden["form_key"], "expected_version": hidden["expected_version"],
+        **fields})
+
+
+def test_social_services_records_it_and_every_page_of_the_case_says_so(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["crime"]})
+    social = web_as(context, settings, "soc-0180")
+    assert BANNER not in social.get(f"/arenden/{case_id}").text
+    saved = _send(social, case_id, kind="skyddad_folkbokforing", since="2026-02-02")
+    assert saved.status_code == 303, saved.text
+    for tab in ("", "/plan", "/samtycken", "/skydd", "/avslut"):
+        page = social.get(f"/arenden/{case_id}{tab}").text
+        assert 'role="alert" id="protected-banner"' in page and BANNER in page, tab
+        assert "uppge aldrig adress eller vistelseort" in page
+    school = web_as(context, settings, "skola")
+    assert BANNER in school.get(f"/arenden/{case_id}").text and BANNER in school.get(f"/arenden/{case_id}/plan").text
+    police = web_as(context, settings, "polis")   # in the group, its consent `crime` only: it does not see the case
+    page = police.get(f"/arenden/{case_id}").text
+    assert "protected-banner" not in page and "Skyddade personuppgifter" not in page
+
+
+def test_the_lists_show_the_marker_and_no_name(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    ok(client.post(f"/api/v1/cases/{case_id}/protection", headers=users.social,
+                   json={"protected": True, "kind": "sekretessmarkering"}))
+    for web in (social, web_as(context, settings, "skola")):
+        listing = web.get("/arenden").text
+        row = next(r for r in listing.split("<tr>") if case_id in r)
+        assert 'class="marker protected">Skyddade personuppgifter<' in row and "Peter" not in listing
+    # The case page still names the young person to a reader who may see the subject.
+    assert "Peter Exempel" in social.get(f"/arenden/{case_id}").text
+
+
+def test_removing_it_takes_the_banner_away(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    assert _send(social, case_id, kind="skyddad_folkbokforing", since="2026-02-02").status_code == 303
+    tick()
+    removed = _send(social, case_id, kind="none", since="2026-02-02")
+    assert removed.status_code == 303, removed.text
+    page = social.get(f"/arenden/{case_id}/skydd").text
+    assert "protected-banner" not in page and "Inga skyddade personuppgifter är registrerade." in page
+
+
+def test_refused_forms_say_why_at_the_select(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    blank = _send(social, case_id, kind="", since="2026-02-02")
+    assert blank.status_code == 422 and 'id="f-kind-error"' in blank.text
+    nothing_to_remove = _send(social, case_id, kind="none", since="2026-02-02")
+    assert nothing_to_remove.status_code == 422 and "Det är redan registrerat så: inget ändrades." in nothing_to_remove.text
+    assert _send(social, case_id, kind="sekretessmarkering", since="2026-02-02").status_code == 303
+    tick()
+    again = _send(social, case_id, kind="sekretessmarkering", since="2026-02-02")
+    assert again.status_code == 422 and "Det är redan registrerat så" in again.text
+
+
+def test_a_member_has_no_such_tab(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    school = web_as(context, settings, "skola")
+    assert f"/arenden/{case_id}/skydd" not in school.get(f"/arenden/{case_id}").text
+    assert school.get(f"/arenden/{case_id}/skydd").status_code == 403
