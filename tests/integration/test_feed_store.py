@@ -273,7 +273,7 @@ def test_every_message_fits_the_published_json_schema(app, runner):
 def every_kind_of_fact(app, midway: Callable[[], None]) -> None:
     """A case with every kind of fact domain/facts.py makes, for members (school, BUP) and social services: a
     duplicate confirmed, consents granted, narrowed and withdrawn, a plan, a meeting with every part, contributions,
-    a follow-up, a member leaving, a calendar moment and the closure.  ``midway`` is called before the ends (after
+    a follow-up, protected personal data recorded and lifted, a member leaving, a calendar moment and the closure.  ``midway`` is called before the ends (after
     them a member no longer sees what it saw)."""
     first, _ = open_case(app)
     app.clock.advance(timedelta(minutes=1))
@@ -301,6 +301,8 @@ def every_kind_of_fact(app, midway: Callable[[], None]) -> None:
     app.record_contribution(case_id, by=POLICE, category="crime", text="Snatteri.", legal_basis="lul6")
     row = next(r for r in app.get_case(case_id).plan_rows.values() if r.area == "Skola")
     app.record_follow_up(case_id, by=SCHOOL, row_id=row.row_id, status="partly", note="Bättre.")
+    app.record_protection(case_id, by=SOCIAL, protected=True, kind="skyddad_folkbokforing", since=date(2026, 2, 3))
+    app.record_protection(case_id, by=SOCIAL, protected=False)
     midway()
     app.narrow_consent(case_id, by=SOCIAL, consent_id=consents[YOUNG_PERSON], consenter=YOUNG_PERSON,
                        scope=(ScopeEntry("skola", ("case", "school", "assessment", "health")), scope[1]),
