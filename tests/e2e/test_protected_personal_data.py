@@ -1,0 +1,48 @@
+"""Skyddade personuppgifter in the browser: social services records them on the case, every page of the case shows
+the banner (an alert) to each reader who sees that the case exists, and the case lists show the case by number and
+marker only."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e import seed, ui
+
+BANNER = ("Skyddade personuppgifter (sekretessmarkering). Den unges uppgifter får inte lämnas ut utan särskild"
+          " sekretessprövning – uppge aldrig adress eller vistelseort.")
+
+
+def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(server, open_browser, screenshot):
+    group = seed.school_and_police_group(server.context.cases)
+    case_id = str(group.case_id)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, case_id, "skydd")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_label("Skyddade personuppgifter").select_option("sekretessmarkering")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("#saved")).to_contain_text("skyddade personuppgifter är sparad")
+    for slug in ("", "plan", "samtycken", "avslut"):
+        ui.tab(page, case_id, slug)
+        expect(page.get_by_role("alert")).to_contain_text(BANNER)
+    ui.tab(page, case_id)
+    expect(page.locator("table.facts")).to_contain_text("Test Exempelsson")   # the case page still names the subject
+    screenshot(page, "20-skyddade-personuppgifter")
+
+    page.goto("/arenden")
+    row = page.locator("table.list tr", has_text=group.case_number)
+    expect(row.locator(".marker.protected")).to_have_text("Skyddade personuppgifter")
+    expect(page.locator("main")).not_to_contain_text("Exempelsson")
+
+    school = open_browser()   # the school's consents cover `case`: it is told, on every page and in its list
+    ui.sign_in(school, ui.SCHOOL)
+    expect(school.locator("table.list tr", has_text=group.case_number).locator(".marker.protected")).to_have_count(1)
+    for slug in ("", "plan", "moten"):
+        ui.tab(school, case_id, slug)
+        expect(school.get_by_role("alert")).to_contain_text(BANNER)
+
+    ui.tab(page, case_id, "skydd")   # removed: the banner goes
+    page.get_by_label("Skyddade personuppgifter").select_option("none")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("#protection-now")).to_contain_text("Inga skyddade personuppgifter är registrerade.")
+    expect(page.locator("#protected-banner")).to_have_count(0)
