@@ -39,6 +39,8 @@ steps = st.one_of(
     # A plan row naming agencies (rules version 5: each reader is shown only those it may know take part).
     st.tuples(st.just("plan"), st.sampled_from(["Skola", "Hälsa", "Fritid"]), st.sets(st.sampled_from(OTHERS)),
               gaps),
+    # Skyddade personuppgifter recorded (of a kind) or lifted (None): a `case` fact of the lead's administration.
+    st.tuples(st.just("protect"), st.sampled_from(["sekretessmarkering", "skyddad_folkbokforing", None]), gaps),
     # Closure, in about one history of four: every later step is refused (a closed case takes nothing more).
     st.tuples(st.just("close"), st.integers(0, 3), gaps),
 )
@@ -109,6 +111,8 @@ def _apply(story: CaseStory, step: tuple) -> None:
 
         row = PlanRowDraft(step[1], "Mål", "Så", "Någon", _among_members(case, step[2]))
         case.revise_plan(main_goal="Mål", rows=[row], by=SOCIAL, at=at, catalogue=CATALOGUE)
+    elif step[0] == "protect":
+        case.record_protection(protected=step[1] is not None, kind=step[1], by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "close" and step[1] == 0:
         case.close(reason="other", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
@@ -479,3 +483,17 @@ def test_what_social_services_is_consented_to_changes_nothing_another_agency_see
     theirs = _twin_story(person, joined, plan, STAND_IN)
     assert len(ours.events) == len(theirs.events)
     assert _members_log(ours) == _members_log(theirs)
+
+
+@common
+@given(histories())
+def test_protected_personal_data_reaches_exactly_those_who_see_that_the_case_exists(story):
+    """`case.protected` is the lead's `case` administration, as `case.opened` is: at every moment an agency sees the
+    one exactly when it sees the other (once recorded) — the judge, unchanged, decides both alike."""
+    for at in _probe_times(story):
+        for agency in AGENCIES:
+            kinds = {d.fact.kind for d in disclosures_at(story.events, agency, at, CATALOGUE)}
+            if "case.protected" in kinds:
+                assert "case.opened" in kinds
+            elif any(e.timestamp <= at and type(e).__name__.startswith("Protection") for e in story.events):
+                assert "case.opened" not in kinds
