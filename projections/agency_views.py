@@ -186,7 +186,7 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
         phase=phase_of_kinds(by_kind, in_the_group=agency != lead),
         next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
         plan_revision=max(plans) if plans else None, facts=len(visible),
-        plan_follow_up=_plan_follow_up(by_kind), protected_personal_data=protected_personal_data(visible))
+        plan_follow_up=_plan_follow_up(by_kind), protected_personal_data=protected_personal_data(by_kind.get("case.protected", ())))
     if agency != lead:
         return summary
     at = tracker.last_at
