@@ -341,9 +341,15 @@ def test_the_asyncapi_examples_fit_the_schema_too():
     document = yaml.safe_load((SCHEMA_DIR / "asyncapi.yaml").read_text())
     assert document["asyncapi"].startswith("3.")
     body, headers = schema_validators()
-    for example in document["components"]["messages"]["disclosure"]["examples"]:
+    examples = document["components"]["messages"]["disclosure"]["examples"]
+    for example in examples:
         body.validate(json.loads(json.dumps(example["payload"])))
         headers.validate(example["headers"])
+        assert example["headers"]["event_id"] == example["payload"]["event_id"]
+        kind = example["payload"]["kind"]
+        assert example["headers"]["type"] == f"{kind or 'withheld'}/{example['payload']['change']}"
+    # The kind an integrator must act on, not just store (its own protected-identity handling), has an example.
+    assert "case.protected" in {e["payload"]["kind"] for e in examples}
 
 
 def test_a_database_built_before_feeds_were_numbered_is_numbered_when_a_process_starts(app, runner, settings,
