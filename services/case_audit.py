@@ -16,6 +16,7 @@ from domain.disclosure import VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.judge import Disclosure
+from projections.agency_queries import protected_personal_data
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
@@ -53,6 +54,15 @@ class CaseAudit:
         disclosures = self.app.view(case_id, agency, at)
         self._log(p, case_id, f"audit.replay:{agency}@{at.isoformat()}", purpose)
         return disclosures
+
+    def audit_protection(self: CaseService, p: Principal, case_id: UUID, at: datetime | None = None
+                         ) -> dict[str, Any] | None:
+        """Skyddade personuppgifter as recorded by ``at`` (default: now), whoever was told — ``{kind, since}`` or
+        None: the head of an auditor's page of the case, and of its replay at ``at``.  Not logged on its own: it says
+        no more than the auditor's case list does with its marker (``audit.case_list``), and the page's own read is
+        logged as what it shows."""
+        check_auditor(p)
+        return protected_personal_data(self.app.replay(case_id, at).facts)
 
     def audit_disclosures(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
                           purpose: str = "") -> tuple[VisibilityChange, ...]:

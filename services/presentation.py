@@ -348,9 +348,16 @@ PROTECTION_KINDS = {"sekretessmarkering": "sekretessmarkering", "skyddad_folkbok
 def _protection(content: Mapping[str, Any]) -> str:
     """A `case.protected` fact: recorded (with its kind) or lifted, from its day."""
     if not content["protected"]:
-        return f"Skyddade personuppgifter upphörde från {content['since']}"
+        return f"Skyddade personuppgifter upphörde att gälla {content['since']}"
     kind = PROTECTION_KINDS.get(content["kind"], content["kind"])
     return f"Skyddade personuppgifter ({kind}) från {content['since']}"
+
+
+def protection_history(facts: Iterable[Fact], when: Callable[[datetime], str]) -> list[str]:
+    """Every `case.protected` fact of a case, in order, as an auditor's report lists them: what was recorded, from
+    which day, and when it was recorded (``when`` says the time; the day it holds from may be earlier)."""
+    return [f"{_protection(f.content)} (registrerat {when(f.recorded_at)})"
+            for f in sorted((f for f in facts if f.kind == "case.protected"), key=fact_order)]
 
 
 def _masked(personnummer: str) -> str:

@@ -17,9 +17,10 @@ from domain.calendar import STOCKHOLM, local_date
 from domain.values import YOUNG_PERSON
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import (CHANGES, PHASES, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
+from services.presentation import (CHANGES, PHASES, PROTECTION_KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
                                    describe_basis, describe_cause, describe_for_auditor, describe_logged, known_at,
-                                   plan_rows, readable)
+                                   plan_rows, protection_history, readable)
+from projections.agency_queries import protected_personal_data
 from services.stored_log import ReplacedLog
 
 STYLE = """
@@ -85,7 +86,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
 ärende-id {case_id} · rapporten skapad {_when(generated_at)}</p>
-<p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
+{_protection(facts)}<p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
 <h2>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de är nu; historiken visar vad samtycket först omfattade och varje
@@ -109,6 +110,19 @@ gällde till dess.</p>
 {_replaced(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
 </body></html>
 """
+
+
+def _protection(facts: Sequence[Any]) -> str:
+    """The report's head on skyddade personuppgifter, for a case that ever had them: the state now, and every
+    recording and end (a disclosure is judged by whether the young person was protected then)."""
+    history = protection_history(facts, _when)
+    if not history:
+        return ""
+    now = protected_personal_data(facts)
+    state = (f"{escape(PROTECTION_KINDS.get(now['kind'], now['kind']))} nu, gäller från {now['since']}" if now else
+             "inga registrerade nu")
+    return (f"<p{' class=bad' if now else ''} id=protected>Skyddade personuppgifter: {state}.</p>"
+            f"<ul id=protected-history>{''.join(f'<li>{escape(line)}</li>' for line in history)}</ul>\n")
 
 
 def _replaced(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,

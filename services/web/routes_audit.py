@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.calendar import STOCKHOLM
 from domain.facts import as_shown
+from projections.agency_queries import protected_personal_data
 from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_unit, typed_moment
 from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
@@ -124,16 +125,22 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if at is None:
             errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
                 "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
+    protection_at, protection_told = None, False
     if myndighet in agencies and at is not None and not errors:
         seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid)))
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
         # As the command line says it: "Inget att visa." alone did not tell a moment before the case, or to come.
         notes = replay_notes(cases.app.get_case(uuid).created_on, at, cases.app.clock.now())
+        # Skyddade personuppgifter as recorded at the moment, and whether the agency was told (the marker among
+        # what it saw): an auditor asks both of a disclosure to someone who should have been careful.
+        protection_at = cases.audit_protection(user, uuid, at)
+        protection_told = protected_personal_data(d.fact for d in seen) is not None
     number = _number(cases, user, uuid)
     return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
                   number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors, notes=notes,
-                  now=_form_now(cases.app.clock.now()))
+                  now=_form_now(cases.app.clock.now()), protection_now=cases.audit_protection(user, uuid),
+                  protection_at=protection_at, protection_told=protection_told)
 
 
 def _numbers(cases, user, records: list) -> dict[str, str]:  # noqa: ANN001
@@ -197,6 +204,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
             for c, handle in zip(changes, handles)]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "", agreement=read.agreement,
+                  protection_now=cases.audit_protection(user, uuid),
                   replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
 
 

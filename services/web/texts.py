@@ -79,7 +79,13 @@ T: dict[str, str] = {
     # of a case whose reader sees the fact case.protected, the case lists' marker, the lead's form.
     "protected_banner": "Skyddade personuppgifter ({kind}). Den unges uppgifter får inte lämnas ut utan särskild"
                         " sekretessprövning – uppge aldrig adress eller vistelseort.",
-    "protected_banner_since": "Registrerat från {since}.",
+    "protected_banner_since": "Gäller från {since}.",
+    # The auditors' pages of a case: the state now (every page's head) and, on a replay, as recorded at its moment.
+    "audit_protected_now": "Den unge har skyddade personuppgifter ({kind}), gäller från {since}.",
+    "audit_protected_at": "Vid tidpunkten hade den unge skyddade personuppgifter ({kind}), gällande från {since}.",
+    "audit_protected_told": "{agency} såg markeringen.",
+    "audit_protected_not_told": "{agency} såg inte markeringen (den var inte bland det {agency} fick se).",
+    "audit_protected_none_at": "Vid tidpunkten var inga skyddade personuppgifter registrerade för den unge.",
     "protected_marker": "Skyddade personuppgifter",
     "protection_title": "Skyddade personuppgifter",
     "protection_intro": "Registrera om den unge har skyddade personuppgifter hos Skatteverket (sekretessmarkering"
@@ -330,7 +336,7 @@ LABELS: dict[str, str] = {
     "category": "Kategori", "text": "Uppgift", "legal_basis": "Lagstöd (om annat än samtycke)",
     "row_id": "Planrad", "status": "Status", "note": "Kommentar", "outcome": "Utfall",
     "expected_version": "Version",
-    "kind": "Skyddade personuppgifter", "since": "Gäller från",
+    "kind": "Skydd hos Skatteverket", "since": "Gäller från",
 }
 
 # What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).

@@ -1,5 +1,5 @@
 """Skyddade personuppgifter in the browser: social services records them on the case, every page of the case shows
-the banner (an alert) to each reader who sees that the case exists, and the case lists show the case by number and
+the banner (a labelled region, not an alert: standing content) to each reader who sees that the case exists, and the case lists show the case by number and
 marker only."""
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(s
     page = open_browser()
     ui.sign_in(page, ui.SOCIAL)
     ui.tab(page, case_id, "skydd")
-    expect(page.get_by_role("alert")).to_have_count(0)
-    page.get_by_label("Skyddade personuppgifter").select_option("sekretessmarkering")
+    expect(page.locator("#protected-banner")).to_have_count(0)
+    page.get_by_label("Skydd hos Skatteverket").select_option("sekretessmarkering")
     page.get_by_role("button", name="Spara", exact=True).click()
     expect(page.locator("#saved")).to_contain_text("skyddade personuppgifter är sparad")
     for slug in ("", "plan", "samtycken", "avslut"):
         ui.tab(page, case_id, slug)
-        expect(page.get_by_role("alert")).to_contain_text(BANNER)
+        expect(page.get_by_role("region", name="Skyddade personuppgifter")).to_contain_text(BANNER)
+        expect(page.get_by_role("alert")).to_have_count(0)
     ui.tab(page, case_id)
     expect(page.locator("table.facts")).to_contain_text("Test Exempelsson")   # the case page still names the subject
     screenshot(page, "20-skyddade-personuppgifter")
@@ -39,10 +40,32 @@ def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(s
     expect(school.locator("table.list tr", has_text=group.case_number).locator(".marker.protected")).to_have_count(1)
     for slug in ("", "plan", "moten"):
         ui.tab(school, case_id, slug)
-        expect(school.get_by_role("alert")).to_contain_text(BANNER)
+        expect(school.get_by_role("region", name="Skyddade personuppgifter")).to_contain_text(BANNER)
 
     ui.tab(page, case_id, "skydd")   # removed: the banner goes
-    page.get_by_label("Skyddade personuppgifter").select_option("none")
+    page.get_by_label("Skydd hos Skatteverket").select_option("none")
     page.get_by_role("button", name="Spara", exact=True).click()
     expect(page.locator("#protection-now")).to_contain_text("Inga skyddade personuppgifter är registrerade.")
     expect(page.locator("#protected-banner")).to_have_count(0)
+
+
+def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, open_browser, screenshot):
+    group = seed.school_and_police_group(server.context.cases)
+    case_id = str(group.case_id)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, case_id, "skydd")
+    page.get_by_label("Skydd hos Skatteverket").select_option("skyddad_folkbokforing")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    expect(page.locator("#saved")).to_be_visible()
+    auditor = open_browser()
+    ui.sign_in(auditor, ui.AUDITOR)
+    auditor.goto("/granskning")
+    expect(auditor.locator("table.list tr", has_text=group.case_number).locator(".marker.protected")).to_have_count(1)
+    auditor.goto(f"/granskning/arenden/{case_id}")
+    expect(auditor.get_by_role("region", name="Skyddade personuppgifter")).to_contain_text(
+        "Den unge har skyddade personuppgifter (skyddad folkbokföring)")
+    auditor.get_by_label("Aktör").select_option("skola")
+    auditor.get_by_role("button", name="Återspela").click()
+    expect(auditor.locator("#protected-at")).to_contain_text("Vid tidpunkten hade den unge skyddade personuppgifter")
+    screenshot(auditor, "21-skyddade-personuppgifter-granskning")

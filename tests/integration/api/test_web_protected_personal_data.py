@@ -1,11 +1,13 @@
 """Skyddade personuppgifter in the web client: social services records and removes them on the tab *Skyddade
-personuppgifter*; every page of the case shows a banner (role=alert) to whoever sees the fact; the case lists show a
-protected case by its number and a marker."""
+personuppgifter*; every page of the case shows a banner (a labelled region: standing content, not an alert) to
+whoever sees the fact; the case lists show a protected case by its number and a marker; the auditors' pages say it
+now, and as of a replayed moment."""
 
 from __future__ import annotations
 
 import re
 
+from domain.calendar import STOCKHOLM
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
@@ -31,7 +33,8 @@ def test_social_services_records_it_and_every_page_of_the_case_says_so(client, u
     assert saved.status_code == 303, saved.text
     for tab in ("", "/plan", "/samtycken", "/skydd", "/avslut"):
         page = social.get(f"/arenden/{case_id}{tab}").text
-        assert 'role="alert" id="protected-banner"' in page and BANNER in page, tab
+        assert 'role="region" aria-label="Skyddade personuppgifter" id="protected-banner"' in page, tab
+        assert BANNER in page and "Gäller från 2026-02-02." in page and 'role="alert"' not in page, tab
         assert "uppge aldrig adress eller vistelseort" in page
     school = web_as(context, settings, "skola")
     assert BANNER in school.get(f"/arenden/{case_id}").text and BANNER in school.get(f"/arenden/{case_id}/plan").text
@@ -82,3 +85,50 @@ def test_a_member_has_no_such_tab(client, users, tick, context, settings):
     school = web_as(context, settings, "skola")
     assert f"/arenden/{case_id}/skydd" not in school.get(f"/arenden/{case_id}").text
     assert school.get(f"/arenden/{case_id}/skydd").status_code == 403
+
+
+def _moment(context) -> str:
+    return context.cases.app.clock.now().astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _replay(auditor, case_id: str, agency: str, at: str) -> str:
+    page = auditor.get(f"/granskning/arenden/{case_id}", params={"myndighet": agency, "tid": at})
+    assert page.status_code == 200, page.text
+    return re.search(r'<p class="notice[^"]*" id="protected-at">(.*?)</p>', page.text, re.S).group(1)
+
+
+def test_the_auditors_pages_say_it_now_and_as_of_the_replayed_moment(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["crime"]})
+    auditor = web_as(context, settings, "ivo")
+    assert "protected-banner" not in auditor.get(f"/granskning/arenden/{case_id}").text
+    tick()
+    before = _moment(context)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/protection", headers=users.social,
+                   json={"protected": True, "kind": "skyddad_folkbokforing", "since": "2026-02-02"}))
+    tick()
+    after = _moment(context)
+    now = "Den unge har skyddade personuppgifter (skyddad folkbokföring), gäller från 2026-02-02."
+    for tab in ("", "/utlamnanden"):
+        page = auditor.get(f"/granskning/arenden/{case_id}{tab}").text
+        assert 'aria-label="Skyddade personuppgifter" id="protected-banner"' in page and now in page, tab
+    assert "Vid tidpunkten var inga skyddade personuppgifter registrerade" in _replay(auditor, case_id, "skola", before)
+    told = _replay(auditor, case_id, "skola", after)
+    assert "Vid tidpunkten hade den unge skyddade personuppgifter (skyddad folkbokföring)" in told
+    assert "Skolan såg markeringen." in told
+    assert "Polisen såg inte markeringen" in _replay(auditor, case_id, "polis", after)   # its consent: crime only
+    report = auditor.get(f"/granskning/arenden/{case_id}/rapport").text
+    assert "<p class=bad id=protected>Skyddade personuppgifter: skyddad folkbokföring nu, gäller från 2026-02-02." in report
+    assert "Skyddade personuppgifter (skyddad folkbokföring) från 2026-02-02 (registrerat" in report
+    listing = auditor.get("/granskning").text
+    row = next(r for r in listing.split("<tr>") if case_id in r)
+    assert 'class="marker protected">Skyddade personuppgifter<' in row
+
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/protection", headers=users.social, json={"protected": False}))
+    tick()
+    assert "protected-banner" not in auditor.get(f"/granskning/arenden/{case_id}").text
+    assert "Vid tidpunkten hade den unge" in _replay(auditor, case_id, "skola", after)   # as it was then
+    report = auditor.get(f"/granskning/arenden/{case_id}/rapport").text
+    assert "<p id=protected>Skyddade personuppgifter: inga registrerade nu." in report
+    assert "Skyddade personuppgifter upphörde att gälla" in report
