@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from services.api.errors import BodyLimit
+from tests.concurrency import in_threads
 
 
 def _answer_to(length: bytes) -> list[dict]:
@@ -21,7 +22,8 @@ def _answer_to(length: bytes) -> list[dict]:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/cases", "headers": [(b"content-length", length)]}
-    asyncio.run(BodyLimit(app)(scope, receive, send))
+    # On a loop of its own, in a thread of its own: a test before may have left this thread's loop running.
+    in_threads(lambda _: asyncio.run(BodyLimit(app)(scope, receive, send)), 1)
     return sent
 
 
