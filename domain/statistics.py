@@ -517,31 +517,28 @@ class _Reader:
         for var in self.hidden:
             if var in free:
                 continue
-            for below in (True, False):
-                l2, h2 = lo[:], hi[:]
-                if below:
-                    h2[var] = self.truth[var] - 1
-                else:
-                    l2[var] = self.truth[var] + 1
-                found = self._solution(l2, h2) if l2[var] <= h2[var] else None
-                if found is not None:
-                    free.update(v for v, value in enumerate(found) if value != self.truth[v])
-                    break
-            else:
+            found = self._other_than_the_truth(var, lo, hi)
+            if found is None:
                 return var
+            free.update(v for v, value in enumerate(found) if value != self.truth[v])
         return None
 
     def pins(self, var: int) -> bool:
-        lo, hi = self.lo[:], self.hi[:]
+        return self._other_than_the_truth(var, self.lo, self.hi) is None
+
+    def _other_than_the_truth(self, var: int, lo: list[int], hi: list[int]) -> list[int] | None:
+        """A population agreeing with everything shown in which ``var`` is below its true value, else one in which
+        it is above; None when there is neither (``var`` is pinned)."""
         for below in (True, False):
             l2, h2 = lo[:], hi[:]
             if below:
                 h2[var] = self.truth[var] - 1
             else:
                 l2[var] = self.truth[var] + 1
-            if l2[var] <= h2[var] and self._solution(l2, h2) is not None:
-                return False
-        return True
+            found = self._solution(l2, h2) if l2[var] <= h2[var] else None
+            if found is not None:
+                return found
+        return None
 
     def _narrow(self, lo: list[int], hi: list[int], queue: Iterable[int]) -> bool:
         """Bounds propagation: each rule narrows each of its unknowns by the least the others can be."""
