@@ -19,7 +19,7 @@ from services.errors import ConcurrentChange
 from services.principals import Principal
 from services.web import deadlines, form_keys, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
-from services.web.pages import database_away, kept_form_page, quiet_user, redirect, render
+from services.web.pages import database_away, kept_form_page, quiet_user, redirect, render, retry_later
 
 log = logging.getLogger("sigill.web")
 
@@ -125,9 +125,9 @@ def kept_when_away(request: Request, typed: Typed, run: Callable[[], Response],
         log.error("web: unavailable: %s", type(error.__cause__ or error).__qualname__)
     message = texts.T["unsaved_unavailable"]
     if again is None:
-        return kept_form_page(request, message, quiet_user(request))
+        return retry_later(kept_form_page(request, message, quiet_user(request)))
     request.state.kept_key = typed.get(form_keys.FIELD)
-    return again(typed, {"": message}, 503)
+    return retry_later(again(typed, {"": message}, 503))
 
 
 def saved(url: str, command: str) -> str:

@@ -165,6 +165,13 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
                   back_text=text, written=typed.written() if typed is not None else [])
 
 
+def retry_later(response: Response) -> Response:
+    """A 503 because the database is away says when to ask again, as the API's do (``Retry-After: 5``, the pools'
+    wait): a proxy or a monitor reads it; a caseworker reads the page."""
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def database_away(error: BaseException) -> bool:
     """The database (or the pool of a referral's turn, or the access log on it) could not be reached: a 503, try
     again — not a damaged case key or a replaced master key, which also stop the access log but want operations."""
@@ -251,11 +258,11 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         if isinstance(error.__cause__, MasterKeyReplaced):
             return _master_key_replaced(request, error.__cause__)
         log.error("web: unavailable: %s", type(error.__cause__).__qualname__)
-        return error_page(request, 503, texts.T["unavailable"])
+        return retry_later(error_page(request, 503, texts.T["unavailable"]))
     except (PersistenceError, psycopg.OperationalError) as error:
         # psycopg's own: a connection of a pool beside the event store's (a referral's turn, as the API answers 503)
         log.error("web: unavailable: %s", type(error).__qualname__)
-        return error_page(request, 503, texts.T["unavailable"])
+        return retry_later(error_page(request, 503, texts.T["unavailable"]))
     except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
         log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
                   one_line(request.url.path))

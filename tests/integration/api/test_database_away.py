@@ -87,10 +87,14 @@ def test_web_forms_sent_while_the_database_is_away_come_back_as_typed_with_a_503
     refused, took = _timed(lambda: web.post("/arenden/nytt", data={**referral, **TYPED}, follow_redirects=False))
     assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]
     assert took < ONE_WAIT + SLACK, f"a referral form took {took:.1f} s to be refused"
+    assert refused.headers["retry-after"] == "5"   # as the API's 503 says
     assert kept_in_fields(refused.text, "/arenden/nytt", TYPED) == []
     typed = {"expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar."}
     path = f"/arenden/{case_id}/avslut"
     refused, took = _timed(lambda: web.post(path, data={**closure, **typed}, follow_redirects=False))
     assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]
     assert took < ONE_WAIT + SLACK, f"a closure form took {took:.1f} s to be refused"
+    assert refused.headers["retry-after"] == "5"
     assert kept_in_fields(refused.text, path, typed) == []
+    page = web.get(f"/arenden/{case_id}")   # a page read: the "try again" page, saying when as the API does
+    assert page.status_code == 503 and page.headers["retry-after"] == "5", page.status_code
