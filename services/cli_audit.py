@@ -17,12 +17,14 @@ from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
 from domain.errors import CaseErased
+from projections.agency_queries import protected_personal_data
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
                                    describe_basis_with_ids, describe_cause, describe_change, describe_for_auditor,
-                                   facts_count, guardian_roles, known_at, known_consents, plan_rows, replay_notes)
+                                   facts_count, guardian_roles, known_at, known_consents, plan_rows,
+                                   protection_at_moment, replay_notes)
 from services.principals import Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
@@ -310,6 +312,12 @@ def _replay(args: argparse.Namespace) -> int:
         case = app.get_case(case_id)
         for note in replay_notes(case.created_on, args.as_of, app.clock.now()):
             print(note)
+        # Skyddade personuppgifter as recorded then, and whether the agency was told (as the web client's replay).
+        for line in protection_at_moment(service.audit_protection(reader, case_id, args.as_of),
+                                         protected_personal_data(d.fact for d in seen) is not None,
+                                         agency_name(args.agency, app.catalogue),
+                                         service.audit_protection(reader, case_id) is not None):
+            print(line)
         # Who consented, from the consent facts the agency itself saw then (as the web client's replay tells it).
         known, roles = known_consents(d.fact for d in seen), guardian_roles(case.known_guardians)
         # A follow-up's plan row, from the rows the agency saw then (as the web client's replay names it).

@@ -1003,3 +1003,27 @@ def test_a_rotation_in_development_says_that_the_data_directorys_key_file_still_
         " gäller den även för kommandon utan SIGILL_MASTER_KEY.")
     (tmp_path / "master.key").write_text(new + "\n")
     assert sigill("views", "cases", "--agency", "socialtjanst", env=env).returncode == 0   # as it says
+
+
+def test_replay_says_whether_the_young_person_had_protected_personal_data_then_and_whether_the_agency_saw_it(
+        tmp_path):
+    """The web client's replay said it (2026-12-05); `sigill audit replay` said nothing: an auditor asking what
+    the school was told must learn that the young person's data was protected then, and whether the school knew."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    before = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "socialtjanst", "--as-of",
+                    "2026-03-26", env=env)
+    assert before.returncode == 0 and "skyddade personuppgifter" not in before.stdout, before.stdout   # never any
+    _recorded_in_the_demo(env, """
+app.record_protection(case_id, by=SOCIAL, protected=True, kind='sekretessmarkering')
+""")
+    def replay(agency: str, at: str) -> str:
+        done = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", agency, "--as-of", at, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    then = "Vid tidpunkten hade den unge skyddade personuppgifter (sekretessmarkering), gällande från 2026-03-25."
+    assert then + " Socialtjänsten såg markeringen." in replay("socialtjanst", "2026-03-26")
+    # The school's consent no longer covered `case` after the mother's withdrawal: not told.
+    assert then + " Skolan såg inte markeringen" in replay("skola", "2026-03-26")
+    assert "Vid tidpunkten var inga skyddade personuppgifter registrerade" in replay("socialtjanst", "2026-03-01")
