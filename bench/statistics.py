@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench_support import bench_application  # noqa: E402  first: the project's path
+from bench_support import bench_application, fresh_service, views_caught_up  # noqa: E402  first: the project's path
 from domain.group_commands import PlanRowDraft  # noqa: E402
-from services.bootstrap import build_application, build_case_service, build_view_runner  # noqa: E402
 from services.cli_audit import command_line_reader  # noqa: E402
 from tests.service_behaviour import SOCIAL, consenting_school  # noqa: E402
 
@@ -32,24 +31,15 @@ def main() -> None:
                     area="Skola", goal="Närvaro", how="Mentor", responsible="Skolan", responsible_agencies=("skola",))])
             if n % 4 == 0:
                 app.close_case(case_id, by=SOCIAL, reason="goals_met", outcome="Klart.")
-        runner = build_view_runner(app, settings, location)
-        runner.catch_up()
-        runner.close()
-        runner.store.close()
+        views_caught_up(app, settings, location)
         print(f"seeded {args.cases:,} cases in {time.monotonic() - started:.1f} s", flush=True)
         for run in (1, 2):
-            fresh = build_application(settings, location=location)
-            runner = build_view_runner(fresh, settings, location)
-            service = build_case_service(fresh, settings, location, runner=runner)
-            started = time.monotonic()
-            found = service.statistics(command_line_reader(), "0180", "2026-01-01", "2026-12-31")
-            took = time.monotonic() - started
+            with fresh_service(settings, location) as (service, _):
+                started = time.monotonic()
+                found = service.statistics(command_line_reader(), "0180", "2026-01-01", "2026-12-31")
+                took = time.monotonic() - started
             print(f"run {run}: {found.figures['cases']} cases in the period, {took:.2f} s"
                   f" ({took / args.cases * 1000:.2f} ms a case)", flush=True)
-            service.access_log.store.close()
-            runner.close()
-            runner.store.close()
-            fresh.close()
 
 
 if __name__ == "__main__":
