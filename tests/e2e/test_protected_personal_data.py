@@ -13,14 +13,10 @@ BANNER = ("Skyddade personuppgifter (sekretessmarkering). Den unges uppgifter f�
 
 
 def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(server, open_browser, screenshot):
-    group = seed.school_and_police_group(server.context.cases)
+    group, page = _social_services_on_the_tab(server, open_browser)
     case_id = str(group.case_id)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
-    ui.tab(page, case_id, "skydd")
     expect(page.locator("#protected-banner")).to_have_count(0)
-    page.get_by_label("Skydd hos Skatteverket").select_option("sekretessmarkering")
-    page.get_by_role("button", name="Spara", exact=True).click()
+    _record(page, "sekretessmarkering")
     expect(page.locator("#saved")).to_contain_text("skyddade personuppgifter är sparad")
     for slug in ("", "plan", "samtycken", "avslut"):
         ui.tab(page, case_id, slug)
@@ -50,13 +46,9 @@ def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(s
 
 
 def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, open_browser, screenshot):
-    group = seed.school_and_police_group(server.context.cases)
+    group, page = _social_services_on_the_tab(server, open_browser)
     case_id = str(group.case_id)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
-    ui.tab(page, case_id, "skydd")
-    page.get_by_label("Skydd hos Skatteverket").select_option("skyddad_folkbokforing")
-    page.get_by_role("button", name="Spara", exact=True).click()
+    _record(page, "skyddad_folkbokforing")
     expect(page.locator("#saved")).to_be_visible()
     auditor = open_browser()
     ui.sign_in(auditor, ui.AUDITOR)
@@ -69,3 +61,17 @@ def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, open_browser, sc
     auditor.get_by_role("button", name="Återspela").click()
     expect(auditor.locator("#protected-at")).to_contain_text("Vid tidpunkten hade den unge skyddade personuppgifter")
     screenshot(auditor, "21-skyddade-personuppgifter-granskning")
+
+
+def _social_services_on_the_tab(server, open_browser):  # noqa: ANN001, ANN202 - the e2e fixtures
+    """A case of the school and the police, social services signed in on its tab Skyddade personuppgifter."""
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.SOCIAL)
+    ui.tab(page, str(group.case_id), "skydd")
+    return group, page
+
+
+def _record(page, kind: str) -> None:  # noqa: ANN001
+    page.get_by_label("Skydd hos Skatteverket").select_option(kind)
+    page.get_by_role("button", name="Spara", exact=True).click()
