@@ -360,18 +360,28 @@ def protection_history(facts: Iterable[Fact], when: Callable[[datetime], str]) -
             for f in sorted((f for f in facts if f.kind == "case.protected"), key=fact_order)]
 
 
+NO_PROTECTION_THEN = "Vid tidpunkten var inga skyddade personuppgifter registrerade för den unge."
+
+
+def protection_then(at_moment: Mapping[str, Any]) -> str:
+    """An auditor's replay's words for skyddade personuppgifter recorded at its moment (``{kind, since}``)."""
+    kind = PROTECTION_KINDS.get(at_moment["kind"], at_moment["kind"])
+    return f"Vid tidpunkten hade den unge skyddade personuppgifter ({kind}), gällande från {at_moment['since']}."
+
+
+def marker_seen(told: bool, agency: str) -> str:
+    """Whether the replayed agency (its name) saw the marker among what it was shown."""
+    return f"{agency} såg markeringen." if told else \
+        f"{agency} såg inte markeringen (den var inte bland det {agency} fick se)."
+
+
 def protection_at_moment(at_moment: Mapping[str, Any] | None, told: bool, agency: str, any_now: bool) -> list[str]:
-    """What an auditor's replay of ``agency`` at a moment says of skyddade personuppgifter (the command line's, in the
-    web client's words): recorded then (``at_moment``: ``{kind, since}``), and whether the agency saw the marker
-    (``told``); or, when there are some now (``any_now``), that there were none then.  Nothing when there never
-    were."""
+    """What an auditor's replay of ``agency`` at a moment says of skyddade personuppgifter, the command line's and
+    the web client's alike: recorded then (``at_moment``), and whether the agency saw the marker (``told``); or,
+    when there are some now (``any_now``), that there were none then.  Nothing when there never were."""
     if at_moment is not None:
-        seen = f"{agency} såg markeringen." if told else \
-            f"{agency} såg inte markeringen (den var inte bland det {agency} fick se)."
-        return [f"Vid tidpunkten hade den unge skyddade personuppgifter "
-                f"({PROTECTION_KINDS.get(at_moment['kind'], at_moment['kind'])}), gällande från {at_moment['since']}. "
-                + seen]
-    return ["Vid tidpunkten var inga skyddade personuppgifter registrerade för den unge."] if any_now else []
+        return [protection_then(at_moment) + " " + marker_seen(told, agency)]
+    return [NO_PROTECTION_THEN] if any_now else []
 
 
 def _masked(personnummer: str) -> str:

@@ -80,12 +80,8 @@ T: dict[str, str] = {
     "protected_banner": "Skyddade personuppgifter ({kind}). Den unges uppgifter får inte lämnas ut utan särskild"
                         " sekretessprövning – uppge aldrig adress eller vistelseort.",
     "protected_banner_since": "Gäller från {since}.",
-    # The auditors' pages of a case: the state now (every page's head) and, on a replay, as recorded at its moment.
+    # The auditors' pages of a case: the state now (every page's head; a replay's words for its moment: presentation).
     "audit_protected_now": "Den unge har skyddade personuppgifter ({kind}), gäller från {since}.",
-    "audit_protected_at": "Vid tidpunkten hade den unge skyddade personuppgifter ({kind}), gällande från {since}.",
-    "audit_protected_told": "{agency} såg markeringen.",
-    "audit_protected_not_told": "{agency} såg inte markeringen (den var inte bland det {agency} fick se).",
-    "audit_protected_none_at": "Vid tidpunkten var inga skyddade personuppgifter registrerade för den unge.",
     "protected_marker": "Skyddade personuppgifter",
     "protection_title": "Skyddade personuppgifter",
     "protection_intro": "Registrera om den unge har skyddade personuppgifter hos Skatteverket (sekretessmarkering"
@@ -380,6 +376,9 @@ FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achiev
                       "not_achieved": "Inte uppnått"}
 CLOSURE_REASONS = presentation.CLOSURE_REASONS
 PROTECTION_KINDS = presentation.PROTECTION_KINDS
+# An auditor's replay's words for skyddade personuppgifter at its moment: the command line's too.
+protection_then, marker_seen = presentation.protection_then, presentation.marker_seen
+NO_PROTECTION_THEN = presentation.NO_PROTECTION_THEN
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)"}
