@@ -14,6 +14,7 @@ from domain.catalogue import Catalogue
 from domain.disclosure import CAUSES, VisibilityChange
 from domain.judge import Basis, Disclosure
 from domain.facts import Fact
+from domain.values import ProtectionKind
 from projections.shown_facts import shown_content
 from services.presentation import describe_basis, describe_cause, known_at
 
@@ -91,7 +92,7 @@ class PlanWritten(Written):
 class ProtectedPersonalData(BaseModel):
     """Skyddade personuppgifter: the young person's identity is protected (Skatteverket)."""
 
-    kind: Literal["sekretessmarkering", "skyddad_folkbokforing"]
+    kind: ProtectionKind
     since: date = Field(description="from which day, as social services recorded it")
 
 
