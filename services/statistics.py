@@ -1,8 +1,8 @@
 """Follow-up statistics for a municipality and a period: who may ask, which cases, the one access-log entry.
 
-The counting and the suppression are ``domain.statistics``' (pure).  Here: the period read from what a user typed,
-the municipality's cases listed from the views' ``case_municipality`` (kept in plaintext, erased cases too), each
-case's events read through the application and folded, and the run recorded.
+The counting is ``domain.statistics``', the suppression ``domain.statistics_reader``' (pure). Here: the period read
+from what a user typed, the municipality's cases listed from the views' ``case_municipality`` (kept in plaintext,
+erased cases too), each case's events read through the application and folded, and the run recorded.
 
 **The access log.** A run reads the content of every case of the municipality, but shows no case: it is recorded as
 one entry, not one per case — an entry per case would put "uppföljningsstatistik" into every young person's extract
@@ -25,6 +25,8 @@ from typing import Any, Callable
 from uuid import UUID, uuid5, NAMESPACE_URL
 
 from domain import statistics as s
+from domain.statistics_reader import deidentify
+from domain.suppression import Cell, shown
 from domain.case_events import ReferralReceived
 from domain.erasure import ErasedEvent
 from domain.errors import InvalidInput
@@ -69,12 +71,12 @@ def period_of(catalogue: Any, municipality: str, start: str, end: str,
 
 @dataclass(frozen=True)
 class Statistics:
-    """A run's answer: the period and the de-identified figures (``domain.statistics.deidentify``)."""
+    """A run's answer: the period and the de-identified figures (``domain.statistics_reader.deidentify``)."""
 
     period: Period
     figures: dict[str, Any]
-    erased: s.Cell      # the municipality's erased cases, of every period (their referral date cannot be read)
-    unreadable: s.Cell  # cases whose data key is damaged: left out, so that the figures say they are incomplete
+    erased: Cell      # the municipality's erased cases, of every period (their referral date cannot be read)
+    unreadable: Cell  # cases whose data key is damaged: left out, so that the figures say they are incomplete
 
 
 class CaseStatistics:
@@ -101,7 +103,7 @@ class CaseStatistics:
                          categories=list(self.catalogue.categories))
         log.info("statistics for %s, %s to %s: %d cases read (%d in the period) in %.1f s", period.municipality,
                  period.start, period.end, len(case_ids), raw.cases, time.monotonic() - started)
-        return Statistics(period, s.deidentify(raw), s.shown(erased), s.shown(unreadable))
+        return Statistics(period, deidentify(raw), shown(erased), shown(unreadable))
 
     def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None
                  ) -> tuple[list[s.CaseFigures], int, int]:

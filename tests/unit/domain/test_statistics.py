@@ -6,7 +6,9 @@ import dataclasses
 import random
 from datetime import date, datetime, timedelta
 
-from domain import statistics as s
+from domain import statistics as s, suppression as sup
+from domain import statistics_reader
+from domain.statistics_reader import deidentify
 from domain.calendar import age_on
 from domain.case import Case
 from domain.group_commands import PlanRowDraft
@@ -142,21 +144,21 @@ def test_tabulate_counts_each_breakdown_and_collects_the_days_for_the_medians():
 
 
 def test_primary_suppression_shows_1_to_4_as_under_five_and_0_and_5_as_they_are():
-    assert s.suppress({"a": 0, "b": 1, "c": 4, "d": 5}) == {"a": 0, "b": "<5", "c": "<5", "d": 5}
+    assert sup.suppress({"a": 0, "b": 1, "c": 4, "d": 5}) == {"a": 0, "b": "<5", "c": "<5", "d": 5}
 
 
 def test_one_small_cell_in_a_breakdown_with_a_total_hides_the_smallest_other_non_zero_cell():
-    assert s.suppress({"a": 3, "b": 10, "c": 7, "d": 0}, 20) == {"a": "<5", "b": 10, "c": "..", "d": 0}
-    assert s.suppress({"a": 3, "b": 10, "c": 0}, 13) == {"a": "<5", "b": "..", "c": 0}
+    assert sup.suppress({"a": 3, "b": 10, "c": 7, "d": 0}, 20) == {"a": "<5", "b": 10, "c": "..", "d": 0}
+    assert sup.suppress({"a": 3, "b": 10, "c": 0}, 13) == {"a": "<5", "b": "..", "c": 0}
 
 
 def test_two_small_cells_need_nothing_more_and_counts_without_a_total_only_the_primary_rule():
-    assert s.suppress({"a": 3, "b": 2, "c": 10}, 15) == {"a": "<5", "b": "<5", "c": 10}
-    assert s.suppress({"a": 3, "b": 10}, None) == {"a": "<5", "b": 10}
+    assert sup.suppress({"a": 3, "b": 2, "c": 10}, 15) == {"a": "<5", "b": "<5", "c": 10}
+    assert sup.suppress({"a": 3, "b": 10}, None) == {"a": "<5", "b": 10}
 
 
 def test_a_total_suppressed_elsewhere_hides_every_cell_even_when_every_cell_is_large():
-    assert s.suppress({"x": 6, "y": 7, "z": 0}, 13, total_hidden=True) == {"x": "..", "y": "..", "z": ".."}
+    assert sup.suppress({"x": 6, "y": 7, "z": 0}, 13, total_hidden=True) == {"x": "..", "y": "..", "z": ".."}
 
 
 def test_no_suppressed_cell_can_be_computed_back_from_the_total_and_the_cells_shown():
@@ -164,14 +166,14 @@ def test_no_suppressed_cell_can_be_computed_back_from_the_total_and_the_cells_sh
     for _ in range(2000):
         cells = {f"c{i}": rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for i in range(rng.randint(1, 6))}
         total = sum(cells.values())
-        out = s.suppress(cells, total)
+        out = sup.suppress(cells, total)
         hidden = [k for k, v in out.items() if isinstance(v, str)]
-        assert len(hidden) != 1 or total < s.SMALLEST_SHOWN, (cells, out)
+        assert len(hidden) != 1 or total < sup.SMALLEST_SHOWN, (cells, out)
         assert all(isinstance(v, str) or v == 0 or v >= 5 for v in out.values())
 
 
 def test_deidentify_hides_small_counts_medians_over_few_cases_and_a_sub_total_hidden_in_its_parent():
-    published = s.deidentify(s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
+    published = deidentify(s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
                                         categories=CATEGORIES))
     b = published["breakdowns"]
     assert published["cases"] == 13
@@ -183,24 +185,24 @@ def test_deidentify_hides_small_counts_medians_over_few_cases_and_a_sub_total_hi
     assert b["target_group"]["cells"] == {"inside": 9, "outside": 0}
     assert published["medians"]["decision_to_first_plan"] == 10.0
     assert published["medians"]["referral_to_closure"] == 43.5     # 41 to 46 days, six cases
-    few = s.deidentify(s.tabulate(many()[:4], date(2026, 1, 1), date(2026, 12, 31)))
+    few = deidentify(s.tabulate(many()[:4], date(2026, 1, 1), date(2026, 12, 31)))
     assert few["cases"] == "<5" and few["medians"]["referral_to_decision"] is None
 
 
 def test_a_sub_breakdown_of_a_hidden_parent_cell_does_not_add_up_to_it():
-    raw = s.RawStatistics(20, (
-        s.Breakdown("eligibility", {"accepted": 6, "declined": 2, "pending": 12}, 20),
-        s.Breakdown("action_plan", {"with_plan": 5, "without_plan": 1}, 6, ("eligibility", "accepted")),
-        s.Breakdown("target_group", {"inside": 6, "outside": 0}, 6, ("eligibility", "accepted")),
+    raw = sup.RawStatistics(20, (
+        sup.Breakdown("eligibility", {"accepted": 6, "declined": 2, "pending": 12}, 20),
+        sup.Breakdown("action_plan", {"with_plan": 5, "without_plan": 1}, 6, ("eligibility", "accepted")),
+        sup.Breakdown("target_group", {"inside": 6, "outside": 0}, 6, ("eligibility", "accepted")),
     ))
-    b = s.deidentify(raw)["breakdowns"]
+    b = deidentify(raw)["breakdowns"]
     assert b["eligibility"]["cells"] == {"accepted": "..", "declined": "<5", "pending": 12}
     assert b["target_group"]["total"] == ".." and b["target_group"]["cells"] == {"inside": "..", "outside": ".."}
     assert b["action_plan"]["total"] == ".." and b["action_plan"]["cells"] == {"with_plan": "..", "without_plan": ".."}
 
 
 def test_what_leaves_is_counts_and_medians_only():
-    published = s.deidentify(s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
+    published = deidentify(s.tabulate(many(), date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
                                         categories=CATEGORIES))
 
     def leaves(value):
@@ -230,10 +232,10 @@ def _pinned_by_the_total(cells: dict[str, int], out: dict) -> list[str]:
     import itertools
     total = sum(cells.values())
     hidden = [k for k, v in out.items() if isinstance(v, str)]
-    if all(v == s.HIDDEN for v in out.values()):
+    if all(v == sup.HIDDEN for v in out.values()):
         return []
     rest = total - sum(v for v in out.values() if not isinstance(v, str))
-    ranges = [range(1, 5) if out[k] == s.SMALL else range(5, total + 1) for k in hidden]
+    ranges = [range(1, 5) if out[k] == sup.SMALL else range(5, total + 1) for k in hidden]
     solutions = [combo for combo in itertools.product(*ranges) if sum(combo) == rest]
     return [k for i, k in enumerate(hidden) if len({c[i] for c in solutions}) == 1]
 
@@ -243,15 +245,15 @@ def test_no_suppressed_cell_is_pinned_by_the_total_two_small_cells_or_a_small_on
     to 6 are 1 and 5 (the closure reasons of ``many``: 5 goals met, 1 moved, total 6)."""
     for cells in ({"a": 20, "b": 1, "c": 1}, {"a": 20, "b": 4, "c": 4}, {"a": 20, "b": 1, "c": 5},
                   {"goals_met": 5, "moved": 1, "other": 0}):
-        out = s.suppress(cells, sum(cells.values()))
+        out = sup.suppress(cells, sum(cells.values()))
         assert not _pinned_by_the_total(cells, out), (cells, out)
     rng = random.Random(5)
     for _ in range(2000):
         cells = {f"c{i}": rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for i in range(rng.randint(1, 5))}
         total = sum(cells.values())
-        if total < s.SMALLEST_SHOWN:
+        if total < sup.SMALLEST_SHOWN:
             continue
-        out = s.suppress(cells, total)
+        out = sup.suppress(cells, total)
         assert not _pinned_by_the_total(cells, out), (cells, out)
 
 
@@ -281,14 +283,14 @@ def test_plans_drawn_up_with_the_young_person_are_suppressed_as_their_total_is()
             referral_date=date(2026, 2, 1), entry_route="known", age_at_referral=16, decision="accepted",
             outside_target_group=False, decided_on=date(2026, 2, 2), first_plan_on=date(2026, 2, 3) if p else None,
             closed_on=None, closure_reason=None, plan_participation=p) for p in participation]
-        published = s.deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31)))
+        published = deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31)))
         return published["breakdowns"]["plan_participation"]
     # 3 without the young person: "<5", and the 6 with them hidden too, or 9 - 6 would give the 3 back.
     assert published(*["with_young_person"] * 6, *["without_young_person"] * 3) == {
         "total": 9, "cells": {"with_young_person": "..", "without_young_person": "<5", "not_recorded": 0}}
     # 13 with a plan beside 1 without: with_plan is hidden beside its "<5", so this total is too, and a cell with it.
     hidden = published(*["with_young_person"] * 7, *["not_recorded"] * 6, None)
-    assert hidden["total"] == s.HIDDEN and s.HIDDEN in hidden["cells"].values()
+    assert hidden["total"] == sup.HIDDEN and sup.HIDDEN in hidden["cells"].values()
 
 
 # -- Red team 2026-12-05: what a reader works out from more than one breakdown, or from two runs ------------------
@@ -311,12 +313,12 @@ def planned(n: int, participation: str, **kwargs) -> list[s.CaseFigures]:
 
 
 def year(figures: list[s.CaseFigures], **kwargs) -> dict:
-    return s.deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), **kwargs))["breakdowns"]
+    return deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), **kwargs))["breakdowns"]
 
 
-def reading(cell: s.Cell, total: int) -> range:
+def reading(cell: sup.Cell, total: int) -> range:
     """What a reader knows of one cell: "<5" is 1-4, ".." 5 or more (anything, where every cell is "..")."""
-    return range(1, 5) if cell == s.SMALL else range(0, total + 1) if cell == s.HIDDEN else range(cell, cell + 1)
+    return range(1, 5) if cell == sup.SMALL else range(0, total + 1) if cell == sup.HIDDEN else range(cell, cell + 1)
 
 
 def worked_out(unknowns: dict[str, range], *rules) -> dict[str, set[int]]:
@@ -332,14 +334,14 @@ def worked_out(unknowns: dict[str, range], *rules) -> dict[str, set[int]]:
     return found
 
 
-def five_or_more(cell: s.Cell, total: int, every_cell_hidden: bool) -> range:
-    if cell == s.HIDDEN and not every_cell_hidden:
+def five_or_more(cell: sup.Cell, total: int, every_cell_hidden: bool) -> range:
+    if cell == sup.HIDDEN and not every_cell_hidden:
         return range(5, total + 1)
     return reading(cell, total)
 
 
 def readings(breakdown: dict, total: int) -> dict[str, range]:
-    everything = all(v == s.HIDDEN for v in breakdown["cells"].values())
+    everything = all(v == sup.HIDDEN for v in breakdown["cells"].values())
     return {k: five_or_more(v, total, everything) for k, v in breakdown["cells"].items()}
 
 
@@ -369,7 +371,7 @@ def test_a_breakdown_of_a_hidden_cell_does_not_bound_it_so_that_its_neighbour_co
     found = worked_out({**readings(shown["action_plan"], 12), **part},
                        lambda v: v["with_plan"] + v["without_plan"] == 12,
                        lambda v: sum(v[k] for k in part) == v["with_plan"])
-    assert plans["without_plan"] == s.SMALL   # the small cell is still shown as small
+    assert plans["without_plan"] == sup.SMALL   # the small cell is still shown as small
     assert len(found["without_plan"]) > 1 and len(found["with_young_person"]) > 1, (shown, found)
 
 
@@ -411,7 +413,7 @@ def test_the_declined_cases_do_not_give_back_the_closures_beside_those_closed_as
     shown = year(figures)
     declined = shown["eligibility"]["cells"]["declined"]
     assert declined == 5
-    if set(shown["closure_reason"]["cells"].values()) == {s.HIDDEN}:
+    if set(shown["closure_reason"]["cells"].values()) == {sup.HIDDEN}:
         return   # nothing shown beside the total (and 9^7 populations to try)
     found = worked_out(readings(shown["closure_reason"], 9), lambda v: sum(v.values()) == 9,
                        lambda v: v["not_eligible"] <= declined)
@@ -449,7 +451,7 @@ def test_a_median_shown_over_five_decided_cases_does_not_give_back_the_one_pendi
     is, over 5 decided cases or more): at most 6 - 5 = 1 pending, and a "<5" is at least 1."""
     figures = accepted_cases(4) + cohort(1, decision="declined", decided_on=date(2026, 2, 2)) + cohort(1)
     raw = s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31))
-    published = s.deidentify(raw)
+    published = deidentify(raw)
     assert published["medians"]["referral_to_decision"] is not None
     found = worked_out(readings(published["breakdowns"]["eligibility"], 6), lambda v: sum(v.values()) == 6,
                        lambda v: v["accepted"] + v["declined"] >= 5)
@@ -457,7 +459,7 @@ def test_a_median_shown_over_five_decided_cases_does_not_give_back_the_one_pendi
 
 
 def published_year(figures: list[s.CaseFigures]) -> dict:
-    return s.deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
+    return deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES,
                                    categories=CATEGORIES))
 
 
@@ -492,7 +494,7 @@ def decisions_worked_out(published: dict, total: int) -> list[dict[str, int]]:
     shown."""
     b, medians = published["breakdowns"], published["medians"]
     not_eligible = reading(b["closure_reason"]["cells"]["not_eligible"], total).start
-    member = max(reading(v, total).start if v != s.HIDDEN else 1 for v in b["member_agencies"]["cells"].values())
+    member = max(reading(v, total).start if v != sup.HIDDEN else 1 for v in b["member_agencies"]["cells"].values())
     return [f for f in fills(b["eligibility"], total)
             if f["declined"] >= not_eligible and f["accepted"] >= member
             and (f["accepted"] + f["declined"] >= 5) == (medians["referral_to_decision"] is not None)
@@ -568,8 +570,8 @@ def test_the_bounds_other_breakdowns_set_never_leave_a_cell_to_compute_back():
         closures = [c for n in closed for c in fills(b["closure_reason"], n)]
         plans = [p for p in fills(b["action_plan"], total) if any(p["with_plan"] <= r for r in rows_fit)
                  and (p["with_plan"] >= 5) == (published["medians"]["decision_to_first_plan"] is not None)
-                 and fills(b["plan_participation"] if b["action_plan"]["cells"]["with_plan"] != s.HIDDEN
-                           else {"cells": {k: s.HIDDEN for k in b["plan_participation"]["cells"]}}, p["with_plan"])]
+                 and fills(b["plan_participation"] if b["action_plan"]["cells"]["with_plan"] != sup.HIDDEN
+                           else {"cells": {k: sup.HIDDEN for k in b["plan_participation"]["cells"]}}, p["with_plan"])]
         most_plans = max(p["with_plan"] for p in plans)
         fewest_goals_met = min(c["goals_met"] for c in closures)
         plans = [p for p in plans if p["with_plan"] >= fewest_goals_met]
@@ -588,23 +590,23 @@ def test_seven_closed_as_not_eligible_and_the_police_in_the_one_accepted_case_s_
     figures = cohort(7, decision="declined", decided_on=date(2026, 2, 2), closed_on=date(2026, 3, 1),
                      closure_reason="not_eligible") + accepted_cases(1, agencies=frozenset({"polis"}))
     published = published_year(figures)
-    assert set(published["breakdowns"]["eligibility"]["cells"].values()) == {s.HIDDEN}
+    assert set(published["breakdowns"]["eligibility"]["cells"].values()) == {sup.HIDDEN}
     found = decisions_worked_out(published, 8)
     assert {f["accepted"] for f in found} != {1} and {f["declined"] for f in found} != {7}, (published, found)
-    assert published["breakdowns"]["member_agencies"]["cells"]["polis"] == s.SMALL   # hiding it would not help
+    assert published["breakdowns"]["member_agencies"]["cells"]["polis"] == sup.SMALL   # hiding it would not help
 
 
 def test_a_count_still_pinned_when_nothing_tied_to_it_is_left_to_hide_leaves_only_the_total(monkeypatch):
     """Never met in a population tried, so forced here: were a count still pinned with nothing left to hide for it,
     the answer fails closed (the total alone: every breakdown's cells and every median hidden), never publishes
     the pinned count as it is."""
-    monkeypatch.setattr(s, "_more_to_hide", lambda *_: None)
+    monkeypatch.setattr(statistics_reader, "_more_to_hide", lambda *_: None)
     figures = cohort(7, decision="declined", decided_on=date(2026, 2, 2), closed_on=date(2026, 3, 1),
                      closure_reason="not_eligible") + accepted_cases(1, agencies=frozenset({"polis"}))
     published = published_year(figures)
     assert published["cases"] == 8
     for key, breakdown in published["breakdowns"].items():
-        assert set(breakdown["cells"].values()) <= {s.HIDDEN, 0}, (key, breakdown)
+        assert set(breakdown["cells"].values()) <= {sup.HIDDEN, 0}, (key, breakdown)
     assert set(published["medians"].values()) == {None}
 
 
@@ -657,7 +659,7 @@ def test_a_typical_year_shows_most_of_its_cells_and_gives_none_back():
     assert len({f["accepted"] for f in found}) > 1 and len({f["declined"] for f in found}) > 1, (b["eligibility"],)
     raw = s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES, categories=CATEGORIES)
     counts = [(key, cell) for x in raw.breakdowns for cell, n in x.cells.items() if n > 0 for key in [x.key]]
-    hidden = [(key, cell) for key, cell in counts if b[key]["cells"][cell] == s.HIDDEN]
+    hidden = [(key, cell) for key, cell in counts if b[key]["cells"][cell] == sup.HIDDEN]
     assert hidden == [("eligibility", "accepted"), ("eligibility", "declined"), ("target_group", "inside"),
                       ("target_group", "outside"), ("action_plan", "with_plan"), ("action_plan", "without_plan"),
                       ("plan_participation", "with_young_person"), ("plan_participation", "without_young_person"),
