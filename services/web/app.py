@@ -56,11 +56,13 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     # data dir): every worker of the server makes and checks the same ones.
     server_key = master or settings.master_key_bytes()
     api.state.csrf_key = sealed_cookie.cookie_key(server_key, "csrf-token")
-    # Sessions signed out are recorded by a MAC under it: those recorded under the master key a rotation replaced
-    # (SIGILL_PREVIOUS_MASTER_KEY, kept a day, longer than a token lives) are still refused.
+    # The same under the master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY, kept a day, longer than a token
+    # lives), checked after it, never made: a form shown before the rotation still posts (and its form key finds the
+    # answer its first copy stored: it was "Formuläret har gått ut", and typed again the form was saved twice), and
+    # a session signed out before it (recorded by a MAC under it) is still refused.
     previous = settings.previous_master_key_bytes()
-    api.state.signed_out_keys = (api.state.csrf_key, *([sealed_cookie.cookie_key(previous, "csrf-token")]
-                                                       if previous else []))
+    api.state.csrf_keys = (api.state.csrf_key, *([sealed_cookie.cookie_key(previous, "csrf-token")]
+                                                 if previous else []))
     api.state.purpose_key = sealed_cookie.cookie_key(server_key, "read-purpose-cookie")
     api.state.signed_out = signed_out or ProcessSignedOut()
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from fastapi import Request
 
 from services.idempotency import (AnswerAlreadyStored, IdempotencyKeyReused, Pending, StoredAnswer, answering,
-                                  replay_of, request_fingerprint, signed_in_as, stored_key)
+                                  replay_of_any, request_fingerprint, signed_in_as, stored_key)
 from services.principals import Principal
 from services.web.forms import Typed
 
@@ -35,18 +35,24 @@ class Sent:
     def __init__(self, request: Request, user: Principal, typed: Typed) -> None:
         context = request.app.state.context
         given = typed.get(FIELD)
-        self.store, self.owner = context.idempotency, signed_in_as(context.request_key, user)   # per sign-in
-        self.key = stored_key(context.request_key, "web-form:" + given) if 8 <= len(given) <= 64 else None
         content = "\n".join(f"{k}={v}" for k in sorted(typed.names()) if k not in NOT_CONTENT
                             for v in typed.getlist(k))
-        self.fingerprint = request_fingerprint(context.request_key, "web", request.url.path, content)
+        # Stored under the master key in use; found under the one a rotation replaced too (kept a day after it), as
+        # the API's keys are: a form shown before the rotation and sent again after it found nothing and was saved
+        # a second time.  Each way is this sign-in's own (its owner hashed under the same secret).
+        self.stored_as = [(signed_in_as(secret, user), stored_key(secret, "web-form:" + given),   # per sign-in
+                           request_fingerprint(secret, "web", request.url.path, content))
+                          for secret in (context.request_key, *context.previous_request_keys)]
+        self.store = context.idempotency
+        self.owner, key, self.fingerprint = self.stored_as[0]
+        self.key: str | None = key if 8 <= len(given) <= 64 else None
 
     def earlier(self) -> StoredAnswer | None:
-        """The answer to this very form sent before, or None."""
+        """The answer to this very form sent before (under either master key), or None."""
         if self.key is None:
             return None
         try:
-            return replay_of(self.store, self.owner, self.key, self.fingerprint)
+            return replay_of_any(self.store, self.stored_as)
         except IdempotencyKeyReused:   # the same form changed since: a request of its own
             self.key = None
             return None

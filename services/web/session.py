@@ -94,7 +94,7 @@ def _signed_out(request: Request, session_token: str) -> bool:
     known = getattr(request.state, "signed_out", None)
     if known is None:
         known = request.state.signed_out = any(request.app.state.signed_out.ended(_token_mac(key, session_token))
-                                               for key in request.app.state.signed_out_keys)
+                                               for key in request.app.state.csrf_keys)
     return known
 
 
@@ -190,16 +190,19 @@ def csrf_token(request: Request) -> str:
 
 
 def check_csrf(request: Request, form: dict) -> None:
+    """A token this server made for this browser and user: under the master key in use, or the one a rotation
+    replaced (for the day it is kept: a form shown before the rotation)."""
     browser, given = request.cookies.get(cookie(request, CSRF_COOKIE), ""), str(form.get(CSRF_FIELD, ""))
-    if not browser or not hmac.compare_digest(_bound(request, browser).encode(), given.encode()):
+    if not browser or not any(hmac.compare_digest(_bound(request, browser, key).encode(), given.encode())
+                              for key in request.app.state.csrf_keys):
         raise CsrfRejected()
 
 
-def _bound(request: Request, browser: str) -> str:
+def _bound(request: Request, browser: str, key: bytes | None = None) -> str:
     """The form's token: a MAC of the browser's cookie and the user the session cookie names (the claim only: it
     is authenticated on its own, and a session renewed keeps its user, so a form made before a renewal still
-    posts).  Before sign-in, of the cookie alone."""
-    mac = hmac.new(request.app.state.csrf_key, f"{browser}\x00{_subject(token(request))}".encode(), "sha256")
+    posts).  Before sign-in, of the cookie alone.  Made under the key in use (``key``: checked under another)."""
+    mac = hmac.new(key or request.app.state.csrf_key, f"{browser}\x00{_subject(token(request))}".encode(), "sha256")
     return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 

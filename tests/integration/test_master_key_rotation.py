@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 from uuid import uuid4
 
 import psycopg
@@ -24,9 +27,13 @@ from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application, set_up_database
 from services.clock import ManualClock
 from services.settings import Settings
+from services.web.app import mount_web
 from tests.builders import utc
 from tests.integration.api.conftest import Users
 from tests.integration.api.flows import REFERRAL
+from tests.integration.api.skew import signed_in
+from tests.integration.api.test_referral_turn_unavailable import TYPED
+from tests.integration.api.test_web_forms_kept import hidden_of
 from tests.integration.test_cli import sigill
 
 
@@ -303,3 +310,80 @@ def test_a_rotation_held_off_by_an_open_transaction_gives_up_in_time_and_says_wh
         assert keys_of(postgres) == before
     done = rotate(postgres.conninfo(), "public", old, new_key(), lock_wait=0.3)   # the reader has ended
     assert done.rewrapped == 1 and keys_of(postgres) != before
+
+
+
+def test_web_forms_sent_again_after_the_rotation_are_answered_as_saved_not_saved_twice(postgres, settings):
+    """A form's key is stored as an Idempotency-Key is, hashed (with its owner, the sign-in) under the master key,
+    and its CSRF token is a MAC under a key from it: a form shown before the rotation and sent again after it — its
+    first copy's answer lost as the server was stopped for the rotation — was "Formuläret har gått ut", and typed
+    again it was saved twice.  With the old key kept as SIGILL_PREVIOUS_MASTER_KEY it is answered as saved."""
+    old, new = settings.master_key.get_secret_value(), text(new_key())
+    rotated = replace_keys(settings, master=new, previous=old)
+    with web_server(settings, postgres) as web:
+        signed_in(web, "soc-0180")
+        referral = {**hidden_of(web.get(NEW_REFERRAL).text), **TYPED}
+        opened = web.post(NEW_REFERRAL, data=referral, follow_redirects=False)
+        assert opened.status_code == 303, opened.text[:400]
+        decisions = opened.headers["location"].split("?")[0] + "/beslut"
+        decision = {**form_of(web.get(decisions).text), "accepted": "true", "reasons": "Hög risk enligt SAVRY.",
+                    "instruments": "SAVRY", "decided_on": "2026-02-02"}
+        decided = web.post(decisions, data=decision, follow_redirects=False)
+        assert decided.status_code == 303, decided.text[:400]
+        # A second case for the same young person, confirmed: sent again, nothing asks before it opens a third.
+        second = {**hidden_of(web.get(NEW_REFERRAL).text), **TYPED, "duplicate_confirmed": "on"}
+        opened_second = web.post(NEW_REFERRAL, data=second, follow_redirects=False)
+        assert opened_second.status_code == 303, opened_second.text[:400]
+        cookies = dict(web.cookies)
+    assert count_cases(postgres) == 2 and count_events(postgres, "EligibilityDecided") == 1
+    rotate(postgres.conninfo(), "public", base64.b64decode(old), base64.b64decode(new))
+    with web_server(rotated, postgres) as web:
+        web.cookies.update(cookies)
+        for path, form, first in ((NEW_REFERRAL, referral, opened), (decisions, decision, decided),
+                                  (NEW_REFERRAL, second, opened_second)):
+            again = web.post(path, data=form, follow_redirects=False)
+            assert again.status_code == 303, again.text[:400]
+            assert again.headers["location"] == first.headers["location"]
+        # The same key with other content, or from another sign-in, is a command of its own, as before the
+        # rotation: a second referral of the same young person, asked about (409), not answered with the first's case.
+        changed = web.post(NEW_REFERRAL, data={**referral, "summary": "Ny uppgift."}, follow_redirects=False)
+        other = signed_in(TestClient(web.app, raise_server_exceptions=False), "sam-0180")
+        theirs = other.post(NEW_REFERRAL, data={**referral, "csrf": hidden_of(other.get(NEW_REFERRAL).text)["csrf"]},
+                            follow_redirects=False)
+        for answer in (changed, theirs):
+            assert answer.status_code == 409 and ALREADY_OPEN in answer.text, answer.text[:400]
+    assert count_cases(postgres) == 2 and count_events(postgres, "EligibilityDecided") == 1
+    # A day on, without the old key, a form shown before the rotation is refused: nothing more is kept of it.
+    with web_server(replace_keys(settings, master=new, previous=None), postgres) as web:
+        web.cookies.update(cookies)
+        assert web.post(decisions, data=decision, follow_redirects=False).status_code == 403
+    assert count_events(postgres, "EligibilityDecided") == 1
+
+
+NEW_REFERRAL = "/arenden/nytt"
+ALREADY_OPEN = "Det finns redan ett öppet ärende för den här personen"
+
+
+@contextmanager
+def web_server(with_settings: Settings, postgres) -> Iterator[TestClient]:
+    """The API and the web client on the database, as a server started with these settings mounts them."""
+    app = build_application(with_settings, clock=ManualClock(utc(2026, 2, 3)), location=postgres)
+    context = build_api_context(app, with_settings, postgres)
+    try:
+        api = create_api(context)
+        mount_web(api, context, with_settings)
+        with TestClient(api, raise_server_exceptions=False) as web:
+            yield web
+    finally:
+        context.close()
+        app.close()
+
+
+def count_events(postgres, kind: str) -> int:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT count(*) FROM sigill_events WHERE topic LIKE %s", (f"%{kind}",)).fetchone()[0]
+
+
+def form_of(html: str) -> dict[str, str]:
+    """The hidden fields of the (first) form on a page: its CSRF token, key and the version it was shown at."""
+    return dict(re.findall(r'<input type="hidden" name="(csrf|form_key|expected_version)" value="([^"]*)"', html))
