@@ -43,8 +43,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None   # postgresql://user:password@host:5432/dbname
     db_schema: str | None = None
     master_key: SecretStr | None = None     # base64 of 32 random bytes; wraps every case's data key
-    # The master key a rotation replaces (``sigill database rotate-master-key``); kept a day after it, so that a
-    # retried write's Idempotency-Key from before it is still recognised (those keys are hashed under the master key).
+    # The master key a rotation replaces (``sigill database rotate-master-key``); kept a day after it, so that what
+    # was keyed under it before is still recognised: a retried write's Idempotency-Key, a web form's key and CSRF
+    # token, a web session signed out (each hashed or MACed under a key derived from the master key).
     previous_master_key: SecretStr | None = None
     catalogue: Path | None = None           # extra reference data (TOML) added to the defaults
     ledger_key: SecretStr | None = None     # base64 of a 32-byte Ed25519 seed; signs ledger checkpoints
