@@ -64,6 +64,9 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     api.state.csrf_keys = (api.state.csrf_key, *([sealed_cookie.cookie_key(previous, "csrf-token")]
                                                  if previous else []))
     api.state.purpose_key = sealed_cookie.cookie_key(server_key, "read-purpose-cookie")
+    # A purpose stated before the rotation is still read (sealed under the old key), never sealed under it again.
+    api.state.purpose_keys = (api.state.purpose_key, *([sealed_cookie.cookie_key(previous, "read-purpose-cookie")]
+                                                       if previous else []))
     api.state.signed_out = signed_out or ProcessSignedOut()
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -230,8 +230,7 @@ def purpose(request: Request, case_id: Any) -> str:
 def purposes(request: Request) -> Callable[[Any], str]:
     """``purpose`` for many cases (a case list's reads): the cookie opened once, each case given the purpose stated
     for it — the one case it was stated for, "" for every other."""
-    sealed = request.cookies.get(cookie(request, PURPOSE_COOKIE), "")
-    opened = sealed_cookie.unseal(request.app.state.purpose_key, PURPOSE_COOKIE, sealed) if sealed else None
+    opened = _opened_purpose(request)
     try:
         stated = json.loads(opened) if opened is not None else None
     except ValueError:
@@ -240,6 +239,17 @@ def purposes(request: Request) -> Callable[[Any], str]:
         return lambda case_id: ""
     case, text = stated.get("case"), str(stated.get("text", ""))
     return lambda case_id: text if case == str(case_id) else ""
+
+
+def _opened_purpose(request: Request) -> bytes | None:
+    """The purpose cookie's plaintext, sealed under the master key in use or the one a rotation replaced (for the
+    day it is kept: a purpose stated before the rotation); None without one that opens."""
+    sealed = request.cookies.get(cookie(request, PURPOSE_COOKIE), "")
+    for key in request.app.state.purpose_keys if sealed else ():
+        opened = sealed_cookie.unseal(key, PURPOSE_COOKIE, sealed)
+        if opened is not None:
+            return opened
+    return None
 
 
 def keep_csrf(request: Request, response: Response) -> Response:

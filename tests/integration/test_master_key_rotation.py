@@ -387,3 +387,30 @@ def count_events(postgres, kind: str) -> int:
 def form_of(html: str) -> dict[str, str]:
     """The hidden fields of the (first) form on a page: its CSRF token, key and the version it was shown at."""
     return dict(re.findall(r'<input type="hidden" name="(csrf|form_key|expected_version)" value="([^"]*)"', html))
+
+
+def test_a_purpose_stated_before_the_rotation_is_still_the_cases_purpose_after_it(postgres, settings):
+    """The purpose stated for a case's reads is sealed in a cookie under a key from the master key: after a rotation
+    it no longer opened, and every read of the case was recorded without it until the caseworker noticed and said it
+    again.  With the old key kept as SIGILL_PREVIOUS_MASTER_KEY it is read as before; a day on, it is gone."""
+    old, new = settings.master_key.get_secret_value(), text(new_key())
+    stated = "Förberedelse inför nätverksmöte"
+    with web_server(settings, postgres) as web:
+        signed_in(web, "soc-0180")
+        opened = web.post(NEW_REFERRAL, data={**hidden_of(web.get(NEW_REFERRAL).text), **TYPED},
+                          follow_redirects=False)
+        case = opened.headers["location"].split("?")[0]
+        said = web.post("/syfte", follow_redirects=False, data={
+            "csrf": form_of(web.get(case).text)["csrf"], "purpose": stated, "back": case,
+            "case": case.rsplit("/", 1)[1]})
+        assert said.status_code == 303, said.text[:400]
+        assert f'value="{stated}"' in web.get(case).text
+        cookies = dict(web.cookies)
+    rotate(postgres.conninfo(), "public", base64.b64decode(old), base64.b64decode(new))
+    with web_server(replace_keys(settings, master=new, previous=old), postgres) as web:
+        web.cookies.update(cookies)
+        assert f'value="{stated}"' in web.get(case).text
+    with web_server(replace_keys(settings, master=new, previous=None), postgres) as web:
+        web.cookies.update(cookies)
+        page = web.get(case)
+        assert page.status_code == 200 and stated not in page.text
