@@ -24,7 +24,8 @@ TABLE = "sigill_idempotency_keys"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {t} (
     owner text NOT NULL, key text NOT NULL, request_hash bytea NOT NULL, status integer, body jsonb,
-    created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (owner, key))
+    created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (owner, key));
+CREATE INDEX IF NOT EXISTS sigill_idempotency_keys_by_age ON {t} (created_at)
 """
 KEEP = "1 day"
 # Rows that lost their owner's process before an answer existed (the way keys worked before answers were
@@ -32,7 +33,8 @@ KEEP = "1 day"
 FORGET = (f"DELETE FROM {{t}} WHERE owner = %s AND key = %s"
           f" AND (created_at < now() - interval '{KEEP}' OR status IS NULL)")
 # Every answer past its day, whoever's: a key used once is never looked up again, and a row of an owner no sign-in
-# is named by any more (the subject in the clear, before owners were sign-ins) never would be.
+# is named by any more (the subject in the clear, before owners were sign-ins) never would be.  Run at each start:
+# the index on created_at (SCHEMA) makes it a probe for the old rows, not a scan of the day's keys.
 EXPIRED = f"DELETE FROM {{t}} WHERE created_at < now() - interval '{KEEP}'"
 INSERT = ("INSERT INTO {t} (owner, key, request_hash, status, body)"
           " SELECT * FROM unnest(%s::text[], %s::text[], %s::bytea[], %s::integer[], %s::jsonb[])"
