@@ -25,6 +25,9 @@ from gateways.feed_store import FEED_TABLES
 from gateways.replaced_log import KEPT, REPLACED_TABLES
 from gateways.view_rows_json import APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS
 
+# Run at each start, in TABLES (its comments there say why).
+EMPTY_CALENDARS_IN_CLEAR = "UPDATE {s}.view_cases SET calendar_by_agency = NULL WHERE calendar_by_agency IS NOT NULL"
+
 TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.view_facts (agency text NOT NULL, case_id uuid NOT NULL, fact_id text NOT NULL,"
     " version integer NOT NULL, kind text NOT NULL, category text NOT NULL, origin text NOT NULL,"
@@ -48,7 +51,11 @@ TABLES = [
     # here of rows written before (each then waits for its case's next moment, as before per-agency moments,
     # until the case changes or the views are rebuilt); it stays, NULL, for a process of the version before.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_sealed bytea",
-    "UPDATE {s}.view_cases SET calendar_by_agency = NULL WHERE calendar_by_agency IS NOT NULL",
+    # The rows that still hold it, indexed alone: none, once emptied, so each later start's emptying is a probe of
+    # an empty index, not a scan of every case list; a row a process of the version before writes enters it.
+    "CREATE INDEX IF NOT EXISTS view_cases_calendar_in_clear ON {s}.view_cases (case_id)"
+    " WHERE calendar_by_agency IS NOT NULL",
+    EMPTY_CALENDARS_IN_CLEAR,
     # Skyddade personuppgifter as the row's agency sees them ({kind, since}: CaseSummary.protected_personal_data),
     # since 2026-12-05; NULL in rows written before, when no case could have it.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS protected_personal_data jsonb",
