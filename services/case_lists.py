@@ -29,9 +29,11 @@ class CaseListsFromViews:
         self.runner = runner
         self._lock = threading.Lock()
 
-    def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]:
-        """The agency's case list (of one municipality's cases, given one), as of the application's clock."""
-        self.catch_up()
+    def cases(self, agency: str, municipality: str | None = None, *, caught_up: bool = True) -> list[dict[str, Any]]:
+        """The agency's case list (of one municipality's cases, given one), as of the application's clock; the views
+        caught up first unless ``caught_up`` is False (the caller just did: ``caught_up()``)."""
+        if caught_up:
+            self.catch_up()
         return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                        municipality=municipality)
 

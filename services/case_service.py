@@ -56,9 +56,10 @@ class CaseLists(Protocol):
         """The views caught up as far as they go, and the position they are at now (another process may move them
         on after)."""
 
-    def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]:
+    def cases(self, agency: str, municipality: str | None = None, *, caught_up: bool = True
+              ) -> list[dict[str, Any]]:
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
-        latest stored event."""
+        latest stored event (as the views stand, with ``caught_up`` False: the caller caught them up itself)."""
 
     def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
         """These cases' numbers, current up to the latest stored event; a case not in the views left out."""

@@ -31,7 +31,8 @@ CLOSED = "closed"
 class OpenCases(Protocol):
     def caught_up(self) -> int: ...
 
-    def cases(self, agency: str, municipality: str | None = None) -> list[dict[str, Any]]: ...
+    def cases(self, agency: str, municipality: str | None = None, *, caught_up: bool = True
+              ) -> list[dict[str, Any]]: ...
 
     def young_persons(self, case_ids: list[UUID]) -> dict[UUID, str]: ...
 
@@ -47,7 +48,8 @@ def open_cases_of(lists: OpenCases, lead: str, municipality: str, personnummer: 
     if digits is None:
         return ()
     position = lists.caught_up()   # before the rows: they are at this position or past it, never behind
-    rows = [r for r in lists.cases(lead, municipality) if r["phase"] != CLOSED and r["case_number"]]
+    # Read as they stand: caught up just now, and whatever is stored past the position is read below.
+    rows = [r for r in lists.cases(lead, municipality, caught_up=False) if r["phase"] != CLOSED and r["case_number"]]
     persons = lists.young_persons([r["case_id"] for r in rows])
     found = {r["case_id"]: r["case_number"] for r in rows if persons.get(r["case_id"]) == digits}
     for event in lists.opened_and_closed_after(position):   # stored, perhaps in no view yet

@@ -199,3 +199,19 @@ def test_a_copy_that_meets_its_own_case_as_the_duplicate_gets_that_copys_answer(
     assert copy.status_code == 201 and copy.json() == first.json(), copy.text
     assert copy.headers["Idempotent-Replayed"] == "true"
     assert len(ok(client.get(CASES, headers=users.social))["cases"]) == 1
+
+
+def test_the_check_catches_the_views_up_once(context, monkeypatch):
+    """The views are caught up when the check reads their position; the case list read after it reads them as they
+    stand (whatever is stored past the position is read from the events): a second catch-up was wasted work."""
+    cases = context.cases
+    social = Principal("soc", "Handläggare", "socialtjanst", frozenset({Role.CASEWORKER}), "0180")
+    referral = {**{k: v for k, v in FIRST_REFERRAL.items() if k != "municipality"}, "referral_date": date(2026, 2, 1)}
+    first = cases.open_case(social, municipality="0180", **referral)
+    runner, catch_ups = cases.lists.runner, []
+    catch_up = runner.catch_up
+    monkeypatch.setattr(runner, "catch_up", lambda *args, **kwargs: catch_ups.append(1) or catch_up(*args, **kwargs))
+    with pytest.raises(DomainError) as told:
+        cases.open_case(social, municipality="0180", **referral)
+    assert [case_id for case_id, _ in told.value.cases] == [first.case_id]
+    assert len(catch_ups) == 1
