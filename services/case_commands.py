@@ -9,7 +9,7 @@ import asyncio
 from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ContextManager
+from typing import TYPE_CHECKING, Any, ContextManager, Sequence
 from uuid import UUID
 
 from domain.calendar import local_date
@@ -21,6 +21,7 @@ from services.application import CommandResult
 from services.authorisation import Kind, check_may_command, check_may_open_case, check_row_seen
 from services.duplicate_check import DUPLICATE_CHECK, open_cases_of
 from services.errors import ConcurrentChange, PossibleDuplicate
+from services.judged_cases import JudgedCases
 from services.principals import Principal
 
 if TYPE_CHECKING:
@@ -51,6 +52,35 @@ class Written:
     # A plan revision's: the responsible agencies that cannot see their rows as it was recorded (None: no plan
     # revised).  Told to social services, the only one that revises the plan (``services.plan_warnings``).
     warnings: list[dict[str, Any]] | None = None
+
+
+class WriteFold:
+    """A write's events folded into a copy of the case as read, once for every answer made of it: an
+    Idempotency-Key's (the writer's version and a plan revision's warnings), built before the events are committed,
+    and the command's own, after: each fold copies the case and applies the events."""
+
+    def __init__(self, judged: JudgedCases, replay: Replay | None) -> None:
+        self._judged, self._replay = judged, replay
+        self._events: tuple[Any, ...] = ()
+        self._folded: Replay | None = None
+
+    def uncommitted(self, events: Sequence[Any]) -> Replay:
+        """The events, not yet committed, folded; not kept for other reads (they may never be committed)."""
+        if not self._holds(events):
+            self._events, self._folded = tuple(events), self._judged.extended(self._replay, events, keep=False)
+        return self._folded   # type: ignore[return-value]  (set just above, when it was not)
+
+    def committed(self, events: Sequence[Any]) -> Replay:
+        """The committed events folded, and kept for the next reads: the fold made of these very events before
+        the commit, if one was."""
+        if not self._holds(events):
+            return self._judged.extended(self._replay, events)
+        return self._judged.kept(self._folded)   # type: ignore[arg-type]
+
+    def _holds(self, events: Sequence[Any]) -> bool:
+        # The same event objects (the save hands back those it was given), not merely equal ones.
+        return self._folded is not None and len(events) == len(self._events) \
+            and all(a is b for a, b in zip(events, self._events))
 
 
 class CaseCommands:
@@ -102,7 +132,7 @@ class CaseCommands:
         times) rather than refused.  With one, any change in between is a 409, as the user asked."""
         for attempt in range(_attempts(expected_version)):
             replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
-            before = self._admit_command(p, name, replay, expected_version, fields)
+            before, fold = self._admit_command(p, name, replay, expected_version, fields)
             self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
             try:
                 result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
@@ -110,7 +140,7 @@ class CaseCommands:
                 if attempt + 1 == _attempts(expected_version):
                     raise
                 continue
-            return self._written_by(result, p, replay)
+            return self._written_by(result, p, fold)
         raise AssertionError("unreachable")
 
     async def command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
@@ -128,7 +158,7 @@ class CaseCommands:
             return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
         for attempt in range(_attempts(expected_version)):
             replay = await self._stored_now(store, case_id)
-            before = self._admit_command(p, name, replay, expected_version, fields)
+            before, fold = self._admit_command(p, name, replay, expected_version, fields)
             try:
                 result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
                                                      expected_version=before, **fields)
@@ -136,13 +166,13 @@ class CaseCommands:
                 if attempt + 1 == _attempts(expected_version):
                     raise
                 continue
-            return self._written_by(result, p, replay)
+            return self._written_by(result, p, fold)
         raise AssertionError("unreachable")
 
     def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: int | None,
-                       fields: dict[str, Any]) -> int:
+                       fields: dict[str, Any]) -> tuple[int, WriteFold]:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
-        stored version, which the save must follow."""
+        stored version, which the save must follow, and the fold its events will be answered from."""
         seen = self._seen(p, replay)
         place = check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=seen)
         if expected_version is not None:
@@ -152,27 +182,27 @@ class CaseCommands:
                                        f" it is at {version}", expected=expected_version, actual=version)
         if name == "record_follow_up":   # after the version, as the domain checks the row after it
             check_row_seen(place, fields.get("row_id"), replay.case.plan_revision, seen)
-        self._count_writer_version(p, replay)
-        return replay.case.version
+        return replay.case.version, self._count_writer_version(p, replay)
 
-    def _written_by(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
+    def _written_by(self: CaseService, result: CommandResult, p: Principal, fold: WriteFold) -> Written:
         # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
         # directly (the save would have conflicted otherwise), so they need not be read back.
-        return self._written(result, p, self.judged.extended(replay, result.events))
+        return self._written(result, p, fold.committed(result.events))
 
     def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
         return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id,
                        plan_warnings.of_revision(replay, result.events, self.catalogue))
 
-    def _count_writer_version(self: CaseService, p: Principal, replay: Replay | None) -> None:
+    def _count_writer_version(self: CaseService, p: Principal, replay: Replay | None) -> WriteFold:
         """Under an Idempotency-Key the answer is built before its events are committed: from these events (a retry
-        is answered as the first request was, a plan revision's warnings too)."""
-        def written(events: Any) -> Replay:
-            return self.judged.extended(replay, events, keep=False)
+        is answered as the first request was, a plan revision's warnings too).  The fold that answer is built from,
+        which the command's own answer reuses once they are committed."""
+        fold = WriteFold(self.judged, replay)
         idempotency.count_writer_version(
-            lambda events: self._version(written(events), p.agency),
-            lambda events: plan_warnings.of_revision(written(events), events, self.catalogue)
+            lambda events: self._version(fold.uncommitted(events), p.agency),
+            lambda events: plan_warnings.of_revision(fold.uncommitted(events), events, self.catalogue)
             if any(isinstance(e, PlanRevised) for e in events) else None)
+        return fold
 
     def _version(self: CaseService, replay: Replay, agency: str) -> int:
         return replay.versions_in(agency, replay.visible_to(agency, self.app.clock.now()))

@@ -103,6 +103,12 @@ class JudgedCases:
             self._keep(grown.case.id, grown)
         return grown
 
+    def kept(self, replay: Replay) -> Replay:
+        """``replay``, a fold of the case's committed events (an ``extended(keep=False)`` whose events were committed
+        since), kept for the next reads."""
+        self._keep(replay.case.id, replay)
+        return replay
+
     def _keep(self, case_id: UUID, replay: Replay) -> None:
         # The fold holds exactly events 1..case.version; it is reused only while that is the latest stored.
         with self._lock:

@@ -7,6 +7,7 @@ say it as things stand at each read; nothing of it reaches a member."""
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 from domain.calendar import local_date
 from tests.integration.api.flows import ok, school_consented_case
@@ -112,6 +113,23 @@ def test_a_retry_under_the_same_idempotency_key_is_told_the_same_warnings(client
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert ok(first, 201)["warnings"] == ok(again, 201)["warnings"] != []
     assert first.json()["warnings"][0]["reason"] == "no_consent"
+
+
+def test_a_keyed_revision_folds_its_events_once_for_both_answers_and_keeps_that_fold(client, users, tick, context,
+                                                                                     monkeypatch):
+    """The key's answer (version, warnings), made before the commit, and the command's own, after, are made of one
+    fold of the revision's events; it was made three times."""
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    judged, folds = context.cases.judged, []
+    extended = judged.extended
+    monkeypatch.setattr(judged, "extended", lambda *args, **kwargs: folds.append(1) or extended(*args, **kwargs))
+    answer = ok(_revise(client, users, case_id, LEISURE, **{"Idempotency-Key": "plan-1"}), 201)
+    assert len(folds) == 1
+    assert [w["reason"] for w in answer["warnings"]] == ["no_consent"]
+    assert judged.cached(UUID(case_id)).case.version == answer["version"]   # the lead sees every event: its version
+    again = _revise(client, users, case_id, LEISURE, **{"Idempotency-Key": "plan-1"})
+    assert again.headers.get("Idempotent-Replayed") == "true" and ok(again, 201) == answer
 
 
 def test_nothing_of_it_reaches_a_member(client, users, tick):
