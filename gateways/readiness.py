@@ -14,7 +14,11 @@ from psycopg.sql import SQL, Identifier
 from gateways.follower_lock import lock_held, probe_connection
 from services.ports import Readiness
 
-# The stored head and the views' tracked position, each the largest notification id of an indexed column.
+# The stored head and the views' tracked position, each the largest notification id of an indexed column: their
+# difference, two index probes whatever the lag.  It counts ids, not events: an id a rolled-back write took is never
+# used, so it is an upper bound of the events still to take in, 0 exactly when there are none.  Counting the events
+# past the position would be exact, but reads an index entry for each: every event, on each probe (a load balancer's,
+# every few seconds, 3 s to answer), while a rebuild after an upgrade starts from the first — when the figure matters.
 BEHIND = ("SELECT greatest(coalesce((SELECT max(notification_id) FROM {events}), 0)"
           " - coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), 0)")
 

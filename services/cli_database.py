@@ -141,7 +141,7 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print("Följare: " + ("arbetar" if found.follower else
                          "ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)"))
-    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"{found.views_behind:,} lagrade händelser efter"))
+    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {found.views_behind:,} lagrade händelser efter"))
     if found.kafka_unsent is not None:
         print(f"Kafka: {found.kafka_unsent:,} flödesmeddelanden ännu inte kvitterade")
     return 0

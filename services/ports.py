@@ -84,6 +84,8 @@ class Readiness:
     """What a readiness probe learnt of the database (which answered)."""
 
     follower: bool       # a follower holds this database's and schema's lock: views, feeds, ledger, calendar move on
-    views_behind: int    # stored events (by notification id) the agency views have yet to take in; 0: current
+    # The head's notification id less the views' position: 0 exactly when current, else an upper bound of the
+    # events still to take in (ids rolled-back writes took and left unused count too) (``gateways.readiness``).
+    views_behind: int
     # Feed messages Kafka has yet to acknowledge, over every feed; None where this server publishes to no Kafka.
     kafka_unsent: int | None = None

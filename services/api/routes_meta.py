@@ -41,10 +41,13 @@ class ReadyInDetail(Ready):
 
     follower: bool = Field(description="a follower works on the database (views, feeds, ledger, calendar); false:"
                                        " none does — start `sigill follow`, or a `sigill serve`, which runs one")
-    views_behind: int = Field(ge=0, description="stored events the agency views have yet to take in (counted by"
-                                                " notification id); 0: current. Case lists and feeds lag by"
-                                                " this much: high while the follower rebuilds the views after an"
-                                                " upgrade or catches up after an outage")
+    views_behind: int = Field(ge=0, description="the newest stored event's notification id less that of the last"
+                                                " one the agency views took in: 0 exactly when they are current,"
+                                                " else at most this many events (of every kind) are still to take"
+                                                " in — an id a rolled-back write took is never used, and counts"
+                                                " here. Case lists and feeds lag by up to this much: high while"
+                                                " the follower rebuilds the views after an upgrade or catches up"
+                                                " after an outage")
     kafka_unsent: int | None = Field(
         description="feed messages Kafka has yet to acknowledge, over every feed; null where this"
         " server publishes to no Kafka. It grows while Kafka is away, and the server stays ready: its reads and"

@@ -25,7 +25,7 @@ def test_status_says_whether_a_follower_works_and_how_far_behind_the_views_are(t
     shown = sigill("database", "status", env=env)
     assert shown.returncode == 0 and shown.stdout.splitlines() == [
         "Följare: ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)",
-        "Vyerna: 5 lagrade händelser efter"], shown.stdout
+        "Vyerna: högst 5 lagrade händelser efter"], shown.stdout
 
 
 def test_status_of_a_database_that_is_not_there_is_one_line_and_exit_1(tmp_path):

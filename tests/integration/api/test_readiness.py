@@ -99,6 +99,23 @@ def test_readiness_says_how_far_behind_the_views_are(client, context, app, opera
     assert client.get("/api/v1/ready").json()["views_behind"] == app.recorder.max_notification_id()
 
 
+def test_views_behind_counts_ids_so_an_id_a_rolled_back_write_took_counts_and_0_is_still_current(
+        client, context, app, postgres, operator):
+    """As its description says: the head's id less the views' position, an upper bound of the events to take in."""
+    client.headers.update(operator)
+    runner = context.cases.lists.runner
+    runner.catch_up()
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("SELECT nextval(pg_get_serial_sequence('sigill_events', 'notification_id'))")   # never used
+        assert client.get("/api/v1/ready").json()["views_behind"] == 0   # no event past the views: current
+        open_case(app)
+        stored = conn.execute("SELECT count(*) FROM sigill_events WHERE notification_id > %s",
+                              (runner.position,)).fetchone()[0]
+    assert client.get("/api/v1/ready").json()["views_behind"] == stored + 1
+    runner.catch_up()
+    assert client.get("/api/v1/ready").json()["views_behind"] == 0
+
+
 def test_readiness_counts_what_kafka_has_yet_to_acknowledge_where_the_server_publishes_to_kafka(
         client, context, app, postgres, operator):
     """An operator's sign of a Kafka outage: the server stays ready (reads and commands need no Kafka), and the
