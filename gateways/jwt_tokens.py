@@ -228,6 +228,18 @@ def _check_printable(claim: str, value: Any) -> None:
         raise AuthenticationFailed(f"the token's {claim} claim is longer than {CLAIM_LENGTH} characters")
     if has_control_character(value):
         raise AuthenticationFailed(f"the token's {claim} claim holds a control character")
+    if not value.isascii() and not _encodable(value):
+        # A lone surrogate (JSON's "\ud800") decodes to a str that no UTF-8 writer takes: the request's answer
+        # failed (500), and so did the access-log batch it shared with other readers (503 for them).
+        raise AuthenticationFailed(f"the token's {claim} claim is not valid Unicode text")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load_jwks(source: str) -> dict[str, Any]:

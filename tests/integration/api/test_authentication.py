@@ -121,6 +121,11 @@ def test_a_sign_in_naming_an_unknown_municipality_or_agency_is_told_which_claim(
     ("name", "Kim\nAdmin", "name claim holds a control character"),
     ("municipality", "0180\x00", "municipality claim holds a control character"),
     ("subject", "u" * 300, "sub claim is longer than 256"),
+    # A lone surrogate: a 500, and a 503 for every reader whose access-log entry shared its batch (a red team).
+    ("subject", "u1\ud800", "sub claim is not valid Unicode text"),
+    ("name", "Kim\udfff", "name claim is not valid Unicode text"),
+    ("agency", "skol\ud800", "agency claim is not valid Unicode text"),
+    ("municipality", "01\ud80080", "municipality claim is not valid Unicode text"),
 ])
 def test_a_claim_that_is_not_a_line_of_text_is_401_naming_it(client, users, claim, value, said):
     """A NUL in a claim reached PostgreSQL, which refuses it in text: the request was told the database or the
