@@ -22,7 +22,7 @@ from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_age
 from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
-                                   describe_basis_with_ids, describe_cause, describe_change, describe_for_auditor,
+                                   describe_basis_with_ids, describe_cause, describe_changes, describe_for_auditor,
                                    facts_count, guardian_roles, known_at, known_consents, plan_rows,
                                    protection_at_moment, replay_notes)
 from services.principals import Principal, Role
@@ -346,10 +346,10 @@ def _disclosures(args: argparse.Namespace) -> int:
         consents = consent_facts(c.fact for c in changes)
         roles = guardian_roles(app.get_case(case_id).known_guardians) if changes else {}
         # A follow-up names its plan row as each row's recipient saw it then (as the web client's log says it).
-        for c in changes:
+        for c, described in zip(changes, describe_changes(changes, app.catalogue)):
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)
             print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
-                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {describe_change(c, changes, app.catalogue)}  "
+                  f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {described}  "
                   f"[{basis}]  orsak: {describe_cause(c.cause, app.catalogue)}")
         replaced = service.replaced_logs(case_id, agency)
     if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ

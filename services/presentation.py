@@ -64,21 +64,48 @@ def followed_row(follow_up: Any, rows: Mapping[str, Sequence[Any]]) -> str:
     return f"{earlier[-1].content['area']} – {earlier[-1].content['goal']}" if earlier else ""
 
 
-def rows_shown_at(log: Iterable[Any], agency: str, change: str, at: datetime) -> dict[str, list[Any]]:
-    """The plan rows (``plan_rows``) ``agency`` was shown at a disclosure log row's moment ``at`` (an ended row's:
-    just before it, as ``known_at``), from the log's own changes (``log``: the disclosure log in time order, or its
-    part for ``agency``).  A log row is what its recipient was given: a follow-up in it names its row only when that
-    agency saw the row then — as a replay of the agency at that moment names it — never a row it was not shown."""
-    until = at - timedelta(microseconds=1) if change == "ended" else at
-    shown: dict[str, Any] = {}
-    for c in log:
-        if c.agency != agency or c.fact.kind != "plan.row" or c.at > until:
-            continue
-        if c.change == "ended":
-            shown.pop(c.fact.fact_id, None)
-        else:
-            shown[c.fact.fact_id] = c.fact
-    return plan_rows(shown.values())
+def rows_followed_then(log: Sequence[Any]) -> list[dict[str, list[Any]] | None]:
+    """For each row of the disclosure log ``log`` (in time order, as ``disclosure_log`` makes it), the plan rows
+    (``plan_rows``) its recipient was shown at the row's moment (an ended row's: just before it, as ``known_at``),
+    from the log's own changes — for a follow-up's row only, and only the row it follows up; None for any other.  A
+    log row is what its recipient was given: a follow-up in it names its row only when that agency saw the row then
+    — as a replay of the agency at that moment names it — never a row it was not shown.
+
+    One pass over the log's plan rows, the follow-ups taken by their moments: asking the whole log again for each
+    follow-up made a case of hundreds of follow-ups take seconds.  In time order, the plan rows' changes up to a
+    moment are the log's first ones."""
+    changes, asked = [], []   # the plan rows' changes; the follow-ups' lines, each with when its agency saw
+    for i, c in enumerate(log):
+        if c.fact.kind == "plan.row":
+            changes.append(c)
+        elif c.fact.kind == "follow_up":
+            asked.append((_seen_until(c), i, c))
+    followed: list[dict[str, list[Any]] | None] = [None] * len(log)
+    # (agency, row id) → the row's facts shown to the agency, by fact id, in the order first shown (``plan_rows``
+    # keeps that order among a row's revision and its variants with names withheld, which sort alike).
+    shown: dict[tuple[str, str], dict[str, Any]] = {}
+    taken = 0
+    for until, i, line in sorted(asked, key=lambda a: a[:2]):
+        while taken < len(changes) and changes[taken].at <= until:
+            _show(shown, changes[taken])
+            taken += 1
+        row_id = line.fact.content["row_id"]
+        followed[i] = {row_id: sorted(shown.get((line.agency, row_id), {}).values(), key=fact_order)}
+    return followed
+
+
+def _seen_until(change: Any) -> datetime:
+    """The last moment a log row's recipient saw what the row tells of: an ended row's, just before it."""
+    return change.at - timedelta(microseconds=1) if change.change == "ended" else change.at
+
+
+def _show(shown: dict[tuple[str, str], dict[str, Any]], change: Any) -> None:
+    """A plan row's change in the log, kept: shown to its agency, or ended for it."""
+    row = shown.setdefault((change.agency, change.fact.content["row_id"]), {})
+    if change.change == "ended":
+        row.pop(change.fact.fact_id, None)
+    else:
+        row[change.fact.fact_id] = change.fact
 
 
 def _follow_up(c: Mapping[str, Any], cat: Catalogue, row: str = "") -> str:
@@ -295,12 +322,11 @@ def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Se
         f"{described} (registrerad av {agency_name(fact.recorded_by, catalogue)})")
 
 
-def describe_change(change: Any, log: Sequence[Any], catalogue: Catalogue) -> str:
-    """``describe_for_auditor`` for a row of the disclosure log ``log`` (a ``VisibilityChange``): a follow-up names
-    its plan row as the row's recipient saw it then (``rows_shown_at``): the web's log and the command line's say
-    it alike."""
-    rows = rows_shown_at(log, change.agency, change.change, change.at) if change.fact.kind == "follow_up" else None
-    return describe_for_auditor(change.fact, catalogue, rows)
+def describe_changes(log: Sequence[Any], catalogue: Catalogue) -> list[str]:
+    """``describe_for_auditor`` for each row of the disclosure log ``log`` (``VisibilityChange``s in time order): a
+    follow-up names its plan row as the row's recipient saw it then (``rows_followed_then``): the web's log and the
+    command line's say it alike."""
+    return [describe_for_auditor(c.fact, catalogue, rows) for c, rows in zip(log, rows_followed_then(log))]
 
 
 def describe_logged(fact_id: str, kind: str, facts: dict[str, Fact], catalogue: Catalogue) -> str:

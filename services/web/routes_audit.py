@@ -19,7 +19,7 @@ from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
 from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
-                                   describe_basis, describe_cause, describe_change, describe_for_auditor,
+                                   describe_basis, describe_cause, describe_changes, describe_for_auditor,
                                    describe_logged, known_at, replay_notes)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
@@ -199,9 +199,9 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     handles = _handles(request, uuid, [c.fact for c in changes])
     consents = consent_facts(c.fact for c in changes)
     # A follow-up names its plan row as each row's recipient saw it then (the log holds what each was shown).
-    rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, describe_change(c, changes, cat),
+    rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, described,
              _basis(c, consents, cat), basis_ids(c.basis), describe_cause(c.cause, cat))
-            for c, handle in zip(changes, handles)]
+            for c, handle, described in zip(changes, handles, describe_changes(changes, cat))]
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid, number=_number(cases, user, uuid),
                   rows=rows, agencies=agencies, agency=agency or "", agreement=read.agreement,
                   protection_now=cases.audit_protection(user, uuid),

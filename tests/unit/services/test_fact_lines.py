@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from services.catalogue_loader import load_catalogue
-from services.presentation import describe_change, describe_fact
+from services.presentation import describe_changes, describe_fact
 
 CAT = load_catalogue()
 
@@ -64,5 +64,5 @@ def test_a_log_row_names_a_follow_ups_row_only_as_its_own_recipient_was_shown_it
            _log_row("skola", "follow_up", "disclosed", 12, 6, FOLLOW_UP)]
     named = "Uppföljning av raden ”Skola – Komma i tid.” (delvis uppnått) från Socialtjänsten: Bättre."
     unnamed = "Uppföljning (delvis uppnått) från Socialtjänsten: Bättre."
-    assert [describe_change(c, log, CAT) for c in log if c.fact.kind == "follow_up"] == [
+    assert [d for c, d in zip(log, describe_changes(log, CAT)) if c.fact.kind == "follow_up"] == [
         named, unnamed, named, unnamed]
