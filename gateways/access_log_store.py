@@ -134,7 +134,7 @@ class PostgresAccessLogStore:
                                     check=ConnectionPool.check_connection, timeout=POOL_WAIT)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True, timeout=POOL_WAIT)  # one writer: the table lock
-        create_schema(conninfo, [self._sql(SCHEMA)], schema)
+        create_schema(conninfo, [self._sql(SCHEMA)], schema, creator="sigill_access_log")
 
     def close(self) -> None:
         if self._owed is not None:

@@ -31,7 +31,7 @@ from psycopg.sql import SQL, Identifier
 from gateways.batch_sealing import BatchSealing, event_id_bytes
 from gateways.build_finish import BuildFinish
 from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
-from gateways.view_tables import STAGE, create_statements
+from gateways.view_tables import STAGE, create_statements, every_start_statements
 from gateways.case_list_queries import CaseListQueries, calendar_where
 from gateways.feed_store import RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
 from gateways.replaced_log import ReplacedLogQueries
@@ -117,9 +117,11 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
     def create_table(self) -> None:
         from gateways.schema_lock import conninfo_of, creating_tables  # here: the rest of this module is another's
 
-        # Under the schema lock: another process may be creating them right now.
-        with creating_tables(conninfo_of(self.datastore), self.datastore.schema) as cursor:
-            if cursor is not None:   # None: the tables' owner made them (`sigill database setup`)
+        # Under the schema lock: another process may be creating them right now.  The plaintext calendars are
+        # emptied at every start, the DDL run only when it changed (``gateways.schema_lock``).
+        with creating_tables(conninfo_of(self.datastore), self.datastore.schema, f"views:{self.tracking_table_name}",
+                             self.sql_create_statements, every_start_statements(self.datastore.schema)) as cursor:
+            if cursor is not None:   # None: made already, or the tables' owner makes them (`sigill database setup`)
                 super().create_table()
 
     def close(self) -> None:

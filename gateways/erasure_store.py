@@ -37,7 +37,7 @@ class PostgresErasures:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._conninfo, self._schema = conninfo, schema
         self._t = sql.Identifier(schema, TABLE)
-        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t, s=sql.Identifier(schema))], schema)
+        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t, s=sql.Identifier(schema))], schema, creator=TABLE)
 
     def record(self, case_id: UUID, municipality: str, decision: str, erased_by: str) -> bool:
         """Record the decision before the key is destroyed; False when the case's erasure was recorded already

@@ -66,7 +66,7 @@ def check_answers_inserted(rowcount: int, answers: Sequence[AnswerRow]) -> None:
 class PostgresIdempotencyStore:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._t = sql.Identifier(schema, TABLE)
-        create_schema(conninfo, [answers_table(schema)], schema)
+        create_schema(conninfo, [answers_table(schema)], schema, creator=TABLE)
         # Checked before each use: after a database restart, a pooled connection is dead, and a keyed command
         # must not be refused (503) for it.
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},

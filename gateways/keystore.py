@@ -299,7 +299,8 @@ class PostgresKeyStore(_WrappingKeyStore):
     def ensure_schema(self) -> None:
         create_schema(self._conninfo, schema=self._schema, statements=[sql.SQL(
             "CREATE TABLE IF NOT EXISTS {t} (aggregate_id uuid PRIMARY KEY, wrapped_key bytea NULL,"
-            " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)").format(t=self._table)])
+            " created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz NULL)").format(t=self._table)],
+                      creator=KEYS_TABLE)
 
     def close(self) -> None:
         listeners.leave(self._conninfo, self._channel, self._cache)

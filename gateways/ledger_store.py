@@ -62,7 +62,7 @@ class PostgresLedgerStore:
                                                             by_case=sql.Identifier("sigill_ledger_by_case"),
                                                             # in Sigill's schema, not the first on the search path
                                                             refuse=sql.Identifier(schema, "sigill_ledger_is_append_only"))],
-                          schema)
+                          schema, creator="sigill_ledger")
         else:
             self._check_exists(schema)
 

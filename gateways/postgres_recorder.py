@@ -84,11 +84,15 @@ class SigillApplicationRecorder(PostgresApplicationRecorder):
 
     def create_table(self) -> None:
         """The library's tables and types, and the idempotency answers' (written with the events), all under
-        the schema lock: another process may be creating them right now."""
-        with creating_tables(conninfo_of(self.datastore), self.datastore.schema) as cursor:
-            if cursor is not None:   # None: the tables' owner made them (`sigill database setup`)
+        the schema lock: another process may be creating them right now.  Nothing at all once they are made as
+        these statements make them (``gateways.schema_lock``): the library's CREATE TYPE, run again, left an
+        error in the server's log at every start."""
+        answers = answers_table(self.datastore.schema)
+        with creating_tables(conninfo_of(self.datastore), self.datastore.schema, self.events_table_name,
+                             [*self.sql_create_statements, answers]) as cursor:
+            if cursor is not None:   # None: made already, or the tables' owner makes them (`sigill database setup`)
                 super().create_table()
-                cursor.execute(answers_table(self.datastore.schema))
+                cursor.execute(answers)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], *, answer: AnswerRow | None = None,
                       **kwargs: Any) -> Sequence[int] | None:

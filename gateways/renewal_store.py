@@ -33,7 +33,7 @@ class PostgresRenewals:
 
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._t = sql.Identifier(schema, TABLE)
-        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)], schema)
+        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)], schema, creator=TABLE)
         # Renewals are rare (once per session life): a small pool that holds no connection until the first.
         # A short wait for a connection: with the database down the session is kept and renewed later.  Each
         # connection is checked as it is taken (rare, so affordable): one cut by a database restart is replaced.

@@ -23,7 +23,7 @@ ENDED = "SELECT EXISTS (SELECT 1 FROM {t} WHERE token_mac = %s AND until > now()
 class PostgresSignedOut:
     def __init__(self, conninfo: str, *, schema: str = "public") -> None:
         self._t = sql.Identifier(schema, TABLE)
-        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)], schema)
+        create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)], schema, creator=TABLE)
         # Every page asks: a small pool, each connection checked as it is taken (a database restart cuts them).
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True}, timeout=5,
                                     name="sigill-signed-out", open=True, check=ConnectionPool.check_connection)

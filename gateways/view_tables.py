@@ -12,7 +12,9 @@
   beside the views.
 - ``sigill_apply_views``, the function a small batch is written by (``gateways.view_rows_json``).
 
-The statements are formatted with ``{s}``, the schema; each is safe to run again on tables already there.
+The statements are formatted with ``{s}``, the schema; each is safe to run again on tables already there.  They
+are DDL, run when they changed (``gateways.schema_lock``'s stamps); what must run at every start is apart
+(``every_start_statements``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from gateways.feed_store import FEED_TABLES
 from gateways.replaced_log import KEPT, REPLACED_TABLES
 from gateways.view_rows_json import APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS
 
-# Run at each start, in TABLES (its comments there say why).
+# Run at each start, after TABLES, even when they are not run (its comments there say why).
 EMPTY_CALENDARS_IN_CLEAR = "UPDATE {s}.view_cases SET calendar_by_agency = NULL WHERE calendar_by_agency IS NOT NULL"
 
 TABLES = [
@@ -48,14 +50,14 @@ TABLES = [
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_by_agency jsonb",
     # The same, sealed under the case's key (``case_list_queries.calendar_where``), since 2026-12-04: it holds the
     # 18th birthday, so the birth date, from the referral on.  The plaintext column is written NULL, and emptied
-    # here of rows written before (each then waits for its case's next moment, as before per-agency moments,
-    # until the case changes or the views are rebuilt); it stays, NULL, for a process of the version before.
+    # at every start of rows written before (EMPTY_CALENDARS_IN_CLEAR: each then waits for its case's next moment,
+    # as before per-agency moments, until the case changes or the views are rebuilt); it stays, NULL, for a process
+    # of the version before — which may write it again, so the emptying is no DDL, run once, but every start's.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS calendar_sealed bytea",
     # The rows that still hold it, indexed alone: none, once emptied, so each later start's emptying is a probe of
     # an empty index, not a scan of every case list; a row a process of the version before writes enters it.
     "CREATE INDEX IF NOT EXISTS view_cases_calendar_in_clear ON {s}.view_cases (case_id)"
     " WHERE calendar_by_agency IS NOT NULL",
-    EMPTY_CALENDARS_IN_CLEAR,
     # Skyddade personuppgifter as the row's agency sees them ({kind, since}: CaseSummary.protected_personal_data),
     # since 2026-12-05; NULL in rows written before, when no case could have it.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS protected_personal_data jsonb",
@@ -124,3 +126,9 @@ def create_statements(schema: str, tracking_table: str) -> list[Composed]:
             SQL(ERASURES_SCHEMA).format(t=Identifier(schema, ERASURES_TABLE), s=s),
             SQL(DROP_OLD_APPLY_VIEWS).format(s=s),
             SQL(APPLY_VIEWS_FUNCTION).format(s=s, tracking=Identifier(tracking_table))]
+
+
+def every_start_statements(schema: str) -> list[Composed]:
+    """What each start runs on the views' tables even when their DDL is current: the plaintext calendars a process
+    of the version before may still write, emptied."""
+    return [SQL(EMPTY_CALENDARS_IN_CLEAR).format(s=Identifier(schema))]

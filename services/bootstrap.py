@@ -24,7 +24,7 @@ from gateways.embedded_postgres import (PostgresLocation, answering, create_data
                                        start_embedded)
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.follower_lock import FollowerLock, lock_held, probe_connection
-from gateways.schema_lock import conninfo_of
+from gateways.schema_lock import conninfo_of, forcing_ddl
 from gateways.readiness import ReadinessProbe
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
 from gateways.key_rotation import Rotation, RotationRefused, rotate
@@ -363,19 +363,21 @@ def build_follower(app: CaseApplication, settings: Settings, location: PostgresL
 def set_up_database(settings: Settings, location: PostgresLocation, app_role: str) -> None:
     """As the role that is to own Sigill's tables: make (or bring up to date) every table of the application, the
     views, the feeds, the ledger, the access log and the web sessions, the event store append-only, and give
-    ``app_role`` — which must not have the owner's rights — what the application does with them."""
+    ``app_role`` — which must not have the owner's rights — what the application does with them.  Every table's
+    DDL is run, whatever the stamps say it was (``gateways.schema_lock``): the way to force it."""
     try:
         check_app_role(location.conninfo(), app_role, settings.db_schema or "public")
     except RoleProblem as error:
         raise ConfigurationError(str(error)) from None
-    app = build_application(settings, location=location)
-    try:
-        context = build_api_context(app, settings, location)   # the views, feeds, ledger, access log, answers
-        build_shared_renewals(settings, location, context)
-        build_signed_out(settings, location, context)   # the record of erasures: with the views' tables
-        context.close()
-    finally:
-        app.close()
+    with forcing_ddl():
+        app = build_application(settings, location=location)
+        try:
+            context = build_api_context(app, settings, location)   # the views, feeds, ledger, access log, answers
+            build_shared_renewals(settings, location, context)
+            build_signed_out(settings, location, context)   # the record of erasures: with the views' tables
+            context.close()
+        finally:
+            app.close()
     keep_apart(location.conninfo(), settings.db_schema or "public", app_role)
 
 
