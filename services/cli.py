@@ -23,7 +23,8 @@ from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_database, cli_feed, cli_serve, cli_stats, cli_views
-from services.errors import CaseNotFound, DamagedDataKey, MasterKeyReplaced, too_many_connections
+from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, lock_conflict,
+                             too_many_connections)
 from services.settings import ConfigurationError, Settings
 
 
@@ -177,6 +178,11 @@ def database_problem(error: BaseException) -> str:
     if too_many_connections(error):
         return ("the database refuses more connections (too many clients): it is reachable, but its"
                 " max_connections is used up — stop some Sigill processes or raise it (README: Production)")
+    conflict = lock_conflict(error)
+    if conflict is not None:   # reached, and busy: not "cannot reach", which sent an operator looking for an outage
+        return (f"the database was reached, but another session held a lock this command needed"
+                f" ({LOCK_CONFLICTS[conflict]}, SQLSTATE {conflict}): its transaction was rolled back — run the"
+                " command again")
     return f"cannot reach the database or data directory: {line}"
 
 

@@ -60,6 +60,23 @@ def too_many_connections(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == "53300" or "too many clients" in str(error)
 
 
+# A lock another session held: PostgreSQL broke a deadlock by cancelling this transaction, or the wait for a lock
+# outlasted lock_timeout.  Either way the database was reached, and the transaction rolled back: run it again.
+LOCK_CONFLICTS = {"40P01": "deadlock detected", "55P03": "lock not available"}
+
+
+def lock_conflict(error: BaseException) -> str | None:
+    """The SQLSTATE of a deadlock or lock timeout behind ``error`` (eventsourcing's and our stores' errors carry
+    psycopg's as their cause), or None."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if getattr(error, "sqlstate", None) in LOCK_CONFLICTS:
+            return error.sqlstate  # type: ignore[attr-defined]
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return None
+
+
 class StoredEventUnreadable(MapperDeserialisationError):
     """Raised by the event mapper: a stored event no longer reads as it was written (it does not decrypt, or no longer
     fits its event's type).  Its message is the operators' (English); ``swedish`` is what the supervisor's report

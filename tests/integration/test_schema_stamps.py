@@ -13,6 +13,7 @@ from psycopg import sql
 from gateways.schema_lock import STAMPS, create_schema, ddl_stamp, forcing_ddl
 from services.bootstrap import (build_api_context, build_application, build_shared_renewals, build_signed_out,
                                 build_view_runner, set_up_database)
+from tests.integration.test_cli import sigill
 from tests.service_behaviour import open_case
 
 
@@ -108,3 +109,17 @@ def test_where_the_tables_are_another_roles_a_start_as_the_applications_role_wai
         reader.rollback()
     with psycopg.connect(owner.conninfo()) as conn:
         assert conn.execute("SELECT count(*) FROM view_cases WHERE calendar_by_agency IS NOT NULL").fetchone() == (0,)
+
+
+def test_a_command_that_meets_a_held_lock_says_so_and_to_run_it_again_not_that_the_database_is_away(
+        settings, postgres, master_key):
+    start(settings, postgres)
+    env = {"SIGILL_DATA_DIR": str(settings.data_dir), "SIGILL_MASTER_KEY": master_key,
+           "SIGILL_DATABASE_URL": postgres.url(), "PGOPTIONS": "-c lock_timeout=500"}
+    with psycopg.connect(postgres.conninfo()) as holder:
+        holder.execute("LOCK TABLE view_cases IN ACCESS EXCLUSIVE MODE")   # a rebuild's, say
+        refused = sigill("views", "cases", "--agency", "skola", env=env)
+        holder.rollback()
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "another session held a lock this command needed (lock not available, SQLSTATE 55P03)" in refused.stderr
+    assert "run the command again" in refused.stderr and "cannot reach" not in refused.stderr
