@@ -94,7 +94,7 @@ def test_a_start_with_a_current_schema_still_runs_what_every_start_must(postgres
 
 
 
-def test_where_the_tables_are_another_roles_a_start_as_the_applications_role_waits_for_no_read_and_still_empties_the_plaintext_calendars(  # noqa: E501
+def test_as_the_app_role_of_a_set_up_database_a_start_waits_for_no_read_and_still_empties_plaintext_calendars(
         roles, settings, monkeypatch):
     owner, app_role = roles
     set_up_database(settings, owner, app_role.user)   # makes and stamps every table, the stamps readable to the app
