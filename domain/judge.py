@@ -113,6 +113,11 @@ class Judge:
                 fact = withheld_variant(fact, shown)
         return Disclosure(fact, basis)
 
+    def consent_for(self, category: str) -> Basis | None:
+        """The consents that carry ``category`` to the agency at this instant, whether or not it is a member (the
+        rule's consent half alone: an auditor's ``domain.standing`` asks it); None when they do not."""
+        return self._consent_for(category)
+
     def _consent_for(self, category: str) -> Basis | None:
         if category not in self._consent_cache:
             self._consent_cache[category] = self._consent_basis(category)
