@@ -18,7 +18,7 @@ from domain.case_events import CaseClosed, MemberJoined, MemberLeft
 from domain.catalogue import Catalogue
 from domain.disclosure import Replay
 from domain.judge import CUSTODY_UNKNOWN, Judge, consenters_needed, missing_consents
-from domain.values import ConsentRecord, scope_for
+from domain.values import YOUNG_PERSON, ConsentRecord, scope_for
 
 # Why an agency saw nothing at t (``Standing.why_nothing``).
 NEVER_A_MEMBER = "never_a_member"         # not in the group at t, nor at any time
@@ -29,6 +29,8 @@ NO_CUSTODY = "no_custody"                 # under 18 with no custody recorded: n
 CONSENT_MISSING = "consent_missing"       # some consenters' consents cover a category, not all those needed
 NO_COVERING_CONSENT = "no_covering_consent"   # no consent in force names the agency
 NOTHING_RECORDED = "nothing_recorded"     # consent covered categories, but nothing in them was recorded by t
+WHY_NOTHING = (NEVER_A_MEMBER, NOT_YET_A_MEMBER, NO_LONGER_A_MEMBER, CASE_CLOSED, NO_CUSTODY, CONSENT_MISSING,
+               NO_COVERING_CONSENT, NOTHING_RECORDED)
 
 # How a missing consenter's consent stopped covering the category (``Lapse.how``).
 WITHDRAWN, EXPIRED, NOT_STARTED, NARROWED = "withdrawn", "expired", "not_started", "narrowed"
@@ -153,8 +155,11 @@ def _group_moments(history: Sequence[Any], agency: str) -> tuple[list[datetime],
 
 
 def _in_force_naming(case: Any, agency: str, at: datetime) -> list[ConsentRecord]:
+    """The consents in force at ``at`` that name ``agency``: the young person's first, then the guardians' in the
+    order they were first recorded, each one's by when it was granted."""
+    order = {YOUNG_PERSON: 0, **{g: n for n, g in enumerate(case.known_guardians, start=1)}}
     return sorted((c for c in case.consents.values() if c.in_force_at(at) and scope_for(c.scope, agency)),
-                  key=lambda c: (c.granted_at, c.consent_id))
+                  key=lambda c: (order.get(c.consenter, len(order)), c.granted_at, c.consent_id))
 
 
 def _held(record: ConsentRecord, agency: str, needed: tuple[str, ...] | None) -> HeldConsent:

@@ -27,6 +27,7 @@ from domain.erasure import ErasedEvent
 from domain.errors import DomainError
 from domain.disclosure import Replay, VisibilityChange, disclosure_log, disclosures_at
 from domain.judge import Disclosure
+from domain.standing import Standing, standing_at
 from domain.facts import Fact
 from domain.values import Actor
 from services import idempotency
@@ -273,6 +274,15 @@ class CaseApplication(Application[UUID]):
         self.catalogue.agency(agency)
         history = self._readable_history(case_id)
         return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
+
+    def view_and_standing(self, case_id: UUID, agency: str, at: datetime
+                          ) -> tuple[tuple[Disclosure, ...], Standing | None]:
+        """``view`` at ``at``, and the agency's standing then (``domain.standing``: membership, consents, custody,
+        age — for auditors only), from one read of the history."""
+        self.catalogue.agency(agency)
+        history = self._readable_history(case_id)
+        return (disclosures_at(history, agency, at, self.catalogue),
+                standing_at(history, agency, at, self.catalogue))
 
     def disclosures(self, case_id: UUID, agencies: Iterable[str] | None = None,
                     until: datetime | None = None, *, as_recorded: bool = False) -> tuple[VisibilityChange, ...]:

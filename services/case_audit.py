@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
 from uuid import UUID
 
 from domain.disclosure import VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.judge import Disclosure
+from domain.standing import Standing
 from projections.agency_queries import protected_personal_data
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.authorisation import check_auditor
@@ -39,6 +40,14 @@ class StoredLogRead:
     replaced: tuple[ReplacedLog, ...]
 
 
+class AuditReplay(NamedTuple):
+    """An auditor's replay (``CaseAudit.audit_replay``): what the agency saw, and its standing then (None: the case
+    did not exist yet)."""
+
+    disclosures: tuple[Disclosure, ...]
+    standing: Standing | None
+
+
 class CaseAudit:
     def audit_facts(self: CaseService, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
         check_auditor(p)
@@ -48,12 +57,14 @@ class CaseAudit:
         return facts
 
     def audit_replay(self: CaseService, p: Principal, case_id: UUID, agency: str, at: datetime,
-                     purpose: str = "") -> tuple[Disclosure, ...]:
+                     purpose: str = "") -> AuditReplay:
+        """What ``agency`` could see of the case at ``at``, each fact with its basis, and its standing then (why it
+        saw what it saw, or nothing): for auditors only — the standing tells of every consent and member."""
         check_auditor(p)
         self.check_history(case_id)
-        disclosures = self.app.view(case_id, agency, at)
+        disclosures, standing = self.app.view_and_standing(case_id, agency, at)
         self._log(p, case_id, f"audit.replay:{agency}@{at.isoformat()}", purpose)
-        return disclosures
+        return AuditReplay(disclosures, standing)
 
     def audit_protection(self: CaseService, p: Principal, case_id: UUID, at: datetime | None = None
                          ) -> dict[str, Any] | None:

@@ -21,10 +21,10 @@ from projections.agency_queries import protected_personal_data
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, agency_name, checkpoints_confirmed, consent_facts,
-                                   describe_basis_with_ids, describe_cause, describe_changes, describe_for_auditor,
-                                   facts_count, guardian_roles, known_at, known_consents, plan_rows,
-                                   protection_at_moment, replay_notes)
+from services.presentation import (CHANGES, STANDING_TITLE, StandingText, agency_name, checkpoints_confirmed,
+                                   consent_facts, describe_basis_with_ids, describe_cause, describe_changes,
+                                   describe_for_auditor, describe_standing, facts_count, guardian_roles, known_at,
+                                   known_consents, plan_rows, protection_at_moment, replay_notes)
 from services.principals import Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
@@ -304,11 +304,14 @@ def _replay(args: argparse.Namespace) -> int:
         case_id = app.resolve_case(args.case)
         known_agency(app.catalogue, args.agency)
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
-        seen = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
+        seen, standing = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
         ids = fact_ids.of(case_id)
         count = facts_count(len(seen))
+        told = describe_standing(standing, len(seen), app.catalogue, by_role=True) if standing is not None else None
         print(f"{agency_name(args.agency, app.catalogue)} kunde den {_moment(args.as_of)} "
-              f"se {count} i ärendet (återskapat ur händelserna):")
+              f"se {count} i ärendet (återskapat ur händelserna){':' if seen else '.'}")
+        if told is not None and told.why_nothing:   # nothing listed: why, in one sentence
+            print(told.why_nothing)
         case = app.get_case(case_id)
         for note in replay_notes(case.created_on, args.as_of, app.clock.now()):
             print(note)
@@ -325,7 +328,19 @@ def _replay(args: argparse.Namespace) -> int:
         for d in seen:
             print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue, rows)}"
                   f"  [{describe_basis_with_ids(d.basis, app.catalogue, known, roles)}]")
+        if told is not None:
+            _print_standing(told)
     return 0
+
+
+def _print_standing(told: StandingText) -> None:
+    """The agency's standing at the moment, after the facts (as the web client's replay and the API's say it)."""
+    print()
+    print(f"{STANDING_TITLE}:")
+    for heading, lines in told.sections:
+        print(f"  {heading}:")
+        for line in lines:
+            print(f"    {line}")
 
 
 def _moment(at: datetime) -> str:

@@ -63,14 +63,18 @@ def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
 def replay(reader: Reader, case_id: CaseId, agency: Agency,
            as_of: Annotated[Moment, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
            ) -> v.Replayed:
-    """What an agency could see of the case at a moment, and why — rebuilt from the events alone."""
+    """What an agency could see of the case at a moment, and why — rebuilt from the events alone; and the agency's
+    standing then (`standing`: its membership, the consents in force naming it, custody and age, each category's
+    cover or whose consent was missing, and — when it saw nothing — why)."""
     ctx, user, purpose = reader
     check_moment(as_of, "as_of")
-    disclosures = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
+    disclosures, standing = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
     ids = ctx.fact_ids.of(case_id)
     known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
     return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
-                      facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures])
+                      facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures],
+                      standing=None if standing is None else v.standing_out(standing, len(disclosures),
+                                                                            ctx.cases.catalogue))
 
 
 @router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=CASE_AUDIT_ERRORS)

@@ -12,11 +12,12 @@ from pydantic.json_schema import SkipJsonSchema
 
 from domain.catalogue import Catalogue
 from domain.disclosure import CAUSES, VisibilityChange
-from domain.judge import Basis, Disclosure
+from domain.judge import CUSTODY_UNKNOWN, Basis, Disclosure
+from domain.standing import WHY_NOTHING, Standing
 from domain.facts import Fact
 from domain.values import ProtectionKind
 from projections.shown_facts import shown_content
-from services.presentation import describe_basis, describe_cause, known_at
+from services.presentation import describe_basis, describe_cause, describe_standing, known_at
 
 
 class BasisOut(BaseModel):
@@ -195,11 +196,85 @@ class ChangeOut(BaseModel):
     cause_description: str = Field(description="the cause in Swedish")
 
 
+class StandingConsentOut(BaseModel):
+    consent_id: str
+    consenter: str = Field(description="young_person, or the guardian's id in the case")
+    categories: list[str] = Field(description="what it covers for this agency (its part, not others')")
+    valid_until: date | None = None
+    counts: bool = Field(description="whether its consenter's consent counted at the moment: a guardian's does not"
+                                     " from the 18th birthday, nor without custody")
+
+
+class StandingLapseOut(BaseModel):
+    consenter: str
+    consent_id: str = Field(description="the consenter's latest consent that named the agency for the category")
+    how: Literal["withdrawn", "expired", "not_started", "narrowed"]
+    when: datetime | date | None = Field(None, description="withdrawn: when; expired: its last day; not_started:"
+                                                           " its first day")
+
+
+class StandingCategoryOut(BaseModel):
+    category: str
+    covered: bool
+    consent_ids: list[str] = Field(description="the consents that carried it to the agency (empty: not covered)")
+    missing: list[str] = Field(description="whose consents were missing for it to be covered: young_person, a"
+                                           " guardian's id, or custody_unknown (under 18, no custody recorded)")
+    lapses: list[StandingLapseOut] = Field(description="how each missing consenter's consent stopped covering it"
+                                                       " (none listed: they gave none)")
+
+
+class StandingOut(BaseModel):
+    """The agency's standing at the moment, from the events through the disclosure rules: for auditors only."""
+    lead: bool
+    member: bool = Field(description="an active member of the group at the moment (the lead always is)")
+    member_since: datetime | None = None
+    member_until: datetime | None = Field(None, description="when that membership ended after the moment")
+    member_until_closure: bool = Field(False, description="member_until is the case's closure")
+    left_at: datetime | None = Field(None, description="not a member: when it last left before the moment")
+    joins_at: datetime | None = Field(None, description="not a member: when it next joined after the moment")
+    closed_at: datetime | None = Field(None, description="the case's closure, when by the moment")
+    under_18: bool
+    eighteenth_birthday: date
+    custodians: list[str] | None = Field(description="under 18: the guardians with custody (ids; null: none"
+                                                     " recorded); from 18: empty, the guardians' consents no longer"
+                                                     " count")
+    consents: list[StandingConsentOut] = Field(description="the consents in force naming the agency")
+    categories: list[StandingCategoryOut] = Field(description="each category those consents name for the agency")
+    why_nothing: Literal[WHY_NOTHING] | None = Field(  # type: ignore[valid-type]
+        None, description="when the agency saw nothing: the first of the rules' conditions that failed")
+    description: list[str] = Field(description="the same in Swedish, as the command line and the web client say it")
+
+
 class Replayed(BaseModel):
     case_id: UUID
     agency: str
     as_of: datetime
     facts: list[AuditVisibleFactOut]
+    standing: StandingOut | None = Field(None, description="the agency's standing at the moment; null: the case did"
+                                                           " not exist yet")
+
+
+def standing_out(standing: Standing, visible: int, catalogue: Catalogue) -> StandingOut:
+    told = describe_standing(standing, visible, catalogue, by_role=False)
+    lines = ([told.why_nothing] if told.why_nothing else []) + [
+        f"{heading}: {line}" for heading, lines in told.sections for line in lines]
+    return StandingOut(
+        lead=standing.lead, member=standing.member, member_since=standing.since, member_until=standing.until,
+        member_until_closure=standing.until_closed, left_at=standing.left_at, joins_at=standing.joins_at,
+        closed_at=standing.closed_at, under_18=standing.under_18, eighteenth_birthday=standing.eighteenth_birthday,
+        custodians=None if standing.custodians is None else list(standing.custodians),
+        consents=[StandingConsentOut(consent_id=c.consent_id, consenter=c.consenter, categories=list(c.categories),
+                                     valid_until=c.valid_until, counts=c.counts) for c in standing.consents],
+        categories=[StandingCategoryOut(
+            category=c.category, covered=c.covered, consent_ids=list(c.consent_ids),
+            missing=[_consenter_out(m) for m in c.missing],
+            lapses=[StandingLapseOut(consenter=m, consent_id=x.consent_id, how=x.how, when=x.when)
+                    for m, lapses in c.lapses for x in lapses]) for c in standing.covers],
+        why_nothing=None if visible else standing.why_nothing(), description=lines)
+
+
+def _consenter_out(consenter: str) -> str:
+    return "custody_unknown" if consenter == CUSTODY_UNKNOWN else consenter
 
 
 class AuditFacts(BaseModel):

@@ -18,9 +18,9 @@ from services.access_entry import AccessQuery
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
-                                   describe_basis, describe_cause, describe_changes, describe_for_auditor,
-                                   describe_logged, known_at, replay_notes)
+from services.presentation import (CHANGES, KINDS, STANDING_TITLE, agency_name, basis_ids, checkpoints_confirmed,
+                                   consent_facts, describe_basis, describe_cause, describe_changes,
+                                   describe_for_auditor, describe_logged, describe_standing, known_at, replay_notes)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -125,9 +125,13 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if at is None:
             errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
                 "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
-    protection_at, protection_told = None, False
+    protection_at, protection_told, standing = None, False, None
     if myndighet in agencies and at is not None and not errors:
-        seen = views.in_order(cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid)))
+        replayed = cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid))
+        seen = views.in_order(replayed.disclosures)
+        # Why it saw what it saw, or nothing (membership, consents, custody, age): as the command line says it.
+        standing = replayed.standing and describe_standing(replayed.standing, len(seen), cases.catalogue,
+                                                           by_role=False)
         items, handles = views.timeline(seen, cases.catalogue, describe_for_auditor), _handles(request, uuid, [d.fact for d in seen])
         # As the command line says it: "Inget att visa." alone did not tell a moment before the case, or to come.
         notes = replay_notes(cases.app.get_case(uuid).created_on, at, cases.app.clock.now())
@@ -140,7 +144,8 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
                   number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors, notes=notes,
                   now=_form_now(cases.app.clock.now()), protection_now=cases.audit_protection(user, uuid),
-                  protection_at=protection_at, protection_told=protection_told)
+                  protection_at=protection_at, protection_told=protection_told, standing=standing,
+                  standing_title=STANDING_TITLE)
 
 
 def _numbers(cases, user, records: list) -> dict[str, str]:  # noqa: ANN001

@@ -33,13 +33,37 @@ def test_replay_shows_what_the_police_could_see_before_the_withdrawal_and_why(en
     assert before.returncode == 0 and "Planrad Skola" in before.stdout and "samtycke" in before.stdout
     assert "Planrad Hälsa" not in before.stdout
     assert "Planrad Skola" not in after.stdout and "snatteri" in after.stdout  # only its own remains
-    facts = before.stdout.splitlines()[1:]
+    facts = before.stdout.split("\n\n")[0].splitlines()[1:]   # the agency's standing follows, after a blank line
     assert facts and all(re.match(r"  v\d+ [a-z2-7]{24}  ", line) for line in facts)  # event version, public id
     # Who consented and until when — the guardians by role, never by name — with the consents' ids beside it.
     row = next(line for line in facts if "Planrad Skola" in line)
     assert re.search(r"\[samtycke från den unge och vårdnadshavare 1 och 2, t\.o\.m\. 2027-02-11 "
                      r"\([0-9a-f]{8}, [0-9a-f]{8}, [0-9a-f]{8}\)\]$", row), row
     assert not any(re.search(r"\[[^]]*(Maria|Johan)", line) for line in facts)
+
+
+def test_replay_says_why_the_police_saw_nothing_and_its_standing_by_the_rules(env):
+    """The police joined the group on 13 February: on the 12th it saw nothing, and the replay says why (it used to
+    end at "se 0 uppgifter … :").  After the mother's withdrawal, whose consent is missing for each category."""
+    early = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-02-12",
+                   env=env)
+    head, why = early.stdout.splitlines()[:2]
+    assert early.returncode == 0 and head.endswith("se 0 uppgifter i ärendet (återskapat ur händelserna).")
+    assert re.fullmatch(r"Polisen var inte medlem i gruppen vid tidpunkten: den gick med först 2026-02-13 "
+                        r"\d\d:\d\d:\d\d CET\.", why), why
+    assert "Ställning vid tidpunkten (ur händelserna, enligt utlämnandereglerna):" in early.stdout
+    assert re.search(r"^    den unge: ärendet, skola, brottslighet, t\.o\.m\. 2027-02-11 \([0-9a-f]{8}\)$",
+                     early.stdout, re.M)
+    later = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-21",
+                   env=env)
+    standing = later.stdout.split("\n\n")[1]
+    assert "Aktiv medlem i gruppen sedan 2026-02-13" in standing
+    assert "samtycke krävs från den unge och från varje vårdnadshavare med vårdnad – vårdnadshavare 1 och" in standing
+    for category in ("ärendet", "skola", "brottslighet"):
+        assert re.search(rf"^    {category}: inte täckt – samtycke saknas från vårdnadshavare 1 \(samtycke [0-9a-f]{{8}}"
+                         r" återkallades 2026-03-20 \d\d:\d\d:\d\d CET\)$", standing, re.M), standing
+    assert "vårdnadshavare 1:" not in standing   # her consent is no longer in force
+    assert not re.search(r"Maria|Johan", later.stdout.split("\n\n", 1)[1])   # guardians by role, never by name
 
 
 def test_disclosures_name_each_fact_as_the_replay_does(env):
