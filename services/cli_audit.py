@@ -25,14 +25,13 @@ from services.presentation import (CHANGES, STANDING_TITLE, StandingText, agency
                                    consent_facts, describe_basis_with_ids, describe_cause, describe_changes,
                                    describe_for_auditor, describe_standing, facts_count, guardian_roles, known_at,
                                    known_consents, plan_rows, protection_at_moment, replay_notes)
-from services.principals import Principal, Role
+from services.principals import COMMAND_LINE, Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
 from services.typed_time import (
     CLOCKS_CHANGED, NOT_A_MOMENT, OUTSIDE_CALENDAR, UnreadableMoment, through_typed_unit, typed_moment,
 )
 
-COMMAND_LINE = "sigill"   # the reader's "agency" in the access log: this installation's command line
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
 

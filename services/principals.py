@@ -18,6 +18,9 @@ class Role(str, Enum):
     FEED_READER = "feed_reader"      # an agency's integrating system: reads its agency's feed, nothing else
 
 
+# The reader's "agency" in the access log for this installation's command line (`sigill audit`, `sigill views`):
+# how its reads are told from an auditor's through the API.
+COMMAND_LINE = "sigill"
 SOCIAL_SERVICES_ROLES = frozenset({Role.CASEWORKER, Role.COORDINATOR})
 # The roles of a system, not of a person: a sign-in holding only these is no one who may use the web client.
 SYSTEM_ROLES = frozenset({Role.FEED_READER})

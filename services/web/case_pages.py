@@ -135,7 +135,7 @@ def saved(url: str, command: str) -> str:
     back to the timeline after "Spara beslut" could not tell whether the decision was recorded) — and opened at that
     notice: a redirect without a fragment keeps the one the form was posted from ("Fler rader" posts to
     …/plan#f-rows-2-area), which opened the saved page at row 3 of the new form instead."""
-    return f"{url}?{SAVED_PARAMETER}={command}#{SAVED_NOTICE}"
+    return f"{url}{'&' if '?' in url else '?'}{SAVED_PARAMETER}={command}#{SAVED_NOTICE}"
 
 
 SAVED_PARAMETER = "sparat"

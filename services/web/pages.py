@@ -30,7 +30,7 @@ from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden, SystemSignIn
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
-from services.principals import AuthenticationFailed, Principal, Role
+from services.principals import COMMAND_LINE, AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
 from services.web.forms import FIELDS, FREE_TEXT, MORE, ROWS, Typed
@@ -76,12 +76,16 @@ def _agency_label(catalogue: Any, agency: str) -> str:
     return found.name if found else texts.READERS_OUTSIDE.get(agency, agency.upper())
 
 
-def _read_label(catalogue: Any, what: str) -> str:
+def _read_label(catalogue: Any, what: str, reader: str = "") -> str:
     """What an access-log entry read, as the auditors' search and the extract both say it: an auditor's replay with
     whose view, as of when ("återspelning (granskning): Polisen, 2026-03-10 14:00"), a disclosure log, feed or view
-    with its agency; other reads by their name alone (an extract's guardian is a random id)."""
+    with its agency; other reads by their name alone (an extract's guardian is a random id).  ``reader``: the
+    entry's agency — the stored log is read as ``views.log`` by the command line and by the API alike, told
+    apart by who read (older entries too: nothing stored says more)."""
     kind, _, detail = what.partition(":")
     label = texts.READS.get(kind, what)
+    if kind == "views.log" and reader and reader != COMMAND_LINE:
+        label = texts.STORED_LOG_THROUGH_API
     if kind == "statistics" and detail:   # statistics:0180:2026-01-01:2026-12-31
         municipality, _, period = detail.partition(":")
         return f"{label}: {municipality}, {period.replace(':', '–')}"
@@ -93,6 +97,13 @@ def _read_label(catalogue: Any, what: str) -> str:
     except ValueError:
         moment = f", {at}"
     return f"{label}: {_agency_label(catalogue, agency)}{moment}"
+
+
+def _page_here(request: Request) -> str:
+    """This page's address to come back to, its query kept (a replay's agency and moment) but for a notice of
+    something saved (``?sparat=``), which the way back adds again when it applies."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "sparat"])
+    return request.url.path + (f"?{query}" if query else "")
 
 
 _kept_key: ContextVar[str] = ContextVar("kept_key", default="")
@@ -107,10 +118,17 @@ def _form_key() -> str:
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of, forms_rows=ROWS,
                    new_form_key=_form_key,
                    categories_of=_categories_of, agency_label=_agency_label, read_label=_read_label,
+                   page_here=_page_here, purpose_of=session.purpose, replay_query=views.replay_query,
                    members_of=lambda look: views.members(look.disclosures),
                    label_pairs=lambda catalogue, ids: [(a, _agency_label(catalogue, a)) for a in ids],
                    rows_options=lambda rows: [(r["row_id"], f'{r["area"]}: {r["goal"]}') for r in rows],
                    legal_bases_options=lambda bases: [(b.id, b.name) for b in bases])
+
+
+def fragment(request: Request, template: str, **values: Any) -> str:
+    """A part of a page made elsewhere (the report's head), with the CSRF token its forms need; the response it
+    goes into keeps the token's cookie (``session.keep_csrf``)."""
+    return env.get_template(template).render(request=request, csrf=session.csrf_token(request), **values)
 
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:

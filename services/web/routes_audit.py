@@ -26,12 +26,15 @@ from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
 from services.web import paging, session, texts, views
 from services.web.case_pages import service
+from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
-from services.web.pages import case_uuid, form_of, guarded, redirect, render
+from services.web.pages import case_uuid, form_of, fragment, guarded, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
 PAGE = 200
+# The web's report posts one form, its purpose, to this site (the report elsewhere posts none).
+WEB_REPORT_POLICY = REPORT_POLICY.replace("form-action 'none'", "form-action 'self'")
 
 
 def _auditor(request: Request):  # noqa: ANN202 - a Principal
@@ -176,6 +179,19 @@ def _handles(request: Request, case_id: UUID, facts: list) -> list[str]:
     return [f"v{f.version} · {ids(f.fact_id)}" for f in facts]
 
 
+@router.get("/granskning/arenden/{case_id}/loggutdrag")
+@guarded
+def extract(request: Request, case_id: str) -> Response:
+    """The young person's loggutdrag — who read what, and when — as the API's extract gives it to an auditor
+    (``CaseService.extract``: logged as ``extract``, the young person's); the web refused it with a 403."""
+    user, uuid = _auditor(request), case_uuid(case_id)
+    cases = service(request)
+    records = cases.extract(user, uuid, session.purpose(request, uuid))
+    return render(request, "audit_extract.html", page="extract", user=user, case_id=uuid,
+                  number=_number(cases, user, uuid), rows=extract_rows(records), now=cases.app.clock.now(),
+                  catalogue=cases.catalogue, protection_now=cases.audit_protection(user, uuid))
+
+
 def _number(cases, user, case_id: UUID) -> str:  # noqa: ANN001
     """The case number for the page's head, from the case list (not a read of the list, nor of the case's content:
     the page's own read of the case is logged as what it shows)."""
@@ -265,11 +281,11 @@ def report(request: Request, case_id: str) -> Response:
     user, uuid = _auditor(request), case_uuid(case_id)
     made = service(request).audit_report(user, uuid, request.app.state.context.report,
                                          session.purpose(request, uuid))
-    # The web's report leads back to the case's audit pages (it was a dead end); the link is not printed.
-    back = (f'<p class="noprint"><a href="/granskning/arenden/{uuid}">{texts.T["report_back"]}</a> · '
-            f'{texts.T["report_print_hint"]}</p>')
-    made = made.replace("<body>", "<body>\n" + back, 1)
-    return HTMLResponse(made, headers={"Cache-Control": "no-store", "Content-Security-Policy": REPORT_POLICY})
+    # The web's report leads back to the case's audit pages (it was a dead end) and takes the purpose of the reads
+    # of the case as they do; neither is printed.
+    made = made.replace("<body>", "<body>\n" + fragment(request, "report_head.html", case_id=uuid), 1)
+    return session.keep_csrf(request, HTMLResponse(made, headers={"Cache-Control": "no-store",
+                                                                  "Content-Security-Policy": WEB_REPORT_POLICY}))
 
 
 @router.get("/granskning/atkomstlogg")

@@ -130,7 +130,9 @@ def set_purpose(request: Request, typed: Form) -> Response:
     session.check_csrf(request, typed)
     back = typed.get("back", "/")
     back = back if back == "/" else session.return_path(back) or "/"
-    if back.startswith("/arenden/") and "?" not in back:   # a case page says it was kept (it said nothing)
+    # A case page says it was kept (it said nothing); an auditor's case page too, its query kept (a replay's
+    # agency and moment: the page the purpose was stated on, read again under it).
+    if (back.startswith("/arenden/") and "?" not in back) or back.startswith("/granskning/arenden/"):
         back = saved(back, "purpose" if (typed.get("purpose") or "").strip() else "purpose_cleared")
     response = redirect(back)
     try:

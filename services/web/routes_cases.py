@@ -164,6 +164,8 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
     (``?till=`` a guardian's id) a guardian with custody while they are under 18."""
     user = session.principal(request)
     uuid = case_uuid(case_id)
+    if user.has(Role.AUDITOR):   # the auditor's own page of it, among the case's audit pages (the API gives it them)
+        return redirect(f"/granskning/arenden/{uuid}/loggutdrag")
     seen = look(request, user, uuid, "timeline", lead_only=True)   # a member is refused before it is logged
     now = service(request).app.clock.now()
     records = service(request).extract(user, uuid, session.purpose(request, uuid), till)

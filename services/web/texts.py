@@ -100,7 +100,18 @@ T: dict[str, str] = {
     "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",
     "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
     "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
-                          "bara i den, {only_replayed} saknas i den. Kommandot sigill views log --case {number} visar vilka.",
+                          "bara i den, {only_replayed} saknas i den.",
+    # What a web auditor can do about it here (it named a command only an operator of the host can run): the links
+    # go between these parts (disclosures.html).
+    "stored_log_differs_table": "Tabellen nedan är loggen återskapad ur ärendets händelser.",
+    "stored_log_differs_ledger": "visar om händelserna är de som förseglades – är de det, är det den lagrade loggen"
+                                 " (det aktörernas flöden fick) som skiljer sig;",
+    "stored_log_differs_report": "har samma kontroll för ärendet och loggen ur händelserna.",
+    "stored_log_differs_operator": "Vilka rader som skiljer sig kan Sigills driftansvariga lista med kommandot"
+                                   " sigill views log --case {number}.",
+    "report_link": "granskningsrapporten",
+    "audit_extract_intro": "Det är samma utdrag som den unge kan få; din läsning av det står själv i det, med syftet"
+                           " du angett ovan.",
     "purpose": "Syfte med läsningen (sparas i åtkomstloggen)", "purpose_set": "Spara syfte",
     "purpose_now": "Angivet syfte", "saved": "Sparat.", "case_parts": "Ärendets delar",
     "eligibility_title": "Beslut om aktualitet", "eligibility_done": "Beslut har fattats:",
@@ -396,6 +407,8 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "feed": "aktörens flöde", "audit.feed": "en aktörs flöde (granskning)",
          "views.show": "en aktörs vy (kommandoraden)", "views.cases": "en aktörs ärendelista (kommandoraden)",
          "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
+# `views.log` read by anyone but the command line: an auditor through the API (`/audit/cases/{id}/stored-log`).
+STORED_LOG_THROUGH_API = "den lagrade utlämnandeloggen (API)"
 # Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
 # (`sigill audit`, `sigill views show`).
 READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad"}

@@ -7,10 +7,11 @@ picture are ``services.web.consent_views``'; the plan's revisions and their diff
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import urlencode
 
-from domain.calendar import age_on
+from domain.calendar import STOCKHOLM, age_on, in_swedish_time
 from domain.case import TARGET_AGES
 from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
@@ -237,3 +238,21 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
             card.decisions.append(line(d, c["text"], category=_category(f.category, catalogue)))
     card.attendees = [MeetingLine(", ".join(sorted(names)), basis, ids) for (basis, ids), names in by_basis.items()]
     return card
+
+
+def replay_query(entry: Any, catalogue: Catalogue) -> str:
+    """The replay's query for an access-log entry (an ``AccessEntry``): its reader's agency as of the read's moment —
+    what that agency could see when it read, one click from the access log's row; "" for a reader that is no
+    agency of the catalogue (an auditor, the command line), which has no view to replay."""
+    if entry.agency not in catalogue.agencies:
+        return ""
+    return "?" + urlencode({"myndighet": entry.agency, "tid": replay_moment(entry.at)})
+
+
+def replay_moment(at: datetime) -> str:
+    """A moment as the replay's form takes it (``typed_moment``) and its field shows it: Swedish time to the
+    millisecond, rounded up — rounded down, a fact recorded in that millisecond before the read would be left
+    out — and with its offset where the clocks showed that time twice (without a zone it is refused there)."""
+    local = (at + timedelta(microseconds=-at.microsecond % 1000)).astimezone(STOCKHOLM)
+    wall = local.replace(tzinfo=None)
+    return (wall if in_swedish_time(wall) is not None else local).isoformat(timespec="milliseconds")
