@@ -29,7 +29,8 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from gateways.pg_errors import POOL_WAIT, translated
 from gateways.schema_lock import create_schema
 from gateways.sealing import Unsealable, seal, unseal
-from services.access_chain import GENESIS, ChainVerdict, Signer, broken, checkpoint_message, entry_link, utc_text
+from services.access_chain import (GENESIS, ChainVerdict, ShownVerdict, Signer, broken, checkpoint_message, entry_link,
+                                   shown_broken, utc_text)
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.access_log import Versions
 from services.errors import DamagedDataKey
@@ -183,6 +184,13 @@ class PostgresAccessLogStore:
     def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict:
         with translated(), self._pool.connection() as conn:
             return verify_chain(conn, self._sql, signature_ok, trusted)
+
+    def check_shown(self, case_id: Any = None, seqs: list[int] | None = None) -> ShownVerdict:
+        """The cheap check of what an answer shows (``ShownVerdict``): the case's entries (``case_id``), or those
+        numbered ``seqs``.  A count and a few probes of the primary key, and one read of the entries shown with the
+        link before each: no walk of the chain."""
+        with translated(), self._pool.connection() as conn:
+            return check_shown(conn, self._sql, case_id, seqs)
 
     # -- internals -------------------------------------------------------------
 
@@ -370,3 +378,32 @@ def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes,
         if len(found) == 1:
             return broken(0, 0, "table_gone", 0)
         return verify_chain(conn, composed, signature_ok, trusted)
+
+
+# The whole log's numbering (a removed entry leaves a gap; a cut-off tail leaves a signed checkpoint past the last).
+COUNTS = ("SELECT (SELECT count(*) FROM {log}), (SELECT coalesce(max(seq), 0) FROM {log}),"
+          " (SELECT max(seq) FROM {checkpoints})")
+FIRST_MISSING = ("(SELECT 1 WHERE NOT EXISTS (SELECT FROM {log} WHERE seq = 1)) UNION ALL"
+                 " (SELECT l.seq + 1 FROM {log} l WHERE l.seq < %s"
+                 "  AND NOT EXISTS (SELECT FROM {log} n WHERE n.seq = l.seq + 1) ORDER BY l.seq LIMIT 1) LIMIT 1")
+SHOWN = ("SELECT l.seq, l.at, l.case_id, l.subject, l.agency, l.roles, l.what, l.details, l.link, p.link"
+         " FROM {log} l LEFT JOIN {log} p ON p.seq = l.seq - 1 WHERE ")
+
+
+def check_shown(conn: Any, composed: Callable[[str], sql.Composed], case_id: Any = None,
+                seqs: list[int] | None = None) -> ShownVerdict:
+    """``PostgresAccessLogStore.check_shown`` on a connection."""
+    count, last, signed = conn.execute(composed(COUNTS)).fetchone()
+    if count != last:
+        (first,) = conn.execute(composed(FIRST_MISSING), (last,)).fetchone()
+        return shown_broken(count, 0, "missing", first, last - count)
+    if signed is not None and signed > last:
+        return shown_broken(count, 0, "gone", signed)
+    where, param = ("l.case_id = %s", case_id) if case_id is not None else ("l.seq = ANY(%s)", list(seqs or ()))
+    rows = conn.execute(composed(SHOWN + where + " ORDER BY l.seq"), (param,)).fetchall()
+    for row in rows:
+        previous = GENESIS if row[0] == 1 else row[9]
+        entry = AccessEntry(row[1], row[2], row[3], row[4], row[5], row[6], "", "")
+        if previous is None or entry_link(bytes(previous), row[0], entry, bytes(row[7])) != bytes(row[8]):
+            return shown_broken(count, len(rows), "altered", row[0])
+    return ShownVerdict(count, len(rows), None)

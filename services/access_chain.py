@@ -69,3 +69,29 @@ def broken(checked: int, checkpoints: int, finding: str, seq: int) -> ChainVerdi
     """A verdict that the chain is broken: ``finding`` (one of FINDINGS) at entry ``seq``."""
     english, swedish = FINDINGS[finding]
     return ChainVerdict(checked, checkpoints, english.format(seq=seq), swedish.format(seq=seq))
+
+
+@dataclass(frozen=True)
+class ShownVerdict:
+    """What an answer that shows some of the log's entries (the young person's extract, an auditor's search, the
+    report) can say of them at the cost of a few index reads — where ``ChainVerdict`` walks the whole chain: that
+    no entry of the whole log is missing (its numbers run from 1 to the last, and no signed checkpoint lies past the
+    last), and that each entry shown is linked to the one stored before it.  Not the links of the entries not shown,
+    nor the checkpoints' signatures: the ledger's verification (``verify``) checks those."""
+
+    entries: int                # entries in the whole log
+    shown: int                  # entries checked against the link before them
+    divergence: str | None      # the first finding, as ``ChainVerdict``'s (None: nothing found)
+    swedish: str | None = None
+    missing: int = 0            # how many numbers are missing in all
+    finding: str | None = None  # its kind (a key of FINDINGS)
+    seq: int | None = None      # the entry it names
+
+    @property
+    def intact(self) -> bool:
+        return self.divergence is None
+
+
+def shown_broken(entries: int, shown: int, finding: str, seq: int, missing: int = 0) -> ShownVerdict:
+    english, swedish = FINDINGS[finding]
+    return ShownVerdict(entries, shown, english.format(seq=seq), swedish.format(seq=seq), missing, finding, seq)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
 
-from services.access_chain import ChainVerdict, Signer
+from services.access_chain import ChainVerdict, ShownVerdict, Signer
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 
 CHECKPOINT_RETRY = 1.0   # seconds before an owed checkpoint that could not be stored alone is tried again
@@ -49,6 +49,8 @@ class AccessLogStore(Protocol):
     def search(self, query: AccessQuery) -> list[AccessRecord]: ...
 
     def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict: ...
+
+    def check_shown(self, case_id: UUID | None = None, seqs: list[int] | None = None) -> ShownVerdict: ...
 
 
 class AsyncAccessLogStore(Protocol):
@@ -220,6 +222,11 @@ class AccessLog:
 
     def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: Iterable[bytes]) -> ChainVerdict:
         return self.store.verify(signature_ok, set(trusted))
+
+    def check_shown(self, case_id: UUID | None = None, seqs: Iterable[int] = ()) -> ShownVerdict:
+        """What an answer showing the case's entries (``case_id``), or those numbered ``seqs``, can say of them
+        cheaply (``services.access_chain.ShownVerdict``): the whole chain is ``verify``'s."""
+        return self.store.check_shown(case_id, None if case_id is not None else list(seqs))
 
 
 class AccessLogUnavailable(Exception):

@@ -249,8 +249,10 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
         return ledger.verify(), service.access_log.verify(signature_ok, trusted)
 
     def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None) -> str:
+        stored, access_checked = service.report_checks(case_id)
         return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
-                           ledger.case_divergence(case_id), service.replaced_logs(case_id), number_of=number_of)
+                           ledger.case_divergence(case_id), stored.replaced, number_of=number_of,
+                           agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,

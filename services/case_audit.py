@@ -7,10 +7,13 @@ A mixin of ``CaseService`` (``services.case_service``), which holds what the aud
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
 from uuid import UUID
+
+from eventsourcing.domain import EventSourcingError
+from eventsourcing.persistence import PersistenceError
 
 from domain.disclosure import VisibilityChange
 from domain.errors import CaseErased
@@ -18,9 +21,12 @@ from domain.facts import Fact
 from domain.judge import Disclosure
 from domain.standing import Standing
 from projections.agency_queries import protected_personal_data
+from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
+from services.audit import CaseHistoryAltered
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
+from services.ledger import Divergence
 from services.principals import Principal
 from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
 
@@ -36,8 +42,11 @@ class StoredLogRead:
     """A case's stored disclosure log as an auditor reads it (``CaseService.audit_stored_log``)."""
 
     rows: list[dict[str, Any]]
-    agreement: Agreement | None          # None: the case is erased, its events no longer read
+    agreement: Agreement | None          # None: the case is erased, or its history altered: not held to its events
     replaced: tuple[ReplacedLog, ...]
+    # Why the rows are not held to the events though the case is not erased: its stored history is not what the
+    # ledger sealed (where).  The stored log is evidence of its own (append-only), so it is shown all the same.
+    history_altered: Divergence | None = None
 
 
 class AuditReplay(NamedTuple):
@@ -109,13 +118,35 @@ class CaseAudit:
         # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
         if not self.app.keystore.is_destroyed(case_id):
             try:
-                self.check_history(case_id)
-                read = self._stored_log_read(case_id, agency)
+                read = self.held_stored_log(case_id, agency)
                 self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
                 return read
             except CaseErased:   # destroyed since
                 pass
         return self._as_stored(case_id, agency)
+
+    def held_stored_log(self: CaseService, case_id: UUID, agency: str | None = None) -> StoredLogRead:
+        """The stored log held to the case's events (``_stored_log_read``) — or, when its history is not what the
+        ledger sealed, as stored, with where the history was found altered: the log is evidence of its own, and an
+        altered event must not hide it too.  Neither authorised nor logged: for answers that are (the report, the
+        stored log's read)."""
+        try:
+            self.check_history(case_id)
+        except CaseHistoryAltered as altered:   # not caught up either: the views read the same events
+            return replace(self._as_stored(case_id, agency), history_altered=altered.divergence)
+        return self._stored_log_read(case_id, agency)
+
+    def report_checks(self: CaseService, case_id: UUID) -> tuple[StoredLogRead, ShownVerdict]:
+        """What the report says beside the ledger's verification: the stored disclosure log held to the case's
+        events (``held_stored_log``; as stored when they do not read, or the case is erased), and the access log's check
+        of the case's reads.  For the report's own read, authorised and logged."""
+        try:
+            read = self.held_stored_log(case_id)
+        except PersistenceError:
+            raise   # the database, not the case
+        except (EventSourcingError, CaseErased):   # an event that does not read (not yet sealed), a key destroyed
+            read = self._as_stored(case_id, None)
+        return read, self.access_log_check(case_id)
 
     def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None) -> StoredLogRead:
         replacements, replaced = self.lists.replaced_log(case_id, agency)

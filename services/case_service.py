@@ -28,6 +28,7 @@ from domain.retention import DEFAULT_RETENTION_YEARS
 from domain.row_reach import UnseenRow
 from domain.values import YOUNG_PERSON
 from services import plan_warnings
+from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessRecord
 from services.access_log import AccessLog
 from services.application import CaseApplication
@@ -281,6 +282,12 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         # Which guardian by id (a random id, no name): whom it was handed to is on record.
         self._log(p, case_id, "extract" if recipient == YOUNG_PERSON else f"extract.guardian:{recipient}", purpose)
         return self.access_log.extract(case_id)
+
+    def access_log_check(self, case_id: UUID | None = None, seqs: Iterable[int] = ()) -> ShownVerdict:
+        """Whether the access log's entries an answer shows — the case's (the extract, the report), or those
+        numbered ``seqs`` (an auditor's search) — are as written, and none of the log's is missing
+        (``AccessLog.check_shown``): said with the answer, which alone could not tell.  No content: not logged."""
+        return self.access_log.check_shown(case_id, seqs)
 
     # -- internals ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from domain.values import YOUNG_PERSON
 from services import cli_erase
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
+from services.ledger import describe_divergence
 from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
                                    describe_cause, describe_fact, describe_plan_status, facts_count, guardian_roles,
                                    known_at, known_consents, plan_rows)
@@ -257,13 +258,17 @@ def _log(args: argparse.Namespace) -> int:
         # Caught up first; an erased case's rows stay (without content), its events no longer read: no agreement.
         read = service.audit_stored_log(reader, case_id, args.agency, args.purpose)
         public = runner.store.fact_ids().of(case_id)   # type: ignore[attr-defined]
-        tell = _basis_teller(app, case_id, erased=read.agreement is None)
+        tell = _basis_teller(app, case_id, erased=read.agreement is None)   # altered: its events are not read
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
         print(f"Utlämnandeloggen{who}: {len(read.rows)} rader.")
         for r in read.rows:
             print("  " + _log_line(r, public, cat, tell))
         _print_replaced(read.replaced, args.replaced, public, cat, tell)
         other_rules = runner.built_under_other_rules()
+    if read.history_altered is not None:   # the log is evidence of its own: shown, but held to nothing
+        print(f"Loggen kan inte jämföras med ärendets händelser: historiken har ändrats – "
+              f"{describe_divergence(read.history_altered)}.", file=sys.stderr)
+        return 1
     if read.agreement is None:
         print("Ärendet är gallrat (dess nyckel är förstörd): loggen kan inte längre jämföras med händelserna.")
         return 0

@@ -311,6 +311,27 @@ def checkpoints_confirmed(n: int) -> str:
     return f"{n:,} signerad kontrollpunkt bekräftad" if n == 1 else f"{n:,} signerade kontrollpunkter bekräftade"
 
 
+def access_log_checked(verdict: Any, *, numbered: bool = True) -> str:
+    """The access log's check of the reads an answer shows (``services.access_chain.ShownVerdict``), in one line:
+    whether the answer can be trusted to hold every read.  ``numbered``: name the log's own numbers (an auditor's
+    answers); the young person's extract names none (they count the reads of every case in the installation)."""
+    if verdict.intact:
+        return (f"Åtkomstloggen kontrollerad: ingen läsning saknas i loggen, och de {verdict.shown:,} läsningar som"
+                " visas här är de som skrevs.")
+    if verdict.missing:
+        n = verdict.missing
+        where = f" (den första: läsning {verdict.seq})" if numbered else ""
+        found = (f"{'en läsning saknas' if n == 1 else f'{n:,} läsningar saknas'} i loggen{where} – borttagna i"
+                 " efterhand; vilket ärende de gällde går inte att se")
+    elif numbered:
+        found = verdict.swedish
+    elif verdict.finding == "gone":
+        found = "de senast skrivna läsningarna har tagits bort"
+    else:
+        found = "en läsning som visas här är inte den som skrevs"
+    return f"Åtkomstloggen har ändrats: {found}. Det som visas här kan vara ofullständigt."
+
+
 def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
     """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
     från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can

@@ -19,9 +19,9 @@ from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.presentation import (CHANGES, PHASES, PROTECTION_KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
                                    describe_basis, describe_cause, describe_for_auditor, describe_logged, known_at,
-                                   plan_rows, protection_history, readable)
+                                   plan_rows, protection_history, readable, access_log_checked)
 from projections.agency_queries import protected_personal_data
-from services.stored_log import ReplacedLog
+from services.stored_log import Agreement, ReplacedLog
 
 STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
@@ -40,15 +40,23 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}
 def case_report(app: CaseApplication, case_id: UUID, verification: Verification, generated_at: datetime,
                 fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
                 replaced: Sequence[ReplacedLog] = (), exported: int = 0,
-                number_of: Callable[[], str | None] = lambda: None) -> str:
+                number_of: Callable[[], str | None] = lambda: None, *, agreement: Agreement | None = None,
+                stored_rows: int | None = None, access_checked: Any = None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
     verification found, and why nothing else can be said.  ``exported``: how many checkpoints of a supervisor's
     exported file the verification was made against as well.  ``number_of``: the case's number, asked only for a
-    case whose history does not read (from the case list: the events cannot tell it)."""
+    case whose history does not read (from the case list: the events cannot tell it).  ``agreement``: the stored
+    disclosure log held to the case's events (``services.stored_log.compare``) — a cut-off tail the ledger alone
+    cannot see (the closure removed with its ledger entry and the checkpoints after it) still leaves the rows it
+    caused in the stored log, so a difference is warned of at the top; ``stored_rows``: how many rows the stored log
+    holds of a case whose history cannot be held to it.  ``access_checked``: the access log's check of the case's
+    reads (``services.access_chain.ShownVerdict``)."""
+    others = _stored_log_unheld(stored_rows) + _access_log(access_checked)
     if case_divergence is not None:
-        return _unreadable(case_id, verification, generated_at, _altered(case_divergence), exported, _number(number_of))
+        return _unreadable(case_id, verification, generated_at, _altered(case_divergence), exported, _number(number_of),
+                           others)
     try:
         case, cat = app.get_case(case_id), app.catalogue
         facts = app.all_facts(case_id)
@@ -59,7 +67,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         reason = getattr(error, "swedish", None) or next((line for line in str(error).splitlines() if line.strip()),
                                                           type(error).__name__)
         return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
-                                                                f" skrevs: {reason}", exported, _number(number_of))
+                                                                f" skrevs: {reason}", exported, _number(number_of),
+                           others)
     rows = plan_rows(facts)   # the auditor sees every row: a follow-up names the row it follows up
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
@@ -86,8 +95,10 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
 ärende-id {case_id} · rapporten skapad {_when(generated_at)}</p>
-{_protection(facts)}<p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
+{_warnings(agreement, access_checked)}{_protection(facts)}
+<p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
+{_agreement(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{_access_log(access_checked)}
 <h2>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de är nu; historiken visar vad samtycket först omfattade och varje
 ändring.</p>
@@ -110,6 +121,56 @@ gällde till dess.</p>
 {_replaced(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
 </body></html>
 """
+
+
+def _warnings(agreement: Agreement | None, access_checked: Any) -> str:
+    """At the top, where a supervisor filing the report reads first: what other checks than the ledger's found.  The
+    ledger cannot see events cut from the end of the whole log together with their entries and the checkpoints after
+    them; the stored disclosure log still holds what they caused."""
+    warnings = []
+    if agreement is not None and not agreement.agrees:
+        warnings.append(
+            f"Varning: den lagrade utlämnandeloggen – det som aktörernas flöden fick – skiljer sig från ärendets "
+            f"händelser: {len(agreement.only_stored):,} rader finns bara i den, {len(agreement.only_replayed):,} saknas "
+            "i den. Tidslinjen, samtyckena och vem som kunde se vad nedan är återskapade ur händelserna och kan vara "
+            "ofullständiga: händelser kan ha tagits bort eller ändrats. Se Kontroll av att inget ändrats.")
+    if access_checked is not None and not access_checked.intact:
+        warnings.append(f"Varning: {access_log_checked(access_checked)}")
+    return "".join(f"<p class=bad id=warning-{i}>{escape(w)}</p>\n" for i, w in enumerate(warnings, 1))
+
+
+def _agreement(agreement: Agreement | None, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
+               consents: Sequence[Any]) -> str:
+    """The stored disclosure log held to the events, as the web client's disclosures page says it; the rows that
+    differ listed."""
+    if agreement is None:
+        return ""
+    if agreement.agrees:
+        return (f"<p class=ok id=stored-log>Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer "
+                f"med ärendets händelser ({agreement.compared:,} rader jämförda).</p>")
+    rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
+                   for where, keys in (("den lagrade loggen", agreement.only_stored),
+                                       ("händelserna", agreement.only_replayed)) for key in keys)
+    return (f"<p class=bad id=stored-log>Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: "
+            f"{len(agreement.only_stored):,} rader finns bara i den, {len(agreement.only_replayed):,} saknas i den. "
+            "Rader som bara finns i den lagrade loggen kan komma från händelser som tagits bort; loggen kan också ha "
+            "byggts under andra regler (<code>sigill views log</code> visar den).</p>"
+            "<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th>"
+            f"<th>Grund</th><th>Orsak</th><th>Bara i</th></tr></thead>{rows}</table>")
+
+
+def _stored_log_unheld(rows: int | None) -> str:
+    if rows is None:
+        return ""
+    return (f"<p id=stored-log>Den lagrade utlämnandeloggen har {rows:,} rader om ärendet. De kan inte jämföras med "
+            "händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar dem.</p>")
+
+
+def _access_log(checked: Any) -> str:
+    if checked is None:
+        return ""
+    return (f"<p class={'ok' if checked.intact else 'bad'} id=access-log>{escape(access_log_checked(checked))} "
+            "Hela åtkomstloggens kedja och signaturer kontrolleras med <code>sigill audit verify</code>.</p>")
 
 
 def _protection(facts: Sequence[Any]) -> str:
@@ -188,7 +249,7 @@ def _altered(d: Divergence) -> str:
 
 
 def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str,
-                exported: int = 0, number: str | None = None) -> str:
+                exported: int = 0, number: str | None = None, others: str = "") -> str:
     # The number the supervisor asked for and files the report under, from the case list (the events cannot say).
     named = f"ärende {escape(number)}" if number else f"ärende-id {case_id}"
     return f"""<!doctype html>
@@ -197,6 +258,7 @@ def _unreadable(case_id: UUID, verification: Verification, generated_at: datetim
 <h1>Granskningsrapport – {named}</h1>
 <p>{f"ärende-id {case_id} · " if number else ""}Rapporten skapad {_when(generated_at)}</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
+{others}
 <h2>Ärendets historik kan inte läsas</h2>
 <p class=bad>{escape(reason)}.</p>
 <p>Någon har ändrat eller tagit bort lagrade händelser. Tidslinje, samtycken och vem som kunde se vad kan därför

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, moment_within_calendar
 from domain.errors import InvalidInput
 from services.access_entry import AccessQuery
+from services.audit import CaseHistoryAltered
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId, documented_as_json
@@ -90,15 +91,18 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
                          replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in read.replaced])
 
 
-@router.get("/cases/{case_id}/stored-log", response_model=v.StoredLog, responses=CASE_AUDIT_ERRORS)
+@router.get("/cases/{case_id}/stored-log", response_model=v.StoredLog, responses=AUDIT_ERRORS)
 def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.StoredLog:
     """The stored disclosure log — what the agencies' feeds carried, row by row, with feed and number; no content —
     held to the case's events, and the logs rebuilds replaced.  An erased case's rows too (its events no longer read:
-    nothing to hold them to)."""
+    nothing to hold them to), and a case's whose history is not what the ledger sealed (`history_altered`: the log is
+    evidence of its own, answered without decoding the events)."""
     ctx, user, purpose = reader
     read = ctx.cases.audit_stored_log(user, case_id, agency, purpose)
     ids, cat = ctx.fact_ids.of(case_id), ctx.cases.catalogue
-    return v.StoredLog(case_id=case_id, erased=read.agreement is None,
+    altered = read.history_altered
+    return v.StoredLog(case_id=case_id, erased=read.agreement is None and altered is None,
+                       history_altered=None if altered is None else str(CaseHistoryAltered(altered)),
                        rows=[v.stored_row_out(r, cat, ids) for r in read.rows],
                        stored_log=None if read.agreement is None else v.stored_log_out(read.agreement),
                        replaced_logs=[v.replaced_log_out(old, cat, ids) for old in read.replaced])

@@ -135,7 +135,8 @@ def extract(reader: Reader, case_id: CaseId, response: Response, recipient: Reci
     records = ctx.cases.extract(user, case_id, purpose, recipient)
     response.headers["Cache-Control"] = "no-store"
     return v.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
-                     reads=[read_out(r) for r in records])
+                     reads=[read_out(r) for r in records],
+                     access_log=v.access_log_checked(ctx.cases.access_log_check(case_id)))
 
 
 def read_out(record: Any) -> v.ReadOut:

@@ -345,6 +345,10 @@ class StoredLog(BaseModel):
     case_id: UUID
     erased: bool = Field(description="the case's key is destroyed: its events no longer read, so the rows cannot be"
                                      " held to them (stored_log is null)")
+    history_altered: str | None = Field(None, description="the case's stored history is not what the audit ledger"
+                                        " sealed (where, as the 409 of its other audit reads says it): the rows are"
+                                        " answered as stored — evidence of their own — but cannot be held to the"
+                                        " events (stored_log is null)")
     rows: list[LoggedRowOut]
     stored_log: StoredLogOut | None
     replaced_logs: list[ReplacedLogOut] = Field(description="the logs rebuilds replaced, oldest first")
@@ -379,11 +383,26 @@ class AccessLogPage(BaseModel):
     next_after: int | None = Field(description="pass as `after` for the next page; null at the end")
 
 
+class AccessLogChecked(BaseModel):
+    """Whether the reads an answer lists can be trusted to be all of them, as written: no read of the whole access
+    log is missing (none removed), and each listed is linked to the one before it as the log wrote it.  Not the
+    whole chain and its signatures: `GET /audit/ledger/verification` checks those."""
+    intact: bool
+    checked: int = Field(description="the reads listed, each checked against the link before it")
+    missing: int = Field(description="reads missing from the whole log (removed; whose they were cannot be told)")
+    finding: str | None = Field(description="what was found, in English, without the log's own numbers: "
+                                            "`missing`, `altered` (a read listed is not as written) or `gone` (the"
+                                            " last reads were removed: a signed checkpoint lies past them)")
+    description: str = Field(description="the same in Swedish, as the web client's extract says it")
+
+
 class Extract(BaseModel):
     case_id: UUID
     generated_at: datetime
     reads: list[ReadOut] = Field(description="oldest first; without the access log's own numbers, which count"
                                              " the reads of every case in the installation")
+    access_log: AccessLogChecked = Field(description="whether `reads` can be trusted to be every read of the case,"
+                                                     " as written")
 
 
 class LedgerCheck(BaseModel):
@@ -486,3 +505,11 @@ def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds, consents
                      cause=[CauseOut(what=x.what, consent_ids=list(x.consent_ids), agency=x.agency)  # type: ignore[arg-type]
                             for x in c.cause],
                      cause_description=describe_cause(c.cause, catalogue))
+
+
+def access_log_checked(verdict: Any) -> AccessLogChecked:
+    """A ``services.access_chain.ShownVerdict``, without the log's own numbers."""
+    from services.presentation import access_log_checked as swedish
+
+    return AccessLogChecked(intact=verdict.intact, checked=verdict.shown, missing=verdict.missing,
+                            finding=verdict.finding, description=swedish(verdict, numbered=False))

@@ -170,8 +170,9 @@ def redirect(url: str) -> RedirectResponse:
 
 
 def error_page(request: Request, status: int, message: str, user: Principal | None = None,
-               back: tuple[str, str] | None = None, title: str | None = None) -> HTMLResponse:
-    """A Swedish error page with the status, the message and a way back."""
+               back: tuple[str, str] | None = None, title: str | None = None,
+               more: list[tuple[str, str]] | None = None) -> HTMLResponse:
+    """A Swedish error page with the status, the message and a way back (and ``more`` ways on: (href, text))."""
     href, text = back or ("/", texts.T["back"])
     # A page asked for with a value it cannot show (an extract's recipient, a replay's moment) saved nothing.
     shown = request.method in ("GET", "HEAD") and status == 422
@@ -180,7 +181,7 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
     # closed — gives back what the user wrote in it: its own words, in the same answer whatever the case.
     typed = getattr(request.state, "typed", None) if request.method == "POST" else None
     return render(request, "error.html", status, user=user, message=message, title=title, back_href=href,
-                  back_text=text, written=typed.written() if typed is not None else [])
+                  back_text=text, written=typed.written() if typed is not None else [], more=more or [])
 
 
 def retry_later(response: Response) -> Response:
@@ -261,7 +262,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
     except ConcurrentChange:
         return error_page(request, 409, texts.T["conflict"], quiet_user(request))
     except CaseHistoryAltered:   # the ledger says the stored history is not whole: nothing is shown of it
-        return error_page(request, 409, texts.T["history_altered"], quiet_user(request))
+        return error_page(request, 409, texts.T["history_altered"], quiet_user(request),
+                          more=_where_altered_is_told(request))
     except ClockWentBackwards as error:  # this server's clock, not the request: 503, as the API answers
         return error_page(request, 503, texts.error_text(error.code, error.message), quiet_user(request))
     except DomainError as error:
@@ -285,6 +287,18 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
                   one_line(request.url.path))
         return error_page(request, 500, texts.T["internal"])
+
+
+def _where_altered_is_told(request: Request) -> list[tuple[str, str]]:
+    """From an auditor's page of a case whose history is altered, the pages that still answer: the ledger's check
+    (where the change is), the report (which says so), the stored disclosure log (evidence of its own)."""
+    case_id = request.path_params.get("case_id")
+    if not request.url.path.startswith("/granskning/") or not case_id:
+        return []
+    case = f"/granskning/arenden/{case_uuid(case_id)}"
+    return [("/granskning/liggaren", texts.T["history_altered_ledger"]),
+            (f"{case}/rapport", texts.T["history_altered_report"]),
+            (f"{case}/utlamnanden", texts.T["history_altered_stored_log"])]
 
 
 def _session_ended(request: Request, ended: session.SessionExpired) -> Response:

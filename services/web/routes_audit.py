@@ -15,12 +15,14 @@ from domain.facts import as_shown
 from projections.agency_queries import protected_personal_data
 from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_unit, typed_moment
 from services.access_entry import AccessQuery
+from services.audit import CaseHistoryAltered
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, KINDS, STANDING_TITLE, agency_name, basis_ids, checkpoints_confirmed,
-                                   consent_facts, describe_basis, describe_cause, describe_changes,
-                                   describe_for_auditor, describe_logged, describe_standing, known_at, replay_notes)
+from services.presentation import (CHANGES, KINDS, STANDING_TITLE, access_log_checked, agency_name, basis_ids,
+                                   checkpoints_confirmed, consent_facts, describe_basis, describe_cause,
+                                   describe_changes, describe_for_auditor, describe_logged, describe_standing,
+                                   known_at, replay_notes)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.stored_log import row_key
@@ -215,7 +217,10 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     agency = myndighet or None
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)
-    changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
+    try:
+        changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
+    except CaseHistoryAltered:   # the stored log is evidence of its own: shown as stored, held to nothing
+        return _erased_disclosures(request, user, uuid, agency, agencies)
     cat = cases.catalogue
     handles = _handles(request, uuid, [c.fact for c in changes])
     consents = consent_facts(c.fact for c in changes)
@@ -242,9 +247,12 @@ def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | Non
     read = service(request).audit_stored_log(user, case_id, agency, session.purpose(request, case_id))
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
     stored = [_logged_row(row_key(r), cat, ids, {}) for r in read.rows]
-    return render(request, "disclosures.html", page="disclosures", user=user, case_id=case_id,
-                  number=texts.T["erased_case"], rows=[], agencies=agencies, agency=agency or "", agreement=None,
-                  erased=True, stored=stored, replaced=_replaced(request, case_id, read.replaced, [], readable=False))
+    # Or a case whose history is not what the ledger sealed: its events are not read, its log is shown as stored.
+    altered = read.history_altered and describe_divergence(read.history_altered)
+    return render(request, "disclosures.html", 409 if altered else 200, page="disclosures", user=user, case_id=case_id,
+                  number=_number(service(request), user, case_id) if altered else texts.T["erased_case"], rows=[],
+                  agencies=agencies, agency=agency or "", agreement=None, erased=True, altered=altered,
+                  stored=stored, replaced=_replaced(request, case_id, read.replaced, [], readable=False))
 
 
 def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, *, readable: bool = True) -> list[tuple]:
@@ -320,7 +328,10 @@ def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: st
     records = [] if errors else cases.access_log_search(user, AccessQuery(
         case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE),
         session.purpose(request, case_id) if case_id else "")
+    # Whether the rows shown, and the log around them, are as written (the search alone cannot tell a row removed).
+    checked = cases.access_log_check(seqs=[r.seq for r in records]) if records else None
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
+                  access_checked=checked, access_checked_text=checked and access_log_checked(checked),
                   numbers=_numbers(cases, user, records) if records else {},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
                   agencies=readers, catalogue=cases.catalogue,

@@ -15,7 +15,7 @@ from services.api import commands as c
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange, PossibleDuplicate
 from services.principals import Principal, Role
-from services.presentation import describe_plan_status, facts_count
+from services.presentation import access_log_checked, describe_plan_status, facts_count
 from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
 from services.web.case_pages import kept_when_away, look, saved, service, show, today
 from services.web.extract_rows import extract_rows
@@ -170,6 +170,8 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
     now = service(request).app.clock.now()
     records = service(request).extract(user, uuid, session.purpose(request, uuid), till)
     recipients = consent_views.extract_recipients(seen.disclosures, now)
+    # Whether the log the rows come from is whole: the rows alone could not say that one was removed.
+    checked = service(request).access_log_check(uuid)
     return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(records),
-                now=now,
+                now=now, access_checked=checked, access_checked_text=access_log_checked(checked, numbered=False),
                 recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""))

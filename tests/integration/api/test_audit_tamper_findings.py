@@ -1,0 +1,132 @@
+"""What an auditor files must not read "clean" where other checks find tampering (an inspector's walk): the report
+carries the stored disclosure log's comparison with the events and the access log's check; the extract and the
+access log's search say whether the log they list is whole; the stored disclosure log stays readable when an event
+is altered (evidence of its own), and the web's page for an altered case leads on to the ledger's check and the
+report."""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+
+
+def superuser(postgres, *statements: str, params=()) -> None:
+    """The insider with the database's superuser: past every append-only trigger."""
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for statement in statements:
+            conn.execute(statement, params)
+
+
+def cut_tail_case(client, users, tick, context, postgres) -> str:
+    """A case whose last event — the police joining the group, which disclosed the case to them — is removed with
+    its ledger entry and the checkpoint after it: the ledger alone sees nothing (no later link, no exported file),
+    but the stored disclosure log still holds what the event caused."""
+    case_id, _ = school_consented_case(client, users, tick, members=("skola",))
+    context.seal_ledger()
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/members", json={"agency": "polis", "contact_person": "Kontakt",
+                                                            "role": "kontaktperson"}, headers=users.social), 201)
+    context.cases.lists.catch_up()   # the views wrote the police's rows, as the follower does
+    context.seal_ledger()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        nid = conn.execute("SELECT max(notification_id) FROM sigill_events").fetchone()[0]
+        assert conn.execute("SELECT originator_id FROM sigill_events WHERE notification_id = %s",
+                            (nid,)).fetchone()[0] == __import__("uuid").UUID(case_id)
+    superuser(postgres, "DELETE FROM sigill_events WHERE notification_id = %(n)s",
+              "DELETE FROM sigill_ledger WHERE notification_id = %(n)s",
+              "DELETE FROM sigill_ledger_checkpoints WHERE notification_id >= %(n)s", params={"n": nid})
+    ledger, _ = context.verify_ledger()
+    assert ledger.intact   # what the ledger alone says
+    return case_id
+
+
+def test_the_report_warns_when_the_stored_disclosure_log_holds_rows_the_events_no_longer_give(
+        client, users, tick, context, postgres, settings):
+    case_id = cut_tail_case(client, users, tick, context, postgres)
+    report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
+    assert report.status_code == 200
+    text = report.text
+    warning = text.index("Varning: den lagrade utlämnandeloggen")
+    assert warning < text.index("<h2>Kontroll av att inget ändrats</h2>") < text.index("<h2>Tidslinje</h2>")
+    assert "rader finns bara i den, 0 saknas i den. Tidslinjen" in text and "kan vara ofullständiga" in text
+    assert "Oförändrad" in text   # the ledger's own verdict stands beside it
+    assert "<td>den lagrade loggen</td>" in text and "Polisen" in text[text.index("id=stored-log"):]
+    web = web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/rapport").text
+    assert "Varning: den lagrade utlämnandeloggen" in web
+
+
+def test_an_unchanged_case_reports_its_stored_log_and_access_log_as_checked(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    text = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor).text
+    assert "Varning" not in text
+    assert "<p class=ok id=stored-log>Den lagrade utlämnandeloggen" in text and "stämmer med ärendets händelser" in text
+    assert "<p class=ok id=access-log>Åtkomstloggen kontrollerad: ingen läsning saknas i loggen" in text
+
+
+def _remove_a_read_of(postgres, case_id: str) -> int:
+    """One of the case's reads — not the last of the log — removed by a superuser: its number."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        seq = conn.execute("SELECT min(seq) FROM sigill_access_log WHERE case_id = %s", (case_id,)).fetchone()[0]
+    superuser(postgres, "DELETE FROM sigill_access_log WHERE seq = %s", params=(seq,))
+    return seq
+
+
+def test_a_removed_read_is_said_by_the_extract_the_search_and_the_report(client, users, tick, context, postgres,
+                                                                         settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))
+    assert extract["access_log"]["intact"] and extract["access_log"]["checked"] == len(extract["reads"])
+    seq = _remove_a_read_of(postgres, case_id)
+    _, access = context.verify_ledger()
+    assert access.swedish == f"läsning {seq} saknas"   # what verify says
+    extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["access_log"]
+    assert (extract["intact"], extract["missing"], extract["finding"]) == (False, 1, "missing")
+    assert extract["description"].startswith("Åtkomstloggen har ändrats: en läsning saknas i loggen – borttagna")
+    assert str(seq) not in extract["description"]   # the log's own numbers stay out of the young person's extract
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "Åtkomstloggen har ändrats: en läsning saknas i loggen" in page
+    auditor = web_as(context, settings, "ivo")
+    search = auditor.get("/granskning/atkomstlogg").text
+    assert f"Åtkomstloggen har ändrats: en läsning saknas i loggen (den första: läsning {seq})" in search
+    report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor).text
+    assert f"Varning: Åtkomstloggen har ändrats: en läsning saknas i loggen (den första: läsning {seq})" in report
+
+
+def test_an_altered_read_of_the_case_is_said_by_the_extract(client, users, tick, postgres):
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    superuser(postgres, "UPDATE sigill_access_log SET what = 'plan' WHERE seq = (SELECT min(seq) FROM"
+                        " sigill_access_log WHERE case_id = %s AND agency = 'skola')", params=(case_id,))
+    extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["access_log"]
+    assert (extract["intact"], extract["finding"]) == (False, "altered")
+    assert extract["description"] == ("Åtkomstloggen har ändrats: en läsning som visas här är inte den som skrevs."
+                                      " Det som visas här kan vara ofullständigt.")
+
+
+def test_the_stored_log_stays_readable_when_an_event_is_altered(client, users, tick, context, postgres, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    context.cases.lists.catch_up()
+    context.seal_ledger()
+    stored = ok(client.get(f"/api/v1/audit/cases/{case_id}/stored-log", headers=users.auditor))
+    superuser(postgres, "UPDATE sigill_events SET state = set_byte(state, 20, get_byte(state, 20) # 1)"
+                        " WHERE originator_id = %s AND originator_version = 3", params=(case_id,))
+    assert client.get(f"/api/v1/audit/cases/{case_id}/disclosures", headers=users.auditor).status_code == 409
+    answer = client.get(f"/api/v1/audit/cases/{case_id}/stored-log", headers=users.auditor)
+    assert answer.status_code == 200, answer.text
+    altered = answer.json()
+    assert altered["rows"] == stored["rows"] and altered["stored_log"] is None and not altered["erased"]
+    assert "version 3: altered" in altered["history_altered"]
+    auditor = web_as(context, settings, "ivo")
+    page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden")
+    assert page.status_code == 409 and "inte den som revisionsliggaren förseglade" in page.text
+    assert "händelse 3 i ärendets historik" in page.text and "Lagrad utlämnandelogg" in page.text
+    replay = auditor.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": "2026-12-31T00:00"})
+    assert replay.status_code == 409
+    for link in ("/granskning/liggaren", f"/granskning/arenden/{case_id}/rapport",
+                 f"/granskning/arenden/{case_id}/utlamnanden"):
+        assert f'href="{link}"' in replay.text, link
