@@ -75,13 +75,21 @@ async def context(request: Request) -> ApiContext:
     return request.app.state.context
 
 
+SIGNED_IN = "sigill.signed_in"   # the request's principal, once signed in (a body route signs in before its body)
+
+
 async def current_user(request: Request) -> Principal:
+    signed_in = request.scope.get(SIGNED_IN)
+    if signed_in is not None:
+        return signed_in
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if not token or scheme.lower() != "bearer":
         raise AuthenticationFailed("sign in: send 'Authorization: Bearer <token>'")
     tokens = request.app.state.context.tokens
-    return tokens.known(token) or await run_in_threadpool(tokens.verify, token)
+    principal = tokens.known(token) or await run_in_threadpool(tokens.verify, token)
+    request.scope[SIGNED_IN] = principal
+    return principal
 
 
 async def caller_if_signed_in(request: Request) -> Principal | None:
@@ -188,7 +196,7 @@ def document(api: FastAPI) -> None:
         for route in api.routes:
             if not isinstance(route, APIRoute) or not route.include_in_schema:
                 continue
-            uses = _calls(route.dependant)
+            uses = calls(route.dependant)
             for method in route.methods:
                 operation = operations.get(route.path_format, {}).get(method.lower())
                 if operation is None:
@@ -238,11 +246,12 @@ def _keep_null_fields_in_error_examples(operations: dict[str, Any]) -> None:
                             example["error"].setdefault("field", None)
 
 
-def _calls(dependant: Any) -> set[Any]:
+def calls(dependant: Any) -> set[Any]:
+    """Every dependency the route calls, and those each says it implies."""
     found = set()
     for sub in dependant.dependencies:
         found |= {sub.call, *getattr(sub.call, "implies", ())}
-        found |= _calls(sub)
+        found |= calls(sub)
     return found
 
 

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.api.error_places import located
-from services.api.one_key_each import FIELD_NAME, RepeatedKey
+from services.api.one_key_each import FIELD_NAME, MOST_KEYS, RepeatedKey, TooManyKeys
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden
 from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, PossibleDuplicate,
@@ -41,6 +41,9 @@ REBUILDING = ("the agency views are being rebuilt from the first event; the feed
               " event ids stay)")
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (PossibleDuplicate, 409),
           (Forbidden, 403), (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
+# A validation error's answer lists this many of its problems, and counts the rest: one of 600,000 unknown keys
+# listed each, a 55 MB answer built over seconds of the event loop.
+PROBLEMS_LISTED = 20
 
 
 class Problem(BaseModel):
@@ -58,7 +61,10 @@ class ErrorDetail(BaseModel):
     field: str | None = Field(default=None, description="where in the request the value at fault was"
                               " (body.rows.0.category, query.as_of, path.case_id, header.if-match); null when no"
                               " one value is")
-    problems: list[Problem] | None = Field(default=None, description="422 for a malformed request: every problem")
+    problems: list[Problem] | None = Field(default=None, description="422 for a malformed request: its problems,"
+                                           f" the first {PROBLEMS_LISTED} of them")
+    more_problems: int | None = Field(default=None, description="422 for a malformed request with more problems than"
+                                      " are listed: how many more it has")
     cases: list[CaseNamed] | None = Field(default=None, description="409 possible_duplicate: the municipality's open"
                                           " cases for the same young person")
 
@@ -129,11 +135,13 @@ def install(api: FastAPI) -> None:
             said = f"the body is {sent}" if sent else "the body has no Content-Type"
             return JSONResponse(error_body("unsupported_media_type", f"{said}: send it as application/json", "body"),
                                 415)
+        found = error.errors()
         problems = [{"field": (field := _field(e)), "rule": e.get("type"), "message": _message(e, field)}
-                    for e in error.errors()]
+                    for e in found[:PROBLEMS_LISTED]]
+        more = {"more_problems": len(found) - len(problems)} if len(found) > len(problems) else {}
         first = problems[0] if problems else {"field": None, "message": "invalid request"}
         return JSONResponse(error_body("invalid_input", f"{first['field']}: {first['message']}", first["field"],
-                                       problems=problems), 422)
+                                       problems=problems, **more), 422)
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
@@ -141,6 +149,9 @@ def install(api: FastAPI) -> None:
             return too_large_response(MAX_BODY)
         if error.status_code == 400 and isinstance(error.__cause__, RepeatedKey):   # a JSON key given twice
             return repeated_response(error.__cause__.field)
+        if error.status_code == 400 and isinstance(error.__cause__, TooManyKeys):
+            return refusal("body", "too_many_keys", f"an object in it names more than {MOST_KEYS} keys; send only"
+                           " the fields this endpoint takes")
         if error.status_code == 400:   # FastAPI's answer to a body it could not parse (nested too deep, not UTF-8)
             return JSONResponse(error_body("invalid_input", "body: the request body could not be read as JSON",
                                            "body"), 422)
