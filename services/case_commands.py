@@ -36,11 +36,21 @@ COMMANDS: dict[str, Kind] = {
     "record_meeting": Kind.GROUP_WORK, "record_contribution": Kind.GROUP_WORK, "record_follow_up": Kind.GROUP_WORK,
 }
 
-UNCONDITIONAL_RETRIES = 8  # a command sent without an expected version, decided again after a concurrent write
+# A command sent without an expected version, decided again after another process wrote (README: up to eight times).
+UNCONDITIONAL_RETRIES = 8
 
 
 def _attempts(expected_version: int | None) -> int:
     return 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
+
+
+def _as_sent(conflict: ConcurrentChange, expected_version: int | None) -> ConcurrentChange:
+    """The save's conflict as the caller is told it: a command sent without a version names no field (the save's
+    own expected version is the stored one it read, which the caller never sent: it was named
+    ``body.expected_version``)."""
+    if expected_version is not None:
+        return conflict
+    return ConcurrentChange(conflict.message, expected=None, actual=conflict.actual, field=None)
 
 
 @dataclass(frozen=True)
@@ -129,18 +139,32 @@ class CaseCommands:
 
         Without an expected version the command applies to the case as it stands: when another write lands
         between reading the case and saving, it is authorised and decided again on the newer case (a few
-        times) rather than refused.  With one, any change in between is a 409, as the user asked."""
-        for attempt in range(_attempts(expected_version)):
+        times) rather than refused.  With one, any change in between is a 409, as the user asked.  The commands
+        on a case take turns in this process (``services.case_turns``): only another process's write comes
+        between.  The caller is admitted before it waits for its turn: an outsider's wait would tell it that the
+        case is being written."""
+        with self.command_turns.queued(case_id) as turn:
+            ended = turn.ended
             replay = self.judged.replay(case_id)  # shared between requests: read, never folded further here
-            before, fold = self._admit_command(p, name, replay, expected_version, fields)
-            self.app.start_from(deepcopy(replay.case))  # the stored case, so the command need not load it again
-            try:
-                result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
-            except ConcurrentChange:
-                if attempt + 1 == _attempts(expected_version):
-                    raise
-                continue
-            return self._written_by(result, p, fold)
+            admitted = self._admit_command(p, name, replay, expected_version, fields)
+            with turn.lock:
+                try:
+                    for attempt in range(_attempts(expected_version)):
+                        if attempt or turn.ended != ended:   # another write came between: the case as it is now
+                            replay = self.judged.replay(case_id)
+                            admitted = self._admit_command(p, name, replay, expected_version, fields)
+                        before, fold = admitted
+                        # The stored case, so the command need not load it again.
+                        self.app.start_from(deepcopy(replay.case))
+                        try:
+                            result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
+                        except ConcurrentChange as conflict:
+                            if attempt + 1 == _attempts(expected_version):
+                                raise _as_sent(conflict, expected_version) from None
+                            continue
+                        return self._written_by(result, p, fold)
+                finally:
+                    turn.ended += 1
         raise AssertionError("unreachable")
 
     async def command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
@@ -156,17 +180,27 @@ class CaseCommands:
         store = self.app.loop_store()
         if store is None:
             return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
-        for attempt in range(_attempts(expected_version)):
+        with self.command_turns.queued_on_loop(case_id) as turn:
+            ended = turn.ended
             replay = await self._stored_now(store, case_id)
-            before, fold = self._admit_command(p, name, replay, expected_version, fields)
-            try:
-                result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
-                                                     expected_version=before, **fields)
-            except ConcurrentChange:
-                if attempt + 1 == _attempts(expected_version):
-                    raise
-                continue
-            return self._written_by(result, p, fold)
+            admitted = self._admit_command(p, name, replay, expected_version, fields)   # before the wait, as above
+            async with turn.lock:
+                try:
+                    for attempt in range(_attempts(expected_version)):
+                        if attempt or turn.ended != ended:   # another write came between: the case as it is now
+                            replay = await self._stored_now(store, case_id)
+                            admitted = self._admit_command(p, name, replay, expected_version, fields)
+                        before, fold = admitted
+                        try:
+                            result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
+                                                                 expected_version=before, **fields)
+                        except ConcurrentChange as conflict:
+                            if attempt + 1 == _attempts(expected_version):
+                                raise _as_sent(conflict, expected_version) from None
+                            continue
+                        return self._written_by(result, p, fold)
+                finally:
+                    turn.ended += 1
         raise AssertionError("unreachable")
 
     def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: int | None,

@@ -38,6 +38,7 @@ from services.authorisation import (
 )
 from services.case_audit import CaseAudit
 from services.case_commands import CaseCommands
+from services.case_turns import CaseTurns
 from services.retention import CaseRetention
 from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey
@@ -137,6 +138,7 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         self.check_history = check_history
         self.catalogue = app.catalogue
         self.judged = JudgedCases(app)
+        self.command_turns = CaseTurns()   # commands on one case, one at a time in this process
 
     # -- reading as an agency ---------------------------------------------------------
 

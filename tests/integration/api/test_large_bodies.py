@@ -87,8 +87,8 @@ def test_a_request_not_signed_in_is_401_before_its_body_is_read(client, users, m
         assert error["code"] == "unauthenticated" and error["field"] is None
     assert given == []
     # Signed in, the body is read (and its repeated key refused) as before.
-    response = client.post(f"/api/v1/cases/{uuid4()}/contributions",
-                           content=b'{"category": "school", "text": "a", "text": "b"}', headers={**users.school, **JSON})
+    response = client.post(f"/api/v1/cases/{uuid4()}/contributions", headers={**users.school, **JSON},
+                           content=b'{"category": "school", "text": "a", "text": "b"}')
     assert response.status_code == 422 and response.json()["error"]["field"] == "body.text"
     assert len(given) == 1
 

@@ -8,12 +8,15 @@ case.  Saves made at once share a transaction and each still gets its own answer
 
 from __future__ import annotations
 
+import asyncio
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.bootstrap import build_api_context
+from services.errors import CaseNotFound
 from tests.concurrency import in_threads
 from tests.integration.api.flows import events_of, ok, school_consented_case
 
@@ -89,3 +92,85 @@ def test_writes_on_one_case_at_once_are_each_recorded_once_with_their_own_versio
     texts = {f["content"].get("text") for f in ok(client.get(f"/api/v1/cases/{case_id}",
                                                               headers=users.school))["facts"]}
     assert {f"Samtidig notering {n}" for n in range(8)} <= texts
+
+
+def test_many_commands_without_a_version_on_one_case_at_once_are_all_recorded(client, context, users, tick,
+                                                                                postgres):
+    """Decided all at once, they conflicted round after round (one saved per round), and after their retries 10 of
+    20 were answered 409 — though a command sent without a version is decided again rather than refused.  In one
+    worker they take turns (``services.case_turns``), and the turns are let go once none is waiting."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    writers = (users.school, users.social)
+    outcomes = in_threads(lambda n: client.post(
+        f"/api/v1/cases/{case_id}/contributions", headers=writers[n % 2],
+        json={"category": ("school", "family")[n % 2], "text": f"Samtidigt {n}"}), 20, timeout=120)
+    assert [o.status_code for o in outcomes] == [201] * 20, [o.text for o in outcomes]
+    assert events_of(postgres, case_id) == before + 20
+    texts = {str(f["content"].get("text")) for headers in writers for f in ok(client.get(
+        f"/api/v1/cases/{case_id}/contributions", headers=headers))["facts"]}
+    assert {f"Samtidigt {n}" for n in range(20)} <= texts   # each once: 20 events, 20 texts
+    assert len(context.cases.command_turns) == 0
+
+
+def test_a_conflict_of_a_command_sent_without_a_version_names_no_field(client, context, users, tick, app, settings,
+                                                                        postgres, monkeypatch):
+    """Another process writes between each reading and save, every time: the retries run out and the answer is
+    409 — naming no field, as no value sent is at fault (it named ``body.expected_version``, never sent)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    other = build_api_context(app, settings, postgres)   # another worker: its own caches, the same database
+    school = other.tokens.verify(users.school["Authorization"].removeprefix("Bearer "))
+    change = context.cases.app.change_async
+
+    async def after_another_write(*args, **kwargs):
+        other.cases.command(school, "record_contribution", UUID(case_id), None, category="school",
+                            text="Från den andra processen")
+        return await change(*args, **kwargs)
+    monkeypatch.setattr(context.cases.app, "change_async", after_another_write)
+    try:
+        before = events_of(postgres, case_id)
+        refused = contribute(client, users, case_id, "Hinner aldrig fram.")
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "concurrent_change" and error["field"] is None
+        assert "Hinner aldrig" not in str(ok(client.get(f"/api/v1/cases/{case_id}/contributions",
+                                                        headers=users.school)))
+        assert events_of(postgres, case_id) > before   # the other process's writes, each of them
+        # Sent with a version, the same conflict names where it came from.
+        version = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))["version"]
+        stale = client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                            json={"category": "school", "text": "Med version.", "expected_version": version})
+        assert stale.status_code == 409 and stale.json()["error"]["field"] == "body.expected_version", stale.text
+    finally:
+        other.close()
+
+
+def test_many_commands_from_threads_on_one_case_take_turns_too(client, context, users, tick, postgres):
+    """The web's forms write from threads (``CaseService.command``): there the turns are a thread lock's."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    school = context.tokens.verify(users.school["Authorization"].removeprefix("Bearer "))
+    outcomes = in_threads(lambda n: context.cases.command(school, "record_contribution", UUID(case_id), None,
+                                                          category="school", text=f"Från formulär {n}"), 20,
+                          timeout=120)
+    assert all(not isinstance(o, BaseException) for o in outcomes), outcomes
+    assert events_of(postgres, case_id) == before + 20 and len(context.cases.command_turns) == 0
+
+
+def test_an_outsider_is_refused_before_it_waits_for_the_cases_turn(client, context, users, tick):
+    """Its wait would tell it that the case is being written, by whom it may not know."""
+    case_id = UUID(school_consented_case(client, users, tick)[0])
+    principal = lambda headers: context.tokens.verify(headers["Authorization"].removeprefix("Bearer "))  # noqa: E731
+
+    async def while_the_case_is_written(headers: dict) -> object:
+        with context.cases.command_turns.queued_on_loop(case_id) as turn:
+            async with turn.lock:
+                return await asyncio.wait_for(context.cases.command_async(
+                    principal(headers), "record_contribution", case_id, None, category="school", text="x"), 2)
+    with pytest.raises(CaseNotFound):
+        client.portal.call(while_the_case_is_written, users.headers("bup", "member"))
+    with pytest.raises(TimeoutError):   # a member waits its turn
+        client.portal.call(while_the_case_is_written, users.school)
