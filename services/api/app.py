@@ -59,6 +59,7 @@ def create_api(context: ApiContext) -> FastAPI:
             if isinstance(route, APIRoute) and route.path not in errors.PROBES:   # a probe is answered whatever it sends
                 answer_only_what_is_accepted(route)   # inside the next: it wraps a route once while outermost
                 refuse_unknown_query(route)
+                errors.list_first_problems(route)   # a 422 built of 20 problems, not of thousands
                 if not isinstance(route, OneKeyEachRoute):   # its JSON body would take a key's last value
                     raise TypeError(f"{route.path}: the API's routers take route_class=OneKeyEachRoute")
         add_routes(api, module.router)
