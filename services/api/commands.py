@@ -7,10 +7,12 @@ version the client last saw; a stale one gets 409.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic_core import PydanticCustomError
 
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
@@ -21,6 +23,23 @@ Text = Field(min_length=1, max_length=4000)
 Id = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
 Version = Field(default=None, ge=0, le=1_000_000, description="the version you last saw; 409 if it is stale")
 Many = 200
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _written_as_a_day(value: Any) -> Any:
+    """A date as YYYY-MM-DD only.  Pydantic's lax mode reads more: ``"referral_date": 0`` was a referral of
+    1970-01-01 (and counted in that year's statistics), 1761955200 and "1761955200" seconds since 1970, and a
+    midnight with any zone ("2026-11-01T00:00:00+14:00") the date it wrote — not what anyone sending them means."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value   # None: left out (or required, which pydantic says); a date: the web client's own
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_parsing", "a date is written YYYY-MM-DD, e.g. 2026-02-03 (not a number of"
+                              " seconds, nor a time)")
+
+
+# Every date a command names.
+Day = Annotated[date, BeforeValidator(_written_as_a_day)]
 
 
 class Command(BaseModel):
@@ -53,7 +72,7 @@ class Referral(BaseModel):
     name: str = Short
     entry_route: EntryRoute
     referring_agency: str = Id
-    referral_date: date
+    referral_date: Day
     summary: str = Text
     summary_category: str = Id
     # Yes or no, not the case numbers seen: the caseworker decides that this young person gets another case, which
@@ -72,7 +91,7 @@ class Eligibility(Command):
     accepted: bool
     reasons: str = Text
     instruments: list[Instrument] = Field(default_factory=list, max_length=10)
-    decided_on: date
+    decided_on: Day
     outside_target_group_reason: str | None = Field(default=None, max_length=4000)
 
 
@@ -111,8 +130,8 @@ class Consent(Command):
     consenter: str = Field(min_length=1, max_length=100, description="young_person, or a guardian's id")
     scope: list[ScopeIn] = Field(min_length=1, max_length=Many)
     purpose: str = Short
-    valid_from: date
-    valid_until: date | None = None
+    valid_from: Day
+    valid_until: Day | None = None
     form: ConsentForm
 
     def arguments(self) -> dict[str, Any]:
@@ -125,7 +144,7 @@ class Narrowing(Command):
         "valid_until": "2026-05-01"}]})
     consenter: str = Field(min_length=1, max_length=100)
     scope: list[ScopeIn] = Field(min_length=1, max_length=Many)
-    valid_until: date | None = None
+    valid_until: Day | None = None
 
     def arguments(self) -> dict[str, Any]:
         return {**super().arguments(), "scope": _scope(self.scope)}
@@ -210,12 +229,12 @@ class Meeting(Command):
         "held_on": "2026-02-10", "attendees": ["skola"], "other_attendees": ["Elias"],
         "outcomes": [{"category": "school", "origin_agency": "skola", "text": "Närvaron har ökat."}],
         "decisions": [{"text": "Nytt möte om fyra veckor.", "category": "case"}], "next_meeting": "2026-03-10"}]})
-    held_on: date
+    held_on: Day
     attendees: list[str] = Field(default_factory=list, max_length=50)
     other_attendees: list[str] = Field(default_factory=list, max_length=50)
     outcomes: list[OutcomeIn] = Field(default_factory=list, max_length=Many)
     decisions: list[DecisionIn] = Field(default_factory=list, max_length=Many)
-    next_meeting: date | None = None
+    next_meeting: Day | None = None
 
     def arguments(self) -> dict[str, Any]:
         return {**super().arguments(),
@@ -253,4 +272,4 @@ class Protection(Command):
                                               " personuppgifter) of `kind`; false: no longer has")
     kind: ProtectionKind | None = Field(default=None, description="sekretessmarkering or skyddad_folkbokforing;"
                                                                   " required with protected true, left out with false")
-    since: date | None = Field(default=None, description="from which day (not in the future); left out: today")
+    since: Day | None = Field(default=None, description="from which day (not in the future); left out: today")

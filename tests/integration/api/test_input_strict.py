@@ -1,0 +1,54 @@
+"""Inputs pydantic's lax mode, or a check that read too much, once took for something else: each is refused with a
+422 naming the field, and nothing is recorded (a red team's probes, 2026-12-06)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
+
+
+def _refused(response, field: str) -> dict:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field, response.text
+    return error
+
+
+@pytest.mark.parametrize("written", [0, 1761955200, "1761955200", 1.5, True, "2026-02-01T00:00:00Z",
+                                     "2026-02-01T00:00:00+14:00", "20260201", "2026-W05-7"])
+def test_a_referral_date_not_written_yyyy_mm_dd_is_refused_not_read_as_1970(client, users, postgres, written):
+    """``"referral_date": 0`` opened a case referred on 1970-01-01, counted in that year's statistics."""
+    before = events_of(postgres)
+    error = _refused(client.post("/api/v1/cases", json={**REFERRAL, "referral_date": written}, headers=users.social),
+                     "body.referral_date")
+    assert error["problems"][0]["rule"] == "date_parsing" and "YYYY-MM-DD" in error["message"]
+    assert events_of(postgres) == before
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": 1761955200}, "body.decided_on"),
+    ("/consents", {"consenter": "young_person", "purpose": "SIG", "form": "written", "valid_from": 0,
+                   "scope": [{"agency": "skola", "categories": ["school"]}]}, "body.valid_from"),
+    ("/consents", {"consenter": "young_person", "purpose": "SIG", "form": "written", "valid_from": "2026-02-02",
+                   "valid_until": 86400 * 365 * 60, "scope": [{"agency": "skola", "categories": ["school"]}]},
+     "body.valid_until"),
+    ("/meetings", {"held_on": "2026-02-03T00:00:00+14:00"}, "body.held_on"),
+    ("/meetings", {"held_on": "2026-02-03", "attendees": ["skola"], "next_meeting": "1761955200"},
+     "body.next_meeting"),
+    ("/protection", {"protected": True, "kind": "sekretessmarkering", "since": 1761955200}, "body.since"),
+])
+def test_every_date_a_command_names_is_written_yyyy_mm_dd(client, users, tick, postgres, path, body, field):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    error = _refused(client.post(f"/api/v1/cases/{case_id}{path}", json=body, headers=users.social), field)
+    assert error["problems"][0]["rule"] == "date_parsing"
+    assert events_of(postgres, case_id) == before
+
+
+def test_a_date_written_yyyy_mm_dd_is_still_taken(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
+                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-01"}))
