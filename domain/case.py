@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from domain import case_events as ev
 from domain.calendar import age_on, birthday, local_date
 from domain.case_rules import (
-    SHORT_TEXT, check_accepted, check_choice, check_in_time_order, check_lead,
+    SHORT_TEXT, check_accepted, check_choice, check_in_time_order, check_lead, check_not_before_birth,
     check_not_in_future, check_open, check_optional_text, check_text, first_repeat, recording_time,
 )
 from domain.calendar_commands import CalendarCommands
@@ -96,6 +96,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         catalogue.category(summary_category, field="summary_category")
         _check_route_fits_category(entry_route, summary_category)
         check_not_in_future(referral_date, at, "referral_date")
+        check_not_before_birth(referral_date, identity.birth_date, "referral_date")
         _check_route_basis_applies(entry_route, summary_category, identity.birth_date, referral_date, catalogue)
         return cls._create(
             ev.ReferralReceived, id=case_id or uuid4(), timestamp=at, recorded_by=by,

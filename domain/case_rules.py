@@ -9,8 +9,8 @@ from typing import Any, Iterable
 from domain.calendar import CLOCK_SKEW, EARLIEST_DAY, LATEST_DAY, local_date, within_calendar
 from domain.catalogue import Catalogue
 from domain.errors import (
-    CaseDeclined, CaseIsClosed, ClockWentBackwards, DateInFuture, EligibilityNotAccepted,
-    InvalidInput, NotLeadAgency,
+    CaseDeclined, CaseIsClosed, ClockWentBackwards, DateBeforeBirth, DateBeforeReferral, DateInFuture,
+    EligibilityNotAccepted, InvalidInput, NotLeadAgency,
 )
 from domain.values import Actor, Phase
 
@@ -67,6 +67,21 @@ def check_not_in_future(day: date, at: datetime, field: str) -> None:
     check_day(day, field)
     if day > local_date(at + CLOCK_SKEW):
         raise DateInFuture(f"{field} ({day.isoformat()}) is in the future", field=field)
+
+
+def check_not_before_birth(day: date, born: date, field: str) -> None:
+    """A date of the young person's life: not before the birth the personnummer tells (neither date said back:
+    a message may reach logs)."""
+    if day < born:
+        raise DateBeforeBirth(f"{field} is before the young person was born", field=field)
+
+
+def check_not_before_referral(day: date, referral_date: date, field: str) -> None:
+    """A date of the group's work: not before social services received the referral (a decision's own rule says its
+    own words: ``Case.decide_eligibility``)."""
+    if day < referral_date:
+        raise DateBeforeReferral(f"{field} ({day}) is before the referral date ({referral_date}): the group works"
+                                 " on a case social services has received", field=field)
 
 
 def recording_time(last: datetime, now: datetime) -> datetime:

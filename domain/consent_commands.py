@@ -14,7 +14,9 @@ from uuid import uuid4
 
 from domain import case_events as ev
 from domain.calendar import local_date
-from domain.case_rules import SHORT_TEXT, check_choice, check_day, check_not_declined, check_text, first_repeat
+from domain.case_rules import (
+    SHORT_TEXT, check_choice, check_day, check_not_before_referral, check_not_declined, check_text, first_repeat,
+)
 from domain.catalogue import Catalogue
 from domain.errors import (
     ConsentNotInForce, GuardianCannotConsentForAdult, GuardianConsentFrom18, InvalidInput, NarrowingEndsBeforeItsDay,
@@ -39,6 +41,7 @@ class ConsentCommands:
         self._check_may_consent(consenter, at)
         checked = _checked_scope(scope, catalogue)
         _check_dates(valid_from, valid_until)
+        check_not_before_referral(valid_from, self.referral_date, "valid_from")   # granting only: stored ones stand
         self._check_counts_some_day(consenter, valid_from)
         consent_id = str(uuid4())
         self._trigger(ev.ConsentGranted, at, by, consent_id=consent_id, consenter=consenter, scope=checked,

@@ -47,6 +47,20 @@ class GoalsMetWithoutPlan(ClosureReasonNotFitting):
     code = "goals_met_without_plan"
 
 
+class DateBeforeBirth(InvalidInput):
+    """A date of the young person's life before the birth the personnummer tells: a referral of 1970-01-01 (a
+    number read as a date) or a protection "since 1900-01-01" was kept on the record, and counted in statistics."""
+
+    code = "date_before_birth"
+
+
+class DateBeforeReferral(InvalidInput):
+    """A meeting of the group, or a consent to its work, dated before social services received the referral: the
+    group works on a case it has, and a consent "from 1900-01-01" read as in force for decades before it."""
+
+    code = "date_before_referral"
+
+
 class PeriodNotACalendarYear(InvalidInput):
     """Follow-up statistics are of a whole calendar year: two periods one inside the other, or overlapping, would
     give by their difference the cases of a month or a day exactly, with none of their small counts suppressed."""

@@ -10,8 +10,8 @@ from uuid import uuid4
 from domain import case_events as ev
 from domain.calendar import local_date
 from domain.case_rules import (
-    SHORT_TEXT, check_choice, check_day, check_not_in_future, check_optional_text, check_text, first_repeat,
-    in_the_group,
+    SHORT_TEXT, check_choice, check_day, check_not_before_referral, check_not_in_future, check_optional_text,
+    check_text, first_repeat, in_the_group,
 )
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
@@ -91,6 +91,7 @@ class GroupCommands:
         self._check_command(by, at, catalogue, needs_accepted="a meeting")
         self._check_member(by.agency, catalogue)
         check_not_in_future(held_on, at, "held_on")
+        check_not_before_referral(held_on, self.referral_date, "held_on")
         if next_meeting is not None:
             check_day(next_meeting, "next_meeting")
         if next_meeting is not None and next_meeting < held_on:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from domain import case_events as ev
 from domain.calendar import local_date
-from domain.case_rules import check_choice, check_not_in_future
+from domain.case_rules import check_choice, check_not_before_birth, check_not_in_future
 from domain.catalogue import Catalogue
 from domain.errors import InvalidInput, ProtectionUnchanged
 from domain.values import Actor, ProtectionKind
@@ -33,6 +33,8 @@ class ProtectionCommands:
             raise InvalidInput("protected must be true or false", field="protected")
         since = local_date(at) if since is None else since
         check_not_in_future(since, at, "since")
+        # Skatteverket's marking may well be older than the case, never older than the young person.
+        check_not_before_birth(since, self.born, "since")
         if protected:
             self._protect(check_choice(_required_kind(kind), ProtectionKind, "kind"), since, by, at)
         else:

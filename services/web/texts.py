@@ -487,6 +487,8 @@ GUARDIAN_NAME_KEPT = ("En registrerad förälder eller vårdnadshavare finns kva
 DOMAIN_ERRORS = {
     "invalid_personal_identity_number": "Personnumret är inte giltigt (kontrollera siffrorna).",
     "date_in_future": "Datumet får inte ligga i framtiden.",
+    "date_before_birth": "Datumet ligger före den unges födelse.",
+    "date_before_referral": "Datumet ligger före datumet för aktualiseringen.",
     "closure_reason_not_fitting": "Skälet ”Inte aktuell för en insatsgrupp” kan bara väljas när den unge är bedömd"
                                   " som inte aktuell (fliken Beslut). Välj ett annat skäl.",
     "goals_met_without_plan": "Skälet ”Målen är nådda” kan bara väljas när ärendet har haft en åtgärdsplan (fliken"

@@ -52,3 +52,30 @@ def test_a_date_written_yyyy_mm_dd_is_still_taken(client, users, tick):
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
                    json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-01"}))
+
+
+@pytest.mark.parametrize("day", ["1970-01-01", "2009-03-13"])   # REFERRAL's young person was born 2009-03-14
+def test_a_referral_dated_before_the_young_person_was_born_is_refused(client, users, postgres, day):
+    before = events_of(postgres)
+    error = _refused(client.post("/api/v1/cases", json={**REFERRAL, "referral_date": day}, headers=users.social),
+                     "body.referral_date")
+    assert error["code"] == "date_before_birth"
+    assert events_of(postgres) == before
+
+
+@pytest.mark.parametrize("path, body, field, code", [
+    ("/meetings", {"held_on": "1900-01-01", "attendees": ["skola"]}, "body.held_on", "date_before_referral"),
+    ("/consents", {"consenter": "young_person", "purpose": "SIG", "form": "written", "valid_from": "1900-01-01",
+                   "scope": [{"agency": "skola", "categories": ["school"]}]}, "body.valid_from",
+     "date_before_referral"),
+    ("/protection", {"protected": True, "kind": "sekretessmarkering", "since": "1900-01-01"}, "body.since",
+     "date_before_birth"),
+])
+def test_a_date_decades_before_the_case_is_refused(client, users, tick, postgres, path, body, field, code):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    assert _refused(client.post(f"/api/v1/cases/{case_id}{path}", json=body, headers=users.social),
+                    field)["code"] == code
+    assert events_of(postgres, case_id) == before
+
