@@ -36,10 +36,20 @@ def has_control_character(value: str, allowed: str = "") -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
 
 
+# What shows nothing on its own: format characters (a zero-width space), marks with no letter to sit on (combining
+# accents, a lone variation selector), private-use characters (no font of ours draws them), noncharacters and
+# unassigned code points (U+FFFF, U+FFFE), and lone surrogates.
+_SHOWS_NOTHING = frozenset({"Cf", "Mn", "Me", "Mc", "Co", "Cn", "Cs"})
+# Letters and symbols drawn as blanks: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the braille pattern
+# with no dots (U+2800), and Khmer's inherent vowels (U+17B4, U+17B5).  A name of U+3164 passed as text.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
 def _visible(value: str) -> bool:
     """Whether the text shows anything: a name of one zero-width space (a format character, not white space to
-    ``str.strip``) passed as given and showed as nothing."""
-    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
+    ``str.strip``), of Hangul fillers or of a braille blank passed as given and showed as nothing."""
+    return any(not ch.isspace() and ch not in _BLANK_LOOKING and unicodedata.category(ch) not in _SHOWS_NOTHING
+               for ch in value)
 
 
 def check_optional_text(value: str | None, field: str, *, max_length: int = LONG_TEXT) -> str:

@@ -79,3 +79,33 @@ def test_a_date_decades_before_the_case_is_refused(client, users, tick, postgres
                     field)["code"] == code
     assert events_of(postgres, case_id) == before
 
+
+BLANK_LOOKING = {"Hangul filler": "\u3164", "Hangul fillers": "\u115f\u1160\uffa0", "braille blank": "\u2800",
+                 "combining marks only": "\u0301\u0301", "a lone variation selector": "\ufe0f",
+                 "noncharacter U+FFFF": "\uffff", "noncharacter U+FFFE": "\ufffe", "private use": "\ue000",
+                 "tag character": "\U000e0041", "spaces and fillers": " \u3164\u00a0\u2800 "}
+
+
+@pytest.mark.parametrize("text", BLANK_LOOKING.values(), ids=BLANK_LOOKING.keys())
+def test_text_that_shows_nothing_is_refused_as_blank_text_is(client, users, tick, postgres, text):
+    """Required text must show something: a guardian named U+3164 (a Hangul filler, a letter to Python) or a note
+    of combining accents alone was recorded and shown as nothing."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    refused = client.post(f"/api/v1/cases/{case_id}/guardians", headers=users.social,
+                          json={"guardians": [{"name": text, "has_custody": True}]})
+    assert refused.status_code == 422 and refused.json()["error"]["field"].startswith("body.guardians"), refused.text
+    assert "must not be empty" in refused.json()["error"]["message"]
+    error = _refused(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                                 json={"category": "school", "text": text}), "body.text")
+    assert "must not be empty" in error["message"]
+    assert events_of(postgres, case_id) == before
+
+
+def test_text_with_marks_emoji_or_any_script_still_shows(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    for text in ("e\u0301", "Åsa Öberg", "김민준", "👨\u200d👩\u200d👧", "\u3164Kim"):
+        tick()
+        ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                       json={"category": "school", "text": text}), 201)
