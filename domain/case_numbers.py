@@ -15,7 +15,9 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInput
 
-CASE_NUMBER = re.compile(r"^(\d{4})-(\d{4})-(\d{4,})$")
+# [0-9], not \d: \d matches any script's digits ("٠180-2026-0001", fullwidth ones), which int() reads, and a number
+# so typed was looked up (a 404) instead of refused as malformed.
+CASE_NUMBER = re.compile(r"^([0-9]{4})-([0-9]{4})-([0-9]{4,})$")
 
 
 class CaseNumberSeries(Aggregate):

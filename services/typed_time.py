@@ -17,7 +17,9 @@ from domain.calendar import in_swedish_time, moment_within_calendar, within_cale
 
 # A date, or a date and a time to the minute, second or fraction, with or without a zone.  Nothing else, though
 # `datetime.fromisoformat` reads more: 20260310 and 2026-W10 parse too, but not as anyone typing them means.
-INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
+# ASCII digits only ([0-9]: \d matches any script's digits, fullwidth and Arabic-Indic ones too).
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                     r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 # Why a typed moment is refused (``UnreadableMoment.why``).
 NOT_A_MOMENT, CLOCKS_CHANGED, OUTSIDE_CALENDAR = "not_a_moment", "clocks_changed", "outside_calendar"
 
@@ -65,9 +67,9 @@ def typed_day(text: str) -> date:
     return day
 
 
-_ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
-_TO_THE_MINUTE = re.compile(r"[T ]\d{2}:\d{2}" + _ZONE)
-_TO_THE_SECOND = re.compile(r"[T ]\d{2}:\d{2}:\d{2}" + _ZONE)
+_ZONE = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
+_TO_THE_MINUTE = re.compile(r"[T ][0-9]{2}:[0-9]{2}" + _ZONE)
+_TO_THE_SECOND = re.compile(r"[T ][0-9]{2}:[0-9]{2}:[0-9]{2}" + _ZONE)
 
 
 def through_typed_unit(text: str, moment: datetime) -> datetime:

@@ -109,3 +109,24 @@ def test_text_with_marks_emoji_or_any_script_still_shows(client, users, tick):
         tick()
         ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
                        json={"category": "school", "text": text}), 201)
+
+
+@pytest.mark.parametrize("number", ["\u0660180-2026-0001", "\uff10\uff11\uff18\uff10-2026-0001", "0180-\u0968026-0001"])
+def test_a_case_number_with_digits_of_another_script_is_malformed_not_looked_up(client, users, tick, number):
+    """``\\d`` matches any script's digits, which int() reads: "٠180-2026-0001" was looked up, a 404."""
+    open_case(client, users)
+    error = _refused(client.get(f"/api/v1/cases/by-number/{number}", headers=users.social), "path.case_number")
+    assert error["message"] == "a case number looks like 0180-2026-0042"
+    ok(client.get("/api/v1/cases/by-number/0180-2026-0001", headers=users.social))
+
+
+@pytest.mark.parametrize("path", ["facts", "replay?agency=skola&as_of=2026-02-03T12:00:00Z", "disclosures",
+                                  "stored-log", "report"])
+def test_an_audit_read_of_a_case_number_says_what_a_case_id_looks_like(client, users, tick, path):
+    """Pydantic's "invalid group count: expected 5, found 3" told an auditor nothing of where a case number goes."""
+    open_case(client, users)
+    error = _refused(client.get(f"/api/v1/audit/cases/0180-2026-0001/{path}", headers=users.auditor),
+                     "path.case_id")
+    assert "group count" not in error["message"]
+    assert error["message"].startswith("path.case_id: a case id looks like")
+    assert "/api/v1/cases/by-number/" in error["message"] and error["problems"][0]["rule"] == "uuid_parsing"
