@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
 from domain.values import Outcome, ProtectionKind, ScopeEntry
+from services.api.query_numbers import DIGITS
 
 Short = Field(min_length=1, max_length=200)
 Text = Field(min_length=1, max_length=4000)
@@ -50,7 +51,8 @@ class Command(BaseModel):
     @classmethod
     def _a_whole_number(cls, value: Any) -> Any:
         # true and 1.0 pass for 1 in pydantic's lax mode: not versions.  (A form's "5" is one: the web client's.)
-        if isinstance(value, (bool, float)):
+        # Nor "1_0" or "+5", which int() reads: a version is plain digits (services.api.query_numbers).
+        if isinstance(value, (bool, float)) or isinstance(value, str) and not DIGITS.fullmatch(value):
             raise ValueError("expected_version is a whole number, e.g. 5")
         return value
 

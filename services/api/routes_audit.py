@@ -22,6 +22,7 @@ from services.api.routes_commands import ERRORS, CaseId, documented_as_json
 from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
 from services.api.one_key_each import OneKeyEachRoute
+from services.api.query_numbers import PlainDigits
 from services.authorisation import Forbidden
 from services.presentation import consent_facts, known_consents
 from services.principals import Role
@@ -125,8 +126,8 @@ def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
 async def access_log(reader: Reader, case_id: UUID | None = None,
                      subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
                      agency: Agency | None = None, since: Moment | None = None, until: Moment | None = None,
-                     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> v.AccessLogPage:
+                     after: Annotated[int, Query(ge=0, le=2**62), PlainDigits] = 0,
+                     limit: Annotated[int, Query(ge=1, le=1000), PlainDigits] = 100) -> v.AccessLogPage:
     """Search the access log: who read what, when, and why (auditors only); logged, as a read of each case shown."""
     ctx, user, purpose = reader
     for moment, name in ((since, "since"), (until, "until")):

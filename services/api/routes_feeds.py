@@ -27,6 +27,7 @@ from services.api.deps import Context, Reader
 from services.api.errors import REBUILDING, ErrorBody, error_body
 from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
+from services.api.query_numbers import PlainDigits
 from services.feeds import MAX_LIMIT, START_AGAIN, Cursor, FeedPage, FeedReader, encode_cursor
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, Principal
@@ -46,7 +47,8 @@ AgencyPath = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[a-z0-9
 After = Annotated[str | None, Query(max_length=160, pattern=r"^[A-Za-z0-9_-]*$", examples=[fv.EXAMPLE_CURSOR],
                                     description="opaque cursor from an earlier answer (`next` or an item's"
                                                 " `cursor`); omit it to start at the beginning")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"at most this many messages (1–{MAX_LIMIT})")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"at most this many messages (1–{MAX_LIMIT})"),
+                  PlainDigits]
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=160, pattern=r"^[A-Za-z0-9_-]*$",
                                            description="sent by EventSource on reconnection: resume after it"
                                                        " (wins over ?after=)")]

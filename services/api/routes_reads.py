@@ -17,6 +17,7 @@ from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.api.one_key_each import OneKeyEachRoute
+from services.api.query_numbers import PlainDigits
 from services.authorisation import Place
 from services.case_service import Look
 from services.presentation import known_consents
@@ -49,9 +50,10 @@ async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: C
 
 @router.get("", response_model=v.CaseList, responses=READ_ERRORS)
 async def my_cases(reader: Reader, response: Response,
-                   limit: Annotated[int | None, Query(ge=1, le=1000, description="at most this many (default: all)")]
-                   = None,
-                   offset: Annotated[int, Query(ge=0, description="skip this many first")] = 0) -> v.CaseList:
+                   limit: Annotated[int | None, Query(ge=1, le=1000, description="at most this many (default: all)"),
+                                    PlainDigits] = None,
+                   offset: Annotated[int, Query(ge=0, le=2**62, description="skip this many first"), PlainDigits]
+                   = 0) -> v.CaseList:
     """Your cases: your agency's view (social services: your municipality's cases), by case number; each case listed
     is a logged read — with `limit` and `offset`, only those of the page."""
     ctx, user, purpose = reader

@@ -130,3 +130,27 @@ def test_an_audit_read_of_a_case_number_says_what_a_case_id_looks_like(client, u
     assert "group count" not in error["message"]
     assert error["message"].startswith("path.case_id: a case id looks like")
     assert "/api/v1/cases/by-number/" in error["message"] and error["problems"][0]["rule"] == "uuid_parsing"
+
+
+@pytest.mark.parametrize("path, who, name", [
+    ("/cases", "social", "limit"), ("/cases", "social", "offset"), ("/audit/access-log", "auditor", "limit"),
+    ("/audit/access-log", "auditor", "after"), ("/feeds/skola", "school", "limit")])
+@pytest.mark.parametrize("written", ["1_0", "+1", "%201", "1.0", "\u0661", "0x1"])
+def test_a_query_number_is_plain_ascii_digits(client, users, tick, path, who, name, written):
+    """``?limit=1_0`` was ten and ``?limit=+1`` one: int() reads them, no one writes them meaning that."""
+    school_consented_case(client, users, tick)
+    error = _refused(client.get(f"/api/v1{path}?{name}={written}", headers=getattr(users, who)), f"query.{name}")
+    assert error["problems"][0]["rule"] == "int_parsing" and "digits 0–9" in error["message"]
+    ok(client.get(f"/api/v1{path}?{name}=1", headers=getattr(users, who)))
+
+
+def test_an_offset_past_any_list_is_refused_not_sent_to_the_database(client, users):
+    _refused(client.get(f"/api/v1/cases?offset={2**63}", headers=users.social), "query.offset")
+
+
+@pytest.mark.parametrize("version", ["1_0", "+1", " 1"])
+def test_an_expected_version_written_as_int_would_read_it_is_refused(client, users, tick, version):
+    case_id, _ = school_consented_case(client, users, tick)
+    _refused(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                         json={"category": "school", "text": "Närvaro.", "expected_version": version}),
+             "body.expected_version")
