@@ -137,10 +137,10 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         self._check_command(by, at, catalogue, lead_only="record guardians")
         guardians = tuple(guardians)
         self._check_guardian_ids(guardians)
-        recorded = tuple(
-            Guardian(g.guardian_id or str(uuid4()), check_text(g.name, "guardians.name", max_length=SHORT_TEXT),
+        recorded = tuple(   # each refusal at its guardian's place in the list (guardians.1.name), as the API promises
+            Guardian(g.guardian_id or str(uuid4()), check_text(g.name, f"guardians.{n}.name", max_length=SHORT_TEXT),
                      bool(g.has_custody))
-            for g in guardians)
+            for n, g in enumerate(guardians))
         if not recorded:
             raise InvalidInput("at least one guardian must be recorded", field="guardians")
         self._trigger(ev.GuardiansRecorded, at, by, guardians=recorded)

@@ -119,7 +119,8 @@ class GroupCommands:
                      catalogue.category(d.category, f"decisions.{n}.category").id) for n, d in enumerate(decisions))
         meeting_id = str(uuid4())
         self._trigger(ev.MeetingHeld, at, by, meeting_id=meeting_id, held_on=held_on, attendees=agencies,
-                      other_attendees=tuple(check_text(o, "other_attendees", max_length=SHORT_TEXT) for o in others),
+                      other_attendees=tuple(check_text(o, f"other_attendees.{n}", max_length=SHORT_TEXT)
+                                            for n, o in enumerate(others)),
                       outcomes=checked_outcomes, decisions=checked_decisions, next_meeting=next_meeting)
         return meeting_id
 
@@ -292,8 +293,11 @@ def _check_speaks_for_itself(recorder: str, attendees: tuple[str, ...], outcomes
     differs), and an outcome in another's name would reach that agency as its own information, without consent;
     social services, which sees the whole group, records the rest.  Checked before any membership, so the answer
     is the same whether the other agency takes part or not."""
-    if any(a not in (recorder, lead) for a in attendees):
+    # At the first one refused (its place in the request, whoever it names: the same answer either way).
+    other = next((n for n, a in enumerate(attendees) if a not in (recorder, lead)), None)
+    if other is not None:
         raise InvalidInput("a member agency names only itself and social services as attendees; social services"
-                           " records the others", field="attendees")
-    if any(o.origin_agency != recorder for o in outcomes):
-        raise InvalidInput("a member agency records only its own outcomes", field="outcomes.origin_agency")
+                           " records the others", field=f"attendees.{other}")
+    foreign = next((n for n, o in enumerate(outcomes) if o.origin_agency != recorder), None)
+    if foreign is not None:
+        raise InvalidInput("a member agency records only its own outcomes", field=f"outcomes.{foreign}.origin_agency")

@@ -154,3 +154,24 @@ def test_an_expected_version_written_as_int_would_read_it_is_refused(client, use
     _refused(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
                          json={"category": "school", "text": "Närvaro.", "expected_version": version}),
              "body.expected_version")
+
+
+def test_a_refusal_in_a_list_names_the_item_s_place(client, users, tick, postgres):
+    """The README promises ``body.rows.0.goal``; a guardian's name and a member's outcome came back without their
+    place (``body.guardians.name``, ``body.outcomes.origin_agency``): which of three guardians was it?"""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    before = events_of(postgres, case_id)
+    _refused(client.post(f"/api/v1/cases/{case_id}/guardians", headers=users.social,
+                         json={"guardians": [{"name": "Maria Exempel"}, {"name": "\u200b"}]}), "body.guardians.1.name")
+    _refused(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.school, json={
+        "held_on": "2026-02-03", "attendees": ["skola"],
+        "outcomes": [{"category": "school", "origin_agency": "skola", "text": "Närvaron har ökat."},
+                     {"category": "school", "origin_agency": "polis", "text": "Ingen ny anmälan."}]}),
+             "body.outcomes.1.origin_agency")
+    _refused(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.school, json={
+        "held_on": "2026-02-03", "attendees": ["skola", "polis"]}), "body.attendees.1")
+    _refused(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
+        "held_on": "2026-02-03", "attendees": ["skola"], "other_attendees": ["den unge", " "]}),
+             "body.other_attendees.1")
+    assert events_of(postgres, case_id) == before

@@ -348,10 +348,10 @@ class TestGroupWork:
             with pytest.raises(errors.InvalidInput) as raised:
                 meeting(attendees=("bup", other))
             refusals.append((type(raised.value), raised.value.field, str(raised.value)))
-        assert refusals[0] == refusals[1] and refusals[0][1] == "attendees"
+        assert refusals[0] == refusals[1] and refusals[0][1] == "attendees.1"
         with pytest.raises(errors.InvalidInput) as raised:   # health news in the school's name: never
             meeting(attendees=("bup", "socialtjanst"), outcomes=(Outcome("health", "skola", "ADHD-utredning."),))
-        assert raised.value.field == "outcomes.origin_agency"
+        assert raised.value.field == "outcomes.0.origin_agency"
         meeting(attendees=("bup", "socialtjanst"), outcomes=(Outcome("health", "bup", "Samtal pågår."),))
 
     def test_nothing_is_recorded_after_closure(self):
