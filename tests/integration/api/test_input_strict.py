@@ -1,5 +1,5 @@
 """Inputs pydantic's lax mode, or a check that read too much, once took for something else: each is refused with a
-422 naming the field, and nothing is recorded (a red team's probes, 2026-12-06)."""
+422 naming the field, and nothing is recorded (a red team's probes, 2026-12-05)."""
 
 from __future__ import annotations
 

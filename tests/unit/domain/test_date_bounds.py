@@ -1,6 +1,6 @@
 """Dates a command names lie where the case's story can put them: nothing of the young person's life before the
 birth the personnummer tells, nothing of the group's work before social services received the referral.  The API,
-the web, the command line and the importer all go through these commands (a red team's probes, 2026-12-06:
+the web, the command line and the importer all go through these commands (a red team's probes, 2026-12-05:
 ``referral_date`` 1970-01-01, a meeting, a protection and a consent of 1900-01-01 were all kept)."""
 
 from __future__ import annotations
