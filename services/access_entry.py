@@ -38,6 +38,32 @@ class AccessEntry:
     reader_name: str = ""   # sealed at rest: a person's name
     purpose: str = ""       # sealed at rest: free text
 
+    def __post_init__(self) -> None:
+        # Entries are written in batches, one transaction for every reader waiting: an entry PostgreSQL refuses (a
+        # NUL in text) or that no UTF-8 writer takes (a lone surrogate) failed the batch, and every reader in it was
+        # answered 503.  What comes in is checked where it comes in (token claims, the stated purpose); this keeps a
+        # value that slipped past them to its own read.
+        for name in _TEXT_FIELDS:
+            check_writable(getattr(self, name), name)
+
+
+class UnwritableEntry(ValueError):
+    """An access-log entry holding text the log cannot store."""
+
+
+_TEXT_FIELDS = ("subject", "agency", "roles", "what", "reader_name", "purpose")
+
+
+def check_writable(value: str, name: str) -> None:
+    """UnwritableEntry when ``value`` holds a NUL or is no valid Unicode text (a lone surrogate)."""
+    if "\x00" in value:
+        raise UnwritableEntry(f"the access-log entry's {name} holds a NUL")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnwritableEntry(f"the access-log entry's {name} is not valid Unicode text") from None
+
 
 @dataclass(frozen=True)
 class AccessRecord:
