@@ -289,15 +289,23 @@ def replay_notes(created: datetime, as_of: datetime, now: datetime) -> list[str]
     """What a replay's answer does not say by itself: the case did not exist yet, or the moment is to come (the
     command line's replay and the web client's say the same)."""
     if as_of < created:
-        return [f"Obs: ärendet registrerades först {_to_the_second(created)}; vid tidpunkten fanns det inte."]
+        return [f"Obs: ärendet registrerades först {to_the_second(created)}; vid tidpunkten fanns det inte."]
     if as_of > now:
         return ["Obs: tidpunkten ligger i framtiden; svaret räknar med de händelser som är lagrade nu (ett"
                 " samtycke som löper ut har då upphört), inte med vad som hinner hända innan dess."]
     return []
 
 
-def _to_the_second(at: datetime) -> str:
+def to_the_second(at: datetime) -> str:
+    """Swedish time to the second, with its zone (CET or CEST), as the command line and the web client's replay say
+    a moment: two answers a minute apart can differ, and without the zone the hour the clocks go back reads twice."""
     return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def to_the_minute(at: datetime) -> str:
+    """Swedish time to the minute, with its zone, as the printable report and the auditors' web pages show a row's
+    time (the access log, the loggutdrag, the disclosure log)."""
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def facts_count(n: int) -> str:
@@ -521,16 +529,16 @@ def _membership(st: Standing, agency: str) -> str:
                 " genom samtycke eller lag.")
     if st.member:
         ended = "ärendet avslutades" if st.until_closed else "den lämnade gruppen"
-        until = "" if st.until is None else f", till {_to_the_second(st.until)} då {ended}"
-        return f"Aktiv medlem i gruppen sedan {_to_the_second(st.since)}{until}."
+        until = "" if st.until is None else f", till {to_the_second(st.until)} då {ended}"
+        return f"Aktiv medlem i gruppen sedan {to_the_second(st.since)}{until}."
     if st.closed_at is not None and st.member_at_closure:
-        return (f"Inte aktiv medlem: i gruppen sedan {_to_the_second(st.since)}, men ärendet avslutades"
-                f" {_to_the_second(st.closed_at)}.")
+        return (f"Inte aktiv medlem: i gruppen sedan {to_the_second(st.since)}, men ärendet avslutades"
+                f" {to_the_second(st.closed_at)}.")
     if st.left_at is not None:
-        again = f"; gick med igen {_to_the_second(st.joins_at)}" if st.joins_at is not None else ""
-        return f"Inte medlem: lämnade gruppen {_to_the_second(st.left_at)}{again}."
+        again = f"; gick med igen {to_the_second(st.joins_at)}" if st.joins_at is not None else ""
+        return f"Inte medlem: lämnade gruppen {to_the_second(st.left_at)}{again}."
     if st.joins_at is not None:
-        return f"Inte medlem ännu: gick med i gruppen först {_to_the_second(st.joins_at)}."
+        return f"Inte medlem ännu: gick med i gruppen först {to_the_second(st.joins_at)}."
     return "Inte medlem i gruppen, varken då eller senare."
 
 
@@ -584,7 +592,7 @@ def _lapse(lapses: tuple[Lapse, ...] | None) -> str:
     if not lapses:
         return " (har inte lämnat något som omfattar den)"
     lapse = lapses[0]
-    when = _to_the_second(lapse.when) if isinstance(lapse.when, datetime) else (
+    when = to_the_second(lapse.when) if isinstance(lapse.when, datetime) else (
         lapse.when.isoformat() if lapse.when else "")
     return " (" + _LAPSES[lapse.how].format(id=lapse.consent_id[:8], when=when) + ")"
 
@@ -593,13 +601,13 @@ def _why_nothing(st: Standing, agency: str, catalogue: Catalogue, who: Callable[
     why = st.why_nothing()
     if why == NOT_YET_A_MEMBER:
         return (f"{agency} var inte medlem i gruppen vid tidpunkten: den gick med först"
-                f" {_to_the_second(st.joins_at)}.")
+                f" {to_the_second(st.joins_at)}.")
     if why == NO_LONGER_A_MEMBER:
-        return f"{agency} var inte längre medlem i gruppen: den lämnade den {_to_the_second(st.left_at)}."
+        return f"{agency} var inte längre medlem i gruppen: den lämnade den {to_the_second(st.left_at)}."
     if why == NEVER_A_MEMBER:
         return f"{agency} var inte medlem i gruppen, varken då eller senare."
     if why == CASE_CLOSED:
-        return (f"Ärendet avslutades {_to_the_second(st.closed_at)}: från avslutet lämnas inget ut till gruppens"
+        return (f"Ärendet avslutades {to_the_second(st.closed_at)}: från avslutet lämnas inget ut till gruppens"
                 " medlemmar med stöd av samtycke (utlämnandereglerna version 7).")
     if why == NO_CUSTODY:
         return ("Den unge var under 18 år och ingen vårdnadshavare med vårdnad var registrerad: inget lämnades ut med"

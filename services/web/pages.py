@@ -30,6 +30,7 @@ from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden, SystemSignIn
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
+from services.presentation import to_the_minute, to_the_second
 from services.principals import COMMAND_LINE, AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
@@ -47,6 +48,23 @@ def _when(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _when_zoned(value: Any) -> str:
+    """A time on the auditors' pages: to the minute with its zone, as the printable report prints it (without it the
+    hour the clocks go back reads the same twice); a date, or nothing, as ``_when``."""
+    return to_the_minute(value) if isinstance(value, datetime) else _when(value)
+
+
+def _when_span(first: datetime, last: datetime | None) -> str:
+    """The loggutdrag's row of reads the same day: "2026-03-10 14:00–14:20 CET", each end zoned where the clocks
+    changed between them."""
+    if last is None:
+        return to_the_minute(first)
+    start, end = first.astimezone(STOCKHOLM), last.astimezone(STOCKHOLM)
+    if start.tzname() == end.tzname():
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M %Z}"
+    return f"{start:%Y-%m-%d %H:%M %Z}–{end:%H:%M %Z}"
+
+
 def _field_id(name: str) -> str:
     return "f-" + (name or "form").replace(".", "-").replace(":", "-")
 
@@ -59,6 +77,9 @@ env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["when"] = _when
 env.filters["when_time"] = lambda value: value.astimezone(STOCKHOLM).strftime("%H:%M")   # later the same day
+env.filters["when_zoned"] = _when_zoned
+env.filters["when_span"] = _when_span
+env.filters["moment"] = to_the_second   # a replay's moment, as the command line's replay says it
 env.filters["fid"] = _field_id
 env.filters["label_of"] = _label_of
 
@@ -78,7 +99,7 @@ def _agency_label(catalogue: Any, agency: str) -> str:
 
 def _read_label(catalogue: Any, what: str, reader: str = "") -> str:
     """What an access-log entry read, as the auditors' search and the extract both say it: an auditor's replay with
-    whose view, as of when ("återspelning (granskning): Polisen, 2026-03-10 14:00"), a disclosure log, feed or view
+    whose view, as of when ("återspelning (granskning): Polisen, 2026-03-10 14:00 CET"), a disclosure log, feed or view
     with its agency; other reads by their name alone (an extract's guardian is a random id).  ``reader``: the
     entry's agency — the stored log is read as ``views.log`` by the command line and by the API alike, told
     apart by who read (older entries too: nothing stored says more)."""
@@ -93,7 +114,7 @@ def _read_label(catalogue: Any, what: str, reader: str = "") -> str:
         return label
     agency, _, at = detail.partition("@")
     try:
-        moment = f", {_when(datetime.fromisoformat(at))}" if at else ""
+        moment = f", {to_the_minute(datetime.fromisoformat(at))}" if at else ""
     except ValueError:
         moment = f", {at}"
     return f"{label}: {_agency_label(catalogue, agency)}{moment}"

@@ -307,10 +307,10 @@ def test_the_web_access_log_says_who_read_as_the_extract_does_and_which_agencys_
     rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
     replay = next(r for r in rows if "återspelning" in r)
     assert "<td>IVO</td>" in replay and "<td>ivo</td>" not in page
-    assert "<td>återspelning (granskning): Skolan, 2026-03-10 14:00</td>" in replay, replay
+    assert "<td>återspelning (granskning): Skolan, 2026-03-10 14:00 CET</td>" in replay, replay
     assert any("<td>utlämnandeloggen (granskning): Polisen</td>" in r for r in rows), rows
     extract = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
-    assert "återspelning (granskning): Skolan, 2026-03-10 14:00" in extract and "<td>IVO</td>" in extract
+    assert "återspelning (granskning): Skolan, 2026-03-10 14:00 CET" in extract and "<td>IVO</td>" in extract
 
 
 def test_the_web_access_log_searches_the_reads_of_auditors_and_of_the_command_line_too(client, users, tick, context,

@@ -1,0 +1,62 @@
+"""An inspector's walk through the auditors' side (2026-12-05): what the pages, the API and the command line say of
+moments, of the ledger and of a diverging case."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_replays_heading_says_the_moment_replayed_to_the_second_with_its_zone(app, client, users, tick, context,
+                                                                                   settings):
+    """The heading read "vid 2026-12-05 12:37" for a typed 12:37:20 — on either side of a closure at 12:37:25 the
+    same words — and named no zone, where the command line says "2026-12-05 12:37:20 CET"."""
+    case_id, _ = school_consented_case(client, users, tick)
+    app.clock.advance(timedelta(days=200))
+    auditor = web_as(context, settings, "ivo")
+    heading = lambda tid: re.search(r'<h3 id="replay-result">(.*?)</h3>', auditor.get(  # noqa: E731
+        f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": tid}).text, re.S).group(1)
+    assert heading("2026-02-03T12:37:20") == "Synligt för Skolan vid 2026-02-03 12:37:20 CET"
+    assert heading("2026-07-01T14:05:20") == "Synligt för Skolan vid 2026-07-01 14:05:20 CEST"
+    # A minute typed is the whole minute, a date the whole day: the heading says through when, as the CLI does.
+    assert heading("2026-02-03T12:37") == "Synligt för Skolan vid 2026-02-03 12:37:59 CET"
+    assert heading("2026-02-03") == "Synligt för Skolan vid 2026-02-03 23:59:59 CET"
+
+
+def test_the_access_log_the_loggutdrag_and_the_disclosure_log_name_the_zone_of_their_times(client, users, tick,
+                                                                                         context, settings):
+    """Their times read "2026-02-03 01:05" with no zone (the report says "CET"; the hour the clocks go back reads
+    twice without it)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    number = ok(client.get("/api/v1/cases", headers=users.social))["cases"][0]["case_number"]
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    ivo = web_as(context, settings, "ivo")
+    ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": "2026-03-10T14:00"})
+    page = ivo.get("/granskning/atkomstlogg", params={"nummer": number}).text
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", page, re.S)
+    assert rows and all(re.search(r'<td class="when">2026-02-03 \d\d:\d\d CET</td>', r) for r in rows), rows
+    assert "återspelning (granskning): Skolan, 2026-03-10 14:00 CET" in page
+    extract = ivo.get(f"/granskning/arenden/{case_id}/loggutdrag").text
+    times = re.findall(r'<td class="when">([^<]*)</td>', extract)
+    assert times and all(re.fullmatch(r"2026-02-03 \d\d:\d\d(–\d\d:\d\d)? CET", t) for t in times), times
+    disclosed = ivo.get(f"/granskning/arenden/{case_id}/utlamnanden").text
+    times = re.findall(r'<td class="when">([^<]*)</td>', disclosed)
+    assert times and all(re.fullmatch(r"2026-02-03 \d\d:\d\d CET", t) for t in times), times
+
+
+def test_a_loggutdrag_row_of_reads_across_the_clocks_change_names_each_end_its_zone():
+    from datetime import datetime, timezone
+
+    from services.web.pages import _when_span
+
+    first, last = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
+    assert _when_span(first, last) == "2026-10-25 02:30 CEST–02:30 CET"
+    assert _when_span(last, last + timedelta(minutes=5)) == "2026-10-25 02:30–02:35 CET"
+    assert _when_span(first, None) == "2026-10-25 02:30 CEST"
