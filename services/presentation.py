@@ -290,10 +290,17 @@ def replay_notes(created: datetime, as_of: datetime, now: datetime) -> list[str]
     command line's replay and the web client's say the same)."""
     if as_of < created:
         return [f"Obs: ärendet registrerades först {to_the_second(created)}; vid tidpunkten fanns det inte."]
-    if as_of > now:
+    if as_of > _end_of_minute(now):
         return ["Obs: tidpunkten ligger i framtiden; svaret räknar med de händelser som är lagrade nu (ett"
                 " samtycke som löper ut har då upphört), inte med vad som hinner hända innan dess."]
     return []
+
+
+def _end_of_minute(now: datetime) -> datetime:
+    """The last microsecond of the present minute: "now" typed to the minute (the replay form's default, which a
+    browser sends without its seconds when they are :00) is replayed through that minute's end, a few seconds ahead
+    of the clock — the present, not a moment to come (it was told "i framtiden")."""
+    return now.replace(second=59, microsecond=999_999)
 
 
 def to_the_second(at: datetime) -> str:

@@ -60,3 +60,34 @@ def test_a_loggutdrag_row_of_reads_across_the_clocks_change_names_each_end_its_z
     assert _when_span(first, last) == "2026-10-25 02:30 CEST–02:30 CET"
     assert _when_span(last, last + timedelta(minutes=5)) == "2026-10-25 02:30–02:35 CET"
     assert _when_span(first, None) == "2026-10-25 02:30 CEST"
+
+
+def test_now_typed_to_the_present_minute_is_not_told_it_is_to_come(app, client, users, tick, context, settings):
+    """Replaying "now" to the minute — the form's default, which a browser sends without its :00 seconds — is the
+    whole minute, through its last second: it was told "tidpunkten ligger i framtiden"."""
+    from datetime import datetime
+
+    from domain.calendar import STOCKHOLM
+
+    case_id, _ = school_consented_case(client, users, tick)
+    app.clock.set(datetime(2026, 12, 5, 12, 37, 20, 500_000, tzinfo=STOCKHOLM))
+    auditor = web_as(context, settings, "ivo")
+    page = lambda tid: _text(auditor.get(f"/granskning/arenden/{case_id}",  # noqa: E731
+                                         params={"myndighet": "skola", "tid": tid}).text)
+    for present in ("2026-12-05T12:37", "2026-12-05T12:37:20", "2026-12-05T12:37:59"):
+        shown = page(present)
+        assert "Synligt för Skolan vid" in shown and "framtiden" not in shown, present
+    for to_come in ("2026-12-05T12:38", "2026-12-05T12:38:00", "2026-12-05"):
+        assert "Obs: tidpunkten ligger i framtiden" in page(to_come), to_come
+
+
+def test_the_notes_call_the_present_minute_now_in_every_client():
+    """The command line's replay and the API's take their notes from the same function as the web."""
+    from datetime import datetime, timezone
+
+    from services.presentation import replay_notes
+
+    created = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 5, 11, 37, 20, 500_000, tzinfo=timezone.utc)
+    assert replay_notes(created, now.replace(second=59, microsecond=999_999), now) == []
+    assert "i framtiden" in replay_notes(created, now.replace(minute=38, second=0, microsecond=0), now)[0]
