@@ -46,6 +46,11 @@ def test_the_access_log_the_loggutdrag_and_the_disclosure_log_name_the_zone_of_t
     extract = ivo.get(f"/granskning/arenden/{case_id}/loggutdrag").text
     times = re.findall(r'<td class="when">([^<]*)</td>', extract)
     assert times and all(re.fullmatch(r"2026-02-03 \d\d:\d\d(–\d\d:\d\d)? CET", t) for t in times), times
+    assert re.search(r"Framtaget: 2026-02-03 \d\d:\d\d CET\.", extract)
+    social = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert re.search(r"Framtaget: 2026-02-03 \d\d:\d\d CET\.", social)
+    times = re.findall(r'<td class="when">([^<]*)</td>', social)
+    assert times and all(re.fullmatch(r"2026-02-03 \d\d:\d\d(–\d\d:\d\d)? CET", t) for t in times), times
     disclosed = ivo.get(f"/granskning/arenden/{case_id}/utlamnanden").text
     times = re.findall(r'<td class="when">([^<]*)</td>', disclosed)
     assert times and all(re.fullmatch(r"2026-02-03 \d\d:\d\d CET", t) for t in times), times
