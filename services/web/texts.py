@@ -308,11 +308,11 @@ T: dict[str, str] = {
                        " det.",
     "data_key_damaged": "Ärendets lagrade nyckel är skadad, så inget av ärendet kan läsas. Kontakta driften: nyckeln"
                         " återställs från en säkerhetskopia.",
-    "history_altered": "Ärendets lagrade historik är inte den som revisionsliggaren förseglade, så inget visas ur"
+    "history_altered": "Ärendets lagrade historik är inte den som liggaren förseglade, så inget visas ur"
                        " den. Granskningsrapporten och kontrollen av liggaren visar var ändringen gjordes.",
     "history_altered_ledger": "Verifiera liggaren", "history_altered_report": "Granskningsrapporten",
     "history_altered_stored_log": "Den lagrade utlämnandeloggen",
-    "stored_log_unheld": "Ärendets lagrade historik är inte den som revisionsliggaren förseglade – {where} – så "
+    "stored_log_unheld": "Ärendets lagrade historik är inte den som liggaren förseglade – {where} – så "
                          "utlämnandeloggen kan inte återskapas ur händelserna eller jämföras med dem. Här står den "
                          "lagrade utlämnandeloggen, som aldrig skrivs om: det aktörernas flöden fick, utan innehåll.",
     "group_waits_referred": "Den unge är inte bedömd som aktuell ännu: gruppen, åtgärdsplanen och möten registreras"

@@ -43,7 +43,7 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
     for path, query in ((f"/granskning/arenden/{case_id}", {"myndighet": "skola", "tid": "2026-12-31T00:00"}),
                         (f"/granskning/arenden/{case_id}/utlamnanden", {"myndighet": "skola"})):
         page = auditor.get(path, params=query)
-        assert page.status_code == 409 and "inte den som revisionsliggaren förseglade" in page.text, path
+        assert page.status_code == 409 and "inte den som liggaren förseglade" in page.text, path
     page = auditor.get(f"/granskning/arenden/{case_id}/rapport").text
     assert "liggaren förseglade: händelse" in page and re.search(r"<h1>Granskningsrapport – ärende 0180-2026-", page)
     # The ledger's page says it in Swedish, with both numbers told apart (it showed "removed · 41 · the ledger…").

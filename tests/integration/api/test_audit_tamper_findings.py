@@ -123,7 +123,7 @@ def test_the_stored_log_stays_readable_when_an_event_is_altered(client, users, t
     assert "version 3: altered" in altered["history_altered"]
     auditor = web_as(context, settings, "ivo")
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden")
-    assert page.status_code == 409 and "inte den som revisionsliggaren förseglade" in page.text
+    assert page.status_code == 409 and "inte den som liggaren förseglade" in page.text
     assert "händelse 3 i ärendets historik" in page.text and "Lagrad utlämnandelogg" in page.text
     replay = auditor.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": "2026-12-31T00:00"})
     assert replay.status_code == 409

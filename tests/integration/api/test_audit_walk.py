@@ -96,3 +96,22 @@ def test_the_notes_call_the_present_minute_now_in_every_client():
     now = datetime(2026, 12, 5, 11, 37, 20, 500_000, tzinfo=timezone.utc)
     assert replay_notes(created, now.replace(second=59, microsecond=999_999), now) == []
     assert "i framtiden" in replay_notes(created, now.replace(minute=38, second=0, microsecond=0), now)[0]
+
+
+def test_the_pages_call_the_ledger_liggaren_as_the_readme_and_the_report_do():
+    """An altered history read "inte den som revisionsliggaren förseglade" beside "Verifiera liggaren"."""
+    from services.web import texts
+
+    said = [v for v in texts.T.values() if isinstance(v, str)]
+    assert not [v for v in said if "revisionsliggar" in v.lower()]
+    assert "Ärendets lagrade historik är inte den som liggaren förseglade" in texts.T["history_altered"]
+    assert "Ärendets lagrade historik är inte den som liggaren förseglade" in texts.T["stored_log_unheld"]
+
+
+def test_the_extract_names_its_recipient_without_a_stray_space_before_a_full_stop(client, users, tick, context,
+                                                                                   settings):
+    """Read as text (a screen reader, a copy, a text browser) the line said "Utdrag för: Den unge ."."""
+    case_id, _ = school_consented_case(client, users, tick)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert "Utdrag för: Den unge" in _text(page) and " ." not in _text(page)
+    assert '<p id="extract-for">Utdrag för: <strong>Den unge</strong></p>' in page
