@@ -27,6 +27,7 @@ from services.audit import CaseHistoryAltered
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import Divergence
+from services.presentation import consent_facts
 from services.principals import Principal
 from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
 
@@ -47,6 +48,10 @@ class StoredLogRead:
     # Why the rows are not held to the events though the case is not erased: its stored history is not what the
     # ledger sealed (where).  The stored log is evidence of its own (append-only), so it is shown all the same.
     history_altered: Divergence | None = None
+    # The consent facts among the changes the rows were held to (``presentation.consent_facts``): a row's consent
+    # basis is told by who consented, as the disclosure log's is.  None when not held to the events (an erased
+    # case, an altered history): its bases are told by their ids.
+    consents: tuple[Fact, ...] | None = None
 
 
 class AuditReplay(NamedTuple):
@@ -156,11 +161,11 @@ class CaseAudit:
             rows, caused_from = self.lists.stored_log(case_id, agency)
             # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
             logs = tuple(replaced_logs(replacements, replaced, rows))
-            agreement = compare(rows, self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True),
-                                caused_from, logs)
+            replayed = self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True)
+            agreement = compare(rows, replayed, caused_from, logs)
             if agreement.agrees:
                 break
-        return StoredLogRead(rows, agreement, logs)
+        return StoredLogRead(rows, agreement, logs, consents=tuple(consent_facts(c.fact for c in replayed)))
 
     def erased_cases(self: CaseService, p: Principal) -> list[dict[str, Any]]:
         """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""

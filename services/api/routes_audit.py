@@ -24,7 +24,7 @@ from services.api.errors import ErrorBody, error_body
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
 from services.authorisation import Forbidden
-from services.presentation import consent_facts, known_consents
+from services.presentation import consent_facts, known_consents, replay_notes
 from services.principals import Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 
@@ -73,10 +73,13 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     disclosures, standing = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
     ids = ctx.fact_ids.of(case_id)
     known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
+    app = ctx.cases.app
     return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
                       facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures],
                       standing=None if standing is None else v.standing_out(standing, len(disclosures),
-                                                                            ctx.cases.catalogue))
+                                                                            ctx.cases.catalogue),
+                      # As the command line and the web say it: before the case, or a moment to come.
+                      notes=replay_notes(app.get_case(case_id).created_on, as_of, app.clock.now()))
 
 
 @router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=CASE_AUDIT_ERRORS)
@@ -102,11 +105,14 @@ def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) ->
     read = ctx.cases.audit_stored_log(user, case_id, agency, purpose)
     ids, cat = ctx.fact_ids.of(case_id), ctx.cases.catalogue
     altered = read.history_altered
+    # A consent basis names who consented, as the disclosures' does, when the rows were held to the events (their
+    # consent facts); an erased case's or an altered history's by the consents' ids.
+    consents = read.consents
     return v.StoredLog(case_id=case_id, erased=read.agreement is None and altered is None,
                        history_altered=None if altered is None else str(CaseHistoryAltered(altered)),
-                       rows=[v.stored_row_out(r, cat, ids) for r in read.rows],
+                       rows=[v.stored_row_out(r, cat, ids, consents) for r in read.rows],
                        stored_log=None if read.agreement is None else v.stored_log_out(read.agreement),
-                       replaced_logs=[v.replaced_log_out(old, cat, ids) for old in read.replaced])
+                       replaced_logs=[v.replaced_log_out(old, cat, ids, consents) for old in read.replaced])
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping, Sequence
 from uuid import UUID
 
 from fastapi.encoders import jsonable_encoder
@@ -252,6 +252,11 @@ class Replayed(BaseModel):
     facts: list[AuditVisibleFactOut]
     standing: StandingOut | None = Field(None, description="the agency's standing at the moment; null: the case did"
                                                            " not exist yet")
+    notes: list[str] = Field(default_factory=list, description=(
+        "what the facts do not say by themselves, in Swedish, as `sigill audit replay` and the web client's replay"
+        " say it: the case was registered only after the moment (\"Obs: ärendet registrerades först …\"), or the"
+        " moment is beyond the present minute (\"Obs: tidpunkten ligger i framtiden …\": the answer counts the"
+        " events stored now); empty otherwise"))
 
 
 def standing_out(standing: Standing, visible: int, catalogue: Catalogue) -> StandingOut:
@@ -460,24 +465,31 @@ def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: 
     return AuditVisibleFactOut(**vars(audit_fact_out(d.fact, ids)), basis=basis_out(d.basis, catalogue, known))
 
 
-def logged_row_out(key: tuple, catalogue: Catalogue, ids: FactIds) -> LoggedRowOut:
-    """A stored row's key (``services.stored_log.row_key``) as the API shows it."""
+def logged_row_out(key: tuple, catalogue: Catalogue, ids: FactIds, consents: Sequence[Fact] | None = None
+                   ) -> LoggedRowOut:
+    """A stored row's key (``services.stored_log.row_key``) as the API shows it.  ``consents``: the consent facts of
+    the log the rows were held to (``StoredLogRead.consents``); a consent basis then says who consented and until
+    when, as the consents stood at the row's moment, as ``change_out`` does — without them (an erased case, an
+    altered history), by the consents' ids."""
     at, agency, fact_id, kind, category, change, basis, cause = key
     erased = change == "erased"
+    known = known_at(consents, change, at) if consents else None
     return LoggedRowOut(at=at, agency=agency, change=change, fact_id=fact_id if erased else ids(fact_id), kind=kind,
                         category=category, basis=None if erased else StoredBasisOut(
                             kind=basis.kind, consent_ids=list(basis.consent_ids), legal_basis=basis.legal_basis,
-                            description=describe_basis(basis, catalogue)),
+                            description=describe_basis(basis, catalogue, known)),
                         cause=None if cause is None else [StoredCauseOut(what=x.what, consent_ids=list(x.consent_ids),
                                                                          agency=x.agency) for x in cause],
                         cause_description=None if cause is None else describe_cause(cause, catalogue))
 
 
-def stored_row_out(row: dict[str, Any], catalogue: Catalogue, ids: FactIds) -> LoggedRowOut:
-    """A stored log row, with the feed and number it was carried under."""
+def stored_row_out(row: dict[str, Any], catalogue: Catalogue, ids: FactIds, consents: Sequence[Fact] | None = None
+                   ) -> LoggedRowOut:
+    """A stored log row, with the feed and number it was carried under (``consents``: as ``logged_row_out``)."""
     from services.stored_log import row_key
 
-    return logged_row_out(row_key(row), catalogue, ids).model_copy(update={"feed": row["feed"], "seq": row["seq"]})
+    return logged_row_out(row_key(row), catalogue, ids, consents).model_copy(update={"feed": row["feed"],
+                                                                                    "seq": row["seq"]})
 
 
 def stored_log_out(agreement: Any) -> StoredLogOut:
@@ -486,10 +498,11 @@ def stored_log_out(agreement: Any) -> StoredLogOut:
                         only_replayed=len(agreement.only_replayed), without_cause=agreement.without_cause)
 
 
-def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds) -> ReplacedLogOut:
-    """A ``services.stored_log.ReplacedLog``."""
-    rows = lambda keys: [logged_row_out(k, catalogue, ids) for k in keys]  # noqa: E731
-    stored = [stored_row_out(r, catalogue, ids) for r in old.rows]
+def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Sequence[Fact] | None = None
+                     ) -> ReplacedLogOut:
+    """A ``services.stored_log.ReplacedLog`` (``consents``: as ``logged_row_out``)."""
+    rows = lambda keys: [logged_row_out(k, catalogue, ids, consents) for k in keys]  # noqa: E731
+    stored = [stored_row_out(r, catalogue, ids, consents) for r in old.rows]
     return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
                           rules_version=old.rules_version or 1, up_to=old.up_to, rows=stored,
                           only_replaced=rows(old.only_replaced), only_current=rows(old.only_current))

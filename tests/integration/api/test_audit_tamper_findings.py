@@ -119,7 +119,9 @@ def test_the_stored_log_stays_readable_when_an_event_is_altered(client, users, t
     answer = client.get(f"/api/v1/audit/cases/{case_id}/stored-log", headers=users.auditor)
     assert answer.status_code == 200, answer.text
     altered = answer.json()
-    assert altered["rows"] == stored["rows"] and altered["stored_log"] is None and not altered["erased"]
+    # The same rows; a consent basis told by its ids now, not by who consented (the consents no longer read).
+    bare = lambda rows: [{**r, "basis": {**r["basis"], "description": None}} for r in rows]  # noqa: E731
+    assert bare(altered["rows"]) == bare(stored["rows"]) and altered["stored_log"] is None and not altered["erased"]
     assert "version 3: altered" in altered["history_altered"]
     auditor = web_as(context, settings, "ivo")
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden")

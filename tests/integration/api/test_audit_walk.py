@@ -115,3 +115,47 @@ def test_the_extract_names_its_recipient_without_a_stray_space_before_a_full_sto
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
     assert "Utdrag för: Den unge" in _text(page) and " ." not in _text(page)
     assert '<p id="extract-for">Utdrag för: <strong>Den unge</strong></p>' in page
+
+
+def test_the_apis_replay_gives_the_notes_the_command_line_and_the_web_give(app, client, users, tick):
+    """`sigill audit replay` and the web's replay say when the case did not exist yet or the moment is to come; the
+    API's answer said neither: an empty `facts` read as "saw nothing" either way."""
+    case_id, _ = school_consented_case(client, users, tick)
+    replay = lambda as_of: ok(client.get(f"/api/v1/audit/cases/{case_id}/replay",  # noqa: E731
+                                         params={"agency": "skola", "as_of": as_of}, headers=users.auditor))
+    [before] = replay("2020-01-01T00:00:00+01:00")["notes"]
+    assert before.startswith("Obs: ärendet registrerades först 2026-02-03 ") and "fanns det inte" in before
+    [to_come] = replay("2199-01-01T00:00:00+01:00")["notes"]
+    assert to_come.startswith("Obs: tidpunkten ligger i framtiden;")
+    assert replay(app.clock.now().isoformat())["notes"] == []
+    schema = ok(client.get("/api/v1/openapi.json"))["components"]["schemas"]["Replayed"]["properties"]["notes"]
+    assert "registrerades först" in schema["description"] and "i framtiden" in schema["description"]
+
+
+def test_the_stored_log_names_who_consented_as_the_disclosures_do_and_ids_when_it_cannot(
+        client, users, tick, context, postgres):
+    """`/stored-log` told a basis as "samtycke 8b82cd67, c341a1ce, 818fbd4e" where `/disclosures` says "samtycke från
+    den unge och vårdnadshavarna Maria och Johan, tills vidare" of the same row."""
+    import psycopg
+
+    case_id, consents = school_consented_case(client, users, tick)
+    audit = f"/api/v1/audit/cases/{case_id}"
+    params = {"agency": "skola"}
+    stored = ok(client.get(f"{audit}/stored-log", params=params, headers=users.auditor))["rows"]
+    changes = ok(client.get(f"{audit}/disclosures", params=params, headers=users.auditor))["changes"]
+    told = {(c["at"], c["fact"]["fact_id"], c["change"]): c["basis"]["description"] for c in changes}
+    by_consent = [r for r in stored if r["basis"]["kind"] == "consent"]
+    assert by_consent and all(r["basis"]["description"] == told[(r["at"], r["fact_id"], r["change"])]
+                              for r in by_consent), (by_consent, told)
+    assert all("samtycke från den unge och vårdnadshavarna Maria och Johan" in r["basis"]["description"]
+               for r in by_consent)
+    # A history not what the ledger sealed: its events are not read, so the consents are told by their ids.
+    context.seal_ledger()
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("DELETE FROM sigill_events WHERE originator_id = %s AND originator_version = (SELECT"
+                     " max(originator_version) FROM sigill_events WHERE originator_id = %s)", (case_id, case_id))
+    altered = ok(client.get(f"{audit}/stored-log", params=params, headers=users.auditor))
+    assert altered["history_altered"]
+    bare = [r["basis"]["description"] for r in altered["rows"] if r["basis"]["kind"] == "consent"]
+    assert bare and all(d.startswith("samtycke ") and "Maria" not in d and "den unge" not in d for d in bare), bare
+    assert any(consents[0][:8] in d for d in bare)
