@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from uuid import UUID
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
+from domain.calendar import EARLIEST_DAY, LATEST_DAY
 from domain.errors import CaseErased
 from projections.agency_queries import protected_personal_data
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
@@ -24,7 +24,7 @@ from services.ledger import describe_divergence
 from services.presentation import (CHANGES, STANDING_TITLE, StandingText, agency_name, checkpoints_confirmed,
                                    consent_facts, describe_basis_with_ids, describe_cause, describe_changes,
                                    describe_for_auditor, describe_standing, facts_count, guardian_roles, known_at,
-                                   known_consents, plan_rows, protection_at_moment, replay_notes)
+                                   known_consents, plan_rows, protection_at_moment, replay_notes, to_the_second)
 from services.principals import COMMAND_LINE, Principal, Role
 from services.private_file import private_file
 from services.settings import Settings
@@ -128,7 +128,7 @@ def erased_said(erased: CaseErased, settings: Settings, location: object) -> str
     record = build_erasures(settings, location).of(erased.case_id) if erased.case_id is not None else None
     if record is None:
         return str(erased)
-    return (f"case {erased.case_id} was erased {_moment(record['erased_at'])} under the decision"
+    return (f"case {erased.case_id} was erased {to_the_second(record['erased_at'])} under the decision"
             f" {record['decision']} (its data key is destroyed): nothing of it can be replayed or reported; what the"
             f" agencies were told of it is kept: sigill views log --case {erased.case_id}")
 
@@ -263,7 +263,8 @@ def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a lo
         print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {len(pending):,} ärenden (kör `sigill"
               f" erase` igen för dem): {', '.join(str(c) for c in pending[:10])}{' …' if len(pending) > 10 else ''}.")
     if unrecorded:
-        listed = ", ".join(f"{case_id} ({_moment(at) if at else 'okänd tid'})" for case_id, at in unrecorded[:10])
+        listed = ", ".join(f"{case_id} ({to_the_second(at) if at else 'okänd tid'})"
+                           for case_id, at in unrecorded[:10])
         keys = "1 ärendes nyckel är förstörd" if len(unrecorded) == 1 else \
             f"{len(unrecorded):,} ärendens nycklar är förstörda"
         print(f"Obs: {keys} utan registrerat gallringsbeslut (`sigill erase` registrerar beslutet): {listed}"
@@ -307,7 +308,7 @@ def _replay(args: argparse.Namespace) -> int:
         ids = fact_ids.of(case_id)
         count = facts_count(len(seen))
         told = describe_standing(standing, len(seen), app.catalogue, by_role=True) if standing is not None else None
-        print(f"{agency_name(args.agency, app.catalogue)} kunde den {_moment(args.as_of)} "
+        print(f"{agency_name(args.agency, app.catalogue)} kunde den {to_the_second(args.as_of)} "
               f"se {count} i ärendet (återskapat ur händelserna){':' if seen else '.'}")
         if told is not None and told.why_nothing:   # nothing listed: why, in one sentence
             print(told.why_nothing)
@@ -342,11 +343,6 @@ def _print_standing(told: StandingText) -> None:
             print(f"    {line}")
 
 
-def _moment(at: datetime) -> str:
-    """To the second, with the zone: two answers a minute apart can differ (a withdrawal between them)."""
-    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
 def _disclosures(args: argparse.Namespace) -> int:
     with _as_reader() as (service, reader, _, fact_ids):
         app = service.app
@@ -362,7 +358,7 @@ def _disclosures(args: argparse.Namespace) -> int:
         # A follow-up names its plan row as each row's recipient saw it then (as the web client's log says it).
         for c, described in zip(changes, describe_changes(changes, app.catalogue)):
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)
-            print(f"{_moment(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
+            print(f"{to_the_second(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {described}  "
                   f"[{basis}]  orsak: {describe_cause(c.cause, app.catalogue)}")
         replaced = service.replaced_logs(case_id, agency)
