@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from domain.calendar import birthday, local_date
 from domain.catalogue import Catalogue
+from domain.consent_parts import waiting_parts
 from domain.facts import Fact
 from domain.judge import CUSTODY_UNKNOWN, Disclosure, Judge, missing_consents
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry
@@ -169,19 +170,22 @@ def consenter_label(consenter: str, guardians_by_id: dict[str, Guardian]) -> str
 def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tuple[int, int, tuple[str, ...]]]:
     """For each consent in force: how many of its scope's parts (agency × category) disclose nothing now for want
     of another consenter's consent, of how many, and whose consents are missing — "gäller" alone misled: a consent
-    in force without a guardian's beside it lets nothing out.  Only consents with such parts are listed."""
+    in force without a guardian's beside it lets nothing out (``domain.consent_parts``, which the supervisor's
+    report says too).  Only consents with such parts are listed."""
     if picture_ is None:
         return {}
+
+    def missing_for(agency: str, category: str) -> tuple[str, ...]:
+        cell = picture_.cells.get((agency, category))
+        return cell.missing if cell is not None else ()
+
     result = {}
     for row in rows:
         if row.state != "in_force":
             continue
-        parts = [(s.agency, c) for s in row.record.scope for c in s.categories]
-        cells = [picture_.cells.get(p) for p in parts]
-        waiting = [cell for cell in cells if cell is not None and cell.missing]
-        if waiting:
-            result[row.record.consent_id] = (len(waiting), len(parts),
-                                             tuple(dict.fromkeys(m for cell in waiting for m in cell.missing)))
+        waiting = waiting_parts(row.record.scope, missing_for)
+        if waiting is not None:
+            result[row.record.consent_id] = (len(waiting.parts), waiting.of, waiting.missing)
     return result
 
 
