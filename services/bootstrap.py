@@ -44,7 +44,7 @@ from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
 from services.case_service import CaseService
 from services.principals import TokenVerifier
-from services.report import case_report
+from services.report import Preparer, case_report
 from services.audit import Ledger, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
@@ -248,11 +248,13 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     def verify() -> tuple:
         return ledger.verify(), service.access_log.verify(signature_ok, trusted)
 
-    def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None) -> str:
+    def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None,
+               made_by: Preparer | None = None) -> str:
         stored, access_checked = service.report_checks(case_id)
         return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
                            ledger.case_divergence(case_id), stored.replaced, number_of=number_of,
-                           agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked)
+                           agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
+                           made_by=made_by)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,

@@ -28,7 +28,8 @@ from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import Divergence
 from services.presentation import consent_facts
-from services.principals import Principal
+from services.principals import Principal, Role
+from services.report import Preparer
 from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
 
 if TYPE_CHECKING:
@@ -204,15 +205,17 @@ class CaseAudit:
         return rows
 
     def audit_report(self: CaseService, p: Principal, case_id: UUID,
-                     make: Callable[[UUID, Callable[[], str | None]], str], purpose: str = "") -> str:
+                     make: Callable[[UUID, Callable[[], str | None], Preparer], str], purpose: str = "") -> str:
         """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the
         case's history is not what the ledger sealed, or no longer reads — the report then says so, naming the case
-        by its number from the case list (``make``'s second argument asks it: no read of the list)."""
+        by its number from the case list (``make``'s second argument asks it: no read of the list).  Its third says
+        who made it and for what purpose, which the report states under its heading."""
         check_auditor(p)
         if not self.app.recorder.select_events(case_id, limit=1):
             raise CaseNotFound("no such case", field="case_id")
         self._log(p, case_id, "audit.report", purpose)
-        return make(case_id, lambda: self.case_numbers(p, [case_id]).get(str(case_id)))
+        return make(case_id, lambda: self.case_numbers(p, [case_id]).get(str(case_id)),
+                    Preparer(p.agency, p.has(Role.AUDITOR), purpose))
 
     def access_log_search(self: CaseService, p: Principal, query: AccessQuery, purpose: str = ""
                           ) -> list[AccessRecord]:

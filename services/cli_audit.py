@@ -374,7 +374,7 @@ def _disclosures(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from services.report import case_report
+    from services.report import Preparer, case_report
 
     exported = _exported(args.checkpoints)   # a file that cannot be read stops the report before any read
     changed = []   # what the report found altered, if anything: its exit status, as verify's
@@ -383,7 +383,7 @@ def _report(args: argparse.Namespace) -> int:
         case_id = app.resolve_case(args.case)
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
 
-        def make(case_id: UUID, number_of: Callable[[], str | None]) -> str:
+        def make(case_id: UUID, number_of: Callable[[], str | None], made_by: Preparer) -> str:
             verification = audit_ledger.verify(exported, progress=shown("kontrollerat", None))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
@@ -400,7 +400,8 @@ def _report(args: argparse.Namespace) -> int:
                 changed.append(f"åtkomstloggen har ändrats: {access_checked.swedish}")
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
-                               agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked)
+                               agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
+                               made_by=made_by)
         with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":

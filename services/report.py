@@ -3,34 +3,53 @@
 from __future__ import annotations
 
 from base64 import b64encode
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from hashlib import sha256
 from html import escape
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
 from domain import case_events as ev
-from domain.calendar import STOCKHOLM, local_date
-from domain.values import YOUNG_PERSON
+from domain.calendar import STOCKHOLM, end_of_day, local_date
+from domain.consent_parts import scope_parts, waiting_parts
+from domain.judge import CUSTODY_UNKNOWN
+from domain.standing import EXPIRED, NOT_STARTED, WITHDRAWN, Cover, Lapse, standing_at
+from domain.values import YOUNG_PERSON, Phase
 from services.application import CaseApplication
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.presentation import (CHANGES, PHASES, PROTECTION_KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
-                                   describe_basis, describe_cause, describe_for_auditor, describe_logged, known_at,
-                                   plan_rows, protection_history, readable, access_log_checked)
+                                   describe_basis, describe_cause, describe_changes, describe_for_auditor,
+                                   describe_logged, known_at, plan_rows, protection_history, readable,
+                                   access_log_checked)
+from services.principals import COMMAND_LINE
 from projections.agency_queries import protected_personal_data
 from services.stored_log import Agreement, ReplacedLog
 
+# Every printed page is marked: the report mixes social services', the police's, schools' and health care's
+# information, so the marking is the law's generic one, not one secrecy provision's.
+SECRECY = "Innehåller uppgifter som kan omfattas av sekretess enligt offentlighets- och sekretesslagen (2009:400)"
+# Printed, each page's margin says which case it belongs to — its number: a page lying apart from the others must not
+# show anyone's name or personnummer — and carries the marking and its page number (page-margin boxes; a browser
+# without them prints its own header, the title with the number, and page numbers instead).  The number comes from
+# the page's data-case attribute, so that the one style stays one, allowed by its hash: no script, no other style.
 STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}
 table{border-collapse:collapse;width:100%;font-size:10pt}th,td{text-align:left;vertical-align:top;
 padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 .ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}.ids{color:#666}
+.secrecy{border:2px solid #111;padding:.3rem .6rem;font-weight:600}
+html{--case:attr(data-case)}
+@page{margin:18mm 15mm 20mm;
+@top-left{content:"Granskningsrapport – ärende " var(--case,"");font:9pt system-ui,sans-serif;color:#333}
+@bottom-left{content:"SECRECY";font:8pt system-ui,sans-serif;color:#333}
+@bottom-right{content:"Sida " counter(page) " av " counter(pages);font:8pt system-ui,sans-serif;color:#333}}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}.noprint{display:none}}
-"""
+""".replace("SECRECY", SECRECY)
 # Served, the report is a page whose one style is inline: its policy allows that style, by its hash, and nothing else.
 _STYLE_HASH = b64encode(sha256(STYLE.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; frame-ancestors 'none';"
@@ -41,7 +60,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                 fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
                 replaced: Sequence[ReplacedLog] = (), exported: int = 0,
                 number_of: Callable[[], str | None] = lambda: None, *, agreement: Agreement | None = None,
-                stored_rows: int | None = None, access_checked: Any = None) -> str:
+                stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
@@ -52,11 +71,12 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     cannot see (the closure removed with its ledger entry and the checkpoints after it) still leaves the rows it
     caused in the stored log, so a difference is warned of at the top; ``stored_rows``: how many rows the stored log
     holds of a case whose history cannot be held to it.  ``access_checked``: the access log's check of the case's
-    reads (``services.access_chain.ShownVerdict``)."""
+    reads (``services.access_chain.ShownVerdict``).  ``made_by``: who made it and for what purpose, said under its
+    heading with ``generated_at``."""
     others = _stored_log_unheld(stored_rows) + _access_log(access_checked)
     if case_divergence is not None:
         return _unreadable(case_id, verification, generated_at, _altered(case_divergence), exported, _number(number_of),
-                           others)
+                           others, made_by)
     try:
         case, cat = app.get_case(case_id), app.catalogue
         facts = app.all_facts(case_id)
@@ -68,40 +88,50 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                                                           type(error).__name__)
         return _unreadable(case_id, verification, generated_at, f"De lagrade händelserna går inte att läsa som de"
                                                                 f" skrevs: {reason}", exported, _number(number_of),
-                           others)
+                           others, made_by)
     rows = plan_rows(facts)   # the auditor sees every row: a follow-up names the row it follows up
     rows_timeline = "".join(
         f"<tr><td>{_when(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
         f"<td>{escape(_category(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat, rows))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
-    changes = _consent_changes(app.history(case_id), cat)
+    history = app.history(case_id)
+    changes = _consent_changes(history, cat)
     consents = consent_facts(facts)
+    standings = _Standings(history, cat)
     rows_consents = "".join(
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
         f"<td>{escape(_scope(c.scope, cat))}</td>"
-        f"<td>{_validity(c, case, generated_at)}</td>"
+        f"<td>{_validity(c, case, generated_at, standings)}</td>"
         f"<td>{'<br>'.join(escape(line) for line in changes.get(c.consent_id, []))}</td></tr>"
         for c in case.consents.values())
+    # A follow-up names its plan row as the row's recipient was shown it then, as the web's auditor log and `sigill
+    # audit disclosures` say it (one pass over the whole log): not from every row, which read as if the police knew
+    # a row they were never shown.
     rows_log = "".join(
         f"<tr><td>{_when(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
-        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(describe_for_auditor(c.fact, cat, rows))}</td>"
+        f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(described)}</td>"
         f"<td class=basis>{_basis(c.basis, c.change, c.at, consents, cat)}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
-        "</tr>" for c in log if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
+        "</tr>" for c, described in zip(log, describe_changes(log, cat))
+        if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
     return f"""<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(case.case_number)}</title>
+<html lang="sv" data-case="{escape(case.case_number)}"><head><meta charset="utf-8">
+<title>Granskningsrapport {escape(case.case_number)}</title>
 <style>{STYLE}</style></head><body>
+<p class=secrecy id=secrecy>{SECRECY}</p>
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
-ärende-id {case_id} · rapporten skapad {_when(generated_at)}</p>
+ärende-id {case_id}</p>
+<p id=made>{_made(made_by, generated_at, cat)}</p>
 {_warnings(agreement, access_checked)}{_protection(facts)}
 <p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
-<h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
+<h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported, len(history))}
 {_agreement(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{_access_log(access_checked)}
 <h2>Samtycken</h2>
-<p>Mottagare, kategorier och giltighet som de är nu; historiken visar vad samtycket först omfattade och varje
-ändring.</p>
+<p>Mottagare, kategorier och giltighet som de var när rapporten upprättades; historiken visar vad samtycket först
+omfattade och varje ändring. Under 18 år lämnas en uppgift ut med samtycke bara om den unges och varje
+vårdnadshavares med vårdnad samtycke omfattar den: ett samtycke som gäller kan därför ändå inte räcka.</p>
 <table><thead><tr><th>Id</th><th>Lämnat av</th><th>Ändamål (form)</th><th>Mottagare och kategorier</th><th>Giltigt</th>
 <th>Historik</th></tr></thead>
 {rows_consents}</table>
@@ -121,6 +151,34 @@ gällde till dess.</p>
 {_replaced(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
 </body></html>
 """
+
+
+@dataclass(frozen=True)
+class Preparer:
+    """Who made the report and why: its reader, as the read was authorised and logged (``CaseService.audit_report``),
+    and the purpose they gave (the command line's ``--purpose``, the API's header, the web's purpose for the case)."""
+
+    agency: str            # the reader's agency: "jo", "ivo"; ``COMMAND_LINE`` for `sigill audit report`
+    auditor: bool = True   # read as an auditor (the report is for no one else)
+    purpose: str = ""
+
+
+# Auditors' bodies are no agency of the catalogue.
+AUDITORS = {"jo": "Justitieombudsmannen (JO)", "ivo": "Inspektionen för vård och omsorg (IVO)"}
+
+
+def _made(made_by: Preparer | None, at: datetime, cat: Any) -> str:
+    """"Upprättad 2026-12-05 13:14 CET av Inspektionen för vård och omsorg (IVO), granskare. Syfte: …" — the
+    purpose only when one was given.  HTML."""
+    if made_by is None:
+        return f"Upprättad {_when(at)}."
+    if made_by.agency == COMMAND_LINE:
+        who = "med Sigills kommandorad (<code>sigill audit report</code>)"
+    else:
+        known = AUDITORS.get(made_by.agency) or (agency_name(made_by.agency, cat) if cat is not None else made_by.agency)
+        who = f"av {escape(known)}{', granskare' if made_by.auditor else ''}"
+    purpose = f" Syfte: {escape(made_by.purpose)}" if made_by.purpose.strip() else ""
+    return f"Upprättad {_when(at)} {who}.{purpose}"
 
 
 def _warnings(agreement: Agreement | None, access_checked: Any) -> str:
@@ -249,14 +307,16 @@ def _altered(d: Divergence) -> str:
 
 
 def _unreadable(case_id: UUID, verification: Verification, generated_at: datetime, reason: str,
-                exported: int = 0, number: str | None = None, others: str = "") -> str:
+                exported: int = 0, number: str | None = None, others: str = "", made_by: Preparer | None = None) -> str:
     # The number the supervisor asked for and files the report under, from the case list (the events cannot say).
     named = f"ärende {escape(number)}" if number else f"ärende-id {case_id}"
     return f"""<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><title>Granskningsrapport {escape(number or str(case_id))}</title>
+<html lang="sv" data-case="{escape(number or str(case_id))}"><head><meta charset="utf-8">
+<title>Granskningsrapport {escape(number or str(case_id))}</title>
 <style>{STYLE}</style></head><body>
+<p class=secrecy id=secrecy>{SECRECY}</p>
 <h1>Granskningsrapport – {named}</h1>
-<p>{f"ärende-id {case_id} · " if number else ""}Rapporten skapad {_when(generated_at)}</p>
+<p id=made>{f"ärende-id {case_id} · " if number else ""}{_made(made_by, generated_at, None)}</p>
 <h2>Kontroll av att inget ändrats</h2>{_verification(verification, exported)}
 {others}
 <h2>Ärendets historik kan inte läsas</h2>
@@ -268,17 +328,31 @@ inte återskapas ur händelserna. Kontrollen ovan (och kontrollpunkter som tills
 """
 
 
-def _verification(result: Verification, exported: int = 0) -> str:
+def _verification(result: Verification, exported: int = 0, case_events: int | None = None) -> str:
+    """The ledger's verdict.  The ledger chains the whole installation's events, every case's: its count is not the
+    case's (a report said "16 händelser" of a case with 14), so the case's own events are counted apart
+    (``case_events``; None for a history that does not read) and the installation's said as what the check covered."""
     if result.intact:
-        unsealed = f" {result.unsealed:,} senare händelser är ännu inte förseglade." if result.unsealed else ""
+        covered = (f"Kontrollen gick igenom hela installationens liggare, inte bara ärendets: {result.checked:,} "
+                   "lagrade händelser i alla ärenden, var och en mot den föregående, så att en händelse som ändrats, "
+                   f"tagits bort eller lagts till i efterhand i något ärende hade synts; {checkpoints_confirmed(result.checkpoints)}.")
+        unsealed = (f" {result.unsealed:,} senare händelser i installationen är ännu inte förseglade och därför inte "
+                    "kontrollerade" + ("; ärendets senaste händelser kan vara bland dem." if case_events else ".")
+                    if result.unsealed else "")
+        if not case_events:
+            verdict = "Oförändrad: händelserna stämmer med den hashkedjade liggaren."
+        elif result.unsealed:
+            verdict = (f"Oförändrad: ärendets händelser ({case_events:,}) stämmer med den hashkedjade liggaren så långt "
+                       "den är förseglad.")
+        else:
+            verdict = f"Oförändrad: ärendets {case_events:,} händelser stämmer med den hashkedjade liggaren."
         against = (f"<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla {exported:,} i den "
                    "fil med exporterade kontrollpunkter som gavs (<code>--checkpoints</code>).</p>" if exported else
                    "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
                    "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "
                    "(<code>sigill audit report --checkpoints FIL</code>, <code>sigill audit verify --checkpoints FIL"
                    "</code>).</p>")
-        return (f"<p class=ok>Oförändrad: {result.checked:,} händelser stämmer med den hashkedjade liggaren; "
-                f"{checkpoints_confirmed(result.checkpoints)}.{unsealed}</p>{against}")
+        return f"<p class=ok>{verdict}</p><p>{covered}{unsealed}</p>{against}"
     return f"<p class=bad>{escape(describe_divergence(result.divergence))}.</p>"
 
 
@@ -303,10 +377,11 @@ def _consent_changes(history: Sequence[Any], cat: Any) -> dict[str, list[str]]:
     return changes
 
 
-def _validity(consent: Any, case: Any, now: datetime) -> str:
-    """A consent's dates, and — as the column tells the consent as it is now — that it no longer holds once
-    withdrawn (the dates alone read as a consent in force until its last day), or, a guardian's, no longer counts:
-    from the young person's 18th birthday (DOMAIN.md), or without custody now."""
+def _validity(consent: Any, case: Any, now: datetime, standing: _Standings) -> str:
+    """A consent's dates, and — as the column tells the consent as it is at the report's moment ``now`` — that it no
+    longer holds once withdrawn (the dates alone read as a consent in force until its last day), or, a guardian's, no
+    longer counts: from the young person's 18th birthday (DOMAIN.md), or without custody now; or, in force and
+    counting, that it does not suffice — parts of it, or all, wait for another consenter's consent (``_waiting``)."""
     notes = []
     eighteen = case.eighteenth_birthday
     if consent.consenter != YOUNG_PERSON:
@@ -317,8 +392,124 @@ def _validity(consent: Any, case: Any, now: datetime) -> str:
             notes.append("räknas inte: lämnat av en vårdnadshavare som inte har vårdnaden nu")
     if consent.withdrawn_at is not None:
         notes.append(f"återkallat {_when(consent.withdrawn_at)}")
+    if not notes:
+        notes.extend(note for note in (_waiting(consent, case, now, standing),) if note)
     dates = f"{consent.valid_from} – {consent.valid_until or 'tills vidare'}"
-    return dates + "".join(f"<br><strong>{note}</strong>" for note in notes)
+    return dates + "".join(f"<br><strong>{escape(note)}</strong>" for note in notes)
+
+
+class _Standings:
+    """Each recipient's standing at an instant (``domain.standing``: the disclosure rules' own answer, from the
+    case's events), asked once: which of a consent's parts its consents carry, whose are missing and how each one's
+    lapsed."""
+
+    def __init__(self, history: Sequence[Any], cat: Any) -> None:
+        self.history, self.cat = history, cat
+        self._asked: dict[tuple[str, datetime], Any] = {}
+
+    def cover(self, agency: str, category: str, at: datetime) -> Cover | None:
+        if (agency, at) not in self._asked:
+            self._asked[agency, at] = standing_at(self.history, agency, at, self.cat)
+        standing = self._asked[agency, at]
+        return next((c for c in standing.covers if c.category == category), None) if standing is not None else None
+
+    def missing(self, agency: str, category: str, at: datetime) -> tuple[str, ...]:
+        cover = self.cover(agency, category, at)
+        return cover.missing if cover is not None and not cover.covered else ()
+
+
+def _waiting(consent: Any, case: Any, now: datetime, standing: _Standings) -> str | None:
+    """A consent in force that does not suffice at ``now``: "I kraft t.o.m. 2027-02-11, men räcker inte sedan
+    2026-03-20: samtycke saknas från vårdnadshavaren Maria Exempel (samtycke a3271655 återkallat 2026-03-20 09:00
+    CET) – inget lämnas ut under det till Polisen (ärendet, brottslighet)", or "… det räcker för Skolan (skola), inte
+    för Polisen (…)" when only some of its parts wait (``domain.consent_parts``, as the web's consents page says it).
+    None when it suffices, is not in force, or the case is closed or declined: then no consent lets anything out,
+    and none is "missing" (as the web says)."""
+    if case.phase in (Phase.CLOSED, Phase.DECLINED) or not consent.in_force_at(now):
+        return None
+    waiting = waiting_parts(consent.scope, lambda agency, category: standing.missing(agency, category, now))
+    if waiting is None:
+        return None
+    lapses: dict[str, dict[Lapse, None]] = {}
+    for agency, category in waiting.parts:
+        for consenter, found in standing.cover(agency, category, now).lapses:
+            lapses.setdefault(consenter, {}).update(dict.fromkeys(found))
+    who = _and_list([_missing_consenter(m, case, list(lapses.get(m, ()))) for m in waiting.missing])
+    since = _waiting_since(consent, waiting.parts, now, standing)
+    when = f" sedan {since}" if since is not None else ""
+    head = f"I kraft {f't.o.m. {consent.valid_until}' if consent.valid_until else 'tills vidare'}, men räcker"
+    cat = standing.cat
+    if waiting.whole:
+        return (f"{head} inte{when}: samtycke saknas från {who} – inget lämnas ut under det till "
+                f"{_parts(waiting.parts, cat)}")
+    enough = [part for part in scope_parts(consent.scope) if part not in waiting.parts]
+    return (f"{head}{when} inte för allt: samtycke saknas från {who} – det räcker för {_parts(enough, cat)}, inte för "
+            f"{_parts(waiting.parts, cat)}")
+
+
+def _waiting_since(consent: Any, parts: Sequence[tuple[str, str]], now: datetime,
+                   standing: _Standings) -> date | None:
+    """Since when the consent has not sufficed for ``parts``, when the events say it: each part's missing consents
+    all lapsed (withdrawn or ended), and just before the first of them lapsed this consent carried the part (asked of
+    the rules at that instant).  None when a missing consenter never gave one, or it was narrowed or has not begun,
+    or the consent did not carry the part before: then the note says only that it does not suffice."""
+    moments = []
+    for agency, category in parts:
+        cover = standing.cover(agency, category, now)
+        lapsed = dict(cover.lapses)
+        if not all(lapsed.get(m) for m in cover.missing):
+            return None
+        instants = [_lapsed_at(lapse) for m in cover.missing for lapse in lapsed[m]]
+        if None in instants:
+            return None
+        first = min(instants)
+        before = standing.cover(agency, category, first - timedelta(microseconds=1))
+        if before is None or consent.consent_id not in before.consent_ids:
+            return None
+        moments.append(first)
+    return local_date(max(moments))
+
+
+def _lapsed_at(lapse: Lapse) -> datetime | None:
+    if lapse.how == WITHDRAWN:
+        return lapse.when
+    if lapse.how == EXPIRED:
+        return end_of_day(lapse.when)   # it holds through its last day
+    return None
+
+
+def _missing_consenter(consenter: str, case: Any, lapses: list[Lapse]) -> str:
+    """Whose consent is missing, and what became of theirs: "vårdnadshavaren Maria Exempel (samtycke a3271655
+    återkallat 2026-03-20 09:00 CET)"."""
+    if consenter == CUSTODY_UNKNOWN:
+        return "en vårdnadshavare med vårdnad (ingen är registrerad)"
+    known = case.known_guardians.get(consenter)
+    name = "den unge" if consenter == YOUNG_PERSON else (f"vårdnadshavaren {known.name}" if known else consenter)
+    told = "; ".join(_lapse(lapse) for lapse in lapses) or "har inte lämnat något samtycke som omfattar det"
+    return f"{name} ({told})"
+
+
+def _lapse(lapse: Lapse) -> str:
+    consent = f"samtycke {lapse.consent_id[:8]}"
+    if lapse.how == WITHDRAWN:
+        return f"{consent} återkallat {_when(lapse.when)}"
+    if lapse.how == EXPIRED:
+        return f"{consent} gällde t.o.m. {lapse.when}"
+    if lapse.how == NOT_STARTED:
+        return f"{consent} gäller först från {lapse.when}"
+    return f"{consent} har begränsats och omfattar det inte längre"
+
+
+def _parts(parts: Iterable[tuple[str, str]], cat: Any) -> str:
+    """"Polisen (ärendet, brottslighet) och Skolan (skola)": the agencies in the scope's order."""
+    by_agency: dict[str, list[str]] = {}
+    for agency, category in parts:
+        by_agency.setdefault(agency, []).append(_category(category, cat).lower())
+    return _and_list([f"{agency_name(a, cat)} ({', '.join(cs)})" for a, cs in by_agency.items()])
+
+
+def _and_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
 
 
 def _scope(scope, cat) -> str:

@@ -127,7 +127,8 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
     # Each consent's history, not only its state now: the mother's withdrawal, with when she gave it first.
     consents = html.split("<h2>Samtycken</h2>")[1].split("<h2>")[0]
-    assert consents.count("lämnat 2026-") == 3 and consents.count("återkallat 2026-") == 2   # history, validity
+    assert consents.count("lämnat 2026-") == 3   # history
+    assert consents.count("<br>återkallat 2026-") == 1 and consents.count("<strong>återkallat 2026-") == 1   # validity
     assert "Samverkan" in consents or "skriftligt" in consents
     assert "20090314-2388" not in html and "200903142388" not in html  # masked only
     log = html.split("Vem kunde se vad")[1]
@@ -745,7 +746,171 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
     rows = html.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
     validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
     assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00 CET</strong>"
-    assert validity["den unge"] == validity["Johan Exempel"] == "2026-02-12 – 2027-02-11"
+    # The two in force are not said withdrawn (that they let nothing out without hers: the test after this one).
+    for kept in (validity["den unge"], validity["Johan Exempel"]):
+        assert kept.startswith("2026-02-12 – 2027-02-11") and "återkallat 2026" not in kept.split("(samtycke")[0]
+
+
+def _validity(html: str) -> dict[str, str]:
+    """The consents' table: who consented -> the Giltigt cell (its HTML)."""
+    rows = html.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    return {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+
+
+def test_the_reports_consents_table_says_a_consent_in_force_that_lets_nothing_out(app, settings, master_key, postgres):
+    """Under 18 the young person's and every custodial guardian's consent must all cover a part.  The father
+    withdrew his; the young person's and the mother's read "Giltigt 2026-05-01 – tills vidare" as consents that hold,
+    while nothing went out under them.  The report says so, from the rules' own answer at the report's moment (as
+    the web's consents page does), with whose consent is missing and since when; and, once he consents again for
+    the school alone, for which parts it suffices and for which not."""
+    from datetime import date, datetime, timezone
+
+    from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry
+
+    social = Actor("socialtjanst", "handlaggare")
+    at = lambda month, day: datetime(2026, month, day, 9, tzinfo=timezone.utc)  # noqa: E731
+    app.clock.set(at(4, 1))
+    opened = app.receive_referral(by=social, municipality="0180", personnummer="20150615-2386", name="Sara Prov",
+                                  entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 4, 1),
+                                  summary="Skolfrånvaro.", summary_category="school")
+    case_id = opened.case_id
+    # Eleven: years from 18, so that the report made today still finds the guardians' consents needed.
+    app.decide_eligibility(case_id, by=social, accepted=True, decided_on=date(2026, 4, 1), reasons="Hög risk.",
+                           instruments=("ESTER",), outside_target_group_reason="Syskon i en pågående insats.")
+    app.record_guardians(case_id, by=social, guardians=(Guardian("", "Lena Prov"), Guardian("", "Nils Prov")))
+    lena, nils = app.get_case(case_id).guardians
+    scope = (ScopeEntry("polis", ("case", "crime")), ScopeEntry("skola", ("case", "school")))
+    for consenter in (YOUNG_PERSON, lena, nils):
+        app.grant_consent(case_id, by=social, consenter=consenter, scope=scope, purpose="Samverkan",
+                          valid_from=date(2026, 5, 1), valid_until=None, form="written")
+    ids = {c.consenter: c.consent_id for c in app.get_case(case_id).consents.values()}
+    app.clock.set(at(5, 4))
+    app.withdraw_consent(case_id, by=social, consent_id=ids[nils], consenter=nils)
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
+    assert report.returncode == 0, report.stderr
+    validity = _validity(report.stdout)
+    nothing = ("2026-05-01 – tills vidare<br><strong>I kraft tills vidare, men räcker inte sedan 2026-05-04: samtycke"
+               f" saknas från vårdnadshavaren Nils Prov (samtycke {ids[nils][:8]} återkallat 2026-05-04 11:00 CEST) –"
+               " inget lämnas ut under det till Polisen (ärendet, brottslighet) och Skolan (ärendet, skola)</strong>")
+    assert validity["den unge"] == validity["Lena Prov"] == nothing, validity
+    assert validity["Nils Prov"] == "2026-05-01 – tills vidare<br><strong>återkallat 2026-05-04 11:00 CEST</strong>"
+    # He consents again, to the school alone: theirs now suffice for the school, not for the police.
+    app.clock.set(at(5, 6))
+    app.grant_consent(case_id, by=social, consenter=nils, scope=(ScopeEntry("skola", ("case", "school")),),
+                      purpose="Samverkan", valid_from=date(2026, 5, 6), valid_until=None, form="written")
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
+    cells = report.stdout.split("<h2>Samtycken</h2>")[1].split("</table>")[0]
+    part = ("2026-05-01 – tills vidare<br><strong>I kraft tills vidare, men räcker sedan 2026-05-04 inte för allt:"
+            f" samtycke saknas från vårdnadshavaren Nils Prov (samtycke {ids[nils][:8]} återkallat 2026-05-04 11:00"
+            " CEST) – det räcker för Skolan (ärendet, skola), inte för Polisen (ärendet, brottslighet)</strong>")
+    assert cells.count(f"<td>{part}</td>") == 2, cells   # the young person's and the mother's
+    assert "<td>2026-05-06 – tills vidare</td>" in cells   # his new one: all of it carried
+
+
+def test_the_reports_disclosure_log_names_a_follow_ups_row_as_audit_disclosures_does(tmp_path):
+    """The report named a follow-up's row from every plan row; the web's auditor log and `audit disclosures` name it
+    only as the row's recipient was shown it then.  A follow-up recorded at the moment the mother withdrew her
+    renewed consent is given to the police as their row ends: `audit disclosures` names no row for them, the report
+    named it, as if the police had been shown it with the follow-up."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    _recorded_in_the_demo(env, """
+maria = next(c for c in app.get_case(case_id).consents.values() if c.withdrawn_at is not None)
+app.grant_consent(case_id, by=SOCIAL, consenter=maria.consenter, scope=maria.scope, purpose=maria.purpose,
+                  valid_from=clock.now().date(), valid_until=maria.valid_until, form=maria.form)
+again = next(c for c in app.get_case(case_id).consents.values() if c.consenter == maria.consenter and c.withdrawn_at is None)
+clock.set(clock.now() + timedelta(minutes=1))
+skola = next(r for r in app.get_case(case_id).plan_rows.values() if r.area == 'Skola')
+app.record_follow_up(case_id, by=SOCIAL, row_id=skola.row_id, status='partly', note='Närvaron ökar.')
+app.withdraw_consent(case_id, by=SOCIAL, consent_id=again.consent_id, consenter=maria.consenter)
+""")
+    police = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "polis", env=env)
+    assert police.returncode == 0, police.stderr
+    given = [line for line in police.stdout.splitlines() if "lämnades ut" in line and "Närvaron ökar." in line]
+    assert len(given) == 1, police.stdout
+    said = re.search(r"  v\d+ \S+  (Uppföljning.*?Närvaron ökar\.)  \[", given[0])[1]
+    assert said == "Uppföljning (delvis uppnått) från Socialtjänsten: Närvaron ökar."   # no row: they saw none then
+    report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env)
+    log = report.stdout.split("Vem kunde se vad")[1]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", log, re.S)]
+    follow_ups = [r[4] for r in rows if r and r[1] == "Polisen" and r[2] == "lämnades ut" and "Närvaron ökar." in r[4]]
+    assert follow_ups == [said], follow_ups
+    # Its end names the row, as `audit disclosures` does: the police were shown it until that moment.
+    ended = [r[4] for r in rows if r and r[1] == "Polisen" and r[2] == "upphörde" and "Närvaron ökar." in r[4]]
+    assert ended and all("av raden ”Skola – Komma i tid till lektioner.”" in e for e in ended), ended
+
+
+def test_the_report_counts_the_cases_events_and_says_the_ledger_check_covered_the_installation(
+        app, settings, master_key, postgres):
+    """"Oförändrad: 16 händelser stämmer med den hashkedjade liggaren" counted every case's events in the
+    installation, said as if they were the case's.  The case's own are counted, and what the check covered said."""
+    from datetime import date
+
+    from domain.values import Actor
+
+    social = Actor("socialtjanst", "handlaggare")
+    numbers = []
+    for personnummer in ("20150615-2386", "20160203-2383"):
+        opened = app.receive_referral(by=social, municipality="0180", personnummer=personnummer, name="Sara Prov",
+                                      entry_route="known", referring_agency="socialtjanst",
+                                      referral_date=date(2026, 2, 3), summary="Skolfrånvaro.",
+                                      summary_category="school")
+        numbers.append(opened)
+    app.decide_eligibility(numbers[0].case_id, by=social, accepted=True, decided_on=date(2026, 2, 3),
+                           reasons="Hög risk.", instruments=("ESTER",),
+                           outside_target_group_reason="Syskon i en pågående insats.")
+    assert cli(settings, master_key, postgres, "audit", "seal").returncode == 0
+    with psycopg.connect(postgres.conninfo()) as conn:
+        stored = conn.execute("SELECT count(*) FROM sigill_events").fetchone()[0]
+    events = len(app.history(numbers[0].case_id))
+    assert stored > events
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", numbers[0].value, "--out", "-").stdout
+    checked = report.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2>")[0]
+    assert f"<p class=ok>Oförändrad: ärendets {events} händelser stämmer med den hashkedjade liggaren.</p>" in checked
+    assert (f"Kontrollen gick igenom hela installationens liggare, inte bara ärendets: {stored} lagrade händelser i alla"
+            " ärenden") in checked, checked
+    assert f"Oförändrad: {stored} händelser" not in checked
+
+
+def test_the_printed_report_is_marked_numbered_and_says_which_case_who_made_it_and_why(env):
+    """Printed, the report had no secrecy marking, no page numbers, nothing on a page to tell which case it belongs to
+    once apart from the others, and did not say who made it or why.  The marking heads its first page and every
+    page's footer; each page's header names the case by its number alone (never the young person's name or
+    personnummer); page numbers come from the page's own style (page-margin boxes: no script, and the one style its
+    policy allows by hash); the purpose given with `--purpose` is said under the heading."""
+    import hashlib
+
+    from services.report import CONTENT_SECURITY_POLICY, SECRECY
+
+    made = sigill("audit", "report", "--case", "0180-2026-0001", "--purpose", "Tillsyn 17/2026", "--out", "-",
+                  env=env)
+    assert made.returncode == 0, made.stderr
+    html = made.stdout
+    assert SECRECY == ("Innehåller uppgifter som kan omfattas av sekretess enligt offentlighets- och sekretesslagen"
+                       " (2009:400)")
+    body = html.split("<body>", 1)[1].lstrip()
+    assert body.startswith(f"<p class=secrecy id=secrecy>{SECRECY}</p>")   # the top of the first page
+    assert re.search(r"<p id=made>Upprättad 20\d\d-\d\d-\d\d \d\d:\d\d CE(S)?T med Sigills kommandorad \(<code>sigill"
+                     r" audit report</code>\)\. Syfte: Tillsyn 17/2026</p>", html), html[:1500]
+    # Every printed page: the case's number in its header, the marking and "Sida n av m" in its footer.
+    assert '<html lang="sv" data-case="0180-2026-0001">' in html
+    style = re.search(r"<style>(.*?)</style>", html, re.S)[1]
+    page = style[style.index("@page"):]
+    assert '@top-left{content:"Granskningsrapport – ärende " var(--case' in page
+    assert f'@bottom-left{{content:"{SECRECY}"' in page
+    assert '@bottom-right{content:"Sida " counter(page) " av " counter(pages)' in page
+    assert "html{--case:attr(data-case)}" in style
+    # Nothing personal where every page shows it: the number only.
+    head = html.split("<body>")[0]
+    for personal in ("Peter", "Exempel", "20090314", "2388"):
+        assert personal not in head
+    # The one style is still the one the served report's policy allows; nothing else runs or loads.
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in CONTENT_SECURITY_POLICY
+    assert html.count("<style>") == 1 and "<script" not in html and "src=" not in html
+    # Without --purpose: who and when, no purpose.
+    plain = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    assert "med Sigills kommandorad" in plain and "Syfte:" not in plain
 
 
 def test_a_report_against_a_file_signed_by_a_key_not_trusted_stops_before_the_case_is_read(env, tmp_path):
