@@ -89,9 +89,9 @@ def check_not_before_birth(day: date, born: date, field: str) -> None:
 def check_not_before_referral(day: date, referral_date: date, field: str) -> None:
     """A date of the group's work: not before social services received the referral (a decision's own rule says its
     own words: ``Case.decide_eligibility``)."""
-    if day < referral_date:
-        raise DateBeforeReferral(f"{field} ({day}) is before the referral date ({referral_date}): the group works"
-                                 " on a case social services has received", field=field)
+    if day < referral_date:   # neither date said back: what the refusal tells is no more than that
+        raise DateBeforeReferral(f"{field} is before the referral date: the group works on a case social services"
+                                 " has received", field=field)
 
 
 def recording_time(last: datetime, now: datetime) -> datetime:

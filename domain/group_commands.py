@@ -91,7 +91,11 @@ class GroupCommands:
         self._check_command(by, at, catalogue, needs_accepted="a meeting")
         self._check_member(by.agency, catalogue)
         check_not_in_future(held_on, at, "held_on")
-        check_not_before_referral(held_on, self.referral_date, "held_on")
+        if by.agency == catalogue.lead_agency:
+            # The lead's alone: the referral date is the referral fact's, which a member sees only when consent
+            # covers its category.  Refused to a member, the date could be found by bisection (a red team): a
+            # meeting before it answered date_before_referral, after it the next check's refusal.
+            check_not_before_referral(held_on, self.referral_date, "held_on")
         if next_meeting is not None:
             check_day(next_meeting, "next_meeting")
         if next_meeting is not None and next_meeting < held_on:

@@ -12,7 +12,7 @@ import pytest
 from domain import errors
 from domain.values import YOUNG_PERSON, ScopeEntry
 from services.web.texts import error_text
-from tests.builders import CATALOGUE, SOCIAL, CaseStory, referral, utc
+from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory, referral, utc
 
 
 @pytest.mark.parametrize("day", [date(1970, 1, 1), date(2009, 3, 13)])   # born 2009-03-14
@@ -55,7 +55,8 @@ def test_the_group_s_work_is_not_dated_before_the_referral(command, field, error
     for day in (date(1900, 1, 1), date(2026, 2, 1)):
         with pytest.raises(error) as raised:
             command(story, day)
-        assert raised.value.field == field and "2026-02-02" in str(raised.value)
+        assert raised.value.field == field and "2026-02-02" not in str(raised.value) and str(day) not in str(
+            raised.value)
     assert len(story.events) == before
     assert error_text("date_before_referral", "") == "Datumet ligger före datumet för aktualiseringen."
     command(story, date(2026, 2, 2))   # on the referral's day it stands
@@ -70,3 +71,16 @@ def test_a_protection_may_be_older_than_the_case_but_not_than_the_young_person()
         assert raised.value.field == "since"
     _protection(story, date(2015, 6, 1))   # Skatteverket marked it years before the referral
     assert story.case.protection.since == date(2015, 6, 1)
+
+
+def test_a_member_s_meeting_is_not_held_to_the_referral_date_it_may_not_see():
+    """The referral date is the referral fact's: a member whose consent does not cover the referral's category does
+    not see it, and a bound on its meetings told it the date (a red team: said in the refusal, and by bisection
+    through which refusal came, date_before_referral or next_meeting's).  Only the lead's meetings are held to it."""
+    story = CaseStory(start=utc(2026, 2, 2)).accept()   # referral_date 2026-02-02
+    story.join("skola")
+    before = len(story.events)
+    story.case.record_meeting(held_on=date(2026, 1, 10), attendees=("skola",), other_attendees=(), outcomes=(),
+                              decisions=(), next_meeting=None, by=SCHOOL,
+                              at=story.at(), catalogue=CATALOGUE)
+    assert len(story.events) == before + 1
