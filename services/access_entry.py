@@ -21,10 +21,15 @@ def stated_purpose(text: str, field: str) -> str:
     would show in an extract as something else).  One rule for every way in; ``field`` names where it came from.
     The API cut a longer one at 500 characters and kept the rest of it nowhere: now it is refused, as here."""
     stated = text.strip()   # after the check: to str.strip a NEL (U+0085) or a file separator is white space
-    if len(stated) > PURPOSE_LENGTH or has_control_character(text):
+    if len(stated) > PURPOSE_LENGTH or has_control_character(text) or any(ch in _BIDI_CONTROLS for ch in text):
         raise InvalidInput(f"{field} must be at most {PURPOSE_LENGTH} characters, with no control character",
                            field=field)
     return stated
+
+
+# Embeddings, overrides and isolates: a purpose is printed in the filed report's "Upprättad … Syfte:" line and in
+# extracts, where a right-to-left override (U+202E) reorders what follows it on the page (a red team).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)

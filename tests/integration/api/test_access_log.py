@@ -115,8 +115,9 @@ def test_a_purpose_too_long_is_422_naming_the_header_and_nothing_is_read(client,
     ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "%C3%A5" * 250}))
 
 
-@pytest.mark.parametrize("stated", ["x" * 501, "M%C3%B6te%0APeter", "M%C3%B6te%1B%5B2J", "%C2%85"],
-                         ids=["501-characters", "new-line", "escape", "c1-next-line"])
+@pytest.mark.parametrize("stated", ["x" * 501, "M%C3%B6te%0APeter", "M%C3%B6te%1B%5B2J", "%C2%85",
+                                    "M%C3%B6te %E2%80%AEretsip"],
+                         ids=["501-characters", "new-line", "escape", "c1-next-line", "right-to-left-override"])
 def test_a_purpose_over_500_characters_or_with_a_control_character_is_422_and_nothing_is_read(client, users, tick,
                                                                                             context, stated):
     """It was cut at 500 characters, the rest kept nowhere, and a new line or an escape was kept as sent: the rule
