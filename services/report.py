@@ -431,20 +431,33 @@ def _waiting(consent: Any, case: Any, now: datetime, standing: _Standings) -> st
     if waiting is None:
         return None
     lapses: dict[str, dict[Lapse, None]] = {}
+    # The parts by whose consents they wait for: the father's may cover the school and not the police, and one
+    # list of every missing consenter read as if his were missing for the school too (a red team).
+    by_missing: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for agency, category in waiting.parts:
         for consenter, found in standing.cover(agency, category, now).lapses:
             lapses.setdefault(consenter, {}).update(dict.fromkeys(found))
-    who = _and_list([_missing_consenter(m, case, list(lapses.get(m, ()))) for m in waiting.missing])
+        by_missing.setdefault(tuple(standing.missing(agency, category, now)), []).append((agency, category))
+
+    def who(missing: Sequence[str]) -> str:
+        return _and_list([_missing_consenter(m, case, list(lapses.get(m, ()))) for m in missing])
+
     since = _waiting_since(consent, waiting.parts, now, standing)
     when = f" sedan {since}" if since is not None else ""
     head = f"I kraft {f't.o.m. {consent.valid_until}' if consent.valid_until else 'tills vidare'}, men räcker"
     cat = standing.cat
-    if waiting.whole:
-        return (f"{head} inte{when}: samtycke saknas från {who} – inget lämnas ut under det till "
-                f"{_parts(waiting.parts, cat)}")
     enough = [part for part in scope_parts(consent.scope) if part not in waiting.parts]
-    return (f"{head}{when} inte för allt: samtycke saknas från {who} – det räcker för {_parts(enough, cat)}, inte för "
-            f"{_parts(waiting.parts, cat)}")
+    if len(by_missing) == 1:
+        if waiting.whole:
+            return (f"{head} inte{when}: samtycke saknas från {who(waiting.missing)} – inget lämnas ut under det till "
+                    f"{_parts(waiting.parts, cat)}")
+        return (f"{head}{when} inte för allt: samtycke saknas från {who(waiting.missing)} – det räcker för "
+                f"{_parts(enough, cat)}, inte för {_parts(waiting.parts, cat)}")
+    each = "; ".join(f"för {_parts(parts, cat)} saknas samtycke från {who(missing)}"
+                     for missing, parts in by_missing.items())
+    if waiting.whole:
+        return f"{head} inte{when}: inget lämnas ut under det – {each}"
+    return f"{head}{when} inte för allt: det räcker för {_parts(enough, cat)}, inte {each}"
 
 
 def _waiting_since(consent: Any, parts: Sequence[tuple[str, str]], now: datetime,

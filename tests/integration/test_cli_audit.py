@@ -807,6 +807,43 @@ def test_the_reports_consents_table_says_a_consent_in_force_that_lets_nothing_ou
     assert "<td>2026-05-06 – tills vidare</td>" in cells   # his new one: all of it carried
 
 
+def test_the_reports_consents_table_says_whose_consent_is_missing_for_each_recipient(app, settings, master_key,
+                                                                                        postgres):
+    """The missing consenters were one list for every part a consent waits on: the mother withdrew hers for the police
+    and the school, the father consented for the school alone, and the young person's consent read "samtycke saknas
+    från Lena och Nils – inget till Polisen … och Skolan …", as if the father's were missing for the school too (a red
+    team).  Each recipient's parts now name their own missing consents."""
+    from datetime import date, datetime, timezone
+
+    from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry
+
+    social = Actor("socialtjanst", "handlaggare")
+    app.clock.set(datetime(2026, 4, 1, 9, tzinfo=timezone.utc))
+    opened = app.receive_referral(by=social, municipality="0180", personnummer="20150615-2386", name="Sara Prov",
+                                  entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 4, 1),
+                                  summary="Skolfrånvaro.", summary_category="school")
+    case_id = opened.case_id
+    app.decide_eligibility(case_id, by=social, accepted=True, decided_on=date(2026, 4, 1), reasons="Hög risk.",
+                           instruments=("ESTER",), outside_target_group_reason="Syskon i en pågående insats.")
+    app.record_guardians(case_id, by=social, guardians=(Guardian("", "Lena Prov"), Guardian("", "Nils Prov")))
+    lena, nils = app.get_case(case_id).guardians
+    both = (ScopeEntry("polis", ("case", "crime")), ScopeEntry("skola", ("case", "school")))
+    for consenter, scope in ((YOUNG_PERSON, both), (lena, both), (nils, (ScopeEntry("skola", ("case", "school")),))):
+        app.grant_consent(case_id, by=social, consenter=consenter, scope=scope, purpose="Samverkan",
+                          valid_from=date(2026, 5, 1), valid_until=None, form="written")
+    ids = {c.consenter: c.consent_id for c in app.get_case(case_id).consents.values()}
+    app.clock.set(datetime(2026, 5, 4, 9, tzinfo=timezone.utc))
+    app.withdraw_consent(case_id, by=social, consent_id=ids[lena], consenter=lena)
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
+    assert report.returncode == 0, report.stderr
+    young = _validity(report.stdout)["den unge"]
+    mother = f"vårdnadshavaren Lena Prov (samtycke {ids[lena][:8]} återkallat 2026-05-04 11:00 CEST)"
+    assert young.startswith("2026-05-01 – tills vidare<br><strong>I kraft tills vidare, men räcker inte"), young
+    assert (f"för Polisen (ärendet, brottslighet) saknas samtycke från {mother} och vårdnadshavaren Nils Prov"
+            in young), young
+    assert f"för Skolan (ärendet, skola) saknas samtycke från {mother}</strong>" in young, young
+
+
 def test_the_reports_disclosure_log_names_a_follow_ups_row_as_audit_disclosures_does(tmp_path):
     """The report named a follow-up's row from every plan row; the web's auditor log and `audit disclosures` name it
     only as the row's recipient was shown it then.  A follow-up recorded at the moment the mother withdrew her
