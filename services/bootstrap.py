@@ -234,7 +234,9 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
     ledger = ledger or build_ledger(app, settings, location)
     return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.check_case,
                        referral_turns=PostgresReferralTurns(location.conninfo(), schema=schema),
-                       retention_years=settings.retention_years)
+                       retention_years=settings.retention_years,
+                       # Asked for when a version is first told (the command line's tools may never tell one).
+                       fact_ids=lambda case_id, fact_id: runner.store.fact_ids()(case_id, fact_id))  # type: ignore
 
 
 def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:
@@ -243,7 +245,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     service = build_case_service(app, settings, location, ledger=ledger)
     trusted = {ledger.public_key, *settings.trusted_ledger_keys()}
     # Every worker derives the same key from the installation secret the views' tables keep.
-    fact_ids = PublicFactIds(service.lists.runner.store.feed_secret())  # type: ignore[attr-defined]
+    fact_ids = service.lists.runner.store.fact_ids()  # type: ignore[attr-defined]  (the service's digests' too)
 
     def verify() -> tuple:
         return ledger.verify(), service.access_log.verify(signature_ok, trusted)

@@ -15,6 +15,7 @@ from uuid import UUID
 from domain.calendar import local_date
 from domain.case_events import PlanRevised
 from domain.disclosure import Replay
+from domain.seen_version import SeenVersion
 from domain.values import OpenCase
 from services import idempotency, plan_warnings
 from services.application import CommandResult
@@ -40,11 +41,15 @@ COMMANDS: dict[str, Kind] = {
 UNCONDITIONAL_RETRIES = 8
 
 
-def _attempts(expected_version: int | None) -> int:
+# What a caller may send back: its SeenVersion (an ETag, the web's form) or the count alone (`expected_version`).
+Expected = SeenVersion | int | None
+
+
+def _attempts(expected_version: Expected) -> int:
     return 1 if expected_version is not None else 1 + UNCONDITIONAL_RETRIES
 
 
-def _as_sent(conflict: ConcurrentChange, expected_version: int | None) -> ConcurrentChange:
+def _as_sent(conflict: ConcurrentChange, expected_version: Expected) -> ConcurrentChange:
     """The save's conflict as the caller is told it: a command sent without a version names no field (the save's
     own expected version is the stored one it read, which the caller never sent: it was named
     ``body.expected_version``)."""
@@ -62,6 +67,11 @@ class Written:
     # A plan revision's: the responsible agencies that cannot see their rows as it was recorded (None: no plan
     # revised).  Told to social services, the only one that revises the plan (``services.plan_warnings``).
     warnings: list[dict[str, Any]] | None = None
+    digest: str | None = None   # of the facts the writer sees after the write (``domain.seen_version``)
+
+    @property
+    def seen(self) -> SeenVersion:
+        return SeenVersion(self.version, self.digest)
 
 
 class WriteFold:
@@ -128,12 +138,12 @@ class CaseCommands:
             self.access_log.record_all([self._entry(p, case_id, DUPLICATE_CHECK, "") for case_id, _ in found])
         return found
 
-    def command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+    def command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: Expected,
                 **fields: Any) -> Written:
         with self._outsiders_told_nothing(p):
             return self._command(p, name, case_id, expected_version, **fields)
 
-    def _command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+    def _command(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: Expected,
                  **fields: Any) -> Written:
         """Run one case command as ``p``; ``expected_version`` is the user's version (409 when stale).
 
@@ -167,12 +177,12 @@ class CaseCommands:
                     turn.ended += 1
         raise AssertionError("unreachable")
 
-    async def command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+    async def command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: Expected,
                             **fields: Any) -> Written:
         with self._outsiders_told_nothing(p):
             return await self._command_async(p, name, case_id, expected_version, **fields)
 
-    async def _command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: int | None,
+    async def _command_async(self: CaseService, p: Principal, name: str, case_id: UUID, expected_version: Expected,
                             **fields: Any) -> Written:
         """As ``command``, on a server's event loop: the case's newer events are read and the save committed
         over the loop's own connections, so the command never waits for a thread.  Where the application does
@@ -203,17 +213,14 @@ class CaseCommands:
                     turn.ended += 1
         raise AssertionError("unreachable")
 
-    def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: int | None,
+    def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: Expected,
                        fields: dict[str, Any]) -> tuple[int, WriteFold]:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
         stored version, which the save must follow, and the fold its events will be answered from."""
         seen = self._seen(p, replay)
         place = check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=seen)
         if expected_version is not None:
-            version = self._version(replay, p.agency)
-            if version != expected_version:
-                raise ConcurrentChange(f"the case has changed: you expected version {expected_version},"
-                                       f" it is at {version}", expected=expected_version, actual=version)
+            _check_still(expected_version, self._version(replay, p.agency))
         if name == "record_follow_up":   # after the version, as the domain checks the row after it
             check_row_seen(place, fields.get("row_id"), replay.case.plan_revision, seen)
         return replay.case.version, self._count_writer_version(p, replay)
@@ -224,8 +231,9 @@ class CaseCommands:
         return self._written(result, p, fold.committed(result.events))
 
     def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
-        return Written(result.case_id, self._version(replay, p.agency), result.value, result.notification_id,
-                       plan_warnings.of_revision(replay, result.events, self.catalogue))
+        seen = self._version(replay, p.agency)
+        return Written(result.case_id, seen.count, result.value, result.notification_id,
+                       plan_warnings.of_revision(replay, result.events, self.catalogue), seen.digest)
 
     def _count_writer_version(self: CaseService, p: Principal, replay: Replay | None) -> WriteFold:
         """Under an Idempotency-Key the answer is built before its events are committed: from these events (a retry
@@ -238,5 +246,15 @@ class CaseCommands:
             if any(isinstance(e, PlanRevised) for e in events) else None)
         return fold
 
-    def _version(self: CaseService, replay: Replay, agency: str) -> int:
-        return replay.versions_in(agency, replay.visible_to(agency, self.app.clock.now()))
+    def _version(self: CaseService, replay: Replay, agency: str) -> SeenVersion:
+        return self._seen_version(replay, agency, replay.visible_to(agency, self.app.clock.now()))
+
+
+def _check_still(expected: SeenVersion | int, now: SeenVersion) -> None:
+    """ConcurrentChange unless the agency sees the case as it did at ``expected``: the same count of events and, when
+    the caller sent one (an ETag), the same facts — a fact lost and another gained leaves the count as it was."""
+    sent = expected if isinstance(expected, SeenVersion) else SeenVersion(expected)
+    if not sent.still(now):
+        said = now.tag if sent.digest is not None else str(now.count)   # a bare count is answered as one
+        raise ConcurrentChange(f"the case has changed: you expected version {sent.tag}, it is at {said}",
+                               expected=sent.count, actual=now.count)

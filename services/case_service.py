@@ -26,6 +26,7 @@ from domain.errors import CaseErased
 from domain.judge import Disclosure
 from domain.retention import DEFAULT_RETENTION_YEARS
 from domain.row_reach import UnseenRow
+from domain.seen_version import SeenVersion, digest_of
 from domain.values import YOUNG_PERSON
 from services import plan_warnings
 from services.access_chain import ShownVerdict
@@ -120,22 +121,31 @@ class Look:
     # Asked for (the API's plan read) and the reader is the lead: each responsible agency of the current plan that
     # cannot see its row now.  Never a member's: it speaks of other agencies' consents (``services.plan_warnings``).
     unseen_rows: tuple[UnseenRow, ...] = ()
+    digest: str | None = None   # of the facts seen (``domain.seen_version``); None where no public ids are made
+
+    @property
+    def seen(self) -> SeenVersion:
+        """The version with the digest of which facts are seen: the ETag, and what the web's forms send back."""
+        return SeenVersion(self.version, self.digest)
 
 
 class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None,
                  check_history: Callable[[UUID], None] = lambda case_id: None,
                  referral_turns: ReferralTurns | None = None,
-                 retention_years: int = DEFAULT_RETENTION_YEARS) -> None:
+                 retention_years: int = DEFAULT_RETENTION_YEARS,
+                 fact_ids: Callable[[UUID, str], str] | None = None) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an
         auditor's replay must not present a history cut short as whole).  ``referral_turns``: referrals of a
         municipality checked and stored one at a time, across processes (None: no one else checks against the
         same cases — no views to check against).  ``retention_years``: the municipality's retention period
-        (``SIGILL_RETENTION_YEARS``), after which a closed case is due for culling."""
+        (``SIGILL_RETENTION_YEARS``), after which a closed case is due for culling.  ``fact_ids``: the installation's
+        public fact ids, which the digest of what an agency sees is made of (None: versions are counts alone)."""
         self.app, self.access_log, self.lists = app, access_log, lists
         self.retention_years = retention_years
         self.referral_turns = referral_turns
         self.check_history = check_history
+        self.fact_ids = fact_ids
         self.catalogue = app.catalogue
         self.judged = JudgedCases(app)
         self.command_turns = CaseTurns()   # commands on one case, one at a time in this process
@@ -375,7 +385,16 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         # Judged on the case itself at the instant the disclosures were, as the plan command's warnings are.
         unseen = plan_warnings.of_current_plan(replay, now, self.catalogue) if unseen_rows and place is Place.LEAD \
             else ()
-        return Look(replay.case.id, place, replay.versions_in(p.agency, disclosures), disclosures, unseen)
+        seen = self._seen_version(replay, p.agency, disclosures)
+        return Look(replay.case.id, place, seen.count, disclosures, unseen, seen.digest)
+
+    def _seen_version(self, replay: Replay, agency: str, disclosures: tuple[Disclosure, ...]) -> SeenVersion:
+        """``agency``'s version of the case, ``disclosures`` being what it sees of it (``visible_to``'s answer)."""
+        count = replay.versions_in(agency, disclosures)
+        if self.fact_ids is None:
+            return SeenVersion(count)
+        ids = self.fact_ids
+        return SeenVersion(count, digest_of(disclosures, lambda fact_id: ids(replay.case.id, fact_id)))
 
     async def _stored_now(self, store: AsyncEvents, case_id: UUID) -> Replay:
         """The case as stored now: this worker's copy with any newer events (one query on the loop), or, when

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 from uuid import UUID
 
 from domain.errors import DomainError
+from domain.seen_version import SeenVersion
 from services.principals import Principal
 
 
@@ -90,7 +91,10 @@ class AnswerAlreadyStored(Exception):
 
 
 MAX_KEY_LENGTH = 200
-WriterVersion = Callable[[Sequence[Any]], int]   # the case's new events -> the writer's version after them
+WriterVersion = Callable[[Sequence[Any]], SeenVersion | int]   # the case's new events -> the writer's version after
+# A stored answer's ETag (``SeenVersion.tag``): kept in the stored body, taken out of it before it is sent
+# (``services.api.writing.respond``).  An answer stored before it has none: its ETag is the count alone.
+ETAG = "_etag"
 Warnings = Callable[[Sequence[Any]], list[dict[str, Any]] | None]   # the new events -> the answer's warnings
 
 
@@ -109,7 +113,9 @@ class Pending:
     def build(self, case_id: UUID, new_events: Sequence[Any], created: Any) -> AnswerRow:
         if self.writer_version is None:
             raise AssertionError("the service did not say how to count the writer's version")
-        body = {"case_id": str(case_id), "version": self.writer_version(new_events), "created": created}
+        version = self.writer_version(new_events)
+        seen = version if isinstance(version, SeenVersion) else SeenVersion(version)
+        body = {"case_id": str(case_id), "version": seen.count, "created": created, ETAG: seen.tag}
         warnings = None if self.warnings is None else self.warnings(new_events)
         if warnings is not None:   # a plan revision's (``services.plan_warnings``): a retry is told them too
             body["warnings"] = warnings

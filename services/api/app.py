@@ -23,8 +23,9 @@ Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgru
 * **Sign in** with a bearer token (JWT: `sub`, `name`, `agency`, `municipality`, `roles`). An agency's integrating
   system signs in with the role `feed_reader`: it reads its own agency's feed (`/api/v1/feeds/{agency}`) in its
   municipality, and is refused everything else.
-* **Versions**: every write answers with *your* version of the case (the number of its events you may see);
-  send it back as `expected_version` or `If-Match` to get **409** if the case changed meanwhile.
+* **Versions**: every write answers with *your* version of the case (the number of its events you may see), and its
+  `ETag` says which facts you saw (`"5-1f2e3d4c5b6a"`); send the ETag back as `If-Match` (or the number as
+  `expected_version`) to get **409** if the case changed meanwhile.
 * **Retries**: send an `Idempotency-Key` on a POST; a retry records nothing twice and gets the first answer.
 * **Secrecy**: a case you are not in answers **404**; what you see of a case is decided by the disclosure rules,
   and each fact carries the basis (consent or law) that lets you see it. Every read is in the access log;

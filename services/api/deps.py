@@ -143,7 +143,8 @@ class Writing(NamedTuple):
 
 IDEMPOTENCY_KEY = ("idempotency-key", "Idempotency-Key", 1, 200, "^[!-~]+$",
                    "send the same key when you retry: recorded once")
-IF_MATCH = ("if-match", "If-Match", 0, 40, None, 'the version you last saw, e.g. "5"; 409 if stale')
+IF_MATCH = ("if-match", "If-Match", 0, 40, None, 'the ETag you last saw, e.g. "5-1f2e3d4c5b6a"; 409 if'
+            ' stale')
 
 
 async def writing(request: Request) -> Writing:

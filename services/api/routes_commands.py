@@ -25,7 +25,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
                                               pattern=r"^[!-~]+$",
                                               description="send the same key when you retry: recorded once")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
-                                       description='the version you last saw, e.g. "5"; 409 if stale')]
+                                       description='the ETag you last saw, e.g. "5-1f2e3d4c5b6a"; 409 if stale')]
 
 
 def _a_case_id(value: Any, read: ValidatorFunctionWrapHandler) -> UUID:

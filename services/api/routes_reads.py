@@ -44,7 +44,7 @@ def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFa
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
     body = await ctx.answers.body((look.case_id, what, user.agency), look, shape)
     return Response(body, media_type="application/json", headers={
-        "ETag": f'"{look.version}"',
+        "ETag": f'"{look.seen.tag}"',
         "Cache-Control": "no-store"})  # case content never rests in a shared or browser cache
 
 

@@ -10,37 +10,41 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from domain.errors import DomainError, InvalidInput
+from domain.seen_version import SeenVersion
 from services.api.deps import ApiContext
 from services.api.errors import domain_answer
 from services.api.views import Written
 from services.authorisation import check_reads_cases
 from services.case_commands import Written as Done
 from services.errors import ConcurrentChange
-from services.idempotency import (AnswerAlreadyStored, Pending, StoredAnswer, answering, check_key, replay_of,
+from services.idempotency import (ETAG, AnswerAlreadyStored, Pending, StoredAnswer, answering, check_key, replay_of,
                                   replay_of_any, request_fingerprint, signed_in_as, stored_key)
 from services.principals import Principal
 
 Location = Callable[[str], str]   # the new case's id -> its URL
 
 
-# An entity tag as the API gives them ("5"), or * (any version: no precondition).  ASCII digits only: "²"
-# counts as a digit to str.isdigit() and then int() refused it (a 500).  A weak tag (W/"5") is refused:
-# If-Match compares strongly (RFC 9110), so it could never match.
-IF_MATCH = re.compile(r'"([0-9]{1,9})"|\*')
+# An entity tag as the API gives them ("5-1f2e3d4c5b6a": ``domain.seen_version``), a bare count as it gave them
+# before ("5"), or * (any version: no precondition).  ASCII digits only: "²" counts as a digit to str.isdigit() and
+# then int() refused it (a 500).  A weak tag (W/"5") is refused: If-Match compares strongly (RFC 9110), so it could
+# never match.
+IF_MATCH = re.compile(r'"([0-9a-f-]{1,30})"|\*')
 
 
-def expected_version(if_match: str | None, in_body: int | None) -> int | None:
-    """If-Match: "5" or * — or the body's expected_version; both must agree."""
+def expected_version(if_match: str | None, in_body: int | None) -> SeenVersion | int | None:
+    """If-Match: an ETag the API gave, a bare count ("5") or * — or the body's expected_version; both must agree."""
     if if_match is None:
         return in_body
     found = IF_MATCH.fullmatch(if_match.strip())
-    if found is None:
-        raise InvalidInput("If-Match must be a version the API gave you, e.g. \"5\", or *", field="If-Match")
-    if found.group(1) is None:
+    sent = SeenVersion.parse(found.group(1)) if found is not None and found.group(1) is not None else None
+    if found is None or (found.group(1) is not None and sent is None):
+        raise InvalidInput("If-Match must be an ETag the API gave you, e.g. \"5-1f2e3d4c5b6a\", or *",
+                           field="If-Match")
+    if sent is None:
         return in_body   # *: whatever the version is now
-    if in_body is not None and in_body != int(found.group(1)):
+    if in_body is not None and in_body != sent.count:
         raise InvalidInput("If-Match and expected_version disagree", field="If-Match")
-    return int(found.group(1))
+    return sent
 
 
 def where_version_sent(if_match: str | None) -> str:
@@ -51,13 +55,15 @@ def where_version_sent(if_match: str | None) -> str:
 
 def answer(done: Done, status: int = 200, location: Location | None = None) -> JSONResponse:
     body = Written(case_id=done.case_id, version=done.version, created=done.value).model_dump(mode="json")
+    body[ETAG] = done.seen.tag
     if done.warnings is not None:   # a plan revision's, always a list (``PlanWritten``)
         body["warnings"] = done.warnings
     return respond(body, status, location)
 
 
 def respond(body: dict[str, Any], status: int, location: Location | None, replayed: bool = False) -> JSONResponse:
-    headers = {"ETag": f'"{body["version"]}"'}
+    body = dict(body)
+    headers = {"ETag": f'"{body.pop(ETAG, body["version"])}"'}   # an answer stored before the digest: the count
     if location:
         headers["Location"] = location(body["case_id"])
     if replayed:

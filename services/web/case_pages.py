@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from domain.calendar import local_date
 from domain.errors import ClockWentBackwards, DomainError
+from domain.seen_version import SeenVersion
 from services.authorisation import Forbidden, Place
 from services.case_service import Look
 from services.errors import ConcurrentChange
@@ -92,7 +93,8 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
     try:
         body = forms.build(model, parsed)
         with sent.saving():
-            service(request).command(user, command, case_id, body.expected_version, **body.arguments(), **from_path)
+            service(request).command(user, command, case_id, _expected(body.expected_version, typed),
+                                     **body.arguments(), **from_path)
     except FormErrors as refused:
         return again(typed, refused.errors, 422)
     except (ConcurrentChange, form_keys.AnswerAlreadyStored):
@@ -108,6 +110,14 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
             raise
         return again(typed, forms.domain_errors(error, parsed).errors, 422)
     return redirect(saved(done_url, command))
+
+
+def _expected(count: int | None, typed: Typed) -> SeenVersion | int | None:
+    """The version the form was shown at: its count with the digest of the facts then seen (``domain.seen_version``),
+    so that a form shown before a narrowing and sent after it is told the case changed though the count did not.
+    A form without the digest (one shown before it was sent) is held to its count alone."""
+    digest = typed.get("expected_digest") or None
+    return count if count is None or digest is None else SeenVersion(count, digest)
 
 
 def kept_when_away(request: Request, typed: Typed, run: Callable[[], Response],

@@ -222,7 +222,7 @@ def database_away(error: BaseException) -> bool:
 
 # Fields of a sent form that are not the user's to see again as inputs: sent back unchanged, hidden.
 # "Fler rader" too: sent again, the form asks for its row again rather than saving the plan half-typed.
-KEPT_HIDDEN = re.compile(r"(^|\.)(\w+_id|expected_version|rader|fler_rader)$")
+KEPT_HIDDEN = re.compile(r"(^|\.)(\w+_id|expected_version|expected_digest|rader|fler_rader)$")
 KEPT_LEFT_OUT = frozenset({"csrf", "form_key"})
 
 

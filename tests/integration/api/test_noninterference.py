@@ -22,6 +22,7 @@ from tests.integration.api.skew import web_as
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PUBLIC_ID = re.compile(r"\b[a-z2-7]{24}\b")
 SHORT_ID = re.compile(r"\b[0-9a-f]{8}\b")   # a consent's id as the web client shortens it
+SEEN_DIGEST = re.compile(r"\b[0-9a-f]{12}\b")   # of the public ids a reader sees: its ETag's, its forms'
 CASE_NUMBER = re.compile(r"\b\d{4}-\d{4}-\d{4}\b")
 PERSONNUMMER = re.compile(r"\b\d{8}-\d{4}\b")
 ANOTHER_YOUNG_PERSON = "20090314-2396"   # born the same day as the flows' young person: the other case's
@@ -92,7 +93,7 @@ def normalised(text: str) -> str:
         return names.setdefault(match.group(0), f"<{len(names)}>")
 
     # In this order: a UUID's digits can look like a case number, and a personnummer's like a short id.
-    text = PUBLIC_ID.sub(name, UUID.sub(name, TOKENS.sub(r"\1\2", text)))
+    text = PUBLIC_ID.sub(name, SEEN_DIGEST.sub(name, UUID.sub(name, TOKENS.sub(r"\1\2", text))))
     return SHORT_ID.sub(name, PERSONNUMMER.sub("<pnr>", CASE_NUMBER.sub("<nr>", text)))
 
 

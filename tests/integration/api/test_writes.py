@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from uuid import uuid4
 
+from services.web import texts
 from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
+from tests.integration.api.skew import web_as
 
 CONTRIBUTION = {"category": "school", "text": "Närvaro 80 %."}
 
@@ -16,7 +20,7 @@ def test_a_stale_if_match_is_409_and_records_nothing(client, users, tick):
     accept = {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}
     response = client.post(f"/api/v1/cases/{case_id}/eligibility", json=accept,
                            headers={**users.social, "If-Match": '"1"'})
-    assert ok(response)["version"] == 2 and response.headers["ETag"] == '"2"'
+    assert ok(response)["version"] == 2 and re.fullmatch(r'"2-[0-9a-f]{12}"', response.headers["ETag"])
     stale = client.post(f"/api/v1/cases/{case_id}/members", headers={**users.social, "If-Match": '"1"'},
                         json={"agency": "skola", "contact_person": "Kim", "role": "kurator"})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "concurrent_change"
@@ -271,3 +275,87 @@ def test_a_guardian_under_the_young_persons_id_is_refused_and_the_school_sees_no
     tick()
     ok(post("/members", {"agency": "skola", "contact_person": "Kurator", "role": "kontaktperson"}), 201)
     assert client.get(f"/api/v1/cases/{case_id}", headers=users.school).status_code == 404
+
+
+def _school_loses_a_fact_and_gains_another(client, users, tick) -> tuple[str, str, str]:
+    """The red team's case: the school sees a school contribution; the young person's consent narrowed to `case`
+    takes it away and shows the narrowing instead — as many events as before.  The case id and the school's ETag
+    before and after."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json={"category": "school", "text": "Soc skoluppgift"},
+                   headers=users.social), 201)
+    before = client.get(f"/api/v1/cases/{case_id}", headers=users.school)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/narrowings", headers=users.social, json={
+        "consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case"]}]}))
+    after = client.get(f"/api/v1/cases/{case_id}", headers=users.school)
+    kinds = lambda answer: {f["kind"] for f in ok(answer)["facts"]}  # noqa: E731
+    assert "contribution" in kinds(before) - kinds(after) and "consent.narrowed" in kinds(after) - kinds(before)
+    assert ok(before)["version"] == ok(after)["version"]   # the count, unchanged: the ETag must not be
+    return case_id, before.headers["ETag"], after.headers["ETag"]
+
+
+def test_a_view_that_lost_a_fact_and_gained_another_is_stale_though_its_count_is_the_same(client, users, tick,
+                                                                                          postgres):
+    """The school's If-Match from before the narrowing was taken (201): "anything you could see changed" is 409."""
+    case_id, before, after = _school_loses_a_fact_and_gains_another(client, users, tick)
+    count = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))["version"]
+    assert before != after and before.startswith(f'"{count}-') and after.startswith(f'"{count}-')
+    stored = events_of(postgres, case_id)
+    tick()
+    stale = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION,
+                        headers={**users.school, "If-Match": before})
+    assert stale.status_code == 409, stale.text
+    assert {k: stale.json()["error"][k] for k in ("code", "field")} == {"code": "concurrent_change",
+                                                                        "field": "header.if-match"}
+    assert events_of(postgres, case_id) == stored
+    written = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION,
+                          headers={**users.school, "If-Match": after})
+    assert written.status_code == 201, written.text
+    # The write's ETag is the school's view after it, as its next read says it: a chain of writes can use it.
+    assert written.headers["ETag"] == client.get(f"/api/v1/cases/{case_id}", headers=users.school).headers["ETag"]
+
+
+def test_a_bare_count_in_if_match_is_compared_as_before(client, users, tick):
+    """A client of before the digest sends the count alone: compared alone, as it was."""
+    case_id, before, after = _school_loses_a_fact_and_gains_another(client, users, tick)
+    count = before.strip('"').split("-")[0]
+    tick()
+    stale = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION,
+                        headers={**users.school, "If-Match": f'"{int(count) - 1}"'})
+    assert stale.status_code == 409 and stale.json()["error"]["message"] == (
+        f"the case has changed: you expected version {int(count) - 1}, it is at {count}")
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json={**CONTRIBUTION, "expected_version": int(count)},
+                   headers={**users.school, "If-Match": f'"{count}"'}), 201)
+    for tag in (f'"{count}-"', f'"{count}-XYZ"', f'"{count}-{"a" * 13}"', '"-abcdefabcdef"'):
+        answer = client.post(f"/api/v1/cases/{case_id}/contributions", json=CONTRIBUTION,
+                             headers={**users.school, "If-Match": tag})
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "header.if-match", (tag, answer.text)
+
+
+def test_the_web_form_shown_before_the_view_changed_is_told_the_case_changed(client, users, tick, context,
+                                                                            settings, postgres):
+    """The form carries the digest of what was seen beside the count (hidden): sent after the narrowing, it is
+    the 409 page with the form again, not a contribution recorded against a case the school no longer saw."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", json={"category": "school", "text": "Soc skoluppgift"},
+                   headers=users.social), 201)
+    school = web_as(context, settings, "skola")
+    page = school.get(f"/arenden/{case_id}/uppgift").text
+    fields = dict(re.findall(r'name="(csrf|form_key|expected_version|expected_digest)" value="([^"]*)"', page))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/narrowings", headers=users.social, json={
+        "consenter": "young_person", "scope": [{"agency": "skola", "categories": ["case"]}]}))
+    stored = events_of(postgres, case_id)
+    tick()
+    sent = school.post(f"/arenden/{case_id}/uppgift", follow_redirects=False,
+                       data={**fields, "category": "school", "text": "Skrivet mot en äldre bild."})
+    assert sent.status_code == 409 and texts.T["conflict"] in html.unescape(sent.text), sent.text[:400]
+    assert events_of(postgres, case_id) == stored
+    again = dict(re.findall(r'name="(csrf|form_key|expected_version|expected_digest)" value="([^"]*)"', sent.text))
+    assert again["expected_digest"] != fields["expected_digest"]   # the form shown again: the case as it is now
+    tick()
+    assert school.post(f"/arenden/{case_id}/uppgift", follow_redirects=False,
+                       data={**again, "category": "school", "text": "Skrivet mot en äldre bild."}).status_code == 303
