@@ -383,11 +383,6 @@ class AccessRecordOut(ReadOut):
     seq: int = Field(description="the record's place in the whole installation's access log (auditors only)")
 
 
-class AccessLogPage(BaseModel):
-    records: list[AccessRecordOut]
-    next_after: int | None = Field(description="pass as `after` for the next page; null at the end")
-
-
 class AccessLogChecked(BaseModel):
     """Whether the reads an answer lists can be trusted to be all of them, as written: no read of the whole access
     log is missing (none removed), and each listed is linked to the one before it as the log wrote it.  Not the
@@ -398,7 +393,16 @@ class AccessLogChecked(BaseModel):
     finding: str | None = Field(description="what was found, in English, without the log's own numbers: "
                                             "`missing`, `altered` (a read listed is not as written) or `gone` (the"
                                             " last reads were removed: a signed checkpoint lies past them)")
-    description: str = Field(description="the same in Swedish, as the web client's extract says it")
+    description: str = Field(description="the same in Swedish, as the web client says it with the same answer")
+
+
+class AccessLogPage(BaseModel):
+    records: list[AccessRecordOut]
+    next_after: int | None = Field(description="pass as `after` for the next page; null at the end")
+    access_log: AccessLogChecked = Field(description="whether `records` are as written and the log lacks none of its"
+                                                     " reads (a search that finds nothing is checked too: a read"
+                                                     " removed is found by no search); `description` names the log's"
+                                                     " numbers, as the web's Åtkomstlogg does")
 
 
 class Extract(BaseModel):
@@ -520,9 +524,10 @@ def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds, consents
                      cause_description=describe_cause(c.cause, catalogue))
 
 
-def access_log_checked(verdict: Any) -> AccessLogChecked:
-    """A ``services.access_chain.ShownVerdict``, without the log's own numbers."""
+def access_log_checked(verdict: Any, *, numbered: bool = False) -> AccessLogChecked:
+    """A ``services.access_chain.ShownVerdict``; its description without the log's own numbers, but in an auditor's
+    answer (``numbered``), which shows them."""
     from services.presentation import access_log_checked as swedish
 
     return AccessLogChecked(intact=verdict.intact, checked=verdict.shown, missing=verdict.missing,
-                            finding=verdict.finding, description=swedish(verdict, numbered=False))
+                            finding=verdict.finding, description=swedish(verdict, numbered=numbered))

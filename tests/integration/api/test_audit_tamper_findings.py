@@ -132,3 +132,21 @@ def test_the_stored_log_stays_readable_when_an_event_is_altered(client, users, t
     for link in ("/granskning/liggaren", f"/granskning/arenden/{case_id}/rapport",
                  f"/granskning/arenden/{case_id}/utlamnanden"):
         assert f'href="{link}"' in replay.text, link
+
+
+def test_the_apis_access_log_search_says_whether_the_log_is_whole(client, users, tick, postgres):
+    """The web's Åtkomstlogg and the extract said a removed read; the API's search listed the rest as if complete."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    search = ok(client.get("/api/v1/audit/access-log", params={"case_id": case_id}, headers=users.auditor))
+    assert search["access_log"]["intact"] and search["access_log"]["checked"] == len(search["records"]) > 0
+    assert search["access_log"]["description"].startswith("Åtkomstloggen kontrollerad: ingen läsning saknas")
+    seq = _remove_a_read_of(postgres, case_id)
+    checked = ok(client.get("/api/v1/audit/access-log", params={"case_id": case_id},
+                            headers=users.auditor))["access_log"]
+    assert (checked["intact"], checked["missing"], checked["finding"]) == (False, 1, "missing")
+    assert checked["description"].startswith(   # the log's numbers, as the web's Åtkomstlogg says it to auditors
+        f"Åtkomstloggen har ändrats: en läsning saknas i loggen (den första: läsning {seq})")
+    # A search that finds nothing is told too: the read removed is found by no search.
+    nothing = ok(client.get("/api/v1/audit/access-log", params={"subject": "ingen-sådan"}, headers=users.auditor))
+    assert nothing["records"] == [] and (nothing["access_log"]["intact"], nothing["access_log"]["missing"]) == (False, 1)
