@@ -92,6 +92,9 @@ def test_a_removed_read_is_said_by_the_extract_the_search_and_the_report(client,
     auditor = web_as(context, settings, "ivo")
     search = auditor.get("/granskning/atkomstlogg").text
     assert f"Åtkomstloggen har ändrats: en läsning saknas i loggen (den första: läsning {seq})" in search
+    # A search that finds nothing says it too, as the API's does: the read removed is found by no search.
+    nothing = auditor.get("/granskning/atkomstlogg", params={"myndighet": "bup"}).text
+    assert "Inga träffar" in nothing and "Åtkomstloggen har ändrats: en läsning saknas i loggen" in nothing
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor).text
     assert f"Varning: Åtkomstloggen har ändrats: en läsning saknas i loggen (den första: läsning {seq})" in report
 
