@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable, Iterable, Iterator, Protocol
 from uuid import UUID
 
@@ -42,7 +42,12 @@ class CaseHistoryAltered(Exception):
 
 
 class InvalidCheckpointFile(ValueError):
-    """An exported checkpoint file that cannot be read."""
+    """An exported checkpoint file that cannot be read; ``field``: where in the file, dotted (``checkpoints.0.link``,
+    the API's place for it), when one value is at fault."""
+
+    def __init__(self, message: str, field: str | None = None, why: str = "unreadable") -> None:
+        super().__init__(message)
+        self.field, self.why = field, why   # why: "unreadable", "untrusted" (its key) or "forged" (its signature)
 
 
 class Ledger:
@@ -93,11 +98,17 @@ class Ledger:
             if checkpoint.public_key not in self.trusted_keys:
                 raise InvalidCheckpointFile(f"checkpoint {n} of the file is signed by a key not trusted here (give the"
                                             " installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS):"
-                                            " the file is not verified, the ledger not found changed")
+                                            " the file is not verified, the ledger not found changed",
+                                            f"checkpoints.{n - 1}.public_key", "untrusted")
             if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
                 raise InvalidCheckpointFile(f"checkpoint {n} of the file has a signature that does not verify: the file"
                                             " is not as `sigill audit export` wrote it (the ledger is not found"
-                                            " changed by it)")
+                                            " changed by it)", f"checkpoints.{n - 1}.signature", "forged")
+
+    def trusting(self, keys: Iterable[bytes]) -> "Ledger":
+        """The same ledger as a verifier that trusts ``keys`` besides these (an auditor's, as `verify --trust-key`);
+        it signs nothing."""
+        return Ledger(self.store, None, self.clock, self.trusted_keys | set(keys))
 
     def _named(self, result: Verification) -> Verification:
         """A removed event leaves only its aggregate's id; the aggregate's other events, if any are left, say
@@ -138,6 +149,11 @@ class Ledger:
                           self._signing_key.sign(message))
 
 
+def checkpoint_file_name(day: date) -> str:
+    """What a downloaded checkpoint file is called: the day it was exported (Swedish time), nothing of any case."""
+    return f"sigill-kontrollpunkter-{day.isoformat()}.json"
+
+
 CHECKPOINT_FIELDS = ("notification_id", "link", "signed_at", "public_key", "signature")
 
 
@@ -151,27 +167,40 @@ def read_exported(text: str) -> list[Checkpoint]:
                                     " to read)") from None
     except ValueError as error:
         raise InvalidCheckpointFile(f"the checkpoint file is not JSON: {error}") from None
+    return checkpoints_of(document)
+
+
+def checkpoints_of(document: object) -> list[Checkpoint]:
+    """The checkpoints of an exported file's parsed JSON (the API's body is parsed already)."""
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-        raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file (as `sigill audit export` writes)")
+        raise InvalidCheckpointFile(f"not a {EXPORT_FORMAT} file (as `sigill audit export` writes)", "format")
     entries = document.get("checkpoints")
     if not isinstance(entries, list):
-        raise InvalidCheckpointFile("the checkpoint file holds no list of checkpoints")
+        raise InvalidCheckpointFile("the checkpoint file holds no list of checkpoints", "checkpoints")
     return [_checkpoint(n, entry) for n, entry in enumerate(entries, start=1)]
 
 
 def _checkpoint(n: int, entry: object) -> Checkpoint:
+    where = f"checkpoints.{n - 1}"   # the place counts from 0, as the API's fields do; the sentence from 1
     if not isinstance(entry, dict):
-        raise InvalidCheckpointFile(f"checkpoint {n} of the file is not an object with {', '.join(CHECKPOINT_FIELDS)}")
+        raise InvalidCheckpointFile(f"checkpoint {n} of the file is not an object with {', '.join(CHECKPOINT_FIELDS)}",
+                                    where)
     missing = [name for name in CHECKPOINT_FIELDS if name not in entry]
     if missing:
-        raise InvalidCheckpointFile(f"checkpoint {n} of the file lacks {', '.join(missing)}")
-    try:
-        return Checkpoint(_position(entry["notification_id"]), _sized("link", bytes.fromhex(entry["link"]), 32),
-                          datetime.fromisoformat(entry["signed_at"]),
-                          _sized("public_key", _base64(entry["public_key"]), 32),
-                          _sized("signature", _base64(entry["signature"]), 64))
-    except (ValueError, TypeError, AttributeError) as error:
-        raise InvalidCheckpointFile(f"checkpoint {n} of the file cannot be read: {error}") from None
+        raise InvalidCheckpointFile(f"checkpoint {n} of the file lacks {', '.join(missing)}", f"{where}.{missing[0]}")
+    readers: dict[str, Callable[[object], object]] = {
+        "notification_id": _position, "link": lambda v: _sized("link", bytes.fromhex(v), 32),  # type: ignore[arg-type]
+        "signed_at": datetime.fromisoformat,  # type: ignore[dict-item]
+        "public_key": lambda v: _sized("public_key", _base64(v), 32),
+        "signature": lambda v: _sized("signature", _base64(v), 64)}
+    read = {}
+    for name in CHECKPOINT_FIELDS:
+        try:
+            read[name] = readers[name](entry[name])
+        except (ValueError, TypeError, AttributeError) as error:
+            raise InvalidCheckpointFile(f"checkpoint {n} of the file cannot be read: {error}", f"{where}.{name}"
+                                        ) from None
+    return Checkpoint(**read)  # type: ignore[arg-type]
 
 
 def _base64(value: object) -> bytes:
@@ -198,6 +227,17 @@ def _position(value: object) -> int:
     if type(value) is not int or value < 1:   # bool is an int, and [1] or "x" would read as tampering later
         raise ValueError(f"notification_id {value!r} is not a position (a whole number from 1)")
     return value
+
+
+def public_key_of(text: str) -> bytes:
+    """A ledger public key as an auditor gives it to trust (base64 of its 32 bytes); ValueError saying why not."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise ValueError(f"'{text[:60]}' is not a base64 Ed25519 public key (32 bytes)")
+    return key
 
 
 def raw_public_key(signing_key: Ed25519PrivateKey) -> bytes:

@@ -44,6 +44,7 @@ from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
 from services.case_service import CaseService
 from services.principals import TokenVerifier
+from services.ledger import Checkpoint
 from services.report import Preparer, case_report
 from services.audit import Ledger, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
@@ -247,8 +248,12 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     # Every worker derives the same key from the installation secret the views' tables keep.
     fact_ids = service.lists.runner.store.fact_ids()  # type: ignore[attr-defined]  (the service's digests' too)
 
-    def verify() -> tuple:
-        return ledger.verify(), service.access_log.verify(signature_ok, trusted)
+    def verify(exported: Iterable[Checkpoint] = (), trust: Iterable[bytes] = ()) -> tuple:
+        """Against the installation's own checkpoints, and an exported file's (``exported``: signed by these keys
+        or ``trust``, as `sigill audit verify --checkpoints F --trust-key K`)."""
+        trust = set(trust)
+        checker = ledger.trusting(trust) if trust else ledger
+        return checker.verify(exported), service.access_log.verify(signature_ok, trusted | trust)
 
     def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None,
                made_by: Preparer | None = None) -> str:
@@ -262,7 +267,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
-                      verify_ledger=verify, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
+                      verify_ledger=verify, export_checkpoints=ledger.export, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
                       request_key=fingerprint_key(settings.master_key_bytes()),
                       previous_request_keys=tuple(fingerprint_key(k) for k in (settings.previous_master_key_bytes(),)
                                                   if k is not None),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import binascii
 import getpass
 import os
 import socket
@@ -157,13 +156,12 @@ def _seal(args: argparse.Namespace) -> int:
 
 
 def _public_key(text: str) -> bytes:
+    from services.audit import public_key_of
+
     try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) != 32:
-        raise argparse.ArgumentTypeError(f"'{text[:60]}' is not a base64 Ed25519 public key (32 bytes)")
-    return key
+        return public_key_of(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _verify(args: argparse.Namespace) -> int:

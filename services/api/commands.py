@@ -275,3 +275,18 @@ class Protection(Command):
     kind: ProtectionKind | None = Field(default=None, description="sekretessmarkering or skyddad_folkbokforing;"
                                                                   " required with protected true, left out with false")
     since: Day | None = Field(default=None, description="from which day (not in the future); left out: today")
+
+
+class CheckpointFile(BaseModel):
+    """A checkpoint file as GET /audit/ledger/checkpoints (or `sigill audit export`) gave it, unchanged.  Each
+    checkpoint is read as the command line reads the file (services.audit.checkpoints_of), which names the field
+    at fault; only the document's outline is checked here."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "format": "sigill-ledger-checkpoints/1",
+        "checkpoints": [{"notification_id": 42, "link": "9f" * 32, "signed_at": "2026-03-03T12:00:00+00:00",
+                         "public_key": "MCowBQYDK2VwAyEAm5Jc1TbPnrwaVjEj0qWzWAk2mJ1ABC=",
+                         "signature": "c2lnbmF0dXJl" * 7 + "c2lnbmF0dXJlAA=="}]}]})
+    format: str = Field(description="sigill-ledger-checkpoints/1")
+    checkpoints: list[Any] = Field(description="notification_id, link (hex), signed_at, public_key and signature"
+                                   " (base64) of each")

@@ -29,7 +29,8 @@ class ApiContext:
     cases: CaseService
     verifier: TokenVerifier
     idempotency: IdempotencyStore
-    verify_ledger: Callable[[], Any]      # -> (ledger Verification, access log ChainVerdict)
+    # (exported checkpoints, keys to trust for them) -> (ledger Verification, access log ChainVerdict)
+    verify_ledger: Callable[..., Any]
     seal_ledger: Callable[[], int]
     report: Callable[[Any], str]          # case id -> self-contained HTML
     fact_ids: PublicFactIds               # what every answer shows instead of a fact's internal id
@@ -37,6 +38,7 @@ class ApiContext:
     # The same from the master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY): answers stored before it.
     previous_request_keys: tuple[bytes, ...] = ()
     closers: list[Callable[[], None]] = field(default_factory=list)
+    export_checkpoints: Callable[[], str] = lambda: ""   # the signed checkpoints, as `sigill audit export` writes
     # The event store's statements on the server's event loop (None: commands go to a thread), made at start-up.
     loop_store: Callable[[], AsyncEvents | None] = lambda: None
     # The access log's writer on the server's event loop (None: the writer thread logs every read).

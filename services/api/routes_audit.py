@@ -9,24 +9,27 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, moment_within_calendar
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.access_entry import AccessQuery
-from services.audit import CaseHistoryAltered
+from services.audit import (CaseHistoryAltered, InvalidCheckpointFile, checkpoint_file_name, checkpoints_of,
+                            public_key_of)
 from services.api import views as v
 from services.api.deps import Context, CurrentUser, Reader
+from services.api.commands import CheckpointFile
 from services.api.routes_commands import ERRORS, CaseId, documented_as_json
 from services.api.routes_reads import access_out
 from services.api.errors import ErrorBody, error_body
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
-from services.authorisation import Forbidden
+from services.authorisation import Forbidden, check_auditor
+from services.ledger import Verification
 from services.presentation import consent_facts, known_consents, replay_notes
-from services.principals import Role
+from services.principals import Principal, Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=OneKeyEachRoute)
@@ -160,17 +163,67 @@ def check_moment(moment: datetime, name: str) -> None:
 
 @router.get("/ledger/verification", response_model=v.LedgerCheck, responses=AUDIT_ERRORS)
 def verify_ledger(ctx: Context, user: CurrentUser) -> v.LedgerCheck:
-    """Recompute the event ledger's and the access log's hash chains and check every signed checkpoint."""
+    """Recompute the event ledger's and the access log's hash chains and check every signed checkpoint — the
+    installation's own, which prove nothing against whoever can rewrite the ledger and them: verify against
+    checkpoints kept elsewhere with POST (`GET /ledger/checkpoints` gives them to keep)."""
+    _check_verifier(user)
+    return _ledger_check(*ctx.verify_ledger())
+
+
+TrustKey = Annotated[list[str], Query(max_length=20, description="a ledger public key (base64) to trust for the"
+                                      " file's checkpoints, as `sigill audit verify --trust-key` (repeatable): one"
+                                      " had from the operator, not from the file")]
+
+
+@router.post("/ledger/verification", response_model=v.LedgerCheck, responses=AUDIT_ERRORS)
+def verify_ledger_against(ctx: Context, user: CurrentUser,
+                          kept: CheckpointFile,
+                          trust_key: TrustKey = []) -> v.LedgerCheck:  # noqa: B006 - FastAPI copies it
+    """Verify as GET does, and against the checkpoints of a file kept outside the installation (as `sigill audit
+    verify --checkpoints FILE`): `checkpoints` counts those confirmed, the file's among them (`exported`: those
+    only the file holds); where the ledger no longer matches one of the file's, `divergence` says so.  A file that
+    cannot be read, or whose checkpoints are signed by a key not trusted here, is a 422 naming the field: the
+    ledger is then not found changed by it."""
+    _check_verifier(user)
+    keys = []
+    for n, text in enumerate(trust_key):
+        try:
+            keys.append(public_key_of(text))
+        except ValueError as error:
+            raise InvalidInput(str(error), field=f"query.trust_key.{n}") from None
+    try:
+        exported = checkpoints_of(kept.model_dump())
+        return _ledger_check(*ctx.verify_ledger(exported, keys))
+    except InvalidCheckpointFile as bad:
+        raise InvalidInput(str(bad), field="body" + (f".{bad.field}" if bad.field else "")) from None
+
+
+@router.get("/ledger/checkpoints", responses={**documented_as_json(AUDIT_ERRORS), 200: {
+    "content": {"application/json": {}}, "description": "the checkpoint file (as `sigill audit export` writes it)"}})
+def export_checkpoints(ctx: Context, user: CurrentUser) -> Response:
+    """The ledger's signed checkpoints, as `sigill audit export` writes them, for a supervisor to keep (auditors
+    only): kept outside the installation, a later verification against them (POST /ledger/verification) proves
+    that nothing before them was changed since.  Not logged, as the command line's export is not: it holds no
+    case's data, only positions, hashes and signatures."""
+    check_auditor(user)
+    day = ctx.cases.app.clock.now().astimezone(STOCKHOLM).date()
+    return Response(ctx.export_checkpoints(), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{checkpoint_file_name(day)}"',
+                             "Cache-Control": "no-store"})
+
+
+def _check_verifier(user: Principal) -> None:
     if not user.has(Role.AUDITOR, Role.ADMINISTRATOR):
         raise Forbidden("only auditors and administrators verify the ledger")
-    ledger, access = ctx.verify_ledger()
+
+
+def _ledger_check(ledger: Verification, access: Any) -> v.LedgerCheck:
     divergence = ledger.divergence
     return v.LedgerCheck(
         intact=ledger.intact, checked=ledger.checked, unsealed=ledger.unsealed, checkpoints=ledger.checkpoints,
+        exported=ledger.exported,
         divergence=None if divergence is None else (
             f"{divergence.kind} at notification {divergence.notification_id}"
             f" (case {divergence.case_id}, version {divergence.version}): {divergence.detail}"),
         access_log_intact=access.intact, access_log_checked=access.checked,
         access_log_divergence=access.divergence)
-
-

@@ -419,6 +419,8 @@ class LedgerCheck(BaseModel):
     checked: int
     unsealed: int
     checkpoints: int
+    # Of ``checkpoints``, those confirmed from a kept file that the installation does not hold (POST only).
+    exported: int = 0
     divergence: str | None
     access_log_intact: bool
     access_log_checked: int

@@ -9,13 +9,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile   # what Starlette's form holds (FastAPI's is a subclass)
 
 from domain.calendar import STOCKHOLM
 from domain.facts import as_shown
 from projections.agency_queries import protected_personal_data
 from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_unit, typed_moment
 from services.access_entry import AccessQuery
-from services.audit import CaseHistoryAltered
+from services.audit import (CaseHistoryAltered, InvalidCheckpointFile, checkpoint_file_name, public_key_of,
+                            read_exported)
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
 from services.ledger import describe_divergence
@@ -29,7 +31,7 @@ from services.stored_log import row_key
 from services.web import paging, session, texts, views
 from services.web.case_pages import service
 from services.web.extract_rows import extract_rows
-from services.web.forms import Typed
+from services.web.forms import FIELDS, Typed
 from services.web.pages import case_uuid, form_of, fragment, guarded, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -85,10 +87,79 @@ def _audit_home(request: Request, user: Principal, typed_number: str, page: int 
 @guarded
 def verify_ledger(request: Request) -> Response:
     user = _auditor(request)
-    ledger, access = request.app.state.context.verify_ledger()
+    return _ledger_page(request, user, *request.app.state.context.verify_ledger())
+
+
+KEPT_LIMIT = 64 * 1024 * 1024   # some 200,000 checkpoints: years of seals; more is no file Sigill wrote
+
+
+async def _kept_file(request: Request) -> bytes | None:
+    """The uploaded checkpoint file's bytes (the form is parsed once: ``form_of``'s, cached by Starlette)."""
+    upload = (await request.form(max_fields=FIELDS)).get("fil")
+    if not isinstance(upload, UploadFile):
+        return None
+    return await upload.read(KEPT_LIMIT)
+
+
+@router.post("/granskning/liggaren")
+@guarded
+def verify_ledger_against(request: Request, typed: Form,
+                          kept: Annotated[bytes | None, Depends(_kept_file)]) -> Response:
+    """The verification against a checkpoint file an auditor kept (as `sigill audit verify --checkpoints`)."""
+    user = _auditor(request)
+    session.check_csrf(request, typed)
+    try:   # keys given as the operator gave them (base64), one a line, as `--trust-key`
+        keys = [public_key_of(line) for line in typed.get("nycklar", "").split()]
+    except ValueError:
+        return _ledger_refused(request, user, texts.T["kept_bad_key"], field="nycklar")
+    try:
+        if not kept:
+            raise InvalidCheckpointFile("no file", why="none")
+        exported = read_exported(kept.decode("utf-8"))
+        ledger, access = request.app.state.context.verify_ledger(exported, keys)
+    except UnicodeDecodeError:
+        return _ledger_refused(request, user, texts.T["kept_not_a_file"])
+    except InvalidCheckpointFile as bad:
+        return _ledger_refused(request, user, _why_not_verified(bad))
+    return _ledger_page(request, user, ledger, access, kept_count=len(exported))
+
+
+def _why_not_verified(bad: InvalidCheckpointFile) -> str:
+    number = int(bad.field.split(".")[1]) + 1 if bad.field and bad.field.startswith("checkpoints.") else None
+    if bad.why == "none":
+        return texts.T["kept_none"]
+    if bad.why in ("untrusted", "forged"):
+        return texts.T[f"kept_{bad.why}"].format(number=number)
+    if number is not None:
+        return texts.T["kept_unreadable_checkpoint"].format(number=number, field=bad.field.rsplit(".", 1)[-1]
+                                                            if bad.field.count(".") > 1 else "")
+    return texts.T["kept_not_a_file"]
+
+
+def _ledger_refused(request: Request, user: Principal, message: str, field: str = "fil") -> Response:
+    """The page with the form's error, the installation's own verification not made again (it walks every event)."""
+    return render(request, "ledger.html", 422, user=user, ledger=None, kept_errors={field: message})
+
+
+def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: int | None = None  # noqa: ANN001
+                 ) -> Response:
+    """``kept_count``: the checkpoints of an uploaded file, when the verification was made against one."""
     return render(request, "ledger.html", user=user, ledger=ledger, access=access,
-                  checkpoints=checkpoints_confirmed(ledger.checkpoints),
-                  ledger_finding=describe_divergence(ledger.divergence) if ledger.divergence else None)
+                  checkpoints=checkpoints_confirmed(ledger.checkpoints), kept_count=kept_count,
+                  ledger_finding=describe_divergence(ledger.divergence) if ledger.divergence else None,
+                  kept_errors={})
+
+
+@router.get("/granskning/liggaren/kontrollpunkter")
+@guarded
+def export_checkpoints(request: Request) -> Response:
+    """The signed checkpoints to keep, as `sigill audit export` writes them (not logged, as the export is not)."""
+    _auditor(request)
+    context = request.app.state.context
+    day = context.cases.app.clock.now().astimezone(STOCKHOLM).date()
+    return Response(context.export_checkpoints(), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{checkpoint_file_name(day)}"',
+                             "Cache-Control": "no-store"})
 
 
 def _moment(text: str) -> datetime | None:

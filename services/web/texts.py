@@ -262,7 +262,25 @@ T: dict[str, str] = {
     # line and the report say): what proves more is a supervisor's exported copy.
     "ledger_own_checkpoints": "Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan "
                               "skriva om både liggaren och dem: kontrollera mot kontrollpunkter som "
-                              "tillsynsmyndigheten exporterat tidigare (sigill audit verify --checkpoints FIL).",
+                              "tillsynsmyndigheten sparat tidigare (formuläret nedan, eller sigill audit verify --checkpoints FIL).",
+    "ledger_download": "Ladda ned kontrollpunkter",
+    "ledger_download_hint": "Spara filen utanför installationen. En senare kontroll mot den visar att inget före "
+                            "kontrollpunkterna har ändrats sedan dess.",
+    "kept_title": "Kontrollera mot sparade kontrollpunkter", "kept_file": "Fil med kontrollpunkter",
+    "kept_keys": "Betrodda publika nycklar (valfritt, base64, en per rad – från driften, inte ur filen)",
+    "kept_submit": "Kontrollera",
+    "kept_confirmed": "Alla {count} kontrollpunkter i filen stämmer med liggaren.",
+    "kept_confirmed_gone": "Varav {count} inte längre finns bland installationens egna kontrollpunkter.",
+    "kept_broken": "Liggaren stämmer inte med den sparade filen.",
+    "kept_none": "Välj en fil med kontrollpunkter.",
+    "kept_not_a_file": "Filen är inte en fil med kontrollpunkter som Sigill har exporterat.",
+    "kept_unreadable_checkpoint": "Kontrollpunkt {number} i filen kan inte läsas ({field}): filen är inte som Sigill "
+                                  "exporterade den.",
+    "kept_untrusted": "Kontrollpunkt {number} i filen är signerad med en nyckel som inte är betrodd här: ange "
+                      "installationens publika nyckel, som du fått från driften. Liggaren har inte befunnits ändrad.",
+    "kept_forged": "Kontrollpunkt {number} i filen har en signatur som inte stämmer: filen är inte som Sigill "
+                   "exporterade den. Liggaren har inte befunnits ändrad av den.",
+    "kept_bad_key": "En nyckel är inte en publik nyckel i base64 (32 byte).",
     "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",
     "access_checked": "kontrollerade läsningar",
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Aktör",
