@@ -266,9 +266,9 @@ T: dict[str, str] = {
     "ledger_download": "Ladda ned kontrollpunkter",
     "ledger_download_hint": "Spara filen utanför installationen. En senare kontroll mot den visar att inget före "
                             "kontrollpunkterna har ändrats sedan dess.",
-    "kept_title": "Kontrollera mot sparade kontrollpunkter", "kept_file": "Fil med kontrollpunkter",
+    "checkpoints_title": "Kontrollera mot sparade kontrollpunkter", "kept_file": "Fil med kontrollpunkter",
     "kept_keys": "Betrodda publika nycklar (valfritt, base64, en per rad – från driften, inte ur filen)",
-    "kept_submit": "Kontrollera",
+    "checkpoints_submit": "Kontrollera",
     "kept_confirmed": "Alla {count} kontrollpunkter i filen stämmer med liggaren.",
     "kept_confirmed_gone": "Varav {count} inte längre finns bland installationens egna kontrollpunkter.",
     "kept_broken": "Liggaren stämmer inte med den sparade filen.",
