@@ -757,6 +757,24 @@ def _validity(html: str) -> dict[str, str]:
     return {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
 
 
+def _eleven_year_old_with_two_guardians(app, social):  # noqa: ANN001, ANN202 - the application, an Actor
+    """An accepted case referred 2026-04-01 of a girl born 2015 (years from 18, so that a report made today still
+    finds the guardians' consents needed), with two custodial guardians: (referral result, Lena, Nils)."""
+    from datetime import date, datetime, timezone
+
+    from domain.values import Guardian
+
+    app.clock.set(datetime(2026, 4, 1, 9, tzinfo=timezone.utc))
+    opened = app.receive_referral(by=social, municipality="0180", personnummer="20150615-2386", name="Sara Prov",
+                                  entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 4, 1),
+                                  summary="Skolfrånvaro.", summary_category="school")
+    app.decide_eligibility(opened.case_id, by=social, accepted=True, decided_on=date(2026, 4, 1), reasons="Hög risk.",
+                           instruments=("ESTER",), outside_target_group_reason="Syskon i en pågående insats.")
+    app.record_guardians(opened.case_id, by=social, guardians=(Guardian("", "Lena Prov"), Guardian("", "Nils Prov")))
+    lena, nils = app.get_case(opened.case_id).guardians
+    return opened, lena, nils
+
+
 def test_the_reports_consents_table_says_a_consent_in_force_that_lets_nothing_out(app, settings, master_key, postgres):
     """Under 18 the young person's and every custodial guardian's consent must all cover a part.  The father
     withdrew his; the young person's and the mother's read "Giltigt 2026-05-01 – tills vidare" as consents that hold,
@@ -765,20 +783,12 @@ def test_the_reports_consents_table_says_a_consent_in_force_that_lets_nothing_ou
     the school alone, for which parts it suffices and for which not."""
     from datetime import date, datetime, timezone
 
-    from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry
+    from domain.values import YOUNG_PERSON, Actor, ScopeEntry
 
     social = Actor("socialtjanst", "handlaggare")
     at = lambda month, day: datetime(2026, month, day, 9, tzinfo=timezone.utc)  # noqa: E731
-    app.clock.set(at(4, 1))
-    opened = app.receive_referral(by=social, municipality="0180", personnummer="20150615-2386", name="Sara Prov",
-                                  entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 4, 1),
-                                  summary="Skolfrånvaro.", summary_category="school")
+    opened, lena, nils = _eleven_year_old_with_two_guardians(app, social)
     case_id = opened.case_id
-    # Eleven: years from 18, so that the report made today still finds the guardians' consents needed.
-    app.decide_eligibility(case_id, by=social, accepted=True, decided_on=date(2026, 4, 1), reasons="Hög risk.",
-                           instruments=("ESTER",), outside_target_group_reason="Syskon i en pågående insats.")
-    app.record_guardians(case_id, by=social, guardians=(Guardian("", "Lena Prov"), Guardian("", "Nils Prov")))
-    lena, nils = app.get_case(case_id).guardians
     scope = (ScopeEntry("polis", ("case", "crime")), ScopeEntry("skola", ("case", "school")))
     for consenter in (YOUNG_PERSON, lena, nils):
         app.grant_consent(case_id, by=social, consenter=consenter, scope=scope, purpose="Samverkan",
@@ -815,18 +825,11 @@ def test_the_reports_consents_table_says_whose_consent_is_missing_for_each_recip
     team).  Each recipient's parts now name their own missing consents."""
     from datetime import date, datetime, timezone
 
-    from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry
+    from domain.values import YOUNG_PERSON, Actor, ScopeEntry
 
     social = Actor("socialtjanst", "handlaggare")
-    app.clock.set(datetime(2026, 4, 1, 9, tzinfo=timezone.utc))
-    opened = app.receive_referral(by=social, municipality="0180", personnummer="20150615-2386", name="Sara Prov",
-                                  entry_route="known", referring_agency="socialtjanst", referral_date=date(2026, 4, 1),
-                                  summary="Skolfrånvaro.", summary_category="school")
+    opened, lena, nils = _eleven_year_old_with_two_guardians(app, social)
     case_id = opened.case_id
-    app.decide_eligibility(case_id, by=social, accepted=True, decided_on=date(2026, 4, 1), reasons="Hög risk.",
-                           instruments=("ESTER",), outside_target_group_reason="Syskon i en pågående insats.")
-    app.record_guardians(case_id, by=social, guardians=(Guardian("", "Lena Prov"), Guardian("", "Nils Prov")))
-    lena, nils = app.get_case(case_id).guardians
     both = (ScopeEntry("polis", ("case", "crime")), ScopeEntry("skola", ("case", "school")))
     for consenter, scope in ((YOUNG_PERSON, both), (lena, both), (nils, (ScopeEntry("skola", ("case", "school")),))):
         app.grant_consent(case_id, by=social, consenter=consenter, scope=scope, purpose="Samverkan",
