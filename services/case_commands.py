@@ -190,7 +190,7 @@ class CaseCommands:
         store = self.app.loop_store()
         if store is None:
             return await asyncio.to_thread(self.command, p, name, case_id, expected_version, **fields)
-        with self.command_turns.queued_on_loop(case_id) as turn:
+        with self.command_turns.queued(case_id) as turn:
             ended = turn.ended
             replay = await self._stored_now(store, case_id)
             admitted = self._admit_command(p, name, replay, expected_version, fields)   # before the wait, as above

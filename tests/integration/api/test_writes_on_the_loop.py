@@ -9,16 +9,22 @@ case.  Saves made at once share a transaction and each still gets its own answer
 from __future__ import annotations
 
 import asyncio
+import re
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
+from eventsourcing.persistence import RecordConflictError
+
 from services.api.app import create_api
 from services.bootstrap import build_api_context
 from services.errors import CaseNotFound
+from services.web.app import mount_web
+from services.web.form_keys import new_key
 from tests.concurrency import in_threads
 from tests.integration.api.flows import events_of, ok, school_consented_case
+from tests.integration.api.skew import signed_in
 
 
 def through_another_worker(app, settings, postgres, method: str, path: str, headers: dict, body=None):
@@ -148,7 +154,7 @@ def test_a_conflict_of_a_command_sent_without_a_version_names_no_field(client, c
 
 
 def test_many_commands_from_threads_on_one_case_take_turns_too(client, context, users, tick, postgres):
-    """The web's forms write from threads (``CaseService.command``): there the turns are a thread lock's."""
+    """The web's forms write from threads (``CaseService.command``): they wait for the case's turn there."""
     case_id, _ = school_consented_case(client, users, tick)
     tick()
     before = events_of(postgres, case_id)
@@ -166,7 +172,7 @@ def test_an_outsider_is_refused_before_it_waits_for_the_cases_turn(client, conte
     principal = lambda headers: context.tokens.verify(headers["Authorization"].removeprefix("Bearer "))  # noqa: E731
 
     async def while_the_case_is_written(headers: dict) -> object:
-        with context.cases.command_turns.queued_on_loop(case_id) as turn:
+        with context.cases.command_turns.queued(case_id) as turn:
             async with turn.lock:
                 return await asyncio.wait_for(context.cases.command_async(
                     principal(headers), "record_contribution", case_id, None, category="school", text="x"), 2)
@@ -174,3 +180,64 @@ def test_an_outsider_is_refused_before_it_waits_for_the_cases_turn(client, conte
         client.portal.call(while_the_case_is_written, users.headers("bup", "member"))
     with pytest.raises(TimeoutError):   # a member waits its turn
         client.portal.call(while_the_case_is_written, users.school)
+
+
+@pytest.fixture
+def served(context, settings):
+    """The API and the web client on one application, as a server mounts them, its lifespan started: the API's
+    commands run on its event loop (``command_async``), the web's forms in its threads (``command``)."""
+    api = create_api(context)
+    mount_web(api, context, settings)
+    with TestClient(api, raise_server_exceptions=False) as both:
+        assert both.portal.call(context.cases.app.loop_store) is not None
+        yield signed_in(both, "skola")
+
+
+def conflicts_counted(app, monkeypatch) -> list[int]:
+    """How many of this process's saves conflicted with a write stored before them (one number, grown by each)."""
+    conflicts = [0]
+    save, save_async = app.save, app.save_async
+
+    def counted(*args, **kwargs):
+        try:
+            return save(*args, **kwargs)
+        except RecordConflictError:
+            conflicts[0] += 1
+            raise
+
+    async def counted_async(*args, **kwargs):
+        try:
+            return await save_async(*args, **kwargs)
+        except RecordConflictError:
+            conflicts[0] += 1
+            raise
+    monkeypatch.setattr(app, "save", counted)
+    monkeypatch.setattr(app, "save_async", counted_async)
+    return conflicts
+
+
+def test_the_webs_forms_and_the_apis_commands_on_one_case_take_the_same_turns(served, context, users, tick,
+                                                                              postgres, monkeypatch):
+    """A form saved from the web's threads and a command on the API's event loop, on one case in one process,
+    took turns of their own (a thread lock's, the loop's): each conflicted with the other and fell to the retries
+    meant for other processes' writes.  Now they wait for the same turn, and none of them conflicts."""
+    case_id, _ = school_consented_case(served, users, tick)
+    tick()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', served.get(f"/arenden/{case_id}/uppgift").text).group(1)
+    before = events_of(postgres, case_id)
+    conflicts = conflicts_counted(context.cases.app, monkeypatch)
+
+    def write(n: int) -> object:
+        if n % 2:   # the web's form, sent without the version it was shown at
+            return served.post(f"/arenden/{case_id}/uppgift", follow_redirects=False, data={
+                "csrf": csrf, "form_key": new_key(), "category": "school", "text": f"Från formuläret {n}"})
+        return served.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                           json={"category": "school", "text": f"Från API:t {n}"})
+    outcomes = in_threads(write, 30, timeout=120)
+    assert [o.status_code for o in outcomes] == [201, 303] * 15, [o.text[:300] for o in outcomes]
+    assert events_of(postgres, case_id) == before + 30
+    texts = {str(f["content"].get("text")) for f in ok(served.get(f"/api/v1/cases/{case_id}/contributions",
+                                                                  headers=users.school))["facts"]}
+    assert {("Från formuläret {}" if n % 2 else "Från API:t {}").format(n) for n in range(30)} <= texts
+    assert conflicts == [0]
+    assert len(context.cases.command_turns) == 0

@@ -1,0 +1,123 @@
+"""One case's turn, for commands in threads (the web's forms) and on event loops (the API's) alike."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from uuid import uuid4
+
+from services.case_turns import CaseTurns
+from tests.concurrency import eventually, in_threads
+
+
+def on_a_loop_of_its_own(coroutine) -> object:
+    """Run on a new event loop in a thread of its own (a test before may have left this thread's loop running)."""
+    return in_threads(lambda _: asyncio.run(coroutine), 1, timeout=20)[0]
+
+
+def test_a_thread_and_a_task_on_a_loop_wait_for_the_same_turn():
+    turns, case_id, order = CaseTurns(), uuid4(), []
+    thread_holds, thread_may_go = threading.Event(), threading.Event()
+
+    def in_a_thread(_: int) -> None:
+        with turns.queued(case_id) as turn, turn.lock:
+            thread_holds.set()
+            thread_may_go.wait(10)
+            order.append("thread")
+
+    async def on_a_loop() -> None:
+        with turns.queued(case_id) as turn:
+            async with turn.lock:
+                order.append("task")
+
+    async def after_the_thread() -> None:
+        assert await asyncio.to_thread(thread_holds.wait, 10)
+        waiting = asyncio.create_task(on_a_loop())
+        await asyncio.sleep(0.2)
+        assert not waiting.done() and order == []   # the thread holds the case's turn: the task waits
+        thread_may_go.set()
+        await asyncio.wait_for(waiting, 10)
+
+    outcomes = in_threads(lambda n: in_a_thread(n) if n == 0 else asyncio.run(after_the_thread()), 2, timeout=20)
+    assert outcomes == [None, None] and order == ["thread", "task"]
+    assert len(turns) == 0
+
+
+def test_a_task_cancelled_while_in_line_leaves_it_and_the_turn_goes_on():
+    turns, case_id = CaseTurns(), uuid4()
+
+    async def waits(got: list[str], name: str) -> None:
+        with turns.queued(case_id) as turn:
+            async with turn.lock:
+                got.append(name)
+
+    async def main() -> list[str]:
+        got: list[str] = []
+        with turns.queued(case_id) as turn:
+            async with turn.lock:
+                cancelled = asyncio.create_task(waits(got, "cancelled"))
+                after = asyncio.create_task(waits(got, "after"))
+                await asyncio.sleep(0.05)
+                cancelled.cancel()
+                await asyncio.sleep(0.05)
+        await asyncio.wait_for(after, 5)
+        assert cancelled.cancelled()
+        return got
+    assert on_a_loop_of_its_own(main()) == ["after"]
+    assert len(turns) == 0
+
+
+def test_a_task_cancelled_once_handed_the_turn_passes_it_on():
+    """Let go by a thread, the turn is on its way to the task when the task is cancelled: it is not kept."""
+    turns, case_id = CaseTurns(), uuid4()
+    holding = turns.queued(case_id)
+    turn = holding.__enter__()
+    turn.lock.__enter__()
+
+    async def main() -> str:
+        async def waits() -> None:
+            with turns.queued(case_id) as queued:
+                async with queued.lock:
+                    raise AssertionError("a cancelled task went on to write")
+        task = asyncio.create_task(waits())
+        await asyncio.sleep(0.05)
+        turn.lock.__exit__(None, None, None)   # handed to the task: its future is done at the loop's next round
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        with turns.queued(case_id) as again:
+            async with asyncio.timeout(2):
+                async with again.lock:
+                    return "taken"
+    assert on_a_loop_of_its_own(main()) == "taken"
+    holding.__exit__(None, None, None)
+    assert len(turns) == 0
+
+
+def test_threads_and_tasks_on_one_case_take_the_turn_one_at_a_time():
+    turns, case_id = CaseTurns(), uuid4()
+    inside, most, order = [0], [0], []
+    guard = threading.Lock()
+
+    def held(name: str) -> None:
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        threading.Event().wait(0.01)
+        with guard:
+            inside[0] -= 1
+            order.append(name)
+
+    def thread_writes(n: int) -> None:
+        with turns.queued(case_id) as turn, turn.lock:
+            held(f"thread {n}")
+
+    async def loop_writes() -> None:
+        async def one(n: int) -> None:
+            with turns.queued(case_id) as turn:
+                async with turn.lock:
+                    held(f"task {n}")
+        await asyncio.gather(*(one(n) for n in range(10)))
+
+    outcomes = in_threads(lambda n: asyncio.run(loop_writes()) if n == 0 else thread_writes(n), 11, timeout=30)
+    assert outcomes == [None] * 11
+    assert most == [1] and len(order) == 20 and eventually(lambda: len(turns) == 0, 2)
