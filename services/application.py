@@ -88,7 +88,9 @@ class CaseApplication(Application[UUID]):
             except RecordConflictError:
                 continue  # another case took the number first: draw again (this copy of the series is dropped)
             self._series.keep(series)
-            return CommandResult(case.id, case.version, recordings[-1].notification.id, number)
+            # The case's events (the series' were saved with them): the ones the service's answers fold.
+            return CommandResult(case.id, case.version, recordings[-1].notification.id, number,
+                                 tuple(r.domain_event for r in recordings if r.domain_event.originator_id == case.id))
         raise ConcurrentChange("could not allocate a case number: too many cases opened at once; try again",
                                field=None)   # a referral sends no version
 

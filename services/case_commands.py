@@ -117,10 +117,10 @@ class CaseCommands:
             found = self._open_cases(p, municipality, referral.get("personnummer"))
             if found and not duplicate_confirmed:
                 raise PossibleDuplicate(found)
-            self._count_writer_version(p, None)
+            fold = self._count_writer_version(p, None)
             result = self.app.receive_referral(by=p.actor, municipality=municipality, despite_open_cases=tuple(
                 OpenCase(str(case_id), number) for case_id, number in found), **referral)
-        return self._written(result, p, self.app.replay(result.case_id))
+        return self._written_by(result, p, fold)
 
     def _referral_turn(self: CaseService, municipality: str) -> ContextManager[None]:
         return nullcontext() if self.referral_turns is None else self.referral_turns.turn(municipality)
@@ -227,7 +227,8 @@ class CaseCommands:
 
     def _written_by(self: CaseService, result: CommandResult, p: Principal, fold: WriteFold) -> Written:
         # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
-        # directly (the save would have conflicted otherwise), so they need not be read back.
+        # directly (the save would have conflicted otherwise), or are the whole of a new case (a referral's), so
+        # they need not be read back.
         return self._written(result, p, fold.committed(result.events))
 
     def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:

@@ -14,6 +14,7 @@ import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import psycopg
@@ -178,6 +179,25 @@ def test_the_first_answer_and_the_replayed_answer_are_the_same(client, users, ti
     assert first.headers["ETag"] == again.headers["ETag"] == read.headers["ETag"]
     assert "Idempotent-Replayed" not in first.headers
     assert set(first.json()) == {"case_id", "version", "created"}   # the ETag kept with the answer is not sent in it
+
+
+def test_a_keyed_referral_folds_its_case_once_for_both_answers_and_keeps_that_fold(client, users, context,
+                                                                                  monkeypatch):
+    """The key's answer, made before the commit, and the referral's own, after, are made of one fold of its events,
+    as a keyed command's are: the case was folded for the key's answer and read back and folded again after."""
+    judged, app, folds = context.cases.judged, context.cases.app, []
+    extended, replay = judged.extended, app.replay
+    monkeypatch.setattr(judged, "extended", lambda *args, **kwargs: folds.append(1) or extended(*args, **kwargs))
+    monkeypatch.setattr(app, "replay", lambda *args, **kwargs: folds.append(1) or replay(*args, **kwargs))
+    headers = {**users.social, "Idempotency-Key": "referral-1"}
+    first = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    answer = ok(first, 201)
+    assert len(folds) == 1
+    assert judged.cached(UUID(answer["case_id"])).case.version == answer["version"] == 1
+    again = client.post("/api/v1/cases", json=REFERRAL, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true" and ok(again, 201) == answer
+    read = client.get(f"/api/v1/cases/{answer['case_id']}", headers=users.social)
+    assert ok(read)["version"] == 1 and first.headers["ETag"] == again.headers["ETag"] == read.headers["ETag"]
 
 
 def test_after_the_databases_connections_are_cut_a_keyed_command_is_answered_at_once(client, users, postgres, tick):
