@@ -23,6 +23,12 @@ from services.ports import KeyStore
 LISTED = ", ".join("v." + c for c in ("agency", "case_id", "case_number", "phase", "next_meeting", "plan_revision",
                                        "facts", "consents_in_force", "next_consent_end", "next_calendar_moment",
                                        "plan_follow_up", "protected_personal_data"))
+# A user's list is of its municipality's cases: the views' plaintext record of where each case was referred.
+OF_MUNICIPALITY = ("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
+                   " AND m.municipality = %s)")
+# The case a number names in one agency's list of one municipality's cases (``view_cases_by_number``).
+LISTED_BY_NUMBER = ("SELECT v.case_id FROM {s}.view_cases v WHERE v.agency = %s AND v.case_number = %s AND "
+                    + OF_MUNICIPALITY)
 
 
 class CaseListQueries:
@@ -43,8 +49,7 @@ class CaseListQueries:
         agency only (``calendar_withholds``)."""
         where, parameters = ["v.agency = %s"], [agency]
         if municipality is not None:
-            where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
-                         " AND m.municipality = %s)")
+            where.append(OF_MUNICIPALITY)
             parameters.append(municipality)
         rows = self._rows(SQL("SELECT " + LISTED + " FROM {s}.view_cases v WHERE " + " AND ".join(where)
                               + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
@@ -52,6 +57,13 @@ class CaseListQueries:
             return rows
         withheld = self.withheld_by_calendar({(r["case_id"], agency) for r in rows}, now)
         return [r for r in rows if (r["case_id"], agency) not in withheld]
+
+    def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
+        """The case ``case_number`` names in the agency's list of the municipality's cases (None: it names none
+        there) — one probe of ``view_cases_by_number``, the same whether the number names a case elsewhere (another
+        agency's list, one the agency's view holds no number of) or none at all."""
+        rows = self._rows(SQL(LISTED_BY_NUMBER).format(s=self._s), (agency, case_number, municipality))
+        return rows[0]["case_id"] if rows else None
 
     def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
         """The numbers of these cases, from the lead's rows (which hold every case): one query by ids, where an
@@ -71,8 +83,7 @@ class CaseListQueries:
         reads first, to leave out the cases that cannot be due (``services.retention``)."""
         where, parameters = ["v.agency = %s", "v.phase = 'closed'"], [self._lead()]
         if municipality is not None:
-            where.append("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
-                         " AND m.municipality = %s)")
+            where.append(OF_MUNICIPALITY)
             parameters.append(municipality)
         rows = self._rows(SQL("SELECT v.case_id, (SELECT max(f.recorded_at) FROM {s}.view_facts f WHERE f.agency ="
                               " v.agency AND f.case_id = v.case_id AND f.kind <> 'calendar') AS latest"

@@ -61,6 +61,9 @@ TABLES = [
     # Skyddade personuppgifter as the row's agency sees them ({kind, since}: CaseSummary.protected_personal_data),
     # since 2026-12-05; NULL in rows written before, when no case could have it.
     "ALTER TABLE {s}.view_cases ADD COLUMN IF NOT EXISTS protected_personal_data jsonb",
+    # A lookup by case number answers from the asker's own list (``CaseListQueries.listed_by_number``), since
+    # 2026-12-05: one probe of this index, whether or not the number is taken elsewhere.
+    "CREATE INDEX IF NOT EXISTS view_cases_by_number ON {s}.view_cases (agency, case_number)",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
     "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",

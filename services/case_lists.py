@@ -37,6 +37,12 @@ class CaseListsFromViews:
         return self.runner.store.cases(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                        municipality=municipality)
 
+    def listed_by_number(self, agency: str, municipality: str, case_number: str) -> Any | None:
+        """The case the number names in the agency's list of the municipality's cases (None: none there), the views
+        caught up first, as for the list itself: a case appears here when it appears in the list."""
+        self.catch_up()
+        return self.runner.store.listed_by_number(agency, municipality, case_number)  # type: ignore[attr-defined]
+
     def case_numbers(self, case_ids: list[Any]) -> dict[Any, str | None]:
         """These cases' numbers (a case without one left out), the views caught up first."""
         self.catch_up()

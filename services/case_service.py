@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Protocol
 from uuid import UUID
 
+from domain.case_numbers import parse_case_number
 from domain.disclosure import Replay
 from domain.errors import CaseErased
 from domain.judge import Disclosure
@@ -63,6 +64,10 @@ class CaseLists(Protocol):
               ) -> list[dict[str, Any]]:
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event (as the views stand, with ``caught_up`` False: the caller caught them up itself)."""
+
+    def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
+        """The case the number names in the agency's list of the municipality's cases, current up to the latest
+        stored event; None when it names none there (taken elsewhere or never given: the same work)."""
 
     def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
         """These cases' numbers, current up to the latest stored event; a case not in the views left out."""
@@ -265,10 +270,15 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         """A case id from its number, for a user who is in the case (else: no such case — in the same words
         whether the number is taken or not, so numbers cannot be tried one by one).  A member must also see the
         number now (``case.opened``, a `case` fact): one that sees only what it recorded itself is shown no number
-        in its case list, and the lookup would tell it which number its case bears."""
+        in its case list, and the lookup would tell it which number its case bears.
+
+        The number is looked for in the asker's own case list first (``_listed_as``), and the case read only when it
+        is there: a number taken but not the asker's to see answers as one never given, after the same work.  Read
+        first, the case made the 404 some 0.2 ms slower for a taken number, and any signed-in user timing many
+        lookups could count which numbers of a municipality's year exist (a red team, 2026-12-05)."""
         try:
             with self._outsiders_told_nothing(p):
-                case_id = self.app.find_case(case_number)
+                case_id = self._listed_as(p, case_number)
                 replay = self.judged.replay(case_id)
                 if self._place(p, replay) is Place.MEMBER and not any(
                         d.fact.kind == "case.opened" for d in self._seen(p, replay)()):
@@ -276,6 +286,28 @@ class CaseService(CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
         except CaseNotFound:
             raise CaseNotFound("no case has that number", field="case_number") from None
         return case_id
+
+    def _listed_as(self, p: Principal, case_number: str) -> UUID:
+        """The case ``case_number`` names in ``p``'s case list (``_listed``'s: its agency's view of its municipality's
+        cases), from one probe of the views caught up as a list read catches them up — so a case is found from the
+        moment its list shows it; CaseNotFound when the list shows no such number, without anything of a case read.
+
+        A number of another municipality is in no list of theirs (a case's number begins with its municipality's
+        code): answered without asking the views, which tells the asker only what the number itself says.
+
+        An auditor's number is looked up among every number given: auditors list every case of the installation and
+        replay any, so no answer tells them of a case they may not know of — and only the numbers given still name
+        an erased case, which the views no longer hold and an auditor is told was erased."""
+        if p.has(Role.AUDITOR):
+            return self.app.find_case(case_number)
+        municipality, _ = parse_case_number(case_number)   # misshapen: refused (422) as before, naming the field
+        listed = None
+        if self.lists is not None and municipality == p.municipality and (
+                is_social_services(p, self.catalogue) or is_member_user(p, self.catalogue)):
+            listed = self.lists.listed_by_number(p.agency, municipality, case_number.strip())
+        if listed is None:
+            raise CaseNotFound("no case has that number", field="case_number")
+        return listed
 
     def extract(self, p: Principal, case_id: UUID, purpose: str = "",
                 recipient: str = YOUNG_PERSON) -> list[AccessRecord]:
