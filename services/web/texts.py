@@ -432,9 +432,8 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
 # `views.log` read by anyone but the command line: an auditor through the API (`/audit/cases/{id}/stored-log`).
 STORED_LOG_THROUGH_API = "den lagrade utlämnandeloggen (API)"
-# Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
-# (`sigill audit`, `sigill views show`).
-READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad"}
+# Readers in the access log that are no agency of the catalogue (the command line's `audit access-log` takes them too).
+READERS_OUTSIDE = presentation.READERS_OUTSIDE
 
 # Users offered by the development sign-in: (key, label, agency, role, municipality).
 DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (

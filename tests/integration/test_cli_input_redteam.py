@@ -38,6 +38,9 @@ BAD = [
     (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"], "is not between"),
     (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "20260203"], "is not a date"),
     (["audit", "disclosures", "--case", "0180-2026-0001", "--agency", "nope"], "unknown agency 'nope'"),
+    (["audit", "access-log", "--agency", "Peter Exempel"], "unknown agency (the agencies: "),
+    (["audit", "access-log", "--case", "20090314-2388"], "a case number looks like"),
+    (["audit", "access-log", "--from", "2026-02-31"], "is not a date"),
     (["audit", "report", "--case", "0180-2026-0001", "--out", "/nonexistent/r.html"], "cannot write the report"),
     (["audit", "export", "--out", "/nonexistent/x"], "cannot write the checkpoints"),
     (["audit", "verify", "--checkpoints", "/nonexistent"], "cannot read /nonexistent"),
@@ -69,7 +72,8 @@ READS = [["views", "show", "--agency", "skola", "--case", "0180-2026-0001"],
          ["views", "log", "--case", "0180-2026-0001"],
          ["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-01"],
          ["audit", "disclosures", "--case", "0180-2026-0001"],
-         ["audit", "report", "--case", "0180-2026-0001", "--out", "/nonexistent/r.html"]]
+         ["audit", "report", "--case", "0180-2026-0001", "--out", "/nonexistent/r.html"],
+         ["audit", "access-log", "--case", "0180-2026-0001"]]
 
 
 @pytest.mark.parametrize("purpose", ["x" * 501, "Möte\nPeter Exempel", "Möte\x1b[2J", "Möte\x85"],
