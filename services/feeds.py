@@ -152,7 +152,10 @@ class FeedReader:
             raise Forbidden("an agency's feed is for its contact persons (role member), and its systems"
                             " (role feed_reader)")
         if municipality not in (None, p.municipality):   # p.municipality is set: check_reads_feeds
-            raise Forbidden("you read your own municipality's feed", field="municipality")
+            # Name the sign-in's municipality: an integration sent the wrong code, or was given a token for another.
+            raise Forbidden(f"you read your own municipality's feed: your sign-in names {p.municipality} (the token's"
+                            f" municipality claim); leave ?municipality= out, or name {p.municipality}",
+                            field="municipality")
 
     def start(self, p: Principal, agency: str, cursor: str | None, field: str = "after",
               municipality: str | None = None) -> Cursor:

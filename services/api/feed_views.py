@@ -16,16 +16,18 @@ BasisKind = Literal["origin", "owner", "law", "consent", "erasure", "withheld"]
 
 EXAMPLE_ID = "7d4c1e0a-3b9f-8c2e-8a61-0f2d9e4b7c13"
 CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
+# Consent ids are UUIDs in every message (the young person's consent and a guardian's here), as in the AsyncAPI's.
+CONSENT_IDS = ["1dcf27e0-5c1e-4c2a-9f0e-3b8a1d2c4e5f", "da1c3728-0b6e-4f7a-8c9d-1e2f3a4b5c6d"]
 EXAMPLE_BODY = {"schema": "sigill.disclosure/4", "event_id": EXAMPLE_ID, "feed": "skola.0180", "sequence": 47,
                 "case_id": CASE_ID,
                 "agency": "skola", "fact_id": "k3v7q2m5xw4hzb6ndr2tcy7e", "kind": "contribution", "category": "school",
-                "change": "disclosed", "basis": {"kind": "consent", "consent_ids": ["c-1", "c-2"],
+                "change": "disclosed", "basis": {"kind": "consent", "consent_ids": CONSENT_IDS,
                                                  "legal_basis": None},
                 "at": "2026-02-03T10:15:00+01:00",
                 "content": {"contribution_id": "9b2e4c1a-7d3f-4e8a-b6c5-1f0a2d3e4b5c", "agency": "polis",
                             "category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
 EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "4",
-                   "change": "disclosed", "basis_kind": "consent", "basis_ids": "c-1,c-2"}
+                   "change": "disclosed", "basis_kind": "consent", "basis_ids": ",".join(CONSENT_IDS)}
 EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
 
 

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import json
 import logging
+import re
 import signal
 import threading
 import time
@@ -20,6 +21,8 @@ from typing import Annotated, Any, AsyncIterator
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from anyio import CapacityLimiter, to_thread
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
@@ -42,16 +45,43 @@ POLL_SECONDS = 0.25       # how often an idle stream looks for new messages
 STREAM_THREADS = 4       # threads the streams' polls share, apart from the pool requests use
 SHUTDOWN = threading.Event()  # set when the server is told to stop: every stream ends at once
 
+CURSOR_FORM = re.compile(r"[A-Za-z0-9_-]{0,160}")
+AGENCY_FORM = re.compile(r"[a-z0-9_-]{1,50}")
+
+
+def _cursor_as_given(value: Any) -> Any:
+    """A cursor with a character no cursor has (an ``=`` added back, a space) or too long was told only as a failed
+    regular expression; an integration engineer is told what a cursor is and what to send instead."""
+    if isinstance(value, str) and not CURSOR_FORM.fullmatch(value):
+        raise PydanticCustomError("string_pattern_mismatch", "not a cursor this server gives (cursors are unpadded"
+                                  " base64url — A–Z, a–z, 0–9, - and _ — of at most 160 characters): send back"
+                                  " `next` or an item's `cursor` exactly as given, or omit it to start at the"
+                                  " beginning")
+    return value
+
+
+def _catalogue_agency_id(value: Any) -> Any:
+    if isinstance(value, str) and not AGENCY_FORM.fullmatch(value):
+        raise PydanticCustomError("string_pattern_mismatch", "not an agency id: a catalogue agency id is lower case"
+                                  " (a–z, 0–9, - and _), e.g. skola; your token's agency claim names yours, and"
+                                  " /api/v1/catalogue lists them all")
+    return value
+
+
+# The validators come after Path/Query/Header, so the document keeps the pattern and the length (as PlainDigits).
 AgencyPath = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$", examples=["skola"],
-                                 description="a catalogue agency id: your own agency's")]
+                                 description="a catalogue agency id: your own agency's"),
+                       BeforeValidator(_catalogue_agency_id)]
 After = Annotated[str | None, Query(max_length=160, pattern=r"^[A-Za-z0-9_-]*$", examples=[fv.EXAMPLE_CURSOR],
                                     description="opaque cursor from an earlier answer (`next` or an item's"
-                                                " `cursor`); omit it to start at the beginning")]
+                                                " `cursor`); omit it to start at the beginning"),
+                  BeforeValidator(_cursor_as_given)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"at most this many messages (1–{MAX_LIMIT})"),
                   PlainDigits]
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=160, pattern=r"^[A-Za-z0-9_-]*$",
                                            description="sent by EventSource on reconnection: resume after it"
-                                                       " (wins over ?after=)")]
+                                                       " (wins over ?after=)"),
+                        BeforeValidator(_cursor_as_given)]
 Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", examples=["0180"],
                                            description="every agency's feed is one per municipality: a user reads"
                                                        " their own (the default, from their sign-in); auditors"
@@ -123,7 +153,10 @@ def _no_store(headers: dict[str, str] | None = None) -> dict[str, str]:
     return {"Cache-Control": "no-store", **(headers or {})}
 
 
-@router.get("/{agency}", response_model=fv.FeedPageOut, responses=FEED_ERRORS)
+@router.get("/{agency}", response_model=fv.FeedPageOut, responses=FEED_ERRORS,
+            response_description="a page of your feed: its messages in feed order (at most `limit`), `next` to send"
+                                 " back as ?after=, and `more` (true: ask again at once; false: poll again later, or"
+                                 " keep the stream open)")
 def feed_page(request: Request, reading: Reader, agency: AgencyPath,
               after: After = None, limit: Limit = 100, municipality: Municipality = None) -> JSONResponse:
     """Your agency's feed after a cursor, in order: the same messages as its Kafka topic, and the next cursor."""

@@ -265,6 +265,45 @@ def test_every_refusal_of_a_feed_is_one_documented_error_shape(client, users, ti
     assert said["page", "limit 0"][::2] == said["page", "limit ten"][::2] == (422, "query.limit")
 
 
+def test_a_refused_cursor_agency_or_municipality_says_what_to_send_instead(client, users, tick):
+    """An integration engineer's walk (2026-12-05): a cursor with an `=` added back, or cut from a longer string, was
+    told as "String should match pattern '^[A-Za-z0-9_-]*$'", an upper-case agency the same, and another
+    municipality as "you read your own municipality's feed" without naming the sign-in's."""
+    school_consented_case(client, users, tick)
+    school = users.school
+    for what, response, field in (
+        ("padded", client.get("/api/v1/feeds/skola", params={"after": "abc="}, headers=school), "query.after"),
+        ("long", client.get("/api/v1/feeds/skola", params={"after": "a" * 161}, headers=school), "query.after"),
+        ("padded", client.get("/api/v1/feeds/skola/stream", headers={**school, "Last-Event-ID": "abc="}),
+         "header.last-event-id"),
+    ):
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (422, "invalid_input", field), what
+        assert "should match pattern" not in error["message"], (what, error)
+        assert "exactly as given" in error["message"] and "omit it" in error["message"], (what, error)
+    response = client.get("/api/v1/feeds/SKOLA", headers=school)
+    error = response.json()["error"]
+    assert (response.status_code, error["field"]) == (422, "path.agency")
+    assert "should match pattern" not in error["message"] and "/api/v1/catalogue" in error["message"], error
+    response = client.get("/api/v1/feeds/skola", params={"municipality": GOTHENBURG}, headers=school)
+    error = response.json()["error"]
+    assert (response.status_code, error["field"]) == (403, "query.municipality")
+    assert f"your sign-in names {STOCKHOLM}" in error["message"], error
+
+
+def test_the_documents_example_message_names_consents_as_real_messages_do(client):
+    """The OpenAPI examples named consents "c-1" and "c-2" where every message (and the AsyncAPI document's
+    examples) carries consent ids that are UUIDs: a client's parser written from the example would refuse them."""
+    doc = document(client)
+    assert doc["paths"][PAGE]["get"]["responses"]["200"]["description"] != "Successful Response"   # FastAPI's default
+    schemas = doc["components"]["schemas"]
+    examples = [schemas["FeedItem"]["examples"][0], *schemas["FeedPageOut"]["examples"][0]["messages"]]
+    for example in examples:
+        ids = example["body"]["basis"]["consent_ids"]
+        assert ids and all(str(UUID(i)) == i for i in ids), ids
+        assert example["headers"]["basis_ids"] == ",".join(ids)
+
+
 # --- Paging: cursors, `more`, the default limit ----------------------------------------------------------------------
 
 def test_an_items_cursor_resumes_right_after_that_item(client, users, tick, app):
