@@ -18,7 +18,7 @@ from domain.errors import InvalidInput
 from services.access_entry import AccessQuery
 from services.audit import (CaseHistoryAltered, InvalidCheckpointFile, checkpoint_file_name, checkpoints_of,
                             public_key_of)
-from services.api import views as v
+from services.api import access_log_views as lv, audit_views as av, stored_log_views as sv
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.commands import CheckpointFile
 from services.api.routes_commands import ERRORS, CaseId, documented_as_json
@@ -56,19 +56,19 @@ def _written_as_a_date(value: Any) -> Any:
 Moment = Annotated[datetime, BeforeValidator(_written_as_a_date)]
 
 
-@router.get("/cases/{case_id}/facts", response_model=v.AuditFacts, responses=CASE_AUDIT_ERRORS)
-def every_fact(reader: Reader, case_id: CaseId) -> v.AuditFacts:
+@router.get("/cases/{case_id}/facts", response_model=av.AuditFacts, responses=CASE_AUDIT_ERRORS)
+def every_fact(reader: Reader, case_id: CaseId) -> av.AuditFacts:
     """Every fact of the case, whoever may see it (auditors only)."""
     ctx, user, purpose = reader
     facts = ctx.cases.audit_facts(user, case_id, purpose)
     ids = ctx.fact_ids.of(case_id)
-    return v.AuditFacts(case_id=case_id, facts=[v.audit_fact_out(f, ids) for f in facts])
+    return av.AuditFacts(case_id=case_id, facts=[av.audit_fact_out(f, ids) for f in facts])
 
 
-@router.get("/cases/{case_id}/replay", response_model=v.Replayed, responses=CASE_AUDIT_ERRORS)
+@router.get("/cases/{case_id}/replay", response_model=av.Replayed, responses=CASE_AUDIT_ERRORS)
 def replay(reader: Reader, case_id: CaseId, agency: Agency,
            as_of: Annotated[Moment, Query(description="ISO 8601 with a time zone, e.g. 2026-03-03T12:00:00+01:00")]
-           ) -> v.Replayed:
+           ) -> av.Replayed:
     """What an agency could see of the case at a moment, and why — rebuilt from the events alone; and the agency's
     standing then (`standing`: its membership, the consents in force naming it, custody and age, each category's
     cover or whose consent was missing, and — when it saw nothing — why)."""
@@ -78,29 +78,29 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     ids = ctx.fact_ids.of(case_id)
     known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
     app = ctx.cases.app
-    return v.Replayed(case_id=case_id, agency=agency, as_of=as_of,
-                      facts=[v.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures],
-                      standing=None if standing is None else v.standing_out(standing, len(disclosures),
-                                                                            ctx.cases.catalogue),
+    return av.Replayed(case_id=case_id, agency=agency, as_of=as_of,
+                       facts=[av.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures],
+                       standing=None if standing is None else av.standing_out(standing, len(disclosures),
+                                                                             ctx.cases.catalogue),
                       # As the command line and the web say it: before the case, or a moment to come.
                       notes=replay_notes(app.get_case(case_id).created_on, as_of, app.clock.now()))
 
 
-@router.get("/cases/{case_id}/disclosures", response_model=v.Disclosures, responses=CASE_AUDIT_ERRORS)
-def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.Disclosures:
+@router.get("/cases/{case_id}/disclosures", response_model=av.Disclosures, responses=CASE_AUDIT_ERRORS)
+def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> av.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     ctx, user, purpose = reader
     changes, read = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
     consents = consent_facts(c.fact for c in changes)
-    return v.Disclosures(case_id=case_id, changes=[v.change_out(c, ctx.cases.catalogue, ids, consents)
-                                                   for c in changes],
-                         stored_log=v.stored_log_out(read.agreement),
-                         replaced_logs=[v.replaced_log_out(old, ctx.cases.catalogue, ids) for old in read.replaced])
+    return av.Disclosures(case_id=case_id, changes=[av.change_out(c, ctx.cases.catalogue, ids, consents)
+                                                    for c in changes],
+                          stored_log=sv.stored_log_out(read.agreement),
+                          replaced_logs=[sv.replaced_log_out(old, ctx.cases.catalogue, ids) for old in read.replaced])
 
 
-@router.get("/cases/{case_id}/stored-log", response_model=v.StoredLog, responses=AUDIT_ERRORS)
-def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> v.StoredLog:
+@router.get("/cases/{case_id}/stored-log", response_model=sv.StoredLog, responses=AUDIT_ERRORS)
+def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> sv.StoredLog:
     """The stored disclosure log — what the agencies' feeds carried, row by row, with feed and number; no content —
     held to the case's events, and the logs rebuilds replaced.  An erased case's rows too (its events no longer read:
     nothing to hold them to), and a case's whose history is not what the ledger sealed (`history_altered`: the log is
@@ -112,11 +112,11 @@ def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) ->
     # A consent basis names who consented, as the disclosures' does, when the rows were held to the events (their
     # consent facts); an erased case's or an altered history's by the consents' ids.
     consents = read.consents
-    return v.StoredLog(case_id=case_id, erased=read.agreement is None and altered is None,
-                       history_altered=None if altered is None else str(CaseHistoryAltered(altered)),
-                       rows=[v.stored_row_out(r, cat, ids, consents) for r in read.rows],
-                       stored_log=None if read.agreement is None else v.stored_log_out(read.agreement),
-                       replaced_logs=[v.replaced_log_out(old, cat, ids, consents) for old in read.replaced])
+    return sv.StoredLog(case_id=case_id, erased=read.agreement is None and altered is None,
+                        history_altered=None if altered is None else str(CaseHistoryAltered(altered)),
+                        rows=[sv.stored_row_out(r, cat, ids, consents) for r in read.rows],
+                        stored_log=None if read.agreement is None else sv.stored_log_out(read.agreement),
+                        replaced_logs=[sv.replaced_log_out(old, cat, ids, consents) for old in read.replaced])
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.
@@ -132,12 +132,12 @@ def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
                         "Content-Security-Policy": REPORT_POLICY})
 
 
-@router.get("/access-log", response_model=v.AccessLogPage, responses=AUDIT_ERRORS)
+@router.get("/access-log", response_model=lv.AccessLogPage, responses=AUDIT_ERRORS)
 async def access_log(reader: Reader, case_id: UUID | None = None,
                      subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
                      agency: Agency | None = None, since: Moment | None = None, until: Moment | None = None,
                      after: Annotated[int, Query(ge=0, le=2**62), PlainDigits] = 0,
-                     limit: Annotated[int, Query(ge=1, le=1000), PlainDigits] = 100) -> v.AccessLogPage:
+                     limit: Annotated[int, Query(ge=1, le=1000), PlainDigits] = 100) -> lv.AccessLogPage:
     """Search the access log: who read what, when, and why (auditors only); logged, as a read of each case shown."""
     ctx, user, purpose = reader
     for moment, name in ((since, "since"), (until, "until")):
@@ -147,9 +147,9 @@ async def access_log(reader: Reader, case_id: UUID | None = None,
         user, AccessQuery(case_id, subject, agency, since, until, after, limit), purpose)
     # As the web's Åtkomstlogg and the extract say it: a search alone cannot tell that reads were removed or altered.
     checked = await asyncio.to_thread(ctx.cases.access_log_check, seqs=[r.seq for r in records])
-    return v.AccessLogPage(records=[access_out(r) for r in records],
-                           next_after=records[-1].seq if len(records) == limit else None,
-                           access_log=v.access_log_checked(checked, numbered=True))
+    return lv.AccessLogPage(records=[access_out(r) for r in records],
+                            next_after=records[-1].seq if len(records) == limit else None,
+                            access_log=lv.access_log_checked(checked, numbered=True))
 
 
 def check_moment(moment: datetime, name: str) -> None:
@@ -161,8 +161,8 @@ def check_moment(moment: datetime, name: str) -> None:
         raise InvalidInput(f"{name} must lie from {EARLIEST_DAY} to {LATEST_DAY}", field=name)
 
 
-@router.get("/ledger/verification", response_model=v.LedgerCheck, responses=AUDIT_ERRORS)
-def verify_ledger(ctx: Context, user: CurrentUser) -> v.LedgerCheck:
+@router.get("/ledger/verification", response_model=av.LedgerCheck, responses=AUDIT_ERRORS)
+def verify_ledger(ctx: Context, user: CurrentUser) -> av.LedgerCheck:
     """Recompute the event ledger's and the access log's hash chains and check every signed checkpoint — the
     installation's own, which prove nothing against whoever can rewrite the ledger and them: verify against
     checkpoints kept elsewhere with POST (`GET /ledger/checkpoints` gives them to keep)."""
@@ -175,10 +175,10 @@ TrustKey = Annotated[list[str], Query(max_length=20, description="a ledger publi
                                       " had from the operator, not from the file")]
 
 
-@router.post("/ledger/verification", response_model=v.LedgerCheck, responses=AUDIT_ERRORS)
+@router.post("/ledger/verification", response_model=av.LedgerCheck, responses=AUDIT_ERRORS)
 def verify_ledger_against(ctx: Context, user: CurrentUser,
                           kept: CheckpointFile,
-                          trust_key: TrustKey = []) -> v.LedgerCheck:  # noqa: B006 - FastAPI copies it
+                          trust_key: TrustKey = []) -> av.LedgerCheck:  # noqa: B006 - FastAPI copies it
     """Verify as GET does, and against the checkpoints of a file kept outside the installation (as `sigill audit
     verify --checkpoints FILE`): `checkpoints` counts those confirmed, the file's among them (`exported`: those
     only the file holds); where the ledger no longer matches one of the file's, `divergence` says so.  A file that
@@ -217,9 +217,9 @@ def _check_verifier(user: Principal) -> None:
         raise Forbidden("only auditors and administrators verify the ledger")
 
 
-def _ledger_check(ledger: Verification, access: Any) -> v.LedgerCheck:
+def _ledger_check(ledger: Verification, access: Any) -> av.LedgerCheck:
     divergence = ledger.divergence
-    return v.LedgerCheck(
+    return av.LedgerCheck(
         intact=ledger.intact, checked=ledger.checked, unsealed=ledger.unsealed, checkpoints=ledger.checkpoints,
         exported=ledger.exported,
         divergence=None if divergence is None else (

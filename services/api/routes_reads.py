@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from projections import agency_queries as q
 from services import plan_warnings
-from services.api import views as v
+from services.api import access_log_views as lv, views as v
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.routes_commands import ERRORS, CaseId
 from services.api.one_key_each import OneKeyEachRoute
@@ -130,24 +130,24 @@ Recipient = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z
                                              " for is in the access log")]
 
 
-@router.get("/{case_id}/extract", response_model=v.Extract, responses=READ_ERRORS)
-def extract(reader: Reader, case_id: CaseId, response: Response, recipient: Recipient = "young_person") -> v.Extract:
+@router.get("/{case_id}/extract", response_model=lv.Extract, responses=READ_ERRORS)
+def extract(reader: Reader, case_id: CaseId, response: Response, recipient: Recipient = "young_person") -> lv.Extract:
     """The young person's extract (registerutdrag): who read what about them, and when."""
     ctx, user, purpose = reader
     records = ctx.cases.extract(user, case_id, purpose, recipient)
     response.headers["Cache-Control"] = "no-store"
-    return v.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
-                     reads=[read_out(r) for r in records],
-                     access_log=v.access_log_checked(ctx.cases.access_log_check(case_id)))
+    return lv.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
+                      reads=[read_out(r) for r in records],
+                      access_log=lv.access_log_checked(ctx.cases.access_log_check(case_id)))
 
 
-def read_out(record: Any) -> v.ReadOut:
+def read_out(record: Any) -> lv.ReadOut:
     e = record.entry
-    return v.ReadOut(at=e.at, case_id=e.case_id, subject=e.subject, reader_name=e.reader_name, agency=e.agency,
-                     roles=e.roles, what=e.what, purpose=e.purpose)
+    return lv.ReadOut(at=e.at, case_id=e.case_id, subject=e.subject, reader_name=e.reader_name, agency=e.agency,
+                      roles=e.roles, what=e.what, purpose=e.purpose)
 
 
-def access_out(record: Any) -> v.AccessRecordOut:
-    return v.AccessRecordOut(**vars(read_out(record)), seq=record.seq)
+def access_out(record: Any) -> lv.AccessRecordOut:
+    return lv.AccessRecordOut(**vars(read_out(record)), seq=record.seq)
 
 
