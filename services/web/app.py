@@ -26,7 +26,9 @@ from services.web import (
     routes_auth,
     routes_cases,
     routes_dev_sign_in,
+    routes_disclosures,
     routes_group,
+    routes_ledger,
     routes_retention,
     routes_statistics,
     sealed_cookie,
@@ -70,8 +72,8 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
     api.state.signed_out = signed_out or ProcessSignedOut()
     api.state.session_verifiers = _session_verifiers(api.state.dev_tokens, api.state.identity)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit, routes_statistics,
-               routes_retention]
+    routers = [routes_auth, routes_cases, routes_admin, routes_group, routes_audit, routes_ledger, routes_disclosures,
+               routes_statistics, routes_retention]
     if api.state.dev_tokens is not None:  # production has no development sign-in at all: its path is a 404
         routers.append(routes_dev_sign_in)
     for module in routers:

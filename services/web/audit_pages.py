@@ -1,0 +1,44 @@
+"""What the auditors' pages share: the auditor's check, the agencies to choose from, the case number for a page's
+head, and each fact's handle (its event version and public id).
+
+Apart from the routes because the case's audit pages (``routes_audit``), the disclosure log's
+(``routes_disclosures``) and the ledger's (``routes_ledger``) all use them.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import Request
+
+from services.authorisation import check_auditor
+from services.errors import CaseNotFound
+from services.presentation import agency_name
+from services.web import session
+from services.web.case_pages import service
+
+
+def auditor(request: Request):  # noqa: ANN202 - a Principal
+    user = session.principal(request)
+    check_auditor(user)
+    return user
+
+
+def agency_names(request: Request) -> dict[str, str]:
+    cat = service(request).catalogue
+    return {a: agency_name(a, cat) for a in cat.agencies}
+
+
+def case_number(cases, user, case_id: UUID) -> str:  # noqa: ANN001
+    """The case number for the page's head, from the case list (not a read of the list, nor of the case's content:
+    the page's own read of the case is logged as what it shows)."""
+    number = cases.case_numbers(user, [case_id]).get(str(case_id))
+    if number is None:
+        raise CaseNotFound("no such case", field="case_id")
+    return number
+
+
+def fact_handles(request: Request, case_id: UUID, facts: list) -> list[str]:
+    """An auditor's handle on each fact: its event's version, and the public id the agencies were given it as."""
+    ids = request.app.state.context.fact_ids.of(case_id)
+    return [f"v{f.version} · {ids(f.fact_id)}" for f in facts]

@@ -1,0 +1,109 @@
+"""A case's disclosure log for auditors (Utlämnanden): every moment a fact became, or stopped being, visible to an
+agency and why — held to the stored log the feeds carried, and the logs rebuilds replaced; an erased case's (or an
+altered history's) stored rows as stored.
+
+Apart from the case's other audit pages (``routes_audit``) for the stored and replaced logs' rows it shapes.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from domain.facts import as_shown
+from services.audit import CaseHistoryAltered
+from services.ledger import describe_divergence
+from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, consent_facts, describe_basis,
+                                   describe_cause, describe_changes, describe_logged, known_at)
+from services.stored_log import row_key
+from services.web import session, texts
+from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
+from services.web.case_pages import service
+from services.web.pages import case_uuid, guarded, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/granskning/arenden/{case_id}/utlamnanden")
+@guarded
+def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response:
+    """Every moment a fact became, or stopped being, visible to an agency, and on what basis."""
+    user, uuid = auditor(request), case_uuid(case_id)
+    cases = service(request)
+    agencies = agency_names(request)
+    if myndighet and myndighet not in agencies:   # a mistyped address: say so, rather than show every agency's
+        return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
+                      number=case_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
+                      unknown_agency=myndighet[:40], replaced=[], status=422)
+    agency = myndighet or None
+    if cases.app.keystore.is_destroyed(uuid):
+        return _erased_disclosures(request, user, uuid, agency, agencies)
+    try:
+        changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
+    except CaseHistoryAltered:   # the stored log is evidence of its own: shown as stored, held to nothing
+        return _erased_disclosures(request, user, uuid, agency, agencies)
+    cat = cases.catalogue
+    handles = fact_handles(request, uuid, [c.fact for c in changes])
+    consents = consent_facts(c.fact for c in changes)
+    # A follow-up names its plan row as each row's recipient saw it then (the log holds what each was shown).
+    rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, described,
+             _basis(c, consents, cat), basis_ids(c.basis), describe_cause(c.cause, cat))
+            for c, handle, described in zip(changes, handles, describe_changes(changes, cat))]
+    return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
+                  number=case_number(cases, user, uuid), rows=rows, agencies=agencies, agency=agency or "",
+                  agreement=read.agreement, protection_now=cases.audit_protection(user, uuid),
+                  replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
+
+
+def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityChange, the catalogue
+    """A row's basis as the timeline says it: who consented and until when, as the consents stood at the row's
+    moment (an ended row: just before it — the end its basis had), from the consent facts the log shows."""
+    return describe_basis(change.basis, cat, known_at(consents, change.change, change.at))
+
+
+def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal
+                        agencies: dict[str, str]) -> Response:
+    """An erased case: its events no longer read, so nothing is replayed; the log rows the agencies were sent —
+    today's and the replaced logs', no content — are all that is left, and shown as stored."""
+    read = service(request).audit_stored_log(user, case_id, agency, session.purpose(request, case_id))
+    cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
+    stored = [_logged_row(row_key(r), cat, ids, {}) for r in read.rows]
+    # Or a case whose history is not what the ledger sealed: its events are not read, its log is shown as stored.
+    altered = read.history_altered and describe_divergence(read.history_altered)
+    return render(request, "disclosures.html", 409 if altered else 200, page="disclosures", user=user, case_id=case_id,
+                  number=case_number(service(request), user, case_id) if altered else texts.T["erased_case"], rows=[],
+                  agencies=agencies, agency=agency or "", agreement=None, erased=True, altered=altered,
+                  stored=stored, replaced=_replaced(request, case_id, read.replaced, [], readable=False))
+
+
+def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, *, readable: bool = True) -> list[tuple]:
+    """Each log a rebuild replaced, with the rows where it differs from today's (each with the log that alone holds
+    it); each fact described, as in the table (the case's other facts looked up, while its events are ``readable``,
+    only when a difference names one the table does not show)."""
+    facts = {f.fact_id: f for f in seen}
+    wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.only_current) if k[5] != "erased"}
+    if wanted - facts.keys() and readable:
+        facts.update((f.fact_id, f) for f in service(request).app.all_facts(case_id))
+    cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
+    return [(old, [(*_logged_row(key, cat, ids, facts), where)
+                   for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),
+                                       (texts.T["replaced_only_now"], old.only_current)) for key in keys])
+            for old in replaced]
+
+
+def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - catalogue, public ids
+    """A stored log row (``services.stored_log.row_key``) as a table row: its fact described where ``facts`` holds
+    it (with its event version), else by its kind."""
+    at, agency, fact_id, kind, _, change, basis, cause = key
+    erased = change == "erased"
+    return (at, agency_name(agency, cat), CHANGES.get(change, change),
+            fact_id if erased else _handle(as_shown(facts, fact_id), ids(fact_id)),
+            describe_logged(fact_id, KINDS.get(kind, kind), facts, cat),
+            texts.T["replaced_erased"] if erased else describe_basis(basis, cat),
+            describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
+
+
+def _handle(fact, public: str) -> str:  # noqa: ANN001 - a Fact, or None when the history no longer names it
+    return public if fact is None else f"v{fact.version} · {public}"
