@@ -15,7 +15,8 @@ from eventsourcing.utils import Environment
 from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
 from gateways.erasure_store import PostgresErasures, read_erasures
-from gateways.access_log_store import PostgresAccessLogStore, verify_access_log
+from gateways.access_log_checks import verify_access_log
+from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks

@@ -1,0 +1,96 @@
+"""The access log's checks: the whole chain recomputed and every signed checkpoint verified (as the server does, or
+an outside party reading only), and the cheap check of the entries an answer shows.
+
+Apart from the stores (``access_log_store``), which write: these only read, with no key (the sealed details are
+checked as stored), so a read-only role can run them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import psycopg
+from psycopg import sql
+
+from gateways.access_log_schema import COLUMNS
+from services.access_chain import (GENESIS, ChainVerdict, ShownVerdict, broken, checkpoint_message, entry_link,
+                                   shown_broken)
+from services.access_entry import AccessEntry
+
+
+def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_ok: Callable[[bytes, bytes, bytes], bool],
+                 trusted: set[bytes]) -> ChainVerdict:
+    """Recompute the access log's chain over the stored rows (the sealed details as stored: no key is needed) and
+    check every checkpoint's link and signature; the first break found.  ``composed``: the tables' SQL."""
+    checkpoints = {r[0]: r for r in conn.execute(composed(
+        "SELECT seq, link, public_key, signature FROM {checkpoints} ORDER BY seq"))}
+    link, expected_seq, confirmed = GENESIS, 0, 0
+    with conn.cursor(name="sigill_access_verify") as cursor:
+        cursor.execute(composed(f"SELECT {COLUMNS} FROM {{log}} ORDER BY seq"))
+        for row in cursor:
+            expected_seq += 1
+            if row[0] != expected_seq:
+                return broken(expected_seq - 1, confirmed, "missing", expected_seq)
+            entry = AccessEntry(row[1], row[2], row[3], row[4], row[5], row[6], "", "")
+            link = entry_link(link, row[0], entry, bytes(row[7]))
+            if link != bytes(row[8]):
+                return broken(expected_seq - 1, confirmed, "altered", row[0])
+            checkpoint = checkpoints.pop(row[0], None)
+            if checkpoint is not None:
+                if bytes(checkpoint[1]) != link or bytes(checkpoint[2]) not in trusted or not signature_ok(
+                        bytes(checkpoint[2]), bytes(checkpoint[3]), checkpoint_message(row[0], link)):
+                    return broken(expected_seq, confirmed, "checkpoint", row[0])
+                confirmed += 1
+    if checkpoints:
+        return broken(expected_seq, confirmed, "gone", max(checkpoints))
+    return ChainVerdict(expected_seq, confirmed, None)
+
+
+def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
+                      trusted: set[bytes]) -> ChainVerdict | None:
+    """The access log verified as an outside party does it: reading only (a read-only role will do, and no table
+    is created), with no master key; None where the database has neither of its tables (no process has read a
+    case here).  One of the two without the other was tampered with."""
+    log, checkpoints = sql.Identifier(schema, "sigill_access_log"), sql.Identifier(schema, "sigill_access_log_checkpoints")
+
+    def composed(text: str) -> sql.Composed:
+        return sql.SQL(text).format(log=log, checkpoints=checkpoints)
+
+    with psycopg.connect(conninfo) as conn:   # psycopg's errors as they are: the caller tells a refused role apart
+        found = {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relname IN ('sigill_access_log', 'sigill_access_log_checkpoints')", (schema,))}
+        if not found:
+            return None
+        if len(found) == 1:
+            return broken(0, 0, "table_gone", 0)
+        return verify_chain(conn, composed, signature_ok, trusted)
+
+
+# The whole log's numbering (a removed entry leaves a gap; a cut-off tail leaves a signed checkpoint past the last).
+COUNTS = ("SELECT (SELECT count(*) FROM {log}), (SELECT coalesce(max(seq), 0) FROM {log}),"
+          " (SELECT max(seq) FROM {checkpoints})")
+FIRST_MISSING = ("(SELECT 1 WHERE NOT EXISTS (SELECT FROM {log} WHERE seq = 1)) UNION ALL"
+                 " (SELECT l.seq + 1 FROM {log} l WHERE l.seq < %s"
+                 "  AND NOT EXISTS (SELECT FROM {log} n WHERE n.seq = l.seq + 1) ORDER BY l.seq LIMIT 1) LIMIT 1")
+SHOWN = ("SELECT l.seq, l.at, l.case_id, l.subject, l.agency, l.roles, l.what, l.details, l.link, p.link"
+         " FROM {log} l LEFT JOIN {log} p ON p.seq = l.seq - 1 WHERE ")
+
+
+def check_shown(conn: Any, composed: Callable[[str], sql.Composed], case_id: Any = None,
+                seqs: list[int] | None = None) -> ShownVerdict:
+    """``PostgresAccessLogStore.check_shown`` on a connection."""
+    count, last, signed = conn.execute(composed(COUNTS)).fetchone()
+    if count != last:
+        (first,) = conn.execute(composed(FIRST_MISSING), (last,)).fetchone()
+        return shown_broken(count, 0, "missing", first, last - count)
+    if signed is not None and signed > last:
+        return shown_broken(count, 0, "gone", signed)
+    where, param = ("l.case_id = %s", case_id) if case_id is not None else ("l.seq = ANY(%s)", list(seqs or ()))
+    rows = conn.execute(composed(SHOWN + where + " ORDER BY l.seq"), (param,)).fetchall()
+    for row in rows:
+        previous = GENESIS if row[0] == 1 else row[9]
+        entry = AccessEntry(row[1], row[2], row[3], row[4], row[5], row[6], "", "")
+        if previous is None or entry_link(bytes(previous), row[0], entry, bytes(row[7])) != bytes(row[8]):
+            return shown_broken(count, len(rows), "altered", row[0])
+    return ShownVerdict(count, len(rows), None)
