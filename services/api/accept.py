@@ -10,7 +10,7 @@ route offers.  Read as RFC 9110 §12.5.1 says: the most specific range that matc
 ``q`` are not matched (``application/json; charset=utf-8`` is JSON); a range that cannot be read is passed over, and
 a header with none that can is taken as no header, as one that is missing or empty: anything is accepted.
 
-The load balancer's probes are left out: they are answered whatever they send (``services.api.errors.PROBES``).
+The load balancer's probes are left out: they are answered whatever they send (``services.api.middleware.PROBES``).
 """
 
 from __future__ import annotations

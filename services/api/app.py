@@ -9,11 +9,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from services.api import (
-    errors, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads, routes_retention, routes_statistics,
+    error_handlers, routes_audit, routes_commands, routes_feeds, routes_meta, routes_reads, routes_retention,
+    routes_statistics,
 )
 from services.api.accept import answer_only_what_is_accepted
 from services.api.deps import ApiContext, document
 from services.api.headers import SecurityHeaders
+from services.api.middleware import PROBES
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_names import refuse_unknown_query
 
@@ -51,16 +53,16 @@ def create_api(context: ApiContext) -> FastAPI:
             yield
 
     api.router.lifespan_context = lifespan
-    errors.install(api)
+    error_handlers.install(api)
     api.add_middleware(SecurityHeaders)   # the outermost: every answer has them, a last resort's too
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds, routes_statistics,
                    routes_retention):
         for route in module.router.routes:   # the API's: the web's pages take their own (a saved form's notice)
-            if isinstance(route, APIRoute) and route.path not in errors.PROBES:   # a probe is answered whatever it sends
+            if isinstance(route, APIRoute) and route.path not in PROBES:   # a probe is answered whatever it sends
                 answer_only_what_is_accepted(route)   # inside the next: it wraps a route once while outermost
                 refuse_unknown_query(route)
-                errors.list_first_problems(route)   # a 422 built of 20 problems, not of thousands
+                error_handlers.list_first_problems(route)   # a 422 built of 20 problems, not of thousands
                 if not isinstance(route, OneKeyEachRoute):   # its JSON body would take a key's last value
                     raise TypeError(f"{route.path}: the API's routers take route_class=OneKeyEachRoute")
         add_routes(api, module.router)

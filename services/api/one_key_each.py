@@ -4,7 +4,7 @@ Python's reader keeps the last of ``{"text": "a", "text": "b"}``; a gateway, a W
 Sigill may keep the first, and then checks or logs one text while Sigill records the other.  The API's routes read
 their JSON body through :class:`OneKeyEachRoute`, whose request parses it once, as FastAPI would, noting each
 object's keys as it is built: a key given twice, at any depth, raises :class:`RepeatedKey`, answered in
-``services.api.errors`` with a 422 naming ``body.<path>`` (``body.rows.0.goal``), rule ``repeated``.
+``services.api.error_handlers`` with a 422 naming ``body.<path>`` (``body.rows.0.goal``), rule ``repeated``.
 
 Only a body that is refused is read a second time, to find where: a body that is not JSON at all gets the answer
 it got before (the second reading fails as FastAPI's did), even when a key is repeated before its fault.
@@ -149,8 +149,8 @@ class OneKeyEachRequest(Request):
 
 class OneKeyEachRoute(APIRoute):
     """An API route whose JSON body is refused when it names a key twice (the route class of the API's routers).
-    FastAPI turns the :class:`RepeatedKey` its request raises into a 400 caused by it: ``services.api.errors``
-    answers that with the 422.
+    FastAPI turns the :class:`RepeatedKey` its request raises into a 400 caused by it:
+    ``services.api.error_handlers`` answers that with the 422.
 
     A route that signs its caller in does so before the body is read.  FastAPI reads and parses the body before it
     solves the route's dependencies, the sign-in among them: a request with no token, or one that does not verify,

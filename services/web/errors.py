@@ -1,7 +1,7 @@
 """Errors a browser meets outside the routes' own guard: unknown paths, wrong methods, malformed requests.
 
 Web paths get a Swedish page with a way back; ``/api/…`` paths keep the
-API's JSON errors (services/api/errors.py), which these handlers defer to.
+API's JSON errors (services/api/error_handlers.py), which these handlers defer to.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from starlette.types import Scope
 from starlette.exceptions import HTTPException
 
-from services.api.errors import allowed_methods
+from services.api.error_handlers import allowed_methods
 from services.errors import one_line
 from services.web import texts
 from services.web.pages import error_page, quiet_user
@@ -57,7 +57,7 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
 
 
 def too_large_page(scope: Scope, limit: int) -> Response:
-    """A form too large to take (``services.api.errors.BodyLimit``): the Swedish page, not the API's JSON.  Its body
+    """A form too large to take (``services.api.middleware.BodyLimit``): the Swedish page, not the API's JSON.  Its body
     was never read, so what was typed cannot be given back: the page says so."""
     request = Request(scope)
     response = error_page(request, 413, texts.T["too_large"].format(limit=f"{limit // (1024 * 1024)} MiB"),

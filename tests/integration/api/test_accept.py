@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from services.api.accept import offered_by
-from services.api.errors import PROBES
+from services.api.middleware import PROBES
 from tests.integration.api.flows import ok, school_consented_case
 
 JSON = "application/json"

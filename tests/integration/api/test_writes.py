@@ -224,17 +224,17 @@ def test_an_unexpected_error_is_answered_and_ends_there_its_words_never_logged(c
 
 
 def test_a_body_over_the_limit_is_413_before_it_is_read_whole(client, users, tick, monkeypatch):
-    from services.api import errors
+    from services.api import middleware
 
     case_id, _ = school_consented_case(client, users, tick)
-    monkeypatch.setattr(errors, "MAX_BODY", 64 * 1024)   # the real limit is 8 MB: the same code, a smaller body
-    huge = b'{"category": "school", "text": "' + b"x" * (errors.MAX_BODY + 10) + b'"}'
+    monkeypatch.setattr(middleware, "MAX_BODY", 64 * 1024)   # the real limit is 8 MB: the same code, a smaller body
+    huge = b'{"category": "school", "text": "' + b"x" * (middleware.MAX_BODY + 10) + b'"}'
     answer = client.post(f"/api/v1/cases/{case_id}/contributions", content=huge,
                          headers={**users.school, "Content-Type": "application/json"})
     assert answer.status_code == 413 and answer.json()["error"]["code"] == "body_too_large"
 
     def chunks():   # no Content-Length: refused as it grows past the limit
-        for _ in range(errors.MAX_BODY // 65536 + 2):
+        for _ in range(middleware.MAX_BODY // 65536 + 2):
             yield b" " * 65536
 
     answer = client.post(f"/api/v1/cases/{case_id}/contributions", content=chunks(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.api.errors import BodyLimit
+from services.api.middleware import BodyLimit
 from tests.concurrency import in_threads
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from domain.errors import InvalidInput
-from services.api import errors
+from services.api import error_handlers
 
 
 class Plan(BaseModel):
@@ -21,7 +21,7 @@ class Plan(BaseModel):
 
 def api_refusing(field: str) -> TestClient:
     api = FastAPI()
-    errors.install(api)
+    error_handlers.install(api)
 
     @api.post("/cases/{case_id}/plans")
     def revise(case_id: str, plan: Plan, as_of: Annotated[str | None, Query()] = None,
@@ -49,7 +49,7 @@ def test_a_header_a_validation_error_names_is_in_lower_case_as_the_domains_are()
     assert answer.json()["error"]["field"] == "body.rows"
     client = TestClient(FastAPI())
     api = client.app
-    errors.install(api)
+    error_handlers.install(api)
 
     @api.get("/x")
     def x(key: Annotated[str, Header(alias="Last-Event-ID", max_length=3)]) -> None:
