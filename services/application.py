@@ -1,4 +1,4 @@
-"""The case application: one method per command (load, decide, save) and the queries.
+"""The case application: one method per command (load, decide, save); its queries are ``case_queries``'s.
 
 Persistence, encryption and the clock are injected: ``services.bootstrap``
 wires the concrete ones; unit tests use in-memory persistence with the same
@@ -11,29 +11,24 @@ import asyncio
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, AsyncIterator, Callable, Iterable
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import Mapper, Notification, RecordConflictError, Recording
 
 from domain.calendar import local_date
 from domain.case import Case
-from domain.case_events import ReferralReceived
-from domain.case_numbers import CaseNumberSeries, parse_case_number
+from domain.case_numbers import CaseNumberSeries
 from domain.catalogue import Catalogue
-from domain.erasure import ErasedEvent
 from domain.errors import DomainError
-from domain.disclosure import Replay, VisibilityChange, disclosure_log, disclosures_at
-from domain.judge import Disclosure
-from domain.standing import Standing, standing_at
-from domain.facts import Fact
 from domain.values import Actor
 from services import idempotency
 from services.case_numbering import KeptSeries
+from services.case_queries import CaseQueries
 from services.clock import command_time
-from services.errors import CaseNotFound, ConcurrentChange
+from services.errors import ConcurrentChange
 from services.idempotency import AnswerRow
 from services.ports import AsyncEvents, Clock, KeyStore
 from services.working_set import WorkingSet
@@ -50,8 +45,8 @@ class CommandResult:
     events: tuple[Any, ...] = ()  # the events it saved, in order (as they were stored)
 
 
-class CaseApplication(Application[UUID]):
-    """Sigill's write side and its history queries."""
+class CaseApplication(CaseQueries, Application[UUID]):
+    """Sigill's write side, and its history queries (``CaseQueries``)."""
 
     name = "Sigill"
 
@@ -240,95 +235,7 @@ class CaseApplication(Application[UUID]):
         once) would otherwise take it, and this one would load the case whole."""
         self._starting.case = case
 
-    # -- queries -------------------------------------------------------------------
-
-    def get_case(self, case_id: UUID) -> Case:
-        """The case as it stands; CaseNotFound, or CaseErased once its key is destroyed."""
-        try:
-            case = self.repository.get(case_id)
-        except AggregateNotFoundError:
-            raise CaseNotFound("no such case", field="case_id") from None
-        if not isinstance(case, Case):
-            raise CaseNotFound("no such case", field="case_id")
-        return case
-
-    def history(self, case_id: UUID) -> Sequence[Any]:
-        """The case's events in order (tombstones for an erased case)."""
-        events = list(self.events.get(case_id))
-        if not events:
-            raise CaseNotFound("no such case", field="case_id")
-        return events
-
-    def find_case(self, case_number: str) -> UUID:
-        """The id of the case with this human-readable number."""
-        municipality, year = parse_case_number(case_number)
-        if municipality not in self.catalogue.municipalities:
-            raise CaseNotFound("no case has that number", field="case_number")
-        series = self.case_number_series(municipality, year)
-        self._series.keep(series)
-        try:
-            return series.case_ids[case_number.strip()]
-        except KeyError:
-            raise CaseNotFound("no case has that number", field="case_number") from None
-
-    def view(self, case_id: UUID, agency: str, at: datetime | None = None) -> tuple[Disclosure, ...]:
-        """What ``agency`` may see of the case at ``at`` (default now), each fact with its basis."""
-        self.catalogue.agency(agency)
-        history = self._readable_history(case_id)
-        return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
-
-    def view_and_standing(self, case_id: UUID, agency: str, at: datetime
-                          ) -> tuple[tuple[Disclosure, ...], Standing | None]:
-        """``view`` at ``at``, and the agency's standing then (``domain.standing``: membership, consents, custody,
-        age — for auditors only), from one read of the history."""
-        self.catalogue.agency(agency)
-        history = self._readable_history(case_id)
-        return (disclosures_at(history, agency, at, self.catalogue),
-                standing_at(history, agency, at, self.catalogue))
-
-    def disclosures(self, case_id: UUID, agencies: Iterable[str] | None = None,
-                    until: datetime | None = None, *, as_recorded: bool = False) -> tuple[VisibilityChange, ...]:
-        """Every moment a fact became, or stopped being, visible to an agency, with its basis — up to ``until``
-        (default now), or ``as_recorded``: up to the case's latest event, what the stored log holds once the views
-        have caught up (moments after that event are in neither until the calendar keeper records them)."""
-        chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
-        for agency in chosen:
-            self.catalogue.agency(agency)
-        history = self._readable_history(case_id)
-        horizon = history[-1].timestamp if as_recorded else until or self.clock.now()
-        return disclosure_log(history, chosen, horizon, self.catalogue)
-
-    def replay(self, case_id: UUID, at: datetime | None = None) -> Replay:
-        """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""
-        replay = Replay(self._readable_history(case_id), self.catalogue)
-        replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every stored event
-        return replay
-
-    def all_facts(self, case_id: UUID) -> tuple[Fact, ...]:
-        """Every fact of the case, whoever may see it: for auditors (JO, IVO), never for an agency view."""
-        replay = Replay(self._readable_history(case_id), self.catalogue)
-        replay.advance_to(datetime.max.replace(tzinfo=timezone.utc))
-        return tuple(replay.facts)
-
-    def resolve_case(self, reference: str) -> UUID:
-        """A case id, or a case number (0180-2026-0042), as a person would type it."""
-        try:
-            case_id = UUID(reference.strip())
-        except ValueError:
-            return self.find_case(reference)
-        self.get_case(case_id)
-        return case_id
-
     # -- internals -------------------------------------------------------------------
-
-    def _readable_history(self, case_id: UUID) -> Sequence[Any]:
-        """The case's events, read once; CaseNotFound or CaseErased instead of tombstones or another aggregate."""
-        events = self.history(case_id)
-        if isinstance(events[0], ErasedEvent):
-            events[0].mutate(None)  # raises CaseErased, with its message
-        if not isinstance(events[0], ReferralReceived):
-            raise CaseNotFound("no such case", field="case_id")
-        return events
 
     def case_number_series(self, municipality: str, year: int) -> CaseNumberSeries:
         """The municipality's series of the year as stored now (``services.case_numbering``)."""

@@ -1,0 +1,117 @@
+"""The case application's queries: a case as it stands, its history, what an agency may see of it at a moment
+(and, for auditors, its standing then), the disclosure log, a case's number resolved.
+
+A mixin of ``CaseApplication`` (``services.application``), apart from its commands: these read the stored
+history through the disclosure rules and record nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.case import Case
+from domain.case_events import ReferralReceived
+from domain.case_numbers import parse_case_number
+from domain.disclosure import Replay, VisibilityChange, disclosure_log, disclosures_at
+from domain.erasure import ErasedEvent
+from domain.facts import Fact
+from domain.judge import Disclosure
+from domain.standing import Standing, standing_at
+from services.errors import CaseNotFound
+
+if TYPE_CHECKING:
+    from services.application import CaseApplication
+
+
+class CaseQueries:
+    """Sigill's history queries."""
+
+    def get_case(self: CaseApplication, case_id: UUID) -> Case:
+        """The case as it stands; CaseNotFound, or CaseErased once its key is destroyed."""
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound("no such case", field="case_id") from None
+        if not isinstance(case, Case):
+            raise CaseNotFound("no such case", field="case_id")
+        return case
+
+    def history(self: CaseApplication, case_id: UUID) -> Sequence[Any]:
+        """The case's events in order (tombstones for an erased case)."""
+        events = list(self.events.get(case_id))
+        if not events:
+            raise CaseNotFound("no such case", field="case_id")
+        return events
+
+    def find_case(self: CaseApplication, case_number: str) -> UUID:
+        """The id of the case with this human-readable number."""
+        municipality, year = parse_case_number(case_number)
+        if municipality not in self.catalogue.municipalities:
+            raise CaseNotFound("no case has that number", field="case_number")
+        series = self.case_number_series(municipality, year)
+        self._series.keep(series)
+        try:
+            return series.case_ids[case_number.strip()]
+        except KeyError:
+            raise CaseNotFound("no case has that number", field="case_number") from None
+
+    def view(self: CaseApplication, case_id: UUID, agency: str, at: datetime | None = None) -> tuple[Disclosure, ...]:
+        """What ``agency`` may see of the case at ``at`` (default now), each fact with its basis."""
+        self.catalogue.agency(agency)
+        history = self._readable_history(case_id)
+        return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
+
+    def view_and_standing(self: CaseApplication, case_id: UUID, agency: str, at: datetime
+                          ) -> tuple[tuple[Disclosure, ...], Standing | None]:
+        """``view`` at ``at``, and the agency's standing then (``domain.standing``: membership, consents, custody,
+        age — for auditors only), from one read of the history."""
+        self.catalogue.agency(agency)
+        history = self._readable_history(case_id)
+        return (disclosures_at(history, agency, at, self.catalogue),
+                standing_at(history, agency, at, self.catalogue))
+
+    def disclosures(self: CaseApplication, case_id: UUID, agencies: Iterable[str] | None = None,
+                    until: datetime | None = None, *, as_recorded: bool = False) -> tuple[VisibilityChange, ...]:
+        """Every moment a fact became, or stopped being, visible to an agency, with its basis — up to ``until``
+        (default now), or ``as_recorded``: up to the case's latest event, what the stored log holds once the views
+        have caught up (moments after that event are in neither until the calendar keeper records them)."""
+        chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
+        for agency in chosen:
+            self.catalogue.agency(agency)
+        history = self._readable_history(case_id)
+        horizon = history[-1].timestamp if as_recorded else until or self.clock.now()
+        return disclosure_log(history, chosen, horizon, self.catalogue)
+
+    def replay(self: CaseApplication, case_id: UUID, at: datetime | None = None) -> Replay:
+        """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""
+        replay = Replay(self._readable_history(case_id), self.catalogue)
+        replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every stored event
+        return replay
+
+    def all_facts(self: CaseApplication, case_id: UUID) -> tuple[Fact, ...]:
+        """Every fact of the case, whoever may see it: for auditors (JO, IVO), never for an agency view."""
+        replay = Replay(self._readable_history(case_id), self.catalogue)
+        replay.advance_to(datetime.max.replace(tzinfo=timezone.utc))
+        return tuple(replay.facts)
+
+    def resolve_case(self: CaseApplication, reference: str) -> UUID:
+        """A case id, or a case number (0180-2026-0042), as a person would type it."""
+        try:
+            case_id = UUID(reference.strip())
+        except ValueError:
+            return self.find_case(reference)
+        self.get_case(case_id)
+        return case_id
+
+    def _readable_history(self: CaseApplication, case_id: UUID) -> Sequence[Any]:
+        """The case's events, read once; CaseNotFound or CaseErased instead of tombstones or another aggregate."""
+        events = self.history(case_id)
+        if isinstance(events[0], ErasedEvent):
+            events[0].mutate(None)  # raises CaseErased, with its message
+        if not isinstance(events[0], ReferralReceived):
+            raise CaseNotFound("no such case", field="case_id")
+        return events
