@@ -53,8 +53,9 @@ from services.clock import SystemClock
 from services.idempotency import fingerprint_key
 from services.ports import Clock
 from services.settings import ConfigurationError, Settings
-from services.feed_publisher import FeedPublisher, topic_name
+from services.feed_publisher import FeedPublisher
 from services.follower import Follower
+from services.kafka_settings import feed_topic, kafka_options
 from services.view_runner import ViewRunner
 
 EMBEDDED_DATABASE = "sigill"
@@ -307,29 +308,6 @@ def build_signed_out(settings: Settings, location: PostgresLocation, context: Ap
     return store
 
 
-def kafka_options(settings: Settings) -> dict:
-    """kafka-python's security options from the settings; refuses combinations that cannot work."""
-    protocol = settings.kafka_security_protocol
-    if settings.is_production and protocol not in ("SSL", "SASL_SSL"):
-        raise ConfigurationError("production sends case content to Kafka only over TLS:"
-                                 " set SIGILL_KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL")
-    options: dict = {"security_protocol": protocol}
-    if protocol.startswith("SASL_"):
-        if not (settings.kafka_sasl_mechanism and settings.kafka_sasl_username and settings.kafka_sasl_password):
-            raise ConfigurationError(f"SIGILL_KAFKA_SECURITY_PROTOCOL={protocol} needs SIGILL_KAFKA_SASL_MECHANISM,"
-                                     " SIGILL_KAFKA_SASL_USERNAME and SIGILL_KAFKA_SASL_PASSWORD")
-        options.update(sasl_mechanism=settings.kafka_sasl_mechanism,
-                       sasl_plain_username=settings.kafka_sasl_username,
-                       sasl_plain_password=settings.kafka_sasl_password.get_secret_value())
-    for name in ("cafile", "certfile", "keyfile"):
-        path = getattr(settings, f"kafka_ssl_{name}")
-        if path is not None:
-            if not path.is_file():
-                raise ConfigurationError(f"SIGILL_KAFKA_SSL_{name.upper()} names no file: {path}")
-            options[f"ssl_{name}"] = str(path)
-    return options
-
-
 def build_feed_publisher(app: CaseApplication, settings: Settings, location: PostgresLocation,
                          runner: ViewRunner | None = None) -> FeedPublisher | None:
     """The Kafka publisher of every agency's feed; None when no Kafka is configured (the HTTP feed still works)."""
@@ -340,17 +318,6 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
     store = (runner or build_view_runner(app, settings, location)).store
     return FeedPublisher(store, sink, app.catalogue.agencies, prefix=settings.kafka_topic_prefix,
                          batch_size=settings.kafka_publish_batch, now=app.clock.now)
-
-
-def feed_topic(settings: Settings, agency: str, municipality: str | None) -> str:
-    """The topic of an agency's feed in one municipality; a DomainError names what is wrong."""
-    catalogue = load_catalogue(settings.catalogue)
-    catalogue.agency(agency)  # an unknown agency is a DomainError with a clear message
-    if not municipality:
-        raise ConfigurationError(f"{agency}'s feed is published per municipality: add --municipality CODE"
-                                 f" (one of {', '.join(sorted(catalogue.municipalities))})")
-    catalogue.municipality(municipality)
-    return topic_name(settings.kafka_topic_prefix, agency, municipality)
 
 
 def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beginning: bool,

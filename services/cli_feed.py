@@ -135,9 +135,10 @@ class Tally:
 
 
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from services.bootstrap import build_feed_consumer, feed_topic
+    from services.bootstrap import build_feed_consumer
     from services.catalogue_loader import load_catalogue
     from services.cli_context import known_agency
+    from services.kafka_settings import feed_topic
 
     settings = Settings()
     catalogue = load_catalogue(settings.catalogue)

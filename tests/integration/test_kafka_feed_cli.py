@@ -16,8 +16,9 @@ from kafka import KafkaProducer
 from pydantic import SecretStr
 
 from projections.agency_feed import SCHEMA
-from services.bootstrap import build_feed_publisher, build_ledger, kafka_options
+from services.bootstrap import build_feed_publisher, build_ledger
 from services.follower import Follower
+from services.kafka_settings import kafka_options
 from services.settings import ConfigurationError
 from tests.builders import POLICE
 from tests.concurrency import eventually
