@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.api.commands import Many
-from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, PYDANTIC_ERRORS, error_text
+from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, PYDANTIC_ERRORS, T, error_text
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -139,7 +139,7 @@ LEFT_EMPTY = frozenset({"string_type", "date_type", "int_type", "bool_type", "uu
 
 def build(model: type[BaseModel], parsed: Parsed) -> Any:
     """The command model from form data; FormErrors (in Swedish, per field) when it does not fit."""
-    errors: dict[str, str] = dict(parsed.refused)
+    errors: dict[str, str] = {}
     try:
         built = model.model_validate(parsed.data)
     except ValidationError as error:
@@ -158,10 +158,17 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
             if said == PYDANTIC_ERRORS["missing"]:   # a choice left empty, said for what it chooses
                 said = FIELD_ERRORS.get((key, "missing"), said)
             errors.setdefault(key, said or PYDANTIC_ERRORS.get(kind, "Ogiltigt värde."))
-        raise FormErrors(errors) from None
-    if errors:
-        raise FormErrors(errors)
+        raise FormErrors(_with_refused(errors, parsed.refused)) from None
+    if parsed.refused:
+        raise FormErrors(dict(parsed.refused))
     return built
+
+
+def _with_refused(errors: dict[str, str], refused: dict[str, str]) -> dict[str, str]:
+    """The model's errors and the form's own, in the form's order (the model's fields, then boxes such as a closure's
+    confirmation, which come last in their forms); the form's own message wins for a field both refuse."""
+    return {**{key: refused.get(key, said) for key, said in errors.items()},
+            **{key: said for key, said in refused.items() if key not in errors}}
 
 
 def domain_errors(error: DomainError, parsed: Parsed | None = None) -> FormErrors:
@@ -315,8 +322,10 @@ def follow_up(f: Typed) -> Parsed:
 
 
 def closure(f: Typed) -> Parsed:
+    # Closing cannot be undone, so it waits for the box that says so to be ticked (said with the fields' errors).
+    unconfirmed = {} if f.has("confirm", "on") else {"confirm": T["closure_unconfirmed"]}
     return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"), "expected_version": f.text("expected_version")},
-                  choices=("reason",))
+                  refused=unconfirmed, choices=("reason",))
 
 
 class _ProtectionParsed(Parsed):

@@ -213,6 +213,11 @@ T: dict[str, str] = {
                                                                "samtycke eller lag tillåter.",
     "contribution_submit": "Spara uppgiften", "contribution_own": "Era egna uppgifter",
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
+    # Closing is for good (the domain has no reopening) and ends the group's work: it was one red click.
+    "closure_intro": "Ett avslutat ärende kan inte öppnas igen: inget mer kan registreras i det, och gruppens arbete "
+                     "upphör – aktörerna i gruppen har inte längre ärendet.",
+    "closure_confirm": "Jag bekräftar att ärendet ska avslutas och förstår att det inte kan öppnas igen",
+    "closure_unconfirmed": "Bekräfta att ärendet ska avslutas: inget registrerades.",
     "closed_no_forms": "Ärendet är avslutat: inget mer kan registreras i det, så här finns inga formulär.",
     "extract_title": "Loggutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
                      "ärendets innehåll: vem, vilken aktör, vad och när. När ärendet visats i en ärendelista står"

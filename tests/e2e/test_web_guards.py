@@ -78,7 +78,8 @@ def test_a_stale_version_is_a_409_that_keeps_what_was_typed(server):
     client = signed_in(server, ui.SOCIAL)
     page = client.get(f"/arenden/{group.case_id}/avslut").text
     response = client.post(f"/arenden/{group.case_id}/avslut", data={
-        "csrf": csrf_of(page), "expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar."})
+        "csrf": csrf_of(page), "expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar.",
+        "confirm": "on"})
     assert response.status_code == 409
     assert "Ärendet har ändrats" in response.text and "Målen är nådda, text kvar." in response.text
 

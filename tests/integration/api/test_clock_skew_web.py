@@ -50,7 +50,7 @@ def every_form(client, users, case_id: str, consents: list[str]) -> list[tuple[s
         (SOCIAL, f"{c}/samtycken/{consents[0]}/aterkallelse", lambda: {"consenter": "young_person",
                                                                           "confirm": "on"}),
         (SOCIAL, f"{c}/grupp/polis/avgang", lambda: {"reason": "Utredningen är klar."}),
-        (SOCIAL, f"{c}/avslut", lambda: {"reason": "goals_met", "outcome": "Målen är nådda."}),
+        (SOCIAL, f"{c}/avslut", lambda: {"reason": "goals_met", "outcome": "Målen är nådda.", "confirm": "on"}),
     ]
 
 

@@ -89,7 +89,8 @@ def test_web_forms_sent_while_the_database_is_away_come_back_as_typed_with_a_503
     assert took < ONE_WAIT + SLACK, f"a referral form took {took:.1f} s to be refused"
     assert refused.headers["retry-after"] == "5"   # as the API's 503 says
     assert kept_in_fields(refused.text, "/arenden/nytt", TYPED) == []
-    typed = {"expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar."}
+    typed = {"expected_version": "1", "reason": "goals_met", "outcome": "Målen är nådda, text kvar.",
+             "confirm": "on"}
     path = f"/arenden/{case_id}/avslut"
     refused, took = _timed(lambda: web.post(path, data={**closure, **typed}, follow_redirects=False))
     assert refused.status_code == 503 and AWAY in refused.text, refused.text[:300]

@@ -193,3 +193,33 @@ def test_the_auditors_disclosure_log_names_a_follow_ups_row_as_its_recipient_saw
     everyone = log("")   # every agency's rows: each follow-up told as its own recipient saw it
     assert named in everyone and "Uppföljning (pågår) från Polisen: Inget nytt." in everyone
     assert "av raden ”Föreningsliv" not in everyone
+
+
+def test_closing_a_case_waits_for_the_box_that_says_it_cannot_be_reopened(client, users, tick, context, settings):
+    """Closing is for good — nothing more can be recorded and the members no longer have the case — yet it was one
+    red click after a reason and an outcome.  The form says so and records nothing until the box is ticked; the
+    reason and outcome typed come back with the box's error, in the form's order."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/avslut").text
+    assert "Ett avslutat ärende kan inte öppnas igen" in _text(page)
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    version = lambda: ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]  # noqa: E731
+    before = version()
+    tick()
+    refused = social.post(f"/arenden/{case_id}/avslut", data={**form, "reason": "other", "outcome": "Flyttar."})
+    assert refused.status_code == 422
+    summary = _text(refused.text.split('id="error-summary"')[1].split("</div>")[0])
+    assert "Bekräftelse: Bekräfta att ärendet ska avslutas: inget registrerades." in summary
+    assert 'aria-invalid="true"' in refused.text.split('id="f-confirm"')[1].split(">")[0]
+    assert '<option value="other" selected>' in refused.text and "Flyttar." in refused.text
+    assert version() == before   # nothing recorded
+    empty = _text(social.post(f"/arenden/{case_id}/avslut", data=form).text.split('id="error-summary"')[1]
+                  .split("</div>")[0])
+    assert empty.index("Skäl:") < empty.index("Utfall:") < empty.index("Bekräftelse:")   # the form's order
+
+    done = social.post(f"/arenden/{case_id}/avslut", follow_redirects=False,
+                       data={**form, "reason": "other", "outcome": "Flyttar.", "confirm": "on"})
+    assert done.status_code == 303, _text(done.text)[:400]
+    assert version() > before
+    assert "Ärendet är avslutat." in _text(social.get(f"/arenden/{case_id}/avslut").text)

@@ -36,7 +36,8 @@ def test_a_stale_form_naming_it_says_when_it_can_be_chosen_and_keeps_the_choice(
     web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/avslut").text
     form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-    answer = web.post(f"/arenden/{case_id}/avslut", data={**form, "reason": "not_eligible", "outcome": "Bedömd."})
+    answer = web.post(f"/arenden/{case_id}/avslut", data={**form, "reason": "not_eligible", "outcome": "Bedömd.",
+                                                          "confirm": "on"})
     assert answer.status_code == 422
     assert "kan bara väljas när den unge är bedömd som inte aktuell (fliken Beslut). Välj ett annat skäl." in answer.text
     assert "och bara ett sådant" not in answer.text
@@ -88,7 +89,7 @@ def test_a_form_naming_goals_met_without_a_plan_comes_back_in_swedish_with_the_c
     case_id, _ = school_consented_case(client, users, tick)
     web = web_as(context, settings, "soc-0180")
     answer = web.post(f"/arenden/{case_id}/avslut", data={**_form(web, case_id), "reason": "goals_met",
-                                                          "outcome": "Klart."})
+                                                          "outcome": "Klart.", "confirm": "on"})
     assert answer.status_code == 422
     assert "kan bara väljas när ärendet har haft en åtgärdsplan (fliken Åtgärdsplan)" in answer.text
     assert '<option value="goals_met" selected>' in answer.text and "Klart." in answer.text

@@ -88,7 +88,7 @@ def test_a_csrf_cookie_planted_in_the_browser_does_not_make_a_forged_form_valid(
     # The page's own token still works.
     closed = caseworker.post(f"/arenden/{case_id}/avslut", follow_redirects=False,
                              data={"csrf": csrf_of(caseworker, f"/arenden/{case_id}/avslut"), "reason": "other",
-                                   "outcome": "Avslutat."})
+                                   "outcome": "Avslutat.", "confirm": "on"})
     assert closed.status_code == 303
 
 
