@@ -34,3 +34,21 @@ def test_dates_and_the_disclosure_log_are_readable_at_800_px(server, open_browse
     _dates_on_one_line(auditor, "utlämnandeloggen")
     auditor.goto(f"/granskning/arenden/{group.case_id}?myndighet=skola")
     assert auditor.evaluate(OVERFLOW) <= 0, "the replay is wider than the window"
+
+
+def test_no_page_is_wider_than_a_phone_at_360_px(server, open_browser):
+    """A caseworker on a home visit, a mentor in a corridor: at 360 px the case list, the group, the plan and the
+    loggutdrag pushed the whole page sideways (the header's band stopped at the window's edge, the table ran on), and
+    the auditors' menu and their case list too (a hidden label in a scroll box counted past it). Each wide table
+    scrolls in its own box; the page itself does not."""
+    group = seed.school_and_police_group(server.context.cases)
+    case = str(group.case_id)
+    for user, paths in ((ui.SOCIAL, ["/arenden"] + [f"/arenden/{case}/{slug}" for slug in
+                                                    ("", "grupp", "plan", "samtycken", "registerutdrag")]),
+                        (ui.SCHOOL, ["/arenden", f"/arenden/{case}", f"/arenden/{case}/plan"]),
+                        (ui.AUDITOR, ["/granskning", "/granskning/atkomstlogg"])):
+        page = open_browser(width=360)
+        ui.sign_in(page, user)
+        for path in paths:
+            page.goto(path)
+            assert page.evaluate(OVERFLOW) <= 0, f"{user} {path} is wider than the window"
