@@ -73,6 +73,20 @@ def _label_of(name: str) -> str:
     return texts.LABELS.get(re.sub(r"\.\d+", "", name), texts.LABELS.get(name.split(".")[0], name))
 
 
+# The legend of each repeated row of a form, by the rows' name (plan.html, meetings.html, guardians.html).
+ROW_LEGENDS = {"rows": "plan_row", "outcomes": "outcome_n", "guardians": "guardian_n"}
+
+
+def _summary_label(name: str) -> str:
+    """A field as the error summary names it: a row's field with its row, as its legend says ("Rad 2 –
+    Genomförande"), where "Genomförande: Fältet måste fyllas i." did not say which of a plan's rows to mend."""
+    group, _, rest = name.partition(".")
+    index = rest.partition(".")[0]
+    if group in ROW_LEGENDS and index.isdigit():
+        return f"{texts.T[ROW_LEGENDS[group]]} {int(index) + 1} – {_label_of(name)}"
+    return _label_of(name)
+
+
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["when"] = _when
@@ -82,6 +96,7 @@ env.filters["when_span"] = _when_span
 env.filters["moment"] = to_the_second   # a replay's moment, as the command line's replay says it
 env.filters["fid"] = _field_id
 env.filters["label_of"] = _label_of
+env.filters["summary_label"] = _summary_label
 
 
 def _agencies_of(catalogue: Any, lead: bool = True) -> list[tuple[str, str]]:

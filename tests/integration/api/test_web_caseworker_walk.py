@@ -223,3 +223,26 @@ def test_closing_a_case_waits_for_the_box_that_says_it_cannot_be_reopened(client
     assert done.status_code == 303, _text(done.text)[:400]
     assert version() > before
     assert "Ärendet är avslutat." in _text(social.get(f"/arenden/{case_id}/avslut").text)
+
+
+def test_the_error_summary_names_the_row_of_a_field_it_asks_to_mend(client, users, tick, context, settings):
+    """"Genomförande: Fältet måste fyllas i." did not say which of a plan's rows lacked it, nor "Kategori: Välj ett
+    av alternativen." which of a meeting's outcomes: the summary names the row as its legend does."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    hidden = lambda page: dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))  # noqa: E731
+    summary = lambda answer: _text(answer.text.split('id="error-summary"')[1].split("</div>")[0])  # noqa: E731
+    tick()
+    plan = social.post(f"/arenden/{case_id}/plan", data={
+        **hidden(social.get(f"/arenden/{case_id}/plan").text), "main_goal": "Gå i skolan.",
+        "rows.0.area": "Skola", "rows.0.goal": "Närvaro.", "rows.0.how": "Mentor.", "rows.0.responsible": "Mentor",
+        "rows.1.area": "Fritid", "rows.1.goal": "En aktivitet.", "rows.1.responsible": "Peter"})
+    assert plan.status_code == 422
+    assert "Rad 2 – Genomförande: Fältet måste fyllas i." in summary(plan)
+    assert 'href="#f-rows-1-how"' in plan.text.split('id="error-summary"')[1].split("</div>")[0]
+    meeting = social.post(f"/arenden/{case_id}/moten", data={
+        **hidden(social.get(f"/arenden/{case_id}/moten").text), "held_on": "2026-02-03", "attendees": "skola",
+        "outcomes.1.origin_agency": "skola", "outcomes.1.text": "Närvaron ökar."})
+    assert meeting.status_code == 422
+    assert "Resultat 2 – Kategori: Välj ett av alternativen." in summary(meeting)
+    assert "Mötesdatum" not in summary(meeting)   # a field of no row is named as before
