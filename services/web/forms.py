@@ -243,8 +243,10 @@ def consent(f: Typed) -> Parsed:
 
 
 def narrowing(f: Typed) -> Parsed:
-    return Parsed({"consenter": f.text("consenter"), "scope": scope(f), "valid_until": f.text("valid_until"),
-            "expected_version": f.text("expected_version")})
+    left = scope(f)
+    return Parsed({"consenter": f.text("consenter"), "scope": left, "valid_until": f.text("valid_until"),
+            "expected_version": f.text("expected_version")},
+            refused={} if left else {"scope": T["narrowing_left_empty"]})
 
 
 def withdrawal(f: Typed) -> Parsed:

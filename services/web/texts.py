@@ -136,6 +136,9 @@ T: dict[str, str] = {
                               "Det går inte att ångra: ett nytt samtycke måste i så fall registreras.",
     "consent_withdraw_confirm": "Jag bekräftar att samtycket har återkallats av {who}",
     "consent_withdraw_unconfirmed": "Bekräfta att samtycket har återkallats: inget registrerades.",
+    # A narrowing with every box unticked said "Välj minst ett alternativ." — not that nothing left is a withdrawal.
+    "narrowing_left_empty": "Lämna minst en mottagare och kategori kvar. Ska samtycket inte lämna ut något alls, "
+                            "återkalla det i stället (Återkalla samtycket).",
     "consent_withdrawn": "återkallat", "consent_in_force": "gäller", "consent_not_yet": "börjar gälla senare",
     "consent_expired": "har upphört",
     "consent_missing": "samtycke saknas från",
@@ -172,6 +175,11 @@ T: dict[str, str] = {
     "group_add": "Lägg till aktör", "group_add_submit": "Lägg till", "group_remove": "Aktör lämnar gruppen",
     "group_remove_submit": "Registrera att aktören lämnar", "col_contact": "Kontaktperson", "col_role": "Roll",
     "plan_title": "Åtgärdsplan", "plan_none": "Ingen plan ännu.", "plan_current": "Gällande plan",
+    # A member's page says what it is shown, the same whether there is a plan (or a row) or not: "Ingen plan ännu."
+    # told a school whose consent had been withdrawn that the case had no plan; a plan has at least one row, so a
+    # member shown none saw a table of headings only.
+    "plan_none_member": "Ingen åtgärdsplan att visa för er.",
+    "plan_rows_none_member": "Inga rader i planen att visa för er.",
     "plan_revision": "Revision", "plan_main_goal": "Huvudmål", "plan_edit": "Ny revision av planen",
     "plan_edit_intro": "Planen sparas som en hel ny revision. Lämna en rad helt tom för att ta bort den.",
     "participation_title": "Vilka upprättade planen",

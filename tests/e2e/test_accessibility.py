@@ -85,7 +85,7 @@ def test_refused_forms_show_each_error_beside_its_field_and_tied_to_it(server, o
     target = page.locator("#error-summary a").first.get_attribute("href")
     assert target == f"#f-scope-{group.consents[0][:8]}"    # the summary leads to the field itself
     card = page.locator(f"#consent-{group.consents[0][:8]}")      # a withdrawal not confirmed
-    card.get_by_text("Återkalla samtycket").click()
+    card.get_by_text("Återkalla samtycket", exact=True).click()   # the summary, not the narrowing's error naming it
     card.get_by_role("button", name="Registrera återkallelsen").click()
     tied = assert_errors_are_tied_to_their_fields(page, "withdrawal")
     assert [e["owner"] for e in tied] == ["confirm"]

@@ -246,3 +246,48 @@ def test_the_error_summary_names_the_row_of_a_field_it_asks_to_mend(client, user
     assert meeting.status_code == 422
     assert "Resultat 2 – Kategori: Välj ett av alternativen." in summary(meeting)
     assert "Mötesdatum" not in summary(meeting)   # a field of no row is named as before
+
+
+def test_a_members_plan_page_says_what_it_is_shown_not_that_there_is_no_plan(client, users, tick, context, settings):
+    """The police, shown the plan's goal (`case`) and none of its rows, saw a table of headings only; the school,
+    once the young person's consent was withdrawn, read "Ingen plan ännu." of a case with a plan.  A member is told
+    what it is shown, in words that are the same whether there is a plan (or a row) or not."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Gå i skolan.", "rows": [ROW]},
+                   headers=users.social), 201)
+    police = web_as(context, settings, "polis").get(f"/arenden/{case_id}/plan").text
+    assert "Gå i skolan." in police and 'class="list plan"' not in police
+    assert "Inga rader i planen att visa för er." in _text(police)
+    school = web_as(context, settings, "skola")
+    assert 'class="list plan"' in school.get(f"/arenden/{case_id}/plan").text   # shown the row: the table
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,   # its own: the case stays
+                   json={"category": "school", "text": "Frånvaro vecka 48."}), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    page = _text(school.get(f"/arenden/{case_id}/plan").text)
+    assert "Ingen åtgärdsplan att visa för er." in page and "Ingen plan ännu." not in page
+    fresh = open_case(client, users)   # the lead, which sees every plan: a case without one has none yet
+    assert "Ingen plan ännu." in _text(web_as(context, settings, "soc-0180").get(f"/arenden/{fresh}/plan").text)
+
+
+def test_a_narrowing_that_leaves_nothing_says_to_withdraw_instead(client, users, tick, context, settings):
+    """Every box of a consent's Begränsa unticked was refused as "Välj minst ett alternativ.": a consent that
+    should let nothing out is withdrawn, and the card says so beside the boxes."""
+    case_id, consents = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/samtycken").text
+    card = page.split(f'id="consent-{consents[0][:8]}"')[1].split("</section>")[0]
+    form = card.split("/begransning")[1].split("</form>")[0]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    version = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]
+    tick()
+    refused = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning", data=fields)
+    assert refused.status_code == 422
+    card = _text(refused.text.split(f'id="consent-{consents[0][:8]}"')[1].split("</section>")[0])
+    assert ("Lämna minst en mottagare och kategori kvar. Ska samtycket inte lämna ut något alls, återkalla det i "
+            "stället (Återkalla samtycket).") in card
+    assert "Välj minst ett alternativ." not in card
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == version
