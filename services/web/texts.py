@@ -7,6 +7,8 @@ described by ``services.presentation`` (shared with the CLI and the report).
 
 from __future__ import annotations
 
+import re
+
 from services import presentation
 
 T: dict[str, str] = {
@@ -601,10 +603,19 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
 )
 
 
+# A route backed by law from an agency that is not among its senders (the catalogue's legal bases name them): it was
+# "Ogiltigt värde." at Aktualiserad av, and a caseworker typing a school's LUL 6 § could not tell what to change.
+ROUTE_FROM_WRONG_SENDER = re.compile(r"^an? (?P<basis>.+) cannot come from '")
+
+
 def error_text(code: str, message: str) -> str:
     """A domain error in Swedish: by its code, or for malformed input by the rule it names."""
     if code in DOMAIN_ERRORS:
         return DOMAIN_ERRORS[code]
+    wrong_sender = ROUTE_FROM_WRONG_SENDER.match(message)
+    if wrong_sender:
+        return (f"En {wrong_sender['basis']} kan inte komma från den aktören. Välj den aktör som skickade den, eller"
+                " välj en annan väg under Hur ärendet kom in.")
     for wording, swedish in INVALID_INPUT:
         if wording in message:
             return swedish

@@ -51,3 +51,21 @@ def test_the_web_form_names_the_case_as_a_link_keeps_what_was_typed_and_register
     assert len(listed) == 2   # the confirmed form, sent twice, opened one case
     opened = web.get(once.headers["location"]).text
     assert "Nästa steg är att bedöma om den unge är aktuell (fliken Beslut)." in opened
+
+
+def test_a_route_its_referrer_cannot_send_says_what_to_change(context, settings):
+    """A LUL 6 § notification "from" the school was refused with "Ogiltigt värde." at Aktualiserad av: the form
+    names the route's basis and the two ways out, and keeps what was typed."""
+    web = web_as(context, settings, "soc-0180")
+    page = web.get("/arenden/nytt").text
+    sent = dict(re.findall(r'<input type="hidden" name="(csrf|form_key)" value="([^"]*)"', page))
+    typed = {"personnummer": "20090314-2388", "name": "Peter Exempel", "entry_route": "lul6",
+             "referring_agency": "skola", "referral_date": "2026-02-01", "summary": "Misstänkt för rån.",
+             "summary_category": "crime"}
+    refused = web.post("/arenden/nytt", data={**sent, **typed}, follow_redirects=False)
+    assert refused.status_code == 422, refused.text[:300]
+    said = re.search(r'<p class="error" id="f-referring_agency-error">(.*?)</p>', refused.text).group(1)
+    assert ("En LUL 6 § underrättelse kan inte komma från den aktören. Välj den aktör som skickade den, eller välj en"
+            " annan väg under Hur ärendet kom in.") in said
+    assert "Ogiltigt värde." not in refused.text
+    assert '<option value="skola" selected>' in refused.text and "Misstänkt för rån.</textarea>" in refused.text
