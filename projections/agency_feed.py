@@ -1,7 +1,7 @@
 """An agency's feed: its disclosure log as messages — what became visible to it, or stopped being visible.
 
 The stored disclosure log *is* the feed; this module only says what one message
-of it looks like (body and headers, schema ``deploy/feeds/disclosure-message.schema.json``),
+of it looks like (body and headers, schema ``services/data/feeds/disclosure-message.schema.json``),
 which feed a message belongs to, and gives each message a stable event id that
 consumers deduplicate by.
 
@@ -106,7 +106,7 @@ class FeedMessage:
         return replace(self, kind=None, category=None, basis=WITHHELD_BASIS, content=None)
 
     def to_json(self) -> dict[str, Any]:
-        """The message body (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
+        """The message body (JSON Schema: services/data/feeds/disclosure-message.schema.json)."""
         return {"schema": SCHEMA, "event_id": str(self.event_id), "feed": self.feed, "sequence": self.seq,
                 "case_id": str(self.case_id), "agency": self.agency, "fact_id": self.fact_id, "kind": self.kind,
                 "category": self.category, "change": self.change, "basis": self.basis, "at": _utc(self.at),

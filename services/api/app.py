@@ -24,7 +24,9 @@ Sigill's API for caseworkers, member agencies and auditors of *sociala insatsgru
 
 * **Sign in** with a bearer token (JWT: `sub`, `name`, `agency`, `municipality`, `roles`). An agency's integrating
   system signs in with the role `feed_reader`: it reads its own agency's feed (`/api/v1/feeds/{agency}`) in its
-  municipality, and is refused everything else.
+  municipality, and is refused everything else. Its messages' JSON Schema, each kind's `content` included, is served at
+  `/api/v1/feeds/disclosure-message.schema.json`, the Kafka topics' AsyncAPI document at `/api/v1/feeds/asyncapi.yaml`
+  (no sign-in needed for either).
 * **Versions**: every write answers with *your* version of the case (the number of its events you may see), and its
   `ETag` says which facts you saw (`"5-1f2e3d4c5b6a"`); send the ETag back as `If-Match` (or the number as
   `expected_version`) to get **409** if the case changed meanwhile.

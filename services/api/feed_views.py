@@ -14,6 +14,10 @@ from services.feeds import Cursor, encode_cursor
 Change = Literal["disclosed", "basis_changed", "ended", "erased"]
 BasisKind = Literal["origin", "owner", "law", "consent", "erasure", "withheld"]
 
+# Where every server serves the messages' JSON Schema (services/data/feeds, the schema's $id): the feeds' routes.
+SCHEMA_NAME = "/disclosure-message.schema.json"
+SCHEMA_PATH = "/api/v1/feeds" + SCHEMA_NAME
+
 EXAMPLE_ID = "7d4c1e0a-3b9f-8c2e-8a61-0f2d9e4b7c13"
 CASE_ID = "3f0b6a52-9c1d-4e7a-b2f8-5d6c0a1e9b47"
 # Consent ids are UUIDs in every message (the young person's consent and a guardian's here), as in the AsyncAPI's.
@@ -41,7 +45,7 @@ class FeedBasis(BaseModel):
 
 
 class FeedBody(BaseModel):
-    """The Kafka record's value, unchanged (JSON Schema: deploy/feeds/disclosure-message.schema.json)."""
+    """The Kafka record's value, unchanged (JSON Schema: GET /api/v1/feeds/disclosure-message.schema.json)."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
@@ -67,7 +71,8 @@ class FeedBody(BaseModel):
     at: datetime
     content: dict[str, Any] | None = Field(description="the fact as your agency may see it, on 'disclosed' while it"
                                                        " sees the fact as the message is read (else null); its fields"
-                                                       " per kind: the published JSON Schema's $defs content.<kind>")
+                                                       " per kind: the JSON Schema served at " + SCHEMA_PATH + ","
+                                                       " $defs content.<kind>")
     erased: bool = Field(description="the case has been erased: delete what you hold of it")
 
 

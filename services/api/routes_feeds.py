@@ -16,10 +16,11 @@ import re
 import signal
 import threading
 import time
+from importlib import resources
 from typing import Annotated, Any, AsyncIterator
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from anyio import CapacityLimiter, to_thread
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -151,6 +152,43 @@ def reader(request: Request, ctx: Context) -> FeedReader:
 
 def _no_store(headers: dict[str, str] | None = None) -> dict[str, str]:
     return {"Cache-Control": "no-store", **(headers or {})}
+
+
+# --- The documents a message is read by: the package's files, served as they are -------------------------------------
+# Public, as /api/v1/openapi.json is: they hold no case data, and an integration engineer reads them before it has a
+# token.  Side by side as in services/data/feeds, so the AsyncAPI document's ./disclosure-message.schema.json
+# resolves to the served schema.  Matched before /{agency}: no agency id has a dot.
+
+class SchemaDocument(Response):
+    media_type = "application/schema+json"
+
+
+class YamlDocument(Response):
+    media_type = "application/yaml"
+
+
+@functools.cache
+def packaged(name: str) -> bytes:
+    """One of services/data/feeds' files (package data: an installed server has them too), read once."""
+    return resources.files("services").joinpath("data/feeds", name).read_bytes()
+
+
+@router.get(fv.SCHEMA_NAME, response_class=SchemaDocument, responses={200: {
+    "description": "the JSON Schema (2020-12) of a feed message's body, its headers' under `$defs.headers` and each"
+                   " kind's content under `$defs.content.<kind>`: the Kafka records' and the HTTP feed's alike",
+    "content": {SchemaDocument.media_type: {"schema": {"type": "object"}}}}})
+def message_schema() -> SchemaDocument:
+    """The JSON Schema of a feed message (no sign-in needed): what each kind of fact's `content` holds."""
+    return SchemaDocument(packaged("disclosure-message.schema.json"))
+
+
+@router.get("/asyncapi.yaml", response_class=YamlDocument, responses={200: {
+    "description": "the AsyncAPI 3 document of the agencies' Kafka topics; its messages refer to the JSON Schema"
+                   f" beside it ({fv.SCHEMA_PATH})",
+    "content": {YamlDocument.media_type: {"schema": {"type": "object"}}}}})   # as parsed
+def asyncapi() -> YamlDocument:
+    """The AsyncAPI document of the agencies' Kafka topics (no sign-in needed)."""
+    return YamlDocument(packaged("asyncapi.yaml"))
 
 
 @router.get("/{agency}", response_model=fv.FeedPageOut, responses=FEED_ERRORS,

@@ -246,7 +246,7 @@ def test_the_message_body_is_json_with_the_documented_fields(app, runner):
     assert message.key() == str(message.case_id).encode()
 
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "deploy" / "feeds"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "services" / "data" / "feeds"
 
 
 def schema_validators():

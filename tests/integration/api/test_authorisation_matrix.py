@@ -73,6 +73,8 @@ STATUS = {
 }
 for _statuses in STATUS.values():
     _statuses["system"] = 403   # a feed_reader alone reads its agency's feed (``feed_status``), and nothing else
+# The feed messages' JSON Schema and AsyncAPI document: anyone's, as the OpenAPI document (they hold no case data).
+STATUS["public"] = dict(lead=200, member=200, outsider=200, auditor=200, administrator=200, nobody=200, system=200)
 
 
 def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[tuple[str, str, str, dict | None]]:
@@ -116,6 +118,8 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("group_work", "POST", f"{c}/meetings", {**stale, "held_on": "2026-02-03"}),
         ("group_work", "POST", f"{c}/contributions", {**stale, "category": "school", "text": "x"}),
         ("group_work", "POST", f"{c}/follow-ups", {**stale, "row_id": row_id, "status": "ongoing", "note": "x"}),
+        ("public", "GET", "/api/v1/feeds/disclosure-message.schema.json", None),
+        ("public", "GET", "/api/v1/feeds/asyncapi.yaml", None),
         *(("feed", "GET", f"/api/v1/feeds/{agency}{tail}{query}", None)
           for agency in FEED_AGENCIES for tail in ("", "/stream") for query in ("", "?municipality=0180")),
     ]
@@ -221,7 +225,7 @@ def test_every_endpoint_answers_every_user_as_the_table_says_and_reveals_nothing
     case_id, consents, number, row_id = a_busy_case(client, users, tick, app)
     if STATES[state]:
         STATES[state](client, users, tick, case_id, consents)
-    failures = []
+    failures, public = [], {}
     for user in USERS:
         kind = "outsider" if (state == "school left the group" and user.name == "skolan") else user.kind
         headers = signed_in_as(users, user)
@@ -237,6 +241,10 @@ def test_every_endpoint_answers_every_user_as_the_table_says_and_reveals_nothing
                 continue
             if endpoint_kind in ("audit", "feed") and kind == "auditor":
                 continue  # auditors read everything
+            if endpoint_kind == "public":   # names every kind and category: one answer to anyone, whatever the cases
+                if public.setdefault(path, response.content) != response.content:
+                    failures.append(f"{where}: answers differently from the first user asked")
+                continue
             hidden = feed_secrets(app, UUID(case_id), user.agency) if endpoint_kind == "feed" else secrets
             leaked = [s for s in hidden if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", response.text)]
             if leaked:
@@ -254,7 +262,7 @@ def test_the_table_covers_every_route_of_the_api(client):
     routes = {(m, r.path) for r in client.app.routes for m in getattr(r, "methods", ()) if r.path.startswith("/api/")}
     covered = {(m, p.split("?")[0]) for _, m, p, _ in endpoints("{case_id}", "{case_number}", "{consent_id}", "x")}
     normalised = {(m, p.replace("/polis/", "/{agency}/")) for m, p in covered}
-    normalised = {(m, re.sub(r"^/api/v1/feeds/[a-z]+", "/api/v1/feeds/{agency}", p)) for m, p in normalised}
+    normalised = {(m, re.sub(r"^/api/v1/feeds/[a-z]+(?=/|$)", "/api/v1/feeds/{agency}", p)) for m, p in normalised}
     meta = {("GET", "/api/v1/health"), ("HEAD", "/api/v1/health"), ("GET", "/api/v1/ready"),
             ("HEAD", "/api/v1/ready"), ("GET", "/api/v1/me"), ("GET", "/api/v1/catalogue"),
             ("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json")}

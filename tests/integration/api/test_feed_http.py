@@ -15,8 +15,8 @@ from services.feeds import Cursor, decode_cursor, encode_cursor
 from tests.integration.api.flows import REFERRAL, ok, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "deploy" / "feeds" / "disclosure-message.schema.json")
-                    .read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "services" / "data" / "feeds"
+                     / "disclosure-message.schema.json").read_text())
 
 
 def store(client):

@@ -15,6 +15,9 @@ EXAMPLES = 25
 # 422 by design, not a flaw.  Every other check runs: no 5xx, documented statuses, bodies and headers that
 # match the document, malformed input refused.
 NOT_OURS = [checks.positive_data_acceptance]
+# No sign-in: the probes, and the feed messages' JSON Schema and AsyncAPI document (no case data in them).
+PUBLIC = ("/api/v1/health", "/api/v1/ready", "/api/v1/feeds/disclosure-message.schema.json",
+          "/api/v1/feeds/asyncapi.yaml")
 
 
 def test_no_server_error_and_every_answer_fits_the_schema(context, users):
@@ -77,10 +80,10 @@ def test_the_document_names_the_sign_in_and_the_purpose_header_where_they_are_ta
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             signed_in = operation.get("security") == [{"HTTPBearer": []}]
-            assert signed_in == (path not in ("/api/v1/health", "/api/v1/ready")), (method, path)
+            assert signed_in == (path not in PUBLIC), (method, path)
             headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
             purposes = [p for p in headers if p["name"] == "sigill-purpose"]
-            reads_content = method == "get" and ("{case_id}" in path or path.startswith("/api/v1/feeds/")
+            reads_content = method == "get" and ("{case_id}" in path or path.startswith("/api/v1/feeds/{agency}")
                                                  or path == "/api/v1/audit/access-log"   # who read, and why
                                                  or path in ("/api/v1/cases", "/api/v1/retention/due"))   # each case listed
             assert len(purposes) == int(reads_content), (method, path)
@@ -99,7 +102,7 @@ def test_every_error_the_document_names_has_the_one_error_shape_and_every_logged
                     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
                     if schema.get("$ref") != "#/components/schemas/ErrorBody":
                         wrong.append(f"{method.upper()} {path} {status}")
-            if method == "get" and path.startswith(("/api/v1/audit/cases", "/api/v1/feeds/")) \
+            if method == "get" and path.startswith(("/api/v1/audit/cases", "/api/v1/feeds/{agency}")) \
                     and "503" not in op["responses"]:
                 no_503.append(f"{method.upper()} {path}")
     assert not wrong, wrong
