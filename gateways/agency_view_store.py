@@ -271,7 +271,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                              " DO UPDATE SET building_to = greatest(view_rules.building_to, excluded.building_to)")
                          .format(s=self._s), (building_to or None,))
         if renew_ids:
-            self._secret = self._fact_ids = None   # read afresh: this process's copies are of the old secret
+            self._secret = self._generation = self._fact_ids = None   # read afresh: this process's are of the old
         return kept
 
     def _copy_log(self, curs: Any, log: list[list]) -> None:

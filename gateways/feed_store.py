@@ -29,6 +29,7 @@ from services.ports import FeedsRebuilding, KeyStore
 
 _RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
 _RANDOM_EPOCH = "left(md5(gen_random_uuid()::text), 8)"
+_RANDOM_GENERATION = "left(md5(gen_random_uuid()::text), 12)"   # random, never derived from the secret
 FEED_TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS seq bigint",
@@ -43,6 +44,13 @@ FEED_TABLES = [
     # numbering (new at every rebuild: a cursor or a publication position of an older one starts again).
     "CREATE TABLE IF NOT EXISTS {s}.feed_state (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " secret bytea NOT NULL, epoch text NOT NULL)",
+    # The public name of the secret's generation (since 2026-12-05): every page, cursor and Kafka record says it, so
+    # a client can tell that the ids were renewed (a restore) from a plain rebuild, which keeps them.  Made anew
+    # exactly when the secret is (RENEW_SECRET).  A default, not a value inserted: an installation of before gets one
+    # here, and a process of the version before that makes the row still can.  ``ids_renewed``: the ids were renewed
+    # since generations were recorded, so a cursor that names none (issued before) is of older ids.
+    f"ALTER TABLE {{s}}.feed_state ADD COLUMN IF NOT EXISTS id_generation text NOT NULL DEFAULT {_RANDOM_GENERATION}",
+    "ALTER TABLE {s}.feed_state ADD COLUMN IF NOT EXISTS ids_renewed boolean NOT NULL DEFAULT false",
     f"INSERT INTO {{s}}.feed_state (secret, epoch) VALUES ({_RANDOM_BYTES}, {_RANDOM_EPOCH}) ON CONFLICT DO NOTHING",
 ]
 # A page of a feed — only what a message needs — and, in the same round trip, whether a build of the views from the
@@ -55,7 +63,8 @@ FEED_ROWS = (
 RENEW_EPOCH = f"UPDATE {{s}}.feed_state SET epoch = {_RANDOM_EPOCH}"
 # After a database restored from an older backup: the next events take the lost ones' positions and versions, so
 # under the kept secret their messages would carry the lost messages' event ids and public fact ids.
-RENEW_SECRET = f"UPDATE {{s}}.feed_state SET secret = {_RANDOM_BYTES}"
+RENEW_SECRET = (f"UPDATE {{s}}.feed_state SET secret = {_RANDOM_BYTES}, id_generation = {_RANDOM_GENERATION},"
+                " ids_renewed = true")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
@@ -118,6 +127,7 @@ class FeedQueries:
     withheld_by_calendar: Callable[[set[tuple[UUID, str]], datetime], set[tuple[UUID, str]]]
     lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
     _secret: bytes | None = None
+    _generation: tuple[str, bool] | None = None   # read with the secret: the name of the ids it keys
     _fact_ids: PublicFactIds | None = None
 
     # -- setting up ------------------------------------------------------------------
@@ -141,9 +151,22 @@ class FeedQueries:
 
     def feed_secret(self) -> bytes:
         """The installation's key for feed event ids (made with the tables, kept by a rebuild)."""
-        if self._secret is None:
-            self._secret = bytes(self._rows(SQL("SELECT secret FROM {}.feed_state").format(self._s), ())[0]["secret"])
-        return self._secret
+        return self._feed_keys()[0]
+
+    def id_generation(self) -> str:
+        """The public name of the ids' generation: what every page, cursor and Kafka record says the ids are of.
+        Read with the secret and kept with it, so it always names the ids this process makes."""
+        return self._feed_keys()[1][0]
+
+    def ids_renewed(self) -> bool:
+        """Whether the ids were renewed (``--after-restore``) since generations were recorded (2026-12-05)."""
+        return self._feed_keys()[1][1]
+
+    def _feed_keys(self) -> tuple[bytes, tuple[str, bool]]:
+        if self._secret is None or self._generation is None:
+            row = self._rows(SQL("SELECT secret, id_generation, ids_renewed FROM {}.feed_state").format(self._s), ())[0]
+            self._secret, self._generation = bytes(row["secret"]), (row["id_generation"], row["ids_renewed"])
+        return self._secret, self._generation
 
     def fact_ids(self) -> PublicFactIds:
         """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
@@ -231,7 +254,8 @@ class FeedQueries:
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
                 fact_id=self._public_name(case_id, r["fact_id"], r["change"]), kind=r["kind"],
                 category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
-                content=content, erased=key is None or r["change"] == "erased")  # another process may cache the key
+                content=content, erased=key is None or r["change"] == "erased",  # another process may cache the key
+                id_generation=self.id_generation())
             seen = r["change"] == "erased" or (key is not None and sealed is not None)
             messages.append(message if seen else message.withheld())
         return messages
@@ -272,7 +296,7 @@ class FeedQueries:
                     change=change, basis=json.loads(row[6][1:]), at=row[7],
                     content=shown_content(row[3], json.loads(plain), lead=agency == self._lead())
                     if plain is not None and seen else None,
-                    erased=change == "erased" or case_id in log.keyless)
+                    erased=change == "erased" or case_id in log.keyless, id_generation=self.id_generation())
                 messages.append(message if seen else message.withheld())
         return messages
 

@@ -94,6 +94,7 @@ class FeedMessage:
     at: datetime
     content: dict[str, Any] | None   # the fact as the agency sees it, on "disclosed"; None otherwise
     erased: bool = False             # the case's key is destroyed: its content can never be read again
+    id_generation: str = ""          # the generation of its event and fact ids (renewed after a restore), a header
 
     @property
     def type(self) -> str:
@@ -116,12 +117,14 @@ class FeedMessage:
         return json.dumps(self.to_json(), default=_json, ensure_ascii=False, separators=(",", ":")).encode()
 
     def headers(self) -> list[tuple[str, bytes]]:
-        """Kafka headers: enough to route and deduplicate without parsing the body."""
+        """Kafka headers: enough to route and deduplicate without parsing the body, and the generation of the ids
+        (a random token, no personal data), which a renewal after a restore changes."""
         basis_ids = self.basis.get("consent_ids") or ([self.basis["legal_basis"]] if self.basis.get("legal_basis")
                                                       else [])
         return [("event_id", str(self.event_id).encode()), ("type", self.type.encode()),
                 ("schema_version", SCHEMA_VERSION.encode()), ("change", self.change.encode()),
-                ("basis_kind", str(self.basis.get("kind")).encode()), ("basis_ids", ",".join(basis_ids).encode())]
+                ("basis_kind", str(self.basis.get("kind")).encode()), ("basis_ids", ",".join(basis_ids).encode()),
+                *([("id_generation", self.id_generation.encode())] if self.id_generation else [])]
 
     def key(self) -> bytes:
         """The Kafka key: the case id (a random UUID, no personal data) keeps each case in order."""

@@ -22,11 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Protocol
 
 from domain.catalogue import ID_SHAPED, Catalogue
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from projections.agency_feed import FeedMessage, agency_of, feed_of
 from services.access_entry import AccessEntry
 from services.access_log import AccessLog
@@ -36,13 +36,20 @@ from services.ports import FeedsRebuilding
 from services.principals import Principal, Role
 
 MAX_LIMIT = 1000
-CURSOR_PREFIX = b"sigill-feed:2:"
+CURSOR_PREFIX = b"sigill-feed:3:"   # since 2026-12-05 a cursor names the generation of the ids it was read in
 OLD_CURSOR = re.compile(rb"sigill-feed:[0-9]{1,18}")  # a disclosure-log id: issued before feeds were numbered
-CURSOR = re.compile(rb"sigill-feed:2:([0-9a-f]{8}):([a-z0-9_-]{1,50}(?:\.[A-Za-z0-9]{1,10})?):([0-9]{1,18})")
+_FEED_AND_SEQ = rb"([a-z0-9_-]{1,50}(?:\.[A-Za-z0-9]{1,10})?):([0-9]{1,18})"
+CURSOR = re.compile(rb"sigill-feed:3:([0-9a-f]{12}):([0-9a-f]{8}):" + _FEED_AND_SEQ)
+CURSOR_2_PREFIX = b"sigill-feed:2:"   # issued before, and still read: it names no generation
+CURSOR_2 = re.compile(rb"sigill-feed:2:([0-9a-f]{8}):" + _FEED_AND_SEQ)
 # What the access log keeps as the purpose of a system's feed read that sent no Sigill-Purpose header: the young
 # person's extract then says what the read was, and that no purpose was stated, instead of an empty column.
 SYSTEM_PURPOSE = "systemintegration: flödesläsning (inget syfte angivet)"
 START_AGAIN = "omit it (and Last-Event-ID) to start again from the beginning, and deduplicate by event_id"
+IDS_RENEWED = ("this feed's ids were renewed after the database was restored from an older backup: every event_id and"
+               " fact_id is new, and no ended or erased will ever name the old ones. Drop everything you hold from"
+               " this feed — its facts and the event ids you handled — and read it again from the start: omit"
+               " ?after= (and Last-Event-ID)")
 
 
 class NoSuchFeed(CaseNotFound):
@@ -61,20 +68,34 @@ class MunicipalityNeeded(InvalidInput):
     code = "municipality_needed"
 
 
+class IdsRenewed(DomainError):
+    """A cursor read in an older generation of the ids (410 Gone): going on from it would keep facts under ids that
+    no later message names — not even the ``ended`` a consent's withdrawal sends."""
+
+    code = "ids_renewed"
+
+    def __init__(self, field: str | None = None) -> None:
+        super().__init__(IDS_RENEWED, field=field)
+
+
 class FeedStore(Protocol):
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
     def feed_epoch(self) -> str: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def feeds_building(self) -> bool: ...
+    def id_generation(self) -> str: ...
+    def ids_renewed(self) -> bool: ...
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """A place in one feed: after its message number ``seq``, in the numbering of ``epoch`` (see the store)."""
+    """A place in one feed: after its message number ``seq``, in the numbering of ``epoch`` (see the store), read
+    in the ids' generation ``ids`` ("" in a cursor issued before generations were recorded, 2026-12-05)."""
 
     epoch: str   # "" before the first page: any epoch starts at the beginning
     feed: str
     seq: int
+    ids: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,12 +105,14 @@ class FeedPage:
     more: bool     # more is waiting: ask again at once
 
     def cursor_of(self, message: FeedMessage) -> Cursor:
-        return Cursor(self.next.epoch, message.feed, message.seq)
+        return Cursor(self.next.epoch, message.feed, message.seq, self.next.ids)
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    """Opaque to clients: they send back what they were given, and never build one."""
-    raw = CURSOR_PREFIX + f"{cursor.epoch}:{cursor.feed}:{cursor.seq}".encode()
+    """Opaque to clients: they send back what they were given, and never build one.  (Without ``ids``: the form
+    issued before 2026-12-05, which tests still make.)"""
+    prefix = CURSOR_PREFIX + f"{cursor.ids}:".encode() if cursor.ids else CURSOR_2_PREFIX
+    raw = prefix + f"{cursor.epoch}:{cursor.feed}:{cursor.seq}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -104,10 +127,13 @@ def decode_cursor(cursor: str | None, field: str = "after") -> Cursor | None:
     if OLD_CURSOR.fullmatch(raw):
         raise OutdatedCursor("a cursor from before each feed was numbered on its own, which this server no longer"
                              " reads: " + START_AGAIN, field=field)
-    found = CURSOR.fullmatch(raw)
-    if found is None or base64.urlsafe_b64encode(raw).decode().rstrip("=") != cursor:
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != cursor:
         raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field)
-    return Cursor(found[1].decode(), found[2].decode(), int(found[3]))
+    if found := CURSOR.fullmatch(raw):
+        return Cursor(found[2].decode(), found[3].decode(), int(found[4]), found[1].decode())
+    if found := CURSOR_2.fullmatch(raw):
+        return Cursor(found[1].decode(), found[2].decode(), int(found[3]))
+    raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field)
 
 
 class FeedReader:
@@ -159,22 +185,40 @@ class FeedReader:
 
     def start(self, p: Principal, agency: str, cursor: str | None, field: str = "after",
               municipality: str | None = None) -> Cursor:
-        """Where ``p``'s reading starts: access checked, the cursor decoded and held to the feed it came from."""
+        """Where ``p``'s reading starts: access checked, the cursor decoded and held to the feed it came from and to
+        the ids' generation (``IdsRenewed``); what it returns names the generation the reading goes on in."""
         feed = self.check(p, agency, municipality)
         found = decode_cursor(cursor, field)
+        ids = self.store.id_generation()
         if found is None:
-            return Cursor("", feed, 0)
-        if found.feed != feed:
-            if agency_of(found.feed) == (agency_of(feed)[0], None):
-                return Cursor("", feed, 0)  # from before every feed was a municipality's (rules 3): start again
+            return Cursor("", feed, 0, ids)
+        # From before every feed was a municipality's (rules 3): it starts again, as any cursor of an older epoch.
+        renamed = found.feed != feed and agency_of(found.feed) == (agency_of(feed)[0], None)
+        if found.feed != feed and not renamed:
             # Said back only when it names a feed of the catalogue: a made-up cursor's text is the client's, and may
             # hold a personnummer.
             other, place = agency_of(found.feed)
             said = f" ({found.feed})," if other in self.catalogue.agencies and place in self.catalogue.municipalities \
                 else ","
             raise MalformedCursor(f"this cursor is another feed's{said} not {feed}'s: " + START_AGAIN, field=field)
+        self._check_ids(found, ids, field)
+        if renamed:
+            return Cursor("", feed, 0, ids)
         self._check_not_ahead(found, field)
-        return found
+        return replace(found, ids=ids)
+
+    def _check_ids(self, cursor: Cursor, ids: str, field: str) -> None:
+        """A cursor read under ids since renewed (``sigill views rebuild --after-restore``) is 410, not a quiet
+        start from the beginning as after a plain rebuild: the client must drop what it holds under the old ids.
+        A cursor issued before generations were recorded names none: it is of older ids if they were renewed since
+        — unless it is of the current epoch, which a renewal always leaves (issued by a process of the version
+        before, after the renewal)."""
+        if cursor.ids:
+            renewed = cursor.ids != ids
+        else:
+            renewed = self.store.ids_renewed() and cursor.epoch != self.store.feed_epoch()
+        if renewed:
+            raise IdsRenewed(field)
 
     def _check_not_ahead(self, cursor: Cursor, field: str) -> None:
         """A cursor past the feed's end — made up, or kept from before the database was restored from an older
@@ -194,7 +238,8 @@ class FeedReader:
         """Up to ``limit`` messages after ``at``, in order, each case's read logged first.
 
         A cursor of an older epoch (the views were rebuilt since) starts again from the beginning: the rebuilt
-        feed may differ, and messages sent again keep their event ids.  ``wait=False`` (a live stream's poll)
+        feed may differ, and messages sent again keep their event ids — unless the ids were renewed since ``at``
+        was read (``IdsRenewed``).  ``wait=False`` (a live stream's poll)
         catches the views up only if nobody else is doing it already."""
         agency, municipality = agency_of(at.feed)
         self.check(p, agency, municipality)
@@ -202,11 +247,14 @@ class FeedReader:
         self.check_built()   # before catching up: a poll during a rebuild would replay the history to be refused
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
         epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
+        ids = self.store.id_generation()
+        if at.ids and at.ids != ids:  # renewed since the reading started (a stream open across it): as a cursor's
+            raise IdsRenewed()
         after = at.seq if at.epoch == epoch else 0
         rows = self.store.feed(at.feed, after, limit + 1, now=self._now())
         messages, more = rows[:limit], len(rows) > limit
         self._log(p, agency, messages, purpose)
-        return FeedPage(messages, Cursor(epoch, at.feed, messages[-1].seq if messages else after), more)
+        return FeedPage(messages, Cursor(epoch, at.feed, messages[-1].seq if messages else after, ids), more)
 
     def _log(self, p: Principal, agency: str, messages: list[FeedMessage], purpose: str) -> None:
         purpose = purpose or (SYSTEM_PURPOSE if p.has(Role.FEED_READER) else "")

@@ -21,13 +21,15 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.api.error_places import located
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange, PossibleDuplicate
+from services.feeds import IdsRenewed
 
 
 REBUILDING = ("the agency views are being rebuilt from the first event; the feeds are back once they have caught up"
               " (try again in a minute; a cursor of before the rebuild then starts again from the beginning, and"
-              " event ids stay)")
+              " event ids stay — unless they were renewed after a restore: then 410 ids_renewed)")
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (PossibleDuplicate, 409),
-          (Forbidden, 403), (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
+          (Forbidden, 403), (IdsRenewed, 410),   # a feed cursor of ids renewed since: drop what it read, start over
+          (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
 # A validation error's answer lists this many of its problems, and counts the rest: one of 600,000 unknown keys
 # listed each, a 55 MB answer built over seconds of the event loop.
 PROBLEMS_LISTED = 20

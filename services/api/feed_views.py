@@ -30,9 +30,14 @@ EXAMPLE_BODY = {"schema": "sigill.disclosure/4", "event_id": EXAMPLE_ID, "feed":
                 "at": "2026-02-03T10:15:00+01:00",
                 "content": {"contribution_id": "9b2e4c1a-7d3f-4e8a-b6c5-1f0a2d3e4b5c", "agency": "polis",
                             "category": "school", "text": "Närvaro vecka 6: 80 %."}, "erased": False}
+EXAMPLE_GENERATION = "3f9a0c12b7e4"
 EXAMPLE_HEADERS = {"event_id": EXAMPLE_ID, "type": "contribution/disclosed", "schema_version": "4",
-                   "change": "disclosed", "basis_kind": "consent", "basis_ids": ",".join(CONSENT_IDS)}
-EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47))
+                   "change": "disclosed", "basis_kind": "consent", "basis_ids": ",".join(CONSENT_IDS),
+                   "id_generation": EXAMPLE_GENERATION}
+EXAMPLE_CURSOR = encode_cursor(Cursor("5e0c2a91", "skola.0180", 47, EXAMPLE_GENERATION))
+GENERATION = ("the generation of this feed's event_id and fact_id values: the same until the database is restored"
+              " from an older backup, when every id is renewed (it then differs: drop everything held from the feed"
+              " and read it again from the start); a plain rebuild keeps it")
 
 
 class FeedBasis(BaseModel):
@@ -88,6 +93,9 @@ class FeedHeaders(BaseModel):
     change: Change
     basis_kind: BasisKind
     basis_ids: str = Field(description="comma-separated consent ids, or the legal basis; empty otherwise")
+    # Not required: a Kafka record published before 2026-12-05 has none (the generation it would name is the first).
+    id_generation: str = Field(default=None, pattern=r"^[0-9a-f]{12}$", description=GENERATION,  # type: ignore
+                               json_schema_extra=lambda schema: schema.pop("default", None))
 
 
 class FeedItem(BaseModel):
@@ -102,13 +110,16 @@ class FeedItem(BaseModel):
 class FeedPageOut(BaseModel):
     agency: str
     feed: str = Field(description="the feed read: <agency>.<municipality>, the agency's in one municipality")
+    id_generation: str = Field(pattern=r"^[0-9a-f]{12}$", description=GENERATION + "; every item's header"
+                                                                                " id_generation and cursor name it too")
     messages: list[FeedItem]
     next: str = Field(description="opaque cursor to send as ?after= next time (also when no message came)")
     more: bool = Field(description="more messages are waiting: ask again at once")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "agency": "skola", "feed": "skola.0180", "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS,
-                                         "body": EXAMPLE_BODY}], "next": EXAMPLE_CURSOR, "more": False}]})
+        "agency": "skola", "feed": "skola.0180", "id_generation": EXAMPLE_GENERATION,
+        "messages": [{"cursor": EXAMPLE_CURSOR, "headers": EXAMPLE_HEADERS, "body": EXAMPLE_BODY}],
+        "next": EXAMPLE_CURSOR, "more": False}]})
 
 
 def item(message: FeedMessage, cursor: Cursor) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from services.api.errors import REBUILDING, ErrorBody, error_body
 from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
-from services.feeds import MAX_LIMIT, START_AGAIN, Cursor, FeedPage, FeedReader, encode_cursor
+from services.feeds import IDS_RENEWED, MAX_LIMIT, START_AGAIN, Cursor, FeedPage, FeedReader, IdsRenewed, encode_cursor
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, Principal
 
@@ -114,6 +114,10 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
                                   " longer reads: " + START_AGAIN, "query.after"),
               ("municipality_needed", "skola's feed is one per municipality: add ?municipality=CODE",
                "query.municipality"))}}},
+    410: {"description": "a cursor read under ids renewed since (`ids_renewed`: the database was restored from an"
+                         " older backup, and every event_id and fact_id is new): drop everything held from this feed"
+                         " and read it again from the start, without a cursor", "model": ErrorBody,
+          "content": {"application/json": {"example": error_body("ids_renewed", IDS_RENEWED, "query.after")}}},
     # Every page read is written to the access log first; no feed is read while the views are rebuilt.
     503: {"description": "the agency views are being rebuilt from the first event (`feeds_rebuilding`: Retry-After"
                          " 30, the feeds are back once they have caught up), or the database or the access log"
@@ -125,7 +129,8 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
               ("access_log_unavailable", "the access log cannot be written; the read was refused", None),
               ("database_unavailable", "the database cannot be reached; try again", None))}}},
 }
-SSE_EXAMPLE = (f": sigill feed skola.0180\nretry: 2000\n\nid: {fv.EXAMPLE_CURSOR}\ndata: "
+SSE_EXAMPLE = (f": sigill feed skola.0180\nretry: 2000\n: id_generation {fv.EXAMPLE_GENERATION}\n\n"
+               f"id: {fv.EXAMPLE_CURSOR}\ndata: "
                + json.dumps({"cursor": fv.EXAMPLE_CURSOR, "headers": fv.EXAMPLE_HEADERS, "body": fv.EXAMPLE_BODY},
                             ensure_ascii=False) + "\n\n: keep-alive\n\n")
 
@@ -201,14 +206,15 @@ def feed_page(request: Request, reading: Reader, agency: AgencyPath,
     ctx, user, purpose = reading
     feeds = reader(request, ctx)
     page = feeds.page(user, feeds.start(user, agency, after, "after", municipality), limit, purpose)
-    body = {"agency": agency, "feed": page.next.feed,
+    body = {"agency": agency, "feed": page.next.feed, "id_generation": page.next.ids,
             "messages": [fv.item(m, page.cursor_of(m)) for m in page.messages], "next": encode_cursor(page.next),
             "more": page.more}
     return JSONResponse(body, headers=_no_store())
 
 
 @router.get("/{agency}/stream", response_class=EventStream, responses={**documented_as_json(FEED_ERRORS), 200: {
-    "description": "Server-Sent Events: one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
+    "description": "Server-Sent Events: first a comment `: id_generation <generation>` (as a page's"
+                   " `id_generation`), then one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
                    " and a `: keep-alive` comment while idle",
     "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
 async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
@@ -238,13 +244,16 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     heartbeat = getattr(state, "heartbeat_seconds", HEARTBEAT_SECONDS)
     poll = getattr(state, "poll_seconds", POLL_SECONDS)
     start = last_sent = time.monotonic()
-    yield f": sigill feed {position.feed}\nretry: 2000\n\n"
+    yield f": sigill feed {position.feed}\nretry: 2000\n: id_generation {position.ids}\n\n"
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
             page = await to_thread.run_sync(feeds.page, user, position, MAX_LIMIT, purpose, False,
                                             limiter=_stream_limiter(state))
         except FeedsRebuilding:   # the client's reconnection is answered 503 until the views have caught up
             yield ": the agency views are being rebuilt; reconnect with Last-Event-ID in a minute\n\n"
+            return
+        except IdsRenewed:   # its reconnection with Last-Event-ID is answered 410, which says what to do
+            yield ": this feed's ids were renewed (a restore): drop what you hold of it; reconnect without a cursor\n\n"
             return
         except Exception as error:  # noqa: BLE001 - the status is sent: end with a line, the client resumes
             log.error("feed stream ended: %s", type(error).__qualname__)

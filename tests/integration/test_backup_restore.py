@@ -402,10 +402,16 @@ def test_an_older_backup_loses_what_came_after_it_the_exported_checkpoints_tell_
         runner3.store.record_erasures()   # the follower's calendar round: the erased case's message, numbered anew
         app3.record_contribution(school_case, by=POLICE, category="school", text="Skolk vecka 2, rättad.")
         with served(app3, settings, procedure) as client:
-            items, renumbered = read_feed(client, school, "skola", after=cursor)
-    # The school's cursor is of the old numbering: its feed starts again at 1, in a new epoch the next cursor carries.
+            # The school's cursor is of the old ids: refused, saying to drop what it holds and read from the start —
+            # a plain rebuild's quiet start again would leave it holding facts under ids nothing will name again.
+            refused = client.get("/api/v1/feeds/skola", headers=school, params={"after": cursor})
+            assert refused.status_code == 410 and refused.json()["error"]["code"] == "ids_renewed"
+            items, renumbered = read_feed(client, school, "skola")
+    # Its feed starts again at 1, in a new epoch and a new generation of ids, which the next cursor carries.
     assert items[0]["body"]["sequence"] == 1 <= consumer.last_sequence
     assert decode_cursor(renumbered).epoch != decode_cursor(cursor).epoch
+    assert decode_cursor(renumbered).ids != decode_cursor(cursor).ids
+    assert {i["headers"]["id_generation"] for i in items} == {decode_cursor(renumbered).ids}
     assert [i["body"]["sequence"] for i in items] == list(range(1, len(items) + 1))
     # Nothing of the erased case is disclosed in the new numbering: only that it is erased.
     of_erased = [i["body"] for i in items if i["body"]["case_id"] == str(erased_later)]
@@ -419,8 +425,8 @@ def test_an_older_backup_loses_what_came_after_it_the_exported_checkpoints_tell_
     lost_body = next(body for body in received.values() if text_of(body) == "Skolk vecka 2.")
     assert corrected["event_id"] != lost_body["event_id"] and corrected["fact_id"] != lost_body["fact_id"]
     assert not {i["body"]["event_id"] for i in items if i["body"]["change"] != "erased"} & consumer.handled
-    # So a consumer that replaces what it holds when its feed starts again at 1 — what every rebuild asks of it —
-    # holds what the school may see now, though it keeps the event ids it handled.
+    # So a consumer that drops what it holds, as the 410 says, holds what the school may see now — even one that
+    # keeps the event ids it handled.
     consumer.held.clear()
     consumer.take(items)
     assert "Skolk vecka 2, rättad." in consumer.texts() and "Skolk vecka 2." not in consumer.texts()

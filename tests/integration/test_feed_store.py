@@ -591,3 +591,27 @@ def test_what_social_services_is_shown_of_a_members_fact_under_its_consent_is_on
     runner.rebuild()
     runner.catch_up()
     assert ({a: stored_view(runner, case_id, a) for a in AGENCIES}, stored_log(runner, case_id)) == before
+
+
+def test_an_installation_of_before_gets_an_id_generation_of_its_own_when_the_ddl_runs(app, runner, settings, postgres):
+    """The generation (2026-12-05) is random, not derived from the secret, which an installation keeps; renewed
+    exactly with it."""
+    runner.catch_up()
+    secret = runner.store.feed_secret()
+    with psycopg.connect(postgres.conninfo()) as conn:   # as the version before left the table
+        conn.execute("ALTER TABLE feed_state DROP COLUMN id_generation, DROP COLUMN ids_renewed")
+        conn.execute("DELETE FROM sigill_schema_stamps WHERE creator LIKE 'views:%'")
+    upgraded = build_view_runner(app, settings, postgres)   # a start of this version runs the views' DDL
+    try:
+        generation = upgraded.store.id_generation()
+        assert len(generation) == 12 and int(generation, 16) >= 0 and generation not in secret.hex()
+        assert upgraded.store.feed_secret() == secret and not upgraded.store.ids_renewed()
+        upgraded.rebuild()
+        upgraded.store._secret = upgraded.store._generation = None   # read afresh
+        assert (upgraded.store.feed_secret(), upgraded.store.id_generation()) == (secret, generation)
+        upgraded.rebuild(renew_ids=True)
+        assert upgraded.store.feed_secret() != secret and upgraded.store.id_generation() != generation
+        assert upgraded.store.ids_renewed()
+    finally:
+        upgraded.close()
+        upgraded.store.close()

@@ -97,6 +97,31 @@ def test_each_agencys_topic_carries_exactly_its_disclosure_log(app, runner, publ
     assert publisher.publish_pending() == 0  # the position is kept: nothing is sent twice
 
 
+def test_every_record_names_the_ids_generation_and_a_renewal_of_the_ids_changes_it(app, runner, publisher):
+    """A header, not the body (schema 4 unchanged): a consumer tells a renewal of every id after a restore (drop what
+    it holds, take the feed again) from a plain rebuild, which sends every message again with the same ids."""
+    realistic_case(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    count = len(runner.store.disclosure_log(agency="skola"))
+    topic = publisher.topic("skola", STOCKHOLM)
+    first = read_topic(publisher.sink.where, topic, expect=count)
+    generation = header(first[0], "id_generation")
+    assert len(generation) == 12 and {header(r, "id_generation") for r in first} == {generation}
+    runner.rebuild()   # a plain rebuild: every message again, the same ids and generation
+    publisher.publish_pending()
+    rebuilt = read_topic(publisher.sink.where, topic, expect=2 * count)
+    assert len(rebuilt) == 2 * count and {header(r, "id_generation") for r in rebuilt} == {generation}
+    runner.rebuild(renew_ids=True)   # after a restore: every id new, and so the generation
+    publisher.publish_pending()
+    renewed_count = len(runner.store.disclosure_log(agency="skola"))
+    every = read_topic(publisher.sink.where, topic, expect=2 * count + renewed_count)
+    renewed = [r for r in every if header(r, "id_generation") != generation]
+    assert len(renewed) == renewed_count and {header(r, "id_generation") for r in renewed} == {
+        runner.store.id_generation()}
+    assert not {header(r, "event_id") for r in renewed} & {header(r, "event_id") for r in first}
+
+
 def test_the_police_topic_never_carries_what_consent_withholds_from_the_police(app, runner, publisher):
     case_id = realistic_case(app)
     app.record_contribution(case_id, by=SCHOOL, category="health", text="Samtal med BUP-kurator.")

@@ -287,6 +287,60 @@ def test_after_a_rebuild_a_cursor_of_the_old_numbering_starts_again_from_the_beg
     assert [i["body"] for i in again] == [i["body"] for i in before]  # the same numbers and event ids
 
 
+def test_a_plain_rebuild_keeps_the_id_generation_so_an_old_cursor_starts_again_quietly(client, users, tick):
+    """A rebuild numbers anew with the same ids: the page's generation is the same, and the old cursor is a 200."""
+    busy(client, users, tick)
+    before, last = everything(client, users.school, "skola")
+    generation = ok(client.get("/api/v1/feeds/skola", headers=users.school))["id_generation"]
+    assert decode_cursor(last).ids == generation and {i["headers"]["id_generation"] for i in before} == {generation}
+    client.app.state.context.cases.lists.runner.rebuild()
+    answer = client.get("/api/v1/feeds/skola", params={"after": last, "limit": 1000}, headers=users.school)
+    assert answer.status_code == 200 and answer.json()["id_generation"] == generation
+    assert [i["body"] for i in answer.json()["messages"]] == [i["body"] for i in before]
+
+
+def test_after_the_ids_are_renewed_an_old_cursor_is_410_and_the_page_names_a_new_generation(client, users, tick):
+    """`sigill views rebuild --after-restore` renews every event_id and fact_id: a client that went on from its
+    cursor would keep facts under ids no `ended` will ever name, so its cursor is refused, saying what to do."""
+    busy(client, users, tick)
+    before, last = everything(client, users.school, "skola")
+    generation = ok(client.get("/api/v1/feeds/skola", headers=users.school))["id_generation"]
+    client.app.state.context.cases.lists.runner.rebuild(renew_ids=True)
+    for response, field in (
+            (client.get("/api/v1/feeds/skola", params={"after": last}, headers=users.school), "query.after"),
+            (client.get("/api/v1/feeds/skola", params={"after": before[0]["cursor"]}, headers=users.school),
+             "query.after"),
+            (client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": last}),
+             "header.last-event-id")):
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (410, "ids_renewed", field)
+        assert "renewed" in error["message"] and "Drop everything" in error["message"]
+        assert "from the start" in error["message"]
+    again, renewed = everything(client, users.school, "skola")   # from the start, without a cursor
+    page = ok(client.get("/api/v1/feeds/skola", params={"after": renewed}, headers=users.school))
+    assert page["id_generation"] != generation and decode_cursor(renewed).ids == page["id_generation"]
+    assert {i["headers"]["id_generation"] for i in again} == {page["id_generation"]}
+    assert not {i["body"]["event_id"] for i in again} & {i["body"]["event_id"] for i in before}
+
+
+def test_a_cursor_of_before_generations_reads_on_and_restarts_as_before_but_not_across_renewed_ids(client, users,
+                                                                                                   tick):
+    """A cursor issued before 2026-12-05 names no generation: it reads on in its epoch, starts again quietly after
+    a plain rebuild, and is 410 once the ids have been renewed since generations were recorded."""
+    busy(client, users, tick)
+    before, last = everything(client, users.school, "skola")
+    at = decode_cursor(last)
+    old = encode_cursor(Cursor(at.epoch, at.feed, at.seq))   # the form issued before: sigill-feed:2:…
+    assert base64.urlsafe_b64decode(old + "=" * (-len(old) % 4)).startswith(b"sigill-feed:2:")
+    assert ok(client.get("/api/v1/feeds/skola", params={"after": old}, headers=users.school))["messages"] == []
+    client.app.state.context.cases.lists.runner.rebuild()
+    again = ok(client.get("/api/v1/feeds/skola", params={"after": old, "limit": 1000}, headers=users.school))
+    assert [i["body"] for i in again["messages"]] == [i["body"] for i in before]
+    client.app.state.context.cases.lists.runner.rebuild(renew_ids=True)
+    refused = client.get("/api/v1/feeds/skola", params={"after": old}, headers=users.school)
+    assert refused.status_code == 410 and refused.json()["error"]["code"] == "ids_renewed"
+
+
 def test_after_a_consent_ends_nothing_of_the_case_is_shown_before_the_keeper_records_it(client, users, tick, app):
     """The calendar keeper records a consent's end as a fact (within a second under the follower); until it has,
     re-reading the feed or the case list must not show what the consent no longer lets the school see."""

@@ -144,8 +144,8 @@ def test_the_openapi_document_names_each_status_a_feed_answers_and_its_retry_aft
     doc = document(client)
     for path in (PAGE, STREAM):
         responses = doc["paths"][path]["get"]["responses"]
-        assert {"200", "401", "403", "404", "406", "422", "503"} <= set(responses), path
-        for status in ("401", "403", "404", "406", "422", "503"):
+        assert {"200", "401", "403", "404", "406", "410", "422", "503"} <= set(responses), path
+        for status in ("401", "403", "404", "406", "410", "422", "503"):
             assert responses[status]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/ErrorBody"}, (path, status)
         unavailable = responses["503"]
@@ -157,6 +157,7 @@ def test_the_openapi_document_names_each_status_a_feed_answers_and_its_retry_aft
         for code in ("malformed_cursor", "outdated_cursor", "municipality_needed"):
             assert code in said, (path, code)
         assert "feed_not_found" in json.dumps(responses["404"])
+        assert "ids_renewed" in json.dumps(responses["410"])
 
 
 def test_the_openapi_documents_examples_fit_its_own_schemas(client):
@@ -187,6 +188,7 @@ def refusals(client, users, postgres) -> dict[tuple[str, str], object]:
     """Every kind of refusal the README names for the feed, on the pages and on the stream: (endpoint, what) →
     the answer."""
     other_feeds = encode_cursor(Cursor("00000000", "polis.0180", 1))
+    renewed = encode_cursor(Cursor("00000000", "skola.0180", 1, "0123456789ab"))   # of another ids' generation
     old = "c2lnaWxsLWZlZWQ6NDcxMQ"   # sigill-feed:4711: a cursor from before feeds were numbered
     school = users.school
     answers = {}
@@ -210,6 +212,7 @@ def refusals(client, users, postgres) -> dict[tuple[str, str], object]:
             ("long cursor", cursor("a" * 161)),
             ("old cursor", cursor(old)),
             ("another feed's cursor", cursor(other_feeds)),
+            ("renewed ids' cursor", cursor(renewed)),
             ("unknown municipality", client.get(path, params={"municipality": "9999"}, headers=users.auditor)),
             ("no municipality named", client.get(path, headers=users.auditor)),
             ("unknown parameter", client.get(path, params={"afterr": "5"}, headers=school)),
@@ -253,6 +256,7 @@ def test_every_refusal_of_a_feed_is_one_documented_error_shape(client, users, ti
         assert said[endpoint, "no token"][:2] == said[endpoint, "two tokens"][:2] == (401, "unauthenticated")
         assert said[endpoint, "malformed cursor"] == (422, "malformed_cursor", cursor)
         assert said[endpoint, "another feed's cursor"] == (422, "malformed_cursor", cursor)
+        assert said[endpoint, "renewed ids' cursor"] == (410, "ids_renewed", cursor)
         assert said[endpoint, "padded cursor"] == said[endpoint, "long cursor"] == (422, "invalid_input", header)
         assert said[endpoint, "old cursor"] == (422, "outdated_cursor", cursor)
         assert said[endpoint, "unknown agency"] == (404, "feed_not_found", "path.agency")
@@ -410,7 +414,8 @@ def test_the_stream_sends_the_pages_very_items_and_resumes_after_a_cursor_in_aft
     response, comments, events = stream(client, users.school)
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"] == "no-store"
-    assert comments[:2] == [f": sigill feed skola.{STOCKHOLM}", "retry: 2000"]
+    generation = ok(client.get("/api/v1/feeds/skola", headers=users.school))["id_generation"]
+    assert comments[:3] == [f": sigill feed skola.{STOCKHOLM}", "retry: 2000", f": id_generation {generation}"]
     assert [data for _, data in events] == items
     assert [event_id for event_id, _ in events] == [i["cursor"] for i in items]
     _, _, resumed = stream(client, users.school, after=items[2]["cursor"])
