@@ -89,6 +89,14 @@ def accepts(header: str, offered: str) -> bool:
     return max(q for specificity, q in matching if specificity == most_specific) > 0
 
 
+def names(header: str, offered: str) -> bool:
+    """Whether the Accept header's value names the type itself (no wildcard) with a quality above 0: what an
+    EventSource sends (``text/event-stream``), and a client that takes any type does not."""
+    kind, _, subtype = offered.partition("/")
+    return any((range_kind, range_subtype) == (kind, subtype) and q > 0
+               for range_kind, range_subtype, q in filter(None, map(_range, header.split(","))))
+
+
 def _range(item: str) -> tuple[str, str, float] | None:
     """``(type, subtype, q)`` of one media range; None when it is not one."""
     name, *parameters = [part.strip() for part in item.split(";")]

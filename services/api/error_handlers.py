@@ -23,7 +23,8 @@ from starlette.routing import Match
 from domain.errors import DomainError
 from services.access_log import AccessLogUnavailable
 from services.api import middleware
-from services.api.errors import PROBLEMS_LISTED, REBUILDING, domain_answer, error_body, refusal, repeated_response
+from services.api.errors import (PROBLEMS_LISTED, REBUILDING, REBUILDING_RETRY_SECONDS, domain_answer, error_body,
+                                 refusal, repeated_response)
 from services.api.one_key_each import FIELD_NAME, MOST_KEYS, RepeatedKey, TooManyKeys
 from services.audit import CaseHistoryAltered
 from services.errors import DamagedDataKey, MasterKeyReplaced, one_line, too_many_connections
@@ -90,7 +91,8 @@ def install(api: FastAPI) -> None:
 
     @api.exception_handler(FeedsRebuilding)
     async def rebuilding(request: Request, error: FeedsRebuilding) -> JSONResponse:
-        return JSONResponse(error_body("feeds_rebuilding", REBUILDING), 503, headers={"Retry-After": "30"})
+        return JSONResponse(error_body("feeds_rebuilding", REBUILDING), 503,
+                            headers={"Retry-After": str(REBUILDING_RETRY_SECONDS)})
 
     @api.exception_handler(DamagedDataKey)
     async def key_damaged(request: Request, error: DamagedDataKey) -> JSONResponse:

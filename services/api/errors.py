@@ -27,6 +27,7 @@ from services.feeds import IdsRenewed
 REBUILDING = ("the agency views are being rebuilt from the first event; the feeds are back once they have caught up"
               " (try again in a minute; a cursor of before the rebuild then starts again from the beginning, and"
               " event ids stay — unless they were renewed after a restore: then 410 ids_renewed)")
+REBUILDING_RETRY_SECONDS = 30   # the feeds' Retry-After while the views are rebuilt (and the stream's retry:)
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (PossibleDuplicate, 409),
           (Forbidden, 403), (IdsRenewed, 410),   # a feed cursor of ids renewed since: drop what it read, start over
           (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event

@@ -27,8 +27,9 @@ from pydantic_core import PydanticCustomError
 
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
+from services.api.accept import names
 from services.api.deps import Context, Reader
-from services.api.errors import REBUILDING, ErrorBody, error_body
+from services.api.errors import REBUILDING, REBUILDING_RETRY_SECONDS, ErrorBody, error_body
 from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
@@ -215,7 +216,10 @@ def feed_page(request: Request, reading: Reader, agency: AgencyPath,
 @router.get("/{agency}/stream", response_class=EventStream, responses={**documented_as_json(FEED_ERRORS), 200: {
     "description": "Server-Sent Events: first a comment `: id_generation <generation>` (as a page's"
                    " `id_generation`), then one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
-                   " and a `: keep-alive` comment while idle",
+                   " and a `: keep-alive` comment while idle. While the views are rebuilt, a request that names"
+                   " text/event-stream in its Accept (as an EventSource does) is answered 200 with `retry: 30000` and"
+                   " a comment, and the stream ends: an EventSource reconnects 30 s later (a 503 would stop it for"
+                   " good); any other request gets the 503",
     "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
 async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
                       after: After = None, last_event_id: LastEventId = None,
@@ -230,9 +234,24 @@ async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
     # Refused before the stream starts (access, cursor): a status, not a broken stream.
     position = (feeds.start(user, agency, last_event_id, "Last-Event-ID", municipality) if last_event_id
                 else feeds.start(user, agency, after, "after", municipality))
-    feeds.check_built()   # a 503 while the views are rebuilt, not a stream that ends at once (and reconnects)
+    try:
+        feeds.check_built()   # a status while the views are rebuilt, not a stream that ends at once (and reconnects)
+    except FeedsRebuilding:
+        # An EventSource takes any answer but a 200 as final and stops for good, and it asks for the stream by name:
+        # it is told to come back when the 503's Retry-After would have it.  Any other client gets that 503.
+        if not names(request.headers.get("accept", ""), EventStream.media_type):
+            raise
+        return EventStream(_come_back_later(), headers=_no_store({"X-Accel-Buffering": "no"}))
     return EventStream(_events(request, feeds, user, agency, position, purpose),
                        headers=_no_store({"X-Accel-Buffering": "no"}))
+
+
+REBUILDING_EVENTS = (f"retry: {REBUILDING_RETRY_SECONDS * 1000}\n: the agency views are being rebuilt; reconnect with"
+                     f" Last-Event-ID in {REBUILDING_RETRY_SECONDS} s (an EventSource does by itself)\n\n")
+
+
+async def _come_back_later() -> AsyncIterator[str]:
+    yield REBUILDING_EVENTS
 
 
 async def _events(request: Request, feeds: FeedReader, user: Principal, agency: str, position: Cursor,
@@ -249,8 +268,8 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
         try:
             page = await to_thread.run_sync(feeds.page, user, position, MAX_LIMIT, purpose, False,
                                             limiter=_stream_limiter(state))
-        except FeedsRebuilding:   # the client's reconnection is answered 503 until the views have caught up
-            yield ": the agency views are being rebuilt; reconnect with Last-Event-ID in a minute\n\n"
+        except FeedsRebuilding:   # an EventSource's reconnection is told the same until the views have caught up
+            yield REBUILDING_EVENTS
             return
         except IdsRenewed:   # its reconnection with Last-Event-ID is answered 410, which says what to do
             yield ": this feed's ids were renewed (a restore): drop what you hold of it; reconnect without a cursor\n\n"

@@ -417,6 +417,38 @@ def test_while_the_views_are_rebuilt_the_feed_is_503_and_back_when_they_have_cau
     assert client.get("/api/v1/feeds/skola", headers=users.school).status_code == 200
 
 
+def test_while_the_views_are_rebuilt_an_eventsource_is_told_to_come_back_rather_than_stopped_by_a_503(
+        client, users, tick, postgres):
+    """A browser's EventSource takes any answer but a 200 as final and never reconnects: the stream it asks for by
+    name is a 200 with `retry:` (the 503's Retry-After, in ms) and a comment, and ends; any other request keeps the
+    503, and once the views have caught up the same request streams again."""
+    import psycopg
+
+    busy(client, users, tick)
+    items, last = everything(client, users.school, "skola")
+    with psycopg.connect(postgres.conninfo()) as conn:   # a build from the first event, far from where it is going
+        conn.execute("UPDATE view_rules SET building_to = 1000000000")
+    asked = {**users.school, "Accept": "text/event-stream", "Last-Event-ID": items[0]["cursor"]}
+    answer = client.get("/api/v1/feeds/skola/stream", headers=asked)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+    lines = answer.text.split("\n")
+    assert "retry: 30000" in lines and any(line.startswith(": the agency views are being rebuilt") for line in lines)
+    assert not any(line.startswith(("id:", "data:")) for line in lines)
+    for refused in (client.get("/api/v1/feeds/skola/stream", headers=users.school),   # Accept */* (curl's)
+                    client.get("/api/v1/feeds/skola", headers=users.school)):           # a page
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+        assert refused.json()["error"]["code"] == "feeds_rebuilding"
+    # Refusals that are no rebuild's stay statuses: an EventSource must not be told to come back for them.
+    assert client.get("/api/v1/feeds/polis/stream", headers=asked).status_code == 403
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("UPDATE view_rules SET building_to = 1")
+    store(client).finish_build("Sigill", datetime.now(timezone.utc))
+    client.app.state.stream_seconds = 0.5
+    resumed = client.get("/api/v1/feeds/skola/stream", headers=asked)
+    assert resumed.status_code == 200 and "retry: 2000" in resumed.text.split("\n")
+    assert [json.loads(line[6:]) for line in resumed.text.split("\n") if line.startswith("data: ")] == items[1:]
+
+
 def test_a_plan_row_names_the_police_to_no_one_who_may_not_know_the_police_take_part(client, users, tick, context,
                                                                                     settings):
     """Rules version 5 (a red team's finding): a school whose consents cover `school` but not `case` is shown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api.accept import accepts
+from services.api.accept import accepts, names
 
 JSON, HTML, SSE = "application/json", "text/html", "text/event-stream"
 
@@ -35,3 +35,11 @@ def test_a_header_with_no_range_that_can_be_read_is_no_preference(header):
 def test_a_range_that_cannot_be_read_is_passed_over_beside_one_that_can():
     assert not accepts("json, application/xml", JSON)
     assert accepts("application/xml;q=x, application/json", JSON)
+
+
+@pytest.mark.parametrize("header, named", [
+    ("text/event-stream", True), ("Text/Event-Stream; charset=utf-8", True), ("*/*, text/event-stream;q=0.1", True),
+    ("*/*", False), ("text/*", False), ("", False), ("text/event-stream;q=0", False), ("application/json", False)])
+def test_an_eventsource_names_the_stream_and_a_client_taking_anything_does_not(header, named):
+    """What the stream's answer while the views are rebuilt goes by: a 200 that tells an EventSource to come back."""
+    assert names(header, SSE) is named
