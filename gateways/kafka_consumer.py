@@ -37,6 +37,7 @@ class Received:
     partition: int
     offset: int
     problem: str = ""
+    id_generation: str = ""       # the ids' generation (its header): another one means every id was renewed
 
 
 class KafkaFeedConsumer:
@@ -116,7 +117,8 @@ class KafkaFeedConsumer:
 
 def _received(record: Any) -> Received:
     body, problem = _body(record.value)
-    return Received(_header(record.headers, "event_id"), body, record.partition, record.offset, problem)
+    return Received(_header(record.headers, "event_id"), body, record.partition, record.offset, problem,
+                    _header(record.headers, "id_generation"))
 
 
 def _body(value: bytes | None) -> tuple[dict[str, Any] | None, str]:

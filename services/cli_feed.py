@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from projections.agency_feed import READABLE_SCHEMAS, SCHEMA, WITHHELD
@@ -85,6 +85,9 @@ class Deduplicator:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self.size = size
 
+    def forget(self) -> None:
+        self._seen.clear()
+
     def first_time(self, event_id: str) -> bool:
         if event_id in self._seen:
             self._seen.move_to_end(event_id)
@@ -128,10 +131,14 @@ class Tally:
     handled: int = 0
     repeats: int = 0
     unreadable: int = 0
+    id_generation: str = ""   # of the ids handled so far ("" before the first record that names one)
+    dropped: set[str] = field(default_factory=set)   # generations of ids renewed since
+    dropped_records: int = 0
 
     def __str__(self) -> str:
         skipped = f", {self.unreadable} oläsbara överhoppade" if self.unreadable else ""
-        return f"{self.handled} meddelanden, {self.repeats} dubbletter överhoppade{skipped}."
+        dropped = f", {self.dropped_records} med förnyade id:n överhoppade" if self.dropped_records else ""
+        return f"{self.handled} meddelanden, {self.repeats} dubbletter överhoppade{skipped}{dropped}."
 
 
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -170,6 +177,27 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def _of_dropped_generation(message: Any, seen: Deduplicator, tally: Tally) -> bool:
+    """Whether the record is of a generation of ids dropped already: after a restore renewed the ids, the topic
+    gets every message again under new ones, and a partition may still hold records of the old generation after
+    another partition's first of the new (partitions interleave).  A record of a new generation: every event id and
+    fact id is new, and what is held under the old ones would never be ended — said once, and the ids remembered
+    forgotten.  A record naming none (published before generations were named) is of the first one named."""
+    generation = message.id_generation
+    if not generation or generation == tally.id_generation:
+        return False
+    if generation in tally.dropped:
+        return True
+    if tally.id_generation:
+        print(f"sigill: the feed's ids were renewed after a restore (generation {tally.id_generation} → {generation}):"
+              " a consumer that keeps what it is told drops everything it holds of this feed now, and takes the"
+              " feed again from the new generation's records (README: Renewed ids)", file=sys.stderr, flush=True)
+        tally.dropped.add(tally.id_generation)
+        seen.forget()
+    tally.id_generation = generation
+    return False
+
+
 def _read(consumer: Any, args: argparse.Namespace, tally: Tally, out: TextIO) -> None:   # a KafkaFeedConsumer
     """Handle messages until --max-messages are handled or --idle-timeout passes; ``BrokerUnavailable`` when the
     broker is gone."""
@@ -193,6 +221,9 @@ def _read(consumer: Any, args: argparse.Namespace, tally: Tally, out: TextIO) ->
 
 def _handle(message: Any, seen: Deduplicator, tally: Tally, out: TextIO) -> None:
     line, problem = readable(message)
+    if not problem and _of_dropped_generation(message, seen, tally):
+        tally.dropped_records += 1
+        return
     if problem:
         # Skipped, and committed past with the rest: a record no one can read would otherwise stop the partition
         # for good, each restart failing on it again.  A real consumer parks it (with its partition and offset)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from gateways.kafka_consumer import Received
 from services.cli_feed import readable
 
@@ -25,3 +27,29 @@ def test_a_message_a_topic_kept_from_schema_3_is_still_read():
     assert problem == "" and "contribution" in text and "school" in text
     _, unknown = line({**BODY, "schema": "sigill.disclosure/2"})
     assert "which this consumer does not know (it reads sigill.disclosure/3 and sigill.disclosure/4)" in unknown
+
+
+def test_the_reference_consumer_drops_what_it_remembers_when_the_ids_are_renewed(capsys):
+    """After a restore renewed the ids the topic gets every message again under new ids: the consumer says so once,
+    forgets the event ids it handled (none comes again), and skips records of the old generation that another
+    partition still holds."""
+    from services.cli_feed import Deduplicator, Tally, _handle
+
+    seen, tally, out = Deduplicator(), Tally(), io.StringIO()
+
+    def record(event_id: str, generation: str, partition: int = 0) -> Received:
+        return Received(event_id, {**BODY, "event_id": event_id}, partition, 0, id_generation=generation)
+
+    _handle(Received("e0", BODY, 0, 0), seen, tally, out)       # published before generations were named
+    _handle(record("e1", "aaaaaaaaaaaa"), seen, tally, out)
+    _handle(record("e1", "aaaaaaaaaaaa"), seen, tally, out)     # a repeat
+    assert (tally.handled, tally.repeats) == (2, 1) and capsys.readouterr().err == ""
+    _handle(record("n1", "bbbbbbbbbbbb"), seen, tally, out)     # the first record of the renewed ids
+    renewed = capsys.readouterr().err
+    assert "ids were renewed after a restore (generation aaaaaaaaaaaa → bbbbbbbbbbbb)" in renewed
+    assert "drops everything it holds" in renewed
+    _handle(record("e2", "aaaaaaaaaaaa", partition=1), seen, tally, out)   # the old generation, from another partition
+    _handle(record("n1", "bbbbbbbbbbbb"), seen, tally, out)
+    assert (tally.handled, tally.repeats, tally.dropped_records) == (3, 2, 1)
+    assert capsys.readouterr().err == "" and "med förnyade id:n överhoppade" in str(tally)
+    assert out.getvalue().count("\n") == 3
