@@ -23,8 +23,8 @@ from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_database, cli_feed, cli_serve, cli_stats, cli_views
-from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, lock_conflict,
-                             too_many_connections)
+from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, connections_used_up,
+                             lock_conflict, too_many_connections)
 from services.settings import ConfigurationError, Settings
 
 
@@ -176,8 +176,9 @@ def database_problem(error: BaseException) -> str:
     if isinstance(error, (FileExistsError, NotADirectoryError)):   # mkdir, or a path through a file
         return f"SIGILL_DATA_DIR: {error.filename}: a file stands where a directory must be"
     if too_many_connections(error):
-        return ("the database refuses more connections (too many clients): it is reachable, but its"
-                " max_connections is used up — stop some Sigill processes or raise it (README: Production)")
+        return (f"the database refuses more connections ({connections_used_up(error) or 'too many clients'}): it is"
+                " reachable, but its max_connections, or the role's or the database's CONNECTION LIMIT, is used up —"
+                " stop some Sigill processes or raise it (README: Production)")
     conflict = lock_conflict(error)
     if conflict is not None:   # reached, and busy: not "cannot reach", which sent an operator looking for an outage
         return (f"the database was reached, but another session held a lock this command needed"

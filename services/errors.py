@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from eventsourcing.persistence import MapperDeserialisationError
@@ -54,10 +55,24 @@ class DamagedDataKey(Exception):
                          " sigill_data_keys from a backup")
 
 
+# PostgreSQL's words for SQLSTATE 53300.  "too many clients" comes only once every slot is taken, which only a
+# superuser reaches: any other role — the application's in production — is refused earlier, by the slots kept for
+# superusers (or pg_use_reserved_connections), or by its role's or database's CONNECTION LIMIT.
+_CONNECTIONS_USED_UP = re.compile(r'sorry, too many clients already|remaining connection slots are reserved[^\n]*'
+                                  r'|too many connections for (?:role|database) "[^"\n]*"')
+
+
 def too_many_connections(error: BaseException) -> bool:
-    """The database answered, but has no connection left to give (SQLSTATE 53300, "too many clients"); refused
-    while connecting, psycopg's error carries no SQLSTATE, only PostgreSQL's words."""
-    return getattr(error, "sqlstate", None) == "53300" or "too many clients" in str(error)
+    """The database answered, but has no connection left to give (SQLSTATE 53300); refused while connecting,
+    psycopg's error carries no SQLSTATE, only PostgreSQL's words."""
+    return getattr(error, "sqlstate", None) == "53300" or connections_used_up(error) is not None
+
+
+def connections_used_up(error: BaseException) -> str | None:
+    """PostgreSQL's words for the connections it refused (a role's or a database's limit, the reserved slots, every
+    slot), or None."""
+    found = _CONNECTIONS_USED_UP.search(str(error))
+    return found.group(0).strip() if found else None
 
 
 # A lock another session held: PostgreSQL broke a deadlock by cancelling this transaction, or the wait for a lock

@@ -4,8 +4,11 @@ from the database itself, for an operator on the host or a monitor (--json)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from uuid import uuid4
 
 import psycopg
+from psycopg import sql
 
 from gateways.embedded_postgres import start_embedded
 from tests.integration.test_cli import sigill
@@ -65,3 +68,21 @@ def test_status_before_the_views_were_ever_built_counts_every_event_behind(tmp_p
     done = sigill("database", "status", "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["views_behind"] == head
+
+
+def test_a_role_out_of_connections_is_told_so_not_that_the_database_cannot_be_reached(postgres_server):
+    """PostgreSQL says "too many clients" only once every slot is taken; a role that is no superuser — the application's
+    in production — meets "remaining connection slots are reserved …" or its own CONNECTION LIMIT first, SQLSTATE
+    53300 all, and was told "cannot reach the database", which sent the operator looking for an outage."""
+    role = f"limited_{uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN CONNECTION LIMIT 0").format(sql.Identifier(role)))
+    try:
+        done = sigill("database", "status", env={"SIGILL_DATABASE_URL": replace(postgres_server, user=role).url()})
+    finally:
+        with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f'sigill: the database refuses more connections (too many connections for role'
+                                  f' "{role}")'), done.stderr
+    assert "cannot reach" not in done.stderr

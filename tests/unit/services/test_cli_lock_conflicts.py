@@ -28,3 +28,18 @@ def test_a_lock_timeout_says_so_too_and_an_unreachable_database_is_still_told_as
         psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"))
     assert database_problem(psycopg.OperationalError("connection refused")).startswith(
         "cannot reach the database or data directory: connection refused")
+
+
+def test_every_kind_of_connections_used_up_is_told_as_such():
+    """SQLSTATE 53300 in PostgreSQL's words as psycopg gives them while connecting (no SQLSTATE then): the first is
+    what the application's role met on this walk-through of deploy/README.md (PostgreSQL 18, max_connections 100);
+    the second PostgreSQL 14 and 15 say; "too many clients" only a superuser meets, once every slot is taken."""
+    for said in ("remaining connection slots are reserved for roles with the SUPERUSER attribute",
+                 "remaining connection slots are reserved for non-replication superuser connections",
+                 'remaining connection slots are reserved for roles with privileges of the'
+                 ' "pg_use_reserved_connections" role',
+                 'too many connections for database "sigill"', "sorry, too many clients already"):
+        error = psycopg.OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 failed:'
+                                         f' FATAL:  {said}')
+        assert database_problem(wrapped(error)).startswith(
+            f"the database refuses more connections ({said}): it is reachable"), said
