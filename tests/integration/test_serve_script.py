@@ -11,11 +11,14 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import psutil
+import psycopg
 import pytest
+from psycopg import sql
 
 from tests.concurrency import eventually
 from tests.servers import free_port
@@ -144,3 +147,40 @@ def test_sigill_serve_on_a_port_already_taken_says_so_in_one_line_before_announc
         taken.close()
     assert result.returncode == 1 and "Sigill körs" not in result.stdout
     assert result.stderr.strip() == f"sigill: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} sigill\.keys WARNING not hearing of destroyed data keys")
+KEYS_WARNING = "not hearing of destroyed data keys"
+
+
+def test_each_worker_logs_sigills_lines_with_time_source_and_level(tmp_path, postgres):
+    """deploy/sigill.service runs `--workers 2`: uvicorn spawns the workers, and the logging this process sets up
+    did not reach them — a worker's warning came out bare (no time, no logger, no level: a journal filtered by
+    priority or a log shipper could not place it) and its INFO lines not at all.  Cut every session of the database
+    and let none in for a while (as a restart does): each process's key listener warns, the two workers' as the
+    server's own."""
+    port = free_port()
+    env = {**os.environ, "SIGILL_DATA_DIR": str(tmp_path / "data"), "SIGILL_DATABASE_URL": postgres.url()}
+    process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--workers", "2"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(process.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        assert eventually(lambda: sum("Application startup complete" in line for line in printed) == 2,
+                          seconds=90), printed
+        # Every session cut, and none let in for a while: a listener warns when listening again fails too.
+        with psycopg.connect(replace(postgres, dbname="postgres").conninfo(), autocommit=True) as conn:
+            database = sql.Identifier(postgres.dbname)
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(database))
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                         [postgres.dbname])
+            eventually(lambda: sum(KEYS_WARNING in line for line in printed) >= 3, seconds=20)
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(database))
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+        reader.join(10)
+    warned = [line for line in printed if KEYS_WARNING in line]
+    assert len(warned) >= 3 and all(LOG_LINE.match(line) for line in warned), "".join(printed)
