@@ -167,6 +167,11 @@ def _run(args: argparse.Namespace) -> int:
     return getattr(args, "error_exit", 1)
 
 
+# PostgreSQL's words when it refuses a connection for whom or what it asks for (psycopg gives no SQLSTATE then).
+_SIGN_IN_REFUSED = re.compile(r'password authentication failed for user "[^"]*"|(?:database|role) "[^"]*" does not'
+                              r' exist|no pg_hba\.conf entry[^:]*|permission denied for database "[^"]*"')
+
+
 def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
@@ -179,6 +184,10 @@ def database_problem(error: BaseException) -> str:
         return (f"the database refuses more connections ({connections_used_up(error) or 'too many clients'}): it is"
                 " reachable, but its max_connections, or the role's or the database's CONNECTION LIMIT, is used up —"
                 " stop some Sigill processes or raise it (README: Production)")
+    refused = _SIGN_IN_REFUSED.search(line)
+    if refused:   # reached, and said no: the URL is wrong, not the network
+        return (f"the database was reached, but refused the connection ({refused.group(0)}): check the user,"
+                " password and database name in SIGILL_DATABASE_URL")
     conflict = lock_conflict(error)
     if conflict is not None:   # reached, and busy: not "cannot reach", which sent an operator looking for an outage
         return (f"the database was reached, but another session held a lock this command needed"

@@ -86,3 +86,14 @@ def test_a_role_out_of_connections_is_told_so_not_that_the_database_cannot_be_re
     assert done.stderr.startswith(f'sigill: the database refuses more connections (too many connections for role'
                                   f' "{role}")'), done.stderr
     assert "cannot reach" not in done.stderr
+
+
+def test_a_database_that_refuses_the_sign_in_is_told_so_not_that_it_cannot_be_reached(postgres_server):
+    """A wrong database name, role or password in SIGILL_DATABASE_URL: the server answered, and said no — "cannot
+    reach the database" sent the operator to the network instead of to the URL."""
+    for location in (replace(postgres_server, dbname=f"missing_{uuid4().hex[:8]}"),
+                     replace(postgres_server, user=f"nobody_{uuid4().hex[:8]}")):
+        done = sigill("database", "status", env={"SIGILL_DATABASE_URL": location.url()})
+        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert done.stderr.startswith("sigill: the database was reached, but refused the connection ("), done.stderr
+        assert done.stderr.rstrip().endswith("check the user, password and database name in SIGILL_DATABASE_URL")
