@@ -63,6 +63,7 @@ class FollowerLock:
                     said = True
             except (psycopg.Error, OSError) as error:  # the class only: the text could quote the conninfo
                 self._close()
+                said = False   # standing by again is said again: else the log's last word was this warning
                 log.warning("the database cannot be reached (%s); retrying in %.0f s", type(error).__qualname__,
                             self.retry_every)
             stop.wait(self.retry_every)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import psycopg
@@ -85,3 +86,24 @@ def test_the_lock_is_one_per_schema_and_a_stopped_wait_gives_up(postgres):
     finally:
         for lock in (holder, waiter, elsewhere):
             lock.release()
+
+
+def test_a_follower_standing_by_says_so_again_once_the_database_is_back(postgres, caplog):
+    """Its last line was "the database cannot be reached … retrying" for as long as it then stood by, healthy: an
+    operator reading the journal took a working standby for a broken one."""
+    caplog.set_level(logging.INFO, logger="sigill.follow")
+    holder, waiter = FollowerLock(postgres.conninfo()), FollowerLock(postgres.conninfo(), retry_every=0.05)
+    stop = threading.Event()
+    try:
+        assert holder.acquire(threading.Event())
+        waiting = threading.Thread(target=waiter.acquire, args=(stop,), daemon=True)
+        waiting.start()
+        assert eventually(lambda: "standing by" in caplog.text) and waiter._conn is not None
+        with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # as a database restart would
+            conn.execute("SELECT pg_terminate_backend(%s)", (waiter._conn.info.backend_pid,))
+        assert eventually(lambda: "cannot be reached" in caplog.text)
+        assert eventually(lambda: caplog.text.split("cannot be reached")[-1].count("standing by") == 1), caplog.text
+    finally:
+        stop.set()
+        holder.release()
+        waiter.release()
