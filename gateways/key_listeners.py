@@ -40,7 +40,7 @@ class _Listener:
             self.listening.clear()   # whatever ended it: no key is cached on its word any more
 
     def _listen(self) -> None:
-        backoff = RECONNECT[0]
+        backoff, warned = RECONNECT[0], False
         while not self.stop.is_set():
             try:
                 # Keepalives: a connection cut without a word (a firewall, a host gone) is found, not trusted.
@@ -50,7 +50,9 @@ class _Listener:
                     for cache in list(self.caches):
                         cache.forget_keys()   # anything destroyed before we listened is read afresh
                     self.listening.set()
-                    backoff = RECONNECT[0]
+                    if warned:   # the loss was warned of: its end is said too, or the warning stays the last word
+                        log.info("hearing of destroyed data keys again")
+                    backoff, warned = RECONNECT[0], False
                     while not self.stop.is_set():
                         for notice in conn.notifies(timeout=0.5):
                             self._told(notice.payload)
@@ -60,6 +62,7 @@ class _Listener:
                     break   # closed, and the database perhaps stopped with it: nothing to tell
                 # The first loss quietly (a command ending as its embedded database stops must print nothing more),
                 # a lasting one loudly.
+                warned = warned or backoff > RECONNECT[0]
                 tell = log.warning if backoff > RECONNECT[0] else log.debug
                 tell("not hearing of destroyed data keys (%s); every key is read from the table meanwhile,"
                      " listening again in %.1f s", type(error).__qualname__, backoff)

@@ -27,19 +27,22 @@ class EventNotifications:
         self.listening = threading.Event()  # for tests and benchmarks: the LISTEN is in place
 
     def run(self, wake: threading.Event, stop: threading.Event) -> None:
-        backoff = RECONNECT[0]
+        backoff, lost = RECONNECT[0], False
         while not stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     conn.execute(SQL("LISTEN {}").format(Identifier(self.channel)))
                     self.listening.set()
                     wake.set()  # anything recorded while we were not listening is caught up now
-                    backoff = RECONNECT[0]
+                    if lost:   # the loss was warned of: its end is said too, or the warning stays the last word
+                        log.info("event notifications heard again")
+                    lost, backoff = False, RECONNECT[0]
                     while not stop.is_set():
                         for _ in conn.notifies(timeout=self.check_every):
                             wake.set()
             except psycopg.Error as error:  # the class only: its text could quote a statement
                 self.listening.clear()
+                lost = True
                 log.warning("event notifications lost (%s); polling meanwhile, listening again in %.1f s",
                             type(error).__qualname__, backoff)
                 stop.wait(backoff)

@@ -151,6 +151,7 @@ def test_sigill_serve_on_a_port_already_taken_says_so_in_one_line_before_announc
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} sigill\.keys WARNING not hearing of destroyed data keys")
 KEYS_WARNING = "not hearing of destroyed data keys"
+KEYS_HEARD = "sigill.keys INFO hearing of destroyed data keys again"
 
 
 def test_each_worker_logs_sigills_lines_with_time_source_and_level(tmp_path, postgres):
@@ -178,9 +179,13 @@ def test_each_worker_logs_sigills_lines_with_time_source_and_level(tmp_path, pos
                          [postgres.dbname])
             eventually(lambda: sum(KEYS_WARNING in line for line in printed) >= 3, seconds=20)
             conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(database))
+        # Listening again, each says so: the warning must not stay the last word of a process that recovered.
+        eventually(lambda: KEYS_HEARD in [line for line in printed if "destroyed data keys" in line][-1], seconds=60)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
         reader.join(10)
     warned = [line for line in printed if KEYS_WARNING in line]
     assert len(warned) >= 3 and all(LOG_LINE.match(line) for line in warned), "".join(printed)
+    keys_lines = [line for line in printed if "destroyed data keys" in line]
+    assert KEYS_HEARD in keys_lines[-1], "".join(printed)
