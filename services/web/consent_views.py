@@ -18,8 +18,9 @@ from domain.catalogue import Catalogue
 from domain.consent_parts import waiting_parts
 from domain.facts import Fact
 from domain.judge import CUSTODY_UNKNOWN, Disclosure, Judge, missing_consents
-from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry
+from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry, scope_pairs
 from services.presentation import agency_name, describe_basis, known_consents
+from services.web import texts
 from services.web.views import facts_seen, guardians, members, phase_of
 
 
@@ -187,6 +188,40 @@ def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tupl
         if waiting is not None:
             result[row.record.consent_id] = (len(waiting.parts), waiting.of, waiting.missing)
     return result
+
+
+@dataclass(frozen=True)
+class NarrowingChange:
+    """What a narrowing form sent would take from its consent: the recipients' categories unticked, and the earlier
+    end (None: the end stays)."""
+
+    removed: tuple[tuple[str, str], ...]
+    ends: date | None
+    unchanged: bool   # the scope and end as they are: the domain refuses it as a narrowing that changes nothing
+
+
+def narrowing_change(record: ConsentRecord, typed: Any) -> NarrowingChange:
+    """``typed`` (a narrowing form sent) against the consent it narrows.  A blank end keeps the consent's (as the
+    domain reads it); an end not a date, or not earlier, is no earlier end (the form or the domain refuses it)."""
+    before = scope_pairs(record.scope)
+    sent = {(agency, category) for agency, _, category in (v.partition(":") for v in typed.getlist("scope"))}
+    removed = tuple(sorted(before - sent))
+    written = typed.get("valid_until").strip()
+    try:
+        end = date.fromisoformat(written) if written else record.valid_until
+    except ValueError:
+        end = None
+    ends = end if end is not None and (record.valid_until is None or end < record.valid_until) else None
+    unchanged = sent == before and ((not written) or end == record.valid_until)
+    return NarrowingChange(removed, ends, unchanged)
+
+
+def narrowing_errors(record: ConsentRecord, typed: Any, errors: dict[str, str]) -> dict[str, str]:
+    """A narrowing that changes nothing said so, whether refused for its box or by the domain ("får bara ta bort
+    …" read as if something had been added); any other refusal (a date, the case changed) as it was."""
+    if set(errors) <= {"scope", "confirm"} and narrowing_change(record, typed).unchanged:
+        return {"scope": texts.T["narrowing_unchanged"]}
+    return errors
 
 
 def short_id(consent_id: str) -> str:

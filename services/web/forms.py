@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.api.commands import Many
-from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, PYDANTIC_ERRORS, T, error_text
+from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, GUARDIAN_NAME_NONE, PYDANTIC_ERRORS, T, error_text
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -215,14 +215,23 @@ def eligibility(f: Typed) -> Parsed:
 
 def guardians(f: Typed) -> Parsed:
     rows, positions, refused = [], [], {}
+    nameless: int | None = None   # the first new row with custody ticked and no name
     for i in range(ROWS):
         name, known = f.text(f"guardians.{i}.name"), f.text(f"guardians.{i}.guardian_id")
         if name is None and known is None:
+            if nameless is None and f.has(f"guardians.{i}.has_custody", "on"):
+                nameless = i
             continue
         if name is None:   # a recorded guardian's name emptied: said how custody ends, not "Fältet måste fyllas i."
             refused[f"guardians.{i}.name"] = GUARDIAN_NAME_KEPT
         rows.append({"guardian_id": known, "name": name, "has_custody": f.has(f"guardians.{i}.has_custody", "on")})
         positions.append(i)
+    if not rows and nameless is not None:
+        # Blank new rows are skipped, but with none named there is nobody to save: the row is asked its name, where
+        # "Ange minst en förälder eller vårdnadshavare." of the whole list did not say what to fill in.
+        rows.append({"guardian_id": None, "name": None, "has_custody": True})
+        positions.append(nameless)
+        refused[f"guardians.{nameless}.name"] = GUARDIAN_NAME_NONE
     return Parsed({"guardians": rows, "expected_version": f.text("expected_version")}, {"guardians": positions},
                   refused)
 
@@ -244,9 +253,15 @@ def consent(f: Typed) -> Parsed:
 
 def narrowing(f: Typed) -> Parsed:
     left = scope(f)
+    # Nothing left is a withdrawal, said as such (no box to tick for it); otherwise a narrowing cannot be undone, so
+    # it waits for the box that says so, as a withdrawal does.  (One that changes nothing is said so by the page it
+    # comes back to, which knows the consent: ``consent_views.narrowing_errors``.)
+    if not left:
+        refused = {"scope": T["narrowing_left_empty"]}
+    else:
+        refused = {} if f.has("confirm", "on") else {"confirm": T["consent_narrow_unconfirmed"]}
     return Parsed({"consenter": f.text("consenter"), "scope": left, "valid_until": f.text("valid_until"),
-            "expected_version": f.text("expected_version")},
-            refused={} if left else {"scope": T["narrowing_left_empty"]})
+            "expected_version": f.text("expected_version")}, refused=refused)
 
 
 def withdrawal(f: Typed) -> Parsed:

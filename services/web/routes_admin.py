@@ -106,15 +106,25 @@ def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
 SAME_AS = "samma_som"   # ?samma_som=<a consent's short id>: the grant form filled from that consent
 
 
+NARROWING, WITHDRAWAL = "narrowing", "withdrawal"   # a consent's two forms, as one comes back refused
+
+
 def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
-              errors: dict[str, str] | None = None, status: int = 200, target: str = "grant") -> Response:
-    """The consent picture, the consents given, and the forms; ``target`` is the form that was refused."""
+              errors: dict[str, str] | None = None, status: int = 200, target: str = "grant",
+              which: str = "") -> Response:
+    """The consent picture, the consents given, and the forms; ``target`` is the form that was refused: "grant",
+    or a consent's id with ``which`` of its forms (NARROWING or WITHDRAWAL)."""
     seen = look(request, user, case_id, "consents", lead_only=True)
     require_lead(seen)
     now = case_now(request, seen)
     cat = service(request).catalogue
     picture, consents = consent_views.picture(seen.disclosures, cat, now), consent_views.consents(seen.disclosures, now)
-    fresh = {"valid_from": today(request), "form": "written", "purpose": "Samverkan i social insatsgrupp"}
+    narrowed = next((r.record for r in consents if r.record.consent_id == target), None) if which == NARROWING \
+        else None
+    if narrowed is not None and typed is not None:
+        errors = consent_views.narrowing_errors(narrowed, typed, errors or {})
+    # No form preselected: saved untouched, it recorded a written consent that may have been oral.
+    fresh = {"valid_from": today(request), "purpose": "Samverkan i social insatsgrupp"}
     # "Nytt samtycke med samma omfattning": a link, no script; only the page shown, never what is sent (the form's
     # action has no query, so its key and content are as any other's).
     copied_from = request.query_params.get(SAME_AS, "") if typed is None else ""
@@ -122,8 +132,9 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                             date.fromisoformat(fresh["valid_from"])) if copied_from else None
     return show(request, user, seen, "samtycken", "consents.html", status,
                 typed=typed if target == "grant" and typed else Typed.of({**fresh, **(same or {})}),
-                errors=errors or {}, target=target, same_as=SAME_AS, copied_from=copied_from if same else "",
-                refused=typed if target != "grant" else None,
+                errors=errors or {}, target=target, which=which, same_as=SAME_AS,
+                copied_from=copied_from if same else "", refused=typed if target != "grant" else None,
+                narrowing_change=consent_views.narrowing_change(narrowed, typed) if narrowed and typed else None,
                 picture=picture, consents=consents, idle=consent_views.idle(picture, consents),
                 consenters=consent_views.consenters_now(seen.disclosures, now),
                 # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
@@ -152,7 +163,7 @@ def narrow_consent(request: Request, case_id: str, consent_id: str, typed: Form)
     user, uuid = session.principal(request), case_uuid(case_id)
     return submit(request, user, uuid, typed, "narrow_consent", c.Narrowing, forms.narrowing(typed),
                   f"/arenden/{uuid}/samtycken",
-                  lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100]),
+                  lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100], which=NARROWING),
                   consent_id=consent_id[:100])
 
 
@@ -165,10 +176,10 @@ def withdraw_consent(request: Request, case_id: str, consent_id: str, typed: For
     if typed.get("confirm") != "on":
         session.check_csrf(request, typed)
         return kept_when_away(request, typed, lambda: _consents(request, user, uuid, typed, {
-            "confirm": texts.T["consent_withdraw_unconfirmed"]}, 422, target=consent_id[:100]))
+            "confirm": texts.T["consent_withdraw_unconfirmed"]}, 422, target=consent_id[:100], which=WITHDRAWAL))
     return submit(request, user, uuid, typed, "withdraw_consent", c.Withdrawal, forms.withdrawal(typed),
                   f"/arenden/{uuid}/samtycken",
-                  lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100]),
+                  lambda t, e, s: _consents(request, user, uuid, t, e, s, target=consent_id[:100], which=WITHDRAWAL),
                   consent_id=consent_id[:100])
 
 

@@ -138,6 +138,20 @@ T: dict[str, str] = {
                               "Det går inte att ångra: ett nytt samtycke måste i så fall registreras.",
     "consent_withdraw_confirm": "Jag bekräftar att samtycket har återkallats av {who}",
     "consent_withdraw_unconfirmed": "Bekräfta att samtycket har återkallats: inget registrerades.",
+    # A narrowing cannot be undone either, and takes what it stops covering out of the views at once: it was one
+    # click.  Said generically on the form (it cannot know what will be unticked), specifically when it comes back.
+    "consent_narrow_intro": "En begränsning går inte att ångra. Från det ögonblick den registreras lämnas det du "
+                            "kryssar ur inte längre ut under samtycket, och aktörerna slutar se det direkt (om inget "
+                            "annat samtycke från samma person täcker det). Ska det lämnas ut igen måste ett nytt "
+                            "samtycke registreras.",
+    "consent_narrow_effect": "Med begränsningen slutar samtycket lämna ut: {parts}.",
+    "consent_narrow_ends": "Samtycket gäller då till och med {day}.",
+    "consent_narrow_confirm": "Jag bekräftar att samtycket har begränsats av {who} och förstår att det inte kan "
+                              "ångras",
+    "consent_narrow_unconfirmed": "Bekräfta att samtycket har begränsats: inget registrerades.",
+    # Begränsa sent as shown said "En begränsning får bara ta bort …", as if something had been added.
+    "narrowing_unchanged": "Inget ändrades. Kryssa ur det som inte längre ska lämnas ut, eller ange ett tidigare "
+                           "slutdatum.",
     # A narrowing with every box unticked said "Välj minst ett alternativ." — not that nothing left is a withdrawal.
     "narrowing_left_empty": "Lämna minst en mottagare och kategori kvar. Ska samtycket inte lämna ut något alls, "
                             "återkalla det i stället (Återkalla samtycket).",
@@ -512,6 +526,10 @@ FIELD_ERRORS = {
     ("decisions.0.category", "missing"): "Välj vilken kategori besluten gäller: den avgör vilka aktörer som får"
                                          " se dem.",
 }
+
+# A new row with custody ticked (as a fresh form's are) and no name, when no row has one: it was "Ange minst en
+# förälder eller vårdnadshavare." of the whole list, though the row to fill in was there.
+GUARDIAN_NAME_NONE = "Skriv namnet: en rad utan namn hoppas över, så ingen förälder eller vårdnadshavare skulle sparas."
 
 GUARDIAN_NAME_KEPT = ("En registrerad förälder eller vårdnadshavare finns kvar i ärendet: skriv namnet. Har hen inte"
                       " längre vårdnaden, kryssa ur rutan under namnet.")

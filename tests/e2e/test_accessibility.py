@@ -84,9 +84,18 @@ def test_refused_forms_show_each_error_beside_its_field_and_tied_to_it(server, o
     assert [e["owner"] for e in tied] == [f"f-scope-{group.consents[0][:8]}"]
     target = page.locator("#error-summary a").first.get_attribute("href")
     assert target == f"#f-scope-{group.consents[0][:8]}"    # the summary leads to the field itself
+    narrowing = page.locator(f"#consent-{group.consents[0][:8]} form").first   # a narrowing not confirmed
+    narrowing.locator("input[value='skola:case']").check()
+    narrowing.get_by_role("button", name="Begränsa samtycket").click()
+    expect(page.locator(f"#f-narrow-confirm-{group.consents[0][:8]}-error")).to_be_visible()
+    tied = assert_errors_are_tied_to_their_fields(page, "narrowing unconfirmed")
+    assert [e["owner"] for e in tied] == ["confirm"]
+    assert page.locator("#error-summary a").first.get_attribute("href") == \
+        f"#f-narrow-confirm-{group.consents[0][:8]}"
     card = page.locator(f"#consent-{group.consents[0][:8]}")      # a withdrawal not confirmed
     card.get_by_text("Återkalla samtycket", exact=True).click()   # the summary, not the narrowing's error naming it
     card.get_by_role("button", name="Registrera återkallelsen").click()
+    expect(page.locator(f"#f-confirm-{group.consents[0][:8]}-error")).to_be_visible()   # the refused page, loaded
     tied = assert_errors_are_tied_to_their_fields(page, "withdrawal")
     assert [e["owner"] for e in tied] == ["confirm"]
     assert page.locator("#error-summary a").first.get_attribute("href") == f"#f-confirm-{group.consents[0][:8]}"

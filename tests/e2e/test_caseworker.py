@@ -36,6 +36,7 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
         page.get_by_label("Vem lämnar samtycket").select_option(label=consenter)
         for value in ("skola:case", "skola:school", "polis:case"):
             page.locator(f"#grant ~ form input[value='{value}']").check()
+        page.locator("#f-form").select_option("written")   # chosen each time: no form is preselected
         page.get_by_role("button", name="Registrera samtycke").click()
         expect(page.locator("section.consent")).to_have_count(n)
     picture = page.locator("#consent-picture")

@@ -26,17 +26,20 @@ def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, 
     expect(page.get_by_label("Huvudmål")).to_have_value("Gå i skolan varje dag.")
 
 
-def test_a_guardian_list_left_empty_is_refused_in_swedish_beside_the_list(server, open_browser):
+def test_a_guardian_list_left_empty_asks_the_first_rows_name_in_swedish_beside_it(server, open_browser):
+    """Its rows' custody is ticked as a fresh form's are: it said "Ange minst en förälder eller vårdnadshavare." of
+    the whole list, not which name to write."""
     page = open_browser()
     ui.sign_in(page, ui.SOCIAL)
     case_id = ui.open_referral(page, ui.sixteen_year_old())
     ui.tab(page, case_id, "vardnadshavare")
     page.get_by_role("button", name="Spara vårdnadshavare").click()
     summary = page.locator("#error-summary")
-    expect(summary).to_contain_text("Föräldrar och vårdnadshavare: Ange minst en förälder eller vårdnadshavare.")
+    expect(summary).to_contain_text("Förälder eller vårdnadshavare 1 – Namn: Skriv namnet")
     expect(summary).not_to_contain_text("guardians")
-    assert page.locator(summary.locator("a").first.get_attribute("href")).count() == 1
-    assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "guardians")] == ["f-guardians"]
+    assert summary.locator("a").first.get_attribute("href") == "#f-guardians-0-name"
+    assert page.locator("#f-guardians-0-name").count() == 1
+    assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "guardians")] == ["guardians.0.name"]
 
 
 def test_a_refused_form_puts_the_focus_on_its_summary_of_errors(server, open_browser):

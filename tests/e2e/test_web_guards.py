@@ -67,7 +67,7 @@ def test_a_narrowing_that_widens_the_consent_is_shown_next_to_its_scope(server):
     version = re.search(r'name="expected_version" value="(\d+)"', page).group(1)
     response = client.post(f"/arenden/{group.case_id}/samtycken/{group.consents[0]}/begransning", data={
         "csrf": csrf_of(page), "expected_version": version, "consenter": "young_person",
-        "scope": ["skola:case", "skola:school", "skola:health"]})
+        "scope": ["skola:case", "skola:school", "skola:health"], "confirm": "on"})
     assert response.status_code == 422
     section = response.text.split(f'id="consent-{group.consents[0][:8]}"')[1].split("</section>")[0]
     assert "En begränsning får bara ta bort" in section and "<details open>" in section

@@ -39,7 +39,8 @@ def every_form(client, users, case_id: str, consents: list[str]) -> list[tuple[s
         (SOCIAL, f"{c}/samtycken", lambda: {"consenter": "young_person", "scope": "polis:case",
                                             "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}),
         (SOCIAL, f"{c}/samtycken/{consents[0]}/begransning", lambda: {
-            "consenter": "young_person", "scope": ["skola:case", "skola:school"], "valid_until": "2026-12-31"}),
+            "consenter": "young_person", "scope": ["skola:case", "skola:school"], "valid_until": "2026-12-31",
+            "confirm": "on"}),
         (SOCIAL, f"{c}/grupp", lambda: {"agency": "bup", "contact_person": "Kim", "role": "psykolog"}),
         (SOCIAL, f"{c}/plan", lambda: {"main_goal": "Fullföljd skolgång", "rows.0.area": "Skolgång",
                                        "rows.0.category": "case", "rows.0.goal": "Närvaro", "rows.0.how": "Mentor",

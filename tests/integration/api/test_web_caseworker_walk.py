@@ -291,3 +291,128 @@ def test_a_narrowing_that_leaves_nothing_says_to_withdraw_instead(client, users,
             "stället (Återkalla samtycket).") in card
     assert "Välj minst ett alternativ." not in card
     assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == version
+
+
+def _card(page: str, consent_id: str) -> str:
+    return page.split(f'id="consent-{consent_id[:8]}"')[1].split("</section>")[0]
+
+
+def _summary(page: str) -> str:
+    return _text(page.split('id="error-summary"')[1].split("</div>")[0])
+
+
+def test_a_consents_form_is_chosen_not_preselected_as_written(client, users, tick, context, settings):
+    """The grant form came with Skriftligt selected, so a form saved untouched recorded a written consent that may
+    have been oral.  No form is preselected; saved without one, nothing is recorded, the summary names the field,
+    and what was typed comes back."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/samtycken").text
+    select = page.split('name="form"')[1].split("</select>")[0]
+    assert " selected" not in select and '<option value="">– välj –</option>' in select
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                             page.split('action="/arenden/')[-1]))
+    version = lambda: ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]  # noqa: E731
+    before = version()
+    tick()
+    typed = {**hidden, "consenter": "young_person", "scope": ["skola:leisure"], "purpose": "Fritid i samverkan",
+             "valid_from": "2026-02-03", "valid_until": "2026-12-31"}
+    refused = social.post(f"/arenden/{case_id}/samtycken", data=typed)
+    assert refused.status_code == 422
+    assert "Form: Välj ett av alternativen." in _summary(refused.text)
+    assert 'aria-invalid="true"' in refused.text.split('id="f-form"')[1].split(">")[0]
+    grant = refused.text.split('id="grant"')[1]
+    assert '<option value="young_person" selected>' in grant and 'value="skola:leisure" aria-label' in grant
+    assert re.search(r'value="skola:leisure"[^>]* checked', grant) and 'value="Fritid i samverkan"' in grant
+    assert 'value="2026-12-31"' in grant
+    assert version() == before   # nothing recorded
+    done = social.post(f"/arenden/{case_id}/samtycken", follow_redirects=False,
+                       data={**typed, "form": "oral_documented"})
+    assert done.status_code == 303, _text(done.text)[:400]
+    assert "Form: Muntligt, dokumenterat" in _text(social.get(f"/arenden/{case_id}/samtycken").text)
+
+
+def _narrowing_form(social, case_id: str, consent_id: str) -> tuple[str, dict[str, str]]:
+    page = social.get(f"/arenden/{case_id}/samtycken").text
+    form = _card(page, consent_id).split("/begransning")[1].split("</form>")[0]
+    return form, dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def test_a_narrowing_waits_for_the_box_that_says_it_cannot_be_undone(client, users, tick, context, settings):
+    """A narrowing takes facts out of the agencies' views at once and cannot be undone but by a new consent, yet it
+    was one click, where a withdrawal waits for its box.  The form says so and records nothing until its box is
+    ticked; refused, it says which recipients lose which categories, and the boxes come back as they were sent."""
+    case_id, consents = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    form, hidden = _narrowing_form(social, case_id, consents[0])
+    assert "En begränsning går inte att ångra" in _text(form)
+    assert "Jag bekräftar att samtycket har begränsats av den unge" in _text(form)
+    version = lambda: ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]  # noqa: E731
+    before = version()
+    tick()
+    kept = {**hidden, "scope": ["skola:case", "polis:case"]}   # the school's `school` unticked
+    refused = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning", data=kept)
+    assert refused.status_code == 422
+    card = _card(refused.text, consents[0])
+    assert "Bekräftelse: Bekräfta att samtycket har begränsats: inget registrerades." in _summary(card)
+    assert 'href="#f-narrow-confirm-' in card.split('id="error-summary"')[1].split("</div>")[0]
+    narrowing = card.split("/begransning")[1].split("</form>")[0]
+    assert "Med begränsningen slutar samtycket lämna ut: Skolan – Skola." in _text(narrowing)
+    assert 'aria-invalid="true"' in narrowing.split(f'id="f-narrow-confirm-{consents[0][:8]}"')[1].split(">")[0]
+    assert not re.search(r'value="skola:school"[^>]* checked', narrowing)
+    assert re.search(r'value="skola:case"[^>]* checked', narrowing)
+    assert "<details open>" in card and '<details class="withdraw">' in card   # the narrowing's form is the one open
+    assert "aria-invalid" not in card.split("/aterkallelse")[1]   # and the withdrawal's box is not the one refused
+    assert version() == before
+
+    done = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning", follow_redirects=False,
+                       data={**kept, "confirm": "on"})
+    assert done.status_code == 303, _text(done.text)[:400]
+    assert version() > before
+
+
+def test_a_narrowing_that_changes_nothing_says_so(client, users, tick, context, settings):
+    """Begränsa sent with every box still ticked said "En begränsning får bara ta bort …", as if something had been
+    added: it says nothing was changed, and what to do — whether or not its box was ticked."""
+    case_id, consents = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    form, hidden = _narrowing_form(social, case_id, consents[0])
+    as_shown = {**hidden, "scope": re.findall(r'name="scope" value="([^"]+)" checked', form),
+                "valid_until": ""}
+    assert as_shown["scope"]
+    version = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]
+    for confirmed in ({}, {"confirm": "on"}):
+        tick()
+        refused = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning",
+                              data={**as_shown, **confirmed})
+        assert refused.status_code == 422
+        card = _text(_card(refused.text, consents[0]))
+        assert ("Omfattning: Inget ändrades. Kryssa ur det som inte längre ska lämnas ut, eller ange ett tidigare "
+                "slutdatum.") in card
+        assert "får bara ta bort" not in card and "Bekräfta att samtycket" not in card
+    assert ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"] == version
+
+
+def test_a_nameless_guardian_row_is_asked_its_name(client, users, tick, context, settings):
+    """The guardians' form saved with its rows' custody ticked (as a fresh form's are) and no name said "Ange minst
+    en förälder eller vårdnadshavare." of the whole list: the row's name is asked for, in the row."""
+    case_id = open_case(client, users)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social, json={
+        "accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"], "decided_on": "2026-02-02"}))
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/vardnadshavare").text
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    ticked = re.findall(r'name="(guardians\.\d+\.has_custody)" value="on" checked', page)
+    assert ticked == ["guardians.0.has_custody", "guardians.1.has_custody"]
+    tick()
+    refused = social.post(f"/arenden/{case_id}/vardnadshavare", data={**hidden, **{k: "on" for k in ticked}})
+    assert refused.status_code == 422
+    summary = _summary(refused.text)
+    assert ("Förälder eller vårdnadshavare 1 – Namn: Skriv namnet: en rad utan namn hoppas över, så ingen förälder"
+            " eller vårdnadshavare skulle sparas.") in summary
+    assert "Ange minst en" not in summary and "vårdnadshavare 2" not in summary
+    assert 'aria-invalid="true"' in refused.text.split('id="f-guardians-0-name"')[1].split(">")[0]
+    # Row 1's custody unticked: it is blank, and row 2 is the one asked for.
+    second = social.post(f"/arenden/{case_id}/vardnadshavare", data={**hidden, "guardians.1.has_custody": "on"})
+    assert "Förälder eller vårdnadshavare 2 – Namn: " in _summary(second.text)
