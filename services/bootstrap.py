@@ -44,7 +44,7 @@ from services.api.deps import ApiContext
 from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
 from services.case_service import CaseService
-from services.principals import TokenVerifier
+from services.principals import NO_SIGN_IN, TokenVerifier
 from services.ledger import Checkpoint
 from services.report import Preparer, case_report
 from services.audit import Ledger, raw_public_key, signature_ok
@@ -242,8 +242,9 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
                        fact_ids=lambda case_id, fact_id: runner.store.fact_ids()(case_id, fact_id))  # type: ignore
 
 
-def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ApiContext:
-    """Everything the HTTP API needs, on the configured database."""
+def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation,
+                      verifier: TokenVerifier | None = None) -> ApiContext:
+    """Everything the HTTP API needs, on the configured database; ``verifier``: the sign-in's (None: the settings')."""
     ledger = build_ledger(app, settings, location)
     service = build_case_service(app, settings, location, ledger=ledger)
     trusted = {ledger.public_key, *settings.trusted_ledger_keys()}
@@ -266,7 +267,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                            made_by=made_by)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
-    return ApiContext(cases=service, verifier=build_token_verifier(settings), idempotency=idempotency,
+    return ApiContext(cases=service, verifier=verifier or build_token_verifier(settings), idempotency=idempotency,
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
                       verify_ledger=verify, export_checkpoints=ledger.export, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
@@ -351,7 +352,9 @@ def set_up_database(settings: Settings, location: PostgresLocation, app_role: st
     with forcing_ddl():
         app = build_application(settings, location=location)
         try:
-            context = build_api_context(app, settings, location)   # the views, feeds, ledger, access log, answers
+            # The views, feeds, ledger, access log, answers.  It signs no one in: run as deploy/README.md shows it,
+            # with no SIGILL_ENVIRONMENT, the settings' verifier made a development key in the owner's home.
+            context = build_api_context(app, settings, location, verifier=NO_SIGN_IN)
             build_shared_renewals(settings, location, context)
             build_signed_out(settings, location, context)   # the record of erasures: with the views' tables
             context.close()

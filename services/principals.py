@@ -64,3 +64,14 @@ class AuthenticationFailed(Exception):
 class TokenVerifier(Protocol):
     def verify(self, token: str) -> Principal:
         """The principal a bearer token names; AuthenticationFailed when it is not valid here."""
+
+
+class _NoSignIn:
+    """The verifier of a process that serves no one (``sigill database setup``): every token refused, and no key
+    read or made for it."""
+
+    def verify(self, token: str) -> Principal:
+        raise AuthenticationFailed("this process signs no one in")
+
+
+NO_SIGN_IN: TokenVerifier = _NoSignIn()

@@ -122,6 +122,9 @@ def test_the_command_sets_up_again_after_an_upgrade_and_refuses_bad_input_in_one
     for _ in range(2):   # the first makes the tables; the second, as after an upgrade, finds them and grants again
         done = sigill("database", "setup", "--app-role", app_role.user, env=env)
         assert done.returncode == 0 and f"rollen {app_role.user} får läsa och skriva" in done.stdout, done.stderr
+    # It signs no one in: run as deploy/README.md shows it (no SIGILL_ENVIRONMENT), it made a development signing key
+    # in the data directory — the owner's home, on a production database.
+    assert not (tmp_path / "dev-token-key.pem").exists()
     for args, extra, said, exit_code in (   # 2: the caller's input; 1: what the database or the settings refuse
             (["--app-role", "Robert'); DROP TABLE"], {}, "--app-role: a role name of lower-case letters", 2),
             (["--app-role", app_role.user], {"SIGILL_DATABASE_URL": ""}, "SIGILL_DATABASE_URL", 1),
