@@ -8,7 +8,8 @@ reads a clock.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Iterable
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -28,7 +29,7 @@ from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, In
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
     ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, OpenCase, Phase,
-    Protection, YoungPerson,
+    PlannedMeeting, Protection, YoungPerson,
 )
 
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
@@ -45,6 +46,9 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
 
     # Class-level too: a case restored from a snapshot taken before protection was recorded has no such attribute.
     protection: Protection | None = None
+    # Likewise for the next meeting each agency planned last (``case_events.planned``); read only, never changed in
+    # place (an event puts a new mapping), so one empty mapping may be shared.  Unannotated: not a dataclass field.
+    planned_meetings = MappingProxyType({})
 
     def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
                  entry_route: str, referring_agency: str, referral_date: date, summary: str,
@@ -64,6 +68,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         self.main_goal: str | None = None
         self.plan_rows: dict = {}
         self.next_meeting: date | None = None
+        self.planned_meetings: Mapping[str, PlannedMeeting] = {}   # by recorder (MeetingHeld's next meeting, MeetingScheduled, MeetingCalledOff)
         self.protection = None   # skyddade personuppgifter as recorded now (ProtectionRecorded, ProtectionLifted)
         self.last_recorded_at = self.created_on
 

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.values import (
     Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase,
-    PlanParticipation, PlanRow, Protection, ScopeEntry, YoungPerson,
+    PlanParticipation, PlanRow, PlannedMeeting, Protection, ScopeEntry, YoungPerson,
 )
 
 if TYPE_CHECKING:
@@ -153,6 +153,38 @@ class MeetingHeld(CaseEvent):
 
     def apply_to(self, case: Case) -> None:
         case.next_meeting = self.next_meeting
+        planned(case, self.recorded_by.agency, None if self.next_meeting is None else PlannedMeeting(self.next_meeting))
+
+
+class MeetingScheduled(CaseEvent):
+    """Social services planned the group's next meeting on its own, or moved it: its day, and its kind when given.
+    A later scheduling, or a later meeting's next meeting, replaces it."""
+
+    scheduled_on: date
+    # nätverksmöte or individmöte (domain.values.MeetingKind); None: not given.
+    meeting_kind: str | None = None
+
+    def apply_to(self, case: Case) -> None:
+        case.next_meeting = self.scheduled_on
+        planned(case, self.recorded_by.agency, PlannedMeeting(self.scheduled_on, self.meeting_kind))
+
+
+class MeetingCalledOff(CaseEvent):
+    """Social services called off the next meeting it had planned: no next meeting is planned from now."""
+
+    called_off: date   # the day that had been planned
+
+    def apply_to(self, case: Case) -> None:
+        case.next_meeting = None
+        planned(case, self.recorded_by.agency, None)
+
+
+def planned(case: Case, agency: str, meeting: PlannedMeeting | None) -> None:
+    """The next meeting ``agency`` planned last (a meeting's next meeting, or a scheduling), kept per recorder: social
+    services' own plan is what its scheduling and calling off are judged against — a member's meeting, which it may
+    not see, must not change its answer.  A new mapping each time: the case's containers are copied one level."""
+    case.planned_meetings = {**{a: m for a, m in case.planned_meetings.items() if a != agency},
+                             **({agency: meeting} if meeting is not None else {})}
 
 
 class ContributionRecorded(CaseEvent):

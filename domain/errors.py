@@ -178,6 +178,14 @@ class ProtectionUnchanged(DomainError):
     code = "protection_unchanged"
 
 
+class NextMeetingUnchanged(DomainError):
+    """The next meeting planned as social services has already planned it (the same day and kind), or called off
+    where none is planned: nothing would change, and a second identical fact would only say so again to every
+    reader."""
+
+    code = "next_meeting_unchanged"
+
+
 class AlreadyAGroupMember(DomainError):
     code = "already_a_group_member"
 

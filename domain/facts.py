@@ -213,6 +213,17 @@ def _meeting(e: ev.MeetingHeld, case: Any, catalogue: Catalogue, fact: _Maker) -
     return (core, *attendees, *outcomes, *decisions)
 
 
+def _meeting_scheduled(e: ev.MeetingScheduled | ev.MeetingCalledOff, case: Any, catalogue: Catalogue, fact: _Maker
+                       ) -> tuple[Fact, ...]:
+    # The group's next meeting as social services planned it: of category `case` and the lead's administration, as
+    # a meeting's own "next meeting" is (its `meeting` fact), so it reaches exactly those who could see that one.
+    # Called off, the same kind says so with no day (a reader's latest such fact, or later meeting, is the plan).
+    scheduled = isinstance(e, ev.MeetingScheduled)
+    return (fact("meeting.scheduled", "case", {
+        "next_meeting": e.scheduled_on if scheduled else None, "meeting_kind": e.meeting_kind if scheduled else None,
+        "called_off": None if scheduled else e.called_off}),)
+
+
 def _contribution(e: ev.ContributionRecorded, case: Any, catalogue: Catalogue, fact: _Maker) -> tuple[Fact, ...]:
     return (fact("contribution", e.category, {"contribution_id": e.contribution_id, "agency": e.agency,
                                               "category": e.category, "text": e.text},
@@ -254,6 +265,8 @@ _BUILDERS: dict[type, Callable[..., tuple[Fact, ...]]] = {
     ev.MemberLeft: _membership("member.left"),
     ev.PlanRevised: _plan,
     ev.MeetingHeld: _meeting,
+    ev.MeetingScheduled: _meeting_scheduled,
+    ev.MeetingCalledOff: _meeting_scheduled,
     ev.ContributionRecorded: _contribution,
     ev.FollowUpRecorded: _follow_up,
     ev.CaseClosed: _closure,

@@ -16,11 +16,12 @@ from domain.case_rules import (
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
     AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, GoalsMetWithoutPlan, InvalidInput,
-    LegalBasisNotApplicable, NoPlanYet, NotAGroupMember, NotResponsibleForRow, OutcomeOriginNotAMember,
+    LegalBasisNotApplicable, NextMeetingUnchanged, NoPlanYet, NotAGroupMember, NotResponsibleForRow, OutcomeOriginNotAMember,
     ResponsibleNotAMember, UnknownPlanRow,
 )
 from domain.values import (
-    Actor, ClosureReason, Decision, FollowUpStatus, Outcome, Phase, PlanParticipation, PlanRow,
+    Actor, ClosureReason, Decision, FollowUpStatus, MeetingKind, Outcome, Phase, PlanParticipation, PlanRow,
+    PlannedMeeting,
 )
 
 if TYPE_CHECKING:
@@ -127,6 +128,38 @@ class GroupCommands:
                                             for n, o in enumerate(others)),
                       outcomes=checked_outcomes, decisions=checked_decisions, next_meeting=next_meeting)
         return meeting_id
+
+    def plan_next_meeting(self: Case, *, next_meeting: date | None, by: Actor, at: datetime, catalogue: Catalogue,
+                          kind: str | None = None) -> None:
+        """Social services plans the group's next meeting on its own — a new group's first network meeting, or one
+        moved to another day or kind — or calls it off (``next_meeting`` None).  Judged against the next meeting
+        social services itself planned last (a meeting's or a scheduling's): a member's meeting, which it may not
+        see, changes none of its answers."""
+        self._check_command(by, at, catalogue, lead_only="plan the group's meetings", needs_accepted="a meeting")
+        planned = self.planned_meetings.get(by.agency)
+        if next_meeting is None:
+            self._call_off_meeting(planned, kind, by, at)
+            return
+        check_day(next_meeting, "next_meeting")
+        # Implied by the next check but for the servers' clock skew; said as every date of the group's work is.
+        check_not_before_referral(next_meeting, self.referral_date, "next_meeting")
+        if next_meeting < local_date(at):
+            # A day already over would be marked as passed at once: a meeting held is recorded as held.
+            raise InvalidInput("next_meeting has passed: plan a day from today on, or record the meeting that was held",
+                               field="next_meeting")
+        kind = None if kind is None else check_choice(kind, MeetingKind, "kind")
+        if planned == PlannedMeeting(next_meeting, kind):
+            raise NextMeetingUnchanged("the next meeting is already planned for this day, of this kind",
+                                       field="next_meeting")
+        self._trigger(ev.MeetingScheduled, at, by, scheduled_on=next_meeting, meeting_kind=kind)
+
+    def _call_off_meeting(self: Case, planned: PlannedMeeting | None, kind: str | None, by: Actor,
+                          at: datetime) -> None:
+        if kind is not None:
+            raise InvalidInput("leave kind out when calling the next meeting off", field="kind")
+        if planned is None:
+            raise NextMeetingUnchanged("no next meeting is planned: there is none to call off", field="next_meeting")
+        self._trigger(ev.MeetingCalledOff, at, by, called_off=planned.on)
 
     def record_contribution(self: Case, *, category: str, text: str, by: Actor, at: datetime,
                             catalogue: Catalogue, legal_basis: str | None = None) -> str:

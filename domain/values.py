@@ -65,6 +65,14 @@ class ProtectionKind(str, Enum):
     SKYDDAD_FOLKBOKFORING = "skyddad_folkbokforing"     # registered at another address than where the person lives
 
 
+class MeetingKind(str, Enum):
+    """The form of a group's meeting (DOMAIN.md, step 6): the network around the young person, or the young person
+    with the coordinator."""
+
+    NATVERKSMOTE = "natverksmote"
+    INDIVIDMOTE = "individmote"
+
+
 class Phase(str, Enum):
     REFERRED = "referred"      # referral received, eligibility not yet decided
     ACCEPTED = "accepted"      # eligible; consents and group being formed
@@ -141,6 +149,14 @@ class Protection:
 
     kind: str
     since: date
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """The group's next meeting as social services planned it: its day, and its kind when given."""
+
+    on: date
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -567,6 +567,8 @@ DOMAIN_ERRORS = {
                                      " kvar. Återkalla samtycket för att avsluta det nu.",
     "already_a_group_member": "Aktören är redan med i gruppen.",
     "protection_unchanged": "Det är redan registrerat så: inget ändrades.",
+    "next_meeting_unchanged": "Nästa möte är redan planerat så, eller inget möte är planerat att ställa in: inget"
+                              " ändrades.",
     "not_a_group_member": "Aktören är inte med i gruppen.",
     "responsible_not_a_member": "Aktören är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
                                 " den i gruppen först, eller ta bort den som ansvarig.",
