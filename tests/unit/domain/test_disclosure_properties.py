@@ -41,6 +41,10 @@ steps = st.one_of(
               gaps),
     # Skyddade personuppgifter recorded (of a kind) or lifted (None): a `case` fact of the lead's administration.
     st.tuples(st.just("protect"), st.sampled_from(["sekretessmarkering", "skyddad_folkbokforing", None]), gaps),
+    # The next meeting planned on its own (some days ahead, of a kind or none), moved, or called off (None): a `case`
+    # fact of the lead's administration, as a meeting's next meeting is.
+    st.tuples(st.just("schedule"), st.sampled_from([0, 1, 14, 40, None]),
+              st.sampled_from(["natverksmote", "individmote", None]), gaps),
     # Closure, in about one history of four: every later step is refused (a closed case takes nothing more).
     st.tuples(st.just("close"), st.integers(0, 3), gaps),
 )
@@ -113,6 +117,10 @@ def _apply(story: CaseStory, step: tuple) -> None:
         case.revise_plan(main_goal="Mål", rows=[row], by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "protect":
         case.record_protection(protected=step[1] is not None, kind=step[1], by=SOCIAL, at=at, catalogue=CATALOGUE)
+    elif step[0] == "schedule":
+        day = None if step[1] is None else local_date(at) + timedelta(days=step[1])
+        case.plan_next_meeting(next_meeting=day, kind=None if day is None else step[2], by=SOCIAL, at=at,
+                               catalogue=CATALOGUE)
     elif step[0] == "close" and step[1] == 0:
         case.close(reason="other", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
@@ -176,6 +184,10 @@ def _assert_basis_holds(d, agency, case, at) -> None:
         needed = {fact.category} | ({origin.membership_category if origin else "case"}
                                     if fact.origin not in (agency, CATALOGUE.lead_agency)
                                     and agency != CATALOGUE.lead_agency else set())
+        # And the memberships of the agencies a plan row names and is shown naming (rules version 5): their
+        # consents join its basis (a row naming the police, shown to a school, rests also on its consent to `case`).
+        needed |= {CATALOGUE.agencies[n].membership_category for n in fact.names
+                   if n not in (agency, CATALOGUE.lead_agency) and agency != CATALOGUE.lead_agency}
         for consent in used:
             assert consent.in_force_at(at)
             assert any(s.covers(agency, c) for s in consent.scope for c in needed)
@@ -496,4 +508,19 @@ def test_protected_personal_data_reaches_exactly_those_who_see_that_the_case_exi
             if "case.protected" in kinds:
                 assert "case.opened" in kinds
             elif any(e.timestamp <= at and type(e).__name__.startswith("Protection") for e in story.events):
+                assert "case.opened" not in kinds
+
+
+@common
+@given(histories())
+def test_a_scheduled_meeting_reaches_exactly_those_who_see_that_the_case_exists(story):
+    """`meeting.scheduled` is the lead's `case` administration, as `case.opened` is (and a meeting's own next
+    meeting): at every moment an agency sees the one exactly when it sees the other (once recorded)."""
+    for at in _probe_times(story):
+        for agency in AGENCIES:
+            kinds = {d.fact.kind for d in disclosures_at(story.events, agency, at, CATALOGUE)}
+            if "meeting.scheduled" in kinds:
+                assert "case.opened" in kinds
+            elif any(e.timestamp <= at and type(e).__name__ in ("MeetingScheduled", "MeetingCalledOff")
+                     for e in story.events):
                 assert "case.opened" not in kinds
