@@ -6,6 +6,7 @@ Every item keeps its ``basis``: which consent or law lets the agency see it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterable, Protocol, Sequence
 
 from domain.judge import Disclosure
@@ -79,11 +80,15 @@ def _participation(goal: Any) -> dict[str, Any]:
             "not_taking_part_reason": goal.get("not_taking_part_reason")}
 
 
+# A held meeting's facts, grouped by its meeting id; `meeting.scheduled` is no meeting held (it has no id).
+MEETING_PARTS = frozenset({"meeting", "meeting.attendee", "meeting.outcome", "meeting.decision"})
+
+
 def meetings(facts: Sequence[VisibleFact]) -> list[Meeting]:
     """The meetings the agency may know of, each with the parts it may see."""
     grouped: dict[str, list[VisibleFact]] = {}
     for f in facts:
-        if f.kind.startswith("meeting"):
+        if f.kind in MEETING_PARTS:
             grouped.setdefault(f.content["meeting_id"], []).append(f)
     return sorted((Meeting(mid, str(parts[0].content["held_on"]), tuple(timeline(parts)))
                    for mid, parts in grouped.items()), key=lambda m: m.held_on)
@@ -95,6 +100,30 @@ def own_contributions(facts: Sequence[VisibleFact]) -> list[VisibleFact]:
     recorded in its name: that reached it under consent, as another's information)."""
     return [f for f in timeline(facts)
             if f.basis.kind == "origin" and f.kind in ("contribution", "follow_up", "meeting.outcome")]
+
+
+@dataclass(frozen=True)
+class NextMeeting:
+    """The group's next meeting as the facts seen tell it."""
+
+    on: date
+    kind: str | None     # nätverksmöte or individmöte when a scheduling gave it (domain.values.MeetingKind)
+    source: Any          # the fact that planned it: the latest meeting's `meeting`, or a `meeting.scheduled`
+
+
+def next_meeting(facts: Iterable[Any]) -> NextMeeting | None:
+    """Of the facts seen (anything with ``kind``, ``version`` and ``content``), the next meeting: the latest meeting's
+    next meeting (the latest held) or the latest scheduling, whichever was recorded last — a scheduling moves or
+    calls off what a meeting planned, and a meeting recorded after a scheduling plans anew.  None: none planned, or
+    none the reader may see.  Only from what the reader may see: a reader not told is told nothing here."""
+    facts = list(facts)
+    held = sorted((f for f in facts if f.kind == "meeting"), key=lambda f: f.content["held_on"])
+    scheduled = max((f for f in facts if f.kind == "meeting.scheduled"), key=lambda f: f.version, default=None)
+    latest = max((f for f in (held[-1] if held else None, scheduled) if f is not None), key=lambda f: f.version,
+                 default=None)
+    if latest is None or not latest.content.get("next_meeting"):
+        return None
+    return NextMeeting(latest.content["next_meeting"], latest.content.get("meeting_kind"), latest)
 
 
 def protected_personal_data(facts: Iterable[Any]) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from domain.disclosure import VisibilityChange
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from domain.visibility import CaseVisibility
-from projections.agency_queries import protected_personal_data
+from projections.agency_queries import next_meeting, protected_personal_data
 
 NAME = "agency_views"
 CACHE_SIZE = 5_000
@@ -179,12 +179,11 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
     by_kind: dict[str, list] = {}
     for fact in visible:
         by_kind.setdefault(fact.kind, []).append(fact)
-    meetings = sorted(by_kind.get("meeting", []), key=lambda f: f.content["held_on"])
     plans = [f.content["revision"] for f in by_kind.get("plan.goal", [])]
     summary = CaseSummary(
         case_number=next((f.content["case_number"] for f in by_kind.get("case.opened", [])), None),
         phase=phase_of_kinds(by_kind, in_the_group=agency != lead),
-        next_meeting=meetings[-1].content["next_meeting"] if meetings else None,
+        next_meeting=_next_meeting_day(by_kind),
         plan_revision=max(plans) if plans else None, facts=len(visible),
         plan_follow_up=_plan_follow_up(by_kind), protected_personal_data=protected_personal_data(by_kind.get("case.protected", ())))
     if agency != lead:
@@ -197,6 +196,11 @@ def summarise(tracker: CaseVisibility, agency: str, lead: str) -> CaseSummary | 
                           "next_calendar_moment": tracker.next_moment(),
                           "calendar_by_agency": {agency: at.isoformat()
                                                  for agency, at in tracker.next_moments_by_agency().items()}})
+
+
+def _next_meeting_day(by_kind: dict[str, list]) -> date | None:
+    planned = next_meeting([*by_kind.get("meeting", ()), *by_kind.get("meeting.scheduled", ())])
+    return None if planned is None else planned.on
 
 
 def _plan_follow_up(by_kind: dict[str, list]) -> dict[str, int] | None:

@@ -156,6 +156,11 @@ class CaseApplication(CaseQueries, Application[UUID]):
         """Record that the young person has protected personal data, or no longer has."""
         return self._change(case_id, expected_version, self._decision("record_protection", by, protection))
 
+    def plan_next_meeting(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
+                          **plan: Any) -> CommandResult:
+        """Plan the group's next meeting on its own, move it, or call it off (``next_meeting`` None)."""
+        return self._change(case_id, expected_version, self._decision("plan_next_meeting", by, plan))
+
     def note_calendar(self, case_id: UUID) -> CommandResult:
         """Record the calendar moments that passed since the case's latest event (the value: how many)."""
         return self._change(case_id, None, lambda c, at: c.note_calendar(at=at, catalogue=self.catalogue))

@@ -33,7 +33,7 @@ COMMANDS: dict[str, Kind] = {
     "grant_consent": Kind.ADMINISTRATION, "narrow_consent": Kind.ADMINISTRATION,
     "withdraw_consent": Kind.ADMINISTRATION, "add_member": Kind.ADMINISTRATION,
     "remove_member": Kind.ADMINISTRATION, "revise_plan": Kind.ADMINISTRATION, "close_case": Kind.ADMINISTRATION,
-    "record_protection": Kind.ADMINISTRATION,
+    "record_protection": Kind.ADMINISTRATION, "plan_next_meeting": Kind.ADMINISTRATION,
     "record_meeting": Kind.GROUP_WORK, "record_contribution": Kind.GROUP_WORK, "record_follow_up": Kind.GROUP_WORK,
 }
 

@@ -147,7 +147,8 @@ KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktu
          "referral.duplicate_confirmed": "aktualisering", "eligibility": "beslut",
          "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
          "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
-         "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "contribution": "uppgift",
+         "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "meeting.scheduled": "nästa möte",
+         "contribution": "uppgift",
          "follow_up": "uppföljning", "case.closed": "avslut", "case.protected": "skyddade personuppgifter", "calendar": "kalender", "consent.granted": "samtycke",
          "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
 
@@ -462,6 +463,18 @@ def protection_at_moment(at_moment: Mapping[str, Any] | None, told: bool, agency
     return [NO_PROTECTION_THEN] if any_now else []
 
 
+# The group's meetings' kinds (domain.values.MeetingKind), as the web and the logs say them.
+MEETING_KINDS = {"natverksmote": "nätverksmöte", "individmote": "individmöte"}
+
+
+def _scheduled(content: Mapping[str, Any]) -> str:
+    """A `meeting.scheduled` fact: the next meeting planned (with its kind when given), or called off."""
+    if content.get("next_meeting") is None:
+        return f"Nästa möte {content['called_off']} inställt"
+    kind = MEETING_KINDS.get(content.get("meeting_kind") or "", "")
+    return f"Nästa möte planerat {content['next_meeting']}" + (f" ({kind})" if kind else "")
+
+
 def _masked(personnummer: str) -> str:
     return personnummer[:9] + "****"
 
@@ -491,6 +504,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "meeting.attendee": lambda c, cat: f"Mötet {c['held_on']}: {agency_name(c['agency'], cat)} deltog",
     "meeting.outcome": lambda c, cat: f"Mötet {c['held_on']}, från {agency_name(c['origin_agency'], cat)}: {c['text']}",
     "meeting.decision": lambda c, cat: f"Mötet {c['held_on']}, beslut: {c['text']}",
+    "meeting.scheduled": lambda c, cat: _scheduled(c),
     "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
     "follow_up": _follow_up,
     "calendar": lambda c, cat: _calendar_moment(c),

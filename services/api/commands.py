@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.group_commands import PlanRowDraft
 from domain.values import ClosureReason, ConsentForm, Decision, EntryRoute, FollowUpStatus, Guardian, Instrument
-from domain.values import Outcome, ProtectionKind, ScopeEntry
+from domain.values import MeetingKind, Outcome, ProtectionKind, ScopeEntry
 from services.api.query_numbers import DIGITS
 
 Short = Field(min_length=1, max_length=200)
@@ -242,6 +242,17 @@ class Meeting(Command):
         return {**super().arguments(),
                 "outcomes": [Outcome(o.category, o.origin_agency, o.text) for o in self.outcomes],
                 "decisions": [Decision(d.text, d.category) for d in self.decisions]}
+
+
+class NextMeeting(Command):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [
+        {"next_meeting": "2026-03-10", "kind": "natverksmote"}, {"next_meeting": None}]})
+    # Required, null to call the meeting off: a body that forgot the day must not call a meeting off.
+    next_meeting: Day | None = Field(description="the day of the group's next meeting, from today on (a meeting"
+                                                 " already planned is moved); null: call off the meeting planned")
+    kind: MeetingKind | None = Field(default=None, description="natverksmote (nätverksmöte) or individmote"
+                                                               " (individmöte); left out: not said; with null"
+                                                               " next_meeting, left out")
 
 
 class Contribution(Command):

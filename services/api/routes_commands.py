@@ -158,6 +158,16 @@ async def record_meeting(writer: Writer, case_id: CaseId, body: c.Meeting) -> JS
     return await _run(writer, "record_meeting", case_id, body, 201)
 
 
+@router.post("/{case_id}/meetings/next", status_code=201, response_model=Written, responses=ERRORS)
+async def plan_next_meeting(writer: Writer, case_id: CaseId, body: c.NextMeeting) -> JSONResponse:
+    """Plan the group's next meeting on its own — a new group's first nätverksmöte, or one planned before moved to
+    another day or kind — or call it off with `next_meeting` null (social services).  It is the fact
+    meeting.scheduled (category case), seen by whoever may see a meeting's next meeting; the case list's
+    next_meeting is the latest scheduling or meeting's, whichever was recorded last.  422 next_meeting_unchanged:
+    planned so already, or none planned to call off."""
+    return await _run(writer, "plan_next_meeting", case_id, body, 201)
+
+
 @router.post("/{case_id}/contributions", status_code=201, response_model=Written, responses=ERRORS)
 async def record_contribution(writer: Writer, case_id: CaseId, body: c.Contribution) -> JSONResponse:
     """Record what your agency knows; the disclosure rules decide who else sees it."""

@@ -104,11 +104,17 @@ async def meetings(reader: Reader, case_id: CaseId) -> Response:
     """The meetings your agency may know of, each with the parts it may see."""
     ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "meetings", purpose)
-    return await _answer(ctx, user, look, "meetings", lambda: v.MeetingsView(
-        case_id=case_id, version=look.version, meetings=[
-            v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
-                         parts=_facts(ctx, look, list(m.parts)))  # type: ignore[arg-type]
-            for m in q.meetings(_seen(look))]))
+    def shape() -> v.MeetingsView:
+        facts = _seen(look)
+        planned = q.next_meeting(facts)
+        return v.MeetingsView(
+            case_id=case_id, version=look.version, meetings=[
+                v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
+                             parts=_facts(ctx, look, list(m.parts)))  # type: ignore[arg-type]
+                for m in q.meetings(facts)],
+            next_meeting=None if planned is None else planned.on,
+            next_meeting_kind=None if planned is None else planned.kind)
+    return await _answer(ctx, user, look, "meetings", shape)
 
 
 @router.get("/{case_id}/contributions", response_model=v.CaseView, responses=READ_ERRORS)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any, Sequence
 
 from domain.judge import Disclosure
+from projections.agency_queries import next_meeting
 from services.web import consent_views, views
 
 SOON = timedelta(days=30)   # a consent ending within this many days is marked
@@ -55,10 +56,9 @@ def of_case(disclosures: Sequence[Disclosure], lead: bool, now: Any, today: date
     if views.phase_of(disclosures) == "closed":
         return []
     found: list[Marker | None] = []
-    meetings = sorted((d.fact for d in disclosures if d.fact.kind == "meeting"),
-                      key=lambda f: f.content["held_on"])
-    if meetings and meetings[-1].content.get("next_meeting"):
-        found.append(meeting_passed(meetings[-1].content["next_meeting"], today))
+    planned = next_meeting(d.fact for d in disclosures)   # a meeting's, or a scheduling's recorded after it
+    if planned is not None:
+        found.append(meeting_passed(planned.on, today))
     if lead:
         ends = [r.record.valid_until for r in consent_views.consents(disclosures, now)
                 if r.state == "in_force" and r.record.valid_until is not None]

@@ -115,6 +115,7 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
             {"area": "Skolgång", "category": "case", "goal": "x", "how": "x", "responsible": "x"}]}),
         ("administer", "POST", f"{c}/closure", {**stale, "reason": "goals_met", "outcome": "x"}),
         ("administer", "POST", f"{c}/protection", {**stale, "protected": True, "kind": "sekretessmarkering"}),
+        ("administer", "POST", f"{c}/meetings/next", {**stale, "next_meeting": "2026-03-10"}),
         ("group_work", "POST", f"{c}/meetings", {**stale, "held_on": "2026-02-03"}),
         ("group_work", "POST", f"{c}/contributions", {**stale, "category": "school", "text": "x"}),
         ("group_work", "POST", f"{c}/follow-ups", {**stale, "row_id": row_id, "status": "ongoing", "note": "x"}),

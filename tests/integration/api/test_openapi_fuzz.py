@@ -47,7 +47,8 @@ def test_the_document_has_examples_for_every_command(context):
     document = create_api(context).openapi()
     bodies = [op["requestBody"] for path in document["paths"].values() for op in path.values()
               if "requestBody" in op]
-    assert len(bodies) == 15   # the commands, the protection (2026-12-05) among them, and a kept checkpoint file
+    assert len(bodies) == 16   # the commands, the protection and the next meeting (2026-12-05) among them, and a kept
+    # checkpoint file
     schemas = document["components"]["schemas"]
     for body in bodies:
         name = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
