@@ -303,6 +303,8 @@ def every_kind_of_fact(app, midway: Callable[[], None]) -> None:
     app.record_follow_up(case_id, by=SCHOOL, row_id=row.row_id, status="partly", note="Bättre.")
     app.record_protection(case_id, by=SOCIAL, protected=True, kind="skyddad_folkbokforing", since=date(2026, 2, 3))
     app.record_protection(case_id, by=SOCIAL, protected=False)
+    app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=date(2026, 3, 4), kind="natverksmote")
+    app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=None)
     midway()
     app.narrow_consent(case_id, by=SOCIAL, consent_id=consents[YOUNG_PERSON], consenter=YOUNG_PERSON,
                        scope=(ScopeEntry("skola", ("case", "school", "assessment", "health")), scope[1]),
@@ -350,6 +352,8 @@ def test_the_asyncapi_examples_fit_the_schema_too():
         assert example["headers"]["type"] == f"{kind or 'withheld'}/{example['payload']['change']}"
     # The kind an integrator must act on, not just store (its own protected-identity handling), has an example.
     assert "case.protected" in {e["payload"]["kind"] for e in examples}
+    # And the one that moves or calls off the next meeting a meeting planned.
+    assert "meeting.scheduled" in {e["payload"]["kind"] for e in examples}
 
 
 def test_a_database_built_before_feeds_were_numbered_is_numbered_when_a_process_starts(app, runner, settings,
