@@ -328,6 +328,28 @@ def meeting(f: Typed) -> Parsed:
                   choices=("outcomes.#.category", "outcomes.#.origin_agency", "decisions.#.category"))
 
 
+# The form "Planera nästa möte" on the Möten page, beside the meeting's own form (its next_meeting): inputs of their
+# own, each refusal of the command said at them.
+PLANNED_INPUTS = {"next_meeting": "planned_on", "kind": "planned_kind"}
+CALL_OFF = "stall_in"   # the button that calls the planned meeting off
+
+
+class _PlanParsed(Parsed):
+    def key(self, path: str) -> str:
+        return PLANNED_INPUTS.get(field_key(path), super().key(path))
+
+
+def next_meeting(f: Typed) -> Parsed:
+    """A day (and a kind) planned, or — the button Ställ in — the planned meeting called off.  A day left empty is
+    refused here: sent as none, it would call the meeting off."""
+    if f.get(CALL_OFF):
+        return _PlanParsed({"next_meeting": None, "kind": None, "expected_version": f.text("expected_version")})
+    day = f.text("planned_on")
+    return _PlanParsed({"next_meeting": day, "kind": f.text("planned_kind"),
+                        "expected_version": f.text("expected_version")},
+                       refused={} if day else {"planned_on": PYDANTIC_ERRORS["missing"]}, choices=("planned_kind",))
+
+
 def contribution(f: Typed) -> Parsed:
     return Parsed({"category": f.text("category"), "text": f.text("text"), "legal_basis": f.text("legal_basis"),
             "expected_version": f.text("expected_version")}, choices=("category", "legal_basis"))

@@ -12,7 +12,7 @@ from projections import agency_queries as q
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
-from services.web import forms, plan_views, session, views
+from services.web import forms, plan_views, session, texts, views
 from services.web.case_pages import case_now, kept_when_away, look, service, show, submit, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
@@ -83,9 +83,14 @@ def revise_plan(request: Request, case_id: str, typed: Form) -> Response:
 
 
 def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | None = None,
-              errors: dict[str, str] | None = None, status: int = 200) -> Response:
+              errors: dict[str, str] | None = None, status: int = 200, target: str = "meeting") -> Response:
+    """The Möten page; ``target``: the form sent back with ``typed`` and its ``errors`` — the meeting's, or "plan"
+    (Planera nästa möte), the other shown as new."""
     seen = look(request, user, case_id, "meetings")
     cat = service(request).catalogue
+    sent, errors = typed, errors or {}
+    planning = (sent or Typed(), errors) if target == "plan" else (Typed(), {})
+    typed, errors = (None, {}) if target == "plan" else (typed, errors)
     slots = forms.slots(typed, "outcomes", 0, OUTCOME_ROWS)
     typed = typed or Typed.of({"held_on": today(request)})
     if seen.place is not Place.LEAD:
@@ -93,9 +98,15 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
         # choosing the one choice was refused ("Uppgiften kommer från: Fältet måste fyllas i.").
         typed = typed.with_defaults({f"outcomes.{i}.origin_agency": user.agency for i in slots})
     group = views.members(seen.disclosures)
-    return show(request, user, seen, "moten", "meetings.html", status, typed=typed, errors=errors or {},
-                meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures)
-                          for m in q.meetings(_parts(seen))],
+    parts = _parts(seen)
+    # ``typed`` and ``errors`` are the form sent's (the case's head says them when the form is gone): each form
+    # takes its own.
+    return show(request, user, seen, "moten", "meetings.html", status, typed=sent or typed,
+                errors=planning[1] or errors, meeting_typed=typed, meeting_errors=errors, plan_typed=planning[0],
+                plan_errors=planning[1], target=target,
+                meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures) for m in q.meetings(parts)],
+                planned=views.planned_meeting(parts, cat, among=seen.disclosures),
+                meeting_kinds=list(texts.MEETING_KINDS.items()),
                 group=group, slots=slots, origins=_origins_offered(seen, user, typed, slots, group, cat))
 
 
@@ -129,6 +140,14 @@ def record_meeting(request: Request, case_id: str, typed: Form) -> Response:
         return kept_when_away(request, typed, lambda: _meetings(request, user, uuid, typed))
     return submit(request, user, uuid, typed, "record_meeting", c.Meeting, forms.meeting(typed),
                   f"/arenden/{uuid}/moten", lambda t, e, s: _meetings(request, user, uuid, t, e, s))
+
+
+@router.post("/arenden/{case_id}/moten/nasta")
+@guarded
+def plan_next_meeting(request: Request, case_id: str, typed: Form) -> Response:
+    user, uuid = session.principal(request), case_uuid(case_id)
+    return submit(request, user, uuid, typed, "plan_next_meeting", c.NextMeeting, forms.next_meeting(typed),
+                  f"/arenden/{uuid}/moten", lambda t, e, s: _meetings(request, user, uuid, t, e, s, target="plan"))
 
 
 # -- follow-ups -------------------------------------------------------------------------------------------------

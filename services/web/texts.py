@@ -231,6 +231,14 @@ T: dict[str, str] = {
     "meeting_member_hint": "Ni registrerar er egen närvaro och era egna resultat från mötet; "
                            "socialtjänsten registrerar de andra aktörernas.",
     "meeting_others_hint": "Andra deltagare, kommaseparerade (t.ex. den unge, förälder).",
+    # The form Planera nästa möte (social services), and the planned meeting every reader allowed to see it is shown.
+    "meeting_plan_title": "Planera nästa möte", "meeting_plan_submit": "Spara planerat möte",
+    "meeting_plan_hint": "Planera gruppens nästa möte, till exempel en ny grupps första nätverksmöte, eller flytta"
+                         " det planerade till en annan dag. Aktörer som får se ärendet ser det planerade mötet.",
+    "meeting_call_off": "Ställ in nästa möte", "meeting_planned": "Nästa möte",
+    "meeting_planned_none": "Inget nästa möte är planerat.",
+    # A member is told in words the same whether a meeting is planned that it may not see, or none is.
+    "meeting_planned_none_member": "Inget planerat möte att visa för er.",
     "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
     "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
     "contribution_title": "Lämna uppgift", "contribution_intro": "Uppgiften syns för andra endast så långt "
@@ -396,6 +404,7 @@ LABELS: dict[str, str] = {
     "row_id": "Planrad", "status": "Status", "note": "Kommentar", "outcome": "Utfall",
     "expected_version": "Version",
     "kind": "Skydd hos Skatteverket", "since": "Gäller från",
+    "planned_on": "Datum för nästa möte", "planned_kind": "Typ av möte",
 }
 
 # What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).
@@ -419,6 +428,7 @@ SAVED: dict[str, str] = {
     "record_contribution": "Uppgiften är sparad.",
     "close_case": "Avslutet är registrerat.",
     "record_protection": "Uppgiften om skyddade personuppgifter är sparad.",
+    "plan_next_meeting": "Planeringen av nästa möte är sparad.",
 }
 # A decision that the young person is not eligible leads to the closure, not to consents.
 SAVED_DECLINED = ("Beslutet om aktualitet är sparat: den unge är inte aktuell. Nästa steg är att avsluta ärendet"
@@ -439,6 +449,7 @@ FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achiev
                       "not_achieved": "Inte uppnått"}
 CLOSURE_REASONS = presentation.CLOSURE_REASONS
 PROTECTION_KINDS = presentation.PROTECTION_KINDS
+MEETING_KINDS = presentation.MEETING_KINDS
 # An auditor's replay's words for skyddade personuppgifter at its moment: the command line's too.
 protection_then, marker_seen = presentation.protection_then, presentation.marker_seen
 NO_PROTECTION_THEN = presentation.NO_PROTECTION_THEN

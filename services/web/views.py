@@ -17,12 +17,12 @@ from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.facts import Fact, fact_order
-from projections.agency_queries import protected_personal_data
+from projections.agency_queries import next_meeting, protected_personal_data
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
 from services.presentation import (PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents,
                                    plan_rows)
-from services.web.texts import CLOSURE_REASONS
+from services.web.texts import CLOSURE_REASONS, MEETING_KINDS
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,29 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
             card.decisions.append(line(d, c["text"], category=_category(f.category, catalogue)))
     card.attendees = [MeetingLine(", ".join(sorted(names)), basis, ids) for (basis, ids), names in by_basis.items()]
     return card
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """The group's next meeting as the reader's facts tell it: its day, its kind in Swedish ("" when not given), and
+    the line saying where it comes from and on what basis the reader sees it."""
+
+    day: str
+    kind: str
+    line: MeetingLine
+
+
+def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[Disclosure]) -> PlannedMeeting | None:
+    """From the facts the reader sees (``agency_queries.SeenFact``): the latest scheduling or meeting's next
+    meeting, whichever was recorded last; None when none is planned, or none it may see."""
+    planned = next_meeting(seen)
+    if planned is None:
+        return None
+    source = planned.source.disclosure
+    line = MeetingLine(f"Från {agency_name(source.fact.origin, catalogue)}",
+                       describe_basis(source.basis, catalogue, known_consents(d.fact for d in among)),
+                       basis_ids(source.basis))
+    return PlannedMeeting(_day(planned.on), MEETING_KINDS.get(planned.kind or "", ""), line)
 
 
 def replay_query(entry: Any, catalogue: Catalogue) -> str:
