@@ -68,7 +68,8 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         self.main_goal: str | None = None
         self.plan_rows: dict = {}
         self.next_meeting: date | None = None
-        self.planned_meetings: Mapping[str, PlannedMeeting] = {}   # by recorder (MeetingHeld's next meeting, MeetingScheduled, MeetingCalledOff)
+        # The next meeting each recorder planned last (MeetingHeld's next meeting, MeetingScheduled, MeetingCalledOff).
+        self.planned_meetings: Mapping[str, PlannedMeeting] = {}
         self.protection = None   # skyddade personuppgifter as recorded now (ProtectionRecorded, ProtectionLifted)
         self.last_recorded_at = self.created_on
 

@@ -16,8 +16,8 @@ from domain.case_rules import (
 from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
     AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, GoalsMetWithoutPlan, InvalidInput,
-    LegalBasisNotApplicable, NextMeetingUnchanged, NoPlanYet, NotAGroupMember, NotResponsibleForRow, OutcomeOriginNotAMember,
-    ResponsibleNotAMember, UnknownPlanRow,
+    LegalBasisNotApplicable, NextMeetingUnchanged, NoPlanYet, NotAGroupMember, NotResponsibleForRow,
+    OutcomeOriginNotAMember, ResponsibleNotAMember, UnknownPlanRow,
 )
 from domain.values import (
     Actor, ClosureReason, Decision, FollowUpStatus, MeetingKind, Outcome, Phase, PlanParticipation, PlanRow,
