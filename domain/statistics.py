@@ -36,6 +36,7 @@ from typing import Any, Iterable, Sequence
 
 from domain import case_events as ev
 from domain.calendar import age_on, local_date
+from domain.case import TARGET_AGES
 from domain.errors import PeriodNotACalendarYear
 from domain.identity import PersonalIdentityNumber
 from domain.suppression import SMALLEST_SHOWN, Breakdown, RawStatistics
@@ -59,7 +60,7 @@ class CaseFigures:
     entry_route: str
     age_at_referral: int
     decision: str                       # accepted | declined | pending
-    outside_target_group: bool          # accepted with a recorded reason, outside 15–25
+    outside_target_group: bool          # accepted, and outside 15–25 on the decision's day (a reason recorded)
     decided_on: date | None
     first_plan_on: date | None          # the day (Swedish time) the first action plan was recorded
     closed_on: date | None              # the day (Swedish time) the case was closed
@@ -87,7 +88,9 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
     for event in events[1:]:
         if isinstance(event, ev.EligibilityDecided):
             decision = "accepted" if event.accepted else "declined"
-            outside = bool(event.accepted and event.outside_target_group_reason)
+            # The age on the decision's day, as the domain's rule reads it: a reason is taken for any
+            # acceptance, so one recorded for a 16-year-old does not put them outside the target group.
+            outside = event.accepted and age_on(born, event.decided_on) not in TARGET_AGES
             decided_on = event.decided_on
         elif isinstance(event, ev.PlanRevised):
             first_plan_on = first_plan_on or local_date(event.timestamp)

@@ -77,6 +77,24 @@ def test_accepted_outside_the_target_group_with_its_reason_is_counted_so():
     assert (f.decision, f.outside_target_group, f.age_at_referral) == ("accepted", True, 32)
 
 
+def test_a_reason_recorded_for_someone_inside_the_target_group_does_not_count_them_outside_it():
+    """The domain takes a reason for any acceptance (the web form offers the field to every case); a 16-year-old
+    accepted with one was counted "Utanför målgruppen (med skäl)".  What counts is the age on the decision's day."""
+    st = story()
+    st.case.decide_eligibility(accepted=True, reasons="Risk.", instruments=(), decided_on=date(2026, 2, 2),
+                               by=SOCIAL, at=st.at(), catalogue=CATALOGUE, outside_target_group_reason="Tidig insats")
+    f = s.figures_of(st.events)
+    assert (f.decision, f.age_at_referral, f.outside_target_group) == ("accepted", 16, False)
+
+
+def test_a_fourteen_year_old_turning_fifteen_before_the_decision_is_inside_the_target_group():
+    st = story(born=date(2011, 2, 10), entry_route="sol14")   # 14 on the referral (02-02), 15 on the decision
+    st.case.decide_eligibility(accepted=True, reasons="Risk.", instruments=(), decided_on=date(2026, 2, 12),
+                               by=SOCIAL, at=st.at(utc(2026, 2, 12)), catalogue=CATALOGUE)
+    f = s.figures_of(st.events)
+    assert (f.age_at_referral, f.outside_target_group) == (14, False)
+
+
 def test_age_bands():
     assert [s.age_band(a) for a in (12, 14, 15, 17, 18, 20, 21, 32)] == [
         "under_15", "under_15", "15_17", "15_17", "18_20", "18_20", "21_over", "21_over"]
