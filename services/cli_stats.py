@@ -73,7 +73,7 @@ def _print(found, catalogue) -> None:  # noqa: ANN001 - a Statistics, the catalo
             print(f"  {label:<{width}}  {t.number(value):>6}")
     print(f"\n{t.MEDIAN}")
     for label, value in t.medians(found.figures):
-        print(f"  {label}: {t.number(value) if value is not None else t.NOT_SHOWN}")
+        print(f"  {label}: {t.median_text(value)}")
     print(f"\n{t.ERASED}: {t.number(found.erased)}")
     if found.unreadable:
         print(f"{t.UNREADABLE}: {t.number(found.unreadable)}")

@@ -51,13 +51,16 @@ TITLE = "Uppföljningsstatistik"
 CASES = "Ärenden aktualiserade under perioden"
 TOTAL = "Totalt"
 MEDIAN = "Median"
-NOT_SHOWN = "visas inte (färre än 5 ärenden)"
+# Not "färre än 5 ärenden" alone: a median over 5 or more is hidden too where showing it would give a hidden count
+# back (domain.statistics_reader), and which of the two it was must not be said — "5 or more" is what it hides.
+NOT_SHOWN = "visas inte (färre än 5 ärenden, eller för att ett dolt antal annars skulle kunna räknas fram)"
 ERASED = "Gallrade ärenden i kommunen (alla perioder; ingår inte i något annat tal)"
 UNREADABLE = "Ärenden som inte kunde läsas (skadad nyckel; ingår inte)"
 PERIOD_RULE = ("Ett ärende räknas till perioden om datumet på aktualiseringen ligger inom den (båda dagarna"
                " medräknade). Det som hänt ärendena sedan – beslut, planer, avslut – räknas som det står i dag.")
 LEGEND = ("”<5”: 1–4 ärenden (eller rader). ”..”: dolt för att ett ”<5” inte ska kunna räknas fram ur totalen"
-          " eller ur en annan tabell. En median visas bara över minst 5 ärenden.")
+          " eller ur en annan tabell. En median visas bara över minst 5 ärenden, och inte där den skulle avslöja ett dolt"
+          " antal.")
 
 
 @dataclass(frozen=True)
@@ -101,3 +104,15 @@ def number(value: Any) -> str:
     if isinstance(value, float):
         return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def swedish_number(value: Any) -> str:
+    """A count or a median as the web page writes it, in Swedish: 1 234 (a narrow no-break space), 18,5, "<5"."""
+    return number(value).replace(",", "\u202f").replace(".", ",") if isinstance(value, (int, float)) else str(value)
+
+
+def median_text(value: float | None, swedish: bool = False) -> str:
+    """A median as shown, or why not (``NOT_SHOWN``, the same words whichever reason hid it)."""
+    if value is None:
+        return NOT_SHOWN
+    return swedish_number(value) if swedish else number(value)
