@@ -71,6 +71,7 @@ class CaseFigures:
     consents_withdrawn: int = 0
     meetings: int = 0
     plan_participation: str | None = None        # the latest plan's: one of PARTICIPATION; None without a plan
+    group_formed_on: date | None = None          # the day (Swedish time) the first member joined the group
 
 
 def figures_of(events: Sequence[Any]) -> CaseFigures:
@@ -80,7 +81,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
         raise ValueError("a case's history starts with its referral")
     born = PersonalIdentityNumber(opened.subject.personnummer).birth_date
     decision, outside, decided_on = "pending", False, None
-    first_plan_on = closed_on = closure_reason = participation = None
+    first_plan_on = closed_on = closure_reason = participation = group_formed_on = None
     rows: dict[str, str] = {}              # the latest plan's rows: row id -> category
     statuses: dict[str, str] = {}          # row id -> its latest follow-up status
     agencies: set[str] = set()
@@ -100,6 +101,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
             statuses[event.row_id] = event.status
         elif isinstance(event, ev.MemberJoined):
             agencies.add(event.agency)
+            group_formed_on = group_formed_on or local_date(event.timestamp)
         elif isinstance(event, ev.ConsentGranted):
             granted += 1
         elif isinstance(event, ev.ConsentWithdrawn):
@@ -114,7 +116,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
         decided_on=decided_on, first_plan_on=first_plan_on, closed_on=closed_on, closure_reason=closure_reason,
         plan_rows=tuple((category, statuses.get(row_id, NOT_FOLLOWED_UP)) for row_id, category in rows.items()),
         agencies=frozenset(agencies), consents_granted=granted, consents_withdrawn=withdrawn, meetings=meetings,
-        plan_participation=participation)
+        plan_participation=participation, group_formed_on=group_formed_on)
 
 
 def _participation(plan: ev.PlanRevised) -> str:
@@ -186,8 +188,12 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
                                "withdrawn": sum(f.consents_withdrawn for f in cases),
                                "cases_with_a_withdrawal": sum(1 for f in cases if f.consents_withdrawn)}, None),
     )
+    # Each median is over a set whose size another figure tells already (``statistics_reader._MEDIAN_OVER``): the
+    # decided, the cases with a plan, the groups, the closed, the accepted.
     days = {
         "referral_to_decision": [(f.decided_on - f.referral_date).days for f in cases if f.decided_on],
+        "referral_to_group": [(f.group_formed_on - f.referral_date).days for f in with_group if f.group_formed_on],
+        "referral_to_first_plan": [(f.first_plan_on - f.referral_date).days for f in with_plan],
         "decision_to_first_plan": [(f.first_plan_on - f.decided_on).days for f in accepted
                                    if f.first_plan_on and f.decided_on],
         "referral_to_closure": [(f.closed_on - f.referral_date).days for f in closed if f.closed_on],

@@ -60,6 +60,8 @@ _AT_MOST: tuple[tuple[tuple[Ref, ...], tuple[Ref, ...]], ...] = (
 # A median is shown over 5 cases or more, so whether it is shown says whether these add up to 5 or more.
 _MEDIAN_OVER: dict[str, tuple[Ref, ...]] = {
     "referral_to_decision": (("eligibility", "accepted"), ("eligibility", "declined")),
+    "referral_to_group": ("groups",),
+    "referral_to_first_plan": (("action_plan", "with_plan"),),
     "meetings_per_accepted_case": (("eligibility", "accepted"),),
     "decision_to_first_plan": (("action_plan", "with_plan"),),
     "agencies_per_group": ("groups",),

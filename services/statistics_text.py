@@ -42,6 +42,8 @@ CELLS = {
 }
 MEDIANS = {
     "referral_to_decision": "Dagar från aktualisering till beslut om aktualitet",
+    "referral_to_group": "Dagar från aktualisering till att gruppen bildades (första myndigheten med)",
+    "referral_to_first_plan": "Dagar från aktualisering till första åtgärdsplanen",
     "decision_to_first_plan": "Dagar från beslut (aktuell) till första åtgärdsplanen",
     "referral_to_closure": "Dagar från aktualisering till avslut (avslutade ärenden)",
     "agencies_per_group": "Myndigheter i gruppen per ärende med en grupp",

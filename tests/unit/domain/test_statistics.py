@@ -63,6 +63,23 @@ def test_a_case_s_history_counts_as_its_route_age_decision_plan_follow_ups_group
     assert (f.consents_granted, f.consents_withdrawn, f.meetings) == (2, 1, 1)
 
 
+def test_the_group_is_formed_the_day_its_first_member_joined_and_the_days_from_referral_are_counted():
+    """An evaluator asks how long from referral to a group formed and to a plan (not only from the decision):
+    the first member's joining day (Swedish time), and the days from the referral to it and to the first plan."""
+    st = CaseStory(start=utc(2026, 2, 2))
+    st.accept(utc(2026, 2, 9))
+    st.join("skola", when=utc(2026, 2, 16))
+    st.join("bup", when=utc(2026, 3, 2))
+    st.plan(utc(2026, 3, 4))
+    f = s.figures_of(st.events)
+    assert (f.group_formed_on, f.first_plan_on) == (date(2026, 2, 16), date(2026, 3, 4))
+    raw = s.tabulate([f] * 5 + [s.figures_of(story().events)], date(2026, 1, 1), date(2026, 12, 31))
+    assert (raw.days["referral_to_group"], raw.days["referral_to_first_plan"]) == ([14] * 5, [30] * 5)
+    published = deidentify(raw)["medians"]
+    assert (published["referral_to_group"], published["referral_to_first_plan"]) == (14.0, 30.0)
+    assert deidentify(s.tabulate([f] * 4, date(2026, 1, 1), date(2026, 12, 31)))["medians"]["referral_to_group"] is None
+
+
 def test_a_case_just_referred_is_pending_with_nothing_else():
     f = s.figures_of(story().events)
     assert (f.decision, f.decided_on, f.first_plan_on, f.closed_on, f.plan_rows, f.agencies) == (
@@ -661,7 +678,8 @@ def typical_year() -> list[s.CaseFigures]:
             plan_rows=((("school", statuses[accepted % 5]), (("crime", "health", "family", "leisure")[n % 4],
                                                              statuses[(accepted + 2) % 5])) if plan else ()),
             agencies=frozenset(agencies), consents_granted=3, consents_withdrawn=1 if accepted % 9 == 4 else 0,
-            meetings=4 + n % 3, plan_participation=participation[accepted] if plan else None))
+            meetings=4 + n % 3, plan_participation=participation[accepted] if plan else None,
+            group_formed_on=referred + timedelta(days=20)))
         accepted += 1
     return out
 
