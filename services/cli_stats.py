@@ -21,7 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        " year's first (YYYY-01-01)")
     stats.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD",
                        help="the period's last day: the same year's last (YYYY-12-31)")
-    stats.add_argument("--json", action="store_true", help="the API's answer, as JSON")
+    shape = stats.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="the API's answer, as JSON")
+    shape.add_argument("--csv", action="store_true", help="one CSV row a figure (municipality, from, to, table,"
+                       " cell, label, value), for an analyst's tools")
     stats.set_defaults(handler=_stats)
 
 
@@ -51,6 +54,10 @@ def _stats(args: argparse.Namespace) -> int:
         print(file=sys.stderr)   # ends the progress line
     if args.json:
         print(json.dumps(statistics_out(found), default=str, ensure_ascii=False, indent=2))
+    elif args.csv:
+        from services.statistics_text import csv_text
+
+        sys.stdout.write(csv_text(statistics_out(found), app.catalogue))
     else:
         _print(found, app.catalogue)
     return 0

@@ -4,6 +4,8 @@ from here, as it takes the closure reasons from ``presentation``."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,3 +120,28 @@ def median_text(value: float | None, swedish: bool = False) -> str:
     if value is None:
         return NOT_SHOWN
     return swedish_number(value) if swedish else number(value)
+
+
+CSV_COLUMNS = ("municipality", "from", "to", "table", "cell", "label", "value")
+
+
+def csv_text(answer: dict[str, Any], catalogue: Any) -> str:
+    """The API's answer (``statistics_out``) as one CSV row a figure, for an analyst's tools: the JSON's keys
+    (``table``, ``cell``) beside the Swedish label, each value as shown ("<5", "..", a median's dot, empty where not
+    shown).  Every row carries the municipality and period, so that several municipalities' files can be stacked."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    head = (answer["municipality"], str(answer["from"]), str(answer["to"]))
+    writer.writerow((*head, "cases", "total", CASES, answer["cases"]))
+    for key, b in answer["breakdowns"].items():
+        for cell, value in b["cells"].items():
+            writer.writerow((*head, key, cell, cell_name(key, cell, catalogue), value))
+        if b["total"] is not None:
+            writer.writerow((*head, key, "total", TOTAL, b["total"]))
+    for key, value in answer["medians"].items():
+        writer.writerow((*head, "medians", key, MEDIANS.get(key, key), "" if value is None else value))
+    writer.writerow((*head, "erased_cases", "total", ERASED, answer["erased_cases"]))
+    if answer["unreadable_cases"]:
+        writer.writerow((*head, "unreadable_cases", "total", UNREADABLE, answer["unreadable_cases"]))
+    return out.getvalue()

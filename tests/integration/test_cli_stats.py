@@ -40,6 +40,29 @@ def test_stats_json_is_the_api_s_answer(env):
                   env=env).stdout.count('"cases": 0') == 1
 
 
+def test_stats_csv_is_one_row_a_figure_with_the_json_s_keys_and_values(env):
+    """An analyst stacking several municipalities' files needs rows that say their municipality and period, the
+    JSON's keys to join on, and the values as shown ("<5" too); a median not shown is an empty value."""
+    import csv
+
+    found = json.loads(sigill("stats", *PERIOD, "--json", env=env).stdout)
+    result = sigill("stats", *PERIOD, "--csv", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert list(rows[0]) == ["municipality", "from", "to", "table", "cell", "label", "value"]
+    assert {(r["municipality"], r["from"], r["to"]) for r in rows} == {("0180", "2026-01-01", "2026-12-31")}
+    value = {(r["table"], r["cell"]): r["value"] for r in rows}
+    assert value[("cases", "total")] == "<5" and value[("entry_route", "lul6")] == "<5"
+    assert value[("entry_route", "known")] == "0" and value[("medians", "referral_to_decision")] == ""
+    for key, breakdown in found["breakdowns"].items():
+        assert {c: str(v) for c, v in breakdown["cells"].items()} == {
+            r["cell"]: r["value"] for r in rows if r["table"] == key and r["cell"] != "total"}
+    assert next(r["label"] for r in rows if r["cell"] == "lul6") == "LUL 6 §-underrättelse"
+    for secret in ("Peter", "0180-2026-0001", "20090314"):
+        assert secret not in result.stdout
+    assert sigill("stats", *PERIOD, "--csv", "--json", env=env).returncode == 2   # one shape at a time
+
+
 @pytest.mark.parametrize("args, said", [
     (("--municipality", "0180", "--from", "2026-13-01", "--to", "2026-12-31"), "--from: a date is written YYYY-MM-DD"),
     (("--municipality", "0180", "--from", "2026-02-01", "--to", "2026-01-31"), "--to: the period ends (2026-01-31)"),

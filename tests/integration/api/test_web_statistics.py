@@ -49,6 +49,34 @@ def test_members_are_refused_and_an_auditor_chooses_the_municipality(client, use
     assert "uppföljningsstatistik (avidentifierad, inget enskilt ärende): 0180, 2026-01-01–2026-12-31" in log
 
 
+def test_the_page_offers_its_figures_as_csv_the_command_line_s_and_the_api_s_same_values(client, users, tick, app,
+                                                                                         context, settings):
+    """A manager copying tables into a report, or an analyst loading them, takes the page's figures as a file: the
+    same CSV as ``sigill stats --csv``, with the API's values; an auditor's link names the municipality it chose;
+    a refused period is the page with its refusal, not a file."""
+    import csv
+
+    cases = [school_consented_case(client, users, tick)[0] for _ in range(5)]
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get("/statistik", params={**PERIOD, "kommun": "0180"}).text
+    link = re.search(r'<a href="(/statistik\.csv\?[^"]+)" download>Ladda ner som CSV', page)
+    assert link and "kommun=0180" in link.group(1)
+    got = ivo.get(link.group(1).replace("&amp;", "&"))
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert 'filename="uppfoljningsstatistik-0180-2026.csv"' in got.headers["content-disposition"]
+    rows = {(r["table"], r["cell"]): r["value"] for r in csv.DictReader(got.text.splitlines())}
+    answer = client.get("/api/v1/statistics", params={"municipality": "0180", "from": "2026-01-01",
+                                                      "to": "2026-12-31"}, headers=users.auditor).json()
+    assert rows[("cases", "total")] == str(answer["cases"]) == "5"
+    assert all(rows[(key, cell)] == str(value) for key, b in answer["breakdowns"].items()
+               for cell, value in b["cells"].items())
+    for secret in [*cases, REFERRAL["name"], BORN_2009_03_14]:
+        assert secret not in got.text
+    half = ivo.get("/statistik.csv", params={"kommun": "0180", "fran": "2026-01-01", "till": "2026-06-30"})
+    assert half.status_code == 422 and "Statistiken tas fram för ett helt kalenderår" in half.text
+    assert web_as(context, settings, "skola").get("/statistik.csv", params=PERIOD).status_code == 403
+
+
 def test_a_bad_date_or_municipality_is_said_on_the_form_with_422(client, users, context, settings):
     social = web_as(context, settings, "soc-0180")
     bad = social.get("/statistik", params={"fran": "2026-02-30", "till": "2026-12-31"})
