@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from domain.errors import InvalidInput, PeriodNotACalendarYear
+from domain.calendar import EARLIEST_DAY
+from domain.errors import InvalidInput
 from domain.statistics import check_calendar_year
 from services.authorisation import check_reads_statistics
 from services.principals import Role
@@ -19,23 +21,26 @@ from services.web.case_pages import service
 from services.web.pages import guarded, render
 
 router = APIRouter(include_in_schema=False)
-FIELDS = ("kommun", "fran", "till")   # the form's names, as a refusal names them
+NAMES = ("kommun", "ar", "ar")   # the form's names for the municipality and the period, as a refusal names them
+FIRST_YEAR = EARLIEST_DAY.year   # the statistics take any year of the calendar; the referral dates, which would
+# bound it better, are sealed in each case's events, so the installation's first one is not known without a run
+YEAR = re.compile(r"[0-9]{4}")   # not int(): it reads any script's digits ("٢٠٢٦")
 
 
 @router.get("/statistik")
 @guarded
-def statistics_page(request: Request, kommun: str = "", fran: str = "", till: str = "") -> Response:
-    """The form, and with a period given, the figures.  Social services see their own municipality's; an auditor
+def statistics_page(request: Request, kommun: str = "", ar: str = "", fran: str = "", till: str = "") -> Response:
+    """The form, and with a year asked for, the figures.  Social services see their own municipality's; an auditor
     chooses one.  A run is one entry in the access log (``services.statistics``)."""
-    return _page(request, *_run(request, kommun, fran, till))
+    return _page(request, *_run(request, kommun, ar, fran, till))
 
 
 @router.get("/statistik.csv")
 @guarded
-def statistics_csv(request: Request, kommun: str = "", fran: str = "", till: str = "") -> Response:
+def statistics_csv(request: Request, kommun: str = "", ar: str = "", fran: str = "", till: str = "") -> Response:
     """The same figures as a CSV file (``statistics_text.csv_text``, as ``sigill stats --csv``): a run of its own,
-    logged as one; a refused period is the page with its refusals."""
-    run = _run(request, kommun, fran, till)
+    logged as one; a refused year is the page with its refusals."""
+    run = _run(request, kommun, ar, fran, till)
     found = run[-1]
     if found is None:
         return _page(request, *run)
@@ -46,55 +51,64 @@ def statistics_csv(request: Request, kommun: str = "", fran: str = "", till: str
                         f'attachment; filename="uppfoljningsstatistik-{p.municipality}-{p.start.year}.csv"'})
 
 
-def _run(request: Request, kommun: str, fran: str, till: str) -> tuple:
+def _run(request: Request, kommun: str, ar: str, fran: str, till: str) -> tuple:
     user = session.principal(request)
     cases = service(request)
     auditor = user.has(Role.AUDITOR)
     municipality = (kommun or "") if auditor else (user.municipality or "")
     check_reads_statistics(user, municipality or (user.municipality or ""), cases.catalogue)   # 403 before a form
-    year = cases.app.clock.now().year
-    fran, till = fran or f"{year}-01-01", till or f"{year}-12-31"
-    errors = _refused(auditor, municipality, fran, till) if request.query_params else {}
+    this_year = cases.app.clock.now().year
+    asked = ar if ar or not (fran or till) else _year_of_saved_link(fran, till)
+    errors = _refused(auditor, municipality, asked, this_year) if request.query_params else {}
+    ar = asked or str(this_year)
     found = None
     if municipality and request.query_params and not errors:
         try:
-            found = cases.statistics(user, municipality, fran, till, names=FIELDS)
-        except InvalidInput as refused:
-            errors[refused.field or "fran"] = texts.statistics_error(refused.field,
-                                                                     isinstance(refused, PeriodNotACalendarYear))
-    return user, auditor, municipality, fran, till, errors, found
+            found = cases.statistics(user, municipality, f"{ar}-01-01", f"{ar}-12-31", names=NAMES)
+        except InvalidInput as refused:   # the municipality unknown: the year was checked above
+            errors[refused.field or "ar"] = _error(refused.field, this_year)
+    return user, auditor, municipality, ar, this_year, errors, found
 
 
-def _page(request: Request, user, auditor: bool, municipality: str, fran: str, till: str,  # noqa: ANN001
+def _page(request: Request, user, auditor: bool, municipality: str, ar: str, this_year: int,  # noqa: ANN001
           errors: dict[str, str], found) -> Response:  # noqa: ANN001 - a Principal, a Statistics or None
     cases = service(request)
     status = 422 if errors else 200
+    municipalities = sorted(cases.catalogue.municipalities.items(), key=lambda m: texts.swedish_order(m[1].name))
     return render(request, "statistics.html", status, user=user, found=found, errors=errors, auditor=auditor,
-                  municipality=municipality, fran=fran, till=till, municipalities=cases.catalogue.municipalities,
+                  municipality=municipality, year=ar, years=[str(y) for y in range(this_year, FIRST_YEAR - 1, -1)],
+                  municipalities=municipalities,
                   sections=statistics_text.sections(found.figures, cases.catalogue) if found else [],
                   medians=statistics_text.medians(found.figures) if found else [], st=statistics_text,
                   municipality_name=cases.catalogue.municipalities[found.period.municipality].name if found else "",
-                  csv_query=urlencode({**({"kommun": municipality} if auditor else {}), "fran": fran, "till": till}))
+                  csv_query=urlencode({**({"kommun": municipality} if auditor else {}), "ar": ar}))
 
 
-def _refused(auditor: bool, municipality: str, fran: str, till: str) -> dict[str, str]:
-    """Every field at fault at once, each with what to do (the form said one at a time): the municipality chosen,
-    each date's form; a period ending before it starts, or not one whole calendar year, only once both dates
-    read."""
+def _year_of_saved_link(fran: str, till: str) -> str | None:
+    """The year that a link saved from the form of two dates (before 2026-12-05) names, or None when they are not
+    one whole calendar year."""
+    try:
+        first, last = day_typed(fran, "fran"), day_typed(till, "till")
+        check_calendar_year(first, last, ("fran", "till"))
+    except InvalidInput:
+        return None
+    return str(first.year)
+
+
+def _refused(auditor: bool, municipality: str, ar: str | None, this_year: int) -> dict[str, str]:
+    """Every field at fault at once, each with what to do: the municipality chosen, the year one the list offers
+    (None: a saved link's two dates, not one whole year)."""
     errors: dict[str, str] = {}
     if auditor and not municipality:
-        errors["kommun"] = texts.statistics_error("kommun")
-    days = {}
-    for name, value in (("fran", fran), ("till", till)):
-        try:
-            days[name] = day_typed(value, name)
-        except InvalidInput:
-            errors[name] = texts.statistics_error("fran")
-    if len(days) == 2 and days["till"] < days["fran"]:
-        errors["till"] = texts.statistics_error("till")
-    elif len(days) == 2:
-        try:
-            check_calendar_year(days["fran"], days["till"], ("fran", "till"))
-        except PeriodNotACalendarYear as refused:
-            errors[refused.field or "fran"] = texts.statistics_error(refused.field, year=True)
+        errors["kommun"] = _error("kommun", this_year)
+    if ar is None:
+        errors["ar"] = texts.STATISTICS_PERIOD_ERROR
+    elif ar and not (YEAR.fullmatch(ar) and FIRST_YEAR <= int(ar) <= this_year):
+        errors["ar"] = _error("ar", this_year)
     return errors
+
+
+def _error(field: str | None, this_year: int) -> str:
+    if field == "kommun":
+        return texts.STATISTICS_MUNICIPALITY_ERROR
+    return texts.STATISTICS_YEAR_ERROR.format(first=FIRST_YEAR, last=this_year)

@@ -8,6 +8,7 @@ described by ``services.presentation`` (shared with the CLI and the report).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from services import presentation
 
@@ -44,7 +45,7 @@ T: dict[str, str] = {
                             " gallringsbara kan inte sägas. Kontakta Sigills driftansvarige.",
     "col_closed": "Avslutat", "col_last_event": "Sista anteckning", "col_due_from": "Gallringsbart från",
     "col_closure_reason": "Avslutsskäl",
-    "statistics_municipality": "Kommun", "statistics_from": "Från och med", "statistics_to": "Till och med",
+    "statistics_municipality": "Kommun", "statistics_year": "År",
     "statistics_submit": "Visa statistik",
     "statistics_csv": "Ladda ner som CSV (en rad per uppgift, samma tal som här)",
     "statistics_count": "Antal", "statistics_what": "Uppgift",
@@ -381,7 +382,8 @@ T: dict[str, str] = {
 }
 
 LABELS: dict[str, str] = {
-    "kommun": "Kommun", "fran": "Från och med", "till": "Till och med",   # the Statistik form's, by their names
+    "kommun": "Kommun", "ar": "År",   # the Statistik form's, by their names
+    "fran": "Från och med", "till": "Till och med",   # the access log's
     "confirm": "Bekräftelse",
     "municipality": "Kommun", "personnummer": "Personnummer eller samordningsnummer", "name": "Den unges namn",
     "entry_route": "Hur ärendet kom in", "referring_agency": "Aktualiserad av", "referral_date": "Datum för aktualisering",
@@ -655,19 +657,25 @@ def error_text(code: str, message: str) -> str:
     return "Ogiltigt värde."
 
 
-STATISTICS_ERRORS = {"fran": "Skriv ett datum som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.",
-                     "till": "Slutdatumet får inte ligga före startdatumet.",
-                     "kommun": "Välj en kommun i listan."}
+STATISTICS_MUNICIPALITY_ERROR = "Välj en kommun i listan."
+STATISTICS_YEAR_ERROR = "Välj ett år i listan, från {first} till {last}."
+# A link saved when the form took two dates (fran, till) still works when they are one whole calendar year; any
+# other period is refused, as it was (overlapping periods would give a month's or a day's cases by their difference).
+STATISTICS_PERIOD_ERROR = ("Länken anger en period som inte är ett helt kalenderår. Statistiken tas fram för ett"
+                           " helt kalenderår: välj ett år i listan.")
 
 
-# Perioder som överlappar skulle genom sin skillnad visa en enda månads eller dags ärenden (domain.statistics).
-STATISTICS_YEAR_ERROR = ("Statistiken tas fram för ett helt kalenderår: från och med 1 januari till och med"
-                         " 31 december samma år.")
+def swedish_order(text: str) -> tuple[str, str]:
+    """A sort key putting names as a Swedish list does: å, ä, ö after z and in that order (Python's order of str
+    puts Ä before Å, and capitals before every small letter), æ and ø as ä and ö, é and other marked letters as
+    their base letter (ü as y), upper and lower case alike; the text itself last, so the order is total."""
+    letters = []
+    for char in unicodedata.normalize("NFC", text).casefold():
+        if char in _SWEDISH_LETTERS:
+            letters.append(_SWEDISH_LETTERS[char])
+        else:
+            letters.append("".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)))
+    return "".join(letters), text
 
 
-def statistics_error(field: str | None, year: bool = False) -> str:
-    """What the statistics form says of a refused value (the field its name: kommun, fran, till); ``year``: the
-    dates read but are not one whole calendar year."""
-    if year:
-        return STATISTICS_YEAR_ERROR
-    return STATISTICS_ERRORS.get(field or "", STATISTICS_ERRORS["fran"])
+_SWEDISH_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}   # "{|}" follow "z" in code points
