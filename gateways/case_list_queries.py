@@ -58,12 +58,20 @@ class CaseListQueries:
         withheld = self.withheld_by_calendar({(r["case_id"], agency) for r in rows}, now)
         return [r for r in rows if (r["case_id"], agency) not in withheld]
 
-    def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
+    def listed_by_number(self, agency: str, municipality: str, case_number: str, now: datetime | None = None
+                         ) -> UUID | None:
         """The case ``case_number`` names in the agency's list of the municipality's cases (None: it names none
         there) — one probe of ``view_cases_by_number``, the same whether the number names a case elsewhere (another
-        agency's list, one the agency's view holds no number of) or none at all."""
+        agency's list, one the agency's view holds no number of) or none at all.  Given ``now``, a case the list
+        leaves out for its calendar (``cases``) names none: its row is there, but the list does not show it (a red
+        team, 2026-12-05: the lookup found it, and read the case, where the list showed nothing)."""
         rows = self._rows(SQL(LISTED_BY_NUMBER).format(s=self._s), (agency, case_number, municipality))
-        return rows[0]["case_id"] if rows else None
+        if not rows:
+            return None
+        case_id = rows[0]["case_id"]
+        if now is not None and agency != self._lead() and self.withheld_by_calendar({(case_id, agency)}, now):
+            return None
+        return case_id
 
     def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
         """The numbers of these cases, from the lead's rows (which hold every case): one query by ids, where an

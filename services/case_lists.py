@@ -39,9 +39,11 @@ class CaseListsFromViews:
 
     def listed_by_number(self, agency: str, municipality: str, case_number: str) -> Any | None:
         """The case the number names in the agency's list of the municipality's cases (None: none there), the views
-        caught up first, as for the list itself: a case appears here when it appears in the list."""
+        caught up first, as for the list itself: a case appears here when it appears in the list (not while its
+        calendar withholds it from the agency, as of the application's clock)."""
         self.catch_up()
-        return self.runner.store.listed_by_number(agency, municipality, case_number)  # type: ignore[attr-defined]
+        return self.runner.store.listed_by_number(agency, municipality, case_number,  # type: ignore[attr-defined]
+                                                  now=self.runner.app.clock.now())
 
     def case_numbers(self, case_ids: list[Any]) -> dict[Any, str | None]:
         """These cases' numbers (a case without one left out), the views caught up first."""

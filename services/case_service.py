@@ -67,7 +67,8 @@ class CaseLists(Protocol):
 
     def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
         """The case the number names in the agency's list of the municipality's cases, current up to the latest
-        stored event; None when it names none there (taken elsewhere or never given: the same work)."""
+        stored event; None when it names none there (taken elsewhere or never given: the same work), nor while the
+        list leaves the case out for its calendar (a consent's end not yet recorded by the keeper)."""
 
     def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
         """These cases' numbers, current up to the latest stored event; a case not in the views left out."""

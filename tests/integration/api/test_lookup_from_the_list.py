@@ -98,3 +98,40 @@ def test_the_lookup_is_one_probe_of_the_index_by_agency_and_number_not_a_read_of
             sql.SQL("EXPLAIN ") + sql.SQL(LISTED_BY_NUMBER).format(s=sql.Identifier("public")),
             ("skola", "0180-2026-0042", "0180")))
     assert "view_cases_by_number" in shown and "Seq Scan" not in shown, shown
+
+
+def test_a_case_the_calendar_withholds_from_the_member_now_is_not_found_and_not_read(client, users, tick, app,
+                                                                                       context):
+    """A consent that ended by date before the keeper recorded it: the school's list leaves the case out
+    (``calendar_withholds``), and the lookup answers from that list — 404 as for a number never given, nothing of
+    the case read.  It found the list's stale row (a red team, 2026-12-05), read the case's events and judged it:
+    slower than a number never given, and answered unlike the list."""
+    from datetime import datetime, timezone
+
+    from tests.integration.api.flows import REFERRAL
+
+    case_id = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
+    post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
+                                                         headers=users.social), status)
+    tick()
+    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"})
+    tick()
+    post("/guardians", {"guardians": [{"name": "Maria"}]})
+    guardian = next(f for f in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+                    if f["kind"] == "guardians")["content"]["guardians"][0]
+    for consenter in ("young_person", guardian[0] if isinstance(guardian, list) else guardian["guardian_id"]):
+        tick()
+        post("/consents", {"consenter": consenter, "scope": [{"agency": "skola", "categories": ["case", "school"]}],
+                           "purpose": "Samverkan", "valid_from": "2026-02-02", "valid_until": "2026-02-10",
+                           "form": "written"}, 201)
+    tick()
+    post("/members", {"agency": "skola", "contact_person": "Kim", "role": "kurator"}, 201)
+    number = app.get_case(UUID(case_id)).case_number
+    assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.school))["case_id"] == case_id
+    app.clock.set(datetime(2026, 2, 11, 8, tzinfo=timezone.utc))   # the morning after the last day; no keeper yet
+    assert [c for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"] if c["case_id"] == case_id] \
+        == []
+    with case_reads(context.cases) as reads:
+        taken = _answer(client, number, users.school)
+    assert taken == _answer(client, NEVER_GIVEN, users.school) and taken[0] == 404, taken
+    assert reads == [], reads
