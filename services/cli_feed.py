@@ -133,6 +133,7 @@ class Tally:
     unreadable: int = 0
     id_generation: str = ""   # of the ids handled so far ("" before the first record that names one)
     dropped: set[str] = field(default_factory=set)   # generations of ids renewed since
+    by_partition: dict[int, str] = field(default_factory=dict)   # each partition's latest record's generation
     dropped_records: int = 0
 
     def __str__(self) -> str:
@@ -180,21 +181,33 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 def _of_dropped_generation(message: Any, seen: Deduplicator, tally: Tally) -> bool:
     """Whether the record is of a generation of ids dropped already: after a restore renewed the ids, the topic
     gets every message again under new ones, and a partition may still hold records of the old generation after
-    another partition's first of the new (partitions interleave).  A record of a new generation: every event id and
-    fact id is new, and what is held under the old ones would never be ended — said once, and the ids remembered
-    forgotten.  A record naming none (published before generations were named) is of the first one named."""
+    another partition's first of the new (partitions interleave).  A record naming none (published before
+    generations were named) is of the first one named.
+
+    Which of two generations is the newer is told by a partition alone, whose records are in order: one whose
+    record names another generation than its record before has moved on to renewed ids — then every event id and
+    fact id of the one before is dropped, what is held under them would never be ended (said once, and the ids
+    remembered forgotten).  Two partitions' first records naming two generations tell nothing: a consumer started
+    again after a renewal may meet the new generation in a partition it had read to the end before the old one in
+    a partition it had not.  Taken as a renewal (the first generation met being the older), the old was adopted,
+    the new dropped, and every record after skipped — the ``ended`` of the facts held among them (a red team,
+    2026-12-05); both are handled until a partition moves on."""
     generation = message.id_generation
-    if not generation or generation == tally.id_generation:
+    if not generation:
         return False
     if generation in tally.dropped:
         return True
-    if tally.id_generation:
-        print(f"sigill: the feed's ids were renewed after a restore (generation {tally.id_generation} → {generation}):"
-              " a consumer that keeps what it is told drops everything it holds of this feed now, and takes the"
-              " feed again from the new generation's records (README: Renewed ids)", file=sys.stderr, flush=True)
-        tally.dropped.add(tally.id_generation)
+    before = tally.by_partition.get(message.partition)
+    tally.by_partition[message.partition] = generation
+    if before is not None and before != generation:
+        print(f"sigill: the feed's ids were renewed after a restore (generation {before} → {generation}): a consumer"
+              f" that keeps what it is told drops everything it holds of generation {before} now, and takes the feed"
+              " again from the new generation's records (README: Renewed ids)", file=sys.stderr, flush=True)
+        tally.dropped.add(before)
         seen.forget()
-    tally.id_generation = generation
+        tally.id_generation = generation
+    elif not tally.id_generation:
+        tally.id_generation = generation
     return False
 
 

@@ -53,3 +53,29 @@ def test_the_reference_consumer_drops_what_it_remembers_when_the_ids_are_renewed
     assert (tally.handled, tally.repeats, tally.dropped_records) == (3, 2, 1)
     assert capsys.readouterr().err == "" and "med förnyade id:n överhoppade" in str(tally)
     assert out.getvalue().count("\n") == 3
+
+
+def test_a_consumer_started_again_after_a_renewal_keeps_the_new_generation_met_first(capsys):
+    """Started again after a renewal, the consumer may meet the new generation first, in a partition it had read to
+    the end, and the old one after it, in a partition it had not: which is newer is told by that partition moving on,
+    not by which came first.  Taken as a renewal to the old generation, every record of the new one after it was
+    skipped — the ``ended`` of what it held among them (a red team, 2026-12-05)."""
+    from services.cli_feed import Deduplicator, Tally, _handle
+
+    seen, tally, out = Deduplicator(), Tally(), io.StringIO()
+    old, new = "aaaaaaaaaaaa", "bbbbbbbbbbbb"
+
+    def record(event_id: str, generation: str, partition: int) -> Received:
+        return Received(event_id, {**BODY, "event_id": event_id}, partition, 0, id_generation=generation)
+
+    _handle(record("n1", new, partition=1), seen, tally, out)   # read to its end before: the renewed ids only
+    _handle(record("o1", old, partition=0), seen, tally, out)   # not read to its end: the old ids' last records
+    assert capsys.readouterr().err == ""                         # nothing told yet: either may be the newer
+    _handle(record("n2", new, partition=0), seen, tally, out)   # this partition moves on: the old one is dropped
+    renewed = capsys.readouterr().err
+    assert f"ids were renewed after a restore (generation {old} → {new})" in renewed
+    assert f"drops everything it holds of generation {old}" in renewed
+    _handle(record("n3", new, partition=1), seen, tally, out)
+    _handle(record("o2", old, partition=2), seen, tally, out)   # another partition's old record: skipped
+    assert (tally.handled, tally.dropped_records, tally.id_generation) == (4, 1, new)
+    assert out.getvalue().count("\n") == 4
