@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import time
 from collections import OrderedDict
@@ -200,8 +201,9 @@ def _of_dropped_generation(message: Any, seen: Deduplicator, tally: Tally) -> bo
     before = tally.by_partition.get(message.partition)
     tally.by_partition[message.partition] = generation
     if before is not None and before != generation:
-        print(f"sigill: the feed's ids were renewed after a restore (generation {before} → {generation}): a consumer"
-              f" that keeps what it is told drops everything it holds of generation {before} now, and takes the feed"
+        old, new = _printable(before), _printable(generation)
+        print(f"sigill: the feed's ids were renewed after a restore (generation {old} → {new}): a consumer"
+              f" that keeps what it is told drops everything it holds of generation {old} now, and takes the feed"
               " again from the new generation's records (README: Renewed ids)", file=sys.stderr, flush=True)
         tally.dropped.add(before)
         seen.forget()
@@ -209,6 +211,12 @@ def _of_dropped_generation(message: Any, seen: Deduplicator, tally: Tally) -> bo
     elif not tally.id_generation:
         tally.id_generation = generation
     return False
+
+
+def _printable(generation: str) -> str:
+    """A generation as Sigill writes it (12 hex characters) as it is; anything else a record's header held quoted and
+    cut short, so that no control character of it reaches the operator's terminal."""
+    return generation if re.fullmatch(r"[0-9a-f]{12}", generation) else ascii(generation[:40])
 
 
 def _read(consumer: Any, args: argparse.Namespace, tally: Tally, out: TextIO) -> None:   # a KafkaFeedConsumer

@@ -79,3 +79,15 @@ def test_a_consumer_started_again_after_a_renewal_keeps_the_new_generation_met_f
     _handle(record("o2", old, partition=2), seen, tally, out)   # another partition's old record: skipped
     assert (tally.handled, tally.dropped_records, tally.id_generation) == (4, 1, new)
     assert out.getvalue().count("\n") == 4
+
+
+def test_a_generation_no_sigill_wrote_reaches_the_terminal_quoted(capsys):
+    """Anyone who may write to a topic can put anything in a header: a generation that is not Sigill's 12 hex
+    characters is quoted and cut short, so no control character of it reaches the operator's terminal."""
+    from services.cli_feed import Deduplicator, Tally, _handle
+
+    seen, tally, out = Deduplicator(), Tally(), io.StringIO()
+    for event_id, generation in (("e1", "aaaaaaaaaaaa"), ("e2", "\x1b]0;owned\x07" + "x" * 80)):
+        _handle(Received(event_id, {**BODY, "event_id": event_id}, 0, 0, id_generation=generation), seen, tally, out)
+    said = capsys.readouterr().err
+    assert "\x1b" not in said and "\x07" not in said and "aaaaaaaaaaaa → '\\x1b]0;owned\\x07" in said
