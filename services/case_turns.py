@@ -41,13 +41,18 @@ class _OnLoop:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop, self.handed = loop, loop.create_future()
+        self.given = False   # the turn was handed to it (not passed over): if it is cancelled, it passes the turn on
 
     def hand_over(self) -> bool:
-        """Whether the turn reached the task: not when its loop is closed (nothing waits there any more)."""
+        """Whether the turn reached the task: not when its loop has stopped or is closed (a server shutting down):
+        nothing waits there any more, and a turn handed there would never be let go."""
+        if not self._loop.is_running():
+            return False
         try:
             self._loop.call_soon_threadsafe(self._handed)
         except RuntimeError:
             return False
+        self.given = True
         return True
 
     def _handed(self) -> None:
@@ -94,7 +99,9 @@ class TurnLock:
                 if any(w is waiter for w in self._waiting):
                     self._waiting.remove(waiter)
                     raise
-            self._let_go()
+                given = waiter.given   # passed over (its loop had stopped), it holds nothing to let go
+            if given:
+                self._let_go()
             raise
         return self
 

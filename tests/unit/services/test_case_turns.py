@@ -121,3 +121,53 @@ def test_threads_and_tasks_on_one_case_take_the_turn_one_at_a_time():
     outcomes = in_threads(lambda n: asyncio.run(loop_writes()) if n == 0 else thread_writes(n), 11, timeout=30)
     assert outcomes == [None] * 11
     assert most == [1] and len(order) == 20 and eventually(lambda: len(turns) == 0, 2)
+
+
+def test_a_turn_is_not_handed_to_a_task_whose_loop_has_stopped():
+    """A server shutting down stops its loop with a task still in line: the turn handed to it would never be let go,
+    and every later command on the case in the process waited for ever.  It goes to the next in line."""
+    import time
+
+    from services.case_turns import TurnLock
+
+    lock, loop = TurnLock(), asyncio.new_event_loop()
+    lock.__enter__()   # this thread holds the turn
+
+    async def waits() -> None:
+        async with lock:
+            pass
+
+    def a_loop_that_stops() -> None:
+        loop.create_task(waits())
+        loop.call_later(0.2, loop.stop)
+        loop.run_forever()
+
+    stopping = threading.Thread(target=a_loop_that_stops)
+    stopping.start()
+    stopping.join(5)
+    got = threading.Event()
+
+    def next_in_line() -> None:
+        with lock:
+            got.set()
+
+    threading.Thread(target=next_in_line, daemon=True).start()
+    time.sleep(0.1)
+    lock.__exit__(None, None, None)
+    assert got.wait(5)
+    # The loop run again (asyncio.run's cleanup cancels what is left): the task passed over lets go of no one's turn.
+    holder_holds, holder_may_go = threading.Event(), threading.Event()
+
+    def holds_the_turn() -> None:
+        with lock:
+            holder_holds.set()
+            holder_may_go.wait(5)
+
+    threading.Thread(target=holds_the_turn, daemon=True).start()
+    assert holder_holds.wait(5)
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop), return_exceptions=True))
+    loop.close()
+    assert lock._held   # still the holder's
+    holder_may_go.set()
