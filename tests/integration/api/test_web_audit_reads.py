@@ -179,3 +179,20 @@ def test_a_stored_log_that_differs_tells_a_web_auditor_what_to_do_in_the_web(cli
     assert "driftansvarig" in text and f"sigill views log --case {number}" in text
     assert not re.search(r"(?<!driftansvarig )Kommandot sigill views log", text)
     assert quote(case_id) in page
+
+
+def test_the_web_access_log_lists_an_erased_cases_reads_found_by_its_number(client, users, tick, context, settings,
+                                                                           app):
+    """A case's reads outlive its key (gallring): who read the young person's data stays on record, and
+    `sigill audit access-log --case <number>` lists them.  The web's Åtkomstlogg, searched by the number, answered
+    the erased case's error page instead."""
+    case_id, _ = school_consented_case(client, users, tick)
+    number = next(c["case_number"] for c in ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+                  if c["case_id"] == case_id)
+    ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    ivo = web_as(context, settings, "ivo")
+    app.keystore.destroy(UUID(case_id))
+    page = ivo.get("/granskning/atkomstlogg", params={"nummer": number})
+    assert page.status_code == 200, page.text[:2000]
+    assert "<td>tidslinjen</td>" in page.text and f">{number}</a>" in page.text
+    assert "Inget ärende med det numret" not in page.text
