@@ -56,6 +56,9 @@ _AT_MOST: tuple[tuple[tuple[Ref, ...], tuple[Ref, ...]], ...] = (
                                                            ("age_at_referral", "15_17"))),
     ((("member_agencies", "*"),), ("groups",)),
     (("groups",), (("eligibility", "accepted"),)),
+    # Outside the target group is under 15 or over 25 on the decision's day, so under 15 or 21 and over at referral
+    # (``statistics.figures_of``): 8 outside beside two "<5" there made both 4 (a red team, 2026-12-05).
+    ((("target_group", "outside"),), (("age_at_referral", "under_15"), ("age_at_referral", "21_over"))),
 )
 # A median is shown over 5 cases or more, so whether it is shown says whether these add up to 5 or more.
 _MEDIAN_OVER: dict[str, tuple[Ref, ...]] = {

@@ -8,6 +8,7 @@ more (``median_shown``); a whole table with some cells hidden on top (``publish`
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping, Sequence
@@ -100,10 +101,13 @@ def _pinned(out: Mapping[str, Cell], total: int, bounds: Mapping[str, tuple[int,
 
 
 def median_shown(days: Sequence[int]) -> float | None:
-    """The median, over at least 5 cases; None (not shown) over fewer."""
+    """The median, over at least 5 cases, in whole units (half up); None (not shown) over fewer.  Whole: the mean of
+    the middle two ends in .5 only over an even number of cases, and that parity gave a hidden count back (6 with a
+    plan and 1 without, shown "..", "<5" — 5 and 2, or 6 and 1 — beside a median of 12.5 days: a red team,
+    2026-12-05)."""
     if len(days) < SMALLEST_SHOWN:
         return None
-    return float(statistics.median(days))
+    return float(math.floor(statistics.median(days) + 0.5))
 
 
 

@@ -38,7 +38,8 @@ class FollowUpStatistics(BaseModel):
     to: date
     cases: Cell = Field(description="cases referred in the period: the date on the referral from `from` to `to`")
     breakdowns: dict[str, Breakdown]
-    medians: dict[str, float | None] = Field(description="days (or agencies, meetings) per case; null over fewer"
+    medians: dict[str, float | None] = Field(description="days (or agencies, meetings) per case, in whole units"
+                                                         " (half up); null over fewer"
                                                          " than 5 cases, or where it would give a hidden count"
                                                          " back (which of the two is not said)")
     erased_cases: Cell = Field(description="the municipality's erased cases, of every period: their referral"

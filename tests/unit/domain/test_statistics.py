@@ -219,7 +219,7 @@ def test_deidentify_hides_small_counts_medians_over_few_cases_and_a_sub_total_hi
     assert set(b["closure_reason"]["cells"].values()) == {".."}
     assert b["target_group"]["cells"] == {"inside": 9, "outside": 0}
     assert published["medians"]["decision_to_first_plan"] == 10.0
-    assert published["medians"]["referral_to_closure"] == 43.5     # 41 to 46 days, six cases
+    assert published["medians"]["referral_to_closure"] == 44.0     # 41 to 46 days, six cases: 43.5, in whole days
     few = deidentify(s.tabulate(many()[:4], date(2026, 1, 1), date(2026, 12, 31)))
     assert few["cases"] == "<5" and few["medians"]["referral_to_decision"] is None
 
@@ -704,3 +704,34 @@ def test_a_typical_year_shows_most_of_its_cells_and_gives_none_back():
     assert b["entry_route"]["cells"] == {"known": 12, "sol14": 9, "lul6": 14, "other": 5}
     assert b["plan_rows_by_follow_up"]["cells"]["ongoing"] == 12 and b["member_agencies"]["cells"]["polis"] == 14
     assert all(value is not None for value in published["medians"].values())
+
+
+def test_a_median_over_an_even_number_of_cases_does_not_tell_by_its_half_day_that_they_are_even():
+    """7 aktuella, 6 with a plan and 1 without: the plans showed "..", "<5" — 5 and 2, or 6 and 1.  The medians of
+    days to the first plan, over the 6, were the mean of the middle two (12.5, 5.5): a half day, which only an even
+    number of cases gives, so 6 and 1 exactly (a red team, 2026-12-05).  A median is shown in whole days now."""
+    figures = [*(accepted_cases(1, first_plan_on=date(2026, 2, 10) + timedelta(days=n), plan_rows=(
+        ("school", "not_followed_up"),), agencies=frozenset({"skola"}), group_formed_on=date(2026, 2, 3 + n))[0]
+        for n in range(6)), *accepted_cases(1)]
+    published = published_year(figures)
+    assert published["breakdowns"]["action_plan"]["cells"] == {"with_plan": sup.HIDDEN, "without_plan": sup.SMALL}
+    medians = published["medians"]
+    assert medians["referral_to_first_plan"] is not None and medians["decision_to_first_plan"] is not None
+    assert all(value is None or value == int(value) for value in medians.values()), medians
+
+
+def test_those_outside_the_target_group_do_not_give_back_the_ages_at_referral_beside_them():
+    """Outside the target group is under 15 or over 25 on the decision's day (6c478a2), so never more than the
+    under-15s and the over-21s at referral: 8 outside beside those two at "<5" each made both 4 exactly, and the
+    18–20-year-olds the rest (a red team, 2026-12-05).  The reader now knows that rule too."""
+    def aged(n: int, age: int, **kwargs) -> list[s.CaseFigures]:
+        return cohort(n, age_at_referral=age, **kwargs)
+    accepted = {"decision": "accepted", "decided_on": date(2026, 2, 2)}
+    figures = (aged(4, 13, outside_target_group=True, **accepted) + aged(4, 27, outside_target_group=True, **accepted)
+               + aged(12, 16, **accepted) + aged(6, 19, **accepted) + aged(6, 16))
+    published = published_year(figures)
+    b = published["breakdowns"]
+    outside = reading(b["target_group"]["cells"]["outside"], 32)
+    found = [f for f in fills(b["age_at_referral"], 32) if f["under_15"] + f["21_over"] >= outside.start]
+    true = {"under_15": 4, "15_17": 18, "18_20": 6, "21_over": 4}
+    assert given_back(b["age_at_referral"], true, found) == [], (b["age_at_referral"], b["target_group"])
