@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.values import (
     Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase,
-    PlanParticipation, PlanRow, PlannedMeeting, Protection, ScopeEntry, YoungPerson,
+    PlanParticipation, PlanRow, PlannedMeeting, Protection, ScopeEntry, YoungPerson, plans_anew,
 )
 
 if TYPE_CHECKING:
@@ -152,8 +152,13 @@ class MeetingHeld(CaseEvent):
     next_meeting: date | None
 
     def apply_to(self, case: Case) -> None:
-        case.next_meeting = self.next_meeting
-        planned(case, self.recorded_by.agency, None if self.next_meeting is None else PlannedMeeting(self.next_meeting))
+        # Minutes written late (a meeting held before one already recorded) plan nothing (``values.plans_anew``).
+        agency, held = self.recorded_by.agency, case.latest_held_on
+        if plans_anew(self.held_on, max(held.values(), default=None)):
+            case.next_meeting = self.next_meeting
+        if plans_anew(self.held_on, held.get(agency)):
+            planned(case, agency, None if self.next_meeting is None else PlannedMeeting(self.next_meeting))
+            case.latest_held_on = {**held, agency: self.held_on}   # a new mapping, as ``planned`` puts one
 
 
 class MeetingScheduled(CaseEvent):
@@ -180,8 +185,9 @@ class MeetingCalledOff(CaseEvent):
 
 
 def planned(case: Case, agency: str, meeting: PlannedMeeting | None) -> None:
-    """The next meeting ``agency`` planned last (a meeting's next meeting, or a scheduling), kept per recorder: social
-    services' own plan is what its scheduling and calling off are judged against — a member's meeting, which it may
+    """The next meeting standing of those ``agency`` planned (a meeting's next meeting, or a scheduling), kept per
+    recorder: social services' own plan is what its scheduling and calling off are judged against when the caller
+    does not say what social services sees (``GroupCommands.plan_next_meeting``) — a member's meeting, which it may
     not see, must not change its answer.  A new mapping each time: the case's containers are copied one level."""
     case.planned_meetings = {**{a: m for a, m in case.planned_meetings.items() if a != agency},
                              **({agency: meeting} if meeting is not None else {})}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Iterable
 from uuid import uuid4
 
@@ -26,6 +27,12 @@ from domain.values import (
 
 if TYPE_CHECKING:
     from domain.case import Case
+
+
+class Unsaid(Enum):
+    """An argument left out, where None says something (``plan_next_meeting``'s ``shown``: none shown)."""
+
+    OWN_PLAN = "own plan"
 
 
 @dataclass(frozen=True)
@@ -130,13 +137,16 @@ class GroupCommands:
         return meeting_id
 
     def plan_next_meeting(self: Case, *, next_meeting: date | None, by: Actor, at: datetime, catalogue: Catalogue,
-                          kind: str | None = None) -> None:
+                          kind: str | None = None, shown: PlannedMeeting | None | Unsaid = Unsaid.OWN_PLAN) -> None:
         """Social services plans the group's next meeting on its own — a new group's first network meeting, or one
-        moved to another day or kind — or calls it off (``next_meeting`` None).  Judged against the next meeting
-        social services itself planned last (a meeting's or a scheduling's): a member's meeting, which it may not
-        see, changes none of its answers."""
+        moved to another day or kind — or calls it off (``next_meeting`` None).
+
+        Judged against ``shown``: the next meeting social services sees now (its page's, None: none it may see),
+        which only the caller knows — a member's meeting reaches it only through consent.  Left out (tests, the
+        demo), against the next meeting standing of social services' own plans: a member's meeting, which it may
+        not see, changes none of its answers either way (a refusal judged on one would tell it of that meeting)."""
         self._check_command(by, at, catalogue, lead_only="plan the group's meetings", needs_accepted="a meeting")
-        planned = self.planned_meetings.get(by.agency)
+        planned = self.planned_meetings.get(by.agency) if shown is Unsaid.OWN_PLAN else shown
         if next_meeting is None:
             self._call_off_meeting(planned, kind, by, at)
             return

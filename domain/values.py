@@ -159,6 +159,18 @@ class PlannedMeeting:
     kind: str | None = None
 
 
+def plans_anew(held_on: date, latest_held_on: date | None) -> bool:
+    """Whether a meeting held on ``held_on``, recorded after every other planning, replaces the next meeting planned;
+    ``latest_held_on``: the latest day of the meetings recorded before it (None: none).
+
+    The one rule of which plan of the next meeting stands — for the domain's events and every reader's next meeting
+    (``projections.agency_queries.next_meeting``), so that a command is judged against the meeting its page shows:
+    the one recorded last of the schedulings and the meetings' next meetings, except that a meeting held before one
+    already recorded (its minutes written late, back-dated) plans nothing — the meeting held since planned after it.
+    A meeting held the same day as the latest plans anew."""
+    return latest_held_on is None or held_on >= latest_held_on
+
+
 @dataclass(frozen=True)
 class Outcome:
     category: str

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Protocol, Sequence
 
 from domain.judge import Disclosure
 from domain.facts import fact_order
+from domain.values import plans_anew
 
 
 class VisibleFact(Protocol):
@@ -112,15 +113,19 @@ class NextMeeting:
 
 
 def next_meeting(facts: Iterable[Any]) -> NextMeeting | None:
-    """Of the facts seen (anything with ``kind``, ``version`` and ``content``), the next meeting: the latest meeting's
-    next meeting (the latest held) or the latest scheduling, whichever was recorded last — a scheduling moves or
-    calls off what a meeting planned, and a meeting recorded after a scheduling plans anew.  None: none planned, or
-    none the reader may see.  Only from what the reader may see: a reader not told is told nothing here."""
-    facts = list(facts)
-    held = sorted((f for f in facts if f.kind == "meeting"), key=lambda f: f.content["held_on"])
-    scheduled = max((f for f in facts if f.kind == "meeting.scheduled"), key=lambda f: f.version, default=None)
-    latest = max((f for f in (held[-1] if held else None, scheduled) if f is not None), key=lambda f: f.version,
-                 default=None)
+    """Of the facts seen (anything with ``kind``, ``version`` and ``content``), the next meeting: the plan standing
+    after the schedulings and meetings seen, taken in the order they were recorded, by ``domain.values.plans_anew``
+    (the latest recorded, but a meeting held before one already recorded plans nothing) — the rule the domain judges
+    social services' planning by.  None: none planned, or none the reader may see.  Only from what the reader may
+    see: a reader not told is told nothing here."""
+    latest, latest_held_on = None, None
+    for f in sorted((f for f in facts if f.kind in ("meeting", "meeting.scheduled")), key=lambda f: f.version):
+        if f.kind == "meeting.scheduled":
+            latest = f
+            continue
+        held_on = f.content["held_on"]
+        if plans_anew(held_on, latest_held_on):
+            latest, latest_held_on = f, held_on
     if latest is None or not latest.content.get("next_meeting"):
         return None
     return NextMeeting(latest.content["next_meeting"], latest.content.get("meeting_kind"), latest)

@@ -15,8 +15,10 @@ from uuid import UUID
 from domain.calendar import local_date
 from domain.case_events import PlanRevised
 from domain.disclosure import Replay
+from domain.judge import Disclosure
 from domain.seen_version import SeenVersion
-from domain.values import OpenCase
+from domain.values import OpenCase, PlannedMeeting
+from projections import agency_queries
 from services import idempotency, plan_warnings
 from services.application import CommandResult
 from services.authorisation import Kind, check_may_command, check_may_open_case, check_row_seen
@@ -163,11 +165,12 @@ class CaseCommands:
                         if attempt or turn.ended != ended:   # another write came between: the case as it is now
                             replay = self.judged.replay(case_id)
                             admitted = self._admit_command(p, name, replay, expected_version, fields)
-                        before, fold = admitted
+                        before, fold, judged_on = admitted
                         # The stored case, so the command need not load it again.
                         self.app.start_from(deepcopy(replay.case))
                         try:
-                            result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before, **fields)
+                            result = getattr(self.app, name)(case_id, by=p.actor, expected_version=before,
+                                                             **judged_on)
                         except ConcurrentChange as conflict:
                             if attempt + 1 == _attempts(expected_version):
                                 raise _as_sent(conflict, expected_version) from None
@@ -200,10 +203,10 @@ class CaseCommands:
                         if attempt or turn.ended != ended:   # another write came between: the case as it is now
                             replay = await self._stored_now(store, case_id)
                             admitted = self._admit_command(p, name, replay, expected_version, fields)
-                        before, fold = admitted
+                        before, fold, judged_on = admitted
                         try:
                             result = await self.app.change_async(store, name, deepcopy(replay.case), by=p.actor,
-                                                                 expected_version=before, **fields)
+                                                                 expected_version=before, **judged_on)
                         except ConcurrentChange as conflict:
                             if attempt + 1 == _attempts(expected_version):
                                 raise _as_sent(conflict, expected_version) from None
@@ -214,16 +217,19 @@ class CaseCommands:
         raise AssertionError("unreachable")
 
     def _admit_command(self: CaseService, p: Principal, name: str, replay: Replay, expected_version: Expected,
-                       fields: dict[str, Any]) -> tuple[int, WriteFold]:
+                       fields: dict[str, Any]) -> tuple[int, WriteFold, dict[str, Any]]:
         """Check that ``p`` may run the command on the case as read, at the version they expect; the case's
-        stored version, which the save must follow, and the fold its events will be answered from."""
+        stored version, which the save must follow, the fold its events will be answered from, and the fields
+        the command is decided on: the caller's, and what ``p`` sees where the domain judges by it."""
         seen = self._seen(p, replay)
         place = check_may_command(p, replay.case, COMMANDS[name], self.catalogue, seen=seen)
         if expected_version is not None:
             _check_still(expected_version, self._version(replay, p.agency))
         if name == "record_follow_up":   # after the version, as the domain checks the row after it
             check_row_seen(place, fields.get("row_id"), replay.case.plan_revision, seen)
-        return replay.case.version, self._count_writer_version(p, replay)
+        if name == "plan_next_meeting":
+            fields = {**fields, "shown": shown_next_meeting(seen())}
+        return replay.case.version, self._count_writer_version(p, replay), fields
 
     def _written_by(self: CaseService, result: CommandResult, p: Principal, fold: WriteFold) -> Written:
         # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
@@ -249,6 +255,15 @@ class CaseCommands:
 
     def _version(self: CaseService, replay: Replay, agency: str) -> SeenVersion:
         return self._seen_version(replay, agency, replay.visible_to(agency, self.app.clock.now()))
+
+
+def shown_next_meeting(seen: Sequence[Disclosure]) -> PlannedMeeting | None:
+    """The next meeting social services' page shows it, of what it sees now (``agency_queries.next_meeting``): what
+    its planning is judged against.  Its own plans alone answered "already planned" and called off a day its page
+    no longer showed, where a member's meeting it sees through consent planned later; the whole case would tell it,
+    by a refusal, of a member's meeting it may not see."""
+    planned = agency_queries.next_meeting(agency_queries.seen(seen))
+    return None if planned is None else PlannedMeeting(planned.on, planned.kind)
 
 
 def _check_still(expected: SeenVersion | int, now: SeenVersion) -> None:

@@ -163,8 +163,9 @@ async def plan_next_meeting(writer: Writer, case_id: CaseId, body: c.NextMeeting
     """Plan the group's next meeting on its own — a new group's first nätverksmöte, or one planned before moved to
     another day or kind — or call it off with `next_meeting` null (social services).  It is the fact
     meeting.scheduled (category case), seen by whoever may see a meeting's next meeting; the case list's
-    next_meeting is the latest scheduling or meeting's, whichever was recorded last.  422 next_meeting_unchanged:
-    planned so already, or none planned to call off."""
+    next_meeting is the latest scheduling or meeting's, whichever was recorded last (a meeting held before one
+    already recorded plans nothing).  422 next_meeting_unchanged: the next meeting you see (GET .../meetings) is
+    planned so already, or you see none to call off."""
     return await _run(writer, "plan_next_meeting", case_id, body, 201)
 
 

@@ -143,8 +143,9 @@ class MeetingsView(BaseModel):
     version: int
     meetings: list[MeetingOut]
     next_meeting: date | None = Field(default=None, description="the group's next meeting as the facts you see tell"
-                                      " it: the latest scheduling (meeting.scheduled) or the latest meeting's"
-                                      " next_meeting, whichever was recorded last; null: none planned, called off,"
+                                      " it: the latest scheduling (meeting.scheduled) or meeting's next_meeting,"
+                                      " whichever was recorded last, a meeting held before one already recorded"
+                                      " planning nothing; null: none planned, called off,"
                                       " or not yours to see (category case)")
     next_meeting_kind: str | None = Field(default=None, description="natverksmote or individmote when the"
                                           " scheduling said; null otherwise")

@@ -251,8 +251,8 @@ class PlannedMeeting:
 
 
 def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[Disclosure]) -> PlannedMeeting | None:
-    """From the facts the reader sees (``agency_queries.SeenFact``): the latest scheduling or meeting's next
-    meeting, whichever was recorded last; None when none is planned, or none it may see."""
+    """From the facts the reader sees (``agency_queries.SeenFact``): the next meeting they leave standing
+    (``agency_queries.next_meeting``); None when none is planned, or none it may see."""
     planned = next_meeting(seen)
     if planned is None:
         return None

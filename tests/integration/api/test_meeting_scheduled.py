@@ -110,3 +110,94 @@ def test_a_case_not_found_eligible_or_closed_plans_nothing(client, users, tick):
                    json={"reason": "moved", "outcome": "Flyttat."}))
     tick()
     assert _refused(client, users.social, case_id, PLAN)["code"] == "case_closed"
+
+
+# Judged against the next meeting social services sees — its Möten page's — and nothing it may not see (a red team,
+# 2026-12-05: judged against its own plans alone, a member's meeting it saw through consent was shown on its page,
+# yet planning the page's day again was recorded, the day its page no longer showed was refused as unchanged and
+# called off, and with no plan of its own nothing could be called off; a meeting it recorded back-dated was the
+# check's, not the page's).
+
+def _meeting(client, headers, case_id: str, held_on: str, next_meeting: str) -> None:
+    ok(client.post(f"{CASES}/{case_id}/meetings", headers=headers,
+                   json={"held_on": held_on, "attendees": ["skola"], "next_meeting": next_meeting}), 201)
+
+
+def _called_off(client, headers, case_id: str) -> list[str]:
+    facts = ok(client.get(f"{CASES}/{case_id}", headers=headers))["facts"]
+    return [f["content"]["called_off"] for f in facts
+            if f["kind"] == "meeting.scheduled" and f["content"]["called_off"]]
+
+
+def _shown(client, headers, case_id: str) -> tuple[str | None, str | None]:
+    told = _meetings(client, headers, case_id)
+    return told["next_meeting"], told["next_meeting_kind"]
+
+
+def test_a_member_s_meeting_seen_through_consent_is_the_next_meeting_planning_is_judged_against(client, users, tick):
+    # The young person and the guardians let social services see the school's `case` facts: its meetings.
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["case"]})
+    tick()
+    _plan(client, users.social, case_id, PLAN)
+    tick()
+    _meeting(client, users.school, case_id, "2026-02-03", "2026-03-20")
+    assert _shown(client, users.social, case_id) == ("2026-03-20", None)
+    tick()
+    again = _refused(client, users.social, case_id, {"next_meeting": "2026-03-20"})   # what its page shows
+    assert (again["code"], again["field"]) == ("next_meeting_unchanged", "body.next_meeting")
+    tick()
+    _plan(client, users.social, case_id, {"next_meeting": None})   # "Ställ in nästa möte": the day shown
+    assert _called_off(client, users.social, case_id) == ["2026-03-20"]
+    assert _shown(client, users.social, case_id) == (None, None)
+    tick()
+    _plan(client, users.social, case_id, PLAN)   # its own earlier day, shown no more, is no longer "planned"
+    assert _shown(client, users.social, case_id) == ("2026-03-10", "natverksmote")
+
+
+def test_with_no_plan_of_its_own_social_services_calls_off_the_member_s_meeting_it_sees(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["case"]})
+    tick()
+    _meeting(client, users.school, case_id, "2026-02-03", "2026-03-20")
+    tick()
+    _plan(client, users.social, case_id, {"next_meeting": None})
+    assert _called_off(client, users.social, case_id) == ["2026-03-20"]
+    assert _shown(client, users.social, case_id) == (None, None)
+    assert _listed(client, users.school, case_id) is None   # the school, which sees `case`, is told it too
+
+
+def test_a_back_dated_meeting_plans_nothing_for_the_page_nor_for_the_command(client, users, tick):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    _meeting(client, users.social, case_id, "2026-02-03", "2026-03-20")
+    tick()
+    _meeting(client, users.social, case_id, "2026-02-02", "2026-03-01")   # an earlier meeting's minutes, late
+    assert _shown(client, users.social, case_id) == ("2026-03-20", None)
+    assert _listed(client, users.social, case_id) == "2026-03-20"
+    tick()
+    again = _refused(client, users.social, case_id, {"next_meeting": "2026-03-20"})
+    assert again["code"] == "next_meeting_unchanged"
+    tick()
+    _plan(client, users.social, case_id, {"next_meeting": "2026-03-01"})   # not "unchanged": it is not the plan
+    assert _shown(client, users.social, case_id) == ("2026-03-01", None)
+    tick()
+    _meeting(client, users.social, case_id, "2026-02-03", "2026-03-24")   # the same day as the latest: plans anew
+    tick()
+    _plan(client, users.social, case_id, {"next_meeting": None})
+    assert _called_off(client, users.social, case_id) == ["2026-03-24"]
+
+
+def test_a_member_s_meeting_social_services_may_not_see_changes_none_of_its_answers(client, users, tick):
+    # No consent lets social services see the school's facts: the school's meeting is not its to be judged by.
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    _meeting(client, users.school, case_id, "2026-02-03", "2026-03-20")
+    assert _shown(client, users.social, case_id) == (None, None)
+    none_planned = _refused(client, users.social, case_id, {"next_meeting": None})
+    assert none_planned["code"] == "next_meeting_unchanged"
+    tick()
+    _plan(client, users.social, case_id, {"next_meeting": "2026-03-20"})   # not "unchanged"
+    tick()
+    _meeting(client, users.school, case_id, "2026-02-03", "2026-03-27")
+    tick()
+    _plan(client, users.social, case_id, {"next_meeting": None})
+    assert _called_off(client, users.social, case_id) == ["2026-03-20"]   # its own day, not the school's

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.api.flows import school_consented_case
+from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
 PLANNED = "Nästa möte: <strong>2026-03-10</strong> (nätverksmöte)"
@@ -88,3 +88,25 @@ def test_a_member_may_not_plan(client, users, tick, context, settings):
     school = web_as(context, settings, "skola")
     refused = _plan(school, case_id, planned_on="2026-03-10")
     assert refused.status_code == 403, refused.text
+
+
+def test_the_page_s_next_meeting_from_a_member_s_meeting_is_the_one_planned_and_called_off(client, users, tick,
+                                                                                          context, settings):
+    # A red team, 2026-12-05: the page showed the school's meeting's next meeting (seen through consent), yet
+    # planning social services' own earlier day was refused as unchanged and "Ställ in" called that day off.
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["case"]})
+    social = web_as(context, settings, "soc-0180")
+    assert _plan(social, case_id, planned_on="2026-03-10", planned_kind="").status_code == 303
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.school,
+                   json={"held_on": "2026-02-03", "attendees": ["skola"], "next_meeting": "2026-03-20"}), 201)
+    page = social.get(f"/arenden/{case_id}/moten").text
+    assert "Nästa möte: <strong>2026-03-20</strong>" in _next_meeting_line(page) and 'name="stall_in"' in page
+    tick()
+    again = _plan(social, case_id, planned_on="2026-03-20")
+    assert again.status_code == 422 and "Nästa möte är redan planerat så" in again.text
+    assert _plan(social, case_id, stall_in="1").status_code == 303
+    page = social.get(f"/arenden/{case_id}/moten").text
+    assert "Inget nästa möte är planerat." in _next_meeting_line(page)
+    timeline = social.get(f"/arenden/{case_id}").text
+    assert "2026-03-20 inställt" in timeline and "2026-03-10 inställt" not in timeline

@@ -1,6 +1,7 @@
 """A meeting planned on its own: social services schedules the group's next meeting (a new group's first network
 meeting), moves it or calls it off; the fact meeting.scheduled reaches exactly those who could see a meeting's
-next meeting (category case), and the latest recorded — a scheduling or a meeting's — is the next meeting."""
+next meeting (category case), and the latest recorded — a scheduling or a meeting's, but for a meeting held before
+one already recorded (``values.plans_anew``) — is the next meeting, for the domain as for every reader's page."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from domain.errors import (
     CaseIsClosed, DateBeforeReferral, EligibilityNotAccepted, InvalidInput, NextMeetingUnchanged, NotLeadAgency,
 )
 from domain.values import YOUNG_PERSON, PlannedMeeting
+from projections.agency_queries import next_meeting, seen
 from services.web.texts import error_text
 from tests.builders import CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
 
@@ -139,6 +141,66 @@ class TestRefusals:
             schedule(story, None)
         schedule(story, soon(story))   # not "unchanged": its own plan had no day
         assert story.events[-1].scheduled_on == soon(story)
+
+
+def meeting(story: CaseStory, held_on: date, next_on: date | None, by=SOCIAL) -> None:
+    story.case.record_meeting(held_on=held_on, attendees=("skola",), other_attendees=(), outcomes=(), decisions=(),
+                              next_meeting=next_on, by=by, at=story.at(), catalogue=CATALOGUE)
+
+
+def shown_to(story: CaseStory, agency: str) -> PlannedMeeting | None:
+    planned = next_meeting(seen(disclosures_at(story.events, agency, story.now, CATALOGUE)))
+    return None if planned is None else PlannedMeeting(planned.on, planned.kind)
+
+
+class TestJudgedAgainstWhatIsShown:
+    """The service says what social services sees (``shown``, its page's next meeting): the command judges by it."""
+
+    def test_the_meeting_shown_is_already_planned_and_its_day_is_the_one_called_off(self, story):
+        schedule(story, soon(story), kind="natverksmote")
+        shown = PlannedMeeting(soon(story, 21))   # a member's meeting, seen through consent, planned it later
+        with pytest.raises(NextMeetingUnchanged):
+            schedule(story, soon(story, 21), shown=shown)
+        schedule(story, soon(story), kind="natverksmote", shown=shown)   # its own day, not shown: planned anew
+        schedule(story, None, shown=PlannedMeeting(soon(story, 21)))
+        assert story.events[-1].called_off == soon(story, 21)
+
+    def test_none_shown_is_none_to_call_off_whatever_social_services_planned(self, story):
+        schedule(story, soon(story))
+        with pytest.raises(NextMeetingUnchanged):
+            schedule(story, None, shown=None)
+        schedule(story, soon(story), shown=None)
+        assert story.events[-1].scheduled_on == soon(story)
+
+
+class TestTheLatestPlan:
+    """Which plan stands is one rule (``values.plans_anew``) for the domain's own plan and for every reader's
+    ``agency_queries.next_meeting``: a back-dated meeting plans nothing."""
+
+    def test_a_meeting_recorded_late_for_an_earlier_day_plans_nothing(self, story):
+        day = story.at(utc(2026, 2, 20)).date()
+        meeting(story, day, soon(story, 21))
+        meeting(story, day - timedelta(days=1), soon(story, 7))   # its minutes written after the later meeting's
+        assert story.case.planned_meetings[SOCIAL.agency] == PlannedMeeting(soon(story, 21))
+        assert story.case.next_meeting == soon(story, 21)
+        assert shown_to(story, "socialtjanst") == PlannedMeeting(soon(story, 21))
+        with pytest.raises(NextMeetingUnchanged):
+            schedule(story, soon(story, 21))
+        schedule(story, None)
+        assert story.events[-1].called_off == soon(story, 21)
+
+    def test_a_meeting_held_the_same_day_or_later_plans_anew_and_a_scheduling_always_does(self, story):
+        day = story.at(utc(2026, 2, 20)).date()
+        meeting(story, day - timedelta(days=1), soon(story, 7))
+        schedule(story, soon(story, 14))
+        meeting(story, day - timedelta(days=2), soon(story, 3))   # back-dated: the scheduling stands
+        assert story.case.planned_meetings[SOCIAL.agency] == shown_to(story, "socialtjanst") == \
+            PlannedMeeting(soon(story, 14))
+        meeting(story, day - timedelta(days=1), soon(story, 21))   # the latest day held again: plans anew
+        assert story.case.planned_meetings[SOCIAL.agency] == shown_to(story, "socialtjanst") == \
+            PlannedMeeting(soon(story, 21))
+        meeting(story, day, None)   # held later with no next meeting: none planned
+        assert SOCIAL.agency not in story.case.planned_meetings and shown_to(story, "socialtjanst") is None
 
 
 class TestDisclosure:
