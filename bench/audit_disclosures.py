@@ -5,7 +5,7 @@ consents (skola, polis, bup), the group, a plan of two rows, then the follow-ups
 apart, a new plan revision (its rows carried forward, reworded) every 50 of them, and one guardian's consent
 withdrawn at the middle and given again a day later (the rows end for the members and are shown again): each
 follow-up's line in the log names its plan row as the row's recipient saw it then
-(``services.presentation``).  The ledger is sealed, then the command's handler (``services.cli_audit``) runs as
+(``services.audit_text``).  The ledger is sealed, then the command's handler (``services.cli_audit``) runs as
 `sigill audit disclosures --case …` does, its output kept in memory, on a new application each round (nothing of
 the case in memory), the ledger's check of the case's history included; timed apart, the service's read alone
 (``CaseService.audit_disclosures``, what the handler reads the log with).  Best of --rounds, in time and in this

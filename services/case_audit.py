@@ -25,9 +25,9 @@ from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.audit import CaseHistoryAltered
 from services.authorisation import check_auditor
+from services.basis_text import consent_facts
 from services.errors import CaseNotFound
 from services.ledger import Divergence
-from services.presentation import consent_facts
 from services.principals import Principal, Role
 from services.report import Preparer
 from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
@@ -49,7 +49,7 @@ class StoredLogRead:
     # Why the rows are not held to the events though the case is not erased: its stored history is not what the
     # ledger sealed (where).  The stored log is evidence of its own (append-only), so it is shown all the same.
     history_altered: Divergence | None = None
-    # The consent facts among the changes the rows were held to (``presentation.consent_facts``): a row's consent
+    # The consent facts among the changes the rows were held to (``basis_text.consent_facts``): a row's consent
     # basis is told by who consented, as the disclosure log's is.  None when not held to the events (an erased
     # case, an altered history): its bases are told by their ids.
     consents: tuple[Fact, ...] | None = None

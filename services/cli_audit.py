@@ -19,20 +19,23 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
 from domain.errors import CaseErased, InvalidInput
 from projections.agency_queries import protected_personal_data
+from services.access_log_text import READERS_OUTSIDE, access_log_checked, reader_agency_name
+from services.audit_text import CHANGES, describe_changes, describe_for_auditor
+from services.basis_text import (consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at,
+                                 known_consents)
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, READERS_OUTSIDE, STANDING_TITLE, StandingText, access_log_checked,
-                                   agency_name, checkpoints_confirmed, consent_facts, describe_basis_with_ids,
-                                   describe_cause, describe_changes, describe_for_auditor, describe_standing,
-                                   facts_count, guardian_roles, known_at, known_consents, plan_rows,
-                                   protection_at_moment, reader_agency_name, replay_notes, to_the_second)
+from services.presentation import plan_rows
 from services.principals import COMMAND_LINE, Principal, Role
 from services.private_file import private_file
+from services.protection_text import protection_at_moment
 from services.settings import Settings
+from services.standing_text import STANDING_TITLE, StandingText, describe_standing, replay_notes
 from services.typed_time import (
     CLOCKS_CHANGED, NOT_A_MOMENT, OUTSIDE_CALENDAR, UnreadableMoment, through_typed_unit, typed_moment,
 )
+from services.wording import agency_name, checkpoints_confirmed, facts_count, to_the_second
 
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 

@@ -11,12 +11,14 @@ from typing import Callable, Iterator
 from domain.calendar import STOCKHOLM
 from domain.values import YOUNG_PERSON
 from services import cli_erase
+from services.audit_text import CHANGES, KINDS
+from services.basis_text import (consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at,
+                                 known_consents)
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, KINDS, PHASES, agency_name, consent_facts, describe_basis_with_ids,
-                                   describe_cause, describe_fact, describe_plan_status, facts_count, guardian_roles,
-                                   known_at, known_consents, plan_rows)
+from services.presentation import PHASES, describe_fact, describe_plan_status, plan_rows
+from services.wording import agency_name, facts_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:

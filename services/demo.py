@@ -17,9 +17,10 @@ from domain.judge import Disclosure
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry
 from services.application import CaseApplication
+from services.basis_text import describe_basis_with_ids, guardian_roles, known_consents
 from services.clock import ManualClock
-from services.presentation import (agency_name, describe_basis_with_ids, describe_fact, facts_count, guardian_roles,
-                                   known_consents)
+from services.presentation import describe_fact
+from services.wording import agency_name, facts_count
 
 AGENCIES = ("socialtjanst", "polis", "skola", "bup")
 MUNICIPALITY = "0180"  # Stockholm: the demo case's, and a development token's unless told another

@@ -19,13 +19,15 @@ from domain.consent_parts import scope_parts, waiting_parts
 from domain.judge import CUSTODY_UNKNOWN
 from domain.standing import EXPIRED, NOT_STARTED, WITHDRAWN, Cover, Lapse, standing_at
 from domain.values import YOUNG_PERSON, Phase
+from services.access_log_text import access_log_checked
 from services.application import CaseApplication
+from services.audit_text import CHANGES, describe_changes, describe_for_auditor, describe_logged
+from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at, readable
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.presentation import (CHANGES, PHASES, PROTECTION_KINDS, agency_name, basis_ids, checkpoints_confirmed, consent_facts,
-                                   describe_basis, describe_cause, describe_changes, describe_for_auditor,
-                                   describe_logged, known_at, plan_rows, protection_history, readable,
-                                   access_log_checked)
+from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE
+from services.protection_text import PROTECTION_KINDS, protection_history
+from services.wording import agency_name, checkpoints_confirmed
 from projections.agency_queries import protected_personal_data
 from services.stored_log import Agreement, ReplacedLog
 

@@ -64,7 +64,7 @@ class Extract(BaseModel):
 def access_log_checked(verdict: Any, *, numbered: bool = False) -> AccessLogChecked:
     """A ``services.access_chain.ShownVerdict``; its description without the log's own numbers, but in an auditor's
     answer (``numbered``), which shows them."""
-    from services.presentation import access_log_checked as swedish
+    from services.access_log_text import access_log_checked as swedish
 
     return AccessLogChecked(intact=verdict.intact, checked=verdict.shown, missing=verdict.missing,
                             finding=verdict.finding, description=swedish(verdict, numbered=numbered))

@@ -20,7 +20,8 @@ from domain.standing import WHY_NOTHING, Standing
 from domain.facts import Fact
 from services.api.stored_log_views import ReplacedLogOut, StoredLogOut
 from services.api.views import BasisOut, FactIds, FactOut, Known, basis_out, fact_out
-from services.presentation import describe_cause, describe_standing, known_at
+from services.basis_text import describe_cause, known_at
+from services.standing_text import describe_standing
 
 
 class AuditFactOut(FactOut):

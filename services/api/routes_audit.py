@@ -27,10 +27,11 @@ from services.api.errors import ErrorBody, error_body
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
 from services.authorisation import Forbidden, check_auditor
+from services.basis_text import consent_facts, known_consents
 from services.ledger import Verification
-from services.presentation import consent_facts, known_consents, replay_notes
 from services.principals import Principal, Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
+from services.standing_text import replay_notes
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], route_class=OneKeyEachRoute)
 # Every audit read is written to the access log first: it can be refused (503) as any read can.

@@ -19,8 +19,8 @@ from services.api.routes_commands import ERRORS, CaseId
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
 from services.authorisation import Place
+from services.basis_text import known_consents
 from services.case_service import Look
-from services.presentation import known_consents
 from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=OneKeyEachRoute)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from domain.catalogue import Catalogue
 from domain.facts import Fact
 from services.api.views import FactIds
-from services.presentation import describe_basis, describe_cause, known_at
+from services.basis_text import describe_basis, describe_cause, known_at
 
 
 class StoredLogOut(BaseModel):

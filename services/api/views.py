@@ -21,7 +21,7 @@ from domain.judge import Basis, Disclosure
 from domain.facts import Fact
 from domain.values import ProtectionKind
 from projections.shown_facts import shown_content
-from services.presentation import describe_basis
+from services.basis_text import describe_basis
 
 
 class BasisOut(BaseModel):
@@ -183,7 +183,7 @@ class Principal(BaseModel):
     municipality: str | None
 
 
-Known = Mapping[str, Mapping[str, Any]]   # services.presentation.known_consents: the consents the reader sees
+Known = Mapping[str, Mapping[str, Any]]   # services.basis_text.known_consents: the consents the reader sees
 
 
 def basis_out(basis: Basis, catalogue: Catalogue, known: Known | None = None) -> BasisOut:

@@ -13,9 +13,9 @@ from fastapi import Request
 
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
-from services.presentation import agency_name
 from services.web import session
 from services.web.case_pages import service
+from services.wording import agency_name
 
 
 def auditor(request: Request):  # noqa: ANN202 - a Principal

@@ -19,9 +19,10 @@ from domain.consent_parts import waiting_parts
 from domain.facts import Fact
 from domain.judge import CUSTODY_UNKNOWN, Disclosure, Judge, missing_consents
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry, scope_pairs
-from services.presentation import agency_name, describe_basis, known_consents
+from services.basis_text import describe_basis, known_consents
 from services.web import texts
 from services.web.views import facts_seen, guardians, members, phase_of
+from services.wording import agency_name
 
 
 @dataclass(frozen=True)

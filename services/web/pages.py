@@ -30,11 +30,11 @@ from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden, SystemSignIn
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
-from services.presentation import to_the_minute, to_the_second
 from services.principals import COMMAND_LINE, AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
 from services.web.forms import FIELDS, FREE_TEXT, MORE, ROWS, Typed
+from services.wording import to_the_minute, to_the_second
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent

@@ -10,9 +10,9 @@ from typing import Any, Sequence
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.row_reach import UnseenRow, responsible_who_cannot_see
-from services.presentation import agency_name
 from services.web import consent_views, texts
 from services.web.views import facts_seen
+from services.wording import agency_name
 
 
 @dataclass

@@ -18,11 +18,12 @@ from domain.errors import CaseErased
 from projections.agency_queries import protected_personal_data
 from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_unit, typed_moment
 from services.access_entry import AccessQuery
+from services.access_log_text import access_log_checked
+from services.audit_text import describe_for_auditor
 from services.errors import CaseNotFound
-from services.presentation import (STANDING_TITLE, access_log_checked, describe_for_auditor, describe_standing,
-                                   replay_notes)
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
+from services.standing_text import STANDING_TITLE, describe_standing, replay_notes
 from services.web import paging, session, texts, views
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service

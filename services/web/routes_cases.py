@@ -11,16 +11,18 @@ from domain.calendar import local_date
 from domain.errors import DomainError
 from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
+from services.access_log_text import access_log_checked
 from services.api import commands as c
 from services.authorisation import Forbidden
 from services.errors import CaseNotFound, ConcurrentChange, PossibleDuplicate
+from services.presentation import describe_plan_status
 from services.principals import Principal, Role
-from services.presentation import access_log_checked, describe_plan_status, facts_count
 from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
 from services.web.case_pages import kept_when_away, look, saved, service, show, today
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
+from services.wording import facts_count
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]

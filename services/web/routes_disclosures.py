@@ -14,14 +14,15 @@ from fastapi.responses import Response
 
 from domain.facts import as_shown
 from services.audit import CaseHistoryAltered
+from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged
+from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
 from services.ledger import describe_divergence
-from services.presentation import (CHANGES, KINDS, agency_name, basis_ids, consent_facts, describe_basis,
-                                   describe_cause, describe_changes, describe_logged, known_at)
 from services.stored_log import row_key
 from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
 from services.web.pages import case_uuid, guarded, render
+from services.wording import agency_name
 
 router = APIRouter(include_in_schema=False)
 

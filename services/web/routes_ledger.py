@@ -16,12 +16,12 @@ from starlette.datastructures import UploadFile   # what Starlette's form holds 
 from domain.calendar import STOCKHOLM
 from services.audit import InvalidCheckpointFile, checkpoint_file_name, public_key_of, read_exported
 from services.ledger import describe_divergence
-from services.presentation import checkpoints_confirmed
 from services.principals import Principal
 from services.web import session, texts
 from services.web.audit_pages import auditor
 from services.web.forms import FIELDS, Typed
 from services.web.pages import form_of, guarded, render
+from services.wording import checkpoints_confirmed
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]

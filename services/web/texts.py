@@ -2,7 +2,7 @@
 
 Templates read ``T`` (page texts), ``LABELS`` (form fields) and the choice
 lists; error messages come from ``error_text``.  Facts and bases are
-described by ``services.presentation`` (shared with the CLI and the report).
+described by ``services.presentation`` and ``services.basis_text`` (shared with the CLI and the report).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from services import presentation
+from services import access_log_text, presentation, protection_text
 
 T: dict[str, str] = {
     "app": "Sigill", "tagline": "Samverkan i sociala insatsgrupper",
@@ -85,7 +85,8 @@ T: dict[str, str] = {
     "protected_banner": "Skyddade personuppgifter ({kind}). Den unges uppgifter får inte lämnas ut utan särskild"
                         " sekretessprövning – uppge aldrig adress eller vistelseort.",
     "protected_banner_since": "Gäller från {since}.",
-    # The auditors' pages of a case: the state now (every page's head; a replay's words for its moment: presentation).
+    # The auditors' pages of a case: the state now (every page's head; a replay's words for its moment:
+    # protection_text).
     "audit_protected_now": "Den unge har skyddade personuppgifter ({kind}), gäller från {since}.",
     "protected_marker": "Skyddade personuppgifter",
     "protection_title": "Skyddade personuppgifter",
@@ -452,11 +453,11 @@ CONSENT_FORMS = {"written": "Skriftligt", "oral_documented": "Muntligt, dokument
 FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achieved": "Uppnått",
                       "not_achieved": "Inte uppnått"}
 CLOSURE_REASONS = presentation.CLOSURE_REASONS
-PROTECTION_KINDS = presentation.PROTECTION_KINDS
+PROTECTION_KINDS = protection_text.PROTECTION_KINDS
 MEETING_KINDS = presentation.MEETING_KINDS
 # An auditor's replay's words for skyddade personuppgifter at its moment: the command line's too.
-protection_then, marker_seen = presentation.protection_then, presentation.marker_seen
-NO_PROTECTION_THEN = presentation.NO_PROTECTION_THEN
+protection_then, marker_seen = protection_text.protection_then, protection_text.marker_seen
+NO_PROTECTION_THEN = protection_text.NO_PROTECTION_THEN
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)"}
@@ -477,7 +478,7 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
 # `views.log` read by anyone but the command line: an auditor through the API (`/audit/cases/{id}/stored-log`).
 STORED_LOG_THROUGH_API = "den lagrade utlämnandeloggen (API)"
 # Readers in the access log that are no agency of the catalogue (the command line's `audit access-log` takes them too).
-READERS_OUTSIDE = presentation.READERS_OUTSIDE
+READERS_OUTSIDE = access_log_text.READERS_OUTSIDE
 
 # Users offered by the development sign-in: (key, label, agency, role, municipality).
 DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (

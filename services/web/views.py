@@ -20,9 +20,10 @@ from domain.facts import Fact, fact_order
 from projections.agency_queries import next_meeting, protected_personal_data
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
-from services.presentation import (PHASES, agency_name, basis_ids, describe_basis, describe_fact, known_consents,
-                                   plan_rows)
+from services.basis_text import basis_ids, describe_basis, known_consents
+from services.presentation import PHASES, describe_fact, plan_rows
 from services.web.texts import CLOSURE_REASONS, MEETING_KINDS
+from services.wording import agency_name
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
              describe: Callable[..., str] = describe_fact, *,
              among: Iterable[Disclosure] | None = None) -> list[Item]:
-    """The facts as a timeline's rows; an auditor's with ``presentation.describe_for_auditor``.
+    """The facts as a timeline's rows; an auditor's with ``audit_text.describe_for_auditor``.
 
     ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
     follow-ups): a consent basis is told from the reader's own consent facts, and a follow-up's row from the plan

@@ -92,7 +92,7 @@ def test_a_guardians_withdrawal_leaves_the_school_only_its_own(demo):
 
 
 def test_the_demo_says_whose_consent_lets_each_agency_see_and_until_when(demo):
-    """As every command does (services/presentation.py): by who consented, the guardians by role, ids beside."""
+    """As every command does (services/basis_text.py): by who consented, the guardians by role, ids beside."""
     shown = step(demo, "Gruppen bildas")[POLICE][1]
     assert shown and all(re.search(r"\[samtycke från den unge och vårdnadshavare 1 och 2, t\.o\.m\. 2027-02-11"
                                    r" \((\w{8}, ){2}\w{8}\)\]$", line) for line in shown), shown

@@ -90,7 +90,7 @@ def test_the_notes_call_the_present_minute_now_in_every_client():
     """The command line's replay and the API's take their notes from the same function as the web."""
     from datetime import datetime, timezone
 
-    from services.presentation import replay_notes
+    from services.standing_text import replay_notes
 
     created = datetime(2026, 1, 1, tzinfo=timezone.utc)
     now = datetime(2026, 12, 5, 11, 37, 20, 500_000, tzinfo=timezone.utc)

@@ -249,27 +249,30 @@ def _strings(value) -> list[str]:
 
 def test_user_facing_swedish_quotes_with_the_swedish_marks():
     """Swedish typography quotes ”so”: the texts mixed «…» (an unknown agency, a plan's main goal, an unknown basis
-    or cause) with none at all.  Every text, every template's text and presentation's wordings of the unknown."""
+    or cause) with none at all.  Every text, every template's text and the text modules' wordings of the unknown."""
     from pathlib import Path
 
     from domain.disclosure import Cause
     from domain.judge import Basis
-    from services import presentation
+    from services import (access_log_text, audit_text, basis_text, presentation, protection_text, standing_text,
+                          wording)
     from services.catalogue_loader import load_catalogue
     from services.web import texts
 
     found = [s for name in dir(texts) if name.isupper() for s in _strings(getattr(texts, name))
              if _NOT_SWEDISH_QUOTES.search(s)]
-    found += [s for name in dir(presentation) if name.lstrip("_").isupper()
-              for s in _strings(getattr(presentation, name)) if _NOT_SWEDISH_QUOTES.search(s)]
+    found += [s for module in (presentation, basis_text, audit_text, standing_text, protection_text,
+                               access_log_text, wording)
+              for name in dir(module) if name.lstrip("_").isupper()
+              for s in _strings(getattr(module, name)) if _NOT_SWEDISH_QUOTES.search(s)]
     for template in sorted(Path(texts.__file__).parent.joinpath("templates").glob("*.html")):
         text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", template.read_text(), flags=re.S)
         text = re.sub(r"<[^>]*>", " ", re.sub(r'\s[\w-]+="[^"]*"', "", text))   # attributes, cut by a tag too
         found += [f"{template.name}: {m}" for m in _NOT_SWEDISH_QUOTES.findall(text)]
     catalogue = load_catalogue()
-    worded = [presentation.describe_basis(Basis("altered"), catalogue),
-              presentation.describe_basis(Basis("law", legal_basis="lag_99"), catalogue),
-              presentation.describe_cause([Cause("altered")], catalogue),
+    worded = [basis_text.describe_basis(Basis("altered"), catalogue),
+              basis_text.describe_basis(Basis("law", legal_basis="lag_99"), catalogue),
+              basis_text.describe_cause([Cause("altered")], catalogue),
               presentation.describe_fact(_goal(), catalogue)]
     assert worded[-1] == ("Åtgärdsplan, revision 1: huvudmål ”Gå i skolan.”; upprättad i samråd med den unge:"
                           " ej angivet")
@@ -376,7 +379,7 @@ def test_the_ledger_page_counts_its_checkpoints_in_swedish_and_says_they_are_the
     """It read "1 signerade kontrollpunkter" and "Liggaren är intakt." with no word that the installation's own
     checkpoints prove nothing against whoever can rewrite the ledger and them, as the command line and the report
     say."""
-    from services.presentation import checkpoints_confirmed
+    from services.wording import checkpoints_confirmed
 
     school_consented_case(client, users, tick)
     ok(client.post("/api/v1/admin/ledger/seal", headers=users.headers("socialtjanst", "administrator")))

@@ -697,7 +697,7 @@ class TestEveryChangeSaysWhatCausedIt:
         assert changed.change == "basis_changed" and changed.cause == (Cause("turns_18"),)
 
     def test_the_causes_read_in_swedish(self, story):
-        from services.presentation import describe_cause
+        from services.basis_text import describe_cause
 
         young, *_ = story.consent_all(SCHOOL_SCOPE)
         story.contribute(POLICE, "school", "Skolk observerat.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+from services.audit_text import describe_changes
 from services.catalogue_loader import load_catalogue
-from services.presentation import describe_changes, describe_fact
+from services.presentation import describe_fact
 
 CAT = load_catalogue()
 

@@ -18,7 +18,8 @@ from domain.errors import DomainError
 from domain.facts import VARIANT
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry
-from services.presentation import describe_changes, describe_for_auditor, plan_rows
+from services.audit_text import describe_changes, describe_for_auditor
+from services.presentation import plan_rows
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 
 AGENCIES = ("socialtjanst", "polis", "skola", "bup", "arbetsformedlingen")

@@ -6,9 +6,8 @@ from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 from domain.judge import Basis
+from services.basis_text import describe_basis, describe_basis_with_ids, guardian_roles, known_at, known_consents
 from services.catalogue_loader import load_catalogue
-from services.presentation import (describe_basis, describe_basis_with_ids, guardian_roles, known_at,
-                                   known_consents)
 
 CAT = load_catalogue()
 YOUNG, MOTHER, FATHER = "c-young-0001", "c-mother-001", "c-father-001"

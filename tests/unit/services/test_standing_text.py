@@ -1,11 +1,11 @@
-"""An agency's standing in Swedish (``presentation.describe_standing``): what the command line, the web client and
+"""An agency's standing in Swedish (``standing_text.describe_standing``): what the command line, the web client and
 the API say beside a replay, and the one sentence when the agency saw nothing."""
 
 from __future__ import annotations
 
 from domain.standing import standing_at
 from domain.values import YOUNG_PERSON
-from services.presentation import describe_standing
+from services.standing_text import describe_standing
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 
 POLICE_SCOPE = {"polis": ("case", "crime")}

@@ -1,0 +1,102 @@
+"""What auditors are told of the facts and their changes: the disclosure log's words for a change and a fact's
+kind, a fact with who recorded it and the agencies responsible for a plan row, and each log row's follow-up naming
+the plan row its recipient was shown then.
+
+Apart from the facts' own lines (``presentation``): to a member, who recorded a meeting can itself be information it
+may not see, so these words are for auditors' logs, replays and reports only (an agency's own `sigill views log`
+lists changes and kinds in the same words).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Mapping, Sequence
+
+from domain.catalogue import Catalogue
+from domain.facts import VARIANT, Fact, as_shown, fact_order
+from services.presentation import describe_fact
+from services.wording import agency_name
+
+# A visibility change, as every log lists it (the command line, the report, the web client).
+CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
+# A fact's kind in a word, as logs list them.
+KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktualisering",
+         "referral.duplicate_confirmed": "aktualisering", "eligibility": "beslut",
+         "guardians": "vårdnadshavare", "member.joined": "medlem", "member.left": "medlem",
+         "plan.goal": "plan", "plan.row": "planrad", "meeting": "möte", "meeting.attendee": "möte",
+         "meeting.outcome": "mötesresultat", "meeting.decision": "mötesbeslut", "meeting.scheduled": "nästa möte",
+         "contribution": "uppgift",
+         "follow_up": "uppföljning", "case.closed": "avslut", "case.protected": "skyddade personuppgifter", "calendar": "kalender", "consent.granted": "samtycke",
+         "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
+
+
+def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
+    """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
+    från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can
+    itself be information it may not see."""
+    described = describe_fact(fact, catalogue, rows)
+    if fact.kind == "plan.row":   # which agencies the reader was shown as responsible (rules version 5)
+        named = ", ".join(agency_name(a, catalogue) for a in fact.content.get("responsible_agencies", ())) or "inga"
+        described += f"; ansvariga aktörer: {named}"
+        if VARIANT in fact.fact_id:
+            described += " (visad med övriga ansvariga aktörer undanhållna)"
+    return described if fact.recorded_by is None else (
+        f"{described} (registrerad av {agency_name(fact.recorded_by, catalogue)})")
+
+
+def describe_changes(log: Sequence[Any], catalogue: Catalogue) -> list[str]:
+    """``describe_for_auditor`` for each row of the disclosure log ``log`` (``VisibilityChange``s in time order): a
+    follow-up names its plan row as the row's recipient saw it then (``rows_followed_then``): the web's log and the
+    command line's say it alike."""
+    return [describe_for_auditor(c.fact, catalogue, rows) for c, rows in zip(log, rows_followed_then(log))]
+
+
+def describe_logged(fact_id: str, kind: str, facts: dict[str, Fact], catalogue: Catalogue) -> str:
+    """A stored log row's fact for an auditor, from the case's recorded facts by id (a plan row shown with names
+    withheld as it was shown); a fact the history no longer names, by its kind."""
+    fact = as_shown(facts, fact_id)
+    return describe_for_auditor(fact, catalogue) if fact is not None else kind
+
+
+def rows_followed_then(log: Sequence[Any]) -> list[dict[str, list[Any]] | None]:
+    """For each row of the disclosure log ``log`` (in time order, as ``disclosure_log`` makes it), the plan rows
+    (``plan_rows``) its recipient was shown at the row's moment (an ended row's: just before it, as ``known_at``),
+    from the log's own changes — for a follow-up's row only, and only the row it follows up; None for any other.  A
+    log row is what its recipient was given: a follow-up in it names its row only when that agency saw the row then
+    — as a replay of the agency at that moment names it — never a row it was not shown.
+
+    One pass over the log's plan rows, the follow-ups taken by their moments: asking the whole log again for each
+    follow-up made a case of hundreds of follow-ups take seconds.  In time order, the plan rows' changes up to a
+    moment are the log's first ones."""
+    changes, asked = [], []   # the plan rows' changes; the follow-ups' lines, each with when its agency saw
+    for i, c in enumerate(log):
+        if c.fact.kind == "plan.row":
+            changes.append(c)
+        elif c.fact.kind == "follow_up":
+            asked.append((_seen_until(c), i, c))
+    followed: list[dict[str, list[Any]] | None] = [None] * len(log)
+    # (agency, row id) → the row's facts shown to the agency, by fact id, in the order first shown (``plan_rows``
+    # keeps that order among a row's revision and its variants with names withheld, which sort alike).
+    shown: dict[tuple[str, str], dict[str, Any]] = {}
+    taken = 0
+    for until, i, line in sorted(asked, key=lambda a: a[:2]):
+        while taken < len(changes) and changes[taken].at <= until:
+            _show(shown, changes[taken])
+            taken += 1
+        row_id = line.fact.content["row_id"]
+        followed[i] = {row_id: sorted(shown.get((line.agency, row_id), {}).values(), key=fact_order)}
+    return followed
+
+
+def _seen_until(change: Any) -> datetime:
+    """The last moment a log row's recipient saw what the row tells of: an ended row's, just before it."""
+    return change.at - timedelta(microseconds=1) if change.change == "ended" else change.at
+
+
+def _show(shown: dict[tuple[str, str], dict[str, Any]], change: Any) -> None:
+    """A plan row's change in the log, kept: shown to its agency, or ended for it."""
+    row = shown.setdefault((change.agency, change.fact.content["row_id"]), {})
+    if change.change == "ended":
+        row.pop(change.fact.fact_id, None)
+    else:
+        row[change.fact.fact_id] = change.fact

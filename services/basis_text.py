@@ -1,0 +1,147 @@
+"""How a fact's basis and a visibility change's cause are told in Swedish: a consent basis by who consented and
+until when, from what the reader itself sees of the consents, the guardians by role or by name.
+
+Apart from the facts' own lines (``presentation``): every log, replay and view tells a basis beside a fact, and a
+basis is told from the consents the reader sees, never from the fact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+from domain.catalogue import Catalogue
+from domain.disclosure import Cause
+from domain.facts import fact_order
+from domain.judge import Basis
+from domain.values import YOUNG_PERSON
+from services.wording import agency_name, joined
+
+
+def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
+                   roles: Mapping[str, int] | None = None) -> str:
+    """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
+    it is described as what it is, never refused — an auditor looking for an altered log must be shown it.
+
+    ``known``: the consents the reader itself may see (``known_consents``: consent id → its ``consenter``,
+    ``consenter_name`` and ``valid_until``, from its own consent facts: a member's part, social services' whole): a
+    consent basis then says who consented and until when — "samtycke från den unge och vårdnadshavarna A och B,
+    t.o.m. 2027-01-15" — instead of bare ids.  A consent the reader does not see stays an id: never a name it may
+    not know.  ``roles`` (``guardian_roles``): the guardians by role, "vårdnadshavare 1 och 2", not by name — the
+    command line's output ends up in tickets and chats."""
+    if basis.kind not in ("origin", "owner", "law", "consent"):
+        return f"okänd grund ”{basis.kind}”"
+    if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
+        return f"lag: okänt lagrum ”{basis.legal_basis or ''}”"
+    if readable(basis, known):
+        return describe_consents(basis.consent_ids, known or {}, roles)
+    return basis.describe(catalogue)
+
+
+def describe_basis_with_ids(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
+                            roles: Mapping[str, int] | None = None) -> str:
+    """``describe_basis`` for a line of text an auditor cross-references: a consent basis told by who consented is
+    followed by its consents' ids, "samtycke från den unge, t.o.m. 2027-02-11 (1a2b3c4d)" (a basis still told by
+    ids is not told them twice)."""
+    text = describe_basis(basis, catalogue, known, roles)
+    return f"{text} ({basis_ids(basis)})" if readable(basis, known) else text
+
+
+def readable(basis: Basis, known: Mapping[str, Mapping[str, Any]] | None) -> bool:
+    """Whether ``describe_basis`` tells this basis by who consented (the reader sees one of its consents)."""
+    return basis.kind == "consent" and bool(known) and any(c in (known or {}) for c in basis.consent_ids)
+
+
+def basis_ids(basis: Any) -> str:
+    """A consent basis's consent ids, short, for an auditor's precision beside the readable basis; "" for others."""
+    return ", ".join(c[:8] for c in basis.consent_ids) if basis.kind == "consent" else ""
+
+
+CONSENT_FACTS = ("consent.granted", "consent.narrowed")   # what ``known_consents`` reads who consented from
+
+
+def consent_facts(facts: Iterable[Any]) -> list[Any]:
+    """The consent facts among ``facts``: a log's basis is told at each of its many rows from these alone."""
+    return [f for f in facts if f.kind in CONSENT_FACTS]
+
+
+def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """The consents the reader itself sees, by id: who gave each (``consenter``, ``consenter_name``) and its end
+    (``valid_until``, as a narrowing left it) — from its own consent facts only (``facts``: what it sees, any of
+    them; anything with ``kind``, ``content``, ``recorded_at``, ``version`` and ``fact_id``): a member's are the
+    parts addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot
+    see.  ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's)."""
+    known: dict[str, dict[str, Any]] = {}
+    for f in sorted(consent_facts(facts), key=fact_order):
+        if until is not None and f.recorded_at > until:
+            continue
+        c = f.content
+        if f.kind == "consent.granted":
+            known[c["consent_id"]] = {"consenter": c["consenter"], "consenter_name": c["consenter_name"],
+                                      "valid_until": c.get("valid_until")}
+        elif c["consent_id"] in known:
+            known[c["consent_id"]]["valid_until"] = c.get("valid_until")
+    return known
+
+
+def known_at(facts: Iterable[Any], change: str, at: datetime) -> dict[str, dict[str, Any]]:
+    """``known_consents`` as a log row's basis had them: at the row's moment, an ended row's just before it (the
+    end its basis had, not the narrowing or withdrawal that ended it)."""
+    return known_consents(facts, at - timedelta(microseconds=1) if change == "ended" else at)
+
+
+def guardian_roles(guardian_ids: Iterable[str]) -> dict[str, int]:
+    """Each guardian's number, in the order they were first recorded (``Case.known_guardians``): "vårdnadshavare 1"
+    says whose consent it is without naming anyone."""
+    return {g: i for i, g in enumerate(guardian_ids, start=1)}
+
+
+def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]],
+                      roles: Mapping[str, int] | None = None) -> str:
+    """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only.  The
+    guardians by name, or with ``roles`` by number ("vårdnadshavare 1 och 2"; one ``roles`` does not know: "en
+    vårdnadshavare", never a name)."""
+    ids = list(consent_ids)
+    seen, unseen = [known[c] for c in ids if c in known], [c[:8] for c in ids if c not in known]
+    young = any(c["consenter"] == YOUNG_PERSON for c in seen)
+    others = list(dict.fromkeys(c["consenter"] for c in seen if c["consenter"] != YOUNG_PERSON))
+    who = ["den unge"] if young else []
+    if others and roles is not None:
+        numbers = sorted(roles[g] for g in others if g in roles)
+        if numbers:
+            who.append("vårdnadshavare " + joined([str(n) for n in numbers]))
+        who.extend("en vårdnadshavare" for g in others if g not in roles)
+    elif others:
+        names = list(dict.fromkeys(c["consenter_name"] for c in seen if c["consenter"] != YOUNG_PERSON))
+        who.append(("vårdnadshavaren " if len(names) == 1 else "vårdnadshavarna ") + joined(names))
+    text = "samtycke från " + " och ".join(who)
+    if unseen:
+        text += " samt samtycke " + ", ".join(unseen)
+    else:   # the first end among them is when the disclosure lapses; unknown while one is not seen
+        ends = [c["valid_until"] for c in seen if c.get("valid_until")]
+        text += f", t.o.m. {min(ends)}" if ends else ", tills vidare"
+    return text
+
+
+_CAUSES = {
+    "recorded": "uppgiften registrerades",
+    "consent_granted": "samtycke {ids} lämnades",
+    "consent_narrowed": "samtycke {ids} begränsades",
+    "consent_withdrawn": "samtycke {ids} återkallades",
+    "guardians_recorded": "vårdnadshavare och vårdnad registrerades",
+    "member_joined": "{agency} gick med i gruppen",
+    "member_left": "{agency} lämnade gruppen",
+    "case_closed": "ärendet avslutades och gruppens arbete upphörde",
+    "consent_starts": "samtycke {ids} började gälla",
+    "consent_ends": "samtycke {ids} löpte ut",
+    "turns_18": "den unge fyllde 18 år",
+    "calendar": "ett datum passerades",
+    "rules_changed": "utlämnandereglerna ändrades",
+}
+
+
+def describe_cause(causes: Iterable[Cause], catalogue: Catalogue) -> str:
+    """Why a visibility change happened, in Swedish: "samtycke 1dcf27e0 återkallades"."""
+    return "; ".join(_CAUSES.get(c.what, "okänd orsak ”" + c.what.replace("{", "(").replace("}", ")") + "”").format(
+        ids=", ".join(i[:8] for i in c.consent_ids), agency=agency_name(c.agency, catalogue) if c.agency else "")
+        for c in causes)

@@ -1,0 +1,54 @@
+"""The Swedish words all of Sigill's texts share: an agency by name, a list ("A, B och C"), categories by name, a
+moment to the second or the minute, counts.
+
+Apart because nearly every text (``presentation``, ``basis_text``, ``standing_text`` …) uses them: here, none of
+those texts has to import another for them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.calendar import STOCKHOLM
+from domain.catalogue import Catalogue
+
+
+def agency_name(agency: str, catalogue: Catalogue) -> str:
+    """The agency's name; an id the catalogue does not know (a stored row altered, or an agency since removed) as
+    it is."""
+    known = catalogue.agencies.get(agency)
+    return known.name if known is not None else agency
+
+
+def joined(names: list[str]) -> str:
+    """"A", "A och B", "A, B och C": names as a Swedish sentence lists them."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def category_names(ids: Any, catalogue: Catalogue) -> str:
+    """The categories by their Swedish names, in lower case, without their explanations; "ingenting" for none."""
+    return ", ".join(catalogue.category(c).name.split(" (")[0].lower() for c in ids) or "ingenting"
+
+
+def to_the_second(at: datetime) -> str:
+    """Swedish time to the second, with its zone (CET or CEST), as the command line and the web client's replay say
+    a moment: two answers a minute apart can differ, and without the zone the hour the clocks go back reads twice."""
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def to_the_minute(at: datetime) -> str:
+    """Swedish time to the minute, with its zone, as the printable report and the auditors' web pages show a row's
+    time (the access log, the loggutdrag, the disclosure log)."""
+    return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def facts_count(n: int) -> str:
+    """"1 uppgift", "3 uppgifter"."""
+    return f"{n} uppgift" if n == 1 else f"{n} uppgifter"
+
+
+def checkpoints_confirmed(n: int) -> str:
+    """"1 signerad kontrollpunkt bekräftad", "12 signerade kontrollpunkter bekräftade" (it read "1 signerade
+    kontrollpunkter bekräftade")."""
+    return f"{n:,} signerad kontrollpunkt bekräftad" if n == 1 else f"{n:,} signerade kontrollpunkter bekräftade"
