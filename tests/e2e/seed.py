@@ -55,6 +55,33 @@ def school_and_police_group(cases: CaseService) -> Group:
     return Group(case_id, number, consents)
 
 
+def new_group(cases: CaseService, police: tuple[str, ...] = ("crime",)) -> Group:
+    """A group just formed, before its first meeting: accepted; two guardians; everyone lets the school see case and
+    school, the police only the categories ``police`` (by default not `case`); school and police in the group; no
+    plan, no meeting yet."""
+    opened = cases.open_case(SOCIAL, municipality="0180", personnummer=sixteen_year_old(), name="Test Exempelsson",
+                             entry_route="lul6", referring_agency="polis", referral_date=_today(cases),
+                             summary=REFERRAL_SUMMARY, summary_category="crime")
+    case_id = opened.case_id
+    run = lambda name, **fields: cases.command(SOCIAL, name, case_id, None, **fields)  # noqa: E731
+    run("decide_eligibility", accepted=True, reasons="Hög risk enligt SAVRY.", instruments=["SAVRY"],
+        decided_on=_today(cases))
+    run("record_guardians", guardians=[Guardian("", "Maria Exempelsson"), Guardian("", "Johan Exempelsson")])
+    consents = grant_everyone(cases, case_id, [ScopeEntry("skola", ("case", "school")), ScopeEntry("polis", police)])
+    for agency in ("skola", "polis"):
+        run("add_member", agency=agency, contact_person="Kontakt", role="kontaktperson")
+    number = next(c["case_number"] for c in cases.lists.cases(cases.catalogue.lead_agency) if c["case_id"] == case_id)
+    return Group(case_id, number, consents)
+
+
+def grant_everyone(cases: CaseService, case_id: UUID, scope: list[ScopeEntry]) -> list[str]:
+    """The young person and each guardian consent to ``scope`` from today (all of them: the young person is under 18);
+    the consents' ids."""
+    consenters = [YOUNG_PERSON, *(f["guardian_id"] for f in _guardians(cases, case_id))]
+    return [cases.command(SOCIAL, "grant_consent", case_id, None, consenter=who, scope=scope, purpose="Samverkan",
+                          valid_from=_today(cases), valid_until=None, form="written").value for who in consenters]
+
+
 def _today(cases: CaseService):
     from domain.calendar import local_date
     return local_date(cases.app.clock.now())
