@@ -2,10 +2,11 @@
 
 A 16-year-old with two guardians is notified by the police (LUL 6 §);
 social services accepts him, the family consents so that the school — but
-not the police — may see health information; the group forms, a plan with
-Hälsa and Skola rows is made, a meeting is held, and then his mother
-withdraws her consent.  After each step the demo prints what each agency
-newly sees (+) or no longer sees (−), and why.
+not the police — may see health information; the group forms and social
+services plans its first network meeting, a plan with Hälsa and Skola rows is
+made, the meeting is held, and then his mother withdraws her consent.  After
+each step the demo prints what each agency newly sees (+) or no longer sees
+(−), and why.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ SCOPE = (ScopeEntry("skola", ("case", "school", "health")),
          ScopeEntry("polis", ("case", "school", "crime")),
          ScopeEntry("bup", ("case", "health", "school")))
 PURPOSE = "Samordnade insatser i social insatsgrupp"
+# The group's first network meeting: planned on its own the day the group forms, held on this day.
+FIRST_MEETING = date(2026, 3, 5)
 
 
 class Demo:
@@ -82,9 +85,11 @@ class Demo:
                       Guardian("", "Maria Exempel"), Guardian("", "Johan Exempel"))))
         self.step(date(2026, 2, 12), "Peter och båda vårdnadshavarna lämnar samtycke", self._consents)
         self.step(date(2026, 2, 13), "Gruppen bildas: skolan, polisen och BUP", self._members)
+        self.step(date(2026, 2, 13), f"Socialtjänsten planerar gruppens första nätverksmöte till {FIRST_MEETING}",
+                  lambda: app.plan_next_meeting(case(), by=SOCIAL, next_meeting=FIRST_MEETING, kind="natverksmote"))
         self.step(date(2026, 2, 20), "Åtgärdsplan upprättas i samråd med Peter och mamma (Hälsa och Skola)",
                   self._plan)
-        self.step(date(2026, 3, 5), "Nätverksmöte med resultat från skolan, BUP och polisen", self._meeting)
+        self.step(FIRST_MEETING, "Nätverksmöte med resultat från skolan, BUP och polisen", self._meeting)
         self.step(date(2026, 3, 10), "Skolan rapporterar närvaro; polisen en ny misstanke (LUL 6 §)",
                   self._contributions)
         self.step(date(2026, 3, 20), "Mamma återkallar sitt samtycke", self._withdrawal)
@@ -126,7 +131,7 @@ class Demo:
 
     def _meeting(self) -> None:
         self.app.record_meeting(
-            self.case_id, by=SOCIAL, held_on=date(2026, 3, 5), attendees=AGENCIES,
+            self.case_id, by=SOCIAL, held_on=FIRST_MEETING, attendees=AGENCIES,
             other_attendees=("Peter", "Vårdnadshavare"), next_meeting=date(2026, 4, 2),
             outcomes=(Outcome("school", "skola", "Peter kommer fortfarande för sent; mamma köper en väckarklocka."),
                       Outcome("health", "bup", "Peter har deltagit i alla samtal utom ett."),

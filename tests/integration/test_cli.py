@@ -47,7 +47,7 @@ def demo(tmp_path_factory) -> dict:
     return steps(result.stdout)
 
 
-POLICE, SCHOOL, SOCIAL = "Polisen", "Skolan", "Socialtjänsten"
+POLICE, SCHOOL, SOCIAL, BUP = "Polisen", "Skolan", "Socialtjänsten", "Barn- och ungdomspsykiatrin (BUP)"
 
 
 def step(demo: dict, prefix: str) -> dict:
@@ -55,7 +55,23 @@ def step(demo: dict, prefix: str) -> dict:
 
 
 def test_the_demo_plays_every_step_of_the_example(demo):
-    assert len(demo) == 9
+    assert len(demo) == 10
+
+
+def test_social_services_plans_the_first_network_meeting_and_every_agency_seeing_the_case_is_told(demo):
+    """The meeting planned on its own (meeting.scheduled, category `case`): planned the day the group forms, for the
+    day the network meeting is held; each member sees it by the family's consents, and loses it with the mother's."""
+    planned = step(demo, "Socialtjänsten planerar gruppens första nätverksmöte till 2026-03-05")
+    told = "+ Nästa möte planerat 2026-03-05 (nätverksmöte)  ["
+    assert planned[SOCIAL][1] == [told + "egen uppgift (myndigheten är ursprung)]"]
+    for member in (POLICE, SCHOOL, BUP):
+        (line,) = planned[member][1]
+        assert line.startswith(told + "samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2027-02-11 ("), line
+    assert planned[POLICE][0] == step(demo, "Gruppen bildas")[POLICE][0] + 1
+    for member in (POLICE, SCHOOL, BUP):
+        ended = step(demo, "Mamma återkallar")[member][1]
+        assert sum(line.startswith("− Nästa möte planerat 2026-03-05 (nätverksmöte)  [upphörde: ")
+                   for line in ended) == 1, ended
 
 
 def test_before_consent_the_police_sees_nothing_not_even_the_referral_in_its_name(demo):
