@@ -59,3 +59,26 @@ def school_consented_case(client, users, tick, *, categories=("case", "school"),
         tick()
         post("/members", {"agency": agency, "contact_person": "Kontakt", "role": "kontaktperson"}, 201)
     return case_id, consents
+
+
+def school_consent_ending(client, users, tick, valid_until: str = "2026-02-10") -> str:
+    """Accepted; one guardian; the young person and the guardian let the school see `case` and `school` until
+    ``valid_until``; the school in the group.  Returns the case id: a case whose school consent ends by date, for
+    what must hold before the calendar keeper has recorded the end."""
+    case_id = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
+    post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
+                                                         headers=users.social), status)
+    tick()
+    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"})
+    tick()
+    post("/guardians", {"guardians": [{"name": "Maria"}]})
+    guardian = next(f for f in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+                    if f["kind"] == "guardians")["content"]["guardians"][0]
+    for consenter in ("young_person", guardian[0] if isinstance(guardian, list) else guardian["guardian_id"]):
+        tick()
+        post("/consents", {"consenter": consenter, "scope": [{"agency": "skola", "categories": ["case", "school"]}],
+                           "purpose": "Samverkan", "valid_from": "2026-02-02", "valid_until": valid_until,
+                           "form": "written"}, 201)
+    tick()
+    post("/members", {"agency": "skola", "contact_person": "Kim", "role": "kurator"}, 201)
+    return case_id

@@ -12,7 +12,7 @@ import jsonschema_rs
 import pytest
 
 from services.feeds import Cursor, decode_cursor, encode_cursor
-from tests.integration.api.flows import REFERRAL, ok, school_consented_case
+from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "services" / "data" / "feeds"
@@ -344,22 +344,7 @@ def test_a_cursor_of_before_generations_reads_on_and_restarts_as_before_but_not_
 def test_after_a_consent_ends_nothing_of_the_case_is_shown_before_the_keeper_records_it(client, users, tick, app):
     """The calendar keeper records a consent's end as a fact (within a second under the follower); until it has,
     re-reading the feed or the case list must not show what the consent no longer lets the school see."""
-    case_id = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
-    post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
-                                                         headers=users.social), status)
-    tick()
-    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"})
-    tick()
-    post("/guardians", {"guardians": [{"name": "Maria"}]})
-    guardian = next(f for f in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
-                    if f["kind"] == "guardians")["content"]["guardians"][0]
-    for consenter in ("young_person", guardian[0] if isinstance(guardian, list) else guardian["guardian_id"]):
-        tick()
-        post("/consents", {"consenter": consenter, "scope": [{"agency": "skola", "categories": ["case", "school"]}],
-                           "purpose": "Samverkan", "valid_from": "2026-02-02", "valid_until": "2026-02-10",
-                           "form": "written"}, 201)
-    tick()
-    post("/members", {"agency": "skola", "contact_person": "Kim", "role": "kurator"}, 201)
+    case_id = school_consent_ending(client, users, tick)
     shown = lambda: [i for i in everything(client, users.school, "skola")[0]  # noqa: E731
                      if i["body"]["content"] is not None and i["body"]["case_id"] == case_id]
     listed = lambda: [c for c in ok(client.get("/api/v1/cases", headers=users.school))["cases"]  # noqa: E731

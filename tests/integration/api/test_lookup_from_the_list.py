@@ -13,7 +13,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 
 NEVER_GIVEN = "0180-2026-0999"
 
@@ -108,24 +108,7 @@ def test_a_case_the_calendar_withholds_from_the_member_now_is_not_found_and_not_
     slower than a number never given, and answered unlike the list."""
     from datetime import datetime, timezone
 
-    from tests.integration.api.flows import REFERRAL
-
-    case_id = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
-    post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
-                                                         headers=users.social), status)
-    tick()
-    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"})
-    tick()
-    post("/guardians", {"guardians": [{"name": "Maria"}]})
-    guardian = next(f for f in ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
-                    if f["kind"] == "guardians")["content"]["guardians"][0]
-    for consenter in ("young_person", guardian[0] if isinstance(guardian, list) else guardian["guardian_id"]):
-        tick()
-        post("/consents", {"consenter": consenter, "scope": [{"agency": "skola", "categories": ["case", "school"]}],
-                           "purpose": "Samverkan", "valid_from": "2026-02-02", "valid_until": "2026-02-10",
-                           "form": "written"}, 201)
-    tick()
-    post("/members", {"agency": "skola", "contact_person": "Kim", "role": "kurator"}, 201)
+    case_id = school_consent_ending(client, users, tick)
     number = app.get_case(UUID(case_id)).case_number
     assert ok(client.get(f"/api/v1/cases/by-number/{number}", headers=users.school))["case_id"] == case_id
     app.clock.set(datetime(2026, 2, 11, 8, tzinfo=timezone.utc))   # the morning after the last day; no keeper yet
