@@ -165,9 +165,13 @@ def test_a_turn_is_not_handed_to_a_task_whose_loop_has_stopped():
 
     threading.Thread(target=holds_the_turn, daemon=True).start()
     assert holder_holds.wait(5)
-    for task in asyncio.all_tasks(loop):
-        task.cancel()
-    loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop), return_exceptions=True))
-    loop.close()
+
+    def cleanup(_: int) -> None:   # in a thread of its own: a test before may have left this thread's loop running
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop), return_exceptions=True))
+        loop.close()
+
+    in_threads(cleanup, 1, timeout=10)
     assert lock._held   # still the holder's
     holder_may_go.set()
