@@ -181,8 +181,24 @@ def report(request: Request, case_id: str) -> Response:
 @guarded
 def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: str = "", till: str = "",
                efter: int = 0) -> Response:
-    """Who read what, when and why."""
+    """Who read what, when and why (a link's search: its case number one the page itself checked)."""
+    return _access_log(request, auditor(request), nummer, myndighet, fran, till, efter)
+
+
+@router.post("/granskning/atkomstlogg")
+@guarded
+def search_access_log(request: Request, typed: Form) -> Response:
+    """The search form: posted, as the case search boxes are, so that what is typed as the case number (a
+    personnummer, by mistake) never lands in a URL — the browser's history, a proxy's log.  Its next page's link
+    carries only a case number the search accepted."""
     user = auditor(request)
+    session.check_csrf(request, typed)
+    return _access_log(request, user, typed.get("nummer", ""), typed.get("myndighet", ""), typed.get("fran", ""),
+                       typed.get("till", ""))
+
+
+def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, fran: str, till: str,
+                efter: int = 0) -> Response:
     cases = service(request)
     errors: dict[str, str] = {}
     case_id = None
