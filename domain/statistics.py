@@ -3,10 +3,11 @@
 Pure functions, in three steps, the first two here:
 
 1. ``figures_of(events)``: what one case's history says that statistics may count — its entry route, age at
-   referral, eligibility, days to a decision, a plan and a closure, the latest plan's rows (category, latest
-   follow-up status) and whether the young person took part in drawing it up, the agencies that were members,
-   consents granted and withdrawn.  No id, number, name, personnummer, free text or date leaves it except the
-   dates the period rule and the medians need, which ``tabulate`` turns into counts and day differences.
+   referral, sex (kön, from the personnummer inside the sealed referral: ``sex_of``), eligibility, days to a
+   decision, a plan and a closure, the latest plan's rows (category, latest follow-up status) and whether the
+   young person took part in drawing it up, the agencies that were members, consents granted and withdrawn.  No
+   id, number, name, personnummer, free text or date leaves it except the dates the period rule and the medians
+   need, which ``tabulate`` turns into counts and day differences.
 2. ``tabulate(figures, start, end)``: the raw counts and day lists of the cases **referred in the period**: a
    case belongs to the period when the date on its referral (``referral_date``, the day social services received
    it, not the day it was typed in) lies from ``start`` to ``end``, both included.  Everything later that happened
@@ -45,6 +46,10 @@ from domain.values import ClosureReason, EntryRoute, FollowUpStatus
 AGE_BANDS = ("under_15", "15_17", "18_20", "21_over")
 DECISIONS = ("accepted", "declined", "pending")
 TARGET_GROUP = ("inside", "outside")
+# Kön as the personnummer gives it (the legal sex), in the words of Socialstyrelsen's statistics on children and young
+# people: flickor, pojkar.  Only ever a count: it is worked out here, in memory, from the decrypted referral, and
+# never stored, logged or put in an id.
+SEXES = ("girls", "boys")
 # Whether the young person took part in drawing up the case's latest plan revision (not recorded: a revision stored
 # before it was asked, or recorded without it).
 PARTICIPATION = ("with_young_person", "without_young_person", "not_recorded")
@@ -65,6 +70,7 @@ class CaseFigures:
     first_plan_on: date | None          # the day (Swedish time) the first action plan was recorded
     closed_on: date | None              # the day (Swedish time) the case was closed
     closure_reason: str | None
+    sex: str                            # one of SEXES, from the personnummer (``sex_of``)
     plan_rows: tuple[tuple[str, str], ...] = ()   # the latest plan's rows: (category, latest follow-up status)
     agencies: frozenset[str] = frozenset()        # every agency that was ever a member of the group
     consents_granted: int = 0
@@ -79,7 +85,8 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
     opened = events[0]
     if not isinstance(opened, ev.ReferralReceived):
         raise ValueError("a case's history starts with its referral")
-    born = PersonalIdentityNumber(opened.subject.personnummer).birth_date
+    number = PersonalIdentityNumber(opened.subject.personnummer)
+    born = number.birth_date
     decision, outside, decided_on = "pending", False, None
     first_plan_on = closed_on = closure_reason = participation = group_formed_on = None
     rows: dict[str, str] = {}              # the latest plan's rows: row id -> category
@@ -114,9 +121,16 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
         referral_date=opened.referral_date, entry_route=opened.entry_route,
         age_at_referral=age_on(born, opened.referral_date), decision=decision, outside_target_group=outside,
         decided_on=decided_on, first_plan_on=first_plan_on, closed_on=closed_on, closure_reason=closure_reason,
+        sex=sex_of(number),
         plan_rows=tuple((category, statuses.get(row_id, NOT_FOLLOWED_UP)) for row_id, category in rows.items()),
         agencies=frozenset(agencies), consents_granted=granted, consents_withdrawn=withdrawn, meetings=meetings,
         plan_participation=participation, group_formed_on=group_formed_on)
+
+
+def sex_of(number: PersonalIdentityNumber) -> str:
+    """Kön as a personnummer or samordningsnummer tells it: the second-to-last of its last four digits (the ninth of
+    YYMMDD-NNNC) is odd for a man or boy, even for a woman or girl."""
+    return "boys" if int(number.digits[10]) % 2 else "girls"
 
 
 def _participation(plan: ev.PlanRevised) -> str:
@@ -165,11 +179,20 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
     decisions = count(DECISIONS, (f.decision for f in cases))
     reasons = count((r.value for r in ClosureReason), (f.closure_reason for f in closed))
     members = count(agencies, (a for f in cases for a in f.agencies))
-    links = _Links(len(cases), routes, ages, decisions, reasons, members, len(with_plan), len(rows))
+    sexes = count(SEXES, (f.sex for f in cases))
+    accepted_sexes = count(SEXES, (f.sex for f in accepted))
+    links = _Links(len(cases), routes, ages, decisions, reasons, members, len(with_plan), len(rows), sexes,
+                   accepted_sexes)
     breakdowns = (
         Breakdown("entry_route", routes, len(cases), bounds=links.of_routes(), total_name="cases"),
         Breakdown("age_at_referral", ages, len(cases), bounds=links.of_ages(), total_name="cases"),
+        Breakdown("sex", sexes, len(cases), bounds=links.of_sexes(), total_name="cases"),
         Breakdown("eligibility", decisions, len(cases), bounds=links.of_decisions(), total_name="cases"),
+        # The accepted cases by sex: shown (or hidden) as the "aktuell" cell is; each at most the cases of that
+        # sex, and the difference — those of a sex not found aktuell — is a count no table shows but a reader can
+        # work out (``statistics_reader._UNSHOWN``), protected as a "<5" is.
+        Breakdown("accepted_by_sex", accepted_sexes, len(accepted), ("eligibility", "accepted"),
+                  links.of_accepted_sexes()),
         Breakdown("target_group", count(TARGET_GROUP, ("outside" if f.outside_target_group else "inside"
                                                        for f in accepted)), len(accepted), ("eligibility", "accepted")),
         Breakdown("action_plan", count(("with_plan", "without_plan"), (
@@ -219,7 +242,8 @@ class _Links:
     """What the domain's rules tie between breakdowns, as bounds on single cells (``Breakdown.bounds``).  Each is
     a rule a reader may know: "inte aktuell" closes only a case found not eligible; "målen är nådda" only one with
     an action plan; a plan has at least one row; a group is formed only for an accepted case; a LUL 6 § or SoL 14
-    referral concerns someone under 18; the median of days to the decision is shown only over 5 decided cases.
+    referral concerns someone under 18; the accepted of a sex are at most the cases of that sex; the median of days
+    to the decision is shown only over 5 decided cases.
     The other side of each is taken as a reader sees it at best (``_low``, ``_high``): a "<5" as 1 or 4, any
     other count exactly, so that a bound is never looser than one a reader can work out."""
 
@@ -231,6 +255,8 @@ class _Links:
     members: dict[str, int]
     with_plan: int
     rows: int
+    sexes: dict[str, int]
+    accepted_sexes: dict[str, int]
 
     def _route(self, route: EntryRoute) -> int:
         return self.routes.get(route.value, 0)
@@ -260,6 +286,12 @@ class _Links:
         accepted = max(_low(n) for n in [self._reason(ClosureReason.GOALS_MET), *self.members.values()])
         return {"accepted": (accepted, self.cases),
                 "declined": (_low(self._reason(ClosureReason.NOT_ELIGIBLE)), self.cases), "pending": pending}
+
+    def of_sexes(self) -> dict[str, tuple[int, int]]:
+        return {sex: (_low(self.accepted_sexes[sex]), self.cases) for sex in SEXES}
+
+    def of_accepted_sexes(self) -> dict[str, tuple[int, int]]:
+        return {sex: (0, _high(self.sexes[sex])) for sex in SEXES}
 
     def of_plans(self) -> dict[str, tuple[int, int]]:
         return {"with_plan": (_low(self._reason(ClosureReason.GOALS_MET)), _high(self.rows))}

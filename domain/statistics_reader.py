@@ -70,13 +70,21 @@ _MEDIAN_OVER: dict[str, tuple[Ref, ...]] = {
     "agencies_per_group": ("groups",),
     "referral_to_closure": ("closed_cases",),
 }
+# Counts no table shows that a reader gets by subtracting a cell from one that holds it: the girls (the boys) not
+# found aktuell — declined, or not decided yet — are the girls referred less the girls found aktuell.  The cases by
+# sex and the aktuella by sex are two columns of a cross-table of sex by decision, and its third column is there
+# by subtraction (20 girls, 19 of them aktuella: 1 girl not aktuell), so such a count from 1 to 4 is protected as
+# a "<5" is: it must not be worked out exactly.  name -> (the whole, the part of it).
+_UNSHOWN: dict[str, tuple[Ref, Ref]] = {
+    f"sex.{sex}.not_accepted": (("sex", sex), ("accepted_by_sex", sex)) for sex in ("girls", "boys")}
 _SEARCH_BUDGET = 400   # nodes per search; a search that runs out counts the cell as worked out (hide more)
 
 
 class _Reader:
     """Everything shown, as integer unknowns with ranges (a count shown: itself; "<5": 1–4; "..": 5 or more beside
     cells shown, 1 or more among counts without a total, anything where every cell is "..") and the linear rules a
-    reader knows: each breakdown adds up to its total, ``_AT_MOST``, ``_MEDIAN_OVER``.  A rule the true counts
+    reader knows: each breakdown adds up to its total, ``_AT_MOST``, ``_MEDIAN_OVER``, and the counts shown nowhere
+    that a difference of two cells gives (``_UNSHOWN``).  A rule the true counts
     break (data the domain's rules did not make) is left out: a reader relying on it would be wrong.  A hidden count
     is worked out when every population agreeing with all of it has the same count there (``first_pinned``)."""
 
@@ -110,6 +118,8 @@ class _Reader:
                 self._rule([(self.index[(b.key, cell)], 1) for cell in b.cells] + [(total, -1)], 0)
                 self._rule([(self.index[(b.key, cell)], -1) for cell in b.cells] + [(total, 1)], 0)
         self._count("groups", len(raw.days.get("agencies_per_group", ())), HIDDEN, self.hi[cases], at_least=0)
+        for name, (whole, part) in _UNSHOWN.items():
+            self._difference(name, whole, part, self.hi[cases])
         for smaller, larger in _AT_MOST:
             for left in self._each(smaller):
                 right = self._refs(larger)
@@ -143,6 +153,22 @@ class _Reader:
         if isinstance(cell, str) and truth > 0 and ref != "groups":
             self.hidden.append(var)
         return var
+
+    def _difference(self, name: str, whole: Ref, part: Ref, cap: int) -> None:
+        """``name`` = ``whole`` - ``part``, a count shown nowhere (``_UNSHOWN``): anything from 0, and hidden — not
+        to be worked out exactly — when it is from 1 to 4, as a "<5" would be."""
+        if whole not in self.index or part not in self.index:
+            return
+        w, p = self.index[whole], self.index[part]
+        truth = self.truth[w] - self.truth[p]
+        self.index[name] = var = len(self.lo)
+        self.lo.append(min(0, truth))
+        self.hi.append(max(cap, truth))
+        self.truth.append(truth)
+        if 0 < truth < SMALLEST_SHOWN:
+            self.hidden.append(var)
+        self._rule([(var, 1), (p, 1), (w, -1)], 0)
+        self._rule([(var, -1), (p, -1), (w, 1)], 0)
 
     def _refs(self, refs: Iterable[Ref]) -> list[int] | None:
         out = [self.index.get(ref) for ref in refs]

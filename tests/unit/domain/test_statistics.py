@@ -317,7 +317,7 @@ def test_plans_drawn_up_with_the_young_person_are_suppressed_as_their_total_is()
         figures = [s.CaseFigures(
             referral_date=date(2026, 2, 1), entry_route="known", age_at_referral=16, decision="accepted",
             outside_target_group=False, decided_on=date(2026, 2, 2), first_plan_on=date(2026, 2, 3) if p else None,
-            closed_on=None, closure_reason=None, plan_participation=p) for p in participation]
+            closed_on=None, closure_reason=None, sex="boys", plan_participation=p) for p in participation]
         published = deidentify(s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31)))
         return published["breakdowns"]["plan_participation"]
     # 3 without the young person: "<5", and the 6 with them hidden too, or 9 - 6 would give the 3 back.
@@ -331,10 +331,11 @@ def test_plans_drawn_up_with_the_young_person_are_suppressed_as_their_total_is()
 # -- Red team 2026-12-05: what a reader works out from more than one breakdown, or from two runs ------------------
 
 def cohort(n: int, **kwargs) -> list[s.CaseFigures]:
-    """``n`` cases referred on 2026-02-01, known to social services, 16 at referral, pending, unless ``kwargs``."""
+    """``n`` cases referred on 2026-02-01, known to social services, 16 at referral, boys, pending, unless
+    ``kwargs``."""
     fields = dict(referral_date=date(2026, 2, 1), entry_route="known", age_at_referral=16, decision="pending",
                   outside_target_group=False, decided_on=None, first_plan_on=None, closed_on=None,
-                  closure_reason=None)
+                  closure_reason=None, sex="boys")
     return [s.CaseFigures(**{**fields, **kwargs}) for _ in range(n)]
 
 
@@ -647,9 +648,9 @@ def test_a_count_still_pinned_when_nothing_tied_to_it_is_left_to_hide_leaves_onl
 
 def typical_year() -> list[s.CaseFigures]:
     """A municipality's year, 40 cases: 14 by LUL 6 §, 9 by SoL 14 kap. (all under 18), 12 known, 5 another way;
-    39 accepted (one 13-year-old outside the target group; the school in every group, the police in those of a
-    LUL 6 §, BUP, leisure and the employment service in some; 28 with a plan of two rows, 9 closed with their goals
-    met, 6 for other reasons), and 1 declined, closed as not eligible."""
+    14 girls (every third case) and 26 boys; 39 accepted (one 13-year-old outside the target group; the school in
+    every group, the police in those of a LUL 6 §, BUP, leisure and the employment service in some; 28 with a plan
+    of two rows, 9 closed with their goals met, 6 for other reasons), and 1 declined, closed as not eligible."""
     people = ([("lul6", 14)] * 4 + [("lul6", 16)] * 10 + [("sol14", 13)] * 2 + [("sol14", 16)] * 7
               + [("known", 17)] * 3 + [("known", 19)] * 6 + [("known", 22)] * 3 + [("other", 19)] * 3
               + [("other", 23)] * 2)
@@ -663,7 +664,7 @@ def typical_year() -> list[s.CaseFigures]:
             out.append(s.CaseFigures(
                 referral_date=referred, entry_route=route, age_at_referral=age, decision="declined",
                 outside_target_group=False, decided_on=referred + timedelta(days=10), first_plan_on=None,
-                closed_on=referred + timedelta(days=10), closure_reason="not_eligible"))
+                closed_on=referred + timedelta(days=10), closure_reason="not_eligible", sex="boys"))
             continue
         agencies = ({"skola"} | ({"polis"} if route == "lul6" else set()) | ({"bup"} if n % 4 == 0 else set())
                     | ({"fritid"} if n % 5 == 0 else set())
@@ -675,6 +676,7 @@ def typical_year() -> list[s.CaseFigures]:
             outside_target_group=age < 15 and accepted == 0, decided_on=referred + timedelta(days=14),
             first_plan_on=referred + timedelta(days=40) if plan else None,
             closed_on=referred + timedelta(days=200) if closure else None, closure_reason=closure,
+            sex="girls" if n % 3 == 0 else "boys",
             plan_rows=((("school", statuses[accepted % 5]), (("crime", "health", "family", "leisure")[n % 4],
                                                              statuses[(accepted + 2) % 5])) if plan else ()),
             agencies=frozenset(agencies), consents_granted=3, consents_withdrawn=1 if accepted % 9 == 4 else 0,
@@ -696,11 +698,14 @@ def test_a_typical_year_shows_most_of_its_cells_and_gives_none_back():
     raw = s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31), agencies=AGENCIES, categories=CATEGORIES)
     counts = [(key, cell) for x in raw.breakdowns for cell, n in x.cells.items() if n > 0 for key in [x.key]]
     hidden = [(key, cell) for key, cell in counts if b[key]["cells"][cell] == sup.HIDDEN]
-    assert hidden == [("eligibility", "accepted"), ("eligibility", "declined"), ("target_group", "inside"),
+    assert hidden == [("eligibility", "accepted"), ("eligibility", "declined"), ("accepted_by_sex", "girls"),
+                      ("accepted_by_sex", "boys"), ("target_group", "inside"),
                       ("target_group", "outside"), ("action_plan", "with_plan"), ("action_plan", "without_plan"),
                       ("plan_participation", "with_young_person"), ("plan_participation", "without_young_person"),
                       ("plan_participation", "not_recorded"), ("member_agencies", "skola")]
-    assert len(counts) - len(hidden) >= 3 * len(counts) // 4   # 31 of 41 counts shown, as number or "<5"
+    assert len(counts) - len(hidden) >= 3 * len(counts) // 4   # 33 of 45 counts shown, as number or "<5"
+    # 14 girls and 26 boys: shown; the aktuella by sex are a breakdown of the hidden "aktuell" cell, so hidden.
+    assert b["sex"] == {"total": 40, "cells": {"girls": 14, "boys": 26}}
     assert b["entry_route"]["cells"] == {"known": 12, "sol14": 9, "lul6": 14, "other": 5}
     assert b["plan_rows_by_follow_up"]["cells"]["ongoing"] == 12 and b["member_agencies"]["cells"]["polis"] == 14
     assert all(value is not None for value in published["medians"].values())
@@ -735,3 +740,126 @@ def test_those_outside_the_target_group_do_not_give_back_the_ages_at_referral_be
     found = [f for f in fills(b["age_at_referral"], 32) if f["under_15"] + f["21_over"] >= outside.start]
     true = {"under_15": 4, "15_17": 18, "18_20": 6, "21_over": 4}
     assert given_back(b["age_at_referral"], true, found) == [], (b["age_at_referral"], b["target_group"])
+
+
+# -- Kön (2026-12-06): the cases and the aktuella by sex, and what a reader can work out from them -----------------
+
+def coordination_number(born: date, serial: str) -> str:
+    """A samordningsnummer: the day of birth plus sixty."""
+    nine = f"{born:%y%m}{born.day + 60:02d}{serial}"
+    return f"{born:%Y%m}{born.day + 60:02d}-{serial}{luhn_check_digit(nine)}"
+
+
+def test_the_sex_is_the_personnummer_s_ninth_digit_odd_for_boys_even_for_girls_samordningsnummer_too():
+    from domain.identity import PersonalIdentityNumber
+
+    def sex(text: str) -> str:
+        return s.sex_of(PersonalIdentityNumber.parse(text, today=date(2026, 6, 1)))
+    assert [sex(personnummer(date(2009, 3, 14), serial)) for serial in ("238", "235", "240", "019")] == [
+        "girls", "boys", "girls", "boys"]
+    assert [sex(coordination_number(date(2009, 3, 14), serial)) for serial in ("246", "247")] == ["girls", "boys"]
+    # The fold reads it from the sealed referral's personnummer, as it reads the birth date.
+    assert s.figures_of(story().events).sex == "girls"                       # 20090314-2388
+    assert s.figures_of(CaseStory(BORN_1993_10_21, entry_route="known", referring_agency="socialtjanst").events
+                        ).sex == "boys"                                        # 19931021-4573
+
+
+def test_the_cases_and_the_aktuella_are_counted_by_sex_the_aktuella_within_the_aktuell_cell():
+    figures = (accepted_cases(7, sex="girls") + cohort(2, sex="girls", decision="declined",
+                                                       decided_on=date(2026, 2, 2))
+               + accepted_cases(12) + cohort(3))
+    raw = s.tabulate(figures, date(2026, 1, 1), date(2026, 12, 31))
+    b = {x.key: x for x in raw.breakdowns}
+    assert (b["sex"].cells, b["sex"].parts_of, b["sex"].total_name) == ({"girls": 9, "boys": 15}, 24, "cases")
+    assert (b["accepted_by_sex"].cells, b["accepted_by_sex"].within) == ({"girls": 7, "boys": 12},
+                                                                          ("eligibility", "accepted"))
+    assert not any("sex" in name for name in raw.days)   # no median by sex (README: why)
+
+
+def test_a_small_sex_beside_the_shown_total_is_not_given_back_by_subtraction():
+    """3 girls and 20 boys of 23 cases: "<5" beside 20 would make the girls 23 - 20 = 3, so the boys are hidden."""
+    shown = year(cohort(3, sex="girls") + cohort(20))
+    assert shown["sex"] == {"total": 23, "cells": {"girls": sup.SMALL, "boys": sup.HIDDEN}}
+    found = worked_out(readings(shown["sex"], 23), lambda v: v["girls"] + v["boys"] == 23)
+    assert len(found["girls"]) > 1 and len(found["boys"]) > 1
+
+
+def test_the_girls_not_found_aktuella_are_not_given_back_by_the_girls_less_the_aktuella_girls():
+    """6 girls, 5 of them aktuella, and 30 boys, 20 aktuella, 10 declined: every cell is 5 or more, so each table
+    alone shows all of it — and 6 - 5 told that exactly 1 girl was found not aktuell, a count no table shows but
+    the two give by subtraction (a cross-table's cell).  Now one of them hides what would tell it."""
+    figures = (accepted_cases(5, sex="girls")
+               + cohort(1, sex="girls", decision="declined", decided_on=date(2026, 2, 2)) + accepted_cases(20)
+               + cohort(10, decision="declined", decided_on=date(2026, 2, 2)))
+    published = published_year(figures)
+    values = sex_by_decision_worked_out(published, 36)
+    assert len(values["girls_not_accepted"]) > 1, (published["breakdowns"]["sex"],
+                                                   published["breakdowns"]["accepted_by_sex"])
+    assert published["breakdowns"]["eligibility"]["cells"] == {"accepted": 25, "declined": 11, "pending": 0}
+
+
+def sex_by_decision_worked_out(published: dict, total: int) -> dict[str, set[int]]:
+    """Every value that the cases by sex, the decisions, the aktuella by sex and the counts no table shows — the
+    girls (boys) not found aktuella, each sex's cases less its aktuella — can take in a population that agrees with
+    what is shown: each table adding up to its total, the aktuella of a sex at most its cases, and 5 or more decided
+    (aktuella) exactly when the median of days to a decision (of meetings per aktuellt case) is shown."""
+    b, medians = published["breakdowns"], published["medians"]
+    sexes = readings(b["sex"], total)
+    by_sex = readings(b["accepted_by_sex"], total)
+    decisions = [f for f in fills(b["eligibility"], total)
+                 if (f["accepted"] + f["declined"] >= 5) == (medians["referral_to_decision"] is not None)
+                 and (f["accepted"] >= 5) == (medians["meetings_per_accepted_case"] is not None)]
+    found: dict[str, set[int]] = {k: set() for k in (
+        "girls", "boys", "accepted_girls", "accepted_boys", "girls_not_accepted", "boys_not_accepted",
+        "accepted", "declined", "pending")}
+    for girls in sexes["girls"]:
+        boys = total - girls
+        if boys not in sexes["boys"]:
+            continue
+        for d in decisions:
+            for accepted_girls in by_sex["girls"]:
+                accepted_boys = d["accepted"] - accepted_girls
+                if accepted_girls > girls or accepted_boys not in by_sex["boys"] or not 0 <= accepted_boys <= boys:
+                    continue
+                for key, value in (("girls", girls), ("boys", boys), ("accepted_girls", accepted_girls),
+                                   ("accepted_boys", accepted_boys), ("girls_not_accepted", girls - accepted_girls),
+                                   ("boys_not_accepted", boys - accepted_boys), *d.items()):
+                    found[key].add(value)
+    return found
+
+
+def test_no_count_by_sex_nor_the_difference_of_two_can_be_worked_out_from_everything_shown():
+    """Random populations by sex and decision (often with one sex's aktuella all but one or two of its cases):
+    no hidden count (not 0) of the cases by sex, the decisions or the aktuella by sex is the same in every
+    population that agrees with what is shown, and neither is a count no table shows but two cells give by
+    subtraction — the girls (boys) not found aktuella — when it is from 1 to 4."""
+    rng = random.Random(9)
+    tried = 0
+    while tried < 250:
+        counts = {(sex, decision): rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9])
+                  for sex in ("girls", "boys") for decision in ("accepted", "declined", "pending")}
+        if rng.random() < 0.5:   # one sex's not-aktuella a small difference between two large cells
+            sex = rng.choice(["girls", "boys"])
+            counts[(sex, "accepted")] = rng.choice([5, 6, 9, 12])
+            counts[(sex, "declined")], counts[(sex, "pending")] = rng.choice([(1, 0), (0, 1), (1, 1), (2, 1), (3, 0)])
+        total = sum(counts.values())
+        if not 5 <= total <= 40:
+            continue
+        tried += 1
+        figures = [f for (sex, decision), n in counts.items() for f in cohort(
+            n, sex=sex, decision=decision, decided_on=None if decision == "pending" else date(2026, 2, 2))]
+        published = published_year(figures)
+        b = published["breakdowns"]
+        found = sex_by_decision_worked_out(published, total)
+        true = {sex: sum(n for (x, _), n in counts.items() if x == sex) for sex in ("girls", "boys")}
+        true |= {f"accepted_{sex}": counts[(sex, "accepted")] for sex in ("girls", "boys")}
+        true |= {decision: sum(n for (_, d), n in counts.items() if d == decision)
+                 for decision in ("accepted", "declined", "pending")}
+        shown = {**b["sex"]["cells"], **{f"accepted_{k}": v for k, v in b["accepted_by_sex"]["cells"].items()},
+                 **b["eligibility"]["cells"]}
+        given = [k for k, v in shown.items() if isinstance(v, str) and true[k] > 0 and len(found[k]) == 1]
+        for sex in ("girls", "boys"):
+            not_accepted = true[sex] - true[f"accepted_{sex}"]
+            if 0 < not_accepted < 5 and found[f"{sex}_not_accepted"] == {not_accepted}:
+                given.append(f"{sex}_not_accepted")
+        assert not given, (counts, b["sex"], b["eligibility"], b["accepted_by_sex"], given)
