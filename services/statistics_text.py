@@ -14,7 +14,9 @@ from services import presentation
 BREAKDOWNS = {
     "entry_route": "Aktualiseringar efter väg in",
     "age_at_referral": "Ålder vid aktualiseringen",
+    "sex": "Aktualiseringar efter kön (enligt personnumret)",
     "eligibility": "Beslut om aktualitet",
+    "accepted_by_sex": "Bedömda som aktuella efter kön",
     "target_group": "Bedömda som aktuella: inom eller utanför målgruppen 15–25 år",
     "action_plan": "Bedömda som aktuella: åtgärdsplan upprättad",
     "plan_participation": "Med åtgärdsplan: den senaste planen upprättad i samråd med den unge",
@@ -26,7 +28,8 @@ BREAKDOWNS = {
 }
 # Each breakdown's first column: what its rows are (every table's said "Uppgift").
 COLUMNS = {
-    "entry_route": "Väg in", "age_at_referral": "Ålder", "eligibility": "Beslut", "target_group": "Målgrupp",
+    "entry_route": "Väg in", "age_at_referral": "Ålder", "sex": "Kön", "eligibility": "Beslut",
+    "accepted_by_sex": "Kön", "target_group": "Målgrupp",
     "action_plan": "Åtgärdsplan", "plan_participation": "Den unge deltog", "closure_reason": "Skäl",
     "plan_rows_by_category": "Kategori",
     "plan_rows_by_follow_up": "Senaste uppföljning", "member_agencies": "Myndighet", "consents": "Samtycken",
@@ -37,6 +40,8 @@ CELLS = {
     "inside": "Inom målgruppen", "outside": "Utanför målgruppen (med skäl)",
     "with_plan": "Med åtgärdsplan", "without_plan": "Utan åtgärdsplan ännu",
     "with_young_person": "Ja", "without_young_person": "Nej", "not_recorded": "Ej angivet",
+    # Socialstyrelsen's words in its statistics on children and young people; the legal sex the personnummer gives.
+    "girls": "Flickor", "boys": "Pojkar",
     "under_15": "Under 15 år", "15_17": "15–17 år", "18_20": "18–20 år", "21_over": "21 år och äldre",
     "not_followed_up": "Inte uppföljd",
     "granted": "Lämnade samtycken", "withdrawn": "Återkallade samtycken",

@@ -29,7 +29,9 @@ class Breakdown(BaseModel):
 class FollowUpStatistics(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "municipality": "0180", "from": "2026-01-01", "to": "2026-12-31", "cases": 23,
-        "breakdowns": {"eligibility": {"total": 23, "cells": {"accepted": 17, "declined": "<5", "pending": "<5"}}},
+        "breakdowns": {"sex": {"total": 23, "cells": {"girls": 6, "boys": 17}},
+                       "eligibility": {"total": 23, "cells": {"accepted": 17, "declined": "<5", "pending": "<5"}},
+                       "accepted_by_sex": {"total": 17, "cells": {"girls": "<5", "boys": ".."}}},
         "medians": {"referral_to_decision": 6.0, "referral_to_closure": None},
         "erased_cases": 0, "unreadable_cases": 0}]})
 

@@ -31,7 +31,12 @@ def test_social_services_sees_its_municipality_s_figures_in_accessible_tables(cl
     assert re.search(r'<th scope="row">Aktuell</th><td>\.\.</td>', html)
     assert re.search(r'<th scope="row">Inte beslutat ännu</th><td>\.\.</td>', html)
     assert "<caption>Med åtgärdsplan: den senaste planen upprättad i samråd med den unge</caption>" in html
-    assert html.count("<caption>") == 12 and '<th scope="col">Antal</th>' in html
+    assert html.count("<caption>") == 14 and '<th scope="col">Antal</th>' in html
+    # Kön: the six cases' personnummer says girl; the aktuella by sex hidden with the aktuell cell.
+    assert ('<caption>Aktualiseringar efter kön (enligt personnumret)</caption>\n'
+            '  <thead><tr><th scope="col">Kön</th>') in html
+    assert re.search(r'<th scope="row">Flickor</th><td>6</td></tr>\n<tr><th scope="row">Pojkar</th><td>0</td>', html)
+    assert "<caption>Bedömda som aktuella efter kön</caption>" in html
     numbers = [app.get_case(__import__("uuid").UUID(c)).case_number for c in cases]
     for secret in [*cases, *numbers, REFERRAL["name"], BORN_2009_03_14, "Hög risk"]:
         assert secret not in html, secret
