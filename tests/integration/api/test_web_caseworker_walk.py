@@ -413,6 +413,18 @@ def test_a_nameless_guardian_row_is_asked_its_name(client, users, tick, context,
             " eller vårdnadshavare skulle sparas.") in summary
     assert "Ange minst en" not in summary and "vårdnadshavare 2" not in summary
     assert 'aria-invalid="true"' in refused.text.split('id="f-guardians-0-name"')[1].split(">")[0]
+    # The row asked its name does not call it optional (it said "Namn (valfritt)" beside "Skriv namnet"); the
+    # other new row, which may stay blank, still does.
+    assert _name_label(refused.text, 0) == "Namn"
+    assert 'aria-required="true"' in refused.text.split('id="f-guardians-0-name"')[1].split(">")[0]
+    assert _name_label(refused.text, 1) == "Namn (valfritt)"
     # Row 1's custody unticked: it is blank, and row 2 is the one asked for.
     second = social.post(f"/arenden/{case_id}/vardnadshavare", data={**hidden, "guardians.1.has_custody": "on"})
     assert "Förälder eller vårdnadshavare 2 – Namn: " in _summary(second.text)
+
+
+def _name_label(page: str, row: int) -> str:
+    """The text of a guardian row's name label, tags removed."""
+    label = re.search(rf'<label for="f-guardians-{row}-name">(.*?)</label>', page, re.S)
+    assert label, f"no name label for row {row}"
+    return re.sub(r"<[^>]+>", "", label.group(1)).strip()
