@@ -254,8 +254,12 @@ def same_scope(rows: Sequence[ConsentRow], shown: str, agencies: Iterable[str], 
 
 def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
     """Whom the extract may be made for now (``Case.check_extract_for``): the young person, and while they are under
-    18 each guardian with custody."""
-    return consenters_now(disclosures, now)
+    18 each guardian with custody.  The young person by name and role, as a guardian is: the printed extract read
+    "Utdrag för: Den unge", a role a young person handed the paper (or a reader filing it) could not tie to anyone.
+    The name is on the page only — the address keeps ``young_person`` and the access log ``extract``."""
+    subject = facts_seen(disclosures, "case.subject")
+    named = f"{subject[-1].content['name']} (den unge)" if subject else "Den unge"
+    return [(rid, named if rid == YOUNG_PERSON else name) for rid, name in consenters_now(disclosures, now)]
 
 
 def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:

@@ -290,7 +290,7 @@ def test_the_extract_is_for_the_young_person_or_a_custodial_guardian_while_under
     assert after_18.status_code == 422 and "18 or older" in after_18.json()["error"]["message"]
     assert len(ok(extract())["reads"]) == logged + 1   # the refused one was not read, nor logged
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
-    assert "Utdrag för: <strong>Den unge</strong>" in page and f"till={mother}" not in page   # no longer offered
+    assert "Utdrag för: <strong>Peter Exempel (den unge)</strong>" in page and f"till={mother}" not in page   # no longer offered
 
 
 def test_the_web_access_log_says_who_read_as_the_extract_does_and_which_agencys_view_a_replay_showed(

@@ -113,8 +113,8 @@ def test_the_extract_names_its_recipient_without_a_stray_space_before_a_full_sto
     """Read as text (a screen reader, a copy, a text browser) the line said "Utdrag för: Den unge ."."""
     case_id, _ = school_consented_case(client, users, tick)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
-    assert "Utdrag för: Den unge" in _text(page) and " ." not in _text(page)
-    assert '<p id="extract-for">Utdrag för: <strong>Den unge</strong></p>' in page
+    assert "Utdrag för: Peter Exempel (den unge)" in _text(page) and " ." not in _text(page)
+    assert '<p id="extract-for">Utdrag för: <strong>Peter Exempel (den unge)</strong></p>' in page
 
 
 def test_the_apis_replay_gives_the_notes_the_command_line_and_the_web_give(app, client, users, tick):

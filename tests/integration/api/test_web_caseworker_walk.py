@@ -428,3 +428,19 @@ def _name_label(page: str, row: int) -> str:
     label = re.search(rf'<label for="f-guardians-{row}-name">(.*?)</label>', page, re.S)
     assert label, f"no name label for row {row}"
     return re.sub(r"<[^>]+>", "", label.group(1)).strip()
+
+
+def test_the_extract_names_the_young_person_it_is_for_on_the_page_only(client, users, tick, context, settings):
+    """The printed extract read "Utdrag för: Den unge": a role, which a young person handed the paper, or whoever
+    files it, could not tie to anyone.  It names them, with the role, as it names a guardian; the name stays on the
+    page — the recipients' links say ``young_person`` and the access log ``extract``, never the name."""
+    case_id, _ = school_consented_case(client, users, tick)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    assert '<p id="extract-for">Utdrag för: <strong>Peter Exempel (den unge)</strong></p>' in page
+    links = re.findall(r'<a href="\?till=([^"]+)"[^>]*>([^<]*)</a>', page)
+    assert [name for _, name in links] == ["Peter Exempel (den unge)", "Maria (vårdnadshavare)",
+                                           "Johan (vårdnadshavare)"]
+    assert links[0][0] == "young_person" and not [rid for rid, _ in links if "Peter" in rid or "Exempel" in rid]
+    reads = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["reads"]
+    assert [r["what"] for r in reads if r["what"].startswith("extract")][-2:] == ["extract", "extract"]
+    assert "Exempel" not in repr(reads)   # no read's record carries the name
