@@ -23,6 +23,11 @@ from services.ports import KeyStore
 LISTED = ", ".join("v." + c for c in ("agency", "case_id", "case_number", "phase", "next_meeting", "plan_revision",
                                        "facts", "consents_in_force", "next_consent_end", "next_calendar_moment",
                                        "plan_follow_up", "protected_personal_data"))
+# A row without the case's number (a member whose consents do not cover `case`): the time of the earliest fact the
+# agency's view holds, which its timeline shows first — what tells such rows apart without saying more than the
+# agency sees ("Ärende utan nummer för er" on each, told apart by a count alone).  Numbered rows need none.
+FIRST_FACT = (", CASE WHEN v.case_number IS NULL THEN (SELECT min(f.recorded_at) FROM {s}.view_facts f"
+              " WHERE f.agency = v.agency AND f.case_id = v.case_id) END AS first_fact_at")
 # A user's list is of its municipality's cases: the views' plaintext record of where each case was referred.
 OF_MUNICIPALITY = ("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_id = v.case_id"
                    " AND m.municipality = %s)")
@@ -51,7 +56,7 @@ class CaseListQueries:
         if municipality is not None:
             where.append(OF_MUNICIPALITY)
             parameters.append(municipality)
-        rows = self._rows(SQL("SELECT " + LISTED + " FROM {s}.view_cases v WHERE " + " AND ".join(where)
+        rows = self._rows(SQL("SELECT " + LISTED + FIRST_FACT + " FROM {s}.view_cases v WHERE " + " AND ".join(where)
                               + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
         if now is None or agency == self._lead():
             return rows

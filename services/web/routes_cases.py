@@ -22,7 +22,6 @@ from services.web.case_pages import kept_when_away, look, saved, service, show, 
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
-from services.wording import facts_count
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
@@ -70,7 +69,7 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase, lead=lead,
                   number=number or "", find_error=error, phases=views.PHASES if lead else views.MEMBER_PHASES,
                   plan_status=describe_plan_status,
-                  facts_count=facts_count, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
+                  unnumbered_row=views.unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 
 
 @router.get("/arenden/nytt")

@@ -71,7 +71,7 @@ def test_after_the_consent_lapses_a_members_case_is_explained_not_a_blank_row(cl
     assert [r["case_number"] for r in ok(client.get("/api/v1/cases", headers=users.school))["cases"]] == [None]
     school = web_as(context, settings, "skola")
     listed = _text(school.get("/arenden").text)
-    assert "Ärende utan nummer för er (1 uppgift)" in listed
+    assert "Ärende utan nummer för er (1 uppgift, den första " in listed
     assert "Samtycke ger er just nu inte del av ärendets nummer och fas" in listed
     page = _text(school.get(f"/arenden/{case_id}").text)
     assert "Ärende utan nummer för er" in page and "Samtycke ger er just nu inte del av ärendets nummer" in page
@@ -543,3 +543,47 @@ def test_each_tab_of_a_case_has_a_title_of_its_own(client, users, tick, context,
     assert titles[("soc-0180", "")] == f"Tidslinje – Ärende {number} – Sigill"
     assert titles[("skola", "moten")] == f"Möten – Ärende {number} – Sigill"
     assert len(set(titles.values())) == len(titles) - 1   # the plan is the plan, whoever reads it
+
+
+def _unnumbered_case(client, users, tick) -> tuple[str, str]:
+    """A case whose consents no longer cover `case` for the school, which keeps its own contribution; its id and
+    number (which the school must not be told)."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                   json={"category": "school", "text": "Närvaron har ökat."}), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[1]}/withdrawal", headers=users.social,
+                   json={"consenter": _guardian_ids(client, users, case_id)[0]}))
+    number = next(r["case_number"] for r in ok(client.get("/api/v1/cases", headers=users.social))["cases"]
+                  if r["case_id"] == case_id)
+    return case_id, number
+
+
+def _row(page: str, case_id: str) -> str:
+    return _text(re.search(rf'<tr><td><a href="/arenden/{case_id}">.*?</tr>', page, re.S).group(0)).strip()
+
+
+def test_a_members_rows_without_a_number_are_told_apart_by_what_it_sees_and_nothing_more(client, users, tick, app,
+                                                                                          context, settings):
+    """Two cases whose number the school may not see read "Ärende utan nummer för er (1 uppgift)" both: which was
+    which, it could not tell without opening them.  Each row now says the day of the first fact the school sees —
+    its timeline's first row — and nothing else of the case: not its number, phase, referral or the day it began."""
+    first, first_number = _unnumbered_case(client, users, tick)
+    app.clock.advance(timedelta(days=3))
+    second, second_number = _unnumbered_case(client, users, tick)
+    school = web_as(context, settings, "skola")
+    listed = school.get("/arenden").text
+    rows = {case_id: _row(listed, case_id) for case_id in (first, second)}
+    assert rows[first] != rows[second], rows
+    for case_id in (first, second):
+        timeline = school.get(f"/arenden/{case_id}").text
+        days = re.findall(r'<td class="when">(\d{4}-\d{2}-\d{2})', timeline)
+        assert days, "the school's timeline shows its own contribution"
+        # Exactly the count and the timeline's first day beside the words, and the phase's "–": nothing more.
+        assert rows[case_id] == f"Ärende utan nummer för er (1 uppgift, den första {min(days)}) –", rows[case_id]
+    for hidden in (first_number, second_number, "2026-02-01", "2026-02-02", "Maria", "Johan", "Peter"):
+        assert hidden not in _text(listed), hidden
+    # Social services' list, which has the numbers, is as it was.
+    social = _text(web_as(context, settings, "soc-0180").get("/arenden").text)
+    assert first_number in social and "den första" not in social
