@@ -31,11 +31,16 @@ def access_log_checked(verdict: Any, *, numbered: bool = True) -> str:
     if verdict.intact:
         return (f"Åtkomstloggen kontrollerad: ingen läsning saknas i loggen, och de {verdict.shown:,} läsningar som"
                 " visas här är de som skrevs.")
-    if verdict.missing:
+    if verdict.missing and not numbered:
+        # The count is the whole installation's (the log is one chain): the young person's extract told social
+        # services how many reads were removed across every case.  It speaks of the case's reads only — and which
+        # case a removed read was of cannot be seen, so it says that, not whether one was this case's.
+        found = ("läsningar har tagits bort ur loggen i efterhand, och om någon av dem gällde detta ärende går inte"
+                 " att se")
+    elif verdict.missing:
         n = verdict.missing
-        where = f" (den första: läsning {verdict.seq})" if numbered else ""
-        found = (f"{'en läsning saknas' if n == 1 else f'{n:,} läsningar saknas'} i loggen{where} – borttagna i"
-                 " efterhand; vilket ärende de gällde går inte att se")
+        found = (f"{'en läsning saknas' if n == 1 else f'{n:,} läsningar saknas'} i loggen (den första: läsning"
+                 f" {verdict.seq}) – borttagna i efterhand; vilket ärende de gällde går inte att se")
     elif numbered:
         found = verdict.swedish
     elif verdict.finding == "gone":

@@ -6,6 +6,8 @@ report."""
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 
 from tests.integration.api.flows import ok, school_consented_case
@@ -74,6 +76,31 @@ def _remove_a_read_of(postgres, case_id: str) -> int:
     return seq
 
 
+def test_the_extract_does_not_count_the_reads_removed_from_the_whole_installation(client, users, tick, context,
+                                                                                     postgres, settings):
+    """Reads removed from another case's part of the log: the young person's extract said "3 läsningar saknas i
+    loggen" — the count of the whole installation's log, told to social services of every case.  It speaks of its
+    own case's reads: some were removed, and whether any was this case's cannot be seen."""
+    case_id, _ = school_consented_case(client, users, tick)
+    other, _ = school_consented_case(client, users, tick)
+    for _ in range(3):
+        ok(client.get(f"/api/v1/cases/{other}", headers=users.school))
+    with psycopg.connect(postgres.conninfo()) as conn:
+        removed = [r[0] for r in conn.execute("SELECT seq FROM sigill_access_log WHERE case_id = %s"
+                                              " ORDER BY seq LIMIT 3", (other,))]
+    superuser(postgres, "DELETE FROM sigill_access_log WHERE seq = ANY(%s)", params=(removed,))
+    said = ("Åtkomstloggen har ändrats: läsningar har tagits bort ur loggen i efterhand, och om någon av dem gällde"
+            " detta ärende går inte att se. Det som visas här kan vara ofullständigt.")
+    extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["access_log"]
+    assert extract["description"] == said
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
+    line = re.search(r'<p id="access-checked"[^>]*>(.*?)</p>', page, re.S).group(1)
+    assert line == said and "3" not in line
+    # An auditor's search, which shows the log's own numbers, still counts them.
+    search = web_as(context, settings, "ivo").get("/granskning/atkomstlogg").text
+    assert f"3 läsningar saknas i loggen (den första: läsning {min(removed)})" in search
+
+
 def test_a_removed_read_is_said_by_the_extract_the_search_and_the_report(client, users, tick, context, postgres,
                                                                          settings):
     case_id, _ = school_consented_case(client, users, tick)
@@ -85,10 +112,11 @@ def test_a_removed_read_is_said_by_the_extract_the_search_and_the_report(client,
     assert access.swedish == f"läsning {seq} saknas"   # what verify says
     extract = ok(client.get(f"/api/v1/cases/{case_id}/extract", headers=users.social))["access_log"]
     assert (extract["intact"], extract["missing"], extract["finding"]) == (False, 1, "missing")
-    assert extract["description"].startswith("Åtkomstloggen har ändrats: en läsning saknas i loggen – borttagna")
+    assert extract["description"].startswith("Åtkomstloggen har ändrats: läsningar har tagits bort ur loggen i"
+                                             " efterhand, och om någon av dem gällde detta ärende går inte att se")
     assert str(seq) not in extract["description"]   # the log's own numbers stay out of the young person's extract
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
-    assert "Åtkomstloggen har ändrats: en läsning saknas i loggen" in page
+    assert "Åtkomstloggen har ändrats: läsningar har tagits bort ur loggen i efterhand" in page
     auditor = web_as(context, settings, "ivo")
     search = auditor.get("/granskning/atkomstlogg").text
     assert f"Åtkomstloggen har ändrats: en läsning saknas i loggen (den första: läsning {seq})" in search
