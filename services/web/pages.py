@@ -60,6 +60,8 @@ def _when_span(first: datetime, last: datetime | None) -> str:
     if last is None:
         return to_the_minute(first)
     start, end = first.astimezone(STOCKHOLM), last.astimezone(STOCKHOLM)
+    if start.tzname() == end.tzname() and f"{start:%Y-%m-%d %H:%M}" == f"{end:%Y-%m-%d %H:%M}":
+        return to_the_minute(first)   # reads within one minute: it read "19:17–19:17 CET"
     if start.tzname() == end.tzname():
         return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M %Z}"
     return f"{start:%Y-%m-%d %H:%M %Z}–{end:%H:%M %Z}"

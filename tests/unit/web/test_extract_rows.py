@@ -44,3 +44,17 @@ def test_a_readers_feed_reads_of_one_day_are_one_row_for_each_feed():
         ("feed:skola", "skolsystem", 39), ("audit.feed:polis", "granskare", 2), ("timeline", "anna", 1),
         ("feed:polis", "polissystem", 1)]
     assert rows[0].entry.at.hour == 7 and rows[0].last.hour == 10 and rows[0].entry.purpose == "Systemets hämtning"
+
+
+def test_a_gathered_row_read_within_one_minute_says_its_minute_once():
+    """Two list reads in the same minute read "2026-12-05 19:17–19:17 CET"; the span is kept where the ends differ,
+    and in the hour the clocks go back, where the same minute is told by its zone."""
+    from datetime import timedelta
+
+    from services.web.pages import _when_span
+
+    first = datetime(2026, 12, 5, 18, 17, 5, tzinfo=timezone.utc)
+    assert _when_span(first, first + timedelta(seconds=40)) == "2026-12-05 19:17 CET"
+    assert _when_span(first, first + timedelta(minutes=3)) == "2026-12-05 19:17–19:20 CET"
+    repeated = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)   # 02:30 CEST, and an hour later 02:30 CET
+    assert _when_span(repeated, repeated + timedelta(hours=1)) == "2026-10-25 02:30 CEST–02:30 CET"
