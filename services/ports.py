@@ -60,6 +60,57 @@ class ReferralTurns(Protocol):
         committed (or the block has failed).  ConcurrentChange when the turn does not come within a while."""
 
 
+class CaseLists(Protocol):
+    def caught_up(self) -> int:
+        """The views caught up as far as they go, and the position they are at now (another process may move them
+        on after)."""
+
+    def cases(self, agency: str, municipality: str | None = None, *, caught_up: bool = True
+              ) -> list[dict[str, Any]]:
+        """The agency's case list from its view (of one municipality's cases, given one), current up to the
+        latest stored event (as the views stand, with ``caught_up`` False: the caller caught them up itself)."""
+
+    def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
+        """The case the number names in the agency's list of the municipality's cases, current up to the latest
+        stored event; None when it names none there (taken elsewhere or never given: the same work), nor while the
+        list leaves the case out for its calendar (a consent's end not yet recorded by the keeper)."""
+
+    def case_numbers(self, case_ids: list[UUID]) -> dict[UUID, str | None]:
+        """These cases' numbers, current up to the latest stored event; a case not in the views left out."""
+
+    def young_persons(self, case_ids: list[UUID]) -> dict[UUID, str]:
+        """The personnummer (twelve digits) of each case's young person, from the lead's view of the case (its sealed
+        ``case.subject`` fact); a case whose key is destroyed (erased) or not in the views left out."""
+
+    def opened_and_closed_after(self, position: int) -> list[Any]:
+        """The referrals and closures stored after ``position``, decoded, in order (a case whose key is destroyed or
+        damaged left out): what the views may not have taken in yet."""
+
+    def stored_log(self, case_id: UUID, agency: str | None = None, *, caught_up: bool = True
+                   ) -> tuple[list[dict[str, Any]], int | None]:
+        """The case's stored disclosure log rows (of one agency, given one), current up to the latest event (as
+        stored, with ``caught_up`` False), and the id of the first row of the whole log stored with a cause."""
+
+    def erased_cases(self) -> list[dict[str, Any]]:
+        """Erased cases the agencies were sent anything of: case id, municipality, when erased."""
+
+    def closed_cases(self, municipality: str | None = None) -> list[tuple[UUID, Any]]:
+        """Every closed case (of one municipality, given one), current up to the latest stored event, with the latest
+        time among the facts the lead's view holds of it (None: none): the case's last event is no earlier."""
+
+    def municipality_of(self, case_id: UUID) -> str | None:
+        """The municipality the case was referred in (kept in plaintext by the views), None when the views have not
+        taken the case in."""
+
+    def municipality_cases(self, municipality: str) -> list[UUID]:
+        """The id of every case referred in the municipality, erased ones too, current up to the latest stored
+        event (the views' plaintext ``case_municipality``, which outlives an erasure)."""
+
+    def replaced_log(self, case_id: UUID, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every replacement of the disclosure log by a rebuild, oldest first, and the case's rows of them (of one
+        agency, given one)."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from domain.judge import Disclosure
 from domain.row_reach import UnseenRow
-from services.case_service import Look
+from services.case_reads import Look
 
 SIZE = 4_000
 Key = tuple[UUID, str, str]   # case, view ("timeline", "plan"…), reader's agency

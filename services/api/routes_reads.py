@@ -20,7 +20,7 @@ from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
 from services.authorisation import Place
 from services.basis_text import known_consents
-from services.case_service import Look
+from services.case_reads import Look
 from services.principals import Principal
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], route_class=OneKeyEachRoute)

@@ -15,7 +15,7 @@ from domain.calendar import local_date
 from domain.errors import ClockWentBackwards, DomainError
 from domain.seen_version import SeenVersion
 from services.authorisation import Forbidden, Place
-from services.case_service import Look
+from services.case_reads import Look
 from services.errors import ConcurrentChange
 from services.principals import Principal
 from services.web import deadlines, form_keys, forms, session, texts, views

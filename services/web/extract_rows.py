@@ -1,6 +1,6 @@
 """The printable extract's rows: every read of the case, a list's or a feed's reads of it gathered by reader and day.
 
-A case list is a read of every case it shows (``case_service.CASE_LIST``), so a caseworker who opens the list
+A case list is a read of every case it shows (``case_list_reads.CASE_LIST``), so a caseworker who opens the list
 thirty times a day put thirty "ärendelistan" rows into the young person's extract, among which the reads of the
 case's content were hard to find.  The same reader's list reads of one day, for one purpose, are one row: when
 the first and the last were, and how many.  Every other read keeps its own row; the rows keep the order of each
