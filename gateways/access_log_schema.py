@@ -7,6 +7,7 @@ tables: what the tables are is said once, here.
 
 from __future__ import annotations
 
+from gateways.append_only import append_only_ddl
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {log} (
@@ -20,20 +21,7 @@ CREATE TABLE IF NOT EXISTS {checkpoints} (
 -- One field of an entry as ``entry_link`` encodes it: its UTF-8 length (4 bytes, big-endian), then its bytes.
 CREATE OR REPLACE FUNCTION {part}(value text) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT int4send(length(convert_to(value, 'UTF8'))) || convert_to(value, 'UTF8') $$;
-CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'the access log is append-only'; END $$;
-DROP TRIGGER IF EXISTS append_only ON {log};
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {log}
-    FOR EACH ROW EXECUTE FUNCTION {refuse}();
-DROP TRIGGER IF EXISTS append_only ON {checkpoints};
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
-    FOR EACH ROW EXECUTE FUNCTION {refuse}();
-DROP TRIGGER IF EXISTS no_truncate ON {log};
-CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {log}
-    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
-DROP TRIGGER IF EXISTS no_truncate ON {checkpoints};
-CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
-    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
+""" + append_only_ddl("the access log is append-only", "log", "checkpoints") + """\
 -- A batch, in one statement (one round trip, its plan kept by the session): the latest stored version of the cases
 -- wanted, then under the lock the checkpoint owed from the last batch and the rows numbered and chained from the
 -- stored head (GENESIS when there is none) as ``entry_link`` does.  The lock is held to COMMIT and the disk's flush.

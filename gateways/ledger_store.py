@@ -8,6 +8,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from gateways.append_only import append_only_ddl
 from gateways.schema_lock import create_schema
 from services.ledger import Checkpoint, LedgerEntry, StoredRow
 
@@ -28,21 +29,7 @@ CREATE TABLE IF NOT EXISTS {checkpoints} (
     signed_at timestamptz NOT NULL,
     public_key bytea NOT NULL,
     signature bytea NOT NULL);
-CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'the audit ledger is append-only'; END $$;
-DROP TRIGGER IF EXISTS append_only ON {ledger};
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {ledger}
-    FOR EACH ROW EXECUTE FUNCTION {refuse}();
-DROP TRIGGER IF EXISTS append_only ON {checkpoints};
-CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {checkpoints}
-    FOR EACH ROW EXECUTE FUNCTION {refuse}();
-DROP TRIGGER IF EXISTS no_truncate ON {ledger};
-CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {ledger}
-    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
-DROP TRIGGER IF EXISTS no_truncate ON {checkpoints};
-CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {checkpoints}
-    FOR EACH STATEMENT EXECUTE FUNCTION {refuse}();
-"""
+""" + append_only_ddl("the audit ledger is append-only", "ledger", "checkpoints")
 
 
 class NoLedger(LookupError):
