@@ -25,12 +25,11 @@ from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from uuid import UUID
 
-from bench_support import bench_application, young_people  # noqa: E402  first: the project's path
+from bench_support import bench_application, service_on, young_people  # noqa: E402  first: the project's path
 from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry  # noqa: E402
 from services import cli_audit  # noqa: E402
-from services.bootstrap import (build_application, build_case_service, build_fact_ids, build_ledger,  # noqa: E402
-                                build_view_runner)
+from services.bootstrap import build_application, build_fact_ids, build_ledger  # noqa: E402
 from services.clock import ManualClock  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
@@ -89,14 +88,11 @@ def plan(case, revision: int, carried: list[str] | None, at: datetime, cat) -> N
 def reader(settings, location):
     """What `sigill audit`'s ``_as_reader`` yields, on a new application (nothing of the case in memory)."""
     app = build_application(settings, location=location)
-    ledger, runner = build_ledger(app, settings, location), build_view_runner(app, settings, location)
-    service = build_case_service(app, settings, location, runner=runner, ledger=ledger)
+    ledger = build_ledger(app, settings, location)
     try:
-        yield service, cli_audit.command_line_reader(), ledger, build_fact_ids(app, settings, location)
+        with service_on(app, settings, location, ledger) as (service, _):
+            yield service, cli_audit.command_line_reader(), ledger, build_fact_ids(app, settings, location)
     finally:   # every pool closed: the rounds' applications would use up the server's connections
-        service.access_log.store.close()
-        runner.close()
-        runner.store.close()
         app.close()
 
 

@@ -19,6 +19,7 @@ sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() not 
 from domain.identity import luhn_check_digit  # noqa: E402
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded  # noqa: E402
 from services.application import CaseApplication  # noqa: E402
+from services.audit import Ledger  # noqa: E402
 from services.bootstrap import build_application, build_case_service, build_view_runner  # noqa: E402
 from services.case_service import CaseService  # noqa: E402
 from services.view_runner import ViewRunner  # noqa: E402
@@ -115,19 +116,31 @@ def views_caught_up(app: CaseApplication, settings: Settings, location: Postgres
 
 
 @contextmanager
+def service_on(app: CaseApplication, settings: Settings, location: PostgresLocation, ledger: Ledger | None = None
+               ) -> Iterator[tuple[CaseService, ViewRunner]]:
+    """A case service on ``app`` (the caller's, left open) with its own views runner, and every pool the two
+    opened closed after: a bench that builds many would otherwise use up the server's connections."""
+    runner = build_view_runner(app, settings, location)
+    service = build_case_service(app, settings, location, runner=runner, ledger=ledger)
+    try:
+        yield service, runner
+    finally:
+        service.referral_turns.close()   # type: ignore[union-attr]
+        service.access_log.store.close()
+        runner.close()
+        runner.store.close()
+
+
+@contextmanager
 def fresh_service(settings: Settings, location: PostgresLocation, **app_options
                   ) -> Iterator[tuple[CaseService, ViewRunner]]:
     """A case service on a new application (nothing of the cases in memory), and its own views runner, closed
     after: what a run of a read bench times."""
     fresh = build_application(settings, location=location, **app_options)
-    runner = build_view_runner(fresh, settings, location)
-    service = build_case_service(fresh, settings, location, runner=runner)
     try:
-        yield service, runner
+        with service_on(fresh, settings, location) as built:
+            yield built
     finally:
-        service.access_log.store.close()
-        runner.close()
-        runner.store.close()
         fresh.close()
 
 

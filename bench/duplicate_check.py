@@ -15,8 +15,7 @@ import argparse
 import time
 from datetime import date
 
-from bench_support import bench_application, young_people  # noqa: E402  first: the project's path
-from services.bootstrap import build_case_service, build_view_runner  # noqa: E402
+from bench_support import bench_application, service_on, young_people  # noqa: E402  first: the project's path
 from services.duplicate_check import open_cases_of  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 from tests.service_behaviour import SOCIAL  # noqa: E402
@@ -56,9 +55,7 @@ def main() -> None:
     with bench_application() as (app, settings, location):
         people = young_people()
         import_cases(app, _referrals(people, args.cases), by=SOCIAL)
-        runner = build_view_runner(app, settings, location)
-        service = build_case_service(app, settings, location, runner=runner)
-        try:
+        with service_on(app, settings, location) as (service, runner):
             runner.catch_up()
             if args.behind:
                 import_cases(app, _referrals(people, args.behind), by=SOCIAL)
@@ -83,11 +80,6 @@ def main() -> None:
             _say("the check", _ms(check, args.runs))
             _say("the turn alone", _ms(_empty_turn(service), args.runs))
             _say("the check in the municipality's turn", _ms(in_turn, args.runs))
-        finally:
-            service.referral_turns.close()   # type: ignore[union-attr]
-            service.access_log.store.close()
-            runner.close()
-            runner.store.close()
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ import os
 import time
 from datetime import date
 
-from bench_support import bench_application, young_people  # noqa: E402  first: the project's path
-from services.bootstrap import build_case_service, build_view_runner  # noqa: E402
+from bench_support import bench_application, service_on, young_people  # noqa: E402  first: the project's path
 from services.errors import CaseNotFound  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 from services.principals import Principal, Role  # noqa: E402
@@ -70,9 +69,7 @@ def main() -> None:
         import_cases(app, (ImportedReferral("0180", next(people), "Bänk Test", "lul6", "polis", date(2026, 2, 1),
                                             "Bänk.", "crime") for _ in range(args.cases)),
                      by=SOCIAL, then=_school_in_some(app))
-        runner = build_view_runner(app, settings, location)
-        service = build_case_service(app, settings, location, runner=runner)
-        try:
+        with service_on(app, settings, location) as (service, runner):
             runner.catch_up()
             taken = sorted(r["case_number"] for r in service.lists.cases(app.catalogue.lead_agency, "0180"))
             year = taken[0].split("-")[1]
@@ -93,11 +90,6 @@ def main() -> None:
             print(f"(b) never given:                    median {b:7.1f} µs")
             print(f"difference (a) − (b):                      {a - b:+7.1f} µs")
             print(f"noise floor: (b) − other numbers never given {b - c:+7.1f} µs")
-        finally:
-            service.referral_turns.close()   # type: ignore[union-attr]
-            service.access_log.store.close()
-            runner.close()
-            runner.store.close()
 
 
 if __name__ == "__main__":
