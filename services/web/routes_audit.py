@@ -27,6 +27,7 @@ from services.standing_text import STANDING_TITLE, describe_standing, replay_not
 from services.web import paging, session, texts, views
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
+from services.web.case_search import searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, fragment, guarded, redirect, render
@@ -54,23 +55,17 @@ def find_case(request: Request, typed: Form) -> Response:
 
 
 def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1) -> Response:
-    number, error = views.case_number_typed(typed_number), ""
-    misshapen = bool(typed_number.strip()) and number is None
-    if misshapen:
-        error = texts.T["find_not_a_number"]   # not said back: it may be a personnummer
-    elif number is not None:
-        try:
-            return redirect(f"/granskning/arenden/{service(request).find(user, number)}")
-        except CaseNotFound:
-            error = f"Inget ärende med numret {number}."
+    search = searched(request, user, typed_number, "Inget ärende med numret {number}.")
+    if search.found is not None:
+        return redirect(f"/granskning/arenden/{search.found}")
     # Each case listed is a read of it (``audit.case_list``), logged before the page is made: a page at a time, or
     # every case of the installation would be read on each opening of the page.
     rows, total = service(request).case_page(user, session.purposes(request), "", page, paging.LIST_PAGE)
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
-    return render(request, "audit_home.html", 422 if misshapen else 200, user=user, rows=rows,
-                  number=number or "", find_error=error, phases=views.PHASES, erased=erased,
+    return render(request, "audit_home.html", 422 if search.misshapen else 200, user=user, rows=rows,
+                  number=search.number or "", find_error=search.error, phases=views.PHASES, erased=erased,
                   pager=paging.pager(page, total, {}))
 
 

@@ -14,11 +14,12 @@ from domain.values import YOUNG_PERSON
 from services.access_log_text import access_log_checked
 from services.api import commands as c
 from services.authorisation import Forbidden
-from services.errors import CaseNotFound, ConcurrentChange, PossibleDuplicate
+from services.errors import ConcurrentChange, PossibleDuplicate
 from services.presentation import describe_plan_status
 from services.principals import Principal, Role
 from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
 from services.web.case_pages import kept_when_away, look, saved, service, show, today
+from services.web.case_search import searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
@@ -49,15 +50,9 @@ def find_case(request: Request, typed: Form) -> Response:
 
 
 def _found_or_listed(request: Request, user: Principal, phase: str, typed_number: str, page: int = 1) -> Response:
-    number, error = views.case_number_typed(typed_number), ""
-    misshapen = bool(typed_number.strip()) and number is None
-    if misshapen:
-        error = texts.T["find_not_a_number"]   # not said back: it may be a personnummer
-    elif number is not None:
-        try:
-            return redirect(f"/arenden/{service(request).find(user, number)}")
-        except CaseNotFound:
-            error = f"Inget ärende med numret {number} som du har tillgång till."
+    search = searched(request, user, typed_number, "Inget ärende med numret {number} som du har tillgång till.")
+    if search.found is not None:
+        return redirect(f"/arenden/{search.found}")
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
     # page at a time (the newest first), so that only the cases shown are read.
     rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
@@ -66,8 +61,9 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.
     day = local_date(service(request).app.clock.now())
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
-    return render(request, "cases.html", 422 if misshapen else 200, user=user, rows=rows, phase=phase, lead=lead,
-                  number=number or "", find_error=error, phases=views.PHASES if lead else views.MEMBER_PHASES,
+    return render(request, "cases.html", 422 if search.misshapen else 200, user=user, rows=rows, phase=phase,
+                  lead=lead, number=search.number or "", find_error=search.error,
+                  phases=views.PHASES if lead else views.MEMBER_PHASES,
                   plan_status=describe_plan_status,
                   unnumbered_row=views.unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 

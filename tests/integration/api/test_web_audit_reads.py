@@ -196,3 +196,16 @@ def test_the_web_access_log_lists_an_erased_cases_reads_found_by_its_number(clie
     assert page.status_code == 200, page.text[:2000]
     assert "<td>tidslinjen</td>" in page.text and f">{number}</a>" in page.text
     assert "Inget ärende med det numret" not in page.text
+
+
+def test_an_auditors_number_search_opens_the_case_or_says_no_case_has_the_number(client, users, tick, context,
+                                                                                  settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    number = context.cases.app.get_case(UUID(case_id)).case_number
+    never = f"{number.rsplit('-', 1)[0]}-9999"
+    ivo = web_as(context, settings, "ivo")
+    csrf = _csrf(ivo.get("/granskning").text)
+    found = ivo.post("/granskning", data={"csrf": csrf, "nummer": number}, follow_redirects=False)
+    assert found.status_code == 303 and found.headers["location"] == f"/granskning/arenden/{case_id}"
+    missing = ivo.post("/granskning", data={"csrf": csrf, "nummer": never}, follow_redirects=False)
+    assert missing.status_code == 200 and f"Inget ärende med numret {never}." in missing.text

@@ -1,0 +1,41 @@
+"""The case-number box on the case lists (a caseworker's, an auditor's): what was typed, the case it finds.
+
+What is typed there may be a personnummer by mistake: unless it is shaped like a case number it is never said back,
+put in a URL or looked up (``views.case_number_typed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from fastapi import Request
+
+from services.errors import CaseNotFound
+from services.principals import Principal
+from services.web import texts, views
+from services.web.case_pages import service
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the box came to: the case found, or the list shown with ``error`` (nothing typed: neither)."""
+
+    number: str | None           # what was typed, when shaped like a case number
+    misshapen: bool              # something typed that is not: the list answers 422
+    found: UUID | None = None
+    error: str = ""
+
+
+def searched(request: Request, user: Principal, typed_number: str, not_found: str) -> Search:
+    """The case ``typed_number`` names for ``user`` (``CaseService.find``); ``not_found``, with ``{number}`` in it,
+    the list's words when there is none."""
+    number = views.case_number_typed(typed_number)
+    if typed_number.strip() and number is None:
+        return Search(None, True, error=texts.T["find_not_a_number"])   # not said back: it may be a personnummer
+    if number is None:
+        return Search(None, False)
+    try:
+        return Search(number, False, found=service(request).find(user, number))
+    except CaseNotFound:
+        return Search(number, False, error=not_found.format(number=number))
