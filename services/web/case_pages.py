@@ -84,6 +84,17 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
                                                         done_url, again, **from_path))
 
 
+def submit_rows(request: Request, user: Principal, case_id: UUID, typed: Typed, command: str,
+                model: type[BaseModel], parse: Callable[[Typed], Parsed], done_url: str,
+                again: Callable[[Typed, dict[str, str], int], Response]) -> Response:
+    """``submit`` for a form of rows (guardians, a plan's rows, a meeting's outcomes), whose "Fler rader"
+    (``forms.MORE``) shows the form again as typed with one more blank row, nothing saved."""
+    if typed.get(forms.MORE):
+        session.check_csrf(request, typed)
+        return kept_when_away(request, typed, lambda: again(typed, {}, 200))
+    return submit(request, user, case_id, typed, command, model, parse(typed), done_url, again)
+
+
 def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, command: str,
           model: type[BaseModel], parsed: Parsed, done_url: str,
           again: Callable[[Typed, dict[str, str], int], Response], **from_path: Any) -> Response:

@@ -14,7 +14,8 @@ from domain.calendar import local_date
 from services.api import commands as c
 from services.principals import Principal
 from services.web import consent_views, forms, session, texts, views
-from services.web.case_pages import case_now, kept_when_away, look, require_lead, service, show, submit, today
+from services.web.case_pages import (case_now, kept_when_away, look, require_lead, service, show, submit, submit_rows,
+                                     today)
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
@@ -94,11 +95,8 @@ def guardians_page(request: Request, case_id: str) -> Response:
 @guarded
 def record_guardians(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
-    if typed.get(forms.MORE):   # one more blank row: the form again as typed, nothing saved
-        session.check_csrf(request, typed)
-        return kept_when_away(request, typed, lambda: _guardians(request, user, uuid, typed))
-    return submit(request, user, uuid, typed, "record_guardians", c.Guardians, forms.guardians(typed),
-                  f"/arenden/{uuid}/samtycken", lambda t, e, s: _guardians(request, user, uuid, t, e, s))
+    return submit_rows(request, user, uuid, typed, "record_guardians", c.Guardians, forms.guardians,
+                       f"/arenden/{uuid}/samtycken", lambda t, e, s: _guardians(request, user, uuid, t, e, s))
 
 
 # -- consents ---------------------------------------------------------------------------------------------------

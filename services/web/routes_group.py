@@ -13,7 +13,7 @@ from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
 from services.web import forms, plan_views, session, texts, views
-from services.web.case_pages import case_now, kept_when_away, look, service, show, submit, today
+from services.web.case_pages import case_now, look, service, show, submit, submit_rows, today
 from services.web.forms import Typed
 from services.web.pages import case_uuid, form_of, guarded
 
@@ -72,11 +72,8 @@ def plan_page(request: Request, case_id: str) -> Response:
 @guarded
 def revise_plan(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
-    if typed.get(forms.MORE):   # one more blank row: the form again as typed, nothing saved
-        session.check_csrf(request, typed)
-        return kept_when_away(request, typed, lambda: _plan(request, user, uuid, typed))
-    return submit(request, user, uuid, typed, "revise_plan", c.Plan, forms.plan(typed), f"/arenden/{uuid}/plan",
-                  lambda t, e, s: _plan(request, user, uuid, t, e, s))
+    return submit_rows(request, user, uuid, typed, "revise_plan", c.Plan, forms.plan, f"/arenden/{uuid}/plan",
+                       lambda t, e, s: _plan(request, user, uuid, t, e, s))
 
 
 # -- meetings ---------------------------------------------------------------------------------------------------
@@ -135,11 +132,8 @@ def meetings_page(request: Request, case_id: str) -> Response:
 @guarded
 def record_meeting(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = session.principal(request), case_uuid(case_id)
-    if typed.get(forms.MORE):   # one more blank outcome: the form again as typed, nothing saved
-        session.check_csrf(request, typed)
-        return kept_when_away(request, typed, lambda: _meetings(request, user, uuid, typed))
-    return submit(request, user, uuid, typed, "record_meeting", c.Meeting, forms.meeting(typed),
-                  f"/arenden/{uuid}/moten", lambda t, e, s: _meetings(request, user, uuid, t, e, s))
+    return submit_rows(request, user, uuid, typed, "record_meeting", c.Meeting, forms.meeting,
+                       f"/arenden/{uuid}/moten", lambda t, e, s: _meetings(request, user, uuid, t, e, s))
 
 
 @router.post("/arenden/{case_id}/moten/nasta")
