@@ -5,7 +5,7 @@ Subclasses provide the ``app`` fixture; nothing else differs.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -51,6 +51,17 @@ def consenting_school(app) -> UUID:
                           purpose="Samverkan", valid_from=date(2026, 2, 2), valid_until=None, form="written")
     app.add_member(case_id, by=SOCIAL, agency="skola", contact_person="Kim", role="kurator")
     app.add_member(case_id, by=SOCIAL, agency="polis", contact_person="Sam", role="kontaktperson")
+    return case_id
+
+
+def contributed_case(app) -> UUID:
+    """``consenting_school``, and an hour later contributions of the police (school, and crime under LUL 6 §) and of
+    the school: nothing the school has seen has ended yet (the clock a ``ManualClock``)."""
+    case_id = consenting_school(app)
+    app.clock.advance(timedelta(hours=1))
+    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
+    app.record_contribution(case_id, by=POLICE, category="crime", text="Ny misstanke.", legal_basis="lul6")
+    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
     return case_id
 
 

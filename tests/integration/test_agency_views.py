@@ -25,18 +25,14 @@ from services.clock import ManualClock
 from services.settings import Settings
 from services.stored_log import stored_change
 from tests.builders import CATALOGUE, POLICE, SCHOOL, SOCIAL, utc
-from tests.service_behaviour import consenting_school, open_case
+from tests.service_behaviour import consenting_school, contributed_case, open_case
 from tests.unit.domain.test_disclosure_properties import histories
 
 AGENCIES = tuple(CATALOGUE.agencies)
 
 
 def busy_case(app):
-    case_id = consenting_school(app)
-    app.clock.advance(timedelta(hours=1))
-    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
-    app.record_contribution(case_id, by=POLICE, category="crime", text="Ny misstanke.", legal_basis="lul6")
-    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
+    case_id = contributed_case(app)
     young = next(c for c in app.get_case(case_id).consents.values() if c.consenter == "young_person")
     app.clock.advance(timedelta(hours=1))
     app.withdraw_consent(case_id, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")

@@ -17,13 +17,13 @@ from tests.builders import SCHOOL
 from tests.concurrency import eventually
 from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import (
-    case_before_withdrawal,
     kafka_settings,
     on_topic,
     realistic_case,
     withdraw_a_guardians_consent,
 )
 from tests.kafka_broker import read_topic
+from tests.service_behaviour import contributed_case
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_with_kafka_the_same_follower_publishes_what_the_http_feed_serves(app, s
     assert follower.publisher is not None
     store = follower.runner.store
 
-    case_id = case_before_withdrawal(app)
+    case_id = contributed_case(app)
     assert eventually(lambda: caught_up(follower, app))  # every feed (each agency's in the case's municipality)
     before = served(store)
     assert before

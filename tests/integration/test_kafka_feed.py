@@ -14,7 +14,7 @@ from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history
 from tests.kafka_broker import header, read_topic
-from tests.service_behaviour import consenting_school
+from tests.service_behaviour import consenting_school, contributed_case
 
 AGENCIES = ("socialtjanst", "polis", "skola", "bup")
 
@@ -34,18 +34,8 @@ def publisher(app, settings, postgres, runner, kafka_broker):
 
 def realistic_case(app):
     """Consents for the school, the group, contributions from police and school, then a guardian withdraws."""
-    case_id = case_before_withdrawal(app)
+    case_id = contributed_case(app)
     withdraw_a_guardians_consent(app, case_id)
-    return case_id
-
-
-def case_before_withdrawal(app):
-    """``realistic_case`` up to the withdrawal: nothing the school has seen has ended yet."""
-    case_id = consenting_school(app)
-    app.clock.advance(timedelta(hours=1))
-    app.record_contribution(case_id, by=POLICE, category="school", text="Skolk observerat.")
-    app.record_contribution(case_id, by=POLICE, category="crime", text="Ny misstanke.", legal_basis="lul6")
-    app.record_contribution(case_id, by=SCHOOL, category="school", text="Närvaro 80 %.")
     return case_id
 
 

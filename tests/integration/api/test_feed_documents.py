@@ -12,8 +12,9 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok
 from tests.integration.api.test_authorisation_matrix import USERS, signed_in_as
+from tests.integration.api.test_feed_http import busy
 
 SCHEMA_PATH = "/api/v1/feeds/disclosure-message.schema.json"
 ASYNCAPI_PATH = "/api/v1/feeds/asyncapi.yaml"
@@ -53,12 +54,7 @@ def test_the_schemas_id_is_where_it_is_served_and_the_asyncapi_refers_to_it_ther
 
 
 def test_every_message_of_a_real_feed_page_fits_the_served_schema(client, users, tick):
-    case_id, consents = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.police,
-                   json={"category": "crime", "text": "Polisens anteckning"}), 201)
-    ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
-                   json={"category": "school", "text": "Skolans närvaronotering"}), 201)
+    case_id, consents = busy(client, users, tick)
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
                    json={"consenter": "young_person"}))   # ended messages, and disclosed ones without content
