@@ -8,8 +8,7 @@ reads a clock.
 from __future__ import annotations
 
 from datetime import date, datetime
-from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -29,7 +28,7 @@ from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, In
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
     ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, OpenCase, Phase,
-    PlannedMeeting, Protection, YoungPerson,
+    Protection, YoungPerson,
 )
 
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
@@ -46,11 +45,6 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
 
     # Class-level too: a case restored from a snapshot taken before protection was recorded has no such attribute.
     protection: Protection | None = None
-    # Likewise for the next meeting standing of each agency's plans (``case_events.planned``); read only, never
-    # changed in place (an event puts a new mapping), so one empty mapping may be shared.  Unannotated: not a
-    # dataclass field.
-    planned_meetings = MappingProxyType({})
-    latest_held_on = MappingProxyType({})   # likewise: each recorder's latest meeting held (``MeetingHeld``)
 
     def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
                  entry_route: str, referring_agency: str, referral_date: date, summary: str,
@@ -69,12 +63,6 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         self.plan_revision = 0
         self.main_goal: str | None = None
         self.plan_rows: dict = {}
-        self.next_meeting: date | None = None
-        # The next meeting standing of each recorder's plans (MeetingHeld's next meeting, MeetingScheduled,
-        # MeetingCalledOff; which stands: ``values.plans_anew``).
-        self.planned_meetings: Mapping[str, PlannedMeeting] = {}
-        # The day of the latest meeting each recorder recorded as held: one held before it plans nothing.
-        self.latest_held_on: Mapping[str, date] = {}
         self.protection = None   # skyddade personuppgifter as recorded now (ProtectionRecorded, ProtectionLifted)
         self.last_recorded_at = self.created_on
 

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.values import (
     Actor, CalendarMoment, ConsentRecord, Decision, Guardian, Membership, OpenCase, Outcome, Phase,
-    PlanParticipation, PlanRow, PlannedMeeting, Protection, ScopeEntry, YoungPerson, plans_anew,
+    PlanParticipation, PlanRow, Protection, ScopeEntry, YoungPerson,
 )
 
 if TYPE_CHECKING:
@@ -151,14 +151,10 @@ class MeetingHeld(CaseEvent):
     decisions: tuple[Decision, ...]
     next_meeting: date | None
 
-    def apply_to(self, case: Case) -> None:
-        # Minutes written late (a meeting held before one already recorded) plan nothing (``values.plans_anew``).
-        agency, held = self.recorded_by.agency, case.latest_held_on
-        if plans_anew(self.held_on, max(held.values(), default=None)):
-            case.next_meeting = self.next_meeting
-        if plans_anew(self.held_on, held.get(agency)):
-            planned(case, agency, None if self.next_meeting is None else PlannedMeeting(self.next_meeting))
-            case.latest_held_on = {**held, agency: self.held_on}   # a new mapping, as ``planned`` puts one
+
+# The next meeting planned changes nothing the case decides by: which plan stands is read from the facts each reader
+# sees (``projections.agency_queries.next_meeting``), and social services' planning is judged against the one its
+# page shows, which the service passes (``GroupCommands.plan_next_meeting``'s ``shown``).
 
 
 class MeetingScheduled(CaseEvent):
@@ -169,28 +165,11 @@ class MeetingScheduled(CaseEvent):
     # nätverksmöte or individmöte (domain.values.MeetingKind); None: not given.
     meeting_kind: str | None = None
 
-    def apply_to(self, case: Case) -> None:
-        case.next_meeting = self.scheduled_on
-        planned(case, self.recorded_by.agency, PlannedMeeting(self.scheduled_on, self.meeting_kind))
-
 
 class MeetingCalledOff(CaseEvent):
     """Social services called off the next meeting it had planned: no next meeting is planned from now."""
 
     called_off: date   # the day that had been planned
-
-    def apply_to(self, case: Case) -> None:
-        case.next_meeting = None
-        planned(case, self.recorded_by.agency, None)
-
-
-def planned(case: Case, agency: str, meeting: PlannedMeeting | None) -> None:
-    """The next meeting standing of those ``agency`` planned (a meeting's next meeting, or a scheduling), kept per
-    recorder: social services' own plan is what its scheduling and calling off are judged against when the caller
-    does not say what social services sees (``GroupCommands.plan_next_meeting``) — a member's meeting, which it may
-    not see, must not change its answer.  A new mapping each time: the case's containers are copied one level."""
-    case.planned_meetings = {**{a: m for a, m in case.planned_meetings.items() if a != agency},
-                             **({agency: meeting} if meeting is not None else {})}
 
 
 class ContributionRecorded(CaseEvent):

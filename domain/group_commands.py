@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Iterable
 from uuid import uuid4
 
@@ -27,12 +26,6 @@ from domain.values import (
 
 if TYPE_CHECKING:
     from domain.case import Case
-
-
-class Unsaid(Enum):
-    """An argument left out, where None says something (``plan_next_meeting``'s ``shown``: none shown)."""
-
-    OWN_PLAN = "own plan"
 
 
 @dataclass(frozen=True)
@@ -136,19 +129,19 @@ class GroupCommands:
                       outcomes=checked_outcomes, decisions=checked_decisions, next_meeting=next_meeting)
         return meeting_id
 
-    def plan_next_meeting(self: Case, *, next_meeting: date | None, by: Actor, at: datetime, catalogue: Catalogue,
-                          kind: str | None = None, shown: PlannedMeeting | None | Unsaid = Unsaid.OWN_PLAN) -> None:
+    def plan_next_meeting(self: Case, *, next_meeting: date | None, shown: PlannedMeeting | None, by: Actor,
+                          at: datetime, catalogue: Catalogue, kind: str | None = None) -> None:
         """Social services plans the group's next meeting on its own — a new group's first network meeting, or one
         moved to another day or kind — or calls it off (``next_meeting`` None).
 
-        Judged against ``shown``: the next meeting social services sees now (its page's, None: none it may see),
-        which only the caller knows — a member's meeting reaches it only through consent.  Left out (tests, the
-        demo), against the next meeting standing of social services' own plans: a member's meeting, which it may
-        not see, changes none of its answers either way (a refusal judged on one would tell it of that meeting)."""
+        Judged against ``shown``: the next meeting social services' page shows now (None: none it may see), which
+        only the caller knows (``services.case_commands.shown_next_meeting``) — a member's meeting reaches it only
+        through consent, and one it may not see must change none of its answers (a refusal judged on it would tell
+        it of that meeting).  Required: judged against social services' own plans instead, it was told "already
+        planned" of a day its page no longer showed, and called off a day it did not."""
         self._check_command(by, at, catalogue, lead_only="plan the group's meetings", needs_accepted="a meeting")
-        planned = self.planned_meetings.get(by.agency) if shown is Unsaid.OWN_PLAN else shown
         if next_meeting is None:
-            self._call_off_meeting(planned, kind, by, at)
+            self._call_off_meeting(shown, kind, by, at)
             return
         check_day(next_meeting, "next_meeting")
         # Implied by the next check but for the servers' clock skew; said as every date of the group's work is.
@@ -158,18 +151,18 @@ class GroupCommands:
             raise InvalidInput("next_meeting has passed: plan a day from today on, or record the meeting that was held",
                                field="next_meeting")
         kind = None if kind is None else check_choice(kind, MeetingKind, "kind")
-        if planned == PlannedMeeting(next_meeting, kind):
+        if shown == PlannedMeeting(next_meeting, kind):
             raise NextMeetingUnchanged("the next meeting is already planned for this day, of this kind",
                                        field="next_meeting")
         self._trigger(ev.MeetingScheduled, at, by, scheduled_on=next_meeting, meeting_kind=kind)
 
-    def _call_off_meeting(self: Case, planned: PlannedMeeting | None, kind: str | None, by: Actor,
+    def _call_off_meeting(self: Case, shown: PlannedMeeting | None, kind: str | None, by: Actor,
                           at: datetime) -> None:
         if kind is not None:
             raise InvalidInput("leave kind out when calling the next meeting off", field="kind")
-        if planned is None:
+        if shown is None:
             raise NextMeetingUnchanged("no next meeting is planned: there is none to call off", field="next_meeting")
-        self._trigger(ev.MeetingCalledOff, at, by, called_off=planned.on)
+        self._trigger(ev.MeetingCalledOff, at, by, called_off=shown.on)
 
     def record_contribution(self: Case, *, category: str, text: str, by: Actor, at: datetime,
                             catalogue: Catalogue, legal_basis: str | None = None) -> str:

@@ -153,7 +153,7 @@ class Protection:
 
 @dataclass(frozen=True)
 class PlannedMeeting:
-    """The group's next meeting as social services planned it: its day, and its kind when given."""
+    """The group's next meeting as social services is shown it: its day, and its kind when given."""
 
     on: date
     kind: str | None = None
@@ -163,11 +163,12 @@ def plans_anew(held_on: date, latest_held_on: date | None) -> bool:
     """Whether a meeting held on ``held_on``, recorded after every other planning, replaces the next meeting planned;
     ``latest_held_on``: the latest day of the meetings recorded before it (None: none).
 
-    The one rule of which plan of the next meeting stands — for the domain's events and every reader's next meeting
-    (``projections.agency_queries.next_meeting``), so that a command is judged against the meeting its page shows:
-    the one recorded last of the schedulings and the meetings' next meetings, except that a meeting held before one
-    already recorded (its minutes written late, back-dated) plans nothing — the meeting held since planned after it.
-    A meeting held the same day as the latest plans anew."""
+    The one rule of which plan of the next meeting stands, for every reader's next meeting
+    (``projections.agency_queries.next_meeting``), which social services' planning is judged against too (its
+    page's: ``GroupCommands.plan_next_meeting``'s ``shown``): the one recorded last of the schedulings and the
+    meetings' next meetings, except that a meeting held before one already recorded (its minutes written late,
+    back-dated) plans nothing — the meeting held since planned after it.  A meeting held the same day as the latest
+    plans anew."""
     return latest_held_on is None or held_on >= latest_held_on
 
 

@@ -23,7 +23,7 @@ from domain.case import Case
 from domain.case_numbers import CaseNumberSeries
 from domain.catalogue import Catalogue
 from domain.errors import DomainError
-from domain.values import Actor
+from domain.values import Actor, PlannedMeeting
 from services import idempotency
 from services.case_numbering import KeptSeries
 from services.case_queries import CaseQueries
@@ -156,10 +156,12 @@ class CaseApplication(CaseQueries, Application[UUID]):
         """Record that the young person has protected personal data, or no longer has."""
         return self._change(case_id, expected_version, self._decision("record_protection", by, protection))
 
-    def plan_next_meeting(self, case_id: UUID, *, by: Actor, expected_version: int | None = None,
-                          **plan: Any) -> CommandResult:
-        """Plan the group's next meeting on its own, move it, or call it off (``next_meeting`` None)."""
-        return self._change(case_id, expected_version, self._decision("plan_next_meeting", by, plan))
+    def plan_next_meeting(self, case_id: UUID, *, by: Actor, shown: PlannedMeeting | None,
+                          expected_version: int | None = None, **plan: Any) -> CommandResult:
+        """Plan the group's next meeting on its own, move it, or call it off (``next_meeting`` None), judged against
+        ``shown``: the next meeting social services sees now (``case_commands.shown_next_meeting`` of its view)."""
+        return self._change(case_id, expected_version,
+                            self._decision("plan_next_meeting", by, {**plan, "shown": shown}))
 
     def note_calendar(self, case_id: UUID) -> CommandResult:
         """Record the calendar moments that passed since the case's latest event (the value: how many)."""

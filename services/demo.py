@@ -16,9 +16,10 @@ from typing import Callable, TextIO
 
 from domain.judge import Disclosure
 from domain.group_commands import PlanRowDraft
-from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry
+from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, PlannedMeeting, ScopeEntry
 from services.application import CaseApplication
 from services.basis_text import describe_basis_with_ids, guardian_roles, known_consents
+from services.case_commands import shown_next_meeting
 from services.clock import ManualClock
 from services.presentation import describe_fact
 from services.wording import agency_name, facts_count
@@ -86,7 +87,8 @@ class Demo:
         self.step(date(2026, 2, 12), "Peter och båda vårdnadshavarna lämnar samtycke", self._consents)
         self.step(date(2026, 2, 13), "Gruppen bildas: skolan, polisen och BUP", self._members)
         self.step(date(2026, 2, 13), f"Socialtjänsten planerar gruppens första nätverksmöte till {FIRST_MEETING}",
-                  lambda: app.plan_next_meeting(case(), by=SOCIAL, next_meeting=FIRST_MEETING, kind="natverksmote"))
+                  lambda: app.plan_next_meeting(case(), by=SOCIAL, next_meeting=FIRST_MEETING, kind="natverksmote",
+                                                shown=self._shown_next_meeting()))
         self.step(date(2026, 2, 20), "Åtgärdsplan upprättas i samråd med Peter och mamma (Hälsa och Skola)",
                   self._plan)
         self.step(FIRST_MEETING, "Nätverksmöte med resultat från skolan, BUP och polisen", self._meeting)
@@ -95,6 +97,11 @@ class Demo:
         self.step(date(2026, 3, 20), "Mamma återkallar sitt samtycke", self._withdrawal)
         self.out.write("\nSlutläge: efter återkallelsen ser skolan och polisen bara sina egna uppgifter;\n"
                        "socialtjänsten ser ärendets administration och polisens uppgifter enligt LUL 6 §.\n")
+
+    def _shown_next_meeting(self) -> PlannedMeeting | None:
+        """The next meeting social services' page shows it now: what its planning is judged against, as the web's
+        and the API's are (``case_commands.shown_next_meeting``)."""
+        return shown_next_meeting(self.app.view(self.case_id, SOCIAL.agency))
 
     def _open(self) -> None:
         result = self.app.receive_referral(

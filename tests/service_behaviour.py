@@ -26,6 +26,15 @@ def open_case(app, **overrides) -> tuple[UUID, str]:
     return result.case_id, result.value
 
 
+def plan_next_meeting(app, case_id: UUID, **plan):
+    """Social services plans the next meeting as the web and the API do: judged against the next meeting its page
+    shows it now."""
+    from services.case_commands import shown_next_meeting
+
+    return app.plan_next_meeting(case_id, by=SOCIAL, shown=shown_next_meeting(app.view(case_id, SOCIAL.agency)),
+                                 **plan)
+
+
 def school_consented_until(app, last_day: date) -> UUID:
     """Accepted, one guardian; the young person and the guardian let the school see case and school from
     2026-02-03 to ``last_day``; the school in the group."""

@@ -19,7 +19,7 @@ from projections.agency_feed import FeedMessage, feed_of
 from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
 from tests.builders import POLICE, SCHOOL, SOCIAL
-from tests.service_behaviour import consenting_school, open_case
+from tests.service_behaviour import consenting_school, open_case, plan_next_meeting
 from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history,
                                             unkeyed_event_id)
 from tests.integration.test_agency_views import busy_case
@@ -303,8 +303,8 @@ def every_kind_of_fact(app, midway: Callable[[], None]) -> None:
     app.record_follow_up(case_id, by=SCHOOL, row_id=row.row_id, status="partly", note="Bättre.")
     app.record_protection(case_id, by=SOCIAL, protected=True, kind="skyddad_folkbokforing", since=date(2026, 2, 3))
     app.record_protection(case_id, by=SOCIAL, protected=False)
-    app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=date(2026, 3, 4), kind="natverksmote")
-    app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=None)
+    plan_next_meeting(app, case_id, next_meeting=date(2026, 3, 4), kind="natverksmote")
+    plan_next_meeting(app, case_id, next_meeting=None)
     midway()
     app.narrow_consent(case_id, by=SOCIAL, consent_id=consents[YOUNG_PERSON], consenter=YOUNG_PERSON,
                        scope=(ScopeEntry("skola", ("case", "school", "assessment", "health")), scope[1]),

@@ -12,6 +12,7 @@ from domain.disclosure import Replay, calendar_points, disclosure_log, disclosur
 from domain.judge import Judge
 from domain.errors import DomainError
 from domain.values import YOUNG_PERSON, Outcome, Phase, ScopeEntry
+from services.case_commands import shown_next_meeting
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 from domain.values import Actor
 
@@ -119,8 +120,10 @@ def _apply(story: CaseStory, step: tuple) -> None:
         case.record_protection(protected=step[1] is not None, kind=step[1], by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "schedule":
         day = None if step[1] is None else local_date(at) + timedelta(days=step[1])
-        case.plan_next_meeting(next_meeting=day, kind=None if day is None else step[2], by=SOCIAL, at=at,
-                               catalogue=CATALOGUE)
+        # Judged against what social services' page shows now, as the service judges it.
+        shown = shown_next_meeting(disclosures_at(story.events, SOCIAL.agency, at, CATALOGUE))
+        case.plan_next_meeting(next_meeting=day, kind=None if day is None else step[2], shown=shown, by=SOCIAL,
+                               at=at, catalogue=CATALOGUE)
     elif step[0] == "close" and step[1] == 0:
         case.close(reason="other", outcome="Klart.", by=SOCIAL, at=at, catalogue=CATALOGUE)
     elif step[0] == "custody":
