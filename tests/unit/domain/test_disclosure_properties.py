@@ -23,6 +23,17 @@ CATEGORIES = ("case", "school", "health", "crime", "employment")
 PEOPLE = ("20090314-2388", "20080520-0000", "20030610-0000")
 
 gaps = st.sampled_from([timedelta(minutes=5), timedelta(hours=7), timedelta(days=3), timedelta(days=40)])
+# A meeting recorded by social services (0: every member attending, and the young person) or by a member (the n-th
+# of the group: itself alone, its own outcome); held today or its minutes written late (days back: one held before a
+# meeting already recorded plans nothing); with a next meeting some days after it (sometimes one already passed) or
+# none.
+meetings = st.tuples(st.just("meeting"), st.sampled_from(CATEGORIES), st.integers(0, 3),
+                     st.sampled_from([0, 0, 0, 1, 10]), st.sampled_from([None, None, 0, 7, 30]), gaps)
+# The next meeting planned on its own (some days ahead, of a kind or none), moved, or called off (None): a `case`
+# fact of the lead's administration, as a meeting's next meeting is.  Judged against the next meeting social services
+# is shown, a member's meeting's among them once its consents cover `case` for it.
+scheduling = st.tuples(st.just("schedule"), st.sampled_from([0, 1, 14, 40, None, None]),
+                       st.sampled_from(["natverksmote", "individmote", None]), gaps)
 # Social services among the recipients too: a consent to it is what shows it a member's fact (rules version 6).
 scopes = st.dictionaries(st.sampled_from(AGENCIES), st.sets(st.sampled_from(CATEGORIES), min_size=1, max_size=3)
                          .map(lambda s: tuple(sorted(s))), min_size=1, max_size=3)
@@ -35,17 +46,15 @@ steps = st.one_of(
     st.tuples(st.just("join"), st.sampled_from(OTHERS), gaps),
     st.tuples(st.just("leave"), st.sampled_from(OTHERS), gaps),
     st.tuples(st.just("contribute"), st.sampled_from(AGENCIES), st.sampled_from(CATEGORIES), gaps),
-    st.tuples(st.just("meeting"), st.sampled_from(CATEGORIES), gaps),
+    meetings,
     st.tuples(st.just("custody"), st.booleans(), gaps),
     # A plan row naming agencies (rules version 5: each reader is shown only those it may know take part).
     st.tuples(st.just("plan"), st.sampled_from(["Skola", "Hälsa", "Fritid"]), st.sets(st.sampled_from(OTHERS)),
               gaps),
     # Skyddade personuppgifter recorded (of a kind) or lifted (None): a `case` fact of the lead's administration.
     st.tuples(st.just("protect"), st.sampled_from(["sekretessmarkering", "skyddad_folkbokforing", None]), gaps),
-    # The next meeting planned on its own (some days ahead, of a kind or none), moved, or called off (None): a `case`
-    # fact of the lead's administration, as a meeting's next meeting is.
-    st.tuples(st.just("schedule"), st.sampled_from([0, 1, 14, 40, None]),
-              st.sampled_from(["natverksmote", "individmote", None]), gaps),
+    # Planning weighs double, meetings and schedulings alike: which next meeting stands comes of their order.
+    meetings, scheduling, scheduling,
     # Closure, in about one history of four: every later step is refused (a closed case takes nothing more).
     st.tuples(st.just("close"), st.integers(0, 3), gaps),
 )
@@ -67,12 +76,18 @@ def _opened(person: str) -> CaseStory:
 
 @st.composite
 def histories(draw):
-    person = draw(st.sampled_from(PEOPLE))
+    return story_of(draw(st.sampled_from(PEOPLE)), draw(st.sets(st.sampled_from(OTHERS))),
+                    draw(st.lists(steps, min_size=3, max_size=25)))
+
+
+def story_of(person: str, joined: set[str], plan: list[tuple]) -> CaseStory:
+    """The history of ``plan``'s steps (each shaped as ``steps`` draws them) on an accepted case with two guardians
+    and ``joined`` in the group."""
     story = _opened(person)
     story.accept()
     story.guardians("Maria", "Johan")
-    story.join(*draw(st.sets(st.sampled_from(OTHERS))))
-    for step in draw(st.lists(steps, min_size=3, max_size=25)):
+    story.join(*joined)
+    for step in plan:
         story.at(story.now + step[-1])
         try:
             _apply(story, step)
@@ -107,10 +122,7 @@ def _apply(story: CaseStory, step: tuple) -> None:
     elif step[0] == "contribute":
         story.contribute(Actor(step[1], "u"), step[2], when=at)
     elif step[0] == "meeting":
-        members = tuple(sorted(case.members))
-        outcomes = tuple(Outcome(step[1], m, "Utfall") for m in members[:2])
-        case.record_meeting(held_on=local_date(at), attendees=members, other_attendees=(), outcomes=outcomes,
-                            decisions=(), next_meeting=None, by=SOCIAL, at=at, catalogue=CATALOGUE)
+        _meeting(story, *step[1:-1])
     elif step[0] == "plan":
         from domain.group_commands import PlanRowDraft
 
@@ -133,6 +145,21 @@ def _apply(story: CaseStory, step: tuple) -> None:
         case.record_guardians(guardians=[Guardian(guardians[0].guardian_id, guardians[0].name, True),
                                          Guardian(guardians[1].guardian_id, guardians[1].name, step[1])],
                               by=SOCIAL, at=at, catalogue=CATALOGUE)
+
+
+def _meeting(story: CaseStory, category: str, recorder: int, days_back: int, next_after: int | None) -> None:
+    case, at = story.case, story.now
+    members = tuple(sorted(case.members))
+    if recorder and members:   # a member records its own attendance and outcome
+        attendees, others = (members[(recorder - 1) % len(members)],), ()
+        by = Actor(attendees[0], "u")
+    else:   # the young person attends too: a group with no member yet meets, rather than being refused as empty
+        attendees, others, by = members, ("Den unge",), SOCIAL
+    held_on = local_date(at) - timedelta(days=days_back)
+    case.record_meeting(held_on=held_on, attendees=attendees, other_attendees=others,
+                        outcomes=tuple(Outcome(category, a, "Utfall") for a in attendees[:2]), decisions=(),
+                        next_meeting=None if next_after is None else held_on + timedelta(days=next_after),
+                        by=by, at=at, catalogue=CATALOGUE)
 
 
 def _among_members(case, drawn: set[str]) -> tuple[str, ...]:
@@ -426,7 +453,7 @@ twin_steps = st.one_of(
     st.tuples(st.just("join"), st.sampled_from(OTHERS), gaps),
     st.tuples(st.just("leave"), st.sampled_from(OTHERS), gaps),
     st.tuples(st.just("contribute"), st.sampled_from(AGENCIES), st.sampled_from(CATEGORIES), gaps),
-    st.tuples(st.just("meeting"), st.sampled_from(CATEGORIES), gaps),
+    meetings,
     st.tuples(st.just("custody"), st.booleans(), gaps),
     st.tuples(st.just("plan"), st.sampled_from(["Skola", "Hälsa", "Fritid"]), st.sets(st.sampled_from(OTHERS)),
               gaps),
