@@ -17,7 +17,8 @@ from services.basis_text import (consent_facts, describe_basis_with_ids, describ
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
 from services.ledger import describe_divergence
-from services.presentation import PHASES, describe_fact, describe_plan_status, plan_rows
+from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
+                                   describe_plan_status, plan_rows)
 from services.wording import agency_name, facts_count
 
 
@@ -206,11 +207,30 @@ def _show(args: argparse.Namespace) -> int:
         # Who consented, from the consent facts the agency itself sees (all of them, whatever part is shown).
         # A follow-up names its plan row, from the rows the agency sees (all of them, as its consents).
         known, rows = known_consents(stored), plan_rows(stored)
+        if args.what == "meetings":
+            print(f"  {_next_meeting_line(stored, args.agency, app.catalogue, known, roles)}")
         for f in facts:
             basis = describe_basis_with_ids(f.basis, app.catalogue, known, roles)
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14}"
                   f" {_described(f, app.catalogue, roles, rows):<70}  [{basis}]")
     return 0
+
+
+def _next_meeting_line(stored: list, agency: str, catalogue, known: dict,  # noqa: ANN001 - the catalogue
+                       roles: dict[str, int]) -> str:
+    """The next meeting as the web's Möten says it above the meetings (``web.views.planned_meeting``): of the facts
+    the agency sees, the one they leave standing (``agency_queries.next_meeting``: a meeting's next meeting or one
+    planned on its own), with its kind, whom it comes from and on what basis; none standing, said as the web says it."""
+    from projections import agency_queries as q
+
+    planned = q.next_meeting(stored)
+    if planned is None:
+        return NO_NEXT_MEETING if agency == catalogue.lead_agency else NO_NEXT_MEETING_SHOWN
+    kind = MEETING_KINDS.get(planned.kind or "", "")
+    source = planned.source
+    return (f"Nästa möte: {planned.on}" + (f" ({kind})" if kind else "")
+            + f" · Från {agency_name(source.origin, catalogue)}"
+            + f"  [{describe_basis_with_ids(source.basis, catalogue, known, roles)}]")
 
 
 def _described(fact, catalogue, roles: dict[str, int],  # noqa: ANN001 - a stored view's fact, the catalogue

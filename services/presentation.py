@@ -119,6 +119,10 @@ def _despite(cases: Any) -> str:
 
 # The group's meetings' kinds (domain.values.MeetingKind), as the web and the logs say them.
 MEETING_KINDS = {"natverksmote": "nätverksmöte", "individmote": "individmöte"}
+# A reader none of whose facts leaves a next meeting standing (the web's Möten, `views show --what meetings`):
+# social services is told none is planned; a member in the same words whether one is planned it may not see or none.
+NO_NEXT_MEETING = "Inget nästa möte är planerat."
+NO_NEXT_MEETING_SHOWN = "Inget planerat möte att visa för er."
 
 
 def _scheduled(content: Mapping[str, Any]) -> str:

@@ -240,9 +240,9 @@ T: dict[str, str] = {
     "meeting_plan_hint": "Planera gruppens nästa möte, till exempel en ny grupps första nätverksmöte, eller flytta"
                          " det planerade till en annan dag. Aktörer som får se ärendet ser det planerade mötet.",
     "meeting_call_off": "Ställ in nästa möte", "meeting_planned": "Nästa möte",
-    "meeting_planned_none": "Inget nästa möte är planerat.",
+    "meeting_planned_none": presentation.NO_NEXT_MEETING,
     # A member is told in words the same whether a meeting is planned that it may not see, or none is.
-    "meeting_planned_none_member": "Inget planerat möte att visa för er.",
+    "meeting_planned_none_member": presentation.NO_NEXT_MEETING_SHOWN,
     "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
     "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
     "contribution_title": "Lämna uppgift", "contribution_intro": "Uppgiften syns för andra endast så långt "

@@ -1083,6 +1083,46 @@ app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status='partly', note='N
     assert report.returncode == 0 and named in timeline, report.stdout
 
 
+def test_views_show_meetings_tells_the_next_meeting_as_the_webs_meetings_page_does(tmp_path):
+    """`views show --what meetings` listed the meetings' parts and never the next meeting — neither a meeting's nor
+    one planned on its own (`meeting.scheduled`), which the web's Möten shows above the meetings: the day, its kind,
+    from whom and on what basis; social services shown none is told none is planned, a member in the words used
+    whether one is planned that it may not see or none is."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    own = "[egen uppgift (myndigheten är ursprung)]"
+
+    def told(agency: str) -> str:
+        shown = sigill("views", "show", "--agency", agency, "--case", "0180-2026-0001", "--what", "meetings", env=env)
+        assert shown.returncode == 0, shown.stderr
+        return shown.stdout.splitlines()[1]   # under the heading, above the meetings
+
+    # The meeting held on 2026-03-05 planned the next for 2026-04-02, replacing the first one planned on its own.
+    assert told("socialtjanst") == f"  Nästa möte: 2026-04-02 · Från Socialtjänsten  {own}"
+    assert told("skola") == "  Inget planerat möte att visa för er."   # after the mother's withdrawal: its own only
+    # The mother consents again; social services moves the next meeting, as its page judges it.
+    _recorded_in_the_demo(env, """
+from datetime import date
+from services.case_commands import shown_next_meeting
+from services.demo import PURPOSE, SCOPE
+mother = next(iter(app.get_case(case_id).known_guardians))
+app.grant_consent(case_id, by=SOCIAL, consenter=mother, scope=SCOPE, purpose=PURPOSE, valid_from=date(2026, 3, 25),
+                  valid_until=date(2026, 12, 31), form='written')
+clock.set(clock.now() + timedelta(minutes=1))
+app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=date(2026, 4, 9), kind='individmote',
+                      shown=shown_next_meeting(app.view(case_id, SOCIAL.agency)))
+""")
+    assert told("socialtjanst") == f"  Nästa möte: 2026-04-09 (individmöte) · Från Socialtjänsten  {own}"
+    ids = r"\([0-9a-f]{8}, [0-9a-f]{8}, [0-9a-f]{8}\)"
+    assert re.fullmatch(r"  Nästa möte: 2026-04-09 \(individmöte\) · Från Socialtjänsten  \[samtycke från den unge"
+                        rf" och vårdnadshavare 1 och 2, t\.o\.m\. 2026-12-31 {ids}\]", told("skola"))
+    _recorded_in_the_demo(env, """
+from services.case_commands import shown_next_meeting
+app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=None, shown=shown_next_meeting(app.view(case_id, SOCIAL.agency)))
+""")
+    assert told("socialtjanst") == "  Inget nästa möte är planerat."
+
+
 def test_audit_disclosures_names_a_follow_ups_row_as_its_recipient_saw_it(tmp_path):
     """`audit disclosures` said only "Uppföljning (delvis uppnått) från Socialtjänsten: …".  A log row is what its
     recipient was given: the row is named when that agency saw it then (as `audit replay` of it names it); the
