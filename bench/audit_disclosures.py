@@ -86,7 +86,7 @@ def plan(case, revision: int, carried: list[str] | None, at: datetime, cat) -> N
 
 @contextmanager
 def reader(settings, location):
-    """What `sigill audit`'s ``_as_reader`` yields, on a new application (nothing of the case in memory)."""
+    """What `sigill audit`'s ``as_reader`` yields, on a new application (nothing of the case in memory)."""
     app = build_application(settings, location=location)
     ledger = build_ledger(app, settings, location)
     try:
@@ -108,7 +108,7 @@ def timed(settings, location, case_id: UUID, rounds: int) -> tuple[float, float,
             service.audit_disclosures(principal, case_id, None, "bench")
             read = min(read, time.perf_counter() - started)
         with reader(settings, location) as built:
-            cli_audit._as_reader = lambda trust=(): nullcontext(built)   # the command's own handler, on the bench's
+            cli_audit.as_reader = lambda trust=(): nullcontext(built)   # the command's own handler, on the bench's
             out = io.StringIO()
             with redirect_stdout(out):
                 started, used = time.perf_counter(), time.process_time()

@@ -1,5 +1,5 @@
-"""`sigill audit …`: seal and verify the ledger, export checkpoints, replay a case, list disclosures, report, search
-the access log."""
+"""`sigill audit …`: seal and verify the ledger, export checkpoints, replay a case, list disclosures, report; the
+access log's search is `services.cli_access_log`."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ import os
 import socket
 import sys
 from contextlib import contextmanager
-from dataclasses import replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
-from domain.errors import CaseErased, InvalidInput
+from domain.errors import CaseErased
 from projections.agency_queries import protected_personal_data
-from services.access_log_text import READERS_OUTSIDE, access_log_checked, reader_agency_name
 from services.audit_text import CHANGES, describe_changes, describe_for_auditor
 from services.basis_text import (consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at,
                                  known_consents)
@@ -79,21 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="a ledger public key to trust for the file's checkpoints (repeatable), as `verify`'s")
     report.add_argument("--purpose", default="", help=PURPOSE_HELP)
     report.set_defaults(handler=_report)
-    access = commands.add_parser("access-log", help="who read what of the cases, when and why (the access log, as the"
-                                 " API's search); says whether the log is whole, exit 1 if it is not")
-    access.add_argument("--case", help=f"one case's reads only: {CASE_HELP}; an erased case's too (its reads"
-                        " outlive its key)")
-    access.add_argument("--agency", help="one reader agency's reads only: an agency id, or jo, ivo, sigill (this"
-                        " command line)")
-    access.add_argument("--reader", metavar="SUBJECT", help="one reader's reads only: their user id as the log lists it"
-                        " (the API's `subject`), e.g. cli:uid1000@host")
-    access.add_argument("--from", dest="since", type=start_instant, help="reads from this moment on: ISO date or time;"
-                        " Swedish time if no zone (a date from the start of that day)")
-    access.add_argument("--to", dest="until", type=instant, help="reads up to and including this moment (a date"
-                        " through the end of that day); at the latest the command's start: its own reads are not"
-                        " listed")
-    access.add_argument("--purpose", default="", help=PURPOSE_HELP)
-    access.set_defaults(handler=_access_log)
+    from services.cli_access_log import register as register_access_log   # it imports this module
+
+    register_access_log(commands)
 
 
 def instant(text: str) -> datetime:
@@ -135,7 +121,7 @@ def _application() -> Iterator:
 
 
 @contextmanager
-def _as_reader(trust: Iterable[bytes] = ()) -> Iterator:
+def as_reader(trust: Iterable[bytes] = ()) -> Iterator:
     """The case service (its access log, and the ledger's check of each case's history), the reader this command
     line is, the ledger (trusting ``trust`` besides the installation's keys), and the public fact ids (what the
     agencies were given each fact as)."""
@@ -330,7 +316,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    with _as_reader() as (service, reader, _, fact_ids):
+    with as_reader() as (service, reader, _, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
         known_agency(app.catalogue, args.agency)
@@ -375,7 +361,7 @@ def _print_standing(told: StandingText) -> None:
 
 
 def _disclosures(args: argparse.Namespace) -> int:
-    with _as_reader() as (service, reader, _, fact_ids):
+    with as_reader() as (service, reader, _, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
         agency = known_agency(app.catalogue, args.agency) if args.agency is not None else None
@@ -409,7 +395,7 @@ def _report(args: argparse.Namespace) -> int:
 
     exported = _exported(args.checkpoints)   # a file that cannot be read stops the report before any read
     changed = []   # what the report found altered, if anything: its exit status, as verify's
-    with _as_reader(args.trust_key) as (service, reader, audit_ledger, fact_ids):
+    with as_reader(args.trust_key) as (service, reader, audit_ledger, fact_ids):
         app = service.app
         case_id = app.resolve_case(args.case)
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
@@ -442,88 +428,3 @@ def _report(args: argparse.Namespace) -> int:
         print(f"Historiken har ändrats: {changed[0]} (se rapportens kontroll).", file=sys.stderr)
         return 1
     return 0
-
-
-ACCESS_PAGE = 1000          # reads asked for at a time: the API's largest page
-SUBJECT_LENGTH = 200        # the longest reader id searched for, as the API's `subject`
-
-
-def _access_log(args: argparse.Namespace) -> int:
-    """The access log's search, as the API's and the web's Åtkomstlogg: each page logged as a read of each case it
-    shows (``CaseService.access_log_search``) before it is printed, then whether the log is whole
-    (``AccessLog.check_shown`` over the reads listed, in the web's words): exit 1 when it is not, as `verify`."""
-    from services.access_entry import AccessQuery
-
-    if args.reader is not None and len(args.reader) > SUBJECT_LENGTH:
-        raise InvalidInput(f"--reader must be at most {SUBJECT_LENGTH} characters", field="--reader")
-    with _as_reader() as (service, reader, _, _ids):
-        app = service.app
-        # Up to the command's start: the reads its own pages log come after, and a walk to the log's end met them.
-        started = app.clock.now()
-        until = started if args.until is None else min(started, args.until + timedelta(microseconds=1))
-        query = AccessQuery(case_id=_searched_case(app, args.case) if args.case is not None else None,
-                            subject=args.reader,
-                            agency=_reader_agency(app.catalogue, args.agency) if args.agency is not None else None,
-                            since=args.since, until=until, limit=ACCESS_PAGE)
-        listed, checked = _list_reads(service, reader, query, args.purpose)
-    print("Inga träffar." if not listed else f"{listed:,} läsning{'' if listed == 1 else 'ar'}.")
-    print(access_log_checked(checked))
-    return 0 if checked.intact else 1
-
-
-def _searched_case(app, reference: str):  # noqa: ANN001, ANN202 - the application; a case id
-    """The case whose reads are searched, by number or id: an erased case's too, its reads outliving its key (as
-    `views log` reads its stored log), where the other audit commands refuse it."""
-    try:
-        return app.resolve_case(reference)
-    except CaseErased as erased:
-        if erased.case_id is None:
-            raise
-        return erased.case_id
-
-
-def _reader_agency(catalogue, agency: str) -> str:  # noqa: ANN001 - the catalogue
-    """A reader's agency, as the web's Åtkomstlogg offers them: the catalogue's, JO, IVO or this command line; any
-    other is one line listing them."""
-    if agency in READERS_OUTSIDE:
-        return agency
-    try:
-        return catalogue.agency(agency, field="--agency").id
-    except InvalidInput as error:
-        readers = ", ".join(sorted({*catalogue.agencies, *READERS_OUTSIDE}))
-        raise InvalidInput(f"{error} (the agencies: {readers})", field="--agency") from None
-
-
-def _list_reads(service, reader: Principal, query, purpose: str):  # noqa: ANN001, ANN202
-    """Print every read the query finds, page by page, each page logged before it is printed; the number listed, and
-    the verdict over them all (the first finding, if any), checked once at the end: the check counts the whole log,
-    and a check a page made listing the log's millions of reads quadratic."""
-    listed, seqs, progress = 0, [], None
-    while True:
-        page = service.access_log_search(reader, query, purpose)
-        for record in page:
-            print(_read_line(record, service.catalogue))
-        seqs.extend(record.seq for record in page)
-        listed += len(page)
-        if len(page) < query.limit:
-            break
-        # Through the log by its numbers: how far, out of about how many — when the lines go elsewhere than a
-        # terminal (on one they show it themselves).
-        if progress is None and not sys.stdout.isatty():
-            progress = shown("genomsökt", service.access_log_check(seqs=()).entries, unit="läsningar")
-        if progress is not None:
-            progress(page[-1].seq)
-        query = replace(query, after=page[-1].seq)
-    if progress is not None:
-        print(file=sys.stderr)   # ends the progress line
-    return listed, service.access_log_check(seqs=seqs)
-
-
-def _read_line(record, catalogue) -> str:  # noqa: ANN001 - an AccessRecord, the catalogue
-    """One read, as the API's search answers it to an auditor: its number in the log, when, the reader's agency,
-    the case (by id), what was read, the reader (user id, name, roles) and the purpose stated."""
-    e = record.entry
-    name = f" ({e.reader_name})" if e.reader_name else ""
-    purpose = f"  syfte: {e.purpose}" if e.purpose else ""
-    return (f"{record.seq:>6}  {to_the_second(e.at)}  {reader_agency_name(e.agency, catalogue):<35} ärende {e.case_id}"
-            f"  {e.what}  läsare: {e.subject}{name}, {e.roles}{purpose}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from services import cli_audit
+from services import cli_access_log
 from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.catalogue_loader import load_catalogue
@@ -41,7 +41,7 @@ def reads(n: int) -> list[AccessRecord]:
 
 def test_a_search_of_many_pages_lists_every_read_and_checks_them_once(capsys):
     service = Searched(reads(25))
-    listed, verdict = cli_audit._list_reads(service, None, AccessQuery(limit=10), "")
+    listed, verdict = cli_access_log._list_reads(service, None, AccessQuery(limit=10), "")
     lines = capsys.readouterr().out.splitlines()
     assert listed == 25 and [int(line.split()[0]) for line in lines] == list(range(1, 26))
     assert service.searches == 3

@@ -1,0 +1,120 @@
+"""`sigill audit access-log`: who read what of the cases, when and why — the access log's search, as the API's and
+the web's Åtkomstlogg, each page logged as a read before it is printed, and whether the log is whole."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from datetime import timedelta
+
+from domain.errors import CaseErased, InvalidInput
+from services.access_log_text import READERS_OUTSIDE, access_log_checked, reader_agency_name
+from services.cli_audit import as_reader, instant, start_instant
+from services.cli_context import CASE_HELP, PURPOSE_HELP
+from services.cli_progress import shown
+from services.principals import Principal
+from services.wording import to_the_second
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    access = commands.add_parser("access-log", help="who read what of the cases, when and why (the access log, as the"
+                                 " API's search); says whether the log is whole, exit 1 if it is not")
+    access.add_argument("--case", help=f"one case's reads only: {CASE_HELP}; an erased case's too (its reads"
+                        " outlive its key)")
+    access.add_argument("--agency", help="one reader agency's reads only: an agency id, or jo, ivo, sigill (this"
+                        " command line)")
+    access.add_argument("--reader", metavar="SUBJECT", help="one reader's reads only: their user id as the log lists it"
+                        " (the API's `subject`), e.g. cli:uid1000@host")
+    access.add_argument("--from", dest="since", type=start_instant, help="reads from this moment on: ISO date or time;"
+                        " Swedish time if no zone (a date from the start of that day)")
+    access.add_argument("--to", dest="until", type=instant, help="reads up to and including this moment (a date"
+                        " through the end of that day); at the latest the command's start: its own reads are not"
+                        " listed")
+    access.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    access.set_defaults(handler=_access_log)
+
+
+ACCESS_PAGE = 1000          # reads asked for at a time: the API's largest page
+SUBJECT_LENGTH = 200        # the longest reader id searched for, as the API's `subject`
+
+
+def _access_log(args: argparse.Namespace) -> int:
+    """The access log's search, as the API's and the web's Åtkomstlogg: each page logged as a read of each case it
+    shows (``CaseService.access_log_search``) before it is printed, then whether the log is whole
+    (``AccessLog.check_shown`` over the reads listed, in the web's words): exit 1 when it is not, as `verify`."""
+    from services.access_entry import AccessQuery
+
+    if args.reader is not None and len(args.reader) > SUBJECT_LENGTH:
+        raise InvalidInput(f"--reader must be at most {SUBJECT_LENGTH} characters", field="--reader")
+    with as_reader() as (service, reader, _, _ids):
+        app = service.app
+        # Up to the command's start: the reads its own pages log come after, and a walk to the log's end met them.
+        started = app.clock.now()
+        until = started if args.until is None else min(started, args.until + timedelta(microseconds=1))
+        query = AccessQuery(case_id=_searched_case(app, args.case) if args.case is not None else None,
+                            subject=args.reader,
+                            agency=_reader_agency(app.catalogue, args.agency) if args.agency is not None else None,
+                            since=args.since, until=until, limit=ACCESS_PAGE)
+        listed, checked = _list_reads(service, reader, query, args.purpose)
+    print("Inga träffar." if not listed else f"{listed:,} läsning{'' if listed == 1 else 'ar'}.")
+    print(access_log_checked(checked))
+    return 0 if checked.intact else 1
+
+
+def _searched_case(app, reference: str):  # noqa: ANN001, ANN202 - the application; a case id
+    """The case whose reads are searched, by number or id: an erased case's too, its reads outliving its key (as
+    `views log` reads its stored log), where the other audit commands refuse it."""
+    try:
+        return app.resolve_case(reference)
+    except CaseErased as erased:
+        if erased.case_id is None:
+            raise
+        return erased.case_id
+
+
+def _reader_agency(catalogue, agency: str) -> str:  # noqa: ANN001 - the catalogue
+    """A reader's agency, as the web's Åtkomstlogg offers them: the catalogue's, JO, IVO or this command line; any
+    other is one line listing them."""
+    if agency in READERS_OUTSIDE:
+        return agency
+    try:
+        return catalogue.agency(agency, field="--agency").id
+    except InvalidInput as error:
+        readers = ", ".join(sorted({*catalogue.agencies, *READERS_OUTSIDE}))
+        raise InvalidInput(f"{error} (the agencies: {readers})", field="--agency") from None
+
+
+def _list_reads(service, reader: Principal, query, purpose: str):  # noqa: ANN001, ANN202
+    """Print every read the query finds, page by page, each page logged before it is printed; the number listed, and
+    the verdict over them all (the first finding, if any), checked once at the end: the check counts the whole log,
+    and a check a page made listing the log's millions of reads quadratic."""
+    listed, seqs, progress = 0, [], None
+    while True:
+        page = service.access_log_search(reader, query, purpose)
+        for record in page:
+            print(_read_line(record, service.catalogue))
+        seqs.extend(record.seq for record in page)
+        listed += len(page)
+        if len(page) < query.limit:
+            break
+        # Through the log by its numbers: how far, out of about how many — when the lines go elsewhere than a
+        # terminal (on one they show it themselves).
+        if progress is None and not sys.stdout.isatty():
+            progress = shown("genomsökt", service.access_log_check(seqs=()).entries, unit="läsningar")
+        if progress is not None:
+            progress(page[-1].seq)
+        query = replace(query, after=page[-1].seq)
+    if progress is not None:
+        print(file=sys.stderr)   # ends the progress line
+    return listed, service.access_log_check(seqs=seqs)
+
+
+def _read_line(record, catalogue) -> str:  # noqa: ANN001 - an AccessRecord, the catalogue
+    """One read, as the API's search answers it to an auditor: its number in the log, when, the reader's agency,
+    the case (by id), what was read, the reader (user id, name, roles) and the purpose stated."""
+    e = record.entry
+    name = f" ({e.reader_name})" if e.reader_name else ""
+    purpose = f"  syfte: {e.purpose}" if e.purpose else ""
+    return (f"{record.seq:>6}  {to_the_second(e.at)}  {reader_agency_name(e.agency, catalogue):<35} ärende {e.case_id}"
+            f"  {e.what}  läsare: {e.subject}{name}, {e.roles}{purpose}")
