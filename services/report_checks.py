@@ -1,0 +1,131 @@
+"""The report's checks that nothing changed, in Swedish HTML: the ledger's verdict, the stored disclosure log held to
+the case's events, the access log's check of the case's reads, and the disclosure logs rebuilds replaced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any, Callable, Sequence
+
+from services.access_log_text import access_log_checked
+from services.audit_text import CHANGES, describe_logged
+from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
+from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
+from services.report_text import swedish_minute
+from services.stored_log import Agreement, ReplacedLog
+from services.wording import agency_name, checkpoints_confirmed
+
+
+def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
+               consents: Sequence[Any]) -> str:
+    """The stored disclosure log held to the events, as the web client's disclosures page says it; the rows that
+    differ listed."""
+    if agreement is None:
+        return ""
+    if agreement.agrees:
+        return (f"<p class=ok id=stored-log>Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer "
+                f"med ärendets händelser ({agreement.compared:,} rader jämförda).</p>")
+    rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
+                   for where, keys in (("den lagrade loggen", agreement.only_stored),
+                                       ("händelserna", agreement.only_replayed)) for key in keys)
+    return (f"<p class=bad id=stored-log>Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: "
+            f"{len(agreement.only_stored):,} rader finns bara i den, {len(agreement.only_replayed):,} saknas i den. "
+            "Rader som bara finns i den lagrade loggen kan komma från händelser som tagits bort; loggen kan också ha "
+            "byggts under andra regler (<code>sigill views log</code> visar den).</p>"
+            "<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th>"
+            f"<th>Grund</th><th>Orsak</th><th>Bara i</th></tr></thead>{rows}</table>")
+
+
+def stored_log_unheld(rows: int | None) -> str:
+    if rows is None:
+        return ""
+    return (f"<p id=stored-log>Den lagrade utlämnandeloggen har {rows:,} rader om ärendet. De kan inte jämföras med "
+            "händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar dem.</p>")
+
+
+def access_log_note(checked: Any) -> str:
+    if checked is None:
+        return ""
+    return (f"<p class={'ok' if checked.intact else 'bad'} id=access-log>{escape(access_log_checked(checked))} "
+            "Hela åtkomstloggens kedja och signaturer kontrolleras med <code>sigill audit verify</code>.</p>")
+
+
+def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
+              consents: Sequence[Any]) -> str:
+    """The logs rebuilds replaced — what the feeds carried until each rebuild — where they differ from the above."""
+    if not replaced:
+        return ""
+    parts = ["<h2>Ersatta utlämnandeloggar</h2><p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
+             "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar "
+             "oförändrat, och här står var det skiljer sig från dagens logg över samma händelser.</p>"]
+    for old in replaced:
+        parts.append(f"<p>Ombyggd {swedish_minute(old.replaced_at)} (loggen byggdes under reglernas version "
+                     f"{old.rules_version or 1}, komplett till och med position {old.up_to} i händelseloggen): "
+                     f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
+                     f"{len(old.only_current)} som bara dagens har.</p>")
+        rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
+                       for where, keys in (("den ersatta", old.only_replaced), ("dagens", old.only_current))
+                       for key in keys)
+        if rows:
+            parts.append("<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th>"
+                         f"<th>Uppgift</th><th>Grund</th><th>Orsak</th><th>Bara i</th></tr></thead>{rows}</table>")
+    return "\n".join(parts)
+
+
+def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
+                  consents: Sequence[Any]) -> str:
+    at, agency, fact_id, kind, _, change, basis, cause = key
+    erased = change == "erased"
+    what = "hela ärendet (nyckeln förstörd)" if erased else describe_logged(fact_id, kind, facts, cat)
+    return (f"<tr><td>{swedish_minute(at)}</td><td>{escape(agency_name(agency, cat))}</td>"
+            f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
+            f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else basis_cell(basis, change, at, consents, cat)}"
+            f"</td><td>{escape(describe_cause(cause, cat)) if cause is not None else '(ej sparad)'}</td>"
+            f"<td>{where}</td></tr>")
+
+
+def basis_cell(basis: Any, change: str, at: datetime, consents: Sequence[Any], cat: Any) -> str:
+    """A log row's basis as the web client's disclosure log says it: who consented (by name: the auditor sees the
+    whole consents) and until when, as the consents stood at the row's moment (an ended row: just before it — the
+    end its basis had); the consents' ids after it in small print, for cross-reference with the consents above and
+    the feeds.  HTML."""
+    known = known_at(consents, change, at)
+    text = escape(describe_basis(basis, cat, known))
+    return f"{text} <small class=ids>({escape(basis_ids(basis))})</small>" if readable(basis, known) else text
+
+
+def altered(d: Divergence) -> str:
+    # A version removed with its ledger entry stood somewhere between two positions, not at the later one (which
+    # holds another event): the detail says between which.
+    where = ("" if d.kind == "removed" and d.between is not None else
+             f" (position {d.notification_id} i händelseloggen)")
+    return (f"Ärendets lagrade historik är inte den som liggaren förseglade: händelse {d.version} i ärendets historik"
+            f"{where} – {swedish_detail(d)}")
+
+
+def ledger_verdict(result: Verification, exported: int = 0, case_events: int | None = None) -> str:
+    """The ledger's verdict.  The ledger chains the whole installation's events, every case's: its count is not the
+    case's (a report said "16 händelser" of a case with 14), so the case's own events are counted apart
+    (``case_events``; None for a history that does not read) and the installation's said as what the check covered."""
+    if result.intact:
+        covered = (f"Kontrollen gick igenom hela installationens liggare, inte bara ärendets: {result.checked:,} "
+                   "lagrade händelser i alla ärenden, var och en mot den föregående, så att en händelse som ändrats, "
+                   f"tagits bort eller lagts till i efterhand i något ärende hade synts; {checkpoints_confirmed(result.checkpoints)}.")
+        unsealed = (f" {result.unsealed:,} senare händelser i installationen är ännu inte förseglade och därför inte "
+                    "kontrollerade" + ("; ärendets senaste händelser kan vara bland dem." if case_events else ".")
+                    if result.unsealed else "")
+        if not case_events:
+            verdict = "Oförändrad: händelserna stämmer med den hashkedjade liggaren."
+        elif result.unsealed:
+            verdict = (f"Oförändrad: ärendets händelser ({case_events:,}) stämmer med den hashkedjade liggaren så långt "
+                       "den är förseglad.")
+        else:
+            verdict = f"Oförändrad: ärendets {case_events:,} händelser stämmer med den hashkedjade liggaren."
+        against = (f"<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla {exported:,} i den "
+                   "fil med exporterade kontrollpunkter som gavs (<code>--checkpoints</code>).</p>" if exported else
+                   "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
+                   "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "
+                   "(<code>sigill audit report --checkpoints FIL</code>, <code>sigill audit verify --checkpoints FIL"
+                   "</code>).</p>")
+        return f"<p class=ok>{verdict}</p><p>{covered}{unsealed}</p>{against}"
+    return f"<p class=bad>{escape(describe_divergence(result.divergence))}.</p>"
