@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
@@ -30,12 +30,21 @@ from services.errors import CaseNotFound
 from services.ledger import Divergence
 from services.principals import Principal, Role
 from services.report import Preparer
+from services.statistics import STATISTICS_RUN
 from services.stored_log import Agreement, ReplacedLog, compare, replaced_logs
 
 if TYPE_CHECKING:
     from services.case_service import CaseService
 
 T = TypeVar("T")
+# The auditors' index of the installation's cases (the web's Granskning): each case's number, phase and whether it has
+# skyddade personuppgifter — nothing of who the young person is, nor of what any agency recorded.  Listing it is no
+# read of any case: one entry a page shown, under an id no case has (as a statistics run's), so that no young person's
+# extract tells of it, and the supervisor still sees who listed which numbers, when.  Opening a case is its read.
+AUDIT_CASE_INDEX = "audit.case_index"   # what the entry says: audit.case_index:<page>:<shown>:<first>:<last>
+CASE_INDEX = uuid5(NAMESPACE_URL, "urn:sigill:audit-case-index")
+NO_CASE = frozenset({STATISTICS_RUN, CASE_INDEX})   # the access log's entries of no one case, by these ids
+INDEX_COLUMNS = ("case_id", "case_number", "phase", "protected_personal_data")
 STORED_LOG_ATTEMPTS = 3   # a disagreement is asked again: an event may have been recorded mid-comparison
 
 
@@ -85,8 +94,8 @@ class CaseAudit:
                          ) -> dict[str, Any] | None:
         """Skyddade personuppgifter as recorded by ``at`` (default: now), whoever was told — ``{kind, since}`` or
         None: the head of an auditor's page of the case, and of its replay at ``at``.  Not logged on its own: it says
-        no more than the auditor's case list does with its marker (``audit.case_list``), and the page's own read is
-        logged as what it shows."""
+        no more than the auditors' index of cases does with its marker (``audit_case_index``, no read of a case), and
+        the page's own read is logged as what it shows."""
         check_auditor(p)
         return protected_personal_data(self.app.replay(case_id, at).facts)
 
@@ -193,6 +202,21 @@ class CaseAudit:
         seen = read()
         self._log(p, case_id, f"views.show:{agency}", purpose)
         return seen
+
+    def audit_case_index(self: CaseService, p: Principal, page: int = 1, size: int = 50
+                         ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the auditors' index of every case (``AUDIT_CASE_INDEX``), the newest case number first, and
+        how many cases it holds: each row only its ``INDEX_COLUMNS``.  Logged before it is shown, as one entry (an
+        empty page: none) — a read of each case listed put "ärendelistan (granskning)" into every young person's
+        extract at each opening of the auditor's home page, for a number and a phase."""
+        check_auditor(p)
+        rows = sorted(self._listed(p, ""), key=lambda r: r["case_number"] or "", reverse=True)
+        shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in rows[(page - 1) * size:page * size]]
+        if shown:
+            self.access_log.record(AccessEntry(
+                self.app.clock.now(), CASE_INDEX, p.subject, p.agency, p.role_names,
+                f"{AUDIT_CASE_INDEX}:{page}:{len(shown)}:{shown[0]['case_number']}:{shown[-1]['case_number']}"))
+        return shown, len(rows)
 
     def audit_case_list(self: CaseService, p: Principal, agency: str, read: Callable[[], list[dict[str, Any]]],
                         purpose: str = "") -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from domain.errors import CaseErased, InvalidInput
 from services.access_log_text import READERS_OUTSIDE, access_log_checked, reader_agency_name
+from services.case_audit import NO_CASE
 from services.cli_audit import as_reader, instant, start_instant
 from services.cli_context import CASE_HELP, PURPOSE_HELP
 from services.cli_progress import shown
@@ -116,5 +117,6 @@ def _read_line(record, catalogue) -> str:  # noqa: ANN001 - an AccessRecord, the
     e = record.entry
     name = f" ({e.reader_name})" if e.reader_name else ""
     purpose = f"  syfte: {e.purpose}" if e.purpose else ""
-    return (f"{record.seq:>6}  {to_the_second(e.at)}  {reader_agency_name(e.agency, catalogue):<35} ärende {e.case_id}"
+    case = "inget enskilt ärende" if e.case_id in NO_CASE else f"ärende {e.case_id}"   # a statistics run, the index
+    return (f"{record.seq:>6}  {to_the_second(e.at)}  {reader_agency_name(e.agency, catalogue):<35} {case}"
             f"  {e.what}  läsare: {e.subject}{name}, {e.roles}{purpose}")

@@ -20,6 +20,7 @@ from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_
 from services.access_entry import AccessQuery
 from services.access_log_text import access_log_checked
 from services.audit_text import describe_for_auditor
+from services.case_audit import NO_CASE
 from services.errors import CaseNotFound
 from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
@@ -58,9 +59,9 @@ def _audit_home(request: Request, user: Principal, typed_number: str, page: int 
     search = searched(request, user, typed_number, "Inget ärende med numret {number}.")
     if search.found is not None:
         return redirect(f"/granskning/arenden/{search.found}")
-    # Each case listed is a read of it (``audit.case_list``), logged before the page is made: a page at a time, or
-    # every case of the installation would be read on each opening of the page.
-    rows, total = service(request).case_page(user, session.purposes(request), "", page, paging.LIST_PAGE)
+    # The index of case numbers: one entry for the page (``audit.case_index``), logged before the page is made — no
+    # read of each case listed, which the page shows nothing of but its number, phase and marker.
+    rows, total = service(request).audit_case_index(user, page, paging.LIST_PAGE)
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
@@ -231,6 +232,7 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
                   access_checked=checked, access_checked_text=checked and access_log_checked(checked),
                   numbers=_numbers(cases, user, records) if records else {},
+                  no_case={str(case_id) for case_id in NO_CASE},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
                   agencies=readers, catalogue=cases.catalogue,
                   next_after=records[-1].seq if len(records) == PAGE else None)

@@ -283,6 +283,7 @@ T: dict[str, str] = {
     "col_only_in": "Finns bara i", "replaced_only_old": "den ersatta loggen", "replaced_only_now": "dagens logg",
     "replaced_erased": "gallrat: nyckeln förstörd", "cause_not_stored": "(ej sparad)",
     "erased_case": "(gallrat)",
+    "no_single_case": "inget enskilt ärende",
     "erased_title": "Gallrade ärenden",
     "erased_intro": "Ärenden vars nyckel är förstörd: deras händelser går inte längre att läsa, men utlämnandeloggen "
                     "– vilka aktörer som fick vilka slags uppgifter, när och på vilken grund, utan innehåll – "
@@ -465,6 +466,7 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "retention_due": "listan över gallringsbara ärenden",
          "audit.retention_due": "listan över gallringsbara ärenden (granskning)",
          "case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
+         "audit.case_index": "förteckningen över ärenden (granskning)",
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet", "protection": "skyddade personuppgifter",

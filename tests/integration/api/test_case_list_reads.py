@@ -12,6 +12,7 @@ from uuid import UUID
 import psycopg
 
 from services.access_entry import AccessQuery
+from services.case_audit import CASE_INDEX
 from services.cli_audit import command_line_reader
 from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
 from tests.integration.api.skew import web_as
@@ -112,19 +113,35 @@ def test_the_web_lists_log_each_case_shown_with_the_purpose_stated_for_that_case
     assert list_reads(context, active)[-1] == ("skola", "case_list", "")
 
 
-def test_the_auditors_home_page_is_a_read_of_each_case_it_lists_and_its_other_pages_are_not(client, users, tick,
-                                                                                           context, settings,
-                                                                                           monkeypatch):
-    """The auditor's home page lists every case; the number in an audit page's head and the access log's case
-    column are no read of the list: logged so, every page of the access log would add an entry to every case of
-    the installation, and a walk to the log's end would never reach it.  Nor is the list read to find them: they
-    are looked up by id (until 2026-12-04 each such page read the installation's whole list)."""
+def test_the_auditors_home_page_reads_no_case_it_lists_and_its_other_pages_are_not_list_reads(client, users, tick,
+                                                                                               context, settings,
+                                                                                               monkeypatch):
+    """The auditor's home page lists every case by number, phase and marker: no read of any case (each opening put
+    "ärendelistan (granskning)" into every listed young person's extract — ten visits, "10 gånger samma dag"), but one
+    entry a page under an id no case has, saying which numbers it listed.  The number in an audit page's head and the
+    access log's case column are no read of the list either: logged so, every page of the access log would add an
+    entry to every case of the installation, and a walk to the log's end would never reach it.  Nor is the list read
+    to find them: they are looked up by id (until 2026-12-04 each such page read the installation's whole list)."""
     case_id, _ = school_consented_case(client, users, tick)
     other = open_case(client, users)
     auditor = web_as(context, settings, "ivo")
-    home = auditor.get("/granskning")
-    assert home.status_code == 200
-    assert list_reads(context, case_id) == list_reads(context, other) == [("ivo", "audit.case_list", "")]
+    for _ in range(3):
+        assert auditor.get("/granskning").status_code == 200
+    assert list_reads(context, case_id) == list_reads(context, other) == []
+    numbers = sorted(c["case_number"] for c in ok(client.get("/api/v1/cases", headers=users.social))["cases"])
+    index = context.cases.access_log.search(AccessQuery(case_id=CASE_INDEX, limit=100))
+    assert [(r.entry.agency, r.entry.roles, r.entry.what) for r in index] == [
+        ("ivo", "auditor", f"audit.case_index:1:2:{numbers[1]}:{numbers[0]}")] * 3
+    assert len({r.entry.subject for r in index}) == 1 and index[0].entry.subject
+    # The supervisor sees who listed which numbers, when, in Swedish, and that it was no one case's read.
+    page = auditor.get("/granskning/atkomstlogg", params={"myndighet": "ivo"}).text
+    assert page.count(f"<td>förteckningen över ärenden (granskning): sida 1, 2 ärenden, {numbers[1]} – {numbers[0]}"
+                      "</td>") == 3
+    assert "<small>inget enskilt ärende</small>" in page and str(CASE_INDEX) not in page
+    for listed_case in (case_id, other):   # nor did the search of those entries read a case
+        assert [r for r in context.cases.access_log.extract(UUID(listed_case)) if r.entry.agency == "ivo"] == []
+    extract = web_as(context, settings, "soc-0180").get(f"/arenden/{other}/registerutdrag").text
+    assert "granskning" not in extract
     number = next(c["case_number"] for c in ok(client.get("/api/v1/cases", headers=users.social))["cases"]
                   if c["case_id"] == case_id)
     ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))   # a read for the log's page to show
@@ -198,9 +215,11 @@ def test_the_web_lists_show_a_page_at_a_time_and_read_only_the_cases_on_it(clien
         assert "Sida 2 av 2" in second and 'href="?sida=1"' in second and "Nästa sida" not in second
         assert web.get(path, params={"sida": "x"}).status_code == 200   # a link edited by hand: the first page
     after = {case_id: len(list_reads(context, case_id)) for case_id in cases}
-    # Each opening read the cases it showed, not the rest: the two newest three times each (pages 1 and "x") —
-    # once for each of the two lists; the oldest once a list.
-    assert [after[c] - before[c] for c in newest_first] == [4, 4, 2], (before, after)
+    # Each opening of the caseworker's list read the cases it showed, not the rest: the two newest twice each (pages
+    # 1 and "x"), the oldest once; the auditor's index read none (one entry a page, of no case).
+    assert [after[c] - before[c] for c in newest_first] == [2, 2, 1], (before, after)
+    index = context.cases.access_log.search(AccessQuery(case_id=CASE_INDEX, limit=100))
+    assert [r.entry.what.split(":")[1:3] for r in index] == [["1", "2"], ["2", "1"], ["1", "2"]]
 
 
 def test_the_apis_list_pages_with_limit_and_offset_and_reads_only_the_page(client, users, tick, context):

@@ -48,3 +48,21 @@ def test_a_search_of_many_pages_lists_every_read_and_checks_them_once(capsys):
     # One check of everything listed (and, with the lines going to a file, one count for the progress line).
     assert service.checks[-1] == list(range(1, 26)) and all(c == [] for c in service.checks[:-1])
     assert len(service.checks) <= 2 and verdict.intact and verdict.shown == 25
+
+
+def test_a_read_of_no_one_case_is_said_so_not_as_a_case_id(capsys):
+    """A statistics run and a page of the auditors' index of cases are logged under ids no case has: the line said
+    "ärende <that id>", as if it were a case's."""
+    from services.case_audit import CASE_INDEX
+    from services.statistics import STATISTICS_RUN
+
+    at = datetime(2026, 4, 1, 8, tzinfo=timezone.utc)
+    case = uuid4()
+    records = [AccessRecord(1, AccessEntry(at, CASE_INDEX, "ivo-7", "ivo", "auditor",
+                                           "audit.case_index:1:2:0180-2026-0002:0180-2026-0001")),
+               AccessRecord(2, AccessEntry(at, STATISTICS_RUN, "ivo-7", "ivo", "auditor", "statistics:0180")),
+               AccessRecord(3, AccessEntry(at, case, "ivo-7", "ivo", "auditor", "audit.facts"))]
+    lines = [cli_access_log._read_line(r, load_catalogue()) for r in records]
+    assert "inget enskilt ärende  audit.case_index:1:2:0180-2026-0002:0180-2026-0001" in lines[0]
+    assert "inget enskilt ärende  statistics:0180" in lines[1] and str(STATISTICS_RUN) not in lines[1]
+    assert f"ärende {case}  audit.facts" in lines[2]
