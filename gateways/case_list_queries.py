@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, Callable
 from uuid import UUID
 
+import psycopg
+from psycopg import sql
 from psycopg.sql import SQL
 
 from domain.visibility import EVERY_AGENCY_KEY
@@ -168,3 +170,15 @@ def calendar_withholds(lead_row: dict[str, Any], agency: str, lead: str, now: da
         due = min((datetime.fromisoformat(by_agency[key]) for key in (EVERY_AGENCY_KEY, agency) if key in by_agency),
                   default=None)
     return due is not None and due <= now
+
+
+def case_number_read_only(conninfo: str, schema: str, case_id: UUID) -> str | None:
+    """A case's number as the case lists hold it (``view_cases``, in plaintext), for a verifier that holds no key and
+    writes nothing: None when no list has the case (erased, the views behind, or no views in this database).  A role
+    not granted the table raises psycopg's InsufficientPrivilege."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."view_cases"',)).fetchone()[0] is None:
+            return None
+        row = conn.execute(sql.SQL("SELECT case_number FROM {} WHERE case_id = %s AND case_number IS NOT NULL LIMIT 1")
+                           .format(sql.Identifier(schema, "view_cases")), (case_id,)).fetchone()
+    return row[0] if row else None

@@ -18,6 +18,7 @@ from gateways.erasure_store import PostgresErasures, read_erasures
 from gateways.access_log_checks import verify_access_log
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
+from gateways.case_list_queries import case_number_read_only as case_number_of
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
 from gateways.oidc_client import OidcClient
@@ -366,6 +367,11 @@ def set_up_database(settings: Settings, location: PostgresLocation, app_role: st
 def build_erasures(settings: Settings, location: PostgresLocation) -> PostgresErasures:
     """The record of erasures (gallring), on the configured database."""
     return PostgresErasures(location.conninfo(), schema=settings.db_schema or "public")
+
+
+def case_number_read_only(settings: Settings, location: PostgresLocation, case_id: UUID) -> str | None:
+    """A case's number from the case lists, read as a verifier reads (no key, nothing made): None when none has it."""
+    return case_number_of(location.conninfo(), settings.db_schema or "public", case_id)
 
 
 def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[int, list, list]:

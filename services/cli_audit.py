@@ -206,11 +206,41 @@ def _verify(args: argparse.Namespace) -> int:
                   f"(kör `sigill audit seal`).")
     else:
         print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
+        _name_the_case(settings, location, result.divergence)
     access = _verify_access_log(settings, location, ledger.trusted_keys)
     _tell_erasures(settings, location)
     if not result.intact or access == "changed":
         return 1   # tampering is told as tampering, whatever else could not be checked
     return 0 if access == "intact" else NOT_VERIFIED
+
+
+def _name_the_case(settings: Settings, location, divergence) -> None:  # noqa: ANN001 - a location, a Divergence
+    """The diverging case's number beside its id: the id alone sent a supervisor elsewhere to learn which case it is,
+    and the number is what they file under.  Its referral, which holds it, is sealed under the case's key, which
+    verify does without; the case lists hold it in plaintext, read here as the ledger is (nothing made, no key).  A
+    role not granted them, or a case no list holds, is told where the number is to be found instead."""
+    import psycopg
+
+    from services.bootstrap import case_number_read_only
+    from services.cli import first_line
+
+    if divergence.case_id is None or divergence.aggregate == "case_number_series":
+        return
+    case_id = divergence.case_id
+    try:
+        number = case_number_read_only(settings, location, case_id)
+    except psycopg.errors.InsufficientPrivilege:
+        print(f"Ärendets nummer slogs inte upp: databasrollen får inte läsa ärendelistan (GRANT SELECT ON view_cases);"
+              f" installationens granskningssida /granskning/arenden/{case_id} visar det.")
+        return
+    except psycopg.Error as error:
+        print(f"Ärendets nummer kunde inte slås upp: {first_line(error)}")
+        return
+    if number is not None:
+        print(f"Ärendet är {number} (ärende-id {case_id}; numret ur ärendelistan).")
+    elif divergence.aggregate == "case":   # a removed event's may be a series': said only when found
+        print(f"Ärendet {case_id} finns inte i ärendelistan (gallrat, eller vyerna ligger efter: `sigill views"
+              " catch-up`); dess nummer står i dess första händelse, förseglad under ärendets nyckel.")
 
 
 def _exported(path: Path | None) -> list:
