@@ -33,10 +33,11 @@ from services.wording import agency_name
 # Every printed page is marked: the report mixes social services', the police's, schools' and health care's
 # information, so the marking is the law's generic one, not one secrecy provision's.
 SECRECY = "Innehåller uppgifter som kan omfattas av sekretess enligt offentlighets- och sekretesslagen (2009:400)"
-# Printed, each page's margin says which case it belongs to — its number: a page lying apart from the others must not
-# show anyone's name or personnummer — and carries the marking and its page number (page-margin boxes; a browser
-# without them prints its own header, the title with the number, and page numbers instead).  The number comes from
-# the page's data-case attribute, so that the one style stays one, allowed by its hash: no script, no other style.
+# Printed, each page says which case it belongs to — its number: a page lying apart from the others must not show
+# anyone's name or personnummer — and carries the marking, at its head and its foot: the document is one table whose
+# head and foot every browser repeats on each printed page (``_sheet``; Firefox prints no page-margin boxes, and
+# marked only the first page).  Page numbers come from a page-margin box where the browser has them (Chromium 131+;
+# Firefox prints its own).  One style, allowed by its hash: no script, no other style.
 STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}
@@ -44,12 +45,13 @@ table{border-collapse:collapse;width:100%;font-size:10pt}th,td{text-align:left;v
 padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 .ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}.ids{color:#666}
 .secrecy{border:2px solid #111;padding:.3rem .6rem;font-weight:600}
-html{--case:attr(data-case)}
-@page{margin:18mm 15mm 20mm;
-@top-left{content:"Granskningsrapport – ärende " var(--case,"");font:9pt system-ui,sans-serif;color:#333}
-@bottom-left{content:"SECRECY";font:8pt system-ui,sans-serif;color:#333}
+.sheet{font-size:inherit;table-layout:fixed}.sheet>*>tr>td{padding:0;border:0}.running{display:none}
+.running-head{font-size:9pt;color:#333;margin:0 0 .4rem}.running-foot{font-size:8pt;margin:.6rem 0 0}
+@page{margin:15mm 15mm 18mm;
 @bottom-right{content:"Sida " counter(page) " av " counter(pages);font:8pt system-ui,sans-serif;color:#333}}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}.noprint{display:none}}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}.noprint{display:none}
+.sheet>thead.running{display:table-header-group}.sheet>tfoot.running{display:table-footer-group}
+.sheet>tbody>tr{break-inside:auto}#secrecy{display:none}}
 """.replace("SECRECY", SECRECY)
 # Served, the report is a page whose one style is inline: its policy allows that style, by its hash, and nothing else.
 _STYLE_HASH = b64encode(sha256(STYLE.encode()).digest()).decode()
@@ -109,9 +111,10 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         "</tr>" for c, described in zip(log, describe_changes(log, cat))
         if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
     return f"""<!doctype html>
-<html lang="sv" data-case="{escape(case.case_number)}"><head><meta charset="utf-8">
+<html lang="sv"><head><meta charset="utf-8">
 <title>Granskningsrapport {escape(case.case_number)}</title>
 <style>{STYLE}</style></head><body>
+{_sheet(f"ärende {escape(case.case_number)}")}
 <p class=secrecy id=secrecy>{SECRECY}</p>
 <h1>Granskningsrapport – ärende {escape(case.case_number)}</h1>
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
@@ -142,8 +145,21 @@ gällde till dess.</p>
 <table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>
 {rows_log}</table>
 {replaced_logs(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
+{SHEET_END}
 </body></html>
 """
+
+
+def _sheet(named: str) -> str:
+    """The document's opening: a table of one cell whose head — the case (``named``, HTML: its number, or its id) and
+    the marking — and foot — the marking — each printed page repeats (hidden on screen, where the marking heads the
+    page once).  A layout table, said so to assistive technology.  Closed by ``SHEET_END``."""
+    return (f"<table class=sheet role=presentation><thead class=running><tr><td><p class=running-head>"
+            f"Granskningsrapport – {named}</p><p class=secrecy>{SECRECY}</p></td></tr></thead>"
+            f"<tfoot class=running><tr><td><p class=running-foot>{SECRECY}</p></td></tr></tfoot><tbody><tr><td>")
+
+
+SHEET_END = "</td></tr></tbody></table>"
 
 
 @dataclass(frozen=True)
@@ -217,9 +233,10 @@ def _unreadable(case_id: UUID, verification: Verification, generated_at: datetim
     # The number the supervisor asked for and files the report under, from the case list (the events cannot say).
     named = f"ärende {escape(number)}" if number else f"ärende-id {case_id}"
     return f"""<!doctype html>
-<html lang="sv" data-case="{escape(number or str(case_id))}"><head><meta charset="utf-8">
+<html lang="sv"><head><meta charset="utf-8">
 <title>Granskningsrapport {escape(number or str(case_id))}</title>
 <style>{STYLE}</style></head><body>
+{_sheet(named)}
 <p class=secrecy id=secrecy>{SECRECY}</p>
 <h1>Granskningsrapport – {named}</h1>
 <p id=made>{f"ärende-id {case_id} · " if number else ""}{_made(made_by, generated_at, None)}</p>
@@ -230,5 +247,6 @@ def _unreadable(case_id: UUID, verification: Verification, generated_at: datetim
 <p>Någon har ändrat eller tagit bort lagrade händelser. Tidslinje, samtycken och vem som kunde se vad kan därför
 inte återskapas ur händelserna. Kontrollen ovan (och kontrollpunkter som tillsynsmyndigheten sparat) visar var
 ändringen gjordes; en återläst säkerhetskopia kan kontrolleras mot dem.</p>
+{SHEET_END}
 </body></html>
 """

@@ -914,10 +914,13 @@ def test_the_report_counts_the_cases_events_and_says_the_ledger_check_covered_th
 
 def test_the_printed_report_is_marked_numbered_and_says_which_case_who_made_it_and_why(env):
     """Printed, the report had no secrecy marking, no page numbers, nothing on a page to tell which case it belongs to
-    once apart from the others, and did not say who made it or why.  The marking heads its first page and every
-    page's footer; each page's header names the case by its number alone (never the young person's name or
-    personnummer); page numbers come from the page's own style (page-margin boxes: no script, and the one style its
-    policy allows by hash); the purpose given with `--purpose` is said under the heading."""
+    once apart from the others, and did not say who made it or why.  Every printed page's head names the case by its
+    number alone (never the young person's name or personnummer) over the marking, and its foot carries the marking:
+    the head and foot of a table of one cell, which Firefox and Chromium repeat on each printed page (page-margin
+    boxes, which carried them until 2026-12-05, Firefox does not print: its pages after the first were unmarked);
+    page numbers come from a page-margin box where the browser has them; no script, and the one style its policy
+    allows by hash; the purpose given with `--purpose` is said under the heading.  (tests/e2e/test_report_printed.py
+    prints it.)"""
     import hashlib
 
     from services.report import CONTENT_SECURITY_POLICY, SECRECY
@@ -929,17 +932,23 @@ def test_the_printed_report_is_marked_numbered_and_says_which_case_who_made_it_a
     assert SECRECY == ("Innehåller uppgifter som kan omfattas av sekretess enligt offentlighets- och sekretesslagen"
                        " (2009:400)")
     body = html.split("<body>", 1)[1].lstrip()
-    assert body.startswith(f"<p class=secrecy id=secrecy>{SECRECY}</p>")   # the top of the first page
+    sheet = ("<table class=sheet role=presentation><thead class=running><tr><td><p class=running-head>"
+             f"Granskningsrapport – ärende 0180-2026-0001</p><p class=secrecy>{SECRECY}</p></td></tr></thead>"
+             f"<tfoot class=running><tr><td><p class=running-foot>{SECRECY}</p></td></tr></tfoot><tbody><tr><td>")
+    assert body.startswith(sheet + f"\n<p class=secrecy id=secrecy>{SECRECY}</p>")   # on screen, its top
+    assert body.rstrip().endswith("</td></tr></tbody></table>\n</body></html>")
     assert re.search(r"<p id=made>Upprättad 20\d\d-\d\d-\d\d \d\d:\d\d CE(S)?T med Sigills kommandorad \(<code>sigill"
                      r" audit report</code>\)\. Syfte: Tillsyn 17/2026</p>", html), html[:1500]
-    # Every printed page: the case's number in its header, the marking and "Sida n av m" in its footer.
-    assert '<html lang="sv" data-case="0180-2026-0001">' in html
+    # Every printed page: the sheet's head and foot repeated (hidden on screen, where the marking heads the page
+    # once), and "Sida n av m" in its margin.
     style = re.search(r"<style>(.*?)</style>", html, re.S)[1]
+    assert ".running{display:none}" in style and ".sheet{font-size:inherit;table-layout:fixed}" in style
+    printed = style[style.index("@media print"):]
+    assert ".sheet>thead.running{display:table-header-group}.sheet>tfoot.running{display:table-footer-group}" in printed
+    assert ".sheet>tbody>tr{break-inside:auto}#secrecy{display:none}" in printed
     page = style[style.index("@page"):]
-    assert '@top-left{content:"Granskningsrapport – ärende " var(--case' in page
-    assert f'@bottom-left{{content:"{SECRECY}"' in page
     assert '@bottom-right{content:"Sida " counter(page) " av " counter(pages)' in page
-    assert "html{--case:attr(data-case)}" in style
+    assert "@top-left" not in page and "@bottom-left" not in page   # the sheet's head and foot say it
     # Nothing personal where every page shows it: the number only.
     head = html.split("<body>")[0]
     for personal in ("Peter", "Exempel", "20090314", "2388"):
