@@ -280,11 +280,16 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
         # not "unchanged".
         return "unverified" if settings.is_production else "intact"
     if verdict.intact:
-        print(f"Åtkomstloggen oförändrad: {verdict.checked:,} läsningar stämmer, "
+        print(f"Åtkomstloggen oförändrad: {_reads(verdict.checked)} stämmer, "
               f"{checkpoints_confirmed(verdict.checkpoints)}.")
         return "intact"
-    print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {verdict.checked:,} läsningar före stämmer.")
+    print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {_reads(verdict.checked)} före stämmer.")
     return "changed"
+
+
+def _reads(count: int) -> str:
+    """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer")."""
+    return f"{count:,} läsning{'' if count == 1 else 'ar'}"
 
 
 def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location
