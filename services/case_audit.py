@@ -262,6 +262,8 @@ class CaseAudit:
     def _searched(self: CaseService, p: Principal, records: list[AccessRecord], purpose: str) -> list[AccessEntry]:
         """A search's read of each case whose reads it shows — reads other than searches of the log itself: a walk
         to the log's end would otherwise meet, page after page, the entries its own pages had just added, and never
-        reach it."""
+        reach it.  Entries of no one case (``NO_CASE``: a statistics run, a page of the auditors' index) read no
+        case: each search showing them logged a read of "inget enskilt ärende"."""
         return [self._entry(p, case_id, "audit.access_log", purpose)
-                for case_id in dict.fromkeys(r.entry.case_id for r in records if r.entry.what != "audit.access_log")]
+                for case_id in dict.fromkeys(r.entry.case_id for r in records
+                                             if r.entry.what != "audit.access_log" and r.entry.case_id not in NO_CASE)]

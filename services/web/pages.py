@@ -129,7 +129,8 @@ def _read_label(catalogue: Any, what: str, reader: str = "") -> str:
         return f"{label}: {municipality}, {period.replace(':', '–')}"
     if kind == "audit.case_index" and detail.count(":") == 3:   # audit.case_index:1:50:<first>:<last>
         page, shown, first, last = detail.split(":")
-        return f"{label}: sida {page}, {shown} ärende{'' if shown == '1' else 'n'}, {first} – {last}"
+        numbers = first if first == last else f"{first} – {last}"
+        return f"{label}: sida {page}, {shown} ärende{'' if shown == '1' else 'n'}, {numbers}"
     if not detail or not (kind.startswith("views.") or kind in ("audit.feed", "audit.replay", "audit.disclosures")):
         return label
     agency, _, at = detail.partition("@")

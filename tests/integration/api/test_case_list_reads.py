@@ -138,6 +138,12 @@ def test_the_auditors_home_page_reads_no_case_it_lists_and_its_other_pages_are_n
     assert page.count(f"<td>förteckningen över ärenden (granskning): sida 1, 2 ärenden, {numbers[1]} – {numbers[0]}"
                       "</td>") == 3
     assert "<small>inget enskilt ärende</small>" in page and str(CASE_INDEX) not in page
+    # Nor is a search showing only such entries a read of anything: it logged one of "inget enskilt ärende".
+    assert [r.entry.what for r in context.cases.access_log.search(AccessQuery(case_id=CASE_INDEX, limit=100))
+            ] == [r.entry.what for r in index]
+    auditor.get("/granskning", params={"sida": "2"})   # a page of nothing: nothing logged
+    with_one = [r for r in context.cases.access_log.search(AccessQuery(case_id=CASE_INDEX, limit=100))]
+    assert len(with_one) == 3
     for listed_case in (case_id, other):   # nor did the search of those entries read a case
         assert [r for r in context.cases.access_log.extract(UUID(listed_case)) if r.entry.agency == "ivo"] == []
     extract = web_as(context, settings, "soc-0180").get(f"/arenden/{other}/registerutdrag").text
