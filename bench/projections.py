@@ -59,8 +59,9 @@ def realistic_history(app):
             case.add_member(agency=agency, contact_person="Kontakt", role="kontakt", by=SOCIAL, at=at, catalogue=cat)
         rows = [PlanRowDraft("Hälsa", "Inga droger", "Samtal", "Den unge", ("bup",)),
                 PlanRowDraft("Skola", "I tid", "Väckarklocka", "Föräldrarna", ("skola",))]
-        for revision in range(2):
-            case.revise_plan(main_goal="Sluta med brott", rows=rows, by=SOCIAL, at=at, catalogue=cat,
+        # Each revision changes something, as a real one does (one the same as the current plan is refused).
+        for main_goal in ("Sluta med brott", "Sluta med brott och gå i skolan"):
+            case.revise_plan(main_goal=main_goal, rows=rows, by=SOCIAL, at=at, catalogue=cat,
                              young_person_took_part=True, guardians_took_part=tuple(case.guardians)[:1])
             case.record_meeting(held_on=date(2026, 2, 1), attendees=("socialtjanst", "skola", "polis", "bup"),
                                 other_attendees=("Den unge",), outcomes=(

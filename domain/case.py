@@ -28,7 +28,7 @@ from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, In
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
     ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, OpenCase, Phase,
-    Protection, YoungPerson,
+    PlanParticipation, Protection, YoungPerson,
 )
 
 TARGET_AGES = range(15, 26)  # 15–25 inclusive
@@ -45,6 +45,9 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
 
     # Class-level too: a case restored from a snapshot taken before protection was recorded has no such attribute.
     protection: Protection | None = None
+    # Class-level too: who took part in drawing up the current plan (``PlanRevised``; None: not recorded), for a case
+    # restored from a snapshot taken before it was kept.
+    plan_participation: PlanParticipation | None = None
 
     def __init__(self, recorded_by: Actor, case_number: str, municipality: str, subject: YoungPerson,
                  entry_route: str, referring_agency: str, referral_date: date, summary: str,
@@ -63,6 +66,7 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         self.plan_revision = 0
         self.main_goal: str | None = None
         self.plan_rows: dict = {}
+        self.plan_participation = None
         self.protection = None   # skyddade personuppgifter as recorded now (ProtectionRecorded, ProtectionLifted)
         self.last_recorded_at = self.created_on
 

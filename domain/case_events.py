@@ -139,6 +139,7 @@ class PlanRevised(CaseEvent):
         case.plan_revision = self.revision
         case.main_goal = self.main_goal
         case.plan_rows = {row.row_id: row for row in self.rows}
+        case.plan_participation = self.participation
         case.phase = Phase.ACTIVE
 
 

@@ -186,6 +186,15 @@ class NextMeetingUnchanged(DomainError):
     code = "next_meeting_unchanged"
 
 
+class PlanUnchanged(DomainError):
+    """A revision of the action plan the same as the current one: the same main goal, the same rows (each carried
+    forward with the same content and responsible agencies, in the same order) and who took part the same or not
+    said.  A form saved unchanged recorded "Revision 2 … Inga ändringar du kan se", kept for good and shown to every
+    member."""
+
+    code = "plan_unchanged"
+
+
 class AlreadyAGroupMember(DomainError):
     code = "already_a_group_member"
 

@@ -17,7 +17,7 @@ from domain.catalogue import ID_SHAPED, Catalogue, area_key
 from domain.errors import (
     AlreadyAGroupMember, ClosureReasonNotFitting, EmptyMeeting, GoalsMetWithoutPlan, InvalidInput,
     LegalBasisNotApplicable, NextMeetingUnchanged, NoPlanYet, NotAGroupMember, NotResponsibleForRow,
-    OutcomeOriginNotAMember, ResponsibleNotAMember, UnknownPlanRow,
+    OutcomeOriginNotAMember, PlanUnchanged, ResponsibleNotAMember, UnknownPlanRow,
 )
 from domain.values import (
     Actor, ClosureReason, Decision, FollowUpStatus, MeetingKind, Outcome, Phase, PlanParticipation, PlanRow,
@@ -79,9 +79,10 @@ class GroupCommands:
             raise InvalidInput("an action plan needs at least one row", field="rows")
         participation = self._checked_participation(young_person_took_part, tuple(guardians_took_part),
                                                     not_taking_part_reason)
+        main_goal = check_text(main_goal, "main_goal", max_length=SHORT_TEXT * 2)
+        self._check_plan_changes(main_goal, checked, participation)
         revision = self.plan_revision + 1
-        self._trigger(ev.PlanRevised, at, by, revision=revision,
-                      main_goal=check_text(main_goal, "main_goal", max_length=SHORT_TEXT * 2), rows=checked,
+        self._trigger(ev.PlanRevised, at, by, revision=revision, main_goal=main_goal, rows=checked,
                       participation=participation)
         return revision
 
@@ -271,6 +272,19 @@ class GroupCommands:
         return PlanParticipation(False, guardians,
                                  check_text(reason or "", "not_taking_part_reason", max_length=SHORT_TEXT))
 
+    def _check_plan_changes(self: Case, main_goal: str, rows: tuple[PlanRow, ...],
+                            participation: PlanParticipation | None) -> None:
+        """Refuse a revision that changes nothing: the same goal and rows, and who took part the same or not said
+        (the form does not fill it in again: a plan saved unchanged says nothing of it).  Responsible agencies are
+        compared as a set, their order being only how they were ticked."""
+        if self.plan_revision == 0 or main_goal != self.main_goal:
+            return
+        if participation is not None and participation != self.plan_participation:
+            return
+        if tuple(map(_row_key, rows)) == tuple(map(_row_key, self.plan_rows.values())):
+            raise PlanUnchanged("the revision is the same as the current plan (its main goal, rows and who took"
+                                " part): change something, or there is nothing to record")
+
     def _carried_category(self: Case, draft: PlanRowDraft, area: str, catalogue: Catalogue, field: str) -> str | None:
         """A row given no category: a row carried forward keeps its own; a new row takes its catalogue area's (None:
         not a catalogue area).  A row carried into another area whose catalogue category is not the row's is
@@ -316,6 +330,11 @@ class GroupCommands:
         if not basis.covers_age(self.age_on(local_date(at))):
             raise LegalBasisNotApplicable(f"{basis.name} applies only while the young person is under"
                                           f" {basis.under_age}", field="legal_basis")
+
+
+def _row_key(row: PlanRow) -> tuple:
+    return (row.row_id, row.area, row.category, row.goal, row.how, row.responsible,
+            frozenset(row.responsible_agencies), row.follow_up)
 
 
 def _check_responsible_reveals_nothing_more(agency: str, row_category: str, catalogue: Catalogue,

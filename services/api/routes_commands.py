@@ -148,7 +148,9 @@ async def remove_member(writer: Writer, case_id: CaseId, agency: PathId, body: c
 @router.post("/{case_id}/plan/revisions", status_code=201, response_model=PlanWritten, responses=ERRORS)
 async def revise_plan(writer: Writer, case_id: CaseId, body: c.Plan) -> JSONResponse:
     """Record a complete new revision of the action plan; `created` is its number, `warnings` the responsible
-    agencies that cannot see their rows (social services)."""
+    agencies that cannot see their rows (social services).  422 plan_unchanged (field null): the same main goal and
+    rows as the current plan — each carried forward by its `row_id`, with the same content and responsible
+    agencies, in the same order — and who took part the same or not given; nothing is recorded."""
     return await _run(writer, "revise_plan", case_id, body, 201)
 
 

@@ -587,6 +587,8 @@ DOMAIN_ERRORS = {
     "protection_unchanged": "Det är redan registrerat så: inget ändrades.",
     "next_meeting_unchanged": "Nästa möte är redan planerat så, eller inget möte är planerat att ställa in: inget"
                               " ändrades.",
+    "plan_unchanged": "Planen är redan sparad så: inget ändrades. Ändra huvudmålet, en rad eller vilka som deltog"
+                      " för att spara en ny revision.",
     "not_a_group_member": "Aktören är inte med i gruppen.",
     "responsible_not_a_member": "Aktören är inte med i gruppen och kan inte vara ansvarig för raden. Lägg till"
                                 " den i gruppen först, eller ta bort den som ansvarig.",

@@ -270,8 +270,9 @@ class TestGroupWork:
         """A red team, 2026-12-05: a `health` row ("Samtal") carried forward as "Skola" became a `school` row, its
         health goal shown to every member seeing `school`; the area's category won over the row's own."""
         story = CaseStory().accept().join("skola")
+        # "Sömn", so that each carry below changes the area: a revision that changes nothing is refused.
         story.case.revise_plan(main_goal="Mål", rows=[PlanRowDraft(
-            area="Samtal", goal="Sömn och medicin.", how="BUP", responsible="Mamma", category="health")],
+            area="Sömn", goal="Sömn och medicin.", how="BUP", responsible="Mamma", category="health")],
             by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         row_id = next(iter(story.case.plan_rows))
 
