@@ -30,17 +30,23 @@ class AccessRecordOut(ReadOut):
     seq: int = Field(description="the record's place in the whole installation's access log (auditors only)")
 
 
-class AccessLogChecked(BaseModel):
+class ReadsChecked(BaseModel):
     """Whether the reads an answer lists can be trusted to be all of them, as written: no read of the whole access
     log is missing (none removed), and each listed is linked to the one before it as the log wrote it.  Not the
     whole chain and its signatures: `GET /audit/ledger/verification` checks those."""
     intact: bool
     checked: int = Field(description="the reads listed, each checked against the link before it")
-    missing: int = Field(description="reads missing from the whole log (removed; whose they were cannot be told)")
     finding: str | None = Field(description="what was found, in English, without the log's own numbers: "
-                                            "`missing`, `altered` (a read listed is not as written) or `gone` (the"
+                                            "`missing` (reads were removed from the log; whose they were cannot be"
+                                            " told), `altered` (a read listed is not as written) or `gone` (the"
                                             " last reads were removed: a signed checkpoint lies past them)")
     description: str = Field(description="the same in Swedish, as the web client says it with the same answer")
+
+
+class AccessLogChecked(ReadsChecked):
+    """An auditor's answer adds how many reads the whole log is missing: the young person's extract does not, the
+    count being the whole installation's — every case's reads, told to social services of one."""
+    missing: int = Field(description="reads missing from the whole log (removed; whose they were cannot be told)")
 
 
 class AccessLogPage(BaseModel):
@@ -57,14 +63,24 @@ class Extract(BaseModel):
     generated_at: datetime
     reads: list[ReadOut] = Field(description="oldest first; without the access log's own numbers, which count"
                                              " the reads of every case in the installation")
-    access_log: AccessLogChecked = Field(description="whether `reads` can be trusted to be every read of the case,"
-                                                     " as written")
+    access_log: ReadsChecked = Field(description="whether `reads` can be trusted to be every read of the case, as"
+                                                 " written; no count of the reads removed, which is the whole"
+                                                 " installation's (`finding` `missing` says some were)")
 
 
-def access_log_checked(verdict: Any, *, numbered: bool = False) -> AccessLogChecked:
-    """A ``services.access_chain.ShownVerdict``; its description without the log's own numbers, but in an auditor's
-    answer (``numbered``), which shows them."""
+def access_log_checked(verdict: Any, *, numbered: bool = True) -> AccessLogChecked:
+    """A ``services.access_chain.ShownVerdict`` as an auditor's answer tells it: with the count of reads missing
+    from the whole log, and (``numbered``) the log's own numbers in its description."""
+    return AccessLogChecked(missing=verdict.missing, **_checked(verdict, numbered).model_dump())
+
+
+def extract_checked(verdict: Any) -> ReadsChecked:
+    """The same for the young person's extract: neither the log's numbers nor its count of reads removed."""
+    return _checked(verdict, numbered=False)
+
+
+def _checked(verdict: Any, numbered: bool) -> ReadsChecked:
     from services.access_log_text import access_log_checked as swedish
 
-    return AccessLogChecked(intact=verdict.intact, checked=verdict.shown, missing=verdict.missing,
-                            finding=verdict.finding, description=swedish(verdict, numbered=numbered))
+    return ReadsChecked(intact=verdict.intact, checked=verdict.shown, finding=verdict.finding,
+                        description=swedish(verdict, numbered=numbered))

@@ -144,7 +144,7 @@ def extract(reader: Reader, case_id: CaseId, response: Response, recipient: Reci
     response.headers["Cache-Control"] = "no-store"
     return lv.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
                       reads=[read_out(r) for r in records],
-                      access_log=lv.access_log_checked(ctx.cases.access_log_check(case_id)))
+                      access_log=lv.extract_checked(ctx.cases.access_log_check(case_id)))
 
 
 def read_out(record: Any) -> lv.ReadOut:
