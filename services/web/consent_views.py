@@ -36,12 +36,13 @@ def consents(disclosures: Sequence[Disclosure], now: datetime) -> list[ConsentRo
     """Every consent as social services sees it (the owner's whole copy), as it stands now."""
     records: dict[str, ConsentRecord] = {}
     names: dict[str, str] = {}
+    young_person = young_person_label(disclosures)
     for f in facts_seen(disclosures, "consent.granted", "consent.narrowed", "consent.withdrawn"):
         c = f.content
         if "scope" not in c:
             continue  # a recipient's part: the page for the owner uses the whole consent
         scope = tuple(ScopeEntry(a, tuple(cs)) for a, cs in c["scope"])
-        names[c["consent_id"]] = c["consenter_name"]
+        names[c["consent_id"]] = young_person if c["consenter"] == YOUNG_PERSON else c["consenter_name"]
         if f.kind == "consent.granted":
             records[c["consent_id"]] = ConsentRecord(
                 c["consent_id"], c["consenter"], scope, c["purpose"], c["valid_from"], c["valid_until"], c["form"],
@@ -257,9 +258,15 @@ def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list
     18 each guardian with custody.  The young person by name and role, as a guardian is: the printed extract read
     "Utdrag för: Den unge", a role a young person handed the paper (or a reader filing it) could not tie to anyone.
     The name is on the page only — the address keeps ``young_person`` and the access log ``extract``."""
+    return consenters_now(disclosures, now)
+
+
+def young_person_label(disclosures: Sequence[Disclosure]) -> str:
+    """The young person as a page names a consenter or a recipient: by name with the role, as a guardian is
+    ("Peter Exempel (den unge)"), where the reader sees the name; "Den unge" alone told no one who.  For the page
+    only: a form's value, an address and the access log keep ``young_person``."""
     subject = facts_seen(disclosures, "case.subject")
-    named = f"{subject[-1].content['name']} (den unge)" if subject else "Den unge"
-    return [(rid, named if rid == YOUNG_PERSON else name) for rid, name in consenters_now(disclosures, now)]
+    return f"{subject[-1].content['name']} (den unge)" if subject else "Den unge"
 
 
 def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
@@ -267,10 +274,10 @@ def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tup
     guardian with custody — from the 18th birthday a guardian's consent no longer counts, and is refused."""
     subject = facts_seen(disclosures, "case.subject")
     under_18 = bool(subject) and local_date(now) < birthday(subject[0].content["birth_date"], 18)
-    return consenters(disclosures) if under_18 else [(YOUNG_PERSON, "Den unge")]
+    return consenters(disclosures) if under_18 else [(YOUNG_PERSON, young_person_label(disclosures))]
 
 
 def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:
     """Who may give a consent: the young person, and each guardian with custody."""
-    return [(YOUNG_PERSON, "Den unge")] + [(g["guardian_id"], f"{g['name']} (vårdnadshavare)")
-                                           for g in guardians(disclosures) if g["has_custody"]]
+    return [(YOUNG_PERSON, young_person_label(disclosures))] + [
+        (g["guardian_id"], f"{g['name']} (vårdnadshavare)") for g in guardians(disclosures) if g["has_custody"]]

@@ -114,6 +114,19 @@ def _agency_label(catalogue: Any, agency: str) -> str:
     return found.name if found else texts.READERS_OUTSIDE.get(agency, agency.upper())
 
 
+def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
+    """The header's user: the name, and the role and agency beside it — but for a development user signed in under
+    its label, which says them already ("Handläggare, socialtjänsten Stockholm (0180)" read twice)."""
+    if user.name in DEV_LABELS:
+        return user.name, None
+    role = texts.ROLES.get(next((r.value for r in user.roles), ""), "")
+    municipality = f" {user.municipality}" if user.municipality else ""
+    return user.name, f"{role}, {_agency_label(catalogue, user.agency)}{municipality}"
+
+
+DEV_LABELS = frozenset(label for _, label, *_ in texts.DEV_USERS)
+
+
 def _read_label(catalogue: Any, what: str, reader: str = "") -> str:
     """What an access-log entry read, as the auditors' search and the extract both say it: an auditor's replay with
     whose view, as of when ("återspelning (granskning): Polisen, 2026-03-10 14:00 CET"), a disclosure log, feed or view
@@ -160,6 +173,7 @@ def _form_key() -> str:
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of, forms_rows=ROWS,
                    new_form_key=_form_key,
                    categories_of=_categories_of, agency_label=_agency_label, read_label=_read_label,
+                   signed_in_as=_signed_in_as,
                    page_here=_page_here, purpose_of=session.purpose, replay_query=views.replay_query,
                    members_of=lambda look: views.members(look.disclosures),
                    label_pairs=lambda catalogue, ids: [(a, _agency_label(catalogue, a)) for a in ids],

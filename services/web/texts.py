@@ -52,7 +52,7 @@ T: dict[str, str] = {
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
     "cases_member": "Ärenden där ni är med",
     "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla aktörer",
-    "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "till exempel 0180-2026-0001",
+    "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "t.ex. 0180-2026-0001",
     "category_from_area": "Efter området (listans områden)",
     "category_hint": ("Kategorin avgör vilka aktörer som får se raden. Ett område utanför listan måste få en"
                       " kategori."),
@@ -214,11 +214,11 @@ T: dict[str, str] = {
     "participation_unnamed": "vårdnadshavare", "participation_yes": "Ja", "participation_no": "Nej",
     "plan_row": "Rad", "more_rows": "Fler rader", "more_outcomes": "Fler resultat", "plan_submit": "Spara ny revision", "plan_history": "Revisioner och ändringar",
     "diff_added": "Ny rad", "diff_removed": "Borttagen rad", "diff_changed": "Ändrad rad", "diff_goal": "Nytt huvudmål",
-    "diff_none": "Inga ändringar du kan se.", "diff_first": "Första revisionen.",
+    "diff_none": "Inga ändringar ni kan se.", "diff_first": "Första revisionen.",
     "col_area": "Område", "col_goal": "Mål", "col_how": "Genomförande", "col_responsible": "Ansvarig",
     "col_follow_up": "Uppföljning",
     # Social services' plan page only: a responsible agency that cannot see its row now (``domain.row_reach``).
-    "row_unseen": "{agency} är ansvarig men kan inte se raden ({why})",
+    "row_unseen": "{agency} är ansvarig men kan inte se raden: {why}.",
     "row_unseen_no_consent": "inget samtycke täcker {category}",
     "row_unseen_consent_missing": "samtycke saknas från {who} för {category}",
     "row_unseen_no_custody": "ingen vårdnadshavare med vårdnad är registrerad, så inget samtycke lämnar ut något",
@@ -243,7 +243,7 @@ T: dict[str, str] = {
     "meeting_planned_none": presentation.NO_NEXT_MEETING,
     # A member is told in words the same whether a meeting is planned that it may not see, or none is.
     "meeting_planned_none_member": presentation.NO_NEXT_MEETING_SHOWN,
-    "followups_title": "Uppföljning", "followups_rows": "Rader du kan följa upp", "followups_none": "Inga rader att följa upp.",
+    "followups_title": "Uppföljning", "followups_rows": "Rader ni kan följa upp", "followups_none": "Inga rader att följa upp.",
     "followup_submit": "Spara uppföljning", "followups_done": "Gjorda uppföljningar",
     "contribution_title": "Lämna uppgift", "contribution_intro": "Uppgiften syns för andra endast så långt "
                                                                "samtycke eller lag tillåter.",

@@ -32,7 +32,7 @@ def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screens
     expect(page).to_have_url(re.compile(r"/samtycken\?sparat=record_guardians#saved$"))
     expect(page.locator("#saved")).to_contain_text("Vårdnadshavarna är sparade.")
 
-    for n, consenter in enumerate( ("Den unge", "Maria Exempelsson (vårdnadshavare)", "Johan Exempelsson (vårdnadshavare)"), 1):
+    for n, consenter in enumerate( ("Kalle Exempelsson (den unge)", "Maria Exempelsson (vårdnadshavare)", "Johan Exempelsson (vårdnadshavare)"), 1):
         page.get_by_label("Vem lämnar samtycket").select_option(label=consenter)
         for value in ("skola:case", "skola:school", "polis:case"):
             page.locator(f"#grant ~ form input[value='{value}']").check()

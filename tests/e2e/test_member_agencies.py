@@ -70,7 +70,7 @@ def test_a_withdrawal_removes_content_from_the_schools_pages(server, open_browse
     card.get_by_role("button", name="Registrera återkallelsen").click()
     expect(social.locator("#error-summary")).to_contain_text("Bekräfta att samtycket har återkallats")
     expect(card.locator(".state")).to_have_text("gäller")      # unconfirmed: nothing recorded
-    card.get_by_label("Jag bekräftar att samtycket har återkallats av den unge").check()
+    card.get_by_label("Jag bekräftar att samtycket har återkallats av Test Exempelsson (den unge)").check()
     card.get_by_role("button", name="Registrera återkallelsen").click()
     expect(social.locator(f"#consent-{group.consents[0][:8]}")).to_contain_text("återkallat")
     expect(social.locator("#consent-picture tr[data-agency=skola] td[data-category=school]")).to_have_class("no")

@@ -52,3 +52,22 @@ def test_no_page_is_wider_than_a_phone_at_360_px(server, open_browser):
         for path in paths:
             page.goto(path)
             assert page.evaluate(OVERFLOW) <= 0, f"{user} {path} is wider than the window"
+
+
+# How much of the case-number box's placeholder shows: its text's width, in the box's font, against the box's room.
+PLACEHOLDER_FITS = """el => { const s = getComputedStyle(el), c = document.createElement('canvas').getContext('2d');
+  c.font = s.font; return [c.measureText(el.placeholder).width,
+  el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)]; }"""
+
+
+def test_the_case_number_box_shows_its_whole_example_at_360_px(server, open_browser):
+    """At 360 px the case list's search box read "till exempel 0180-20", the number cut off: the example is short
+    and the box wide enough for it, also on the auditors' home page."""
+    for user, path in ((ui.SOCIAL, "/arenden"), (ui.AUDITOR, "/granskning")):
+        page = open_browser(width=360)
+        ui.sign_in(page, user)
+        page.goto(path)
+        box = page.locator("#f-nummer")
+        text, room = box.evaluate(PLACEHOLDER_FITS)
+        assert "0180-2026-0001" in box.get_attribute("placeholder") and text <= room, (user, text, room)
+        assert page.evaluate(OVERFLOW) <= 0, f"{user} {path} is wider than the window"

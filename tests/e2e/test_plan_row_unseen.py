@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import seed, ui
 
-SAID = "Polisen är ansvarig men kan inte se raden (inget samtycke täcker Fritid)"
+SAID = "Polisen är ansvarig men kan inte se raden: inget samtycke täcker Fritid."
 
 
 def test_the_caseworker_is_told_beside_the_row_and_the_police_are_not(server, open_browser):

@@ -346,7 +346,7 @@ def test_a_narrowing_waits_for_the_box_that_says_it_cannot_be_undone(client, use
     social = web_as(context, settings, "soc-0180")
     form, hidden = _narrowing_form(social, case_id, consents[0])
     assert "En begränsning går inte att ångra" in _text(form)
-    assert "Jag bekräftar att samtycket har begränsats av den unge" in _text(form)
+    assert "Jag bekräftar att samtycket har begränsats av Peter Exempel (den unge)" in _text(form)
     version = lambda: ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]  # noqa: E731
     before = version()
     tick()

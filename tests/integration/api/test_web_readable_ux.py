@@ -91,7 +91,7 @@ def test_a_withdrawal_is_recorded_only_when_confirmed(client, users, tick, conte
     case_id, consents = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
     page = social.get(f"/arenden/{case_id}/samtycken").text
-    assert "Jag bekräftar att samtycket har återkallats av den unge" in _text(page)
+    assert "Jag bekräftar att samtycket har återkallats av Peter Exempel (den unge)" in _text(page)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     path = f"/arenden/{case_id}/samtycken/{consents[0]}/aterkallelse"
     refused = social.post(path, data={"csrf": csrf, "consenter": "young_person"}, follow_redirects=False)

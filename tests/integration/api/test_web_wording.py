@@ -1,0 +1,82 @@
+"""Words of the web client read on a walk through a case: said once, without brackets in brackets, to the agency as
+"ni", and the young person named where social services sees the name."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from services.api.app import create_api
+from services.web.app import mount_web
+from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+from tests.integration.api.test_plan_row_unseen import LEISURE, POLICE, _consent_all, _revise
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def _header(page: str) -> str:
+    return _text(re.search(r'<div class="who">(.*?)</form>', page, re.S).group(1))
+
+
+def test_the_header_names_a_development_user_once_and_a_named_user_with_role_and_agency(context, settings):
+    """Signed in with the development sign-in's label as the name, the header read "Inloggad som Handläggare,
+    socialtjänsten Stockholm (0180) (Handläggare, Socialtjänsten 0180)"."""
+    web = web_as(context, settings, "soc-0180")
+    assert _header(web.get("/arenden").text) == "Inloggad som Handläggare, socialtjänsten Stockholm (0180) Logga ut"
+    named = _named(context, settings, "Maja Handläggare")   # a name typed: the role and agency beside it
+    assert _header(named.get("/arenden").text) == (
+        "Inloggad som Maja Handläggare (Handläggare, Socialtjänsten 0180) Logga ut")
+
+
+def _named(context, settings, name: str) -> TestClient:
+    api = create_api(context)
+    mount_web(api, context, settings)
+    web = TestClient(api, raise_server_exceptions=False)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', web.get("/logga-in").text).group(1)
+    assert web.post("/logga-in/utveckling", data={"csrf": csrf, "user": "soc-0180", "name": name},
+                    follow_redirects=False).status_code == 303
+    return web
+
+
+def test_a_guardians_missing_consent_is_said_beside_the_row_without_brackets_in_brackets(client, users, tick,
+                                                                                         context, settings):
+    """It read "(samtycke saknas från Maria (vårdnadshavare) för Fritid)"."""
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    ok(_revise(client, users, case_id, LEISURE), 201)
+    ids = _consent_all(client, users, case_id, tick, {"polis": ["leisure"]})
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    maria = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"][0]
+    assert maria["name"] == "Maria"
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[1]}/withdrawal", headers=users.social,
+                   json={"consenter": maria["guardian_id"]}))
+    page = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/plan").text)
+    assert ("Polisen är ansvarig men kan inte se raden: samtycke saknas från Maria (vårdnadshavare) för Fritid."
+            in page)
+
+
+def test_the_follow_up_tab_speaks_to_the_agency_as_ni(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    for user in ("soc-0180", "skola"):
+        page = _text(web_as(context, settings, user).get(f"/arenden/{case_id}/uppfoljning").text)
+        assert "Rader ni kan följa upp" in page and "Rader du kan" not in page
+
+
+def test_the_consents_name_the_young_person_on_the_page_only(client, users, tick, context, settings):
+    """The consent cards and the form's "Vem lämnar samtycket" said "Den unge", where the extract names "Peter Exempel
+    (den unge)": the name on the page, the form's value and the address ``young_person`` as before."""
+    case_id, _ = school_consented_case(client, users, tick)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
+    cards = [_text(h).split(" · ")[0] for h in re.findall(r'<section class="consent"[^>]*>\s*(?:\{#.*?#\}\s*)?'
+                                                           r'<h3>(.*?)</h3>', page, re.S)]
+    assert cards == ["Peter Exempel (den unge)", "Maria", "Johan"]
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
+                         re.search(r'<select[^>]*name="consenter".*?</select>', page, re.S).group(0))
+    assert ("young_person", "Peter Exempel (den unge)") in options
+    assert not [value for value, _ in options if "Peter" in value or "Exempel" in value]
+    assert "Den unge ·" not in _text(page) and ">Den unge<" not in page
