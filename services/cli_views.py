@@ -19,7 +19,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
                                    describe_plan_status, plan_rows)
-from services.wording import agency_name, facts_count
+from services.wording import agency_name, facts_count, unnumbered_row
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -165,7 +165,7 @@ def _cases(args: argparse.Namespace) -> int:
         for r in rows:
             extra = (f", {r['consents_in_force']} samtycken gäller" + (f" (första slutar {r['next_consent_end']})"
                      if r["next_consent_end"] else "")) if r["consents_in_force"] is not None else ""
-            print(f"  {r['case_number'] or '(nummer ej synligt)'}  fas: {PHASES.get(r['phase'], '–')}  "
+            print(f"  {r['case_number'] or f'(nummer ej synligt: {unnumbered_row(r)})'}  fas: {PHASES.get(r['phase'], '–')}  "
                   f"nästa möte: {r['next_meeting'] or '–'}  "
                   f"plan: {describe_plan_status(r['plan_revision'], r['plan_follow_up']) or '–'}{extra}")
     return 0

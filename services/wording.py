@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.calendar import STOCKHOLM
+from domain.calendar import STOCKHOLM, local_date
 from domain.catalogue import Catalogue
 
 
@@ -46,6 +46,16 @@ def to_the_minute(at: datetime) -> str:
 def facts_count(n: int) -> str:
     """"1 uppgift", "3 uppgifter"."""
     return f"{n} uppgift" if n == 1 else f"{n} uppgifter"
+
+
+def unnumbered_row(row: dict[str, Any]) -> str:
+    """What tells apart a case list's rows without the case's number (the web's list, `sigill views cases`): how
+    many facts the agency sees, and the day of the first of them — the first row of its own timeline of the case
+    ("3 uppgifter, den första 2026-02-01").  Several such rows were told apart by a count alone.  Only what the
+    agency's view holds: never the number, the phase, nor when the case or the group began."""
+    count = facts_count(row["facts"])
+    first = row.get("first_fact_at")
+    return f"{count}, den första {local_date(first).isoformat()}" if first is not None else count
 
 
 def checkpoints_confirmed(n: int) -> str:

@@ -23,6 +23,7 @@ from services.web.case_search import searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.pages import case_uuid, form_of, guarded, redirect, render
+from services.wording import unnumbered_row
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
@@ -65,7 +66,7 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
                   lead=lead, number=search.number or "", find_error=search.error,
                   phases=views.PHASES if lead else views.MEMBER_PHASES,
                   plan_status=describe_plan_status,
-                  unnumbered_row=views.unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
+                  unnumbered_row=unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 
 
 @router.get("/arenden/nytt")

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
-from domain.calendar import STOCKHOLM, age_on, in_swedish_time, local_date
+from domain.calendar import STOCKHOLM, age_on, in_swedish_time
 from domain.case import TARGET_AGES
 from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
@@ -23,7 +23,7 @@ from services.authorisation import Place
 from services.basis_text import basis_ids, describe_basis, known_consents
 from services.presentation import PHASES, describe_fact, plan_rows
 from services.web.texts import CLOSURE_REASONS, MEETING_KINDS
-from services.wording import agency_name, facts_count
+from services.wording import agency_name
 
 
 @dataclass(frozen=True)
@@ -170,16 +170,6 @@ def outside_target_group(disclosures: Sequence[Disclosure], today: date) -> str 
 def guardians(disclosures: Sequence[Disclosure]) -> list[dict[str, Any]]:
     recorded = facts_seen(disclosures, "guardians")
     return [dict(g) for g in recorded[-1].content["guardians"]] if recorded else []
-
-
-def unnumbered_row(row: dict[str, Any]) -> str:
-    """What tells apart a list's rows without the case's number: how many facts the agency sees, and the day of the
-    first of them — the first row of its own timeline of the case ("3 uppgifter, den första 2026-02-01").  Several
-    such rows were told apart by a count alone.  Only what the agency's view holds: never the number, the phase,
-    nor when the case or the group began."""
-    count = facts_count(row["facts"])
-    first = row.get("first_fact_at")
-    return f"{count}, den första {local_date(first).isoformat()}" if first is not None else count
 
 
 def case_number_typed(text: str) -> str | None:
