@@ -80,3 +80,21 @@ def test_the_consents_name_the_young_person_on_the_page_only(client, users, tick
     assert ("young_person", "Peter Exempel (den unge)") in options
     assert not [value for value, _ in options if "Peter" in value or "Exempel" in value]
     assert "Den unge ·" not in _text(page) and ">Den unge<" not in page
+
+
+def test_a_revision_with_no_change_the_member_sees_says_so_to_the_agency_as_ni(client, users, tick, context,
+                                                                              settings):
+    """A revision that changes only a row the school may not see is, to the school, "Inga ändringar ni kan se"."""
+    case_id, _ = school_consented_case(client, users, tick)
+    school_row = {"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "Mentor"}
+    tick()
+    first = ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social,
+                           json={"main_goal": "Mål.", "rows": [school_row]}), 201)
+    assert first["created"] == 1
+    row_id = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))["rows"][0]["content"]["row_id"]
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
+        "main_goal": "Mål.", "rows": [{**school_row, "row_id": row_id}, {**LEISURE, "responsible_agencies": []}]}),
+        201)
+    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    assert "Revision 2" in page and "Inga ändringar ni kan se." in page and "du kan se" not in page
