@@ -11,15 +11,15 @@ from typing import Any
 
 from domain.catalogue import Catalogue
 
-# Readers in the access log that are no agency of the catalogue: auditors' bodies, and Sigill's command line itself
-# (`sigill audit`, `sigill views show`; ``services.principals.COMMAND_LINE``).  The web's Åtkomstlogg and `sigill
-# audit access-log` take and name them alike.
-READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "sigill": "Sigills kommandorad"}
+# Readers in the access log that are no agency of the catalogue: auditors' bodies, the national evaluator (role
+# evaluator: its statistics runs), and Sigill's command line itself (`sigill audit`, `sigill views show`;
+# ``services.principals.COMMAND_LINE``).  The web's Åtkomstlogg and `sigill audit access-log` take and name them alike.
+READERS_OUTSIDE = {"jo": "JO", "ivo": "IVO", "socialstyrelsen": "Socialstyrelsen", "sigill": "Sigills kommandorad"}
 
 
 def reader_agency_name(agency: str, catalogue: Catalogue) -> str:
-    """An access-log reader's agency by name: a catalogue agency's, JO, IVO or Sigill's command line; an id known to
-    neither as it is."""
+    """An access-log reader's agency by name: a catalogue agency's, JO, IVO, Socialstyrelsen or Sigill's command line;
+    an id known to neither as it is."""
     known = catalogue.agencies.get(agency)
     return known.name if known is not None else READERS_OUTSIDE.get(agency, agency)
 

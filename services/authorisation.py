@@ -14,6 +14,11 @@ An agency's integrating system signs in with the role ``feed_reader``: it reads 
 own municipality (``check_reads_feeds``, ``services.feeds``) and nothing else — no case, list, statistics, audit
 or web page.  Roles add up: a token with ``feed_reader`` and a person's role keeps that role's rights.
 
+A national evaluator (``evaluator``, utvärderare: Socialstyrelsen, or a researcher it has given access) reads the
+de-identified follow-up statistics of any municipality (``check_reads_statistics``) and nothing else — no case, case
+list, feed, access log or audit page: the evaluation the government ordered (seed ``000_…``) needs the figures, and
+nothing in the figures is any one young person's.
+
 What content a permitted reader sees is never decided here: the disclosure
 rules decide every fact.
 """
@@ -98,6 +103,9 @@ def check_reads_cases(p: Principal, catalogue: Catalogue) -> None:
         if p.is_system:
             raise Forbidden("a feed_reader's sign-in reads its own agency's feed (/api/v1/feeds/<agency>) and"
                             " nothing else")
+        if p.has(Role.EVALUATOR):
+            raise Forbidden("an evaluator reads the de-identified follow-up statistics (/api/v1/statistics) and"
+                            " nothing else")
         raise Forbidden("your role does not give access to case content")
     _check_sign_in_municipality(p, catalogue)
 
@@ -176,10 +184,18 @@ def check_auditor(p: Principal) -> None:
 
 def check_reads_statistics(p: Principal, municipality: str, catalogue: Catalogue) -> None:
     """De-identified follow-up statistics: social services (handläggare, samordnare) of that municipality, and
-    auditors of any.  Members and administrators are refused whatever they ask; the municipality is checked
-    against the catalogue by the caller (an unknown one is the request's mistake, 422), the sign-in's here."""
+    auditors and evaluators of any.  Members and administrators are refused whatever they ask; the municipality is
+    checked against the catalogue by the caller (an unknown one is the request's mistake, 422), the sign-in's here."""
+    if p.has(Role.EVALUATOR):
+        return   # whatever municipality its sign-in names, if any: a national evaluation reads every one
     _check_municipal_overview(p, municipality, catalogue, "follow-up statistics",
-                              "the statistics of their own municipality")
+                              "the statistics of their own municipality", "auditors and evaluators")
+
+
+def reads_any_municipalitys_statistics(p: Principal) -> bool:
+    """Whether the user chooses the municipality whose statistics they read (auditors, evaluators), rather than
+    reading their own (social services)."""
+    return p.has(Role.AUDITOR, Role.EVALUATOR)
 
 
 def check_reads_retention(p: Principal, municipality: str | None, catalogue: Catalogue) -> None:
@@ -190,12 +206,13 @@ def check_reads_retention(p: Principal, municipality: str | None, catalogue: Cat
 
 
 def _check_municipal_overview(p: Principal, municipality: str | None, catalogue: Catalogue, what: str,
-                              own: str) -> None:
-    """A municipality's overview (``what``): its social services (``own``: what they read) and auditors of any."""
+                              own: str, others: str = "auditors") -> None:
+    """A municipality's overview (``what``): its social services (``own``: what they read) and auditors of any
+    (``others``: who else, as the refusal names them)."""
     if p.has(Role.AUDITOR):
         return
     if not is_social_services(p, catalogue):
-        raise Forbidden(f"only social services (handläggare or samordnare) and auditors read {what}")
+        raise Forbidden(f"only social services (handläggare or samordnare) and {others} read {what}")
     if not p.municipality:
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
                              f" read {own}")

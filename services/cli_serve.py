@@ -20,6 +20,8 @@ ROLES = [r.value for r in Role]
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 # Work (or, a system, read a feed) in one municipality.
 MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.value, Role.FEED_READER.value}
+# Roles of a body that is no agency of the catalogue: an auditor's (jo, ivo), an evaluator's (e.g. socialstyrelsen).
+OUTSIDE_THE_CATALOGUE = {Role.AUDITOR.value, Role.EVALUATOR.value}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,10 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     token = sub.add_parser("dev-token", help="sign a development sign-in token for the API (refused in"
                            " production)")
     token.add_argument("--agency", required=True, help="a catalogue agency id, e.g. polis, skola, socialtjanst (an"
-                       " auditor: its body, ivo or jo)")
+                       " auditor: its body, ivo or jo; an evaluator: its body, e.g. socialstyrelsen)")
     token.add_argument("--role", required=True, choices=ROLES, help="the user's role: handläggare (caseworker),"
-                       " samordnare (coordinator), a member agency's contact person, JO/IVO, an administrator, or an"
-                       " agency's integrating system that reads its feed and nothing else (feed_reader)")
+                       " samordnare (coordinator), a member agency's contact person, JO/IVO, an administrator, an"
+                       " agency's integrating system that reads its feed and nothing else (feed_reader), or a"
+                       " national evaluator that reads the de-identified statistics and nothing else (evaluator)")
     token.add_argument("--municipality", help="the municipality whose groups the user works in (social services,"
                        " members, and a feed_reader: whose feed it reads; default 0180, the demo case's)")
     token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
@@ -65,7 +68,7 @@ def _dev_token(args: argparse.Namespace) -> int:
 
     settings = Settings()
     catalogue = load_catalogue(settings.catalogue)
-    if args.role != Role.AUDITOR.value:
+    if args.role not in OUTSIDE_THE_CATALOGUE:
         known_agency(catalogue, args.agency, field="--agency")
     municipality = args.municipality
     if municipality is None and args.role in MUNICIPAL_ROLES:

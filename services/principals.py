@@ -16,6 +16,8 @@ class Role(str, Enum):
     AUDITOR = "auditor"              # JO or IVO: reads everything, changes nothing
     ADMINISTRATOR = "administrator"  # configuration, never case content
     FEED_READER = "feed_reader"      # an agency's integrating system: reads its agency's feed, nothing else
+    EVALUATOR = "evaluator"          # utvärderare (Socialstyrelsen, a researcher it commissions): the de-identified
+    #                                  statistics of any municipality, nothing else
 
 
 # The reader's "agency" in the access log for this installation's command line (`sigill audit`, `sigill views`):

@@ -67,7 +67,7 @@ def statistics(ctx: Context, user: CurrentUser, response: Response,
                                         description="the period's last day, YYYY-MM-DD: the"
                                                     " same year's 12-31")]) -> dict:
     """De-identified follow-up statistics of the municipality's cases referred in a calendar year (social services
-    of the municipality, auditors): counts and medians only, small counts suppressed; one entry in the access log.
+    of the municipality, auditors and evaluators of any): counts and medians only, small counts suppressed; one entry in the access log.
     Another period is 422 ``period_not_a_calendar_year``: overlapping periods would give small counts back."""
     found = ctx.cases.statistics(user, municipality, from_, to)
     response.headers["Cache-Control"] = "no-store"

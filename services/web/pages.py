@@ -28,7 +28,7 @@ from domain.calendar import STOCKHOLM
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
-from services.authorisation import Forbidden, SystemSignIn
+from services.authorisation import CASE_ROLES, Forbidden, SystemSignIn
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
 from services.principals import COMMAND_LINE, AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
@@ -209,6 +209,8 @@ def _nav(user: Principal | None) -> list[tuple[str, str]]:
     if user.has(Role.AUDITOR):
         return [("/granskning", texts.T["nav_audit"]), ("/granskning/atkomstlogg", texts.T["nav_access_log"]),
                 ("/granskning/liggaren", texts.T["nav_ledger"]), ("/statistik", texts.T["nav_statistics"])]
+    if user.has(Role.EVALUATOR) and not user.has(*CASE_ROLES):
+        return [("/statistik", texts.T["nav_statistics"])]   # the figures, and no case to list
     items = [("/arenden", texts.T["nav_cases"])]
     if user.has(Role.CASEWORKER, Role.COORDINATOR) and user.municipality:
         items.append(("/arenden/nytt", texts.T["nav_new"]))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from domain.errors import InvalidInput
+from services.authorisation import CASE_ROLES
 from services.principals import Role
 from services.web import oidc, session, texts
 from services.web.case_pages import saved
@@ -24,7 +25,11 @@ FAILURES = {"denied": 403, "state": 400, "refused": 400, "token": 400, "claims":
 
 
 def home_of(role_names: frozenset[Role]) -> str:
-    return "/granskning" if Role.AUDITOR in role_names else "/arenden"
+    if Role.AUDITOR in role_names:
+        return "/granskning"
+    if Role.EVALUATOR in role_names and role_names.isdisjoint(CASE_ROLES):
+        return "/statistik"   # an evaluator's one page
+    return "/arenden"
 
 
 @router.get("/")

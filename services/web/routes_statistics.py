@@ -1,4 +1,5 @@
-"""Statistik: a municipality's de-identified follow-up statistics, for its social services and for auditors."""
+"""Statistik: a municipality's de-identified follow-up statistics, for its social services, and for auditors and
+evaluators (utvärderare), who choose the municipality."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from fastapi.responses import Response
 from domain.calendar import EARLIEST_DAY
 from domain.errors import InvalidInput
 from domain.statistics import check_calendar_year
-from services.authorisation import check_reads_statistics
-from services.principals import Role
+from services.authorisation import check_reads_statistics, reads_any_municipalitys_statistics
 from services.api.routes_statistics import statistics_out
 from services.statistics import day_typed
 from services import statistics_text
@@ -31,7 +31,7 @@ YEAR = re.compile(r"[0-9]{4}")   # not int(): it reads any script's digits ("٢�
 @guarded
 def statistics_page(request: Request, kommun: str = "", ar: str = "", fran: str = "", till: str = "") -> Response:
     """The form, and with a year asked for, the figures.  Social services see their own municipality's; an auditor
-    chooses one.  A run is one entry in the access log (``services.statistics``)."""
+    or an evaluator chooses one.  A run is one entry in the access log (``services.statistics``)."""
     return _page(request, *_run(request, kommun, ar, fran, till))
 
 
@@ -54,12 +54,12 @@ def statistics_csv(request: Request, kommun: str = "", ar: str = "", fran: str =
 def _run(request: Request, kommun: str, ar: str, fran: str, till: str) -> tuple:
     user = session.principal(request)
     cases = service(request)
-    auditor = user.has(Role.AUDITOR)
-    municipality = (kommun or "") if auditor else (user.municipality or "")
+    chooses = reads_any_municipalitys_statistics(user)
+    municipality = (kommun or "") if chooses else (user.municipality or "")
     check_reads_statistics(user, municipality or (user.municipality or ""), cases.catalogue)   # 403 before a form
     this_year = cases.app.clock.now().year
     asked = ar if ar or not (fran or till) else _year_of_saved_link(fran, till)
-    errors = _refused(auditor, municipality, asked, this_year) if request.query_params else {}
+    errors = _refused(chooses, municipality, asked, this_year) if request.query_params else {}
     ar = asked or str(this_year)
     found = None
     if municipality and request.query_params and not errors:
@@ -67,21 +67,21 @@ def _run(request: Request, kommun: str, ar: str, fran: str, till: str) -> tuple:
             found = cases.statistics(user, municipality, f"{ar}-01-01", f"{ar}-12-31", names=NAMES)
         except InvalidInput as refused:   # the municipality unknown: the year was checked above
             errors[refused.field or "ar"] = _error(refused.field, this_year)
-    return user, auditor, municipality, ar, this_year, errors, found
+    return user, chooses, municipality, ar, this_year, errors, found
 
 
-def _page(request: Request, user, auditor: bool, municipality: str, ar: str, this_year: int,  # noqa: ANN001
+def _page(request: Request, user, chooses: bool, municipality: str, ar: str, this_year: int,  # noqa: ANN001
           errors: dict[str, str], found) -> Response:  # noqa: ANN001 - a Principal, a Statistics or None
     cases = service(request)
     status = 422 if errors else 200
     municipalities = sorted(cases.catalogue.municipalities.items(), key=lambda m: texts.swedish_order(m[1].name))
-    return render(request, "statistics.html", status, user=user, found=found, errors=errors, auditor=auditor,
+    return render(request, "statistics.html", status, user=user, found=found, errors=errors, chooses=chooses,
                   municipality=municipality, year=ar, years=[str(y) for y in range(this_year, FIRST_YEAR - 1, -1)],
                   municipalities=municipalities,
                   sections=statistics_text.sections(found.figures, cases.catalogue) if found else [],
                   medians=statistics_text.medians(found.figures) if found else [], st=statistics_text,
                   municipality_name=cases.catalogue.municipalities[found.period.municipality].name if found else "",
-                  csv_query=urlencode({**({"kommun": municipality} if auditor else {}), "ar": ar}))
+                  csv_query=urlencode({**({"kommun": municipality} if chooses else {}), "ar": ar}))
 
 
 def _year_of_saved_link(fran: str, till: str) -> str | None:
@@ -95,11 +95,11 @@ def _year_of_saved_link(fran: str, till: str) -> str | None:
     return str(first.year)
 
 
-def _refused(auditor: bool, municipality: str, ar: str | None, this_year: int) -> dict[str, str]:
+def _refused(chooses: bool, municipality: str, ar: str | None, this_year: int) -> dict[str, str]:
     """Every field at fault at once, each with what to do: the municipality chosen, the year one the list offers
     (None: a saved link's two dates, not one whole year)."""
     errors: dict[str, str] = {}
-    if auditor and not municipality:
+    if chooses and not municipality:
         errors["kommun"] = _error("kommun", this_year)
     if ar is None:
         errors["ar"] = texts.STATISTICS_PERIOD_ERROR

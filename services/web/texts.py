@@ -461,7 +461,8 @@ protection_then, marker_seen = protection_text.protection_then, protection_text.
 NO_PROTECTION_THEN = protection_text.NO_PROTECTION_THEN
 INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Annat"}
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
-         "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)"}
+         "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)",
+         "evaluator": "Utvärderare"}
 READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ärende)",
          "retention_due": "listan över gallringsbara ärenden",
          "audit.retention_due": "listan över gallringsbara ärenden (granskning)",
@@ -493,6 +494,7 @@ DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("af", "Handläggare, Arbetsförmedlingen (Stockholm)", "arbetsformedlingen", "member", "0180"),
     ("ivo", "IVO-granskare", "ivo", "auditor", None),
     ("jo", "JO-granskare", "jo", "auditor", None),
+    ("socialstyrelsen", "Utvärderare, Socialstyrelsen", "socialstyrelsen", "evaluator", None),
 )
 
 DEV_USER_CHOICES = {key: (label, agency, role, municipality) for key, label, agency, role, municipality in DEV_USERS}

@@ -180,3 +180,26 @@ def test_a_provider_that_is_down_gives_a_page_not_a_500(postgres_server, tmp_pat
         callback = at_provider(authorize)
         provider.stop()  # gone between the authorize step and the token exchange
         assert_refused(client.get(callback), 503, "svarar inte just nu")
+
+
+def test_an_evaluator_signs_in_to_the_statistics_and_its_api_token_reads_them_and_nothing_else(
+        production_server, provider):
+    """The provider's `roles` claim `evaluator` (Socialstyrelsen, a researcher given access), mapped as every role
+    is: the web session lands on Statistik, with the municipality to choose; the API's token reads the statistics of
+    any municipality and is refused the case list."""
+    provider.state.user = {"sub": "sos-utv-1", "name": "Eva Utvärderare", "agency": "socialstyrelsen",
+                           "roles": ["evaluator"]}
+    client, landed = sign_in(production_server)
+    assert landed.status_code == 200 and 'http-equiv="refresh" content="0; url=/statistik"' in landed.text
+    page = client.get("/statistik")
+    assert page.status_code == 200 and 'name="kommun"' in page.text and "Eva Utvärderare" in page.text
+    assert client.get("/arenden").status_code == 403
+    now = int(time.time())
+    claims = {"iss": provider.issuer, "aud": "sigill", **provider.state.user, "iat": now, "exp": now + 300}
+    token = {"Authorization": "Bearer " + jwt.encode(claims, provider.state.key, algorithm="RS256",
+                                                       headers={"kid": KEY_ID})}
+    with httpx.Client(base_url=production_server.url) as api:
+        found = api.get("/api/v1/statistics", params={"municipality": "1480", "from": "2026-01-01",
+                                                      "to": "2026-12-31"}, headers=token)
+        assert found.status_code == 200 and found.json()["municipality"] == "1480"
+        assert api.get("/api/v1/cases", headers=token).status_code == 403

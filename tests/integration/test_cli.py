@@ -175,6 +175,10 @@ def test_a_development_token_names_the_municipality_its_user_works_in(tmp_path):
     system = claims("--agency", "socialtjanst", "--role", "feed_reader")   # an integrating system reads one feed
     assert (system["roles"], system["municipality"], system["sub"]) == (["feed_reader"], "0180",
                                                                         "socialtjanst.feed_reader")
+    # A national evaluator's body is no catalogue agency, as an auditor's is not; it works in no municipality.
+    evaluator = claims("--agency", "socialstyrelsen", "--role", "evaluator")
+    assert (evaluator["roles"], evaluator["agency"], "municipality" in evaluator) == (["evaluator"],
+                                                                                      "socialstyrelsen", False)
     unknown = sigill("dev-token", "--agency", "skola", "--role", "member", "--municipality", "9999",
                      env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert unknown.returncode == 2 and unknown.stderr.strip() == "sigill: unknown municipality '9999'"

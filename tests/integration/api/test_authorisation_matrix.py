@@ -24,7 +24,7 @@ class User:
     agency: str
     role: str                 # the token's roles, space-separated (roles add up)
     municipality: str | None
-    kind: str  # lead | member | outsider | auditor | administrator | nobody | system
+    kind: str  # lead | member | outsider | auditor | administrator | nobody | system | evaluator
 
 
 USERS = (
@@ -51,6 +51,12 @@ USERS = (
     # Roles add up: a person's role beside feed_reader keeps that role's rights.
     User("handläggare med systemroll", "socialtjanst", "caseworker feed_reader", "0180", "lead"),
     User("polisen med systemroll", "polis", "member feed_reader", "0180", "member"),
+    # A national evaluator (Socialstyrelsen, a researcher): the de-identified statistics of any municipality, whatever
+    # its sign-in names, and nothing else — not even as a catalogue agency's user in the case's municipality.
+    User("Socialstyrelsen (utvärderare)", "socialstyrelsen", "evaluator", None, "evaluator"),
+    User("utvärderare i Malmö", "socialstyrelsen", "evaluator", "1280", "evaluator"),
+    User("utvärderare som skolan", "skola", "evaluator", "0180", "evaluator"),
+    User("utvärderare som socialtjänsten", "socialtjanst", "evaluator", "0180", "evaluator"),
 )
 
 # endpoint kind -> expected status per user kind
@@ -73,8 +79,11 @@ STATUS = {
 }
 for _statuses in STATUS.values():
     _statuses["system"] = 403   # a feed_reader alone reads its agency's feed (``feed_status``), and nothing else
+    _statuses["evaluator"] = 403   # an evaluator reads the statistics, and nothing else
+STATUS["statistics"]["evaluator"] = 200
 # The feed messages' JSON Schema and AsyncAPI document: anyone's, as the OpenAPI document (they hold no case data).
-STATUS["public"] = dict(lead=200, member=200, outsider=200, auditor=200, administrator=200, nobody=200, system=200)
+STATUS["public"] = dict(lead=200, member=200, outsider=200, auditor=200, administrator=200, nobody=200, system=200,
+                        evaluator=200)
 
 
 def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[tuple[str, str, str, dict | None]]:
@@ -250,7 +259,7 @@ def test_every_endpoint_answers_every_user_as_the_table_says_and_reveals_nothing
             leaked = [s for s in hidden if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", response.text)]
             if leaked:
                 failures.append(f"{where}: reveals {leaked}")
-            outside = kind in ("outsider", "nobody", "administrator", "system") and not (
+            outside = kind in ("outsider", "nobody", "administrator", "system", "evaluator") and not (
                 endpoint_kind == "feed" and user.name in ("skolan", "skolans system")  # what it received stays
                 or endpoint_kind == "feed" and kind == "system" and user.municipality == "0180")  # its own feed
             if outside and case_id in response.text and endpoint_kind not in ("open",):
