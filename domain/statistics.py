@@ -5,7 +5,8 @@ Pure functions, in three steps, the first two here:
 1. ``figures_of(events)``: what one case's history says that statistics may count — its entry route, age at
    referral, sex (kön, from the personnummer inside the sealed referral: ``sex_of``), eligibility, days to a
    decision, a plan and a closure, the latest plan's rows (category, latest follow-up status) and whether the
-   young person took part in drawing it up, the agencies that were members, consents granted and withdrawn.  No
+   young person took part in drawing it up, the agencies that were members, consents granted and withdrawn, the
+   meetings social services recorded (not a member's: ``figures_of``).  No
    id, number, name, personnummer, free text or date leaves it except the dates the period rule and the medians
    need, which ``tabulate`` turns into counts and day differences.
 2. ``tabulate(figures, start, end)``: the raw counts and day lists of the cases **referred in the period**: a
@@ -75,16 +76,24 @@ class CaseFigures:
     agencies: frozenset[str] = frozenset()        # every agency that was ever a member of the group
     consents_granted: int = 0
     consents_withdrawn: int = 0
-    meetings: int = 0
+    meetings: int = 0                            # the meetings social services recorded (``figures_of``)
     plan_participation: str | None = None        # the latest plan's: one of PARTICIPATION; None without a plan
     group_formed_on: date | None = None          # the day (Swedish time) the first member joined the group
 
 
 def figures_of(events: Sequence[Any]) -> CaseFigures:
-    """Fold one case's events (as stored, in order; the first its referral) into what statistics count."""
+    """Fold one case's events (as stored, in order; the first its referral) into what statistics count.
+
+    Meetings: only those social services recorded.  A member's record of a meeting is that member's information
+    (``facts._meeting``), which reaches social services — the statistics' reader — only through consent: counted,
+    a meeting social services may not see moved the meetings per case, and the suppression, which reads counts
+    and not whose they are, could not hide it.  Social services leads the group's network meetings and records
+    them, so its own are the figure; what a member's consent lets it see of the others is left out rather than
+    judged per case, so that the figure is the same whenever the year is run and whoever reads it."""
     opened = events[0]
     if not isinstance(opened, ev.ReferralReceived):
         raise ValueError("a case's history starts with its referral")
+    lead = opened.recorded_by.agency   # social services: only it opens a case (``Case.receive_referral``)
     number = PersonalIdentityNumber(opened.subject.personnummer)
     born = number.birth_date
     decision, outside, decided_on = "pending", False, None
@@ -113,7 +122,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
             granted += 1
         elif isinstance(event, ev.ConsentWithdrawn):
             withdrawn += 1
-        elif isinstance(event, ev.MeetingHeld):
+        elif isinstance(event, ev.MeetingHeld) and event.recorded_by.agency == lead:
             meetings += 1
         elif isinstance(event, ev.CaseClosed):
             closed_on, closure_reason = local_date(event.timestamp), event.reason

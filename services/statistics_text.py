@@ -54,7 +54,7 @@ MEDIANS = {
     "decision_to_first_plan": "Dagar från beslut (aktuell) till första åtgärdsplanen",
     "referral_to_closure": "Dagar från aktualisering till avslut (avslutade ärenden)",
     "agencies_per_group": "Myndigheter i gruppen per ärende med en grupp",
-    "meetings_per_accepted_case": "Nätverksmöten per ärende bedömt som aktuellt",
+    "meetings_per_accepted_case": "Nätverksmöten som socialtjänsten registrerat, per ärende bedömt som aktuellt",
 }
 TITLE = "Uppföljningsstatistik"
 CASES = "Ärenden aktualiserade under perioden"

@@ -170,3 +170,20 @@ def test_an_erased_case_is_in_no_figure_and_counted_apart_as_under_five(client, 
     # more, so at most 6 - 5 = 1 pending, which "<5" made exactly 1 (red team 2026-12-05): every cell is hidden.
     assert found["breakdowns"]["eligibility"]["cells"] == {"accepted": "..", "declined": "..", "pending": ".."}
     assert found["medians"]["referral_to_decision"] is not None
+
+
+def test_a_members_meeting_social_services_may_not_see_does_not_move_the_meetings_per_case(client, users, tick):
+    """Five accepted cases, each with one meeting social services recorded and one the school recorded, which no
+    consent lets social services see: the median is 1, social services' own — counting the school's made it 2,
+    telling social services, the figure's reader, of meetings its views do not show."""
+    for _ in range(5):
+        case_id, _ = school_consented_case(client, users, tick)
+        for headers in (users.social, users.school):
+            tick()
+            ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=headers,
+                           json={"held_on": "2026-02-03", "attendees": ["skola"]}), 201)
+        seen = ok(client.get(f"/api/v1/cases/{case_id}/meetings", headers=users.social))
+        assert len(seen["meetings"]) == 1   # its own: the school's is hidden from it
+    found = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert found["breakdowns"]["eligibility"]["cells"]["accepted"] == 5
+    assert found["medians"]["meetings_per_accepted_case"] == 1.0

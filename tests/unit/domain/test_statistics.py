@@ -14,7 +14,8 @@ from domain.case import Case
 from domain.group_commands import PlanRowDraft
 from domain.identity import luhn_check_digit
 from domain.values import YOUNG_PERSON
-from tests.builders import BORN_1993_10_21, BORN_2003_06_10, CATALOGUE, SOCIAL, CaseStory, utc
+from domain.disclosure import disclosures_at
+from tests.builders import BORN_1993_10_21, BORN_2003_06_10, BUP, CATALOGUE, SOCIAL, CaseStory, utc
 
 AGENCIES = [a for a in CATALOGUE.agencies if a != CATALOGUE.lead_agency]
 CATEGORIES = list(CATALOGUE.categories)
@@ -50,6 +51,23 @@ def full_story() -> CaseStory:
     st.case.close(reason="goals_met", outcome="Klarar skolan.", by=SOCIAL, at=st.at(utc(2026, 5, 1)),
                   catalogue=CATALOGUE)
     return st
+
+
+def test_a_members_meeting_social_services_may_not_see_is_not_counted():
+    """BUP records a meeting of its own; no consent lets social services see BUP's information, so its views show
+    only its own meeting — and the statistics, whose reader it is, count only that one.  Until 2026-12-06 both."""
+    st = CaseStory(start=utc(2026, 2, 2))
+    st.accept(utc(2026, 2, 9))
+    st.join("skola", "bup")
+    st.consent(scope={"skola": ("case", "school"), "bup": ("case", "health")})
+    for held_on, by in ((date(2026, 3, 1), SOCIAL), (date(2026, 3, 8), BUP)):
+        st.case.record_meeting(held_on=held_on, attendees=("bup",), other_attendees=(), outcomes=(), decisions=(),
+                               next_meeting=None, by=by, at=st.at(utc(2026, 3, 9)), catalogue=CATALOGUE)
+    seen = [d for d in disclosures_at(st.events, "socialtjanst", st.now, CATALOGUE) if d.fact.kind == "meeting"]
+    assert [d.fact.content["held_on"] for d in seen] == [date(2026, 3, 1)]   # its own; BUP's is hidden from it
+    assert s.figures_of(st.events).meetings == 1
+    raw = s.tabulate([s.figures_of(st.events)] * 5, date(2026, 1, 1), date(2026, 12, 31))
+    assert raw.days["meetings_per_accepted_case"] == [1] * 5
 
 
 def test_a_case_s_history_counts_as_its_route_age_decision_plan_follow_ups_group_consents_and_closure():
