@@ -156,7 +156,8 @@ def test_its_own_read_is_logged_for_each_case_it_shows_as_the_other_audit_reads_
     (("--case", "20090314-2388"), "a case number looks like"),
     (("--case", "00000000-0000-0000-0000-000000000000"), "sigill: no such case"),
     (("--agency", "nope"), "sigill: unknown agency 'nope' (the agencies: arbetsformedlingen, bup, fritid,"
-                           " frivilligorganisation, ivo, jo, missbruksvard, polis, sigill, sis, skola, socialtjanst)"),
+                           " frivilligorganisation, ivo, jo, missbruksvard, polis, sigill, sis, skola, socialstyrelsen,"
+                           " socialtjanst)"),
     (("--from", "2026-02-30"), "argument --from: '2026-02-30' is not a date or time like 2026-03-05"),
     (("--to", "20260203"), "argument --to: '20260203' is not a date or time"),
     (("--to", "2026-03-29T02:30"), "argument --to: '2026-03-29T02:30' is no single moment in Swedish time"),
