@@ -33,7 +33,8 @@ from gateways.build_finish import BuildFinish
 from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
 from gateways.view_tables import STAGE, create_statements, every_start_statements
 from gateways.case_list_queries import CaseListQueries, calendar_where
-from gateways.feed_store import RENEW_EPOCH, RENEW_SECRET, FeedQueries, WrittenLog, view_where
+from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
+from gateways.feed_store import FeedQueries, WrittenLog, view_where
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
 from projections.agency_views import CaseSummary, ViewUpdate

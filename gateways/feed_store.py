@@ -1,7 +1,8 @@
 """The agency feeds' queries: the disclosure log read as messages, feed sequences, publication positions, erasures.
 
 A mixin of ``PostgresAgencyViewStore`` (the same tables, connection pool and key store): the views write
-the disclosure log, the feeds read it.  Content is unsealed here only for the agency it was sealed for.
+the disclosure log, the feeds read it.  Content is unsealed here only for the agency it was sealed for.  The
+secret that keys the ids, its generation and the numbering's epoch are ``gateways.feed_ids``'.
 
 Every log row belongs to one feed — its agency in its case's municipality (``feed_of``) — and gets, when it is
 written, the next number of that feed (``seq``: 1, 2, 3 … with no gaps). Cursors and positions are those
@@ -20,16 +21,13 @@ from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
+from gateways.feed_ids import FEED_STATE_TABLES, FeedIds
 from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
-from projections.fact_ids import PublicFactIds
 from projections.shown_facts import shown_content
 from services.ports import FeedsRebuilding, KeyStore
 
-_RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
-_RANDOM_EPOCH = "left(md5(gen_random_uuid()::text), 8)"
-_RANDOM_GENERATION = "left(md5(gen_random_uuid()::text), 12)"   # random, never derived from the secret
 FEED_TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS seq bigint",
@@ -40,18 +38,7 @@ FEED_TABLES = [
     "CREATE INDEX IF NOT EXISTS disclosure_log_unnumbered ON {s}.disclosure_log (id) WHERE seq IS NULL",
     "CREATE TABLE IF NOT EXISTS {s}.feed_sequence (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.feed_positions (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
-    # The secret that keys feed event ids (kept by a rebuild: ids stay the same), and the epoch of the
-    # numbering (new at every rebuild: a cursor or a publication position of an older one starts again).
-    "CREATE TABLE IF NOT EXISTS {s}.feed_state (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
-    " secret bytea NOT NULL, epoch text NOT NULL)",
-    # The public name of the secret's generation (since 2026-12-05): every page, cursor and Kafka record says it, so
-    # a client can tell that the ids were renewed (a restore) from a plain rebuild, which keeps them.  Made anew
-    # exactly when the secret is (RENEW_SECRET).  A default, not a value inserted: an installation of before gets one
-    # here, and a process of the version before that makes the row still can.  ``ids_renewed``: the ids were renewed
-    # since generations were recorded, so a cursor that names none (issued before) is of older ids.
-    f"ALTER TABLE {{s}}.feed_state ADD COLUMN IF NOT EXISTS id_generation text NOT NULL DEFAULT {_RANDOM_GENERATION}",
-    "ALTER TABLE {s}.feed_state ADD COLUMN IF NOT EXISTS ids_renewed boolean NOT NULL DEFAULT false",
-    f"INSERT INTO {{s}}.feed_state (secret, epoch) VALUES ({_RANDOM_BYTES}, {_RANDOM_EPOCH}) ON CONFLICT DO NOTHING",
+    *FEED_STATE_TABLES,  # the secret that keys the ids, its generation, the numbering's epoch
 ]
 # A page of a feed — only what a message needs — and, in the same round trip, whether a build of the views from the
 # first event is under way (then no row: ``FeedsRebuilding``).  One row with NULLs when the page is empty.
@@ -60,11 +47,6 @@ FEED_ROWS = (
     " AS building) b LEFT JOIN LATERAL (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
     " notification_id FROM {s}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s) d"
     " ON NOT b.building ORDER BY d.seq")
-RENEW_EPOCH = f"UPDATE {{s}}.feed_state SET epoch = {_RANDOM_EPOCH}"
-# After a database restored from an older backup: the next events take the lost ones' positions and versions, so
-# under the kept secret their messages would carry the lost messages' event ids and public fact ids.
-RENEW_SECRET = (f"UPDATE {{s}}.feed_state SET secret = {_RANDOM_BYTES}, id_generation = {_RANDOM_GENERATION},"
-                " ids_renewed = true")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
@@ -116,7 +98,7 @@ def view_where(case_id: UUID | str, agency: str, fact_id: str) -> bytes:
     return f"{case_id}/{agency}/{fact_id}".encode()
 
 
-class FeedQueries:
+class FeedQueries(FeedIds):
     """The feed's reads and writes on the view store's tables (needs ``datastore``, ``keystore``, ``_s``, ``_rows``)."""
 
     datastore: Any
@@ -126,9 +108,6 @@ class FeedQueries:
     # The case lists' (CaseListQueries): which (case, agency) pairs the calendar withholds now.
     withheld_by_calendar: Callable[[set[tuple[UUID, str]], datetime], set[tuple[UUID, str]]]
     lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
-    _secret: bytes | None = None
-    _generation: tuple[str, bool] | None = None   # read with the secret: the name of the ids it keys
-    _fact_ids: PublicFactIds | None = None
 
     # -- setting up ------------------------------------------------------------------
 
@@ -148,35 +127,6 @@ class FeedQueries:
             if curs.execute(SQL("SELECT to_regclass(%s) IS NOT NULL AS found"), (old_table,)).fetchone()["found"]:
                 curs.execute(SQL(OLD_POSITIONS).format(s=self._s))
                 curs.execute(SQL("DROP TABLE {}.feed_publication").format(self._s))
-
-    def feed_secret(self) -> bytes:
-        """The installation's key for feed event ids (made with the tables, kept by a rebuild)."""
-        return self._feed_keys()[0]
-
-    def id_generation(self) -> str:
-        """The public name of the ids' generation: what every page, cursor and Kafka record says the ids are of.
-        Read with the secret and kept with it, so it always names the ids this process makes."""
-        return self._feed_keys()[1][0]
-
-    def ids_renewed(self) -> bool:
-        """Whether the ids were renewed (``--after-restore``) since generations were recorded (2026-12-05)."""
-        return self._feed_keys()[1][1]
-
-    def _feed_keys(self) -> tuple[bytes, tuple[str, bool]]:
-        if self._secret is None or self._generation is None:
-            row = self._rows(SQL("SELECT secret, id_generation, ids_renewed FROM {}.feed_state").format(self._s), ())[0]
-            self._secret, self._generation = bytes(row["secret"]), (row["id_generation"], row["ids_renewed"])
-        return self._secret, self._generation
-
-    def fact_ids(self) -> PublicFactIds:
-        """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
-        if self._fact_ids is None:
-            self._fact_ids = PublicFactIds(self.feed_secret())
-        return self._fact_ids
-
-    def feed_epoch(self) -> str:
-        """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew)."""
-        return self._rows(SQL("SELECT epoch FROM {}.feed_state").format(self._s), ())[0]["epoch"]
 
     # -- numbering (inside a writer's transaction, under the log's lock) ---------------
 

@@ -1,0 +1,77 @@
+"""The feeds' ids: the installation secret that keys feed event ids and public fact ids, the public name of its
+generation, and the epoch of the feeds' numbering — all in the one row of ``feed_state``.
+
+A mixin of ``FeedQueries`` (so of ``PostgresAgencyViewStore``: the same tables and connection pool).  A plain
+rebuild (``sigill views rebuild``) keeps the secret, so ids stay the same, and renews the epoch; a rebuild after a
+restore of an older backup (``--after-restore``) renews the secret and its generation too (``RENEW_SECRET``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from psycopg.sql import SQL
+
+from projections.fact_ids import PublicFactIds
+
+_RANDOM_BYTES = "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())"  # 244 random bits, core SQL
+_RANDOM_EPOCH = "left(md5(gen_random_uuid()::text), 8)"
+_RANDOM_GENERATION = "left(md5(gen_random_uuid()::text), 12)"   # random, never derived from the secret
+FEED_STATE_TABLES = [
+    # The secret that keys feed event ids (kept by a rebuild: ids stay the same), and the epoch of the
+    # numbering (new at every rebuild: a cursor or a publication position of an older one starts again).
+    "CREATE TABLE IF NOT EXISTS {s}.feed_state (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+    " secret bytea NOT NULL, epoch text NOT NULL)",
+    # The public name of the secret's generation (since 2026-12-05): every page, cursor and Kafka record says it, so
+    # a client can tell that the ids were renewed (a restore) from a plain rebuild, which keeps them.  Made anew
+    # exactly when the secret is (RENEW_SECRET).  A default, not a value inserted: an installation of before gets one
+    # here, and a process of the version before that makes the row still can.  ``ids_renewed``: the ids were renewed
+    # since generations were recorded, so a cursor that names none (issued before) is of older ids.
+    f"ALTER TABLE {{s}}.feed_state ADD COLUMN IF NOT EXISTS id_generation text NOT NULL DEFAULT {_RANDOM_GENERATION}",
+    "ALTER TABLE {s}.feed_state ADD COLUMN IF NOT EXISTS ids_renewed boolean NOT NULL DEFAULT false",
+    f"INSERT INTO {{s}}.feed_state (secret, epoch) VALUES ({_RANDOM_BYTES}, {_RANDOM_EPOCH}) ON CONFLICT DO NOTHING",
+]
+RENEW_EPOCH = f"UPDATE {{s}}.feed_state SET epoch = {_RANDOM_EPOCH}"
+# After a database restored from an older backup: the next events take the lost ones' positions and versions, so
+# under the kept secret their messages would carry the lost messages' event ids and public fact ids.
+RENEW_SECRET = (f"UPDATE {{s}}.feed_state SET secret = {_RANDOM_BYTES}, id_generation = {_RANDOM_GENERATION},"
+                " ids_renewed = true")
+
+
+class FeedIds:
+    """The secret, its generation and the epoch, read from ``feed_state`` (needs ``_s`` and ``_rows``)."""
+
+    _s: Any
+    _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    _secret: bytes | None = None
+    _generation: tuple[str, bool] | None = None   # read with the secret: the name of the ids it keys
+    _fact_ids: PublicFactIds | None = None
+
+    def feed_secret(self) -> bytes:
+        """The installation's key for feed event ids (made with the tables, kept by a rebuild)."""
+        return self._feed_keys()[0]
+
+    def id_generation(self) -> str:
+        """The public name of the ids' generation: what every page, cursor and Kafka record says the ids are of.
+        Read with the secret and kept with it, so it always names the ids this process makes."""
+        return self._feed_keys()[1][0]
+
+    def ids_renewed(self) -> bool:
+        """Whether the ids were renewed (``--after-restore``) since generations were recorded (2026-12-05)."""
+        return self._feed_keys()[1][1]
+
+    def _feed_keys(self) -> tuple[bytes, tuple[str, bool]]:
+        if self._secret is None or self._generation is None:
+            row = self._rows(SQL("SELECT secret, id_generation, ids_renewed FROM {}.feed_state").format(self._s), ())[0]
+            self._secret, self._generation = bytes(row["secret"]), (row["id_generation"], row["ids_renewed"])
+        return self._secret, self._generation
+
+    def fact_ids(self) -> PublicFactIds:
+        """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
+        if self._fact_ids is None:
+            self._fact_ids = PublicFactIds(self.feed_secret())
+        return self._fact_ids
+
+    def feed_epoch(self) -> str:
+        """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew)."""
+        return self._rows(SQL("SELECT epoch FROM {}.feed_state").format(self._s), ())[0]["epoch"]
