@@ -55,12 +55,14 @@ DELETE_FACTS = ("DELETE FROM {s}.view_facts v USING json_array_elements(%s::json
 # The views' position and the first notifications after it: one row with NULLs when there are none.
 # With them, whether a build from the first event is under way (no feed is read) or unfinished (its ends are due):
 # ``gateways.build_finish``, asked by every round so that any process catching up finishes a build another began.
+# And the ids' generation: a round after another process renewed the ids writes event ids under the new secret.
 POSITION_AND_NEXT = (
-    "SELECT t.position, t.building, t.unfinished, e.notification_id, e.originator_id, e.originator_version, e.topic,"
-    " e.state FROM (SELECT coalesce(max(notification_id), 0) AS position,"
+    "SELECT t.position, t.building, t.unfinished, t.id_generation, e.notification_id, e.originator_id,"
+    " e.originator_version, e.topic, e.state FROM (SELECT coalesce(max(notification_id), 0) AS position,"
     " EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL) AS building,"
     " coalesce((SELECT max(replacement) FROM {s}.disclosure_log_replacements), 0)"
-    "  > coalesce((SELECT ends_done FROM {s}.view_rules), 0) AS unfinished"
+    "  > coalesce((SELECT ends_done FROM {s}.view_rules), 0) AS unfinished,"
+    " (SELECT id_generation FROM {s}.feed_state) AS id_generation"
     " FROM {tracking} WHERE application_name = %s) t"
     " LEFT JOIN LATERAL (SELECT * FROM {events} WHERE notification_id > t.position ORDER BY notification_id"
     " LIMIT %s) e ON true ORDER BY e.notification_id")
@@ -224,6 +226,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                                               tracking=Identifier(self.datastore.schema, self.tracking_table_name),
                                               events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, (application_name, limit))
+        self.see_generation(rows[0]["id_generation"])   # before this round's batches are prepared
         position, building = rows[0]["position"], rows[0]["building"]
         return position, [Notification(id=r["notification_id"], originator_id=r["originator_id"],
                                        originator_version=r["originator_version"], topic=r["topic"],

@@ -53,25 +53,52 @@ class FeedIds:
 
     def id_generation(self) -> str:
         """The public name of the ids' generation: what every page, cursor and Kafka record says the ids are of.
-        Read with the secret and kept with it, so it always names the ids this process makes."""
+        Read with the secret and kept with it, so it always names the ids this process makes — as of this process's
+        last look at the stored one (``current_generation``, and every read of the epoch, the feeds' heads, a feed
+        page, and the views' position)."""
         return self._feed_keys()[1][0]
+
+    def current_generation(self) -> str:
+        """The stored generation, read now: a renewal another process made is seen (``see_generation``)."""
+        generation = self._rows(SQL("SELECT id_generation FROM {}.feed_state").format(self._s), ())[0]["id_generation"]
+        self.see_generation(generation)
+        return self.id_generation()
+
+    def see_generation(self, generation: str | None) -> None:
+        """The stored generation, as a query of the caller's has just read it (at no cost: with what it reads).  If
+        another process renewed the ids since this one read the secret (`sigill views rebuild --after-restore` run
+        beside a running server or publisher), the secret and what it keys are read again: until 2026-12-05 a
+        process went on with the old ones until it was restarted — pages and records named the old generation and
+        fact ids, and what it wrote to the log took event ids under the old secret."""
+        known = self._generation
+        if generation is not None and known is not None and generation != known[0]:
+            self._secret = self._generation = self._fact_ids = None
 
     def ids_renewed(self) -> bool:
         """Whether the ids were renewed (``--after-restore``) since generations were recorded (2026-12-05)."""
         return self._feed_keys()[1][1]
 
     def _feed_keys(self) -> tuple[bytes, tuple[str, bool]]:
-        if self._secret is None or self._generation is None:
+        secret, generation = self._secret, self._generation   # another thread may forget them meanwhile
+        if secret is None or generation is None:
             row = self._rows(SQL("SELECT secret, id_generation, ids_renewed FROM {}.feed_state").format(self._s), ())[0]
-            self._secret, self._generation = bytes(row["secret"]), (row["id_generation"], row["ids_renewed"])
-        return self._secret, self._generation
+            secret, generation = bytes(row["secret"]), (row["id_generation"], row["ids_renewed"])
+            self._secret, self._generation = secret, generation
+        return secret, generation
 
     def fact_ids(self) -> PublicFactIds:
         """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
-        if self._fact_ids is None:
-            self._fact_ids = PublicFactIds(self.feed_secret())
-        return self._fact_ids
+        ids = self._fact_ids
+        if ids is None:
+            secret = self.feed_secret()
+            ids = PublicFactIds(secret)
+            if self._secret is secret:   # not forgotten meanwhile (a renewal seen in another thread)
+                self._fact_ids = ids
+        return ids
 
     def feed_epoch(self) -> str:
-        """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew)."""
-        return self._rows(SQL("SELECT epoch FROM {}.feed_state").format(self._s), ())[0]["epoch"]
+        """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew).  The
+        generation is read with it (``see_generation``): a page reads the epoch before its messages."""
+        row = self._rows(SQL("SELECT epoch, id_generation FROM {}.feed_state").format(self._s), ())[0]
+        self.see_generation(row["id_generation"])
+        return row["epoch"]

@@ -41,10 +41,11 @@ FEED_TABLES = [
     *FEED_STATE_TABLES,  # the secret that keys the ids, its generation, the numbering's epoch
 ]
 # A page of a feed — only what a message needs — and, in the same round trip, whether a build of the views from the
-# first event is under way (then no row: ``FeedsRebuilding``).  One row with NULLs when the page is empty.
+# first event is under way (then no row: ``FeedsRebuilding``) and the ids' generation (a renewal another process made
+# is seen at the next page: ``see_generation``).  One row with NULLs when the page is empty.
 FEED_ROWS = (
-    "SELECT b.building, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL)"
-    " AS building) b LEFT JOIN LATERAL (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
+    "SELECT b.building, b.id_generation, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to"
+    " IS NOT NULL) AS building, (SELECT id_generation FROM {s}.feed_state) AS id_generation) b LEFT JOIN LATERAL (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
     " notification_id FROM {s}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s) d"
     " ON NOT b.building ORDER BY d.seq")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
@@ -179,6 +180,7 @@ class FeedQueries(FeedIds):
         sent without its content then is never sent again, so it waits (``held_back``)."""
         agency, _ = agency_of(feed)
         rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, after, limit))
+        self.see_generation(rows[0]["id_generation"])   # its messages are of the ids as they are stored now
         if rows[0]["building"]:
             raise FeedsRebuilding()
         rows = [r for r in rows if r["seq"] is not None]
@@ -282,9 +284,11 @@ class FeedQueries(FeedIds):
     # -- publication -------------------------------------------------------------------
 
     def feed_heads(self) -> tuple[str, dict[str, int]]:
-        """The epoch, and every feed's last number: what there is to publish (one query of a small table)."""
-        rows = self._rows(SQL("SELECT s.epoch, c.feed, c.last_seq FROM {s}.feed_state s"
+        """The epoch, and every feed's last number: what there is to publish (one query of a small table).  The ids'
+        generation is read with them (``see_generation``): each publisher round sees a renewal made elsewhere."""
+        rows = self._rows(SQL("SELECT s.epoch, s.id_generation, c.feed, c.last_seq FROM {s}.feed_state s"
                               " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s), ())
+        self.see_generation(rows[0]["id_generation"])
         return rows[0]["epoch"], {r["feed"]: r["last_seq"] for r in rows if r["feed"] is not None}
 
     def publication_positions(self) -> dict[str, int]:

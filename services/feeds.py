@@ -84,6 +84,7 @@ class FeedStore(Protocol):
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def feeds_building(self) -> bool: ...
     def id_generation(self) -> str: ...
+    def current_generation(self) -> str: ...
     def ids_renewed(self) -> bool: ...
 
 
@@ -189,7 +190,7 @@ class FeedReader:
         the ids' generation (``IdsRenewed``); what it returns names the generation the reading goes on in."""
         feed = self.check(p, agency, municipality)
         found = decode_cursor(cursor, field)
-        ids = self.store.id_generation()
+        ids = self.store.current_generation()   # read now: another process may have renewed the ids (a restore)
         if found is None:
             return Cursor("", feed, 0, ids)
         # From before every feed was a municipality's (rules 3): it starts again, as any cursor of an older epoch.
@@ -247,7 +248,7 @@ class FeedReader:
         self.check_built()   # before catching up: a poll during a rebuild would replay the history to be refused
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
         epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
-        ids = self.store.id_generation()
+        ids = self.store.id_generation()  # as read with the epoch
         if at.ids and at.ids != ids:  # renewed since the reading started (a stream open across it): as a cursor's
             raise IdsRenewed()
         after = at.seq if at.epoch == epoch else 0

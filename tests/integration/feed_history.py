@@ -8,16 +8,33 @@ events — and other feeds' disclosures — between them in the global order.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import Iterator
 from uuid import UUID, uuid5
 
 import psycopg
 
 from projections.agency_feed import EVENT_IDS
+from services.bootstrap import build_application, build_view_runner
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.service_behaviour import consenting_school, open_case
 
 STOCKHOLM, GOTHENBURG = "0180", "1280"
+
+
+@contextmanager
+def another_process(app, settings, postgres) -> Iterator:
+    """A second application instance on the same database, with its own views' runner (its own store, pool and
+    cached feed secret): another process, such as `sigill views rebuild --after-restore` run beside a server."""
+    other = build_application(settings, clock=app.clock, location=postgres)
+    runner = build_view_runner(other, settings, postgres)
+    try:
+        yield runner
+    finally:
+        runner.close()
+        runner.store.close()
+        other.close()
 
 
 def police_case(app, municipality: str) -> UUID:

@@ -20,8 +20,8 @@ from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.service_behaviour import consenting_school, open_case, plan_next_meeting
-from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history,
-                                            unkeyed_event_id)
+from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, another_process, carries, global_positions,
+                                            interleaved_history, unkeyed_event_id)
 from tests.integration.test_agency_views import busy_case
 
 SKOLA, POLIS = feed_of("skola", STOCKHOLM), feed_of("polis", STOCKHOLM)  # every feed is a municipality's
@@ -619,3 +619,31 @@ def test_an_installation_of_before_gets_an_id_generation_of_its_own_when_the_ddl
     finally:
         upgraded.close()
         upgraded.store.close()
+
+
+def test_a_running_process_takes_up_ids_another_process_renewed_without_a_restart(app, runner, settings, postgres):
+    """`sigill views rebuild --after-restore` run beside a running server or publisher (only a follower refuses it):
+    the process's next feed read names the new generation and fact ids, and the rows it writes when it next catches
+    the views up get event ids under the new secret — those a rebuild gives the same history — not the old secret's,
+    which the lost messages had.  (Until 2026-12-05 a process kept the secret it had read first until a restart.)"""
+    case_id = busy_case(app)
+    runner.catch_up()
+    generation, secret = runner.store.id_generation(), runner.store.feed_secret()
+    with another_process(app, settings, postgres) as elsewhere:
+        elsewhere.rebuild(renew_ids=True)
+        renewed, public = elsewhere.store.id_generation(), elsewhere.store.fact_ids()
+        assert renewed != generation and elsewhere.store.feed_secret() != secret
+        read = runner.store.feed(SKOLA, 0, 10_000)   # the first thing this process does after the renewal
+        assert {m.id_generation for m in read} == {renewed}
+        assert [m.fact_id for m in read] == [public(r["case_id"], r["fact_id"])
+                                             for r in elsewhere.store.disclosure_log(agency="skola")]
+    with another_process(app, settings, postgres) as elsewhere:
+        elsewhere.rebuild(renew_ids=True)   # again, and now this process writes first
+        app.clock.advance(timedelta(minutes=5))
+        app.record_contribution(case_id, by=SCHOOL, category="school", text="Efter återläsningen.")
+        runner.catch_up()
+        written = [(r["agency"], r["fact_id"], r["change"], r["event_id"]) for r in runner.store.disclosure_log(case_id)]
+        elsewhere.rebuild()   # the same secret and history: every row's event id as the new ids make it
+        assert [(r["agency"], r["fact_id"], r["change"], r["event_id"])
+                for r in elsewhere.store.disclosure_log(case_id)] == written
+        assert runner.store.id_generation() == elsewhere.store.id_generation()

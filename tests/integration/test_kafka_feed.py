@@ -12,7 +12,8 @@ from projections.agency_feed import WITHHELD_BASIS, feed_of
 from services.bootstrap import build_feed_publisher
 from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
-from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, carries, global_positions, interleaved_history
+from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, another_process, carries, global_positions,
+                                            interleaved_history)
 from tests.kafka_broker import header, read_topic
 from tests.service_behaviour import consenting_school, contributed_case
 
@@ -110,6 +111,32 @@ def test_every_record_names_the_ids_generation_and_a_renewal_of_the_ids_changes_
     assert len(renewed) == renewed_count and {header(r, "id_generation") for r in renewed} == {
         runner.store.id_generation()}
     assert not {header(r, "event_id") for r in renewed} & {header(r, "event_id") for r in first}
+
+
+def test_a_running_publisher_publishes_ids_another_process_renewed_under_their_generation(app, runner, publisher,
+                                                                                         settings, postgres):
+    """`sigill views rebuild --after-restore` run while `sigill feed publish` runs: its next round's records name the
+    new generation and carry the new fact ids (until 2026-12-05 they went on naming the old generation, and a consumer
+    could not tell the renewal from a plain rebuild, until the publisher was restarted)."""
+    realistic_case(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    topic = publisher.topic("skola", STOCKHOLM)
+    first = read_topic(publisher.sink.where, topic, expect=len(runner.store.disclosure_log(agency="skola")))
+    generation = header(first[0], "id_generation")
+    with another_process(app, settings, postgres) as elsewhere:
+        elsewhere.rebuild(renew_ids=True)
+        renewed, public = elsewhere.store.id_generation(), elsewhere.store.fact_ids()
+        log = elsewhere.store.disclosure_log(agency="skola")
+    assert renewed != generation
+    publisher.publish_pending()   # the publisher's process read nothing since the renewal
+    every = read_topic(publisher.sink.where, topic, expect=len(first) + len(log))
+    old_ids = {header(r, "event_id") for r in first}
+    renewed_records = [r for r in every if header(r, "event_id") not in old_ids]   # read partition by partition
+    assert len(every) == len(first) + len(log) and len(renewed_records) == len(log)
+    assert {header(r, "id_generation") for r in renewed_records} == {renewed}
+    again = sorted((json.loads(r.value) for r in renewed_records), key=lambda body: body["sequence"])
+    assert [body["fact_id"] for body in again] == [public(r["case_id"], r["fact_id"]) for r in log]
 
 
 def test_the_police_topic_never_carries_what_consent_withholds_from_the_police(app, runner, publisher):

@@ -13,7 +13,7 @@ import pytest
 
 from services.feeds import Cursor, decode_cursor, encode_cursor
 from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
-from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
+from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, another_process, interleaved_history
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "services" / "data" / "feeds"
                      / "disclosure-message.schema.json").read_text())
@@ -321,6 +321,41 @@ def test_after_the_ids_are_renewed_an_old_cursor_is_410_and_the_page_names_a_new
     assert page["id_generation"] != generation and decode_cursor(renewed).ids == page["id_generation"]
     assert {i["headers"]["id_generation"] for i in again} == {page["id_generation"]}
     assert not {i["body"]["event_id"] for i in again} & {i["body"]["event_id"] for i in before}
+
+
+def test_a_renewal_of_the_ids_made_by_another_process_is_seen_by_the_running_server(client, users, tick, app,
+                                                                                   settings, postgres):
+    """`sigill views rebuild --after-restore` run beside a running server (only a follower refuses it): without a
+    restart, the server's next page names the new generation, its items carry the new fact ids, a cursor of the old
+    generation is 410, and what the server itself writes to the log next has the new event ids.  (Until 2026-12-05 a
+    server kept the secret and generation it had read first, and went on naming the old ones.)"""
+    busy(client, users, tick)
+    before, last = everything(client, users.school, "skola")
+    generation = ok(client.get("/api/v1/feeds/skola", headers=users.school))["id_generation"]
+    with another_process(app, settings, postgres) as elsewhere:
+        elsewhere.rebuild(renew_ids=True)
+        renewed, public = elsewhere.store.id_generation(), elsewhere.store.fact_ids()
+        assert renewed != generation
+        for path, asked, field in (("skola", {"params": {"after": last}}, "query.after"),   # a stream would last
+                                   ("skola/stream", {"headers": {"Last-Event-ID": last}}, "header.last-event-id")):
+            asked = {**asked, "headers": {**users.school, **asked.get("headers", {})}}
+            answer = client.get(f"/api/v1/feeds/{path}", **asked)   # 15 minutes: the page first
+            assert answer.status_code == 410, f"{path}: {answer.status_code}"
+            assert (answer.json()["error"]["code"], answer.json()["error"]["field"]) == ("ids_renewed", field)
+        tick()
+        case_id = before[0]["body"]["case_id"]
+        ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
+                       json={"category": "school", "text": "Efter återläsningen"}), 201)
+        again, cursor = everything(client, users.school, "skola")   # from the start: the server writes the new row
+        page = ok(client.get("/api/v1/feeds/skola", params={"after": cursor}, headers=users.school))
+        assert page["id_generation"] == renewed and decode_cursor(cursor).ids == renewed
+        assert {i["headers"]["id_generation"] for i in again} == {renewed}
+        log = elsewhere.store.disclosure_log(agency="skola")
+        assert [i["body"]["fact_id"] for i in again] == [public(r["case_id"], r["fact_id"]) for r in log]
+        written = [i["body"]["event_id"] for i in again]
+        elsewhere.rebuild()   # the same secret: each message's event id as the new ids make it
+        assert [str(m.event_id) for m in elsewhere.store.feed(f"skola.{STOCKHOLM}", 0, 10_000)] == written
+    assert not set(written) & {i["body"]["event_id"] for i in before}
 
 
 def test_a_cursor_of_before_generations_reads_on_and_restarts_as_before_but_not_across_renewed_ids(client, users,
