@@ -82,9 +82,10 @@ class FeedBody(BaseModel):
 
 
 class FeedHeaders(BaseModel):
-    """The Kafka record's headers, as text."""
+    """The Kafka record's headers, as text.  Open, as the JSON Schema's: ignore a header you do not know (headers
+    may be added without a new schema_version, as id_generation was on 2026-12-05)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
     event_id: UUID
     type: str = Field(description="<kind>/<change>, e.g. contribution/disclosed; withheld/<change> when kind is null",

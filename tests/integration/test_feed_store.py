@@ -270,6 +270,23 @@ def test_every_message_fits_the_published_json_schema(app, runner):
         headers.validate({name: value.decode() for name, value in message.headers()})
 
 
+def test_the_headers_schema_is_open_so_a_header_added_later_rejects_no_record(app, runner):
+    """Headers may be added without a new schema_version (id_generation was, on 2026-12-05): the closed headers
+    schema of before made a client validating against its copy reject every record from then on.  The published
+    one is open, and still checks the headers it names; a record published before id_generation fits it too."""
+    busy_case(app)
+    runner.catch_up()
+    _, headers = schema_validators()
+    for message in runner.store.feed(SKOLA, 0, 10_000):
+        named = {name: value.decode() for name, value in message.headers()}
+        assert "id_generation" in named
+        headers.validate({**named, "trace_id": "a header of a later version"})
+        headers.validate({name: value for name, value in named.items() if name != "id_generation"})
+        assert not headers.is_valid({**named, "id_generation": "not a generation"})
+    schema = json.loads((SCHEMA_DIR / "disclosure-message.schema.json").read_text())["$defs"]["headers"]
+    assert schema["additionalProperties"] is True and "ignore a header you do not know" in schema["description"]
+
+
 def every_kind_of_fact(app, midway: Callable[[], None]) -> None:
     """A case with every kind of fact domain/facts.py makes, for members (school, BUP) and social services: a
     duplicate confirmed, consents granted, narrowed and withdrawn, a plan, a meeting with every part, contributions,
