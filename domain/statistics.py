@@ -4,9 +4,9 @@ Pure functions, in three steps, the first two here:
 
 1. ``figures_of(events)``: what one case's history says that statistics may count — its entry route, age at
    referral, sex (kön, from the personnummer inside the sealed referral: ``sex_of``), eligibility, days to a
-   decision, a plan and a closure, the latest plan's rows (category, latest follow-up status) and whether the
-   young person took part in drawing it up, the agencies that were members, consents granted and withdrawn, the
-   meetings social services recorded (not a member's: ``figures_of``).  No
+   decision, a plan and a closure, the latest plan's rows (category, the latest follow-up social services recorded)
+   and whether the young person took part in drawing it up, the agencies that were members, consents granted and
+   withdrawn, the meetings social services recorded (not a member's follow-ups or meetings: ``figures_of``).  No
    id, number, name, personnummer, free text or date leaves it except the dates the period rule and the medians
    need, which ``tabulate`` turns into counts and day differences.
 2. ``tabulate(figures, start, end)``: the raw counts and day lists of the cases **referred in the period**: a
@@ -72,7 +72,8 @@ class CaseFigures:
     closed_on: date | None              # the day (Swedish time) the case was closed
     closure_reason: str | None
     sex: str                            # one of SEXES, from the personnummer (``sex_of``)
-    plan_rows: tuple[tuple[str, str], ...] = ()   # the latest plan's rows: (category, latest follow-up status)
+    plan_rows: tuple[tuple[str, str], ...] = ()   # the latest plan's rows: (category, social services' latest
+    #                                               follow-up status, or NOT_FOLLOWED_UP: ``figures_of``)
     agencies: frozenset[str] = frozenset()        # every agency that was ever a member of the group
     consents_granted: int = 0
     consents_withdrawn: int = 0
@@ -89,7 +90,13 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
     a meeting social services may not see moved the meetings per case, and the suppression, which reads counts
     and not whose they are, could not hide it.  Social services leads the group's network meetings and records
     them, so its own are the figure; what a member's consent lets it see of the others is left out rather than
-    judged per case, so that the figure is the same whenever the year is run and whoever reads it."""
+    judged per case, so that the figure is the same whenever the year is run and whoever reads it.
+
+    Follow-ups of the plan's rows alike: a row's status is the latest follow-up social services recorded, and a row
+    only members followed up is not followed up.  A member's follow-up is its own information (``facts._follow_up``:
+    its origin, not the lead's administration); counted, the school's "achieved" on a row moved social services'
+    figures by a fact its views do not show.  Social services follows up the plan it leads (any row, where a member
+    only its own), so its follow-ups are the figure."""
     opened = events[0]
     if not isinstance(opened, ev.ReferralReceived):
         raise ValueError("a case's history starts with its referral")
@@ -113,7 +120,7 @@ def figures_of(events: Sequence[Any]) -> CaseFigures:
             first_plan_on = first_plan_on or local_date(event.timestamp)
             rows = {row.row_id: row.category for row in event.rows}
             participation = _participation(event)
-        elif isinstance(event, ev.FollowUpRecorded):
+        elif isinstance(event, ev.FollowUpRecorded) and event.agency == lead:   # the fact's origin
             statuses[event.row_id] = event.status
         elif isinstance(event, ev.MemberJoined):
             agencies.add(event.agency)

@@ -22,7 +22,7 @@ BREAKDOWNS = {
     "plan_participation": "Med åtgärdsplan: den senaste planen upprättad i samråd med den unge",
     "closure_reason": "Avslutade ärenden efter skäl",
     "plan_rows_by_category": "Rader i den senaste åtgärdsplanen efter kategori",
-    "plan_rows_by_follow_up": "Rader i den senaste åtgärdsplanen efter senaste uppföljning",
+    "plan_rows_by_follow_up": "Rader i den senaste åtgärdsplanen efter socialtjänstens senaste uppföljning",
     "member_agencies": "Ärenden där myndigheten varit med i gruppen",
     "consents": "Samtycken",
 }
@@ -31,8 +31,8 @@ COLUMNS = {
     "entry_route": "Väg in", "age_at_referral": "Ålder", "sex": "Kön", "eligibility": "Beslut",
     "accepted_by_sex": "Kön", "target_group": "Målgrupp",
     "action_plan": "Åtgärdsplan", "plan_participation": "Den unge deltog", "closure_reason": "Skäl",
-    "plan_rows_by_category": "Kategori",
-    "plan_rows_by_follow_up": "Senaste uppföljning", "member_agencies": "Myndighet", "consents": "Samtycken",
+    "plan_rows_by_category": "Kategori", "plan_rows_by_follow_up": "Socialtjänstens senaste uppföljning",
+    "member_agencies": "Myndighet", "consents": "Samtycken",
 }
 MEASURE = "Mått"   # the medians' first column
 CELLS = {
@@ -43,7 +43,8 @@ CELLS = {
     # Socialstyrelsen's words in its statistics on children and young people; the legal sex the personnummer gives.
     "girls": "Flickor", "boys": "Pojkar",
     "under_15": "Under 15 år", "15_17": "15–17 år", "18_20": "18–20 år", "21_over": "21 år och äldre",
-    "not_followed_up": "Inte uppföljd",
+    # Social services' follow-ups only (domain.statistics.figures_of): a row only a member followed up is this one.
+    "not_followed_up": "Inte uppföljd av socialtjänsten",
     "granted": "Lämnade samtycken", "withdrawn": "Återkallade samtycken",
     "cases_with_a_withdrawal": "Ärenden med minst ett återkallat samtycke",
 }

@@ -187,3 +187,29 @@ def test_a_members_meeting_social_services_may_not_see_does_not_move_the_meeting
     found = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
     assert found["breakdowns"]["eligibility"]["cells"]["accepted"] == 5
     assert found["medians"]["meetings_per_accepted_case"] == 1.0
+
+
+def test_a_follow_up_only_a_member_recorded_does_not_move_social_services_figures(client, users, tick):
+    """Five accepted cases, each with a plan of two school rows: social services follows the first up as ongoing and
+    the school then as achieved; the second only the school, as partly.  No consent lets social services see the
+    school's follow-ups: the rows count as social services' latest — 5 ongoing, 5 not followed up — where counting
+    the school's made them 5 achieved and 5 partly, telling social services, the figures' reader, what its views do
+    not show."""
+    for _ in range(5):
+        case_id, _ = school_consented_case(client, users, tick)
+        tick()
+        row = {"area": "Skola", "how": "Mentor", "responsible": "Skolan", "responsible_agencies": ["skola"]}
+        ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
+            "main_goal": "Fullföljd skolgång", "rows": [{**row, "goal": "Närvaro"}, {**row, "goal": "Betyg"}]}), 201)
+        plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))
+        first, second = (r["content"]["row_id"] for r in plan["rows"])
+        for row_id, status, headers in ((first, "ongoing", users.social), (first, "achieved", users.school),
+                                        (second, "partly", users.school)):
+            tick()
+            ok(client.post(f"/api/v1/cases/{case_id}/follow-ups", headers=headers,
+                           json={"row_id": row_id, "status": status, "note": "Noterat."}), 201)
+        facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
+        assert [f["content"]["status"] for f in facts if f["kind"] == "follow_up"] == ["ongoing"]   # its own
+    found = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert found["breakdowns"]["plan_rows_by_follow_up"] == {"total": 10, "cells": {
+        "achieved": 0, "partly": 0, "not_achieved": 0, "ongoing": 5, "not_followed_up": 5}}

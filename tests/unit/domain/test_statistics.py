@@ -15,7 +15,7 @@ from domain.group_commands import PlanRowDraft
 from domain.identity import luhn_check_digit
 from domain.values import YOUNG_PERSON
 from domain.disclosure import disclosures_at
-from tests.builders import BORN_1993_10_21, BORN_2003_06_10, BUP, CATALOGUE, SOCIAL, CaseStory, utc
+from tests.builders import BORN_1993_10_21, BORN_2003_06_10, BUP, CATALOGUE, SCHOOL, SOCIAL, CaseStory, utc
 
 AGENCIES = [a for a in CATALOGUE.agencies if a != CATALOGUE.lead_agency]
 CATEGORIES = list(CATALOGUE.categories)
@@ -68,6 +68,31 @@ def test_a_members_meeting_social_services_may_not_see_is_not_counted():
     assert s.figures_of(st.events).meetings == 1
     raw = s.tabulate([s.figures_of(st.events)] * 5, date(2026, 1, 1), date(2026, 12, 31))
     assert raw.days["meetings_per_accepted_case"] == [1] * 5
+
+
+def test_a_row_s_status_is_social_services_latest_follow_up_and_a_member_s_alone_leaves_it_not_followed_up():
+    """The school follows up its row after social services did, BUP the health row no one else did; no consent lets
+    social services see either, so its views show only its own "ongoing" — and the statistics, whose reader it is,
+    count that, and the health row as not followed up.  Until 2026-12-06 the members' "achieved" and "partly"."""
+    st = CaseStory(start=utc(2026, 2, 2))
+    st.accept(utc(2026, 2, 9))
+    st.join("skola", "bup")
+    st.consent(scope={"skola": ("case", "school"), "bup": ("case", "health")})
+    st.plan(utc(2026, 2, 20))
+    row = {r.category: r.row_id for r in st.case.plan_rows.values()}
+    for row_id, status, by in ((row["school"], "ongoing", SOCIAL), (row["school"], "achieved", SCHOOL),
+                               (row["health"], "partly", BUP)):
+        st.case.record_follow_up(row_id=row_id, status=status, note="Noterat.", by=by, at=st.at(utc(2026, 3, 1)),
+                                 catalogue=CATALOGUE)
+    seen = [d.fact.content["status"] for d in disclosures_at(st.events, "socialtjanst", st.now, CATALOGUE)
+            if d.fact.kind == "follow_up"]
+    assert seen == ["ongoing"]   # its own: the members' are hidden from it
+    f = s.figures_of(st.events)
+    assert sorted(f.plan_rows) == [("health", "not_followed_up"), ("school", "ongoing")]
+    raw = s.tabulate([f] * 5, date(2026, 1, 1), date(2026, 12, 31))
+    follow_ups = next(b for b in raw.breakdowns if b.key == "plan_rows_by_follow_up")
+    assert (follow_ups.cells["ongoing"], follow_ups.cells["not_followed_up"], follow_ups.cells["achieved"],
+            follow_ups.cells["partly"]) == (5, 5, 0, 0)
 
 
 def test_a_case_s_history_counts_as_its_route_age_decision_plan_follow_ups_group_consents_and_closure():
