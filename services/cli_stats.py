@@ -10,11 +10,17 @@ from services.cli_context import opened
 from services.cli_progress import shown
 
 NAMES = ("--municipality", "--from", "--to")   # how a refusal names the option typed
+SUMMARY = ("de-identified follow-up statistics of a municipality's cases referred in a calendar year (counts and"
+           " medians; 1–4 shown as <5)")
+# Who the command reads as: the host's auditor, as `sigill audit` does (``cli_audit.command_line_reader``) — not an
+# evaluator, whose own sign-in the API and the web page log (the evaluator role, 2026-12-06).
+READS_AS = (" It reads as this host's auditor (whoever holds its master key): any municipality, one access-log entry"
+            " a run under cli:uid<N>@<host>. An evaluator (utvärderare, Socialstyrelsen) does not use it: the API"
+            " (GET /api/v1/statistics) or the web page Statistik and its CSV, which gives the same figures as --csv.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    stats = sub.add_parser("stats", help="de-identified follow-up statistics of a municipality's cases referred in a"
-                           " period (counts and medians; 1–4 shown as <5)")
+    stats = sub.add_parser("stats", help=SUMMARY, description=SUMMARY[0].upper() + SUMMARY[1:] + "." + READS_AS)
     stats.add_argument("--municipality", required=True, help="the municipality's code, e.g. 0180")
     stats.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
                        help="the period's first day: cases whose referral is dated from it; a calendar"
