@@ -52,3 +52,20 @@ class PublicFactIds:
         """The public ids of one case's facts."""
         made = self._made
         return lambda fact_id: made(case_id, fact_id)
+
+
+class CurrentFactIds:
+    """The public fact ids under the installation's secret as this process last saw it: ``current`` (the view
+    store's ``fact_ids``) is asked at each use.  After a renewal another process made (`sigill views rebuild
+    --after-restore` beside a running server), the store reads the new secret once it sees the new generation — at
+    the views' next catch-up poll, which every read makes — and every answer names the facts by the new ids: a server
+    kept the ids it read at its start, where the feeds it served already named the new ones."""
+
+    def __init__(self, current: Callable[[], PublicFactIds]) -> None:
+        self.current = current
+
+    def __call__(self, case_id: UUID, fact_id: str) -> str:
+        return self.current()(case_id, fact_id)
+
+    def of(self, case_id: UUID) -> Callable[[str], str]:
+        return self.current().of(case_id)

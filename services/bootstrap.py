@@ -38,7 +38,7 @@ from gateways.referral_lock import PostgresReferralTurns
 from gateways.renewal_store import PostgresRenewals
 from gateways.signed_out_store import PostgresSignedOut
 from projections.agency_views import NAME as VIEWS_NAME
-from projections.fact_ids import PublicFactIds
+from projections.fact_ids import CurrentFactIds, PublicFactIds
 from services.access_chain import ChainVerdict
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
@@ -250,7 +250,8 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     service = build_case_service(app, settings, location, ledger=ledger)
     trusted = {ledger.public_key, *settings.trusted_ledger_keys()}
     # Every worker derives the same key from the installation secret the views' tables keep.
-    fact_ids = service.lists.runner.store.fact_ids()  # type: ignore[attr-defined]  (the service's digests' too)
+    # As this process last saw them: a renewal made elsewhere is taken up without a restart (``CurrentFactIds``).
+    fact_ids = CurrentFactIds(service.lists.runner.store.fact_ids)  # type: ignore[attr-defined]
 
     def verify(exported: Iterable[Checkpoint] = (), trust: Iterable[bytes] = ()) -> tuple:
         """Against the installation's own checkpoints, and an exported file's (``exported``: signed by these keys

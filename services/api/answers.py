@@ -41,25 +41,27 @@ class ShapedAnswers:
     def __init__(self, size: int = SIZE) -> None:
         self._size = size
         # version, disclosures, the lead's plan warnings (judged at each read: they change as a consent ends, with
-        # the lead's disclosures the same), body
-        self._kept: OrderedDict[Key, tuple[int, tuple[Disclosure, ...], tuple[UnseenRow, ...], bytes]] = OrderedDict()
+        # the lead's disclosures the same), the public fact ids it was shaped with, body
+        self._kept: OrderedDict[Key, tuple[int, tuple[Disclosure, ...], tuple[UnseenRow, ...], object, bytes]] = \
+            OrderedDict()
         self._lock = threading.Lock()
 
-    async def body(self, key: Key, look: Look, shape: Callable[[], BaseModel]) -> bytes:
-        """The JSON answer for ``look``: the one shaped before from the very same disclosures, or shaped now — in a
+    async def body(self, key: Key, look: Look, shape: Callable[[], BaseModel], ids: object = None) -> bytes:
+        """The JSON answer for ``look``: the one shaped before from the very same disclosures under the same public
+        fact ids (``ids``: the ids object in use; a renewal made elsewhere brings a new one), or shaped now — in a
         thread (a model per fact, then JSON), off the event loop."""
-        body = self.kept(key, look)
+        body = self.kept(key, look, ids)
         if body is None:
             body = await asyncio.to_thread(_shaped, shape)
-            self.keep(key, look, body)
+            self.keep(key, look, body, ids)
         return body
 
-    def kept(self, key: Key, look: Look) -> bytes | None:
+    def kept(self, key: Key, look: Look, ids: object = None) -> bytes | None:
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None and kept[0] == look.version and _same(kept[1], look.disclosures) \
-                and kept[2] == look.unseen_rows:
-            return kept[3]
+                and kept[2] == look.unseen_rows and kept[3] is ids:
+            return kept[4]
         return None
 
     def forget(self, case_id: UUID) -> None:
@@ -68,9 +70,9 @@ class ShapedAnswers:
             for key in [k for k in self._kept if k[0] == case_id]:
                 del self._kept[key]
 
-    def keep(self, key: Key, look: Look, body: bytes) -> None:
+    def keep(self, key: Key, look: Look, body: bytes, ids: object = None) -> None:
         with self._lock:
-            self._kept[key] = (look.version, look.disclosures, look.unseen_rows, body)
+            self._kept[key] = (look.version, look.disclosures, look.unseen_rows, ids, body)
             self._kept.move_to_end(key)
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)

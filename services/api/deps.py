@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import InvalidInput
-from projections.fact_ids import PublicFactIds
+from projections.fact_ids import CurrentFactIds
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AsyncAccessLogStore
 from services.api.accept import documented as documented_406, offered_by
@@ -33,7 +33,7 @@ class ApiContext:
     verify_ledger: Callable[..., Any]
     seal_ledger: Callable[[], int]
     report: Callable[[Any], str]          # case id -> self-contained HTML
-    fact_ids: PublicFactIds               # what every answer shows instead of a fact's internal id
+    fact_ids: CurrentFactIds              # what every answer shows instead of a fact's internal id
     request_key: bytes                    # keys the idempotency keys' request fingerprints (from the master key)
     # The same from the master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY): answers stored before it.
     previous_request_keys: tuple[bytes, ...] = ()

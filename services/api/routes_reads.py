@@ -42,7 +42,9 @@ def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFa
 
 
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
-    body = await ctx.answers.body((look.case_id, what, user.agency), look, shape)
+    # Kept under the ids it was shaped with: after a renewal made elsewhere, an answer kept from before named the
+    # facts by the old ids.  (Taken before the shaping: a renewal seen meanwhile leaves a body to be shaped again.)
+    body = await ctx.answers.body((look.case_id, what, user.agency), look, shape, ctx.fact_ids.current())
     return Response(body, media_type="application/json", headers={
         "ETag": f'"{look.seen.tag}"',
         "Cache-Control": "no-store"})  # case content never rests in a shared or browser cache
