@@ -68,6 +68,13 @@ class PeriodNotACalendarYear(InvalidInput):
     code = "period_not_a_calendar_year"
 
 
+class YearNotEnded(InvalidInput):
+    """A reader who may see no case (an evaluator) reads a year once it has ended, as its cases stood at its end: run
+    day by day, the year's figures differed by one young person's referral or decision at a time."""
+
+    code = "year_not_ended"
+
+
 class EmptyMeeting(InvalidInput):
     """A meeting with nobody attending and nothing minuted records nothing; a form's date filled in by default made
     one in a click, kept for good and shown to every member.  Its own code: the web says it in Swedish by it."""

@@ -192,6 +192,15 @@ def check_reads_statistics(p: Principal, municipality: str, catalogue: Catalogue
                               "the statistics of their own municipality", "auditors and evaluators")
 
 
+def reads_statistics_as_they_stand(p: Principal, municipality: str, catalogue: Catalogue) -> bool:
+    """Whether the user reads a municipality's statistics as its cases stand now (auditors, its social services:
+    they may read the cases themselves, so two runs' difference tells them nothing more).  An evaluator, who may
+    read no case, reads a year once it has ended, as its cases stood at its end (``services.statistics``): two runs
+    of a year a day apart gave by their difference one young person's referral or decision, with their kön, age
+    band and route."""
+    return p.has(Role.AUDITOR) or (is_social_services(p, catalogue) and p.municipality == municipality)
+
+
 def reads_any_municipalitys_statistics(p: Principal) -> bool:
     """Whether the user chooses the municipality whose statistics they read (auditors, evaluators), rather than
     reading their own (social services)."""

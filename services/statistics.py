@@ -13,6 +13,11 @@ says the municipality and the period: ``statistics:0180:2026-01-01:2026-12-31``.
 reader's name and purpose are not kept with it (the subject, agency, roles and time are); it is logged before the
 answer leaves, and a run that cannot be logged is refused, as every read is.  The application log gets one line
 per run too (``sigill.statistics``: the municipality, period, how many cases and how long; no user).
+
+**Two runs of a year.** Social services and auditors read a year as its cases stand now: they may read the cases
+themselves.  An evaluator may read none, so it reads a year only once it has ended, and as its cases stood at its
+end (the events recorded before 1 January, Swedish time): run a day apart, the year's figures differed by one young
+person's referral or decision, with their kön, age band and route (a red team, 2026-12-06).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable
 from uuid import UUID, uuid5, NAMESPACE_URL
 
@@ -29,9 +34,10 @@ from domain.statistics_reader import deidentify
 from domain.suppression import Cell, shown
 from domain.case_events import ReferralReceived
 from domain.erasure import ErasedEvent
-from domain.errors import InvalidInput
+from domain.calendar import STOCKHOLM, local_date
+from domain.errors import InvalidInput, YearNotEnded
 from services.access_entry import AccessEntry
-from services.authorisation import check_reads_statistics
+from services.authorisation import check_reads_statistics, reads_statistics_as_they_stand
 from services.errors import CaseNotFound, DamagedDataKey
 from services.principals import Principal
 from services.typed_time import UnreadableMoment, typed_day
@@ -94,20 +100,31 @@ class CaseStatistics:
         ``end``; ``progress`` is told how many cases have been read, now and then."""
         check_reads_statistics(p, municipality.strip(), self.catalogue)   # a member: 403 whatever it asks
         period = period_of(self.catalogue, municipality, start, end, names)
+        ended = None if reads_statistics_as_they_stand(p, period.municipality, self.catalogue) else (
+            self._year_ended(period, names[2]))
         started = time.monotonic()
         case_ids = self.lists.municipality_cases(period.municipality) if self.lists is not None else []
         self.access_log.record(AccessEntry(self.app.clock.now(), STATISTICS_RUN, p.subject, p.agency, p.role_names,
                                            f"{STATISTICS}:{period.municipality}:{period.start}:{period.end}"))
-        figures, erased, unreadable = self._figures(case_ids, progress)
+        figures, erased, unreadable = self._figures(case_ids, progress, ended)
         raw = s.tabulate(figures, period.start, period.end, agencies=self._member_agencies(),
                          categories=list(self.catalogue.categories))
         log.info("statistics for %s, %s to %s: %d cases read (%d in the period) in %.1f s", period.municipality,
                  period.start, period.end, len(case_ids), raw.cases, time.monotonic() - started)
         return Statistics(period, deidentify(raw), shown(erased), shown(unreadable))
 
-    def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None
+    def _year_ended(self, period: Period, field: str) -> datetime:
+        """The year's end (1 January after it, Swedish time), for a reader who may see no case; YearNotEnded while
+        the year runs."""
+        if local_date(self.app.clock.now()) <= period.end:
+            raise YearNotEnded(f"{field}: an evaluator reads a year once it has ended, as its cases stood at its end"
+                               f" ({period.end.year} from {period.end.year + 1}-01-01)", field=field)
+        return datetime(period.end.year + 1, 1, 1, tzinfo=STOCKHOLM)
+
+    def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None, ended: datetime | None = None
                  ) -> tuple[list[s.CaseFigures], int, int]:
-        """Each case folded from its events; erased cases and those whose key is damaged counted apart."""
+        """Each case folded from its events — given ``ended``, those recorded before it alone, so that every run
+        says the same — erased cases and those whose key is damaged counted apart."""
         self.app.keystore.warm(case_ids)   # the keys in one round trip, not one per case
         figures, erased, unreadable = [], 0, 0
         for n, case_id in enumerate(case_ids, 1):
@@ -121,7 +138,9 @@ class CaseStatistics:
             if isinstance(events[0], ErasedEvent):
                 erased += 1
             elif isinstance(events[0], ReferralReceived):
-                figures.append(s.figures_of(events))
+                recorded = events if ended is None else [e for e in events if e.timestamp < ended]
+                if recorded:   # none: a referral typed in after the year's end
+                    figures.append(s.figures_of(recorded))
             if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(case_ids)):
                 progress(n)
         return figures, erased, unreadable

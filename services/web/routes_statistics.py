@@ -12,7 +12,9 @@ from fastapi.responses import Response
 from domain.calendar import EARLIEST_DAY
 from domain.errors import InvalidInput
 from domain.statistics import check_calendar_year
-from services.authorisation import check_reads_statistics, reads_any_municipalitys_statistics
+from services.authorisation import (
+    check_reads_statistics, reads_any_municipalitys_statistics, reads_statistics_as_they_stand,
+)
 from services.api.routes_statistics import statistics_out
 from services.statistics import day_typed
 from services import statistics_text
@@ -57,7 +59,10 @@ def _run(request: Request, kommun: str, ar: str, fran: str, till: str) -> tuple:
     chooses = reads_any_municipalitys_statistics(user)
     municipality = (kommun or "") if chooses else (user.municipality or "")
     check_reads_statistics(user, municipality or (user.municipality or ""), cases.catalogue)   # 403 before a form
-    this_year = cases.app.clock.now().year
+    # The latest year offered: an evaluator, who may read no case, reads a year once it has ended
+    # (``services.statistics``); a year the service refuses as not ended is said at the year, as any other.
+    this_year = cases.app.clock.now().year - (
+        0 if reads_statistics_as_they_stand(user, municipality or (user.municipality or ""), cases.catalogue) else 1)
     asked = ar if ar or not (fran or till) else _year_of_saved_link(fran, till)
     errors = _refused(chooses, municipality, asked, this_year) if request.query_params else {}
     ar = asked or str(this_year)

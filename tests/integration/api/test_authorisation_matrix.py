@@ -108,7 +108,7 @@ def endpoints(case_id: str, number: str, consent_id: str, row_id: str) -> list[t
         ("audit", "GET", "/api/v1/audit/ledger/checkpoints", None),
         ("seal", "POST", "/api/v1/admin/ledger/seal", None),
         ("open", "POST", "/api/v1/cases", REFERRAL),
-        ("statistics", "GET", "/api/v1/statistics?municipality=0180&from=2026-01-01&to=2026-12-31", None),
+        ("statistics", "GET", "/api/v1/statistics?municipality=0180&from=2025-01-01&to=2025-12-31", None),
         ("retention", "GET", "/api/v1/retention/due?municipality=0180", None),
         ("administer", "POST", f"{c}/eligibility", {**stale, "accepted": True, "reasons": "x",
                                                      "decided_on": "2026-02-02"}),

@@ -8,16 +8,18 @@ The government ordered an evaluation of the results for the young people and of 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from uuid import UUID
 
 from services.access_entry import AccessQuery
 from services.statistics import STATISTICS_RUN
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_authorisation_matrix import endpoints
 from tests.integration.api.test_feed_reader import web_pages
 
 PERIOD = {"municipality": "0180", "from": "2026-01-01", "to": "2026-12-31"}
+BOY = "20090314-2396"   # the ninth digit odd
 
 
 def evaluator(users, municipality: str | None = None) -> dict[str, str]:
@@ -25,9 +27,10 @@ def evaluator(users, municipality: str | None = None) -> dict[str, str]:
 
 
 def test_an_evaluator_reads_the_statistics_of_any_municipality_and_each_run_is_logged_as_its_own(
-        client, users, tick, context):
+        client, users, tick, context, app):
     for _ in range(5):
         school_consented_case(client, users, tick)
+    app.clock.advance(timedelta(days=340))   # 2027: an evaluator reads a year once it has ended
     stockholm = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
     assert stockholm["cases"] == 5 and stockholm == ok(client.get("/api/v1/statistics", params=PERIOD,
                                                                   headers=users.social))
@@ -66,7 +69,12 @@ def test_an_evaluator_beside_a_persons_role_keeps_that_roles_rights(client, user
                                roles=["caseworker", "evaluator"], municipality="0180")
     both = {"Authorization": f"Bearer {token}"}
     ok(client.get(f"/api/v1/cases/{case_id}", headers=both))
-    assert ok(client.get("/api/v1/statistics", params={**PERIOD, "municipality": "1480"}, headers=both))["cases"] == 0
+    assert ok(client.get("/api/v1/statistics", params={**PERIOD, "municipality": "0180"}, headers=both))["cases"] == "<5"
+    # Of another municipality it reads as an evaluator: a year once it has ended.
+    other = {"municipality": "1480", "from": "2025-01-01", "to": "2025-12-31"}
+    assert ok(client.get("/api/v1/statistics", params=other, headers=both))["cases"] == 0
+    refused = client.get("/api/v1/statistics", params={**PERIOD, "municipality": "1480"}, headers=both)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "year_not_ended"
 
 
 # ----------------------------------------------------------------------------------------------- the web client
@@ -76,9 +84,14 @@ OPEN_TO_IT = {("GET", "/statistik"), ("GET", "/statistik.csv"), ("GET", "/")}
 
 
 def test_the_web_client_shows_an_evaluator_the_statistics_of_the_municipality_it_chooses(client, users, tick,
-                                                                                         context, settings):
+                                                                                         context, settings, app):
     for _ in range(5):
         school_consented_case(client, users, tick)
+    web = web_as(context, settings, "socialstyrelsen")
+    # In 2026 it is offered the years that have ended, 2025 the latest; 2026 asked for is said at the year.
+    assert 'value="2026"' not in web.get("/statistik").text and 'value="2025"' in web.get("/statistik").text
+    assert web.get("/statistik", params={"kommun": "0180", "ar": "2026"}).status_code == 422
+    app.clock.advance(timedelta(days=340))   # 2027
     web = web_as(context, settings, "socialstyrelsen")
     home = web.get("/", follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/statistik"
@@ -112,3 +125,45 @@ def test_the_web_client_refuses_an_evaluator_every_other_page(client, users, tic
         elif case_id in response.text:
             failures.append(f"{method} {path}: names the case")
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------------- two runs of one year (red team 2026-12-06)
+
+def test_an_evaluators_two_runs_of_a_year_give_no_case_back_by_their_difference(client, users, tick, app):
+    """Social services and auditors see the cases, so the difference of two runs of a year tells them nothing they
+    may not read; an evaluator may read no case, yet ran the year at will.  Two runs either side of one young
+    person's decision (or of a referral typed in late) differed by exactly that case: 5 girls and 5 boys aktuella,
+    then a sixth boy's "aktuell" made it 6 — his kön and decision, with his age band and route.  An evaluator reads
+    a year once it has ended, as its cases stood at its end: every run of it the same."""
+    def referred(personnummer: str, referral_date: str = "2026-02-01", accept: bool = True) -> str:
+        case_id = ok(client.post("/api/v1/cases", json={**REFERRAL, "personnummer": personnummer,
+                                                        "referral_date": referral_date},
+                                 headers=users.social), 201)["case_id"]
+        tick()
+        if accept:
+            decide(case_id)
+        return case_id
+
+    def decide(case_id: str) -> None:
+        day = app.clock.now().date().isoformat()
+        ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social, json={
+            "accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"], "decided_on": day}))
+        tick()
+
+    for _ in range(5):
+        referred(REFERRAL["personnummer"])                   # a girl (20090314-2388)
+        referred(BOY)
+    pending = referred(BOY, accept=False)
+    # The current year: an evaluator's runs of it would differ day by day.
+    refused = client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == {**refused.json()["error"], "code": "year_not_ended", "field": "query.to"}
+    app.clock.advance(timedelta(days=340))                   # 2027-01-09
+    before = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
+    decide(pending)                                          # the sixth boy found aktuell, in 2027
+    referred(BOY, referral_date="2026-12-30")                # a 2026 referral typed in late
+    after = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
+    assert after == before, (before["breakdowns"]["accepted_by_sex"], after["breakdowns"]["accepted_by_sex"])
+    # Social services, who read the cases themselves, still see the year as its cases stand now.
+    now = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert now["cases"] == 12 and now["breakdowns"]["accepted_by_sex"]["cells"] == {"girls": 5, "boys": 7}
