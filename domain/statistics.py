@@ -207,8 +207,9 @@ def tabulate(figures: Iterable[CaseFigures], start: date, end: date, *, agencies
         # The accepted cases by sex: shown (or hidden) as the "aktuell" cell is; each at most the cases of that
         # sex, and the difference — those of a sex not found aktuell — is a count no table shows but a reader can
         # work out (``statistics_reader._UNSHOWN``), protected as a "<5" is.
+        # Hidden whole while the cases of a sex are 1-4 (``Breakdown.rows_of``): a 0 there told those few's decision.
         Breakdown("accepted_by_sex", accepted_sexes, len(accepted), ("eligibility", "accepted"),
-                  links.of_accepted_sexes()),
+                  links.of_accepted_sexes(), rows_of="sex"),
         Breakdown("target_group", count(TARGET_GROUP, ("outside" if f.outside_target_group else "inside"
                                                        for f in accepted)), len(accepted), ("eligibility", "accepted")),
         Breakdown("action_plan", count(("with_plan", "without_plan"), (

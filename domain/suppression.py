@@ -34,6 +34,10 @@ class Breakdown:
     within: tuple[str, str] | None = None   # (breakdown, cell) whose count ``parts_of`` is: accepted cases, say
     bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     total_name: str | None = None   # a total other breakdowns add up to as well ("cases"), so one count to a reader
+    # A breakdown whose cells are this one's rows (the cases by sex, of the aktuella by sex): while a row is from 1 to
+    # 4 every cell here is hidden.  Else a 0 beside it — no girl among the aktuella, beside "<5" girls — told every
+    # one of those few the same decision, though their count was protected.
+    rows_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,13 @@ Hide = tuple[str, str | None]
 
 def publish(raw: RawStatistics, hide: Sequence[Hide]) -> dict[str, Any]:
     breakdowns: dict[str, dict[str, Any]] = {}
+    by_key = {b.key: b for b in raw.breakdowns}
     for b in raw.breakdowns:
         total: Cell | None = None if b.parts_of is None else shown(b.parts_of)
         if b.within is not None:   # its total is a cell of a breakdown before it: shown as that cell is
             total = breakdowns[b.within[0]]["cells"][b.within[1]]
-        every = (b.key, None) in hide or (b.within is not None and isinstance(total, str))
+        every = ((b.key, None) in hide or (b.within is not None and isinstance(total, str))
+                 or (b.rows_of is not None and any(0 < n < SMALLEST_SHOWN for n in by_key[b.rows_of].cells.values())))
         cells = {cell for key, cell in hide if key == b.key and cell is not None}
         breakdowns[b.key] = {"total": total, "cells": suppress(b.cells, b.parts_of, bounds=b.bounds,
                                                                total_hidden=every, hide=cells)}

@@ -906,3 +906,19 @@ def test_no_count_by_sex_nor_the_difference_of_two_can_be_worked_out_from_everyt
             if 0 < not_accepted < 5 and found[f"{sex}_not_accepted"] == {not_accepted}:
                 given.append(f"{sex}_not_accepted")
         assert not given, (counts, b["sex"], b["eligibility"], b["accepted_by_sex"], given)
+
+
+def test_a_sex_of_1_to_4_cases_is_not_told_its_decision_by_a_0_among_the_aktuella():
+    """1 girl, declined, beside 12 boys aktuella and 5 declined: the girls "<5", and the aktuella by sex showed girls
+    0 — whoever knew that a girl was referred that year learnt she was not found aktuell (with pending 0: declined),
+    though the count of girls was protected.  While a sex's cases are 1 to 4 the aktuella by sex are all hidden, as
+    "<5" girls beside them is all a reader is shown (a red team, 2026-12-06)."""
+    figures = (cohort(1, sex="girls", decision="declined", decided_on=date(2026, 2, 2))
+               + cohort(12, decision="accepted", decided_on=date(2026, 2, 2))
+               + cohort(5, decision="declined", decided_on=date(2026, 2, 2)))
+    b = published_year(figures)["breakdowns"]
+    assert b["sex"]["cells"]["girls"] == sup.SMALL
+    assert b["accepted_by_sex"]["cells"] == {"girls": sup.HIDDEN, "boys": sup.HIDDEN}
+    # Beside 5 girls or more, the cross-table is shown as the rules per cell allow.
+    many = published_year(cohort(5, sex="girls", decision="accepted", decided_on=date(2026, 2, 2)) + figures[1:])
+    assert many["breakdowns"]["accepted_by_sex"]["cells"] == {"girls": 5, "boys": 12}
