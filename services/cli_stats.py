@@ -13,7 +13,7 @@ NAMES = ("--municipality", "--from", "--to")   # how a refusal names the option 
 SUMMARY = ("de-identified follow-up statistics of a municipality's cases referred in a calendar year (counts and"
            " medians; 1–4 shown as <5)")
 # Who the command reads as: the host's auditor, as `sigill audit` does (``cli_audit.command_line_reader``) — not an
-# evaluator, whose own sign-in the API and the web page log (the evaluator role, 2026-12-06).
+# evaluator, whose own sign-in the API and the web page log (the evaluator role, 2026-12-05).
 READS_AS = (" It reads as this host's auditor (whoever holds its master key): any municipality, one access-log entry"
             " a run under cli:uid<N>@<host>. An evaluator (utvärderare, Socialstyrelsen) does not use it: the API"
             " (GET /api/v1/statistics) or the web page Statistik and its CSV, which gives the same figures as --csv.")

@@ -17,7 +17,7 @@ per run too (``sigill.statistics``: the municipality, period, how many cases and
 **Two runs of a year.** Social services and auditors read a year as its cases stand now: they may read the cases
 themselves.  An evaluator may read none, so it reads a year only once it has ended, and as its cases stood at its
 end (the events recorded before 1 January, Swedish time): run a day apart, the year's figures differed by one young
-person's referral or decision, with their kön, age band and route (a red team, 2026-12-06).
+person's referral or decision, with their kön, age band and route (a red team, 2026-12-05).
 """
 
 from __future__ import annotations

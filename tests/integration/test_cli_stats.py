@@ -86,7 +86,7 @@ def test_bad_arguments_are_one_line_and_exit_2(env, args, said):
 
 
 def test_stats_help_says_it_reads_as_the_host_s_auditor_and_not_as_an_evaluator(env):
-    """The evaluator role (2026-12-06) reads statistics through the API and the web page only: `sigill stats` is the
+    """The evaluator role (2026-12-05) reads statistics through the API and the web page only: `sigill stats` is the
     host's, and its --help says so, where it said nothing of whom it reads as."""
     result = sigill("stats", "--help", env=env)
     described = " ".join(result.stdout.split("\noptions:")[0].split())

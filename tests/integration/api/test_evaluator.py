@@ -127,7 +127,7 @@ def test_the_web_client_refuses_an_evaluator_every_other_page(client, users, tic
     assert not failures, "\n".join(failures)
 
 
-# ------------------------------------------------------------- two runs of one year (red team 2026-12-06)
+# ------------------------------------------------------------- two runs of one year (red team 2026-12-05)
 
 def test_an_evaluators_two_runs_of_a_year_give_no_case_back_by_their_difference(client, users, tick, app):
     """Social services and auditors see the cases, so the difference of two runs of a year tells them nothing they

@@ -55,7 +55,7 @@ def full_story() -> CaseStory:
 
 def test_a_members_meeting_social_services_may_not_see_is_not_counted():
     """BUP records a meeting of its own; no consent lets social services see BUP's information, so its views show
-    only its own meeting — and the statistics, whose reader it is, count only that one.  Until 2026-12-06 both."""
+    only its own meeting — and the statistics, whose reader it is, count only that one.  Until 2026-12-05 both."""
     st = CaseStory(start=utc(2026, 2, 2))
     st.accept(utc(2026, 2, 9))
     st.join("skola", "bup")
@@ -73,7 +73,7 @@ def test_a_members_meeting_social_services_may_not_see_is_not_counted():
 def test_a_row_s_status_is_social_services_latest_follow_up_and_a_member_s_alone_leaves_it_not_followed_up():
     """The school follows up its row after social services did, BUP the health row no one else did; no consent lets
     social services see either, so its views show only its own "ongoing" — and the statistics, whose reader it is,
-    count that, and the health row as not followed up.  Until 2026-12-06 the members' "achieved" and "partly"."""
+    count that, and the health row as not followed up.  Until 2026-12-05 the members' "achieved" and "partly"."""
     st = CaseStory(start=utc(2026, 2, 2))
     st.accept(utc(2026, 2, 9))
     st.join("skola", "bup")
@@ -785,7 +785,7 @@ def test_those_outside_the_target_group_do_not_give_back_the_ages_at_referral_be
     assert given_back(b["age_at_referral"], true, found) == [], (b["age_at_referral"], b["target_group"])
 
 
-# -- Kön (2026-12-06): the cases and the aktuella by sex, and what a reader can work out from them -----------------
+# -- Kön (2026-12-05): the cases and the aktuella by sex, and what a reader can work out from them -----------------
 
 def coordination_number(born: date, serial: str) -> str:
     """A samordningsnummer: the day of birth plus sixty."""
@@ -912,7 +912,7 @@ def test_a_sex_of_1_to_4_cases_is_not_told_its_decision_by_a_0_among_the_aktuell
     """1 girl, declined, beside 12 boys aktuella and 5 declined: the girls "<5", and the aktuella by sex showed girls
     0 — whoever knew that a girl was referred that year learnt she was not found aktuell (with pending 0: declined),
     though the count of girls was protected.  While a sex's cases are 1 to 4 the aktuella by sex are all hidden, as
-    "<5" girls beside them is all a reader is shown (a red team, 2026-12-06)."""
+    "<5" girls beside them is all a reader is shown (a red team, 2026-12-05)."""
     figures = (cohort(1, sex="girls", decision="declined", decided_on=date(2026, 2, 2))
                + cohort(12, decision="accepted", decided_on=date(2026, 2, 2))
                + cohort(5, decision="declined", decided_on=date(2026, 2, 2)))
