@@ -199,7 +199,7 @@ def test_an_evaluator_signs_in_to_the_statistics_and_its_api_token_reads_them_an
     token = {"Authorization": "Bearer " + jwt.encode(claims, provider.state.key, algorithm="RS256",
                                                        headers={"kid": KEY_ID})}
     with httpx.Client(base_url=production_server.url) as api:
-        found = api.get("/api/v1/statistics", params={"municipality": "1480", "from": "2026-01-01",
-                                                      "to": "2026-12-31"}, headers=token)
+        found = api.get("/api/v1/statistics", params={"municipality": "1480", "from": "2025-01-01",
+                                                      "to": "2025-12-31"}, headers=token)   # a year that has ended
         assert found.status_code == 200 and found.json()["municipality"] == "1480"
         assert api.get("/api/v1/cases", headers=token).status_code == 403
