@@ -42,7 +42,9 @@ def consents(disclosures: Sequence[Disclosure], now: datetime) -> list[ConsentRo
         if "scope" not in c:
             continue  # a recipient's part: the page for the owner uses the whole consent
         scope = tuple(ScopeEntry(a, tuple(cs)) for a, cs in c["scope"])
-        names[c["consent_id"]] = young_person if c["consenter"] == YOUNG_PERSON else c["consenter_name"]
+        # Each consenter with the role, as the extract and the consent form name them ("Maria (vårdnadshavare)").
+        names[c["consent_id"]] = (young_person if c["consenter"] == YOUNG_PERSON
+                                  else guardian_label(c["consenter_name"]))
         if f.kind == "consent.granted":
             records[c["consent_id"]] = ConsentRecord(
                 c["consent_id"], c["consenter"], scope, c["purpose"], c["valid_from"], c["valid_until"], c["form"],
@@ -109,6 +111,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     if case is None:
         return None
     born: date = case.born
+    young_person = young_person_label(disclosures, in_sentence=True)
     group = case.members
     closure = facts_seen(disclosures, "case.closed")   # the group's work ended with it (rules version 7)
     closed = case.phase is Phase.CLOSED
@@ -138,7 +141,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
             basis = judge.basis_for(probe)
             if basis is None:   # on a declined or closed case no consent opens anything: none is "missing"
                 result.cells[agency, category] = Cell(
-                    False, missing=() if declined or closed else _missing(case, agency, category, now))
+                    False, missing=() if declined or closed else _missing(case, agency, category, now, young_person))
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
@@ -150,24 +153,32 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
 NO_CUSTODY = "vårdnadshavare med vårdnad (ingen är registrerad)"
 
 
-def _missing(case: Any, agency: str, category: str, now: datetime) -> tuple[str, ...]:
+def _missing(case: Any, agency: str, category: str, now: datetime, young_person: str) -> tuple[str, ...]:
     """Whose consent is missing for ``agency`` to see ``category`` now, when someone's in force covers it: the rule
     of DOMAIN.md (under 18 the young person's and every custodial guardian's; from 18 the young person's alone),
     from the consents social services sees (all of them).  () when nobody's covers it: then nothing is "missing"
     but a consent altogether, which the "–" says."""
-    return missing_labels(missing_consents(case, agency, category, now) or (), case.guardians)
+    return missing_labels(missing_consents(case, agency, category, now) or (), case.guardians, young_person)
 
 
-def missing_labels(missing: Iterable[str], guardians_by_id: dict[str, Guardian]) -> tuple[str, ...]:
-    """Consenters whose consents are missing (``missing_consents``), as a page names them."""
-    return tuple(NO_CUSTODY if c == CUSTODY_UNKNOWN else consenter_label(c, guardians_by_id) for c in missing)
+def missing_labels(missing: Iterable[str], guardians_by_id: dict[str, Guardian],
+                   young_person: str) -> tuple[str, ...]:
+    """Consenters whose consents are missing (``missing_consents``), as a page names them; ``young_person`` is the
+    young person as the reader may name them (``young_person_label(…, in_sentence=True)``)."""
+    return tuple(NO_CUSTODY if c == CUSTODY_UNKNOWN else consenter_label(c, guardians_by_id, young_person)
+                 for c in missing)
 
 
-def consenter_label(consenter: str, guardians_by_id: dict[str, Guardian]) -> str:
+def consenter_label(consenter: str, guardians_by_id: dict[str, Guardian], young_person: str) -> str:
     if consenter == YOUNG_PERSON:
-        return "den unge"
+        return young_person
     known = guardians_by_id.get(consenter)
-    return f"{known.name} (vårdnadshavare)" if known is not None else consenter
+    return guardian_label(known.name) if known is not None else consenter
+
+
+def guardian_label(name: str) -> str:
+    """A guardian as a page names a consenter: the name with the role, as the young person is."""
+    return f"{name} (vårdnadshavare)"
 
 
 def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tuple[int, int, tuple[str, ...]]]:
@@ -261,12 +272,16 @@ def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list
     return consenters_now(disclosures, now)
 
 
-def young_person_label(disclosures: Sequence[Disclosure]) -> str:
+def young_person_label(disclosures: Sequence[Disclosure], *, in_sentence: bool = False) -> str:
     """The young person as a page names a consenter or a recipient: by name with the role, as a guardian is
-    ("Peter Exempel (den unge)"), where the reader sees the name; "Den unge" alone told no one who.  For the page
-    only: a form's value, an address and the access log keep ``young_person``."""
+    ("Peter Exempel (den unge)"), where the reader sees the name; "Den unge" alone told no one who.  A reader
+    who does not see the case's subject (its name) gets the role alone — "den unge" within a sentence
+    (``in_sentence``: "samtycke saknas från den unge").  For the page only: a form's value, an address and the
+    access log keep ``young_person``."""
     subject = facts_seen(disclosures, "case.subject")
-    return f"{subject[-1].content['name']} (den unge)" if subject else "Den unge"
+    if subject:
+        return f"{subject[-1].content['name']} (den unge)"
+    return "den unge" if in_sentence else "Den unge"
 
 
 def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
@@ -280,4 +295,4 @@ def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tup
 def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:
     """Who may give a consent: the young person, and each guardian with custody."""
     return [(YOUNG_PERSON, young_person_label(disclosures))] + [
-        (g["guardian_id"], f"{g['name']} (vårdnadshavare)") for g in guardians(disclosures) if g["has_custody"]]
+        (g["guardian_id"], guardian_label(g["name"])) for g in guardians(disclosures) if g["has_custody"]]

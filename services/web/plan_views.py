@@ -104,16 +104,17 @@ def unseen_rows(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: da
         return {}
     latest = max(f.content["revision"] for f in rows)
     current = [f for f in rows if f.content["revision"] == latest]
+    young_person = consent_views.young_person_label(disclosures, in_sentence=True)
     notes: dict[str, list[str]] = {}
     for u in responsible_who_cannot_see(case, current, now, catalogue):
         notes.setdefault(u.row_id, []).append(texts.T["row_unseen"].format(
-            agency=agency_name(u.agency, catalogue), why=_why(u, case, catalogue)))
+            agency=agency_name(u.agency, catalogue), why=_why(u, case, catalogue, young_person)))
     return notes
 
 
-def _why(u: UnseenRow, case: Any, catalogue: Catalogue) -> str:
+def _why(u: UnseenRow, case: Any, catalogue: Catalogue, young_person: str) -> str:
     category = catalogue.category(u.category).name.split(" (")[0]
-    who = " och ".join(consent_views.missing_labels(u.missing, case.guardians))
+    who = " och ".join(consent_views.missing_labels(u.missing, case.guardians, young_person))
     return texts.T.get(f"row_unseen_{u.reason}", texts.T["row_unseen_not_covered"]).format(category=category, who=who)
 
 

@@ -175,4 +175,4 @@ def test_the_leads_plan_page_says_it_beside_the_row_as_things_stand_now(client, 
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[0]}/withdrawal", headers=users.social,
                    json={"consenter": "young_person"}))
     page = lead.get(f"/arenden/{case_id}/plan").text   # withdrawn: back, with whose consent is missing
-    assert "Polisen är ansvarig men kan inte se raden: samtycke saknas från den unge för Fritid." in page
+    assert "Polisen är ansvarig men kan inte se raden: samtycke saknas från Peter Exempel (den unge) för Fritid." in page

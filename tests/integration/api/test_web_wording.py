@@ -60,6 +60,31 @@ def test_a_guardians_missing_consent_is_said_beside_the_row_without_brackets_in_
             in page)
 
 
+def test_the_young_persons_missing_consent_is_named_as_the_cards_name_them(client, users, tick, context, settings):
+    """The picture's and the cards' "väntar"/"samtycke saknas från den unge" and the plan's warning named the young
+    person by the role alone, where the cards above them say "Peter Exempel (den unge)"; a member reads none of it."""
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    ok(_revise(client, users, case_id, LEISURE), 201)
+    ids = _consent_all(client, users, case_id, tick, {"polis": ["leisure"]})
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    lead = web_as(context, settings, "soc-0180")
+    plan = _text(lead.get(f"/arenden/{case_id}/plan").text)
+    assert ("Polisen är ansvarig men kan inte se raden: samtycke saknas från Peter Exempel (den unge) för Fritid."
+            in plan)
+    consents = lead.get(f"/arenden/{case_id}/samtycken").text
+    cell = re.search(r'<tr data-agency="polis">.*?<td data-category="leisure"[^>]*>(.*?)</td>', consents, re.S)
+    assert _text(cell.group(1)) == "– samtycke saknas från Peter Exempel (den unge)"
+    waiting = [_text(p) for p in re.findall(r'<p class="notice bad waiting">(.*?)</p>', consents, re.S)]
+    assert waiting == ["Samtycket gäller men lämnar inte ut något just nu: samtycke saknas från Peter Exempel"
+                       " (den unge)."] * 2   # Maria's and Johan's consents to the police's leisure
+    assert "från den unge" not in _text(consents) + plan
+    member = _text(web_as(context, settings, "polis").get(f"/arenden/{case_id}/plan").text)
+    assert "Fritid" not in member and "samtycke saknas" not in member and "(den unge)" not in member
+
+
 def test_the_follow_up_tab_speaks_to_the_agency_as_ni(client, users, tick, context, settings):
     case_id, _ = school_consented_case(client, users, tick)
     for user in ("soc-0180", "skola"):
@@ -69,12 +94,13 @@ def test_the_follow_up_tab_speaks_to_the_agency_as_ni(client, users, tick, conte
 
 def test_the_consents_name_the_young_person_on_the_page_only(client, users, tick, context, settings):
     """The consent cards and the form's "Vem lämnar samtycket" said "Den unge", where the extract names "Peter Exempel
-    (den unge)": the name on the page, the form's value and the address ``young_person`` as before."""
+    (den unge)": the name on the page, the form's value and the address ``young_person`` as before.  A guardian's
+    card, "Maria" alone, names her with the role as the extract and the form do."""
     case_id, _ = school_consented_case(client, users, tick)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
     cards = [_text(h).split(" · ")[0] for h in re.findall(r'<section class="consent"[^>]*>\s*(?:\{#.*?#\}\s*)?'
                                                            r'<h3>(.*?)</h3>', page, re.S)]
-    assert cards == ["Peter Exempel (den unge)", "Maria", "Johan"]
+    assert cards == ["Peter Exempel (den unge)", "Maria (vårdnadshavare)", "Johan (vårdnadshavare)"]
     options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
                          re.search(r'<select[^>]*name="consenter".*?</select>', page, re.S).group(0))
     assert ("young_person", "Peter Exempel (den unge)") in options
