@@ -51,7 +51,7 @@ def find_case(request: Request, typed: Form) -> Response:
 
 
 def _found_or_listed(request: Request, user: Principal, phase: str, typed_number: str, page: int = 1) -> Response:
-    search = searched(request, user, typed_number, "Inget ärende med numret {number} som du har tillgång till.")
+    search = searched(request, user, typed_number, texts.T["case_number_not_found"])
     if search.found is not None:
         return redirect(f"/arenden/{search.found}")
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a

@@ -69,8 +69,8 @@ T: dict[str, str] = {
                       " ett ärende till.",
     "duplicate_confirm": "Registrera ändå: öppna ett nytt ärende vid sidan av det som redan finns",
     "case": "Ärende", "phase": "Fas", "last_change": "Senast ändrat",
-    "last_change_hint": "När den senaste uppgiften du ser registrerades. Ändras ärendet medan du fyller i ett "
-                        "formulär avvisas formuläret, så att ingen skriver över en ändring den inte har sett.",
+    "last_change_hint": "När den senaste uppgiften ni ser registrerades. Ändras ärendet medan ett formulär fylls i "
+                        "avvisas formuläret, så att ingen skriver över en ändring den inte har sett.",
     # A member whose consents no longer (or never) cover `case` sees neither the number nor the phase: say why,
     # never what (DOMAIN.md: not even a blank row may reveal more than the reader may see).
     "case_unnumbered": "Ärende utan nummer för er",
@@ -328,7 +328,9 @@ T: dict[str, str] = {
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Aktör",
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "not_shown": "Kunde inte visas", "back": "Tillbaka till ärendena",
-    "not_found": "Sidan eller ärendet finns inte (eller så har du inte tillgång till det).",
+    "not_found": "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det).",
+    # What a case search finds is the agency's access, as the pages say "det ni får se": "ni", not "du".
+    "case_number_not_found": "Inget ärende med numret {number} som ni har tillgång till.",
     "written_not_saved": "Det du skrev sparades inte",
     "written_not_saved_hint": "Kopiera texten innan du lämnar sidan, om du vill använda den igen.",
     "not_found_page": "Sidan finns inte. Kontrollera adressen, eller gå tillbaka till startsidan.",

@@ -124,3 +124,20 @@ def test_a_revision_with_no_change_the_member_sees_says_so_to_the_agency_as_ni(c
         201)
     page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
     assert "Revision 2" in page and "Inga ändringar ni kan se." in page and "du kan se" not in page
+
+
+def test_what_the_agency_sees_or_has_access_to_is_said_to_it_as_ni(client, users, tick, context, settings):
+    """The case head's "Senast ändrat" explained "den senaste uppgiften du ser", the search "Inget ärende med numret
+    … som du har tillgång till" and a page not found "har du inte tillgång till det": what a reader sees is its
+    agency's, which the pages call "ni" ("Tidslinje – det ni får se")."""
+    case_id, _ = school_consented_case(client, users, tick)
+    school = web_as(context, settings, "skola")
+    hint = re.search(r'<span title="([^"]*)">Senast ändrat', school.get(f"/arenden/{case_id}").text).group(1)
+    assert hint == ("När den senaste uppgiften ni ser registrerades. Ändras ärendet medan ett formulär fylls i"
+                    " avvisas formuläret, så att ingen skriver över en ändring den inte har sett.")
+    searched = _text(school.get("/arenden", params={"nummer": "0180-2026-0999"}).text)
+    assert "Inget ärende med numret 0180-2026-0999 som ni har tillgång till." in searched
+    missing = school.get("/arenden/inget-sadant")
+    assert missing.status_code == 404
+    assert "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det)." in _text(missing.text)
+    assert " du " not in f" {hint} {searched} {_text(missing.text)} "
