@@ -30,7 +30,7 @@ class Revision:
 @dataclass(frozen=True)
 class Participation:
     young_person: bool | None
-    guardians: tuple[str, ...]   # names as the reader may see them; "vårdnadshavare" for one it may not
+    guardians: tuple[str, ...]   # names the reader may see, then those it may not counted ("2 vårdnadshavare")
     reason: str | None
 
 
@@ -69,8 +69,10 @@ def guardian_names(disclosures: Sequence[Disclosure]) -> dict[str, str]:
 def _participation(goal: dict[str, Any], names: dict[str, str]) -> Participation:
     # A goal stored before participation was recorded has none of its keys: not recorded.
     ids = goal.get("guardians_took_part") or ()
+    named = tuple(names[g] for g in ids if g in names)
+    unnamed = len(ids) - len(named)   # all or none: the names come from the `family` facts the reader sees
     return Participation(goal.get("young_person_took_part"),
-                         tuple(names.get(g, texts.T["participation_unnamed"]) for g in ids),
+                         named + ((texts.T["participation_unnamed"].format(n=unnamed),) if unnamed else ()),
                          goal.get("not_taking_part_reason"))
 
 

@@ -211,7 +211,10 @@ T: dict[str, str] = {
     "participation_reason_hint": "Krävs när svaret är Nej. Visas för alla som ser planens huvudmål: skriv inget om"
                                  " hälsa, brott, placering eller annat som bara vissa myndigheter får se.",
     "participation_none_guardians": "Ingen vårdnadshavare registrerad som deltagande.",
-    "participation_unnamed": "vårdnadshavare", "participation_yes": "Ja", "participation_no": "Nej",
+    # Guardians whose names the reader does not see (a `family` fact), counted: "vårdnadshavare" alone in the list
+    # read as a name, and two read "vårdnadshavare, vårdnadshavare".
+    "participation_unnamed": "{n} vårdnadshavare",
+    "participation_yes": "Ja", "participation_no": "Nej",
     "plan_row": "Rad", "more_rows": "Fler rader", "more_outcomes": "Fler resultat", "plan_submit": "Spara ny revision", "plan_history": "Revisioner och ändringar",
     "diff_added": "Ny rad", "diff_removed": "Borttagen rad", "diff_changed": "Ändrad rad", "diff_goal": "Nytt huvudmål",
     "diff_none": "Inga ändringar ni kan se.", "diff_first": "Första revisionen.",

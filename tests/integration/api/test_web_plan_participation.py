@@ -77,12 +77,17 @@ def test_a_guardian_not_on_the_case_is_refused_in_swedish(case_id, context, sett
 
 def test_a_member_seeing_the_goal_reads_who_took_part_without_the_guardians_names(case_id, context, settings,
                                                                                  tick, client, users):
+    """Counted: a guardian the school may not name read "Vårdnadshavare som deltog: vårdnadshavare", as if that were
+    the name, and two "vårdnadshavare, vårdnadshavare"."""
     web = web_as(context, settings, "soc-0180")
-    page = web.get(f"/arenden/{case_id}/plan").text
-    maria = _guardian_boxes(page)["Maria"]
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
-        "main_goal": "Mål.", "rows": [ROW], "young_person_took_part": True, "guardians_took_part": [maria]}), 201)
-    school = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
-    assert "Upprättad i samråd med den unge Ja" in school
-    assert "Vårdnadshavare som deltog vårdnadshavare" in school and "Maria" not in school
+    boxes = _guardian_boxes(web.get(f"/arenden/{case_id}/plan").text)
+    for took_part, said in (([boxes["Maria"]], "1 vårdnadshavare"), (list(boxes.values()), "2 vårdnadshavare")):
+        tick()
+        ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
+            "main_goal": "Mål.", "rows": [ROW], "young_person_took_part": True, "guardians_took_part": took_part}),
+            201)
+        school = web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text
+        current = _text(school.split("Revisioner och ändringar")[0])
+        assert "Upprättad i samråd med den unge Ja" in current
+        assert f"Vårdnadshavare som deltog {said} " in current, current
+        assert "Maria" not in school and "Johan" not in school
