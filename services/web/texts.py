@@ -229,7 +229,9 @@ T: dict[str, str] = {
     "row_unseen_not_covered": "samtyckena lämnar inte ut {category}",
     "row_unseen_intro": "Raden sparades ändå: myndigheten kan se och följa upp den först när samtycke täcker"
                         " radens kategori. Se fliken Samtycken.",
-    "meetings_title": "Nätverksmöten", "meetings_none": "Inga möten.", "meeting_new": "Registrera möte",
+    "meetings_title": "Nätverksmöten", "meetings_none": "Inga möten.",
+    # A member is not told there are none, only that none is shown to it, as its plan page says.
+    "meetings_none_member": "Inga möten att visa för er.", "meeting_new": "Registrera möte",
     "meeting_heading": "Nätverksmöte", "meeting_recorded_at": "registrerat", "meeting_next": "Nästa möte",
     "meeting_attended": "Deltog", "meeting_others": "Andra deltagare", "meeting_outcomes": "Resultat",
     "meeting_decisions": "Beslut", "meeting_category": "kategori", "meeting_basis": "Grund",

@@ -141,3 +141,13 @@ def test_what_the_agency_sees_or_has_access_to_is_said_to_it_as_ni(client, users
     assert missing.status_code == 404
     assert "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det)." in _text(missing.text)
     assert " du " not in f" {hint} {searched} {_text(missing.text)} "
+
+
+def test_a_member_is_told_no_meeting_is_shown_to_it_not_that_there_are_none(client, users, tick, context, settings):
+    """The meetings tab said "Inga möten." to a member as to social services: a claim about the case, where the
+    member knows only what it is shown ("Ingen åtgärdsplan att visa för er." on its plan tab)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    school = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/moten").text)
+    assert "Inga möten att visa för er." in school and "Inga möten. " not in school
+    lead = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/moten").text)
+    assert "Inga möten." in lead and "att visa för er" not in lead
