@@ -19,6 +19,7 @@ from services.ledger import describe_divergence
 from services.principals import Principal
 from services.web import session, texts
 from services.web.audit_pages import auditor
+from services.web.case_pages import service
 from services.web.forms import FIELDS, Typed
 from services.web.pages import form_of, guarded, render
 from services.wording import checkpoints_confirmed
@@ -91,7 +92,21 @@ def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: 
     return render(request, "ledger.html", user=user, ledger=ledger, access=access,
                   checkpoints=checkpoints_confirmed(ledger.checkpoints), kept_count=kept_count,
                   ledger_finding=describe_divergence(ledger.divergence) if ledger.divergence else None,
-                  kept_errors={})
+                  diverging=_diverging_case(request, user, ledger.divergence), kept_errors={})
+
+
+def _diverging_case(request: Request, user: Principal, divergence) -> dict | None:  # noqa: ANN001 - a Divergence
+    """The diverging case's number beside its id, as `sigill audit verify` says it (``cli_audit._name_the_case``): the
+    id alone sent the auditor elsewhere to learn which case it is, and the number is what they file under.  From the
+    case lists (its referral, which holds it, may be the very event altered); a label, not a read of the case.  None
+    when the finding names no case (a checkpoint, a case-number series' event); ``number`` None when no list holds
+    the case (erased, or the views behind) — said only of a case's event, a removed event's aggregate not known."""
+    if divergence is None or divergence.case_id is None or divergence.aggregate == "case_number_series":
+        return None
+    number = service(request).case_numbers(user, [divergence.case_id]).get(str(divergence.case_id))
+    if number is None and divergence.aggregate != "case":
+        return None
+    return {"case_id": divergence.case_id, "number": number}
 
 
 @router.get("/granskning/liggaren/kontrollpunkter")

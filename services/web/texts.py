@@ -305,6 +305,9 @@ T: dict[str, str] = {
     "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
     "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
     "ledger_unsealed": "ännu inte förseglade",
+    "ledger_case_is": "Ärendet är", "ledger_case_id": "ärende-id {case_id}; numret ur ärendelistan",
+    "ledger_case_unlisted": "Ärendet {case_id} finns inte i ärendelistan (gallrat, eller vyerna ligger efter); dess"
+                            " nummer står i dess första händelse, förseglad under ärendets nyckel.",
     # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them (as the command
     # line and the report say): what proves more is a supervisor's exported copy.
     "ledger_own_checkpoints": "Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan "
