@@ -24,6 +24,21 @@ def page_number(typed: str) -> int:
     return int(typed) if typed.isascii() and typed.isdigit() and 0 < len(typed) < 7 and int(typed) > 0 else 1
 
 
+def past_the_end(page: int, total: int, query: dict[str, str]) -> str | None:
+    """The query string of the list's last page when ``page`` lies past it (a link kept while cases closed or moved
+    on, or edited by hand), else None: the list answers with its last page, as a redirect, where it showed an empty
+    "Sida 999 av 1".  Every case list does so (the caseworker's and the auditors')."""
+    pages = max(1, -(-total // LIST_PAGE))
+    return _link(pages, query) if page > pages else None
+
+
+def _link(n: int, query: dict[str, str]) -> str:
+    """Page ``n``'s query string, the list's filters kept (the first page's: the filters alone)."""
+    kept = {k: v for k, v in query.items() if v}
+    params = {**kept, "sida": n} if n > 1 else kept
+    return "?" + urlencode(params) if params else ""
+
+
 def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
     """The links between a list's pages, keeping its filters (``query``); None when one page holds the list."""
     pages = max(1, -(-total // LIST_PAGE))

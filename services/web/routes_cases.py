@@ -57,6 +57,9 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
     # page at a time (the newest first), so that only the cases shown are read.
     rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
+    last = paging.past_the_end(page, total, {"fas": phase})   # an empty page read nothing, and logged nothing
+    if last is not None:
+        return redirect(f"/arenden{last}")
     # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
     lead = user.agency == service(request).catalogue.lead_agency
     # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.

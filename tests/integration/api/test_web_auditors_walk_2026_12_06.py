@@ -14,6 +14,27 @@ from tests.integration.api.flows import ok, open_case, school_consented_case
 from tests.integration.api.skew import web_as
 
 
+def test_a_page_past_the_end_of_a_case_list_leads_to_its_last_page(client, users, tick, context, settings,
+                                                                   monkeypatch):
+    """"Sida 999 av 1": the auditors' index, as the caseworker's list, answers a page past its end with its last
+    page (a redirect: the address then says the page shown)."""
+    monkeypatch.setattr(paging, "LIST_PAGE", 2)
+    for _ in range(3):
+        open_case(client, users)
+    for user, path, query, last in (("ivo", "/granskning", {}, "/granskning?sida=2"),
+                                    ("soc-0180", "/arenden", {}, "/arenden?sida=2"),
+                                    ("soc-0180", "/arenden", {"fas": "accepted"}, "/arenden?fas=accepted")):
+        web = web_as(context, settings, user)
+        past = web.get(path, params={**query, "sida": "999"}, follow_redirects=False)
+        if query:   # a phase with no case: its one page, its filter kept
+            assert past.status_code == 303 and past.headers["location"] == last, past.headers
+            continue
+        assert past.status_code == 303 and past.headers["location"] == last, (path, past.headers)
+        shown = web.get(past.headers["location"]).text
+        assert "Sida 2 av 2" in shown and "Sida 999" not in shown
+        assert web.get(path, params={"sida": "2"}, follow_redirects=False).status_code == 200
+
+
 def test_the_ledgers_page_names_a_diverging_case_by_its_number_linking_its_page(client, users, tick, context,
                                                                                settings, postgres):
     """As `sigill audit verify` does since 2026-12-05: the number from the case lists beside the id, the id alone
