@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from domain.errors import CaseErased, InvalidInput
-from services.access_log_text import READERS_OUTSIDE, access_log_checked, reader_agency_name
+from services.access_log_text import READERS_OUTSIDE, access_log_checked, read_label, reader_agency_name
 from services.case_audit import NO_CASE
 from services.cli_audit import as_reader, instant, start_instant
 from services.cli_context import CASE_HELP, PURPOSE_HELP
@@ -23,8 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                                  " API's search); says whether the log is whole, exit 1 if it is not")
     access.add_argument("--case", help=f"one case's reads only: {CASE_HELP}; an erased case's too (its reads"
                         " outlive its key)")
-    access.add_argument("--agency", help="one reader agency's reads only: an agency id, or jo, ivo, sigill (this"
-                        " command line)")
+    access.add_argument("--agency", help=f"one reader agency's reads only: an agency id, or {_outside_readers()}")
     access.add_argument("--reader", metavar="SUBJECT", help="one reader's reads only: their user id as the log lists it"
                         " (the API's `subject`), e.g. cli:uid1000@host")
     access.add_argument("--from", dest="since", type=start_instant, help="reads from this moment on: ISO date or time;"
@@ -34,6 +33,12 @@ def register(commands: argparse._SubParsersAction) -> None:
                         " listed")
     access.add_argument("--purpose", default="", help=PURPOSE_HELP)
     access.set_defaults(handler=_access_log)
+
+
+def _outside_readers() -> str:
+    """The readers outside the catalogue the command takes, from the list it accepts (``READERS_OUTSIDE``): the help
+    named "jo, ivo, sigill" by hand and missed socialstyrelsen when the evaluator came."""
+    return ", ".join(f"{reader} ({name})" for reader, name in READERS_OUTSIDE.items())
 
 
 ACCESS_PAGE = 1000          # reads asked for at a time: the API's largest page
@@ -48,6 +53,10 @@ def _access_log(args: argparse.Namespace) -> int:
 
     if args.reader is not None and len(args.reader) > SUBJECT_LENGTH:
         raise InvalidInput(f"--reader must be at most {SUBJECT_LENGTH} characters", field="--reader")
+    if args.since is not None and args.until is not None and args.since > args.until:
+        # Searched, it found nothing and said "Inga träffar": as if no one had read in a range that is no range.
+        raise InvalidInput(f"--from {to_the_second(args.since)} is after --to {to_the_second(args.until)}: the range"
+                           " is reversed", field="--from")
     with as_reader() as (service, reader, _, _ids):
         app = service.app
         # Up to the command's start: the reads its own pages log come after, and a walk to the log's end met them.
@@ -91,10 +100,12 @@ def _list_reads(service, reader: Principal, query, purpose: str):  # noqa: ANN00
     the verdict over them all (the first finding, if any), checked once at the end: the check counts the whole log,
     and a check a page made listing the log's millions of reads quadratic."""
     listed, seqs, progress = 0, [], None
+    erased = {str(r["case_id"]) for r in service.erased_cases(reader)}
     while True:
         page = service.access_log_search(reader, query, purpose)
+        numbers = service.case_numbers(reader, {record.entry.case_id for record in page})
         for record in page:
-            print(_read_line(record, service.catalogue))
+            print(_read_line(record, service.catalogue, numbers, erased))
         seqs.extend(record.seq for record in page)
         listed += len(page)
         if len(page) < query.limit:
@@ -111,12 +122,24 @@ def _list_reads(service, reader: Principal, query, purpose: str):  # noqa: ANN00
     return listed, service.access_log_check(seqs=seqs)
 
 
-def _read_line(record, catalogue) -> str:  # noqa: ANN001 - an AccessRecord, the catalogue
-    """One read, as the API's search answers it to an auditor: its number in the log, when, the reader's agency,
-    the case (by id), what was read, the reader (user id, name, roles) and the purpose stated."""
+def _read_line(record, catalogue, numbers: dict, erased: set[str]) -> str:  # noqa: ANN001 - an AccessRecord
+    """One read, as the web's Åtkomstlogg shows it to an auditor: its number in the log, when, the reader's agency, the
+    case, what was read in the web's words (``read_label``), the reader (user id, name, roles) and the purpose stated."""
     e = record.entry
     name = f" ({e.reader_name})" if e.reader_name else ""
     purpose = f"  syfte: {e.purpose}" if e.purpose else ""
-    case = "inget enskilt ärende" if e.case_id in NO_CASE else f"ärende {e.case_id}"   # a statistics run, the index
-    return (f"{record.seq:>6}  {to_the_second(e.at)}  {reader_agency_name(e.agency, catalogue):<35} {case}"
-            f"  {e.what}  läsare: {e.subject}{name}, {e.roles}{purpose}")
+    return (f"{record.seq:>6}  {to_the_second(e.at)}  {reader_agency_name(e.agency, catalogue):<35} "
+            f"{_case(e.case_id, numbers, erased)}  {read_label(catalogue, e.what, e.agency)}"
+            f"  läsare: {e.subject}{name}, {e.roles}{purpose}")
+
+
+def _case(case_id, numbers: dict, erased: set[str]) -> str:  # noqa: ANN001 - a UUID
+    """The case a read was of, as the web's Åtkomstlogg names it: by its number (the lists' — each case shown is a
+    read of it, logged by the search); an erased case, which has none left, by its id marked so, and any other the
+    lists do not hold by its id (the id is what `--case` and the young person's extract take for it)."""
+    if case_id in NO_CASE:   # a statistics run, the auditors' index
+        return "inget enskilt ärende"
+    number = numbers.get(str(case_id))
+    if number:
+        return f"ärende {number}"
+    return f"ärende {case_id}{' (gallrat)' if str(case_id) in erased else ''}"

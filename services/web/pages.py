@@ -26,11 +26,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.calendar import STOCKHOLM
 from domain.errors import CaseErased, ClockWentBackwards, DomainError
+from services import access_log_text
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import CASE_ROLES, Forbidden, SystemSignIn
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
-from services.principals import COMMAND_LINE, AuthenticationFailed, Principal, Role
+from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
 from services.web.forms import FIELDS, FREE_TEXT, MORE, ROWS, Typed
@@ -127,31 +128,8 @@ def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
 DEV_LABELS = frozenset(label for _, label, *_ in texts.DEV_USERS)
 
 
-def _read_label(catalogue: Any, what: str, reader: str = "") -> str:
-    """What an access-log entry read, as the auditors' search and the extract both say it: an auditor's replay with
-    whose view, as of when ("återspelning (granskning): Polisen, 2026-03-10 14:00 CET"), a disclosure log, feed or view
-    with its agency; other reads by their name alone (an extract's guardian is a random id).  ``reader``: the
-    entry's agency — the stored log is read as ``views.log`` by the command line and by the API alike, told
-    apart by who read (older entries too: nothing stored says more)."""
-    kind, _, detail = what.partition(":")
-    label = texts.READS.get(kind, what)
-    if kind == "views.log" and reader and reader != COMMAND_LINE:
-        label = texts.STORED_LOG_THROUGH_API
-    if kind == "statistics" and detail:   # statistics:0180:2026-01-01:2026-12-31
-        municipality, _, period = detail.partition(":")
-        return f"{label}: {municipality}, {period.replace(':', '–')}"
-    if kind == "audit.case_index" and detail.count(":") == 3:   # audit.case_index:1:50:<first>:<last>
-        page, shown, first, last = detail.split(":")
-        numbers = first if first == last else f"{first} – {last}"
-        return f"{label}: sida {page}, {shown} ärende{'' if shown == '1' else 'n'}, {numbers}"
-    if not detail or not (kind.startswith("views.") or kind in ("audit.feed", "audit.replay", "audit.disclosures")):
-        return label
-    agency, _, at = detail.partition("@")
-    try:
-        moment = f", {to_the_minute(datetime.fromisoformat(at))}" if at else ""
-    except ValueError:
-        moment = f", {at}"
-    return f"{label}: {_agency_label(catalogue, agency)}{moment}"
+# What an access-log entry read: the access log's own words, which `sigill audit access-log` says too.
+_read_label = access_log_text.read_label
 
 
 def _page_here(request: Request) -> str:

@@ -179,8 +179,10 @@ def report(request: Request, case_id: str) -> Response:
 @router.get("/granskning/atkomstlogg")
 @guarded
 def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: str = "", till: str = "",
-               efter: int = 0) -> Response:
-    """Who read what, when and why (a link's search: its case number one the page itself checked)."""
+               efter: str = "") -> Response:
+    """Who read what, when and why (a link's search: its case number one the page itself checked).  ``efter``: the
+    next page's start, the last read's number in the log the page before showed; read here, not by FastAPI, so that
+    a link edited by hand is told which field is wrong (it met the generic 400 page)."""
     return _access_log(request, auditor(request), nummer, myndighet, fran, till, efter)
 
 
@@ -197,9 +199,12 @@ def search_access_log(request: Request, typed: Form) -> Response:
 
 
 def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, fran: str, till: str,
-                efter: int = 0) -> Response:
+                efter: str = "") -> Response:
     cases = service(request)
     errors: dict[str, str] = {}
+    after = _after(efter)
+    if after is None:
+        errors["efter"] = texts.T["access_bad_after"]
     case_id = None
     number = views.case_number_typed(nummer)
     if nummer.strip() and number is None:
@@ -225,9 +230,11 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
         errors["till"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
     if since is not None and len(fran.strip()) == 10:
         since = datetime.combine(since.date(), time.min, tzinfo=STOCKHOLM)
+    if since is not None and until is not None and since > until:   # it answered "Inga träffar"
+        errors["till"] = texts.T["access_reversed"]
     # The purpose stated on the case's pages, when the search is of one case (a purpose is stated for one case).
     records = [] if errors else cases.access_log_search(user, AccessQuery(
-        case_id, None, myndighet or None, since, until, max(0, min(efter, 2**62)), PAGE),
+        case_id, None, myndighet or None, since, until, after or 0, PAGE),
         session.purpose(request, case_id) if case_id else "")
     # Whether the rows shown, and the log around them, are as written (the search alone cannot tell a row removed):
     # said for a search that finds nothing too, as the API's is — a search emptied by a removed row read as clean.
@@ -239,3 +246,12 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
                   agencies=readers, catalogue=cases.catalogue,
                   next_after=records[-1].seq if len(records) == PAGE else None)
+
+
+def _after(typed: str) -> int | None:
+    """``?efter=``: a read's number in the log (0: from the start), or None when it is none (a link edited by hand);
+    ASCII digits only and short, as ``paging.page_number`` reads a page ('²' is a digit to isdigit())."""
+    typed = typed.strip()
+    if not typed:
+        return 0
+    return min(int(typed), 2**62) if typed.isascii() and typed.isdigit() and len(typed) <= 19 else None

@@ -335,6 +335,9 @@ T: dict[str, str] = {
     "access_checked": "kontrollerade läsningar",
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Aktör",
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
+    "access_reversed": "Till-datumet ligger före från-datumet: perioden är omvänd. Byt plats på datumen.",
+    "access_bad_after": "Länkens värde för efter (läsningen i loggen som sidan börjar efter) är inget löpnummer:"
+                        " sök igen i formuläret.",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "not_shown": "Kunde inte visas", "back": "Tillbaka till ärendena",
     "not_found": "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det).",
     # What a case search finds is the agency's access, as the pages say "det ni får se": "ni", not "du".
@@ -473,23 +476,10 @@ INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Ann
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)",
          "evaluator": "Utvärderare"}
-READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ärende)",
-         "retention_due": "listan över gallringsbara ärenden",
-         "audit.retention_due": "listan över gallringsbara ärenden (granskning)",
-         "case_list": "ärendelistan", "audit.case_list": "ärendelistan (granskning)",
-         "audit.case_index": "förteckningen över ärenden (granskning)",
-         "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
-         "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
-         "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet", "protection": "skyddade personuppgifter",
-         "extract": "loggutdraget", "extract.guardian": "loggutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
-         "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
-         "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
-         "audit.access_log": "åtkomstloggen (granskning)",
-         "feed": "aktörens flöde", "audit.feed": "en aktörs flöde (granskning)",
-         "views.show": "en aktörs vy (kommandoraden)", "views.cases": "en aktörs ärendelista (kommandoraden)",
-         "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
-# `views.log` read by anyone but the command line: an auditor through the API (`/audit/cases/{id}/stored-log`).
-STORED_LOG_THROUGH_API = "den lagrade utlämnandeloggen (API)"
+# What an access-log entry read, and `views.log` read through the API: the access log's words (``access_log_text``),
+# which `sigill audit access-log` says too.
+READS = access_log_text.READS
+STORED_LOG_THROUGH_API = access_log_text.STORED_LOG_THROUGH_API
 # Readers in the access log that are no agency of the catalogue (the command line's `audit access-log` takes them too).
 READERS_OUTSIDE = access_log_text.READERS_OUTSIDE
 

@@ -69,26 +69,40 @@ def seqs(lines: list[str]) -> list[int]:
 
 
 def test_every_read_is_listed_with_its_number_time_reader_case_what_and_purpose(logged):
+    """As the web's Åtkomstlogg shows them: each case by its number (it was by id alone) and what was read in the
+    web's words (it printed the raw codes, `audit.facts`), from the one wording both use (``read_label``)."""
     env, first, second = logged
     result, lines = listed("--to", "2026-04-30", env=env)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert lines == [
-        f"     1  2026-04-01 10:00:00 CEST  {'IVO':<35} ärende {first}  audit.facts  läsare: ivo-7 (Ina Inspektör),"
-        " auditor  syfte: Tillsyn IVO 4/2026",
-        f"     2  2026-04-01 11:00:00 CEST  {'IVO':<35} ärende {second}  audit.facts  läsare: ivo-7 (Ina Inspektör),"
-        " auditor  syfte: Tillsyn IVO 4/2026",
-        f"     3  2026-04-02 09:00:00 CEST  {'Socialtjänsten':<35} ärende {first}  extract  läsare: soc-1 (Sara"
-        " Handläggare), caseworker  syfte: Begäran om registerutdrag",
-        f"     4  2026-04-03 14:30:00 CEST  {'JO':<35} ärende {first}  audit.facts  läsare: jo-3 (Jon Ombud),"
-        " auditor",
+        f"     1  2026-04-01 10:00:00 CEST  {'IVO':<35} ärende 0180-2026-0001  alla uppgifter (granskning)  läsare:"
+        " ivo-7 (Ina Inspektör), auditor  syfte: Tillsyn IVO 4/2026",
+        f"     2  2026-04-01 11:00:00 CEST  {'IVO':<35} ärende 0180-2026-0002  alla uppgifter (granskning)  läsare:"
+        " ivo-7 (Ina Inspektör), auditor  syfte: Tillsyn IVO 4/2026",
+        f"     3  2026-04-02 09:00:00 CEST  {'Socialtjänsten':<35} ärende 0180-2026-0001  loggutdraget  läsare: soc-1"
+        " (Sara Handläggare), caseworker  syfte: Begäran om registerutdrag",
+        f"     4  2026-04-03 14:30:00 CEST  {'JO':<35} ärende 0180-2026-0001  alla uppgifter (granskning)  läsare: jo-3"
+        " (Jon Ombud), auditor",
     ], result.stdout
     assert result.stdout.splitlines()[-2:] == [
         "4 läsningar.",
         "Åtkomstloggen kontrollerad: ingen läsning saknas i loggen, och de 4 läsningar som visas här är de som"
         " skrevs."]
     # What the API's search answers an auditor, no more: the young people are named nowhere.
-    for personal in ("Peter Exempel", "Lina Prov", "20090314", "20030610", "0180-2026-000"):
+    for personal in ("Peter Exempel", "Lina Prov", "20090314", "20030610"):
         assert personal not in result.stdout
+
+
+def test_a_replay_read_names_whose_view_and_when_in_the_webs_words(logged):
+    """`audit.replay:polis@2026-…` was printed as stored: said as the web's Åtkomstlogg says it."""
+    env, _, _ = logged
+    assert sigill("audit", "replay", "--case", "0180-2026-0002", "--agency", "polis", "--as-of", "2026-04-01T12:00",
+                  env=env).returncode == 0
+    result, lines = listed("--agency", "sigill", "--case", "0180-2026-0002", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "ärende 0180-2026-0002  återspelning (granskning): Polisen, 2026-04-01 12:00 CEST  läsare: cli:uid" \
+        in lines[-1], lines
+    assert "audit.replay" not in result.stdout
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -108,8 +122,11 @@ def test_each_filter_lists_the_reads_it_names(logged, args, expected):
     result, lines = listed(*args, "--to", "2026-04-30", env=env) if "--to" not in args else listed(*args, env=env)
     assert result.returncode == 0 and seqs(lines) == expected, result.stdout
     said = "Inga träffar." if not expected else f"{len(expected)} läsning{'' if len(expected) == 1 else 'ar'}."
+    # Said for the number shown: "de 0 läsningar som visas här är de som skrevs" for none, "de 1 läsningar" for one.
+    shown = {0: "här visas ingen läsning", 1: "den läsning som visas här är den som skrevs"}.get(
+        len(expected), f"de {len(expected)} läsningar som visas här är de som skrevs")
     assert result.stdout.splitlines()[-2:] == [said, "Åtkomstloggen kontrollerad: ingen läsning saknas i loggen, och"
-                                               f" de {len(expected)} läsningar som visas här är de som skrevs."]
+                                               f" {shown}."]
 
 
 def test_a_case_is_taken_by_its_id_as_by_its_number(logged):
@@ -146,7 +163,7 @@ def test_its_own_read_is_logged_for_each_case_it_shows_as_the_other_audit_reads_
     # Read back (its purpose unsealed), and a search that shows nothing logs nothing.
     again, lines = listed("--agency", "sigill", "--case", "0180-2026-0002", env=env)   # earlier tests' reads first
     assert seqs(lines)[-2:] == [new[1][0], new[2][0]] and lines[-2].endswith("  syfte: Tillsyn 9/2026")
-    assert f"ärende {second}  audit.access_log  läsare: cli:uid" in lines[-2]
+    assert "ärende 0180-2026-0002  åtkomstloggen (granskning)  läsare: cli:uid" in lines[-2]
     count = len(_entries(env))
     assert listed("--agency", "bup", env=env)[0].returncode == 0 and len(_entries(env)) == count
 
@@ -163,6 +180,9 @@ def test_its_own_read_is_logged_for_each_case_it_shows_as_the_other_audit_reads_
     (("--to", "2026-03-29T02:30"), "argument --to: '2026-03-29T02:30' is no single moment in Swedish time"),
     (("--from", "9999-12-31"), "is not between"),
     (("--reader", "x" * 201), "sigill: --reader must be at most 200 characters"),
+    # A range that is no range: it answered "Inga träffar", as if no one had read then.
+    (("--from", "2026-04-03", "--to", "2026-04-02"), "sigill: --from 2026-04-03 00:00:00 CEST is after --to"
+                                                     " 2026-04-02 23:59:59 CEST: the range is reversed"),
 ])
 def test_a_bad_argument_is_one_line_and_exit_2_and_nothing_is_read(logged, args, said):
     env, _, _ = logged
@@ -219,7 +239,19 @@ def test_an_erased_case_s_reads_are_still_searched(tmp_path):
     case_id = done.stdout.strip()
     result, lines = listed("--case", case_id, env=env)
     assert result.returncode == 0 and len(lines) == 1, result.stderr
-    assert re.fullmatch(rf"\s+1  \S+ \S+ CET  Sigills kommandorad\s+ ärende {case_id}  audit.disclosures  läsare:"
+    # Named by the number the case lists still hold for it (as the web's Åtkomstlogg names it).
+    assert re.fullmatch(r"\s+1  \S+ \S+ CET  Sigills kommandorad\s+ ärende 0180-2026-0001  utlämnandeloggen"
+                        r" \(granskning\)  läsare:"
                         r" cli:uid\d+@\S+, auditor", lines[0]), lines[0]
     by_number, lines = listed("--case", "0180-2026-0001", env=env)   # while the number series still names it
     assert by_number.returncode == 0 and seqs(lines)[0] == 1
+
+
+def test_the_agency_help_names_every_reader_outside_the_catalogue_it_accepts():
+    """The help named "jo, ivo, sigill" by hand, and missed socialstyrelsen (the evaluator's agency), which --agency
+    takes: it is made from the list the command accepts."""
+    from services.access_log_text import READERS_OUTSIDE
+
+    told = " ".join(sigill("audit", "access-log", "--help", env={}).stdout.split())
+    assert all(f"{reader} ({name})" in told for reader, name in READERS_OUTSIDE.items()), told
+    assert "socialstyrelsen (Socialstyrelsen)" in told

@@ -14,6 +14,38 @@ from tests.integration.api.flows import ok, open_case, school_consented_case
 from tests.integration.api.skew import web_as
 
 
+def test_an_access_log_search_finding_nothing_says_so_for_none(client, users, tick, context, settings):
+    """"de 0 läsningar som visas här är de som skrevs": said for none shown, and for one."""
+    school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    nothing = ivo.get("/granskning/atkomstlogg", params={"myndighet": "bup"})
+    assert nothing.status_code == 200 and "Inga träffar." in nothing.text
+    assert "de 0 läsningar" not in nothing.text
+    assert "Åtkomstloggen kontrollerad: ingen läsning saknas i loggen, och här visas ingen läsning." in nothing.text
+
+
+def test_a_reversed_period_is_refused_naming_the_field(client, users, tick, context, settings):
+    """Från after till answered "Inga träffar", as if no one had read then: 422, said at the field."""
+    school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get("/granskning/atkomstlogg", params={"fran": "2026-04-03", "till": "2026-04-02"})
+    assert page.status_code == 422
+    assert re.search(r'<p class="error" id="f-till-error"><span class="sr">Fel: </span>Till-datumet ligger före'
+                     r" från-datumet: perioden är omvänd", page.text), page.text[-3000:]
+    assert "Inga träffar" not in page.text
+    same_day = ivo.get("/granskning/atkomstlogg", params={"fran": "2026-04-02", "till": "2026-04-02"})
+    assert same_day.status_code == 200   # a day is from its start to its end
+
+
+def test_a_hand_edited_efter_is_named_not_the_generic_400_page(client, users, tick, context, settings):
+    ivo = web_as(context, settings, "ivo")
+    for edited in ("abc", "-1", "²", "9" * 40):
+        page = ivo.get("/granskning/atkomstlogg", params={"efter": edited})
+        assert page.status_code == 422, (edited, page.status_code)
+        assert 'id="f-efter-error"' in page.text and "värde för efter" in page.text, page.text[-2000:]
+    assert ivo.get("/granskning/atkomstlogg", params={"efter": "3"}).status_code == 200
+
+
 def test_a_page_past_the_end_of_a_case_list_leads_to_its_last_page(client, users, tick, context, settings,
                                                                    monkeypatch):
     """"Sida 999 av 1": the auditors' index, as the caseworker's list, answers a page past its end with its last
