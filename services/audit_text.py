@@ -30,6 +30,24 @@ KINDS = {"case.opened": "ärende", "case.subject": "den unge", "referral": "aktu
          "consent.narrowed": "samtycke", "consent.withdrawn": "samtycke", "case.erased": "radering"}
 
 
+def is_disclosure(change: Any) -> bool:
+    """Whether a row of the disclosure log (a ``VisibilityChange``) is a disclosure: a fact reaching an agency other
+    than the one it comes from.  An agency's own contribution is not disclosed to it — it holds it as its origin
+    (``ORIGIN``: "egen uppgift"), as DOMAIN.md has it, and JO and IVO ask what was given to whom — so the report, `sigill
+    audit disclosures` and the web's Utlämnanden all leave those rows out, each saying how many.  A fact another
+    agency recorded in its origin's name (``attributed``) reaches its origin under consent like anyone's: those are
+    disclosures."""
+    return change.agency != change.fact.origin or change.fact.attributed
+
+
+def own_facts_left_out(count: int) -> str:
+    """The line each list of disclosures ends with when it left an agency's own contributions out (``is_disclosure``):
+    without it, an auditor missing an agency's own fact could not tell a deliberate omission from a gap."""
+    facts = "1 rad om en myndighets egen uppgift" if count == 1 else f"{count:,} rader om myndigheternas egna uppgifter"
+    return (f"{facts} (det myndigheten själv registrerade) visas inte: en egen uppgift lämnas inte ut till den som"
+            " registrerade den. Vad en myndighet kunde se, egna uppgifter medräknade, visar återspelningen.")
+
+
 def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
     """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
     från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can

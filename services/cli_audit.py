@@ -18,7 +18,7 @@ from uuid import UUID
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
 from domain.errors import CaseErased
 from projections.agency_queries import protected_personal_data
-from services.audit_text import CHANGES, describe_changes, describe_for_auditor
+from services.audit_text import CHANGES, describe_changes, describe_for_auditor, is_disclosure, own_facts_left_out
 from services.basis_text import (consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at,
                                  known_consents)
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
@@ -402,17 +402,22 @@ def _disclosures(args: argparse.Namespace) -> int:
         agency = known_agency(app.catalogue, args.agency) if args.agency is not None else None
         ids = fact_ids.of(case_id)
         changes = service.audit_disclosures(reader, case_id, agency, args.purpose)
-        if not changes:
+        # A follow-up names its plan row as each row's recipient saw it then (as the web client's log says it): told
+        # from the whole log, an agency's own rows among it, before those are left out (``is_disclosure``).
+        rows = [(c, described) for c, described in zip(changes, describe_changes(changes, app.catalogue))
+                if is_disclosure(c)]
+        if not rows:
             print("Inga utlämnanden" + (f" till {agency_name(agency, app.catalogue)}" if agency else "") + ".")
         # Who consented, as the consents the log shows stood at each row's moment (as the web client's log says it).
         consents = consent_facts(c.fact for c in changes)
-        roles = guardian_roles(app.get_case(case_id).known_guardians) if changes else {}
-        # A follow-up names its plan row as each row's recipient saw it then (as the web client's log says it).
-        for c, described in zip(changes, describe_changes(changes, app.catalogue)):
+        roles = guardian_roles(app.get_case(case_id).known_guardians) if rows else {}
+        for c, described in rows:
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)
             print(f"{to_the_second(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {described}  "
                   f"[{basis}]  orsak: {describe_cause(c.cause, app.catalogue)}")
+        if len(rows) < len(changes):
+            print(own_facts_left_out(len(changes) - len(rows)))
         replaced = service.replaced_logs(case_id, agency)
     if replaced:   # replayed from the events under today's rules: what the feeds carried before a rebuild may differ
         differing = sum(1 for old in replaced if old.only_replaced or old.only_current)

@@ -17,7 +17,7 @@ from eventsourcing.persistence import PersistenceError
 from projections.agency_queries import protected_personal_data
 from services.access_log_text import access_log_checked
 from services.application import CaseApplication
-from services.audit_text import CHANGES, describe_changes, describe_for_auditor
+from services.audit_text import CHANGES, describe_changes, describe_for_auditor, is_disclosure, own_facts_left_out
 from services.basis_text import consent_facts, describe_cause
 from services.ledger import Divergence, Verification
 from services.presentation import PHASES, plan_rows
@@ -108,8 +108,9 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<tr><td>{swedish_minute(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(described)}</td>"
         f"<td class=basis>{basis_cell(c.basis, c.change, c.at, consents, cat)}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
-        "</tr>" for c, described in zip(log, describe_changes(log, cat))
-        if c.agency != c.fact.origin or c.fact.attributed)  # its own: no disclosure
+        "</tr>" for c, described in zip(log, describe_changes(log, cat)) if is_disclosure(c))
+    own = sum(1 for c in log if not is_disclosure(c))
+    own_note = f"<p id=own-facts>{escape(own_facts_left_out(own))}</p>" if own else ""
     return f"""<!doctype html>
 <html lang="sv"><head><meta charset="utf-8">
 <title>Granskningsrapport {escape(case.case_number)}</title>
@@ -144,6 +145,7 @@ samtycke som började gälla eller löpte ut, den unges 18-årsdag). För en upp
 gällde till dess.</p>
 <table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>
 {rows_log}</table>
+{own_note}
 {replaced_logs(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
 {SHEET_END}
 </body></html>

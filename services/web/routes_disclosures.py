@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from domain.facts import as_shown
 from services.audit import CaseHistoryAltered
-from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged
+from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged, is_disclosure, own_facts_left_out
 from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
 from services.ledger import describe_divergence
 from services.stored_log import row_key
@@ -48,12 +48,15 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     cat = cases.catalogue
     handles = fact_handles(request, uuid, [c.fact for c in changes])
     consents = consent_facts(c.fact for c in changes)
-    # A follow-up names its plan row as each row's recipient saw it then (the log holds what each was shown).
+    # A follow-up names its plan row as each row's recipient saw it then (the log holds what each was shown): told
+    # from the whole log, an agency's own rows among it, before those are left out as no disclosure.
     rows = [(c, agency_name(c.agency, cat), CHANGES[c.change], handle, described,
              _basis(c, consents, cat), basis_ids(c.basis), describe_cause(c.cause, cat))
-            for c, handle, described in zip(changes, handles, describe_changes(changes, cat))]
+            for c, handle, described in zip(changes, handles, describe_changes(changes, cat)) if is_disclosure(c)]
+    own = len(changes) - len(rows)
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
                   number=case_number(cases, user, uuid), rows=rows, agencies=agencies, agency=agency or "",
+                  own_left_out=own_facts_left_out(own) if own else "",
                   agreement=read.agreement, protection_now=cases.audit_protection(user, uuid),
                   replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
 

@@ -70,7 +70,9 @@ def test_disclosures_name_each_fact_as_the_replay_does(env):
     replay = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "skola", "--as-of", "2026-03-10",
                     env=env)
     listed = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
-    handles = set(re.findall(r"v\d+ [a-z2-7]{24}", replay.stdout))
+    # Each fact it was given (its own, no disclosure to it, are not listed: ``is_disclosure``).
+    given = [line for line in replay.stdout.splitlines() if "[egen uppgift" not in line]
+    handles = set(re.findall(r"v\d+ [a-z2-7]{24}", "\n".join(given)))
     assert handles and handles <= set(re.findall(r"v\d+ [a-z2-7]{24}", listed.stdout))  # two processes, one id
 
 
@@ -115,6 +117,25 @@ def test_replay_says_when_the_case_did_not_exist_yet_or_the_moment_is_to_come(en
 def test_disclosures_to_an_agency_that_never_had_any_say_so(env):
     result = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "sis", env=env)
     assert result.returncode == 0 and result.stdout.strip() == "Inga utlämnanden till Statens institutionsstyrelse (SiS)."
+
+
+def test_an_agencys_own_facts_are_no_disclosures_in_audit_disclosures_as_in_the_report(env):
+    """`audit disclosures` listed social services' own facts as "lämnades ut" to it (basis "egen uppgift"), while the
+    report's "Vem kunde se vad" left them out as no disclosures: an agency's own contribution is not disclosed to it.
+    Both leave them out, and say how many rows they left out (an omission an auditor can tell from a gap); a fact
+    recorded in another's name reaches that agency under consent like anyone's, and stays listed."""
+    listed = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "socialtjanst", env=env)
+    lines = listed.stdout.splitlines()
+    assert listed.returncode == 0 and lines, listed.stderr
+    assert not any("[egen uppgift" in line for line in lines), listed.stdout
+    assert re.fullmatch(r"\d+ rader om myndigheternas egna uppgifter \(det myndigheten själv registrerade\) visas"
+                        r" inte: en egen uppgift lämnas inte ut till den som registrerade den\. Vad en myndighet kunde"
+                        r" se, egna uppgifter medräknade, visar återspelningen\.", lines[-1]), lines[-1]
+    police = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "polis", env=env).stdout
+    assert "från Polisen" in police and "(registrerad av Socialtjänsten)" in police   # recorded in its name
+    report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
+    table = report.split("<h2>Vem kunde se vad, när och varför</h2>")[1].split("</table>")[0]
+    assert "egen uppgift (myndigheten är ursprung)" not in table and "<p id=own-facts>" in report
 
 
 def test_report_is_one_self_contained_html_file(env, tmp_path):
@@ -1147,23 +1168,31 @@ app.revise_plan(case_id, by=SOCIAL, main_goal='Peter ska sluta med sitt kriminel
     PlanRowDraft(area='Föreningsliv', goal='En aktivitet i veckan.', how='Fritidsgården.', responsible='Peter',
                  responsible_agencies=('polis',), category='leisure')))
 leisure = next(r.row_id for r in app.get_case(case_id).plan_rows.values() if r.area == 'Föreningsliv')
+from datetime import date
+from services.demo import PURPOSE, SCOPE
+mother = next(iter(app.get_case(case_id).known_guardians))   # consents again: the school sees the follow-up
+app.grant_consent(case_id, by=SOCIAL, consenter=mother, scope=SCOPE, purpose=PURPOSE, valid_from=date(2026, 3, 25),
+                  valid_until=date(2026, 12, 31), form='written')
 clock.set(clock.now() + timedelta(minutes=1))
 app.record_follow_up(case_id, by=SOCIAL, row_id=skola.row_id, status='partly', note='Närvaron ökar.')
 clock.set(clock.now() + timedelta(minutes=1))
 app.record_follow_up(case_id, by=POLICE, row_id=leisure, status='ongoing', note='Inget nytt.')
 """)
     named = "Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Socialtjänsten"
+    school = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
+    assert school.returncode == 0 and named in school.stdout, school.stdout + school.stderr
+    # Each agency's own follow-up is no disclosure to it (``is_disclosure``): social services' is not listed as
+    # given to social services, and the police's — of a row they were never shown, which no one else may see — is
+    # listed nowhere, never naming that row.
     social = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "socialtjanst", env=env)
-    assert social.returncode == 0 and named in social.stdout, social.stdout + social.stderr
+    assert social.returncode == 0 and named not in social.stdout, social.stdout
     police = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "polis", env=env)
     assert police.returncode == 0, police.stderr
-    assert "Uppföljning (pågår) från Polisen: Inget nytt." in police.stdout, police.stdout
-    for told in ("Föreningsliv", "En aktivitet i veckan", "av raden"):
+    for told in ("Inget nytt", "Föreningsliv", "En aktivitet i veckan"):
         assert told not in police.stdout, police.stdout
     every = sigill("audit", "disclosures", "--case", "0180-2026-0001", env=env)
     assert every.returncode == 0 and named in every.stdout, every.stdout
-    polices = [line for line in every.stdout.splitlines() if "från Polisen: Inget nytt." in line]
-    assert polices and not any("av raden" in line for line in polices), polices
+    assert "Inget nytt" not in every.stdout and "Föreningsliv" not in every.stdout, every.stdout
 
 
 def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at_the_18th_birthday(

@@ -14,6 +14,23 @@ from tests.integration.api.flows import ok, open_case, school_consented_case
 from tests.integration.api.skew import web_as
 
 
+def test_the_disclosure_log_leaves_an_agencys_own_facts_out_and_says_how_many(client, users, tick, context,
+                                                                               settings):
+    """Social services' own referral and decisions were rows "lämnades ut" to social services, basis "egen uppgift"
+    — while the report left them out as no disclosures.  Left out here too, with a line saying how many."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "socialtjanst"})
+    assert page.status_code == 200, page.text[:2000]
+    assert "egen uppgift (myndigheten är ursprung)" not in page.text
+    note = re.search(r'<p class="hint" id="own-facts">([^<]*)</p>', page.text)
+    assert note and re.match(r"\d+ rader om myndigheternas egna uppgifter \(det myndigheten själv registrerade\) visas"
+                             r" inte: en egen uppgift lämnas inte ut", note.group(1)), page.text[-3000:]
+    # The school's rows are the family's consent's disclosures to it, listed as before.
+    school = ivo.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"}).text
+    assert "lämnades ut" in school and "egen uppgift (myndigheten är ursprung)" not in school
+
+
 def test_an_access_log_search_finding_nothing_says_so_for_none(client, users, tick, context, settings):
     """"de 0 läsningar som visas här är de som skrevs": said for none shown, and for one."""
     school_consented_case(client, users, tick)
