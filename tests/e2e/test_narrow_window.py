@@ -71,3 +71,34 @@ def test_the_case_number_box_shows_its_whole_example_at_360_px(server, open_brow
         text, room = box.evaluate(PLACEHOLDER_FITS)
         assert "0180-2026-0001" in box.get_attribute("placeholder") and text <= room, (user, text, room)
         assert page.evaluate(OVERFLOW) <= 0, f"{user} {path} is wider than the window"
+
+
+# Each cell's left and right edge against the window's width: what of it shows without scrolling sideways.
+EDGES = """cells => cells.map(td => { const r = td.getBoundingClientRect();
+  return [td.innerText.trim(), Math.round(r.left), Math.round(r.right), window.innerWidth]; })"""
+
+
+def _within_window(page, selector: str, where: str) -> None:
+    cells = page.locator(selector).evaluate_all(EDGES)
+    assert cells, f"{where}: no {selector}"
+    outside = [c for c in cells if c[0] and (c[1] < 0 or c[2] > c[3])]
+    assert not outside, f"{where}: off the screen at 360 px: {outside}"
+
+
+def test_the_timeline_and_the_case_list_stack_their_rows_at_360_px(server, open_browser):
+    """At 360 px the timeline's Uppgift column was off-screen (its table scrolled in its box, five columns wide) and
+    the case list scrolled sideways: each row is a block, what happened and each list cell within the window — and
+    the tables are still tables with their column headers to a screen reader."""
+    group = seed.school_and_police_group(server.context.cases)
+    for user in (ui.SOCIAL, ui.SCHOOL):
+        page = open_browser(width=360)
+        ui.sign_in(page, user)
+        ui.tab(page, str(group.case_id), "")
+        # By position, as the columns stand (När, Från, Kategori, Uppgift, Grund): Uppgift and Grund.
+        _within_window(page, "table.facts td:nth-child(4)", f"{user} tidslinjen")
+        _within_window(page, "table.facts td:nth-child(5)", f"{user} tidslinjen")
+        assert page.get_by_role("columnheader", name="Uppgift").count() == 1, user
+        page.goto("/arenden")
+        _within_window(page, "table.list td", f"{user} ärendelistan")
+        assert page.get_by_role("table").count() == 1, user
+        assert page.evaluate(OVERFLOW) <= 0, user
