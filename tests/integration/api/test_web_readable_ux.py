@@ -561,7 +561,7 @@ def _unnumbered_case(client, users, tick) -> tuple[str, str]:
 
 
 def _row(page: str, case_id: str) -> str:
-    return _text(re.search(rf'<tr><td><a href="/arenden/{case_id}">.*?</tr>', page, re.S).group(0)).strip()
+    return _text(re.search(rf'<tr[^>]*><td[^>]*><a href="/arenden/{case_id}">.*?</tr>', page, re.S).group(0)).strip()
 
 
 def test_a_members_rows_without_a_number_are_told_apart_by_what_it_sees_and_nothing_more(client, users, tick, app,
