@@ -18,8 +18,12 @@ from domain.values import YOUNG_PERSON
 from services.wording import agency_name, joined
 
 
+OWN_TO_ITSELF = "er egen uppgift"   # an own fact's basis, told to the agency that is its origin
+
+
 def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
-                   roles: Mapping[str, int] | None = None) -> str:
+                   roles: Mapping[str, int] | None = None, *, young_person: str = "den unge",
+                   to_itself: bool = False) -> str:
     """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
     it is described as what it is, never refused — an auditor looking for an altered log must be shown it.
 
@@ -28,13 +32,21 @@ def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mappi
     consent basis then says who consented and until when — "samtycke från den unge och vårdnadshavarna A och B,
     t.o.m. 2027-01-15" — instead of bare ids.  A consent the reader does not see stays an id: never a name it may
     not know.  ``roles`` (``guardian_roles``): the guardians by role, "vårdnadshavare 1 och 2", not by name — the
-    command line's output ends up in tickets and chats."""
+    command line's output ends up in tickets and chats.
+
+    ``young_person``: the young person as the reader may name them (the web's ``young_person_label(…,
+    in_sentence=True)``, "Peter Exempel (den unge)" where it sees the name); by default the role word, as the command
+    line and the API say it.  ``to_itself``: the reader is the agency itself, reading its own view — an own fact is
+    then "er egen uppgift", where "egen uppgift (myndigheten är ursprung)" made it look for which agency; an auditor
+    reading another's view keeps the domain's words."""
+    if basis.kind == "origin" and to_itself:
+        return OWN_TO_ITSELF
     if basis.kind not in ("origin", "owner", "law", "consent"):
         return f"okänd grund ”{basis.kind}”"
     if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
         return f"lag: okänt lagrum ”{basis.legal_basis or ''}”"
     if readable(basis, known):
-        return describe_consents(basis.consent_ids, known or {}, roles)
+        return describe_consents(basis.consent_ids, known or {}, roles, young_person)
     return basis.describe(catalogue)
 
 
@@ -97,7 +109,7 @@ def guardian_roles(guardian_ids: Iterable[str]) -> dict[str, int]:
 
 
 def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]],
-                      roles: Mapping[str, int] | None = None) -> str:
+                      roles: Mapping[str, int] | None = None, young_person: str = "den unge") -> str:
     """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only.  The
     guardians by name, or with ``roles`` by number ("vårdnadshavare 1 och 2"; one ``roles`` does not know: "en
     vårdnadshavare", never a name)."""
@@ -105,7 +117,7 @@ def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[st
     seen, unseen = [known[c] for c in ids if c in known], [c[:8] for c in ids if c not in known]
     young = any(c["consenter"] == YOUNG_PERSON for c in seen)
     others = list(dict.fromkeys(c["consenter"] for c in seen if c["consenter"] != YOUNG_PERSON))
-    who = ["den unge"] if young else []
+    who = [young_person] if young else []
     if others and roles is not None:
         numbers = sorted(roles[g] for g in others if g in roles)
         if numbers:

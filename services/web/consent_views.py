@@ -21,7 +21,8 @@ from domain.judge import CUSTODY_UNKNOWN, Disclosure, Judge, missing_consents
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry, scope_pairs
 from services.basis_text import describe_basis, known_consents
 from services.web import texts
-from services.web.views import facts_seen, guardians, members, phase_of
+# The consenters as a page names them: the timeline names them too (``views``), these pages from here.
+from services.web.views import facts_seen, guardian_label, guardians, members, phase_of, young_person_label
 from services.wording import agency_name
 
 
@@ -145,7 +146,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                 continue
             dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
             result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
-                                                  describe_basis(basis, catalogue, known),
+                                                  describe_basis(basis, catalogue, known, young_person=young_person),
                                                   pending=agency not in taking_part, consent_ids=basis.consent_ids)
     return result
 
@@ -174,11 +175,6 @@ def consenter_label(consenter: str, guardians_by_id: dict[str, Guardian], young_
         return young_person
     known = guardians_by_id.get(consenter)
     return guardian_label(known.name) if known is not None else consenter
-
-
-def guardian_label(name: str) -> str:
-    """A guardian as a page names a consenter: the name with the role, as the young person is."""
-    return f"{name} (vårdnadshavare)"
 
 
 def idle(picture_: Picture | None, rows: Sequence[ConsentRow]) -> dict[str, tuple[int, int, tuple[str, ...]]]:
@@ -270,18 +266,6 @@ def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list
     "Utdrag för: Den unge", a role a young person handed the paper (or a reader filing it) could not tie to anyone.
     The name is on the page only — the address keeps ``young_person`` and the access log ``extract``."""
     return consenters_now(disclosures, now)
-
-
-def young_person_label(disclosures: Sequence[Disclosure], *, in_sentence: bool = False) -> str:
-    """The young person as a page names a consenter or a recipient: by name with the role, as a guardian is
-    ("Peter Exempel (den unge)"), where the reader sees the name; "Den unge" alone told no one who.  A reader
-    who does not see the case's subject (its name) gets the role alone — "den unge" within a sentence
-    (``in_sentence``: "samtycke saknas från den unge").  For the page only: a form's value, an address and the
-    access log keep ``young_person``."""
-    subject = facts_seen(disclosures, "case.subject")
-    if subject:
-        return f"{subject[-1].content['name']} (den unge)"
-    return "den unge" if in_sentence else "Den unge"
 
 
 def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:

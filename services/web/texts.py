@@ -100,7 +100,7 @@ T: dict[str, str] = {
     "timeline_title": "Tidslinje – det ni får se", "timeline_none": "Inget att visa.",
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
-    "col_basis": "Grund", "consent_ids": "Samtyckenas id", "col_cause": "Orsak",
+    "col_basis": "Grund", "basis_as_above": "samma grund som ovan", "consent_ids": "Samtyckenas id", "col_cause": "Orsak",
     "stored_log_agrees": "Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer med ärendets "
                          "händelser ({n} rader jämförda).",
     "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",

@@ -6,7 +6,7 @@ picture are ``services.web.consent_views``'; the plan's revisions and their diff
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlencode
@@ -17,10 +17,12 @@ from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.facts import Fact, fact_order
+from domain.values import YOUNG_PERSON
 from projections.agency_queries import next_meeting, protected_personal_data
 from projections.agency_views import phase_of_kinds
 from services.authorisation import Place
 from services.basis_text import basis_ids, describe_basis, known_consents
+from services.audit_text import describe_for_auditor
 from services.presentation import PHASES, describe_fact, plan_rows
 from services.web.texts import CLOSURE_REASONS, MEETING_KINDS
 from services.wording import agency_name
@@ -39,6 +41,10 @@ class Item:
     text: str
     basis: str
     basis_ids: str = ""   # a consent basis's consent ids (short), for an auditor's precision; "" for others
+    # A consent basis told in full on an earlier row: that row's basis cell's id, the row saying it briefly and
+    # pointing there ("samma grund som ovan") — the same long sentence on every row made the column unreadable.
+    same_basis_as: str = ""
+    basis_anchor: str = ""   # the first row of a basis later rows point to: its basis cell's id
 
 
 # Within one event, how a reader reads it: a meeting before who attended, what came of it and what was decided
@@ -53,18 +59,73 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
 
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
              describe: Callable[..., str] = describe_fact, *,
-             among: Iterable[Disclosure] | None = None) -> list[Item]:
+             among: Iterable[Disclosure] | None = None, to_itself: bool | None = None) -> list[Item]:
     """The facts as a timeline's rows; an auditor's with ``audit_text.describe_for_auditor``.
 
     ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
     follow-ups): a consent basis is told from the reader's own consent facts, and a follow-up's row from the plan
-    rows it sees, which are among those, not these."""
+    rows it sees, which are among those, not these; the young person named from its subject, if it sees it.
+    ``to_itself``: the agency reads its own view (an own fact's basis "er egen uppgift"); by default unless an
+    auditor's describer is given — an auditor's replay keeps the domain's words."""
     ordered = in_order(disclosures)
-    everything = [d.fact for d in (ordered if among is None else among)]
+    pool = ordered if among is None else list(among)
+    everything = [d.fact for d in pool]
     known, rows = known_consents(everything), plan_rows(everything)
-    return [Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue),
-                 _category(d.fact.category, catalogue), d.fact.kind, describe(d.fact, catalogue, rows),
-                 describe_basis(d.basis, catalogue, known), basis_ids(d.basis)) for d in ordered]
+    young_person = young_person_label(pool, in_sentence=True)
+    itself = describe is not describe_for_auditor if to_itself is None else to_itself
+    return _referring_back([
+        Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue), _category(d.fact.category, catalogue),
+             d.fact.kind, describe(_consenter_named(d.fact, young_person), catalogue, rows),
+             describe_basis(d.basis, catalogue, known, young_person=young_person, to_itself=itself),
+             basis_ids(d.basis)) for d in ordered])
+
+
+def _consenter_named(fact: Fact, young_person: str) -> Fact:
+    """A consent fact with its consenter as the pages name them — "Maria Exempel (vårdnadshavare)", "Peter Exempel
+    (den unge)" (or "den unge" to a reader that does not see the subject) — where the line said a guardian's name
+    with no role beside the young person's role with no name.  The page's only: the command line names guardians by
+    number, and the stored fact is left as it is."""
+    if not fact.kind.startswith("consent.") or "consenter_name" not in fact.content:
+        return fact
+    c = fact.content
+    said = young_person if c.get("consenter") == YOUNG_PERSON else guardian_label(c["consenter_name"])
+    return replace(fact, content={**c, "consenter_name": said})
+
+
+def _referring_back(items: list[Item]) -> list[Item]:
+    """Each consent basis told in full on its first row only; a later row with the same basis (the same consents,
+    told alike) points to it.  Bases without consent ids are short ("er egen uppgift", a law) and stay as they are."""
+    first: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items):
+        if item.basis_ids:
+            first.setdefault((item.basis, item.basis_ids), i)
+    pointed = {first[(item.basis, item.basis_ids)] for i, item in enumerate(items)
+               if item.basis_ids and first[(item.basis, item.basis_ids)] != i}
+    result = []
+    for i, item in enumerate(items):
+        if item.basis_ids and first[(item.basis, item.basis_ids)] != i:
+            item = replace(item, same_basis_as=f"grund-{first[(item.basis, item.basis_ids)] + 1}")
+        elif i in pointed:
+            item = replace(item, basis_anchor=f"grund-{i + 1}")
+        result.append(item)
+    return result
+
+
+def guardian_label(name: str) -> str:
+    """A guardian as a page names a consenter: the name with the role, as the young person is."""
+    return f"{name} (vårdnadshavare)"
+
+
+def young_person_label(disclosures: Sequence[Disclosure], *, in_sentence: bool = False) -> str:
+    """The young person as a page names a consenter or a recipient: by name with the role, as a guardian is
+    ("Peter Exempel (den unge)"), where the reader sees the name; "Den unge" alone told no one who.  A reader
+    who does not see the case's subject (its name) gets the role alone — "den unge" within a sentence
+    (``in_sentence``: "samtycke saknas från den unge").  For the page only: a form's value, an address and the
+    access log keep ``young_person``."""
+    subject = facts_seen(disclosures, "case.subject")
+    if subject:
+        return f"{subject[-1].content['name']} (den unge)"
+    return "den unge" if in_sentence else "Den unge"
 
 
 def _category(category: str, catalogue: Catalogue) -> str:
@@ -215,12 +276,12 @@ def _day(value: Any) -> str:
 def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure]) -> MeetingCard:
     """One meeting's parts as a card; each basis told from the reader's own consent facts (``among``)."""
     ordered = in_order(parts)
-    known = known_consents(d.fact for d in among)
+    told = _own_basis(among, catalogue)
     card = MeetingCard(_day(ordered[0].fact.content["held_on"]) if ordered else "")
     by_basis: dict[tuple[str, str], list[str]] = {}
 
     def line(d: Disclosure, text: str, **more: str) -> MeetingLine:
-        return MeetingLine(text, describe_basis(d.basis, catalogue, known), basis_ids(d.basis), **more)
+        return MeetingLine(text, told(d.basis), basis_ids(d.basis), **more)
 
     for d in ordered:
         f, c = d.fact, d.fact.content
@@ -230,7 +291,7 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
             card.next_meeting = _day(c["next_meeting"]) if c.get("next_meeting") else None
             card.others = tuple(c.get("other_attendees") or ())
         elif f.kind == "meeting.attendee":
-            by_basis.setdefault((describe_basis(d.basis, catalogue, known), basis_ids(d.basis)), []).append(
+            by_basis.setdefault((told(d.basis), basis_ids(d.basis)), []).append(
                 agency_name(c["agency"], catalogue))
         elif f.kind == "meeting.outcome":
             card.outcomes.append(line(d, c["text"], origin=agency_name(c["origin_agency"], catalogue),
@@ -239,6 +300,14 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
             card.decisions.append(line(d, c["text"], category=_category(f.category, catalogue)))
     card.attendees = [MeetingLine(", ".join(sorted(names)), basis, ids) for (basis, ids), names in by_basis.items()]
     return card
+
+
+def _own_basis(among: Iterable[Disclosure], catalogue: Catalogue) -> Callable[[Any], str]:
+    """How the agency's own pages tell a basis: from its own consent facts, the young person named if it sees the
+    subject, an own fact "er egen uppgift" — as its timeline does."""
+    pool = list(among)
+    known, young_person = known_consents(d.fact for d in pool), young_person_label(pool, in_sentence=True)
+    return lambda basis: describe_basis(basis, catalogue, known, young_person=young_person, to_itself=True)
 
 
 @dataclass(frozen=True)
@@ -259,8 +328,7 @@ def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[D
         return None
     source = planned.source.disclosure
     line = MeetingLine(f"Från {agency_name(source.fact.origin, catalogue)}",
-                       describe_basis(source.basis, catalogue, known_consents(d.fact for d in among)),
-                       basis_ids(source.basis))
+                       _own_basis(among, catalogue)(source.basis), basis_ids(source.basis))
     return PlannedMeeting(_day(planned.on), MEETING_KINDS.get(planned.kind or "", ""), line)
 
 

@@ -31,14 +31,30 @@ def test_a_members_basis_says_who_consented_and_until_when_from_its_own_parts(cl
     case_id, consents = school_consented_case(client, users, tick)
     _planned(client, users, tick, case_id)
     page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
-    assert "samtycke från den unge och vårdnadshavarna Maria och Johan, tills vidare" in page
+    # The young person by name, as the school sees the subject (since 2026-12-05: "den unge" alone).
+    assert "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, tills vidare" in page
     assert f"{consents[0][:8]}" in page   # the ids stay, in small print, for an auditor's precision
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
         "consenter": _guardian_ids(client, users, case_id)[1], "valid_until": "2026-12-31",
         "scope": [{"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]}]}))
     page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
-    assert "samtycke från den unge och vårdnadshavarna Maria och Johan, t.o.m. 2026-12-31" in page
+    assert "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, t.o.m. 2026-12-31" in page
+
+
+def test_a_consent_basis_is_said_in_full_once_and_the_rows_after_point_to_it(client, users, tick, context, settings):
+    """Every row of the school's timeline repeated "samtycke från den unge och vårdnadshavarna Maria och Johan,
+    tills vidare (3 ids)": said in full on its first row, the rows after say "samma grund som ovan", a link to that
+    row's basis with the whole basis, ids and all, in its title."""
+    case_id, consents = school_consented_case(client, users, tick)
+    _planned(client, users, tick, case_id)
+    html = web_as(context, settings, "skola").get(f"/arenden/{case_id}").text
+    full = "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, tills vidare"
+    assert _text(html).count(full) == 1
+    links = re.findall(r'<a href="#([\w-]+)" title="([^"]+)">samma grund som ovan</a>', html)
+    assert len(links) >= 2, html
+    for target, title in links:
+        assert f'id="{target}">{full}' in html and title.startswith(full + " (") and consents[0][:8] in title
 
 
 def _guardian_ids(client, users, case_id: str) -> list[str]:
@@ -175,6 +191,8 @@ def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context
 
 
 READABLE = "samtycke från den unge och vårdnadshavarna Maria och Johan, tills vidare"
+# An agency's own pages name the young person where it sees the name (the auditors' log keeps the role word).
+READABLE_NAMED = READABLE.replace("den unge", "Peter Exempel (den unge)")
 
 
 def test_the_meetings_and_follow_ups_say_who_consented_as_the_timeline_does(client, users, tick, context, settings):
@@ -193,10 +211,10 @@ def test_the_meetings_and_follow_ups_say_who_consented_as_the_timeline_does(clie
                    json={"row_id": row_id, "status": "ongoing", "note": "Närvaron ökar."}), 201)
     school, social = web_as(context, settings, "skola"), web_as(context, settings, "soc-0180")
     meetings = _text(school.get(f"/arenden/{case_id}/moten").text)
-    assert "Mentor ordnas." in meetings and READABLE in meetings
+    assert "Mentor ordnas." in meetings and READABLE_NAMED in meetings
     assert f"({consents[0][:8]}, " in meetings   # the ids stay, in small print, as on the timeline
     follow_ups = _text(social.get(f"/arenden/{case_id}/uppfoljning").text)
-    assert "Närvaron ökar." in follow_ups and READABLE in follow_ups
+    assert "Närvaron ökar." in follow_ups and READABLE_NAMED in follow_ups
     # The auditor's disclosure log says it too, as the consents stood at each row's moment: a later end date is
     # not told of the rows before it.
     tick()
@@ -321,8 +339,12 @@ def test_a_meeting_reads_as_minutes_not_a_table_of_facts(client, users, tick, co
         assert "<table" not in section, user
         assert "Nätverksmöte 2026-02-03" in page and "Nästa möte: 2026-03-10" in page, user
         assert "Deltog Polisen, Skolan" in page and "Andra deltagare den unge" in page, user
-        assert "Resultat Skolan (kategori Skola): Närvaron har ökat. Grund: samtycke från den unge" in page, user
+        assert "Resultat Skolan (kategori Skola): Närvaron har ökat. Grund: samtycke från Peter Exempel (den unge)" in page, user
         assert "Beslut Nytt möte om fyra veckor. (kategori Skola) Grund:" in page, user
+        # Its own meeting to social services, which recorded it: "er egen uppgift" (it read "egen uppgift
+        # (myndigheten är ursprung)", as if it had to find out which agency).
+        assert ("registrerat" in page and "Grund: er egen uppgift" in page) == (user == "soc-0180"), user
+        assert "myndigheten är ursprung" not in page, user
         for raw in ("skola", "polis", "school", "meeting_id", "{", "held_on", "Mötet 2026-02-03,"):
             assert raw not in page, (user, raw)
 
@@ -578,7 +600,7 @@ def test_a_members_rows_without_a_number_are_told_apart_by_what_it_sees_and_noth
     assert rows[first] != rows[second], rows
     for case_id in (first, second):
         timeline = school.get(f"/arenden/{case_id}").text
-        days = re.findall(r'<td class="when">(\d{4}-\d{2}-\d{2})', timeline)
+        days = re.findall(r'<td[^>]* class="when">(\d{4}-\d{2}-\d{2})', timeline)
         assert days, "the school's timeline shows its own contribution"
         # Exactly the count and the timeline's first day beside the words, and the phase's "–": nothing more.
         assert rows[case_id] == f"Ärende utan nummer för er (1 uppgift, den första {min(days)}) –", rows[case_id]
