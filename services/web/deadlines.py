@@ -37,7 +37,9 @@ def meeting_passed(next_meeting: date, today: date) -> Marker | None:
     """The planned next meeting's day is over, and no meeting was recorded on or after it (the latest meeting's
     "next meeting" would otherwise be that one's)."""
     if next_meeting < today:
-        return Marker(f"Mötet {next_meeting.isoformat()} har passerat – inget möte registrerat", "overdue")
+        # "Planerat möte", as the list's column and the Möten tab call the day: "Mötet …" beside "Nästa möte …" read
+        # as a next meeting in the past.
+        return Marker(f"Planerat möte {next_meeting.isoformat()} har passerat – inget möte registrerat", "overdue")
     return None
 
 

@@ -59,7 +59,7 @@ T: dict[str, str] = {
     # An agency of the catalogue, a voluntary organisation too (no "myndighet"), or a reader outside it (JO, IVO).
     "choose_actor": "Välj en aktör.",
     "find_not_a_number": "Skriv ett ärendenummer, till exempel 0180-2026-0001 (sök inte på personnummer).",
-    "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Nästa möte", "col_plan": "Planrevision",
+    "col_number": "Ärende", "col_phase": "Fas", "col_next_meeting": "Planerat möte", "col_plan": "Planrevision",
     "col_facts": "Uppgifter", "col_consents": "Samtycken i kraft", "col_consent_end": "Första samtycke upphör",
     "cases_consents_closed": "– (ärendet är avslutat)",
     "new_title": "Ny aktualisering", "new_intro": "Ett ärende öppnas när den unge blir aktuell hos socialtjänsten.",
@@ -244,7 +244,7 @@ T: dict[str, str] = {
     "meeting_plan_title": "Planera nästa möte", "meeting_plan_submit": "Spara planerat möte",
     "meeting_plan_hint": "Planera gruppens nästa möte, till exempel en ny grupps första nätverksmöte, eller flytta"
                          " det planerade till en annan dag. Aktörer som får se ärendet ser det planerade mötet.",
-    "meeting_call_off": "Ställ in nästa möte", "meeting_planned": "Nästa möte",
+    "meeting_call_off": "Ställ in nästa möte", "meeting_planned": "Planerat möte",
     "meeting_planned_none": presentation.NO_NEXT_MEETING,
     # A member is told in words the same whether a meeting is planned that it may not see, or none is.
     "meeting_planned_none_member": presentation.NO_NEXT_MEETING_SHOWN,

@@ -32,7 +32,7 @@ def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(ser
     expect(social).to_have_url(re.compile(rf"/arenden/{case_id}/moten\?sparat=plan_next_meeting#saved$"))
     expect(social.locator("#saved")).to_contain_text("Planeringen av nästa möte är sparad.")
     planned = social.locator("#next-meeting")
-    expect(planned).to_contain_text(f"Nästa möte: {first} (nätverksmöte) · Från Socialtjänsten ·")
+    expect(planned).to_contain_text(f"Planerat möte: {first} (nätverksmöte) · Från Socialtjänsten ·")
     expect(social.locator("section.meeting")).to_have_count(0)      # planned, not held: no meeting recorded
     screenshot(social, "05b-nasta-mote-planerat")
     expect(_list_row(social, group)).to_contain_text(first.isoformat())
@@ -42,7 +42,7 @@ def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(ser
     expect(_list_row(school, group)).to_contain_text(first.isoformat())
     ui.tab(school, case_id, "moten")
     told = school.locator("#next-meeting")
-    expect(told).to_contain_text(f"Nästa möte: {first} (nätverksmöte) · Från Socialtjänsten")
+    expect(told).to_contain_text(f"Planerat möte: {first} (nätverksmöte) · Från Socialtjänsten")
     expect(told).to_contain_text("samtycke")                                      # and on what basis it is told
     expect(school.get_by_role("heading", name="Planera nästa möte")).to_have_count(0)   # social services' form alone
     expect(school.get_by_role("button", name="Ställ in nästa möte")).to_have_count(0)
@@ -62,18 +62,18 @@ def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(ser
     social.get_by_label("Datum för nästa möte", exact=True).fill(moved.isoformat())
     social.get_by_label(KIND, exact=True).select_option("")
     social.get_by_role("button", name="Spara planerat möte").click()
-    expect(planned).to_contain_text(f"Nästa möte: {moved} · Från Socialtjänsten")
+    expect(planned).to_contain_text(f"Planerat möte: {moved} · Från Socialtjänsten")
     expect(planned).not_to_contain_text("nätverksmöte")
     row = _list_row(social, group)
     expect(row).to_contain_text(moved.isoformat())
     expect(row).not_to_contain_text(first.isoformat())
     school.reload()
-    expect(told).to_contain_text(f"Nästa möte: {moved} ·")
+    expect(told).to_contain_text(f"Planerat möte: {moved} ·")
 
     # Once the family's consents cover `case` for the police too, it is told the meeting planned before them.
     seed.grant_everyone(cases, group.case_id, [ScopeEntry("polis", ("case",))])
     police.reload()
-    expect(police.locator("#next-meeting")).to_contain_text(f"Nästa möte: {moved} · Från Socialtjänsten")
+    expect(police.locator("#next-meeting")).to_contain_text(f"Planerat möte: {moved} · Från Socialtjänsten")
     expect(_list_row(police, group)).to_contain_text(moved.isoformat())
 
     ui.tab(social, case_id, "moten")
@@ -105,6 +105,6 @@ def _plan_with_the_keyboard(page, day: str) -> None:
 
 
 def _list_row(page, group: seed.Group):
-    """The case's row in the user's case list (all phases), which the list's Nästa möte column is part of."""
+    """The case's row in the user's case list (all phases), which the list's Planerat möte column is part of."""
     page.goto("/arenden")
     return page.locator("table.list tr", has_text=group.case_number)

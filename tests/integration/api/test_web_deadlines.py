@@ -9,7 +9,11 @@ from tests.integration.api.skew import web_as
 
 DAY = 24 * 60   # minutes, for ``tick``
 SOON = 'class="marker soon">Samtycke upphör 2026-03-20<'
-OVERDUE = 'class="marker overdue">Mötet 2026-02-10 har passerat – inget möte registrerat<'
+OVERDUE = 'class="marker overdue">Planerat möte 2026-02-10 har passerat – inget möte registrerat<'
+# The planned meeting's day is called alike wherever it shows (it read "Nästa möte 2026-02-10" in the list's column
+# and on the Möten tab beside "Mötet 2026-02-10 har passerat": a next meeting in the past).
+COLUMN = '<th scope="col" role="columnheader">Planerat möte</th>'
+PLANNED = 'Planerat möte: <strong>2026-02-10</strong>'
 
 
 def _police_consent_until(client, users, tick, case_id: str, until: str) -> None:
@@ -62,6 +66,11 @@ def test_a_planned_meeting_passed_without_a_meeting_recorded_is_marked_until_one
     assert OVERDUE in social.get("/arenden").text
     assert OVERDUE in social.get(f"/arenden/{case_id}").text
     assert OVERDUE in school.get(f"/arenden/{case_id}/moten").text   # the school sees the meeting (`case`)
+    assert COLUMN in social.get("/arenden").text
+    for who in (social, school):
+        meetings = who.get(f"/arenden/{case_id}/moten").text
+        line = meetings[meetings.index('<p id="next-meeting"'):].split("</p>")[0]
+        assert PLANNED in line and "Nästa möte" not in line
     ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.social, json={
         "held_on": "2026-02-11", "attendees": ["skola"]}), 201)
     assert "har passerat" not in social.get("/arenden").text

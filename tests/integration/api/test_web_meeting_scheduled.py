@@ -10,7 +10,7 @@ import re
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
-PLANNED = "Nästa möte: <strong>2026-03-10</strong> (nätverksmöte)"
+PLANNED = "Planerat möte: <strong>2026-03-10</strong> (nätverksmöte)"
 
 
 def _hidden(page: str) -> dict[str, str]:
@@ -60,7 +60,7 @@ def test_moved_then_called_off(client, users, tick, context, settings):
     tick()
     assert _plan(social, case_id, planned_on="2026-03-17", planned_kind="").status_code == 303
     page = social.get(f"/arenden/{case_id}/moten").text
-    assert "Nästa möte: <strong>2026-03-17</strong> ·" in _next_meeting_line(page)
+    assert "Planerat möte: <strong>2026-03-17</strong> ·" in _next_meeting_line(page)
     assert 'name="stall_in"' in page
     tick()
     assert _plan(social, case_id, stall_in="1").status_code == 303
@@ -101,7 +101,7 @@ def test_the_page_s_next_meeting_from_a_member_s_meeting_is_the_one_planned_and_
     ok(client.post(f"/api/v1/cases/{case_id}/meetings", headers=users.school,
                    json={"held_on": "2026-02-03", "attendees": ["skola"], "next_meeting": "2026-03-20"}), 201)
     page = social.get(f"/arenden/{case_id}/moten").text
-    assert "Nästa möte: <strong>2026-03-20</strong>" in _next_meeting_line(page) and 'name="stall_in"' in page
+    assert "Planerat möte: <strong>2026-03-20</strong>" in _next_meeting_line(page) and 'name="stall_in"' in page
     tick()
     again = _plan(social, case_id, planned_on="2026-03-20")
     assert again.status_code == 422 and "Nästa möte är redan planerat så" in again.text
