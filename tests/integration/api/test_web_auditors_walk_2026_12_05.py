@@ -1,4 +1,4 @@
-"""The auditors' web pages as an auditor's walk found them (2026-12-06): the disclosure log listing an agency's own
+"""The auditors' web pages as an auditor's walk found them (2026-12-05): the disclosure log listing an agency's own
 facts as disclosed to it, a search finding nothing said as "de 0 läsningar", a reversed period answered "Inga
 träffar", a page past the end of the auditors' index shown as "Sida 999 av 1", a hand-edited ``efter`` met by the
 generic 400 page, and the ledger's page naming a diverging case by its id alone."""
