@@ -228,7 +228,7 @@ def _next_meeting_line(stored: list, agency: str, catalogue, known: dict,  # noq
         return NO_NEXT_MEETING if agency == catalogue.lead_agency else NO_NEXT_MEETING_SHOWN
     kind = MEETING_KINDS.get(planned.kind or "", "")
     source = planned.source
-    return (f"Nästa möte: {planned.on}" + (f" ({kind})" if kind else "")
+    return (f"Planerat möte: {planned.on}" + (f" ({kind})" if kind else "")
             + f" · Från {agency_name(source.origin, catalogue)}"
             + f"  [{describe_basis_with_ids(source.basis, catalogue, known, roles)}]")
 

@@ -1128,7 +1128,7 @@ def test_views_show_meetings_tells_the_next_meeting_as_the_webs_meetings_page_do
         return shown.stdout.splitlines()[1]   # under the heading, above the meetings
 
     # The meeting held on 2026-03-05 planned the next for 2026-04-02, replacing the first one planned on its own.
-    assert told("socialtjanst") == f"  Nästa möte: 2026-04-02 · Från Socialtjänsten  {own}"
+    assert told("socialtjanst") == f"  Planerat möte: 2026-04-02 · Från Socialtjänsten  {own}"
     assert told("skola") == "  Inget planerat möte att visa för er."   # after the mother's withdrawal: its own only
     # The mother consents again; social services moves the next meeting, as its page judges it.
     _recorded_in_the_demo(env, """
@@ -1142,9 +1142,9 @@ clock.set(clock.now() + timedelta(minutes=1))
 app.plan_next_meeting(case_id, by=SOCIAL, next_meeting=date(2026, 4, 9), kind='individmote',
                       shown=shown_next_meeting(app.view(case_id, SOCIAL.agency)))
 """)
-    assert told("socialtjanst") == f"  Nästa möte: 2026-04-09 (individmöte) · Från Socialtjänsten  {own}"
+    assert told("socialtjanst") == f"  Planerat möte: 2026-04-09 (individmöte) · Från Socialtjänsten  {own}"
     ids = r"\([0-9a-f]{8}, [0-9a-f]{8}, [0-9a-f]{8}\)"
-    assert re.fullmatch(r"  Nästa möte: 2026-04-09 \(individmöte\) · Från Socialtjänsten  \[samtycke från den unge"
+    assert re.fullmatch(r"  Planerat möte: 2026-04-09 \(individmöte\) · Från Socialtjänsten  \[samtycke från den unge"
                         rf" och vårdnadshavare 1 och 2, t\.o\.m\. 2026-12-31 {ids}\]", told("skola"))
     _recorded_in_the_demo(env, """
 from services.case_commands import shown_next_meeting
