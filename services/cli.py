@@ -22,7 +22,7 @@ from domain.errors import DomainError, InvalidInput
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
-from services import cli_audit, cli_database, cli_feed, cli_serve, cli_stats, cli_views
+from services import cli_audit, cli_database, cli_feed, cli_ledger, cli_serve, cli_stats, cli_views
 from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, connections_used_up,
                              lock_conflict, too_many_connections)
 from services.settings import ConfigurationError, Settings
@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
         return BAD_INPUT
     except InvalidCheckpointFile as error:   # not verified against the file (verify's, and the report's, exit 3)
         print(f"sigill: {error}", file=sys.stderr)
-        return cli_audit.NOT_VERIFIED
+        return cli_ledger.NOT_VERIFIED
     except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line

@@ -1,10 +1,9 @@
-"""`sigill audit …`: seal and verify the ledger, export checkpoints, replay a case, list disclosures, report; the
-access log's search is `services.cli_access_log`."""
+"""`sigill audit …`: replay a case, list its disclosures, report on it; the ledger's commands (seal, verify, public-key,
+export) are ``services.cli_ledger``'s, the access log's search ``services.cli_access_log``'s."""
 
 from __future__ import annotations
 
 import argparse
-import base64
 import getpass
 import os
 import socket
@@ -33,29 +32,15 @@ from services.standing_text import STANDING_TITLE, StandingText, describe_standi
 from services.typed_time import (
     CLOCKS_CHANGED, NOT_A_MOMENT, OUTSIDE_CALENDAR, UnreadableMoment, through_typed_unit, typed_moment,
 )
-from services.wording import agency_name, checkpoints_confirmed, facts_count, to_the_second
-
-NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
+from services.cli_ledger import exported_checkpoints, public_key_argument
+from services.cli_ledger import register as register_ledger
+from services.wording import agency_name, facts_count, to_the_second
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="auditing for JO and IVO: ledger, replay, disclosures, report, access log")
     commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
-    seal = commands.add_parser("seal", help="add every new stored event to the hash-chained ledger and sign it")
-    seal.set_defaults(handler=_seal)
-    check = commands.add_parser("verify", help="recompute the ledger from the events; exit 1 if anything changed,"
-                                " 3 if it could not be verified")
-    check.add_argument("--checkpoints", type=Path, help="an exported checkpoint file to verify against as well")
-    check.add_argument("--trust-key", action="append", default=[], type=_public_key, metavar="BASE64",
-                       help="a ledger public key to trust (repeatable): an outside party needs no other secret, and"
-                            " a read-only database role will do")
-    check.set_defaults(handler=_verify, error_exit=NOT_VERIFIED)
-    commands.add_parser("public-key", help="print the ledger's public keys (base64) — the signing key's and every"
-                        " earlier one still trusted — for JO and IVO to trust"
-                        ).set_defaults(handler=_public_key_command)
-    export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
-    export.add_argument("--out", type=Path, required=True, help="the file to write (readable by its owner only)")
-    export.set_defaults(handler=_export)
+    register_ledger(commands)   # seal, verify, public-key, export
     replay = commands.add_parser("replay", help="what an agency could see of a case at a time, and why")
     replay.add_argument("--case", required=True, help=CASE_HELP)
     replay.add_argument("--agency", required=True, help=AGENCY_HELP)
@@ -73,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         " or - for standard output")
     report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification is"
                         " made against it too (as `verify --checkpoints`)")
-    report.add_argument("--trust-key", action="append", default=[], type=_public_key, metavar="BASE64",
+    report.add_argument("--trust-key", action="append", default=[], type=public_key_argument, metavar="BASE64",
                         help="a ledger public key to trust for the file's checkpoints (repeatable), as `verify`'s")
     report.add_argument("--purpose", default="", help=PURPOSE_HELP)
     report.set_defaults(handler=_report)
@@ -110,14 +95,6 @@ _UNREADABLE = {
                     " e.g. {text}+02:00 or {text}+01:00",
     OUTSIDE_CALENDAR: f"'{{text}}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)",
 }
-
-
-@contextmanager
-def _application() -> Iterator:
-    from services.bootstrap import build_ledger
-
-    with opened(existing=True) as (app, settings, location):
-        yield app, (lambda: build_ledger(app, settings, location))
 
 
 @contextmanager
@@ -162,192 +139,6 @@ def command_line_reader() -> Principal:
 def _fact(fact, ids) -> str:  # noqa: ANN001 - a Fact, a case's public fact ids
     """An auditor's handle on a fact: its event's version in the history, and the id the agencies saw."""
     return f"v{fact.version} {ids(fact.fact_id)}"
-
-
-def _seal(args: argparse.Namespace) -> int:
-    with _application() as (app, ledger):
-        audit_ledger = ledger()
-        head = audit_ledger.store.head()   # out of how many: the events stored after the ledger's end
-        unsealed = (app.recorder.max_notification_id() or 0) - (head.notification_id if head else 0)
-        sealed = audit_ledger.seal(shown("förseglat", unsealed))
-    print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {sealed:,} nya händelser.")
-    return 0
-
-
-def _public_key(text: str) -> bytes:
-    from services.audit import public_key_of
-
-    try:
-        return public_key_of(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _verify(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_ledger_verifier, verifier_location
-
-    exported = _exported(args.checkpoints)
-    settings = Settings()   # no application: nothing is created or written, and no master key is needed
-    location = verifier_location(settings)
-    ledger = build_ledger_verifier(settings, location, args.trust_key)
-    result = ledger.verify(exported, shown("kontrollerat", None))
-    if result.checked >= 100_000:
-        print(file=sys.stderr)  # end the progress line
-    if result.intact:
-        # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them: say
-        # which were checked, and what proves more.
-        against = (f"däribland alla {len(exported):,} i den exporterade filen" if exported else
-                   "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
-                   " skriva om liggaren")
-        print(f"Oförändrad: {result.checked:,} händelser stämmer med liggaren, "
-              f"{checkpoints_confirmed(result.checkpoints)} ({against}).")
-        if result.unsealed:
-            print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
-                  f"(kör `sigill audit seal`).")
-    else:
-        print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
-        _name_the_case(settings, location, result.divergence)
-    access = _verify_access_log(settings, location, ledger.trusted_keys)
-    _tell_erasures(settings, location)
-    if not result.intact or access == "changed":
-        return 1   # tampering is told as tampering, whatever else could not be checked
-    return 0 if access == "intact" else NOT_VERIFIED
-
-
-def _name_the_case(settings: Settings, location, divergence) -> None:  # noqa: ANN001 - a location, a Divergence
-    """The diverging case's number beside its id: the id alone sent a supervisor elsewhere to learn which case it is,
-    and the number is what they file under.  Its referral, which holds it, is sealed under the case's key, which
-    verify does without; the case lists hold it in plaintext, read here as the ledger is (nothing made, no key).  A
-    role not granted them, or a case no list holds, is told where the number is to be found instead."""
-    import psycopg
-
-    from services.bootstrap import case_number_read_only
-    from services.cli import first_line
-
-    if divergence.case_id is None or divergence.aggregate == "case_number_series":
-        return
-    case_id = divergence.case_id
-    try:
-        number = case_number_read_only(settings, location, case_id)
-    except psycopg.errors.InsufficientPrivilege:
-        print(f"Ärendets nummer slogs inte upp: databasrollen får inte läsa ärendelistan (GRANT SELECT ON view_cases);"
-              f" installationens granskningssida /granskning/arenden/{case_id} visar det.")
-        return
-    except psycopg.Error as error:
-        print(f"Ärendets nummer kunde inte slås upp: {first_line(error)}")
-        return
-    if number is not None:
-        print(f"Ärendet är {number} (ärende-id {case_id}; numret ur ärendelistan).")
-    elif divergence.aggregate == "case":   # a removed event's may be a series': said only when found
-        print(f"Ärendet {case_id} finns inte i ärendelistan (gallrat, eller vyerna ligger efter: `sigill views"
-              " catch-up`); dess nummer står i dess första händelse, förseglad under ärendets nyckel.")
-
-
-def _exported(path: Path | None) -> list:
-    """The checkpoints of an exported file (none without one); a file that cannot be read is one line."""
-    from services.audit import InvalidCheckpointFile, read_exported
-
-    try:
-        return read_exported(path.read_text("utf-8")) if path else []
-    except OSError as error:
-        raise InvalidCheckpointFile(f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidCheckpointFile(f"{path} is not a checkpoint file (not UTF-8 text)") from None
-
-
-def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str:  # noqa: ANN001 - a location
-    """The access log — who read what, when and why — is hash-chained and signed with the same key: checked in the
-    same run, read only.  "intact", "changed", or "unverified" (it could not be read: the ledger's verdict is
-    still told).  A role not granted its tables is told so in a line, and counts as checked: an outside party's
-    documented grant covers the ledger alone."""
-    import psycopg
-
-    from services.bootstrap import verify_access_log_read_only
-    from services.cli import first_line
-
-    try:
-        verdict = verify_access_log_read_only(settings, location, trusted)
-    except psycopg.errors.InsufficientPrivilege:
-        print("Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den (GRANT SELECT ON sigill_access_log,"
-              " sigill_access_log_checkpoints).")
-        return "intact"
-    except psycopg.Error as error:
-        print(f"Åtkomstloggen kunde inte kontrolleras: {first_line(error)}")
-        return "unverified"
-    if verdict is None:
-        print("Åtkomstloggen finns inte i databasen: ingen läsning har loggats här, eller dess tabeller har tagits bort.")
-        # A running installation has one from its first start (the server makes it): in production its absence is
-        # not "unchanged".
-        return "unverified" if settings.is_production else "intact"
-    if verdict.intact:
-        print(f"Åtkomstloggen oförändrad: {_reads(verdict.checked)} stämmer, "
-              f"{checkpoints_confirmed(verdict.checkpoints)}.")
-        return "intact"
-    print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {_reads(verdict.checked)} före stämmer.")
-    return "changed"
-
-
-def _reads(count: int) -> str:
-    """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer")."""
-    return f"{count:,} läsning{'' if count == 1 else 'ar'}"
-
-
-def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location
-    """The erasures (gallring) on record, and any case key destroyed with no decision on record — keys are no
-    events, so the ledger cannot tell; told, not counted as a change of the ledger."""
-    import psycopg
-
-    from services.bootstrap import erasures_read_only
-    from services.cli import first_line
-
-    try:
-        recorded, pending, unrecorded = erasures_read_only(settings, location)
-    except psycopg.errors.InsufficientPrivilege:
-        print("Gallringarna kontrollerades inte: databasrollen får inte läsa dem (GRANT SELECT ON sigill_erasures,"
-              " sigill_data_keys).")
-        return
-    except psycopg.Error as error:
-        print(f"Gallringarna kunde inte kontrolleras: {first_line(error)}")
-        return
-    if recorded or not unrecorded:
-        print(f"Gallrade ärenden med registrerat beslut: {recorded:,}.")
-    if pending:   # a crash between the record and the key's destruction
-        print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {len(pending):,} ärenden (kör `sigill"
-              f" erase` igen för dem): {', '.join(str(c) for c in pending[:10])}{' …' if len(pending) > 10 else ''}.")
-    if unrecorded:
-        listed = ", ".join(f"{case_id} ({to_the_second(at) if at else 'okänd tid'})"
-                           for case_id, at in unrecorded[:10])
-        keys = "1 ärendes nyckel är förstörd" if len(unrecorded) == 1 else \
-            f"{len(unrecorded):,} ärendens nycklar är förstörda"
-        print(f"Obs: {keys} utan registrerat gallringsbeslut (`sigill erase` registrerar beslutet): {listed}"
-              f"{' …' if len(unrecorded) > 10 else ''}.")
-
-
-def _public_key_command(args: argparse.Namespace) -> int:
-    """The keys to hand a supervisor beside the exported checkpoints (by another way than the file itself): the
-    signing key's, then those of earlier signing keys still trusted — older checkpoints are signed by them."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from services.audit import raw_public_key
-    from services.settings import ConfigurationError
-
-    settings = Settings()
-    seed = settings.existing_ledger_key_bytes()
-    if seed is None:
-        raise ConfigurationError("no ledger key on this machine: production sets SIGILL_LEDGER_KEY; embedded mode"
-                                 " makes one in the data directory when Sigill first runs")
-    keys = [raw_public_key(Ed25519PrivateKey.from_private_bytes(seed)), *settings.trusted_ledger_keys()]
-    for key in dict.fromkeys(keys):
-        print(base64.b64encode(key).decode())
-    return 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    with private_file(args.out, "the checkpoints") as write, _application() as (app, ledger):
-        write(ledger().export())
-    if str(args.out) != "-":
-        print(f"Kontrollpunkterna skrivna till {args.out}.")
-    return 0
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -433,7 +224,7 @@ def _disclosures(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from services.report import Preparer, case_report
 
-    exported = _exported(args.checkpoints)   # a file that cannot be read stops the report before any read
+    exported = exported_checkpoints(args.checkpoints)   # a file that cannot be read stops the report before any read
     changed = []   # what the report found altered, if anything: its exit status, as verify's
     with as_reader(args.trust_key) as (service, reader, audit_ledger, fact_ids):
         app = service.app

@@ -96,7 +96,7 @@ def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: 
 
 
 def _diverging_case(request: Request, user: Principal, divergence) -> dict | None:  # noqa: ANN001 - a Divergence
-    """The diverging case's number beside its id, as `sigill audit verify` says it (``cli_audit._name_the_case``): the
+    """The diverging case's number beside its id, as `sigill audit verify` says it (``cli_ledger._name_the_case``): the
     id alone sent the auditor elsewhere to learn which case it is, and the number is what they file under.  From the
     case lists (its referral, which holds it, may be the very event altered); a label, not a read of the case.  None
     when the finding names no case (a checkpoint, a case-number series' event); ``number`` None when no list holds
