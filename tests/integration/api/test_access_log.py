@@ -329,3 +329,18 @@ def test_the_web_access_log_searches_the_reads_of_auditors_and_of_the_command_li
         assert re.search(f'<option value="{reader}"( selected)?>{name}</option>', page.text), reader
     assert ivo.get("/granskning/atkomstlogg", params={"myndighet": "sigill"}).status_code == 200
     assert ivo.get("/granskning/atkomstlogg", params={"myndighet": "nasa"}).status_code == 422
+
+
+def test_a_reversed_range_is_422_naming_until_not_an_empty_page(client, users, tick):
+    """Since after until found nothing and answered an empty page, as if no one had read; the web's Åtkomstlogg and
+    `sigill audit access-log` refuse it."""
+    school_consented_case(client, users, tick)
+    answer = client.get("/api/v1/audit/access-log", headers=users.auditor,
+                        params={"since": "2026-02-04T00:00:00+01:00", "until": "2026-02-03T23:59:59+01:00"})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "query.until")
+    assert "reversed" in error["message"] and "2026-02-03T23:59:59+01:00" in error["message"]
+    # The same moment in two zones is a range of one instant, not a reversed one.
+    assert ok(client.get("/api/v1/audit/access-log", headers=users.auditor,
+                         params={"since": "2026-02-03T10:00:00+01:00", "until": "2026-02-03T09:00:00Z"}))
