@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from services.api.error_handlers import allowed_methods
 from services.errors import one_line
 from services.web import texts
-from services.web.pages import error_page, quiet_user
+from services.web.pages import error_page, query_refused_page, quiet_user
 
 log = logging.getLogger("sigill.web")
 API_PREFIX = "/api/"
@@ -38,10 +38,10 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
     async def handle(request: Request, error: Exception) -> Response:
         if is_api(request):
             return await api_handler(request, error)
+        if isinstance(error, RequestValidationError):   # its values not said back: one may be a personnummer
+            return query_refused_page(request, _query_names(error), quiet_user(request))
         if isinstance(error, HTTPException):
             status = error.status_code
-        elif isinstance(error, RequestValidationError):
-            status = 400
         else:  # the class only: a message could quote personal data
             log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
                       one_line(request.url.path))
@@ -54,6 +54,13 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
             response.headers["Allow"] = allowed_methods(request)
         return response
     return handle
+
+
+def _query_names(error: RequestValidationError) -> list[str]:
+    """The query parameters a page's validation refused, by name (a web page takes nothing else FastAPI checks:
+    its forms are read by ``form_of``, its paths' ids by the routes)."""
+    return [str(problem["loc"][1]) for problem in error.errors()
+            if len(problem.get("loc", ())) > 1 and problem["loc"][0] == "query"]
 
 
 def too_large_page(scope: Scope, limit: int) -> Response:

@@ -220,6 +220,21 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
                   back_text=text, written=typed.written() if typed is not None else [], more=more or [])
 
 
+class QueryRefused(Exception):
+    """Query parameters a page cannot use (a link edited by hand): a 422 naming them (``query_refused_page``)."""
+
+    def __init__(self, *names: str) -> None:
+        super().__init__(", ".join(names))
+        self.names = list(names)
+
+
+def query_refused_page(request: Request, names: list[str], user: Principal | None = None) -> HTMLResponse:
+    """422 naming the query's fields in the pages' words, never their values (one may be a personnummer), with a
+    way to the page without them."""
+    return error_page(request, 422, texts.query_refused(names), user,
+                      more=[(request.url.path, texts.T["query_refused_open"])])
+
+
 def retry_later(response: Response) -> Response:
     """A 503 because the database is away says when to ask again, as the API's do (``Retry-After: 5``, the pools'
     wait): a proxy or a monitor reads it; a caseworker reads the page."""
@@ -286,6 +301,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return redirect(session.sign_in_url(request))
     except NoSuchPage:
         return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
+    except QueryRefused as refused:
+        return query_refused_page(request, refused.names, quiet_user(request))
     except session.CsrfRejected:
         return error_page(request, 403, texts.T["csrf"])
     except (CaseNotFound, CaseErased):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from services.web.pages import QueryRefused
+
 LIST_PAGE = 50   # cases a page
 
 
@@ -18,10 +20,19 @@ class Pager:
     next: str | None       # of the page after (None on the last)
 
 
+LAST_PAGE = 999_999   # a page asked for past it is read as it: past the end either way, answered with the last page
+
+
 def page_number(typed: str) -> int:
-    """``?sida=``: a page number from 1; anything else (a link edited by hand) is the first page."""
+    """``?sida=``: a page number from 1 (empty: the first); anything else (a link edited by hand) is a 422 naming
+    ``sida`` (``pages.QueryRefused``) — it was the first page, said nowhere, as the access log's ``efter`` was."""
+    typed = typed.strip()
+    if not typed:
+        return 1
     # ASCII and short: '²' is a digit to isdigit() and int() refuses it, as it does a number of 4,300 digits (a 500).
-    return int(typed) if typed.isascii() and typed.isdigit() and 0 < len(typed) < 7 and int(typed) > 0 else 1
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= 19 and int(typed) > 0):
+        raise QueryRefused("sida")
+    return min(int(typed), LAST_PAGE)
 
 
 def past_the_end(page: int, total: int, query: dict[str, str]) -> str | None:

@@ -22,7 +22,7 @@ from services.web.case_pages import kept_when_away, look, saved, service, show, 
 from services.web.case_search import searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
-from services.web.pages import case_uuid, form_of, guarded, redirect, render
+from services.web.pages import QueryRefused, case_uuid, form_of, guarded, redirect, render
 from services.wording import unnumbered_row
 
 router = APIRouter(include_in_schema=False)
@@ -54,20 +54,23 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     search = searched(request, user, typed_number, texts.T["case_number_not_found"])
     if search.found is not None:
         return redirect(f"/arenden/{search.found}")
+    # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
+    lead = user.agency == service(request).catalogue.lead_agency
+    phases = views.PHASES if lead else views.MEMBER_PHASES
+    if phase and phase not in phases:   # a link edited by hand: it listed no case, "Inga ärenden att visa"
+        raise QueryRefused("fas")
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
     # page at a time (the newest first), so that only the cases shown are read.
     rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
     last = paging.past_the_end(page, total, {"fas": phase})   # an empty page read nothing, and logged nothing
     if last is not None:
         return redirect(f"/arenden{last}")
-    # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
-    lead = user.agency == service(request).catalogue.lead_agency
     # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.
     day = local_date(service(request).app.clock.now())
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if search.misshapen else 200, user=user, rows=rows, phase=phase,
                   lead=lead, number=search.number or "", find_error=search.error,
-                  phases=views.PHASES if lead else views.MEMBER_PHASES,
+                  phases=phases,
                   plan_status=describe_plan_status,
                   unnumbered_row=unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 

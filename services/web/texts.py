@@ -104,6 +104,7 @@ T: dict[str, str] = {
     "stored_log_agrees": "Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer med ärendets "
                          "händelser ({n} rader jämförda).",
     "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",
+    "unknown_agency_unsaid": "Ingen aktör har det id som adressen anger: välj en i listan.",
     "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
     "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
                           "bara i den, {only_replayed} saknas i den.",
@@ -348,6 +349,10 @@ T: dict[str, str] = {
     "method_not_allowed": "Sidan kan inte användas på det sättet (till exempel ett formulär som skickats till "
                           "fel adress). Gå tillbaka och försök igen.",
     "bad_request": "Förfrågan kunde inte tolkas. Gå tillbaka och försök igen.",
+    # A query the page cannot use (a link edited by hand): the fields named, never the value (it may be a personnummer).
+    "query_refused": "Adressen har ett värde för {fields} som sidan inte kan använda (en länk som ändrats för hand?)."
+                     " Värdet visas inte här. Öppna sidan utan det, eller gå tillbaka och försök igen.",
+    "query_refused_open": "Öppna sidan utan värdena i adressen",
     "too_large": ("Det du skickade är större än servern tar emot ({limit}), och inget av det sparades. Gå tillbaka,"
                   " kopiera texten och dela upp den i flera delar."),
     "forbidden": "Din roll får inte göra detta.",
@@ -395,6 +400,31 @@ T: dict[str, str] = {
     "internal": "Ett oväntat fel inträffade. Det är loggat.", "csrf": "Formuläret har gått ut. Ladda om sidan och "
                 "försök igen.", "choose": "– välj –", "none_choice": "– ingen –", "optional": "(valfritt)",
 }
+
+# Query parameters of the pages that no form label names (LABELS first: ``query_field``).
+QUERY_NAMES: dict[str, str] = {"sida": "Sida", "fas": T["filter_phase"], "nummer": "Ärendenummer",
+                               "myndighet": "Aktör", "tid": "Tidpunkt", "efter": "Nästa sida"}
+
+
+def query_field(name: str) -> str:
+    """A query parameter as a refusal names it: its Swedish label and, for whoever edited the link, its name in the
+    address — ``Sida (sida)``; a name not shaped like a page's (a personnummer typed as a parameter) is not said back."""
+    if not re.fullmatch(r"[a-z_]{1,40}", name):
+        return "adressen"
+    label = query_label(name)
+    return f"{label} ({name})" if label else name
+
+
+def query_label(name: str) -> str | None:
+    return LABELS.get(name) or QUERY_NAMES.get(name)
+
+
+def query_refused(names: list[str]) -> str:
+    """The message for a page's query parameters it cannot use, each named once, in the order given."""
+    shown = list(dict.fromkeys(query_field(n) for n in names)) or ["adressen"]
+    fields = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " och " + shown[-1]
+    return T["query_refused"].format(fields=fields)
+
 
 LABELS: dict[str, str] = {
     "kommun": "Kommun", "ar": "År",   # the Statistik form's, by their names
@@ -668,8 +698,8 @@ STATISTICS_MUNICIPALITY_ERROR = "Välj en kommun i listan."
 STATISTICS_YEAR_ERROR = "Välj ett år i listan, från {first} till {last}."
 # A link saved when the form took two dates (fran, till) still works when they are one whole calendar year; any
 # other period is refused, as it was (overlapping periods would give a month's or a day's cases by their difference).
-STATISTICS_PERIOD_ERROR = ("Länken anger en period som inte är ett helt kalenderår. Statistiken tas fram för ett"
-                           " helt kalenderår: välj ett år i listan.")
+STATISTICS_PERIOD_ERROR = ("Länken anger en period (fran, till) som inte är ett helt kalenderår. Statistiken tas"
+                           " fram för ett helt kalenderår: välj ett år i listan.")
 
 
 def swedish_order(text: str) -> tuple[str, str]:
