@@ -350,8 +350,8 @@ T: dict[str, str] = {
                           "fel adress). Gå tillbaka och försök igen.",
     "bad_request": "Förfrågan kunde inte tolkas. Gå tillbaka och försök igen.",
     # A query the page cannot use (a link edited by hand): the fields named, never the value (it may be a personnummer).
-    "query_refused": "Adressen har ett värde för {fields} som sidan inte kan använda (en länk som ändrats för hand?)."
-                     " Värdet visas inte här. Öppna sidan utan det, eller gå tillbaka och försök igen.",
+    "query_refused": "Adressen har ett värde för {fields} som sidan inte kan använda (en länk som ändrats för"
+                     " hand?). Värdet visas inte här. Öppna sidan utan det, eller gå tillbaka och försök igen.",
     "query_refused_open": "Öppna sidan utan värdena i adressen",
     "too_large": ("Det du skickade är större än servern tar emot ({limit}), och inget av det sparades. Gå tillbaka,"
                   " kopiera texten och dela upp den i flera delar."),
@@ -408,7 +408,8 @@ QUERY_NAMES: dict[str, str] = {"sida": "Sida", "fas": T["filter_phase"], "nummer
 
 def query_field(name: str) -> str:
     """A query parameter as a refusal names it: its Swedish label and, for whoever edited the link, its name in the
-    address — ``Sida (sida)``; a name not shaped like a page's (a personnummer typed as a parameter) is not said back."""
+    address — ``Sida (sida)``; a name not shaped like a page's (a personnummer typed as a parameter) is not said
+    back."""
     if not re.fullmatch(r"[a-z_]{1,40}", name):
         return "adressen"
     label = query_label(name)

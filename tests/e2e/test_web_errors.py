@@ -36,7 +36,8 @@ def test_a_wrong_method_on_a_web_path_is_a_swedish_405_page(server):
 
 
 def test_a_malformed_query_on_a_web_path_is_a_swedish_422_page_naming_it(server):
-    """It was the generic 400 page, "Förfrågan kunde inte tolkas" (the access log's ``efter`` is named by its form)."""
+    """It was the generic 400 page, "Förfrågan kunde inte tolkas" (the access log's ``efter`` is named by its
+    form)."""
     response = signed_in(server, ui.AUDITOR).get("/granskning", params={"sida": "inte-ett-tal"})
     assert_swedish_page(response, 422, "Adressen har ett värde för Sida (sida) som sidan inte kan använda")
     assert "inte-ett-tal" not in response.text.split("<main", 1)[1]

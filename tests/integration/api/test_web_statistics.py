@@ -123,8 +123,8 @@ def test_a_link_saved_with_two_dates_still_shows_its_year_or_is_refused_at_the_y
     for fran, till in (("2026-01-01", "2026-06-30"), ("2026-02-30", "2026-12-31"), ("2026-02-01", "2026-01-01")):
         half = social.get("/statistik", params={"fran": fran, "till": till})
         assert half.status_code == 422 and 'aria-describedby="f-ar-error"' in half.text
-        assert ("År: Länken anger en period (fran, till) som inte är ett helt kalenderår. Statistiken tas fram för ett helt"
-                " kalenderår: välj ett år i listan.") in half.text
+        assert ("År: Länken anger en period (fran, till) som inte är ett helt kalenderår. Statistiken tas fram för"
+                " ett helt kalenderår: välj ett år i listan.") in half.text
 
 
 def test_the_csv_link_names_the_year_chosen(client, users, tick, context, settings):

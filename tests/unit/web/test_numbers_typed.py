@@ -1,6 +1,6 @@
 """Numbers a browser sends back (a list's page, how many rows a form showed, a row's number in a field's name): a
-hand-edited one that is not a small ASCII number is the default (a page number: a 422 naming it), never a 500.  '²' is a digit to str.isdigit()
-and then int() refused it; a number of over 4,300 digits int() refuses too."""
+hand-edited one that is not a small ASCII number is the default (a page number: a 422 naming it), never a 500.
+'²' is a digit to str.isdigit() and then int() refused it; a number of over 4,300 digits int() refuses too."""
 
 from __future__ import annotations
 
