@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.catalogue import Catalogue
 from services.principals import COMMAND_LINE
-from services.wording import to_the_minute
+from services.wording import swedish_number, to_the_minute
 
 # Readers in the access log that are no agency of the catalogue: auditors' bodies, the national evaluator (role
 # evaluator: its statistics runs), and Sigill's command line itself (`sigill audit`, `sigill views show`;
@@ -94,8 +94,9 @@ def access_log_checked(verdict: Any, *, numbered: bool = True) -> str:
                  " att se")
     elif verdict.missing:
         n = verdict.missing
-        found = (f"{'en läsning saknas' if n == 1 else f'{n:,} läsningar saknas'} i loggen (den första: läsning"
-                 f" {verdict.seq}) – borttagna i efterhand; vilket ärende de gällde går inte att se")
+        missing = "en läsning saknas" if n == 1 else f"{swedish_number(n)} läsningar saknas"
+        found = (f"{missing} i loggen (den första: läsning {verdict.seq}) – borttagna i efterhand; vilket ärende de"
+                 " gällde går inte att se")
     elif numbered:
         found = verdict.swedish
     elif verdict.finding == "gone":
@@ -112,4 +113,4 @@ def _shown_as_written(shown: int) -> str:
         return "här visas ingen läsning"
     if shown == 1:
         return "den läsning som visas här är den som skrevs"
-    return f"de {shown:,} läsningar som visas här är de som skrevs"
+    return f"de {swedish_number(shown)} läsningar som visas här är de som skrevs"

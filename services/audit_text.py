@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from domain.catalogue import Catalogue
 from domain.facts import VARIANT, Fact, as_shown, fact_order
 from services.presentation import describe_fact
-from services.wording import agency_name
+from services.wording import agency_name, swedish_number
 
 # A visibility change, as every log lists it (the command line, the report, the web client).
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
@@ -43,7 +43,8 @@ def is_disclosure(change: Any) -> bool:
 def own_facts_left_out(count: int) -> str:
     """The line each list of disclosures ends with when it left an agency's own contributions out (``is_disclosure``):
     without it, an auditor missing an agency's own fact could not tell a deliberate omission from a gap."""
-    facts = "1 rad om en myndighets egen uppgift" if count == 1 else f"{count:,} rader om myndigheternas egna uppgifter"
+    facts = ("1 rad om en myndighets egen uppgift" if count == 1
+             else f"{swedish_number(count)} rader om myndigheternas egna uppgifter")
     return (f"{facts} (det myndigheten själv registrerade) visas inte: en egen uppgift lämnas inte ut till den som"
             " registrerade den. Vad en myndighet kunde se, egna uppgifter medräknade, visar återspelningen.")
 

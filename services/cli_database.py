@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
+from services.wording import swedish_number
 
 if TYPE_CHECKING:
     from services.settings import Settings
@@ -84,17 +85,18 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
     rotation = rotate_master_key(settings, progress)
     if shows:
         print(file=sys.stderr)  # end the progress line
+    already, destroyed = swedish_number(rotation.already), swedish_number(rotation.destroyed)
     if rotation.already and not rotation.rewrapped:
         # Run again after a rotation — or with the two keys given the wrong way round, which said "Huvudnyckeln
         # bytt" too, and the operator then started Sigill with the key that wraps nothing.
-        print(f"Ingenting bytt: alla {rotation.already:,} datanycklar var redan omslutna med SIGILL_MASTER_KEY"
-              f" ({rotation.destroyed:,} förstörda vid gallring). Antingen har bytet redan gjorts, eller är"
+        print(f"Ingenting bytt: alla {already} datanycklar var redan omslutna med SIGILL_MASTER_KEY"
+              f" ({destroyed} förstörda vid gallring). Antingen har bytet redan gjorts, eller är"
               " SIGILL_MASTER_KEY den nyckel som används: sätt den då till den nya (`sigill new-master-key`) och"
               " SIGILL_PREVIOUS_MASTER_KEY till den som används, och kör kommandot igen.")
     else:
-        print(f"Huvudnyckeln bytt: {rotation.rewrapped:,} datanycklar omslutna med den nya"
-              f" ({rotation.already:,} var det redan, {rotation.destroyed:,} förstörda vid gallring). Starta Sigill med"
-              " den nya SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
+        print(f"Huvudnyckeln bytt: {swedish_number(rotation.rewrapped)} datanycklar omslutna med den nya"
+              f" ({already} var det redan, {destroyed} förstörda vid gallring). Starta Sigill med den nya"
+              " SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
               " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
               " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
     _development_key_file(settings)
@@ -104,7 +106,8 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
               " med den nyckel den omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
     if rotation.damaged:
         # Damaged before (neither key unwraps them): those cases already read as damaged.  Left as they are.
-        print(f"sigill: {len(rotation.damaged):,} datanycklar går inte att packa upp med någon av nycklarna och"
+        damaged = swedish_number(len(rotation.damaged))
+        print(f"sigill: {damaged} datanycklar går inte att packa upp med någon av nycklarna och"
               f" lämnades orörda (skadade rader; ärenden {', '.join(str(a) for a in rotation.damaged[:5])}"
               f"{' …' if len(rotation.damaged) > 5 else ''}): återställ dem ur en säkerhetskopia och kör kommandot"
               " igen med den nyckel de omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
@@ -141,7 +144,8 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print("Följare: " + ("arbetar" if found.follower else
                          "ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)"))
-    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {found.views_behind:,} lagrade händelser efter"))
+    behind = swedish_number(found.views_behind)
+    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {behind} lagrade händelser efter"))
     if found.kafka_unsent is not None:
-        print(f"Kafka: {found.kafka_unsent:,} flödesmeddelanden ännu inte kvitterade")
+        print(f"Kafka: {swedish_number(found.kafka_unsent)} flödesmeddelanden ännu inte kvitterade")
     return 0

@@ -16,7 +16,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
-from services.wording import checkpoints_confirmed, to_the_second
+from services.wording import checkpoints_confirmed, swedish_number, to_the_second
 
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
@@ -53,7 +53,7 @@ def _seal(args: argparse.Namespace) -> int:
         head = audit_ledger.store.head()   # out of how many: the events stored after the ledger's end
         unsealed = (app.recorder.max_notification_id() or 0) - (head.notification_id if head else 0)
         sealed = audit_ledger.seal(shown("förseglat", unsealed))
-    print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {sealed:,} nya händelser.")
+    print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {swedish_number(sealed)} nya händelser.")
     return 0
 
 
@@ -79,16 +79,17 @@ def _verify(args: argparse.Namespace) -> int:
     if result.intact:
         # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them: say
         # which were checked, and what proves more.
-        against = (f"däribland alla {len(exported):,} i den exporterade filen" if exported else
+        against = (f"däribland alla {swedish_number(len(exported))} i den exporterade filen" if exported else
                    "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
                    " skriva om liggaren")
-        print(f"Oförändrad: {result.checked:,} händelser stämmer med liggaren, "
+        print(f"Oförändrad: {swedish_number(result.checked)} händelser stämmer med liggaren, "
               f"{checkpoints_confirmed(result.checkpoints)} ({against}).")
         if result.unsealed:
-            print(f"Obs: {result.unsealed:,} händelser efter liggarens slut är ännu inte förseglade "
+            print(f"Obs: {swedish_number(result.unsealed)} händelser efter liggarens slut är ännu inte förseglade "
                   f"(kör `sigill audit seal`).")
     else:
-        print(f"{describe_divergence(result.divergence)}. {result.checked:,} händelser före den stämmer.")
+        print(f"{describe_divergence(result.divergence)}. {swedish_number(result.checked)} händelser före den"
+              " stämmer.")
         _name_the_case(settings, location, result.divergence)
     access = _verify_access_log(settings, location, ledger.trusted_keys)
     _tell_erasures(settings, location)
@@ -172,7 +173,7 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
 
 def _reads(count: int) -> str:
     """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer")."""
-    return f"{count:,} läsning{'' if count == 1 else 'ar'}"
+    return f"{swedish_number(count)} läsning{'' if count == 1 else 'ar'}"
 
 
 def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location
@@ -193,15 +194,16 @@ def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a lo
         print(f"Gallringarna kunde inte kontrolleras: {first_line(error)}")
         return
     if recorded or not unrecorded:
-        print(f"Gallrade ärenden med registrerat beslut: {recorded:,}.")
+        print(f"Gallrade ärenden med registrerat beslut: {swedish_number(recorded)}.")
     if pending:   # a crash between the record and the key's destruction
-        print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {len(pending):,} ärenden (kör `sigill"
-              f" erase` igen för dem): {', '.join(str(c) for c in pending[:10])}{' …' if len(pending) > 10 else ''}.")
+        print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {swedish_number(len(pending))} ärenden"
+              " (kör `sigill erase` igen för dem):"
+              f" {', '.join(str(c) for c in pending[:10])}{' …' if len(pending) > 10 else ''}.")
     if unrecorded:
         listed = ", ".join(f"{case_id} ({to_the_second(at) if at else 'okänd tid'})"
                            for case_id, at in unrecorded[:10])
         keys = "1 ärendes nyckel är förstörd" if len(unrecorded) == 1 else \
-            f"{len(unrecorded):,} ärendens nycklar är förstörda"
+            f"{swedish_number(len(unrecorded))} ärendens nycklar är förstörda"
         print(f"Obs: {keys} utan registrerat gallringsbeslut (`sigill erase` registrerar beslutet): {listed}"
               f"{' …' if len(unrecorded) > 10 else ''}.")
 

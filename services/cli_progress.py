@@ -12,16 +12,19 @@ import sys
 import time
 from typing import Callable
 
+from services.wording import swedish_number
+
 ESTIMATE_AFTER = 5.0   # seconds before a rate is worth an estimate: the first batches include start-up
 
 
 def progress_line(verb: str, count: int, total: int | None, elapsed: float, unit: str = "händelser",
                   about: bool = True) -> str:
-    """``bearbetat 120,000 av cirka 1,000,000 händelser (12 %), cirka 3 min kvar …`` (digits grouped by commas, as
-    the command line's other counts)."""
+    """``bearbetat 120 000 av cirka 1 000 000 händelser (12 %), cirka 3 min kvar …`` (digits grouped by narrow
+    no-break spaces, as Swedish writes them and the command line's other counts: "1,000" reads as a decimal)."""
+    done = swedish_number(count)
     if not total or count > total:
-        return f"{verb} {count:,} {unit} …"
-    share = f"{verb} {count:,} av {'cirka ' if about else ''}{total:,} {unit} ({100 * count // total} %)"
+        return f"{verb} {done} {unit} …"
+    share = f"{verb} {done} av {'cirka ' if about else ''}{swedish_number(total)} {unit} ({100 * count // total} %)"
     if elapsed < ESTIMATE_AFTER or count == 0 or count == total:
         return share + " …"
     return f"{share}, cirka {_duration((total - count) * elapsed / count)} kvar …"

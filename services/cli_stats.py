@@ -77,16 +77,16 @@ def _print(found, catalogue) -> None:  # noqa: ANN001 - a Statistics, the catalo
     print(f"{t.TITLE} – {name} ({p.municipality}), {p.start}–{p.end}")
     print(t.PERIOD_RULE)
     print(t.LEGEND)
-    print(f"\n{t.CASES}: {t.number(found.figures['cases'])}")
+    print(f"\n{t.CASES}: {t.swedish_number(found.figures['cases'])}")
     for section in t.sections(found.figures, catalogue):
         print(f"\n{section.title}" + ("" if section.total is None else f" ({t.TOTAL.lower()}: "
-                                                                        f"{t.number(section.total)})"))
+                                                                        f"{t.swedish_number(section.total)})"))
         width = max(len(label) for label, _ in section.rows) if section.rows else 0
         for label, value in section.rows:
-            print(f"  {label:<{width}}  {t.number(value):>6}")
+            print(f"  {label:<{width}}  {t.swedish_number(value):>6}")
     print(f"\n{t.MEDIAN}")
     for label, value in t.medians(found.figures):
         print(f"  {label}: {t.median_text(value)}")
-    print(f"\n{t.ERASED}: {t.number(found.erased)}")
+    print(f"\n{t.ERASED}: {t.swedish_number(found.erased)}")
     if found.unreadable:
-        print(f"{t.UNREADABLE}: {t.number(found.unreadable)}")
+        print(f"{t.UNREADABLE}: {t.swedish_number(found.unreadable)}")

@@ -19,7 +19,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
                                    describe_plan_status, plan_rows)
-from services.wording import agency_name, facts_count, unnumbered_row
+from services.wording import agency_name, facts_count, swedish_number, unnumbered_row
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,17 +93,17 @@ def _select(facts: list, what: str) -> list:
 
 def _catch_up(args: argparse.Namespace) -> int:
     def ended(runner) -> str:  # noqa: ANN001 - catching up finished a rebuild a crash had left
-        return (f" {runner.rules_ended:,} uppgifter som en ombyggnad lämnade kvar och reglerna inte längre visar har"
-                " fått ett slut." if runner.rules_ended else "")
-    return _process(lambda runner: runner.catch_up(_progress(runner)), "Vyerna är à jour ({:,} nya händelser).", ended)
+        return (f" {swedish_number(runner.rules_ended)} uppgifter som en ombyggnad lämnade kvar och reglerna inte"
+                " längre visar har fått ett slut." if runner.rules_ended else "")
+    return _process(lambda runner: runner.catch_up(_progress(runner)), "Vyerna är à jour ({} nya händelser).", ended)
 
 
 def _rebuild(args: argparse.Namespace) -> int:
     def kept(runner) -> str:  # noqa: ANN001
-        return (f" Den ersatta utlämnandeloggen ({runner.replaced_rows:,} rader) finns kvar: `sigill views log --case N"
-                " --replaced`." if runner.replaced_rows else "") + (
-            f" {runner.rules_ended:,} uppgifter som den ersatta loggen visade och reglerna inte längre visar har"
-            " fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
+        return (f" Den ersatta utlämnandeloggen ({swedish_number(runner.replaced_rows)} rader) finns kvar:"
+                " `sigill views log --case N --replaced`." if runner.replaced_rows else "") + (
+            f" {swedish_number(runner.rules_ended)} uppgifter som den ersatta loggen visade och reglerna inte längre"
+            " visar har fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
     renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): myndigheternas"
                " integrationer tar sina flöden från början." if args.after_restore else "")
 
@@ -111,7 +111,7 @@ def _rebuild(args: argparse.Namespace) -> int:
         if args.after_restore:
             _refuse_while_a_follower_works(runner)
         return runner.rebuild(_progress(runner, rebuilding=True), renew_ids=args.after_restore)
-    return _process(work, "Vyerna återuppbyggda ur {:,} händelser.", lambda runner: kept(runner) + renewed)
+    return _process(work, "Vyerna återuppbyggda ur {} händelser.", lambda runner: kept(runner) + renewed)
 
 
 def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunner
@@ -138,7 +138,7 @@ def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
         after = then(runner)
     if done:
         print(file=sys.stderr)  # end the progress line
-    print(message.format(done) + after)
+    print(message.format(swedish_number(done)) + after)
     return 0
 
 

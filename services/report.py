@@ -28,7 +28,7 @@ from services.report_checks import (access_log_note, agreement_checked, altered,
 from services.report_consents import consent_rows
 from services.report_text import category_name, swedish_minute
 from services.stored_log import Agreement, ReplacedLog
-from services.wording import agency_name
+from services.wording import agency_name, swedish_number
 
 # Every printed page is marked: the report mixes social services', the police's, schools' and health care's
 # information, so the marking is the law's generic one, not one secrecy provision's.
@@ -200,8 +200,9 @@ def _warnings(agreement: Agreement | None, access_checked: Any) -> str:
     if agreement is not None and not agreement.agrees:
         warnings.append(
             f"Varning: den lagrade utlämnandeloggen – det som aktörernas flöden fick – skiljer sig från ärendets "
-            f"händelser: {len(agreement.only_stored):,} rader finns bara i den, {len(agreement.only_replayed):,} saknas "
-            "i den. Tidslinjen, samtyckena och vem som kunde se vad nedan är återskapade ur händelserna och kan vara "
+            f"händelser: {swedish_number(len(agreement.only_stored))} rader finns bara i den, "
+            f"{swedish_number(len(agreement.only_replayed))} saknas i den. Tidslinjen, samtyckena och vem som kunde "
+            "se vad nedan är återskapade ur händelserna och kan vara "
             "ofullständiga: händelser kan ha tagits bort eller ändrats. Se Kontroll av att inget ändrats.")
     if access_checked is not None and not access_checked.intact:
         warnings.append(f"Varning: {access_log_checked(access_checked)}")

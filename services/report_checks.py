@@ -13,7 +13,7 @@ from services.basis_text import basis_ids, describe_basis, describe_cause, known
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import swedish_minute
 from services.stored_log import Agreement, ReplacedLog
-from services.wording import agency_name, checkpoints_confirmed
+from services.wording import agency_name, checkpoints_confirmed, swedish_number
 
 
 def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
@@ -24,12 +24,13 @@ def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_i
         return ""
     if agreement.agrees:
         return (f"<p class=ok id=stored-log>Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer "
-                f"med ärendets händelser ({agreement.compared:,} rader jämförda).</p>")
+                f"med ärendets händelser ({swedish_number(agreement.compared)} rader jämförda).</p>")
     rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
                    for where, keys in (("den lagrade loggen", agreement.only_stored),
                                        ("händelserna", agreement.only_replayed)) for key in keys)
     return (f"<p class=bad id=stored-log>Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: "
-            f"{len(agreement.only_stored):,} rader finns bara i den, {len(agreement.only_replayed):,} saknas i den. "
+            f"{swedish_number(len(agreement.only_stored))} rader finns bara i den, "
+            f"{swedish_number(len(agreement.only_replayed))} saknas i den. "
             "Rader som bara finns i den lagrade loggen kan komma från händelser som tagits bort; loggen kan också ha "
             "byggts under andra regler (<code>sigill views log</code> visar den).</p>"
             "<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th>"
@@ -39,8 +40,8 @@ def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_i
 def stored_log_unheld(rows: int | None) -> str:
     if rows is None:
         return ""
-    return (f"<p id=stored-log>Den lagrade utlämnandeloggen har {rows:,} rader om ärendet. De kan inte jämföras med "
-            "händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar dem.</p>")
+    return (f"<p id=stored-log>Den lagrade utlämnandeloggen har {swedish_number(rows)} rader om ärendet. De kan inte "
+            "jämföras med händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar dem.</p>")
 
 
 def access_log_note(checked: Any) -> str:
@@ -108,21 +109,25 @@ def ledger_verdict(result: Verification, exported: int = 0, case_events: int | N
     case's (a report said "16 händelser" of a case with 14), so the case's own events are counted apart
     (``case_events``; None for a history that does not read) and the installation's said as what the check covered."""
     if result.intact:
-        covered = (f"Kontrollen gick igenom hela installationens liggare, inte bara ärendets: {result.checked:,} "
-                   "lagrade händelser i alla ärenden, var och en mot den föregående, så att en händelse som ändrats, "
+        covered = ("Kontrollen gick igenom hela installationens liggare, inte bara ärendets: "
+                   f"{swedish_number(result.checked)} lagrade händelser i alla ärenden, var och en mot den föregående, "
+                   "så att en händelse som ändrats, "
                    f"tagits bort eller lagts till i efterhand i något ärende hade synts; {checkpoints_confirmed(result.checkpoints)}.")
-        unsealed = (f" {result.unsealed:,} senare händelser i installationen är ännu inte förseglade och därför inte "
-                    "kontrollerade" + ("; ärendets senaste händelser kan vara bland dem." if case_events else ".")
+        unsealed = (f" {swedish_number(result.unsealed)} senare händelser i installationen är ännu inte förseglade och "
+                    "därför inte kontrollerade"
+                    + ("; ärendets senaste händelser kan vara bland dem." if case_events else ".")
                     if result.unsealed else "")
         if not case_events:
             verdict = "Oförändrad: händelserna stämmer med den hashkedjade liggaren."
         elif result.unsealed:
-            verdict = (f"Oförändrad: ärendets händelser ({case_events:,}) stämmer med den hashkedjade liggaren så långt "
-                       "den är förseglad.")
+            verdict = (f"Oförändrad: ärendets händelser ({swedish_number(case_events)}) stämmer med den hashkedjade "
+                       "liggaren så långt den är förseglad.")
         else:
-            verdict = f"Oförändrad: ärendets {case_events:,} händelser stämmer med den hashkedjade liggaren."
-        against = (f"<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla {exported:,} i den "
-                   "fil med exporterade kontrollpunkter som gavs (<code>--checkpoints</code>).</p>" if exported else
+            verdict = (f"Oförändrad: ärendets {swedish_number(case_events)} händelser stämmer med den hashkedjade "
+                       "liggaren.")
+        against = ("<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla "
+                   f"{swedish_number(exported)} i den fil med exporterade kontrollpunkter som gavs "
+                   "(<code>--checkpoints</code>).</p>" if exported else
                    "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
                    "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "
                    "(<code>sigill audit report --checkpoints FIL</code>, <code>sigill audit verify --checkpoints FIL"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services import presentation
+from services.wording import swedish_number
 
 BREAKDOWNS = {
     "entry_route": "Aktualiseringar efter väg in",
@@ -109,23 +110,9 @@ def medians(figures: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(MEDIANS.get(key, key), value) for key, value in figures["medians"].items()]
 
 
-def number(value: Any) -> str:
-    """A count or a median as printed: 1,234 (the command line's grouping), 6.5, "<5", ".."."""
-    if isinstance(value, float):
-        return f"{int(value):,}" if value == int(value) else f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def swedish_number(value: Any) -> str:
-    """A count or a median as the web page writes it, in Swedish: 1 234 (a narrow no-break space), 18,5, "<5"."""
-    return number(value).replace(",", "\u202f").replace(".", ",") if isinstance(value, (int, float)) else str(value)
-
-
-def median_text(value: float | None, swedish: bool = False) -> str:
-    """A median as shown, or why not (``NOT_SHOWN``, the same words whichever reason hid it)."""
-    if value is None:
-        return NOT_SHOWN
-    return swedish_number(value) if swedish else number(value)
+def median_text(value: float | None) -> str:
+    """A median as shown, in Swedish ("18,5"), or why not (``NOT_SHOWN``, the same words whichever reason hid it)."""
+    return NOT_SHOWN if value is None else swedish_number(value)
 
 
 CSV_COLUMNS = ("municipality", "from", "to", "table", "cell", "label", "value")

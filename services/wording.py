@@ -1,5 +1,5 @@
 """The Swedish words all of Sigill's texts share: an agency by name, a list ("A, B och C"), categories by name, a
-moment to the second or the minute, counts.
+moment to the second or the minute, counts and numbers (``swedish_number``: "1 234", not "1,234").
 
 Apart because nearly every text (``presentation``, ``basis_text``, ``standing_text`` …) uses them: here, none of
 those texts has to import another for them.
@@ -43,9 +43,21 @@ def to_the_minute(at: datetime) -> str:
     return at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def swedish_number(value: Any) -> str:
+    """A count or a median as a Swedish sentence writes it: 1 234 (a narrow no-break space), 18,5, and "<5" or ".."
+    as they are.  Python's ``:,`` wrote "1,234", which a Swedish reader takes for one point two three four."""
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "\u202f")
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
+    return str(value)
+
+
 def facts_count(n: int) -> str:
     """"1 uppgift", "3 uppgifter"."""
-    return f"{n} uppgift" if n == 1 else f"{n} uppgifter"
+    return "1 uppgift" if n == 1 else f"{swedish_number(n)} uppgifter"
 
 
 def unnumbered_row(row: dict[str, Any]) -> str:
@@ -61,4 +73,5 @@ def unnumbered_row(row: dict[str, Any]) -> str:
 def checkpoints_confirmed(n: int) -> str:
     """"1 signerad kontrollpunkt bekräftad", "12 signerade kontrollpunkter bekräftade" (it read "1 signerade
     kontrollpunkter bekräftade")."""
-    return f"{n:,} signerad kontrollpunkt bekräftad" if n == 1 else f"{n:,} signerade kontrollpunkter bekräftade"
+    count = swedish_number(n)
+    return f"{count} signerad kontrollpunkt bekräftad" if n == 1 else f"{count} signerade kontrollpunkter bekräftade"

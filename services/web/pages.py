@@ -35,7 +35,7 @@ from services.principals import AuthenticationFailed, Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
 from services.web.forms import FIELDS, FREE_TEXT, MORE, ROWS, Typed
-from services.wording import to_the_minute, to_the_second
+from services.wording import swedish_number, to_the_minute, to_the_second
 
 log = logging.getLogger("sigill.web")
 HERE = Path(__file__).parent
@@ -100,6 +100,7 @@ env.filters["moment"] = to_the_second   # a replay's moment, as the command line
 env.filters["fid"] = _field_id
 env.filters["label_of"] = _label_of
 env.filters["summary_label"] = _summary_label
+env.filters["number"] = swedish_number   # a count in a Swedish sentence: "1 234", not "1234" nor "1,234"
 
 
 def _agencies_of(catalogue: Any, lead: bool = True) -> list[tuple[str, str]]:

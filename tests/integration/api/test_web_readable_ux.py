@@ -409,7 +409,7 @@ def test_the_ledger_page_counts_its_checkpoints_in_swedish_and_says_they_are_the
     assert "Liggaren är intakt." in page and "installationens egna kontrollpunkter" in page
     assert "--checkpoints" in page
     assert checkpoints_confirmed(1) == "1 signerad kontrollpunkt bekräftad"
-    assert checkpoints_confirmed(1234) == "1,234 signerade kontrollpunkter bekräftade"
+    assert checkpoints_confirmed(1234) == "1\u202f234 signerade kontrollpunkter bekräftade"
     ledger, _ = context.verify_ledger()
     assert f"{checkpoints_confirmed(ledger.checkpoints)}." in page, page
 
