@@ -10,6 +10,7 @@ from uuid import uuid4
 from services import cli_access_log
 from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
+from services.access_log_text import read_label
 from services.catalogue_loader import load_catalogue
 
 
@@ -26,6 +27,12 @@ class Searched:
     def access_log_search(self, reader, query: AccessQuery, purpose: str) -> list[AccessRecord]:
         self.searches += 1
         return [r for r in self.records if r.seq > query.after][:query.limit]
+
+    def erased_cases(self, reader) -> list:
+        return []
+
+    def case_numbers(self, reader, case_ids) -> dict:
+        return {}   # no list holds these cases: each is named by its id
 
     def access_log_check(self, case_id=None, seqs=()) -> ShownVerdict:
         self.checks.append(list(seqs))
@@ -62,7 +69,11 @@ def test_a_read_of_no_one_case_is_said_so_not_as_a_case_id(capsys):
                                            "audit.case_index:1:2:0180-2026-0002:0180-2026-0001")),
                AccessRecord(2, AccessEntry(at, STATISTICS_RUN, "ivo-7", "ivo", "auditor", "statistics:0180")),
                AccessRecord(3, AccessEntry(at, case, "ivo-7", "ivo", "auditor", "audit.facts"))]
-    lines = [cli_access_log._read_line(r, load_catalogue()) for r in records]
-    assert "inget enskilt ärende  audit.case_index:1:2:0180-2026-0002:0180-2026-0001" in lines[0]
-    assert "inget enskilt ärende  statistics:0180" in lines[1] and str(STATISTICS_RUN) not in lines[1]
-    assert f"ärende {case}  audit.facts" in lines[2]
+    catalogue = load_catalogue()
+    lines = [cli_access_log._read_line(r, catalogue, {}, set()) for r in records]
+    said = [read_label(catalogue, r.entry.what, r.entry.agency) for r in records]   # in the web's words
+    assert f"inget enskilt ärende  {said[0]}" in lines[0] and str(CASE_INDEX) not in lines[0]
+    assert f"inget enskilt ärende  {said[1]}" in lines[1] and str(STATISTICS_RUN) not in lines[1]
+    assert f"ärende {case}  {said[2]}" in lines[2]
+    assert f"ärende 0180-2026-0009  {said[2]}" in cli_access_log._read_line(records[2], catalogue,
+                                                                            {str(case): "0180-2026-0009"}, set())
