@@ -116,6 +116,9 @@ def _agency_label(catalogue: Any, agency: str) -> str:
     return found.name if found else texts.READERS_OUTSIDE.get(agency, agency.upper())
 
 
+DEV_LABELS = frozenset(label for _, label, *_ in texts.DEV_USERS)
+
+
 def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
     """The header's user: the name, and the role and agency beside it — but for a development user signed in under
     its label, which says them already ("Handläggare, socialtjänsten Stockholm (0180)" read twice)."""
@@ -124,13 +127,6 @@ def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
     role = texts.ROLES.get(next((r.value for r in user.roles), ""), "")
     municipality = f" {user.municipality}" if user.municipality else ""
     return user.name, f"{role}, {_agency_label(catalogue, user.agency)}{municipality}"
-
-
-DEV_LABELS = frozenset(label for _, label, *_ in texts.DEV_USERS)
-
-
-# What an access-log entry read: the access log's own words, which `sigill audit access-log` says too.
-_read_label = access_log_text.read_label
 
 
 def _page_here(request: Request) -> str:
@@ -151,7 +147,8 @@ def _form_key() -> str:
 
 env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of, forms_rows=ROWS,
                    new_form_key=_form_key,
-                   categories_of=_categories_of, agency_label=_agency_label, read_label=_read_label,
+                   categories_of=_categories_of, agency_label=_agency_label,
+                   read_label=access_log_text.read_label,   # the access log's words, the CLI's too
                    signed_in_as=_signed_in_as,
                    page_here=_page_here, purpose_of=session.purpose, replay_query=views.replay_query,
                    members_of=lambda look: views.members(look.disclosures),

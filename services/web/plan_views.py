@@ -11,7 +11,7 @@ from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.row_reach import UnseenRow, responsible_who_cannot_see
 from services.web import consent_views, texts
-from services.web.views import facts_seen
+from services.web.views import facts_seen, young_person_label
 from services.wording import agency_name
 
 
@@ -106,7 +106,7 @@ def unseen_rows(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: da
         return {}
     latest = max(f.content["revision"] for f in rows)
     current = [f for f in rows if f.content["revision"] == latest]
-    young_person = consent_views.young_person_label(disclosures, in_sentence=True)
+    young_person = young_person_label(disclosures, in_sentence=True)
     notes: dict[str, list[str]] = {}
     for u in responsible_who_cannot_see(case, current, now, catalogue):
         notes.setdefault(u.row_id, []).append(texts.T["row_unseen"].format(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.catalogue_loader import load_catalogue
-from services.web.pages import _read_label
+from services.access_log_text import read_label as _read_label
 
 
 def test_a_page_of_the_index_says_its_numbers_and_one_number_once():

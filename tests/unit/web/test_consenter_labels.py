@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from domain.disclosure import disclosures_at
 from domain.group_commands import PlanRowDraft
-from services.web import consent_views, plan_views
+from services.web import consent_views, plan_views, views
 from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory
 
 
@@ -40,9 +40,9 @@ def test_a_member_that_does_not_see_the_case_never_gets_the_name():
     story.contribute(SCHOOL, "school", "Frånvaro i mars.")
     seen = disclosures_at(story.events, "skola", story.now, CATALOGUE)
     assert seen and not [d for d in seen if d.fact.kind == "case.subject"]
-    assert consent_views.young_person_label(seen, in_sentence=True) == "den unge"
-    assert consent_views.young_person_label(seen) == "Den unge"
-    assert consent_views.missing_labels(["young_person"], {}, consent_views.young_person_label(
+    assert views.young_person_label(seen, in_sentence=True) == "den unge"
+    assert views.young_person_label(seen) == "Den unge"
+    assert consent_views.missing_labels(["young_person"], {}, views.young_person_label(
         seen, in_sentence=True)) == ("den unge",)
     assert consent_views.picture(seen, CATALOGUE, story.now) is None
     assert plan_views.unseen_rows(seen, CATALOGUE, story.now) == {}
