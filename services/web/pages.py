@@ -113,7 +113,7 @@ def _categories_of(catalogue: Any) -> list[tuple[str, str]]:
 
 def _agency_label(catalogue: Any, agency: str) -> str:
     found = catalogue.agencies.get(agency)
-    return found.name if found else texts.READERS_OUTSIDE.get(agency, agency.upper())
+    return found.name if found else access_log_text.READERS_OUTSIDE.get(agency, agency.upper())
 
 
 DEV_LABELS = frozenset(label for _, label, *_ in texts.DEV_USERS)

@@ -18,7 +18,7 @@ from domain.errors import CaseErased
 from projections.agency_queries import protected_personal_data
 from services.typed_time import CLOCKS_CHANGED, UnreadableMoment, through_typed_unit, typed_moment
 from services.access_entry import AccessQuery
-from services.access_log_text import access_log_checked
+from services.access_log_text import READERS_OUTSIDE, access_log_checked
 from services.audit_text import describe_for_auditor
 from services.case_audit import NO_CASE
 from services.errors import CaseNotFound
@@ -220,7 +220,7 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
             else:
                 case_id = erased.case_id
     # Any reader the log can name: the catalogue's agencies, JO, IVO and this installation's command line.
-    readers = {**agency_names(request), **texts.READERS_OUTSIDE}
+    readers = {**agency_names(request), **READERS_OUTSIDE}
     if myndighet and myndighet not in readers:   # a NUL in it reached PostgreSQL: a 503 page
         errors["myndighet"] = texts.T["choose_actor"]
     since, until = _moment(fran), _moment(till)

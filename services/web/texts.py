@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from services import access_log_text, presentation, protection_text
+from services import presentation, protection_text
 
 T: dict[str, str] = {
     "app": "Sigill", "tagline": "Samverkan i sociala insatsgrupper",
@@ -507,12 +507,6 @@ INSTRUMENTS = {"SAVRY": "SAVRY", "ESTER": "ESTER", "BBIC": "BBIC", "other": "Ann
 ROLES = {"caseworker": "Handläggare", "coordinator": "Samordnare", "member": "Kontaktperson",
          "auditor": "Granskare", "administrator": "Administratör", "feed_reader": "System (flödesläsning)",
          "evaluator": "Utvärderare"}
-# What an access-log entry read, and `views.log` read through the API: the access log's words (``access_log_text``),
-# which `sigill audit access-log` says too.
-READS = access_log_text.READS
-STORED_LOG_THROUGH_API = access_log_text.STORED_LOG_THROUGH_API
-# Readers in the access log that are no agency of the catalogue (the command line's `audit access-log` takes them too).
-READERS_OUTSIDE = access_log_text.READERS_OUTSIDE
 
 # Users offered by the development sign-in: (key, label, agency, role, municipality).
 DEV_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (

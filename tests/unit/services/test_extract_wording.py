@@ -7,17 +7,18 @@ would take it for all that is held about them, and a JO/IVO inspector would read
 
 from __future__ import annotations
 
+from services import access_log_text
 from services.web import texts
 
 
 def _swedish_texts() -> list[str]:
-    return [*texts.T.values(), *texts.READS.values(), *texts.DOMAIN_ERRORS.values(), *texts.SAVED.values()]
+    return [*texts.T.values(), *access_log_text.READS.values(), *texts.DOMAIN_ERRORS.values(), *texts.SAVED.values()]
 
 
 def test_the_who_read_what_extract_is_a_loggutdrag():
     assert texts.T["tab_extract"] == "Loggutdrag"
     assert texts.T["extract_title"].startswith("Loggutdrag")
-    assert texts.READS["extract.guardian"] == "loggutdraget till en vårdnadshavare"
+    assert access_log_text.READS["extract.guardian"] == "loggutdraget till en vårdnadshavare"
 
 
 def test_no_swedish_text_calls_it_a_registerutdrag():
