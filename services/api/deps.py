@@ -18,6 +18,7 @@ from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AsyncAccessLogStore
 from services.api.accept import documented as documented_406, offered_by
 from services.api.answers import ShapedAnswers
+from services.api.query_names import documented as documented_422, known_query
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore
@@ -213,6 +214,9 @@ def document(api: FastAPI) -> None:
                 offered = offered_by(route)
                 if offered is not None:   # its Accept is checked (services/api/accept.py)
                     operation["responses"].setdefault("406", documented_406(offered))
+                known = known_query(route)
+                if known is not None:   # it refuses other query parameters (services/api/query_names.py)
+                    operation["responses"].setdefault("422", documented_422(known))
                 headers = [_header_parameter(spec) for call in uses for spec in getattr(call, "headers", ())]
                 if headers:
                     operation.setdefault("parameters", []).extend(headers)

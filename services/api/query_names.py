@@ -8,13 +8,16 @@ other name is a 422 naming it, said back only when shaped like one of ours.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl
+
+from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.api.errors import query_field, refusal
+from services.api.errors import ErrorBody, query_field, refusal
 
 
 def refuse_unknown_query(route: APIRoute) -> None:
@@ -22,6 +25,31 @@ def refuse_unknown_query(route: APIRoute) -> None:
     application made in a process adds their routes)."""
     if not isinstance(route.app, KnownQueryOnly):
         route.app = KnownQueryOnly(route.app, frozenset(declared_query(route.dependant)))
+
+
+def known_query(route: APIRoute) -> frozenset[str] | None:
+    """The query parameters the route takes, when it refuses others (None: it refuses none, as the probes)."""
+    app = getattr(route, "app", None)
+    while app is not None:
+        if isinstance(app, KnownQueryOnly):
+            return app.known
+        app = getattr(app, "app", None)
+    return None
+
+
+def documented(known: frozenset[str]) -> dict[str, Any]:
+    """The 422 as the OpenAPI document names it for a route that takes no parameter but ``known`` (and none twice):
+    every such route answers it, also one with nothing else to refuse (``/me``, the feeds' documents), which the
+    document said answered only 200, 401 and 406."""
+    example = refusal("query.x", "unknown", unknown_said(known)).body
+    return {"description": "a query parameter the endpoint does not take, or one given twice (`invalid_input`, the"
+                           " parameter in `field`)",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/" + ErrorBody.__name__},
+                                             "example": json.loads(example)}}}
+
+
+def unknown_said(known: frozenset[str]) -> str:
+    return f"not a parameter of this endpoint (it takes: {', '.join(sorted(known)) or 'none'})"
 
 
 def declared_query(dependant: Dependant) -> set[str]:
@@ -41,8 +69,7 @@ class KnownQueryOnly:
         if unknown is None:
             await self.app(scope, receive, send)
             return
-        takes = ", ".join(sorted(self.known)) or "none"
-        refused = refusal(query_field(unknown), "unknown", f"not a parameter of this endpoint (it takes: {takes})")
+        refused = refusal(query_field(unknown), "unknown", unknown_said(self.known))
         await refused(scope, receive, send)
 
     def _first_unknown(self, query: bytes) -> str | None:

@@ -54,6 +54,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         # the database unreachable, a COMMIT whose answer was lost (retry with the Idempotency-Key), a server
         # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded
         (503, "database_unavailable", "the database cannot be reached; try again", None))}
+# Every 401 says how to sign in (RFC 6750), as the README promised and the document did not say.
+ERRORS[401]["headers"] = {"WWW-Authenticate": {"description": "the scheme to sign in with: `Bearer realm=\"sigill\"`",
+                                               "schema": {"type": "string"}}}
+ERRORS[401]["description"] = ("no token, or one that does not verify (expired, another issuer or audience, not signed"
+                              " by the issuer's keys): the message says which; ask the identity provider for a new"
+                              " one")
 # Every 503 but a clock far behind the case's latest event (`clock_went_backwards`: no time would mend it) says when
 # to ask again; the document said it of the feeds and the readiness probe alone.
 ERRORS[503]["headers"] = {"Retry-After": {"description": "seconds to wait before asking again (not sent with"

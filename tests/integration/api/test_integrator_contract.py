@@ -445,3 +445,40 @@ def test_every_503_the_document_lists_says_when_to_ask_again(client):
     assert len(unavailable) > 20
     assert all("Retry-After" in answer.get("headers", {}) for _, _, answer in unavailable), [
         (path, method) for path, method, answer in unavailable if "Retry-After" not in answer.get("headers", {})]
+
+
+@pytest.mark.parametrize("method, path, who", [
+    ("GET", "/api/v1/me", "school"), ("GET", "/api/v1/catalogue", "school"),
+    ("GET", "/api/v1/feeds/disclosure-message.schema.json", None), ("GET", "/api/v1/feeds/asyncapi.yaml", None),
+    ("POST", "/api/v1/admin/ledger/seal", "administrator")])
+def test_the_422_every_operation_answers_for_a_query_parameter_it_does_not_take_is_in_the_document(client, users,
+                                                                                                    method, path,
+                                                                                                    who):
+    """An integration engineer's walk (2026-12-05): `/me?x=1`, the feeds' documents and the seal answered a 422 that
+    their operations did not list (200, 401 and 406 alone), so a client generated from the document had no shape
+    for it. Every operation that refuses an unknown parameter now names the 422, with what it takes."""
+    headers = {} if who is None else (users.headers("socialtjanst", who) if who == "administrator"
+                                      else getattr(users, who))
+    for query in ("x=1", "x=1&x=2"):
+        response = client.request(method, f"{path}?{query}", headers=headers)
+        assert response.status_code == 422 and response.json()["error"]["field"] == "query.x", (query, response.text)
+    doc = document(client)
+    said = doc["paths"][path][method.lower()]["responses"]["422"]
+    validator(doc, "ErrorBody").validate(said["content"]["application/json"]["example"])
+    assert "not a parameter of this endpoint (it takes: none)" in json.dumps(said)
+    for item_path, item in doc["paths"].items():
+        for item_method, operation in item.items():
+            assert ("422" in operation["responses"]) == (item_path not in ("/api/v1/health", "/api/v1/ready")), \
+                (item_method, item_path)
+
+
+def test_every_401_in_the_document_names_its_www_authenticate_header_and_what_to_do(client, users):
+    """README: 401 "with `WWW-Authenticate`" — sent on every one, named in the document on none (2026-12-05)."""
+    doc = document(client)
+    unauthorised = [(path, method, operation["responses"]["401"]) for path, item in doc["paths"].items()
+                    for method, operation in item.items() if "401" in operation["responses"]]
+    assert len(unauthorised) > 30
+    for path, method, response in unauthorised:
+        assert "WWW-Authenticate" in response.get("headers", {}), (method, path)
+        assert "identity provider" in response["description"], (method, path)
+    assert client.get("/api/v1/feeds/skola").headers["WWW-Authenticate"].startswith("Bearer ")

@@ -158,3 +158,13 @@ def test_a_wrong_method_is_told_every_method_the_path_takes(client, users):
         response = client.request(method, path, headers=users.social)
         assert response.status_code == 405 and response.headers["allow"] == allowed, (method, path)
         assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_probe_is_answered_whatever_query_it_sends_a_parameter_given_twice_too(client):
+    """README: "the health and readiness probes excepted: a load balancer's probe is answered whatever it sends".
+    An integration engineer's walk (2026-12-05) found `?x=1&x=2` refused with a 422 that the document did not name
+    — a health check with a repeated cache-buster would have taken the server out of service."""
+    for probe in ("/api/v1/health", "/api/v1/ready"):
+        for query in ("x=1", "x=1&x=2", "_=1&_=2"):
+            response = client.get(f"{probe}?{query}")
+            assert response.status_code == 200, (probe, query, response.text)
