@@ -105,7 +105,8 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
                              "you read your own agency's feed (/api/v1/feeds/skola); no agency reads another's"}}}}},
     404: {"description": "no such agency", "model": ErrorBody, "content": {"application/json": {"example": {"error": {
         "code": "feed_not_found", "message": "no agency 'x' in the catalogue", "field": "path.agency"}}}}},
-    422: {"description": "a malformed cursor or one of another feed (`malformed_cursor`), a cursor from before feeds"
+    422: {"description": "a malformed cursor, one of another feed or one past the feed's last message"
+                         " (`malformed_cursor`), a cursor from before feeds"
                          " were numbered (`outdated_cursor`: start again from the beginning), a bad limit, an unknown"
                          " municipality, a query parameter the endpoint does not take or one given twice, or (auditors)"
                          " a feed read without a municipality (`municipality_needed`)", "model": ErrorBody,
@@ -214,8 +215,9 @@ def feed_page(request: Request, reading: Reader, agency: AgencyPath,
 
 
 @router.get("/{agency}/stream", response_class=EventStream, responses={**documented_as_json(FEED_ERRORS), 200: {
-    "description": "Server-Sent Events: first a comment `: id_generation <generation>` (as a page's"
-                   " `id_generation`), then one event per message (`id` = its cursor, `data` = a FeedItem as JSON),"
+    "description": "Server-Sent Events: first a comment naming the feed (`: sigill feed skola.0180`), `retry: 2000`"
+                   " and a comment `: id_generation <generation>` (as a page's `id_generation`), then one event per"
+                   " message (`id` = its cursor, `data` = a FeedItem as JSON),"
                    " and a `: keep-alive` comment while idle. While the views are rebuilt, a request that names"
                    " text/event-stream in its Accept (as an EventSource does) is answered 200 with `retry: 30000` and"
                    " a comment, and the stream ends: an EventSource reconnects 30 s later (a 503 would stop it for"
