@@ -138,7 +138,7 @@ class JwtVerifier:
                                 issuer=self.issuer, leeway=LEEWAY_SECONDS,
                                 options={"require": ["exp", "iss", "aud", "sub", *required]})
         except jwt.ExpiredSignatureError:
-            raise AuthenticationFailed("the token has expired") from None
+            raise AuthenticationFailed("the token has expired: ask the identity provider for a new one") from None
         except jwt.InvalidAudienceError:
             raise AuthenticationFailed("the token is for another audience") from None
         except jwt.InvalidIssuerError:

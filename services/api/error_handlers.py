@@ -42,7 +42,7 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(AuthenticationFailed)
     async def unauthenticated(request: Request, error: AuthenticationFailed) -> JSONResponse:
         return JSONResponse(error_body("unauthenticated", str(error)), 401,
-                            headers={"WWW-Authenticate": 'Bearer realm="sigill"'})
+                            headers={"WWW-Authenticate": challenge(request)})
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -200,3 +200,13 @@ def _message(problem: dict[str, Any], field: str) -> str:
     puts before a validator's own words, nor the field again where those words begin with it ("header.sigill-purpose:
     header.sigill-purpose must be …")."""
     return str(problem.get("msg", "")).removeprefix("Value error, ").removeprefix(f"{field} ")
+
+
+def challenge(request: Request) -> str:
+    """The 401's ``WWW-Authenticate``: a bearer token that was sent and refused (expired, another audience, forged)
+    is ``error="invalid_token"`` (RFC 6750 §3.1), which OAuth client libraries read to fetch a new token; a request
+    with no bearer token at all gets the bare challenge, as the RFC asks."""
+    sent = request.headers.get("authorization", "")
+    if sent[:7].lower() == "bearer " and sent[7:].strip():
+        return 'Bearer realm="sigill", error="invalid_token"'
+    return 'Bearer realm="sigill"'

@@ -134,3 +134,21 @@ def test_a_claim_that_is_not_a_line_of_text_is_401_naming_it(client, users, clai
     assert code == 401 and said in message
     cases = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {issue(users, **{claim: value})}"})
     assert cases.status_code == 401
+
+
+def test_a_refused_bearer_token_is_told_as_invalid_token_and_an_expired_one_is_told_what_to_do(client, users):
+    """RFC 6750 §3.1, from an integration engineer's walk (2026-12-05): a token sent and refused is `error=
+    "invalid_token"` in the challenge — what an OAuth client library reads to fetch a new token — where every 401 was
+    the bare `Bearer realm="sigill"`, as if no token had been sent; a request without one keeps the bare challenge.
+    And "the token has expired" now says what to do next."""
+    expired = users.headers("polis", "feed_reader", now=time.time() - 7200, lifetime=3600)
+    for path in ("/api/v1/feeds/polis", "/api/v1/me", "/api/v1/cases"):
+        refused = client.get(path, headers=expired)
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="sigill", error="invalid_token"'
+        assert refused.json()["error"]["message"] == "the token has expired: ask the identity provider for a new one"
+        forged = client.get(path, headers={"Authorization": "Bearer not-a-jwt"})
+        assert forged.headers["WWW-Authenticate"] == 'Bearer realm="sigill", error="invalid_token"'
+        for unsigned in ({}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer "}):
+            bare = client.get(path, headers=unsigned)
+            assert bare.status_code == 401 and bare.headers["WWW-Authenticate"] == 'Bearer realm="sigill"', unsigned
