@@ -55,10 +55,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded
         (503, "database_unavailable", "the database cannot be reached; try again", None))}
 # Every 401 says how to sign in (RFC 6750), as the README promised and the document did not say.
-ERRORS[401]["headers"] = {"WWW-Authenticate": {"description": "the scheme to sign in with: `Bearer realm=\"sigill\"`, and"
-                                                              " `error=\"invalid_token\"` when a bearer token was"
-                                                              " sent and refused (RFC 6750)",
-                                               "schema": {"type": "string"}}}
+CHALLENGE = ("the scheme to sign in with: `Bearer realm=\"sigill\"`, and `error=\"invalid_token\"` when a bearer"
+             " token was sent and refused (RFC 6750)")
+ERRORS[401]["headers"] = {"WWW-Authenticate": {"description": CHALLENGE, "schema": {"type": "string"}}}
 ERRORS[401]["description"] = ("no token, or one that does not verify (expired, another issuer or audience, not signed"
                               " by the issuer's keys): the message says which; ask the identity provider for a new"
                               " one")
