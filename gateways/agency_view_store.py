@@ -100,6 +100,9 @@ class PreparedBatch:
     plains: list[bytes | None]
     keyless: frozenset[UUID]
     small: bool                 # written in one call of a function in the database, not by COPY
+    # The ids' generation the log rows' event ids were made under (None: no log rows).  Checked under the log's lock
+    # (``_check_generation``): a renewal committed after they were made would otherwise let them be written.
+    generation: str | None = None
 
 
 class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, ReplacedLogQueries, ViewQueries,
@@ -140,7 +143,8 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         serialised by the disclosure log's lock, taken before any row is numbered, so each feed's numbers
         follow commit order with no gaps and a feed reader at number N never has a lower one committed behind
         it; a batch whose start is no longer the stored position (another process wrote it meanwhile) is
-        refused as ``ViewsMovedOn``.  Returns the log rows as committed, for the feed publisher."""
+        refused as ``ViewsMovedOn``, as is one whose event ids were made under a secret renewed since
+        (``_check_generation``).  Returns the log rows as committed, for the feed publisher."""
         return self.write(self.prepare(update), tracking, start)
 
     def prepare(self, update: ViewUpdate) -> PreparedBatch:
@@ -148,11 +152,11 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         catching-up runner prepares one batch while the one before it is written."""
         sealing = BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
-        log, plains, keyless = self._log_rows(update, sealing)
+        log, plains, keyless, generation = self._log_rows(update, sealing)
         listed, unlisted = _case_list_rows(update.summaries, sealing)
         small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
                  and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless), small)
+        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless), small, generation)
 
     def write(self, batch: PreparedBatch, tracking: Tracking, start: int | None = None) -> WrittenLog:
         """``apply``'s writing, of a batch ``prepare`` made."""
@@ -167,6 +171,8 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             if start is not None:
                 self._check_start(curs, tracking.application_name, start)
+            if batch.generation is not None:
+                self._check_generation(curs, batch.generation)
             if update.erased:
                 for table in ("view_facts", "view_cases"):
                     curs.execute(SQL("DELETE FROM {}.{} WHERE case_id = ANY(%s)").format(self._s, Identifier(table)),
@@ -190,7 +196,8 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         the two equal); gives each log row its feed and number from the answer."""
         log = batch.log
         arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id, batch.facts,
-                                          batch.gone, batch.listed, batch.unlisted, batch.update.municipalities, log)
+                                          batch.gone, batch.listed, batch.unlisted, batch.update.municipalities, log,
+                                          batch.generation)
         with self.datastore.get_connection() as conn:
             try:
                 answer = conn.execute(self._apply_views, arguments, prepare=True).fetchone()
@@ -236,6 +243,17 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
     def _check_start(self, curs: Any, application_name: str, start: int) -> None:
         curs.execute(self.max_tracking_id_statement, (application_name,))
         _check_position(curs.fetchone(), start)
+
+    def _check_generation(self, curs: Any, generation: str) -> None:
+        """Under the log's lock: the batch's event ids were made under the secret stored now.  A renewal (``clear``
+        with ``renew_ids``) committed since they were made resets the position to 0, so a batch that starts at 0
+        passes the start check and, written, would carry event ids under the old secret — the lost messages' ids,
+        which the renewal exists to retire.  Refused as moved on: the runner asks for the position again, which
+        reads the new generation (``see_generation``), and makes its ids under the new secret."""
+        stored = curs.execute(SQL("SELECT id_generation FROM {}.feed_state").format(self._s)).fetchone()
+        if stored is None or stored["id_generation"] != generation:
+            raise ViewsMovedOn(f"the ids were renewed (generation {stored and stored['id_generation']});"
+                               f" this batch's are of {generation}")
 
     def rules_version(self) -> int | None:
         """The rules' version the views were built under; None if never recorded (built before versions)."""
@@ -300,12 +318,15 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
                                   case.sealer.seal(case.plain(f), view_where(case.text, agency, fact_id))))
         return facts, gone
 
-    def _log_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[list], list[bytes | None], set]:
-        """The log's rows, beside each the content it discloses in plaintext (None when it discloses none), and
-        the cases among them whose key is destroyed."""
+    def _log_rows(self, update: ViewUpdate, sealing: BatchSealing
+                  ) -> tuple[list[list], list[bytes | None], set, str | None]:
+        """The log's rows, beside each the content it discloses in plaintext (None when it discloses none), the
+        cases among them whose key is destroyed, and the ids' generation their event ids are of (None: no rows)."""
         rows, plains, keyless = [], [], set()
         occurrences: dict[tuple, int] = {}  # a notification is one case's: no need to key by the case
-        secret = self.feed_secret() if update.log else b""
+        secret, generation = b"", None
+        if update.log:   # the secret and its generation as read together (another thread may forget them)
+            secret, (generation, _) = self._feed_keys()
         for case_id, c, position in update.log:
             f, case = c.fact, sealing.case(case_id)
             same = (position, c.agency, f.fact_id, c.change)
@@ -319,7 +340,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
             plains.append(plain)
             if case.sealer is None:
                 keyless.add(case_id)
-        return rows, plains, keyless
+        return rows, plains, keyless, generation
 
     def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
         with self.datastore.get_connection() as conn:

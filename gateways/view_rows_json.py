@@ -8,7 +8,8 @@ form, a basis as its JSON text, bytes in hex): one statement, one round trip, it
 
 What it stores is what the binary COPY of ``gateways.agency_view_store`` stores, numbering included (a test
 holds the two equal).  It refuses a batch judged from a position that is no longer the stored one with
-SQLSTATE ``MOVED_ON`` (the caller's ``ViewsMovedOn``), and one already tracked as a unique violation.
+SQLSTATE ``MOVED_ON`` (the caller's ``ViewsMovedOn``), as it does one whose event ids were made under a secret
+since renewed; and one already tracked as a unique violation.
 """
 
 from __future__ import annotations
@@ -41,12 +42,19 @@ LIST_CASES = """INSERT INTO {s}.view_cases (agency, case_id, case_number, phase,
 
 # Formatted with {s} (the schema) and {tracking} (the views' single-row tracking table); nothing else in it
 # may hold braces.  Rows: facts as ``FACT_TYPES``, log rows as ``LOG_TYPES`` less their feed and number.
+# ``generation``: the ids' generation the batch's event ids were made under (NULL: no log rows, nothing to check).
+# A batch made before a renewal (`sigill views rebuild --after-restore`) that starts at 0 would pass the start check
+# once the renewal has emptied the views, and write event ids under the old secret: refused as moved on, so the
+# runner makes them again under the new one.  The argument came last on 2026-12-05: CREATE OR REPLACE with another
+# argument list makes a second function beside the nine-argument one, which is left for a process of the version
+# before still running (it checks no generation, as that version did not).
 APPLY_VIEWS_FUNCTION = """
 CREATE OR REPLACE FUNCTION {s}.sigill_apply_views(app text, start bigint, tracked bigint,
-    facts json, gone json, listed json, unlisted json, places json, log json) RETURNS json
+    facts json, gone json, listed json, unlisted json, places json, log json, generation text) RETURNS json
 LANGUAGE plpgsql AS $body$
 DECLARE
     stored bigint;
+    stored_generation text;
     numbers json;
 BEGIN
     -- Writers are serialised by this lock before any row is numbered (see PostgresAgencyViewStore.apply).
@@ -55,6 +63,13 @@ BEGIN
     IF start IS NOT NULL AND coalesce(stored, 0) <> start THEN
         RAISE EXCEPTION 'the views are at %; this batch starts at %', coalesce(stored, 0), start
             USING ERRCODE = '""" + MOVED_ON + """';
+    END IF;
+    IF generation IS NOT NULL THEN
+        SELECT id_generation INTO stored_generation FROM {s}.feed_state;
+        IF stored_generation IS DISTINCT FROM generation THEN
+            RAISE EXCEPTION 'the ids were renewed (generation %); this batch''s are of %', stored_generation,
+                generation USING ERRCODE = '""" + MOVED_ON + """';
+        END IF;
     END IF;
     INSERT INTO {s}.{tracking} VALUES (app, tracked) ON CONFLICT (application_name) DO UPDATE
         SET notification_id = excluded.notification_id WHERE {tracking}.notification_id < excluded.notification_id;
@@ -97,7 +112,7 @@ BEGIN
     RETURN json_build_object('epoch', (SELECT epoch FROM {s}.feed_state), 'numbers', coalesce(numbers, '[]'));
 END
 $body$"""
-APPLY_VIEWS = "SELECT {s}.sigill_apply_views(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+APPLY_VIEWS = "SELECT {s}.sigill_apply_views(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 # Until RULES_VERSION 3 only the lead agency's feed was per municipality, and the function was told which it was.
 DROP_OLD_APPLY_VIEWS = ("DROP FUNCTION IF EXISTS {s}.sigill_apply_views(text, bigint, bigint, text, json, json, json,"
                         " json, json, json)")
@@ -105,10 +120,11 @@ DROP_OLD_APPLY_VIEWS = ("DROP FUNCTION IF EXISTS {s}.sigill_apply_views(text, bi
 
 def apply_views_arguments(app: str, start: int | None, tracked: int, facts: list[tuple],
                           gone: list[tuple], listed: list[tuple], unlisted: list[tuple],
-                          places: dict[Any, str], log: list[list]) -> tuple:
-    """``APPLY_VIEWS``'s parameters: the rows as JSON texts."""
+                          places: dict[Any, str], log: list[list], generation: str | None) -> tuple:
+    """``APPLY_VIEWS``'s parameters: the rows as JSON texts; ``generation``, the ids' the log rows' event ids were
+    made under."""
     return (app, start, tracked, facts_json(facts), rows_json(gone), rows_json(listed), rows_json(unlisted),
-            rows_json(list(places.items())), log_json(log))
+            rows_json(list(places.items())), log_json(log), generation)
 
 
 def facts_json(facts: list[tuple]) -> str:

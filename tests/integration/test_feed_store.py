@@ -12,12 +12,16 @@ import jsonschema_rs
 import psycopg
 import pytest
 import yaml
+from eventsourcing.persistence import Tracking
 
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Guardian, Outcome, ScopeEntry
-from projections.agency_feed import FeedMessage, feed_of
+from gateways import agency_view_store
+from projections.agency_feed import FeedMessage, event_id, feed_of
 from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
+from services.ports import ViewsMovedOn
+from services.view_runner import CASE_TOPICS
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.service_behaviour import consenting_school, open_case, plan_next_meeting
 from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, another_process, carries, global_positions,
@@ -664,3 +668,62 @@ def test_a_running_process_takes_up_ids_another_process_renewed_without_a_restar
         assert [(r["agency"], r["fact_id"], r["change"], r["event_id"])
                 for r in elsewhere.store.disclosure_log(case_id)] == written
         assert runner.store.id_generation() == elsewhere.store.id_generation()
+
+
+def ids_under_the_stored_secret(runner, postgres) -> tuple[list, list]:
+    """Every stored log row's event id, and the id the secret stored now makes for it (as ``_log_rows`` makes it:
+    occurrences of the same change of one notification counted in log order)."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        secret = bytes(conn.execute("SELECT secret FROM feed_state").fetchone()[0])
+    stored, expected, occurrences = [], [], {}
+    for r in runner.store.disclosure_log():
+        same = (r["notification_id"], r["agency"], r["fact_id"], r["change"])
+        occurrences[same] = occurrences.get(same, -1) + 1
+        stored.append(r["event_id"])
+        expected.append(event_id(secret, r["case_id"], r["notification_id"], r["agency"], r["fact_id"], r["change"],
+                                 occurrences[same]))
+    return stored, expected
+
+
+@pytest.mark.parametrize("path", ["one call", "copy"])
+def test_a_batch_made_before_a_renewal_of_the_ids_is_refused_though_it_starts_at_0(app, runner, settings, postgres,
+                                                                                  monkeypatch, path):
+    """A renewal (`sigill views rebuild --after-restore`) empties the views and puts their position back to 0, so a
+    batch judged at 0 before it committed passes the start check after it: its event ids, made under the old
+    secret, are the lost messages' ids the renewal retires.  Refused as moved on, in both ways a batch is written."""
+    if path == "copy":
+        monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)
+    busy_case(app)
+    position, page, _, _ = runner.store.position_and_next(app.name, app.recorder, 10_000)
+    assert position == 0 and page
+    update = runner.views.process([(n.id, app.mapper.to_domain_event(n)) for n in page if n.topic in CASE_TOPICS])
+    prepared = runner.store.prepare(update)   # its event ids under the secret of now
+    assert prepared.log and prepared.small == (path == "one call")
+    with another_process(app, settings, postgres) as elsewhere:
+        elsewhere.store.clear(app.name, renew_ids=True)   # committed between the batch's making and its writing
+    with pytest.raises(ViewsMovedOn, match="renewed"):
+        runner.store.write(prepared, Tracking(app.name, page[-1].id), start=0)
+    assert runner.store.disclosure_log() == [] and runner.position == 0
+
+
+def test_a_runner_whose_batch_a_renewal_overtook_writes_its_event_ids_under_the_new_secret(app, runner, settings,
+                                                                                        postgres, monkeypatch):
+    """The runner's catch-up from 0, with the renewal committed after its batch was made and before it is written:
+    refused, it asks for the position again — which reads the new generation, and the secret with it — and every
+    event id it stores is the new secret's."""
+    busy_case(app)
+    old = runner.store.id_generation()
+    real_write, writes = runner.store.write, []
+
+    def renewed_first(prepared, tracking, start=None):
+        if not writes:
+            with another_process(app, settings, postgres) as elsewhere:
+                elsewhere.store.clear(app.name, building_to=app.recorder.max_notification_id(), renew_ids=True)
+        writes.append(start)
+        return real_write(prepared, tracking, start)
+
+    monkeypatch.setattr(runner.store, "write", renewed_first)
+    runner.catch_up()
+    assert writes == [0, 0] and runner.store.id_generation() != old   # refused once, then written from 0 again
+    stored, expected = ids_under_the_stored_secret(runner, postgres)
+    assert stored and stored == expected
