@@ -54,15 +54,9 @@ class FeedIds:
     def id_generation(self) -> str:
         """The public name of the ids' generation: what every page, cursor and Kafka record says the ids are of.
         Read with the secret and kept with it, so it always names the ids this process makes — as of this process's
-        last look at the stored one (``current_generation``, and every read of the epoch, the feeds' heads, a feed
-        page, and the views' position)."""
+        last look at the stored one, which every read of the epoch, the feeds' heads, a feed page and the views'
+        position takes with what it reads (``see_generation``)."""
         return self._feed_keys()[1][0]
-
-    def current_generation(self) -> str:
-        """The stored generation, read now: a renewal another process made is seen (``see_generation``)."""
-        generation = self._rows(SQL("SELECT id_generation FROM {}.feed_state").format(self._s), ())[0]["id_generation"]
-        self.see_generation(generation)
-        return self.id_generation()
 
     def see_generation(self, generation: str | None) -> None:
         """The stored generation, as a query of the caller's has just read it (at no cost: with what it reads).  If

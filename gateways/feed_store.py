@@ -42,7 +42,8 @@ FEED_TABLES = [
 ]
 # A page of a feed — only what a message needs — and, in the same round trip, whether a build of the views from the
 # first event is under way (then no row: ``FeedsRebuilding``) and the ids' generation (a renewal another process made
-# is seen at the next page: ``see_generation``).  One row with NULLs when the page is empty.
+# is seen at the next page: ``see_generation``; the page's cursor is held to it, ``services.feeds.FeedReader.page``).
+# One row with NULLs when the page is empty.
 FEED_ROWS = (
     "SELECT b.building, b.id_generation, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to"
     " IS NOT NULL) AS building, (SELECT id_generation FROM {s}.feed_state) AS id_generation) b LEFT JOIN LATERAL (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"

@@ -84,7 +84,6 @@ class FeedStore(Protocol):
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def feeds_building(self) -> bool: ...
     def id_generation(self) -> str: ...
-    def current_generation(self) -> str: ...
     def ids_renewed(self) -> bool: ...
 
 
@@ -187,12 +186,14 @@ class FeedReader:
     def start(self, p: Principal, agency: str, cursor: str | None, field: str = "after",
               municipality: str | None = None) -> Cursor:
         """Where ``p``'s reading starts: access checked, the cursor decoded and held to the feed it came from and to
-        the ids' generation (``IdsRenewed``); what it returns names the generation the reading goes on in."""
+        the ids' generation (``IdsRenewed``) as read with the feed's heads, which are read anyway; what it returns
+        names the generation it was held to ("" without a cursor): ``page`` holds it to the generation read with the
+        page, so a renewal committed between the two is refused too, and no request reads the generation on its own
+        (until 2026-12-05 each did, first, and a page without a cursor read across a renewal was 410)."""
         feed = self.check(p, agency, municipality)
         found = decode_cursor(cursor, field)
-        ids = self.store.current_generation()   # read now: another process may have renewed the ids (a restore)
         if found is None:
-            return Cursor("", feed, 0, ids)
+            return Cursor("", feed, 0)
         # From before every feed was a municipality's (rules 3): it starts again, as any cursor of an older epoch.
         renamed = found.feed != feed and agency_of(found.feed) == (agency_of(feed)[0], None)
         if found.feed != feed and not renamed:
@@ -202,13 +203,16 @@ class FeedReader:
             said = f" ({found.feed})," if other in self.catalogue.agencies and place in self.catalogue.municipalities \
                 else ","
             raise MalformedCursor(f"this cursor is another feed's{said} not {feed}'s: " + START_AGAIN, field=field)
-        self._check_ids(found, ids, field)
+        epoch, heads = self.store.feed_heads()   # and with them the stored generation (``see_generation``)
+        ids = self.store.id_generation()
+        # Here too, not only with the page: a stream is refused before it starts, with a status, not a broken stream.
+        self._check_ids(found, ids, epoch, field)
         if renamed:
             return Cursor("", feed, 0, ids)
-        self._check_not_ahead(found, field)
+        self._check_not_ahead(found, field, epoch, heads)
         return replace(found, ids=ids)
 
-    def _check_ids(self, cursor: Cursor, ids: str, field: str) -> None:
+    def _check_ids(self, cursor: Cursor, ids: str, epoch: str, field: str) -> None:
         """A cursor read under ids since renewed (``sigill views rebuild --after-restore``) is 410, not a quiet
         start from the beginning as after a plain rebuild: the client must drop what it holds under the old ids.
         A cursor issued before generations were recorded names none: it is of older ids if they were renewed since
@@ -216,15 +220,14 @@ class FeedReader:
         before, after the renewal)."""
         if cursor.ids:
             renewed = cursor.ids != ids
-        else:
-            renewed = self.store.ids_renewed() and cursor.epoch != self.store.feed_epoch()
+        else:   # ``ids_renewed`` as of the read of ``epoch`` and ``ids``, which sees a renewal made elsewhere
+            renewed = self.store.ids_renewed() and cursor.epoch != epoch
         if renewed:
             raise IdsRenewed(field)
 
-    def _check_not_ahead(self, cursor: Cursor, field: str) -> None:
+    def _check_not_ahead(self, cursor: Cursor, field: str, epoch: str, heads: dict[str, int]) -> None:
         """A cursor past the feed's end — made up, or kept from before the database was restored from an older
         backup — would wait there while the feed's next messages, an ``ended`` among them, went by unseen."""
-        epoch, heads = self.store.feed_heads()
         last = heads.get(cursor.feed, 0)
         if cursor.epoch == epoch and cursor.seq > last:
             raise MalformedCursor(f"this cursor is past the end of {cursor.feed} (its last message is number {last}):"
@@ -235,12 +238,14 @@ class FeedReader:
         if self.store.feeds_building():
             raise FeedsRebuilding()
 
-    def page(self, p: Principal, at: Cursor, limit: int, purpose: str = "", wait: bool = True) -> FeedPage:
+    def page(self, p: Principal, at: Cursor, limit: int, purpose: str = "", wait: bool = True,
+             field: str | None = None) -> FeedPage:
         """Up to ``limit`` messages after ``at``, in order, each case's read logged first.
 
         A cursor of an older epoch (the views were rebuilt since) starts again from the beginning: the rebuilt
         feed may differ, and messages sent again keep their event ids — unless the ids were renewed since ``at``
-        was read (``IdsRenewed``).  ``wait=False`` (a live stream's poll)
+        was read (``IdsRenewed``, naming ``field``, where the request gave the cursor): held to the generation read
+        with the page's messages, the one they and the next cursor name.  ``wait=False`` (a live stream's poll)
         catches the views up only if nobody else is doing it already."""
         agency, municipality = agency_of(at.feed)
         self.check(p, agency, municipality)
@@ -248,11 +253,11 @@ class FeedReader:
         self.check_built()   # before catching up: a poll during a rebuild would replay the history to be refused
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
         epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
-        ids = self.store.id_generation()  # as read with the epoch
-        if at.ids and at.ids != ids:  # renewed since the reading started (a stream open across it): as a cursor's
-            raise IdsRenewed()
         after = at.seq if at.epoch == epoch else 0
         rows = self.store.feed(at.feed, after, limit + 1, now=self._now())
+        ids = self.store.id_generation()  # as read with the rows: the generation their ids are of
+        if at.ids and at.ids != ids:  # renewed since the cursor was checked (or the stream's last page)
+            raise IdsRenewed(field)   # before anything is logged or answered
         messages, more = rows[:limit], len(rows) > limit
         self._log(p, agency, messages, purpose)
         return FeedPage(messages, Cursor(epoch, at.feed, messages[-1].seq if messages else after, ids), more)

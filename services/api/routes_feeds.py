@@ -207,7 +207,7 @@ def feed_page(request: Request, reading: Reader, agency: AgencyPath,
     """Your agency's feed after a cursor, in order: the same messages as its Kafka topic, and the next cursor."""
     ctx, user, purpose = reading
     feeds = reader(request, ctx)
-    page = feeds.page(user, feeds.start(user, agency, after, "after", municipality), limit, purpose)
+    page = feeds.page(user, feeds.start(user, agency, after, "after", municipality), limit, purpose, field="after")
     body = {"agency": agency, "feed": page.next.feed, "id_generation": page.next.ids,
             "messages": [fv.item(m, page.cursor_of(m)) for m in page.messages], "next": encode_cursor(page.next),
             "more": page.more}
@@ -265,7 +265,8 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
     heartbeat = getattr(state, "heartbeat_seconds", HEARTBEAT_SECONDS)
     poll = getattr(state, "poll_seconds", POLL_SECONDS)
     start = last_sent = time.monotonic()
-    yield f": sigill feed {position.feed}\nretry: 2000\n: id_generation {position.ids}\n\n"
+    yield f": sigill feed {position.feed}\nretry: 2000\n"
+    announced = False   # the generation, as the first page reads it: what its messages and cursors name
     while not SHUTDOWN.is_set() and time.monotonic() - start < lifetime:
         try:
             page = await to_thread.run_sync(feeds.page, user, position, MAX_LIMIT, purpose, False,
@@ -281,6 +282,9 @@ async def _events(request: Request, feeds: FeedReader, user: Principal, agency: 
             yield ": the feed cannot be read now; reconnect with Last-Event-ID\n\n"
             return
         position = page.next
+        if not announced:
+            yield f": id_generation {position.ids}\n\n"
+            announced = True
         if page.messages:
             yield "".join(_event(page, m) for m in page.messages)
             last_sent = time.monotonic()

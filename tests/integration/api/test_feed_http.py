@@ -11,7 +11,7 @@ from uuid import UUID
 import jsonschema_rs
 import pytest
 
-from services.feeds import Cursor, decode_cursor, encode_cursor
+from services.feeds import IDS_RENEWED, Cursor, decode_cursor, encode_cursor
 from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, another_process, interleaved_history
 
@@ -361,6 +361,34 @@ def test_a_renewal_of_the_ids_made_by_another_process_is_seen_by_the_running_ser
         elsewhere.rebuild()   # the same secret: each message's event id as the new ids make it
         assert [str(m.event_id) for m in elsewhere.store.feed(f"skola.{STOCKHOLM}", 0, 10_000)] == written
     assert not set(written) & {i["body"]["event_id"] for i in before}
+
+
+def test_a_renewal_committed_while_a_page_is_read_is_judged_by_the_generation_read_with_the_page(
+        client, users, tick, app, settings, postgres, monkeypatch):
+    """A page holds its cursor to the ids' generation read with its messages — no read of its own before them
+    (until 2026-12-05 each request read it first, then again with the page): a page without a cursor read across a
+    renewal is a 200 of the new generation, not a 410 (which it was: the generation read first, then another with the
+    page), and a cursor of the generation before is 410 naming where it was given."""
+    busy(client, users, tick)
+    _, last = everything(client, users.school, "skola")
+    generation = decode_cursor(last).ids
+    feeds = client.app.state.feed_reader
+    caught_up = feeds.catch_up
+
+    def renewing(wait: bool = True) -> None:   # after the cursor was looked at, before the page is read
+        with another_process(app, settings, postgres) as elsewhere:
+            elsewhere.rebuild(renew_ids=True)
+        caught_up(wait=wait)
+
+    monkeypatch.setattr(feeds, "catch_up", renewing)
+    page = ok(client.get("/api/v1/feeds/skola", params={"limit": 1000}, headers=users.school))
+    renewed = page["id_generation"]
+    assert renewed != generation and decode_cursor(page["next"]).ids == renewed and page["messages"]
+    assert {i["headers"]["id_generation"] for i in page["messages"]} == {renewed}
+    refused = client.get("/api/v1/feeds/skola", params={"after": page["next"]}, headers=users.school)
+    error = refused.json()["error"]   # renewed again while it was read: the same answer as a cursor refused at once
+    assert (refused.status_code, error["code"], error["field"]) == (410, "ids_renewed", "query.after")
+    assert error["message"] == IDS_RENEWED
 
 
 def test_a_cursor_of_before_generations_reads_on_and_restarts_as_before_but_not_across_renewed_ids(client, users,
