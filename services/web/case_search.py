@@ -26,6 +26,12 @@ class Search:
     found: UUID | None = None
     error: str = ""
 
+    def query(self) -> dict[str, str]:
+        """What of the search a list's own address may carry on (its last page's, asked for past the end): the number
+        when shaped like one, so that the page still says it was not found — never anything else typed (a
+        personnummer, by mistake, in a link edited by hand)."""
+        return {"nummer": self.number or ""}
+
 
 def searched(request: Request, user: Principal, typed_number: str, not_found: str) -> Search:
     """The case ``typed_number`` names for ``user`` (``CaseService.find``); ``not_found``, with ``{number}`` in it,

@@ -38,7 +38,8 @@ def page_number(typed: str) -> int:
 def past_the_end(page: int, total: int, query: dict[str, str]) -> str | None:
     """The query string of the list's last page when ``page`` lies past it (a link kept while cases closed or moved
     on, or edited by hand), else None: the list answers with its last page, as a redirect, where it showed an empty
-    "Sida 999 av 1".  Every case list does so (the caseworker's and the auditors')."""
+    "Sida 999 av 1".  Every case list does so (the caseworker's and the auditors'), ``query`` its filter and search
+    kept (``case_search.Search.query``: never what was typed that is no case number)."""
     pages = max(1, -(-total // LIST_PAGE))
     return _link(pages, query) if page > pages else None
 

@@ -62,7 +62,7 @@ def _audit_home(request: Request, user: Principal, typed_number: str, page: int 
     # The index of case numbers: one entry for the page (``audit.case_index``), logged before the page is made — no
     # read of each case listed, which the page shows nothing of but its number, phase and marker.
     rows, total = service(request).audit_case_index(user, page, paging.LIST_PAGE)
-    last = paging.past_the_end(page, total, {})   # an empty page read nothing, and logged nothing
+    last = paging.past_the_end(page, total, search.query())   # an empty page read nothing, and logged nothing
     if last is not None:
         return redirect(f"/granskning{last}")
     cat = service(request).catalogue

@@ -62,7 +62,8 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
     # page at a time (the newest first), so that only the cases shown are read.
     rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
-    last = paging.past_the_end(page, total, {"fas": phase})   # an empty page read nothing, and logged nothing
+    # An empty page read nothing, and logged nothing; its address's filter and search are kept on the last page's.
+    last = paging.past_the_end(page, total, {"fas": phase, **search.query()})
     if last is not None:
         return redirect(f"/arenden{last}")
     # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.

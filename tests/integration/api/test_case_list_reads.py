@@ -230,6 +230,33 @@ def test_the_web_lists_show_a_page_at_a_time_and_read_only_the_cases_on_it(clien
     assert [r.entry.what.split(":")[1:3] for r in index] == [["1", "2"], ["2", "1"]]
 
 
+def test_a_page_past_the_end_keeps_the_lists_filter_and_a_case_numbers_search_but_never_a_personnummer(
+        client, users, tick, context, settings, monkeypatch):
+    """A page past the end answers with the last page's address: it kept the phase filter but dropped the case number
+    a link searched for, so the last page no longer said it was not found.  Something typed that is not a case
+    number (a personnummer, in a link edited by hand) is never carried into the address."""
+    from services.web import paging
+
+    monkeypatch.setattr(paging, "LIST_PAGE", 2)
+    for _ in range(3):
+        open_case(client, users)
+    missing = "0180-2026-9999"
+    for web, path in ((web_as(context, settings, "soc-0180"), "/arenden"), (web_as(context, settings, "ivo"),
+                                                                            "/granskning")):
+        filtered = {"fas": "referred"} if path == "/arenden" else {}
+        past = web.get(path, params={**filtered, "nummer": missing, "sida": "9"}, follow_redirects=False)
+        assert past.status_code == 303
+        location = past.headers["location"]
+        assert location == path + "?" + "&".join([*(f"{k}={v}" for k, v in filtered.items()),
+                                                  f"nummer={missing}", "sida=2"]), location
+        last = web.get(location)
+        assert "Sida 2 av 2" in last.text and missing in last.text   # the search's answer, on the last page
+        typed = web.get(path, params={**filtered, "nummer": "200907224919", "sida": "9"}, follow_redirects=False)
+        assert typed.status_code == 303 and "200907224919" not in typed.headers["location"]
+        assert typed.headers["location"] == path + "?" + "&".join(
+            [*(f"{k}={v}" for k, v in filtered.items()), "sida=2"])
+
+
 def test_the_apis_list_pages_with_limit_and_offset_and_reads_only_the_page(client, users, tick, context):
     cases = [open_case(client, users) for _ in range(3)]
     whole = ok(client.get("/api/v1/cases", headers=users.social))
