@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from domain.catalogue import Catalogue
 from domain.facts import VARIANT, Fact, as_shown, fact_order
-from services.presentation import describe_fact
+from services.presentation import YOUNG_PERSON_WORD, describe_fact
 from services.wording import agency_name, swedish_number
 
 # A visibility change, as every log lists it (the command line, the report, the web client).
@@ -49,11 +49,13 @@ def own_facts_left_out(count: int) -> str:
             " registrerade den. Vad en myndighet kunde se, egna uppgifter medräknade, visar återspelningen.")
 
 
-def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
+def describe_for_auditor(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None, *,
+                         young_person: str = YOUNG_PERSON_WORD) -> str:
     """``describe_fact``, and for a fact another agency recorded in its origin's name who did: "Mötet 2026-02-01,
     från Skolan: … (registrerad av Socialtjänsten)".  For auditors only: to a member, who recorded a meeting can
-    itself be information it may not see."""
-    described = describe_fact(fact, catalogue, rows)
+    itself be information it may not see.  ``young_person``: as ``describe_fact`` (a replay names the young person
+    as the agency replayed could)."""
+    described = describe_fact(fact, catalogue, rows, young_person=young_person)
     if fact.kind == "plan.row":   # which agencies the reader was shown as responsible (rules version 5)
         named = ", ".join(agency_name(a, catalogue) for a in fact.content.get("responsible_agencies", ())) or "inga"
         described += f"; ansvariga aktörer: {named}"

@@ -29,26 +29,38 @@ CLOSURE_REASONS = {"goals_met": "Målen är nådda", "moved": "Den unge har flyt
                    "aged_out": "Den unge har lämnat målgruppen", "not_eligible": "Inte aktuell för en insatsgrupp",
                    "other": "Annat skäl"}
 INSTRUMENTS = {"other": "annat instrument"}   # the rest (SAVRY, ESTER, BBIC) are their own names
+YOUNG_PERSON_WORD = "den unge"   # the role alone: the command line's word, and a reader's without the name
 STATUSES = {"achieved": "uppnått", "partly": "delvis uppnått", "not_achieved": "inte uppnått", "ongoing": "pågår"}
 
 
-def describe_fact(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None) -> str:
+def describe_fact(fact: Fact, catalogue: Catalogue, rows: Mapping[str, Sequence[Any]] | None = None, *,
+                  young_person: str = YOUNG_PERSON_WORD) -> str:
     """One line saying what the fact is, in Swedish.  ``rows`` (``plan_rows``: the plan rows the reader sees): a
-    follow-up then names the row it follows up, when the reader sees it."""
+    follow-up then names the row it follows up, when the reader sees it.  ``young_person``: the young person as the
+    reader may name them within a sentence (the web's ``young_person_label(…, in_sentence=True)``, "Peter Exempel
+    (den unge)" where its own view holds the name); by default the role word, as the command line says it."""
     if fact.kind == "follow_up" and rows:
         return _follow_up(fact.content, catalogue, followed_row(fact, rows))
+    naming = _NAMING_THE_YOUNG_PERSON.get(fact.kind)
+    if naming:
+        return naming(fact.content, young_person)
     render = _RENDERERS.get(fact.kind)
     return render(fact.content, catalogue) if render else fact.kind
 
 
-def _drawn_up_with(c: Mapping[str, Any]) -> str:
+def _plan_goal(c: Mapping[str, Any], young_person: str) -> str:
+    return (f"Åtgärdsplan, revision {c['revision']}: huvudmål ”{c['main_goal']}”;"
+            f" {_drawn_up_with(c, young_person)}")
+
+
+def _drawn_up_with(c: Mapping[str, Any], young_person: str) -> str:
     """Who drew a plan revision up, as the goal carries it (by guardian id only: counted, not named here).  A goal
     from before it was recorded, or recorded without it: "ej angivet"."""
     took_part, guardians = c.get("young_person_took_part"), c.get("guardians_took_part") or ()
     if took_part is None:
-        return "upprättad i samråd med den unge: ej angivet"
+        return f"upprättad i samråd med {young_person}: ej angivet"
     said = "ja" if took_part else f"nej ({c.get('not_taking_part_reason') or 'skäl saknas'})"
-    return f"upprättad i samråd med den unge: {said}; vårdnadshavare som deltog: {len(guardians)}"
+    return f"upprättad i samråd med {young_person}: {said}; vårdnadshavare som deltog: {len(guardians)}"
 
 
 def plan_rows(facts: Iterable[Any]) -> dict[str, list[Any]]:
@@ -73,13 +85,15 @@ def _follow_up(c: Mapping[str, Any], cat: Catalogue, row: str = "") -> str:
     return f"Uppföljning{of_row} ({STATUSES[c['status']]}) från {agency_name(c['agency'], cat)}: {c['note']}"
 
 
-def _calendar_moment(c: Mapping[str, Any]) -> str:
+def _calendar_moment(c: Mapping[str, Any], young_person: str) -> str:
     """A calendar fact: its moment is an instant (Stockholm midnight, stored in UTC), shown as the Swedish date it
-    begins or ends (the UTC date of Stockholm midnight is the day before); the consent it concerns named."""
+    begins or ends (the UTC date of Stockholm midnight is the day before); the consent it concerns named, and the
+    young person as the reader may name them."""
     if isinstance(c["at"], str):
         return c["what"]
     what = {"consent_starts": "Samtycke {id} börjar gälla", "consent_ends": "Samtycke {id} upphör att gälla",
-            "turns_18": "Den unge fyller 18 år"}[c["what"]].format(id=(c.get("consent_id") or "")[:8])
+            "turns_18": "{who} fyller 18 år"}[c["what"]].format(id=(c.get("consent_id") or "")[:8],
+                                                               who=young_person[:1].upper() + young_person[1:])
     day = c["at"].astimezone(STOCKHOLM)
     if c["what"] == "consent_ends":
         day -= timedelta(microseconds=1)   # the end of its last day: that day, not the midnight after it
@@ -154,8 +168,6 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "member.joined": lambda c, cat: (f"{agency_name(c['agency'], cat)} med i gruppen "
                                      f"({c['contact_person']}, {c['role']})"),
     "member.left": lambda c, cat: f"{agency_name(c['agency'], cat)} lämnar gruppen: {c['reason']}",
-    "plan.goal": lambda c, cat: f"Åtgärdsplan, revision {c['revision']}: huvudmål ”{c['main_goal']}”;"
-                                f" {_drawn_up_with(c)}",
     "plan.row": lambda c, cat: f"Planrad {c['area']}: {c['goal']} (ansvarig: {c['responsible']})",
     "meeting": lambda c, cat: f"Nätverksmöte {c['held_on']}"
     + (f", nästa möte {c['next_meeting']}" if c.get("next_meeting") else ""),
@@ -165,8 +177,13 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "meeting.scheduled": lambda c, cat: _scheduled(c),
     "contribution": lambda c, cat: f"Uppgift från {agency_name(c['agency'], cat)}: {c['text']}",
     "follow_up": _follow_up,
-    "calendar": lambda c, cat: _calendar_moment(c),
     "case.protected": lambda c, cat: describe_protection(c),
     "case.closed": lambda c, cat: f"Ärendet avslutat ({CLOSURE_REASONS.get(c['reason'], c['reason']).lower()}):"
                                   f" {c['outcome']}",
+}
+
+# The lines that speak of the young person, and so say them as the reader may name them (``describe_fact``).
+_NAMING_THE_YOUNG_PERSON: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "plan.goal": _plan_goal,
+    "calendar": _calendar_moment,
 }

@@ -84,6 +84,7 @@ class Picture:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     member: dict[str, bool] = field(default_factory=dict)
     turns_18: date | None = None    # while under 18: the day guardians' consents stop counting
+    young_person: str = "Den unge"  # who turns 18, as the reader may name them (``young_person_label``)
     closed: bool = False            # the case is closed: no member sees anything under consent any more
     closed_on: date | None = None   # the day it was closed (Stockholm), for the cards: "… sedan ärendet avslutades"
     declined: bool = False          # found not eligible: no group is formed, no consent is granted any more
@@ -127,6 +128,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                      declined=declined)
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
+    result.young_person = young_person_label(disclosures)
     ends = {r.record.consent_id: r.record.valid_until for r in rows}
     known = known_consents(d.fact for d in disclosures)
     for agency in agencies:

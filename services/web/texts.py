@@ -176,7 +176,7 @@ T: dict[str, str] = {
                            "– fliken Samtycken visar vem som saknas.", "scope": "Omfattning (mottagare och kategorier)",
     "col_consenter": "Givet av", "col_scope": "Omfattning", "col_valid": "Giltigt", "col_state": "Status",
     "col_agency": "Aktör", "yes_until": "ja, t.o.m.", "yes": "ja", "no": "nej", "not_member": "ej i gruppen", "consent_pending": "när den är med i gruppen",
-    "until_further": "tills vidare", "turns_18": "Den unge fyller 18 år",
+    "until_further": "tills vidare", "turns_18": "{young_person} fyller 18 år",
     "turns_18_note": "då upphör vårdnadshavarnas samtycken att räknas",
     "not_bound_by_secrecy": "omfattas inte av sekretess",
     "not_bound_by_secrecy_hint": "Mottagare som inte omfattas av sekretess, som en frivilligorganisation, är inga"
@@ -206,7 +206,7 @@ T: dict[str, str] = {
     "participation_title": "Vilka upprättade planen",
     "participation_hint": "Gäller den här revisionen: planen upprättas i samråd med den unge och berörda parter."
                           " Lämnas frågan obesvarad registreras det som ej angivet.",
-    "participation_young_person": "Upprättad i samråd med den unge", "participation_guardians": "Vårdnadshavare som"
+    "participation_young_person": "Upprättad i samråd med {young_person}", "participation_guardians": "Vårdnadshavare som"
     " deltog", "participation_reason": "Skäl till att den unge inte deltog", "participation_not_recorded": "Ej angivet",
     # The reason travels with the plan's goal (`case`): every member seeing the goal reads it as written.
     "participation_reason_hint": "Krävs när svaret är Nej. Visas för alla som ser planens huvudmål: skriv inget om"

@@ -75,7 +75,7 @@ def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
     itself = describe is not describe_for_auditor if to_itself is None else to_itself
     return _referring_back([
         Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue), _category(d.fact.category, catalogue),
-             d.fact.kind, describe(_consenter_named(d.fact, young_person), catalogue, rows),
+             d.fact.kind, describe(_consenter_named(d.fact, young_person), catalogue, rows, young_person=young_person),
              describe_basis(d.basis, catalogue, known, young_person=young_person, to_itself=itself),
              basis_ids(d.basis)) for d in ordered])
 

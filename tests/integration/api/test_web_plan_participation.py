@@ -38,7 +38,7 @@ def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, con
                                                                     users):
     web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/plan").text
-    assert "Upprättad i samråd med den unge" in page
+    assert "Upprättad i samråd med Peter Exempel (den unge)" in page   # named: social services sees the name
     assert "Ej angivet" in _text(page)   # the first revision said nothing of it
     boxes = _guardian_boxes(page)
     assert set(boxes) == {"Maria", "Johan"}
@@ -57,7 +57,7 @@ def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, con
     assert (plan["young_person_took_part"], plan["guardians_took_part"], plan["not_taking_part_reason"]) == (
         False, [boxes["Maria"]], "Den unge var inlagd.")
     shown = _text(web.get(f"/arenden/{case_id}/plan").text)
-    assert "Upprättad i samråd med den unge Nej Skäl till att den unge inte deltog Den unge var inlagd." in shown
+    assert "Upprättad i samråd med Peter Exempel (den unge) Nej Skäl till att den unge inte deltog Den unge var inlagd." in shown
     assert "Vårdnadshavare som deltog Maria" in shown
     assert not re.search(r'name="young_person_took_part" value="\w+" checked', web.get(
         f"/arenden/{case_id}/plan").text)   # each revision is asked afresh
@@ -88,6 +88,6 @@ def test_a_member_seeing_the_goal_reads_who_took_part_without_the_guardians_name
             201)
         school = web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text
         current = _text(school.split("Revisioner och ändringar")[0])
-        assert "Upprättad i samråd med den unge Ja" in current
+        assert "Upprättad i samråd med Peter Exempel (den unge) Ja" in current   # its consent covers `case`
         assert f"Vårdnadshavare som deltog {said} " in current, current
         assert "Maria" not in school and "Johan" not in school
