@@ -20,7 +20,8 @@ from services.errors import ConcurrentChange
 from services.principals import Principal
 from services.web import deadlines, form_keys, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
-from services.web.pages import database_away, kept_form_page, quiet_user, redirect, render, retry_later
+from services.web.error_pages import database_away, kept_form_page, quiet_user, retry_later
+from services.web.pages import redirect, render
 
 log = logging.getLogger("sigill.web")
 

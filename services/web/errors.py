@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from services.api.error_handlers import allowed_methods
 from services.errors import one_line
 from services.web import texts
-from services.web.pages import error_page, query_refused_page, quiet_user
+from services.web.error_pages import error_page, query_refused_page, quiet_user
 
 log = logging.getLogger("sigill.web")
 API_PREFIX = "/api/"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from services.web.pages import QueryRefused
+from services.web.error_pages import QueryRefused
 
 LIST_PAGE = 50   # cases a page
 
@@ -25,7 +25,7 @@ LAST_PAGE = 999_999   # a page asked for past it is read as it: past the end eit
 
 def page_number(typed: str) -> int:
     """``?sida=``: a page number from 1 (empty: the first); anything else (a link edited by hand) is a 422 naming
-    ``sida`` (``pages.QueryRefused``) — it was the first page, said nowhere, as the access log's ``efter`` was."""
+    ``sida`` (``error_pages.QueryRefused``) — it was the first page, said nowhere, as the access log's ``efter`` was."""
     typed = typed.strip()
     if not typed:
         return 1

@@ -17,7 +17,8 @@ from services.web import consent_views, forms, session, texts, views
 from services.web.case_pages import (case_now, kept_when_away, look, require_lead, service, show, submit, submit_rows,
                                      today)
 from services.web.forms import Typed
-from services.web.pages import case_uuid, form_of, guarded
+from services.web.error_pages import guarded
+from services.web.pages import case_uuid, form_of
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]

@@ -31,7 +31,8 @@ from services.web.case_pages import service
 from services.web.case_search import searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
-from services.web.pages import case_uuid, form_of, fragment, guarded, redirect, render
+from services.web.error_pages import guarded
+from services.web.pages import case_uuid, form_of, fragment, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]

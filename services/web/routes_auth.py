@@ -15,7 +15,8 @@ from services.principals import Role
 from services.web import oidc, session, texts
 from services.web.case_pages import saved
 from services.web.forms import Typed
-from services.web.pages import NoSuchPage, case_uuid, error_page, form_of, guarded, redirect, render
+from services.web.error_pages import NoSuchPage, error_page, guarded
+from services.web.pages import case_uuid, form_of, redirect, render
 
 log = logging.getLogger("sigill.web")
 router = APIRouter(include_in_schema=False)

@@ -22,7 +22,8 @@ from services.web.case_pages import kept_when_away, look, saved, service, show, 
 from services.web.case_search import searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
-from services.web.pages import QueryRefused, case_uuid, form_of, guarded, redirect, render
+from services.web.error_pages import QueryRefused, guarded
+from services.web.pages import case_uuid, form_of, redirect, render
 from services.wording import unnumbered_row
 
 router = APIRouter(include_in_schema=False)

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from services.principals import Role
 from services.web import session, texts
 from services.web.forms import Typed
-from services.web.pages import form_of, guarded, redirect
+from services.web.error_pages import guarded
+from services.web.pages import form_of, redirect
 from services.web.routes_auth import home_of, sign_in_form
 
 router = APIRouter(include_in_schema=False)

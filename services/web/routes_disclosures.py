@@ -22,7 +22,8 @@ from services.stored_log import row_key
 from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
-from services.web.pages import case_uuid, guarded, render
+from services.web.error_pages import guarded
+from services.web.pages import case_uuid, render
 from services.wording import agency_name
 
 router = APIRouter(include_in_schema=False)

@@ -15,7 +15,8 @@ from services.principals import Principal
 from services.web import forms, plan_views, session, texts, views
 from services.web.case_pages import case_now, look, service, show, submit, submit_rows, today
 from services.web.forms import Typed
-from services.web.pages import case_uuid, form_of, guarded
+from services.web.error_pages import guarded
+from services.web.pages import case_uuid, form_of
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]

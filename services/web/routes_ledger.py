@@ -21,7 +21,8 @@ from services.web import session, texts
 from services.web.audit_pages import auditor
 from services.web.case_pages import service
 from services.web.forms import FIELDS, Typed
-from services.web.pages import form_of, guarded, render
+from services.web.error_pages import guarded
+from services.web.pages import form_of, render
 from services.wording import checkpoints_confirmed
 
 router = APIRouter(include_in_schema=False)

@@ -17,7 +17,8 @@ from services.authorisation import Forbidden
 from services.principals import Role
 from services.web import session, texts
 from services.web.case_pages import service
-from services.web.pages import guarded, render
+from services.web.error_pages import guarded
+from services.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 

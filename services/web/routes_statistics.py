@@ -20,7 +20,8 @@ from services.statistics import day_typed
 from services import statistics_text
 from services.web import session, texts
 from services.web.case_pages import service
-from services.web.pages import guarded, render
+from services.web.error_pages import guarded
+from services.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 NAMES = ("kommun", "ar", "ar")   # the form's names for the municipality and the period, as a refusal names them
