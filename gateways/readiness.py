@@ -51,6 +51,16 @@ class ReadinessProbe:
         except (psycopg.Error, OSError):
             return None
 
+    def schema_missing(self) -> bool:
+        """Whether the database answers and has no schema of the probe's name (a mistyped SIGILL_DB_SCHEMA): told
+        apart from a database that does not answer, which ``__call__`` cannot (it answers None for both)."""
+        try:
+            with probe_connection(self.conninfo, self.timeout) as conn:
+                return not conn.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)",
+                                        (self.schema,)).fetchone()[0]
+        except (psycopg.Error, OSError):
+            return False
+
     def _behind(self, conn: psycopg.Connection, behind: SQL) -> int:
         try:
             return conn.execute(behind, (self.views_name,)).fetchone()[0]

@@ -131,9 +131,14 @@ def _status(args: argparse.Namespace) -> int:
     import sys
 
     from services.bootstrap import status_probe
-    from services.settings import Settings
+    from services.settings import ConfigurationError, Settings
 
-    found = status_probe(Settings())()
+    settings = Settings()
+    probe = status_probe(settings)
+    found = probe()
+    if found is None and probe.schema_missing():   # it answers: the README promises every command names the schema
+        raise ConfigurationError(f'SIGILL_DB_SCHEMA: schema "{probe.schema}" does not exist in the database (leave'
+                                 " the variable unset, or name the schema Sigill's tables are in)")
     if found is None:
         print("sigill: the database does not answer within 3 s, or holds no Sigill tables (SIGILL_DATABASE_URL): is"
               " it running, reachable from here, and Sigill's database?", file=sys.stderr)

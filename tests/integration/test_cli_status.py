@@ -97,3 +97,16 @@ def test_a_database_that_refuses_the_sign_in_is_told_so_not_that_it_cannot_be_re
         assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("sigill: the database was reached, but refused the connection ("), done.stderr
         assert done.stderr.rstrip().endswith("check the user, password and database name in SIGILL_DATABASE_URL")
+
+
+def test_status_with_a_schema_that_is_not_there_names_the_setting(tmp_path):
+    """The README promises that a SIGILL_DB_SCHEMA naming no schema is said so by every command; `database status`
+    said "the database does not answer within 3 s, or holds no Sigill tables" of a database that had answered, and
+    sent the operator looking for an outage."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    done = sigill("database", "status", env={**env, "SIGILL_DB_SCHEMA": "sigill_mistyped"})
+    assert done.returncode == 1 and done.stdout == "", done.stdout
+    assert done.stderr.strip().splitlines() == [
+        'sigill: SIGILL_DB_SCHEMA: schema "sigill_mistyped" does not exist in the database (leave the variable'
+        " unset, or name the schema Sigill's tables are in)"], done.stderr
