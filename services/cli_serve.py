@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import errno
 import io
 import logging
 import logging.config
@@ -166,8 +167,19 @@ def _cannot_listen(host: str, port: int) -> str | None:
     try:
         socket.create_server((host, port)).close()
     except OSError as error:   # create_server rewords the error; a negative number is the resolver's (gaierror)
-        return os.strerror(error.errno) if error.errno and error.errno > 0 else "no such host or address"
+        if not error.errno or error.errno < 0:
+            return f"no such host or address: {NEXT_STEP[errno.EADDRNOTAVAIL]}"
+        return os.strerror(error.errno) + (f": {NEXT_STEP[error.errno]}" if error.errno in NEXT_STEP else "")
     return None
+
+
+# What an operator does next about the usual reasons a port cannot be listened on.
+NEXT_STEP = {
+    errno.EADDRINUSE: "another process listens there (`ss -ltnp` names it) — stop it, or give another --port",
+    errno.EADDRNOTAVAIL: "--host must be an address of this machine (127.0.0.1 behind a proxy on it)",
+    errno.EACCES: "ports below 1024 need privileges Sigill does not take — give --port 1024 or above, behind the"
+                  " TLS proxy",
+}
 
 
 DEMO_MARKER = "demo-loaded"

@@ -136,6 +136,7 @@ def _embedded_servers(data: Path) -> list[int]:
 
 
 def test_sigill_serve_on_a_port_already_taken_says_so_in_one_line_before_announcing_anything(tmp_path):
+    """…and what to do next: the bare "Address already in use" left the operator to find the other process."""
     taken = socket.create_server(("127.0.0.1", 0))
     try:
         port = taken.getsockname()[1]
@@ -146,7 +147,8 @@ def test_sigill_serve_on_a_port_already_taken_says_so_in_one_line_before_announc
     finally:
         taken.close()
     assert result.returncode == 1 and "Sigill körs" not in result.stdout
-    assert result.stderr.strip() == f"sigill: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert result.stderr.strip() == (f"sigill: cannot listen on 127.0.0.1:{port}: Address already in use: another"
+                                     " process listens there (`ss -ltnp` names it) — stop it, or give another --port")
 
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} sigill\.keys WARNING not hearing of destroyed data keys")
