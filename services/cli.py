@@ -172,6 +172,11 @@ _SIGN_IN_REFUSED = re.compile(r'password authentication failed for user "[^"]*"|
                               r' exist|no pg_hba\.conf entry[^:]*|permission denied for database "[^"]*"')
 
 
+# libpq's words when no server answered at a TCP host (refused, timed out, or a name that does not resolve).
+_NOT_ANSWERING_OVER_TCP = re.compile(r'connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed|failed to'
+                                     r" resolve host|timeout expired")
+
+
 def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
@@ -188,6 +193,12 @@ def database_problem(error: BaseException) -> str:
     if refused:   # reached, and said no: the URL is wrong, not the network
         return (f"the database was reached, but refused the connection ({refused.group(0)}): check the user,"
                 " password and database name in SIGILL_DATABASE_URL")
+    if isinstance(error, PermissionError) and error.filename:   # a key file or the data dir of another user
+        return (f"SIGILL_DATA_DIR: {error.filename}: permission denied — run Sigill as the user that owns the data"
+                " directory, or make that user its owner (chown -R; the key files stay mode 0600)")
+    if _NOT_ANSWERING_OVER_TCP.search(line):   # only an external URL names a host (the embedded one is a socket)
+        return (f"cannot reach the database: {line} — check that PostgreSQL runs there and that"
+                " SIGILL_DATABASE_URL names its host and port, and that no firewall stands between")
     conflict = lock_conflict(error)
     if conflict is not None:   # reached, and busy: not "cannot reach", which sent an operator looking for an outage
         return (f"the database was reached, but another session held a lock this command needed"

@@ -1,0 +1,24 @@
+"""A database or data directory that cannot be used is one line saying what to do next, not only what went wrong
+(an operator's walk of the production set-up met both lines below with nothing to act on)."""
+
+from __future__ import annotations
+
+import psycopg
+
+from services.cli import database_problem
+
+
+def test_a_database_url_whose_host_does_not_answer_points_at_the_url_and_the_network():
+    for said in ('connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused',
+                 'connection failed: connection to server at "10.0.0.9" (10.0.0.9), port 5432 failed: timeout expired',
+                 "failed to resolve host 'db.nowhere.invalid': [Errno -2] Name or service not known"):
+        line = database_problem(psycopg.OperationalError(said))
+        assert line == (f"cannot reach the database: {said} — check that PostgreSQL runs there and that"
+                        " SIGILL_DATABASE_URL names its host and port, and that no firewall stands between"), line
+
+
+def test_a_file_in_the_data_directory_sigill_may_not_read_says_whose_it_must_be():
+    error = PermissionError(13, "Permission denied", "/var/lib/sigill/master.key")
+    assert database_problem(error) == (
+        "SIGILL_DATA_DIR: /var/lib/sigill/master.key: permission denied — run Sigill as the user that owns the data"
+        " directory, or make that user its owner (chown -R; the key files stay mode 0600)")
