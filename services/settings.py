@@ -186,8 +186,9 @@ class Settings(BaseSettings):
         if configured is not None:
             return _decode_key(configured.get_secret_value(), variable)
         # Made once, atomically: processes starting together on a fresh data directory all get the same key.
-        text = key_files.read_or_create(self.data_dir / file_name, lambda: base64.b64encode(os.urandom(32)))
-        return _decode_key(text.decode("ascii", "replace"), variable)
+        path = self.data_dir / file_name
+        text = key_files.read_or_create(path, lambda: base64.b64encode(os.urandom(32)))
+        return _decode_key(text.decode("ascii", "replace"), _key_file_source(path, variable))
 
 
 def _https_or_loopback(url: str) -> bool:
@@ -200,11 +201,21 @@ def _decode_key(text: str, variable: str = "SIGILL_MASTER_KEY") -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise ConfigurationError(f"{variable} is not valid base64") from None
+        raise ConfigurationError(f"{variable} is not valid base64{_mend(variable)}") from None
     if len(key) != 32:
-        raise ConfigurationError(f"{variable} must be 32 bytes (base64 of 32 random bytes)")
+        raise ConfigurationError(f"{variable} must be 32 bytes (base64 of 32 random bytes){_mend(variable)}")
     return key
 
 
+def _mend(source: str) -> str:
+    """For a damaged key file, what to do: the data it keys is unreadable without it, so not "delete it"."""
+    return ": restore the file from a copy" if source.endswith(",") else ""
+
+
 def _read_key_file(path: Path, variable: str = "SIGILL_MASTER_KEY") -> bytes | None:
-    return _decode_key(path.read_text(), variable) if path.is_file() else None
+    return _decode_key(path.read_text(), _key_file_source(path, variable)) if path.is_file() else None
+
+
+def _key_file_source(path: Path, variable: str) -> str:
+    # A damaged file was told as "SIGILL_MASTER_KEY is not valid base64" with the variable unset: name the file.
+    return f"{path}, the development key used while {variable} is unset,"

@@ -125,3 +125,18 @@ def test_a_voluntary_organisation_is_the_one_agency_no_secrecy_binds_by_default(
     """OSL binds public authorities: what a consent lets out to a voluntary organisation is not protected there."""
     agencies = load_catalogue(None).agencies
     assert [a for a in agencies if not agencies[a].bound_by_secrecy] == ["frivilligorganisation"]
+
+
+@pytest.mark.parametrize("content,problem", [(b"garbage\n", "is not valid base64"),
+                                             (base64.b64encode(b"short"), "must be 32 bytes")])
+def test_a_damaged_development_key_file_is_named_not_the_variable_left_unset(tmp_path, content, problem):
+    """An operator told "SIGILL_MASTER_KEY is not valid base64" looks at an environment where it is not set: the
+    key came from the data directory's master.key (or ledger.key), and that file is what to mend."""
+    for name, read in (("master.key", Settings.master_key_bytes), ("ledger.key", Settings.ledger_key_bytes)):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ConfigurationError) as refused:
+            read(Settings(data_dir=tmp_path))
+        variable = "SIGILL_MASTER_KEY" if name == "master.key" else "SIGILL_LEDGER_KEY"
+        assert str(refused.value).startswith(f"{tmp_path / name}, the development key used while {variable} is"
+                                             f" unset, {problem}")
+        assert str(refused.value).endswith(": restore the file from a copy")
