@@ -19,6 +19,9 @@ from services.settings import ConfigurationError, Settings
 
 REMEMBERED = 100_000  # event ids kept for deduplication: far more than one publisher batch that can repeat
 MOST_MESSAGES = 1_000_000_000  # --max-messages above this is a typo, and kafka-python cannot count past sys.maxsize
+# What an operator checks when no broker answers (the line named the address alone).
+CHECK_KAFKA = ("check that Kafka runs there and that SIGILL_KAFKA_BOOTSTRAP_SERVERS and SIGILL_KAFKA_SECURITY_PROTOCOL"
+               " are the cluster's")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -162,14 +165,15 @@ def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         consumer = build_feed_consumer(settings, args.agency, group=group, from_beginning=args.from_beginning,
                                        municipality=args.municipality)
     except BrokerUnavailable as error:
-        print(f"sigill: kafka broker unreachable at {settings.kafka_bootstrap_servers} ({error})", file=sys.stderr)
+        print(f"sigill: kafka broker unreachable at {settings.kafka_bootstrap_servers} ({error}): {CHECK_KAFKA}",
+              file=sys.stderr)
         return 1
     print(f"Lyssnar på {topic} som grupp {group} …", file=sys.stderr, flush=True)
     tally = Tally()
     try:
         _read(consumer, args, tally, out)
     except BrokerUnavailable as error:
-        print(f"sigill: kafka broker unreachable at {consumer.where} ({error})", file=sys.stderr)
+        print(f"sigill: kafka broker unreachable at {consumer.where} ({error}): {CHECK_KAFKA}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

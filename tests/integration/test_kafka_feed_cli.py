@@ -25,6 +25,7 @@ from tests.concurrency import eventually
 from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case
 from tests.kafka_broker import TansuBroker
+from tests.servers import free_port
 
 
 def feed_env(settings) -> dict[str, str]:
@@ -224,3 +225,13 @@ def test_kafka_security_settings_that_cannot_work_are_refused(settings, tmp_path
     assert kafka_options(scram) == {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512",
                                     "sasl_plain_username": "sigill", "sasl_plain_password": "hemligt",
                                     "ssl_cafile": str(tmp_path / "ca.pem")}
+
+
+def test_a_consumer_pointed_where_no_broker_listens_says_what_to_check_in_one_line(settings):
+    """An operator's walk met "kafka broker unreachable at HOST:PORT (…)" and nothing to act on."""
+    feeds = kafka_settings(settings, f"127.0.0.1:{free_port()}")   # nothing listens there
+    done = consume(feeds, "--agency", "skola", "--municipality", "0180", "--idle-timeout", "5")
+    assert done.returncode == 1 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("sigill: kafka broker unreachable at 127.0.0.1:"), done.stderr
+    assert done.stderr.rstrip().endswith(": check that Kafka runs there and that SIGILL_KAFKA_BOOTSTRAP_SERVERS and"
+                                         " SIGILL_KAFKA_SECURITY_PROTOCOL are the cluster's"), done.stderr
