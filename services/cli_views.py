@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     views = sub.add_parser("views", help="the agency views: catch up, rebuild, list cases, show a case")
     commands = views.add_subparsers(dest="views_command", required=True, metavar="VIEWS_COMMAND")
     commands.add_parser("catch-up", help="process every new event into the views").set_defaults(handler=_catch_up)
-    rebuild = commands.add_parser("rebuild", help="throw the views away and build them from the first event")
+    rebuild = commands.add_parser("rebuild", help="build the views again from the first event (the disclosure log"
+                                  " they replace is kept: `sigill views log --case N --replaced`)")
     rebuild.add_argument("--after-restore", action="store_true",
                          help="the database was restored from an older backup: give every feed message and fact a"
                               " new id (the events after the restore take the lost ones' places, and would take"

@@ -39,3 +39,15 @@ def test_every_units_command_is_one_the_cli_accepts(unit):
     assert program.endswith("/sigill")
     parsed = parser().parse_args(arguments)   # exits (a test error) on an unknown command or option
     assert callable(parsed.handler)
+
+
+def test_a_value_the_shell_would_cut_is_quoted_in_the_environment_example():
+    """deploy/README.md §2 has operators source the file (`set -a; . /etc/sigill/sigill.env; set +a`): an unquoted
+    ``&`` — a socket URL's ``?host=…&port=…`` — sent the rest of the line to the background as a command and left
+    SIGILL_DATABASE_URL unset (systemd, which removes the quotes, read it whole)."""
+    values = re.findall(r"^#?\s*((?:SIGILL|PG)[A-Z_]+)=(.*)$", (DEPLOY / "sigill.env.example").read_text(),
+                        re.MULTILINE)
+    assert any(name == "PGSSLMODE" for name, _ in values)   # TLS to PostgreSQL is libpq's environment
+    cut = [f"{name}={value}" for name, value in values
+           if re.search(r"[&;|$`()<>\s]", value) and not re.fullmatch(r"'[^']*'", value)]
+    assert not cut, f"unquoted: {cut}"
