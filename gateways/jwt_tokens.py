@@ -29,7 +29,7 @@ from domain.case_rules import has_control_character
 from domain.errors import InvalidInput
 from domain.identity import PersonalIdentityNumber
 from services import key_files
-from services.principals import CLAIM_LENGTH, AuthenticationFailed, Principal, Role
+from services.principals import CLAIM_LENGTH, AuthenticationFailed, IdentityProviderUnavailable, Principal, Role
 
 DEV_ISSUER = "sigill-dev"
 DEV_AUDIENCE = "sigill"
@@ -132,7 +132,8 @@ class JwtVerifier:
         return principal_from(self.claims(token))
 
     def claims(self, token: str, *, required: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The token's verified claims (signature, expiry, issuer, audience); AuthenticationFailed otherwise."""
+        """The token's verified claims (signature, expiry, issuer, audience); AuthenticationFailed otherwise, and
+        IdentityProviderUnavailable when the keys cannot be fetched (a token that is no JWT at all is refused first)."""
         try:
             claims = jwt.decode(token, self._signing_key(token), algorithms=ALGORITHMS, audience=self.audience,
                                 issuer=self.issuer, leeway=LEEWAY_SECONDS,
@@ -156,13 +157,13 @@ class JwtVerifier:
         if self._discovery is not None:
             try:
                 client = self._discovery.jwks_client()
-            except ProviderUnreachable:
-                raise AuthenticationFailed("the issuer's keys cannot be fetched") from None
+            except ProviderUnreachable as away:
+                raise IdentityProviderUnavailable(str(away)) from None
         if client is not None:
             try:
-                return client.get_signing_key(kid).key
-            except jwt.PyJWKClientConnectionError:
-                raise AuthenticationFailed("the issuer's keys cannot be fetched") from None
+                return client.get_signing_key(kid).key   # a key fetched before is kept: no fetch, no outage
+            except (jwt.PyJWKClientConnectionError, ValueError) as away:   # ValueError: an answer not JSON
+                raise IdentityProviderUnavailable(f"{client.uri}: {type(away).__name__}") from None
             except jwt.PyJWKClientError:
                 raise AuthenticationFailed("the token's signing key is unknown to the issuer") from None
         for key in self._keys.keys if self._keys else ():

@@ -63,9 +63,16 @@ class AuthenticationFailed(Exception):
     """The request carries no valid token; the message says why (never the token)."""
 
 
+class IdentityProviderUnavailable(Exception):
+    """The identity provider's keys cannot be fetched just now, and none kept fits the token: whether it is valid
+    cannot be told.  Not an ``AuthenticationFailed``: the token may well be good, and a client told to fetch a new
+    one would ask the same provider that is away (the API answers 503 with Retry-After, the web keeps the session)."""
+
+
 class TokenVerifier(Protocol):
     def verify(self, token: str) -> Principal:
-        """The principal a bearer token names; AuthenticationFailed when it is not valid here."""
+        """The principal a bearer token names; AuthenticationFailed when it is not valid here,
+        IdentityProviderUnavailable when the keys to tell cannot be fetched."""
 
 
 class _NoSignIn:

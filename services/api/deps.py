@@ -18,12 +18,13 @@ from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AsyncAccessLogStore
 from services.api.accept import documented as documented_406, offered_by
 from services.api.answers import ShapedAnswers
+from services.api.errors import IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY_SECONDS, error_body
 from services.api.query_names import documented as documented_422, known_query
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
 from services.idempotency import IdempotencyStore
 from services.ports import AsyncEvents, Readiness
-from services.principals import AuthenticationFailed, Principal, TokenVerifier
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal, TokenVerifier
 
 @dataclass
 class ApiContext:
@@ -98,12 +99,13 @@ async def current_user(request: Request) -> Principal:
 async def caller_if_signed_in(request: Request) -> Principal | None:
     """The signed-in user, or None where the request signs no one in — never a refusal.  For the readiness probe,
     which a load balancer asks with no token (or a gateway with one long expired, or two): a token that does not
-    verify is no sign-in there, not a 401 that would take the server out of service."""
+    verify is no sign-in there, not a 401 that would take the server out of service — nor is one whose keys the
+    identity provider cannot give just now: its outage is not this server's unreadiness."""
     if sum(name == b"authorization" for name, _ in request.headers.raw) != 1:
         return None
     try:
         return await current_user(request)
-    except AuthenticationFailed:
+    except (AuthenticationFailed, IdentityProviderUnavailable):
         return None
 
 
@@ -207,6 +209,8 @@ def document(api: FastAPI) -> None:
                     continue
                 if current_user in uses:
                     operation["security"] = [{"HTTPBearer": []}]
+                    responses = operation["responses"]
+                    responses["503"] = with_provider_away(responses.get("503"))
                 elif caller_if_signed_in in uses:   # a sign-in may be sent (it adds to the answer), or none
                     operation["security"] = [{"HTTPBearer": []}, {}]
                 if purpose in uses:
@@ -227,6 +231,33 @@ def document(api: FastAPI) -> None:
         return schema
 
     api.openapi = openapi  # type: ignore[method-assign]
+
+
+PROVIDER_AWAY = ("the identity provider's keys cannot be fetched just now, and none kept fits the token"
+                 f" (`identity_provider_unavailable`, Retry-After {IDENTITY_PROVIDER_RETRY_SECONDS}): send the same"
+                 " token again then — it is not refused, so do not fetch a new one")
+
+
+def with_provider_away(documented: dict[str, Any] | None) -> dict[str, Any]:
+    """An operation's 503 naming the identity provider's outage too, which every operation that verifies a token can
+    meet (``IdentityProviderUnavailable``): its example beside the others, its Retry-After."""
+    documented = documented or {}
+    description = documented.get("description")
+    content = dict(documented.get("content", {}).get("application/json", {}))
+    examples = dict(content.pop("examples", {}))
+    if "example" in content:
+        example = content.pop("example")
+        code = example.get("error", {}).get("code", "example") if isinstance(example, dict) else "example"
+        examples[code] = {"summary": code, "value": example}
+    examples["identity_provider_unavailable"] = {"summary": "identity_provider_unavailable",
+                                                 "value": error_body("identity_provider_unavailable",
+                                                                     IDENTITY_PROVIDER_AWAY)}
+    retry = {"Retry-After": {"description": "seconds to wait before asking again",
+                             "schema": {"type": "integer", "example": IDENTITY_PROVIDER_RETRY_SECONDS}}}
+    return {**documented, "description": f"{description}; or {PROVIDER_AWAY}" if description else PROVIDER_AWAY,
+            "headers": documented.get("headers") or retry,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}, **content,
+                                              "examples": examples}}}
 
 
 def _keep_nulls_in_examples(schemas: dict[str, Any]) -> None:

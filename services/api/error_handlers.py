@@ -23,13 +23,13 @@ from starlette.routing import Match
 from domain.errors import DomainError
 from services.access_log import AccessLogUnavailable
 from services.api import middleware
-from services.api.errors import (PROBLEMS_LISTED, REBUILDING, REBUILDING_RETRY_SECONDS, domain_answer, error_body,
-                                 refusal, repeated_response)
+from services.api.errors import (IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY_SECONDS, PROBLEMS_LISTED, REBUILDING,
+                                 REBUILDING_RETRY_SECONDS, domain_answer, error_body, refusal, repeated_response)
 from services.api.one_key_each import FIELD_NAME, MOST_KEYS, RepeatedKey, TooManyKeys
 from services.audit import CaseHistoryAltered
 from services.errors import DamagedDataKey, MasterKeyReplaced, one_line, too_many_connections
 from services.ports import FeedsRebuilding
-from services.principals import AuthenticationFailed
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable
 
 log = logging.getLogger("sigill.api")
 
@@ -43,6 +43,14 @@ def install(api: FastAPI) -> None:
     async def unauthenticated(request: Request, error: AuthenticationFailed) -> JSONResponse:
         return JSONResponse(error_body("unauthenticated", str(error)), 401,
                             headers={"WWW-Authenticate": challenge(request)})
+
+    @api.exception_handler(IdentityProviderUnavailable)
+    async def provider_away(request: Request, error: IdentityProviderUnavailable) -> JSONResponse:
+        # Not a 401: that tells a client to fetch a new token, from the provider that is away — every integrated
+        # system at once, in a storm.  No challenge either: nothing is wrong with the token as far as we can tell.
+        log.error("identity provider unavailable: %s", one_line(str(error)))   # its URL, never the token
+        return JSONResponse(error_body("identity_provider_unavailable", IDENTITY_PROVIDER_AWAY), 503,
+                            headers={"Retry-After": str(IDENTITY_PROVIDER_RETRY_SECONDS)})
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -28,6 +28,11 @@ REBUILDING = ("the agency views are being rebuilt from the first event; the feed
               " (try again in a minute; a cursor of before the rebuild then starts again from the beginning, and"
               " event ids stay — unless they were renewed after a restore: then 410 ids_renewed)")
 REBUILDING_RETRY_SECONDS = 30   # the feeds' Retry-After while the views are rebuilt (and the stream's retry:)
+# A 503, not a 401: a 401 tells a client to fetch a new token — from the provider that is away, every integrated
+# system at once.  Only a token whose key none kept fits is answered so; a key fetched before still verifies.
+IDENTITY_PROVIDER_AWAY = ("the identity provider's keys cannot be fetched just now, so the token cannot be verified;"
+                          " send the same token again later (a new one would not help)")
+IDENTITY_PROVIDER_RETRY_SECONDS = 30   # a provider's outage outlasts a database's blip: fewer retries meanwhile
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (PossibleDuplicate, 409),
           (Forbidden, 403), (IdsRenewed, 410),   # a feed cursor of ids renewed since: drop what it read, start over
           (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event

@@ -41,7 +41,8 @@ class VerifiedTokens:
             return kept[1]
 
     def verify(self, token: str) -> Principal:
-        """The token's principal: from the cache, or verified now (AuthenticationFailed when it is not valid)."""
+        """The token's principal: from the cache, or verified now (AuthenticationFailed when it is not valid,
+        IdentityProviderUnavailable when its keys cannot be fetched: nothing is kept then)."""
         principal = self.known(token)
         if principal is not None:
             return principal

@@ -41,3 +41,56 @@ def test_a_document_naming_another_issuer_is_refused():
             Discovery(provider.issuer + "/").document()    # the document says the issuer without the slash
     finally:
         provider.stop()
+
+
+def _token(issuer: str, key) -> str:
+    import time
+
+    import jwt
+
+    from tests.oidc_provider import KEY_ID
+    return jwt.encode({"iss": issuer, "aud": "sigill", "sub": "hsa-1", "agency": "skola", "exp": int(time.time()) + 60},
+                      key, algorithm="RS256", headers={"kid": KEY_ID})
+
+
+def test_keys_that_cannot_be_fetched_are_the_provider_unavailable_not_a_token_refused():
+    """The discovery document kept, the JWKS never fetched before the provider went away: whether a token is valid
+    cannot be told (IdentityProviderUnavailable: the API's 503), where it was AuthenticationFailed (a 401, "get a new
+    token", from the provider that is away). A token that is no JWT at all is refused whatever the provider does."""
+    from gateways.jwt_tokens import JwtVerifier
+    from services.principals import AuthenticationFailed, IdentityProviderUnavailable
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    discovery = Discovery(provider.issuer)
+    discovery.document()
+    provider.stop()
+    verifier = JwtVerifier(provider.issuer, "sigill", discovery=discovery)
+    with pytest.raises(IdentityProviderUnavailable, match="/jwks"):
+        verifier.verify(_token(provider.issuer, provider.state.key))
+    with pytest.raises(AuthenticationFailed, match="not a JWT"):
+        verifier.verify("not-a-jwt")
+
+
+def test_a_jwks_address_answering_something_not_json_is_the_provider_unavailable_not_a_500():
+    """A proxy's maintenance page in the JWKS's place (200, HTML): PyJWT's client let the JSON error through, and
+    every request was a 500."""
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gateways.jwt_tokens import JwtVerifier
+    from services.principals import IdentityProviderUnavailable
+    from tests.servers import serve_in_thread
+
+    maintenance = FastAPI()
+    maintenance.get("/jwks")(lambda: HTMLResponse("<html>Underhåll pågår</html>"))
+    port = free_port()
+    server, thread = serve_in_thread(maintenance, port, "maintenance-page")
+    try:
+        issuer = f"http://127.0.0.1:{port}"
+        verifier = JwtVerifier(issuer, "sigill", jwks_url=issuer + "/jwks")
+        with pytest.raises(IdentityProviderUnavailable, match="JSONDecodeError"):
+            verifier.verify(_token(issuer, rsa.generate_private_key(65537, 2048)))
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens
+from tests.oidc_provider import KEY_ID
 from services.bootstrap import build_token_verifier
 from services.settings import ConfigurationError, Settings
 
@@ -152,3 +153,73 @@ def test_a_refused_bearer_token_is_told_as_invalid_token_and_an_expired_one_is_t
         for unsigned in ({}, {"Authorization": "Basic dXNlcjpwdw=="}, {"Authorization": "Bearer "}):
             bare = client.get(path, headers=unsigned)
             assert bare.status_code == 401 and bare.headers["WWW-Authenticate"] == 'Bearer realm="sigill"', unsigned
+
+
+# --- The identity provider away: its keys cannot be fetched ----------------------------------------------------------
+
+def provider_token(issuer: str, key, subject: str = "hsa-1", kid: str = KEY_ID) -> str:
+    import jwt
+
+    return jwt.encode({"iss": issuer, "aud": "sigill", "sub": subject, "name": "Kim", "agency": "socialtjanst",
+                       "municipality": "0180", "roles": ["caseworker"], "exp": int(time.time()) + 600}, key,
+                      algorithm="RS256", headers={"kid": kid})
+
+
+def assert_provider_away(response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "30"
+    assert "www-authenticate" not in response.headers   # no challenge: nothing says the token is bad
+    assert response.json() == {"error": {
+        "code": "identity_provider_unavailable", "field": None,
+        "message": "the identity provider's keys cannot be fetched just now, so the token cannot be verified; send"
+                   " the same token again later (a new one would not help)"}}
+
+
+@pytest.mark.parametrize("keys_from", ["discovery", "jwks_url"])
+def test_an_identity_provider_whose_keys_cannot_be_fetched_is_a_503_to_retry_not_a_401(client, context, keys_from):
+    """An integration engineer's walk (2026-12-05): with the provider's discovery document or JWKS unreachable every
+    request was 401 "the issuer's keys cannot be fetched" — which the README tells clients means "get a new token",
+    so an outage sent every integrated system to the provider that was away, in a storm. It is the provider's
+    outage, not the client's token: 503 with Retry-After, no challenge. A token that is no JWT at all is still 401,
+    provider or not; and the readiness probe, which signs no one in, is not taken out of service by it."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gateways.jwt_tokens import Discovery, JwtVerifier
+    from services.api.token_cache import VerifiedTokens
+    from tests.servers import free_port
+
+    nobody = f"http://127.0.0.1:{free_port()}"   # nothing listens here
+    verifier = (JwtVerifier(nobody, "sigill", discovery=Discovery(nobody)) if keys_from == "discovery"
+                else JwtVerifier(nobody, "sigill", jwks_url=nobody + "/jwks"))
+    context.tokens = VerifiedTokens(verifier)
+    bearer = {"Authorization": f"Bearer {provider_token(nobody, rsa.generate_private_key(65537, 2048))}"}
+    assert_provider_away(client.get("/api/v1/me", headers=bearer))
+    assert_provider_away(client.get("/api/v1/cases", headers=bearer))
+    assert_provider_away(client.post("/api/v1/cases", headers=bearer, json={}))   # signed in before the body
+    garbage = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-jwt"})
+    assert garbage.status_code == 401 and garbage.json()["error"]["message"] == "the token is not a JWT"
+    assert garbage.headers["WWW-Authenticate"] == 'Bearer realm="sigill", error="invalid_token"'
+    ready = client.get("/api/v1/ready", headers=bearer)
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
+def test_a_key_kept_from_before_the_outage_still_verifies_and_a_worker_with_none_kept_answers_503(client, context):
+    """Discovery and JWKS are kept ("a short outage does not sign everybody out"): a token never seen before, signed
+    with a key fetched before the provider went away, is answered; a worker started during the outage has no key
+    kept, and its answer is the 503 to retry — not a 401 that sends the client for a new token."""
+    from gateways.jwt_tokens import Discovery, JwtVerifier
+    from services.api.token_cache import VerifiedTokens
+    from tests.oidc_provider import RunningProvider
+
+    provider = RunningProvider({"sub": "x", "agency": "socialtjanst"})
+    try:
+        context.tokens = VerifiedTokens(JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer)))
+        first = provider_token(provider.issuer, provider.state.key, "hsa-1")
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}).status_code == 200
+    finally:
+        provider.stop()
+    another = {"Authorization": f"Bearer {provider_token(provider.issuer, provider.state.key, 'hsa-2')}"}
+    answered = client.get("/api/v1/me", headers=another)
+    assert answered.status_code == 200 and answered.json()["subject"] == "hsa-2"
+    context.tokens = VerifiedTokens(JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer)))
+    assert_provider_away(client.get("/api/v1/me", headers=another))

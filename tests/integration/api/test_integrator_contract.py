@@ -482,3 +482,27 @@ def test_every_401_in_the_document_names_its_www_authenticate_header_and_what_to
         assert "WWW-Authenticate" in response.get("headers", {}), (method, path)
         assert "identity provider" in response["description"], (method, path)
     assert client.get("/api/v1/feeds/skola").headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_every_operation_that_verifies_a_token_names_the_503_of_an_identity_provider_away(client):
+    """An integration engineer's walk (2026-12-05): the identity provider's keys unfetchable was a 401 — "get a new
+    token" — and is now a 503 `identity_provider_unavailable` with Retry-After (test_authentication.py). Every
+    operation that takes a bearer token can answer it, so each names it, with its example beside the 503's others
+    (/me, /catalogue and the ledger's seal named no 503 at all); the probes, which sign no one in, do not."""
+    doc = document(client)
+    signed_in = [(path, method, operation) for path, item in doc["paths"].items() for method, operation in item.items()
+                 if operation.get("security") == [{"HTTPBearer": []}]]
+    assert len(signed_in) > 30
+    errors = validator(doc, "ErrorBody")
+    for path, method, operation in signed_in:
+        unavailable = operation["responses"].get("503", {})
+        assert "Retry-After" in unavailable.get("headers", {}), (method, path)
+        assert "identity provider" in unavailable.get("description", ""), (method, path)
+        examples = unavailable["content"]["application/json"]["examples"]
+        assert examples["identity_provider_unavailable"]["value"]["error"]["code"] == "identity_provider_unavailable"
+        for example in examples.values():
+            errors.validate(example["value"])
+    answered = {path: operation["responses"]["503"] for path, method, operation in signed_in}
+    assert "database_unavailable" in json.dumps(answered["/api/v1/cases/{case_id}/closure"])   # kept beside it
+    assert "feeds_rebuilding" in json.dumps(answered["/api/v1/feeds/{agency}"])
+    assert "identity_provider" not in json.dumps(doc["paths"]["/api/v1/ready"])
