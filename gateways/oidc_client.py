@@ -13,7 +13,7 @@ import hmac
 from urllib.parse import urlencode
 
 from gateways.jwt_tokens import Discovery, JwtVerifier, ProviderUnreachable, fetch_json, principal_from
-from services.principals import AuthenticationFailed, Principal
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
 from services.identity_provider import SignedIn, SignInFailed
 
 SCOPES = "openid profile"
@@ -63,7 +63,8 @@ class OidcClient:
         return body
 
     def session_principal(self, id_token: str) -> Principal:
-        """The user a session's ID token names, verified again on every request (AuthenticationFailed)."""
+        """The user a session's ID token names, verified again on every request (AuthenticationFailed;
+        IdentityProviderUnavailable when the keys to tell cannot be fetched)."""
         return principal_from(self._tokens.claims(id_token))
 
     def end_session_url(self, *, id_token: str, post_logout_redirect_uri: str) -> str | None:
@@ -84,6 +85,8 @@ class OidcClient:
             claims = self._tokens.claims(id_token, required=("iat", "nonce") if nonce is not None else ("iat",))
         except AuthenticationFailed as error:
             raise SignInFailed("token", str(error)) from None
+        except IdentityProviderUnavailable as away:   # not the token's fault: a renewal is postponed, not refused
+            raise SignInFailed("unreachable", str(away)) from None
         if nonce is not None and not hmac.compare_digest(str(claims["nonce"]).encode(), nonce.encode()):
             raise SignInFailed("token", "the ID token's nonce is not this sign-in's")
         if "azp" in claims and claims["azp"] != self.client_id:

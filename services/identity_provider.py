@@ -37,7 +37,8 @@ class IdentityProvider(Protocol):
         """A new ID token for the same subject from the token endpoint; SignInFailed otherwise."""
 
     def session_principal(self, id_token: str) -> Principal:
-        """The user a session's ID token names (AuthenticationFailed when it is no longer valid)."""
+        """The user a session's ID token names (AuthenticationFailed when it is no longer valid,
+        IdentityProviderUnavailable when the provider's keys to tell cannot be fetched)."""
 
     def end_session_url(self, *, id_token: str, post_logout_redirect_uri: str) -> str | None:
         """The provider's end-session URL for this session, if it advertises one."""

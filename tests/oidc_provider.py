@@ -53,6 +53,7 @@ class TestProvider:
     consent_form: bool = False  # show a page with a button instead of answering at once
     refresh_tokens: bool = False  # give a refresh token with each ID token (rotated on every use)
     refuse_refresh: bool = False  # answer every refresh with invalid_grant (as after a revocation)
+    keys_away: bool = False       # the JWKS answers 503 (an outage of the keys alone; sign-in and tokens still work)
     age: int = 0                  # how old a sign-in's ID token already is when issued (its life stays 600 s)
     refresh_tokens_issued: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> the grant's claims
     refreshes: int = 0
@@ -106,8 +107,10 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
                 "token_endpoint_auth_methods_supported": ["client_secret_basic"]}
 
     @app.get("/jwks")
-    def jwks() -> dict[str, Any]:
-        return provider.jwks()
+    def jwks() -> Response:
+        if provider.keys_away:
+            return JSONResponse({"error": "temporarily_unavailable"}, 503)
+        return JSONResponse(provider.jwks())
 
     @app.get("/authorize")
     def authorize(request: Request) -> Response:

@@ -26,8 +26,9 @@ from domain.errors import CaseErased, ClockWentBackwards, DomainError
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden, SystemSignIn
+from services.api.errors import IDENTITY_PROVIDER_RETRY_SECONDS
 from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
-from services.principals import AuthenticationFailed, Principal
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
 from services.web import session, texts
 from services.web.forms import FREE_TEXT, MORE, Typed
 from services.web.pages import case_uuid, redirect, render
@@ -133,6 +134,12 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return response
     except AuthenticationFailed:
         return redirect(session.sign_in_url(request))
+    except IdentityProviderUnavailable as away:
+        # The session cannot be checked, not found bad: kept (no sign-out), and the page says to try again shortly.
+        log.warning("web: session not verified, identity provider unavailable: %s", one_line(str(away)))
+        page = error_page(request, 503, texts.T["identity_provider_away"])
+        page.headers["Retry-After"] = str(IDENTITY_PROVIDER_RETRY_SECONDS)   # as the API's answer says
+        return page
     except NoSuchPage:
         return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
     except QueryRefused as refused:

@@ -23,7 +23,7 @@ import time
 from typing import Any, Callable, Protocol
 
 from services.identity_provider import IdentityProvider, SignedIn, SignInFailed
-from services.principals import AuthenticationFailed
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable
 from services.web import sealed_cookie
 
 REFRESH_COOKIE = "sigill_refresh"
@@ -126,6 +126,8 @@ class Renewals:
             principal = identity.session_principal(answer["id_token"])
         except AuthenticationFailed as failed:
             raise SignInFailed("token", f"the shared renewal's ID token does not verify: {failed}") from None
+        except IdentityProviderUnavailable as away:   # postponed: the session's own token is still good
+            raise SignInFailed("unreachable", str(away)) from None
         if principal.subject != subject:
             raise SignInFailed("token", "the shared renewal names another subject")
         return SignedIn(principal, answer["id_token"], answer["expires_at"], answer["refresh_token"])

@@ -27,7 +27,7 @@ from fastapi.responses import Response
 from services.access_entry import stated_purpose
 from services.authorisation import check_a_person
 from services.identity_provider import SignInFailed
-from services.principals import AuthenticationFailed, Principal
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
 from services.web import renewal, sealed_cookie
 from services.web.signed_out import expiry_of
 
@@ -78,14 +78,20 @@ def _verified(request: Request, renew: bool) -> Principal:
     if not token:
         raise AuthenticationFailed("not signed in")
     # Production: only the provider's ID tokens; development: development tokens first.
+    away: IdentityProviderUnavailable | None = None
     for verify in request.app.state.session_verifiers:
         try:
             user = verify(token)
         except AuthenticationFailed:
             continue
+        except IdentityProviderUnavailable as unavailable:   # its keys cannot be fetched: the token may be good
+            away = unavailable
+            continue
         if _signed_out(request, token):
             raise AuthenticationFailed("the session was signed out")
         return _renewed_if_due(request, token, user) if renew else user
+    if away is not None:   # no sign-out for the provider's outage: a 503 page, the session kept (``pages.guarded``)
+        raise away
     raise SessionExpired("the session is not valid (or has expired)")
 
 

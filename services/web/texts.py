@@ -367,6 +367,9 @@ T: dict[str, str] = {
     "conflict": "Ärendet har ändrats sedan du öppnade sidan. "
                  "Det du skrev finns kvar – kontrollera och skicka igen.",
     "unavailable": "Databasen eller åtkomstloggen kan inte nås just nu. Försök igen om en stund.",
+    # The provider's keys cannot be fetched, so the session cannot be checked: it is kept, not signed out.
+    "identity_provider_away": "Inloggningstjänsten (identitetsleverantören) kan inte nås just nu, så din inloggning"
+                              " kan inte kontrolleras. Du är fortfarande inloggad – försök igen om en stund.",
     # A form that could not be saved because the database was away: shown again as typed, with a 503.
     "unsaved_unavailable": "Tjänsten kunde inte nå databasen. Det du skrev finns kvar nedan – försök spara igen om"
                            " en stund.",

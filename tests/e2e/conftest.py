@@ -90,6 +90,7 @@ def provider(running_provider):
     state = running_provider.state
     state.user, state.deny, state.tamper, state.consent_form = dict(OIDC_USER), False, None, False
     state.refresh_tokens, state.refuse_refresh, state.age, state.refreshes = False, False, 0, 0
+    state.keys_away = False
     state.refresh_tokens_issued.clear()  # none left over from an earlier test
     return running_provider
 

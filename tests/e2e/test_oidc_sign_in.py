@@ -203,3 +203,37 @@ def test_an_evaluator_signs_in_to_the_statistics_and_its_api_token_reads_them_an
                                                       "to": "2025-12-31"}, headers=token)   # a year that has ended
         assert found.status_code == 200 and found.json()["municipality"] == "1480"
         assert api.get("/api/v1/cases", headers=token).status_code == 403
+
+
+def test_the_providers_keys_away_keep_the_session_and_answer_a_503_page_not_a_sign_out(postgres_server,
+                                                                                      tmp_path_factory):
+    """An integration engineer's walk (2026-12-05): the provider's keys unfetchable was "the token is not valid" to
+    the session's check, and the caseworker was signed out (every cookie deleted, to the sign-in page, *Din
+    inloggning har gått ut*) — against the README's own rule that a provider that cannot be reached only postpones.
+    A key fetched before still verifies; a server with none kept (started during the outage) answers a Swedish 503
+    page that says to try again shortly, and keeps the session. A sign-in whose ID token cannot be checked for the
+    same reason is the provider unreachable (503), not an ID token that "could not be verified" (400)."""
+    from tests.e2e.conftest import production_sigill
+    from tests.oidc_provider import RunningProvider
+
+    provider = RunningProvider(dict(OIDC_USER))
+    try:
+        with production_sigill(postgres_server, tmp_path_factory, provider.issuer) as sigill:
+            client, landed = sign_in(sigill)
+            assert landed.status_code == 200, landed.text
+            provider.state.keys_away = True
+            assert client.get("/arenden").status_code == 200   # the key fetched at sign-in is kept
+            token = client.cookies[SESSION]
+        with production_sigill(postgres_server, tmp_path_factory, provider.issuer) as fresh:   # no key kept
+            browser = httpx.Client(base_url=fresh.url, follow_redirects=False, cookies={SESSION: token})
+            page = browser.get("/arenden")
+            assert page.status_code == 503 and page.headers["Retry-After"] == "30", page.text
+            assert "Inloggningstjänsten (identitetsleverantören) kan inte nås just nu" in page.text
+            assert "Du är fortfarande inloggad" in page.text and 'lang="sv"' in page.text
+            assert session_cookie(page) is None   # the session's cookie neither deleted nor replaced
+            client, authorize = start(fresh)
+            assert_refused(client.get(at_provider(authorize)), 503, "svarar inte just nu")
+            provider.state.keys_away = False   # back: the same session is answered again, never having ended
+            assert browser.get("/arenden").status_code == 200
+    finally:
+        provider.stop()

@@ -94,3 +94,23 @@ def test_a_jwks_address_answering_something_not_json_is_the_provider_unavailable
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_renewal_whose_id_token_cannot_be_checked_for_the_keys_is_postponed_not_refused():
+    """The web's renewal: the provider answers the refresh, but its keys cannot be fetched to check the new ID
+    token. That was SignInFailed("token") — a renewal refused, the caseworker signed out — where the README says a
+    provider that cannot be reached only postpones the renewal: it is "unreachable" now."""
+    from gateways.oidc_client import OidcClient
+    from services.identity_provider import SignInFailed
+    from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        provider.state.refresh_tokens_issued["a-refresh-token"] = {"sub": "x", "agency": "skola"}
+        provider.state.keys_away = True
+        with pytest.raises(SignInFailed) as failed:
+            OidcClient(provider.issuer, CLIENT_ID, CLIENT_SECRET).refresh(refresh_token="a-refresh-token",
+                                                                          subject="x")
+        assert failed.value.reason == "unreachable" and provider.state.refreshes == 1
+    finally:
+        provider.stop()
