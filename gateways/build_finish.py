@@ -65,14 +65,14 @@ STILL_UNSEEN = (
 
 
 class BuildFinish:
-    """Mixed into the view store (needs ``datastore``, ``_s``, ``_rows``, ``tracking_table_name``, ``feed_secret``,
-    ``_number`` and ``_copy_log``)."""
+    """Mixed into the view store (needs ``datastore``, ``_s``, ``_rows``, ``tracking_table_name``,
+    ``see_generation``, ``_number`` and ``_copy_log``)."""
 
     datastore: Any
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
     tracking_table_name: str
-    feed_secret: Callable[[], bytes]
+    see_generation: Callable[[str | None], None]
     _number: Callable[..., str]
     _copy_log: Callable[[Any, list[list]], None]
     feeds_building: Callable[[], bool]
@@ -104,7 +104,8 @@ class BuildFinish:
                 return building, None   # none due, or another process wrote them meanwhile
             if not ready or state["position"] < state["up_to"] or state["latest"] != due[0]["latest"]:
                 return True, None       # behind (when found), or another rebuild meanwhile: at a later round
-            log = self._ends(self._unseen(found, keys_table, curs), state["position"], now)
+            unseen = self._unseen(found, keys_table, curs)
+            log = self._ends(unseen, state["position"], now, self._stored_secret(curs)) if unseen else []
             epoch = None
             if log:
                 epoch = self._number(curs, log, {})
@@ -124,9 +125,21 @@ class BuildFinish:
         rows = curs.execute(query, params).fetchall() if curs is not None else self._rows(query, params)
         return [found[u["i"]] for u in rows]
 
-    def _ends(self, unseen: list[dict[str, Any]], position: int, now: datetime) -> list[list]:
-        """The ends' rows, of the facts still unseen now (their feed and number: ``_number``)."""
-        secret, cause, log = self.feed_secret(), cause_jsonb(RULES_CHANGED), []
+    def _stored_secret(self, curs: Any) -> bytes:
+        """The secret stored now, read under the log's lock, which a renewal of the ids (``clear`` with
+        ``renew_ids``: `sigill views rebuild --after-restore`) takes too: the ends' new event ids are made under it,
+        not under the one this process read before (until 2026-12-05 they were, and a renewal another process had
+        committed, its views caught up, gave them ids under the old secret — the lost messages' — as the views'
+        batches are refused for, ``_check_generation``).  The generation read with it is seen, so the ends are
+        published naming it, and this process's next ids are of it (``see_generation``)."""
+        row = curs.execute(SQL("SELECT secret, id_generation FROM {}.feed_state").format(self._s)).fetchone()
+        self.see_generation(row["id_generation"])
+        return bytes(row["secret"])
+
+    def _ends(self, unseen: list[dict[str, Any]], position: int, now: datetime, secret: bytes) -> list[list]:
+        """The ends' rows, of the facts still unseen now (their feed and number: ``_number``), new ids under
+        ``secret``."""
+        cause, log = cause_jsonb(RULES_CHANGED), []
         for r in unseen:
             again = r["change"] == "ended"   # written in a numbering before: the same end, for whoever missed it
             event_id = bytes(r["event_id"].bytes) if again else event_id_bytes(

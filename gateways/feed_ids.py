@@ -55,7 +55,8 @@ class FeedIds:
         """The public name of the ids' generation: what every page, cursor and Kafka record says the ids are of.
         Read with the secret and kept with it, so it always names the ids this process makes — as of this process's
         last look at the stored one, which every read of the epoch, the feeds' heads, a feed page and the views'
-        position takes with what it reads (``see_generation``)."""
+        position takes with what it reads, as the ends that finish a rebuild take it with the secret they are made
+        under (``see_generation``)."""
         return self._feed_keys()[1][0]
 
     def see_generation(self, generation: str | None) -> None:

@@ -10,6 +10,8 @@ import psycopg
 import pytest
 
 from domain.disclosure import RULES_VERSION
+from gateways.batch_sealing import event_id_bytes
+from gateways.build_finish import RULES_END_ID
 from services.bootstrap import build_view_runner
 from services.feed_publisher import FeedPublisher
 from services.follower import Follower
@@ -149,6 +151,33 @@ def test_ends_found_while_the_views_were_behind_are_not_taken_for_none(app, runn
     other.finish_build()
     assert [r["change"] for r in store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id] == [
         "ended"]
+
+
+def test_ends_written_after_another_process_renewed_the_ids_get_ids_under_the_stored_secret(app, runner, other,
+                                                                                           postgres):
+    """`sigill views rebuild --after-restore` run beside a server: its views caught up, and this process, which read
+    the secret before, writes the ends.  Their event ids are made under the secret stored now, read under the log's
+    lock, and published naming its generation — not under the old secret, whose ids the lost messages had (until
+    2026-12-05 they were: the views' batches were checked, the ends not)."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    secret, generation = runner.store.feed_secret(), runner.store.id_generation()   # this process's, read before
+    finish, other.finish_build = other.finish_build, lambda: 0
+    other.rebuild(renew_ids=True)   # caught up to where the replaced log was; its ends left to this process
+    other.finish_build = finish
+    published = []
+    runner.written = published.append
+    assert runner.finish_build() == 1
+    with psycopg.connect(postgres.conninfo()) as conn:
+        stored, renewed = conn.execute("SELECT secret, id_generation FROM feed_state").fetchone()
+    assert bytes(stored) != secret and renewed != generation
+    [end] = [r for r in runner.store.disclosure_log(case_id, "skola") if r["fact_id"] == hidden.fact_id]
+    assert end["change"] == "ended" and end["event_id"].bytes == event_id_bytes(
+        bytes(stored), str(case_id), end["notification_id"], "skola", hidden.fact_id, RULES_END_ID, 0)
+    [message] = runner.store.written_messages(published)
+    assert (message.event_id, message.id_generation) == (end["event_id"], renewed)
 
 
 def agreement(app, store, case_id):
