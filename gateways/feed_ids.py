@@ -93,7 +93,7 @@ class FeedIds:
 
     def feed_epoch(self) -> str:
         """The numbering's epoch: it changes when the views are rebuilt (and the feeds numbered anew).  The
-        generation is read with it (``see_generation``): a page reads the epoch before its messages."""
+        generation is read with it (``see_generation``).  (A feed page reads both with its messages: ``feed_page``.)"""
         row = self._rows(SQL("SELECT epoch, id_generation FROM {}.feed_state").format(self._s), ())[0]
         self.see_generation(row["id_generation"])
         return row["epoch"]

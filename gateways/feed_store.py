@@ -40,15 +40,19 @@ FEED_TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.feed_positions (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
     *FEED_STATE_TABLES,  # the secret that keys the ids, its generation, the numbering's epoch
 ]
-# A page of a feed — only what a message needs — and, in the same round trip, whether a build of the views from the
-# first event is under way (then no row: ``FeedsRebuilding``) and the ids' generation (a renewal another process made
-# is seen at the next page: ``see_generation``; the page's cursor is held to it, ``services.feeds.FeedReader.page``).
-# One row with NULLs when the page is empty.
+# A page of a feed — only what a message needs — and, in the same round trip (one snapshot), whether a build of the
+# views from the first event is under way (then no row: ``FeedsRebuilding``), the numbering's epoch, and the ids'
+# generation (a renewal another process made is seen at the next page: ``see_generation``; the page's cursor is held
+# to it, ``services.feeds.FeedReader.page``).  A number to read after counts only in the epoch given with it (NULL:
+# whichever is stored): a cursor of another numbering (a rebuild since) reads from the beginning of this one — the
+# epoch judged with the rows, so a rebuild committed between the two cannot mix them (until 2026-12-05 the epoch
+# was read first, in a round trip of its own).  One row with NULLs when the page is empty.
 FEED_ROWS = (
-    "SELECT b.building, b.id_generation, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to"
-    " IS NOT NULL) AS building, (SELECT id_generation FROM {s}.feed_state) AS id_generation) b LEFT JOIN LATERAL (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id,"
-    " notification_id FROM {s}.disclosure_log WHERE feed = %s AND seq > %s ORDER BY seq LIMIT %s) d"
-    " ON NOT b.building ORDER BY d.seq")
+    "SELECT b.building, b.epoch, b.id_generation, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE"
+    " building_to IS NOT NULL) AS building, s.epoch, s.id_generation FROM {s}.feed_state s) b LEFT JOIN LATERAL"
+    " (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, notification_id"
+    " FROM {s}.disclosure_log WHERE feed = %s AND seq > CASE WHEN b.epoch = coalesce(%s, b.epoch) THEN %s ELSE 0 END"
+    " ORDER BY seq LIMIT %s) d ON NOT b.building ORDER BY d.seq")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
@@ -168,7 +172,14 @@ class FeedQueries(FeedIds):
     # -- reading ---------------------------------------------------------------------
 
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: datetime | None = None) -> list[FeedMessage]:
-        """The feed's messages numbered after ``after``, in order, with content as its agency may see it.
+        """The feed's messages numbered after ``after`` in the numbering stored now (``feed_page``)."""
+        return self.feed_page(feed, None, after, limit, now)[1]
+
+    def feed_page(self, feed: str, epoch: str | None, after: int = 0, limit: int = 500,
+                  now: datetime | None = None) -> tuple[str, list[FeedMessage]]:
+        """The numbering's epoch, and the feed's messages in it numbered after ``after`` — a number of ``epoch``'s
+        (None: of whichever is stored): one of another epoch reads from the first message — in order, with content
+        as its agency may see it; the epoch, the ids' generation and the messages read in one snapshot.
 
         ``feed`` is an agency's id, or for the lead agency ``<agency>.<municipality>`` (``feed_of``).
         A case whose key has been destroyed keeps its messages, marked erased, without content, kind or category.
@@ -179,11 +190,15 @@ class FeedQueries(FeedIds):
         end, an 18th birthday) concerning the agency has come but is not recorded yet: until the keeper has recorded
         it, what it ends cannot be told from what it leaves, so nothing of that case may be shown — and a message
         sent without its content then is never sent again, so it waits (``held_back``)."""
-        agency, _ = agency_of(feed)
-        rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, after, limit))
+        rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, epoch, after, limit))
         self.see_generation(rows[0]["id_generation"])   # its messages are of the ids as they are stored now
         if rows[0]["building"]:
             raise FeedsRebuilding()
+        return rows[0]["epoch"], self._messages(feed, rows, now)
+
+    def _messages(self, feed: str, rows: list[dict[str, Any]], now: datetime | None) -> list[FeedMessage]:
+        """``feed_page``'s messages, of its rows (one of NULLs when there are none)."""
+        agency, _ = agency_of(feed)
         rows = [r for r in rows if r["seq"] is not None]
         if now is not None:
             due = self.withheld_by_calendar({(r["case_id"], agency) for r in rows if r["change"] != "erased"}, now)

@@ -79,8 +79,8 @@ class IdsRenewed(DomainError):
 
 
 class FeedStore(Protocol):
-    def feed(self, feed: str, after: int = 0, limit: int = 500, now: Any = None) -> list[FeedMessage]: ...
-    def feed_epoch(self) -> str: ...
+    def feed_page(self, feed: str, epoch: str | None, after: int = 0, limit: int = 500,
+                  now: Any = None) -> tuple[str, list[FeedMessage]]: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def feeds_building(self) -> bool: ...
     def id_generation(self) -> str: ...
@@ -252,9 +252,11 @@ class FeedReader:
         limit = max(1, min(limit, MAX_LIMIT))
         self.check_built()   # before catching up: a poll during a rebuild would replay the history to be refused
         self.catch_up(wait=wait)  # read your writes: a withdrawal just made is in the feed at once
-        epoch = self.store.feed_epoch()  # first: what is read next is of this epoch, or of a later one
+        # The epoch is read with the rows, and judges the cursor's number there: one of another epoch (a rebuild
+        # since) reads from the beginning.  (Until 2026-12-05 it was read first, and a rebuild committed before the
+        # rows were read gave a page of the new numbering with a cursor of the old.)
+        epoch, rows = self.store.feed_page(at.feed, at.epoch, at.seq, limit + 1, now=self._now())
         after = at.seq if at.epoch == epoch else 0
-        rows = self.store.feed(at.feed, after, limit + 1, now=self._now())
         ids = self.store.id_generation()  # as read with the rows: the generation their ids are of
         if at.ids and at.ids != ids:  # renewed since the cursor was checked (or the stream's last page)
             raise IdsRenewed(field)   # before anything is logged or answered

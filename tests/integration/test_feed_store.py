@@ -132,6 +132,20 @@ def test_a_rebuild_gives_every_feed_the_same_numbers_and_event_ids_in_a_new_epoc
     assert runner.store.feed_epoch() != epoch  # cursors of the old numbering start again (tests/…/test_feed_http)
 
 
+def test_a_page_counts_its_number_in_the_epoch_it_names_and_says_the_epoch_its_messages_are_numbered_in(app, runner):
+    """``feed_page``: the epoch read with the messages; a number of another epoch reads from the first message."""
+    interleaved_history(app)
+    runner.catch_up()
+    whole, epoch = runner.store.feed(SKOLA, 0, 10_000), runner.store.feed_epoch()
+    assert len(whole) > 3
+    assert runner.store.feed_page(SKOLA, epoch, 2, 10_000) == (epoch, whole[2:])
+    assert runner.store.feed_page(SKOLA, "0000abcd", 2, 10_000) == (epoch, whole)   # another numbering's
+    assert runner.store.feed_page(SKOLA, "", 2, 1) == (epoch, whole[:1])   # no cursor yet
+    runner.rebuild()
+    renewed = runner.store.feed_epoch()
+    assert renewed != epoch and runner.store.feed_page(SKOLA, epoch, 2, 10_000) == (renewed, whole)
+
+
 def test_each_feed_is_numbered_1_to_n_though_hidden_activity_happens_between_its_messages(app, runner):
     interleaved_history(app)
     runner.catch_up()

@@ -14,6 +14,7 @@ import pytest
 from services.feeds import IDS_RENEWED, Cursor, decode_cursor, encode_cursor
 from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, another_process, interleaved_history
+from tests.integration.test_agency_views import never_shown, shown_by_older_rules
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "services" / "data" / "feeds"
                      / "disclosure-message.schema.json").read_text())
@@ -389,6 +390,46 @@ def test_a_renewal_committed_while_a_page_is_read_is_judged_by_the_generation_re
     error = refused.json()["error"]   # renewed again while it was read: the same answer as a cursor refused at once
     assert (refused.status_code, error["code"], error["field"]) == (410, "ids_renewed", "query.after")
     assert error["message"] == IDS_RENEWED
+
+
+def test_a_rebuild_committed_while_a_page_is_read_gives_no_page_of_one_numbering_with_a_cursor_of_another(
+        client, users, tick, app, settings, postgres, monkeypatch):
+    """A page reads the numbering's epoch with its messages, in one query: until 2026-12-05 it read the epoch first,
+    and a rebuild committed before the messages were read gave the new numbering's messages after the cursor's
+    number, under a cursor of the old one.  The rebuilt feed here differs from the old after the cursor: older rules
+    showed the school a fact today's do not, which the rebuild ends in its place."""
+    case_id, _ = busy(client, users, tick)
+    _, last = everything(client, users.school, "skola")
+    runner = client.app.state.context.cases.lists.runner
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    old = ok(client.get("/api/v1/feeds/skola", params={"after": last}, headers=users.school))["messages"]
+    assert [i["body"]["change"] for i in old] == ["disclosed"]
+    feeds = client.app.state.feed_reader
+    caught_up, rows = feeds.catch_up, feeds.store._rows
+    armed = []
+
+    def rebuilding_once_the_epoch_is_read(query, params):
+        answer = rows(query, params)
+        if armed and "feed_state" in str(query):   # the epoch read: another process's rebuild commits at once
+            armed.clear()
+            with another_process(app, settings, postgres) as elsewhere:
+                elsewhere.rebuild()
+        return answer
+
+    def catch_up(wait: bool = True) -> None:   # the page's own reads follow
+        caught_up(wait=wait)
+        armed.append(True)
+
+    monkeypatch.setattr(feeds, "catch_up", catch_up)
+    monkeypatch.setattr(feeds.store, "_rows", rebuilding_once_the_epoch_is_read)
+    page = ok(client.get("/api/v1/feeds/skola", params={"after": last}, headers=users.school))
+    assert not armed and decode_cursor(page["next"]).epoch == decode_cursor(last).epoch
+    assert [i["body"] for i in page["messages"]] == [i["body"] for i in old]   # the old numbering's, as its cursor
+    monkeypatch.undo()
+    again, _ = everything(client, users.school, "skola", after=page["next"])   # the new numbering, from its start
+    assert again[0]["body"]["sequence"] == 1 and [i["body"]["change"] for i in again][-1] == "ended"
+    assert decode_cursor(again[-1]["cursor"]).epoch != decode_cursor(last).epoch
 
 
 def test_a_cursor_of_before_generations_reads_on_and_restarts_as_before_but_not_across_renewed_ids(client, users,
