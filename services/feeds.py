@@ -46,10 +46,14 @@ CURSOR_2 = re.compile(rb"sigill-feed:2:([0-9a-f]{8}):" + _FEED_AND_SEQ)
 # person's extract then says what the read was, and that no purpose was stated, instead of an empty column.
 SYSTEM_PURPOSE = "systemintegration: flödesläsning (inget syfte angivet)"
 START_AGAIN = "omit it (and Last-Event-ID) to start again from the beginning, and deduplicate by event_id"
-IDS_RENEWED = ("this feed's ids were renewed after the database was restored from an older backup: every event_id and"
-               " fact_id is new, and no ended or erased will ever name the old ones. Drop everything you hold from"
-               " this feed — its facts and the event ids you handled — and read it again from the start: omit"
-               " ?after= (and Last-Event-ID)")
+# Said for any cursor naming another generation of this feed's ids: renewed here since it was read, or never this
+# installation's (a test installation's, the README's or the OpenAPI document's example); until 2026-12-05 it
+# blamed a restore of a backup whichever it was.
+IDS_RENEWED = ("this cursor is of ids this feed no longer uses: they were renewed after the database was restored"
+               " from an older backup, or the cursor is another installation's. No event_id or fact_id read with it"
+               " will be named again, not even by an ended or erased. Drop everything you hold from this feed — its"
+               " facts and the event ids you handled — and read it again from the start: omit ?after= (and"
+               " Last-Event-ID)")
 
 
 class NoSuchFeed(CaseNotFound):

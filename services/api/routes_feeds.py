@@ -116,9 +116,10 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
                                   " longer reads: " + START_AGAIN, "query.after"),
               ("municipality_needed", "skola's feed is one per municipality: add ?municipality=CODE",
                "query.municipality"))}}},
-    410: {"description": "a cursor read under ids renewed since (`ids_renewed`: the database was restored from an"
-                         " older backup, and every event_id and fact_id is new): drop everything held from this feed"
-                         " and read it again from the start, without a cursor", "model": ErrorBody,
+    410: {"description": "a cursor of ids this feed no longer uses (`ids_renewed`: renewed after the database was"
+                         " restored from an older backup, every event_id and fact_id new — or another installation's"
+                         " cursor): drop everything held from this feed and read it again from the start, without a"
+                         " cursor", "model": ErrorBody,
           "content": {"application/json": {"example": error_body("ids_renewed", IDS_RENEWED, "query.after")}}},
     # Every page read is written to the access log first; no feed is read while the views are rebuilt.
     503: {"description": "the agency views are being rebuilt from the first event (`feeds_rebuilding`: Retry-After"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timezone
+from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
 import jsonschema_rs
 import pytest
 
+from services.api import feed_views as fv
 from services.feeds import IDS_RENEWED, Cursor, decode_cursor, encode_cursor
 from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, another_process, interleaved_history
@@ -322,6 +324,22 @@ def test_after_the_ids_are_renewed_an_old_cursor_is_410_and_the_page_names_a_new
     assert page["id_generation"] != generation and decode_cursor(renewed).ids == page["id_generation"]
     assert {i["headers"]["id_generation"] for i in again} == {page["id_generation"]}
     assert not {i["body"]["event_id"] for i in again} & {i["body"]["event_id"] for i in before}
+
+
+def test_a_cursor_copied_from_the_openapi_document_or_another_installation_is_410_saying_it_may_be_that(client,
+                                                                                                      users, tick):
+    """A cursor naming a generation this installation never had — the documents' example, a test installation's sent
+    to production — is refused as one of renewed ids is, and its message names that cause too: until 2026-12-05 it
+    spoke only of a restore of a backup, which had never happened there."""
+    busy(client, users, tick)
+    _, last = everything(client, users.school, "skola")
+    elsewhere = encode_cursor(replace(decode_cursor(last), ids="0123456789ab"))
+    for cursor in (fv.EXAMPLE_CURSOR, elsewhere):
+        response = client.get("/api/v1/feeds/skola", params={"after": cursor}, headers=users.school)
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["field"]) == (410, "ids_renewed", "query.after")
+        assert "another installation's" in error["message"] and "restored from an older backup" in error["message"]
+        assert "read it again from the start: omit ?after=" in error["message"]
 
 
 def test_a_renewal_of_the_ids_made_by_another_process_is_seen_by_the_running_server(client, users, tick, app,
