@@ -46,6 +46,8 @@ CURSOR_2 = re.compile(rb"sigill-feed:2:([0-9a-f]{8}):" + _FEED_AND_SEQ)
 # person's extract then says what the read was, and that no purpose was stated, instead of an empty column.
 SYSTEM_PURPOSE = "systemintegration: flödesläsning (inget syfte angivet)"
 START_AGAIN = "omit it (and Last-Event-ID) to start again from the beginning, and deduplicate by event_id"
+# A cursor gone wrong (cut short, edited) is no cursor: the client is told both ways on, as by every cursor message.
+NOT_A_CURSOR = "not a feed cursor: send back a cursor this feed gave you, or " + START_AGAIN
 # Said for any cursor naming another generation of this feed's ids: renewed here since it was read, or never this
 # installation's (a test installation's, the README's or the OpenAPI document's example); until 2026-12-05 it
 # blamed a restore of a backup whichever it was.
@@ -127,17 +129,17 @@ def decode_cursor(cursor: str | None, field: str = "after") -> Cursor | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
-        raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field) from None
+        raise MalformedCursor(NOT_A_CURSOR, field=field) from None
     if OLD_CURSOR.fullmatch(raw):
         raise OutdatedCursor("a cursor from before each feed was numbered on its own, which this server no longer"
                              " reads: " + START_AGAIN, field=field)
     if base64.urlsafe_b64encode(raw).decode().rstrip("=") != cursor:
-        raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field)
+        raise MalformedCursor(NOT_A_CURSOR, field=field)
     if found := CURSOR.fullmatch(raw):
         return Cursor(found[2].decode(), found[3].decode(), int(found[4]), found[1].decode())
     if found := CURSOR_2.fullmatch(raw):
         return Cursor(found[1].decode(), found[2].decode(), int(found[3]))
-    raise MalformedCursor("not a feed cursor: send back a cursor this feed gave you", field=field)
+    raise MalformedCursor(NOT_A_CURSOR, field=field)
 
 
 class FeedReader:

@@ -33,7 +33,8 @@ from services.api.errors import REBUILDING, REBUILDING_RETRY_SECONDS, ErrorBody,
 from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
-from services.feeds import IDS_RENEWED, MAX_LIMIT, START_AGAIN, Cursor, FeedPage, FeedReader, IdsRenewed, encode_cursor
+from services.feeds import (IDS_RENEWED, MAX_LIMIT, NOT_A_CURSOR, START_AGAIN, Cursor, FeedPage, FeedReader,
+                            IdsRenewed, encode_cursor)
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, Principal
 
@@ -111,7 +112,7 @@ FEED_ERRORS: dict[int | str, dict[str, Any]] = {
                          " municipality, a query parameter the endpoint does not take or one given twice, or (auditors)"
                          " a feed read without a municipality (`municipality_needed`)", "model": ErrorBody,
           "content": {"application/json": {"examples": _examples(
-              ("malformed_cursor", "not a feed cursor: send back a cursor this feed gave you", "query.after"),
+              ("malformed_cursor", NOT_A_CURSOR, "query.after"),
               ("outdated_cursor", "a cursor from before each feed was numbered on its own, which this server no"
                                   " longer reads: " + START_AGAIN, "query.after"),
               ("municipality_needed", "skola's feed is one per municipality: add ?municipality=CODE",

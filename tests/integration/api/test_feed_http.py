@@ -162,10 +162,15 @@ BAD_CURSORS = ["x", "%%%", base64.urlsafe_b64encode(b"other:12").decode().rstrip
 
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
 def test_a_malformed_cursor_is_422_naming_the_field(client, users, cursor):
+    """And saying both ways on — send back a cursor as given, or omit it to start from the beginning — as every
+    cursor message does (until 2026-12-05 one that was no cursor said only the first)."""
     response = client.get("/api/v1/feeds/skola", params={"after": cursor}, headers=users.school)
     assert response.status_code == 422 and response.json()["error"]["field"] == "query.after"
     stream = client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": cursor})
     assert stream.status_code == 422, stream.text
+    for error in (response.json()["error"], stream.json()["error"]):
+        assert "send back" in error["message"] and "omit it" in error["message"], error
+        assert "beginning" in error["message"], error
 
 
 @pytest.mark.parametrize("limit", ["0", "1001", "-3", "ten"])
