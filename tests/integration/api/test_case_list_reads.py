@@ -270,3 +270,32 @@ def test_the_apis_list_pages_with_limit_and_offset_and_reads_only_the_page(clien
     for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "x"}):
         answer = client.get("/api/v1/cases", params=bad, headers=users.social)
         assert answer.status_code == 422 and answer.json()["error"]["code"], (bad, answer.text)
+
+
+def test_a_page_past_the_end_answers_alike_for_a_number_taken_outside_the_readers_view_and_one_never_given(
+        client, users, tick, context, settings, app):
+    """The kept ``?nummer=`` must not tell a member which numbers are taken: a case it is no member of, and one it is
+    a member of under `crime` alone (it does not see the number), answer as a number never given — the same
+    redirect but for the number, the same last page, the same reads logged (none).  A number shaped like a case
+    number is all that is carried: a personnummer typed into the link, with or without its century, never."""
+    outside = open_case(client, users)
+    unseen, _ = school_consented_case(client, users, tick, others={"polis": ["crime"]})
+    police = web_as(context, settings, "polis")
+    numbers = [app.get_case(UUID(c)).case_number for c in (outside, unseen)]
+    never = "0180-2026-9999"
+    assert never not in numbers
+
+    def answered(number: str) -> tuple[str, str, int]:
+        before = every_entry(context)
+        past = police.get("/arenden", params={"nummer": number, "sida": "9"}, follow_redirects=False)
+        assert past.status_code == 303, past.text
+        last = police.get(past.headers["location"])
+        assert last.status_code == 200 and f"{number}" in last.text
+        # The box's example number (placeholder) is the first number given, the outside case's: not what is compared.
+        said = re.sub(r'name="csrf" value="[^"]+"| placeholder="[^"]*"', "", last.text).replace(number, "N")
+        return past.headers["location"].replace(number, "N"), said, every_entry(context) - before
+
+    assert answered(numbers[0]) == answered(numbers[1]) == answered(never)
+    for typed in ("200907224919", "20090722-4919", "090722-4919", "0907224919"):
+        refused = police.get("/arenden", params={"nummer": typed, "sida": "9"}, follow_redirects=False)
+        assert refused.status_code == 303 and refused.headers["location"] == "/arenden", refused.headers
