@@ -223,3 +223,20 @@ def test_a_key_kept_from_before_the_outage_still_verifies_and_a_worker_with_none
     assert answered.status_code == 200 and answered.json()["subject"] == "hsa-2"
     context.tokens = VerifiedTokens(JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer)))
     assert_provider_away(client.get("/api/v1/me", headers=another))
+
+
+def test_a_refused_tokens_answer_says_back_nothing_it_carried(client, users):
+    """The challenge and the body of a 401 are fixed words (a red team, 2026-12-05): a token refused — its signature
+    tampered with, or a personnummer as its subject — is not said back, nor any claim in it (a name, a
+    personnummer), in a header or the body, whichever way it was refused."""
+    named = issue(users, subject="200907224919", name="Peter Exempel")
+    header, payload, signature = issue(users, name="Peter Exempel").split(".")
+    tampered = ".".join([header, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")])
+    for token in (named, tampered):
+        for path in ("/api/v1/me", "/api/v1/cases", "/api/v1/feeds/skola"):
+            refused = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert refused.status_code == 401, (path, refused.text)
+            assert refused.headers["WWW-Authenticate"] == 'Bearer realm="sigill", error="invalid_token"'
+            said = refused.text + "".join(f"{k}: {v}" for k, v in refused.headers.items())
+            for carried in ("Peter", "200907224919", "20090722", signature[:12], payload[:12]):
+                assert carried not in said, (path, carried)
