@@ -282,3 +282,18 @@ def test_a_database_url_that_does_not_answer_leaves_no_master_key_behind(tmp_pat
         assert result.returncode != 0 and "cannot reach the database" in result.stderr, (command, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "master.key").exists()
+
+
+def test_a_database_url_whose_password_holds_characters_of_a_url_says_back_no_part_of_it(tmp_path):
+    """The new "cannot reach the database: <libpq's line>" says the host back (a red team, 2026-12-05): a password
+    holding "@" unescaped must not spill into it — libpq, given such a URL, takes the tail after its first "@" for the
+    host and says it.  Sigill parses the URL itself (the host after the last "@"), so the line names the host alone;
+    a password with "/" in it is a URL of no port, said so without it."""
+    for password, told in (("s3cr@Tail9", "db.nowhere.invalid"), ("s3cr/Ta:il9", "SIGILL_DATABASE_URL")):
+        url = f"postgresql://sigill:{password}@db.nowhere.invalid/sigill"
+        for command in (("views", "cases", "--agency", "skola"), ("database", "status")):
+            result = sigill(*command, env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": url})
+            assert result.returncode != 0 and told in result.stderr, (command, result.stderr)
+            said = result.stdout + result.stderr
+            assert "s3cr" not in said and "il9" not in said, (command, said)
+            assert len(result.stderr.strip().splitlines()) == 1
