@@ -40,6 +40,12 @@ LEEWAY_SECONDS = 30
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 CACHE_SECONDS = 300
 HTTP_TIMEOUT_SECONDS = 5
+# After a fetch from the identity provider failed, none is tried again for this long: the caller is told at once
+# that the provider is unavailable.  Without it a provider that hangs rather than refuses held every request for
+# HTTP_TIMEOUT_SECONDS, one after another behind the lock, while Sigill kept knocking on the provider in trouble.
+# Well inside the Retry-After: 30 the API's and the web's 503 ask for, so a client that waits that long finds the
+# provider tried again; a provider back from its outage is seen within these seconds.
+RETRY_FETCH_AFTER_SECONDS = 10
 
 
 class ProviderUnreachable(Exception):
@@ -47,11 +53,13 @@ class ProviderUnreachable(Exception):
 
 
 def fetch_json(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
-               timeout: float = HTTP_TIMEOUT_SECONDS) -> tuple[int, Any]:
-    """GET (or POST ``data``) and parse a JSON answer; (status, body).  ProviderUnreachable when there is none."""
+               timeout: float | None = None) -> tuple[int, Any]:
+    """GET (or POST ``data``) and parse a JSON answer; (status, body).  ProviderUnreachable when there is none.
+    The timeout is HTTP_TIMEOUT_SECONDS unless given."""
     request = urllib.request.Request(url, data=data, headers={"Accept": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - configured https URL
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS if timeout is None else timeout) \
+                as answer:  # noqa: S310 - configured https URL
             return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as error:  # an answer, with a status: the caller decides
         try:
@@ -62,18 +70,38 @@ def fetch_json(url: str, *, data: bytes | None = None, headers: dict[str, str] |
         raise ProviderUnreachable(f"{url}: {type(error).__name__}") from None
 
 
+class RecentFailure:
+    """When a fetch from the provider last failed: none is tried again within RETRY_FETCH_AFTER_SECONDS of it."""
+
+    def __init__(self) -> None:
+        self._at: float | None = None
+
+    def check(self, url: str) -> None:
+        """ProviderUnreachable, at once, while the last fetch of ``url`` failed too recently to try again."""
+        if self._at is not None and (ago := time.monotonic() - self._at) < RETRY_FETCH_AFTER_SECONDS:
+            raise ProviderUnreachable(f"{url}: failed {ago:.0f} s ago, not tried again yet")
+
+    def failed(self) -> None:
+        self._at = time.monotonic()
+
+    def succeeded(self) -> None:
+        self._at = None
+
+
 class Discovery:
     """An issuer's OpenID configuration (``{issuer}/.well-known/openid-configuration``), fetched once and cached.
 
     A failed refresh keeps serving the last good document, so a provider's
-    short outage does not sign everybody out; with none yet it is ProviderUnreachable.
+    short outage does not sign everybody out; with none yet it is ProviderUnreachable
+    (at once, without a fetch, for RETRY_FETCH_AFTER_SECONDS after a failed one).
     """
 
     def __init__(self, issuer: str, *, lifespan: float = CACHE_SECONDS) -> None:
         self.issuer, self._lifespan = issuer, lifespan
         self._document: dict[str, Any] | None = None
         self._fetched = 0.0
-        self._jwks: jwt.PyJWKClient | None = None
+        self._failure = RecentFailure()
+        self._jwks: ProviderKeys | None = None
         self._lock = threading.Lock()
 
     @property
@@ -84,34 +112,79 @@ class Discovery:
         with self._lock:
             if self._document is None or time.monotonic() - self._fetched > self._lifespan:
                 try:
+                    self._failure.check(self.url)
                     self._document = self._fetch()
-                    self._fetched = time.monotonic()
                 except ProviderUnreachable:
                     if self._document is None:
                         raise
+                else:
+                    self._fetched = time.monotonic()
             return self._document
 
     def endpoint(self, name: str) -> str | None:
         value = self.document().get(name)
         return value if isinstance(value, str) and value else None
 
-    def jwks_client(self) -> jwt.PyJWKClient:
-        """A key client for the document's ``jwks_uri`` (keys cached 5 minutes, refetched for an unknown kid)."""
+    def jwks_client(self) -> ProviderKeys:
+        """The keys at the document's ``jwks_uri`` (the set cached 5 minutes, refetched for an unknown kid)."""
         uri = self.endpoint("jwks_uri")
         if uri is None:
             raise ProviderUnreachable(f"{self.url} names no jwks_uri")
         if self._jwks is None or self._jwks.uri != uri:
-            self._jwks = jwt.PyJWKClient(uri, cache_keys=True, lifespan=CACHE_SECONDS, timeout=HTTP_TIMEOUT_SECONDS)
+            self._jwks = ProviderKeys(uri)
         return self._jwks
 
     def _fetch(self) -> dict[str, Any]:
-        status, body = fetch_json(self.url)
-        if status != 200 or not isinstance(body, dict):
-            raise ProviderUnreachable(f"{self.url} answered {status}")
-        # OIDC Discovery §4.3: the document's issuer must be exactly the configured one.
-        if body.get("issuer") != self.issuer:
-            raise ProviderUnreachable(f"{self.url} names another issuer")
+        try:
+            status, body = fetch_json(self.url)
+            if status != 200 or not isinstance(body, dict):
+                raise ProviderUnreachable(f"{self.url} answered {status}")
+            # OIDC Discovery §4.3: the document's issuer must be exactly the configured one.
+            if body.get("issuer") != self.issuer:
+                raise ProviderUnreachable(f"{self.url} names another issuer")
+        except ProviderUnreachable:
+            self._failure.failed()
+            raise
+        self._failure.succeeded()
         return body
+
+
+class ProviderKeys:
+    """The issuer's signing keys at a JWKS URL, fetched with PyJWKClient (the set cached CACHE_SECONDS, refetched
+    for an unknown kid, HTTP_TIMEOUT_SECONDS to answer) and a key once found kept: a token signed with it verifies
+    while the provider is away.  What PyJWKClient lacks: after a failed fetch none is tried again for
+    RETRY_FETCH_AFTER_SECONDS (it fetched again for every request, one at a time behind its lock)."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self._client = jwt.PyJWKClient(uri, lifespan=CACHE_SECONDS, timeout=HTTP_TIMEOUT_SECONDS)
+        self._found: dict[str, jwt.PyJWK] = {}   # the provider's own keys only: a kid not in its set is never kept
+        self._failure = RecentFailure()
+        self._lock = threading.Lock()
+
+    def signing_key(self, kid: str | None) -> jwt.PyJWK:
+        """The key named ``kid``; ProviderUnreachable when the keys cannot be fetched, jwt.PyJWKClientError when
+        the provider's set holds no such key."""
+        found = self._found.get(kid) if kid is not None else None
+        if found is not None:   # no fetch, no lock: a kept key answers through an outage and during a fetch
+            return found
+        with self._lock:
+            if kid is not None and kid in self._found:   # found while this request waited for the lock
+                return self._found[kid]
+            self._failure.check(self.uri)
+            try:
+                key = self._client.get_signing_key(kid)   # type: ignore[arg-type]
+            # ValueError: an answer not JSON; OSError: a connection reset before the answer, which PyJWKClient
+            # lets through; a set without the kid (jwt.PyJWKClientError) is an answer, and passes.
+            except (jwt.PyJWKClientConnectionError, ValueError, OSError) as away:
+                self._failure.failed()
+                raise ProviderUnreachable(f"{self.uri}: {type(away).__name__}") from None
+            except jwt.PyJWKClientError:
+                self._failure.succeeded()
+                raise
+            self._failure.succeeded()
+            self._found[key.key_id] = key
+            return key
 
 
 class JwtVerifier:
@@ -121,7 +194,7 @@ class JwtVerifier:
                  jwks_url: str | None = None, discovery: Discovery | None = None) -> None:
         self.issuer, self.audience = issuer, audience
         self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks is not None else None
-        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=CACHE_SECONDS) if jwks_url else None
+        self._at_url = ProviderKeys(jwks_url) if jwks_url else None
         self._discovery = discovery
 
     @property
@@ -153,19 +226,14 @@ class JwtVerifier:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
             raise AuthenticationFailed("the token is not a JWT") from None
-        client = self._client
-        if self._discovery is not None:
-            try:
-                client = self._discovery.jwks_client()
-            except ProviderUnreachable as away:
-                raise IdentityProviderUnavailable(str(away)) from None
-        if client is not None:
-            try:
-                return client.get_signing_key(kid).key   # a key fetched before is kept: no fetch, no outage
-            except (jwt.PyJWKClientConnectionError, ValueError) as away:   # ValueError: an answer not JSON
-                raise IdentityProviderUnavailable(f"{client.uri}: {type(away).__name__}") from None
-            except jwt.PyJWKClientError:
-                raise AuthenticationFailed("the token's signing key is unknown to the issuer") from None
+        try:
+            provider_keys = self._discovery.jwks_client() if self._discovery is not None else self._at_url
+            if provider_keys is not None:
+                return provider_keys.signing_key(kid).key   # a key fetched before is kept: no fetch, no outage
+        except ProviderUnreachable as away:
+            raise IdentityProviderUnavailable(str(away)) from None
+        except jwt.PyJWKClientError:
+            raise AuthenticationFailed("the token's signing key is unknown to the issuer") from None
         for key in self._keys.keys if self._keys else ():
             if kid is None or key.key_id == kid:
                 return key.key

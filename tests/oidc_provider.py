@@ -54,6 +54,8 @@ class TestProvider:
     refresh_tokens: bool = False  # give a refresh token with each ID token (rotated on every use)
     refuse_refresh: bool = False  # answer every refresh with invalid_grant (as after a revocation)
     keys_away: bool = False       # the JWKS answers 503 (an outage of the keys alone; sign-in and tokens still work)
+    discovery_away: bool = False  # the discovery document answers 503
+    jwks_uri: str | None = None   # where the discovery document says the keys are, when not at the provider's /jwks
     age: int = 0                  # how old a sign-in's ID token already is when issued (its life stays 600 s)
     refresh_tokens_issued: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> the grant's claims
     refreshes: int = 0
@@ -61,6 +63,7 @@ class TestProvider:
     used_codes: set[str] = field(default_factory=set)
     logouts: list[dict[str, str]] = field(default_factory=list)
     discovery_fetches: int = 0
+    jwks_fetches: int = 0
     key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
                                                                                     key_size=2048))
 
@@ -97,17 +100,22 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
     app = FastAPI()
 
     @app.get("/.well-known/openid-configuration")
-    def discovery() -> dict[str, Any]:
+    def discovery() -> Response:
         provider.discovery_fetches += 1
+        if provider.discovery_away:
+            return JSONResponse({"error": "temporarily_unavailable"}, 503)
         base = provider.issuer
-        return {"issuer": base, "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
-                "jwks_uri": f"{base}/jwks", "end_session_endpoint": f"{base}/logout",
-                "response_types_supported": ["code"], "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic"]}
+        return JSONResponse({
+            "issuer": base, "authorization_endpoint": f"{base}/authorize",
+            "token_endpoint": f"{base}/token",
+            "jwks_uri": provider.jwks_uri or f"{base}/jwks", "end_session_endpoint": f"{base}/logout",
+            "response_types_supported": ["code"], "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"]})
 
     @app.get("/jwks")
     def jwks() -> Response:
+        provider.jwks_fetches += 1
         if provider.keys_away:
             return JSONResponse({"error": "temporarily_unavailable"}, 503)
         return JSONResponse(provider.jwks())

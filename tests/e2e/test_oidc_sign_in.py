@@ -206,16 +206,18 @@ def test_an_evaluator_signs_in_to_the_statistics_and_its_api_token_reads_them_an
 
 
 def test_the_providers_keys_away_keep_the_session_and_answer_a_503_page_not_a_sign_out(postgres_server,
-                                                                                      tmp_path_factory):
+                                                                                      tmp_path_factory, monkeypatch):
     """An integration engineer's walk (2026-12-05): the provider's keys unfetchable was "the token is not valid" to
     the session's check, and the caseworker was signed out (every cookie deleted, to the sign-in page, *Din
     inloggning har gått ut*) — against the README's own rule that a provider that cannot be reached only postpones.
     A key fetched before still verifies; a server with none kept (started during the outage) answers a Swedish 503
     page that says to try again shortly, and keeps the session. A sign-in whose ID token cannot be checked for the
     same reason is the provider unreachable (503), not an ID token that "could not be verified" (400)."""
+    from gateways import jwt_tokens
     from tests.e2e.conftest import production_sigill
     from tests.oidc_provider import RunningProvider
 
+    monkeypatch.setattr(jwt_tokens, "RETRY_FETCH_AFTER_SECONDS", 1.0)   # the keys asked for again after a second
     provider = RunningProvider(dict(OIDC_USER))
     try:
         with production_sigill(postgres_server, tmp_path_factory, provider.issuer) as sigill:
@@ -234,6 +236,7 @@ def test_the_providers_keys_away_keep_the_session_and_answer_a_503_page_not_a_si
             client, authorize = start(fresh)
             assert_refused(client.get(at_provider(authorize)), 503, "svarar inte just nu")
             provider.state.keys_away = False   # back: the same session is answered again, never having ended
+            time.sleep(1.0)                    # once the keys are asked for again (not within a second of failing)
             assert browser.get("/arenden").status_code == 200
     finally:
         provider.stop()

@@ -114,3 +114,172 @@ def test_a_renewal_whose_id_token_cannot_be_checked_for_the_keys_is_postponed_no
         assert failed.value.reason == "unreachable" and provider.state.refreshes == 1
     finally:
         provider.stop()
+
+
+@pytest.fixture
+def short_waits(monkeypatch):
+    """The fetch's timeout and the no-retry window made short, so that a test waits them out in a second."""
+    from gateways import jwt_tokens
+
+    monkeypatch.setattr(jwt_tokens, "HTTP_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(jwt_tokens, "RETRY_FETCH_AFTER_SECONDS", 1.0)
+    return 1.0
+
+
+def test_a_provider_that_hangs_is_asked_once_and_then_answered_unavailable_at_once_until_the_window_passes(
+        short_waits):
+    """A provider that hangs rather than refuses held every request for the fetch's whole timeout, one after another
+    behind the discovery's lock, and was asked again by each: after a failed fetch, none is tried for a few seconds
+    and the caller is told at once; then one is tried again."""
+    import time
+
+    from tests.servers import SilentServer
+
+    hanging = SilentServer()
+    try:
+        discovery = Discovery(hanging.url)
+        with pytest.raises(ProviderUnreachable, match="TimeoutError"):
+            discovery.document()
+        assert hanging.connections == 1
+        started = time.monotonic()
+        for _ in range(5):
+            with pytest.raises(ProviderUnreachable, match="not tried again yet"):
+                discovery.document()
+        assert hanging.connections == 1 and time.monotonic() - started < 0.3
+        time.sleep(short_waits)
+        with pytest.raises(ProviderUnreachable, match="TimeoutError"):
+            discovery.document()
+        assert hanging.connections == 2
+    finally:
+        hanging.close()
+
+
+def test_a_document_that_could_not_be_fetched_is_fetched_again_after_the_window_and_serves(short_waits):
+    import time
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        provider.state.discovery_away = True
+        discovery = Discovery(provider.issuer)
+        with pytest.raises(ProviderUnreachable, match="answered 503"):
+            discovery.document()
+        provider.state.discovery_away = False
+        with pytest.raises(ProviderUnreachable, match="not tried again yet"):   # back, but not asked yet
+            discovery.document()
+        assert provider.state.discovery_fetches == 1
+        time.sleep(short_waits)
+        assert discovery.endpoint("token_endpoint") == provider.issuer + "/token"
+        assert provider.state.discovery_fetches == 2
+    finally:
+        provider.stop()
+
+
+def test_a_stale_document_is_served_without_asking_again_within_the_window_after_a_failed_refresh(short_waits):
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        discovery = Discovery(provider.issuer, lifespan=0)   # always stale: every call may refresh
+        discovery.document()
+        provider.state.discovery_away = True
+        for _ in range(3):
+            assert discovery.endpoint("token_endpoint") == provider.issuer + "/token"   # the last good one
+        assert provider.state.discovery_fetches == 2   # the first, and one failed refresh
+    finally:
+        provider.stop()
+
+
+@pytest.mark.parametrize("keys_from", ["discovery", "jwks_url"])
+def test_keys_from_a_provider_that_hangs_are_asked_for_once_within_the_window(short_waits, keys_from):
+    """The JWKS the same: PyJWKClient fetched again for every request (behind its lock), and a configured JWKS URL
+    waited PyJWKClient's default 30 s for an answer, not HTTP_TIMEOUT_SECONDS as the discovery's keys did."""
+    import time
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gateways.jwt_tokens import JwtVerifier
+    from services.principals import IdentityProviderUnavailable
+    from tests.servers import SilentServer
+
+    hanging = SilentServer()
+    provider = RunningProvider({"sub": "x", "agency": "skola"}) if keys_from == "discovery" else None
+    try:
+        if provider is not None:   # a document naming the hanging JWKS address
+            provider.state.jwks_uri = hanging.url + "/jwks"
+            verifier = JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer))
+            issuer = provider.issuer
+        else:
+            issuer = hanging.url
+            verifier = JwtVerifier(issuer, "sigill", jwks_url=hanging.url + "/jwks")
+        token = _token(issuer, rsa.generate_private_key(65537, 2048))
+        started = time.monotonic()
+        with pytest.raises(IdentityProviderUnavailable, match="/jwks"):
+            verifier.verify(token)
+        assert time.monotonic() - started < 3   # HTTP_TIMEOUT_SECONDS (0.3 here), not 30 s
+        assert hanging.connections == 1
+        for _ in range(5):
+            with pytest.raises(IdentityProviderUnavailable, match="not tried again yet"):
+                verifier.verify(token)
+        assert hanging.connections == 1
+        time.sleep(short_waits)
+        with pytest.raises(IdentityProviderUnavailable, match="/jwks"):
+            verifier.verify(token)
+        assert hanging.connections == 2
+    finally:
+        hanging.close()
+        if provider is not None:
+            provider.stop()
+
+
+def test_keys_that_could_not_be_fetched_are_fetched_again_after_the_window_and_then_kept(short_waits):
+    import time
+
+    from gateways.jwt_tokens import JwtVerifier
+    from services.principals import IdentityProviderUnavailable
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        verifier = JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer))
+        token = _token(provider.issuer, provider.state.key)
+        provider.state.keys_away = True
+        with pytest.raises(IdentityProviderUnavailable):
+            verifier.verify(token)
+        provider.state.keys_away = False
+        with pytest.raises(IdentityProviderUnavailable, match="not tried again yet"):
+            verifier.verify(token)
+        assert provider.state.jwks_fetches == 1
+        time.sleep(short_waits)
+        assert verifier.verify(token).subject == "hsa-1"
+        assert provider.state.jwks_fetches == 2
+        provider.state.keys_away = True   # away again: the key found is kept, no fetch
+        assert verifier.verify(token).subject == "hsa-1" and provider.state.jwks_fetches == 2
+    finally:
+        provider.stop()
+
+
+def test_a_jwks_address_that_resets_the_connection_is_the_provider_unavailable_not_a_500():
+    """PyJWKClient lets a connection reset before the answer through as it is (ConnectionResetError): a 500."""
+    import socket
+    import struct
+    import threading
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gateways.jwt_tokens import JwtVerifier
+    from services.principals import IdentityProviderUnavailable
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def reset():
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))   # RST, not FIN
+        connection.close()
+
+    threading.Thread(target=reset, daemon=True).start()
+    issuer = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        verifier = JwtVerifier(issuer, "sigill", jwks_url=issuer + "/jwks")
+        with pytest.raises(IdentityProviderUnavailable, match="ConnectionResetError"):
+            verifier.verify(_token(issuer, rsa.generate_private_key(65537, 2048)))
+    finally:
+        listener.close()
+

@@ -203,6 +203,36 @@ def test_an_identity_provider_whose_keys_cannot_be_fetched_is_a_503_to_retry_not
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 
 
+@pytest.mark.parametrize("keys_from", ["discovery", "jwks_url"])
+def test_a_provider_that_hangs_is_asked_once_and_the_next_requests_are_answered_503_at_once(client, context,
+                                                                                           monkeypatch, keys_from):
+    """A provider that accepts and never answers held every request for the fetch's timeout (5 s; 30 s for a
+    configured JWKS URL), one after another, each asking the provider again: after a failed fetch the next requests
+    are the 503 at once, without asking, until RETRY_FETCH_AFTER_SECONDS have passed."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gateways import jwt_tokens
+    from gateways.jwt_tokens import Discovery, JwtVerifier
+    from services.api.token_cache import VerifiedTokens
+    from tests.servers import SilentServer
+
+    monkeypatch.setattr(jwt_tokens, "HTTP_TIMEOUT_SECONDS", 0.3)
+    hanging = SilentServer()
+    try:
+        issuer = hanging.url
+        context.tokens = VerifiedTokens(JwtVerifier(issuer, "sigill", discovery=Discovery(issuer))
+                                        if keys_from == "discovery"
+                                        else JwtVerifier(issuer, "sigill", jwks_url=issuer + "/jwks"))
+        bearer = {"Authorization": f"Bearer {provider_token(issuer, rsa.generate_private_key(65537, 2048))}"}
+        assert_provider_away(client.get("/api/v1/me", headers=bearer))
+        assert hanging.connections == 1
+        for _ in range(3):
+            assert_provider_away(client.get("/api/v1/cases", headers=bearer))
+        assert hanging.connections == 1
+    finally:
+        hanging.close()
+
+
 def test_a_key_kept_from_before_the_outage_still_verifies_and_a_worker_with_none_kept_answers_503(client, context):
     """Discovery and JWKS are kept ("a short outage does not sign everybody out"): a token never seen before, signed
     with a key fetched before the provider went away, is answered; a worker started during the outage has no key
