@@ -12,7 +12,7 @@ import base64
 import hmac
 from urllib.parse import urlencode
 
-from gateways.jwt_tokens import Discovery, JwtVerifier, ProviderUnreachable, fetch_json, principal_from
+from gateways.jwt_tokens import Discovery, JwtVerifier, ProviderUnreachable, RecentFailure, fetch_json, principal_from
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
 from services.identity_provider import SignedIn, SignInFailed
 
@@ -27,6 +27,10 @@ class OidcClient:
         self._discovery = discovery or Discovery(issuer)
         # The session verifier: ID tokens are for us (aud = client id), from our issuer, signed by its keys.
         self._tokens = JwtVerifier(issuer, client_id, discovery=self._discovery)
+        # Renewals are asked for on every request of a session that is due, and each that cannot reach the token
+        # endpoint is only postponed: after one could not, the next are postponed at once for a few seconds, not
+        # each held for the fetch's timeout (with the shared renewal's lock and database connection) to ask again.
+        self._refreshes_failed = RecentFailure()
 
     def authorization_url(self, *, state: str, nonce: str, code_challenge: str, redirect_uri: str) -> str:
         query = urlencode({"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
@@ -43,20 +47,32 @@ class OidcClient:
 
     def refresh(self, *, refresh_token: str, subject: str) -> SignedIn:
         """Renew a session (RFC 6749 §6): a new ID token, verified, for the same subject (OIDC Core §12.2)."""
-        body = self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+        body = self._token_request({"grant_type": "refresh_token", "refresh_token": refresh_token},
+                                   self._refreshes_failed)
         # A provider that does not rotate refresh tokens answers without one: the old one stays good.
         signed_in = self._signed_in(body["id_token"], None, _refresh_token_of(body) or refresh_token)
         if signed_in.principal.subject != subject:
             raise SignInFailed("token", "the refreshed ID token names another subject")
         return signed_in
 
-    def _token_request(self, fields: dict[str, str]) -> dict:
+    def _token_request(self, fields: dict[str, str], failure: RecentFailure | None = None) -> dict:
+        """The token endpoint's answer; with ``failure``, none asked for within a few seconds of one that failed."""
         credentials = base64.b64encode(f"{_form(self.client_id)}:{_form(self._secret)}".encode()).decode()
+        endpoint = self._endpoint("token_endpoint")
         try:
-            status, body = fetch_json(self._endpoint("token_endpoint"), data=urlencode(fields).encode(), headers={
+            if failure is not None:
+                failure.check(endpoint)
+        except ProviderUnreachable as recently:
+            raise SignInFailed("unreachable", f"token endpoint unreachable: {recently}") from None
+        try:
+            status, body = fetch_json(endpoint, data=urlencode(fields).encode(), headers={
                 "Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"})
         except ProviderUnreachable:
+            if failure is not None:
+                failure.failed()
             raise SignInFailed("unreachable", "token endpoint unreachable") from None
+        if failure is not None:
+            failure.succeeded()
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get("id_token"), str):
             error = body.get("error") if isinstance(body, dict) else None
             raise SignInFailed("refused", f"token endpoint answered {status} {error or ''}".strip()[:200])

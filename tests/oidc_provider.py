@@ -56,6 +56,7 @@ class TestProvider:
     keys_away: bool = False       # the JWKS answers 503 (an outage of the keys alone; sign-in and tokens still work)
     discovery_away: bool = False  # the discovery document answers 503
     jwks_uri: str | None = None   # where the discovery document says the keys are, when not at the provider's /jwks
+    token_endpoint: str | None = None   # and the token endpoint, when not at the provider's /token
     age: int = 0                  # how old a sign-in's ID token already is when issued (its life stays 600 s)
     refresh_tokens_issued: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> the grant's claims
     refreshes: int = 0
@@ -107,7 +108,7 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
         base = provider.issuer
         return JSONResponse({
             "issuer": base, "authorization_endpoint": f"{base}/authorize",
-            "token_endpoint": f"{base}/token",
+            "token_endpoint": provider.token_endpoint or f"{base}/token",
             "jwks_uri": provider.jwks_uri or f"{base}/jwks", "end_session_endpoint": f"{base}/logout",
             "response_types_supported": ["code"], "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],

@@ -283,3 +283,41 @@ def test_a_jwks_address_that_resets_the_connection_is_the_provider_unavailable_n
     finally:
         listener.close()
 
+
+def test_a_token_endpoint_that_hangs_postpones_the_next_renewals_at_once_until_the_window_passes(short_waits):
+    """A session due for renewal asks on every request, and one that cannot reach the token endpoint is postponed:
+    a token endpoint that hangs held each of those requests for the fetch's timeout (with the shared renewal's lock
+    and database connection) and was asked again by each. A sign-in's code, asked for once, is always tried."""
+    import time
+
+    from gateways.oidc_client import OidcClient
+    from services.identity_provider import SignInFailed
+    from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET
+    from tests.servers import SilentServer
+
+    hanging = SilentServer()
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        provider.state.token_endpoint = hanging.url + "/token"
+        client = OidcClient(provider.issuer, CLIENT_ID, CLIENT_SECRET)
+
+        def renewal_postponed() -> str:
+            with pytest.raises(SignInFailed) as failed:
+                client.refresh(refresh_token="a-refresh-token", subject="x")
+            assert failed.value.reason == "unreachable"
+            return str(failed.value)
+
+        renewal_postponed()
+        assert hanging.connections == 1
+        for _ in range(5):
+            assert "not tried again yet" in renewal_postponed()
+        assert hanging.connections == 1
+        with pytest.raises(SignInFailed) as sign_in:
+            client.redeem(code="a-code", code_verifier="v", redirect_uri="http://127.0.0.1/cb", nonce="n")
+        assert sign_in.value.reason == "unreachable" and hanging.connections == 2
+        time.sleep(short_waits)
+        renewal_postponed()
+        assert hanging.connections == 3
+    finally:
+        hanging.close()
+        provider.stop()
