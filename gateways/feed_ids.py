@@ -8,7 +8,7 @@ restore of an older backup (``--after-restore``) renews the secret and its gener
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from psycopg.sql import SQL
 
@@ -38,6 +38,16 @@ RENEW_SECRET = (f"UPDATE {{s}}.feed_state SET secret = {_RANDOM_BYTES}, id_gener
                 " ids_renewed = true")
 
 
+class Ids(NamedTuple):
+    """The ids of one generation, taken together: the secret, its public name and the fact ids it keys.  What a
+    page's or a publication's messages are all named with, so that a renewal seen by another thread while they are
+    made cannot name some of them by the new ids and the rest by the old."""
+
+    secret: bytes
+    generation: str
+    facts: PublicFactIds
+
+
 class FeedIds:
     """The secret, its generation and the epoch, read from ``feed_state`` (needs ``_s`` and ``_rows``)."""
 
@@ -45,7 +55,7 @@ class FeedIds:
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
     _secret: bytes | None = None
     _generation: tuple[str, bool] | None = None   # read with the secret: the name of the ids it keys
-    _fact_ids: PublicFactIds | None = None
+    _fact_ids: tuple[bytes, PublicFactIds] | None = None   # with the secret they are keyed by
 
     def feed_secret(self) -> bytes:
         """The installation's key for feed event ids (made with the tables, kept by a rebuild)."""
@@ -83,12 +93,20 @@ class FeedIds:
 
     def fact_ids(self) -> PublicFactIds:
         """The public fact ids, keyed by a key derived from the same secret (so also kept by a rebuild)."""
-        ids = self._fact_ids
-        if ids is None:
-            secret = self.feed_secret()
-            ids = PublicFactIds(secret)
-            if self._secret is secret:   # not forgotten meanwhile (a renewal seen in another thread)
-                self._fact_ids = ids
+        return self._fact_ids_of(self.feed_secret())
+
+    def ids_now(self) -> Ids:
+        """The secret, its generation and its fact ids as this process knows them now, as one."""
+        secret, (generation, _) = self._feed_keys()
+        return Ids(secret, generation, self._fact_ids_of(secret))
+
+    def _fact_ids_of(self, secret: bytes) -> PublicFactIds:
+        kept = self._fact_ids
+        if kept is not None and kept[0] is secret:
+            return kept[1]
+        ids = PublicFactIds(secret)
+        if self._secret is secret:   # not forgotten meanwhile (a renewal seen in another thread)
+            self._fact_ids = (secret, ids)
         return ids
 
     def feed_epoch(self) -> str:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
-from gateways.feed_ids import FEED_STATE_TABLES, FeedIds
+from gateways.feed_ids import FEED_STATE_TABLES, FeedIds, Ids
 from gateways.sealing import unseal
 from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
                                      erasure_event_id, event_id, feed_of)
@@ -73,6 +73,20 @@ COUNT_FEEDS = ("INSERT INTO {s}.feed_sequence SELECT feed, max(seq) FROM {s}.dis
 OLD_POSITIONS = ("INSERT INTO {s}.feed_positions SELECT d.feed, max(d.seq) FROM {s}.feed_publication p"
                  " JOIN {s}.disclosure_log d ON d.agency = p.agency AND d.id <= p.last_id GROUP BY d.feed"
                  " ON CONFLICT (feed) DO UPDATE SET last_seq = greatest(feed_positions.last_seq, excluded.last_seq)")
+
+
+# Reads of a page again when the ids were renewed between its read and its naming (at most; then it is refused as
+# the rebuild the renewal is part of): one renewal is rare, two in a row while one page is read are not expected.
+RENEWED_WHILE_READ = 3
+
+
+class FeedRows(NamedTuple):
+    """A page of one feed as ``feed_page`` reads it: the numbering's epoch, the ids' generation its messages are
+    named in, and the messages."""
+
+    epoch: str
+    generation: str
+    messages: list[FeedMessage]
 
 
 @dataclass(frozen=True)
@@ -173,11 +187,11 @@ class FeedQueries(FeedIds):
 
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: datetime | None = None) -> list[FeedMessage]:
         """The feed's messages numbered after ``after`` in the numbering stored now (``feed_page``)."""
-        return self.feed_page(feed, None, after, limit, now)[1]
+        return self.feed_page(feed, None, after, limit, now).messages
 
     def feed_page(self, feed: str, epoch: str | None, after: int = 0, limit: int = 500,
-                  now: datetime | None = None) -> tuple[str, list[FeedMessage]]:
-        """The numbering's epoch, and the feed's messages in it numbered after ``after`` — a number of ``epoch``'s
+                  now: datetime | None = None) -> FeedRows:
+        """The numbering's epoch, the ids' generation, and the feed's messages numbered after ``after`` — a number of ``epoch``'s
         (None: of whichever is stored): one of another epoch reads from the first message — in order, with content
         as its agency may see it; the epoch, the ids' generation and the messages read in one snapshot.
 
@@ -190,13 +204,22 @@ class FeedQueries(FeedIds):
         end, an 18th birthday) concerning the agency has come but is not recorded yet: until the keeper has recorded
         it, what it ends cannot be told from what it leaves, so nothing of that case may be shown — and a message
         sent without its content then is never sent again, so it waits (``held_back``)."""
-        rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, epoch, after, limit))
-        self.see_generation(rows[0]["id_generation"])   # its messages are of the ids as they are stored now
+        for _ in range(RENEWED_WHILE_READ):
+            rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, epoch, after, limit))
+            stored = rows[0]["id_generation"]
+            self.see_generation(stored)   # its messages are of the ids as they are stored now
+            ids = self.ids_now()
+            if ids.generation == stored:
+                break
+            # Renewed after the rows were read, and the new ids already taken up (here, or by another thread): the
+            # rows' event ids are the old secret's, and the page would have named them the new generation's.
+        else:
+            raise FeedsRebuilding()   # renewed at every read: the renewals' rebuild is under way
         if rows[0]["building"]:
             raise FeedsRebuilding()
-        return rows[0]["epoch"], self._messages(feed, rows, now)
+        return FeedRows(rows[0]["epoch"], ids.generation, self._messages(feed, rows, now, ids))
 
-    def _messages(self, feed: str, rows: list[dict[str, Any]], now: datetime | None) -> list[FeedMessage]:
+    def _messages(self, feed: str, rows: list[dict[str, Any]], now: datetime | None, ids: Ids) -> list[FeedMessage]:
         """``feed_page``'s messages, of its rows (one of NULLs when there are none)."""
         agency, _ = agency_of(feed)
         rows = [r for r in rows if r["seq"] is not None]
@@ -211,7 +234,7 @@ class FeedQueries(FeedIds):
             if case_id not in keys:
                 keys[case_id] = self.keystore.data_key(case_id, create=False)
             key = keys[case_id]
-            eid = r["event_id"] or event_id(self.feed_secret(), case_id, r["notification_id"], agency, r["fact_id"],
+            eid = r["event_id"] or event_id(ids.secret, case_id, r["notification_id"], agency, r["fact_id"],
                                             r["change"], 0)
             content = None
             sealed = visible.get((case_id, r["fact_id"]))
@@ -220,10 +243,10 @@ class FeedQueries(FeedIds):
                 content = shown_content(r["kind"], json.loads(plain), lead=agency == self._lead())
             message = FeedMessage(
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
-                fact_id=self._public_name(case_id, r["fact_id"], r["change"]), kind=r["kind"],
+                fact_id=_public_name(ids, case_id, r["fact_id"], r["change"]), kind=r["kind"],
                 category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
                 content=content, erased=key is None or r["change"] == "erased",  # another process may cache the key
-                id_generation=self.id_generation())
+                id_generation=ids.generation)
             seen = r["change"] == "erased" or (key is not None and sealed is not None)
             messages.append(message if seen else message.withheld())
         return messages
@@ -250,6 +273,7 @@ class FeedQueries(FeedIds):
         pairs = {(case_id, agency_of(feed)[0]) for feed, case_id, _ in last}
         due = self.withheld_by_calendar(pairs, now) if now is not None else set()
         held: set[str] = set()   # feeds that wait at a case the calendar holds back
+        ids = self.ids_now()   # one generation for every message of the call
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):
@@ -260,17 +284,14 @@ class FeedQueries(FeedIds):
                 seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless)
                 message = FeedMessage(
                     seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
-                    fact_id=self._public_name(case_id, fact_id, change), kind=row[3], category=row[4],
+                    fact_id=_public_name(ids, case_id, fact_id, change), kind=row[3], category=row[4],
                     change=change, basis=json.loads(row[6][1:]), at=row[7],
                     content=shown_content(row[3], json.loads(plain), lead=agency == self._lead())
                     if plain is not None and seen else None,
-                    erased=change == "erased" or case_id in log.keyless, id_generation=self.id_generation())
+                    erased=change == "erased" or case_id in log.keyless, id_generation=ids.generation)
                 messages.append(message if seen else message.withheld())
         return messages
 
-    def _public_name(self, case_id: UUID, fact_id: str, change: str) -> str:
-        """What a message calls the fact: its public id (the stored one counts the case's events)."""
-        return ERASURE_FACT if change == "erased" else self.fact_ids()(case_id, fact_id)
 
     def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> dict[tuple[UUID, str], bytes]:
         """Which of these (case, fact) pairs the agency sees now, each with its content as the view seals it:
@@ -388,3 +409,8 @@ def held_back(rows: list, holds: Callable[[Any], bool]) -> list:
         if holds(row):
             return rows[:index]
     return rows
+
+
+def _public_name(ids: Ids, case_id: UUID, fact_id: str, change: str) -> str:
+    """What a message calls the fact: its public id (the stored one counts the case's events)."""
+    return ERASURE_FACT if change == "erased" else ids.facts(case_id, fact_id)

@@ -86,7 +86,7 @@ class IdsRenewed(DomainError):
 
 class FeedStore(Protocol):
     def feed_page(self, feed: str, epoch: str | None, after: int = 0, limit: int = 500,
-                  now: Any = None) -> tuple[str, list[FeedMessage]]: ...
+                  now: Any = None) -> tuple[str, str, list[FeedMessage]]: ...   # epoch, ids' generation, messages
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def feeds_building(self) -> bool: ...
     def id_generation(self) -> str: ...
@@ -261,9 +261,8 @@ class FeedReader:
         # The epoch is read with the rows, and judges the cursor's number there: one of another epoch (a rebuild
         # since) reads from the beginning.  (Until 2026-12-05 it was read first, and a rebuild committed before the
         # rows were read gave a page of the new numbering with a cursor of the old.)
-        epoch, rows = self.store.feed_page(at.feed, at.epoch, at.seq, limit + 1, now=self._now())
+        epoch, ids, rows = self.store.feed_page(at.feed, at.epoch, at.seq, limit + 1, now=self._now())
         after = at.seq if at.epoch == epoch else 0
-        ids = self.store.id_generation()  # as read with the rows: the generation their ids are of
         if at.ids and at.ids != ids:  # renewed since the cursor was checked (or the stream's last page)
             raise IdsRenewed(field)   # before anything is logged or answered
         messages, more = rows[:limit], len(rows) > limit

@@ -136,14 +136,14 @@ def test_a_page_counts_its_number_in_the_epoch_it_names_and_says_the_epoch_its_m
     """``feed_page``: the epoch read with the messages; a number of another epoch reads from the first message."""
     interleaved_history(app)
     runner.catch_up()
-    whole, epoch = runner.store.feed(SKOLA, 0, 10_000), runner.store.feed_epoch()
+    whole, epoch, ids = runner.store.feed(SKOLA, 0, 10_000), runner.store.feed_epoch(), runner.store.id_generation()
     assert len(whole) > 3
-    assert runner.store.feed_page(SKOLA, epoch, 2, 10_000) == (epoch, whole[2:])
-    assert runner.store.feed_page(SKOLA, "0000abcd", 2, 10_000) == (epoch, whole)   # another numbering's
-    assert runner.store.feed_page(SKOLA, "", 2, 1) == (epoch, whole[:1])   # no cursor yet
+    assert runner.store.feed_page(SKOLA, epoch, 2, 10_000) == (epoch, ids, whole[2:])
+    assert runner.store.feed_page(SKOLA, "0000abcd", 2, 10_000) == (epoch, ids, whole)   # another numbering's
+    assert runner.store.feed_page(SKOLA, "", 2, 1) == (epoch, ids, whole[:1])   # no cursor yet
     runner.rebuild()
     renewed = runner.store.feed_epoch()
-    assert renewed != epoch and runner.store.feed_page(SKOLA, epoch, 2, 10_000) == (renewed, whole)
+    assert renewed != epoch and runner.store.feed_page(SKOLA, epoch, 2, 10_000) == (renewed, ids, whole)
 
 
 def test_each_feed_is_numbered_1_to_n_though_hidden_activity_happens_between_its_messages(app, runner):
@@ -741,3 +741,34 @@ def test_a_runner_whose_batch_a_renewal_overtook_writes_its_event_ids_under_the_
     assert writes == [0, 0] and runner.store.id_generation() != old   # refused once, then written from 0 again
     stored, expected = ids_under_the_stored_secret(runner, postgres)
     assert stored and stored == expected
+
+
+def test_a_page_read_before_a_renewal_another_thread_took_up_is_read_again_under_the_new_ids(app, runner, settings,
+                                                                                           postgres, monkeypatch):
+    """A page's rows read, then the ids renewed elsewhere and the renewal seen by another thread of this process (a
+    publisher's round) before the page names its messages: it named the old rows — event ids under the old secret —
+    by the new generation and fact ids, so a consumer took the old ids as the new generation's (a red team,
+    2026-12-05).  The page is read again under the ids it is named with."""
+    busy_case(app)
+    runner.catch_up()
+    old = runner.store.id_generation()
+    real_rows, reads = runner.store._rows, []
+
+    def renewed_after_the_first_read(query, params):
+        rows = real_rows(query, params)
+        if "feed_positions" not in str(query) and "seq" in str(query) and not reads:
+            reads.append(query)
+            with another_process(app, settings, postgres) as elsewhere:
+                elsewhere.rebuild(renew_ids=True)
+                renewed = elsewhere.store.id_generation()
+            runner.store.see_generation(renewed)   # another thread of this process takes it up
+            runner.store.ids_now()
+        return rows
+
+    monkeypatch.setattr(runner.store, "_rows", renewed_after_the_first_read)
+    epoch, generation, messages = runner.store.feed_page(SKOLA, None, 0, 10_000)
+    assert reads and generation != old and messages
+    stored, expected = ids_under_the_stored_secret(runner, postgres)
+    assert stored == expected
+    assert {m.id_generation for m in messages} == {generation}
+    assert {m.event_id for m in messages} <= set(stored)   # the rows as stored under the new secret, not the old
