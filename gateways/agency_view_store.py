@@ -162,7 +162,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, Replace
         """``apply``'s writing, of a batch ``prepare`` made."""
         write = self._write_in_one_call if batch.small else self._write_copying
         epoch = write(batch, tracking, start)
-        return WrittenLog(batch.log, batch.plains, batch.keyless, epoch)
+        return WrittenLog(batch.log, batch.plains, batch.keyless, epoch, generation=batch.generation)
 
     def _write_copying(self, batch: PreparedBatch, tracking: Tracking, start: int | None) -> str | None:
         """A large batch (catching up, a rebuild): rows by binary COPY, each statement waited for in turn."""

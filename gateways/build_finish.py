@@ -105,14 +105,15 @@ class BuildFinish:
             if not ready or state["position"] < state["up_to"] or state["latest"] != due[0]["latest"]:
                 return True, None       # behind (when found), or another rebuild meanwhile: at a later round
             unseen = self._unseen(found, keys_table, curs)
-            log = self._ends(unseen, state["position"], now, self._stored_secret(curs)) if unseen else []
+            secret, generation = self._stored_ids(curs) if unseen else (b"", None)
+            log = self._ends(unseen, state["position"], now, secret) if unseen else []
             epoch = None
             if log:
                 epoch = self._number(curs, log, {})
                 self._copy_log(curs, log)
             curs.execute(SQL("INSERT INTO {s}.view_rules (version, ends_done) VALUES (1, %s) ON CONFLICT (one)"
                              " DO UPDATE SET ends_done = excluded.ends_done").format(s=self._s), (state["latest"],))
-        return building, WrittenLog(log, [None] * len(log), frozenset(), epoch)
+        return building, WrittenLog(log, [None] * len(log), frozenset(), epoch, generation=generation)
 
     def _unseen(self, found: list[dict[str, Any]], keys_table: str, curs: Any = None) -> list[dict[str, Any]]:
         """Those of ``found`` that the agency's view does not show, their case not erased: asked before the lock
@@ -125,8 +126,8 @@ class BuildFinish:
         rows = curs.execute(query, params).fetchall() if curs is not None else self._rows(query, params)
         return [found[u["i"]] for u in rows]
 
-    def _stored_secret(self, curs: Any) -> bytes:
-        """The secret stored now, read under the log's lock, which a renewal of the ids (``clear`` with
+    def _stored_ids(self, curs: Any) -> tuple[bytes, str]:
+        """The secret stored now, and its generation, read under the log's lock, which a renewal of the ids (``clear`` with
         ``renew_ids``: `sigill views rebuild --after-restore`) takes too: the ends' new event ids are made under it,
         not under the one this process read before (until 2026-12-05 they were, and a renewal another process had
         committed, its views caught up, gave them ids under the old secret — the lost messages' — as the views'
@@ -134,7 +135,7 @@ class BuildFinish:
         published naming it, and this process's next ids are of it (``see_generation``)."""
         row = curs.execute(SQL("SELECT secret, id_generation FROM {}.feed_state").format(self._s)).fetchone()
         self.see_generation(row["id_generation"])
-        return bytes(row["secret"])
+        return bytes(row["secret"]), row["id_generation"]
 
     def _ends(self, unseen: list[dict[str, Any]], position: int, now: datetime, secret: bytes) -> list[list]:
         """The ends' rows, of the facts still unseen now (their feed and number: ``_number``), new ids under

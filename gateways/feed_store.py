@@ -101,6 +101,10 @@ class WrittenLog:
     # Written while the views were built from the first event: its rows judge "seen now" at the replay's position,
     # so they are never published as they are (the publisher reads the stored feeds once the build is done).
     building: bool = False
+    # The ids' generation its event ids were made under (None: no log rows, or not known): its messages are named
+    # by it, and are not sent once the ids are renewed (the renewal emptied the log they were in; its rebuild
+    # publishes the feeds anew, under the new ids).
+    generation: str | None = None
 
 
 def _cases_of(rows: list[list]) -> set[UUID]:
@@ -266,6 +270,8 @@ class FeedQueries(FeedIds):
         recorded yet, as in ``feed``: a follower that was down over a consent's last day catches up its earlier
         events before the calendar's round records the end.  The publisher then reads that feed from the store,
         where it waits for the keeper."""
+        ids = self.ids_now()   # one generation for every message of the call
+        logs = [log for log in logs if log.generation in (None, ids.generation)]
         last: dict[tuple, str] = {}
         for log in logs:
             for row in log.rows:
@@ -273,7 +279,6 @@ class FeedQueries(FeedIds):
         pairs = {(case_id, agency_of(feed)[0]) for feed, case_id, _ in last}
         due = self.withheld_by_calendar(pairs, now) if now is not None else set()
         held: set[str] = set()   # feeds that wait at a case the calendar holds back
-        ids = self.ids_now()   # one generation for every message of the call
         messages = []
         for log in logs:
             for row, plain in zip(log.rows, log.plains):

@@ -772,3 +772,19 @@ def test_a_page_read_before_a_renewal_another_thread_took_up_is_read_again_under
     assert stored == expected
     assert {m.id_generation for m in messages} == {generation}
     assert {m.event_id for m in messages} <= set(stored)   # the rows as stored under the new secret, not the old
+
+
+def test_a_committed_batch_offered_after_a_renewal_is_not_published_under_the_new_ids(app, runner, settings,
+                                                                                   postgres):
+    """A batch committed, then the ids renewed elsewhere (which empties the log it was in) before the publisher
+    took it: its messages were named by the new generation and fact ids, their event ids under the old secret.
+    Not sent: the renewal's rebuild publishes the feeds anew (the publisher reads them once it sees the new epoch)."""
+    written = []
+    runner.written = written.append
+    busy_case(app)
+    runner.catch_up()
+    assert written and runner.store.written_messages(written)   # offered as they are while nothing is renewed
+    with another_process(app, settings, postgres) as elsewhere:
+        elsewhere.rebuild(renew_ids=True)
+    runner.store.feed_epoch()   # this process sees the renewal (any read of feed_state)
+    assert runner.store.written_messages(written) == []
