@@ -6,8 +6,9 @@ the replay has reached may long since have ended, so no feed is read (``view_rul
 ``FeedsRebuilding``).  Once they are, each fact a replaced log left visible to an agency that its view does not show
 now gets an ``ended`` (cause ``rules_changed``): the rebuilt log starts again from the first event, and without one
 a consumer that goes on deduplicating by event id would keep the fact for ever (``ReplacedLog`` rows are what the
-feeds carried).  Such an end is written again, under its first id, in every later numbering while the fact stays
-unseen — as erasure messages are — for a consumer that missed it in the numbering before.
+feeds carried).  Such an end is written again, as it was, in every later numbering while the fact stays unseen — as
+erasure messages are — for a consumer that missed it in the numbering before: under its first id within the ids'
+generation it was written in, and under one of the secret stored now after a renewal (``--after-restore``).
 
 A mixin of ``PostgresAgencyViewStore`` (its tables, lock, numbering and COPY).
 """
@@ -47,12 +48,14 @@ ENDS_DUE = (
     " WHERE application_name = %s), 0) AS position FROM (SELECT max(replacement) AS latest, max(up_to) AS up_to"
     " FROM {s}.disclosure_log_replacements) r LEFT JOIN {s}.view_rules v ON true"
     " WHERE r.latest > coalesce(v.ends_done, 0)")
-# Each fact's last row across the replaced logs (up to the latest), where it shows the fact or is a rebuild's end.
-# The whole replaced history is sorted, so this runs before the log's lock is taken (seconds on millions of rows).
+# Each fact's last row across the replaced logs (up to the latest), where it shows the fact or is a rebuild's end,
+# with the ids' generation of the log it is in (NULL: not recorded).  The whole replaced history is sorted, so this
+# runs before the log's lock is taken (seconds on millions of rows); a replacement never changes.
 LAST_SHOWN = (
-    "SELECT * FROM (SELECT DISTINCT ON (case_id, agency, fact_id) case_id, agency, fact_id, kind, category, change,"
-    " basis, cause, at, notification_id, event_id FROM {s}.replaced_disclosure_log WHERE replacement <= %s"
-    " ORDER BY case_id, agency, fact_id, replacement DESC, id DESC) r"
+    "SELECT r.*, p.id_generation FROM (SELECT DISTINCT ON (case_id, agency, fact_id) replacement, case_id, agency,"
+    " fact_id, kind, category, change, basis, cause, at, notification_id, event_id FROM {s}.replaced_disclosure_log"
+    " WHERE replacement <= %s ORDER BY case_id, agency, fact_id, replacement DESC, id DESC) r"
+    " JOIN {s}.disclosure_log_replacements p ON p.replacement = r.replacement"
     " WHERE r.change IN ('disclosed', 'basis_changed') OR (r.change = 'ended' AND r.cause = %s::jsonb)"
     " ORDER BY r.case_id, r.agency, r.fact_id")
 # Of those, the ones the agency's view does not show now, their case not erased: looked again under the lock.
@@ -82,7 +85,8 @@ class BuildFinish:
         """The feeds read again once the views have reached ``building_to``, and the ends due once they are past
         every position a replaced log had reached: one ``ended`` (cause ``rules_changed``) for each fact the last
         row across the replaced logs shows (at ``now``, the basis that last held, an id of its own) or ends so
-        (again, as it was: its id, time and basis), that the agency's view does not show now.
+        (again, as it was: its time, position and basis, and its id within its ids' generation: ``_ends``), that
+        the agency's view does not show now.
 
         Numbered and written like any batch's rows, under the log's lock, and returned for the publisher (None:
         none written).  Also answers whether anything is still due (the views are behind).  One indexed read when
@@ -106,7 +110,7 @@ class BuildFinish:
                 return True, None       # behind (when found), or another rebuild meanwhile: at a later round
             unseen = self._unseen(found, keys_table, curs)
             secret, generation = self._stored_ids(curs) if unseen else (b"", None)
-            log = self._ends(unseen, state["position"], now, secret) if unseen else []
+            log = self._ends(unseen, state["position"], now, secret, generation) if unseen else []
             epoch = None
             if log:
                 epoch = self._number(curs, log, {})
@@ -137,15 +141,25 @@ class BuildFinish:
         self.see_generation(row["id_generation"])
         return bytes(row["secret"]), row["id_generation"]
 
-    def _ends(self, unseen: list[dict[str, Any]], position: int, now: datetime, secret: bytes) -> list[list]:
+    def _ends(self, unseen: list[dict[str, Any]], position: int, now: datetime, secret: bytes,
+              generation: str) -> list[list]:
         """The ends' rows, of the facts still unseen now (their feed and number: ``_number``), new ids under
-        ``secret``."""
+        ``secret`` (of ``generation``, both read under the log's lock).
+
+        An end written in a numbering before is the same end, for whoever missed it: its time and position as they
+        were, and its event id too if that is of ``generation`` — a consumer that handled it skips it.  After a
+        renewal of the ids it gets one under ``secret``, over its kept position, as a new end is made: its first
+        was made under the old secret, and a message of the new generation carrying an old id is what the renewal
+        exists to prevent (consumers drop what they hold of the old generation, and take the new one's ids as new;
+        until 2026-12-05 it kept the old id).  A log replaced before generations were recorded (NULL) is taken for
+        another generation's: an id made anew is at worst an ``ended`` of a fact the consumer no longer holds,
+        which it ignores — and within one generation the same id, where the first was made as here."""
         cause, log = cause_jsonb(RULES_CHANGED), []
         for r in unseen:
             again = r["change"] == "ended"   # written in a numbering before: the same end, for whoever missed it
-            event_id = bytes(r["event_id"].bytes) if again else event_id_bytes(
-                secret, str(r["case_id"]), position, r["agency"], r["fact_id"], RULES_END_ID, 0)
+            at, founded = (r["at"], r["notification_id"]) if again else (now, position)
+            event_id = bytes(r["event_id"].bytes) if again and r["id_generation"] == generation else event_id_bytes(
+                secret, str(r["case_id"]), founded, r["agency"], r["fact_id"], RULES_END_ID, 0)
             log.append([r["case_id"], r["agency"], r["fact_id"], r["kind"], r["category"], "ended",
-                        b"\x01" + json.dumps(r["basis"]).encode(), r["at"] if again else now,
-                        r["notification_id"] if again else position, event_id, None, cause, None, None])
+                        b"\x01" + json.dumps(r["basis"]).encode(), at, founded, event_id, None, cause, None, None])
         return log

@@ -5,7 +5,8 @@ from the events under today's rules.  The rows it replaces are what the feeds ac
 possibly under older rules, and for erased cases whose history no longer reads — so an auditor asking "what did
 the school get in March?" must still find them.  They are moved here in the rebuild's own transaction: one
 *replacement* row (when, the numbering's epoch, the rules' version it was built under, the position it had
-reached, how many rows it held, its first row stored with a cause) and the rows themselves, under it.
+reached, how many rows it held, its first row stored with a cause, the ids' generation its event ids are of) and
+the rows themselves, under it.
 
 Like the ledger and the access log both tables refuse UPDATE, DELETE and TRUNCATE.  They hold no content (the log
 holds none): ids, kinds, categories, bases, causes and times, none of them personal data.
@@ -46,16 +47,22 @@ REPLACED_TABLES = [
     " fact_id text NOT NULL, kind text NOT NULL, category text NOT NULL, change text NOT NULL, basis jsonb NOT NULL,"
     " at timestamptz NOT NULL, notification_id bigint NOT NULL, event_id uuid, cause jsonb, feed text, seq bigint,"
     " PRIMARY KEY (replacement, id))",
+    # The ids' generation the log's event ids were made under (since 2026-12-05): a rebuild's end written again keeps
+    # its event id only within it (``gateways.build_finish``).  NULL: replaced before it was recorded, not known.
+    "ALTER TABLE {s}.disclosure_log_replacements ADD COLUMN IF NOT EXISTS id_generation text",
     "CREATE INDEX IF NOT EXISTS replaced_disclosure_log_by_case ON {s}.replaced_disclosure_log"
     " (case_id, agency, replacement, id)",
     *_APPEND_ONLY,
 ]
 # Run in the rebuild's transaction, under the log's lock: the replacement (nothing when the log is empty), then its
-# rows.  ``statement_timestamp``, not ``now``: the transaction may have waited long for the lock.
+# rows.  ``statement_timestamp``, not ``now``: the transaction may have waited long for the lock.  The generation is
+# the one stored before a renewal in the same transaction (``clear`` keeps the log first): the one the rows are of,
+# every writer of the log having checked it under this lock.
 RECORD_REPLACEMENT = (
-    "INSERT INTO {s}.disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows, caused_from)"
-    " SELECT s.epoch, (SELECT version FROM {s}.view_rules), statement_timestamp(),"
-    " coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), l.rows, l.caused_from"
+    "INSERT INTO {s}.disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows, caused_from,"
+    " id_generation) SELECT s.epoch, (SELECT version FROM {s}.view_rules), statement_timestamp(),"
+    " coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), l.rows, l.caused_from,"
+    " s.id_generation"
     " FROM {s}.feed_state s, (SELECT count(*) AS rows, min(id) FILTER (WHERE cause IS NOT NULL) AS caused_from"
     "  FROM {s}.disclosure_log) l WHERE l.rows > 0 RETURNING replacement")
 KEEP_ROWS = ("INSERT INTO {s}.replaced_disclosure_log (replacement, " + ", ".join(KEPT) + ")"
@@ -87,7 +94,8 @@ class ReplacedLogQueries:
     def replacements(self) -> list[dict[str, Any]]:
         """Every replacement of the log, the oldest first: ``replacement``, ``epoch``, ``rules_version``,
         ``replaced_at``, ``up_to`` (the position the log had reached: it was complete up to that notification),
-        ``rows`` and ``caused_from`` (its first row stored with a cause)."""
+        ``rows``, ``caused_from`` (its first row stored with a cause) and ``id_generation`` (the ids' generation
+        its event ids are of; None: replaced before it was recorded)."""
         return self._rows(SQL("SELECT * FROM {}.disclosure_log_replacements ORDER BY replacement").format(self._s), ())
 
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:

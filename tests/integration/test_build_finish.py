@@ -180,6 +180,88 @@ def test_ends_written_after_another_process_renewed_the_ids_get_ids_under_the_st
     assert (message.event_id, message.id_generation) == (end["event_id"], renewed)
 
 
+def rules_end(store, case_id, fact) -> dict:
+    [end] = [r for r in store.disclosure_log(case_id, "skola") if r["fact_id"] == fact.fact_id]
+    assert end["change"] == "ended"
+    return end
+
+
+def stored_ids(postgres) -> tuple[bytes, str]:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        secret, generation = conn.execute("SELECT secret, id_generation FROM feed_state").fetchone()
+    return bytes(secret), generation
+
+
+def made_under(secret: bytes, case_id, end, fact) -> bytes:
+    """The id an end founded at ``end``'s position gets under ``secret`` (``build_finish._ends``)."""
+    return event_id_bytes(secret, str(case_id), end["notification_id"], "skola", fact.fact_id, RULES_END_ID, 0)
+
+
+def test_an_end_written_again_keeps_its_id_within_a_generation_and_gets_one_of_the_new_after_a_renewal(
+        app, runner, postgres):
+    """A rebuild's end is written again in every later numbering; a consumer that handled it skips it by its id.
+    After `sigill views rebuild --after-restore` its first id is the old secret's, and the consumers drop what they
+    hold of the old generation: the end gets an id under the new secret (until 2026-12-05 it kept the old one, so a
+    message of the new generation carried an old-generation id)."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()
+    first = rules_end(runner.store, case_id, hidden)
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()
+    kept = rules_end(runner.store, case_id, hidden)
+    assert (kept["event_id"], kept["at"], kept["notification_id"]) == (
+        first["event_id"], first["at"], first["notification_id"])
+    published = []
+    runner.written = published.append
+    app.clock.advance(timedelta(days=1))
+
+    runner.rebuild(renew_ids=True)
+
+    secret, generation = stored_ids(postgres)
+    again = rules_end(runner.store, case_id, hidden)
+    assert (again["at"], again["notification_id"]) == (first["at"], first["notification_id"])   # the same end
+    assert again["event_id"] != first["event_id"]
+    assert again["event_id"].bytes == made_under(secret, case_id, again, hidden)
+    messages = runner.store.written_messages(published)
+    assert [m.id_generation for m in messages if m.event_id == again["event_id"]] == [generation]
+    assert first["event_id"] not in {m.event_id for m in messages}
+    assert agreement(app, runner.store, case_id).agrees   # written again as it was, for the stored-log check
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()   # within the new generation, its new id is kept
+    assert rules_end(runner.store, case_id, hidden)["event_id"] == again["event_id"]
+
+
+def test_an_end_of_a_log_replaced_before_generations_were_recorded_gets_an_id_under_the_stored_secret(
+        app, runner, postgres):
+    """An installation's replacements from before have no generation: not knowing which secret the end's id was
+    made under, it is made anew under the stored one (after a renewal, not the old id)."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()
+    first = rules_end(runner.store, case_id, hidden)
+    finish, runner.finish_build = runner.finish_build, lambda: 0
+    runner.rebuild(renew_ids=True)   # its ends not yet written: a process of the version before replaced the log
+    runner.finish_build = finish
+    with psycopg.connect(postgres.conninfo()) as conn:
+        conn.execute("ALTER TABLE disclosure_log_replacements DISABLE TRIGGER append_only")   # its owner may
+        conn.execute("UPDATE disclosure_log_replacements SET id_generation = NULL")
+        conn.execute("ALTER TABLE disclosure_log_replacements ENABLE TRIGGER append_only")
+
+    assert runner.finish_build() == 1
+
+    secret, _ = stored_ids(postgres)
+    again = rules_end(runner.store, case_id, hidden)
+    assert again["event_id"] != first["event_id"]
+    assert again["event_id"].bytes == made_under(secret, case_id, again, hidden)
+
+
 def agreement(app, store, case_id):
     rows = store.disclosure_log(case_id)
     return compare(rows, app.disclosures(case_id, None, as_recorded=True), store.causes_stored_from(),
