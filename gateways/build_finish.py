@@ -131,9 +131,9 @@ class BuildFinish:
         return [found[u["i"]] for u in rows]
 
     def _stored_ids(self, curs: Any) -> tuple[bytes, str]:
-        """The secret stored now, and its generation, read under the log's lock, which a renewal of the ids (``clear`` with
-        ``renew_ids``: `sigill views rebuild --after-restore`) takes too: the ends' new event ids are made under it,
-        not under the one this process read before (until 2026-12-05 they were, and a renewal another process had
+        """The secret stored now, and its generation, read under the log's lock, which a renewal of the ids
+        (``clear`` with ``renew_ids``: `sigill views rebuild --after-restore`) takes too: the ends' new event ids are
+        made under it, not under the one this process read before (until 2026-12-05 they were, and a renewal another process had
         committed, its views caught up, gave them ids under the old secret — the lost messages' — as the views'
         batches are refused for, ``_check_generation``).  The generation read with it is seen, so the ends are
         published naming it, and this process's next ids are of it (``see_generation``)."""

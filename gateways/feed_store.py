@@ -195,9 +195,10 @@ class FeedQueries(FeedIds):
 
     def feed_page(self, feed: str, epoch: str | None, after: int = 0, limit: int = 500,
                   now: datetime | None = None) -> FeedRows:
-        """The numbering's epoch, the ids' generation, and the feed's messages numbered after ``after`` — a number of ``epoch``'s
-        (None: of whichever is stored): one of another epoch reads from the first message — in order, with content
-        as its agency may see it; the epoch, the ids' generation and the messages read in one snapshot.
+        """The numbering's epoch, the ids' generation, and the feed's messages numbered after ``after`` — a number
+        of ``epoch``'s (None: of whichever is stored): one of another epoch reads from the first message — in
+        order, with content as its agency may see it; the epoch, the ids' generation and the messages read in one
+        snapshot, and the messages named by that generation's ids.
 
         ``feed`` is an agency's id, or for the lead agency ``<agency>.<municipality>`` (``feed_of``).
         A case whose key has been destroyed keeps its messages, marked erased, without content, kind or category.
