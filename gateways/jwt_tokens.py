@@ -46,6 +46,8 @@ HTTP_TIMEOUT_SECONDS = 5
 # Well inside the Retry-After: 30 the API's and the web's 503 ask for, so a client that waits that long finds the
 # provider tried again; a provider back from its outage is seen within these seconds.
 RETRY_FETCH_AFTER_SECONDS = 10
+# A token naming a kid the provider's set lacks fetches the set again, but not within this long of the last fetch.
+UNKNOWN_KID_REFETCH_AFTER_SECONDS = 30
 
 
 class ProviderUnreachable(Exception):
@@ -150,41 +152,84 @@ class Discovery:
 
 
 class ProviderKeys:
-    """The issuer's signing keys at a JWKS URL, fetched with PyJWKClient (the set cached CACHE_SECONDS, refetched
-    for an unknown kid, HTTP_TIMEOUT_SECONDS to answer) and a key once found kept: a token signed with it verifies
-    while the provider is away.  What PyJWKClient lacks: after a failed fetch none is tried again for
-    RETRY_FETCH_AFTER_SECONDS (it fetched again for every request, one at a time behind its lock)."""
+    """The issuer's signing keys at a JWKS URL: the set of the last successful fetch, fetched again once it is older
+    than CACHE_SECONDS, or sooner for a token naming a kid it lacks (a key rotated in).
+
+    A successful fetch replaces the set: a key the provider has dropped from its JWKS (one rotated out after a
+    compromise) is refused within CACHE_SECONDS, without a restart.  A failed fetch keeps it: the keys of the last
+    good set verify while the provider is away (a short outage does not sign everybody out), and none is fetched
+    again for RETRY_FETCH_AFTER_SECONDS (PyJWKClient fetched again for every request, one at a time behind its
+    lock).  PyJWKClient only fetches (http(s) only, no redirects, HTTP_TIMEOUT_SECONDS to answer): its set and key
+    caches are off, so no key outlives the set here in a cache of its own."""
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
-        self._client = jwt.PyJWKClient(uri, lifespan=CACHE_SECONDS, timeout=HTTP_TIMEOUT_SECONDS)
-        self._found: dict[str, jwt.PyJWK] = {}   # the provider's own keys only: a kid not in its set is never kept
+        self._client = jwt.PyJWKClient(uri, cache_keys=False, cache_jwk_set=False, timeout=HTTP_TIMEOUT_SECONDS)
+        self._keys: dict[str, jwt.PyJWK] = {}   # the provider's set as last fetched: a kid not in it is never kept
+        self._fetched: float | None = None       # when (monotonic) that fetch succeeded
         self._failure = RecentFailure()
         self._lock = threading.Lock()
 
     def signing_key(self, kid: str | None) -> jwt.PyJWK:
         """The key named ``kid``; ProviderUnreachable when the keys cannot be fetched, jwt.PyJWKClientError when
         the provider's set holds no such key."""
-        found = self._found.get(kid) if kid is not None else None
-        if found is not None:   # no fetch, no lock: a kept key answers through an outage and during a fetch
+        if kid is None:   # no key of a set is without one (PyJWKClient's rule): nothing to fetch
+            raise jwt.PyJWKClientError("the token names no key id")
+        found = self._keys.get(kid)
+        if found is not None and not self._stale():   # no fetch, no lock
             return found
-        with self._lock:
-            if kid is not None and kid in self._found:   # found while this request waited for the lock
-                return self._found[kid]
-            self._failure.check(self.uri)
-            try:
-                key = self._client.get_signing_key(kid)   # type: ignore[arg-type]
-            # ValueError: an answer not JSON; OSError: a connection reset before the answer, which PyJWKClient
-            # lets through; a set without the kid (jwt.PyJWKClientError) is an answer, and passes.
-            except (jwt.PyJWKClientConnectionError, ValueError, OSError) as away:
-                self._failure.failed()
-                raise ProviderUnreachable(f"{self.uri}: {type(away).__name__}") from None
-            except jwt.PyJWKClientError:
-                self._failure.succeeded()
-                raise
-            self._failure.succeeded()
-            self._found[key.key_id] = key
-            return key
+        found = self._current(kid, known=found is not None).get(kid)
+        if found is None:
+            raise jwt.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+        return found
+
+    def _stale(self) -> bool:
+        return self._age() > CACHE_SECONDS
+
+    def _age(self) -> float:
+        """How long ago the set was fetched (infinite before it ever was)."""
+        return float("inf") if self._fetched is None else time.monotonic() - self._fetched
+
+    def _current(self, kid: str, *, known: bool) -> dict[str, jwt.PyJWK]:
+        """The set to look ``kid`` up in, fetched again first when it is stale or lacks the kid."""
+        # A kid the set knows is answered by it while another request fetches (it is not held for the fetch's
+        # timeout by a provider that hangs); an unknown one waits for the fetch that may bring it.
+        if not self._lock.acquire(blocking=not known):
+            return self._keys
+        try:
+            if self._should_fetch(kid):
+                try:
+                    self._failure.check(self.uri)
+                    self._keys, self._fetched = self._fetch(), time.monotonic()
+                except ProviderUnreachable:
+                    if kid not in self._keys:
+                        raise
+                    # The last good set answers through the outage; it is asked for again after the window.
+            return self._keys
+        finally:
+            self._lock.release()
+
+    def _should_fetch(self, kid: str) -> bool:
+        # Looked at again under the lock: the request before this one may have fetched the set just now.
+        # A kid the set just fetched lacks is not fetched for again at once: a token with a made-up kid would
+        # otherwise make every request a fetch from the provider (PyJWKClient's 30 s cooldown, kept).
+        return self._stale() or (kid not in self._keys and self._age() >= UNKNOWN_KID_REFETCH_AFTER_SECONDS)
+
+    def _fetch(self) -> dict[str, jwt.PyJWK]:
+        try:
+            keys = {key.key_id: key for key in self._client.get_signing_keys() if key.key_id}
+        # ValueError: an answer not JSON; OSError: a connection reset before the answer, which PyJWKClient lets
+        # through.
+        except (jwt.PyJWKClientConnectionError, ValueError, OSError) as away:
+            self._failure.failed()
+            raise ProviderUnreachable(f"{self.uri}: {type(away).__name__}") from None
+        # An answer that is no set of signing keys (not a JSON object, no usable key) is the provider's fault, not
+        # a rotation: it does not replace the set kept (an empty one would sign everybody out).
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError):
+            self._failure.failed()
+            raise ProviderUnreachable(f"{self.uri}: holds no signing key") from None
+        self._failure.succeeded()
+        return keys
 
 
 class JwtVerifier:
@@ -229,7 +274,7 @@ class JwtVerifier:
         try:
             provider_keys = self._discovery.jwks_client() if self._discovery is not None else self._at_url
             if provider_keys is not None:
-                return provider_keys.signing_key(kid).key   # a key fetched before is kept: no fetch, no outage
+                return provider_keys.signing_key(kid).key   # the last good set's: through an outage too
         except ProviderUnreachable as away:
             raise IdentityProviderUnavailable(str(away)) from None
         except jwt.PyJWKClientError:

@@ -67,10 +67,18 @@ class TestProvider:
     jwks_fetches: int = 0
     key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
                                                                                     key_size=2048))
+    kid: str = KEY_ID             # the key's id: a rotation is a new ``key`` under a new ``kid``, the old one dropped
+    jwks_answer: dict[str, Any] | None = None   # what the JWKS answers instead of the key (a broken set)
+
+    def rotate(self) -> rsa.RSAPrivateKey:
+        """A new signing key, the only one in the JWKS from now on: the old one (returned) is dropped from it."""
+        old, self.key = self.key, rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = f"test-provider-key-{int(self.kid.rsplit('-', 1)[1]) + 1}"
+        return old
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        return {"keys": [{**public, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]}
+        return {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
     def id_token(self, grant: Grant, age: int = 0) -> str:
         now = int(time.time())
@@ -89,7 +97,7 @@ class TestProvider:
             claims["iss"] = "https://impostor.example"
         elif self.tamper == "wrong_key":
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID})
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
         if self.tamper == "altered":  # another payload under the original signature
             header, _, signature = token.split(".")
             forged = base64.urlsafe_b64encode(json.dumps({**claims, "agency": "polis"}).encode()).rstrip(b"=")
@@ -119,7 +127,7 @@ def create_provider_app(provider: TestProvider) -> FastAPI:
         provider.jwks_fetches += 1
         if provider.keys_away:
             return JSONResponse({"error": "temporarily_unavailable"}, 503)
-        return JSONResponse(provider.jwks())
+        return JSONResponse(provider.jwks() if provider.jwks_answer is None else provider.jwks_answer)
 
     @app.get("/authorize")
     def authorize(request: Request) -> Response:

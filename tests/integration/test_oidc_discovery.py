@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from gateways.jwt_tokens import Discovery, ProviderUnreachable
-from tests.oidc_provider import RunningProvider
+from tests.oidc_provider import KEY_ID, RunningProvider
 from tests.servers import free_port
 
 
@@ -43,14 +45,13 @@ def test_a_document_naming_another_issuer_is_refused():
         provider.stop()
 
 
-def _token(issuer: str, key) -> str:
+def _token(issuer: str, key, kid: str = KEY_ID, audience: str = "sigill") -> str:
     import time
 
     import jwt
 
-    from tests.oidc_provider import KEY_ID
-    return jwt.encode({"iss": issuer, "aud": "sigill", "sub": "hsa-1", "agency": "skola", "exp": int(time.time()) + 60},
-                      key, algorithm="RS256", headers={"kid": KEY_ID})
+    return jwt.encode({"iss": issuer, "aud": audience, "sub": "hsa-1", "agency": "skola", "exp": int(time.time()) + 60},
+                      key, algorithm="RS256", headers={"kid": kid})
 
 
 def test_keys_that_cannot_be_fetched_are_the_provider_unavailable_not_a_token_refused():
@@ -320,4 +321,107 @@ def test_a_token_endpoint_that_hangs_postpones_the_next_renewals_at_once_until_t
         assert hanging.connections == 3
     finally:
         hanging.close()
+        provider.stop()
+
+
+# --- A key the provider drops from its JWKS (rotated out, as after a compromise) --------------------------------------
+
+@pytest.fixture
+def short_lifespan(monkeypatch):
+    """The key set's lifespan and the no-retry window made short, so that a test waits them out in a second."""
+    from gateways import jwt_tokens
+
+    monkeypatch.setattr(jwt_tokens, "CACHE_SECONDS", 1.0)
+    monkeypatch.setattr(jwt_tokens, "RETRY_FETCH_AFTER_SECONDS", 1.0)
+    return 1.1
+
+
+def _verify_with_keys_from(provider: RunningProvider, keys_from: str):
+    """verify(token signed with key under kid) -> the principal, by the API's verifier with its keys from the
+    discovery document or a configured JWKS URL, or by the web's session check (an ID token, for the client id)."""
+    from gateways.jwt_tokens import JwtVerifier
+    from gateways.oidc_client import OidcClient
+    from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET
+
+    issuer = provider.issuer
+    if keys_from == "web_session":
+        client = OidcClient(issuer, CLIENT_ID, CLIENT_SECRET)
+        return lambda key, kid: client.session_principal(_token(issuer, key, kid, audience=CLIENT_ID))
+    verifier = (JwtVerifier(issuer, "sigill", discovery=Discovery(issuer)) if keys_from == "discovery"
+                else JwtVerifier(issuer, "sigill", jwks_url=issuer + "/jwks"))
+    return lambda key, kid: verifier.verify(_token(issuer, key, kid))
+
+
+@pytest.mark.parametrize("keys_from", ["discovery", "jwks_url", "web_session"])
+def test_a_key_the_provider_drops_is_refused_once_the_set_is_fetched_again(short_lifespan, keys_from):
+    """An operator who rotates a compromised key out of the provider's JWKS expects it refused within minutes: a key
+    once fetched was kept, and trusted, until the worker restarted. Within the set's lifespan (CACHE_SECONDS) the
+    dropped key still verifies — the set is not fetched for every request, which is what keeps the provider's load
+    and an outage away from each request; once the lifespan has passed the set is fetched again, and the key not in
+    it is refused as unknown to the issuer (the API's 401), while the key that replaced it came with that fetch."""
+    from services.principals import AuthenticationFailed
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        verify, state = _verify_with_keys_from(provider, keys_from), provider.state
+        assert verify(state.key, state.kid).subject == "hsa-1"
+        dropped_kid = state.kid
+        dropped = state.rotate()
+        assert verify(dropped, dropped_kid).subject == "hsa-1" and state.jwks_fetches == 1   # not asked yet
+        time.sleep(short_lifespan)
+        with pytest.raises(AuthenticationFailed, match="^the token's signing key is unknown to the issuer$"):
+            verify(dropped, dropped_kid)
+        assert state.jwks_fetches == 2
+        assert verify(state.key, state.kid).subject == "hsa-1"
+        with pytest.raises(AuthenticationFailed, match="unknown to the issuer"):   # not asked again for it at once
+            verify(dropped, dropped_kid)
+        assert state.jwks_fetches == 2
+    finally:
+        provider.stop()
+
+
+@pytest.mark.parametrize("keys_from", ["discovery", "jwks_url", "web_session"])
+def test_a_failed_refresh_keeps_the_last_good_set_until_one_succeeds(short_lifespan, keys_from):
+    """The provider away when the set is due: the keys of the last good fetch keep verifying ("a short outage does
+    not sign everybody out"), the set asked for again only after RETRY_FETCH_AFTER_SECONDS; the first successful
+    fetch after it drops the key the provider rotated out meanwhile."""
+    from services.principals import AuthenticationFailed
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        verify, state = _verify_with_keys_from(provider, keys_from), provider.state
+        dropped_kid = state.kid
+        assert verify(state.key, dropped_kid).subject == "hsa-1"
+        dropped = state.rotate()
+        state.keys_away = True
+        time.sleep(short_lifespan)
+        assert verify(dropped, dropped_kid).subject == "hsa-1"   # the refresh failed: the last good set answers
+        assert state.jwks_fetches == 2
+        assert verify(dropped, dropped_kid).subject == "hsa-1" and state.jwks_fetches == 2   # within the window
+        state.keys_away = False
+        time.sleep(short_lifespan)
+        with pytest.raises(AuthenticationFailed, match="unknown to the issuer"):
+            verify(dropped, dropped_kid)
+        assert state.jwks_fetches == 3
+    finally:
+        provider.stop()
+
+
+@pytest.mark.parametrize("answer", [{"keys": []}, {}, [], {"keys": [{"kty": "RSA", "kid": "broken"}]}])
+def test_a_jwks_answer_with_no_signing_key_is_a_failed_refresh_not_a_rotation(short_lifespan, answer):
+    """A JWKS address answering a set without a usable signing key (a misconfigured proxy, a provider mid-restart)
+    is the provider's fault: the kept set answers through it, and with none kept it is the provider unavailable
+    (the API's 503, send the same token again) — it was a 401, "get a new token", which does not help."""
+    from services.principals import IdentityProviderUnavailable
+
+    provider = RunningProvider({"sub": "x", "agency": "skola"})
+    try:
+        verify, state = _verify_with_keys_from(provider, "discovery"), provider.state
+        assert verify(state.key, state.kid).subject == "hsa-1"
+        state.jwks_answer = answer
+        time.sleep(short_lifespan)
+        assert verify(state.key, state.kid).subject == "hsa-1" and state.jwks_fetches == 2
+        with pytest.raises(IdentityProviderUnavailable, match="holds no signing key"):
+            _verify_with_keys_from(provider, "jwks_url")(state.key, state.kid)
+    finally:
         provider.stop()

@@ -255,6 +255,38 @@ def test_a_key_kept_from_before_the_outage_still_verifies_and_a_worker_with_none
     assert_provider_away(client.get("/api/v1/me", headers=another))
 
 
+def test_a_key_the_provider_rotated_out_is_a_401_once_its_set_is_fetched_again(client, context, monkeypatch):
+    """A compromised key rotated out of the provider's JWKS was trusted until the worker restarted: a token signed
+    with it is answered until the key set's lifespan (CACHE_SECONDS, short here) has passed — the set is not fetched
+    for every request — and then refused, told as a token to replace (401, invalid_token)."""
+    from gateways import jwt_tokens
+    from gateways.jwt_tokens import Discovery, JwtVerifier
+    from services.api.token_cache import VerifiedTokens
+    from tests.oidc_provider import RunningProvider
+
+    monkeypatch.setattr(jwt_tokens, "CACHE_SECONDS", 1.0)
+    provider = RunningProvider({"sub": "x", "agency": "socialtjanst"})
+    try:
+        context.tokens = VerifiedTokens(JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer)))
+        state, dropped, dropped_kid = provider.state, provider.state.key, provider.state.kid
+
+        def signed_with_the_dropped_key(subject: str) -> dict[str, str]:   # each a token not verified before
+            return {"Authorization": f"Bearer {provider_token(provider.issuer, dropped, subject, dropped_kid)}"}
+
+        assert client.get("/api/v1/me", headers=signed_with_the_dropped_key("hsa-1")).status_code == 200
+        state.rotate()
+        assert client.get("/api/v1/me", headers=signed_with_the_dropped_key("hsa-4")).status_code == 200
+        time.sleep(1.1)
+        refused = client.get("/api/v1/me", headers=signed_with_the_dropped_key("hsa-2"))
+        assert refused.status_code == 401 and state.jwks_fetches == 2
+        assert refused.json()["error"]["message"] == "the token's signing key is unknown to the issuer"
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="sigill", error="invalid_token"'
+        current = {"Authorization": f"Bearer {provider_token(provider.issuer, state.key, 'hsa-3', state.kid)}"}
+        assert client.get("/api/v1/me", headers=current).status_code == 200
+    finally:
+        provider.stop()
+
+
 def test_a_refused_tokens_answer_says_back_nothing_it_carried(client, users):
     """The challenge and the body of a 401 are fixed words (a red team, 2026-12-05): a token refused — its signature
     tampered with, or a personnummer as its subject — is not said back, nor any claim in it (a name, a
