@@ -7,6 +7,7 @@ put in a URL or looked up (``views.case_number_typed``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import Request
@@ -31,6 +32,18 @@ class Search:
         when shaped like one, so that the page still says it was not found — never anything else typed (a
         personnummer, by mistake, in a link edited by hand)."""
         return {"nummer": self.number or ""}
+
+    def answer_to_post(self, list_path: str, case_path: str, filters: dict[str, str]) -> str:
+        """Where the posted box leads, by a redirect: the case found (``case_path``/id), else the list under its
+        ``filters`` (validated), with the number when shaped like one — so that the page the browser keeps in its
+        history is a GET's.  The list was the POST's answer: a caseworker who opened a case from it and went back
+        got "Bekräfta att formuläret skickas igen" (Chromium: ERR_CACHE_MISS, the pages are ``no-store``), and the
+        number said not found was lost with a reload.  What was typed otherwise never reaches the address: a
+        misshapen search is answered by the POST itself (``misshapen``), not redirected."""
+        if self.found is not None:
+            return f"{case_path}/{self.found}"
+        kept = {k: v for k, v in {**filters, **self.query()}.items() if v}
+        return list_path + ("?" + urlencode(kept) if kept else "")
 
 
 def searched(request: Request, user: Principal, typed_number: str, not_found: str) -> Search:

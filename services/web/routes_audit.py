@@ -28,7 +28,7 @@ from services.standing_text import STANDING_TITLE, describe_standing, replay_not
 from services.web import paging, session, texts, views
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
-from services.web.case_search import searched
+from services.web.case_search import Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
 from services.web.error_pages import guarded
@@ -37,6 +37,7 @@ from services.web.pages import case_uuid, form_of, fragment, redirect, render
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
 PAGE = 200
+NOT_FOUND = "Inget ärende med numret {number}."   # the home page's case-number box, a number it finds no case by
 # The web's report posts one form, its purpose, to this site (the report elsewhere posts none).
 WEB_REPORT_POLICY = REPORT_POLICY.replace("form-action 'none'", "form-action 'self'")
 
@@ -53,13 +54,21 @@ def find_case(request: Request, typed: Form) -> Response:
     """The search box: posted, so that what is typed (a personnummer, by mistake) never lands in a URL."""
     user = auditor(request)
     session.check_csrf(request, typed)
-    return _audit_home(request, user, typed.get("nummer", ""))
+    search = searched(request, user, typed.get("nummer", ""), NOT_FOUND)
+    if search.misshapen:   # said at the box by the POST itself: what was typed has no address
+        return _index(request, user, search)
+    # A redirect, the caseworkers' list's way: the page the browser keeps is a GET's, gone back to from a replay.
+    return redirect(search.answer_to_post("/granskning", "/granskning/arenden", {}))
 
 
 def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1) -> Response:
-    search = searched(request, user, typed_number, "Inget ärende med numret {number}.")
+    search = searched(request, user, typed_number, NOT_FOUND)
     if search.found is not None:
         return redirect(f"/granskning/arenden/{search.found}")
+    return _index(request, user, search, page)
+
+
+def _index(request: Request, user: Principal, search: Search, page: int = 1) -> Response:
     # The index of case numbers: one entry for the page (``audit.case_index``), logged before the page is made — no
     # read of each case listed, which the page shows nothing of but its number, phase and marker.
     rows, total = service(request).audit_case_index(user, page, paging.LIST_PAGE)

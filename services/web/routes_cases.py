@@ -13,13 +13,13 @@ from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 from services.access_log_text import access_log_checked
 from services.api import commands as c
-from services.authorisation import Forbidden
+from services.authorisation import Forbidden, check_reads_cases
 from services.errors import ConcurrentChange, PossibleDuplicate
 from services.presentation import describe_plan_status
 from services.principals import Principal, Role
 from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
 from services.web.case_pages import kept_when_away, look, saved, service, show, today
-from services.web.case_search import searched
+from services.web.case_search import Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
 from services.web.error_pages import QueryRefused, guarded
@@ -37,29 +37,50 @@ def case_list(request: Request, fas: str = "", nummer: str = "", sida: str = "1"
     user = session.principal(request)
     if user.has(Role.AUDITOR):
         return redirect("/granskning")
-    return _found_or_listed(request, user, fas, nummer, paging.page_number(sida))
+    search = searched(request, user, nummer, texts.T["case_number_not_found"])
+    if search.found is not None:
+        return redirect(f"/arenden/{search.found}")
+    return _listed(request, user, _phase(request, user, fas), search, paging.page_number(sida))
 
 
 @router.post("/arenden")
 @guarded
 def find_case(request: Request, typed: Form) -> Response:
-    """The search box: posted, so that what is typed (a personnummer, by mistake) never lands in a URL."""
+    """The search box: posted, so that what is typed (a personnummer, by mistake) never lands in a URL.  The list's
+    phase filter comes with it (a hidden field, validated as the address's ``fas``) and is kept: the search
+    answered with the whole list, and a caseworker who had filtered it on "pågående insats" lost the filter."""
     user = session.principal(request)
     session.check_csrf(request, typed)
     if user.has(Role.AUDITOR):
         return redirect("/granskning")
-    return _found_or_listed(request, user, "", typed.get("nummer", ""))
+    # Refused here, not by the list it leads to: a sign-in that reads no case (an evaluator) is told so at once.
+    check_reads_cases(user, service(request).catalogue)
+    phase = _phase(request, user, typed.get("fas", ""))
+    search = searched(request, user, typed.get("nummer", ""), texts.T["case_number_not_found"])
+    if search.misshapen:   # said at the box on the filtered list, by the POST itself: what was typed has no address
+        return _listed(request, user, phase, search)
+    return redirect(search.answer_to_post("/arenden", "/arenden", {"fas": phase}))
 
 
-def _found_or_listed(request: Request, user: Principal, phase: str, typed_number: str, page: int = 1) -> Response:
-    search = searched(request, user, typed_number, texts.T["case_number_not_found"])
-    if search.found is not None:
-        return redirect(f"/arenden/{search.found}")
-    # A member agency's list holds the cases it takes part in, not the municipality's: its heading says so.
-    lead = user.agency == service(request).catalogue.lead_agency
-    phases = views.PHASES if lead else views.MEMBER_PHASES
-    if phase and phase not in phases:   # a link edited by hand: it listed no case, "Inga ärenden att visa"
+def _phases(request: Request, user: Principal) -> dict[str, str]:
+    """The phases the user's list offers to filter on.  A member agency's list holds the cases it takes part in, not
+    the municipality's: its heading says so, and it has none of the phases before or after the group."""
+    return views.PHASES if _lead(request, user) else views.MEMBER_PHASES
+
+
+def _lead(request: Request, user: Principal) -> bool:
+    return user.agency == service(request).catalogue.lead_agency
+
+
+def _phase(request: Request, user: Principal, typed: str) -> str:
+    """The list's phase filter (empty: every phase); one the list does not offer (a link edited by hand, a form's
+    hidden field altered) is a 422 naming ``fas`` — it listed no case, "Inga ärenden att visa"."""
+    if typed and typed not in _phases(request, user):
         raise QueryRefused("fas")
+    return typed
+
+
+def _listed(request: Request, user: Principal, phase: str, search: Search, page: int = 1) -> Response:
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
     # page at a time (the newest first), so that only the cases shown are read.
     rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
@@ -71,8 +92,8 @@ def _found_or_listed(request: Request, user: Principal, phase: str, typed_number
     day = local_date(service(request).app.clock.now())
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if search.misshapen else 200, user=user, rows=rows, phase=phase,
-                  lead=lead, number=search.number or "", find_error=search.error,
-                  phases=phases,
+                  lead=_lead(request, user), number=search.number or "", find_error=search.error,
+                  phases=_phases(request, user),
                   plan_status=describe_plan_status,
                   unnumbered_row=unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
 

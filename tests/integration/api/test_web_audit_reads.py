@@ -208,4 +208,6 @@ def test_an_auditors_number_search_opens_the_case_or_says_no_case_has_the_number
     found = ivo.post("/granskning", data={"csrf": csrf, "nummer": number}, follow_redirects=False)
     assert found.status_code == 303 and found.headers["location"] == f"/granskning/arenden/{case_id}"
     missing = ivo.post("/granskning", data={"csrf": csrf, "nummer": never}, follow_redirects=False)
-    assert missing.status_code == 200 and f"Inget ärende med numret {never}." in missing.text
+    # A redirect to the list with the number (a page the browser can go back to), which says it was not found.
+    assert missing.status_code == 303 and missing.headers["location"] == f"/granskning?nummer={never}"
+    assert f"Inget ärende med numret {never}." in ivo.get(missing.headers["location"]).text
