@@ -72,9 +72,26 @@ def basis_ids(basis: Any) -> str:
 CONSENT_FACTS = ("consent.granted", "consent.narrowed")   # what ``known_consents`` reads who consented from
 
 
-def consent_facts(facts: Iterable[Any]) -> list[Any]:
+class ConsentFacts(tuple):
+    """The consent facts of a log (``consent_facts``), put in the order they happened once, with the consents known
+    at each moment asked kept: a log's basis is told at each of its rows as the consents stood at the row's moment
+    (``known_at``), and each row sorted them all again — a busy case's disclosure log of ~10,000 rows sorted its
+    ~230 consent facts at every row, three quarters of the page's 5 s.  Many rows share a moment (a withdrawal ends
+    every row it ends at once), so each moment's consents are worked out once; what is returned is shared between
+    the rows asking, and read only (``describe_basis``)."""
+
+    def known(self, until: datetime | None) -> dict[str, dict[str, Any]]:
+        kept = self.__dict__.setdefault("_known", {})
+        if until not in kept:
+            if "_ordered" not in self.__dict__:   # stable: the order ``known_consents`` sorted them in, each time
+                self.__dict__["_ordered"] = sorted(self, key=fact_order)
+            kept[until] = _known(self.__dict__["_ordered"], until)
+        return kept[until]
+
+
+def consent_facts(facts: Iterable[Any]) -> ConsentFacts:
     """The consent facts among ``facts``: a log's basis is told at each of its many rows from these alone."""
-    return [f for f in facts if f.kind in CONSENT_FACTS]
+    return ConsentFacts(f for f in facts if f.kind in CONSENT_FACTS)
 
 
 def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[str, dict[str, Any]]:
@@ -82,9 +99,17 @@ def known_consents(facts: Iterable[Any], until: datetime | None = None) -> dict[
     (``valid_until``, as a narrowing left it) — from its own consent facts only (``facts``: what it sees, any of
     them; anything with ``kind``, ``content``, ``recorded_at``, ``version`` and ``fact_id``): a member's are the
     parts addressed to it (DOMAIN.md), social services' the whole consents.  Never anything of a consent it cannot
-    see.  ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's)."""
+    see.  ``until``: as they stood then (a log's row tells the end date its moment knew, not a later narrowing's).
+    Given ``consent_facts``' answer, asked at many moments, they are sorted once (``ConsentFacts``)."""
+    if isinstance(facts, ConsentFacts):
+        return facts.known(until)
+    return _known(sorted(consent_facts(facts), key=fact_order), until)
+
+
+def _known(ordered: Iterable[Any], until: datetime | None) -> dict[str, dict[str, Any]]:
+    """``known_consents`` over consent facts already in the order they happened."""
     known: dict[str, dict[str, Any]] = {}
-    for f in sorted(consent_facts(facts), key=fact_order):
+    for f in ordered:
         if until is not None and f.recorded_at > until:
             continue
         c = f.content

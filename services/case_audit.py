@@ -175,7 +175,7 @@ class CaseAudit:
             agreement = compare(rows, replayed, caused_from, logs)
             if agreement.agrees:
                 break
-        return StoredLogRead(rows, agreement, logs, consents=tuple(consent_facts(c.fact for c in replayed)))
+        return StoredLogRead(rows, agreement, logs, consents=consent_facts(c.fact for c in replayed))
 
     def erased_cases(self: CaseService, p: Principal) -> list[dict[str, Any]]:
         """For auditors: the erased cases whose disclosure log rows remain (no content: ids, kinds, bases, times)."""
