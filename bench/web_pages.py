@@ -16,7 +16,7 @@ access-log writer, its pools — all in this process; the bench sends one reques
 is the request's).  ``/api/v1/health`` is timed in the same rounds as the noise reference: this 2-core machine is
 shared, and a page's time means something only beside it.
 
-    .venv/bin/python bench/web_pages.py [--cases 2000] [--busy 500] [--reads 40000] [--repeats 20] [--only PREFIX]
+    .venv/bin/python bench/web_pages.py [--cases 2000] [--busy 500] [--reads 40000] [--repeats 20] [--only PREFIX …]
 """
 
 from __future__ import annotations
@@ -269,7 +269,8 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=500, help="events of the busy case (about)")
     parser.add_argument("--reads", type=int, default=40_000, help="access-log entries")
     parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--only", default="", help="time only the pages whose label starts with this")
+    parser.add_argument("--only", nargs="*", default=[""],
+                        help="time only the pages whose label starts with one of these (and the health reference)")
     args = parser.parse_args()
     counted = Statements()
     with bench_application() as (app, settings, location):
@@ -310,8 +311,7 @@ def main() -> None:
             try:
                 middle = max(1, (args.cases + 1) // 50 // 2)
                 now = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-                todo = [p for p in pages(busy, busy_number, middle, now) if p[1].startswith(args.only)
-                        or p[1].startswith("health")]
+                todo = [p for p in pages(busy, busy_number, middle, now) if p[1].startswith((*args.only, "health"))]
                 load = " ".join(f"{x:.2f}" for x in os.getloadavg())
                 print(f"{args.repeats} requests a page, one at a time; load average before {load}", flush=True)
                 results = time_pages(f"http://127.0.0.1:{port}", todo, args.repeats, counted)
