@@ -92,8 +92,8 @@ def build_in_memory_application(*, clock: Clock | None = None) -> CaseApplicatio
     """In-memory persistence, for unit tests only; the same encrypting mapper as production."""
     keystore = InMemoryKeyStore(os.urandom(32))
     return CaseApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, mapper=EncryptedEventMapper(keystore), keystore=keystore,
-        catalogue=load_catalogue(), clock=clock or SystemClock())
+        env={"PERSISTENCE_MODULE": "gateways.memory_recorder:InMemoryFactory"}, mapper=EncryptedEventMapper(keystore),
+        keystore=keystore, catalogue=load_catalogue(), clock=clock or SystemClock())
 
 
 def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLocation,

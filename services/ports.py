@@ -37,6 +37,14 @@ class KeyStore(Protocol):
         """Call the bound method ``forget`` with each aggregate whose key is destroyed (here or, told, elsewhere)."""
 
 
+class CaseEventsReader(Protocol):
+    """What the application's recorder reads besides the library's own (``gateways.postgres_recorder``, and
+    ``gateways.memory_recorder`` in unit tests)."""
+
+    def select_events_of_cases(self, case_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """The stored events of these cases in one read, by case and then version (a case without any: none)."""
+
+
 class AsyncEvents(Protocol):
     """The event store's hot statements on one event loop (``gateways.async_event_store``)."""
 

@@ -2,7 +2,8 @@
 
 The counting is ``domain.statistics``', the suppression ``domain.statistics_reader``' (pure). Here: the period read
 from what a user typed, the municipality's cases listed from the views' ``case_municipality`` (kept in plaintext,
-erased cases too), each case's events read through the application and folded, and the run recorded.
+erased cases too), their events read through the application a few hundred cases a round trip (``histories``) and
+folded, and the run recorded.
 
 **The access log.** A run reads the content of every case of the municipality, but shows no case: it is recorded as
 one entry, not one per case — an entry per case would put "uppföljningsstatistik" into every young person's extract
@@ -38,7 +39,7 @@ from domain.calendar import STOCKHOLM, local_date
 from domain.errors import InvalidInput, YearNotEnded
 from services.access_entry import AccessEntry
 from services.authorisation import check_reads_statistics, reads_statistics_as_they_stand
-from services.errors import CaseNotFound, DamagedDataKey
+from services.errors import DamagedDataKey
 from services.principals import Principal
 from services.typed_time import UnreadableMoment, typed_day
 
@@ -125,17 +126,14 @@ class CaseStatistics:
                  ) -> tuple[list[s.CaseFigures], int, int]:
         """Each case folded from its events — given ``ended``, those recorded before it alone, so that every run
         says the same — erased cases and those whose key is damaged counted apart."""
-        self.app.keystore.warm(case_ids)   # the keys in one round trip, not one per case
         figures, erased, unreadable = [], 0, 0
-        for n, case_id in enumerate(case_ids, 1):
-            try:
-                events = self.app.history(case_id)
-            except CaseNotFound:
-                continue   # in the views but without events: nothing to count
-            except DamagedDataKey:
+        # Read a few hundred cases a round trip (``histories``): one read per case was 2,000 statements a run.
+        for n, (_, events) in enumerate(self.app.histories(case_ids), 1):
+            if isinstance(events, DamagedDataKey):
                 unreadable += 1
-                continue
-            if isinstance(events[0], ErasedEvent):
+            elif not events:
+                pass   # in the views but without events: nothing to count
+            elif isinstance(events[0], ErasedEvent):
                 erased += 1
             elif isinstance(events[0], ReferralReceived):
                 recorded = events if ended is None else [e for e in events if e.timestamp < ended]
