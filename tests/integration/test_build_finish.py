@@ -197,19 +197,25 @@ def made_under(secret: bytes, case_id, end, fact) -> bytes:
     return event_id_bytes(secret, str(case_id), end["notification_id"], "skola", fact.fact_id, RULES_END_ID, 0)
 
 
-def test_an_end_written_again_keeps_its_id_within_a_generation_and_gets_one_of_the_new_after_a_renewal(
-        app, runner, postgres):
-    """A rebuild's end is written again in every later numbering; a consumer that handled it skips it by its id.
-    After `sigill views rebuild --after-restore` its first id is the old secret's, and the consumers drop what they
-    hold of the old generation: the end gets an id under the new secret (until 2026-12-05 it kept the old one, so a
-    message of the new generation carried an old-generation id)."""
+def a_rebuilds_end(app, runner, postgres):
+    """A case with a fact the school never saw, shown by older rules, and the end a rebuild wrote of it: the case,
+    the fact, and the end's log row."""
     case_id = busy_case(app)
     runner.catch_up()
     hidden = never_shown(runner, case_id, "skola")
     shown_by_older_rules(postgres, case_id, "skola", hidden)
     app.clock.advance(timedelta(days=1))
     runner.rebuild()
-    first = rules_end(runner.store, case_id, hidden)
+    return case_id, hidden, rules_end(runner.store, case_id, hidden)
+
+
+def test_an_end_written_again_keeps_its_id_within_a_generation_and_gets_one_of_the_new_after_a_renewal(
+        app, runner, postgres):
+    """A rebuild's end is written again in every later numbering; a consumer that handled it skips it by its id.
+    After `sigill views rebuild --after-restore` its first id is the old secret's, and the consumers drop what they
+    hold of the old generation: the end gets an id under the new secret (until 2026-12-05 it kept the old one, so a
+    message of the new generation carried an old-generation id)."""
+    case_id, hidden, first = a_rebuilds_end(app, runner, postgres)
     app.clock.advance(timedelta(days=1))
     runner.rebuild()
     kept = rules_end(runner.store, case_id, hidden)
@@ -239,13 +245,7 @@ def test_an_end_of_a_log_replaced_before_generations_were_recorded_gets_an_id_un
         app, runner, postgres):
     """An installation's replacements from before have no generation: not knowing which secret the end's id was
     made under, it is made anew under the stored one (after a renewal, not the old id)."""
-    case_id = busy_case(app)
-    runner.catch_up()
-    hidden = never_shown(runner, case_id, "skola")
-    shown_by_older_rules(postgres, case_id, "skola", hidden)
-    app.clock.advance(timedelta(days=1))
-    runner.rebuild()
-    first = rules_end(runner.store, case_id, hidden)
+    case_id, hidden, first = a_rebuilds_end(app, runner, postgres)
     finish, runner.finish_build = runner.finish_build, lambda: 0
     runner.rebuild(renew_ids=True)   # its ends not yet written: a process of the version before replaced the log
     runner.finish_build = finish
