@@ -70,6 +70,19 @@ def query_refused_page(request: Request, names: list[str], user: Principal | Non
                       more=[(request.url.path, texts.T["query_refused_open"])])
 
 
+class FormRefused(QueryRefused):
+    """A posted form's field the page cannot use, that the page's own form only ever fills with a value it can (a
+    hidden field altered): a 422 naming it as the form's (``form_refused_page``) — the address's words ("Adressen har
+    ett värde för …") spoke of a link the user had not touched."""
+
+
+def form_refused_page(request: Request, names: list[str], user: Principal | None = None) -> HTMLResponse:
+    """422 naming the form's fields in the pages' words, never their values, with a way to the form's page again (a
+    form this refusal is raised for is shown at the address it posts to)."""
+    return error_page(request, 422, texts.refused(names, "form_refused"), user, title=texts.T["errors_title"],
+                      more=[(request.url.path, texts.T["form_refused_open"])])
+
+
 def retry_later(response: Response) -> Response:
     """A 503 because the database is away says when to ask again, as the API's do (``Retry-After: 5``, the pools'
     wait): a proxy or a monitor reads it; a caseworker reads the page."""
@@ -142,6 +155,8 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return page
     except NoSuchPage:
         return error_page(request, 404, texts.T["not_found_page"], quiet_user(request))
+    except FormRefused as refused:
+        return form_refused_page(request, refused.names, quiet_user(request))
     except QueryRefused as refused:
         return query_refused_page(request, refused.names, quiet_user(request))
     except session.CsrfRejected:

@@ -44,8 +44,8 @@ WEB_REPORT_POLICY = REPORT_POLICY.replace("form-action 'none'", "form-action 'se
 
 @router.get("/granskning")
 @guarded
-def audit_home(request: Request, nummer: str = "", sida: str = "1") -> Response:
-    return _audit_home(request, auditor(request), nummer, paging.page_number(sida))
+def audit_home(request: Request, nummer: str = "", sida: str = "1", fel: str = "") -> Response:
+    return _audit_home(request, auditor(request), nummer, paging.page_number(sida), fel)
 
 
 @router.post("/granskning")
@@ -55,14 +55,13 @@ def find_case(request: Request, typed: Form) -> Response:
     user = auditor(request)
     session.check_csrf(request, typed)
     search = searched(request, user, typed.get("nummer", ""), NOT_FOUND)
-    if search.misshapen:   # said at the box by the POST itself: what was typed has no address
-        return _index(request, user, search)
-    # A redirect, the caseworkers' list's way: the page the browser keeps is a GET's, gone back to from a replay.
+    # A redirect, the caseworkers' list's way: the page the browser keeps is a GET's, gone back to from a replay —
+    # also after a search that is no case number, which the address names only by a code (``case_search.TOLD``).
     return redirect(search.answer_to_post("/granskning", "/granskning/arenden", {}))
 
 
-def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1) -> Response:
-    search = searched(request, user, typed_number, NOT_FOUND)
+def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1, told: str = "") -> Response:
+    search = searched(request, user, typed_number, NOT_FOUND, told)
     if search.found is not None:
         return redirect(f"/granskning/arenden/{search.found}")
     return _index(request, user, search, page)

@@ -22,7 +22,7 @@ from services.web.case_pages import kept_when_away, look, saved, service, show, 
 from services.web.case_search import Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
-from services.web.error_pages import QueryRefused, guarded
+from services.web.error_pages import FormRefused, QueryRefused, guarded
 from services.web.pages import case_uuid, form_of, redirect, render
 from services.wording import unnumbered_row
 
@@ -32,12 +32,13 @@ Form = Annotated[Typed, Depends(form_of)]
 
 @router.get("/arenden")
 @guarded
-def case_list(request: Request, fas: str = "", nummer: str = "", sida: str = "1") -> Response:
-    """The user's cases; social services: the municipality's.  A case number (a link's) goes straight to the case."""
+def case_list(request: Request, fas: str = "", nummer: str = "", sida: str = "1", fel: str = "") -> Response:
+    """The user's cases; social services: the municipality's.  A case number (a link's) goes straight to the case;
+    ``fel`` names the box's message after a refused search (``case_search.TOLD``)."""
     user = session.principal(request)
     if user.has(Role.AUDITOR):
         return redirect("/granskning")
-    search = searched(request, user, nummer, texts.T["case_number_not_found"])
+    search = searched(request, user, nummer, texts.T["case_number_not_found"], fel)
     if search.found is not None:
         return redirect(f"/arenden/{search.found}")
     return _listed(request, user, _phase(request, user, fas), search, paging.page_number(sida))
@@ -55,10 +56,9 @@ def find_case(request: Request, typed: Form) -> Response:
         return redirect("/granskning")
     # Refused here, not by the list it leads to: a sign-in that reads no case (an evaluator) is told so at once.
     check_reads_cases(user, service(request).catalogue)
-    phase = _phase(request, user, typed.get("fas", ""))
+    phase = _phase(request, user, typed.get("fas", ""), FormRefused)
     search = searched(request, user, typed.get("nummer", ""), texts.T["case_number_not_found"])
-    if search.misshapen:   # said at the box on the filtered list, by the POST itself: what was typed has no address
-        return _listed(request, user, phase, search)
+    # Whatever it came to, a redirect; what was typed that is no case number reaches the address only as a code.
     return redirect(search.answer_to_post("/arenden", "/arenden", {"fas": phase}))
 
 
@@ -72,11 +72,13 @@ def _lead(request: Request, user: Principal) -> bool:
     return user.agency == service(request).catalogue.lead_agency
 
 
-def _phase(request: Request, user: Principal, typed: str) -> str:
-    """The list's phase filter (empty: every phase); one the list does not offer (a link edited by hand, a form's
-    hidden field altered) is a 422 naming ``fas`` — it listed no case, "Inga ärenden att visa"."""
+def _phase(request: Request, user: Principal, typed: str,
+           refused: type[QueryRefused] = QueryRefused) -> str:
+    """The list's phase filter (empty: every phase); one the list does not offer (a link edited by hand, the search
+    form's hidden field altered: ``refused`` FormRefused) is a 422 naming ``fas`` — it listed no case, "Inga ärenden
+    att visa"."""
     if typed and typed not in _phases(request, user):
-        raise QueryRefused("fas")
+        raise refused("fas")
     return typed
 
 

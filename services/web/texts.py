@@ -353,6 +353,10 @@ T: dict[str, str] = {
     "query_refused": "Adressen har ett värde för {fields} som sidan inte kan använda (en länk som ändrats för"
                      " hand?). Värdet visas inte här. Öppna sidan utan det, eller gå tillbaka och försök igen.",
     "query_refused_open": "Öppna sidan utan värdena i adressen",
+    # A posted form's field its page only ever fills with a value it can use (a hidden field altered): the form named.
+    "form_refused": "Formuläret skickade ett värde för {fields} som sidan inte kan använda (ett fält som ändrats"
+                    " för hand?). Värdet visas inte här. Öppna sidan igen och försök på nytt.",
+    "form_refused_open": "Öppna sidan igen",
     "too_large": ("Det du skickade är större än servern tar emot ({limit}), och inget av det sparades. Gå tillbaka,"
                   " kopiera texten och dela upp den i flera delar."),
     "forbidden": "Din roll får inte göra detta.",
@@ -406,7 +410,8 @@ T: dict[str, str] = {
 
 # Query parameters of the pages that no form label names (LABELS first: ``query_field``).
 QUERY_NAMES: dict[str, str] = {"sida": "Sida", "fas": T["filter_phase"], "nummer": "Ärendenummer",
-                               "myndighet": "Aktör", "tid": "Tidpunkt", "efter": "Nästa sida"}
+                               "myndighet": "Aktör", "tid": "Tidpunkt", "efter": "Nästa sida",
+                               "fel": "Sökrutans meddelande"}
 
 
 def query_field(name: str) -> str:
@@ -425,9 +430,14 @@ def query_label(name: str) -> str | None:
 
 def query_refused(names: list[str]) -> str:
     """The message for a page's query parameters it cannot use, each named once, in the order given."""
+    return refused(names, "query_refused")
+
+
+def refused(names: list[str], message: str) -> str:
+    """``message`` (``query_refused``, ``form_refused``) naming the fields refused, each once, in the order given."""
     shown = list(dict.fromkeys(query_field(n) for n in names)) or ["adressen"]
     fields = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " och " + shown[-1]
-    return T["query_refused"].format(fields=fields)
+    return T[message].format(fields=fields)
 
 
 LABELS: dict[str, str] = {

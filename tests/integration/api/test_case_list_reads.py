@@ -234,7 +234,8 @@ def test_a_page_past_the_end_keeps_the_lists_filter_and_a_case_numbers_search_bu
         client, users, tick, context, settings, monkeypatch):
     """A page past the end answers with the last page's address: it kept the phase filter but dropped the case number
     a link searched for, so the last page no longer said it was not found.  Something typed that is not a case
-    number (a personnummer, in a link edited by hand) is never carried into the address."""
+    number (a personnummer, in a link edited by hand) is never carried into the address: only the code of the
+    message the last page says of it (``fel=inte_nummer``)."""
     from services.web import paging
 
     monkeypatch.setattr(paging, "LIST_PAGE", 2)
@@ -254,7 +255,9 @@ def test_a_page_past_the_end_keeps_the_lists_filter_and_a_case_numbers_search_bu
         typed = web.get(path, params={**filtered, "nummer": "200907224919", "sida": "9"}, follow_redirects=False)
         assert typed.status_code == 303 and "200907224919" not in typed.headers["location"]
         assert typed.headers["location"] == path + "?" + "&".join(
-            [*(f"{k}={v}" for k, v in filtered.items()), "sida=2"])
+            [*(f"{k}={v}" for k, v in filtered.items()), "fel=inte_nummer", "sida=2"])
+        told = web.get(typed.headers["location"]).text
+        assert "Sida 2 av 2" in told and "Skriv ett ärendenummer" in told and "200907224919" not in told
 
 
 def test_the_apis_list_pages_with_limit_and_offset_and_reads_only_the_page(client, users, tick, context):
@@ -298,4 +301,5 @@ def test_a_page_past_the_end_answers_alike_for_a_number_taken_outside_the_reader
     assert answered(numbers[0]) == answered(numbers[1]) == answered(never)
     for typed in ("200907224919", "20090722-4919", "090722-4919", "0907224919"):
         refused = police.get("/arenden", params={"nummer": typed, "sida": "9"}, follow_redirects=False)
-        assert refused.status_code == 303 and refused.headers["location"] == "/arenden", refused.headers
+        assert refused.status_code == 303 and refused.headers["location"] == "/arenden?fel=inte_nummer", \
+            refused.headers
