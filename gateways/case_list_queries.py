@@ -37,6 +37,12 @@ OF_MUNICIPALITY = ("EXISTS (SELECT 1 FROM {s}.case_municipality m WHERE m.case_i
 LISTED_BY_NUMBER = ("SELECT v.case_id FROM {s}.view_cases v WHERE v.agency = %s AND v.case_number = %s AND "
                     + OF_MUNICIPALITY)
 
+# A list's order by case number (the API's), and the newest first (the web client's): the number's text descending
+# byte by byte, as Python compares strings, a row without a number (or an empty one) last — in the order by case
+# number among themselves (NULLs after an empty one, then by id), as a stable sort of that order left them.
+BY_NUMBER = "v.case_number, v.case_id"
+NEWEST_FIRST = "coalesce(v.case_number, '') COLLATE \"C\" DESC, v.case_number IS NULL, v.case_id"
+
 
 class CaseListQueries:
     """Reads of ``view_cases`` (needs ``_s``, ``_rows`` and ``_lead``)."""
@@ -54,16 +60,62 @@ class CaseListQueries:
         birthday) has come but is not recorded yet: until the keeper has recorded it, whether the agency still
         sees the case cannot be told (the lead, which owns every case, keeps them) — a moment that concerns the
         agency only (``calendar_withholds``)."""
-        where, parameters = ["v.agency = %s"], [agency]
-        if municipality is not None:
-            where.append(OF_MUNICIPALITY)
-            parameters.append(municipality)
+        where, parameters = _list_where(agency, municipality)
         rows = self._rows(SQL("SELECT " + LISTED + FIRST_FACT + " FROM {s}.view_cases v WHERE " + " AND ".join(where)
-                              + " ORDER BY v.case_number, v.case_id").format(s=self._s), tuple(parameters))
+                              + " ORDER BY " + BY_NUMBER).format(s=self._s), tuple(parameters))
+        withheld = self._withheld_from_list(agency, now, where, parameters)
+        return [r for r in rows if r["case_id"] not in withheld]
+
+    def case_page(self, agency: str, now: datetime | None = None, municipality: str | None = None, phase: str = "",
+                  offset: int = 0, limit: int | None = None, newest_first: bool = False
+                  ) -> tuple[list[dict[str, Any]], int]:
+        """A page of ``cases`` (of one phase, given one): from ``offset``, at most ``limit`` rows (None: the rest), by
+        case number or the newest first; and how many rows the whole list (of that phase) shows.  The same rows,
+        order and count as slicing ``cases``, withheld cases neither shown nor counted — ordered, counted and paged
+        in SQL, so that a page reads its own rows (and their earliest facts), not the municipality's whole list."""
+        where, parameters = _list_where(agency, municipality)
+        if phase:
+            where.append("v.phase = %s")
+            parameters.append(phase)
+        withheld = self._withheld_from_list(agency, now, where, parameters)
+        if withheld:
+            where.append("NOT (v.case_id = ANY(%s))")
+            parameters.append(list(withheld))
+        order = NEWEST_FIRST if newest_first else BY_NUMBER
+        # The page's rows by their place in the list, and the whole list's count beside each (a window function
+        # counts before LIMIT applies); only then each row's columns and earliest fact.
+        rows = self._rows(SQL("SELECT " + LISTED + FIRST_FACT + ", p.total FROM (SELECT v.agency, v.case_id,"
+                              " count(*) OVER () AS total, row_number() OVER (ORDER BY " + order + ") AS place"
+                              " FROM {s}.view_cases v WHERE " + " AND ".join(where) + " ORDER BY " + order
+                              + " LIMIT %s OFFSET %s) p JOIN {s}.view_cases v ON v.agency = p.agency"
+                              " AND v.case_id = p.case_id ORDER BY p.place").format(s=self._s),
+                          (*parameters, limit, offset))
+        if rows:
+            total = rows[0]["total"]
+        elif offset == 0:
+            total = 0
+        else:   # past the end: the page has no row to carry the count
+            total = self._rows(SQL("SELECT count(*) AS total FROM {s}.view_cases v WHERE " + " AND ".join(where))
+                               .format(s=self._s), tuple(parameters))[0]["total"]
+        for row in rows:
+            del row["total"]
+        return rows, total
+
+    def _withheld_from_list(self, agency: str, now: datetime | None, where: list[str], parameters: list[Any]
+                            ) -> set[UUID]:
+        """The cases of the list ``where`` selects that its calendar withholds from ``agency`` at ``now`` (``cases``).
+        Only a case whose lead's row has its next moment come can be withheld — every agency's moment is one of the
+        case's moments ahead, the earliest of which is ``next_calendar_moment`` (``CaseVisibility``), and a row whose
+        calendar is none or does not open waits for that one — so only those rows' calendars are read and opened:
+        the few the keeper has yet to record, not the calendar of every row in the list."""
         if now is None or agency == self._lead():
-            return rows
-        withheld = self.withheld_by_calendar({(r["case_id"], agency) for r in rows}, now)
-        return [r for r in rows if (r["case_id"], agency) not in withheld]
+            return set()
+        lead = self._lead()
+        rows = self._rows(SQL("SELECT l.case_id, l.next_calendar_moment, l.calendar_by_agency, l.calendar_sealed"
+                              " FROM {s}.view_cases v JOIN {s}.view_cases l ON l.agency = %s AND l.case_id = v.case_id"
+                              " WHERE " + " AND ".join(where) + " AND l.next_calendar_moment <= %s").format(s=self._s),
+                          (lead, *parameters, now))
+        return {case_id for case_id, _ in self._withholding(rows, {(r["case_id"], agency) for r in rows}, lead, now)}
 
     def listed_by_number(self, agency: str, municipality: str, case_number: str, now: datetime | None = None
                          ) -> UUID | None:
@@ -117,6 +169,13 @@ class CaseListQueries:
         rows = self._rows(SQL("SELECT case_id, next_calendar_moment, calendar_by_agency, calendar_sealed"
                               " FROM {s}.view_cases WHERE agency = %s AND case_id = ANY(%s)").format(s=self._s),
                           (lead, list({case_id for case_id, _ in pairs})))
+        return self._withholding(rows, pairs, lead, now)
+
+    def _withholding(self, rows: list[dict[str, Any]], pairs: set[tuple[UUID, str]], lead: str, now: datetime
+                     ) -> set[tuple[UUID, str]]:
+        """Of ``pairs``, those the lead's ``rows`` (their calendars) withhold at ``now``."""
+        if not rows:
+            return set()
         keys = self.keystore.warm([r["case_id"] for r in rows if r["calendar_sealed"] is not None])  # one query
         calendars = {r["case_id"]: {**r, "calendar_by_agency": _opened(r, lead, keys)} for r in rows}
         return {(case_id, agency) for case_id, agency in pairs
@@ -182,3 +241,12 @@ def case_number_read_only(conninfo: str, schema: str, case_id: UUID) -> str | No
         row = conn.execute(sql.SQL("SELECT case_number FROM {} WHERE case_id = %s AND case_number IS NOT NULL LIMIT 1")
                            .format(sql.Identifier(schema, "view_cases")), (case_id,)).fetchone()
     return row[0] if row else None
+
+
+def _list_where(agency: str, municipality: str | None) -> tuple[list[str], list[Any]]:
+    """An agency's list's conditions (of one municipality's cases, given one) and their parameters."""
+    where, parameters = ["v.agency = %s"], [agency]
+    if municipality is not None:
+        where.append(OF_MUNICIPALITY)
+        parameters.append(municipality)
+    return where, parameters

@@ -210,13 +210,13 @@ class CaseAudit:
         empty page: none) — a read of each case listed put "ärendelistan (granskning)" into every young person's
         extract at each opening of the auditor's home page, for a number and a phase."""
         check_auditor(p)
-        rows = sorted(self._listed(p, ""), key=lambda r: r["case_number"] or "", reverse=True)
-        shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in rows[(page - 1) * size:page * size]]
+        rows, total = self._listed(p, "", slice((page - 1) * size, page * size), newest_first=True)
+        shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in rows]
         if shown:
             self.access_log.record(AccessEntry(
                 self.app.clock.now(), CASE_INDEX, p.subject, p.agency, p.role_names,
                 f"{AUDIT_CASE_INDEX}:{page}:{len(shown)}:{shown[0]['case_number']}:{shown[-1]['case_number']}"))
-        return shown, len(rows)
+        return shown, total
 
     def audit_case_list(self: CaseService, p: Principal, agency: str, read: Callable[[], list[dict[str, Any]]],
                         purpose: str = "") -> list[dict[str, Any]]:

@@ -74,22 +74,24 @@ class CaseListReads:
         """The ``window`` of the user's list (of one phase, given one; by case number, or the newest first) and a
         read of each case in it: all but the logging, which ``case_page`` does as it is and ``cases_async`` from
         the event loop."""
-        rows = self._listed(p, phase)
-        if newest_first:
-            rows = sorted(rows, key=lambda r: r["case_number"] or "", reverse=True)
-        return Listing(rows[window], len(rows), self._list_reads(p, rows[window], purpose))
+        shown, total = self._listed(p, phase, window, newest_first)
+        return Listing(shown, total, self._list_reads(p, shown, purpose))
 
-    def _listed(self: CaseService, p: Principal, phase: str) -> list[dict[str, Any]]:
+    def _listed(self: CaseService, p: Principal, phase: str, window: slice, newest_first: bool
+                ) -> tuple[list[dict[str, Any]], int]:
+        """The ``window`` of the user's list and how many cases the whole list holds: ordered, filtered and paged by
+        the views' store, so that a page reads its rows, not the list."""
         check_reads_cases(p, self.catalogue)
         if self.lists is None:
-            return []
+            return [], 0
         if p.has(Role.AUDITOR):
-            rows = self.lists.cases(self.catalogue.lead_agency)
+            agency, municipality = self.catalogue.lead_agency, None
         elif is_social_services(p, self.catalogue) or is_member_user(p, self.catalogue):
-            rows = self.lists.cases(p.agency, p.municipality)
+            agency, municipality = p.agency, p.municipality
         else:
-            return []
-        return [r for r in rows if r["phase"] == phase] if phase else rows
+            return [], 0
+        limit = None if window.stop is None else max(0, window.stop - window.start)
+        return self.lists.page(agency, municipality, phase, window.start, limit, newest_first)
 
     def _list_reads(self: CaseService, p: Principal, rows: list[dict[str, Any]], purpose: Purpose) -> list[AccessEntry]:
         """A read of each case the list shows: ``case_list`` ("ärendelistan" in the extract), an auditor's

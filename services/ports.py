@@ -78,6 +78,11 @@ class CaseLists(Protocol):
         """The agency's case list from its view (of one municipality's cases, given one), current up to the
         latest stored event (as the views stand, with ``caught_up`` False: the caller caught them up itself)."""
 
+    def page(self, agency: str, municipality: str | None = None, phase: str = "", offset: int = 0,
+             limit: int | None = None, newest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
+        """A page of ``cases`` (of one phase, given one; by case number, or the newest first) from ``offset``, at
+        most ``limit`` rows, and how many rows the whole list shows — as slicing ``cases`` would, reading the page."""
+
     def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
         """The case the number names in the agency's list of the municipality's cases, current up to the latest
         stored event; None when it names none there (taken elsewhere or never given: the same work), nor while the
