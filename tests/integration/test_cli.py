@@ -203,6 +203,27 @@ def test_another_master_key_than_the_data_was_made_with_is_one_readable_line(tmp
             " is taken into use by `sigill database rotate-master-key`, with the old one as SIGILL_PREVIOUS_MASTER_KEY)"]
 
 
+def test_development_key_files_other_users_may_open_are_refused_by_serve_and_every_command(tmp_path):
+    """master.key was read whatever its mode: one copied with `cp` (0644 under the usual umask) or chmod'ed wider
+    gave every local user the key that unwraps every case's data key, and nothing said so.  Refused as ssh refuses
+    such a private key, with the chmod to run; the ledger's and the sign-in tokens' keys alike."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    for name, command in (("master.key", ("serve", "--port", "9")), ("master.key", ("views", "cases", "--agency",
+                                                                                     "skola")),
+                          ("ledger.key", ("audit", "seal")),
+                          ("dev-token-key.pem", ("dev-token", "--agency", "skola", "--role", "member"))):
+        key_file = tmp_path / name
+        key_file.chmod(0o640)
+        refused = sigill(*command, env=env)
+        assert refused.returncode == 1 and refused.stderr.strip().splitlines()[-1] == (
+            f"sigill: {key_file} holds a private key and other users may open it (mode 0640): run"
+            f" `chmod 600 {key_file}`"), (command, refused.stderr)
+        key_file.chmod(0o600)
+        if command[0] != "serve":
+            assert sigill(*command, env=env).returncode == 0, command   # as it says
+
+
 def test_an_unknown_command_exits_non_zero(tmp_path):
     result = sigill("fly", env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "invalid choice" in result.stderr

@@ -12,9 +12,11 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from gateways.jwt_tokens import DEV_KEY_FILE
 from services import key_files
-from services.settings import LEDGER_KEY_FILE, MASTER_KEY_FILE
+from services.settings import LEDGER_KEY_FILE, MASTER_KEY_FILE, ConfigurationError
 from tests.key_file_race import contend
 
 PROCESSES = 6
@@ -58,3 +60,20 @@ def test_a_key_that_cannot_be_made_leaves_nothing_behind(tmp_path):
     except RuntimeError:
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_key_file_other_users_may_open_is_refused_with_the_chmod_to_run(tmp_path):
+    """As ssh refuses a private key others may read: Sigill makes every key file 0600, so another mode is a copy's or
+    a chmod's, and the key was accepted in silence."""
+    path = tmp_path / "k"
+    path.write_bytes(b"first")
+    for mode in (0o644, 0o640, 0o604, 0o620):
+        path.chmod(mode)
+        with pytest.raises(ConfigurationError) as refused:
+            key_files.read_or_create(path, lambda: b"second")
+        assert str(refused.value) == (f"{path} holds a private key and other users may open it (mode {mode:04o}):"
+                                      f" run `chmod 600 {path}`")
+    path.chmod(0o600)
+    assert key_files.read_or_create(path, lambda: b"second") == b"first"   # as it says
+    path.chmod(0o400)
+    assert key_files.read_or_create(path, lambda: b"second") == b"first"   # the owner's alone, read-only: fine
