@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 from uuid import UUID
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
@@ -40,6 +41,7 @@ from services.errors import DamagedDataKey, MasterKeyReplaced
 from services.settings import ConfigurationError
 
 from gateways.key_cache import DESTROYED as _DESTROYED, KeyCache as _KeyCache
+from gateways.follower_lock import probe_connection
 from gateways.key_listeners import listeners
 from gateways.pg_errors import POOL_WAIT, translated
 from gateways.schema_lock import create_schema
@@ -62,6 +64,9 @@ class WrongMasterKey(ConfigurationError):
 CHECK_ID = UUID(int=0)
 CHECK_VALUE = sha256(b"sigill: the master key's check value").digest()
 SAMPLE = 8   # the keys, first by id, that the check tries when the check value does not settle it
+# By the primary key's order: an index scan, however many keys there are.
+FIRST_WRAPPED = ("SELECT aggregate_id, wrapped_key FROM {t} WHERE wrapped_key IS NOT NULL"
+                 " ORDER BY aggregate_id LIMIT %s")
 
 
 class _WrappingKeyStore:
@@ -208,11 +213,9 @@ class _WrappingKeyStore:
 
     def _opened(self, wrapped: bytes) -> bytes | None:
         """The unwrapped value, or None if it does not unwrap under this master key."""
-        try:
-            key = aes_key_unwrap(self._master, bytes(wrapped))
-        except (InvalidUnwrap, ValueError):   # altered, or not even a whole number of blocks
-            return None
-        self._checked = True   # this master key unwraps what is stored: a later failure is a damaged row
+        key = _unwrapped(self._master, wrapped)
+        if key is not None:
+            self._checked = True   # this master key unwraps what is stored: a later failure is a damaged row
         return key
 
     # Storage, per subclass.  A row is (found, wrapped key or None once destroyed).
@@ -320,9 +323,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         return [(a, None if w is None else bytes(w)) for a, w in rows]
 
     def _first_wrapped(self, limit: int) -> list[tuple[UUID, bytes]]:
-        # By the primary key's order: an index scan, however many keys there are.
-        rows = self._run("SELECT aggregate_id, wrapped_key FROM {t} WHERE wrapped_key IS NOT NULL"
-                         " ORDER BY aggregate_id LIMIT %s", (limit,))
+        rows = self._run(FIRST_WRAPPED, (limit,))
         return [(a, bytes(w)) for a, w in rows]
 
     def _insert_many(self, rows: list[tuple[UUID, bytes]], guard: bytes | None = None
@@ -359,3 +360,35 @@ def _wrong_master_key() -> WrongMasterKey:
     return WrongMasterKey("the configured master key cannot unwrap the stored data keys; check SIGILL_MASTER_KEY"
                           " (a new one is taken into use by `sigill database rotate-master-key`, with the old one"
                           " as SIGILL_PREVIOUS_MASTER_KEY)")
+
+
+def _unwrapped(master_key: bytes, wrapped: bytes) -> bytes | None:
+    try:
+        return aes_key_unwrap(master_key, bytes(wrapped))
+    except (InvalidUnwrap, ValueError):   # altered, or not even a whole number of blocks
+        return None
+
+
+def first_wrapped_keys(conninfo: str, schema: str, timeout: int) -> list[tuple[UUID, bytes]] | None:
+    """The first ``SAMPLE + 1`` stored wrapped keys by id (the check value's row first, when stored): what a key
+    store decides its master key by as it opens.  One query on a probe's connection, nothing created or written (for
+    `sigill database status`).  None when the key table cannot be read here: not made yet, or this role may not
+    read it."""
+    query = sql.SQL(FIRST_WRAPPED).format(t=sql.Identifier(schema, KEYS_TABLE))
+    try:
+        with probe_connection(conninfo, timeout) as conn:
+            return [(a, bytes(w)) for a, w in conn.execute(query, (SAMPLE + 1,)).fetchall()]
+    except (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege):
+        return None
+
+
+def unwraps_stored(master_key: bytes, first: list[tuple[UUID, bytes]]) -> bool | None:
+    """Whether a key store would open under ``master_key``, decided as ``_check_master_key`` decides it from the
+    same rows (``first_wrapped_keys``): it unwraps the check value, or one of the first ``SAMPLE`` keys.  None when
+    nothing is stored to decide by (the first store to open the table writes the check value under its key)."""
+    check = next((w for a, w in first if a == CHECK_ID), None)
+    keys = [w for a, w in first if a != CHECK_ID][:SAMPLE]
+    if check is None and not keys:
+        return None
+    return ((check is not None and _unwrapped(master_key, check) == CHECK_VALUE)
+            or any(_unwrapped(master_key, w) is not None for w in keys))

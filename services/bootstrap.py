@@ -28,7 +28,7 @@ from gateways.event_mapper import EncryptedEventMapper
 from gateways.follower_lock import FollowerLock, lock_held, probe_connection
 from gateways.schema_lock import conninfo_of, forcing_ddl
 from gateways.readiness import ReadinessProbe
-from gateways.keystore import InMemoryKeyStore, PostgresKeyStore
+from gateways.keystore import InMemoryKeyStore, PostgresKeyStore, first_wrapped_keys, unwraps_stored
 from gateways.key_rotation import Rotation, RotationRefused, rotate
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
@@ -52,7 +52,7 @@ from services.audit import Ledger, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.idempotency import fingerprint_key
-from services.ports import Clock
+from services.ports import Clock, MasterKeyCheck
 from services.settings import ConfigurationError, Settings
 from services.feed_publisher import FeedPublisher
 from services.follower import Follower
@@ -295,6 +295,20 @@ def readiness_probe(settings: Settings, location: PostgresLocation) -> Readiness
 def status_probe(settings: Settings) -> ReadinessProbe:
     """`sigill database status`'s probe, of an existing database only (a read-only role will do)."""
     return readiness_probe(settings, verifier_location(settings))
+
+
+def master_key_check(probe: ReadinessProbe, master_key: bytes, previous: bytes | None) -> MasterKeyCheck | None:
+    """Whether `sigill serve` would open the key store under ``master_key`` (status's check of it): judged as the
+    store judges it, from the same first few keys by id, in one query; no key unwrapped beyond those.  None when
+    there is nothing to judge by: no key stored yet, or the key table not readable by this role."""
+    first = first_wrapped_keys(probe.conninfo, probe.schema, probe.timeout)
+    unwraps = None if first is None else unwraps_stored(master_key, first)
+    if unwraps is None:
+        return None
+    if unwraps:
+        return MasterKeyCheck.UNWRAPS
+    rotating = previous is not None and unwraps_stored(previous, first)
+    return MasterKeyCheck.NOT_ROTATED if rotating else MasterKeyCheck.WRONG
 
 
 def build_shared_renewals(settings: Settings, location: PostgresLocation, context: ApiContext) -> PostgresRenewals:

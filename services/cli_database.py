@@ -11,6 +11,7 @@ from domain.errors import InvalidInput
 from services.wording import swedish_number
 
 if TYPE_CHECKING:
+    from services.ports import MasterKeyCheck, Readiness
     from services.settings import Settings
 
 
@@ -33,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     status = commands.add_parser(
         "status", help="what the readiness probe tells an administrator, from the database itself: whether a follower"
         " works on it, how many stored events the agency views have yet to take in, and how many feed messages Kafka"
-        " has yet to acknowledge (exit 0; 1 when the database does not answer)")
+        " has yet to acknowledge; and, given a master key (SIGILL_MASTER_KEY, or in development the data directory's"
+        " master.key), whether `sigill serve` could start with it (exit 0; 1 when the database does not answer or"
+        " the master key does not unwrap the stored data keys)")
     status.add_argument("--json", action="store_true", help="one JSON object, for a monitor")
     status.set_defaults(handler=_status)
 
@@ -130,11 +133,14 @@ def _status(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from services.bootstrap import status_probe
+    from services.bootstrap import master_key_check, status_probe
     from services.settings import ConfigurationError, Settings
 
     settings = Settings()
     probe = status_probe(settings)
+    # Decoded before the database is asked, as every command does: a malformed key is one line whatever it holds.
+    # None where none is given (a monitor's environment, production's without SIGILL_MASTER_KEY): not judged.
+    master_key, previous = settings.existing_master_key_bytes(), settings.previous_master_key_bytes()
     found = probe()
     if found is None and probe.schema_missing():   # it answers: the README promises every command names the schema
         raise ConfigurationError(f'SIGILL_DB_SCHEMA: schema "{probe.schema}" does not exist in the database (leave'
@@ -143,14 +149,44 @@ def _status(args: argparse.Namespace) -> int:
         print("sigill: the database does not answer within 3 s, or holds no Sigill tables (SIGILL_DATABASE_URL): is"
               " it running, reachable from here, and Sigill's database?", file=sys.stderr)
         return 1
+    check = None if master_key is None else master_key_check(probe, master_key, previous)
     if args.json:
         print(json.dumps({"follower": found.follower, "views_behind": found.views_behind,
-                          "kafka_unsent": found.kafka_unsent}))
-        return 0
+                          "kafka_unsent": found.kafka_unsent,
+                          "master_key": None if check is None else check.value}))
+    else:
+        _print_status(found, check)
+    problem = _master_key_problem(check, settings)
+    if problem:
+        print(f"sigill: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_status(found: Readiness, check: MasterKeyCheck | None) -> None:
+    from services.ports import MasterKeyCheck
+
     print("Följare: " + ("arbetar" if found.follower else
                          "ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)"))
     behind = swedish_number(found.views_behind)
     print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {behind} lagrade händelser efter"))
     if found.kafka_unsent is not None:
         print(f"Kafka: {swedish_number(found.kafka_unsent)} flödesmeddelanden ännu inte kvitterade")
-    return 0
+    if check is MasterKeyCheck.UNWRAPS:
+        print("Huvudnyckeln: packar upp de lagrade datanycklarna")
+
+
+def _master_key_problem(check: MasterKeyCheck | None, settings: Settings) -> str | None:
+    """The one line for a master key `sigill serve` would refuse (never the key itself), saying what to set."""
+    from services.ports import MasterKeyCheck
+
+    source = settings.master_key_source()
+    if check is MasterKeyCheck.NOT_ROTATED:
+        return (f"{source} does not unwrap the stored data keys, SIGILL_PREVIOUS_MASTER_KEY does: the rotation has"
+                " not run, and `sigill serve` would refuse to start — stop every Sigill process and run `sigill"
+                " database rotate-master-key` (deploy/README.md, section 2)")
+    if check is MasterKeyCheck.WRONG:
+        return (f"{source} does not unwrap the stored data keys, so `sigill serve` would refuse to start: set it to"
+                " the master key they were wrapped with (during a rotation: the new key once `sigill database"
+                " rotate-master-key` has run, the old one as SIGILL_PREVIOUS_MASTER_KEY)")
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence
 from uuid import UUID
 
@@ -153,3 +154,11 @@ class Readiness:
     views_behind: int
     # Feed messages Kafka has yet to acknowledge, over every feed; None where this server publishes to no Kafka.
     kafka_unsent: int | None = None
+
+
+class MasterKeyCheck(Enum):
+    """The master key a command was given, against the stored data keys, as a key store judges it as it opens."""
+
+    UNWRAPS = "unwraps"          # `sigill serve` would start with it
+    WRONG = "wrong"              # it would refuse: "cannot unwrap the stored data keys"
+    NOT_ROTATED = "not_rotated"  # wrong, and SIGILL_PREVIOUS_MASTER_KEY unwraps them: the rotation is still to run

@@ -157,6 +157,19 @@ class Settings(BaseSettings):
         """The configured master key, or in development one generated once and kept in the data dir."""
         return self._key(self.master_key, MASTER_KEY_FILE, "SIGILL_MASTER_KEY")
 
+    def existing_master_key_bytes(self) -> bytes | None:
+        """The master key if one is configured or (in development) the data dir's master.key exists; never makes
+        one.  Production knows only the configured key, as ``existing_ledger_key_bytes``."""
+        if self.master_key is None and (self.is_production or not (self.data_dir / MASTER_KEY_FILE).exists()):
+            return None
+        return self.master_key_bytes()
+
+    def master_key_source(self) -> str:
+        """Where the master key in use comes from, as a line tells the operator what to set."""
+        if self.master_key is not None or self.is_production:
+            return "SIGILL_MASTER_KEY"
+        return f"{self.data_dir / MASTER_KEY_FILE} (the development master key, used while SIGILL_MASTER_KEY is unset)"
+
     def development_key_file_holds(self, key: bytes) -> bool:
         """Whether the data directory's master.key (the key in use in development wherever SIGILL_MASTER_KEY is not
         set) holds ``key``."""

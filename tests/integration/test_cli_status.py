@@ -19,7 +19,8 @@ def test_status_says_whether_a_follower_works_and_how_far_behind_the_views_are(t
     assert sigill("demo", env=env).returncode == 0   # the demo catches its views up; no follower runs after it
     done = sigill("database", "status", "--json", env=env)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None}
+    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None,
+                                       "master_key": "unwraps"}   # the data directory's master.key
     location = start_embedded(tmp_path / "postgres").with_database("sigill")
     with psycopg.connect(location.conninfo(), autocommit=True) as conn:
         table = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'agency_views%%'"
@@ -28,7 +29,8 @@ def test_status_says_whether_a_follower_works_and_how_far_behind_the_views_are(t
     shown = sigill("database", "status", env=env)
     assert shown.returncode == 0 and shown.stdout.splitlines() == [
         "Följare: ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)",
-        "Vyerna: högst 5 lagrade händelser efter"], shown.stdout
+        "Vyerna: högst 5 lagrade händelser efter",
+        "Huvudnyckeln: packar upp de lagrade datanycklarna"], shown.stdout
 
 
 def test_status_of_a_database_that_is_not_there_is_one_line_and_exit_1(tmp_path):
@@ -40,20 +42,69 @@ def test_status_of_a_database_that_is_not_there_is_one_line_and_exit_1(tmp_path)
 def test_status_needs_the_database_alone_not_its_keys(tmp_path):
     """A monitor beside the server, or an operator on the host, is given the database's URL: not the master key (it
     read only counts, yet refused to answer under another key than the one the data keys are wrapped by), the
-    ledger's signing key or the sign-in settings — and in production too."""
+    ledger's signing key or the sign-in settings — and in production too.  Given no master key, it judges none."""
     env = {"SIGILL_DATA_DIR": str(tmp_path)}
     assert sigill("demo", env=env).returncode == 0
-    other_key = sigill("new-master-key", env=env).stdout.strip()
-    done = sigill("database", "status", "--json", env={**env, "SIGILL_MASTER_KEY": other_key})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["views_behind"] == 0
     location = start_embedded(tmp_path / "postgres").with_database("sigill")
     monitor = {"SIGILL_DATA_DIR": str(tmp_path / "monitor"), "SIGILL_ENVIRONMENT": "production",
                "SIGILL_DATABASE_URL": location.url()}
     done = sigill("database", "status", "--json", env=monitor)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None}
+    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None,
+                                       "master_key": None}
     assert not (tmp_path / "monitor").exists()   # nothing made: no key file, no embedded server
+    shown = sigill("database", "status", env=monitor)
+    assert shown.returncode == 0 and not [line for line in shown.stdout.splitlines() if "Huvudnyckeln" in line]
+
+
+def test_status_under_a_master_key_serve_would_refuse_says_so_in_one_line_and_exit_1(tmp_path):
+    """It read the counts and said all was well (exit 0) with a master key `sigill serve` refuses to start with
+    ("cannot unwrap the stored data keys"): an operator checking the environment before a start learnt nothing.
+    The counts are still told; the key never is."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    in_use = (tmp_path / "master.key").read_text().strip()
+    other_key = sigill("new-master-key", env=env).stdout.strip()
+    other = {**env, "SIGILL_MASTER_KEY": other_key}
+    done = sigill("database", "status", "--json", env=other)
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None,
+                                       "master_key": "wrong"}
+    assert done.stderr.strip().splitlines() == [
+        "sigill: SIGILL_MASTER_KEY does not unwrap the stored data keys, so `sigill serve` would refuse to start: set"
+        " it to the master key they were wrapped with (during a rotation: the new key once `sigill database"
+        " rotate-master-key` has run, the old one as SIGILL_PREVIOUS_MASTER_KEY)"], done.stderr
+    assert sigill("serve", "--port", "9", env=other).returncode == 1   # as serve itself says: it refuses
+    shown = sigill("database", "status", env=other)
+    assert shown.returncode == 1 and shown.stdout.splitlines()[:2] == [
+        "Följare: ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)",
+        "Vyerna: à jour"], shown.stdout
+    rotating = sigill("database", "status", env={**other, "SIGILL_PREVIOUS_MASTER_KEY": in_use})
+    assert rotating.returncode == 1 and rotating.stderr.strip().splitlines() == [
+        "sigill: SIGILL_MASTER_KEY does not unwrap the stored data keys, SIGILL_PREVIOUS_MASTER_KEY does: the"
+        " rotation has not run, and `sigill serve` would refuse to start — stop every Sigill process and run `sigill"
+        " database rotate-master-key` (deploy/README.md, section 2)"], rotating.stderr
+    malformed = sigill("database", "status", env={**env, "SIGILL_MASTER_KEY": "not-base64!"})
+    assert malformed.returncode == 1 and malformed.stdout == ""
+    assert malformed.stderr.strip().splitlines() == ["sigill: SIGILL_MASTER_KEY is not valid base64"]
+    for answer in (done, shown, rotating, malformed):
+        assert in_use not in answer.stdout + answer.stderr and other_key not in answer.stdout + answer.stderr
+    (tmp_path / "master.key").write_text(other_key + "\n")   # development: the data directory's key is the one
+    development = sigill("database", "status", env=env)
+    assert development.returncode == 1 and development.stderr.startswith(
+        f"sigill: {tmp_path / 'master.key'} (the development master key, used while SIGILL_MASTER_KEY is unset) does"
+        " not unwrap the stored data keys"), development.stderr
+
+
+def test_status_with_a_master_key_file_others_may_read_refuses_as_every_command_does(tmp_path):
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    key_file = tmp_path / "master.key"
+    key_file.chmod(0o644)
+    done = sigill("database", "status", env=env)
+    assert done.returncode == 1 and done.stdout == "", done.stdout
+    assert done.stderr.strip().splitlines() == [
+        f"sigill: {key_file} holds a private key and other users may open it (mode 0644): run `chmod 600 {key_file}`"]
 
 
 def test_status_before_the_views_were_ever_built_counts_every_event_behind(tmp_path):

@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 
 from gateways.key_rotation import rewrap
-from gateways.keystore import InMemoryKeyStore
+from gateways.keystore import CHECK_ID, SAMPLE, InMemoryKeyStore, WrongMasterKey, unwraps_stored
 from tests.keystore_behaviour import MASTER, KeyStoreBehaviour
 
 
@@ -73,3 +73,28 @@ def test_destructions_told_in_two_threads_at_once_both_tell_every_holder_though_
     waiting.go.set()
     thread.join(5)
     assert errors == []
+
+
+@pytest.mark.parametrize("stored", ["check value", "check value damaged", "keys only", "nothing"])
+def test_status_judges_a_master_key_as_the_store_does_as_it_opens(stored):
+    """`sigill database status` judges the master key from the same first rows by id, without opening a store (which
+    would make the table and write the check value): the two must agree, or status says ready where serve refuses."""
+    table: dict = {}
+    with InMemoryKeyStore(MASTER, table=table) as store:   # writes the check value
+        store.create_keys([uuid4() for _ in range(3)])
+    if stored == "check value damaged":
+        table[CHECK_ID] = bytes(len(table[CHECK_ID]))
+    if stored == "keys only":
+        del table[CHECK_ID]
+    if stored == "nothing":
+        table.clear()
+    first = sorted((a, w) for a, w in table.items() if w is not None)[:SAMPLE + 1]
+    for master in (MASTER, bytes(32)):
+        judged = unwraps_stored(master, first)
+        try:
+            InMemoryKeyStore(master, table=dict(table))
+            opens = True
+        except WrongMasterKey:
+            opens = False
+        assert judged is (None if stored == "nothing" else opens), (stored, master == MASTER)
+        assert opens or stored != "nothing"   # nothing stored: any key opens it (and writes the check value)
