@@ -236,7 +236,7 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
     access_log = AccessLog(store, lambda message: (public_key, signing_key.sign(message)))
     runner = runner or build_view_runner(app, settings, location)
     ledger = ledger or build_ledger(app, settings, location)
-    return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.check_case,
+    return CaseService(app, access_log, CaseListsFromViews(runner), check_history=ledger.checked_events,
                        referral_turns=PostgresReferralTurns(location.conninfo(), schema=schema),
                        retention_years=settings.retention_years,
                        # Asked for when a version is first told (the command line's tools may never tell one).

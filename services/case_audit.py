@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
-from domain.disclosure import VisibilityChange
+from domain.case import Case
+from domain.catalogue import Catalogue
+from domain.disclosure import Replay, VisibilityChange, disclosures_at
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.judge import Disclosure
-from domain.standing import Standing
+from domain.standing import Standing, standing_at
 from projections.agency_queries import protected_personal_data
 from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
@@ -66,17 +68,30 @@ class StoredLogRead:
 
 class AuditReplay(NamedTuple):
     """An auditor's replay (``CaseAudit.audit_replay``): what the agency saw, and its standing then (None: the case
-    did not exist yet)."""
+    did not exist yet); and, from the same events, what the replay's answers say beside it — the case as it stands
+    (when it began, its guardians), skyddade personuppgifter as recorded at the moment and now, whoever was told."""
 
     disclosures: tuple[Disclosure, ...]
     standing: Standing | None
+    case: Case
+    protection_then: dict[str, Any] | None
+    protection_now: dict[str, Any] | None
+
+
+def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue) -> AuditReplay:
+    """``AuditReplay`` of a case's history, already read and checked (``CaseAudit._checked_history``)."""
+    folded = Replay(history, catalogue)
+    folded.advance_to(at)
+    then = protected_personal_data(folded.facts)
+    folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))   # every stored event, as ``replay`` folds them
+    return AuditReplay(disclosures_at(history, agency, at, catalogue), standing_at(history, agency, at, catalogue),
+                       folded.case, then, protected_personal_data(folded.facts))
 
 
 class CaseAudit:
     def audit_facts(self: CaseService, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
         check_auditor(p)
-        self.check_history(case_id)
-        facts = self.app.all_facts(case_id)
+        facts = self.app.all_facts(case_id, self.check_history(case_id))   # the events checked, read once
         self._log(p, case_id, "audit.facts", purpose)
         return facts
 
@@ -85,10 +100,18 @@ class CaseAudit:
         """What ``agency`` could see of the case at ``at``, each fact with its basis, and its standing then (why it
         saw what it saw, or nothing): for auditors only — the standing tells of every consent and member."""
         check_auditor(p)
-        self.check_history(case_id)
-        disclosures, standing = self.app.view_and_standing(case_id, agency, at)
+        history = self._checked_history(case_id)
+        self.catalogue.agency(agency)
+        seen = replayed(history, agency, at, self.catalogue)
         self._log(p, case_id, f"audit.replay:{agency}@{at.isoformat()}", purpose)
-        return AuditReplay(disclosures, standing)
+        return seen
+
+    def _checked_history(self: CaseService, case_id: UUID) -> Sequence[Any]:
+        """The case's events, read once: the very rows the ledger's check read and found sealed (``check_history``
+        gives them), decoded — so that what is replayed is what was checked (a replay read the case again after the
+        check, and the replay page three more times).  Without a ledger to check against, as the application reads
+        them."""
+        return self.app.readable_history(case_id, self.check_history(case_id))
 
     def audit_protection(self: CaseService, p: Principal, case_id: UUID, at: datetime | None = None
                          ) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import StoredEvent
 
 from domain.case import Case
 from domain.case_events import ReferralReceived
@@ -20,7 +21,6 @@ from domain.disclosure import Replay, VisibilityChange, disclosure_log, disclosu
 from domain.erasure import ErasedEvent
 from domain.facts import Fact
 from domain.judge import Disclosure
-from domain.standing import Standing, standing_at
 from services.errors import CaseNotFound, DamagedDataKey
 from services.ports import CaseEventsReader
 
@@ -95,15 +95,6 @@ class CaseQueries:
         history = self._readable_history(case_id)
         return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
 
-    def view_and_standing(self: CaseApplication, case_id: UUID, agency: str, at: datetime
-                          ) -> tuple[tuple[Disclosure, ...], Standing | None]:
-        """``view`` at ``at``, and the agency's standing then (``domain.standing``: membership, consents, custody,
-        age — for auditors only), from one read of the history."""
-        self.catalogue.agency(agency)
-        history = self._readable_history(case_id)
-        return (disclosures_at(history, agency, at, self.catalogue),
-                standing_at(history, agency, at, self.catalogue))
-
     def disclosures(self: CaseApplication, case_id: UUID, agencies: Iterable[str] | None = None,
                     until: datetime | None = None, *, as_recorded: bool = False) -> tuple[VisibilityChange, ...]:
         """Every moment a fact became, or stopped being, visible to an agency, with its basis — up to ``until``
@@ -122,9 +113,11 @@ class CaseQueries:
         replay.advance_to(at or datetime.max.replace(tzinfo=timezone.utc))  # default: every stored event
         return replay
 
-    def all_facts(self: CaseApplication, case_id: UUID) -> tuple[Fact, ...]:
-        """Every fact of the case, whoever may see it: for auditors (JO, IVO), never for an agency view."""
-        replay = Replay(self._readable_history(case_id), self.catalogue)
+    def all_facts(self: CaseApplication, case_id: UUID, stored: Sequence[StoredEvent] | None = None
+                  ) -> tuple[Fact, ...]:
+        """Every fact of the case, whoever may see it: for auditors (JO, IVO), never for an agency view.  ``stored``:
+        the case's rows already read (``readable_history``)."""
+        replay = Replay(self.readable_history(case_id, stored), self.catalogue)
         replay.advance_to(datetime.max.replace(tzinfo=timezone.utc))
         return tuple(replay.facts)
 
@@ -137,9 +130,22 @@ class CaseQueries:
         self.get_case(case_id)
         return case_id
 
+    def readable_history(self: CaseApplication, case_id: UUID, stored: Sequence[StoredEvent] | None = None
+                         ) -> Sequence[Any]:
+        """The case's events as ``_readable_history`` gives them — or, given ``stored`` (its rows as the ledger's
+        check read them: ``Ledger.checked_events``), those rows decoded by the application's mapper as the event
+        store decodes them, with no read of its own: what an auditor is shown is made of the events checked."""
+        if stored is None:
+            return self._readable_history(case_id)
+        if not stored:
+            raise CaseNotFound("no such case", field="case_id")
+        return self._readable([self.mapper.to_domain_event(event) for event in stored])
+
     def _readable_history(self: CaseApplication, case_id: UUID) -> Sequence[Any]:
         """The case's events, read once; CaseNotFound or CaseErased instead of tombstones or another aggregate."""
-        events = self.history(case_id)
+        return self._readable(self.history(case_id))
+
+    def _readable(self: CaseApplication, events: list[Any]) -> Sequence[Any]:
         if isinstance(events[0], ErasedEvent):
             events[0].mutate(None)  # raises CaseErased, with its message
         if not isinstance(events[0], ReferralReceived):

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from domain.disclosure import Replay
 from domain.errors import CaseErased
@@ -48,12 +50,13 @@ from services.principals import Principal, Role
 
 class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatistics, CaseRetention):
     def __init__(self, app: CaseApplication, access_log: AccessLog, lists: CaseLists | None = None,
-                 check_history: Callable[[UUID], None] = lambda case_id: None,
+                 check_history: Callable[[UUID], Sequence[StoredEvent] | None] = lambda case_id: None,
                  referral_turns: ReferralTurns | None = None,
                  retention_years: int = DEFAULT_RETENTION_YEARS,
                  fact_ids: Callable[[UUID, str], str] | None = None) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an
-        auditor's replay must not present a history cut short as whole).  ``referral_turns``: referrals of a
+        auditor's replay must not present a history cut short as whole), else gives the stored events it checked,
+        which the auditor's answer is then made of (None: nothing checked, the history is read as ever).  ``referral_turns``: referrals of a
         municipality checked and stored one at a time, across processes (None: no one else checks against the
         same cases — no views to check against).  ``retention_years``: the municipality's retention period
         (``SIGILL_RETENTION_YEARS``), after which a closed case is due for culling.  ``fact_ids``: the installation's

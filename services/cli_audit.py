@@ -147,7 +147,8 @@ def _replay(args: argparse.Namespace) -> int:
         case_id = app.resolve_case(args.case)
         known_agency(app.catalogue, args.agency)
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
-        seen, standing = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
+        replayed = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
+        seen, standing, case = replayed.disclosures, replayed.standing, replayed.case
         ids = fact_ids.of(case_id)
         count = facts_count(len(seen))
         told = describe_standing(standing, len(seen), app.catalogue, by_role=True) if standing is not None else None
@@ -155,14 +156,13 @@ def _replay(args: argparse.Namespace) -> int:
               f"se {count} i ärendet (återskapat ur händelserna){':' if seen else '.'}")
         if told is not None and told.why_nothing:   # nothing listed: why, in one sentence
             print(told.why_nothing)
-        case = app.get_case(case_id)
         for note in replay_notes(case.created_on, args.as_of, app.clock.now()):
             print(note)
         # Skyddade personuppgifter as recorded then, and whether the agency was told (as the web client's replay).
-        for line in protection_at_moment(service.audit_protection(reader, case_id, args.as_of),
+        for line in protection_at_moment(replayed.protection_then,
                                          protected_personal_data(d.fact for d in seen) is not None,
                                          agency_name(args.agency, app.catalogue),
-                                         service.audit_protection(reader, case_id) is not None):
+                                         replayed.protection_now is not None):
             print(line)
         # Who consented, from the consent facts the agency itself saw then (as the web client's replay tells it).
         known, roles = known_consents(d.fact for d in seen), guardian_roles(case.known_guardians)

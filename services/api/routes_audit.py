@@ -75,7 +75,8 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     cover or whose consent was missing, and — when it saw nothing — why)."""
     ctx, user, purpose = reader
     check_moment(as_of, "as_of")
-    disclosures, standing = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
+    replayed = ctx.cases.audit_replay(user, case_id, agency, as_of, purpose)
+    disclosures, standing = replayed.disclosures, replayed.standing
     ids = ctx.fact_ids.of(case_id)
     known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
     app = ctx.cases.app
@@ -84,7 +85,7 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
                        standing=None if standing is None else av.standing_out(standing, len(disclosures),
                                                                              ctx.cases.catalogue),
                       # As the command line and the web say it: before the case, or a moment to come.
-                      notes=replay_notes(app.get_case(case_id).created_on, as_of, app.clock.now()))
+                      notes=replay_notes(replayed.case.created_on, as_of, app.clock.now()))
 
 
 @router.get("/cases/{case_id}/disclosures", response_model=av.Disclosures, responses=CASE_AUDIT_ERRORS)

@@ -116,8 +116,10 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         if at is None:
             errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
                 "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
-    protection_at, protection_told, standing = None, False, None
+    protection_at, protection_told, standing, protection_now = None, False, None, None
     if myndighet in agencies and at is not None and not errors:
+        # One read of the case's history for the whole page (the very events the ledger's check read): the
+        # replay, the case's start, skyddade personuppgifter then and now.
         replayed = cases.audit_replay(user, uuid, myndighet, at, session.purpose(request, uuid))
         seen = views.in_order(replayed.disclosures)
         # Why it saw what it saw, or nothing (membership, consents, custody, age): as the command line says it.
@@ -126,16 +128,18 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         items = views.timeline(seen, cases.catalogue, describe_for_auditor)
         handles = fact_handles(request, uuid, [d.fact for d in seen])
         # As the command line says it: "Inget att visa." alone did not tell a moment before the case, or to come.
-        notes = replay_notes(cases.app.get_case(uuid).created_on, at, cases.app.clock.now())
+        notes = replay_notes(replayed.case.created_on, at, cases.app.clock.now())
         # Skyddade personuppgifter as recorded at the moment, and whether the agency was told (the marker among
         # what it saw): an auditor asks both of a disclosure to someone who should have been careful.
-        protection_at = cases.audit_protection(user, uuid, at)
+        protection_at, protection_now = replayed.protection_then, replayed.protection_now
         protection_told = protected_personal_data(d.fact for d in seen) is not None
+    else:   # the form alone
+        protection_now = cases.audit_protection(user, uuid)
     number = case_number(cases, user, uuid)
     return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
                   number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors, notes=notes,
-                  now=_form_now(cases.app.clock.now()), protection_now=cases.audit_protection(user, uuid),
+                  now=_form_now(cases.app.clock.now()), protection_now=protection_now,
                   protection_at=protection_at, protection_told=protection_told, standing=standing,
                   standing_title=STANDING_TITLE)
 
