@@ -134,6 +134,7 @@ def test_a_damaged_development_key_file_is_named_not_the_variable_left_unset(tmp
     key came from the data directory's master.key (or ledger.key), and that file is what to mend."""
     for name, read in (("master.key", Settings.master_key_bytes), ("ledger.key", Settings.ledger_key_bytes)):
         (tmp_path / name).write_bytes(content)
+        (tmp_path / name).chmod(0o600)   # a private file, as Sigill makes it: its content is what is damaged
         with pytest.raises(ConfigurationError) as refused:
             read(Settings(data_dir=tmp_path))
         variable = "SIGILL_MASTER_KEY" if name == "master.key" else "SIGILL_LEDGER_KEY"
