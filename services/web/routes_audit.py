@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.calendar import STOCKHOLM
@@ -28,10 +29,10 @@ from services.standing_text import STANDING_TITLE, describe_standing, replay_not
 from services.web import paging, session, texts, views
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
-from services.web.case_search import Search, searched
+from services.web.case_search import ERROR_FIELD, NOT_A_NUMBER, Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
-from services.web.error_pages import guarded
+from services.web.error_pages import QueryRefused, guarded
 from services.web.pages import case_uuid, form_of, fragment, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -40,6 +41,16 @@ PAGE = 200
 NOT_FOUND = "Inget ärende med numret {number}."   # the home page's case-number box, a number it finds no case by
 # The web's report posts one form, its purpose, to this site (the report elsewhere posts none).
 WEB_REPORT_POLICY = REPORT_POLICY.replace("form-action 'none'", "form-action 'self'")
+
+ACCESS_LOG = "/granskning/atkomstlogg"
+SEARCH_FIELDS = ("nummer", "myndighet", "fran", "till")   # the access log's search form's, and its address's
+NOT_A_DATE = "Ange ett datum som ÅÅÅÅ-MM-DD."
+SINCE_NOT_A_DATE, UNTIL_NOT_A_DATE, NO_SUCH_READER = "fran_inte_datum", "till_inte_datum", "okand_aktor"
+# What the access log's address may say of a posted search's field it does not carry, by a fixed code (``?fel=``):
+# code -> (the field, its message).  What was in the field never reaches the address: a case number's may be a
+# personnummer typed by mistake; a date or a reader that is none comes of a form edited by hand.
+ACCESS_TOLD = {NOT_A_NUMBER: ("nummer", texts.T["find_not_a_number"]), SINCE_NOT_A_DATE: ("fran", NOT_A_DATE),
+               UNTIL_NOT_A_DATE: ("till", NOT_A_DATE), NO_SUCH_READER: ("myndighet", texts.T["choose_actor"])}
 
 
 @router.get("/granskning")
@@ -192,36 +203,81 @@ def report(request: Request, case_id: str) -> Response:
 @router.get("/granskning/atkomstlogg")
 @guarded
 def access_log(request: Request, nummer: str = "", myndighet: str = "", fran: str = "", till: str = "",
-               efter: str = "") -> Response:
+               efter: str = "", fel: Annotated[list[str] | None, Query()] = None) -> Response:
     """Who read what, when and why (a link's search: its case number one the page itself checked).  ``efter``: the
     next page's start, the last read's number in the log the page before showed; read here, not by FastAPI, so that
-    a link edited by hand is told which field is wrong (it met the generic 400 page)."""
-    return _access_log(request, auditor(request), nummer, myndighet, fran, till, efter)
+    a link edited by hand is told which field is wrong (it met the generic 400 page).  ``fel``: the codes of the
+    posted search's fields refused and not carried here (``ACCESS_TOLD``)."""
+    return _access_log(request, auditor(request), nummer, myndighet, fran, till, efter, _told(fel or []))
 
 
 @router.post("/granskning/atkomstlogg")
 @guarded
 def search_access_log(request: Request, typed: Form) -> Response:
     """The search form: posted, as the case search boxes are, so that what is typed as the case number (a
-    personnummer, by mistake) never lands in a URL — the browser's history, a proxy's log.  Its next page's link
-    carries only a case number the search accepted."""
-    user = auditor(request)
+    personnummer, by mistake) never lands in a URL — the browser's history, a proxy's log.  Answered by a redirect
+    to the search's GET page, as the case lists' boxes are: the POST's own page was the one the browser kept, and
+    going back to it from a case opened there asked to send the form again (Chromium: ERR_CACHE_MISS, the pages are
+    ``no-store``).  The address carries the fields that are what they should be, a refused one only by its code
+    (``?fel=inte_nummer``); nothing is searched, looked up or logged here — the GET page does it, once."""
+    auditor(request)   # an auditor's search alone, as the page's
     session.check_csrf(request, typed)
-    return _access_log(request, user, typed.get("nummer", ""), typed.get("myndighet", ""), typed.get("fran", ""),
-                       typed.get("till", ""))
+    search = {name: typed.get(name, "").strip() for name in SEARCH_FIELDS}
+    refused = _misshapen(search, _readers(request))
+    kept = [(name, value) for name, value in search.items() if value and name not in refused]
+    return redirect(_access_log_url([*kept, *((ERROR_FIELD, code) for code in refused.values())]))
+
+
+def _access_log_url(query: list[tuple[str, str]]) -> str:
+    return ACCESS_LOG + ("?" + urlencode(query) if query else "")
+
+
+def _readers(request: Request) -> dict[str, str]:
+    """Any reader the log can name: the catalogue's agencies, JO, IVO and this installation's command line."""
+    return {**agency_names(request), **READERS_OUTSIDE}
+
+
+def _misshapen(search: dict[str, str], readers: dict[str, str]) -> dict[str, str]:
+    """The search's fields (``SEARCH_FIELDS``) whose value is none the search can use, each with its code in
+    ``ACCESS_TOLD``: told from their shape alone, nothing looked up (a number shaped like one but given to no case
+    is the GET page's to say)."""
+    refused = {}
+    if search["nummer"].strip() and views.case_number_typed(search["nummer"]) is None:
+        refused["nummer"] = NOT_A_NUMBER   # it may be a personnummer: never said back
+    if search["myndighet"] and search["myndighet"] not in readers:   # a NUL in it reached PostgreSQL: a 503 page
+        refused["myndighet"] = NO_SUCH_READER
+    for name, code in (("fran", SINCE_NOT_A_DATE), ("till", UNTIL_NOT_A_DATE)):
+        if search[name].strip() and _moment(search[name]) is None:
+            refused[name] = code
+    return refused
+
+
+def _told(codes: list[str]) -> list[str]:
+    """The address's ``fel``, each a code of ``ACCESS_TOLD`` (an empty one none); any other is refused naming
+    ``fel``, never said back, as every page's query value it cannot use."""
+    if any(code and code not in ACCESS_TOLD for code in codes):
+        raise QueryRefused(ERROR_FIELD)
+    return [code for code in codes if code]
 
 
 def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, fran: str, till: str,
-                efter: str = "") -> Response:
+                efter: str = "", told: list[str] | None = None) -> Response:
     cases = service(request)
-    errors: dict[str, str] = {}
+    readers = _readers(request)
+    search = {"nummer": nummer, "myndighet": myndighet, "fran": fran, "till": till}
+    errors = {name: ACCESS_TOLD[code][1] for name, code in _misshapen(search, readers).items()}
+    # The messages the posted search's redirect names by code, for the fields it did not carry; a value in the
+    # address is a search of its own (a link edited by hand), said of by its own check.
+    for name, said in (ACCESS_TOLD[code] for code in told or []):
+        if not search[name].strip():
+            errors[name] = said
     after = _after(efter)
     if after is None:
         errors["efter"] = texts.T["access_bad_after"]
     case_id = None
     number = views.case_number_typed(nummer)
-    if nummer.strip() and number is None:
-        errors["nummer"], nummer = texts.T["find_not_a_number"], ""   # not said back: it may be a personnummer
+    if "nummer" in errors:
+        nummer = ""   # not said back: it may be a personnummer
     elif number is not None:
         try:
             case_id = cases.find(user, number)
@@ -232,15 +288,7 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
                 errors["nummer"] = "Inget ärende med det numret."
             else:
                 case_id = erased.case_id
-    # Any reader the log can name: the catalogue's agencies, JO, IVO and this installation's command line.
-    readers = {**agency_names(request), **READERS_OUTSIDE}
-    if myndighet and myndighet not in readers:   # a NUL in it reached PostgreSQL: a 503 page
-        errors["myndighet"] = texts.T["choose_actor"]
     since, until = _moment(fran), _moment(till)
-    if fran.strip() and since is None:
-        errors["fran"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
-    if till.strip() and until is None:
-        errors["till"] = "Ange ett datum som ÅÅÅÅ-MM-DD."
     if since is not None and len(fran.strip()) == 10:
         since = datetime.combine(since.date(), time.min, tzinfo=STOCKHOLM)
     if since is not None and until is not None and since > until:   # it answered "Inga träffar"
@@ -252,13 +300,15 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
     # Whether the rows shown, and the log around them, are as written (the search alone cannot tell a row removed):
     # said for a search that finds nothing too, as the API's is — a search emptied by a removed row read as clean.
     checked = None if errors else cases.access_log_check(seqs=[r.seq for r in records])
+    # The next page's address, built here so that a moment's "+01:00" or one longer than the form shows is kept.
+    following = _access_log_url([*((k, v.strip()) for k, v in search.items() if v.strip()),
+                                 ("efter", str(records[-1].seq))]) if len(records) == PAGE else None
     return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
                   access_checked=checked, access_checked_text=checked and access_log_checked(checked),
                   numbers=_numbers(cases, user, records) if records else {},
                   no_case={str(case_id) for case_id in NO_CASE},
                   number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
-                  agencies=readers, catalogue=cases.catalogue,
-                  next_after=records[-1].seq if len(records) == PAGE else None)
+                  agencies=readers, catalogue=cases.catalogue, next_page=following)
 
 
 def _after(typed: str) -> int | None:
