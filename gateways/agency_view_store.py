@@ -1,10 +1,10 @@
 """The agency views' writes and reads, and their tracking position — one transaction a batch.
 
 The tables themselves (what each holds, and their DDL) are ``gateways.view_tables``'; the reads of the facts and
-of the stored log, ``gateways.view_queries``'.  The feed's queries on the same tables (the disclosure log read as
-messages, publication positions, erasures) are ``gateways.feed_store``'s; the case lists' and the calendar
-keeper's are ``gateways.case_list_queries``'; what a batch's rows are sealed and named with,
-``gateways.batch_sealing``'s.
+of the stored log, ``gateways.view_queries``'.  The feeds' queries on the same tables are ``gateways.feed_pages``'
+(the disclosure log read as messages) and ``gateways.feed_store``'s (numbering, publication positions, erasures);
+the case lists' and the calendar keeper's are ``gateways.case_list_queries``'; what a batch's rows are sealed and
+named with, ``gateways.batch_sealing``'s.
 
 Fact content holds personal data, so it is sealed under the case's own data
 key (destroying the key erases the views too); ids, kinds, categories,
@@ -34,7 +34,8 @@ from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CA
 from gateways.view_tables import STAGE, create_statements, every_start_statements
 from gateways.case_list_queries import CaseListQueries, calendar_where
 from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
-from gateways.feed_store import FeedQueries, WrittenLog, view_where
+from gateways.feed_pages import FeedPages, view_where
+from gateways.feed_store import FeedQueries, WrittenLog
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
 from projections.agency_views import CaseSummary, ViewUpdate
@@ -105,8 +106,8 @@ class PreparedBatch:
     generation: str | None = None
 
 
-class PostgresAgencyViewStore(BuildFinish, FeedQueries, CaseListQueries, ReplacedLogQueries, ViewQueries,
-                              PostgresTrackingRecorder):
+class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueries, ReplacedLogQueries,
+                              ViewQueries, PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
     keystore: KeyStore

@@ -1,6 +1,6 @@
 """The case lists' and the calendar keeper's queries on the views' ``view_cases`` table.
 
-A mixin of ``PostgresAgencyViewStore`` (the same table and connection pool), beside ``gateways.feed_store``:
+A mixin of ``PostgresAgencyViewStore`` (the same table and connection pool), beside ``gateways.feed_pages``:
 the views write the case lists, these read them.  The lead agency's list holds every case, so it is also
 where the calendar keeper finds the cases whose next moment (a consent's end, an 18th birthday) has come.
 """

@@ -1,9 +1,10 @@
 """The feeds' ids: the installation secret that keys feed event ids and public fact ids, the public name of its
 generation, and the epoch of the feeds' numbering — all in the one row of ``feed_state``.
 
-A mixin of ``FeedQueries`` (so of ``PostgresAgencyViewStore``: the same tables and connection pool).  A plain
-rebuild (``sigill views rebuild``) keeps the secret, so ids stay the same, and renews the epoch; a rebuild after a
-restore of an older backup (``--after-restore``) renews the secret and its generation too (``RENEW_SECRET``).
+A mixin of ``FeedQueries`` and ``FeedPages`` (so of ``PostgresAgencyViewStore``: the same tables and connection
+pool).  A plain rebuild (``sigill views rebuild``) keeps the secret, so ids stay the same, and renews the epoch; a
+rebuild after a restore of an older backup (``--after-restore``) renews the secret and its generation too
+(``RENEW_SECRET``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The agency feeds' queries: the disclosure log read as messages, feed sequences, publication positions, erasures.
+"""The agency feeds' numbering and bookkeeping: feed sequences, publication positions, erasures, and the cases'
+municipalities the feeds are named by.
 
-A mixin of ``PostgresAgencyViewStore`` (the same tables, connection pool and key store): the views write
-the disclosure log, the feeds read it.  Content is unsealed here only for the agency it was sealed for.  The
-secret that keys the ids, its generation and the numbering's epoch are ``gateways.feed_ids``'.
+A mixin of ``PostgresAgencyViewStore`` (the same tables and connection pool): the views write the disclosure log,
+the feeds read it (``gateways.feed_pages``).  The secret that keys the ids, its generation and the numbering's
+epoch are ``gateways.feed_ids``'.
 
 Every log row belongs to one feed — its agency in its case's municipality (``feed_of``) — and gets, when it is
 written, the next number of that feed (``seq``: 1, 2, 3 … with no gaps). Cursors and positions are those
@@ -16,17 +17,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
 
-from gateways.feed_ids import FEED_STATE_TABLES, FeedIds, Ids
-from gateways.sealing import unseal
-from projections.agency_feed import (ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, FeedMessage, agency_of,
-                                     erasure_event_id, event_id, feed_of)
-from projections.shown_facts import shown_content
-from services.ports import FeedsRebuilding, KeyStore
+from gateways.feed_ids import FEED_STATE_TABLES, FeedIds
+from projections.agency_feed import ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, erasure_event_id, feed_of
 
 FEED_TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
@@ -40,19 +37,6 @@ FEED_TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.feed_positions (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
     *FEED_STATE_TABLES,  # the secret that keys the ids, its generation, the numbering's epoch
 ]
-# A page of a feed — only what a message needs — and, in the same round trip (one snapshot), whether a build of the
-# views from the first event is under way (then no row: ``FeedsRebuilding``), the numbering's epoch, and the ids'
-# generation (a renewal another process made is seen at the next page: ``see_generation``; the page's cursor is held
-# to it, ``services.feeds.FeedReader.page``).  A number to read after counts only in the epoch given with it (NULL:
-# whichever is stored): a cursor of another numbering (a rebuild since) reads from the beginning of this one — the
-# epoch judged with the rows, so a rebuild committed between the two cannot mix them (until 2026-12-05 the epoch
-# was read first, in a round trip of its own).  One row with NULLs when the page is empty.
-FEED_ROWS = (
-    "SELECT b.building, b.epoch, b.id_generation, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE"
-    " building_to IS NOT NULL) AS building, s.epoch, s.id_generation FROM {s}.feed_state s) b LEFT JOIN LATERAL"
-    " (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, notification_id"
-    " FROM {s}.disclosure_log WHERE feed = %s AND seq > CASE WHEN b.epoch = coalesce(%s, b.epoch) THEN %s ELSE 0 END"
-    " ORDER BY seq LIMIT %s) d ON NOT b.building ORDER BY d.seq")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
@@ -73,20 +57,6 @@ COUNT_FEEDS = ("INSERT INTO {s}.feed_sequence SELECT feed, max(seq) FROM {s}.dis
 OLD_POSITIONS = ("INSERT INTO {s}.feed_positions SELECT d.feed, max(d.seq) FROM {s}.feed_publication p"
                  " JOIN {s}.disclosure_log d ON d.agency = p.agency AND d.id <= p.last_id GROUP BY d.feed"
                  " ON CONFLICT (feed) DO UPDATE SET last_seq = greatest(feed_positions.last_seq, excluded.last_seq)")
-
-
-# Reads of a page again when the ids were renewed between its read and its naming (at most; then it is refused as
-# the rebuild the renewal is part of): one renewal is rare, two in a row while one page is read are not expected.
-RENEWED_WHILE_READ = 3
-
-
-class FeedRows(NamedTuple):
-    """A page of one feed as ``feed_page`` reads it: the numbering's epoch, the ids' generation its messages are
-    named in, and the messages."""
-
-    epoch: str
-    generation: str
-    messages: list[FeedMessage]
 
 
 @dataclass(frozen=True)
@@ -117,20 +87,13 @@ def _cases_of(rows: list[list]) -> set[UUID]:
     return cases
 
 
-def view_where(case_id: UUID | str, agency: str, fact_id: str) -> bytes:
-    """What a fact's content in an agency's view is sealed to: its case, agency and fact (the feed reads it there)."""
-    return f"{case_id}/{agency}/{fact_id}".encode()
-
-
 class FeedQueries(FeedIds):
-    """The feed's reads and writes on the view store's tables (needs ``datastore``, ``keystore``, ``_s``, ``_rows``)."""
+    """The feeds' numbering, publication positions and erasures on the view store's tables (needs ``datastore``,
+    ``_s``, ``_rows``)."""
 
     datastore: Any
-    keystore: KeyStore
     _s: Any
     _rows: Callable[[Any, tuple], list[dict[str, Any]]]
-    # The case lists' (CaseListQueries): which (case, agency) pairs the calendar withholds now.
-    withheld_by_calendar: Callable[[set[tuple[UUID, str]], datetime], set[tuple[UUID, str]]]
     lead_agency: str | None = None  # the case lists' owner of every case: set by ``prepare_feeds``
 
     # -- setting up ------------------------------------------------------------------
@@ -187,130 +150,7 @@ class FeedQueries(FeedIds):
             raise RuntimeError("the view store does not know the lead agency: call prepare_feeds() first")
         return self.lead_agency
 
-    # -- reading ---------------------------------------------------------------------
-
-    def feed(self, feed: str, after: int = 0, limit: int = 500, now: datetime | None = None) -> list[FeedMessage]:
-        """The feed's messages numbered after ``after`` in the numbering stored now (``feed_page``)."""
-        return self.feed_page(feed, None, after, limit, now).messages
-
-    def feed_page(self, feed: str, epoch: str | None, after: int = 0, limit: int = 500,
-                  now: datetime | None = None) -> FeedRows:
-        """The numbering's epoch, the ids' generation, and the feed's messages numbered after ``after`` — a number
-        of ``epoch``'s (None: of whichever is stored): one of another epoch reads from the first message — in
-        order, with content as its agency may see it; the epoch, the ids' generation and the messages read in one
-        snapshot, and the messages named by that generation's ids.
-
-        ``feed`` is an agency's id, or for the lead agency ``<agency>.<municipality>`` (``feed_of``).
-        A case whose key has been destroyed keeps its messages, marked erased, without content, kind or category.
-        A fact the agency no longer sees now (its last change is an end: a withdrawal, a lapse, leaving the group)
-        keeps its messages without them too: reading the feed again is a disclosure now, and nothing is disclosed
-        under a consent after it ends (a kind and category can say as much as content: member.joined/health).
-        Given ``now``, the feed stops short before the first message of a case whose calendar moment (a consent's
-        end, an 18th birthday) concerning the agency has come but is not recorded yet: until the keeper has recorded
-        it, what it ends cannot be told from what it leaves, so nothing of that case may be shown — and a message
-        sent without its content then is never sent again, so it waits (``held_back``)."""
-        for _ in range(RENEWED_WHILE_READ):
-            rows = self._rows(SQL(FEED_ROWS).format(s=self._s), (feed, epoch, after, limit))
-            stored = rows[0]["id_generation"]
-            self.see_generation(stored)   # its messages are of the ids as they are stored now
-            ids = self.ids_now()
-            if ids.generation == stored:
-                break
-            # Renewed after the rows were read, and the new ids already taken up (here, or by another thread): the
-            # rows' event ids are the old secret's, and the page would have named them the new generation's.
-        else:
-            raise FeedsRebuilding()   # renewed at every read: the renewals' rebuild is under way
-        if rows[0]["building"]:
-            raise FeedsRebuilding()
-        return FeedRows(rows[0]["epoch"], ids.generation, self._messages(feed, rows, now, ids))
-
-    def _messages(self, feed: str, rows: list[dict[str, Any]], now: datetime | None, ids: Ids) -> list[FeedMessage]:
-        """``feed_page``'s messages, of its rows (one of NULLs when there are none)."""
-        agency, _ = agency_of(feed)
-        rows = [r for r in rows if r["seq"] is not None]
-        if now is not None:
-            due = self.withheld_by_calendar({(r["case_id"], agency) for r in rows if r["change"] != "erased"}, now)
-            rows = held_back(rows, lambda r: r["change"] != "erased" and (r["case_id"], agency) in due)
-        visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] != "erased"})
-        keys: dict[UUID, bytes | None] = {}
-        messages = []
-        for r in rows:
-            case_id = r["case_id"]
-            if case_id not in keys:
-                keys[case_id] = self.keystore.data_key(case_id, create=False)
-            key = keys[case_id]
-            eid = r["event_id"] or event_id(ids.secret, case_id, r["notification_id"], agency, r["fact_id"],
-                                            r["change"], 0)
-            content = None
-            sealed = visible.get((case_id, r["fact_id"]))
-            if key is not None and sealed is not None and r["change"] == "disclosed":
-                plain = unseal(key, sealed, view_where(case_id, agency, r["fact_id"]))
-                content = shown_content(r["kind"], json.loads(plain), lead=agency == self._lead())
-            message = FeedMessage(
-                seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
-                fact_id=_public_name(ids, case_id, r["fact_id"], r["change"]), kind=r["kind"],
-                category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
-                content=content, erased=key is None or r["change"] == "erased",  # another process may cache the key
-                id_generation=ids.generation)
-            seen = r["change"] == "erased" or (key is not None and sealed is not None)
-            messages.append(message if seen else message.withheld())
-        return messages
-
-    def feeds_building(self) -> bool:
-        """Whether the views are being built from the first event (a rebuild, or the first build over events already
-        stored) and have not yet reached where they were going: a fact visible at the position the build has
-        reached may long since have ended, so no feed may be read or published from them (``FeedsRebuilding``)."""
-        return bool(self._rows(SQL("SELECT 1 FROM {}.view_rules WHERE building_to IS NOT NULL").format(self._s), ()))
-
-    def written_messages(self, logs: Sequence[WrittenLog], now: datetime | None = None) -> list[FeedMessage]:
-        """The messages of log rows just committed, as ``feed`` would read them back now: the same fields, and
-        content (kind and category too) only for a fact whose last change among these rows shows it.  Rows are
-        taken in the order given, which must be commit order; a fact ended by a later commit not among them is
-        still sent with content, as it would have been had it been read a moment earlier — its ``ended`` follows.
-        Given ``now``, a feed's messages stop before the first of a case whose calendar moment has come and is not
-        recorded yet, as in ``feed``: a follower that was down over a consent's last day catches up its earlier
-        events before the calendar's round records the end.  The publisher then reads that feed from the store,
-        where it waits for the keeper."""
-        ids = self.ids_now()   # one generation for every message of the call
-        logs = [log for log in logs if log.generation in (None, ids.generation)]
-        last: dict[tuple, str] = {}
-        for log in logs:
-            for row in log.rows:
-                last[(row[-2], row[0], row[2])] = row[5]
-        pairs = {(case_id, agency_of(feed)[0]) for feed, case_id, _ in last}
-        due = self.withheld_by_calendar(pairs, now) if now is not None else set()
-        held: set[str] = set()   # feeds that wait at a case the calendar holds back
-        messages = []
-        for log in logs:
-            for row, plain in zip(log.rows, log.plains):
-                case_id, agency, fact_id, change, feed = row[0], row[1], row[2], row[5], row[-2]
-                if feed in held or (change != "erased" and (case_id, agency) in due):
-                    held.add(feed)
-                    continue
-                seen = change == "erased" or (last[(feed, case_id, fact_id)] != "ended" and case_id not in log.keyless)
-                message = FeedMessage(
-                    seq=row[-1], feed=feed, event_id=UUID(bytes=bytes(row[9])), case_id=case_id, agency=agency,
-                    fact_id=_public_name(ids, case_id, fact_id, change), kind=row[3], category=row[4],
-                    change=change, basis=json.loads(row[6][1:]), at=row[7],
-                    content=shown_content(row[3], json.loads(plain), lead=agency == self._lead())
-                    if plain is not None and seen else None,
-                    erased=change == "erased" or case_id in log.keyless, id_generation=ids.generation)
-                messages.append(message if seen else message.withheld())
-        return messages
-
-
-    def _visible_now(self, agency: str, facts: set[tuple[UUID, str]]) -> dict[tuple[UUID, str], bytes]:
-        """Which of these (case, fact) pairs the agency sees now, each with its content as the view seals it:
-        those in its view, whose facts are written in the same transaction as the log rows that start and end
-        them (a fact whose last change was an end is not there).  Looked up pair by pair in the view's key: the
-        log, or a case's facts, grow with every change."""
-        if not facts:
-            return {}
-        cases, fact_ids = zip(*facts)
-        query = ("SELECT v.case_id, v.fact_id, v.content FROM unnest(%s::uuid[], %s::text[]) AS f (case_id, fact_id)"
-                 " JOIN {s}.view_facts v ON v.agency = %s AND v.case_id = f.case_id AND v.fact_id = f.fact_id")
-        rows = self._rows(SQL(query).format(s=self._s), (list(cases), list(fact_ids), agency))
-        return {(r["case_id"], r["fact_id"]): bytes(r["content"]) for r in rows}
+    # -- municipalities ----------------------------------------------------------------
 
     def case_municipality(self, case_id: UUID) -> str | None:
         """The municipality the case was referred in, erased or not; None for a case the views never referred."""
@@ -405,18 +245,3 @@ class FeedQueries(FeedIds):
             curs.execute(SQL("DELETE FROM {}.{} v USING unnest(%s::text[], %s::uuid[]) AS e(agency, case_id)"
                              " WHERE v.agency = e.agency AND v.case_id = e.case_id")
                          .format(self._s, Identifier(table)), (agencies, cases))
-
-
-def held_back(rows: list, holds: Callable[[Any], bool]) -> list:
-    """The rows before the first that ``holds``: a feed is read in order and may skip nothing, so a message the
-    calendar holds back (its case's moment has come, unrecorded) holds back every message after it too — briefly:
-    the keeper records a moment within a minute of it, and the follower is woken for it at once."""
-    for index, row in enumerate(rows):
-        if holds(row):
-            return rows[:index]
-    return rows
-
-
-def _public_name(ids: Ids, case_id: UUID, fact_id: str, change: str) -> str:
-    """What a message calls the fact: its public id (the stored one counts the case's events)."""
-    return ERASURE_FACT if change == "erased" else ids.facts(case_id, fact_id)

@@ -2,7 +2,7 @@
 agency's view, and what a case's stored log is compared from (``services.case_lists.stored_log``).
 
 A mixin of ``PostgresAgencyViewStore`` (the same tables and connection pool), beside ``gateways.case_list_queries``
-and ``gateways.feed_store``: the store writes the views, these read them.  A fact's content is unsealed with the
+and ``gateways.feed_pages``: the store writes the views, these read them.  A fact's content is unsealed with the
 case's data key as it is read: none once the key is destroyed.
 """
 
@@ -17,7 +17,7 @@ from uuid import UUID
 from psycopg.sql import SQL
 
 from domain.judge import Basis
-from gateways.feed_store import view_where
+from gateways.feed_pages import view_where
 from gateways.sealing import Unsealable, unseal
 from services.ports import KeyStore
 

@@ -137,7 +137,7 @@ class ViewsMovedOn(IntegrityError):
 class FeedsRebuilding(Exception):
     """The views are being built from the first event (a rebuild, or the first build over events already stored):
     until they are where the views they replace were, a fact visible at the position the build has reached may long
-    since have ended, so no feed is read (``gateways.feed_store``)."""
+    since have ended, so no feed is read (``gateways.feed_pages``)."""
 
     def __init__(self, message: str = "the agency views are being built from the first event; the feeds are read"
                                       " again once they have caught up") -> None:
