@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
-from domain.calendar import STOCKHOLM, age_on, in_swedish_time
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, age_on, in_swedish_time
 from domain.case import TARGET_AGES
 from domain.case_numbers import CASE_NUMBER
 from domain.catalogue import Catalogue
@@ -235,9 +235,14 @@ def guardians(disclosures: Sequence[Disclosure]) -> list[dict[str, Any]]:
 
 def case_number_typed(text: str) -> str | None:
     """What was typed into a case-number box, when it is shaped like one (0180-2026-0042); else None — and then
-    it is never shown or used again: a personnummer typed there by mistake must not reach a page, a URL or a query."""
+    it is never shown or used again: a personnummer typed there by mistake must not reach a page, a URL or a query.
+
+    Its second group is the year the case was opened, one the calendar counts: a personnummer typed in groups of
+    four (2009-0314-2388) has its month and day there (a samordningsnummer's day plus 60: at most 1291), never such
+    a year — it was taken for a number, and carried into the address and the page."""
     typed = text.strip()
-    return typed if len(typed) <= 20 and CASE_NUMBER.match(typed) else None
+    shaped = CASE_NUMBER.match(typed) if len(typed) <= 20 else None
+    return typed if shaped and EARLIEST_DAY.year <= int(shaped.group(2)) <= LATEST_DAY.year else None
 
 
 # -- meetings --------------------------------------------------------------------------------------------------

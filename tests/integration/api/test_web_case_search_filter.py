@@ -161,3 +161,32 @@ def test_the_auditors_search_answers_with_a_redirect_that_carries_only_a_case_nu
     said = ivo.get(refused.headers["location"])
     assert said.status_code == 200 and "Skriv ett ärendenummer" in said.text and f">{number}<" in said.text
     _typed_nowhere(said, PERSONNUMMER)
+
+
+def test_a_personnummer_typed_in_groups_of_four_is_no_case_number_and_reaches_no_address(context, settings):
+    """``2009-0314-2388`` is a personnummer typed as a case number is written (four, four, four digits): it was taken
+    for one, looked up, and carried into the address and the page ("Inget ärende med numret 2009-0314-2388"). A
+    case's number bears the year it was opened; a personnummer's second group is its month and day (a
+    samordningsnummer's day plus 60), never a year the calendar counts (from 1900): so it is refused as any other
+    personnummer, by a code alone (a red team, 2026-12-06)."""
+    grouped = f"{PERSONNUMMER[:4]}-{PERSONNUMMER[4:8]}-{PERSONNUMMER[9:]}"
+    coordination = f"{PERSONNUMMER[:4]}-{PERSONNUMMER[4:6]}{int(PERSONNUMMER[6:8]) + 60}-{PERSONNUMMER[9:]}"
+    for user, page in (("soc-0180", "/arenden"), ("ivo", "/granskning")):
+        web = web_as(context, settings, user)
+        csrf = _csrf(web.get(page).text)
+        for typed in (grouped, coordination):
+            refused = web.post(page, data={"csrf": csrf, "nummer": typed}, follow_redirects=False)
+            assert refused.status_code == 303 and refused.headers["location"] == f"{page}?fel=inte_nummer", (
+                user, typed, refused.headers.get("location"))
+            said = web.get(refused.headers["location"])
+            assert "Skriv ett ärendenummer" in said.text
+            linked = web.get(page, params={"nummer": typed}, follow_redirects=False)   # a link edited by hand
+            assert linked.status_code == 422 and "Skriv ett ärendenummer" in linked.text
+            for answer in (refused, said, linked):
+                location = answer.headers.get("location", "")
+                text = re.sub(r'name="csrf" value="[^"]+"', "", answer.text)
+                assert typed not in location and typed not in text and PERSONNUMMER[9:] not in text, (user, typed)
+    # The auditors' access-log search says nothing back either.
+    ivo = web_as(context, settings, "ivo")
+    log = ivo.get("/granskning/atkomstlogg", params={"nummer": grouped})
+    assert grouped not in re.sub(r'name="csrf" value="[^"]+"', "", log.text)
