@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 
 import psycopg
 
-from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, school_consent_ending, school_consented_case
+from tests.integration.api.skew import web_as
 from tests.integration.api.test_case_list_pages import reference
 
 LISTS = [("socialtjanst", "0180"), ("skola", "0180"), ("polis", "0180")]
@@ -115,3 +116,29 @@ def _police_consent_ending(client, users, tick) -> str:
         "consenter": "young_person", "scope": [{"agency": "polis", "categories": ["case"]}], "purpose": "Brott",
         "valid_from": "2026-02-02", "valid_until": "2026-02-08", "form": "written"}), 201)
     return case_id
+
+
+def test_a_page_neither_shows_nor_counts_a_case_the_school_left_or_one_of_another_municipality(
+        client, users, tick, context, settings):
+    """The school in two groups, one it has left, and a case referred in Södertälje (0181): Stockholm's school lists
+    and counts the one it is still in, on every page of the API's and the web client's list (no second page, a page
+    past the end leads to the first); Södertälje's school, in no group, lists and counts nothing."""
+    kept, _ = school_consented_case(client, users, tick)
+    left, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{left}/members/skola/departure", headers=users.social,
+                   json={"reason": "Eleven har bytt skola."}))
+    elsewhere = ok(client.post("/api/v1/cases", headers=users.headers("socialtjanst", "caseworker", "0181"),
+                               json={**REFERRAL, "municipality": "0181"}), 201)["case_id"]
+    school_0181 = users.headers("skola", "member", "0181")
+    assert _api_total(client, users.school) == (1, {kept})
+    for offset in (0, 1, 2):
+        page = ok(client.get("/api/v1/cases", params={"limit": 1, "offset": offset}, headers=users.school))
+        assert page["total"] == 1 and [c["case_id"] for c in page["cases"]] == ([kept] if offset == 0 else [])
+    assert ok(client.get("/api/v1/cases", headers=school_0181)) == {"cases": [], "total": 0}   # not a member there
+    web = web_as(context, settings, "skola")
+    listed = web.get("/arenden")
+    assert listed.status_code == 200 and kept in listed.text and left not in listed.text
+    assert elsewhere not in listed.text and "Sida" not in listed.text
+    past = web.get("/arenden", params={"sida": "2"}, follow_redirects=False)
+    assert past.status_code == 303 and past.headers["location"] == "/arenden"
