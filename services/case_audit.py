@@ -78,6 +78,24 @@ class AuditReplay(NamedTuple):
     protection_now: dict[str, Any] | None
 
 
+class AuditDisclosures(NamedTuple):
+    """An auditor's disclosure log (``CaseAudit.audit_disclosures_and_stored_log``): every change of what an agency
+    could see, the stored log held to it, and — from the same events — skyddade personuppgifter as the case stands,
+    whoever was told (the head of the web's page)."""
+
+    changes: tuple[VisibilityChange, ...]
+    stored: StoredLogRead
+    protection_now: dict[str, Any] | None
+
+
+def protection_now(history: Sequence[Any], catalogue: Catalogue) -> dict[str, Any] | None:
+    """Skyddade personuppgifter as a case's history, already read, records them after every stored event (as
+    ``replay`` folds them)."""
+    folded = Replay(history, catalogue)
+    folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))
+    return protected_personal_data(folded.facts)
+
+
 def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue) -> AuditReplay:
     """``AuditReplay`` of a case's history, already read and checked (``CaseAudit._checked_history``)."""
     folded = Replay(history, catalogue)
@@ -113,33 +131,55 @@ class CaseAudit:
         them."""
         return self.app.readable_history(case_id, self.check_history(case_id))
 
-    def audit_protection(self: CaseService, p: Principal, case_id: UUID, at: datetime | None = None
-                         ) -> dict[str, Any] | None:
-        """Skyddade personuppgifter as recorded by ``at`` (default: now), whoever was told — ``{kind, since}`` or
-        None: the head of an auditor's page of the case, and of its replay at ``at``.  Not logged on its own: it says
-        no more than the auditors' index of cases does with its marker (``audit_case_index``, no read of a case), and
-        the page's own read is logged as what it shows."""
+    def audit_protection(self: CaseService, p: Principal, case_id: UUID) -> dict[str, Any] | None:
+        """Skyddade personuppgifter as the case stands, whoever was told — ``{kind, since}`` or None: the head of an
+        auditor's page of the case that reads nothing else of its history (the replay's form; the pages that read
+        it take it from their own read: ``AuditReplay``, ``AuditDisclosures``, ``audit_extract``).  From the case's
+        fold this worker keeps (``judged.replay``: the events after it read, not its whole history).  Not logged on
+        its own: it says no more than the auditors' index of cases does with its marker (``audit_case_index``, no
+        read of a case), and the page's own read is logged as what it shows."""
         check_auditor(p)
-        return protected_personal_data(self.app.replay(case_id, at).facts)
+        return protected_personal_data(self.judged.replay(case_id).facts)
+
+    def audit_extract(self: CaseService, p: Principal, case_id: UUID, purpose: str = ""
+                      ) -> tuple[list[AccessRecord], dict[str, Any] | None]:
+        """The young person's extract as an auditor's page shows it (``extract``: logged as ``extract``), and
+        skyddade personuppgifter as the case stands, whoever was told (the page's head) — from the fold the extract
+        itself was decided on, not from a second read of the case's history."""
+        check_auditor(p)
+        records, fold = self.extract_and_fold(p, case_id, purpose)
+        return records, protected_personal_data(fold.facts)
 
     def audit_disclosures(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
                           purpose: str = "") -> tuple[VisibilityChange, ...]:
         check_auditor(p)
-        self.check_history(case_id)
-        log = self.app.disclosures(case_id, [agency] if agency else None)
+        agencies = self._agencies(agency)
+        log = self.app.disclosures(case_id, agencies, history=self._checked_history(case_id))   # the events checked
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
         return log
 
     def audit_disclosures_and_stored_log(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
-                                         purpose: str = "") -> tuple[tuple[VisibilityChange, ...], StoredLogRead]:
-        """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer): the
-        case's history checked against the ledger once, one read logged."""
+                                         purpose: str = "") -> AuditDisclosures:
+        """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer), and
+        skyddade personuppgifter as the case stands: the case's history read once for all three — the rows the
+        ledger's check read (``_checked_history``) — unless the stored log must be asked again
+        (``_stored_log_read``); one read logged."""
         check_auditor(p)
-        self.check_history(case_id)
-        log = self.app.disclosures(case_id, [agency] if agency else None)
-        read = self._stored_log_read(case_id, agency)
+        agencies = self._agencies(agency)
+        history = self._checked_history(case_id)
+        # The stored log first: the views caught up as soon after the read as may be (an event recorded between
+        # the two is a disagreement, asked again).
+        read = self._stored_log_read(case_id, agency, history)
+        log = self.app.disclosures(case_id, agencies, history=history)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return log, read
+        return AuditDisclosures(log, read, protection_now(history, self.catalogue))
+
+    def _agencies(self: CaseService, agency: str | None) -> list[str] | None:
+        """The agencies a disclosure log is of (None: every one), an unknown one refused before the case is read."""
+        if agency is None:
+            return None
+        self.catalogue.agency(agency)
+        return [agency]
 
     def audit_stored_log(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None, purpose: str = ""
                          ) -> StoredLogRead:
@@ -169,10 +209,9 @@ class CaseAudit:
         altered event must not hide it too.  Neither authorised nor logged: for answers that are (the report, the
         stored log's read)."""
         try:
-            self.check_history(case_id)
+            return self._stored_log_read(case_id, agency, self._checked_history(case_id))
         except CaseHistoryAltered as altered:   # not caught up either: the views read the same events
             return replace(self._as_stored(case_id, agency), history_altered=altered.divergence)
-        return self._stored_log_read(case_id, agency)
 
     def report_checks(self: CaseService, case_id: UUID) -> tuple[StoredLogRead, ShownVerdict]:
         """What the report says beside the ledger's verification: the stored disclosure log held to the case's
@@ -186,15 +225,31 @@ class CaseAudit:
             read = self._as_stored(case_id, None)
         return read, self.access_log_check(case_id)
 
-    def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None) -> StoredLogRead:
+    def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None, checked: Sequence[Any]
+                         ) -> StoredLogRead:
+        """The stored log held to the case's events: first to ``checked`` (``_checked_history``, read by the
+        caller), then, while they disagree, to the events read again.
+
+        The views and the history are not read in one transaction, so an event recorded between the two reads is in
+        one and not yet in the other, and they disagree: a healthy log agrees at the next attempt, a changed one
+        never does.  The first attempt's history was read before the views caught up — an event recorded in
+        between is in the table and not in the history; each later attempt catches up first and then reads the
+        history — an event recorded in between is in the history and not yet in the table.  Either way round one
+        event in the window is a disagreement that the next attempt, its reads after that event, no longer has;
+        so only the first attempt may use the rows already read (reused later, an event recorded before the first
+        catch-up would be in every table read and never in the history: a healthy log reported as disagreeing).
+        Each later read is the ledger's check again (``_checked_history``: its read is the history's, one
+        statement either way): what the stored log is said to agree with is always a history found as sealed —
+        an event altered after the first check would otherwise be held to unchecked, and an agreement shown."""
         replacements, replaced = self.lists.replaced_log(case_id, agency)
-        for _ in range(STORED_LOG_ATTEMPTS):
-            # Caught up, then the history read: an event recorded in between is in the events' log and not yet
-            # in the table.  A healthy log agrees at the next attempt; a changed one never does.
-            rows, caused_from = self.lists.stored_log(case_id, agency)
+        history = checked
+        for attempt in range(STORED_LOG_ATTEMPTS):
+            if attempt:
+                history = self._checked_history(case_id)
+            rows, caused_from = self.lists.stored_log(case_id, agency)   # the views caught up first
             # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
             logs = tuple(replaced_logs(replacements, replaced, rows))
-            replayed = self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True)
+            replayed = self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True, history=history)
             agreement = compare(rows, replayed, caused_from, logs)
             if agreement.agrees:
                 break

@@ -96,14 +96,17 @@ class CaseQueries:
         return disclosures_at(history, agency, at or self.clock.now(), self.catalogue)
 
     def disclosures(self: CaseApplication, case_id: UUID, agencies: Iterable[str] | None = None,
-                    until: datetime | None = None, *, as_recorded: bool = False) -> tuple[VisibilityChange, ...]:
+                    until: datetime | None = None, *, as_recorded: bool = False,
+                    history: Sequence[Any] | None = None) -> tuple[VisibilityChange, ...]:
         """Every moment a fact became, or stopped being, visible to an agency, with its basis — up to ``until``
         (default now), or ``as_recorded``: up to the case's latest event, what the stored log holds once the views
-        have caught up (moments after that event are in neither until the calendar keeper records them)."""
+        have caught up (moments after that event are in neither until the calendar keeper records them).
+        ``history``: the case's events already read (``readable_history``), not read again."""
         chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
         for agency in chosen:
             self.catalogue.agency(agency)
-        history = self._readable_history(case_id)
+        if history is None:
+            history = self._readable_history(case_id)
         horizon = history[-1].timestamp if as_recorded else until or self.clock.now()
         return disclosure_log(history, chosen, horizon, self.catalogue)
 

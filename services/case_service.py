@@ -73,10 +73,17 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
 
     def extract(self, p: Principal, case_id: UUID, purpose: str = "",
                 recipient: str = YOUNG_PERSON) -> list[AccessRecord]:
+        return self.extract_and_fold(p, case_id, purpose, recipient)[0]
+
+    def extract_and_fold(self, p: Principal, case_id: UUID, purpose: str = "",
+                         recipient: str = YOUNG_PERSON) -> tuple[list[AccessRecord], Replay]:
+        """``extract``, and the case as it stands, folded, that the extract was decided on (``judged.replay``): what
+        a page says of the case beside the extract, with no read of its own (``audit_extract``)."""
         with self._outsiders_told_nothing(p):
             return self._extract(p, case_id, purpose, recipient)
 
-    def _extract(self, p: Principal, case_id: UUID, purpose: str, recipient: str) -> list[AccessRecord]:
+    def _extract(self, p: Principal, case_id: UUID, purpose: str, recipient: str
+                 ) -> tuple[list[AccessRecord], Replay]:
         """The young person's extract (registerutdrag): who read what about them, and when — for the young person,
         or a guardian with custody while they are under 18 (``Case.check_extract_for``); whom it was made for is in
         the access log (``extract``, or ``extract.guardian:<the guardian's id>``), so that it is on record."""
@@ -87,7 +94,7 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
         replay.case.check_extract_for(recipient, self.app.clock.now())
         # Which guardian by id (a random id, no name): whom it was handed to is on record.
         self._log(p, case_id, "extract" if recipient == YOUNG_PERSON else f"extract.guardian:{recipient}", purpose)
-        return self.access_log.extract(case_id)
+        return self.access_log.extract(case_id), replay
 
     def access_log_check(self, case_id: UUID | None = None, seqs: Iterable[int] = ()) -> ShownVerdict:
         """Whether the access log's entries an answer shows — the case's (the extract, the report), or those

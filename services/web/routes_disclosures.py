@@ -51,7 +51,9 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)
     try:
-        changes, read = cases.audit_disclosures_and_stored_log(user, uuid, agency, session.purpose(request, uuid))
+        # The log, the stored log held to it and skyddade personuppgifter: one read of the case's history.
+        changes, read, protection_now = cases.audit_disclosures_and_stored_log(user, uuid, agency,
+                                                                               session.purpose(request, uuid))
     except CaseHistoryAltered:   # the stored log is evidence of its own: shown as stored, held to nothing
         return _erased_disclosures(request, user, uuid, agency, agencies)
     cat = cases.catalogue
@@ -66,7 +68,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
                   number=case_number(cases, user, uuid), rows=rows, agencies=agencies, agency=agency or "",
                   own_left_out=own_facts_left_out(own) if own else "",
-                  agreement=read.agreement, protection_now=cases.audit_protection(user, uuid),
+                  agreement=read.agreement, protection_now=protection_now,
                   replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
 
 

@@ -1,14 +1,17 @@
 """An auditor's replay reads the case's history once: the rows the ledger's check read are the events replayed
 (``Ledger.checked_events``).  The API's replay read it three times (the check, the replay, the case's start), the
-web's replay page five (and the protection then and now): bench/web_pages.py, 12 statements for the busy case."""
+web's replay page five (and the protection then and now): bench/web_pages.py, 12 statements for the busy case.
+The disclosure log alike, and the pages' skyddade personuppgifter from the page's own read."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Iterator
+from uuid import UUID
 
 import psycopg
 
+from domain.values import Actor
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
@@ -21,7 +24,8 @@ def _reads_of(monkeypatch, case_id: str) -> Iterator[list[str]]:
     execute = psycopg.Cursor.execute
 
     def counted(cursor, query, params=None, *args, **kwargs):
-        text = query if isinstance(query, str) else query.as_string(cursor)
+        text = query if isinstance(query, str) else \
+            query.decode() if isinstance(query, bytes) else query.as_string(cursor)   # bytes: the recorder's own
         if "sigill_events" in text and any(str(p) == case_id for p in params or ()):
             reads.append(text)
         return execute(cursor, query, params, *args, **kwargs)
@@ -51,3 +55,58 @@ def test_a_replay_reads_the_cases_history_once_the_events_the_ledger_checked(cli
         shown = ivo.get(page, params=form)
     assert shown.status_code == 200 and "Skolan" in shown.text
     assert len(reads) == 1, reads
+
+
+def test_the_disclosure_log_and_the_loggutdrag_read_the_cases_history_once(client, users, tick, context, settings,
+                                                                            monkeypatch):
+    """The disclosures (the API's and the web's page: the log, the stored log held to it, skyddade
+    personuppgifter) read the history the ledger's check read, and nothing more: the API read it three times, the
+    page four.  The loggutdrag page tells skyddade personuppgifter from the extract's own read of the case (the
+    events after the fold kept), not from a read of its whole history."""
+    case_id, _ = school_consented_case(client, users, tick)
+    context.seal_ledger()
+    ivo = web_as(context, settings, "ivo")
+    api, page = f"/api/v1/audit/cases/{case_id}/disclosures", f"/granskning/arenden/{case_id}/utlamnanden"
+    ok(client.get(api, headers=users.auditor))   # the first read of a case warms what it may
+    with _reads_of(monkeypatch, case_id) as reads:
+        answered = ok(client.get(api, headers=users.auditor))
+    assert answered["changes"] and answered["stored_log"]["agrees"], answered["stored_log"]
+    assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
+
+    assert ivo.get(page).status_code == 200
+    with _reads_of(monkeypatch, case_id) as reads:
+        shown = ivo.get(page)
+    assert shown.status_code == 200 and "Skolan" in shown.text
+    assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
+
+    for path in (f"/granskning/arenden/{case_id}/loggutdrag", f"/granskning/arenden/{case_id}"):   # and the form
+        assert ivo.get(path).status_code == 200
+        with _reads_of(monkeypatch, case_id) as reads:
+            assert ivo.get(path).status_code == 200
+        assert len(reads) == 1 and "originator_version >" in reads[0], (path, reads)
+
+
+def test_a_stored_log_asked_again_is_held_to_the_history_read_again_and_checked_again(client, users, tick, context,
+                                                                                       app, monkeypatch):
+    """An event recorded after the history was read and checked, before the views caught up, is in the stored log
+    and not in the history: the log is asked again, held to the history read again — the ledger's check again
+    (its read is the history's), not the rows read first, with which it would never agree."""
+    case_id, _ = school_consented_case(client, users, tick)
+    context.seal_ledger()
+    lists, asked = context.cases.lists, []
+    stored_log = lists.stored_log
+
+    def an_event_first(*args, **kwargs):
+        if not asked:
+            tick()
+            app.record_contribution(UUID(case_id), by=Actor("skola", "skola-member"), category="school",
+                                    text="Närvaro 85 %.")
+        asked.append(True)
+        return stored_log(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "stored_log", an_event_first)
+    with _reads_of(monkeypatch, case_id) as reads:
+        answered = ok(client.get(f"/api/v1/audit/cases/{case_id}/disclosures", headers=users.auditor))
+    assert answered["stored_log"]["agrees"], answered["stored_log"]
+    assert len(asked) == 2, "the first attempt disagrees: the event is in the table, not in the rows read first"
+    assert len(reads) == 2 and all("uuid_send(originator_id)" in read for read in reads), reads
