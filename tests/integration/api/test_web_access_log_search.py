@@ -44,12 +44,17 @@ def _a_case_read_by_the_school(client, users, tick, context) -> tuple[str, str]:
     return case_id, context.cases.app.get_case(UUID(case_id)).case_number
 
 
-def test_a_search_is_answered_by_a_redirect_and_logged_once_by_the_page_it_leads_to(
-        client, users, tick, context, settings):
+def _an_auditor_at_the_log(client, users, tick, context, settings):
+    """A case the school read, an auditor at the access log's form: (case id, its number, the auditor's client, the
+    form's token, the searches of the case logged so far)."""
     case_id, number = _a_case_read_by_the_school(client, users, tick, context)
     ivo = web_as(context, settings, "ivo")
-    csrf = _csrf(ivo.get(LOG).text)
-    before = _searches_logged(context, case_id)
+    return case_id, number, ivo, _csrf(ivo.get(LOG).text), _searches_logged(context, case_id)
+
+
+def test_a_search_is_answered_by_a_redirect_and_logged_once_by_the_page_it_leads_to(
+        client, users, tick, context, settings):
+    case_id, number, ivo, csrf, before = _an_auditor_at_the_log(client, users, tick, context, settings)
     posted = ivo.post(LOG, follow_redirects=False, data={
         "csrf": csrf, "nummer": f" {number} ", "myndighet": "skola", "fran": "2000-01-01", "till": ""})
     assert posted.status_code == 303, (posted.status_code, posted.text[-1500:])
@@ -74,10 +79,7 @@ def test_a_search_is_answered_by_a_redirect_and_logged_once_by_the_page_it_leads
 
 def test_a_personnummer_typed_as_the_number_reaches_no_address_and_is_told_by_a_code(
         client, users, tick, context, settings):
-    case_id, _ = _a_case_read_by_the_school(client, users, tick, context)
-    ivo = web_as(context, settings, "ivo")
-    csrf = _csrf(ivo.get(LOG).text)
-    before = _searches_logged(context, case_id)
+    case_id, _, ivo, csrf, before = _an_auditor_at_the_log(client, users, tick, context, settings)
     for typed in (PERSONNUMMER, PERSONNUMMER.replace("-", ""), "Peter Exempel"):
         posted = ivo.post(LOG, follow_redirects=False, data={
             "csrf": csrf, "nummer": typed, "myndighet": "skola", "fran": "2026-01-01", "till": "2199-12-31"})
