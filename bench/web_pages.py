@@ -10,7 +10,8 @@ a few thousand of them of the busy case); the views caught up and the ledger sea
 application (API + web client, as ``sigill serve`` mounts them) with uvicorn in a thread on a loopback port, signs
 in through the development sign-in as social services' caseworker (soc-0180), the police (polis) and an auditor
 (ivo), and times --repeats GET requests of each page (after two unrecorded ones), one at a time, from this process.
-Prints each page's median and p95 in milliseconds, the bytes of its answer, and the SQL statements per request:
+Prints each page's first request (the first of those two: what it costs before the process has kept anything of
+it, e.g. the statistics' per-case figures) and its statements, each page's median and p95 in milliseconds, the bytes of its answer, and the SQL statements per request:
 every ``execute``/``executemany`` of a psycopg cursor in this process while the request ran (the server, its
 access-log writer, its pools — all in this process; the bench sends one request at a time, so what ran meanwhile
 is the request's).  ``/api/v1/health`` is timed in the same rounds as the noise reference: this 2-core machine is
@@ -236,8 +237,13 @@ def time_pages(base: str, todo: list[tuple[str, str, str]], repeats: int, counte
     results = []
     for who, label, path in todo:
         client = clients[who]
-        for _ in range(2):   # warm-up: caches, the first read of the case
-            client.get(path)
+        counted.since_last()
+        started = time.perf_counter()
+        client.get(path)   # the first request: what a page costs before this process has kept anything of it
+        first = (time.perf_counter() - started) * 1000
+        time.sleep(0.02)
+        first_statements = counted.since_last()
+        client.get(path)   # warm-up: caches, the first read of the case
         times, statements, size, status = [], [], 0, 0
         for _ in range(repeats):
             counted.since_last()
@@ -247,10 +253,12 @@ def time_pages(base: str, todo: list[tuple[str, str, str]], repeats: int, counte
             time.sleep(0.02)   # the access log's writer commits after the answer: let it, and count it here
             statements.append(counted.since_last())
             size, status = len(answer.content), answer.status_code
-        results.append((who, label, status, size, statistics_of(times), sorted(statements)[len(statements) // 2]))
+        results.append((who, label, status, size, statistics_of(times), sorted(statements)[len(statements) // 2],
+                        (first, first_statements)))
         med, p95 = results[-1][4]
-        print(f"  {label:<36} {status}  median {med:7.1f} ms  p95 {p95:7.1f} ms  "
-              f"{results[-1][5]:>4} statements  {size / 1024:7.1f} KiB", file=sys.stderr, flush=True)
+        print(f"  {label:<36} {status}  first {first:7.1f} ms ({first_statements} statements)  median {med:7.1f} ms"
+              f"  p95 {p95:7.1f} ms  {results[-1][5]:>4} statements  {size / 1024:7.1f} KiB", file=sys.stderr,
+              flush=True)
     for client in clients.values():
         client.close()
     return results
@@ -321,9 +329,11 @@ def main() -> None:
         finally:
             context.close()
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        print(f"{'page':<38} {'who':<6} {'status':>6} {'median':>8} {'p95':>8} {'SQL':>5} {'KiB':>7}")
-        for who, label, status, size, (med, p95), statements in results:
-            print(f"{label:<38} {who:<6} {status:>6} {med:>6.1f}ms {p95:>6.1f}ms {statements:>5} {size / 1024:>7.1f}")
+        print(f"{'page':<38} {'who':<6} {'status':>6} {'first':>9} {'SQL':>5} {'median':>8} {'p95':>8} {'SQL':>5}"
+              f" {'KiB':>7}")
+        for who, label, status, size, (med, p95), statements, (first, first_sql) in results:
+            print(f"{label:<38} {who:<6} {status:>6} {first:>7.1f}ms {first_sql:>5} {med:>6.1f}ms {p95:>6.1f}ms"
+                  f" {statements:>5} {size / 1024:>7.1f}")
         print(f"load average after {load}", flush=True)
 
 
