@@ -44,6 +44,7 @@ from services.retention import CaseRetention
 from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey
 from services.judged_cases import JudgedCases
+from services.kept_figures import KeptFigures
 from services.ports import AsyncEvents, CaseLists, ReferralTurns
 from services.principals import Principal, Role
 
@@ -68,6 +69,7 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
         self.fact_ids = fact_ids
         self.catalogue = app.catalogue
         self.judged = JudgedCases(app)
+        self.kept_figures = KeptFigures(app.keystore)   # each case's statistics input, by its version
         self.command_turns = CaseTurns()   # commands on one case, one at a time in this process
 
 

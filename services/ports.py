@@ -45,6 +45,9 @@ class CaseEventsReader(Protocol):
     def select_events_of_cases(self, case_ids: Sequence[UUID]) -> list[StoredEvent]:
         """The stored events of these cases in one read, by case and then version (a case without any: none)."""
 
+    def select_versions_of_cases(self, case_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Each case's latest stored version in one read (a case without events: left out)."""
+
 
 class AsyncEvents(Protocol):
     """The event store's hot statements on one event loop (``gateways.async_event_store``)."""

@@ -3,7 +3,8 @@
 The counting is ``domain.statistics``', the suppression ``domain.statistics_reader``' (pure). Here: the period read
 from what a user typed, the municipality's cases listed from the views' ``case_municipality`` (kept in plaintext,
 erased cases too), their events read through the application a few hundred cases a round trip (``histories``) and
-folded, and the run recorded.
+folded — only those of the cases that changed since this process last folded them (``services.kept_figures``) —
+and the run recorded.
 
 **The access log.** A run reads the content of every case of the municipality, but shows no case: it is recorded as
 one entry, not one per case — an entry per case would put "uppföljningsstatistik" into every young person's extract
@@ -39,7 +40,9 @@ from domain.calendar import STOCKHOLM, local_date
 from domain.errors import InvalidInput, YearNotEnded
 from services.access_entry import AccessEntry
 from services.authorisation import check_reads_statistics, reads_statistics_as_they_stand
+from services.case_queries import HISTORIES_CHUNK
 from services.errors import DamagedDataKey
+from services.kept_figures import KeptFigures
 from services.principals import Principal
 from services.typed_time import UnreadableMoment, typed_day
 
@@ -47,6 +50,25 @@ log = logging.getLogger("sigill.statistics")
 STATISTICS_RUN = uuid5(NAMESPACE_URL, "urn:sigill:statistics")   # the access log's case column for a run: no case
 STATISTICS = "statistics"                                          # what the access log says a run read
 PROGRESS_EVERY = 100
+
+
+_ERASED, _UNREADABLE = object(), object()   # a case counted apart (``_outcome``)
+
+
+def _outcome(events: list[Any] | DamagedDataKey, ended: datetime | None) -> Any:
+    """What one case's events (as ``app.histories`` reads them) count: its figures, None for nothing to count,
+    ``_ERASED`` or ``_UNREADABLE``."""
+    if isinstance(events, DamagedDataKey):
+        return _UNREADABLE
+    if not events:
+        return None   # in the views but without events: nothing to count
+    if isinstance(events[0], ErasedEvent):
+        return _ERASED
+    if isinstance(events[0], ReferralReceived):
+        recorded = events if ended is None else [e for e in events if e.timestamp < ended]
+        if recorded:   # none: a referral typed in after the year's end
+            return s.figures_of(recorded)
+    return None
 
 
 @dataclass(frozen=True)
@@ -87,9 +109,10 @@ class Statistics:
 
 
 class CaseStatistics:
-    """Mixed into ``CaseService`` (its ``app``, ``access_log``, ``lists``, ``catalogue``)."""
+    """Mixed into ``CaseService`` (its ``app``, ``access_log``, ``lists``, ``catalogue``, ``kept_figures``)."""
 
     app: Any
+    kept_figures: KeptFigures
     access_log: Any
     lists: Any
     catalogue: Any
@@ -125,23 +148,46 @@ class CaseStatistics:
     def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None, ended: datetime | None = None
                  ) -> tuple[list[s.CaseFigures], int, int]:
         """Each case folded from its events — given ``ended``, those recorded before it alone, so that every run
-        says the same — erased cases and those whose key is damaged counted apart."""
+        says the same — erased cases and those whose key is damaged counted apart.  What a case counts is kept
+        by its latest version (``KeptFigures``): a case unchanged since a run is not read again."""
         figures, erased, unreadable = [], 0, 0
-        # Read a few hundred cases a round trip (``histories``): one read per case was 2,000 statements a run.
-        for n, (_, events) in enumerate(self.app.histories(case_ids), 1):
-            if isinstance(events, DamagedDataKey):
-                unreadable += 1
-            elif not events:
-                pass   # in the views but without events: nothing to count
-            elif isinstance(events[0], ErasedEvent):
-                erased += 1
-            elif isinstance(events[0], ReferralReceived):
-                recorded = events if ended is None else [e for e in events if e.timestamp < ended]
-                if recorded:   # none: a referral typed in after the year's end
-                    figures.append(s.figures_of(recorded))
-            if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(case_ids)):
-                progress(n)
+        versions = self.app.case_versions(case_ids)   # one round trip: which cases changed since they were kept
+        n = 0
+        # A few hundred cases a round trip: their keys, then the events of those that changed (``histories``).
+        for start in range(0, len(case_ids), HISTORIES_CHUNK):
+            for outcome in self._outcomes(case_ids[start:start + HISTORIES_CHUNK], versions, ended):
+                n += 1
+                if outcome is _UNREADABLE:
+                    unreadable += 1
+                elif outcome is _ERASED:
+                    erased += 1
+                elif outcome is not None:
+                    figures.append(outcome)
+                if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(case_ids)):
+                    progress(n)
         return figures, erased, unreadable
+
+    def _outcomes(self, chunk: list[UUID], versions: dict[UUID, int], ended: datetime | None) -> list[Any]:
+        """What each case of ``chunk`` counts, in its order: its figures, None (nothing to count), ``_ERASED`` or
+        ``_UNREADABLE`` — kept figures at the case's latest version, else its events read and folded (and kept)."""
+        kept, epoch = self.kept_figures, self.kept_figures.epoch
+        keys = self.app.keystore.warm(chunk)   # asked before anything kept is used: an erasure not told is seen
+        outcomes: dict[UUID, Any] = {}
+        for case_id in chunk:
+            if case_id not in versions:
+                outcomes[case_id] = None   # in the views but without events: nothing to count
+            elif case_id in keys and keys[case_id] is None:
+                kept.drop(case_id)          # its key destroyed: read, its events would all be tombstones
+                outcomes[case_id] = _ERASED
+            elif case_id in keys:
+                found, figures = kept.get(case_id, versions[case_id], ended)
+                if found:
+                    outcomes[case_id] = figures
+        for case_id, events in self.app.histories([c for c in chunk if c not in outcomes]):
+            outcomes[case_id] = outcome = _outcome(events, ended)
+            if outcome is not _ERASED and outcome is not _UNREADABLE and events:   # a readable case's
+                kept.keep(case_id, events[-1].originator_version, ended, outcome, epoch)
+        return [outcomes[case_id] for case_id in chunk]
 
     def _member_agencies(self) -> list[str]:
         return [a.id for a in self.catalogue.agencies.values() if not a.lead]
