@@ -172,6 +172,38 @@ _SIGN_IN_REFUSED = re.compile(r'password authentication failed for user "[^"]*"|
                               r' exist|no pg_hba\.conf entry[^:]*|permission denied for database "[^"]*"')
 
 
+# libpq's words when TLS to the server failed, each with what to set (deploy/sigill.env.example): reached, and not
+# trusted or not encrypted — not the network, nor the password, which the line said before.
+_TLS_PROBLEMS = (
+    (re.compile(r"pg_hba\.conf rejects connection .*, no encryption|no pg_hba\.conf entry .*, no encryption"),
+     "the database accepts only TLS connections: set PGSSLMODE=verify-full and PGSSLROOTCERT to the file of the CA"
+     " that signed the server's certificate"),
+    (re.compile(r"certificate verify failed"),
+     "the server's TLS certificate was not signed by the CA in PGSSLROOTCERT (libpq's default when it is unset:"
+     " ~/.postgresql/root.crt): set PGSSLROOTCERT to the file of the CA that signed it"),
+    (re.compile(r"server certificate for .* does not match host name"),
+     "SIGILL_DATABASE_URL names the server by a host its TLS certificate does not carry: use a name the"
+     " certificate carries"),
+    (re.compile(r'(?:root certificate file|could not read root certificate file) "[^"]*"'),
+     "PGSSLROOTCERT: set it to the file of the CA that signed the server's certificate, readable by Sigill's user"
+     " (unset, libpq reads ~/.postgresql/root.crt)"),
+    (re.compile(r"server does not support SSL, but SSL was required"),
+     "the server offers no TLS and PGSSLMODE requires it: the server's ssl must be on"),
+    (re.compile(r'invalid sslmode value: "[^"]*"'),
+     "PGSSLMODE: libpq knows no such mode: set PGSSLMODE=verify-full"),
+)
+
+
+def _tls_problem(line: str) -> str | None:
+    """The line for a TLS failure: libpq's own words (after the server's address), and what to set."""
+    for words, advice in _TLS_PROBLEMS:
+        if words.search(line):
+            # libpq's words, without the server's address before them (a host name mismatch names the host), nor FATAL
+            said = re.sub(r"^(?:.*\bfailed: |connection is bad: )?(?:FATAL:\s+)?", "", line)
+            return f"TLS to the database failed ({said}): {advice}"
+    return None
+
+
 # libpq's words when no server answered at a TCP host (refused, timed out, or a name that does not resolve).
 _NOT_ANSWERING_OVER_TCP = re.compile(r'connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed|failed to'
                                      r" resolve host|timeout expired")
@@ -189,6 +221,9 @@ def database_problem(error: BaseException) -> str:
         return (f"the database refuses more connections ({connections_used_up(error) or 'too many clients'}): it is"
                 " reachable, but its max_connections, or the role's or the database's CONNECTION LIMIT, is used up —"
                 " stop some Sigill processes or raise it (README: Production)")
+    tls = _tls_problem(line)
+    if tls is not None:
+        return tls
     refused = _SIGN_IN_REFUSED.search(line)
     if refused:   # reached, and said no: the URL is wrong, not the network
         return (f"the database was reached, but refused the connection ({refused.group(0)}): check the user,"

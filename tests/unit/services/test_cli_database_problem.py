@@ -22,3 +22,23 @@ def test_a_file_in_the_data_directory_sigill_may_not_read_says_whose_it_must_be(
     assert database_problem(error) == (
         "SIGILL_DATA_DIR: /var/lib/sigill/master.key: permission denied — run Sigill as the user that owns the data"
         " directory, or make that user its owner (chown -R; the key files stay mode 0600)")
+
+
+def test_tls_failures_say_which_of_libpqs_variables_to_set_not_that_the_network_is_down():
+    """What libpq 18 says of each TLS failure (tests/integration/test_postgres_tls.py meets the first four on a real
+    server): the line said "check that PostgreSQL runs there … and that no firewall stands between" for every one."""
+    at = 'connection failed: connection to server at "db.example" (10.0.0.9), port 5432 failed: '
+    for said, told in ((at + "SSL error: certificate verify failed", "set PGSSLROOTCERT to the file of the CA"),
+                       (at + 'server certificate for "db" does not match host name "db.example"',
+                        "SIGILL_DATABASE_URL names the server by a host its TLS certificate does not carry"),
+                       (at + 'FATAL:  pg_hba.conf rejects connection for host "10.0.0.1", user "sigill", database'
+                        ' "sigill", no encryption', "set PGSSLMODE=verify-full and PGSSLROOTCERT"),
+                       (at + 'FATAL:  no pg_hba.conf entry for host "10.0.0.1", user "sigill", database "sigill",'
+                        ' no encryption', "set PGSSLMODE=verify-full and PGSSLROOTCERT"),
+                       (at + 'could not read root certificate file "/etc/sigill/ca.pem": Permission denied',
+                        "PGSSLROOTCERT: set it to the file of the CA"),
+                       (at + "server does not support SSL, but SSL was required", "the server's ssl must be on"),
+                       ('connection is bad: invalid sslmode value: "verify_full"', "set PGSSLMODE=verify-full")):
+        line = database_problem(psycopg.OperationalError(said + "\nEither provide the file, …"))
+        assert line.startswith("TLS to the database failed (") and told in line, line
+        assert "firewall" not in line and "password" not in line and "db.example\" (10" not in line, line
