@@ -11,6 +11,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
     || echo "!! could not install chromium: the browser tests will fail (apt-get install -y chromium)" >&2
 fi
+# The TLS tests (tests/integration/test_postgres_tls.py) need a PostgreSQL built with OpenSSL, which the embedded
+# wheel's is not: Debian's server package, installed only when it is missing.
+if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+  echo "== installing Debian's PostgreSQL for the TLS tests"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null \
+    || echo "!! could not install postgresql: the TLS tests will fail (apt-get install -y postgresql)" >&2
+fi
 # Each run its own temporary directory (databases, data directories): two runs at once shared pytest's default one,
 # and the second's clean-up deleted the first's databases under it.  Removed after a run that passed; kept, and
 # named, after one that failed.  A --basetemp given here wins.
