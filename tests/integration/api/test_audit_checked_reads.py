@@ -1,0 +1,69 @@
+"""A red team's probes of the auditors' reads made of the rows the ledger's check read (``Ledger.checked_events``):
+each answer is either made of sealed-and-checked rows or says the history was altered — a change an insider makes
+to the events table, before the read or between the check and what is shown, never reaches an auditor as the
+case's history told as unchanged."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import psycopg
+
+from domain.values import Actor
+from tests.integration.api.flows import school_consented_case
+
+NOTE = "Närvaro 85 % under vårterminen."
+
+
+def superuser(postgres, *statements: str, params=()) -> None:
+    """The insider with the database's superuser: past every append-only trigger."""
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for statement in statements:
+            conn.execute(statement, params)
+
+
+def noted_case(client, users, tick, app, context) -> str:
+    """A consented case whose last event, sealed, is the school's note (``NOTE``)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    app.record_contribution(UUID(case_id), by=Actor("skola", "skola-member"), category="school", text=NOTE)
+    context.seal_ledger()
+    return case_id
+
+
+def last_version(postgres, case_id: str) -> int:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT max(originator_version) FROM sigill_events WHERE originator_id = %s",
+                            (case_id,)).fetchone()[0]
+
+
+def test_an_event_removed_after_the_reports_check_is_not_reported_as_an_unchanged_history(
+        client, users, tick, app, context, postgres, monkeypatch):
+    """The report checked the case against the ledger and then read its history four more times (the case, its
+    facts, its disclosure log, its events): the note removed in between — an insider's DELETE landing after the
+    check — was missing from a report that said the case's events were unchanged.  The report is made of the rows
+    its check read, or says the history was altered."""
+    case_id = noted_case(client, users, tick, app, context)
+    version = last_version(postgres, case_id)
+    ledger = context.cases.check_history.__self__
+    checked, removed = [], []
+    case_pairs, select_events = ledger.store.case_pairs, app.recorder.select_events
+
+    def the_check(*args, **kwargs):
+        checked.append(True)
+        return case_pairs(*args, **kwargs)
+
+    def a_read_after_the_check(originator_id, *args, **kwargs):
+        if checked and not removed and str(originator_id) == case_id:   # the insider, right after the check
+            superuser(postgres, "DELETE FROM sigill_events WHERE originator_id = %(c)s AND originator_version = %(v)s",
+                      params={"c": case_id, "v": version})
+            removed.append(True)
+        return select_events(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(ledger.store, "case_pairs", the_check)
+    monkeypatch.setattr(app.recorder, "select_events", a_read_after_the_check)
+    report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
+    assert report.status_code == 200
+    told_altered = "ÄNDRAD" in report.text or "inte den som liggaren förseglade" in report.text
+    assert told_altered or NOTE in report.text, report.text[report.text.find("<h2>Kontroll"):][:1500]
