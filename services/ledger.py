@@ -200,6 +200,9 @@ def verify_case(rows: Iterable[CaseRow], sealed_to: int, gaps_after: Iterable[Ca
         if entry_id is None:
             if nid <= sealed_to:
                 return _divergence("inserted", pair)
+            if version != expected:   # not sealed, yet out of the case's sequence (after the sealed, in order)
+                return _out_of_sequence(pair, expected)
+            expected = version + 1
             continue
         if nid is None:   # the case's (it is the case's entry): not an aggregate only its id is left of
             return replace(_divergence("removed", pair), aggregate="case")
@@ -221,6 +224,18 @@ def verify_case(rows: Iterable[CaseRow], sealed_to: int, gaps_after: Iterable[Ca
                               _BROKEN_AFTER.format(earlier=previous_id, later=next_id), (previous_id, next_id),
                               "case")
     return None
+
+
+def _out_of_sequence(pair: Pair, expected: int) -> Divergence:
+    """An event stored after the ledger's last seal whose version does not follow on from the case's events before
+    it: the ledger has no entry to hold it to, but the case's versions run 1, 2, 3 … in the order they were stored —
+    one missing before it was removed, one taken or lower was slipped in.  (The last events after the seal, removed,
+    leave nothing to see.)"""
+    nid, oid, version = pair[0], pair[1], pair[2]
+    if version > expected:
+        return Divergence("removed", nid, UUID(bytes=bytes(oid)), expected, UNSEALED_MISSING, None, "case")
+    return Divergence("inserted", nid, UUID(bytes=bytes(oid)), version, UNSEALED_OUT_OF_SEQUENCE, None,
+                      aggregate_of(pair[3]))
 
 
 def _link_broken(pair: Pair, previous_id: int) -> Divergence:
@@ -287,9 +302,17 @@ _SWEDISH_BETWEEN = {
     "removed": "en händelse i ärendet finns varken lagrad eller i liggaren: den togs bort tillsammans med sin post,"
                " mellan position {earlier} och {later}",
 }
+UNSEALED_MISSING = ("this event of the case, not yet sealed, is stored nowhere, though a later one is: it was removed"
+                    " (the ledger has no entry to tell what it held)")
+UNSEALED_OUT_OF_SEQUENCE = ("this event, not yet sealed, does not follow on from the case's events before it (its"
+                            " version is taken, or out of order): it was added afterwards")
 UNCOVERED = ("no signed checkpoint covers the ledger's last entry: its checkpoints were removed, or entries were"
              " added without the ledger key")
 _SWEDISH.update({
+    UNSEALED_MISSING: "händelsen i ärendet, som ännu inte förseglats, finns inte lagrad, men en senare gör det: den har"
+                      " tagits bort (liggaren har ingen post som visar vad den innehöll)",
+    UNSEALED_OUT_OF_SEQUENCE: "händelsen, som ännu inte förseglats, följer inte på ärendets händelser före den (dess"
+                              " nummer är redan använt, eller i fel ordning): den lades till i efterhand",
     UNTRUSTED_KEY: "kontrollpunkten är signerad med en nyckel som inte är betrodd här (ange installationens"
                    " nycklar med --trust-key eller SIGILL_LEDGER_TRUSTED_KEYS)",
     BAD_SIGNATURE: "kontrollpunktens signatur stämmer inte",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import psycopg
+import pytest
 
 from domain.values import Actor
 from tests.integration.api.flows import school_consented_case
@@ -67,3 +68,55 @@ def test_an_event_removed_after_the_reports_check_is_not_reported_as_an_unchange
     assert report.status_code == 200
     told_altered = "ÄNDRAD" in report.text or "inte den som liggaren förseglade" in report.text
     assert told_altered or NOTE in report.text, report.text[report.text.find("<h2>Kontroll"):][:1500]
+
+
+def unsealed_notes(client, users, tick, app, context) -> str:
+    """A consented case, sealed, and then three notes of the school's not yet sealed (the last ``NOTE``)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    context.seal_ledger()
+    for text in ("Första anteckningen.", "Andra anteckningen.", NOTE):
+        tick()
+        app.record_contribution(UUID(case_id), by=Actor("skola", "skola-member"), category="school", text=text)
+    context.cases.lists.catch_up()   # the views wrote the rows, as the follower does
+    return case_id
+
+
+def auditors_answers(client, users, case_id: str) -> dict[str, tuple[int, str]]:
+    audit = f"/api/v1/audit/cases/{case_id}"
+    return {name: (answer.status_code, answer.text) for name, answer in (
+        ("replay", client.get(f"{audit}/replay", params={"agency": "skola", "as_of": "2026-12-31T00:00:00Z"},
+                              headers=users.auditor)),
+        ("disclosures", client.get(f"{audit}/disclosures", headers=users.auditor)),
+        ("facts", client.get(f"{audit}/facts", headers=users.auditor)),
+        ("stored-log", client.get(f"{audit}/stored-log", headers=users.auditor)),
+        ("report", client.get(f"{audit}/report", headers=users.auditor)))}
+
+
+@pytest.mark.parametrize("tamper", ["removed", "slipped_in"])
+def test_an_event_not_yet_sealed_missing_or_slipped_in_among_the_cases_is_told_as_an_altered_history(
+        client, users, tick, app, context, postgres, tamper):
+    """Events stored after the ledger's last seal are not sealed, and the last of them could go unseen; but one
+    removed from among them leaves a version missing before a later one, and a row slipped in at a version the case
+    has used (its bytes copied: version 0 before the case's first) stands out of the case's sequence.  Neither read
+    as a history: the auditor's replay, disclosures, facts and stored log answered 500, the report "kan inte
+    läsas" — none of them said the history was altered.  The ledger's check holds the case's versions in sequence
+    past its last seal too."""
+    case_id = unsealed_notes(client, users, tick, app, context)
+    version = last_version(postgres, case_id)
+    if tamper == "removed":
+        superuser(postgres, "DELETE FROM sigill_events WHERE originator_id = %(c)s AND originator_version = %(v)s",
+                  params={"c": case_id, "v": version - 1})
+    else:
+        superuser(postgres, "INSERT INTO sigill_events (originator_id, originator_version, topic, state)"
+                            " SELECT originator_id, 0, topic, state FROM sigill_events"
+                            " WHERE originator_id = %(c)s AND originator_version = 1", params={"c": case_id})
+    answers = auditors_answers(client, users, case_id)
+    kind, at = ("removed", version - 1) if tamper == "removed" else ("inserted", 0)
+    for name in ("replay", "disclosures", "facts"):
+        status, text = answers[name]
+        assert status == 409 and "history_altered" in text and f"version {at}: {kind}" in text, (name, text[:300])
+    status, text = answers["stored-log"]   # evidence of its own: its rows as stored, and where the history is altered
+    assert status == 200 and f"version {at}: {kind}" in text and '"rows":[{' in text, text[:300]
+    status, text = answers["report"]
+    assert status == 200 and f"inte den som liggaren förseglade: händelse {at} i ärendets historik" in text, text
+    assert "<h2>Tidslinje</h2>" not in text

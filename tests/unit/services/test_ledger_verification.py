@@ -206,6 +206,20 @@ def without(stored, entries, *positions):
             [e for e in entries if e.notification_id not in positions])
 
 
+def test_events_after_the_last_seal_keep_the_cases_sequence_one_missing_or_slipped_in_among_them_is_named():
+    """Not sealed, the last of them could go unseen; but one removed from among them leaves a version missing before
+    a later one, and one slipped in at a version taken (0, or a copy of one sealed) stands out of sequence."""
+    stored, one, _ = two_cases()
+    entries = sealed(stored)
+    after = [StoredRow(11, one, 6, "domain.case_events:X", b"6"), StoredRow(12, one, 7, "domain.case_events:X", b"7")]
+    assert check_case(stored + after, entries, one) is None
+    d = check_case(stored + after[1:], entries, one)
+    assert (d.kind, d.notification_id, d.case_id, d.version) == ("removed", 12, one, 6)
+    for slipped in (0, 3, 6):
+        d = check_case(stored + after + [StoredRow(13, one, slipped, "domain.case_events:X", b"x")], entries, one)
+        assert (d.kind, d.notification_id, d.case_id, d.version) == ("inserted", 13, one, slipped)
+
+
 def test_a_case_event_removed_with_its_ledger_entry_is_noticed_for_the_case_though_its_history_still_reads():
     """A case's last event (a withdrawal) and its ledger entry removed: the case's own entries all still verify,
     and the entry after it — another case's, not right after the case's last remaining one — no longer follows."""
