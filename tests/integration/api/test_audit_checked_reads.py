@@ -12,6 +12,7 @@ import pytest
 
 from domain.values import Actor
 from tests.integration.api.flows import school_consented_case
+from tests.integration.api.skew import web_as
 
 NOTE = "Närvaro 85 % under vårterminen."
 
@@ -120,3 +121,51 @@ def test_an_event_not_yet_sealed_missing_or_slipped_in_among_the_cases_is_told_a
     status, text = answers["report"]
     assert status == 200 and f"inte den som liggaren förseglade: händelse {at} i ärendets historik" in text, text
     assert "<h2>Tidslinje</h2>" not in text
+
+
+TAMPERS = {
+    # The note's stored bytes, one byte more.
+    "altered": (("UPDATE sigill_events SET state = state || '\\x00'::bytea"
+                " WHERE originator_id = %(c)s AND originator_version = %(v)s",), "altered"),
+    # Its topic column: the bytes decrypt still (the topic is not bound to them), the link does not follow.
+    "topic": (("UPDATE sigill_events SET topic = topic || 'X' WHERE originator_id = %(c)s"
+               " AND originator_version = %(v)s",), "altered"),
+    # The note and the event before it, their versions swapped.
+    "swapped": (("UPDATE sigill_events SET originator_version = -1 WHERE originator_id = %(c)s"
+                 " AND originator_version = %(v)s",
+                 "UPDATE sigill_events SET originator_version = %(v)s WHERE originator_id = %(c)s"
+                 " AND originator_version = %(v)s - 1",
+                 "UPDATE sigill_events SET originator_version = %(v)s - 1 WHERE originator_id = %(c)s"
+                 " AND originator_version = -1"), "reordered"),
+}
+
+
+@pytest.mark.parametrize("tamper", sorted(TAMPERS))
+def test_a_sealed_event_changed_in_the_table_is_told_by_every_auditors_read_and_another_case_is_not_its_concern(
+        client, users, tick, app, context, postgres, settings, tamper):
+    """The probes of the reads made of the checked rows: the API's replay, disclosures and facts refuse with 409
+    naming the change, the stored log is answered as stored with it, the report says it, the web's replay and
+    disclosures pages say it — and a second case, untouched, is answered whole beside it (its check reads its own
+    rows only)."""
+    case_id = noted_case(client, users, tick, app, context)
+    other = noted_case(client, users, tick, app, context)
+    context.cases.lists.catch_up()
+    version = last_version(postgres, case_id)
+    statements, kind = TAMPERS[tamper]
+    superuser(postgres, *statements, params={"c": case_id, "v": version})
+    answers = auditors_answers(client, users, case_id)
+    for name in ("replay", "disclosures", "facts"):
+        status, text = answers[name]
+        assert status == 409 and "history_altered" in text and f": {kind})" in text, (name, text[:300])
+    status, text = answers["stored-log"]
+    assert status == 200 and f": {kind})" in text and '"rows":[{' in text, text[:300]
+    status, text = answers["report"]
+    assert status == 200 and "inte den som liggaren förseglade: händelse" in text and NOTE not in text
+    ivo = web_as(context, settings, "ivo")
+    for path, query in ((f"/granskning/arenden/{case_id}", {"myndighet": "skola", "tid": "2026-12-31 00:00"}),
+                        (f"/granskning/arenden/{case_id}/utlamnanden", {})):
+        page = ivo.get(path, params=query)
+        assert page.status_code == 409 and "inte den som liggaren förseglade" in page.text and NOTE not in page.text
+    untouched = auditors_answers(client, users, other)
+    assert all(status == 200 for status, _ in untouched.values()), {k: v[1][:200] for k, v in untouched.items()}
+    assert NOTE in untouched["facts"][1] and NOTE in untouched["report"][1]
