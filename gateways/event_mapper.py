@@ -71,7 +71,7 @@ class EncryptedEventMapper(Mapper[UUID]):
                 f"stored event {stored_event.originator_version} of aggregate {aggregate_id} does not fit "
                 f"{stored_event.topic} (an upcaster missing?): {problems}",
                 f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} passar inte sin "
-                f"händelsetyp (en uppgraderingsregel saknas?): {problems}") from None
+                f"händelsetyp (en uppgraderingsregel saknas?): {problems}", aggregate_id) from None
 
     def _decrypt(self, stored_event: StoredEvent, aggregate_id: UUID, key: bytes) -> dict[str, Any]:
         try:
@@ -82,7 +82,7 @@ class EncryptedEventMapper(Mapper[UUID]):
                 f"stored event {stored_event.originator_version} of aggregate {aggregate_id} does not decrypt: "
                 f"it was altered, moved, or written with another key ({type(error).__name__})",
                 f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} går inte att dekryptera: "
-                "den har ändrats, flyttats eller skrivits med en annan nyckel") from None
+                "den har ändrats, flyttats eller skrivits med en annan nyckel", aggregate_id) from None
 
 
 @cache

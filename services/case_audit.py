@@ -28,7 +28,7 @@ from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.audit import CaseHistoryAltered
 from services.authorisation import check_auditor
 from services.basis_text import consent_facts
-from services.errors import CaseNotFound
+from services.errors import CaseNotFound, StoredEventUnreadable
 from services.ledger import Divergence
 from services.principals import Principal, Role
 from services.report import Preparer
@@ -200,6 +200,8 @@ class CaseAudit:
                 self._log(p, case_id, "views.log" + (f":{agency}" if agency else ""), purpose)
                 return read
             except CaseErased:   # destroyed since
+                pass
+            except StoredEventUnreadable:   # one not yet sealed, altered: nothing to hold the rows to (it was a 500)
                 pass
         return self._as_stored(case_id, agency)
 

@@ -42,7 +42,7 @@ from services.case_reads import CaseReads
 from services.case_turns import CaseTurns
 from services.retention import CaseRetention
 from services.statistics import CaseStatistics
-from services.errors import CaseNotFound, DamagedDataKey
+from services.errors import CaseNotFound, DamagedDataKey, StoredEventUnreadable
 from services.judged_cases import JudgedCases
 from services.kept_figures import KeptFigures
 from services.ports import AsyncEvents, CaseLists, ReferralTurns
@@ -120,6 +120,10 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
             raise CaseNotFound("no such case", field="case_id") from None
         except DamagedDataKey as error:
             if not self._told_of_damage(p, error.aggregate_id):
+                raise CaseNotFound("no such case", field="case_id") from None
+            raise
+        except StoredEventUnreadable as error:   # an event altered or moved: told as a damaged key is, or not at all
+            if error.aggregate_id is None or not self._told_of_damage(p, error.aggregate_id):
                 raise CaseNotFound("no such case", field="case_id") from None
             raise
 

@@ -95,11 +95,12 @@ def lock_conflict(error: BaseException) -> str | None:
 class StoredEventUnreadable(MapperDeserialisationError):
     """Raised by the event mapper: a stored event no longer reads as it was written (it does not decrypt, or no longer
     fits its event's type).  Its message is the operators' (English); ``swedish`` is what the supervisor's report
-    says, naming the same event and case ids (no personal data: the event's content is never quoted)."""
+    says, naming the same event and case ids (no personal data: the event's content is never quoted).
+    ``aggregate_id``: whose event it is (whether the reader may be told: ``CaseService._told_of_damage``)."""
 
-    def __init__(self, message: str, swedish: str) -> None:
+    def __init__(self, message: str, swedish: str, aggregate_id: UUID | None = None) -> None:
         super().__init__(message)
-        self.swedish = swedish
+        self.swedish, self.aggregate_id = swedish, aggregate_id
 
 
 class PossibleDuplicate(DomainError):

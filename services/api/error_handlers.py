@@ -27,7 +27,7 @@ from services.api.errors import (IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY
                                  REBUILDING_RETRY_SECONDS, domain_answer, error_body, refusal, repeated_response)
 from services.api.one_key_each import FIELD_NAME, MOST_KEYS, RepeatedKey, TooManyKeys
 from services.audit import CaseHistoryAltered
-from services.errors import DamagedDataKey, MasterKeyReplaced, one_line, too_many_connections
+from services.errors import DamagedDataKey, MasterKeyReplaced, StoredEventUnreadable, one_line, too_many_connections
 from services.ports import FeedsRebuilding
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable
 
@@ -96,6 +96,16 @@ def install(api: FastAPI) -> None:
             "history_altered", f"the stored history of this case is not what the audit ledger sealed (version"
             f" {d.version}: {d.kind}); nothing is answered from it. GET /api/v1/audit/ledger/verification names"
             " the first change"), 409)
+
+    @api.exception_handler(StoredEventUnreadable)
+    async def event_unreadable(request: Request, error: StoredEventUnreadable) -> JSONResponse:
+        # One not yet sealed, altered or moved (the ledger's check has nothing to hold it to): it answered 500.  The
+        # operators' message names the event (ids only) in the log; the answer says what, not which.
+        log.error("%s", error)
+        return JSONResponse(error_body(
+            "event_unreadable", "a stored event of this case no longer reads as it was written (it does not decrypt,"
+            " or no longer fits its type: altered, moved, or written with another key); nothing is answered from"
+            " it. The case's audit report names the event"), 409)
 
     @api.exception_handler(FeedsRebuilding)
     async def rebuilding(request: Request, error: FeedsRebuilding) -> JSONResponse:

@@ -27,7 +27,8 @@ from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered
 from services.authorisation import Forbidden, SystemSignIn
 from services.api.errors import IDENTITY_PROVIDER_RETRY_SECONDS
-from services.errors import CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, one_line
+from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, StoredEventUnreadable,
+                             one_line)
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
 from services.web import session, texts
 from services.web.forms import FREE_TEXT, MORE, Typed
@@ -173,6 +174,10 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
     except CaseHistoryAltered:   # the ledger says the stored history is not whole: nothing is shown of it
         return error_page(request, 409, texts.T["history_altered"], quiet_user(request),
                           more=_where_altered_is_told(request))
+    except StoredEventUnreadable as error:   # one not yet sealed, altered or moved: nothing is shown of the case
+        log.error("web: %s", error)
+        return error_page(request, 409, texts.T["event_unreadable"], quiet_user(request),
+                          more=_where_altered_is_told(request)[:2])   # the ledger's check, the report
     except ClockWentBackwards as error:  # this server's clock, not the request: 503, as the API answers
         return error_page(request, 503, texts.error_text(error.code, error.message), quiet_user(request))
     except DomainError as error:

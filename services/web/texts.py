@@ -395,6 +395,9 @@ T: dict[str, str] = {
                         " återställs från en säkerhetskopia.",
     "history_altered": "Ärendets lagrade historik är inte den som liggaren förseglade, så inget visas ur"
                        " den. Granskningsrapporten och kontrollen av liggaren visar var ändringen gjordes.",
+    "event_unreadable": "En lagrad händelse i ärendet går inte längre att läsa som den skrevs (den går inte att"
+                        " dekryptera, eller passar inte sin händelsetyp): den har ändrats, flyttats eller skrivits med"
+                        " en annan nyckel. Inget visas ur ärendet; granskningsrapporten anger händelsen.",
     "history_altered_ledger": "Verifiera liggaren", "history_altered_report": "Granskningsrapporten",
     "history_altered_stored_log": "Den lagrade utlämnandeloggen",
     "stored_log_unheld": "Ärendets lagrade historik är inte den som liggaren förseglade – {where} – så "

@@ -169,3 +169,45 @@ def test_a_sealed_event_changed_in_the_table_is_told_by_every_auditors_read_and_
     untouched = auditors_answers(client, users, other)
     assert all(status == 200 for status, _ in untouched.values()), {k: v[1][:200] for k, v in untouched.items()}
     assert NOTE in untouched["facts"][1] and NOTE in untouched["report"][1]
+
+
+def test_an_event_not_yet_sealed_whose_bytes_are_altered_is_told_as_unreadable_not_as_our_error(
+        client, users, tick, app, context, postgres, settings):
+    """After the last seal the ledger has nothing to hold an event to; altered there, its bytes no longer decrypt.
+    The report said so ("går inte att dekryptera"); the API's replay, disclosures and facts and the web's pages of
+    the case answered 500 "something went wrong on our side", and the stored log — evidence of its own — too.  They
+    say the event no longer reads as written (409), and the stored log is answered as stored."""
+    case_id = unsealed_notes(client, users, tick, app, context)
+    superuser(postgres, "UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE originator_id = %(c)s"
+                        " AND originator_version = %(v)s", params={"c": case_id, "v": last_version(postgres, case_id)})
+    answers = auditors_answers(client, users, case_id)
+    for name in ("replay", "disclosures", "facts"):
+        status, text = answers[name]
+        assert status == 409 and '"code":"event_unreadable"' in text and NOTE not in text, (name, text[:300])
+    status, text = answers["stored-log"]
+    assert status == 200 and '"rows":[{' in text and '"stored_log":null' in text, text[:300]
+    assert "går inte att dekryptera" in answers["report"][1] and NOTE not in answers["report"][1]
+    ivo = web_as(context, settings, "ivo")
+    for path, query in ((f"/granskning/arenden/{case_id}", {"myndighet": "skola", "tid": "2026-12-31 00:00"}),
+                        (f"/granskning/arenden/{case_id}/utlamnanden", {})):
+        page = ivo.get(path, params=query)
+        assert page.status_code == 409 and "går inte längre att läsa som den skrevs" in page.text, (path, page.text)
+        assert f"/granskning/arenden/{case_id}/rapport" in page.text and NOTE not in page.text
+
+
+def test_an_event_that_no_longer_reads_is_told_only_to_those_who_may_know_of_the_case(client, users, tick, app,
+                                                                                     context, postgres):
+    """As a damaged key is (``test_damaged_key``): a case with an event that no longer decrypts answered 500 to
+    anyone who asked — a school of another municipality told a case from one never opened.  It is no such case to
+    them; social services of the case's municipality are told the event does not read."""
+    case_id = unsealed_notes(client, users, tick, app, context)
+    superuser(postgres, "UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE originator_id = %(c)s"
+                        " AND originator_version = %(v)s", params={"c": case_id, "v": last_version(postgres, case_id)})
+    never = "00000000-0000-4000-8000-000000000000"
+    for headers in (users.headers("skola", "member", municipality="1280"), users.headers("bup", "member")):
+        answer, reference = (client.get(f"/api/v1/cases/{case_id}", headers=headers),
+                             client.get(f"/api/v1/cases/{never}", headers=headers))
+        assert (answer.status_code, answer.json()) == (reference.status_code, reference.json()) == (
+            404, reference.json()), answer.text
+    answer = client.get(f"/api/v1/cases/{case_id}", headers=users.social)
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "event_unreadable", answer.text
