@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Callable, Iterable
 from uuid import UUID
 
@@ -51,6 +52,8 @@ from services.report import Preparer, case_report
 from services.audit import Ledger, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
+from services.database_tls import (DatabaseTls, DatabaseTlsJudgement, effective_sslmode, judge,
+                                   root_certificate_found)
 from services.idempotency import fingerprint_key
 from services.ports import Clock, MasterKeyCheck
 from services.settings import ConfigurationError, Settings
@@ -135,6 +138,20 @@ def verify_access_log_read_only(settings: Settings, location: PostgresLocation,
 def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> PostgresLedgerStore:
     return PostgresLedgerStore(conninfo, schema=settings.db_schema or "public",
                                events_table=f"{CaseApplication.name.lower()}_events", create=create)
+
+
+def database_tls(settings: Settings) -> DatabaseTlsJudgement:
+    """How far libpq verifies the configured database, from the URL's host and libpq's environment, without
+    connecting (the embedded server: its socket, on this machine)."""
+    libpq = {name: value for name, value in os.environ.items() if name.startswith("PG")}
+    if settings.database_url is None:
+        return DatabaseTlsJudgement(DatabaseTls.LOCAL, host=str(settings.data_dir / "postgres"),
+                                    sslmode=effective_sslmode(libpq), given="PGSSLMODE" in libpq)
+    try:
+        host = location_from_url(settings.database_url.get_secret_value()).host
+    except ValueError as error:   # its words never repeat the URL: it may hold a password
+        raise ConfigurationError(f"SIGILL_DATABASE_URL: {error}") from None
+    return judge(host, libpq, root_certificate_found(libpq, Path.home()))
 
 
 def existing_database_location(settings: Settings) -> PostgresLocation:

@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     status = commands.add_parser(
         "status", help="what the readiness probe tells an administrator, from the database itself: whether a follower"
         " works on it, how many stored events the agency views have yet to take in, and how many feed messages Kafka"
-        " has yet to acknowledge; and, given a master key (SIGILL_MASTER_KEY, or in development the data directory's"
-        " master.key), whether `sigill serve` could start with it (exit 0; 1 when the database does not answer or"
+        " has yet to acknowledge; how far libpq verifies the database's TLS (a warning, never a failure); and, given"
+        " a master key (SIGILL_MASTER_KEY, or in development the data directory's master.key), whether `sigill serve` could start with it (exit 0; 1 when the database does not answer or"
         " the master key does not unwrap the stored data keys)")
     status.add_argument("--json", action="store_true", help="one JSON object, for a monitor")
     status.set_defaults(handler=_status)
@@ -133,11 +133,13 @@ def _status(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from services.bootstrap import master_key_check, status_probe
+    from services.bootstrap import database_tls, master_key_check, status_probe
+    from services.database_tls import status_line
     from services.settings import ConfigurationError, Settings
 
     settings = Settings()
     probe = status_probe(settings)
+    tls = database_tls(settings)   # told, never refused: a warning, as `sigill serve` logs it
     # Decoded before the database is asked, as every command does: a malformed key is one line whatever it holds.
     # None where none is given (a monitor's environment, production's without SIGILL_MASTER_KEY): not judged.
     master_key, previous = settings.existing_master_key_bytes(), settings.previous_master_key_bytes()
@@ -153,9 +155,11 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"follower": found.follower, "views_behind": found.views_behind,
                           "kafka_unsent": found.kafka_unsent,
-                          "master_key": None if check is None else check.value}))
+                          "master_key": None if check is None else check.value, "database_tls": tls.tls.value}))
     else:
         _print_status(found, check)
+        if settings.database_url is not None:   # the embedded server's socket: nothing to say
+            print(status_line(tls))
     problem = _master_key_problem(check, settings)
     if problem:
         print(f"sigill: {problem}", file=sys.stderr)

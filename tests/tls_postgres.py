@@ -33,6 +33,9 @@ from tests.servers import free_port
 SUPERUSER = "postgres"   # trusted over the server's unix socket alone: the tests' own door, to make roles
 # Both loopback addresses are served; the certificate names only the first (and localhost).
 CERTIFIED_HOST, UNCERTIFIED_HOST = "127.0.0.1", "127.0.0.2"
+# A name the certificate carries too, as production's server's: reached with libpq's PGHOSTADDR=127.0.0.1 (no
+# resolver knows it: .test is reserved), it is a host over a network as far as Sigill can tell.
+NAMED_HOST = "postgres.sigill.test"
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def _certificate_authority(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.
 def _server_certificate(ca_key: ec.EllipticCurvePrivateKey,
                         ca: x509.Certificate) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(CERTIFIED_HOST))]
+    names = [x509.DNSName("localhost"), x509.DNSName(NAMED_HOST), x509.IPAddress(ipaddress.ip_address(CERTIFIED_HOST))]
     certificate = (_valid_now(x509.CertificateBuilder())
                    .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
                    .issuer_name(ca.subject).public_key(key.public_key())

@@ -20,7 +20,8 @@ def test_status_says_whether_a_follower_works_and_how_far_behind_the_views_are(t
     done = sigill("database", "status", "--json", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None,
-                                       "master_key": "unwraps"}   # the data directory's master.key
+                                       "master_key": "unwraps",   # the data directory's master.key
+                                       "database_tls": "local"}   # the embedded server's socket
     location = start_embedded(tmp_path / "postgres").with_database("sigill")
     with psycopg.connect(location.conninfo(), autocommit=True) as conn:
         table = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'agency_views%%'"
@@ -51,10 +52,12 @@ def test_status_needs_the_database_alone_not_its_keys(tmp_path):
     done = sigill("database", "status", "--json", env=monitor)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None,
-                                       "master_key": None}
+                                       "master_key": None, "database_tls": "local"}
     assert not (tmp_path / "monitor").exists()   # nothing made: no key file, no embedded server
     shown = sigill("database", "status", env=monitor)
     assert shown.returncode == 0 and not [line for line in shown.stdout.splitlines() if "Huvudnyckeln" in line]
+    assert shown.stdout.splitlines()[-1] == ("Databasens TLS: behövs inte — databasen nås på den här datorn"
+                                             " (unix-uttag eller loopback)")   # a socket, in production too
 
 
 def test_status_under_a_master_key_serve_would_refuse_says_so_in_one_line_and_exit_1(tmp_path):
@@ -69,7 +72,7 @@ def test_status_under_a_master_key_serve_would_refuse_says_so_in_one_line_and_ex
     done = sigill("database", "status", "--json", env=other)
     assert done.returncode == 1
     assert json.loads(done.stdout) == {"follower": False, "views_behind": 0, "kafka_unsent": None,
-                                       "master_key": "wrong"}
+                                       "master_key": "wrong", "database_tls": "local"}
     assert done.stderr.strip().splitlines() == [
         "sigill: SIGILL_MASTER_KEY does not unwrap the stored data keys, so `sigill serve` would refuse to start: set"
         " it to the master key they were wrapped with (during a rotation: the new key once `sigill database"

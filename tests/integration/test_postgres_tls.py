@@ -5,6 +5,7 @@ exit 1, saying what to set."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -20,7 +21,8 @@ import pytest
 from psycopg import sql
 
 from tests.servers import free_port
-from tests.tls_postgres import UNCERTIFIED_HOST, TlsPostgres, start_tls_postgres, stop_tls_postgres
+from tests.tls_postgres import (CERTIFIED_HOST, NAMED_HOST, UNCERTIFIED_HOST, TlsPostgres, start_tls_postgres,
+                                 stop_tls_postgres)
 
 OWNER, APP_ROLE, DATABASE = "sigill_owner", "sigill", "sigill"
 
@@ -147,6 +149,32 @@ def test_without_pgsslmode_libpq_encrypts_but_verifies_nothing(server, passwords
     misspelt = as_the_application(server, passwords, tmp_path, PGSSLMODE="verify_full")
     line = refused_in_one_line(run("database", "status", env=misspelt))
     assert "PGSSLMODE" in line and "verify-full" in line, line
+
+
+def test_status_tells_how_far_libpq_verifies_the_database_and_exits_0(server, passwords, keys, set_up, tmp_path):
+    """A host reached over a network — a name, as production's URL gives, which the certificate carries; libpq's
+    PGHOSTADDR takes the connection to this machine's server without a resolver — is "unverified" under libpq's
+    default and "verified" with verify-full; `require` with the CA's file checks the CA alone.  A warning, not a
+    failure: each status exits 0.  On loopback there is no network to verify across."""
+    def status(*args: str, url_host: str = NAMED_HOST, **libpq: str) -> str:
+        env = {**keys, **as_the_application(server, passwords, tmp_path, HOME=str(tmp_path), **libpq)}
+        env["SIGILL_DATABASE_URL"] = server.url(APP_ROLE, passwords[APP_ROLE], DATABASE, host=url_host)
+        done = run("database", "status", *args, env=env)
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        assert passwords[APP_ROLE] not in done.stdout + done.stderr
+        return done.stdout
+
+    def tls(**libpq: str) -> str:
+        return json.loads(status("--json", **libpq))["database_tls"]
+
+    assert tls(PGHOSTADDR=CERTIFIED_HOST) == "unverified"
+    assert tls(PGHOSTADDR=CERTIFIED_HOST, **verified(server)) == "verified"
+    assert tls(PGHOSTADDR=CERTIFIED_HOST, PGSSLMODE="require", PGSSLROOTCERT=str(server.ca_file)) == "ca_only"
+    assert tls(url_host=CERTIFIED_HOST) == "local"
+    told = [line for line in status(PGHOSTADDR=CERTIFIED_HOST).splitlines() if line.startswith("Databasens TLS")]
+    assert told == [f"Databasens TLS: overifierad (PGSSLMODE inte satt): inget certifikat prövas, så vilken dator som"
+                    f" helst på vägen kan utge sig för databasen på {NAMED_HOST} — sätt PGSSLMODE=verify-full och"
+                    " PGSSLROOTCERT=<CA:ns fil> (deploy/README.md, avsnitt 1)"], told
 
 
 def app_sessions(server: TlsPostgres) -> list[tuple[bool, str | None]]:
