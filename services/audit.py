@@ -138,22 +138,13 @@ class Ledger:
         seal too, as every read of the case has them): an auditor's answer is made of these very rows, not of a
         second read of the case that an event changed between the two reads would make differ from what was
         checked — and the case is read once, not twice."""
-        events, divergence = self.events_and_divergence(case_id)
-        if divergence is not None:
-            raise CaseHistoryAltered(divergence)
-        return events
-
-    def events_and_divergence(self, case_id: UUID) -> tuple[list[StoredEvent], Divergence | None]:
-        """``checked_events`` for an answer that says what was found rather than refuse (the report): the case's
-        stored events, and the first place they differ from what the ledger sealed — None: they are those it
-        sealed (and those stored after its last seal)."""
         pairs, sealed_to, gaps_after = self.store.case_pairs(case_id)
         divergence = verify_case(pairs, sealed_to, gaps_after)
         if divergence is not None:
-            return [], divergence
+            raise CaseHistoryAltered(divergence)
         stored = [pair for pair, _ in pairs if pair[0] is not None]   # an entry without its event is refused above
         return [StoredEvent(UUID(bytes=bytes(oid)), version, topic, bytes(state))
-                for _, oid, version, topic, state, *_ in sorted(stored, key=lambda pair: pair[2])], None
+                for _, oid, version, topic, state, *_ in sorted(stored, key=lambda pair: pair[2])]
 
     def export(self) -> str:
         """The checkpoints as a JSON document an outside party keeps."""

@@ -280,12 +280,10 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None,
                made_by: Preparer | None = None) -> str:
         stored, access_checked = service.report_checks(case_id)
-        verification = ledger.verify()
-        checked, in_case = ledger.events_and_divergence(case_id)   # the report is made of the rows checked
-        return case_report(app, case_id, verification, app.clock.now(), fact_ids.of(case_id),
-                           in_case, stored.replaced, number_of=number_of,
+        return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
+                           ledger.case_divergence(case_id), stored.replaced, number_of=number_of,
                            agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                           made_by=made_by, checked=checked)
+                           made_by=made_by)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=verifier or build_token_verifier(settings), idempotency=idempotency,

@@ -235,7 +235,7 @@ def _report(args: argparse.Namespace) -> int:
             verification = audit_ledger.verify(exported, progress=shown("kontrollerat", None))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
-            checked, in_case = audit_ledger.events_and_divergence(case_id)   # the report is made of the rows checked
+            in_case = audit_ledger.case_divergence(case_id)
             changed.extend(describe_divergence(found) for found in (verification.divergence, in_case)
                            if found is not None)
             stored, access_checked = service.report_checks(case_id)
@@ -249,7 +249,7 @@ def _report(args: argparse.Namespace) -> int:
             return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
                                agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                               made_by=made_by, checked=checked)
+                               made_by=made_by)
         with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":

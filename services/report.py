@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from base64 import b64encode
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from hashlib import sha256
 from html import escape
 from typing import Any, Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import EventSourcingError
-from eventsourcing.persistence import PersistenceError, StoredEvent
-
-from domain.disclosure import Replay
+from eventsourcing.persistence import PersistenceError
 
 from projections.agency_queries import protected_personal_data
 from services.access_log_text import access_log_checked
@@ -65,8 +63,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                 fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
                 replaced: Sequence[ReplacedLog] = (), exported: int = 0,
                 number_of: Callable[[], str | None] = lambda: None, *, agreement: Agreement | None = None,
-                stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None,
-                checked: Sequence[StoredEvent] | None = None) -> str:
+                stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
@@ -78,19 +75,15 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     caused in the stored log, so a difference is warned of at the top; ``stored_rows``: how many rows the stored log
     holds of a case whose history cannot be held to it.  ``access_checked``: the access log's check of the case's
     reads (``services.access_chain.ShownVerdict``).  ``made_by``: who made it and for what purpose, said under its
-    heading with ``generated_at``.  ``checked``: the case's rows as the ledger's check read them
-    (``Ledger.events_and_divergence``), which the report is made of — not of a read after the check, which an event
-    removed in between made a history told as unchanged (None: the history read here, unchecked)."""
+    heading with ``generated_at``."""
     others = stored_log_unheld(stored_rows) + access_log_note(access_checked)
     if case_divergence is not None:
         return _unreadable(case_id, verification, generated_at, altered(case_divergence), exported, _number(number_of),
                            others, made_by)
     try:
-        cat, history = app.catalogue, app.readable_history(case_id, checked)   # the case read once
-        folded = Replay(history, cat)
-        folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))   # every stored event
-        case, facts = folded.case, tuple(folded.facts)
-        log = app.disclosures(case_id, history=history)
+        case, cat = app.get_case(case_id), app.catalogue
+        facts = app.all_facts(case_id)
+        log = app.disclosures(case_id)
     except PersistenceError:
         raise   # the database, not the case: nothing to report yet
     except EventSourcingError as error:
@@ -105,6 +98,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
         f"<td>{escape(category_name(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat, rows))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
+    history = app.history(case_id)
     consents = consent_facts(facts)
     rows_consents = consent_rows(case, history, cat, generated_at)
     # A follow-up names its plan row as the row's recipient was shown it then, as the web's auditor log and `sigill
