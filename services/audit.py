@@ -7,7 +7,7 @@ import binascii
 import json
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
@@ -35,8 +35,11 @@ class LedgerStore(Protocol):
 class CaseHistoryAltered(Exception):
     """A case's stored events are not those the ledger sealed: nothing may be replayed or reported from them."""
 
-    def __init__(self, divergence: Divergence) -> None:
+    def __init__(self, divergence: Divergence, stored: Sequence[StoredEvent] = ()) -> None:
         self.divergence = divergence
+        # The case's stored events the check read (``Ledger.checked_events``): whether the case has any, for a report
+        # that tells of the change, without a second read.
+        self.stored = stored
         super().__init__(f"the stored history of case {divergence.case_id} is not what the audit ledger sealed"
                          f" (version {divergence.version}: {divergence.kind}); nothing is replayed from it —"
                          " `sigill audit verify` names the first change")
@@ -139,12 +142,13 @@ class Ledger:
         second read of the case that an event changed between the two reads would make differ from what was
         checked — and the case is read once, not twice."""
         pairs, sealed_to, gaps_after = self.store.case_pairs(case_id)
+        stored = [pair for pair, _ in pairs if pair[0] is not None]   # an entry without its event: no row
+        events = [StoredEvent(UUID(bytes=bytes(oid)), version, topic, bytes(state))
+                  for _, oid, version, topic, state, *_ in sorted(stored, key=lambda pair: pair[2])]
         divergence = verify_case(pairs, sealed_to, gaps_after)
         if divergence is not None:
-            raise CaseHistoryAltered(divergence)
-        stored = [pair for pair, _ in pairs if pair[0] is not None]   # an entry without its event is refused above
-        return [StoredEvent(UUID(bytes=bytes(oid)), version, topic, bytes(state))
-                for _, oid, version, topic, state, *_ in sorted(stored, key=lambda pair: pair[2])]
+            raise CaseHistoryAltered(divergence, events)
+        return events
 
     def export(self) -> str:
         """The checkpoints as a JSON document an outside party keeps."""

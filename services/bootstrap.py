@@ -45,6 +45,7 @@ from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
+from services.case_audit import ReportRead
 from services.case_service import CaseService
 from services.principals import NO_SIGN_IN, TokenVerifier
 from services.ledger import Checkpoint
@@ -277,13 +278,14 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
         checker = ledger.trusting(trust) if trust else ledger
         return checker.verify(exported), service.access_log.verify(signature_ok, trusted | trust)
 
-    def report(case_id: UUID, number_of: Callable[[], str | None] = lambda: None,
+    def report(read: ReportRead, number_of: Callable[[], str | None] = lambda: None,
                made_by: Preparer | None = None) -> str:
-        stored, access_checked = service.report_checks(case_id)
-        return case_report(app, case_id, ledger.verify(), app.clock.now(), fact_ids.of(case_id),
-                           ledger.case_divergence(case_id), stored.replaced, number_of=number_of,
+        """Of the case's history as ``CaseService.audit_report`` read it, once (the ledger's check's rows)."""
+        stored, access_checked = service.report_checks(read)
+        return case_report(app, read.case_id, ledger.verify(), app.clock.now(), fact_ids.of(read.case_id),
+                           read.divergence, stored.replaced, number_of=number_of,
                            agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                           made_by=made_by)
+                           made_by=made_by, history=read.history)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=verifier or build_token_verifier(settings), idempotency=idempotency,

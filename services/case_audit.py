@@ -106,6 +106,31 @@ def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catal
                        folded.case, then, protected_personal_data(folded.facts))
 
 
+class ReportRead:
+    """The case's history as the report is made of it: read once — the rows the ledger's check read
+    (``check_history``), so that the report shows what was verified — with where they differ from what the ledger
+    sealed (``divergence``: nothing else is then said of them); decoded once, when first asked (``history``), after
+    the read is logged — an erased case, or an event that does not decrypt, is the report's to tell, as it was when
+    it read the case itself."""
+
+    def __init__(self, case_id: UUID, divergence: Divergence | None, decode: Callable[[], Sequence[Any]]) -> None:
+        self.case_id, self.divergence = case_id, divergence
+        self._decode = decode
+        self._decoded: Sequence[Any] | EventSourcingError | CaseErased | None = None
+
+    def history(self) -> Sequence[Any]:
+        """The case's events, decoded from the rows read — or what decoding them raised, again to each asker (the
+        stored log's check, then the report), as each of its own reads raised it."""
+        if self._decoded is None:
+            try:
+                self._decoded = self._decode()
+            except (EventSourcingError, CaseErased) as error:
+                self._decoded = error
+        if isinstance(self._decoded, (EventSourcingError, CaseErased)):
+            raise self._decoded
+        return self._decoded
+
+
 class CaseAudit:
     def audit_facts(self: CaseService, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
         check_auditor(p)
@@ -205,27 +230,46 @@ class CaseAudit:
                 pass
         return self._as_stored(case_id, agency)
 
-    def held_stored_log(self: CaseService, case_id: UUID, agency: str | None = None) -> StoredLogRead:
+    def held_stored_log(self: CaseService, case_id: UUID, agency: str | None = None,
+                        checked: Callable[[], Sequence[Any]] | None = None) -> StoredLogRead:
         """The stored log held to the case's events (``_stored_log_read``) — or, when its history is not what the
         ledger sealed, as stored, with where the history was found altered: the log is evidence of its own, and an
         altered event must not hide it too.  Neither authorised nor logged: for answers that are (the report, the
-        stored log's read)."""
+        stored log's read).  ``checked``: the case's events already read and checked (the report's)."""
         try:
-            return self._stored_log_read(case_id, agency, self._checked_history(case_id))
+            history = checked() if checked is not None else self._checked_history(case_id)
+            return self._stored_log_read(case_id, agency, history)
         except CaseHistoryAltered as altered:   # not caught up either: the views read the same events
             return replace(self._as_stored(case_id, agency), history_altered=altered.divergence)
 
-    def report_checks(self: CaseService, case_id: UUID) -> tuple[StoredLogRead, ShownVerdict]:
-        """What the report says beside the ledger's verification: the stored disclosure log held to the case's
-        events (``held_stored_log``; as stored when they do not read, or the case is erased), and the access log's check
-        of the case's reads.  For the report's own read, authorised and logged."""
+    def report_read(self: CaseService, case_id: UUID) -> ReportRead:
+        """The case's history for the report, read once (``ReportRead``): the ledger's check's read, whether or not
+        it finds the history as sealed.  CaseNotFound when the case has no stored event (an erased one has its
+        events still).  Without a ledger to check against, as the application reads it."""
         try:
-            read = self.held_stored_log(case_id)
+            stored, divergence = self.check_history(case_id), None
+        except CaseHistoryAltered as altered:
+            stored, divergence = altered.stored, altered.divergence
+        if not (stored if stored is not None else self.app.recorder.select_events(case_id, limit=1)):
+            raise CaseNotFound("no such case", field="case_id")
+        return ReportRead(case_id, divergence, lambda: self.app.readable_history(case_id, stored))
+
+    def report_checks(self: CaseService, read: ReportRead) -> tuple[StoredLogRead, ShownVerdict]:
+        """What the report says beside the ledger's verification: the stored disclosure log held to the case's
+        events (``held_stored_log``; as stored when they do not read, or the case is erased; with where the history
+        differs from what the ledger sealed), and the access log's check of the case's reads.  For the report's own
+        read (``report_read``), authorised and logged."""
+        case_id = read.case_id
+        try:
+            if read.divergence is not None:   # not caught up either: the views read the same events
+                stored = replace(self._as_stored(case_id, None), history_altered=read.divergence)
+            else:
+                stored = self.held_stored_log(case_id, checked=read.history)
         except PersistenceError:
             raise   # the database, not the case
         except (EventSourcingError, CaseErased):   # an event that does not read (not yet sealed), a key destroyed
-            read = self._as_stored(case_id, None)
-        return read, self.access_log_check(case_id)
+            stored = self._as_stored(case_id, None)
+        return stored, self.access_log_check(case_id)
 
     def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None, checked: Sequence[Any]
                          ) -> StoredLogRead:
@@ -309,16 +353,16 @@ class CaseAudit:
         return rows
 
     def audit_report(self: CaseService, p: Principal, case_id: UUID,
-                     make: Callable[[UUID, Callable[[], str | None], Preparer], str], purpose: str = "") -> str:
-        """The supervisor's report, made by ``make``: authorised and logged as a read, and made even when the
-        case's history is not what the ledger sealed, or no longer reads — the report then says so, naming the case
-        by its number from the case list (``make``'s second argument asks it: no read of the list).  Its third says
-        who made it and for what purpose, which the report states under its heading."""
+                     make: Callable[[ReportRead, Callable[[], str | None], Preparer], str], purpose: str = "") -> str:
+        """The supervisor's report, made by ``make`` of the case's history read once (``report_read``: the rows
+        the ledger's check read, so that the report shows what was verified): authorised and logged as a read, and
+        made even when the case's history is not what the ledger sealed, or no longer reads — the report then says
+        so, naming the case by its number from the case list (``make``'s second argument asks it: no read of the
+        list).  Its third says who made it and for what purpose, which the report states under its heading."""
         check_auditor(p)
-        if not self.app.recorder.select_events(case_id, limit=1):
-            raise CaseNotFound("no such case", field="case_id")
+        read = self.report_read(case_id)   # a case with no event refused before anything is logged
         self._log(p, case_id, "audit.report", purpose)
-        return make(case_id, lambda: self.case_numbers(p, [case_id]).get(str(case_id)),
+        return make(read, lambda: self.case_numbers(p, [case_id]).get(str(case_id)),
                     Preparer(p.agency, p.has(Role.AUDITOR), purpose))
 
     def access_log_search(self: CaseService, p: Principal, query: AccessQuery, purpose: str = ""

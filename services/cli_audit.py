@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
-from uuid import UUID
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
 from domain.errors import CaseErased
@@ -222,6 +221,7 @@ def _disclosures(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from services.case_audit import ReportRead
     from services.report import Preparer, case_report
 
     exported = exported_checkpoints(args.checkpoints)   # a file that cannot be read stops the report before any read
@@ -231,14 +231,15 @@ def _report(args: argparse.Namespace) -> int:
         case_id = app.resolve_case(args.case)
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
 
-        def make(case_id: UUID, number_of: Callable[[], str | None], made_by: Preparer) -> str:
+        def make(read: ReportRead, number_of: Callable[[], str | None], made_by: Preparer) -> str:
             verification = audit_ledger.verify(exported, progress=shown("kontrollerat", None))
             if verification.checked >= 100_000:
                 print(file=sys.stderr)  # end the progress line
-            in_case = audit_ledger.case_divergence(case_id)
+            # The case's history as the report's read found it (the ledger's check, read once: what is reported).
+            in_case = read.divergence
             changed.extend(describe_divergence(found) for found in (verification.divergence, in_case)
                            if found is not None)
-            stored, access_checked = service.report_checks(case_id)
+            stored, access_checked = service.report_checks(read)
             # What the ledger cannot see (a tail cut with its entries and checkpoints) the stored log may: a finding.
             if stored.agreement is not None and not stored.agreement.agrees:
                 changed.append(f"den lagrade utlämnandeloggen skiljer sig från ärendets händelser"
@@ -246,10 +247,10 @@ def _report(args: argparse.Namespace) -> int:
                                f" {len(stored.agreement.only_replayed)} saknas i den)")
             if not access_checked.intact:
                 changed.append(f"åtkomstloggen har ändrats: {access_checked.swedish}")
-            return case_report(app, case_id, verification, datetime.now(timezone.utc), fact_ids.of(case_id),
+            return case_report(app, read.case_id, verification, datetime.now(timezone.utc), fact_ids.of(read.case_id),
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
                                agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                               made_by=made_by)
+                               made_by=made_by, history=read.history)
         with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from base64 import b64encode
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from hashlib import sha256
 from html import escape
 from typing import Any, Callable, Sequence
@@ -14,6 +14,9 @@ from uuid import UUID
 from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
+from domain.case import Case
+from domain.disclosure import Replay, VisibilityChange
+from domain.facts import Fact
 from projections.agency_queries import protected_personal_data
 from services.access_log_text import access_log_checked
 from services.application import CaseApplication
@@ -63,7 +66,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                 fact_ids: Callable[[str], str], case_divergence: Divergence | None = None,
                 replaced: Sequence[ReplacedLog] = (), exported: int = 0,
                 number_of: Callable[[], str | None] = lambda: None, *, agreement: Agreement | None = None,
-                stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None) -> str:
+                stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None,
+                history: Callable[[], Sequence[Any]]) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
@@ -75,15 +79,17 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     caused in the stored log, so a difference is warned of at the top; ``stored_rows``: how many rows the stored log
     holds of a case whose history cannot be held to it.  ``access_checked``: the access log's check of the case's
     reads (``services.access_chain.ShownVerdict``).  ``made_by``: who made it and for what purpose, said under its
-    heading with ``generated_at``."""
+    heading with ``generated_at``.  ``history``: the case's events, decoded from the rows the ledger's check read
+    (``CaseService.report_read``: raising as decoding them does) — the report is made of what was verified, and
+    reads nothing of the case itself."""
     others = stored_log_unheld(stored_rows) + access_log_note(access_checked)
     if case_divergence is not None:
         return _unreadable(case_id, verification, generated_at, altered(case_divergence), exported, _number(number_of),
                            others, made_by)
+    cat = app.catalogue
     try:
-        case, cat = app.get_case(case_id), app.catalogue
-        facts = app.all_facts(case_id)
-        log = app.disclosures(case_id)
+        events = history()
+        case, facts, log = as_it_stands(app, case_id, events)
     except PersistenceError:
         raise   # the database, not the case: nothing to report yet
     except EventSourcingError as error:
@@ -98,9 +104,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
         f"<td>{escape(category_name(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat, rows))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
-    history = app.history(case_id)
     consents = consent_facts(facts)
-    rows_consents = consent_rows(case, history, cat, generated_at)
+    rows_consents = consent_rows(case, events, cat, generated_at)
     # A follow-up names its plan row as the row's recipient was shown it then, as the web's auditor log and `sigill
     # audit disclosures` say it (one pass over the whole log): not from every row, which read as if the police knew
     # a row they were never shown.
@@ -123,7 +128,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <p id=made>{_made(made_by, generated_at, cat)}</p>
 {_warnings(agreement, access_checked)}{_protection(facts)}
 <p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
-<h2>Kontroll av att inget ändrats</h2>{ledger_verdict(verification, exported, len(history))}
+<h2>Kontroll av att inget ändrats</h2>{ledger_verdict(verification, exported, len(events))}
 {agreement_checked(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{access_log_note(access_checked)}
 <h2>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de var när rapporten upprättades; historiken visar vad samtycket först
@@ -150,6 +155,16 @@ gällde till dess.</p>
 {SHEET_END}
 </body></html>
 """
+
+
+def as_it_stands(app: CaseApplication, case_id: UUID, history: Sequence[Any]
+                 ) -> tuple[Case, tuple[Fact, ...], tuple[VisibilityChange, ...]]:
+    """The case as it stands, every fact of it and its disclosure log up to now, from its history already read — one
+    fold, as ``get_case`` and ``all_facts`` fold it, and ``disclosures`` on the same events (the report read the
+    case's history for each)."""
+    folded = Replay(history, app.catalogue)
+    folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))   # every stored event, whatever its stamp
+    return folded.case, tuple(folded.facts), app.disclosures(case_id, history=history)
 
 
 def _sheet(named: str) -> str:

@@ -34,7 +34,7 @@ class ApiContext:
     # (exported checkpoints, keys to trust for them) -> (ledger Verification, access log ChainVerdict)
     verify_ledger: Callable[..., Any]
     seal_ledger: Callable[[], int]
-    report: Callable[[Any], str]          # case id -> self-contained HTML
+    report: Callable[..., str]            # (ReportRead, number_of, made_by) -> self-contained HTML
     fact_ids: CurrentFactIds              # what every answer shows instead of a fact's internal id
     request_key: bytes                    # keys the idempotency keys' request fingerprints (from the master key)
     # The same from the master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY): answers stored before it.
