@@ -17,7 +17,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain.case import Case
 from domain.catalogue import Catalogue
-from domain.disclosure import Replay, VisibilityChange, disclosures_at
+from domain.disclosure import Replay, VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.judge import Disclosure
@@ -100,10 +100,10 @@ def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catal
     """``AuditReplay`` of a case's history, already read and checked (``CaseAudit._checked_history``)."""
     folded = Replay(history, catalogue)
     folded.advance_to(at)
-    then = protected_personal_data(folded.facts)
+    seen, then = folded.visible_to(agency, at), protected_personal_data(folded.facts)   # ``disclosures_at``'s answer
     folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))   # every stored event, as ``replay`` folds them
-    return AuditReplay(disclosures_at(history, agency, at, catalogue), standing_at(history, agency, at, catalogue),
-                       folded.case, then, protected_personal_data(folded.facts))
+    return AuditReplay(seen, standing_at(history, agency, at, catalogue), folded.case, then,
+                       protected_personal_data(folded.facts))
 
 
 class ReportRead:
