@@ -1,9 +1,21 @@
 """Stored events: JSON by pydantic, encrypted with AES-256-GCM under the aggregate's own data key.
 
 Layout of the ``state`` column: 1 format byte, 12-byte nonce, ciphertext and
-tag.  The associated data binds a ciphertext to its aggregate id and
-version, so bytes moved to another case or position fail to decrypt.  Only
-``state`` is secret: topics are class paths and ids are random UUIDs.
+tag (``gateways.sealing``).  The associated data binds a ciphertext to where
+and what it is, so bytes moved to another case or position, or given another
+event type, fail to decrypt:
+
+- 0x02 (every event written now): the format byte, aggregate id (16 bytes),
+  version (8 bytes, big-endian) and the ``topic`` column as stored (UTF-8).
+  An insider who changes an event's topic before the audit ledger's next
+  seal cannot have it read as another event type whose fields it fits.
+- 0x01 (events written before 0x02): aggregate id and version only.  Still
+  read; their topic is held by the ledger once sealed, as every event's is.
+
+Neither format's bytes read as the other's: the format byte picks the
+associated data, and 0x02's names its format, so a tag made for one fails
+as the other whatever the topic column is made to say.  Only ``state`` is
+secret: topics are class paths and ids are random UUIDs.
 """
 
 from __future__ import annotations
@@ -19,9 +31,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
-from gateways.sealing import Unsealable, seal, unseal
+from gateways.sealing import FORMAT_V1, Unsealable, seal, unseal
 from services.errors import StoredEventUnreadable
 from services.ports import KeyStore
+
+FORMAT_TYPED = b"\x02"   # associated data: this byte, aggregate id, version and topic (``FORMAT_V1``: id and version)
 
 
 class EncryptedEventMapper(Mapper[UUID]):
@@ -45,8 +59,9 @@ class EncryptedEventMapper(Mapper[UUID]):
         key = self.keystore.data_key(aggregate_id, create=True)
         if key is None:
             raise CaseErased(f"case {aggregate_id} has been erased (its data key is destroyed): nothing more can be stored")
-        return StoredEvent(originator_id=aggregate_id, originator_version=version, topic=get_topic(cls),
-                           state=seal(key, plaintext, _associated(aggregate_id, version)))
+        topic = get_topic(cls)
+        return StoredEvent(originator_id=aggregate_id, originator_version=version, topic=topic,
+                           state=seal(key, plaintext, _associated(aggregate_id, version, topic), FORMAT_TYPED))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         aggregate_id = _as_uuid(stored_event.originator_id)
@@ -74,8 +89,12 @@ class EncryptedEventMapper(Mapper[UUID]):
                 f"händelsetyp (en uppgraderingsregel saknas?): {problems}", aggregate_id) from None
 
     def _decrypt(self, stored_event: StoredEvent, aggregate_id: UUID, key: bytes) -> dict[str, Any]:
+        sealed, version = bytes(stored_event.state), stored_event.originator_version
         try:
-            plaintext = unseal(key, bytes(stored_event.state), _associated(aggregate_id, stored_event.originator_version))
+            if sealed[:1] == FORMAT_V1:   # written before the topic was bound: the ledger holds it once sealed
+                plaintext = unseal(key, sealed, _associated_v1(aggregate_id, version))
+            else:
+                plaintext = unseal(key, sealed, _associated(aggregate_id, version, stored_event.topic), FORMAT_TYPED)
             return json.loads(plaintext)
         except (Unsealable, ValueError) as error:
             raise StoredEventUnreadable(
@@ -90,7 +109,15 @@ def _adapter(cls: type) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 
 
-def _associated(aggregate_id: UUID, version: int) -> bytes:
+def _associated(aggregate_id: UUID, version: int, topic: str) -> bytes:
+    """``FORMAT_TYPED``'s.  The topic is the string as stored, never the resolved class's topic: an event class
+    renamed later, its old topic registered (``eventsourcing.utils.register_topic``), still reads its events
+    stored under the old name, and those written since carry the new one.  It starts with the format byte, so it
+    is never ``FORMAT_V1``'s (an old event's bytes given 0x02 and an empty topic do not read either)."""
+    return FORMAT_TYPED + _associated_v1(aggregate_id, version) + topic.encode()
+
+
+def _associated_v1(aggregate_id: UUID, version: int) -> bytes:
     return aggregate_id.bytes + version.to_bytes(8, "big")
 
 

@@ -2,6 +2,8 @@
 
 Layout: 1 format byte, 12-byte random nonce, ciphertext and tag.  The
 associated data names where the bytes belong, so bytes moved elsewhere fail.
+The format byte is 0x01 for all the views' values; the event store seals events
+as 0x02, whose associated data names the event's type too (``gateways.event_mapper``).
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ class Unsealable(ValueError):
     """The bytes were altered, moved, or sealed with another key."""
 
 
-def seal(key: bytes, plaintext: bytes, associated: bytes) -> bytes:
+def seal(key: bytes, plaintext: bytes, associated: bytes, form: bytes = FORMAT_V1) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    return FORMAT_V1 + nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+    return form + nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
 
 
-def unseal(key: bytes, sealed: bytes, associated: bytes) -> bytes:
-    if sealed[:1] != FORMAT_V1:
+def unseal(key: bytes, sealed: bytes, associated: bytes, form: bytes = FORMAT_V1) -> bytes:
+    """``form``: the format byte the bytes must carry — the caller's associated data is that format's."""
+    if sealed[:1] != form:
         raise Unsealable("unknown format")
     try:
         return AESGCM(key).decrypt(sealed[1:1 + NONCE_BYTES], sealed[1 + NONCE_BYTES:], associated)

@@ -1,4 +1,5 @@
-"""The encrypting mapper: round trips, a key per aggregate, tamper detection, erasure, upcasting."""
+"""The encrypting mapper: round trips, a key per aggregate, tamper detection (the event's type too), erasure,
+upcasting, and events stored in the first format (0x01, before the topic was bound) still read."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
+from eventsourcing.utils import get_topic, register_topic
 
 from domain.case import Case
+from domain.case_events import ConsentGranted, ConsentWithdrawn
 from domain.erasure import ErasedEvent
 from domain.errors import CaseErased
 from domain.facts import facts_of
@@ -22,6 +26,7 @@ from domain.values import OpenCase
 from gateways.event_mapper import EncryptedEventMapper
 from gateways.keystore import InMemoryKeyStore
 from gateways.sealing import seal
+from services.errors import StoredEventUnreadable
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 
 MARKER = "Hemlig anteckning om Åsa"
@@ -137,6 +142,57 @@ def test_a_state_that_does_not_fit_its_class_names_no_content(mapper):
     assert MARKER not in str(raised.value)
 
 
+def test_an_event_is_stored_in_the_format_that_binds_its_topic(mapper):
+    event = written()
+    stored = mapper.to_stored_event(event)
+    assert stored.state[:1] == b"\x02" and _open(mapper, stored)["secret"] == MARKER
+    key = mapper.keystore.data_key(event.originator_id, create=False)
+    with pytest.raises(InvalidTag):   # the topic is in the tag: without it the bytes do not open
+        AESGCM(key).decrypt(stored.state[1:13], stored.state[13:], _associated_v1(stored))
+
+
+def test_an_event_given_another_type_that_its_fields_fit_does_not_read(mapper):
+    """Before its seal, an insider's changed topic read a consent's grant as its withdrawal (the grant's fields fit
+    ``ConsentWithdrawn``): the type is bound to the bytes, so the event no longer decrypts."""
+    story = CaseStory().accept()
+    story.consent()
+    granted = story.events[-1]
+    stored = mapper.to_stored_event(granted)
+    assert type(granted) is ConsentGranted and mapper.to_domain_event(stored) == granted
+    with pytest.raises(StoredEventUnreadable, match="does not decrypt: it was altered") as raised:
+        mapper.to_domain_event(_with(stored, topic=get_topic(ConsentWithdrawn)))
+    assert raised.value.aggregate_id == granted.originator_id
+
+
+def test_an_event_stored_in_the_first_format_still_reads(mapper):
+    event = _amended()
+    old = _as_first_format(mapper, mapper.to_stored_event(event))
+    assert old.state[:1] == b"\x01"
+    assert mapper.to_domain_event(old) == event
+
+
+def test_the_formats_byte_changed_does_not_read_the_bytes_by_the_other_format(mapper):
+    """0x02 given 0x01 would be read without its topic, 0x01 given 0x02 with one (an empty topic too): the tag was
+    made with the other associated data, so neither decrypts."""
+    stored = mapper.to_stored_event(written())
+    with pytest.raises(StoredEventUnreadable, match="does not decrypt"):
+        mapper.to_domain_event(_with(stored, state=b"\x01" + stored.state[1:]))
+    old = _as_first_format(mapper, stored)
+    for topic in (stored.topic, ""):
+        with pytest.raises(StoredEventUnreadable, match="does not decrypt"):
+            mapper.to_domain_event(_with(old, state=b"\x02" + old.state[1:], topic=topic))
+
+
+def test_an_event_stored_under_a_topic_since_renamed_still_reads(mapper):
+    """The tag binds the topic as stored, not the class's topic now: an event written before its class was renamed
+    (or moved) reads through the old topic registered for it, as eventsourcing resolves it."""
+    event = written()
+    renamed = _with(mapper.to_stored_event(event), topic="tests.unit.gateways.old_notes:Note.Written")
+    renamed = _resealed(mapper, renamed, _open(mapper, mapper.to_stored_event(event)))
+    register_topic(renamed.topic, Note.Written)
+    assert mapper.to_domain_event(renamed) == event
+
+
 def _amended() -> Note.Amended:
     note = Note._create(Note.Written, id=uuid4(), born=date(2009, 3, 14), rows=(), secret=MARKER)
     note.trigger_event(Note.Amended, text="Ny text", language="en", timestamp=datetime(2026, 3, 1, tzinfo=UTC))
@@ -144,19 +200,30 @@ def _amended() -> Note.Amended:
 
 
 def _associated(stored: StoredEvent) -> bytes:
+    """The documented associated data of format 0x02: the format byte, id, version (8 bytes) and topic."""
+    return b"\x02" + _associated_v1(stored) + stored.topic.encode()
+
+
+def _associated_v1(stored: StoredEvent) -> bytes:
     return UUID(str(stored.originator_id)).bytes + stored.originator_version.to_bytes(8, "big")
 
 
 def _open(mapper: EncryptedEventMapper, stored: StoredEvent) -> dict:
-    """Decrypt by the documented layout (format 0x01, 12-byte nonce, ciphertext and tag), not by the module."""
+    """Decrypt by the documented layout (format 0x02, 12-byte nonce, ciphertext and tag), not by the module."""
     key = mapper.keystore.data_key(stored.originator_id, create=False)
-    assert stored.state[:1] == b"\x01"
+    assert stored.state[:1] == b"\x02"
     return json.loads(AESGCM(key).decrypt(stored.state[1:13], stored.state[13:], _associated(stored)))
 
 
 def _resealed(mapper: EncryptedEventMapper, stored: StoredEvent, state: dict) -> StoredEvent:
     key = mapper.keystore.data_key(stored.originator_id, create=False)
-    return _with(stored, state=seal(key, json.dumps(state).encode(), _associated(stored)))
+    return _with(stored, state=seal(key, json.dumps(state).encode(), _associated(stored), b"\x02"))
+
+
+def _as_first_format(mapper: EncryptedEventMapper, stored: StoredEvent) -> StoredEvent:
+    """The event as stored before topics were bound: format 0x01, associated data id and version only."""
+    key = mapper.keystore.data_key(stored.originator_id, create=False)
+    return _with(stored, state=seal(key, json.dumps(_open(mapper, stored)).encode(), _associated_v1(stored)))
 
 
 def _with(stored: StoredEvent, **changes) -> StoredEvent:
