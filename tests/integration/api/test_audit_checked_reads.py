@@ -127,7 +127,7 @@ TAMPERS = {
     # The note's stored bytes, one byte more.
     "altered": (("UPDATE sigill_events SET state = state || '\\x00'::bytea"
                 " WHERE originator_id = %(c)s AND originator_version = %(v)s",), "altered"),
-    # Its topic column: the bytes decrypt still (the topic is not bound to them), the link does not follow.
+    # Its topic column: the ledger's link does not follow (nor do the bytes decrypt: the topic is bound to them).
     "topic": (("UPDATE sigill_events SET topic = topic || 'X' WHERE originator_id = %(c)s"
                " AND originator_version = %(v)s",), "altered"),
     # The note and the event before it, their versions swapped.
@@ -171,15 +171,31 @@ def test_a_sealed_event_changed_in_the_table_is_told_by_every_auditors_read_and_
     assert NOTE in untouched["facts"][1] and NOTE in untouched["report"][1]
 
 
-def test_an_event_not_yet_sealed_whose_bytes_are_altered_is_told_as_unreadable_not_as_our_error(
-        client, users, tick, app, context, postgres, settings):
+UNSEALED_TAMPERS = {
+    # The note's stored bytes, one byte more.
+    "bytes": "UPDATE sigill_events SET state = state || '\\x00'::bytea",
+    # The note given another event type that its fields fit: read as a bare CaseEvent, the note was gone from the
+    # case's history.  The topic is bound to the bytes (format 0x02): they no longer decrypt.
+    "topic": "UPDATE sigill_events SET topic = 'domain.case_events:CaseEvent'",
+}
+
+
+def unsealed_note_altered(postgres, case_id: str, tamper: str) -> None:
+    """The case's last note, not yet sealed, altered in the table by the insider (``UNSEALED_TAMPERS``)."""
+    superuser(postgres, UNSEALED_TAMPERS[tamper] + " WHERE originator_id = %(c)s AND originator_version = %(v)s",
+              params={"c": case_id, "v": last_version(postgres, case_id)})
+
+
+@pytest.mark.parametrize("tamper", sorted(UNSEALED_TAMPERS))
+def test_an_event_not_yet_sealed_altered_or_given_another_type_is_told_as_unreadable_not_as_our_error(
+        client, users, tick, app, context, postgres, settings, tamper):
     """After the last seal the ledger has nothing to hold an event to; altered there, its bytes no longer decrypt.
     The report said so ("går inte att dekryptera"); the API's replay, disclosures and facts and the web's pages of
     the case answered 500 "something went wrong on our side", and the stored log — evidence of its own — too.  They
-    say the event no longer reads as written (409), and the stored log is answered as stored."""
+    say the event no longer reads as written (409), and the stored log is answered as stored.  Its topic changed
+    to another event type's, the note was read as that type — a history without the note, answered 200."""
     case_id = unsealed_notes(client, users, tick, app, context)
-    superuser(postgres, "UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE originator_id = %(c)s"
-                        " AND originator_version = %(v)s", params={"c": case_id, "v": last_version(postgres, case_id)})
+    unsealed_note_altered(postgres, case_id, tamper)
     answers = auditors_answers(client, users, case_id)
     for name in ("replay", "disclosures", "facts"):
         status, text = answers[name]
@@ -195,14 +211,14 @@ def test_an_event_not_yet_sealed_whose_bytes_are_altered_is_told_as_unreadable_n
         assert f"/granskning/arenden/{case_id}/rapport" in page.text and NOTE not in page.text
 
 
+@pytest.mark.parametrize("tamper", sorted(UNSEALED_TAMPERS))
 def test_an_event_that_no_longer_reads_is_told_only_to_those_who_may_know_of_the_case(client, users, tick, app,
-                                                                                     context, postgres):
+                                                                                     context, postgres, tamper):
     """As a damaged key is (``test_damaged_key``): a case with an event that no longer decrypts answered 500 to
     anyone who asked — a school of another municipality told a case from one never opened.  It is no such case to
     them; social services of the case's municipality are told the event does not read."""
     case_id = unsealed_notes(client, users, tick, app, context)
-    superuser(postgres, "UPDATE sigill_events SET state = state || '\\x00'::bytea WHERE originator_id = %(c)s"
-                        " AND originator_version = %(v)s", params={"c": case_id, "v": last_version(postgres, case_id)})
+    unsealed_note_altered(postgres, case_id, tamper)
     never = "00000000-0000-4000-8000-000000000000"
     for headers in (users.headers("skola", "member", municipality="1280"), users.headers("bup", "member")):
         answer, reference = (client.get(f"/api/v1/cases/{case_id}", headers=headers),
