@@ -26,7 +26,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import TypeAdapter, ValidationError
 
 from domain.erasure import ErasedEvent
@@ -69,7 +69,7 @@ class EncryptedEventMapper(Mapper[UUID]):
         if key is None:
             return ErasedEvent(aggregate_id, stored_event.originator_version, stored_event.topic)
         state = self._decrypt(stored_event, aggregate_id, key)
-        cls = resolve_topic(stored_event.topic)
+        cls = _event_class(stored_event, aggregate_id)
         from_version, to_version = state.pop("class_version", 1), getattr(cls, "class_version", 1)
         while from_version < to_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
@@ -102,6 +102,19 @@ class EncryptedEventMapper(Mapper[UUID]):
                 f"it was altered, moved, or written with another key ({type(error).__name__})",
                 f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} går inte att dekryptera: "
                 "den har ändrats, flyttats eller skrivits med en annan nyckel", aggregate_id) from None
+
+
+def _event_class(stored_event: StoredEvent, aggregate_id: UUID) -> type:
+    """The class its topic names.  A topic naming no class (a 0x01 event's topic changed before the next seal, or a
+    class renamed without its old topic registered) is an unreadable event, as altered bytes are, not a crash."""
+    try:
+        return resolve_topic(stored_event.topic)
+    except TopicError:
+        raise StoredEventUnreadable(
+            f"stored event {stored_event.originator_version} of aggregate {aggregate_id} names no known event "
+            "type: its type was altered, or a renamed event class lacks its old topic (register_topic)",
+            f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} har en okänd händelsetyp: "
+            "den har ändrats, eller saknar en omdöpt händelsetyp sitt gamla namn", aggregate_id) from None
 
 
 @cache

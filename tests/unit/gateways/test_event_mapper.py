@@ -171,6 +171,16 @@ def test_an_event_stored_in_the_first_format_still_reads(mapper):
     assert mapper.to_domain_event(old) == event
 
 
+def test_an_event_of_the_first_format_given_a_topic_naming_no_class_is_unreadable(mapper):
+    """A 0x01 event's topic is not bound by its tag: changed before the next seal to one naming no class, the event
+    is refused as unreadable (as altered bytes are), not left to crash its reader."""
+    old = _as_first_format(mapper, mapper.to_stored_event(written()))
+    for topic in ("domain.case_events:NoSuchEvent", "no_such_module:Event"):
+        with pytest.raises(StoredEventUnreadable, match="names no known event type") as raised:
+            mapper.to_domain_event(_with(old, topic=topic))
+        assert raised.value.aggregate_id == old.originator_id
+
+
 def test_the_formats_byte_changed_does_not_read_the_bytes_by_the_other_format(mapper):
     """0x02 given 0x01 would be read without its topic, 0x01 given 0x02 with one (an empty topic too): the tag was
     made with the other associated data, so neither decrypts."""
