@@ -75,7 +75,7 @@ def main() -> None:
               f"{result.checked / verify_seconds:>9,.0f} events/s   (target ≤ 10 s for 1,000,000)")
         print(f"raw read of the same rows (psycopg, no hashing) = {count / raw_seconds:>9,.0f} events/s "
               f"({raw_seconds:.2f} s)")
-        # What an auditor's every read of a case costs first (services.audit.AuditLedger.check_case): the ledger
+        # What an auditor's every read of a case costs first (services.audit.Ledger.checked_events): the ledger
         # has no index by case, and after the case's last entry every link is looked at for a gap.
         for state in ("just sealed", "after VACUUM"):
             for name, case_id in (("closed long ago (its last event at the start)", old_case),

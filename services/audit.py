@@ -130,17 +130,12 @@ class Ledger:
         pairs, sealed_to, gaps_after = self.store.case_pairs(case_id)
         return verify_case(pairs, sealed_to, gaps_after)
 
-    def check_case(self, case_id: UUID) -> None:
-        """Raise ``CaseHistoryAltered`` unless the case's stored events are the ones the ledger sealed."""
-        divergence = self.case_divergence(case_id)
-        if divergence is not None:
-            raise CaseHistoryAltered(divergence)
-
     def checked_events(self, case_id: UUID) -> list[StoredEvent]:
-        """``check_case``, and the case's stored events it checked, in order (those stored after the ledger's last
-        seal too, as every read of the case has them): an auditor's answer is made of these very rows, not of a
-        second read of the case that an event changed between the two reads would make differ from what was
-        checked — and the case is read once, not twice."""
+        """The case's stored events, in order, checked against what the ledger sealed (those stored after the
+        ledger's last seal too, as every read of the case has them); ``CaseHistoryAltered`` (carrying the rows read)
+        unless they are the ones it sealed. An auditor's answer is made of these very rows, not of a second read of
+        the case that an event changed between the two reads would make differ from what was checked — and the case
+        is read once, not twice."""
         pairs, sealed_to, gaps_after = self.store.case_pairs(case_id)
         stored = [pair for pair, _ in pairs if pair[0] is not None]   # an entry without its event: no row
         events = [StoredEvent(UUID(bytes=bytes(oid)), version, topic, bytes(state))
