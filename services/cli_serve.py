@@ -161,7 +161,8 @@ def server_logging() -> dict:
 
 def warn_of_an_unverified_database(settings: Settings) -> None:
     """In production, one warning line when libpq cannot tell the external database from an impostor on the network
-    (PGSSLMODE short of verify-full): told, not refused — whether to run so is the operator's policy."""
+    (PGSSLMODE short of verify-full), at the start of `sigill serve` and of `sigill follow`: told, not refused —
+    whether to run so is the operator's policy."""
     from services.bootstrap import database_tls
     from services.database_tls import serve_warning
 

@@ -369,7 +369,7 @@ def _follow(args: argparse.Namespace) -> int:
     import threading
 
     from services.bootstrap import build_follower
-    from services.cli_serve import LOG_FORMAT
+    from services.cli_serve import LOG_FORMAT, warn_of_an_unverified_database
     from services.runtime import hand_over_promptly, settle_heap
 
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
@@ -377,6 +377,7 @@ def _follow(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with opened() as (app, settings, location):
+        warn_of_an_unverified_database(settings)   # it reads every case's events, as `sigill serve` does
         follower = build_follower(app, settings, location)
         settle_heap()
         hand_over_promptly()

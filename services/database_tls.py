@@ -1,7 +1,7 @@
 """How far libpq verifies the database Sigill connects to, judged as libpq judges it from SIGILL_DATABASE_URL's host
-and libpq's own environment (PGSSLMODE, PGSSLROOTCERT, PGHOSTADDR; the URL takes no sslmode).  `sigill serve` warns
-of an external database it cannot tell from an impostor, and `sigill database status` says the same; neither
-refuses: whether production may run so is the operator's policy, not this module's."""
+and libpq's own environment (PGSSLMODE, PGSSLROOTCERT, PGHOSTADDR; the URL takes no sslmode).  `sigill serve` and
+`sigill follow` warn of an external database they cannot tell from an impostor, and `sigill database status` says the
+same; none refuses: whether production may run so is the operator's policy, not this module's."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ def on_this_machine(host: str) -> bool:
 
 
 def serve_warning(judgement: DatabaseTlsJudgement) -> str | None:
-    """`sigill serve`'s one warning line about the database, or None when there is nothing to warn of."""
+    """The one warning line `sigill serve` and `sigill follow` log about the database, or None when there is nothing
+    to warn of."""
     host = judgement.host
     if judgement.tls is DatabaseTls.CA_ONLY:
         return (f"the database at {host} is verified by its CA but not by name: PGSSLMODE={judgement.sslmode} checks"

@@ -177,6 +177,41 @@ def test_status_tells_how_far_libpq_verifies_the_database_and_exits_0(server, pa
                     " PGSSLROOTCERT=<CA:ns fil> (deploy/README.md, avsnitt 1)"], told
 
 
+PRODUCTION = {"SIGILL_ENVIRONMENT": "production", "SIGILL_OIDC_ISSUER": "https://idp.kommun.example",
+              "SIGILL_OIDC_CLIENT_ID": "sigill-web", "SIGILL_OIDC_CLIENT_SECRET": "hemlig",
+              "SIGILL_PUBLIC_URL": "https://sigill.kommun.example"}
+
+
+def test_follow_warns_once_at_start_of_a_database_it_cannot_tell_from_an_impostor(server, passwords, keys, set_up,
+                                                                                  tmp_path):
+    """`sigill follow` reads every case's events and publishes them to Kafka over the same connection as `sigill
+    serve`, and said nothing of a database reached short of verify-full: it logs serve's one line, at start."""
+    def follow_logs(**libpq: str) -> list[str]:
+        env = {**keys, **PRODUCTION, **as_the_application(server, passwords, tmp_path, HOME=str(tmp_path),
+                                                          PGHOSTADDR=CERTIFIED_HOST, **libpq)}
+        env["SIGILL_DATABASE_URL"] = server.url(APP_ROLE, passwords[APP_ROLE], DATABASE, host=NAMED_HOST)
+        without_libpq = {name: value for name, value in os.environ.items() if not name.startswith("PGSSL")}
+        process = subprocess.Popen([sys.executable, "-m", "services.cli", "follow"], env={**without_libpq, **env},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            started = process.stdout.readline()   # printed once the follower is built, before it runs
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert started.startswith("Följer händelserna") and process.returncode == 0, (started, stdout, stderr)
+        assert passwords[APP_ROLE] not in stderr and "Traceback" not in stderr, stderr
+        return [line for line in stderr.splitlines() if " sigill.database " in line]
+
+    from services.database_tls import judge, serve_warning
+
+    warned = follow_logs()
+    said = serve_warning(judge(NAMED_HOST, {"PGHOSTADDR": CERTIFIED_HOST}, root_certificate=False))
+    assert len(warned) == 1 and warned[0].endswith(f" sigill.database WARNING {said}"), warned
+    assert follow_logs(**verified(server)) == []
+
+
 def app_sessions(server: TlsPostgres) -> list[tuple[bool, str | None]]:
     """Whether each session of the application's role is over TLS, and its version, as the server sees it."""
     with psycopg.connect(server.superuser_conninfo()) as conn:
