@@ -206,7 +206,8 @@ def test_another_master_key_than_the_data_was_made_with_is_one_readable_line(tmp
 def test_development_key_files_other_users_may_open_are_refused_by_serve_and_every_command(tmp_path):
     """master.key was read whatever its mode: one copied with `cp` (0644 under the usual umask) or chmod'ed wider
     gave every local user the key that unwraps every case's data key, and nothing said so.  Refused as ssh refuses
-    such a private key, with the chmod to run; the ledger's and the sign-in tokens' keys alike."""
+    such a private key, with the chmod to run; the ledger's and the sign-in tokens' keys alike.  Another user's key
+    file (root's aside) is refused too, naming its owner and the chown to run."""
     env = {"SIGILL_DATA_DIR": str(tmp_path)}
     assert sigill("demo", env=env).returncode == 0
     for name, command in (("master.key", ("serve", "--port", "9")), ("master.key", ("views", "cases", "--agency",
@@ -222,6 +223,15 @@ def test_development_key_files_other_users_may_open_are_refused_by_serve_and_eve
         key_file.chmod(0o600)
         if command[0] != "serve":
             assert sigill(*command, env=env).returncode == 0, command   # as it says
+    if os.geteuid() == 0:   # only root gives a file away (tests/unit/services/test_key_files_at_once.py judges any)
+        key_file = tmp_path / "master.key"
+        os.chown(key_file, 65534, -1)   # nobody's
+        refused = sigill("views", "cases", "--agency", "skola", env=env)
+        assert refused.returncode == 1 and refused.stderr.strip().splitlines()[-1] == (
+            f"sigill: {key_file} holds a private key and belongs to another user, nobody (uid 65534): run Sigill as"
+            f" that user, or make the file this user's with `chown root {key_file}` (as root)"), refused.stderr
+        os.chown(key_file, 0, -1)
+        assert sigill("views", "cases", "--agency", "skola", env=env).returncode == 0   # as it says
 
 
 def test_an_unknown_command_exits_non_zero(tmp_path):
