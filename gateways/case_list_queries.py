@@ -69,10 +69,11 @@ class CaseListQueries:
     def case_page(self, agency: str, now: datetime | None = None, municipality: str | None = None, phase: str = "",
                   offset: int = 0, limit: int | None = None, newest_first: bool = False
                   ) -> tuple[list[dict[str, Any]], int]:
-        """A page of ``cases`` (of one phase, given one): from ``offset``, at most ``limit`` rows (None: the rest), by
-        case number or the newest first; and how many rows the whole list (of that phase) shows.  The same rows,
-        order and count as slicing ``cases``, withheld cases neither shown nor counted — ordered, counted and paged
-        in SQL, so that a page reads its own rows (and their earliest facts), not the municipality's whole list."""
+        """A page of ``cases`` (of one phase, given one): from ``offset``, at most ``limit`` rows (None: the rest; 0:
+        none), by case number or the newest first; and how many rows the whole list (of that phase) shows.  The same
+        rows, order and count as slicing ``cases``, withheld cases neither shown nor counted — ordered, counted and
+        paged in SQL, so that a page reads its own rows (and their earliest facts), not the municipality's whole
+        list."""
         where, parameters = _list_where(agency, municipality)
         if phase:
             where.append("v.phase = %s")
@@ -92,9 +93,9 @@ class CaseListQueries:
                           (*parameters, limit, offset))
         if rows:
             total = rows[0]["total"]
-        elif offset == 0:
+        elif offset == 0 and limit != 0:   # a first page of no row: an empty list
             total = 0
-        else:   # past the end: the page has no row to carry the count
+        else:   # past the end, or a page of no row asked for (limit 0): no row carries the count
             total = self._rows(SQL("SELECT count(*) AS total FROM {s}.view_cases v WHERE " + " AND ".join(where))
                                .format(s=self._s), tuple(parameters))[0]["total"]
         for row in rows:

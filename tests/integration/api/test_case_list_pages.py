@@ -101,4 +101,7 @@ def test_every_page_shows_the_rows_order_and_count_of_the_whole_list_sliced_with
                             agency, phase, newest_first, size, offset)
                 assert store.case_page(agency, now, municipality, phase, 1, None, newest_first) == (
                     whole[1:], len(whole))
+                for offset in (0, 1):   # a page of no row still counts the list, as slicing leaves it whole
+                    assert store.case_page(agency, now, municipality, phase, offset, 0, newest_first) == (
+                        [], len(whole)), (agency, phase, newest_first, offset)
     assert withheld_from_school   # the school's list held the case the calendar withholds: left out, not counted
