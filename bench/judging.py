@@ -5,6 +5,8 @@ consents, the group, plan revisions, meetings, contributions, follow-ups, a with
 folds their events through the views' engine (``CaseVisibility``, every agency of the catalogue, as
 ``AgencyViews`` does), then prints
   * the judge's answers asked per event (``Judge.disclosure``), by event type: what the engine judges;
+  * the disclosure log's rows per event (one a change), and how many there would be were the log grouped per
+    event and agency (one a concerned agency): what such a redesign would save in rows;
   * this process's CPU µs per event of fold + judge (best of --rounds), nothing decoded or written.
 The counts are exact and the same on every run; the CPU time is this machine's, noisy when it is shared.
 
@@ -63,9 +65,10 @@ def fold_and_judge(cases: list[list], catalogue, agencies: tuple[str, ...]) -> N
             engine.apply(event)
 
 
-def counted(cases: list[list], catalogue, agencies: tuple[str, ...]) -> tuple[Counter, Counter]:
-    """Judge answers asked, and events, by event type."""
-    asked, events, original = Counter(), Counter(), Judge.disclosure
+def counted(cases: list[list], catalogue, agencies: tuple[str, ...]) -> tuple[Counter, Counter, Counter, Counter]:
+    """Judge answers asked, events, the disclosure log's changes (a row each in the log today), and the agencies
+    those changes concern (a row each, were the log grouped per event and agency), by event type."""
+    asked, events, changes, concerned, original = Counter(), Counter(), Counter(), Counter(), Judge.disclosure
     current = [""]
 
     def disclosure(self, fact):   # noqa: ANN001
@@ -79,10 +82,12 @@ def counted(cases: list[list], catalogue, agencies: tuple[str, ...]) -> tuple[Co
             for event in history:
                 current[0] = type(event).__name__
                 events[current[0]] += 1
-                engine.apply(event)
+                made = engine.apply(event)
+                changes[current[0]] += len(made)
+                concerned[current[0]] += len({change.agency for change in made})
     finally:
         Judge.disclosure = original
-    return asked, events
+    return asked, events, changes, concerned
 
 
 def main() -> None:
@@ -94,11 +99,14 @@ def main() -> None:
     agencies = tuple(catalogue.agencies)
     cases = histories(args.cases)
     total = sum(len(h) for h in cases)
-    asked, events = counted(cases, catalogue, agencies)
+    asked, events, changes, concerned = counted(cases, catalogue, agencies)
     print(f"{total:,} events in {len(cases):,} cases, {len(agencies)} agencies")
     print(f"judge answers asked per event        {sum(asked.values()) / total:>8.2f}")
+    print(f"disclosure log rows per event        {sum(changes.values()) / total:>8.2f}"
+          f"   (grouped per event and agency: {sum(concerned.values()) / total:.2f})")
     for kind, count in events.most_common():
-        print(f"  {kind:<22} {count // len(cases):>3} a case   {asked[kind] / count:>8.1f} answers per event")
+        print(f"  {kind:<22} {count // len(cases):>3} a case   {asked[kind] / count:>8.1f} answers per event"
+              f"   {changes[kind] / count:>6.1f} log rows ({concerned[kind] / count:.1f} grouped)")
     best = None
     with collector_paused():
         for _ in range(args.rounds):
