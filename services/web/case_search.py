@@ -29,7 +29,12 @@ TOLD = {NOT_A_NUMBER: "find_not_a_number"}
 
 @dataclass(frozen=True)
 class Search:
-    """What the box came to: the case found, or the list shown with ``error`` (nothing typed: neither)."""
+    """What the box came to: the case found, or the list shown with ``error`` (nothing typed: neither).
+
+    The list's status: 422 only when ``misshapen`` — a value in the address the box's redirect never carries (a link
+    edited by hand).  The pages the posted box's 303 leads to (``?fel=inte_nummer``, a number found in no case) are
+    GET pages of their own address, 200 with the message: the refusal's 4xx was the POST's, answered by a redirect so
+    that Back works.  The auditors' access log chooses its status by the same rule (``routes_audit._access_log``)."""
 
     number: str | None           # what was typed, when shaped like a case number
     misshapen: bool              # something typed that is not (a link's, edited by hand): the list answers 422

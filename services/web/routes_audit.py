@@ -267,14 +267,21 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
     readers = _readers(request)
     search = {"nummer": nummer, "myndighet": myndighet, "fran": fran, "till": till}
     errors = {name: ACCESS_TOLD[code][1] for name, code in _misshapen(search, readers).items()}
+    after = _after(efter)
+    if after is None:
+        errors["efter"] = texts.T["access_bad_after"]
+    # The page's status, chosen here: a 422 only for a value in the address the search form's redirect never
+    # carries — a link edited by hand, as every page's query value it cannot use (``QueryRefused``) and the case
+    # lists' ``?nummer=`` that is no case number.  Whatever else the page says at a field — a refused field named by
+    # its code, a number given to no case, a reversed period — is the answer the posted search's 303 leads to: a GET
+    # page of its own address, an ordinary page (200), as the case lists' ``?fel=inte_nummer`` and "Inget ärende med
+    # numret …" are.  The refusal's 4xx belonged to the POST, which a redirect answers so that Back works.
+    edited = bool(errors)
     # The messages the posted search's redirect names by code, for the fields it did not carry; a value in the
     # address is a search of its own (a link edited by hand), said of by its own check.
     for name, said in (ACCESS_TOLD[code] for code in told or []):
         if not search[name].strip():
             errors[name] = said
-    after = _after(efter)
-    if after is None:
-        errors["efter"] = texts.T["access_bad_after"]
     case_id = None
     number = views.case_number_typed(nummer)
     if "nummer" in errors:
@@ -304,7 +311,7 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
     # The next page's address, built here so that a moment's "+01:00" or one longer than the form shows is kept.
     following = _access_log_url([*((k, v.strip()) for k, v in search.items() if v.strip()),
                                  ("efter", str(records[-1].seq))]) if len(records) == PAGE else None
-    return render(request, "access_log.html", 422 if errors else 200, user=user, records=records, errors=errors,
+    return render(request, "access_log.html", 422 if edited else 200, user=user, records=records, errors=errors,
                   access_checked=checked, access_checked_text=checked and access_log_checked(checked),
                   numbers=_numbers(cases, user, records) if records else {},
                   no_case={str(case_id) for case_id in NO_CASE},
