@@ -56,7 +56,12 @@ class Search:
         got "Bekräfta att formuläret skickas igen" (Chromium: ERR_CACHE_MISS, the pages are ``no-store``), and the
         number said not found was lost with a reload.  What was typed otherwise never reaches the address: a
         misshapen search leads to the list with the code of its message (``?fel=inte_nummer``) — it was answered by
-        the POST itself, a 422, and going back to that list from a case opened there asked to send the form again."""
+        the POST itself, a 422, and going back to that list from a case opened there asked to send the form again.
+
+        The page the box was sent from is not carried: a search is a new action on the list, answered on its first
+        page under the same filter, as the phase filter's form is (only the pager's links move between pages).  The
+        message is at the box, at the top, focused; Back returns to the page the user was on (the POST and its
+        redirect leave one entry in the history, the GET's)."""
         if self.found is not None:
             return f"{case_path}/{self.found}"
         kept = {k: v for k, v in {**filters, **self.query()}.items() if v}
