@@ -1,12 +1,16 @@
-"""Turning every failure into a page of its own — never a stack trace.
+"""The web's error pages, and turning every failure a route meets into one — never a stack trace.
 
-``guarded`` wraps each route: not signed in → the sign-in page; a case the
-user is not in → 404; a role that may not → 403; a stale version → 409; a query
-the page cannot use → 422 naming it; the database or access log down → 503 (a
-form sent meanwhile given back as typed); anything unexpected → a plain 500 page
-whose log line names only the error's class (a message could quote personal data).
-Errors met outside the routes (unknown paths, wrong methods) get the same pages
-through ``errors``.
+The pages (``error_page``, ``query_refused_page``, ``form_refused_page``, ``kept_form_page``), the exceptions a route
+raises to ask for one (``QueryRefused``, ``FormRefused``, ``NoSuchPage``), and ``guarded``, which wraps each route and
+maps what it raises to a status and a page: not signed in → the sign-in page; a case the user is not in → 404; a role
+that may not → 403; a stale version → 409; a query the page cannot use → 422 naming it; the database or access log
+down → 503 (a form sent meanwhile given back as typed); anything unexpected → a plain 500 page whose log line names
+only the error's class (``log_unexpected``: a message could quote personal data).  Routes and other modules import
+from here.
+
+Apart from ``errors``, the application's exception handlers, installed once, which answer with these pages what no
+route's guard sees: an unknown path, a wrong method, a query FastAPI refuses before the route runs, a form too large
+for the body limit (the API's modules are split alike: ``api.errors``, ``api.error_handlers``).
 """
 
 from __future__ import annotations
@@ -198,9 +202,14 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         log.error("web: unavailable: %s", type(error).__qualname__)
         return retry_later(error_page(request, 503, texts.T["unavailable"]))
     except Exception as error:  # noqa: BLE001 - the last resort: a page, and the class in the log
-        log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
-                  one_line(request.url.path))
+        log_unexpected(request, error)
         return error_page(request, 500, texts.T["internal"])
+
+
+def log_unexpected(request: Request, error: BaseException) -> None:
+    """An unexpected failure's log line, a route's (``guarded``) or met outside one (``errors``): its class, the method
+    and the path — never its message, which could quote personal data."""
+    log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method, one_line(request.url.path))
 
 
 def _where_altered_is_told(request: Request) -> list[tuple[str, str]]:

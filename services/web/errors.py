@@ -1,12 +1,14 @@
-"""Errors a browser meets outside the routes' own guard: unknown paths, wrong methods, malformed requests.
+"""The web's exception handlers, installed once on the application: the errors a browser meets outside the routes'
+own guard — an unknown path (404), a wrong method (405), a query FastAPI refuses before the route runs (422 naming
+it), a form too large for the body limit (413).
 
-Web paths get a Swedish page with a way back; ``/api/…`` paths keep the
-API's JSON errors (services/api/error_handlers.py), which these handlers defer to.
+Web paths get a Swedish page with a way back, the pages ``error_pages`` makes (where ``guarded`` answers what a route
+raises, and the exceptions routes raise live); ``/api/…`` paths keep the API's JSON errors
+(services/api/error_handlers.py), which these handlers defer to.  Apart from ``error_pages`` as the API's
+``error_handlers`` is from its ``errors``: these are wired once, by ``app``; the pages are imported by every route.
 """
 
 from __future__ import annotations
-
-import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,11 +17,9 @@ from starlette.types import Scope
 from starlette.exceptions import HTTPException
 
 from services.api.error_handlers import allowed_methods
-from services.errors import one_line
 from services.web import texts
-from services.web.error_pages import error_page, query_refused_page, quiet_user
+from services.web.error_pages import error_page, log_unexpected, query_refused_page, quiet_user
 
-log = logging.getLogger("sigill.web")
 API_PREFIX = "/api/"
 MESSAGES = {404: "not_found_page", 405: "method_not_allowed"}
 
@@ -42,9 +42,8 @@ def _page_or(api_handler):  # noqa: ANN001, ANN202 - Starlette's handler signatu
             return query_refused_page(request, _query_names(error), quiet_user(request))
         if isinstance(error, HTTPException):
             status = error.status_code
-        else:  # the class only: a message could quote personal data
-            log.error("web: unexpected %s on %s %s", type(error).__qualname__, request.method,
-                      one_line(request.url.path))
+        else:
+            log_unexpected(request, error)
             status = 500
         message = texts.T[MESSAGES.get(status, "bad_request" if status < 500 else "internal")]
         response = error_page(request, status, message, quiet_user(request))

@@ -270,3 +270,24 @@ def test_a_session_signed_out_before_a_master_key_rotation_stays_signed_out(clie
     thief.cookies.set(session.TOKEN_COOKIE, copied)
     page = thief.get(f"/arenden/{case_id}", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/logga-in")
+
+
+
+def _fails_saying(said: str):  # noqa: ANN202
+    def fails(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError(said)
+    return fails
+
+
+def test_an_unexpected_failure_in_a_route_is_a_500_page_whose_log_line_names_its_class_alone(
+        context, settings, monkeypatch, caplog):
+    """``error_pages.guarded``'s last resort: the Swedish page, and one log line of the class, the method and the
+    path — never the message, which could quote personal data."""
+    said = f"Test Exempelsson {OTHER['personnummer']}"
+    web = web_as(context, settings, "soc-0180")
+    monkeypatch.setattr(context.cases, "case_page", _fails_saying(said))
+    with caplog.at_level(logging.ERROR):
+        answer = web.get("/arenden")
+    assert answer.status_code == 500 and "Ett oväntat fel inträffade. Det är loggat." in answer.text
+    assert said not in answer.text and "Traceback" not in answer.text
+    assert [r.getMessage() for r in caplog.records] == ["web: unexpected RuntimeError on GET /arenden"]
