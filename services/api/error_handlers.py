@@ -158,7 +158,7 @@ def install(api: FastAPI) -> None:
     # The last added is the outermost: an oversized body's refusal must not reach the last resort as an error.
     api.add_middleware(middleware.OneValueEach)
     api.add_middleware(middleware.BodyLimit)
-    api.add_middleware(middleware.LastResort, answer=unexpected)
+    api.add_middleware(middleware.LastResort, handlers=api.exception_handlers)
 
 
 NOT_LISTED = "sigill.not_listed"   # a body's problems past those listed, counted (``list_first_problems``)

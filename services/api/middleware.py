@@ -8,7 +8,7 @@ raw request, before FastAPI parses it.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -19,12 +19,17 @@ from services.api.errors import error_body, query_field, repeated_response
 
 
 class LastResort:
-    """Answers an unexpected error with the last resort's handler (``error_handlers.install``), and ends it there.
-    Starlette's outermost layer would answer it with the same handler but then raise it again, for the server to
-    log — with its message and traceback, which can quote personal data."""
+    """Answers an unexpected error with the application's handler of ``Exception`` (``error_handlers.install``), and
+    ends it there.  Starlette's outermost layer would answer it with the same handler but then raise it again, for the
+    server to log — with its message and traceback, which can quote personal data.
 
-    def __init__(self, app: ASGIApp, answer: Callable[[Request, Exception], Awaitable[Response]]) -> None:
-        self.app, self.answer = app, answer
+    The handler is looked up in ``handlers`` (the application's) when the error comes, not taken once: the web client
+    installs its own over the API's, which answers a web path with its Swedish page and defers to the API's for
+    ``/api/…`` (``services.web.errors``) — taken at installation, a browser met the API's JSON."""
+
+    def __init__(self, app: ASGIApp, handlers: Mapping[Any, Callable[[Request, Exception], Awaitable[Response]]]
+                 ) -> None:
+        self.app, self.handlers = app, handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,7 +39,7 @@ class LastResort:
         try:
             await self.app(scope, receive, sending)
         except Exception as error:  # noqa: BLE001 - the last resort: logged by class, answered, not raised on
-            response = await self.answer(Request(scope, receive), error)
+            response = await self.handlers[Exception](Request(scope, receive), error)
             if not sending.started:   # once an answer has begun, the connection can only be closed
                 await response(scope, receive, send)
 

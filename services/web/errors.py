@@ -1,6 +1,7 @@
 """The web's exception handlers, installed once on the application: the errors a browser meets outside the routes'
 own guard — an unknown path (404), a wrong method (405), a query FastAPI refuses before the route runs (422 naming
-it), a form too large for the body limit (413).
+it), a form too large for the body limit (413), an exception no guard caught (500: a form's reading, before the
+route, failing; the API's last resort, ``middleware.LastResort``, answers with this handler).
 
 Web paths get a Swedish page with a way back, the pages ``error_pages`` makes (where ``guarded`` answers what a route
 raises, and the exceptions routes raise live); ``/api/…`` paths keep the API's JSON errors

@@ -291,3 +291,33 @@ def test_an_unexpected_failure_in_a_route_is_a_500_page_whose_log_line_names_its
     assert answer.status_code == 500 and "Ett oväntat fel inträffade. Det är loggat." in answer.text
     assert said not in answer.text and "Traceback" not in answer.text
     assert [r.getMessage() for r in caplog.records] == ["web: unexpected RuntimeError on GET /arenden"]
+
+
+def test_an_unexpected_failure_before_a_route_runs_is_the_web_page_too_and_the_api_keeps_its_json(
+        users, context, settings, monkeypatch, caplog):
+    """A posted form's reading (``pages.form_of``, a dependency: run before the route's guard) failing reached the
+    API's last resort, which answered a browser with the API's JSON: the web's handler of it (``errors``) was never
+    asked.  Now the web page and the web's log line; an ``/api/…`` path still the API's JSON."""
+    from services.web import pages
+
+    said = f"Test Exempelsson {OTHER['personnummer']}"
+
+    class PostedFails(pages.Typed):   # a posted form's reading fails; a page's empty one (``render``'s) does not
+        def __init__(self, *items) -> None:  # noqa: ANN002
+            if items:
+                _fails_saying(said)()
+            super().__init__()
+
+    web = web_as(context, settings, "soc-0180")
+    monkeypatch.setattr(pages, "Typed", PostedFails)
+    with caplog.at_level(logging.ERROR):
+        answer = web.post("/arenden", data={"nummer": "1"})
+    assert answer.status_code == 500 and answer.headers["content-type"].startswith("text/html")
+    assert "Ett oväntat fel inträffade. Det är loggat." in answer.text and said not in answer.text
+    assert [r.getMessage() for r in caplog.records] == ["web: unexpected RuntimeError on POST /arenden"]
+
+    async def fails(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202 - the API's case list reads it
+        _fails_saying(said)()
+    monkeypatch.setattr(context.cases, "cases_async", fails)
+    api = web.get("/api/v1/cases", headers=users.social)
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error" and said not in api.text
