@@ -105,7 +105,7 @@ class Demo:
 
     def _open(self) -> None:
         result = self.app.receive_referral(
-            by=SOCIAL, municipality=MUNICIPALITY, personnummer="20090314-2388", name="Peter Exempel",
+            by=SOCIAL, municipality=MUNICIPALITY, personnummer="20090314-2396", name="Peter Exempel",
             entry_route="lul6", referring_agency="polis", referral_date=date(2026, 2, 1),
             summary="Skäligen misstänkt för rån tillsammans med äldre kamrater.", summary_category="crime")
         self.case_id = result.case_id

@@ -118,7 +118,7 @@ def test_the_demo_says_whose_consent_lets_each_agency_see_and_until_when(demo):
 
 def test_the_demo_never_prints_a_personnummer_in_full(demo):
     text = repr(demo)
-    assert "20090314-2388" not in text and "200903142388" not in text and "20090314-****" in text
+    assert "20090314-2396" not in text and "200903142396" not in text and "20090314-****" in text
 
 
 def test_a_bad_configuration_is_one_readable_line_and_a_non_zero_exit(tmp_path):

@@ -151,7 +151,7 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert consents.count("lämnat 2026-") == 3   # history
     assert consents.count("<br>återkallat 2026-") == 1 and consents.count("<strong>återkallat 2026-") == 1   # validity
     assert "Samverkan" in consents or "skriftligt" in consents
-    assert "20090314-2388" not in html and "200903142388" not in html  # masked only
+    assert "20090314-2396" not in html and "200903142396" not in html  # masked only
     log = html.split("Vem kunde se vad")[1]
     assert "<th>Orsak</th>" in log and "återkallades</td>" in log and "gick med i gruppen</td>" in log
 
@@ -972,7 +972,7 @@ def test_the_printed_report_is_marked_numbered_and_says_which_case_who_made_it_a
     assert "@top-left" not in page and "@bottom-left" not in page   # the sheet's head and foot say it
     # Nothing personal where every page shows it: the number only.
     head = html.split("<body>")[0]
-    for personal in ("Peter", "Exempel", "20090314", "2388"):
+    for personal in ("Peter", "Exempel", "20090314", "2396"):
         assert personal not in head
     # The one style is still the one the served report's policy allows; nothing else runs or loads.
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
