@@ -155,11 +155,16 @@ def database_tls(settings: Settings) -> DatabaseTlsJudgement:
     return judge(host, libpq, root_certificate_found(libpq, Path.home()))
 
 
+# A newcomer's first `sigill audit verify` or `views cases` on a new machine meets these lines too, where the cause is
+# no typo: say what makes the data, worded so that a mistyped directory is not taken for a place to start one.
+_NEW_HERE = "(nothing has run here yet? `sigill serve` or `sigill demo` makes it)"
+
+
 def existing_database_location(settings: Settings) -> PostgresLocation:
     """The configured database, or the embedded one if this data directory already has it: never a new one."""
     if settings.database_url is None and not (settings.data_dir / "postgres").exists():
         raise ConfigurationError(f"no Sigill data in {settings.data_dir}: set SIGILL_DATA_DIR to the data directory"
-                                 " Sigill runs with, or SIGILL_DATABASE_URL")
+                                 f" Sigill runs with, or SIGILL_DATABASE_URL {_NEW_HERE}")
     return database_location(settings)
 
 
@@ -171,7 +176,7 @@ def verifier_location(settings: Settings) -> PostgresLocation:
             raise ConfigurationError("production needs SIGILL_DATABASE_URL: Sigill's database, to be read")
         if not (settings.data_dir / "postgres").exists():
             raise ConfigurationError(f"no embedded database in {settings.data_dir}: set SIGILL_DATABASE_URL to"
-                                     " Sigill's database (a read-only role will do), or SIGILL_DATA_DIR")
+                                     f" Sigill's database (a read-only role will do), or SIGILL_DATA_DIR {_NEW_HERE}")
     return database_location(settings)
 
 

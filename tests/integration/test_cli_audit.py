@@ -507,6 +507,8 @@ def test_verify_makes_no_database_to_find_nothing_in(tmp_path):
     assert production.returncode == 3 and "production needs SIGILL_DATABASE_URL" in production.stderr
     empty = sigill("audit", "verify", *key, env={"SIGILL_DATA_DIR": str(tmp_path / "e")})
     assert empty.returncode == 3 and "no embedded database in" in empty.stderr
+    # A newcomer's first command on a new machine meets it too: it says what makes the data, and only for that case.
+    assert "(nothing has run here yet? `sigill serve` or `sigill demo` makes it)" in empty.stderr
     assert not (tmp_path / "p" / "postgres").exists() and not (tmp_path / "e" / "postgres").exists()
 
 
@@ -531,7 +533,7 @@ def test_reading_from_a_data_directory_named_by_mistake_makes_nothing_there(tmp_
     result = sigill(*command, env={"SIGILL_DATA_DIR": str(mistaken)})
     assert result.returncode == 1 and result.stderr.strip() == (
         f"sigill: no Sigill data in {mistaken}: set SIGILL_DATA_DIR to the data directory Sigill runs with,"
-        " or SIGILL_DATABASE_URL")
+        " or SIGILL_DATABASE_URL (nothing has run here yet? `sigill serve` or `sigill demo` makes it)")
     assert not mistaken.exists() or not any(mistaken.iterdir())
 
 
