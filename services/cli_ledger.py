@@ -79,7 +79,7 @@ def _verify(args: argparse.Namespace) -> int:
     if result.intact:
         # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them: say
         # which were checked, and what proves more.
-        against = (f"däribland alla {swedish_number(len(exported))} i den exporterade filen" if exported else
+        against = (f"däribland {_all_of(len(exported))} i den exporterade filen" if exported else
                    "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
                    " skriva om liggaren")
         print(f"Oförändrad: {swedish_number(result.checked)} händelser stämmer med liggaren, "
@@ -169,6 +169,11 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
         return "intact"
     print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {_reads(verdict.checked)} före stämmer.")
     return "changed"
+
+
+def _all_of(count: int) -> str:
+    """A file's checkpoints as counted in Swedish: a first export holds one, "den enda", not "alla 1"."""
+    return "den enda" if count == 1 else f"alla {swedish_number(count)}"
 
 
 def _reads(count: int) -> str:
