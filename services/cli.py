@@ -128,6 +128,14 @@ def _purpose_given(purpose: str) -> str:
     return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 
+def _where_cases_are(error: Exception) -> str:
+    """What to run next for a case not found: the API's words ("no case has that number") say nothing of where an
+    operator finds the numbers and ids."""
+    if isinstance(error, CaseNotFound):
+        return " (the cases, their numbers and ids: `sigill views cases --agency socialtjanst`)"
+    return ""
+
+
 def _run(args: argparse.Namespace) -> int:
     """The command's own exit; for an error, one readable line and the command's error exit (1; verify's 3), or
     ``BAD_INPUT`` when the caller's input was refused."""
@@ -136,7 +144,7 @@ def _run(args: argparse.Namespace) -> int:
             args.purpose = stated_purpose(_purpose_given(args.purpose), "--purpose")
         return args.handler(args)
     except (InvalidInput, CaseNotFound) as error:   # the caller's own input: a script tells it from a failure
-        print(f"sigill: {error}", file=sys.stderr)
+        print(f"sigill: {error}{_where_cases_are(error)}", file=sys.stderr)
         return BAD_INPUT
     except InvalidCheckpointFile as error:   # not verified against the file (verify's, and the report's, exit 3)
         print(f"sigill: {error}", file=sys.stderr)

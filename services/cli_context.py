@@ -19,6 +19,20 @@ def known_agency(catalogue: Any, agency: str, field: str = "agency") -> str:
         raise InvalidInput(f"{error} (the agencies: {', '.join(sorted(catalogue.agencies))})", field=field) from None
 
 
+def known_municipality(catalogue: Any, code: str, field: str = "--municipality") -> str:
+    """The municipality's code; one not in the catalogue is one line that lists the codes that are ("Stockholm" or
+    "180" were told only "unknown municipality", and the codes are in no --help)."""
+    from domain.errors import InvalidInput
+
+    try:
+        return catalogue.municipality(code, field=field).code
+    except InvalidInput as error:
+        named = [m for m in catalogue.municipalities.values() if m.name.casefold() == code.strip().casefold()]
+        hint = (f"give its code: {named[0].code} for {named[0].name}" if named
+                else f"the codes: {', '.join(sorted(catalogue.municipalities))}")
+        raise InvalidInput(f"{error} ({hint})", field=field) from None
+
+
 # Each option's help, the same wherever it is taken (some commands' --help showed --case or --agency bare).
 CASE_HELP = "case id or case number (0180-2026-0042)"
 AGENCY_HELP = "agency id, e.g. polis, skola, socialtjanst (one not in the catalogue is answered with the list)"

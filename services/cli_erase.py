@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from domain.calendar import STOCKHOLM
-from services.cli_context import CASE_HELP, opened
+from services.cli_context import CASE_HELP, known_municipality, opened
 from services.cli_progress import shown
 
 
@@ -79,7 +79,7 @@ def _due(args: argparse.Namespace) -> int:
         if given:
             raise InvalidInput(f"--due lists and erases nothing: leave out {option}", field=option)
     if args.municipality is not None:   # a mistyped code is one line before the database is started
-        load_catalogue(Settings().catalogue).municipality(args.municipality.strip(), field="--municipality")
+        known_municipality(load_catalogue(Settings().catalogue), args.municipality.strip())
     progress: list = []
 
     def read(count: int, total: int) -> None:   # the progress line, once it is known how many are to be read

@@ -149,13 +149,13 @@ class Tally:
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from services.bootstrap import build_feed_consumer
     from services.catalogue_loader import load_catalogue
-    from services.cli_context import known_agency
+    from services.cli_context import known_agency, known_municipality
     from services.kafka_settings import feed_topic
 
     settings = Settings()
     catalogue = load_catalogue(settings.catalogue)
     known_agency(catalogue, args.agency, field="--agency")
-    catalogue.municipality(args.municipality, field="--municipality")   # an empty one too: the caller's input (2)
+    known_municipality(catalogue, args.municipality)   # an empty one too: the caller's input (2)
     topic = feed_topic(settings, args.agency, args.municipality)  # names what is wrong before any connection
     group = args.group or f"{args.agency}-{args.municipality}-reference-consumer"
     # kafka-python logs each failed reconnection as a warning, some with a traceback, which Python prints when

@@ -65,7 +65,7 @@ def _dev_token(args: argparse.Namespace) -> int:
     from domain.errors import InvalidInput
     from services.bootstrap import dev_tokens
     from services.catalogue_loader import load_catalogue
-    from services.cli_context import known_agency
+    from services.cli_context import known_agency, known_municipality
 
     settings = Settings()
     catalogue = load_catalogue(settings.catalogue)
@@ -75,7 +75,7 @@ def _dev_token(args: argparse.Namespace) -> int:
     if municipality is None and args.role in MUNICIPAL_ROLES:
         from services.demo import MUNICIPALITY as municipality
     if municipality is not None:   # an empty one too: a member's token without it reads nothing (403)
-        catalogue.municipality(municipality, field="--municipality")
+        known_municipality(catalogue, municipality)
     subject = args.subject or f"{args.agency}.{args.role}"
     for option, value in (("--subject", subject), ("--name", args.name or "")):
         # What the API would refuse the token for (401), said now rather than after it has been handed out.

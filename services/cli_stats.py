@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from services.cli_context import opened
+from services.cli_context import known_municipality, opened
 from services.cli_progress import shown
 
 NAMES = ("--municipality", "--from", "--to")   # how a refusal names the option typed
@@ -43,7 +43,9 @@ def _stats(args: argparse.Namespace) -> int:
     from services.statistics import period_of
 
     # A mistyped date or municipality is one line before the database is even started.
-    period_of(load_catalogue(Settings().catalogue), args.municipality, args.start, args.end, NAMES)
+    catalogue = load_catalogue(Settings().catalogue)
+    known_municipality(catalogue, args.municipality.strip())
+    period_of(catalogue, args.municipality, args.start, args.end, NAMES)
     with opened(existing=True) as (app, settings, location):
         runner = build_view_runner(app, settings, location)
         service = build_case_service(app, settings, location, runner=runner)
