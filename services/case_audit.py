@@ -78,22 +78,40 @@ class AuditReplay(NamedTuple):
     protection_now: dict[str, Any] | None
 
 
+class AuditLog(NamedTuple):
+    """An auditor's disclosure log (``CaseAudit.audit_disclosures``): every change of what an agency could see, and —
+    folded from the same events — the case as it stands (its guardians, whom a consent basis names by role)."""
+
+    changes: tuple[VisibilityChange, ...]
+    case: Case
+
+
 class AuditDisclosures(NamedTuple):
     """An auditor's disclosure log (``CaseAudit.audit_disclosures_and_stored_log``): every change of what an agency
     could see, the stored log held to it, and — from the same events — skyddade personuppgifter as the case stands,
-    whoever was told (the head of the web's page)."""
+    whoever was told (the head of the web's page), and every fact of the case (what a replaced log's row names that
+    the log does not show is described by)."""
 
     changes: tuple[VisibilityChange, ...]
     stored: StoredLogRead
     protection_now: dict[str, Any] | None
+    facts: tuple[Fact, ...]
 
 
-def protection_now(history: Sequence[Any], catalogue: Catalogue) -> dict[str, Any] | None:
-    """Skyddade personuppgifter as a case's history, already read, records them after every stored event (as
-    ``replay`` folds them)."""
+def every_fact(history: Sequence[Any], catalogue: Catalogue) -> tuple[Fact, ...]:
+    """Every fact of a case's history, already read, after every stored event (as ``all_facts`` folds them)."""
     folded = Replay(history, catalogue)
     folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))
-    return protected_personal_data(folded.facts)
+    return tuple(folded.facts)
+
+
+def folded_case(history: Sequence[Any]) -> Case:
+    """The case its history, already read, leaves after every stored event (as ``get_case`` folds it), its facts not
+    made (only the case is asked of it)."""
+    case = None
+    for event in history:
+        case = event.mutate(case)
+    return case
 
 
 def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue) -> AuditReplay:
@@ -176,18 +194,21 @@ class CaseAudit:
         return records, protected_personal_data(fold.facts)
 
     def audit_disclosures(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
-                          purpose: str = "") -> tuple[VisibilityChange, ...]:
+                          purpose: str = "") -> AuditLog:
+        """The disclosure log (the command line's), and the case as it stands: both of the events checked, read
+        once (``_checked_history``) — the command line read the case again for its guardians, unchecked."""
         check_auditor(p)
         agencies = self._agencies(agency)
-        log = self.app.disclosures(case_id, agencies, history=self._checked_history(case_id))   # the events checked
+        history = self._checked_history(case_id)
+        log = self.app.disclosures(case_id, agencies, history=history)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return log
+        return AuditLog(log, folded_case(history))
 
     def audit_disclosures_and_stored_log(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
                                          purpose: str = "") -> AuditDisclosures:
         """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer), and
-        skyddade personuppgifter as the case stands: the case's history read once for all three — the rows the
-        ledger's check read (``_checked_history``) — unless the stored log must be asked again
+        skyddade personuppgifter as the case stands, and its every fact: the case's history read once for all four —
+        the rows the ledger's check read (``_checked_history``) — unless the stored log must be asked again
         (``_stored_log_read``); one read logged."""
         check_auditor(p)
         agencies = self._agencies(agency)
@@ -197,7 +218,8 @@ class CaseAudit:
         read = self._stored_log_read(case_id, agency, history)
         log = self.app.disclosures(case_id, agencies, history=history)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return AuditDisclosures(log, read, protection_now(history, self.catalogue))
+        facts = every_fact(history, self.catalogue)
+        return AuditDisclosures(log, read, protected_personal_data(facts), facts)
 
     def _agencies(self: CaseService, agency: str | None) -> list[str] | None:
         """The agencies a disclosure log is of (None: every one), an unknown one refused before the case is read."""

@@ -138,6 +138,15 @@ class CaseQueries:
         self.get_case(case_id)
         return case_id
 
+    def case_id_of(self: CaseApplication, reference: str) -> UUID:
+        """``resolve_case`` without reading the case: a case number's id from its series, an id as typed — for a
+        caller whose own read of the case tells whether it is there, or erased (an auditor's, checked against the
+        ledger: a read before it is one more read of the case, and unchecked)."""
+        try:
+            return UUID(reference.strip())
+        except ValueError:
+            return self.find_case(reference)
+
     def readable_history(self: CaseApplication, case_id: UUID, stored: Sequence[StoredEvent] | None = None
                          ) -> Sequence[Any]:
         """The case's events as ``_readable_history`` gives them — or, given ``stored`` (its rows as the ledger's

@@ -188,19 +188,20 @@ def _print_standing(told: StandingText) -> None:
 def _disclosures(args: argparse.Namespace) -> int:
     with as_reader() as (service, reader, _, fact_ids):
         app = service.app
-        case_id = app.resolve_case(args.case)
+        case_id = app.case_id_of(args.case)   # no read of the case: the log's own tells whether it is there
         agency = known_agency(app.catalogue, args.agency) if args.agency is not None else None
         ids = fact_ids.of(case_id)
-        changes = service.audit_disclosures(reader, case_id, agency, args.purpose)
+        changes, case = service.audit_disclosures(reader, case_id, agency, args.purpose)
         # A follow-up names its plan row as each row's recipient saw it then (as the web client's log says it): told
         # from the whole log, an agency's own rows among it, before those are left out (``is_disclosure``).
         rows = [(c, described) for c, described in zip(changes, describe_changes(changes, app.catalogue))
                 if is_disclosure(c)]
         if not rows:
             print("Inga utlämnanden" + (f" till {agency_name(agency, app.catalogue)}" if agency else "") + ".")
-        # Who consented, as the consents the log shows stood at each row's moment (as the web client's log says it).
+        # Who consented, as the consents the log shows stood at each row's moment (as the web client's log says it),
+        # the guardians by role from the case the log's own read folded.
         consents = consent_facts(c.fact for c in changes)
-        roles = guardian_roles(app.get_case(case_id).known_guardians) if rows else {}
+        roles = guardian_roles(case.known_guardians)
         for c, described in rows:
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles)
             print(f"{to_the_second(c.at)}  {agency_name(c.agency, app.catalogue):<35} "

@@ -92,7 +92,7 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
 def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -> av.Disclosures:
     """Every moment a fact became, or stopped being, visible to an agency, with its basis."""
     ctx, user, purpose = reader
-    changes, read, _ = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
+    changes, read, *_ = ctx.cases.audit_disclosures_and_stored_log(user, case_id, agency, purpose)
     ids = ctx.fact_ids.of(case_id)
     consents = consent_facts(c.fact for c in changes)
     return av.Disclosures(case_id=case_id, changes=[av.change_out(c, ctx.cases.catalogue, ids, consents)

@@ -51,9 +51,10 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)
     try:
-        # The log, the stored log held to it and skyddade personuppgifter: one read of the case's history.
-        changes, read, protection_now = cases.audit_disclosures_and_stored_log(user, uuid, agency,
-                                                                               session.purpose(request, uuid))
+        # The log, the stored log held to it, skyddade personuppgifter and the case's facts: one read of the case's
+        # history.
+        changes, read, protection_now, facts = cases.audit_disclosures_and_stored_log(user, uuid, agency,
+                                                                                      session.purpose(request, uuid))
     except CaseHistoryAltered:   # the stored log is evidence of its own: shown as stored, held to nothing
         return _erased_disclosures(request, user, uuid, agency, agencies)
     cat = cases.catalogue
@@ -69,7 +70,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
                   number=case_number(cases, user, uuid), rows=rows, agencies=agencies, agency=agency or "",
                   own_left_out=own_facts_left_out(own) if own else "",
                   agreement=read.agreement, protection_now=protection_now,
-                  replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes]))
+                  replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes], facts))
 
 
 def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityChange, the catalogue
@@ -90,17 +91,18 @@ def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | Non
     return render(request, "disclosures.html", 409 if altered else 200, page="disclosures", user=user, case_id=case_id,
                   number=case_number(service(request), user, case_id) if altered else texts.T["erased_case"], rows=[],
                   agencies=agencies, agency=agency or "", agreement=None, erased=True, altered=altered,
-                  stored=stored, replaced=_replaced(request, case_id, read.replaced, [], readable=False))
+                  stored=stored, replaced=_replaced(request, case_id, read.replaced, []))
 
 
-def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, *, readable: bool = True) -> list[tuple]:
+def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, every: tuple = ()) -> list[tuple]:
     """Each log a rebuild replaced, with the rows where it differs from today's (each with the log that alone holds
-    it); each fact described, as in the table (the case's other facts looked up, while its events are ``readable``,
-    only when a difference names one the table does not show)."""
+    it); each fact described, as in the table (the case's ``every`` fact — from the page's own read of its history,
+    none when its events are not read — only when a difference names one the table does not show: the page read
+    ``all_facts`` for them, a second read of the case, not the one checked against the ledger)."""
     facts = {f.fact_id: f for f in seen}
     wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.only_current) if k[5] != "erased"}
-    if wanted - facts.keys() and readable:
-        facts.update((f.fact_id, f) for f in service(request).app.all_facts(case_id))
+    if wanted - facts.keys():
+        facts.update((f.fact_id, f) for f in every)
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
     return [(old, [(*_logged_row(key, cat, ids, facts), where)
                    for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),

@@ -94,6 +94,43 @@ def test_disclosures_list_each_change_with_its_basis(env):
 
 
 
+def _in_process(env: dict[str, str], monkeypatch, capsys, case: str, *args: str) -> tuple[int, str, str, list[str]]:
+    """`sigill …` run in this process: its exit, its output and errors, and each statement that read the events table
+    for the case (``_reads_of``: the ledger's check's read, the application's, the repository's; its number's series
+    is another aggregate's, and not counted)."""
+    from services import cli
+    from tests.integration.api.test_audit_replay_reads import _reads_of
+
+    monkeypatch.setenv("SIGILL_DATA_DIR", env["SIGILL_DATA_DIR"])
+    with _reads_of(monkeypatch, case) as reads:
+        code = cli.main(list(args))
+    told = capsys.readouterr()
+    return code, told.out, told.err, reads
+
+
+COMMANDS = {"disclosures": ("disclosures",)}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_auditors_command_reads_the_case_once_the_rows_the_ledger_checked(env, monkeypatch, capsys, command):
+    """Named by its number or its id, the case is read once: the rows the ledger's check read, of which the answer
+    is made.  `disclosures` read the case again for its guardians (who consented, by role), and an id was read
+    once more to see that the case is there (`replay`, `report` too): reads the ledger did not check."""
+    location = start_embedded(Path(env["SIGILL_DATA_DIR"]) / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo()) as conn:   # the demo's one case
+        case_id = str(conn.execute("SELECT originator_id FROM sigill_events WHERE topic LIKE '%%ReferralReceived'"
+                                   ).fetchone()[0])
+    answers = []
+    for reference in ("0180-2026-0001", case_id):
+        code, out, _, reads = _in_process(env, monkeypatch, capsys, case_id, "audit", *COMMANDS[command][:1],
+                                       "--case", reference, *COMMANDS[command][1:])
+        assert code == 0 and len(reads) == 1 and "uuid_send(originator_id)" in reads[0], (reference, reads)
+        answers.append(out if command != "report" else out.split("<h2>Tidslinje</h2>")[1].split("<h2>")[0])
+    assert answers[0] == answers[1] and "Skola" in answers[0]   # the report's other parts tell of its own reads
+    if command == "disclosures":   # who consented, the guardians by role, from the case the log's read folded
+        assert "[samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2027-02-11 (" in answers[0]
+
+
 def test_an_auditor_is_told_who_recorded_the_police_referral_in_its_name(env):
     """Social services registered the police's LUL 6 § notification: the auditor's replay of the police's view says so
     beside the referral, and nothing else is said to be recorded in another's name."""

@@ -110,3 +110,33 @@ def test_a_stored_log_asked_again_is_held_to_the_history_read_again_and_checked_
     assert answered["stored_log"]["agrees"], answered["stored_log"]
     assert len(asked) == 2, "the first attempt disagrees: the event is in the table, not in the rows read first"
     assert len(reads) == 2 and all("uuid_send(originator_id)" in read for read in reads), reads
+
+
+def test_a_replaced_logs_row_naming_a_fact_the_log_does_not_show_is_told_from_the_pages_one_read(
+        client, users, tick, context, settings, app, postgres, monkeypatch):
+    """A rebuild replaced the police's log, which had (altered) told the police of the school's note: the page's
+    differences describe that row by the note, a fact the police's log does not show — from every fact of the case
+    the page's one read folded, the rows the ledger's check read.  The page read the case a second time for them
+    (``all_facts``), unchecked: an event altered in between would have been told as though it were checked."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    app.record_contribution(UUID(case_id), by=Actor("skola", "skola-member"), category="school", text="Närvaro 85 %.")
+    lists = context.cases.lists
+    lists.catch_up()
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # as the log's owner may: the trigger off
+        conn.execute("ALTER TABLE disclosure_log DISABLE TRIGGER append_only")
+        conn.execute("UPDATE disclosure_log SET fact_id = (SELECT fact_id FROM disclosure_log WHERE case_id = %(c)s"
+                     " AND agency = 'skola' AND category = 'school' LIMIT 1) WHERE id = (SELECT min(id)"
+                     " FROM disclosure_log WHERE case_id = %(c)s AND agency = 'polis')", {"c": case_id})
+        conn.execute("ALTER TABLE disclosure_log ENABLE TRIGGER append_only")
+    lists.runner.rebuild()
+    context.seal_ledger()
+    ivo = web_as(context, settings, "ivo")
+    page = f"/granskning/arenden/{case_id}/utlamnanden"
+    assert ivo.get(page, params={"myndighet": "polis"}).status_code == 200   # the first read of a case warms
+    with _reads_of(monkeypatch, case_id) as reads:
+        shown = ivo.get(page, params={"myndighet": "polis"})
+    assert shown.status_code == 200 and "Utlämnandeloggen byggdes om" in shown.text, shown.text[:2000]
+    differences = shown.text.split("Skillnader mot den ersatta loggen")[1].split("</table>")[0]
+    assert "Närvaro 85 %." in differences and differences.count("<code>v") == 2, differences   # each by its version
+    assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
