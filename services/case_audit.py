@@ -127,9 +127,9 @@ def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catal
 class ReportRead:
     """The case's history as the report is made of it: read once — the rows the ledger's check read
     (``check_history``), so that the report shows what was verified — with where they differ from what the ledger
-    sealed (``divergence``: nothing else is then said of them); decoded once, when first asked (``history``), after
-    the read is logged — an erased case, or an event that does not decrypt, is the report's to tell, as it was when
-    it read the case itself."""
+    sealed (``divergence``: nothing else is then said of them); decoded once, when first asked (``history``) — an
+    event that does not decrypt is the report's to tell, as it was when it read the case itself; an erased case is
+    refused before the read is logged (``refuse_erased``), as the command line refused it from a read of its own."""
 
     def __init__(self, case_id: UUID, divergence: Divergence | None, decode: Callable[[], Sequence[Any]]) -> None:
         self.case_id, self.divergence = case_id, divergence
@@ -147,6 +147,18 @@ class ReportRead:
         if isinstance(self._decoded, (EventSourcingError, CaseErased)):
             raise self._decoded
         return self._decoded
+
+    def refuse_erased(self) -> None:
+        """Raise CaseErased when the rows read are an erased case's (CaseNotFound: no case's) — before the read is
+        logged, as a replay refuses them: nothing of it can be reported.  Told by decoding the rows read, which the
+        report then uses (no read of its own: the command line read the case a second time to refuse it first).  An
+        event that does not decrypt is left for the report to tell, as is a history not as sealed (not decoded)."""
+        if self.divergence is not None:
+            return
+        try:
+            self.history()
+        except EventSourcingError:
+            pass
 
 
 class CaseAudit:
@@ -380,9 +392,11 @@ class CaseAudit:
         the ledger's check read, so that the report shows what was verified): authorised and logged as a read, and
         made even when the case's history is not what the ledger sealed, or no longer reads — the report then says
         so, naming the case by its number from the case list (``make``'s second argument asks it: no read of the
-        list).  Its third says who made it and for what purpose, which the report states under its heading."""
+        list); an erased case is refused, from the same read, before it is logged (``ReportRead.refuse_erased``).
+        Its third says who made it and for what purpose, which the report states under its heading."""
         check_auditor(p)
         read = self.report_read(case_id)   # a case with no event refused before anything is logged
+        read.refuse_erased()   # and an erased one, from the same rows
         self._log(p, case_id, "audit.report", purpose)
         return make(read, lambda: self.case_numbers(p, [case_id]).get(str(case_id)),
                     Preparer(p.agency, p.has(Role.AUDITOR), purpose))

@@ -143,7 +143,7 @@ def _fact(fact, ids) -> str:  # noqa: ANN001 - a Fact, a case's public fact ids
 def _replay(args: argparse.Namespace) -> int:
     with as_reader() as (service, reader, _, fact_ids):
         app = service.app
-        case_id = app.resolve_case(args.case)
+        case_id = app.case_id_of(args.case)   # no read of the case: the replay's own tells whether it is there
         known_agency(app.catalogue, args.agency)
         # Logged, and checked against the ledger first: a history cut short at its end still reads.
         replayed = service.audit_replay(reader, case_id, args.agency, args.as_of, args.purpose)
@@ -229,7 +229,8 @@ def _report(args: argparse.Namespace) -> int:
     changed = []   # what the report found altered, if anything: its exit status, as verify's
     with as_reader(args.trust_key) as (service, reader, audit_ledger, fact_ids):
         app = service.app
-        case_id = app.resolve_case(args.case)
+        # No read of the case: the report's own tells whether it is there, or erased (``audit_report``).
+        case_id = app.case_id_of(args.case)
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
 
         def make(read: ReportRead, number_of: Callable[[], str | None], made_by: Preparer) -> str:

@@ -108,7 +108,8 @@ def _in_process(env: dict[str, str], monkeypatch, capsys, case: str, *args: str)
     return code, told.out, told.err, reads
 
 
-COMMANDS = {"disclosures": ("disclosures",)}
+COMMANDS = {"disclosures": ("disclosures",), "replay": ("replay", "--agency", "polis", "--as-of", "2026-03-10"),
+            "report": ("report", "--out", "-")}
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -129,6 +130,49 @@ def test_each_auditors_command_reads_the_case_once_the_rows_the_ledger_checked(e
     assert answers[0] == answers[1] and "Skola" in answers[0]   # the report's other parts tell of its own reads
     if command == "disclosures":   # who consented, the guardians by role, from the case the log's read folded
         assert "[samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2027-02-11 (" in answers[0]
+
+
+def test_an_erased_cases_report_is_refused_from_its_one_read_before_anything_is_logged(tmp_path, monkeypatch,
+                                                                                       capsys):
+    """The report resolved the case first, a read of its own (unchecked), and an id was refused there, as erased;
+    named by its number the case was not read first: the read was logged, the whole ledger verified, and only the
+    report's own read refused it.  Either way it is now refused from the report's one read — the rows the ledger's
+    check read — before anything is logged, in the same one line and exit."""
+    from services.bootstrap import build_application
+    from services.settings import Settings
+    from tests.builders import SOCIAL
+
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    app = build_application(Settings(data_dir=tmp_path))
+    try:
+        case_id = app.find_case("0180-2026-0001")
+        app.close_case(case_id, by=SOCIAL, reason="other", outcome="Arbetet är avslutat.")
+    finally:
+        app.close()
+    assert sigill("erase", "--case", "0180-2026-0001", "--decision", "SN 2026/45", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+
+    def logged() -> int:   # the log is made by the first read logged: none yet is none
+        with psycopg.connect(location.conninfo()) as conn:
+            if conn.execute("SELECT to_regclass('sigill_access_log')").fetchone()[0] is None:
+                return 0
+            return conn.execute("SELECT count(*) FROM sigill_access_log").fetchone()[0]
+
+    before = logged()
+    for reference in ("0180-2026-0001", str(case_id)):
+        code, out, err, reads = _in_process(env, monkeypatch, capsys, str(case_id), "audit", "report", "--case",
+                                            reference, "--out", "-")
+        assert code == 1 and out == "" and logged() == before, (reference, out[:300])
+        assert re.fullmatch(rf"sigill: case {case_id} was erased 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d CES?T under the"
+                            rf" decision SN 2026/45 \(its data key is destroyed\): nothing of it can be replayed or"
+                            rf" reported; what the agencies were told of it is kept:"
+                            rf" sigill views log --case {case_id}\n", err), err
+        assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], (reference, reads)
+    nothing = "00000000-0000-0000-0000-000000000000"   # no such case: as it was refused
+    assert _in_process(env, monkeypatch, capsys, nothing, "audit", "report", "--case", nothing, "--out", "-")[:3] == (
+        2, "", "sigill: no such case\n")
+    assert logged() == before
 
 
 def test_an_auditor_is_told_who_recorded_the_police_referral_in_its_name(env):
