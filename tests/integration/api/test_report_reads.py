@@ -6,6 +6,7 @@ check), and the case, its facts, its disclosure log and its history once each.""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from uuid import UUID
 
 from domain.group_commands import PlanRowDraft
 from services import report
@@ -79,3 +80,23 @@ def test_the_report_made_of_the_checked_rows_is_the_report_the_applications_read
     assert case_report(*arguments, **made, history=lambda: app.history(case_id)) == once
     assert stored.agreement.agrees and "<h2>Tidslinje</h2>" in once and "Ny uppgift." in once
     assert "återkallat" in once and "Skyddade personuppgifter" in once, once
+
+
+def test_an_erased_cases_report_is_refused_from_its_one_read_before_it_is_logged(client, users, tick, context,
+                                                                                   settings, app, monkeypatch):
+    """The report's one read decoded after the read was logged: the API's and the web's report of an erased case
+    logged a read of it and then answered 404 (the replay and the disclosures refuse it before logging, and
+    `sigill audit report` refused it from a read of its own before).  Refused from the same read, before it is
+    logged: nothing of the case is read to an auditor, and the young person's record says nothing was."""
+    case_id, _ = school_consented_case(client, users, tick)
+    context.seal_ledger()
+    app.keystore.destroy(UUID(case_id))
+    access_log = context.cases.access_log
+    before = len(access_log.extract(UUID(case_id)))
+    with _reads_of(monkeypatch, case_id) as reads:
+        answered = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
+    assert answered.status_code == 404 and answered.json()["error"]["code"] == "case_erased", answered.text
+    assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
+    shown = web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/rapport")
+    assert shown.status_code == 404 and "<h2>Tidslinje</h2>" not in shown.text
+    assert len(access_log.extract(UUID(case_id))) == before
