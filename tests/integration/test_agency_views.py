@@ -242,6 +242,9 @@ def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(ap
         PlanRowDraft("Skola", "I tid", "Väckarklocka", "Den unge"), PlanRowDraft("Hälsa", "Sova", "Rutiner", "Den unge")])
     row_id = next(iter(app.get_case(case_id).plan_rows))
     app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status="achieved", note="Klart.")
+    # The young person's consent again (busy_case withdrew hers): the 18th birthday is the school's moment ahead.
+    app.grant_consent(case_id, by=SOCIAL, consenter=YOUNG_PERSON, scope=(ScopeEntry("skola", ("school",)),),
+                      purpose="Samordning", valid_from=date(2026, 2, 3), valid_until=None, form="written")
     open_case(app, municipality="1280")  # every feed is one per municipality, each numbered on its own
     called = []
     write = runner.store._write_in_one_call
@@ -262,7 +265,7 @@ def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(ap
     assert small[1] and small[4]["skola"]
     assert all(row[13] for row in small[1])   # every log row with its cause
     assert {"achieved": 1, "none": 1} in [row[-3] for row in small[2]]   # view_cases: plan_follow_up …
-    assert {"*": "2027-03-13T23:00:00+00:00"} in [row[-1] for row in small[2]]   # … and the calendar per agency,
+    assert {"skola": "2027-03-13T23:00:00+00:00"} in [row[-1] for row in small[2]]   # … the calendar per agency,
     assert all(row[-2] is None for row in small[2])                            # sealed both ways
 
 
@@ -278,8 +281,10 @@ def test_view_content_is_stored_encrypted(app, runner, postgres):
 def test_the_18th_birthday_is_in_no_column_of_the_case_lists_while_another_moment_comes_first(app, runner,
                                                                                                postgres):
     """The lead's row keeps when the calendar next changes what each agency sees (``calendar_by_agency``): the 18th
-    birthday among them, so the birth date, from the referral on.  Sealed under the case's key since 2026-12-04 (it
-    was plaintext); ``next_calendar_moment`` holds the birthday only while it is the case's next moment (README)."""
+    birthday among them, so the birth date, for an agency whose next moment it is.  Sealed under the case's key since
+    2026-12-04 (it was plaintext); ``next_calendar_moment`` holds the birthday only while it is the case's next
+    moment (README).  Here the school's next moment is the consent's end, and the birthday concerns no other agency
+    (until 2026-12-06 it was every agency's, under "*")."""
     case_id = consenting_school(app)
     app.grant_consent(case_id, by=SOCIAL, consenter=YOUNG_PERSON, scope=(ScopeEntry("skola", ("school",)),),
                       purpose="Samordning", valid_from=date(2026, 2, 3), valid_until=date(2026, 2, 10), form="written")
@@ -290,7 +295,7 @@ def test_the_18th_birthday_is_in_no_column_of_the_case_lists_while_another_momen
                                 (CATALOGUE.lead_agency,)).fetchone()
     assert "2027, 3, 13" not in dump and "2027-03-13" not in dump   # 20090314-…: Stockholm midnight, 23:00 UTC
     assert lead_row[0] is None
-    assert opened_calendar(runner, case_id, lead_row[1])["*"] == "2027-03-13T23:00:00+00:00"
+    assert opened_calendar(runner, case_id, lead_row[1]) == {"skola": "2026-02-10T23:00:00+00:00"}
 
 
 MINUTES, DAYS = timedelta(minutes=5), timedelta(days=3)
