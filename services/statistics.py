@@ -19,7 +19,10 @@ per run too (``sigill.statistics``: the municipality, period, how many cases and
 **Two runs of a year.** Social services and auditors read a year as its cases stand now: they may read the cases
 themselves.  An evaluator may read none, so it reads a year only once it has ended, and as its cases stood at its
 end (the events recorded before 1 January, Swedish time): run a day apart, the year's figures differed by one young
-person's referral or decision, with their kön, age band and route (a red team, 2026-12-05).
+person's referral or decision, with their kön, age band and route (a red team, 2026-12-05).  It reads it from the
+day after (``SETTLING``): for a while after midnight events stamped before it are still being recorded (a host whose
+clock stands behind, as commands tolerate up to ``CLOCK_SKEW``; a command under way), and a run at 00:01 differed
+from one at 00:10 by a case a host four minutes behind took in (a red team, 2026-12-06).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 from uuid import UUID, uuid5, NAMESPACE_URL
 
@@ -36,7 +39,7 @@ from domain.statistics_reader import deidentify
 from domain.suppression import Cell, shown
 from domain.case_events import ReferralReceived
 from domain.erasure import ErasedEvent
-from domain.calendar import STOCKHOLM, local_date
+from domain.calendar import CLOCK_SKEW, STOCKHOLM, local_date
 from domain.errors import InvalidInput, YearNotEnded
 from services.access_entry import AccessEntry
 from services.authorisation import check_reads_statistics, reads_statistics_as_they_stand
@@ -50,6 +53,10 @@ log = logging.getLogger("sigill.statistics")
 STATISTICS_RUN = uuid5(NAMESPACE_URL, "urn:sigill:statistics")   # the access log's case column for a run: no case
 STATISTICS = "statistics"                                          # what the access log says a run read
 PROGRESS_EVERY = 100
+# How long after a year's end an evaluator waits before reading it: far longer than the clock skew a command is
+# recorded under (``CLOCK_SKEW``) and a command under way across midnight, so that no event stamped before the end
+# is stored after a run.
+SETTLING = timedelta(days=1)
 
 
 _ERASED, _UNREADABLE = object(), object()   # a case counted apart (``_outcome``)
@@ -69,6 +76,11 @@ def _outcome(events: list[Any] | DamagedDataKey, ended: datetime | None) -> Any:
         if recorded:   # none: a referral typed in after the year's end
             return s.figures_of(recorded)
     return None
+
+
+def latest_year_settled(now: datetime) -> int:
+    """The latest year an evaluator reads at ``now``: one that ended a day (``SETTLING``) ago or more, Swedish time."""
+    return local_date(now - SETTLING).year - 1
 
 
 @dataclass(frozen=True)
@@ -139,10 +151,11 @@ class CaseStatistics:
 
     def _year_ended(self, period: Period, field: str) -> datetime:
         """The year's end (1 January after it, Swedish time), for a reader who may see no case; YearNotEnded while
-        the year runs."""
-        if local_date(self.app.clock.now()) <= period.end:
-            raise YearNotEnded(f"{field}: an evaluator reads a year once it has ended, as its cases stood at its end"
-                               f" ({period.end.year} from {period.end.year + 1}-01-01)", field=field)
+        the year runs, and on the day after (``SETTLING``)."""
+        if period.end.year > latest_year_settled(self.app.clock.now()):
+            raise YearNotEnded(f"{field}: an evaluator reads a year once it has ended and a day has passed, as its"
+                               f" cases stood at its end ({period.end.year} from {period.end.year + 1}-01-02)",
+                               field=field)
         return datetime(period.end.year + 1, 1, 1, tzinfo=STOCKHOLM)
 
     def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None, ended: datetime | None = None

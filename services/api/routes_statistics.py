@@ -69,8 +69,9 @@ def statistics(ctx: Context, user: CurrentUser, response: Response,
     """De-identified follow-up statistics of the municipality's cases referred in a calendar year (social services
     of the municipality, auditors and evaluators of any): counts and medians only, small counts suppressed; one entry in the access log.
     Another period is 422 ``period_not_a_calendar_year``: overlapping periods would give small counts back.  An
-    evaluator reads a year once it has ended, as its cases stood at its end (422 ``year_not_ended`` before): two runs
-    of a year a day apart gave one young person's referral or decision back by their difference."""
+    evaluator reads a year from the day after its end, as its cases stood at its end (422 ``year_not_ended``
+    before): two runs of a year a day apart gave one young person's referral or decision back by their
+    difference."""
     found = ctx.cases.statistics(user, municipality, from_, to)
     response.headers["Cache-Control"] = "no-store"
     return statistics_out(found)

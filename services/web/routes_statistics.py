@@ -9,14 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from domain.calendar import EARLIEST_DAY
+from domain.calendar import EARLIEST_DAY, local_date
 from domain.errors import InvalidInput
 from domain.statistics import check_calendar_year
 from services.authorisation import (
     check_reads_statistics, reads_any_municipalitys_statistics, reads_statistics_as_they_stand,
 )
 from services.api.routes_statistics import statistics_out
-from services.statistics import day_typed
+from services.statistics import day_typed, latest_year_settled
 from services import statistics_text
 from services.web import session, texts
 from services.web.case_pages import service
@@ -60,10 +60,11 @@ def _run(request: Request, kommun: str, ar: str, fran: str, till: str) -> tuple:
     chooses = reads_any_municipalitys_statistics(user)
     municipality = (kommun or "") if chooses else (user.municipality or "")
     check_reads_statistics(user, municipality or (user.municipality or ""), cases.catalogue)   # 403 before a form
-    # The latest year offered: an evaluator, who may read no case, reads a year once it has ended
-    # (``services.statistics``); a year the service refuses as not ended is said at the year, as any other.
-    this_year = cases.app.clock.now().year - (
-        0 if reads_statistics_as_they_stand(user, municipality or (user.municipality or ""), cases.catalogue) else 1)
+    # The latest year offered: an evaluator, who may read no case, reads a year once it has ended and a day has
+    # passed (``services.statistics``); a year the service refuses as not ended is said at the year, as any other.
+    now = cases.app.clock.now()
+    this_year = (local_date(now).year if reads_statistics_as_they_stand(
+        user, municipality or (user.municipality or ""), cases.catalogue) else latest_year_settled(now))
     asked = ar if ar or not (fran or till) else _year_of_saved_link(fran, till)
     errors = _refused(chooses, municipality, asked, this_year) if request.query_params else {}
     ar = asked or str(this_year)
