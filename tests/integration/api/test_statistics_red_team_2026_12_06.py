@@ -3,7 +3,9 @@ edges, and an evaluator's year read as it stood at its end though a host's clock
 
 Tried and found right (kept below where no other test asserts it): a year outside 1900–2199, a day not in the
 calendar, digits of another script, a NUL, a parameter repeated or not taken — each a 422 at its field, for an
-auditor and an evaluator alike; the web page and its CSV with the same, never a 500.  Found and fixed: an evaluator
+auditor and an evaluator alike; the web page and its CSV with the same, never a 500; what a process keeps of each
+case, after a closure and an erasure made by another host, and an evaluator's run beside social services' at the
+same versions.  Found and fixed: an evaluator
 could read a year at 00:01 on 1 January, while a host whose clock stood behind still stamped events before
 midnight — two runs differed by one young person (``services.statistics.SETTLING``)."""
 
@@ -144,3 +146,40 @@ def test_an_evaluator_reads_a_year_from_the_day_after_its_end_so_a_host_behind_a
                    json={"reason": "moved", "outcome": "Flyttat."}))
     referred(BOY, day="2026-12-30", accept=False)                   # a 2026 referral typed in late, in 2027
     assert ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users))) == first
+
+
+def test_what_one_process_keeps_follows_a_change_and_an_erasure_made_by_another(
+        client, users, tick, app, host_b, context, settings, postgres):  # noqa: F811
+    """Each process keeps what it folded of a case by the case's stored version: a closure recorded on host B moves
+    host A's next run, an evaluator's run beside social services' is of the events before the year's end alone, and
+    a case host B erases leaves host A's figures — each run as a process that kept nothing says."""
+    from services.bootstrap import build_erasures
+    from services.cli_audit import command_line_reader
+    from services.erasure import erase_case
+    from tests.integration.api.flows import school_consented_case
+
+    cases = [school_consented_case(client, users, tick)[0] for _ in range(6)]
+    before = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert before["breakdowns"]["closure_reason"]["total"] == 0
+    host_b.app.clock.set(app.clock.now())
+    for case_id in cases[:5]:
+        ok(host_b.client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                              json={"reason": "moved", "outcome": "Flyttat."}))
+    after = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert after["breakdowns"]["closure_reason"]["cells"]["moved"] == 5
+    assert after == ok(host_b.client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    # In 2027 the sixth is closed: social services' run counts it, an evaluator's (the same versions kept) does not.
+    app.clock.set(datetime(2027, 1, 3, 12, 0, tzinfo=STOCKHOLM))
+    ok(client.post(f"/api/v1/cases/{cases[5]}/closure", headers=users.social,
+                   json={"reason": "moved", "outcome": "Flyttat."}))
+    now = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.social))
+    assert now["breakdowns"]["closure_reason"]["cells"]["moved"] == 6
+    at_its_end = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
+    assert at_its_end["breakdowns"]["closure_reason"]["cells"]["moved"] == 5
+    host_b.app.clock.set(app.clock.now())
+    assert at_its_end == ok(host_b.client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
+    # Host B erases a closed case: host A's next runs count it erased, not from what it kept.
+    erase_case(host_b.app, build_erasures(settings, postgres), cases[0], "SN 2027/1", "cli:uid0@host")
+    erased = context.cases.statistics(command_line_reader(), "0180", "2026-01-01", "2026-12-31")
+    assert (erased.figures["cases"], erased.erased) == (5, "<5"), (erased.figures["cases"], erased.erased)
+    assert ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))["cases"] == 5
