@@ -13,6 +13,7 @@ from psycopg import sql
 
 from gateways.erasure_store import TABLE as ERASURES_TABLE
 from gateways.keystore import KEYS_TABLE
+from gateways.published_statistics_store import TABLE as PUBLISHED_TABLE
 from gateways.schema_lock import EVENTS_TABLE, schema_lock
 
 # The event store is append-only too: nothing Sigill does changes or removes a stored event (an erasure destroys
@@ -75,6 +76,10 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {role};
 REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA {s} FROM {role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {role};
 """
+
+# A year's statistics published to evaluators (``published_statistics_store``) is added and read, never rewritten:
+# the application's role may not even ask to change one (its triggers refuse the owner too, who may disable them).
+PUBLISHED_KEPT = "REVOKE UPDATE, DELETE, TRUNCATE ON {published} FROM {role}"
 
 # The views stage a large batch's facts in a temporary table of the session (gateways.view_tables.STAGE),
 # which takes TEMPORARY on the database.  Every role has it through PUBLIC by default; a hardened database revokes
@@ -161,14 +166,16 @@ def _no_temporary(conn: psycopg.Connection, role: str) -> str | None:
 
 def keep_apart(conninfo: str, schema: str, role: str) -> None:
     """With the tables made (by this, the owner's, connection): the event store append-only, the data keys kept
-    until destroyed, and the application's role given what it needs — the tables, and temporary tables of its own
-    in the database — in one transaction."""
+    until destroyed, the published statistics only added to, and the application's role given what it needs — the
+    tables, and temporary tables of its own in the database — in one transaction."""
     s = sql.Identifier(schema)
     with schema_lock(conninfo) as cursor:
         cursor.execute(sql.SQL(EVENTS_APPEND_ONLY).format(s=s, events=sql.Identifier(schema, EVENTS_TABLE)))
         cursor.execute(sql.SQL(KEYS_KEPT).format(s=s, keys=sql.Identifier(schema, KEYS_TABLE),
                                                  erasures=sql.Identifier(schema, ERASURES_TABLE)))
         cursor.execute(sql.SQL(GRANTS).format(s=s, role=sql.Identifier(role)))
+        cursor.execute(sql.SQL(PUBLISHED_KEPT).format(published=sql.Identifier(schema, PUBLISHED_TABLE),
+                                                      role=sql.Identifier(role)))
         _grant_temporary(cursor, role)
 
 

@@ -16,6 +16,7 @@ from eventsourcing.utils import Environment
 from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
 from gateways.erasure_store import PostgresErasures, read_erasures
+from gateways.published_statistics_store import PostgresPublishedStatistics
 from gateways.access_log_checks import verify_access_log
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
@@ -263,7 +264,8 @@ def build_case_service(app: CaseApplication, settings: Settings, location: Postg
                        referral_turns=PostgresReferralTurns(location.conninfo(), schema=schema),
                        retention_years=settings.retention_years,
                        # Asked for when a version is first told (the command line's tools may never tell one).
-                       fact_ids=lambda case_id, fact_id: runner.store.fact_ids()(case_id, fact_id))  # type: ignore
+                       fact_ids=lambda case_id, fact_id: runner.store.fact_ids()(case_id, fact_id),  # type: ignore
+                       published_statistics=PostgresPublishedStatistics(location.conninfo(), schema=schema))
 
 
 def build_api_context(app: CaseApplication, settings: Settings, location: PostgresLocation,
@@ -303,6 +305,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                       readiness=readiness_probe(settings, location),
                       closers=[idempotency.close, service.access_log.store.close,
                                service.referral_turns.close,  # type: ignore[union-attr]
+                               service.published_statistics.close,  # type: ignore[union-attr]
                                service.lists.runner.store.datastore.close])  # type: ignore[attr-defined]
 
 

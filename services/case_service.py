@@ -45,7 +45,7 @@ from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey, StoredEventUnreadable
 from services.judged_cases import JudgedCases
 from services.kept_figures import KeptFigures
-from services.ports import AsyncEvents, CaseLists, ReferralTurns
+from services.ports import AsyncEvents, CaseLists, PublishedStatistics, ReferralTurns
 from services.principals import Principal, Role
 
 
@@ -54,19 +54,23 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
                  check_history: Callable[[UUID], Sequence[StoredEvent] | None] = lambda case_id: None,
                  referral_turns: ReferralTurns | None = None,
                  retention_years: int = DEFAULT_RETENTION_YEARS,
-                 fact_ids: Callable[[UUID, str], str] | None = None) -> None:
+                 fact_ids: Callable[[UUID, str], str] | None = None,
+                 published_statistics: PublishedStatistics | None = None) -> None:
         """``check_history``: raises when a case's stored events are not those the audit ledger sealed (an
         auditor's replay must not present a history cut short as whole), else gives the stored events it checked,
         which the auditor's answer is then made of (None: nothing checked, the history is read as ever).  ``referral_turns``: referrals of a
         municipality checked and stored one at a time, across processes (None: no one else checks against the
         same cases — no views to check against).  ``retention_years``: the municipality's retention period
         (``SIGILL_RETENTION_YEARS``), after which a closed case is due for culling.  ``fact_ids``: the installation's
-        public fact ids, which the digest of what an agency sees is made of (None: versions are counts alone)."""
+        public fact ids, which the digest of what an agency sees is made of (None: versions are counts alone).
+        ``published_statistics``: an ended year's statistics as first answered to an evaluator, served to every
+        later one as made (None: made anew each run)."""
         self.app, self.access_log, self.lists = app, access_log, lists
         self.retention_years = retention_years
         self.referral_turns = referral_turns
         self.check_history = check_history
         self.fact_ids = fact_ids
+        self.published_statistics = published_statistics
         self.catalogue = app.catalogue
         self.judged = JudgedCases(app)
         self.kept_figures = KeptFigures(app.keystore)   # each case's statistics input, by its version

@@ -72,6 +72,18 @@ class ReferralTurns(Protocol):
         committed (or the block has failed).  ConcurrentChange when the turn does not come within a while."""
 
 
+class PublishedStatistics(Protocol):
+    """An ended year's statistics as first answered to an evaluator, kept as made: never changed, never removed
+    (``gateways.published_statistics_store``).  ``answer``: the de-identified figures alone, as JSON."""
+
+    def published(self, municipality: str, year: int) -> tuple[dict[str, Any], datetime] | None:
+        """The answer kept for the municipality's year and when it was made; None when none is."""
+
+    def publish(self, municipality: str, year: int, answer: dict[str, Any], made_at: datetime
+                ) -> tuple[dict[str, Any], datetime]:
+        """Keep ``answer`` unless one is kept already (another evaluator's, at the same moment); the one kept."""
+
+
 class CaseLists(Protocol):
     def caught_up(self) -> int:
         """The views caught up as far as they go, and the position they are at now (another process may move them

@@ -22,7 +22,10 @@ end (the events recorded before 1 January, Swedish time): run a day apart, the y
 person's referral or decision, with their kön, age band and route (a red team, 2026-12-05).  It reads it from the
 day after (``SETTLING``): for a while after midnight events stamped before it are still being recorded (a host whose
 clock stands behind, as commands tolerate up to ``CLOCK_SKEW``; a command under way), and a run at 00:01 differed
-from one at 00:10 by a case a host four minutes behind took in (a red team, 2026-12-06).
+from one at 00:10 by a case a host four minutes behind took in (a red team, 2026-12-06).  And a case erased
+later drops out of its year, so an evaluator's year is made once, at the first evaluator's read, kept as made
+(``PublishedStatistics``) and served to every later one: read before and after one erasure, the year differed by
+that young person (a red team, 2026-12-06).  Not kept while a case's key is damaged: that year is known incomplete.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from services.authorisation import check_reads_statistics, reads_statistics_as_t
 from services.case_queries import HISTORIES_CHUNK
 from services.errors import DamagedDataKey
 from services.kept_figures import KeptFigures
+from services.ports import PublishedStatistics
 from services.principals import Principal
 from services.typed_time import UnreadableMoment, typed_day
 
@@ -118,6 +122,16 @@ class Statistics:
     figures: dict[str, Any]
     erased: Cell      # the municipality's erased cases, of every period (their referral date cannot be read)
     unreadable: Cell  # cases whose data key is damaged: left out, so that the figures say they are incomplete
+    fixed_at: datetime | None = None   # an evaluator's ended year: when its figures were made and kept as they are
+
+
+def _answer(found: Statistics) -> dict[str, Any]:
+    """What is kept of an evaluator's year: the de-identified answer alone (counts, "<5", "..", medians)."""
+    return {"figures": found.figures, "erased": found.erased, "unreadable": found.unreadable}
+
+
+def _as_published(period: Period, answer: dict[str, Any], made_at: datetime) -> Statistics:
+    return Statistics(period, answer["figures"], answer["erased"], answer["unreadable"], fixed_at=made_at)
 
 
 class CaseStatistics:
@@ -128,6 +142,7 @@ class CaseStatistics:
     access_log: Any
     lists: Any
     catalogue: Any
+    published_statistics: PublishedStatistics | None   # None: an evaluator's year made anew each run
 
     def statistics(self, p: Principal, municipality: str, start: str, end: str,
                    progress: Callable[[int], None] | None = None,
@@ -138,16 +153,31 @@ class CaseStatistics:
         period = period_of(self.catalogue, municipality, start, end, names)
         ended = None if reads_statistics_as_they_stand(p, period.municipality, self.catalogue) else (
             self._year_ended(period, names[2]))
+        published = self.published_statistics if ended is not None else None
+        kept = published.published(period.municipality, period.end.year) if published is not None else None
+        if kept is not None:
+            self._record_run(p, period)
+            log.info("statistics for %s, %s to %s: served as published at %s", period.municipality, period.start,
+                     period.end, kept[1].isoformat())
+            return _as_published(period, *kept)
         started = time.monotonic()
         case_ids = self.lists.municipality_cases(period.municipality) if self.lists is not None else []
-        self.access_log.record(AccessEntry(self.app.clock.now(), STATISTICS_RUN, p.subject, p.agency, p.role_names,
-                                           f"{STATISTICS}:{period.municipality}:{period.start}:{period.end}"))
+        self._record_run(p, period)
         figures, erased, unreadable = self._figures(case_ids, progress, ended)
         raw = s.tabulate(figures, period.start, period.end, agencies=self._member_agencies(),
                          categories=list(self.catalogue.categories))
         log.info("statistics for %s, %s to %s: %d cases read (%d in the period) in %.1f s", period.municipality,
                  period.start, period.end, len(case_ids), raw.cases, time.monotonic() - started)
-        return Statistics(period, deidentify(raw), shown(erased), shown(unreadable))
+        found = Statistics(period, deidentify(raw), shown(erased), shown(unreadable))
+        if published is None or unreadable:   # cases left out: known incomplete, served as it is and not kept
+            return found
+        return _as_published(period, *published.publish(period.municipality, period.end.year, _answer(found),
+                                                         self.app.clock.now()))
+
+    def _record_run(self, p: Principal, period: Period) -> None:
+        """The run's one access-log entry, before the answer leaves (a run that cannot be logged is refused)."""
+        self.access_log.record(AccessEntry(self.app.clock.now(), STATISTICS_RUN, p.subject, p.agency, p.role_names,
+                                           f"{STATISTICS}:{period.municipality}:{period.start}:{period.end}"))
 
     def _year_ended(self, period: Period, field: str) -> datetime:
         """The year's end (1 January after it, Swedish time), for a reader who may see no case; YearNotEnded while

@@ -7,7 +7,10 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from domain.calendar import local_date
 
 from services import presentation
 from services.wording import swedish_number
@@ -67,6 +70,15 @@ MEDIAN = "Median"
 NOT_SHOWN = "visas inte (färre än 5 ärenden, eller för att ett dolt antal annars skulle kunna räknas fram)"
 ERASED = "Gallrade ärenden i kommunen (alla perioder; ingår inte i något annat tal)"
 UNREADABLE = "Ärenden som inte kunde läsas (skadad nyckel; ingår inte)"
+FIXED = ("Fastställd {day}: ett avslutat års siffror tas fram första gången en utvärderare läser dem och ändras"
+         " inte sedan, inte heller när ett ärende gallras.")
+
+
+def fixed_text(at: datetime) -> str:
+    """When an evaluator's year was made and kept, as a Swedish day."""
+    return FIXED.format(day=local_date(at).isoformat())
+
+
 PERIOD_RULE = ("Ett ärende räknas till perioden om datumet på aktualiseringen ligger inom den (båda dagarna"
                " medräknade). Det som hänt ärendena sedan – beslut, planer, avslut – räknas som det står i dag.")
 LEGEND = ("”<5”: 1–4 ärenden (eller rader). ”..”: dolt för att ett ”<5” inte ska kunna räknas fram ur totalen"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -33,7 +33,7 @@ class FollowUpStatistics(BaseModel):
                        "eligibility": {"total": 23, "cells": {"accepted": 17, "declined": "<5", "pending": "<5"}},
                        "accepted_by_sex": {"total": 17, "cells": {"girls": "<5", "boys": ".."}}},
         "medians": {"referral_to_decision": 6.0, "referral_to_closure": None},
-        "erased_cases": 0, "unreadable_cases": 0}]})
+        "erased_cases": 0, "unreadable_cases": 0, "fixed_at": "2027-01-02T08:15:00+01:00"}]})
 
     municipality: str
     from_: date = Field(alias="from")
@@ -47,13 +47,17 @@ class FollowUpStatistics(BaseModel):
     erased_cases: Cell = Field(description="the municipality's erased cases, of every period: their referral"
                                            " date can no longer be read, and they are in no other figure")
     unreadable_cases: Cell = Field(description="cases left out because their data key is damaged")
+    fixed_at: datetime | None = Field(None, description="an evaluator's ended year: when its figures were made, the"
+                                      " first time an evaluator read them — every later answer of the year is that"
+                                      " one, unchanged by a later erasure or event; null where the figures are made"
+                                      " anew (social services, auditors, and a year with unreadable cases)")
 
 
 def statistics_out(found: Statistics) -> dict:
     return {"municipality": found.period.municipality, "from": found.period.start, "to": found.period.end,
             "cases": found.figures["cases"], "breakdowns": found.figures["breakdowns"],
             "medians": found.figures["medians"], "erased_cases": found.erased,
-            "unreadable_cases": found.unreadable}
+            "unreadable_cases": found.unreadable, "fixed_at": found.fixed_at}
 
 
 @router.get("/statistics", response_model=FollowUpStatistics, response_model_by_alias=True,
@@ -71,7 +75,8 @@ def statistics(ctx: Context, user: CurrentUser, response: Response,
     Another period is 422 ``period_not_a_calendar_year``: overlapping periods would give small counts back.  An
     evaluator reads a year from the day after its end, as its cases stood at its end (422 ``year_not_ended``
     before): two runs of a year a day apart gave one young person's referral or decision back by their
-    difference."""
+    difference.  And the year's figures are made once, at the first evaluator's read, and served as made to every
+    later one (``fixed_at``): a case erased in between dropped out, and the difference was that young person."""
     found = ctx.cases.statistics(user, municipality, from_, to)
     response.headers["Cache-Control"] = "no-store"
     return statistics_out(found)

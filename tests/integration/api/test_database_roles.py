@@ -22,7 +22,8 @@ from tests.integration.test_cli import sigill
 from tests.service_behaviour import consenting_school
 
 APPEND_ONLY = {"sigill_events": "append_only", "sigill_ledger": "append_only", "sigill_access_log": "append_only",
-               "disclosure_log": "append_only", "sigill_erasures": "append_only"}
+               "disclosure_log": "append_only", "sigill_erasures": "append_only",
+               "sigill_published_statistics": "append_only"}
 
 
 @pytest.fixture
@@ -97,6 +98,47 @@ def test_the_applications_role_cannot_disable_a_trigger_nor_change_what_is_store
             with pytest.raises(psycopg.errors.RaiseException, match="kept until destroyed"):
                 conn.execute(statement)
     assert client.get(f"/api/v1/cases/{case_id}", headers=users.school).status_code == 404
+
+
+def test_the_applications_role_publishes_an_evaluators_year_and_may_neither_change_nor_remove_it(client, users,
+                                                                                                  app, postgres):
+    """An ended year's statistics as first answered to an evaluator (``services.statistics``): the application adds
+    and reads the row, and may not ask to rewrite it — not even to run into the trigger."""
+    from datetime import datetime
+
+    from domain.calendar import STOCKHOLM
+
+    app.clock.set(datetime(2027, 1, 3, 9, 0, tzinfo=STOCKHOLM))
+    evaluator = users.headers("socialstyrelsen", "evaluator", municipality=None)
+    period = {"municipality": "0180", "from": "2026-01-01", "to": "2026-12-31"}
+    first = client.get("/api/v1/statistics", params=period, headers=evaluator)
+    assert first.status_code == 200 and first.json()["fixed_at"], first.text
+    assert client.get("/api/v1/statistics", params=period, headers=evaluator).content == first.content
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        for statement in ("UPDATE sigill_published_statistics SET answer = '{}'",
+                          "DELETE FROM sigill_published_statistics", "TRUNCATE sigill_published_statistics"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                conn.execute(statement)
+        assert conn.execute("SELECT count(*) FROM sigill_published_statistics").fetchone()[0] == 1
+
+
+def test_a_version_started_before_the_setup_made_its_published_statistics_serves_an_evaluator_none(
+        client, users, app, roles):
+    """An upgrade started without the setup: the table is not there and the application's role may not make it.
+    An evaluator's year is 503 until the setup has run — never made anew and served unkept."""
+    from datetime import datetime
+
+    from domain.calendar import STOCKHOLM
+
+    owner, _ = roles
+    with psycopg.connect(owner.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP TABLE sigill_published_statistics")
+    app.clock.set(datetime(2027, 1, 3, 9, 0, tzinfo=STOCKHOLM))
+    period = {"municipality": "0180", "from": "2026-01-01", "to": "2026-12-31"}
+    refused = client.get("/api/v1/statistics", params=period,
+                         headers=users.headers("socialstyrelsen", "evaluator", municipality=None))
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "database_unavailable", refused.text
+    assert ok(client.get("/api/v1/statistics", params=period, headers=users.auditor))["fixed_at"] is None
 
 
 def test_a_role_the_tables_were_not_set_up_for_is_told_what_to_run(roles, settings):
