@@ -123,6 +123,7 @@ class Statistics:
     erased: Cell      # the municipality's erased cases, of every period (their referral date cannot be read)
     unreadable: Cell  # cases whose data key is damaged: left out, so that the figures say they are incomplete
     fixed_at: datetime | None = None   # an evaluator's ended year: when its figures were made and kept as they are
+    at_year_end: bool = False   # the cases counted as they stood at the year's end (an evaluator's), not as today
 
 
 def _answer(found: Statistics) -> dict[str, Any]:
@@ -131,7 +132,8 @@ def _answer(found: Statistics) -> dict[str, Any]:
 
 
 def _as_published(period: Period, answer: dict[str, Any], made_at: datetime) -> Statistics:
-    return Statistics(period, answer["figures"], answer["erased"], answer["unreadable"], fixed_at=made_at)
+    return Statistics(period, answer["figures"], answer["erased"], answer["unreadable"], fixed_at=made_at,
+                      at_year_end=True)
 
 
 class CaseStatistics:
@@ -168,7 +170,7 @@ class CaseStatistics:
                          categories=list(self.catalogue.categories))
         log.info("statistics for %s, %s to %s: %d cases read (%d in the period) in %.1f s", period.municipality,
                  period.start, period.end, len(case_ids), raw.cases, time.monotonic() - started)
-        found = Statistics(period, deidentify(raw), shown(erased), shown(unreadable))
+        found = Statistics(period, deidentify(raw), shown(erased), shown(unreadable), at_year_end=ended is not None)
         if published is None or unreadable:   # cases left out: known incomplete, served as it is and not kept
             return found
         return _as_published(period, *published.publish(period.municipality, period.end.year, _answer(found),

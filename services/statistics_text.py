@@ -81,6 +81,10 @@ def fixed_text(at: datetime) -> str:
 
 PERIOD_RULE = ("Ett ärende räknas till perioden om datumet på aktualiseringen ligger inom den (båda dagarna"
                " medräknade). Det som hänt ärendena sedan – beslut, planer, avslut – räknas som det står i dag.")
+# An evaluator's year: its cases as they stood when it ended (``services.statistics``: events before 1 January).
+PERIOD_RULE_AT_YEAR_END = ("Ett ärende räknas till perioden om datumet på aktualiseringen ligger inom den (båda"
+                           " dagarna medräknade). Det som hänt ärendena – beslut, planer, avslut – räknas som det stod"
+                           " när året var slut.")
 LEGEND = ("”<5”: 1–4 ärenden (eller rader). ”..”: dolt för att ett ”<5” inte ska kunna räknas fram ur totalen"
           " eller ur en annan tabell. En median visas bara över minst 5 ärenden, och inte där den skulle avslöja ett dolt"
           " antal.")

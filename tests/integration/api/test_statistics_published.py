@@ -92,6 +92,10 @@ def test_an_erasure_after_an_evaluators_first_read_changes_nothing_an_evaluator_
     assert (live["cases"], live["erased_cases"], live["fixed_at"]) == (10, "<5", None)
     page = web_as(context, settings, "socialstyrelsen").get("/statistik", params={"kommun": "0180", "ar": "2026"})
     assert page.status_code == 200 and "Fastställd 2027-01-03" in page.text, page.text[-3000:]
+    # Counted as the cases stood when the year ended, and said so: not "as it stands today", as social services' is.
+    assert text.PERIOD_RULE_AT_YEAR_END in page.text and text.PERIOD_RULE not in page.text
+    own = web_as(context, settings, "soc-0180").get("/statistik", params={"kommun": "0180", "ar": "2026"})
+    assert text.PERIOD_RULE in own.text and text.PERIOD_RULE_AT_YEAR_END not in own.text
     csv = web_as(context, settings, "socialstyrelsen").get("/statistik.csv", params={"kommun": "0180", "ar": "2026"})
     assert f",cases,total,{text.CASES},11\n" in csv.text and f",erased_cases,total,{text.ERASED},0\n" in csv.text
     # Each read is still one entry of the access log; the year is kept once, and holds the figures alone.
