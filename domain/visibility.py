@@ -35,13 +35,14 @@ AT_A_MOMENT = (Cause("calendar"),)   # a marker, by identity: the cause is named
 EVERY_AGENCY_KEY = "*"
 
 
-def _concerned_by_moment(case: Any, consent_id: str | None, lead: str) -> set[str]:
-    """The agencies whose view a calendar moment can change: the active members a consent names, and the lead (for
-    a consent's first day or end, that consent; for the 18th birthday, any consent of the young person's, as only
-    hers ever discloses — from 18 alone, before with the guardians'), withdrawn ones left out (they have no
-    moments)."""
+def _concerned_by_moment(case: Any, at: datetime, consent_id: str | None, lead: str) -> set[str]:
+    """The agencies whose view a calendar moment at ``at`` can change: the active members a consent names, and the
+    lead (for a consent's first day or end, that consent; for the 18th birthday, a consent of the young person's in
+    force then, as only hers ever discloses — from 18 alone, before with the guardians' —: one withdrawn, ended
+    before or begun after changes nothing at it, and one beginning or ending at that very instant is named by its
+    own moment there), withdrawn ones left out (they have no moments)."""
     if consent_id is None:
-        consents = [c for c in case.consents.values() if c.consenter == YOUNG_PERSON and c.withdrawn_at is None]
+        consents = [c for c in case.consents.values() if c.consenter == YOUNG_PERSON and c.in_force_at(at)]
     else:
         consents = [case.consents[consent_id]]
     return {s.agency for c in consents for s in c.scope
@@ -111,18 +112,19 @@ class CaseVisibility:
 
     def next_moments_by_agency(self) -> dict[str, datetime]:
         """When the calendar will next change what each agency may see, under the agency's id: the first days and
-        ends of the consents whose scope names it, and the 18th birthday where a consent of the young person's
-        names it — each only while it is an active member of the group, as consent discloses to no one else.  An
-        agency with none has no moment ahead of its own: what it sees (its own facts, what a law carries to it)
-        does not move with the calendar, and a moment withholding the case from it — its feed stopping short at
-        midnight — would tell it the young person's birthday, or a consent's dates, after its consent was withdrawn
-        or the case closed (a red team, 2026-12-06: until then the birthday was every agency's, and so was a
-        consent's moment whoever it named).  A moment ahead that is no moment of the case's (none should be)
-        counts for every agency (``EVERY_AGENCY_KEY``): when in doubt, every reader waits for the keeper."""
+        ends of the consents whose scope names it, and the 18th birthday where a consent of the young person's in
+        force then names it — each only while it is an active member of the group, as consent discloses to no one
+        else.  An agency with none has no moment ahead of its own: what it sees (its own facts, what a law carries
+        to it) does not move with the calendar, and a moment withholding the case from it — its feed stopping short
+        at midnight — would tell it the young person's birthday, or a consent's dates, after its consent was
+        withdrawn, had ended or the case closed (a red team, 2026-12-06: until then the birthday was every agency's,
+        and so was a consent's moment whoever it named).  A moment ahead that is no moment of the case's (none
+        should be) counts for every agency (``EVERY_AGENCY_KEY``): when in doubt, every reader waits for the keeper."""
         case, lead = self.replay.case, self.replay.catalogue.lead_agency
         by_time: dict[datetime, set[str]] = {}
         for moment in case.calendar_moments() if case is not None and self._moments else ():
-            by_time.setdefault(moment.at, set()).update(_concerned_by_moment(case, moment.consent_id, lead))
+            by_time.setdefault(moment.at, set()).update(_concerned_by_moment(case, moment.at, moment.consent_id,
+                                                                             lead))
         ahead: dict[str, datetime] = {}
         for at in self._moments:   # in time order: the first one each agency meets is its next
             for agency in by_time[at] if at in by_time else (EVERY_AGENCY_KEY,):

@@ -220,7 +220,7 @@ def _opened(row: dict[str, Any], lead: str, keys: dict[UUID, bytes | None]) -> d
 def calendar_withholds(lead_row: dict[str, Any], agency: str, lead: str, now: datetime) -> bool:
     """Whether ``agency`` is shown nothing of a case at ``now`` for its calendar, by the lead's row of the case:
     until the keeper has recorded a moment that has come, what it ends cannot be told from what it leaves.
-    Only a moment that concerns the agency counts (the 18th birthday, a consent naming it): another agency's
+    Only a moment that concerns the agency counts (``CaseVisibility.next_moments_by_agency``): another agency's
     consent ending must not show, as a case withheld at midnight, in what this one is shown.  The lead waits for
     every moment, and so does everyone for a row written before moments were kept per agency."""
     by_agency = lead_row["calendar_by_agency"]

@@ -7,8 +7,8 @@ also a school whose consent the young person had withdrawn, every member of a cl
 law (OSL 10 kap. 18 a §) had told of the case.  Re-reading its feed from the beginning just after midnight (a feed
 may be read from the start at any time), such an agency saw its feed end early, and so learnt the young person's
 birth date and that they had turned 18: a `case` fact, after its consent was withdrawn, or one it never had.  The
-birthday now holds back the case only from the active members a consent of the young person's names (and social
-services), whose view it can change (``domain.visibility.CaseVisibility.next_moments_by_agency``).
+birthday now holds back the case only from the active members a consent of the young person's in force then names
+(and social services), whose view it can change (``domain.visibility.CaseVisibility.next_moments_by_agency``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 from tests.integration.api.test_feed_http import everything
 
 CASES = "/api/v1/cases"
@@ -66,6 +66,19 @@ def test_an_agency_the_birthday_changes_nothing_for_reads_its_feed_whole_at_midn
     assert _event_ids(everything(client, reader, agency)[0]) == _event_ids(before)
     # Nor does any member's case list or lookup differ (they never listed the case: no group to be in).
     assert all(c["case_id"] != case_id for c in ok(client.get(CASES, headers=reader))["cases"])
+
+
+def test_a_member_whose_young_persons_consent_ended_reads_its_feed_whole_at_midnight(client, users, tick, app):
+    """As a withdrawn consent, one that ended by its date (the keeper recording its end) discloses nothing at the
+    birthday: the school, still in the group, was held back at midnight all the same — its consent of the young
+    person's was not withdrawn — and its feed, read from the beginning, ended short at the case."""
+    case_id = school_consent_ending(client, users, tick, valid_until="2026-02-10")
+    app.clock.set(datetime(2026, 2, 12, 9, 0, tzinfo=timezone.utc))
+    client.app.state.context.cases.lists.runner.keep_calendar()
+    before, _ = everything(client, users.school, "skola")
+    assert any(i["body"]["case_id"] == case_id for i in before)
+    app.clock.set(JUST_AFTER_MIDNIGHT)
+    assert _event_ids(everything(client, users.school, "skola")[0]) == _event_ids(before)
 
 
 def test_a_member_the_birthday_changes_things_for_still_waits_for_the_keeper(client, users, tick, app):

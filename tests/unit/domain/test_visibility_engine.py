@@ -3,13 +3,14 @@ judges between events) give, after every event and calendar moment, exactly what
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 
+from domain.calendar import start_of_day
 from domain.disclosure import disclosures_at
 from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
-from tests.builders import CATALOGUE
+from tests.builders import CATALOGUE, CaseStory, utc
 from tests.unit.domain.test_disclosure_properties import histories
 
 AGENCIES = tuple(CATALOGUE.agencies)  # every agency of the catalogue, members or not
@@ -86,3 +87,23 @@ def test_every_moment_that_changes_an_agency_s_view_is_its_next_in_the_map_after
             for agency in AGENCIES:
                 if _seen(engine, agency) != before[agency]:
                     assert _own(ahead, agency) == at, (i, agency, at, ahead)
+
+
+def test_the_18th_birthday_is_no_moment_of_a_member_whose_young_persons_consent_has_ended_by_then():
+    """The birthday changes what an agency sees only through a consent of the young person's in force then (from 18
+    it counts without the guardians'): one that ended before it — by its date, as a withdrawn one has — changes
+    nothing, so the member it named must not be held back at midnight (its feed stopping short told it the birth
+    date, as a red team found of a withdrawn consent).  A member whose consent of the young person's is in force
+    then still waits for it."""
+    story = CaseStory(start=utc(2026, 2, 2))
+    story.accept()
+    story.guardians("Maria")
+    story.join("skola", "polis")
+    story.consent_all({"skola": ("case", "school")}, valid_until=date(2026, 2, 10))
+    story.consent_all({"polis": ("case", "crime")})
+    story.case.note_calendar(at=utc(2026, 2, 11, 9), catalogue=CATALOGUE)   # the keeper records the school's end
+    engine = CaseVisibility(CATALOGUE, AGENCIES)
+    for event in story.events:
+        engine.apply(event)
+    birthday = start_of_day(story.case.eighteenth_birthday)
+    assert engine.next_moments_by_agency() == {"polis": birthday}
