@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import TypeAdapter, ValidationError
@@ -105,16 +106,21 @@ class EncryptedEventMapper(Mapper[UUID]):
 
 
 def _event_class(stored_event: StoredEvent, aggregate_id: UUID) -> type:
-    """The class its topic names.  A topic naming no class (a 0x01 event's topic changed before the next seal, or a
-    class renamed without its old topic registered) is an unreadable event, as altered bytes are, not a crash."""
+    """The event class its topic names.  A topic naming no class (a 0x01 event's topic changed before the next seal,
+    or a class renamed without its old topic registered) is an unreadable event, as altered bytes are, not a crash;
+    so is one naming anything importable that is no event class: a class of another kind was handed to the case's
+    fold as an event, and a function called by pydantic with the event's fields as its arguments."""
     try:
-        return resolve_topic(stored_event.topic)
+        cls = resolve_topic(stored_event.topic)
     except TopicError:
+        cls = None
+    if not (isinstance(cls, type) and issubclass(cls, DomainEvent)):
         raise StoredEventUnreadable(
             f"stored event {stored_event.originator_version} of aggregate {aggregate_id} names no known event "
             "type: its type was altered, or a renamed event class lacks its old topic (register_topic)",
             f"lagrad händelse {stored_event.originator_version} i ärende {aggregate_id} har en okänd händelsetyp: "
-            "den har ändrats, eller saknar en omdöpt händelsetyp sitt gamla namn", aggregate_id) from None
+            "den har ändrats, eller saknar en omdöpt händelsetyp sitt gamla namn", aggregate_id)
+    return cls
 
 
 @cache

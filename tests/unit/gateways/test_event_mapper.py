@@ -181,6 +181,25 @@ def test_an_event_of_the_first_format_given_a_topic_naming_no_class_is_unreadabl
         assert raised.value.aggregate_id == old.originator_id
 
 
+CALLED: list[dict] = []
+
+
+def recorded_call(**fields) -> None:  # noqa: ANN003 - a function anywhere importable, as a topic may name one
+    CALLED.append(fields)
+
+
+def test_an_event_of_the_first_format_given_a_topic_naming_no_event_class_is_unreadable_and_nothing_is_called(mapper):
+    """A topic may name anything importable: a class of no event (``dict``, the aggregate itself) was read as one and
+    handed to the case's fold, which failed (500); a function was called by pydantic with the event's fields as its
+    arguments, or refused with a schema error (500).  Only an event class is read; anything else is unreadable."""
+    old = _as_first_format(mapper, mapper.to_stored_event(written()))
+    for topic in ("builtins:dict", "builtins:object", "domain.case:Case", "builtins:print",
+                  f"{__name__}:recorded_call"):
+        with pytest.raises(StoredEventUnreadable, match="names no known event type"):
+            mapper.to_domain_event(_with(old, topic=topic))
+    assert CALLED == []
+
+
 def test_the_formats_byte_changed_does_not_read_the_bytes_by_the_other_format(mapper):
     """0x02 given 0x01 would be read without its topic, 0x01 given 0x02 with one (an empty topic too): the tag was
     made with the other associated data, so neither decrypts."""
