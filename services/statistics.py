@@ -42,7 +42,7 @@ from domain.statistics_reader import deidentify
 from domain.suppression import Cell, shown
 from domain.case_events import ReferralReceived
 from domain.erasure import ErasedEvent
-from domain.calendar import CLOCK_SKEW, STOCKHOLM, local_date
+from domain.calendar import STOCKHOLM, local_date
 from domain.errors import InvalidInput, YearNotEnded
 from services.access_entry import AccessEntry
 from services.authorisation import check_reads_statistics, reads_statistics_as_they_stand
