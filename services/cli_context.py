@@ -20,14 +20,17 @@ def known_agency(catalogue: Any, agency: str, field: str = "agency") -> str:
 
 
 def known_municipality(catalogue: Any, code: str, field: str = "--municipality") -> str:
-    """The municipality's code; one not in the catalogue is one line that lists the codes that are ("Stockholm" or
-    "180" were told only "unknown municipality", and the codes are in no --help)."""
+    """The municipality's code; one not in the catalogue is one line that gives the code meant ("Stockholm", or
+    "180" without its leading zero) or lists the codes that are (they were told only "unknown municipality", and the
+    codes are in no --help)."""
     from domain.errors import InvalidInput
 
     try:
         return catalogue.municipality(code, field=field).code
     except InvalidInput as error:
-        named = [m for m in catalogue.municipalities.values() if m.name.casefold() == code.strip().casefold()]
+        typed = code.strip()
+        named = [m for m in catalogue.municipalities.values()
+                 if typed.casefold() == m.name.casefold() or (typed.isdigit() and typed.zfill(4) == m.code)]
         hint = (f"give its code: {named[0].code} for {named[0].name}" if named
                 else f"the codes: {', '.join(sorted(catalogue.municipalities))}")
         raise InvalidInput(f"{error} ({hint})", field=field) from None

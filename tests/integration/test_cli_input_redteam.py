@@ -34,6 +34,7 @@ BAD = [
     (["stats", "--municipality", "Stockholm", "--from", "2026-01-01", "--to", "2026-12-31"],
      "sigill: unknown municipality (give its code: 0180 for Stockholm)"),
     (["erase", "--due", "--municipality", "9999"], "unknown municipality '9999' (the codes: 0123, 0127, "),
+    (["erase", "--due", "--municipality", "180"], "sigill: unknown municipality (give its code: 0180 for Stockholm)"),
     (["views", "show", "--agency", "nope", "--case", "0180-2026-0001"], "unknown agency 'nope'"),
     (["views", "show", "--agency", "skola", "--case", "20090314-2388"], "a case number looks like"),
     (["views", "show", "--agency", "skola", "--case", "00000000-0000-0000-0000-000000000000"], "no such case"),
