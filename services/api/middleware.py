@@ -56,7 +56,11 @@ class OneValueEach:
     one silently: ``?agency=polis&agency=skola`` replayed what the school saw to an auditor who had asked for the
     police too, and ``?limit=1&limit=1000`` answered a thousand.  No parameter of the API takes a list.  So too a
     header the API reads, sent twice (the first was taken: a purpose stated twice was logged as the first alone),
-    and two Authorization headers are a 401 (a gateway's credentials beside the client's: neither is preferred)."""
+    and two Authorization headers are a 401 (a gateway's credentials beside the client's: neither is preferred).
+
+    A web page's query parameter given twice is refused as well, by the web client's Swedish 422 page: the pages
+    took the last one too (``/statistik?kommun=0180&kommun=1480`` counted 1480, where a proxy logging the first
+    would log Stockholm)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -71,11 +75,18 @@ class OneValueEach:
                 await JSONResponse(error_body("unauthenticated", "send one Authorization header, not several", None),
                                    401, headers={"WWW-Authenticate": 'Bearer realm="sigill"'})(scope, receive, send)
                 return
-            twice = _repeated(scope["query_string"].decode("latin-1")) if scope.get("query_string") else None
+            twice = repeated(scope["query_string"].decode("latin-1")) if scope.get("query_string") else None
             if field is None and twice is not None:
                 field = query_field(twice)
             if field is not None:
                 await repeated_response(field)(scope, receive, send)
+                return
+        elif scope["type"] == "http" and scope.get("query_string"):
+            # A web page's (``services.web.errors.repeated_query_page``): its Swedish 422, naming the parameter.
+            page = _web_page(scope, "repeated_query_page")
+            refused = page(scope) if page is not None else None
+            if refused is not None:
+                await refused(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -91,11 +102,11 @@ def _repeated_header(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-def _repeated(query: str) -> str | None:
-    """The first parameter the query string names a second time, if any."""
+def repeated(query: str, lists: frozenset[str] = frozenset()) -> str | None:
+    """The first parameter the query string names a second time, if any, but for those in ``lists``."""
     seen: set[str] = set()
     for name, _ in parse_qsl(query, keep_blank_values=True):
-        if name in seen:
+        if name in seen and name not in lists:
             return name
         seen.add(name)
     return None
@@ -149,10 +160,16 @@ def too_large_response(limit: int) -> JSONResponse:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    # A browser's form gets the web client's Swedish page (set by ``services.web.app.mount_web``), not the API's JSON.
-    page = getattr(getattr(scope.get("app"), "state", None), "too_large_page", None)
-    web = page is not None and not scope.get("path", "").startswith("/api")
-    await (page(scope, limit) if web else too_large_response(limit))(scope, receive, send)
+    # A browser's form gets the web client's Swedish page, not the API's JSON.
+    page = _web_page(scope, "too_large_page")
+    await (page(scope, limit) if page is not None else too_large_response(limit))(scope, receive, send)
+
+
+def _web_page(scope: Scope, name: str) -> Callable[..., Any] | None:
+    """The web client's page ``name`` (set on the application's state by ``services.web.app.mount_web``) for a path
+    of its own, none for the API's or when no web client is mounted."""
+    page = getattr(getattr(scope.get("app"), "state", None), name, None)
+    return None if scope.get("path", "").startswith("/api") else page
 
 
 class _Sending:

@@ -80,6 +80,7 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
         add_routes(api, module.router)
     errors.install(api)
     api.state.too_large_page = errors.too_large_page
+    api.state.repeated_query_page = errors.repeated_query_page
 
 
 def _dev_tokens(settings: Settings) -> Any:  # DevTokens, known only to the wiring module

@@ -68,10 +68,11 @@ class QueryRefused(Exception):
         self.names = list(names)
 
 
-def query_refused_page(request: Request, names: list[str], user: Principal | None = None) -> HTMLResponse:
+def query_refused_page(request: Request, names: list[str], user: Principal | None = None,
+                       message: str = "query_refused") -> HTMLResponse:
     """422 naming the query's fields in the pages' words, never their values (one may be a personnummer), with a
-    way to the page without them."""
-    return error_page(request, 422, texts.query_refused(names), user,
+    way to the page without them; ``message``: ``query_repeated`` for a field the address gives more than once."""
+    return error_page(request, 422, texts.refused(names, message), user,
                       more=[(request.url.path, texts.T["query_refused_open"])])
 
 

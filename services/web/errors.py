@@ -1,7 +1,8 @@
 """The web's exception handlers, installed once on the application: the errors a browser meets outside the routes'
 own guard — an unknown path (404), a wrong method (405), a query FastAPI refuses before the route runs (422 naming
-it), a form too large for the body limit (413), an exception no guard caught (500: a form's reading, before the
-route, failing; the API's last resort, ``middleware.LastResort``, answers with this handler).
+it), a query parameter given twice (422 naming it, ``repeated_query_page``), a form too large for the body limit
+(413), an exception no guard caught (500: a form's reading, before the route, failing; the API's last resort,
+``middleware.LastResort``, answers with this handler).
 
 Web paths get a Swedish page with a way back, the pages ``error_pages`` makes (where ``guarded`` answers what a route
 raises, and the exceptions routes raise live); ``/api/…`` paths keep the API's JSON errors
@@ -18,7 +19,8 @@ from starlette.types import Scope
 from starlette.exceptions import HTTPException
 
 from services.api.error_handlers import allowed_methods
-from services.web import texts
+from services.api.middleware import repeated
+from services.web import routes_audit, texts
 from services.web.error_pages import error_page, log_unexpected, query_refused_page, quiet_user
 
 API_PREFIX = "/api/"
@@ -61,6 +63,24 @@ def _query_names(error: RequestValidationError) -> list[str]:
     its forms are read by ``form_of``, its paths' ids by the routes)."""
     return [str(problem["loc"][1]) for problem in error.errors()
             if len(problem.get("loc", ())) > 1 and problem["loc"][0] == "query"]
+
+
+# The query parameters a web page takes more than once, by its path: the access log's ``fel``, one for each field the
+# posted search refused (``routes_audit.search_access_log`` redirects to ``?fel=inte_nummer&fel=fran_inte_datum``).  No
+# GET form of the web's has a multi-select or a checkbox group (a POST form's repeated fields are its body's, not
+# the address's), and no other page reads a parameter as a list: any other given twice is refused.
+TAKEN_MORE_THAN_ONCE = {routes_audit.ACCESS_LOG: frozenset({routes_audit.ERROR_FIELD})}
+
+
+def repeated_query_page(scope: Scope) -> Response | None:
+    """422 naming a query parameter a web page's address gives twice (``middleware.OneValueEach``), or None.  A page
+    read the last value silently: ``/statistik?kommun=0180&kommun=1480`` counted 1480, while a proxy logging the
+    first logged another municipality than the one read."""
+    twice = repeated(scope["query_string"].decode("latin-1"), TAKEN_MORE_THAN_ONCE.get(scope["path"], frozenset()))
+    if twice is None:
+        return None
+    request = Request(scope)
+    return query_refused_page(request, [twice], quiet_user(request), message="query_repeated")
 
 
 def too_large_page(scope: Scope, limit: int) -> Response:

@@ -353,6 +353,8 @@ T: dict[str, str] = {
     "query_refused": "Adressen har ett värde för {fields} som sidan inte kan använda (en länk som ändrats för"
                      " hand?). Värdet visas inte här. Öppna sidan utan det, eller gå tillbaka och försök igen.",
     "query_refused_open": "Öppna sidan utan värdena i adressen",
+    "query_repeated": "Adressen anger {fields} mer än en gång (en länk som ändrats för hand?), och sidan läser bara"
+                      " ett värde. Öppna sidan utan värdena i adressen, eller gå tillbaka och försök igen.",
     # A posted form's field its page only ever fills with a value it can use (a hidden field altered): the form named.
     "form_refused": "Formuläret skickade ett värde för {fields} som sidan inte kan använda (ett fält som ändrats"
                     " för hand?). Värdet visas inte här. Öppna sidan igen och försök på nytt.",

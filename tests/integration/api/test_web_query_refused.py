@@ -93,3 +93,62 @@ def test_a_query_value_a_page_declares_typed_is_a_422_naming_it_without_saying_i
     # /api/… keeps the API's JSON.
     answer = web.get("/api/v1/audit/access-log", params={"limit": "x"}, headers=users.auditor)
     assert answer.status_code == 422 and answer.json()["error"]["field"] == "query.limit"
+
+
+def _refused_twice(page, name: str) -> bool:   # noqa: ANN001 - httpx's Response
+    said = _errors(page.text)
+    return (page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+            and "mer än en gång" in said and texts.query_field(name) in said)
+
+
+def test_a_query_parameter_given_twice_on_a_web_page_is_a_422_naming_it_not_the_last_one_read(
+        client, users, tick, context, settings):
+    """A page took the last value silently: ``/statistik?kommun=0180&kommun=1480`` counted Gothenburg's, while a proxy
+    logging the first logged Stockholm's; the access log recorded a search other than the one a log of the address
+    says.  Refused as the API's are (``OneValueEach``), by the Swedish page naming the parameter."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social, ivo = web_as(context, settings, "soc-0180"), web_as(context, settings, "ivo")
+    for web, path, query, name in (
+            (ivo, "/statistik", [("kommun", "0180"), ("kommun", "1480")], "kommun"),
+            (social, "/arenden", [("fas", "active"), ("sida", "1"), ("fas", "closed")], "fas"),
+            (ivo, "/granskning/atkomstlogg", [("myndighet", "skola"), ("myndighet", "polis")], "myndighet"),
+            (ivo, f"/granskning/arenden/{case_id}", [("myndighet", "skola"), ("tid", "2026-03-10T14:00"),
+                                                     ("myndighet", "polis")], "myndighet"),
+            (ivo, f"/granskning/arenden/{case_id}", [("myndighet", "skola"), ("tid", "2026-03-10T14:00"),
+                                                     ("tid", "2026-03-11T14:00")], "tid"),
+            (social, "/logga-in", [("tillbaka", "/arenden"), ("tillbaka", "/statistik")], "tillbaka")):
+        page = web.get(path, params=query, follow_redirects=False)
+        assert _refused_twice(page, name), (path, name, page.status_code, _errors(page.text) or page.text[-1500:])
+        assert f'href="{path}"' in page.text   # the page without the values
+    # The same pages asked once each are answered as ever; an empty value and another parameter are no repeat.
+    assert ivo.get("/statistik", params={"kommun": "0180"}).status_code == 200
+    assert social.get("/arenden", params={"fas": "active", "sida": "1"}).status_code == 200
+    assert ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "skola", "tid": "2026-03-10T14:00"}
+                   ).status_code == 200
+    # The access log's ``fel`` is the one parameter a page takes more than once: a code for each field refused.
+    told = ivo.get("/granskning/atkomstlogg", params=[("fel", "inte_nummer"), ("fel", "okand_aktor")])
+    assert told.status_code == 200, _errors(told.text)
+
+
+def test_every_web_page_refuses_each_of_its_query_parameters_given_twice(client, users, tick, context, settings):
+    """Walked as the garbage values are: a page added later, or a parameter, is refused twice over too — unless it
+    is one a page takes more than once (``errors.TAKEN_MORE_THAN_ONCE``): the access log's ``fel`` alone."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social, auditor = web_as(context, settings, "soc-0180"), web_as(context, settings, "ivo")
+    walked = 0
+    for path, names in _web_gets(social.app):
+        web = auditor if path.startswith(("/granskning", "/statistik")) else social
+        for name in names:
+            page = web.get(path.replace("{case_id}", case_id), params=[(name, ""), (name, "")],
+                           follow_redirects=False)
+            if (path, name) == ("/granskning/atkomstlogg", "fel"):
+                assert page.status_code != 422, (path, name)
+                continue
+            assert _refused_twice(page, name), (path, name, page.status_code, _errors(page.text))
+            walked += 1
+    assert walked >= 15
+
+
+def test_a_repeated_query_parameter_on_the_api_keeps_the_api_s_json(client, users):
+    answer = client.get("/api/v1/audit/access-log", params=[("limit", "1"), ("limit", "2")], headers=users.auditor)
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "query.limit"
