@@ -19,9 +19,14 @@ from services.api.errors import error_body, query_field, repeated_response
 
 
 class LastResort:
-    """Answers an unexpected error with the application's handler of ``Exception`` (``error_handlers.install``), and
-    ends it there.  Starlette's outermost layer would answer it with the same handler but then raise it again, for the
-    server to log — with its message and traceback, which can quote personal data.
+    """Answers an error no layer inside it answered with the application's handler of its class — the most specific
+    one registered, along the class's MRO, as Starlette's ``ExceptionMiddleware`` chooses (``error_handlers.install``:
+    a 503 for the database away, …; ``Exception``'s for an unexpected one) — and ends it there.  Starlette's outermost
+    layer would answer it with the handler of ``Exception`` but then raise it again, for the server to log — with its
+    message and traceback, which can quote personal data.
+
+    ``ExceptionMiddleware`` sits inside the layers here (``OneValueEach``, ``BodyLimit``): an error with a handler of
+    its own raised in one of them, or by a handler, reaches this one; answered by ``Exception``'s, it was a 500.
 
     The handler is looked up in ``handlers`` (the application's) when the error comes, not taken once: the web client
     installs its own over the API's, which answers a web path with its Swedish page and defers to the API's for
@@ -39,9 +44,19 @@ class LastResort:
         try:
             await self.app(scope, receive, sending)
         except Exception as error:  # noqa: BLE001 - the last resort: logged by class, answered, not raised on
-            response = await self.handlers[Exception](Request(scope, receive), error)
+            request = Request(scope, receive)
+            try:
+                response = await self._handler(error)(request, error)
+            except Exception:  # noqa: BLE001 - its handler failing too: ``Exception``'s answers, which never raises
+                response = await self.handlers[Exception](request, error)
             if not sending.started:   # once an answer has begun, the connection can only be closed
                 await response(scope, receive, send)
+
+    def _handler(self, error: Exception) -> Callable[[Request, Exception], Awaitable[Response]]:
+        """The handler of the nearest class of ``error``'s that has one (its own, else its bases' in MRO order): the
+        handlers are keyed by class and by status code, and ``Exception`` always has one."""
+        return next((self.handlers[kind] for kind in type(error).__mro__ if kind in self.handlers),
+                    self.handlers[Exception])
 
 
 # The headers the API reads, each by the field its own refusals name; Starlette reads the first of several.
