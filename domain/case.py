@@ -187,6 +187,13 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
             raise ExtractRecipientRefused("the young person is 18 or older: the extract is theirs alone",
                                           field="recipient")
 
+    def extract_leaves_out_readers(self, recipient: str) -> bool:
+        """Whether the extract made for ``recipient`` leaves out who read and why (names, ids, roles, purposes,
+        systems' names): a guardian's, while the young person has skyddade personuppgifter recorded — a protection
+        is often against a parent, and a reader's name or a purpose typed can tell where the young person now is
+        (``services.guardian_extract``).  The young person's own is whole; ending the protection makes it whole."""
+        return recipient != YOUNG_PERSON and self.protection is not None
+
     def recording_time(self, now: datetime) -> datetime:
         """When a command handled at ``now`` is recorded: not before the latest event (see ``case_rules``)."""
         return recording_time(self.last_recorded_at, now)

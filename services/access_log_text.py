@@ -36,6 +36,7 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
          "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet", "protection": "skyddade personuppgifter",
+         "case": "ärendet",   # a read of the protection in a guardian's limited extract (services.guardian_extract)
          "extract": "loggutdraget", "extract.guardian": "loggutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",

@@ -202,8 +202,8 @@ class CaseAudit:
         skyddade personuppgifter as the case stands, whoever was told (the page's head) — from the fold the extract
         itself was decided on, not from a second read of the case's history."""
         check_auditor(p)
-        records, fold = self.extract_and_fold(p, case_id, purpose)
-        return records, protected_personal_data(fold.facts)
+        made, fold = self.extract_and_fold(p, case_id, purpose)   # the young person's: whole
+        return made.records, protected_personal_data(fold.facts)
 
     def audit_disclosures(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
                           purpose: str = "") -> AuditLog:

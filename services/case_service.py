@@ -31,7 +31,7 @@ from domain.retention import DEFAULT_RETENTION_YEARS
 from domain.seen_version import SeenVersion, digest_of
 from domain.values import YOUNG_PERSON
 from services.access_chain import ShownVerdict
-from services.access_entry import AccessEntry, AccessRecord
+from services.access_entry import AccessEntry
 from services.access_log import AccessLog
 from services.application import CaseApplication
 from services.authorisation import Forbidden, Place, check_reads_cases, is_member_user, is_social_services, place_in
@@ -40,6 +40,7 @@ from services.case_commands import CaseCommands
 from services.case_list_reads import CaseListReads
 from services.case_reads import CaseReads
 from services.case_turns import CaseTurns
+from services.guardian_extract import MadeExtract, made_for
 from services.retention import CaseRetention
 from services.statistics import CaseStatistics
 from services.errors import CaseNotFound, DamagedDataKey, StoredEventUnreadable
@@ -78,21 +79,23 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
 
 
     def extract(self, p: Principal, case_id: UUID, purpose: str = "",
-                recipient: str = YOUNG_PERSON) -> list[AccessRecord]:
+                recipient: str = YOUNG_PERSON) -> MadeExtract:
         return self.extract_and_fold(p, case_id, purpose, recipient)[0]
 
     def extract_and_fold(self, p: Principal, case_id: UUID, purpose: str = "",
-                         recipient: str = YOUNG_PERSON) -> tuple[list[AccessRecord], Replay]:
+                         recipient: str = YOUNG_PERSON) -> tuple[MadeExtract, Replay]:
         """``extract``, and the case as it stands, folded, that the extract was decided on (``judged.replay``): what
         a page says of the case beside the extract, with no read of its own (``audit_extract``)."""
         with self._outsiders_told_nothing(p):
             return self._extract(p, case_id, purpose, recipient)
 
     def _extract(self, p: Principal, case_id: UUID, purpose: str, recipient: str
-                 ) -> tuple[list[AccessRecord], Replay]:
+                 ) -> tuple[MadeExtract, Replay]:
         """The young person's extract (registerutdrag): who read what about them, and when — for the young person,
         or a guardian with custody while they are under 18 (``Case.check_extract_for``); whom it was made for is in
-        the access log (``extract``, or ``extract.guardian:<the guardian's id>``), so that it is on record."""
+        the access log (``extract``, or ``extract.guardian:<the guardian's id>``), so that it is on record.  A
+        guardian's, while skyddade personuppgifter are recorded, leaves out the readers and purposes
+        (``services.guardian_extract``)."""
         replay = self.judged.replay(case_id)
         place = self._place(p, replay)
         if place is Place.MEMBER:
@@ -100,7 +103,7 @@ class CaseService(CaseReads, CaseListReads, CaseCommands, CaseAudit, CaseStatist
         replay.case.check_extract_for(recipient, self.app.clock.now())
         # Which guardian by id (a random id, no name): whom it was handed to is on record.
         self._log(p, case_id, "extract" if recipient == YOUNG_PERSON else f"extract.guardian:{recipient}", purpose)
-        return self.access_log.extract(case_id), replay
+        return made_for(self.access_log.extract(case_id), replay.case.extract_leaves_out_readers(recipient)), replay
 
     def access_log_check(self, case_id: UUID | None = None, seqs: Iterable[int] = ()) -> ShownVerdict:
         """Whether the access log's entries an answer shows — the case's (the extract, the report), or those

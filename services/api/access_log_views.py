@@ -13,17 +13,24 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 
+# A guardian's extract while the young person has skyddade personuppgifter recorded (services.guardian_extract).
+LEFT_OUT_TEXT = ("null in an extract that leaves the readers and purposes out: a guardian's, while the young person"
+                 " has skyddade personuppgifter recorded (its `what` then says `case` for a read of the protection)")
+LEFT_OUT = ("subject", "reader_name", "roles", "purpose")   # each null then
+
+
 class ReadOut(BaseModel):
     """One read of a case's content, as the young person's extract lists it."""
 
     at: datetime
     case_id: UUID
-    subject: str
-    reader_name: str
+    subject: str | None = Field(description=f"the reader's id; {LEFT_OUT_TEXT}")
+    reader_name: str | None = Field(description=f"the reader's name (a system's, for an agency's system);"
+                                                f" {LEFT_OUT_TEXT}")
     agency: str
-    roles: str
+    roles: str | None = Field(description=f"the reader's roles; {LEFT_OUT_TEXT}")
     what: str
-    purpose: str
+    purpose: str | None = Field(description=f"the purpose stated for the read; {LEFT_OUT_TEXT}")
 
 
 class AccessRecordOut(ReadOut):

@@ -142,10 +142,13 @@ Recipient = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z
 def extract(reader: Reader, case_id: CaseId, response: Response, recipient: Recipient = "young_person") -> lv.Extract:
     """The young person's extract (registerutdrag): who read what about them, and when."""
     ctx, user, purpose = reader
-    records = ctx.cases.extract(user, case_id, purpose, recipient)
+    made = ctx.cases.extract(user, case_id, purpose, recipient)
     response.headers["Cache-Control"] = "no-store"
+    reads = [read_out(r) for r in made.records]
+    if made.readers_left_out:   # a guardian's, skyddade personuppgifter recorded: null, not an empty text typed
+        reads = [r.model_copy(update=dict.fromkeys(lv.LEFT_OUT)) for r in reads]
     return lv.Extract(case_id=case_id, generated_at=ctx.cases.app.clock.now(),
-                      reads=[read_out(r) for r in records],
+                      reads=reads,
                       access_log=lv.extract_checked(ctx.cases.access_log_check(case_id)))
 
 

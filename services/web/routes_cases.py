@@ -197,10 +197,11 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
         return redirect(f"/granskning/arenden/{uuid}/loggutdrag")
     seen = look(request, user, uuid, "timeline", lead_only=True)   # a member is refused before it is logged
     now = service(request).app.clock.now()
-    records = service(request).extract(user, uuid, session.purpose(request, uuid), till)
+    made = service(request).extract(user, uuid, session.purpose(request, uuid), till)
     recipients = consent_views.extract_recipients(seen.disclosures, now)
     # Whether the log the rows come from is whole: the rows alone could not say that one was removed.
     checked = service(request).access_log_check(uuid)
-    return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(records),
+    return show(request, user, seen, "registerutdrag", "extract.html", rows=extract_rows(made.records),
                 now=now, access_checked=checked, access_checked_text=access_log_checked(checked, numbered=False),
-                recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""))
+                recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""),
+                readers_left_out=made.readers_left_out)

@@ -264,6 +264,16 @@ T: dict[str, str] = {
     "extract_title": "Loggutdrag – vem har läst vad", "extract_for": "Utdrag för", "extract_intro": "Utdraget visar varje läsning av "
                      "ärendets innehåll: vem, vilken aktör, vad och när. När ärendet visats i en ärendelista står"
                      " samma läsares visningar samma dag på en rad.", "print": "Skriv ut",
+    # A guardian's extract while skyddade personuppgifter are recorded (services.guardian_extract): the printed
+    # page says what is left out and not why; the caseworker is told why, on screen only.
+    "extract_intro_left_out": "Utdraget visar varje läsning av ärendets innehåll: vilken aktör, vad och när. När"
+                              " ärendet visats i en ärendelista står samma aktörs visningar samma dag på en rad.",
+    "extract_left_out": "Namn på enskilda läsare och syften med läsningarna lämnas inte ut i detta utdrag.",
+    "extract_limited_warning": "Den unge har skyddade personuppgifter. Utdraget till vårdnadshavaren är därför"
+                               " begränsat: läsarnas namn, syftena och systemens namn är utelämnade, och en läsning"
+                               " av skyddade personuppgifter står som en läsning av ärendet. Gör en särskild"
+                               " sekretessprövning (sekretess mot vårdnadshavare, OSL 12 kap. 3 §) innan utdraget"
+                               " lämnas ut. Den här rutan skrivs inte ut.",
     "extract_times": "gånger samma dag", "pager": "Sidor", "pager_page": "Sida", "pager_of": "av",
     "pager_previous": "Föregående sida", "pager_next": "Nästa sida", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "audit_title": "Granskning (JO, IVO)", "audit_cases": "Ärenden att granska", "audit_replay": "Återspela",

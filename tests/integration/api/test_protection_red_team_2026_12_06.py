@@ -3,10 +3,10 @@ case whose young person has protected personal data — the marker reaching an a
 exists, the marker surviving a withdrawal, a protection recorded after a withdrawal, ending and recording it again,
 and personal data in log lines — over the API, the web client and the feeds, with the real PostgreSQL.
 
-Found safe, kept as regressions: below.  Not decided, so not built (the report of 2026-12-06): a guardian's extract
-(loggutdrag) of a protected case names every reader, agency, purpose and agency system, and its printed page carries
-the case head with the banner — the marker itself and where the young person goes to school, to a guardian the
-protection may be against (README, *Skyddade personuppgifter*)."""
+Found safe, kept as regressions: below.  Found and since fixed (the report of 2026-12-06): a guardian's extract
+(loggutdrag) of a protected case named every reader, purpose and agency system, and its printed page carried the
+case head with the banner — the marker itself and where the young person goes to school, to a guardian the
+protection may be against: ``test_guardian_extract_protected.py``."""
 
 from __future__ import annotations
 

@@ -147,3 +147,17 @@ class TestWhoIsTold:
         story.contribute(POLICE, "crime", "Misstänkt igen.")
         protect(story)
         assert [d.fact.kind for d in disclosures_at(story.events, "polis", story.now, CATALOGUE)] == ["contribution"]
+
+
+class TestTheGuardiansExtract:
+    """A guardian's extract leaves out the readers and purposes while the protection is recorded, and only then; the
+    young person's never does (``services.guardian_extract``)."""
+
+    def test_only_a_guardians_while_protected(self, story):
+        guardian = next(iter(story.case.guardians))
+        assert not story.case.extract_leaves_out_readers(guardian)
+        protect(story)
+        assert story.case.extract_leaves_out_readers(guardian)
+        assert not story.case.extract_leaves_out_readers(YOUNG_PERSON)
+        lift(story)
+        assert not story.case.extract_leaves_out_readers(guardian)
