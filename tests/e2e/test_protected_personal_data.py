@@ -75,3 +75,33 @@ def _social_services_on_the_tab(server, open_browser):  # noqa: ANN001, ANN202 -
 def _record(page, kind: str) -> None:  # noqa: ANN001
     page.get_by_label("Skydd hos Skatteverket").select_option(kind)
     page.get_by_role("button", name="Spara", exact=True).click()
+
+
+def test_a_guardians_printed_extract_tells_neither_readers_nor_the_protection(server, open_browser):
+    """Printed (print media, what is shown as the browser lays it out), a guardian's loggutdrag of a protected case has
+    the reading agencies and the neutral line — no reader, no purpose, no banner, no 'skyddade personuppgifter';
+    on screen social services has the banner and is told why the extract is limited."""
+    group, page = _social_services_on_the_tab(server, open_browser)
+    case_id = str(group.case_id)
+    _record(page, "skyddad_folkbokforing")
+    expect(page.locator("#saved")).to_be_visible()
+    school = open_browser()
+    ui.sign_in(school, ui.SCHOOL)
+    ui.tab(school, case_id, "plan")
+    ui.tab(page, case_id, "registerutdrag")
+    page.locator("nav[aria-label='Utdrag för'] a", has_text="(vårdnadshavare)").first.click()
+    expect(page.locator("#extract-for")).to_contain_text("(vårdnadshavare)")
+    expect(page.locator("#extract-limited-warning")).to_contain_text("särskild sekretessprövning")
+    expect(page.locator("#protected-banner")).to_be_visible()
+    page.emulate_media(media="print")
+    printed = page.locator("main")
+    expect(page.locator("#extract-limited-warning")).to_be_hidden()
+    expect(page.locator("#protected-banner")).to_be_hidden()
+    expect(printed).to_contain_text("Namn på enskilda läsare och syften med läsningarna lämnas inte ut i detta utdrag.",
+                                    use_inner_text=True)
+    expect(page.locator("table.list")).to_contain_text("Skolan", use_inner_text=True)
+    expect(page.locator("table.list")).to_contain_text("åtgärdsplanen", use_inner_text=True)
+    expect(page.locator("table.list")).to_contain_text("ärendet", use_inner_text=True)   # the protection tab's read
+    for told in ("Kurator, skolan", "Handläggare, socialtjänsten", "Skyddade personuppgifter",
+                 "skyddade personuppgifter", "skyddad folkbokföring", "vistelseort"):
+        expect(printed).not_to_contain_text(told, use_inner_text=True)
