@@ -130,6 +130,8 @@ def test_a_guardians_printed_extract_of_a_protected_case_leaves_them_out_and_tel
     assert LEFT_OUT_LINE in paper and "Utdrag för: Maria (vårdnadshavare)" in paper
     assert "Skolan" in paper and "ärendet" in paper and "tidslinjen" in paper and "aktörens flöde" in paper
     assert "Läsare" not in paper and "Syfte" not in paper   # no empty columns for them
+    # When the case last changed is not on the paper either: on a case just protected, it is when that was recorded.
+    assert "Senast ändrat" in page and "Senast ändrat" not in paper
     assert re.search(r"\d{4}-\d{2}-\d{2}", paper) or re.search(r"\d{1,2} \w+ \d{4}", paper)   # the times kept
     # The caseworker is told why — on screen, in an element the print leaves out; the banner too is not printed.
     warning = re.search(r'<div class="([^"]*)" role="note" id="extract-limited-warning">(.*?)</div>', page, re.S)
