@@ -25,7 +25,8 @@ clock stands behind, as commands tolerate up to ``CLOCK_SKEW``; a command under 
 from one at 00:10 by a case a host four minutes behind took in (a red team, 2026-12-06).  And a case erased
 later drops out of its year, so an evaluator's year is made once, at the first evaluator's read, kept as made
 (``PublishedStatistics``) and served to every later one: read before and after one erasure, the year differed by
-that young person (a red team, 2026-12-06).  Not kept while a case's key is damaged: that year is known incomplete.
+that young person (a red team, 2026-12-06).  Neither kept nor served while a case's key is damaged (the key's
+409): a year told without that case and later with it gave the case by the difference.
 """
 
 from __future__ import annotations
@@ -63,14 +64,14 @@ PROGRESS_EVERY = 100
 SETTLING = timedelta(days=1)
 
 
-_ERASED, _UNREADABLE = object(), object()   # a case counted apart (``_outcome``)
+_ERASED = object()   # a case counted apart (``_outcome``); one whose key is damaged is its DamagedDataKey
 
 
 def _outcome(events: list[Any] | DamagedDataKey, ended: datetime | None) -> Any:
     """What one case's events (as ``app.histories`` reads them) count: its figures, None for nothing to count,
-    ``_ERASED`` or ``_UNREADABLE``."""
+    ``_ERASED``, or the DamagedDataKey that left it unreadable."""
     if isinstance(events, DamagedDataKey):
-        return _UNREADABLE
+        return events
     if not events:
         return None   # in the views but without events: nothing to count
     if isinstance(events[0], ErasedEvent):
@@ -165,13 +166,18 @@ class CaseStatistics:
         started = time.monotonic()
         case_ids = self.lists.municipality_cases(period.municipality) if self.lists is not None else []
         self._record_run(p, period)
-        figures, erased, unreadable = self._figures(case_ids, progress, ended)
+        figures, erased, damaged = self._figures(case_ids, progress, ended)
+        if damaged and ended is not None:
+            # Not served either: an evaluator told the year without the case, and later with it (kept), or twice
+            # without it around an erasure, had that young person by the difference.  Answered once the key is back.
+            raise damaged[0]
+        unreadable = len(damaged)
         raw = s.tabulate(figures, period.start, period.end, agencies=self._member_agencies(),
                          categories=list(self.catalogue.categories))
         log.info("statistics for %s, %s to %s: %d cases read (%d in the period) in %.1f s", period.municipality,
                  period.start, period.end, len(case_ids), raw.cases, time.monotonic() - started)
         found = Statistics(period, deidentify(raw), shown(erased), shown(unreadable), at_year_end=ended is not None)
-        if published is None or unreadable:   # cases left out: known incomplete, served as it is and not kept
+        if published is None:
             return found
         return _as_published(period, *published.publish(period.municipality, period.end.year, _answer(found),
                                                          self.app.clock.now()))
@@ -191,30 +197,31 @@ class CaseStatistics:
         return datetime(period.end.year + 1, 1, 1, tzinfo=STOCKHOLM)
 
     def _figures(self, case_ids: list[UUID], progress: Callable[[int], None] | None, ended: datetime | None = None
-                 ) -> tuple[list[s.CaseFigures], int, int]:
+                 ) -> tuple[list[s.CaseFigures], int, list[DamagedDataKey]]:
         """Each case folded from its events — given ``ended``, those recorded before it alone, so that every run
         says the same — erased cases and those whose key is damaged counted apart.  What a case counts is kept
         by its latest version (``KeptFigures``): a case unchanged since a run is not read again."""
-        figures, erased, unreadable = [], 0, 0
+        figures: list[s.CaseFigures] = []
+        erased, damaged = 0, []
         versions = self.app.case_versions(case_ids)   # one round trip: which cases changed since they were kept
         n = 0
         # A few hundred cases a round trip: their keys, then the events of those that changed (``histories``).
         for start in range(0, len(case_ids), HISTORIES_CHUNK):
             for outcome in self._outcomes(case_ids[start:start + HISTORIES_CHUNK], versions, ended):
                 n += 1
-                if outcome is _UNREADABLE:
-                    unreadable += 1
+                if isinstance(outcome, DamagedDataKey):
+                    damaged.append(outcome)
                 elif outcome is _ERASED:
                     erased += 1
                 elif outcome is not None:
                     figures.append(outcome)
                 if progress is not None and (n % PROGRESS_EVERY == 0 or n == len(case_ids)):
                     progress(n)
-        return figures, erased, unreadable
+        return figures, erased, damaged
 
     def _outcomes(self, chunk: list[UUID], versions: dict[UUID, int], ended: datetime | None) -> list[Any]:
         """What each case of ``chunk`` counts, in its order: its figures, None (nothing to count), ``_ERASED`` or
-        ``_UNREADABLE`` — kept figures at the case's latest version, else its events read and folded (and kept)."""
+        the case's DamagedDataKey — kept figures at the case's latest version, else its events read and folded (and kept)."""
         kept, epoch = self.kept_figures, self.kept_figures.epoch
         keys = self.app.keystore.warm(chunk)   # asked before anything kept is used: an erasure not told is seen
         outcomes: dict[UUID, Any] = {}
@@ -230,7 +237,7 @@ class CaseStatistics:
                     outcomes[case_id] = figures
         for case_id, events in self.app.histories([c for c in chunk if c not in outcomes]):
             outcomes[case_id] = outcome = _outcome(events, ended)
-            if outcome is not _ERASED and outcome is not _UNREADABLE and events:   # a readable case's
+            if outcome is not _ERASED and not isinstance(outcome, DamagedDataKey) and events:   # a readable case's
                 kept.keep(case_id, events[-1].originator_version, ended, outcome, epoch)
         return [outcomes[case_id] for case_id in chunk]
 

@@ -50,7 +50,8 @@ class FollowUpStatistics(BaseModel):
     fixed_at: datetime | None = Field(None, description="an evaluator's ended year: when its figures were made, the"
                                       " first time an evaluator read them — every later answer of the year is that"
                                       " one, unchanged by a later erasure or event; null where the figures are made"
-                                      " anew (social services, auditors, and a year with unreadable cases)")
+                                      " anew (social services, auditors). An evaluator's year not yet kept is 409"
+                                      " data_key_damaged while a case's key is damaged: neither served nor kept")
 
 
 def statistics_out(found: Statistics) -> dict:

@@ -150,18 +150,35 @@ def test_two_evaluators_reading_a_year_first_at_once_are_told_the_same(client, u
     assert made_now.figures["cases"] == 10   # the erasure happened: only the evaluators' year is fixed
 
 
-def test_a_year_with_a_case_whose_key_is_damaged_is_answered_as_made_now_and_not_kept(
-        client, users, tick, app, settings, postgres):
+def test_a_year_with_a_case_whose_key_is_damaged_is_told_to_no_evaluator_until_the_key_is_back(
+        client, users, tick, app, settings, postgres, context):
+    """Served as made then (and not kept), the year without the damaged case was differenced with the one kept once
+    the key was back — that case's young person — and two reads while it was damaged with an erasure between gave
+    the erased one: the evaluator is refused (409, the key's), social services and auditors read it as before."""
     culled = a_year_of_cases(client, users, tick, app)
     damaged = referred(client, users, BOY)   # its referral typed in 2027 for a 2026 date: not in the year's figures
     ok(client.get("/api/v1/cases", headers=users.social))   # the views take it in (they would wait at its events)
+    with psycopg.connect(postgres.conninfo()) as conn:
+        [(wrapped,)] = conn.execute("SELECT wrapped_key FROM sigill_data_keys WHERE aggregate_id = %s",
+                                    (damaged,)).fetchall()
     _damage_key(postgres, app, damaged)
-    first = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
-    assert (first["cases"], first["unreadable_cases"], first["fixed_at"]) == (11, "<5", None)
+    refused = client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users))
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "data_key_damaged", refused.text
+    assert "cases" not in refused.json() and damaged not in refused.text
+    page = web_as(context, settings, "socialstyrelsen").get("/statistik", params={"kommun": "0180", "ar": "2026"})
+    assert page.status_code == 409 and "Fastställd" not in page.text
     assert published_rows(postgres) == []   # known incomplete: nothing kept
+    live = ok(client.get("/api/v1/statistics", params=PERIOD, headers=users.auditor))
+    assert (live["cases"], live["unreadable_cases"], live["fixed_at"]) == (11, "<5", None)
     erase(app, settings, postgres, culled)
-    second = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
-    assert (second["cases"], second["erased_cases"], second["fixed_at"]) == (10, "<5", None)
+    again = client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users))
+    assert again.status_code == 409, again.text
+    assert published_rows(postgres) == []
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # the operator restores the key's row
+        conn.execute("UPDATE sigill_data_keys SET wrapped_key = %s WHERE aggregate_id = %s", (wrapped, damaged))
+    app.keystore._cache.forget_keys()
+    kept = ok(client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users)))
+    assert (kept["cases"], kept["unreadable_cases"], kept["fixed_at"]) == (10, 0, "2027-01-03T08:00:00Z")
 
 
 def test_a_published_year_cannot_be_changed_or_removed_even_by_the_tables_role(client, users, app, postgres):
