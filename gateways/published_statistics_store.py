@@ -14,7 +14,7 @@ may only add and read rows (``database_roles.keep_apart``): a published year can
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from psycopg import sql
@@ -59,17 +59,24 @@ class PostgresPublishedStatistics:
     def published(self, municipality: str, year: int) -> tuple[dict[str, Any], datetime] | None:
         with translated(), self._connection() as conn:
             row = conn.execute(sql.SQL(PUBLISHED).format(t=self._t), (municipality, year)).fetchone()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else _kept(row)
 
     def publish(self, municipality: str, year: int, answer: dict[str, Any], made_at: datetime
                 ) -> tuple[dict[str, Any], datetime]:
         with translated(), self._connection() as conn:
             conn.execute(sql.SQL(PUBLISH).format(t=self._t), (municipality, year, Json(answer), made_at))
             row = conn.execute(sql.SQL(PUBLISHED).format(t=self._t), (municipality, year)).fetchone()
-        return row[0], row[1]
+        return _kept(row)
 
     def _connection(self) -> Any:
         with self._opening:
             if self._pool.closed:
                 self._pool.open()
         return self._pool.connection()
+
+
+def _kept(row: tuple[Any, datetime]) -> tuple[dict[str, Any], datetime]:
+    """The answer and when it was made, in UTC: timestamptz comes back in the session's TimeZone (the server's, a
+    role's, PGTZ of the process), and a process under another one said the same ``fixed_at`` as "…+01:00" where
+    the first had said "…Z" — the same moment, not the same bytes."""
+    return row[0], row[1].astimezone(timezone.utc)

@@ -33,7 +33,7 @@ class FollowUpStatistics(BaseModel):
                        "eligibility": {"total": 23, "cells": {"accepted": 17, "declined": "<5", "pending": "<5"}},
                        "accepted_by_sex": {"total": 17, "cells": {"girls": "<5", "boys": ".."}}},
         "medians": {"referral_to_decision": 6.0, "referral_to_closure": None},
-        "erased_cases": 0, "unreadable_cases": 0, "fixed_at": "2027-01-02T08:15:00+01:00"}]})
+        "erased_cases": 0, "unreadable_cases": 0, "fixed_at": "2027-01-02T07:15:00Z"}]})
 
     municipality: str
     from_: date = Field(alias="from")

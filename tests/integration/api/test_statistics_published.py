@@ -189,3 +189,24 @@ def test_a_published_year_cannot_be_changed_or_removed_even_by_the_tables_role(c
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(statement)
     assert len(published_rows(postgres)) == 1
+
+
+def test_a_published_year_is_told_in_the_same_bytes_by_a_process_whose_session_time_zone_differs(
+        client, users, app, postgres, context, monkeypatch):
+    """``fixed_at`` came back in the session's TimeZone: a process with PGTZ=Europe/Stockholm said "+01:00" of the
+    moment another had said "Z", so the year was no longer the first answer byte for byte."""
+    from gateways.published_statistics_store import PostgresPublishedStatistics
+
+    app.clock.set(datetime(2027, 1, 3, 9, 0, tzinfo=STOCKHOLM))
+    first = client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users))
+    assert ok(first)["fixed_at"] == "2027-01-03T08:00:00Z"
+    monkeypatch.setenv("PGTZ", "Europe/Stockholm")   # another process's libpq: its sessions' TimeZone
+    kept = context.cases.published_statistics
+    elsewhere = PostgresPublishedStatistics(postgres.conninfo())
+    try:
+        context.cases.published_statistics = elsewhere
+        again = client.get("/api/v1/statistics", params=PERIOD, headers=evaluator(users))
+    finally:
+        context.cases.published_statistics = kept
+        elsewhere.close()
+    assert again.status_code == 200 and again.content == first.content, (again.text, first.text)
