@@ -113,7 +113,7 @@ class Settings(BaseSettings):
             raise ConfigurationError("production needs SIGILL_DATABASE_URL (an external PostgreSQL)")
         if self.is_production and self.master_key is None:
             raise ConfigurationError("production needs SIGILL_MASTER_KEY (base64 of 32 random bytes)")
-        if self.is_production and self.master_key_bytes() == _read_key_file(self.data_dir / MASTER_KEY_FILE):
+        if self.is_production and self.master_key_bytes() == _development_key(self.data_dir / MASTER_KEY_FILE):
             raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
         if self.is_production and self.ledger_key is None:
             raise ConfigurationError("production needs SIGILL_LEDGER_KEY (base64 of 32 random bytes)")
@@ -173,7 +173,7 @@ class Settings(BaseSettings):
     def development_key_file_holds(self, key: bytes) -> bool:
         """Whether the data directory's master.key (the key in use in development wherever SIGILL_MASTER_KEY is not
         set) holds ``key``."""
-        return not self.is_production and _read_key_file(self.data_dir / MASTER_KEY_FILE) == key
+        return not self.is_production and _development_key(self.data_dir / MASTER_KEY_FILE) == key
 
     def previous_master_key_bytes(self) -> bytes | None:
         """The master key a rotation replaced (SIGILL_PREVIOUS_MASTER_KEY), if one is set."""
@@ -225,8 +225,16 @@ def _mend(source: str) -> str:
     return ": restore the file from a copy" if source.endswith(",") else ""
 
 
-def _read_key_file(path: Path, variable: str = "SIGILL_MASTER_KEY") -> bytes | None:
-    return _decode_key(path.read_text(), _key_file_source(path, variable)) if path.is_file() else None
+def _development_key(path: Path) -> bytes | None:
+    """The development master key in ``path``, read only to compare a key with it; None where none can be read (no
+    file, one this user may not read, a damaged one): production, its own key set, was refused a start over a damaged
+    master.key it does not use ("… used while SIGILL_MASTER_KEY is unset …"), and stopped with a traceback by one
+    that was not text.  Its mode and owner are not judged (``key_files.read_private``): a key file others may open
+    is refused where it is the key in use, which this one is not."""
+    try:
+        return base64.b64decode(path.read_bytes().strip(), validate=True)
+    except (OSError, binascii.Error, ValueError):
+        return None
 
 
 def _key_file_source(path: Path, variable: str) -> str:

@@ -141,3 +141,25 @@ def test_a_damaged_development_key_file_is_named_not_the_variable_left_unset(tmp
         assert str(refused.value).startswith(f"{tmp_path / name}, the development key used while {variable} is"
                                              f" unset, {problem}")
         assert str(refused.value).endswith(": restore the file from a copy")
+
+
+@pytest.mark.parametrize("content", [b"garbage\n", b"\xff\xfe not text", base64.b64encode(b"short")])
+def test_production_with_its_own_key_is_not_refused_over_a_damaged_development_key_file(tmp_path, content):
+    """The data directory's master.key is read in production only to refuse a start with the development key: a
+    damaged one there, which production does not use, refused the start ("… used while SIGILL_MASTER_KEY is unset
+    …: restore the file") or, not being text, stopped it with a traceback."""
+    (tmp_path / "master.key").write_bytes(content)
+    (tmp_path / "master.key").chmod(0o600)
+    Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db", master_key=key(),
+             ledger_key=key(), oidc_issuer="https://idp.example", oidc_client_id="sigill-web",
+             oidc_client_secret="s", public_url="https://sigill.example").check()
+
+
+def test_production_refuses_the_development_key_whatever_its_files_mode(tmp_path):
+    """A development key file others may open is refused where it is the key in use (``key_files.read_private``);
+    the key compared with it in production is refused for being the development key all the same."""
+    dev = base64.b64encode(Settings(data_dir=tmp_path).master_key_bytes()).decode()
+    (tmp_path / "master.key").chmod(0o644)
+    with pytest.raises(ConfigurationError, match="development key"):
+        Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db",
+                 master_key=dev).check()
