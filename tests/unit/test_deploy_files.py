@@ -51,3 +51,17 @@ def test_a_value_the_shell_would_cut_is_quoted_in_the_environment_example():
     cut = [f"{name}={value}" for name, value in values
            if re.search(r"[&;|$`()<>\s]", value) and not re.fullmatch(r"'[^']*'", value)]
     assert not cut, f"unquoted: {cut}"
+
+
+# Development alone: production runs on an external database with keys of its own, and reads nothing of the data
+# directory but a development master.key to refuse it.
+NOT_FOR_PRODUCTION = {"data_dir"}
+
+
+def test_every_setting_is_in_the_environment_example():
+    """An operator fills in the example: a setting missing there (the retention period the municipality decided,
+    the API's token audience, Kafka's client certificate) was one the deployment never heard of."""
+    names = {name.lower() for name in
+             re.findall(r"^#?\s*SIGILL_([A-Z_]+)=", (DEPLOY / "sigill.env.example").read_text(), re.MULTILINE)}
+    missing = sorted(set(Settings.model_fields) - NOT_FOR_PRODUCTION - names)
+    assert not missing, f"settings not in deploy/sigill.env.example: {missing}"
