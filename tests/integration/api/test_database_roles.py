@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
@@ -360,3 +361,14 @@ def test_the_setup_says_what_to_run_when_it_may_not_grant_temporary_tables(roles
         sql.Identifier(owner.dbname), sql.Identifier(app_role.user)))
     done = sigill("database", "setup", "--app-role", app_role.user, env=env)
     assert done.returncode == 0, done.stderr
+
+
+def test_every_table_the_setup_makes_is_named_in_the_deployment_guide(postgres):
+    """deploy/README.md §1 names Sigill's tables for the DBA who backs them up and grants a supervisor its reads: the
+    published statistics and the schema stamps were missing from it."""
+    guide = (Path(__file__).resolve().parents[3] / "deploy" / "README.md").read_text()
+    listed = guide[guide.index("Sigill's tables:"):guide.index("Back\nthe database up as a whole")]
+    with psycopg.connect(postgres.conninfo()) as conn:
+        tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    assert len(tables) > 20
+    assert not [table for table in tables if f"`{table}`" not in listed]
