@@ -9,7 +9,8 @@ The first test restores a backup of everything: the ledger verifies, every agenc
 and feed are the original's, and the installation goes on where it left off; the second, that the restore must be
 made by Sigill's role.  The third restores a backup *older* than what was recorded and what agencies received: what
 Sigill tells, what it cannot tell, and what the procedure (erasures made again and `sigill views rebuild` before
-anything is started) changes for an agency's feed.  The fourth takes a backup while Sigill works.
+anything is started) changes for an agency's feed; the fourth, that the years published to evaluators since such a
+backup are carried forward from the database replaced.  The fifth takes a backup while Sigill works.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from services.errors import CaseNotFound
 from services.feeds import decode_cursor
 from services.follower import Follower
 from services.settings import Settings
-from tests.builders import BORN_2009_03_14, POLICE, SCHOOL
+from tests.builders import BORN_2009_03_14, POLICE, SCHOOL, utc
 from tests.concurrency import eventually
 from tests.integration.feed_history import GOTHENBURG, STOCKHOLM, interleaved_history
 from tests.integration.test_agency_views import busy_case
@@ -434,6 +435,64 @@ def test_an_older_backup_loses_what_came_after_it_the_exported_checkpoints_tell_
     starting_over = Consumer()   # and one that drops its event ids too, as before
     starting_over.take(items)
     assert starting_over.texts() == consumer.texts()
+
+
+
+def save_published_statistics(location: PostgresLocation, into: Path) -> None:
+    """deploy/README.md §7, step 1: the years published to evaluators, saved from the database being replaced."""
+    done = subprocess.run([str(PG_BIN / "pg_dump"), "--data-only", "--table=sigill_published_statistics",
+                           "--column-inserts", "--on-conflict-do-nothing", "--host", location.host, "--port",
+                           str(location.port), "--username", location.user, "--dbname", location.dbname,
+                           "--file", str(into)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+def carry_published_statistics_forward(location: PostgresLocation, saved: Path) -> None:
+    """deploy/README.md §7, step 4: those years given to the restored database."""
+    done = subprocess.run([str(PG_BIN / "psql"), "--single-transaction", "-v", "ON_ERROR_STOP=1", "--quiet",
+                           "--host", location.host, "--port", str(location.port), "--username", location.user,
+                           "--dbname", location.dbname, "--file", str(saved)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+def test_the_years_published_after_an_older_backup_are_carried_forward_and_told_as_first_told(
+        app, runner, settings, master_key, postgres, restore, tmp_path):
+    """An evaluator's year is made at the first evaluator's read and told as made ever after (``services.statistics``).
+    A backup from before that read lacks it: restored, the next evaluator was told the year made anew, without the
+    case erased since — the difference of the two answers that young person — and with another ``fixed_at``."""
+    stays, erased_later = consenting_school(app), consenting_school(app)   # referred in Stockholm in 2026
+    runner.catch_up()
+    with served(app, settings, postgres):
+        pass   # Sigill has started, and made its tables, before the backup
+    app.clock.set(utc(2027, 1, 3))   # 2026 has ended: an evaluator may read it
+    backup = tmp_path / "sigill.dump"
+    pg_dump(postgres, backup)
+    year = {"municipality": STOCKHOLM, "from": "2026-01-01", "to": "2026-12-31"}
+    token = DevTokens(settings.data_dir).issue(subject="sos-utvarderare", name="Utvärderare", agency="socialstyrelsen",
+                                               roles=["evaluator"], municipality=None)
+    evaluator = {"Authorization": f"Bearer {token}"}
+    with served(app, settings, postgres) as client:
+        first = client.get("/api/v1/statistics", params=year, headers=evaluator)   # after the backup: kept
+    assert first.status_code == 200 and (first.json()["cases"], first.json()["erased_cases"]) == ("<5", 0), first.text
+    app.keystore.destroy(erased_later)
+    saved = tmp_path / "published-statistics.sql"
+    save_published_statistics(postgres, saved)
+
+    def told_on(restored: PostgresLocation, carried: bool):
+        with installation(settings, restored, app.clock) as (app2, _, _):
+            app2.clock.set(utc(2027, 2, 1))
+            app2.keystore.destroy(erased_later)   # the erasure made since the backup, made again (step 4)
+            if carried:
+                carry_published_statistics_forward(restored, saved)
+                carry_published_statistics_forward(restored, saved)   # twice, or on a backup holding the year: no change
+            with served(app2, settings, restored) as client:
+                return client.get("/api/v1/statistics", params=year, headers=evaluator)
+
+    anew = told_on(restore(backup), carried=False)
+    assert anew.status_code == 200 and anew.json()["erased_cases"] == "<5" and anew.content != first.content
+    carried = told_on(restore(backup), carried=True)
+    assert carried.status_code == 200 and carried.content == first.content, (carried.text, first.text)
 
 
 def test_a_backup_taken_while_commands_are_recorded_and_the_follower_works_restores_consistent(
