@@ -131,16 +131,9 @@ def disclosure_log(history: Sequence[Any], agencies: Iterable[str], until: datet
     Visibility is judged after each event and at each calendar moment (a consent's first day, the end
     of its last day, the 18th birthday), in time order.
     """
-    from domain.visibility import CaseVisibility
+    from domain.visibility import LogFold   # its engine imports this module
 
-    tracker = CaseVisibility(catalogue, tuple(agencies))
-    changes: list[VisibilityChange] = []
-    for event in history:
-        if event.timestamp > until:
-            break
-        changes.extend(tracker.apply(event))
-    changes.extend(tracker.pass_time(until))
-    return tuple(changes)
+    return LogFold(history, agencies, catalogue).log(until)
 
 
 def calendar_points(event: Any) -> tuple[datetime, ...]:

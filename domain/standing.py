@@ -116,7 +116,13 @@ def standing_at(history: Sequence[Any], agency: str, at: datetime, catalogue: Ca
     an auditor is told that the agency joined only after ``at``."""
     replay = Replay(history, catalogue)
     replay.advance_to(at)
-    case = replay.case
+    return standing_of(replay.case, history, agency, at, catalogue)
+
+
+def standing_of(case: Any, history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue
+                ) -> Standing | None:
+    """``standing_at`` of the case ``history`` leaves at ``at``, already folded there (``Replay.advance_to(at)``):
+    an auditor's replay folds it once for what the agency saw and for its standing."""
     if case is None:
         return None
     judge = Judge(case, agency, at, catalogue)

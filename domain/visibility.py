@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import insort
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Sequence
 
 from domain.case_events import ConsentGranted, ConsentNarrowed, ConsentWithdrawn
 from domain.case_rules import in_the_group
@@ -47,6 +47,48 @@ def _concerned_by_moment(case: Any, at: datetime, consent_id: str | None, lead: 
         consents = [case.consents[consent_id]]
     return {s.agency for c in consents for s in c.scope
             if s.categories and (s.agency == lead or in_the_group(case, s.agency))}
+
+
+class LogFold:
+    """A case's history folded once through the disclosure rules (``CaseVisibility``): its disclosure log up to a
+    moment, then up to a later one from where the first left off, and the case and every fact after every stored
+    event (``folded``) — what an auditor's answer shows beside the log, which was folded a second and a third time
+    for it (the case's guardians, every fact, the stored log's comparison: each a fold of the whole history)."""
+
+    def __init__(self, history: Sequence[Any], agencies: Iterable[str], catalogue: Catalogue) -> None:
+        self.history, self.agencies, self.catalogue = history, tuple(agencies), catalogue
+        self._tracker = CaseVisibility(catalogue, self.agencies)
+        self._events: Iterator[Any] = iter(history)
+        self._next: Any = next(self._events, None)
+        self._changes: list[VisibilityChange] = []
+        self._until: datetime | None = None
+        self._past_the_log = False   # events folded beyond the log (``folded``): it can go no further
+
+    def log(self, until: datetime) -> tuple[VisibilityChange, ...]:
+        """Every moment up to ``until`` a fact became or stopped being visible to one of the agencies
+        (``disclosure.disclosure_log``).  Folded on from the last answer's moment: the log up to a later moment
+        begins with the log up to an earlier one (the events up to it, then its calendar moments, in time order).
+        A moment before the last answer's (a clock behind an event's stamp), or one asked after ``folded``, is
+        folded anew."""
+        if self._past_the_log or (self._until is not None and until < self._until):
+            return LogFold(self.history, self.agencies, self.catalogue).log(until)
+        # As ``disclosure_log``: the events up to the first one stamped after ``until``, then the calendar's moments.
+        while self._next is not None and self._next.timestamp <= until:
+            event, self._next = self._next, next(self._events, None)
+            self._changes.extend(self._tracker.apply(event))
+        self._changes.extend(self._tracker.pass_time(until))
+        self._until = until
+        return tuple(self._changes)
+
+    def folded(self) -> Replay:
+        """The case folded through every stored event, whatever its stamp (as ``Replay`` folds it to the end): the
+        events the log did not reach folded on, their facts made, without judging them for the log."""
+        replay = self._tracker.replay
+        while self._next is not None:
+            event, self._next = self._next, next(self._events, None)
+            self._past_the_log = True
+            replay.apply(event)
+        return replay
 
 
 class CaseVisibility:
