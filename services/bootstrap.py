@@ -292,7 +292,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
         return case_report(app, read.case_id, ledger.verify(), app.clock.now(), fact_ids.of(read.case_id),
                            read.divergence, stored.replaced, number_of=number_of,
                            agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                           made_by=made_by, history=read.history)
+                           made_by=made_by, history=read.history, fold=read.fold)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
     return ApiContext(cases=service, verifier=verifier or build_token_verifier(settings), idempotency=idempotency,

@@ -21,7 +21,8 @@ from domain.disclosure import Replay, VisibilityChange
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.judge import Disclosure
-from domain.standing import Standing, standing_at
+from domain.standing import Standing, standing_of
+from domain.visibility import LogFold
 from projections.agency_queries import protected_personal_data
 from services.access_chain import ShownVerdict
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
@@ -98,30 +99,20 @@ class AuditDisclosures(NamedTuple):
     facts: tuple[Fact, ...]
 
 
-def every_fact(history: Sequence[Any], catalogue: Catalogue) -> tuple[Fact, ...]:
-    """Every fact of a case's history, already read, after every stored event (as ``all_facts`` folds them)."""
-    folded = Replay(history, catalogue)
-    folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))
-    return tuple(folded.facts)
-
-
-def folded_case(history: Sequence[Any]) -> Case:
-    """The case its history, already read, leaves after every stored event (as ``get_case`` folds it), its facts not
-    made (only the case is asked of it)."""
-    case = None
-    for event in history:
-        case = event.mutate(case)
-    return case
-
-
 def replayed(history: Sequence[Any], agency: str, at: datetime, catalogue: Catalogue) -> AuditReplay:
-    """``AuditReplay`` of a case's history, already read and checked (``CaseAudit._checked_history``)."""
+    """``AuditReplay`` of a case's history, already read and checked (``CaseAudit._checked_history``): one fold, up
+    to ``at`` for what the agency saw and its standing then (``standing_at`` folded it a second time), then on."""
     folded = Replay(history, catalogue)
     folded.advance_to(at)
     seen, then = folded.visible_to(agency, at), protected_personal_data(folded.facts)   # ``disclosures_at``'s answer
+    standing = standing_of(folded.case, history, agency, at, catalogue)   # before the case is folded further
     folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))   # every stored event, as ``replay`` folds them
-    return AuditReplay(seen, standing_at(history, agency, at, catalogue), folded.case, then,
-                       protected_personal_data(folded.facts))
+    return AuditReplay(seen, standing, folded.case, then, protected_personal_data(folded.facts))
+
+
+def _of(agency: str | None) -> list[str] | None:
+    """The agencies a stored log of ``agency`` (None: every agency's) is held to the disclosure log of."""
+    return [agency] if agency else None
 
 
 class ReportRead:
@@ -129,12 +120,15 @@ class ReportRead:
     (``check_history``), so that the report shows what was verified — with where they differ from what the ledger
     sealed (``divergence``: nothing else is then said of them); decoded once, when first asked (``history``) — an
     event that does not decrypt is the report's to tell, as it was when it read the case itself; an erased case is
-    refused before the read is logged (``refuse_erased``), as the command line refused it from a read of its own."""
+    refused before the read is logged (``refuse_erased``), as the command line refused it from a read of its own;
+    folded once, when first asked (``fold``), for the stored log's check and the report alike."""
 
-    def __init__(self, case_id: UUID, divergence: Divergence | None, decode: Callable[[], Sequence[Any]]) -> None:
+    def __init__(self, case_id: UUID, divergence: Divergence | None, decode: Callable[[], Sequence[Any]],
+                 fold_of: Callable[[Sequence[Any]], LogFold]) -> None:
         self.case_id, self.divergence = case_id, divergence
-        self._decode = decode
+        self._decode, self._fold_of = decode, fold_of
         self._decoded: Sequence[Any] | EventSourcingError | CaseErased | None = None
+        self._fold: LogFold | None = None
 
     def history(self) -> Sequence[Any]:
         """The case's events, decoded from the rows read — or what decoding them raised, again to each asker (the
@@ -147,6 +141,14 @@ class ReportRead:
         if isinstance(self._decoded, (EventSourcingError, CaseErased)):
             raise self._decoded
         return self._decoded
+
+    def fold(self) -> LogFold:
+        """The history (``history``: raising as it does) to be folded once, for every agency's disclosure log: the
+        stored log's check folds it up to the latest event, the report on to its moment, and the case and every
+        fact from the same fold (each folded it afresh)."""
+        if self._fold is None:
+            self._fold = self._fold_of(self.history())
+        return self._fold
 
     def refuse_erased(self) -> None:
         """Raise CaseErased when the rows read are an erased case's (CaseNotFound: no case's) — before the read is
@@ -208,29 +210,31 @@ class CaseAudit:
     def audit_disclosures(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
                           purpose: str = "") -> AuditLog:
         """The disclosure log (the command line's), and the case as it stands: both of the events checked, read
-        once (``_checked_history``) — the command line read the case again for its guardians, unchecked."""
+        once (``_checked_history``) — the command line read the case again for its guardians, unchecked — and
+        folded once (``LogFold``: the case is the one the log was made of)."""
         check_auditor(p)
         agencies = self._agencies(agency)
-        history = self._checked_history(case_id)
-        log = self.app.disclosures(case_id, agencies, history=history)
+        fold = self.app.disclosure_fold(self._checked_history(case_id), agencies)
+        log = self.app.disclosures_of(fold)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        return AuditLog(log, folded_case(history))
+        return AuditLog(log, fold.folded().case)
 
     def audit_disclosures_and_stored_log(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
                                          purpose: str = "") -> AuditDisclosures:
         """``audit_disclosures``, and the stored log held to it (the API's and the web's disclosures answer), and
         skyddade personuppgifter as the case stands, and its every fact: the case's history read once for all four —
         the rows the ledger's check read (``_checked_history``) — unless the stored log must be asked again
-        (``_stored_log_read``); one read logged."""
+        (``_stored_log_read``); one read logged.  Folded once for all four (``LogFold``): the log up to the latest
+        event, held to the stored log, then on to now, and the facts of the same fold."""
         check_auditor(p)
         agencies = self._agencies(agency)
-        history = self._checked_history(case_id)
+        fold = self.app.disclosure_fold(self._checked_history(case_id), agencies)
         # The stored log first: the views caught up as soon after the read as may be (an event recorded between
         # the two is a disagreement, asked again).
-        read = self._stored_log_read(case_id, agency, history)
-        log = self.app.disclosures(case_id, agencies, history=history)
+        read = self._stored_log_read(case_id, agency, fold)
+        log = self.app.disclosures_of(fold)
         self._log(p, case_id, "audit.disclosures" + (f":{agency}" if agency else ""), purpose)
-        facts = every_fact(history, self.catalogue)
+        facts = tuple(fold.folded().facts)
         return AuditDisclosures(log, read, protected_personal_data(facts), facts)
 
     def _agencies(self: CaseService, agency: str | None) -> list[str] | None:
@@ -265,14 +269,16 @@ class CaseAudit:
         return self._as_stored(case_id, agency)
 
     def held_stored_log(self: CaseService, case_id: UUID, agency: str | None = None,
-                        checked: Callable[[], Sequence[Any]] | None = None) -> StoredLogRead:
+                        checked: Callable[[], LogFold] | None = None) -> StoredLogRead:
         """The stored log held to the case's events (``_stored_log_read``) — or, when its history is not what the
         ledger sealed, as stored, with where the history was found altered: the log is evidence of its own, and an
         altered event must not hide it too.  Neither authorised nor logged: for answers that are (the report, the
-        stored log's read).  ``checked``: the case's events already read and checked (the report's)."""
+        stored log's read).  ``checked``: the case's events already read and checked, to be folded (the report's,
+        every agency's: ``ReportRead.fold``)."""
         try:
-            history = checked() if checked is not None else self._checked_history(case_id)
-            return self._stored_log_read(case_id, agency, history)
+            fold = checked() if checked is not None else \
+                self.app.disclosure_fold(self._checked_history(case_id), _of(agency))
+            return self._stored_log_read(case_id, agency, fold)
         except CaseHistoryAltered as altered:   # not caught up either: the views read the same events
             return replace(self._as_stored(case_id, agency), history_altered=altered.divergence)
 
@@ -286,7 +292,8 @@ class CaseAudit:
             stored, divergence = altered.stored, altered.divergence
         if not (stored if stored is not None else self.app.recorder.select_events(case_id, limit=1)):
             raise CaseNotFound("no such case", field="case_id")
-        return ReportRead(case_id, divergence, lambda: self.app.readable_history(case_id, stored))
+        return ReportRead(case_id, divergence, lambda: self.app.readable_history(case_id, stored),
+                          self.app.disclosure_fold)
 
     def report_checks(self: CaseService, read: ReportRead) -> tuple[StoredLogRead, ShownVerdict]:
         """What the report says beside the ledger's verification: the stored disclosure log held to the case's
@@ -298,17 +305,16 @@ class CaseAudit:
             if read.divergence is not None:   # not caught up either: the views read the same events
                 stored = replace(self._as_stored(case_id, None), history_altered=read.divergence)
             else:
-                stored = self.held_stored_log(case_id, checked=read.history)
+                stored = self.held_stored_log(case_id, checked=read.fold)
         except PersistenceError:
             raise   # the database, not the case
         except (EventSourcingError, CaseErased):   # an event that does not read (not yet sealed), a key destroyed
             stored = self._as_stored(case_id, None)
         return stored, self.access_log_check(case_id)
 
-    def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None, checked: Sequence[Any]
-                         ) -> StoredLogRead:
-        """The stored log held to the case's events: first to ``checked`` (``_checked_history``, read by the
-        caller), then, while they disagree, to the events read again.
+    def _stored_log_read(self: CaseService, case_id: UUID, agency: str | None, checked: LogFold) -> StoredLogRead:
+        """The stored log held to the case's events: first to ``checked`` (a fold of ``_checked_history``, read by
+        the caller, who may fold it on), then, while they disagree, to the events read again.
 
         The views and the history are not read in one transaction, so an event recorded between the two reads is in
         one and not yet in the other, and they disagree: a healthy log agrees at the next attempt, a changed one
@@ -322,14 +328,14 @@ class CaseAudit:
         statement either way): what the stored log is said to agree with is always a history found as sealed —
         an event altered after the first check would otherwise be held to unchecked, and an agreement shown."""
         replacements, replaced = self.lists.replaced_log(case_id, agency)
-        history = checked
+        fold = checked
         for attempt in range(STORED_LOG_ATTEMPTS):
             if attempt:
-                history = self._checked_history(case_id)
+                fold = self.app.disclosure_fold(self._checked_history(case_id), _of(agency))
             rows, caused_from = self.lists.stored_log(case_id, agency)   # the views caught up first
             # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
             logs = tuple(replaced_logs(replacements, replaced, rows))
-            replayed = self.app.disclosures(case_id, [agency] if agency else None, as_recorded=True, history=history)
+            replayed = self.app.disclosures_of(fold, as_recorded=True)
             agreement = compare(rows, replayed, caused_from, logs)
             if agreement.agrees:
                 break

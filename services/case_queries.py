@@ -17,10 +17,11 @@ from eventsourcing.persistence import StoredEvent
 from domain.case import Case
 from domain.case_events import ReferralReceived
 from domain.case_numbers import parse_case_number
-from domain.disclosure import Replay, VisibilityChange, disclosure_log, disclosures_at
+from domain.disclosure import Replay, VisibilityChange, disclosures_at
 from domain.erasure import ErasedEvent
 from domain.facts import Fact
 from domain.judge import Disclosure
+from domain.visibility import LogFold
 from services.errors import CaseNotFound, DamagedDataKey
 from services.ports import CaseEventsReader
 
@@ -107,13 +108,29 @@ class CaseQueries:
         (default now), or ``as_recorded``: up to the case's latest event, what the stored log holds once the views
         have caught up (moments after that event are in neither until the calendar keeper records them).
         ``history``: the case's events already read (``readable_history``), not read again."""
+        chosen = self._chosen(agencies)   # an unknown agency refused before the case is read
+        if history is None:
+            history = self._readable_history(case_id)
+        return self.disclosures_of(self.disclosure_fold(history, chosen), until, as_recorded=as_recorded)
+
+    def disclosure_fold(self: CaseApplication, history: Sequence[Any], agencies: Iterable[str] | None = None
+                        ) -> LogFold:
+        """The case's events already read (``readable_history``), to be folded once for its disclosure log
+        (``disclosures_of``) and the case and every fact beside it (``LogFold.folded``)."""
+        return LogFold(history, self._chosen(agencies), self.catalogue)
+
+    def disclosures_of(self: CaseApplication, fold: LogFold, until: datetime | None = None, *,
+                       as_recorded: bool = False) -> tuple[VisibilityChange, ...]:
+        """``disclosures`` of a fold of the case's history (``disclosure_fold``): up to ``until`` (default now),
+        or ``as_recorded``, up to its latest event."""
+        return fold.log(fold.history[-1].timestamp if as_recorded else until or self.clock.now())
+
+    def _chosen(self: CaseApplication, agencies: Iterable[str] | None) -> tuple[str, ...]:
+        """The agencies a disclosure log is of (None: every one), each one known to the catalogue."""
         chosen = tuple(agencies) if agencies is not None else tuple(self.catalogue.agencies)
         for agency in chosen:
             self.catalogue.agency(agency)
-        if history is None:
-            history = self._readable_history(case_id)
-        horizon = history[-1].timestamp if as_recorded else until or self.clock.now()
-        return disclosure_log(history, chosen, horizon, self.catalogue)
+        return chosen
 
     def replay(self: CaseApplication, case_id: UUID, at: datetime | None = None) -> Replay:
         """The case folded up to ``at`` (default: all of it, even an event stamped by a clock ahead of ours)."""

@@ -252,7 +252,7 @@ def _report(args: argparse.Namespace) -> int:
             return case_report(app, read.case_id, verification, datetime.now(timezone.utc), fact_ids.of(read.case_id),
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
                                agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                               made_by=made_by, history=read.history)
+                               made_by=made_by, history=read.history, fold=read.fold)
         with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from base64 import b64encode
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from hashlib import sha256
 from html import escape
 from typing import Any, Callable, Sequence
@@ -15,8 +15,9 @@ from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
 from domain.case import Case
-from domain.disclosure import Replay, VisibilityChange
+from domain.disclosure import VisibilityChange
 from domain.facts import Fact
+from domain.visibility import LogFold
 from projections.agency_queries import protected_personal_data
 from services.access_log_text import access_log_checked
 from services.application import CaseApplication
@@ -67,7 +68,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                 replaced: Sequence[ReplacedLog] = (), exported: int = 0,
                 number_of: Callable[[], str | None] = lambda: None, *, agreement: Agreement | None = None,
                 stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None,
-                history: Callable[[], Sequence[Any]]) -> str:
+                history: Callable[[], Sequence[Any]], fold: Callable[[], LogFold] | None = None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
@@ -81,7 +82,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     reads (``services.access_chain.ShownVerdict``).  ``made_by``: who made it and for what purpose, said under its
     heading with ``generated_at``.  ``history``: the case's events, decoded from the rows the ledger's check read
     (``CaseService.report_read``: raising as decoding them does) — the report is made of what was verified, and
-    reads nothing of the case itself."""
+    reads nothing of the case itself; ``fold``: those events' fold (``ReportRead.fold``), which the stored log's
+    check has folded up to the latest event — the report folds it on (otherwise folded here)."""
     others = stored_log_unheld(stored_rows) + access_log_note(access_checked)
     if case_divergence is not None:
         return _unreadable(case_id, verification, generated_at, altered(case_divergence), exported, _number(number_of),
@@ -89,7 +91,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     cat = app.catalogue
     try:
         events = history()
-        case, facts, log = as_it_stands(app, case_id, events)
+        case, facts, log = as_it_stands(app, case_id, events) if fold is None else of_the_fold(app, fold())
     except PersistenceError:
         raise   # the database, not the case: nothing to report yet
     except EventSourcingError as error:
@@ -160,11 +162,17 @@ gällde till dess.</p>
 def as_it_stands(app: CaseApplication, case_id: UUID, history: Sequence[Any]
                  ) -> tuple[Case, tuple[Fact, ...], tuple[VisibilityChange, ...]]:
     """The case as it stands, every fact of it and its disclosure log up to now, from its history already read — one
-    fold, as ``get_case`` and ``all_facts`` fold it, and ``disclosures`` on the same events (the report read the
-    case's history for each)."""
-    folded = Replay(history, app.catalogue)
-    folded.advance_to(datetime.max.replace(tzinfo=timezone.utc))   # every stored event, whatever its stamp
-    return folded.case, tuple(folded.facts), app.disclosures(case_id, history=history)
+    fold (``LogFold``): the log's, folded on through every stored event whatever its stamp, as ``get_case`` and
+    ``all_facts`` fold it (the report read the case's history for each, then folded it twice)."""
+    return of_the_fold(app, app.disclosure_fold(history))
+
+
+def of_the_fold(app: CaseApplication, fold: LogFold) -> tuple[Case, tuple[Fact, ...], tuple[VisibilityChange, ...]]:
+    """``as_it_stands`` of a fold of the case's history (``CaseApplication.disclosure_fold``, every agency's), folded
+    on from wherever it was: its log up to now, then every stored event."""
+    log = app.disclosures_of(fold)
+    folded = fold.folded()
+    return folded.case, tuple(folded.facts), log
 
 
 def _sheet(named: str) -> str:

@@ -11,7 +11,8 @@ from domain import case_events as ev
 from domain.calendar import end_of_day, local_date
 from domain.consent_parts import scope_parts, waiting_parts
 from domain.judge import CUSTODY_UNKNOWN
-from domain.standing import EXPIRED, NOT_STARTED, WITHDRAWN, Cover, Lapse, standing_at
+from domain.disclosure import Replay
+from domain.standing import EXPIRED, NOT_STARTED, WITHDRAWN, Cover, Lapse, standing_of
 from domain.values import YOUNG_PERSON, Phase
 from services.report_text import category_name, swedish_minute
 from services.wording import agency_name
@@ -24,7 +25,7 @@ def consent_rows(case: Any, history: Sequence[Any], cat: Any, now: datetime) -> 
     """The consents' table rows: each consent as it is at the report's moment ``now`` — consenter, purpose and form,
     recipients and categories, validity — beside its history from the events.  HTML."""
     changes = _consent_changes(history, cat)
-    standings = _Standings(history, cat)
+    standings = _Standings(history, cat, case)
     return "".join(
         f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
@@ -76,15 +77,31 @@ def _validity(consent: Any, case: Any, now: datetime, standing: _Standings) -> s
 class _Standings:
     """Each recipient's standing at an instant (``domain.standing``: the disclosure rules' own answer, from the
     case's events), asked once: which of a consent's parts its consents carry, whose are missing and how each one's
-    lapsed."""
+    lapsed.  The case folded once for each instant, whatever the recipient — and not at all at an instant after
+    every event, where it is the case as it stands (``case``, the report's): ``standing_at`` folded the history for
+    each recipient asked of."""
 
-    def __init__(self, history: Sequence[Any], cat: Any) -> None:
+    def __init__(self, history: Sequence[Any], cat: Any, case: Any) -> None:
         self.history, self.cat = history, cat
         self._asked: dict[tuple[str, datetime], Any] = {}
+        self._latest = max(e.timestamp for e in history)   # stamps need not rise: a clock may be behind
+        self._cases: dict[datetime, Any] = {}
+        self._case = case
+
+    def _case_at(self, at: datetime) -> Any:
+        """The case as ``Replay.advance_to(at)`` leaves it: the events up to the first one stamped after ``at``."""
+        if at not in self._cases:
+            if self._latest <= at:
+                self._cases[at] = self._case
+            else:
+                replay = Replay(self.history, self.cat)
+                replay.advance_to(at)
+                self._cases[at] = replay.case
+        return self._cases[at]
 
     def cover(self, agency: str, category: str, at: datetime) -> Cover | None:
         if (agency, at) not in self._asked:
-            self._asked[agency, at] = standing_at(self.history, agency, at, self.cat)
+            self._asked[agency, at] = standing_of(self._case_at(at), self.history, agency, at, self.cat)
         standing = self._asked[agency, at]
         return next((c for c in standing.covers if c.category == category), None) if standing is not None else None
 
