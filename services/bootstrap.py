@@ -46,7 +46,7 @@ from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
-from services.case_audit import ReportRead
+from services.audit_answers import ReportRead
 from services.case_service import CaseService
 from services.principals import NO_SIGN_IN, TokenVerifier
 from services.ledger import Checkpoint

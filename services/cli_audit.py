@@ -222,7 +222,7 @@ def _disclosures(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from services.case_audit import ReportRead
+    from services.audit_answers import ReportRead
     from services.report import Preparer, case_report
 
     exported = exported_checkpoints(args.checkpoints)   # a file that cannot be read stops the report before any read
