@@ -100,3 +100,16 @@ class CaseStory:
                          responsible_agencies=("bup",)),
             PlanRowDraft(area="Skola", goal="I tid", how="Väckarklocka", responsible="Föräldrarna",
                          responsible_agencies=("skola",))], by=SOCIAL, at=self.at(when), catalogue=CATALOGUE)
+
+
+def school_consent_ending(until: date) -> CaseStory:
+    """An accepted case from 2026-02-02, Maria its guardian, the school and the police in the group: the school's
+    consent (case, school) ends on ``until``, the police's (case, crime) has no end — each given by the young person
+    and by Maria (``consent_all``)."""
+    story = CaseStory(start=utc(2026, 2, 2))
+    story.accept()
+    story.guardians("Maria")
+    story.join("skola", "polis")
+    story.consent_all({"skola": ("case", "school")}, valid_until=until)
+    story.consent_all({"polis": ("case", "crime")})
+    return story

@@ -46,10 +46,7 @@ def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(s
 
 
 def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, open_browser, screenshot):
-    group, page = _social_services_on_the_tab(server, open_browser)
-    case_id = str(group.case_id)
-    _record(page, "skyddad_folkbokforing")
-    expect(page.locator("#saved")).to_be_visible()
+    group, _, case_id = _protected_on_the_tab(server, open_browser)
     auditor = open_browser()
     ui.sign_in(auditor, ui.AUDITOR)
     auditor.goto("/granskning")
@@ -77,14 +74,21 @@ def _record(page, kind: str) -> None:  # noqa: ANN001
     page.get_by_role("button", name="Spara", exact=True).click()
 
 
-def test_a_guardians_printed_extract_tells_neither_readers_nor_the_protection(server, open_browser):
-    """Printed (print media, what is shown as the browser lays it out), a guardian's loggutdrag of a protected case has
-    the reading agencies and the neutral line — no reader, no purpose, no banner, no 'skyddade personuppgifter';
-    on screen social services has the banner and is told why the extract is limited."""
+def _protected_on_the_tab(server, open_browser):  # noqa: ANN001, ANN202 - the e2e fixtures
+    """``_social_services_on_the_tab``, skyddad folkbokföring recorded there and saved: the group, the page and the
+    case id."""
     group, page = _social_services_on_the_tab(server, open_browser)
     case_id = str(group.case_id)
     _record(page, "skyddad_folkbokforing")
     expect(page.locator("#saved")).to_be_visible()
+    return group, page, case_id
+
+
+def test_a_guardians_printed_extract_tells_neither_readers_nor_the_protection(server, open_browser):
+    """Printed (print media, what is shown as the browser lays it out), a guardian's loggutdrag of a protected case has
+    the reading agencies and the neutral line — no reader, no purpose, no banner, no 'skyddade personuppgifter';
+    on screen social services has the banner and is told why the extract is limited."""
+    _, page, case_id = _protected_on_the_tab(server, open_browser)
     school = open_browser()
     ui.sign_in(school, ui.SCHOOL)
     ui.tab(school, case_id, "plan")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from domain.calendar import end_of_day
 from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
 from projections.agency_views import AgencyViews
-from tests.builders import CATALOGUE, POLICE, CaseStory, utc
+from tests.builders import CATALOGUE, POLICE, CaseStory, school_consent_ending, utc
 from tests.unit.domain.test_disclosure_properties import histories
 
 LEAD = CATALOGUE.lead_agency
@@ -24,12 +24,7 @@ def _views(story: CaseStory) -> AgencyViews:
 
 
 def test_a_moment_passing_inside_an_event_the_lead_does_not_see_rewrites_the_lead_s_row():
-    story = CaseStory(start=utc(2026, 2, 2))
-    story.accept()
-    story.guardians("Maria")
-    story.join("skola", "polis")
-    story.consent_all({"skola": ("case", "school")}, valid_until=date(2026, 2, 10))
-    story.consent_all({"polis": ("case", "crime")})
+    story = school_consent_ending(until=date(2026, 2, 10))
     views = _views(story)
     first = views.process(list(enumerate(story.events, 1)))
     school_ends = end_of_day(date(2026, 2, 10))

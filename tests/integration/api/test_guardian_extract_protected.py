@@ -49,6 +49,15 @@ def _protect(client, users, case_id: str, body: dict | None = None) -> None:
     ok(client.post(f"{CASES}/{case_id}/protection", headers=users.social, json=body or PROTECT))
 
 
+def _protected_case(client, users, tick, context, settings) -> tuple[str, str]:
+    """``_read_case``, and then skyddade personuppgifter recorded on it (``PROTECT``): the case id and a guardian's."""
+    case_id, guardian = _read_case(client, users, tick, context, settings)
+    tick()
+    _protect(client, users, case_id)
+    tick()
+    return case_id, guardian
+
+
 def _api_extract(client, users, case_id: str, recipient: str) -> dict:
     return ok(client.get(f"{CASES}/{case_id}/extract", params={"recipient": recipient}, headers=users.social))
 
@@ -97,10 +106,7 @@ def test_the_print_style_sheet_hides_what_the_printed_text_here_leaves_out():
 
 def test_a_guardians_api_extract_of_a_protected_case_leaves_out_readers_purposes_and_the_protection(
         client, users, tick, context, settings):
-    case_id, guardian = _read_case(client, users, tick, context, settings)
-    tick()
-    _protect(client, users, case_id)
-    tick()
+    case_id, guardian = _protected_case(client, users, tick, context, settings)
     reads = _api_extract(client, users, case_id, guardian)["reads"]
     assert reads, "the extract lists the reads"
     for read in reads:
@@ -115,10 +121,7 @@ def test_a_guardians_api_extract_of_a_protected_case_leaves_out_readers_purposes
 
 def test_a_guardians_printed_extract_of_a_protected_case_leaves_them_out_and_tells_the_caseworker_why_on_screen(
         client, users, tick, context, settings):
-    case_id, guardian = _read_case(client, users, tick, context, settings)
-    tick()
-    _protect(client, users, case_id)
-    tick()
+    case_id, guardian = _protected_case(client, users, tick, context, settings)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag?till={guardian}").text
     paper = printed(page)
     for told in (*READERS, PURPOSE, *SUBJECTS):
@@ -143,10 +146,7 @@ def test_a_guardians_printed_extract_of_a_protected_case_leaves_them_out_and_tel
 
 
 def test_the_young_persons_own_extract_of_a_protected_case_is_whole(client, users, tick, context, settings):
-    case_id, _ = _read_case(client, users, tick, context, settings)
-    tick()
-    _protect(client, users, case_id)
-    tick()
+    case_id, _ = _protected_case(client, users, tick, context, settings)
     reads = _api_extract(client, users, case_id, "young_person")["reads"]
     assert {r["reader_name"] for r in reads} >= {"Namn skola member", "Kurator, skolan (Stockholm)",
                                                  "skola elevsystem (automatisk hämtning)"}

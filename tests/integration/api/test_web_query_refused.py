@@ -29,6 +29,19 @@ def _web_gets(app) -> list[tuple[str, list[str]]]:  # noqa: ANN001
             if isinstance(r, APIRoute) and "GET" in r.methods and not r.path.startswith("/api")]
 
 
+def _every_page_parameter(client, users, tick, context, settings):  # noqa: ANN001, ANN202 - the fixtures
+    """Each GET page of the web client with each query parameter it reads, found by introspection: the client to ask
+    it as, its path and its address on a case the school has consented to.  The auditors' pages as an auditor; the
+    statistics too: an auditor chooses the municipality (social services' own is fixed, and what they send for it
+    is not read)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social, auditor = web_as(context, settings, "soc-0180"), web_as(context, settings, "ivo")
+    for path, names in _web_gets(social.app):
+        web = auditor if path.startswith(("/granskning", "/statistik")) else social
+        for name in names:
+            yield web, path, path.replace("{case_id}", case_id), name
+
+
 def _errors(page: str) -> str:
     return " ".join(html.unescape(a or b) for a, b in ERROR_TEXTS.findall(page))
 
@@ -43,20 +56,14 @@ def _names(page: str, name: str) -> bool:
 
 
 def test_every_web_page_refuses_a_garbage_query_value_naming_the_parameter(client, users, tick, context, settings):
-    case_id, _ = school_consented_case(client, users, tick)
-    social, auditor = web_as(context, settings, "soc-0180"), web_as(context, settings, "ivo")
     walked = 0
-    for path, names in _web_gets(social.app):
-        # The auditors' pages as an auditor; the statistics too: an auditor chooses the municipality (social
-        # services' own is fixed, and what they send for it is not read).
-        web = auditor if path.startswith(("/granskning", "/statistik")) else social
-        for name in names:
-            for value in GARBAGE:
-                page = web.get(path.replace("{case_id}", case_id), params={name: value}, follow_redirects=False)
-                assert 400 <= page.status_code < 500, (path, name, value[:20], page.status_code)
-                assert _names(page.text, name), (path, name, value[:20], _errors(page.text) or page.text[-1500:])
-                assert PERSONNUMMER not in _errors(page.text), (path, name)
-                walked += 1
+    for web, path, address, name in _every_page_parameter(client, users, tick, context, settings):
+        for value in GARBAGE:
+            page = web.get(address, params={name: value}, follow_redirects=False)
+            assert 400 <= page.status_code < 500, (path, name, value[:20], page.status_code)
+            assert _names(page.text, name), (path, name, value[:20], _errors(page.text) or page.text[-1500:])
+            assert PERSONNUMMER not in _errors(page.text), (path, name)
+            walked += 1
     assert walked >= 15 * len(GARBAGE)   # the pages' parameters were found: /arenden's, the auditors', Statistik's
 
 
@@ -133,19 +140,14 @@ def test_a_query_parameter_given_twice_on_a_web_page_is_a_422_naming_it_not_the_
 def test_every_web_page_refuses_each_of_its_query_parameters_given_twice(client, users, tick, context, settings):
     """Walked as the garbage values are: a page added later, or a parameter, is refused twice over too — unless it
     is one a page takes more than once (``errors.TAKEN_MORE_THAN_ONCE``): the access log's ``fel`` alone."""
-    case_id, _ = school_consented_case(client, users, tick)
-    social, auditor = web_as(context, settings, "soc-0180"), web_as(context, settings, "ivo")
     walked = 0
-    for path, names in _web_gets(social.app):
-        web = auditor if path.startswith(("/granskning", "/statistik")) else social
-        for name in names:
-            page = web.get(path.replace("{case_id}", case_id), params=[(name, ""), (name, "")],
-                           follow_redirects=False)
-            if (path, name) == ("/granskning/atkomstlogg", "fel"):
-                assert page.status_code != 422, (path, name)
-                continue
-            assert _refused_twice(page, name), (path, name, page.status_code, _errors(page.text))
-            walked += 1
+    for web, path, address, name in _every_page_parameter(client, users, tick, context, settings):
+        page = web.get(address, params=[(name, ""), (name, "")], follow_redirects=False)
+        if (path, name) == ("/granskning/atkomstlogg", "fel"):
+            assert page.status_code != 422, (path, name)
+            continue
+        assert _refused_twice(page, name), (path, name, page.status_code, _errors(page.text))
+        walked += 1
     assert walked >= 15
 
 

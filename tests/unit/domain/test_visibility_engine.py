@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from domain.calendar import start_of_day
 from domain.disclosure import disclosures_at
 from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
-from tests.builders import CATALOGUE, CaseStory, utc
+from tests.builders import CATALOGUE, school_consent_ending, utc
 from tests.unit.domain.test_disclosure_properties import histories
 
 AGENCIES = tuple(CATALOGUE.agencies)  # every agency of the catalogue, members or not
@@ -95,12 +95,7 @@ def test_the_18th_birthday_is_no_moment_of_a_member_whose_young_persons_consent_
     nothing, so the member it named must not be held back at midnight (its feed stopping short told it the birth
     date, as a red team found of a withdrawn consent).  A member whose consent of the young person's is in force
     then still waits for it."""
-    story = CaseStory(start=utc(2026, 2, 2))
-    story.accept()
-    story.guardians("Maria")
-    story.join("skola", "polis")
-    story.consent_all({"skola": ("case", "school")}, valid_until=date(2026, 2, 10))
-    story.consent_all({"polis": ("case", "crime")})
+    story = school_consent_ending(until=date(2026, 2, 10))
     story.case.note_calendar(at=utc(2026, 2, 11, 9), catalogue=CATALOGUE)   # the keeper records the school's end
     engine = CaseVisibility(CATALOGUE, AGENCIES)
     for event in story.events:
