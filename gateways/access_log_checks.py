@@ -7,24 +7,30 @@ checked as stored), so a read-only role can run them.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import psycopg
 from psycopg import sql
 
 from gateways.access_log_schema import COLUMNS
-from services.access_chain import (GENESIS, ChainVerdict, ShownVerdict, broken, checkpoint_message, entry_link,
-                                   shown_broken)
+from services.access_chain import (GENESIS, AccessCheckpoint, ChainVerdict, ShownVerdict, broken,
+                                   checkpoint_message, entry_link, shown_broken)
 from services.access_entry import AccessEntry
 
 
 def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_ok: Callable[[bytes, bytes, bytes], bool],
-                 trusted: set[bytes]) -> ChainVerdict:
+                 trusted: set[bytes], exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict:
     """Recompute the access log's chain over the stored rows (the sealed details as stored: no key is needed) and
-    check every checkpoint's link and signature; the first break found.  ``composed``: the tables' SQL."""
+    check every checkpoint's link and signature; the first break found.  ``composed``: the tables' SQL.
+
+    ``exported``: checkpoints an exported file kept (their signatures checked by the caller, as a bad file is no
+    changed log).  The stored checkpoints alone cannot tell a log rewritten from one of them on — the entries after
+    renumbered and chained again, which needs no key, and the checkpoints after deleted — from one never longer; a
+    kept checkpoint the recomputed chain does not reach, or reaches with another link, can."""
     checkpoints = {r[0]: r for r in conn.execute(composed(
         "SELECT seq, link, public_key, signature FROM {checkpoints} ORDER BY seq"))}
-    link, expected_seq, confirmed = GENESIS, 0, 0
+    kept = {c.seq: c for c in exported}
+    link, expected_seq, confirmed, from_file = GENESIS, 0, 0, 0
     with conn.cursor(name="sigill_access_verify") as cursor:
         cursor.execute(composed(f"SELECT {COLUMNS} FROM {{log}} ORDER BY seq"))
         for row in cursor:
@@ -41,13 +47,19 @@ def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_o
                         bytes(checkpoint[2]), bytes(checkpoint[3]), checkpoint_message(row[0], link)):
                     return broken(expected_seq, confirmed, "checkpoint", row[0])
                 confirmed += 1
+            if row[0] in kept:
+                if kept.pop(row[0]).link != link:   # chained again consistently: no entry can be said to match
+                    return broken(0, confirmed, "exported", row[0])
+                from_file += 1
     if checkpoints:
         return broken(expected_seq, confirmed, "gone", max(checkpoints))
-    return ChainVerdict(expected_seq, confirmed, None)
+    if kept:
+        return broken(0, confirmed, "exported_gone", max(kept))
+    return ChainVerdict(expected_seq, confirmed, None, exported=from_file)
 
 
 def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
-                      trusted: set[bytes]) -> ChainVerdict | None:
+                      trusted: set[bytes], exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
     """The access log verified as an outside party does it: reading only (a read-only role will do, and no table
     is created), with no master key; None where the database has neither of its tables (no process has read a
     case here).  One of the two without the other was tampered with."""
@@ -64,7 +76,20 @@ def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes,
             return None
         if len(found) == 1:
             return broken(0, 0, "table_gone", 0)
-        return verify_chain(conn, composed, signature_ok, trusted)
+        return verify_chain(conn, composed, signature_ok, trusted, exported)
+
+
+def latest_checkpoint(conninfo: str, schema: str) -> AccessCheckpoint | None:
+    """The access log's last signed checkpoint, for an exported file (None: no log, or none signed yet).  One is
+    enough: its link commits to every entry up to it."""
+    checkpoints = sql.Identifier(schema, "sigill_access_log_checkpoints")
+    with psycopg.connect(conninfo) as conn:
+        if conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."sigill_access_log_checkpoints"',)
+                        ).fetchone()[0]:
+            return None
+        row = conn.execute(sql.SQL("SELECT seq, link, signed_at, public_key, signature FROM {} ORDER BY seq DESC"
+                                   " LIMIT 1").format(checkpoints)).fetchone()
+    return None if row is None else AccessCheckpoint(row[0], bytes(row[1]), row[2], bytes(row[3]), bytes(row[4]))
 
 
 # The whole log's numbering (a removed entry leaves a gap; a cut-off tail leaves a signed checkpoint past the last).

@@ -41,6 +41,22 @@ def checkpoint_message(seq: int, link: bytes) -> bytes:
     return b"sigill-access-log-checkpoint:v1:" + seq.to_bytes(8, "big") + link
 
 
+@dataclass(frozen=True)
+class AccessCheckpoint:
+    """A signed checkpoint of the access log as an exported file carries it (`sigill audit export`): the log's own
+    checkpoints prove nothing against whoever may rewrite the log from one of them on and delete those after (the
+    chain needs no key), a kept one does — its link commits to every entry up to it."""
+
+    seq: int
+    link: bytes
+    signed_at: datetime
+    public_key: bytes
+    signature: bytes
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.seq, self.link)
+
+
 # What verification finds, in English (the API) and in Swedish (the web client, the command line), by entry.
 FINDINGS = {
     "missing": ("entry {seq} is missing", "läsning {seq} saknas"),
@@ -50,6 +66,14 @@ FINDINGS = {
     "gone": ("entries up to {seq} were signed for but are gone",
              "läsningar till och med {seq} signerades men finns inte längre"),
     "table_gone": ("one of the access log's two tables is gone", "en av åtkomstloggens två tabeller saknas"),
+    "exported": ("the exported checkpoint (from the file) at entry {seq} does not match the log: it was rewritten"
+                 " since the file was written",
+                 "den exporterade kontrollpunkten (ur filen) vid läsning {seq} stämmer inte med loggen: den har"
+                 " skrivits om sedan filen skrevs"),
+    "exported_gone": ("entries up to {seq} were signed for in the exported file but are gone: the log was cut short,"
+                      " or rewritten, since the file was written",
+                      "läsningar till och med {seq} signerades enligt den exporterade filen men finns inte längre:"
+                      " loggen har kortats eller skrivits om sedan filen skrevs"),
 }
 
 
@@ -59,6 +83,7 @@ class ChainVerdict:
     checkpoints: int
     divergence: str | None   # where and how the log was changed; None when intact
     swedish: str | None = None   # the same, in Swedish
+    exported: int = 0        # checkpoints of an exported file confirmed (besides ``checkpoints``, the stored ones)
 
     @property
     def intact(self) -> bool:

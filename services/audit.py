@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import StoredEvent
 
+from services.access_chain import AccessCheckpoint
 from services.ledger import (GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification, aggregate_of,
                              chain, checkpoint_message, verify, verify_case)
 from services.ports import Clock
@@ -145,14 +146,22 @@ class Ledger:
             raise CaseHistoryAltered(divergence, events)
         return events
 
-    def export(self) -> str:
-        """The checkpoints as a JSON document an outside party keeps."""
-        return json.dumps({
+    def export(self, access_log: AccessCheckpoint | None = None) -> str:
+        """The checkpoints as a JSON document an outside party keeps; with the access log's last signed checkpoint
+        (``access_log``), which anchors who read what as the ledger's anchor the events (a file without one, as
+        written before 2026-12-06, still reads)."""
+        document = {
             "format": EXPORT_FORMAT,
             "checkpoints": [{"notification_id": c.notification_id, "link": c.link.hex(),
                              "signed_at": c.signed_at.isoformat(), "public_key": _b64(c.public_key),
                              "signature": _b64(c.signature)} for c in self.store.checkpoints()],
-        }, indent=2)
+        }
+        if access_log is not None:
+            document["access_log"] = [{"seq": access_log.seq, "link": access_log.link.hex(),
+                                       "signed_at": access_log.signed_at.isoformat(),
+                                       "public_key": _b64(access_log.public_key),
+                                       "signature": _b64(access_log.signature)}]
+        return json.dumps(document, indent=2)
 
     def _sign(self, entry: LedgerEntry) -> Checkpoint:
         if self._signing_key is None:
@@ -194,26 +203,59 @@ def checkpoints_of(document: object) -> list[Checkpoint]:
 
 
 def _checkpoint(n: int, entry: object) -> Checkpoint:
-    where = f"checkpoints.{n - 1}"   # the place counts from 0, as the API's fields do; the sentence from 1
+    return Checkpoint(**_fields(n, entry, "checkpoints", "checkpoint", CHECKPOINT_FIELDS))  # type: ignore[arg-type]
+
+
+ACCESS_CHECKPOINT_FIELDS = ("seq", "link", "signed_at", "public_key", "signature")
+
+
+def read_exported_access_log(text: str) -> list[AccessCheckpoint]:
+    """The access log's checkpoints of a file ``sigill audit export`` wrote (none in one written before
+    2026-12-06); call ``read_exported`` first, which refuses what is no such file."""
+    entries = json.loads(text).get("access_log", [])
+    if not isinstance(entries, list):
+        raise InvalidCheckpointFile("the checkpoint file's access_log is not a list of checkpoints", "access_log")
+    return [AccessCheckpoint(**_fields(n, entry, "access_log", "the access log's checkpoint",  # type: ignore[arg-type]
+                                       ACCESS_CHECKPOINT_FIELDS)) for n, entry in enumerate(entries, start=1)]
+
+
+def check_access_log_file(exported: Iterable[AccessCheckpoint], trusted: set[bytes]) -> None:
+    """As ``Ledger.check_file``: an access-log checkpoint of the file signed by a key not trusted here, or whose
+    signature does not verify, is a bad file (exit 3), not a changed log."""
+    for n, checkpoint in enumerate(exported, start=1):
+        if checkpoint.public_key not in trusted:
+            raise InvalidCheckpointFile(f"the access log's checkpoint {n} of the file is signed by a key not trusted"
+                                        " here (give the installation's keys with --trust-key): the file is not"
+                                        " verified, the access log not found changed",
+                                        f"access_log.{n - 1}.public_key", "untrusted")
+        if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
+            raise InvalidCheckpointFile(f"the access log's checkpoint {n} of the file has a signature that does not"
+                                        " verify: the file is not as `sigill audit export` wrote it",
+                                        f"access_log.{n - 1}.signature", "forged")
+
+
+def _fields(n: int, entry: object, where: str, called: str, fields: tuple[str, ...]) -> dict[str, object]:
+    """One checkpoint of an exported file, each of ``fields`` read strictly (the position under either name)."""
+    where = f"{where}.{n - 1}"   # the place counts from 0, as the API's fields do; the sentence from 1
     if not isinstance(entry, dict):
-        raise InvalidCheckpointFile(f"checkpoint {n} of the file is not an object with {', '.join(CHECKPOINT_FIELDS)}",
-                                    where)
-    missing = [name for name in CHECKPOINT_FIELDS if name not in entry]
+        raise InvalidCheckpointFile(f"{called} {n} of the file is not an object with {', '.join(fields)}", where)
+    missing = [name for name in fields if name not in entry]
     if missing:
-        raise InvalidCheckpointFile(f"checkpoint {n} of the file lacks {', '.join(missing)}", f"{where}.{missing[0]}")
+        raise InvalidCheckpointFile(f"{called} {n} of the file lacks {', '.join(missing)}", f"{where}.{missing[0]}")
     readers: dict[str, Callable[[object], object]] = {
-        "notification_id": _position, "link": lambda v: _sized("link", bytes.fromhex(v), 32),  # type: ignore[arg-type]
+        "notification_id": _position, "seq": lambda v: _position(v, "seq"),
+        "link": lambda v: _sized("link", bytes.fromhex(v), 32),  # type: ignore[arg-type]
         "signed_at": datetime.fromisoformat,  # type: ignore[dict-item]
         "public_key": lambda v: _sized("public_key", _base64(v), 32),
         "signature": lambda v: _sized("signature", _base64(v), 64)}
     read = {}
-    for name in CHECKPOINT_FIELDS:
+    for name in fields:
         try:
             read[name] = readers[name](entry[name])
         except (ValueError, TypeError, AttributeError) as error:
-            raise InvalidCheckpointFile(f"checkpoint {n} of the file cannot be read: {error}", f"{where}.{name}"
+            raise InvalidCheckpointFile(f"{called} {n} of the file cannot be read: {error}", f"{where}.{name}"
                                         ) from None
-    return Checkpoint(**read)  # type: ignore[arg-type]
+    return read
 
 
 def _base64(value: object) -> bytes:
@@ -236,9 +278,9 @@ def _short(value: object) -> str:
     return repr(value)[:40]
 
 
-def _position(value: object) -> int:
+def _position(value: object, name: str = "notification_id") -> int:
     if type(value) is not int or value < 1:   # bool is an int, and [1] or "x" would read as tampering later
-        raise ValueError(f"notification_id {value!r} is not a position (a whole number from 1)")
+        raise ValueError(f"{name} {value!r} is not a position (a whole number from 1)")
     return value
 
 

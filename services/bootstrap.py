@@ -17,7 +17,7 @@ from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
 from gateways.erasure_store import PostgresErasures, read_erasures
 from gateways.published_statistics_store import PostgresPublishedStatistics
-from gateways.access_log_checks import verify_access_log
+from gateways.access_log_checks import latest_checkpoint, verify_access_log
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
 from gateways.case_list_queries import case_number_read_only as case_number_of
@@ -41,7 +41,7 @@ from gateways.renewal_store import PostgresRenewals
 from gateways.signed_out_store import PostgresSignedOut
 from projections.agency_views import NAME as VIEWS_NAME
 from projections.fact_ids import CurrentFactIds, PublicFactIds
-from services.access_chain import ChainVerdict
+from services.access_chain import AccessCheckpoint, ChainVerdict
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
@@ -129,12 +129,18 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
     return Ledger(store, signing_key, SystemClock(), trusted)
 
 
-def verify_access_log_read_only(settings: Settings, location: PostgresLocation,
-                                trusted: Iterable[bytes]) -> ChainVerdict | None:
+def verify_access_log_read_only(settings: Settings, location: PostgresLocation, trusted: Iterable[bytes],
+                                exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
     """The access log's chain and signed checkpoints, checked as an outside party checks the ledger: reading only,
-    no master key, trusting ``trusted`` (the same keys as the ledger's: one signing key signs both).  None: no
-    access log in this database yet."""
-    return verify_access_log(location.conninfo(), settings.db_schema or "public", signature_ok, set(trusted))
+    no master key, trusting ``trusted`` (the same keys as the ledger's: one signing key signs both), and against
+    an exported file's (``exported``).  None: no access log in this database yet."""
+    return verify_access_log(location.conninfo(), settings.db_schema or "public", signature_ok, set(trusted),
+                             exported)
+
+
+def access_log_checkpoint(settings: Settings, location: PostgresLocation) -> AccessCheckpoint | None:
+    """The access log's last signed checkpoint, for `sigill audit export` (None: none yet)."""
+    return latest_checkpoint(location.conninfo(), settings.db_schema or "public")
 
 
 def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> PostgresLedgerStore:
@@ -420,6 +426,7 @@ def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[
     """The erasures on record (done, and with the key still standing) and the keys destroyed without one, read as a
     verifier reads: nothing made."""
     return read_erasures(location.conninfo(), settings.db_schema or "public")
+
 
 
 def a_follower_works(runner: ViewRunner) -> bool:

@@ -67,9 +67,10 @@ def public_key_argument(text: str) -> bytes:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from services.audit import check_access_log_file
     from services.bootstrap import build_ledger_verifier, verifier_location
 
-    exported = exported_checkpoints(args.checkpoints)
+    exported, exported_reads = exported_checkpoints(args.checkpoints), exported_access_log(args.checkpoints)
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
     location = verifier_location(settings)
     ledger = build_ledger_verifier(settings, location, args.trust_key)
@@ -91,7 +92,8 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"{describe_divergence(result.divergence)}. {swedish_number(result.checked)} händelser före den"
               " stämmer.")
         _name_the_case(settings, location, result.divergence)
-    access = _verify_access_log(settings, location, ledger.trusted_keys)
+    check_access_log_file(exported_reads, ledger.trusted_keys)   # a bad file: exit 3 before the walk, as the ledger's
+    access = _verify_access_log(settings, location, ledger.trusted_keys, exported_reads)
     _tell_erasures(settings, location)
     if not result.intact or access == "changed":
         return 1   # tampering is told as tampering, whatever else could not be checked
@@ -139,7 +141,16 @@ def exported_checkpoints(path: Path | None) -> list:
         raise InvalidCheckpointFile(f"{path} is not a checkpoint file (not UTF-8 text)") from None
 
 
-def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str:  # noqa: ANN001 - a location
+def exported_access_log(path: Path | None) -> list:
+    """The access log's checkpoints of an exported file (none without one, or in a file from before 2026-12-06);
+    read after ``exported_checkpoints``, which refuses a file that is none."""
+    from services.audit import read_exported_access_log
+
+    return read_exported_access_log(path.read_text("utf-8")) if path else []
+
+
+def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noqa: ANN001 - a location
+                       exported: list | None = None) -> str:
     """The access log — who read what, when and why — is hash-chained and signed with the same key: checked in the
     same run, read only.  "intact", "changed", or "unverified" (it could not be read: the ledger's verdict is
     still told).  A role not granted its tables is told so in a line, and counts as checked: an outside party's
@@ -150,7 +161,7 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
     from services.cli import first_line
 
     try:
-        verdict = verify_access_log_read_only(settings, location, trusted)
+        verdict = verify_access_log_read_only(settings, location, trusted, exported or ())
     except psycopg.errors.InsufficientPrivilege:
         print("Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den (GRANT SELECT ON sigill_access_log,"
               " sigill_access_log_checkpoints).")
@@ -164,10 +175,12 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes]) -> str
         # not "unchanged".
         return "unverified" if settings.is_production else "intact"
     if verdict.intact:
+        kept = " (däribland den i den exporterade filen)" if verdict.exported else ""
         print(f"Åtkomstloggen oförändrad: {_reads(verdict.checked)} stämmer, "
-              f"{checkpoints_confirmed(verdict.checkpoints)}.")
+              f"{checkpoints_confirmed(verdict.checkpoints)}{kept}.")
         return "intact"
-    print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}. {_reads(verdict.checked)} före stämmer.")
+    before = f" {_reads(verdict.checked)} före stämmer." if verdict.checked else ""
+    print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}.{before}")
     return "changed"
 
 
@@ -233,8 +246,12 @@ def _public_key_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with private_file(args.out, "the checkpoints") as write, _application() as (app, ledger):
-        write(ledger().export())
+    from services.bootstrap import access_log_checkpoint, build_ledger
+
+    with private_file(args.out, "the checkpoints") as write, opened(existing=True) as (app, settings, location):
+        # The access log's last checkpoint too: without one kept outside, its log can be rewritten from any of its
+        # own checkpoints on (the chain needs no key) and those after deleted, unseen.
+        write(build_ledger(app, settings, location).export(access_log_checkpoint(settings, location)))
     if str(args.out) != "-":
         print(f"Kontrollpunkterna skrivna till {args.out}.")
     return 0
