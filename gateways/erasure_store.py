@@ -76,3 +76,20 @@ def read_erasures(conninfo: str, schema: str) -> tuple[int, list[UUID], list[tup
             + (" AND NOT EXISTS (SELECT 1 FROM {t} e WHERE e.case_id = k.aggregate_id)" if found else "")
             + " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, t=t)).fetchall()
     return done, pending, [(r[0], r[1]) for r in unrecorded]
+
+
+def erased_unclosed(conninfo: str, schema: str, events_table: str, closed_topic: str) -> list[UUID]:
+    """Cases whose key is destroyed though no closure is among their stored events, oldest erasure first.  Only a
+    closed case is culled (``services.erasure``), and the events' topics are plaintext under the ledger: a key
+    destroyed past `sigill erase` — the application's role may write the key table, and the record of erasures —
+    leaves an open case looking culled, its decision and all.  (After a restore, a case closed since the backup is
+    erased open, ``--even-if-open``: told, not counted as a change.)"""
+    keys, events = sql.Identifier(schema, KEYS_TABLE), sql.Identifier(schema, events_table)
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute(sql.SQL(
+            "SELECT k.aggregate_id FROM {keys} k WHERE k.wrapped_key IS NULL"
+            " AND EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND e.originator_version = 1"
+            "  AND e.topic LIKE 'domain.case_events:%%')"
+            " AND NOT EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND e.topic = %s)"
+            " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, events=events), (closed_topic,)).fetchall()
+    return [r[0] for r in rows]

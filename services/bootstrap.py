@@ -11,11 +11,12 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, get_topic
 
+from domain.case_events import CaseClosed
 from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
-from gateways.erasure_store import PostgresErasures, read_erasures
+from gateways.erasure_store import PostgresErasures, erased_unclosed, read_erasures
 from gateways.published_statistics_store import PostgresPublishedStatistics
 from gateways.access_log_checks import latest_checkpoint, verify_access_log
 from gateways.access_log_store import PostgresAccessLogStore
@@ -427,6 +428,12 @@ def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[
     verifier reads: nothing made."""
     return read_erasures(location.conninfo(), settings.db_schema or "public")
 
+
+def erased_unclosed_read_only(settings: Settings, location: PostgresLocation) -> list[UUID]:
+    """The cases whose key is destroyed with no closure among their stored events (``erased_unclosed``), read as a
+    verifier reads."""
+    return erased_unclosed(location.conninfo(), settings.db_schema or "public",
+                           f"{CaseApplication.name.lower()}_events", get_topic(CaseClosed))
 
 
 def a_follower_works(runner: ViewRunner) -> bool:

@@ -195,15 +195,17 @@ def _reads(count: int) -> str:
 
 
 def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location
-    """The erasures (gallring) on record, and any case key destroyed with no decision on record — keys are no
-    events, so the ledger cannot tell; told, not counted as a change of the ledger."""
+    """The erasures (gallring) on record, any case key destroyed with no decision on record, and any destroyed
+    while its case was open (no closure among its stored events) — keys are no events, so the ledger cannot tell;
+    told, not counted as a change of the ledger."""
     import psycopg
 
-    from services.bootstrap import erasures_read_only
+    from services.bootstrap import erased_unclosed_read_only, erasures_read_only
     from services.cli import first_line
 
     try:
         recorded, pending, unrecorded = erasures_read_only(settings, location)
+        unclosed = erased_unclosed_read_only(settings, location)
     except psycopg.errors.InsufficientPrivilege:
         print("Gallringarna kontrollerades inte: databasrollen får inte läsa dem (GRANT SELECT ON sigill_erasures,"
               " sigill_data_keys).")
@@ -224,6 +226,12 @@ def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a lo
             f"{swedish_number(len(unrecorded))} ärendens nycklar är förstörda"
         print(f"Obs: {keys} utan registrerat gallringsbeslut (`sigill erase` registrerar beslutet): {listed}"
               f"{' …' if len(unrecorded) > 10 else ''}.")
+    if unclosed:   # only a closed case is culled: one erased open was so after a restore, or past `sigill erase`
+        which = "1 gallrat ärende" if len(unclosed) == 1 else f"{swedish_number(len(unclosed))} gallrade ärenden"
+        print(f"Obs: {which} saknar avslut bland sina lagrade händelser – nyckeln förstördes medan ärendet var"
+              " öppet: efter en återställning (`sigill erase --even-if-open`), eller förbi `sigill erase` av någon"
+              f" med databasens rättigheter: {', '.join(str(c) for c in unclosed[:10])}"
+              f"{' …' if len(unclosed) > 10 else ''}.")
 
 
 def _public_key_command(args: argparse.Namespace) -> int:

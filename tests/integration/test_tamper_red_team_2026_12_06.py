@@ -97,3 +97,19 @@ def test_an_unchanged_log_is_confirmed_against_the_file_and_a_file_that_does_not
     assert result.returncode == 3, result.stdout + result.stderr
     assert "the access log's checkpoint 1 of the file has a signature that does not verify" in result.stderr
 
+
+def test_an_open_case_whose_key_was_destroyed_past_sigill_erase_with_a_decision_recorded_is_told(installation):
+    """No trigger stands in the way (the application's role writes the key table and the record of erasures): an
+    open case — the demo's ends at a withdrawal — looked culled under a decision, as a routine gallring would."""
+    env, location, _ = installation
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        case_id = conn.execute("SELECT case_id FROM view_cases WHERE case_number = %s LIMIT 1", (CASE,)).fetchone()[0]
+        conn.execute("INSERT INTO sigill_erasures (case_id, municipality, decision, erased_by) VALUES"
+                     " (%s, '0180', 'SN 2026/17', 'cli:uid1000@host')", (case_id,))
+        conn.execute("UPDATE sigill_data_keys SET wrapped_key = NULL, destroyed_at = now() WHERE aggregate_id = %s",
+                     (case_id,))
+    result = sigill("audit", "verify", env=env)
+    assert "Gallrade ärenden med registrerat beslut: 1." in result.stdout
+    assert ("Obs: 1 gallrat ärende saknar avslut bland sina lagrade händelser – nyckeln förstördes medan ärendet var"
+            " öppet: efter en återställning (`sigill erase --even-if-open`), eller förbi `sigill erase` av någon med"
+            f" databasens rättigheter: {case_id}.") in result.stdout
