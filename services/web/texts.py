@@ -421,6 +421,8 @@ T: dict[str, str] = {
                             " åtgärdsplan eller möten.",
     "internal": "Ett oväntat fel inträffade. Det är loggat.", "csrf": "Formuläret har gått ut. Ladda om sidan och "
                 "försök igen.", "choose": "– välj –", "none_choice": "– ingen –", "optional": "(valfritt)",
+    # A refused form's page title begins so (WCAG 3.3.1): the title is the first thing a screen reader reads.
+    "title_error": "Fel",
 }
 
 # Query parameters of the pages that no form label names (LABELS first: ``query_field``).
@@ -483,6 +485,7 @@ LABELS: dict[str, str] = {
     "expected_version": "Version",
     "kind": "Skydd hos Skatteverket", "since": "Gäller från",
     "planned_on": "Datum för nästa möte", "planned_kind": "Typ av möte",
+    "myndighet": "Aktör", "tid": "Tidpunkt",   # the replay's, in its error summary (as QUERY_NAMES says them)
 }
 
 # What a saved form says on the page it leads to (``?sparat=<command>``: the command's name, never what was typed).

@@ -248,8 +248,8 @@ def test_a_members_case_list_is_not_headed_as_the_municipalitys(client, users, t
     school_consented_case(client, users, tick)
     for user in ("skola", "polis"):
         listed = web_as(context, settings, user).get("/arenden").text
-        assert "<h1>Ärenden där ni är med</h1>" in listed and "Kommunens ärenden" not in listed, user
-    assert "<h1>Kommunens ärenden</h1>" in web_as(context, settings, "soc-0180").get("/arenden").text
+        assert "<h1 id=\"cases-heading\">Ärenden där ni är med</h1>" in listed and "Kommunens ärenden" not in listed, user
+    assert "<h1 id=\"cases-heading\">Kommunens ärenden</h1>" in web_as(context, settings, "soc-0180").get("/arenden").text
 
 
 _NOT_SWEDISH_QUOTES = re.compile(r'["“„«»]')
