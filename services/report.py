@@ -27,10 +27,10 @@ from services.ledger import Divergence, Verification
 from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE
 from services.protection_text import PROTECTION_KINDS, protection_history
-from services.report_checks import (access_log_note, agreement_checked, altered, basis_cell, ledger_verdict,
-                                    replaced_logs, stored_log_unheld)
+from services.report_checks import (LOG_COLUMNS, access_log_note, agreement_checked, altered, basis_cell,
+                                    ledger_verdict, replaced_logs, stored_log_unheld)
 from services.report_consents import consent_rows
-from services.report_text import category_name, swedish_minute
+from services.report_text import category_name, column_heads, swedish_minute
 from services.stored_log import Agreement, ReplacedLog
 from services.wording import agency_name, swedish_number
 
@@ -51,12 +51,16 @@ padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
 .secrecy{border:2px solid #111;padding:.3rem .6rem;font-weight:600}
 .sheet{font-size:inherit;table-layout:fixed}.sheet>*>tr>td{padding:0;border:0}.running{display:none}
 .running-head{font-size:9pt;color:#333;margin:0 0 .4rem}.running-foot{font-size:8pt;margin:.6rem 0 0}
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}.skip:focus{left:0}
 @page{margin:15mm 15mm 18mm;
 @bottom-right{content:"Sida " counter(page) " av " counter(pages);font:8pt system-ui,sans-serif;color:#333}}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}.noprint{display:none}
 .sheet>thead.running{display:table-header-group}.sheet>tfoot.running{display:table-footer-group}
 .sheet>tbody>tr{break-inside:auto}#secrecy{display:none}}
 """.replace("SECRECY", SECRECY)
+CONSENT_COLUMNS = column_heads("Id", "Lämnat av", "Ändamål (form)", "Mottagare och kategorier", "Giltigt",
+                               "Historik")
+TIMELINE_COLUMNS = column_heads("Registrerat", "Händelse", "Uppgifts-id", "Ursprung", "Kategori", "Uppgift")
 # Served, the report is a page whose one style is inline: its policy allows that style, by its hash, and nothing else.
 _STYLE_HASH = b64encode(sha256(STYLE.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; frame-ancestors 'none';"
@@ -132,25 +136,24 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
 <h2>Kontroll av att inget ändrats</h2>{ledger_verdict(verification, exported, len(events))}
 {agreement_checked(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{access_log_note(access_checked)}
-<h2>Samtycken</h2>
+<h2 id=consents-heading>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de var när rapporten upprättades; historiken visar vad samtycket först
 omfattade och varje ändring. Under 18 år lämnas en uppgift ut med samtycke bara om den unges och varje
 vårdnadshavares med vårdnad samtycke omfattar den: ett samtycke som gäller kan därför ändå inte räcka.</p>
-<table><thead><tr><th>Id</th><th>Lämnat av</th><th>Ändamål (form)</th><th>Mottagare och kategorier</th><th>Giltigt</th>
-<th>Historik</th></tr></thead>
+<table aria-labelledby=consents-heading>{CONSENT_COLUMNS}
 {rows_consents}</table>
-<h2>Tidslinje</h2>
+<h2 id=timeline-heading>Tidslinje</h2>
 <p>Händelse: händelsens nummer i ärendets historik. Uppgifts-id: det id myndigheterna fick uppgiften under
 (i API:t och flödena).</p>
-<table><thead><tr><th>Registrerat</th><th>Händelse</th><th>Uppgifts-id</th><th>Ursprung</th><th>Kategori</th><th>Uppgift</th></tr></thead>
+<table aria-labelledby=timeline-heading>{TIMELINE_COLUMNS}
 {rows_timeline}</table>
-<h2>Vem kunde se vad, när och varför</h2>
+<h2 id=log-heading>Vem kunde se vad, när och varför</h2>
 <p>Varje tillfälle en uppgift lämnades ut till en annan myndighet än den som registrerade den, eller slutade
 vara synlig för den, med grunden (samtycke eller lag) och orsaken: uppgiftens registrering, ett samtycke som
 lämnades, begränsades eller återkallades, ändrad vårdnad, en myndighet som gick med i eller lämnade gruppen, eller ett datum (ett
 samtycke som började gälla eller löpte ut, den unges 18-årsdag). För en uppgift som upphörde är grunden den som
 gällde till dess.</p>
-<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th><th>Grund</th><th>Orsak</th></tr></thead>
+<table aria-labelledby=log-heading>{LOG_COLUMNS}
 {rows_log}</table>
 {own_note}
 {replaced_logs(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
@@ -178,13 +181,17 @@ def of_the_fold(app: CaseApplication, fold: LogFold) -> tuple[Case, tuple[Fact, 
 def _sheet(named: str) -> str:
     """The document's opening: a table of one cell whose head — the case (``named``, HTML: its number, or its id) and
     the marking — and foot — the marking — each printed page repeats (hidden on screen, where the marking heads the
-    page once).  A layout table, said so to assistive technology.  Closed by ``SHEET_END``."""
-    return (f"<table class=sheet role=presentation><thead class=running><tr><td><p class=running-head>"
-            f"Granskningsrapport – {named}</p><p class=secrecy>{SECRECY}</p></td></tr></thead>"
-            f"<tfoot class=running><tr><td><p class=running-foot>{SECRECY}</p></td></tr></tfoot><tbody><tr><td>")
+    page once).  A layout table, said so to assistive technology, and its head and foot — the print's repetitions of
+    what the page says once — hidden from it in the markup too, not only by the screen's style.  Its cell
+    holds the document's ``<main>`` landmark, closed by ``SHEET_END``: the report is its main content (the web's
+    report has its way back and purpose form before it, in a ``<header>``: services/web/templates/report_head.html)."""
+    return (f"<table class=sheet role=presentation><thead class=running aria-hidden=true><tr><td>"
+            f"<p class=running-head>Granskningsrapport – {named}</p><p class=secrecy>{SECRECY}</p></td></tr></thead>"
+            f"<tfoot class=running aria-hidden=true><tr><td><p class=running-foot>{SECRECY}</p></td></tr></tfoot>"
+            f"<tbody><tr><td><main id=main>")
 
 
-SHEET_END = "</td></tr></tbody></table>"
+SHEET_END = "</main></td></tr></tbody></table>"
 
 
 @dataclass(frozen=True)

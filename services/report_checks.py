@@ -11,9 +11,14 @@ from services.access_log_text import access_log_checked
 from services.audit_text import CHANGES, describe_logged
 from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.report_text import swedish_minute
+from services.report_text import column_heads, swedish_minute
 from services.stored_log import Agreement, ReplacedLog
 from services.wording import agency_name, checkpoints_confirmed, swedish_number
+
+# The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
+_LOG_HEADS = ("När", "Myndighet", "Ändring", "Uppgifts-id", "Uppgift", "Grund", "Orsak")
+LOG_COLUMNS = column_heads(*_LOG_HEADS)
+DIFFERENCE_COLUMNS = column_heads(*_LOG_HEADS, "Bara i")
 
 
 def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
@@ -28,13 +33,14 @@ def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_i
     rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
                    for where, keys in (("den lagrade loggen", agreement.only_stored),
                                        ("händelserna", agreement.only_replayed)) for key in keys)
-    return (f"<p class=bad id=stored-log>Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: "
+    # The table below is named by the finding's first words (its whole paragraph is too long for a name).
+    return (f"<p class=bad id=stored-log><span id=stored-log-differs>Den lagrade utlämnandeloggen skiljer sig från "
+            f"ärendets händelser</span>: "
             f"{swedish_number(len(agreement.only_stored))} rader finns bara i den, "
             f"{swedish_number(len(agreement.only_replayed))} saknas i den. "
             "Rader som bara finns i den lagrade loggen kan komma från händelser som tagits bort; loggen kan också ha "
             "byggts under andra regler (<code>sigill views log</code> visar den).</p>"
-            "<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th><th>Uppgift</th>"
-            f"<th>Grund</th><th>Orsak</th><th>Bara i</th></tr></thead>{rows}</table>")
+            f"<table aria-labelledby=stored-log-differs>{DIFFERENCE_COLUMNS}{rows}</table>")
 
 
 def stored_log_unheld(rows: int | None) -> str:
@@ -56,11 +62,14 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
     """The logs rebuilds replaced — what the feeds carried until each rebuild — where they differ from the above."""
     if not replaced:
         return ""
-    parts = ["<h2>Ersatta utlämnandeloggar</h2><p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
+    parts = ["<h2 id=replaced-heading>Ersatta utlämnandeloggar</h2>"
+             "<p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
              "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar "
              "oförändrat, och här står var det skiljer sig från dagens logg över samma händelser.</p>"]
-    for old in replaced:
-        parts.append(f"<p>Ombyggd {swedish_minute(old.replaced_at)} (loggen byggdes under reglernas version "
+    # Each log's table named by the heading and its rebuild's moment: "Ersatta utlämnandeloggar Ombyggd 2026-…".
+    for number, old in enumerate(replaced, 1):
+        parts.append(f"<p><span id=replaced-{number}>Ombyggd {swedish_minute(old.replaced_at)}</span> "
+                     f"(loggen byggdes under reglernas version "
                      f"{old.rules_version or 1}, komplett till och med position {old.up_to} i händelseloggen): "
                      f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
                      f"{len(old.only_current)} som bara dagens har.</p>")
@@ -68,8 +77,8 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
                        for where, keys in (("den ersatta", old.only_replaced), ("dagens", old.only_current))
                        for key in keys)
         if rows:
-            parts.append("<table><thead><tr><th>När</th><th>Myndighet</th><th>Ändring</th><th>Uppgifts-id</th>"
-                         f"<th>Uppgift</th><th>Grund</th><th>Orsak</th><th>Bara i</th></tr></thead>{rows}</table>")
+            parts.append(f"<table aria-labelledby='replaced-heading replaced-{number}'>{DIFFERENCE_COLUMNS}{rows}"
+                         "</table>")
     return "\n".join(parts)
 
 

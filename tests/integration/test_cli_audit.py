@@ -126,7 +126,7 @@ def test_each_auditors_command_reads_the_case_once_the_rows_the_ledger_checked(e
         code, out, _, reads = _in_process(env, monkeypatch, capsys, case_id, "audit", *COMMANDS[command][:1],
                                        "--case", reference, *COMMANDS[command][1:])
         assert code == 0 and len(reads) == 1 and "uuid_send(originator_id)" in reads[0], (reference, reads)
-        answers.append(out if command != "report" else out.split("<h2>Tidslinje</h2>")[1].split("<h2>")[0])
+        answers.append(out if command != "report" else out.split("<h2 id=timeline-heading>Tidslinje</h2>")[1].split("<h2")[0])
     assert answers[0] == answers[1] and "Skola" in answers[0]   # the report's other parts tell of its own reads
     if command == "disclosures":   # who consented, the guardians by role, from the case the log's read folded
         assert "[samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2027-02-11 (" in answers[0]
@@ -215,7 +215,7 @@ def test_an_agencys_own_facts_are_no_disclosures_in_audit_disclosures_as_in_the_
     police = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "polis", env=env).stdout
     assert "från Polisen" in police and "(registrerad av Socialtjänsten)" in police   # recorded in its name
     report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
-    table = report.split("<h2>Vem kunde se vad, när och varför</h2>")[1].split("</table>")[0]
+    table = report.split("<h2 id=log-heading>Vem kunde se vad, när och varför</h2>")[1].split("</table>")[0]
     assert "egen uppgift (myndigheten är ursprung)" not in table and "<p id=own-facts>" in report
 
 
@@ -228,13 +228,13 @@ def test_report_is_one_self_contained_html_file(env, tmp_path):
     assert "Oförändrad" in html and "Samtycken" in html and "Vem kunde se vad" in html
     assert "src=" not in html and "href=" not in html  # nothing fetched from elsewhere
     # Each consent's history, not only its state now: the mother's withdrawal, with when she gave it first.
-    consents = html.split("<h2>Samtycken</h2>")[1].split("<h2>")[0]
+    consents = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("<h2")[0]
     assert consents.count("lämnat 2026-") == 3   # history
     assert consents.count("<br>återkallat 2026-") == 1 and consents.count("<strong>återkallat 2026-") == 1   # validity
     assert "Samverkan" in consents or "skriftligt" in consents
     assert "20090314-2396" not in html and "200903142396" not in html  # masked only
     log = html.split("Vem kunde se vad")[1]
-    assert "<th>Orsak</th>" in log and "återkallades</td>" in log and "gick med i gruppen</td>" in log
+    assert "<th scope=col>Orsak</th>" in log and "återkallades</td>" in log and "gick med i gruppen</td>" in log
 
 
 def test_the_report_says_who_consented_and_until_when_with_the_consents_ids_beside(env):
@@ -242,7 +242,7 @@ def test_the_report_says_who_consented_and_until_when_with_the_consents_ids_besi
     consents' table.  It says who consented (the auditor sees the names: the consents' table shows them) and until
     when, as the web client's disclosure log does; the ids stay beside it, in small print, for cross-reference."""
     html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
-    consents = html.split("<h2>Samtycken</h2>")[1].split("<h2>")[0]
+    consents = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("<h2")[0]
     ids = re.findall(r"<tr><td>([0-9a-f]{8})</td>", consents)
     log = html.split("Vem kunde se vad")[1]
     readable = ("samtycke från den unge och vårdnadshavarna Maria Exempel och Johan Exempel, t.o.m. 2027-02-11"
@@ -415,7 +415,7 @@ def test_a_case_cut_short_at_its_end_is_not_replayed_or_reported_as_if_whole(tmp
     assert made.stderr.startswith(f"Historiken har ändrats: ÄNDRAD vid position {nid} i händelseloggen")
     assert len(made.stderr.strip().splitlines()) == 1
     html = report.read_text("utf-8")
-    assert f"inte den som liggaren förseglade: händelse {version} i ärendets historik" in html and "<h2>Tidslinje</h2>" not in html
+    assert f"inte den som liggaren förseglade: händelse {version} i ärendets historik" in html and "<h2 id=timeline-heading>Tidslinje</h2>" not in html
     assert f"ÄNDRAD vid position {nid} i händelseloggen" in html and "inte längre finns lagrad" in html
     # Under the number it was asked for (and is filed under), from the case list: it read "ärende-id <uuid>" alone.
     assert "<h1>Granskningsrapport – ärende 0180-2026-0001</h1>" in html and f"ärende-id {case_id} · " in html
@@ -711,7 +711,7 @@ def test_a_rebuild_keeps_the_log_it_replaces_and_names_where_the_two_differ(tmp_
             conn.rollback()
     # The report and the replayed disclosures say so too: they are today's rules over the events.
     report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
-    assert "<h2>Ersatta utlämnandeloggar</h2>" in report and "1 som bara dagens har." in report
+    assert "<h2 id=replaced-heading>Ersatta utlämnandeloggar</h2>" in report and "1 som bara dagens har." in report
     assert report.count("<td>dagens</td>") == 1 and report.count("<td>den ersatta</td>") == 0
     replayed = sigill("audit", "disclosures", "--case", "0180-2026-0001", "--agency", "skola", env=env)
     assert replayed.stdout.splitlines()[-1] == (   # one log, told as one ("1 ersatta loggar … 1 av dem" before)
@@ -752,7 +752,7 @@ def test_a_withdrawal_removed_with_its_ledger_entry_is_refused_and_verify_does_n
     report = tmp_path / "rapport.html"
     assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(report), env=env).returncode == 1
     html = report.read_text("utf-8")
-    assert "<h2>Tidslinje</h2>" not in html and "liggarens kedja bryts efter ärendets sista förseglade" in html
+    assert "<h2 id=timeline-heading>Tidslinje</h2>" not in html and "liggarens kedja bryts efter ärendets sista förseglade" in html
     verified = sigill("audit", "verify", env=env)
     assert verified.returncode == 1 and f"ÄNDRAD vid position {following[0]} i händelseloggen" in verified.stdout
     assert f"eller en som tagits bort strax före den (mellan position {nid - 1} och {following[0]})" in verified.stdout
@@ -848,7 +848,7 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
     """The table tells each consent "as it is now", and the mother's withdrawn consent read "Giltigt 2026-02-12 –
     2027-02-11" like the two in force: only the history column beside it said she withdrew it."""
     html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
-    rows = html.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    rows = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
     validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
     assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00 CET</strong>"
     # The two in force are not said withdrawn (that they let nothing out without hers: the test after this one).
@@ -858,7 +858,7 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
 
 def _validity(html: str) -> dict[str, str]:
     """The consents' table: who consented -> the Giltigt cell (its HTML)."""
-    rows = html.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    rows = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
     return {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
 
 
@@ -914,7 +914,7 @@ def test_the_reports_consents_table_says_a_consent_in_force_that_lets_nothing_ou
     app.grant_consent(case_id, by=social, consenter=nils, scope=(ScopeEntry("skola", ("case", "school")),),
                       purpose="Samverkan", valid_from=date(2026, 5, 6), valid_until=None, form="written")
     report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
-    cells = report.stdout.split("<h2>Samtycken</h2>")[1].split("</table>")[0]
+    cells = report.stdout.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0]
     part = ("2026-05-01 – tills vidare<br><strong>I kraft tills vidare, men räcker sedan 2026-05-04 inte för allt:"
             f" samtycke saknas från vårdnadshavaren Nils Prov (samtycke {ids[nils][:8]} återkallat 2026-05-04 11:00"
             " CEST) – det räcker för Skolan (ärendet, skola), inte för Polisen (ärendet, brottslighet)</strong>")
@@ -1010,7 +1010,7 @@ def test_the_report_counts_the_cases_events_and_says_the_ledger_check_covered_th
     events = len(app.history(numbers[0].case_id))
     assert stored > events
     report = cli(settings, master_key, postgres, "audit", "report", "--case", numbers[0].value, "--out", "-").stdout
-    checked = report.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2>")[0]
+    checked = report.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2")[0]
     assert f"<p class=ok>Oförändrad: ärendets {events} händelser stämmer med den hashkedjade liggaren.</p>" in checked
     assert (f"Kontrollen gick igenom hela installationens liggare, inte bara ärendets: {stored} lagrade händelser i alla"
             " ärenden") in checked, checked
@@ -1037,11 +1037,12 @@ def test_the_printed_report_is_marked_numbered_and_says_which_case_who_made_it_a
     assert SECRECY == ("Innehåller uppgifter som kan omfattas av sekretess enligt offentlighets- och sekretesslagen"
                        " (2009:400)")
     body = html.split("<body>", 1)[1].lstrip()
-    sheet = ("<table class=sheet role=presentation><thead class=running><tr><td><p class=running-head>"
-             f"Granskningsrapport – ärende 0180-2026-0001</p><p class=secrecy>{SECRECY}</p></td></tr></thead>"
-             f"<tfoot class=running><tr><td><p class=running-foot>{SECRECY}</p></td></tr></tfoot><tbody><tr><td>")
+    sheet = ("<table class=sheet role=presentation><thead class=running aria-hidden=true><tr><td>"
+             f"<p class=running-head>Granskningsrapport – ärende 0180-2026-0001</p><p class=secrecy>{SECRECY}</p>"
+             f"</td></tr></thead><tfoot class=running aria-hidden=true><tr><td><p class=running-foot>{SECRECY}</p>"
+             "</td></tr></tfoot><tbody><tr><td><main id=main>")
     assert body.startswith(sheet + f"\n<p class=secrecy id=secrecy>{SECRECY}</p>")   # on screen, its top
-    assert body.rstrip().endswith("</td></tr></tbody></table>\n</body></html>")
+    assert body.rstrip().endswith("</main></td></tr></tbody></table>\n</body></html>")
     assert re.search(r"<p id=made>Upprättad 20\d\d-\d\d-\d\d \d\d:\d\d CE(S)?T med Sigills kommandorad \(<code>sigill"
                      r" audit report</code>\)\. Syfte: Tillsyn 17/2026</p>", html), html[:1500]
     # Every printed page: the sheet's head and foot repeated (hidden on screen, where the marking heads the page
@@ -1131,7 +1132,7 @@ def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_p
                   env=env)
     assert told.returncode == 1 and "den exporterade kontrollpunkten (ur filen)" in told.stderr, told.stderr
     against = told.stdout
-    finding = against.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2>")[0]
+    finding = against.split("<h2>Kontroll av att inget ändrats</h2>")[1].split("<h2")[0]
     assert "<p class=bad>ÄNDRAD" in finding and "den exporterade kontrollpunkten (ur filen)" in finding, finding
     missing = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(tmp_path / "saknas.json"),
                      "--out", str(tmp_path / "r.html"), env=env)
@@ -1193,7 +1194,7 @@ app.record_follow_up(case_id, by=SOCIAL, row_id=row_id, status='partly', note='N
     assert replay.returncode == 0 and named in replay.stdout, replay.stdout
     assert "; ansvariga aktörer: Skolan" in replay.stdout and "myndigheter" not in replay.stdout   # no agency alone
     report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env)
-    timeline = report.stdout.split("<h2>Tidslinje</h2>")[1].split("</table>")[0]
+    timeline = report.stdout.split("<h2 id=timeline-heading>Tidslinje</h2>")[1].split("</table>")[0]
     assert report.returncode == 0 and named in timeline, report.stdout
 
 
@@ -1310,7 +1311,7 @@ def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at
     app.withdraw_consent(case_id, by=social, consent_id=nils_consent, consenter=nils)
     report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
     assert report.returncode == 0, report.stderr
-    rows = report.stdout.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    rows = report.stdout.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
     validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
     assert validity["den unge"] == "2026-04-10 – 2027-04-09"
     assert validity["Lena Prov"] == ("2026-04-10 – 2027-04-09<br><strong>räknas inte sedan den unge fyllde 18 år"
@@ -1331,7 +1332,7 @@ def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at
     app.record_guardians(younger.case_id, by=social, guardians=(Guardian(eva, "Eva Prov"),
                                                                 Guardian(ola, "Ola Prov", has_custody=False)))
     report = cli(settings, master_key, postgres, "audit", "report", "--case", younger.value, "--out", "-")
-    rows = report.stdout.split("<h2>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
+    rows = report.stdout.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
     validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
     assert validity["Eva Prov"] == validity["den unge"] == "2026-05-05 – tills vidare", validity
     assert validity["Ola Prov"] == ("2026-05-05 – tills vidare<br><strong>räknas inte: lämnat av en vårdnadshavare"

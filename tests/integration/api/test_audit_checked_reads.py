@@ -120,7 +120,7 @@ def test_an_event_not_yet_sealed_missing_or_slipped_in_among_the_cases_is_told_a
     assert status == 200 and f"version {at}: {kind}" in text and '"rows":[{' in text, text[:300]
     status, text = answers["report"]
     assert status == 200 and f"inte den som liggaren förseglade: händelse {at} i ärendets historik" in text, text
-    assert "<h2>Tidslinje</h2>" not in text
+    assert "<h2 id=timeline-heading>Tidslinje</h2>" not in text
 
 
 TAMPERS = {

@@ -34,7 +34,7 @@ def test_a_case_cut_short_at_its_end_is_refused_to_auditors_and_reported_as_such
         assert error["code"] == "history_altered" and f"version {version}: removed" in error["message"]
     report = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
     assert report.status_code == 200 and f"liggaren förseglade: händelse {version} i ärendets historik" in report.text
-    assert "<h2>Tidslinje</h2>" not in report.text
+    assert "<h2 id=timeline-heading>Tidslinje</h2>" not in report.text
     # Named by the case's number, as the supervisor files it (from the case list: the events cannot tell it).
     assert re.search(r"<h1>Granskningsrapport – ärende 0180-2026-\d{4}</h1>", report.text), report.text[:600]
     web = create_api(context)

@@ -52,7 +52,7 @@ def test_the_report_warns_when_the_stored_disclosure_log_holds_rows_the_events_n
     assert report.status_code == 200
     text = report.text
     warning = text.index("Varning: den lagrade utlämnandeloggen")
-    assert warning < text.index("<h2>Kontroll av att inget ändrats</h2>") < text.index("<h2>Tidslinje</h2>")
+    assert warning < text.index("<h2>Kontroll av att inget ändrats</h2>") < text.index("<h2 id=timeline-heading>Tidslinje</h2>")
     assert "rader finns bara i den, 0 saknas i den. Tidslinjen" in text and "kan vara ofullständiga" in text
     assert "Oförändrad" in text   # the ledger's own verdict stands beside it
     assert "<td>den lagrade loggen</td>" in text and "Polisen" in text[text.index("id=stored-log"):]

@@ -29,7 +29,7 @@ def test_the_report_says_which_auditor_made_it_and_for_what_purpose(client, user
     made = _made(api.text)
     assert made.startswith("Upprättad 20") and made.endswith(
         " av Inspektionen för vård och omsorg (IVO), granskare. Syfte: Tillsyn 17/2026"), made
-    assert f"<tbody><tr><td>\n<p class=secrecy id=secrecy>{SECRECY}</p>" in api.text   # the top of the page
+    assert f"<tbody><tr><td><main id=main>\n<p class=secrecy id=secrecy>{SECRECY}</p>" in api.text   # the top of the page
     unstated = client.get(f"/api/v1/audit/cases/{case_id}/report", headers=users.auditor)
     assert _made(unstated.text).endswith("(IVO), granskare."), _made(unstated.text)
     # The web: its purpose for the case, stated on the report's own line.
@@ -41,5 +41,5 @@ def test_the_report_says_which_auditor_made_it_and_for_what_purpose(client, user
     assert _made(web.text).endswith("(IVO), granskare. Syfte: Tillsyn 18/2026"), _made(web.text)
     assert f"<p class=secrecy id=secrecy>{SECRECY}</p>" in web.text
     number = re.search(r"<h1>Granskningsrapport – ärende (\d{4}-\d{4}-\d{4})</h1>", web.text)[1]
-    assert (f"<thead class=running><tr><td><p class=running-head>Granskningsrapport – ärende {number}</p>"
+    assert (f"<thead class=running aria-hidden=true><tr><td><p class=running-head>Granskningsrapport – ärende {number}</p>"
             f"<p class=secrecy>{SECRECY}</p></td></tr></thead>") in web.text   # each printed page's head

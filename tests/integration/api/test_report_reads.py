@@ -26,7 +26,7 @@ def test_a_report_reads_the_cases_history_once_the_events_the_ledger_checked(cli
     assert client.get(api, headers=users.auditor).status_code == 200   # the first read of a case warms what it may
     with _reads_of(monkeypatch, case_id) as reads:
         report = client.get(api, headers=users.auditor)
-    assert report.status_code == 200 and "<h2>Tidslinje</h2>" in report.text and "Skolan" in report.text
+    assert report.status_code == 200 and "<h2 id=timeline-heading>Tidslinje</h2>" in report.text and "Skolan" in report.text
     assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
 
     ivo = web_as(context, settings, "ivo")
@@ -34,7 +34,7 @@ def test_a_report_reads_the_cases_history_once_the_events_the_ledger_checked(cli
     assert ivo.get(page).status_code == 200
     with _reads_of(monkeypatch, case_id) as reads:
         shown = ivo.get(page)
-    assert shown.status_code == 200 and "<h2>Tidslinje</h2>" in shown.text
+    assert shown.status_code == 200 and "<h2 id=timeline-heading>Tidslinje</h2>" in shown.text
     assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
 
 
@@ -78,7 +78,7 @@ def test_the_report_made_of_the_checked_rows_is_the_report_the_applications_read
     monkeypatch.setattr(report, "as_it_stands", lambda app, case_id, history: (
         app.get_case(case_id), app.all_facts(case_id), app.disclosures(case_id)))
     assert case_report(*arguments, **made, history=lambda: app.history(case_id)) == once
-    assert stored.agreement.agrees and "<h2>Tidslinje</h2>" in once and "Ny uppgift." in once
+    assert stored.agreement.agrees and "<h2 id=timeline-heading>Tidslinje</h2>" in once and "Ny uppgift." in once
     assert "återkallat" in once and "Skyddade personuppgifter" in once, once
 
 
@@ -98,5 +98,5 @@ def test_an_erased_cases_report_is_refused_from_its_one_read_before_it_is_logged
     assert answered.status_code == 404 and answered.json()["error"]["code"] == "case_erased", answered.text
     assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], reads
     shown = web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/rapport")
-    assert shown.status_code == 404 and "<h2>Tidslinje</h2>" not in shown.text
+    assert shown.status_code == 404 and "<h2 id=timeline-heading>Tidslinje</h2>" not in shown.text
     assert len(access_log.extract(UUID(case_id))) == before
