@@ -25,6 +25,31 @@ def test_every_printed_page_of_the_report_names_the_case_and_carries_the_marking
         assert text.startswith(f"Sida{number}av{len(pages)}") or head in text, (number, text[:200])
         assert head in text and text.count(SECRECY) == 2, (number, text[:300])   # its head and its foot
     assert "Tillbakatillgranskningen" not in "".join(pages)   # the web's way back is not printed
+    assert "Hoppatillinnehållet" not in "".join(pages)        # nor its skip link
+
+
+def test_the_report_read_by_role_has_its_tables_named_and_a_skip_link_to_its_main(server, open_browser):
+    """What a screen reader's lists of landmarks and tables offer, as Chromium's page gives them to Playwright's
+    roles: the report's content in its main landmark, its tables by their headings' names with their column
+    headers, the way back in a banner; the skip link, hidden until Tab reaches it first, puts the reader at the
+    report.  Before: no main, three tables with no name."""
+    group = seed.school_and_police_group(server.context.cases)
+    page = open_browser()
+    ui.sign_in(page, ui.AUDITOR)
+    page.goto(f"/granskning/arenden/{group.case_id}/rapport")
+    main = page.get_by_role("main")
+    assert main.count() == 1 and page.get_by_role("banner").get_by_role("link").first.inner_text().startswith(
+        "Tillbaka till granskningen")
+    for name in ("Samtycken", "Tidslinje", "Vem kunde se vad, när och varför"):
+        table = main.get_by_role("table", name=name, exact=True)
+        assert table.count() == 1, name
+        assert table.get_by_role("columnheader").count() >= 6, name
+    skip = page.get_by_role("link", name="Hoppa till innehållet")
+    assert skip.bounding_box()["x"] < 0   # off screen until focused
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main" and skip.bounding_box()["x"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
 
 
 def _page_texts(pdf: bytes) -> list[str]:

@@ -88,7 +88,8 @@ def _text(element: Element) -> str:
 def problems(html: str, document: bool = False) -> list[str]:
     """What the page fails of the rules a markup can show; [] when none.  ``document``: the printable report, a
     document of its own (services/report.py, the API's and the command line's too) and no page of the web client's:
-    its headings, not landmarks and a skip link, are the way through it; its tables are not yet named (README)."""
+    the same rules, but it has no site header or menu — a skip link and a ``<header>`` only where something comes
+    before its ``<main>`` (the web's way back and purpose form)."""
     page = Page(html)
     found: list[str] = []
     html_tag = page.all("html")
@@ -98,9 +99,7 @@ def problems(html: str, document: bool = False) -> list[str]:
     if len(titles) != 1 or not _text(titles[0]):
         found.append("no title (2.4.2)")
     found += _headings(page) + _controls(page) + _names(page) + _references(page) + _messages(page)
-    if not document:
-        found += _landmarks(page) + _tables(page)
-    return found
+    return found + _landmarks(page, document) + _tables(page)
 
 
 def _headings(page: Page) -> list[str]:
@@ -119,24 +118,44 @@ def _headings(page: Page) -> list[str]:
     return found
 
 
-def _landmarks(page: Page) -> list[str]:
+def _landmarks(page: Page, document: bool = False) -> list[str]:
     found = []
     mains = page.all("main")
     if len(mains) != 1 or mains[0].attrs.get("id") != "main":
         found.append('not one <main id="main"> (1.3.1, 2.4.1)')
     focusable = [e for e in page.elements if e.tag in FOCUSABLE and e.attrs.get("type") != "hidden"]
-    if not focusable or focusable[0].tag != "a" or focusable[0].attrs.get("href") != "#main":
+    main_at = next((i for i, e in enumerate(page.elements) if e.tag == "main"), len(page.elements))
+    tabbed_before_main = any(e.tag in FOCUSABLE and e.attrs.get("type") != "hidden" for e in page.elements[:main_at])
+    if (not document or tabbed_before_main) and (not focusable or focusable[0].tag != "a"
+                                                 or focusable[0].attrs.get("href") != "#main"):
         found.append("the first thing to Tab to is not a skip link to #main (2.4.1)")
-    if not page.all("header"):
+    if not document and not page.all("header"):
         found.append("no <header> landmark")
     for nav in page.all("nav"):
         if not nav.attrs.get("aria-label") and not nav.attrs.get("aria-labelledby"):
             found.append("a <nav> without a name: two navigations cannot be told apart")
     for e in page.elements:
         if e.tag in FOCUSABLE | {"p", "div", "table", "form", "section", "ul"} and e.within("main") is None \
-                and e.within("header") is None and e.tag != "a" and e.within("body") is not None:
+                and e.within("header") is None and e.tag != "a" and e.within("body") is not None \
+                and not _layout(e) and not _hidden(e):
             found.append(f"<{e.tag}> outside every landmark (1.3.1): {_text(e)[:40]!r}")
     return found
+
+
+def _layout(element: Element) -> bool:
+    """A layout table (role=presentation): no content of its own, only the cells its content stands in — the
+    report's printed sheet, whose one cell holds its <main>."""
+    return element.tag == "table" and element.attrs.get("role") == "presentation"
+
+
+def _hidden(element: Element) -> bool:
+    """Within aria-hidden="true": not read at all (the report's running head and foot, repeated on paper only)."""
+    node: Element | None = element
+    while node is not None:
+        if node.attrs.get("aria-hidden") == "true":
+            return True
+        node = node.parent
+    return False
 
 
 def _controls(page: Page) -> list[str]:
@@ -176,6 +195,9 @@ def _names(page: Page) -> list[str]:
     for e in page.all("a", "button", "summary"):
         if not e.named() and not any(i.attrs.get("alt") for i in page.all("img") if i.within(e.tag) is e):
             found.append(f"a {e.tag} with no text: {e.attrs.get('href', '')!r} (2.4.4, 4.1.2)")
+    for e in page.elements:
+        if e.tag in FOCUSABLE and e.attrs.get("type") != "hidden" and _hidden(e):
+            found.append(f"a {e.tag} reached by Tab but hidden from screen readers (aria-hidden, 4.1.2)")
     for img in page.all("img"):
         if "alt" not in img.attrs:
             found.append(f"an image without alt: {img.attrs.get('src')!r} (1.1.1)")
@@ -284,7 +306,9 @@ REPORT = re.compile(r"/granskning/arenden/[0-9a-f-]+/rapport$")
 
 def test_every_kind_of_page_passes_the_checks_its_markup_can_show(client, users, tick, context, settings):
     """Before: no table of the web client had a name (a screen reader's list of tables said "tabell" twelve times);
-    an auditor's replay refused with no summary of what to mend, and the focus left at the top of the page."""
+    an auditor's replay refused with no summary of what to mend, and the focus left at the top of the page.  The
+    printable report (a document: ``problems``) had no landmark, no skip link past its way back and purpose form, and
+    unnamed tables without scope (tests/integration/api/test_report_accessibility.py: its other forms)."""
     pages = _walked(client, users, tick, context, settings)
     assert {status for status, _ in pages.values()} >= {200, 403, 404, 422}
     failed = {where: found for where, (_, html) in pages.items()
