@@ -1,4 +1,4 @@
-"""The words the report's parts share: its times, and a category's short name."""
+"""The words the report's parts share: its times, a category's short name, and its tables' column heads."""
 
 from __future__ import annotations
 
