@@ -27,8 +27,9 @@ import psycopg
 from psycopg import adapters
 from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
+from psycopg.types.uuid import UUIDBinaryDumper
 
-from gateways.batch_sealing import BatchSealing, event_id_bytes
+from gateways.batch_sealing import BatchSealing, EventIds
 from gateways.build_finish import BuildFinish
 from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
 from gateways.view_tables import STAGE, create_statements, every_start_statements
@@ -304,19 +305,22 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []
+        basis_of, last_basis = sealing.basis, None
         for case_id, final in update.final_facts().items():
             if case_id in update.erased:
                 continue
             case = sealing.case(case_id)
+            text, plain, seal = case.text, case.plain, case.sealer and case.sealer.seal
             for (agency, fact_id), shown in final.items():
                 if shown is None:
                     gone.append((agency, case_id, fact_id))
-                elif case.sealer is not None:  # None: erased meanwhile, nothing of it may be written again
+                elif seal:  # None: erased meanwhile, nothing of it may be written again
                     change, since = shown
-                    f = change.fact
+                    f, basis = change.fact, change.basis
+                    if basis is not last_basis:   # a basis is shared by many of a case's facts
+                        last_basis, basis_bytes = basis, basis_of(basis)
                     facts.append((agency, case_id, fact_id, f.version, f.kind, f.category, f.origin, f.recorded_at,
-                                  since, sealing.basis(change.basis),
-                                  case.sealer.seal(case.plain(f), view_where(case.text, agency, fact_id))))
+                                  since, basis_bytes, seal(plain(f), view_where(text, agency, fact_id))))
         return facts, gone
 
     def _log_rows(self, update: ViewUpdate, sealing: BatchSealing
@@ -328,19 +332,28 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         secret, generation = b"", None
         if update.log:   # the secret and its generation as read together (another thread may forget them)
             secret, (generation, _) = self._feed_keys()
-        for case_id, c, position in update.log:
-            f, case = c.fact, sealing.case(case_id)
-            same = (position, c.agency, f.fact_id, c.change)
+        # A notification's changes come together and share its case, and mostly their basis and cause (a withdrawal
+        # makes ~100): what is the same for them is looked up once a notification, or once a run of the same basis.
+        basis_of, cause_of = sealing.basis, sealing.cause
+        notification = last_basis = last_cause = None
+        for case_id, (at, agency, f, change, basis, cause), position in update.log:
+            if position != notification:
+                notification, case = position, sealing.case(case_id)
+                ids, sealed = EventIds(secret, case.text, position), case.sealer is not None
+                if not sealed:
+                    keyless.add(case_id)
+            if basis is not last_basis:
+                last_basis, basis_bytes = basis, basis_of(basis)
+            if cause is not last_cause:
+                last_cause, cause_bytes = cause, cause_of(cause)
+            fact_id = f.fact_id
+            same = (position, agency, fact_id, change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
-            eid = event_id_bytes(secret, case.text, position, c.agency, f.fact_id, c.change, occurrence)
             # The row holds no content: a feed reads it from the agency's view, where it is sealed once (a fact's
             # content is shown only while the fact is in the view).  The publisher is handed it in plaintext.
-            plain = case.plain(f) if c.change == "disclosed" and case.sealer is not None else None
-            rows.append([case_id, c.agency, f.fact_id, f.kind, f.category, c.change, sealing.basis(c.basis),
-                         c.at, position, eid, None, sealing.cause(c.cause), None, None])  # feed, number: ``_number``
-            plains.append(plain)
-            if case.sealer is None:
-                keyless.add(case_id)
+            plains.append(case.plain(f) if sealed and change == "disclosed" else None)
+            rows.append([case_id, agency, fact_id, f.kind, f.category, change, basis_bytes, at, position,
+                         ids.name(agency, fact_id, change, occurrence), None, cause_bytes, None, None])  # ``_number``
         return rows, plains, keyless, generation
 
     def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
@@ -379,6 +392,7 @@ def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -
     # For the type "bytea" psycopg picks its DB-API dumper, written in Python; bytes need no more than the
     # plain (compiled) bytes dumper, which registering it for bytes makes the one for bytea too.
     curs.adapters.register_dumper(bytes, _BYTES_DUMPER)
+    curs.adapters.register_dumper(UUID, _CaseIdDumper)
     with curs.copy(statement) as copy:
         copy.set_types(types)
         for row in rows:
@@ -386,3 +400,16 @@ def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -
 
 
 _BYTES_DUMPER = adapters.get_dumper(bytes, PyFormat.BINARY)
+
+
+class _CaseIdDumper(UUIDBinaryDumper):
+    """A case id's binary form (its 16 bytes, as psycopg's dumper makes them), made once a run of rows of one case
+    (its one id object in the batch: ``AgencyViews.process``), not for every row, in Python."""
+
+    _last: UUID | None = None
+    _bytes = b""
+
+    def dump(self, obj: UUID) -> bytes:
+        if obj is not self._last:
+            self._last, self._bytes = obj, obj.bytes
+        return self._bytes

@@ -135,11 +135,15 @@ class FeedQueries(FeedIds):
                                  " LEFT JOIN {s}.feed_sequence c ON true").format(s=self._s)).fetchall()  # a row a feed
         counters = {r["feed"]: r["last_seq"] for r in found if r["feed"] is not None}
         moved: dict[str, int] = {}
-        case, place = None, None
+        named: dict[str | None, dict[str, str]] = {}  # per place, each agency's feed: a name made once a batch
+        case, place, feeds = None, None, {}
         for row in rows:
             if row[0] is not case:  # rows come in runs of one case: look its place up once a run
                 case, place = row[0], places.get(row[0])
-            feed = feed_of(row[1], place)
+                feeds = named.setdefault(place, {})
+            feed = feeds.get(row[1])
+            if feed is None:
+                feed = feeds[row[1]] = feed_of(row[1], place)
             moved[feed] = row[-1] = (moved.get(feed) or counters.get(feed, 0)) + 1
             row[-2] = feed
         curs.execute(SQL(MOVE_COUNTERS).format(s=self._s), (list(moved), list(moved.values())))

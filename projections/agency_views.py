@@ -67,22 +67,26 @@ class ViewUpdate:
         change in the batch wins.  A fact first disclosed in the batch and ended in it too is left out: it was
         not in the view before the batch (a view holds what its agency sees), so there is nothing to remove."""
         final: dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]] = {}
-        new_here: set[tuple[UUID, tuple[str, str]]] = set()   # (case, (agency, fact)) first shown in this batch
+        first_shown: dict[UUID, set[tuple[str, str]]] = {}   # per case, (agency, fact) first shown in this batch
+        last = None
         for case_id, change, _ in self.log:
-            facts = final.setdefault(case_id, {})
+            if case_id is not last:   # changes come in runs of one case: a UUID is hashed in Python, once a run
+                last, facts, new_here = case_id, final.setdefault(case_id, {}), first_shown.setdefault(case_id, set())
             key = (change.agency, change.fact.fact_id)
-            if key not in facts and change.change == "disclosed":
-                new_here.add((case_id, key))
-            if change.change == "ended":
-                if (case_id, key) in new_here:
+            what = change.change
+            if what == "disclosed":
+                if key not in facts:
+                    new_here.add(key)
+                facts[key] = (change, change.at)
+            elif what == "ended":
+                if key in new_here:
                     del facts[key]
-                    new_here.discard((case_id, key))   # shown again later in the batch: new once more
+                    new_here.discard(key)   # shown again later in the batch: new once more
                 else:
                     facts[key] = None
             else:
                 earlier = facts.get(key)
-                since = change.at if change.change == "disclosed" else (earlier[1] if earlier else None)
-                facts[key] = (change, since)
+                facts[key] = (change, earlier[1] if earlier else None)
         return final
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +18,9 @@ from eventsourcing.persistence import Tracking
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Guardian, Outcome, ScopeEntry
 from gateways import agency_view_store
+from gateways.batch_sealing import basis_jsonb, cause_jsonb
+from gateways.feed_pages import view_where
+from gateways.sealing import unseal
 from projections.agency_feed import FeedMessage, event_id, feed_of
 from projections.shown_facts import shown_content
 from services.bootstrap import build_view_runner
@@ -697,6 +701,40 @@ def ids_under_the_stored_secret(runner, postgres) -> tuple[list, list]:
         expected.append(event_id(secret, r["case_id"], r["notification_id"], r["agency"], r["fact_id"], r["change"],
                                  occurrences[same]))
     return stored, expected
+
+
+def test_a_batchs_rows_are_what_the_plain_functions_make_of_its_changes(app, runner):
+    """The store makes a batch's rows a notification, a case or a basis at a time (``_log_rows``, ``_fact_rows``,
+    ``final_facts``): row for row they are what the plain functions make of each change — the feed's event id
+    (repeats of a change in one notification counted), basis and cause as jsonb, the content in plaintext beside a
+    disclosure and sealed in the view — with cases interleaved in the batch, and a withdrawal's many rows of one
+    notification."""
+    interleaved_history(app)
+    busy_case(app)
+    page = app.recorder.select_notifications(start=0, limit=10_000)
+    update = runner.views.process([(n.id, app.mapper.to_domain_event(n)) for n in page if n.topic in CASE_TOPICS])
+    runs = [case_id for i, (case_id, _, _) in enumerate(update.log) if i == 0 or update.log[i - 1][0] != case_id]
+    assert len(runs) > len(set(runs)) and max(Counter(p for _, _, p in update.log).values()) > 5
+    prepared, secret = runner.store.prepare(update), runner.store.feed_secret()
+
+    def plain(fact) -> bytes:
+        return json.dumps(fact.content, default=lambda v: v.isoformat()).encode()
+
+    occurrences, rows, plains = {}, [], []
+    for case_id, c, position in update.log:
+        same = (position, c.agency, c.fact.fact_id, c.change)
+        occurrences[same] = occurrences.get(same, -1) + 1
+        rows.append([case_id, c.agency, c.fact.fact_id, c.fact.kind, c.fact.category, c.change, basis_jsonb(c.basis),
+                     c.at, position, event_id(secret, case_id, position, c.agency, c.fact.fact_id, c.change,
+                                              occurrences[same]).bytes, None, cause_jsonb(c.cause), None, None])
+        plains.append(plain(c.fact) if c.change == "disclosed" else None)
+    assert prepared.log == rows and prepared.plains == plains
+    facts = [(agency, case_id, fact_id, c.fact.version, c.fact.kind, c.fact.category, c.fact.origin,
+              c.fact.recorded_at, since, basis_jsonb(c.basis), plain(c.fact))
+             for case_id, final in update.final_facts().items() for (agency, fact_id), (c, since) in final.items()]
+    key = {case_id: app.keystore.data_key(case_id, create=False) for case_id in set(runs)}
+    assert [(*row[:10], unseal(key[row[1]], row[10], view_where(row[1], row[0], row[2])))
+            for row in prepared.facts] == facts
 
 
 @pytest.mark.parametrize("path", ["one call", "copy"])

@@ -46,3 +46,17 @@ def test_a_fact_ended_and_shown_again_is_written_with_its_new_time():
 def test_a_basis_change_keeps_the_stored_time():
     update = ViewUpdate(log=[change("3", "basis_changed")])
     assert update.final_facts()[CASE][("polis", "3")][1] is None
+
+
+def test_a_cases_changes_split_by_another_cases_are_one_cases():
+    """A batch's changes come in runs of one case, and a case's runs may be split by another's (events of several
+    cases interleave): what the first run showed or ended still counts when the case comes back."""
+    other = uuid4()
+    elsewhere = (other, VisibilityChange(AT, "polis", fact("2"), "disclosed", OWNER), 2)
+    update = ViewUpdate(log=[change("3", "disclosed"), change("4", "basis_changed"), elsewhere, change("3", "ended", 1),
+                             change("5", "disclosed", 2)])
+    final = update.final_facts()
+    assert list(final) == [CASE, other]
+    assert list(final[CASE]) == [("polis", "4"), ("polis", "5")]   # 3 shown and ended in the batch: nothing
+    assert final[CASE][("polis", "4")][1] is None and final[CASE][("polis", "5")][1] == AT.replace(minute=2)
+    assert list(final[other]) == [("polis", "2")]
