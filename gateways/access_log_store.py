@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -28,7 +28,8 @@ from gateways.access_log_schema import APPEND, CHECKPOINT, COLUMNS, SCHEMA
 from gateways.access_log_sealing import EntrySealing, unsealed_details
 from gateways.pg_errors import POOL_WAIT, translated
 from gateways.schema_lock import create_schema
-from services.access_chain import GENESIS, ChainVerdict, ShownVerdict, Signer, checkpoint_message
+from services.access_chain import (GENESIS, AccessCheckpoint, ChainVerdict, ShownVerdict, Signer,
+                                   checkpoint_message)
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 from services.access_log import Versions
 from services.ports import KeyStore
@@ -101,9 +102,10 @@ class PostgresAccessLogStore:
             rows = conn.execute(statement, [*params, query.limit]).fetchall()
         return [AccessRecord(r[0], self._entry(r)) for r in rows]
 
-    def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict:
+    def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes],
+               exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict:
         with translated(), self._pool.connection() as conn:
-            return verify_chain(conn, self._sql, signature_ok, trusted)
+            return verify_chain(conn, self._sql, signature_ok, trusted, exported)
 
     def check_shown(self, case_id: Any = None, seqs: list[int] | None = None) -> ShownVerdict:
         """The cheap check of what an answer shows (``ShownVerdict``): the case's entries (``case_id``), or those

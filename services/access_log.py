@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable, Iterable, Protocol
 from uuid import UUID
 
-from services.access_chain import ChainVerdict, ShownVerdict, Signer
+from services.access_chain import AccessCheckpoint, ChainVerdict, ShownVerdict, Signer
 from services.access_entry import AccessEntry, AccessQuery, AccessRecord
 
 CHECKPOINT_RETRY = 1.0   # seconds before an owed checkpoint that could not be stored alone is tried again
@@ -48,7 +48,8 @@ class AccessLogStore(Protocol):
 
     def search(self, query: AccessQuery) -> list[AccessRecord]: ...
 
-    def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes]) -> ChainVerdict: ...
+    def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes],
+               exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict: ...
 
     def check_shown(self, case_id: UUID | None = None, seqs: list[int] | None = None) -> ShownVerdict: ...
 
@@ -220,8 +221,11 @@ class AccessLog:
             after = page[-1].seq
         return records
 
-    def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: Iterable[bytes]) -> ChainVerdict:
-        return self.store.verify(signature_ok, set(trusted))
+    def verify(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: Iterable[bytes],
+               exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict:
+        """The whole chain and its signed checkpoints, and an exported file's (``exported``, their signatures checked
+        by the caller: ``services.audit.check_access_log_file``), as `sigill audit verify --checkpoints` holds it."""
+        return self.store.verify(signature_ok, set(trusted), exported)
 
     def check_shown(self, case_id: UUID | None = None, seqs: Iterable[int] = ()) -> ShownVerdict:
         """What an answer showing the case's entries (``case_id``), or those numbered ``seqs``, can say of them

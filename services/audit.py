@@ -212,7 +212,13 @@ ACCESS_CHECKPOINT_FIELDS = ("seq", "link", "signed_at", "public_key", "signature
 def read_exported_access_log(text: str) -> list[AccessCheckpoint]:
     """The access log's checkpoints of a file ``sigill audit export`` wrote (none in one written before
     2026-12-06); call ``read_exported`` first, which refuses what is no such file."""
-    entries = json.loads(text).get("access_log", [])
+    return access_log_of(json.loads(text))
+
+
+def access_log_of(document: dict) -> list[AccessCheckpoint]:
+    """The access log's checkpoints of an exported file's parsed JSON (the API's body is parsed already), read as
+    ``checkpoints_of`` reads the ledger's — after it, which refuses what is no such file."""
+    entries = document.get("access_log", [])
     if not isinstance(entries, list):
         raise InvalidCheckpointFile("the checkpoint file's access_log is not a list of checkpoints", "access_log")
     return [AccessCheckpoint(**_fields(n, entry, "access_log", "the access log's checkpoint",  # type: ignore[arg-type]

@@ -52,7 +52,7 @@ from services.case_service import CaseService
 from services.principals import NO_SIGN_IN, TokenVerifier
 from services.ledger import Checkpoint
 from services.report import Preparer, case_report
-from services.audit import Ledger, raw_public_key, signature_ok
+from services.audit import Ledger, check_access_log_file, raw_public_key, signature_ok
 from services.catalogue_loader import load_catalogue
 from services.clock import SystemClock
 from services.database_tls import (DatabaseTls, DatabaseTlsJudgement, effective_sslmode, judge,
@@ -142,6 +142,13 @@ def verify_access_log_read_only(settings: Settings, location: PostgresLocation, 
 def access_log_checkpoint(settings: Settings, location: PostgresLocation) -> AccessCheckpoint | None:
     """The access log's last signed checkpoint, for `sigill audit export` (None: none yet)."""
     return latest_checkpoint(location.conninfo(), settings.db_schema or "public")
+
+
+def checkpoint_file(ledger: Ledger, settings: Settings, location: PostgresLocation) -> str:
+    """The checkpoint file a supervisor keeps, as `sigill audit export`, the API's and the web's download write it:
+    the ledger's checkpoints and the access log's last — without one kept outside, the access log can be rewritten
+    from any of its own checkpoints on (its chain needs no key) and those after deleted, unseen."""
+    return ledger.export(access_log_checkpoint(settings, location))
 
 
 def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> PostgresLedgerStore:
@@ -285,12 +292,17 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     # As this process last saw them: a renewal made elsewhere is taken up without a restart (``CurrentFactIds``).
     fact_ids = CurrentFactIds(service.lists.runner.store.fact_ids)  # type: ignore[attr-defined]
 
-    def verify(exported: Iterable[Checkpoint] = (), trust: Iterable[bytes] = ()) -> tuple:
-        """Against the installation's own checkpoints, and an exported file's (``exported``: signed by these keys
-        or ``trust``, as `sigill audit verify --checkpoints F --trust-key K`)."""
+    def verify(exported: Iterable[Checkpoint] = (), trust: Iterable[bytes] = (),
+               exported_reads: Iterable[AccessCheckpoint] = ()) -> tuple:
+        """Against the installation's own checkpoints, and an exported file's (``exported``, and the access log's
+        ``exported_reads``: signed by these keys or ``trust``), as `sigill audit verify --checkpoints F --trust-key
+        K`: a bad access-log part of the file is ``InvalidCheckpointFile`` as a bad ledger part is."""
         trust = set(trust)
         checker = ledger.trusting(trust) if trust else ledger
-        return checker.verify(exported), service.access_log.verify(signature_ok, trusted | trust)
+        verification = checker.verify(exported)
+        exported_reads = list(exported_reads)
+        check_access_log_file(exported_reads, trusted | trust)   # before the log's walk, as the command line's
+        return verification, service.access_log.verify(signature_ok, trusted | trust, exported_reads)
 
     def report(read: ReportRead, number_of: Callable[[], str | None] = lambda: None,
                made_by: Preparer | None = None) -> str:
@@ -305,7 +317,8 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
     return ApiContext(cases=service, verifier=verifier or build_token_verifier(settings), idempotency=idempotency,
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
-                      verify_ledger=verify, export_checkpoints=ledger.export, seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
+                      verify_ledger=verify, export_checkpoints=lambda: checkpoint_file(ledger, settings, location),
+                      seal_ledger=ledger.seal, report=report, fact_ids=fact_ids,
                       request_key=fingerprint_key(settings.master_key_bytes()),
                       previous_request_keys=tuple(fingerprint_key(k) for k in (settings.previous_master_key_bytes(),)
                                                   if k is not None),

@@ -254,12 +254,11 @@ def _public_key_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from services.bootstrap import access_log_checkpoint, build_ledger
+    from services.bootstrap import build_ledger, checkpoint_file
 
     with private_file(args.out, "the checkpoints") as write, opened(existing=True) as (app, settings, location):
-        # The access log's last checkpoint too: without one kept outside, its log can be rewritten from any of its
-        # own checkpoints on (the chain needs no key) and those after deleted, unseen.
-        write(build_ledger(app, settings, location).export(access_log_checkpoint(settings, location)))
+        # The access log's last checkpoint too, as the API's and the web's download write it.
+        write(checkpoint_file(build_ledger(app, settings, location), settings, location))
     if str(args.out) != "-":
         print(f"Kontrollpunkterna skrivna till {args.out}.")
     return 0

@@ -141,7 +141,11 @@ class LedgerCheck(BaseModel):
     divergence: str | None
     access_log_intact: bool
     access_log_checked: int
-    access_log_divergence: str | None
+    access_log_exported: int = Field(0, description="of a kept file's `access_log` checkpoints (POST), those the"
+                                     " access log still reaches with the same link")
+    access_log_divergence: str | None = Field(description="where and how the access log was changed (null: it was"
+                                              " not), e.g. \"entries up to 4 were signed for in the exported file but"
+                                              " are gone: …\"")
 
 
 def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:

@@ -297,7 +297,13 @@ class CheckpointFile(BaseModel):
         "format": "sigill-ledger-checkpoints/1",
         "checkpoints": [{"notification_id": 42, "link": "9f" * 32, "signed_at": "2026-03-03T12:00:00+00:00",
                          "public_key": "MCowBQYDK2VwAyEAm5Jc1TbPnrwaVjEj0qWzWAk2mJ1ABC=",
-                         "signature": "c2lnbmF0dXJl" * 7 + "c2lnbmF0dXJlAA=="}]}]})
+                         "signature": "c2lnbmF0dXJl" * 7 + "c2lnbmF0dXJlAA=="}],
+        "access_log": [{"seq": 17, "link": "4e" * 32, "signed_at": "2026-03-03T12:05:00+00:00",
+                        "public_key": "MCowBQYDK2VwAyEAm5Jc1TbPnrwaVjEj0qWzWAk2mJ1ABC=",
+                        "signature": "c2lnbmF0dXJl" * 7 + "c2lnbmF0dXJlAA=="}]}]})
     format: str = Field(description="sigill-ledger-checkpoints/1")
     checkpoints: list[Any] = Field(description="notification_id, link (hex), signed_at, public_key and signature"
                                    " (base64) of each")
+    access_log: list[Any] = Field(default_factory=list, description=(
+        "the access log's last signed checkpoint (seq, link, signed_at, public_key, signature), which the access log"
+        " is held to; absent from a file exported before 2026-12-06, which still verifies the ledger"))

@@ -16,8 +16,8 @@ from pydantic_core import PydanticCustomError
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.access_entry import AccessQuery
-from services.audit import (CaseHistoryAltered, InvalidCheckpointFile, checkpoint_file_name, checkpoints_of,
-                            public_key_of)
+from services.audit import (CaseHistoryAltered, InvalidCheckpointFile, access_log_of, checkpoint_file_name,
+                            checkpoints_of, public_key_of)
 from services.api import access_log_views as lv, audit_views as av, stored_log_views as sv
 from services.api.deps import Context, CurrentUser, Reader
 from services.api.commands import CheckpointFile
@@ -193,9 +193,10 @@ def verify_ledger_against(ctx: Context, user: CurrentUser,
                           trust_key: TrustKey = []) -> av.LedgerCheck:  # noqa: B006 - FastAPI copies it
     """Verify as GET does, and against the checkpoints of a file kept outside the installation (as `sigill audit
     verify --checkpoints FILE`): `checkpoints` counts those confirmed, the file's among them (`exported`: those
-    only the file holds); where the ledger no longer matches one of the file's, `divergence` says so.  A file that
-    cannot be read, or whose checkpoints are signed by a key not trusted here, is a 422 naming the field: the
-    ledger is then not found changed by it."""
+    only the file holds); where the ledger no longer matches one of the file's, `divergence` says so.  The access
+    log is held to the file's `access_log` checkpoint likewise (`access_log_exported`; a log rewritten or cut
+    since: `access_log_divergence`).  A file that cannot be read, or whose checkpoints are signed by a key not
+    trusted here, is a 422 naming the field: the ledger (or the access log) is then not found changed by it."""
     _check_verifier(user)
     keys = []
     for n, text in enumerate(trust_key):
@@ -204,19 +205,22 @@ def verify_ledger_against(ctx: Context, user: CurrentUser,
         except ValueError as error:
             raise InvalidInput(str(error), field=f"query.trust_key.{n}") from None
     try:
-        exported = checkpoints_of(kept.model_dump())
-        return _ledger_check(*ctx.verify_ledger(exported, keys))
+        document = kept.model_dump()
+        exported, exported_reads = checkpoints_of(document), access_log_of(document)
+        return _ledger_check(*ctx.verify_ledger(exported, keys, exported_reads))
     except InvalidCheckpointFile as bad:
         raise InvalidInput(str(bad), field="body" + (f".{bad.field}" if bad.field else "")) from None
 
 
 @router.get("/ledger/checkpoints", responses={**documented_as_json(AUDIT_ERRORS), 200: {
-    "content": {"application/json": {}}, "description": "the checkpoint file (as `sigill audit export` writes it)"}})
+    "content": {"application/json": {"example": CheckpointFile.model_config["json_schema_extra"]["examples"][0]}},
+    "description": "the checkpoint file (as `sigill audit export` writes it): the ledger's checkpoints and, in"
+                   " `access_log`, the access log's last"}})
 def export_checkpoints(ctx: Context, user: CurrentUser) -> Response:
-    """The ledger's signed checkpoints, as `sigill audit export` writes them, for a supervisor to keep (auditors
-    only): kept outside the installation, a later verification against them (POST /ledger/verification) proves
-    that nothing before them was changed since.  Not logged, as the command line's export is not: it holds no
-    case's data, only positions, hashes and signatures."""
+    """The ledger's signed checkpoints and the access log's last, as `sigill audit export` writes them, for a
+    supervisor to keep (auditors only): kept outside the installation, a later verification against them (POST
+    /ledger/verification) proves that nothing before them — no event, no read of a case — was changed since.  Not
+    logged, as the command line's export is not: it holds no case's data, only positions, hashes and signatures."""
     check_auditor(user)
     day = ctx.cases.app.clock.now().astimezone(STOCKHOLM).date()
     return Response(ctx.export_checkpoints(), media_type="application/json",
@@ -238,4 +242,4 @@ def _ledger_check(ledger: Verification, access: Any) -> av.LedgerCheck:
             f"{divergence.kind} at notification {divergence.notification_id}"
             f" (case {divergence.case_id}, version {divergence.version}): {divergence.detail}"),
         access_log_intact=access.intact, access_log_checked=access.checked,
-        access_log_divergence=access.divergence)
+        access_log_exported=access.exported, access_log_divergence=access.divergence)

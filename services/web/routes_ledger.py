@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile   # what Starlette's form holds (FastAPI's is a subclass)
 
 from domain.calendar import STOCKHOLM
-from services.audit import InvalidCheckpointFile, checkpoint_file_name, public_key_of, read_exported
+from services.audit import (InvalidCheckpointFile, checkpoint_file_name, public_key_of, read_exported,
+                            read_exported_access_log)
 from services.ledger import describe_divergence
 from services.principals import Principal
 from services.web import session, texts
@@ -61,8 +62,9 @@ def verify_ledger_against(request: Request, typed: Form,
     try:
         if not kept:
             raise InvalidCheckpointFile("no file", why="none")
-        exported = read_exported(kept.decode("utf-8"))
-        ledger, access = request.app.state.context.verify_ledger(exported, keys)
+        text = kept.decode("utf-8")
+        exported = read_exported(text)   # the ledger's part, then the access log's, as `sigill audit verify` reads
+        ledger, access = request.app.state.context.verify_ledger(exported, keys, read_exported_access_log(text))
     except UnicodeDecodeError:
         return _ledger_refused(request, user, texts.T["kept_not_a_file"])
     except InvalidCheckpointFile as bad:
@@ -71,15 +73,26 @@ def verify_ledger_against(request: Request, typed: Form,
 
 
 def _why_not_verified(bad: InvalidCheckpointFile) -> str:
-    number = int(bad.field.split(".")[1]) + 1 if bad.field and bad.field.startswith("checkpoints.") else None
+    """In Swedish, naming the checkpoint at fault as the API's field does: the ledger's (``checkpoints.N``) or the
+    access log's (``access_log.N``)."""
+    part, number = _checkpoint_at_fault(bad.field)
     if bad.why == "none":
         return texts.T["kept_none"]
     if bad.why in ("untrusted", "forged"):
-        return texts.T[f"kept_{bad.why}"].format(number=number)
+        return texts.T[f"kept{part}_{bad.why}"].format(number=number)
     if number is not None:
-        return texts.T["kept_unreadable_checkpoint"].format(number=number, field=bad.field.rsplit(".", 1)[-1]
-                                                            if bad.field.count(".") > 1 else "")
-    return texts.T["kept_not_a_file"]
+        return texts.T[f"kept{part}_unreadable_checkpoint"].format(
+            number=number, field=bad.field.rsplit(".", 1)[-1] if bad.field.count(".") > 1 else "")
+    return texts.T["kept_access_not_a_list" if bad.field == "access_log" else "kept_not_a_file"]
+
+
+def _checkpoint_at_fault(field: str | None) -> tuple[str, int | None]:
+    """Which part of the file (the texts' infix: "" the ledger's, "_access" the access log's) and which of its
+    checkpoints, counted from 1, a refused file's field names (None: no one checkpoint)."""
+    for prefix, part in (("checkpoints.", ""), ("access_log.", "_access")):
+        if field and field.startswith(prefix):
+            return part, int(field.split(".")[1]) + 1
+    return "", None
 
 
 def _ledger_refused(request: Request, user: Principal, message: str, field: str = "fil") -> Response:
@@ -113,7 +126,8 @@ def _diverging_case(request: Request, user: Principal, divergence) -> dict | Non
 @router.get("/granskning/liggaren/kontrollpunkter")
 @guarded
 def export_checkpoints(request: Request) -> Response:
-    """The signed checkpoints to keep, as `sigill audit export` writes them (not logged, as the export is not)."""
+    """The signed checkpoints to keep — the ledger's and the access log's last — as `sigill audit export` writes
+    them (not logged, as the export is not)."""
     auditor(request)
     context = request.app.state.context
     day = context.cases.app.clock.now().astimezone(STOCKHOLM).date()

@@ -342,6 +342,17 @@ T: dict[str, str] = {
     "kept_forged": "Kontrollpunkt {number} i filen har en signatur som inte stämmer: filen är inte som Sigill "
                    "exporterade den. Liggaren har inte befunnits ändrad av den.",
     "kept_bad_key": "En nyckel är inte en publik nyckel i base64 (32 byte).",
+    # The access log's checkpoint of the file (``access_log``), refused as the ledger's are.
+    "kept_access_unreadable_checkpoint": "Åtkomstloggens kontrollpunkt {number} i filen kan inte läsas ({field}): "
+                                         "filen är inte som Sigill exporterade den.",
+    "kept_access_untrusted": "Åtkomstloggens kontrollpunkt {number} i filen är signerad med en nyckel som inte är "
+                             "betrodd här: ange installationens publika nyckel, som du fått från driften. "
+                             "Åtkomstloggen har inte befunnits ändrad.",
+    "kept_access_forged": "Åtkomstloggens kontrollpunkt {number} i filen har en signatur som inte stämmer: filen är "
+                          "inte som Sigill exporterade den. Åtkomstloggen har inte befunnits ändrad av den.",
+    "kept_access_not_a_list": "Filens åtkomstlogg (access_log) är inte en lista med kontrollpunkter: filen är inte "
+                              "som Sigill exporterade den.",
+    "kept_access_confirmed": "Åtkomstloggens kontrollpunkt i filen stämmer med loggen.",
     "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",
     "access_checked": "kontrollerade läsningar",
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Aktör",

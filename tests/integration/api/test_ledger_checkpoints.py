@@ -7,12 +7,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 
 import psycopg
 
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_audit_tamper_findings import superuser
+from tests.integration.test_tamper_red_team_2026_12_06 import rechain
 
 VERIFICATION = "/api/v1/audit/ledger/verification"
 CHECKPOINTS = "/api/v1/audit/ledger/checkpoints"
@@ -159,3 +161,113 @@ def test_the_web_refuses_members_the_download_and_the_form(context, settings):
     assert web.get("/granskning/liggaren/kontrollpunkter").status_code == 403
     assert web.post("/granskning/liggaren", data={"csrf": "x"},
                     files={"fil": ("k.json", b"{}", "application/json")}).status_code == 403
+
+
+# The access log's last signed checkpoint kept in the same file (as `sigill audit export` keeps it since 2026-12-06):
+# the red team's rewrite — the log written again from a read on, renumbered and chained again (no key needed), and
+# its checkpoints from there deleted — reads intact to the installation's own checkpoints, not to the file's.
+
+GONE = ("entries up to {seq} were signed for in the exported file but are gone: the log was cut short, or rewritten,"
+        " since the file was written")
+REWRITTEN = ("the exported checkpoint (from the file) at entry {seq} does not match the log: it was rewritten since"
+             " the file was written")
+
+
+def _read_four_times(client, users, tick, postgres) -> int:
+    """A case read four times by the school; the access log's last number, once its checkpoint is stored (the
+    writer stores a batch's owed checkpoint on its own when no read follows)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    for _ in range(4):
+        ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
+    return _last_read_signed(postgres)
+
+
+def _last_read_signed(postgres) -> int:
+    for _ in range(200):
+        with psycopg.connect(postgres.conninfo()) as conn:
+            last, signed = conn.execute("SELECT (SELECT max(seq) FROM sigill_access_log),"
+                                        " (SELECT max(seq) FROM sigill_access_log_checkpoints)").fetchone()
+        if last == signed:
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"the access log's read {last} was never signed for (last checkpoint {signed})")
+
+
+def test_the_api_export_keeps_the_access_logs_last_checkpoint_and_verification_holds_the_log_to_it(
+        client, users, tick, context, postgres):
+    last = _read_four_times(client, users, tick, postgres)
+    kept = ok(client.get(CHECKPOINTS, headers=users.auditor))
+    assert [c["seq"] for c in kept["access_log"]] == [last]   # the last one: its link commits to every read
+    assert kept == json.loads(context.export_checkpoints())   # one function writes the file, as the CLI's export
+    confirmed = ok(client.post(VERIFICATION, json=kept, headers=users.auditor))
+    assert confirmed["access_log_intact"] and confirmed["access_log_exported"] == 1
+    older = {k: v for k, v in kept.items() if k != "access_log"}   # a file exported before 2026-12-06 still reads
+    assert ok(client.post(VERIFICATION, json=older, headers=users.auditor))["access_log_exported"] == 0
+
+    rechain(postgres, drop=2)   # read 2 removed, the log chained again after it
+    alone = ok(client.get(VERIFICATION, headers=users.auditor))
+    assert alone["access_log_intact"]   # the installation's own checkpoints cannot tell (inherent)
+    found = ok(client.post(VERIFICATION, json=kept, headers=users.auditor))
+    assert not found["access_log_intact"] and found["intact"]   # the ledger of events is untouched
+    assert found["access_log_divergence"] == GONE.format(seq=last)   # as `sigill audit verify --checkpoints`
+    schemas = ok(client.get("/api/v1/openapi.json"))["components"]["schemas"]
+    assert "access_log" in schemas["CheckpointFile"]["properties"]
+    assert "access_log_exported" in schemas["LedgerCheck"]["properties"]
+
+
+def test_a_read_altered_and_chained_again_is_found_by_the_api_against_the_file(client, users, tick, postgres):
+    last = _read_four_times(client, users, tick, postgres)
+    kept = ok(client.get(CHECKPOINTS, headers=users.auditor))
+    rechain(postgres, what=(2, "case"))
+    found = ok(client.post(VERIFICATION, json=kept, headers=users.auditor))
+    assert not found["access_log_intact"] and found["access_log_divergence"] == REWRITTEN.format(seq=last)
+    assert found["access_log_checked"] == 0   # chained again consistently: no read can be said to be as written
+
+
+def test_a_bad_access_log_part_of_the_file_is_422_naming_the_field(client, users, tick, postgres):
+    _read_four_times(client, users, tick, postgres)
+    kept = ok(client.get(CHECKPOINTS, headers=users.auditor))
+    (checkpoint,) = kept["access_log"]
+    for part, field in (([{**checkpoint, "seq": checkpoint["seq"] - 1}], "body.access_log.0.signature"),
+                        ([{**checkpoint, "public_key": base64.b64encode(bytes(32)).decode()}],
+                         "body.access_log.0.public_key"),
+                        ([{**checkpoint, "link": "00"}], "body.access_log.0.link"),
+                        ([{**checkpoint, "seq": 0}], "body.access_log.0.seq"),
+                        ([{"link": "00"}], "body.access_log.0.seq"),
+                        ([1], "body.access_log.0"),
+                        ({"seq": 1}, "body.access_log")):
+        refused = client.post(VERIFICATION, json={**kept, "access_log": part}, headers=users.auditor)
+        assert refused.status_code == 422, (part, refused.text)
+        assert refused.json()["error"]["field"] == field, refused.json()
+
+
+def test_the_web_downloads_the_access_logs_checkpoint_and_holds_the_log_to_an_uploaded_file(
+        client, users, tick, context, postgres, settings):
+    last = _read_four_times(client, users, tick, postgres)
+    web = web_as(context, settings, "ivo")
+    kept = web.get("/granskning/liggaren/kontrollpunkter").content
+    assert [c["seq"] for c in json.loads(kept)["access_log"]] == [last]
+
+    def upload(content: bytes):
+        return web.post("/granskning/liggaren", data={"csrf": _csrf(web)},
+                        files={"fil": ("kontrollpunkter.json", content, "application/json")})
+
+    confirmed = upload(kept)
+    assert confirmed.status_code == 200
+    assert "Åtkomstloggen är intakt." in confirmed.text
+    assert "Åtkomstloggens kontrollpunkt i filen stämmer med loggen." in confirmed.text
+
+    document = json.loads(kept)
+    document["access_log"][0]["seq"] = last - 1   # moved: its signature is of another read's
+    forged = upload(json.dumps(document).encode())
+    assert forged.status_code == 422
+    assert ("Åtkomstloggens kontrollpunkt 1 i filen har en signatur som inte stämmer: filen är inte som Sigill"
+            " exporterade den.") in forged.text
+
+    rechain(postgres, drop=2)
+    assert "Åtkomstloggen är intakt." in web.get("/granskning/liggaren").text   # the own checkpoints see nothing
+    found = upload(kept)
+    assert found.status_code == 200
+    assert "Åtkomstloggen har ändrats!" in found.text
+    assert (f"läsningar till och med {last} signerades enligt den exporterade filen men finns inte längre: loggen har"
+            " kortats eller skrivits om sedan filen skrevs.") in found.text
