@@ -31,7 +31,7 @@ from services.standing_text import STANDING_TITLE, StandingText, describe_standi
 from services.typed_time import (
     CLOCKS_CHANGED, NOT_A_MOMENT, OUTSIDE_CALENDAR, UnreadableMoment, through_typed_unit, typed_moment,
 )
-from services.cli_ledger import exported_checkpoints, public_key_argument
+from services.cli_ledger import exported_access_log, exported_checkpoints, public_key_argument
 from services.cli_ledger import register as register_ledger
 from services.wording import agency_name, facts_count, to_the_second
 
@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--case", required=True, help=CASE_HELP)
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write (readable by its owner only),"
                         " or - for standard output")
-    report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification is"
-                        " made against it too (as `verify --checkpoints`)")
+    report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification —"
+                        " the ledger's, and the access log's — is made against it too (as `verify --checkpoints`)")
     report.add_argument("--trust-key", action="append", default=[], type=public_key_argument, metavar="BASE64",
                         help="a ledger public key to trust for the file's checkpoints (repeatable), as `verify`'s")
     report.add_argument("--purpose", default="", help=PURPOSE_HELP)
@@ -222,16 +222,19 @@ def _disclosures(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from services.audit import check_access_log_file, signature_ok
     from services.audit_answers import ReportRead
     from services.report import Preparer, case_report
 
     exported = exported_checkpoints(args.checkpoints)   # a file that cannot be read stops the report before any read
+    exported_reads = exported_access_log(args.checkpoints)   # and the access log's part of it, as verify reads it
     changed = []   # what the report found altered, if anything: its exit status, as verify's
     with as_reader(args.trust_key) as (service, reader, audit_ledger, fact_ids):
         app = service.app
         # No read of the case: the report's own tells whether it is there, or erased (``audit_report``).
         case_id = app.case_id_of(args.case)
         audit_ledger.check_file(exported)   # an untrusted or forged file stops the report before its read is logged
+        check_access_log_file(exported_reads, audit_ledger.trusted_keys)
 
         def make(read: ReportRead, number_of: Callable[[], str | None], made_by: Preparer) -> str:
             verification = audit_ledger.verify(exported, progress=shown("kontrollerat", None))
@@ -247,12 +250,18 @@ def _report(args: argparse.Namespace) -> int:
                 changed.append(f"den lagrade utlämnandeloggen skiljer sig från ärendets händelser"
                                f" ({len(stored.agreement.only_stored)} rader finns bara i den,"
                                f" {len(stored.agreement.only_replayed)} saknas i den)")
-            if not access_checked.intact:
+            # The whole log held to the file's checkpoint, as verify holds it: a log rewritten since and chained
+            # again reads as written to the case's check alone.  (The report's own read, appended after, is no change.)
+            kept = service.access_log.verify(signature_ok, audit_ledger.trusted_keys, exported_reads) \
+                if exported_reads else None
+            if kept is not None and not kept.intact:
+                changed.append(f"åtkomstloggen har ändrats: {kept.swedish}")
+            elif not access_checked.intact:
                 changed.append(f"åtkomstloggen har ändrats: {access_checked.swedish}")
             return case_report(app, read.case_id, verification, datetime.now(timezone.utc), fact_ids.of(read.case_id),
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
                                agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
-                               made_by=made_by, history=read.history, fold=read.fold)
+                               made_by=made_by, history=read.history, fold=read.fold, access_kept=kept)
         with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":

@@ -16,7 +16,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
-from services.wording import checkpoints_confirmed, swedish_number, to_the_second
+from services.wording import checkpoints_confirmed, reads_counted, swedish_number, to_the_second
 
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
@@ -176,10 +176,10 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noq
         return "unverified" if settings.is_production else "intact"
     if verdict.intact:
         kept = " (däribland den i den exporterade filen)" if verdict.exported else ""
-        print(f"Åtkomstloggen oförändrad: {_reads(verdict.checked)} stämmer, "
+        print(f"Åtkomstloggen oförändrad: {reads_counted(verdict.checked)} stämmer, "
               f"{checkpoints_confirmed(verdict.checkpoints)}{kept}.")
         return "intact"
-    before = f" {_reads(verdict.checked)} före stämmer." if verdict.checked else ""
+    before = f" {reads_counted(verdict.checked)} före stämmer." if verdict.checked else ""
     print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}.{before}")
     return "changed"
 
@@ -187,11 +187,6 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noq
 def _all_of(count: int) -> str:
     """A file's checkpoints as counted in Swedish: a first export holds one, "den enda", not "alla 1"."""
     return "den enda" if count == 1 else f"alla {swedish_number(count)}"
-
-
-def _reads(count: int) -> str:
-    """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer")."""
-    return f"{swedish_number(count)} läsning{'' if count == 1 else 'ar'}"
 
 
 def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location

@@ -27,8 +27,8 @@ from services.ledger import Divergence, Verification
 from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE
 from services.protection_text import PROTECTION_KINDS, protection_history
-from services.report_checks import (LOG_COLUMNS, access_log_note, agreement_checked, altered, basis_cell,
-                                    ledger_verdict, replaced_logs, stored_log_unheld)
+from services.report_checks import (LOG_COLUMNS, access_log_changed, access_log_note, agreement_checked, altered,
+                                    basis_cell, ledger_verdict, replaced_logs, stored_log_unheld)
 from services.report_consents import consent_rows
 from services.report_text import category_name, column_heads, swedish_minute
 from services.stored_log import Agreement, ReplacedLog
@@ -72,7 +72,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                 replaced: Sequence[ReplacedLog] = (), exported: int = 0,
                 number_of: Callable[[], str | None] = lambda: None, *, agreement: Agreement | None = None,
                 stored_rows: int | None = None, access_checked: Any = None, made_by: Preparer | None = None,
-                history: Callable[[], Sequence[Any]], fold: Callable[[], LogFold] | None = None) -> str:
+                history: Callable[[], Sequence[Any]], fold: Callable[[], LogFold] | None = None,
+                access_kept: Any = None) -> str:
     """The report; each fact under its public id (what the agencies were given) and its event's version.  A
     case whose stored history is not what the ledger sealed (``case_divergence``: events removed from its end
     still leave a history that reads), or no longer reads at all, gets the report of that: what the
@@ -83,12 +84,13 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     cannot see (the closure removed with its ledger entry and the checkpoints after it) still leaves the rows it
     caused in the stored log, so a difference is warned of at the top; ``stored_rows``: how many rows the stored log
     holds of a case whose history cannot be held to it.  ``access_checked``: the access log's check of the case's
-    reads (``services.access_chain.ShownVerdict``).  ``made_by``: who made it and for what purpose, said under its
-    heading with ``generated_at``.  ``history``: the case's events, decoded from the rows the ledger's check read
+    reads (``services.access_chain.ShownVerdict``); ``access_kept``: the whole access log held to the exported file's
+    checkpoint of it (``ChainVerdict``; None without one), a change it finds warned of at the top.  ``made_by``: who
+    made it and for what purpose, said under its heading with ``generated_at``.  ``history``: the case's events, decoded from the rows the ledger's check read
     (``CaseService.report_read``: raising as decoding them does) — the report is made of what was verified, and
     reads nothing of the case itself; ``fold``: those events' fold (``ReportRead.fold``), which the stored log's
     check has folded up to the latest event — the report folds it on (otherwise folded here)."""
-    others = stored_log_unheld(stored_rows) + access_log_note(access_checked)
+    others = stored_log_unheld(stored_rows) + access_log_note(access_checked, access_kept)
     if case_divergence is not None:
         return _unreadable(case_id, verification, generated_at, altered(case_divergence), exported, _number(number_of),
                            others, made_by)
@@ -132,10 +134,10 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
 ärende-id {case_id}</p>
 <p id=made>{_made(made_by, generated_at, cat)}</p>
-{_warnings(agreement, access_checked)}{_protection(facts)}
+{_warnings(agreement, access_checked, access_kept)}{_protection(facts)}
 <p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
 <h2>Kontroll av att inget ändrats</h2>{ledger_verdict(verification, exported, len(events))}
-{agreement_checked(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{access_log_note(access_checked)}
+{agreement_checked(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{access_log_note(access_checked, access_kept)}
 <h2 id=consents-heading>Samtycken</h2>
 <p>Mottagare, kategorier och giltighet som de var när rapporten upprättades; historiken visar vad samtycket först
 omfattade och varje ändring. Under 18 år lämnas en uppgift ut med samtycke bara om den unges och varje
@@ -222,7 +224,7 @@ def _made(made_by: Preparer | None, at: datetime, cat: Any) -> str:
     return f"Upprättad {swedish_minute(at)} {who}.{purpose}"
 
 
-def _warnings(agreement: Agreement | None, access_checked: Any) -> str:
+def _warnings(agreement: Agreement | None, access_checked: Any, access_kept: Any = None) -> str:
     """At the top, where a supervisor filing the report reads first: what other checks than the ledger's found.  The
     ledger cannot see events cut from the end of the whole log together with their entries and the checkpoints after
     them; the stored disclosure log still holds what they caused."""
@@ -234,7 +236,9 @@ def _warnings(agreement: Agreement | None, access_checked: Any) -> str:
             f"{swedish_number(len(agreement.only_replayed))} saknas i den. Tidslinjen, samtyckena och vem som kunde "
             "se vad nedan är återskapade ur händelserna och kan vara "
             "ofullständiga: händelser kan ha tagits bort eller ändrats. Se Kontroll av att inget ändrats.")
-    if access_checked is not None and not access_checked.intact:
+    if access_kept is not None and not access_kept.intact:   # what the file finds, not the case's "as written"
+        warnings.append(f"Varning: {access_log_changed(access_kept)}")
+    elif access_checked is not None and not access_checked.intact:
         warnings.append(f"Varning: {access_log_checked(access_checked)}")
     return "".join(f"<p class=bad id=warning-{i}>{escape(w)}</p>\n" for i, w in enumerate(warnings, 1))
 

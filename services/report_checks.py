@@ -13,7 +13,7 @@ from services.basis_text import basis_ids, describe_basis, describe_cause, known
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, swedish_minute
 from services.stored_log import Agreement, ReplacedLog
-from services.wording import agency_name, checkpoints_confirmed, swedish_number
+from services.wording import agency_name, checkpoints_confirmed, reads_counted, swedish_number
 
 # The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
 _LOG_HEADS = ("När", "Myndighet", "Ändring", "Uppgifts-id", "Uppgift", "Grund", "Orsak")
@@ -50,11 +50,26 @@ def stored_log_unheld(rows: int | None) -> str:
             "jämföras med händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar dem.</p>")
 
 
-def access_log_note(checked: Any) -> str:
+def access_log_note(checked: Any, kept: Any = None) -> str:
+    """The access log's check of the case's reads (``ShownVerdict``); and ``kept``, the whole log held to the access
+    log's checkpoint of the exported file given (``ChainVerdict``; None: no file, or one written before 2026-12-06),
+    as `sigill audit verify --checkpoints` holds it.  A log rewritten since and chained again reads as written to the
+    case's check alone (the chain needs no key): what the file finds is said instead, never beside an "as written"."""
+    if kept is not None and not kept.intact:
+        return f"<p class=bad id=access-log>{escape(access_log_changed(kept))}</p>"
     if checked is None:
         return ""
-    return (f"<p class={'ok' if checked.intact else 'bad'} id=access-log>{escape(access_log_checked(checked))} "
-            "Hela åtkomstloggens kedja och signaturer kontrolleras med <code>sigill audit verify</code>.</p>")
+    whole = ("Hela åtkomstloggen kontrollerades också, mot installationens kontrollpunkter och åtkomstloggens"
+             " kontrollpunkt i filen med exporterade kontrollpunkter (<code>--checkpoints</code>): oförändrad,"
+             f" {reads_counted(kept.checked)} stämmer." if kept is not None else
+             "Hela åtkomstloggens kedja och signaturer kontrolleras med <code>sigill audit verify</code>.")
+    return f"<p class={'ok' if checked.intact else 'bad'} id=access-log>{escape(access_log_checked(checked))} {whole}</p>"
+
+
+def access_log_changed(kept: Any) -> str:
+    """The access log found changed against the exported file's checkpoint (``ChainVerdict``), in Swedish."""
+    return (f"Åtkomstloggen har ändrats: {kept.swedish} (mot filen med exporterade kontrollpunkter). Läsningarna av"
+            " ärendet kan ha tagits bort eller ändrats.")
 
 
 def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,

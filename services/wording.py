@@ -75,3 +75,9 @@ def checkpoints_confirmed(n: int) -> str:
     kontrollpunkter bekräftade")."""
     count = swedish_number(n)
     return f"{count} signerad kontrollpunkt bekräftad" if n == 1 else f"{count} signerade kontrollpunkter bekräftade"
+
+
+def reads_counted(count: int) -> str:
+    """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer"): the access log's reads, by `sigill audit verify`
+    and the report alike."""
+    return f"{swedish_number(count)} läsning{'' if count == 1 else 'ar'}"

@@ -113,3 +113,29 @@ def test_an_open_case_whose_key_was_destroyed_past_sigill_erase_with_a_decision_
     assert ("Obs: 1 gallrat ärende saknar avslut bland sina lagrade händelser – nyckeln förstördes medan ärendet var"
             " öppet: efter en återställning (`sigill erase --even-if-open`), eller förbi `sigill erase` av någon med"
             f" databasens rättigheter: {case_id}.") in result.stdout
+
+
+def test_the_report_made_against_the_file_holds_the_access_log_to_it_as_verify_does(installation, tmp_path):
+    """`sigill audit report --checkpoints` said the case's reads were as written (its check of the case's reads alone
+    cannot see a log chained again) while verify against the same file found the log rewritten."""
+    env, location, kept = installation
+    report = tmp_path / "rapport.html"
+    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(kept), env=env)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert ("Hela åtkomstloggen kontrollerades också, mot installationens kontrollpunkter och åtkomstloggens"
+            " kontrollpunkt i filen") in report.read_text()
+
+    rechain(location, drop=2)
+    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(kept), env=env)
+    assert made.returncode == 1, made.stdout + made.stderr
+    # The report's own read is logged first, as read 4 of the log chained again: the file's read 4 is not it.
+    finding = ("den exporterade kontrollpunkten (ur filen) vid läsning 4 stämmer inte med loggen: den har skrivits om"
+               " sedan filen skrevs")
+    assert f"Historiken har ändrats: åtkomstloggen har ändrats: {finding}" in made.stderr
+    text = report.read_text()
+    assert f"Varning: Åtkomstloggen har ändrats: {finding}" in text
+    assert "som visas här är de som skrevs" not in text   # never beside the finding
+    older = tmp_path / "older.json"   # a file without the access log's checkpoint: the report as before
+    older.write_text(json.dumps({k: v for k, v in json.loads(kept.read_text()).items() if k != "access_log"}))
+    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(older), env=env)
+    assert made.returncode == 0 and "kontrolleras med <code>sigill audit verify</code>" in report.read_text()
