@@ -124,6 +124,12 @@ def test_the_report_made_against_the_file_holds_the_access_log_to_it_as_verify_d
     assert made.returncode == 0, made.stdout + made.stderr
     assert ("Hela åtkomstloggen kontrollerades också, mot installationens kontrollpunkter och åtkomstloggens"
             " kontrollpunkt i filen") in report.read_text()
+    document = json.loads(kept.read_text())
+    document["access_log"][0]["seq"] = 3   # moved: its signature is of entry 4's
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document))
+    refused = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(forged), env=env)
+    assert refused.returncode == 3 and "the access log's checkpoint 1 of the file has a signature" in refused.stderr
 
     rechain(location, drop=2)
     made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(kept), env=env)
