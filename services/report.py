@@ -86,10 +86,11 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     holds of a case whose history cannot be held to it.  ``access_checked``: the access log's check of the case's
     reads (``services.access_chain.ShownVerdict``); ``access_kept``: the whole access log held to the exported file's
     checkpoint of it (``ChainVerdict``; None without one), a change it finds warned of at the top.  ``made_by``: who
-    made it and for what purpose, said under its heading with ``generated_at``.  ``history``: the case's events, decoded from the rows the ledger's check read
-    (``CaseService.report_read``: raising as decoding them does) — the report is made of what was verified, and
-    reads nothing of the case itself; ``fold``: those events' fold (``ReportRead.fold``), which the stored log's
-    check has folded up to the latest event — the report folds it on (otherwise folded here)."""
+    made it and for what purpose, said under its heading with ``generated_at``.  ``history``: the case's events,
+    decoded from the rows the ledger's check read (``CaseService.report_read``: raising as decoding them does) — the
+    report is made of what was verified, and reads nothing of the case itself; ``fold``: those events' fold
+    (``ReportRead.fold``), which the stored log's check has folded up to the latest event — the report folds it on
+    (otherwise folded here)."""
     others = stored_log_unheld(stored_rows) + access_log_note(access_checked, access_kept)
     if case_divergence is not None:
         return _unreadable(case_id, verification, generated_at, altered(case_divergence), exported, _number(number_of),
