@@ -93,7 +93,8 @@ def _verify(args: argparse.Namespace) -> int:
               " stämmer.")
         _name_the_case(settings, location, result.divergence)
     try:
-        check_access_log_file(exported_reads, ledger.trusted_keys)   # a bad file: exit 3 before the walk, as the ledger's
+        # A bad access-log part: exit 3, as a bad ledger part, before the access log is walked.
+        check_access_log_file(exported_reads, ledger.trusted_keys)
     except InvalidCheckpointFile as bad:
         if result.intact:
             raise
