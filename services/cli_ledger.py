@@ -231,8 +231,9 @@ def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a lo
     if unclosed:   # only a closed case is culled: one erased open was so after a restore, or past `sigill erase`
         which = "1 gallrat ärende" if len(unclosed) == 1 else f"{swedish_number(len(unclosed))} gallrade ärenden"
         print(f"Obs: {which} saknar avslut bland sina lagrade händelser – nyckeln förstördes medan ärendet var"
-              " öppet: efter en återställning (`sigill erase --even-if-open`), eller förbi `sigill erase` av någon"
-              f" med databasens rättigheter: {', '.join(str(c) for c in unclosed[:10])}"
+              " öppet: efter en återställning (`sigill erase --even-if-open`), ett avböjt ärende gallrat före"
+              " 2026-12-05 (då gallrades sådana utan avslut), eller förbi `sigill erase` av någon med databasens"
+              f" rättigheter: {', '.join(str(c) for c in unclosed[:10])}"
               f"{' …' if len(unclosed) > 10 else ''}.")
 
 

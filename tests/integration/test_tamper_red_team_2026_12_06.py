@@ -111,8 +111,9 @@ def test_an_open_case_whose_key_was_destroyed_past_sigill_erase_with_a_decision_
     result = sigill("audit", "verify", env=env)
     assert "Gallrade ärenden med registrerat beslut: 1." in result.stdout
     assert ("Obs: 1 gallrat ärende saknar avslut bland sina lagrade händelser – nyckeln förstördes medan ärendet var"
-            " öppet: efter en återställning (`sigill erase --even-if-open`), eller förbi `sigill erase` av någon med"
-            f" databasens rättigheter: {case_id}.") in result.stdout
+            " öppet: efter en återställning (`sigill erase --even-if-open`), ett avböjt ärende gallrat före 2026-12-05"
+            " (då gallrades sådana utan avslut), eller förbi `sigill erase` av någon med databasens rättigheter:"
+            f" {case_id}.") in result.stdout
 
 
 def test_the_report_made_against_the_file_holds_the_access_log_to_it_as_verify_does(installation, tmp_path):
