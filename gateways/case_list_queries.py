@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.sql import SQL
 
 from domain.visibility import EVERY_AGENCY_KEY
+from gateways.keystore import KEYS_TABLE
 from gateways.sealing import Unsealable, unseal
 from services.ports import KeyStore
 
@@ -242,6 +243,38 @@ def case_number_read_only(conninfo: str, schema: str, case_id: UUID) -> str | No
         row = conn.execute(sql.SQL("SELECT case_number FROM {} WHERE case_id = %s AND case_number IS NOT NULL LIMIT 1")
                            .format(sql.Identifier(schema, "view_cases")), (case_id,)).fetchone()
     return row[0] if row else None
+
+
+# The cases the events say exist — each case's first event, plaintext topic and id under the ledger — that the lead
+# agency's case list (the auditors' index reads it) does not hold: erased ones left out (their rows go with the key),
+# and each told whether the views had taken in its referral (their position is written with the rows, in one
+# transaction: one statement reads both as they stood together).
+UNLISTED_CASES = (
+    "SELECT e.originator_id, e.notification_id <= p.position AS taken_in FROM {events} e,"
+    " (SELECT coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0) AS position) p"
+    " WHERE e.originator_version = 1 AND e.topic LIKE 'domain.case_events:%%'"
+    " AND NOT EXISTS (SELECT 1 FROM {cases} v WHERE v.case_id = e.originator_id AND v.agency = %s)"
+    " AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.aggregate_id = e.originator_id AND k.wrapped_key IS NULL)"
+    " ORDER BY e.notification_id")
+
+
+def unlisted_cases(conninfo: str, schema: str, events_table: str, tracking_table: str, application_name: str,
+                   lead: str) -> tuple[list[UUID], list[UUID]] | None:
+    """The cases missing from the auditors' index (the lead agency's case list, ``view_cases``) though their events
+    are stored: those whose referral the views have taken in — their row removed since, which nothing in Sigill
+    does but an erasure — and those the views have not reached yet (behind).  Ids only, oldest referral first; read
+    as a verifier reads (no key, nothing made).  None when the views have no tables in this database."""
+    def table(name: str) -> sql.Identifier:
+        return sql.Identifier(schema, name)
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        if any(conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."{name}"',)).fetchone()[0]
+               for name in ("view_cases", tracking_table, events_table, KEYS_TABLE)):
+            return None
+        rows = conn.execute(sql.SQL(UNLISTED_CASES).format(
+            events=table(events_table), tracking=table(tracking_table), cases=table("view_cases"),
+            keys=table(KEYS_TABLE)), (application_name, lead)).fetchall()
+    return [r[0] for r in rows if r[1]], [r[0] for r in rows if not r[1]]
 
 
 def _list_where(agency: str, municipality: str | None) -> tuple[list[str], list[Any]]:

@@ -21,7 +21,7 @@ from gateways.published_statistics_store import PostgresPublishedStatistics
 from gateways.access_log_checks import latest_checkpoint, verify_access_log
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
-from gateways.case_list_queries import case_number_read_only as case_number_of
+from gateways.case_list_queries import case_number_read_only as case_number_of, unlisted_cases
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
 from gateways.oidc_client import OidcClient
@@ -447,6 +447,15 @@ def erased_unclosed_read_only(settings: Settings, location: PostgresLocation) ->
     verifier reads."""
     return erased_unclosed(location.conninfo(), settings.db_schema or "public",
                            f"{CaseApplication.name.lower()}_events", get_topic(CaseClosed))
+
+
+def unlisted_read_only(settings: Settings, location: PostgresLocation) -> tuple[list[UUID], list[UUID]] | None:
+    """The cases the auditors' index (the lead agency's case list) lacks though their events are stored — the
+    views past their referral, and the views behind (``unlisted_cases``) — read as a verifier reads.  The lead
+    agency is the catalogue's (the installation's own, ``SIGILL_CATALOGUE``, read without a key)."""
+    lead = load_catalogue(settings.catalogue).lead_agency
+    return unlisted_cases(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
+                          f"{VIEWS_NAME}_tracking", CaseApplication.name, lead)
 
 
 def a_follower_works(runner: ViewRunner) -> bool:

@@ -101,10 +101,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"sigill: {bad}", file=sys.stderr)   # the ledger's part of the file was good, and it found a change
         return 1
     access = _verify_access_log(settings, location, ledger.trusted_keys, exported_reads)
+    index = _verify_case_index(settings, location)
     _tell_erasures(settings, location)
-    if not result.intact or access == "changed":
+    if not result.intact or "changed" in (access, index):
         return 1   # tampering is told as tampering, whatever else could not be checked
-    return 0 if access == "intact" else NOT_VERIFIED
+    return 0 if access == index == "intact" else NOT_VERIFIED
 
 
 def _name_the_case(settings: Settings, location, divergence) -> None:  # noqa: ANN001 - a location, a Divergence
@@ -189,6 +190,52 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noq
     before = f" {reads_counted(verdict.checked)} före stämmer." if verdict.checked else ""
     print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}.{before}")
     return "changed"
+
+
+def _verify_case_index(settings: Settings, location) -> str:  # noqa: ANN001 - a location
+    """The auditors' index of cases (the web's Granskning) lists the lead agency's case list, which the views write
+    and the application's role may delete from: a case's row removed hid it from the index (a red team, 2026-12-06),
+    though its number still found it.  The cases the events say exist (their first events' plaintext topics and
+    ids, sealed by the ledger) held to the list's rows, erased ones left out: "intact", "changed" (one the views
+    had taken in is missing) or "unverified" (it could not be read).  A role not granted the list is told so in a
+    line, and counts as checked, as the access log's."""
+    import psycopg
+
+    from services.bootstrap import unlisted_read_only
+    from services.cli import first_line
+    from services.settings import ConfigurationError
+
+    try:
+        unlisted = unlisted_read_only(settings, location)
+    except psycopg.errors.InsufficientPrivilege:
+        print("Granskningens ärendeindex kontrollerades inte: databasrollen får inte läsa ärendelistan (GRANT SELECT"
+              " ON view_cases, agency_views_tracking, sigill_data_keys).")
+        return "intact"
+    except (psycopg.Error, ConfigurationError) as error:
+        print(f"Granskningens ärendeindex kunde inte kontrolleras: {first_line(error)}")
+        return "unverified"
+    if unlisted is None:   # no views in this database: nothing lists a case
+        return "intact"
+    missing, behind = unlisted
+    if behind:   # the views write their position with their rows: these they have not reached
+        print(f"Obs: {_cases(len(behind))} är ännu inte med i granskningens ärendeindex – vyerna har inte bearbetat"
+              f" deras remiss (`sigill views catch-up`): {_listed(behind)}.")
+    if not missing:
+        print("Granskningens ärendeindex saknar inget ärende som händelserna har.")
+        return "intact"
+    print(f"Granskningens ärendeindex ÄNDRAT: {_cases(len(missing))} som händelserna har och vyerna har bearbetat"
+          f" saknas i det – raden i ärendelistan som indexet läser har tagits bort: {_listed(missing)}. Numret hittar"
+          " ärendet ändå; `sigill views rebuild` skriver ärendelistorna på nytt ur händelserna.")
+    return "changed"
+
+
+def _cases(count: int) -> str:
+    return "1 ärende" if count == 1 else f"{swedish_number(count)} ärenden"
+
+
+def _listed(case_ids: list) -> str:
+    """Case ids as verify's lines list them: the first ten."""
+    return ", ".join(str(c) for c in case_ids[:10]) + (" …" if len(case_ids) > 10 else "")
 
 
 def _all_of(count: int) -> str:

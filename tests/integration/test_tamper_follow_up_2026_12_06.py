@@ -1,0 +1,70 @@
+"""The red team of 2026-12-06 (``test_tamper_red_team_2026_12_06``) followed up: what it left open and what the
+checks now see — a case hidden from the auditors' index, a made-up replaced log, every cause of the log blanked."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from gateways.embedded_postgres import start_embedded
+from tests.integration.test_cli import sigill
+
+CASE = "0180-2026-0001"
+
+
+def owner(location, *statements: str, params=None) -> None:
+    """The tables' owner (here the superuser) past every append-only trigger."""
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        conn.execute("SET session_replication_role = replica")
+        for statement in statements:
+            conn.execute(statement, params)
+
+
+def app_role(location, *statements: str, params=None) -> list:
+    """As the application's role may: every trigger in force.  The last statement's rows, if any."""
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
+        for statement in statements:
+            cursor = conn.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture
+def installation(tmp_path):
+    """The demo's data: one case, its views caught up and its events sealed."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    case_id = app_role(location, "SELECT case_id FROM view_cases WHERE case_number = %s", params=(CASE,))[0][0]
+    return env, location, case_id
+
+
+def test_a_case_removed_from_the_auditors_index_is_told_by_verify_and_a_rebuild_lists_it_again(installation):
+    """The lead agency's row of the case deleted (the application's role may): the auditors' index (Granskning)
+    lists that list, and no longer showed the case, while verify said nothing."""
+    env, location, case_id = installation
+    healthy = sigill("audit", "verify", env=env)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert "Granskningens ärendeindex saknar inget ärende som händelserna har." in healthy.stdout
+    app_role(location, "DELETE FROM view_cases WHERE case_id = %s AND agency = 'socialtjanst'", params=(case_id,))
+    result = sigill("audit", "verify", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert ("Granskningens ärendeindex ÄNDRAT: 1 ärende som händelserna har och vyerna har bearbetat saknas i det –"
+            f" raden i ärendelistan som indexet läser har tagits bort: {case_id}. Numret hittar ärendet ändå;"
+            " `sigill views rebuild` skriver ärendelistorna på nytt ur händelserna.") in result.stdout
+    assert "Oförändrad: " in result.stdout   # the ledger itself is intact: the views are what changed
+    assert sigill("views", "rebuild", env=env).returncode == 0
+    mended = sigill("audit", "verify", env=env)
+    assert mended.returncode == 0, mended.stdout + mended.stderr
+    assert "Granskningens ärendeindex saknar inget ärende som händelserna har." in mended.stdout
+
+
+def test_a_case_the_views_have_not_reached_is_told_but_is_no_change(installation):
+    """The views' position before the case's referral: not missing but behind (a follower catches it up)."""
+    env, location, case_id = installation
+    app_role(location, "DELETE FROM view_cases WHERE case_id = %s", params=(case_id,))
+    app_role(location, "UPDATE agency_views_tracking SET notification_id = 2 WHERE application_name = 'Sigill'")
+    result = sigill("audit", "verify", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ("Obs: 1 ärende är ännu inte med i granskningens ärendeindex – vyerna har inte bearbetat deras remiss"
+            f" (`sigill views catch-up`): {case_id}.") in result.stdout
+    assert "ÄNDRAT" not in result.stdout
