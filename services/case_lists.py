@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain.case_events import CaseClosed, ReferralReceived
 from services.errors import DamagedDataKey, StoredEventUnreadable
+from services.stored_log import causes_required_from
 from services.view_runner import BATCH, ViewRunner
 
 log = logging.getLogger("sigill.views")
@@ -91,12 +92,13 @@ class CaseListsFromViews:
     def stored_log(self, case_id: Any, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log (what the agencies' feeds carried), the views caught up first unless
-        ``caught_up`` is False (a reader that must not write); and the first row of the whole log written with a
-        cause (``services.stored_log.compare``)."""
+        ``caught_up`` is False (a reader that must not write); and the row of the whole log from which every row
+        has its cause (``services.stored_log.causes_required_from``)."""
         if caught_up:
             self.catch_up()
-        store = self.runner.store
-        return store.disclosure_log(case_id, agency), store.causes_stored_from()  # type: ignore[attr-defined]
+        store: Any = self.runner.store
+        caused_from = causes_required_from(store.causes_stored_from(), store.rules_version(), store.replacements())
+        return store.disclosure_log(case_id, agency), caused_from
 
     def replaced_log(self, case_id: Any, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every replacement of the disclosure log by a rebuild, and the case's rows of them

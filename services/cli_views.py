@@ -356,8 +356,9 @@ def _report_agreement(agreement, other_rules: int | None, public, cat, tell) -> 
         for key in keys[:5]:
             print("  " + _key_line(label, key, public, cat, tell), file=sys.stderr)
     if any(key[-1] is None for key in agreement.only_stored):
-        print("Rader utan orsak skrivna efter loggens första rad med orsak har ändrats i efterhand, eller skrevs av"
-              " en äldre version under en uppgradering: `sigill views rebuild` skriver om loggen.", file=sys.stderr)
+        print("Rader utan orsak i en logg som skrevs med orsaker (efter dess första rad med orsak, eller byggd under"
+              " regler som sparar orsaker) har ändrats i efterhand, eller skrevs av en äldre version under en"
+              " uppgradering: `sigill views rebuild` skriver om loggen.", file=sys.stderr)
     if other_rules:
         print(f"Vyerna byggdes under reglernas version {other_rules}: kör `sigill views rebuild`.", file=sys.stderr)
     return 1

@@ -118,7 +118,8 @@ class CaseLists(Protocol):
     def stored_log(self, case_id: UUID, agency: str | None = None, *, caught_up: bool = True
                    ) -> tuple[list[dict[str, Any]], int | None]:
         """The case's stored disclosure log rows (of one agency, given one), current up to the latest event (as
-        stored, with ``caught_up`` False), and the id of the first row of the whole log stored with a cause."""
+        stored, with ``caught_up`` False), and the id from which every row of the whole log has its cause
+        (``services.stored_log.causes_required_from``)."""
 
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of: case id, municipality, when erased."""

@@ -61,6 +61,25 @@ def _short(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:60]
 
 
+# Causes are stored since 2026-12-03 (rules version 3 then); the rules' version 4 came the same evening.  A log built
+# under version 4 or later was written whole by code that stores every cause (a change of version rebuilds it from
+# the first event), and so was any log built after one that held a cause (the rebuild that replaced it).
+CAUSES_STORED_UNDER = 4
+
+
+def causes_required_from(first_with_cause: int | None, rules_version: int | None,
+                         replacements: Iterable[Mapping[str, Any]]) -> int | None:
+    """The id from which every row of today's log must have its cause (``compare``'s ``caused_from``): all of them
+    (0) when the log was built under rules that store causes (``rules_version``, the views' own) or after a log
+    that held one was replaced (``replacements``, append-only: each with its ``rules_version`` and ``caused_from``);
+    else the first row stored with a cause, as before.  Blanking every cause of the log left no such row, and the
+    causes were no longer compared at all (a red team, 2026-12-06)."""
+    if (rules_version or 1) >= CAUSES_STORED_UNDER or any(
+            r["caused_from"] is not None or (r["rules_version"] or 1) >= CAUSES_STORED_UNDER for r in replacements):
+        return 0
+    return first_with_cause
+
+
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
             caused_from: int | None, replaced: Sequence[ReplacedLog] = (), *, key_destroyed: bool = False) -> Agreement:
     """The stored rows against the log replayed from the events.  Erasure rows are left out only when the case's
@@ -69,10 +88,11 @@ def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityCh
     compared (an erased case's no longer replays), hence the default.
 
     Keys: (time, agency, fact, kind, category, change, basis, cause).  A row without a cause is compared without
-    it only if written before ``caused_from``, the first row of the *whole* log stored with a cause — rows from
-    before causes were stored (a rebuild writes them all with theirs); a row without one after it had its cause
-    blanked since (or was written by an older version during an upgrade), and is reported.  The boundary is the
-    table's, not the case's, so blanking all of a case's causes, or one agency's, cannot pass.
+    it only if written before ``caused_from`` (``causes_required_from``): the first row of the *whole* log stored
+    with a cause, or 0 for a log written whole with causes — rows from before causes were stored (a rebuild writes
+    them all with theirs); a row without one after it had its cause blanked since (or was written by an older
+    version during an upgrade), and is reported.  The boundary is the table's and the rules version's, not the
+    case's, so blanking all of a case's causes, one agency's, or the whole log's cannot pass.
 
     The ends a rebuild wrote for what the logs it replaced left visible (cause ``rules_changed``) no event gives:
     they are held to the replaced logs (``replaced``, oldest first) instead (``rules_ends``)."""

@@ -68,3 +68,17 @@ def test_a_case_the_views_have_not_reached_is_told_but_is_no_change(installation
     assert ("Obs: 1 ärende är ännu inte med i granskningens ärendeindex – vyerna har inte bearbetat deras remiss"
             f" (`sigill views catch-up`): {case_id}.") in result.stdout
     assert "ÄNDRAT" not in result.stdout
+
+
+def test_every_cause_of_the_log_blanked_is_a_disagreement_in_a_log_built_under_rules_that_store_causes(
+        installation):
+    """Every row's cause set NULL as the tables' owner: no row of the log had one left, so none was compared with
+    its cause (rows "from before 2026-12-03") and the log agreed.  The views were built under rules that store every
+    cause: a row without one is now a disagreement."""
+    env, location, _ = installation
+    owner(location, "UPDATE disclosure_log SET cause = NULL")
+    result = sigill("views", "log", "--case", CASE, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Loggen skiljer sig från ärendets händelser:" in result.stderr
+    assert "Rader utan orsak i en logg som skrevs med orsaker" in result.stderr
+    assert "saknar orsak och jämfördes utan den" not in result.stdout

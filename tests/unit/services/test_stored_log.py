@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from domain.disclosure import RULES_CHANGED, Cause, VisibilityChange
 from domain.judge import Basis
 from domain.facts import Fact
-from services.stored_log import ReplacedLog, compare, replaced_logs, row_key, stored_change
+from services.stored_log import ReplacedLog, causes_required_from, compare, replaced_logs, row_key, stored_change
 
 AT = datetime(2026, 3, 20, 8, tzinfo=timezone.utc)
 BASIS = Basis("consent", ("c1",))
@@ -71,6 +71,19 @@ def replaced(number: int, *rows: dict) -> list[dict]:
 
 def current(*rows: dict, notification_id: int = 50) -> list[dict]:
     return [{**r, "notification_id": notification_id} for r in rows]
+
+
+def test_a_log_written_whole_with_causes_requires_every_one_even_with_none_left():
+    """Every cause of the log blanked (a red team, 2026-12-06): no row with a cause was left, and none was compared
+    with its cause.  A log built under rules that store causes (version 4 on), or after a log that held one was
+    replaced, was written whole with them: from its first row."""
+    assert causes_required_from(None, 7, []) == 0
+    assert causes_required_from(None, 3, [replacement(caused_from=12)]) == 0
+    assert causes_required_from(None, 3, [{**replacement(caused_from=None), "rules_version": 4}]) == 0
+    assert causes_required_from(None, 3, [replacement(caused_from=None)]) is None   # from before causes, blank
+    assert causes_required_from(9, None, []) == 9
+    rows = [row("a", None, id=1), row("b", None, id=2)]
+    assert not compare(rows, [change("a"), change("b")], causes_required_from(None, 7, [])).agrees
 
 
 def test_a_replaced_log_beside_todays_names_what_only_one_of_them_holds():
