@@ -8,7 +8,8 @@ the school get in March?" must still find them.  They are moved here in the rebu
 reached, how many rows it held, its first row stored with a cause, the ids' generation its event ids are of) and
 the rows themselves, under it.
 
-Like the ledger and the access log both tables refuse UPDATE, DELETE and TRUNCATE.  They hold no content (the log
+Like the ledger and the access log both tables refuse UPDATE, DELETE and TRUNCATE; and an INSERT that is no copy of
+the log as it stands (``_AS_THE_LOG_STANDS``).  They hold no content (the log
 holds none): ids, kinds, categories, bases, causes and times, none of them personal data.
 """
 
@@ -38,6 +39,47 @@ _APPEND_ONLY = [
           "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {s}.{t}"
           " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_replaced_log_is_append_only()")),
 ]
+# A replacement is recorded as the log stands — its row count, first row with a cause, numbering epoch, ids'
+# generation and rules version the log's and the views' own at that moment, dated by the database now — and its rows
+# are the log's rows as they are, kept in the transaction that recorded the newest replacement (its ``xmin``): the
+# application's role could INSERT a made-up replacement (back-dated, its rows never in the log) or add rows to one
+# made before, and "found" a rebuild's end of a fact never shown (a red team, 2026-12-06).  A rebuild's own copy
+# (``RECORD_REPLACEMENT``, ``KEEP_ROWS``, in one transaction under the log's lock) is just that.  What stays open: rows the application's role first INSERTs
+# into the log itself, then keeps and empties by a rebuild of its own — the log is held to the events only while
+# they are in it.  Its search path pinned, as the log's trigger's.
+_AS_THE_LOG_STANDS = [
+    "CREATE OR REPLACE FUNCTION {s}.sigill_replaced_log_is_the_log() RETURNS trigger LANGUAGE plpgsql"
+    " SET search_path = pg_catalog AS $$"
+    " DECLARE in_log bigint; first_caused bigint; newest bigint;"
+    " BEGIN"
+    "  IF TG_TABLE_NAME = 'disclosure_log_replacements' THEN"
+    "   SELECT count(*), min(id) FILTER (WHERE cause IS NOT NULL) INTO in_log, first_caused FROM {s}.disclosure_log;"
+    "   IF NEW.replaced_at = statement_timestamp() AND NEW.rows = in_log AND NEW.caused_from IS NOT DISTINCT FROM"
+    "     first_caused AND NEW.epoch IS NOT DISTINCT FROM (SELECT epoch FROM {s}.feed_state)"
+    "     AND NEW.id_generation IS NOT DISTINCT FROM (SELECT id_generation FROM {s}.feed_state)"
+    "     AND NEW.rules_version IS NOT DISTINCT FROM (SELECT version FROM {s}.view_rules) THEN"
+    "    RETURN NEW;"
+    "   END IF;"
+    "   RAISE EXCEPTION 'a replaced disclosure log is recorded as the log stands, now (a rebuild''s)';"
+    "  END IF;"
+    "  SELECT max(replacement) INTO newest FROM {s}.disclosure_log_replacements;"
+    "  IF NOT EXISTS (SELECT 1 FROM {s}.disclosure_log_replacements WHERE replacement = newest"
+    "    AND xmin::text::bigint = txid_current() % 4294967296)"
+    "   OR EXISTS (SELECT 1 FROM added a WHERE a.replacement IS DISTINCT FROM newest OR NOT EXISTS (SELECT 1 FROM"
+    "    {s}.disclosure_log d WHERE d.id = a.id AND (" + ", ".join("d." + c for c in KEPT) + ") IS NOT DISTINCT FROM ("
+    + ", ".join("a." + c for c in KEPT) + "))) THEN"
+    "   RAISE EXCEPTION 'a replaced disclosure log keeps the log''s rows as they are, in the transaction that recorded"
+    " it';"
+    "  END IF;"
+    "  RETURN NULL;"
+    " END $$",
+    "DROP TRIGGER IF EXISTS as_the_log_stands ON {s}.disclosure_log_replacements",
+    "CREATE TRIGGER as_the_log_stands BEFORE INSERT ON {s}.disclosure_log_replacements"
+    " FOR EACH ROW EXECUTE FUNCTION {s}.sigill_replaced_log_is_the_log()",
+    "DROP TRIGGER IF EXISTS as_the_log_stands ON {s}.replaced_disclosure_log",
+    "CREATE TRIGGER as_the_log_stands AFTER INSERT ON {s}.replaced_disclosure_log REFERENCING NEW TABLE AS added"
+    " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_replaced_log_is_the_log()",
+]
 REPLACED_TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.disclosure_log_replacements (replacement bigserial PRIMARY KEY,"
     " epoch text NOT NULL, rules_version integer, replaced_at timestamptz NOT NULL, up_to bigint NOT NULL,"
@@ -53,6 +95,7 @@ REPLACED_TABLES = [
     "CREATE INDEX IF NOT EXISTS replaced_disclosure_log_by_case ON {s}.replaced_disclosure_log"
     " (case_id, agency, replacement, id)",
     *_APPEND_ONLY,
+    *_AS_THE_LOG_STANDS,
 ]
 # Run in the rebuild's transaction, under the log's lock: the replacement (nothing when the log is empty), then its
 # rows.  ``statement_timestamp``, not ``now``: the transaction may have waited long for the lock.  The generation is

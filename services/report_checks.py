@@ -79,8 +79,9 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
         return ""
     parts = ["<h2 id=replaced-heading>Ersatta utlämnandeloggar</h2>"
              "<p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
-             "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar "
-             "oförändrat, och här står var det skiljer sig från dagens logg över samma händelser.</p>"]
+             "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar som "
+             "loggen stod vid ombyggnaden (databasen tar inte emot ändringar av det, men det kan inte hållas mot "
+             "händelserna), och här står var det skiljer sig från dagens logg över samma händelser.</p>"]
     # Each log's table named by the heading and its rebuild's moment: "Ersatta utlämnandeloggar Ombyggd 2026-…".
     for number, old in enumerate(replaced, 1):
         parts.append(f"<p><span id=replaced-{number}>Ombyggd {swedish_minute(old.replaced_at)}</span> "

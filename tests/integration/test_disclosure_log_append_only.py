@@ -23,6 +23,14 @@ def written(app, runner, postgres):
         yield case_id, conn
 
 
+# A replacement recorded as a rebuild records it: as the log stands, now (anything else is refused).
+AS_THE_LOG_STANDS = (
+    "INSERT INTO disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows, caused_from,"
+    " id_generation) SELECT f.epoch, (SELECT version FROM view_rules), statement_timestamp(), 0, l.n, l.c,"
+    " f.id_generation FROM feed_state f, (SELECT count(*) AS n, min(id) FILTER (WHERE cause IS NOT NULL) AS c"
+    " FROM disclosure_log) l RETURNING replacement")
+
+
 def log_of(conn) -> list[tuple]:
     return conn.execute("SELECT * FROM disclosure_log ORDER BY id").fetchall()
 
@@ -53,11 +61,15 @@ def test_the_log_is_emptied_only_once_its_rows_are_kept_as_they_are(written):
     kept = ("INSERT INTO replaced_disclosure_log (replacement, id, case_id, agency, fact_id, kind, category, change,"
             " basis, at, notification_id, event_id, cause, feed, seq) SELECT %s, id, case_id, agency, fact_id, kind,"
             " category, {change}, basis, at, notification_id, event_id, cause, feed, seq FROM disclosure_log")
-    replacement = ("INSERT INTO disclosure_log_replacements (epoch, replaced_at, up_to, rows) SELECT 'x', now(), 0,"
-                   " count(*) FROM disclosure_log RETURNING replacement")
-    with conn.transaction():   # the insider's copies, each end turned into a disclosure: the record would be lost
+    replacement = AS_THE_LOG_STANDS
+    # The insider's copies, each end turned into a disclosure (the record would be lost): refused as they are kept
+    # (``gateways.replaced_log``), and a copy of part of the log (nothing altered) cannot empty it either.
+    with pytest.raises(psycopg.errors.RaiseException, match="rows as they are"), conn.transaction():
         made = conn.execute(replacement).fetchone()[0]
         conn.execute(kept.format(change="'disclosed'"), (made,))
+    with conn.transaction():
+        made = conn.execute(replacement).fetchone()[0]
+        conn.execute(kept.format(change="change") + " WHERE change <> 'ended'", (made,))
         with pytest.raises(psycopg.errors.RaiseException, match="emptied only by a rebuild"):
             with conn.transaction():
                 conn.execute("TRUNCATE disclosure_log")

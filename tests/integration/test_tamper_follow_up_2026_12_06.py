@@ -82,3 +82,37 @@ def test_every_cause_of_the_log_blanked_is_a_disagreement_in_a_log_built_under_r
     assert "Loggen skiljer sig från ärendets händelser:" in result.stderr
     assert "Rader utan orsak i en logg som skrevs med orsaker" in result.stderr
     assert "saknar orsak och jämfördes utan den" not in result.stdout
+
+
+KEPT = ("id, case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, cause, feed,"
+        " seq")
+DISCLOSED = "'disclosed'"   # every row kept as a disclosure: an end turned into one, as a made-up copy would
+
+
+def test_a_made_up_replaced_log_is_refused_and_a_rebuild_still_keeps_the_log(installation):
+    """The replaced logs refused UPDATE and DELETE, but the application's role could INSERT a replacement of its own
+    (back-dated, rows never in the log) or add rows to one made before — and "found" a rebuild's end of a fact never
+    shown.  Now a replacement is the log as it stands, now, and its rows the log's, in the transaction that recorded
+    it: a rebuild's copy."""
+    env, location, _ = installation
+    with pytest.raises(psycopg.errors.RaiseException, match="recorded as the log stands"):
+        app_role(location, "INSERT INTO disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows,"
+                 " caused_from, id_generation) SELECT epoch, (SELECT version FROM view_rules), now() - interval"
+                 " '30 days', 5, 1, NULL, id_generation FROM feed_state")
+    with pytest.raises(psycopg.errors.RaiseException, match="in the transaction that recorded it"):
+        with psycopg.connect(location.conninfo()) as conn:   # as the log stands, but a row altered in the copy
+            conn.execute("INSERT INTO disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows,"
+                         " caused_from, id_generation) SELECT f.epoch, (SELECT version FROM view_rules),"
+                         " statement_timestamp(), 5, l.n, l.c, f.id_generation FROM feed_state f, (SELECT count(*)"
+                         " AS n, min(id) FILTER (WHERE cause IS NOT NULL) AS c FROM disclosure_log) l")
+            conn.execute(f"INSERT INTO replaced_disclosure_log (replacement, {KEPT}) SELECT (SELECT max(replacement)"
+                         f" FROM disclosure_log_replacements), {KEPT.replace('change', DISCLOSED)}"
+                         " FROM disclosure_log")
+    in_log = app_role(location, "SELECT count(*) FROM disclosure_log")[0][0]
+    assert sigill("views", "rebuild", env=env).returncode == 0   # the rebuild's own copy passes
+    assert app_role(location, "SELECT count(*) FROM replaced_disclosure_log")[0][0] == in_log
+    with pytest.raises(psycopg.errors.RaiseException, match="in the transaction that recorded it"):
+        app_role(location, f"INSERT INTO replaced_disclosure_log (replacement, {KEPT}) SELECT (SELECT"
+                 f" max(replacement) FROM disclosure_log_replacements), {KEPT} FROM disclosure_log LIMIT 1")
+    agrees = sigill("views", "log", "--case", CASE, env=env)
+    assert agrees.returncode == 0 and "Loggen stämmer med ärendets händelser" in agrees.stdout

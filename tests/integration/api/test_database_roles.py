@@ -20,6 +20,7 @@ from services.settings import ConfigurationError
 from tests.builders import POLICE, SCHOOL
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.test_cli import sigill
+from tests.integration.test_disclosure_log_append_only import AS_THE_LOG_STANDS
 from tests.service_behaviour import consenting_school
 
 APPEND_ONLY = {"sigill_events": "append_only", "sigill_ledger": "append_only", "sigill_access_log": "append_only",
@@ -281,8 +282,7 @@ def test_the_triggers_checks_are_not_the_writers_operators(client, users, tick, 
             conn.execute(f"CREATE OPERATOR public.= (LEFTARG = {t}, RIGHTARG = {t}, FUNCTION = public.same_{t})")
         conn.execute("SET search_path = public, pg_catalog")
         with pytest.raises(psycopg.errors.RaiseException, match="emptied only by a rebuild"), conn.transaction():
-            conn.execute("INSERT INTO disclosure_log_replacements (epoch, replaced_at, up_to, rows)"
-                         " VALUES ('x', now(), 0, 1)")   # one row kept, as though it were all of them
+            conn.execute(AS_THE_LOG_STANDS)   # and then one row kept, as though it were all of them
             conn.execute("INSERT INTO replaced_disclosure_log SELECT (SELECT max(replacement) FROM"
                          " disclosure_log_replacements), id, case_id, agency, fact_id, kind, category, change, basis,"
                          " at, notification_id, event_id, cause, feed, seq FROM disclosure_log LIMIT 1")
