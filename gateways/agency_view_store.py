@@ -37,6 +37,7 @@ from gateways.case_list_queries import CaseListQueries, calendar_where
 from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
 from gateways.feed_pages import FeedPages, view_where
 from gateways.feed_store import FeedQueries, WrittenLog
+from gateways.json_once import JsonbOnce
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
 from projections.agency_views import CaseSummary, ViewUpdate
@@ -356,9 +357,13 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                          ids.name(agency, fact_id, change, occurrence), None, cause_bytes, None, None])  # ``_number``
         return rows, plains, keyless, generation
 
-    def _rows(self, query: Any, params: tuple) -> list[dict[str, Any]]:
-        with self.datastore.get_connection() as conn:
-            return list(conn.execute(query, params).fetchall())
+    def _rows(self, query: Any, params: tuple, *, json_once: bool = False) -> list[dict[str, Any]]:
+        """The query's rows; ``json_once``: each distinct jsonb value parsed once, its object shared by the rows
+        that hold it (``gateways.json_once``: the disclosure logs, whose bases and causes repeat)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            if json_once:
+                cursor.adapters.register_loader("jsonb", JsonbOnce)
+            return list(cursor.execute(query, params).fetchall())
 
 
 def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None], sealing: BatchSealing

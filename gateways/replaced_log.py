@@ -116,7 +116,7 @@ class ReplacedLogQueries:
     """Mixed into the view store: keeping the replaced rows at a rebuild, and reading them per case."""
 
     _s: Any
-    _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    _rows: Callable[..., list[dict[str, Any]]]   # (query, params, *, json_once)
 
     def _keep_replaced(self, curs: Any, tracking: Any, application_name: str) -> int:
         """Within ``clear``'s transaction, before the log is emptied (``tracking``: the views' tracking table):
@@ -147,7 +147,7 @@ class ReplacedLogQueries:
         if agency is not None:
             where, params = where + " AND agency = %s", [*params, agency]
         return self._rows(SQL("SELECT * FROM {}.replaced_disclosure_log WHERE " + where
-                              + " ORDER BY replacement, id").format(self._s), tuple(params))
+                              + " ORDER BY replacement, id").format(self._s), tuple(params), json_once=True)
 
     def erased_cases(self, keys_table: str = "sigill_data_keys") -> list[dict[str, Any]]:
         """Every erased case the agencies were sent anything of — in today's log or a replaced one — newest

@@ -41,7 +41,7 @@ class ViewQueries:
 
     keystore: KeyStore
     _s: Any
-    _rows: Callable[[Any, tuple], list[dict[str, Any]]]
+    _rows: Callable[..., list[dict[str, Any]]]   # (query, params, *, json_once)
     _lead: Callable[[], str]
 
     def facts(self, agency: str, case_id: UUID) -> list[StoredFact]:
@@ -86,7 +86,7 @@ class ViewQueries:
                 params.append(value)
         where = SQL(" WHERE ") + SQL(" AND ").join(conditions) if conditions else SQL("")
         return self._rows(SQL("SELECT * FROM {}.disclosure_log").format(self._s) + where + SQL(" ORDER BY id"),
-                          tuple(params))
+                          tuple(params), json_once=True)   # its bases and causes repeat
 
     def causes_stored_from(self) -> int | None:
         """The first log row written with its cause (None: none yet): every row before it is from before causes
