@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from domain.disclosure import RULES_CHANGED, Cause, VisibilityChange
 from domain.judge import Basis
@@ -33,13 +35,43 @@ class Agreement:
         return not self.only_stored and not self.only_replayed
 
 
+# While a comparison runs (``read_once``): each stored basis and cause read once, by the identity of its JSON
+# objects — the log's read hands back one object for every row that holds the same value (``gateways.json_once``),
+# so a log of thousands of rows holds a handful.  The objects are kept with what was read of them, so no other
+# object can take their identity while the memo lives; rows built otherwise (one object each) are read once each.
+_read: ContextVar[dict[tuple[int, int], tuple[Any, Any, tuple[Basis, tuple[Cause, ...] | None]]] | None] = \
+    ContextVar("stored_log_read", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within it, ``stored_change`` reads each distinct basis and cause object once (a scope inside another is the
+    outer one's).  Only for reads that change no row while it lasts."""
+    token = _read.set({}) if _read.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _read.reset(token)
+
+
 def stored_change(row: Mapping[str, Any]) -> tuple[Basis, tuple[Cause, ...] | None]:
     """A stored row's basis and cause (None: written before causes were stored).  Read whatever shape the JSON has:
     a row no rule could give (altered, say) is shown and compared as it is, never refused — and the replaced logs
-    can never be mended."""
-    b = row["basis"] if isinstance(row["basis"], dict) else {"kind": f"ogiltig: {_short(row['basis'])}"}
+    can never be mended.  Once per distinct basis and cause object within ``read_once``."""
+    memo = _read.get()
+    if memo is None:
+        return _stored_change(row["basis"], row.get("cause"))
+    basis, cause = row["basis"], row.get("cause")
+    known = memo.get((id(basis), id(cause)))
+    if known is None or known[0] is not basis or known[1] is not cause:
+        known = memo[id(basis), id(cause)] = (basis, cause, _stored_change(basis, cause))
+    return known[2]
+
+
+def _stored_change(stored_basis: Any, stored: Any) -> tuple[Basis, tuple[Cause, ...] | None]:
+    b = stored_basis if isinstance(stored_basis, dict) else {"kind": f"ogiltig: {_short(stored_basis)}"}
     basis = Basis(_text(b.get("kind"), "saknas"), _ids(b.get("consent_ids")), _text(b.get("legal_basis"), None))
-    stored = row.get("cause")
     if stored is None:
         return basis, None
     if not isinstance(stored, list):
@@ -80,6 +112,7 @@ def causes_required_from(first_with_cause: int | None, rules_version: int | None
     return first_with_cause
 
 
+@read_once()   # its rows' bases and causes read once each (``stored_change``)
 def compare(stored: Iterable[Mapping[str, Any]], replayed: Iterable[VisibilityChange],
             caused_from: int | None, replaced: Sequence[ReplacedLog] = (), *, key_destroyed: bool = False) -> Agreement:
     """The stored rows against the log replayed from the events.  Erasure rows are left out only when the case's
@@ -183,6 +216,7 @@ class ReplacedLog:
     only_current: list[Key]        # rows of the current log, up to the same notification, it did not hold
 
 
+@read_once()   # its rows' bases and causes read once each (``stored_change``)
 def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[Mapping[str, Any]],
                   current: Iterable[Mapping[str, Any]]) -> list[ReplacedLog]:
     """Each replacement of the log (``replacements``, oldest first) as far as one case goes: its rows of the case

@@ -3,12 +3,15 @@ cause passes only as one from before causes were stored."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import copy
+from datetime import datetime, timedelta, timezone
 
 from domain.disclosure import RULES_CHANGED, Cause, VisibilityChange
 from domain.judge import Basis
 from domain.facts import Fact
-from services.stored_log import ReplacedLog, causes_required_from, compare, replaced_logs, row_key, stored_change
+from services import stored_log
+from services.stored_log import (ReplacedLog, causes_required_from, compare, replaced_logs, row_key,
+                                 stored_change)
 
 AT = datetime(2026, 3, 20, 8, tzinfo=timezone.utc)
 BASIS = Basis("consent", ("c1",))
@@ -252,3 +255,51 @@ def test_an_erasure_row_in_a_live_cases_log_is_only_in_the_stored_log():
     agreement = compare([row("a"), erasure], [change("a")], 1)
     assert not agreement.agrees and [k[5] for k in agreement.only_stored] == ["erased"]
     assert compare([row("a"), erasure], [change("a")], 1, key_destroyed=True).agrees   # the key is gone: its marker
+
+
+def sharing(*fact_ids: str) -> list[dict]:
+    """Rows as the log's read hands them (``gateways.json_once``): one basis and one cause object for them all."""
+    first = row(fact_ids[0], id=1)
+    return [{**row(f, id=n), "basis": first["basis"], "cause": first["cause"]} for n, f in enumerate(fact_ids, 1)]
+
+
+def test_a_comparison_reads_each_distinct_basis_and_cause_once(monkeypatch):
+    """Each row's basis and cause was read again every time its key was made (twice or more a row): most of the
+    auditors' disclosures answer at a thousand follow-ups (bench/HISTORY.md).  Counted by the bases made."""
+    made = []
+    monkeypatch.setattr(stored_log, "Basis", lambda *a: made.append(a) or Basis(*a))
+    rows = sharing(*"abcdefgh")
+    assert compare(rows, [change(f) for f in "abcdefgh"], 1, replaced_logs([replacement()], [], rows)).agrees
+    assert len(made) == 2   # replaced_logs' and compare's: one each, not one per row and per use
+    own = [copy.deepcopy(r) for r in rows]   # objects of their own: each read once
+    made.clear()
+    assert compare(own, [change(f) for f in "abcdefgh"], 1).agrees and len(made) == len(own)
+    made.clear()
+    assert [stored_change(r) for r in rows] == [(BASIS, WITHDRAWN)] * 8 and len(made) == 8   # outside one: each
+
+
+def test_a_tampered_row_among_rows_sharing_their_values_is_found_as_among_rows_of_their_own():
+    """An altered basis, time and cause, a row added and one removed: each found, and the same findings as from
+    rows whose every basis and cause is an object of its own."""
+    rows = sharing(*"abcdef")
+    replayed = [change(f) for f in "abcdef"]
+    law = {"kind": "law", "consent_ids": ["c1"], "legal_basis": None}
+    rows[0] = {**rows[0], "basis": law}
+    rows[1] = {**rows[1], "at": AT + timedelta(seconds=1)}
+    rows[2] = {**rows[2], "cause": [{"what": "turns_18", "consent_ids": ["c1"]}]}
+    rows[4] = {**rows[3], "id": 99}   # d twice, e not at all
+    agreement = compare(rows, replayed, 1)
+    key = {f: row_key(row(f)) for f in "abcde"}
+    assert agreement.only_stored == sorted([(*key["a"][:6], Basis("law", ("c1",)), WITHDRAWN),
+                                            (AT + timedelta(seconds=1), *key["b"][1:]),
+                                            (*key["c"][:7], (Cause("turns_18", ("c1",)),)), key["d"]])
+    assert agreement.only_replayed == sorted([key["a"], key["b"], key["c"], key["e"]])
+    assert compare(copy.deepcopy(rows), replayed, 1) == agreement
+
+
+def test_a_row_changed_between_two_comparisons_is_read_again():
+    """What a comparison read of a row is not kept past it: the same objects, changed since, are read afresh."""
+    rows = sharing("a", "b")
+    assert compare(rows, [change("a"), change("b")], 1).agrees
+    rows[0]["basis"]["kind"] = "law"   # both rows' (one object)
+    assert len(compare(rows, [change("a"), change("b")], 1).only_stored) == 2
