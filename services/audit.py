@@ -98,17 +98,8 @@ class Ledger:
         also stored here are the installation's own, checked in the walk."""
         known = set(self.store.checkpoints() if stored is None else stored)
         for n, checkpoint in enumerate(exported, start=1):
-            if checkpoint in known:
-                continue
-            if checkpoint.public_key not in self.trusted_keys:
-                raise InvalidCheckpointFile(f"checkpoint {n} of the file is signed by a key not trusted here (give the"
-                                            " installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS):"
-                                            " the file is not verified, the ledger not found changed",
-                                            f"checkpoints.{n - 1}.public_key", "untrusted")
-            if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
-                raise InvalidCheckpointFile(f"checkpoint {n} of the file has a signature that does not verify: the file"
-                                            " is not as `sigill audit export` wrote it (the ledger is not found"
-                                            " changed by it)", f"checkpoints.{n - 1}.signature", "forged")
+            if checkpoint not in known:
+                _check_signed(checkpoint, n, self.trusted_keys, "checkpoints", "checkpoint", "the ledger")
 
     def trusting(self, keys: Iterable[bytes]) -> "Ledger":
         """The same ledger as a verifier that trusts ``keys`` besides these (an auditor's, as `verify --trust-key`);
@@ -229,15 +220,23 @@ def check_access_log_file(exported: Iterable[AccessCheckpoint], trusted: set[byt
     """As ``Ledger.check_file``: an access-log checkpoint of the file signed by a key not trusted here, or whose
     signature does not verify, is a bad file (exit 3), not a changed log."""
     for n, checkpoint in enumerate(exported, start=1):
-        if checkpoint.public_key not in trusted:
-            raise InvalidCheckpointFile(f"the access log's checkpoint {n} of the file is signed by a key not trusted"
-                                        " here (give the installation's keys with --trust-key): the file is not"
-                                        " verified, the access log not found changed",
-                                        f"access_log.{n - 1}.public_key", "untrusted")
-        if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
-            raise InvalidCheckpointFile(f"the access log's checkpoint {n} of the file has a signature that does not"
-                                        " verify: the file is not as `sigill audit export` wrote it",
-                                        f"access_log.{n - 1}.signature", "forged")
+        _check_signed(checkpoint, n, trusted, "access_log", "the access log's checkpoint", "the access log")
+
+
+def _check_signed(checkpoint: Checkpoint | AccessCheckpoint, n: int, trusted: set[bytes], where: str, called: str,
+                  what: str) -> None:
+    """One checkpoint of an exported file (the ``n``th of its part ``where``) signed by a trusted key, its signature
+    verifying: otherwise the file is bad (exit 3, a 422 naming the field), and ``what`` it checks not found changed.
+    One key signs the ledger and the access log, so the same keys are trusted for both."""
+    if checkpoint.public_key not in trusted:
+        raise InvalidCheckpointFile(f"{called} {n} of the file is signed by a key not trusted here (give the"
+                                    " installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS): the file"
+                                    f" is not verified, {what} not found changed", f"{where}.{n - 1}.public_key",
+                                    "untrusted")
+    if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
+        raise InvalidCheckpointFile(f"{called} {n} of the file has a signature that does not verify: the file is not"
+                                    f" as `sigill audit export` wrote it ({what} is not found changed by it)",
+                                    f"{where}.{n - 1}.signature", "forged")
 
 
 def _fields(n: int, entry: object, where: str, called: str, fields: tuple[str, ...]) -> dict[str, object]:

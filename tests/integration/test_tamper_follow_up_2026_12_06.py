@@ -8,16 +8,7 @@ import pytest
 
 from gateways.embedded_postgres import start_embedded
 from tests.integration.test_cli import sigill
-
-CASE = "0180-2026-0001"
-
-
-def owner(location, *statements: str, params=None) -> None:
-    """The tables' owner (here the superuser) past every append-only trigger."""
-    with psycopg.connect(location.conninfo(), autocommit=True) as conn:
-        conn.execute("SET session_replication_role = replica")
-        for statement in statements:
-            conn.execute(statement, params)
+from tests.integration.test_tamper_red_team_2026_12_06 import CASE, owner
 
 
 def app_role(location, *statements: str, params=None) -> list:
