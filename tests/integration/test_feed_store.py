@@ -792,8 +792,8 @@ def test_a_page_read_before_a_renewal_another_thread_took_up_is_read_again_under
     old = runner.store.id_generation()
     real_rows, reads = runner.store._rows, []
 
-    def renewed_after_the_first_read(query, params):
-        rows = real_rows(query, params)
+    def renewed_after_the_first_read(query, params, **how):
+        rows = real_rows(query, params, **how)
         if "feed_positions" not in str(query) and "seq" in str(query) and not reads:
             reads.append(query)
             with another_process(app, settings, postgres) as elsewhere:

@@ -17,8 +17,8 @@ def list_rows_read(store, monkeypatch) -> list[int]:
     read: list[int] = []
     rows = store._rows
 
-    def counted(query, params):
-        found = rows(query, params)
+    def counted(query, params, **how):
+        found = rows(query, params, **how)
         if "view_cases" in repr(query):
             read.append(len(found))
         return found

@@ -432,8 +432,8 @@ def test_a_rebuild_committed_while_a_page_is_read_gives_no_page_of_one_numbering
     caught_up, rows = feeds.catch_up, feeds.store._rows
     armed = []
 
-    def rebuilding_once_the_epoch_is_read(query, params):
-        answer = rows(query, params)
+    def rebuilding_once_the_epoch_is_read(query, params, **how):
+        answer = rows(query, params, **how)
         if armed and "feed_state" in str(query):   # the epoch read: another process's rebuild commits at once
             armed.clear()
             with another_process(app, settings, postgres) as elsewhere:
