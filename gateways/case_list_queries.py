@@ -245,6 +245,12 @@ def case_number_read_only(conninfo: str, schema: str, case_id: UUID) -> str | No
     return row[0] if row else None
 
 
+# What makes an aggregate a case, in the events' plaintext (topic and id, sealed by the ledger): its first event is a
+# case's (the referral); every other aggregate's — a case-number series' — is not.  Of the events aliased ``e``, in
+# a query given parameters (hence %%): the one statement of it, for the index's check and the erasures'.
+CASE_OPENED = "e.originator_version = 1 AND e.topic LIKE 'domain.case_events:%%'"
+
+
 # The cases the events say exist — each case's first event, plaintext topic and id under the ledger — that the lead
 # agency's case list (the auditors' index reads it) does not hold: erased ones left out (their rows go with the key),
 # and each told whether the views had taken in its referral (their position is written with the rows, in one
@@ -252,7 +258,7 @@ def case_number_read_only(conninfo: str, schema: str, case_id: UUID) -> str | No
 UNLISTED_CASES = (
     "SELECT e.originator_id, e.notification_id <= p.position AS taken_in FROM {events} e,"
     " (SELECT coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0) AS position) p"
-    " WHERE e.originator_version = 1 AND e.topic LIKE 'domain.case_events:%%'"
+    " WHERE " + CASE_OPENED +
     " AND NOT EXISTS (SELECT 1 FROM {cases} v WHERE v.case_id = e.originator_id AND v.agency = %s)"
     " AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.aggregate_id = e.originator_id AND k.wrapped_key IS NULL)"
     " ORDER BY e.notification_id")

@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from gateways.case_list_queries import CASE_OPENED
 from gateways.keystore import KEYS_TABLE
 from gateways.schema_lock import create_schema
 
@@ -88,8 +89,7 @@ def erased_unclosed(conninfo: str, schema: str, events_table: str, closed_topic:
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute(sql.SQL(
             "SELECT k.aggregate_id FROM {keys} k WHERE k.wrapped_key IS NULL"
-            " AND EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND e.originator_version = 1"
-            "  AND e.topic LIKE 'domain.case_events:%%')"
+            " AND EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND " + CASE_OPENED + ")"
             " AND NOT EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND e.topic = %s)"
             " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, events=events), (closed_topic,)).fetchall()
     return [r[0] for r in rows]
