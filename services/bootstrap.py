@@ -21,6 +21,7 @@ from gateways.published_statistics_store import PostgresPublishedStatistics
 from gateways.access_log_checks import latest_checkpoint, verify_access_log
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
+from gateways.case_index_checks import IndexRows, listed_rows
 from gateways.case_list_queries import case_number_read_only as case_number_of, unlisted_cases
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
@@ -456,6 +457,14 @@ def unlisted_read_only(settings: Settings, location: PostgresLocation) -> tuple[
     lead = load_catalogue(settings.catalogue).lead_agency
     return unlisted_cases(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
                           f"{VIEWS_NAME}_tracking", CaseApplication.name, lead)
+
+
+def listed_rows_read_only(settings: Settings, location: PostgresLocation) -> IndexRows | None:
+    """The auditors' index's rows the events do not bear out — made up, erased, or saying what the events
+    contradict (``listed_rows``) — read as a verifier reads."""
+    lead = load_catalogue(settings.catalogue).lead_agency
+    return listed_rows(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
+                       f"{VIEWS_NAME}_tracking", CaseApplication.name, lead)
 
 
 def a_follower_works(runner: ViewRunner) -> bool:

@@ -194,11 +194,18 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noq
 
 def _verify_case_index(settings: Settings, location) -> str:  # noqa: ANN001 - a location
     """The auditors' index of cases (the web's Granskning) lists the lead agency's case list, which the views write
-    and the application's role may delete from: a case's row removed hid it from the index (a red team, 2026-12-06),
-    though its number still found it.  The cases the events say exist (their first events' plaintext topics and
-    ids, sealed by the ledger) held to the list's rows, erased ones left out: "intact", "changed" (one the views
-    had taken in is missing) or "unverified" (it could not be read).  A role not granted the list is told so in a
-    line, and counts as checked, as the access log's."""
+    and the application's role may write to: held to the events both ways — the cases it lacks (``_index_lacks``)
+    and the rows it should not have, or whose number, phase or marker the events contradict (``_index_rows``).
+    "intact", "changed" or "unverified" (it could not be read)."""
+    verdicts = (_index_lacks(settings, location), _index_rows(settings, location))
+    return "changed" if "changed" in verdicts else "unverified" if "unverified" in verdicts else "intact"
+
+
+def _index_lacks(settings: Settings, location) -> str:  # noqa: ANN001 - a location
+    """A case's row removed hid it from the index (a red team, 2026-12-06), though its number still found it.  The
+    cases the events say exist (their first events' plaintext topics and ids, sealed by the ledger) held to the
+    list's rows, erased ones left out: "changed" when one the views had taken in is missing.  A role not granted
+    the list is told so in a line, and counts as checked, as the access log's."""
     import psycopg
 
     from services.bootstrap import unlisted_read_only
@@ -225,8 +232,58 @@ def _verify_case_index(settings: Settings, location) -> str:  # noqa: ANN001 - a
         return "intact"
     print(f"Granskningens ärendeindex ÄNDRAT: {_cases(len(missing))} som händelserna har och vyerna har bearbetat"
           f" saknas i det – raden i ärendelistan som indexet läser har tagits bort: {_listed(missing)}. Numret hittar"
-          " ärendet ändå; `sigill views rebuild` skriver ärendelistorna på nytt ur händelserna.")
+          f" ärendet ändå; {REBUILD}")
     return "changed"
+
+
+REBUILD = "`sigill views rebuild` skriver ärendelistorna på nytt ur händelserna."
+# What a row of the index says that the events can contradict, as verify names it.
+CONTRADICTED = {"number": "ärendenummer", "municipality": "kommun", "phase": "fas", "protection": "skyddsmarkering"}
+
+
+def _index_rows(settings: Settings, location) -> str:  # noqa: ANN001 - a location
+    """The index's rows held to the events (``gateways.case_index_checks``): a row of no case the events have (made
+    up), or one whose number, municipality, phase or protection marker they contradict, is "changed" — an
+    auditor was shown a case that is none, or the wrong number for one.  A row of an erased case is told, not
+    counted: its rows go when a follower next records the erasure.  Ids only."""
+    import psycopg
+
+    from services.bootstrap import listed_rows_read_only
+    from services.cli import first_line
+    from services.settings import ConfigurationError
+
+    try:
+        rows = listed_rows_read_only(settings, location)
+    except psycopg.errors.InsufficientPrivilege:
+        print("Granskningens ärendeindex rader kontrollerades inte mot händelserna: databasrollen får inte läsa dem"
+              " (GRANT SELECT ON view_cases, case_municipality, agency_views_tracking, sigill_data_keys).")
+        return "intact"
+    except (psycopg.Error, ConfigurationError) as error:
+        print(f"Granskningens ärendeindex rader kunde inte kontrolleras: {first_line(error)}")
+        return "unverified"
+    if rows is None:
+        return "intact"
+    if rows.erased:
+        print(f"Obs: {_cases(len(rows.erased))} som gallrats står kvar i granskningens ärendeindex – gallringen är"
+              " ännu inte införd i vyerna (en följare gör det inom en minut, `sigill calendar` utan en):"
+              f" {_listed(rows.erased)}.")
+    if rows.made_up:
+        print(f"Granskningens ärendeindex ÄNDRAT: {_rows(len(rows.made_up))} i ärendelistan som indexet läser hör"
+              f" inte till något ärende som händelserna har: {_listed(rows.made_up)}. {REBUILD}")
+    if rows.contradicted:
+        said = "; ".join(f"{CONTRADICTED[what]}: {_listed(ids)}" for what, ids in rows.contradicted.items())
+        count = len({case_id for ids in rows.contradicted.values() for case_id in ids})
+        print(f"Granskningens ärendeindex ÄNDRAT: {_rows(count)} i ärendelistan som indexet läser säger om sitt"
+              f" ärende det som händelserna motsäger ({said}). {REBUILD}")
+    if rows.made_up or rows.contradicted:
+        return "changed"
+    print("Granskningens ärendeindex har ingen rad som händelserna motsäger (ärendenummer, kommun, fas,"
+          " skyddsmarkering).")
+    return "intact"
+
+
+def _rows(count: int) -> str:
+    return "1 rad" if count == 1 else f"{swedish_number(count)} rader"
 
 
 def _cases(count: int) -> str:
