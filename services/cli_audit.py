@@ -225,6 +225,7 @@ def _report(args: argparse.Namespace) -> int:
     from services.audit import check_access_log_file, signature_ok
     from services.audit_answers import ReportRead
     from services.report import Preparer, case_report
+    from services.stored_log import not_given
 
     exported = exported_checkpoints(args.checkpoints)   # a file that cannot be read stops the report before any read
     exported_reads = exported_access_log(args.checkpoints)   # and the access log's part of it, as verify reads it
@@ -250,6 +251,11 @@ def _report(args: argparse.Namespace) -> int:
                 changed.append(f"den lagrade utlämnandeloggen skiljer sig från ärendets händelser"
                                f" ({len(stored.agreement.only_stored)} rader finns bara i den,"
                                f" {len(stored.agreement.only_replayed)} saknas i den)")
+            # A log a rebuild replaced under today's rules holds what the events give, as today's must (a red team).
+            unheld = sum(len(log.not_given) for log in not_given(stored.agreement, stored.replaced))
+            if unheld:
+                changed.append(f"en ersatt utlämnandelogg byggd under dagens regler har {unheld} rader som ärendets"
+                               " händelser inte ger")
             # The whole log held to the file's checkpoint, as verify holds it: a log rewritten since and chained
             # again reads as written to the case's check alone.  (The report's own read, appended after, is no change.)
             kept = service.access_log.verify(signature_ok, audit_ledger.trusted_keys, exported_reads) \

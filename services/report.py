@@ -28,10 +28,11 @@ from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE
 from services.protection_text import PROTECTION_KINDS, protection_history
 from services.report_checks import (LOG_COLUMNS, access_log_changed, access_log_note, agreement_checked, altered,
-                                    basis_cell, ledger_verdict, replaced_logs, stored_log_unheld)
+                                    basis_cell, ledger_verdict, replaced_logs, replaced_not_given,
+                                    stored_log_unheld)
 from services.report_consents import consent_rows
 from services.report_text import category_name, column_heads, swedish_minute
-from services.stored_log import Agreement, ReplacedLog
+from services.stored_log import Agreement, ReplacedLog, not_given
 from services.wording import agency_name, swedish_number
 
 # Every printed page is marked: the report mixes social services', the police's, schools' and health care's
@@ -135,7 +136,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
 <p>{escape(cat.municipality(case.municipality).name)} · fas: {PHASES[case.phase.value]} ·
 ärende-id {case_id}</p>
 <p id=made>{_made(made_by, generated_at, cat)}</p>
-{_warnings(agreement, access_checked, access_kept)}{_protection(facts)}
+{_warnings(agreement, access_checked, access_kept, replaced)}{_protection(facts)}
 <p>Alla tider är svensk tid: CET (vintertid) eller CEST (sommartid).</p>
 <h2>Kontroll av att inget ändrats</h2>{ledger_verdict(verification, exported, len(events))}
 {agreement_checked(agreement, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}{access_log_note(access_checked, access_kept)}
@@ -159,7 +160,7 @@ gällde till dess.</p>
 <table aria-labelledby=log-heading>{LOG_COLUMNS}
 {rows_log}</table>
 {own_note}
-{replaced_logs(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents)}
+{replaced_logs(replaced, {f.fact_id: f for f in facts}, fact_ids, cat, consents, agreement)}
 {SHEET_END}
 </body></html>
 """
@@ -225,10 +226,12 @@ def _made(made_by: Preparer | None, at: datetime, cat: Any) -> str:
     return f"Upprättad {swedish_minute(at)} {who}.{purpose}"
 
 
-def _warnings(agreement: Agreement | None, access_checked: Any, access_kept: Any = None) -> str:
+def _warnings(agreement: Agreement | None, access_checked: Any, access_kept: Any = None,
+              replaced: Sequence[ReplacedLog] = ()) -> str:
     """At the top, where a supervisor filing the report reads first: what other checks than the ledger's found.  The
     ledger cannot see events cut from the end of the whole log together with their entries and the checkpoints after
-    them; the stored disclosure log still holds what they caused."""
+    them; the stored disclosure log still holds what they caused.  A log a rebuild replaced under today's rules
+    holding rows the events do not give (``not_given``): rows added to the log before a rebuild kept them."""
     warnings = []
     if agreement is not None and not agreement.agrees:
         warnings.append(
@@ -237,6 +240,9 @@ def _warnings(agreement: Agreement | None, access_checked: Any, access_kept: Any
             f"{swedish_number(len(agreement.only_replayed))} saknas i den. Tidslinjen, samtyckena och vem som kunde "
             "se vad nedan är återskapade ur händelserna och kan vara "
             "ofullständiga: händelser kan ha tagits bort eller ändrats. Se Kontroll av att inget ändrats.")
+    unheld = sum(len(log.not_given) for log in not_given(agreement, replaced))
+    if unheld:
+        warnings.append(replaced_not_given(unheld))
     if access_kept is not None and not access_kept.intact:   # what the file finds, not the case's "as written"
         warnings.append(f"Varning: {access_log_changed(access_kept)}")
     elif access_checked is not None and not access_checked.intact:

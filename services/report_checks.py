@@ -12,7 +12,7 @@ from services.audit_text import CHANGES, describe_logged
 from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, swedish_minute
-from services.stored_log import Agreement, ReplacedLog
+from services.stored_log import Agreement, ReplacedLog, not_given
 from services.wording import agency_name, checkpoints_confirmed, reads_counted, swedish_number
 
 # The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
@@ -73,29 +73,55 @@ def access_log_changed(kept: Any) -> str:
 
 
 def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
-              consents: Sequence[Any]) -> str:
-    """The logs rebuilds replaced — what the feeds carried until each rebuild — where they differ from the above."""
+              consents: Sequence[Any], agreement: Agreement | None = None) -> str:
+    """The logs rebuilds replaced — what the feeds carried until each rebuild — where they differ from the above; one
+    built under today's rules held to the events (``stored_log.not_given``: a finding, warned of at the top)."""
     if not replaced:
         return ""
     parts = ["<h2 id=replaced-heading>Ersatta utlämnandeloggar</h2>"
              "<p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
              "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar som "
-             "loggen stod vid ombyggnaden (databasen tar inte emot ändringar av det, men det kan inte hållas mot "
-             "händelserna), och här står var det skiljer sig från dagens logg över samma händelser.</p>"]
+             "loggen stod vid ombyggnaden (databasen tar inte emot ändringar av det), och här står var det skiljer "
+             "sig från dagens logg över samma händelser. En logg som byggdes under dagens regler hålls mot "
+             "händelserna som dagens logg: en rad i den som händelserna inte ger är ett fynd. En logg som byggdes "
+             "under andra regler kan inte hållas mot händelserna.</p>"]
+    held = not_given(agreement, replaced)
     # Each log's table named by the heading and its rebuild's moment: "Ersatta utlämnandeloggar Ombyggd 2026-…".
     for number, old in enumerate(replaced, 1):
-        parts.append(f"<p><span id=replaced-{number}>Ombyggd {swedish_minute(old.replaced_at)}</span> "
-                     f"(loggen byggdes under reglernas version "
+        parts.append(f"<p{' class=bad' if old in held else ''}><span id=replaced-{number}>Ombyggd "
+                     f"{swedish_minute(old.replaced_at)}</span> (loggen byggdes under reglernas version "
                      f"{old.rules_version or 1}, komplett till och med position {old.up_to} i händelseloggen): "
                      f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
-                     f"{len(old.only_current)} som bara dagens har.</p>")
+                     f"{len(old.only_current)} som bara dagens har. {_held(old, agreement)}</p>")
         rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
-                       for where, keys in (("den ersatta", old.only_replaced), ("dagens", old.only_current))
+                       for where, keys in (("den ersatta", old.only_replaced), ("den ersatta", old.unfounded),
+                                           ("dagens", old.only_current))
                        for key in keys)
         if rows:
             parts.append(f"<table aria-labelledby='replaced-heading replaced-{number}'>{DIFFERENCE_COLUMNS}{rows}"
                          "</table>")
     return "\n".join(parts)
+
+
+def replaced_not_given(rows: int) -> str:
+    """The top's warning of rows of replaced logs built under today's rules that the events do not give."""
+    return (f"Varning: en utlämnandelogg som byggdes om under dagens regler hade {swedish_number(rows)} "
+            f"{'rad' if rows == 1 else 'rader'} om ärendet som ärendets händelser inte ger. De fanns i loggen vid "
+            "ombyggnaden och kan ha lästs i myndigheternas flöden, men inga regler skrev dem: de kan ha lagts in i "
+            "loggen i efterhand. Se Ersatta utlämnandeloggar.")
+
+
+def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
+    """Whether a replaced log could be held to the events, and what that found."""
+    if not old.held:
+        return "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna."
+    if agreement is None or not agreement.agrees:
+        return "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer med dem."
+    if not old.not_given:
+        return "Den byggdes under dagens regler och stämmer med händelserna."
+    return (f"Den byggdes under dagens regler, och {swedish_number(len(old.not_given))} av dess rader ger händelserna "
+            "inte (märkta ”den ersatta” nedan; en ombyggnads slut av en uppgift som ingen tidigare logg visade "
+            "räknas dit).")
 
 
 def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,

@@ -14,10 +14,10 @@ import json
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from domain.disclosure import RULES_CHANGED, Cause, VisibilityChange
+from domain.disclosure import RULES_CHANGED, RULES_VERSION, Cause, VisibilityChange
 from domain.judge import Basis
 
 Key = tuple
@@ -214,6 +214,17 @@ class ReplacedLog:
     rows: list[Mapping[str, Any]]
     only_replaced: list[Key]       # its rows the current log does not hold
     only_current: list[Key]        # rows of the current log, up to the same notification, it did not hold
+    # Built under today's rules (``RULES_VERSION``): then its rows are what the events give up to ``up_to``, and its
+    # rebuild's ends what the logs before it found (``rules_ends``) — held to them as today's log is.  A log the
+    # application's role had first added rows to was kept with them by a rebuild, and "carried" them (a red team).
+    held: bool = False
+    unfounded: list[Key] = field(default_factory=list)   # its ``rules_changed`` ends the logs before it do not found
+
+    @property
+    def not_given(self) -> list[Key]:
+        """Its rows the events do not give under today's rules (none said of a log built under other rules: it
+        cannot be held to them)."""
+        return sorted(self.only_replaced + self.unfounded, key=_order) if self.held else []
 
 
 @read_once()   # its rows' bases and causes read once each (``stored_change``)
@@ -225,7 +236,9 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
     ``compare``'s, erasure rows compared too (a rebuild drops an erased case's log: that is a difference).  A
     replaced row without a cause is matched without one only if written before that log's first row with a cause
     (from before causes were stored), as ``compare`` does.  A replacement with no rows of the case and no difference
-    (made before the case was referred, say) is left out; one with none of its rows but rows of today's is not."""
+    (made before the case was referred, say) is left out; one with none of its rows but rows of today's is not.
+    One built under today's rules is ``held``: its ``rules_changed`` ends are held to the logs before it, as
+    ``compare`` holds today's to them all (``unfounded``)."""
     current = list(current)
     rows_of: dict[int, list[Mapping[str, Any]]] = {}
     for row in replaced:
@@ -239,10 +252,21 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
                  and (c["change"] != "erased" or c["at"] <= r["replaced_at"])]
         only_replaced, only_current, _ = _differences([x for x in rows if not _rules_end(x)], map(row_key, today),
                                                       r["caused_from"])
+        held = r["rules_version"] == RULES_VERSION
+        unfounded = rules_ends(rows, kept)[0] if held else []
         if rows or only_current:
             kept.append(ReplacedLog(r["replacement"], r["epoch"], r["rules_version"], r["replaced_at"], r["up_to"],
-                                    rows, only_replaced, only_current))
+                                    rows, only_replaced, only_current, held, unfounded))
     return kept
+
+
+def not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> list[ReplacedLog]:
+    """The replaced logs holding rows the events do not give under today's rules (``ReplacedLog.not_given``): a
+    finding, as today's log's own difference is.  Only where today's log agrees with the events — the replaced
+    logs are compared with it; where it does not, that is the finding (and None: not held at all)."""
+    if agreement is None or not agreement.agrees:
+        return []
+    return [log for log in replaced if log.not_given]
 
 
 def row_key(r: Mapping[str, Any]) -> Key:

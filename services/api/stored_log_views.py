@@ -74,6 +74,12 @@ class ReplacedLogOut(BaseModel):
     only_replaced: list[LoggedRowOut] = Field(description="its rows the current log does not hold")
     only_current: list[LoggedRowOut] = Field(description="rows of the current log, up to the same notification, it"
                                                          " did not hold")
+    held: bool = Field(False, description="built under today's rules: held to the events as the current log is (a"
+                                          " log built under other rules cannot be)")
+    not_given: list[LoggedRowOut] = Field(default_factory=list, description=(
+        "of a held log, its rows the events do not give under today's rules — only_replaced, and its rebuild's ends"
+        " (cause rules_changed) no earlier replaced log founds: a finding while the current log agrees"
+        " (stored_log.agrees), rows added to the log before a rebuild kept it"))
 
 
 class StoredLog(BaseModel):
@@ -131,4 +137,5 @@ def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Seq
     stored = [stored_row_out(r, catalogue, ids, consents) for r in old.rows]
     return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
                           rules_version=old.rules_version or 1, up_to=old.up_to, rows=stored,
-                          only_replaced=rows(old.only_replaced), only_current=rows(old.only_current))
+                          only_replaced=rows(old.only_replaced), only_current=rows(old.only_current),
+                          held=old.held, not_given=rows(old.not_given))

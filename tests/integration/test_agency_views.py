@@ -23,7 +23,7 @@ from projections.agency_views import ViewUpdate
 from services.bootstrap import build_application, build_view_runner
 from services.clock import ManualClock
 from services.settings import Settings
-from services.stored_log import stored_change
+from services.stored_log import replaced_logs, stored_change
 from tests.builders import CATALOGUE, POLICE, SCHOOL, SOCIAL, utc
 from tests.service_behaviour import consenting_school, contributed_case, open_case
 from tests.unit.domain.test_disclosure_properties import histories, story_of
@@ -344,6 +344,11 @@ def test_over_random_histories_incremental_rebuilt_and_pure_agree(postgres_serve
                 assert incremental[c][0][agency] == expected_view(app, c, agency)
                 if (agency, c) in listed:   # the case list's next meeting: the one the agency's facts leave standing
                     assert listed[agency, c] == expected_next_meeting(app, c, agency), (agency, c)
+            # The log the rebuild replaced, built under today's rules, is the events' log up to its position: held
+            # to them (``ReplacedLog.held``), it differs in nothing.
+            for log in replaced_logs(runner.store.replacements(), runner.store.replaced_log(c),
+                                   runner.store.disclosure_log(c)):
+                assert log.held and not (log.only_replaced or log.only_current or log.unfounded), (c, log)
     finally:
         if runner is not None:
             runner.store.close()

@@ -1,0 +1,142 @@
+"""A disclosure log a rebuild replaced under today's rules, held to the events as today's log is.
+
+The application's role writes the live log: rows it INSERTs there, kept by a rebuild of its own into the replaced
+log, were "what the feeds carried" — a made-up disclosure, or a rebuild's end of a fact never shown, which the next
+rebuild writes again and so "founds" — while the rebuilt log agreed with the events and no check saw them.  A
+replaced log built under the rules of today is what the events give up to its position, so such rows are a finding;
+an honest rebuild (again, after calendar moments, an erasure, renewed ids, a change of the rules) raises none."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import psycopg
+
+from domain.disclosure import RULES_VERSION
+from services.stored_log import not_given, replaced_logs
+from tests.integration.test_agency_views import busy_case, never_shown, shown_by_older_rules
+from tests.integration.test_build_finish import agreement
+from tests.integration.test_cli import sigill
+from tests.integration.test_tamper_follow_up_2026_12_06 import app_role, installation  # noqa: F401 - a fixture
+from tests.integration.test_tamper_red_team_2026_12_06 import CASE
+from tests.builders import utc
+from tests.service_behaviour import school_consented_until
+
+
+def held(app, store, case_id):
+    """The case's stored log held to its events, and its replaced logs that hold rows the events do not give."""
+    checked = agreement(app, store, case_id)
+    rows = store.disclosure_log(case_id)
+    logs = replaced_logs(store.replacements(), store.replaced_log(case_id), rows)
+    return checked, logs, not_given(checked, logs)
+
+
+def a_rules_end_made_up(location, case_id, agency: str, fact) -> None:
+    """A rebuild's end (cause ``rules_changed``) of a fact the agency was never shown, as the application's role
+    may INSERT it into the live log."""
+    app_role(location,
+             "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
+             " notification_id, event_id, cause, feed, seq) SELECT %s, %s, %s, %s, %s, 'ended', '{\"kind\":"
+             " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
+             " gen_random_uuid(),"
+             " '[{\"what\": \"rules_changed\"}]', %s, max(seq) + 1 FROM disclosure_log WHERE feed = %s",
+             params=(case_id, agency, fact.fact_id, fact.kind, fact.category, fact.recorded_at, f"{agency}.0180",
+                     f"{agency}.0180"))
+
+
+def test_honest_rebuilds_keep_replaced_logs_the_events_give(app, runner, postgres):
+    """Twice in a row, after calendar moments, with an erased case, with renewed ids: every replaced log of a live
+    case is built under today's rules, and equals today's log up to its position — nothing to find."""
+    busy, dated = busy_case(app), school_consented_until(app, date(2026, 2, 28))
+    erased = busy_case(app)
+    runner.catch_up()
+    app.clock.set(utc(2026, 3, 1, 7))
+    assert runner.keep_calendar() >= 2   # the consents' ends, recorded as facts
+    app.keystore.destroy(erased)
+    for renew in (False, False, True):
+        app.clock.advance(timedelta(days=1))
+        runner.rebuild(renew_ids=renew)
+        for case_id in (busy, dated):
+            checked, logs, found = held(app, runner.store, case_id)
+            assert checked.agrees and found == []
+            assert logs and all(log.held and not log.only_replaced and not log.only_current and not log.unfounded
+                                for log in logs)
+    assert runner.store.disclosure_log(erased) == []   # the erased case's log: in the replaced ones only
+
+
+def test_a_rebuild_under_new_rules_and_its_ends_raise_nothing_after_another_rebuild(app, runner, postgres):
+    """A log older rules wrote (a fact shown that today's rules do not show) is replaced under its own version: not
+    held.  The rebuild's end of that fact, kept by the next rebuild under today's rules, is founded by it."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    hidden = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", hidden)
+    app_role(postgres, "UPDATE view_rules SET version = %s", params=(RULES_VERSION - 1,))
+    runner.rebuild()
+    assert runner.rules_ended == 1
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()
+    checked, (older, today), found = held(app, runner.store, case_id)
+    assert checked.agrees and found == []
+    assert not older.held and older.only_replaced and older.not_given == []   # what older rules showed: no finding
+    assert today.held and not today.unfounded and not today.only_replaced
+
+
+def test_rows_the_application_role_added_to_the_log_before_a_rebuild_are_found_in_the_replaced_log(
+        app, runner, postgres):
+    """A disclosure never made, and a rebuild's end of a fact never shown, INSERTed into the live log: the rebuild
+    keeps them, writes the made-up end again (and ends the made-up disclosure), and today's log agrees with the
+    events — the replaced log, built under today's rules, does not, and says which rows; so does the next."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    shown, ended = never_shown(runner, case_id, "skola"), never_shown(runner, case_id, "socialtjanst")
+    shown_by_older_rules(postgres, case_id, "skola", shown)
+    a_rules_end_made_up(postgres, case_id, "socialtjanst", ended)
+    assert not agreement(app, runner.store, case_id).agrees   # in the live log, the check sees them
+    runner.rebuild()
+    checked, [replaced], found = held(app, runner.store, case_id)
+    assert checked.agrees   # the rebuilt log: the made-up end written again, founded by the copy
+    assert found == [replaced] and replaced.held
+    assert sorted((k[2], k[5]) for k in replaced.not_given) == sorted([(shown.fact_id, "disclosed"),
+                                                                      (ended.fact_id, "ended")])
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()   # kept again: the first copy still tells, the second holds only founded ends
+    checked, [first, second], found = held(app, runner.store, case_id)
+    assert checked.agrees and found == [first] and len(first.not_given) == 2 and second.not_given == []
+
+
+def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installation):  # noqa: F811 - the fixture
+    """As the application's role: rows INSERTed into the live log, then `sigill views rebuild`. The supervisor's
+    report warns at the top and exits 1; `views log` exits 1.  Before, after an honest rebuild, both said nothing."""
+    env, location, case_id = installation
+    assert sigill("views", "rebuild", env=env).returncode == 0
+    honest = sigill("audit", "report", "--case", CASE, "--out", "-", env=env)
+    assert honest.returncode == 0, honest.stderr
+    assert "Varning" not in honest.stdout and "Den byggdes under dagens regler och stämmer med händelserna." in honest.stdout
+    assert sigill("views", "log", "--case", CASE, env=env).returncode == 0
+
+    with psycopg.connect(location.conninfo()) as conn:
+        skola = {r[0] for r in conn.execute("SELECT fact_id FROM disclosure_log WHERE case_id = %s AND agency ="
+                                             " 'skola'", (case_id,))}
+        fact = conn.execute("SELECT fact_id, kind, category, at FROM disclosure_log WHERE case_id = %s AND agency ="
+                            " 'polis' AND change = 'disclosed' AND NOT (fact_id = ANY(%s)) LIMIT 1",
+                            (case_id, list(skola))).fetchone()
+    assert fact is not None
+    app_role(location,
+             "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
+             " notification_id, event_id, cause, feed, seq) SELECT %s, 'skola', %s, %s, %s, 'ended', '{\"kind\":"
+             " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
+             " gen_random_uuid(),"
+             " '[{\"what\": \"rules_changed\"}]', feed, max(seq) + 1 FROM disclosure_log WHERE agency = 'skola'"
+             " GROUP BY feed", params=(case_id, *fact))
+    assert sigill("views", "rebuild", env=env).returncode == 0
+
+    log = sigill("views", "log", "--case", CASE, env=env)
+    assert log.returncode == 1, log.stdout + log.stderr
+    assert "Loggen stämmer med ärendets händelser" in log.stdout   # today's log: the end written again, founded
+    assert "En ersatt logg byggd under dagens regler har 1 rader som ärendets händelser inte ger" in log.stderr
+    report = sigill("audit", "report", "--case", CASE, "--out", "-", env=env)
+    assert report.returncode == 1, report.stderr
+    assert ("Varning: en utlämnandelogg som byggdes om under dagens regler hade 1 rad om ärendet som ärendets"
+            " händelser inte ger.") in report.stdout
+    assert "en ersatt utlämnandelogg byggd under dagens regler har 1 rader" in report.stderr
