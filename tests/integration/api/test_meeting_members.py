@@ -10,6 +10,7 @@ import re
 
 from tests.integration.api.flows import events_of, ok, school_consented_case
 from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import hidden_fields
 
 SCHOOL_SAID = {"category": "school", "origin_agency": "skola", "text": "Närvaron har ökat."}
 BUP_SAID = {"category": "health", "origin_agency": "bup", "text": "Samtalen fortsätter."}
@@ -60,10 +61,6 @@ def _origins(page: str, row: int = 0) -> list[str]:
     return re.findall(r'<option value="(\w+)"', select)
 
 
-def _hidden(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-
-
 def test_the_web_form_offers_social_services_and_the_members_and_says_in_swedish_when_another_is_sent(
         client, users, tick, context, settings):
     case_id, _ = school_consented_case(client, users, tick)   # the school and the police in the group
@@ -72,7 +69,7 @@ def test_the_web_form_offers_social_services_and_the_members_and_says_in_swedish
     assert _origins(page) == ["socialtjanst", "polis", "skola"]   # in the catalogue's order; BUP is not in the group
     tick()
     sent = web.post(f"/arenden/{case_id}/moten", data={   # a form sent by hand, naming BUP
-        **_hidden(page), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "bup",
+        **hidden_fields(page), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "bup",
         "outcomes.0.category": "health", "outcomes.0.text": "Samtalen fortsätter."}, follow_redirects=False)
     assert sent.status_code == 422, sent.text[:300]
     said = re.search(r'<p class="error" id="f-outcomes-0-origin_agency-error">(.*?)</p>', sent.text, re.S).group(1)
@@ -96,14 +93,14 @@ def test_a_form_shown_before_an_agency_left_keeps_it_chosen_and_is_refused_in_sw
     tick()
     typed = {"held_on": "2026-02-03", "attendees": ["skola"], "outcomes.1.origin_agency": "polis",
              "outcomes.1.category": "crime", "outcomes.1.text": "Inga nya misstankar."}
-    stale = web.post(f"/arenden/{case_id}/moten", data={**_hidden(page), **typed}, follow_redirects=False)
+    stale = web.post(f"/arenden/{case_id}/moten", data={**hidden_fields(page), **typed}, follow_redirects=False)
     assert stale.status_code == 409   # the case changed since the page was shown
     assert _origins(stale.text, 1) == ["socialtjanst", "polis", "skola"] and 'value="polis" selected' in stale.text
-    sent = web.post(f"/arenden/{case_id}/moten", data={**_hidden(stale.text), **typed}, follow_redirects=False)
+    sent = web.post(f"/arenden/{case_id}/moten", data={**hidden_fields(stale.text), **typed}, follow_redirects=False)
     assert sent.status_code == 422, sent.text[:300]
     said = re.search(r'<p class="error" id="f-outcomes-1-origin_agency-error">(.*?)</p>', sent.text, re.S).group(1)
     assert "Aktören är inte med i gruppen, så resultatet kan inte komma från den." in said
     assert 'value="polis" selected' in sent.text and "Inga nya misstankar." in sent.text
     typed["outcomes.1.origin_agency"] = "socialtjanst"
-    done = web.post(f"/arenden/{case_id}/moten", data={**_hidden(sent.text), **typed}, follow_redirects=False)
+    done = web.post(f"/arenden/{case_id}/moten", data={**hidden_fields(sent.text), **typed}, follow_redirects=False)
     assert done.status_code == 303

@@ -7,15 +7,11 @@ import re
 
 from tests.integration.api.flows import open_case, school_consented_case
 from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import form_tokens
 
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def _hidden(page: str) -> dict[str, str]:
-    return {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
-            "expected_version": re.search(r'name="expected_version" value="([^"]+)"', page).group(1)}
 
 
 def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_swedish(client, users, tick, context,
@@ -36,12 +32,12 @@ def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_s
     # A form sent from an older page (or typed by hand) is refused in words a counsellor understands.
     tick()
     named = school.post(f"/arenden/{case_id}/moten", data={
-        **_hidden(form.text), "held_on": "2026-02-03", "attendees": ["skola", "polis"]})
+        **form_tokens(form.text), "held_on": "2026-02-03", "attendees": ["skola", "polis"]})
     assert named.status_code == 422
     assert "Ogiltigt värde" not in named.text
     assert "Ni kan bara ange er själva (och socialtjänsten) som deltagare" in _text(named.text)
     spoken = school.post(f"/arenden/{case_id}/moten", data={
-        **_hidden(form.text), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "polis",
+        **form_tokens(form.text), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "polis",
         "outcomes.0.category": "school", "outcomes.0.text": "Närvaron har ökat."})
     assert spoken.status_code == 422
     assert "Ogiltigt värde" not in spoken.text
@@ -63,7 +59,7 @@ def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, conte
     form = social.get(f"/arenden/{case_id}/beslut").text
     tick()
     done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
-        **_hidden(form), "accepted": "true", "reasons": "Hög risk enligt SAVRY.", "instruments": "SAVRY",
+        **form_tokens(form), "accepted": "true", "reasons": "Hög risk enligt SAVRY.", "instruments": "SAVRY",
         "decided_on": "2026-02-02"})
     assert done.status_code == 303 and done.headers["location"] == f"/arenden/{case_id}?sparat=decide_eligibility#saved"
     page = social.get(done.headers["location"]).text
@@ -73,7 +69,7 @@ def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, conte
 
     new = social.get("/arenden/nytt").text
     opened = social.post("/arenden/nytt", follow_redirects=False, data={
-        "csrf": _hidden(form)["csrf"], "personnummer": "20100101-2382", "name": "Kim Exempel",
+        "csrf": form_tokens(form)["csrf"], "personnummer": "20100101-2382", "name": "Kim Exempel",
         "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
         "summary": "Misstänkt för rån.", "summary_category": "crime"})
     assert "Ny aktualisering" in new and opened.status_code == 303, _text(opened.text)[:500]

@@ -11,6 +11,7 @@ from domain.identity import luhn_check_digit
 from domain.values import Actor
 from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
 from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import form_tokens
 
 ROW = {"area": "Skola", "category": "school", "goal": "Komma i tid till lektioner.", "how": "Mentor.",
        "responsible": "Mentor", "responsible_agencies": ["skola"]}
@@ -23,11 +24,6 @@ def _text(html: str) -> str:
 def _born(day: date) -> str:
     nine = day.strftime("%y%m%d") + "238"
     return day.strftime("%Y%m%d") + "-238" + str(luhn_check_digit(nine))
-
-
-def _hidden(page: str) -> dict[str, str]:
-    return {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1),
-            "expected_version": re.search(r'name="expected_version" value="([^"]+)"', page).group(1)}
 
 
 def test_a_follow_up_names_its_row_to_a_reader_that_sees_the_row_and_to_no_other(client, users, tick, context,
@@ -68,7 +64,7 @@ def test_a_saved_decision_group_and_plan_say_the_next_step(client, users, tick, 
         form = social.get(f"/arenden/{case_id}/beslut").text
         tick()
         done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
-            **_hidden(form), "accepted": accepted, "reasons": "Bedömt.", "decided_on": "2026-02-02"})
+            **form_tokens(form), "accepted": accepted, "reasons": "Bedömt.", "decided_on": "2026-02-02"})
         assert done.status_code == 303, _text(done.text)[:400]
         assert next_step in _text(social.get(done.headers["location"]).text)
     assert "(fliken Åtgärdsplan)" in _text(social.get(f"/arenden/{case_id}/grupp?sparat=add_member").text)
@@ -84,7 +80,7 @@ def test_a_saved_form_leads_to_its_notice_whatever_fragment_the_form_was_posted_
     form = social.get(f"/arenden/{case_id}/beslut").text
     tick()
     done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
-        **_hidden(form), "accepted": "true", "reasons": "Bedömt.", "decided_on": "2026-02-02"})
+        **form_tokens(form), "accepted": "true", "reasons": "Bedömt.", "decided_on": "2026-02-02"})
     assert done.headers["location"].endswith("?sparat=decide_eligibility#saved")
     assert 'id="saved"' in social.get(done.headers["location"]).text
 
@@ -130,14 +126,14 @@ def test_an_empty_choice_says_the_same_whatever_it_chooses(client, users, tick, 
                    headers=users.social), 201)
     social = web_as(context, settings, "soc-0180")
     form = social.get(f"/arenden/{case_id}/uppfoljning").text
-    refused = social.post(f"/arenden/{case_id}/uppfoljning", data={**_hidden(form), "row_id": "", "status": "",
+    refused = social.post(f"/arenden/{case_id}/uppfoljning", data={**form_tokens(form), "row_id": "", "status": "",
                                                                   "note": ""})
     assert refused.status_code == 422
     said = _text(refused.text)
     assert "Planrad: Välj ett av alternativen." in said and "Status: Välj ett av alternativen." in said
     assert "Kommentar: Fältet måste fyllas i." in said   # a text left empty is not a choice
     group = social.get(f"/arenden/{case_id}/grupp").text
-    refused = social.post(f"/arenden/{case_id}/grupp", data={**_hidden(group), "agency": "",
+    refused = social.post(f"/arenden/{case_id}/grupp", data={**form_tokens(group), "agency": "",
                                                             "contact_person": "Kim", "role": "kurator"})
     assert "Aktör: Välj ett av alternativen." in _text(refused.text)
 

@@ -9,16 +9,13 @@ import re
 
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import hidden_fields
 
 PLANNED = "Planerat möte: <strong>2026-03-10</strong> (nätverksmöte)"
 
 
-def _hidden(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-
-
 def _plan(web, case_id: str, **fields) -> object:
-    hidden = _hidden(web.get(f"/arenden/{case_id}/moten").text)
+    hidden = hidden_fields(web.get(f"/arenden/{case_id}/moten").text)
     return web.post(f"/arenden/{case_id}/moten/nasta", follow_redirects=False, data={
         "csrf": hidden["csrf"], "form_key": hidden["form_key"], "expected_version": hidden["expected_version"],
         **fields})

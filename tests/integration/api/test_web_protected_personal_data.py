@@ -10,16 +10,13 @@ import re
 from domain.calendar import STOCKHOLM
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import hidden_fields
 
 BANNER = "Skyddade personuppgifter (skyddad folkbokföring). Den unges uppgifter får inte lämnas ut utan särskild"
 
 
-def _hidden(page: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-
-
 def _send(web, case_id: str, **fields) -> object:
-    hidden = _hidden(web.get(f"/arenden/{case_id}/skydd").text)
+    hidden = hidden_fields(web.get(f"/arenden/{case_id}/skydd").text)
     return web.post(f"/arenden/{case_id}/skydd", follow_redirects=False, data={
         "csrf": hidden["csrf"], "form_key": hidden["form_key"], "expected_version": hidden["expected_version"],
         **fields})
