@@ -26,6 +26,7 @@ from services.bootstrap import build_api_context, build_application, build_share
 from services.settings import Settings
 from services.web.app import mount_web
 from tests import oidc_provider
+from tests.e2e import ui
 from tests.servers import free_port, serve_in_thread
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
@@ -151,6 +152,19 @@ def open_browser(browser, server):
     yield new
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def signed_in_page(open_browser):
+    """A fresh browser page signed in as a development user: ``page = signed_in_page(ui.SOCIAL)``; a window size or
+    base_url as open_browser takes them."""
+
+    def new(user: str, **window):
+        page = open_browser(**window)
+        ui.sign_in(page, user)
+        return page
+
+    return new
 
 
 @pytest.fixture(scope="session")

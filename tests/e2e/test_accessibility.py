@@ -39,15 +39,14 @@ def assert_errors_are_tied_to_their_fields(page, where: str) -> list[dict]:
     return errors
 
 
-def test_every_form_control_on_every_page_has_a_label(server, open_browser):
+def test_every_form_control_on_every_page_has_a_label(server, open_browser, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
     for user, paths in ((ui.SOCIAL, ["/arenden", "/arenden/nytt", "/gallring"] + [f"/arenden/{group.case_id}/{t}" for t in LEAD_TABS]),
                         (ui.SCHOOL, [f"/arenden/{group.case_id}/{t}" for t in MEMBER_TABS]),
                         (ui.AUDITOR, ["/granskning", "/granskning/atkomstlogg",
                                       f"/granskning/arenden/{group.case_id}",
                                       f"/granskning/arenden/{group.case_id}/utlamnanden"])):
-        page = open_browser()
-        ui.sign_in(page, user)
+        page = signed_in_page(user)
         for path in paths:
             page.goto(path)
             assert_every_control_is_labelled(page, f"{user} {path}")
@@ -56,10 +55,9 @@ def test_every_form_control_on_every_page_has_a_label(server, open_browser):
     assert_every_control_is_labelled(page, "/logga-in")
 
 
-def test_refused_forms_show_each_error_beside_its_field_and_tied_to_it(server, open_browser):
+def test_refused_forms_show_each_error_beside_its_field_and_tied_to_it(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     page.goto("/arenden/nytt")
     page.get_by_label("Datum för aktualisering").fill("")
     page.get_by_role("button", name="Öppna ärendet").click()
@@ -149,13 +147,12 @@ def test_a_referral_can_be_made_with_the_keyboard_alone(open_browser, screenshot
     expect(page.locator("table.facts")).to_contain_text("Gjord med tangentbordet.")
 
 
-def test_the_consent_picture_says_no_in_words_a_screen_reader_reads(server, open_browser):
+def test_the_consent_picture_says_no_in_words_a_screen_reader_reads(server, signed_in_page):
     """A cell no consent covers showed "–" with aria-label="nej" on a plain span, where ARIA forbids the label
     (a generic element has no name) and screen readers read the dash, or nothing: the dash is now a symbol named
     "nej" (role="img")."""
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "samtycken")
     cell = page.locator("#consent-picture tr[data-agency=polis] td[data-category=school]")
     expect(cell).to_have_class("no")

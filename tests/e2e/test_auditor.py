@@ -13,18 +13,16 @@ from domain.calendar import STOCKHOLM
 from tests.e2e import seed, ui
 
 
-def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdrawal(server, open_browser, screenshot):
+def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdrawal(server, signed_in_page, screenshot):
     cases = server.context.cases
     group = seed.school_and_police_group(cases)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     ui.tab(school, str(group.case_id))          # a read, to find in the access log (after the withdrawal the
     before = cases.app.clock.now()              # school sees nothing of the case: no such case, to it)
     cases.command(seed.SOCIAL, "withdraw_consent", group.case_id, None, consent_id=group.consents[1],
                   consenter=_guardian_of(cases, group, 1))
 
-    page = open_browser()
-    ui.sign_in(page, ui.AUDITOR)
+    page = signed_in_page(ui.AUDITOR)
     expect(page.locator("h1")).to_contain_text("Granskning")
     page.get_by_role("link", name=f"Återspela {group.case_number}").click()
     page.get_by_label("Aktör", exact=True).select_option("skola")
@@ -79,14 +77,12 @@ def test_an_auditor_replays_what_the_school_could_see_before_and_after_a_withdra
     expect(page.locator("body")).to_contain_text(group.case_number)
 
 
-def test_the_young_persons_extract_lists_who_read_what(server, open_browser, screenshot):
+def test_the_young_persons_extract_lists_who_read_what(server, signed_in_page, screenshot):
     group = seed.school_and_police_group(server.context.cases)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     ui.tab(school, str(group.case_id), "plan")
 
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id))
     page.get_by_label("Syfte med läsningen").fill("Förbereda nätverksmöte")
     page.get_by_role("button", name="Spara syfte").click()
@@ -107,20 +103,17 @@ def _guardian_of(cases, group, index: int) -> str:
     return consent.content["consenter"]
 
 
-def test_each_case_a_list_shows_is_in_the_extract_and_the_access_log_as_a_read_of_the_case_list(server, open_browser):
+def test_each_case_a_list_shows_is_in_the_extract_and_the_access_log_as_a_read_of_the_case_list(server, signed_in_page):
     """The school's case list shows the case's number, phase, next meeting…: a read of the case, which the young
     person's extract and the auditors' access log tell in Swedish (they were in neither).  The auditor's home page,
     an index of numbers and phases, reads no case: the access log tells it as one entry of no case."""
     group = seed.school_and_police_group(server.context.cases)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     expect(school.locator("main")).to_contain_text(group.case_number)   # signed in, on the school's case list
-    auditor = open_browser()
-    ui.sign_in(auditor, ui.AUDITOR)
+    auditor = signed_in_page(ui.AUDITOR)
     expect(auditor.locator("main")).to_contain_text(group.case_number)   # the home page lists every case
 
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "registerutdrag")
     reads = page.locator("table.list tbody tr")
     expect(reads.filter(has_text="Kurator, skolan").filter(has_text="ärendelistan")).to_have_count(1)

@@ -20,9 +20,8 @@ def _decline(page, case_id: str) -> None:
 
 
 @pytest.mark.parametrize("declined, said", [(False, "inte bedömd som aktuell ännu"), (True, "bedömd som inte aktuell")])
-def test_a_case_not_found_eligible_offers_no_group_plan_or_meeting_forms(server, open_browser, declined, said):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_a_case_not_found_eligible_offers_no_group_plan_or_meeting_forms(server, signed_in_page, declined, said):
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.open_referral(page, ui.sixteen_year_old())
     if declined:
         _decline(page, case_id)
@@ -40,9 +39,8 @@ def test_a_case_not_found_eligible_offers_no_group_plan_or_meeting_forms(server,
             expect(page.locator("main form[method=post]:not(.purpose)")).not_to_have_count(0)
 
 
-def test_an_eligible_case_offers_them(server, open_browser):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_an_eligible_case_offers_them(server, signed_in_page):
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.accepted_case(page)
     for slug, button in FORMS.items():
         ui.tab(page, case_id, slug)

@@ -45,14 +45,13 @@ def _press_on(page, locator) -> None:
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_the_filter_and_page_are_kept_through_a_search_and_back_from_a_case(server, open_browser, monkeypatch,
+def test_the_filter_and_page_are_kept_through_a_search_and_back_from_a_case(server, signed_in_page, monkeypatch,
                                                                               width):
     from services.web import paging
 
     monkeypatch.setattr(paging, "LIST_PAGE", 3)
     referred, accepted = _referred_and_accepted(server.context.cases, referred=4, accepted=1)
-    page = open_browser(width=width, height=800)
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL, width=width, height=800)
     page.goto("/arenden")
 
     page.locator("#f-fas").select_option("referred")   # the select itself by keyboard: the browser's own

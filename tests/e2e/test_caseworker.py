@@ -9,9 +9,8 @@ from playwright.sync_api import expect
 from tests.e2e import ui
 
 
-def test_a_caseworker_takes_a_case_from_referral_to_a_plan(open_browser, screenshot):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_a_caseworker_takes_a_case_from_referral_to_a_plan(signed_in_page, screenshot):
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.open_referral(page, ui.sixteen_year_old(), name="Kalle Exempelsson")
     expect(page.locator("table.facts")).to_contain_text("Misstänkt för rån")
     expect(page.locator("table.facts")).to_contain_text("ärendets ägare")
@@ -131,7 +130,7 @@ def _row(page, i: int, area: str, goal: str, how: str, responsible: str, agency:
         page.locator(f"#f-rows-{i}-responsible_agencies input[value='{agency}']").check()
 
 
-def test_a_closed_case_on_the_list_has_no_next_meeting(server, open_browser):
+def test_a_closed_case_on_the_list_has_no_next_meeting(server, signed_in_page):
     """A meeting planned before the case was closed will not be held: the list kept showing it as the next one."""
     from datetime import timedelta
 
@@ -143,8 +142,7 @@ def test_a_closed_case_on_the_list_has_no_next_meeting(server, open_browser):
     run = lambda name, **fields: cases.command(seed.SOCIAL, name, group.case_id, None, **fields)  # noqa: E731
     run("record_meeting", held_on=day, attendees=["skola"], other_attendees=[], outcomes=[], decisions=[],
         next_meeting=day + timedelta(days=28))
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     row = page.locator("table.list tr", has_text=group.case_number)
     expect(row).to_contain_text((day + timedelta(days=28)).isoformat())     # while it is open: the next meeting
     run("close_case", reason="goals_met", outcome="Målen är nådda.")
@@ -153,13 +151,12 @@ def test_a_closed_case_on_the_list_has_no_next_meeting(server, open_browser):
     expect(row).not_to_contain_text((day + timedelta(days=28)).isoformat())
 
 
-def test_saving_the_purpose_of_reading_says_so(server, open_browser):
+def test_saving_the_purpose_of_reading_says_so(server, signed_in_page):
     """"Spara syfte" reloaded the page and said nothing: whether the purpose was kept was guesswork."""
     from tests.e2e import seed
 
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "samtycken")
     page.get_by_label("Syfte med läsningen").fill("Förbereda nätverksmöte")
     page.get_by_role("button", name="Spara syfte").click()

@@ -17,10 +17,9 @@ def _away(*args, **kwargs):
     raise PoolTimeout("couldn't get a connection after 5.00 sec")
 
 
-def test_a_referral_sent_while_the_database_is_away_is_kept_in_its_form_and_saved_again(server, open_browser,
+def test_a_referral_sent_while_the_database_is_away_is_kept_in_its_form_and_saved_again(server, signed_in_page,
                                                                                        monkeypatch):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     personnummer = ui.sixteen_year_old()
     turns = server.context.cases.referral_turns
     monkeypatch.setattr(turns, "turn", lambda municipality: _away())
@@ -44,11 +43,10 @@ def test_a_referral_sent_while_the_database_is_away_is_kept_in_its_form_and_save
     expect(page.locator("main")).to_contain_text("Kim Kvarsson")
 
 
-def test_a_contribution_sent_while_the_database_is_away_comes_back_as_sent_and_is_saved_again(server, open_browser,
+def test_a_contribution_sent_while_the_database_is_away_comes_back_as_sent_and_is_saved_again(server, signed_in_page,
                                                                                              monkeypatch):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SCHOOL)
+    page = signed_in_page(ui.SCHOOL)
     ui.tab(page, str(group.case_id), "uppgift")
     page.get_by_label("Kategori").select_option("school")
     page.get_by_label("Uppgift").fill("Närvaron har ökat till 90 %, text som inte får gå förlorad.")

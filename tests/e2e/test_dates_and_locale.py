@@ -38,17 +38,15 @@ def assert_swedish_dates(page, where: str) -> None:
         assert found is None, f"{where}: {name} {found.group(0)!r}"
 
 
-def test_the_browser_runs_in_swedish_and_stockholm_time(open_browser):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_the_browser_runs_in_swedish_and_stockholm_time(signed_in_page):
+    page = signed_in_page(ui.SOCIAL)
     assert page.evaluate("navigator.language") == "sv-SE"
     assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Europe/Stockholm"
     assert page.evaluate("new Date(Date.UTC(2026, 2, 10, 13, 5)).toLocaleString()") == "2026-03-10 14:05:00"
 
 
-def test_date_inputs_are_drawn_in_the_pages_swedish_language(open_browser, screenshot):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_date_inputs_are_drawn_in_the_pages_swedish_language(signed_in_page, screenshot):
+    page = signed_in_page(ui.SOCIAL)
     page.goto("/arenden/nytt")
     field = page.get_by_label("Datum för aktualisering")
     field.fill("2026-03-10")
@@ -72,12 +70,11 @@ def _draw_date_control(page, lang: str) -> bytes:
     return shot
 
 
-def test_every_page_prints_dates_the_swedish_way(server, open_browser):
+def test_every_page_prints_dates_the_swedish_way(server, signed_in_page):
     cases = server.context.cases
     group = seed.school_and_police_group(cases)
     cases.command(seed.SOCIAL, "record_meeting", group.case_id, None, **_meeting(cases))
-    social = open_browser()
-    ui.sign_in(social, ui.SOCIAL)
+    social = signed_in_page(ui.SOCIAL)
     social.goto("/arenden")
     assert_swedish_dates(social, "/arenden")
     for slug in LEAD_TABS:
@@ -85,13 +82,11 @@ def test_every_page_prints_dates_the_swedish_way(server, open_browser):
         assert_swedish_dates(social, f"social services /{slug}")
     ui.tab(social, str(group.case_id))
     assert SWEDISH_DATE.search(social.locator("table.facts").inner_text())
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     for slug in MEMBER_TABS:
         ui.tab(school, str(group.case_id), slug)
         assert_swedish_dates(school, f"school /{slug}")
-    auditor = open_browser()
-    ui.sign_in(auditor, ui.AUDITOR)
+    auditor = signed_in_page(ui.AUDITOR)
     for path in ("/granskning", f"/granskning/arenden/{group.case_id}?myndighet=skola",
                  f"/granskning/arenden/{group.case_id}/utlamnanden", "/granskning/atkomstlogg",
                  f"/granskning/arenden/{group.case_id}/rapport"):
@@ -99,14 +94,12 @@ def test_every_page_prints_dates_the_swedish_way(server, open_browser):
         assert_swedish_dates(auditor, path)
 
 
-def test_times_are_printed_in_stockholm_time(server, open_browser):
+def test_times_are_printed_in_stockholm_time(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     read_at = datetime.now(timezone.utc)
     ui.tab(school, str(group.case_id))                  # a read, logged with its time
-    auditor = open_browser()
-    ui.sign_in(auditor, ui.AUDITOR)
+    auditor = signed_in_page(ui.AUDITOR)
     auditor.goto(f"/granskning/atkomstlogg?nummer={group.case_number}&myndighet=skola")
     shown = auditor.locator("table").inner_text()
     stockholm = {(read_at + timedelta(seconds=s)).astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") for s in (0, 60)}

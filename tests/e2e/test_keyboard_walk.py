@@ -48,11 +48,10 @@ def tab_to(page, matches, limit: int = 150) -> dict:
     raise AssertionError("Tab never reached it")
 
 
-def test_a_consent_is_withdrawn_by_keyboard_through_the_tabs_and_the_confirm_step(server, open_browser):
+def test_a_consent_is_withdrawn_by_keyboard_through_the_tabs_and_the_confirm_step(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
     short = group.consents[0][:8]
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id))
     tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "Samtycken")      # the case's tabs, a link each
     page.keyboard.press("Enter")
@@ -81,12 +80,11 @@ def test_a_consent_is_withdrawn_by_keyboard_through_the_tabs_and_the_confirm_ste
     expect(page.locator(f"#consent-{short} h3 .state")).to_have_text("återkallat")   # the state in words
 
 
-def test_an_auditors_replay_refused_puts_the_focus_on_what_to_mend(server, open_browser):
+def test_an_auditors_replay_refused_puts_the_focus_on_what_to_mend(server, signed_in_page):
     """The replay sent without an agency said so beside the field, with the focus left on the page's top: a
     keyboard or screen-reader user heard nothing and began again from the skip link."""
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.AUDITOR)
+    page = signed_in_page(ui.AUDITOR)
     page.goto(f"/granskning/arenden/{group.case_id}")
     tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Återspela")
     page.keyboard.press("Enter")
@@ -102,10 +100,9 @@ def test_an_auditors_replay_refused_puts_the_focus_on_what_to_mend(server, open_
     expect(page.get_by_role("table", name=re.compile("^Synligt för Skola"))).to_be_visible()
 
 
-def test_every_control_of_every_tab_is_reached_by_tab_with_its_focus_shown_and_no_trap(server, open_browser):
+def test_every_control_of_every_tab_is_reached_by_tab_with_its_focus_shown_and_no_trap(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     for slug in LEAD_TABS:
         ui.tab(page, str(group.case_id), slug)
         wanted = set(page.evaluate(TABBABLE))
@@ -122,10 +119,9 @@ def test_every_control_of_every_tab_is_reached_by_tab_with_its_focus_shown_and_n
         assert not unringed, (slug, unringed)
 
 
-def test_text_enlarged_to_200_percent_is_not_cut_off(server, open_browser):
+def test_text_enlarged_to_200_percent_is_not_cut_off(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     for path in ["/arenden", "/arenden/nytt", *(f"/arenden/{group.case_id}/{t}" for t in LEAD_TABS)]:
         page.goto(path)
         page.evaluate("document.documentElement.style.fontSize = '200%'")

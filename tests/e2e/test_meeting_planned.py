@@ -17,14 +17,13 @@ NONE_PLANNED, NONE_SHOWN = "Inget nästa möte är planerat.", "Inget planerat m
 KIND = "Typ av möte (valfritt)"
 
 
-def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(server, open_browser, screenshot):
+def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(server, signed_in_page, screenshot):
     cases = server.context.cases
     group = seed.new_group(cases)                    # the police's consents cover `crime`, not `case`
     case_id = str(group.case_id)
     first, moved = (seed._today(cases) + timedelta(days=d) for d in (14, 21))
 
-    social = open_browser()
-    ui.sign_in(social, ui.SOCIAL)
+    social = signed_in_page(ui.SOCIAL)
     ui.tab(social, case_id, "moten")
     expect(social.locator("#next-meeting")).to_have_text(NONE_PLANNED)
     expect(social.get_by_role("button", name="Ställ in nästa möte")).to_have_count(0)   # nothing to call off
@@ -37,8 +36,7 @@ def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(ser
     screenshot(social, "05b-nasta-mote-planerat")
     expect(_list_row(social, group)).to_contain_text(first.isoformat())
 
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     expect(_list_row(school, group)).to_contain_text(first.isoformat())
     ui.tab(school, case_id, "moten")
     told = school.locator("#next-meeting")
@@ -47,8 +45,7 @@ def test_social_services_plans_moves_and_calls_off_the_first_network_meeting(ser
     expect(school.get_by_role("heading", name="Planera nästa möte")).to_have_count(0)   # social services' form alone
     expect(school.get_by_role("button", name="Ställ in nästa möte")).to_have_count(0)
 
-    police = open_browser()
-    ui.sign_in(police, ui.POLICE)
+    police = signed_in_page(ui.POLICE)
     police.goto("/arenden")
     # Not in its case list: the case's own row, if the police is shown one (other tests' cases, which the police may
     # see, can have a meeting on the same day).

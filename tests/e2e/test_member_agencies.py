@@ -7,10 +7,9 @@ from playwright.sync_api import expect
 from tests.e2e import seed, ui
 
 
-def test_the_school_sees_what_consent_allows_and_not_the_police_crime_information(server, open_browser, screenshot):
+def test_the_school_sees_what_consent_allows_and_not_the_police_crime_information(server, signed_in_page, screenshot):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SCHOOL)
+    page = signed_in_page(ui.SCHOOL)
     expect(page.locator("table.list")).to_contain_text(group.case_number)
     page.get_by_role("link", name=group.case_number).click()
 
@@ -41,29 +40,25 @@ def test_the_school_sees_what_consent_allows_and_not_the_police_crime_informatio
     expect(page.locator("table.facts")).to_contain_text("Bättre, men sen två dagar av fem.")
     screenshot(page, "06c-skolans-uppfoljning")
 
-    tablet = open_browser(width=768, height=1024)
-    ui.sign_in(tablet, ui.SCHOOL)
+    tablet = signed_in_page(ui.SCHOOL, width=768, height=1024)
     ui.tab(tablet, str(group.case_id))
     assert tablet.evaluate("document.documentElement.scrollWidth") <= 768   # no sideways scrolling on a tablet
     screenshot(tablet, "06b-skolan-surfplatta")
 
-    police = open_browser()
-    ui.sign_in(police, ui.POLICE)
+    police = signed_in_page(ui.POLICE)
     ui.tab(police, str(group.case_id))
     expect(police.locator("table.facts")).to_contain_text(seed.POLICE_NEWS)    # its own
     expect(police.locator("main")).not_to_contain_text(seed.SCHOOL_ROW)        # the police may see only `case`
     expect(police.locator("main")).not_to_contain_text("Närvaron har ökat")
 
 
-def test_a_withdrawal_removes_content_from_the_schools_pages(server, open_browser, screenshot):
+def test_a_withdrawal_removes_content_from_the_schools_pages(server, signed_in_page, screenshot):
     group = seed.school_and_police_group(server.context.cases)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     ui.tab(school, str(group.case_id))
     expect(school.locator("table.facts")).to_contain_text(seed.SCHOOL_ROW)
 
-    social = open_browser()
-    ui.sign_in(social, ui.SOCIAL)
+    social = signed_in_page(ui.SOCIAL)
     ui.tab(social, str(group.case_id), "samtycken")
     card = social.locator(f"#consent-{group.consents[0][:8]}")
     card.get_by_text("Återkalla samtycket").click()           # opens the confirmation: no longer one red click
@@ -84,11 +79,10 @@ def test_a_withdrawal_removes_content_from_the_schools_pages(server, open_browse
     screenshot(school, "08-skolan-efter-aterkallelse")
 
 
-def test_a_members_meeting_outcome_is_its_own_without_choosing_so(server, open_browser):
+def test_a_members_meeting_outcome_is_its_own_without_choosing_so(server, signed_in_page):
     """The school's form offers one origin, its own: an outcome typed without choosing it was refused."""
     group = seed.school_and_police_group(server.context.cases)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)
     ui.tab(school, str(group.case_id), "moten")
     school.locator("#f-attendees input[value=skola]").check()
     school.locator("#f-outcomes-0-category").select_option("school")

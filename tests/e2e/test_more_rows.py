@@ -13,9 +13,8 @@ ROWS = [("Skola", "Komma i tid."), ("Hälsa", "Inga droger."), ("Fritid", "En ak
         ("Familj", "Middag hemma varje söndag.")]
 
 
-def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, open_browser):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, signed_in_page):
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.accepted_case(page)
     ui.tab(page, case_id, "plan")
     page.get_by_label("Huvudmål").fill("Sluta med brott.")
@@ -38,10 +37,9 @@ def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, open_browser
     expect(page.locator("section.revision")).to_have_count(1)                  # one revision, not one per save
 
 
-def test_a_meeting_of_four_outcomes_is_recorded_in_one_go(server, open_browser):
+def test_a_meeting_of_four_outcomes_is_recorded_in_one_go(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "moten")
     page.locator("#f-attendees input[value=skola]").check()
     for i in range(4):
@@ -57,10 +55,9 @@ def test_a_meeting_of_four_outcomes_is_recorded_in_one_go(server, open_browser):
     expect(page.locator("section.meeting li[data-kind='meeting.outcome']")).to_have_count(4)
 
 
-def test_three_new_guardians_are_recorded_in_one_go(server, open_browser):
+def test_three_new_guardians_are_recorded_in_one_go(server, signed_in_page):
     """The guardians form offered two blank rows and no way to a third: a third guardian took a second save."""
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.open_referral(page, ui.sixteen_year_old())
     ui.tab(page, case_id, "vardnadshavare")
     names = ("Maria Exempel", "Johan Exempel", "Eva Exempel")

@@ -18,17 +18,15 @@ def _dates_on_one_line(page, where: str) -> None:
     assert not broken, f"{where}: dates broken over lines: {broken}"
 
 
-def test_dates_and_the_disclosure_log_are_readable_at_800_px(server, open_browser):
+def test_dates_and_the_disclosure_log_are_readable_at_800_px(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser(width=800)
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL, width=800)
     for slug in ("", "grupp"):
         ui.tab(page, str(group.case_id), slug)
         _dates_on_one_line(page, slug or "tidslinjen")
         assert page.evaluate(OVERFLOW) <= 0, slug
 
-    auditor = open_browser(width=800)
-    ui.sign_in(auditor, ui.AUDITOR)
+    auditor = signed_in_page(ui.AUDITOR, width=800)
     auditor.goto(f"/granskning/arenden/{group.case_id}/utlamnanden")
     assert auditor.evaluate(OVERFLOW) <= 0, "the disclosure log is wider than the window"
     _dates_on_one_line(auditor, "utlämnandeloggen")
@@ -36,7 +34,7 @@ def test_dates_and_the_disclosure_log_are_readable_at_800_px(server, open_browse
     assert auditor.evaluate(OVERFLOW) <= 0, "the replay is wider than the window"
 
 
-def test_no_page_is_wider_than_a_phone_at_360_px(server, open_browser):
+def test_no_page_is_wider_than_a_phone_at_360_px(server, signed_in_page):
     """A caseworker on a home visit, a mentor in a corridor: at 360 px the case list, the group, the plan and the
     loggutdrag pushed the whole page sideways (the header's band stopped at the window's edge, the table ran on), and
     the auditors' menu and their case list too (a hidden label in a scroll box counted past it). Each wide table
@@ -47,8 +45,7 @@ def test_no_page_is_wider_than_a_phone_at_360_px(server, open_browser):
                                                     ("", "grupp", "plan", "samtycken", "registerutdrag")]),
                         (ui.SCHOOL, ["/arenden", f"/arenden/{case}", f"/arenden/{case}/plan"]),
                         (ui.AUDITOR, ["/granskning", "/granskning/atkomstlogg"])):
-        page = open_browser(width=360)
-        ui.sign_in(page, user)
+        page = signed_in_page(user, width=360)
         for path in paths:
             page.goto(path)
             assert page.evaluate(OVERFLOW) <= 0, f"{user} {path} is wider than the window"
@@ -60,12 +57,11 @@ PLACEHOLDER_FITS = """el => { const s = getComputedStyle(el), c = document.creat
   el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)]; }"""
 
 
-def test_the_case_number_box_shows_its_whole_example_at_360_px(server, open_browser):
+def test_the_case_number_box_shows_its_whole_example_at_360_px(server, signed_in_page):
     """At 360 px the case list's search box read "till exempel 0180-20", the number cut off: the example is short
     and the box wide enough for it, also on the auditors' home page."""
     for user, path in ((ui.SOCIAL, "/arenden"), (ui.AUDITOR, "/granskning")):
-        page = open_browser(width=360)
-        ui.sign_in(page, user)
+        page = signed_in_page(user, width=360)
         page.goto(path)
         box = page.locator("#f-nummer")
         text, room = box.evaluate(PLACEHOLDER_FITS)
@@ -85,14 +81,13 @@ def _within_window(page, selector: str, where: str) -> None:
     assert not outside, f"{where}: off the screen at 360 px: {outside}"
 
 
-def test_the_timeline_and_the_case_list_stack_their_rows_at_360_px(server, open_browser):
+def test_the_timeline_and_the_case_list_stack_their_rows_at_360_px(server, signed_in_page):
     """At 360 px the timeline's Uppgift column was off-screen (its table scrolled in its box, five columns wide) and
     the case list scrolled sideways: each row is a block, what happened and each list cell within the window — and
     the tables are still tables with their column headers to a screen reader."""
     group = seed.school_and_police_group(server.context.cases)
     for user in (ui.SOCIAL, ui.SCHOOL):
-        page = open_browser(width=360)
-        ui.sign_in(page, user)
+        page = signed_in_page(user, width=360)
         ui.tab(page, str(group.case_id), "")
         # By position, as the columns stand (När, Från, Kategori, Uppgift, Grund): Uppgift and Grund.
         _within_window(page, "table.facts td:nth-child(4)", f"{user} tidslinjen")

@@ -10,10 +10,9 @@ from tests.e2e import seed, ui
 SAID = "Polisen är ansvarig men kan inte se raden: inget samtycke täcker Fritid."
 
 
-def test_the_caseworker_is_told_beside_the_row_and_the_police_are_not(server, open_browser):
+def test_the_caseworker_is_told_beside_the_row_and_the_police_are_not(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)   # the police's consents cover `case` only
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "plan")
     page.locator('[name="rows.2.area"]').fill("Fritid")
     page.locator('[name="rows.2.responsible"]').fill("Peter")
@@ -25,8 +24,7 @@ def test_the_caseworker_is_told_beside_the_row_and_the_police_are_not(server, op
     expect(page.locator("table.plan tbody tr").nth(2).locator(".row-unseen")).to_have_text(SAID)
     expect(page.locator(".row-unseen")).to_have_count(1)
 
-    police = open_browser()
-    ui.sign_in(police, ui.POLICE)
+    police = signed_in_page(ui.POLICE)
     ui.tab(police, str(group.case_id), "plan")
     expect(police.locator("main")).not_to_contain_text("kan inte se raden")
     expect(police.locator("main")).not_to_contain_text("En aktivitet i veckan.")

@@ -12,8 +12,8 @@ BANNER = ("Skyddade personuppgifter (sekretessmarkering). Den unges uppgifter f�
           " sekretessprövning – uppge aldrig adress eller vistelseort.")
 
 
-def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(server, open_browser, screenshot):
-    group, page = _social_services_on_the_tab(server, open_browser)
+def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(server, signed_in_page, screenshot):
+    group, page = _social_services_on_the_tab(server, signed_in_page)
     case_id = str(group.case_id)
     expect(page.locator("#protected-banner")).to_have_count(0)
     _record(page, "sekretessmarkering")
@@ -31,8 +31,7 @@ def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(s
     expect(row.locator(".marker.protected")).to_have_text("Skyddade personuppgifter")
     expect(page.locator("main")).not_to_contain_text("Exempelsson")
 
-    school = open_browser()   # the school's consents cover `case`: it is told, on every page and in its list
-    ui.sign_in(school, ui.SCHOOL)
+    school = signed_in_page(ui.SCHOOL)   # the school's consents cover `case`: it is told, on every page and in its list
     expect(school.locator("table.list tr", has_text=group.case_number).locator(".marker.protected")).to_have_count(1)
     for slug in ("", "plan", "moten"):
         ui.tab(school, case_id, slug)
@@ -45,10 +44,9 @@ def test_a_protected_case_shows_the_banner_on_every_page_and_the_lists_no_name(s
     expect(page.locator("#protected-banner")).to_have_count(0)
 
 
-def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, open_browser, screenshot):
-    group, _, case_id = _protected_on_the_tab(server, open_browser)
-    auditor = open_browser()
-    ui.sign_in(auditor, ui.AUDITOR)
+def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, signed_in_page, screenshot):
+    group, _, case_id = _protected_on_the_tab(server, signed_in_page)
+    auditor = signed_in_page(ui.AUDITOR)
     auditor.goto("/granskning")
     expect(auditor.locator("table.list tr", has_text=group.case_number).locator(".marker.protected")).to_have_count(1)
     auditor.goto(f"/granskning/arenden/{case_id}")
@@ -60,11 +58,10 @@ def test_an_auditor_sees_it_on_the_case_and_in_a_replay(server, open_browser, sc
     screenshot(auditor, "21-skyddade-personuppgifter-granskning")
 
 
-def _social_services_on_the_tab(server, open_browser):  # noqa: ANN001, ANN202 - the e2e fixtures
+def _social_services_on_the_tab(server, signed_in_page):  # noqa: ANN001, ANN202 - the e2e fixtures
     """A case of the school and the police, social services signed in on its tab Skyddade personuppgifter."""
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "skydd")
     return group, page
 
@@ -74,23 +71,22 @@ def _record(page, kind: str) -> None:  # noqa: ANN001
     page.get_by_role("button", name="Spara", exact=True).click()
 
 
-def _protected_on_the_tab(server, open_browser):  # noqa: ANN001, ANN202 - the e2e fixtures
+def _protected_on_the_tab(server, signed_in_page):  # noqa: ANN001, ANN202 - the e2e fixtures
     """``_social_services_on_the_tab``, skyddad folkbokföring recorded there and saved: the group, the page and the
     case id."""
-    group, page = _social_services_on_the_tab(server, open_browser)
+    group, page = _social_services_on_the_tab(server, signed_in_page)
     case_id = str(group.case_id)
     _record(page, "skyddad_folkbokforing")
     expect(page.locator("#saved")).to_be_visible()
     return group, page, case_id
 
 
-def test_a_guardians_printed_extract_tells_neither_readers_nor_the_protection(server, open_browser):
+def test_a_guardians_printed_extract_tells_neither_readers_nor_the_protection(server, signed_in_page):
     """Printed (print media, what is shown as the browser lays it out), a guardian's loggutdrag of a protected case has
     the reading agencies and the neutral line — no reader, no purpose, no banner, no 'skyddade personuppgifter';
     on screen social services has the banner and is told why the extract is limited."""
-    _, page, case_id = _protected_on_the_tab(server, open_browser)
-    school = open_browser()
-    ui.sign_in(school, ui.SCHOOL)
+    _, page, case_id = _protected_on_the_tab(server, signed_in_page)
+    school = signed_in_page(ui.SCHOOL)
     ui.tab(school, case_id, "plan")
     ui.tab(page, case_id, "registerutdrag")
     page.locator("nav[aria-label='Utdrag för'] a", has_text="(vårdnadshavare)").first.click()

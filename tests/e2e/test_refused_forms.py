@@ -11,9 +11,8 @@ from tests.e2e.test_accessibility import assert_errors_are_tied_to_their_fields
 FOCUSED_ID = "document.activeElement && document.activeElement.id"
 
 
-def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, open_browser):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, signed_in_page):
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.accepted_case(page)
     ui.tab(page, case_id, "plan")
     page.get_by_label("Huvudmål").fill("Gå i skolan varje dag.")
@@ -26,11 +25,10 @@ def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, 
     expect(page.get_by_label("Huvudmål")).to_have_value("Gå i skolan varje dag.")
 
 
-def test_a_guardian_list_left_empty_asks_the_first_rows_name_in_swedish_beside_it(server, open_browser):
+def test_a_guardian_list_left_empty_asks_the_first_rows_name_in_swedish_beside_it(server, signed_in_page):
     """Its rows' custody is ticked as a fresh form's are: it said "Ange minst en förälder eller vårdnadshavare." of
     the whole list, not which name to write."""
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     case_id = ui.open_referral(page, ui.sixteen_year_old())
     ui.tab(page, case_id, "vardnadshavare")
     page.get_by_role("button", name="Spara vårdnadshavare").click()
@@ -42,9 +40,8 @@ def test_a_guardian_list_left_empty_asks_the_first_rows_name_in_swedish_beside_i
     assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "guardians")] == ["guardians.0.name"]
 
 
-def test_a_refused_form_puts_the_focus_on_its_summary_of_errors(server, open_browser):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_a_refused_form_puts_the_focus_on_its_summary_of_errors(server, signed_in_page):
+    page = signed_in_page(ui.SOCIAL)
     page.goto("/arenden/nytt")
     page.get_by_label("Den unges namn").fill("Kim Fokus")
     page.get_by_role("button", name="Öppna ärendet").click()
@@ -54,11 +51,10 @@ def test_a_refused_form_puts_the_focus_on_its_summary_of_errors(server, open_bro
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#f-personnummer"
 
 
-def test_an_empty_meeting_is_not_recorded(server, open_browser):
+def test_an_empty_meeting_is_not_recorded(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
     for recorded, user in enumerate((ui.SOCIAL, ui.SCHOOL)):
-        page = open_browser()
-        ui.sign_in(page, user)
+        page = signed_in_page(user)
         ui.tab(page, str(group.case_id), "moten")
         page.get_by_role("button", name="Spara mötet").click()     # the date is filled in; nothing else
         expect(page.locator("#error-summary")).to_contain_text("Deltagande aktörer: Ange vilka som deltog")
@@ -70,13 +66,12 @@ def test_an_empty_meeting_is_not_recorded(server, open_browser):
     expect(page.locator("section.meeting")).to_have_count(2)
 
 
-def test_a_recorded_guardians_name_is_not_optional_and_emptying_it_says_how_custody_ends(server, open_browser):
+def test_a_recorded_guardians_name_is_not_optional_and_emptying_it_says_how_custody_ends(server, signed_in_page):
     """The name field read "Namn (valfritt)" and the page "Tomma rader hoppas över", yet a recorded guardian's name
     emptied was refused with "Fältet måste fyllas i.": the caseworker could not tell how to record that a parent no
     longer has custody."""
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "vardnadshavare")
     recorded, new = page.locator("label[for=f-guardians-1-name]"), page.locator("label[for=f-guardians-2-name]")
     expect(recorded).not_to_contain_text("valfritt")
@@ -88,13 +83,12 @@ def test_a_recorded_guardians_name_is_not_optional_and_emptying_it_says_how_cust
     expect(page.locator("#f-guardians-0-name")).to_have_value("Maria Exempelsson")
 
 
-def test_a_form_refused_right_after_a_save_does_not_say_it_was_saved(server, open_browser):
+def test_a_form_refused_right_after_a_save_does_not_say_it_was_saved(server, signed_in_page):
     """A form without an action posts to the page's own address, which after a save carries ?sparat=: the next
     consent refused came back saying "Samtycket är registrerat." above "Formuläret innehåller fel" — a caseworker
     registering the guardians' consents one after another could take the second for registered."""
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "moten")
     page.locator("#f-attendees input[value=skola]").check()
     page.get_by_role("button", name="Spara mötet").click()
@@ -108,9 +102,8 @@ def test_a_form_refused_right_after_a_save_does_not_say_it_was_saved(server, ope
 
 
 def test_a_referral_for_a_young_person_with_an_open_case_names_it_and_opens_another_only_when_ticked(server,
-                                                                                                    open_browser):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+                                                                                                    signed_in_page):
+    page = signed_in_page(ui.SOCIAL)
     person = ui.sixteen_year_old()
     first = ui.open_referral(page, person)
     ui.send_referral(page, person, name="Kim Andra")

@@ -12,10 +12,9 @@ from tests.e2e import seed, ui
 SECRECY = "Innehålleruppgiftersomkanomfattasavsekretess"   # the marking's start, as the PDF's text runs without spaces
 
 
-def test_every_printed_page_of_the_report_names_the_case_and_carries_the_marking(server, open_browser):
+def test_every_printed_page_of_the_report_names_the_case_and_carries_the_marking(server, signed_in_page):
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.AUDITOR)
+    page = signed_in_page(ui.AUDITOR)
     page.goto(f"/granskning/arenden/{group.case_id}/rapport")
     pdf = page.pdf(width="105mm", height="148mm")   # A6: a short case's report runs to several pages
     pages = _page_texts(pdf)
@@ -28,14 +27,13 @@ def test_every_printed_page_of_the_report_names_the_case_and_carries_the_marking
     assert "Hoppatillinnehållet" not in "".join(pages)        # nor its skip link
 
 
-def test_the_report_read_by_role_has_its_tables_named_and_a_skip_link_to_its_main(server, open_browser):
+def test_the_report_read_by_role_has_its_tables_named_and_a_skip_link_to_its_main(server, signed_in_page):
     """What a screen reader's lists of landmarks and tables offer, as Chromium's page gives them to Playwright's
     roles: the report's content in its main landmark, its tables by their headings' names with their column
     headers, the way back in a banner; the skip link, hidden until Tab reaches it first, puts the reader at the
     report.  Before: no main, three tables with no name."""
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.AUDITOR)
+    page = signed_in_page(ui.AUDITOR)
     page.goto(f"/granskning/arenden/{group.case_id}/rapport")
     main = page.get_by_role("main")
     assert main.count() == 1 and page.get_by_role("banner").get_by_role("link").first.inner_text().startswith(

@@ -27,14 +27,13 @@ def test_an_expired_session_comes_back_to_the_page_it_was_on(open_browser, serve
     expect(page.get_by_label("Den unges namn")).to_be_visible()
 
 
-def test_a_form_sent_after_the_session_ended_gives_back_what_was_written(open_browser, server):
+def test_a_form_sent_after_the_session_ended_gives_back_what_was_written(signed_in_page, server):
     """An hour's minutes typed into the meeting form, the session over meanwhile: "Spara mötet" led straight to the
     sign-in page, and every word was lost.  The words come back first, with a way to sign in and return."""
     from tests.e2e import seed
 
     group = seed.school_and_police_group(server.context.cases)
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+    page = signed_in_page(ui.SOCIAL)
     ui.tab(page, str(group.case_id), "moten")
     page.locator("#f-attendees input[value=skola]").check()
     page.locator("#f-outcomes-0-origin_agency").select_option("socialtjanst")

@@ -7,9 +7,8 @@ from playwright.sync_api import expect
 from tests.e2e import ui
 
 
-def test_a_rejected_referral_keeps_what_was_typed_and_shows_the_error_next_to_the_field(open_browser, screenshot):
-    page = open_browser()
-    ui.sign_in(page, ui.SOCIAL)
+def test_a_rejected_referral_keeps_what_was_typed_and_shows_the_error_next_to_the_field(signed_in_page, screenshot):
+    page = signed_in_page(ui.SOCIAL)
     page.goto("/arenden/nytt")
     page.get_by_label("Personnummer eller samordningsnummer").fill("20100101-1234")
     page.get_by_label("Den unges namn").fill("Alva Skrivsdottir")
