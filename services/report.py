@@ -31,7 +31,7 @@ from services.report_checks import (LOG_COLUMNS, access_log_changed, access_log_
                                     basis_cell, ledger_verdict, replaced_logs, replaced_not_given,
                                     stored_log_unheld)
 from services.report_consents import consent_rows
-from services.report_text import category_name, column_heads, swedish_minute
+from services.report_text import category_name, column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, not_given
 from services.wording import agency_name, swedish_number
 
@@ -47,7 +47,7 @@ STYLE = """
 body{font:11pt/1.45 system-ui,sans-serif;color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #999}
 table{border-collapse:collapse;width:100%;font-size:10pt}th,td{text-align:left;vertical-align:top;
-padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}
+padding:.25rem .4rem;border-bottom:1px solid #ddd}th{background:#eee}th[scope=row]{background:none;font-weight:inherit}
 .ok{color:#0a5c0a;font-weight:600}.bad{color:#a00;font-weight:600}.basis{color:#444}.ids{color:#666}
 .secrecy{border:2px solid #111;padding:.3rem .6rem;font-weight:600}
 .sheet{font-size:inherit;table-layout:fixed}.sheet>*>tr>td{padding:0;border:0}.running{display:none}
@@ -110,7 +110,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
                            others, made_by)
     rows = plan_rows(facts)   # the auditor sees every row: a follow-up names the row it follows up
     rows_timeline = "".join(
-        f"<tr><td>{swedish_minute(f.recorded_at)}</td><td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
+        f"<tr>{row_head(swedish_minute(f.recorded_at))}<td>{f.version}</td><td><code>{fact_ids(f.fact_id)}</code></td>"
         f"<td>{escape(agency_name(f.origin, cat))}</td>"
         f"<td>{escape(category_name(f.category, cat))}</td><td>{escape(describe_for_auditor(f, cat, rows))}</td></tr>"
         for f in facts if f.audience is None or cat.lead_agency in f.audience)
@@ -120,7 +120,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     # audit disclosures` say it (one pass over the whole log): not from every row, which read as if the police knew
     # a row they were never shown.
     rows_log = "".join(
-        f"<tr><td>{swedish_minute(c.at)}</td><td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
+        f"<tr>{row_head(swedish_minute(c.at))}<td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(described)}</td>"
         f"<td class=basis>{basis_cell(c.basis, c.change, c.at, consents, cat)}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
         "</tr>" for c, described in zip(log, describe_changes(log, cat)) if is_disclosure(c))

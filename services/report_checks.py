@@ -11,7 +11,7 @@ from services.access_log_text import access_log_checked
 from services.audit_text import CHANGES, describe_logged
 from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
-from services.report_text import column_heads, swedish_minute
+from services.report_text import column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, not_given
 from services.wording import agency_name, checkpoints_confirmed, reads_counted, swedish_number
 
@@ -129,7 +129,7 @@ def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Calla
     at, agency, fact_id, kind, _, change, basis, cause = key
     erased = change == "erased"
     what = "hela ärendet (nyckeln förstörd)" if erased else describe_logged(fact_id, kind, facts, cat)
-    return (f"<tr><td>{swedish_minute(at)}</td><td>{escape(agency_name(agency, cat))}</td>"
+    return (f"<tr>{row_head(swedish_minute(at))}<td>{escape(agency_name(agency, cat))}</td>"
             f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
             f"</code></td><td>{escape(what)}</td><td class=basis>{'' if erased else basis_cell(basis, change, at, consents, cat)}"
             f"</td><td>{escape(describe_cause(cause, cat)) if cause is not None else '(ej sparad)'}</td>"

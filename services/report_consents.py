@@ -14,7 +14,7 @@ from domain.judge import CUSTODY_UNKNOWN
 from domain.disclosure import Replay
 from domain.standing import EXPIRED, NOT_STARTED, WITHDRAWN, Cover, Lapse, standing_of
 from domain.values import YOUNG_PERSON, Phase
-from services.report_text import category_name, swedish_minute
+from services.report_text import category_name, row_head, swedish_minute
 from services.wording import agency_name
 
 
@@ -27,7 +27,7 @@ def consent_rows(case: Any, history: Sequence[Any], cat: Any, now: datetime) -> 
     changes = _consent_changes(history, cat)
     standings = _Standings(history, cat, case)
     return "".join(
-        f"<tr><td>{escape(c.consent_id[:8])}</td><td>{escape(_consenter(case, c.consenter))}</td>"
+        f"<tr>{row_head(escape(c.consent_id[:8]))}<td>{escape(_consenter(case, c.consenter))}</td>"
         f"<td>{escape(c.purpose)} ({escape(FORMS.get(c.form, c.form))})</td>"
         f"<td>{escape(_scope(c.scope, cat))}</td>"
         f"<td>{_validity(c, case, now, standings)}</td>"

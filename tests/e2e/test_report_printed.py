@@ -30,8 +30,9 @@ def test_every_printed_page_of_the_report_names_the_case_and_carries_the_marking
 def test_the_report_read_by_role_has_its_tables_named_and_a_skip_link_to_its_main(server, signed_in_page):
     """What a screen reader's lists of landmarks and tables offer, as Chromium's page gives them to Playwright's
     roles: the report's content in its main landmark, its tables by their headings' names with their column
-    headers, the way back in a banner; the skip link, hidden until Tab reaches it first, puts the reader at the
-    report.  Before: no main, three tables with no name."""
+    headers and each body row's header (drawn and printed as a plain cell), the way back in a banner; the skip link,
+    hidden until Tab reaches it first, puts the reader at the report.  Before: no main, three tables with no name (and
+    later, no row headers)."""
     group = seed.school_and_police_group(server.context.cases)
     page = signed_in_page(ui.AUDITOR)
     page.goto(f"/granskning/arenden/{group.case_id}/rapport")
@@ -42,12 +43,17 @@ def test_the_report_read_by_role_has_its_tables_named_and_a_skip_link_to_its_mai
         table = main.get_by_role("table", name=name, exact=True)
         assert table.count() == 1, name
         assert table.get_by_role("columnheader").count() >= 6, name
+        assert table.get_by_role("rowheader").count() == table.get_by_role("row").count() - 1, name   # each body row
     skip = page.get_by_role("link", name="Hoppa till innehållet")
     assert skip.bounding_box()["x"] < 0   # off screen until focused
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#main" and skip.bounding_box()["x"] >= 0
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
+    page.emulate_media(media="print")   # a row's header looks as its other cells do, printed too
+    looks = "c => [getComputedStyle(c).backgroundColor, getComputedStyle(c).fontWeight]"
+    cells = main.locator("th[scope=row], tbody td").all()
+    assert {tuple(cell.evaluate(looks)) for cell in cells} == {("rgba(0, 0, 0, 0)", "400")}
 
 
 def _page_texts(pdf: bytes) -> list[str]:

@@ -243,7 +243,7 @@ def test_the_report_says_who_consented_and_until_when_with_the_consents_ids_besi
     when, as the web client's disclosure log does; the ids stay beside it, in small print, for cross-reference."""
     html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
     consents = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("<h2")[0]
-    ids = re.findall(r"<tr><td>([0-9a-f]{8})</td>", consents)
+    ids = re.findall(r"<tr><th scope=row>([0-9a-f]{8})</th>", consents)
     log = html.split("Vem kunde se vad")[1]
     readable = ("samtycke från den unge och vårdnadshavarna Maria Exempel och Johan Exempel, t.o.m. 2027-02-11"
                 f" <small class=ids>({', '.join(ids)})</small></td>")
@@ -849,7 +849,7 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
     2027-02-11" like the two in force: only the history column beside it said she withdrew it."""
     html = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env).stdout
     rows = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
-    validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    validity = {row.split("<td>")[1].split("<")[0]: row.split("<td>")[4].split("</td>")[0] for row in rows}
     assert validity["Maria Exempel"] == "2026-02-12 – 2027-02-11<br><strong>återkallat 2026-03-20 09:00 CET</strong>"
     # The two in force are not said withdrawn (that they let nothing out without hers: the test after this one).
     for kept in (validity["den unge"], validity["Johan Exempel"]):
@@ -859,7 +859,7 @@ def test_the_reports_consents_table_says_a_withdrawn_consent_no_longer_holds(env
 def _validity(html: str) -> dict[str, str]:
     """The consents' table: who consented -> the Giltigt cell (its HTML)."""
     rows = html.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
-    return {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    return {row.split("<td>")[1].split("<")[0]: row.split("<td>")[4].split("</td>")[0] for row in rows}
 
 
 def _eleven_year_old_with_two_guardians(app, social):  # noqa: ANN001, ANN202 - the application, an Actor
@@ -977,7 +977,8 @@ app.withdraw_consent(case_id, by=SOCIAL, consent_id=again.consent_id, consenter=
     assert said == "Uppföljning (delvis uppnått) från Socialtjänsten: Närvaron ökar."   # no row: they saw none then
     report = sigill("audit", "report", "--case", "0180-2026-0001", "--out", "-", env=env)
     log = report.stdout.split("Vem kunde se vad")[1]
-    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", log, re.S)]
+    cell = r"<(?:td|th scope=row)[^>]*>(.*?)</t[dh]>"   # the row's header (its moment) and its other cells
+    rows = [re.findall(cell, r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", log, re.S)]
     follow_ups = [r[4] for r in rows if r and r[1] == "Polisen" and r[2] == "lämnades ut" and "Närvaron ökar." in r[4]]
     assert follow_ups == [said], follow_ups
     # Its end names the row, as `audit disclosures` does: the police were shown it until that moment.
@@ -1314,7 +1315,7 @@ def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at
     report = cli(settings, master_key, postgres, "audit", "report", "--case", opened.value, "--out", "-")
     assert report.returncode == 0, report.stderr
     rows = report.stdout.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
-    validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    validity = {row.split("<td>")[1].split("<")[0]: row.split("<td>")[4].split("</td>")[0] for row in rows}
     assert validity["den unge"] == "2026-04-10 – 2027-04-09"
     assert validity["Lena Prov"] == ("2026-04-10 – 2027-04-09<br><strong>räknas inte sedan den unge fyllde 18 år"
                                      " 2026-06-15</strong>"), validity
@@ -1335,7 +1336,7 @@ def test_the_reports_consents_table_says_a_guardians_consent_stopped_counting_at
                                                                 Guardian(ola, "Ola Prov", has_custody=False)))
     report = cli(settings, master_key, postgres, "audit", "report", "--case", younger.value, "--out", "-")
     rows = report.stdout.split("<h2 id=consents-heading>Samtycken</h2>")[1].split("</table>")[0].split("<tr>")[2:]
-    validity = {row.split("<td>")[2].split("<")[0]: row.split("<td>")[5].split("</td>")[0] for row in rows}
+    validity = {row.split("<td>")[1].split("<")[0]: row.split("<td>")[4].split("</td>")[0] for row in rows}
     assert validity["Eva Prov"] == validity["den unge"] == "2026-05-05 – tills vidare", validity
     assert validity["Ola Prov"] == ("2026-05-05 – tills vidare<br><strong>räknas inte: lämnat av en vårdnadshavare"
                                     " som inte har vårdnaden nu</strong>")

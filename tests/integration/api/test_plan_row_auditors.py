@@ -15,7 +15,8 @@ from tests.integration.api.test_plan_row_names import narrow_away_case, plan_nam
 
 def _cells(html: str) -> list[list[str]]:
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
-    return [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+    cell = r"<(?:td|th scope=row)[^>]*>(.*?)</t[dh]>"   # a body row's header (the report's moment) is a cell too
+    return [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(cell, r, re.S)]
             for r in rows]
 
 
