@@ -139,3 +139,22 @@ def test_a_cases_log_read_during_a_build_is_the_same_as_after_it(app, runner, po
     runner.rebuild()
     assert written and [r | {"id": None} for r in written[0]] == [r | {"id": None} for r in before]
     assert runner.store.disclosure_log(built) == written[0]
+
+
+def test_a_feed_polled_during_a_build_does_not_read_the_log(app, runner, postgres, built, monkeypatch):
+    """Refused (``FeedsRebuilding``) without the log read: with its feed index left out, each poll scanned it all."""
+    from psycopg.sql import SQL, Identifier
+    from gateways.feed_pages import FEED_ROWS
+
+    crash_after_clearing(runner, monkeypatch)
+    runner.catch_up()   # rebuilt; then taken for one still under way (its end further on), its log full
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute(SQL('UPDATE {}.view_rules SET building_to = 1000000000').format(
+            Identifier(runner.store.datastore.schema)))
+        assert building(runner) and conn.execute(SQL("SELECT count(*) FROM {}.disclosure_log").format(
+            Identifier(runner.store.datastore.schema))).fetchone()[0]
+        plan = "\n".join(r[0] for r in conn.execute(
+            SQL("EXPLAIN (ANALYZE, COSTS OFF) ") + SQL(FEED_ROWS).format(s=Identifier(runner.store.datastore.schema)),
+            ("skola.0180", None, 0, 100)))
+    assert "disclosure_log" in plan and all("never executed" in line for line in plan.splitlines()
+                                            if "on disclosure_log" in line), plan
