@@ -37,8 +37,8 @@ BY_CASE = "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_l
 # process of the version before).  Only where this process's role owns the log: another's are the setup's.
 LOG_INDEXES = {"disclosure_log_by_case": BY_CASE, "disclosure_log_by_feed": BY_FEED}
 LEAVE_OUT_LOG_INDEXES = "DROP INDEX IF EXISTS " + ", ".join("{s}." + name for name in LOG_INDEXES)
-OWN_LOG = ("SELECT pg_has_role(c.relowner, 'USAGE') AS own FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-           " WHERE n.nspname = %s AND c.relname = 'disclosure_log'")
+OWN_LOG = ("SELECT pg_has_role(c.relowner, 'USAGE') AS own FROM pg_class c"
+           " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'disclosure_log'")
 LOG_INDEXES_THERE = "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname = ANY(%s)"
 MAKE_LOG_INDEXES_AT_START = (
     "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL)"
