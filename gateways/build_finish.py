@@ -200,7 +200,10 @@ class BuildFinish:
         for r in unseen:
             again = r["change"] == "ended"   # written in a numbering before: the same end, for whoever missed it
             at, founded = (r["at"], r["notification_id"]) if again else (now, position)
-            event_id = bytes(r["event_id"].bytes) if again and r["id_generation"] == generation else event_id_bytes(
+            # Kept only where it has one: an end the application's role added to the live log without an id, and a
+            # rebuild then kept, got none (it stopped every later build here with an AttributeError): one made anew.
+            kept_id = r["event_id"] if again and r["id_generation"] == generation else None
+            event_id = bytes(kept_id.bytes) if kept_id is not None else event_id_bytes(
                 secret, str(r["case_id"]), founded, r["agency"], r["fact_id"], RULES_END_ID, 0)
             log.append([r["case_id"], r["agency"], r["fact_id"], r["kind"], r["category"], "ended",
                         b"\x01" + json.dumps(r["basis"]).encode(), at, founded, event_id, None, cause, None, None])

@@ -31,14 +31,14 @@ def held(app, store, case_id):
     return checked, logs, not_given(checked, logs)
 
 
-def a_rules_end_made_up(location, case_id, agency: str, fact) -> None:
+def a_rules_end_made_up(location, case_id, agency: str, fact, event_id: str = "gen_random_uuid()") -> None:
     """A rebuild's end (cause ``rules_changed``) of a fact the agency was never shown, as the application's role
-    may INSERT it into the live log."""
+    may INSERT it into the live log (``event_id``: SQL for its id)."""
     app_role(location,
              "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
              " notification_id, event_id, cause, feed, seq) SELECT %s, %s, %s, %s, %s, 'ended', '{\"kind\":"
              " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
-             " gen_random_uuid(),"
+             f" {event_id},"
              " '[{\"what\": \"rules_changed\"}]', %s, max(seq) + 1 FROM disclosure_log WHERE feed = %s",
              params=(case_id, agency, fact.fact_id, fact.kind, fact.category, fact.recorded_at, f"{agency}.0180",
                      f"{agency}.0180"))
@@ -105,6 +105,22 @@ def test_rows_the_application_role_added_to_the_log_before_a_rebuild_are_found_i
     assert checked.agrees and found == [first] and len(first.not_given) == 2 and second.not_given == []
 
 
+def test_a_made_up_end_without_an_event_id_stops_no_build_and_is_found(app, runner, postgres):
+    """Such an end added with no event id, kept by a rebuild: the build's end writes it again under an id made anew
+    (it stopped every later build with an AttributeError), and the replaced log says it is not the events'."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    ended = never_shown(runner, case_id, "socialtjanst")
+    a_rules_end_made_up(postgres, case_id, "socialtjanst", ended, event_id="NULL")
+    runner.rebuild()
+    app.clock.advance(timedelta(days=1))
+    runner.rebuild()   # the first replaced log's end, in the same generation, written again by this build's end
+    checked, [first, second], found = held(app, runner.store, case_id)
+    assert checked.agrees and found == [first] and [(k[2], k[5]) for k in first.not_given] == [(ended.fact_id, "ended")]
+    ends = [r for r in runner.store.disclosure_log(case_id) if r["fact_id"] == ended.fact_id]
+    assert ends and all(r["event_id"] is not None for r in ends)
+
+
 def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installation):  # noqa: F811 - the fixture
     """As the application's role: rows INSERTed into the live log, then `sigill views rebuild`. The supervisor's
     report warns at the top and exits 1; `views log` exits 1.  Before, after an honest rebuild, both said nothing."""
@@ -134,9 +150,9 @@ def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installatio
     log = sigill("views", "log", "--case", CASE, env=env)
     assert log.returncode == 1, log.stdout + log.stderr
     assert "Loggen stämmer med ärendets händelser" in log.stdout   # today's log: the end written again, founded
-    assert "En ersatt logg byggd under dagens regler har 1 rader som ärendets händelser inte ger" in log.stderr
+    assert "En ersatt logg byggd under dagens regler har 1 rad som ärendets händelser inte ger" in log.stderr
     report = sigill("audit", "report", "--case", CASE, "--out", "-", env=env)
     assert report.returncode == 1, report.stderr
     assert ("Varning: en utlämnandelogg som byggdes om under dagens regler hade 1 rad om ärendet som ärendets"
             " händelser inte ger.") in report.stdout
-    assert "en ersatt utlämnandelogg byggd under dagens regler har 1 rader" in report.stderr
+    assert "en ersatt utlämnandelogg byggd under dagens regler har 1 rad som" in report.stderr
