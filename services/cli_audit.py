@@ -33,7 +33,7 @@ from services.typed_time import (
 )
 from services.cli_ledger import exported_access_log, exported_checkpoints, public_key_argument
 from services.cli_ledger import register as register_ledger
-from services.wording import agency_name, facts_count, to_the_second
+from services.wording import agency_name, facts_count, rows_counted, to_the_second
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -254,8 +254,8 @@ def _report(args: argparse.Namespace) -> int:
             # A log a rebuild replaced under today's rules holds what the events give, as today's must (a red team).
             unheld = sum(len(log.not_given) for log in not_given(stored.agreement, stored.replaced))
             if unheld:
-                changed.append(f"en ersatt utlämnandelogg byggd under dagens regler har {unheld} rader som ärendets"
-                               " händelser inte ger")
+                changed.append(f"en ersatt utlämnandelogg byggd under dagens regler har {rows_counted(unheld)} som"
+                               " ärendets händelser inte ger")
             # The whole log held to the file's checkpoint, as verify holds it: a log rewritten since and chained
             # again reads as written to the case's check alone.  (The report's own read, appended after, is no change.)
             kept = service.access_log.verify(signature_ok, audit_ledger.trusted_keys, exported_reads) \

@@ -16,7 +16,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
-from services.wording import checkpoints_confirmed, reads_counted, swedish_number, to_the_second
+from services.wording import checkpoints_confirmed, reads_counted, rows_counted, swedish_number, to_the_second
 
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
@@ -268,22 +268,18 @@ def _index_rows(settings: Settings, location) -> str:  # noqa: ANN001 - a locati
               " ännu inte införd i vyerna (en följare gör det inom en minut, `sigill calendar` utan en):"
               f" {_listed(rows.erased)}.")
     if rows.made_up:
-        print(f"Granskningens ärendeindex ÄNDRAT: {_rows(len(rows.made_up))} i ärendelistan som indexet läser hör"
-              f" inte till något ärende som händelserna har: {_listed(rows.made_up)}. {REBUILD}")
+        print(f"Granskningens ärendeindex ÄNDRAT: {rows_counted(len(rows.made_up))} i ärendelistan som indexet läser"
+              f" hör inte till något ärende som händelserna har: {_listed(rows.made_up)}. {REBUILD}")
     if rows.contradicted:
         said = "; ".join(f"{CONTRADICTED[what]}: {_listed(ids)}" for what, ids in rows.contradicted.items())
         count = len({case_id for ids in rows.contradicted.values() for case_id in ids})
-        print(f"Granskningens ärendeindex ÄNDRAT: {_rows(count)} i ärendelistan som indexet läser säger om sitt"
-              f" ärende det som händelserna motsäger ({said}). {REBUILD}")
+        print(f"Granskningens ärendeindex ÄNDRAT: {rows_counted(count)} i ärendelistan som indexet läser säger om"
+              f" sitt ärende det som händelserna motsäger ({said}). {REBUILD}")
     if rows.made_up or rows.contradicted:
         return "changed"
     print("Granskningens ärendeindex har ingen rad som händelserna motsäger (ärendenummer, kommun, fas,"
           " skyddsmarkering).")
     return "intact"
-
-
-def _rows(count: int) -> str:
-    return "1 rad" if count == 1 else f"{swedish_number(count)} rader"
 
 
 def _cases(count: int) -> str:

@@ -19,7 +19,7 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
                                    describe_plan_status, plan_rows)
-from services.wording import agency_name, facts_count, swedish_number, unnumbered_row
+from services.wording import agency_name, facts_count, rows_counted, swedish_number, unnumbered_row
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -307,8 +307,8 @@ def _report_replaced(agreement, replaced) -> int:  # noqa: ANN001 - an Agreement
     unheld = sum(len(log.not_given) for log in not_given(agreement, replaced))
     if not unheld:
         return 0
-    print(f"En ersatt logg byggd under dagens regler har {unheld} rader som ärendets händelser inte ger: de fanns i"
-          " loggen vid ombyggnaden men inga regler skrev dem, och kan ha lagts in i efterhand.", file=sys.stderr)
+    print(f"En ersatt logg byggd under dagens regler har {rows_counted(unheld)} som ärendets händelser inte ger:"
+          " de fanns i loggen vid ombyggnaden men inga regler skrev dem, och kan ha lagts in i efterhand.", file=sys.stderr)
     return 1
 
 

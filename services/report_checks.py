@@ -13,7 +13,7 @@ from services.basis_text import basis_ids, describe_basis, describe_cause, known
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, not_given
-from services.wording import agency_name, checkpoints_confirmed, reads_counted, swedish_number
+from services.wording import agency_name, checkpoints_confirmed, reads_counted, rows_counted, swedish_number
 
 # The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
 _LOG_HEADS = ("När", "Myndighet", "Ändring", "Uppgifts-id", "Uppgift", "Grund", "Orsak")
@@ -105,8 +105,8 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
 
 def replaced_not_given(rows: int) -> str:
     """The top's warning of rows of replaced logs built under today's rules that the events do not give."""
-    return (f"Varning: en utlämnandelogg som byggdes om under dagens regler hade {swedish_number(rows)} "
-            f"{'rad' if rows == 1 else 'rader'} om ärendet som ärendets händelser inte ger. De fanns i loggen vid "
+    return (f"Varning: en utlämnandelogg som byggdes om under dagens regler hade {rows_counted(rows)} om ärendet som "
+            "ärendets händelser inte ger. De fanns i loggen vid "
             "ombyggnaden och kan ha lästs i myndigheternas flöden, men inga regler skrev dem: de kan ha lagts in i "
             "loggen i efterhand. Se Ersatta utlämnandeloggar.")
 

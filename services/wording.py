@@ -81,3 +81,8 @@ def reads_counted(count: int) -> str:
     """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer"): the access log's reads, by `sigill audit verify`
     and the report alike."""
     return f"{swedish_number(count)} läsning{'' if count == 1 else 'ar'}"
+
+
+def rows_counted(count: int) -> str:
+    """"1 rad", "5 rader": rows of a log or a list that a check found (verify's index, a replaced log's rows)."""
+    return f"{swedish_number(count)} rad{'' if count == 1 else 'er'}"
