@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import StoredEvent
 
 from services.access_chain import AccessCheckpoint
-from services.ledger import (GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification, aggregate_of,
-                             chain, checkpoint_message, verify, verify_case)
+from services.ledger import (CLI_TRUST, GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification,
+                             aggregate_of, chain, checkpoint_message, verify, verify_case)
 from services.ports import Clock
 
 EXPORT_FORMAT = "sigill-ledger-checkpoints/1"
@@ -229,10 +229,9 @@ def _check_signed(checkpoint: Checkpoint | AccessCheckpoint, n: int, trusted: se
     verifying: otherwise the file is bad (exit 3, a 422 naming the field), and ``what`` it checks not found changed.
     One key signs the ledger and the access log, so the same keys are trusted for both."""
     if checkpoint.public_key not in trusted:
-        raise InvalidCheckpointFile(f"{called} {n} of the file is signed by a key not trusted here (give the"
-                                    " installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS): the file"
-                                    f" is not verified, {what} not found changed", f"{where}.{n - 1}.public_key",
-                                    "untrusted")
+        raise InvalidCheckpointFile(f"{called} {n} of the file is signed by a key not trusted here"
+                                    f" ({CLI_TRUST.english}): the file is not verified, {what} not found changed",
+                                    f"{where}.{n - 1}.public_key", "untrusted")
     if not signature_ok(checkpoint.public_key, checkpoint.signature, checkpoint.message()):
         raise InvalidCheckpointFile(f"{called} {n} of the file has a signature that does not verify: the file is not"
                                     f" as `sigill audit export` wrote it ({what} is not found changed by it)",

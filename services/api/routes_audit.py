@@ -28,7 +28,7 @@ from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
 from services.authorisation import Forbidden, check_auditor
 from services.basis_text import consent_facts, known_consents
-from services.ledger import Verification
+from services.ledger import API_TRUST, Verification, told_to
 from services.principals import Principal, Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.standing_text import replay_notes
@@ -209,7 +209,8 @@ def verify_ledger_against(ctx: Context, user: CurrentUser,
         exported, exported_reads = checkpoints_of(document), access_log_of(document)
         return _ledger_check(*ctx.verify_ledger(exported, keys, exported_reads))
     except InvalidCheckpointFile as bad:
-        raise InvalidInput(str(bad), field="body" + (f".{bad.field}" if bad.field else "")) from None
+        field = "body" + (f".{bad.field}" if bad.field else "")
+        raise InvalidInput(told_to(str(bad), API_TRUST), field=field) from None
 
 
 @router.get("/ledger/checkpoints", responses={**documented_as_json(AUDIT_ERRORS), 200: {
@@ -240,6 +241,6 @@ def _ledger_check(ledger: Verification, access: Any) -> av.LedgerCheck:
         exported=ledger.exported,
         divergence=None if divergence is None else (
             f"{divergence.kind} at notification {divergence.notification_id}"
-            f" (case {divergence.case_id}, version {divergence.version}): {divergence.detail}"),
+            f" (case {divergence.case_id}, version {divergence.version}): {told_to(divergence.detail, API_TRUST)}"),
         access_log_intact=access.intact, access_log_checked=access.checked,
         access_log_exported=access.exported, access_log_divergence=access.divergence)

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile   # what Starlette's form holds 
 from domain.calendar import STOCKHOLM
 from services.audit import (InvalidCheckpointFile, checkpoint_file_name, public_key_of, read_exported,
                             read_exported_access_log)
-from services.ledger import describe_divergence
+from services.ledger import WEB_TRUST, describe_divergence, told_to
 from services.principals import Principal
 from services.web import session, texts
 from services.web.audit_pages import auditor
@@ -103,9 +103,10 @@ def _ledger_refused(request: Request, user: Principal, message: str, field: str 
 def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: int | None = None  # noqa: ANN001
                  ) -> Response:
     """``kept_count``: the checkpoints of an uploaded file, when the verification was made against one."""
+    finding = ledger.divergence and told_to(describe_divergence(ledger.divergence), WEB_TRUST)
     return render(request, "ledger.html", user=user, ledger=ledger, access=access,
                   checkpoints=checkpoints_confirmed(ledger.checkpoints), kept_count=kept_count,
-                  ledger_finding=describe_divergence(ledger.divergence) if ledger.divergence else None,
+                  ledger_finding=finding or None,
                   diverging=_diverging_case(request, user, ledger.divergence), kept_errors={})
 
 

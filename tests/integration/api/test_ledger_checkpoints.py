@@ -271,3 +271,43 @@ def test_the_web_downloads_the_access_logs_checkpoint_and_holds_the_log_to_an_up
     assert "Åtkomstloggen har ändrats!" in found.text
     assert (f"läsningar till och med {last} signerades enligt den exporterade filen men finns inte längre: loggen har"
             " kortats eller skrivits om sedan filen skrevs.") in found.text
+
+
+# A checkpoint signed by a key not trusted here tells how to give the installation's keys in the words of whoever
+# verifies: the API's user passes the query parameter trust_key, the web's fills in Betrodda publika nycklar; the
+# command line's --trust-key (and its own words: tests/integration/test_cli_audit.py) is neither's.
+
+def test_the_apis_refusal_of_a_file_signed_by_an_untrusted_key_names_trust_key(client, users, tick, context):
+    school_consented_case(client, users, tick)
+    context.seal_ledger()
+    kept = client.get(CHECKPOINTS, headers=users.auditor).json()
+    forged = {**kept, "checkpoints": [{**kept["checkpoints"][0], "public_key": base64.b64encode(bytes(32)).decode()}]}
+    refused = client.post(VERIFICATION, json=forged, headers=users.auditor)
+    assert refused.status_code == 422
+    message = refused.json()["error"]["message"]
+    assert "query parameter trust_key" in message and "--trust-key" not in message, message
+
+
+def _stored_checkpoint_signed_by_another_key(postgres) -> int:
+    """The installation's own last checkpoint, its key swapped for one trusted nowhere (as one signed before a
+    change of ledger key the operator did not list in SIGILL_LEDGER_TRUSTED_KEYS)."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        nid = conn.execute("SELECT max(notification_id) FROM sigill_ledger_checkpoints").fetchone()[0]
+    superuser(postgres, "UPDATE sigill_ledger_checkpoints SET public_key = %(key)s WHERE notification_id = %(n)s",
+              params={"key": bytes(range(32)), "n": nid})
+    return nid
+
+
+def test_an_untrusted_stored_checkpoint_is_told_to_the_api_and_the_web_in_their_words(client, users, tick, context,
+                                                                                        postgres, settings):
+    school_consented_case(client, users, tick)
+    context.seal_ledger()
+    nid = _stored_checkpoint_signed_by_another_key(postgres)
+    found = ok(client.get(VERIFICATION, headers=users.auditor))
+    assert not found["intact"] and found["divergence"].startswith(f"checkpoint at notification {nid}")
+    assert "signed by a key not trusted here (give the installation's keys in the query parameter trust_key" \
+        in found["divergence"] and "--trust-key" not in found["divergence"], found["divergence"]
+
+    page = web_as(context, settings, "ivo").get("/granskning/liggaren").text
+    assert "inte är betrodd här (ange installationens publika nycklar under Betrodda publika nycklar" in page
+    assert "--trust-key" not in page and "trust_key" not in page
