@@ -7,6 +7,7 @@ checked as stored), so a read-only role can run them.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterable
 
 import psycopg
@@ -16,6 +17,9 @@ from gateways.access_log_schema import COLUMNS
 from services.access_chain import (GENESIS, AccessCheckpoint, ChainVerdict, ShownVerdict, broken,
                                    checkpoint_message, entry_link, shown_broken)
 from services.access_entry import AccessEntry
+
+COVERING_WAIT = 2.0    # seconds an export waits for the checkpoint covering the log's last entry (a retry is 1 s)
+COVERING_POLL = 0.01   # a writer stores it within a batch's time, a few milliseconds
 
 
 def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_ok: Callable[[bytes, bytes, bytes], bool],
@@ -81,16 +85,28 @@ def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes,
         return verify_chain(conn, composed, signature_ok, trusted, exported)
 
 
-def latest_checkpoint(conninfo: str, schema: str) -> AccessCheckpoint | None:
+def latest_checkpoint(conninfo: str, schema: str, wait: float = COVERING_WAIT) -> AccessCheckpoint | None:
     """The access log's last signed checkpoint, for an exported file (None: no log, or none signed yet).  One is
-    enough: its link commits to every entry up to it."""
-    checkpoints = sql.Identifier(schema, "sigill_access_log_checkpoints")
-    with psycopg.connect(conninfo) as conn:
+    enough: its link commits to every entry up to it.
+
+    The one covering the log's last entry as it stands now: a writer (in any process of the server) signs a batch's
+    checkpoint as it writes the batch but stores it once idle, or with its next batch — so an export made at once
+    after a read would stop one batch short, and leave that read to be rewritten unseen.  It is waited for up to
+    ``wait`` seconds (a writer that failed to store it tries again in one; one that died never will): then the last
+    stored is given, which covers less but is as good."""
+    log, checkpoints = (sql.Identifier(schema, name) for name in ("sigill_access_log", "sigill_access_log_checkpoints"))
+    with psycopg.connect(conninfo, autocommit=True) as conn:   # autocommit: each look sees what was stored since
         if conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."sigill_access_log_checkpoints"',)
                         ).fetchone()[0]:
             return None
-        row = conn.execute(sql.SQL("SELECT seq, link, signed_at, public_key, signature FROM {} ORDER BY seq DESC"
-                                   " LIMIT 1").format(checkpoints)).fetchone()
+        last = conn.execute(sql.SQL("SELECT max(seq) FROM {}").format(log)).fetchone()[0]
+        deadline = time.monotonic() + wait
+        while True:
+            row = conn.execute(sql.SQL("SELECT seq, link, signed_at, public_key, signature FROM {} ORDER BY seq DESC"
+                                       " LIMIT 1").format(checkpoints)).fetchone()
+            if last is None or (row is not None and row[0] >= last) or time.monotonic() >= deadline:
+                break
+            time.sleep(COVERING_POLL)
     return None if row is None else AccessCheckpoint(row[0], bytes(row[1]), row[2], bytes(row[3]), bytes(row[4]))
 
 

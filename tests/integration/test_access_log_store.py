@@ -4,6 +4,8 @@ processes writing at once; each batch reports its cases' latest versions; entrie
 from __future__ import annotations
 
 import json
+import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Iterator
@@ -13,6 +15,7 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from gateways.access_log_checks import latest_checkpoint
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.keystore import PostgresKeyStore
 from gateways.sealing import seal
@@ -90,6 +93,27 @@ def test_a_signed_checkpoint_is_owed_until_the_next_batch_or_stored_alone(postgr
         assert _checkpoints(postgres) == [1]
         store.store_checkpoint()
         assert not store.owes_checkpoint and _checkpoints(postgres) == [1, 2]
+    finally:
+        store.close()
+
+
+def test_the_exported_checkpoint_is_the_one_owed_for_the_last_batch_once_stored_or_the_last_stored_after_a_wait(
+        postgres, app):
+    """An export waits for the checkpoint its writer owes for the log's last entry (stored once idle, in whichever
+    process); one never stored (its writer died) costs the export the wait, and the file the last stored."""
+    case_id = uuid4()
+    app.keystore.create_keys([case_id])
+    store = store_of(postgres, app)
+    try:
+        store.append([read(case_id, 1)], sign)
+        store.append([read(case_id, 2)], sign)   # owes the checkpoint of read 2
+        started = time.monotonic()
+        assert latest_checkpoint(postgres.conninfo(), "public", wait=0.3).seq == 1
+        assert time.monotonic() - started >= 0.3
+        stored = threading.Timer(0.2, store.store_checkpoint)
+        stored.start()
+        assert latest_checkpoint(postgres.conninfo(), "public").seq == 2   # waited for, as the writer stores it
+        stored.join()
     finally:
         store.close()
 
