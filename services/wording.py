@@ -84,5 +84,5 @@ def reads_counted(count: int) -> str:
 
 
 def rows_counted(count: int) -> str:
-    """"1 rad", "5 rader": rows of a log or a list that a check found (verify's index, a replaced log's rows)."""
+    """"1 rad", "5 rader": rows a check found (verify's index, a replaced log's), in the report and on the web alike."""
     return f"{swedish_number(count)} rad{'' if count == 1 else 'er'}"

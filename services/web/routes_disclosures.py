@@ -18,13 +18,13 @@ from services.audit import CaseHistoryAltered
 from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged, is_disclosure, own_facts_left_out
 from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
 from services.ledger import describe_divergence
-from services.stored_log import row_key
+from services.stored_log import Agreement, ReplacedLog, not_given, row_key
 from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
 from services.web.error_pages import guarded
 from services.web.pages import case_uuid, render
-from services.wording import agency_name
+from services.wording import agency_name, rows_counted, swedish_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,7 +70,8 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
                   number=case_number(cases, user, uuid), rows=rows, agencies=agencies, agency=agency or "",
                   own_left_out=own_facts_left_out(own) if own else "",
                   agreement=read.agreement, protection_now=protection_now,
-                  replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes], facts))
+                  replaced=_replaced(request, uuid, read.replaced, [c.fact for c in changes], facts, read.agreement),
+                  not_given=_not_given(read.agreement, read.replaced))
 
 
 def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityChange, the catalogue
@@ -94,20 +95,56 @@ def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | Non
                   stored=stored, replaced=_replaced(request, case_id, read.replaced, []))
 
 
-def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, every: tuple = ()) -> list[tuple]:
-    """Each log a rebuild replaced, with the rows where it differs from today's (each with the log that alone holds
-    it); each fact described, as in the table (the case's ``every`` fact — from the page's own read of its history,
-    none when its events are not read — only when a difference names one the table does not show: the page read
-    ``all_facts`` for them, a second read of the case, not the one checked against the ledger)."""
+def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, every: tuple = (),
+              agreement: Agreement | None = None) -> list[tuple]:
+    """Each log a rebuild replaced, whether it was held to the events (``_held``), and the rows where it differs
+    from today's (each with the log that alone holds it, or, of a held log, that the events do not give it — its
+    rebuild's ends no log before it founds too, which today's log holds as well); each fact described, as in the
+    table (the case's ``every`` fact — from the page's own read of its history, none when its events are not read —
+    only when a difference names one the table does not show: the page read ``all_facts`` for them, a second read
+    of the case, not the one checked against the ledger).  ``agreement``: today's log held to the events (None:
+    they are not read)."""
     facts = {f.fact_id: f for f in seen}
-    wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.only_current) if k[5] != "erased"}
+    wanted = {k[2] for old in replaced for k in (*old.only_replaced, *old.unfounded, *old.only_current)
+              if k[5] != "erased"}
     if wanted - facts.keys():
         facts.update((f.fact_id, f) for f in every)
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
-    return [(old, [(*_logged_row(key, cat, ids, facts), where)
-                   for where, keys in ((texts.T["replaced_only_old"], old.only_replaced),
-                                       (texts.T["replaced_only_now"], old.only_current)) for key in keys])
+    found = not_given(agreement, replaced)
+    return [(old, _held(old, agreement), old in found,
+             [(*_logged_row(key, cat, ids, facts), where)
+              for where, keys in _differences(old, old in found) for key in keys])
             for old in replaced]
+
+
+def _not_given(agreement: Agreement | None, replaced: tuple) -> str:
+    """The warning at the top: the rows of replaced logs built under today's rules the events do not give ("": none,
+    or not held)."""
+    rows = sum(len(log.not_given) for log in not_given(agreement, replaced))
+    return texts.T["replaced_not_given"].format(n=rows_counted(rows)) if rows else ""
+
+
+def _differences(old: ReplacedLog, found: bool) -> tuple[tuple[str, list], ...]:
+    """A replaced log's rows beside today's, each group with what the page says of where it stands; ``found``: its
+    rows the events do not give are a finding (``stored_log.not_given``), and said so."""
+    if not found:
+        return (texts.T["replaced_only_old"], old.only_replaced), (texts.T["replaced_only_now"], old.only_current)
+    return ((texts.T["replaced_not_given_old"], old.only_replaced), (texts.T["replaced_not_given_both"], old.unfounded),
+            (texts.T["replaced_only_now"], old.only_current))
+
+
+def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
+    """Whether a replaced log could be held to the events, and what that found (as the report's
+    ``report_checks._held``): only one built under today's rules can, and only while today's log agrees."""
+    if not old.held:
+        return texts.T["replaced_other_rules"]
+    if agreement is None:
+        return texts.T["replaced_held_unread"]
+    if not agreement.agrees:
+        return texts.T["replaced_held_later"]
+    if not old.not_given:
+        return texts.T["replaced_held_agrees"]
+    return texts.T["replaced_held_not_given"].format(n=swedish_number(len(old.not_given)))
 
 
 def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - catalogue, public ids

@@ -59,7 +59,10 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
     assert page.status_code == 200 and "Utlämnandeloggen byggdes om" in page.text
     assert "1 som dagens logg inte har och 1 som bara dagens har" in page.text
-    assert page.text.count("den ersatta loggen</td>") == 1 and page.text.count("dagens logg</td>") == 1
+    # Built under today's rules, the replaced log is held to the events: the altered row is one they do not give.
+    assert page.text.count("den ersatta loggen – händelserna ger den inte</td>") == 1
+    assert page.text.count("dagens logg</td>") == 1
+    assert "hade 1 rad om ärendet som ärendets händelser inte ger" in page.text
     differences = page.text.split("Skillnader mot den ersatta loggen")[1].split("</table>")[0]
     assert differences.count("<code>v") == 2   # each fact by its event version and public id, as in the table
     assert then["fact_id"] in differences
@@ -129,3 +132,62 @@ def test_a_rebuilds_end_of_what_older_rules_showed_is_held_to_the_replaced_log(c
         conn.execute("ALTER TABLE disclosure_log ENABLE TRIGGER append_only")
     check = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))["stored_log"]
     assert not check["agrees"] and check["only_replayed"] == 1 and check["only_stored"] == 0
+
+
+# A log a rebuild replaced under today's rules is held to the events (``stored_log.not_given``): the auditor's page
+# says which replaced logs were held, or built under other rules, and warns of rows the events do not give.
+
+def _auditors_page(context, settings, case_id: str, **params: str) -> str:
+    web = create_api(context)
+    mount_web(web, context, settings)
+    page = signed_in(TestClient(web, raise_server_exceptions=False), "ivo").get(
+        f"/granskning/arenden/{case_id}/utlamnanden", params=params)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def test_the_page_warns_of_rows_the_application_role_added_before_a_rebuild_kept_them(client, users, tick, context,
+                                                                                      postgres, settings):
+    """A disclosure to the school never made, and a rebuild's end of a fact never shown to it, INSERTed into the live
+    log (as the application's role may), then a rebuild: today's log agrees with the events, the replaced one —
+    built under today's rules — does not, and the page says so at the top and at its rows."""
+    from tests.integration.test_agency_views import never_shown, shown_by_older_rules
+    from tests.integration.test_replaced_log_held import a_rules_end_made_up
+
+    case_id, _ = school_consented_case(client, users, tick)
+    runner = context.cases.lists.runner
+    runner.catch_up()
+    made_up = never_shown(runner, UUID(case_id), "skola")
+    shown_by_older_rules(postgres, case_id, "skola", made_up)
+    a_rules_end_made_up(postgres, case_id, "skola", never_shown(runner, UUID(case_id), "skola"))
+    runner.rebuild()
+
+    for params in ({}, {"myndighet": "skola"}):
+        page = _auditors_page(context, settings, case_id, **params)
+        assert "stämmer med ärendets händelser" in page   # today's log: the made-up end written again, founded
+        assert ('id="replaced-not-given">Varning: en utlämnandelogg som byggdes om under dagens regler hade 2 rader'
+                " om ärendet som ärendets händelser inte ger.") in page
+        assert ("Den byggdes under dagens regler, och 2 av dess rader ger händelserna inte (märkta ”händelserna ger"
+                " den inte” nedan).") in page
+        assert page.count("<td>den ersatta loggen – händelserna ger den inte</td>") == 1   # the made-up disclosure
+        assert page.count("<td>båda loggarna – händelserna ger den inte (ingen tidigare logg visade uppgiften)</td>") \
+            == 1   # the made-up end, which the rebuild wrote again
+        assert '<p class="notice bad">Utlämnandeloggen byggdes om' in page
+    assert "Varning" not in _auditors_page(context, settings, case_id, myndighet="polis")   # not the police's rows
+
+
+def test_the_page_says_which_replaced_logs_were_held_and_which_built_under_other_rules(client, users, tick, context,
+                                                                                      postgres, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    runner = context.cases.lists.runner
+    runner.catch_up()
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("UPDATE view_rules SET version = %s", (RULES_VERSION - 1,))
+    runner.rebuild()   # replaces the log older rules built
+    tick()
+    runner.rebuild()   # replaces the one built under today's
+    page = _auditors_page(context, settings, case_id)
+    older, today = page.split("Utlämnandeloggen byggdes om")[1:3]
+    assert "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna." in older.split("</p>")[0]
+    assert "Den byggdes under dagens regler och stämmer med händelserna." in today.split("</p>")[0]
+    assert "Varning" not in page and 'class="notice bad"' not in page
