@@ -31,7 +31,8 @@ from psycopg.types.uuid import UUIDBinaryDumper
 
 from gateways.batch_sealing import BatchSealing, EventIds
 from gateways.build_finish import BuildFinish
-from gateways.view_rows_json import APPLY_VIEWS, LIST_CASES, MOVED_ON, UNLIST_CASES, apply_views_arguments, rows_json
+from gateways.view_rows_json import (APPLY_VIEWS, LIST_CASES, MOVED_ON, OTHER_RULES, UNLIST_CASES, apply_views_arguments,
+                                     rows_json)
 from gateways.view_tables import STAGE, create_statements, every_start_statements
 from gateways.case_list_queries import CaseListQueries, calendar_where
 from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
@@ -40,8 +41,9 @@ from gateways.feed_store import FeedQueries, WrittenLog
 from gateways.json_once import JsonbOnce
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
+from domain.disclosure import RULES_VERSION
 from projections.agency_views import CaseSummary, ViewUpdate
-from services.ports import KeyStore, ViewsMovedOn
+from services.ports import KeyStore, ViewsMovedOn, ViewsUnderOtherRules
 
 # Facts are COPYed into a session-local staging table (``view_tables.STAGE``) and merged in one statement: far
 # fewer round trips than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -59,9 +61,11 @@ DELETE_FACTS = ("DELETE FROM {s}.view_facts v USING json_array_elements(%s::json
 # With them, whether a build from the first event is under way (no feed is read) or unfinished (its ends are due):
 # ``gateways.build_finish``, asked by every round so that any process catching up finishes a build another began.
 # And the ids' generation: a round after another process renewed the ids writes event ids under the new secret.
+# And the rules the views are built under: a process of another version judges nothing it may not write.
 POSITION_AND_NEXT = (
-    "SELECT t.position, t.building, t.unfinished, t.id_generation, e.notification_id, e.originator_id,"
-    " e.originator_version, e.topic, e.state FROM (SELECT coalesce(max(notification_id), 0) AS position,"
+    "SELECT t.position, t.building, t.unfinished, t.id_generation, t.rules_version, e.notification_id,"
+    " e.originator_id, e.originator_version, e.topic, e.state FROM (SELECT coalesce(max(notification_id), 0)"
+    " AS position, (SELECT version FROM {s}.view_rules) AS rules_version,"
     " EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL) AS building,"
     " coalesce((SELECT max(replacement) FROM {s}.disclosure_log_replacements), 0)"
     "  > coalesce((SELECT ends_done FROM {s}.view_rules), 0) AS unfinished,"
@@ -69,6 +73,11 @@ POSITION_AND_NEXT = (
     " FROM {tracking} WHERE application_name = %s) t"
     " LEFT JOIN LATERAL (SELECT * FROM {events} WHERE notification_id > t.position ORDER BY notification_id"
     " LIMIT %s) e ON true ORDER BY e.notification_id")
+# A large batch's checks under the log's lock (``_check_batch``), one round trip: the views' position, the ids'
+# generation and the rules the views are built under.
+BATCH_CHECK = ("SELECT (SELECT notification_id FROM {s}.{tracking} WHERE application_name = %s) AS position,"
+               " (SELECT id_generation FROM {s}.feed_state) AS id_generation,"
+               " (SELECT version FROM {s}.view_rules) AS rules_version")
 # A small batch (the follower's usual one) goes in one call of a function in the database, its rows as JSON; a
 # larger one goes by binary COPY, which PostgreSQL reads faster row for row.  Small: at most this many fact and
 # log rows, and this many bytes of sealed content (twice that in hex).
@@ -104,8 +113,10 @@ class PreparedBatch:
     keyless: frozenset[UUID]
     small: bool                 # written in one call of a function in the database, not by COPY
     # The ids' generation the log rows' event ids were made under (None: no log rows).  Checked under the log's lock
-    # (``_check_generation``): a renewal committed after they were made would otherwise let them be written.
+    # (``_check_batch``): a renewal committed after they were made would otherwise let them be written.
     generation: str | None = None
+    # The disclosure rules it was judged under: views recorded as built under others refuse it (``_check_batch``).
+    rules_version: int = RULES_VERSION
 
 
 class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueries, ReplacedLogQueries,
@@ -146,8 +157,9 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         serialised by the disclosure log's lock, taken before any row is numbered, so each feed's numbers
         follow commit order with no gaps and a feed reader at number N never has a lower one committed behind
         it; a batch whose start is no longer the stored position (another process wrote it meanwhile) is
-        refused as ``ViewsMovedOn``, as is one whose event ids were made under a secret renewed since
-        (``_check_generation``).  Returns the log rows as committed, for the feed publisher."""
+        refused as ``ViewsMovedOn``, as is one whose event ids were made under a secret renewed since; one judged
+        under other disclosure rules than the views record, as ``ViewsUnderOtherRules`` (``_check_batch``).
+        Returns the log rows as committed, for the feed publisher."""
         return self.write(self.prepare(update), tracking, start)
 
     def prepare(self, update: ViewUpdate) -> PreparedBatch:
@@ -172,10 +184,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         update, facts, log = batch.update, batch.facts, batch.log
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
-            if start is not None:
-                self._check_start(curs, tracking.application_name, start)
-            if batch.generation is not None:
-                self._check_generation(curs, batch.generation)
+            self._check_batch(curs, tracking.application_name, start, batch)
             if update.erased:
                 for table in ("view_facts", "view_cases"):
                     curs.execute(SQL("DELETE FROM {}.{} WHERE case_id = ANY(%s)").format(self._s, Identifier(table)),
@@ -200,13 +209,15 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         log = batch.log
         arguments = apply_views_arguments(tracking.application_name, start, tracking.notification_id, batch.facts,
                                           batch.gone, batch.listed, batch.unlisted, batch.update.municipalities, log,
-                                          batch.generation)
+                                          batch.generation, batch.rules_version)
         with self.datastore.get_connection() as conn:
             try:
                 answer = conn.execute(self._apply_views, arguments, prepare=True).fetchone()
             except psycopg.Error as error:
                 if error.sqlstate == MOVED_ON:
                     raise ViewsMovedOn(error.diag.message_primary or "the views moved on") from None
+                if error.sqlstate == OTHER_RULES:
+                    raise ViewsUnderOtherRules(self.rules_version() or 1, batch.rules_version) from None
                 raise
         written = next(iter(answer.values()))
         for row, (feed, seq) in zip(log, written["numbers"]):
@@ -236,6 +247,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                                               tracking=Identifier(self.datastore.schema, self.tracking_table_name),
                                               events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, (application_name, limit))
+        _check_rules(rows[0]["rules_version"], RULES_VERSION)   # before any batch is judged under this one's
         self.see_generation(rows[0]["id_generation"])   # before this round's batches are prepared
         position, building = rows[0]["position"], rows[0]["building"]
         return position, [Notification(id=r["notification_id"], originator_id=r["originator_id"],
@@ -243,20 +255,25 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                                        state=bytes(r["state"])) for r in rows if r["notification_id"] is not None
                           ], building, building or rows[0]["unfinished"]
 
-    def _check_start(self, curs: Any, application_name: str, start: int) -> None:
-        curs.execute(self.max_tracking_id_statement, (application_name,))
-        _check_position(curs.fetchone(), start)
+    def _check_batch(self, curs: Any, application_name: str, start: int | None, batch: PreparedBatch) -> None:
+        """Under the log's lock, in one statement: the views are recorded as built under the rules the batch was
+        judged under, are where it starts (``start``; None: not checked), and its event ids were made under the
+        secret stored now.
 
-    def _check_generation(self, curs: Any, generation: str) -> None:
-        """Under the log's lock: the batch's event ids were made under the secret stored now.  A renewal (``clear``
-        with ``renew_ids``) committed since they were made resets the position to 0, so a batch that starts at 0
+        Rules: a process of another version (a rolling upgrade) would write rows judged under its rules into views
+        of another's — refused as ``ViewsUnderOtherRules``, nothing written.  Generation: a renewal (``clear`` with
+        ``renew_ids``) committed since the ids were made resets the position to 0, so a batch that starts at 0
         passes the start check and, written, would carry event ids under the old secret — the lost messages' ids,
         which the renewal exists to retire.  Refused as moved on: the runner asks for the position again, which
         reads the new generation (``see_generation``), and makes its ids under the new secret."""
-        stored = curs.execute(SQL("SELECT id_generation FROM {}.feed_state").format(self._s)).fetchone()
-        if stored is None or stored["id_generation"] != generation:
-            raise ViewsMovedOn(f"the ids were renewed (generation {stored and stored['id_generation']});"
-                               f" this batch's are of {generation}")
+        stored = curs.execute(SQL(BATCH_CHECK).format(s=self._s, tracking=Identifier(self.tracking_table_name)),
+                              (application_name,)).fetchone()
+        if start is not None:
+            _check_position(stored, start)
+        if batch.generation is not None and stored["id_generation"] != batch.generation:
+            raise ViewsMovedOn(f"the ids were renewed (generation {stored['id_generation']});"
+                               f" this batch's are of {batch.generation}")
+        _check_rules(stored["rules_version"], batch.rules_version)
 
     def rules_version(self) -> int | None:
         """The rules' version the views were built under; None if never recorded (built before versions)."""
@@ -273,7 +290,8 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
             if building_to:
                 self._leave_out_log_indexes(curs)   # made again when the build is done (``gateways.build_finish``)
 
-    def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False) -> int:
+    def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,
+              rules_version: int | None = None) -> int:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
 
         ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
@@ -282,7 +300,10 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         case's history can no longer be read), so no position or cursor of the old numbering is trusted.  The
         log's rows are kept as a replaced log first (``gateways.replaced_log``): they are what the feeds carried.
         Returns how many were kept.  ``renew_ids``: the secret that keys the feeds' event ids and the public fact
-        ids is made anew too (after a restore of an older backup), so every message and fact gets another id."""
+        ids is made anew too (after a restore of an older backup), so every message and fact gets another id.
+        ``rules_version``: the rules they are rebuilt under, recorded in the same transaction, so that no batch of
+        another process judged under the rules before lands in the emptied views (``_check_batch``); None keeps the
+        recorded one."""
         with self.datastore.transaction(commit=True) as curs:
             kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
                                        application_name)
@@ -294,9 +315,10 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
             # Views from before versions were recorded have no row: version 1 (``rules_version``).
-            curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to) VALUES (1, %s) ON CONFLICT (one)"
-                             " DO UPDATE SET building_to = greatest(view_rules.building_to, excluded.building_to)")
-                         .format(s=self._s), (building_to or None,))
+            curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to) VALUES (coalesce(%s, 1), %s)"
+                             " ON CONFLICT (one) DO UPDATE SET version = coalesce(%s, view_rules.version),"
+                             " building_to = greatest(view_rules.building_to, excluded.building_to)")
+                         .format(s=self._s), (rules_version, building_to or None, rules_version))
             if building_to:
                 self._leave_out_log_indexes(curs)   # made again when the build is done (``gateways.build_finish``)
         if renew_ids:
@@ -390,8 +412,14 @@ def _sealed_calendar(summary: CaseSummary, agency: str, case_id: UUID, sealing: 
     return sealer.seal(json.dumps(summary.calendar_by_agency).encode(), calendar_where(case_id, agency)).hex()
 
 
+def _check_rules(views: int | None, batch: int) -> None:
+    """None: nothing recorded yet, the first build records its own (``ViewRunner._first_build``)."""
+    if views is not None and views != batch:
+        raise ViewsUnderOtherRules(views, batch)
+
+
 def _check_position(row: Any, start: int) -> None:
-    stored = (row or {}).get("max") or 0
+    stored = (row or {}).get("position") or 0
     if stored != start:
         raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
 

@@ -177,7 +177,7 @@ class BuildFinish:
         (``clear`` with ``renew_ids``: `sigill views rebuild --after-restore`) takes too: the ends' new event ids are
         made under it, not under the one this process read before (until 2026-12-05 they were, and a renewal another process had
         committed, its views caught up, gave them ids under the old secret — the lost messages' — as the views'
-        batches are refused for, ``_check_generation``).  The generation read with it is seen, so the ends are
+        batches are refused for, ``_check_batch``).  The generation read with it is seen, so the ends are
         published naming it, and this process's next ids are of it (``see_generation``)."""
         row = curs.execute(SQL("SELECT secret, id_generation FROM {}.feed_state").format(self._s)).fetchone()
         self.see_generation(row["id_generation"])

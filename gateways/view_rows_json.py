@@ -9,7 +9,8 @@ form, a basis as its JSON text, bytes in hex): one statement, one round trip, it
 What it stores is what the binary COPY of ``gateways.agency_view_store`` stores, numbering included (a test
 holds the two equal).  It refuses a batch judged from a position that is no longer the stored one with
 SQLSTATE ``MOVED_ON`` (the caller's ``ViewsMovedOn``), as it does one whose event ids were made under a secret
-since renewed; and one already tracked as a unique violation.
+since renewed; one judged under other disclosure rules than the views record with ``OTHER_RULES`` (the caller's
+``ViewsUnderOtherRules``); and one already tracked as a unique violation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ import json
 from typing import Any
 
 MOVED_ON = "SGV01"  # a class of SQLSTATEs PostgreSQL does not use
+# In the integrity violations' class, which psycopg and eventsourcing raise as IntegrityError: a process of the
+# version before, calling a form below that knows no rules, then backs off (its follower's "database" retry, up to
+# 30 s) and its API workers' case lists answer from the views as they stand — as MOVED_ON they would retry at once,
+# judging the batch again each time, and its follower would do so every poll.
+OTHER_RULES = "23SG1"
 
 # The case lists' rows (``agency_view_store.SUMMARY_COLUMNS``) and the keys of those to delete, each as a JSON
 # array of arrays in ROWS: by this function, and by a large batch's writer too (``executemany`` took ~0.16 ms a
@@ -48,28 +54,35 @@ LIST_CASES = """INSERT INTO {s}.view_cases (agency, case_id, case_number, phase,
 # runner makes them again under the new one.  The argument came last on 2026-12-05: CREATE OR REPLACE with another
 # argument list makes a second function beside the nine-argument one, which is left for a process of the version
 # before still running (it checks no generation, as that version did not).
+# ``rules``: the disclosure rules' version the batch was judged under.  Views recorded as built under other rules
+# (``view_rules``) refuse it, so a process of another version (a rolling upgrade) writes no rows judged under its
+# rules into views of another's.  It came last on 2026-12-06, beside the older forms (``OLDER_APPLY_VIEWS``).
 APPLY_VIEWS_FUNCTION = """
 CREATE OR REPLACE FUNCTION {s}.sigill_apply_views(app text, start bigint, tracked bigint,
-    facts json, gone json, listed json, unlisted json, places json, log json, generation text) RETURNS json
-LANGUAGE plpgsql AS $body$
+    facts json, gone json, listed json, unlisted json, places json, log json, generation text, rules integer)
+RETURNS json LANGUAGE plpgsql AS $body$
 DECLARE
     stored bigint;
     stored_generation text;
+    stored_rules integer;
     numbers json;
 BEGIN
     -- Writers are serialised by this lock before any row is numbered (see PostgresAgencyViewStore.apply).
     LOCK TABLE {s}.disclosure_log IN SHARE ROW EXCLUSIVE MODE;
-    SELECT notification_id INTO stored FROM {s}.{tracking} WHERE application_name = app;
+    SELECT (SELECT notification_id FROM {s}.{tracking} WHERE application_name = app),
+        (SELECT id_generation FROM {s}.feed_state), (SELECT version FROM {s}.view_rules)
+        INTO stored, stored_generation, stored_rules;
     IF start IS NOT NULL AND coalesce(stored, 0) <> start THEN
         RAISE EXCEPTION 'the views are at %; this batch starts at %', coalesce(stored, 0), start
             USING ERRCODE = '""" + MOVED_ON + """';
     END IF;
-    IF generation IS NOT NULL THEN
-        SELECT id_generation INTO stored_generation FROM {s}.feed_state;
-        IF stored_generation IS DISTINCT FROM generation THEN
-            RAISE EXCEPTION 'the ids were renewed (generation %); this batch''s are of %', stored_generation,
-                generation USING ERRCODE = '""" + MOVED_ON + """';
-        END IF;
+    IF generation IS NOT NULL AND stored_generation IS DISTINCT FROM generation THEN
+        RAISE EXCEPTION 'the ids were renewed (generation %); this batch''s are of %', stored_generation,
+            generation USING ERRCODE = '""" + MOVED_ON + """';
+    END IF;
+    IF stored_rules <> rules THEN   -- none recorded (nothing built yet): the first build records its own
+        RAISE EXCEPTION 'the views are built under disclosure rules %; this batch under %', stored_rules, rules
+            USING ERRCODE = '""" + OTHER_RULES + """';
     END IF;
     INSERT INTO {s}.{tracking} VALUES (app, tracked) ON CONFLICT (application_name) DO UPDATE
         SET notification_id = excluded.notification_id WHERE {tracking}.notification_id < excluded.notification_id;
@@ -112,7 +125,28 @@ BEGIN
     RETURN json_build_object('epoch', (SELECT epoch FROM {s}.feed_state), 'numbers', coalesce(numbers, '[]'));
 END
 $body$"""
-APPLY_VIEWS = "SELECT {s}.sigill_apply_views(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+APPLY_VIEWS = "SELECT {s}.sigill_apply_views(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# The forms a process of a version before calls, made to call this one with the rules it judged under, so that its
+# batches are refused too: the ten-argument form's callers (2026-12-05 on) are of rules 7; the nine-argument form's
+# (rules 3 to 7, from before) are refused by views of rules above 7 and otherwise written as before.  Each made only
+# where it is (a database set up since has no nine-argument form, and gets none).
+OLDER_APPLY_VIEWS = """
+DO $older$ BEGIN
+    IF to_regprocedure('{s}.sigill_apply_views(text, bigint, bigint, json, json, json, json, json, json, text)')
+            IS NOT NULL THEN
+        CREATE OR REPLACE FUNCTION {s}.sigill_apply_views(app text, start bigint, tracked bigint, facts json,
+            gone json, listed json, unlisted json, places json, log json, generation text) RETURNS json
+        LANGUAGE sql AS $f$ SELECT {s}.sigill_apply_views(app, start, tracked, facts, gone, listed, unlisted,
+            places, log, generation, 7) $f$;
+    END IF;
+    IF to_regprocedure('{s}.sigill_apply_views(text, bigint, bigint, json, json, json, json, json, json)')
+            IS NOT NULL THEN
+        CREATE OR REPLACE FUNCTION {s}.sigill_apply_views(app text, start bigint, tracked bigint, facts json,
+            gone json, listed json, unlisted json, places json, log json) RETURNS json
+        LANGUAGE sql AS $f$ SELECT {s}.sigill_apply_views(app, start, tracked, facts, gone, listed, unlisted,
+            places, log, NULL, least(7, (SELECT version FROM {s}.view_rules))) $f$;
+    END IF;
+END $older$"""
 # Until RULES_VERSION 3 only the lead agency's feed was per municipality, and the function was told which it was.
 DROP_OLD_APPLY_VIEWS = ("DROP FUNCTION IF EXISTS {s}.sigill_apply_views(text, bigint, bigint, text, json, json, json,"
                         " json, json, json)")
@@ -120,11 +154,11 @@ DROP_OLD_APPLY_VIEWS = ("DROP FUNCTION IF EXISTS {s}.sigill_apply_views(text, bi
 
 def apply_views_arguments(app: str, start: int | None, tracked: int, facts: list[tuple],
                           gone: list[tuple], listed: list[tuple], unlisted: list[tuple],
-                          places: dict[Any, str], log: list[list], generation: str | None) -> tuple:
+                          places: dict[Any, str], log: list[list], generation: str | None, rules: int) -> tuple:
     """``APPLY_VIEWS``'s parameters: the rows as JSON texts; ``generation``, the ids' the log rows' event ids were
-    made under."""
+    made under; ``rules``, the disclosure rules' version the batch was judged under."""
     return (app, start, tracked, facts_json(facts), rows_json(gone), rows_json(listed), rows_json(unlisted),
-            rows_json(list(places.items())), log_json(log), generation)
+            rows_json(list(places.items())), log_json(log), generation, rules)
 
 
 def facts_json(facts: list[tuple]) -> str:

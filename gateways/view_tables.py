@@ -25,7 +25,7 @@ from gateways.build_finish import BUILD_TABLES, BY_CASE, log_indexes_at_start
 from gateways.erasure_store import SCHEMA as ERASURES_SCHEMA, TABLE as ERASURES_TABLE
 from gateways.feed_store import FEED_TABLES
 from gateways.replaced_log import KEPT, REPLACED_TABLES
-from gateways.view_rows_json import APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS
+from gateways.view_rows_json import APPLY_VIEWS_FUNCTION, DROP_OLD_APPLY_VIEWS, OLDER_APPLY_VIEWS
 
 # Run at each start, after TABLES, even when they are not run (its comments there say why).
 EMPTY_CALENDARS_IN_CLEAR = "UPDATE {s}.view_cases SET calendar_by_agency = NULL WHERE calendar_by_agency IS NOT NULL"
@@ -128,7 +128,8 @@ def create_statements(schema: str, tracking_table: str) -> list[Composed]:
             # The record of erasures, beside the views: the auditors' list of erased cases reads it.
             SQL(ERASURES_SCHEMA).format(t=Identifier(schema, ERASURES_TABLE), s=s),
             SQL(DROP_OLD_APPLY_VIEWS).format(s=s),
-            SQL(APPLY_VIEWS_FUNCTION).format(s=s, tracking=Identifier(tracking_table))]
+            SQL(APPLY_VIEWS_FUNCTION).format(s=s, tracking=Identifier(tracking_table)),
+            SQL(OLDER_APPLY_VIEWS).format(s=s)]
 
 
 def every_start_statements(schema: str) -> list[Composed]:

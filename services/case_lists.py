@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain.case_events import CaseClosed, ReferralReceived
 from services.errors import DamagedDataKey, StoredEventUnreadable
+from services.ports import ViewsUnderOtherRules
 from services.stored_log import causes_required_from
 from services.view_runner import BATCH, ViewRunner
 
@@ -29,6 +30,7 @@ class CaseListsFromViews:
     def __init__(self, runner: ViewRunner) -> None:
         self.runner = runner
         self._lock = threading.Lock()
+        self._other_rules: int | None = None   # the views' rules when they were last found to be another version's
 
     def cases(self, agency: str, municipality: str | None = None, *, caught_up: bool = True) -> list[dict[str, Any]]:
         """The agency's case list (of one municipality's cases, given one), as of the application's clock; the views
@@ -141,6 +143,13 @@ class CaseListsFromViews:
                 return
             except IntegrityError:
                 continue  # another process committed this batch first
+            except ViewsUnderOtherRules as error:
+                # A rolling upgrade: the views are another version's, its follower's to keep.  This process writes
+                # none (each catch-up asks again, one query) and answers from them as they stand; said once a version.
+                if self._other_rules != error.views:
+                    self._other_rules = error.views
+                    log.error("%s", error)
+                return
             except DamagedDataKey as error:
                 # The views wait at that case's events (the follower says so and retries); a reader of a list or a
                 # feed gets them as they stand, behind, as while the follower is slow — not that case's error.

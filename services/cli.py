@@ -25,6 +25,7 @@ from services.audit import CaseHistoryAltered, InvalidCheckpointFile
 from services import cli_audit, cli_database, cli_feed, cli_ledger, cli_serve, cli_stats, cli_views
 from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, connections_used_up,
                              lock_conflict, too_many_connections)
+from services.ports import ViewsUnderOtherRules
 from services.settings import ConfigurationError, Settings
 
 
@@ -149,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidCheckpointFile as error:   # not verified against the file (verify's, and the report's, exit 3)
         print(f"sigill: {error}", file=sys.stderr)
         return cli_ledger.NOT_VERIFIED
-    except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey) as error:
+    except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey, ViewsUnderOtherRules) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line
         cause = error.__cause__

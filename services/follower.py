@@ -30,6 +30,7 @@ from domain.disclosure import RULES_VERSION
 from services.audit import Ledger
 from services.errors import DamagedDataKey, MasterKeyReplaced
 from services.feed_publisher import FeedPublisher
+from services.ports import ViewsUnderOtherRules
 from services.view_runner import ViewRunner
 
 log = logging.getLogger("sigill.follow")
@@ -159,6 +160,11 @@ class Follower:
                 backoff = self.interval
                 if not moved:
                     self._recorded.wait(self.interval)  # a notification, or the next poll
+            except ViewsUnderOtherRules:
+                # Another version's process recorded other rules since this one looked (a rolling upgrade's newer
+                # follower rebuilt them; an older `sigill views rebuild`): looked at again, as at the start — a newer
+                # version's are not followed, older ones are rebuilt.  Its batch was not written.
+                rules_checked = False
             except (PersistenceError, OSError) as error:
                 kind = type(error).__qualname__  # the error's class only: its text could quote data
                 log.warning("the database cannot be reached (%s); retrying in %.0f s", kind, backoff)

@@ -150,6 +150,18 @@ class ViewsMovedOn(IntegrityError):
     """Another process wrote the views past where this batch starts: start again from where it left them."""
 
 
+class ViewsUnderOtherRules(Exception):
+    """The agency views are recorded as built under other disclosure rules than this process judges by: a batch it
+    judged is not written (rows of two rules in one set of views).  A newer version's views are that version's
+    followers' to keep (this process is to be upgraded); older ones, this version's follower rebuilds."""
+
+    def __init__(self, views: int, process: int) -> None:
+        self.views, self.process = views, process
+        what = "upgrade this process" if views > process else "this version's follower rebuilds them"
+        super().__init__(f"the agency views are built under disclosure rules {views}, this process has {process}:"
+                         f" it writes no views ({what})")
+
+
 class FeedsRebuilding(Exception):
     """The views are being built from the first event (a rebuild, or the first build over events already stored):
     until they are where the views they replace were, a fact visible at the position the build has reached may long

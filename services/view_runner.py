@@ -47,7 +47,8 @@ class ViewStore(Protocol):
     def rules_version(self) -> int | None: ...
     def set_rules_version(self, version: int, building_to: int | None = None) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
-    def clear(self, application_name: str, building_to: int = 0) -> int: ...
+    def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,
+              rules_version: int | None = None) -> int: ...
     def finish_build(self, application_name: str, now: datetime) -> tuple[bool, Any]: ...
 
 
@@ -191,10 +192,11 @@ class ViewRunner:
         disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried.
         ``renew_ids``: after a restore of an older backup, every feed message and fact gets another id (the
         events that follow take the lost ones' places, and would take their ids)."""
+        # Today's rules recorded as the views are emptied, in one transaction: recorded after, a batch another
+        # process judged under the rules before could land in between and be kept as built under today's.
         self.replaced_rows = self.store.clear(self.app.name, building_to=self.app.recorder.max_notification_id(),
-                                              renew_ids=renew_ids)
+                                              renew_ids=renew_ids, rules_version=RULES_VERSION)
         self.rules_ended = 0
-        self.store.set_rules_version(RULES_VERSION)
         self.views.reset()
         self._known = None
         return self.catch_up(progress)   # which finishes the build once it is there
