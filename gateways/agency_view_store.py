@@ -287,8 +287,6 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
             curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to) VALUES (%s, %s) ON CONFLICT (one)"
                              " DO UPDATE SET version = excluded.version, building_to = coalesce(excluded.building_to,"
                              " view_rules.building_to)").format(self._s), (version, building_to or None))
-            if building_to:
-                self._leave_out_log_indexes(curs)   # made again when the build is done (``gateways.build_finish``)
 
     def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,
               rules_version: int | None = None) -> int:
@@ -319,8 +317,6 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                              " ON CONFLICT (one) DO UPDATE SET version = coalesce(%s, view_rules.version),"
                              " building_to = greatest(view_rules.building_to, excluded.building_to)")
                          .format(s=self._s), (rules_version, building_to or None, rules_version))
-            if building_to:
-                self._leave_out_log_indexes(curs)   # made again when the build is done (``gateways.build_finish``)
         if renew_ids:
             self._secret = self._generation = self._fact_ids = None   # read afresh: this process's are of the old
         return kept

@@ -19,37 +19,11 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import RULES_CHANGED
 from gateways.batch_sealing import cause_jsonb, event_id_bytes
-from gateways.feed_store import BY_FEED, WrittenLog
-
-# A case's log by agency: who was told what about it (the audits, the erasures' notices).
-BY_CASE = "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)"
-# The log's secondary indexes are left out while a build from the first event writes every row again, and made
-# once when it is done: kept up to date row by row they cost PostgreSQL ~40 % of the log's COPY, made at the end
-# a third of that (bench/HISTORY.md, 2026-12-06).  Nothing needs them meanwhile: no feed is read
-# (``FeedsRebuilding``), a case's log read then is found by a scan (slower, as right), and no two rows get one
-# feed's number, each given under the log's lock (``_number``).  Left out in the transaction that marks the build
-# (``building_to``), made in the one that clears it, so no crash leaves the views built without them; and at
-# every start where no build is under way (``log_indexes_at_start``), should a build have ended otherwise (by a
-# process of the version before).  Only where this process's role owns the log: another's are the setup's.
-LOG_INDEXES = {"disclosure_log_by_case": BY_CASE, "disclosure_log_by_feed": BY_FEED}
-LEAVE_OUT_LOG_INDEXES = "DROP INDEX IF EXISTS " + ", ".join("{s}." + name for name in LOG_INDEXES)
-OWN_LOG = ("SELECT pg_has_role(c.relowner, 'USAGE') AS own FROM pg_class c"
-           " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'disclosure_log'")
-LOG_INDEXES_THERE = "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname = ANY(%s)"
-MAKE_LOG_INDEXES_AT_START = (
-    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL)"
-    " AND (SELECT count(*) FROM pg_indexes WHERE schemaname = {schema} AND indexname IN ({names})) < {count} THEN "
-    + "; ".join(LOG_INDEXES.values()) + "; END IF; END $$")
-
-
-def log_indexes_at_start(schema: str) -> Composed:
-    """The log's indexes made, if any is missing and no build is under way (a start's; one catalogue read)."""
-    return SQL(MAKE_LOG_INDEXES_AT_START).format(s=Identifier(schema), schema=Literal(schema), count=len(LOG_INDEXES),
-                                                 names=SQL(", ").join(Literal(n) for n in LOG_INDEXES))
+from gateways.feed_store import WrittenLog
 
 BUILD_TABLES = [
     # Set when the views are built from the first event over events already stored: the event log's head then.
@@ -129,8 +103,6 @@ class BuildFinish:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             building = curs.execute(SQL(FINISH_BUILDING).format(s=self._s, tracking=tracking),
                                     (application_name,)).fetchone()["building"]
-            if not building:   # in the transaction that ends the build: never built without them
-                self._make_log_indexes(curs)
             state = curs.execute(SQL(ENDS_DUE).format(s=self._s, tracking=tracking), (application_name,)).fetchone()
             if state is None:
                 return building, None   # none due, or another process wrote them meanwhile
@@ -146,20 +118,6 @@ class BuildFinish:
             curs.execute(SQL("INSERT INTO {s}.view_rules (version, ends_done) VALUES (1, %s) ON CONFLICT (one)"
                              " DO UPDATE SET ends_done = excluded.ends_done").format(s=self._s), (state["latest"],))
         return building, WrittenLog(log, [None] * len(log), frozenset(), epoch, generation=generation)
-
-    def _leave_out_log_indexes(self, curs: Any) -> None:
-        """In the transaction that marks a build from the first event: the log's secondary indexes dropped, if this
-        process's role owns the log (``LOG_INDEXES``)."""
-        owner = curs.execute(OWN_LOG, (self.datastore.schema,)).fetchone()
-        if owner is not None and owner["own"]:
-            curs.execute(SQL(LEAVE_OUT_LOG_INDEXES).format(s=self._s))
-
-    def _make_log_indexes(self, curs: Any) -> None:
-        """Under the log's lock, the build done: those of the log's secondary indexes that are missing, made."""
-        there = {r["indexname"] for r in curs.execute(LOG_INDEXES_THERE, (self.datastore.schema, list(LOG_INDEXES)))}
-        for name, statement in LOG_INDEXES.items():
-            if name not in there:
-                curs.execute(SQL(statement).format(s=self._s))
 
     def _unseen(self, found: list[dict[str, Any]], keys_table: str, curs: Any = None) -> list[dict[str, Any]]:
         """Those of ``found`` that the agency's view does not show, their case not erased: asked before the lock

@@ -29,16 +29,13 @@ from services.ports import FeedsRebuilding, KeyStore
 # to it, ``services.feeds.FeedReader.page``).  A number to read after counts only in the epoch given with it (NULL:
 # whichever is stored): a cursor of another numbering (a rebuild since) reads from the beginning of this one — the
 # epoch judged with the rows, so a rebuild committed between the two cannot mix them (until 2026-12-05 the epoch
-# was read first, in a round trip of its own).  One row with NULLs when the page is empty.  While a build is under way
-# the log is not read at all (a one-time filter): its feed index is left out then (``gateways.build_finish``), and
-# as a join's condition the page was still read, by a scan of the whole log, for each refused poll.
+# was read first, in a round trip of its own).  One row with NULLs when the page is empty.
 FEED_ROWS = (
     "SELECT b.building, b.epoch, b.id_generation, d.* FROM (SELECT EXISTS (SELECT 1 FROM {s}.view_rules WHERE"
     " building_to IS NOT NULL) AS building, s.epoch, s.id_generation FROM {s}.feed_state s) b LEFT JOIN LATERAL"
     " (SELECT seq, case_id, fact_id, kind, category, change, basis, at, event_id, notification_id"
-    " FROM {s}.disclosure_log WHERE NOT b.building AND feed = %s"
-    " AND seq > CASE WHEN b.epoch = coalesce(%s, b.epoch) THEN %s ELSE 0 END ORDER BY seq LIMIT %s) d ON true"
-    " ORDER BY d.seq")
+    " FROM {s}.disclosure_log WHERE feed = %s AND seq > CASE WHEN b.epoch = coalesce(%s, b.epoch) THEN %s ELSE 0 END"
+    " ORDER BY seq LIMIT %s) d ON NOT b.building ORDER BY d.seq")
 
 
 # Reads of a page again when the ids were renewed between its read and its naming (at most; then it is refused as

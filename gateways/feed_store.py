@@ -25,13 +25,10 @@ from psycopg.sql import SQL, Identifier
 from gateways.feed_ids import FEED_STATE_TABLES, FeedIds
 from projections.agency_feed import ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, erasure_event_id, feed_of
 
-# A feed read by number; and no two rows with one feed's number.  Left out during a build from the first event, when
-# no feed is read (``gateways.build_finish``).
-BY_FEED = "CREATE UNIQUE INDEX IF NOT EXISTS disclosure_log_by_feed ON {s}.disclosure_log (feed, seq)"
 FEED_TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS seq bigint",
-    BY_FEED,
+    "CREATE UNIQUE INDEX IF NOT EXISTS disclosure_log_by_feed ON {s}.disclosure_log (feed, seq)",
     # Feeds were read by agency and log id: that index would now only cost every insert.
     "DROP INDEX IF EXISTS {s}.disclosure_log_by_agency",
     # Empty once every row is numbered: finding rows written before feeds were numbered costs nothing.

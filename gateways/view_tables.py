@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from psycopg.sql import SQL, Composed, Identifier
 
-from gateways.build_finish import BUILD_TABLES, BY_CASE, log_indexes_at_start
+from gateways.build_finish import BUILD_TABLES
 from gateways.erasure_store import SCHEMA as ERASURES_SCHEMA, TABLE as ERASURES_TABLE
 from gateways.feed_store import FEED_TABLES
 from gateways.replaced_log import KEPT, REPLACED_TABLES
@@ -65,7 +65,7 @@ TABLES = [
     # 2026-12-05: one probe of this index, whether or not the number is taken elsewhere.
     "CREATE INDEX IF NOT EXISTS view_cases_by_number ON {s}.view_cases (agency, case_number)",
     "ALTER TABLE {s}.view_facts ALTER COLUMN visible_since DROP NOT NULL",
-    BY_CASE,
+    "CREATE INDEX IF NOT EXISTS disclosure_log_by_case ON {s}.disclosure_log (case_id, agency, id)",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS event_id uuid",
     # Until 2026-12-03 a 'disclosed' row carried its content too, sealed a second time; it is no longer written
     # or read (a feed reads the view's).  A rebuild empties the old rows; the column stays, NULL.
@@ -134,7 +134,5 @@ def create_statements(schema: str, tracking_table: str) -> list[Composed]:
 
 def every_start_statements(schema: str) -> list[Composed]:
     """What each start runs on the views' tables even when their DDL is current: the plaintext calendars a process
-    of the version before may still write, emptied; and the log's indexes a build left out, made if no build is
-    under way (``gateways.build_finish``)."""
-    return [SQL(EMPTY_CALENDARS_IN_CLEAR).format(s=Identifier(schema)),
-            log_indexes_at_start(schema)]
+    of the version before may still write, emptied."""
+    return [SQL(EMPTY_CALENDARS_IN_CLEAR).format(s=Identifier(schema))]
