@@ -55,6 +55,9 @@ from domain.judge import Basis, Disclosure, Judge
 #      member under consent any more (a school went on reading the young person's name, plan and the others'
 #      notes a year after closure, under a consent given "tills vidare" for the group's work); each keeps what it
 #      recorded itself, and social services, the case's owner, keeps what it saw
+# Raised whenever the log's rows of a history would change (a fact's id, kind or category, a basis, a cause), not only
+# what an agency may see: a log a rebuild replaced under today's version is held to the events, and rows another
+# version wrote are then a finding (services/stored_log.py, ReplacedLog.held).
 RULES_VERSION = 7
 
 
