@@ -206,21 +206,14 @@ def _index_lacks(settings: Settings, location) -> str:  # noqa: ANN001 - a locat
     cases the events say exist (their first events' plaintext topics and ids, sealed by the ledger) held to the
     list's rows, erased ones left out: "changed" when one the views had taken in is missing.  A role not granted
     the list is told so in a line, and counts as checked, as the access log's."""
-    import psycopg
-
     from services.bootstrap import unlisted_read_only
-    from services.cli import first_line
-    from services.settings import ConfigurationError
 
-    try:
-        unlisted = unlisted_read_only(settings, location)
-    except psycopg.errors.InsufficientPrivilege:
-        print("Granskningens ärendeindex kontrollerades inte: databasrollen får inte läsa ärendelistan (GRANT SELECT"
-              " ON view_cases, agency_views_tracking, sigill_data_keys).")
-        return "intact"
-    except (psycopg.Error, ConfigurationError) as error:
-        print(f"Granskningens ärendeindex kunde inte kontrolleras: {first_line(error)}")
-        return "unverified"
+    unlisted, verdict = _index_read(lambda: unlisted_read_only(settings, location),
+                                    "Granskningens ärendeindex kontrollerades inte: databasrollen får inte läsa"
+                                    " ärendelistan (GRANT SELECT ON view_cases, agency_views_tracking, sigill_data_keys).",
+                                    "Granskningens ärendeindex kunde inte kontrolleras")
+    if verdict:
+        return verdict
     if unlisted is None:   # no views in this database: nothing lists a case
         return "intact"
     missing, behind = unlisted
@@ -236,6 +229,25 @@ def _index_lacks(settings: Settings, location) -> str:  # noqa: ANN001 - a locat
     return "changed"
 
 
+def _index_read(read, not_granted: str, unreadable: str):  # noqa: ANN001, ANN202 - a read; (its answer, a verdict)
+    """One of the index's reads, as a verifier's role reads: its answer and no verdict, or none and the verdict — a
+    role not granted the tables is told so in a line and counts as checked (as the access log's); a read that
+    failed is "unverified", said in a line."""
+    import psycopg
+
+    from services.cli import first_line
+    from services.settings import ConfigurationError
+
+    try:
+        return read(), None
+    except psycopg.errors.InsufficientPrivilege:
+        print(not_granted)
+        return None, "intact"
+    except (psycopg.Error, ConfigurationError) as error:
+        print(f"{unreadable}: {first_line(error)}")
+        return None, "unverified"
+
+
 REBUILD = "`sigill views rebuild` skriver ärendelistorna på nytt ur händelserna."
 # What a row of the index says that the events can contradict, as verify names it.
 CONTRADICTED = {"number": "ärendenummer", "municipality": "kommun", "phase": "fas", "protection": "skyddsmarkering"}
@@ -246,21 +258,15 @@ def _index_rows(settings: Settings, location) -> str:  # noqa: ANN001 - a locati
     up), or one whose number, municipality, phase or protection marker they contradict, is "changed" — an
     auditor was shown a case that is none, or the wrong number for one.  A row of an erased case is told, not
     counted: its rows go when a follower next records the erasure.  Ids only."""
-    import psycopg
-
     from services.bootstrap import listed_rows_read_only
-    from services.cli import first_line
-    from services.settings import ConfigurationError
 
-    try:
-        rows = listed_rows_read_only(settings, location)
-    except psycopg.errors.InsufficientPrivilege:
-        print("Granskningens ärendeindex rader kontrollerades inte mot händelserna: databasrollen får inte läsa dem"
-              " (GRANT SELECT ON view_cases, case_municipality, agency_views_tracking, sigill_data_keys).")
-        return "intact"
-    except (psycopg.Error, ConfigurationError) as error:
-        print(f"Granskningens ärendeindex rader kunde inte kontrolleras: {first_line(error)}")
-        return "unverified"
+    rows, verdict = _index_read(lambda: listed_rows_read_only(settings, location),
+                                "Raderna i granskningens ärendeindex kontrollerades inte mot händelserna: databasrollen"
+                                " får inte läsa dem (GRANT SELECT ON view_cases, case_municipality,"
+                                " agency_views_tracking, sigill_data_keys).",
+                                "Raderna i granskningens ärendeindex kunde inte kontrolleras")
+    if verdict:
+        return verdict
     if rows is None:
         return "intact"
     if rows.erased:

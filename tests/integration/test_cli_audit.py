@@ -544,6 +544,9 @@ def test_an_outside_party_verifies_with_a_read_only_role_and_no_secret_but_the_p
     verified = sigill("audit", "verify", "--checkpoints", str(exported), "--trust-key", public_key, env=outside)
     assert verified.returncode == 0 and "Oförändrad" in verified.stdout, verified.stderr
     assert "Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den" in verified.stdout
+    # Nor the auditors' index, both ways: told, and counted as checked (exit 0 above).
+    assert "Granskningens ärendeindex kontrollerades inte: databasrollen får inte läsa ärendelistan" in verified.stdout
+    assert "Raderna i granskningens ärendeindex kontrollerades inte mot händelserna" in verified.stdout
     with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # the access log too: two tables more
         conn.execute("GRANT SELECT ON sigill_access_log, sigill_access_log_checkpoints TO jo_granskare")
     both = sigill("audit", "verify", "--trust-key", public_key, env=outside)
