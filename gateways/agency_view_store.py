@@ -301,10 +301,14 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         ids is made anew too (after a restore of an older backup), so every message and fact gets another id.
         ``rules_version``: the rules they are rebuilt under, recorded in the same transaction, so that no batch of
         another process judged under the rules before lands in the emptied views (``_check_batch``); None keeps the
-        recorded one."""
+        recorded one.  Views recorded as built under newer rules are refused (``ViewsUnderOtherRules``, nothing
+        changed): rebuilt under older ones they would show again what the newer rules stopped."""
         with self.datastore.transaction(commit=True) as curs:
             kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
                                        application_name)
+            if rules_version is not None:   # under the log's lock, which a newer version's rebuild takes too
+                _refuse_newer(curs.execute(SQL("SELECT version FROM {}.view_rules").format(self._s)).fetchone(),
+                              rules_version)
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
                              " {s}.feed_positions").format(s=self._s))
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
@@ -412,6 +416,12 @@ def _check_rules(views: int | None, batch: int) -> None:
     """None: nothing recorded yet, the first build records its own (``ViewRunner._first_build``)."""
     if views is not None and views != batch:
         raise ViewsUnderOtherRules(views, batch)
+
+
+def _refuse_newer(row: Any, rules_version: int) -> None:
+    """A rebuild's: views of older rules (or none recorded) are what it mends; a newer version's are not its own."""
+    if row is not None and row["version"] is not None and row["version"] > rules_version:
+        raise ViewsUnderOtherRules(row["version"], rules_version)
 
 
 def _check_position(row: Any, start: int) -> None:

@@ -201,3 +201,19 @@ def test_case_lists_answer_from_views_of_another_version_without_writing_and_say
     assert len(first) == len(again) == 1 and runner.position == position   # as they stand, nothing written
     said = [r.getMessage() for r in caplog.records if "disclosure rules" in r.getMessage()]
     assert len(said) == 1 and f"disclosure rules {RULES_VERSION + 1}, this process has {RULES_VERSION}" in said[0]
+
+
+def test_a_rebuild_by_a_process_of_older_rules_leaves_views_a_newer_version_recorded_as_they_are(app, runner):
+    """`sigill views rebuild` on a host not yet upgraded, beside newer ones: emptied and rebuilt under its older
+    rules, the views would show and publish again what the newer rules stopped (the follower leaves such views
+    alone for that reason).  Refused in the transaction that would empty them: nothing kept, emptied or renumbered."""
+    busy_case(app)
+    runner.catch_up()
+    log = runner.store.disclosure_log()
+    runner.store.set_rules_version(RULES_VERSION + 1)   # a newer version's rebuild
+    with pytest.raises(ViewsUnderOtherRules) as refused:
+        runner.rebuild()
+    assert (refused.value.views, refused.value.process) == (RULES_VERSION + 1, RULES_VERSION)
+    assert runner.store.rules_version() == RULES_VERSION + 1
+    assert runner.store.disclosure_log() == log and runner.position == app.recorder.max_notification_id()
+    assert runner.store.replacements() == []
