@@ -98,7 +98,8 @@ def disclosures(reader: Reader, case_id: CaseId, agency: Agency | None = None) -
     return av.Disclosures(case_id=case_id, changes=[av.change_out(c, ctx.cases.catalogue, ids, consents)
                                                     for c in changes],
                           stored_log=sv.stored_log_out(read.agreement),
-                          replaced_logs=[sv.replaced_log_out(old, ctx.cases.catalogue, ids) for old in read.replaced])
+                          replaced_logs=[sv.replaced_log_out(old, ctx.cases.catalogue, ids, agreement=read.agreement)
+                                         for old in read.replaced])
 
 
 @router.get("/cases/{case_id}/stored-log", response_model=sv.StoredLog, responses=AUDIT_ERRORS)
@@ -118,7 +119,8 @@ def stored_log(reader: Reader, case_id: CaseId, agency: Agency | None = None) ->
                         history_altered=None if altered is None else str(CaseHistoryAltered(altered)),
                         rows=[sv.stored_row_out(r, cat, ids, consents) for r in read.rows],
                         stored_log=None if read.agreement is None else sv.stored_log_out(read.agreement),
-                        replaced_logs=[sv.replaced_log_out(old, cat, ids, consents) for old in read.replaced])
+                        replaced_logs=[sv.replaced_log_out(old, cat, ids, consents, read.agreement)
+                                        for old in read.replaced])
 
 
 # The report answers HTML, and FastAPI would document its errors' model as HTML too: they are JSON.

@@ -78,8 +78,9 @@ class ReplacedLogOut(BaseModel):
                                           " log built under other rules cannot be)")
     not_given: list[LoggedRowOut] = Field(default_factory=list, description=(
         "of a held log, its rows the events do not give under today's rules — only_replaced, and its rebuild's ends"
-        " (cause rules_changed) no earlier replaced log founds: a finding while the current log agrees"
-        " (stored_log.agrees), rows added to the log before a rebuild kept it"))
+        " (cause rules_changed) no earlier replaced log founds: a finding, rows added to the log before a rebuild kept"
+        " it. Given only while the current log agrees (stored_log.agrees): empty where it does not, or where the"
+        " events are not read (an erased case, an altered history; stored_log is null)"))
 
 
 class StoredLog(BaseModel):
@@ -130,12 +131,15 @@ def stored_log_out(agreement: Any) -> StoredLogOut:
                         only_replayed=len(agreement.only_replayed), without_cause=agreement.without_cause)
 
 
-def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Sequence[Fact] | None = None
-                     ) -> ReplacedLogOut:
-    """A ``services.stored_log.ReplacedLog`` (``consents``: as ``logged_row_out``)."""
+def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Sequence[Fact] | None = None,
+                     agreement: Any = None) -> ReplacedLogOut:
+    """A ``services.stored_log.ReplacedLog`` (``consents``: as ``logged_row_out``); ``agreement``, the current log's
+    (None: the events not read), says whether its rows not given are a finding (``stored_log.not_given``)."""
+    from services.stored_log import not_given
+
     rows = lambda keys: [logged_row_out(k, catalogue, ids, consents) for k in keys]  # noqa: E731
     stored = [stored_row_out(r, catalogue, ids, consents) for r in old.rows]
     return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
                           rules_version=old.rules_version or 1, up_to=old.up_to, rows=stored,
                           only_replaced=rows(old.only_replaced), only_current=rows(old.only_current),
-                          held=old.held, not_given=rows(old.not_given))
+                          held=old.held, not_given=rows(old.not_given) if not_given(agreement, [old]) else [])

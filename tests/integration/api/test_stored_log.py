@@ -191,3 +191,19 @@ def test_the_page_says_which_replaced_logs_were_held_and_which_built_under_other
     assert "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna." in older.split("</p>")[0]
     assert "Den byggdes under dagens regler och stämmer med händelserna." in today.split("</p>")[0]
     assert "Varning" not in page and 'class="notice bad"' not in page
+
+
+def test_the_api_names_no_rows_not_given_of_an_erased_cases_replaced_log(client, users, tick):
+    """A log replaced under today's rules of a case erased since has nothing to be held to — its rows are simply no
+    longer in today's log — so `not_given` (a finding) is empty, as the web and `views log` say nothing of it."""
+    case_id, _ = school_consented_case(client, users, tick)
+    path = f"/api/v1/audit/cases/{case_id}/stored-log"
+    runner = client.app.state.context.cases.lists.runner
+    runner.catch_up()
+    runner.app.keystore.destroy(UUID(case_id))
+    runner.rebuild()   # the rebuilt log holds nothing of the case: the replaced one's rows are all its own
+    erased = ok(client.get(path, headers=users.auditor))
+    assert erased["erased"] and erased["stored_log"] is None
+    [replaced] = erased["replaced_logs"]
+    assert replaced["held"] and replaced["only_replaced"]
+    assert replaced["not_given"] == []
