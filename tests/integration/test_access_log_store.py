@@ -118,6 +118,21 @@ def test_the_exported_checkpoint_is_the_one_owed_for_the_last_batch_once_stored_
         store.close()
 
 
+def test_an_export_from_a_database_whose_access_log_table_was_dropped_gives_the_last_checkpoint_stored(postgres, app):
+    """The checkpoints kept, the log's table gone (its owner dropped it): the export still gives what was signed, at
+    once — the file then finds it (verify's "table_gone") — not an error for want of the log to wait on."""
+    case_id = uuid4()
+    app.keystore.create_keys([case_id])
+    store = store_of(postgres, app)
+    store.append([read(case_id, 1)], sign)
+    store.close()   # stores the owed checkpoint
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP TABLE sigill_access_log")
+    started = time.monotonic()
+    assert latest_checkpoint(postgres.conninfo(), "public").seq == 1
+    assert time.monotonic() - started < 1
+
+
 def test_entries_written_before_the_database_numbered_them_still_unseal_and_verify(postgres, app):
     """Upgrading: an entry whose details were sealed bound to its number (the Python-side chain) stays readable,
     and the database chains new entries onto it."""
