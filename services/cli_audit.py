@@ -225,7 +225,7 @@ def _report(args: argparse.Namespace) -> int:
     from services.audit import check_access_log_file, signature_ok
     from services.audit_answers import ReportRead
     from services.report import Preparer, case_report
-    from services.stored_log import not_given
+    from services.stored_log import rows_not_given
 
     exported = exported_checkpoints(args.checkpoints)   # a file that cannot be read stops the report before any read
     exported_reads = exported_access_log(args.checkpoints)   # and the access log's part of it, as verify reads it
@@ -252,9 +252,9 @@ def _report(args: argparse.Namespace) -> int:
                                f" ({len(stored.agreement.only_stored)} rader finns bara i den,"
                                f" {len(stored.agreement.only_replayed)} saknas i den)")
             # A log a rebuild replaced under today's rules holds what the events give, as today's must (a red team).
-            unheld = sum(len(log.not_given) for log in not_given(stored.agreement, stored.replaced))
-            if unheld:
-                changed.append(f"en ersatt utlämnandelogg byggd under dagens regler har {rows_counted(unheld)} som"
+            not_given_rows = rows_not_given(stored.agreement, stored.replaced)
+            if not_given_rows:
+                changed.append(f"en ersatt utlämnandelogg byggd under dagens regler har {rows_counted(not_given_rows)} som"
                                " ärendets händelser inte ger")
             # The whole log held to the file's checkpoint, as verify holds it: a log rewritten since and chained
             # again reads as written to the case's check alone.  (The report's own read, appended after, is no change.)

@@ -302,12 +302,12 @@ def _log(args: argparse.Namespace) -> int:
 def _report_replaced(agreement, replaced) -> int:  # noqa: ANN001 - an Agreement, ReplacedLogs
     """A log a rebuild replaced under today's rules is held to the events as today's is: rows they do not give are
     a finding (exit 1), named above under the log as only in it."""
-    from services.stored_log import not_given
+    from services.stored_log import rows_not_given
 
-    unheld = sum(len(log.not_given) for log in not_given(agreement, replaced))
-    if not unheld:
+    not_given_rows = rows_not_given(agreement, replaced)
+    if not not_given_rows:
         return 0
-    print(f"En ersatt logg byggd under dagens regler har {rows_counted(unheld)} som ärendets händelser inte ger:"
+    print(f"En ersatt logg byggd under dagens regler har {rows_counted(not_given_rows)} som ärendets händelser inte ger:"
           " de fanns i loggen vid ombyggnaden men inga regler skrev dem, och kan ha lagts in i efterhand.", file=sys.stderr)
     return 1
 
@@ -346,7 +346,7 @@ def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # no
             print("    " + _log_line(r, public, cat, tell))
         if old.unfounded:   # a rebuild's end that no log before it founds (held only under today's rules)
             print(f"  {len(old.unfounded)} av dess slut efter en ombyggnad grundas inte av någon tidigare logg.")
-        for label, keys in (("bara i den ersatta", old.only_replaced + old.unfounded),
+        for label, keys in (("bara i den ersatta", old.only_replaced), ("i båda, ogrundat slut", old.unfounded),
                             ("bara i den nuvarande", old.only_current)):
             for key in keys if every_row else keys[:5]:
                 print("  " + _key_line(label, key, public, cat, tell))

@@ -32,7 +32,7 @@ from services.report_checks import (LOG_COLUMNS, access_log_changed, access_log_
                                     stored_log_unheld)
 from services.report_consents import consent_rows
 from services.report_text import category_name, column_heads, row_head, swedish_minute
-from services.stored_log import Agreement, ReplacedLog, not_given
+from services.stored_log import Agreement, ReplacedLog, rows_not_given
 from services.wording import agency_name, swedish_number
 
 # Every printed page is marked: the report mixes social services', the police's, schools' and health care's
@@ -240,9 +240,9 @@ def _warnings(agreement: Agreement | None, access_checked: Any, access_kept: Any
             f"{swedish_number(len(agreement.only_replayed))} saknas i den. Tidslinjen, samtyckena och vem som kunde "
             "se vad nedan är återskapade ur händelserna och kan vara "
             "ofullständiga: händelser kan ha tagits bort eller ändrats. Se Kontroll av att inget ändrats.")
-    unheld = sum(len(log.not_given) for log in not_given(agreement, replaced))
-    if unheld:
-        warnings.append(replaced_not_given(unheld))
+    not_given_rows = rows_not_given(agreement, replaced)
+    if not_given_rows:
+        warnings.append(replaced_not_given(not_given_rows))
     if access_kept is not None and not access_kept.intact:   # what the file finds, not the case's "as written"
         warnings.append(f"Varning: {access_log_changed(access_kept)}")
     elif access_checked is not None and not access_checked.intact:

@@ -19,6 +19,8 @@ from services.wording import agency_name, checkpoints_confirmed, reads_counted, 
 _LOG_HEADS = ("När", "Myndighet", "Ändring", "Uppgifts-id", "Uppgift", "Grund", "Orsak")
 LOG_COLUMNS = column_heads(*_LOG_HEADS)
 DIFFERENCE_COLUMNS = column_heads(*_LOG_HEADS, "Bara i")
+# A rebuild's end that no log before it founds: written again by the rebuild after it, so in today's log too.
+UNFOUNDED_WHERE = "båda loggarna (ett slut efter en ombyggnad som ingen tidigare logg grundar)"
 
 
 def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
@@ -94,7 +96,7 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
                      f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
                      f"{len(old.only_current)} som bara dagens har. {_held(old, agreement)}</p>")
         rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
-                       for where, keys in (("den ersatta", old.only_replaced), ("den ersatta", old.unfounded),
+                       for where, keys in (("den ersatta", old.only_replaced), (UNFOUNDED_WHERE, old.unfounded),
                                            ("dagens", old.only_current))
                        for key in keys)
         if rows:

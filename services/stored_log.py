@@ -269,6 +269,12 @@ def not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> l
     return [log for log in replaced if log.not_given]
 
 
+def rows_not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> int:
+    """How many rows the replaced logs held to the events hold that the events do not give (``not_given``): the
+    report's, the web's and `views log`'s finding."""
+    return sum(len(log.not_given) for log in not_given(agreement, replaced))
+
+
 def row_key(r: Mapping[str, Any]) -> Key:
     """A stored row as compared: (time, agency, fact, kind, category, change, basis, cause — None if not stored)."""
     basis, cause = stored_change(r)

@@ -18,7 +18,7 @@ from services.audit import CaseHistoryAltered
 from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged, is_disclosure, own_facts_left_out
 from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
 from services.ledger import describe_divergence
-from services.stored_log import Agreement, ReplacedLog, not_given, row_key
+from services.stored_log import Agreement, ReplacedLog, not_given, row_key, rows_not_given
 from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
@@ -120,7 +120,7 @@ def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, ever
 def _not_given(agreement: Agreement | None, replaced: tuple) -> str:
     """The warning at the top: the rows of replaced logs built under today's rules the events do not give ("": none,
     or not held)."""
-    rows = sum(len(log.not_given) for log in not_given(agreement, replaced))
+    rows = rows_not_given(agreement, replaced)
     return texts.T["replaced_not_given"].format(n=rows_counted(rows)) if rows else ""
 
 

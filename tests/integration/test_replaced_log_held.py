@@ -150,9 +150,11 @@ def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installatio
     log = sigill("views", "log", "--case", CASE, env=env)
     assert log.returncode == 1, log.stdout + log.stderr
     assert "Loggen stämmer med ärendets händelser" in log.stdout   # today's log: the end written again, founded
+    assert "  i båda, ogrundat slut: " in log.stdout   # in both logs, not "only in the replaced one"
     assert "En ersatt logg byggd under dagens regler har 1 rad som ärendets händelser inte ger" in log.stderr
     report = sigill("audit", "report", "--case", CASE, "--out", "-", env=env)
     assert report.returncode == 1, report.stderr
     assert ("Varning: en utlämnandelogg som byggdes om under dagens regler hade 1 rad om ärendet som ärendets"
             " händelser inte ger.") in report.stdout
     assert "en ersatt utlämnandelogg byggd under dagens regler har 1 rad som" in report.stderr
+    assert "<td>båda loggarna (ett slut efter en ombyggnad som ingen tidigare logg grundar)</td>" in report.stdout
