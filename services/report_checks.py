@@ -12,7 +12,7 @@ from services.audit_text import CHANGES, describe_logged
 from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, row_head, swedish_minute
-from services.stored_log import Agreement, ReplacedLog, not_given
+from services.stored_log import Agreement, ReplacedLog, not_given, standing
 from services.wording import agency_name, checkpoints_confirmed, reads_counted, rows_counted, swedish_number
 
 # The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
@@ -113,17 +113,19 @@ def replaced_not_given(rows: int) -> str:
             "loggen i efterhand. Se Ersatta utlämnandeloggar.")
 
 
+# What a replaced log's standing (``stored_log.standing``) says in the report; the events of a case it is made for
+# are always read, so "unread" is said as "later" (not yet held).
+_HELD_LATER = "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer med dem."
+_HELD = {"other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
+         "unread": _HELD_LATER, "later": _HELD_LATER,
+         "agrees": "Den byggdes under dagens regler och stämmer med händelserna.",
+         "not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte (märkta ”den ersatta”"
+                      " nedan; en ombyggnads slut av en uppgift som ingen tidigare logg visade räknas dit)."}
+
+
 def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
     """Whether a replaced log could be held to the events, and what that found."""
-    if not old.held:
-        return "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna."
-    if agreement is None or not agreement.agrees:
-        return "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer med dem."
-    if not old.not_given:
-        return "Den byggdes under dagens regler och stämmer med händelserna."
-    return (f"Den byggdes under dagens regler, och {swedish_number(len(old.not_given))} av dess rader ger händelserna "
-            "inte (märkta ”den ersatta” nedan; en ombyggnads slut av en uppgift som ingen tidigare logg visade "
-            "räknas dit).")
+    return _HELD[standing(old, agreement)].format(n=swedish_number(len(old.not_given)))
 
 
 def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,

@@ -269,6 +269,20 @@ def not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> l
     return [log for log in replaced if log.not_given]
 
 
+def standing(log: ReplacedLog, agreement: Agreement | None) -> str:
+    """Whether a replaced log could be held to the events, and what that found — the report's and the web's words
+    for it are theirs: "other_rules" (built under other rules: it cannot be), "unread" (the case's events are not
+    read), "later" (today's log disagrees: held once it agrees), "agrees", or "not_given" (rows the events do not
+    give: ``ReplacedLog.not_given``)."""
+    if not log.held:
+        return "other_rules"
+    if agreement is None:
+        return "unread"
+    if not agreement.agrees:
+        return "later"
+    return "not_given" if log.not_given else "agrees"
+
+
 def rows_not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> int:
     """How many rows the replaced logs held to the events hold that the events do not give (``not_given``): the
     report's, the web's and `views log`'s finding."""

@@ -18,7 +18,7 @@ from services.audit import CaseHistoryAltered
 from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged, is_disclosure, own_facts_left_out
 from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
 from services.ledger import describe_divergence
-from services.stored_log import Agreement, ReplacedLog, not_given, row_key, rows_not_given
+from services.stored_log import Agreement, ReplacedLog, not_given, row_key, rows_not_given, standing
 from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
 from services.web.case_pages import service
@@ -134,17 +134,13 @@ def _differences(old: ReplacedLog, found: bool) -> tuple[tuple[str, list], ...]:
 
 
 def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
-    """Whether a replaced log could be held to the events, and what that found (as the report's
-    ``report_checks._held``): only one built under today's rules can, and only while today's log agrees."""
-    if not old.held:
-        return texts.T["replaced_other_rules"]
-    if agreement is None:
-        return texts.T["replaced_held_unread"]
-    if not agreement.agrees:
-        return texts.T["replaced_held_later"]
-    if not old.not_given:
-        return texts.T["replaced_held_agrees"]
-    return texts.T["replaced_held_not_given"].format(n=swedish_number(len(old.not_given)))
+    """Whether a replaced log could be held to the events, and what that found (``stored_log.standing``, as the
+    report says it): only one built under today's rules can, and only while today's log agrees."""
+    return texts.T[_HELD[standing(old, agreement)]].format(n=swedish_number(len(old.not_given)))
+
+
+_HELD = {"other_rules": "replaced_other_rules", "unread": "replaced_held_unread", "later": "replaced_held_later",
+         "agrees": "replaced_held_agrees", "not_given": "replaced_held_not_given"}
 
 
 def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - catalogue, public ids
