@@ -6,8 +6,10 @@ loads the TOML and hands a ``Catalogue`` to the aggregate and the rules.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
+from hashlib import sha256
 from functools import cached_property
 from typing import Any, Mapping
 
@@ -71,6 +73,17 @@ class Catalogue:
     @cached_property  # asked several times per request; the catalogue never changes
     def lead_agency(self) -> str:
         return next(a.id for a in self.agencies.values() if a.lead)
+
+    @cached_property
+    def digest(self) -> str:
+        """A digest of what in the catalogue decides the disclosure log's rows — every entry but the names it is shown
+        by: the log holds ids, kinds, categories and bases, so a renamed agency writes the same rows.  Recorded with
+        the views and with each log a rebuild replaces: one built under another catalogue cannot be held to the
+        events (``services.stored_log.ReplacedLog.held``), as one built under other rules cannot."""
+        deciding = {section: sorted(_unnamed(entry) for entry in getattr(self, section).values())
+                    for section in ("agencies", "categories", "legal_bases", "municipalities")}
+        text = json.dumps({**deciding, "plan_areas": sorted(self.plan_areas.items())}, sort_keys=True)
+        return sha256(text.encode()).hexdigest()[:32]
 
     def agency(self, agency_id: str, field: str = "agency") -> Agency:
         return _lookup(self.agencies, agency_id, "agency", field)
@@ -148,6 +161,11 @@ def merge_mappings(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[st
 # What a refusal may say back: a value shaped like a catalogue's id (``skola``, ``0180``).  Anything else typed in
 # such a field may be a name or a personnummer, and an error answer is kept by clients' and gateways' logs.
 ID_SHAPED = re.compile(r"[a-z][a-z0-9_]{0,39}|[0-9]{4}")
+
+
+def _unnamed(entry: Any) -> str:
+    """An entry without its name, as JSON text (sets in order)."""
+    return json.dumps({k: v for k, v in asdict(entry).items() if k != "name"}, sort_keys=True, default=sorted)
 
 
 def _lookup(table: Mapping[str, Any], key: str, what: str, field: str) -> Any:

@@ -61,11 +61,13 @@ DELETE_FACTS = ("DELETE FROM {s}.view_facts v USING json_array_elements(%s::json
 # With them, whether a build from the first event is under way (no feed is read) or unfinished (its ends are due):
 # ``gateways.build_finish``, asked by every round so that any process catching up finishes a build another began.
 # And the ids' generation: a round after another process renewed the ids writes event ids under the new secret.
-# And the rules the views are built under: a process of another version judges nothing it may not write.
+# And the rules the views are built under: a process of another version judges nothing it may not write; and the
+# catalogue (``NOTE_CATALOGUE``).
 POSITION_AND_NEXT = (
-    "SELECT t.position, t.building, t.unfinished, t.id_generation, t.rules_version, e.notification_id,"
+    "SELECT t.position, t.building, t.unfinished, t.id_generation, t.rules_version, t.catalogue, e.notification_id,"
     " e.originator_id, e.originator_version, e.topic, e.state FROM (SELECT coalesce(max(notification_id), 0)"
     " AS position, (SELECT version FROM {s}.view_rules) AS rules_version,"
+    " (SELECT catalogue FROM {s}.view_rules) AS catalogue,"
     " EXISTS (SELECT 1 FROM {s}.view_rules WHERE building_to IS NOT NULL) AS building,"
     " coalesce((SELECT max(replacement) FROM {s}.disclosure_log_replacements), 0)"
     "  > coalesce((SELECT ends_done FROM {s}.view_rules), 0) AS unfinished,"
@@ -73,6 +75,15 @@ POSITION_AND_NEXT = (
     " FROM {tracking} WHERE application_name = %s) t"
     " LEFT JOIN LATERAL (SELECT * FROM {events} WHERE notification_id > t.position ORDER BY notification_id"
     " LIMIT %s) e ON true ORDER BY e.notification_id")
+# Views written under more than one agency catalogue (``view_rules.catalogue``): a log they hold was built under
+# none of them, and once replaced cannot be held to the events.  Never a catalogue's digest (32 hex digits).
+MIXED = "mixed"
+# A process whose catalogue is not the one the views record, before it writes (``position_and_next``): views from
+# before catalogues were recorded (NULL) take its own — what they were built under is taken to be today's, as a log
+# replaced from them without one is (``services.stored_log``); views of another catalogue become ``MIXED``, until a
+# build from the first event records one again.  Only when it differs: no write in a round otherwise.
+NOTE_CATALOGUE = ("UPDATE {s}.view_rules SET catalogue = CASE WHEN catalogue IS NULL THEN %(own)s ELSE '" + MIXED
+                  + "' END WHERE catalogue IS DISTINCT FROM %(own)s AND catalogue IS DISTINCT FROM '" + MIXED + "'")
 # A large batch's checks under the log's lock (``_check_batch``), one round trip: the views' position, the ids'
 # generation and the rules the views are built under.
 BATCH_CHECK = ("SELECT (SELECT notification_id FROM {s}.{tracking} WHERE application_name = %s) AS position,"
@@ -237,17 +248,21 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                          (list(update.municipalities), list(update.municipalities.values())))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as eventsourcing's own reads retry
-    def position_and_next(self, application_name: str, events: Any,
-                          limit: int) -> tuple[int, list[Notification], bool, bool]:
+    def position_and_next(self, application_name: str, events: Any, limit: int,
+                          catalogue: str | None = None) -> tuple[int, list[Notification], bool, bool]:
         """The tracked position and up to ``limit`` notifications after it from ``events`` (the application's
         recorder, in the same database), in one round trip: each round of the follower starts with both.  With
         them, whether a build from the first event is under way, and whether one is unfinished (under way, or its
-        ends due)."""
+        ends due).  ``catalogue``: the digest of the catalogue this process judges under, noted where the views
+        record another (``NOTE_CATALOGUE``), before anything is judged under it."""
         query = SQL(POSITION_AND_NEXT).format(s=self._s,
                                               tracking=Identifier(self.datastore.schema, self.tracking_table_name),
                                               events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, (application_name, limit))
         _check_rules(rows[0]["rules_version"], RULES_VERSION)   # before any batch is judged under this one's
+        if catalogue is not None and rows[0]["catalogue"] not in (catalogue, MIXED):
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(SQL(NOTE_CATALOGUE).format(s=self._s), {"own": catalogue})
         self.see_generation(rows[0]["id_generation"])   # before this round's batches are prepared
         position, building = rows[0]["position"], rows[0]["building"]
         return position, [Notification(id=r["notification_id"], originator_id=r["originator_id"],
@@ -280,16 +295,19 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         rows = self._rows(SQL("SELECT version FROM {}.view_rules").format(self._s), ())
         return rows[0]["version"] if rows else None
 
-    def set_rules_version(self, version: int, building_to: int | None = None) -> None:
+    def set_rules_version(self, version: int, building_to: int | None = None, catalogue: str | None = None) -> None:
         """Record the rules' version the views are built under; ``building_to``: they are being built from the first
-        event up to there (``FeedsRebuilding`` until they reach it)."""
+        event up to there (``FeedsRebuilding`` until they reach it); ``catalogue``: the digest of the agency
+        catalogue they are built under (None keeps the recorded one)."""
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to) VALUES (%s, %s) ON CONFLICT (one)"
-                             " DO UPDATE SET version = excluded.version, building_to = coalesce(excluded.building_to,"
-                             " view_rules.building_to)").format(self._s), (version, building_to or None))
+            curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to, catalogue) VALUES (%s, %s, %s)"
+                             " ON CONFLICT (one) DO UPDATE SET version = excluded.version, building_to ="
+                             " coalesce(excluded.building_to, view_rules.building_to), catalogue ="
+                             " coalesce(excluded.catalogue, view_rules.catalogue)").format(self._s),
+                         (version, building_to or None, catalogue))
 
     def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,
-              rules_version: int | None = None) -> int:
+              rules_version: int | None = None, catalogue: str | None = None) -> int:
         """Empty the views and forget the position, so that they are rebuilt from the first event.
 
         ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
@@ -301,7 +319,9 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         ids is made anew too (after a restore of an older backup), so every message and fact gets another id.
         ``rules_version``: the rules they are rebuilt under, recorded in the same transaction, so that no batch of
         another process judged under the rules before lands in the emptied views (``_check_batch``); None keeps the
-        recorded one.  Views recorded as built under newer rules are refused (``ViewsUnderOtherRules``, nothing
+        recorded one.  ``catalogue``: the digest of the agency catalogue they are rebuilt under, recorded with them
+        after the replaced log took the one recorded before (None keeps it).  Views recorded as built under newer
+        rules are refused (``ViewsUnderOtherRules``, nothing
         changed): rebuilt under older ones they would show again what the newer rules stopped."""
         with self.datastore.transaction(commit=True) as curs:
             kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
@@ -317,10 +337,11 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
             curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
                 self._s, Identifier(self.tracking_table_name)), (application_name,))
             # Views from before versions were recorded have no row: version 1 (``rules_version``).
-            curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to) VALUES (coalesce(%s, 1), %s)"
-                             " ON CONFLICT (one) DO UPDATE SET version = coalesce(%s, view_rules.version),"
-                             " building_to = greatest(view_rules.building_to, excluded.building_to)")
-                         .format(s=self._s), (rules_version, building_to or None, rules_version))
+            curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to, catalogue) VALUES (coalesce(%s, 1), %s,"
+                             " %s) ON CONFLICT (one) DO UPDATE SET version = coalesce(%s, view_rules.version),"
+                             " building_to = greatest(view_rules.building_to, excluded.building_to),"
+                             " catalogue = coalesce(excluded.catalogue, view_rules.catalogue)")
+                         .format(s=self._s), (rules_version, building_to or None, catalogue, rules_version))
         if renew_ids:
             self._secret = self._generation = self._fact_ids = None   # read afresh: this process's are of the old
         return kept

@@ -5,8 +5,8 @@ from the events under today's rules.  The rows it replaces are what the feeds ac
 possibly under older rules, and for erased cases whose history no longer reads — so an auditor asking "what did
 the school get in March?" must still find them.  They are moved here in the rebuild's own transaction: one
 *replacement* row (when, the numbering's epoch, the rules' version it was built under, the position it had
-reached, how many rows it held, its first row stored with a cause, the ids' generation its event ids are of) and
-the rows themselves, under it.
+reached, how many rows it held, its first row stored with a cause, the ids' generation its event ids are of, the
+digest of the agency catalogue it was built under) and the rows themselves, under it.
 
 Like the ledger and the access log both tables refuse UPDATE, DELETE and TRUNCATE; and an INSERT that is no copy of
 the log as it stands (``_AS_THE_LOG_STANDS``).  They hold no content (the log
@@ -57,7 +57,8 @@ _AS_THE_LOG_STANDS = [
     "   IF NEW.replaced_at = statement_timestamp() AND NEW.rows = in_log AND NEW.caused_from IS NOT DISTINCT FROM"
     "     first_caused AND NEW.epoch IS NOT DISTINCT FROM (SELECT epoch FROM {s}.feed_state)"
     "     AND NEW.id_generation IS NOT DISTINCT FROM (SELECT id_generation FROM {s}.feed_state)"
-    "     AND NEW.rules_version IS NOT DISTINCT FROM (SELECT version FROM {s}.view_rules) THEN"
+    "     AND NEW.rules_version IS NOT DISTINCT FROM (SELECT version FROM {s}.view_rules)"
+    "     AND (NEW.catalogue IS NULL OR NEW.catalogue = (SELECT catalogue FROM {s}.view_rules)) THEN"
     "    RETURN NEW;"
     "   END IF;"
     "   RAISE EXCEPTION 'a replaced disclosure log is recorded as the log stands, now (a rebuild''s)';"
@@ -92,6 +93,11 @@ REPLACED_TABLES = [
     # The ids' generation the log's event ids were made under (since 2026-12-05): a rebuild's end written again keeps
     # its event id only within it (``gateways.build_finish``).  NULL: replaced before it was recorded, not known.
     "ALTER TABLE {s}.disclosure_log_replacements ADD COLUMN IF NOT EXISTS id_generation text",
+    # The digest of the agency catalogue it was built under (``Catalogue.digest``; the views' own, ``view_rules``),
+    # since 2026-12-06: one built under another cannot be held to the events.  NULL: replaced before it was
+    # recorded, or by a process of the version before — held as built under today's, as it was before.  The trigger
+    # below takes it NULL too (a process of the version before records none): that only holds a log, never frees one.
+    "ALTER TABLE {s}.disclosure_log_replacements ADD COLUMN IF NOT EXISTS catalogue text",
     "CREATE INDEX IF NOT EXISTS replaced_disclosure_log_by_case ON {s}.replaced_disclosure_log"
     " (case_id, agency, replacement, id)",
     *_APPEND_ONLY,
@@ -103,9 +109,9 @@ REPLACED_TABLES = [
 # every writer of the log having checked it under this lock.
 RECORD_REPLACEMENT = (
     "INSERT INTO {s}.disclosure_log_replacements (epoch, rules_version, replaced_at, up_to, rows, caused_from,"
-    " id_generation) SELECT s.epoch, (SELECT version FROM {s}.view_rules), statement_timestamp(),"
+    " id_generation, catalogue) SELECT s.epoch, (SELECT version FROM {s}.view_rules), statement_timestamp(),"
     " coalesce((SELECT max(notification_id) FROM {tracking} WHERE application_name = %s), 0), l.rows, l.caused_from,"
-    " s.id_generation"
+    " s.id_generation, (SELECT catalogue FROM {s}.view_rules)"
     " FROM {s}.feed_state s, (SELECT count(*) AS rows, min(id) FILTER (WHERE cause IS NOT NULL) AS caused_from"
     "  FROM {s}.disclosure_log) l WHERE l.rows > 0 RETURNING replacement")
 KEEP_ROWS = ("INSERT INTO {s}.replaced_disclosure_log (replacement, " + ", ".join(KEPT) + ")"
@@ -137,8 +143,9 @@ class ReplacedLogQueries:
     def replacements(self) -> list[dict[str, Any]]:
         """Every replacement of the log, the oldest first: ``replacement``, ``epoch``, ``rules_version``,
         ``replaced_at``, ``up_to`` (the position the log had reached: it was complete up to that notification),
-        ``rows``, ``caused_from`` (its first row stored with a cause) and ``id_generation`` (the ids' generation
-        its event ids are of; None: replaced before it was recorded)."""
+        ``rows``, ``caused_from`` (its first row stored with a cause), ``id_generation`` (the ids' generation
+        its event ids are of; None: replaced before it was recorded) and ``catalogue`` (the digest of the agency
+        catalogue it was built under, "mixed" for more than one: ``agency_view_store.MIXED``; None: not recorded)."""
         return self._rows(SQL("SELECT * FROM {}.disclosure_log_replacements ORDER BY replacement").format(self._s), ())
 
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:

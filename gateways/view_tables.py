@@ -5,7 +5,8 @@
 - ``disclosure_log``: what each agency was told and when, append-only (its triggers below) and outliving erasure;
   the feeds are read from it.
 - ``case_municipality``: each case's municipality, in plaintext and kept after erasure.
-- ``view_rules``: the disclosure rules' version the views were built under, and a build under way.
+- ``view_rules``: the disclosure rules' version and the agency catalogue's digest the views were built under, and a
+  build under way.
 - The feeds' tables (``gateways.feed_store``), the replaced logs a rebuild keeps (``gateways.replaced_log``) and
   the builds' ends (``gateways.build_finish``), each with the queries that use them.
 - The record of erasures (``gateways.erasure_store``), made here too: the auditors' list of erased cases reads it
@@ -112,6 +113,11 @@ TABLES = [
     # The disclosure rules' version the views were built under (domain.disclosure.RULES_VERSION).
     "CREATE TABLE IF NOT EXISTS {s}.view_rules (one boolean PRIMARY KEY DEFAULT true CHECK (one),"
     " version integer NOT NULL)",
+    # And the digest of the agency catalogue they were built under (``Catalogue.digest``), since 2026-12-06: recorded
+    # by a build from the first event, ``MIXED`` once a process under another catalogue writes them, and copied onto
+    # the log a rebuild replaces.  NULL: built before it was recorded — the first process to write
+    # them records its own, as the catalogue they were built under (``gateways.agency_view_store.NOTE_CATALOGUE``).
+    "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS catalogue text",
     *BUILD_TABLES,  # a build from the first event under way, and the rebuilds whose ends are written
 ]
 

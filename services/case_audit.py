@@ -223,7 +223,7 @@ class CaseAudit:
                 fold = self.app.disclosure_fold(self._checked_history(case_id), _of(agency))
             rows, caused_from = self.lists.stored_log(case_id, agency)   # the views caught up first
             # What rebuilds replaced (what the feeds carried before), beside the current log over the same events.
-            logs = tuple(replaced_logs(replacements, replaced, rows))
+            logs = tuple(replaced_logs(replacements, replaced, rows, self.catalogue.digest))
             replayed = self.app.disclosures_of(fold, as_recorded=True)
             agreement = compare(rows, replayed, caused_from, logs)
             if agreement.agrees:
@@ -244,7 +244,8 @@ class CaseAudit:
         """The stored log as it is, not caught up (these readers write nothing; a replaced log is compared up to its
         own end, which the stored log is past) and not held to the events."""
         rows, _ = self.lists.stored_log(case_id, agency, caught_up=False)
-        return StoredLogRead(rows, None, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows)))
+        return StoredLogRead(rows, None, tuple(replaced_logs(*self.lists.replaced_log(case_id, agency), rows,
+                                                             self.catalogue.digest)))
 
     def audit_view(self: CaseService, p: Principal, case_id: UUID, agency: str, read: Callable[[], T],
                    purpose: str = "") -> T:

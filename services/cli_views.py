@@ -337,11 +337,14 @@ def _log_line(r, public, cat, tell) -> str:  # noqa: ANN001 - a stored row, the 
 def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # noqa: ANN001 - ReplacedLogs, ids, catalogue
     """Each log a rebuild replaced: what it held of the case, and where it differs from today's log over the same
     events (what the feeds carried then that the rebuilt log does not say, and back)."""
+    from services.stored_log import standing
+
     for old in replaced:
         print(f"Ersatt logg (ombyggd {old.replaced_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}, byggd under "
               f"reglernas version {old.rules_version or 1}, till och med position {old.up_to} i händelseloggen): {len(old.rows)} "
               f"rader; {len(old.only_replaced)} som den nuvarande loggen inte har, {len(old.only_current)} som bara "
-              "den nuvarande har." + ("" if every_row else " (`--replaced` listar dess rader.)"))
+              "den nuvarande har." + _BEYOND.get(standing(old, None), "")
+              + ("" if every_row else " (`--replaced` listar dess rader.)"))
         for r in old.rows if every_row else ():
             print("    " + _log_line(r, public, cat, tell))
         if old.unfounded:   # a rebuild's end that no log before it founds (held only under today's rules)
@@ -350,6 +353,12 @@ def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # no
                             ("bara i den nuvarande", old.only_current)):
             for key in keys if every_row else keys[:5]:
                 print("  " + _key_line(label, key, public, cat, tell))
+
+
+# A replaced log that cannot be held to the events, said so (``stored_log.standing``); one that can is held below.
+_BEYOND = {"other_rules": " Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
+           "other_catalogue": " Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan"
+                              " inte hållas mot händelserna."}
 
 
 def _key_line(label: str, key, public, cat, tell) -> str:  # noqa: ANN001 - a compared row's key, ids, catalogue

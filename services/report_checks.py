@@ -86,7 +86,8 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
              "loggen stod vid ombyggnaden (databasen tar inte emot ändringar av det), och här står var det skiljer "
              "sig från dagens logg över samma händelser. En logg som byggdes under dagens regler hålls mot "
              "händelserna som dagens logg: en rad i den som händelserna inte ger är ett fynd. En logg som byggdes "
-             "under andra regler kan inte hållas mot händelserna.</p>"]
+             "under andra regler, eller under en annan aktörskatalog (vilka aktörer, kategorier och lagrum som "
+             "finns), kan inte hållas mot händelserna.</p>"]
     held = not_given(agreement, replaced)
     # Each log's table named by the heading and its rebuild's moment: "Ersatta utlämnandeloggar Ombyggd 2026-…".
     for number, old in enumerate(replaced, 1):
@@ -117,6 +118,8 @@ def replaced_not_given(rows: int) -> str:
 # are always read, so "unread" is said as "later" (not yet held).
 _HELD_LATER = "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer med dem."
 _HELD = {"other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
+         "other_catalogue": "Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte "
+                            "hållas mot händelserna.",
          "unread": _HELD_LATER, "later": _HELD_LATER,
          "agrees": "Den byggdes under dagens regler och stämmer med händelserna.",
          "not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte (märkta ”den ersatta”"

@@ -214,22 +214,28 @@ class ReplacedLog:
     rows: list[Mapping[str, Any]]
     only_replaced: list[Key]       # its rows the current log does not hold
     only_current: list[Key]        # rows of the current log, up to the same notification, it did not hold
-    # Built under today's rules (``RULES_VERSION``): then its rows are what the events give up to ``up_to``, and its
-    # rebuild's ends what the logs before it found (``rules_ends``) — held to them as today's log is.  A log the
-    # application's role had first added rows to was kept with them by a rebuild, and "carried" them (a red team).
+    # Built under today's rules (``RULES_VERSION``) and catalogue: then its rows are what the events give up to
+    # ``up_to``, and its rebuild's ends what the logs before it found (``rules_ends``) — held to them as today's log
+    # is.  A log the application's role had first added rows to was kept with them by a rebuild, and "carried" them
+    # (a red team).
     held: bool = False
     unfounded: list[Key] = field(default_factory=list)   # its ``rules_changed`` ends the logs before it do not found
+    # The digest of the agency catalogue it was built under (``Catalogue.digest``; "mixed": more than one; None: not
+    # recorded, replaced before 2026-12-06), and whether that is another than today's: the catalogue decides the
+    # log's rows too (which agencies, categories, legal bases), so such a log is not held, as one under other rules.
+    catalogue: str | None = None
+    other_catalogue: bool = False
 
     @property
     def not_given(self) -> list[Key]:
-        """Its rows the events do not give under today's rules (none said of a log built under other rules: it
-        cannot be held to them)."""
+        """Its rows the events do not give under today's rules (none said of a log built under other rules or
+        another catalogue: it cannot be held to them)."""
         return sorted(self.only_replaced + self.unfounded, key=_order) if self.held else []
 
 
 @read_once()   # its rows' bases and causes read once each (``stored_change``)
 def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[Mapping[str, Any]],
-                  current: Iterable[Mapping[str, Any]]) -> list[ReplacedLog]:
+                  current: Iterable[Mapping[str, Any]], catalogue: str | None = None) -> list[ReplacedLog]:
     """Each replacement of the log (``replacements``, oldest first) as far as one case goes: its rows of the case
     (``replaced``, each with its ``replacement``) beside the current log's rows of the case over the same events —
     up to the notification the replaced log had reached, and erasures made before it was replaced.  Keys as
@@ -237,8 +243,9 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
     replaced row without a cause is matched without one only if written before that log's first row with a cause
     (from before causes were stored), as ``compare`` does.  A replacement with no rows of the case and no difference
     (made before the case was referred, say) is left out; one with none of its rows but rows of today's is not.
-    One built under today's rules is ``held``: its ``rules_changed`` ends are held to the logs before it, as
-    ``compare`` holds today's to them all (``unfounded``)."""
+    One built under today's rules and catalogue (``catalogue``, today's digest; None: not compared) is ``held``: its
+    ``rules_changed`` ends are held to the logs before it, as ``compare`` holds today's to them all (``unfounded``).
+    One whose catalogue was not recorded (replaced before it was) is taken to be built under today's, as before."""
     current = list(current)
     rows_of: dict[int, list[Mapping[str, Any]]] = {}
     for row in replaced:
@@ -252,11 +259,13 @@ def replaced_logs(replacements: Iterable[Mapping[str, Any]], replaced: Iterable[
                  and (c["change"] != "erased" or c["at"] <= r["replaced_at"])]
         only_replaced, only_current, _ = _differences([x for x in rows if not _rules_end(x)], map(row_key, today),
                                                       r["caused_from"])
-        held = r["rules_version"] == RULES_VERSION
+        built_under = r.get("catalogue")
+        other_catalogue = None not in (catalogue, built_under) and built_under != catalogue
+        held = r["rules_version"] == RULES_VERSION and not other_catalogue
         unfounded = rules_ends(rows, kept)[0] if held else []
         if rows or only_current:
             kept.append(ReplacedLog(r["replacement"], r["epoch"], r["rules_version"], r["replaced_at"], r["up_to"],
-                                    rows, only_replaced, only_current, held, unfounded))
+                                    rows, only_replaced, only_current, held, unfounded, built_under, other_catalogue))
     return kept
 
 
@@ -271,11 +280,12 @@ def not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> l
 
 def standing(log: ReplacedLog, agreement: Agreement | None) -> str:
     """Whether a replaced log could be held to the events, and what that found — the report's and the web's words
-    for it are theirs: "other_rules" (built under other rules: it cannot be), "unread" (the case's events are not
-    read), "later" (today's log disagrees: held once it agrees), "agrees", or "not_given" (rows the events do not
-    give: ``ReplacedLog.not_given``)."""
+    for it are theirs: "other_rules" (built under other rules: it cannot be), "other_catalogue" (under today's rules
+    but another agency catalogue: nor can it), "unread" (the case's events are not read), "later" (today's log
+    disagrees: held once it agrees), "agrees", or "not_given" (rows the events do not give: ``ReplacedLog.not_given``).
+    """
     if not log.held:
-        return "other_rules"
+        return "other_catalogue" if log.rules_version == RULES_VERSION and log.other_catalogue else "other_rules"
     if agreement is None:
         return "unread"
     if not agreement.agrees:

@@ -40,15 +40,16 @@ class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
     def prepare(self, update: ViewUpdate) -> Any: ...
     def write(self, prepared: Any, tracking: Tracking, start: int | None = None) -> Any: ...
-    def position_and_next(self, application_name: str, events: Any,
-                          limit: int) -> tuple[int, list[Any], bool, bool]: ...
+    def position_and_next(self, application_name: str, events: Any, limit: int,
+                          catalogue: str | None = None) -> tuple[int, list[Any], bool, bool]: ...
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def next_calendar_moment(self, lead: str) -> Any: ...
     def rules_version(self) -> int | None: ...
-    def set_rules_version(self, version: int, building_to: int | None = None) -> None: ...
+    def set_rules_version(self, version: int, building_to: int | None = None,
+                          catalogue: str | None = None) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
     def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,
-              rules_version: int | None = None) -> int: ...
+              rules_version: int | None = None, catalogue: str | None = None) -> int: ...
     def finish_build(self, application_name: str, now: datetime) -> tuple[bool, Any]: ...
 
 
@@ -89,7 +90,7 @@ class ViewRunner:
                 # judged from a stale position is refused only after all its work, and empties the cache.  The
                 # position comes with the first notifications after it: one round trip, not two.
                 position, page, building, unfinished = self.store.position_and_next(
-                    self.app.name, self.app.recorder, self.batch_size)
+                    self.app.name, self.app.recorder, self.batch_size, self.app.catalogue.digest)
                 self._known = position
                 if position == 0 and page and self.store.rules_version() is None:
                     self._first_build()
@@ -108,7 +109,8 @@ class ViewRunner:
     def _first_build(self) -> None:
         """The first views ever, under today's rules; built over events already stored (a restore, an upgrade from
         before the views), so the feeds wait until they have reached today."""
-        self.store.set_rules_version(RULES_VERSION, building_to=self.app.recorder.max_notification_id())
+        self.store.set_rules_version(RULES_VERSION, building_to=self.app.recorder.max_notification_id(),
+                                     catalogue=self.app.catalogue.digest)
 
     def _catch_up_from(self, position: int, notifications: list[Any], done: list[int],
                        progress: Callable[[int], None]) -> int:
@@ -192,10 +194,11 @@ class ViewRunner:
         disclosure log is kept (``replaced_rows`` says how many rows): it is what the feeds carried.
         ``renew_ids``: after a restore of an older backup, every feed message and fact gets another id (the
         events that follow take the lost ones' places, and would take their ids)."""
-        # Today's rules recorded as the views are emptied, in one transaction: recorded after, a batch another
-        # process judged under the rules before could land in between and be kept as built under today's.
+        # Today's rules and catalogue recorded as the views are emptied, in one transaction: recorded after, a batch
+        # another process judged under the rules before could land in between and be kept as built under today's.
         self.replaced_rows = self.store.clear(self.app.name, building_to=self.app.recorder.max_notification_id(),
-                                              renew_ids=renew_ids, rules_version=RULES_VERSION)
+                                              renew_ids=renew_ids, rules_version=RULES_VERSION,
+                                              catalogue=self.app.catalogue.digest)
         self.rules_ended = 0
         self.views.reset()
         self._known = None

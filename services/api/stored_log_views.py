@@ -8,7 +8,7 @@ give: a row is shown as it is, any kind or cause (an altered row is evidence, no
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -74,8 +74,16 @@ class ReplacedLogOut(BaseModel):
     only_replaced: list[LoggedRowOut] = Field(description="its rows the current log does not hold")
     only_current: list[LoggedRowOut] = Field(description="rows of the current log, up to the same notification, it"
                                                          " did not hold")
-    held: bool = Field(False, description="built under today's rules: held to the events as the current log is (a"
-                                          " log built under other rules cannot be)")
+    held: bool = Field(False, description="built under today's rules and agency catalogue: held to the events as the"
+                                          " current log is (a log built under other rules or another catalogue cannot"
+                                          " be: beyond_holding says which)")
+    catalogue: str | None = Field(None, description="the digest of the agency catalogue (SIGILL_CATALOGUE) it was built"
+                                                    " under — of what decides the log's rows, not the names; 'mixed':"
+                                                    " written under more than one; null: replaced before it was"
+                                                    " recorded (2026-12-06), taken to be today's")
+    beyond_holding: Literal["other_rules", "other_catalogue"] | None = Field(None, description=(
+        "why it cannot be held to the events: built under other rules, or under today's rules and another agency"
+        " catalogue; null when held"))
     not_given: list[LoggedRowOut] = Field(default_factory=list, description=(
         "of a held log, its rows the events do not give under today's rules — only_replaced, and its rebuild's ends"
         " (cause rules_changed) no earlier replaced log founds: a finding, rows added to the log before a rebuild kept"
@@ -142,4 +150,11 @@ def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Seq
     return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
                           rules_version=old.rules_version or 1, up_to=old.up_to, rows=stored,
                           only_replaced=rows(old.only_replaced), only_current=rows(old.only_current),
-                          held=old.held, not_given=rows(old.not_given) if not_given(agreement, [old]) else [])
+                          held=old.held, catalogue=old.catalogue, beyond_holding=_beyond_holding(old),
+                          not_given=rows(old.not_given) if not_given(agreement, [old]) else [])
+
+
+def _beyond_holding(old: Any) -> str | None:
+    from services.stored_log import standing
+
+    return None if old.held else standing(old, None)

@@ -135,11 +135,12 @@ def _differences(old: ReplacedLog, found: bool) -> tuple[tuple[str, list], ...]:
 
 def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
     """Whether a replaced log could be held to the events, and what that found (``stored_log.standing``, as the
-    report says it): only one built under today's rules can, and only while today's log agrees."""
+    report says it): only one built under today's rules and catalogue can, and only while today's log agrees."""
     return texts.T[_HELD[standing(old, agreement)]].format(n=swedish_number(len(old.not_given)))
 
 
-_HELD = {"other_rules": "replaced_other_rules", "unread": "replaced_held_unread", "later": "replaced_held_later",
+_HELD = {"other_rules": "replaced_other_rules", "other_catalogue": "replaced_other_catalogue",
+         "unread": "replaced_held_unread", "later": "replaced_held_later",
          "agrees": "replaced_held_agrees", "not_given": "replaced_held_not_given"}
 
 

@@ -305,6 +305,8 @@ T: dict[str, str] = {
                           "flöden, men inga regler skrev dem: de kan ha lagts in i loggen i efterhand. De står nedan "
                           "under den ersatta loggen.",
     "replaced_other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
+    "replaced_other_catalogue": "Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan "
+                                "inte hållas mot händelserna.",
     "replaced_held_unread": "Den byggdes under dagens regler, men ärendets händelser läses inte här, så den hålls inte "
                             "mot dem.",
     "replaced_held_later": "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer "

@@ -158,3 +158,89 @@ def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installatio
             " händelser inte ger.") in report.stdout
     assert "en ersatt utlämnandelogg byggd under dagens regler har 1 rad som" in report.stderr
     assert "<td>båda loggarna (ett slut efter en ombyggnad som ingen tidigare logg grundar)</td>" in report.stdout
+
+
+# The school's membership told as `school`, not the case's administration: a catalogue that changes the log's rows
+# (the membership facts' category) under the same rules' version.
+SCHOOL_AS_SCHOOL = '[[agencies]]\nid = "skola"\nname = "Skolan"\nmembership_category = "school"\n'
+
+
+def test_a_log_replaced_under_another_catalogue_is_beyond_holding_and_one_under_the_same_is_held(installation,
+                                                                                               tmp_path):  # noqa: F811
+    """The installation's catalogue changed (`SIGILL_CATALOGUE`) and the views rebuilt, the rules' version the same:
+    the replaced log holds rows the events no longer give under today's catalogue, as the catalogue then gave them —
+    no finding (it was a lasting one), said to be beyond holding.  Rebuilt again under the same catalogue, the log
+    it replaces is held: a row made up in it is still a finding."""
+    env, location, case_id = installation
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(SCHOOL_AS_SCHOOL)
+    changed = {**env, "SIGILL_CATALOGUE": str(catalogue)}
+    assert sigill("views", "rebuild", env=changed).returncode == 0
+
+    report = sigill("audit", "report", "--case", CASE, "--out", "-", env=changed)
+    assert report.returncode == 0, report.stderr
+    assert "Varning" not in report.stdout
+    assert ("Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte hållas mot"
+            " händelserna.") in report.stdout
+    assert "<td>den ersatta</td>" in report.stdout   # the rows the catalogue then gave: a difference, no finding
+    log = sigill("views", "log", "--case", CASE, env=changed)
+    assert log.returncode == 0, log.stdout + log.stderr
+    assert "Loggen stämmer med ärendets händelser" in log.stdout
+    assert ("Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte hållas mot"
+            " händelserna.") in log.stdout and "  bara i den ersatta: " in log.stdout
+
+    with psycopg.connect(location.conninfo()) as conn:
+        fact = conn.execute("SELECT fact_id, kind, category, at FROM disclosure_log WHERE case_id = %s AND agency ="
+                            " 'polis' AND change = 'disclosed' AND NOT (fact_id = ANY(SELECT fact_id FROM"
+                            " disclosure_log WHERE case_id = %s AND agency = 'skola')) LIMIT 1",
+                            (case_id, case_id)).fetchone()
+    assert fact is not None
+    app_role(location,   # a disclosure to the school never made, INSERTed as the application's role may
+             "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
+             " notification_id, event_id, cause, feed, seq) SELECT %s, 'skola', %s, %s, %s, 'disclosed', '{\"kind\":"
+             " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
+             " gen_random_uuid(), '[{\"what\": \"consent_granted\"}]', feed, max(seq) + 1 FROM disclosure_log"
+             " WHERE agency = 'skola' GROUP BY feed", params=(case_id, *fact))
+    assert sigill("views", "rebuild", env=changed).returncode == 0
+    report = sigill("audit", "report", "--case", CASE, "--out", "-", env=changed)
+    assert report.returncode == 1, report.stderr
+    assert ("Varning: en utlämnandelogg som byggdes om under dagens regler hade 1 rad om ärendet som ärendets"
+            " händelser inte ger.") in report.stdout
+    assert "en annan aktörskatalog" in report.stdout   # the first replaced log still
+    log = sigill("views", "log", "--case", CASE, env=changed)
+    assert log.returncode == 1, log.stdout + log.stderr
+    assert "En ersatt logg byggd under dagens regler har 1 rad som ärendets händelser inte ger" in log.stderr
+
+
+def test_views_written_under_two_catalogues_are_recorded_so_and_their_log_is_beyond_holding(app, runner, postgres,
+                                                                                          settings, tmp_path):
+    """Views recorded under no catalogue (built before it was recorded) take the first writer's; a process under
+    another catalogue that writes them too marks them as of more than one, and the log a rebuild replaces from them is
+    beyond holding — though the catalogue is today's again, some of its rows were written under the other."""
+    from services.bootstrap import build_application, build_view_runner
+    from services.stored_log import standing
+
+    case_id = busy_case(app)
+    runner.catch_up()
+    app_role(postgres, "UPDATE view_rules SET catalogue = NULL")   # as views built before 2026-12-06
+    app.clock.advance(timedelta(minutes=1))
+    runner.catch_up()
+    assert app_role(postgres, "SELECT catalogue FROM view_rules") == [(app.catalogue.digest,)]
+    other = tmp_path / "other.toml"
+    other.write_text(SCHOOL_AS_SCHOOL)
+    elsewhere = settings.model_copy(update={"catalogue": other})
+    changed = build_application(elsewhere, clock=app.clock, location=postgres)
+    writer = build_view_runner(changed, elsewhere, postgres)
+    try:
+        writer.catch_up()
+    finally:
+        writer.close()
+        writer.store.close()
+        changed.close()
+    assert app_role(postgres, "SELECT catalogue FROM view_rules") == [("mixed",)]
+    runner.rebuild()
+    assert app_role(postgres, "SELECT catalogue FROM view_rules") == [(app.catalogue.digest,)]
+    rows = runner.store.disclosure_log(case_id)
+    [replaced] = replaced_logs(runner.store.replacements(), runner.store.replaced_log(case_id), rows,
+                               app.catalogue.digest)
+    assert replaced.catalogue == "mixed" and not replaced.held and standing(replaced, None) == "other_catalogue"

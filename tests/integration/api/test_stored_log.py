@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 
 from domain.disclosure import RULES_VERSION
 from services.api.app import create_api
+from services.bootstrap import build_application, build_view_runner
 from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import signed_in
+from tests.integration.test_replaced_log_held import SCHOOL_AS_SCHOOL
 
 
 def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, users, tick, context, postgres,
@@ -207,3 +209,40 @@ def test_the_api_names_no_rows_not_given_of_an_erased_cases_replaced_log(client,
     [replaced] = erased["replaced_logs"]
     assert replaced["held"] and replaced["only_replaced"]
     assert replaced["not_given"] == []
+
+
+def test_a_log_replaced_under_another_catalogue_is_beyond_holding_in_the_api_and_on_the_page(
+        client, users, tick, context, postgres, settings, tmp_path):
+    """Views built by a process under another agency catalogue (the school's membership told as `school`), then
+    rebuilt under today's, the rules' version the same: the replaced log's rows are not what the events give under
+    today's catalogue, and were a lasting finding (`not_given`, the page's warning).  Now beyond holding, and said so;
+    the log replaced before, built under today's catalogue, is held."""
+    case_id, _ = school_consented_case(client, users, tick)
+    runner = context.cases.lists.runner
+    runner.catch_up()
+    other = tmp_path / "other-catalogue.toml"
+    other.write_text(SCHOOL_AS_SCHOOL)
+    elsewhere = settings.model_copy(update={"catalogue": other})
+    app = build_application(elsewhere, clock=runner.app.clock, location=postgres)
+    built = build_view_runner(app, elsewhere, postgres)
+    try:
+        built.rebuild()   # replaces the log built under today's catalogue, and builds one under the other
+    finally:
+        built.close()
+        built.store.close()
+        app.close()
+    tick()
+    runner.rebuild()   # replaces the log the other catalogue built
+    answer = ok(client.get(f"/api/v1/audit/cases/{case_id}/stored-log", headers=users.auditor))
+    assert answer["stored_log"]["agrees"]
+    first, second = answer["replaced_logs"]
+    assert second["only_replaced"]   # the rows the other catalogue gave: no finding
+    assert second["not_given"] == [] and not second["held"] and first["held"]
+    assert second["beyond_holding"] == "other_catalogue" and first["beyond_holding"] is None
+    assert second["catalogue"] == app.catalogue.digest != runner.app.catalogue.digest == first["catalogue"]
+    page = _auditors_page(context, settings, case_id)
+    assert "Varning" not in page and 'class="notice bad"' not in page
+    older, later = page.split("Utlämnandeloggen byggdes om")[1:3]
+    assert "Den byggdes under dagens regler och stämmer med händelserna." in older.split("</p>")[0]
+    assert ("Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte hållas mot"
+            " händelserna.") in later.split("</p>")[0]
