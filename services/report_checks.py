@@ -122,8 +122,10 @@ _HELD = {"other_rules": "Den byggdes under andra regler än dagens och kan inte 
                             "hållas mot händelserna.",
          "unread": _HELD_LATER, "later": _HELD_LATER,
          "agrees": "Den byggdes under dagens regler och stämmer med händelserna.",
-         "not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte (märkta ”den ersatta”"
-                      " nedan; en ombyggnads slut av en uppgift som ingen tidigare logg visade räknas dit)."}
+         # Both labels its rows go under below: a rebuild's unfounded end is in today's log too (``UNFOUNDED_WHERE``).
+         "not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte. De är märkta"
+                      " ”den ersatta” nedan, utom en ombyggnads slut av en uppgift som ingen tidigare logg visade:"
+                      f" ombyggnaden efter skrev det på nytt, så det är märkt ”{UNFOUNDED_WHERE}”."}
 
 
 def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
