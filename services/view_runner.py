@@ -238,14 +238,14 @@ class ViewRunner:
         Run it often (the server does, every minute): a consent that ends at midnight disappears
         from every view then, though no one touches the case."""
         self.catch_up()
-        lead = self.app.catalogue.lead_agency
-        recorded = sum(self._note_calendar(case_id)
-                       for case_id in self.store.due_for_calendar(lead, self.app.clock.now()))
+        lead, now = self.app.catalogue.lead_agency, self.app.clock.now()
+        recorded = sum(self._note_calendar(case_id) for case_id in self.store.due_for_calendar(lead, now))
         self.catch_up()
         ahead = self.store.next_calendar_moment(lead)  # every writer's cases, not only what this one judged
-        # One still due now could not be recorded (its case erased, say): left to the minute's round, not retried
-        # at every poll.
-        self.next_moment = ahead if ahead is not None and ahead > self.app.clock.now() else None
+        # One due at this round's moment could not be recorded (its case erased, say): left to the minute's round,
+        # not retried at every poll.  One that came after it (during the round) is kept: compared with a fresh
+        # clock it was dropped too, and a consent ending then stayed visible until the minute's round.
+        self.next_moment = ahead if ahead is not None and ahead > now else None
         return recorded
 
     def _note_calendar(self, case_id: Any) -> int:
