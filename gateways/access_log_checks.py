@@ -62,27 +62,27 @@ def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_o
     return ChainVerdict(expected_seq, confirmed, None, exported=from_file)
 
 
-def verify_access_log(conninfo: str, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
+def verify_access_log(conn: psycopg.Connection, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
                       trusted: set[bytes], exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
     """The access log verified as an outside party does it: reading only (a read-only role will do, and no table
-    is created), with no master key; None where the database has neither of its tables (no process has read a
-    case here).  One of the two without the other was tampered with, and so were both where ``exported`` holds a
-    checkpoint: the file says reads were signed for here."""
+    is created), with no master key, on ``conn`` (verify's snapshot); None where the database has neither of its
+    tables (no process has read a case here).  One of the two without the other was tampered with, and so were both
+    where ``exported`` holds a checkpoint: the file says reads were signed for here."""
     exported = tuple(exported)
     log, checkpoints = sql.Identifier(schema, "sigill_access_log"), sql.Identifier(schema, "sigill_access_log_checkpoints")
 
     def composed(text: str) -> sql.Composed:
         return sql.SQL(text).format(log=log, checkpoints=checkpoints)
 
-    with psycopg.connect(conninfo) as conn:   # psycopg's errors as they are: the caller tells a refused role apart
-        found = {r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s AND c.relname IN ('sigill_access_log', 'sigill_access_log_checkpoints')", (schema,))}
-        if not found:
-            return broken(0, 0, "exported_gone", max(c.seq for c in exported)) if exported else None
-        if len(found) == 1:
-            return broken(0, 0, "table_gone", 0)
-        return verify_chain(conn, composed, signature_ok, trusted, exported)
+    # psycopg's errors as they are: the caller tells a refused role apart
+    found = {r[0] for r in conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname IN ('sigill_access_log', 'sigill_access_log_checkpoints')", (schema,))}
+    if not found:
+        return broken(0, 0, "exported_gone", max(c.seq for c in exported)) if exported else None
+    if len(found) == 1:
+        return broken(0, 0, "table_gone", 0)
+    return verify_chain(conn, composed, signature_ok, trusted, exported)
 
 
 def latest_checkpoint(conninfo: str, schema: str, wait: float = COVERING_WAIT) -> AccessCheckpoint | None:

@@ -84,22 +84,22 @@ class IndexRows:
             cases.append(case_id)
 
 
-def listed_rows(conninfo: str, schema: str, events_table: str, tracking_table: str, application_name: str,
+def listed_rows(conn: psycopg.Connection, schema: str, events_table: str, tracking_table: str, application_name: str,
                 lead: str) -> IndexRows | None:
-    """The lead agency's rows held to the events (module docstring), read in one snapshot as a verifier reads.
-    None when the views have no tables in this database."""
+    """The lead agency's rows held to the events (module docstring), read as a verifier reads, on ``conn``: verify's
+    snapshot, in which the rows and the views' position are read as they stood together.  None when the views have
+    no tables in this database."""
     def table(name: str) -> sql.Identifier:
         return sql.Identifier(schema, name)
 
-    with psycopg.connect(conninfo, row_factory=dict_row) as conn:
-        conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
+    with conn.cursor(row_factory=dict_row) as cursor:
         names = ("view_cases", "case_municipality", tracking_table, events_table, KEYS_TABLE)
-        if conn.execute("SELECT bool_or(to_regclass(n) IS NULL) AS absent FROM unnest(%s::text[]) AS n",
-                        ([f'"{schema}"."{n}"' for n in names],)).fetchone()["absent"]:
+        if cursor.execute("SELECT bool_or(to_regclass(n) IS NULL) AS absent FROM unnest(%s::text[]) AS n",
+                          ([f'"{schema}"."{n}"' for n in names],)).fetchone()["absent"]:
             return None   # one round trip for the five (they were asked one by one)
         cases = table("view_cases")
-        prefixes = [r["prefix"] for r in conn.execute(sql.SQL(PREFIXES).format(cases=cases), (lead, SHAPE))]
-        rows = conn.execute(sql.SQL(LISTED_ROWS).format(
+        prefixes = [r["prefix"] for r in cursor.execute(sql.SQL(PREFIXES).format(cases=cases), (lead, SHAPE))]
+        rows = cursor.execute(sql.SQL(LISTED_ROWS).format(
             tracking=table(tracking_table), keys=table(KEYS_TABLE), cases=cases, events=table(events_table),
             municipalities=table("case_municipality")), {
                 "app": application_name, "lead": lead, "shape": SHAPE, "prefixes": prefixes,

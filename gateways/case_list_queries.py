@@ -233,15 +233,14 @@ def calendar_withholds(lead_row: dict[str, Any], agency: str, lead: str, now: da
     return due is not None and due <= now
 
 
-def case_number_read_only(conninfo: str, schema: str, case_id: UUID) -> str | None:
+def case_number_read_only(conn: psycopg.Connection, schema: str, case_id: UUID) -> str | None:
     """A case's number as the case lists hold it (``view_cases``, in plaintext), for a verifier that holds no key and
     writes nothing: None when no list has the case (erased, the views behind, or no views in this database).  A role
     not granted the table raises psycopg's InsufficientPrivilege."""
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        if conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."view_cases"',)).fetchone()[0] is None:
-            return None
-        row = conn.execute(sql.SQL("SELECT case_number FROM {} WHERE case_id = %s AND case_number IS NOT NULL LIMIT 1")
-                           .format(sql.Identifier(schema, "view_cases")), (case_id,)).fetchone()
+    if conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."view_cases"',)).fetchone()[0] is None:
+        return None
+    row = conn.execute(sql.SQL("SELECT case_number FROM {} WHERE case_id = %s AND case_number IS NOT NULL LIMIT 1")
+                       .format(sql.Identifier(schema, "view_cases")), (case_id,)).fetchone()
     return row[0] if row else None
 
 
@@ -264,8 +263,8 @@ UNLISTED_CASES = (
     " ORDER BY e.notification_id")
 
 
-def unlisted_cases(conninfo: str, schema: str, events_table: str, tracking_table: str, application_name: str,
-                   lead: str) -> tuple[list[UUID], list[UUID]] | None:
+def unlisted_cases(conn: psycopg.Connection, schema: str, events_table: str, tracking_table: str,
+                   application_name: str, lead: str) -> tuple[list[UUID], list[UUID]] | None:
     """The cases missing from the auditors' index (the lead agency's case list, ``view_cases``) though their events
     are stored: those whose referral the views have taken in — their row removed since, which nothing in Sigill
     does but an erasure — and those the views have not reached yet (behind).  Ids only, oldest referral first; read
@@ -273,13 +272,12 @@ def unlisted_cases(conninfo: str, schema: str, events_table: str, tracking_table
     def table(name: str) -> sql.Identifier:
         return sql.Identifier(schema, name)
 
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        if any(conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."{name}"',)).fetchone()[0]
-               for name in ("view_cases", tracking_table, events_table, KEYS_TABLE)):
-            return None
-        rows = conn.execute(sql.SQL(UNLISTED_CASES).format(
-            events=table(events_table), tracking=table(tracking_table), cases=table("view_cases"),
-            keys=table(KEYS_TABLE)), (application_name, lead)).fetchall()
+    if any(conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."{name}"',)).fetchone()[0]
+           for name in ("view_cases", tracking_table, events_table, KEYS_TABLE)):
+        return None
+    rows = conn.execute(sql.SQL(UNLISTED_CASES).format(
+        events=table(events_table), tracking=table(tracking_table), cases=table("view_cases"),
+        keys=table(KEYS_TABLE)), (application_name, lead)).fetchall()
     return [r[0] for r in rows if r[1]], [r[0] for r in rows if not r[1]]
 
 

@@ -55,41 +55,41 @@ class PostgresErasures:
 
     def destroyed_unrecorded(self) -> list[tuple[UUID, datetime | None]]:
         """Keys destroyed with no erasure recorded for them: data culled with no decision on record."""
-        return read_erasures(self._conninfo, self._schema)[2]
+        with psycopg.connect(self._conninfo) as conn:
+            return read_erasures(conn, self._schema)[2]
 
 
-def read_erasures(conninfo: str, schema: str) -> tuple[int, list[UUID], list[tuple[UUID, datetime | None]]]:
+def read_erasures(conn: psycopg.Connection, schema: str
+                  ) -> tuple[int, list[UUID], list[tuple[UUID, datetime | None]]]:
     """For a verifier, reading only (no table made): how many erasures on record are done (the key destroyed); the
     cases whose erasure is on record but whose key still stands (a crash between the two: erasing again completes
     it); and the keys destroyed with none on record.  An installation from before the record has no table: every
     destroyed key counts as without."""
-    with psycopg.connect(conninfo) as conn:
-        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}"."{TABLE}"',)).fetchone()[0]
-        keys, t = sql.Identifier(schema, KEYS_TABLE), sql.Identifier(schema, TABLE)
-        done, pending = 0, []
-        if found:
-            rows = conn.execute(sql.SQL(
-                "SELECT e.case_id, k.wrapped_key IS NOT NULL FROM {t} e LEFT JOIN {keys} k ON k.aggregate_id = e.case_id"
-                " ORDER BY e.erased_at, e.case_id").format(t=t, keys=keys)).fetchall()
-            done, pending = sum(1 for _, stands in rows if not stands), [c for c, stands in rows if stands]
-        unrecorded = conn.execute(sql.SQL(
-            "SELECT k.aggregate_id, k.destroyed_at FROM {keys} k WHERE k.wrapped_key IS NULL"
-            + (" AND NOT EXISTS (SELECT 1 FROM {t} e WHERE e.case_id = k.aggregate_id)" if found else "")
-            + " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, t=t)).fetchall()
+    found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{schema}"."{TABLE}"',)).fetchone()[0]
+    keys, t = sql.Identifier(schema, KEYS_TABLE), sql.Identifier(schema, TABLE)
+    done, pending = 0, []
+    if found:
+        rows = conn.execute(sql.SQL(
+            "SELECT e.case_id, k.wrapped_key IS NOT NULL FROM {t} e LEFT JOIN {keys} k ON k.aggregate_id = e.case_id"
+            " ORDER BY e.erased_at, e.case_id").format(t=t, keys=keys)).fetchall()
+        done, pending = sum(1 for _, stands in rows if not stands), [c for c, stands in rows if stands]
+    unrecorded = conn.execute(sql.SQL(
+        "SELECT k.aggregate_id, k.destroyed_at FROM {keys} k WHERE k.wrapped_key IS NULL"
+        + (" AND NOT EXISTS (SELECT 1 FROM {t} e WHERE e.case_id = k.aggregate_id)" if found else "")
+        + " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, t=t)).fetchall()
     return done, pending, [(r[0], r[1]) for r in unrecorded]
 
 
-def erased_unclosed(conninfo: str, schema: str, events_table: str, closed_topic: str) -> list[UUID]:
+def erased_unclosed(conn: psycopg.Connection, schema: str, events_table: str, closed_topic: str) -> list[UUID]:
     """Cases whose key is destroyed though no closure is among their stored events, oldest erasure first.  Only a
     closed case is culled (``services.erasure``), and the events' topics are plaintext under the ledger: a key
     destroyed past `sigill erase` — the application's role may write the key table, and the record of erasures —
     leaves an open case looking culled, its decision and all.  (After a restore, a case closed since the backup is
     erased open, ``--even-if-open``: told, not counted as a change.)"""
     keys, events = sql.Identifier(schema, KEYS_TABLE), sql.Identifier(schema, events_table)
-    with psycopg.connect(conninfo) as conn:
-        rows = conn.execute(sql.SQL(
-            "SELECT k.aggregate_id FROM {keys} k WHERE k.wrapped_key IS NULL"
-            " AND EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND " + CASE_OPENED + ")"
-            " AND NOT EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND e.topic = %s)"
-            " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, events=events), (closed_topic,)).fetchall()
+    rows = conn.execute(sql.SQL(
+        "SELECT k.aggregate_id FROM {keys} k WHERE k.wrapped_key IS NULL"
+        " AND EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND " + CASE_OPENED + ")"
+        " AND NOT EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = k.aggregate_id AND e.topic = %s)"
+        " ORDER BY k.destroyed_at, k.aggregate_id").format(keys=keys, events=events), (closed_topic,)).fetchall()
     return [r[0] for r in rows]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from contextlib import nullcontext
+from typing import ContextManager, Generator, Iterator
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
 from gateways.append_only import append_only_ddl
+from gateways.read_snapshot import ReadSnapshot
 from gateways.schema_lock import create_schema
 from services.ledger import Checkpoint, LedgerEntry, StoredRow
 
@@ -38,9 +40,11 @@ class NoLedger(LookupError):
 
 class PostgresLedgerStore:
     def __init__(self, conninfo: str, *, schema: str = "public", events_table: str = "sigill_events",
-                 create: bool = True) -> None:
-        """``create=False``: only read an existing ledger — what a verifier with a read-only role does."""
-        self.conninfo = conninfo
+                 create: bool = True, snapshot: ReadSnapshot | None = None) -> None:
+        """``create=False``: only read an existing ledger — what a verifier with a read-only role does; its
+        ``snapshot``, if given, is where verify reads (the ledger's existence, its checkpoints, the walk): the
+        moment the verifier's other checks read too."""
+        self.conninfo, self._snapshot = conninfo, snapshot
         self._events = sql.Identifier(schema, events_table)
         self._ledger = sql.Identifier(schema, "sigill_ledger")
         self._checkpoints = sql.Identifier(schema, "sigill_ledger_checkpoints")
@@ -55,7 +59,7 @@ class PostgresLedgerStore:
 
     def _check_exists(self, schema: str) -> None:
         names = [f"{schema}.{table}" for table in ("sigill_ledger", "sigill_ledger_checkpoints")]
-        with psycopg.connect(self.conninfo) as conn:
+        with self._reading() as conn:
             schema_found, found = conn.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s),"
                 " to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL", [schema, *names]).fetchone()
@@ -66,6 +70,10 @@ class PostgresLedgerStore:
             raise NoLedger("this database holds no Sigill ledger (is it Sigill's database? a new installation has"
                            " one once `sigill database setup` — where the tables' owner is kept apart — or"
                            " `sigill serve` or `sigill audit seal` has run)")
+
+    def _reading(self) -> ContextManager[psycopg.Connection]:
+        """A connection for a verifier's read: the snapshot's (left open), or one of its own."""
+        return nullcontext(self._snapshot.conn) if self._snapshot else psycopg.connect(self.conninfo)
 
     def head(self) -> LedgerEntry | None:
         with psycopg.connect(self.conninfo) as conn:
@@ -95,11 +103,11 @@ class PostgresLedgerStore:
                                 checkpoint.public_key, checkpoint.signature))
 
     def checkpoints(self) -> list[Checkpoint]:
-        with psycopg.connect(self.conninfo) as conn:
+        with self._reading() as conn:
             rows = conn.execute(sql.SQL("SELECT * FROM {} ORDER BY notification_id").format(self._checkpoints))
             return [Checkpoint(r[0], bytes(r[1]), r[2], bytes(r[3]), bytes(r[4])) for r in rows]
 
-    def pairs(self) -> Iterator[tuple]:
+    def pairs(self) -> Generator[tuple, None, None]:
         """Events and ledger entries joined on notification id, in order, streamed (see ledger.Pair).
 
         Two ordered index scans on two connections, merged here: the server reads both in parallel,
@@ -109,7 +117,8 @@ class PostgresLedgerStore:
                          " FROM {} ORDER BY notification_id").format(self._events)
         ledger = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, link"
                          " FROM {} ORDER BY notification_id").format(self._ledger)
-        with psycopg.connect(self.conninfo) as one, psycopg.connect(self.conninfo) as two:
+        with self._reading() as one, (self._snapshot.beside() if self._snapshot else psycopg.connect(self.conninfo)
+                                      ) as two:
             with one.cursor(name="sigill_events", binary=True) as e, two.cursor(name="sigill_ledger", binary=True) as l:
                 e.execute(events)
                 l.execute(ledger)
@@ -118,7 +127,7 @@ class PostgresLedgerStore:
 
     def topic_of(self, originator_id: UUID) -> str | None:
         """The topic of any event still stored for the aggregate (None: it has none left)."""
-        with psycopg.connect(self.conninfo) as conn:
+        with self._reading() as conn:
             row = conn.execute(sql.SQL("SELECT topic FROM {} WHERE originator_id = %s LIMIT 1").format(self._events),
                                (originator_id,)).fetchone()
             return row[0] if row else None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from contextlib import closing
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Generator, Iterable, Iterator, Protocol, Sequence
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
@@ -28,7 +29,7 @@ class LedgerStore(Protocol):
     def events_after(self, notification_id: int) -> Iterator[list[StoredRow]]: ...
     def append(self, entries: list[LedgerEntry], checkpoint: Checkpoint | None) -> None: ...
     def checkpoints(self) -> list[Checkpoint]: ...
-    def pairs(self) -> Iterator[tuple]: ...
+    def pairs(self) -> Generator[tuple, None, None]: ...
     def case_pairs(self, case_id: UUID) -> tuple[list[tuple], int, list[tuple]]: ...
     def topic_of(self, originator_id: UUID) -> str | None: ...
 
@@ -87,8 +88,11 @@ class Ledger:
         known = set(stored)
         from_file = [c for c in exported if c not in known]
         checkpoints = list(dict.fromkeys([*stored, *exported]))
-        result = verify(self.store.pairs(), checkpoints, signature_ok, self.trusted_keys, progress,
-                        stored_now=self.store.checkpoints, from_file=from_file)
+        # Closed when done, found or not: its cursors may be on a connection the caller reads on next (verify's one
+        # snapshot).
+        with closing(self.store.pairs()) as pairs:
+            result = verify(pairs, checkpoints, signature_ok, self.trusted_keys, progress,
+                            stored_now=self.store.checkpoints, from_file=from_file)
         return self._named(result)
 
     def check_file(self, exported: Iterable[Checkpoint], stored: Iterable[Checkpoint] | None = None) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable
-from uuid import UUID
+from typing import Callable, Iterable, Iterator
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -16,13 +16,11 @@ from eventsourcing.utils import Environment, get_topic
 from domain.case_events import CaseClosed
 from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
-from gateways.erasure_store import PostgresErasures, erased_unclosed, read_erasures
+from gateways.erasure_store import PostgresErasures, read_erasures
 from gateways.published_statistics_store import PostgresPublishedStatistics
-from gateways.access_log_checks import latest_checkpoint, verify_access_log
+from gateways.access_log_checks import latest_checkpoint
 from gateways.access_log_store import PostgresAccessLogStore
 from gateways.agency_view_store import PostgresAgencyViewStore
-from gateways.case_index_checks import IndexRows, listed_rows
-from gateways.case_list_queries import case_number_read_only as case_number_of, unlisted_cases
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens, Discovery, JwtVerifier, load_jwks
 from gateways.oidc_client import OidcClient
@@ -37,13 +35,15 @@ from gateways.key_rotation import Rotation, RotationRefused, rotate
 from gateways.kafka_consumer import KafkaFeedConsumer
 from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import NoLedger, PostgresLedgerStore
+from gateways.read_snapshot import ReadSnapshot, read_snapshot
+from gateways.verifier_reads import VerifierReads
 from gateways.pg_notifications import EventNotifications
 from gateways.referral_lock import PostgresReferralTurns
 from gateways.renewal_store import PostgresRenewals
 from gateways.signed_out_store import PostgresSignedOut
 from projections.agency_views import NAME as VIEWS_NAME
 from projections.fact_ids import CurrentFactIds, PublicFactIds
-from services.access_chain import AccessCheckpoint, ChainVerdict
+from services.access_chain import AccessCheckpoint
 from services.access_log import AccessLog
 from services.api.deps import ApiContext
 from services.application import CaseApplication
@@ -72,15 +72,18 @@ EMBEDDED_DATABASE = "sigill"
 def database_location(settings: Settings) -> PostgresLocation:
     """The configured external PostgreSQL, or the embedded one (started if needed)."""
     if settings.database_url is not None:
-        try:
-            location = location_from_url(settings.database_url.get_secret_value())
-        except ValueError as error:   # its words never repeat the URL: it may hold a password
-            raise ConfigurationError(f"SIGILL_DATABASE_URL: {error}") from None
         # Asked before anything is made for it: in development a data directory's master key would otherwise be
         # generated for a database that never answered (a mistyped URL left a new key behind).
-        return answering(location)
+        return answering(_configured_location(settings))
     server = start_embedded(settings.data_dir / "postgres")
     return create_database(server, EMBEDDED_DATABASE)
+
+
+def _configured_location(settings: Settings) -> PostgresLocation:
+    try:
+        return location_from_url(settings.database_url.get_secret_value())  # type: ignore[union-attr]
+    except ValueError as error:   # its words never repeat the URL: it may hold a password
+        raise ConfigurationError(f"SIGILL_DATABASE_URL: {error}") from None
 
 
 def build_application(settings: Settings | None = None, *, clock: Clock | None = None,
@@ -112,13 +115,28 @@ def build_ledger(app: CaseApplication, settings: Settings, location: PostgresLoc
     return Ledger(store, signing_key, app.clock, [*trust, *settings.trusted_ledger_keys()])
 
 
-def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust: Iterable[bytes] = ()) -> Ledger:
-    """The ledger as an outside party verifies it: read only (a read-only database role will do), with no
-    master key and no signing key; it trusts the keys it is given, SIGILL_LEDGER_TRUSTED_KEYS, and the
+@contextmanager
+def verifier_reads(settings: Settings, location: PostgresLocation, trust: Iterable[bytes] = ()
+                   ) -> Iterator[tuple[Ledger, VerifierReads]]:
+    """What `sigill audit verify` reads — the ledger (``build_ledger_verifier``), the access log, the auditors'
+    index both ways, the erasures — in one read-only snapshot (``gateways.read_snapshot``), for the block: every
+    check judges the same moment.  The lead agency is the catalogue's (the installation's own, ``SIGILL_CATALOGUE``,
+    read without a key)."""
+    # An external URL's carries a connect timeout: a silent host is no hang.
+    with read_snapshot(location.conninfo()) as snapshot:
+        ledger = build_ledger_verifier(settings, location, snapshot, trust)
+        yield ledger, VerifierReads(snapshot, settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
+                                    f"{VIEWS_NAME}_tracking", CaseApplication.name, get_topic(CaseClosed),
+                                    lambda: load_catalogue(settings.catalogue).lead_agency)
+
+
+def build_ledger_verifier(settings: Settings, location: PostgresLocation, snapshot: ReadSnapshot,
+                          trust: Iterable[bytes] = ()) -> Ledger:
+    """The ledger as an outside party verifies it: read only (a read-only database role will do), in ``snapshot``,
+    with no master key and no signing key; it trusts the keys it is given, SIGILL_LEDGER_TRUSTED_KEYS, and the
     installation's own signing key where this machine has it."""
-    conninfo = location.conninfo()   # an external URL's carries a connect timeout: a silent host is no hang
     try:
-        store = _ledger_store(settings, conninfo, create=False)
+        store = _ledger_store(settings, location.conninfo(), create=False, snapshot=snapshot)
     except NoLedger as missing:   # the URL names another database: a configuration to mend
         raise ConfigurationError(str(missing)) from None
     own = settings.existing_ledger_key_bytes()
@@ -129,15 +147,6 @@ def build_ledger_verifier(settings: Settings, location: PostgresLocation, trust:
                                  " checkpoint, but trust one you got from the operator, not from the file")
     signing_key = None if own is None else Ed25519PrivateKey.from_private_bytes(own)
     return Ledger(store, signing_key, SystemClock(), trusted)
-
-
-def verify_access_log_read_only(settings: Settings, location: PostgresLocation, trusted: Iterable[bytes],
-                                exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
-    """The access log's chain and signed checkpoints, checked as an outside party checks the ledger: reading only,
-    no master key, trusting ``trusted`` (the same keys as the ledger's: one signing key signs both), and against
-    an exported file's (``exported``).  None: no access log in this database yet."""
-    return verify_access_log(location.conninfo(), settings.db_schema or "public", signature_ok, set(trusted),
-                             exported)
 
 
 def access_log_checkpoint(settings: Settings, location: PostgresLocation) -> AccessCheckpoint | None:
@@ -152,9 +161,9 @@ def checkpoint_file(ledger: Ledger, settings: Settings, location: PostgresLocati
     return ledger.export(access_log_checkpoint(settings, location))
 
 
-def _ledger_store(settings: Settings, conninfo: str, create: bool = True) -> PostgresLedgerStore:
+def _ledger_store(settings: Settings, conninfo: str, **reading) -> PostgresLedgerStore:  # noqa: ANN003 - the store's
     return PostgresLedgerStore(conninfo, schema=settings.db_schema or "public",
-                               events_table=f"{CaseApplication.name.lower()}_events", create=create)
+                               events_table=f"{CaseApplication.name.lower()}_events", **reading)
 
 
 def database_tls(settings: Settings) -> DatabaseTlsJudgement:
@@ -184,15 +193,18 @@ def existing_database_location(settings: Settings) -> PostgresLocation:
     return database_location(settings)
 
 
-def verifier_location(settings: Settings) -> PostgresLocation:
+def verifier_location(settings: Settings, *, asked: bool = True) -> PostgresLocation:
     """The database a verifier reads: the configured one, or an embedded one that already exists here — never
-    a new embedded server made just to find no ledger in it."""
+    a new embedded server made just to find no ledger in it.  ``asked=False``: a configured one is not asked first
+    whether it answers (verify makes nothing: its own first connection asks, with the same error)."""
     if settings.database_url is None:
         if settings.is_production:
             raise ConfigurationError("production needs SIGILL_DATABASE_URL: Sigill's database, to be read")
         if not (settings.data_dir / "postgres").exists():
             raise ConfigurationError(f"no embedded database in {settings.data_dir}: set SIGILL_DATABASE_URL to"
                                      f" Sigill's database (a read-only role will do), or SIGILL_DATA_DIR {_NEW_HERE}")
+    elif not asked:
+        return _configured_location(settings)
     return database_location(settings)
 
 
@@ -432,39 +444,11 @@ def build_erasures(settings: Settings, location: PostgresLocation) -> PostgresEr
     return PostgresErasures(location.conninfo(), schema=settings.db_schema or "public")
 
 
-def case_number_read_only(settings: Settings, location: PostgresLocation, case_id: UUID) -> str | None:
-    """A case's number from the case lists, read as a verifier reads (no key, nothing made): None when none has it."""
-    return case_number_of(location.conninfo(), settings.db_schema or "public", case_id)
-
-
 def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[int, list, list]:
     """The erasures on record (done, and with the key still standing) and the keys destroyed without one, read as a
     verifier reads: nothing made."""
-    return read_erasures(location.conninfo(), settings.db_schema or "public")
-
-
-def erased_unclosed_read_only(settings: Settings, location: PostgresLocation) -> list[UUID]:
-    """The cases whose key is destroyed with no closure among their stored events (``erased_unclosed``), read as a
-    verifier reads."""
-    return erased_unclosed(location.conninfo(), settings.db_schema or "public",
-                           f"{CaseApplication.name.lower()}_events", get_topic(CaseClosed))
-
-
-def unlisted_read_only(settings: Settings, location: PostgresLocation) -> tuple[list[UUID], list[UUID]] | None:
-    """The cases the auditors' index (the lead agency's case list) lacks though their events are stored — the
-    views past their referral, and the views behind (``unlisted_cases``) — read as a verifier reads.  The lead
-    agency is the catalogue's (the installation's own, ``SIGILL_CATALOGUE``, read without a key)."""
-    lead = load_catalogue(settings.catalogue).lead_agency
-    return unlisted_cases(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
-                          f"{VIEWS_NAME}_tracking", CaseApplication.name, lead)
-
-
-def listed_rows_read_only(settings: Settings, location: PostgresLocation) -> IndexRows | None:
-    """The auditors' index's rows the events do not bear out — made up, erased, or saying what the events
-    contradict (``listed_rows``) — read as a verifier reads."""
-    lead = load_catalogue(settings.catalogue).lead_agency
-    return listed_rows(location.conninfo(), settings.db_schema or "public", f"{CaseApplication.name.lower()}_events",
-                       f"{VIEWS_NAME}_tracking", CaseApplication.name, lead)
+    with read_snapshot(location.conninfo()) as snapshot:
+        return snapshot.read(lambda conn: read_erasures(conn, settings.db_schema or "public"))
 
 
 def a_follower_works(runner: ViewRunner) -> bool:

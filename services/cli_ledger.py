@@ -67,13 +67,20 @@ def public_key_argument(text: str) -> bytes:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from services.audit import InvalidCheckpointFile, check_access_log_file
-    from services.bootstrap import build_ledger_verifier, verifier_location
+    from services.bootstrap import verifier_location, verifier_reads
 
     exported, exported_reads = exported_checkpoints(args.checkpoints), exported_access_log(args.checkpoints)
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
-    location = verifier_location(settings)
-    ledger = build_ledger_verifier(settings, location, args.trust_key)
+    # Every check reads one snapshot, on one connection (the ledger's walk a second beside it): each judges the
+    # database as the others found it.
+    with verifier_reads(settings, verifier_location(settings, asked=False), args.trust_key) as (ledger, reads):
+        return _verified(settings, ledger, reads, exported, exported_reads)
+
+
+def _verified(settings: Settings, ledger, reads, exported: list, exported_reads: list) -> int:  # noqa: ANN001
+    """verify's checks and their lines, on ``reads`` (a ``VerifierReads``) and its ``ledger``."""
+    from services.audit import InvalidCheckpointFile, check_access_log_file
+
     result = ledger.verify(exported, shown("kontrollerat", None))
     if result.checked >= 100_000:
         print(file=sys.stderr)  # end the progress line
@@ -91,7 +98,7 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(f"{describe_divergence(result.divergence)}. {swedish_number(result.checked)} händelser före den"
               " stämmer.")
-        _name_the_case(settings, location, result.divergence)
+        _name_the_case(reads, result.divergence)
     try:
         # A bad access-log part: exit 3, as a bad ledger part, before the access log is walked.
         check_access_log_file(exported_reads, ledger.trusted_keys)
@@ -100,29 +107,28 @@ def _verify(args: argparse.Namespace) -> int:
             raise
         print(f"sigill: {bad}", file=sys.stderr)   # the ledger's part of the file was good, and it found a change
         return 1
-    access = _verify_access_log(settings, location, ledger.trusted_keys, exported_reads)
-    index = _verify_case_index(settings, location)
-    _tell_erasures(settings, location)
+    access = _verify_access_log(settings, reads, ledger.trusted_keys, exported_reads)
+    index = _verify_case_index(reads)
+    _tell_erasures(reads)
     if not result.intact or "changed" in (access, index):
         return 1   # tampering is told as tampering, whatever else could not be checked
     return 0 if access == index == "intact" else NOT_VERIFIED
 
 
-def _name_the_case(settings: Settings, location, divergence) -> None:  # noqa: ANN001 - a location, a Divergence
+def _name_the_case(reads, divergence) -> None:  # noqa: ANN001 - VerifierReads, a Divergence
     """The diverging case's number beside its id: the id alone sent a supervisor elsewhere to learn which case it is,
     and the number is what they file under.  Its referral, which holds it, is sealed under the case's key, which
     verify does without; the case lists hold it in plaintext, read here as the ledger is (nothing made, no key).  A
     role not granted them, or a case no list holds, is told where the number is to be found instead."""
     import psycopg
 
-    from services.bootstrap import case_number_read_only
     from services.cli import first_line
 
     if divergence.case_id is None or divergence.aggregate == "case_number_series":
         return
     case_id = divergence.case_id
     try:
-        number = case_number_read_only(settings, location, case_id)
+        number = reads.case_number(case_id)
     except psycopg.errors.InsufficientPrivilege:
         print(f"Ärendets nummer slogs inte upp: databasrollen får inte läsa ärendelistan (GRANT SELECT ON view_cases);"
               f" installationens granskningssida /granskning/arenden/{case_id} visar det.")
@@ -157,7 +163,7 @@ def exported_access_log(path: Path | None) -> list:
     return read_exported_access_log(path.read_text("utf-8")) if path else []
 
 
-def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noqa: ANN001 - a location
+def _verify_access_log(settings: Settings, reads, trusted: set[bytes],  # noqa: ANN001 - VerifierReads
                        exported: list | None = None) -> str:
     """The access log — who read what, when and why — is hash-chained and signed with the same key: checked in the
     same run, read only.  "intact", "changed", or "unverified" (it could not be read: the ledger's verdict is
@@ -165,11 +171,11 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noq
     documented grant covers the ledger alone."""
     import psycopg
 
-    from services.bootstrap import verify_access_log_read_only
+    from services.audit import signature_ok
     from services.cli import first_line
 
     try:
-        verdict = verify_access_log_read_only(settings, location, trusted, exported or ())
+        verdict = reads.access_log(signature_ok, set(trusted), exported or ())
     except psycopg.errors.InsufficientPrivilege:
         print("Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den (GRANT SELECT ON sigill_access_log,"
               " sigill_access_log_checkpoints).")
@@ -192,23 +198,21 @@ def _verify_access_log(settings: Settings, location, trusted: set[bytes],  # noq
     return "changed"
 
 
-def _verify_case_index(settings: Settings, location) -> str:  # noqa: ANN001 - a location
+def _verify_case_index(reads) -> str:  # noqa: ANN001 - VerifierReads
     """The auditors' index of cases (the web's Granskning) lists the lead agency's case list, which the views write
     and the application's role may write to: held to the events both ways — the cases it lacks (``_index_lacks``)
     and the rows it should not have, or whose number, phase or marker the events contradict (``_index_rows``).
     "intact", "changed" or "unverified" (it could not be read)."""
-    verdicts = (_index_lacks(settings, location), _index_rows(settings, location))
+    verdicts = (_index_lacks(reads), _index_rows(reads))
     return "changed" if "changed" in verdicts else "unverified" if "unverified" in verdicts else "intact"
 
 
-def _index_lacks(settings: Settings, location) -> str:  # noqa: ANN001 - a location
+def _index_lacks(reads) -> str:  # noqa: ANN001 - VerifierReads
     """A case's row removed hid it from the index (a red team, 2026-12-06), though its number still found it.  The
     cases the events say exist (their first events' plaintext topics and ids, sealed by the ledger) held to the
     list's rows, erased ones left out: "changed" when one the views had taken in is missing.  A role not granted
     the list is told so in a line, and counts as checked, as the access log's."""
-    from services.bootstrap import unlisted_read_only
-
-    unlisted, verdict = _index_read(lambda: unlisted_read_only(settings, location),
+    unlisted, verdict = _index_read(reads.unlisted,
                                     "Granskningens ärendeindex kontrollerades inte: databasrollen får inte läsa"
                                     " ärendelistan (GRANT SELECT ON view_cases, agency_views_tracking, sigill_data_keys).",
                                     "Granskningens ärendeindex kunde inte kontrolleras")
@@ -253,14 +257,12 @@ REBUILD = "`sigill views rebuild` skriver ärendelistorna på nytt ur händelser
 CONTRADICTED = {"number": "ärendenummer", "municipality": "kommun", "phase": "fas", "protection": "skyddsmarkering"}
 
 
-def _index_rows(settings: Settings, location) -> str:  # noqa: ANN001 - a location
+def _index_rows(reads) -> str:  # noqa: ANN001 - VerifierReads
     """The index's rows held to the events (``gateways.case_index_checks``): a row of no case the events have (made
     up), or one whose number, municipality, phase or protection marker they contradict, is "changed" — an
     auditor was shown a case that is none, or the wrong number for one.  A row of an erased case is told, not
     counted: its rows go when a follower next records the erasure.  Ids only."""
-    from services.bootstrap import listed_rows_read_only
-
-    rows, verdict = _index_read(lambda: listed_rows_read_only(settings, location),
+    rows, verdict = _index_read(reads.listed_rows,
                                 "Raderna i granskningens ärendeindex kontrollerades inte mot händelserna: databasrollen"
                                 " får inte läsa dem (GRANT SELECT ON view_cases, case_municipality,"
                                 " agency_views_tracking, sigill_data_keys).",
@@ -302,18 +304,17 @@ def _all_of(count: int) -> str:
     return "den enda" if count == 1 else f"alla {swedish_number(count)}"
 
 
-def _tell_erasures(settings: Settings, location) -> None:  # noqa: ANN001 - a location
+def _tell_erasures(reads) -> None:  # noqa: ANN001 - VerifierReads
     """The erasures (gallring) on record, any case key destroyed with no decision on record, and any destroyed
     while its case was open (no closure among its stored events) — keys are no events, so the ledger cannot tell;
     told, not counted as a change of the ledger."""
     import psycopg
 
-    from services.bootstrap import erased_unclosed_read_only, erasures_read_only
     from services.cli import first_line
 
     try:
-        recorded, pending, unrecorded = erasures_read_only(settings, location)
-        unclosed = erased_unclosed_read_only(settings, location)
+        recorded, pending, unrecorded = reads.erasures()
+        unclosed = reads.erased_unclosed()
     except psycopg.errors.InsufficientPrivilege:
         print("Gallringarna kontrollerades inte: databasrollen får inte läsa dem (GRANT SELECT ON sigill_erasures,"
               " sigill_data_keys).")
