@@ -22,18 +22,25 @@ class VerifierReads:
         load: that index check is then not made, the others are)."""
         self._snapshot, self._schema, self._events, self._tracking = snapshot, schema, events_table, tracking_table
         self._application, self._closed, self._lead = application_name, closed_topic, lead
+        self._lead_found: str | None = None
+
+    def _lead_agency(self) -> str:
+        """The catalogue loaded once for the index's two checks (it was loaded for each)."""
+        if self._lead_found is None:
+            self._lead_found = self._lead()
+        return self._lead_found
 
     def access_log(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes],
                    exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
         return self._snapshot.read(lambda conn: verify_access_log(conn, self._schema, signature_ok, trusted, exported))
 
     def unlisted(self) -> tuple[list[UUID], list[UUID]] | None:
-        lead = self._lead()
+        lead = self._lead_agency()
         return self._snapshot.read(lambda conn: unlisted_cases(conn, self._schema, self._events, self._tracking,
                                                                self._application, lead))
 
     def listed_rows(self) -> IndexRows | None:
-        lead = self._lead()
+        lead = self._lead_agency()
         return self._snapshot.read(lambda conn: listed_rows(conn, self._schema, self._events, self._tracking,
                                                             self._application, lead))
 
