@@ -27,6 +27,7 @@ from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, Maste
                              lock_conflict, too_many_connections)
 from services.ports import ViewsUnderOtherRules
 from services.settings import ConfigurationError, Settings
+from services.wording import counted
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -46,7 +47,8 @@ def _demo(args: argparse.Namespace) -> int:
         run_demo(app, clock, sys.stdout)
         sealed = build_ledger(app, settings, location).seal()
         build_view_runner(app, settings, location).catch_up()
-    print(f"\n{sealed} händelser förseglade i granskningsliggaren; myndigheternas vyer är uppdaterade.\n"
+    sealed_said = counted(sealed, "händelse förseglad", "händelser förseglade")
+    print(f"\n{sealed_said} i granskningsliggaren; myndigheternas vyer är uppdaterade.\n"
           f"Prova `sigill audit verify` eller `sigill views cases --agency skola`.")
     return 0
 

@@ -249,7 +249,7 @@ def _report(args: argparse.Namespace) -> int:
             # What the ledger cannot see (a tail cut with its entries and checkpoints) the stored log may: a finding.
             if stored.agreement is not None and not stored.agreement.agrees:
                 changed.append(f"den lagrade utlämnandeloggen skiljer sig från ärendets händelser"
-                               f" ({len(stored.agreement.only_stored)} rader finns bara i den,"
+                               f" ({rows_counted(len(stored.agreement.only_stored))} finns bara i den,"
                                f" {len(stored.agreement.only_replayed)} saknas i den)")
             # A log a rebuild replaced under today's rules holds what the events give, as today's must (a red team).
             not_given_rows = rows_not_given(stored.agreement, stored.replaced)

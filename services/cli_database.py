@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
-from services.wording import swedish_number
+from services.wording import counted, swedish_number
 
 if TYPE_CHECKING:
     from services.ports import MasterKeyCheck, Readiness
@@ -172,8 +172,8 @@ def _print_status(found: Readiness, check: MasterKeyCheck | None) -> None:
 
     print("Följare: " + ("arbetar" if found.follower else
                          "ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)"))
-    behind = swedish_number(found.views_behind)
-    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {behind} lagrade händelser efter"))
+    behind = counted(found.views_behind, "lagrad händelse", "lagrade händelser")
+    print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {behind} efter"))
     if found.kafka_unsent is not None:
         print(f"Kafka: {swedish_number(found.kafka_unsent)} flödesmeddelanden ännu inte kvitterade")
     if check is MasterKeyCheck.UNWRAPS:

@@ -16,7 +16,8 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
-from services.wording import checkpoints_confirmed, reads_counted, rows_counted, swedish_number, to_the_second
+from services.wording import (cases_counted, checkpoints_confirmed, counted, events_counted, reads_counted, rows_counted,
+                              swedish_number, to_the_second)
 
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
@@ -53,7 +54,7 @@ def _seal(args: argparse.Namespace) -> int:
         head = audit_ledger.store.head()   # out of how many: the events stored after the ledger's end
         unsealed = (app.recorder.max_notification_id() or 0) - (head.notification_id if head else 0)
         sealed = audit_ledger.seal(shown("förseglat", unsealed))
-    print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {swedish_number(sealed)} nya händelser.")
+    print(f"{'' if not sealed else chr(10)}Liggaren förseglad: {counted(sealed, 'ny händelse', 'nya händelser')}.")
     return 0
 
 
@@ -90,13 +91,13 @@ def _verified(settings: Settings, ledger, reads, exported: list, exported_reads:
         against = (f"däribland {_all_of(len(exported))} i den exporterade filen" if exported else
                    "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
                    " skriva om liggaren")
-        print(f"Oförändrad: {swedish_number(result.checked)} händelser stämmer med liggaren, "
+        print(f"Oförändrad: {events_counted(result.checked)} stämmer med liggaren, "
               f"{checkpoints_confirmed(result.checkpoints)} ({against}).")
         if result.unsealed:
-            print(f"Obs: {swedish_number(result.unsealed)} händelser efter liggarens slut är ännu inte förseglade "
+            print(f"Obs: {events_counted(result.unsealed)} efter liggarens slut har ännu inte förseglats "
                   f"(kör `sigill audit seal`).")
     else:
-        print(f"{describe_divergence(result.divergence)}. {swedish_number(result.checked)} händelser före den"
+        print(f"{describe_divergence(result.divergence)}. {events_counted(result.checked)} före den"
               " stämmer.")
         _name_the_case(reads, result.divergence)
     try:
@@ -222,12 +223,12 @@ def _index_lacks(reads) -> str:  # noqa: ANN001 - VerifierReads
         return "intact"
     missing, behind = unlisted
     if behind:   # the views write their position with their rows: these they have not reached
-        print(f"Obs: {_cases(len(behind))} är ännu inte med i granskningens ärendeindex – vyerna har inte bearbetat"
+        print(f"Obs: {cases_counted(len(behind))} är ännu inte med i granskningens ärendeindex – vyerna har inte bearbetat"
               f" deras remiss (`sigill views catch-up`): {_listed(behind)}.")
     if not missing:
         print("Granskningens ärendeindex saknar inget ärende som händelserna har.")
         return "intact"
-    print(f"Granskningens ärendeindex ÄNDRAT: {_cases(len(missing))} som händelserna har och vyerna har bearbetat"
+    print(f"Granskningens ärendeindex ÄNDRAT: {cases_counted(len(missing))} som händelserna har och vyerna har bearbetat"
           f" saknas i det – raden i ärendelistan som indexet läser har tagits bort: {_listed(missing)}. Numret hittar"
           f" ärendet ändå; {REBUILD}")
     return "changed"
@@ -272,7 +273,7 @@ def _index_rows(reads) -> str:  # noqa: ANN001 - VerifierReads
     if rows is None:
         return "intact"
     if rows.erased:
-        print(f"Obs: {_cases(len(rows.erased))} som gallrats står kvar i granskningens ärendeindex – gallringen är"
+        print(f"Obs: {cases_counted(len(rows.erased))} som gallrats står kvar i granskningens ärendeindex – gallringen är"
               " ännu inte införd i vyerna (en följare gör det inom en minut, `sigill calendar` utan en):"
               f" {_listed(rows.erased)}.")
     if rows.made_up:
@@ -288,10 +289,6 @@ def _index_rows(reads) -> str:  # noqa: ANN001 - VerifierReads
     print("Granskningens ärendeindex har ingen rad som händelserna motsäger (ärendenummer, kommun, fas,"
           " skyddsmarkering).")
     return "intact"
-
-
-def _cases(count: int) -> str:
-    return "1 ärende" if count == 1 else f"{swedish_number(count)} ärenden"
 
 
 def _listed(case_ids: list) -> str:
@@ -325,18 +322,17 @@ def _tell_erasures(reads) -> None:  # noqa: ANN001 - VerifierReads
     if recorded or not unrecorded:
         print(f"Gallrade ärenden med registrerat beslut: {swedish_number(recorded)}.")
     if pending:   # a crash between the record and the key's destruction
-        print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {swedish_number(len(pending))} ärenden"
+        print(f"Obs: gallringsbeslut registrerat men nyckeln inte förstörd för {cases_counted(len(pending))}"
               " (kör `sigill erase` igen för dem):"
               f" {', '.join(str(c) for c in pending[:10])}{' …' if len(pending) > 10 else ''}.")
     if unrecorded:
         listed = ", ".join(f"{case_id} ({to_the_second(at) if at else 'okänd tid'})"
                            for case_id, at in unrecorded[:10])
-        keys = "1 ärendes nyckel är förstörd" if len(unrecorded) == 1 else \
-            f"{swedish_number(len(unrecorded))} ärendens nycklar är förstörda"
+        keys = counted(len(unrecorded), "ärendes nyckel är förstörd", "ärendens nycklar är förstörda")
         print(f"Obs: {keys} utan registrerat gallringsbeslut (`sigill erase` registrerar beslutet): {listed}"
               f"{' …' if len(unrecorded) > 10 else ''}.")
     if unclosed:   # only a closed case is culled: one erased open was so after a restore, or past `sigill erase`
-        which = "1 gallrat ärende" if len(unclosed) == 1 else f"{swedish_number(len(unclosed))} gallrade ärenden"
+        which = counted(len(unclosed), "gallrat ärende", "gallrade ärenden")
         print(f"Obs: {which} saknar avslut bland sina lagrade händelser – nyckeln förstördes medan ärendet var"
               " öppet: efter en återställning (`sigill erase --even-if-open`), ett avböjt ärende gallrat före"
               " 2026-12-05 (då gallrades sådana utan avslut), eller förbi `sigill erase` av någon med databasens"

@@ -19,7 +19,8 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
                                    describe_plan_status, plan_rows)
-from services.wording import agency_name, facts_count, rows_counted, swedish_number, unnumbered_row
+from services.wording import (agency_name, cases_counted, counted, events_counted, facts_count, rows_compared,
+                              rows_counted, unnumbered_row)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -94,16 +95,17 @@ def _select(facts: list, what: str) -> list:
 
 def _catch_up(args: argparse.Namespace) -> int:
     def ended(runner) -> str:  # noqa: ANN001 - catching up finished a rebuild a crash had left
-        return (f" {swedish_number(runner.rules_ended)} uppgifter som en ombyggnad lämnade kvar och reglerna inte"
+        return (f" {facts_count(runner.rules_ended)} som en ombyggnad lämnade kvar och reglerna inte"
                 " längre visar har fått ett slut." if runner.rules_ended else "")
-    return _process(lambda runner: runner.catch_up(_progress(runner)), "Vyerna är à jour ({} nya händelser).", ended)
+    return _process(lambda runner: runner.catch_up(_progress(runner)),
+                    lambda done: f"Vyerna är à jour ({counted(done, 'ny händelse', 'nya händelser')}).", ended)
 
 
 def _rebuild(args: argparse.Namespace) -> int:
     def kept(runner) -> str:  # noqa: ANN001
-        return (f" Den ersatta utlämnandeloggen ({swedish_number(runner.replaced_rows)} rader) finns kvar:"
+        return (f" Den ersatta utlämnandeloggen ({rows_counted(runner.replaced_rows)}) finns kvar:"
                 " `sigill views log --case N --replaced`." if runner.replaced_rows else "") + (
-            f" {swedish_number(runner.rules_ended)} uppgifter som den ersatta loggen visade och reglerna inte längre"
+            f" {facts_count(runner.rules_ended)} som den ersatta loggen visade och reglerna inte längre"
             " visar har fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
     renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): myndigheternas"
                " integrationer tar sina flöden från början." if args.after_restore else "")
@@ -112,7 +114,8 @@ def _rebuild(args: argparse.Namespace) -> int:
         if args.after_restore:
             _refuse_while_a_follower_works(runner)
         return runner.rebuild(_progress(runner, rebuilding=True), renew_ids=args.after_restore)
-    return _process(work, "Vyerna återuppbyggda ur {} händelser.", lambda runner: kept(runner) + renewed)
+    return _process(work, lambda done: f"Vyerna återuppbyggda ur {events_counted(done)}.",
+                    lambda runner: kept(runner) + renewed)
 
 
 def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunner
@@ -129,7 +132,7 @@ def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunn
                                  " (deploy/README.md, section 7)")
 
 
-def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
+def _process(work, said: Callable[[int], str], then=lambda runner: "") -> int:  # noqa: ANN001
     from services.runtime import collector_paused, settle_heap
 
     with _runner() as runner:
@@ -139,7 +142,7 @@ def _process(work, message: str, then=lambda runner: "") -> int:  # noqa: ANN001
         after = then(runner)
     if done:
         print(file=sys.stderr)  # end the progress line
-    print(message.format(swedish_number(done)) + after)
+    print(said(done) + after)
     return 0
 
 
@@ -150,9 +153,10 @@ def _calendar(args: argparse.Namespace) -> int:
     with _runner() as runner:
         recorded = runner.keep_calendar()
         erased = runner.store.record_erasures()  # type: ignore[attr-defined]
-    print(f"{recorded} kalenderhändelser registrerade.")
+    print(f"{counted(recorded, 'kalenderhändelse registrerad', 'kalenderhändelser registrerade')}.")
     if erased:
-        print(f"{erased} raderingsmeddelanden lagda i myndigheternas flöden (gallrade ärenden).")
+        print(f"{counted(erased, 'raderingsmeddelande lagt', 'raderingsmeddelanden lagda')} i myndigheternas flöden"
+              " (gallrade ärenden).")
     return 0
 
 
@@ -162,10 +166,12 @@ def _cases(args: argparse.Namespace) -> int:
         known_agency(runner.app.catalogue, args.agency)
         runner.catch_up()
         rows = service.audit_case_list(reader, args.agency, lambda: runner.store.cases(args.agency), args.purpose)
-        print(f"{agency_name(args.agency, runner.app.catalogue)}: {len(rows)} ärende{'' if len(rows) == 1 else 'n'}")
+        print(f"{agency_name(args.agency, runner.app.catalogue)}: {cases_counted(len(rows))}")
         for r in rows:
-            extra = (f", {r['consents_in_force']} samtycken gäller" + (f" (första slutar {r['next_consent_end']})"
-                     if r["next_consent_end"] else "")) if r["consents_in_force"] is not None else ""
+            in_force = r["consents_in_force"]
+            extra = (f", {counted(in_force, 'samtycke', 'samtycken')} gäller" + (
+                f" (första slutar {r['next_consent_end']})" if r["next_consent_end"] else "")) \
+                if in_force is not None else ""
             print(f"  {r['case_number'] or f'(nummer ej synligt: {unnumbered_row(r)})'}  fas: {PHASES.get(r['phase'], '–')}  "
                   f"nästa möte: {r['next_meeting'] or '–'}  "
                   f"plan: {describe_plan_status(r['plan_revision'], r['plan_follow_up']) or '–'}{extra}")
@@ -283,7 +289,7 @@ def _log(args: argparse.Namespace) -> int:
         public = runner.store.fact_ids().of(case_id)   # type: ignore[attr-defined]
         tell = _basis_teller(app, case_id, erased=read.agreement is None)   # altered: its events are not read
         who = f" till {agency_name(args.agency, cat)}" if args.agency else ""
-        print(f"Utlämnandeloggen{who}: {len(read.rows)} rader.")
+        print(f"Utlämnandeloggen{who}: {rows_counted(len(read.rows))}.")
         for r in read.rows:
             print("  " + _log_line(r, public, cat, tell))
         _print_replaced(read.replaced, args.replaced, public, cat, tell)
@@ -341,9 +347,9 @@ def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # no
 
     for old in replaced:
         print(f"Ersatt logg (ombyggd {old.replaced_at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z}, byggd under "
-              f"reglernas version {old.rules_version or 1}, till och med position {old.up_to} i händelseloggen): {len(old.rows)} "
-              f"rader; {len(old.only_replaced)} som den nuvarande loggen inte har, {len(old.only_current)} som bara "
-              "den nuvarande har." + _BEYOND.get(standing(old, None), "")
+              f"reglernas version {old.rules_version or 1}, till och med position {old.up_to} i händelseloggen): "
+              f"{rows_counted(len(old.rows))}; {len(old.only_replaced)} som den nuvarande loggen inte har, "
+              f"{len(old.only_current)} som bara den nuvarande har." + _BEYOND.get(standing(old, None), "")
               + ("" if every_row else " (`--replaced` listar dess rader.)"))
         for r in old.rows if every_row else ():
             print("    " + _log_line(r, public, cat, tell))
@@ -372,11 +378,11 @@ def _key_line(label: str, key, public, cat, tell) -> str:  # noqa: ANN001 - a co
 
 def _report_agreement(agreement, other_rules: int | None, public, cat, tell) -> int:  # noqa: ANN001
     if agreement.agrees:
-        note = (f" ({agreement.without_cause} rader från före 2026-12-03 saknar orsak och jämfördes utan den; "
+        note = (f" ({rows_counted(agreement.without_cause)} från före 2026-12-03 saknar orsak och jämfördes utan den; "
                 "`sigill views rebuild` fyller i dem)") if agreement.without_cause else ""
-        print(f"Loggen stämmer med ärendets händelser: {agreement.compared} rader jämförda.{note}")
+        print(f"Loggen stämmer med ärendets händelser: {rows_compared(agreement.compared)}.{note}")
         return 0
-    print(f"Loggen skiljer sig från ärendets händelser: {len(agreement.only_stored)} rader finns bara i loggen, "
+    print(f"Loggen skiljer sig från ärendets händelser: {rows_counted(len(agreement.only_stored))} finns bara i loggen, "
           f"{len(agreement.only_replayed)} saknas i den.", file=sys.stderr)
     for label, keys in (("bara i loggen", agreement.only_stored), ("saknas i loggen", agreement.only_replayed)):
         for key in keys[:5]:

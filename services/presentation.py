@@ -17,7 +17,7 @@ from domain.calendar import STOCKHOLM
 from domain.catalogue import Catalogue
 from domain.facts import Fact, fact_order
 from services.protection_text import describe_protection
-from services.wording import agency_name, category_names, joined
+from services.wording import agency_name, category_names, joined, rows_counted
 
 ROUTES = {"known": "känd hos socialtjänsten", "sol14": "SoL 14-anmälan", "lul6": "LUL 6 §-underrättelse",
           "other": "annan väg"}
@@ -108,7 +108,7 @@ def describe_plan_status(revision: int | None, follow_up: Mapping[str, int] | No
         return f"rev. {revision}"
     rows, shown = sum(follow_up.values()), {**STATUSES, "none": "ej uppföljd"}   # in this order
     parts = ", ".join(f"{label}: {follow_up[s]}" for s, label in shown.items() if s in follow_up)
-    return f"rev. {revision}, {rows} {'rad' if rows == 1 else 'rader'} – {parts}"
+    return f"rev. {revision}, {rows_counted(rows)} – {parts}"
 
 
 def _consent(c: Mapping[str, Any], cat: Catalogue, verb: str) -> str:

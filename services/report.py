@@ -33,7 +33,7 @@ from services.report_checks import (LOG_COLUMNS, access_log_changed, access_log_
 from services.report_consents import consent_rows
 from services.report_text import category_name, column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, rows_not_given
-from services.wording import agency_name, swedish_number
+from services.wording import agency_name, rows_counted, swedish_number
 
 # Every printed page is marked: the report mixes social services', the police's, schools' and health care's
 # information, so the marking is the law's generic one, not one secrecy provision's.
@@ -236,7 +236,7 @@ def _warnings(agreement: Agreement | None, access_checked: Any, access_kept: Any
     if agreement is not None and not agreement.agrees:
         warnings.append(
             f"Varning: den lagrade utlämnandeloggen – det som aktörernas flöden fick – skiljer sig från ärendets "
-            f"händelser: {swedish_number(len(agreement.only_stored))} rader finns bara i den, "
+            f"händelser: {rows_counted(len(agreement.only_stored))} finns bara i den, "
             f"{swedish_number(len(agreement.only_replayed))} saknas i den. Tidslinjen, samtyckena och vem som kunde "
             "se vad nedan är återskapade ur händelserna och kan vara "
             "ofullständiga: händelser kan ha tagits bort eller ändrats. Se Kontroll av att inget ändrats.")

@@ -13,7 +13,8 @@ from services.basis_text import basis_ids, describe_basis, describe_cause, known
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, not_given, standing
-from services.wording import agency_name, checkpoints_confirmed, reads_counted, rows_counted, swedish_number
+from services.wording import (agency_name, checkpoints_confirmed, counted, events_counted, reads_counted, rows_compared,
+                              rows_counted, swedish_number)
 
 # The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
 _LOG_HEADS = ("När", "Myndighet", "Ändring", "Uppgifts-id", "Uppgift", "Grund", "Orsak")
@@ -31,14 +32,14 @@ def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_i
         return ""
     if agreement.agrees:
         return (f"<p class=ok id=stored-log>Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer "
-                f"med ärendets händelser ({swedish_number(agreement.compared)} rader jämförda).</p>")
+                f"med ärendets händelser ({rows_compared(agreement.compared)}).</p>")
     rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
                    for where, keys in (("den lagrade loggen", agreement.only_stored),
                                        ("händelserna", agreement.only_replayed)) for key in keys)
     # The table below is named by the finding's first words (its whole paragraph is too long for a name).
     return (f"<p class=bad id=stored-log><span id=stored-log-differs>Den lagrade utlämnandeloggen skiljer sig från "
             f"ärendets händelser</span>: "
-            f"{swedish_number(len(agreement.only_stored))} rader finns bara i den, "
+            f"{rows_counted(len(agreement.only_stored))} finns bara i den, "
             f"{swedish_number(len(agreement.only_replayed))} saknas i den. "
             "Rader som bara finns i den lagrade loggen kan komma från händelser som tagits bort; loggen kan också ha "
             "byggts under andra regler (<code>sigill views log</code> visar den).</p>"
@@ -48,8 +49,8 @@ def agreement_checked(agreement: Agreement | None, facts: dict[str, Any], fact_i
 def stored_log_unheld(rows: int | None) -> str:
     if rows is None:
         return ""
-    return (f"<p id=stored-log>Den lagrade utlämnandeloggen har {swedish_number(rows)} rader om ärendet. De kan inte "
-            "jämföras med händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar dem.</p>")
+    return (f"<p id=stored-log>Den lagrade utlämnandeloggen har {rows_counted(rows)} om ärendet. Loggen kan inte "
+            "jämföras med händelserna, eftersom historiken har ändrats; <code>sigill views log</code> visar den.</p>")
 
 
 def access_log_note(checked: Any, kept: Any = None) -> str:
@@ -94,7 +95,7 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
         parts.append(f"<p{' class=bad' if old in held else ''}><span id=replaced-{number}>Ombyggd "
                      f"{swedish_minute(old.replaced_at)}</span> (loggen byggdes under reglernas version "
                      f"{old.rules_version or 1}, komplett till och med position {old.up_to} i händelseloggen): "
-                     f"{len(old.rows)} rader om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
+                     f"{rows_counted(len(old.rows))} om ärendet, {len(old.only_replaced)} som dagens logg inte har och "
                      f"{len(old.only_current)} som bara dagens har. {_held(old, agreement)}</p>")
         rows = "".join(_replaced_row(key, where, facts, fact_ids, cat, consents)
                        for where, keys in (("den ersatta", old.only_replaced), (UNFOUNDED_WHERE, old.unfounded),
@@ -170,11 +171,12 @@ def ledger_verdict(result: Verification, exported: int = 0, case_events: int | N
     (``case_events``; None for a history that does not read) and the installation's said as what the check covered."""
     if result.intact:
         covered = ("Kontrollen gick igenom hela installationens liggare, inte bara ärendets: "
-                   f"{swedish_number(result.checked)} lagrade händelser i alla ärenden, var och en mot den föregående, "
+                   f"{counted(result.checked, 'lagrad händelse', 'lagrade händelser')} i alla ärenden, var och en mot "
+                   "den föregående, "
                    "så att en händelse som ändrats, "
                    f"tagits bort eller lagts till i efterhand i något ärende hade synts; {checkpoints_confirmed(result.checkpoints)}.")
-        unsealed = (f" {swedish_number(result.unsealed)} senare händelser i installationen är ännu inte förseglade och "
-                    "därför inte kontrollerade"
+        unsealed = (f" {counted(result.unsealed, 'senare händelse', 'senare händelser')} i installationen har ännu inte"
+                    " förseglats och därför inte kontrollerats"
                     + ("; ärendets senaste händelser kan vara bland dem." if case_events else ".")
                     if result.unsealed else "")
         if not case_events:
@@ -183,7 +185,7 @@ def ledger_verdict(result: Verification, exported: int = 0, case_events: int | N
             verdict = (f"Oförändrad: ärendets händelser ({swedish_number(case_events)}) stämmer med den hashkedjade "
                        "liggaren så långt den är förseglad.")
         else:
-            verdict = (f"Oförändrad: ärendets {swedish_number(case_events)} händelser stämmer med den hashkedjade "
+            verdict = (f"Oförändrad: ärendets {events_counted(case_events)} stämmer med den hashkedjade "
                        "liggaren.")
         against = ("<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla "
                    f"{swedish_number(exported)} i den fil med exporterade kontrollpunkter som gavs "

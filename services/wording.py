@@ -55,9 +55,15 @@ def swedish_number(value: Any) -> str:
     return str(value)
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """A count and its words in the number Swedish gives them: ``counted(1, "ny händelse", "nya händelser")`` is
+    "1 ny händelse", and 0 or 5 take ``many``.  Texts wrote "{n} rader" whatever n was, and said "1 rader"."""
+    return f"{swedish_number(count)} {one if count == 1 else many}"
+
+
 def facts_count(n: int) -> str:
     """"1 uppgift", "3 uppgifter"."""
-    return "1 uppgift" if n == 1 else f"{swedish_number(n)} uppgifter"
+    return counted(n, "uppgift", "uppgifter")
 
 
 def unnumbered_row(row: dict[str, Any]) -> str:
@@ -73,16 +79,30 @@ def unnumbered_row(row: dict[str, Any]) -> str:
 def checkpoints_confirmed(n: int) -> str:
     """"1 signerad kontrollpunkt bekräftad", "12 signerade kontrollpunkter bekräftade" (it read "1 signerade
     kontrollpunkter bekräftade")."""
-    count = swedish_number(n)
-    return f"{count} signerad kontrollpunkt bekräftad" if n == 1 else f"{count} signerade kontrollpunkter bekräftade"
+    return counted(n, "signerad kontrollpunkt bekräftad", "signerade kontrollpunkter bekräftade")
 
 
 def reads_counted(count: int) -> str:
     """"1 läsning", "5 läsningar" (it said "1 läsningar stämmer"): the access log's reads, by `sigill audit verify`
     and the report alike."""
-    return f"{swedish_number(count)} läsning{'' if count == 1 else 'ar'}"
+    return counted(count, "läsning", "läsningar")
 
 
 def rows_counted(count: int) -> str:
-    """"1 rad", "5 rader": rows a check found (verify's index, a replaced log's), in the report and on the web alike."""
-    return f"{swedish_number(count)} rad{'' if count == 1 else 'er'}"
+    """"1 rad", "5 rader": rows of a log or a plan, or that a check found, wherever a text counts them."""
+    return counted(count, "rad", "rader")
+
+
+def rows_compared(count: int) -> str:
+    """"1 rad jämförd", "5 rader jämförda": the disclosure log held to the case's events, as every text says it."""
+    return counted(count, "rad jämförd", "rader jämförda")
+
+
+def events_counted(count: int) -> str:
+    """"1 händelse", "5 händelser": stored events, as the ledger's and the views' texts count them."""
+    return counted(count, "händelse", "händelser")
+
+
+def cases_counted(count: int) -> str:
+    """"1 ärende", "5 ärenden"."""
+    return counted(count, "ärende", "ärenden")

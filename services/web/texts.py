@@ -101,13 +101,15 @@ T: dict[str, str] = {
     "col_fact": "Händelse · uppgifts-id",
     "col_when": "När", "col_from": "Från", "col_category": "Kategori", "col_what": "Uppgift",
     "col_basis": "Grund", "basis_as_above": "samma grund som ovan", "consent_ids": "Samtyckenas id", "col_cause": "Orsak",
+    # {n}, {only_stored}, {rows} below are counted rows with their noun ("1 rad jämförd", "5 rader": the templates'
+    # rows_compared and rows filters, services.wording); a text that wrote "{n} rader" said "1 rader".
     "stored_log_agrees": "Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer med ärendets "
-                         "händelser ({n} rader jämförda).",
+                         "händelser ({n}).",
     "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",
     "unknown_agency_unsaid": "Ingen aktör har det id som adressen anger: välj en i listan.",
     "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
-    "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} rader finns "
-                          "bara i den, {only_replayed} saknas i den.",
+    "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} finns bara "
+                          "i den, {only_replayed} saknas i den.",
     # What a web auditor can do about it here (it named a command only an operator of the host can run): the links
     # go between these parts (disclosures.html).
     "stored_log_differs_table": "Tabellen nedan är loggen återskapad ur ärendets händelser.",
@@ -289,12 +291,12 @@ T: dict[str, str] = {
                               "fick den att upphöra.",
     "replaced_log": "Utlämnandeloggen byggdes om {when}. Den ersatta loggen – det flödena fick fram till dess, "
                     "byggd under reglernas version {version} och komplett till och med position {up_to} i hela "
-                    "installationens händelselogg (inte ärendets händelsenummer) – finns kvar: {rows} rader om "
+                    "installationens händelselogg (inte ärendets händelsenummer) – finns kvar: {rows} om "
                     "ärendet{to}, {only_old} som dagens logg inte har och {only_now} som bara dagens har.",
     "replaced_to": " till {agency}",
     "stored_log_agrees_rebuilt": "Dagens utlämnandelogg – skriven på nytt ur händelserna vid den senaste "
                                  "ombyggnaden, och det flödena fått sedan dess – stämmer med ärendets händelser "
-                                 "({n} rader jämförda).",
+                                 "({n}).",
     "replaced_differences": "Skillnader mot den ersatta loggen",
     "col_only_in": "Finns bara i", "replaced_only_old": "den ersatta loggen", "replaced_only_now": "dagens logg",
     "replaced_erased": "gallrat: nyckeln förstörd", "cause_not_stored": "(ej sparad)",

@@ -42,7 +42,7 @@ def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, us
     altered = ok(client.get(path, headers=users.auditor, params={"agency": "skola"}))["stored_log"]
     assert not altered["agrees"] and altered["only_stored"] == 1 and altered["only_replayed"] == 1
     page = auditor.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": "skola"})
-    assert page.status_code == 200 and "skiljer sig från ärendets händelser: 1 rader finns bara i den" in page.text
+    assert page.status_code == 200 and "skiljer sig från ärendets händelser: 1 rad finns bara i den" in page.text
 
     # A rebuild writes the log again from the events, and keeps the one it replaces: the altered row is still on
     # record as what the school's feed carried, and named as a difference from today's log.

@@ -173,7 +173,7 @@ def test_a_stored_log_that_differs_tells_a_web_auditor_what_to_do_in_the_web(cli
     notice = re.search(r'<div class="notice bad" role="alert" id="stored-log-differs">(.*?)</div>', page, re.S)
     assert notice, page[-4000:]
     text = notice.group(1)
-    assert "1 rader finns bara i den, 1 saknas i den" in text
+    assert "1 rad finns bara i den, 1 saknas i den" in text
     assert '<a href="/granskning/liggaren">Verifiera liggaren</a>' in text
     assert f'<a href="/granskning/arenden/{case_id}/rapport">granskningsrapporten</a>' in text
     assert "driftansvarig" in text and f"sigill views log --case {number}" in text
