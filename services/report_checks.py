@@ -110,8 +110,8 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
 def replaced_not_given(rows: int) -> str:
     """The top's warning of rows of replaced logs built under today's rules that the events do not give."""
     return (f"Varning: en utlämnandelogg som byggdes om under dagens regler hade {rows_counted(rows)} om ärendet"
-            " som ärendets händelser inte ger. De fanns i loggen vid "
-            "ombyggnaden och kan ha lästs i myndigheternas flöden, men inga regler skrev dem: de kan ha lagts in i "
+            " som ärendets händelser inte ger. Varje sådan rad fanns i loggen vid "
+            "ombyggnaden och kan ha lästs i aktörernas flöden, men inga regler skrev den: den kan ha lagts in i "
             "loggen i efterhand. Se Ersatta utlämnandeloggar.")
 
 

@@ -303,9 +303,9 @@ T: dict[str, str] = {
     # A replaced log built under today's rules is held to the events as today's log is (``stored_log.not_given``):
     # rows the events do not give were added to the live log before a rebuild kept them.  As the report says it.
     "replaced_not_given": "Varning: en utlämnandelogg som byggdes om under dagens regler hade {n} om ärendet som "
-                          "ärendets händelser inte ger. De fanns i loggen vid ombyggnaden och kan ha lästs i aktörernas "
-                          "flöden, men inga regler skrev dem: de kan ha lagts in i loggen i efterhand. De står nedan "
-                          "under den ersatta loggen.",
+                          "ärendets händelser inte ger. Varje sådan rad fanns i loggen vid ombyggnaden och kan ha lästs "
+                          "i aktörernas flöden, men inga regler skrev den: den kan ha lagts in i loggen i efterhand. Den "
+                          "står nedan under den ersatta loggen.",
     "replaced_other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
     "replaced_other_catalogue": "Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan "
                                 "inte hållas mot händelserna.",

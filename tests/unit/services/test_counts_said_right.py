@@ -9,6 +9,7 @@ from services.ledger import Verification
 from services.presentation import describe_plan_status
 from services.stored_log import Agreement
 from services.web.pages import env
+from services.web.texts import T
 from services.wording import cases_counted, counted, events_counted, rows_compared, rows_counted
 
 KEY = ("2026-02-01", "skola", "f1", "plan.row", None, "disclosed", {"kind": "law"}, None)
@@ -48,3 +49,14 @@ def test_the_ledgers_verdict_counts_one_event_of_the_case_as_one():
 
 def test_a_plan_of_one_row_in_the_case_list():
     assert describe_plan_status(2, {"none": 1}) == "rev. 2, 1 rad – ej uppföljd: 1"
+
+
+def test_the_replaced_logs_warning_says_the_same_on_the_web_and_in_the_report():
+    """The web said the rows may have been read in "aktörernas flöden", the report in "myndigheternas flöden": a
+    voluntary organisation in the group has a feed too, and is no myndighet (DOMAIN.md's participants)."""
+    web = T["replaced_not_given"].format(n=rows_counted(1))
+    report = report_checks.replaced_not_given(1)
+    shared = "hade 1 rad om ärendet som ärendets händelser inte ger. Varje sådan rad fanns i loggen vid ombyggnaden"
+    assert shared in web and shared in report
+    assert "kan ha lästs i aktörernas flöden, men inga regler skrev den" in web
+    assert "kan ha lästs i aktörernas flöden, men inga regler skrev den" in report
