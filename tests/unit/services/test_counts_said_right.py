@@ -4,7 +4,7 @@ n was, and the web's disclosure log, the report and `sigill views log` said "1 r
 from __future__ import annotations
 
 from services import report_checks
-from services.cli_views import _report_agreement as report_agreement
+from services.cli_views_log import _report_agreement as report_agreement
 from services.ledger import Verification
 from services.presentation import describe_plan_status
 from services.stored_log import Agreement
