@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from eventsourcing.persistence import StoredEvent
 
 from services.access_chain import AccessCheckpoint
-from services.ledger import (CLI_TRUST, GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification,
-                             aggregate_of, chain, checkpoint_message, verify, verify_case)
+from services.audit_text import CLI_TRUST
+from services.ledger import (GENESIS, Checkpoint, Divergence, LedgerEntry, StoredRow, Verification, aggregate_of,
+                             chain, checkpoint_message, verify, verify_case)
 from services.ports import Clock
 
 EXPORT_FORMAT = "sigill-ledger-checkpoints/1"

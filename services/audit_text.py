@@ -4,11 +4,13 @@ the plan row its recipient was shown then.
 
 Apart from the facts' own lines (``presentation``): to a member, who recorded a meeting can itself be information it
 may not see, so these words are for auditors' logs, replays and reports only (an agency's own `sigill views log`
-lists changes and kinds in the same words).
+lists changes and kinds in the same words).  And how each who verifies the ledger gives the installation's keys
+(``HowToTrust``: the command line, the API, the web), in its own words (``told_to``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
@@ -121,3 +123,31 @@ def _show(shown: dict[tuple[str, str], dict[str, Any]], change: Any) -> None:
         row.pop(change.fact.fact_id, None)
     else:
         row[change.fact.fact_id] = change.fact
+
+
+# How whoever verifies the ledger gives the installation's keys: words auditors are told (the command line, the API
+# and the web each in its own), not the hash chain's (``ledger`` writes its messages in the command line's).
+@dataclass(frozen=True)
+class HowToTrust:
+    """How whoever verifies gives the installation's keys, in their own words (English, Swedish): a checkpoint signed
+    by a key not trusted here says it.  The messages are written in the command line's; ``told_to`` says them in
+    another's."""
+    english: str
+    swedish: str
+
+
+CLI_TRUST = HowToTrust("give the installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS",
+                       "ange installationens nycklar med --trust-key eller SIGILL_LEDGER_TRUSTED_KEYS")
+API_TRUST = HowToTrust("give the installation's keys in the query parameter trust_key (repeatable) of POST"
+                       " /api/v1/audit/ledger/verification, or have the operator set SIGILL_LEDGER_TRUSTED_KEYS",
+                       "ange installationens nycklar i frågeparametern trust_key (upprepningsbar) till POST"
+                       " /api/v1/audit/ledger/verification, eller be driften ange dem i SIGILL_LEDGER_TRUSTED_KEYS")
+WEB_TRUST = HowToTrust("give the installation's public keys under Trusted public keys, checking against a kept"
+                       " file", "ange installationens publika nycklar under Betrodda publika nycklar när du"
+                       " kontrollerar mot sparade kontrollpunkter")
+
+
+def told_to(text: str, words: HowToTrust) -> str:
+    """A message written for the command line (a divergence's detail, an exported file's refusal), in the words of
+    another who verifies: the one phrase on how to give the keys is theirs."""
+    return text.replace(CLI_TRUST.english, words.english).replace(CLI_TRUST.swedish, words.swedish)

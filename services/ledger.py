@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Callable, Iterable, Iterator, Protocol
 from uuid import UUID
 
+from services.audit_text import CLI_TRUST
+
 GENESIS = bytes(32)
 
 
@@ -274,32 +276,6 @@ _SWEDISH = {
     _DETAILS["reordered"]: "händelsen står där liggaren förseglade en annan",
     _DETAILS["altered"]: "de lagrade byten skiljer sig från dem liggaren förseglade",
 }
-
-
-@dataclass(frozen=True)
-class HowToTrust:
-    """How whoever verifies gives the installation's keys, in their own words (English, Swedish): a checkpoint signed
-    by a key not trusted here says it.  The messages are written in the command line's; ``told_to`` says them in
-    another's."""
-    english: str
-    swedish: str
-
-
-CLI_TRUST = HowToTrust("give the installation's keys with --trust-key, or SIGILL_LEDGER_TRUSTED_KEYS",
-                       "ange installationens nycklar med --trust-key eller SIGILL_LEDGER_TRUSTED_KEYS")
-API_TRUST = HowToTrust("give the installation's keys in the query parameter trust_key (repeatable) of POST"
-                       " /api/v1/audit/ledger/verification, or have the operator set SIGILL_LEDGER_TRUSTED_KEYS",
-                       "ange installationens nycklar i frågeparametern trust_key (upprepningsbar) till POST"
-                       " /api/v1/audit/ledger/verification, eller be driften ange dem i SIGILL_LEDGER_TRUSTED_KEYS")
-WEB_TRUST = HowToTrust("give the installation's public keys under Trusted public keys, checking against a kept"
-                       " file", "ange installationens publika nycklar under Betrodda publika nycklar när du"
-                       " kontrollerar mot sparade kontrollpunkter")
-
-
-def told_to(text: str, words: HowToTrust) -> str:
-    """A message written for the command line (a divergence's detail, an exported file's refusal), in the words of
-    another who verifies: the one phrase on how to give the keys is theirs."""
-    return text.replace(CLI_TRUST.english, words.english).replace(CLI_TRUST.swedish, words.swedish)
 
 
 UNTRUSTED_KEY = f"the checkpoint is signed by a key not trusted here ({CLI_TRUST.english})"

@@ -28,7 +28,8 @@ from services.api.one_key_each import OneKeyEachRoute
 from services.api.query_numbers import PlainDigits
 from services.authorisation import Forbidden, check_auditor
 from services.basis_text import consent_facts, known_consents
-from services.ledger import API_TRUST, Verification, told_to
+from services.audit_text import API_TRUST, told_to
+from services.ledger import Verification
 from services.principals import Principal, Role
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.standing_text import replay_notes

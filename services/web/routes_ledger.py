@@ -16,7 +16,8 @@ from starlette.datastructures import UploadFile   # what Starlette's form holds 
 from domain.calendar import STOCKHOLM
 from services.audit import (InvalidCheckpointFile, checkpoint_file_name, public_key_of, read_exported,
                             read_exported_access_log)
-from services.ledger import WEB_TRUST, describe_divergence, told_to
+from services.audit_text import WEB_TRUST, told_to
+from services.ledger import describe_divergence
 from services.principals import Principal
 from services.web import session, texts
 from services.web.audit_pages import auditor
