@@ -48,7 +48,7 @@ def _demo(args: argparse.Namespace) -> int:
         sealed = build_ledger(app, settings, location).seal()
         build_view_runner(app, settings, location).catch_up()
     sealed_said = counted(sealed, "händelse förseglad", "händelser förseglade")
-    print(f"\n{sealed_said} i granskningsliggaren; myndigheternas vyer är uppdaterade.\n"
+    print(f"\n{sealed_said} i granskningsliggaren; aktörernas vyer är uppdaterade.\n"
           f"Prova `sigill audit verify` eller `sigill views cases --agency skola`.")
     return 0
 

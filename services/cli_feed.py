@@ -72,7 +72,7 @@ def _publish(args: argparse.Namespace) -> int:
     with opened() as (app, settings, location):
         publisher = build_feed_publisher(app, settings, location)
         prefix = settings.kafka_topic_prefix
-        print(f"Publicerar myndigheternas flöden till Kafka ({settings.kafka_bootstrap_servers}, ett ämne per"
+        print(f"Publicerar aktörernas flöden till Kafka ({settings.kafka_bootstrap_servers}, ett ämne per"
               f" myndighet och kommun: {prefix}.<myndighet>.<kommunkod>.disclosures); Ctrl-C avslutar.", flush=True)
         try:
             publisher.run(stop)  # type: ignore[union-attr]

@@ -99,7 +99,7 @@ def _rebuild(args: argparse.Namespace) -> int:
                 " `sigill views log --case N --replaced`." if runner.replaced_rows else "") + (
             f" {facts_count(runner.rules_ended)} som den ersatta loggen visade och reglerna inte längre"
             " visar har fått ett slut (orsak: utlämnandereglerna ändrades)." if runner.rules_ended else "")
-    renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): myndigheternas"
+    renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): aktörernas"
                " integrationer tar sina flöden från början." if args.after_restore else "")
 
     def work(runner) -> int:  # noqa: ANN001
@@ -147,7 +147,7 @@ def _calendar(args: argparse.Namespace) -> int:
         erased = runner.store.record_erasures()  # type: ignore[attr-defined]
     print(f"{counted(recorded, 'kalenderhändelse registrerad', 'kalenderhändelser registrerade')}.")
     if erased:
-        print(f"{counted(erased, 'raderingsmeddelande lagt', 'raderingsmeddelanden lagda')} i myndigheternas flöden"
+        print(f"{counted(erased, 'raderingsmeddelande lagt', 'raderingsmeddelanden lagda')} i aktörernas flöden"
               " (gallrade ärenden).")
     return 0
 

@@ -83,7 +83,7 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
         return ""
     parts = ["<h2 id=replaced-heading>Ersatta utlämnandeloggar</h2>"
              "<p>Tabellen ovan är återskapad ur händelserna med dagens regler. "
-             "Utlämnandeloggen har byggts om; det myndigheternas flöden fick före varje ombyggnad finns kvar som "
+             "Utlämnandeloggen har byggts om; det aktörernas flöden fick före varje ombyggnad finns kvar som "
              "loggen stod vid ombyggnaden (databasen tar inte emot ändringar av det), och här står var det skiljer "
              "sig från dagens logg över samma händelser. En logg som byggdes under dagens regler hålls mot "
              "händelserna som dagens logg: en rad i den som händelserna inte ger är ett fynd. En logg som byggdes "
