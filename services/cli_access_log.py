@@ -15,7 +15,7 @@ from services.cli_audit import as_reader, instant, start_instant
 from services.cli_context import CASE_HELP, PURPOSE_HELP
 from services.cli_progress import shown
 from services.principals import Principal
-from services.wording import swedish_number, to_the_second
+from services.wording import reads_counted, to_the_second
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -67,7 +67,7 @@ def _access_log(args: argparse.Namespace) -> int:
                             agency=_reader_agency(app.catalogue, args.agency) if args.agency is not None else None,
                             since=args.since, until=until, limit=ACCESS_PAGE)
         listed, checked = _list_reads(service, reader, query, args.purpose)
-    print("Inga träffar." if not listed else f"{swedish_number(listed)} läsning{'' if listed == 1 else 'ar'}.")
+    print("Inga träffar." if not listed else f"{reads_counted(listed)}.")
     print(access_log_checked(checked))
     return 0 if checked.intact else 1
 
@@ -113,7 +113,7 @@ def _list_reads(service, reader: Principal, query, purpose: str):  # noqa: ANN00
         # Through the log by its numbers: how far, out of about how many — when the lines go elsewhere than a
         # terminal (on one they show it themselves).
         if progress is None and not sys.stdout.isatty():
-            progress = shown("genomsökt", service.access_log_check(seqs=()).entries, unit="läsningar")
+            progress = shown("genomsökt", service.access_log_check(seqs=()).entries, unit=("läsning", "läsningar"))
         if progress is not None:
             progress(page[-1].seq)
         query = replace(query, after=page[-1].seq)

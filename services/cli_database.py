@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
-from services.wording import counted, swedish_number
+from services.wording import all_of, counted, one_or_many, swedish_number
 
 if TYPE_CHECKING:
     from services.ports import MasterKeyCheck, Readiness
@@ -80,7 +80,7 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:   # the total is known once the keys are read
         if "line" not in shows:
-            shows["line"] = shown("omslutit", total, unit="datanycklar", about=False)
+            shows["line"] = shown("omslutit", total, unit=("datanyckel", "datanycklar"), about=False)
         shows["line"](done)
 
     settings = Settings()
@@ -88,17 +88,20 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
     rotation = rotate_master_key(settings, progress)
     if shows:
         print(file=sys.stderr)  # end the progress line
-    already, destroyed = swedish_number(rotation.already), swedish_number(rotation.destroyed)
+    already = swedish_number(rotation.already)
+    destroyed = counted(rotation.destroyed, "förstörd", "förstörda")
     if rotation.already and not rotation.rewrapped:
         # Run again after a rotation — or with the two keys given the wrong way round, which said "Huvudnyckeln
         # bytt" too, and the operator then started Sigill with the key that wraps nothing.
-        print(f"Ingenting bytt: alla {already} datanycklar var redan omslutna med SIGILL_MASTER_KEY"
-              f" ({destroyed} förstörda vid gallring). Antingen har bytet redan gjorts, eller är"
+        wrapped = all_of(rotation.already, "datanyckeln var redan omsluten", "datanycklar var redan omslutna")
+        print(f"Ingenting bytt: {wrapped} med SIGILL_MASTER_KEY"
+              f" ({destroyed} vid gallring). Antingen har bytet redan gjorts, eller är"
               " SIGILL_MASTER_KEY den nyckel som används: sätt den då till den nya (`sigill new-master-key`) och"
               " SIGILL_PREVIOUS_MASTER_KEY till den som används, och kör kommandot igen.")
     else:
-        print(f"Huvudnyckeln bytt: {swedish_number(rotation.rewrapped)} datanycklar omslutna med den nya"
-              f" ({already} var det redan, {destroyed} förstörda vid gallring). Starta Sigill med den nya"
+        rewrapped = counted(rotation.rewrapped, "datanyckel omsluten", "datanycklar omslutna")
+        print(f"Huvudnyckeln bytt: {rewrapped} med den nya"
+              f" ({already} var det redan, {destroyed} vid gallring). Starta Sigill med den nya"
               " SIGILL_MASTER_KEY; behåll SIGILL_PREVIOUS_MASTER_KEY ett dygn, så att en klients omsändning med"
               " samma Idempotency-Key känns igen och en utloggad session förblir utloggad, och ta sedan bort den."
               " Webbsessionerna pågår men förnyas inte: var och en loggar in på nytt när sin inloggning går ut.")
@@ -109,13 +112,21 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
               " med den nyckel den omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
     if rotation.damaged:
         # Damaged before (neither key unwraps them): those cases already read as damaged.  Left as they are.
-        damaged = swedish_number(len(rotation.damaged))
-        print(f"sigill: {damaged} datanycklar går inte att packa upp med någon av nycklarna och"
-              f" lämnades orörda (skadade rader; ärenden {', '.join(str(a) for a in rotation.damaged[:5])}"
-              f"{' …' if len(rotation.damaged) > 5 else ''}): återställ dem ur en säkerhetskopia och kör kommandot"
-              " igen med den nyckel de omslöts med som SIGILL_PREVIOUS_MASTER_KEY", file=sys.stderr)
+        print(_damaged_keys(rotation.damaged), file=sys.stderr)
         return 1
     return 1 if rotation.check_damaged else 0
+
+
+def _damaged_keys(cases: list) -> str:
+    """The line for data keys neither key unwraps, in the number of their count: one read "1 datanycklar … lämnades
+    orörda (skadade rader; ärenden …): återställ dem"."""
+    n = len(cases)
+    listed = ", ".join(str(a) for a in cases[:5]) + (" …" if n > 5 else "")
+    left = one_or_many(n, "orörd (skadad rad; ärende", "orörda (skadade rader; ärenden")
+    it, they = one_or_many(n, "den", "dem"), one_or_many(n, "den", "de")
+    return (f"sigill: {counted(n, 'datanyckel', 'datanycklar')} går inte att packa upp med någon av nycklarna och"
+            f" lämnades {left} {listed}): återställ {it} ur en säkerhetskopia och kör kommandot igen med den nyckel"
+            f" {they} omslöts med som SIGILL_PREVIOUS_MASTER_KEY")
 
 
 def _development_key_file(settings: Settings) -> None:
@@ -175,7 +186,9 @@ def _print_status(found: Readiness, check: MasterKeyCheck | None) -> None:
     behind = counted(found.views_behind, "lagrad händelse", "lagrade händelser")
     print("Vyerna: " + ("à jour" if found.views_behind == 0 else f"högst {behind} efter"))
     if found.kafka_unsent is not None:
-        print(f"Kafka: {swedish_number(found.kafka_unsent)} flödesmeddelanden ännu inte kvitterade")
+        unsent = counted(found.kafka_unsent, "flödesmeddelande ännu inte kvitterat",
+                         "flödesmeddelanden ännu inte kvitterade")
+        print(f"Kafka: {unsent}")
     if check is MasterKeyCheck.UNWRAPS:
         print("Huvudnyckeln: packar upp de lagrade datanycklarna")
 

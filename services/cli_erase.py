@@ -8,6 +8,7 @@ import sys
 from domain.calendar import STOCKHOLM
 from services.cli_context import CASE_HELP, known_municipality, opened
 from services.cli_progress import shown
+from services.wording import cases_counted, closed_cases_unreadable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,7 +85,7 @@ def _due(args: argparse.Namespace) -> int:
 
     def read(count: int, total: int) -> None:   # the progress line, once it is known how many are to be read
         if not progress:
-            progress.append(shown("läst", total, unit="avslutade ärenden", about=False))
+            progress.append(shown("läst", total, unit=("avslutat ärende", "avslutade ärenden"), about=False))
         progress[0](count)
     with reading() as (runner, service, reader):
         found = service.due_for_culling(reader, args.municipality, progress=read)
@@ -101,7 +102,7 @@ def _print_due(found) -> None:  # noqa: ANN001 - a services.retention.DueList
     """One line a case: its number and id, municipality, the Stockholm dates of its closure, last event and the end of
     its retention period, and the closure's reason code — never whom it concerns."""
     where = f"i {found.municipality}" if found.municipality else "i alla kommuner"
-    count = f"{len(found.cases)} ärende{'' if len(found.cases) == 1 else 'n'}"
+    count = cases_counted(len(found.cases))
     print(f"Gallringsbara ärenden {where} per {found.as_of.astimezone(STOCKHOLM):%Y-%m-%d} (gallringsfrist"
           f" {found.years} år efter ärendets sista anteckning, SIGILL_RETENTION_YEARS): {count}")
     rows = [(c.case_number, str(c.case_id), c.municipality, *(f"{t.astimezone(STOCKHOLM):%Y-%m-%d}" for t in (
@@ -110,8 +111,7 @@ def _print_due(found) -> None:  # noqa: ANN001 - a services.retention.DueList
     for row in (DUE_COLUMNS, *rows) if rows else ():
         print("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
     if found.unreadable:
-        print(f"{found.unreadable} avslutade ärenden kunde inte läsas (ärendets nyckel är skadad): om de är"
-              " gallringsbara kan inte sägas.")
+        print(f"{closed_cases_unreadable(found.unreadable)}.")
     if rows:
         print('Gallra under ett registrerat beslut, ett ärende i taget: sigill erase --case ÄRENDE --decision'
               ' "DIARIENUMMER".')

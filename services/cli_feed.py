@@ -16,6 +16,7 @@ from projections.agency_feed import READABLE_SCHEMAS, SCHEMA, WITHHELD
 from services.cli_context import AGENCY_HELP
 from services.feed_publisher import BrokerUnavailable
 from services.settings import ConfigurationError, Settings
+from services.wording import counted, one_or_many
 
 REMEMBERED = 100_000  # event ids kept for deduplication: far more than one publisher batch that can repeat
 MOST_MESSAGES = 1_000_000_000  # --max-messages above this is a typo, and kafka-python cannot count past sys.maxsize
@@ -141,9 +142,12 @@ class Tally:
     dropped_records: int = 0
 
     def __str__(self) -> str:
-        skipped = f", {self.unreadable} oläsbara överhoppade" if self.unreadable else ""
-        dropped = f", {self.dropped_records} med förnyade id:n överhoppade" if self.dropped_records else ""
-        return f"{self.handled} meddelanden, {self.repeats} dubbletter överhoppade{skipped}{dropped}."
+        # A message is "ett meddelande": "1 oläsbart överhoppat", "1 med förnyade id:n överhoppat".
+        skipped = f", {counted(self.unreadable, 'oläsbart överhoppat', 'oläsbara överhoppade')}" if self.unreadable else ""
+        passed = one_or_many(self.dropped_records, "överhoppat", "överhoppade")
+        dropped = f", {self.dropped_records} med förnyade id:n {passed}" if self.dropped_records else ""
+        return (f"{counted(self.handled, 'meddelande', 'meddelanden')},"
+                f" {counted(self.repeats, 'dubblett överhoppad', 'dubbletter överhoppade')}{skipped}{dropped}.")
 
 
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

@@ -16,8 +16,8 @@ from services.cli_progress import shown
 from services.ledger import describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
-from services.wording import (cases_counted, checkpoints_confirmed, counted, events_counted, reads_counted, rows_counted,
-                              swedish_number, to_the_second)
+from services.wording import (all_of, cases_counted, checkpoints_confirmed, counted, events_counted, reads_counted,
+                              rows_counted, swedish_number, to_the_second)
 
 NOT_VERIFIED = 3  # verify's exit when it could not verify (no database, no key): a cron job tells it from 1, a change
 
@@ -88,7 +88,7 @@ def _verified(settings: Settings, ledger, reads, exported: list, exported_reads:
     if result.intact:
         # The installation's own checkpoints prove nothing against whoever can rewrite the ledger and them: say
         # which were checked, and what proves more.
-        against = (f"däribland {_all_of(len(exported))} i den exporterade filen" if exported else
+        against = (f"däribland {all_of(len(exported))} i den exporterade filen" if exported else
                    "installationens egna; jämför med tidigare exporterade (--checkpoints) för bevis mot den som kan"
                    " skriva om liggaren")
         print(f"Oförändrad: {events_counted(result.checked)} stämmer med liggaren, "
@@ -294,11 +294,6 @@ def _index_rows(reads) -> str:  # noqa: ANN001 - VerifierReads
 def _listed(case_ids: list) -> str:
     """Case ids as verify's lines list them: the first ten."""
     return ", ".join(str(c) for c in case_ids[:10]) + (" …" if len(case_ids) > 10 else "")
-
-
-def _all_of(count: int) -> str:
-    """A file's checkpoints as counted in Swedish: a first export holds one, "den enda", not "alla 1"."""
-    return "den enda" if count == 1 else f"alla {swedish_number(count)}"
 
 
 def _tell_erasures(reads) -> None:  # noqa: ANN001 - VerifierReads

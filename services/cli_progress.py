@@ -12,19 +12,24 @@ import sys
 import time
 from typing import Callable
 
-from services.wording import swedish_number
+from services.wording import counted, swedish_number
 
 ESTIMATE_AFTER = 5.0   # seconds before a rate is worth an estimate: the first batches include start-up
 
 
-def progress_line(verb: str, count: int, total: int | None, elapsed: float, unit: str = "händelser",
+EVENTS = ("händelse", "händelser")
+
+
+def progress_line(verb: str, count: int, total: int | None, elapsed: float, unit: tuple[str, str] = EVENTS,
                   about: bool = True) -> str:
     """``bearbetat 120 000 av cirka 1 000 000 händelser (12 %), cirka 3 min kvar …`` (digits grouped by narrow
-    no-break spaces, as Swedish writes them and the command line's other counts: "1,000" reads as a decimal)."""
-    done = swedish_number(count)
+    no-break spaces, as Swedish writes them and the command line's other counts: "1,000" reads as a decimal).
+    ``unit``: the word for one and for many, the number the count, or the total when there is one, gives it
+    ("bearbetat 1 händelse", "läst 0 av 1 ärende": it said "1 händelser")."""
     if not total or count > total:
-        return f"{verb} {done} {unit} …"
-    share = f"{verb} {done} av {'cirka ' if about else ''}{swedish_number(total)} {unit} ({100 * count // total} %)"
+        return f"{verb} {counted(count, *unit)} …"
+    share = (f"{verb} {swedish_number(count)} av {'cirka ' if about else ''}{counted(total, *unit)}"
+             f" ({100 * count // total} %)")
     if elapsed < ESTIMATE_AFTER or count == 0 or count == total:
         return share + " …"
     return f"{share}, cirka {_duration((total - count) * elapsed / count)} kvar …"
@@ -40,7 +45,7 @@ def _duration(seconds: float) -> str:
 
 
 def shown(verb: str, total: int | None, clock: Callable[[], float] = time.monotonic,
-          unit: str = "händelser", about: bool = True) -> Callable[[int], None]:
+          unit: tuple[str, str] = EVENTS, about: bool = True) -> Callable[[int], None]:
     """A progress callback that rewrites one line on standard error (the result goes to standard output)."""
     started, width = clock(), [0]
 

@@ -53,7 +53,7 @@ def _stats(args: argparse.Namespace) -> int:
             runner.catch_up()   # the cases referred up to now, for the progress line's total
             total = len(runner.store.municipality_cases(args.municipality.strip()))
             found = service.statistics(command_line_reader(), args.municipality, args.start, args.end,
-                                       progress=shown("läst", total, unit="ärenden", about=False), names=NAMES)
+                                       progress=shown("läst", total, unit=("ärende", "ärenden"), about=False), names=NAMES)
         finally:
             service.access_log.store.close()
             runner.close()

@@ -14,7 +14,7 @@ from services.audit_text import CHANGES, KINDS
 from services.basis_text import consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at
 from services.cli_context import CASE_HELP, PURPOSE_HELP, known_agency
 from services.ledger import describe_divergence
-from services.wording import agency_name, rows_compared, rows_counted
+from services.wording import agency_name, one_or_many, rows_compared, rows_counted
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -140,7 +140,8 @@ def _key_line(label: str, key, public, cat, tell) -> str:  # noqa: ANN001 - a co
 def _report_agreement(agreement, other_rules: int | None, public, cat, tell) -> int:  # noqa: ANN001
     if agreement.agrees:
         note = (f" ({rows_counted(agreement.without_cause)} från före 2026-12-03 saknar orsak och jämfördes utan den; "
-                "`sigill views rebuild` fyller i dem)") if agreement.without_cause else ""
+                f"`sigill views rebuild` fyller i {one_or_many(agreement.without_cause, 'den', 'dem')})"
+                ) if agreement.without_cause else ""
         print(f"Loggen stämmer med ärendets händelser: {rows_compared(agreement.compared)}.{note}")
         return 0
     print(f"Loggen skiljer sig från ärendets händelser: {rows_counted(len(agreement.only_stored))} finns bara i loggen, "

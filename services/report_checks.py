@@ -13,8 +13,8 @@ from services.basis_text import basis_ids, describe_basis, describe_cause, known
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, not_given, standing
-from services.wording import (agency_name, checkpoints_confirmed, counted, events_counted, reads_counted, rows_compared,
-                              rows_counted, swedish_number)
+from services.wording import (agency_name, all_of, checkpoints_confirmed, counted, events_counted, reads_counted, rows_compared,
+                              one_or_many, rows_counted, swedish_number)
 
 # The disclosure log's columns (the report's "Vem kunde se vad"), and a row's log where two logs differ.
 _LOG_HEADS = ("När", "Myndighet", "Ändring", "Uppgifts-id", "Uppgift", "Grund", "Orsak")
@@ -124,14 +124,15 @@ _HELD = {"other_rules": "Den byggdes under andra regler än dagens och kan inte 
          "unread": _HELD_LATER, "later": _HELD_LATER,
          "agrees": "Den byggdes under dagens regler och stämmer med händelserna.",
          # Both labels its rows go under below: a rebuild's unfounded end is in today's log too (``UNFOUNDED_WHERE``).
-         "not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte. De är märkta"
+         "not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte. {marked}"
                       " ”den ersatta” nedan, utom en ombyggnads slut av en uppgift som ingen tidigare logg visade:"
                       f" ombyggnaden efter skrev det på nytt, så det är märkt ”{UNFOUNDED_WHERE}”."}
 
 
 def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
     """Whether a replaced log could be held to the events, and what that found."""
-    return _HELD[standing(old, agreement)].format(n=swedish_number(len(old.not_given)))
+    n = len(old.not_given)
+    return _HELD[standing(old, agreement)].format(n=swedish_number(n), marked=one_or_many(n, "Den är märkt", "De är märkta"))
 
 
 def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Callable[[str], str], cat: Any,
@@ -187,8 +188,8 @@ def ledger_verdict(result: Verification, exported: int = 0, case_events: int | N
         else:
             verdict = (f"Oförändrad: ärendets {events_counted(case_events)} stämmer med den hashkedjade "
                        "liggaren.")
-        against = ("<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot alla "
-                   f"{swedish_number(exported)} i den fil med exporterade kontrollpunkter som gavs "
+        against = ("<p>Kontrollen gjordes mot installationens egna kontrollpunkter och mot "
+                   f"{all_of(exported)} i den fil med exporterade kontrollpunkter som gavs "
                    "(<code>--checkpoints</code>).</p>" if exported else
                    "<p>Kontrollen gjordes mot installationens egna kontrollpunkter. Som bevis mot den som kan skriva om "
                    "både liggaren och dem: kontrollera mot kontrollpunkter som tillsynsmyndigheten exporterat tidigare "

@@ -55,10 +55,25 @@ def swedish_number(value: Any) -> str:
     return str(value)
 
 
+def one_or_many(count: int, one: str, many: str) -> str:
+    """``one`` for a count of one, ``many`` for 0 or 5: the words that agree with a count said elsewhere in the
+    sentence ("… och lämnades orörd", "om det är gallringsbart")."""
+    return one if count == 1 else many
+
+
 def counted(count: int, one: str, many: str) -> str:
     """A count and its words in the number Swedish gives them: ``counted(1, "ny händelse", "nya händelser")`` is
     "1 ny händelse", and 0 or 5 take ``many``.  Texts wrote "{n} rader" whatever n was, and said "1 rader"."""
-    return f"{swedish_number(count)} {one if count == 1 else many}"
+    return f"{swedish_number(count)} {one_or_many(count, one, many)}"
+
+
+def all_of(count: int, one: str = "", many: str = "") -> str:
+    """All of a set, of one as of many: "den enda kontrollpunkten", "alla 5 kontrollpunkter" (``one`` in the
+    definite form "den enda" takes); without words "den enda", "alla 5".  A first export holds one checkpoint, and
+    texts said "alla 1"."""
+    said = "den enda" if count == 1 else f"alla {swedish_number(count)}"
+    words = one_or_many(count, one, many)
+    return f"{said} {words}" if words else said
 
 
 def facts_count(n: int) -> str:
@@ -106,3 +121,10 @@ def events_counted(count: int) -> str:
 def cases_counted(count: int) -> str:
     """"1 ärende", "5 ärenden"."""
     return counted(count, "ärende", "ärenden")
+
+
+def closed_cases_unreadable(count: int) -> str:
+    """"1 avslutat ärende kunde inte läsas (…), så om det är gallringsbart kan inte sägas": the list of cases due for
+    culling on the web and `sigill erase --due` alike (they said "1 avslutade ärenden … om de är")."""
+    return (f"{counted(count, 'avslutat ärende', 'avslutade ärenden')} kunde inte läsas (ärendets nyckel är skadad),"
+            f" så om {one_or_many(count, 'det är gallringsbart', 'de är gallringsbara')} kan inte sägas")

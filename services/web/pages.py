@@ -25,7 +25,8 @@ from services.principals import Principal, Role
 from services.web import session, texts, views
 from services.web.form_keys import new_key
 from services.web.forms import FIELDS, ROWS, Typed
-from services.wording import rows_compared, rows_counted, swedish_number, to_the_minute, to_the_second
+from services.wording import (all_of, closed_cases_unreadable, counted, rows_compared, rows_counted, swedish_number,
+                              to_the_minute, to_the_second)
 
 HERE = Path(__file__).parent
 
@@ -92,6 +93,9 @@ env.filters["summary_label"] = _summary_label
 env.filters["number"] = swedish_number   # a count in a Swedish sentence: "1 234", not "1234" nor "1,234"
 env.filters["rows"] = rows_counted   # "1 rad", "5 rader": a text wrote "{n} rader" and said "1 rader"
 env.filters["rows_compared"] = rows_compared
+env.filters["closed_cases_unreadable"] = closed_cases_unreadable
+env.filters["counted"] = counted   # {{ n|counted(T.x_one, T.x) }}: a count and its words for one and for many
+env.filters["all_of"] = all_of   # "den enda kontrollpunkten", "alla 5 kontrollpunkter"
 
 
 def _agencies_of(catalogue: Any, lead: bool = True) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from services.web.audit_pages import agency_names, auditor, case_number, fact_ha
 from services.web.case_pages import service
 from services.web.error_pages import guarded
 from services.web.pages import case_uuid, render
-from services.wording import agency_name, rows_counted, swedish_number
+from services.wording import agency_name, one_or_many, rows_counted, swedish_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,7 +136,8 @@ def _differences(old: ReplacedLog, found: bool) -> tuple[tuple[str, list], ...]:
 def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
     """Whether a replaced log could be held to the events, and what that found (``stored_log.standing``, as the
     report says it): only one built under today's rules and catalogue can, and only while today's log agrees."""
-    return texts.T[_HELD[standing(old, agreement)]].format(n=swedish_number(len(old.not_given)))
+    n = len(old.not_given)
+    return texts.T[_HELD[standing(old, agreement)]].format(n=swedish_number(n), marked=one_or_many(n, "märkt", "märkta"))
 
 
 _HELD = {"other_rules": "replaced_other_rules", "other_catalogue": "replaced_other_catalogue",

@@ -41,8 +41,9 @@ T: dict[str, str] = {
                           " ett registrerat gallringsbeslut (kommandot sigill erase med beslutets diarienummer). Listan"
                           " visar vilka ärenden ett sådant beslut kan gälla.",
     "retention_none": "Inga ärenden är gallringsbara just nu.",
-    "retention_unreadable": "{count} avslutade ärenden kunde inte läsas (ärendets nyckel är skadad), så om de är"
-                            " gallringsbara kan inte sägas. Kontakta Sigills driftansvarige.",
+    # {unreadable}: "1 avslutat ärende kunde inte läsas …, så om det är gallringsbart kan inte sägas"
+    # (services.wording.closed_cases_unreadable, as `sigill erase --due` says it).
+    "retention_unreadable": "{unreadable}. Kontakta Sigills driftansvarige.",
     "col_closed": "Avslutat", "col_last_event": "Sista anteckning", "col_due_from": "Gallringsbart från",
     "col_closure_reason": "Avslutsskäl",
     "statistics_municipality": "Kommun", "statistics_year": "År",
@@ -107,7 +108,7 @@ T: dict[str, str] = {
                          "händelser ({n}).",
     "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",
     "unknown_agency_unsaid": "Ingen aktör har det id som adressen anger: välj en i listan.",
-    "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03 och saknar orsak; de jämfördes utan den.",
+    "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03, saknar orsak och jämfördes utan den.",
     "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} finns bara "
                           "i den, {only_replayed} saknas i den.",
     # What a web auditor can do about it here (it named a command only an operator of the host can run): the links
@@ -314,7 +315,7 @@ T: dict[str, str] = {
     "replaced_held_later": "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer "
                            "med dem.",
     "replaced_held_agrees": "Den byggdes under dagens regler och stämmer med händelserna.",
-    "replaced_held_not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte (märkta "
+    "replaced_held_not_given": "Den byggdes under dagens regler, och {n} av dess rader ger händelserna inte ({marked} "
                                "”händelserna ger den inte” nedan).",
     "replaced_not_given_old": "den ersatta loggen – händelserna ger den inte",
     "replaced_not_given_both": "båda loggarna – händelserna ger den inte (ingen tidigare logg visade uppgiften)",
@@ -334,7 +335,9 @@ T: dict[str, str] = {
     "report": "Utskrivbar rapport", "report_back": "Tillbaka till granskningen av ärendet",
     "report_print_hint": "Skriv ut med webbläsarens utskrift (Ctrl+P); den här raden skrivs inte ut.",
     "ledger_title": "Verifiering av liggaren", "ledger_intact": "Liggaren är intakt.",
-    "ledger_broken": "Liggaren har ändrats!", "ledger_checked": "kontrollerade händelser",
+    # The counts' words for one and for many (the templates' counted filter): "1 kontrollerade händelser" read wrong.
+    "ledger_broken": "Liggaren har ändrats!", "ledger_checked_one": "kontrollerad händelse",
+    "ledger_checked": "kontrollerade händelser", "ledger_unsealed_one": "ännu inte förseglad",
     "ledger_unsealed": "ännu inte förseglade",
     "ledger_case_is": "Ärendet är", "ledger_case_id": "ärende-id {case_id}; numret ur ärendelistan",
     "ledger_case_unlisted": "Ärendet {case_id} finns inte i ärendelistan (gallrat, eller vyerna ligger efter); dess"
@@ -350,7 +353,9 @@ T: dict[str, str] = {
     "checkpoints_title": "Kontrollera mot sparade kontrollpunkter", "kept_file": "Fil med kontrollpunkter",
     "kept_keys": "Betrodda publika nycklar (valfritt, base64, en per rad – från driften, inte ur filen)",
     "checkpoints_submit": "Kontrollera",
-    "kept_confirmed": "Alla {count} kontrollpunkter i filen stämmer med liggaren.",
+    # {checkpoints}: "Den enda kontrollpunkten", "Alla 5 kontrollpunkter" (the all_of filter; a first export holds one).
+    "kept_confirmed": "{checkpoints} i filen stämmer med liggaren.",
+    "kept_checkpoint_one": "kontrollpunkten", "kept_checkpoints": "kontrollpunkter",
     "kept_confirmed_gone": "Varav {count} inte längre finns bland installationens egna kontrollpunkter.",
     "kept_broken": "Liggaren stämmer inte med den sparade filen.",
     "kept_none": "Välj en fil med kontrollpunkter.",
@@ -374,7 +379,7 @@ T: dict[str, str] = {
                               "som Sigill exporterade den.",
     "kept_access_confirmed": "Åtkomstloggens kontrollpunkt i filen stämmer med loggen.",
     "access_intact": "Åtkomstloggen är intakt.", "access_broken": "Åtkomstloggen har ändrats!",
-    "access_checked": "kontrollerade läsningar",
+    "access_checked_one": "kontrollerad läsning", "access_checked": "kontrollerade läsningar",
     "access_title": "Åtkomstlogg", "access_case": "Ärendenummer", "access_agency": "Aktör",
     "access_since": "Från (datum)", "access_until": "Till (datum)", "access_submit": "Sök", "access_none": "Inga träffar.",
     "access_reversed": "Till-datumet ligger före från-datumet: perioden är omvänd. Byt plats på datumen.",

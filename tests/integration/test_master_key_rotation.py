@@ -291,8 +291,8 @@ def test_a_damaged_check_value_is_counted_apart_not_named_as_a_cases_key(postgre
     monkeypatch.setattr(bootstrap, "rotate_master_key", lambda settings, progress: done)
     assert cli_database._rotate_master_key(None) == 1
     said = capsys.readouterr()
-    assert said.out.startswith("Huvudnyckeln bytt: 1 datanycklar omslutna med den nya")
-    assert str(CHECK_ID) not in said.err and "datanycklar går inte" not in said.err, said.err
+    assert said.out.startswith("Huvudnyckeln bytt: 1 datanyckel omsluten med den nya")
+    assert str(CHECK_ID) not in said.err and "datanyckel går inte" not in said.err, said.err
     assert len(said.err.strip().splitlines()) == 1 and "kontrollvärde" in said.err, said.err
 
 

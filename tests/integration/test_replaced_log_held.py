@@ -158,7 +158,7 @@ def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installatio
             " händelser inte ger.") in report.stdout
     assert "en ersatt utlämnandelogg byggd under dagens regler har 1 rad som" in report.stderr
     assert "<td>båda loggarna (ett slut efter en ombyggnad som ingen tidigare logg grundar)</td>" in report.stdout
-    assert ("av dess rader ger händelserna inte. De är märkta ”den ersatta” nedan, utom en ombyggnads slut av en"
+    assert ("1 av dess rader ger händelserna inte. Den är märkt ”den ersatta” nedan, utom en ombyggnads slut av en"
             " uppgift som ingen tidigare logg visade: ombyggnaden efter skrev det på nytt, så det är märkt ”båda"
             " loggarna (ett slut efter en ombyggnad som ingen tidigare logg grundar)”.") in report.stdout
 

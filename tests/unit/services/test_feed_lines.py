@@ -51,7 +51,7 @@ def test_the_reference_consumer_drops_what_it_remembers_when_the_ids_are_renewed
     _handle(record("e2", "aaaaaaaaaaaa", partition=1), seen, tally, out)   # the old generation, from another partition
     _handle(record("n1", "bbbbbbbbbbbb"), seen, tally, out)
     assert (tally.handled, tally.repeats, tally.dropped_records) == (3, 2, 1)
-    assert capsys.readouterr().err == "" and "med förnyade id:n överhoppade" in str(tally)
+    assert capsys.readouterr().err == "" and "1 med förnyade id:n överhoppat." in str(tally)
     assert out.getvalue().count("\n") == 3
 
 
