@@ -33,7 +33,7 @@ def test_stats_prints_the_demo_s_one_case_as_under_five_and_nothing_that_names_i
     assert "Dagar från aktualisering till beslut om aktualitet: visas inte (färre än 5 ärenden, eller för att ett dolt antal annars skulle kunna räknas fram)" in out
     for secret in ("Peter", "0180-2026-0001", "20090314", "Maria", "Johan"):
         assert secret not in out and secret not in result.stderr
-    assert "läst 1 av 1 ärenden (100 %)" in result.stderr   # the progress line
+    assert "läst 1 av 1 ärende (100 %)" in result.stderr   # the progress line
 
 
 def test_stats_json_is_the_api_s_answer(env):

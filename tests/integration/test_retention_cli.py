@@ -72,7 +72,7 @@ def test_the_due_list_names_the_old_closed_case_and_no_other(data):
     assert 'sigill erase --case ÄRENDE --decision "DIARIENUMMER"' in out
     for secret in (NAME, "Adam", YOUNG_ADULT, YOUNG_ADULT.replace("-", ""), "990102"):
         assert secret not in out and secret not in result.stderr
-    assert "läst 1 av 1 avslutade ärenden (100 %)" in result.stderr   # only the one past its period is read
+    assert "läst 1 av 1 avslutat ärende (100 %)" in result.stderr   # only the one past its period is read
 
 
 def test_the_period_is_the_setting_and_a_municipality_narrows_the_list(data):
