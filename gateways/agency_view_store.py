@@ -120,7 +120,7 @@ class PreparedBatch:
     log: list[list]             # each row's feed and number are filled in as it is written
     listed: list[tuple]         # the case lists' rows (``_case_list_rows``), and the keys of those to delete
     unlisted: list[tuple]
-    plains: list[bytes | None]
+    plains: list[bytes | None]  # all None while building: nothing of a build is published from them
     keyless: frozenset[UUID]
     small: bool                 # written in one call of a function in the database, not by COPY
     # The ids' generation the log rows' event ids were made under (None: no log rows).  Checked under the log's lock
@@ -128,6 +128,7 @@ class PreparedBatch:
     generation: str | None = None
     # The disclosure rules it was judged under: views recorded as built under others refuse it (``_check_batch``).
     rules_version: int = RULES_VERSION
+    building: bool = False      # judged while the views are built from the first event (``WrittenLog.building``)
 
 
 class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueries, ReplacedLogQueries,
@@ -173,22 +174,26 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         Returns the log rows as committed, for the feed publisher."""
         return self.write(self.prepare(update), tracking, start)
 
-    def prepare(self, update: ViewUpdate) -> PreparedBatch:
+    def prepare(self, update: ViewUpdate, building: bool = False) -> PreparedBatch:
         """A batch's rows, sealed and named, ready to ``write``: no database work but the keys' lookup, so a
-        catching-up runner prepares one batch while the one before it is written."""
+        catching-up runner prepares one batch while the one before it is written.  ``building``: judged while the
+        views are built from the first event, so its rows are never published as they are (``WrittenLog.building``)
+        and no plaintext is made for the publisher."""
         sealing = BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
-        log, plains, keyless, generation = self._log_rows(update, sealing)
+        log, plains, keyless, generation = self._log_rows(update, sealing, publishing=not building)
         listed, unlisted = _case_list_rows(update.summaries, sealing)
         small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
                  and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless), small, generation)
+        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless), small, generation,
+                             building=building)
 
     def write(self, batch: PreparedBatch, tracking: Tracking, start: int | None = None) -> WrittenLog:
         """``apply``'s writing, of a batch ``prepare`` made."""
         write = self._write_in_one_call if batch.small else self._write_copying
         epoch = write(batch, tracking, start)
-        return WrittenLog(batch.log, batch.plains, batch.keyless, epoch, generation=batch.generation)
+        return WrittenLog(batch.log, batch.plains, batch.keyless, epoch, building=batch.building,
+                          generation=batch.generation)
 
     def _write_copying(self, batch: PreparedBatch, tracking: Tracking, start: int | None) -> str | None:
         """A large batch (catching up, a rebuild): rows by binary COPY, each statement waited for in turn."""
@@ -371,10 +376,11 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                                   since, basis_bytes, seal(plain(f), view_where(text, agency, fact_id))))
         return facts, gone
 
-    def _log_rows(self, update: ViewUpdate, sealing: BatchSealing
+    def _log_rows(self, update: ViewUpdate, sealing: BatchSealing, publishing: bool = True
                   ) -> tuple[list[list], list[bytes | None], set, str | None]:
-        """The log's rows, beside each the content it discloses in plaintext (None when it discloses none), the
-        cases among them whose key is destroyed, and the ids' generation their event ids are of (None: no rows)."""
+        """The log's rows, beside each the content it discloses in plaintext (None when it discloses none, or when
+        not ``publishing``), the cases among them whose key is destroyed, and the ids' generation their event ids are
+        of (None: no rows)."""
         rows, plains, keyless = [], [], set()
         occurrences: dict[tuple, int] = {}  # a notification is one case's: no need to key by the case
         secret, generation = b"", None
@@ -390,6 +396,7 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
                 ids, sealed = EventIds(secret, case.text, position), case.sealer is not None
                 if not sealed:
                     keyless.add(case_id)
+                shown = sealed and publishing
             if basis is not last_basis:
                 last_basis, basis_bytes = basis, basis_of(basis)
             if cause is not last_cause:
@@ -398,8 +405,9 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
             same = (position, agency, fact_id, change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
             # The row holds no content: a feed reads it from the agency's view, where it is sealed once (a fact's
-            # content is shown only while the fact is in the view).  The publisher is handed it in plaintext.
-            plains.append(case.plain(f) if sealed and change == "disclosed" else None)
+            # content is shown only while the fact is in the view).  The publisher is handed it in plaintext, but
+            # not a build's: it publishes a build's rows from the stored feeds once the build is done.
+            plains.append(case.plain(f) if shown and change == "disclosed" else None)
             rows.append([case_id, agency, fact_id, f.kind, f.category, change, basis_bytes, at, position,
                          ids.name(agency, fact_id, change, occurrence), None, cause_bytes, None, None])  # ``_number``
         return rows, plains, keyless, generation

@@ -149,9 +149,10 @@ class FeedPages(FeedIds):
         Given ``now``, a feed's messages stop before the first of a case whose calendar moment has come and is not
         recorded yet, as in ``feed``: a follower that was down over a consent's last day catches up its earlier
         events before the calendar's round records the end.  The publisher then reads that feed from the store,
-        where it waits for the keeper."""
+        where it waits for the keeper.  A build's rows are none of them: they are published from the stored feeds
+        once it is done, and carry no plaintext (``WrittenLog.building``)."""
         ids = self.ids_now()   # one generation for every message of the call
-        logs = [log for log in logs if log.generation in (None, ids.generation)]
+        logs = [log for log in logs if not log.building and log.generation in (None, ids.generation)]
         last: dict[tuple, str] = {}
         for log in logs:
             for row in log.rows:

@@ -69,7 +69,8 @@ class WrittenLog:
     keyless: frozenset[UUID] = frozenset()  # cases among them whose key is destroyed (erased)
     epoch: str | None = None                # the numbering's epoch (a rebuild starts another)
     # Written while the views were built from the first event: its rows judge "seen now" at the replay's position,
-    # so they are never published as they are (the publisher reads the stored feeds once the build is done).
+    # so they are never published as they are (the publisher reads the stored feeds once the build is done), and
+    # carry no plaintext (``plains`` all None).
     building: bool = False
     # The ids' generation its event ids were made under (None: no log rows, or not known): its messages are named
     # by it, and are not sent once the ids are renewed (the renewal emptied the log they were in; its rebuild

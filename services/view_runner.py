@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any, Callable, Protocol
@@ -38,7 +37,7 @@ CASE_TOPICS = frozenset(
 
 class ViewStore(Protocol):
     def apply(self, update: ViewUpdate, tracking: Tracking, start: int | None = None) -> Any: ...
-    def prepare(self, update: ViewUpdate) -> Any: ...
+    def prepare(self, update: ViewUpdate, building: bool = False) -> Any: ...
     def write(self, prepared: Any, tracking: Tracking, start: int | None = None) -> Any: ...
     def position_and_next(self, application_name: str, events: Any, limit: int,
                           catalogue: str | None = None) -> tuple[int, list[Any], bool, bool]: ...
@@ -96,7 +95,8 @@ class ViewRunner:
                     self._first_build()
                     building = unfinished = True
                 # A build another process began and did not finish is finished by whoever catches up; what a round
-                # writes while one is under way is never offered to the publisher (``WrittenLog.building``).
+                # writes while one is under way is never published as it is (``WrittenLog.building``), so it is
+                # prepared without the publisher's plaintexts — to the round's end, past where the build was going.
                 self._building = building
                 written = self._catch_up_from(position, page, done, progress)
                 if unfinished:
@@ -136,10 +136,10 @@ class ViewRunner:
                 args = (position, notifications[-1].id, len(notifications))
                 position = notifications[-1].id
                 if last and not writing:
-                    done[0] += self._write(self.store.prepare(update), *args)
+                    done[0] += self._write(self.store.prepare(update, self._building), *args)
                     progress(done[0])
                     break
-                prepared = self._pool("preparer").submit(self.store.prepare, update)
+                prepared = self._pool("preparer").submit(self.store.prepare, update, self._building)
                 writing.append(self._pool("writer").submit(self._write_when_prepared, prepared, *args))
                 if last:
                     break
@@ -181,7 +181,7 @@ class ViewRunner:
         written = self.store.write(prepared, Tracking(self.app.name, position), start)
         self._known = position
         if written.rows:
-            self.written(replace(written, building=True) if self._building else written)
+            self.written(written)   # a build's marked ``building`` by the store, as the batch was prepared
         return notifications
 
     def close(self) -> None:

@@ -17,8 +17,10 @@ from services.feed_publisher import FeedPublisher
 from services.follower import Follower
 from services.ports import FeedsRebuilding, ViewsMovedOn
 from services.stored_log import compare, replaced_logs
+from tests.builders import POLICE, SCHOOL
 from tests.integration.test_agency_views import busy_case, never_shown, shown_by_older_rules
 from tests.integration.test_feed_store import SKOLA, KeptSink, withdrawn_long_ago
+from tests.service_behaviour import consenting_school, contributed_case
 
 
 @pytest.fixture
@@ -282,3 +284,85 @@ def test_the_stored_log_agrees_after_one_two_and_three_rebuilds_and_names_a_dele
         conn.execute("DELETE FROM disclosure_log WHERE fact_id = %s AND agency = 'skola'", (hidden.fact_id,))
         conn.execute("ALTER TABLE disclosure_log ENABLE TRIGGER append_only")
     assert not agreement(app, runner.store, case_id).agrees
+
+
+def test_a_builds_batches_are_prepared_without_plaintexts_and_a_catch_ups_with_them(app, runner):
+    """The publisher sends a build's rows from the stored feeds once it is done, never from the plaintexts the writer
+    hands it (``WrittenLog.building``): none is made for a first build's batches nor a rebuild's, while a catch-up's
+    disclosures carry theirs."""
+    case_id = contributed_case(app)
+    written = []
+    runner.written, runner.batch_size = written.append, 3
+    runner.catch_up()   # the first views, over events already stored
+    assert len(written) > 1 and all(w.building for w in written)
+    assert any(row[5] == "disclosed" for w in written for row in w.rows)
+    assert all(plain is None for w in written for plain in w.plains)
+    written.clear()
+    app.record_contribution(case_id, by=POLICE, category="school", text="Ny iakttagelse.")
+    runner.catch_up()
+    [caught_up] = written
+    assert not caught_up.building and any(row[5] == "disclosed" for row in caught_up.rows)
+    assert [plain is not None for plain in caught_up.plains] == [row[5] == "disclosed" for row in caught_up.rows]
+    written.clear()
+    runner.rebuild()
+    assert len(written) > 1 and all(w.building and not any(w.plains) for w in written)
+
+
+def test_what_a_build_writes_past_where_it_was_going_is_published_once_it_is_done(app, runner):
+    """A build's round goes on past where it was going (events recorded meanwhile), its batches still a build's,
+    written without plaintexts: the publisher sends them, content and all, from the stored feeds once it is done."""
+    case_id = consenting_school(app)
+    sink = KeptSink()
+    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, now=app.clock.now)
+    publisher.publish_pending()
+    going_to, building = [], []
+
+    def offered(written) -> None:
+        if not going_to:   # recorded after the build fixed where it was going: the round reaches it
+            going_to.append(app.recorder.max_notification_id())
+            app.record_contribution(case_id, by=POLICE, category="school", text="Skolk under bygget.")
+        building.extend(row[8] for row in written.rows if written.building)
+        publisher.offer(written)
+        publisher.publish_pending()
+    runner.written, runner.batch_size = offered, 2
+    runner.catch_up()
+    assert sink.sent == [] and max(building) > going_to[0]   # written by the build's round, as a build's
+    publisher.publish_pending()
+    assert [m.content["text"] for m in sink.sent if m.feed == SKOLA and m.content and "text" in m.content] == [
+        "Skolk under bygget."]
+    assert sorted_messages(sink.sent) == sorted_messages(stored_feeds(runner, app))
+
+
+def sorted_messages(messages) -> list:
+    return sorted(messages, key=lambda m: (m.feed, m.seq))
+
+
+def stored_feeds(runner, app) -> list:
+    """Every feed as an integration reading it over HTTP from the beginning gets it now."""
+    return [m for feed in runner.store.feed_heads()[1] for m in runner.store.feed(feed, 0, 10_000, now=app.clock.now())]
+
+
+def test_the_feeds_after_a_rebuild_carry_the_messages_they_carried_before(app, runner):
+    """Kafka and HTTP: what was published of a first build (from the stored feeds) and of the catch-ups after it (from
+    the writer's plaintexts) is published again, message for message, after a rebuild (from the stored feeds)."""
+    case_id = contributed_case(app)
+    sink = KeptSink()
+    publisher = FeedPublisher(runner.store, sink, app.catalogue.agencies, now=app.clock.now)
+
+    def offered(written) -> None:
+        publisher.offer(written)
+        publisher.publish_pending()
+    runner.written, runner.batch_size = offered, 3
+    runner.catch_up()
+    publisher.publish_pending()
+    for text in ("Ny iakttagelse.", "Närvaro 90 %."):
+        app.clock.advance(timedelta(hours=1))
+        app.record_contribution(case_id, by=POLICE if text.startswith("Ny") else SCHOOL, category="school", text=text)
+        runner.catch_up()   # offered, and sent from the writer's plaintexts
+    before, read_before = sorted_messages(sink.sent), sorted_messages(stored_feeds(runner, app))
+    assert before == read_before and any(m.content and m.content.get("text") == "Närvaro 90 %." for m in before)
+    sink.sent.clear()
+    runner.rebuild()
+    assert sink.sent == []
+    publisher.publish_pending()
+    assert sorted_messages(sink.sent) == before and sorted_messages(stored_feeds(runner, app)) == read_before
