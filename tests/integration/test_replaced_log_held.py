@@ -44,6 +44,18 @@ def a_rules_end_made_up(location, case_id, agency: str, fact, event_id: str = "g
                      f"{agency}.0180"))
 
 
+def a_school_row_made_up(location, case_id, fact, change: str, cause: str) -> None:
+    """A row for the school the rules never wrote (``fact``: another agency's row's fact id, kind, category and
+    moment), INSERTed at the end of its feed as the application's role may."""
+    app_role(location,
+             "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
+             " notification_id, event_id, cause, feed, seq) SELECT %s, 'skola', %s, %s, %s, %s, '{\"kind\":"
+             " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
+             " gen_random_uuid(), jsonb_build_array(jsonb_build_object('what', %s::text)), feed, max(seq) + 1"
+             " FROM disclosure_log WHERE agency = 'skola' GROUP BY feed",
+             params=(case_id, *fact[:3], change, fact[3], cause))
+
+
 def test_honest_rebuilds_keep_replaced_logs_the_events_give(app, runner, postgres):
     """Twice in a row, after calendar moments, with an erased case, with renewed ids: every replaced log of a live
     case is built under today's rules, and equals today's log up to its position — nothing to find."""
@@ -138,13 +150,7 @@ def test_the_insiders_rows_are_a_finding_of_the_report_and_views_log(installatio
                             " 'polis' AND change = 'disclosed' AND NOT (fact_id = ANY(%s)) LIMIT 1",
                             (case_id, list(skola))).fetchone()
     assert fact is not None
-    app_role(location,
-             "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
-             " notification_id, event_id, cause, feed, seq) SELECT %s, 'skola', %s, %s, %s, 'ended', '{\"kind\":"
-             " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
-             " gen_random_uuid(),"
-             " '[{\"what\": \"rules_changed\"}]', feed, max(seq) + 1 FROM disclosure_log WHERE agency = 'skola'"
-             " GROUP BY feed", params=(case_id, *fact))
+    a_school_row_made_up(location, case_id, fact, "ended", "rules_changed")
     assert sigill("views", "rebuild", env=env).returncode == 0
 
     log = sigill("views", "log", "--case", CASE, env=env)
@@ -198,12 +204,7 @@ def test_a_log_replaced_under_another_catalogue_is_beyond_holding_and_one_under_
                             " disclosure_log WHERE case_id = %s AND agency = 'skola')) LIMIT 1",
                             (case_id, case_id)).fetchone()
     assert fact is not None
-    app_role(location,   # a disclosure to the school never made, INSERTed as the application's role may
-             "INSERT INTO disclosure_log (case_id, agency, fact_id, kind, category, change, basis, at,"
-             " notification_id, event_id, cause, feed, seq) SELECT %s, 'skola', %s, %s, %s, 'disclosed', '{\"kind\":"
-             " \"consent\", \"consent_ids\": [\"c-old\"], \"legal_basis\": null}', %s, max(notification_id),"
-             " gen_random_uuid(), '[{\"what\": \"consent_granted\"}]', feed, max(seq) + 1 FROM disclosure_log"
-             " WHERE agency = 'skola' GROUP BY feed", params=(case_id, *fact))
+    a_school_row_made_up(location, case_id, fact, "disclosed", "consent_granted")   # a disclosure never made
     assert sigill("views", "rebuild", env=changed).returncode == 0
     report = sigill("audit", "report", "--case", CASE, "--out", "-", env=changed)
     assert report.returncode == 1, report.stderr
