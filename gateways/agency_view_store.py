@@ -259,13 +259,17 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         recorder, in the same database), in one round trip: each round of the follower starts with both.  With
         them, whether a build from the first event is under way, and whether one is unfinished (under way, or its
         ends due).  ``catalogue``: the digest of the catalogue this process judges under, noted where the views
-        record another (``NOTE_CATALOGUE``), before anything is judged under it."""
+        record another (``NOTE_CATALOGUE``), before anything is judged under it — by a round that has something to
+        write."""
         query = SQL(POSITION_AND_NEXT).format(s=self._s,
                                               tracking=Identifier(self.datastore.schema, self.tracking_table_name),
                                               events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, (application_name, limit))
         _check_rules(rows[0]["rules_version"], RULES_VERSION)   # before any batch is judged under this one's
-        if catalogue is not None and rows[0]["catalogue"] not in (catalogue, MIXED):
+        # Only by a round that writes: notifications to judge, or a build to finish.  One that reads nothing new (a
+        # command's catch-up beside the server, under another SIGILL_CATALOGUE) wrote no row under its catalogue.
+        writes = rows[0]["notification_id"] is not None or rows[0]["building"] or rows[0]["unfinished"]
+        if catalogue is not None and writes and rows[0]["catalogue"] not in (catalogue, MIXED):
             with self.datastore.transaction(commit=True) as curs:
                 curs.execute(SQL(NOTE_CATALOGUE).format(s=self._s), {"own": catalogue})
         self.see_generation(rows[0]["id_generation"])   # before this round's batches are prepared

@@ -221,15 +221,29 @@ def test_views_written_under_two_catalogues_are_recorded_so_and_their_log_is_bey
     """Views recorded under no catalogue (built before it was recorded) take the first writer's; a process under
     another catalogue that writes them too marks them as of more than one, and the log a rebuild replaces from them is
     beyond holding — though the catalogue is today's again, some of its rows were written under the other."""
-    from services.bootstrap import build_application, build_view_runner
     from services.stored_log import standing
 
     case_id = busy_case(app)
     runner.catch_up()
     app_role(postgres, "UPDATE view_rules SET catalogue = NULL")   # as views built before 2026-12-06
-    app.clock.advance(timedelta(minutes=1))
+    school_consented_until(app, date(2026, 6, 30))   # something to write
     runner.catch_up()
     assert app_role(postgres, "SELECT catalogue FROM view_rules") == [(app.catalogue.digest,)]
+    school_consented_until(app, date(2026, 6, 30))
+    catch_up_under_another_catalogue(app, settings, postgres, tmp_path)
+    assert app_role(postgres, "SELECT catalogue FROM view_rules") == [("mixed",)]
+    runner.rebuild()
+    assert app_role(postgres, "SELECT catalogue FROM view_rules") == [(app.catalogue.digest,)]
+    rows = runner.store.disclosure_log(case_id)
+    [replaced] = replaced_logs(runner.store.replacements(), runner.store.replaced_log(case_id), rows,
+                               app.catalogue.digest)
+    assert replaced.catalogue == "mixed" and not replaced.held and standing(replaced, None) == "other_catalogue"
+
+
+def catch_up_under_another_catalogue(app, settings, postgres, tmp_path) -> None:
+    """A process beside ``app``'s, its catalogue another (the school's membership told as `school`), catches up."""
+    from services.bootstrap import build_application, build_view_runner
+
     other = tmp_path / "other.toml"
     other.write_text(SCHOOL_AS_SCHOOL)
     elsewhere = settings.model_copy(update={"catalogue": other})
@@ -241,10 +255,21 @@ def test_views_written_under_two_catalogues_are_recorded_so_and_their_log_is_bey
         writer.close()
         writer.store.close()
         changed.close()
-    assert app_role(postgres, "SELECT catalogue FROM view_rules") == [("mixed",)]
-    runner.rebuild()
+
+
+def test_a_process_under_another_catalogue_that_writes_nothing_leaves_the_views_catalogue_as_it_was(
+        app, runner, postgres, settings, tmp_path):
+    """A command's catch-up beside the server, its SIGILL_CATALOGUE another, that finds nothing new writes no row
+    under that catalogue: the views are not marked as of more than one, and the log the next rebuild replaces is
+    held to the events (it marked them 'mixed', and the log was beyond holding — a made-up row in it no finding)."""
+    case_id = busy_case(app)
+    runner.catch_up()
+    catch_up_under_another_catalogue(app, settings, postgres, tmp_path)
     assert app_role(postgres, "SELECT catalogue FROM view_rules") == [(app.catalogue.digest,)]
+    shown = never_shown(runner, case_id, "skola")
+    shown_by_older_rules(postgres, case_id, "skola", shown)   # the insider's row, before a rebuild keeps it
+    runner.rebuild()
     rows = runner.store.disclosure_log(case_id)
     [replaced] = replaced_logs(runner.store.replacements(), runner.store.replaced_log(case_id), rows,
                                app.catalogue.digest)
-    assert replaced.catalogue == "mixed" and not replaced.held and standing(replaced, None) == "other_catalogue"
+    assert replaced.held and [(k[2], k[5]) for k in replaced.not_given] == [(shown.fact_id, "disclosed")]
