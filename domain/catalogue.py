@@ -76,8 +76,10 @@ class Catalogue:
 
     @cached_property
     def digest(self) -> str:
-        """A digest of what in the catalogue decides the disclosure log's rows — every entry but the names it is shown
-        by: the log holds ids, kinds, categories and bases, so a renamed agency writes the same rows.  Recorded with
+        """A digest of every entry in the catalogue but the names it is shown by: the log holds ids, kinds, categories
+        and bases, so a renamed agency writes the same rows.  Wider than what the rules read (an agency's
+        ``bound_by_secrecy``, the plan areas): a field left out that they did read would let a changed catalogue
+        make a lasting false finding, one left in only puts the next replaced log beyond holding.  Recorded with
         the views and with each log a rebuild replaces: one built under another catalogue cannot be held to the
         events (``services.stored_log.ReplacedLog.held``), as one built under other rules cannot."""
         deciding = {section: sorted(_unnamed(entry) for entry in getattr(self, section).values())
