@@ -307,12 +307,15 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
     def set_rules_version(self, version: int, building_to: int | None = None, catalogue: str | None = None) -> None:
         """Record the rules' version the views are built under; ``building_to``: they are being built from the first
         event up to there (``FeedsRebuilding`` until they reach it); ``catalogue``: the digest of the agency
-        catalogue they are built under (None keeps the recorded one)."""
+        catalogue they are built under (None keeps the recorded one; another recorded one becomes ``MIXED``: two
+        first builds at once under two catalogues, the last of them won and the log they wrote was held, a review)."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to, catalogue) VALUES (%s, %s, %s)"
                              " ON CONFLICT (one) DO UPDATE SET version = excluded.version, building_to ="
-                             " coalesce(excluded.building_to, view_rules.building_to), catalogue ="
-                             " coalesce(excluded.catalogue, view_rules.catalogue)").format(self._s),
+                             " coalesce(excluded.building_to, view_rules.building_to), catalogue = CASE WHEN"
+                             " view_rules.catalogue IS NOT NULL AND excluded.catalogue IS DISTINCT FROM"
+                             " view_rules.catalogue AND excluded.catalogue IS NOT NULL THEN '" + MIXED + "' ELSE"
+                             " coalesce(excluded.catalogue, view_rules.catalogue) END").format(self._s),
                          (version, building_to or None, catalogue))
 
     def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,

@@ -273,3 +273,19 @@ def test_a_process_under_another_catalogue_that_writes_nothing_leaves_the_views_
     [replaced] = replaced_logs(runner.store.replacements(), runner.store.replaced_log(case_id), rows,
                                app.catalogue.digest)
     assert replaced.held and [(k[2], k[5]) for k in replaced.not_given] == [(shown.fact_id, "disclosed")]
+
+
+def test_two_first_builds_under_two_catalogues_are_recorded_as_mixed(app, runner, postgres):
+    """Two processes starting the first build at once under two catalogues each recorded theirs, and the last won:
+    a log they wrote together was then held to one catalogue, a false finding waiting (a review)."""
+    def recorded():
+        with psycopg.connect(postgres.conninfo()) as conn:
+            return conn.execute("SELECT catalogue FROM view_rules").fetchone()[0]
+
+    runner.store.set_rules_version(RULES_VERSION, building_to=1, catalogue="a" * 32)
+    runner.store.set_rules_version(RULES_VERSION, building_to=1, catalogue="a" * 32)
+    assert recorded() == "a" * 32   # the same catalogue twice: as it was
+    runner.store.set_rules_version(RULES_VERSION)
+    assert recorded() == "a" * 32   # none given: kept
+    runner.store.set_rules_version(RULES_VERSION, building_to=1, catalogue="b" * 32)
+    assert recorded() == "mixed"
