@@ -1105,7 +1105,7 @@ def test_a_report_against_a_file_signed_by_a_key_not_trusted_stops_before_the_ca
     trusted = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", path, "--trust-key", public,
                      "--out", str(out), env=env)
     assert trusted.returncode == 0, trusted.stderr
-    assert "och mot alla 1 i den fil med exporterade kontrollpunkter som gavs" in out.read_text("utf-8")
+    assert "och mot den enda i den fil med exporterade kontrollpunkter som gavs" in out.read_text("utf-8")
     assert reads() == before + 1
 
 
@@ -1120,7 +1120,7 @@ def test_the_report_is_verified_against_a_supervisors_exported_checkpoints(tmp_p
     made = sigill("audit", "report", "--case", "0180-2026-0001", "--checkpoints", str(exported), "--out", str(good),
                   env=env)
     assert made.returncode == 0, made.stderr
-    assert "och mot alla 1 i den fil med exporterade kontrollpunkter som gavs" in good.read_text("utf-8")
+    assert "och mot den enda i den fil med exporterade kontrollpunkter som gavs" in good.read_text("utf-8")
     location = start_embedded(tmp_path / "postgres").with_database("sigill")
     with psycopg.connect(location.conninfo(), autocommit=True) as conn:
         for table in ("sigill_ledger", "sigill_ledger_checkpoints"):
