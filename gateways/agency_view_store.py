@@ -43,7 +43,7 @@ from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
 from domain.disclosure import RULES_VERSION
 from projections.agency_views import CaseSummary, ViewUpdate
-from services.ports import KeyStore, ViewsMovedOn, ViewsUnderOtherRules
+from services.ports import MIXED_CATALOGUES, KeyStore, ViewsMovedOn, ViewsUnderOtherRules
 
 # Facts are COPYed into a session-local staging table (``view_tables.STAGE``) and merged in one statement: far
 # fewer round trips than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -77,7 +77,7 @@ POSITION_AND_NEXT = (
     " LIMIT %s) e ON true ORDER BY e.notification_id")
 # Views written under more than one agency catalogue (``view_rules.catalogue``): a log they hold was built under
 # none of them, and once replaced cannot be held to the events.  Never a catalogue's digest (32 hex digits).
-MIXED = "mixed"
+MIXED = MIXED_CATALOGUES
 # A process whose catalogue is not the one the views record, before it writes (``position_and_next``): views from
 # before catalogues were recorded (NULL) take its own — what they were built under is taken to be today's, as a log
 # replaced from them without one is (``services.stored_log``); views of another catalogue become ``MIXED``, until a

@@ -19,6 +19,17 @@ from domain.facts import VARIANT, Fact, as_shown, fact_order
 from services.presentation import YOUNG_PERSON_WORD, describe_fact
 from services.wording import agency_name, swedish_number
 
+# Why a log a rebuild replaced cannot be held to the events (``stored_log.standing``), in the same words in the
+# report, on the web and in `sigill views log`.  Each is said of a log the API marks so (``beyond_holding``).
+BEYOND_HOLDING = {
+    "other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
+    "other_catalogue": "Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte hållas"
+                       " mot händelserna.",
+    # Views a process under another catalogue wrote too ('mixed'): not "another than today's" — some of its rows may
+    # have been written under today's, and which is not recorded.
+    "mixed_catalogue": "Den skrevs under dagens regler men under mer än en aktörskatalog och kan inte hållas mot"
+                       " händelserna.",
+}
 # A visibility change, as every log lists it (the command line, the report, the web client).
 CHANGES = {"disclosed": "lämnades ut", "ended": "upphörde", "basis_changed": "ny grund", "erased": "raderat"}
 # A fact's kind in a word, as logs list them.

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from domain.calendar import STOCKHOLM
-from services.audit_text import CHANGES, KINDS
+from services.audit_text import BEYOND_HOLDING, CHANGES, KINDS
 from services.basis_text import consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at
 from services.cli_context import CASE_HELP, PURPOSE_HELP, known_agency
 from services.ledger import describe_divergence
@@ -123,9 +123,7 @@ def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # no
 
 
 # A replaced log that cannot be held to the events, said so (``stored_log.standing``); one that can is held below.
-_BEYOND = {"other_rules": " Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
-           "other_catalogue": " Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan"
-                              " inte hållas mot händelserna."}
+_BEYOND = {standing: " " + said for standing, said in BEYOND_HOLDING.items()}
 
 
 def _key_line(label: str, key, public, cat, tell) -> str:  # noqa: ANN001 - a compared row's key, ids, catalogue

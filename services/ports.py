@@ -150,6 +150,13 @@ class ViewsMovedOn(IntegrityError):
     """Another process wrote the views past where this batch starts: start again from where it left them."""
 
 
+# The catalogue recorded for views written under more than one agency catalogue (``view_rules.catalogue``, and a
+# replaced log's, ``disclosure_log_replacements.catalogue``): never a catalogue's digest (32 hex digits).  The views
+# store writes it (``gateways.agency_view_store``); a log replaced from such views is told apart
+# (``services.stored_log.standing``): some of its rows were written under today's catalogue, some not.
+MIXED_CATALOGUES = "mixed"
+
+
 class ViewsUnderOtherRules(Exception):
     """The agency views are recorded as built under other disclosure rules than this process judges by: a batch it
     judged is not written (rows of two rules in one set of views).  A newer version's views are that version's

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 from services.access_log_text import access_log_checked
-from services.audit_text import CHANGES, describe_logged
+from services.audit_text import BEYOND_HOLDING, CHANGES, describe_logged
 from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
 from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
 from services.report_text import column_heads, row_head, swedish_minute
@@ -88,7 +88,7 @@ def replaced_logs(replaced: Sequence[ReplacedLog], facts: dict[str, Any], fact_i
              "sig från dagens logg över samma händelser. En logg som byggdes under dagens regler hålls mot "
              "händelserna som dagens logg: en rad i den som händelserna inte ger är ett fynd. En logg som byggdes "
              "under andra regler, eller under en annan aktörskatalog (vilka aktörer, kategorier och lagrum som "
-             "finns), kan inte hållas mot händelserna.</p>"]
+             "finns) eller fler än en, kan inte hållas mot händelserna.</p>"]
     held = not_given(agreement, replaced)
     # Each log's table named by the heading and its rebuild's moment: "Ersatta utlämnandeloggar Ombyggd 2026-…".
     for number, old in enumerate(replaced, 1):
@@ -118,9 +118,7 @@ def replaced_not_given(rows: int) -> str:
 # What a replaced log's standing (``stored_log.standing``) says in the report; the events of a case it is made for
 # are always read, so "unread" is said as "later" (not yet held).
 _HELD_LATER = "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer med dem."
-_HELD = {"other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
-         "other_catalogue": "Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte "
-                            "hållas mot händelserna.",
+_HELD = {**BEYOND_HOLDING,
          "unread": _HELD_LATER, "later": _HELD_LATER,
          "agrees": "Den byggdes under dagens regler och stämmer med händelserna.",
          # Both labels its rows go under below: a rebuild's unfounded end is in today's log too (``UNFOUNDED_WHERE``).

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from domain.disclosure import RULES_CHANGED, RULES_VERSION, Cause, VisibilityChange
 from domain.judge import Basis
+from services.ports import MIXED_CATALOGUES
 
 Key = tuple
 
@@ -220,9 +221,10 @@ class ReplacedLog:
     # (a red team).
     held: bool = False
     unfounded: list[Key] = field(default_factory=list)   # its ``rules_changed`` ends the logs before it do not found
-    # The digest of the agency catalogue it was built under (``Catalogue.digest``; "mixed": more than one; None: not
-    # recorded, replaced before 2026-12-06), and whether that is another than today's: the catalogue decides the
-    # log's rows too (which agencies, categories, legal bases), so such a log is not held, as one under other rules.
+    # The digest of the agency catalogue it was built under (``Catalogue.digest``; ``MIXED_CATALOGUES``: more than
+    # one; None: not recorded, replaced before 2026-12-06), and whether that is another than today's: the catalogue
+    # decides the log's rows too (which agencies, categories, legal bases), so such a log is not held, as one under
+    # other rules.
     catalogue: str | None = None
     other_catalogue: bool = False
 
@@ -281,11 +283,15 @@ def not_given(agreement: Agreement | None, replaced: Sequence[ReplacedLog]) -> l
 def standing(log: ReplacedLog, agreement: Agreement | None) -> str:
     """Whether a replaced log could be held to the events, and what that found — the report's and the web's words
     for it are theirs: "other_rules" (built under other rules: it cannot be), "other_catalogue" (under today's rules
-    but another agency catalogue: nor can it), "unread" (the case's events are not read), "later" (today's log
-    disagrees: held once it agrees), "agrees", or "not_given" (rows the events do not give: ``ReplacedLog.not_given``).
+    but another agency catalogue: nor can it), "mixed_catalogue" (under today's rules, written under more than one
+    catalogue — some rows perhaps under today's: nor can it), "unread" (the case's events are not read), "later"
+    (today's log disagrees: held once it agrees), "agrees", or "not_given" (rows the events do not give:
+    ``ReplacedLog.not_given``).
     """
     if not log.held:
-        return "other_catalogue" if log.rules_version == RULES_VERSION and log.other_catalogue else "other_rules"
+        if log.rules_version != RULES_VERSION or not log.other_catalogue:
+            return "other_rules"
+        return "mixed_catalogue" if log.catalogue == MIXED_CATALOGUES else "other_catalogue"
     if agreement is None:
         return "unread"
     if not agreement.agrees:

@@ -81,9 +81,10 @@ class ReplacedLogOut(BaseModel):
                                                     " under — of what decides the log's rows, not the names; 'mixed':"
                                                     " written under more than one; null: replaced before it was"
                                                     " recorded (2026-12-06), taken to be today's")
-    beyond_holding: Literal["other_rules", "other_catalogue"] | None = Field(None, description=(
-        "why it cannot be held to the events: built under other rules, or under today's rules and another agency"
-        " catalogue; null when held"))
+    beyond_holding: Literal["other_rules", "other_catalogue", "mixed_catalogue"] | None = Field(None, description=(
+        "why it cannot be held to the events: built under other rules; under today's rules and another agency"
+        " catalogue; or under today's rules and written under more than one catalogue (catalogue 'mixed': some rows"
+        " perhaps under today's); null when held"))
     not_given: list[LoggedRowOut] = Field(default_factory=list, description=(
         "of a held log, its rows the events do not give under today's rules — only_replaced, and its rebuild's ends"
         " (cause rules_changed) no earlier replaced log founds: a finding, rows added to the log before a rebuild kept"

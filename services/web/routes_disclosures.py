@@ -141,6 +141,7 @@ def _held(old: ReplacedLog, agreement: Agreement | None) -> str:
 
 
 _HELD = {"other_rules": "replaced_other_rules", "other_catalogue": "replaced_other_catalogue",
+         "mixed_catalogue": "replaced_mixed_catalogue",
          "unread": "replaced_held_unread", "later": "replaced_held_later",
          "agrees": "replaced_held_agrees", "not_given": "replaced_held_not_given"}
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from services import presentation, protection_text
+from services.audit_text import BEYOND_HOLDING
 
 T: dict[str, str] = {
     "app": "Sigill", "tagline": "Samverkan i sociala insatsgrupper",
@@ -307,9 +308,9 @@ T: dict[str, str] = {
                           "ärendets händelser inte ger. Varje sådan rad fanns i loggen vid ombyggnaden och kan ha lästs "
                           "i aktörernas flöden, men inga regler skrev den: den kan ha lagts in i loggen i efterhand. Den "
                           "står nedan under den ersatta loggen.",
-    "replaced_other_rules": "Den byggdes under andra regler än dagens och kan inte hållas mot händelserna.",
-    "replaced_other_catalogue": "Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan "
-                                "inte hållas mot händelserna.",
+    "replaced_other_rules": BEYOND_HOLDING["other_rules"],
+    "replaced_other_catalogue": BEYOND_HOLDING["other_catalogue"],
+    "replaced_mixed_catalogue": BEYOND_HOLDING["mixed_catalogue"],
     "replaced_held_unread": "Den byggdes under dagens regler, men ärendets händelser läses inte här, så den hålls inte "
                             "mot dem.",
     "replaced_held_later": "Den byggdes under dagens regler, men hålls mot händelserna först när dagens logg stämmer "

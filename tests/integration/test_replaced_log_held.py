@@ -15,6 +15,7 @@ import psycopg
 from domain.disclosure import RULES_VERSION
 from services.stored_log import not_given, replaced_logs
 from tests.integration.test_agency_views import busy_case, never_shown, shown_by_older_rules
+from tests.integration.test_backup_restore import cli
 from tests.integration.test_build_finish import agreement
 from tests.integration.test_cli import sigill
 from tests.integration.test_tamper_follow_up_2026_12_06 import app_role, installation  # noqa: F401 - a fixture
@@ -217,10 +218,12 @@ def test_a_log_replaced_under_another_catalogue_is_beyond_holding_and_one_under_
 
 
 def test_views_written_under_two_catalogues_are_recorded_so_and_their_log_is_beyond_holding(app, runner, postgres,
-                                                                                          settings, tmp_path):
+                                                                                          settings, tmp_path,
+                                                                                          master_key):
     """Views recorded under no catalogue (built before it was recorded) take the first writer's; a process under
     another catalogue that writes them too marks them as of more than one, and the log a rebuild replaces from them is
-    beyond holding — though the catalogue is today's again, some of its rows were written under the other."""
+    beyond holding — though the catalogue is today's again, some of its rows were written under the other.  Said as
+    what it is: written under more than one catalogue, not built under another than today's (it said that)."""
     from services.stored_log import standing
 
     case_id = busy_case(app)
@@ -237,7 +240,15 @@ def test_views_written_under_two_catalogues_are_recorded_so_and_their_log_is_bey
     rows = runner.store.disclosure_log(case_id)
     [replaced] = replaced_logs(runner.store.replacements(), runner.store.replaced_log(case_id), rows,
                                app.catalogue.digest)
-    assert replaced.catalogue == "mixed" and not replaced.held and standing(replaced, None) == "other_catalogue"
+    assert replaced.catalogue == "mixed" and not replaced.held and standing(replaced, None) == "mixed_catalogue"
+    log = cli(settings, master_key, postgres, "views", "log", "--case", str(case_id))
+    assert log.returncode == 0, log.stdout + log.stderr
+    assert ("Den skrevs under dagens regler men under mer än en aktörskatalog och kan inte hållas mot händelserna."
+            in log.stdout) and "en annan aktörskatalog än dagens" not in log.stdout
+    report = cli(settings, master_key, postgres, "audit", "report", "--case", str(case_id), "--out", "-")
+    assert report.returncode == 0, report.stderr
+    assert ("Den skrevs under dagens regler men under mer än en aktörskatalog och kan inte hållas mot händelserna."
+            in report.stdout) and "en annan aktörskatalog än dagens" not in report.stdout
 
 
 def catch_up_under_another_catalogue(app, settings, postgres, tmp_path) -> None:

@@ -14,7 +14,8 @@ from services.bootstrap import build_application, build_view_runner
 from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import signed_in
-from tests.integration.test_replaced_log_held import SCHOOL_AS_SCHOOL
+from tests.integration.api.test_authorisation_matrix import withdraw_young_persons_consent
+from tests.integration.test_replaced_log_held import SCHOOL_AS_SCHOOL, catch_up_under_another_catalogue
 
 
 def test_auditors_see_whether_the_stored_log_says_what_the_events_say(client, users, tick, context, postgres,
@@ -246,3 +247,26 @@ def test_a_log_replaced_under_another_catalogue_is_beyond_holding_in_the_api_and
     assert "Den byggdes under dagens regler och stämmer med händelserna." in older.split("</p>")[0]
     assert ("Den byggdes under dagens regler men under en annan aktörskatalog än dagens och kan inte hållas mot"
             " händelserna.") in later.split("</p>")[0]
+
+
+def test_a_log_written_under_two_catalogues_is_said_to_be_so_in_the_api_and_on_the_page(
+        client, users, tick, context, postgres, settings, tmp_path):
+    """Views caught up under today's catalogue, then written too by a process under another (`mixed`), then rebuilt:
+    the replaced log is beyond holding as written under more than one catalogue — not as built under another than
+    today's, which some of its rows were not (the API and the page said `other_catalogue`)."""
+    case_id, consents = school_consented_case(client, users, tick)
+    runner = context.cases.lists.runner
+    runner.catch_up()
+    withdraw_young_persons_consent(client, users, tick, case_id, consents)   # something for the other to write
+    catch_up_under_another_catalogue(runner.app, settings, postgres, tmp_path)
+    tick()
+    runner.rebuild()
+    answer = ok(client.get(f"/api/v1/audit/cases/{case_id}/stored-log", headers=users.auditor))
+    [replaced] = answer["replaced_logs"]
+    assert replaced["catalogue"] == "mixed" and not replaced["held"] and replaced["not_given"] == []
+    assert replaced["beyond_holding"] == "mixed_catalogue"
+    page = _auditors_page(context, settings, case_id)
+    said = page.split("Utlämnandeloggen byggdes om")[1].split("</p>")[0]
+    assert ("Den skrevs under dagens regler men under mer än en aktörskatalog och kan inte hållas mot händelserna."
+            in said)
+    assert "en annan aktörskatalog än dagens" not in page
