@@ -16,7 +16,7 @@ from eventsourcing.utils import Environment, get_topic
 from domain.case_events import CaseClosed
 from gateways.async_event_store import AsyncEventStore
 from gateways.database_roles import RoleProblem, check_app_role, keep_apart
-from gateways.erasure_store import PostgresErasures, read_erasures
+from gateways.erasure_store import PostgresErasures
 from gateways.published_statistics_store import PostgresPublishedStatistics
 from gateways.access_log_checks import latest_checkpoint
 from gateways.access_log_store import PostgresAccessLogStore
@@ -442,13 +442,6 @@ def set_up_database(settings: Settings, location: PostgresLocation, app_role: st
 def build_erasures(settings: Settings, location: PostgresLocation) -> PostgresErasures:
     """The record of erasures (gallring), on the configured database."""
     return PostgresErasures(location.conninfo(), schema=settings.db_schema or "public")
-
-
-def erasures_read_only(settings: Settings, location: PostgresLocation) -> tuple[int, list, list]:
-    """The erasures on record (done, and with the key still standing) and the keys destroyed without one, read as a
-    verifier reads: nothing made."""
-    with read_snapshot(location.conninfo()) as snapshot:
-        return snapshot.read(lambda conn: read_erasures(conn, settings.db_schema or "public"))
 
 
 def a_follower_works(runner: ViewRunner) -> bool:
