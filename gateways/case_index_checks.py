@@ -32,7 +32,7 @@ from psycopg.rows import dict_row
 
 from domain import case_events
 from domain.case_numbers import CASE_NUMBER, CaseNumberSeries
-from gateways.case_list_queries import CASE_OPENED
+from gateways.case_list_queries import CASE_OPENED, tables_absent
 from gateways.keystore import KEYS_TABLE
 
 CLOSED, PLANNED, DECIDED = (get_topic(c) for c in (case_events.CaseClosed, case_events.PlanRevised,
@@ -104,11 +104,9 @@ def listed_rows(conn: psycopg.Connection, schema: str, events_table: str, tracki
     def table(name: str) -> sql.Identifier:
         return sql.Identifier(schema, name)
 
+    if tables_absent(conn, schema, ("view_cases", "case_municipality", tracking_table, events_table, KEYS_TABLE)):
+        return None
     with conn.cursor(row_factory=dict_row) as cursor:
-        names = ("view_cases", "case_municipality", tracking_table, events_table, KEYS_TABLE)
-        if cursor.execute("SELECT bool_or(to_regclass(n) IS NULL) AS absent FROM unnest(%s::text[]) AS n",
-                          ([f'"{schema}"."{n}"' for n in names],)).fetchone()["absent"]:
-            return None   # one round trip for the five (they were asked one by one)
         cases = table("view_cases")
         prefixes = [r["prefix"] for r in cursor.execute(sql.SQL(PREFIXES).format(cases=cases), (lead, SHAPE))]
         rows = cursor.execute(sql.SQL(LISTED_ROWS).format(

@@ -263,6 +263,13 @@ UNLISTED_CASES = (
     " ORDER BY e.notification_id")
 
 
+def tables_absent(conn: psycopg.Connection, schema: str, names: tuple[str, ...]) -> bool:
+    """Whether any of the tables ``names`` is missing from ``schema``, in one round trip (verify's index checks asked
+    one each)."""
+    return conn.execute("SELECT bool_or(to_regclass(n) IS NULL) FROM unnest(%s::text[]) AS n",
+                        ([f'"{schema}"."{name}"' for name in names],)).fetchone()[0]
+
+
 def unlisted_cases(conn: psycopg.Connection, schema: str, events_table: str, tracking_table: str,
                    application_name: str, lead: str) -> tuple[list[UUID], list[UUID]] | None:
     """The cases missing from the auditors' index (the lead agency's case list, ``view_cases``) though their events
@@ -272,8 +279,7 @@ def unlisted_cases(conn: psycopg.Connection, schema: str, events_table: str, tra
     def table(name: str) -> sql.Identifier:
         return sql.Identifier(schema, name)
 
-    if any(conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."{name}"',)).fetchone()[0]
-           for name in ("view_cases", tracking_table, events_table, KEYS_TABLE)):
+    if tables_absent(conn, schema, ("view_cases", tracking_table, events_table, KEYS_TABLE)):
         return None
     rows = conn.execute(sql.SQL(UNLISTED_CASES).format(
         events=table(events_table), tracking=table(tracking_table), cases=table("view_cases"),

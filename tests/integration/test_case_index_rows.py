@@ -62,3 +62,32 @@ def test_an_erased_cases_row_still_listed_is_told_not_counted(installation):  # 
     assert code == 0, out
     assert (f"Obs: 1 ärende som gallrats står kvar i granskningens ärendeindex – gallringen är ännu inte införd i"
             f" vyerna (en följare gör det inom en minut, `sigill calendar` utan en): {case_id}.") in out
+
+
+def test_each_index_check_is_not_made_where_a_table_it_reads_is_absent(app, runner, settings, postgres):
+    """Each of the index's two checks answers None (views with no tables in this database: nothing to check) when
+    any one of the tables it reads is absent, asked for all in one round trip, and reads the index when all are."""
+    import psycopg
+
+    from gateways.case_index_checks import IndexRows
+    from services.bootstrap import build_ledger, verifier_reads
+    from tests.integration.test_agency_views import busy_case
+
+    def checks() -> tuple:
+        with verifier_reads(settings, postgres) as (_, reads):
+            return reads.unlisted(), reads.listed_rows()
+
+    def dropped(table: str) -> None:
+        with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {table} CASCADE")
+
+    busy_case(app)
+    runner.catch_up()
+    build_ledger(app, settings, postgres)   # verify reads no database without a ledger
+    unlisted, rows = checks()
+    assert unlisted == ([], []) and rows == IndexRows()   # an honest index: nothing found
+    dropped("case_municipality")   # the rows' check reads it, the unlisted check does not
+    unlisted, rows = checks()
+    assert unlisted == ([], []) and rows is None
+    dropped("sigill_data_keys")    # both read the keys, last of the tables they name
+    assert checks() == (None, None)
