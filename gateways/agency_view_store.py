@@ -77,13 +77,20 @@ POSITION_AND_NEXT = (
     " LIMIT %s) e ON true ORDER BY e.notification_id")
 # Views written under more than one agency catalogue (``view_rules.catalogue``): a log they hold was built under
 # none of them, and once replaced cannot be held to the events.  Never a catalogue's digest (32 hex digits).
-MIXED = MIXED_CATALOGUES
+MIXED = MIXED_CATALOGUES   # as the services read it (``services.stored_log``)
 # A process whose catalogue is not the one the views record, before it writes (``position_and_next``): views from
 # before catalogues were recorded (NULL) take its own — what they were built under is taken to be today's, as a log
 # replaced from them without one is (``services.stored_log``); views of another catalogue become ``MIXED``, until a
 # build from the first event records one again.  Only when it differs: no write in a round otherwise.
-NOTE_CATALOGUE = ("UPDATE {s}.view_rules SET catalogue = CASE WHEN catalogue IS NULL THEN %(own)s ELSE '" + MIXED
-                  + "' END WHERE catalogue IS DISTINCT FROM %(own)s AND catalogue IS DISTINCT FROM '" + MIXED + "'")
+def noted_catalogue(recorded: str, own: str) -> str:
+    """SQL: the catalogue the views record once a process under ``own`` writes them (both SQL expressions): its own
+    where none is recorded or the same, ``MIXED`` where another is; none given (NULL) keeps the recorded one."""
+    return (f"CASE WHEN {own} IS NULL THEN {recorded} WHEN {recorded} IS NULL OR {recorded} = {own} THEN {own}"
+            f" ELSE '{MIXED}' END")
+
+
+NOTE_CATALOGUE = ("UPDATE {s}.view_rules SET catalogue = " + noted_catalogue("catalogue", "%(own)s::text")
+                  + " WHERE catalogue IS DISTINCT FROM %(own)s AND catalogue IS DISTINCT FROM '" + MIXED + "'")
 # A large batch's checks under the log's lock (``_check_batch``), one round trip: the views' position, the ids'
 # generation and the rules the views are built under.
 BATCH_CHECK = ("SELECT (SELECT notification_id FROM {s}.{tracking} WHERE application_name = %s) AS position,"
@@ -312,10 +319,8 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to, catalogue) VALUES (%s, %s, %s)"
                              " ON CONFLICT (one) DO UPDATE SET version = excluded.version, building_to ="
-                             " coalesce(excluded.building_to, view_rules.building_to), catalogue = CASE WHEN"
-                             " view_rules.catalogue IS NOT NULL AND excluded.catalogue IS DISTINCT FROM"
-                             " view_rules.catalogue AND excluded.catalogue IS NOT NULL THEN '" + MIXED + "' ELSE"
-                             " coalesce(excluded.catalogue, view_rules.catalogue) END").format(self._s),
+                             " coalesce(excluded.building_to, view_rules.building_to), catalogue = "
+                             + noted_catalogue("view_rules.catalogue", "excluded.catalogue")).format(self._s),
                          (version, building_to or None, catalogue))
 
     def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,

@@ -17,6 +17,7 @@ from domain.catalogue import Catalogue
 from domain.facts import Fact
 from services.api.views import FactIds
 from services.basis_text import describe_basis, describe_cause, known_at
+from services.stored_log import not_given, standing
 
 
 class StoredLogOut(BaseModel):
@@ -144,8 +145,6 @@ def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Seq
                      agreement: Any = None) -> ReplacedLogOut:
     """A ``services.stored_log.ReplacedLog`` (``consents``: as ``logged_row_out``); ``agreement``, the current log's
     (None: the events not read), says whether its rows not given are a finding (``stored_log.not_given``)."""
-    from services.stored_log import not_given
-
     rows = lambda keys: [logged_row_out(k, catalogue, ids, consents) for k in keys]  # noqa: E731
     stored = [stored_row_out(r, catalogue, ids, consents) for r in old.rows]
     return ReplacedLogOut(replacement=old.replacement, epoch=old.epoch, replaced_at=old.replaced_at,
@@ -156,6 +155,4 @@ def replaced_log_out(old: Any, catalogue: Catalogue, ids: FactIds, consents: Seq
 
 
 def _beyond_holding(old: Any) -> str | None:
-    from services.stored_log import standing
-
     return None if old.held else standing(old, None)
