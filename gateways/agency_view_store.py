@@ -16,7 +16,7 @@ its content from the view, where a fact is exactly while the agency sees it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from psycopg.types.uuid import UUIDBinaryDumper
 
 from gateways.batch_sealing import BatchSealing, EventIds
 from gateways.build_finish import BuildFinish
+from gateways.build_reads import BuildReads
 from gateways.view_rows_json import (APPLY_VIEWS, LIST_CASES, MOVED_ON, OTHER_RULES, UNLIST_CASES, apply_views_arguments,
                                      rows_json)
 from gateways.view_tables import STAGE, create_statements, every_start_statements
@@ -39,6 +40,7 @@ from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
 from gateways.feed_pages import FeedPages, view_where
 from gateways.feed_store import FeedQueries, WrittenLog
 from gateways.json_once import JsonbOnce
+from gateways.prepared_batch import PreparedBatch, joined, portable
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
 from domain.disclosure import RULES_VERSION
@@ -117,28 +119,7 @@ SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "fac
 LATER_SUMMARY_COLUMNS = ("protected_personal_data",)
 
 
-@dataclass(frozen=True)
-class PreparedBatch:
-    """A batch's rows as ``PostgresAgencyViewStore.prepare`` made them, for its ``write``."""
-
-    update: ViewUpdate
-    facts: list[tuple]
-    gone: list[tuple]
-    log: list[list]             # each row's feed and number are filled in as it is written
-    listed: list[tuple]         # the case lists' rows (``_case_list_rows``), and the keys of those to delete
-    unlisted: list[tuple]
-    plains: list[bytes | None]  # all None while building: nothing of a build is published from them
-    keyless: frozenset[UUID]
-    small: bool                 # written in one call of a function in the database, not by COPY
-    # The ids' generation the log rows' event ids were made under (None: no log rows).  Checked under the log's lock
-    # (``_check_batch``): a renewal committed after they were made would otherwise let them be written.
-    generation: str | None = None
-    # The disclosure rules it was judged under: views recorded as built under others refuse it (``_check_batch``).
-    rules_version: int = RULES_VERSION
-    building: bool = False      # judged while the views are built from the first event (``WrittenLog.building``)
-
-
-class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueries, ReplacedLogQueries,
+class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, CaseListQueries, ReplacedLogQueries,
                               ViewQueries, PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
@@ -190,10 +171,18 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless, generation = self._log_rows(update, sealing, publishing=not building)
         listed, unlisted = _case_list_rows(update.summaries, sealing)
-        small = (len(facts) + len(log) <= SMALL_BATCH_ROWS and not update.erased
-                 and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless), small, generation,
-                             building=building)
+        return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless),
+                             _small(facts, log, update.erased), generation, building=building)
+
+    def portable(self, batch: PreparedBatch) -> PreparedBatch:
+        """A build's batch as a worker of a build in parallel hands it on (``gateways.prepared_batch.portable``)."""
+        return portable(batch)
+
+    def merged(self, batches: list[PreparedBatch]) -> PreparedBatch:
+        """The batches the workers of a build in parallel prepared for one span, as one (``prepared_batch.joined``),
+        written as any batch of its size."""
+        batch = joined(batches)
+        return replace(batch, small=_small(batch.facts, batch.log, batch.update.erased))
 
     def write(self, batch: PreparedBatch, tracking: Tracking, start: int | None = None) -> WrittenLog:
         """``apply``'s writing, of a batch ``prepare`` made."""
@@ -310,6 +299,12 @@ class PostgresAgencyViewStore(BuildFinish, FeedQueries, FeedPages, CaseListQueri
         """The rules' version the views were built under; None if never recorded (built before versions)."""
         rows = self._rows(SQL("SELECT version FROM {}.view_rules").format(self._s), ())
         return rows[0]["version"] if rows else None
+
+    def building_to(self) -> int | None:
+        """Where the build from the first event under way is going (the event log's head when it began); None when
+        none is under way."""
+        rows = self._rows(SQL("SELECT building_to FROM {}.view_rules").format(self._s), ())
+        return rows[0]["building_to"] if rows else None
 
     def set_rules_version(self, version: int, building_to: int | None = None, catalogue: str | None = None) -> None:
         """Record the rules' version the views are built under; ``building_to``: they are being built from the first
@@ -451,6 +446,12 @@ def _sealed_calendar(summary: CaseSummary, agency: str, case_id: UUID, sealing: 
     if sealer is None:
         return None
     return sealer.seal(json.dumps(summary.calendar_by_agency).encode(), calendar_where(case_id, agency)).hex()
+
+
+def _small(facts: list[tuple], log: list[list], erased: set[UUID]) -> bool:
+    """Whether a batch goes in one call of ``sigill_apply_views`` (``SMALL_BATCH_ROWS``), not by COPY."""
+    return (len(facts) + len(log) <= SMALL_BATCH_ROWS and not erased
+            and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
 
 
 def _check_rules(views: int | None, batch: int) -> None:

@@ -61,6 +61,13 @@ class ViewUpdate:
     erased: set[UUID] = field(default_factory=set)
     municipalities: dict[UUID, str] = field(default_factory=dict)  # cases referred in the batch: where they belong
 
+    def earliest_moment(self, lead: str) -> datetime | None:
+        """The earliest calendar moment ahead among the lead's case-list rows in the update (None: none): when the
+        calendar keeper is due next, of what it judged."""
+        ahead = [s.next_calendar_moment for (agency, _), s in self.summaries.items()
+                 if agency == lead and s is not None and s.next_calendar_moment is not None]
+        return min(ahead) if ahead else None
+
     def final_facts(self) -> dict[UUID, dict[tuple[str, str], tuple[VisibilityChange, datetime | None] | None]]:
         """Per case, per (agency, fact id): the last change that shows the fact (its fact and basis) and since
         when it is visible (None: keep the stored time), or None when it is no longer visible — the last

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -224,12 +225,34 @@ def rotate_master_key(settings: Settings, progress: Callable[[int, int], None]) 
 
 
 def build_view_runner(app: CaseApplication, settings: Settings, location: PostgresLocation) -> ViewRunner:
-    """The agency views on PostgreSQL, and the runner that keeps them caught up."""
+    """The agency views on PostgreSQL, and the runner that keeps them caught up; a long build from the first event
+    judged by worker processes built from the same settings (``services.build_workers``)."""
     factory = InfrastructureFactory.construct(Environment(VIEWS_NAME, location.eventsourcing_env(settings.db_schema)))
     store = factory.tracking_recorder(PostgresAgencyViewStore)
     store.keystore = app.keystore
     store.prepare_feeds(app.catalogue.lead_agency)  # numbers the feeds of a database built before they were
-    return ViewRunner(app, store)
+    runner = ViewRunner(app, store)
+    runner.worker_recipe = ViewWorkerRecipe(settings, location, app.catalogue.digest)
+    if settings.view_build_workers is not None:
+        runner.build_workers = settings.view_build_workers
+    return runner
+
+
+@dataclass(frozen=True)
+class ViewWorkerRecipe:
+    """How a worker of a build in parallel builds its runner, in its own process: the same settings and database,
+    and — checked — the same agency catalogue as the runner that started it."""
+
+    settings: Settings
+    location: PostgresLocation
+    catalogue: str   # the digest of the catalogue the build judges under
+
+    def runner(self) -> ViewRunner:
+        app = build_application(self.settings, location=self.location)
+        if app.catalogue.digest != self.catalogue:
+            raise ConfigurationError("the views' build worker reads another agency catalogue than the build"
+                                     " (SIGILL_CATALOGUE changed meanwhile?): start the build again")
+        return build_view_runner(app, self.settings, self.location)
 
 
 def build_fact_ids(app: CaseApplication, settings: Settings, location: PostgresLocation) -> PublicFactIds:

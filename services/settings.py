@@ -71,12 +71,22 @@ class Settings(BaseSettings):
     # Gallring: the municipality's retention period, in whole years after a closed case's last event (SoL's
     # personal records: five).  ``sigill erase --due`` and the web's Gallring page list the cases past it.
     retention_years: int = DEFAULT_RETENTION_YEARS
+    # Processes judging a long build of the views from the first event (``services.build_workers``); None: one a
+    # core, at most eight.  1: the runner judges alone.
+    view_build_workers: int | None = None
 
     @field_validator("kafka_topic_partitions", "kafka_publish_batch")
     @classmethod
     def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise PydanticCustomError("at_least_one", "must be at least 1")
+        return value
+
+    @field_validator("view_build_workers")
+    @classmethod
+    def _workers(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= 64:
+            raise PydanticCustomError("view_build_workers", "must be a number of processes from 1 to 64")
         return value
 
     @field_validator("retention_years")

@@ -23,6 +23,7 @@ from domain.disclosure import RULES_VERSION
 from domain.errors import CaseErased, DomainError
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
+from services.build_workers import PARALLEL_FROM, BuildWorkers, WorkerRecipe, default_workers, spans
 from services.ports import ViewsMovedOn
 
 log = logging.getLogger("sigill.views")
@@ -44,6 +45,9 @@ class ViewStore(Protocol):
     def due_for_calendar(self, lead: str, now: Any) -> list[Any]: ...
     def next_calendar_moment(self, lead: str) -> Any: ...
     def rules_version(self) -> int | None: ...
+    def building_to(self) -> int | None: ...
+    def building_alone(self) -> Any: ...
+    def merged(self, batches: list[Any]) -> Any: ...
     def set_rules_version(self, version: int, building_to: int | None = None,
                           catalogue: str | None = None) -> None: ...
     def max_tracking_id(self, application_name: str) -> int | None: ...
@@ -67,6 +71,12 @@ class ViewRunner:
         self.rules_ended = 0     # the facts the last rebuild ended, that the replaced log had left visible
         self.build_due = False   # whether the build was still unfinished when ``finish_build`` last looked
         self._building = False   # the round under way writes while a build is under way
+        # A build from the first event with at least ``parallel_from`` notifications to go is judged by
+        # ``build_workers`` processes, each built by ``worker_recipe`` (``services.build_workers``); without a recipe
+        # (a runner made by hand) or with one worker, by this runner alone.
+        self.worker_recipe: WorkerRecipe | None = None
+        self.build_workers = default_workers()
+        self.parallel_from = PARALLEL_FROM
 
     @property
     def position(self) -> int:
@@ -98,6 +108,8 @@ class ViewRunner:
                 # writes while one is under way is never published as it is (``WrittenLog.building``), so it is
                 # prepared without the publisher's plaintexts — to the round's end, past where the build was going.
                 self._building = building
+                if building and page:
+                    position, page = self._build_in_parallel(position, page, done, progress)
                 written = self._catch_up_from(position, page, done, progress)
                 if unfinished:
                     self.finish_build()
@@ -156,12 +168,52 @@ class ViewRunner:
             raise
         return done[0]
 
+    def _build_in_parallel(self, position: int, page: list[Any], done: list[int],
+                           progress: Callable[[int], None]) -> tuple[int, list[Any]]:
+        """A build from the first event with far to go, judged by worker processes up to where it is going
+        (``services.build_workers``); returns the position it wrote to and the first notifications after it, for the
+        runner to go on alone.  Nothing happens — ``position`` and ``page`` come back as given — without a recipe for
+        workers, with one worker, or with less than ``parallel_from`` notifications left."""
+        end = self.store.building_to() if self.worker_recipe is not None and self.build_workers > 1 else None
+        if end is None or end - position < self.parallel_from:
+            return position, page
+        with self.store.building_alone() as alone:
+            if not alone:   # another process builds them in parallel: this one judges alone, as before workers
+                return position, page
+            if (self.store.max_tracking_id(self.app.name) or 0) != position:  # one did, until it let go of the lock
+                raise ViewsMovedOn("another process built the views further while this one waited to build them")
+            return self._judged_by_workers(position, end, done, progress)
+
+    def _judged_by_workers(self, position: int, end: int, done: list[int], progress: Callable[[int], None]
+                           ) -> tuple[int, list[Any]]:
+        ranges = spans(position, end, self.batch_size)
+        writing: deque[Future[int]] = deque()
+        try:
+            with BuildWorkers(self.worker_recipe, self.build_workers, ranges, CASE_TOPICS) as workers:
+                for (start, stop), shares in zip(ranges, workers.shares()):
+                    batch = self.store.merged([share.batch for share in shares])
+                    for share in shares:
+                        self._note_moment(share.moment)
+                    while writing and (len(writing) >= WRITES_AHEAD or writing[0].done()):
+                        done[0] += writing.popleft().result()
+                        progress(done[0])
+                    writing.append(self._pool("writer").submit(self._write, batch, start, stop,
+                                                               shares[0].notifications))
+                while writing:
+                    done[0] += writing.popleft().result()
+                    progress(done[0])
+        except BaseException:
+            wait(list(writing))  # nothing of this call may still be writing once it has failed
+            self._known = None
+            raise
+        return end, self.app.recorder.select_notifications(start=end, limit=self.batch_size, inclusive_of_start=False)
+
     def _note_moments(self, update: ViewUpdate) -> None:
-        lead = self.app.catalogue.lead_agency
-        ahead = [s.next_calendar_moment for (agency, _), s in update.summaries.items()
-                 if agency == lead and s is not None and s.next_calendar_moment is not None]
-        if ahead:
-            self.next_moment = min(ahead) if self.next_moment is None else min(self.next_moment, *ahead)
+        self._note_moment(update.earliest_moment(self.app.catalogue.lead_agency))
+
+    def _note_moment(self, moment: datetime | None) -> None:
+        if moment is not None:
+            self.next_moment = moment if self.next_moment is None else min(self.next_moment, moment)
 
     def calendar_due(self) -> bool:
         """Whether a calendar moment this runner knows of has come (the keeper is due now, not at its round)."""

@@ -1,0 +1,205 @@
+"""A build of the views from the first event judged by worker processes (``services/build_workers.py``): the same
+rows, to the byte and the number, as one process writes; a worker that stops leaves the views at the last span
+written, and a catch-up goes on from there; a worker under another catalogue judges nothing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from dataclasses import replace
+from datetime import timedelta
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from gateways.build_reads import build_lock_key
+from gateways.prepared_batch import PreparedBatch, joined
+from projections.agency_views import ViewUpdate
+from services.bootstrap import ViewWorkerRecipe, build_view_runner
+from services.build_workers import BuildWorkerFailed, spans
+from services.ports import ViewsMovedOn
+from tests.builders import CATALOGUE, POLICE, SOCIAL
+from tests.integration.feed_history import interleaved_history
+from tests.integration.test_cli import sigill
+from tests.integration.test_agency_views import busy_case
+from tests.integration.test_feed_store import withdrawn_long_ago
+from tests.service_behaviour import consenting_school, contributed_case
+
+AGENCIES = tuple(CATALOGUE.agencies)
+
+
+def many_histories(app) -> None:
+    """Cases of every kind the views tell apart, their events interleaved: consents withdrawn and lapsing, hidden
+    police facts, two municipalities, a case closed, a case erased (its events tombstones to the build)."""
+    interleaved_history(app, rounds=4)
+    busy = [busy_case(app) for _ in range(3)]
+    withdrawn_long_ago(app)
+    school = consenting_school(app)
+    app.clock.advance(timedelta(days=2))
+    app.record_contribution(school, by=POLICE, category="crime", text="Dold uppgift.", legal_basis="lul6")
+    erased = contributed_case(app)
+    app.keystore.destroy(erased)
+    app.close_case(busy[0], by=SOCIAL, reason="other", outcome="Arbetet är avslutat.")
+
+
+def everything(postgres) -> tuple:
+    """Every row the views and the feeds' bookkeeping hold, in the order written (the log by its id, whose values
+    a rebuild moves on; each row's feed, number and event id kept), sealed content left out (its nonces differ)."""
+    with psycopg.connect(postgres.conninfo()) as conn:
+        facts = conn.execute("SELECT agency, case_id, fact_id, version, kind, category, origin, recorded_at,"
+                             " visible_since, basis FROM view_facts ORDER BY agency, case_id, fact_id").fetchall()
+        log = conn.execute("SELECT case_id, agency, fact_id, kind, category, change, basis, at, notification_id,"
+                           " event_id, feed, seq, cause FROM disclosure_log ORDER BY id").fetchall()
+        cases = conn.execute("SELECT agency, case_id, case_number, phase, next_meeting, plan_revision, facts,"
+                             " consents_in_force, next_consent_end, next_calendar_moment, plan_follow_up,"
+                             " protected_personal_data, calendar_sealed IS NULL FROM view_cases"
+                             " ORDER BY agency, case_id").fetchall()
+        counters = conn.execute("SELECT * FROM feed_sequence ORDER BY feed").fetchall()
+        places = conn.execute("SELECT * FROM case_municipality ORDER BY case_id").fetchall()
+    return facts, log, cases, counters, places
+
+
+def in_parallel(runner, workers: int = 2, batch: int = 7) -> None:
+    """Every build of this runner judged by ``workers`` processes, in spans of ``batch`` notification ids."""
+    runner.parallel_from, runner.build_workers, runner.batch_size = 0, workers, batch
+
+
+def test_a_rebuild_judged_by_workers_writes_what_one_process_writes(app, runner, postgres):
+    many_histories(app)
+    runner.batch_size = 7
+    runner.rebuild()
+    alone = everything(postgres)
+    in_parallel(runner)
+    processed = runner.rebuild()
+    assert processed == app.recorder.max_notification_id()
+    assert everything(postgres) == alone
+    assert len(alone[1]) > 100 and not runner.store.feeds_building()
+    in_parallel(runner, workers=3, batch=1_000)   # one span, three shares (one of them empty, most likely)
+    runner.rebuild()
+    assert everything(postgres) == alone
+
+
+def test_the_first_build_over_stored_events_is_judged_by_workers_too(app, runner, settings, postgres):
+    many_histories(app)
+    runner.batch_size = 5
+    runner.catch_up()
+    alone = everything(postgres)
+    runner.rebuild()   # a replaced log kept: the rows of today's log are the same again
+    in_parallel(runner)
+    runner.rebuild()
+    assert everything(postgres) == alone
+
+
+def test_a_worker_that_stops_leaves_the_views_at_the_last_span_written_and_a_catch_up_goes_on(app, runner,
+                                                                                                 postgres):
+    many_histories(app)
+    runner.batch_size = 4
+    runner.rebuild()
+    alone = everything(postgres)
+    in_parallel(runner, batch=4)
+    killed = []
+
+    def kill_a_worker(done: int) -> None:
+        if not killed:
+            worker = next(p for p in multiprocessing.active_children() if p.name == "sigill-views-build-1")
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.append(worker.pid)
+    with pytest.raises(BuildWorkerFailed, match="stopped"):
+        runner.rebuild(kill_a_worker)
+    stopped_at = runner.position
+    assert 0 < stopped_at < app.recorder.max_notification_id()
+    assert runner.store.feeds_building()   # the build is under way: no feed is read
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("sigill-views-build")]
+    runner.parallel_from = 10**9   # the rest by the runner alone
+    runner.catch_up()
+    assert everything(postgres) == alone and not runner.store.feeds_building()
+
+
+def test_a_worker_under_another_agency_catalogue_judges_nothing(app, runner, postgres):
+    many_histories(app)
+    runner.catch_up()
+    before = everything(postgres)
+    in_parallel(runner)
+    runner.worker_recipe = replace(runner.worker_recipe, catalogue="0" * 32)
+    with pytest.raises(BuildWorkerFailed, match="another agency catalogue"):
+        runner.rebuild()
+    assert runner.position == 0 and runner.store.feeds_building()
+    runner.worker_recipe = None   # the runner alone
+    runner.catch_up()
+    assert everything(postgres) == before
+
+
+def test_a_short_build_is_judged_by_the_runner_alone(app, runner, monkeypatch):
+    many_histories(app)
+    runner.build_workers = 2   # parallel_from as shipped: far more than this history
+    monkeypatch.setattr("services.view_runner.BuildWorkers", None)   # started, it would fail
+    runner.rebuild()
+    assert runner.position == app.recorder.max_notification_id()
+
+
+def test_the_runner_as_bootstrap_builds_it_has_a_recipe_of_its_own_settings(runner, settings, postgres):
+    assert runner.worker_recipe == ViewWorkerRecipe(settings, postgres, runner.app.catalogue.digest)
+
+
+def test_while_another_process_builds_in_parallel_a_runner_judges_alone(app, runner, postgres, monkeypatch):
+    """The follower, each API worker and a command all finish a build under way: one of them starts workers."""
+    many_histories(app)
+    runner.batch_size = 7
+    runner.rebuild()
+    alone = everything(postgres)
+    in_parallel(runner)
+    monkeypatch.setattr("services.view_runner.BuildWorkers", None)   # started, it would fail
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as builder:
+        builder.execute("SELECT pg_advisory_lock(%s)", (build_lock_key(runner.store.datastore.schema),))
+        runner.rebuild()
+    assert everything(postgres) == alone
+
+
+def test_a_number_of_workers_out_of_range_is_refused_in_one_line(tmp_path):
+    result = sigill("views", "catch-up", env={"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_VIEW_BUILD_WORKERS": "0"})
+    assert result.returncode == 1 and result.stderr.strip() == (
+        "sigill: SIGILL_VIEW_BUILD_WORKERS: must be a number of processes from 1 to 64"), result.stderr
+
+
+def test_the_setting_is_the_runner_s_number_of_workers(app, settings, postgres):
+    runner = build_view_runner(app, settings.model_copy(update={"view_build_workers": 3}), postgres)
+    try:
+        assert runner.build_workers == 3
+    finally:
+        runner.store.close()
+
+
+def test_spans_cover_the_build_in_ranges_of_the_batch_size():
+    assert spans(0, 10, 4) == [(0, 4), (4, 8), (8, 10)]
+    assert spans(5, 6, 4) == [(5, 6)] and spans(6, 6, 4) == []
+
+
+def _batch(log_positions: list[int], generation: str | None = "g1", building: bool = True) -> PreparedBatch:
+    case = uuid4()
+    update = ViewUpdate(erased={case} if not log_positions else set(), municipalities={case: "0180"})
+    log = [[case, "polis", f"f{p}", "k", "c", "disclosed", b"", None, p, b"", None, b"", None, None]
+           for p in log_positions]
+    return PreparedBatch(update, [("polis", case)], [], log, [], [], [None] * len(log), frozenset(), True,
+                         generation if log else None, building=building)
+
+
+def test_joined_batches_keep_notification_order_and_every_row():
+    first, second = _batch([1, 1, 4, 9]), _batch([2, 4 + 0, 5])
+    batch = joined([first, second])
+    assert [row[8] for row in batch.log] == [1, 1, 2, 4, 4, 5, 9]
+    assert [row[2] for row in batch.log if row[8] == 4] == ["f4", "f4"]
+    assert batch.log[3][0] == first.log[2][0]   # at one position, the first worker's rows first (its case)
+    assert len(batch.facts) == 2 and batch.plains == [None] * 7 and batch.building
+    assert batch.update.municipalities.keys() == first.update.municipalities.keys() | second.update.municipalities.keys()
+    assert batch.generation == "g1"
+    empty = _batch([])
+    assert joined([empty, first]).update.erased == empty.update.erased
+
+
+def test_batches_of_two_id_generations_or_not_of_a_build_are_not_joined():
+    with pytest.raises(ViewsMovedOn):
+        joined([_batch([1]), _batch([2], generation="g2")])
+    with pytest.raises(ValueError):
+        joined([_batch([1]), _batch([2], building=False)])
