@@ -93,9 +93,11 @@ def me(user: CurrentUser) -> v.Principal:
 
 @router.get("/catalogue", responses={401: ERRORS[401]})
 def catalogue(ctx: Context, user: CurrentUser) -> dict[str, Any]:
-    """Reference data: agencies, information categories, legal bases, municipalities, plan areas."""
+    """Reference data: agencies, information categories, legal bases, municipalities, plan areas; and the catalogue's
+    digest, which a log a rebuild replaced records as the catalogue it was built under (``replaced_logs``' own)."""
     cat = ctx.cases.catalogue
     return {
+        "digest": cat.digest,
         "agencies": [{"id": a.id, "name": a.name, "lead": a.lead, "bound_by_secrecy": a.bound_by_secrecy}
                      for a in cat.agencies.values()],
         "categories": [{"id": c.id, "name": c.name} for c in cat.categories.values()],

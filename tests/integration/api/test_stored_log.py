@@ -241,6 +241,7 @@ def test_a_log_replaced_under_another_catalogue_is_beyond_holding_in_the_api_and
     assert second["not_given"] == [] and not second["held"] and first["held"]
     assert second["beyond_holding"] == "other_catalogue" and first["beyond_holding"] is None
     assert second["catalogue"] == app.catalogue.digest != runner.app.catalogue.digest == first["catalogue"]
+    assert ok(client.get("/api/v1/catalogue", headers=users.auditor))["digest"] == first["catalogue"]
     page = _auditors_page(context, settings, case_id)
     assert "Varning" not in page and 'class="notice bad"' not in page
     older, later = page.split("Utlämnandeloggen byggdes om")[1:3]
