@@ -138,7 +138,7 @@ def measure(app, settings, location, args, events: int, imported: dict, total: i
     rates = []
     for workers, name in (ways if args.workers > 1 else ways[1:]):
         runner.build_workers = workers
-        processed, seconds, cpu_us, workers_us, pg_us, pg_share = timed_build(runner)
+        processed, seconds, cpu_us, workers_us, pg_us, pg_share, worker_mib = timed_build(runner)
         rates.append(processed / seconds)
         print(f"all agency views + disclosure log     {processed / seconds:>9,.0f} events/s   "
               f"({name}: {processed:,} in {seconds:.1f} s; this process's CPU {cpu_us:,.0f} µs/event"
@@ -146,6 +146,9 @@ def measure(app, settings, location, args, events: int, imported: dict, total: i
         if pg_us is not None:  # where the rest of the cores went: the views' writes in the database
             print(f"  the embedded PostgreSQL's CPU meanwhile                   "
                   f"({pg_us:,.0f} µs/event, {pg_share:.0%} of one core)")
+        if workers > 1:   # what an operator sizes a host by
+            print(f"  peak memory: the largest worker {worker_mib:,.0f} MiB, this process"
+                  f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB (the import of the cases included)")
     for name, rate, cpu_us in stages:
         print(f"{name:<37} {rate:>9,.0f} events/s   (this process's CPU {cpu_us:,.0f} µs/event; nothing written)")
     print(f"ratio views / read + decode           {rates[0] / raw:>9.1%}   (the first build above)")
@@ -157,12 +160,13 @@ def measure(app, settings, location, args, events: int, imported: dict, total: i
               f" events/s   ({time.perf_counter() - started:.1f} s)")
 
 
-def timed_build(runner) -> tuple[int, float, float, float, float | None, float]:
+def timed_build(runner) -> tuple[int, float, float, float, float | None, float, float]:
     """A rebuild from scratch, without what only a rebuild over built views does — keeping the log before as a
     replaced log, and ending what it showed that the new log does not (``clear``, ``finish_build``: the first
     rebuild has no log before, a later one copies and sorts every row of it): events, seconds, CPU µs an event of
     this process, of its build's worker processes together, and of the embedded PostgreSQL (None: not
-    measurable), and PostgreSQL's share of one core."""
+    measurable), PostgreSQL's share of one core, and the largest worker's peak resident memory in MiB (Linux's
+    ru_maxrss of the children waited for: the workers, once joined)."""
     left_out = {"seconds": 0.0, "cpu": 0.0, "pg": 0.0}
     store = runner.store
     originals = {name: getattr(store, name) for name in ("clear", "finish_build")}
@@ -193,7 +197,7 @@ def timed_build(runner) -> tuple[int, float, float, float, float | None, float]:
     workers_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     print(file=sys.stderr)
     return (processed, seconds, views_cpu * 1e6 / processed, workers_cpu * 1e6 / processed,
-            None if pg_cpu is None else pg_cpu * 1e6 / processed, (pg_cpu or 0) / seconds)
+            None if pg_cpu is None else pg_cpu * 1e6 / processed, (pg_cpu or 0) / seconds, after.ru_maxrss / 1024)
 
 
 def pages(app, size: int = 2_000):
