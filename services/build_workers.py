@@ -92,14 +92,20 @@ class BuildWorkers:
 
     def __enter__(self) -> BuildWorkers:
         context = multiprocessing.get_context("spawn")
-        for share in range(self.count):
-            out = context.Queue(maxsize=HANDED_AHEAD)
-            process = context.Process(target=judge_share, name=f"sigill-views-build-{share}", daemon=True,
-                                      args=(self.recipe, share, self.count, self.ranges, self.case_topics, out,
-                                            os.getpid()))
-            process.start()
-            self._processes.append(process)
-            self._queues.append(out)
+        try:
+            for share in range(self.count):
+                out = context.Queue(maxsize=HANDED_AHEAD)
+                process = context.Process(target=judge_share, name=f"sigill-views-build-{share}", daemon=True,
+                                          args=(self.recipe, share, self.count, self.ranges, self.case_topics, out,
+                                                os.getpid()))
+                self._queues.append(out)
+                process.start()
+                self._processes.append(process)
+        except BaseException:
+            # ``with`` stops nothing whose start failed: the workers started would wait for ever on a full queue
+            # (their runner lives on) — in the follower, more of them at every retry.
+            self.__exit__()
+            raise
         log.info("views: a build of %d notifications judged by %d processes", self.ranges[-1][1] - self.ranges[0][0],
                  self.count)
         return self

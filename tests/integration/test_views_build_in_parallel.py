@@ -203,3 +203,23 @@ def test_batches_of_two_id_generations_or_not_of_a_build_are_not_joined():
         joined([_batch([1]), _batch([2], generation="g2")])
     with pytest.raises(ValueError):
         joined([_batch([1]), _batch([2], building=False)])
+
+
+def test_a_worker_that_cannot_be_started_leaves_none_of_the_others_running(app, runner, monkeypatch):
+    many_histories(app)
+    in_parallel(runner, workers=3)
+    spawning = multiprocessing.get_context("spawn").Process
+    start, started = spawning.start, []
+
+    def second_refused(process) -> None:
+        if started:
+            raise OSError("no more processes")
+        handed = process._args[5]   # the worker's queue, held here: the runner's is let go as the start fails
+        start(process)
+        started.append((process, handed, handed.get(timeout=60)))   # the first worker runs: it handed a span on
+    monkeypatch.setattr(spawning, "start", second_refused)
+    with pytest.raises(OSError, match="no more processes"):
+        runner.rebuild()
+    first = started[0][0]
+    first.join(timeout=10)
+    assert not first.is_alive()
