@@ -41,6 +41,9 @@ class PostgresLocation:
     user: str
     password: str = ""
     connect_timeout: int | None = None  # seconds for the whole connection attempt; None: libpq's (no limit)
+    # Connections each of eventsourcing's pools holds, no more (None: the library's five, and up to ten more while
+    # busy): a process that reads in one thread needs one (a worker of the views' build, ``ViewWorkerRecipe``).
+    pool_size: int | None = None
 
     def __repr__(self) -> str:  # never show the password in logs or test reports
         return f"PostgresLocation(host={self.host!r}, port={self.port}, dbname={self.dbname!r}, user={self.user!r})"
@@ -80,6 +83,8 @@ class PostgresLocation:
         }
         if schema:
             env["POSTGRES_SCHEMA"] = schema
+        if self.pool_size is not None:
+            env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"] = str(self.pool_size), "0"
         return env
 
     def with_database(self, dbname: str) -> PostgresLocation:

@@ -223,3 +223,21 @@ def test_a_worker_that_cannot_be_started_leaves_none_of_the_others_running(app, 
     first = started[0][0]
     first.join(timeout=10)
     assert not first.is_alive()
+
+
+def test_a_worker_holds_few_connections(app, runner, postgres):
+    """Each worker reads in one thread: pools of the library's size (five each, more while busy) took 14 a worker, so
+    the default eight used up a stock PostgreSQL's hundred on their own, and a worker that cannot connect stops
+    the build."""
+    many_histories(app)
+    in_parallel(runner, workers=2, batch=4)
+    counted = []
+
+    def count(done: int) -> None:
+        with psycopg.connect(postgres.conninfo()) as conn:
+            counted.append(conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                                        ).fetchone()[0])
+    runner.rebuild(count)
+    during = max(counted)
+    count(0)
+    assert (during - counted[-1]) / 2 <= 4, counted   # a pool of the application, the views, the keys; the listener
