@@ -40,7 +40,8 @@ from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
 from gateways.feed_pages import FeedPages, view_where
 from gateways.feed_store import FeedQueries, WrittenLog
 from gateways.json_once import JsonbOnce
-from gateways.prepared_batch import PreparedBatch, joined, portable
+from gateways.keystore import KEYS_TABLE
+from gateways.prepared_batch import PreparedBatch, cases_in, drop_cases, joined, portable
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_queries import ViewQueries
 from domain.disclosure import RULES_VERSION
@@ -197,10 +198,11 @@ class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, C
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
             self._check_batch(curs, tracking.application_name, start, batch)
-            if update.erased:
+            erased = update.erased | self._erased_since(curs, batch)
+            if erased:
                 for table in ("view_facts", "view_cases"):
                     curs.execute(SQL("DELETE FROM {}.{} WHERE case_id = ANY(%s)").format(self._s, Identifier(table)),
-                                 (list(update.erased),))
+                                 (list(erased),))
             if facts:
                 curs.execute(SQL(STAGE).format(s=self._s))
                 _copy_rows(curs, SQL("COPY staged_facts FROM STDIN (FORMAT BINARY)"), FACT_TYPES, facts)
@@ -213,6 +215,23 @@ class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, C
                            .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
         return epoch
+
+    def _erased_since(self, curs: Any, batch: PreparedBatch) -> set[UUID]:
+        """Under the log's lock: the batch's cases whose key was destroyed after it was judged, their rows left out
+        of it (``drop_cases``).  A large batch is judged and sealed while those before it are written — a build's
+        spans by workers, several ahead — and an erasure told to the feeds meanwhile (``record_erasures``, which
+        takes the same lock) would otherwise be followed by the case's rows: its plaintext case list (the number,
+        the next calendar moment: the 18th birthday) kept for good, and messages after the agency was told the
+        case is gone."""
+        cases = cases_in(batch)
+        if not cases:
+            return set()
+        rows = curs.execute(SQL("SELECT aggregate_id FROM {}.{} WHERE aggregate_id = ANY(%s) AND wrapped_key IS NULL")
+                            .format(self._s, Identifier(KEYS_TABLE)), (list(cases),)).fetchall()
+        erased = {r["aggregate_id"] for r in rows}
+        if erased:
+            drop_cases(batch, erased)
+        return erased
 
     def _write_in_one_call(self, batch: PreparedBatch, tracking: Tracking, start: int | None) -> str | None:
         """A small batch (the follower's usual one): one statement, ``sigill_apply_views``, its own transaction,

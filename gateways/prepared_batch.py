@@ -71,3 +71,17 @@ def joined(batches: list[PreparedBatch]) -> PreparedBatch:
                          [r for b in batches for r in b.listed], [r for b in batches for r in b.unlisted],
                          [None] * len(log), frozenset().union(*(b.keyless for b in batches)), False,
                          next(iter(generations), None), batches[0].rules_version, building=True)
+
+
+def cases_in(batch: PreparedBatch) -> set[UUID]:
+    """Every case the batch writes a row of (its log, its views' facts, its case lists)."""
+    return {r[0] for r in batch.log} | {r[1] for r in batch.facts} | {r[1] for r in batch.listed}
+
+
+def drop_cases(batch: PreparedBatch, cases: set[UUID]) -> None:
+    """Leave ``cases``' rows out of the batch, in place (the lists ``write`` hands the publisher are these): each
+    log row with the plaintext beside it, each fact, each case-list row and each key to delete."""
+    kept = [i for i, row in enumerate(batch.log) if row[0] not in cases]
+    batch.log[:], batch.plains[:] = [batch.log[i] for i in kept], [batch.plains[i] for i in kept]
+    for rows in (batch.facts, batch.gone, batch.listed, batch.unlisted):
+        rows[:] = [r for r in rows if r[1] not in cases]

@@ -26,11 +26,14 @@ import logging
 import multiprocessing
 import os
 import queue
+import threading
+from multiprocessing.connection import wait as wait_for
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator, Protocol
 
 from services.runtime import collector_paused, settle_heap
+from services.settings import ConfigurationError
 
 log = logging.getLogger("sigill.views")
 
@@ -44,7 +47,7 @@ WAIT = 0.5        # seconds between looks at whether a silent worker still runs
 
 class BuildWorkerFailed(Exception):
     """A worker of a build in parallel stopped before its share was judged: the views stay at the last span
-    written, and a catch-up goes on from there."""
+    written, and the runner goes on from there alone (``ViewRunner.catch_up``)."""
 
 
 class WorkerRecipe(Protocol):
@@ -133,8 +136,7 @@ class BuildWorkers:
             except queue.Empty:
                 if not process.is_alive():
                     raise BuildWorkerFailed(f"a worker of the views' build stopped (exit code {process.exitcode})"
-                                            " before its cases were judged: `sigill views catch-up` goes on from"
-                                            " where the build stopped") from None
+                                            " before its cases were judged") from None
                 continue
             if isinstance(item, Failure):
                 raise BuildWorkerFailed(f"a worker of the views' build failed: {item.what}")
@@ -145,6 +147,7 @@ def judge_share(recipe: WorkerRecipe, share: int, shares: int, ranges: list[tupl
                 case_topics: frozenset[str], out: Any, parent: int) -> None:
     """A worker's whole life: its cases of every span judged, prepared and handed on in span order; or the first
     error, handed on in one line."""
+    _stop_with(parent)
     try:
         runner = recipe.runner()
         app, views, store = runner.app, runner.views, runner.store
@@ -158,7 +161,28 @@ def judge_share(recipe: WorkerRecipe, share: int, shares: int, ranges: list[tupl
                 batch = store.portable(store.prepare(update, building=True))
                 _hand_on(out, Share(count, batch, update.earliest_moment(lead)), parent)
     except BaseException as error:   # noqa: BLE001 - whatever stops it is the runner's to report
-        _hand_on(out, Failure(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"), parent)
+        _hand_on(out, Failure(_said(error)), parent)
+
+
+def _said(error: BaseException) -> str:
+    """A worker's error as the runner says it: its class, and its words only where they are ours to show (a
+    configuration error's, such as another catalogue) — another's text could quote data (a case's content, a
+    database value), as the follower's log lines avoid."""
+    if isinstance(error, ConfigurationError):
+        return f"{type(error).__qualname__}: {str(error).splitlines()[0] if str(error) else ''}"
+    return type(error).__qualname__
+
+
+def _stop_with(parent: int) -> None:
+    """End this worker the moment the process that started it ends, killed or not: a worker that had handed on its
+    last spans would otherwise wait for ever to flush them into a pipe no one reads."""
+    started_by = multiprocessing.parent_process()
+
+    def watch() -> None:
+        wait_for([started_by.sentinel])
+        os._exit(1)
+    if started_by is not None:
+        threading.Thread(target=watch, name="views-build-parent", daemon=True).start()
 
 
 def _hand_on(out: Any, item: Share | Failure, parent: int) -> None:

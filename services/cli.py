@@ -22,7 +22,6 @@ from domain.errors import DomainError, InvalidInput
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
-from services.build_workers import BuildWorkerFailed
 from services import cli_audit, cli_database, cli_feed, cli_ledger, cli_serve, cli_stats, cli_views
 from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, connections_used_up,
                              lock_conflict, too_many_connections)
@@ -153,8 +152,7 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidCheckpointFile as error:   # not verified against the file (verify's, and the report's, exit 3)
         print(f"sigill: {error}", file=sys.stderr)
         return cli_ledger.NOT_VERIFIED
-    except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey, ViewsUnderOtherRules,
-            BuildWorkerFailed) as error:
+    except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey, ViewsUnderOtherRules) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line
         cause = error.__cause__

@@ -23,7 +23,8 @@ from domain.disclosure import RULES_VERSION
 from domain.errors import CaseErased, DomainError
 from projections.agency_views import AgencyViews, ViewUpdate
 from services.application import CaseApplication
-from services.build_workers import PARALLEL_FROM, BuildWorkers, WorkerRecipe, default_workers, spans
+from services.build_workers import (PARALLEL_FROM, BuildWorkerFailed, BuildWorkers, WorkerRecipe, default_workers,
+                                    spans)
 from services.ports import ViewsMovedOn
 
 log = logging.getLogger("sigill.views")
@@ -116,6 +117,14 @@ class ViewRunner:
                 return written
             except ViewsMovedOn:
                 continue  # another process (the follower, another worker) wrote the views: go on from there
+            except BuildWorkerFailed as failure:
+                # What stops a worker (connections used up, another catalogue, a damaged key, memory) would stop
+                # the next ones too, and the follower would start them at every round while the feeds stay closed:
+                # this runner builds alone from now on, from where the workers' spans were written — and a damaged
+                # key is then met, and said, as the runner meets it.
+                log.warning("%s; the build goes on judged by this process alone", failure)
+                self.build_workers = 1
+                continue
         return done[0]
 
     def _first_build(self) -> None:
@@ -161,7 +170,7 @@ class ViewRunner:
                 done[0] += writing.popleft().result()
                 progress(done[0])
         except BaseException:
-            wait(list(writing))  # nothing of this call may still be writing once it has failed
+            _count_written(writing, done)
             # What is in memory may be ahead of what was committed: forget it, the history is the truth.
             self.views.reset()
             self._known = None
@@ -203,7 +212,7 @@ class ViewRunner:
                     done[0] += writing.popleft().result()
                     progress(done[0])
         except BaseException:
-            wait(list(writing))  # nothing of this call may still be writing once it has failed
+            _count_written(writing, done)
             self._known = None
             raise
         return end, self.app.recorder.select_notifications(start=end, limit=self.batch_size, inclusive_of_start=False)
@@ -318,3 +327,10 @@ class ViewRunner:
 
     def _history(self, case_id: Any, version: int) -> list[Any]:
         return list(self.app.events.get(case_id, lte=version)) if version > 0 else []
+
+
+def _count_written(writing: deque[Future[int]], done: list[int]) -> None:
+    """Once a call has failed: nothing of it may still be writing, and what its writers committed before is counted
+    (``catch_up`` says how many it wrote, and goes on from the stored position, past them)."""
+    wait(list(writing))
+    done[0] += sum(f.result() for f in writing if f.exception() is None)

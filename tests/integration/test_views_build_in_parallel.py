@@ -92,43 +92,49 @@ def test_the_first_build_over_stored_events_is_judged_by_workers_too(app, runner
     assert everything(postgres) == alone
 
 
-def test_a_worker_that_stops_leaves_the_views_at_the_last_span_written_and_a_catch_up_goes_on(app, runner,
-                                                                                                 postgres):
+def test_a_worker_that_stops_leaves_the_rest_of_the_build_to_the_runner_alone(app, runner, postgres, caplog):
+    """What stops a worker would stop the next ones too (in the follower, at every round, the feeds closed): the
+    runner goes on alone from the last span written, and says so."""
     many_histories(app)
     runner.batch_size = 4
     runner.rebuild()
     alone = everything(postgres)
     in_parallel(runner, batch=4)
-    killed = []
+    killed, positions = [], []
 
     def kill_a_worker(done: int) -> None:
+        positions.append(runner.known_position)
         if not killed:
             worker = next(p for p in multiprocessing.active_children() if p.name == "sigill-views-build-1")
             os.kill(worker.pid, signal.SIGKILL)
             killed.append(worker.pid)
-    with pytest.raises(BuildWorkerFailed, match="stopped"):
-        runner.rebuild(kill_a_worker)
-    stopped_at = runner.position
-    assert 0 < stopped_at < app.recorder.max_notification_id()
-    assert runner.store.feeds_building()   # the build is under way: no feed is read
-    assert not [p for p in multiprocessing.active_children() if p.name.startswith("sigill-views-build")]
-    runner.parallel_from = 10**9   # the rest by the runner alone
-    runner.catch_up()
+    processed = runner.rebuild(kill_a_worker)
     assert everything(postgres) == alone and not runner.store.feeds_building()
+    assert processed >= app.recorder.max_notification_id() and runner.build_workers == 1
+    assert ("a worker of the views' build stopped (exit code -9) before its cases were judged; the build goes on"
+            " judged by this process alone") in caplog.text
+    assert 0 < positions[0] < app.recorder.max_notification_id()   # the workers' spans were written before it
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("sigill-views-build")]
 
 
-def test_a_worker_under_another_agency_catalogue_judges_nothing(app, runner, postgres):
+def test_a_worker_under_another_agency_catalogue_judges_nothing(app, runner, postgres, caplog):
     many_histories(app)
     runner.catch_up()
     before = everything(postgres)
     in_parallel(runner)
     runner.worker_recipe = replace(runner.worker_recipe, catalogue="0" * 32)
-    with pytest.raises(BuildWorkerFailed, match="another agency catalogue"):
-        runner.rebuild()
-    assert runner.position == 0 and runner.store.feeds_building()
-    runner.worker_recipe = None   # the runner alone
-    runner.catch_up()
+    runner.rebuild()   # by the runner alone, under its own catalogue
     assert everything(postgres) == before
+    assert "ConfigurationError: the views' build worker reads another agency catalogue" in caplog.text
+
+
+def test_a_worker_s_error_is_said_by_its_class_alone_unless_it_is_a_configuration_error():
+    from services.build_workers import _said
+    from services.settings import ConfigurationError
+
+    assert _said(ValueError("Kalle Anka 20090314-2388")) == "ValueError"
+    assert _said(ConfigurationError("SIGILL_CATALOGUE names no file")) == (
+        "ConfigurationError: SIGILL_CATALOGUE names no file")
 
 
 def test_a_short_build_is_judged_by_the_runner_alone(app, runner, monkeypatch):
@@ -241,3 +247,40 @@ def test_a_worker_holds_few_connections(app, runner, postgres):
     during = max(counted)
     count(0)
     assert (during - counted[-1]) / 2 <= 4, counted   # a pool of the application, the views, the keys; the listener
+
+
+def test_a_large_batch_of_a_case_erased_since_it_was_judged_writes_none_of_its_rows(app, runner, postgres,
+                                                                                    monkeypatch):
+    """A build's spans are judged and sealed while those before them are written: a case erased meanwhile, and its
+    erasure told to the feeds (``record_erasures``, which deletes its view rows), was followed by the case's rows —
+    its plaintext case list (number, next calendar moment) kept for good, messages after the agency was told the
+    case is gone.  Found under the log's lock, they are left out; the other cases' rows are written."""
+    from eventsourcing.persistence import Tracking
+
+    from gateways import agency_view_store
+    from services.view_runner import CASE_TOPICS
+
+    monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)   # by COPY, as a build's spans go
+    kept, erased = busy_case(app), consenting_school(app)
+    runner.catch_up()
+    position = runner.position
+    for case_id in (kept, erased):
+        app.clock.advance(timedelta(minutes=5))
+        app.record_contribution(case_id, by=POLICE, category="crime", text="Ny uppgift.", legal_basis="lul6")
+    page = app.recorder.select_notifications(start=position, limit=100, inclusive_of_start=False)
+    update = runner.views.process([(n.id, app.mapper.to_domain_event(n)) for n in page if n.topic in CASE_TOPICS])
+    prepared = runner.store.prepare(update)
+    assert {r[0] for r in prepared.log} == {kept, erased}
+    app.keystore.destroy(erased)
+    assert runner.store.record_erasures() > 0
+    written = runner.store.write(prepared, Tracking(app.name, page[-1].id), position)
+    assert {r[0] for r in written.rows} == {kept} and len(written.plains) == len(written.rows)
+    with psycopg.connect(postgres.conninfo()) as conn:
+        left = [conn.execute(f"SELECT count(*) FROM {t} WHERE case_id = %s", (erased,)).fetchone()[0]
+                for t in ("view_facts", "view_cases")]
+        after = conn.execute("SELECT change FROM disclosure_log WHERE case_id = %s AND id > (SELECT min(id)"
+                             " FROM disclosure_log WHERE case_id = %s AND change = 'erased')", (erased, erased)).fetchall()
+        kept_rows = conn.execute("SELECT count(*) FROM disclosure_log WHERE case_id = %s AND notification_id > %s",
+                                 (kept, position)).fetchone()[0]
+    assert left == [0, 0] and all(change == "erased" for (change,) in after) and kept_rows > 0
+    assert runner.position == page[-1].id
