@@ -32,8 +32,8 @@ from psycopg.types.uuid import UUIDBinaryDumper
 from gateways.batch_sealing import BatchSealing, EventIds
 from gateways.build_finish import BuildFinish
 from gateways.build_reads import BuildReads
-from gateways.view_rows_json import (APPLY_VIEWS, LIST_CASES, MOVED_ON, OTHER_RULES, UNLIST_CASES, apply_views_arguments,
-                                     rows_json)
+from gateways.view_rows_json import (APPLY_VIEWS, ERASED_SINCE, LIST_CASES, MOVED_ON, OTHER_RULES, UNLIST_CASES,
+                                     apply_views_arguments, rows_json)
 from gateways.view_tables import STAGE, create_statements, every_start_statements
 from gateways.case_list_queries import CaseListQueries, calendar_where
 from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
@@ -249,7 +249,11 @@ class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, C
                     raise ViewsMovedOn(error.diag.message_primary or "the views moved on") from None
                 if error.sqlstate == OTHER_RULES:
                     raise ViewsUnderOtherRules(self.rules_version() or 1, batch.rules_version) from None
-                raise
+                if error.sqlstate != ERASED_SINCE:
+                    raise
+                answer = None
+        if answer is None:   # a case of it erased since it was judged: by COPY, which leaves its rows out
+            return self._write_copying(batch, tracking, start)
         written = next(iter(answer.values()))
         for row, (feed, seq) in zip(log, written["numbers"]):
             row[-2], row[-1] = feed, seq

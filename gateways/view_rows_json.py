@@ -10,7 +10,8 @@ What it stores is what the binary COPY of ``gateways.agency_view_store`` stores,
 holds the two equal).  It refuses a batch judged from a position that is no longer the stored one with
 SQLSTATE ``MOVED_ON`` (the caller's ``ViewsMovedOn``), as it does one whose event ids were made under a secret
 since renewed; one judged under other disclosure rules than the views record with ``OTHER_RULES`` (the caller's
-``ViewsUnderOtherRules``); and one already tracked as a unique violation.
+``ViewsUnderOtherRules``); one with a case whose key was destroyed since it was judged with ``ERASED_SINCE`` (the
+caller writes it by COPY, which leaves that case's rows out); and one already tracked as a unique violation.
 """
 
 from __future__ import annotations
@@ -18,12 +19,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gateways.keystore import KEYS_TABLE
+
 MOVED_ON = "SGV01"  # a class of SQLSTATEs PostgreSQL does not use
 # In the integrity violations' class, which psycopg and eventsourcing raise as IntegrityError: a process of the
 # version before, calling a form below that knows no rules, then backs off (its follower's "database" retry, up to
 # 30 s) and its API workers' case lists answer from the views as they stand — as MOVED_ON they would retry at once,
 # judging the batch again each time, and its follower would do so every poll.
 OTHER_RULES = "23SG1"
+# A case of the batch erased since it was judged (``PostgresAgencyViewStore._erased_since``): rare, so the caller
+# writes the batch again by COPY, which leaves the case's rows out, rather than this function doing so as well.
+ERASED_SINCE = "SGV02"
 
 # The case lists' rows (``agency_view_store.SUMMARY_COLUMNS``) and the keys of those to delete, each as a JSON
 # array of arrays in ROWS: by this function, and by a large batch's writer too (``executemany`` took ~0.16 ms a
@@ -83,6 +89,15 @@ BEGIN
     IF stored_rules <> rules THEN   -- none recorded (nothing built yet): the first build records its own
         RAISE EXCEPTION 'the views are built under disclosure rules %; this batch under %', stored_rules, rules
             USING ERRCODE = '""" + OTHER_RULES + """';
+    END IF;
+    -- An erasure told to the feeds (record_erasures, under this lock) since the batch was judged: none of the
+    -- case's rows may follow it (its plaintext case list would be kept for good).
+    IF EXISTS (SELECT 1 FROM {s}.""" + KEYS_TABLE + """ k WHERE k.wrapped_key IS NULL AND k.aggregate_id IN (
+            SELECT (r->>0)::uuid FROM json_array_elements(log) AS r
+            UNION SELECT (r->>1)::uuid FROM json_array_elements(facts) AS r
+            UNION SELECT (r->>1)::uuid FROM json_array_elements(listed) AS r)) THEN
+        RAISE EXCEPTION 'a case of this batch was erased since it was judged'
+            USING ERRCODE = '""" + ERASED_SINCE + """';
     END IF;
     INSERT INTO {s}.{tracking} VALUES (app, tracked) ON CONFLICT (application_name) DO UPDATE
         SET notification_id = excluded.notification_id WHERE {tracking}.notification_id < excluded.notification_id;
