@@ -72,6 +72,7 @@ DECLARE
     stored_generation text;
     stored_rules integer;
     numbers json;
+    cases uuid[];
 BEGIN
     -- Writers are serialised by this lock before any row is numbered (see PostgresAgencyViewStore.apply).
     LOCK TABLE {s}.disclosure_log IN SHARE ROW EXCLUSIVE MODE;
@@ -92,10 +93,13 @@ BEGIN
     END IF;
     -- An erasure told to the feeds (record_erasures, under this lock) since the batch was judged: none of the
     -- case's rows may follow it (its plaintext case list would be kept for good).
-    IF EXISTS (SELECT 1 FROM {s}.""" + KEYS_TABLE + """ k WHERE k.wrapped_key IS NULL AND k.aggregate_id IN (
-            SELECT (r->>0)::uuid FROM json_array_elements(log) AS r
+    -- The cases as an array, looked up by the keys' primary key: a join of the JSON rows with the keys table could
+    -- be planned as a scan of every key, in every round of the follower.
+    cases := ARRAY(SELECT (r->>0)::uuid FROM json_array_elements(log) AS r
             UNION SELECT (r->>1)::uuid FROM json_array_elements(facts) AS r
-            UNION SELECT (r->>1)::uuid FROM json_array_elements(listed) AS r)) THEN
+            UNION SELECT (r->>1)::uuid FROM json_array_elements(listed) AS r);
+    IF EXISTS (SELECT 1 FROM {s}.""" + KEYS_TABLE + """ k WHERE k.aggregate_id = ANY(cases) AND k.wrapped_key IS NULL)
+    THEN
         RAISE EXCEPTION 'a case of this batch was erased since it was judged'
             USING ERRCODE = '""" + ERASED_SINCE + """';
     END IF;
