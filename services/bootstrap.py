@@ -254,7 +254,7 @@ class ViewWorkerRecipe:
         app = build_application(self.settings, location=location)
         if app.catalogue.digest != self.catalogue:
             raise ConfigurationError("the views' build worker reads another agency catalogue than the build"
-                                     " (SIGILL_CATALOGUE changed meanwhile?): start the build again")
+                                     " (SIGILL_CATALOGUE changed meanwhile?)")
         return build_view_runner(app, self.settings, location)
 
 

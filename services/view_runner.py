@@ -78,6 +78,7 @@ class ViewRunner:
         self.worker_recipe: WorkerRecipe | None = None
         self.build_workers = default_workers()
         self.parallel_from = PARALLEL_FROM
+        self._alone = False   # a worker of the build under way failed: it goes on without workers
 
     @property
     def position(self) -> int:
@@ -120,10 +121,10 @@ class ViewRunner:
             except BuildWorkerFailed as failure:
                 # What stops a worker (connections used up, another catalogue, a damaged key, memory) would stop
                 # the next ones too, and the follower would start them at every round while the feeds stay closed:
-                # this runner builds alone from now on, from where the workers' spans were written — and a damaged
-                # key is then met, and said, as the runner meets it.
+                # this build goes on alone, from where the workers' spans were written — and a damaged key is then
+                # met, and said, as the runner meets it.  The next rebuild tries workers again.
                 log.warning("%s; the build goes on judged by this process alone", failure)
-                self.build_workers = 1
+                self._alone = True
                 continue
         return done[0]
 
@@ -183,7 +184,8 @@ class ViewRunner:
         (``services.build_workers``); returns the position it wrote to and the first notifications after it, for the
         runner to go on alone.  Nothing happens — ``position`` and ``page`` come back as given — without a recipe for
         workers, with one worker, or with less than ``parallel_from`` notifications left."""
-        end = self.store.building_to() if self.worker_recipe is not None and self.build_workers > 1 else None
+        workers = self.worker_recipe is not None and self.build_workers > 1 and not self._alone
+        end = self.store.building_to() if workers else None
         if end is None or end - position < self.parallel_from:
             return position, page
         with self.store.building_alone() as alone:
@@ -261,6 +263,7 @@ class ViewRunner:
                                               renew_ids=renew_ids, rules_version=RULES_VERSION,
                                               catalogue=self.app.catalogue.digest)
         self.rules_ended = 0
+        self._alone = False   # a worker's failure in the build before is not this one's
         self.views.reset()
         self._known = None
         return self.catch_up(progress)   # which finishes the build once it is there

@@ -18,7 +18,7 @@ from gateways.build_reads import build_lock_key
 from gateways.prepared_batch import PreparedBatch, joined
 from projections.agency_views import ViewUpdate
 from services.bootstrap import ViewWorkerRecipe, build_view_runner
-from services.build_workers import BuildWorkerFailed, spans
+from services.build_workers import BuildWorkers, spans
 from services.ports import ViewsMovedOn
 from tests.builders import CATALOGUE, POLICE, SOCIAL
 from tests.integration.feed_history import interleaved_history
@@ -92,7 +92,8 @@ def test_the_first_build_over_stored_events_is_judged_by_workers_too(app, runner
     assert everything(postgres) == alone
 
 
-def test_a_worker_that_stops_leaves_the_rest_of_the_build_to_the_runner_alone(app, runner, postgres, caplog):
+def test_a_worker_that_stops_leaves_the_rest_of_the_build_to_the_runner_alone(app, runner, postgres, caplog,
+                                                                              monkeypatch):
     """What stops a worker would stop the next ones too (in the follower, at every round, the feeds closed): the
     runner goes on alone from the last span written, and says so."""
     many_histories(app)
@@ -110,11 +111,16 @@ def test_a_worker_that_stops_leaves_the_rest_of_the_build_to_the_runner_alone(ap
             killed.append(worker.pid)
     processed = runner.rebuild(kill_a_worker)
     assert everything(postgres) == alone and not runner.store.feeds_building()
-    assert processed >= app.recorder.max_notification_id() and runner.build_workers == 1
+    assert processed >= app.recorder.max_notification_id()
     assert ("a worker of the views' build stopped (exit code -9) before its cases were judged; the build goes on"
             " judged by this process alone") in caplog.text
     assert 0 < positions[0] < app.recorder.max_notification_id()   # the workers' spans were written before it
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("sigill-views-build")]
+    started = []
+    monkeypatch.setattr(BuildWorkers, "__enter__", lambda self, enter=BuildWorkers.__enter__: started.append(self)
+                        or enter(self))
+    runner.rebuild()   # the next rebuild tries workers again: the failure was the build before's
+    assert len(started) == 1 and everything(postgres) == alone
 
 
 def test_a_worker_under_another_agency_catalogue_judges_nothing(app, runner, postgres, caplog):
