@@ -31,7 +31,7 @@ from psycopg.types.uuid import UUIDBinaryDumper
 
 from gateways.batch_sealing import BatchSealing, EventIds
 from gateways.build_finish import BuildFinish
-from gateways.build_reads import BuildReads
+from gateways.build_reads import BuildReads, notifications_of
 from gateways.view_rows_json import (APPLY_VIEWS, ERASED_SINCE, LIST_CASES, MOVED_ON, OTHER_RULES, UNLIST_CASES,
                                      apply_views_arguments, rows_json)
 from gateways.view_tables import STAGE, create_statements, every_start_statements
@@ -293,10 +293,7 @@ class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, C
                 curs.execute(SQL(NOTE_CATALOGUE).format(s=self._s), {"own": catalogue})
         self.see_generation(rows[0]["id_generation"])   # before this round's batches are prepared
         position, building = rows[0]["position"], rows[0]["building"]
-        return position, [Notification(id=r["notification_id"], originator_id=r["originator_id"],
-                                       originator_version=r["originator_version"], topic=r["topic"],
-                                       state=bytes(r["state"])) for r in rows if r["notification_id"] is not None
-                          ], building, building or rows[0]["unfinished"]
+        return position, notifications_of(rows), building, building or rows[0]["unfinished"]
 
     def _check_batch(self, curs: Any, application_name: str, start: int | None, batch: PreparedBatch) -> None:
         """Under the log's lock, in one statement: the views are recorded as built under the rules the batch was

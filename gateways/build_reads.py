@@ -62,7 +62,11 @@ class BuildReads:
         query = SQL(SHARE_OF_SPAN).format(events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, {"after": after, "upto": upto, "topics": list(topics), "shares": shares,
                                   "share": share})
-        return rows[0]["notifications"], [
-            Notification(id=r["notification_id"], originator_id=r["originator_id"],
+        return rows[0]["notifications"], notifications_of(rows)
+
+
+def notifications_of(rows: list[dict[str, Any]]) -> list[Notification]:
+    """The notifications of rows joined to a row of their own (NULLs where there are none), as eventsourcing's."""
+    return [Notification(id=r["notification_id"], originator_id=r["originator_id"],
                          originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
             for r in rows if r["notification_id"] is not None]

@@ -99,8 +99,7 @@ class BuildWorkers:
             for share in range(self.count):
                 out = context.Queue(maxsize=HANDED_AHEAD)
                 process = context.Process(target=judge_share, name=f"sigill-views-build-{share}", daemon=True,
-                                          args=(self.recipe, share, self.count, self.ranges, self.case_topics, out,
-                                                os.getpid()))
+                                          args=(self.recipe, share, self.count, self.ranges, self.case_topics, out))
                 self._queues.append(out)
                 process.start()
                 self._processes.append(process)
@@ -144,10 +143,10 @@ class BuildWorkers:
 
 
 def judge_share(recipe: WorkerRecipe, share: int, shares: int, ranges: list[tuple[int, int]],
-                case_topics: frozenset[str], out: Any, parent: int) -> None:
+                case_topics: frozenset[str], out: Any) -> None:
     """A worker's whole life: its cases of every span judged, prepared and handed on in span order; or the first
     error, handed on in one line."""
-    _stop_with(parent)
+    _stop_with_the_runner()
     try:
         runner = recipe.runner()
         app, views, store = runner.app, runner.views, runner.store
@@ -159,9 +158,9 @@ def judge_share(recipe: WorkerRecipe, share: int, shares: int, ranges: list[tupl
                 app.keystore.warm(n.originator_id for n in mine)
                 update = views.process([(n.id, app.mapper.to_domain_event(n)) for n in mine])
                 batch = store.portable(store.prepare(update, building=True))
-                _hand_on(out, Share(count, batch, update.earliest_moment(lead)), parent)
+                out.put(Share(count, batch, update.earliest_moment(lead)))   # waits while the runner has no room
     except BaseException as error:   # noqa: BLE001 - whatever stops it is the runner's to report
-        _hand_on(out, Failure(_said(error)), parent)
+        out.put(Failure(_said(error)))
 
 
 def _said(error: BaseException) -> str:
@@ -173,9 +172,9 @@ def _said(error: BaseException) -> str:
     return type(error).__qualname__
 
 
-def _stop_with(parent: int) -> None:
-    """End this worker the moment the process that started it ends, killed or not: a worker that had handed on its
-    last spans would otherwise wait for ever to flush them into a pipe no one reads."""
+def _stop_with_the_runner() -> None:
+    """End this worker the moment the process that started it ends, killed or not: it would otherwise wait for ever
+    for room on its queue, or to flush its last spans into a pipe no one reads."""
     started_by = multiprocessing.parent_process()
 
     def watch() -> None:
@@ -183,14 +182,3 @@ def _stop_with(parent: int) -> None:
         os._exit(1)
     if started_by is not None:
         threading.Thread(target=watch, name="views-build-parent", daemon=True).start()
-
-
-def _hand_on(out: Any, item: Share | Failure, parent: int) -> None:
-    """Put ``item`` on the worker's queue once the runner has room for it; a worker whose runner is gone stops."""
-    while True:
-        try:
-            out.put(item, timeout=WAIT)
-            return
-        except queue.Full:
-            if os.getppid() != parent:   # the runner's process ended without stopping it (killed)
-                os._exit(1)
