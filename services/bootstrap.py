@@ -238,6 +238,9 @@ def build_view_runner(app: CaseApplication, settings: Settings, location: Postgr
     return runner
 
 
+BUILD_WORKER_CONNECTIONS = "sigill-views-build-worker"   # a build worker's connections' application_name
+
+
 @dataclass(frozen=True)
 class ViewWorkerRecipe:
     """How a worker of a build in parallel builds its runner, in its own process: the same settings and database,
@@ -251,6 +254,8 @@ class ViewWorkerRecipe:
         # One thread reads, judges and seals in turn: pools of one connection.  With the library's (five, and more
         # while busy) a worker held 14, and the default eight more than a stock PostgreSQL's hundred on their own.
         location = replace(self.location, pool_size=1)
+        # libpq names every connection of this process so: an operator sees the workers in pg_stat_activity
+        os.environ["PGAPPNAME"] = BUILD_WORKER_CONNECTIONS
         app = build_application(self.settings, location=location)
         if app.catalogue.digest != self.catalogue:
             raise ConfigurationError("the views' build worker reads another agency catalogue than the build"
