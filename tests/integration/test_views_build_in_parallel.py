@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from dataclasses import replace
 from datetime import timedelta
 from uuid import uuid4
@@ -244,14 +245,63 @@ def test_a_worker_holds_few_connections(app, runner, postgres):
     and another test's connections closing meanwhile once made a count of the whole cluster fail."""
     many_histories(app)
     in_parallel(runner, workers=2, batch=4)
-    counted = []
+    counted: list[int] = []
 
-    def count(done: int) -> None:
-        with psycopg.connect(postgres.conninfo()) as conn:
-            counted.append(conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                        " AND application_name = %s", (BUILD_WORKER_CONNECTIONS,)).fetchone()[0])
-    runner.rebuild(count)
+    runner.rebuild(lambda done: counted.append(_worker_connections(postgres)))
     assert 2 <= max(counted) <= 2 * 4, counted   # a pool of the application, the views, the keys; the listener
+
+
+def _build_and_hang(settings, location, told) -> None:
+    """A building process (spawned): a build judged by two workers, which tells their pids at its first span
+    written and then waits to be killed."""
+    from services.bootstrap import build_application   # noqa: PLC0415 - in the spawned process
+    runner = build_view_runner(build_application(settings, location=location), settings, location)
+    in_parallel(runner, batch=4)
+
+    def hang(done: int) -> None:
+        told.put([p.pid for p in multiprocessing.active_children() if p.name.startswith("sigill-views-build")])
+        time.sleep(120)
+    runner.rebuild(hang)
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")   # a zombie has ended; only not reaped
+    except FileNotFoundError:
+        return True
+
+
+def test_the_workers_end_with_a_building_process_that_is_killed(app, settings, postgres):
+    """Killed mid-build, the building process reads nothing more: its workers, their queues full, would otherwise
+    wait for ever, each holding its connections (a watcher thread ends each with the process that started it)."""
+    many_histories(app)
+    spawning = multiprocessing.get_context("spawn")
+    told = spawning.Queue()
+    building = spawning.Process(target=_build_and_hang, args=(settings, postgres, told))   # not daemonic: it starts
+    building.start()                                                                       # processes of its own
+    try:
+        workers = told.get(timeout=60)
+        assert len(workers) == 2 and not any(_ended(pid) for pid in workers)
+        assert _worker_connections(postgres) > 0
+    finally:
+        os.kill(building.pid, signal.SIGKILL)
+        building.join(timeout=10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(_ended(pid) for pid in workers):
+        time.sleep(0.05)
+    while time.monotonic() < deadline and _worker_connections(postgres):   # a backend leaves as its client ends
+        time.sleep(0.05)
+    left = [pid for pid in workers if not _ended(pid)]
+    for pid in left:   # failing, the test leaves no process behind holding its connections
+        os.kill(pid, signal.SIGKILL)
+    assert not left and _worker_connections(postgres) == 0
+
+
+def _worker_connections(postgres) -> int:
+    with psycopg.connect(postgres.conninfo()) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND application_name = %s", (BUILD_WORKER_CONNECTIONS,)).fetchone()[0]
 
 
 @pytest.mark.parametrize("small", [False, True], ids=["by COPY", "in one call"])
