@@ -4,7 +4,8 @@ The tables themselves (what each holds, and their DDL) are ``gateways.view_table
 of the stored log, ``gateways.view_queries``'.  The feeds' queries on the same tables are ``gateways.feed_pages``'
 (the disclosure log read as messages) and ``gateways.feed_store``'s (numbering, publication positions, erasures);
 the case lists' and the calendar keeper's are ``gateways.case_list_queries``'; what a batch's rows are sealed and
-named with, ``gateways.batch_sealing``'s.
+named with, ``gateways.batch_sealing``'s; the rules and catalogue the views are built under, and emptying them for
+a rebuild, ``gateways.view_rules``'.
 
 Fact content holds personal data, so it is sealed under the case's own data
 key (destroying the key erases the views too); ids, kinds, categories,
@@ -36,17 +37,17 @@ from gateways.view_rows_json import (APPLY_VIEWS, ERASED_SINCE, LIST_CASES, MOVE
                                      apply_views_arguments, rows_json)
 from gateways.view_tables import STAGE, create_statements, every_start_statements
 from gateways.case_list_queries import CaseListQueries, calendar_where
-from gateways.feed_ids import RENEW_EPOCH, RENEW_SECRET
 from gateways.feed_pages import FeedPages, view_where
 from gateways.feed_store import FeedQueries, WrittenLog
 from gateways.json_once import JsonbOnce
 from gateways.keystore import KEYS_TABLE
 from gateways.prepared_batch import PreparedBatch, cases_in, drop_cases, joined, portable
 from gateways.replaced_log import ReplacedLogQueries
+from gateways.view_rules import MIXED, NOTE_CATALOGUE, ViewRulesRecords, check_rules
 from gateways.view_queries import ViewQueries
 from domain.disclosure import RULES_VERSION
 from projections.agency_views import CaseSummary, ViewUpdate
-from services.ports import MIXED_CATALOGUES, KeyStore, ViewsMovedOn, ViewsUnderOtherRules
+from services.ports import KeyStore, ViewsMovedOn, ViewsUnderOtherRules
 
 # Facts are COPYed into a session-local staging table (``view_tables.STAGE``) and merged in one statement: far
 # fewer round trips than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -78,22 +79,6 @@ POSITION_AND_NEXT = (
     " FROM {tracking} WHERE application_name = %s) t"
     " LEFT JOIN LATERAL (SELECT * FROM {events} WHERE notification_id > t.position ORDER BY notification_id"
     " LIMIT %s) e ON true ORDER BY e.notification_id")
-# Views written under more than one agency catalogue (``view_rules.catalogue``): a log they hold was built under
-# none of them, and once replaced cannot be held to the events.  Never a catalogue's digest (32 hex digits).
-MIXED = MIXED_CATALOGUES   # as the services read it (``services.stored_log``)
-# A process whose catalogue is not the one the views record, before it writes (``position_and_next``): views from
-# before catalogues were recorded (NULL) take its own — what they were built under is taken to be today's, as a log
-# replaced from them without one is (``services.stored_log``); views of another catalogue become ``MIXED``, until a
-# build from the first event records one again.  Only when it differs: no write in a round otherwise.
-def noted_catalogue(recorded: str, own: str) -> str:
-    """SQL: the catalogue the views record once a process under ``own`` writes them (both SQL expressions): its own
-    where none is recorded or the same, ``MIXED`` where another is; none given (NULL) keeps the recorded one."""
-    return (f"CASE WHEN {own} IS NULL THEN {recorded} WHEN {recorded} IS NULL OR {recorded} = {own} THEN {own}"
-            f" ELSE '{MIXED}' END")
-
-
-NOTE_CATALOGUE = ("UPDATE {s}.view_rules SET catalogue = " + noted_catalogue("catalogue", "%(own)s::text")
-                  + " WHERE catalogue IS DISTINCT FROM %(own)s AND catalogue IS DISTINCT FROM '" + MIXED + "'")
 # A large batch's checks under the log's lock (``_check_batch``), one round trip: the views' position, the ids'
 # generation and the rules the views are built under.
 BATCH_CHECK = ("SELECT (SELECT notification_id FROM {s}.{tracking} WHERE application_name = %s) AS position,"
@@ -120,8 +105,8 @@ SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "fac
 LATER_SUMMARY_COLUMNS = ("protected_personal_data",)
 
 
-class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, CaseListQueries, ReplacedLogQueries,
-                              ViewQueries, PostgresTrackingRecorder):
+class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQueries, FeedPages, CaseListQueries,
+                              ReplacedLogQueries, ViewQueries, PostgresTrackingRecorder):
     """Created by the eventsourcing factory (``tracking_recorder(PostgresAgencyViewStore)``)."""
 
     keystore: KeyStore
@@ -284,7 +269,7 @@ class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, C
                                               tracking=Identifier(self.datastore.schema, self.tracking_table_name),
                                               events=Identifier(events.datastore.schema, events.events_table_name))
         rows = self._rows(query, (application_name, limit))
-        _check_rules(rows[0]["rules_version"], RULES_VERSION)   # before any batch is judged under this one's
+        check_rules(rows[0]["rules_version"], RULES_VERSION)   # before any batch is judged under this one's
         # Only by a round that writes: notifications to judge, or a build to finish.  One that reads nothing new (a
         # command's catch-up beside the server, under another SIGILL_CATALOGUE) wrote no row under its catalogue.
         writes = rows[0]["notification_id"] is not None or rows[0]["building"] or rows[0]["unfinished"]
@@ -313,70 +298,7 @@ class PostgresAgencyViewStore(BuildFinish, BuildReads, FeedQueries, FeedPages, C
         if batch.generation is not None and stored["id_generation"] != batch.generation:
             raise ViewsMovedOn(f"the ids were renewed (generation {stored['id_generation']});"
                                f" this batch's are of {batch.generation}")
-        _check_rules(stored["rules_version"], batch.rules_version)
-
-    def rules_version(self) -> int | None:
-        """The rules' version the views were built under; None if never recorded (built before versions)."""
-        rows = self._rows(SQL("SELECT version FROM {}.view_rules").format(self._s), ())
-        return rows[0]["version"] if rows else None
-
-    def building_to(self) -> int | None:
-        """Where the build from the first event under way is going (the event log's head when it began); None when
-        none is under way."""
-        rows = self._rows(SQL("SELECT building_to FROM {}.view_rules").format(self._s), ())
-        return rows[0]["building_to"] if rows else None
-
-    def set_rules_version(self, version: int, building_to: int | None = None, catalogue: str | None = None) -> None:
-        """Record the rules' version the views are built under; ``building_to``: they are being built from the first
-        event up to there (``FeedsRebuilding`` until they reach it); ``catalogue``: the digest of the agency
-        catalogue they are built under (None keeps the recorded one; another recorded one becomes ``MIXED``: two
-        first builds at once under two catalogues, the last of them won and the log they wrote was held, a review)."""
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("INSERT INTO {}.view_rules (version, building_to, catalogue) VALUES (%s, %s, %s)"
-                             " ON CONFLICT (one) DO UPDATE SET version = excluded.version, building_to ="
-                             " coalesce(excluded.building_to, view_rules.building_to), catalogue = "
-                             + noted_catalogue("view_rules.catalogue", "excluded.catalogue")).format(self._s),
-                         (version, building_to or None, catalogue))
-
-    def clear(self, application_name: str, building_to: int = 0, *, renew_ids: bool = False,
-              rules_version: int | None = None, catalogue: str | None = None) -> int:
-        """Empty the views and forget the position, so that they are rebuilt from the first event.
-
-        ``case_municipality`` is kept: an erased case's referral can no longer be read, and a kept row never
-        goes stale (a case never moves).  The feeds are numbered anew from 1 (the same numbers, for the same
-        history) in a new epoch, and published again from the start: the rebuilt log may differ (an erased
-        case's history can no longer be read), so no position or cursor of the old numbering is trusted.  The
-        log's rows are kept as a replaced log first (``gateways.replaced_log``): they are what the feeds carried.
-        Returns how many were kept.  ``renew_ids``: the secret that keys the feeds' event ids and the public fact
-        ids is made anew too (after a restore of an older backup), so every message and fact gets another id.
-        ``rules_version``: the rules they are rebuilt under, recorded in the same transaction, so that no batch of
-        another process judged under the rules before lands in the emptied views (``_check_batch``); None keeps the
-        recorded one.  ``catalogue``: the digest of the agency catalogue they are rebuilt under, recorded with them
-        after the replaced log took the one recorded before (None keeps it).  Views recorded as built under newer
-        rules are refused (``ViewsUnderOtherRules``, nothing
-        changed): rebuilt under older ones they would show again what the newer rules stopped."""
-        with self.datastore.transaction(commit=True) as curs:
-            kept = self._keep_replaced(curs, Identifier(self.datastore.schema, self.tracking_table_name),
-                                       application_name)
-            if rules_version is not None:   # under the log's lock, which a newer version's rebuild takes too
-                _refuse_newer(curs.execute(SQL("SELECT version FROM {}.view_rules").format(self._s)).fetchone(),
-                              rules_version)
-            curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
-                             " {s}.feed_positions").format(s=self._s))
-            curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
-            if renew_ids:
-                curs.execute(SQL(RENEW_SECRET).format(s=self._s))
-            curs.execute(SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
-                self._s, Identifier(self.tracking_table_name)), (application_name,))
-            # Views from before versions were recorded have no row: version 1 (``rules_version``).
-            curs.execute(SQL("INSERT INTO {s}.view_rules (version, building_to, catalogue) VALUES (coalesce(%s, 1), %s,"
-                             " %s) ON CONFLICT (one) DO UPDATE SET version = coalesce(%s, view_rules.version),"
-                             " building_to = greatest(view_rules.building_to, excluded.building_to),"
-                             " catalogue = coalesce(excluded.catalogue, view_rules.catalogue)")
-                         .format(s=self._s), (rules_version, building_to or None, catalogue, rules_version))
-        if renew_ids:
-            self._secret = self._generation = self._fact_ids = None   # read afresh: this process's are of the old
-        return kept
+        check_rules(stored["rules_version"], batch.rules_version)
 
     def _copy_log(self, curs: Any, log: list[list]) -> None:
         """Log rows (numbered) into the disclosure log by binary COPY."""
@@ -472,18 +394,6 @@ def _small(facts: list[tuple], log: list[list], erased: set[UUID]) -> bool:
     """Whether a batch goes in one call of ``sigill_apply_views`` (``SMALL_BATCH_ROWS``), not by COPY."""
     return (len(facts) + len(log) <= SMALL_BATCH_ROWS and not erased
             and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-
-
-def _check_rules(views: int | None, batch: int) -> None:
-    """None: nothing recorded yet, the first build records its own (``ViewRunner._first_build``)."""
-    if views is not None and views != batch:
-        raise ViewsUnderOtherRules(views, batch)
-
-
-def _refuse_newer(row: Any, rules_version: int) -> None:
-    """A rebuild's: views of older rules (or none recorded) are what it mends; a newer version's are not its own."""
-    if row is not None and row["version"] is not None and row["version"] > rules_version:
-        raise ViewsUnderOtherRules(row["version"], rules_version)
 
 
 def _check_position(row: Any, start: int) -> None:

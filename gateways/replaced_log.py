@@ -145,7 +145,7 @@ class ReplacedLogQueries:
         ``replaced_at``, ``up_to`` (the position the log had reached: it was complete up to that notification),
         ``rows``, ``caused_from`` (its first row stored with a cause), ``id_generation`` (the ids' generation
         its event ids are of; None: replaced before it was recorded) and ``catalogue`` (the digest of the agency
-        catalogue it was built under, "mixed" for more than one: ``agency_view_store.MIXED``; None: not recorded)."""
+        catalogue it was built under, "mixed" for more than one: ``view_rules.MIXED``; None: not recorded)."""
         return self._rows(SQL("SELECT * FROM {}.disclosure_log_replacements ORDER BY replacement").format(self._s), ())
 
     def replaced_log(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:

@@ -116,7 +116,7 @@ TABLES = [
     # And the digest of the agency catalogue they were built under (``Catalogue.digest``), since 2026-12-06: recorded
     # by a build from the first event, ``MIXED`` once a process under another catalogue writes them, and copied onto
     # the log a rebuild replaces.  NULL: built before it was recorded — the first process to write
-    # them records its own, as the catalogue they were built under (``gateways.agency_view_store.NOTE_CATALOGUE``).
+    # them records its own, as the catalogue they were built under (``gateways.view_rules.NOTE_CATALOGUE``).
     "ALTER TABLE {s}.view_rules ADD COLUMN IF NOT EXISTS catalogue text",
     *BUILD_TABLES,  # a build from the first event under way, and the rebuilds whose ends are written
 ]
