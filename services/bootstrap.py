@@ -6,7 +6,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -33,8 +33,6 @@ from gateways.schema_lock import conninfo_of, forcing_ddl
 from gateways.readiness import ReadinessProbe
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore, first_wrapped_keys, unwraps_stored
 from gateways.key_rotation import Rotation, RotationRefused, rotate
-from gateways.kafka_consumer import KafkaFeedConsumer
-from gateways.kafka_publisher import KafkaMessageSink
 from gateways.ledger_store import NoLedger, PostgresLedgerStore
 from gateways.read_snapshot import ReadSnapshot, read_snapshot
 from gateways.verifier_reads import VerifierReads
@@ -46,7 +44,6 @@ from projections.agency_views import NAME as VIEWS_NAME
 from projections.fact_ids import CurrentFactIds, PublicFactIds
 from services.access_chain import AccessCheckpoint
 from services.access_log import AccessLog
-from services.api.deps import ApiContext
 from services.application import CaseApplication
 from services.case_lists import CaseListsFromViews
 from services.audit_answers import ReportRead
@@ -66,6 +63,10 @@ from services.feed_publisher import FeedPublisher
 from services.follower import Follower
 from services.kafka_settings import feed_topic, kafka_options
 from services.view_runner import ViewRunner
+
+if TYPE_CHECKING:   # imported where built: FastAPI and kafka-python take ~0.4 s, which every command and every
+    from gateways.kafka_consumer import KafkaFeedConsumer   # worker of a views' build paid at its start
+    from services.api.deps import ApiContext
 
 EMBEDDED_DATABASE = "sigill"
 
@@ -358,6 +359,7 @@ def build_api_context(app: CaseApplication, settings: Settings, location: Postgr
                            made_by=made_by, history=read.history, fold=read.fold)
 
     idempotency = PostgresIdempotencyStore(location.conninfo(), schema=settings.db_schema or "public")
+    from services.api.deps import ApiContext   # noqa: PLC0415 - see the imports
     return ApiContext(cases=service, verifier=verifier or build_token_verifier(settings), idempotency=idempotency,
                       loop_store=lambda: AsyncEventStore.of(app.recorder),
                       loop_access_log=service.access_log.store.for_this_loop,  # type: ignore[attr-defined]
@@ -421,6 +423,7 @@ def build_feed_publisher(app: CaseApplication, settings: Settings, location: Pos
     """The Kafka publisher of every agency's feed; None when no Kafka is configured (the HTTP feed still works)."""
     if not settings.kafka_bootstrap_servers:
         return None
+    from gateways.kafka_publisher import KafkaMessageSink   # noqa: PLC0415 - see the imports
     sink = KafkaMessageSink(settings.kafka_bootstrap_servers, kafka_options(settings),
                             partitions=settings.kafka_topic_partitions)
     store = (runner or build_view_runner(app, settings, location)).store
@@ -433,6 +436,7 @@ def build_feed_consumer(settings: Settings, agency: str, *, group: str, from_beg
     """A consumer of one agency's topic in one municipality; needs no database."""
     if not settings.kafka_bootstrap_servers:
         raise ConfigurationError("SIGILL_KAFKA_BOOTSTRAP_SERVERS is not set: there is no Kafka to consume from")
+    from gateways.kafka_consumer import KafkaFeedConsumer   # noqa: PLC0415 - see the imports
     return KafkaFeedConsumer(settings.kafka_bootstrap_servers, kafka_options(settings),
                              feed_topic(settings, agency, municipality), group=group, from_beginning=from_beginning)
 
