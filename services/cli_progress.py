@@ -12,12 +12,9 @@ import sys
 import time
 from typing import Callable
 
-from services.wording import counted, swedish_number
+from services.wording import EVENTS, counted, swedish_number
 
 ESTIMATE_AFTER = 5.0   # seconds before a rate is worth an estimate: the first batches include start-up
-
-
-EVENTS = ("händelse", "händelser")
 
 
 def progress_line(verb: str, count: int, total: int | None, elapsed: float, unit: tuple[str, str] = EVENTS,

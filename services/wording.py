@@ -113,9 +113,12 @@ def rows_compared(count: int) -> str:
     return counted(count, "rad jämförd", "rader jämförda")
 
 
+EVENTS = ("händelse", "händelser")   # a stored event, and many: every text's and progress line's word
+
+
 def events_counted(count: int) -> str:
     """"1 händelse", "5 händelser": stored events, as the ledger's and the views' texts count them."""
-    return counted(count, "händelse", "händelser")
+    return counted(count, *EVENTS)
 
 
 def cases_counted(count: int) -> str:
