@@ -12,10 +12,17 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from tests.kafka_broker import kafka_broker  # noqa: F401  (a real Kafka-protocol broker, session-wide)
+
+# No time limit on a property test's example (Hypothesis's default is 200 ms): a pause of the loaded machine, or a
+# garbage collection late in the suite's one process, can fail an example that takes a millisecond ("Unreliable
+# test timings").  Most property tests here said deadline=None already; this makes it so for those that did not.
+hypothesis_settings.register_profile("sigill", deadline=None)
+hypothesis_settings.load_profile("sigill")
 
 
 @pytest.fixture(scope="session")
