@@ -62,8 +62,8 @@ def test_a_follower_whose_lock_session_is_cut_stops_working_then_takes_the_lock_
     follower, _, thread = followers()
     assert eventually(follower.working.is_set)
     with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # as a database restart would
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                     " WHERE application_name = 'sigill-follower-lock'")
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"   # this test's database only
+                     " WHERE application_name = 'sigill-follower-lock' AND datname = current_database()")
     assert eventually(lambda: "follower lock was lost" in caplog.text)
     assert eventually(follower.working.is_set) and thread.is_alive()   # no one else held it: working again
     case_id = consenting_school(app)
