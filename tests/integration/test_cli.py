@@ -271,18 +271,23 @@ def test_a_command_stopped_by_sigterm_before_it_finished_says_so_and_fails(tmp_p
     """`audit verify` stopped half-way must not exit 0 ("unchanged") to a supervisor's scheduled check."""
     import signal
     import socket
-    import time
 
     silent = socket.create_server(("127.0.0.1", 0))   # accepts (the kernel's backlog) and never answers
+    silent.settimeout(60)
     url = f"postgresql://sigill:x@127.0.0.1:{silent.getsockname()[1]}/sigill"
+    waiting = None
     try:
         process = subprocess.Popen([sys.executable, "-m", "services.cli", *command], text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    env={**os.environ, "SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": url})
-        time.sleep(2.5)   # started, and waiting for the database
+        # Started, and waiting for the database: its connection has come.  (A fixed 2.5 s sleep raced the start of
+        # Python and the imports, ~0.5 s here, on a loaded machine: a SIGTERM before the handler kills at once.)
+        waiting, _ = silent.accept()
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
     finally:
+        if waiting is not None:
+            waiting.close()
         silent.close()
     assert process.returncode == exit_code, stderr
     assert stderr.strip().splitlines() == ["sigill: stopped (SIGTERM) before it had finished"]
