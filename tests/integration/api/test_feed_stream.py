@@ -9,13 +9,13 @@ import time
 
 import httpx
 import pytest
-import uvicorn
 
 from services.api import routes_feeds
 from services.api.app import create_api
 from tests.concurrency import eventually
 from tests.integration.api.flows import ok, school_consented_case
 from tests.kafka_broker import free_port
+from tests.servers import serve_in_thread
 
 
 class Events:
@@ -66,11 +66,7 @@ def served(context):
     api = create_api(context)
     api.state.poll_seconds, api.state.heartbeat_seconds = 0.05, 0.2
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
+    server, thread = serve_in_thread(api, port, "feed-stream-api")   # one that cannot start fails, not hangs
     yield server, f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
