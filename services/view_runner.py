@@ -78,7 +78,7 @@ class ViewRunner:
         self.worker_recipe: WorkerRecipe | None = None
         self.build_workers = default_workers()
         self.parallel_from = PARALLEL_FROM
-        self._alone = False   # a worker of the build under way failed: it goes on without workers
+        self._alone_to: int | None = None   # where the build whose worker failed is going: it goes on without them
 
     @property
     def position(self) -> int:
@@ -124,7 +124,7 @@ class ViewRunner:
                 # this build goes on alone, from where the workers' spans were written — and a damaged key is then
                 # met, and said, as the runner meets it.  The next rebuild tries workers again.
                 log.warning("%s; the build goes on judged by this process alone", failure)
-                self._alone = True
+                self._alone_to = self.store.building_to()   # that build, not one another process begins later
                 continue
         return done[0]
 
@@ -184,9 +184,9 @@ class ViewRunner:
         (``services.build_workers``); returns the position it wrote to and the first notifications after it, for the
         runner to go on alone.  Nothing happens — ``position`` and ``page`` come back as given — without a recipe for
         workers, with one worker, or with less than ``parallel_from`` notifications left."""
-        workers = self.worker_recipe is not None and self.build_workers > 1 and not self._alone
+        workers = self.worker_recipe is not None and self.build_workers > 1
         end = self.store.building_to() if workers else None
-        if end is None or end - position < self.parallel_from:
+        if end is None or end == self._alone_to or end - position < self.parallel_from:
             return position, page
         with self.store.building_alone() as alone:
             if not alone:   # another process builds them in parallel: this one judges alone, as before workers
@@ -263,7 +263,7 @@ class ViewRunner:
                                               renew_ids=renew_ids, rules_version=RULES_VERSION,
                                               catalogue=self.app.catalogue.digest)
         self.rules_ended = 0
-        self._alone = False   # a worker's failure in the build before is not this one's
+        self._alone_to = None   # a worker's failure in the build before is not this one's, even to the same head
         self.views.reset()
         self._known = None
         return self.catch_up(progress)   # which finishes the build once it is there

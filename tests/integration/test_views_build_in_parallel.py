@@ -22,6 +22,7 @@ from services.bootstrap import BUILD_WORKER_CONNECTIONS, ViewWorkerRecipe, build
 from services.build_workers import BuildWorkers, spans
 from services.ports import ViewsMovedOn
 from tests.builders import CATALOGUE, POLICE, SOCIAL
+from tests.concurrency import eventually
 from tests.integration.feed_history import interleaved_history
 from tests.integration.test_cli import sigill
 from tests.integration.test_agency_views import busy_case
@@ -287,15 +288,12 @@ def test_the_workers_end_with_a_building_process_that_is_killed(app, settings, p
     finally:
         os.kill(building.pid, signal.SIGKILL)
         building.join(timeout=10)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not all(_ended(pid) for pid in workers):
-        time.sleep(0.05)
-    while time.monotonic() < deadline and _worker_connections(postgres):   # a backend leaves as its client ends
-        time.sleep(0.05)
-    left = [pid for pid in workers if not _ended(pid)]
-    for pid in left:   # failing, the test leaves no process behind holding its connections
-        os.kill(pid, signal.SIGKILL)
-    assert not left and _worker_connections(postgres) == 0
+    ended = eventually(lambda: all(_ended(pid) for pid in workers), seconds=20)
+    for pid in workers:   # failing, the test leaves no process behind holding its connections
+        if not _ended(pid):
+            os.kill(pid, signal.SIGKILL)
+    assert ended   # and a backend leaves as its client ends:
+    assert eventually(lambda: _worker_connections(postgres) == 0, seconds=20)
 
 
 def _worker_connections(postgres) -> int:
