@@ -41,8 +41,9 @@ class PostgresLocation:
     user: str
     password: str = ""
     connect_timeout: int | None = None  # seconds for the whole connection attempt; None: libpq's (no limit)
-    # Connections each of eventsourcing's pools holds, no more (None: the library's five, and up to ten more while
-    # busy): a process that reads in one thread needs one (a worker of the views' build, ``ViewWorkerRecipe``).
+    # Connections each of eventsourcing's pools and the key store's holds, no more (None: the library's five, and up
+    # to ten more while busy; the key store's four): a process that reads in one thread needs one (a worker of the
+    # views' build, ``ViewWorkerRecipe``).
     pool_size: int | None = None
 
     def __repr__(self) -> str:  # never show the password in logs or test reports

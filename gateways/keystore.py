@@ -270,21 +270,30 @@ class InMemoryKeyStore(_WrappingKeyStore):
         self.table[aggregate_id] = None
 
 
+# Keys read at once by one process (they are cached, so rarely); a process that reads in one thread needs one.
+CONNECTIONS = 4
+
+
 class PostgresKeyStore(_WrappingKeyStore):
     """Keys in the table sigill_data_keys, beside the events (in ``schema``, else the search path's first)."""
 
-    def __init__(self, conninfo: str, master_key: bytes, *, schema: str | None = None, **cache: float) -> None:
+    def __init__(self, conninfo: str, master_key: bytes, *, schema: str | None = None, connections: int = CONNECTIONS,
+                 **cache: float) -> None:
         super().__init__(master_key, **cache)
         name = (KEYS_TABLE,) if schema is None else (schema, KEYS_TABLE)
         self._table = sql.Identifier(*name)
         self._conninfo, self._schema = conninfo, schema
         # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a
         # database restart is replaced rather than failing the read or command that needed a key.
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=connections, kwargs={"autocommit": True},
                                     name="sigill-keystore", open=True, check=ConnectionPool.check_connection,
                                     timeout=POOL_WAIT)
         try:
             self.ensure_schema()
+            # The pool's first connection is made in the background: a read that came before it was ready made the
+            # pool grow, and a process that reads in one thread held two connections for good.
+            with translated():
+                self._pool.wait(POOL_WAIT)
             self._check_master_key()
         except BaseException:
             self._pool.close()
