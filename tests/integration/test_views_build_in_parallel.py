@@ -103,7 +103,9 @@ def test_a_worker_that_stops_leaves_the_rest_of_the_build_to_the_runner_alone(ap
     runner.rebuild()
     alone = everything(postgres)
     in_parallel(runner, batch=4)
-    killed, positions = [], []
+    killed, positions, started = [], [], []
+    monkeypatch.setattr(BuildWorkers, "__enter__", lambda self, enter=BuildWorkers.__enter__: started.append(self)
+                        or enter(self))
 
     def kill_a_worker(done: int) -> None:
         positions.append(runner.known_position)
@@ -118,11 +120,9 @@ def test_a_worker_that_stops_leaves_the_rest_of_the_build_to_the_runner_alone(ap
             " judged by this process alone") in caplog.text
     assert 0 < positions[0] < app.recorder.max_notification_id()   # the workers' spans were written before it
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("sigill-views-build")]
-    started = []
-    monkeypatch.setattr(BuildWorkers, "__enter__", lambda self, enter=BuildWorkers.__enter__: started.append(self)
-                        or enter(self))
+    assert len(started) == 1   # the rest of that build judged alone: no workers started again for it
     runner.rebuild()   # the next rebuild tries workers again: the failure was the build before's
-    assert len(started) == 1 and everything(postgres) == alone
+    assert len(started) == 2 and everything(postgres) == alone
 
 
 def test_a_worker_under_another_agency_catalogue_judges_nothing(app, runner, postgres, caplog):
