@@ -21,7 +21,9 @@ from tests.kafka_broker import kafka_broker  # noqa: F401  (a real Kafka-protoco
 # No time limit on a property test's example (Hypothesis's default is 200 ms): a pause of the loaded machine, or a
 # garbage collection late in the suite's one process, can fail an example that takes a millisecond ("Unreliable
 # test timings").  Most property tests here said deadline=None already; this makes it so for those that did not.
-hypothesis_settings.register_profile("sigill", deadline=None)
+# A history Hypothesis finds failing is printed with the blob that replays it (@reproduce_failure): a clean clone
+# in CI keeps no example database, and the random history would otherwise be lost with the run.
+hypothesis_settings.register_profile("sigill", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("sigill")
 
 
