@@ -1,8 +1,9 @@
 """End-to-end: the whole server (API and web client) on a real PostgreSQL, driven by headless Chromium.
 
-One server and one browser per session keep the suite fast; each test gets a
-fresh browser context (no cookies shared), and its own case.  Debian's
-``chromium`` is required: ``./scripts/test.sh`` installs it; without it these
+One server for all these tests (stopped after the last of them, not kept
+through the rest of the run) and one browser per session keep the suite fast;
+each test gets a fresh browser context (no cookies shared), and its own case.
+Debian's ``chromium`` is required: ``./scripts/test.sh`` installs it; without it these
 tests fail, they never skip.
 """
 
@@ -69,7 +70,10 @@ def _serve_sigill(settings: Settings, location: PostgresLocation, port: int | No
     app.close()
 
 
-@pytest.fixture(scope="session")
+# The package's, not the session's: each server holds ~20 sessions of the suite's one PostgreSQL (max_connections
+# 100), and kept through the integration tests that run after these they left too little room — test_serve_script's
+# `sigill serve --workers 2` opens ~58 and failed with "too many clients" behind them.
+@pytest.fixture(scope="package")
 def server(postgres_server, web_settings):
     """Sigill in embedded (development) mode on a fresh database: the development sign-in."""
     location = create_database(postgres_server, f"e2e_{uuid4().hex[:10]}")
@@ -116,7 +120,7 @@ def production_sigill(postgres_server, tmp_path_factory, issuer: str):
         next(served, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def production_server(postgres_server, running_provider, tmp_path_factory):
     """Sigill in production mode against the test provider."""
     with production_sigill(postgres_server, tmp_path_factory, running_provider.issuer) as served:
