@@ -33,6 +33,11 @@ CLIENT_ID, CLIENT_SECRET = "sigill-web", "test-secret-not-for-production"
 KEY_ID = "test-provider-key-1"
 
 
+def new_key() -> rsa.RSAPrivateKey:
+    """A provider's signing key: 0.02-0.3 s to make here, its primes drawn at random (longer on a busy machine)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @dataclass
 class Grant:
     client_id: str
@@ -65,14 +70,14 @@ class TestProvider:
     logouts: list[dict[str, str]] = field(default_factory=list)
     discovery_fetches: int = 0
     jwks_fetches: int = 0
-    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537,
-                                                                                    key_size=2048))
+    key: rsa.RSAPrivateKey = field(default_factory=new_key)
     kid: str = KEY_ID             # the key's id: a rotation is a new ``key`` under a new ``kid``, the old one dropped
     jwks_answer: dict[str, Any] | None = None   # what the JWKS answers instead of the key (a broken set)
 
-    def rotate(self) -> rsa.RSAPrivateKey:
-        """A new signing key, the only one in the JWKS from now on: the old one (returned) is dropped from it."""
-        old, self.key = self.key, rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    def rotate(self, to: rsa.RSAPrivateKey | None = None) -> rsa.RSAPrivateKey:
+        """A new signing key (``to``, made beforehand by a test that times a window), the only one in the JWKS from
+        now on: the old one (returned) is dropped from it."""
+        old, self.key = self.key, to or new_key()
         self.kid = f"test-provider-key-{int(self.kid.rsplit('-', 1)[1]) + 1}"
         return old
 
@@ -96,7 +101,7 @@ class TestProvider:
         elif self.tamper == "wrong_issuer":
             claims["iss"] = "https://impostor.example"
         elif self.tamper == "wrong_key":
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            key = new_key()
         token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
         if self.tamper == "altered":  # another payload under the original signature
             header, _, signature = token.split(".")

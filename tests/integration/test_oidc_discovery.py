@@ -7,7 +7,7 @@ import time
 import pytest
 
 from gateways.jwt_tokens import Discovery, ProviderUnreachable
-from tests.oidc_provider import KEY_ID, RunningProvider
+from tests.oidc_provider import KEY_ID, RunningProvider, new_key
 from tests.servers import free_port
 
 
@@ -364,9 +364,10 @@ def test_a_key_the_provider_drops_is_refused_once_the_set_is_fetched_again(short
     provider = RunningProvider({"sub": "x", "agency": "skola"})
     try:
         verify, state = _verify_with_keys_from(provider, keys_from), provider.state
+        replacement = new_key()   # made before the set is fetched: not within its lifespan, which the next check needs
         assert verify(state.key, state.kid).subject == "hsa-1"
         dropped_kid = state.kid
-        dropped = state.rotate()
+        dropped = state.rotate(replacement)
         assert verify(dropped, dropped_kid).subject == "hsa-1" and state.jwks_fetches == 1   # not asked yet
         time.sleep(short_lifespan)
         with pytest.raises(AuthenticationFailed, match="^the token's signing key is unknown to the issuer$"):

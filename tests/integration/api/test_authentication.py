@@ -262,11 +262,12 @@ def test_a_key_the_provider_rotated_out_is_a_401_once_its_set_is_fetched_again(c
     from gateways import jwt_tokens
     from gateways.jwt_tokens import Discovery, JwtVerifier
     from services.api.token_cache import VerifiedTokens
-    from tests.oidc_provider import RunningProvider
+    from tests.oidc_provider import RunningProvider, new_key
 
     monkeypatch.setattr(jwt_tokens, "CACHE_SECONDS", 1.0)
     provider = RunningProvider({"sub": "x", "agency": "socialtjanst"})
     try:
+        replacement = new_key()   # made before the set is fetched: not within its lifespan, which the 2nd read needs
         context.tokens = VerifiedTokens(JwtVerifier(provider.issuer, "sigill", discovery=Discovery(provider.issuer)))
         state, dropped, dropped_kid = provider.state, provider.state.key, provider.state.kid
 
@@ -274,7 +275,7 @@ def test_a_key_the_provider_rotated_out_is_a_401_once_its_set_is_fetched_again(c
             return {"Authorization": f"Bearer {provider_token(provider.issuer, dropped, subject, dropped_kid)}"}
 
         assert client.get("/api/v1/me", headers=signed_with_the_dropped_key("hsa-1")).status_code == 200
-        state.rotate()
+        state.rotate(replacement)
         assert client.get("/api/v1/me", headers=signed_with_the_dropped_key("hsa-4")).status_code == 200
         time.sleep(1.1)
         refused = client.get("/api/v1/me", headers=signed_with_the_dropped_key("hsa-2"))
