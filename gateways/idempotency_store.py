@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from gateways.pg_errors import POOL_WAIT, translated
+from gateways.pg_errors import POOL_WAIT, ready, translated
 from gateways.schema_lock import create_schema
 from services.idempotency import AnswerAlreadyStored, AnswerRow, StoredAnswer
 
@@ -69,9 +69,9 @@ class PostgresIdempotencyStore:
         create_schema(conninfo, [answers_table(schema)], schema, creator=TABLE)
         # Checked before each use: after a database restart, a pooled connection is dead, and a keyed command
         # must not be refused (503) for it.
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
-                                    name="sigill-idempotency", open=True, check=ConnectionPool.check_connection,
-                                    timeout=POOL_WAIT)
+        self._pool = ready(ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True},
+                                          name="sigill-idempotency", open=True,
+                                          check=ConnectionPool.check_connection, timeout=POOL_WAIT))
         self.forget_expired()
 
     def forget_expired(self) -> int:

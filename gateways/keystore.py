@@ -43,7 +43,7 @@ from services.settings import ConfigurationError
 from gateways.key_cache import DESTROYED as _DESTROYED, KeyCache as _KeyCache
 from gateways.follower_lock import probe_connection
 from gateways.key_listeners import listeners
-from gateways.pg_errors import POOL_WAIT, translated
+from gateways.pg_errors import POOL_WAIT, ready, translated
 from gateways.schema_lock import create_schema
 
 KEYS_TABLE = "sigill_data_keys"
@@ -290,10 +290,7 @@ class PostgresKeyStore(_WrappingKeyStore):
                                     timeout=POOL_WAIT)
         try:
             self.ensure_schema()
-            # The pool's first connection is made in the background: a read that came before it was ready made the
-            # pool grow, and a process that reads in one thread held two connections for good.
-            with translated():
-                self._pool.wait(POOL_WAIT)
+            ready(self._pool)
             self._check_master_key()
         except BaseException:
             self._pool.close()

@@ -29,6 +29,7 @@ class NoConnection(es.PersistenceError):
 # outage before the same 503; each pool of our own waits this.
 POOL_WAIT = 5.0
 
+
 # Most specific first.
 TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
     (PoolTimeout, NoConnection),
@@ -51,6 +52,15 @@ def translated() -> Iterator[None]:
         yield
     except psycopg.Error as error:
         raise ours(error) from error
+
+
+def ready(pool: Any) -> Any:
+    """``pool`` once its first connection is made: a pool opened with a minimum makes it in the background, and a
+    read that came first found the pool empty and made it grow, for good (a process that reads in one thread held
+    two; seen on a busy machine)."""
+    with translated():
+        pool.wait(POOL_WAIT)   # closes the pool, and raises, if none comes in time
+    return pool
 
 
 @asynccontextmanager
