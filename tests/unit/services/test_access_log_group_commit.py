@@ -96,9 +96,10 @@ def test_a_read_on_an_event_loop_awaits_its_commit_without_holding_a_thread():
     before = set(threading.enumerate())
 
     async def read_many() -> list:
-        reads = [log.record_async(entry(n)) for n in range(20)]
+        reads = asyncio.gather(*(log.record_async(entry(n)) for n in range(20)), return_exceptions=True)
+        await asyncio.sleep(0)   # every read has run up to its wait for the commit (each takes 0.02 s here) …
         others = [t for t in threading.enumerate() if t not in before and t is not threading.current_thread()]
-        return [others, *await asyncio.gather(*reads, return_exceptions=True)]
+        return [others, *await reads]   # … so a read that took a thread, even as a coroutine, has one now
 
     others, *versions = on_a_loop_of_its_own(read_many())
     assert all(isinstance(v, int) and v > 100 for v in versions)
