@@ -29,7 +29,6 @@ class NoConnection(es.PersistenceError):
 # outage before the same 503; each pool of our own waits this.
 POOL_WAIT = 5.0
 
-
 # Most specific first.
 TRANSLATED: tuple[tuple[type[Exception], type[Exception]], ...] = (
     (PoolTimeout, NoConnection),
