@@ -277,7 +277,7 @@ CONNECTIONS = 4
 class PostgresKeyStore(_WrappingKeyStore):
     """Keys in the table sigill_data_keys, beside the events (in ``schema``, else the search path's first)."""
 
-    def __init__(self, conninfo: str, master_key: bytes, *, schema: str | None = None, connections: int = CONNECTIONS,
+    def __init__(self, conninfo: str, master_key: bytes, *, schema: str | None = None, connections: int | None = None,
                  **cache: float) -> None:
         super().__init__(master_key, **cache)
         name = (KEYS_TABLE,) if schema is None else (schema, KEYS_TABLE)
@@ -285,7 +285,7 @@ class PostgresKeyStore(_WrappingKeyStore):
         self._conninfo, self._schema = conninfo, schema
         # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a
         # database restart is replaced rather than failing the read or command that needed a key.
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=connections, kwargs={"autocommit": True},
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=connections or CONNECTIONS, kwargs={"autocommit": True},
                                     name="sigill-keystore", open=True, check=ConnectionPool.check_connection,
                                     timeout=POOL_WAIT)
         try:

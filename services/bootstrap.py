@@ -31,7 +31,6 @@ from gateways.event_mapper import EncryptedEventMapper
 from gateways.follower_lock import FollowerLock, lock_held, probe_connection
 from gateways.schema_lock import conninfo_of, forcing_ddl
 from gateways.readiness import ReadinessProbe
-from gateways.keystore import CONNECTIONS as KEY_CONNECTIONS
 from gateways.keystore import InMemoryKeyStore, PostgresKeyStore, first_wrapped_keys, unwraps_stored
 from gateways.key_rotation import Rotation, RotationRefused, rotate
 from gateways.ledger_store import NoLedger, PostgresLedgerStore
@@ -96,7 +95,7 @@ def build_application(settings: Settings | None = None, *, clock: Clock | None =
     settings.check()
     location = location or database_location(settings)
     keystore = PostgresKeyStore(location.conninfo(), settings.master_key_bytes(), schema=settings.db_schema,
-                                connections=location.pool_size or KEY_CONNECTIONS)
+                                connections=location.pool_size)
     return CaseApplication(
         env=location.eventsourcing_env(settings.db_schema), mapper=EncryptedEventMapper(keystore), keystore=keystore,
         catalogue=load_catalogue(settings.catalogue), clock=clock or SystemClock())
