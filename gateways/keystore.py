@@ -285,9 +285,9 @@ class PostgresKeyStore(_WrappingKeyStore):
         self._conninfo, self._schema = conninfo, schema
         # Each connection is checked as it is taken (keys are asked for rarely: they are cached), so one cut by a
         # database restart is replaced rather than failing the read or command that needed a key.
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=connections or CONNECTIONS, kwargs={"autocommit": True},
-                                    name="sigill-keystore", open=True, check=ConnectionPool.check_connection,
-                                    timeout=POOL_WAIT)
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=connections or CONNECTIONS,
+                                    kwargs={"autocommit": True}, name="sigill-keystore", open=True,
+                                    check=ConnectionPool.check_connection, timeout=POOL_WAIT)
         try:
             self.ensure_schema()
             ready(self._pool)
