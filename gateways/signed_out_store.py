@@ -11,6 +11,7 @@ from datetime import datetime
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from gateways.pg_errors import ready
 from gateways.schema_lock import create_schema
 
 TABLE = "sigill_web_signed_out"
@@ -25,8 +26,9 @@ class PostgresSignedOut:
         self._t = sql.Identifier(schema, TABLE)
         create_schema(conninfo, [sql.SQL(SCHEMA).format(t=self._t)], schema, creator=TABLE)
         # Every page asks: a small pool, each connection checked as it is taken (a database restart cuts them).
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True}, timeout=5,
-                                    name="sigill-signed-out", open=True, check=ConnectionPool.check_connection)
+        # Ready before the first page's read, which would otherwise make it grow (``pg_errors.ready``).
+        self._pool = ready(ConnectionPool(conninfo, min_size=1, max_size=4, kwargs={"autocommit": True}, timeout=5,
+                                          name="sigill-signed-out", open=True, check=ConnectionPool.check_connection))
 
     def close(self) -> None:
         self._pool.close()

@@ -1,7 +1,8 @@
 """Stores that use their pool as they are made wait for its first connection: the pool makes it in the background,
 and a read that came first found the pool empty and made it grow, for good.  On a busy machine (the CI of
 2026-12-06) a build worker so held five connections, not four; every API worker held a second key store and
-idempotency connection it never needed."""
+idempotency connection it never needed.  The signed-out store's first read is a page's, soon after a web worker starts:
+the same race."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from gateways.idempotency_store import PostgresIdempotencyStore
 from gateways.keystore import PostgresKeyStore
+from gateways.signed_out_store import PostgresSignedOut
 from tests.keystore_behaviour import MASTER
 
 NAME = "sigill-pool-counted"
@@ -51,5 +53,14 @@ def test_an_idempotency_store_whose_first_connection_comes_late_holds_one(late, 
     store = PostgresIdempotencyStore(late)
     try:
         assert held(postgres) == 1   # 2 before the wait: the start's clean-up of old answers came first
+    finally:
+        store.close()
+
+
+def test_a_signed_out_store_read_at_once_holds_one(late, postgres):
+    store = PostgresSignedOut(late)
+    try:
+        assert store.ended(b"\x00" * 32) is False
+        assert held(postgres) == 1   # 2 before the wait: the read came before the pool's first connection
     finally:
         store.close()
