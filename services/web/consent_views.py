@@ -139,8 +139,12 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
         as_member = (case if agency in taking_part
                      else SimpleNamespace(**{**vars(case), "members": {**group, agency: None}}))
         judge = Judge(as_member, agency, now, catalogue)
+        # Another agency's probe is a fact social services records, which consent alone carries: one from no
+        # agency was taken for a member's, whose part in the case is `case`, so a consent to `school` without
+        # `case` read "–" while the school saw the plan's school rows under it.
+        origin = _PROBE_ORIGIN if agency == lead else lead
         for category in result.categories:
-            probe = Fact("probe", 0, "probe", category, _PROBE_ORIGIN, now, {})
+            probe = Fact("probe", 0, "probe", category, origin, now, {})
             basis = judge.basis_for(probe)
             if basis is None:   # on a declined or closed case no consent opens anything: none is "missing"
                 result.cells[agency, category] = Cell(

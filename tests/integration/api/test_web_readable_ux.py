@@ -147,6 +147,21 @@ def test_the_consent_picture_says_whose_consent_is_missing(client, users, tick, 
     assert "De lämnar ut något först när alla som behövs har samtyckt" in listed
 
 
+def test_the_consent_picture_says_yes_where_a_consent_without_case_lets_a_category_out(client, users, tick, context,
+                                                                                       settings):
+    """Everyone let the school see `school` but not `case`: the school read the plan's school row under those
+    consents, while social services' table said "–" at Skolan – Skola, with no consent named as missing. Its probe
+    came from no agency, which the rules took for a member whose part in the case is `case`."""
+    case_id, consents = school_consented_case(client, users, tick, categories=("school",))
+    _planned(client, users, tick, case_id)
+    assert "Närvaro varje dag." in _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    html = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
+    cell = re.search(r'<tr data-agency="skola">.*?<td data-category="school"[^>]*>(.*?)</td>', html, re.S).group(1)
+    assert _text(cell).strip() == "ja", cell
+    case_cell = re.search(r'<tr data-agency="skola">.*?<td data-category="case"[^>]*>(.*?)</td>', html, re.S)
+    assert _text(case_cell.group(1)).strip() == "–"   # nobody's consent covers it
+
+
 def test_the_consent_form_says_which_recipient_no_secrecy_binds(client, users, tick, context, settings):
     """A voluntary organisation is no public authority: what a consent lets out to it is not protected by secrecy
     there, and the young person and guardians are to be told so before they consent (a domain review)."""
