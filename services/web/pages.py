@@ -80,6 +80,12 @@ def _summary_label(name: str) -> str:
     return _label_of(name)
 
 
+def _ids_aside(ids: str, basis: str) -> str:
+    """A consent basis's ids for the small print beside it; "" when the basis is told by them already (the reader
+    does not see its consents): "samtycke f81622ed, c341a1ce (f81622ed, c341a1ce)" said them twice."""
+    return "" if basis.endswith(ids) else ids
+
+
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["when"] = _when
@@ -93,6 +99,7 @@ env.filters["summary_label"] = _summary_label
 env.filters["number"] = swedish_number   # a count in a Swedish sentence: "1 234", not "1234" nor "1,234"
 env.filters["rows"] = rows_counted   # "1 rad", "5 rader": a text wrote "{n} rader" and said "1 rader"
 env.filters["rows_compared"] = rows_compared
+env.filters["ids_aside"] = _ids_aside
 env.filters["closed_cases_unreadable"] = closed_cases_unreadable
 env.filters["counted"] = counted   # {{ n|counted(T.x_one, T.x) }}: a count and its words for one and for many
 env.filters["all_of"] = all_of   # "den enda kontrollpunkten", "alla 5 kontrollpunkter"

@@ -72,6 +72,17 @@ def test_a_member_not_seeing_the_consents_is_shown_their_ids_only(client, users,
     assert "Maria" not in timeline and "Johan" not in timeline and "den unge" not in timeline
 
 
+def test_a_basis_told_by_its_ids_does_not_repeat_them_beside_it(client, users, tick, context, settings):
+    """A school not seeing the consents read "samtycke f81622ed, c341a1ce, 818fbd4e (f81622ed, c341a1ce, 818fbd4e)":
+    the ids in small print are for a basis told by who consented, not one told by the ids already."""
+    case_id, consents = school_consented_case(client, users, tick, categories=("school",))
+    _planned(client, users, tick, case_id)
+    ids = ", ".join(c[:8] for c in consents)
+    html = web_as(context, settings, "skola").get(f"/arenden/{case_id}").text
+    assert f"samtycke {ids}" in _text(html)
+    assert f"({ids})" not in html, html
+
+
 def test_after_the_consent_lapses_a_members_case_is_explained_not_a_blank_row(client, users, tick, context,
                                                                              settings):
     """A member whose consents no longer cover `case` keeps its own facts: its list showed "Ärende –" and the case
