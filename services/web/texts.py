@@ -232,8 +232,10 @@ T: dict[str, str] = {
     "row_unseen_no_custody": "ingen vårdnadshavare med vårdnad är registrerad, så inget samtycke lämnar ut något",
     "row_unseen_not_a_member": "inte längre med i gruppen",
     "row_unseen_not_covered": "samtyckena lämnar inte ut {category}",
-    "row_unseen_intro": "Raden sparades ändå: myndigheten kan se och följa upp den först när samtycke täcker"
-                        " radens kategori. Se fliken Samtycken.",
+    # An agency that left the group is not helped by a consent, and an *aktör* may be no authority (a voluntary
+    # organisation): it said "myndigheten kan se … först när samtycke täcker radens kategori".
+    "row_unseen_intro": "Raden sparades ändå. En ansvarig aktör kan se och följa upp en rad först när den är med i"
+                        " gruppen och samtycke täcker radens kategori. Se flikarna Gruppen och Samtycken.",
     "meetings_title": "Nätverksmöten", "meetings_none": "Inga möten.",
     # A member is not told there are none, only that none is shown to it, as its plan page says.
     "meetings_none_member": "Inga möten att visa för er.", "meeting_new": "Registrera möte",

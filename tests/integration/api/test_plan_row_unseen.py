@@ -176,3 +176,21 @@ def test_the_leads_plan_page_says_it_beside_the_row_as_things_stand_now(client, 
                    json={"consenter": "young_person"}))
     page = lead.get(f"/arenden/{case_id}/plan").text   # withdrawn: back, with whose consent is missing
     assert "Polisen är ansvarig men kan inte se raden: samtycke saknas från Peter Exempel (den unge) för Fritid." in page
+
+
+def test_the_leads_plan_page_says_what_lets_a_row_be_seen_of_an_agency_not_an_authority(client, users, tick, context,
+                                                                                      settings):
+    """The note under the table read "Raden sparades ändå: myndigheten kan se och följa upp den först när samtycke
+    täcker radens kategori": of a school that had left the group, for which no consent is the remedy, and of an
+    *aktör* that may be no authority (a voluntary organisation) as "myndigheten"."""
+    case_id, _ = school_consented_case(client, users, tick, others=POLICE)
+    tick()
+    ok(_revise(client, users, case_id, SCHOOL), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/members/skola/departure", headers=users.social,
+                   json={"reason": "Eleven har bytt skola."}))
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/plan").text
+    assert "Skolan är ansvarig men kan inte se raden: inte längre med i gruppen." in page
+    assert "myndigheten" not in page
+    assert ("En ansvarig aktör kan se och följa upp en rad först när den är med i gruppen och samtycke täcker radens"
+            " kategori. Se flikarna Gruppen och Samtycken.") in page
