@@ -730,6 +730,7 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("leave kind out", "Välj inget slag när markeringen tas bort."),
     ("before the protection began", "Datumet ligger före dagen då skyddet registrerades."),
     ("before the referral date", "Beslutet kan inte vara fattat före datumet för aktualiseringen."),
+    ("before the meeting itself", "Datumet ligger före mötesdatumet."),   # matched "before" below: "startdatumet"
     ("before", "Datumet ligger före startdatumet."),
     ("may only be responsible", "Aktören får bara vara ansvarig för rader i sin egen kategori "
                                 "(annars röjs att den är med i gruppen)."),

@@ -154,3 +154,17 @@ def test_a_member_is_told_no_meeting_is_shown_to_it_not_that_there_are_none(clie
     assert "Inga möten att visa för er." in school and "Inga möten. " not in school
     lead = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/moten").text)
     assert "Inga möten." in lead and "att visa för er" not in lead
+
+
+def test_a_next_meeting_before_the_meeting_is_said_so_not_before_a_start_date(client, users, tick, context, settings):
+    """"Nästa möte: Datumet ligger före startdatumet." — a meeting has no start date; the domain's message for a
+    consent's end ("before valid_from") was the one its "before" matched."""
+    case_id, _ = school_consented_case(client, users, tick)
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/moten").text
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    answer = web.post(f"/arenden/{case_id}/moten", data={**form, "held_on": "2026-02-03", "next_meeting": "2026-02-01",
+                                                         "attendees": "skola"})
+    assert answer.status_code == 422
+    said = _text(re.search(r'<p class="error" id="f-next_meeting-error">(.*?)</p>', answer.text, re.S).group(1))
+    assert said == "Fel: Datumet ligger före mötesdatumet.", said
