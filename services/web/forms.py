@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.api.commands import Many
-from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, GUARDIAN_NAME_NONE, PYDANTIC_ERRORS, T, error_text
+from services.web.texts import FIELD_ERRORS, GUARDIAN_NAME_KEPT, GUARDIAN_NAME_NONE, PYDANTIC_ERRORS, T, error_text, \
+    text_too_long
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -148,6 +149,8 @@ def build(model: type[BaseModel], parsed: Parsed) -> Any:
             kind = problem.get("type", "")
             # A domain check run as a validator (the text rules) says its rule in its message: "… must not be empty".
             said = error_text("", problem.get("msg", "")) if kind == "value_error" else None
+            if kind == "string_too_long" and "max_length" in problem.get("ctx", {}):
+                said = text_too_long(problem["ctx"]["max_length"])
             if problem.get("input", "") is None and kind in LEFT_EMPTY:   # a field left empty reads as None
                 said = PYDANTIC_ERRORS["missing"]
             if problem.get("input", "") is None and parsed.is_choice(key):

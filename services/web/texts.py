@@ -12,6 +12,7 @@ import unicodedata
 
 from services import presentation, protection_text
 from services.audit_text import BEYOND_HOLDING
+from services.wording import swedish_number
 
 T: dict[str, str] = {
     "app": "Sigill", "tagline": "Samverkan i sociala insatsgrupper",
@@ -746,10 +747,21 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
 ROUTE_FROM_WRONG_SENDER = re.compile(r"^an? (?P<basis>.+) cannot come from '")
 
 
+# A text over its limit: "Texten är för lång." alone left a caseworker guessing how much of a long note to cut.
+TOO_LONG = re.compile(r"is longer than (?P<limit>\d+) characters")
+
+
+def text_too_long(limit: int) -> str:
+    return f"Texten är för lång: högst {swedish_number(limit)} tecken."
+
+
 def error_text(code: str, message: str) -> str:
     """A domain error in Swedish: by its code, or for malformed input by the rule it names."""
     if code in DOMAIN_ERRORS:
         return DOMAIN_ERRORS[code]
+    too_long = TOO_LONG.search(message)
+    if too_long:
+        return text_too_long(int(too_long["limit"]))
     wrong_sender = ROUTE_FROM_WRONG_SENDER.match(message)
     if wrong_sender:
         return (f"En {wrong_sender['basis']} kan inte komma från den aktören. Välj den aktör som skickade den, eller"

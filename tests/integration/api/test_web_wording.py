@@ -168,3 +168,18 @@ def test_a_next_meeting_before_the_meeting_is_said_so_not_before_a_start_date(cl
     assert answer.status_code == 422
     said = _text(re.search(r'<p class="error" id="f-next_meeting-error">(.*?)</p>', answer.text, re.S).group(1))
     assert said == "Fel: Datumet ligger före mötesdatumet.", said
+
+
+def test_a_text_too_long_says_how_long_it_may_be(client, users, tick, context, settings):
+    """A caseworker's note of 4 560 characters came back with "Texten är för lång." alone: how much to cut was for her
+    to guess. The limit is said, and what was typed is kept."""
+    case_id, _ = school_consented_case(client, users, tick)
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/uppgift").text
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    typed = "Familjen har haft ett långt samtal om situationen hemma. " * 80
+    answer = web.post(f"/arenden/{case_id}/uppgift", data={**form, "category": "family", "text": typed})
+    assert answer.status_code == 422
+    said = _text(re.search(r'<p class="error" id="f-text-error">(.*?)</p>', answer.text, re.S).group(1))
+    assert said == "Fel: Texten är för lång: högst 4 000 tecken.", said   # a narrow no-break space, as _text reads it
+    assert typed.strip() in answer.text
