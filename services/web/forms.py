@@ -8,6 +8,7 @@ The API's models are reused, so a form accepts exactly what the API accepts.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ValidationError
@@ -248,10 +249,22 @@ def scope(f: Typed) -> list[dict[str, Any]]:
     return [{"agency": a, "categories": cs} for a, cs in by_agency.items()]
 
 
+def _out_of_order(f: Typed, first: str, then: str, rule: str) -> dict[str, str]:
+    """``then`` dated before ``first``, said at ``then`` in the domain's words (``rule``, its message) beside the
+    fields left empty: the domain's own check came only once those were mended, in a second refusal.  (The domain
+    checks it again.)"""
+    try:
+        before = date.fromisoformat(f.raw(then)) < date.fromisoformat(f.raw(first))
+    except ValueError:   # blank or malformed: the model says so
+        return {}
+    return {then: error_text("", rule)} if before else {}
+
+
 def consent(f: Typed) -> Parsed:
     return Parsed({"consenter": f.text("consenter"), "scope": scope(f), "purpose": f.text("purpose"),
             "valid_from": f.text("valid_from"), "valid_until": f.text("valid_until"), "form": f.text("form"),
-            "expected_version": f.text("expected_version")}, choices=("consenter", "form"))
+            "expected_version": f.text("expected_version")}, choices=("consenter", "form"),
+            refused=_out_of_order(f, "valid_from", "valid_until", "valid_until is before valid_from"))
 
 
 def narrowing(f: Typed) -> Parsed:
@@ -328,7 +341,8 @@ def meeting(f: Typed) -> Parsed:
     return Parsed({"held_on": f.text("held_on"), "attendees": f.getlist("attendees"), "other_attendees": others,
                    "outcomes": outcomes, "decisions": decisions, "next_meeting": f.text("next_meeting"),
                    "expected_version": f.text("expected_version")}, {"outcomes": positions},
-                  choices=("outcomes.#.category", "outcomes.#.origin_agency", "decisions.#.category"))
+                  choices=("outcomes.#.category", "outcomes.#.origin_agency", "decisions.#.category"),
+                  refused=_out_of_order(f, "held_on", "next_meeting", "next_meeting is before the meeting itself"))
 
 
 # The form "Planera nästa möte" on the Möten page, beside the meeting's own form (its next_meeting): inputs of their
