@@ -185,6 +185,10 @@ def test_a_text_too_long_says_how_long_it_may_be(client, users, tick, context, s
     assert typed.strip() in answer.text
 
 
+def _errors(page: str) -> list[str]:
+    return re.findall(r'<p class="error"[^>]*>.*?</p>', page, re.S)
+
+
 def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(client, users, tick, context, settings):
     """A consent ending before it starts, sent with no consenter and no form chosen, was told only once those were
     chosen, in a second refusal; a meeting's next meeting before it, once its outcome's category was chosen. Both
@@ -195,12 +199,13 @@ def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(cli
     form = {k: v for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
             if k in ("csrf", "form_key", "expected_version", "expected_digest")}   # not a card's consenter
     answer = web.post(f"/arenden/{case_id}/samtycken", data={
-        **form, "scope": "skola:school", "purpose": "Samverkan", "valid_from": "2026-02-10", "valid_until": "2026-02-01"})
+        **form, "scope": "skola:school", "purpose": "Samverkan", "valid_from": "2026-02-10",
+        "valid_until": "2026-02-01"})
     assert answer.status_code == 422
     for field, said in (("consenter", "Välj ett av alternativen."), ("form", "Välj ett av alternativen."),
                         ("valid_until", "Datumet ligger före startdatumet.")):
         shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, re.findall(r"<p class=\"error\"[^>]*>.*?</p>", answer.text, re.S))
+        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
     page = web.get(f"/arenden/{case_id}/moten").text
     form = {k: v for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
             if k in ("csrf", "form_key", "expected_version", "expected_digest")}   # not a card's consenter
@@ -211,4 +216,4 @@ def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(cli
     for field, said in (("outcomes-0-category", "Välj ett av alternativen."),
                         ("next_meeting", "Datumet ligger före mötesdatumet.")):
         shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, re.findall(r"<p class=\"error\"[^>]*>.*?</p>", answer.text, re.S))
+        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
