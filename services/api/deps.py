@@ -116,10 +116,22 @@ async def purpose(request: Request) -> str:
             "type": "string_too_long", "loc": ("header", PURPOSE_HEADER), "input": stated[:40] + "…",
             "msg": f"String should have at most {PURPOSE_MAX} characters", "ctx": {"max_length": PURPOSE_MAX}}])
     try:
-        return stated_purpose(unquote(stated), f"header.{PURPOSE_HEADER}")
+        return stated_purpose(unquote(_as_sent(stated)), f"header.{PURPOSE_HEADER}")
     except InvalidInput as error:   # the shape of the length check above: one way to read a refused header
         raise RequestValidationError([{"type": "value_error", "loc": ("header", PURPOSE_HEADER), "input": "…",
                                        "msg": error.message}]) from None
+
+
+def _as_sent(stated: str) -> str:
+    """A header's text as its client wrote it.  The server reads a header's bytes as Latin-1, so a purpose sent
+    unencoded in UTF-8 (curl in a UTF-8 terminal) was logged as "InfÃ¶r mÃ¶te" in the young person's extract; bytes
+    that are not UTF-8 stay Latin-1 (Python's requests sends that), as they were read before."""
+    if stated.isascii():
+        return stated
+    try:
+        return stated.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return stated
 
 
 class Reading(NamedTuple):

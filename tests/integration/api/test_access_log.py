@@ -26,6 +26,17 @@ def test_every_read_is_logged_with_who_what_and_why(client, users, tick):
         "plan", "Inför möte", "member", "Namn skola member")
 
 
+def test_a_purpose_sent_unencoded_in_utf_8_is_logged_as_written_not_garbled(client, users, tick):
+    """curl in a UTF-8 terminal sends "ö" as two bytes, which the server's Latin-1 reading of a header kept as "Ã¶" in
+    the young person's extract.  (A client sending Latin-1, as Python's requests does, was read right and still is;
+    the test client cannot send it: it re-encodes every header in UTF-8.)"""
+    case_id, _ = school_consented_case(client, users, tick)
+    sent = "Inför möte".encode()
+    ok(client.get(f"/api/v1/cases/{case_id}/plan", headers={**users.school, "Sigill-Purpose": sent}))
+    page = ok(client.get(f"/api/v1/audit/access-log?case_id={case_id}&agency=skola", headers=users.auditor))
+    assert [r["purpose"] for r in page["records"]] == ["Inför möte"]
+
+
 def test_the_extract_lists_who_read_the_case_for_social_services_to_hand_out(client, users, tick):
     case_id, _ = school_consented_case(client, users, tick)
     ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))
