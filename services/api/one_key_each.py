@@ -14,7 +14,8 @@ as soon as it is read: no object of the API's takes ten keys, and validating one
 problem of each, seconds of the event loop before the 422 was even built.  (Not read again: such a body that also breaks further
 on is told of its keys, not its fault.)
 
-The route also signs its caller in before it reads the body (:meth:`OneKeyEachRoute.get_route_handler`).
+The route also signs its caller in before it reads the body (:meth:`OneKeyEachRoute.get_route_handler`), and
+refuses a compressed one (415) unread.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from functools import cache
 from typing import Any, Callable, Coroutine
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+
+from services.api.errors import error_body
 
 # The shape of a field of ours (a lower-case identifier): a client's key of another shape, "Peter Exempel" or
 # "20090314-2388", is never said back in an error answer, as clients' and gateways' logs keep those.
@@ -165,8 +169,19 @@ class OneKeyEachRoute(APIRoute):
         async def handle(request: Request) -> Response:
             if sign_in is not None:
                 await sign_in(request)   # AuthenticationFailed: the 401 the dependency gives, before any body
+            if request.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
+                return encoded_body()
             return await handler(OneKeyEachRequest(request.scope, request.receive))
         return handle
+
+
+def encoded_body() -> JSONResponse:
+    """A body with a Content-Encoding (gzip, br …) is not decoded here: a compressed one was told "could not be read
+    as JSON", and a plain one that named a coding was recorded as read — not what a proxy decoding it would log.
+    Its coding is not said back (a client's text)."""
+    return JSONResponse(error_body("unsupported_media_type", "the body has a Content-Encoding: send it uncompressed,"
+                                   " as application/json, without one (or as identity)", "body"), 415,
+                        headers={"Accept-Encoding": "identity"})
 
 
 def _sign_in_of(dependant: Any) -> Callable[[Request], Coroutine[Any, Any, Any]] | None:

@@ -190,7 +190,8 @@ TrustKey = Annotated[list[str], Query(max_length=20, description="a ledger publi
                                       " had from the operator, not from the file")]
 
 
-@router.post("/ledger/verification", response_model=av.LedgerCheck, responses=AUDIT_ERRORS)
+@router.post("/ledger/verification", response_model=av.LedgerCheck,
+             responses={**AUDIT_ERRORS, **{status: ERRORS[status] for status in (413, 415)}})   # it takes a body
 def verify_ledger_against(ctx: Context, user: CurrentUser,
                           kept: CheckpointFile,
                           trust_key: TrustKey = []) -> av.LedgerCheck:  # noqa: B006 - FastAPI copies it

@@ -50,6 +50,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "case_not_found", "no such case", "path.case_id"),
         (409, "concurrent_change", "the case has changed: you expected version 4, it is at 5", "body.expected_version"),
         (413, "body_too_large", "the request body is larger than 8,388,608 bytes", "body"),
+        # a body of another type than JSON, of none named, or compressed (a Content-Encoding)
+        (415, "unsupported_media_type", "the body is text/plain: send it as application/json", "body"),
         (422, "not_a_group_member", "the agency 'skola' is not a member of the group", "body.agency"),
         # the database unreachable, a COMMIT whose answer was lost (retry with the Idempotency-Key), a server
         # clock far behind the case's latest event, the access log unwritable (reads): nothing was recorded

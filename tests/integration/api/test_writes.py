@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import re
 from uuid import uuid4
+
+import pytest
 
 from services.web import texts
 from tests.integration.api.flows import REFERRAL, events_of, ok, open_case, school_consented_case
@@ -253,6 +256,28 @@ def test_a_body_that_is_not_json_is_told_so_naming_the_body(client, users):
     assert unnamed.status_code == 415 and "no Content-Type" in unnamed.json()["error"]["message"]   # was 422
     nothing = client.post("/api/v1/cases", headers=users.social)
     assert nothing.status_code == 422 and nothing.json()["error"]["field"] == "body"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_a_compressed_body_is_415_saying_so_and_nothing_is_recorded(client, users, coding):
+    """A client or gateway that compresses its requests was told "could not be read as JSON" (422), and a body that
+    said ``Content-Encoding: br`` but was plain JSON was recorded — what a proxy decoding it would log is not."""
+    body = json.dumps(REFERRAL).encode()
+    before = client.get("/api/v1/cases", headers=users.social).json()["total"]
+    sent = gzip.compress(body) if coding == "gzip" else body
+    answer = client.post("/api/v1/cases", content=sent,
+                         headers={**users.social, "Content-Type": "application/json", "Content-Encoding": coding})
+    assert answer.status_code == 415, answer.text
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == ("unsupported_media_type", "body") and coding not in error["message"]
+    assert answer.headers["accept-encoding"] == "identity"
+    assert client.get("/api/v1/cases", headers=users.social).json()["total"] == before
+    named = client.post("/api/v1/cases", content=body,
+                        headers={**users.social, "Content-Type": "application/json", "Content-Encoding": "identity"})
+    assert named.status_code == 201, named.text
+    blank = client.post("/api/v1/cases", content=json.dumps({**REFERRAL, "duplicate_confirmed": True}).encode(),
+                        headers={**users.social, "Content-Type": "application/json", "Content-Encoding": ""})
+    assert blank.status_code == 201, blank.text   # an empty list of codings is none
 
 
 def test_a_guardian_under_the_young_persons_id_is_refused_and_the_school_sees_nothing(client, users, tick):
