@@ -43,7 +43,7 @@ from domain.statistics_reader import deidentify
 from domain.suppression import Cell, shown
 from domain.case_events import ReferralReceived
 from domain.erasure import ErasedEvent
-from domain.calendar import STOCKHOLM, local_date
+from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, local_date
 from domain.errors import InvalidInput, YearNotEnded
 from services.access_entry import AccessEntry
 from services.authorisation import check_reads_statistics, reads_statistics_as_they_stand
@@ -52,7 +52,7 @@ from services.errors import DamagedDataKey
 from services.kept_figures import KeptFigures
 from services.ports import PublishedStatistics
 from services.principals import Principal
-from services.typed_time import UnreadableMoment, typed_day
+from services.typed_time import OUTSIDE_CALENDAR, UnreadableMoment, typed_day
 
 log = logging.getLogger("sigill.statistics")
 STATISTICS_RUN = uuid5(NAMESPACE_URL, "urn:sigill:statistics")   # the access log's case column for a run: no case
@@ -99,7 +99,9 @@ def day_typed(text: str, field: str) -> date:
     """A date written YYYY-MM-DD (``typed_time.typed_day``), or InvalidInput naming ``field``."""
     try:
         return typed_day(text)
-    except UnreadableMoment:
+    except UnreadableMoment as unread:
+        if unread.why == OUTSIDE_CALENDAR:   # written right: "YYYY-MM-DD" sent the reader looking for a typing error
+            raise InvalidInput(f"{field}: a date from {EARLIEST_DAY} to {LATEST_DAY}", field=field) from None
         raise InvalidInput(f"{field}: a date is written YYYY-MM-DD, e.g. 2026-01-01", field=field) from None
 
 

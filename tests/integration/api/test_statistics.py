@@ -129,6 +129,17 @@ def test_bad_input_is_422_naming_the_field_never_a_500(client, users):
         assert refused.json()["error"]["field"] == field, (params, refused.text)
 
 
+def test_a_year_outside_the_calendar_is_told_so_not_that_the_date_is_badly_written(client, users):
+    """1899-01-01 is written YYYY-MM-DD: the answer said it was not, and the engineer looked for a typing error."""
+    for params, field in (({"municipality": "0180", "from": "1899-01-01", "to": "1899-12-31"}, "query.from"),
+                          ({"municipality": "0180", "from": "2200-01-01", "to": "2200-12-31"}, "query.from")):
+        refused = client.get("/api/v1/statistics", params=params, headers=users.auditor)
+        assert refused.status_code == 422, (params, refused.text)
+        error = refused.json()["error"]
+        assert error["field"] == field and "from 1900-01-01 to 2199-12-31" in error["message"], error
+        assert "written YYYY-MM-DD" not in error["message"], error
+
+
 def test_a_period_that_is_not_one_calendar_year_is_422_so_that_two_runs_cannot_be_subtracted(client, users):
     """January–June and January–May would give, by their difference, June's cases exactly (and a period ending a
     day earlier, one day's): only whole calendar years, which never overlap."""
