@@ -90,7 +90,7 @@ class Eligibility(Command):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra={"examples": [{
         "accepted": True, "reasons": "Hög risk enligt SAVRY.", "instruments": ["SAVRY"],
         "decided_on": "2026-02-03"}]})
-    accepted: bool
+    accepted: StrictBool   # `0` or "no" was read as false: a decision recorded for good from a number or a word
     reasons: str = Text
     instruments: list[Instrument] = Field(default_factory=list, max_length=10)
     decided_on: Day
@@ -102,7 +102,7 @@ class GuardianIn(BaseModel):
     guardian_id: str | None = Field(default=None, min_length=1, max_length=100,
                                     description="the id of a guardian recorded before; omit for a new one")
     name: str = Short
-    has_custody: bool = True
+    has_custody: StrictBool = True   # "off" was read as false: a guardian whose consent would not be asked
 
 
 class Guardians(Command):

@@ -258,6 +258,24 @@ def test_a_body_that_is_not_json_is_told_so_naming_the_body(client, users):
     assert nothing.status_code == 422 and nothing.json()["error"]["field"] == "body"
 
 
+@pytest.mark.parametrize("path, body, field", [
+    ("eligibility", {"accepted": 0, "reasons": "Bedömt.", "decided_on": "2026-02-02"}, "body.accepted"),
+    ("eligibility", {"accepted": "no", "reasons": "Bedömt.", "decided_on": "2026-02-02"}, "body.accepted"),
+    ("guardians", {"guardians": [{"name": "Maria Exempel", "has_custody": "off"}]}, "body.guardians.0.has_custody"),
+    ("guardians", {"guardians": [{"name": "Maria Exempel", "has_custody": 1}]}, "body.guardians.0.has_custody"),
+], ids=["accepted-0", "accepted-no", "custody-off", "custody-1"])
+def test_a_decision_or_a_custody_is_true_or_false_and_anything_else_is_422_naming_it(client, users, postgres, path,
+                                                                                    body, field):
+    """A fuzzer's ``"accepted": 0`` was recorded as the young person found not eligible — for good: a decision is not
+    made twice — and ``"has_custody": "off"`` as a guardian whose consent is not needed.  Both are now as strict as
+    ``duplicate_confirmed``, ``protected`` and ``young_person_took_part`` were already."""
+    case_id = open_case(client, users)
+    before = events_of(postgres, case_id)
+    refused = client.post(f"/api/v1/cases/{case_id}/{path}", json=body, headers=users.social)
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == field, refused.text
+    assert events_of(postgres, case_id) == before
+
+
 @pytest.mark.parametrize("coding", ["gzip", "br"])
 def test_a_compressed_body_is_415_saying_so_and_nothing_is_recorded(client, users, coding):
     """A client or gateway that compresses its requests was told "could not be read as JSON" (422), and a body that
