@@ -211,9 +211,14 @@ def referral(f: Typed, municipality: str) -> Parsed:
             choices=("entry_route", "referring_agency", "summary_category"))
 
 
+# The radios' values as the API's StrictBool takes them; any other text stays text, refused as a choice.
+YES_NO = {"true": True, "false": False}
+
+
 def eligibility(f: Typed) -> Parsed:
-    return Parsed({"accepted": f.text("accepted"), "reasons": f.text("reasons"), "instruments": f.getlist("instruments"),
-            "decided_on": f.text("decided_on"), "outside_target_group_reason": f.text("outside_target_group_reason"),
+    accepted = f.text("accepted")
+    return Parsed({"accepted": YES_NO.get(accepted, accepted), "reasons": f.text("reasons"),
+            "instruments": f.getlist("instruments"), "decided_on": f.text("decided_on"), "outside_target_group_reason": f.text("outside_target_group_reason"),
             "expected_version": f.text("expected_version")}, choices=("accepted",))
 
 

@@ -631,6 +631,7 @@ PYDANTIC_ERRORS = {
     "date_parsing": "Ange ett datum som ÅÅÅÅ-MM-DD.", "date_type": "Ange ett datum som ÅÅÅÅ-MM-DD.",
     "enum": "Välj ett av alternativen.", "literal_error": "Välj ett av alternativen.",
     "string_pattern_mismatch": "Värdet har fel form.", "bool_parsing": "Välj ett av alternativen.",
+    "bool_type": "Välj ett av alternativen.",   # a StrictBool's radios given another value
     "int_parsing": "Ange ett heltal.", "extra_forbidden": "Okänt fält.",
 }
 

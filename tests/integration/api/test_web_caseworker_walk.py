@@ -71,6 +71,20 @@ def test_a_saved_decision_group_and_plan_say_the_next_step(client, users, tick, 
     assert "(fliken Uppföljning)" in _text(social.get(f"/arenden/{case_id}/plan?sparat=revise_plan").text)
 
 
+def test_a_decision_other_than_yes_or_no_is_refused_as_a_choice(client, users, tick, context, settings):
+    """The form's radios give "true" or "false", made booleans for the API's StrictBool (which refused both as text
+    and broke the form); any other value is refused as a choice, and nothing is recorded."""
+    social = web_as(context, settings, "soc-0180")
+    case_id = open_case(client, users)
+    form = social.get(f"/arenden/{case_id}/beslut").text
+    refused = social.post(f"/arenden/{case_id}/beslut", data={
+        **form_tokens(form), "accepted": "kanske", "reasons": "Bedömt.", "decided_on": "2026-02-02"})
+    assert refused.status_code == 422
+    assert "Välj ett av alternativen." in _text(refused.text)
+    facts = client.get(f"/api/v1/cases/{case_id}", headers=users.social).json()["facts"]
+    assert not [f for f in facts if f["kind"] == "eligibility"]
+
+
 def test_a_saved_form_leads_to_its_notice_whatever_fragment_the_form_was_posted_from(client, users, tick, context,
                                                                                     settings):
     """"Fler rader" posts to …/plan#f-rows-2-area; a redirect without a fragment of its own keeps that one, and the
