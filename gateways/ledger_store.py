@@ -138,7 +138,8 @@ class PostgresLedgerStore:
         whose position does not follow on from the entry before it, joined with the event stored there, with that
         entry before it (see ``ledger.verify_case``).  The case's entries are found by the index by case; the gaps
         by one scan of the ledger's positions after the case's last entry — the primary key's index alone, no
-        link or event read but at a gap (a position skipped by a transaction rolled back, or an entry removed)."""
+        link or event read but at a gap (a position skipped by a transaction rolled back, or an entry removed); and
+        the first checkpoint beyond the ledger's last entry, as the entry after a gap there (the ledger's end cut)."""
         events = sql.SQL("SELECT notification_id, uuid_send(originator_id), originator_version, topic, state"
                          " FROM {} WHERE originator_id = %s ORDER BY notification_id").format(self._events)
         before = sql.SQL("LEFT JOIN LATERAL (SELECT notification_id, link FROM {ledger}"
@@ -158,6 +159,16 @@ class PostgresLedgerStore:
             " FROM {ledger} l {before} LEFT JOIN {events} e ON e.notification_id = l.notification_id"
             " WHERE l.notification_id = ANY(%s) ORDER BY l.notification_id"
             ).format(ledger=self._ledger, before=before, events=self._events)
+        # The ledger's end cut off under a checkpoint signed beyond it: no link follows the cut to break, but the
+        # checkpoint names the position its entry had (and its hash), as if the next entry; the event there, if any
+        # is left, never matches it (an entry of no aggregate), so the case is refused as for a gap.
+        cut = sql.SQL(
+            "SELECT e.notification_id, uuid_send(e.originator_id), e.originator_version, e.topic, e.state,"
+            " c.notification_id, NULL::bytea, NULL::integer, c.link, h.notification_id, h.link"
+            " FROM {checkpoints} c JOIN {ledger} h ON h.notification_id = %s"
+            " LEFT JOIN {events} e ON e.notification_id = c.notification_id"
+            " WHERE c.notification_id > %s ORDER BY c.notification_id LIMIT 1"
+            ).format(checkpoints=self._checkpoints, ledger=self._ledger, events=self._events)
         with psycopg.connect(self.conninfo) as conn:
             # One snapshot for the reads: a seal committed between them (the follower seals every
             # second) made an event just sealed look slipped in, or one just stored look removed.
@@ -168,6 +179,7 @@ class PostgresLedgerStore:
                                 ).fetchone()[0]
             at_gaps = [] if not entries else [r[0] for r in conn.execute(gap_positions, (entries[-1][0],))]
             after = conn.execute(gaps, (at_gaps,), binary=True).fetchall() if at_gaps else []
+            after += conn.execute(cut, (head, head), binary=True).fetchall() if entries else []
         before_of = {e[0]: None if e[4] is None else (e[4], bytes(e[5])) for e in entries}
         pairs = merge(iter(stored), iter(tuple(e[:4]) for e in entries))
         return ([(p, before_of.get(p[5]) if p[5] is not None else None) for p in pairs], head,

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from services.bootstrap import build_ledger
+from services.audit import CaseHistoryAltered
 from tests.builders import SOCIAL
 from tests.service_behaviour import consenting_school, open_case
 
@@ -164,6 +165,26 @@ def test_a_withdrawal_removed_with_its_ledger_entry_and_checkpoint_refuses_the_c
     d = ledger.verify().divergence
     assert (d.kind, d.notification_id, d.case_id, d.between) == ("altered_or_removed_before", nid + 1, other,
                                                                  (nid - 1, nid + 1))
+
+
+def test_a_withdrawal_cut_from_the_ledgers_end_under_its_checkpoint_refuses_the_case(app, ledger, postgres):
+    """The withdrawal was the ledger's last entry: removed with its entry, no link follows to break, but the
+    checkpoint signed over it still names its position.  verify said the ledger was cut; the case's check read the
+    shortened history as whole, and replay and disclosures showed the withdrawn consent in force (exit 0)."""
+    one = consenting_school(app)
+    ledger.seal()
+    young = next(c for c in app.get_case(one).consents.values() if c.consenter == "young_person")
+    app.withdraw_consent(one, by=SOCIAL, consent_id=young.consent_id, consenter="young_person")
+    ledger.seal()
+    nid, _, version = last_event(postgres)
+    as_superuser(postgres, *[f"DELETE FROM {table} WHERE notification_id = %s" for table in
+                             ("sigill_events", "sigill_ledger")], params=(nid,))
+    assert ledger.verify().divergence.kind == "checkpoint"
+    d = ledger.case_divergence(one)
+    assert (d.kind, d.case_id, d.version) == ("altered_or_removed_after", one, version - 1)
+    assert d.between == (nid - 1, nid)
+    with pytest.raises(CaseHistoryAltered):
+        ledger.checked_events(one)
 
 
 def test_positions_skipped_by_rolled_back_writes_after_a_cases_last_event_refuse_nothing(withdrawn_then_other,
