@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.catalogue import Catalogue
+from domain.errors import InvalidInput
 from services.principals import COMMAND_LINE
 from services.wording import swedish_number, to_the_minute
 
@@ -25,6 +26,18 @@ def reader_agency_name(agency: str, catalogue: Catalogue) -> str:
     an id known to neither as it is."""
     known = catalogue.agencies.get(agency)
     return known.name if known is not None else READERS_OUTSIDE.get(agency, agency)
+
+
+def reader_agency(catalogue: Catalogue, agency: str, field: str) -> str:
+    """A reader's agency a search of the log takes: the catalogue's, or a reader outside it (``READERS_OUTSIDE``);
+    any other is refused, listing them — a typo found no read, and an empty answer read as no one having read."""
+    if agency in READERS_OUTSIDE:
+        return agency
+    try:
+        return catalogue.agency(agency, field=field).id
+    except InvalidInput as error:
+        readers = ", ".join(sorted({*catalogue.agencies, *READERS_OUTSIDE}))
+        raise InvalidInput(f"{error} (the agencies: {readers})", field=field) from None
 
 
 # What an access-log entry read (its ``what``'s kind, before any ":"), in Swedish.

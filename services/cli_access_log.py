@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from domain.errors import CaseErased, InvalidInput
-from services.access_log_text import READERS_OUTSIDE, access_log_checked, read_label, reader_agency_name
+from services.access_log_text import (READERS_OUTSIDE, access_log_checked, read_label, reader_agency,
+                                      reader_agency_name)
 from services.case_audit import NO_CASE
 from services.cli_audit import as_reader, instant, start_instant
 from services.cli_context import CASE_HELP, PURPOSE_HELP
@@ -64,7 +65,8 @@ def _access_log(args: argparse.Namespace) -> int:
         until = started if args.until is None else min(started, args.until + timedelta(microseconds=1))
         query = AccessQuery(case_id=_searched_case(app, args.case) if args.case is not None else None,
                             subject=args.reader,
-                            agency=_reader_agency(app.catalogue, args.agency) if args.agency is not None else None,
+                            agency=None if args.agency is None else reader_agency(app.catalogue, args.agency,
+                                                                                  "--agency"),
                             since=args.since, until=until, limit=ACCESS_PAGE)
         listed, checked = _list_reads(service, reader, query, args.purpose)
     print("Inga träffar." if not listed else f"{reads_counted(listed)}.")
@@ -81,18 +83,6 @@ def _searched_case(app, reference: str):  # noqa: ANN001, ANN202 - the applicati
         if erased.case_id is None:
             raise
         return erased.case_id
-
-
-def _reader_agency(catalogue, agency: str) -> str:  # noqa: ANN001 - the catalogue
-    """A reader's agency, as the web's Åtkomstlogg offers them: the catalogue's, JO, IVO or this command line; any
-    other is one line listing them."""
-    if agency in READERS_OUTSIDE:
-        return agency
-    try:
-        return catalogue.agency(agency, field="--agency").id
-    except InvalidInput as error:
-        readers = ", ".join(sorted({*catalogue.agencies, *READERS_OUTSIDE}))
-        raise InvalidInput(f"{error} (the agencies: {readers})", field="--agency") from None
 
 
 def _list_reads(service, reader: Principal, query, purpose: str):  # noqa: ANN001, ANN202

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, moment_within_calendar
 from domain.errors import InvalidInput
 from services.access_entry import AccessQuery
+from services.access_log_text import reader_agency
 from services.audit import (CaseHistoryAltered, InvalidCheckpointFile, access_log_of, checkpoint_file_name,
                             checkpoints_of, public_key_of)
 from services.api import access_log_views as lv, audit_views as av, stored_log_views as sv
@@ -144,8 +145,11 @@ async def access_log(reader: Reader, case_id: UUID | None = None,
                      after: Annotated[int, Query(ge=0, le=2**62), PlainDigits] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000), PlainDigits] = 100) -> lv.AccessLogPage:
     """Search the access log: who read what, when, and why (auditors only); logged, as a read of each case shown.
-    A `since` after `until` is 422 naming `query.until` (the range is reversed)."""
+    A `since` after `until` is 422 naming `query.until` (the range is reversed); an agency no reader has, 422 naming
+    `query.agency`."""
     ctx, user, purpose = reader
+    if agency is not None:
+        reader_agency(ctx.cases.catalogue, agency, "agency")
     for moment, name in ((since, "since"), (until, "until")):
         if moment is not None:
             check_moment(moment, name)

@@ -342,6 +342,19 @@ def test_the_web_access_log_searches_the_reads_of_auditors_and_of_the_command_li
     assert ivo.get("/granskning/atkomstlogg", params={"myndighet": "nasa"}).status_code == 422
 
 
+def test_an_unknown_reader_agency_is_422_naming_it_not_an_empty_page(client, users, tick):
+    """`agency=polisen` (the police are `polis`) found no read and answered an empty page, as if the police had read
+    nothing; the web's Åtkomstlogg and `sigill audit access-log` refuse it, listing the readers there are."""
+    school_consented_case(client, users, tick)
+    answer = client.get("/api/v1/audit/access-log", headers=users.auditor, params={"agency": "polisen"})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "query.agency")
+    assert "'polisen'" in error["message"] and "polis, " in error["message"] and "jo" in error["message"]
+    for reader in ("skola", "ivo", "sigill"):   # the catalogue's, and the readers outside it
+        assert ok(client.get("/api/v1/audit/access-log", headers=users.auditor, params={"agency": reader}))
+
+
 def test_a_reversed_range_is_422_naming_until_not_an_empty_page(client, users, tick):
     """Since after until found nothing and answered an empty page, as if no one had read; the web's Åtkomstlogg and
     `sigill audit access-log` refuse it."""
