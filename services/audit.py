@@ -287,9 +287,13 @@ def _short(value: object) -> str:
     return repr(value)[:40]
 
 
+# The highest position PostgreSQL's bigint holds; one beyond what the signed message's 8 bytes hold was a traceback.
+LAST_POSITION = 2**63 - 1
+
+
 def _position(value: object, name: str = "notification_id") -> int:
-    if type(value) is not int or value < 1:   # bool is an int, and [1] or "x" would read as tampering later
-        raise ValueError(f"{name} {value!r} is not a position (a whole number from 1)")
+    if type(value) is not int or not 1 <= value <= LAST_POSITION:   # bool is an int; [1] or "x" read as tampering
+        raise ValueError(f"{name} {_short(value)} is not a position (a whole number from 1 to {LAST_POSITION})")
     return value
 
 

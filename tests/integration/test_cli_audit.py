@@ -785,6 +785,9 @@ def genuine(env) -> dict:
     ({"signature": base64.b64encode(bytes(64)).decode()}, "checkpoint 2 of the file has a signature that does not"),
     ({"notification_id": 99_999, "signature": base64.b64encode(bytes(64)).decode()},
      "checkpoint 2 of the file has a signature that does not verify"),
+    # A position PostgreSQL cannot hold, nor the signed message's 8 bytes: a traceback ("int too big to convert").
+    ({"notification_id": 10**30}, "checkpoint 2 of the file cannot be read: notification_id 1000000000000000000000000000000"
+                                  " is not a position (a whole number from 1 to 9223372036854775807)"),
 ])
 def test_a_checkpoint_file_that_is_not_as_export_wrote_it_is_exit_3_naming_the_checkpoint(env, tmp_path, change,
                                                                                          message):

@@ -86,6 +86,9 @@ def test_a_malformed_file_is_422_naming_the_field(client, users, tick, context):
                         ({**kept, "checkpoints": [{**kept["checkpoints"][0], "link": "00"}]},
                          "body.checkpoints.0.link"),
                         ({**kept, "checkpoints": [{"link": "00"}]}, "body.checkpoints.0.notification_id"),
+                        # Beyond what 8 bytes of the signed message hold: a 500, "int too big to convert".
+                        ({**kept, "checkpoints": [{**kept["checkpoints"][0], "notification_id": 2**64}]},
+                         "body.checkpoints.0.notification_id"),
                         ([1], "body")):
         refused = client.post(VERIFICATION, json=body, headers=users.auditor)
         assert refused.status_code == 422, (body, refused.text)
@@ -233,6 +236,7 @@ def test_a_bad_access_log_part_of_the_file_is_422_naming_the_field(client, users
                          "body.access_log.0.public_key"),
                         ([{**checkpoint, "link": "00"}], "body.access_log.0.link"),
                         ([{**checkpoint, "seq": 0}], "body.access_log.0.seq"),
+                        ([{**checkpoint, "seq": 10**30}], "body.access_log.0.seq"),
                         ([{"link": "00"}], "body.access_log.0.seq"),
                         ([1], "body.access_log.0"),
                         ({"seq": 1}, "body.access_log")):
