@@ -13,7 +13,7 @@ from typing import Iterator
 
 from services.cli_context import opened
 from services.cli_progress import shown
-from services.ledger import describe_divergence
+from services.ledger import UNREACHED, UNREACHED_EXPORTED, describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
 from services.wording import (all_of, cases_counted, checkpoints_confirmed, counted, events_counted, reads_counted,
@@ -97,8 +97,8 @@ def _verified(settings: Settings, ledger, reads, exported: list, exported_reads:
             print(f"Obs: {events_counted(result.unsealed)} efter liggarens slut har ännu inte förseglats "
                   f"(kör `sigill audit seal`).")
     else:
-        print(f"{describe_divergence(result.divergence)}. {events_counted(result.checked)} före den"
-              " stämmer.")
+        print(f"{describe_divergence(result.divergence)}. {events_counted(result.checked)}"
+              f" {'till och med' if _counted_through(result.divergence) else 'före'} den stämmer.")
         _name_the_case(reads, result.divergence)
     try:
         # A bad access-log part: exit 3, as a bad ledger part, before the access log is walked.
@@ -114,6 +114,12 @@ def _verified(settings: Settings, ledger, reads, exported: list, exported_reads:
     if not result.intact or "changed" in (access, index):
         return 1   # tampering is told as tampering, whatever else could not be checked
     return 0 if access == index == "intact" else NOT_VERIFIED
+
+
+def _counted_through(divergence) -> bool:  # noqa: ANN001 - a Divergence
+    """Whether the events counted include the one at the divergence: a checkpoint found wrong where the walk reached
+    (its entry's link whole), not one naming a position the ledger no longer reaches, nor an event found changed."""
+    return divergence.kind == "checkpoint" and divergence.detail not in (UNREACHED, UNREACHED_EXPORTED)
 
 
 def _name_the_case(reads, divergence) -> None:  # noqa: ANN001 - VerifierReads, a Divergence

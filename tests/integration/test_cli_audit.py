@@ -1429,3 +1429,23 @@ app.record_protection(case_id, by=SOCIAL, protected=True, kind='sekretessmarkeri
     # The school's consent no longer covered `case` after the mother's withdrawal: not told.
     assert then + " Skolan såg inte markeringen" in replay("skola", "2026-03-26")
     assert "Vid tidpunkten var inga skyddade personuppgifter registrerade" in replay("socialtjanst", "2026-03-01")
+
+
+def test_a_head_no_checkpoint_covers_counts_the_events_up_to_it_not_before_it(tmp_path):
+    """The withdrawal cut from the ledger's end with its entry and every checkpoint: the ledger's new last entry,
+    position 16, is the one no signature covers, and its own link is whole.  verify said "16 händelser före den
+    stämmer" of position 16 (15 stand before it); the count is of the events up to and including it."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    with psycopg.connect(location.conninfo(), autocommit=True) as conn:   # the superuser, every trigger off
+        conn.execute("SET session_replication_role = replica")
+        last = conn.execute("SELECT max(notification_id) FROM sigill_events").fetchone()[0]
+        for table in ("sigill_events", "sigill_ledger"):
+            conn.execute(f"DELETE FROM {table} WHERE notification_id = %s", (last,))
+        conn.execute("DELETE FROM sigill_ledger_checkpoints")
+    result = sigill("audit", "verify", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (f"ÄNDRAD vid position {last - 1} i händelseloggen: ingen signerad kontrollpunkt täcker liggarens sista"
+            f" post") in result.stdout
+    assert f"{last - 1} händelser till och med den stämmer." in result.stdout, result.stdout
