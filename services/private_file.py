@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -15,7 +16,7 @@ from domain.errors import InvalidInput
 def private_file(path: Path, what: str) -> Iterator[Callable[[str], None]]:
     """Only its owner may read what an auditor writes out: a report holds names, health and crime details (and
     a file that already exists is narrowed to that too, before anything is written into it).  "-": standard
-    output.  Opened before anything is read, so a path that cannot be written is one line before a report's read
+    output; a device or a pipe (``/dev/null``, for a report's exit status alone) is written to as it is.  Opened before anything is read, so a path that cannot be written is one line before a report's read
     of the case is logged (or the whole ledger verified); ``write`` replaces what the file held, and a file made
     here and never written is removed again."""
     if str(path) == "-":
@@ -34,8 +35,9 @@ def private_file(path: Path, what: str) -> Iterator[Callable[[str], None]]:
     def write(text: str) -> None:
         nonlocal written
         try:
-            os.fchmod(fd, 0o600)
-            os.ftruncate(fd, 0)
+            if stat.S_ISREG(os.fstat(fd).st_mode):   # not /dev/null's mode, nor a pipe's, which cannot be truncated
+                os.fchmod(fd, 0o600)
+                os.ftruncate(fd, 0)
             with os.fdopen(os.dup(fd), "w", encoding="utf-8") as out:
                 out.write(text)
         except OSError as error:
