@@ -52,6 +52,9 @@ def _access_log(args: argparse.Namespace) -> int:
     (``AccessLog.check_shown`` over the reads listed, in the web's words): exit 1 when it is not, as `verify`."""
     from services.access_entry import AccessQuery
 
+    if args.reader == "":   # found no read, and "Inga träffar" read as no one having read
+        raise InvalidInput("--reader is empty: give a reader's user id (the API's subject), or leave it out",
+                           field="--reader")
     if args.reader is not None and len(args.reader) > SUBJECT_LENGTH:
         raise InvalidInput(f"--reader must be at most {SUBJECT_LENGTH} characters", field="--reader")
     if args.since is not None and args.until is not None and args.since > args.until:

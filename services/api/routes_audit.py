@@ -140,7 +140,7 @@ def report(reader: Reader, case_id: CaseId) -> HTMLResponse:
 
 @router.get("/access-log", response_model=lv.AccessLogPage, responses=AUDIT_ERRORS)
 async def access_log(reader: Reader, case_id: UUID | None = None,
-                     subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
+                     subject: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*$")] = None,
                      agency: Agency | None = None, since: Moment | None = None, until: Moment | None = None,
                      after: Annotated[int, Query(ge=0, le=2**62), PlainDigits] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000), PlainDigits] = 100) -> lv.AccessLogPage:

@@ -180,6 +180,9 @@ def test_its_own_read_is_logged_for_each_case_it_shows_as_the_other_audit_reads_
     (("--to", "2026-03-29T02:30"), "argument --to: '2026-03-29T02:30' is no single moment in Swedish time"),
     (("--from", "9999-12-31"), "is not between"),
     (("--reader", "x" * 201), "sigill: --reader must be at most 200 characters"),
+    # `--reader "$READER"` with the variable unset: "Inga träffar", as if no one had read (the web takes an empty
+    # field as no filter).
+    (("--reader", ""), "sigill: --reader is empty: give a reader's user id"),
     # A range that is no range: it answered "Inga träffar", as if no one had read then.
     (("--from", "2026-04-03", "--to", "2026-04-02"), "sigill: --from 2026-04-03 00:00:00 CEST is after --to"
                                                      " 2026-04-02 23:59:59 CEST: the range is reversed"),

@@ -353,6 +353,9 @@ def test_an_unknown_reader_agency_is_422_naming_it_not_an_empty_page(client, use
     assert "'polisen'" in error["message"] and "polis, " in error["message"] and "jo" in error["message"]
     for reader in ("skola", "ivo", "sigill"):   # the catalogue's, and the readers outside it
         assert ok(client.get("/api/v1/audit/access-log", headers=users.auditor, params={"agency": reader}))
+    # An empty subject is no one's: it answered an empty page, as if no one had read.
+    answer = client.get("/api/v1/audit/access-log", headers=users.auditor, params={"subject": ""})
+    assert answer.status_code == 422 and answer.json()["error"]["field"] == "query.subject", answer.text
 
 
 def test_a_reversed_range_is_422_naming_until_not_an_empty_page(client, users, tick):
