@@ -16,8 +16,9 @@ from domain.errors import InvalidInput
 def private_file(path: Path, what: str) -> Iterator[Callable[[str], None]]:
     """Only its owner may read what an auditor writes out: a report holds names, health and crime details (and
     a file that already exists is narrowed to that too, before anything is written into it).  "-": standard
-    output; a device or a pipe (``/dev/null``, for a report's exit status alone) is written to as it is.  Opened before anything is read, so a path that cannot be written is one line before a report's read
-    of the case is logged (or the whole ledger verified); ``write`` replaces what the file held, and a file made
+    output; a device or a pipe (``/dev/null``, for a report's exit status alone) is written to as it is.  Opened
+    before anything is read, so a path that cannot be written is one line before a report's read of the case is
+    logged (or the whole ledger verified); ``write`` replaces what the file held, and a file made
     here and never written is removed again."""
     if str(path) == "-":
         yield sys.stdout.write
