@@ -27,6 +27,10 @@ from services import key_files
 # One Kafka bootstrap server: a host name or IPv4 address, or an IPv6 address in brackets, then :port.
 BOOTSTRAP_SERVER = re.compile(r"(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[^\s:\[\],/]+):(?P<port>[0-9]{1,5})")
 
+# A topic prefix Kafka takes (its legal characters), short enough that <prefix>.<agency>.<municipality>.disclosures
+# stays within Kafka's 249 characters for the longest catalogue ids (50 and 10 characters).
+TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,175}")
+
 MASTER_KEY_FILE = "master.key"
 LEDGER_KEY_FILE = "ledger.key"
 
@@ -80,6 +84,15 @@ class Settings(BaseSettings):
     def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise PydanticCustomError("at_least_one", "must be at least 1")
+        return value
+
+    @field_validator("kafka_topic_prefix")
+    @classmethod
+    def _topic_prefix(cls, value: str) -> str:
+        # kafka-python refuses an illegal topic name only as the publisher sends: a ValueError, retried for ever.
+        if not TOPIC_PREFIX.fullmatch(value):
+            raise PydanticCustomError("topic_prefix", "must be 1–175 characters of A–Z, a–z, 0–9, '.', '_' and '-'"
+                                      " (it begins every topic's name)")
         return value
 
     @field_validator("view_build_workers")

@@ -1,4 +1,5 @@
-"""SIGILL_KAFKA_BOOTSTRAP_SERVERS is checked when the settings load: a typo is one line naming the variable."""
+"""SIGILL_KAFKA_BOOTSTRAP_SERVERS and SIGILL_KAFKA_TOPIC_PREFIX are checked when the settings load: a typo is one line
+naming the variable."""
 
 from __future__ import annotations
 
@@ -40,3 +41,19 @@ def test_anything_else_is_refused_in_one_line_naming_the_variable_and_the_entry(
     problem = setting_problem(refused.value)
     assert problem == (f"SIGILL_KAFKA_BOOTSTRAP_SERVERS: {named} is not host:port (expected host:port[,host:port…],"
                        " port 1–65535, an IPv6 address in brackets)")
+
+
+@pytest.mark.parametrize("value", ["", "bad/prefix", "sigill kommun", "sigill:prod", "ärenden", "x" * 176])
+def test_a_topic_prefix_kafka_would_refuse_is_refused_in_one_line_naming_the_variable(monkeypatch, value):
+    # Taken, kafka-python refused every topic as the publisher sent it, a ValueError retried for ever.
+    monkeypatch.setenv("SIGILL_KAFKA_TOPIC_PREFIX", value)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert setting_problem(refused.value) == ("SIGILL_KAFKA_TOPIC_PREFIX: must be 1–175 characters of A–Z, a–z, 0–9,"
+                                              " '.', '_' and '-' (it begins every topic's name)")
+
+
+@pytest.mark.parametrize("value", ["sigill", "kommun-0180.test_feeds", "x" * 175])
+def test_a_topic_prefix_of_kafka_s_characters_is_taken(monkeypatch, value):
+    monkeypatch.setenv("SIGILL_KAFKA_TOPIC_PREFIX", value)
+    assert Settings().kafka_topic_prefix == value
