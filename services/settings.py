@@ -228,9 +228,16 @@ class Settings(BaseSettings):
 
 
 def _https_or_loopback(url: str) -> bool:
-    # Plain http only to this machine (a provider in tests, or behind a local proxy): never over a network.
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+    # Plain http only to this machine (a provider in tests, or behind a local proxy): never over a network.  A URL
+    # naming no host ("https://") was taken, and the sign-in failed at a user's first try; an unclosed "[" or a port
+    # out of range stopped the start with a traceback.
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    return bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and loopback))
 
 
 def _decode_key(text: str, variable: str = "SIGILL_MASTER_KEY") -> bytes:

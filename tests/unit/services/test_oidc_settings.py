@@ -33,6 +33,12 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_client_secret": "  "}, "may not be empty"),
     ({"public_url": None}, "SIGILL_PUBLIC_URL"),
     ({"public_url": "http://sigill.kommun.example"}, "SIGILL_PUBLIC_URL"),
+    # No host: the sign-in failed only at a user's first try (the issuer's discovery, or a redirect to nowhere).
+    ({"oidc_issuer": "https://"}, "SIGILL_OIDC_ISSUER must be an https URL"),
+    ({"oidc_issuer": "https:login.region.example"}, "SIGILL_OIDC_ISSUER must be an https URL"),
+    ({"oidc_issuer": "https://login.region.example:99999"}, "SIGILL_OIDC_ISSUER must be an https URL"),
+    ({"public_url": "https://"}, "SIGILL_PUBLIC_URL"),
+    ({"public_url": "https://[::1"}, "SIGILL_PUBLIC_URL"),
     # A session signed out on the web would go on as an API bearer token (its ID token's audience is the client).
     ({"oidc_audience": "sigill-web"}, "SIGILL_OIDC_AUDIENCE is the web client's id"),
 ])
