@@ -95,6 +95,13 @@ class Settings(BaseSettings):
                                       " (it begins every topic's name)")
         return value
 
+    @field_validator("db_schema")
+    @classmethod
+    def _schema(cls, value: str | None) -> str | None:
+        # A blank is not set (the default schema): it was quoted as "" in Sigill's own queries, which PostgreSQL
+        # refuses, and every command said it could not reach the database.
+        return value if value and value.strip() else None
+
     @field_validator("view_build_workers")
     @classmethod
     def _workers(cls, value: int | None) -> int | None:

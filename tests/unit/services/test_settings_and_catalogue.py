@@ -46,6 +46,13 @@ class TestSettings:
         with pytest.raises(ConfigurationError, match="SIGILL_MASTER_KEY"):
             Settings(data_dir=tmp_path, master_key=bad).master_key_bytes()
 
+    @pytest.mark.parametrize("blank", ["", "  "])
+    def test_a_blank_schema_is_the_default_one(self, monkeypatch, tmp_path, blank):
+        """`SIGILL_DB_SCHEMA=` in the environment file stopped every command with "cannot reach the database …:
+        zero-length delimited identifier": a blank is not set, as the example file's commented line is."""
+        monkeypatch.setenv("SIGILL_DB_SCHEMA", blank)
+        assert Settings(data_dir=tmp_path).db_schema is None
+
 
     @pytest.mark.parametrize("setting", ["kafka_topic_partitions", "kafka_publish_batch"])
     @pytest.mark.parametrize("value", [0, -5])
