@@ -245,9 +245,12 @@ def location_from_url(url: str) -> PostgresLocation:
     if unknown:
         raise ValueError(f"unsupported PostgreSQL URL parameters {unknown}: use libpq environment variables (PGSSLMODE…)")
     try:
-        port = int(query.get("port") or parsed.port or 5432)
+        given = query.get("port", parsed.port)
+        port = 5432 if given is None else int(given)
     except ValueError:
-        raise ValueError("the PostgreSQL URL has an invalid port") from None
+        port = 0
+    if not 1 <= port <= 65535:   # port 0 was taken as 5432, and ?port=99999 said "cannot reach" with libpq's words
+        raise ValueError("the PostgreSQL URL has an invalid port (1–65535)")
     return PostgresLocation(
         host=query.get("host") or _netloc_host(parsed.netloc) or "localhost", port=port,
         dbname=query.get("dbname") or unquote(parsed.path.lstrip("/")) or "postgres",

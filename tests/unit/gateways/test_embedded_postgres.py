@@ -72,6 +72,24 @@ def test_a_connect_timeout_that_is_not_whole_seconds_is_refused_without_repeatin
     assert "topsecret" not in str(raised.value)
 
 
+@pytest.mark.parametrize("url", ["postgresql://app:topsecret@db.example:0/sigill",
+                                 "postgresql://app:topsecret@db.example/sigill?port=0",
+                                 "postgresql://app:topsecret@db.example/sigill?port=99999",
+                                 "postgresql://app:topsecret@/sigill?host=/run/postgresql&port=x5432"])
+def test_a_port_out_of_range_is_refused_without_repeating_the_url(url):
+    """Port 0 was taken as 5432, and ?port=99999 stopped a command with libpq's "invalid port number": neither named
+    SIGILL_DATABASE_URL's port as the thing to mend."""
+    with pytest.raises(ValueError, match=r"invalid port \(1–65535\)") as raised:
+        location_from_url(url)
+    assert "topsecret" not in str(raised.value)
+
+
+def test_a_url_without_a_port_is_on_postgresql_s_own():
+    assert location_from_url("postgresql://app@db.example/sigill").port == 5432
+    assert location_from_url("postgresql://app@/sigill?host=/run/postgresql").port == 5432
+    assert location_from_url("postgresql://app@db.example:6543/sigill?port=6544").port == 6544
+
+
 class _Postmaster:
     """A process as psutil shows it, whose working directory may not be readable (root without CAP_SYS_PTRACE,
     the postmaster being the wheel's own user: most containers)."""
