@@ -16,8 +16,12 @@ def load_catalogue(extra: Path | None = None) -> Catalogue:
     if extra is not None:
         try:
             base = merge_mappings(base, tomllib.loads(Path(extra).read_text("utf-8")))
-        except (OSError, tomllib.TOMLDecodeError, KeyError) as error:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError) as error:
             raise ConfigurationError(f"cannot read the catalogue {extra}: {error}") from None
+        except (TypeError, AttributeError):   # a section of another shape (`agencies = "x"`): it was a traceback
+            raise ConfigurationError(f"the catalogue {extra}: agencies, categories, legal_bases and municipalities"
+                                     " are lists of tables ([[agencies]] …), plan_areas a table (see"
+                                     " services/data/catalogue.toml)") from None
     try:
         return Catalogue.from_mapping(base)
     except IncompleteEntry as error:

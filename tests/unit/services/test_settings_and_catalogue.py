@@ -108,6 +108,24 @@ def test_a_broken_catalogue_file_is_a_configuration_error(tmp_path, text):
         load_catalogue(extra)
 
 
+@pytest.mark.parametrize("text", ['agencies = "skola"\n', "agencies = [1, 2]\n", "plan_areas = [1]\n",
+                                  'municipalities = "0180"\n'])
+def test_a_catalogue_section_of_another_shape_is_one_line_saying_the_shape(tmp_path, text):
+    """A section that was no list of tables stopped every command with a traceback (TypeError)."""
+    extra = tmp_path / "shape.toml"
+    extra.write_text(text, "utf-8")
+    with pytest.raises(ConfigurationError, match=r"are lists of tables \(\[\[agencies\]\] …\), plan_areas a table"):
+        load_catalogue(extra)
+
+
+def test_a_catalogue_file_that_is_not_utf8_is_a_configuration_error(tmp_path):
+    """Latin-1 from an old editor stopped every command with a traceback (UnicodeDecodeError)."""
+    extra = tmp_path / "latin1.toml"
+    extra.write_bytes('[[agencies]]\nid = "fritid"\nname = "Fritidsgården Hägg"\n'.encode("latin-1"))
+    with pytest.raises(ConfigurationError, match=f"cannot read the catalogue {extra}: 'utf-8' codec can't decode"):
+        load_catalogue(extra)
+
+
 @pytest.mark.parametrize("text, said", [
     ('[[agencies]]\nid = "fritid"\n', "the catalogue {path}: agency 'fritid' lacks name (its fields: id, name,"
                                        " membership_category, lead, bound_by_secrecy)"),
