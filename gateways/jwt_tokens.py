@@ -359,9 +359,12 @@ def _encodable(value: str) -> bool:
 def load_jwks(source: str) -> dict[str, Any]:
     """A JWKS from a file (for a URL, the verifier fetches and caches it itself)."""
     try:
-        return json.loads(Path(source).read_text())
+        jwks = json.loads(Path(source).read_text())
     except (OSError, ValueError) as error:
         raise ValueError(f"cannot read the JWKS file {source}: {type(error).__name__}") from None
+    if not isinstance(jwks, dict):   # `null` was taken as no keys at all (every token refused), a list a traceback
+        raise ValueError(f"the JWKS file {source} holds no JWK Set (a JSON object with \"keys\")")
+    return jwks
 
 
 class DevTokens:

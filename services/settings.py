@@ -164,6 +164,9 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_OIDC_ISSUER is the development issuer: configure the real one")
         if not _https_or_loopback(self.oidc_issuer):
             raise ConfigurationError("SIGILL_OIDC_ISSUER must be an https URL")
+        if self.oidc_jwks and self.oidc_jwks.startswith("http:") and not _https_or_loopback(self.oidc_jwks):
+            # The keys every token is verified with: fetched over plain http, whoever is on the path signs tokens.
+            raise ConfigurationError("SIGILL_OIDC_JWKS must be an https URL (or a file)")
         if not self.oidc_client_id:
             raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_ID (the web client's id at the issuer)")
         if self.oidc_audience == self.oidc_client_id:

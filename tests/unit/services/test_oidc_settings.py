@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from services.bootstrap import build_token_verifier
 from services.settings import ConfigurationError, Settings
 
 
@@ -37,6 +38,8 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_issuer": "https://"}, "SIGILL_OIDC_ISSUER must be an https URL"),
     ({"oidc_issuer": "https:login.region.example"}, "SIGILL_OIDC_ISSUER must be an https URL"),
     ({"oidc_issuer": "https://login.region.example:99999"}, "SIGILL_OIDC_ISSUER must be an https URL"),
+    # The API's signing keys over plain http: whoever is on the path could sign tokens.
+    ({"oidc_jwks": "http://login.region.example/jwks"}, "SIGILL_OIDC_JWKS must be an https URL"),
     ({"public_url": "https://"}, "SIGILL_PUBLIC_URL"),
     ({"public_url": "https://[::1"}, "SIGILL_PUBLIC_URL"),
     # A session signed out on the web would go on as an API bearer token (its ID token's audience is the client).
@@ -49,6 +52,19 @@ def test_production_refuses_a_sign_in_that_cannot_work_or_is_not_safe(tmp_path, 
 
 def test_plain_http_is_allowed_only_to_this_machine(tmp_path):
     production(tmp_path, oidc_issuer="http://127.0.0.1:8999", public_url="http://localhost:8000").check()
+    production(tmp_path, oidc_jwks="http://127.0.0.1:8999/jwks").check()
+    production(tmp_path, oidc_jwks="https://login.region.example/jwks").check()
+    production(tmp_path, oidc_jwks="/etc/sigill/jwks.json").check()
+
+
+@pytest.mark.parametrize("content", ["null", "[1, 2]", '"keys"'])
+def test_a_jwks_file_that_holds_no_key_set_is_refused_naming_the_variable(tmp_path, content):
+    """`null` was taken as a set of no keys (every token refused, the server up), and a list stopped the start
+    with a traceback (AttributeError)."""
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(content)
+    with pytest.raises(ConfigurationError, match=f"SIGILL_OIDC_JWKS: the JWKS file {jwks} holds no JWK Set"):
+        build_token_verifier(production(tmp_path, oidc_jwks=str(jwks)))
 
 
 def test_development_needs_no_oidc_and_uses_it_only_when_a_client_is_configured(tmp_path):
