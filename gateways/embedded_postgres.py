@@ -18,6 +18,7 @@ without their cleanup are struck from the list of the server's users.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import warnings
 from dataclasses import dataclass, replace
@@ -240,6 +241,11 @@ def location_from_url(url: str) -> PostgresLocation:
     parsed = urlparse(url)
     if parsed.scheme not in ("postgresql", "postgres"):
         raise ValueError("a PostgreSQL URL starts with postgresql://")
+    if _USER_INFO_CUT.match(url):
+        # A generated password holding one: the URL was read as a host of the user's name and a port or database of
+        # the password's text, and refused as "an invalid port" or "cannot resolve host" — the password's fault.
+        raise ValueError("the user or password in the PostgreSQL URL holds a '/', '?' or '#': percent-encode it"
+                         " (%2F, %3F, %23)")
     query = {name: values[-1] for name, values in parse_qs(parsed.query).items()}
     unknown = sorted(set(query) - _URL_PARAMETERS)
     if unknown:
@@ -257,6 +263,10 @@ def location_from_url(url: str) -> PostgresLocation:
         user=query.get("user") or unquote(parsed.username or "") or "postgres",
         password=query.get("password") or unquote(parsed.password or ""),
         connect_timeout=_connect_timeout(query.get("connect_timeout")))
+
+
+# postgresql://user:pa/ss@host… : an "@" after the authority, only "/", "?" or "#" and no "=" or "&" between.
+_USER_INFO_CUT = re.compile(r"[a-z]+://[^/?#@]*[/?#][^/?#@=&]*@", re.IGNORECASE)
 
 
 def _connect_timeout(given: str | None) -> int:

@@ -84,6 +84,22 @@ def test_a_port_out_of_range_is_refused_without_repeating_the_url(url):
     assert "topsecret" not in str(raised.value)
 
 
+@pytest.mark.parametrize("password", ["ab#cd", "ab/cd", "ab?cd", "12/34"])
+def test_a_password_with_a_character_the_url_cuts_at_is_told_to_be_percent_encoded(password):
+    """Taken as written, "ab#cd" stopped every command with "invalid port", and "12/34" tried host "sigill" (the
+    user's name) at port 12, the password's first digits."""
+    with pytest.raises(ValueError, match=r"percent-encode it \(%2F, %3F, %23\)") as raised:
+        location_from_url(f"postgresql://sigill:{password}@db.example:5432/sigill")
+    assert password not in str(raised.value)
+
+
+@pytest.mark.parametrize("url, password", [("postgresql://sigill:ab%23cd@db.example:5432/sigill", "ab#cd"),
+                                           ("postgresql://sigill:a@b@db.example/sigill", "a@b"),
+                                           ("postgresql://sigill@/sigill?host=/run/postgresql&user=x@y", "")])
+def test_an_encoded_password_and_an_at_sign_in_the_query_are_taken(url, password):
+    assert location_from_url(url).password == password
+
+
 def test_a_url_without_a_port_is_on_postgresql_s_own():
     assert location_from_url("postgresql://app@db.example/sigill").port == 5432
     assert location_from_url("postgresql://app@/sigill?host=/run/postgresql").port == 5432
