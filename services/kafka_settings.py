@@ -7,6 +7,8 @@ the catalogue only, and know no gateway.
 
 from __future__ import annotations
 
+import ssl
+
 from services.catalogue_loader import load_catalogue
 from services.feed_publisher import topic_name
 from services.settings import ConfigurationError, Settings
@@ -32,7 +34,32 @@ def kafka_options(settings: Settings) -> dict:
             if not path.is_file():
                 raise ConfigurationError(f"SIGILL_KAFKA_SSL_{name.upper()} names no file: {path}")
             options[f"ssl_{name}"] = str(path)
+    _tls_files_load(options)
     return options
+
+
+def _tls_files_load(options: dict) -> None:
+    """The TLS files, loaded as kafka-python will load them as it connects: a file that is no certificate, or a key
+    that is not the certificate's, was told at every attempt, for ever, as "kafka broker unreachable"."""
+    given = [name for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile") if name in options]
+    if given and not options["security_protocol"].endswith("SSL"):   # kafka-python ignores them: no TLS at all
+        raise ConfigurationError(f"SIGILL_KAFKA_{given[0].upper()} is set but SIGILL_KAFKA_SECURITY_PROTOCOL="
+                                 f"{options['security_protocol']} uses no TLS: set SSL or SASL_SSL")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        if "ssl_cafile" in options:
+            context.load_verify_locations(cafile=options["ssl_cafile"])
+    except (ssl.SSLError, OSError):
+        raise ConfigurationError(f"SIGILL_KAFKA_SSL_CAFILE: {options['ssl_cafile']} holds no PEM certificate that"
+                                 " can be read") from None
+    if "ssl_keyfile" in options and "ssl_certfile" not in options:
+        raise ConfigurationError("SIGILL_KAFKA_SSL_KEYFILE is the key of SIGILL_KAFKA_SSL_CERTFILE: set both")
+    try:
+        if "ssl_certfile" in options:   # no password prompt: an encrypted key is refused (kafka-python gets none)
+            context.load_cert_chain(options["ssl_certfile"], options.get("ssl_keyfile"), password=lambda: b"")
+    except (ssl.SSLError, OSError):
+        raise ConfigurationError("SIGILL_KAFKA_SSL_CERTFILE and SIGILL_KAFKA_SSL_KEYFILE: no PEM client certificate"
+                                 " with its unencrypted private key can be read from them") from None
 
 
 def feed_topic(settings: Settings, agency: str, municipality: str | None) -> str:

@@ -24,6 +24,7 @@ from tests.builders import POLICE
 from tests.concurrency import eventually
 from tests.integration.feed_history import all_published
 from tests.integration.test_kafka_feed import kafka_settings, on_topic, realistic_case
+from tests.tls_postgres import _certificate_authority, _pem
 from tests.kafka_broker import TansuBroker
 from tests.servers import free_port
 
@@ -218,7 +219,7 @@ def test_kafka_security_settings_that_cannot_work_are_refused(settings, tmp_path
     with pytest.raises(ConfigurationError, match="SIGILL_KAFKA_SSL_CAFILE names no file"):
         kafka_options(production.model_copy(update={"kafka_security_protocol": "SSL",
                                                     "kafka_ssl_cafile": tmp_path / "missing.pem"}))
-    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "ca.pem").write_bytes(_pem(_certificate_authority("Kafka CA")[1]))   # loaded: a real one
     scram = production.model_copy(update={
         "kafka_security_protocol": "SASL_SSL", "kafka_sasl_mechanism": "SCRAM-SHA-512",
         "kafka_sasl_username": "sigill", "kafka_sasl_password": SecretStr("hemligt"), "kafka_ssl_cafile": tmp_path / "ca.pem"})
