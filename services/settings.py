@@ -246,6 +246,10 @@ def _https_or_loopback(url: str) -> bool:
         host, _ = parts.hostname, parts.port
     except ValueError:
         return False
+    if parts.username is not None or parts.query or parts.fragment:
+        # The base of redirect URIs and of the issuer's documents (OIDC: "no query or fragment"), and printed at the
+        # start: a password in it was shown on the terminal and in the journal.
+        return False
     loopback = host in ("127.0.0.1", "localhost", "::1")
     return bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and loopback))
 

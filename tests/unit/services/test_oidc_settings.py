@@ -42,6 +42,10 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_jwks": "http://login.region.example/jwks"}, "SIGILL_OIDC_JWKS must be an https URL"),
     ({"public_url": "https://"}, "SIGILL_PUBLIC_URL"),
     ({"public_url": "https://[::1"}, "SIGILL_PUBLIC_URL"),
+    # A password in it was printed at the start ("Sigill körs: öppna https://u:pw@…"); a query broke the redirect URIs.
+    ({"public_url": "https://admin:pw@sigill.kommun.example"}, "SIGILL_PUBLIC_URL"),
+    ({"public_url": "https://sigill.kommun.example/?x=1"}, "SIGILL_PUBLIC_URL"),
+    ({"oidc_issuer": "https://login.region.example/#frag"}, "SIGILL_OIDC_ISSUER must be an https URL"),
     # A session signed out on the web would go on as an API bearer token (its ID token's audience is the client).
     ({"oidc_audience": "sigill-web"}, "SIGILL_OIDC_AUDIENCE is the web client's id"),
 ])
