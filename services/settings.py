@@ -169,6 +169,9 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_OIDC_JWKS must be an https URL (or a file)")
         if not self.oidc_client_id:
             raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_ID (the web client's id at the issuer)")
+        if not self.oidc_audience.strip():   # every API token was refused ("Audience doesn't match"), the server up
+            raise ConfigurationError("SIGILL_OIDC_AUDIENCE is empty: unset it (default sigill) or give the audience"
+                                     " the API's tokens carry")
         if self.oidc_audience == self.oidc_client_id:
             # The web's session token is an ID token for the web client: were it also the API's audience, a session
             # signed out on the web (or a cookie copied before) would go on working as an API bearer token.

@@ -48,6 +48,7 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_issuer": "https://login.region.example/#frag"}, "SIGILL_OIDC_ISSUER must be an https URL"),
     # A session signed out on the web would go on as an API bearer token (its ID token's audience is the client).
     ({"oidc_audience": "sigill-web"}, "SIGILL_OIDC_AUDIENCE is the web client's id"),
+    ({"oidc_audience": ""}, "SIGILL_OIDC_AUDIENCE is empty"),   # every API token refused, the server up
 ])
 def test_production_refuses_a_sign_in_that_cannot_work_or_is_not_safe(tmp_path, change, named):
     with pytest.raises(ConfigurationError, match=named):
