@@ -86,6 +86,13 @@ class Settings(BaseSettings):
             raise PydanticCustomError("at_least_one", "must be at least 1")
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _home_expanded(cls, value: Path) -> Path:
+        # "~/sigill" put the embedded database under the home directory (the wheel expands it) and the keys that read
+        # it in a directory named "~" under the working directory: run from elsewhere, the keys were made anew.
+        return value.expanduser()
+
     @field_validator("kafka_topic_prefix")
     @classmethod
     def _topic_prefix(cls, value: str) -> str:

@@ -46,6 +46,14 @@ class TestSettings:
         with pytest.raises(ConfigurationError, match="SIGILL_MASTER_KEY"):
             Settings(data_dir=tmp_path, master_key=bad).master_key_bytes()
 
+    def test_a_data_dir_under_the_home_directory_keeps_its_keys_there(self, monkeypatch, tmp_path):
+        """The embedded database went to ~/sigill-data and the keys to ./~/sigill-data, a directory named "~"."""
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("SIGILL_DATA_DIR", "~/sigill-data")
+        Settings().master_key_bytes()
+        assert (tmp_path / "sigill-data" / "master.key").is_file() and not (tmp_path / "~").exists()
+
     @pytest.mark.parametrize("blank", ["", "  "])
     def test_a_blank_schema_is_the_default_one(self, monkeypatch, tmp_path, blank):
         """`SIGILL_DB_SCHEMA=` in the environment file stopped every command with "cannot reach the database …:
