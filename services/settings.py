@@ -31,6 +31,7 @@ BOOTSTRAP_SERVER = re.compile(r"(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[^\s:\[\],/]+
 # stays within Kafka's 249 characters for the longest catalogue ids (50 and 10 characters).
 TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,175}")
 
+DEFAULT_DATA_DIR = platformdirs.user_data_path("sigill")
 MASTER_KEY_FILE = "master.key"
 LEDGER_KEY_FILE = "ledger.key"
 
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIGILL_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
-    data_dir: Path = platformdirs.user_data_path("sigill")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: SecretStr | None = None   # postgresql://user:password@host:5432/dbname
     db_schema: str | None = None
     master_key: SecretStr | None = None     # base64 of 32 random bytes; wraps every case's data key
@@ -85,6 +86,12 @@ class Settings(BaseSettings):
         if value < 1:
             raise PydanticCustomError("at_least_one", "must be at least 1")
         return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _blank_is_the_default(cls, value: object) -> object:
+        # "SIGILL_DATA_DIR=" in an environment file: the working directory (Path("")) took the database and the keys.
+        return DEFAULT_DATA_DIR if isinstance(value, str) and not value.strip() else value
 
     @field_validator("data_dir")
     @classmethod

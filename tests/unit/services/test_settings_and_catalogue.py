@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +54,12 @@ class TestSettings:
         monkeypatch.setenv("SIGILL_DATA_DIR", "~/sigill-data")
         Settings().master_key_bytes()
         assert (tmp_path / "sigill-data" / "master.key").is_file() and not (tmp_path / "~").exists()
+
+    @pytest.mark.parametrize("blank", ["", "  "])
+    def test_a_blank_data_dir_is_the_default_one(self, monkeypatch, blank):
+        """`SIGILL_DATA_DIR=` put the embedded database and the keys in the working directory."""
+        monkeypatch.setenv("SIGILL_DATA_DIR", blank)
+        assert Settings().data_dir == Settings.model_fields["data_dir"].default != Path(".")
 
     @pytest.mark.parametrize("blank", ["", "  "])
     def test_a_blank_schema_is_the_default_one(self, monkeypatch, tmp_path, blank):
