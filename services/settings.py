@@ -168,6 +168,10 @@ class Settings(BaseSettings):
                                      " (`sigill new-master-key` makes one)")
         if self.is_production:
             self._check_oidc()
+        # Decoded now, before anything starts: read first by each server worker as it built its app, a malformed one
+        # stopped every worker with a traceback, respawned for ever by uvicorn while `sigill serve` stayed up.
+        self.previous_master_key_bytes()
+        self.trusted_ledger_keys()
         if self.catalogue is not None and not self.catalogue.is_file():
             raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
 

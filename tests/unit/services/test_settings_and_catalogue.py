@@ -42,6 +42,15 @@ class TestSettings:
             Settings(data_dir=tmp_path, environment="production", database_url="postgresql://h/db",
                      master_key=same, ledger_key=same).check()
 
+    @pytest.mark.parametrize("setting, variable", [("previous_master_key", "SIGILL_PREVIOUS_MASTER_KEY"),
+                                                   ("ledger_trusted_keys", "SIGILL_LEDGER_TRUSTED_KEYS")])
+    @pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"short").decode()])
+    def test_the_check_before_a_start_refuses_a_malformed_key_of_another_use(self, tmp_path, setting, variable, bad):
+        """Read first by each of `sigill serve --workers 2`'s workers, a malformed SIGILL_PREVIOUS_MASTER_KEY stopped
+        them with a traceback, respawned for ever, the server up and serving nothing."""
+        with pytest.raises(ConfigurationError, match=variable):
+            Settings(data_dir=tmp_path, **{setting: bad}).check()
+
     @pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"short").decode()])
     def test_a_malformed_master_key_is_refused(self, tmp_path, bad):
         with pytest.raises(ConfigurationError, match="SIGILL_MASTER_KEY"):
