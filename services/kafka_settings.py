@@ -21,6 +21,10 @@ def kafka_options(settings: Settings) -> dict:
         raise ConfigurationError("production sends case content to Kafka only over TLS:"
                                  " set SIGILL_KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL")
     options: dict = {"security_protocol": protocol}
+    sasl = [name for name in ("mechanism", "username", "password") if getattr(settings, f"kafka_sasl_{name}")]
+    if sasl and not protocol.startswith("SASL_"):   # kafka-python ignores them: no sign-in, whatever the operator meant
+        raise ConfigurationError(f"SIGILL_KAFKA_SASL_{sasl[0].upper()} is set but SIGILL_KAFKA_SECURITY_PROTOCOL="
+                                 f"{protocol} signs in without SASL: set SASL_SSL (or unset the SASL variables)")
     if protocol.startswith("SASL_"):
         if not (settings.kafka_sasl_mechanism and settings.kafka_sasl_username and settings.kafka_sasl_password):
             raise ConfigurationError(f"SIGILL_KAFKA_SECURITY_PROTOCOL={protocol} needs SIGILL_KAFKA_SASL_MECHANISM,"

@@ -1,4 +1,5 @@
-"""Kafka's TLS files are loaded when the settings are read: one that cannot work is one line naming the variable.
+"""Kafka's TLS files are loaded when the settings are read, and TLS or SASL settings the protocol ignores are
+refused: each is one line naming the variable.
 
 kafka-python loads them only as it connects, and a failure there was told at every attempt, for ever, as "kafka broker
 unreachable" — the operator went looking for the network.
@@ -63,3 +64,12 @@ def test_tls_files_with_a_protocol_without_tls_are_refused(tmp_path, pki):
     with pytest.raises(ConfigurationError, match="SIGILL_KAFKA_SSL_CAFILE is set but SIGILL_KAFKA_SECURITY_PROTOCOL="
                                                  "PLAINTEXT uses no TLS: set SSL or SASL_SSL"):
         kafka_options(tls(tmp_path, "PLAINTEXT", cafile=pki["ca"]))
+
+
+def test_sasl_credentials_with_a_protocol_without_sasl_are_refused(tmp_path, pki):
+    """kafka-python ignores them under SSL or PLAINTEXT: the publisher connected without signing in, or was refused
+    and said "kafka broker unreachable"."""
+    settings = tls(tmp_path, cafile=pki["ca"]).model_copy(update={"kafka_sasl_username": "sigill"})
+    with pytest.raises(ConfigurationError, match="SIGILL_KAFKA_SASL_USERNAME is set but SIGILL_KAFKA_SECURITY_PROTOCOL"
+                                                 "=SSL signs in without SASL: set SASL_SSL"):
+        kafka_options(settings)
