@@ -32,6 +32,7 @@ BOOTSTRAP_SERVER = re.compile(r"(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[^\s:\[\],/]+
 TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,175}")
 
 DEFAULT_DATA_DIR = platformdirs.user_data_path("sigill")
+PLACEHOLDER = "CHANGE-ME"   # deploy/sigill.env.example's, for every secret
 MASTER_KEY_FILE = "master.key"
 LEDGER_KEY_FILE = "ledger.key"
 
@@ -167,6 +168,7 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_LEDGER_KEY is SIGILL_MASTER_KEY: give the ledger a key of its own"
                                      " (`sigill new-master-key` makes one)")
         if self.is_production:
+            self._check_placeholders()
             self._check_oidc()
         # Decoded now, before anything starts: read first by each server worker as it built its app, a malformed one
         # stopped every worker with a traceback, respawned for ever by uvicorn while `sigill serve` stayed up.
@@ -174,6 +176,16 @@ class Settings(BaseSettings):
         self.trusted_ledger_keys()
         if self.catalogue is not None and not self.catalogue.is_file():
             raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
+
+    def _check_placeholders(self) -> None:
+        """The example file's placeholder left in a secret: the start went on, and the database, the identity provider
+        (at a user's first sign-in) or Kafka (told as "unreachable") refused it later."""
+        for variable, secret in (("SIGILL_DATABASE_URL", self.database_url),
+                                 ("SIGILL_OIDC_CLIENT_SECRET", self.oidc_client_secret),
+                                 ("SIGILL_KAFKA_SASL_PASSWORD", self.kafka_sasl_password)):
+            if secret is not None and PLACEHOLDER in secret.get_secret_value():
+                raise ConfigurationError(f"{variable} still holds {PLACEHOLDER}, the placeholder of"
+                                         " deploy/sigill.env.example: set the real value")
 
     def _check_oidc(self) -> None:
         if not self.oidc_issuer:

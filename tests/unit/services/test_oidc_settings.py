@@ -6,6 +6,7 @@ import base64
 import os
 
 import pytest
+from pydantic import SecretStr
 
 from services.bootstrap import build_token_verifier
 from services.settings import ConfigurationError, Settings
@@ -53,6 +54,19 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
 def test_production_refuses_a_sign_in_that_cannot_work_or_is_not_safe(tmp_path, change, named):
     with pytest.raises(ConfigurationError, match=named):
         production(tmp_path, **change).check()
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"database_url": "postgresql://sigill:CHANGE-ME@db.internal:5432/sigill"}, "SIGILL_DATABASE_URL"),
+    ({"oidc_client_secret": "CHANGE-ME"}, "SIGILL_OIDC_CLIENT_SECRET"),
+    ({"kafka_sasl_password": "CHANGE-ME"}, "SIGILL_KAFKA_SASL_PASSWORD"),
+])
+def test_production_refuses_a_secret_left_at_the_example_file_s_placeholder(tmp_path, change, named):
+    """deploy/sigill.env.example's CHANGE-ME was taken: the database, or the identity provider at a user's first
+    sign-in, or Kafka ("unreachable"), refused it later."""
+    with pytest.raises(ConfigurationError, match=f"^{named} still holds CHANGE-ME, the placeholder of"
+                                                 r" deploy/sigill\.env\.example: set the real value$"):
+        production(tmp_path).model_copy(update={k: SecretStr(v) for k, v in change.items()}).check()
 
 
 def test_plain_http_is_allowed_only_to_this_machine(tmp_path):
