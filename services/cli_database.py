@@ -198,6 +198,10 @@ def _master_key_problem(check: MasterKeyCheck | None, settings: Settings) -> str
     from services.ports import MasterKeyCheck
 
     source = settings.master_key_source()
+    if settings.gives_the_development_key():   # serve refuses it before it reads a stored key: "all is well" misled
+        return ("SIGILL_MASTER_KEY is the development key, so `sigill serve` would refuse to start in production: make"
+                " a production key (`sigill new-master-key`) and rotate to it, the development key as"
+                " SIGILL_PREVIOUS_MASTER_KEY (deploy/README.md, section 2)")
     if check is MasterKeyCheck.NOT_ROTATED:
         return (f"{source} does not unwrap the stored data keys, SIGILL_PREVIOUS_MASTER_KEY does: the rotation has"
                 " not run, and `sigill serve` would refuse to start — stop every Sigill process and run `sigill"

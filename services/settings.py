@@ -158,7 +158,7 @@ class Settings(BaseSettings):
             raise ConfigurationError("production needs SIGILL_DATABASE_URL (an external PostgreSQL)")
         if self.is_production and self.master_key is None:
             raise ConfigurationError("production needs SIGILL_MASTER_KEY (base64 of 32 random bytes)")
-        if self.is_production and self.master_key_bytes() == _development_key(self.data_dir / MASTER_KEY_FILE):
+        if self.gives_the_development_key():
             raise ConfigurationError("SIGILL_MASTER_KEY is the development key: generate a production key")
         if self.is_production and self.ledger_key is None:
             raise ConfigurationError("production needs SIGILL_LEDGER_KEY (base64 of 32 random bytes)")
@@ -176,6 +176,11 @@ class Settings(BaseSettings):
         self.trusted_ledger_keys()
         if self.catalogue is not None and not self.catalogue.is_file():
             raise ConfigurationError(f"SIGILL_CATALOGUE names no file: {self.catalogue}")
+
+    def gives_the_development_key(self) -> bool:
+        """Production given the data directory's development master key as SIGILL_MASTER_KEY (refused at a start)."""
+        return (self.is_production and self.master_key is not None
+                and self.master_key_bytes() == _development_key(self.data_dir / MASTER_KEY_FILE))
 
     def _check_placeholders(self) -> None:
         """The example file's placeholder left in a secret: the start went on, and the database, the identity provider

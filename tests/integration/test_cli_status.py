@@ -99,6 +99,24 @@ def test_status_under_a_master_key_serve_would_refuse_says_so_in_one_line_and_ex
         " not unwrap the stored data keys"), development.stderr
 
 
+def test_status_in_production_under_the_development_key_says_serve_would_refuse(tmp_path):
+    """The development master key given as production's SIGILL_MASTER_KEY unwraps the stored keys, and status said
+    "Huvudnyckeln: packar upp …", exit 0, where `sigill serve` refuses to start ("is the development key")."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path)}
+    assert sigill("demo", env=env).returncode == 0
+    location = start_embedded(tmp_path / "postgres").with_database("sigill")
+    development_key = (tmp_path / "master.key").read_text().strip()
+    production = {**env, "SIGILL_ENVIRONMENT": "production", "SIGILL_DATABASE_URL": location.url(),
+                  "SIGILL_MASTER_KEY": development_key}
+    done = sigill("database", "status", "--json", env=production)
+    assert done.returncode == 1 and json.loads(done.stdout)["master_key"] == "unwraps"
+    assert done.stderr.strip().splitlines() == [
+        "sigill: SIGILL_MASTER_KEY is the development key, so `sigill serve` would refuse to start in production: make"
+        " a production key (`sigill new-master-key`) and rotate to it, the development key as"
+        " SIGILL_PREVIOUS_MASTER_KEY (deploy/README.md, section 2)"], done.stderr
+    assert development_key not in done.stdout + done.stderr
+
+
 def test_status_with_a_master_key_file_others_may_read_refuses_as_every_command_does(tmp_path):
     env = {"SIGILL_DATA_DIR": str(tmp_path)}
     assert sigill("demo", env=env).returncode == 0
