@@ -12,6 +12,7 @@ from services.web.app import mount_web
 from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_plan_row_unseen import LEISURE, POLICE, _consent_all, _revise
+from tests.integration.api.web_forms import form_tokens
 
 
 def _text(html: str) -> str:
@@ -162,9 +163,8 @@ def test_a_next_meeting_before_the_meeting_is_said_so_not_before_a_start_date(cl
     case_id, _ = school_consented_case(client, users, tick)
     web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/moten").text
-    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
-    answer = web.post(f"/arenden/{case_id}/moten", data={**form, "held_on": "2026-02-03", "next_meeting": "2026-02-01",
-                                                         "attendees": "skola"})
+    answer = web.post(f"/arenden/{case_id}/moten", data={**form_tokens(page), "held_on": "2026-02-03",
+                                                         "next_meeting": "2026-02-01", "attendees": "skola"})
     assert answer.status_code == 422
     said = _text(re.search(r'<p class="error" id="f-next_meeting-error">(.*?)</p>', answer.text, re.S).group(1))
     assert said == "Fel: Datumet ligger före mötesdatumet.", said
