@@ -195,7 +195,9 @@ def checkpoints_of(document: object) -> list[Checkpoint]:
     entries = document.get("checkpoints")
     if not isinstance(entries, list):
         raise InvalidCheckpointFile("the checkpoint file holds no list of checkpoints", "checkpoints")
-    return [_checkpoint(n, entry) for n, entry in enumerate(entries, start=1)]
+    # One checkpoint listed twice (two exports joined) is one: counted twice, verify said "1 … bekräftad (däribland
+    # alla 2 i den exporterade filen)".  Two different ones at a position stay two, and a forged one is found.
+    return list(dict.fromkeys(_checkpoint(n, entry) for n, entry in enumerate(entries, start=1)))
 
 
 def _checkpoint(n: int, entry: object) -> Checkpoint:
