@@ -112,7 +112,7 @@ def sign_out(request: Request, typed: Form) -> Response:
     """End the session here, and at the provider when it advertises an end-session endpoint."""
     session.check_csrf(request, typed)
     token, identity = session.token(request), request.app.state.identity
-    destination = "/logga-in" if identity is None else oidc.SIGNED_OUT
+    destination = oidc.SIGNED_OUT   # "Du är utloggad.", with the development users too (it was the sign-in page)
     if identity is not None and token:
         destination = identity.end_session_url(id_token=token, post_logout_redirect_uri=_public(request)
                                                + oidc.SIGNED_OUT) or destination

@@ -214,6 +214,19 @@ def test_a_signed_in_form_posted_with_a_token_made_before_sign_in_is_refused(con
                         follow_redirects=False).status_code == 403
 
 
+def test_signing_out_says_so_with_development_users_too(context, settings):
+    """With the development users, signing out landed on the sign-in page with no word that it had worked (the
+    identity provider's sign-out says "Du är utloggad.")."""
+    api = create_api(context)
+    mount_web(api, context, settings)
+    caseworker = signed_in(TestClient(api, raise_server_exceptions=False), "soc-0180")
+    out = caseworker.post("/logga-ut", data={"csrf": csrf_of(caseworker)}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/utloggad"
+    page = caseworker.get("/utloggad")
+    assert "<h1>Du är utloggad.</h1>" in page.text and 'href="/logga-in"' in page.text
+    assert caseworker.get("/", follow_redirects=False).headers["location"].startswith("/logga-in")
+
+
 def test_a_session_cookie_copied_before_sign_out_is_no_session_after_it(client, users, tick, context, settings):
     """Signing out deleted the browser's cookie only: a copy taken before (a shared computer, a proxy's log) read
     the case until the token expired, eight hours later (a red team)."""
