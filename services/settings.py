@@ -202,7 +202,7 @@ class Settings(BaseSettings):
         if self.oidc_jwks and self.oidc_jwks.startswith("http:") and not _https_or_loopback(self.oidc_jwks):
             # The keys every token is verified with: fetched over plain http, whoever is on the path signs tokens.
             raise ConfigurationError("SIGILL_OIDC_JWKS must be an https URL (or a file)")
-        if not self.oidc_client_id:
+        if not (self.oidc_client_id or "").strip():   # spaces alone: every sign-in refused by the provider
             raise ConfigurationError("production needs SIGILL_OIDC_CLIENT_ID (the web client's id at the issuer)")
         if not self.oidc_audience.strip():   # every API token was refused ("Audience doesn't match"), the server up
             raise ConfigurationError("SIGILL_OIDC_AUDIENCE is empty: unset it (default sigill) or give the audience"

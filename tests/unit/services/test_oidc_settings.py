@@ -31,6 +31,7 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_issuer": "sigill-dev"}, "development issuer"),
     ({"oidc_issuer": "http://login.region.example"}, "https"),
     ({"oidc_client_id": None}, "SIGILL_OIDC_CLIENT_ID"),
+    ({"oidc_client_id": "  "}, "SIGILL_OIDC_CLIENT_ID"),   # started, and the provider refused every sign-in
     ({"oidc_client_secret": None}, "SIGILL_OIDC_CLIENT_SECRET"),
     ({"oidc_client_secret": "  "}, "may not be empty"),
     ({"public_url": None}, "SIGILL_PUBLIC_URL"),
