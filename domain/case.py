@@ -24,7 +24,9 @@ from domain.catalogue import Catalogue
 from domain.consent_commands import ConsentCommands
 from domain.group_commands import GroupCommands
 from domain.protection_commands import ProtectionCommands
-from domain.errors import EligibilityAlreadyDecided, ExtractRecipientRefused, InvalidInput, OutsideTargetGroup
+from domain.errors import (
+    EligibilityAlreadyDecided, ExtractRecipientRefused, GuardiansUnchanged, InvalidInput, OutsideTargetGroup,
+)
 from domain.identity import PersonalIdentityNumber
 from domain.values import (
     ROUTE_TELLS, YOUNG_PERSON, Actor, ConsentRecord, EntryRoute, Guardian, Instrument, Membership, OpenCase, Phase,
@@ -146,6 +148,9 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
             for n, g in enumerate(guardians))
         if not recorded:
             raise InvalidInput("at least one guardian must be recorded", field="guardians")
+        if {g.guardian_id: g for g in recorded} == self.guardians:
+            raise GuardiansUnchanged("these guardians are already recorded so (the same names and custody): change"
+                                     " something, or there is nothing to record", field="guardians")
         self._trigger(ev.GuardiansRecorded, at, by, guardians=recorded)
 
     def _check_guardian_ids(self, guardians: tuple[Guardian, ...]) -> None:

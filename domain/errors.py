@@ -185,6 +185,14 @@ class ProtectionUnchanged(DomainError):
     code = "protection_unchanged"
 
 
+class GuardiansUnchanged(DomainError):
+    """The guardians recorded as the case already has them (each by its id, with the same name and custody; their
+    order aside): nothing would change, and a second identical fact would only say so again, as a new version, to
+    every member that sees `family`."""
+
+    code = "guardians_unchanged"
+
+
 class NextMeetingUnchanged(DomainError):
     """The next meeting planned as social services has already planned it (the same day and kind), or called off
     where none is planned: nothing would change, and a second identical fact would only say so again to every

@@ -120,7 +120,9 @@ async def decide_eligibility(writer: Writer, case_id: CaseId, body: c.Eligibilit
 
 @router.post("/{case_id}/guardians", response_model=Written, responses=ERRORS)
 async def record_guardians(writer: Writer, case_id: CaseId, body: c.Guardians) -> JSONResponse:
-    """Record who has custody of the young person from now on (social services)."""
+    """Record who has custody of the young person from now on (social services).  422 guardians_unchanged (field
+    guardians): each guardian as recorded already (by its `guardian_id`, the same name and custody; their order
+    aside), and no new one; nothing is recorded."""
     return await _run(writer, "record_guardians", case_id, body)
 
 

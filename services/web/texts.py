@@ -683,6 +683,8 @@ DOMAIN_ERRORS = {
     "narrowing_ends_before_its_day": "En begränsning kan inte sluta före i dag: det som lämnats ut hittills står"
                                      " kvar. Återkalla samtycket för att avsluta det nu.",
     "already_a_group_member": "Aktören är redan med i gruppen.",
+    "guardians_unchanged": "Vårdnadshavarna är redan registrerade så: inget ändrades. Ändra ett namn eller vem"
+                           " som har vårdnaden, eller lägg till en förälder eller vårdnadshavare, för att spara.",
     "protection_unchanged": "Det är redan registrerat så: inget ändrades.",
     "next_meeting_unchanged": "Nästa möte är redan planerat så, eller inget möte är planerat att ställa in: inget"
                               " ändrades.",

@@ -64,8 +64,9 @@ def every_command(client, users, case_id: str, consents: list[str]) -> list[tupl
         return next(r["content"]["row_id"] for r in rows if "skola" in r["content"]["responsible_agencies"])
 
     return [
-        ("social", f"{c}/guardians", lambda: {"guardians": [
-            {"guardian_id": g["guardian_id"], "name": g["name"]} for g in guardians]}),
+        ("social", f"{c}/guardians", lambda: {"guardians": [   # one added: the same ones again change nothing
+            *({"guardian_id": g["guardian_id"], "name": g["name"]} for g in guardians),
+            {"name": "Anna", "has_custody": False}]}),
         ("social", f"{c}/consents", lambda: {
             "consenter": "young_person", "scope": [{"agency": "polis", "categories": ["case"]}],
             "purpose": "Samverkan", "valid_from": "2026-02-02", "form": "written"}),

@@ -110,8 +110,8 @@ def _apply(story: CaseStory, step: tuple) -> None:
         story.join(step[1], when=at)
     elif step[0] == "leave":
         case.remove_member(agency=step[1], reason="Klar", by=SOCIAL, at=at, catalogue=CATALOGUE)
-    elif step[0] == "custody":
-        guardians = list(case.known_guardians.values())
+    elif step[0] == "custody" and case.guardians[list(case.known_guardians)[1]].has_custody != step[1]:
+        guardians = list(case.known_guardians.values())   # (custody as it is already is refused: no step)
         case.record_guardians(guardians=[Guardian(guardians[0].guardian_id, guardians[0].name, True),
                                          Guardian(guardians[1].guardian_id, guardians[1].name, step[1])],
                               by=SOCIAL, at=at, catalogue=CATALOGUE)
