@@ -15,6 +15,7 @@ import json
 import re
 import threading
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from datetime import date
@@ -315,13 +316,26 @@ def _names_a_person(subject: str) -> bool:
     written forms, an optional country prefix "SE" before it): a valid date and check digit.  A part is a run
     between characters that are neither letters nor digits (``urn:pnr:191212121212``, ``191212121212@idp``): a
     provider keyed by personnummer rarely gives it bare, and such a subject was taken until 2026-12-04.  Digits
-    inside a longer run of letters and digits (a hash, a UUID's group of hex) are not read as one."""
-    return any(_is_personal_identity_number(part) for part in _PARTS.findall(subject.strip()))
+    inside a longer run of letters and digits (a hash, a UUID's group of hex) are not read as one.  Read with its
+    digits as ASCII ones (``_ascii_digits``): '１９１２１２１２１２１２' (full-width) was taken, and a person's number
+    kept as plainly readable as in ASCII."""
+    return any(_is_personal_identity_number(part) for part in _PARTS.findall(_ascii_digits(subject).strip()))
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` in NFKC (full-width digits, hyphens and letters as their ASCII ones), every other decimal digit
+    (Arabic-Indic, Devanagari …, which NFKC keeps) as its ASCII one, and any dash ('‐', '–', '−') as '-'."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else "-" if _is_dash(c) else c
+                   for c in unicodedata.normalize("NFKC", text))
+
+
+def _is_dash(c: str) -> bool:
+    return unicodedata.category(c) == "Pd" or c == "\N{MINUS SIGN}"
 
 
 # A run of digits, with at most a "-" or "+" before its last four, between non-alphanumerics or the ends; "SE" may
 # lead it.
-_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?(\d{6}(?:\d{2})?[-+]?\d{4})(?![0-9A-Za-z])")
+_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?([0-9]{6}(?:[0-9]{2})?[-+]?[0-9]{4})(?![0-9A-Za-z])")
 
 
 def _is_personal_identity_number(text: str) -> bool:

@@ -34,6 +34,24 @@ def test_a_subject_that_is_a_personnummer_refuses_the_token_without_repeating_it
     assert subject not in str(refused.value) and subject[-4:] not in str(refused.value)
 
 
+@pytest.mark.parametrize("subject", ["１９１２１２１２１２１２", "１９１２１２１２－１２１２", "SE１９１２１２１２１２１２",   # full-width
+                                     "urn:se:pnr:１９１２１２１２１２１２",
+                                     "١٩١٢١٢١٢١٢١٢", "१९१२१२१२१२१२",   # Arabic-Indic, Devanagari digits
+                                     "19121212\u20101212", "121212\u22121212"])   # a hyphen, a minus sign
+def test_a_personnummer_in_other_digits_or_dashes_refuses_the_token_as_an_ascii_one(subject):
+    """'１９１２１２１２１２１２' was taken into the access log's plaintext: as readable a personnummer as in ASCII."""
+    with pytest.raises(AuthenticationFailed, match="personal identity number") as refused:
+        principal_from(claims(sub=subject))
+    assert subject not in str(refused.value) and subject[-4:] not in str(refused.value)
+
+
+@pytest.mark.parametrize("subject", ["kim.andersson@skola.example.se", "１９１２１２１２１２１３",   # its check digit wrong
+                                     "ｘ１９１２１２１２１２１２"])   # inside a longer run, as "x191212121212"
+def test_a_staff_members_email_or_other_digits_that_are_no_personnummer_are_taken(subject):
+    """An e-mail identifies a staff member, as the access log must (the lead's decision): it stays taken."""
+    assert principal_from(claims(sub=subject)).subject == subject
+
+
 @pytest.mark.parametrize("subject", ["u1", "19121212-1213", "a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "123456789012",
                                      "SE2321000016-1003",   # an HSA-id: an organisation number, month 21
                                      "a191212121212f", "x191212121212",   # inside a longer run: a hash's digits
