@@ -88,6 +88,7 @@ def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
                              " opens cases in its own municipality; ask your identity provider's administrator to"
                              " add it")
+    check_sign_in_municipality_known(p, catalogue)   # left out of the referral, it is the sign-in's: not the body's fault
     if p.municipality != municipality:
         raise Forbidden("you can only open cases in your own municipality", field="municipality")
 
@@ -123,10 +124,15 @@ def _check_sign_in_municipality(p: Principal, catalogue: Catalogue) -> None:
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services and"
                         " member agencies (and their systems) work in one municipality's groups; ask your identity"
                         " provider's administrator to add it")
+    check_sign_in_municipality_known(p, catalogue)
+
+
+def check_sign_in_municipality_known(p: Principal, catalogue: Catalogue) -> None:
+    """A claim of the sign-in, not a field of the request: a 422 naming "municipality" blamed the client.  Its value
+    is not said back: a claim is whatever the identity provider put there."""
     if p.municipality and p.municipality not in catalogue.municipalities:
-        # A claim of the sign-in, not a field of the request: a 422 naming "municipality" blamed the client.
-        raise Forbidden(f"your sign-in names municipality '{p.municipality}' (the token's municipality claim),"
-                        " which this installation does not know; ask your identity provider's administrator")
+        raise Forbidden("your sign-in names a municipality (the token's municipality claim) that this installation"
+                        " does not know; ask your identity provider's administrator")
 
 
 def place_in(p: Principal, case: Any, catalogue: Catalogue, *, seen: Callable[[], Sequence[Any]]) -> Place:
@@ -225,5 +231,6 @@ def _check_municipal_overview(p: Principal, municipality: str | None, catalogue:
     if not p.municipality:
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
                              f" read {own}")
+    check_sign_in_municipality_known(p, catalogue)
     if municipality != p.municipality:
         raise Forbidden(f"social services read {own} only", field="municipality")

@@ -170,8 +170,8 @@ class FeedReader:
 
     def _check_own(self, p: Principal, agency: str, municipality: str | None) -> None:
         if p.agency not in self.catalogue.agencies:   # no feed of its own to send it to
-            raise Forbidden(f"your sign-in names agency '{p.agency}' (the token's agency claim), which this"
-                            " installation does not know; ask your identity provider's administrator")
+            raise Forbidden("your sign-in names an agency (the token's agency claim) that this installation does"
+                            " not know; ask your identity provider's administrator")   # the claim's value unsaid
         if p.agency != agency:
             raise Forbidden(f"you read your own agency's feed (/api/v1/feeds/{p.agency}); no agency reads"
                             " another's", field="agency")

@@ -11,6 +11,7 @@ import pytest
 
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens
 from tests.oidc_provider import KEY_ID
+from tests.integration.api.flows import REFERRAL
 from services.bootstrap import build_token_verifier
 from services.settings import ConfigurationError, Settings
 
@@ -303,3 +304,28 @@ def test_a_refused_tokens_answer_says_back_nothing_it_carried(client, users):
             said = refused.text + "".join(f"{k}: {v}" for k, v in refused.headers.items())
             for carried in ("Peter", "200907224919", "20090722", signature[:12], payload[:12]):
                 assert carried not in said, (path, carried)
+
+
+UNKNOWN_PLACE, UNKNOWN_AGENCY = "kommun-7731", "aktor-5512"   # what an identity provider put in the claims
+SOCIAL_SERVICES_ONLY = {("GET", "/api/v1/retention/due"), ("POST", "/api/v1/cases")}   # a member: 403 for its role
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/v1/cases"), ("GET", "/api/v1/feeds/skola"), ("GET", "/api/v1/retention/due"),
+    ("GET", "/api/v1/cases/by-number/0180-2026-0001"),
+    ("POST", "/api/v1/cases"),   # a referral without municipality: the sign-in's
+])
+def test_a_sign_in_naming_an_unknown_municipality_is_403_without_saying_the_claim_back(client, users, method, path):
+    """A claim is whatever the identity provider put there: the refusal names the claim, not its value."""
+    body = {key: value for key, value in REFERRAL.items() if key != "municipality"} if method == "POST" else None
+    for role in ("caseworker",) if (method, path) in SOCIAL_SERVICES_ONLY else ("caseworker", "member"):
+        agency = "socialtjanst" if role == "caseworker" else "skola"
+        response = client.request(method, path, json=body, headers=users.headers(agency, role, UNKNOWN_PLACE))
+        assert response.status_code == 403, (path, role, response.text)
+        assert "municipality claim" in response.text and UNKNOWN_PLACE not in response.text, (path, response.text)
+
+
+def test_a_sign_in_naming_an_unknown_agency_is_403_without_saying_the_claim_back(client, users):
+    response = client.get("/api/v1/feeds/skola", headers=users.headers(UNKNOWN_AGENCY, "member", "0180"))
+    assert response.status_code == 403, response.text
+    assert "agency claim" in response.text and UNKNOWN_AGENCY not in response.text
