@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.calendar import EARLIEST_DAY, LATEST_DAY
 from domain.errors import InvalidInput
 
 # [0-9], not \d: \d matches any script's digits ("٠180-2026-0001", fullwidth ones), which int() reads, and a number
@@ -52,8 +53,19 @@ class CaseNumberSeries(Aggregate):
 
 
 def parse_case_number(text: str) -> tuple[str, int]:
-    """The municipality code and year of a case number, or a clear error."""
+    """The municipality code and year of a case number, or a clear error.  Its year is one the calendar counts
+    (1900–2199): a personnummer typed in groups of four (2009-0314-2388) has its month and day there, and such a
+    "number" was looked up, and answered as one not given, where the web's search box says it is none."""
     match = CASE_NUMBER.match(text.strip())
-    if not match:
+    if not match or not EARLIEST_DAY.year <= int(match.group(2)) <= LATEST_DAY.year:
         raise InvalidInput("a case number looks like 0180-2026-0042", field="case_number")
     return match.group(1), int(match.group(2))
+
+
+def is_case_number(text: str) -> bool:
+    """Whether ``text`` (stripped) is shaped like a case number, as ``parse_case_number`` takes one."""
+    try:
+        parse_case_number(text)
+    except InvalidInput:
+        return False
+    return True

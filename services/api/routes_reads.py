@@ -67,7 +67,8 @@ async def my_cases(reader: Reader, response: Response,
 @router.get("/by-number/{case_number}", response_model=v.CaseRef, responses=READ_ERRORS)
 def find_case(ctx: Context, user: CurrentUser,
               case_number: Annotated[str, Path(max_length=20, examples=["0180-2026-0001"])]) -> v.CaseRef:
-    """The id of a case you are in, from its case number."""
+    """The id of a case you are in, from its case number.  422 at path.case_number: not shaped like one
+    (0180-2026-0042, its year 1900–2199); 404: no case you are in has it, in the same words whether it was given."""
     return v.CaseRef(case_id=ctx.cases.find(user, case_number))
 
 

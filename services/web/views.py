@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlencode
 
-from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM, age_on, in_swedish_time
+from domain.calendar import STOCKHOLM, age_on, in_swedish_time
 from domain.case import TARGET_AGES
-from domain.case_numbers import CASE_NUMBER
+from domain.case_numbers import is_case_number
 from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.facts import Fact, fact_order
@@ -241,8 +241,7 @@ def case_number_typed(text: str) -> str | None:
     four (2009-0314-2388) has its month and day there (a samordningsnummer's day plus 60: at most 1291), never such
     a year — it was taken for a number, and carried into the address and the page."""
     typed = text.strip()
-    shaped = CASE_NUMBER.match(typed) if len(typed) <= 20 else None
-    return typed if shaped and EARLIEST_DAY.year <= int(shaped.group(2)) <= LATEST_DAY.year else None
+    return typed if len(typed) <= 20 and is_case_number(typed) else None
 
 
 # -- meetings --------------------------------------------------------------------------------------------------
