@@ -1,5 +1,5 @@
 """The `sigill` command line: parses, calls the services, prints; errors become one line and exit 1 (2 for
-the caller's own input)."""
+the caller's own input; 78 for a long-running command's configuration refused)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,11 @@ def _describe_each(parser: argparse.ArgumentParser) -> None:
 # so a supervisor's script tells a typo from a finding.  `audit verify` exits 3 when it could not verify, and `verify`
 # and `report` when the exported checkpoint file given cannot be verified against.
 BAD_INPUT = 2
+# sysexits.h's EX_CONFIG: the exit of a long-running command (what a systemd unit runs) whose configuration is refused.
+# The units do not restart on it (RestartPreventExitStatus=78): Restart=on-failure restarted them every 5 s for ever,
+# refused each time alike.  A command that ends of itself keeps its error exit, which scripts test for (verify's 3).
+REFUSED_CONFIGURATION = 78
+LONG_RUNNING = {("serve", None), ("follow", None), ("feed", "publish")}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,7 +157,10 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidCheckpointFile as error:   # not verified against the file (verify's, and the report's, exit 3)
         print(f"sigill: {error}", file=sys.stderr)
         return cli_ledger.NOT_VERIFIED
-    except (ConfigurationError, DomainError, CaseHistoryAltered, DamagedDataKey, ViewsUnderOtherRules) as error:
+    except ConfigurationError as error:
+        print(f"sigill: {error}", file=sys.stderr)
+        return _configuration_refused(args)
+    except (DomainError, CaseHistoryAltered, DamagedDataKey, ViewsUnderOtherRules) as error:
         print(f"sigill: {error}", file=sys.stderr)
     except AccessLogUnavailable as error:   # a read that cannot be logged is not answered: say why, in a line
         cause = error.__cause__
@@ -166,6 +174,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     except ValidationError as error:   # a SIGILL_ variable holds a value it cannot take
         print(f"sigill: {setting_problem(error)}", file=sys.stderr)
+        return _configuration_refused(args)
     except psycopg.errors.InsufficientPrivilege as error:   # reached, and refused: say so, not "cannot reach"
         print(f"sigill: the database role may not do this: {first_line(error)}", file=sys.stderr)
     except (OSError, PersistenceError, psycopg.Error) as error:
@@ -176,6 +185,13 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("sigill: interrupted", file=sys.stderr)
     return getattr(args, "error_exit", 1)
+
+
+def _configuration_refused(args: argparse.Namespace) -> int:
+    """The exit for a configuration refused: ``REFUSED_CONFIGURATION`` for a long-running command, else its error
+    exit."""
+    command = (args.command, getattr(args, "feed_command", None) if args.command == "feed" else None)
+    return REFUSED_CONFIGURATION if command in LONG_RUNNING else getattr(args, "error_exit", 1)
 
 
 # PostgreSQL's words when it refuses a connection for whom or what it asks for (psycopg gives no SQLSTATE then).

@@ -77,7 +77,7 @@ def test_status_under_a_master_key_serve_would_refuse_says_so_in_one_line_and_ex
         "sigill: SIGILL_MASTER_KEY does not unwrap the stored data keys, so `sigill serve` would refuse to start: set"
         " it to the master key they were wrapped with (during a rotation: the new key once `sigill database"
         " rotate-master-key` has run, the old one as SIGILL_PREVIOUS_MASTER_KEY)"], done.stderr
-    assert sigill("serve", "--port", "9", env=other).returncode == 1   # as serve itself says: it refuses
+    assert sigill("serve", "--port", "9", env=other).returncode == 78   # as serve itself says: it refuses (EX_CONFIG)
     shown = sigill("database", "status", env=other)
     assert shown.returncode == 1 and shown.stdout.splitlines()[:2] == [
         "Följare: ingen arbetar — starta `sigill serve` eller `sigill follow` (vyer, flöden, liggare, kalender)",

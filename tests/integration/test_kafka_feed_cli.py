@@ -175,7 +175,7 @@ def test_a_malformed_bootstrap_server_list_is_refused_in_one_line_by_every_comma
     assert consumed.returncode == 1 and consumed.stderr == refusal
     published = subprocess.run([sys.executable, "-m", "services.cli", "feed", "publish"], capture_output=True,
                                text=True, timeout=60, env=feed_env(feeds))
-    assert published.returncode == 1 and published.stderr == refusal   # not retried forever
+    assert published.returncode == 78 and published.stderr == refusal   # not retried forever; EX_CONFIG
 
 
 def test_the_follower_publishes_the_feeds_by_itself(app, settings, postgres, runner, kafka_broker):
@@ -206,7 +206,7 @@ def test_publishing_without_kafka_configured_says_so_in_one_line(settings):
     env.pop("SIGILL_KAFKA_BOOTSTRAP_SERVERS", None)
     result = subprocess.run([sys.executable, "-m", "services.cli", "feed", "publish"], capture_output=True,
                             text=True, timeout=60, env=env)
-    assert result.returncode == 1
+    assert result.returncode == 78   # EX_CONFIG: a long-running command's configuration refused
     assert result.stderr.strip() == "sigill: SIGILL_KAFKA_BOOTSTRAP_SERVERS is not set: there is no Kafka to publish to"
 
 

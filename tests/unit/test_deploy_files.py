@@ -65,3 +65,15 @@ def test_every_setting_is_in_the_environment_example():
              re.findall(r"^#?\s*SIGILL_([A-Z_]+)=", (DEPLOY / "sigill.env.example").read_text(), re.MULTILINE)}
     missing = sorted(set(Settings.model_fields) - NOT_FOR_PRODUCTION - names)
     assert not missing, f"settings not in deploy/sigill.env.example: {missing}"
+
+
+@pytest.mark.parametrize("unit", sorted(p.name for p in DEPLOY.glob("*.service")))
+def test_a_unit_refused_its_configuration_is_not_restarted_for_ever(unit):
+    """``Restart=on-failure`` restarted a unit whose settings were refused every 5 s for ever: the exit status its
+    command gives a refused configuration (sysexits' EX_CONFIG) is one systemd does not restart on."""
+    from services.cli import REFUSED_CONFIGURATION
+
+    text = (DEPLOY / unit).read_text()
+    (prevented,) = re.findall(r"^RestartPreventExitStatus=(.+)$", text, re.MULTILINE)
+    assert REFUSED_CONFIGURATION == 78 and "78" in prevented.split()
+    assert re.search(r"^Restart=on-failure$", text, re.MULTILINE)
