@@ -167,6 +167,7 @@ class Settings(BaseSettings):
             # key) could unwrap every case's data key, and rotating either would have to rotate both.
             raise ConfigurationError("SIGILL_LEDGER_KEY is SIGILL_MASTER_KEY: give the ledger a key of its own"
                                      " (`sigill new-master-key` makes one)")
+        self._check_public_url_is_an_origin()
         if self.is_production:
             self._check_placeholders()
             self._check_oidc()
@@ -191,6 +192,19 @@ class Settings(BaseSettings):
             if secret is not None and PLACEHOLDER in secret.get_secret_value():
                 raise ConfigurationError(f"{variable} still holds {PLACEHOLDER}, the placeholder of"
                                          " deploy/sigill.env.example: set the real value")
+
+    def _check_public_url_is_an_origin(self) -> None:
+        """In every mode: behind a proxy at https://kommun.se/sigill the web client did not work — its redirects,
+        links, forms and static files are at the host's root (the browser left for https://kommun.se/logga-in) — and
+        its cookies (``Path=/``; a ``__Host-`` cookie can have no other) would be sent to every application there."""
+        try:
+            path = urlsplit(self.public_url or "").path
+        except ValueError:
+            return   # unparseable: production's https check names it; development uses it for nothing else
+        if path not in ("", "/"):
+            raise ConfigurationError(f"SIGILL_PUBLIC_URL has a path ({path}): Sigill is served at the root of a host"
+                                     " name of its own (e.g. https://sigill.kommun.se), its cookies and links are"
+                                     " the whole origin's — give it its own host name, without a path")
 
     def _check_oidc(self) -> None:
         if not self.oidc_issuer:

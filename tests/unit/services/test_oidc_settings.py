@@ -92,3 +92,22 @@ def test_development_needs_no_oidc_and_uses_it_only_when_a_client_is_configured(
     assert not Settings(data_dir=tmp_path, oidc_issuer="https://login.region.example").oidc_sign_in
     assert Settings(data_dir=tmp_path, oidc_issuer="https://login.region.example", oidc_client_id="c",
                     oidc_client_secret="s").oidc_sign_in
+
+
+@pytest.mark.parametrize("public_url", ["https://kommun.example/sigill", "https://kommun.example/sigill/",
+                                        "http://localhost:8000/sigill"])
+def test_a_public_url_with_a_path_is_refused_in_every_mode_naming_the_setting(tmp_path, public_url):
+    """Served under a sub-path, Sigill did not work: its redirects (``/logga-in``), links, forms and static files are
+    at the host's root, and its cookies are the whole origin's (``Path=/``; ``__Host-`` cookies can have no other) —
+    so another application on that host would be sent the session.  The service needs a host name of its own."""
+    for settings in (production(tmp_path, public_url=public_url), Settings(data_dir=tmp_path, public_url=public_url)):
+        with pytest.raises(ConfigurationError) as refused:
+            settings.check()
+        said = str(refused.value)
+        assert said.startswith("SIGILL_PUBLIC_URL") and "host name of its own" in said and "\n" not in said
+
+
+@pytest.mark.parametrize("public_url", ["https://sigill.kommun.example/", "https://sigill.kommun.example:8443"])
+def test_a_public_url_that_is_an_origin_is_accepted(tmp_path, public_url):
+    production(tmp_path, public_url=public_url).check()
+    Settings(data_dir=tmp_path, public_url=public_url).check()
