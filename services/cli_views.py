@@ -102,22 +102,42 @@ def _rebuild(args: argparse.Namespace) -> int:
     renewed = (" Alla flödesmeddelanden och uppgifter har fått nya id:n (efter återställningen): aktörernas"
                " integrationer tar sina flöden från början." if args.after_restore else "")
 
+    follower = [False]
+
     def work(runner) -> int:  # noqa: ANN001
         if args.after_restore:
             _refuse_while_a_follower_works(runner)
-        return runner.rebuild(_progress(runner, rebuilding=True), renew_ids=args.after_restore)
-    return _process(work, lambda done: f"Vyerna återuppbyggda ur {events_counted(done)}.",
+        follower[0] = _a_follower_works(runner)
+        done = runner.rebuild(_progress(runner, rebuilding=True), renew_ids=args.after_restore)
+        follower[0] = follower[0] or _a_follower_works(runner)
+        return done
+    return _process(work, lambda done: _rebuilt(done, by_a_follower_too=follower[0]),
                     lambda runner: kept(runner) + renewed)
+
+
+def _rebuilt(done: int, by_a_follower_too: bool) -> str:
+    """What the rebuild did.  A follower at work catches the emptied views up as this command does, and each batch
+    is written by whichever gets there first: the command's own count was the follower's leftovers — "ur 0
+    händelser" when it did it all."""
+    if not by_a_follower_too:
+        return f"Vyerna återuppbyggda ur {events_counted(done)}."
+    return ("Vyerna återuppbyggda och à jour, tillsammans med följaren som arbetar på databasen (`sigill serve`"
+            f" eller `sigill follow`); det här kommandot bearbetade själv {events_counted(done)}, följaren resten.")
+
+
+def _a_follower_works(runner) -> bool:  # noqa: ANN001 - a ViewRunner
+    from services.bootstrap import a_follower_works
+
+    return a_follower_works(runner)
 
 
 def _refuse_while_a_follower_works(runner) -> None:  # noqa: ANN001 - a ViewRunner
     """``--after-restore`` makes the ids' secret anew: a `sigill serve` or `sigill follow` still up keeps the old
     one in memory and would go on keying new messages and facts by it — the very ids the restore must not reuse.
     Every such process runs a follower, and one of them holds the followers' lock: refused while it is held."""
-    from services.bootstrap import a_follower_works
     from services.settings import ConfigurationError
 
-    if a_follower_works(runner):
+    if _a_follower_works(runner):
         raise ConfigurationError("a Sigill follower works on this database (`sigill serve` or `sigill follow` is"
                                  " running): stop every Sigill process first — --after-restore makes the ids'"
                                  " secret anew, and a process that stays up keys new messages by the old one"
