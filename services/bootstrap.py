@@ -77,7 +77,7 @@ def database_location(settings: Settings) -> PostgresLocation:
         # Asked before anything is made for it: in development a data directory's master key would otherwise be
         # generated for a database that never answered (a mistyped URL left a new key behind).
         return answering(_configured_location(settings))
-    server = start_embedded(settings.data_dir / "postgres")
+    server = start_embedded(settings.made_data_dir() / "postgres")
     return create_database(server, EMBEDDED_DATABASE)
 
 
@@ -306,7 +306,7 @@ def dev_tokens(settings: Settings) -> DevTokens:
     """The development token signer (embedded mode only)."""
     if settings.is_production:
         raise ConfigurationError("development tokens are refused in production")
-    return DevTokens(settings.data_dir)
+    return DevTokens(settings.made_data_dir())
 
 
 def build_case_service(app: CaseApplication, settings: Settings, location: PostgresLocation,

@@ -280,11 +280,25 @@ class Settings(BaseSettings):
     def trusted_ledger_keys(self) -> list[bytes]:
         return [_decode_key(k, "SIGILL_LEDGER_TRUSTED_KEYS") for k in self.ledger_trusted_keys.split(",") if k.strip()]
 
+    def made_data_dir(self) -> Path:
+        """The data directory, made if it is not there yet — before the embedded database or a development key file
+        is made in it.  One that cannot be made (under /proc, a read-only file system, a parent this user may not
+        write) was errno's line, naming no variable."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise   # a file where a directory must be: said as such (services.cli.database_problem)
+        except OSError as error:
+            raise ConfigurationError(f"SIGILL_DATA_DIR: {self.data_dir} cannot be created ({error.strerror}): set"
+                                     " SIGILL_DATA_DIR to a directory this user may create and write, or leave it"
+                                     " unset (the user's data directory)") from None
+        return self.data_dir
+
     def _key(self, configured: SecretStr | None, file_name: str, variable: str) -> bytes:
         if configured is not None:
             return _decode_key(configured.get_secret_value(), variable)
         # Made once, atomically: processes starting together on a fresh data directory all get the same key.
-        path = self.data_dir / file_name
+        path = self.made_data_dir() / file_name
         text = key_files.read_or_create(path, lambda: base64.b64encode(os.urandom(32)))
         return _decode_key(text.decode("ascii", "replace"), _key_file_source(path, variable))
 

@@ -334,3 +334,16 @@ def test_a_database_url_whose_password_holds_characters_of_a_url_says_back_no_pa
             said = result.stdout + result.stderr
             assert "s3cr" not in said and "il9" not in said, (command, said)
             assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command,exit_code", [(("demo",), 1), (("serve", "--port", "9"), 78),
+                                               (("dev-token", "--agency", "skola", "--role", "member"), 1)])
+def test_a_data_directory_that_cannot_be_created_is_one_line_naming_the_setting(tmp_path, command, exit_code):
+    """Under /proc nothing can be made: the line was errno's ("[Errno 2] No such file or directory: '/proc/sigill'",
+    after "cannot reach the database or data directory"), naming no variable."""
+    data = "/proc/sigill-cannot-be-made/data"
+    refused = sigill(*command, env={"SIGILL_DATA_DIR": data})
+    assert refused.returncode == exit_code and "Traceback" not in refused.stderr, refused.stderr
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"sigill: SIGILL_DATA_DIR: {data} cannot be created (No such file or directory): set SIGILL_DATA_DIR to a"
+        " directory this user may create and write, or leave it unset (the user's data directory)"), refused.stderr
