@@ -71,9 +71,10 @@ def test_every_setting_is_in_the_environment_example():
 def test_a_unit_refused_its_configuration_is_not_restarted_for_ever(unit):
     """``Restart=on-failure`` restarted a unit whose settings were refused every 5 s for ever: the exit status its
     command gives a refused configuration (sysexits' EX_CONFIG) is one systemd does not restart on."""
-    from services.cli import REFUSED_CONFIGURATION
+    from services.cli import BAD_INPUT, REFUSED_CONFIGURATION
 
     text = (DEPLOY / unit).read_text()
     (prevented,) = re.findall(r"^RestartPreventExitStatus=(.+)$", text, re.MULTILINE)
     assert REFUSED_CONFIGURATION == 78 and "78" in prevented.split()
+    assert str(BAD_INPUT) in prevented.split()   # the unit's own command line refused: alike at every restart
     assert re.search(r"^Restart=on-failure$", text, re.MULTILINE)
