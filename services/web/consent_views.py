@@ -157,6 +157,24 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     return result
 
 
+def custody_stopped_sharing(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> bool:
+    """Whether the latest guardians recorded stopped a disclosure under consent that was in force without them: a
+    guardian given custody while the young person is under 18, whose consent every disclosure then waits for.  The
+    picture now beside the one of the same facts without that record (what social services sees in both); only custody
+    given under 18 takes a disclosure away (a guardian's consent counts, and is needed, only then)."""
+    recorded = facts_seen(disclosures, "guardians")
+    if not recorded:
+        return False
+    before = picture([d for d in disclosures if d.fact is not recorded[-1]], catalogue, now)
+    after = picture(disclosures, catalogue, now)
+    return before is not None and after is not None and bool(_shared(before) - _shared(after))
+
+
+def _shared(picture_: Picture) -> set[tuple[str, str]]:
+    """The agency × category pairs disclosed now under consent."""
+    return {key for key, cell in picture_.cells.items() if cell.visible and cell.consent_ids}
+
+
 NO_CUSTODY = "vårdnadshavare med vårdnad (ingen är registrerad)"
 
 

@@ -139,7 +139,14 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 # Social services too: the members' contributions reach it only by consent (DOMAIN.md), like anyone's.
                 recipients=list(cat.agencies),
                 # Those no secrecy binds (a voluntary organisation): the consent form says so where they are chosen.
-                unbound=[a.id for a in cat.agencies.values() if not a.bound_by_secrecy])
+                unbound=[a.id for a in cat.agencies.values() if not a.bound_by_secrecy],
+                custody_added=_custody_added(request, seen, cat, now))
+
+
+def _custody_added(request: Request, seen: Any, cat: Any, now: Any) -> bool:
+    """Guardians just saved (the page a save led to) whose custody stopped a disclosure under consent."""
+    return (request.query_params.get("sparat") == "record_guardians"
+            and consent_views.custody_stopped_sharing(seen.disclosures, cat, now))
 
 
 @router.get("/arenden/{case_id}/samtycken")

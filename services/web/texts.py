@@ -556,11 +556,20 @@ SAVED_DECLINED = ("Beslutet om aktualitet är sparat: den unge är inte aktuell.
                   f" med skälet ”{presentation.CLOSURE_REASONS['not_eligible']}” (fliken Avslut).")
 
 
-def saved_notice(command: str, declined: bool) -> str | None:
+# Guardians saved, one given custody while the young person is under 18: what consent let out stops until they
+# consent too (``consent_views.custody_stopped_sharing``, judged by the page, never taken from the address).
+SAVED_CUSTODY_ADDED = ("Vårdnadshavarna är sparade. Den unge är under 18, så från och med nu lämnas inget ut till de"
+                       " andra aktörerna med stöd av samtycke: uppgifterna delas med dem igen när den nya"
+                       " vårdnadshavaren också har samtyckt. Registrera hens samtycke nedan.")
+
+
+def saved_notice(command: str, declined: bool, custody_added: bool = False) -> str | None:
     """What the page a saved form led to says (``?sparat=<command>``), with the next step; ``declined``: the case
     was found not eligible (its head's ``waiting``), whose next step is its closure."""
     if command == "decide_eligibility" and declined:
         return SAVED_DECLINED
+    if command == "record_guardians" and custody_added:
+        return SAVED_CUSTODY_ADDED
     return SAVED.get(command)
 
 ENTRY_ROUTES = {"known": "Känd hos socialtjänsten", "sol14": "SoL 14-anmälan (orosanmälan)",

@@ -1,0 +1,60 @@
+"""What a saved form says when the save changes what other agencies are told: a guardian with custody added to a
+case under 18 stops every disclosure under consent until that guardian has consented too."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.api.flows import school_consented_case
+from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import hidden_fields
+
+CUSTODY_ADDED = "lämnas inget ut till de andra aktörerna med stöd av samtycke"
+USUAL = "Vårdnadshavarna är sparade. Registrera den unges och vårdnadshavarnas samtycken nedan."
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def _save_guardians(web, case_id: str, *, custody: bool) -> str:
+    """The guardians form as shown (Maria and Johan, both with custody), with Sara added in row 3."""
+    page = web.get(f"/arenden/{case_id}/vardnadshavare").text
+    form = {**hidden_fields(page), "guardians.0.name": "Maria", "guardians.0.has_custody": "on",
+            "guardians.1.name": "Johan", "guardians.1.has_custody": "on", "guardians.2.name": "Sara"}
+    if custody:
+        form["guardians.2.has_custody"] = "on"
+    answer = web.post(f"/arenden/{case_id}/vardnadshavare", data=form)
+    assert answer.status_code == 200, answer.text
+    return _text(re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>', answer.text, re.S).group(1))
+
+
+def test_adding_a_guardian_with_custody_under_18_says_sharing_under_consent_waits_for_their_consent(
+        client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    said = _save_guardians(web_as(context, settings, "soc-0180"), case_id, custody=True)
+    assert CUSTODY_ADDED in said and "Sara" not in said, said
+    assert "när den nya vårdnadshavaren också har samtyckt" in said, said
+
+
+def test_adding_a_guardian_without_custody_says_the_usual(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    assert _save_guardians(web_as(context, settings, "soc-0180"), case_id, custody=False) == USUAL
+
+
+def test_a_guardian_with_custody_added_before_any_consent_says_the_usual(client, users, tick, context, settings):
+    """Nothing was shared under consent, so nothing stops: the usual next step."""
+    case_id, _ = school_consented_case(client, users, tick)
+    web = web_as(context, settings, "soc-0180")
+    # The same case, but with every consent withdrawn first: nothing is disclosed under consent before Sara.
+    timeline = client.get(f"/api/v1/cases/{case_id}", headers=users.social).json()
+    for fact in timeline["facts"]:
+        if fact["kind"] == "consent.granted":
+            tick()
+            consent = fact["content"]
+            assert client.post(f"/api/v1/cases/{case_id}/consents/{consent['consent_id']}/withdrawal",
+                               headers=users.social, json={"consenter": consent["consenter"]}).status_code == 200
+    tick()
+    assert _save_guardians(web, case_id, custody=True) == USUAL
