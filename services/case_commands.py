@@ -70,6 +70,9 @@ class Written:
     # revised).  Told to social services, the only one that revises the plan (``services.plan_warnings``).
     warnings: list[dict[str, Any]] | None = None
     digest: str | None = None   # of the facts the writer sees after the write (``domain.seen_version``)
+    # How many facts the write recorded in another agency's name (a meeting's outcome minuted for the police) that
+    # the writer's own agency cannot see after it: what the writer typed, gone from its view as consent requires.
+    attributed_unseen: int = 0
 
     @property
     def seen(self) -> SeenVersion:
@@ -238,9 +241,11 @@ class CaseCommands:
         return self._written(result, p, fold.committed(result.events))
 
     def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
-        seen = self._version(replay, p.agency)
+        visible = replay.visible_to(p.agency, self.app.clock.now())
+        seen = self._seen_version(replay, p.agency, visible)
         return Written(result.case_id, seen.count, result.value, result.notification_id,
-                       plan_warnings.of_revision(replay, result.events, self.catalogue), seen.digest)
+                       plan_warnings.of_revision(replay, result.events, self.catalogue), seen.digest,
+                       attributed_unseen(replay, result.events, visible))
 
     def _count_writer_version(self: CaseService, p: Principal, replay: Replay | None) -> WriteFold:
         """Under an Idempotency-Key the answer is built before its events are committed: from these events (a retry
@@ -255,6 +260,14 @@ class CaseCommands:
 
     def _version(self: CaseService, replay: Replay, agency: str) -> SeenVersion:
         return self._seen_version(replay, agency, replay.visible_to(agency, self.app.clock.now()))
+
+
+def attributed_unseen(replay: Replay, events: Sequence[Any], visible: Sequence[Disclosure]) -> int:
+    """How many facts of the write's ``events`` are recorded in another agency's name and not among ``visible``
+    (what the writer's agency sees after the write)."""
+    versions = {e.originator_version for e in events}
+    seen = {d.fact.fact_id for d in visible}
+    return sum(1 for f in replay.facts if f.version in versions and f.attributed and f.fact_id not in seen)
 
 
 def shown_next_meeting(seen: Sequence[Disclosure]) -> PlannedMeeting | None:

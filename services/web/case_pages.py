@@ -105,8 +105,8 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
     try:
         body = forms.build(model, parsed)
         with sent.saving():
-            service(request).command(user, command, case_id, _expected(body.expected_version, typed),
-                                     **body.arguments(), **from_path)
+            written = service(request).command(user, command, case_id, _expected(body.expected_version, typed),
+                                               **body.arguments(), **from_path)
     except FormErrors as refused:
         return again(typed, refused.errors, 422)
     except (ConcurrentChange, form_keys.AnswerAlreadyStored):
@@ -121,7 +121,8 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
         if error.code in ("case_not_found", "case_erased"):
             raise
         return again(typed, forms.domain_errors(error, parsed).errors, 422)
-    return redirect(saved(done_url, command))
+    return redirect(saved(done_url, texts.ATTRIBUTED_UNSEEN.get(command, command) if written.attributed_unseen
+                          else command))
 
 
 def _expected(count: int | None, typed: Typed) -> SeenVersion | int | None:

@@ -543,6 +543,11 @@ SAVED: dict[str, str] = {
     "revise_plan": "Den nya revisionen av åtgärdsplanen är sparad. Nästa steg är att följa upp den: på"
                    " nätverksmöten (fliken Möten) och rad för rad (fliken Uppföljning).",
     "record_meeting": "Mötet är registrerat.",
+    # An outcome minuted in another agency's name that social services' own view may not show: said by the rule alone,
+    # never which outcome or agency (the command answered so: ``Written.attributed_unseen``).
+    "record_meeting_attributed": "Mötet är registrerat. Resultat som du angav i en annan aktörs namn är registrerade"
+                                 " i den aktörens namn och visas för er bara i den mån samtycket medger: de syns"
+                                 " därför inte här nu.",
     "purpose": "Syftet är sparat: det skrivs i åtkomstloggen med varje läsning av ärendet härifrån.",
     "purpose_cleared": "Inget syfte anges längre med läsningarna av ärendet.",
     "record_follow_up": "Uppföljningen är sparad.",
@@ -551,6 +556,8 @@ SAVED: dict[str, str] = {
     "record_protection": "Uppgiften om skyddade personuppgifter är sparad.",
     "plan_next_meeting": "Planeringen av nästa möte är sparad.",
 }
+# The command's saved notice when some of what it recorded in another agency's name is not shown to the writer.
+ATTRIBUTED_UNSEEN = {"record_meeting": "record_meeting_attributed"}
 # A decision that the young person is not eligible leads to the closure, not to consents.
 SAVED_DECLINED = ("Beslutet om aktualitet är sparat: den unge är inte aktuell. Nästa steg är att avsluta ärendet"
                   f" med skälet ”{presentation.CLOSURE_REASONS['not_eligible']}” (fliken Avslut).")

@@ -58,3 +58,46 @@ def test_a_guardian_with_custody_added_before_any_consent_says_the_usual(client,
                                headers=users.social, json={"consenter": consent["consenter"]}).status_code == 200
     tick()
     assert _save_guardians(web, case_id, custody=True) == USUAL
+
+
+OUTCOME_ELSEWHERE = ("Resultat som du angav i en annan aktörs namn är registrerade i den aktörens namn och visas för"
+                     " er bara i den mån samtycket medger")
+
+
+def _save_meeting(web, case_id: str, origin: str, category: str) -> tuple[str, str]:
+    page = web.get(f"/arenden/{case_id}/moten").text
+    answer = web.post(f"/arenden/{case_id}/moten", data={
+        **hidden_fields(page, "csrf", "form_key", "expected_version", "expected_digest"), "held_on": "2026-02-03",
+        "attendees": ["skola", "polis"], "outcomes.0.origin_agency": origin, "outcomes.0.category": category,
+        "outcomes.0.text": "Inga nya anmälningar sedan förra mötet."})
+    assert answer.status_code == 200, answer.text
+    notice = re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>', answer.text, re.S)
+    return _text(notice.group(1)), answer.text
+
+
+def test_an_outcome_minuted_in_another_agencys_name_it_may_not_see_is_said_recorded_in_that_name(
+        client, users, tick, context, settings):
+    """Social services minuted what the police said; no consent lets the police's `crime` through to it, so the
+    outcome was gone from its meeting card without a word."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    said, page = _save_meeting(web_as(context, settings, "soc-0180"), case_id, "polis", "crime")
+    assert said.startswith("Mötet är registrerat.") and OUTCOME_ELSEWHERE in said, said
+    assert "Inga nya anmälningar" not in page   # the card still shows only what consent permits
+    assert "polis" not in said.lower() and "brott" not in said.lower(), said   # nothing but the rule is said
+
+
+def test_an_outcome_in_another_agencys_name_that_consent_lets_through_says_the_usual(
+        client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick, others={"polis": ["case"], "socialtjanst": ["crime"]})
+    tick()
+    said, page = _save_meeting(web_as(context, settings, "soc-0180"), case_id, "polis", "crime")
+    assert said == "Mötet är registrerat.", said
+    assert "Inga nya anmälningar" in page
+
+
+def test_an_outcome_in_the_own_agencys_name_says_the_usual(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    said, _ = _save_meeting(web_as(context, settings, "soc-0180"), case_id, "socialtjanst", "family")
+    assert said == "Mötet är registrerat.", said
