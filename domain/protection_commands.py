@@ -44,6 +44,7 @@ class ProtectionCommands:
         if self.protection is not None and self.protection.kind == kind:
             raise ProtectionUnchanged(f"the young person's protected personal data ({kind}) is already recorded",
                                       field="kind")
+        self._check_not_before_protection(since)   # a change of kind: the kind it replaces held until then
         self._trigger(ev.ProtectionRecorded, at, by, kind=kind, since=since)
 
     def _lift_protection(self: Case, kind: str | None, since: date, by: Actor, at: datetime) -> None:
@@ -53,10 +54,14 @@ class ProtectionCommands:
         if self.protection is None:
             raise ProtectionUnchanged("no protected personal data is recorded for the young person: there is none"
                                       " to lift", field="protected")
-        if since < self.protection.since:
+        self._check_not_before_protection(since)
+        self._trigger(ev.ProtectionLifted, at, by, since=since)
+
+    def _check_not_before_protection(self: Case, since: date) -> None:
+        """A change (another kind, or none) from before the recorded protection began would rewrite its start."""
+        if self.protection is not None and since < self.protection.since:
             raise InvalidInput(f"since ({since}) is before the protection began ({self.protection.since})",
                                field="since")
-        self._trigger(ev.ProtectionLifted, at, by, since=since)
 
 
 def _required_kind(kind: str | None) -> str:

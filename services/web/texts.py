@@ -748,7 +748,7 @@ INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
     ("must be one of", "Välj ett av alternativen."),
     ("kind is required", "Välj vilket slags skyddade personuppgifter den unge har."),
     ("leave kind out", "Välj inget slag när markeringen tas bort."),
-    ("before the protection began", "Datumet ligger före dagen då skyddet registrerades."),
+    ("before the protection began", "Datumet ligger före den dag det registrerade skyddet gäller från."),
     ("before the referral date", "Beslutet kan inte vara fattat före datumet för aktualiseringen."),
     ("before the meeting itself", "Datumet ligger före mötesdatumet."),   # matched "before" below: "startdatumet"
     ("before", "Datumet ligger före startdatumet."),

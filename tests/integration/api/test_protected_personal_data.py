@@ -113,3 +113,14 @@ def test_a_closed_case_takes_none(client, users, tick):
     tick()
     refused = client.post(f"{CASES}/{case_id}/protection", headers=users.social, json=PROTECT)
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "case_closed"
+
+
+def test_a_change_of_kind_from_before_the_current_protection_began_is_refused(client, users, tick):
+    case_id = open_case(client, users)
+    tick()
+    ok(client.post(f"{CASES}/{case_id}/protection", headers=users.social, json=PROTECT))
+    tick()
+    earlier = client.post(f"{CASES}/{case_id}/protection", headers=users.social,
+                          json={"protected": True, "kind": "sekretessmarkering", "since": "2026-02-01"})
+    assert earlier.status_code == 422 and earlier.json()["error"]["field"] == "body.since", earlier.text
+    assert _protected(client, users.social, case_id)["kind"] == "skyddad_folkbokforing"

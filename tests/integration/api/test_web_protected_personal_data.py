@@ -77,6 +77,17 @@ def test_refused_forms_say_why_at_the_select(client, users, tick, context, setti
     assert again.status_code == 422 and "Det är redan registrerat så" in again.text
 
 
+def test_a_change_of_kind_from_before_the_current_one_began_is_said_at_the_date(client, users, tick, context,
+                                                                                 settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    assert _send(social, case_id, kind="skyddad_folkbokforing", since="2026-02-02").status_code == 303
+    tick()
+    earlier = _send(social, case_id, kind="sekretessmarkering", since="2026-02-01")
+    assert earlier.status_code == 422 and 'id="f-since-error"' in earlier.text
+    assert "Datumet ligger före den dag det registrerade skyddet gäller från." in earlier.text
+
+
 def test_a_member_has_no_such_tab(client, users, tick, context, settings):
     case_id, _ = school_consented_case(client, users, tick)
     school = web_as(context, settings, "skola")

@@ -98,6 +98,15 @@ class TestRecordingProtection:
             lift(story, since=date(2026, 1, 31))
         assert refused.value.field == "since"
 
+    def test_another_kind_cannot_begin_before_the_current_one_began(self, story):
+        """A change of kind from before the kind it replaces began rewrote that one's start unseen."""
+        protect(story, since=date(2026, 2, 1))
+        with pytest.raises(InvalidInput) as refused:
+            protect(story, kind="sekretessmarkering", since=date(2026, 1, 31))
+        assert refused.value.field == "since" and "before the protection began" in refused.value.message
+        protect(story, kind="sekretessmarkering", since=date(2026, 2, 1))   # the same day is a change of kind
+        assert story.case.protection == Protection("sekretessmarkering", date(2026, 2, 1))
+
     def test_a_closed_case_takes_none(self, story):
         story.case.close(reason="moved", outcome="Flyttat.", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
         with pytest.raises(CaseIsClosed):
