@@ -119,20 +119,14 @@ class Case(ConsentCommands, GroupCommands, CalendarCommands, ProtectionCommands,
         self._check_command(by, at, catalogue, lead_only="decide eligibility")
         if self.phase is not Phase.REFERRED:
             raise EligibilityAlreadyDecided("eligibility has already been decided for this case")
-        check_not_in_future(decided_on, at, "decided_on")
-        if decided_on < self.referral_date:
-            raise InvalidInput(f"the decision is dated before the referral date ({self.referral_date}): social services"
-                               " decides on a referral it has received", field="decided_on")
+        check_decision_day(decided_on, self.referral_date, at)
         instruments = tuple(check_choice(i, Instrument, f"instruments.{n}") for n, i in enumerate(instruments))
         repeat = first_repeat(instruments)
         if repeat is not None:
             raise InvalidInput(f"the instrument '{repeat[1]}' is named twice: name each once",
                                field=f"instruments.{repeat[0]}")
         reason = check_optional_text(outside_target_group_reason, "outside_target_group_reason")
-        if accepted and self.age_on(decided_on) not in TARGET_AGES and not reason:
-            raise OutsideTargetGroup(
-                "the young person is outside the target group 15–25: record a reason to accept",
-                field="outside_target_group_reason")
+        check_reason_outside_target_group(accepted, self.born, decided_on, reason)
         self._trigger(ev.EligibilityDecided, at, by, accepted=accepted, reasons=check_text(reasons, "reasons"),
                       instruments=instruments, decided_on=decided_on, outside_target_group_reason=reason or None)
 
@@ -234,6 +228,21 @@ def _check_route_fits_referrer(entry_route: str, referring_agency: str, catalogu
     basis = catalogue.legal_bases.get(entry_route)
     if basis is not None and referring_agency not in basis.senders:
         raise InvalidInput(f"a {basis.name} cannot come from '{referring_agency}'", field="referring_agency")
+
+
+def check_decision_day(decided_on: date, referral_date: date, at: datetime) -> None:
+    """An eligibility decision's day: not in the future, not before the referral it decides on."""
+    check_not_in_future(decided_on, at, "decided_on")
+    if decided_on < referral_date:
+        raise InvalidInput(f"the decision is dated before the referral date ({referral_date}): social services"
+                           " decides on a referral it has received", field="decided_on")
+
+
+def check_reason_outside_target_group(accepted: bool, born: date, decided_on: date, reason: str | None) -> None:
+    """Accepting someone outside 15–25 on the decision's day needs a recorded reason."""
+    if accepted and age_on(born, decided_on) not in TARGET_AGES and not reason:
+        raise OutsideTargetGroup("the young person is outside the target group 15–25: record a reason to accept",
+                                 field="outside_target_group_reason")
 
 
 def _check_route_basis_applies(entry_route: str, summary_category: str, born: date, referral_date: date,

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from domain.calendar import local_date
 from services.api import commands as c
 from services.principals import Principal
-from services.web import consent_views, forms, session, texts, views
+from services.web import case_date_checks, consent_views, forms, session, texts, views
 from services.web.case_pages import (case_now, kept_when_away, look, require_lead, service, show, submit, submit_rows,
                                      today)
 from services.web.forms import Typed
@@ -39,6 +39,9 @@ def _eligibility(request: Request, user: Principal, case_id: UUID, typed: Typed 
                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
     seen = look(request, user, case_id, "eligibility", lead_only=True)
     require_lead(seen)
+    if typed is not None and status == 422:   # the case's own date rules, with the form's other errors
+        errors = case_date_checks.joined(errors or {}, case_date_checks.eligibility(
+            typed, seen.disclosures, case_now(request, seen)), typed)
     decided = [d.fact for d in seen.disclosures if d.fact.kind == "eligibility"]
     # The reason's label says whether it is required: it said "(valfritt)" to a caseworker deciding on a 13-year-old.
     outside = views.outside_target_group(seen.disclosures, local_date(case_now(request, seen)))

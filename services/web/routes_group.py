@@ -12,7 +12,7 @@ from projections import agency_queries as q
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
-from services.web import forms, plan_views, session, texts, views
+from services.web import case_date_checks, forms, plan_views, session, texts, views
 from services.web.case_pages import case_now, look, service, show, submit, submit_rows, today
 from services.web.forms import Typed
 from services.web.error_pages import guarded
@@ -91,6 +91,9 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     sent, errors = typed, errors or {}
     planning = (sent or Typed(), errors) if target == "plan" else (Typed(), {})
     typed, errors = (None, {}) if target == "plan" else (typed, errors)
+    if typed is not None and status == 422:   # the case's own date rules, with the form's other errors
+        errors = case_date_checks.joined(errors, case_date_checks.meeting(
+            typed, seen.disclosures, case_now(request, seen), seen.place is Place.LEAD), typed)
     slots = forms.slots(typed, "outcomes", 0, OUTCOME_ROWS)
     typed = typed or Typed.of({"held_on": today(request)})
     if seen.place is not Place.LEAD:

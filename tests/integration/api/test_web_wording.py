@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.web.app import mount_web
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_plan_row_unseen import LEISURE, POLICE, _consent_all, _revise
+from tests.integration.api.test_web_caseworker_walk import _born
 from tests.integration.api.web_forms import form_tokens
 
 
@@ -215,5 +217,33 @@ def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(cli
     assert answer.status_code == 422
     for field, said in (("outcomes-0-category", "Välj ett av alternativen."),
                         ("next_meeting", "Datumet ligger före mötesdatumet.")):
+        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
+        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+
+
+def test_the_cases_own_date_rules_are_said_with_the_fields_left_empty(client, users, tick, context, settings):
+    """A 13-year-old's decision dated in the future, its reasons left empty and no reason for accepting someone under
+    15, was refused for the reasons alone; the date came in a second refusal and the under-15 reason in a third.  A
+    meeting dated before the referral, its outcome's category left unchosen, likewise came in two rounds."""
+    web = web_as(context, settings, "soc-0180")
+    young = ok(client.post("/api/v1/cases", json={**REFERRAL, "personnummer": _born(date(2013, 1, 10))},
+                           headers=users.social), 201)["case_id"]
+    page = web.get(f"/arenden/{young}/beslut").text
+    answer = web.post(f"/arenden/{young}/beslut", data={**form_tokens(page), "accepted": "true",
+                                                        "decided_on": "2026-03-01"})
+    assert answer.status_code == 422
+    for field, said in (("reasons", "Fältet måste fyllas i."), ("decided_on", "Datumet får inte ligga i framtiden."),
+                        ("outside_target_group_reason", "Den unge är utanför målgruppen 15–25 år: ange ett skäl för"
+                                                        " att ändå besluta aktuell.")):
+        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
+        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+    case_id, _ = school_consented_case(client, users, tick)
+    page = web.get(f"/arenden/{case_id}/moten").text
+    answer = web.post(f"/arenden/{case_id}/moten", data={
+        **form_tokens(page), "held_on": "2026-01-20", "attendees": "skola",
+        "outcomes.0.origin_agency": "skola", "outcomes.0.text": "Närvaron har ökat."})
+    assert answer.status_code == 422
+    for field, said in (("outcomes-0-category", "Välj ett av alternativen."),
+                        ("held_on", "Datumet ligger före datumet för aktualiseringen.")):
         shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
         assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
