@@ -87,10 +87,10 @@ def test_a_bad_year_or_municipality_is_said_on_the_form_with_422(client, users, 
     """The year is one of the list's (the form took two dates until 2026-12-05, of which only a whole year was
     taken); a year not a number or outside the list is said at the field, as a municipality left out is."""
     social = web_as(context, settings, "soc-0180")
-    for bad in ("abc", "2027", "1899", "٢٠٢٦", "20266", " 2026"):
+    for bad in ("abc", "2027", "1899", "1900", "2010", "٢٠٢٦", "20266", " 2026"):
         page = social.get("/statistik", params={"ar": bad})
         assert page.status_code == 422, bad
-        assert "År: Välj ett år i listan, från 1900 till 2026." in page.text, bad
+        assert "År: Välj ett år i listan, från 2011 till 2026." in page.text, bad
         assert 'aria-invalid="true" aria-describedby="f-ar-error"' in page.text and "<caption>" not in page.text
     unknown = web_as(context, settings, "ivo").get("/statistik", params={**PERIOD, "kommun": "9999"})
     assert unknown.status_code == 422 and "Välj en kommun i listan." in unknown.text
@@ -98,15 +98,16 @@ def test_a_bad_year_or_municipality_is_said_on_the_form_with_422(client, users, 
     assert none.status_code == 422 and 'aria-describedby="f-kommun-error"' in none.text
 
 
-def test_the_year_is_chosen_from_a_list_from_1900_to_this_year_this_year_first(client, users, tick, context,
+def test_the_year_is_chosen_from_a_list_from_2011_to_this_year_this_year_first(client, users, tick, context,
                                                                                settings):
-    """An enhetschef preparing the year's follow-up picks a year; the list holds every year the statistics take
-    (the first referral's year is sealed in its case's events, not known without a run), newest first."""
+    """An enhetschef preparing the year's follow-up picks a year; the list holds the years a social insatsgrupp can
+    have cases in, newest first: from 2011, when the agencies were commissioned (it ran back to 1900, 126 options;
+    the first referral's year is sealed in its case's events, and would tell of that one case)."""
     open_case(client, users)
     social = web_as(context, settings, "soc-0180")
     form = social.get("/statistik").text
     years = re.findall(r'<option value="([0-9]+)"( selected)?>', form[form.index('id="f-ar"'):])
-    assert [y for y, _ in years] == [str(y) for y in range(2026, 1899, -1)]
+    assert [y for y, _ in years] == [str(y) for y in range(2026, 2010, -1)]
     assert [y for y, chosen in years if chosen] == ["2026"] and 'name="fran"' not in form
     last_year = social.get("/statistik", params={"ar": "2025"}).text
     assert "Stockholm (0180), 2025-01-01–2025-12-31" in last_year and "perioden: 0" in last_year
@@ -165,5 +166,5 @@ def test_every_field_at_fault_is_said_at_once_in_a_summary_that_takes_the_focus(
         'id="error-summary"'))]
     assert 'autofocus' in page.text[page.text.index('id="error-summary"') - 80:page.text.index('id="error-summary"') + 40]
     assert [re.sub(r"<[^>]+>", "", li) for li in re.findall(r"<li>(.*?)</li>", summary)] == [
-        "Kommun: Välj en kommun i listan.", "År: Välj ett år i listan, från 1900 till 2026."]
+        "Kommun: Välj en kommun i listan.", "År: Välj ett år i listan, från 2011 till 2026."]
     assert '<a href="#f-ar">' in summary and '<option value="">– välj –</option>' in page.text
