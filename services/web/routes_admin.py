@@ -260,7 +260,9 @@ def _protection(request: Request, user: Principal, case_id: UUID, typed: Typed |
     seen = look(request, user, case_id, "protection", lead_only=True)
     require_lead(seen)
     typed = (typed or Typed()).with_defaults({"since": today(request)})
-    kinds = [*texts.PROTECTION_KINDS.items(), (forms.NOT_PROTECTED, texts.T["protection_status_none"])]
+    # Choices begin with a capital, as every other select's; the kinds stay lower-case inside a sentence (the banner).
+    kinds = [*((kind, said[:1].upper() + said[1:]) for kind, said in texts.PROTECTION_KINDS.items()),
+             (forms.NOT_PROTECTED, texts.T["protection_status_none"])]
     return show(request, user, seen, "skydd", "protection.html", status, typed=typed, errors=errors or {},
                 now=case_now(request, seen), kinds=kinds)
 

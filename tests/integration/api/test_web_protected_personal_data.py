@@ -88,6 +88,18 @@ def test_a_change_of_kind_from_before_the_current_one_began_is_said_at_the_date(
     assert "Datumet ligger före den dag det registrerade skyddet gäller från." in earlier.text
 
 
+def test_the_select_offers_its_choices_capitalised_as_the_other_selects_and_the_readme(client, users, tick, context,
+                                                                                          settings):
+    """*Skydd hos Skatteverket* offered "sekretessmarkering" and "skyddad folkbokföring" beside "Inga skyddade
+    personuppgifter (ta bort markeringen)", where every other select (and the README) begins its choices with a
+    capital."""
+    case_id, _ = school_consented_case(client, users, tick)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/skydd").text
+    select = page[page.index('id="f-kind"'):page.index("</select>", page.index('id="f-kind"'))]
+    assert [label for _, label in re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', select)] == [
+        "Sekretessmarkering", "Skyddad folkbokföring", "Inga skyddade personuppgifter (ta bort markeringen)"]
+
+
 def test_a_member_has_no_such_tab(client, users, tick, context, settings):
     case_id, _ = school_consented_case(client, users, tick)
     school = web_as(context, settings, "skola")
