@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--case", required=True, help=CASE_HELP)
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write (readable by its owner only),"
                         " or - for standard output")
+    report.add_argument("--force", action="store_true", help="replace the --out file if it exists (refused"
+                        " otherwise: a report kept as evidence is not written over)")
     report.add_argument("--checkpoints", type=Path, help="an exported checkpoint file: the report's verification —"
                         " the ledger's, and the access log's — is made against it too (as `verify --checkpoints`)")
     report.add_argument("--trust-key", action="append", default=[], type=public_key_argument, metavar="BASE64",
@@ -268,7 +270,7 @@ def _report(args: argparse.Namespace) -> int:
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
                                agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
                                made_by=made_by, history=read.history, fold=read.fold, access_kept=kept)
-        with private_file(args.out, "the report") as write:   # a path that cannot be written: before the read
+        with private_file(args.out, "the report", args.force) as write:   # a path that cannot be written: before the read
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":
         print(f"Rapporten skriven till {args.out}.")

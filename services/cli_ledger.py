@@ -37,6 +37,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         ).set_defaults(handler=_public_key_command)
     export = commands.add_parser("export", help="write the signed checkpoints for an outside party to keep")
     export.add_argument("--out", type=Path, required=True, help="the file to write (readable by its owner only)")
+    export.add_argument("--force", action="store_true", help="replace the --out file if it exists (refused"
+                        " otherwise: checkpoints kept as evidence are not written over)")
     export.set_defaults(handler=_export)
 
 
@@ -363,7 +365,7 @@ def _public_key_command(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from services.bootstrap import build_ledger, checkpoint_file
 
-    with private_file(args.out, "the checkpoints") as write, opened(existing=True) as (app, settings, location):
+    with private_file(args.out, "the checkpoints", args.force) as write, opened(existing=True) as (app, settings, location):
         # The access log's last checkpoint too, as the API's and the web's download write it.
         write(checkpoint_file(build_ledger(app, settings, location), settings, location))
     if str(args.out) != "-":

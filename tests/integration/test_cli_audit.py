@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from pathlib import Path
 
@@ -319,15 +320,44 @@ def test_a_report_that_cannot_be_written_is_refused_before_the_case_is_read(env,
         assert result.returncode == 2 and result.stdout == "", result.stdout
         assert result.stderr.strip().splitlines() == [f"sigill: cannot write the report to {out}: {why}"]
     assert reads() == before
-    # An unknown case leaves no empty file behind either; a report written over an earlier one replaces it whole.
+    # An unknown case leaves no empty file behind either; a report written over an earlier one (--force) replaces it
+    # whole.
     out = tmp_path / "rapport.html"
     assert sigill("audit", "report", "--case", "0180-2026-0999", "--out", str(out), env=env).returncode == 2
     assert not out.exists()
     out.write_text("x" * 1_000_000)
-    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), env=env).returncode == 0
+    assert sigill("audit", "report", "--case", "0180-2026-0001", "--out", str(out), "--force", env=env).returncode == 0
     html = out.read_text("utf-8")
     assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>") and reads() == before + 1
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("command", [("report", "--case", "0180-2026-0001"), ("export",)])
+def test_an_existing_file_is_not_written_over_without_force(env, tmp_path, command):
+    """An auditor's report or a supervisor's exported checkpoints, kept as evidence, were replaced without a word when
+    the same --out was given again: refused in one line (exit 2, a bad argument), nothing read or logged, the file
+    whole; --force replaces it."""
+    location = start_embedded(Path(env["SIGILL_DATA_DIR"]) / "postgres").with_database("sigill")
+
+    def reads() -> int:
+        with psycopg.connect(location.conninfo()) as conn:
+            return conn.execute("SELECT count(*) FROM sigill_access_log").fetchone()[0]
+
+    kept = tmp_path / "bevis"
+    kept.write_text("evidence kept since March")
+    kept.chmod(0o640)
+    assert sigill("audit", "disclosures", "--case", "0180-2026-0001", env=env).returncode == 0   # the log exists
+    before = reads()
+    refused = sigill("audit", *command, "--out", str(kept), env=env)
+    what = "the report" if command[0] == "report" else "the checkpoints"
+    assert refused.returncode == 2 and refused.stdout == "", refused.stdout
+    assert refused.stderr.strip().splitlines() == [
+        f"sigill: {kept} already exists: give another file name for {what}, or --force to replace it"]
+    assert kept.read_text() == "evidence kept since March" and kept.stat().st_mode & 0o777 == 0o640
+    assert reads() == before
+    assert sigill("audit", *command, "--out", str(kept), "--force", env=env).returncode == 0
+    assert kept.read_text("utf-8") != "evidence kept since March" and kept.stat().st_mode & 0o777 == 0o600
+    assert sigill("audit", *command, "--out", os.devnull, env=env).returncode == 0   # no file of evidence: as before
 
 
 def test_verify_exits_non_zero_and_names_the_event_when_one_was_altered(tmp_path):

@@ -133,7 +133,8 @@ def test_the_report_made_against_the_file_holds_the_access_log_to_it_as_verify_d
     assert refused.returncode == 3 and "the access log's checkpoint 1 of the file has a signature" in refused.stderr
 
     rechain(location, drop=2)
-    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(kept), env=env)
+    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--force", "--checkpoints", str(kept),
+                  env=env)
     assert made.returncode == 1, made.stdout + made.stderr
     # The report's own read is logged first, as read 4 of the log chained again: the file's read 4 is not it.
     finding = ("den exporterade kontrollpunkten (ur filen) vid läsning 4 stämmer inte med loggen: den har skrivits om"
@@ -144,5 +145,6 @@ def test_the_report_made_against_the_file_holds_the_access_log_to_it_as_verify_d
     assert "som visas här är de som skrevs" not in text   # never beside the finding
     older = tmp_path / "older.json"   # a file without the access log's checkpoint: the report as before
     older.write_text(json.dumps({k: v for k, v in json.loads(kept.read_text()).items() if k != "access_log"}))
-    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--checkpoints", str(older), env=env)
+    made = sigill("audit", "report", "--case", CASE, "--out", str(report), "--force", "--checkpoints", str(older),
+                  env=env)
     assert made.returncode == 0 and "kontrolleras med <code>sigill audit verify</code>" in report.read_text()
