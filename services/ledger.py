@@ -222,9 +222,11 @@ def verify_case(rows: Iterable[CaseRow], sealed_to: int, gaps_after: Iterable[Ca
         n_nid, n_oid, n_version, n_topic, n_state, next_id, next_oid, next_version, next_link = pair
         if (n_nid is None or (n_oid, n_version) != (next_oid, next_version)
                 or _link(previous_link, n_nid, n_oid, n_version, n_topic, n_state) != next_link):
+            # A checkpoint signed beyond the ledger's end stands in for the entry after it (no entry of an aggregate):
+            # the end was cut, and no entry "between" the two is left to have been removed.
+            detail = (_CUT_AFTER if next_oid is None else _BROKEN_AFTER).format(earlier=previous_id, later=next_id)
             return Divergence("altered_or_removed_after", last, UUID(bytes=bytes(last_pair[1])), last_pair[2],
-                              _BROKEN_AFTER.format(earlier=previous_id, later=next_id), (previous_id, next_id),
-                              "case")
+                              detail, (previous_id, next_id), "case")
     return None
 
 
@@ -292,6 +294,8 @@ _BROKEN_BEFORE = ("this event, or one removed just before it (between positions 
 _BROKEN_AFTER = ("the ledger's chain breaks after this, the case's last sealed event: the entry at position {later}"
                  " does not follow from the one at {earlier} — an event between them (perhaps this case's next) was"
                  " removed with its ledger entry, or the event at position {later} was changed")
+_CUT_AFTER = ("the ledger ends at position {earlier}, but a signed checkpoint covers position {later}: the ledger's"
+              " entries after {earlier} were removed, perhaps with this case's next events")
 _MISSING = ("version {version} of the case is stored nowhere, nor is its ledger entry: it was removed with its entry,"
             " between positions {earlier} and {later}")
 _SWEDISH_BETWEEN = {
@@ -305,6 +309,8 @@ _SWEDISH_BETWEEN = {
     "removed": "en händelse i ärendet finns varken lagrad eller i liggaren: den togs bort tillsammans med sin post,"
                " mellan position {earlier} och {later}",
 }
+_SWEDISH_CUT_AFTER = ("liggaren slutar vid position {earlier}, men en signerad kontrollpunkt täcker position {later}:"
+                      " liggarens poster efter {earlier} har tagits bort, kanske med ärendets nästa händelser")
 UNSEALED_MISSING = ("this event of the case, not yet sealed, is stored nowhere, though a later one is: it was removed"
                     " (the ledger has no entry to tell what it held)")
 UNSEALED_OUT_OF_SEQUENCE = ("this event, not yet sealed, does not follow on from the case's events before it (its"
@@ -338,7 +344,9 @@ def swedish_detail(divergence: Divergence) -> str:
         return f"händelsen står där liggaren förseglade en annan: händelse {sealed_version} i {history}"
     if divergence.between is not None and divergence.kind in _SWEDISH_BETWEEN:
         earlier, later = divergence.between
-        return _SWEDISH_BETWEEN[divergence.kind].format(earlier=earlier, later=later)
+        said = _SWEDISH_CUT_AFTER if divergence.detail == _CUT_AFTER.format(earlier=earlier, later=later) else \
+            _SWEDISH_BETWEEN[divergence.kind]
+        return said.format(earlier=earlier, later=later)
     return _SWEDISH.get(divergence.detail, divergence.detail)
 
 

@@ -197,6 +197,17 @@ def test_a_withdrawal_cut_from_the_ledgers_end_under_its_checkpoint_refuses_the_
     assert d.between == (nid - 1, nid)
     with pytest.raises(CaseHistoryAltered):
         ledger.checked_events(one)
+    # Said as what was found: entry nid itself is gone, and no "event between" nid - 1 and nid could be (auditor, last
+    # time: "en händelse mellan 16 och 17").  One wording for every surface: the report's and the web's from
+    # describe_divergence and swedish_detail, the API's in detail.
+    from services.ledger import describe_divergence
+    from services.report_checks import altered
+    assert d.detail == (f"the ledger ends at position {nid - 1}, but a signed checkpoint covers position {nid}: the"
+                        f" ledger's entries after {nid - 1} were removed, perhaps with this case's next events")
+    swedish = (f"liggaren slutar vid position {nid - 1}, men en signerad kontrollpunkt täcker position {nid}: liggarens"
+               f" poster efter {nid - 1} har tagits bort, kanske med ärendets nästa händelser")
+    assert describe_divergence(d).endswith(swedish) and altered(d).endswith(swedish)
+    assert "mellan" not in describe_divergence(d) and "between" not in d.detail
 
 
 def test_positions_skipped_by_rolled_back_writes_after_a_cases_last_event_refuse_nothing(withdrawn_then_other,
