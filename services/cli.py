@@ -136,6 +136,15 @@ def _purpose_given(purpose: str) -> str:
     return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 
+def _one_line(purpose: str) -> str:
+    """A purpose read from standard input with a line break left in it (a second line, or a blank one after the
+    first) is refused as what it is: the length-or-control-character line sent the auditor looking for either."""
+    if len((purpose + ".").splitlines()) > 1:   # "." : a break at the very end counts as one, too
+        raise InvalidInput("--purpose -: standard input holds more than one line; the purpose must be one line",
+                           field="--purpose")
+    return purpose
+
+
 def _where_cases_are(error: Exception) -> str:
     """What to run next for a case not found: the API's words ("no case has that number") say nothing of where an
     operator finds the numbers and ids."""
@@ -149,7 +158,8 @@ def _run(args: argparse.Namespace) -> int:
     ``BAD_INPUT`` when the caller's input was refused."""
     try:
         if isinstance(getattr(args, "purpose", None), str):   # every read's --purpose: the API's rule for its header
-            args.purpose = stated_purpose(_purpose_given(args.purpose), "--purpose")
+            given = _purpose_given(args.purpose)
+            args.purpose = stated_purpose(_one_line(given) if args.purpose == "-" else given, "--purpose")
         return args.handler(args)
     except (InvalidInput, CaseNotFound) as error:   # the caller's own input: a script tells it from a failure
         print(f"sigill: {error}{_where_cases_are(error)}", file=sys.stderr)

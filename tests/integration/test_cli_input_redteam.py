@@ -98,10 +98,15 @@ def test_a_purpose_given_as_a_dash_is_read_from_standard_input_under_the_same_ru
     run = lambda text: subprocess.run([sys.executable, "-m", "services.cli", *READS[0], "--purpose", "-"],  # noqa: E731
                                       input=text, capture_output=True, text=True, timeout=120, env=env)
     assert run("Uppföljning av Peter Exempel\n").returncode == 0
-    for refused in ("Möte\nPeter Exempel\n", "x" * 501 + "\n"):   # two lines; too long: as on the command line
+    result = run("x" * 501 + "\n")   # too long: as on the command line
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+    # Two lines were told as too long or with a control character, which sent the auditor looking for either.
+    for refused in ("Möte\nPeter Exempel\n", "Tillsyn\n\n", "Möte\rPeter\n"):
         result = run(refused)
         assert result.returncode == 2 and result.stdout == ""
-        assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+        assert result.stderr == ("sigill: --purpose -: standard input holds more than one line; the purpose must be"
+                                 " one line\n"), refused
 
 
 @pytest.mark.parametrize("given, read", [("Tillsyn\n", "Tillsyn"), ("Tillsyn\r\n", "Tillsyn"), ("Tillsyn", "Tillsyn"),
