@@ -116,10 +116,27 @@ async def purpose(request: Request) -> str:
             "type": "string_too_long", "loc": ("header", PURPOSE_HEADER), "input": stated[:40] + "…",
             "msg": f"String should have at most {PURPOSE_MAX} characters", "ctx": {"max_length": PURPOSE_MAX}}])
     try:
-        return stated_purpose(unquote(_as_sent(stated)), f"header.{PURPOSE_HEADER}")
+        return stated_purpose(_percent_decoded(_as_sent(stated), f"header.{PURPOSE_HEADER}"),
+                              f"header.{PURPOSE_HEADER}")
     except InvalidInput as error:   # the shape of the length check above: one way to read a refused header
         raise RequestValidationError([{"type": "value_error", "loc": ("header", PURPOSE_HEADER), "input": "…",
                                        "msg": error.message}]) from None
+
+
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _percent_decoded(stated: str, field: str) -> str:
+    """The header's percent-encoded UTF-8, decoded strictly: a '%' that begins no escape was kept as sent ("Tillsyn
+    %ZZ"), and escapes that decode to no UTF-8 became U+FFFD, in the young person's extract.  Refused, never
+    repeated (a purpose may name the young person)."""
+    try:
+        if _BROKEN_ESCAPE.search(stated):
+            raise UnicodeError
+        return unquote(stated, errors="strict")
+    except UnicodeError:
+        raise InvalidInput(f"{field} must be percent-encoded UTF-8: each '%' begins an escape of two hex digits (a"
+                           " '%' itself is %25) decoding to UTF-8", field=field) from None
 
 
 def _as_sent(stated: str) -> str:

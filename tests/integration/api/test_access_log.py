@@ -145,6 +145,27 @@ def test_a_purpose_over_500_characters_or_with_a_control_character_is_422_and_no
     ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 500}))
 
 
+@pytest.mark.parametrize("stated", ["Tillsyn %ZZ", "50% klart", "Tillsyn %E", "Tillsyn %", "M%F6te", "%C3"],
+                         ids=["not-hex", "bare-percent", "one-digit", "at-the-end", "latin-1-escape", "cut-utf-8"])
+def test_a_purpose_with_a_broken_percent_escape_is_422_naming_the_header_and_nothing_is_read(client, users, tick,
+                                                                                              context, stated):
+    """A '%' that begins no escape was logged as sent ("Tillsyn %ZZ"), and escapes that decode to no UTF-8 as U+FFFD
+    in the young person's extract: the header is percent-encoded UTF-8, and a purpose that is not is refused as one
+    too long is — without repeating it (it may name the young person)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    before = len(context.cases.access_log.search(AccessQuery(case_id=case_id)))
+    response = client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": stated})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "header.sigill-purpose" and error["message"].count("sigill-purpose") == 1, error
+    assert ("must be percent-encoded UTF-8: each '%' begins an escape of two hex digits (a '%' itself is %25)"
+            " decoding to UTF-8") in error["message"], error
+    assert stated not in response.text
+    assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
+    ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "50%25 klart %C3%A5"}))
+    assert context.cases.access_log.extract(case_id)[-1].entry.purpose == "50% klart å"
+
+
 def test_reads_over_http_are_logged_from_the_servers_loop_without_a_writer_thread(client, context, users, tick):
     case_id, _ = school_consented_case(client, users, tick)
     log = context.cases.access_log
