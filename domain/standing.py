@@ -143,7 +143,8 @@ def standing_of(case: Any, history: Sequence[Any], agency: str, at: datetime, ca
         custodians=(needed[1:] if needed is not None else None) if under_18 else (),
         guardian_names={g: known.name for g, known in case.known_guardians.items()},
         consents=tuple(_held(c, agency, needed) for c in _in_force_naming(case, agency, at)),
-        covers=tuple(_cover(judge, case, agency, category, at) for category in catalogue.categories
+        # By id, the order a consent's scope keeps its categories in (``scope_for``) and every scope is told in.
+        covers=tuple(_cover(judge, case, agency, category, at) for category in sorted(catalogue.categories)
                      if any(category in scope_for(c.scope, agency) for c in _in_force_naming(case, agency, at))))
 
 

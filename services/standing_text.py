@@ -112,9 +112,8 @@ def _age_and_custody(st: Standing, who: Callable[[str], str]) -> str:
 
 def _held(c: HeldConsent, st: Standing, catalogue: Catalogue, who: Callable[[str], str]) -> str:
     until = f"t.o.m. {c.valid_until.isoformat()}" if c.valid_until else "tills vidare"
-    order = list(catalogue.categories)   # as the categories' lines below list them
-    ordered = sorted(c.categories, key=lambda x: order.index(x) if x in order else len(order))
-    text = f"{who(c.consenter)}: {category_names(ordered, catalogue)}, {until} ({c.consent_id[:8]})"
+    # As the consent's scope holds them (``scope_for``), and every other line telling a scope lists them.
+    text = f"{who(c.consenter)}: {category_names(c.categories, catalogue)}, {until} ({c.consent_id[:8]})"
     if c.counts:
         return text
     if not st.under_18:

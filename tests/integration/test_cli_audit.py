@@ -53,7 +53,9 @@ def test_replay_says_why_the_police_saw_nothing_and_its_standing_by_the_rules(en
     assert re.fullmatch(r"Polisen var inte medlem i gruppen vid tidpunkten: den gick med först 2026-02-13 "
                         r"\d\d:\d\d:\d\d CET\.", why), why
     assert "Ställning vid tidpunkten (ur händelserna, enligt utlämnandereglerna):" in early.stdout
-    assert re.search(r"^    den unge: ärendet, skola, brottslighet, t\.o\.m\. 2027-02-11 \([0-9a-f]{8}\)$",
+    # The categories as a consent's facts and the report's consents list them (the catalogue's order, "ärendet, skola,
+    # brottslighet", before 2026-12-07).
+    assert re.search(r"^    den unge: ärendet, brottslighet, skola, t\.o\.m\. 2027-02-11 \([0-9a-f]{8}\)$",
                      early.stdout, re.M)
     later = sigill("audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-21",
                    env=env)

@@ -65,3 +65,22 @@ def test_from_the_18th_birthday_a_guardians_consent_is_said_not_to_count():
         " – räknas inte: den unge har fyllt 18 år")
     assert sections["Kategorier som samtyckena i kraft nämner för Polisen"][0] == f"ärendet: täckt ({ids[0][:8]})"
     assert YOUNG_PERSON not in str(text) and johan not in str(text)   # ids are not names
+
+
+def test_the_categories_are_listed_in_the_order_the_consents_own_lines_list_them():
+    """A consent's scope lists its categories as stored (by id: ärendet, brottslighet, skola) wherever it is told —
+    the replay's consent facts, the report's consents, the web's — but the standing beside the same replay listed
+    them in the catalogue's order (ärendet, skola, brottslighet), in its consents' lines and in its categories'."""
+    from services.wording import category_names
+
+    story = CaseStory().accept()
+    story.guardians("Maria")
+    ids = story.consent_all({"polis": ("school", "crime", "case")})
+    story.join("polis")
+    sections = dict(told(story, story.at(), visible=1).sections)
+    elsewhere = category_names(story.case.consents[ids[0]].scope[0].categories, CATALOGUE)
+    assert elsewhere == "ärendet, brottslighet, skola"
+    assert sections["Samtycken i kraft där Polisen är mottagare"][0] == (
+        f"den unge: {elsewhere}, tills vidare ({ids[0][:8]})")
+    assert [line.split(":")[0] for line in sections["Kategorier som samtyckena i kraft nämner för Polisen"]] == [
+        "ärendet", "brottslighet", "skola", "övriga kategorier"]
