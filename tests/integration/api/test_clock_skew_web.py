@@ -33,6 +33,8 @@ def every_form(client, users, case_id: str, consents: list[str]) -> list[tuple[s
     custody = {field: value for n, g in enumerate(guardians) for field, value in (
         (f"guardians.{n}.guardian_id", g["guardian_id"]), (f"guardians.{n}.name", g["name"]),
         (f"guardians.{n}.has_custody", "on"))}
+    # One added, without custody: the same guardians again are refused as unchanged.
+    custody[f"guardians.{len(guardians)}.name"] = "Farmor Test"
     c = f"/arenden/{case_id}"
     return [
         (SOCIAL, f"{c}/vardnadshavare", lambda: custody),
