@@ -88,7 +88,8 @@ def check_may_open_case(p: Principal, municipality: str, catalogue: Catalogue) -
         raise NoMunicipality("your sign-in names no municipality (the token's municipality claim): social services"
                              " opens cases in its own municipality; ask your identity provider's administrator to"
                              " add it")
-    check_sign_in_municipality_known(p, catalogue)   # left out of the referral, it is the sign-in's: not the body's fault
+    # Left out of the referral, it is the sign-in's municipality: a 422 at the body's field blamed the client.
+    check_sign_in_municipality_known(p, catalogue)
     if p.municipality != municipality:
         raise Forbidden("you can only open cases in your own municipality", field="municipality")
 

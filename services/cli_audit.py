@@ -270,7 +270,8 @@ def _report(args: argparse.Namespace) -> int:
                                in_case, stored.replaced, exported=len(exported), number_of=number_of,
                                agreement=stored.agreement, stored_rows=len(stored.rows), access_checked=access_checked,
                                made_by=made_by, history=read.history, fold=read.fold, access_kept=kept)
-        with private_file(args.out, "the report", args.force) as write:   # a path that cannot be written: before the read
+        # A path that cannot be written, or a file there already (and no --force): said before the read.
+        with private_file(args.out, "the report", args.force) as write:
             write(service.audit_report(reader, case_id, make, args.purpose))
     if str(args.out) != "-":
         print(f"Rapporten skriven till {args.out}.")

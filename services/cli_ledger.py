@@ -365,7 +365,8 @@ def _public_key_command(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from services.bootstrap import build_ledger, checkpoint_file
 
-    with private_file(args.out, "the checkpoints", args.force) as write, opened(existing=True) as (app, settings, location):
+    with (private_file(args.out, "the checkpoints", args.force) as write,
+          opened(existing=True) as (app, settings, location)):
         # The access log's last checkpoint too, as the API's and the web's download write it.
         write(checkpoint_file(build_ledger(app, settings, location), settings, location))
     if str(args.out) != "-":

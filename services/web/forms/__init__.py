@@ -24,8 +24,8 @@ from services.web.forms.typed import EMPTY, FIELDS, FREE_TEXT, ROWS, FormErrors,
 
 __all__ = [
     "CALL_OFF", "COLLAPSE", "DECISION_CATEGORY", "DECISIONS_CATEGORY", "EMPTY", "EMPTY_CHOICE", "FIELDS", "FREE_TEXT",
-    "LEFT_EMPTY", "MORE", "NOT_PROTECTED", "PLAN_FIELDS", "PLANNED_INPUTS", "ROWS", "SHOWN", "YES_NO", "FormErrors", "Parsed",
-    "Typed", "build", "closure", "consent", "contribution", "departure", "domain_errors", "eligibility", "field_key",
+    "LEFT_EMPTY", "MORE", "NOT_PROTECTED", "PLAN_FIELDS", "PLANNED_INPUTS", "ROWS", "SHOWN", "YES_NO", "FormErrors",
+    "Parsed", "Typed", "build", "closure", "consent", "contribution", "departure", "domain_errors", "eligibility", "field_key",
     "follow_up", "guardians", "meeting", "member", "narrowing", "next_meeting", "out_of_order", "participation", "plan",
     "protection", "referral", "scope", "slots", "withdrawal",
 ]

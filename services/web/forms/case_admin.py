@@ -21,7 +21,8 @@ def referral(f: Typed, municipality: str) -> Parsed:
 def eligibility(f: Typed) -> Parsed:
     accepted = f.text("accepted")
     return Parsed({"accepted": YES_NO.get(accepted, accepted), "reasons": f.text("reasons"),
-            "instruments": f.getlist("instruments"), "decided_on": f.text("decided_on"), "outside_target_group_reason": f.text("outside_target_group_reason"),
+            "instruments": f.getlist("instruments"), "decided_on": f.text("decided_on"),
+            "outside_target_group_reason": f.text("outside_target_group_reason"),
             "expected_version": f.text("expected_version")}, choices=("accepted",))
 
 
@@ -52,8 +53,8 @@ def guardians(f: Typed) -> Parsed:
 def closure(f: Typed) -> Parsed:
     # Closing cannot be undone, so it waits for the box that says so to be ticked (said with the fields' errors).
     unconfirmed = {} if f.has("confirm", "on") else {"confirm": T["closure_unconfirmed"]}
-    return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"), "expected_version": f.text("expected_version")},
-                  refused=unconfirmed, choices=("reason",))
+    return Parsed({"reason": f.text("reason"), "outcome": f.text("outcome"),
+                   "expected_version": f.text("expected_version")}, refused=unconfirmed, choices=("reason",))
 
 
 class _ProtectionParsed(Parsed):

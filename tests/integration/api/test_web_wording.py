@@ -191,6 +191,14 @@ def _errors(page: str) -> list[str]:
     return re.findall(r'<p class="error"[^>]*>.*?</p>', page, re.S)
 
 
+def _refused_with(answer, said_at: tuple[tuple[str, str], ...]) -> None:
+    """A 422 whose page says each text beside its field, as the caseworker reads it."""
+    assert answer.status_code == 422
+    for field, said in said_at:
+        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
+        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+
+
 def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(client, users, tick, context, settings):
     """A consent ending before it starts, sent with no consenter and no form chosen, was told only once those were
     chosen, in a second refusal; a meeting's next meeting before it, once its outcome's category was chosen. Both
@@ -203,22 +211,16 @@ def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(cli
     answer = web.post(f"/arenden/{case_id}/samtycken", data={
         **form, "scope": "skola:school", "purpose": "Samverkan", "valid_from": "2026-02-10",
         "valid_until": "2026-02-01"})
-    assert answer.status_code == 422
-    for field, said in (("consenter", "Välj ett av alternativen."), ("form", "Välj ett av alternativen."),
-                        ("valid_until", "Datumet ligger före startdatumet.")):
-        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+    _refused_with(answer, (("consenter", "Välj ett av alternativen."), ("form", "Välj ett av alternativen."),
+                           ("valid_until", "Datumet ligger före startdatumet.")))
     page = web.get(f"/arenden/{case_id}/moten").text
     form = {k: v for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
             if k in ("csrf", "form_key", "expected_version", "expected_digest")}   # not a card's consenter
     answer = web.post(f"/arenden/{case_id}/moten", data={
         **form, "held_on": "2026-02-03", "next_meeting": "2026-02-01", "attendees": "skola",
         "outcomes.0.origin_agency": "skola", "outcomes.0.text": "Närvaron har ökat."})
-    assert answer.status_code == 422
-    for field, said in (("outcomes-0-category", "Välj ett av alternativen."),
-                        ("next_meeting", "Datumet ligger före mötesdatumet.")):
-        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+    _refused_with(answer, (("outcomes-0-category", "Välj ett av alternativen."),
+                           ("next_meeting", "Datumet ligger före mötesdatumet.")))
 
 
 def test_the_cases_own_date_rules_are_said_with_the_fields_left_empty(client, users, tick, context, settings):
@@ -231,19 +233,14 @@ def test_the_cases_own_date_rules_are_said_with_the_fields_left_empty(client, us
     page = web.get(f"/arenden/{young}/beslut").text
     answer = web.post(f"/arenden/{young}/beslut", data={**form_tokens(page), "accepted": "true",
                                                         "decided_on": "2026-03-01"})
-    assert answer.status_code == 422
-    for field, said in (("reasons", "Fältet måste fyllas i."), ("decided_on", "Datumet får inte ligga i framtiden."),
-                        ("outside_target_group_reason", "Den unge är utanför målgruppen 15–25 år: ange ett skäl för"
-                                                        " att ändå besluta aktuell.")):
-        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+    _refused_with(answer, (("reasons", "Fältet måste fyllas i."),
+                           ("decided_on", "Datumet får inte ligga i framtiden."),
+                           ("outside_target_group_reason", "Den unge är utanför målgruppen 15–25 år: ange ett"
+                                                           " skäl för att ändå besluta aktuell.")))
     case_id, _ = school_consented_case(client, users, tick)
     page = web.get(f"/arenden/{case_id}/moten").text
     answer = web.post(f"/arenden/{case_id}/moten", data={
         **form_tokens(page), "held_on": "2026-01-20", "attendees": "skola",
         "outcomes.0.origin_agency": "skola", "outcomes.0.text": "Närvaron har ökat."})
-    assert answer.status_code == 422
-    for field, said in (("outcomes-0-category", "Välj ett av alternativen."),
-                        ("held_on", "Datumet ligger före datumet för aktualiseringen.")):
-        shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+    _refused_with(answer, (("outcomes-0-category", "Välj ett av alternativen."),
+                           ("held_on", "Datumet ligger före datumet för aktualiseringen.")))
