@@ -202,7 +202,10 @@ class Settings(BaseSettings):
         except ValueError:
             return   # unparseable: production's https check names it; development uses it for nothing else
         if path not in ("", "/"):
-            raise ConfigurationError(f"SIGILL_PUBLIC_URL has a path ({path}): Sigill is served at the root of a host"
+            # Not said back from a URL holding an '@': a password with a '/' in it (https://u:pa/ss@host) splits the
+            # URL there, and its tail is read as the path; production refuses a password without repeating it.
+            said = "" if "@" in (self.public_url or "") else f" ({path})"
+            raise ConfigurationError(f"SIGILL_PUBLIC_URL has a path{said}: Sigill is served at the root of a host"
                                      " name of its own (e.g. https://sigill.kommun.se), its cookies and links are"
                                      " the whole origin's — give it its own host name, without a path")
 

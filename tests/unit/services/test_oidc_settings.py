@@ -111,3 +111,15 @@ def test_a_public_url_with_a_path_is_refused_in_every_mode_naming_the_setting(tm
 def test_a_public_url_that_is_an_origin_is_accepted(tmp_path, public_url):
     production(tmp_path, public_url=public_url).check()
     Settings(data_dir=tmp_path, public_url=public_url).check()
+
+
+@pytest.mark.parametrize("public_url", ["https://admin:pa/ss-word@sigill.kommun.example",
+                                        "https://admin:pa/ss-word@sigill.kommun.example/sigill"])
+def test_a_public_url_refused_for_its_path_does_not_say_back_a_password_read_as_one(tmp_path, public_url):
+    """A password holding a '/' splits the URL there: its tail ('/ss-word@sigill…') is read as the path.  Production
+    refused a URL with a password without repeating it; the path's refusal, asked first, printed the tail."""
+    for settings in (production(tmp_path, public_url=public_url), Settings(data_dir=tmp_path, public_url=public_url)):
+        with pytest.raises(ConfigurationError) as refused:
+            settings.check()
+        said = str(refused.value)
+        assert said.startswith("SIGILL_PUBLIC_URL") and "ss-word" not in said and "admin" not in said
