@@ -318,8 +318,10 @@ def _names_a_person(subject: str) -> bool:
     provider keyed by personnummer rarely gives it bare, and such a subject was taken until 2026-12-04.  Digits
     inside a longer run of letters and digits (a hash, a UUID's group of hex) are not read as one.  Read with its
     digits as ASCII ones (``_ascii_digits``): '１９１２１２１２１２１２' (full-width) was taken, and a person's number
-    kept as plainly readable as in ASCII."""
-    return any(_is_personal_identity_number(part) for part in _PARTS.findall(_ascii_digits(subject).strip()))
+    kept as plainly readable as in ASCII.  And with the separators inside a run of digits left out
+    (``_joined_digits``): '19121212 1212' and '191212\u200b121212' were taken, the number as plain to a reader."""
+    read = _joined_digits(_ascii_digits(subject)).strip()
+    return any(_is_personal_identity_number(part) for part in _PARTS.findall(read))
 
 
 def _ascii_digits(text: str) -> str:
@@ -331,6 +333,23 @@ def _ascii_digits(text: str) -> str:
 
 def _is_dash(c: str) -> bool:
     return unicodedata.category(c) == "Pd" or c == "\N{MINUS SIGN}"
+
+
+def _joined_digits(text: str) -> str:
+    """``text`` (its digits and dashes ASCII) without the separators between two of its digits, dashes or pluses:
+    white space (a space, a no-break or thin one, a line separator) and format characters (a soft hyphen, a
+    zero-width space or joiner, a word joiner) — read past, as the eye reads past them.  Only there: a separator
+    between a letter and a digit still ends a part ('x\u200b191212121212' holds one)."""
+    return _BETWEEN_DIGITS.sub(lambda run: "" if all(map(_is_separator, run.group())) else run.group(), text)
+
+
+def _is_separator(c: str) -> bool:
+    return unicodedata.category(c) in _SEPARATOR_CATEGORIES
+
+
+_SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf"})   # white space, and format characters (invisible)
+# A run of characters that are no ASCII letter, digit, "-" or "+", between two of digits, "-" and "+".
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9+-])[^0-9A-Za-z+-]+(?=[0-9+-])")
 
 
 # A run of digits, with at most a "-" or "+" before its last four, between non-alphanumerics or the ends; "SE" may

@@ -45,6 +45,30 @@ def test_a_personnummer_in_other_digits_or_dashes_refuses_the_token_as_an_ascii_
     assert subject not in str(refused.value) and subject[-4:] not in str(refused.value)
 
 
+@pytest.mark.parametrize("subject", ["19121212 1212", "1912 1212 1212", "191212\u00a0121212",
+                                     "19121212\u2009-\u20091212",   # thin spaces about the dash
+                                     "1912\u00ad12121212",   # a soft hyphen
+                                     "191212\u200b121212", "1912\u200d1212\u200c1212", "19121212\u20601212",
+                                     "\ufeff191212121212", "19121212\u2028\u20291212",   # a BOM; line separators
+                                     "urn:se:pnr:19121212\u200b-1212", "SE\u200b1912\u200b12121212"])
+def test_a_personnummer_split_by_spaces_or_format_characters_refuses_the_token_as_a_joined_one(subject):
+    """'19121212 1212' and '191212\u200b121212' were taken into the access log's plaintext: the separator hides
+    nothing from a reader (a zero-width one shows nothing at all)."""
+    with pytest.raises(AuthenticationFailed, match="personal identity number") as refused:
+        principal_from(claims(sub=subject))
+    assert subject not in str(refused.value) and "1212" not in str(refused.value)
+
+
+@pytest.mark.parametrize("subject", ["1912121212 13", "x\u200b191212121212f", "x 191212121212f",
+                                     "kim andersson", "9f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f",   # a Keycloak UUID
+                                     "AAAAAAAAAAAAAAAAAAAAAF8ZzNs1b2Vjqx4vGN8yZuo",   # an Azure AD pairwise sub
+                                     "T2xhIE5vcmRtYW5uLTE5MTIxMg", "191212121213 1", "1912 1212 1213"])
+def test_digits_split_by_separators_that_join_to_no_personnummer_are_taken(subject):
+    """Only the check joins the digits: the subject is kept as given, and digits that join to a wrong check digit,
+    or sit inside a longer run of letters and digits once joined, are no personnummer."""
+    assert principal_from(claims(sub=subject)).subject == subject
+
+
 @pytest.mark.parametrize("subject", ["kim.andersson@skola.example.se", "１９１２１２１２１２１３",   # its check digit wrong
                                      "ｘ１９１２１２１２１２１２"])   # inside a longer run, as "x191212121212"
 def test_a_staff_members_email_or_other_digits_that_are_no_personnummer_are_taken(subject):
