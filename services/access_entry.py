@@ -16,15 +16,40 @@ PURPOSE_LENGTH = 500   # the longest stated purpose of a read the log keeps (cha
 
 
 def stated_purpose(text: str, field: str) -> str:
-    """The purpose a reader states (the API's ``Sigill-Purpose`` header, the command line's ``--purpose``), as the
-    log keeps it: stripped, at most ``PURPOSE_LENGTH`` characters, no control character (a new line or an escape
-    would show in an extract as something else).  One rule for every way in; ``field`` names where it came from.
-    The API cut a longer one at 500 characters and kept the rest of it nowhere: now it is refused, as here."""
+    """The purpose a reader states (the API's ``Sigill-Purpose`` header, the command line's ``--purpose``, the web's
+    form), as the log keeps it: stripped, at most ``PURPOSE_LENGTH`` characters, no control character (a new line or
+    an escape would show in an extract as something else) nor bidirectional control.  One rule for every way in;
+    ``field`` names where it came from.  PurposeRefused says which rule, never the purpose."""
     stated = text.strip()   # after the check: to str.strip a NEL (U+0085) or a file separator is white space
-    if len(stated) > PURPOSE_LENGTH or has_control_character(text) or any(ch in _BIDI_CONTROLS for ch in text):
-        raise InvalidInput(f"{field} must be at most {PURPOSE_LENGTH} characters, with no control character",
-                           field=field)
+    if len(stated) > PURPOSE_LENGTH:
+        raise PurposeRefused(field, PurposeRefused.TOO_LONG, len(stated))
+    for at, ch in enumerate(text, 1):
+        if has_control_character(ch):
+            raise PurposeRefused(field, PurposeRefused.CONTROL, len(text), ch, at)
+        if ch in _BIDI_CONTROLS:
+            raise PurposeRefused(field, PurposeRefused.BIDI, len(text), ch, at)
     return stated
+
+
+class PurposeRefused(InvalidInput):
+    """A stated purpose the access log does not keep: what is wrong, its length and where — never what it says (a
+    purpose may name the young person; the refusal's words reach answers, terminals and logs).  ``problem`` is one
+    of the three below, for a client that words it in its own language (the web's Swedish)."""
+
+    TOO_LONG, CONTROL, BIDI = "too_long", "control_character", "bidirectional_control"
+
+    def __init__(self, field: str, problem: str, length: int, character: str = "", at: int = 0) -> None:
+        self.problem, self.length, self.at = problem, length, at
+        self.code_point = f"U+{ord(character):04X}" if character else ""
+        super().__init__(f"{field} {self._said()}", field=field)
+
+    def _said(self) -> str:
+        where = f"({self.code_point}, character {self.at} of {self.length})"
+        if self.problem == self.TOO_LONG:
+            return f"is {self.length} characters long: a purpose is at most {PURPOSE_LENGTH}"
+        if self.problem == self.CONTROL:
+            return f"holds a control character {where}: a purpose is one line of text"
+        return f"holds a bidirectional control {where}, which reorders the text after it where it is printed"
 
 
 # Embeddings, overrides and isolates: a purpose is printed in the filed report's "Upprättad … Syfte:" line and in

@@ -119,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
 
 
+STDIN_READ = PURPOSE_LENGTH * 4 + 3   # the characters of standard input `--purpose -` reads
+
+
 def _purpose_given(purpose: str) -> str:
     """``--purpose -``: the purpose is read from standard input, one line — a purpose often names the young
     person, and a command's arguments are shown to every user of the host (``ps``), its input is not."""
@@ -129,10 +132,14 @@ def _purpose_given(purpose: str) -> str:
     if sys.stdin is None:   # closed (`<&-`): there is nothing to read
         raise unreadable
     try:
-        text = sys.stdin.read(PURPOSE_LENGTH * 4 + 3)   # enough for the longest purpose; more is refused as too long
+        text = sys.stdin.read(STDIN_READ)   # enough for the longest purpose; more is refused as too long
         text.encode("utf-8")   # bytes a C locale's stdin let through as surrogates would fail the access log later
+        beyond = len(text) == STDIN_READ and sys.stdin.read(1) != ""
     except (UnicodeError, OSError):
         raise unreadable from None
+    if beyond:   # its length is not known (nor read to the end: `yes | sigill …`), only that it is over this
+        raise InvalidInput(f"--purpose -: standard input holds over {STDIN_READ} characters: a purpose is at most"
+                           f" {PURPOSE_LENGTH}", field="--purpose")
     return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 

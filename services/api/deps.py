@@ -111,10 +111,11 @@ async def caller_if_signed_in(request: Request) -> Principal | None:
 
 async def purpose(request: Request) -> str:
     stated = request.headers.get(PURPOSE_HEADER, "")
-    if len(stated) > PURPOSE_MAX:
+    if len(stated) > PURPOSE_MAX:   # its length as sent, not a word of it: a purpose may name the young person
         raise RequestValidationError([{
-            "type": "string_too_long", "loc": ("header", PURPOSE_HEADER), "input": stated[:40] + "…",
-            "msg": f"String should have at most {PURPOSE_MAX} characters", "ctx": {"max_length": PURPOSE_MAX}}])
+            "type": "string_too_long", "loc": ("header", PURPOSE_HEADER), "input": "…",
+            "msg": f"is {len(stated)} characters long as sent: at most {PURPOSE_MAX} as sent (percent-encoded),"
+                   f" {PURPOSE_LENGTH} once decoded", "ctx": {"max_length": PURPOSE_MAX}}])
     try:
         return stated_purpose(_percent_decoded(_as_sent(stated), f"header.{PURPOSE_HEADER}"),
                               f"header.{PURPOSE_HEADER}")

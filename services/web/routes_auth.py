@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from domain.errors import InvalidInput
+from services.access_entry import PurposeRefused
 from services.authorisation import CASE_ROLES
 from services.principals import Role
 from services.web import oidc, session, texts
@@ -17,6 +18,7 @@ from services.web.case_pages import saved
 from services.web.forms import Typed
 from services.web.error_pages import NoSuchPage, error_page, guarded
 from services.web.pages import case_uuid, form_of, redirect, render
+from services.wording import swedish_number
 
 log = logging.getLogger("sigill.web")
 router = APIRouter(include_in_schema=False)
@@ -143,9 +145,17 @@ def set_purpose(request: Request, typed: Form) -> Response:
     response = redirect(back)
     try:
         session.set_purpose(request, response, case_uuid(typed.get("case", "")), typed.get("purpose") or "")
-    except InvalidInput:
-        return error_page(request, 422, texts.T["purpose_refused"], session.principal(request, renew=False))
+    except InvalidInput as refused:
+        return error_page(request, 422, _purpose_refusal(refused), session.principal(request, renew=False))
     return response
+
+
+def _purpose_refusal(refused: InvalidInput) -> str:
+    """What is wrong with the purpose typed, in Swedish: which rule, its length and where, never its words."""
+    if not isinstance(refused, PurposeRefused):   # the form's case, edited by hand
+        return texts.T["purpose_refused"]
+    return texts.T[f"purpose_{refused.problem}"].format(length=swedish_number(refused.length), at=refused.at,
+                                                        code_point=refused.code_point)
 
 
 def _identity(request: Request) -> oidc.IdentityProvider:

@@ -289,6 +289,6 @@ def sign_out(request: Request, response: Response) -> None:
 def set_purpose(request: Request, response: Response, case_id: Any, text: str) -> None:
     """Remember the purpose of this browser's reads of one case, sealed (it may name the young person: it is kept
     only as the access log keeps it, unreadable outside this server).  The access log's rule for a purpose
-    (``stated_purpose``: InvalidInput for one too long or with a control character; it was cut at 500 here)."""
+    (``stated_purpose``: PurposeRefused for one too long or with a control character; it was cut at 500 here)."""
     stated = json.dumps({"case": str(case_id), "text": stated_purpose(text, "purpose")}).encode()
     _set(request, response, PURPOSE_COOKIE, sealed_cookie.seal(request.app.state.purpose_key, PURPOSE_COOKIE, stated))

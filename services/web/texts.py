@@ -443,6 +443,13 @@ T: dict[str, str] = {
                            " startats om. Försök igen om en stund.",
     "purpose_refused": "Syftet får vara högst 500 tecken och inte innehålla styrtecken. Gå tillbaka och skriv om"
                        " det.",
+    # What is wrong with a purpose, its length and where — never its words (it may name the young person).
+    "purpose_too_long": "Syftet är {length} tecken långt och får vara högst 500 tecken. Gå tillbaka och korta det.",
+    "purpose_control_character": "Syftet innehåller ett styrtecken ({code_point}, tecken {at} av {length}) och ska"
+                                 " vara en rad text. Gå tillbaka och skriv om det.",
+    "purpose_bidirectional_control": "Syftet innehåller ett tecken som vänder skrivriktningen ({code_point}, tecken"
+                                     " {at} av {length}) och kastar om texten efter det där syftet skrivs ut. Gå"
+                                     " tillbaka och skriv om det.",
     "data_key_damaged": "Ärendets lagrade nyckel är skadad, så inget av ärendet kan läsas. Kontakta driften: nyckeln"
                         " återställs från en säkerhetskopia.",
     "history_altered": "Ärendets lagrade historik är inte den som liggaren förseglade, så inget visas ur"

@@ -81,15 +81,21 @@ READS = [["views", "show", "--agency", "skola", "--case", "0180-2026-0001"],
          ["audit", "access-log", "--case", "0180-2026-0001"]]
 
 
-@pytest.mark.parametrize("purpose", ["x" * 501, "Möte\nPeter Exempel", "Möte\x1b[2J", "Möte\x85"],
+@pytest.mark.parametrize("purpose, said", [
+    ("x" * 501, "is 501 characters long: a purpose is at most 500"),
+    ("Möte\nPeter Exempel", "holds a control character (U+000A, character 5 of 18): a purpose is one line of text"),
+    ("Möte\x1b[2J", "holds a control character (U+001B, character 5 of 8): a purpose is one line of text"),
+    ("Möte\x85", "holds a control character (U+0085, character 5 of 5): a purpose is one line of text")],
                          ids=["501-characters", "new-line", "escape", "c1-next-line"])
 @pytest.mark.parametrize("args", READS, ids=[" ".join(a[:2]) for a in READS])
-def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_2_before_anything_is_read(demo_dir, args, purpose):
+def test_a_purpose_the_api_would_refuse_is_one_line_and_exit_2_before_anything_is_read(demo_dir, args, purpose,
+                                                                                       said):
     """`--purpose` had no bound and took control characters, kept sealed in the access log as given; the API
-    refuses the same in its header (one rule, ``services.access_entry.stated_purpose``)."""
+    refuses the same in its header (one rule, ``services.access_entry.stated_purpose``), saying which rule and where
+    (since 2026-12-07; one line for all of them before), never the purpose."""
     result = sigill(*args, "--purpose", purpose, env={"SIGILL_DATA_DIR": str(demo_dir)})
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+    assert result.stderr == f"sigill: --purpose {said}\n"
 
 
 def test_a_purpose_given_as_a_dash_is_read_from_standard_input_under_the_same_rule(demo_dir):
@@ -100,7 +106,7 @@ def test_a_purpose_given_as_a_dash_is_read_from_standard_input_under_the_same_ru
     assert run("Uppföljning av Peter Exempel\n").returncode == 0
     result = run("x" * 501 + "\n")   # too long: as on the command line
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "sigill: --purpose must be at most 500 characters, with no control character\n"
+    assert result.stderr == "sigill: --purpose is 501 characters long: a purpose is at most 500\n"
     # Two lines were told as too long or with a control character, which sent the auditor looking for either.
     for refused in ("Möte\nPeter Exempel\n", "Tillsyn\n\n", "Möte\rPeter\n"):
         result = run(refused)

@@ -122,24 +122,32 @@ def test_a_purpose_too_long_is_422_naming_the_header_and_nothing_is_read(client,
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["field"] == "header.sigill-purpose" and error["problems"][0]["rule"] == "string_too_long"
+    assert error["message"] == ("header.sigill-purpose: is 1501 characters long as sent: at most 1500 as sent"
+                                " (percent-encoded), 500 once decoded")   # its length, none of its words
     assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
     ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "%C3%A5" * 250}))
 
 
-@pytest.mark.parametrize("stated", ["x" * 501, "M%C3%B6te%0APeter", "M%C3%B6te%1B%5B2J", "%C2%85",
-                                    "M%C3%B6te %E2%80%AEretsip"],
+@pytest.mark.parametrize("stated, said", [
+    ("x" * 501, "is 501 characters long: a purpose is at most 500"),
+    ("M%C3%B6te%0APeter", "holds a control character (U+000A, character 5 of 10): a purpose is one line of text"),
+    ("M%C3%B6te%1B%5B2J", "holds a control character (U+001B, character 5 of 8)"),
+    ("%C2%85", "holds a control character (U+0085, character 1 of 1)"),
+    ("M%C3%B6te %E2%80%AEretsip", "holds a bidirectional control (U+202E, character 6 of 12), which reorders")],
                          ids=["501-characters", "new-line", "escape", "c1-next-line", "right-to-left-override"])
 def test_a_purpose_over_500_characters_or_with_a_control_character_is_422_and_nothing_is_read(client, users, tick,
-                                                                                            context, stated):
+                                                                                            context, stated, said):
     """It was cut at 500 characters, the rest kept nowhere, and a new line or an escape was kept as sent: the rule
-    is now the command line's too (``stated_purpose``), refused whole rather than cut."""
+    is now the command line's too (``stated_purpose``), refused whole rather than cut.  The answer says which rule
+    and where (since 2026-12-07: "at most 500 characters, with no control character" for each), none of it."""
     case_id, _ = school_consented_case(client, users, tick)
     before = len(context.cases.access_log.search(AccessQuery(case_id=case_id)))
     response = client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": stated})
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["field"] == "header.sigill-purpose"
-    assert "at most 500 characters, with no control character" in error["message"]
+    assert error["message"].startswith(f"header.sigill-purpose: {said}"), error
+    assert not any(word in response.text for word in ("Peter", "M\u00f6te", "Möte", "retsip", "xxx")), response.text
     assert error["message"].count("sigill-purpose") == 1, error   # "header.sigill-purpose: header.sigill-purpose …"
     assert len(context.cases.access_log.search(AccessQuery(case_id=case_id))) == before
     ok(client.get(f"/api/v1/cases/{case_id}", headers={**users.school, "Sigill-Purpose": "x" * 500}))
