@@ -31,6 +31,7 @@ from domain.errors import InvalidInput
 from domain.identity import PersonalIdentityNumber
 from services import key_files
 from services.principals import CLAIM_LENGTH, AuthenticationFailed, IdentityProviderUnavailable, Principal, Role
+from services.shown_url import without_userinfo
 
 DEV_ISSUER = "sigill-dev"
 DEV_AUDIENCE = "sigill"
@@ -54,6 +55,11 @@ UNKNOWN_KID_REFETCH_AFTER_SECONDS = 30
 class ProviderUnreachable(Exception):
     """The identity provider (its discovery document or keys) cannot be fetched; the message says which URL."""
 
+    def __init__(self, url: str, why: str) -> None:
+        # Logged and shown in sign-in failures: an issuer or JWKS URL with a password in it (development takes
+        # one) is said without it.
+        super().__init__(f"{without_userinfo(url)}{why}")
+
 
 def fetch_json(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
                timeout: float | None = None) -> tuple[int, Any]:
@@ -70,7 +76,7 @@ def fetch_json(url: str, *, data: bytes | None = None, headers: dict[str, str] |
         except ValueError:
             return error.code, None
     except (OSError, ValueError, http.client.HTTPException) as error:  # HTTPException: a broken answer
-        raise ProviderUnreachable(f"{url}: {type(error).__name__}") from None
+        raise ProviderUnreachable(url, f": {type(error).__name__}") from None
 
 
 class RecentFailure:
@@ -82,7 +88,7 @@ class RecentFailure:
     def check(self, url: str) -> None:
         """ProviderUnreachable, at once, while the last fetch of ``url`` failed too recently to try again."""
         if self._at is not None and (ago := time.monotonic() - self._at) < RETRY_FETCH_AFTER_SECONDS:
-            raise ProviderUnreachable(f"{url}: failed {ago:.0f} s ago, not tried again yet")
+            raise ProviderUnreachable(url, f": failed {ago:.0f} s ago, not tried again yet")
 
     def failed(self) -> None:
         self._at = time.monotonic()
@@ -132,7 +138,7 @@ class Discovery:
         """The keys at the document's ``jwks_uri`` (the set cached 5 minutes, refetched for an unknown kid)."""
         uri = self.endpoint("jwks_uri")
         if uri is None:
-            raise ProviderUnreachable(f"{self.url} names no jwks_uri")
+            raise ProviderUnreachable(self.url, " names no jwks_uri")
         if self._jwks is None or self._jwks.uri != uri:
             self._jwks = ProviderKeys(uri)
         return self._jwks
@@ -141,10 +147,10 @@ class Discovery:
         try:
             status, body = fetch_json(self.url)
             if status != 200 or not isinstance(body, dict):
-                raise ProviderUnreachable(f"{self.url} answered {status}")
+                raise ProviderUnreachable(self.url, f" answered {status}")
             # OIDC Discovery §4.3: the document's issuer must be exactly the configured one.
             if body.get("issuer") != self.issuer:
-                raise ProviderUnreachable(f"{self.url} names another issuer")
+                raise ProviderUnreachable(self.url, " names another issuer")
         except ProviderUnreachable:
             self._failure.failed()
             raise
@@ -223,12 +229,12 @@ class ProviderKeys:
         # through.
         except (jwt.PyJWKClientConnectionError, ValueError, OSError) as away:
             self._failure.failed()
-            raise ProviderUnreachable(f"{self.uri}: {type(away).__name__}") from None
+            raise ProviderUnreachable(self.uri, f": {type(away).__name__}") from None
         # An answer that is no set of signing keys (not a JSON object, no usable key) is the provider's fault, not
         # a rotation: it does not replace the set kept (an empty one would sign everybody out).
         except (jwt.PyJWKClientError, jwt.PyJWKSetError):
             self._failure.failed()
-            raise ProviderUnreachable(f"{self.uri}: holds no signing key") from None
+            raise ProviderUnreachable(self.uri, ": holds no signing key") from None
         self._failure.succeeded()
         return keys
 

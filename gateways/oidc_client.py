@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from gateways.jwt_tokens import Discovery, JwtVerifier, ProviderUnreachable, RecentFailure, fetch_json, principal_from
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
 from services.identity_provider import SignedIn, SignInFailed
+from services.shown_url import without_userinfo
 
 SCOPES = "openid profile"
 
@@ -118,7 +119,7 @@ class OidcClient:
         try:
             endpoint = self._discovery.endpoint(name)
         except ProviderUnreachable:
-            raise SignInFailed("unreachable", f"discovery at {self._discovery.url} failed") from None
+            raise SignInFailed("unreachable", f"discovery at {without_userinfo(self._discovery.url)} failed") from None
         if endpoint is None:
             raise SignInFailed("unreachable", f"the discovery document names no {name}")
         return endpoint

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from services.principals import CLAIM_LENGTH, Role
 from services.settings import Settings
+from services.shown_url import without_userinfo
 
 ROLES = [r.value for r in Role]
 # Every long-running process's lines: when, whose, how grave (a journal filtered by priority, a log shipper).
@@ -126,7 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging.config.dictConfig(log_config)   # before the follower's first line
     warn_of_an_unverified_database(settings)
     stop, follower = start_follower(settings)
-    address = (settings.public_url or f"http://{args.host}:{args.port}").rstrip("/")
+    address = announced_address(settings.public_url, args.host, args.port)
     print(f"\nSigill körs: öppna {address}/ i webbläsaren"
           f" (API: {address}/api/v1/openapi.json). Avsluta med Ctrl-C.\n", flush=True)
     try:
@@ -140,6 +141,12 @@ def _serve(args: argparse.Namespace) -> int:
         # thread would otherwise warn that notifications were lost as the server went away under it.
         follower.join(timeout=FOLLOWER_STOP_SECONDS)
     return 0
+
+
+def announced_address(public_url: str | None, host: str, port: int) -> str:
+    """Where the start line sends the browser: the public URL (without a user and password: development takes one,
+    and the line stays in the terminal and the journal), else the address listened on."""
+    return without_userinfo(public_url or f"http://{host}:{port}").rstrip("/")
 
 
 def server_logging() -> dict:

@@ -139,11 +139,17 @@ class Settings(BaseSettings):
         raises ValueError from deep inside for some, and retries others (a port out of range) forever."""
         if value is None or not value.strip():
             return None   # not set: nothing is published
+        if "@" in value:
+            # user:password@host:port, as in a URL: not said back (the refusal goes to the terminal and the journal,
+            # and a user alone was taken and printed at every `sigill feed publish`); SASL has variables of its own.
+            raise PydanticCustomError("bootstrap_servers", "an entry holds an '@': the list names host:port alone —"
+                                      " give the user and password as SIGILL_KAFKA_SASL_USERNAME and"
+                                      " SIGILL_KAFKA_SASL_PASSWORD")
         servers = [server.strip() for server in value.split(",")]
         for server in servers:
             match = BOOTSTRAP_SERVER.fullmatch(server)
             if not match or not 1 <= int(match["port"]) <= 65535:
-                # A server list names hosts, never a secret: the bad entry may be shown.
+                # A server list names hosts, never a secret (one with an '@' was refused above): the entry is shown.
                 raise PydanticCustomError(
                     "bootstrap_servers", "{server} is not host:port (expected host:port[,host:port…], port 1–65535,"
                     " an IPv6 address in brackets)", {"server": repr(server[:80])})
