@@ -107,8 +107,9 @@ def _describe_each(parser: argparse.ArgumentParser) -> None:
 # and `report` when the exported checkpoint file given cannot be verified against.
 BAD_INPUT = 2
 # sysexits.h's EX_CONFIG: the exit of a long-running command (what a systemd unit runs) whose configuration is refused.
-# The units do not restart on it (RestartPreventExitStatus=78): Restart=on-failure restarted them every 5 s for ever,
-# refused each time alike.  A command that ends of itself keeps its error exit, which scripts test for (verify's 3).
+# The units do not restart on it, nor on a command line refused (BAD_INPUT), as RestartPreventExitStatus=2 78 in
+# deploy/*.service: Restart=on-failure restarted them every 5 s for ever, refused each time alike.  A command that
+# ends of itself keeps its error exit, which scripts test for (verify's 3).
 REFUSED_CONFIGURATION = 78
 LONG_RUNNING = {("serve", None), ("follow", None), ("feed", "publish")}
 
