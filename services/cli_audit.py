@@ -21,7 +21,7 @@ from services.basis_text import (consent_facts, describe_basis_with_ids, describ
                                  known_consents)
 from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
 from services.cli_progress import shown
-from services.ledger import describe_divergence
+from services.ledger_texts import describe_divergence
 from services.presentation import plan_rows
 from services.principals import COMMAND_LINE, Principal, Role
 from services.private_file import private_file

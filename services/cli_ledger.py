@@ -13,7 +13,7 @@ from typing import Iterator
 
 from services.cli_context import opened
 from services.cli_progress import shown
-from services.ledger import UNREACHED, UNREACHED_EXPORTED, describe_divergence
+from services.ledger_texts import UNREACHED, UNREACHED_EXPORTED, describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
 from services.wording import (all_of, cases_counted, checkpoints_confirmed, counted, events_counted, reads_counted,

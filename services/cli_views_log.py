@@ -13,7 +13,7 @@ from domain.calendar import STOCKHOLM
 from services.audit_text import BEYOND_HOLDING, CHANGES, KINDS
 from services.basis_text import consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at
 from services.cli_context import CASE_HELP, PURPOSE_HELP, known_agency
-from services.ledger import describe_divergence
+from services.ledger_texts import describe_divergence
 from services.wording import agency_name, one_or_many, rows_compared, rows_counted
 
 

@@ -10,7 +10,8 @@ from typing import Any, Callable, Sequence
 from services.access_log_text import access_log_checked
 from services.audit_text import BEYOND_HOLDING, CHANGES, describe_logged
 from services.basis_text import basis_ids, describe_basis, describe_cause, known_at, readable
-from services.ledger import Divergence, Verification, describe_divergence, swedish_detail
+from services.ledger import Divergence, Verification
+from services.ledger_texts import describe_divergence, swedish_detail
 from services.report_text import column_heads, row_head, swedish_minute
 from services.stored_log import Agreement, ReplacedLog, not_given, standing
 from services.wording import (agency_name, all_of, checkpoints_confirmed, counted, events_counted, reads_counted, rows_compared,

@@ -17,7 +17,7 @@ from domain.facts import as_shown
 from services.audit import CaseHistoryAltered
 from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged, is_disclosure, own_facts_left_out
 from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
-from services.ledger import describe_divergence
+from services.ledger_texts import describe_divergence
 from services.stored_log import Agreement, ReplacedLog, not_given, row_key, rows_not_given, standing
 from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles

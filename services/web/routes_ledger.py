@@ -17,7 +17,7 @@ from domain.calendar import STOCKHOLM
 from services.audit import (InvalidCheckpointFile, checkpoint_file_name, public_key_of, read_exported,
                             read_exported_access_log)
 from services.audit_text import WEB_TRUST, told_to
-from services.ledger import describe_divergence
+from services.ledger_texts import describe_divergence
 from services.principals import Principal
 from services.web import session, texts
 from services.web.audit_pages import auditor

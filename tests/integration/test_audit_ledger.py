@@ -200,7 +200,7 @@ def test_a_withdrawal_cut_from_the_ledgers_end_under_its_checkpoint_refuses_the_
     # Said as what was found: entry nid itself is gone, and no "event between" nid - 1 and nid could be (auditor, last
     # time: "en händelse mellan 16 och 17").  One wording for every surface: the report's and the web's from
     # describe_divergence and swedish_detail, the API's in detail.
-    from services.ledger import describe_divergence
+    from services.ledger_texts import describe_divergence
     from services.report_checks import altered
     assert d.detail == (f"the ledger ends at position {nid - 1}, but a signed checkpoint covers position {nid}: the"
                         f" ledger's entries after {nid - 1} were removed, perhaps with this case's next events")
@@ -241,7 +241,7 @@ def test_an_exported_checkpoint_the_ledger_no_longer_reaches_is_told_as_the_file
     """A ledger cut short with its checkpoints: the store alone cannot tell; the file's good checkpoint can, and
     it is the exported checkpoint that the ledger no longer matches."""
     from services.audit import read_exported
-    from services.ledger import UNREACHED_EXPORTED
+    from services.ledger_texts import UNREACHED_EXPORTED
 
     consenting_school(history)
     ledger.seal()

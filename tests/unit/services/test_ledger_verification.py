@@ -269,14 +269,14 @@ def test_verify_words_a_link_after_a_gap_as_this_event_or_one_removed_before_it(
     entries = [e for e in entries if e.notification_id != 4]
     d = check(stored, entries).divergence
     assert (d.kind, d.notification_id, d.version, d.between) == ("altered_or_removed_before", 5, 5, (3, 5))
-    from services.ledger import describe_divergence
+    from services.ledger_texts import describe_divergence
     assert describe_divergence(d).endswith(
         "den här händelsen, eller en som tagits bort strax före den (mellan position 3 och 5), skiljer sig från det"
         " liggaren förseglade: kedjan följer inte på posten före")
 
 
 def test_an_event_of_a_case_number_series_is_not_called_a_case():
-    from services.ledger import describe_divergence
+    from services.ledger_texts import describe_divergence
     stored = [replace(r, topic="domain.case_numbers:CaseNumberSeries.Allocated") for r in rows()]
     entries = sealed(stored)
     stored[2] = replace(stored[2], state=b"changed")
