@@ -258,8 +258,11 @@ def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
     if re.fullmatch(r'schema ".*" does not exist', line):   # eventsourcing wraps psycopg's InvalidSchemaName
-        return (f"SIGILL_DB_SCHEMA: {line} in the database: create it first (CREATE SCHEMA … AUTHORIZATION"
-                " <Sigill's role>) or leave the variable unset")
+        # Not exit 78 for `serve`: a DBA may create it, and the unit's restart then finds it.  Owned by the tables'
+        # owner: the setup refuses an application's role that owns the schema (it could drop the tables).
+        return (f"SIGILL_DB_SCHEMA: {line} in the database: correct the name, leave the variable unset, or create"
+                " the schema owned by the role that owns Sigill's tables (CREATE SCHEMA … AUTHORIZATION <that role>)"
+                " and, in production, run `sigill database setup` as that role (deploy/README.md, section 1)")
     if isinstance(error, (FileExistsError, NotADirectoryError)):   # mkdir, or a path through a file
         return f"SIGILL_DATA_DIR: {error.filename}: a file stands where a directory must be"
     if too_many_connections(error):

@@ -42,3 +42,13 @@ def test_tls_failures_say_which_of_libpqs_variables_to_set_not_that_the_network_
         line = database_problem(psycopg.OperationalError(said + "\nEither provide the file, …"))
         assert line.startswith("TLS to the database failed (") and told in line, line
         assert "firewall" not in line and "password" not in line and "db.example\" (10" not in line, line
+
+
+def test_a_schema_that_does_not_exist_says_to_correct_the_name_or_create_it_owned_by_the_tables_owner():
+    """The line told to create it AUTHORIZATION <Sigill's role>: in production the application's role owns nothing
+    (`sigill database setup` refuses a role that owns the schema: "it owns schema …") — the tables' owner does, and
+    the setup run as it makes the tables; a mistyped name was not thought of."""
+    assert database_problem(Exception('schema "sigill_prod" does not exist')) == (
+        'SIGILL_DB_SCHEMA: schema "sigill_prod" does not exist in the database: correct the name, leave the variable'
+        " unset, or create the schema owned by the role that owns Sigill's tables (CREATE SCHEMA … AUTHORIZATION"
+        " <that role>) and, in production, run `sigill database setup` as that role (deploy/README.md, section 1)")
