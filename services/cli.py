@@ -68,6 +68,16 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
 }
 
 
+# What a new operator's `sigill --help` needs besides the commands: where the database, keys and sign-in are set, and
+# what a unit or a cron job is told by each exit.
+EPILOG = ("Configured by SIGILL_* environment variables (README.md, Configuration; production: deploy/README.md):"
+          " with none set, an embedded PostgreSQL and development keys in the data directory.  Exit status: 0 done;"
+          " 1 an error, said in one line on standard error (`audit verify`, `audit access-log`: a change found); 2 the"
+          " command line or an input refused; 3 `audit verify` could not verify (or `audit report` against its"
+          " --checkpoints file); 78 `serve`, `follow` or `feed publish` refused its configuration (the systemd units"
+          " do not restart on 2 or 78).")
+
+
 class _Parser(argparse.ArgumentParser):
     """Bad arguments: one readable line on stderr and exit 2, not a usage dump."""
 
@@ -76,7 +86,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    root = _Parser(prog="sigill", description="Sigill – samverkan i sociala insatsgrupper")
+    root = _Parser(prog="sigill", description="Sigill – samverkan i sociala insatsgrupper", epilog=EPILOG)
     sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, handler) in COMMANDS.items():
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(handler=handler)

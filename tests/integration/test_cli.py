@@ -247,6 +247,17 @@ def test_new_master_key_prints_a_usable_key(tmp_path):
     assert result.returncode == 0 and len(base64.b64decode(result.stdout.strip())) == 32
 
 
+def test_sigills_help_says_where_its_configuration_comes_from_and_what_its_exits_mean(tmp_path):
+    """A new operator's `sigill --help` listed the commands only: nothing said that the database, the keys and the
+    sign-in are SIGILL_ variables (README: Configuration), nor what an exit 2, 3 or 78 meant to a unit or a cron job."""
+    told = " ".join(sigill("--help", env={"SIGILL_DATA_DIR": str(tmp_path)}).stdout.split())
+    assert "SIGILL_* environment variables (README.md, Configuration; production: deploy/README.md)" in told, told
+    assert ("Exit status: 0 done; 1 an error, said in one line on standard error (`audit verify`, `audit access-log`:"
+            " a change found); 2 the command line or an input refused; 3 `audit verify` could not verify (or `audit"
+            " report` against its --checkpoints file); 78 `serve`, `follow` or `feed publish` refused its"
+            " configuration (the systemd units do not restart on 2 or 78)") in told, told
+
+
 @pytest.mark.parametrize("command", [("serve",), ("follow",), ("audit", "seal"), ("views", "catch-up"),
                                      ("feed", "publish")])
 def test_each_commands_help_says_what_it_does(tmp_path, command):
