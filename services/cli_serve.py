@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        " members, and a feed_reader: whose feed it reads; default 0180, the demo case's)")
     token.add_argument("--subject", help="the user id (default: <agency>.<role>)")
     token.add_argument("--name", help="the user's display name")
-    token.add_argument("--hours", type=_hours, default=8.0, help="how long the token is valid (up to a week)")
+    token.add_argument("--hours", type=_hours, default=8.0, help="how long the token is valid, in hours (default 8;"
+                       " at most 168, a week)")
     token.set_defaults(handler=_dev_token)
 
 

@@ -247,6 +247,12 @@ def test_new_master_key_prints_a_usable_key(tmp_path):
     assert result.returncode == 0 and len(base64.b64decode(result.stdout.strip())) == 32
 
 
+def test_dev_token_s_help_gives_the_default_lifetime_and_its_bounds(tmp_path):
+    # "how long the token is valid (up to a week)": neither the unit nor the default (8) was said.
+    told = " ".join(sigill("dev-token", "--help", env={"SIGILL_DATA_DIR": str(tmp_path)}).stdout.split())
+    assert "--hours HOURS how long the token is valid, in hours (default 8; at most 168, a week)" in told, told
+
+
 def test_sigills_help_says_where_its_configuration_comes_from_and_what_its_exits_mean(tmp_path):
     """A new operator's `sigill --help` listed the commands only: nothing said that the database, the keys and the
     sign-in are SIGILL_ variables (README: Configuration), nor what an exit 2, 3 or 78 meant to a unit or a cron job."""
