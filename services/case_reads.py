@@ -18,7 +18,7 @@ from domain.seen_version import SeenVersion
 from services import plan_warnings
 from services.authorisation import Forbidden, Place, check_reads_as_agency
 from services.errors import CaseNotFound
-from services.principals import Principal
+from services.principals import Principal, Role
 
 if TYPE_CHECKING:
     from services.case_service import CaseService
@@ -52,6 +52,16 @@ class CaseReads:
         consents, though it was refused and shown nothing."""
         with self._outsiders_told_nothing(p):
             return self._look_now(p, case_id, what, purpose, lead_only)
+
+    def check_in_case(self: CaseService, p: Principal, case_id: UUID) -> None:
+        """CaseNotFound (Forbidden to a role that reads no case) unless ``p`` may read the case, as a read would
+        answer — with nothing shown, so nothing logged: for what is said of a case before reading it (the web's
+        purpose).  An auditor audits any stored case, an erased one too (its stored disclosure log)."""
+        with self._outsiders_told_nothing(p):
+            if not p.has(Role.AUDITOR):
+                self._admitted(p, case_id)
+            elif not self.app.recorder.select_events(case_id, limit=1):
+                raise CaseNotFound("no such case", field="case_id")
 
     def _look_now(self: CaseService, p: Principal, case_id: UUID, what: str, purpose: str = "",
                   lead_only: bool = False) -> Look:

@@ -9,12 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from domain.errors import InvalidInput
 from services.access_entry import PurposeRefused
 from services.authorisation import CASE_ROLES
 from services.principals import Role
 from services.web import oidc, session, texts
-from services.web.case_pages import saved
+from services.web.case_pages import saved, service
 from services.web.forms import Typed
 from services.web.error_pages import NoSuchPage, error_page, guarded
 from services.web.pages import case_uuid, form_of, redirect, render
@@ -142,18 +141,19 @@ def set_purpose(request: Request, typed: Form) -> Response:
     # agency and moment: the page the purpose was stated on, read again under it).
     if (back.startswith("/arenden/") and "?" not in back) or back.startswith("/granskning/arenden/"):
         back = saved(back, "purpose" if (typed.get("purpose") or "").strip() else "purpose_cleared")
+    # The form's case, edited by hand (malformed, unknown, not the user's), is no such case, as its pages say.
+    case_id = case_uuid(typed.get("case", ""))
+    service(request).check_in_case(session.principal(request), case_id)
     response = redirect(back)
     try:
-        session.set_purpose(request, response, case_uuid(typed.get("case", "")), typed.get("purpose") or "")
-    except InvalidInput as refused:
+        session.set_purpose(request, response, case_id, typed.get("purpose") or "")
+    except PurposeRefused as refused:
         return error_page(request, 422, _purpose_refusal(refused), session.principal(request, renew=False))
     return response
 
 
-def _purpose_refusal(refused: InvalidInput) -> str:
+def _purpose_refusal(refused: PurposeRefused) -> str:
     """What is wrong with the purpose typed, in Swedish: which rule, its length and where, never its words."""
-    if not isinstance(refused, PurposeRefused):   # the form's case, edited by hand
-        return texts.T["purpose_refused"]
     return texts.T[f"purpose_{refused.problem}"].format(length=swedish_number(refused.length), at=refused.at,
                                                         code_point=refused.code_point)
 

@@ -441,8 +441,6 @@ T: dict[str, str] = {
     "kept_submit": "Spara igen", "kept_submit_more": "Försök igen (sparar inget)", "kept_row": "rad {n}", "kept_back": "Till ärendena (det du skrev sparas inte)",
     "master_key_replaced": "Servern körs med en huvudnyckel som har bytts ut och kan inte läsa ärenden förrän den"
                            " startats om. Försök igen om en stund.",
-    "purpose_refused": "Syftet får vara högst 500 tecken och inte innehålla styrtecken. Gå tillbaka och skriv om"
-                       " det.",
     # What is wrong with a purpose, its length and where — never its words (it may name the young person).
     "purpose_too_long": "Syftet är {length} tecken långt och får vara högst 500 tecken. Gå tillbaka och korta det.",
     "purpose_control_character": "Syftet innehåller ett styrtecken ({code_point}, tecken {at} av {length}) och ska"

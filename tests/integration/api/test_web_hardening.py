@@ -155,6 +155,33 @@ def test_a_purpose_the_access_log_would_refuse_is_refused_by_the_web_form_too(cl
         "csrf": csrf_of(web, f"/arenden/{mine}"), "purpose": "x" * 500, "back": f"/arenden/{mine}", "case": mine})
     assert fine.status_code == 303
 
+def test_a_purpose_for_a_case_that_is_malformed_unknown_or_not_yours_is_no_such_case(client, users, tick,
+                                                                                        context, settings):
+    """/syfte answered an invalid ``case`` (the form's hidden field, edited by hand) with the purpose's rules ("Syftet
+    får vara högst 500 tecken …"), or kept a purpose for a case the user may not see: it is no such case, as every
+    page of a case says — the same 404 and words whether unknown or not the user's, the value never said back."""
+    referred = ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
+    consented, _ = school_consented_case(client, users, tick)
+    tries = (("soc-0180", PNR, consented), ("soc-0180", "", consented),
+             ("soc-0180", "7f8c2a34-0000-4000-8000-00000000beef", consented),
+             ("soc-1480", referred, None), ("skola", referred, consented),   # another municipality's; not in it
+             ("ivo", "7f8c2a34-0000-4000-8000-00000000beef", consented), ("ivo", PNR, consented))
+    for user, case, page in tries:
+        web = web_as(context, settings, user)
+        csrf = csrf_of(web, f"/arenden/{page}" if page and user != "ivo" else "/arenden")
+        said = web.post("/syfte", follow_redirects=False, data={
+            "csrf": csrf, "purpose": "Nätverksmöte", "back": "/arenden", "case": case})
+        assert said.status_code == 404, (user, case, said.status_code)
+        assert "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det)." in said.text, (user, case)
+        assert "Syftet" not in said.text and (not case or case not in said.text), (user, case)
+        assert "sigill_purpose" not in said.headers.get("set-cookie", ""), (user, case)
+    # The auditor states one for a case it audits, as before.
+    auditor = web_as(context, settings, "ivo")
+    assert auditor.post("/syfte", follow_redirects=False, data={
+        "csrf": csrf_of(auditor, "/granskning"), "purpose": "Tillsyn", "back": "/granskning",
+        "case": consented}).status_code == 303
+
+
 def test_the_case_search_keeps_what_is_typed_out_of_the_url_and_the_page(context, settings):
     for user, page in (("soc-0180", "/arenden"), ("ivo", "/granskning")):
         web = web_as(context, settings, user)
