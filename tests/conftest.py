@@ -17,6 +17,7 @@ from psycopg import sql
 
 from gateways.embedded_postgres import PostgresLocation, create_database, location_from_url, start_embedded
 from tests.kafka_broker import kafka_broker  # noqa: F401  (a real Kafka-protocol broker, session-wide)
+from tests.loop_guard import pytest_runtest_teardown  # noqa: F401  (no test leaves a loop running)
 
 # No time limit on a property test's example (Hypothesis's default is 200 ms): a pause of the loaded machine, or a
 # garbage collection late in the suite's one process, can fail an example that takes a millisecond ("Unreliable

@@ -1,7 +1,7 @@
 """End-to-end: the whole server (API and web client) on a real PostgreSQL, driven by headless Chromium.
 
-One server for all these tests (stopped after the last of them, not kept
-through the rest of the run) and one browser per session keep the suite fast;
+One server and one browser for all these tests (both stopped after the last
+of them, not kept through the rest of the run) keep the suite fast;
 each test gets a fresh browser context (no cookies shared), and its own case.
 Debian's ``chromium`` is required: ``./scripts/test.sh`` installs it; without it these
 tests fail, they never skip.
@@ -127,7 +127,10 @@ def production_server(postgres_server, running_provider, tmp_path_factory):
         yield served
 
 
-@pytest.fixture(scope="session")
+# The package's, not the session's: Playwright's sync API marks its event loop as running in the main thread
+# between its calls while it is started, so kept to the session's end it failed every later asyncio.run of the run
+# ("cannot be called from a running event loop"); stopped after the last browser test (tests/loop_guard.py).
+@pytest.fixture(scope="package")
 def browser():
     executable = shutil.which("chromium")
     if executable is None:

@@ -11,8 +11,8 @@ from tests.concurrency import eventually, in_threads
 
 
 def on_a_loop_of_its_own(coroutine) -> object:
-    """Run on a new event loop in a thread of its own (a test before may have left this thread's loop running)."""
-    return in_threads(lambda _: asyncio.run(coroutine), 1, timeout=20)[0]
+    """Run on a new event loop (in the main thread: no test leaves a loop running there, tests/loop_guard.py)."""
+    return asyncio.run(coroutine)
 
 
 def test_a_thread_and_a_task_on_a_loop_wait_for_the_same_turn():
