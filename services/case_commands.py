@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ContextManager, Sequence
 from uuid import UUID
 
 from domain.calendar import local_date
-from domain.case_events import PlanRevised
+from domain.case_events import MeetingHeld, PlanRevised
 from domain.disclosure import Replay
 from domain.judge import Disclosure
 from domain.seen_version import SeenVersion
@@ -255,8 +255,13 @@ class CaseCommands:
         idempotency.count_writer_version(
             lambda events: self._version(fold.uncommitted(events), p.agency),
             lambda events: plan_warnings.of_revision(fold.uncommitted(events), events, self.catalogue)
-            if any(isinstance(e, PlanRevised) for e in events) else None)
+            if any(isinstance(e, PlanRevised) for e in events) else None,
+            lambda events: self._attributed_unseen(fold.uncommitted(events), events, p.agency)
+            if any(isinstance(e, MeetingHeld) for e in events) else 0)
         return fold
+
+    def _attributed_unseen(self: CaseService, replay: Replay, events: Sequence[Any], agency: str) -> int:
+        return attributed_unseen(replay, events, replay.visible_to(agency, self.app.clock.now()))
 
     def _version(self: CaseService, replay: Replay, agency: str) -> SeenVersion:
         return self._seen_version(replay, agency, replay.visible_to(agency, self.app.clock.now()))

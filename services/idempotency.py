@@ -96,6 +96,11 @@ WriterVersion = Callable[[Sequence[Any]], SeenVersion | int]   # the case's new 
 # (``services.api.writing.respond``).  An answer stored before it has none: its ETag is the count alone.
 ETAG = "_etag"
 Warnings = Callable[[Sequence[Any]], list[dict[str, Any]] | None]   # the new events -> the answer's warnings
+# How many facts the write recorded in another agency's name that the writer's agency cannot see
+# (``Written.attributed_unseen``): kept in the stored body so that a web form's copy says what its first said (the
+# saved notice); never sent by the API (``services.api.writing.respond``), whose answer does not say it.
+ATTRIBUTED_UNSEEN = "_attributed_unseen"
+Attributed = Callable[[Sequence[Any]], int]   # the new events -> how many facts
 
 
 @dataclass
@@ -108,6 +113,7 @@ class Pending:
     status: int
     writer_version: WriterVersion | None = None
     warnings: Warnings | None = None
+    attributed: Attributed | None = None
     row: AnswerRow | None = field(default=None, init=False)   # set once built; committed if the save succeeds
 
     def build(self, case_id: UUID, new_events: Sequence[Any], created: Any) -> AnswerRow:
@@ -119,6 +125,9 @@ class Pending:
         warnings = None if self.warnings is None else self.warnings(new_events)
         if warnings is not None:   # a plan revision's (``services.plan_warnings``): a retry is told them too
             body["warnings"] = warnings
+        attributed = 0 if self.attributed is None else self.attributed(new_events)
+        if attributed:
+            body[ATTRIBUTED_UNSEEN] = attributed
         self.row = AnswerRow(self.owner, self.key, self.request_hash, self.status, body)
         return self.row
 
@@ -136,12 +145,13 @@ def answering(pending: Pending) -> Iterator[Pending]:
         _pending.reset(token)
 
 
-def count_writer_version(writer_version: WriterVersion, warnings: Warnings | None = None) -> None:
-    """The service's part: how the writer's version, and any warnings, follow from the new events (only under
-    ``answering``)."""
+def count_writer_version(writer_version: WriterVersion, warnings: Warnings | None = None,
+                         attributed: Attributed | None = None) -> None:
+    """The service's part: how the writer's version, any warnings and the facts recorded in another agency's name
+    unseen follow from the new events (only under ``answering``)."""
     pending = _pending.get()
     if pending is not None:
-        pending.writer_version, pending.warnings = writer_version, warnings
+        pending.writer_version, pending.warnings, pending.attributed = writer_version, warnings, attributed
 
 
 def riders(case_id: UUID, new_events: Sequence[Any], created: Any) -> dict[str, Any]:

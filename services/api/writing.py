@@ -17,8 +17,8 @@ from services.api.views import Written
 from services.authorisation import check_reads_cases
 from services.case_commands import Written as Done
 from services.errors import ConcurrentChange
-from services.idempotency import (ETAG, AnswerAlreadyStored, Pending, StoredAnswer, answering, check_key, replay_of,
-                                  replay_of_any, request_fingerprint, signed_in_as, stored_key)
+from services.idempotency import (ATTRIBUTED_UNSEEN, ETAG, AnswerAlreadyStored, Pending, StoredAnswer, answering,
+                                  check_key, replay_of, replay_of_any, request_fingerprint, signed_in_as, stored_key)
 from services.principals import Principal
 
 Location = Callable[[str], str]   # the new case's id -> its URL
@@ -63,6 +63,7 @@ def answer(done: Done, status: int = 200, location: Location | None = None) -> J
 
 def respond(body: dict[str, Any], status: int, location: Location | None, replayed: bool = False) -> JSONResponse:
     body = dict(body)
+    body.pop(ATTRIBUTED_UNSEEN, None)   # the web's saved notice's, not the API's answer
     headers = {"ETag": f'"{body.pop(ETAG, body["version"])}"'}   # an answer stored before the digest: the count
     if location:
         headers["Location"] = location(body["case_id"])

@@ -100,8 +100,9 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
           model: type[BaseModel], parsed: Parsed, done_url: str,
           again: Callable[[Typed, dict[str, str], int], Response], **from_path: Any) -> Response:
     sent = form_keys.Sent(request, user, typed)
-    if sent.earlier() is not None:
-        return redirect(saved(done_url, command))
+    earlier = sent.earlier()
+    if earlier is not None:
+        return redirect(saved(done_url, _notice(command, form_keys.attributed_unseen(earlier))))
     try:
         body = forms.build(model, parsed)
         with sent.saving():
@@ -110,8 +111,9 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
     except FormErrors as refused:
         return again(typed, refused.errors, 422)
     except (ConcurrentChange, form_keys.AnswerAlreadyStored):
-        if sent.earlier() is not None:   # it was this form's first copy that changed the case
-            return redirect(saved(done_url, command))
+        earlier = sent.earlier()
+        if earlier is not None:   # it was this form's first copy that changed the case
+            return redirect(saved(done_url, _notice(command, form_keys.attributed_unseen(earlier))))
         return again(typed, {"": texts.T["conflict"]}, 409)
     except ClockWentBackwards as error:  # the server's fault: the form comes back as typed, with a 503
         return again(typed, forms.domain_errors(error).errors, 503)
@@ -121,8 +123,13 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
         if error.code in ("case_not_found", "case_erased"):
             raise
         return again(typed, forms.domain_errors(error, parsed).errors, 422)
-    return redirect(saved(done_url, texts.ATTRIBUTED_UNSEEN.get(command, command) if written.attributed_unseen
-                          else command))
+    return redirect(saved(done_url, _notice(command, written.attributed_unseen)))
+
+
+def _notice(command: str, attributed_unseen: int) -> str:
+    """The saved notice of ``command``: one saying so when facts it recorded in another agency's name are not shown
+    to the writer's — a copy of the form says it too (the answer the browser shows after a double click)."""
+    return texts.ATTRIBUTED_UNSEEN.get(command, command) if attributed_unseen else command
 
 
 def _expected(count: int | None, typed: Typed) -> SeenVersion | int | None:

@@ -16,8 +16,9 @@ from typing import Any, Iterator
 
 from fastapi import Request
 
-from services.idempotency import (AnswerAlreadyStored, IdempotencyKeyReused, Pending, StoredAnswer, answering,
-                                  replay_of_any, request_fingerprint, signed_in_as, stored_key)
+from services.idempotency import (ATTRIBUTED_UNSEEN, AnswerAlreadyStored, IdempotencyKeyReused, Pending,
+                                  StoredAnswer, answering, replay_of_any, request_fingerprint, signed_in_as,
+                                  stored_key)
 from services.principals import Principal
 from services.web.forms import Typed
 
@@ -71,4 +72,10 @@ def case_of(answer: StoredAnswer) -> Any:
     return (answer.body or {}).get("case_id")
 
 
-__all__ = ["FIELD", "Sent", "AnswerAlreadyStored", "case_of", "new_key"]
+def attributed_unseen(answer: StoredAnswer) -> int:
+    """How many facts the first copy recorded in another agency's name unseen by the writer's (0 in an answer
+    stored before it was kept)."""
+    return (answer.body or {}).get(ATTRIBUTED_UNSEEN, 0)
+
+
+__all__ = ["FIELD", "Sent", "AnswerAlreadyStored", "attributed_unseen", "case_of", "new_key"]

@@ -181,6 +181,20 @@ def test_the_first_answer_and_the_replayed_answer_are_the_same(client, users, ti
     assert set(first.json()) == {"case_id", "version", "created"}   # the ETag kept with the answer is not sent in it
 
 
+def test_a_keyed_meeting_minuted_in_another_agencys_name_is_answered_and_replayed_as_ever(client, users, tick):
+    """Guard: the stored answer keeps how many facts the writer cannot see (for the web's saved notice); the API
+    never sends it, first or replayed."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    headers = {**users.social, "Idempotency-Key": "meeting-1"}
+    meeting = {"held_on": "2026-02-03", "attendees": ["skola", "polis"],
+               "outcomes": [{"category": "crime", "origin_agency": "polis", "text": "Inga nya anmälningar."}]}
+    first = client.post(f"/api/v1/cases/{case_id}/meetings", json=meeting, headers=headers)
+    again = client.post(f"/api/v1/cases/{case_id}/meetings", json=meeting, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert set(first.json()) == {"case_id", "version", "created"} and again.headers["Idempotent-Replayed"] == "true"
+
+
 def test_a_keyed_referral_folds_its_case_once_for_both_answers_and_keeps_that_fold(client, users, context,
                                                                                   monkeypatch):
     """The key's answer, made before the commit, and the referral's own, after, are made of one fold of its events,

@@ -101,3 +101,23 @@ def test_an_outcome_in_the_own_agencys_name_says_the_usual(client, users, tick, 
     tick()
     said, _ = _save_meeting(web_as(context, settings, "soc-0180"), case_id, "socialtjanst", "family")
     assert said == "Mötet är registrerat.", said
+
+
+def test_a_meeting_sent_twice_says_the_second_time_what_it_said_the_first(client, users, tick, context, settings):
+    """A copy of a form is answered as the first was (``form_keys``): a double click's second copy, the answer the
+    browser shows, said only "Mötet är registrerat." — not that the outcome minuted in the police's name is shown
+    to social services only as consent allows, so the caseworker saw it gone from the card without a word."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/moten").text
+    form = {**hidden_fields(page, "csrf", "form_key", "expected_version", "expected_digest"),
+            "held_on": "2026-02-03", "attendees": ["skola", "polis"], "outcomes.0.origin_agency": "polis",
+            "outcomes.0.category": "crime", "outcomes.0.text": "Inga nya anmälningar sedan förra mötet."}
+    first, second = (web.post(f"/arenden/{case_id}/moten", data=form, follow_redirects=False) for _ in range(2))
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == first.headers["location"], (first.headers, second.headers)
+    said = _text(re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>',
+                           web.get(second.headers["location"]).text, re.S).group(1))
+    assert OUTCOME_ELSEWHERE in said, said
+    assert web.get(f"/arenden/{case_id}/moten").text.count('<section class="meeting">') == 1
