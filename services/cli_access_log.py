@@ -13,7 +13,7 @@ from services.access_log_text import (READERS_OUTSIDE, access_log_checked, read_
                                       reader_agency_name)
 from services.case_audit import NO_CASE
 from services.cli_audit import as_reader, instant, start_instant
-from services.cli_context import CASE_HELP, PURPOSE_HELP
+from services.cli_context import CASE_HELP, purpose_help
 from services.cli_progress import shown
 from services.principals import Principal
 from services.wording import reads_counted, to_the_second
@@ -32,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     access.add_argument("--to", dest="until", type=instant, help="reads up to and including this moment (a date"
                         " through the end of that day); at the latest the command's start: its own reads are not"
                         " listed")
-    access.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    access.add_argument("--purpose", default="", help=purpose_help("why you search the access log",
+                                                                   "the read of each case whose reads are listed"))
     access.set_defaults(handler=_access_log)
 
 

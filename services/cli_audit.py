@@ -19,7 +19,7 @@ from projections.agency_queries import protected_personal_data
 from services.audit_text import CHANGES, describe_changes, describe_for_auditor, is_disclosure, own_facts_left_out
 from services.basis_text import (consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at,
                                  known_consents)
-from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
+from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, opened, purpose_help
 from services.cli_progress import shown
 from services.ledger_texts import describe_divergence
 from services.presentation import plan_rows
@@ -44,12 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     replay.add_argument("--case", required=True, help=CASE_HELP)
     replay.add_argument("--agency", required=True, help=AGENCY_HELP)
     replay.add_argument("--as-of", required=True, type=instant, help="ISO date or time; Swedish time if no zone")
-    replay.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    replay.add_argument("--purpose", default="", help=purpose_help())
     replay.set_defaults(handler=_replay)
     disclosures = commands.add_parser("disclosures", help="every disclosure of a case, with its basis")
     disclosures.add_argument("--case", required=True, help=CASE_HELP)
     disclosures.add_argument("--agency", help=f"one agency's disclosures only: {AGENCY_HELP}")
-    disclosures.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    disclosures.add_argument("--purpose", default="", help=purpose_help("why you read the case's disclosures"))
     disclosures.set_defaults(handler=_disclosures)
     report = commands.add_parser("report", help="a self-contained printable HTML report on a case")
     report.add_argument("--case", required=True, help=CASE_HELP)
@@ -61,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         " the ledger's, and the access log's — is made against it too (as `verify --checkpoints`)")
     report.add_argument("--trust-key", action="append", default=[], type=public_key_argument, metavar="BASE64",
                         help="a ledger public key to trust for the file's checkpoints (repeatable), as `verify`'s")
-    report.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    report.add_argument("--purpose", default="", help=purpose_help(
+        "why you read the case for a report", "the read and stated under the report's heading"))
     report.set_defaults(handler=_report)
     from services.cli_access_log import register as register_access_log   # it imports this module
 

@@ -39,8 +39,13 @@ def known_municipality(catalogue: Any, code: str, field: str = "--municipality")
 # Each option's help, the same wherever it is taken (some commands' --help showed --case or --agency bare).
 CASE_HELP = "case id or case number (0180-2026-0042)"
 AGENCY_HELP = "agency id, e.g. polis, skola, socialtjanst (one not in the catalogue is answered with the list)"
-PURPOSE_HELP = ("why you read the case (syfte), kept sealed in the access log beside the read; - reads it from"
-                " standard input (a command's arguments show in ps)")
+
+
+def purpose_help(why: str = "why you read the case", logged: str = "the read") -> str:
+    """--purpose's help, saying what the command reads and which reads the purpose is logged beside: a case list's
+    and the access log's search said "why you read the case", and they read no one case."""
+    return (f"{why} (syfte), kept sealed in the access log beside {logged}; - reads it from standard input (a"
+            " command's arguments show in ps)")
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from domain.values import YOUNG_PERSON
 from services import cli_erase, cli_views_log
 from services.audit_text import KINDS
 from services.basis_text import describe_basis_with_ids, guardian_roles, known_consents
-from services.cli_context import AGENCY_HELP, CASE_HELP, PURPOSE_HELP, known_agency, opened
+from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, purpose_help, opened
 from services.cli_progress import shown
 from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
                                    describe_plan_status, plan_rows)
@@ -35,14 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     rebuild.set_defaults(handler=_rebuild)
     cases = commands.add_parser("cases", help="an agency's case list")
     cases.add_argument("--agency", required=True, help=AGENCY_HELP)
-    cases.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    cases.add_argument("--purpose", default="", help=purpose_help("why you read the agency's case list",
+                                                                  "the read of each case listed"))
     cases.set_defaults(handler=_cases)
     show = commands.add_parser("show", help="what an agency sees of a case now, and why")
     show.add_argument("--agency", required=True, help=AGENCY_HELP)
     show.add_argument("--case", required=True, help=CASE_HELP)
     show.add_argument("--what", choices=("timeline", "plan", "meetings", "own"), default="timeline",
                       help="the whole timeline (default), the current plan, the meetings, or its own contributions")
-    show.add_argument("--purpose", default="", help=PURPOSE_HELP)
+    show.add_argument("--purpose", default="", help=purpose_help())
     show.set_defaults(handler=_show)
     cli_views_log.register(commands)
     cli_erase.register(sub)   # between views and calendar in --help, as before it had a module of its own
