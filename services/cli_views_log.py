@@ -12,7 +12,7 @@ import sys
 from domain.calendar import STOCKHOLM
 from services.audit_text import BEYOND_HOLDING, CHANGES, KINDS
 from services.basis_text import consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at
-from services.cli_context import CASE_HELP, known_agency, purpose_help
+from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, purpose_help
 from services.ledger_texts import describe_divergence
 from services.wording import agency_name, one_or_many, rows_compared, rows_counted
 
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     log = commands.add_parser("log", help="a case's stored disclosure log: every change, its basis and cause, and"
                               " whether it says what the case's events say")
     log.add_argument("--case", required=True, help=CASE_HELP)
-    log.add_argument("--agency", help="one agency's changes only")
+    log.add_argument("--agency", help=f"one agency's changes only: {AGENCY_HELP}")
     log.add_argument("--purpose", default="", help=purpose_help("why you read the case's disclosure log"))
     log.add_argument("--replaced", action="store_true",
                      help="also list every row of the logs rebuilds replaced (what the feeds carried before)")

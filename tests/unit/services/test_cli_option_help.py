@@ -33,3 +33,8 @@ def test_each_commands_purpose_says_what_it_reads(path, why):
     told = _option_help(path, "--purpose")
     assert told.startswith(why + "; - reads it from standard input"), told
 
+
+def test_views_logs_agency_gives_the_agencies_as_the_other_commands_do():
+    # "one agency's changes only": no example id, where `audit disclosures --agency` gives polis, skola, socialtjanst.
+    told = _option_help(("views", "log"), "--agency")
+    assert told == "one agency's changes only: " + _option_help(("views", "cases"), "--agency"), told
