@@ -66,6 +66,9 @@ def _access_log(args: argparse.Namespace) -> int:
         app = service.app
         # Up to the command's start: the reads its own pages log come after, and a walk to the log's end met them.
         started = app.clock.now()
+        if args.since is not None and args.since > started:   # a year mistyped (2062): "Inga träffar", as none read
+            raise InvalidInput(f"--from {to_the_second(args.since)} is after this command's start"
+                               f" ({to_the_second(started)}): no read is logged after it yet", field="--from")
         until = started if args.until is None else min(started, args.until + timedelta(microseconds=1))
         query = AccessQuery(case_id=_searched_case(app, args.case) if args.case is not None else None,
                             subject=args.reader,

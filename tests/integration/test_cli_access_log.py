@@ -186,6 +186,8 @@ def test_its_own_read_is_logged_for_each_case_it_shows_as_the_other_audit_reads_
     # A range that is no range: it answered "Inga träffar", as if no one had read then.
     (("--from", "2026-04-03", "--to", "2026-04-02"), "sigill: --from 2026-04-03 00:00:00 CEST is after --to"
                                                      " 2026-04-02 23:59:59 CEST: the range is reversed"),
+    # A start in the future (2062 for 2026): "Inga träffar" read as no one having read since then.
+    (("--from", "2062-01-01"), "sigill: --from 2062-01-01 00:00:00 CET is after this command's start ("),
 ])
 def test_a_bad_argument_is_one_line_and_exit_2_and_nothing_is_read(logged, args, said):
     env, _, _ = logged
