@@ -185,11 +185,18 @@ IF_MATCH = ("if-match", "If-Match", 0, 40, None, 'the ETag you last saw, e.g. "5
 async def writing(request: Request) -> Writing:
     # One dependency instead of two and two header parameters, for the reason ``reading`` gives.
     return Writing(request.app.state.context, await current_user(request), request,
-                   _header(request, IDEMPOTENCY_KEY), _header(request, IF_MATCH))
+                   header(request, IDEMPOTENCY_KEY), header(request, IF_MATCH))
 
 
-def _header(request: Request, spec: tuple) -> str | None:
-    """An optional header, checked as FastAPI checks a declared one (the same 422 and the same field)."""
+async def idempotency_key(request: Request) -> str | None:
+    """The Idempotency-Key alone, for a write that takes no If-Match."""
+    return header(request, IDEMPOTENCY_KEY)
+
+
+def header(request: Request, spec: tuple, refused: str | None = None) -> str | None:
+    """An optional header, checked as FastAPI checks a declared one (the same 422 and the same field), or refused in
+    the words ``refused`` gives.  The refusal keeps none of it, as a purpose's keeps none (``purpose``): FastAPI's
+    ``input`` holds what was sent, where a log or an error reporter takes it, and a client may send anything."""
     name, title, shortest, longest, pattern, _ = spec
     value = request.headers.get(name)
     if value is None:
@@ -203,13 +210,16 @@ def _header(request: Request, spec: tuple) -> str | None:
     else:
         return value
     kind, message, limits = problem
+    if refused is not None:   # the header's own words say what it is, whichever rule it broke
+        kind, message, limits = "string_pattern_mismatch", refused, {}
     raise RequestValidationError([{"type": kind, "loc": ("header", title), "msg": message,
-                                   "input": value[:40], "ctx": limits}])
+                                   "input": "…", "ctx": limits}])
 
 
 reading.implies = (context, current_user, purpose)  # type: ignore[attr-defined]  # for ``document``
 writing.implies = (context, current_user)  # type: ignore[attr-defined]
 writing.headers = (IDEMPOTENCY_KEY, IF_MATCH)  # type: ignore[attr-defined]
+idempotency_key.headers = (IDEMPOTENCY_KEY,)  # type: ignore[attr-defined]
 
 Context = Annotated[ApiContext, Depends(context)]
 CurrentUser = Annotated[Principal, Depends(current_user)]

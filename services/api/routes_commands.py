@@ -6,13 +6,13 @@ import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic_core import PydanticCustomError
 
 from services.api import commands as c
-from services.api.deps import Context, CurrentUser, Writer, Writing
+from services.api.deps import Context, CurrentUser, Writer, Writing, idempotency_key
 from services.api.errors import ErrorBody, error_body
 from services.api.views import PlanWritten, Written
 from services.api.writing import expected_version, where_version_sent, write
@@ -21,11 +21,8 @@ from services.case_commands import Written as Done
 
 router = APIRouter(prefix="/api/v1/cases", tags=["commands"], route_class=OneKeyEachRoute)
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
-                                              pattern=r"^[!-~]+$",
-                                              description="send the same key when you retry: recorded once")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40,
-                                       description='the ETag you last saw, e.g. "5-1f2e3d4c5b6a"; 409 if stale')]
+# Not a declared Header: FastAPI's refusal would keep what was sent (``deps.header``).
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 
 
 def _a_case_id(value: Any, read: ValidatorFunctionWrapHandler) -> UUID:
@@ -90,14 +87,14 @@ REFERRAL_ERRORS = {**ERRORS, 409: {
 
 @router.post("", status_code=201, response_model=Written, responses=REFERRAL_ERRORS)
 async def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
-                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                           key: IdempotencyKey) -> JSONResponse:
     """Open a case from a referral (aktualisering); the answer names the new case number."""
     # Left out: the sign-in's municipality (one without any is refused as the check below refuses it).
     arguments = {**referral.model_dump(), "municipality": referral.municipality or user.municipality}
 
     async def run() -> Done:   # drawing the case number reads and retries: in a thread, off the event loop
         return await asyncio.to_thread(ctx.cases.open_case, user, **arguments)
-    return await write(ctx, user, request, idempotency_key, referral.model_dump_json, run, 201,
+    return await write(ctx, user, request, key, referral.model_dump_json, run, 201,
                        lambda case_id: f"/api/v1/cases/{case_id}")
 
 

@@ -19,7 +19,7 @@ import time
 from importlib import resources
 from typing import Annotated, Any, AsyncIterator
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from anyio import CapacityLimiter, to_thread
 from pydantic import BeforeValidator
@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
 from services.api.accept import names
-from services.api.deps import Context, Reader
+from services.api.deps import Context, Reader, header
 from services.api.errors import REBUILDING, REBUILDING_RETRY_SECONDS, ErrorBody, error_body
 from services.api.routes_commands import ERRORS, documented_as_json
 from services.api.one_key_each import OneKeyEachRoute
@@ -52,14 +52,16 @@ CURSOR_FORM = re.compile(r"[A-Za-z0-9_-]{0,160}")
 AGENCY_FORM = re.compile(r"[a-z0-9_-]{1,50}")
 
 
+NOT_CURSOR_FORM = ("not a cursor this server gives (cursors are unpadded base64url — A–Z, a–z, 0–9, - and _ — of at"
+                   " most 160 characters): send back `next` or an item's `cursor` exactly as given, or omit it to"
+                   " start at the beginning")
+
+
 def _cursor_as_given(value: Any) -> Any:
     """A cursor with a character no cursor has (an ``=`` added back, a space) or too long was told only as a failed
     regular expression; an integration engineer is told what a cursor is and what to send instead."""
     if isinstance(value, str) and not CURSOR_FORM.fullmatch(value):
-        raise PydanticCustomError("string_pattern_mismatch", "not a cursor this server gives (cursors are unpadded"
-                                  " base64url — A–Z, a–z, 0–9, - and _ — of at most 160 characters): send back"
-                                  " `next` or an item's `cursor` exactly as given, or omit it to start at the"
-                                  " beginning")
+        raise PydanticCustomError("string_pattern_mismatch", NOT_CURSOR_FORM)
     return value
 
 
@@ -81,10 +83,17 @@ After = Annotated[str | None, Query(max_length=160, pattern=r"^[A-Za-z0-9_-]*$",
                   BeforeValidator(_cursor_as_given)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"at most this many messages (1–{MAX_LIMIT})"),
                   PlainDigits]
-LastEventId = Annotated[str | None, Header(alias="Last-Event-ID", max_length=160, pattern=r"^[A-Za-z0-9_-]*$",
-                                           description="sent by EventSource on reconnection: resume after it"
-                                                       " (wins over ?after=)"),
-                        BeforeValidator(_cursor_as_given)]
+LAST_EVENT_ID = ("last-event-id", "Last-Event-ID", 0, 160, r"^[A-Za-z0-9_-]*$",
+                 "sent by EventSource on reconnection: resume after it (wins over ?after=)")
+
+
+async def last_event_id(request: Request) -> str | None:
+    """Not a declared Header: FastAPI's refusal would keep what was sent (``deps.header``)."""
+    return header(request, LAST_EVENT_ID, NOT_CURSOR_FORM)
+
+
+last_event_id.headers = (LAST_EVENT_ID,)  # type: ignore[attr-defined]  # documented (``deps.document``)
+LastEventId = Annotated[str | None, Depends(last_event_id)]
 Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", examples=["0180"],
                                            description="every agency's feed is one per municipality: a user reads"
                                                        " their own (the default, from their sign-in); auditors"
@@ -226,7 +235,7 @@ def feed_page(request: Request, reading: Reader, agency: AgencyPath,
                    " good); any other request gets the 503",
     "content": {"text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}}}})
 async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
-                      after: After = None, last_event_id: LastEventId = None,
+                      last_event_id: LastEventId, after: After = None,
                       municipality: Municipality = None) -> EventStream:
     """Your agency's feed as a live stream (Server-Sent Events): new messages as they are recorded; resumable."""
     ctx, user, purpose = reading
