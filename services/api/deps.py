@@ -18,7 +18,7 @@ from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AsyncAccessLogStore
 from services.api.accept import documented as documented_406, offered_by
 from services.api.answers import ShapedAnswers
-from services.api.errors import IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY_SECONDS, error_body
+from services.api.errors import IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY_SECONDS, PreconditionFailed, error_body
 from services.api.query_names import documented as documented_422, known_query
 from services.api.token_cache import VerifiedTokens
 from services.case_service import CaseService
@@ -188,8 +188,19 @@ async def writing(request: Request) -> Writing:
                    header(request, IDEMPOTENCY_KEY), header(request, IF_MATCH))
 
 
-async def idempotency_key(request: Request) -> str | None:
-    """The Idempotency-Key alone, for a write that takes no If-Match."""
+IF_MATCH_NEW = ("if-match", "If-Match", 0, 40, None, "only `*` holds: what this creates has no entity tag yet; any"
+                " other value is a 412 `precondition_failed`, and nothing is created")
+NOTHING_TO_MATCH = ("a new case has no entity tag to match, so If-Match holds only as If-Match: * (RFC 9110"
+                    " §13.1.1); send that or no If-Match — nothing was created")
+
+
+async def creating(request: Request) -> str | None:
+    """A POST that creates: its Idempotency-Key, once its If-Match holds.  Its target is the collection, which has no
+    entity tag Sigill gives out, so ``*`` holds and any other value does not (RFC 9110 §13.1.1): a client that sent
+    a case's ETag, meaning "only if nothing changed", had a new case opened, the header ignored."""
+    if_match = header(request, IF_MATCH_NEW)
+    if if_match is not None and if_match.strip() != "*":
+        raise PreconditionFailed(NOTHING_TO_MATCH, field="If-Match")
     return header(request, IDEMPOTENCY_KEY)
 
 
@@ -219,7 +230,7 @@ def header(request: Request, spec: tuple, refused: str | None = None) -> str | N
 reading.implies = (context, current_user, purpose)  # type: ignore[attr-defined]  # for ``document``
 writing.implies = (context, current_user)  # type: ignore[attr-defined]
 writing.headers = (IDEMPOTENCY_KEY, IF_MATCH)  # type: ignore[attr-defined]
-idempotency_key.headers = (IDEMPOTENCY_KEY,)  # type: ignore[attr-defined]
+creating.headers = (IDEMPOTENCY_KEY, IF_MATCH_NEW)  # type: ignore[attr-defined]
 
 Context = Annotated[ApiContext, Depends(context)]
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -33,8 +33,17 @@ REBUILDING_RETRY_SECONDS = 30   # the feeds' Retry-After while the views are reb
 IDENTITY_PROVIDER_AWAY = ("the identity provider's keys cannot be fetched just now, so the token cannot be verified;"
                           " send the same token again later (a new one would not help)")
 IDENTITY_PROVIDER_RETRY_SECONDS = 30   # a provider's outage outlasts a database's blip: fewer retries meanwhile
+
+
+class PreconditionFailed(DomainError):
+    """A request's If-Match does not hold (RFC 9110 §13.1.1): nothing was done."""
+
+    code = "precondition_failed"
+
+
 STATUS = ((CaseNotFound, 404), (CaseErased, 404), (ConcurrentChange, 409), (PossibleDuplicate, 409),
           (Forbidden, 403), (IdsRenewed, 410),   # a feed cursor of ids renewed since: drop what it read, start over
+          (PreconditionFailed, 412),
           (ClockWentBackwards, 503))  # this server's clock is far behind the case's latest event
 # A validation error's answer lists this many of its problems, and counts the rest: one of 600,000 unknown keys
 # listed each, a 55 MB answer built over seconds of the event loop.

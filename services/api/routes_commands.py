@@ -12,7 +12,7 @@ from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidato
 from pydantic_core import PydanticCustomError
 
 from services.api import commands as c
-from services.api.deps import Context, CurrentUser, Writer, Writing, idempotency_key
+from services.api.deps import NOTHING_TO_MATCH, Context, CurrentUser, Writer, Writing, creating
 from services.api.errors import ErrorBody, error_body
 from services.api.views import PlanWritten, Written
 from services.api.writing import expected_version, where_version_sent, write
@@ -21,8 +21,8 @@ from services.case_commands import Written as Done
 
 router = APIRouter(prefix="/api/v1/cases", tags=["commands"], route_class=OneKeyEachRoute)
 
-# Not a declared Header: FastAPI's refusal would keep what was sent (``deps.header``).
-IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+# Its If-Match checked, and not declared Headers: FastAPI's refusal would keep what was sent (``deps.header``).
+CreatingKey = Annotated[str | None, Depends(creating)]
 
 
 def _a_case_id(value: Any, read: ValidatorFunctionWrapHandler) -> UUID:
@@ -82,12 +82,15 @@ REFERRAL_ERRORS = {**ERRORS, 409: {
     "model": ErrorBody, "content": {"application/json": {"example": error_body(
         "possible_duplicate", "the municipality already has an open case for this young person: 0180-2026-0042;"
         " send the referral again with duplicate_confirmed true to open another case", "body.personnummer",
-        cases=[{"case_id": "3f0c2a9e-6a41-4d39-9a57-2f5d1c8b7e10", "case_number": "0180-2026-0042"}])}}}}
+        cases=[{"case_id": "3f0c2a9e-6a41-4d39-9a57-2f5d1c8b7e10", "case_number": "0180-2026-0042"}])}}},
+    412: {"description": "an If-Match other than `*`: a new case has no entity tag to match; nothing was created",
+          "model": ErrorBody, "content": {"application/json": {"example": error_body(
+              "precondition_failed", NOTHING_TO_MATCH, "header.if-match")}}}}
 
 
 @router.post("", status_code=201, response_model=Written, responses=REFERRAL_ERRORS)
 async def receive_referral(ctx: Context, user: CurrentUser, request: Request, referral: c.Referral,
-                           key: IdempotencyKey) -> JSONResponse:
+                           key: CreatingKey) -> JSONResponse:
     """Open a case from a referral (aktualisering); the answer names the new case number."""
     # Left out: the sign-in's municipality (one without any is refused as the check below refuses it).
     arguments = {**referral.model_dump(), "municipality": referral.municipality or user.municipality}
