@@ -26,6 +26,12 @@ SECRET = "s3cret"
     ("https://login.example/jwks?owner=a@b", "https://login.example/jwks?owner=a@b"),
     ("https://sigill.kommun.example", "https://sigill.kommun.example"),
     ("https://[::1", "https://[::1"),   # unparseable: shown as it is, nothing to cut
+    ("http://u:pa?ss@localhost:8000", "http://localhost:8000"),                  # a '?' in the password
+    ("http://u:pa#ss@localhost:8000/x", "http://localhost:8000/x"),              # a '#' in the password
+    ("https://u:pa/s?s@login.example/x?y=1", "https://login.example/x?y=1"),     # a '/' and a '?'
+    ("HTTPS://U:S3CRET@LOGIN.EXAMPLE", "HTTPS://LOGIN.EXAMPLE"),
+    ("//u:p%40ss@[::1]:8000/", "//[::1]:8000/"),                               # no scheme; '@' encoded
+    ("https://login.example?owner=a@b", "https://b"),   # too little shown, never a password
 ])
 def test_a_url_is_shown_without_the_user_and_password_before_its_host(url, shown):
     assert without_userinfo(url) == shown
@@ -87,3 +93,13 @@ def test_a_kafka_server_with_a_user_alone_is_refused_too(monkeypatch):
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert SECRET not in setting_problem(refused.value)
+
+
+@pytest.mark.parametrize("password", ["pa?ss", "pa#ss"])
+def test_an_issuer_with_a_question_mark_or_hash_in_its_password_is_logged_without_it(password):
+    # Development takes such an issuer and public URL (only production refuses a user in them): the authority was
+    # read up to the first '?' or '#', and the URL shown whole.
+    with pytest.raises(ProviderUnreachable) as away:
+        Discovery(f"http://admin:{password}@127.0.0.1:9").document()
+    assert password not in str(away.value), str(away.value)
+    assert password not in announced_address(f"http://admin:{password}@sigill.kommun.example", "127.0.0.1", 8000)
