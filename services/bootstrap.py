@@ -278,7 +278,8 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
     """Production: the configured issuer's keys.  Development: the locally generated development key."""
     if settings.oidc_issuer and settings.oidc_jwks:
         source = settings.oidc_jwks
-        if source.startswith("https://") or source.startswith("http://"):
+        # A scheme in any case (RFC 3986 §3.1): HTTPS://user:password@… was read as a file and named back whole.
+        if source.lower().startswith(("https://", "http://")):
             return JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks_url=source)
         try:
             verifier = JwtVerifier(settings.oidc_issuer, settings.oidc_audience, jwks=load_jwks(source))

@@ -222,7 +222,7 @@ class Settings(BaseSettings):
             raise ConfigurationError("SIGILL_OIDC_ISSUER is the development issuer: configure the real one")
         if not _https_or_loopback(self.oidc_issuer):
             raise ConfigurationError("SIGILL_OIDC_ISSUER must be an https URL")
-        if self.oidc_jwks and self.oidc_jwks.startswith("http:") and not _https_or_loopback(self.oidc_jwks):
+        if self.oidc_jwks and self.oidc_jwks.lower().startswith("http:") and not _https_or_loopback(self.oidc_jwks):
             # The keys every token is verified with: fetched over plain http, whoever is on the path signs tokens.
             raise ConfigurationError("SIGILL_OIDC_JWKS must be an https URL (or a file)")
         if not (self.oidc_client_id or "").strip():   # spaces alone: every sign-in refused by the provider

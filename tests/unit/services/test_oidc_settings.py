@@ -42,6 +42,8 @@ def test_a_complete_production_sign_in_configuration_is_accepted(tmp_path):
     ({"oidc_issuer": "https://login.region.example:99999"}, "SIGILL_OIDC_ISSUER must be an https URL"),
     # The API's signing keys over plain http: whoever is on the path could sign tokens.
     ({"oidc_jwks": "http://login.region.example/jwks"}, "SIGILL_OIDC_JWKS must be an https URL"),
+    # A scheme is read in any case (RFC 3986 §3.1): HTTP:// passed the check, then was read as a file's name.
+    ({"oidc_jwks": "HTTP://login.region.example/jwks"}, "SIGILL_OIDC_JWKS must be an https URL"),
     ({"public_url": "https://"}, "SIGILL_PUBLIC_URL"),
     ({"public_url": "https://[::1"}, "SIGILL_PUBLIC_URL"),
     # A password in it was printed at the start ("Sigill körs: öppna https://u:pw@…"); a query broke the redirect URIs.

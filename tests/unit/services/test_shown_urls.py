@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from gateways.jwt_tokens import Discovery, ProviderKeys, ProviderUnreachable, fetch_json
 from gateways.oidc_client import OidcClient
 from services.cli import setting_problem
+from services.bootstrap import build_token_verifier
 from services.cli_serve import announced_address
 from services.identity_provider import SignInFailed
 from services.settings import Settings
@@ -103,3 +104,14 @@ def test_an_issuer_with_a_question_mark_or_hash_in_its_password_is_logged_withou
         Discovery(f"http://admin:{password}@127.0.0.1:9").document()
     assert password not in str(away.value), str(away.value)
     assert password not in announced_address(f"http://admin:{password}@sigill.kommun.example", "127.0.0.1", 8000)
+
+
+@pytest.mark.parametrize("scheme", ["HTTPS", "Https", "HTTP"])
+def test_a_jwks_url_with_an_uppercase_scheme_is_a_url_not_a_file_named_back_with_its_password(tmp_path, scheme):
+    # Read as a file's name ("cannot read the JWKS file HTTPS://admin:s3cret@…"), the password in the refusal.
+    settings = Settings(data_dir=tmp_path, oidc_issuer="https://login.example",
+                        oidc_jwks=f"{scheme}://admin:{SECRET}@127.0.0.1:9/jwks")
+    verifier = build_token_verifier(settings)
+    with pytest.raises(ProviderUnreachable) as away:
+        verifier._at_url.signing_key("k1")
+    assert SECRET not in str(away.value)
