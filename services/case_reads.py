@@ -58,10 +58,14 @@ class CaseReads:
         answer — with nothing shown, so nothing logged: for what is said of a case before reading it (the web's
         purpose).  An auditor audits any stored case, an erased one too (its stored disclosure log)."""
         with self._outsiders_told_nothing(p):
-            if not p.has(Role.AUDITOR):
-                self._admitted(p, case_id)
-            elif not self.app.recorder.select_events(case_id, limit=1):
-                raise CaseNotFound("no such case", field="case_id")
+            if p.has(Role.AUDITOR):
+                if not self.app.recorder.select_events(case_id, limit=1):
+                    raise CaseNotFound("no such case", field="case_id")
+                return
+            replay, fresh = self._admitted(p, case_id)
+            if not fresh:   # this worker's copy may be stale (another worker's withdrawal): judged as stored
+                latest = self.app.recorder.select_events(case_id, desc=True, limit=1)
+                self._place(p, self.judged.brought_to(replay, latest[0].originator_version if latest else None))
 
     def _look_now(self: CaseService, p: Principal, case_id: UUID, what: str, purpose: str = "",
                   lead_only: bool = False) -> Look:

@@ -16,6 +16,8 @@ from services.api.app import create_api
 from services.bootstrap import build_api_context
 from tests.concurrency import in_threads
 from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.skew import web_as
+from tests.integration.api.test_web_hardening import csrf_of
 
 POLICE_NOTE = "Polisens iakttagelse om skolan"
 
@@ -217,3 +219,20 @@ def test_a_cached_read_learns_the_cases_version_from_the_access_logs_commit_not_
     extensions = context.cases.judged.extensions
     view = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.school))  # the kept copy is stale now
     assert context.cases.judged.extensions == extensions + 1 and "Från den andra processen" in texts(view)
+
+
+def test_a_purpose_is_refused_to_a_member_another_workers_withdrawal_left_out_though_the_case_was_cached(
+        client, context, users, tick, app, settings, postgres):
+    """/syfte asks whether the case is the user's (``check_in_case``) without a read to bring this worker's copy up
+    to date: a stale copy kept the school in the case, and its purpose was kept (303) where every page of the case
+    answers that there is no such case — so the copy is brought up to the stored case first, as a read's is."""
+    case_id, consents = police_note_case(client, users, tick)
+    web = web_as(context, settings, "skola")
+    csrf = csrf_of(web, f"/arenden/{case_id}")   # the school's page: this worker keeps the case
+    tick()
+    _write_through_another_worker(app, settings, postgres, case_id, users.social,
+                                  f"/consents/{consents[0]}/withdrawal", {"consenter": "young_person"}, 200)
+    said = web.post("/syfte", follow_redirects=False,
+                    data={"csrf": csrf, "purpose": "Inför mötet", "back": "/arenden", "case": case_id})
+    assert said.status_code == 404, said.status_code
+    assert web.get(f"/arenden/{case_id}").status_code == 404   # as its page says
