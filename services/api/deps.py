@@ -195,13 +195,20 @@ NOTHING_TO_MATCH = ("a new case has no entity tag to match, so If-Match holds on
 
 
 async def creating(request: Request) -> str | None:
-    """A POST that creates: its Idempotency-Key, once its If-Match holds.  Its target is the collection, which has no
+    """A POST that creates: its Idempotency-Key, and its If-Match's form checked (weighed by ``nothing_to_match``)."""
+    header(request, IF_MATCH_NEW)
+    return header(request, IDEMPOTENCY_KEY)
+
+
+def nothing_to_match(request: Request) -> None:
+    """PreconditionFailed unless the If-Match of a POST that creates holds.  Its target is the collection, which has no
     entity tag Sigill gives out, so ``*`` holds and any other value does not (RFC 9110 §13.1.1): a client that sent
-    a case's ETag, meaning "only if nothing changed", had a new case opened, the header ignored."""
-    if_match = header(request, IF_MATCH_NEW)
+    a case's ETag, meaning "only if nothing changed", had a new case opened, the header ignored.  The route's to call
+    once the request would otherwise succeed (§13.2.1): its content valid and its sender allowed — a school was told
+    412 where it is 403, a malformed referral 412 where it is 422."""
+    if_match = request.headers.get("if-match")
     if if_match is not None and if_match.strip() != "*":
         raise PreconditionFailed(NOTHING_TO_MATCH, field="If-Match")
-    return header(request, IDEMPOTENCY_KEY)
 
 
 def header(request: Request, spec: tuple, refused: str | None = None) -> str | None:

@@ -12,11 +12,13 @@ from pydantic import ValidationError, ValidatorFunctionWrapHandler, WrapValidato
 from pydantic_core import PydanticCustomError
 
 from services.api import commands as c
-from services.api.deps import NOTHING_TO_MATCH, Context, CurrentUser, Writer, Writing, creating
+from services.api.deps import (NOTHING_TO_MATCH, Context, CurrentUser, Writer, Writing, creating,
+                               nothing_to_match)
 from services.api.errors import ErrorBody, error_body
 from services.api.views import PlanWritten, Written
 from services.api.writing import expected_version, where_version_sent, write
 from services.api.one_key_each import OneKeyEachRoute
+from services.authorisation import check_may_open_case
 from services.case_commands import Written as Done
 
 router = APIRouter(prefix="/api/v1/cases", tags=["commands"], route_class=OneKeyEachRoute)
@@ -94,6 +96,8 @@ async def receive_referral(ctx: Context, user: CurrentUser, request: Request, re
     """Open a case from a referral (aktualisering); the answer names the new case number."""
     # Left out: the sign-in's municipality (one without any is refused as the check below refuses it).
     arguments = {**referral.model_dump(), "municipality": referral.municipality or user.municipality}
+    check_may_open_case(user, arguments["municipality"], ctx.cases.catalogue)   # a 403 before a 412 (§13.2.1)
+    nothing_to_match(request)
 
     async def run() -> Done:   # drawing the case number reads and retries: in a thread, off the event loop
         return await asyncio.to_thread(ctx.cases.open_case, user, **arguments)

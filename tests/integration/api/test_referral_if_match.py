@@ -37,3 +37,15 @@ def test_the_document_names_if_match_and_its_412_on_the_referral(client):
     assert "If-Match" in [p["name"] for p in operation.get("parameters", [])], operation.get("parameters")
     assert operation["responses"]["412"]["content"]["application/json"]["example"]["error"]["code"] == (
         "precondition_failed")
+
+
+def test_the_412_comes_after_the_refusals_the_referral_would_get_without_it(client, users, postgres):
+    """RFC 9110 §13.2.1: a precondition is ignored when the request without it would not succeed — a school (which
+    opens no case) was told 412 for an If-Match, 403 without, and a malformed referral 412 where it is a 422."""
+    before = events_of(postgres)
+    school = client.post("/api/v1/cases", json=REFERRAL, headers={**users.school, "If-Match": '"1"'})
+    assert school.status_code == 403, school.text
+    malformed = client.post("/api/v1/cases", json={**REFERRAL, "personnummer": "nej"},
+                            headers={**users.social, "If-Match": '"1"'})
+    assert malformed.status_code == 422 and "body.personnummer" in malformed.text, malformed.text
+    assert events_of(postgres) == before
