@@ -24,7 +24,8 @@ SECRET = "s3cret"
     ("http://admin@[::1]:8000/realms/x", "http://[::1]:8000/realms/x"),
     ("https://u:pa/ss@login.example/realms/x", "https://login.example/realms/x"),   # a '/' in the password
     ("https://u:p@ss@login.example", "https://login.example"),                     # an '@' in the password
-    ("https://login.example/jwks?owner=a@b", "https://login.example/jwks?owner=a@b"),
+    ("https://login.example/jwks?owner=a@b", "https://b"),   # an '@' after the host: too little shown
+    ("https://u:1234/s?s@login.example", "https://login.example"),   # a password that reads as a port and path
     ("https://sigill.kommun.example", "https://sigill.kommun.example"),
     ("https://[::1", "https://[::1"),   # unparseable: shown as it is, nothing to cut
     ("http://u:pa?ss@localhost:8000", "http://localhost:8000"),                  # a '?' in the password
