@@ -22,8 +22,8 @@ def names_a_person(subject: str) -> bool:
     digits as ASCII ones (``_ascii_digits``): '１９１２１２１２１２１２' (full-width) was taken, and a person's number
     kept as plainly readable as in ASCII.  And with the separators inside a run of digits left out
     (``_joined_digits``): '19121212 1212' and '191212\u200b121212' were taken, the number as plain to a reader.  Its
-    date may be written with dashes or dots (YYYY-MM-DD, YY.MM.DD), and a dot may stand for its dash: '1912-12-12-1212'
-    and '121212.1212' were taken until 2026-12-07."""
+    date may be written with dashes, dots, slashes or underscores (YYYY-MM-DD, YY.MM.DD, YYYY/MM/DD), and any of them
+    may stand for its dash: '1912-12-12-1212', '121212.1212' and '19121212_1212' were taken until 2026-12-07."""
     read = _joined_digits(_ascii_digits(subject)).strip()
     return any(_is_personal_identity_number(_as_written(part)) for part in _PARTS.finditer(read))
 
@@ -57,16 +57,18 @@ _SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Mc", "Me"})
 _BETWEEN_DIGITS = re.compile(r"(?<=[0-9+-])[^0-9A-Za-z+-]+(?=[0-9+-])")
 
 
-# A run of digits, with at most a "-", "+" or "." before its last four, between non-alphanumerics or the ends; "SE"
-# may lead it.  Its date (the digits before) is whole, or its month set off by two of one separator: "-" or ".".
-_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?(?P<date>(?:[0-9]{2})?[0-9]{2}(?:[0-9]{4}|(?P<between>[-.])[0-9]{2}"
-                    r"(?P=between)[0-9]{2}))(?P<separator>[-+.]?)(?P<serial>[0-9]{4})(?![0-9A-Za-z])")
+# A run of digits, with at most a "-", "+", ".", "/" or "_" before its last four, between non-alphanumerics or the
+# ends; "SE" may lead it.  Its date (the digits before) is whole, or its month set off by two of one separator: "-",
+# ".", "/" or "_" ('1912/12/12-1212' and '19121212_1212' were taken until 2026-12-07).
+_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?(?P<date>(?:[0-9]{2})?[0-9]{2}(?:[0-9]{4}|(?P<between>[-./_])"
+                    r"[0-9]{2}(?P=between)[0-9]{2}))(?P<separator>[-+./_]?)(?P<serial>[0-9]{4})(?![0-9A-Za-z])")
 
 
 def _as_written(part: re.Match[str]) -> str:
-    """A part in a form ``PersonalIdentityNumber.parse`` reads: its date's separators left out, a "." as "-"."""
-    separator = "-" if part["separator"] == "." else part["separator"]
-    return part["date"].replace("-", "").replace(".", "") + separator + part["serial"]
+    """A part in a form ``PersonalIdentityNumber.parse`` reads: its date's separators left out, any separator before
+    its last four but "+" as "-"."""
+    separator = "+" if part["separator"] == "+" else "-" if part["separator"] else ""
+    return re.sub(r"[-./_]", "", part["date"]) + separator + part["serial"]
 
 
 def _is_personal_identity_number(text: str) -> bool:
