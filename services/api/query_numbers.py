@@ -14,9 +14,16 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 DIGITS = re.compile(r"[0-9]{1,19}")   # 19: every number the parameters take, and nothing int() takes long over
+LONG_DIGITS = re.compile(r"[0-9]{20,}")
+# Every parameter read so has an upper bound (``le``) below this: a longer number of plain digits is read as it, so
+# its bound's own refusal names the bound (it was told it was no whole number, which it is).
+PAST_EVERY_BOUND = 10**19
 
 
 def _plain_digits(value: Any) -> Any:
+    if isinstance(value, str) and LONG_DIGITS.fullmatch(value):
+        significant = value.lstrip("0") or "0"
+        return int(significant) if len(significant) <= 19 else PAST_EVERY_BOUND
     if isinstance(value, str) and not DIGITS.fullmatch(value):
         raise PydanticCustomError("int_parsing", "a whole number in the digits 0–9, e.g. 100 (no sign, underscore,"
                                   " space or decimals)")

@@ -179,6 +179,16 @@ def test_a_limit_out_of_bounds_is_422(client, users, limit):
     assert response.status_code == 422 and response.json()["error"]["field"] == "query.limit"
 
 
+@pytest.mark.parametrize("limit", ["1001", "10000000000000000000", "9" * 40])
+def test_a_limit_too_large_is_422_naming_the_bound(client, users, limit):
+    """However many digits: a number of 20 digits or more was told it was no whole number ('no sign, underscore,
+    space or decimals'), which it is; the client is told the bound instead."""
+    response = client.get("/api/v1/feeds/skola", params={"limit": limit}, headers=users.school)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "query.limit" and "less than or equal to 1000" in error["message"], error
+
+
 def test_no_token_is_401_and_an_unknown_agency_404(client, users):
     assert client.get("/api/v1/feeds/skola").status_code == 401
     assert client.get("/api/v1/feeds/skola/stream").status_code == 401
