@@ -173,6 +173,19 @@ def test_a_malformed_cursor_is_422_naming_the_field(client, users, cursor):
         assert "beginning" in error["message"], error
 
 
+def test_a_kafka_offset_an_event_id_or_a_sequence_is_no_cursor(client, users, tick):
+    """Guard: what a Kafka consumer holds, sent by one moving to the HTTP feed, is a 422 naming the field."""
+    busy(client, users, tick)
+    item = ok(client.get("/api/v1/feeds/skola", params={"limit": 1}, headers=users.school))["messages"][0]
+    for sent in (item["headers"]["event_id"], "42", str(item["body"]["sequence"])):
+        page = client.get("/api/v1/feeds/skola", params={"after": sent}, headers=users.school)
+        stream = client.get("/api/v1/feeds/skola/stream", headers={**users.school, "Last-Event-ID": sent})
+        for response, field in ((page, "query.after"), (stream, "header.last-event-id")):
+            assert response.status_code == 422, (sent, response.text)
+            assert response.json()["error"]["code"] == "malformed_cursor"
+            assert response.json()["error"]["field"] == field and sent not in response.text
+
+
 @pytest.mark.parametrize("limit", ["0", "1001", "-3", "ten"])
 def test_a_limit_out_of_bounds_is_422(client, users, limit):
     response = client.get("/api/v1/feeds/skola", params={"limit": limit}, headers=users.school)
