@@ -94,10 +94,23 @@ async def last_event_id(request: Request) -> str | None:
 
 last_event_id.headers = (LAST_EVENT_ID,)  # type: ignore[attr-defined]  # documented (``deps.document``)
 LastEventId = Annotated[str | None, Depends(last_event_id)]
+MUNICIPALITY_FORM = re.compile(r"[A-Za-z0-9]{1,10}")
+
+
+def _municipality_code(value: Any) -> Any:
+    """Told pydantic's own words ('String should match pattern …') before: what a code is, and where to find one."""
+    if isinstance(value, str) and not MUNICIPALITY_FORM.fullmatch(value):
+        raise PydanticCustomError("string_pattern_mismatch", "not a municipality code: a kommunkod of the catalogue"
+                                  " (letters and digits, at most 10), e.g. 0180; omit it to read your sign-in's"
+                                  " municipality, and /api/v1/catalogue lists them all")
+    return value
+
+
 Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", examples=["0180"],
                                            description="every agency's feed is one per municipality: a user reads"
                                                        " their own (the default, from their sign-in); auditors"
-                                                       " name it")]
+                                                       " name it"),
+                         BeforeValidator(_municipality_code)]
 
 
 def _examples(*errors: tuple[str, str, str | None]) -> dict[str, Any]:

@@ -261,6 +261,17 @@ def test_nobody_but_an_auditor_reads_another_municipalitys_feed(client, users):
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "query.municipality"
 
 
+@pytest.mark.parametrize("sent", ["0181 ", "01-81", "19121212-1212", "12345678901"])
+def test_a_municipality_not_of_a_codes_form_is_422_saying_what_a_code_is_without_saying_it_back(client, users, sent):
+    """It was told pydantic's own words ('String should match pattern …', 'at most 10 characters')."""
+    for path in ("/api/v1/feeds/skola", "/api/v1/feeds/skola/stream"):
+        response = client.get(path, params={"municipality": sent}, headers=users.school)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["field"] == "query.municipality" and "kommunkod" in error["message"], error
+        assert sent.strip() not in response.text
+
+
 def test_a_cursor_from_before_feeds_were_numbered_is_422_saying_to_start_again(client, users):
     old = base64.urlsafe_b64encode(b"sigill-feed:4711").decode().rstrip("=")
     for response in (client.get("/api/v1/feeds/skola", params={"after": old}, headers=users.school),
