@@ -81,3 +81,12 @@ def test_the_openapi_document_points_a_messages_content_to_the_served_schema(cli
         operation = document["paths"][path]["get"]
         assert "security" not in operation   # served to anyone, as the OpenAPI document itself
         assert list(operation["responses"]["200"]["content"]) == [media_type]
+
+
+def test_the_asyncapi_channels_example_agencies_and_municipalities_are_the_catalogues(client, users):
+    """An engineer at Arbetsförmedlingen subscribed to the example's `arbetsformedling`, a topic no one writes."""
+    catalogue = ok(client.get("/api/v1/catalogue", headers=users.school))
+    asyncapi = yaml.safe_load(client.get(ASYNCAPI_PATH).content)
+    parameters = asyncapi["channels"]["agencyDisclosures"]["parameters"]
+    assert set(parameters["agency"]["examples"]) <= {a["id"] for a in catalogue["agencies"]}
+    assert set(parameters["municipality"]["examples"]) <= {m["code"] for m in catalogue["municipalities"]}
