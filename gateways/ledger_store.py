@@ -67,9 +67,24 @@ class PostgresLedgerStore:
             raise NoLedger(f'SIGILL_DB_SCHEMA: schema "{schema}" does not exist in the database (leave the variable'
                            " unset, or name the schema Sigill's tables are in)")
         if not found:
-            raise NoLedger("this database holds no Sigill ledger (is it Sigill's database? a new installation has"
-                           " one once `sigill database setup` — where the tables' owner is kept apart — or"
-                           " `sigill serve` or `sigill audit seal` has run)")
+            raise NoLedger(self._elsewhere(schema) or (
+                "this database holds no Sigill ledger (is it Sigill's database? a new installation has"
+                " one once `sigill database setup` — where the tables' owner is kept apart — or"
+                " `sigill serve` or `sigill audit seal` has run)"))
+
+    def _elsewhere(self, schema: str) -> str | None:
+        """The line for a ledger in another schema: a supervisor given the URL alone, on an installation whose
+        tables have a schema of their own, was told the database held none, as if it were the wrong one.  The
+        catalogue names it to any role, one without USAGE on that schema too."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                " WHERE c.relname = 'sigill_ledger' AND n.nspname <> %s ORDER BY 1 LIMIT 2",
+                                [schema]).fetchall()
+        if len(rows) != 1 or not rows[0][0].isidentifier():   # none, several, or a name not to print as it is
+            return None
+        found = rows[0][0]
+        return (f'this database holds Sigill\'s ledger in schema "{found}", not "{schema}": set'
+                f" SIGILL_DB_SCHEMA={found}, the schema the installation's tables are in")
 
     def _reading(self) -> ContextManager[psycopg.Connection]:
         """A connection for a verifier's read: the snapshot's (left open), or one of its own."""

@@ -615,6 +615,20 @@ def test_verify_on_a_database_without_a_ledger_says_so_in_one_line(postgres, tmp
     assert len(mistyped.stderr.strip().splitlines()) == 1
 
 
+def test_verify_names_the_schema_the_ledger_is_in_when_sigill_db_schema_is_left_unset(postgres, tmp_path):
+    """A supervisor given the URL alone, on an installation whose tables are in their own schema: verify looked in
+    public and said the database held no Sigill ledger, as if it were the wrong database."""
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA sigill")
+    installation = {"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DATABASE_URL": postgres.url()}
+    sealed = sigill("audit", "seal", env={**installation, "SIGILL_DB_SCHEMA": "sigill"})
+    assert sealed.returncode == 0, sealed.stderr
+    result = sigill("audit", "verify", "--trust-key", base64.b64encode(bytes(32)).decode(), env=installation)
+    assert result.returncode == 3 and 'schema "sigill"' in result.stderr, result.stderr
+    assert "set SIGILL_DB_SCHEMA=sigill" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_verify_makes_no_database_to_find_nothing_in(tmp_path):
     """Production without a URL, or a data directory with no embedded database: one line, exit 3, nothing made."""
     key = ["--trust-key", base64.b64encode(bytes(32)).decode()]
