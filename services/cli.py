@@ -207,6 +207,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"sigill: the database role may not do this: {first_line(error)}", file=sys.stderr)
     except (OSError, PersistenceError, psycopg.Error) as error:
         print(f"sigill: {database_problem(error)}", file=sys.stderr)
+        if _names_no_schema(error):   # SIGILL_DB_SCHEMA's value: a configuration, as tables not set up are
+            return _configuration_refused(args)
     except EventSourcingError as error:   # a stored event that does not decrypt, a version missing in a history
         print(f"sigill: a case's stored history cannot be read ({first_line(error) or type(error).__name__});"
               " `sigill audit verify` names what was changed", file=sys.stderr)
@@ -264,12 +266,19 @@ _NOT_ANSWERING_OVER_TCP = re.compile(r'connection to server at "[^"]*"(?: \([^)]
                                      r" resolve host|timeout expired")
 
 
+def _names_no_schema(error: BaseException) -> bool:
+    """Whether SIGILL_DB_SCHEMA names no schema of the database (eventsourcing wraps psycopg's InvalidSchemaName).
+    A long-running command exits 78 for it, as for tables not set up: until 2026-12-07 it exited 1, and its unit was
+    restarted every 5 s, a line in the journal each time, for a fix only the operator can make (and then restart)."""
+    return re.fullmatch(r'schema ".*" does not exist', first_line(error)) is not None
+
+
 def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
-    if re.fullmatch(r'schema ".*" does not exist', line):   # eventsourcing wraps psycopg's InvalidSchemaName
-        # Not exit 78 for `serve`: a DBA may create it, and the unit's restart then finds it.  Owned by the tables'
-        # owner: the setup refuses an application's role that owns the schema (it could drop the tables).
+    if _names_no_schema(error):
+        # Owned by the tables' owner: the setup refuses an application's role that owns the schema (it could drop
+        # the tables).
         return (f"SIGILL_DB_SCHEMA: {line} in the database: correct the name, leave the variable unset, or create"
                 " the schema owned by the role that owns Sigill's tables (CREATE SCHEMA … AUTHORIZATION <that role>)"
                 " and, in production, run `sigill database setup` as that role (deploy/README.md, section 1)")

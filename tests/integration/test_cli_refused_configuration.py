@@ -46,3 +46,15 @@ def test_a_command_that_ends_of_itself_keeps_its_error_exit_for_a_refused_config
     env = {"SIGILL_DATA_DIR": str(tmp_path), **PRODUCTION_WITHOUT_A_DATABASE}
     assert sigill("calendar", env=env).returncode == 1
     assert sigill("audit", "verify", env=env).returncode == 3
+
+
+@pytest.mark.parametrize("command", [("follow",), ("serve", "--port", "1")])
+def test_a_long_running_command_given_a_schema_that_is_not_there_exits_78(tmp_path, command):
+    """SIGILL_DB_SCHEMA naming no schema is the configuration's, as tables not set up are: it exited 1, and the unit
+    was restarted every 5 s for a fix only the operator makes.  A command that ends of itself keeps its 1."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path), "SIGILL_DB_SCHEMA": "sigill_mistyped"}
+    result = sigill(*command, env=env)
+    assert result.returncode == 78, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert 'SIGILL_DB_SCHEMA: schema "sigill_mistyped" does not exist' in result.stderr
+    assert sigill("calendar", env=env).returncode == 1
