@@ -11,7 +11,9 @@ from domain.catalogue import Catalogue
 from domain.judge import Disclosure
 from domain.row_reach import UnseenRow, responsible_who_cannot_see
 from services.web import consent_views, texts
-from services.web.views import facts_seen, young_person_label
+from domain.facts import fact_order
+from services.basis_text import basis_ids
+from services.web.views import facts_seen, own_basis, young_person_label
 from services.wording import agency_name
 
 
@@ -25,6 +27,17 @@ class Revision:
     goal_changed: bool = False
     # Who drew it up, from its goal (None: the reader does not see the goal).  ``young_person`` None: not recorded.
     participation: Participation | None = None
+    # Why the reader sees the goal and each row (by row id): the disclosures' bases, told by ``told_bases``.
+    goal_basis: Any = None
+    row_bases: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Told:
+    """A basis as the reader's pages say it, with its consent ids for an auditor's precision ("" for others)."""
+
+    basis: str
+    basis_ids: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,14 +54,18 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
     """Each revision the reader may see, newest first, with its difference from the one before."""
     by_number: dict[int, Revision] = {}
     names = guardian_names(disclosures)
-    for f in facts_seen(disclosures, "plan.goal", "plan.row"):
+    for d in sorted((d for d in disclosures if d.fact.kind in ("plan.goal", "plan.row")),
+                    key=lambda d: fact_order(d.fact)):
+        f = d.fact
         n = f.content["revision"]
         revision = by_number.setdefault(n, Revision(n, f.recorded_at, None, []))
         if f.kind == "plan.goal":
             revision.main_goal = f.content["main_goal"]
             revision.participation = _participation(f.content, names)
+            revision.goal_basis = d.basis
         else:
             revision.rows.append({**f.content, "category": f.category})
+            revision.row_bases[f.content["row_id"]] = d.basis
     ordered = sorted(by_number.values(), key=lambda r: r.number)
     for previous, current in zip([None, *ordered], ordered):
         # Numbered as the reader counts them: the plan's own number counts revisions a member may not see
@@ -58,6 +75,14 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
         if previous is not None:
             _diff(previous, current)
     return list(reversed(ordered))
+
+
+def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue) -> dict[str, Told]:
+    """Why the reader sees the revision's main goal (under "goal") and each of its rows (by row id), said as its
+    timeline says it: from its own consent facts, its own facts "er egen uppgift"."""
+    tell = own_basis(disclosures, catalogue)
+    bases = {**revision.row_bases, **({"goal": revision.goal_basis} if revision.goal_basis is not None else {})}
+    return {key: Told(tell(basis), basis_ids(basis)) for key, basis in bases.items()}
 
 
 def guardian_names(disclosures: Sequence[Disclosure]) -> dict[str, str]:

@@ -280,7 +280,7 @@ def _day(value: Any) -> str:
 def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure]) -> MeetingCard:
     """One meeting's parts as a card; each basis told from the reader's own consent facts (``among``)."""
     ordered = in_order(parts)
-    told = _own_basis(among, catalogue)
+    told = own_basis(among, catalogue)
     card = MeetingCard(_day(ordered[0].fact.content["held_on"]) if ordered else "")
     by_basis: dict[tuple[str, str], list[str]] = {}
 
@@ -306,7 +306,7 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
     return card
 
 
-def _own_basis(among: Iterable[Disclosure], catalogue: Catalogue) -> Callable[[Any], str]:
+def own_basis(among: Iterable[Disclosure], catalogue: Catalogue) -> Callable[[Any], str]:
     """How the agency's own pages tell a basis: from its own consent facts, the young person named if it sees the
     subject, an own fact "er egen uppgift" — as its timeline does."""
     pool = list(among)
@@ -332,7 +332,7 @@ def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[D
         return None
     source = planned.source.disclosure
     line = MeetingLine(f"Från {agency_name(source.fact.origin, catalogue)}",
-                       _own_basis(among, catalogue)(source.basis), basis_ids(source.basis))
+                       own_basis(among, catalogue)(source.basis), basis_ids(source.basis))
     return PlannedMeeting(_day(planned.on), MEETING_KINDS.get(planned.kind or "", ""), line)
 
 
