@@ -149,6 +149,7 @@ def _status(args: argparse.Namespace) -> int:
     from services.settings import ConfigurationError, Settings
 
     settings = Settings()
+    settings.check_database_url_is_no_placeholder()
     probe = status_probe(settings)
     tls = database_tls(settings)   # told, never refused: a warning, as `sigill serve` logs it
     # Decoded before the database is asked, as every command does: a malformed key is one line whatever it holds.

@@ -41,6 +41,12 @@ class ConfigurationError(Exception):
     """The configuration cannot work; the message says what to set."""
 
 
+def _check_no_placeholder(variable: str, secret: SecretStr | None) -> None:
+    if secret is not None and PLACEHOLDER in secret.get_secret_value():
+        raise ConfigurationError(f"{variable} still holds {PLACEHOLDER}, the placeholder of deploy/sigill.env.example:"
+                                 " set the real value")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIGILL_", extra="ignore")
 
@@ -192,12 +198,15 @@ class Settings(BaseSettings):
     def _check_placeholders(self) -> None:
         """The example file's placeholder left in a secret: the start went on, and the database, the identity provider
         (at a user's first sign-in) or Kafka (told as "unreachable") refused it later."""
-        for variable, secret in (("SIGILL_DATABASE_URL", self.database_url),
-                                 ("SIGILL_OIDC_CLIENT_SECRET", self.oidc_client_secret),
+        self.check_database_url_is_no_placeholder()
+        for variable, secret in (("SIGILL_OIDC_CLIENT_SECRET", self.oidc_client_secret),
                                  ("SIGILL_KAFKA_SASL_PASSWORD", self.kafka_sasl_password)):
-            if secret is not None and PLACEHOLDER in secret.get_secret_value():
-                raise ConfigurationError(f"{variable} still holds {PLACEHOLDER}, the placeholder of"
-                                         " deploy/sigill.env.example: set the real value")
+            _check_no_placeholder(variable, secret)
+
+    def check_database_url_is_no_placeholder(self) -> None:
+        """Also `sigill database status`'s, which checks nothing else of the settings: left as the example file has
+        it, it waited for db.internal and said the database does not answer, sending the operator to an outage."""
+        _check_no_placeholder("SIGILL_DATABASE_URL", self.database_url)
 
     def _check_public_url_is_an_origin(self) -> None:
         """In every mode: behind a proxy at https://kommun.se/sigill the web client did not work — its redirects,

@@ -182,3 +182,16 @@ def test_status_with_a_schema_that_is_not_there_names_the_setting(tmp_path):
     assert done.stderr.strip().splitlines() == [
         'sigill: SIGILL_DB_SCHEMA: schema "sigill_mistyped" does not exist in the database (leave the variable'
         " unset, or name the schema Sigill's tables are in)"], done.stderr
+
+
+def test_status_of_the_example_files_database_url_says_it_still_holds_the_placeholder(tmp_path):
+    """deploy/sigill.env.example's SIGILL_DATABASE_URL left as it is: status said the database does not answer within
+    3 s (after waiting for db.internal), sending the operator to look for an outage, where every other command names
+    the placeholder."""
+    env = {"SIGILL_DATA_DIR": str(tmp_path),
+           "SIGILL_DATABASE_URL": "postgresql://sigill:CHANGE-ME@db.internal:5432/sigill"}
+    done = sigill("database", "status", env=env)
+    assert done.returncode == 1 and done.stdout == "", done.stdout
+    assert done.stderr.strip().splitlines() == [
+        "sigill: SIGILL_DATABASE_URL still holds CHANGE-ME, the placeholder of deploy/sigill.env.example: set the real"
+        " value"], done.stderr
