@@ -118,6 +118,13 @@ def _consent(c: Mapping[str, Any], cat: Catalogue, verb: str) -> str:
     return f"Samtycke från {c['consenter_name']} {verb} – ni får ta del av: {category_names(c['categories'], cat)}"
 
 
+def _until(c: Mapping[str, Any]) -> str:
+    """A consent's end as its fact carries it (a narrowing's: as it left the consent), the way a grant says it; none
+    to a recipient a narrowing left nothing, whom the end no longer concerns."""
+    left_nothing = "scope" not in c and not c["categories"]
+    return f" t.o.m. {c['valid_until']}" if c.get("valid_until") and not left_nothing else ""
+
+
 def _instruments(ids: Any) -> str:
     """The assessment instruments in brackets, in Swedish; nothing when none was used (it read "()", and the
     instrument "other" read in English)."""
@@ -161,9 +168,8 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
                                    else "Beslut: inte aktuell") + _instruments(c["instruments"]),
     "guardians": lambda c, cat: "Vårdnadshavare: " + ", ".join(
         f"{g['name']}{' (vårdnad)' if g['has_custody'] else ''}" for g in c["guardians"]),
-    "consent.granted": lambda c, cat: _consent(c, cat, "lämnat")
-    + (f" t.o.m. {c['valid_until']}" if c.get("valid_until") else ""),
-    "consent.narrowed": lambda c, cat: _consent(c, cat, "begränsat"),
+    "consent.granted": lambda c, cat: _consent(c, cat, "lämnat") + _until(c),
+    "consent.narrowed": lambda c, cat: _consent(c, cat, "begränsat") + _until(c),
     "consent.withdrawn": lambda c, cat: f"Samtycke från {c['consenter_name']} återkallat",
     "member.joined": lambda c, cat: (f"{agency_name(c['agency'], cat)} med i gruppen "
                                      f"({c['contact_person']}, {c['role']})"),
