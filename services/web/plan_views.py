@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from domain.catalogue import Catalogue
+from domain.facts import fact_order
 from domain.judge import Disclosure
 from domain.row_reach import UnseenRow, responsible_who_cannot_see
-from services.web import consent_views, texts
-from domain.facts import fact_order
 from services.basis_text import basis_ids
+from services.web import consent_views, texts
 from services.web.views import facts_seen, own_basis, young_person_label
 from services.wording import agency_name
 
