@@ -46,6 +46,7 @@ class Plan:
     # Who drew the revision up (``domain.facts.participation_content``), from its goal: empty when the agency may
     # not see the goal.  A goal stored in a view before it was recorded has no such keys: read with ``get``.
     participation: dict[str, Any] = field(default_factory=dict)
+    goal_basis: Any = None         # why the agency sees the main goal; None with the goal unseen
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,12 @@ def current_plan(facts: Sequence[VisibleFact]) -> Plan | None:
         return None
     revision = max(f.content["revision"] for f in plan_facts)
     current = [f for f in plan_facts if f.content["revision"] == revision]
-    goal = next((f.content for f in current if f.kind == "plan.goal"), None)
+    goal_fact = next((f for f in current if f.kind == "plan.goal"), None)
+    goal = None if goal_fact is None else goal_fact.content
     rows = tuple(sorted((f for f in current if f.kind == "plan.row"), key=lambda f: f.content["position"]))
     return Plan(revision, None if goal is None else goal["main_goal"], rows,
-                len({f.content["revision"] for f in plan_facts}), _participation(goal))
+                len({f.content["revision"] for f in plan_facts}), _participation(goal),
+                None if goal_fact is None else goal_fact.basis)
 
 
 def _participation(goal: Any) -> dict[str, Any]:

@@ -41,6 +41,13 @@ def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFa
     return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known, lead=lead) for s in seen]
 
 
+def _basis(ctx: Context, look: Look, basis: Any) -> v.BasisOut | None:
+    """A basis told as a fact's is in ``_facts``: who consented and until when, from the consents the reader sees."""
+    if basis is None:
+        return None
+    return v.basis_out(basis, ctx.cases.catalogue, known_consents(d.fact for d in look.disclosures))
+
+
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
     # Kept under the ids it was shaped with: after a renewal made elsewhere, an answer kept from before named the
     # facts by the old ids.  (Taken before the shaping: a renewal seen meanwhile leaves a body to be shaped again.)
@@ -97,6 +104,7 @@ async def current_plan(reader: Reader, case_id: CaseId) -> Response:
             return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[],
                               warnings=warnings)  # type: ignore[arg-type]
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.number, main_goal=plan.main_goal,
+                          main_goal_basis=_basis(ctx, look, plan.goal_basis),
                           rows=_facts(ctx, look, list(plan.rows)), warnings=warnings,  # type: ignore[arg-type]
                           **plan.participation)
     return await _answer(ctx, user, look, "plan", shape)

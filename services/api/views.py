@@ -114,6 +114,9 @@ class PlanView(BaseModel):
                                              " this one (the plan's own number when you see its goal, as social"
                                              " services does); null without a plan to see")
     main_goal: str | None = Field(description="null when you may not see the goal")
+    main_goal_basis: BasisOut | None = Field(default=None, description="why you may see the main goal, as each"
+                                                                       " row's `basis`; null when you may not see"
+                                                                       " the goal")
     rows: list[VisibleFactOut]
     # Who drew the revision up: part of the goal, seen with it.
     young_person_took_part: bool | None = Field(
