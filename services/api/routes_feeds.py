@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from importlib import resources
-from typing import Annotated, Any, AsyncIterator
+from typing import Annotated, Any, AsyncIterator, Callable
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -57,20 +57,21 @@ NOT_CURSOR_FORM = ("not a cursor this server gives (cursors are unpadded base64u
                    " start at the beginning")
 
 
-def _cursor_as_given(value: Any) -> Any:
-    """A cursor with a character no cursor has (an ``=`` added back, a space) or too long was told only as a failed
-    regular expression; an integration engineer is told what a cursor is and what to send instead."""
-    if isinstance(value, str) and not CURSOR_FORM.fullmatch(value):
-        raise PydanticCustomError("string_pattern_mismatch", NOT_CURSOR_FORM)
-    return value
+def _of_form(form: re.Pattern[str], refused: str) -> Callable[[Any], Any]:
+    """A check of a path or query value that says what the value must be, and what to send instead: a failed regular
+    expression alone told an integration engineer nothing (a cursor with an ``=`` added back, ``Skola``, ``0180 ``).
+    Nothing sent is said back."""
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not form.fullmatch(value):
+            raise PydanticCustomError("string_pattern_mismatch", refused)
+        return value
+    return check
 
 
-def _catalogue_agency_id(value: Any) -> Any:
-    if isinstance(value, str) and not AGENCY_FORM.fullmatch(value):
-        raise PydanticCustomError("string_pattern_mismatch", "not an agency id: a catalogue agency id is lower case"
-                                  " (a–z, 0–9, - and _), e.g. skola; your token's agency claim names yours, and"
-                                  " /api/v1/catalogue lists them all")
-    return value
+_cursor_as_given = _of_form(CURSOR_FORM, NOT_CURSOR_FORM)
+_catalogue_agency_id = _of_form(AGENCY_FORM, "not an agency id: a catalogue agency id is lower case (a–z, 0–9, - and"
+                                " _), e.g. skola; your token's agency claim names yours, and /api/v1/catalogue lists"
+                                " them all")
 
 
 # The validators come after Path/Query/Header, so the document keeps the pattern and the length (as PlainDigits).
@@ -97,13 +98,9 @@ LastEventId = Annotated[str | None, Depends(last_event_id)]
 MUNICIPALITY_FORM = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
-def _municipality_code(value: Any) -> Any:
-    """Told pydantic's own words ('String should match pattern …') before: what a code is, and where to find one."""
-    if isinstance(value, str) and not MUNICIPALITY_FORM.fullmatch(value):
-        raise PydanticCustomError("string_pattern_mismatch", "not a municipality code: a kommunkod of the catalogue"
-                                  " (letters and digits, at most 10), e.g. 0180; omit it to read your sign-in's"
-                                  " municipality, and /api/v1/catalogue lists them all")
-    return value
+_municipality_code = _of_form(MUNICIPALITY_FORM, "not a municipality code: a kommunkod of the catalogue (letters and"
+                              " digits, at most 10), e.g. 0180; omit it to read your sign-in's municipality, and"
+                              " /api/v1/catalogue lists them all")
 
 
 Municipality = Annotated[str | None, Query(max_length=10, pattern=r"^[A-Za-z0-9]+$", examples=["0180"],

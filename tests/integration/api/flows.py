@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 
 from tests.builders import BORN_2009_03_14
@@ -82,3 +84,16 @@ def school_consent_ending(client, users, tick, valid_until: str = "2026-02-10") 
     tick()
     post("/members", {"agency": "skola", "contact_person": "Kim", "role": "kurator"}, 201)
     return case_id
+
+
+def planned_case(client, users, tick, plan: dict) -> str:
+    """``school_consented_case`` with ``plan`` (a revision's body) recorded by social services: the case id."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json=plan, headers=users.social), 201)
+    return case_id
+
+
+def page_text(html: str) -> str:
+    """A page's text as a reader reads it: tags gone, white space one space."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -3,18 +3,14 @@ it sees the row: the API gave the goal with no basis at all, where the plan page
 
 from __future__ import annotations
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, planned_case, school_consented_case
 
 ROWS = [{"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "Mentor",
          "responsible_agencies": ["skola"]}]
 
 
 def _plan_case(client, users, tick) -> str:
-    case_id, _ = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Peter ska gå i skolan.",
-                                                                    "rows": ROWS}, headers=users.social), 201)
-    return case_id
+    return planned_case(client, users, tick, {"main_goal": "Peter ska gå i skolan.", "rows": ROWS})
 
 
 def test_a_member_is_told_the_basis_of_the_main_goal_as_its_timeline_tells_the_goal(client, users, tick):

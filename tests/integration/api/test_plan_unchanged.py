@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.integration.api.flows import events_of, ok, school_consented_case
+from tests.integration.api.flows import events_of, ok, page_text, planned_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_web_long_forms import _as_the_browser_posts_it
 
@@ -16,17 +16,9 @@ ROW = {"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "M
        "responsible_agencies": ["skola"], "follow_up": "Varje vecka"}
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 @pytest.fixture
 def case_id(client, users, tick) -> str:
-    case_id, _ = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social,
-                   json={"main_goal": "Mål.", "rows": [ROW], "young_person_took_part": True}), 201)
-    return case_id
+    return planned_case(client, users, tick, {"main_goal": "Mål.", "rows": [ROW], "young_person_took_part": True})
 
 
 def test_the_api_answers_422_plan_unchanged_and_records_nothing(client, users, tick, postgres, case_id):
@@ -56,9 +48,9 @@ def test_the_form_saved_unchanged_is_shown_again_with_why_and_nothing_lost(conte
     refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
     assert refused.status_code == 422, refused.text[:500]
     assert ("Planen är redan sparad så: inget ändrades. Ändra huvudmålet, en rad eller vilka som deltog för att"
-            " spara en ny revision.") in _text(refused.text)
+            " spara en ny revision.") in page_text(refused.text)
     assert events_of(postgres, case_id) == before
-    assert "Revision 2" not in _text(refused.text)
+    assert "Revision 2" not in page_text(refused.text)
     assert re.search(r'<textarea[^>]*name="main_goal"[^>]*>\s*Mål\.</textarea>', refused.text)
     assert 'name="rows.0.follow_up" value="Varje vecka"' in refused.text.replace(' required', '')
     assert re.search(r'name="rows.0.responsible_agencies" value="skola" checked', refused.text)

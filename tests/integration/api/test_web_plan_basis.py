@@ -4,12 +4,11 @@ the rows with no basis at all — the one page where a member could not tell why
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 
-from tests.integration.api.flows import ok, open_case, school_consented_case
+from tests.integration.api.flows import ok, open_case, page_text, planned_case, school_consented_case
 from tests.integration.api.skew import web_as
 
 ROWS = [{"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "Mentor",
@@ -17,21 +16,13 @@ ROWS = [{"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": 
         {"area": "Hälsa", "goal": "Sova bättre.", "how": "Samtal.", "responsible": "Peter"}]
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 @pytest.fixture
 def case_id(client, users, tick) -> str:
-    case_id, _ = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Peter ska gå i skolan.",
-                                                                    "rows": ROWS}, headers=users.social), 201)
-    return case_id
+    return planned_case(client, users, tick, {"main_goal": "Peter ska gå i skolan.", "rows": ROWS})
 
 
 def _current_plan(html: str) -> str:
-    return _text(html[html.index('id="plan-current-heading"'):html.index("Revisioner och ändringar")])
+    return page_text(html[html.index('id="plan-current-heading"'):html.index("Revisioner och ändringar")])
 
 
 def test_a_member_reads_the_basis_of_the_main_goal_and_of_each_row_it_sees(case_id, context, settings):

@@ -8,24 +8,16 @@ import re
 
 import pytest
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, page_text, planned_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_web_long_forms import _as_the_browser_posts_it
 
 ROW = {"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "Mentor"}
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 @pytest.fixture
 def case_id(client, users, tick) -> str:
-    case_id, _ = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", json={"main_goal": "Mål.", "rows": [ROW]},
-                   headers=users.social), 201)
-    return case_id
+    return planned_case(client, users, tick, {"main_goal": "Mål.", "rows": [ROW]})
 
 
 def _guardian_boxes(page: str) -> dict[str, str]:
@@ -39,7 +31,7 @@ def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, con
     web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/plan").text
     assert "Upprättad i samråd med Peter Exempel (den unge)" in page   # named: social services sees the name
-    assert "Ej angivet" in _text(page)   # the first revision said nothing of it
+    assert "Ej angivet" in page_text(page)   # the first revision said nothing of it
     boxes = _guardian_boxes(page)
     assert set(boxes) == {"Maria", "Johan"}
     data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["false"],
@@ -47,7 +39,7 @@ def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, con
     tick()
     refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
     assert refused.status_code == 422 and 'id="f-not_taking_part_reason-error"' in refused.text
-    assert "Skäl till att den unge inte deltog: Fältet måste fyllas i." in _text(refused.text)
+    assert "Skäl till att den unge inte deltog: Fältet måste fyllas i." in page_text(refused.text)
     assert re.search(rf'value="{boxes["Maria"]}" checked', refused.text)   # kept as ticked
     data["not_taking_part_reason"] = ["Den unge var inlagd."]
     tick()
@@ -56,7 +48,7 @@ def test_the_form_asks_and_the_page_shows_who_drew_each_revision_up(case_id, con
     plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))
     assert (plan["young_person_took_part"], plan["guardians_took_part"], plan["not_taking_part_reason"]) == (
         False, [boxes["Maria"]], "Den unge var inlagd.")
-    shown = _text(web.get(f"/arenden/{case_id}/plan").text)
+    shown = page_text(web.get(f"/arenden/{case_id}/plan").text)
     assert "Upprättad i samråd med Peter Exempel (den unge) Nej Skäl till att den unge inte deltog Den unge var inlagd." in shown
     assert "Vårdnadshavare som deltog Maria" in shown
     assert not re.search(r'name="young_person_took_part" value="\w+" checked', web.get(
@@ -87,10 +79,10 @@ def test_a_member_seeing_the_goal_reads_who_took_part_without_the_guardians_name
             "main_goal": "Mål.", "rows": [ROW], "young_person_took_part": True, "guardians_took_part": took_part}),
             201)
         school = web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text
-        current = _text(school.split("Revisioner och ändringar")[0])
+        current = page_text(school.split("Revisioner och ändringar")[0])
         assert "Upprättad i samråd med Peter Exempel (den unge) Ja" in current   # its consent covers `case`
         assert f"Vårdnadshavare som deltog {said} " in current, current
         # Not from the guardians' record (`family`, not the school's): the plan's basis names them as consenters,
         # from the consent facts the school is a recipient of, as its timeline does.
-        participation = _text(re.findall(r'<dl class="participation">.*?</dl>', school, re.S)[0])
+        participation = page_text(re.findall(r'<dl class="participation">.*?</dl>', school, re.S)[0])
         assert "Maria" not in participation and "Johan" not in participation
