@@ -339,12 +339,14 @@ def _encodable(value: str) -> bool:
 
 def load_jwks(source: str) -> dict[str, Any]:
     """A JWKS from a file (for a URL, the verifier fetches and caches it itself)."""
+    # Named without a user and password: a URL not read as one (" https://u:pw@…", ftp://…) is taken for a file.
+    named = without_userinfo(source)
     try:
         jwks = json.loads(Path(source).read_text())
     except (OSError, ValueError) as error:
-        raise ValueError(f"cannot read the JWKS file {source}: {type(error).__name__}") from None
+        raise ValueError(f"cannot read the JWKS file {named}: {type(error).__name__}") from None
     if not isinstance(jwks, dict):   # `null` was taken as no keys at all (every token refused), a list a traceback
-        raise ValueError(f"the JWKS file {source} holds no JWK Set (a JSON object with \"keys\")")
+        raise ValueError(f"the JWKS file {named} holds no JWK Set (a JSON object with \"keys\")")
     return jwks
 
 

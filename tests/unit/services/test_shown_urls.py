@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from gateways.jwt_tokens import Discovery, ProviderKeys, ProviderUnreachable, fetch_json
+from gateways.jwt_tokens import Discovery, ProviderKeys, ProviderUnreachable, fetch_json, load_jwks
 from gateways.oidc_client import OidcClient
 from services.cli import setting_problem
 from services.bootstrap import build_token_verifier
@@ -116,3 +116,12 @@ def test_a_jwks_url_with_an_uppercase_scheme_is_a_url_not_a_file_named_back_with
     with pytest.raises(ProviderUnreachable) as away:
         verifier._at_url.signing_key("k1")
     assert SECRET not in str(away.value)
+
+
+@pytest.mark.parametrize("source", [f" https://admin:{SECRET}@127.0.0.1:9/jwks", f"ftp://admin:{SECRET}@host/jwks"])
+def test_a_jwks_source_taken_for_a_file_is_named_without_its_password(source):
+    """A leading space or another scheme is no https URL, so the source is read as a file: the refusal named it
+    whole, the password in it (hV's review)."""
+    with pytest.raises(ValueError) as refused:
+        load_jwks(source)
+    assert SECRET not in str(refused.value) and "cannot read the JWKS file" in str(refused.value)
