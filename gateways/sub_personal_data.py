@@ -58,10 +58,11 @@ _BETWEEN_DIGITS = re.compile(r"(?<=[0-9+-])[^0-9A-Za-z+-]+(?=[0-9+-])")
 
 
 # A run of digits, with at most a "-", "+", ".", "/" or "_" before its last four, between non-alphanumerics or the
-# ends; "SE" may lead it.  Its date (the digits before) is whole, or its month set off by two of one separator: "-",
-# ".", "/" or "_" ('1912/12/12-1212' and '19121212_1212' were taken until 2026-12-07).
-_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?(?P<date>(?:[0-9]{2})?[0-9]{2}(?:[0-9]{4}|(?P<between>[-./_])"
-                    r"[0-9]{2}(?P=between)[0-9]{2}))(?P<separator>[-+./_]?)(?P<serial>[0-9]{4})(?![0-9A-Za-z])")
+# ends; "SE" may lead it.  Its date (the digits before) is whole, or its month set off by two separators, "-", ".",
+# "/" or "_", alike or not ('1912/12/12-1212', '19121212_1212' and '1912-12.12-1212' were taken until 2026-12-07):
+# a UUID's groups of four digits hold no such date, whatever its separators.
+_PARTS = re.compile(r"(?<![0-9A-Za-z])(?:[Ss][Ee])?(?P<date>(?:[0-9]{2})?[0-9]{2}(?:[0-9]{4}|[-./_][0-9]{2}[-./_]"
+                    r"[0-9]{2}))(?P<separator>[-+./_]?)(?P<serial>[0-9]{4})(?![0-9A-Za-z])")
 
 
 def _as_written(part: re.Match[str]) -> str:
