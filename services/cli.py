@@ -72,7 +72,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
 # what a unit or a cron job is told by each exit.
 EPILOG = ("Configured by SIGILL_* environment variables (README.md, Configuration; production: deploy/README.md):"
           " with none set, an embedded PostgreSQL and development keys in the data directory.  Exit status: 0 done;"
-          " 1 an error, said in one line on standard error (`audit verify`, `audit access-log`: a change found); 2 the"
+          " 1 an error, said in one line on standard error (`audit verify`, `audit access-log`, `audit report`, `views log`:"
+          " a change found); 2 the"
           " command line or an input refused; 3 `audit verify` could not verify (or `audit report` against its"
           " --checkpoints file); 78 `serve`, `follow` or `feed publish` refused its configuration (the systemd units"
           " do not restart on 2 or 78).")

@@ -31,21 +31,23 @@ def _seen(look: Look) -> list[q.SeenFact]:
     return q.seen(look.disclosures)
 
 
-def _facts(ctx: Context, look: Look, seen: list[q.SeenFact]) -> list[v.VisibleFactOut]:
+def _known(look: Look) -> v.Known:
+    """Who consented and until when, from the consents the reader itself sees (of the whole case, not only the facts
+    an answer holds: a plan's rows rest on consents shown in the timeline)."""
+    return known_consents(d.fact for d in look.disclosures)
+
+
+def _facts(ctx: Context, look: Look, seen: list[q.SeenFact], known: v.Known | None = None) -> list[v.VisibleFactOut]:
     """The facts in the server's order (the internal one), each under its public id only."""
     ids = ctx.fact_ids.of(look.case_id)
-    # Who consented and until when, from the consents the reader itself sees (of the whole case, not only the
-    # facts this answer holds: a plan's rows rest on consents shown in the timeline).
-    known = known_consents(d.fact for d in look.disclosures)
+    known = _known(look) if known is None else known
     lead = look.place is Place.LEAD   # social services sees every revision of the plan: a row's number tells it nothing
     return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known, lead=lead) for s in seen]
 
 
-def _basis(ctx: Context, look: Look, basis: Any) -> v.BasisOut | None:
-    """A basis told as a fact's is in ``_facts``: who consented and until when, from the consents the reader sees."""
-    if basis is None:
-        return None
-    return v.basis_out(basis, ctx.cases.catalogue, known_consents(d.fact for d in look.disclosures))
+def _basis(ctx: Context, basis: Any, known: v.Known) -> v.BasisOut | None:
+    """A basis told as a fact's is in ``_facts``."""
+    return None if basis is None else v.basis_out(basis, ctx.cases.catalogue, known)
 
 
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
@@ -103,9 +105,10 @@ async def current_plan(reader: Reader, case_id: CaseId) -> Response:
         if plan is None:
             return v.PlanView(case_id=case_id, version=look.version, revision=None, main_goal=None, rows=[],
                               warnings=warnings)  # type: ignore[arg-type]
+        known = _known(look)
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.number, main_goal=plan.main_goal,
-                          main_goal_basis=_basis(ctx, look, plan.goal_basis),
-                          rows=_facts(ctx, look, list(plan.rows)), warnings=warnings,  # type: ignore[arg-type]
+                          main_goal_basis=_basis(ctx, plan.goal_basis, known),
+                          rows=_facts(ctx, look, list(plan.rows), known), warnings=warnings,  # type: ignore[arg-type]
                           **plan.participation)
     return await _answer(ctx, user, look, "plan", shape)
 

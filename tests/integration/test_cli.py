@@ -258,8 +258,8 @@ def test_sigills_help_says_where_its_configuration_comes_from_and_what_its_exits
     sign-in are SIGILL_ variables (README: Configuration), nor what an exit 2, 3 or 78 meant to a unit or a cron job."""
     told = " ".join(sigill("--help", env={"SIGILL_DATA_DIR": str(tmp_path)}).stdout.split())
     assert "SIGILL_* environment variables (README.md, Configuration; production: deploy/README.md)" in told, told
-    assert ("Exit status: 0 done; 1 an error, said in one line on standard error (`audit verify`, `audit access-log`:"
-            " a change found); 2 the command line or an input refused; 3 `audit verify` could not verify (or `audit"
+    assert ("Exit status: 0 done; 1 an error, said in one line on standard error (`audit verify`, `audit access-log`,"
+            " `audit report`, `views log`: a change found); 2 the command line or an input refused; 3 `audit verify` could not verify (or `audit"
             " report` against its --checkpoints file); 78 `serve`, `follow` or `feed publish` refused its"
             " configuration (the systemd units do not restart on 2 or 78)") in told, told
 

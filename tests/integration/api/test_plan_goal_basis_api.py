@@ -25,7 +25,7 @@ def test_a_member_is_told_the_basis_of_the_main_goal_as_its_timeline_tells_the_g
 def test_social_services_is_told_the_goal_is_its_own(client, users, tick):
     case_id = _plan_case(client, users, tick)
     plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))
-    assert plan["main_goal_basis"]["kind"] in ("origin", "owner"), plan
+    assert plan["main_goal_basis"]["kind"] == "origin", plan
 
 
 def test_with_no_plan_there_is_no_goal_and_no_basis(client, users, tick):
