@@ -17,6 +17,7 @@ from services.api.deps import ApiContext, document
 from services.api.headers import SecurityHeaders
 from services.api.middleware import PROBES
 from services.api.one_key_each import OneKeyEachRoute
+from services.api.parameter_values import keep_no_parameter_values
 from services.api.query_names import refuse_unknown_query
 
 DESCRIPTION = """
@@ -78,5 +79,9 @@ def create_api(context: ApiContext) -> FastAPI:
 def add_routes(api: FastAPI, router: APIRouter) -> None:
     """The router's routes, added to the application's own list.  A route carries its prefix, tags and schema
     flag from its router already.  ``include_router`` (FastAPI 0.16x) wraps the router in a layer that is
-    matched twice per request and cost a read about a tenth of its CPU."""
+    matched twice per request and cost a read about a tenth of its CPU.  Each, the API's and the web's, refuses a
+    path or query value without keeping it (``parameter_values``)."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            keep_no_parameter_values(route)
     api.router.routes.extend(router.routes)

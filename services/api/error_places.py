@@ -46,12 +46,13 @@ def located(field: str | None, scope: dict[str, Any]) -> str | None:
 
 def _parameters(dependant: Any) -> Iterator[tuple[str, set[str]]]:
     """The route's path, query and header parameters by place, its dependencies' included."""
-    every = list(_walk(dependant))
+    every = list(dependants(dependant))
     for place, attribute in (("path", "path_params"), ("query", "query_params"), ("header", "header_params")):
         yield place, {name for d in every for p in getattr(d, attribute) for name in (p.name, p.alias)}
 
 
-def _walk(dependant: Any) -> Iterator[Any]:
+def dependants(dependant: Any) -> Iterator[Any]:
+    """The dependant and every dependency of it, theirs included."""
     yield dependant
     for sub in dependant.dependencies:
-        yield from _walk(sub)
+        yield from dependants(sub)

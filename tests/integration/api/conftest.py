@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Iterator
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
 
 from gateways.jwt_tokens import DevTokens
@@ -71,3 +72,16 @@ def tick(app):
     def advance(minutes: int = 1) -> None:
         app.clock.advance(timedelta(minutes=minutes))
     return advance
+
+
+@pytest.fixture
+def raised(monkeypatch) -> list[RequestValidationError]:
+    """Every RequestValidationError made while the test runs, as the error handler or a reporter would get it."""
+    made: list[RequestValidationError] = []
+    init = RequestValidationError.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+    monkeypatch.setattr(RequestValidationError, "__init__", recording)
+    return made
