@@ -14,6 +14,7 @@ from services.api import (
 )
 from services.api.accept import answer_only_what_is_accepted
 from services.api.deps import ApiContext, document
+from services.api.head import HeadAsGet
 from services.api.headers import SecurityHeaders
 from services.api.middleware import PROBES
 from services.api.one_key_each import OneKeyEachRoute
@@ -57,7 +58,8 @@ def create_api(context: ApiContext) -> FastAPI:
 
     api.router.lifespan_context = lifespan
     error_handlers.install(api)
-    api.add_middleware(SecurityHeaders)   # the outermost: every answer has them, a last resort's too
+    api.add_middleware(SecurityHeaders)   # every answer has them, a last resort's too
+    api.add_middleware(HeadAsGet)   # the outermost: a HEAD is its GET throughout, its headers all as the GET's
     # Routes are matched in order, one regular expression each: the reads, the most frequent requests, first.
     for module in (routes_reads, routes_commands, routes_meta, routes_audit, routes_feeds, routes_statistics,
                    routes_retention):

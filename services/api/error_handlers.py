@@ -25,6 +25,7 @@ from services.access_log import AccessLogUnavailable
 from services.api import middleware
 from services.api.errors import (IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY_SECONDS, PROBLEMS_LISTED, REBUILDING,
                                  REBUILDING_RETRY_SECONDS, domain_answer, error_body, refusal, repeated_response)
+from services.api.head import TAKES_HEAD
 from services.api.one_key_each import FIELD_NAME, MOST_KEYS, RepeatedKey, TooManyKeys
 from services.audit import CaseHistoryAltered
 from services.errors import DamagedDataKey, MasterKeyReplaced, StoredEventUnreadable, one_line, too_many_connections
@@ -189,12 +190,15 @@ def _validating_with(adapter: TypeAdapter) -> Callable[..., tuple[Any, list[dict
 
 def allowed_methods(request: Request) -> str:
     """Every method some route takes at this path.  Starlette's 405 names only the first route's, and a path's GET
-    and POST are two routes here: a POST to /health was told "Allow: HEAD"."""
+    and POST are two routes here: a POST to /health was told "Allow: HEAD".  An API path's GET takes HEAD too
+    (``services.api.head``)."""
     methods: set[str] = set()
     for route in request.app.router.routes:
         match, _ = route.matches({**request.scope, "type": "http"})
         if match is not Match.NONE:
             methods.update(getattr(route, "methods", None) or ())
+    if "GET" in methods and request.url.path.startswith(TAKES_HEAD):
+        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 

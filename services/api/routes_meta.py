@@ -58,16 +58,14 @@ class Sealed(BaseModel):
     sealed: int
 
 
-# HEAD beside GET (monitors send it), left out of the document: one operation, one operationId.
+# HEAD beside GET (monitors send it), as on every GET of the API (``services.api.head``).
 @router.get("/health", response_model=Health)
-@router.head("/health", include_in_schema=False)
 def health() -> Health:
     """Liveness: the server answers (no sign-in needed; HEAD too, as monitors send it)."""
     return Health(status="ok")
 
 
 @router.get("/ready", response_model=ReadyInDetail | Ready, responses={503: ERRORS[503]})   # with its Retry-After
-@router.head("/ready", include_in_schema=False)
 async def ready(ctx: Context, caller: CallerIfSignedIn) -> Ready:
     """Readiness, for a load balancer: the database answers (503 when it does not).  No sign-in needed, and a
     token that does not verify is no refusal; an administrator signed in is also told whether a follower works on
