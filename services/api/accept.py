@@ -7,8 +7,12 @@ document its JSON; a request whose Accept gives that type no quality above 0 is 
 body (which is JSON whatever was asked: RFC 9110 lets an error be sent in a type not accepted), naming what the
 route offers.  Read as RFC 9110 §12.5.1 says: the most specific range that matches decides (``*/*`` <
 ``application/*`` < ``application/json``), so ``*/*, application/json;q=0`` excludes JSON.  Parameters other than
-``q`` are not matched (``application/json; charset=utf-8`` is JSON); a range that cannot be read is passed over, and
-a header with none that can is taken as no header, as one that is missing or empty: anything is accepted.
+``q`` are not matched (``application/json; charset=utf-8`` is JSON).  A header that is missing, empty or names no
+range (``,,``) accepts anything.  One with a range that cannot be read (``text/html;q=abc``, ``;;;q=x``, ``json``) is
+a 406 saying so: RFC 9110 §12.5.1 lets a server honour Accept (406) or disregard it, and disregarded, such a header
+— which asks for HTML, or for something — was answered with whatever the route offers (it was taken as any type).
+Java's ``HttpURLConnection`` sends ``*; q=.2`` of its own: ``*`` is read as ``*/*`` and ``.2`` as 0.2, as common
+servers read them, or every Java client that sets no Accept would be refused.
 
 The load balancer's probes are left out: they are answered whatever they send (``services.api.middleware.PROBES``).
 """
@@ -25,7 +29,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.api.errors import error_body
 
 JSON = "application/json"
-QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+# A q of 0 to 1 (the bound checked as read): by the letter of RFC 9110 at most 3 decimals after a 0 or 1, but Java
+# sends ".2", and more decimals say no less.
+QVALUE = re.compile(r"[01](\.[0-9]*)?|\.[0-9]+")
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")
 
 
@@ -54,13 +60,26 @@ def media_type(route: Any) -> str:
     return getattr(kind, "media_type", None) or JSON
 
 
+class UnreadableAccept(ValueError):
+    """An Accept header with a media range that cannot be read: which one (from 1), of how many."""
+
+    def __init__(self, position: int, count: int) -> None:
+        super().__init__(f"media range {position} of {count} cannot be read")
+        self.position, self.count = position, count
+
+
 class AcceptedOnly:
     def __init__(self, app: ASGIApp, offered: str) -> None:
         self.app, self.offered = app, offered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sent = [value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"]
-        if not sent or accepts(", ".join(sent), self.offered):
+        try:
+            taken = not sent or accepts(", ".join(sent), self.offered)
+        except UnreadableAccept as unreadable:
+            await JSONResponse(unreadable_body(unreadable, self.offered), 406)(scope, receive, send)
+            return
+        if taken:
             await self.app(scope, receive, send)
             return
         await not_acceptable(self.offered)(scope, receive, send)
@@ -75,11 +94,29 @@ def not_acceptable_body(offered: str) -> dict[str, Any]:
     return error_body("not_acceptable", said, "header.accept")
 
 
+def unreadable_body(unreadable: UnreadableAccept, offered: str) -> dict[str, Any]:
+    """The header is not said back: a client may put anything in one."""
+    said = (f"the Accept header cannot be read: its media range {unreadable.position} of {unreadable.count} is not"
+            f" type/subtype with an optional q from 0 to 1; send {offered}, */*, or no Accept")
+    return error_body("not_acceptable", said, "header.accept")
+
+
+def media_ranges(header: str) -> list[tuple[str, str, float]]:
+    """The header's media ranges as ``(type, subtype, q)``; its empty list elements passed over (RFC 9110 §5.6.1).
+    UnreadableAccept when one is not a media range."""
+    listed = [item for item in header.split(",") if item.strip()]
+    ranges = [_range(item) for item in listed]
+    unread = next((n for n, read in enumerate(ranges, 1) if read is None), None)
+    if unread is not None:
+        raise UnreadableAccept(unread, len(listed))
+    return ranges   # type: ignore[return-value]  # none is None
+
+
 def accepts(header: str, offered: str) -> bool:
-    """Whether the Accept header's value gives the type a quality above 0."""
+    """Whether the Accept header's value gives the type a quality above 0 (UnreadableAccept: it cannot be read)."""
     kind, _, subtype = offered.partition("/")
-    ranges = [r for r in map(_range, header.split(",")) if r is not None]
-    if not ranges:   # nothing in it could be read: no preference stated
+    ranges = media_ranges(header)
+    if not ranges:   # it names none: no preference stated
         return True
     matching = [(specificity, q) for (range_kind, range_subtype, q) in ranges
                 if (specificity := _specificity(range_kind, range_subtype, kind, subtype)) is not None]
@@ -93,21 +130,24 @@ def names(header: str, offered: str) -> bool:
     """Whether the Accept header's value names the type itself (no wildcard) with a quality above 0: what an
     EventSource sends (``text/event-stream``), and a client that takes any type does not."""
     kind, _, subtype = offered.partition("/")
-    return any((range_kind, range_subtype) == (kind, subtype) and q > 0
-               for range_kind, range_subtype, q in filter(None, map(_range, header.split(","))))
+    try:
+        ranges = media_ranges(header)
+    except UnreadableAccept:   # refused before any route reads it (``AcceptedOnly``)
+        return False
+    return any((range_kind, range_subtype) == (kind, subtype) and q > 0 for range_kind, range_subtype, q in ranges)
 
 
 def _range(item: str) -> tuple[str, str, float] | None:
     """``(type, subtype, q)`` of one media range; None when it is not one."""
     name, *parameters = [part.strip() for part in item.split(";")]
-    kind, slash, subtype = name.lower().partition("/")
+    kind, slash, subtype = ("*/*" if name == "*" else name).lower().partition("/")   # "*": Java's
     if not slash or not TOKEN.fullmatch(kind) or not TOKEN.fullmatch(subtype) or (kind == "*" and subtype != "*"):
         return None
     for parameter in parameters:
         key, _, value = parameter.partition("=")
         if key.strip().lower() == "q":   # what follows q is accept-ext, not the type's
             value = value.strip()
-            return (kind, subtype, float(value)) if QVALUE.fullmatch(value) else None
+            return (kind, subtype, float(value)) if QVALUE.fullmatch(value) and float(value) <= 1 else None
     return kind, subtype, 1.0
 
 
@@ -124,6 +164,6 @@ def _specificity(range_kind: str, range_subtype: str, kind: str, subtype: str) -
 
 def documented(offered: str) -> dict[str, Any]:
     """The 406 as the OpenAPI document names it for a route offering the type."""
-    return {"description": "the Accept header excludes the one type this endpoint answers in",
+    return {"description": "the Accept header excludes the one type this endpoint answers in, or cannot be read",
             "content": {JSON: {"schema": {"$ref": "#/components/schemas/ErrorBody"},
                                "example": not_acceptable_body(offered)}}}

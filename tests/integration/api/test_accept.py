@@ -111,3 +111,31 @@ def test_every_route_of_the_api_but_the_probes_checks_accept_and_the_document_sa
     stream = document["paths"]["/api/v1/feeds/{agency}/stream"]["get"]["responses"]
     assert list(stream["200"]["content"]) == ["text/event-stream"]   # it named JSON beside it, never answered
     assert "text/event-stream" in stream["406"]["content"][JSON]["example"]["error"]["message"]
+
+
+UNREADABLE = (";;;q=x", "text/html;q=abc", "application/json;q=191212121212", "json", "application/xml;q=x, */*")
+
+
+def test_an_accept_that_cannot_be_read_is_a_406_saying_so_on_json_and_the_stream_alike(client, users, tick, postgres):
+    """Not taken as any type (``text/html;q=abc`` asks for HTML): a 406 saying the header cannot be read, before the
+    route does anything; the value is not said back."""
+    case_id, _ = school_consented_case(client, users, tick)
+    reads = count(postgres, "sigill_access_log")
+    for accept in UNREADABLE:
+        for path, who in (("/api/v1/me", users.school), (f"/api/v1/cases/{case_id}", users.school),
+                          ("/api/v1/feeds/skola", users.school), ("/api/v1/feeds/skola/stream", users.school),
+                          (f"/api/v1/audit/cases/{case_id}/report", users.auditor)):
+            response = client.get(path, headers={**who, "Accept": accept})
+            assert response.status_code == 406, (accept, path, response.text)
+            error = response.json()["error"]
+            assert error["code"] == "not_acceptable" and error["field"] == "header.accept", error
+            assert "cannot be read" in error["message"] and "1912" not in response.text and "abc" not in response.text
+            assert client.head(path, headers={**who, "Accept": accept}).status_code == 406
+    assert count(postgres, "sigill_access_log") == reads
+
+
+def test_javas_default_accept_gets_json(client, users):
+    """HttpURLConnection's Accept, sent by a Java client that sets none: ``*; q=.2`` is any type, with a quality."""
+    response = client.get("/api/v1/me", headers={**users.school,
+                                                  "Accept": "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"})
+    assert response.status_code == 200, response.text

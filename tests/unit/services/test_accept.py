@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api.accept import accepts, names
+from services.api.accept import UnreadableAccept, accepts, names
 
 JSON, HTML, SSE = "application/json", "text/html", "text/event-stream"
 
@@ -27,14 +27,32 @@ def test_a_header_giving_the_type_no_quality_above_0_excludes_it(header, offered
     assert not accepts(header, offered)
 
 
-@pytest.mark.parametrize("header", ["", " ", "json", "*/json", "application/json;q=2", "application/json;q=abc", ",,"])
-def test_a_header_with_no_range_that_can_be_read_is_no_preference(header):
+@pytest.mark.parametrize("header", ["", " ", ",,", " , "])
+def test_a_header_naming_no_range_is_no_preference(header):
+    """As a missing header (RFC 9110 §12.5.1); empty list elements are passed over (§5.6.1)."""
     assert accepts(header, JSON)
 
 
-def test_a_range_that_cannot_be_read_is_passed_over_beside_one_that_can():
-    assert not accepts("json, application/xml", JSON)
-    assert accepts("application/xml;q=x, application/json", JSON)
+@pytest.mark.parametrize("header, position, count", [
+    ("json", 1, 1), ("*/json", 1, 1), ("application/json;q=2", 1, 1), ("application/json;q=abc", 1, 1),
+    (";;;q=x", 1, 1), ("text/html;q=abc", 1, 1), ("application/xml;q=x, application/json", 1, 2),
+    ("application/json, json", 2, 2), ("application/json;q=", 1, 1), ("application/json;q=-1", 1, 1),
+    ("application/json;q=.", 1, 1), ("application/json;q=0.5x", 1, 1)])
+def test_a_range_that_cannot_be_read_makes_the_header_unreadable(header, position, count):
+    """Neither passed over nor taken as any type: ``text/html;q=abc`` asks for HTML, not for whatever is offered."""
+    with pytest.raises(UnreadableAccept) as unreadable:
+        accepts(header, JSON)
+    assert (unreadable.value.position, unreadable.value.count) == (position, count)
+    assert not names(header, SSE)
+
+
+def test_javas_default_accept_is_read_as_it_means():
+    """HttpURLConnection's own, sent by every Java client that sets none: ``*`` for ``*/*`` and ``q=.2`` for 0.2, as
+    common servers read them (by the letter they are no range and no qvalue)."""
+    java = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+    assert accepts(java, JSON) and accepts(java, SSE)
+    assert not accepts("text/html, *; q=0", JSON)
+    assert accepts("application/json;q=1.", JSON) and accepts("application/json;q=0.1234", JSON)
 
 
 @pytest.mark.parametrize("header, named", [
