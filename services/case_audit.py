@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import EventSourcingError
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import PersistenceError, StoredEvent
+from eventsourcing.utils import get_topic
 
+from domain.case_events import ReferralReceived
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.visibility import LogFold
@@ -44,6 +46,9 @@ AUDIT_CASE_INDEX = "audit.case_index"   # what the entry says: audit.case_index:
 CASE_INDEX = uuid5(NAMESPACE_URL, "urn:sigill:audit-case-index")
 NO_CASE = frozenset({STATISTICS_RUN, CASE_INDEX})   # the access log's entries of no one case, by these ids
 INDEX_COLUMNS = ("case_id", "case_number", "phase", "protected_personal_data")
+# A case's events' topics, in plain text beside their sealed state (an erased case's too): what makes a stored
+# aggregate a case, for an auditor, who audits any stored case — not the case-number series stored beside them.
+CASE_EVENTS = get_topic(ReferralReceived).partition(":")[0] + ":"
 STORED_LOG_ATTEMPTS = 3   # a disagreement is asked again: an event may have been recorded mid-comparison
 
 
@@ -53,6 +58,14 @@ def _of(agency: str | None) -> list[str] | None:
 
 
 class CaseAudit:
+    def check_stored_case(self: CaseService, case_id: UUID, stored: Sequence[StoredEvent] | None = None) -> None:
+        """CaseNotFound unless a case's events are stored under ``case_id`` (``stored``: those already read, if
+        any): an erased case's are, a case-number series' are not a case's.  Its first stored event is asked, not
+        its referral: a case whose first events were removed is still a case, told as altered."""
+        first = stored[:1] if stored is not None else self.app.recorder.select_events(case_id, limit=1)
+        if not first or not first[0].topic.startswith(CASE_EVENTS):
+            raise CaseNotFound("no such case", field="case_id")
+
     def audit_facts(self: CaseService, p: Principal, case_id: UUID, purpose: str = "") -> tuple[Fact, ...]:
         check_auditor(p)
         facts = self.app.all_facts(case_id, self.check_history(case_id))   # the events checked, read once
@@ -143,8 +156,7 @@ class CaseAudit:
         check_auditor(p)
         if agency is not None:
             self.catalogue.agency(agency)
-        if not self.app.recorder.select_events(case_id, limit=1):
-            raise CaseNotFound("no such case", field="case_id")
+        self.check_stored_case(case_id)
         # Asked of the key store itself, not of a judged copy of the case a worker may still hold in memory.
         if not self.app.keystore.is_destroyed(case_id):
             try:
@@ -179,8 +191,7 @@ class CaseAudit:
             stored, divergence = self.check_history(case_id), None
         except CaseHistoryAltered as altered:
             stored, divergence = altered.stored, altered.divergence
-        if not (stored if stored is not None else self.app.recorder.select_events(case_id, limit=1)):
-            raise CaseNotFound("no such case", field="case_id")
+        self.check_stored_case(case_id, stored)
         return ReportRead(case_id, divergence, lambda: self.app.readable_history(case_id, stored),
                           self.app.disclosure_fold)
 

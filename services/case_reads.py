@@ -56,11 +56,11 @@ class CaseReads:
     def check_in_case(self: CaseService, p: Principal, case_id: UUID) -> None:
         """CaseNotFound (Forbidden to a role that reads no case) unless ``p`` may read the case, as a read would
         answer — with nothing shown, so nothing logged: for what is said of a case before reading it (the web's
-        purpose).  An auditor audits any stored case, an erased one too (its stored disclosure log)."""
+        purpose).  An auditor audits any stored case, an erased one too (its stored disclosure log) — a case's, not
+        the case-number series' stored beside them (``check_stored_case``)."""
         with self._outsiders_told_nothing(p):
             if p.has(Role.AUDITOR):
-                if not self.app.recorder.select_events(case_id, limit=1):
-                    raise CaseNotFound("no such case", field="case_id")
+                self.check_stored_case(case_id)
                 return
             replay, fresh = self._admitted(p, case_id)
             if not fresh:   # this worker's copy may be stale (another worker's withdrawal): judged as stored
