@@ -113,12 +113,29 @@ def _known(ordered: Iterable[Any], until: datetime | None) -> dict[str, dict[str
         if until is not None and f.recorded_at > until:
             continue
         c = f.content
-        if f.kind == "consent.granted":
+        kept = known.get(c["consent_id"])
+        if f.kind == "consent.granted" and (kept is None or kept["version"] != f.version):
             known[c["consent_id"]] = {"consenter": c["consenter"], "consenter_name": c["consenter_name"],
-                                      "valid_until": c.get("valid_until")}
-        elif c["consent_id"] in known:
-            known[c["consent_id"]]["valid_until"] = c.get("valid_until")
+                                      "valid_until": c.get("valid_until"), "version": f.version,
+                                      "covers": _covers(f)}
+        elif kept is not None:
+            # A narrowing, or another part of the same event (an auditor's log holds each recipient's): what the
+            # reader sees it cover now is that event's parts together.
+            covers = _covers(f) if kept["version"] != f.version else kept["covers"] | _covers(f)
+            kept.update(valid_until=c.get("valid_until"), version=f.version, covers=covers)
     return known
+
+
+def _covers(f: Any) -> frozenset[tuple[str, str]]:
+    """The (agency, category) pairs a consent fact says the consent covers: the owner's whole scope, a recipient's
+    part (its agency the fact's one audience); none where that cannot be told."""
+    c = f.content
+    if "scope" in c:
+        return frozenset((agency, category) for agency, categories in c["scope"] for category in categories)
+    audience = getattr(f, "audience", None) or ()
+    if "categories" in c and len(audience) == 1:
+        return frozenset((agency, category) for agency in audience for category in c["categories"])
+    return frozenset()
 
 
 def known_at(facts: Iterable[Any], change: str, at: datetime) -> dict[str, dict[str, Any]]:
@@ -154,10 +171,31 @@ def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[st
     text = "samtycke från " + " och ".join(who)
     if unseen:
         text += " samt samtycke " + ", ".join(unseen)
-    else:   # the first end among them is when the disclosure lapses; unknown while one is not seen
-        ends = [c["valid_until"] for c in seen if c.get("valid_until")]
-        text += f", t.o.m. {min(ends)}" if ends else ", tills vidare"
+    else:   # unknown while one is not seen: an end told from the others could be later than the disclosure's
+        end = lapses(seen)
+        text += f", t.o.m. {end}" if end else ", tills vidare"
     return text
+
+
+def lapses(consents: list[Mapping[str, Any]]) -> Any:
+    """The last day a disclosure resting on ``consents`` (the whole of its basis, each as ``known_consents`` gives
+    it) lasts; None: until further notice.  The basis holds, for each part it needs (agency × category) and each
+    consenter whose consent is needed, every consent of theirs in force that covers that part: the disclosure lasts
+    while each such group has one consent left — the latest end within a group (one person's two consents to the
+    same part: the later one's; one with no end: none), the first end among the groups.
+
+    Which parts the fact needs the basis does not say; every part the consents are seen to cover, of the agencies
+    each of them covers (the reader among them), is taken as needed: a part not needed can only make the end told
+    earlier than the real one, never later.  A consent whose cover is not known is a group of its own: its end."""
+    told = [frozenset(a for a, _ in c["covers"]) for c in consents if c.get("covers")]
+    agencies = frozenset.intersection(*told) if told else frozenset()
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for n, c in enumerate(consents):
+        parts = [(c["consenter"], a, cat) for a, cat in c.get("covers", ()) if a in agencies] or [(str(n),)]
+        for part in parts:
+            groups.setdefault(part, []).append(c.get("valid_until"))
+    ends = [max(group) for group in groups.values() if None not in group]
+    return min(ends) if ends else None
 
 
 _CAUSES = {

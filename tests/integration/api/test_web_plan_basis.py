@@ -163,3 +163,46 @@ def test_a_member_whose_consents_do_not_cover_the_case_reads_its_rows_basis_by_c
     plan = _current_plan(page)
     assert "Huvudmål" not in plan and "Peter" not in page and "Maria" not in page and "t.o.m." not in page
     assert f"Närvaro. Mentor. Mentor Skolan samtycke {', '.join(c[:8] for c in consents)}" in plan, plan
+
+
+def test_one_persons_two_consents_to_the_same_parts_give_the_later_end_that_bounds_the_disclosure(
+        client, users, tick, context, settings):
+    """Maria's two consents both give the school `case` and `school`, until 30 June and until 31 December: the
+    disclosure lasts while either is in force, to 31 December.  The plan page, the timeline and the API said 30 June
+    (the first end among all the basis's consents).  Her consent to the police (31 March) is no recipient's of the
+    school's: never named nor dated to it, nor the school's to the police."""
+    case_id = open_case(client, users)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
+                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/guardians", headers=users.social,
+                   json={"guardians": [{"name": "Maria"}, {"name": "Johan"}]}))
+    school, police = {"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]}
+    ids = _consents(client, users, tick, case_id, {
+        "young_person": ("young_person", [school, police], None), "johan": ("1", [school, police], None),
+        "maria_june": ("0", [school], "2026-06-30"), "maria_december": ("0", [school], "2026-12-31"),
+        "maria_police": ("0", [police], "2026-03-31")})
+    for agency in ("skola", "polis"):
+        tick()
+        ok(client.post(f"/api/v1/cases/{case_id}/members", headers=users.social,
+                       json={"agency": agency, "contact_person": "Kontakt", "role": "kontaktperson"}), 201)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
+        "main_goal": "Peter ska gå i skolan.", "rows": ROWS[:1]}), 201)
+    said = "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, t.o.m. 2026-12-31"
+    school_web = web_as(context, settings, "skola")
+    plan = _current_plan(school_web.get(f"/arenden/{case_id}/plan").text)
+    assert f"Huvudmål: Peter ska gå i skolan. · Grund: {said}" in plan, plan
+    assert f"Närvaro. Mentor. Mentor Skolan {said}" in plan, plan
+    timeline = page_text(school_web.get(f"/arenden/{case_id}").text)
+    assert said in timeline and "Johan, t.o.m. 2026-06-30" not in timeline, timeline   # a basis's; her consent's own
+    # line says its own end
+    assert "2026-03-31" not in timeline + plan and ids["maria_police"] not in timeline + plan
+    api = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school))["rows"]
+    assert api[0]["basis"]["description"].endswith(", t.o.m. 2026-12-31"), api[0]["basis"]
+    police_web = web_as(context, settings, "polis")
+    police = page_text(police_web.get(f"/arenden/{case_id}/plan").text + police_web.get(f"/arenden/{case_id}").text)
+    assert "t.o.m. 2026-03-31" in police, police
+    assert "2026-12-31" not in police and "2026-06-30" not in police
+    assert ids["maria_june"] not in police and ids["maria_december"] not in police

@@ -47,3 +47,54 @@ def test_a_log_row_tells_the_end_its_moment_knew():
 def test_a_consent_not_seen_stays_an_id_and_a_law_is_named():
     assert describe_basis_with_ids(BASIS, CAT, {}) == "samtycke c-young-, c-mother, c-father"
     assert describe_basis(Basis("law", legal_basis="sol14"), CAT).startswith("lag: SoL 14 kap. 1 §")
+
+
+def _part(version: int, consent_id: str, consenter: str, until: date | None, categories: tuple, agency="skola"):
+    """A recipient's part of a consent, as the recipient is shown it (its agency the fact's one audience)."""
+    return SimpleNamespace(kind="consent.granted", version=version, fact_id=f"{version}.to.{agency}",
+                           recorded_at=datetime(2026, 3, 1, 9, tzinfo=timezone.utc), audience=frozenset({agency}),
+                           content={"consent_id": consent_id, "consenter": consenter, "consenter_name": "Maria",
+                                    "valid_until": until, "categories": categories})
+
+
+def _whole(version: int, consent_id: str, consenter: str, until: date | None, scope: tuple):
+    return SimpleNamespace(kind="consent.granted", version=version, fact_id=f"{version}.owner",
+                           recorded_at=datetime(2026, 3, 1, 9, tzinfo=timezone.utc), audience=frozenset({"soc"}),
+                           content={"consent_id": consent_id, "consenter": consenter, "consenter_name": "Maria",
+                                    "valid_until": until, "scope": scope})
+
+
+def test_one_persons_two_consents_to_the_same_part_last_to_the_later_end():
+    known = known_consents([_part(4, "june", "g-maria", date(2026, 6, 30), ("school",)),
+                            _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-12-31")
+    forever = known_consents([_part(4, "june", "g-maria", date(2026, 6, 30), ("school",)),
+                              _part(5, "open", "g-maria", None, ("school",))])
+    assert describe_basis(Basis("consent", ("june", "open")), CAT, forever).endswith("tills vidare")
+
+
+def test_guard_one_persons_consents_to_different_parts_last_to_the_first_end():
+    """The row needs `school` and `case` (it names another member): one consent each, the earlier end bounds it."""
+    known = known_consents([_part(4, "case", "g-maria", date(2026, 11, 30), ("case",)),
+                            _part(5, "school", "g-maria", date(2026, 9, 30), ("school",))])
+    assert describe_basis(Basis("consent", ("case", "school")), CAT, known).endswith("t.o.m. 2026-09-30")
+
+
+def test_guard_a_part_the_fact_may_not_need_makes_the_end_told_earlier_never_later():
+    """Maria's June consent also covers `case`, which a `school` row may not need: told as needed, the end is
+    June's (the disclosure may last longer; it never lapses earlier than told).  Social services' whole copies
+    name other agencies' parts too, which are taken only where every consent of the basis covers that agency."""
+    known = known_consents([_part(4, "june", "g-maria", date(2026, 6, 30), ("case", "school")),
+                            _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-06-30")
+    # The police's `school` part of December's consent is no cover of the school's `school`: June's end is told.
+    lead = known_consents([_whole(4, "june", "g-maria", date(2026, 6, 30), (("soc", ("school",)),)),
+                           _whole(5, "december", "g-maria", date(2026, 12, 31),
+                                  (("soc", ("case",)), ("polis", ("school",))))])
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, lead).endswith("t.o.m. 2026-06-30")
+
+
+def test_guard_a_consent_whose_cover_is_not_known_is_bounded_by_its_own_end():
+    known = known_consents([_fact("consent.granted", 4, 1, "june", "g-maria", "Maria", date(2026, 6, 30)),
+                            _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-06-30")
