@@ -211,16 +211,20 @@ class Settings(BaseSettings):
     def _check_public_url_is_an_origin(self) -> None:
         """In every mode: behind a proxy at https://kommun.se/sigill the web client did not work — its redirects,
         links, forms and static files are at the host's root (the browser left for https://kommun.se/logga-in) — and
-        its cookies (``Path=/``; a ``__Host-`` cookie can have no other) would be sent to every application there."""
+        its cookies (``Path=/``; a ``__Host-`` cookie can have no other) would be sent to every application there.
+        Nor a user or password: the sign-in's redirects are made under it and sent to the browser (development took
+        one; production refused it only as no https address)."""
+        if "@" in (self.public_url or ""):
+            # Any '@': an origin has none but in its userinfo, and a password with a '/' splits a URL before it.
+            raise ConfigurationError("SIGILL_PUBLIC_URL holds a user name or password (…@): the sign-in's redirects"
+                                     " are made under it and sent to the browser — give the address alone, e.g."
+                                     " https://sigill.kommun.se")
         try:
             path = urlsplit(self.public_url or "").path
         except ValueError:
             return   # unparseable: production's https check names it; development uses it for nothing else
         if path not in ("", "/"):
-            # Not said back from a URL holding an '@': a password with a '/' in it (https://u:pa/ss@host) splits the
-            # URL there, and its tail is read as the path; production refuses a password without repeating it.
-            said = "" if "@" in (self.public_url or "") else f" ({path})"
-            raise ConfigurationError(f"SIGILL_PUBLIC_URL has a path{said}: Sigill is served at the root of a host"
+            raise ConfigurationError(f"SIGILL_PUBLIC_URL has a path ({path}): Sigill is served at the root of a host"
                                      " name of its own (e.g. https://sigill.kommun.se), its cookies and links are"
                                      " the whole origin's — give it its own host name, without a path")
 

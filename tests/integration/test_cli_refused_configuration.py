@@ -58,3 +58,12 @@ def test_a_long_running_command_given_a_schema_that_is_not_there_exits_78(tmp_pa
     assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
     assert 'SIGILL_DB_SCHEMA: schema "sigill_mistyped" does not exist' in result.stderr
     assert sigill("calendar", env=env).returncode == 1
+
+
+def test_serve_given_a_public_url_with_a_password_exits_78_in_development_too(tmp_path):
+    """The sign-in's redirects are made under it and sent to the browser: development took it, production did not."""
+    result = sigill("serve", "--port", "1", env={"SIGILL_DATA_DIR": str(tmp_path),
+                                                 "SIGILL_PUBLIC_URL": "https://admin:s3cr3t@sigill.kommun.example"})
+    assert result.returncode == 78, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert "SIGILL_PUBLIC_URL" in result.stderr and "s3cr3t" not in result.stderr and "admin" not in result.stderr

@@ -125,3 +125,17 @@ def test_a_public_url_refused_for_its_path_does_not_say_back_a_password_read_as_
             settings.check()
         said = str(refused.value)
         assert said.startswith("SIGILL_PUBLIC_URL") and "ss-word" not in said and "admin" not in said
+
+
+@pytest.mark.parametrize("public_url", ["https://admin:s3cr3t@sigill.kommun.example", "http://admin@localhost:8000",
+                                        "https://admin:s3cr3t@sigill.kommun.example/"])
+def test_a_public_url_with_a_user_or_password_is_refused_in_every_mode_never_said_back(tmp_path, public_url):
+    """The sign-in's redirects are made under SIGILL_PUBLIC_URL and sent to the browser: in development one with a
+    user:password was taken, and the password went to the browser, its history and the identity provider's log
+    (production refused it, as no https address)."""
+    for settings in (production(tmp_path, public_url=public_url), Settings(data_dir=tmp_path, public_url=public_url)):
+        with pytest.raises(ConfigurationError) as refused:
+            settings.check()
+        said = str(refused.value)
+        assert said.startswith("SIGILL_PUBLIC_URL") and "user name or password" in said and "\n" not in said
+        assert "admin" not in said and "s3cr3t" not in said
