@@ -13,6 +13,7 @@ from gateways.append_only import append_only_ddl
 from gateways.read_snapshot import ReadSnapshot
 from gateways.schema_lock import create_schema
 from services.ledger import Checkpoint, LedgerEntry, StoredRow
+from services.settings import no_such_schema
 
 FETCH = 20_000
 
@@ -64,8 +65,7 @@ class PostgresLedgerStore:
                 "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s),"
                 " to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL", [schema, *names]).fetchone()
         if not schema_found:   # a mistyped SIGILL_DB_SCHEMA: say so, as every other command does
-            raise NoLedger(f'SIGILL_DB_SCHEMA: schema "{schema}" does not exist in the database (leave the variable'
-                           " unset, or name the schema Sigill's tables are in)")
+            raise NoLedger(no_such_schema(schema))
         if not found:
             raise NoLedger(self._elsewhere(schema) or (
                 "this database holds no Sigill ledger (is it Sigill's database? a new installation has"

@@ -26,7 +26,7 @@ from services import cli_audit, cli_database, cli_feed, cli_ledger, cli_serve, c
 from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, connections_used_up,
                              lock_conflict, too_many_connections)
 from services.ports import ViewsUnderOtherRules
-from services.settings import ConfigurationError, Settings
+from services.settings import ConfigurationError, Settings, no_such_schema
 from services.wording import counted
 
 
@@ -271,18 +271,18 @@ def _names_no_schema(error: BaseException) -> bool:
     """Whether SIGILL_DB_SCHEMA names no schema of the database (eventsourcing wraps psycopg's InvalidSchemaName).
     A long-running command exits 78 for it, as for tables not set up: until 2026-12-07 it exited 1, and its unit was
     restarted every 5 s, a line in the journal each time, for a fix only the operator can make (and then restart)."""
-    return re.fullmatch(r'schema ".*" does not exist', first_line(error)) is not None
+    return _NO_SCHEMA.fullmatch(first_line(error)) is not None
+
+
+_NO_SCHEMA = re.compile(r'schema "(.*)" does not exist')   # PostgreSQL's words, the schema's name in them
 
 
 def database_problem(error: BaseException) -> str:
     """One line on a database or data directory that cannot be used, saying what to do where we know it."""
     line = first_line(error)
-    if _names_no_schema(error):
-        # Owned by the tables' owner: the setup refuses an application's role that owns the schema (it could drop
-        # the tables).
-        return (f"SIGILL_DB_SCHEMA: {line} in the database: correct the name, leave the variable unset, or create"
-                " the schema owned by the role that owns Sigill's tables (CREATE SCHEMA … AUTHORIZATION <that role>)"
-                " and, in production, run `sigill database setup` as that role (deploy/README.md, section 1)")
+    no_schema = _NO_SCHEMA.fullmatch(line)
+    if no_schema is not None:
+        return no_such_schema(no_schema.group(1))
     if isinstance(error, (FileExistsError, NotADirectoryError)):   # mkdir, or a path through a file
         return f"SIGILL_DATA_DIR: {error.filename}: a file stands where a directory must be"
     if too_many_connections(error):

@@ -146,7 +146,7 @@ def _status(args: argparse.Namespace) -> int:
 
     from services.bootstrap import database_tls, master_key_check, status_probe
     from services.database_tls import status_line
-    from services.settings import ConfigurationError, Settings
+    from services.settings import ConfigurationError, Settings, no_such_schema
 
     settings = Settings()
     settings.check_database_url_is_no_placeholder()
@@ -157,8 +157,7 @@ def _status(args: argparse.Namespace) -> int:
     master_key, previous = settings.existing_master_key_bytes(), settings.previous_master_key_bytes()
     found = probe()
     if found is None and probe.schema_missing():   # it answers: the README promises every command names the schema
-        raise ConfigurationError(f'SIGILL_DB_SCHEMA: schema "{probe.schema}" does not exist in the database (leave'
-                                 " the variable unset, or name the schema Sigill's tables are in)")
+        raise ConfigurationError(no_such_schema(probe.schema))
     if found is None:
         print("sigill: the database does not answer within 3 s, or holds no Sigill tables (SIGILL_DATABASE_URL): is"
               " it running, reachable from here, and Sigill's database?", file=sys.stderr)

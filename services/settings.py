@@ -41,6 +41,16 @@ class ConfigurationError(Exception):
     """The configuration cannot work; the message says what to set."""
 
 
+def no_such_schema(schema: str) -> str:
+    """The line for a SIGILL_DB_SCHEMA that names no schema of the database, as every command says it (`serve`, a
+    command's database error, `database status`, `audit verify`'s ledger): until 2026-12-07 the last two said only
+    "name the schema Sigill's tables are in".  Owned by the tables' owner: the setup refuses an application's role
+    that owns the schema (it could drop the tables)."""
+    return (f'SIGILL_DB_SCHEMA: schema "{schema}" does not exist in the database: correct the name, leave the variable'
+            " unset, or create the schema owned by the role that owns Sigill's tables (CREATE SCHEMA … AUTHORIZATION"
+            " <that role>) and, in production, run `sigill database setup` as that role (deploy/README.md, section 1)")
+
+
 def _check_no_placeholder(variable: str, secret: SecretStr | None) -> None:
     if secret is not None and PLACEHOLDER in secret.get_secret_value():
         raise ConfigurationError(f"{variable} still holds {PLACEHOLDER}, the placeholder of deploy/sigill.env.example:"

@@ -180,8 +180,10 @@ def test_status_with_a_schema_that_is_not_there_names_the_setting(tmp_path):
     done = sigill("database", "status", env={**env, "SIGILL_DB_SCHEMA": "sigill_mistyped"})
     assert done.returncode == 1 and done.stdout == "", done.stdout
     assert done.stderr.strip().splitlines() == [
-        'sigill: SIGILL_DB_SCHEMA: schema "sigill_mistyped" does not exist in the database (leave the variable'
-        " unset, or name the schema Sigill's tables are in)"], done.stderr
+        'sigill: SIGILL_DB_SCHEMA: schema "sigill_mistyped" does not exist in the database: correct the name, leave'
+        " the variable unset, or create the schema owned by the role that owns Sigill's tables (CREATE SCHEMA …"
+        " AUTHORIZATION <that role>) and, in production, run `sigill database setup` as that role (deploy/README.md,"
+        " section 1)"], done.stderr   # `sigill serve`'s line (one text): it said "name the schema" alone
 
 
 def test_status_of_the_example_files_database_url_says_it_still_holds_the_placeholder(tmp_path):
