@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from gateways.append_only import append_only_ddl
 
+# The name its DDL is stamped under in sigill_schema_stamps (``gateways.schema_lock``) when the tables are made: the
+# trace a verifier reads of a log made here whose tables are gone.
+CREATOR = "sigill_access_log"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {log} (
     seq bigint PRIMARY KEY, at timestamptz NOT NULL, case_id uuid NOT NULL, subject text NOT NULL,

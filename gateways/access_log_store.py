@@ -24,7 +24,7 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from gateways.access_log_checks import check_shown, verify_chain
-from gateways.access_log_schema import APPEND, CHECKPOINT, COLUMNS, SCHEMA
+from gateways.access_log_schema import APPEND, CHECKPOINT, COLUMNS, CREATOR, SCHEMA
 from gateways.access_log_sealing import EntrySealing, unsealed_details
 from gateways.pg_errors import POOL_WAIT, ready, translated
 from gateways.schema_lock import create_schema
@@ -56,7 +56,7 @@ class PostgresAccessLogStore:
                                     check=ConnectionPool.check_connection, timeout=POOL_WAIT)
         self._writer = ConnectionPool(conninfo, min_size=1, max_size=1, kwargs={"autocommit": True},
                                       name="sigill-access-log-writer", open=True, timeout=POOL_WAIT)  # one writer: the table lock
-        create_schema(conninfo, [self._sql(SCHEMA)], schema, creator="sigill_access_log")
+        create_schema(conninfo, [self._sql(SCHEMA)], schema, creator=CREATOR)
         for pool in (self._pool, self._writer):   # made meanwhile, as a rule; never grown by a first read (pg_errors)
             ready(pool)
 

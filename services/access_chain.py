@@ -66,6 +66,10 @@ FINDINGS = {
     "gone": ("entries up to {seq} were signed for but are gone",
              "läsningar till och med {seq} signerades men finns inte längre"),
     "table_gone": ("one of the access log's two tables is gone", "en av åtkomstloggens två tabeller saknas"),
+    "tables_gone": ("the access log's tables are gone, though they were made here (sigill_schema_stamps records"
+                    " them): they were removed",
+                    "åtkomstloggens tabeller saknas, fast de har skapats här (sigill_schema_stamps visar det): de har"
+                    " tagits bort"),
     "exported": ("the exported checkpoint (from the file) at entry {seq} does not match the log: it was rewritten"
                  " since the file was written",
                  "den exporterade kontrollpunkten (ur filen) vid läsning {seq} stämmer inte med loggen: den har"

@@ -192,8 +192,8 @@ def _verify_access_log(settings: Settings, reads, trusted: set[bytes],  # noqa: 
     except psycopg.Error as error:
         print(f"Åtkomstloggen kunde inte kontrolleras: {first_line(error)}")
         return "unverified"
-    if verdict is None:
-        print("Åtkomstloggen finns inte i databasen: ingen läsning har loggats här, eller dess tabeller har tagits bort.")
+    if verdict is None:   # no tables, and no stamp of their making (``verify_access_log``: a stamp is a finding)
+        print(_no_access_log(reads.access_log_made_here()))
         # A running installation has one from its first start (the server makes it): in production its absence is
         # not "unchanged".
         return "unverified" if settings.is_production else "intact"
@@ -205,6 +205,17 @@ def _verify_access_log(settings: Settings, reads, trusted: set[bytes],  # noqa: 
     before = f" {reads_counted(verdict.checked)} före stämmer." if verdict.checked else ""
     print(f"Åtkomstloggen ÄNDRAD: {verdict.swedish}.{before}")
     return "changed"
+
+
+def _no_access_log(made: bool | None) -> str:
+    """An access log not in the database, said as what it most likely is: after `sigill demo`, or on an
+    installation no one has read a case on, nothing has made it — expected, not alarming.  Where the stamps that tell
+    it cannot be read, the line says both what it may be and why it cannot tell."""
+    if made is False:
+        return ("Åtkomstloggen har inte skapats här: ingen läsning har loggats ännu (så efter `sigill demo`);"
+                " den skapas vid den första läsningen, eller av `sigill serve` och `sigill database setup`.")
+    return ("Åtkomstloggen finns inte i databasen: ingen läsning har loggats här, eller dess tabeller har tagits bort"
+            " (sigill_schema_stamps, som skiljer det åt, finns inte eller får databasrollen inte läsa).")
 
 
 def _verify_case_index(reads) -> str:  # noqa: ANN001 - VerifierReads

@@ -14,15 +14,18 @@ __all__ = ["installation"]
 def test_the_access_log_dropped_whole_is_caught_by_the_exported_file(installation):  # noqa: F811
     """Both of the access log's tables dropped: the database alone reads as one where no read was ever logged (its
     absence is exit 3 in production, and not told as a change elsewhere), but the file kept says 4 reads were signed
-    for — it was "Åtkomstloggen finns inte i databasen …", exit 0."""
+    for — it was "Åtkomstloggen finns inte i databasen …", exit 0.  Without the file, the tables' stamp is what
+    tells (``test_cli_auditor_pointers``)."""
     env, location, kept = installation
     owner(location, "DROP TABLE sigill_access_log, sigill_access_log_checkpoints")
     against = sigill("audit", "verify", "--checkpoints", str(kept), env=env)
     assert against.returncode == 1, against.stdout + against.stderr
     assert ("Åtkomstloggen ÄNDRAD: läsningar till och med 4 signerades enligt den exporterade filen men finns inte"
             " längre: loggen har kortats eller skrivits om sedan filen skrevs.") in against.stdout
-    alone = sigill("audit", "verify", env=env)   # without a file nothing says the log ever was (as before)
-    assert alone.returncode == 0 and "Åtkomstloggen finns inte i databasen" in alone.stdout
+    # Without a file, the tables' stamp says the log was made here (until 2026-12-07 nothing did: exit 0).
+    alone = sigill("audit", "verify", env=env)
+    assert alone.returncode == 1 and "Åtkomstloggen ÄNDRAD: åtkomstloggens tabeller saknas, fast de har skapats" \
+        in alone.stdout, alone.stdout
 
 
 def test_a_changed_ledger_is_exit_1_even_where_the_files_access_log_checkpoint_is_bad(installation, tmp_path):  # noqa: F811
