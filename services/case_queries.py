@@ -16,18 +16,23 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.case import Case
 from domain.case_events import ReferralReceived
-from domain.case_numbers import parse_case_number
+from domain.case_numbers import is_case_number, parse_case_number
 from domain.disclosure import Replay, VisibilityChange, disclosures_at
 from domain.erasure import ErasedEvent
 from domain.facts import Fact
 from domain.judge import Disclosure
 from domain.visibility import LogFold
+from domain.errors import InvalidInput
 from services.errors import CaseNotFound, DamagedDataKey
 from services.ports import CaseEventsReader
 
 if TYPE_CHECKING:
     from services.application import CaseApplication
 
+# What a case reference (the command line's --case) is when it is neither form: both named, in the words of the
+# number's own refusal ("a case number looks like …") and the API's for an id.
+EITHER_FORM = ("a case number looks like 0180-2026-0042, a case id like 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+               " (either names the case)")
 HISTORIES_CHUNK = 250   # cases a read of ``histories``: a few megabytes of events at a time
 
 
@@ -151,7 +156,7 @@ class CaseQueries:
         try:
             case_id = UUID(reference.strip())
         except ValueError:
-            return self.find_case(reference)
+            return self.case_id_of(reference)   # a number, from its series; or neither form, refused
         self.get_case(case_id)
         return case_id
 
@@ -162,7 +167,10 @@ class CaseQueries:
         try:
             return UUID(reference.strip())
         except ValueError:
-            return self.find_case(reference)
+            pass
+        if not is_case_number(reference):   # either form is taken: the number's alone told an id's holder nothing
+            raise InvalidInput(EITHER_FORM, field="case")
+        return self.find_case(reference)
 
     def readable_history(self: CaseApplication, case_id: UUID, stored: Sequence[StoredEvent] | None = None
                          ) -> Sequence[Any]:

@@ -166,9 +166,10 @@ def _one_line(purpose: str) -> str:
 
 def _where_cases_are(error: Exception) -> str:
     """What to run next for a case not found: the API's words ("no case has that number") say nothing of where an
-    operator finds the numbers and ids."""
+    operator finds the numbers and ids.  The auditors' index, which reads no case: `views cases`, named here before
+    2026-12-07, logs a read of every case it lists, into each young person's extract."""
     if isinstance(error, CaseNotFound):
-        return " (the cases, their numbers and ids: `sigill views cases --agency socialtjanst`)"
+        return " (the cases' numbers and ids, no case read: `sigill audit cases`)"
     return ""
 
 

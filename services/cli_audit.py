@@ -22,7 +22,7 @@ from services.basis_text import (consent_facts, describe_basis_with_ids, describ
 from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, opened, purpose_help
 from services.cli_progress import shown
 from services.ledger_texts import describe_divergence
-from services.presentation import plan_rows
+from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE, Principal, Role
 from services.private_file import private_file
 from services.protection_text import protection_at_moment
@@ -33,13 +33,17 @@ from services.typed_time import (
 )
 from services.cli_ledger import exported_access_log, exported_checkpoints, public_key_argument
 from services.cli_ledger import register as register_ledger
-from services.wording import agency_name, facts_count, rows_counted, to_the_second
+from services.wording import (agency_name, cases_counted, counted, facts_count, rows_counted,
+                              to_the_second)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    audit = sub.add_parser("audit", help="auditing for JO and IVO: ledger, replay, disclosures, report, access log")
+    audit = sub.add_parser("audit", help="auditing for JO and IVO: ledger, index of cases, replay, disclosures,"
+                           " report, access log")
     commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     register_ledger(commands)   # seal, verify, public-key, export
+    commands.add_parser("cases", help="every case's number, id and phase (the auditors' index): no case is read, one"
+                        " access-log entry a page of 50").set_defaults(handler=_cases)
     replay = commands.add_parser("replay", help="what an agency could see of a case at a time, and why")
     replay.add_argument("--case", required=True, help=CASE_HELP)
     replay.add_argument("--agency", required=True, help=AGENCY_HELP)
@@ -141,6 +145,31 @@ def command_line_reader() -> Principal:
 def _fact(fact, ids) -> str:  # noqa: ANN001 - a Fact, a case's public fact ids
     """An auditor's handle on a fact: its event's version in the history, and the id the agencies saw."""
     return f"v{fact.version} {ids(fact.fact_id)}"
+
+
+INDEX_PAGE = 50   # cases an access-log entry of the index names, as a page of the web's Granskning does
+
+
+def _cases(args: argparse.Namespace) -> int:
+    """The auditors' index, page by page, each logged before it is printed (``audit_case_index``): where an auditor
+    finds a case's number and id without reading any case — `views cases` logs a read of each case it lists."""
+    with as_reader() as (service, reader, _, _ids):
+        page, printed, total = 1, 0, None
+        while total is None or printed < total:
+            rows, found = service.audit_case_index(reader, page, INDEX_PAGE)
+            if total is None:
+                total = found
+                print(f"Granskningens förteckning över ärenden: {cases_counted(total)}" + (
+                    f" (ingen läsning av något ärende; {counted(-(-total // INDEX_PAGE), 'rad', 'rader')} i"
+                    " åtkomstloggen)." if total else "."))
+            if not rows:   # cases gone from the index since (erased): nothing more to print
+                break
+            for r in rows:
+                marker = "  [skyddade personuppgifter]" if r["protected_personal_data"] else ""
+                print(f"  {r['case_number'] or '(utan nummer)'}  {r['case_id']}  fas: {PHASES.get(r['phase'], '–')}"
+                      f"{marker}")
+            printed, page = printed + len(rows), page + 1
+    return 0
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -174,7 +174,7 @@ def test_an_erased_cases_report_is_refused_from_its_one_read_before_anything_is_
         assert len(reads) == 1 and "uuid_send(originator_id)" in reads[0], (reference, reads)
     nothing = "00000000-0000-0000-0000-000000000000"   # no such case: as it was refused, and where the cases are
     assert _in_process(env, monkeypatch, capsys, nothing, "audit", "report", "--case", nothing, "--out", "-")[:3] == (
-        2, "", "sigill: no such case (the cases, their numbers and ids: `sigill views cases --agency socialtjanst`)\n")
+        2, "", "sigill: no such case (the cases' numbers and ids, no case read: `sigill audit cases`)\n")
     assert logged() == before
 
 

@@ -30,7 +30,7 @@ def demo_dir(tmp_path_factory):
 
 BAD = [
     (["views", "show", "--agency", "skola", "--case", "0180-2026-9999"],
-     "no case has that number (the cases, their numbers and ids: `sigill views cases --agency socialtjanst`)"),
+     "no case has that number (the cases' numbers and ids, no case read: `sigill audit cases`)"),
     (["stats", "--municipality", "Stockholm", "--from", "2026-01-01", "--to", "2026-12-31"],
      "sigill: unknown municipality (give its code: 0180 for Stockholm)"),
     (["erase", "--due", "--municipality", "9999"], "unknown municipality '9999' (the codes: 0123, 0127, "),
