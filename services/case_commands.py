@@ -9,7 +9,7 @@ import asyncio
 from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ContextManager, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Sequence
 from uuid import UUID
 
 from domain.calendar import local_date
@@ -84,10 +84,12 @@ class WriteFold:
     Idempotency-Key's (the writer's version and a plan revision's warnings), built before the events are committed,
     and the command's own, after: each fold copies the case and applies the events."""
 
-    def __init__(self, judged: JudgedCases, replay: Replay | None) -> None:
-        self._judged, self._replay = judged, replay
+    def __init__(self, judged: JudgedCases, replay: Replay | None,
+                 seen_by: Callable[[Replay], tuple[Disclosure, ...]]) -> None:
+        self._judged, self._replay, self._seen_by = judged, replay, seen_by
         self._events: tuple[Any, ...] = ()
         self._folded: Replay | None = None
+        self._seen: tuple[Replay, tuple[Disclosure, ...]] | None = None
 
     def uncommitted(self, events: Sequence[Any]) -> Replay:
         """The events, not yet committed, folded; not kept for other reads (they may never be committed)."""
@@ -101,6 +103,13 @@ class WriteFold:
         if not self._holds(events):
             return self._judged.extended(self._replay, events)
         return self._judged.kept(self._folded)   # type: ignore[arg-type]
+
+    def seen(self, folded: Replay) -> tuple[Disclosure, ...]:
+        """What the writer's agency sees of ``folded`` (a fold made here), judged once for every answer made of it:
+        a keyed meeting's writer's version and unseen count, stored with the key, and the command's own answer."""
+        if self._seen is None or self._seen[0] is not folded:
+            self._seen = (folded, self._seen_by(folded))
+        return self._seen[1]
 
     def _holds(self, events: Sequence[Any]) -> bool:
         # The same event objects (the save hands back those it was given), not merely equal ones.
@@ -238,10 +247,11 @@ class CaseCommands:
         # The write's own events, folded into a copy: the writer's new version.  They follow the case as read
         # directly (the save would have conflicted otherwise), or are the whole of a new case (a referral's), so
         # they need not be read back.
-        return self._written(result, p, fold.committed(result.events))
+        replay = fold.committed(result.events)
+        return self._written(result, p, replay, fold.seen(replay))
 
-    def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay) -> Written:
-        visible = replay.visible_to(p.agency, self.app.clock.now())
+    def _written(self: CaseService, result: CommandResult, p: Principal, replay: Replay,
+                 visible: tuple[Disclosure, ...]) -> Written:
         seen = self._seen_version(replay, p.agency, visible)
         return Written(result.case_id, seen.count, result.value, result.notification_id,
                        plan_warnings.of_revision(replay, result.events, self.catalogue), seen.digest,
@@ -251,17 +261,22 @@ class CaseCommands:
         """Under an Idempotency-Key the answer is built before its events are committed: from these events (a retry
         is answered as the first request was, a plan revision's warnings too).  The fold that answer is built from,
         which the command's own answer reuses once they are committed."""
-        fold = WriteFold(self.judged, replay)
+        fold = WriteFold(self.judged, replay, lambda folded: folded.visible_to(p.agency, self.app.clock.now()))
+
+        def writer_version(events: Sequence[Any]) -> SeenVersion:
+            folded = fold.uncommitted(events)
+            return self._seen_version(folded, p.agency, fold.seen(folded))
+
+        def unseen(events: Sequence[Any]) -> int:
+            folded = fold.uncommitted(events)
+            return attributed_unseen(folded, events, fold.seen(folded))
+
         idempotency.count_writer_version(
-            lambda events: self._version(fold.uncommitted(events), p.agency),
+            writer_version,
             lambda events: plan_warnings.of_revision(fold.uncommitted(events), events, self.catalogue)
             if any(isinstance(e, PlanRevised) for e in events) else None,
-            lambda events: self._attributed_unseen(fold.uncommitted(events), events, p.agency)
-            if any(isinstance(e, MeetingHeld) for e in events) else 0)
+            lambda events: unseen(events) if any(isinstance(e, MeetingHeld) for e in events) else 0)
         return fold
-
-    def _attributed_unseen(self: CaseService, replay: Replay, events: Sequence[Any], agency: str) -> int:
-        return attributed_unseen(replay, events, replay.visible_to(agency, self.app.clock.now()))
 
     def _version(self: CaseService, replay: Replay, agency: str) -> SeenVersion:
         return self._seen_version(replay, agency, replay.visible_to(agency, self.app.clock.now()))

@@ -20,6 +20,7 @@ import httpx
 import psycopg
 import pytest
 
+from domain.disclosure import Replay
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application
 from services.clock import ManualClock
@@ -38,6 +39,7 @@ CHILD = """
 import json, os, sys
 from fastapi.testclient import TestClient
 from gateways.embedded_postgres import PostgresLocation
+from domain.disclosure import Replay
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application
 from services.settings import Settings
@@ -193,6 +195,22 @@ def test_a_keyed_meeting_minuted_in_another_agencys_name_is_answered_and_replaye
     again = client.post(f"/api/v1/cases/{case_id}/meetings", json=meeting, headers=headers)
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     assert set(first.json()) == {"case_id", "version", "created"} and again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_keyed_meeting_judges_what_its_writer_sees_once_for_every_answer(client, users, tick, postgres,
+                                                                           monkeypatch):
+    """The key's answer (the writer's version, the facts minuted in another agency's name it cannot see) and the
+    command's own are made of one judgement of the written case: it was judged once for each of the three."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    judged, visible_to = [], Replay.visible_to
+    monkeypatch.setattr(Replay, "visible_to", lambda replay, agency, at: judged.append(replay.case.version)
+                        or visible_to(replay, agency, at))
+    meeting = {"held_on": "2026-02-03", "attendees": ["skola", "polis"],
+               "outcomes": [{"category": "crime", "origin_agency": "polis", "text": "Inga nya anmälningar."}]}
+    first = client.post(f"/api/v1/cases/{case_id}/meetings", json=meeting,
+                        headers={**users.social, "Idempotency-Key": "meeting-1"})
+    assert first.status_code == 201 and judged.count(events_of(postgres, case_id)) == 1, judged
 
 
 def test_a_keyed_referral_folds_its_case_once_for_both_answers_and_keeps_that_fold(client, users, context,
