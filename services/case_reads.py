@@ -65,7 +65,7 @@ class CaseReads:
             replay, fresh = self._admitted(p, case_id)
             if not fresh:   # this worker's copy may be stale (another worker's withdrawal): judged as stored
                 latest = self.app.recorder.select_events(case_id, desc=True, limit=1)
-                self._place(p, self.judged.brought_to(replay, latest[0].originator_version if latest else None))
+                self._place(p, self._current(replay, fresh, latest[0].originator_version if latest else None))
 
     def _look_now(self: CaseService, p: Principal, case_id: UUID, what: str, purpose: str = "",
                   lead_only: bool = False) -> Look:
