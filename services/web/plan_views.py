@@ -41,6 +41,15 @@ class Told:
 
 
 @dataclass(frozen=True)
+class ToldBases:
+    """Why the reader sees a revision's main goal (None: it does not) and each of its rows, by row id: apart, so
+    that no row id can stand for the goal."""
+
+    goal: Told | None = None
+    rows: dict[str, Told] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Participation:
     young_person: bool | None
     guardians: tuple[str, ...]   # names the reader may see, then those it may not counted ("2 vårdnadshavare")
@@ -77,12 +86,14 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
     return list(reversed(ordered))
 
 
-def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue) -> dict[str, Told]:
-    """Why the reader sees the revision's main goal (under "goal") and each of its rows (by row id), said as its
-    timeline says it: from its own consent facts, its own facts "er egen uppgift"."""
+def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue) -> ToldBases:
+    """Why the reader sees the revision's main goal and each of its rows, said as its timeline says it: from its
+    own consent facts, its own facts "er egen uppgift"."""
     tell = own_basis(disclosures, catalogue)
-    bases = {**revision.row_bases, **({"goal": revision.goal_basis} if revision.goal_basis is not None else {})}
-    return {key: Told(tell(basis), basis_ids(basis)) for key, basis in bases.items()}
+    told = lambda basis: Told(tell(basis), basis_ids(basis))  # noqa: E731
+    goal = revision.goal_basis
+    return ToldBases(None if goal is None else told(goal),
+                     {row_id: told(basis) for row_id, basis in revision.row_bases.items()})
 
 
 def guardian_names(disclosures: Sequence[Disclosure]) -> dict[str, str]:

@@ -49,7 +49,7 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
         else {}
     return show(request, user, seen, "plan", "plan.html", status, typed=typed, errors=errors or {},
                 revisions=revisions, current=current, slots=shown, unseen=unseen,
-                bases=plan_views.told_bases(current, seen.disclosures, cat) if current else {},
+                bases=plan_views.told_bases(current, seen.disclosures, cat) if current else plan_views.ToldBases(),
                 # Who drew each revision up named as the reader's own view names the young person, if at all.
                 young_person=views.young_person_label(seen.disclosures, in_sentence=True),
                 areas=list(cat.plan_areas), agencies=_responsible_offered(seen, typed, shown, cat.agencies),
