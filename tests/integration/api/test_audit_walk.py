@@ -6,12 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, page_text, school_consented_case
 from tests.integration.api.skew import web_as
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_the_replays_heading_says_the_moment_replayed_to_the_second_with_its_zone(app, client, users, tick, context,
@@ -77,7 +73,7 @@ def test_now_typed_to_the_present_minute_is_not_told_it_is_to_come(app, client, 
     case_id, _ = school_consented_case(client, users, tick)
     app.clock.set(datetime(2026, 12, 5, 12, 37, 20, 500_000, tzinfo=STOCKHOLM))
     auditor = web_as(context, settings, "ivo")
-    page = lambda tid: _text(auditor.get(f"/granskning/arenden/{case_id}",  # noqa: E731
+    page = lambda tid: page_text(auditor.get(f"/granskning/arenden/{case_id}",  # noqa: E731
                                          params={"myndighet": "skola", "tid": tid}).text)
     for present in ("2026-12-05T12:37", "2026-12-05T12:37:20", "2026-12-05T12:37:59"):
         shown = page(present)
@@ -113,7 +109,7 @@ def test_the_extract_names_its_recipient_without_a_stray_space_before_a_full_sto
     """Read as text (a screen reader, a copy, a text browser) the line said "Utdrag för: Den unge ."."""
     case_id, _ = school_consented_case(client, users, tick)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/registerutdrag").text
-    assert "Utdrag för: Peter Exempel (den unge)" in _text(page) and " ." not in _text(page)
+    assert "Utdrag för: Peter Exempel (den unge)" in page_text(page) and " ." not in page_text(page)
     assert '<p id="extract-for">Utdrag för: <strong>Peter Exempel (den unge)</strong></p>' in page
 
 

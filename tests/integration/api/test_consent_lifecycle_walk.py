@@ -9,10 +9,9 @@ at the moment; from the 18th birthday the young person's own consent alone count
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
-from tests.integration.api.flows import REFERRAL, ok
+from tests.integration.api.flows import REFERRAL, ok, page_text
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_feed_http import everything
 
@@ -75,10 +74,6 @@ def causes(change: dict) -> list[tuple[str, tuple[str, ...]]]:
     return [(c["what"], tuple(sorted(c["consent_ids"]))) for c in change["cause"]]
 
 
-def text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 HEALTH = {("member.joined/bup", "health"), ("contribution", "health")}
 HEALTH_REPLAYED = {("member.joined", "health"), ("contribution", "health")}   # the replay names no member
 
@@ -121,7 +116,7 @@ def test_a_consent_lifecycle_under_two_custodial_guardians_to_the_18th_birthday(
     opened = next(c for c in w.log("skola", granted) if c["fact"]["kind"] == "case.opened")
     assert opened["change"] == "disclosed" and causes(opened) == [("consent_granted", (father,))]
     assert sorted(opened["basis"]["consent_ids"]) == sorted((young, mother, father))
-    page = text(web_as(context, settings, "skola").get(f"/arenden/{w.case_id}").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{w.case_id}").text)
     assert SCHOOL_NOTE in page and BUP_NOTE not in page and "Barn- och ungdomspsykiatrin" not in page
 
     # Johan loses custody: his consent is no longer needed, so the young person's and Maria's alone decide.
@@ -133,7 +128,7 @@ def test_a_consent_lifecycle_under_two_custodial_guardians_to_the_18th_birthday(
     assert {(c["change"], c["fact"]["kind"], c["fact"]["category"]) for c in changes if c["change"] == "disclosed"} \
         == {("disclosed", "member.joined", "health"), ("disclosed", "contribution", "health")}
     assert {tuple(causes(c)) for c in changes} == {(("guardians_recorded", ()),)}
-    page = text(web_as(context, settings, "skola").get(f"/arenden/{w.case_id}").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{w.case_id}").text)
     assert BUP_NOTE in page and "Barn- och ungdomspsykiatrin" in page
     # ... and regains it: his consent counts again, and `health` ends for the school.
     w.custody([(maria, "Maria", True), (johan, "Johan", True), (anna, "Anna", False)])

@@ -8,16 +8,12 @@ import re
 
 import pytest
 
-from tests.integration.api.flows import events_of, ok, open_case
+from tests.integration.api.flows import events_of, ok, open_case, page_text
 from tests.integration.api.skew import web_as
 from tests.integration.api.web_forms import hidden_fields
 
 UNCHANGED = ("Vårdnadshavarna är redan registrerade så: inget ändrades. Ändra ett namn eller vem som har vårdnaden,"
              " eller lägg till en förälder eller vårdnadshavare, för att spara.")
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture
@@ -67,7 +63,7 @@ def test_the_form_saved_unchanged_is_shown_again_with_why_and_nothing_lost(conte
     tick()
     refused = web.post(f"/arenden/{case_id}/vardnadshavare", data=data, follow_redirects=False)
     assert refused.status_code == 422, refused.text[:500]
-    assert UNCHANGED in _text(refused.text)
+    assert UNCHANGED in page_text(refused.text)
     assert events_of(postgres, case_id) == before
     assert 'aria-invalid' not in refused.text.split('id="f-guardians-0-name"')[1].split(">")[0]
     assert re.search(r'name="guardians\.1\.name"[^>]*value="Johan Exempel"', refused.text)

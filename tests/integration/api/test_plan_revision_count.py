@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_feed_http import everything
 
@@ -64,13 +64,9 @@ def test_a_members_feed_carries_its_rows_without_the_revision_and_the_leads_with
     assert sorted(m["body"]["content"]["revision"] for m in lead if m["body"]["kind"] == "plan.row") == [1, 2, 3, 3]
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
 def test_the_web_plan_page_numbers_a_members_revisions_as_it_sees_them(case_id, context, settings):
-    school = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    school = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
     assert "Revision 1" in school and "Närvaro." in school
     assert not re.search(r"Revision [23]", school), school
-    social = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/plan").text)
+    social = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/plan").text)
     assert all(f"Revision {n}" in social for n in (1, 2, 3))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 
 
@@ -71,7 +71,7 @@ def test_the_web_replay_says_why_nothing_was_seen_and_the_standing(client, users
                    json={"agency": "polis", "contact_person": "Kontakt", "role": "kontaktperson"}), 201)
     auditor = web_as(context, settings, "ivo")
     html = auditor.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": moment}).text
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    page = page_text(html)
     assert "Inget att visa. Polisen var inte medlem i gruppen vid tidpunkten: den gick med först 20" in page
     assert 'id="standing"' in html and "Ställning vid tidpunkten (ur händelserna, enligt utlämnandereglerna)" in page
     assert "samtycke krävs från den unge och från varje vårdnadshavare med vårdnad – vårdnadshavaren Maria och" \

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.api.flows import open_case, school_consented_case
+from tests.integration.api.flows import open_case, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.web_forms import form_tokens
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_swedish(client, users, tick, context,
@@ -27,7 +23,7 @@ def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_s
     assert 'name="attendees" value="polis"' not in form.text
     origins = re.search(r'<select id="f-outcomes-0-origin_agency".*?</select>', form.text, re.S).group(0)
     assert re.findall(r'<option value="(\w+)"', origins) == ["skola"]
-    assert "socialtjänsten registrerar de andra aktörernas" in _text(form.text)
+    assert "socialtjänsten registrerar de andra aktörernas" in page_text(form.text)
 
     # A form sent from an older page (or typed by hand) is refused in words a counsellor understands.
     tick()
@@ -35,13 +31,13 @@ def test_a_members_meeting_form_offers_only_what_it_may_record_and_says_why_in_s
         **form_tokens(form.text), "held_on": "2026-02-03", "attendees": ["skola", "polis"]})
     assert named.status_code == 422
     assert "Ogiltigt värde" not in named.text
-    assert "Ni kan bara ange er själva (och socialtjänsten) som deltagare" in _text(named.text)
+    assert "Ni kan bara ange er själva (och socialtjänsten) som deltagare" in page_text(named.text)
     spoken = school.post(f"/arenden/{case_id}/moten", data={
         **form_tokens(form.text), "held_on": "2026-02-03", "attendees": ["skola"], "outcomes.0.origin_agency": "polis",
         "outcomes.0.category": "school", "outcomes.0.text": "Närvaron har ökat."})
     assert spoken.status_code == 422
     assert "Ogiltigt värde" not in spoken.text
-    assert "Ni kan bara registrera era egna resultat från mötet" in _text(spoken.text)
+    assert "Ni kan bara registrera era egna resultat från mötet" in page_text(spoken.text)
     assert "Närvaron har ökat." in spoken.text   # what was typed is kept
 
     # Social services records the whole group: its form still offers every member and every origin.
@@ -72,7 +68,7 @@ def test_a_saved_form_says_so_on_the_page_it_leads_to(client, users, tick, conte
         "csrf": form_tokens(form)["csrf"], "personnummer": "20100101-2382", "name": "Kim Exempel",
         "entry_route": "lul6", "referring_agency": "polis", "referral_date": "2026-02-01",
         "summary": "Misstänkt för rån.", "summary_category": "crime"})
-    assert "Ny aktualisering" in new and opened.status_code == 303, _text(opened.text)[:500]
+    assert "Ny aktualisering" in new and opened.status_code == 303, page_text(opened.text)[:500]
     assert opened.headers["location"].endswith("?sparat=open_case#saved")
     assert "Ärendet är öppnat." in social.get(opened.headers["location"]).text
 
@@ -113,7 +109,7 @@ def test_a_new_case_form_says_a_malformed_personnummer_in_the_same_round_as_the_
     assert refused.status_code == 422
     told = set(re.findall(r'id="f-([\w.]+)-error"', refused.text))
     assert {"personnummer", "name", "summary"} <= told, told
-    assert "20100101-2381" not in _text(refused.text)   # in its field, as typed; never in an error's text
+    assert "20100101-2381" not in page_text(refused.text)   # in its field, as typed; never in an error's text
 
 
 def test_a_meeting_reads_before_what_was_decided_at_it_in_the_timeline(client, users, tick, context, settings):
@@ -127,7 +123,7 @@ def test_a_meeting_reads_before_what_was_decided_at_it_in_the_timeline(client, u
         "held_on": "2026-02-03", "attendees": ["skola"],
         "outcomes": [{"origin_agency": "socialtjanst", "category": "school", "text": "Närvaron har ökat."}],
         "decisions": [{"category": "school", "text": "Mentor ordnas."}]}), 201)
-    page = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
+    page = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
     meeting, attended, outcome, decision = (page.index(t) for t in (
         "Nätverksmöte 2026-02-03", "Skolan deltog", "Närvaron har ökat.", "Mentor ordnas."))
     assert meeting < attended < outcome < decision, page
@@ -153,7 +149,7 @@ def test_the_auditors_list_of_erased_cases_names_each_erasures_decision_or_its_a
     erase_case(app, build_erasures(settings, postgres), UUID(decided),
                "SN 2026/45", "cli:uid0@host")
     app.keystore.destroy(UUID(undecided))
-    home = _text(web_as(context, settings, "ivo").get("/granskning").text)
+    home = page_text(web_as(context, settings, "ivo").get("/granskning").text)
     rows = home[home.index("Gallrade ärenden"):]
     assert re.search(rf"{decided} Stockholm \S+ \S+ CES?T SN 2026/45", rows), rows
     assert re.search(rf"{undecided} Stockholm \S+ \S+ CES?T Inget registrerat beslut", rows), rows

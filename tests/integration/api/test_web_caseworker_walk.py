@@ -9,16 +9,12 @@ from uuid import UUID
 
 from domain.identity import luhn_check_digit
 from domain.values import Actor
-from tests.integration.api.flows import REFERRAL, ok, open_case, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, open_case, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.web_forms import form_tokens
 
 ROW = {"area": "Skola", "category": "school", "goal": "Komma i tid till lektioner.", "how": "Mentor.",
        "responsible": "Mentor", "responsible_agencies": ["skola"]}
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def _born(day: date) -> str:
@@ -43,14 +39,14 @@ def test_a_follow_up_names_its_row_to_a_reader_that_sees_the_row_and_to_no_other
     named = ("Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Skolan: "
              "Närvaron ökar.")
     school, social = web_as(context, settings, "skola"), web_as(context, settings, "soc-0180")
-    assert named in _text(school.get(f"/arenden/{case_id}/uppfoljning").text)
-    assert named in _text(social.get(f"/arenden/{case_id}/uppfoljning").text)
-    assert named in _text(social.get(f"/arenden/{case_id}").text)          # the timeline
+    assert named in page_text(school.get(f"/arenden/{case_id}/uppfoljning").text)
+    assert named in page_text(social.get(f"/arenden/{case_id}/uppfoljning").text)
+    assert named in page_text(social.get(f"/arenden/{case_id}").text)          # the timeline
 
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
                    json={"consenter": "young_person"}))
-    page = _text(school.get(f"/arenden/{case_id}/uppfoljning").text)
+    page = page_text(school.get(f"/arenden/{case_id}/uppfoljning").text)
     assert "Uppföljning (delvis uppnått) från Skolan: Närvaron ökar." in page
     assert "Komma i tid" not in page
 
@@ -65,10 +61,10 @@ def test_a_saved_decision_group_and_plan_say_the_next_step(client, users, tick, 
         tick()
         done = social.post(f"/arenden/{case_id}/beslut", follow_redirects=False, data={
             **form_tokens(form), "accepted": accepted, "reasons": "Bedömt.", "decided_on": "2026-02-02"})
-        assert done.status_code == 303, _text(done.text)[:400]
-        assert next_step in _text(social.get(done.headers["location"]).text)
-    assert "(fliken Åtgärdsplan)" in _text(social.get(f"/arenden/{case_id}/grupp?sparat=add_member").text)
-    assert "(fliken Uppföljning)" in _text(social.get(f"/arenden/{case_id}/plan?sparat=revise_plan").text)
+        assert done.status_code == 303, page_text(done.text)[:400]
+        assert next_step in page_text(social.get(done.headers["location"]).text)
+    assert "(fliken Åtgärdsplan)" in page_text(social.get(f"/arenden/{case_id}/grupp?sparat=add_member").text)
+    assert "(fliken Uppföljning)" in page_text(social.get(f"/arenden/{case_id}/plan?sparat=revise_plan").text)
 
 
 def test_a_decision_other_than_yes_or_no_is_refused_as_a_choice(client, users, tick, context, settings):
@@ -80,7 +76,7 @@ def test_a_decision_other_than_yes_or_no_is_refused_as_a_choice(client, users, t
     refused = social.post(f"/arenden/{case_id}/beslut", data={
         **form_tokens(form), "accepted": "kanske", "reasons": "Bedömt.", "decided_on": "2026-02-02"})
     assert refused.status_code == 422
-    assert "Välj ett av alternativen." in _text(refused.text)
+    assert "Välj ett av alternativen." in page_text(refused.text)
     facts = client.get(f"/api/v1/cases/{case_id}", headers=users.social).json()["facts"]
     assert not [f for f in facts if f["kind"] == "eligibility"]
 
@@ -110,7 +106,7 @@ def test_the_reason_outside_the_target_group_is_called_required_only_when_the_pa
         case_id = ok(client.post("/api/v1/cases", json={**REFERRAL, "personnummer": _born(born)},
                                  headers=users.social), 201)["case_id"]
         page = social.get(f"/arenden/{case_id}/beslut").text
-        return _text(re.search(r'<label for="f-outside_target_group_reason">.*?</label>', page, re.S).group(0))
+        return page_text(re.search(r'<label for="f-outside_target_group_reason">.*?</label>', page, re.S).group(0))
 
     thirteen = label(date(2013, 1, 10))
     assert "under 15 år (krävs om den unge bedöms som aktuell)" in thirteen and "valfritt" not in thirteen
@@ -126,9 +122,10 @@ def test_the_words_of_the_group_the_tabs_and_a_decision(client, users, tick, con
     case_id, _ = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
     group = social.get(f"/arenden/{case_id}/grupp").text
-    assert "<h2>Lägg till aktör</h2>" in group and "myndighet" not in _text(group).lower()
+    assert "<h2>Lägg till aktör</h2>" in group and "myndighet" not in page_text(group).lower()
     assert '<nav class="tabs" aria-label="Ärendets delar">' in group
-    assert "Beslut har fattats: Aktuell för social insatsgrupp" in _text(social.get(f"/arenden/{case_id}/beslut").text)
+    decided = page_text(social.get(f"/arenden/{case_id}/beslut").text)
+    assert "Beslut har fattats: Aktuell för social insatsgrupp" in decided
 
 
 def test_an_empty_choice_says_the_same_whatever_it_chooses(client, users, tick, context, settings):
@@ -143,13 +140,13 @@ def test_an_empty_choice_says_the_same_whatever_it_chooses(client, users, tick, 
     refused = social.post(f"/arenden/{case_id}/uppfoljning", data={**form_tokens(form), "row_id": "", "status": "",
                                                                   "note": ""})
     assert refused.status_code == 422
-    said = _text(refused.text)
+    said = page_text(refused.text)
     assert "Planrad: Välj ett av alternativen." in said and "Status: Välj ett av alternativen." in said
     assert "Kommentar: Fältet måste fyllas i." in said   # a text left empty is not a choice
     group = social.get(f"/arenden/{case_id}/grupp").text
     refused = social.post(f"/arenden/{case_id}/grupp", data={**form_tokens(group), "agency": "",
                                                             "contact_person": "Kim", "role": "kurator"})
-    assert "Aktör: Välj ett av alternativen." in _text(refused.text)
+    assert "Aktör: Välj ett av alternativen." in page_text(refused.text)
 
 
 def test_a_closed_cases_row_says_it_is_closed_where_it_counted_consents(client, users, tick, context, settings):
@@ -157,7 +154,7 @@ def test_a_closed_cases_row_says_it_is_closed_where_it_counted_consents(client, 
     end date said otherwise on the lead's list."""
     case_id, _ = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
-    row = lambda: _text(re.search(rf'<tr[^>]*><td[^>]*><a href="/arenden/{case_id}">.*?</tr>',  # noqa: E731
+    row = lambda: page_text(re.search(rf'<tr[^>]*><td[^>]*><a href="/arenden/{case_id}">.*?</tr>',  # noqa: E731
                                   social.get("/arenden").text, re.S).group(0))
     assert " 3 " in row()
     tick()
@@ -191,7 +188,7 @@ def test_the_auditors_disclosure_log_names_a_follow_ups_row_as_its_recipient_saw
     context.cases.app.record_follow_up(UUID(case_id), by=Actor("polis", "polis.test"), row_id=rows["Föreningsliv"],
                                        status="ongoing", note="Inget nytt.")
     auditor = web_as(context, settings, "ivo")
-    log = lambda agency: _text(auditor.get(f"/granskning/arenden/{case_id}/utlamnanden",  # noqa: E731
+    log = lambda agency: page_text(auditor.get(f"/granskning/arenden/{case_id}/utlamnanden",  # noqa: E731
                                            params={"myndighet": agency}).text)
     named = ("Uppföljning av raden ”Skola – Komma i tid till lektioner.” (delvis uppnått) från Skolan: "
              "Närvaron ökar.")
@@ -214,27 +211,27 @@ def test_closing_a_case_waits_for_the_box_that_says_it_cannot_be_reopened(client
     case_id, _ = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
     page = social.get(f"/arenden/{case_id}/avslut").text
-    assert "Ett avslutat ärende kan inte öppnas igen" in _text(page)
+    assert "Ett avslutat ärende kan inte öppnas igen" in page_text(page)
     form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
     version = lambda: ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]  # noqa: E731
     before = version()
     tick()
     refused = social.post(f"/arenden/{case_id}/avslut", data={**form, "reason": "other", "outcome": "Flyttar."})
     assert refused.status_code == 422
-    summary = _text(refused.text.split('id="error-summary"')[1].split("</div>")[0])
+    summary = page_text(refused.text.split('id="error-summary"')[1].split("</div>")[0])
     assert "Bekräftelse: Bekräfta att ärendet ska avslutas: inget registrerades." in summary
     assert 'aria-invalid="true"' in refused.text.split('id="f-confirm"')[1].split(">")[0]
     assert '<option value="other" selected>' in refused.text and "Flyttar." in refused.text
     assert version() == before   # nothing recorded
-    empty = _text(social.post(f"/arenden/{case_id}/avslut", data=form).text.split('id="error-summary"')[1]
+    empty = page_text(social.post(f"/arenden/{case_id}/avslut", data=form).text.split('id="error-summary"')[1]
                   .split("</div>")[0])
     assert empty.index("Skäl:") < empty.index("Utfall:") < empty.index("Bekräftelse:")   # the form's order
 
     done = social.post(f"/arenden/{case_id}/avslut", follow_redirects=False,
                        data={**form, "reason": "other", "outcome": "Flyttar.", "confirm": "on"})
-    assert done.status_code == 303, _text(done.text)[:400]
+    assert done.status_code == 303, page_text(done.text)[:400]
     assert version() > before
-    assert "Ärendet är avslutat." in _text(social.get(f"/arenden/{case_id}/avslut").text)
+    assert "Ärendet är avslutat." in page_text(social.get(f"/arenden/{case_id}/avslut").text)
 
 
 def test_the_error_summary_names_the_row_of_a_field_it_asks_to_mend(client, users, tick, context, settings):
@@ -243,7 +240,7 @@ def test_the_error_summary_names_the_row_of_a_field_it_asks_to_mend(client, user
     case_id, _ = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
     hidden = lambda page: dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))  # noqa: E731
-    summary = lambda answer: _text(answer.text.split('id="error-summary"')[1].split("</div>")[0])  # noqa: E731
+    summary = lambda answer: page_text(answer.text.split('id="error-summary"')[1].split("</div>")[0])  # noqa: E731
     tick()
     plan = social.post(f"/arenden/{case_id}/plan", data={
         **hidden(social.get(f"/arenden/{case_id}/plan").text), "main_goal": "Gå i skolan.",
@@ -270,7 +267,7 @@ def test_a_members_plan_page_says_what_it_is_shown_not_that_there_is_no_plan(cli
                    headers=users.social), 201)
     police = web_as(context, settings, "polis").get(f"/arenden/{case_id}/plan").text
     assert "Gå i skolan." in police and 'class="list plan"' not in police
-    assert "Inga rader i planen att visa för er." in _text(police)
+    assert "Inga rader i planen att visa för er." in page_text(police)
     school = web_as(context, settings, "skola")
     assert 'class="list plan"' in school.get(f"/arenden/{case_id}/plan").text   # shown the row: the table
     tick()
@@ -279,10 +276,10 @@ def test_a_members_plan_page_says_what_it_is_shown_not_that_there_is_no_plan(cli
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
                    json={"consenter": "young_person"}))
-    page = _text(school.get(f"/arenden/{case_id}/plan").text)
+    page = page_text(school.get(f"/arenden/{case_id}/plan").text)
     assert "Ingen åtgärdsplan att visa för er." in page and "Ingen plan ännu." not in page
     fresh = open_case(client, users)   # the lead, which sees every plan: a case without one has none yet
-    assert "Ingen plan ännu." in _text(web_as(context, settings, "soc-0180").get(f"/arenden/{fresh}/plan").text)
+    assert "Ingen plan ännu." in page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{fresh}/plan").text)
 
 
 def test_a_narrowing_that_leaves_nothing_says_to_withdraw_instead(client, users, tick, context, settings):
@@ -298,7 +295,7 @@ def test_a_narrowing_that_leaves_nothing_says_to_withdraw_instead(client, users,
     tick()
     refused = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning", data=fields)
     assert refused.status_code == 422
-    card = _text(refused.text.split(f'id="consent-{consents[0][:8]}"')[1].split("</section>")[0])
+    card = page_text(refused.text.split(f'id="consent-{consents[0][:8]}"')[1].split("</section>")[0])
     assert ("Lämna minst en mottagare och kategori kvar. Ska samtycket inte lämna ut något alls, återkalla det i "
             "stället (Återkalla samtycket).") in card
     assert "Välj minst ett alternativ." not in card
@@ -310,7 +307,7 @@ def _card(page: str, consent_id: str) -> str:
 
 
 def _summary(page: str) -> str:
-    return _text(page.split('id="error-summary"')[1].split("</div>")[0])
+    return page_text(page.split('id="error-summary"')[1].split("</div>")[0])
 
 
 def test_a_consents_form_is_chosen_not_preselected_as_written(client, users, tick, context, settings):
@@ -340,8 +337,8 @@ def test_a_consents_form_is_chosen_not_preselected_as_written(client, users, tic
     assert version() == before   # nothing recorded
     done = social.post(f"/arenden/{case_id}/samtycken", follow_redirects=False,
                        data={**typed, "form": "oral_documented"})
-    assert done.status_code == 303, _text(done.text)[:400]
-    assert "Form: Muntligt, dokumenterat" in _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    assert done.status_code == 303, page_text(done.text)[:400]
+    assert "Form: Muntligt, dokumenterat" in page_text(social.get(f"/arenden/{case_id}/samtycken").text)
 
 
 def _narrowing_form(social, case_id: str, consent_id: str) -> tuple[str, dict[str, str]]:
@@ -357,8 +354,8 @@ def test_a_narrowing_waits_for_the_box_that_says_it_cannot_be_undone(client, use
     case_id, consents = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
     form, hidden = _narrowing_form(social, case_id, consents[0])
-    assert "En begränsning går inte att ångra" in _text(form)
-    assert "Jag bekräftar att samtycket har begränsats av Peter Exempel (den unge)" in _text(form)
+    assert "En begränsning går inte att ångra" in page_text(form)
+    assert "Jag bekräftar att samtycket har begränsats av Peter Exempel (den unge)" in page_text(form)
     version = lambda: ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["version"]  # noqa: E731
     before = version()
     tick()
@@ -369,7 +366,7 @@ def test_a_narrowing_waits_for_the_box_that_says_it_cannot_be_undone(client, use
     assert "Bekräftelse: Bekräfta att samtycket har begränsats: inget registrerades." in _summary(card)
     assert 'href="#f-narrow-confirm-' in card.split('id="error-summary"')[1].split("</div>")[0]
     narrowing = card.split("/begransning")[1].split("</form>")[0]
-    assert "Med begränsningen slutar samtycket lämna ut: Skolan – Skola." in _text(narrowing)
+    assert "Med begränsningen slutar samtycket lämna ut: Skolan – Skola." in page_text(narrowing)
     assert 'aria-invalid="true"' in narrowing.split(f'id="f-narrow-confirm-{consents[0][:8]}"')[1].split(">")[0]
     assert not re.search(r'value="skola:school"[^>]* checked', narrowing)
     assert re.search(r'value="skola:case"[^>]* checked', narrowing)
@@ -379,7 +376,7 @@ def test_a_narrowing_waits_for_the_box_that_says_it_cannot_be_undone(client, use
 
     done = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning", follow_redirects=False,
                        data={**kept, "confirm": "on"})
-    assert done.status_code == 303, _text(done.text)[:400]
+    assert done.status_code == 303, page_text(done.text)[:400]
     assert version() > before
 
 
@@ -398,7 +395,7 @@ def test_a_narrowing_that_changes_nothing_says_so(client, users, tick, context, 
         refused = social.post(f"/arenden/{case_id}/samtycken/{consents[0]}/begransning",
                               data={**as_shown, **confirmed})
         assert refused.status_code == 422
-        card = _text(_card(refused.text, consents[0]))
+        card = page_text(_card(refused.text, consents[0]))
         assert ("Omfattning: Inget ändrades. Kryssa ur det som inte längre ska lämnas ut, eller ange ett tidigare "
                 "slutdatum.") in card
         assert "får bara ta bort" not in card and "Bekräfta att samtycket" not in card

@@ -8,15 +8,11 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.integration.api.flows import ok, school_consented_case
+from tests.integration.api.flows import ok, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 
 ROW = {"area": "Skola", "category": "school", "goal": "Närvaro varje dag.", "how": "Mentor.",
        "responsible": "Mentor", "responsible_agencies": ["skola"]}
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def _planned(client, users, tick, case_id: str) -> None:
@@ -30,7 +26,7 @@ def test_a_members_basis_says_who_consented_and_until_when_from_its_own_parts(cl
     """The basis read "samtycke f81622ed, c341a1ce, 818fbd4e": a school could not tell whose consent it was."""
     case_id, consents = school_consented_case(client, users, tick)
     _planned(client, users, tick, case_id)
-    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
     # The young person by name, as the school sees the subject (since 2026-12-05: "den unge" alone).
     assert "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, tills vidare" in page
     assert f"{consents[0][:8]}" in page   # the ids stay, in small print, for an auditor's precision
@@ -38,7 +34,7 @@ def test_a_members_basis_says_who_consented_and_until_when_from_its_own_parts(cl
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/narrowings", headers=users.social, json={
         "consenter": _guardian_ids(client, users, case_id)[1], "valid_until": "2026-12-31",
         "scope": [{"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]}]}))
-    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
     assert "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, t.o.m. 2026-12-31" in page
 
 
@@ -50,7 +46,7 @@ def test_a_consent_basis_is_said_in_full_once_and_the_rows_after_point_to_it(cli
     _planned(client, users, tick, case_id)
     html = web_as(context, settings, "skola").get(f"/arenden/{case_id}").text
     full = "samtycke från Peter Exempel (den unge) och vårdnadshavarna Maria och Johan, tills vidare"
-    assert _text(html).count(full) == 1
+    assert page_text(html).count(full) == 1
     links = re.findall(r'<a href="#([\w-]+)" title="([^"]+)">samma grund som ovan</a>', html)
     assert len(links) >= 2, html
     for target, title in links:
@@ -66,8 +62,8 @@ def test_a_member_not_seeing_the_consents_is_shown_their_ids_only(client, users,
     """Consent facts are `case`: a school that may see `school` only does not see who consented — not named."""
     case_id, consents = school_consented_case(client, users, tick, categories=("school",))
     _planned(client, users, tick, case_id)
-    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
-    timeline = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    timeline = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
     assert "Närvaro varje dag." in page
     assert "Maria" not in timeline and "Johan" not in timeline and "den unge" not in timeline
 
@@ -79,7 +75,7 @@ def test_a_basis_told_by_its_ids_does_not_repeat_them_beside_it(client, users, t
     _planned(client, users, tick, case_id)
     ids = ", ".join(c[:8] for c in consents)
     html = web_as(context, settings, "skola").get(f"/arenden/{case_id}").text
-    assert f"samtycke {ids}" in _text(html)
+    assert f"samtycke {ids}" in page_text(html)
     assert f"({ids})" not in html, html
 
 
@@ -97,17 +93,17 @@ def test_after_the_consent_lapses_a_members_case_is_explained_not_a_blank_row(cl
                    json={"consenter": _guardian_ids(client, users, case_id)[0]}))
     assert [r["case_number"] for r in ok(client.get("/api/v1/cases", headers=users.school))["cases"]] == [None]
     school = web_as(context, settings, "skola")
-    listed = _text(school.get("/arenden").text)
+    listed = page_text(school.get("/arenden").text)
     assert "Ärende utan nummer för er (1 uppgift, den första " in listed
     assert "Samtycke ger er just nu inte del av ärendets nummer och fas" in listed
-    page = _text(school.get(f"/arenden/{case_id}").text)
+    page = page_text(school.get(f"/arenden/{case_id}").text)
     assert "Ärende utan nummer för er" in page and "Samtycke ger er just nu inte del av ärendets nummer" in page
     assert "Närvaron har ökat." in page
     for hidden in (number, "Maria", "Johan"):
         assert hidden not in listed and hidden not in page, hidden
     assert "Fas:" not in page   # the phase is the case's (`case`): the list's phase filter names them all
     # Social services, which sees the case, is told nothing of the kind.
-    social = _text(web_as(context, settings, "soc-0180").get("/arenden").text)
+    social = page_text(web_as(context, settings, "soc-0180").get("/arenden").text)
     assert number in social and "utan nummer" not in social
     school_list = school.get("/arenden").text
     assert "Samtycken i kraft" not in school_list and "Första samtycke upphör" not in school_list  # lead's columns
@@ -118,12 +114,12 @@ def test_a_withdrawal_is_recorded_only_when_confirmed(client, users, tick, conte
     case_id, consents = school_consented_case(client, users, tick)
     social = web_as(context, settings, "soc-0180")
     page = social.get(f"/arenden/{case_id}/samtycken").text
-    assert "Jag bekräftar att samtycket har återkallats av Peter Exempel (den unge)" in _text(page)
+    assert "Jag bekräftar att samtycket har återkallats av Peter Exempel (den unge)" in page_text(page)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     path = f"/arenden/{case_id}/samtycken/{consents[0]}/aterkallelse"
     refused = social.post(path, data={"csrf": csrf, "consenter": "young_person"}, follow_redirects=False)
     assert refused.status_code == 422
-    assert "Bekräfta att samtycket har återkallats: inget registrerades." in _text(refused.text)
+    assert "Bekräfta att samtycket har återkallats: inget registrerades." in page_text(refused.text)
     assert f'id="f-confirm-{consents[0][:8]}"' in refused.text and 'aria-invalid="true"' in refused.text
     facts = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))["facts"]
     assert not [f for f in facts if f["kind"] == "consent.withdrawn"]
@@ -146,15 +142,15 @@ def test_the_consent_picture_says_whose_consent_is_missing(client, users, tick, 
     social = web_as(context, settings, "soc-0180")
     html = social.get(f"/arenden/{case_id}/samtycken").text
     cell = re.search(r'<tr data-agency="skola">.*?<td data-category="school"[^>]*>(.*?)</td>', html, re.S).group(1)
-    assert _text(cell).strip() == "– samtycke saknas från Johan (vårdnadshavare)"
+    assert page_text(cell).strip() == "– samtycke saknas från Johan (vårdnadshavare)"
     untouched = re.search(r'<tr data-agency="skola">.*?<td data-category="health"[^>]*>(.*?)</td>', html, re.S)
-    assert _text(untouched.group(1)).strip() == "–"   # nobody's consent covers it: nothing "missing" to name
+    assert page_text(untouched.group(1)).strip() == "–"   # nobody's consent covers it: nothing "missing" to name
     for given in consents[:2]:
-        card = _text(re.search(rf'<section class="consent" id="consent-{given[:8]}">(.*?)</section>', html,
+        card = page_text(re.search(rf'<section class="consent" id="consent-{given[:8]}">(.*?)</section>', html,
                                re.S).group(1))
         assert ("Samtycket gäller men lämnar inte ut något just nu: samtycke saknas från Johan (vårdnadshavare)."
                 in card), card
-    listed = _text(social.get("/arenden").text)
+    listed = page_text(social.get("/arenden").text)
     assert "De lämnar ut något först när alla som behövs har samtyckt" in listed
 
 
@@ -165,12 +161,12 @@ def test_the_consent_picture_says_yes_where_a_consent_without_case_lets_a_catego
     came from no agency, which the rules took for a member whose part in the case is `case`."""
     case_id, consents = school_consented_case(client, users, tick, categories=("school",))
     _planned(client, users, tick, case_id)
-    assert "Närvaro varje dag." in _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    assert "Närvaro varje dag." in page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
     html = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
     cell = re.search(r'<tr data-agency="skola">.*?<td data-category="school"[^>]*>(.*?)</td>', html, re.S).group(1)
-    assert _text(cell).strip() == "ja", cell
+    assert page_text(cell).strip() == "ja", cell
     case_cell = re.search(r'<tr data-agency="skola">.*?<td data-category="case"[^>]*>(.*?)</td>', html, re.S)
-    assert _text(case_cell.group(1)).strip() == "–"   # nobody's consent covers it
+    assert page_text(case_cell.group(1)).strip() == "–"   # nobody's consent covers it
 
 
 def test_the_consent_form_says_which_recipient_no_secrecy_binds(client, users, tick, context, settings):
@@ -181,7 +177,7 @@ def test_the_consent_form_says_which_recipient_no_secrecy_binds(client, users, t
     rows = dict(re.findall(r'<tr><th scope="row">([^<]+)(.*?)</th>', html[html.index('id="f-scope"'):], re.S))
     marked = [name for name, rest in rows.items() if "omfattas inte av sekretess" in rest]
     assert marked == ["Frivilligorganisation"] and "Skolan" in rows
-    assert "skyddas inte av sekretess hos mottagaren" in _text(html)
+    assert "skyddas inte av sekretess hos mottagaren" in page_text(html)
 
 
 def test_each_box_of_a_recipient_no_secrecy_binds_is_described_by_the_warning(client, users, tick, context, settings):
@@ -198,7 +194,7 @@ def test_each_box_of_a_recipient_no_secrecy_binds_is_described_by_the_warning(cl
 def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context, settings):
     """A closed case's tabs offered every form, and refused what was typed in them only on sending."""
     case_id, _ = school_consented_case(client, users, tick)
-    guardians_before = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/vardnadshavare").text)
+    guardians_before = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/vardnadshavare").text)
     assert "Förälder eller vårdnadshavare 1" in guardians_before and "Har vårdnaden om den unge" in guardians_before
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
@@ -209,9 +205,9 @@ def test_a_closed_case_offers_no_forms_but_says_why(client, users, tick, context
         assert "Ärendet är avslutat: inget mer kan registreras i det" in html, slug
         posting = re.findall(r'<form method="post"[^>]*>', html)
         assert all('action="/syfte"' in f or 'action="/logga-ut"' in f for f in posting), (slug, posting)
-    assert "Maria (har vårdnaden)" in _text(social.get(f"/arenden/{case_id}/vardnadshavare").text)
+    assert "Maria (har vårdnaden)" in page_text(social.get(f"/arenden/{case_id}/vardnadshavare").text)
     # The consents no longer show the group anything (rules version 7), and the picture says so.
-    assert "gruppens arbete har upphört" in _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    assert "gruppens arbete har upphört" in page_text(social.get(f"/arenden/{case_id}/samtycken").text)
     # The school recorded nothing of its own: the group's work over, the case is no longer there for it.
     assert school.get(f"/arenden/{case_id}/plan").status_code == 404
 
@@ -236,10 +232,10 @@ def test_the_meetings_and_follow_ups_say_who_consented_as_the_timeline_does(clie
     ok(client.post(f"/api/v1/cases/{case_id}/follow-ups", headers=users.school,
                    json={"row_id": row_id, "status": "ongoing", "note": "Närvaron ökar."}), 201)
     school, social = web_as(context, settings, "skola"), web_as(context, settings, "soc-0180")
-    meetings = _text(school.get(f"/arenden/{case_id}/moten").text)
+    meetings = page_text(school.get(f"/arenden/{case_id}/moten").text)
     assert "Mentor ordnas." in meetings and READABLE_NAMED in meetings
     assert f"({consents[0][:8]}, " in meetings   # the ids stay, in small print, as on the timeline
-    follow_ups = _text(social.get(f"/arenden/{case_id}/uppfoljning").text)
+    follow_ups = page_text(social.get(f"/arenden/{case_id}/uppfoljning").text)
     assert "Närvaron ökar." in follow_ups and READABLE_NAMED in follow_ups
     # The auditor's disclosure log says it too, as the consents stood at each row's moment: a later end date is
     # not told of the rows before it.
@@ -248,7 +244,7 @@ def test_the_meetings_and_follow_ups_say_who_consented_as_the_timeline_does(clie
         "consenter": _guardian_ids(client, users, case_id)[1], "valid_until": "2026-12-31",
         "scope": [{"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]},
                   {"agency": "socialtjanst", "categories": ["school"]}]}))
-    log = _text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
+    log = page_text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
                                                      params={"myndighet": "skola"}).text)
     assert "Mentor ordnas. " + READABLE in log
     for page in (meetings, follow_ups, log):
@@ -261,9 +257,9 @@ def test_a_basis_by_law_names_the_law(client, users, tick, context, settings):
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school, json={
         "category": "school", "text": "Oroande frånvaro.", "legal_basis": "sol14"}), 201)
-    timeline = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
+    timeline = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
     assert "lag: SoL 14 kap. 1 § orosanmälan" in timeline and "sol14" not in timeline
-    log = _text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
+    log = page_text(web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/utlamnanden",
                                                      params={"myndighet": "socialtjanst"}).text)
     assert "lag: SoL 14 kap. 1 § orosanmälan" in log
 
@@ -361,7 +357,7 @@ def test_a_meeting_reads_as_minutes_not_a_table_of_facts(client, users, tick, co
     for user in ("soc-0180", "skola"):
         html = web_as(context, settings, user).get(f"/arenden/{case_id}/moten").text
         section = html[html.index('<section class="meeting">'):html.index("</section>")]
-        page = _text(section)
+        page = page_text(section)
         assert "<table" not in section, user
         assert "Nätverksmöte 2026-02-03" in page and "Nästa möte: 2026-03-10" in page, user
         assert "Deltog Polisen, Skolan" in page and "Andra deltagare den unge" in page, user
@@ -394,14 +390,14 @@ def test_the_case_head_says_when_what_the_reader_sees_last_changed_and_an_unseen
     ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.school,
                    json={"category": "school", "text": "Närvaron har ökat."}), 201)
     seen = _latest_seen(client, users.school, case_id)
-    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
     assert f"Senast ändrat: {seen}" in page and "Din version" not in page
     tick(60)
     ok(client.post(f"/api/v1/cases/{case_id}/contributions", headers=users.social,
                    json={"category": "health", "text": "Samtal hos BUP."}), 201)   # the school may not see `health`
     assert _latest_seen(client, users.school, case_id) == seen
-    assert f"Senast ändrat: {seen}" in _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
-    social = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
+    assert f"Senast ändrat: {seen}" in page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}").text)
+    social = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}").text)
     assert f"Senast ändrat: {_latest_seen(client, users.social, case_id)}" in social
     assert _latest_seen(client, users.social, case_id) != seen
 
@@ -412,7 +408,7 @@ def test_an_auditors_replay_says_when_the_case_did_not_exist_yet_or_the_moment_i
     today's answer as if it were that day's; `sigill audit replay` says both, and so does the page now."""
     case_id, _ = school_consented_case(client, users, tick)
     auditor = web_as(context, settings, "ivo")
-    page = lambda tid: _text(auditor.get(f"/granskning/arenden/{case_id}",  # noqa: E731
+    page = lambda tid: page_text(auditor.get(f"/granskning/arenden/{case_id}",  # noqa: E731
                                          params={"myndighet": "skola", "tid": tid}).text)
     before = page("2020-01-01T00:00")
     assert "Obs: ärendet registrerades först 20" in before and "vid tidpunkten fanns det inte." in before
@@ -431,7 +427,7 @@ def test_the_ledger_page_counts_its_checkpoints_in_swedish_and_says_they_are_the
 
     school_consented_case(client, users, tick)
     ok(client.post("/api/v1/admin/ledger/seal", headers=users.headers("socialtjanst", "administrator")))
-    page = _text(web_as(context, settings, "ivo").get("/granskning/liggaren").text)
+    page = page_text(web_as(context, settings, "ivo").get("/granskning/liggaren").text)
     assert "Liggaren är intakt." in page and "installationens egna kontrollpunkter" in page
     assert "--checkpoints" in page
     assert checkpoints_confirmed(1) == "1 signerad kontrollpunkt bekräftad"
@@ -472,14 +468,14 @@ def test_a_closed_cases_picture_names_no_missing_consent(client, users, tick, co
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{consents[2]}/withdrawal", headers=users.social,
                    json={"consenter": _guardian_ids(client, users, case_id)[1]}))
     social = web_as(context, settings, "soc-0180")
-    before = _text(social.get(f"/arenden/{case_id}/samtycken").text)
+    before = page_text(social.get(f"/arenden/{case_id}/samtycken").text)
     assert "samtycke saknas från Johan" in before
     assert "Peter Exempel (den unge) fyller 18 år 2027-03-14: då upphör" in before   # named, as social services may
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
                    json={"reason": "other", "outcome": "Arbetet är avslutat."}))
     html = social.get(f"/arenden/{case_id}/samtycken").text
-    page = _text(html)
+    page = page_text(html)
     assert "samtyckena ger inte längre någon aktör i gruppen del av något" in page
     assert "samtycke saknas" not in page.split("Lämnade samtycken")[0]
     assert "fyller 18 år" not in page
@@ -499,7 +495,7 @@ def _card(html: str, consent_id: str) -> str:
 
 
 def _heading(html: str, consent_id: str) -> str:
-    return _text(re.search(r"<h3>(.*?)</h3>", _card(html, consent_id), re.S).group(1)).strip()
+    return page_text(re.search(r"<h3>(.*?)</h3>", _card(html, consent_id), re.S).group(1)).strip()
 
 
 def test_each_consent_card_says_its_form(client, users, tick, context, settings):
@@ -510,9 +506,9 @@ def test_each_consent_card_says_its_form(client, users, tick, context, settings)
         "consenter": "young_person", "scope": [{"agency": "polis", "categories": ["school"]}],
         "purpose": "Samverkan", "valid_from": "2026-02-03", "form": "oral_documented"}), 201)["created"]
     html = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
-    assert "Form: Skriftligt" in _text(_card(html, consents[0]))
-    assert "Form: Muntligt, dokumenterat" in _text(_card(html, oral))
-    assert "Skriftligt" not in _text(_card(html, oral))
+    assert "Form: Skriftligt" in page_text(_card(html, consents[0]))
+    assert "Form: Muntligt, dokumenterat" in page_text(_card(html, oral))
+    assert "Skriftligt" not in page_text(_card(html, oral))
 
 
 def _grant_form(html: str) -> str:
@@ -542,7 +538,7 @@ def test_a_new_consent_starts_from_another_ones_scope(client, users, tick, conte
     short = consents[0][:8]
     link = f"/arenden/{case_id}/samtycken?samma_som={short}#grant"
     assert f'href="{link}"' in _card(page, consents[0])
-    assert f"Nytt samtycke med samma omfattning som samtycke {short}" in _text(_card(page, consents[0]))
+    assert f"Nytt samtycke med samma omfattning som samtycke {short}" in page_text(_card(page, consents[0]))
     empty = _grant_form(page)
     assert _ticked(empty) == set() and "consent-copied" not in page
     filled_page = social.get(link.split("#")[0]).text
@@ -554,7 +550,7 @@ def test_a_new_consent_starts_from_another_ones_scope(client, users, tick, conte
     assert _value(filled, "valid_until") == "2026-12-31"
     assert re.search(r'<option value="[^"]*" selected>', filled.split('name="consenter"')[1].split("</select>")[0]) \
         is None   # the caseworker chooses who consents
-    assert f"ifyllda från samtycke {short}" in _text(filled_page)
+    assert f"ifyllda från samtycke {short}" in page_text(filled_page)
     assert 'action="/arenden/' + case_id + '/samtycken"' in filled   # no query: sent as any consent form
     # A bad or unknown id is the empty form, never an error.
     for bad in ("ffffffff", consents[0], "x" * 300, "", "%00"):
@@ -611,7 +607,8 @@ def _unnumbered_case(client, users, tick) -> tuple[str, str]:
 
 
 def _row(page: str, case_id: str) -> str:
-    return _text(re.search(rf'<tr[^>]*><td[^>]*><a href="/arenden/{case_id}">.*?</tr>', page, re.S).group(0)).strip()
+    return page_text(re.search(rf'<tr[^>]*><td[^>]*><a href="/arenden/{case_id}">.*?</tr>', page, re.S).group(0)
+                     ).strip()
 
 
 def test_a_members_rows_without_a_number_are_told_apart_by_what_it_sees_and_nothing_more(client, users, tick, app,
@@ -633,7 +630,7 @@ def test_a_members_rows_without_a_number_are_told_apart_by_what_it_sees_and_noth
         # Exactly the count and the timeline's first day beside the words, and the phase's "–": nothing more.
         assert rows[case_id] == f"Ärende utan nummer för er (1 uppgift, den första {min(days)}) –", rows[case_id]
     for hidden in (first_number, second_number, "2026-02-01", "2026-02-02", "Maria", "Johan", "Peter"):
-        assert hidden not in _text(listed), hidden
+        assert hidden not in page_text(listed), hidden
     # Social services' list, which has the numbers, is as it was.
-    social = _text(web_as(context, settings, "soc-0180").get("/arenden").text)
+    social = page_text(web_as(context, settings, "soc-0180").get("/arenden").text)
     assert first_number in social and "den första" not in social

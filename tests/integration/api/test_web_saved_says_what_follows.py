@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.api.flows import school_consented_case
+from tests.integration.api.flows import page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.web_forms import hidden_fields
 
 CUSTODY_ADDED = "lämnas inget ut till de andra aktörerna med stöd av samtycke"
 USUAL = "Vårdnadshavarna är sparade. Registrera den unges och vårdnadshavarnas samtycken nedan."
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 def _save_guardians(web, case_id: str, *, custody: bool) -> str:
@@ -26,7 +22,8 @@ def _save_guardians(web, case_id: str, *, custody: bool) -> str:
         form["guardians.2.has_custody"] = "on"
     answer = web.post(f"/arenden/{case_id}/vardnadshavare", data=form)
     assert answer.status_code == 200, answer.text
-    return _text(re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>', answer.text, re.S).group(1))
+    return page_text(re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>', answer.text, re.S)
+                     .group(1)).strip()
 
 
 def test_adding_a_guardian_with_custody_under_18_says_sharing_under_consent_waits_for_their_consent(
@@ -72,7 +69,7 @@ def _save_meeting(web, case_id: str, origin: str, category: str) -> tuple[str, s
         "outcomes.0.text": "Inga nya anmälningar sedan förra mötet."})
     assert answer.status_code == 200, answer.text
     notice = re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>', answer.text, re.S)
-    return _text(notice.group(1)), answer.text
+    return page_text(notice.group(1)).strip(), answer.text
 
 
 def test_an_outcome_minuted_in_another_agencys_name_it_may_not_see_is_said_recorded_in_that_name(
@@ -117,7 +114,7 @@ def test_a_meeting_sent_twice_says_the_second_time_what_it_said_the_first(client
     first, second = (web.post(f"/arenden/{case_id}/moten", data=form, follow_redirects=False) for _ in range(2))
     assert first.status_code == second.status_code == 303
     assert second.headers["location"] == first.headers["location"], (first.headers, second.headers)
-    said = _text(re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>',
-                           web.get(second.headers["location"]).text, re.S).group(1))
+    said = page_text(re.search(r'<p class="notice ok" role="status" id="saved">(.*?)</p>',
+                           web.get(second.headers["location"]).text, re.S).group(1)).strip()
     assert OUTCOME_ELSEWHERE in said, said
     assert web.get(f"/arenden/{case_id}/moten").text.count('<section class="meeting">') == 1

@@ -10,19 +10,15 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_api
 from services.web.app import mount_web
-from tests.integration.api.flows import REFERRAL, ok, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_plan_row_unseen import LEISURE, POLICE, _consent_all, _revise
 from tests.integration.api.test_web_caseworker_walk import _born
 from tests.integration.api.web_forms import form_tokens
 
 
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
-
-
 def _header(page: str) -> str:
-    return _text(re.search(r'<div class="who">(.*?)</form>', page, re.S).group(1))
+    return page_text(re.search(r'<div class="who">(.*?)</form>', page, re.S).group(1)).strip()
 
 
 def test_the_header_names_a_development_user_once_and_a_named_user_with_role_and_agency(context, settings):
@@ -58,7 +54,7 @@ def test_a_guardians_missing_consent_is_said_beside_the_row_without_brackets_in_
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[1]}/withdrawal", headers=users.social,
                    json={"consenter": maria["guardian_id"]}))
-    page = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/plan").text)
+    page = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/plan").text)
     assert ("Polisen är ansvarig men kan inte se raden: samtycke saknas från Maria (vårdnadshavare) för Fritid."
             in page)
 
@@ -74,17 +70,17 @@ def test_the_young_persons_missing_consent_is_named_as_the_cards_name_them(clien
     ok(client.post(f"/api/v1/cases/{case_id}/consents/{ids[0]}/withdrawal", headers=users.social,
                    json={"consenter": "young_person"}))
     lead = web_as(context, settings, "soc-0180")
-    plan = _text(lead.get(f"/arenden/{case_id}/plan").text)
+    plan = page_text(lead.get(f"/arenden/{case_id}/plan").text)
     assert ("Polisen är ansvarig men kan inte se raden: samtycke saknas från Peter Exempel (den unge) för Fritid."
             in plan)
     consents = lead.get(f"/arenden/{case_id}/samtycken").text
     cell = re.search(r'<tr data-agency="polis">.*?<td data-category="leisure"[^>]*>(.*?)</td>', consents, re.S)
-    assert _text(cell.group(1)) == "– samtycke saknas från Peter Exempel (den unge)"
-    waiting = [_text(p) for p in re.findall(r'<p class="notice bad waiting">(.*?)</p>', consents, re.S)]
+    assert page_text(cell.group(1)).strip() == "– samtycke saknas från Peter Exempel (den unge)"
+    waiting = [page_text(p).strip() for p in re.findall(r'<p class="notice bad waiting">(.*?)</p>', consents, re.S)]
     assert waiting == ["Samtycket gäller men lämnar inte ut något just nu: samtycke saknas från Peter Exempel"
                        " (den unge)."] * 2   # Maria's and Johan's consents to the police's leisure
-    assert "från den unge" not in _text(consents) + plan
-    member = _text(web_as(context, settings, "polis").get(f"/arenden/{case_id}/plan").text)
+    assert "från den unge" not in page_text(consents) + plan
+    member = page_text(web_as(context, settings, "polis").get(f"/arenden/{case_id}/plan").text)
     assert "Fritid" not in member and "samtycke saknas" not in member
     # The name the police's own view holds (its consents cover `case`: its timeline names the young person too) is
     # the plan's "Upprättad i samråd med …", since 2026-12-05; no note of whose consent is missing.
@@ -94,7 +90,7 @@ def test_the_young_persons_missing_consent_is_named_as_the_cards_name_them(clien
 def test_the_follow_up_tab_speaks_to_the_agency_as_ni(client, users, tick, context, settings):
     case_id, _ = school_consented_case(client, users, tick)
     for user in ("soc-0180", "skola"):
-        page = _text(web_as(context, settings, user).get(f"/arenden/{case_id}/uppfoljning").text)
+        page = page_text(web_as(context, settings, user).get(f"/arenden/{case_id}/uppfoljning").text)
         assert "Rader ni kan följa upp" in page and "Rader du kan" not in page
 
 
@@ -104,14 +100,14 @@ def test_the_consents_name_the_young_person_on_the_page_only(client, users, tick
     card, "Maria" alone, names her with the role as the extract and the form do."""
     case_id, _ = school_consented_case(client, users, tick)
     page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/samtycken").text
-    cards = [_text(h).split(" · ")[0] for h in re.findall(r'<section class="consent"[^>]*>\s*(?:\{#.*?#\}\s*)?'
-                                                           r'<h3>(.*?)</h3>', page, re.S)]
+    cards = [page_text(h).strip().split(" · ")[0]
+             for h in re.findall(r'<section class="consent"[^>]*>\s*(?:\{#.*?#\}\s*)?<h3>(.*?)</h3>', page, re.S)]
     assert cards == ["Peter Exempel (den unge)", "Maria (vårdnadshavare)", "Johan (vårdnadshavare)"]
     options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
                          re.search(r'<select[^>]*name="consenter".*?</select>', page, re.S).group(0))
     assert ("young_person", "Peter Exempel (den unge)") in options
     assert not [value for value, _ in options if "Peter" in value or "Exempel" in value]
-    assert "Den unge ·" not in _text(page) and ">Den unge<" not in page
+    assert "Den unge ·" not in page_text(page) and ">Den unge<" not in page
 
 
 def test_a_revision_with_no_change_the_member_sees_says_so_to_the_agency_as_ni(client, users, tick, context,
@@ -128,7 +124,7 @@ def test_a_revision_with_no_change_the_member_sees_says_so_to_the_agency_as_ni(c
     ok(client.post(f"/api/v1/cases/{case_id}/plan/revisions", headers=users.social, json={
         "main_goal": "Mål.", "rows": [{**school_row, "row_id": row_id}, {**LEISURE, "responsible_agencies": []}]}),
         201)
-    page = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
+    page = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/plan").text)
     assert "Revision 2" in page and "Inga ändringar ni kan se." in page and "du kan se" not in page
 
 
@@ -141,21 +137,21 @@ def test_what_the_agency_sees_or_has_access_to_is_said_to_it_as_ni(client, users
     hint = re.search(r'<span title="([^"]*)">Senast ändrat', school.get(f"/arenden/{case_id}").text).group(1)
     assert hint == ("När den senaste uppgiften ni ser registrerades. Ändras ärendet medan ett formulär fylls i"
                     " avvisas formuläret, så att ingen skriver över en ändring den inte har sett.")
-    searched = _text(school.get("/arenden", params={"nummer": "0180-2026-0999"}).text)
+    searched = page_text(school.get("/arenden", params={"nummer": "0180-2026-0999"}).text)
     assert "Inget ärende med numret 0180-2026-0999 som ni har tillgång till." in searched
     missing = school.get("/arenden/inget-sadant")
     assert missing.status_code == 404
-    assert "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det)." in _text(missing.text)
-    assert " du " not in f" {hint} {searched} {_text(missing.text)} "
+    assert "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det)." in page_text(missing.text)
+    assert " du " not in f" {hint} {searched} {page_text(missing.text)} "
 
 
 def test_a_member_is_told_no_meeting_is_shown_to_it_not_that_there_are_none(client, users, tick, context, settings):
     """The meetings tab said "Inga möten." to a member as to social services: a claim about the case, where the
     member knows only what it is shown ("Ingen åtgärdsplan att visa för er." on its plan tab)."""
     case_id, _ = school_consented_case(client, users, tick)
-    school = _text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/moten").text)
+    school = page_text(web_as(context, settings, "skola").get(f"/arenden/{case_id}/moten").text)
     assert "Inga möten att visa för er." in school and "Inga möten. " not in school
-    lead = _text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/moten").text)
+    lead = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/moten").text)
     assert "Inga möten." in lead and "att visa för er" not in lead
 
 
@@ -168,7 +164,8 @@ def test_a_next_meeting_before_the_meeting_is_said_so_not_before_a_start_date(cl
     answer = web.post(f"/arenden/{case_id}/moten", data={**form_tokens(page), "held_on": "2026-02-03",
                                                          "next_meeting": "2026-02-01", "attendees": "skola"})
     assert answer.status_code == 422
-    said = _text(re.search(r'<p class="error" id="f-next_meeting-error">(.*?)</p>', answer.text, re.S).group(1))
+    said = page_text(re.search(r'<p class="error" id="f-next_meeting-error">(.*?)</p>', answer.text, re.S)
+                     .group(1)).strip()
     assert said == "Fel: Datumet ligger före mötesdatumet.", said
 
 
@@ -182,7 +179,7 @@ def test_a_text_too_long_says_how_long_it_may_be(client, users, tick, context, s
     typed = "Familjen har haft ett långt samtal om situationen hemma. " * 80
     answer = web.post(f"/arenden/{case_id}/uppgift", data={**form, "category": "family", "text": typed})
     assert answer.status_code == 422
-    said = _text(re.search(r'<p class="error" id="f-text-error">(.*?)</p>', answer.text, re.S).group(1))
+    said = page_text(re.search(r'<p class="error" id="f-text-error">(.*?)</p>', answer.text, re.S).group(1)).strip()
     assert said == "Fel: Texten är för lång: högst 4 000 tecken.", said   # a narrow no-break space, as _text reads it
     assert typed.strip() in answer.text
 
@@ -196,7 +193,7 @@ def _refused_with(answer, said_at: tuple[tuple[str, str], ...]) -> None:
     assert answer.status_code == 422
     for field, said in said_at:
         shown = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', answer.text, re.S)
-        assert shown and _text(shown.group(1)) == f"Fel: {said}", (field, _errors(answer.text))
+        assert shown and page_text(shown.group(1)).strip() == f"Fel: {said}", (field, _errors(answer.text))
 
 
 def test_a_date_before_the_one_it_follows_is_said_with_the_fields_left_empty(client, users, tick, context, settings):
