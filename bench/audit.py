@@ -32,7 +32,7 @@ from bench_support import bench_application, postgres_cpu_seconds, progress, vie
 from domain.case_numbers import CaseNumberSeries  # noqa: E402
 from eventsourcing.utils import get_topic  # noqa: E402
 from services.application import CaseApplication  # noqa: E402
-from services.bootstrap import build_ledger, verifier_reads  # noqa: E402
+from services.bootstrap.audit import build_ledger, verifier_reads  # noqa: E402
 from services.catalogue_loader import load_catalogue  # noqa: E402
 
 MUNICIPALITIES, YEAR, MEMBERS = ("0180", "0181", "0182", "0183"), 2026, ("skola", "polis")

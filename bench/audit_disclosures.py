@@ -30,7 +30,8 @@ from bench_support import bench_application, service_on, young_people  # noqa: E
 from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry  # noqa: E402
 from services import cli_audit  # noqa: E402
-from services.bootstrap import build_application, build_fact_ids, build_ledger  # noqa: E402
+from services.bootstrap import build_application, build_fact_ids  # noqa: E402
+from services.bootstrap.audit import build_ledger  # noqa: E402
 from services.clock import ManualClock  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 

@@ -20,7 +20,8 @@ from datetime import date
 
 from bench_support import ROOT, bench_application, young_people  # noqa: E402
 from domain.values import Actor  # noqa: E402
-from services.bootstrap import build_feed_publisher, build_view_runner  # noqa: E402
+from services.bootstrap import build_view_runner  # noqa: E402
+from services.bootstrap.feeds import build_feed_publisher  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 
 

@@ -35,7 +35,8 @@ from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 
 from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
 from bench_support import cpu_seconds, descendants  # noqa: E402
-from services.bootstrap import build_application, dev_tokens  # noqa: E402
+from services.bootstrap import build_application  # noqa: E402
+from services.bootstrap.sign_in import dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from tests.kafka_broker import TansuBroker, free_port  # noqa: E402
 

@@ -26,7 +26,8 @@ import psycopg
 
 from domain.values import YOUNG_PERSON, Actor, Guardian, ScopeEntry  # noqa: E402
 from gateways.embedded_postgres import create_database, start_embedded  # noqa: E402
-from services.bootstrap import build_application, dev_tokens  # noqa: E402
+from services.bootstrap import build_application  # noqa: E402
+from services.bootstrap.sign_in import dev_tokens  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from bench_support import children, cpu_seconds  # noqa: E402
 import wrk_load  # noqa: E402

@@ -28,7 +28,8 @@ import importlib.util
 
 from bench_support import _stat_fields
 from gateways.embedded_postgres import create_database, start_embedded
-from services.bootstrap import build_application, dev_tokens
+from services.bootstrap import build_application
+from services.bootstrap.sign_in import dev_tokens
 from services.settings import Settings
 
 _spec = importlib.util.spec_from_file_location("bench_http", Path(__file__).with_name("http.py"))

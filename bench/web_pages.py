@@ -44,7 +44,8 @@ from domain.group_commands import PlanRowDraft  # noqa: E402
 from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
 from services.access_entry import AccessEntry  # noqa: E402
 from services.api.app import create_api  # noqa: E402
-from services.bootstrap import build_api_context, build_application, build_ledger  # noqa: E402
+from services.bootstrap import build_api_context, build_application  # noqa: E402
+from services.bootstrap.audit import build_ledger  # noqa: E402
 from services.clock import ManualClock  # noqa: E402
 from services.importer import ImportedReferral, import_cases  # noqa: E402
 from services.web.app import mount_web  # noqa: E402

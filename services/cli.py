@@ -31,7 +31,8 @@ from services.wording import counted
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_ledger, build_view_runner
+    from services.bootstrap import build_view_runner
+    from services.bootstrap.audit import build_ledger
     from services.cli_context import opened
     from services.clock import ManualClock
     from services.demo import run_demo

@@ -108,7 +108,8 @@ def as_reader(trust: Iterable[bytes] = ()) -> Iterator:
     """The case service (its access log, and the ledger's check of each case's history), the reader this command
     line is, the ledger (trusting ``trust`` besides the installation's keys), and the public fact ids (what the
     agencies were given each fact as)."""
-    from services.bootstrap import build_case_service, build_fact_ids, build_ledger
+    from services.bootstrap import build_case_service, build_fact_ids
+    from services.bootstrap.audit import build_ledger
 
     with opened(existing=True) as (app, settings, location):
         ledger = build_ledger(app, settings, location, trust)

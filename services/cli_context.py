@@ -53,7 +53,8 @@ def opened(clock: Any = None, *, existing: bool = False) -> Iterator[tuple[Any, 
     """(application, settings, database location); the application is closed afterwards.  ``existing``: only
     a database that is already there — a command that reads (an audit, a view) makes none, and no master key,
     in a data directory named by mistake."""
-    from services.bootstrap import build_application, database_location, existing_database_location
+    from services.bootstrap import build_application
+    from services.bootstrap.database import database_location, existing_database_location
 
     settings = Settings()
     settings.check()  # a bad configuration is one readable line, before any server is started

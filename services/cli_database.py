@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from services.bootstrap import database_location, set_up_database
+    from services.bootstrap import set_up_database
+    from services.bootstrap.database import database_location
     from services.settings import ConfigurationError, Settings
 
     if not re.fullmatch(r"[a-z_][a-z0-9_$]{0,62}", args.app_role):
@@ -72,7 +73,7 @@ def _setup(args: argparse.Namespace) -> int:
 def _rotate_master_key(args: argparse.Namespace) -> int:
     import sys
 
-    from services.bootstrap import rotate_master_key
+    from services.bootstrap.database import rotate_master_key
     from services.cli_progress import shown
     from services.settings import Settings
 
@@ -144,7 +145,7 @@ def _status(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from services.bootstrap import database_tls, master_key_check, status_probe
+    from services.bootstrap.database import database_tls, master_key_check, status_probe
     from services.database_tls import status_line
     from services.settings import ConfigurationError, Settings, no_such_schema
 

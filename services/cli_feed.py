@@ -60,7 +60,7 @@ def _publish(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from services.bootstrap import build_feed_publisher
+    from services.bootstrap.feeds import build_feed_publisher
     from services.cli_context import opened
 
     settings = Settings()
@@ -151,7 +151,7 @@ class Tally:
 
 
 def _consume(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from services.bootstrap import build_feed_consumer
+    from services.bootstrap.feeds import build_feed_consumer
     from services.catalogue_loader import load_catalogue
     from services.cli_context import known_agency, known_municipality
     from services.kafka_settings import feed_topic

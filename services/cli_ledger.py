@@ -44,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 @contextmanager
 def _application() -> Iterator:
-    from services.bootstrap import build_ledger
+    from services.bootstrap.audit import build_ledger
 
     with opened(existing=True) as (app, settings, location):
         yield app, (lambda: build_ledger(app, settings, location))
@@ -70,7 +70,8 @@ def public_key_argument(text: str) -> bytes:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from services.bootstrap import verifier_location, verifier_reads
+    from services.bootstrap.audit import verifier_reads
+    from services.bootstrap.database import verifier_location
 
     exported, exported_reads = exported_checkpoints(args.checkpoints), exported_access_log(args.checkpoints)
     settings = Settings()   # no application: nothing is created or written, and no master key is needed
@@ -378,7 +379,7 @@ def _public_key_command(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from services.bootstrap import build_ledger, checkpoint_file
+    from services.bootstrap.audit import build_ledger, checkpoint_file
 
     with (private_file(args.out, "the checkpoints", args.force) as write,
           opened(existing=True) as (app, settings, location)):

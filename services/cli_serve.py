@@ -65,7 +65,7 @@ def _hours(text: str) -> float:
 def _dev_token(args: argparse.Namespace) -> int:
     from domain.case_rules import has_control_character
     from domain.errors import InvalidInput
-    from services.bootstrap import dev_tokens
+    from services.bootstrap.sign_in import dev_tokens
     from services.catalogue_loader import load_catalogue
     from services.cli_context import known_agency, known_municipality
 
@@ -93,7 +93,8 @@ def _dev_token(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from services.bootstrap import build_token_verifier, database_location
+    from services.bootstrap.database import database_location
+    from services.bootstrap.sign_in import build_token_verifier
     from services.server import start_follower
 
     if not 0 < args.port < 65536:
@@ -171,7 +172,7 @@ def warn_of_an_unverified_database(settings: Settings) -> None:
     """In production, one warning line when libpq cannot tell the external database from an impostor on the network
     (PGSSLMODE short of verify-full), at the start of `sigill serve` and of `sigill follow`: told, not refused —
     whether to run so is the operator's policy."""
-    from services.bootstrap import database_tls
+    from services.bootstrap.database import database_tls
     from services.database_tls import serve_warning
 
     warning = serve_warning(database_tls(settings)) if settings.is_production else None

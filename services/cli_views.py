@@ -286,7 +286,7 @@ def _follow(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from services.bootstrap import build_follower
+    from services.bootstrap.feeds import build_follower
     from services.cli_serve import LOG_FORMAT, warn_of_an_unverified_database
     from services.runtime import hand_over_promptly, settle_heap
 

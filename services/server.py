@@ -26,8 +26,8 @@ STARTUP_LOCK = 0x5161_11_5E  # an arbitrary advisory lock id, Sigill's own
 
 def create_server(settings: Settings | None = None) -> FastAPI:
     """The whole HTTP application on the configured (or embedded) database."""
-    from services.bootstrap import (build_api_context, build_application, build_shared_renewals, build_signed_out,
-                                    database_location)
+    from services.bootstrap import build_api_context, build_application, build_shared_renewals, build_signed_out
+    from services.bootstrap.database import database_location
 
     settings = settings or Settings()
     hand_over_promptly()
@@ -68,7 +68,9 @@ def _one_at_a_time(conninfo: str) -> Iterator[None]:
 
 def start_follower(settings: Settings) -> tuple[threading.Event, threading.Thread]:
     """Keep the views, the ledger and the calendar current in a background thread until the event is set."""
-    from services.bootstrap import build_application, build_follower, database_location
+    from services.bootstrap import build_application
+    from services.bootstrap.database import database_location
+    from services.bootstrap.feeds import build_follower
 
     location = database_location(settings)
     app = build_application(settings, location=location)

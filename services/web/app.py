@@ -86,12 +86,12 @@ def mount_web(api: FastAPI, context: ApiContext, settings: Settings,
 def _dev_tokens(settings: Settings) -> Any:  # DevTokens, known only to the wiring module
     if settings.is_production:
         return None
-    from services.bootstrap import dev_tokens
+    from services.bootstrap.sign_in import dev_tokens
     return dev_tokens(settings)
 
 
 def _identity_provider(settings: Settings) -> IdentityProvider | None:  # built by the wiring module
-    from services.bootstrap import build_identity_provider
+    from services.bootstrap.sign_in import build_identity_provider
     return build_identity_provider(settings)
 
 

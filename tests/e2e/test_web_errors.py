@@ -56,7 +56,7 @@ def test_api_paths_keep_the_apis_json_errors(server, method, path, status, code)
 
 
 def test_a_malformed_api_request_is_still_the_apis_422(server, web_settings):
-    from services.bootstrap import dev_tokens
+    from services.bootstrap.sign_in import dev_tokens
 
     token = dev_tokens(web_settings).issue(subject="ivo-1", name="Granskare", agency="ivo", roles=["auditor"])
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as client:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from services.bootstrap import build_ledger
+from services.bootstrap.audit import build_ledger
 from services.audit import CaseHistoryAltered
 from tests.builders import SOCIAL
 from tests.service_behaviour import consenting_school, open_case

@@ -36,7 +36,8 @@ from gateways.jwt_tokens import DevTokens
 from gateways.keystore import WrongMasterKey
 from projections.agency_feed import erasure_event_id
 from services.api.app import create_api
-from services.bootstrap import build_api_context, build_application, build_ledger, build_view_runner
+from services.bootstrap import build_api_context, build_application, build_view_runner
+from services.bootstrap.audit import build_ledger
 from services.clock import ManualClock
 from services.errors import CaseNotFound
 from services.feeds import decode_cursor

@@ -30,8 +30,8 @@ from domain.errors import DomainError
 from domain.group_commands import PlanRowDraft
 from domain.identity import luhn_check_digit
 from domain.values import Phase
-from services.bootstrap import (build_application, build_case_service, build_erasures, build_view_runner,
-                                verifier_reads)
+from services.bootstrap import build_application, build_case_service, build_erasures, build_view_runner
+from services.bootstrap.audit import verifier_reads
 from services.clock import ManualClock
 from services.erasure import erase_case
 from services.importer import ImportedReferral, import_cases

@@ -70,7 +70,7 @@ def test_each_index_check_is_not_made_where_a_table_it_reads_is_absent(app, runn
     import psycopg
 
     from gateways.case_index_checks import IndexRows
-    from services.bootstrap import build_ledger, verifier_reads
+    from services.bootstrap.audit import build_ledger, verifier_reads
     from tests.integration.test_agency_views import busy_case
 
     def checks() -> tuple:

@@ -175,7 +175,7 @@ def test_after_a_restore_a_case_closed_since_the_backup_is_erased_again_though_o
 def test_a_decision_recorded_whose_key_still_stands_is_told_and_erasing_again_completes_it(app, erasures, settings,
                                                                                            postgres):
     """A crash between the record and the key's destruction: verify must not count the case as erased."""
-    from services.bootstrap import build_ledger, verifier_reads
+    from services.bootstrap.audit import build_ledger, verifier_reads
 
     build_ledger(app, settings, postgres)   # the installation's ledger, without which verify reads nothing
 

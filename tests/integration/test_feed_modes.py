@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from projections.agency_feed import WITHHELD_BASIS
-from services.bootstrap import build_follower
+from services.bootstrap.feeds import build_follower
 from tests.builders import SCHOOL
 from tests.concurrency import eventually
 from tests.integration.feed_history import all_published

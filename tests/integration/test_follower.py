@@ -6,7 +6,8 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from services.bootstrap import build_ledger, build_view_runner
+from services.bootstrap import build_view_runner
+from services.bootstrap.audit import build_ledger
 from services.follower import Follower
 from tests.builders import POLICE
 from tests.concurrency import eventually

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from gateways.follower_lock import FollowerLock, lock_key
-from services.bootstrap import build_follower
+from services.bootstrap.feeds import build_follower
 from tests.builders import POLICE
 from tests.concurrency import eventually
 from tests.service_behaviour import consenting_school

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from projections.agency_feed import WITHHELD_BASIS, feed_of
-from services.bootstrap import build_feed_publisher
+from services.bootstrap.feeds import build_feed_publisher
 from services.settings import Settings
 from tests.builders import POLICE, SCHOOL, SOCIAL
 from tests.integration.feed_history import (GOTHENBURG, STOCKHOLM, another_process, carries, global_positions,

@@ -16,7 +16,8 @@ from kafka import KafkaProducer
 from pydantic import SecretStr
 
 from projections.agency_feed import SCHEMA
-from services.bootstrap import build_feed_publisher, build_ledger
+from services.bootstrap.audit import build_ledger
+from services.bootstrap.feeds import build_feed_publisher
 from services.follower import Follower
 from services.kafka_settings import kafka_options
 from services.settings import ConfigurationError

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from gateways.jwt_tokens import DevTokens
 from services.api.app import create_api
-from services.bootstrap import build_api_context, build_feed_publisher
+from services.bootstrap import build_api_context
+from services.bootstrap.feeds import build_feed_publisher
 from services.feed_publisher import BrokerUnavailable
 from tests.builders import POLICE, SOCIAL
 from tests.integration.test_kafka_feed import (AGENCIES, as_rows, kafka_settings, log_rows, on_topic,  # noqa: F401

@@ -269,7 +269,8 @@ def test_a_damaged_check_value_is_counted_apart_not_named_as_a_cases_key(postgre
     """The master key's check value (the key table's row 0) is no case's key: damaged, it was put among the damaged
     data keys, and the operator read "1 datanycklar … (skadade rader; ärenden 00000000-…)" and was sent to restore
     a case that does not exist."""
-    from services import bootstrap, cli_database, settings as settings_module
+    from services import cli_database, settings as settings_module
+    from services.bootstrap import database as wired_database
 
     old, new = base64.b64decode(settings.master_key.get_secret_value()), new_key()
     with PostgresKeyStore(postgres.conninfo(), old) as keystore:
@@ -288,7 +289,7 @@ def test_a_damaged_check_value_is_counted_apart_not_named_as_a_cases_key(postgre
             return None
 
     monkeypatch.setattr(settings_module, "Settings", Configured)
-    monkeypatch.setattr(bootstrap, "rotate_master_key", lambda settings, progress: done)
+    monkeypatch.setattr(wired_database, "rotate_master_key", lambda settings, progress: done)
     assert cli_database._rotate_master_key(None) == 1
     said = capsys.readouterr()
     assert said.out.startswith("Huvudnyckeln bytt: 1 datanyckel omsluten med den nya")

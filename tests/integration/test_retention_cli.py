@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from domain.identity import luhn_check_digit
-from services.bootstrap import build_application, build_erasures, database_location
+from services.bootstrap import build_application, build_erasures
+from services.bootstrap.database import database_location
 from services.clock import ManualClock
 from services.erasure import erase_case
 from services.settings import Settings

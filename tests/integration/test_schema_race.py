@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from gateways.embedded_postgres import PostgresLocation, create_database, start_embedded
-from services.bootstrap import build_token_verifier
+from services.bootstrap.sign_in import build_token_verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from services.bootstrap import build_follower
+from services.bootstrap.feeds import build_follower
 from tests.concurrency import eventually
 from tests.integration.test_cli import sigill
 from tests.service_behaviour import consenting_school

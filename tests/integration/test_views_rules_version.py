@@ -18,7 +18,7 @@ from psycopg.sql import SQL, Identifier
 from domain.disclosure import RULES_VERSION
 from gateways import agency_view_store
 from gateways.view_rows_json import OLDER_APPLY_VIEWS, OTHER_RULES, apply_views_arguments
-from services.bootstrap import build_ledger
+from services.bootstrap.audit import build_ledger
 from services.case_lists import CaseListsFromViews
 from services.follower import Follower
 from services.ports import ViewsUnderOtherRules

@@ -12,7 +12,7 @@ import pytest
 from gateways.jwt_tokens import DEV_KEY_ID, DevTokens
 from tests.oidc_provider import KEY_ID
 from tests.integration.api.flows import REFERRAL
-from services.bootstrap import build_token_verifier
+from services.bootstrap.sign_in import build_token_verifier
 from services.settings import ConfigurationError, Settings
 
 

@@ -8,7 +8,7 @@ import os
 import pytest
 from pydantic import SecretStr
 
-from services.bootstrap import build_token_verifier
+from services.bootstrap.sign_in import build_token_verifier
 from services.settings import ConfigurationError, Settings
 
 

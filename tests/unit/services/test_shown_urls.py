@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from gateways.jwt_tokens import Discovery, ProviderKeys, ProviderUnreachable, fetch_json, load_jwks
 from gateways.oidc_client import OidcClient
 from services.cli import setting_problem
-from services.bootstrap import build_token_verifier
+from services.bootstrap.sign_in import build_token_verifier
 from services.cli_serve import announced_address
 from services.identity_provider import SignInFailed
 from services.settings import Settings
