@@ -17,7 +17,7 @@ from domain.case_rules import check_not_before_referral, check_not_in_future
 from domain.errors import DomainError
 from domain.judge import Disclosure
 from services.web.forms import Typed
-from services.web.texts import error_text
+from services.web.error_texts import error_text
 from services.web.views import facts_seen
 
 

@@ -18,7 +18,7 @@ from services.authorisation import Forbidden, Place
 from services.case_reads import Look
 from services.errors import ConcurrentChange
 from services.principals import Principal
-from services.web import deadlines, form_keys, forms, session, texts, views
+from services.web import deadlines, form_keys, form_texts, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
 from services.web.error_pages import database_away, kept_form_page, quiet_user, retry_later
 from services.web.pages import redirect, render
@@ -129,7 +129,7 @@ def _save(request: Request, user: Principal, case_id: UUID, typed: Typed, comman
 def _notice(command: str, attributed_unseen: int) -> str:
     """The saved notice of ``command``: one saying so when facts it recorded in another agency's name are not shown
     to the writer's — a copy of the form says it too (the answer the browser shows after a double click)."""
-    return texts.ATTRIBUTED_UNSEEN.get(command, command) if attributed_unseen else command
+    return form_texts.ATTRIBUTED_UNSEEN.get(command, command) if attributed_unseen else command
 
 
 def _expected(count: int | None, typed: Typed) -> SeenVersion | int | None:

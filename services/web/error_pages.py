@@ -34,7 +34,7 @@ from services.api.errors import IDENTITY_PROVIDER_RETRY_SECONDS
 from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, StoredEventUnreadable,
                              one_line)
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
-from services.web import session, texts
+from services.web import error_texts, form_texts, session, texts
 from services.web.forms import FREE_TEXT, MORE, Typed
 from services.web.pages import case_uuid, redirect, render
 
@@ -52,7 +52,7 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
     href, text = back or ("/", texts.T["back"])
     # A page asked for with a value it cannot show (an extract's recipient, a replay's moment) saved nothing.
     shown = request.method in ("GET", "HEAD") and status == 422
-    title = title or (texts.T["not_shown"] if shown else texts.ERROR_TITLES.get(status, texts.T["error_title"]))
+    title = title or (texts.T["not_shown"] if shown else error_texts.ERROR_TITLES.get(status, texts.T["error_title"]))
     # A form that was not saved — the case gone from the user's reach meanwhile (a consent lapsed), changed, or
     # closed — gives back what the user wrote in it: its own words, in the same answer whatever the case.
     typed = getattr(request.state, "typed", None) if request.method == "POST" else None
@@ -72,7 +72,7 @@ def query_refused_page(request: Request, names: list[str], user: Principal | Non
                        message: str = "query_refused") -> HTMLResponse:
     """422 naming the query's fields in the pages' words, never their values (one may be a personnummer), with a
     way to the page without them; ``message``: ``query_repeated`` for a field the address gives more than once."""
-    return error_page(request, 422, texts.refused(names, message), user,
+    return error_page(request, 422, form_texts.refused(names, message), user,
                       more=[(request.url.path, texts.T["query_refused_open"])])
 
 
@@ -85,7 +85,7 @@ class FormRefused(QueryRefused):
 def form_refused_page(request: Request, names: list[str], user: Principal | None = None) -> HTMLResponse:
     """422 naming the form's fields in the pages' words, never their values, with a way to the form's page again (a
     form this refusal is raised for is shown at the address it posts to)."""
-    return error_page(request, 422, texts.refused(names, "form_refused"), user, title=texts.T["errors_title"],
+    return error_page(request, 422, form_texts.refused(names, "form_refused"), user, title=texts.T["errors_title"],
                       more=[(request.url.path, texts.T["form_refused_open"])])
 
 
@@ -184,9 +184,9 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return error_page(request, 409, texts.T["event_unreadable"], quiet_user(request),
                           more=_where_altered_is_told(request)[:2])   # the ledger's check, the report
     except ClockWentBackwards as error:  # this server's clock, not the request: 503, as the API answers
-        return error_page(request, 503, texts.error_text(error.code, error.message), quiet_user(request))
+        return error_page(request, 503, error_texts.error_text(error.code, error.message), quiet_user(request))
     except DomainError as error:
-        return error_page(request, 422, texts.error_text(error.code, error.message), quiet_user(request))
+        return error_page(request, 422, error_texts.error_text(error.code, error.message), quiet_user(request))
     except DamagedDataKey as error:
         return _key_damaged(request, error)
     except MasterKeyReplaced as error:
@@ -235,7 +235,7 @@ def _session_ended(request: Request, ended: session.SessionExpired) -> Response:
     back = _form_page(request.url.path)
     again = session.SIGN_IN + "?" + urlencode({session.REASON_FIELD: ended.reason,
                                               **({session.BACK_FIELD: back} if back else {})})
-    return error_page(request, 401, texts.SESSION_ENDED_UNSAVED, back=(again, texts.T["sign_in_again"]),
+    return error_page(request, 401, error_texts.SESSION_ENDED_UNSAVED, back=(again, texts.T["sign_in_again"]),
                       title=texts.T["session_ended_title"])
 
 

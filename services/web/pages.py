@@ -22,7 +22,7 @@ from services import access_log_text
 from services.authorisation import CASE_ROLES
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
-from services.web import session, texts, views
+from services.web import form_texts, session, texts, views
 from services.web.form_keys import new_key
 from services.web.forms import FIELDS, ROWS, Typed
 from services.wording import (all_of, closed_cases_unreadable, counted, rows_compared, rows_counted, swedish_number,
@@ -63,7 +63,7 @@ def _field_id(name: str) -> str:
 
 
 def _label_of(name: str) -> str:
-    return texts.LABELS.get(re.sub(r"\.\d+", "", name), texts.LABELS.get(name.split(".")[0], name))
+    return form_texts.LABELS.get(re.sub(r"\.\d+", "", name), form_texts.LABELS.get(name.split(".")[0], name))
 
 
 # The legend of each repeated row of a form, by the rows' name (plan.html, meetings.html, guardians.html).
@@ -118,7 +118,7 @@ def _agency_label(catalogue: Any, agency: str) -> str:
     return found.name if found else access_log_text.READERS_OUTSIDE.get(agency, agency.upper())
 
 
-DEV_LABELS = frozenset(label for _, label, *_ in texts.DEV_USERS)
+DEV_LABELS = frozenset(label for _, label, *_ in form_texts.DEV_USERS)
 
 
 def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
@@ -126,7 +126,7 @@ def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
     its label, which says them already ("Handläggare, socialtjänsten Stockholm (0180)" read twice)."""
     if user.name in DEV_LABELS:
         return user.name, None
-    role = texts.ROLES.get(next((r.value for r in user.roles), ""), "")
+    role = form_texts.ROLES.get(next((r.value for r in user.roles), ""), "")
     municipality = f" {user.municipality}" if user.municipality else ""
     return user.name, f"{role}, {_agency_label(catalogue, user.agency)}{municipality}"
 
@@ -147,8 +147,8 @@ def _form_key() -> str:
     return _kept_key.get() or new_key()
 
 
-env.globals.update(T=texts.T, LABELS=texts.LABELS, texts=texts, agencies_of=_agencies_of, forms_rows=ROWS,
-                   new_form_key=_form_key,
+env.globals.update(T=texts.T, LABELS=form_texts.LABELS, form_texts=form_texts, agencies_of=_agencies_of,
+                   forms_rows=ROWS, new_form_key=_form_key,
                    categories_of=_categories_of, agency_label=_agency_label,
                    read_label=access_log_text.read_label,   # the access log's words, the CLI's too
                    signed_in_as=_signed_in_as,

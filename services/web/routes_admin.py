@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from domain.calendar import local_date
 from services.api import commands as c
 from services.principals import Principal
-from services.web import case_date_checks, consent_views, forms, session, texts, views
+from services.web import case_date_checks, consent_views, form_texts, forms, session, texts, views
 from services.web.case_pages import (case_now, kept_when_away, look, require_lead, service, show, submit, submit_rows,
                                      today)
 from services.web.forms import Typed
@@ -261,7 +261,7 @@ def _protection(request: Request, user: Principal, case_id: UUID, typed: Typed |
     require_lead(seen)
     typed = (typed or Typed()).with_defaults({"since": today(request)})
     # Choices begin with a capital, as every other select's; the kinds stay lower-case inside a sentence (the banner).
-    kinds = [*((kind, said[:1].upper() + said[1:]) for kind, said in texts.PROTECTION_KINDS.items()),
+    kinds = [*((kind, said[:1].upper() + said[1:]) for kind, said in form_texts.PROTECTION_KINDS.items()),
              (forms.NOT_PROTECTED, texts.T["protection_status_none"])]
     return show(request, user, seen, "skydd", "protection.html", status, typed=typed, errors=errors or {},
                 now=case_now(request, seen), kinds=kinds)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.access_entry import PurposeRefused
 from services.authorisation import CASE_ROLES
 from services.principals import Role
-from services.web import oidc, session, texts
+from services.web import error_texts, form_texts, oidc, session, texts
 from services.web.case_pages import saved, service
 from services.web.forms import Typed
 from services.web.error_pages import NoSuchPage, error_page, guarded
@@ -58,10 +58,10 @@ def sign_in_form(request: Request, typed: Typed, errors: dict[str, str], status:
     """Both sign-ins where both are configured (development with an issuer); production only the issuer's."""
     state, query = request.app.state, request.query_params
     back = session.return_path(typed.get(session.BACK_FIELD) or query.get(session.BACK_FIELD))
-    return render(request, "signin.html", status, users=texts.DEV_USER_CHOICES, typed=typed, errors=errors,
+    return render(request, "signin.html", status, users=form_texts.DEV_USER_CHOICES, typed=typed, errors=errors,
                   development=state.dev_tokens is not None, oidc=state.identity is not None, back=back,
                   back_query=urlencode({session.BACK_FIELD: back}) if back else "",
-                  ended=texts.SESSION_ENDED.get(query.get(session.REASON_FIELD, "")))
+                  ended=error_texts.SESSION_ENDED.get(query.get(session.REASON_FIELD, "")))
 
 
 @router.get("/logga-in/oidc")
@@ -176,5 +176,5 @@ def _callback(request: Request) -> str:
 def _failed(request: Request, failure: oidc.SignInFailed) -> Response:
     # The reason (never a token) goes to the log; the user reads what happened and what to do.
     log.warning("web: OIDC sign-in failed: %s", failure)
-    return error_page(request, FAILURES.get(failure.reason, 400), texts.SIGN_IN_FAILED[failure.reason],
+    return error_page(request, FAILURES.get(failure.reason, 400), error_texts.SIGN_IN_FAILED[failure.reason],
                       back=("/logga-in", texts.T["sign_in_again"]), title=texts.T["sign_in_failed"])

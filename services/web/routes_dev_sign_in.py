@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.principals import Role
-from services.web import session, texts
+from services.web import form_texts, session
 from services.web.forms import Typed
 from services.web.error_pages import guarded
 from services.web.pages import form_of, redirect
@@ -17,7 +17,7 @@ from services.web.routes_auth import home_of, sign_in_form
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
 PATH = "/logga-in/utveckling"
-USERS = {key: (label, agency, role, municipality) for key, label, agency, role, municipality in texts.DEV_USERS}
+USERS = {key: (label, agency, role, municipality) for key, label, agency, role, municipality in form_texts.DEV_USERS}
 
 
 @router.get(PATH)

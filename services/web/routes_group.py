@@ -12,7 +12,7 @@ from projections import agency_queries as q
 from services.api import commands as c
 from services.authorisation import Forbidden, Place
 from services.principals import Principal
-from services.web import case_date_checks, forms, plan_views, session, texts, views
+from services.web import case_date_checks, form_texts, forms, plan_views, session, views
 from services.web.case_pages import case_now, look, service, show, submit, submit_rows, today
 from services.web.forms import Typed
 from services.web.error_pages import guarded
@@ -110,7 +110,7 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 plan_errors=planning[1], target=target,
                 meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures) for m in q.meetings(parts)],
                 planned=views.planned_meeting(parts, cat, among=seen.disclosures),
-                meeting_kinds=list(texts.MEETING_KINDS.items()),
+                meeting_kinds=list(form_texts.MEETING_KINDS.items()),
                 group=group, slots=slots, origins=_origins_offered(seen, user, typed, slots, group, cat))
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from domain.calendar import STOCKHOLM
 from services.authorisation import Forbidden
 from services.principals import Role
-from services.web import session, texts
+from services.web import form_texts, session, texts
 from services.web.case_pages import service
 from services.web.error_pages import guarded
 from services.web.pages import render
@@ -36,7 +36,7 @@ def retention_page(request: Request) -> Response:
     rule = texts.T["retention_rule"].format(municipality=municipality, years=found.years, day=_day(found.as_of))
     rows = [{"case_id": c.case_id, "case_number": c.case_number, "closed": _day(c.closed_at),
              "last_event": _day(c.last_event_at), "due_from": _day(c.due_from),
-             "reason": texts.CLOSURE_REASONS.get(c.closure_reason, c.closure_reason)} for c in found.cases]
+             "reason": form_texts.CLOSURE_REASONS.get(c.closure_reason, c.closure_reason)} for c in found.cases]
     return render(request, "retention.html", user=user, rows=rows, rule=rule, unreadable=found.unreadable)
 
 

@@ -18,7 +18,7 @@ from services.authorisation import (
 from services.api.routes_statistics import statistics_out
 from services.statistics import day_typed, latest_year_settled
 from services import statistics_text
-from services.web import session, texts
+from services.web import error_texts, session, texts
 from services.web.case_pages import service
 from services.web.error_pages import guarded
 from services.web.pages import render
@@ -112,7 +112,7 @@ def _refused(chooses: bool, municipality: str, ar: str | None, this_year: int) -
     if chooses and not municipality:
         errors["kommun"] = _error("kommun", this_year)
     if ar is None:
-        errors["ar"] = texts.STATISTICS_PERIOD_ERROR
+        errors["ar"] = error_texts.STATISTICS_PERIOD_ERROR
     elif ar and not (YEAR.fullmatch(ar) and FIRST_YEAR <= int(ar) <= this_year):
         errors["ar"] = _error("ar", this_year)
     return errors
@@ -120,5 +120,5 @@ def _refused(chooses: bool, municipality: str, ar: str | None, this_year: int) -
 
 def _error(field: str | None, this_year: int) -> str:
     if field == "kommun":
-        return texts.STATISTICS_MUNICIPALITY_ERROR
-    return texts.STATISTICS_YEAR_ERROR.format(first=FIRST_YEAR, last=this_year)
+        return error_texts.STATISTICS_MUNICIPALITY_ERROR
+    return error_texts.STATISTICS_YEAR_ERROR.format(first=FIRST_YEAR, last=this_year)

@@ -24,7 +24,7 @@ from services.authorisation import Place
 from services.basis_text import basis_ids, describe_basis, known_consents
 from services.audit_text import describe_for_auditor
 from services.presentation import PHASES, describe_fact, plan_rows
-from services.web.texts import CLOSURE_REASONS, MEETING_KINDS
+from services.web.form_texts import CLOSURE_REASONS, MEETING_KINDS
 from services.wording import agency_name
 
 

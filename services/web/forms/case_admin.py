@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from services.web.forms.model import YES_NO, Parsed, field_key
 from services.web.forms.typed import ROWS, Typed
-from services.web.texts import GUARDIAN_NAME_KEPT, GUARDIAN_NAME_NONE, T
+from services.web.texts import T
+from services.web.error_texts import GUARDIAN_NAME_KEPT, GUARDIAN_NAME_NONE
 
 
 def referral(f: Typed, municipality: str) -> Parsed:

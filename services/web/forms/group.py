@@ -7,7 +7,7 @@ from typing import Any
 
 from services.web.forms.model import DECISIONS_CATEGORY, YES_NO, Parsed, field_key, out_of_order
 from services.web.forms.typed import ROWS, Typed
-from services.web.texts import PYDANTIC_ERRORS
+from services.web.error_texts import PYDANTIC_ERRORS
 
 
 def member(f: Typed) -> Parsed:

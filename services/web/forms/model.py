@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 from services.web.forms.typed import ROWS, FormErrors, Typed
-from services.web.texts import FIELD_ERRORS, PYDANTIC_ERRORS, error_text, text_too_long
+from services.web.error_texts import FIELD_ERRORS, PYDANTIC_ERRORS, error_text, text_too_long
 
 # Errors deep inside a group of inputs are shown next to the group.
 DECISIONS_CATEGORY = "decisions.0.category"   # the select's name (its errors are any decision's category's)

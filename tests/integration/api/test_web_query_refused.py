@@ -10,7 +10,7 @@ import re
 
 from fastapi.routing import APIRoute
 
-from services.web import texts
+from services.web import form_texts
 from tests.integration.api.flows import school_consented_case
 from tests.integration.api.skew import web_as
 
@@ -50,7 +50,7 @@ def _names(page: str, name: str) -> bool:
     """The page names the parameter: the form's error at its field, or an error text saying its Swedish name or
     its name in the address."""
     said = _errors(page)
-    label = texts.query_label(name)
+    label = form_texts.query_label(name)
     return (f'id="f-{name}-error"' in page or bool(label and label.lower() in said.lower())
             or re.search(rf"\b{name}\b", said) is not None)
 
@@ -96,7 +96,7 @@ def test_a_query_value_a_page_declares_typed_is_a_422_naming_it_without_saying_i
     missing = web.get("/prov-for-falt")
     assert missing.status_code == 422 and "År (ar)" in _errors(missing.text)
     # A parameter's name shaped like no page's (a personnummer typed as one) is not said back either.
-    assert texts.query_field(PERSONNUMMER) == "adressen"
+    assert form_texts.query_field(PERSONNUMMER) == "adressen"
     # /api/… keeps the API's JSON.
     answer = web.get("/api/v1/audit/access-log", params={"limit": "x"}, headers=users.auditor)
     assert answer.status_code == 422 and answer.json()["error"]["field"] == "query.limit"
@@ -105,7 +105,7 @@ def test_a_query_value_a_page_declares_typed_is_a_422_naming_it_without_saying_i
 def _refused_twice(page, name: str) -> bool:   # noqa: ANN001 - httpx's Response
     said = _errors(page.text)
     return (page.status_code == 422 and page.headers["content-type"].startswith("text/html")
-            and "mer än en gång" in said and texts.query_field(name) in said)
+            and "mer än en gång" in said and form_texts.query_field(name) in said)
 
 
 def test_a_query_parameter_given_twice_on_a_web_page_is_a_422_naming_it_not_the_last_one_read(

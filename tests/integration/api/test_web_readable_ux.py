@@ -297,9 +297,10 @@ def test_user_facing_swedish_quotes_with_the_swedish_marks():
     from services import (access_log_text, audit_text, basis_text, presentation, protection_text, standing_text,
                           wording)
     from services.catalogue_loader import load_catalogue
-    from services.web import texts
+    from services.web import audit_texts, error_texts, form_texts, texts
 
-    found = [s for name in dir(texts) if name.isupper() for s in _strings(getattr(texts, name))
+    found = [s for module in (texts, audit_texts, form_texts, error_texts)
+             for name in dir(module) if name.isupper() for s in _strings(getattr(module, name))
              if _NOT_SWEDISH_QUOTES.search(s)]
     found += [s for module in (presentation, basis_text, audit_text, standing_text, protection_text,
                                access_log_text, wording)

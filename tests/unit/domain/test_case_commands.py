@@ -293,7 +293,7 @@ class TestGroupWork:
     def test_a_meeting_with_nobody_attending_and_nothing_minuted_is_refused(self):
         """The web form refused it (a caseworker helper, 2026-12-05: its date is filled in, so one click recorded an
         empty meeting every member saw); the API took it.  Anyone attending, or anything minuted, will do."""
-        from services.web.texts import error_text
+        from services.web.error_texts import error_text
 
         story = CaseStory().accept()
 

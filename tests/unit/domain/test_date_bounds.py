@@ -11,7 +11,7 @@ import pytest
 
 from domain import errors
 from domain.values import YOUNG_PERSON, ScopeEntry
-from services.web.texts import error_text
+from services.web.error_texts import error_text
 from tests.builders import CATALOGUE, SCHOOL, SOCIAL, CaseStory, referral, utc
 
 

@@ -119,7 +119,7 @@ class TestTurning18:
         """It would never count: recorded, it read "börjar gälla senare", then "gäller", and was counted among the
         consents in force, while it let nothing out."""
         from domain.errors import GuardianConsentFrom18
-        from services.web.texts import error_text
+        from services.web.error_texts import error_text
 
         mother, day = next(iter(story.case.guardians)), local_date(self.birthday)
         the_day_before = self.birthday - timedelta(days=1)

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from domain import errors
-from services.web.texts import error_text
+from services.web.error_texts import error_text
 from tests.builders import CATALOGUE, SOCIAL, CaseStory, utc
 
 

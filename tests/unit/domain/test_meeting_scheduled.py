@@ -16,7 +16,7 @@ from domain.errors import (
 )
 from domain.values import YOUNG_PERSON, PlannedMeeting
 from projections.agency_queries import next_meeting, seen
-from services.web.texts import error_text
+from services.web.error_texts import error_text
 from tests.builders import CATALOGUE, POLICE, SCHOOL, SOCIAL, CaseStory, utc
 
 

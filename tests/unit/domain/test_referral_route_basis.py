@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from domain import errors
-from services.web.texts import error_text
+from services.web.error_texts import error_text
 from tests.builders import BORN_1993_10_21, BORN_2003_06_10, referral, utc
 
 

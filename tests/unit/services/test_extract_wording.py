@@ -8,11 +8,11 @@ would take it for all that is held about them, and a JO/IVO inspector would read
 from __future__ import annotations
 
 from services import access_log_text
-from services.web import texts
+from services.web import error_texts, form_texts, texts
 
 
 def _swedish_texts() -> list[str]:
-    return [*texts.T.values(), *access_log_text.READS.values(), *texts.DOMAIN_ERRORS.values(), *texts.SAVED.values()]
+    return [*texts.T.values(), *access_log_text.READS.values(), *error_texts.DOMAIN_ERRORS.values(), *form_texts.SAVED.values()]
 
 
 def test_the_who_read_what_extract_is_a_loggutdrag():
