@@ -40,7 +40,7 @@ from uuid import UUID
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_support import bench_application, young_people  # noqa: E402
-from gateways.agency_view_store import LOG_COLUMNS, LOG_TYPES, _copy_rows  # noqa: E402
+from gateways.view_batch_rows import LOG_COLUMNS, LOG_TYPES, copy_rows  # noqa: E402
 from gateways.batch_sealing import BatchSealing, CaseSealing, EventIds  # noqa: E402
 from projections.agency_feed import feed_of  # noqa: E402
 from projections.agency_views import AgencyViews  # noqa: E402
@@ -221,8 +221,8 @@ def copy_turn(store, table: str, columns: str, types: list[str], batches: list[l
         pg, cpu, wall = backend_cpu(conn), time.process_time(), time.perf_counter()
         for batch in batches:
             with conn.transaction(), conn.cursor() as curs:
-                _copy_rows(curs, SQL("COPY {}.{} (" + columns + ") FROM STDIN (FORMAT BINARY)")
-                           .format(s, Identifier(table)), types, batch)
+                copy_rows(curs, SQL("COPY {}.{} (" + columns + ") FROM STDIN (FORMAT BINARY)")
+                          .format(s, Identifier(table)), types, batch)
         return backend_cpu(conn) - pg, time.process_time() - cpu, time.perf_counter() - wall
 
 

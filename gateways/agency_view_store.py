@@ -4,8 +4,9 @@ The tables themselves (what each holds, and their DDL) are ``gateways.view_table
 of the stored log, ``gateways.view_queries``'.  The feeds' queries on the same tables are ``gateways.feed_pages``'
 (the disclosure log read as messages) and ``gateways.feed_store``'s (numbering, publication positions, erasures);
 the case lists' and the calendar keeper's are ``gateways.case_list_queries``'; what a batch's rows are sealed and
-named with, ``gateways.batch_sealing``'s; the rules and catalogue the views are built under, and emptying them for
-a rebuild, ``gateways.view_rules``'.
+named with, ``gateways.batch_sealing``'s; a batch's rows as they go to the database (in one call, or by binary COPY),
+``gateways.view_batch_rows``'; the rules and catalogue the views are built under, and emptying them for a rebuild,
+``gateways.view_rules``'.
 
 Fact content holds personal data, so it is sealed under the case's own data
 key (destroying the key erases the views too); ids, kinds, categories,
@@ -16,7 +17,6 @@ its content from the view, where a fact is exactly while the agency sees it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -25,10 +25,7 @@ from eventsourcing.persistence import InterfaceError, Notification, OperationalE
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.utils import retry
 import psycopg
-from psycopg import adapters
-from psycopg.adapt import PyFormat
 from psycopg.sql import SQL, Identifier
-from psycopg.types.uuid import UUIDBinaryDumper
 
 from gateways.batch_sealing import BatchSealing, EventIds
 from gateways.build_finish import BuildFinish
@@ -36,7 +33,7 @@ from gateways.build_reads import BuildReads, notifications_of
 from gateways.view_rows_json import (APPLY_VIEWS, ERASED_SINCE, LIST_CASES, MOVED_ON, OTHER_RULES, UNLIST_CASES,
                                      apply_views_arguments, rows_json)
 from gateways.view_tables import STAGE, create_statements, every_start_statements
-from gateways.case_list_queries import CaseListQueries, calendar_where
+from gateways.case_list_queries import CaseListQueries
 from gateways.feed_pages import FeedPages, view_where
 from gateways.feed_store import FeedQueries, WrittenLog
 from gateways.json_once import JsonbOnce
@@ -45,9 +42,11 @@ from gateways.prepared_batch import PreparedBatch, cases_in, drop_cases, joined,
 from gateways.replaced_log import ReplacedLogQueries
 from gateways.view_rules import MIXED, NOTE_CATALOGUE, ViewRulesRecords, check_rules
 from gateways.view_queries import ViewQueries
+from gateways.view_batch_rows import FACT_TYPES, LOG_COLUMNS, LOG_TYPES, case_list_rows, copy_rows, small_batch
 from domain.disclosure import RULES_VERSION
-from projections.agency_views import CaseSummary, ViewUpdate
+from projections.agency_views import ViewUpdate
 from services.ports import KeyStore, ViewsMovedOn, ViewsUnderOtherRules
+
 
 # Facts are COPYed into a session-local staging table (``view_tables.STAGE``) and merged in one statement: far
 # fewer round trips than one upsert per row.  A NULL visible_since keeps the stored one (a change of basis only).
@@ -84,25 +83,6 @@ POSITION_AND_NEXT = (
 BATCH_CHECK = ("SELECT (SELECT notification_id FROM {s}.{tracking} WHERE application_name = %s) AS position,"
                " (SELECT id_generation FROM {s}.feed_state) AS id_generation,"
                " (SELECT version FROM {s}.view_rules) AS rules_version")
-# A small batch (the follower's usual one) goes in one call of a function in the database, its rows as JSON; a
-# larger one goes by binary COPY, which PostgreSQL reads faster row for row.  Small: at most this many fact and
-# log rows, and this many bytes of sealed content (twice that in hex).
-SMALL_BATCH_ROWS = 500
-SMALL_BATCH_BYTES = 48 * 1024
-# Binary COPY column types.  A basis goes as jsonb's binary form (version byte 1, then the JSON text), passed
-# as bytes: psycopg's jsonb dumper would encode the already-made JSON text again, as a string.
-FACT_TYPES = ["text", "uuid", "text", "int4", "text", "text", "text", "timestamptz", "timestamptz", "bytea", "bytea"]
-# The same goes for a feed event id: uuid's binary form is its 16 bytes, made without a UUID object.
-LOG_TYPES = ["uuid", "text", "text", "text", "text", "text", "bytea", "timestamptz", "int8", "bytea", "bytea", "bytea",
-             "text", "int8"]
-# A log row's feed and number are always its last two fields (rows[-2], rows[-1]): erasure rows have no cause.
-LOG_COLUMNS = ("case_id, agency, fact_id, kind, category, change, basis, at, notification_id, event_id, content, cause,"
-               " feed, seq")
-# A case-list row's columns as a summary names them; then ``calendar_sealed`` (``_case_list_rows``).
-SUMMARY_COLUMNS = ("case_number", "phase", "next_meeting", "plan_revision", "facts", "consents_in_force",
-                   "next_consent_end", "next_calendar_moment", "plan_follow_up")
-# After ``calendar_sealed``: a process of the version before (2026-12-05) sends rows without it, read as NULL.
-LATER_SUMMARY_COLUMNS = ("protected_personal_data",)
 
 
 class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQueries, FeedPages, CaseListQueries,
@@ -156,9 +136,9 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
         sealing = BatchSealing(self.keystore, update.erased)
         facts, gone = self._fact_rows(update, sealing)
         log, plains, keyless, generation = self._log_rows(update, sealing, publishing=not building)
-        listed, unlisted = _case_list_rows(update.summaries, sealing)
+        listed, unlisted = case_list_rows(update.summaries, sealing)
         return PreparedBatch(update, facts, gone, log, listed, unlisted, plains, frozenset(keyless),
-                             _small(facts, log, update.erased), generation, building=building)
+                             small_batch(facts, log, update.erased), generation, building=building)
 
     def portable(self, batch: PreparedBatch) -> PreparedBatch:
         """A build's batch as a worker of a build in parallel hands it on (``gateways.prepared_batch.portable``)."""
@@ -168,7 +148,7 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
         """The batches the workers of a build in parallel prepared for one span, as one (``prepared_batch.joined``),
         written as any batch of its size."""
         batch = joined(batches)
-        return replace(batch, small=_small(batch.facts, batch.log, batch.update.erased))
+        return replace(batch, small=small_batch(batch.facts, batch.log, batch.update.erased))
 
     def write(self, batch: PreparedBatch, tracking: Tracking, start: int | None = None) -> WrittenLog:
         """``apply``'s writing, of a batch ``prepare`` made."""
@@ -190,14 +170,14 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
                                  (list(erased),))
             if facts:
                 curs.execute(SQL(STAGE).format(s=self._s))
-                _copy_rows(curs, SQL("COPY staged_facts FROM STDIN (FORMAT BINARY)"), FACT_TYPES, facts)
+                copy_rows(curs, SQL("COPY staged_facts FROM STDIN (FORMAT BINARY)"), FACT_TYPES, facts)
                 curs.execute(SQL(MERGE_FACTS).format(s=self._s))
             self._write_rest(curs, batch)
             epoch = None
             if log:
                 epoch = self._number(curs, log, update.municipalities)  # under the lock: gapless, commit order
-                _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
-                           .format(self._s), LOG_TYPES, log)
+                copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
+                          .format(self._s), LOG_TYPES, log)
             self._insert_tracking(curs, tracking)
         return epoch
 
@@ -302,8 +282,8 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
 
     def _copy_log(self, curs: Any, log: list[list]) -> None:
         """Log rows (numbered) into the disclosure log by binary COPY."""
-        _copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
-                   .format(self._s), LOG_TYPES, log)
+        copy_rows(curs, SQL("COPY {}.disclosure_log (" + LOG_COLUMNS + ") FROM STDIN (FORMAT BINARY)")
+                  .format(self._s), LOG_TYPES, log)
 
     def _fact_rows(self, update: ViewUpdate, sealing: BatchSealing) -> tuple[list[tuple], list[tuple]]:
         facts, gone = [], []
@@ -370,61 +350,7 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
             return list(cursor.execute(query, params).fetchall())
 
 
-def _case_list_rows(summaries: dict[tuple[str, UUID], CaseSummary | None], sealing: BatchSealing
-                    ) -> tuple[list[tuple], list[tuple]]:
-    """The case lists' rows to write, and the (agency, case) keys of those to delete (nothing left to list).
-    A row's calendar per agency goes sealed, in hex (``calendar_sealed``)."""
-    rows = [(agency, case_id, *(getattr(s, c) for c in SUMMARY_COLUMNS), _sealed_calendar(s, agency, case_id, sealing),
-             *(getattr(s, c) for c in LATER_SUMMARY_COLUMNS))
-            for (agency, case_id), s in summaries.items() if s is not None]
-    return rows, [key for key, s in summaries.items() if s is None]
-
-
-def _sealed_calendar(summary: CaseSummary, agency: str, case_id: UUID, sealing: BatchSealing) -> str | None:
-    """The lead's row's moments per agency, sealed under the case's key: they hold the 18th birthday, so the
-    birth date, from the referral on (``calendar_where``).  None without moments, or for a case whose key is gone
-    (then every agency waits for the case's next moment, as for a row from before moments were kept per agency)."""
-    sealer = sealing.case(case_id).sealer if summary.calendar_by_agency is not None else None
-    if sealer is None:
-        return None
-    return sealer.seal(json.dumps(summary.calendar_by_agency).encode(), calendar_where(case_id, agency)).hex()
-
-
-def _small(facts: list[tuple], log: list[list], erased: set[UUID]) -> bool:
-    """Whether a batch goes in one call of ``sigill_apply_views`` (``SMALL_BATCH_ROWS``), not by COPY."""
-    return (len(facts) + len(log) <= SMALL_BATCH_ROWS and not erased
-            and sum(len(r[10] or b"") for r in (*facts, *log)) <= SMALL_BATCH_BYTES)
-
-
 def _check_position(row: Any, start: int) -> None:
     stored = (row or {}).get("position") or 0
     if stored != start:
         raise ViewsMovedOn(f"the views are at {stored}; this batch starts at {start}")
-
-
-def _copy_rows(curs: Any, statement: Any, types: list[str], rows: list[tuple]) -> None:
-    """Binary COPY: about twice as fast as text for psycopg to write and for PostgreSQL to read."""
-    # For the type "bytea" psycopg picks its DB-API dumper, written in Python; bytes need no more than the
-    # plain (compiled) bytes dumper, which registering it for bytes makes the one for bytea too.
-    curs.adapters.register_dumper(bytes, _BYTES_DUMPER)
-    curs.adapters.register_dumper(UUID, _CaseIdDumper)
-    with curs.copy(statement) as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
-
-
-_BYTES_DUMPER = adapters.get_dumper(bytes, PyFormat.BINARY)
-
-
-class _CaseIdDumper(UUIDBinaryDumper):
-    """A case id's binary form (its 16 bytes, as psycopg's dumper makes them), made once a run of rows of one case
-    (its one id object in the batch: ``AgencyViews.process``), not for every row, in Python."""
-
-    _last: UUID | None = None
-    _bytes = b""
-
-    def dump(self, obj: UUID) -> bytes:
-        if obj is not self._last:
-            self._last, self._bytes = obj, obj.bytes
-        return self._bytes

@@ -26,8 +26,8 @@ class PreparedBatch:
     facts: list[tuple]
     gone: list[tuple]
     log: list[list]             # each row's feed and number are filled in as it is written
-    listed: list[tuple]         # the case lists' rows (``_case_list_rows``), and the keys of those to delete
-    unlisted: list[tuple]
+    listed: list[tuple]         # the case lists' rows (``view_batch_rows.case_list_rows``),
+    unlisted: list[tuple]       # and the keys of those to delete
     plains: list[bytes | None]  # all None while building: nothing of a build is published from them
     keyless: frozenset[UUID]
     small: bool                 # written in one call of a function in the database, not by COPY
@@ -48,7 +48,7 @@ def portable(batch: PreparedBatch) -> PreparedBatch:
 
 
 def _position(row: list) -> int:
-    return row[8]   # a log row's notification id (``agency_view_store.LOG_COLUMNS``)
+    return row[8]   # a log row's notification id (``view_batch_rows.LOG_COLUMNS``)
 
 
 def joined(batches: list[PreparedBatch]) -> PreparedBatch:

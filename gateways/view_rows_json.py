@@ -31,7 +31,7 @@ OTHER_RULES = "23SG1"
 # writes the batch again by COPY, which leaves the case's rows out, rather than this function doing so as well.
 ERASED_SINCE = "SGV02"
 
-# The case lists' rows (``agency_view_store.SUMMARY_COLUMNS``) and the keys of those to delete, each as a JSON
+# The case lists' rows (``view_batch_rows.SUMMARY_COLUMNS``) and the keys of those to delete, each as a JSON
 # array of arrays in ROWS: by this function, and by a large batch's writer too (``executemany`` took ~0.16 ms a
 # row, row by row; one statement takes a batch's few hundred in a few).  A row's last field is its calendar sealed,
 # in hex; a process of the version before (2026-12-04) sends it as a plain object, which is not kept (the row then

@@ -233,7 +233,7 @@ def opened_calendar(runner, case_id: UUID, sealed: bytes | None) -> dict | None:
 
 
 def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(app, runner, postgres, monkeypatch):
-    from gateways import agency_view_store
+    from gateways import view_batch_rows
 
     from domain.group_commands import PlanRowDraft
 
@@ -257,7 +257,7 @@ def test_small_batches_written_in_one_call_store_what_large_ones_copied_store(ap
     small = everything_stored(runner, postgres, case_id)
     assert offered == {row[9]: (row[11], row[12]) for row in small[1]}
     assert {row[11] for row in small[1]} >= {"socialtjanst.0180", "socialtjanst.1280", "skola.0180"}
-    monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)   # from now on every batch goes by COPY
+    monkeypatch.setattr(view_batch_rows, "SMALL_BATCH_ROWS", -1)   # from now on every batch goes by COPY
     sent = len(called)
     runner.rebuild()
     copied = everything_stored(runner, postgres, case_id)

@@ -17,7 +17,7 @@ from eventsourcing.persistence import Tracking
 
 from domain.group_commands import PlanRowDraft
 from domain.values import YOUNG_PERSON, Decision, Guardian, Outcome, ScopeEntry
-from gateways import agency_view_store
+from gateways import view_batch_rows
 from gateways.batch_sealing import basis_jsonb, cause_jsonb
 from gateways.feed_pages import view_where
 from gateways.sealing import unseal
@@ -745,7 +745,7 @@ def test_a_batch_made_before_a_renewal_of_the_ids_is_refused_though_it_starts_at
     batch judged at 0 before it committed passes the start check after it: its event ids, made under the old
     secret, are the lost messages' ids the renewal retires.  Refused as moved on, in both ways a batch is written."""
     if path == "copy":
-        monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)
+        monkeypatch.setattr(view_batch_rows, "SMALL_BATCH_ROWS", -1)
     busy_case(app)
     position, page, _, _ = runner.store.position_and_next(app.name, app.recorder, 10_000)
     assert position == 0 and page

@@ -313,11 +313,11 @@ def test_a_batch_of_a_case_erased_since_it_was_judged_writes_none_of_its_rows(ap
     follower (or `sigill views calendar`) told the feeds before it was written."""
     from eventsourcing.persistence import Tracking
 
-    from gateways import agency_view_store
+    from gateways import view_batch_rows
     from services.view_runner import CASE_TOPICS
 
     if not small:
-        monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)   # by COPY, as a build's spans go
+        monkeypatch.setattr(view_batch_rows, "SMALL_BATCH_ROWS", -1)   # by COPY, as a build's spans go
     kept, erased = busy_case(app), consenting_school(app)
     runner.catch_up()
     position = runner.position

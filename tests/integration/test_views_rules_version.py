@@ -16,7 +16,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import RULES_VERSION
-from gateways import agency_view_store
+from gateways import view_batch_rows
 from gateways.view_rows_json import OLDER_APPLY_VIEWS, OTHER_RULES, apply_views_arguments
 from services.bootstrap.audit import build_ledger
 from services.case_lists import CaseListsFromViews
@@ -50,7 +50,7 @@ def test_a_batch_judged_under_older_rules_than_the_views_record_is_refused_and_n
     """A process of the version before judged a batch; a newer version's process recorded its rules meanwhile (its
     rebuild): refused under the log's lock, in both ways a batch is written, and not a row of it kept."""
     if path == "copy":
-        monkeypatch.setattr(agency_view_store, "SMALL_BATCH_ROWS", -1)
+        monkeypatch.setattr(view_batch_rows, "SMALL_BATCH_ROWS", -1)
     busy_case(app)
     prepared, last = judged_from_the_first_event(app, runner)
     assert prepared.log and prepared.facts and prepared.small == (path == "one call")

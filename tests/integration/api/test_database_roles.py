@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import ProgrammingError
 from psycopg import sql
 
-from gateways.agency_view_store import SMALL_BATCH_ROWS
+from gateways.view_batch_rows import SMALL_BATCH_ROWS
 from services.bootstrap import build_application, build_erasures, set_up_database
 from services.erasure import erase_case
 from services.settings import ConfigurationError
