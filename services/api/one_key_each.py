@@ -27,9 +27,9 @@ from typing import Any, Callable, Coroutine
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from services.api.errors import error_body
+from services.api.parameter_values import KeepsNoBody
 
 # The shape of a field of ours (a lower-case identifier): a client's key of another shape, "Peter Exempel" or
 # "20090314-2388", is never said back in an error answer, as clients' and gateways' logs keep those.
@@ -151,14 +151,16 @@ class OneKeyEachRequest(Request):
         return self._json
 
 
-class OneKeyEachRoute(APIRoute):
+class OneKeyEachRoute(KeepsNoBody):
     """An API route whose JSON body is refused when it names a key twice (the route class of the API's routers).
     FastAPI turns the :class:`RepeatedKey` its request raises into a 400 caused by it:
     ``services.api.error_handlers`` answers that with the 422.
 
     A route that signs its caller in does so before the body is read.  FastAPI reads and parses the body before it
     solves the route's dependencies, the sign-in among them: a request with no token, or one that does not verify,
-    had its 7 MB body read and parsed — half a second of the event loop, for anyone — before its 401."""
+    had its 7 MB body read and parsed — half a second of the event loop, for anyone — before its 401.
+
+    Its refusal keeps none of the body (:class:`~services.api.parameter_values.KeepsNoBody`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
