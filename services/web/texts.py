@@ -234,9 +234,10 @@ T: dict[str, str] = _joined({
     "participation_yes": "Ja", "participation_no": "Nej",
     "plan_row": "Rad", "more_rows": "Fler rader", "more_outcomes": "Fler resultat", "plan_submit": "Spara ny revision", "plan_history": "Revisioner och ändringar",
     "diff_added": "Ny rad", "diff_removed": "Borttagen rad", "diff_changed": "Ändrad rad", "diff_goal": "Nytt huvudmål",
-    # A member's row gone from its view: removed, or moved to a category it may not see — one wording for both
-    # (plan.html says why).
+    # A member's row gone from its view: removed, or moved to a category it may not see — one wording for both; and
+    # a row come into it: new, or moved from a category it may not see — one wording for both (plan.html says why).
     "diff_gone_from_view": "Inte längre bland raderna ni ser –",
+    "diff_come_into_view": "Nu bland raderna ni ser –",
     "diff_none": "Inga ändringar ni kan se.", "diff_first": "Första revisionen.",
     "col_area": "Område", "col_goal": "Mål", "col_how": "Genomförande", "col_responsible": "Ansvarig",
     "col_follow_up": "Uppföljning",
