@@ -110,7 +110,13 @@ def _agencies_of(catalogue: Any, lead: bool = True) -> list[tuple[str, str]]:
 
 
 def _categories_of(catalogue: Any) -> list[tuple[str, str]]:
-    return [(c.id, c.name.split(" (")[0]) for c in catalogue.categories.values()]
+    return [(c.id, _category_label(catalogue, c.id)) for c in catalogue.categories.values()]
+
+
+def _category_label(catalogue: Any, category: str) -> str:
+    """A category as the plan form names it ("Hälsa"); an id the catalogue does not know (since removed) as it is."""
+    found = catalogue.categories.get(category)
+    return found.name.split(" (")[0] if found else category
 
 
 def _agency_label(catalogue: Any, agency: str) -> str:
@@ -149,7 +155,7 @@ def _form_key() -> str:
 
 env.globals.update(T=texts.T, LABELS=form_texts.LABELS, form_texts=form_texts, agencies_of=_agencies_of,
                    forms_rows=ROWS, new_form_key=_form_key,
-                   categories_of=_categories_of, agency_label=_agency_label,
+                   categories_of=_categories_of, category_label=_category_label, agency_label=_agency_label,
                    read_label=access_log_text.read_label,   # the access log's words, the CLI's too
                    signed_in_as=_signed_in_as,
                    page_here=_page_here, purpose_of=session.purpose, replay_query=views.replay_query,

@@ -24,6 +24,8 @@ class Revision:
     main_goal: str | None
     rows: list[dict[str, Any]]
     changes: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)  # (kind, row, fields)
+    # A row moved to another category: the one it had in the revision before, by row id (its "fields" say category).
+    categories_before: dict[str, str] = field(default_factory=dict)
     goal_changed: bool = False
     # Who drew it up, from its goal (None: the reader does not see the goal).  ``young_person`` None: not recorded.
     participation: Participation | None = None
@@ -56,7 +58,11 @@ class Participation:
     reason: str | None
 
 
-ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "follow_up")
+# The category last: the history names both ("Kategori: från Hälsa till Skola"), after the fields it names alone.  It
+# decides who may see the row, so social services must read its change (it read "Inga ändringar ni kan se."); a
+# member reads it only of a row it sees in both revisions, so of two categories it sees — a row moved to or from
+# one it may not see comes into its view or leaves it, and no category is named.
+ROW_FIELDS = ("area", "goal", "how", "responsible", "responsible_agencies", "follow_up", "category")
 
 
 def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
@@ -123,6 +129,8 @@ def _diff(previous: Revision, current: Revision) -> None:
             changed = [k for k in ROW_FIELDS if tuple_or(before[row_id].get(k)) != tuple_or(row.get(k))]
             if changed:
                 current.changes.append(("changed", row, changed))
+            if "category" in changed:
+                current.categories_before[row_id] = before[row_id]["category"]
     current.changes.extend(("removed", row, []) for row_id, row in before.items() if row_id not in after)
 
 

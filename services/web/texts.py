@@ -238,6 +238,7 @@ T: dict[str, str] = _joined({
     # a row come into it: new, or moved from a category it may not see — one wording for both (plan.html says why).
     "diff_gone_from_view": "Inte längre bland raderna ni ser –",
     "diff_come_into_view": "Nu bland raderna ni ser –",
+    "diff_category": "från {before} till {after}",
     "diff_none": "Inga ändringar ni kan se.", "diff_first": "Första revisionen.",
     "col_area": "Område", "col_goal": "Mål", "col_how": "Genomförande", "col_responsible": "Ansvarig",
     "col_follow_up": "Uppföljning",
