@@ -19,7 +19,7 @@ from domain.consent_parts import waiting_parts
 from domain.facts import Fact
 from domain.judge import CUSTODY_UNKNOWN, Disclosure, Judge, missing_consents
 from domain.values import YOUNG_PERSON, ConsentRecord, Guardian, Phase, ScopeEntry, scope_pairs
-from services.basis_text import describe_basis, known_consents
+from services.basis_text import describe_basis, known_consents, lapses
 from services.web import texts
 # The consenters as a page names them: the timeline names them too (``views``), these pages from here.
 from services.web.views import facts_seen, guardian_label, guardians, members, phase_of, young_person_label
@@ -68,7 +68,7 @@ def _state(record: ConsentRecord, now: datetime) -> str:
 @dataclass(frozen=True)
 class Cell:
     visible: bool
-    until: date | None = None       # the first end date among the consents needed; None: until further notice
+    until: date | None = None       # when the sight lapses (``lapses``); None: until further notice
     basis: str = ""
     pending: bool = False           # consent covers it, but the agency is not in the group (yet)
     missing: tuple[str, ...] = ()   # not visible: whose consent is missing while others' cover it
@@ -129,7 +129,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     eighteen = birthday(born, 18)
     result.turns_18 = eighteen if local_date(now) < eighteen else None
     result.young_person = young_person_label(disclosures)
-    ends = {r.record.consent_id: r.record.valid_until for r in rows}
+    records = {r.record.consent_id: r.record for r in rows}
     known = known_consents(d.fact for d in disclosures)
     for agency in agencies:
         if declined and agency not in taking_part:   # it never joins: nothing to show "när den är med i gruppen"
@@ -150,11 +150,25 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                 result.cells[agency, category] = Cell(
                     False, missing=() if declined or closed else _missing(case, agency, category, now, young_person))
                 continue
-            dates = [ends[c] for c in basis.consent_ids if ends.get(c) is not None]
-            result.cells[agency, category] = Cell(agency in taking_part, min(dates) if dates else None,
-                                                  describe_basis(basis, catalogue, known, young_person=young_person),
-                                                  pending=agency not in taking_part, consent_ids=basis.consent_ids)
+            part = frozenset({(agency, category)})
+            result.cells[agency, category] = Cell(
+                agency in taking_part, lapses([_bounding(records[c], part) for c in basis.consent_ids]),
+                describe_basis(basis, catalogue, _needing(known, part), young_person=young_person),
+                pending=agency not in taking_part, consent_ids=basis.consent_ids)
     return result
+
+
+def _bounding(record: ConsentRecord, part: frozenset[tuple[str, str]]) -> dict[str, Any]:
+    """A consent of a cell's basis as ``lapses`` reads it: the cell is the one part it needs, which the judge chose
+    the consent for covering — so one person's two consents to it last to the later one's end, and its other parts
+    (an earlier end to another category) do not bound the cell."""
+    return {"consenter": record.consenter, "valid_until": record.valid_until, "covers": part}
+
+
+def _needing(known: dict[str, dict[str, Any]], part: frozenset[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """``known`` as a cell's basis needs it, each consent's cover the cell's part alone: its title tells the cell's
+    end (the basis's text takes every part a consent covers as needed)."""
+    return {c: {**consent, "covers": consent.get("covers", frozenset()) & part} for c, consent in known.items()}
 
 
 def custody_stopped_sharing(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: datetime) -> bool:
