@@ -118,6 +118,8 @@ DOMAIN_ERRORS = {
 }
 
 INVALID_INPUT = (  # the domain's InvalidInput messages, by their wording
+    # A year mistyped in a date field (2226) was "Ogiltigt värde.": the calendar's years (domain.calendar), said.
+    ("must be a date from", "Ange ett datum från år 1900 till 2199."),
     ("say whether the young person took part", "Ange om den unge deltog när planen upprättades (Ja eller Nej)."),
     ("a reason is given only when", "Ett skäl anges bara när den unge inte deltog: töm fältet eller välj Nej."),
     ("names only itself", "Ni kan bara ange er själva (och socialtjänsten) som deltagare: socialtjänsten"

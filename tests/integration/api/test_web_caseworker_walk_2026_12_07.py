@@ -1,0 +1,22 @@
+"""A caseworker's walk of the web client on 2026-12-07 (helper hJ): what it stumbled on, each pinned here."""
+
+from __future__ import annotations
+
+from tests.integration.api.flows import ok, open_case, page_text, school_consented_case
+from tests.integration.api.skew import web_as
+from tests.integration.api.web_forms import form_tokens
+
+
+def test_a_date_outside_the_calendar_says_which_years_are_taken(client, users, tick, context, settings):
+    """A meeting or a next meeting dated 2200 or later (a year mistyped in the date field) said "Ogiltigt värde.":
+    the domain's rule, 1900 to 2199, had no Swedish words."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    page = social.get(f"/arenden/{case_id}/moten").text
+    meeting = social.post(f"/arenden/{case_id}/moten", data={
+        **form_tokens(page), "held_on": "2026-02-03", "attendees": "skola", "next_meeting": "2226-03-10"})
+    planned = social.post(f"/arenden/{case_id}/moten/nasta", data={**form_tokens(page), "planned_on": "2226-03-10"})
+    for refused, label in ((meeting, "Nästa möte"), (planned, "Datum för nästa möte")):
+        assert refused.status_code == 422
+        assert f"{label}: Ange ett datum från år 1900 till 2199." in page_text(refused.text)
+        assert "Ogiltigt värde" not in refused.text
