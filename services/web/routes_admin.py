@@ -235,7 +235,8 @@ def _closure(request: Request, user: Principal, case_id: UUID, typed: Typed | No
     require_lead(seen)
     typed = typed or Typed()
     return show(request, user, seen, "avslut", "closure.html", status, typed=typed, errors=errors or {},
-                now=case_now(request, seen), reasons=views.closure_reasons(seen.disclosures, typed.get("reason")))
+                now=case_now(request, seen), reasons=views.closure_reasons(seen.disclosures, typed.get("reason")),
+                closed=views.closure(seen.disclosures))
 
 
 @router.get("/arenden/{case_id}/avslut")

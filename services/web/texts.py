@@ -278,6 +278,7 @@ T: dict[str, str] = _joined({
                                                                "samtycke eller lag tillåter.",
     "contribution_submit": "Spara uppgiften", "contribution_own": "Era egna uppgifter",
     "closure_title": "Avsluta ärendet", "closure_submit": "Avsluta ärendet", "closed": "Ärendet är avslutat.",
+    "closed_on": "Ärendet avslutades", "closed_reason": "Skäl:", "closed_outcome": "Utfall:",
     # Closing is for good (the domain has no reopening) and ends the group's work: it was one red click.
     "closure_intro": "Ett avslutat ärende kan inte öppnas igen: inget mer kan registreras i det, och gruppens arbete "
                      "upphör – aktörerna i gruppen har inte längre ärendet.",

@@ -195,6 +195,12 @@ def closure_reasons(disclosures: Sequence[Disclosure], chosen: str = "") -> list
     return [(reason, said) for reason, said in CLOSURE_REASONS.items() if reason not in unfitting or reason == chosen]
 
 
+def closure(disclosures: Sequence[Disclosure]) -> Fact | None:
+    """The closure recorded, for the Avslut tab of a closed case; None while open."""
+    closed = facts_seen(disclosures, "case.closed")
+    return closed[-1] if closed else None
+
+
 # -- the group -------------------------------------------------------------------------------------------------
 
 

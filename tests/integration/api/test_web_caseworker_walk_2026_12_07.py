@@ -20,3 +20,15 @@ def test_a_date_outside_the_calendar_says_which_years_are_taken(client, users, t
         assert refused.status_code == 422
         assert f"{label}: Ange ett datum från år 1900 till 2199." in page_text(refused.text)
         assert "Ogiltigt värde" not in refused.text
+
+
+def test_a_closed_case_s_closure_tab_says_when_why_and_with_what_outcome(client, users, tick, context, settings):
+    """The Avslut tab of a closed case said "Ärendet är avslutat." and nothing else: the reason and the outcome the
+    caseworker recorded were in the timeline only, among thirty rows (the Beslut tab says its decision)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
+                   json={"reason": "moved", "outcome": "Familjen flyttade till Malmö."}))
+    closure = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/avslut").text)
+    assert "Ärendet avslutades 2026-02-" in closure
+    assert "Skäl: Den unge har flyttat" in closure and "Utfall: Familjen flyttade till Malmö." in closure
