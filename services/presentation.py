@@ -161,7 +161,8 @@ def _masked(personnummer: str) -> str:
 _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "case.opened": lambda c, cat: f"Ärende {c['case_number']} ({cat.municipality(c['municipality']).name})",
     "case.subject": lambda c, cat: f"Den unge: {c['name']}, {_masked(c['personnummer'])}",
-    "referral": lambda c, cat: (f"Aktualisering ({ROUTES[c['entry_route']]}) från "
+    # Its own date, which the timeline's time (when it was recorded) is not: decisions and meetings are held to it.
+    "referral": lambda c, cat: (f"Aktualisering {c['referral_date']} ({ROUTES[c['entry_route']]}) från "
                                 f"{agency_name(c['referring_agency'], cat)}: {c['summary']}"),
     "referral.duplicate_confirmed": lambda c, cat: _despite(c["open_cases"]),
     "eligibility": lambda c, cat: ("Beslut: aktuell för social insatsgrupp" if c["accepted"]

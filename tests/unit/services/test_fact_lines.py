@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 from services.audit_text import describe_changes
@@ -67,3 +67,12 @@ def test_a_log_row_names_a_follow_ups_row_only_as_its_own_recipient_was_shown_it
     unnamed = "Uppföljning (delvis uppnått) från Socialtjänsten: Bättre."
     assert [d for c, d in zip(log, describe_changes(log, CAT)) if c.fact.kind == "follow_up"] == [
         named, unnamed, named, unnamed]
+
+
+def test_a_referral_says_its_date():
+    """The date the caseworker gave as *Datum för aktualisering* was shown nowhere — the timeline's time is when it was
+    recorded — though a decision or a meeting dated before it is refused as "före datumet för aktualiseringen"."""
+    content = {"entry_route": "lul6", "referring_agency": "polis", "referral_date": date(2026, 12, 1),
+               "summary": "Misstänkt för rån.", "category": "crime"}
+    assert describe_fact(SimpleNamespace(kind="referral", content=content), CAT) == (
+        "Aktualisering 2026-12-01 (LUL 6 §-underrättelse) från Polisen: Misstänkt för rån.")
