@@ -309,9 +309,14 @@ def extract_recipients(disclosures: Sequence[Disclosure], now: datetime) -> list
 def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tuple[str, str]]:
     """Who may give a consent now (``Case.grant_consent``): the young person, and while they are under 18 each
     guardian with custody — from the 18th birthday a guardian's consent no longer counts, and is refused."""
-    subject = facts_seen(disclosures, "case.subject")
-    under_18 = bool(subject) and local_date(now) < birthday(subject[0].content["birth_date"], 18)
+    under_18 = not turned_18(disclosures, now)
     return consenters(disclosures) if under_18 else [(YOUNG_PERSON, young_person_label(disclosures))]
+
+
+def turned_18(disclosures: Sequence[Disclosure], now: datetime) -> bool:
+    """Whether the young person is 18 or older now (or not seen: then only their own consent is offered)."""
+    subject = facts_seen(disclosures, "case.subject")
+    return not subject or local_date(now) >= birthday(subject[0].content["birth_date"], 18)
 
 
 def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:

@@ -115,13 +115,19 @@ SAVED_CUSTODY_ADDED = ("Vårdnadshavarna är sparade. Den unge är under 18, så
                        " vårdnadshavaren också har samtyckt. Registrera hens samtycke nedan.")
 
 
-def saved_notice(command: str, declined: bool, custody_added: bool = False) -> str | None:
+SAVED_GUARDIANS_TURNED_18 = ("Vårdnadshavarna är sparade. Den unge har fyllt 18 år: bara den unges eget samtycke"
+                             " behövs. Registrera det nedan.")
+
+
+def saved_notice(command: str, declined: bool, custody_added: bool = False, turned_18: bool = False) -> str | None:
     """What the page a saved form led to says (``?sparat=<command>``), with the next step; ``declined``: the case
     was found not eligible (its head's ``waiting``), whose next step is its closure."""
     if command == "decide_eligibility" and declined:
         return SAVED_DECLINED
     if command == "record_guardians" and custody_added:
         return SAVED_CUSTODY_ADDED
+    if command == "record_guardians" and turned_18:   # the form below offers the young person alone
+        return SAVED_GUARDIANS_TURNED_18
     return SAVED.get(command)
 
 ENTRY_ROUTES = {"known": "Känd hos socialtjänsten", "sol14": "SoL 14-anmälan (orosanmälan)",

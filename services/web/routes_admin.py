@@ -143,7 +143,8 @@ def _consents(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 recipients=list(cat.agencies),
                 # Those no secrecy binds (a voluntary organisation): the consent form says so where they are chosen.
                 unbound=[a.id for a in cat.agencies.values() if not a.bound_by_secrecy],
-                custody_added=_custody_added(request, seen, cat, now))
+                custody_added=_custody_added(request, seen, cat, now),
+                turned_18=consent_views.turned_18(seen.disclosures, now))
 
 
 def _custody_added(request: Request, seen: Any, cat: Any, now: Any) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.api.flows import ok, open_case, page_text, school_consented_case
+from tests.integration.api.flows import REFERRAL, ok, open_case, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.web_forms import form_tokens
 
@@ -32,3 +32,17 @@ def test_a_closed_case_s_closure_tab_says_when_why_and_with_what_outcome(client,
     closure = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/avslut").text)
     assert "Ärendet avslutades 2026-02-" in closure
     assert "Skäl: Den unge har flyttat" in closure and "Utfall: Familjen flyttade till Malmö." in closure
+
+
+def test_guardians_saved_for_a_young_person_of_18_do_not_ask_for_the_guardians_consents(client, users, tick, context,
+                                                                                         settings):
+    """Saved guardians said "Registrera den unges och vårdnadshavarnas samtycken nedan" to a caseworker whose young
+    person was 19: the form below offers the young person alone (a guardian's consent does not count from 18)."""
+    born_2007 = "20070110-2386"
+    case_id = ok(client.post("/api/v1/cases", headers=users.social, json={
+        **REFERRAL, "personnummer": born_2007, "entry_route": "known", "referring_agency": "socialtjanst",
+        "summary": "Känd sedan tidigare.", "summary_category": "case"}), 201)["case_id"]
+    social = web_as(context, settings, "soc-0180")
+    saved = page_text(social.get(f"/arenden/{case_id}/samtycken?sparat=record_guardians").text)
+    assert "vårdnadshavarnas samtycken" not in saved
+    assert "Den unge har fyllt 18 år: bara den unges eget samtycke behövs." in saved
