@@ -138,6 +138,13 @@ FOLLOW_UP_STATUSES = {"ongoing": "Pågår", "partly": "Delvis uppnått", "achiev
 CLOSURE_REASONS = presentation.CLOSURE_REASONS
 PROTECTION_KINDS = protection_text.PROTECTION_KINDS
 MEETING_KINDS = presentation.MEETING_KINDS
+
+
+def as_choice(text: str) -> str:
+    """A select's choice begins with a capital, as every select's do; the same words in a sentence or a cell do not."""
+    return text[:1].upper() + text[1:]
+
+
 # An auditor's replay's words for skyddade personuppgifter at its moment: the command line's too.
 protection_then, marker_seen = protection_text.protection_then, protection_text.marker_seen
 NO_PROTECTION_THEN = protection_text.NO_PROTECTION_THEN

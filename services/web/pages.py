@@ -96,6 +96,7 @@ env.filters["moment"] = to_the_second   # a replay's moment, as the command line
 env.filters["fid"] = _field_id
 env.filters["label_of"] = _label_of
 env.filters["summary_label"] = _summary_label
+env.filters["choice"] = form_texts.as_choice
 env.filters["number"] = swedish_number   # a count in a Swedish sentence: "1 234", not "1234" nor "1,234"
 env.filters["rows"] = rows_counted   # "1 rad", "5 rader": a text wrote "{n} rader" and said "1 rader"
 env.filters["rows_compared"] = rows_compared

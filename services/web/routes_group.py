@@ -110,7 +110,8 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
                 plan_errors=planning[1], target=target,
                 meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures) for m in q.meetings(parts)],
                 planned=views.planned_meeting(parts, cat, among=seen.disclosures),
-                meeting_kinds=list(form_texts.MEETING_KINDS.items()),
+                meeting_kinds=[(kind, form_texts.as_choice(said))
+                               for kind, said in form_texts.MEETING_KINDS.items()],
                 group=group, slots=slots, origins=_origins_offered(seen, user, typed, slots, group, cat))
 
 

@@ -46,3 +46,16 @@ def test_guardians_saved_for_a_young_person_of_18_do_not_ask_for_the_guardians_c
     saved = page_text(social.get(f"/arenden/{case_id}/samtycken?sparat=record_guardians").text)
     assert "vårdnadshavarnas samtycken" not in saved
     assert "Den unge har fyllt 18 år: bara den unges eget samtycke behövs." in saved
+
+
+def test_the_choices_of_the_phase_filter_and_the_meeting_kind_are_capitalised_as_every_select_s(client, users, tick,
+                                                                                               context, settings):
+    """*Alla faser* then *aktualiserad*, *aktuell, gruppen bildas* in one select; *– ingen –* then *nätverksmöte*:
+    every other select's choices begin with a capital (*Skriftligt*, *Pågår*, *Sekretessmarkering*)."""
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    cases = social.get("/arenden").text
+    assert '<option value="referred">Aktualiserad</option>' in cases
+    assert '<option value="accepted">Aktuell, gruppen bildas</option>' in cases
+    meetings = social.get(f"/arenden/{case_id}/moten").text
+    assert ">Nätverksmöte</option>" in meetings and ">Individmöte</option>" in meetings
