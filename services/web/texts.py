@@ -185,6 +185,7 @@ T: dict[str, str] = _joined({
     "consent_closed_case": "lämnar inte ut något sedan ärendet avslutades {day}",
     "consent_same_scope": "Nytt samtycke med samma omfattning",
     "consent_same_scope_as": "som samtycke {id}",
+    "consent_named": "samtycke {id}",   # each card's Begränsa, to a screen reader: every card's said the same
     "consent_copied": "Omfattning, ändamål och giltighet är ifyllda från samtycke {id}. Välj vem som lämnar"
                       " samtycket och i vilken form, och kontrollera resten innan du registrerar.",
     "consents_count_note": "Samtycken i kraft räknar samtycken inom sin giltighetstid. De lämnar ut något först när "

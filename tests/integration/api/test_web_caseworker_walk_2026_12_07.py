@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.integration.api.flows import REFERRAL, ok, open_case, page_text, school_consented_case
 from tests.integration.api.skew import web_as
 from tests.integration.api.web_forms import form_tokens
@@ -59,3 +61,18 @@ def test_the_choices_of_the_phase_filter_and_the_meeting_kind_are_capitalised_as
     assert '<option value="accepted">Aktuell, gruppen bildas</option>' in cases
     meetings = social.get(f"/arenden/{case_id}/moten").text
     assert ">Nätverksmöte</option>" in meetings and ">Individmöte</option>" in meetings
+
+
+def test_each_member_s_and_each_consent_s_controls_say_whose_they_are(client, users, tick, context, settings):
+    """The group's rows each had a box *Skäl* and a button *Registrera att aktören lämnar*, the consents' cards each
+    *Begränsa*: tabbing through them a screen reader said the same words for every member
+    and every consent.  Each now names its member or its consent (for a screen reader only; the row and the card
+    say it already to the eye)."""
+    case_id, consents = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    group = social.get(f"/arenden/{case_id}/grupp").text
+    assert re.search(r'<label for="f-reason-skola">Skäl<span class="sr"> – Skolan</span></label>', group)
+    assert 'Registrera att aktören lämnar<span class="sr">: Skolan</span></button>' in group
+    page = social.get(f"/arenden/{case_id}/samtycken").text
+    short = consents[0][:8]
+    assert f'<summary>Begränsa<span class="sr"> samtycke {short}</span></summary>' in page
