@@ -31,7 +31,9 @@ def test_a_closed_case_s_closure_tab_says_when_why_and_with_what_outcome(client,
     tick()
     ok(client.post(f"/api/v1/cases/{case_id}/closure", headers=users.social,
                    json={"reason": "moved", "outcome": "Familjen flyttade till Malmö."}))
-    closure = page_text(web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/avslut").text)
+    page = web_as(context, settings, "soc-0180").get(f"/arenden/{case_id}/avslut").text
+    assert "<h2>Avslut</h2>" in page and "Avsluta ärendet" not in page   # headed as a thing done, not to do
+    closure = page_text(page)
     assert "Ärendet avslutades 2026-02-" in closure
     assert "Skäl: Den unge har flyttat" in closure and "Utfall: Familjen flyttade till Malmö." in closure
 
