@@ -231,7 +231,7 @@ def test_closing_a_case_waits_for_the_box_that_says_it_cannot_be_reopened(client
                        data={**form, "reason": "other", "outcome": "Flyttar.", "confirm": "on"})
     assert done.status_code == 303, page_text(done.text)[:400]
     assert version() > before
-    assert "Ärendet är avslutat." in page_text(social.get(f"/arenden/{case_id}/avslut").text)
+    assert "Ärendet avslutades " in page_text(social.get(f"/arenden/{case_id}/avslut").text)
 
 
 def test_the_error_summary_names_the_row_of_a_field_it_asks_to_mend(client, users, tick, context, settings):
