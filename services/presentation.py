@@ -154,6 +154,11 @@ def _scheduled(content: Mapping[str, Any]) -> str:
     return f"Nästa möte planerat {content['next_meeting']}" + (f" ({kind})" if kind else "")
 
 
+def _on(day: object) -> str:
+    """A decision's own date, where it has one (the timeline's time is when it was recorded)."""
+    return f" {day}" if day else ""
+
+
 def _masked(personnummer: str) -> str:
     return personnummer[:9] + "****"
 
@@ -165,8 +170,9 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], Catalogue], str]] = {
     "referral": lambda c, cat: (f"Aktualisering {c['referral_date']} ({ROUTES[c['entry_route']]}) från "
                                 f"{agency_name(c['referring_agency'], cat)}: {c['summary']}"),
     "referral.duplicate_confirmed": lambda c, cat: _despite(c["open_cases"]),
-    "eligibility": lambda c, cat: ("Beslut: aktuell för social insatsgrupp" if c["accepted"]
-                                   else "Beslut: inte aktuell") + _instruments(c["instruments"]),
+    "eligibility": lambda c, cat: (f"Beslut{_on(c.get('decided_on'))}: "
+                                   + ("aktuell för social insatsgrupp" if c["accepted"] else "inte aktuell")
+                                   + _instruments(c["instruments"])),
     "guardians": lambda c, cat: "Vårdnadshavare: " + ", ".join(
         f"{g['name']}{' (vårdnad)' if g['has_custody'] else ''}" for g in c["guardians"]),
     "consent.granted": lambda c, cat: _consent(c, cat, "lämnat") + _until(c),

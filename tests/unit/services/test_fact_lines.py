@@ -76,3 +76,11 @@ def test_a_referral_says_its_date():
                "summary": "Misstänkt för rån.", "category": "crime"}
     assert describe_fact(SimpleNamespace(kind="referral", content=content), CAT) == (
         "Aktualisering 2026-12-01 (LUL 6 §-underrättelse) från Polisen: Misstänkt för rån.")
+
+
+def test_a_decision_says_its_date_when_it_has_one():
+    """The decision's date (*Beslutsdatum*) was on the Beslut tab only; the timeline's time is when it was recorded."""
+    content = {"accepted": True, "reasons": "Hög risk.", "instruments": ("SAVRY",), "decided_on": date(2026, 12, 2),
+               "outside_target_group_reason": None}
+    assert describe_fact(SimpleNamespace(kind="eligibility", content=content), CAT) == (
+        "Beslut 2026-12-02: aktuell för social insatsgrupp (SAVRY)")
