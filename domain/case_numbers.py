@@ -69,3 +69,9 @@ def is_case_number(text: str) -> bool:
     except InvalidInput:
         return False
     return True
+
+
+def as_written(value: object) -> bool:
+    """Whether a stored value is a case number exactly as Sigill writes one (no space, no other character around
+    it): one read back from a table that is not (the views' index, altered) is not said as a number."""
+    return isinstance(value, str) and CASE_NUMBER.fullmatch(value) is not None

@@ -18,6 +18,7 @@ from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.case_events import ReferralReceived
+from domain.case_numbers import as_written
 from domain.errors import CaseErased
 from domain.facts import Fact
 from domain.visibility import LogFold
@@ -280,7 +281,7 @@ class CaseAudit:
         if shown:
             self.access_log.record(AccessEntry(
                 self.app.clock.now(), CASE_INDEX, p.subject, p.agency, p.role_names,
-                f"{AUDIT_CASE_INDEX}:{page}:{len(shown)}:{shown[0]['case_number']}:{shown[-1]['case_number']}"))
+                f"{AUDIT_CASE_INDEX}:{page}:{len(shown)}:{_logged(shown[0])}:{_logged(shown[-1])}"))
         return shown, total
 
     def audit_case_list(self: CaseService, p: Principal, agency: str, read: Callable[[], list[dict[str, Any]]],
@@ -334,3 +335,10 @@ class CaseAudit:
         return [self._entry(p, case_id, "audit.access_log", purpose)
                 for case_id in dict.fromkeys(r.entry.case_id for r in records
                                              if r.entry.what != "audit.access_log" and r.entry.case_id not in NO_CASE)]
+
+
+def _logged(row: dict[str, Any]) -> str:
+    """A case number as the index's access-log entry names it: '?' for one not as Sigill writes it (the index
+    altered: a name or a personnummer put there would stay in the log for years)."""
+    number = row["case_number"]
+    return number if as_written(number) else "?"
