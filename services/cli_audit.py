@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from domain.calendar import EARLIEST_DAY, LATEST_DAY, STOCKHOLM
-from domain.case_numbers import as_written
 from domain.errors import CaseErased
 from projections.agency_queries import protected_personal_data
 from services.audit_text import CHANGES, describe_changes, describe_for_auditor, is_disclosure, own_facts_left_out
 from services.basis_text import (consent_facts, describe_basis_with_ids, describe_cause, guardian_roles, known_at,
                                  known_consents)
-from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, opened, purpose_help
+from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, opened, purpose_help, shown_case_number
 from services.cli_progress import shown
 from services.ledger_texts import describe_divergence
 from services.presentation import PHASES, plan_rows
@@ -168,18 +167,11 @@ def _cases(args: argparse.Namespace) -> int:
                 break
             for r in rows:
                 marker = "  [skyddade personuppgifter]" if r["protected_personal_data"] else ""
-                print(f"  {_shown_number(r['case_number'])}  {r['case_id']}  fas: {PHASES.get(r['phase'], '–')}"
+                number = shown_case_number(r["case_number"], "(utan nummer)")
+                print(f"  {number}  {r['case_id']}  fas: {PHASES.get(r['phase'], '–')}"
                       f"{marker}")
             printed, page = printed + len(rows), page + 1
     return 0
-
-
-def _shown_number(number: object) -> str:
-    """An index row's case number as it is; one not as Sigill writes it (the index altered) quoted and cut short, so
-    that the auditor sees it is not a number and no control character of it reaches the terminal."""
-    if not number:
-        return "(utan nummer)"
-    return str(number) if as_written(number) else ascii(str(number)[:40])
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from domain.case_numbers import as_written
 from services.settings import Settings
+
+
+def shown_case_number(number: object, missing: str) -> str:
+    """A case number read from the views' case lists as it is (``missing`` for none); one not as Sigill writes it (the
+    table altered) quoted and cut short, so that the reader sees it is not a number and no control character of it
+    reaches the terminal (an escape can erase or overwrite the lines above it)."""
+    if not number:
+        return missing
+    return str(number) if as_written(number) else ascii(str(number)[:40])
 
 
 def known_agency(catalogue: Any, agency: str, field: str = "agency") -> str:

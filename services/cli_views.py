@@ -14,7 +14,7 @@ from domain.values import YOUNG_PERSON
 from services import cli_erase, cli_views_log
 from services.audit_text import KINDS
 from services.basis_text import describe_basis_with_ids, guardian_roles, known_consents
-from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, purpose_help, opened
+from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, purpose_help, opened, shown_case_number
 from services.cli_progress import shown
 from services.presentation import (MEETING_KINDS, NO_NEXT_MEETING, NO_NEXT_MEETING_SHOWN, PHASES, describe_fact,
                                    describe_plan_status, plan_rows)
@@ -185,7 +185,8 @@ def _cases(args: argparse.Namespace) -> int:
             extra = (f", {counted(in_force, 'samtycke', 'samtycken')} gäller" + (
                 f" (första slutar {r['next_consent_end']})" if r["next_consent_end"] else "")) \
                 if in_force is not None else ""
-            print(f"  {r['case_number'] or f'(nummer ej synligt: {unnumbered_row(r)})'}  fas: {PHASES.get(r['phase'], '–')}  "
+            number = shown_case_number(r["case_number"], f"(nummer ej synligt: {unnumbered_row(r)})")
+            print(f"  {number}  fas: {PHASES.get(r['phase'], '–')}  "
                   f"nästa möte: {r['next_meeting'] or '–'}  "
                   f"plan: {describe_plan_status(r['plan_revision'], r['plan_follow_up']) or '–'}{extra}")
     return 0

@@ -26,3 +26,14 @@ def test_audit_cases_shows_an_altered_number_quoted_and_logs_none_of_it(tmp_path
     assert "'Greta Testsson 191212121212\\x1b[1A" in done.stdout, done.stdout   # shown to the auditor, as altered
     logged = _log_rows(env)[len(before):]
     assert [what for _, what in logged] == ["audit.case_index:1:1:?:?"], logged
+
+
+def test_views_cases_shows_an_altered_number_quoted(tmp_path):
+    """`views cases` prints the same column of the same table: its altered number likewise, no escape printed."""
+    env = demo_data(tmp_path)
+    with psycopg.connect(_location(env).conninfo()) as conn:
+        conn.execute("UPDATE view_cases SET case_number = %s WHERE agency = 'socialtjanst'", (ALTERED,))
+    done = sigill("views", "cases", "--agency", "socialtjanst", "--purpose", "Granskning av index", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "\x1b" not in done.stdout and "\r" not in done.stdout, repr(done.stdout)
+    assert "'Greta Testsson 191212121212\\x1b[1A" in done.stdout, done.stdout
