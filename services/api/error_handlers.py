@@ -26,7 +26,7 @@ from services.api import middleware
 from services.api.errors import (IDENTITY_PROVIDER_AWAY, IDENTITY_PROVIDER_RETRY_SECONDS, PROBLEMS_LISTED, REBUILDING,
                                  REBUILDING_RETRY_SECONDS, domain_answer, error_body, refusal, repeated_response)
 from services.api.head import TAKES_HEAD
-from services.api.one_key_each import FIELD_NAME, MOST_KEYS, RepeatedKey, TooManyKeys
+from services.api.one_key_each import MOST_KEYS, RepeatedKey, TooManyKeys, names_a_clients_key
 from services.audit import CaseHistoryAltered
 from services.errors import DamagedDataKey, MasterKeyReplaced, StoredEventUnreadable, one_line, too_many_connections
 from services.ports import FeedsRebuilding
@@ -210,7 +210,7 @@ def _field(error: dict) -> str:
     loc = [str(p) for p in error.get("loc", ())]
     if loc[:1] == ["header"]:
         loc[1:2] = [name.lower() for name in loc[1:2]]   # as every header the API names (error_places)
-    if error.get("type") == "extra_forbidden" and loc and not FIELD_NAME.fullmatch(loc[-1]):
+    if names_a_clients_key(error):
         # The name is the client's, not ours: said back only when shaped like a field's (a misspelt one), as
         # {"Peter Exempel": …} or {"20090314-2388": …} would be in an error answer clients' and gateways' logs keep.
         loc[-1] = "(a field it does not take)"

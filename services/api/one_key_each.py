@@ -36,6 +36,13 @@ from services.api.parameter_values import KeepsNoBody
 FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 
 
+def names_a_clients_key(error: dict[str, Any]) -> bool:
+    """Whether a validation error is of a body key we do not take whose name is the client's own, not shaped like a
+    field of ours (a misspelt one): never said back nor kept (``parameter_values``, ``error_handlers``)."""
+    loc = error.get("loc", ())
+    return error.get("type") == "extra_forbidden" and bool(loc) and not FIELD_NAME.fullmatch(str(loc[-1]))
+
+
 class RepeatedKey(Exception):
     """A JSON body names a key twice; ``field`` is where, as the API's other body errors write it."""
 

@@ -60,11 +60,10 @@ def _keeping_no_values(validate: Callable[..., tuple[Any, list[dict[str, Any]]]]
 def _without_what_was_sent(error: dict[str, Any]) -> dict[str, Any]:
     """The error with ``…`` for its input; and for a key of the body's we do not take, ``…`` for the key too,
     unless it is shaped like a field of ours (a misspelt one, said back as now): ``{"Greta Testsson": …}``."""
-    from services.api.one_key_each import FIELD_NAME   # it imports this module, for its route class
+    from services.api.one_key_each import names_a_clients_key   # it imports this module, for its route class
 
-    loc = error.get("loc", ())
-    if error.get("type") == "extra_forbidden" and loc and not FIELD_NAME.fullmatch(str(loc[-1])):
-        return {**error, "loc": (*loc[:-1], KEPT_INSTEAD), "input": KEPT_INSTEAD}
+    if names_a_clients_key(error):
+        return {**error, "loc": (*error["loc"][:-1], KEPT_INSTEAD), "input": KEPT_INSTEAD}
     return {**error, "input": KEPT_INSTEAD}
 
 

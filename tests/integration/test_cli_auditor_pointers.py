@@ -61,7 +61,8 @@ def test_verify_tells_an_access_log_removed_after_reads_as_a_change(tmp_path):
     untold = sigill("audit", "verify", env=env)
     assert untold.returncode == 0, untold.stdout + untold.stderr
     assert ("Åtkomstloggen finns inte i databasen: ingen läsning har loggats här, eller dess tabeller har tagits bort"
-            " (sigill_schema_stamps, som skiljer det åt, finns inte eller får databasrollen inte läsa).") in untold.stdout
+            " (sigill_schema_stamps, som skiljer det åt, finns inte eller får databasrollen inte läsa).") \
+        in untold.stdout
 
 
 @pytest.mark.parametrize("reference", ["nonsense", "20090314-2388", "3fa85f64-5717-4562-b3fc"])

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from gateways.jwt_tokens import DevTokens
 from services.api.app import create_api
 from services.bootstrap import build_api_context
+from tests.integration.api.recorded import recorded
 
 SOCIAL_ROLES = ("caseworker",)
 
@@ -76,12 +77,5 @@ def tick(app):
 
 @pytest.fixture
 def raised(monkeypatch) -> list[RequestValidationError]:
-    """Every RequestValidationError made while the test runs, as the error handler or a reporter would get it."""
-    made: list[RequestValidationError] = []
-    init = RequestValidationError.__init__
-
-    def recording(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        made.append(self)
-    monkeypatch.setattr(RequestValidationError, "__init__", recording)
-    return made
+    """Every RequestValidationError made while the test runs."""
+    return recorded(monkeypatch, RequestValidationError)

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from services.api.error_places import dependants
 from tests.integration.api.flows import REFERRAL
+from tests.integration.api.recorded import recorded
 from tests.integration.api.skew import web_as
 
 PERSONNUMMER = "191212121212"
@@ -124,14 +125,7 @@ def test_every_route_with_a_body_of_the_api_and_the_web_keeps_none_of_it(context
 @pytest.fixture
 def unread(monkeypatch) -> list[HTTPException]:
     """Every HTTPException made while the test runs: FastAPI's for a body it could not read is one."""
-    made: list[HTTPException] = []
-    init = HTTPException.__init__
-
-    def recording(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        made.append(self)
-    monkeypatch.setattr(HTTPException, "__init__", recording)
-    return made
+    return recorded(monkeypatch, HTTPException)
 
 
 @pytest.mark.parametrize("sent", [f'{{"name": "{NAME} \xe9 {PERSONNUMMER}"}}'.encode("latin-1"),

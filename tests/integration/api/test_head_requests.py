@@ -41,7 +41,7 @@ def test_head_on_a_case_read_has_the_gets_etag(client, users, tick):
     assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == get.headers["etag"]
 
 
-REFUSED = {   # (address, who asks, the status its GET answers)
+AS_THE_GET = {   # (address, who asks, the status its GET answers: refusals and two open documents)
     "feed, no sign-in": ("/api/v1/feeds/skola", None, 401),
     "another agency's feed": ("/api/v1/feeds/polis", "school", 403),
     "another agency's stream": ("/api/v1/feeds/polis/stream", "school", 403),
@@ -53,7 +53,7 @@ REFUSED = {   # (address, who asks, the status its GET answers)
 }
 
 
-@pytest.mark.parametrize("case", REFUSED.values(), ids=REFUSED.keys())
+@pytest.mark.parametrize("case", AS_THE_GET.values(), ids=AS_THE_GET.keys())
 def test_head_answers_the_status_and_headers_of_the_get(client, users, case):
     address, who, status = case
     headers = getattr(users, who) if who else {}

@@ -39,7 +39,6 @@ CHILD = """
 import json, os, sys
 from fastapi.testclient import TestClient
 from gateways.embedded_postgres import PostgresLocation
-from domain.disclosure import Replay
 from services.api.app import create_api
 from services.bootstrap import build_api_context, build_application
 from services.settings import Settings

@@ -12,7 +12,8 @@ from services.web import error_texts, form_texts, texts
 
 
 def _swedish_texts() -> list[str]:
-    return [*texts.T.values(), *access_log_text.READS.values(), *error_texts.DOMAIN_ERRORS.values(), *form_texts.SAVED.values()]
+    return [*texts.T.values(), *access_log_text.READS.values(), *error_texts.DOMAIN_ERRORS.values(),
+            *form_texts.SAVED.values()]
 
 
 def test_the_who_read_what_extract_is_a_loggutdrag():
