@@ -33,6 +33,20 @@ def open_case(client, users) -> str:
     return ok(client.post("/api/v1/cases", json=REFERRAL, headers=users.social), 201)["case_id"]
 
 
+def accepted_with_guardians(client, users, tick) -> tuple[str, list[str]]:
+    """A case found eligible (SAVRY) with two guardians, Maria and Johan: its id and their ids, in that order."""
+    case_id = open_case(client, users)
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social, json={
+        "accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"], "decided_on": "2026-02-02"}))
+    tick()
+    ok(client.post(f"/api/v1/cases/{case_id}/guardians", headers=users.social,
+                   json={"guardians": [{"name": "Maria"}, {"name": "Johan"}]}))
+    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
+    guardians = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"]
+    return case_id, [g[0] if isinstance(g, list) else g["guardian_id"] for g in guardians]
+
+
 def school_consented_case(client, users, tick, *, categories=("case", "school"), members=("skola", "polis"),
                           others: dict[str, list[str]] | None = None) -> tuple[str, list[str]]:
     """Accepted; two guardians; the young person and both guardians let the school see ``categories`` and the
@@ -40,18 +54,11 @@ def school_consented_case(client, users, tick, *, categories=("case", "school"),
     consents; ``members`` (the school and the police) in the group.  Returns the case id and the consent ids.
     (Without `case`, a member is an outsider to the case: the police could not record in it.)"""
     others = {"polis": ["case"]} if others is None else others
-    case_id = open_case(client, users)
+    case_id, guardians = accepted_with_guardians(client, users, tick)
     post = lambda path, body, status=200: ok(client.post(f"/api/v1/cases/{case_id}{path}", json=body,  # noqa: E731
                                                          headers=users.social), status)
-    tick()
-    post("/eligibility", {"accepted": True, "reasons": "Hög risk.", "instruments": ["SAVRY"],
-                          "decided_on": "2026-02-02"})
-    tick()
-    post("/guardians", {"guardians": [{"name": "Maria"}, {"name": "Johan"}]})
-    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
-    guardians = next(f for f in timeline["facts"] if f["kind"] == "guardians")["content"]["guardians"]
     consents = []
-    for consenter in ["young_person", *(g[0] if isinstance(g, list) else g["guardian_id"] for g in guardians)]:
+    for consenter in ["young_person", *guardians]:
         tick()
         consents.append(post("/consents", {
             "consenter": consenter, "scope": [{"agency": "skola", "categories": list(categories)}, *(

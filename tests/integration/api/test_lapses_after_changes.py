@@ -4,7 +4,7 @@ the part: told after, it promises the school a disclosure that ends earlier (ove
 
 from __future__ import annotations
 
-from tests.integration.api.flows import ok, open_case
+from tests.integration.api.flows import accepted_with_guardians, ok
 from tests.integration.api.skew import web_as
 from tests.integration.api.test_web_plan_basis import ROWS, _current_plan
 
@@ -12,16 +12,7 @@ from tests.integration.api.test_web_plan_basis import ROWS, _current_plan
 def _case(client, users, tick) -> tuple[str, dict[str, str], dict[str, str]]:
     """Maria's two consents give the school `case` and `school`, to 30 June and to 31 December; the young person's
     and Johan's have no end.  The case id, the consents' whole ids by name, the guardians' ids by name."""
-    case_id = open_case(client, users)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
-                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/guardians", headers=users.social,
-                   json={"guardians": [{"name": "Maria"}, {"name": "Johan"}]}))
-    timeline = ok(client.get(f"/api/v1/cases/{case_id}", headers=users.social))
-    maria, johan = [g["guardian_id"] for g in next(f for f in timeline["facts"] if f["kind"] == "guardians")
-                    ["content"]["guardians"]]
+    case_id, (maria, johan) = accepted_with_guardians(client, users, tick)
     school = {"agency": "skola", "categories": ["case", "school"]}
     ids = {}
     for name, consenter, until in (("young_person", "young_person", None), ("johan", johan, None),

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.api.flows import ok, open_case, page_text, planned_case, school_consented_case
+from tests.integration.api.flows import (accepted_with_guardians, ok, open_case, page_text, planned_case,
+                                         school_consented_case)
 from tests.integration.api.skew import web_as
 
 ROWS = [{"area": "Skola", "goal": "Närvaro.", "how": "Mentor.", "responsible": "Mentor",
@@ -171,13 +172,7 @@ def test_one_persons_two_consents_to_the_same_parts_give_the_later_end_that_boun
     disclosure lasts while either is in force, to 31 December.  The plan page, the timeline and the API said 30 June
     (the first end among all the basis's consents).  Her consent to the police (31 March) is no recipient's of the
     school's: never named nor dated to it, nor the school's to the police."""
-    case_id = open_case(client, users)
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/eligibility", headers=users.social,
-                   json={"accepted": True, "reasons": "Hög risk.", "decided_on": "2026-02-02"}))
-    tick()
-    ok(client.post(f"/api/v1/cases/{case_id}/guardians", headers=users.social,
-                   json={"guardians": [{"name": "Maria"}, {"name": "Johan"}]}))
+    case_id, _ = accepted_with_guardians(client, users, tick)
     school, police = {"agency": "skola", "categories": ["case", "school"]}, {"agency": "polis", "categories": ["case"]}
     ids = _consents(client, users, tick, case_id, {
         "young_person": ("young_person", [school, police], None), "johan": ("1", [school, police], None),
