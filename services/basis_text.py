@@ -23,7 +23,7 @@ OWN_TO_ITSELF = "er egen uppgift"   # an own fact's basis, told to the agency th
 
 def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
                    roles: Mapping[str, int] | None = None, *, young_person: str = "den unge",
-                   to_itself: bool = False) -> str:
+                   to_itself: bool = False, recipient: str | None = None) -> str:
     """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
     it is described as what it is, never refused — an auditor looking for an altered log must be shown it.
 
@@ -38,7 +38,9 @@ def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mappi
     in_sentence=True)``, "Peter Exempel (den unge)" where it sees the name); by default the role word, as the command
     line and the API say it.  ``to_itself``: the reader is the agency itself, reading its own view — an own fact is
     then "er egen uppgift", where "egen uppgift (myndigheten är ursprung)" made it look for which agency; an auditor
-    reading another's view keeps the domain's words."""
+    reading another's view keeps the domain's words.  ``recipient``: the agency the fact is disclosed to (the
+    reader's own, or the one an auditor replays), whose parts alone of the consents the end is told from
+    (``lapses``)."""
     if basis.kind == "origin" and to_itself:
         return OWN_TO_ITSELF
     if basis.kind not in ("origin", "owner", "law", "consent"):
@@ -46,16 +48,16 @@ def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mappi
     if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
         return f"lag: okänt lagrum ”{basis.legal_basis or ''}”"
     if readable(basis, known):
-        return describe_consents(basis.consent_ids, known or {}, roles, young_person)
+        return describe_consents(basis.consent_ids, known or {}, roles, young_person, recipient)
     return basis.describe(catalogue)
 
 
 def describe_basis_with_ids(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
-                            roles: Mapping[str, int] | None = None) -> str:
+                            roles: Mapping[str, int] | None = None, recipient: str | None = None) -> str:
     """``describe_basis`` for a line of text an auditor cross-references: a consent basis told by who consented is
     followed by its consents' ids, "samtycke från den unge, t.o.m. 2027-02-11 (1a2b3c4d)" (a basis still told by
     ids is not told them twice)."""
-    text = describe_basis(basis, catalogue, known, roles)
+    text = describe_basis(basis, catalogue, known, roles, recipient=recipient)
     return f"{text} ({basis_ids(basis)})" if readable(basis, known) else text
 
 
@@ -151,10 +153,11 @@ def guardian_roles(guardian_ids: Iterable[str]) -> dict[str, int]:
 
 
 def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]],
-                      roles: Mapping[str, int] | None = None, young_person: str = "den unge") -> str:
+                      roles: Mapping[str, int] | None = None, young_person: str = "den unge",
+                      recipient: str | None = None) -> str:
     """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only.  The
     guardians by name, or with ``roles`` by number ("vårdnadshavare 1 och 2"; one ``roles`` does not know: "en
-    vårdnadshavare", never a name)."""
+    vårdnadshavare", never a name).  ``recipient``: as ``lapses`` takes it."""
     ids = list(consent_ids)
     seen, unseen = [known[c] for c in ids if c in known], [c[:8] for c in ids if c not in known]
     young = any(c["consenter"] == YOUNG_PERSON for c in seen)
@@ -172,12 +175,12 @@ def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[st
     if unseen:
         text += " samt samtycke " + ", ".join(unseen)
     else:   # unknown while one is not seen: an end told from the others could be later than the disclosure's
-        end = lapses(seen)
+        end = lapses(seen, recipient)
         text += f", t.o.m. {end}" if end else ", tills vidare"
     return text
 
 
-def lapses(consents: list[Mapping[str, Any]]) -> Any:
+def lapses(consents: list[Mapping[str, Any]], recipient: str | None = None) -> Any:
     """The last day a disclosure resting on ``consents`` (the whole of its basis, each as ``known_consents`` gives
     it) lasts; None: until further notice.  The basis holds, for each part it needs (agency × category) and each
     consenter whose consent is needed, every consent of theirs in force that covers that part: the disclosure lasts
@@ -186,9 +189,17 @@ def lapses(consents: list[Mapping[str, Any]]) -> Any:
 
     Which parts the fact needs the basis does not say; every part the consents are seen to cover, of the agencies
     each of them covers (the reader among them), is taken as needed: a part not needed can only make the end told
-    earlier than the real one, never later.  A consent whose cover is not known is a group of its own: its end."""
+    earlier than the real one, never later.  A consent whose cover is not known is a group of its own: its end.
+
+    ``recipient``: the agency the disclosure is to, where the caller knows it — the reader's own, or the one an
+    auditor replays.  Every consent of the basis covers it (the judge chose them for that), so its parts alone are
+    taken: social services sees each consent's whole scope, and another agency's part of one of them, which the
+    others do not cover, kept one person's two consents to the same part of its own at the earlier end.  Without
+    it, the agencies every consent is seen to cover stand in for it.  (The fact's own category is no narrower
+    guide: a fact naming a member needs that membership's category too, ``Judge.basis_for``.)"""
     told = [frozenset(a for a, _ in c["covers"]) for c in consents if c.get("covers")]
-    agencies = frozenset.intersection(*told) if told else frozenset()
+    agencies = (frozenset({recipient}) if recipient is not None
+                else frozenset.intersection(*told) if told else frozenset())
     groups: dict[tuple[str, ...], list[Any]] = {}
     for n, c in enumerate(consents):
         parts = [(c["consenter"], a, cat) for a, cat in c.get("covers", ()) if a in agencies] or [(str(n),)]

@@ -82,11 +82,11 @@ def _report_replaced(agreement, replaced) -> int:  # noqa: ANN001 - an Agreement
 def _basis_teller(app, case_id, *, erased: bool):  # noqa: ANN001, ANN202 - the application, a case id; a function
     """A stored row's basis as ``audit disclosures`` says it: who consented (guardians by role, never by name) and
     until when, as the case's consents stood at the row's moment, the ids beside it.  An erased case's events no
-    longer read: its rows' consents stay ids."""
+    longer read: its rows' consents stay ids.  The row's agency is the recipient whose sight's end is told."""
     consents = [] if erased else consent_facts(app.all_facts(case_id))
     roles = guardian_roles(app.get_case(case_id).known_guardians) if consents else {}
-    return lambda basis, change, at: describe_basis_with_ids(basis, app.catalogue, known_at(consents, change, at),
-                                                             roles)
+    return lambda basis, change, at, agency: describe_basis_with_ids(
+        basis, app.catalogue, known_at(consents, change, at), roles, agency)
 
 
 def _log_line(r, public, cat, tell) -> str:  # noqa: ANN001 - a stored row, the case's public ids, the catalogue
@@ -98,7 +98,7 @@ def _log_line(r, public, cat, tell) -> str:  # noqa: ANN001 - a stored row, the 
     basis, cause = stored_change(r)
     why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
     return (when + f"{CHANGES.get(r['change'], r['change']):<12} {public(r['fact_id'])}  {KINDS.get(r['kind'], r['kind']):<14}"
-            f" [{tell(basis, r['change'], r['at'])}]  orsak: {why}")
+            f" [{tell(basis, r['change'], r['at'], r['agency'])}]  orsak: {why}")
 
 
 def _print_replaced(replaced, every_row: bool, public, cat, tell) -> None:  # noqa: ANN001 - ReplacedLogs, ids, catalogue
@@ -130,7 +130,7 @@ def _key_line(label: str, key, public, cat, tell) -> str:  # noqa: ANN001 - a co
     at, agency, fact_id, kind, _, change, basis, cause = key
     why = describe_cause(cause, cat) if cause is not None else "(ej sparad)"
     fact = fact_id if change == "erased" else public(fact_id)
-    basis_text = "gallrat: nyckeln förstörd" if change == "erased" else tell(basis, change, at)
+    basis_text = "gallrat: nyckeln förstörd" if change == "erased" else tell(basis, change, at, agency)
     return (f"{label}: {at.astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S %Z} {agency_name(agency, cat)} {CHANGES.get(change, change)} {fact} "
             f"{KINDS.get(kind, kind)} [{basis_text}] orsak: {why}")
 

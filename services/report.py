@@ -122,7 +122,8 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     rows_log = "".join(
         f"<tr>{row_head(swedish_minute(c.at))}<td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(described)}</td>"
-        f"<td class=basis>{basis_cell(c.basis, c.change, c.at, consents, cat)}</td><td>{escape(describe_cause(c.cause, cat))}</td>"
+        f"<td class=basis>{basis_cell(c.basis, c.change, c.at, consents, cat, c.agency)}</td>"
+        f"<td>{escape(describe_cause(c.cause, cat))}</td>"
         "</tr>" for c, described in zip(log, describe_changes(log, cat)) if is_disclosure(c))
     own = sum(1 for c in log if not is_disclosure(c))
     own_note = f"<p id=own-facts>{escape(own_facts_left_out(own))}</p>" if own else ""

@@ -83,7 +83,7 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
     app = ctx.cases.app
     return av.Replayed(case_id=case_id, agency=agency, as_of=as_of,
-                       facts=[av.audit_visible_out(d, ctx.cases.catalogue, ids, known) for d in disclosures],
+                       facts=[av.audit_visible_out(d, ctx.cases.catalogue, ids, known, agency) for d in disclosures],
                        standing=None if standing is None else av.standing_out(standing, len(disclosures),
                                                                              ctx.cases.catalogue),
                       # As the command line and the web say it: before the case, or a moment to come.

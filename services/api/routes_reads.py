@@ -37,17 +37,20 @@ def _known(look: Look) -> v.Known:
     return known_consents(d.fact for d in look.disclosures)
 
 
-def _facts(ctx: Context, look: Look, seen: list[q.SeenFact], known: v.Known | None = None) -> list[v.VisibleFactOut]:
-    """The facts in the server's order (the internal one), each under its public id only."""
+def _facts(ctx: Context, look: Look, seen: list[q.SeenFact], known: v.Known | None = None, *,
+           reader: str) -> list[v.VisibleFactOut]:
+    """The facts in the server's order (the internal one), each under its public id only; ``reader``: the
+    reader's agency, the one they are disclosed to."""
     ids = ctx.fact_ids.of(look.case_id)
     known = _known(look) if known is None else known
     lead = look.place is Place.LEAD   # social services sees every revision of the plan: a row's number tells it nothing
-    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known, lead=lead) for s in seen]
+    return [v.visible_out(s.disclosure, ctx.cases.catalogue, ids, known, lead=lead, recipient=reader)
+            for s in seen]
 
 
-def _basis(ctx: Context, basis: Any, known: v.Known) -> v.BasisOut | None:
+def _basis(ctx: Context, basis: Any, known: v.Known, reader: str) -> v.BasisOut | None:
     """A basis told as a fact's is in ``_facts``."""
-    return None if basis is None else v.basis_out(basis, ctx.cases.catalogue, known)
+    return None if basis is None else v.basis_out(basis, ctx.cases.catalogue, known, reader)
 
 
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:
@@ -87,7 +90,7 @@ async def timeline(reader: Reader, case_id: CaseId) -> Response:
     ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "timeline", purpose)
     return await _answer(ctx, user, look, "timeline", lambda: v.CaseView(
-        case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look))),
+        case_id=case_id, version=look.version, facts=_facts(ctx, look, q.timeline(_seen(look)), reader=user.agency),
         protected_personal_data=q.protected_personal_data(d.fact for d in look.disclosures)))
 
 
@@ -107,8 +110,9 @@ async def current_plan(reader: Reader, case_id: CaseId) -> Response:
                               warnings=warnings)  # type: ignore[arg-type]
         known = _known(look)
         return v.PlanView(case_id=case_id, version=look.version, revision=plan.number, main_goal=plan.main_goal,
-                          main_goal_basis=_basis(ctx, plan.goal_basis, known),
-                          rows=_facts(ctx, look, list(plan.rows), known), warnings=warnings,  # type: ignore[arg-type]
+                          main_goal_basis=_basis(ctx, plan.goal_basis, known, user.agency),
+                          rows=_facts(ctx, look, list(plan.rows), known, reader=user.agency),
+                          warnings=warnings,  # type: ignore[arg-type]
                           **plan.participation)
     return await _answer(ctx, user, look, "plan", shape)
 
@@ -124,7 +128,7 @@ async def meetings(reader: Reader, case_id: CaseId) -> Response:
         return v.MeetingsView(
             case_id=case_id, version=look.version, meetings=[
                 v.MeetingOut(meeting_id=m.meeting_id, held_on=m.held_on,
-                             parts=_facts(ctx, look, list(m.parts)))  # type: ignore[arg-type]
+                             parts=_facts(ctx, look, list(m.parts), reader=user.agency))  # type: ignore[arg-type]
                 for m in q.meetings(facts)],
             next_meeting=None if planned is None else planned.on,
             next_meeting_kind=None if planned is None else planned.kind)
@@ -138,7 +142,7 @@ async def own_contributions(reader: Reader, case_id: CaseId) -> Response:
     look = await ctx.cases.look_async(user, case_id, "contributions", purpose)
     return await _answer(ctx, user, look, "contributions", lambda: v.CaseView(
         case_id=case_id, version=look.version,
-        facts=_facts(ctx, look, q.own_contributions(_seen(look))),  # type: ignore[arg-type]
+        facts=_facts(ctx, look, q.own_contributions(_seen(look)), reader=user.agency),  # type: ignore[arg-type]
         protected_personal_data=q.protected_personal_data(d.fact for d in look.disclosures)))
 
 

@@ -120,7 +120,7 @@ def logged_row_out(key: tuple, catalogue: Catalogue, ids: FactIds, consents: Seq
     return LoggedRowOut(at=at, agency=agency, change=change, fact_id=fact_id if erased else ids(fact_id), kind=kind,
                         category=category, basis=None if erased else StoredBasisOut(
                             kind=basis.kind, consent_ids=list(basis.consent_ids), legal_basis=basis.legal_basis,
-                            description=describe_basis(basis, catalogue, known)),
+                            description=describe_basis(basis, catalogue, known, recipient=agency)),
                         cause=None if cause is None else [StoredCauseOut(what=x.what, consent_ids=list(x.consent_ids),
                                                                          agency=x.agency) for x in cause],
                         cause_description=None if cause is None else describe_cause(cause, catalogue))

@@ -92,10 +92,11 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
     return list(reversed(ordered))
 
 
-def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue) -> ToldBases:
+def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue,
+               recipient: str | None = None) -> ToldBases:
     """Why the reader sees the revision's main goal and each of its rows, said as its timeline says it: from its
-    own consent facts, its own facts "er egen uppgift"."""
-    tell = own_basis(disclosures, catalogue)
+    own consent facts, its own facts "er egen uppgift" (``recipient``: the reader's agency)."""
+    tell = own_basis(disclosures, catalogue, recipient)
     told = lambda basis: Told(tell(basis), basis_ids(basis))  # noqa: E731
     goal = revision.goal_basis
     return ToldBases(None if goal is None else told(goal),

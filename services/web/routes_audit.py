@@ -136,7 +136,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
         # Why it saw what it saw, or nothing (membership, consents, custody, age): as the command line says it.
         standing = replayed.standing and describe_standing(replayed.standing, len(seen), cases.catalogue,
                                                            by_role=False)
-        items = views.timeline(seen, cases.catalogue, describe_for_auditor)
+        items = views.timeline(seen, cases.catalogue, describe_for_auditor, recipient=myndighet)
         handles = fact_handles(request, uuid, [d.fact for d in seen])
         # As the command line says it: "Inget att visa." alone did not tell a moment before the case, or to come.
         notes = replay_notes(replayed.case.created_on, at, cases.app.clock.now())

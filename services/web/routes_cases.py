@@ -183,7 +183,7 @@ def case_timeline(request: Request, case_id: str) -> Response:
         return redirect(f"/granskning/arenden/{case_uuid(case_id)}")
     seen = look(request, user, case_uuid(case_id), "timeline")
     return show(request, user, seen, "", "timeline.html",
-                items=views.timeline(seen.disclosures, service(request).catalogue))
+                items=views.timeline(seen.disclosures, service(request).catalogue, recipient=user.agency))
 
 
 @router.get("/arenden/{case_id}/registerutdrag")

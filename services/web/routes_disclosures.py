@@ -77,7 +77,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
 def _basis(change, consents: list, cat) -> str:  # noqa: ANN001 - a VisibilityChange, the catalogue
     """A row's basis as the timeline says it: who consented and until when, as the consents stood at the row's
     moment (an ended row: just before it — the end its basis had), from the consent facts the log shows."""
-    return describe_basis(change.basis, cat, known_at(consents, change.change, change.at))
+    return describe_basis(change.basis, cat, known_at(consents, change.change, change.at), recipient=change.agency)
 
 
 def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | None,  # noqa: ANN001 - a Principal

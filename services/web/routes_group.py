@@ -49,7 +49,8 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
         else {}
     return show(request, user, seen, "plan", "plan.html", status, typed=typed, errors=errors or {},
                 revisions=revisions, current=current, slots=shown, unseen=unseen,
-                bases=plan_views.told_bases(current, seen.disclosures, cat) if current else plan_views.ToldBases(),
+                bases=(plan_views.told_bases(current, seen.disclosures, cat, user.agency) if current
+                       else plan_views.ToldBases()),
                 # Who drew each revision up named as the reader's own view names the young person, if at all.
                 young_person=views.young_person_label(seen.disclosures, in_sentence=True),
                 areas=list(cat.plan_areas), agencies=_responsible_offered(seen, typed, shown, cat.agencies),
@@ -108,8 +109,9 @@ def _meetings(request: Request, user: Principal, case_id: UUID, typed: Typed | N
     return show(request, user, seen, "moten", "meetings.html", status, typed=sent or typed,
                 errors=planning[1] or errors, meeting_typed=typed, meeting_errors=errors, plan_typed=planning[0],
                 plan_errors=planning[1], target=target,
-                meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures) for m in q.meetings(parts)],
-                planned=views.planned_meeting(parts, cat, among=seen.disclosures),
+                meetings=[views.meeting_card(m.parts, cat, among=seen.disclosures, recipient=user.agency)
+                          for m in q.meetings(parts)],
+                planned=views.planned_meeting(parts, cat, among=seen.disclosures, recipient=user.agency),
                 meeting_kinds=[(kind, form_texts.as_choice(said))
                                for kind, said in form_texts.MEETING_KINDS.items()],
                 group=group, slots=slots, origins=_origins_offered(seen, user, typed, slots, group, cat))
@@ -163,7 +165,7 @@ def _follow_ups(request: Request, user: Principal, case_id: UUID, typed: Typed |
     return show(request, user, seen, "uppfoljning", "follow_ups.html", status, typed=typed or Typed(),
                 errors=errors or {}, rows=plan_views.followable_rows(seen.disclosures, user.agency,
                                                                  seen.place is Place.LEAD),
-                done=views.timeline(done, cat, among=seen.disclosures))
+                done=views.timeline(done, cat, among=seen.disclosures, recipient=user.agency))
 
 
 @router.get("/arenden/{case_id}/uppfoljning")
@@ -192,7 +194,7 @@ def _contribution(request: Request, user: Principal, case_id: UUID, typed: Typed
     own = q.own_contributions(_parts(seen))
     bases = [b for b in cat.legal_bases.values() if user.agency in b.senders]
     return show(request, user, seen, "uppgift", "contribution.html", status, typed=typed or Typed(),
-                errors=errors or {}, own=views.timeline(own, cat, among=seen.disclosures),
+                errors=errors or {}, own=views.timeline(own, cat, among=seen.disclosures, recipient=user.agency),
                 legal_bases=bases)
 
 

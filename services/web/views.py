@@ -59,14 +59,17 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
 
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
              describe: Callable[..., str] = describe_fact, *,
-             among: Iterable[Disclosure] | None = None, to_itself: bool | None = None) -> list[Item]:
+             among: Iterable[Disclosure] | None = None, to_itself: bool | None = None,
+             recipient: str | None = None) -> list[Item]:
     """The facts as a timeline's rows; an auditor's with ``audit_text.describe_for_auditor``.
 
     ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
     follow-ups): a consent basis is told from the reader's own consent facts, and a follow-up's row from the plan
     rows it sees, which are among those, not these; the young person named from its subject, if it sees it.
     ``to_itself``: the agency reads its own view (an own fact's basis "er egen uppgift"); by default unless an
-    auditor's describer is given — an auditor's replay keeps the domain's words."""
+    auditor's describer is given — an auditor's replay keeps the domain's words.  ``recipient``: the agency the
+    facts are disclosed to (the reader's, or the one an auditor replays): a consent basis's end is of its sight
+    (``basis_text.lapses``)."""
     ordered = in_order(disclosures)
     pool = ordered if among is None else list(among)
     everything = [d.fact for d in pool]
@@ -76,7 +79,8 @@ def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
     return _referring_back([
         Item(d.fact.recorded_at, agency_name(d.fact.origin, catalogue), _category(d.fact.category, catalogue),
              d.fact.kind, describe(_consenter_named(d.fact, young_person), catalogue, rows, young_person=young_person),
-             describe_basis(d.basis, catalogue, known, young_person=young_person, to_itself=itself),
+             describe_basis(d.basis, catalogue, known, young_person=young_person, to_itself=itself,
+                            recipient=recipient),
              basis_ids(d.basis)) for d in ordered])
 
 
@@ -283,10 +287,11 @@ def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure]) -> MeetingCard:
+def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure],
+                 recipient: str | None = None) -> MeetingCard:
     """One meeting's parts as a card; each basis told from the reader's own consent facts (``among``)."""
     ordered = in_order(parts)
-    told = own_basis(among, catalogue)
+    told = own_basis(among, catalogue, recipient)
     card = MeetingCard(_day(ordered[0].fact.content["held_on"]) if ordered else "")
     by_basis: dict[tuple[str, str], list[str]] = {}
 
@@ -312,12 +317,14 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
     return card
 
 
-def own_basis(among: Iterable[Disclosure], catalogue: Catalogue) -> Callable[[Any], str]:
+def own_basis(among: Iterable[Disclosure], catalogue: Catalogue,
+              recipient: str | None = None) -> Callable[[Any], str]:
     """How the agency's own pages tell a basis: from its own consent facts, the young person named if it sees the
-    subject, an own fact "er egen uppgift" — as its timeline does."""
+    subject, an own fact "er egen uppgift" — as its timeline does (``recipient``: the agency itself)."""
     pool = list(among)
     known, young_person = known_consents(d.fact for d in pool), young_person_label(pool, in_sentence=True)
-    return lambda basis: describe_basis(basis, catalogue, known, young_person=young_person, to_itself=True)
+    return lambda basis: describe_basis(basis, catalogue, known, young_person=young_person, to_itself=True,
+                                        recipient=recipient)
 
 
 @dataclass(frozen=True)
@@ -330,7 +337,8 @@ class PlannedMeeting:
     line: MeetingLine
 
 
-def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[Disclosure]) -> PlannedMeeting | None:
+def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[Disclosure],
+                    recipient: str | None = None) -> PlannedMeeting | None:
     """From the facts the reader sees (``agency_queries.SeenFact``): the next meeting they leave standing
     (``agency_queries.next_meeting``); None when none is planned, or none it may see."""
     planned = next_meeting(seen)
@@ -338,7 +346,7 @@ def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[D
         return None
     source = planned.source.disclosure
     line = MeetingLine(f"Från {agency_name(source.fact.origin, catalogue)}",
-                       own_basis(among, catalogue)(source.basis), basis_ids(source.basis))
+                       own_basis(among, catalogue, recipient)(source.basis), basis_ids(source.basis))
     return PlannedMeeting(_day(planned.on), MEETING_KINDS.get(planned.kind or "", ""), line)
 
 

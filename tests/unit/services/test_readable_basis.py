@@ -98,3 +98,26 @@ def test_guard_a_consent_whose_cover_is_not_known_is_bounded_by_its_own_end():
     known = known_consents([_fact("consent.granted", 4, 1, "june", "g-maria", "Maria", date(2026, 6, 30)),
                             _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
     assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-06-30")
+
+
+# The review's reproduction: the young person's C1 covers social services' and the school's `health` to June, C2
+# social services' and the school's `school` to December; a social services fact of `school` rests on both.
+C1 = (("socialtjanst", ("school",)), ("skola", ("health",)))
+C2 = (("socialtjanst", ("school",)), ("skola", ("school",)))
+
+
+def test_social_services_reads_the_end_of_its_own_sight_not_of_the_school_s_parts():
+    known = known_consents([_whole(4, "c1", "young_person", date(2026, 6, 30), C1),
+                            _whole(5, "c2", "young_person", date(2026, 12, 31), C2)])
+    basis = Basis("consent", ("c1", "c2"))
+    assert describe_basis(basis, CAT, known, recipient="socialtjanst").endswith("t.o.m. 2026-12-31")
+    assert describe_basis_with_ids(basis, CAT, known, recipient="socialtjanst") == \
+        "samtycke från den unge, t.o.m. 2026-12-31 (c1, c2)"
+
+
+def test_guard_a_member_s_reading_is_unchanged_by_naming_it():
+    """The school's parts: C1 gives it `health` alone, C2 `school`; its basis for a `school` row is C2's part."""
+    known = known_consents([_part(4, "c1", "young_person", date(2026, 6, 30), ("health",)),
+                            _part(5, "c2", "young_person", date(2026, 12, 31), ("school",))])
+    for basis in (Basis("consent", ("c2",)), Basis("consent", ("c1", "c2"))):
+        assert describe_basis(basis, CAT, known, recipient="skola") == describe_basis(basis, CAT, known)
