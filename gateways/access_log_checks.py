@@ -14,8 +14,8 @@ import psycopg
 from psycopg import sql
 
 from gateways.access_log_schema import COLUMNS, CREATOR
-from gateways.schema_lock import STAMPS, STAMPS_READABLE, stamp_of
-from services.access_chain import (GENESIS, AccessCheckpoint, ChainVerdict, ShownVerdict, broken,
+from gateways.schema_lock import recorded_stamp, stamps_readable
+from services.access_chain import (GENESIS, AccessCheckpoint, AccessLogRead, ChainVerdict, ShownVerdict, broken,
                                    checkpoint_message, entry_link, shown_broken)
 from services.access_entry import AccessEntry
 
@@ -64,12 +64,13 @@ def verify_chain(conn: Any, composed: Callable[[str], sql.Composed], signature_o
 
 
 def verify_access_log(conn: psycopg.Connection, schema: str, signature_ok: Callable[[bytes, bytes, bytes], bool],
-                      trusted: set[bytes], exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
+                      trusted: set[bytes], exported: Iterable[AccessCheckpoint] = ()) -> AccessLogRead:
     """The access log verified as an outside party does it: reading only (a read-only role will do, and no table
-    is created), with no master key, on ``conn`` (verify's snapshot); None where the database has neither of its
-    tables and nothing says they were made (``made_here``: no process has read a case here, or the trace cannot be
-    read).  One of the two without the other was tampered with, and so were both where ``exported`` holds a
-    checkpoint (the file says reads were signed for here) or their stamp is recorded (they were made here)."""
+    is created), with no master key, on ``conn`` (verify's snapshot).  No verdict where the database has neither of
+    its tables and nothing says they were made (``made_here``: no process has read a case here, or the trace cannot
+    be read), with which of the two it is: the command tells them apart from this one read.  One of the two tables
+    without the other was tampered with, and so were both where ``exported`` holds a checkpoint (the file says
+    reads were signed for here) or their stamp is recorded (they were made here)."""
     exported = tuple(exported)
     log, checkpoints = sql.Identifier(schema, "sigill_access_log"), sql.Identifier(schema, "sigill_access_log_checkpoints")
 
@@ -82,11 +83,12 @@ def verify_access_log(conn: psycopg.Connection, schema: str, signature_ok: Calla
         " WHERE n.nspname = %s AND c.relname IN ('sigill_access_log', 'sigill_access_log_checkpoints')", (schema,))}
     if not found:
         if exported:
-            return broken(0, 0, "exported_gone", max(c.seq for c in exported))
-        return broken(0, 0, "tables_gone", 0) if made_here(conn, schema) else None
+            return AccessLogRead(broken(0, 0, "exported_gone", max(c.seq for c in exported)))
+        made = made_here(conn, schema)
+        return AccessLogRead(broken(0, 0, "tables_gone", 0) if made else None, made)
     if len(found) == 1:
-        return broken(0, 0, "table_gone", 0)
-    return verify_chain(conn, composed, signature_ok, trusted, exported)
+        return AccessLogRead(broken(0, 0, "table_gone", 0))
+    return AccessLogRead(verify_chain(conn, composed, signature_ok, trusted, exported))
 
 
 def made_here(conn: Any, schema: str) -> bool | None:
@@ -94,10 +96,9 @@ def made_here(conn: Any, schema: str) -> bool | None:
     (``gateways.schema_lock``, in the transaction that made them), False where the stamps are read and hold none of
     it (no read was ever logged here), None where the stamps' table is not there or this role may not read it.
     A trace, not a proof: whoever may drop the tables may delete the stamp too — an exported file catches that."""
-    readable = conn.execute(STAMPS_READABLE, (schema, STAMPS)).fetchone()
-    if not (readable and readable[0]):
+    if not stamps_readable(conn, schema):
         return None
-    return stamp_of(conn, schema, CREATOR) is not None
+    return recorded_stamp(conn, schema, CREATOR) is not None
 
 
 def latest_checkpoint(conninfo: str, schema: str, wait: float = COVERING_WAIT) -> AccessCheckpoint | None:

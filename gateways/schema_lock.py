@@ -126,9 +126,17 @@ def ddl_stamp(statements: Iterable[Statement]) -> str:
 
 def stamp_of(cursor: Any, schema: str | None, creator: str) -> str | None:
     """``creator``'s stamp in the schema, or None: none recorded, no stamps' table, or not readable by this role."""
+    return recorded_stamp(cursor, schema, creator) if stamps_readable(cursor, schema) else None
+
+
+def stamps_readable(cursor: Any, schema: str | None) -> bool:
+    """Whether the stamps' table is there and this role may read it (``STAMPS_READABLE``)."""
     readable = cursor.execute(STAMPS_READABLE, (schema or None, STAMPS)).fetchone()
-    if not (readable and readable[0]):
-        return None
+    return bool(readable and readable[0])
+
+
+def recorded_stamp(cursor: Any, schema: str | None, creator: str) -> str | None:
+    """``creator``'s stamp, or None where none is recorded; asked only where ``stamps_readable``."""
     row = cursor.execute(sql.SQL("SELECT ddl_sha256 FROM {t} WHERE creator = %s").format(t=_stamps(schema)),
                          (creator,)).fetchone()
     return row[0] if row else None

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Callable, Iterable
 from uuid import UUID
 
-from gateways.access_log_checks import made_here, verify_access_log
+from gateways.access_log_checks import verify_access_log
 from gateways.case_index_checks import IndexRows, listed_rows
 from gateways.case_list_queries import case_number_read_only, unlisted_cases
 from gateways.erasure_store import erased_unclosed, read_erasures
 from gateways.read_snapshot import ReadSnapshot
-from services.access_chain import AccessCheckpoint, ChainVerdict
+from services.access_chain import AccessCheckpoint, AccessLogRead
 
 
 class VerifierReads:
@@ -31,12 +31,9 @@ class VerifierReads:
         return self._lead_found
 
     def access_log(self, signature_ok: Callable[[bytes, bytes, bytes], bool], trusted: set[bytes],
-                   exported: Iterable[AccessCheckpoint] = ()) -> ChainVerdict | None:
+                   exported: Iterable[AccessCheckpoint] = ()) -> AccessLogRead:
+        """The access log's verdict, and where there is none whether its tables were made here: one read."""
         return self._snapshot.read(lambda conn: verify_access_log(conn, self._schema, signature_ok, trusted, exported))
-
-    def access_log_made_here(self) -> bool | None:
-        """Whether the access log's tables were ever made here (``made_here``; None: it cannot be told)."""
-        return self._snapshot.read(lambda conn: made_here(conn, self._schema))
 
     def unlisted(self) -> tuple[list[UUID], list[UUID]] | None:
         lead = self._lead_agency()

@@ -94,6 +94,17 @@ class ChainVerdict:
         return self.divergence is None
 
 
+@dataclass(frozen=True)
+class AccessLogRead:
+    """What verify's one read of the access log found: its ``verdict``, None where neither of its tables is there
+    and nothing says they were made; ``made_here`` then tells which (False: the stamps hold none of their making,
+    no read was logged here; None: the stamps cannot be read).  Told with the verdict, from the same snapshot, as
+    ``gateways.access_log_checks.made_here`` answers it; None beside a verdict."""
+
+    verdict: ChainVerdict | None
+    made_here: bool | None = None
+
+
 def broken(checked: int, checkpoints: int, finding: str, seq: int) -> ChainVerdict:
     """A verdict that the chain is broken: ``finding`` (one of FINDINGS) at entry ``seq``."""
     english, swedish = FINDINGS[finding]

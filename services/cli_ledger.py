@@ -185,7 +185,7 @@ def _verify_access_log(settings: Settings, reads, trusted: set[bytes],  # noqa: 
     from services.cli import first_line
 
     try:
-        verdict = reads.access_log(signature_ok, set(trusted), exported or ())
+        read = reads.access_log(signature_ok, set(trusted), exported or ())
     except psycopg.errors.InsufficientPrivilege:
         print("Åtkomstloggen kontrollerades inte: databasrollen får inte läsa den (GRANT SELECT ON sigill_access_log,"
               " sigill_access_log_checkpoints).")
@@ -193,12 +193,9 @@ def _verify_access_log(settings: Settings, reads, trusted: set[bytes],  # noqa: 
     except psycopg.Error as error:
         print(f"Åtkomstloggen kunde inte kontrolleras: {first_line(error)}")
         return "unverified"
+    verdict = read.verdict
     if verdict is None:   # no tables, and no stamp of their making (``verify_access_log``: a stamp is a finding)
-        try:
-            made = reads.access_log_made_here()
-        except psycopg.Error:   # the stamps asked of a role with less than the README's grants: it cannot tell
-            made = None
-        print(_no_access_log(made))
+        print(_no_access_log(read.made_here))
         # A running installation has one from its first start (the server makes it): in production its absence is
         # not "unchanged".
         return "unverified" if settings.is_production else "intact"
