@@ -48,7 +48,9 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "audit.case_index": "förteckningen över ärenden (granskning)",
          "duplicate_check": "kontrollen av öppna ärenden vid en ny aktualisering",
          "timeline": "tidslinjen", "plan": "åtgärdsplanen", "meetings": "mötena", "contributions": "egna uppgifter",
-         "eligibility": "beslutet om målgruppen", "guardians": "vårdnadshavarna", "closure": "avslutet", "protection": "skyddade personuppgifter",
+         # The Beslut tab's words (its heading "Beslut om aktualitet"): "målgruppen" is the age span 15–25 alone.
+         "eligibility": "beslutet om aktualitet", "guardians": "vårdnadshavarna", "closure": "avslutet",
+         "protection": "skyddade personuppgifter",
          "case": "ärendet",   # a read of the protection in a guardian's limited extract (services.guardian_extract)
          "extract": "loggutdraget", "extract.guardian": "loggutdraget till en vårdnadshavare", "consents": "samtyckena", "group": "gruppen", "follow_ups": "uppföljningen",
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",

@@ -54,6 +54,9 @@ LABELS: dict[str, str] = {
     "guardians": "Föräldrar och vårdnadshavare", "guardians.name": "Namn",
     # A "vårdnadshavare" has custody by definition: "Vårdnadshavare 1 … ☐ Har vårdnad" read as a contradiction.
     "guardians.has_custody": "Har vårdnaden om den unge (då krävs hens samtycke medan den unge är under 18)",
+    # The same box from the 18th birthday: custody has ended there, and a guardian's consent no longer counts.
+    "guardians.has_custody_18": "Hade vårdnaden om den unge (den unge har fyllt 18 år: vårdnaden har upphört och hens"
+                                " samtycke behövs inte)",
     "consenter": "Vem lämnar samtycket", "purpose": "Ändamål", "valid_from": "Gäller från",
     "valid_until": "Gäller till och med", "form": "Form", "scope": "Omfattning",
     "agency": "Aktör", "contact_person": "Kontaktperson", "role": "Roll", "reason": "Skäl",

@@ -86,7 +86,8 @@ def _guardians(request: Request, user: Principal, case_id: UUID, typed: Typed | 
     elif typed.get(forms.MORE) and slots:   # the row "Fler rader" adds is ticked, as a fresh form's blank rows are
         typed = typed.with_defaults({f"guardians.{slots[-1]}.has_custody": "on"})
     return show(request, user, seen, "vardnadshavare", "guardians.html", status, typed=typed, errors=errors or {},
-                recorded=recorded, slots=slots)
+                recorded=recorded, slots=slots,
+                turned_18=consent_views.turned_18(seen.disclosures, case_now(request, seen)))
 
 
 @router.get("/arenden/{case_id}/vardnadshavare")

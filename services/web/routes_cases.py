@@ -95,6 +95,7 @@ def _listed(request: Request, user: Principal, phase: str, search: Search, page:
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if search.misshapen else 200, user=user, rows=rows, phase=phase,
                   lead=_lead(request, user), number=search.number or "", find_error=search.error,
+                  opens_cases=_opens_cases(user),
                   phases=_phases(request, user),
                   plan_status=describe_plan_status,
                   unnumbered_row=unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
@@ -108,8 +109,14 @@ def new_referral_page(request: Request) -> Response:
     return _referral_form(request, user, Typed.of({"referral_date": today(request)}), {})
 
 
+def _opens_cases(user: Principal) -> bool:
+    """Whether the user may open a case (a new referral): social services' caseworkers and coordinators of a
+    municipality."""
+    return bool(user.has(Role.CASEWORKER, Role.COORDINATOR) and user.agency == "socialtjanst" and user.municipality)
+
+
 def _check_opens(user: Principal) -> None:
-    if not (user.has(Role.CASEWORKER, Role.COORDINATOR) and user.agency == "socialtjanst" and user.municipality):
+    if not _opens_cases(user):
         raise Forbidden("only social services receive referrals")
 
 

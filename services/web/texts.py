@@ -65,7 +65,8 @@ T: dict[str, str] = _joined({
     "statistics_count": "Antal", "statistics_what": "Uppgift",
     "cases_title": "Ärenden", "cases_mine": "Mina ärenden", "cases_municipality": "Kommunens ärenden",
     "cases_member": "Ärenden där ni är med",
-    "cases_none": "Inga ärenden att visa.", "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla aktörer",
+    "cases_none": "Inga ärenden att visa.", "cases_none_open": "Registrera en ny aktualisering",
+    "filter_phase": "Fas", "filter_all": "Alla faser", "filter_all_agencies": "Alla aktörer",
     "filter": "Filtrera", "find_number": "Ärendenummer", "find": "Sök", "find_hint": "t.ex. 0180-2026-0001",
     "category_from_area": "Efter området (listans områden)",
     "category_hint": ("Kategorin avgör vilka aktörer som får se raden. Ett område utanför listan måste få en"
