@@ -55,6 +55,9 @@ FIELD_ERRORS = {
     # The meeting's decisions written with no category chosen read "Besluten gäller kategori: Fältet måste fyllas i.".
     ("decisions.0.category", "missing"): "Välj vilken kategori besluten gäller: den avgör vilka aktörer som får"
                                          " se dem.",
+    # The plan form's own rule (``forms.group``): a new revision is a new statement, never taken from the last.
+    ("young_person_took_part", "missing"): "Svara Ja eller Nej: varje ny revision anger om den unge deltog när den"
+                                           " upprättades.",
 }
 
 # A new row with custody ticked (as a fresh form's are) and no name, when no row has one: it was "Ange minst en

@@ -223,7 +223,7 @@ T: dict[str, str] = _joined({
     "plan_edit_intro": "Planen sparas som en hel ny revision. Lämna en rad helt tom för att ta bort den.",
     "participation_title": "Vilka upprättade planen",
     "participation_hint": "Gäller den här revisionen: planen upprättas i samråd med den unge och berörda parter."
-                          " Lämnas frågan obesvarad registreras det som ej angivet.",
+                          " Svara Ja eller Nej för varje ny revision.",
     "participation_young_person": "Upprättad i samråd med {young_person}", "participation_guardians": "Vårdnadshavare som"
     " deltog", "participation_reason": "Skäl till att den unge inte deltog", "participation_not_recorded": "Ej angivet",
     # The reason travels with the plan's goal (`case`): every member seeing the goal reads it as written.

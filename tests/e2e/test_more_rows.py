@@ -28,6 +28,7 @@ def test_a_first_plan_of_four_rows_is_saved_as_one_revision(server, signed_in_pa
         page.locator(f"#f-rows-{i}-responsible").fill("Socialsekreteraren")
     expect(page.get_by_label("Huvudmål")).to_have_value("Sluta med brott.")   # kept through "Fler rader"
     expect(page.locator("#f-rows-0-goal")).to_have_value("Komma i tid.")
+    page.locator("#f-young_person_took_part input[value=true]").check()   # asked of each new revision
     page.get_by_role("button", name="Spara ny revision").click()
     expect(page.locator("#saved")).to_be_visible()
     # Opened at the notice: the redirect's own fragment replaces the one "Fler rader" posted to (#f-rows-3-area),

@@ -19,6 +19,7 @@ def test_the_caseworker_is_told_beside_the_row_and_the_police_are_not(server, si
     page.locator('[name="rows.2.goal"]').fill("En aktivitet i veckan.")
     page.locator('[name="rows.2.how"]').fill("Fritidsgården.")
     page.locator('input[name="rows.2.responsible_agencies"][value="polis"]').check()
+    page.locator("#f-young_person_took_part input[value=true]").check()   # asked of each new revision
     page.get_by_role("button", name="Spara ny revision").click()
     expect(page.locator("table.plan")).to_contain_text("En aktivitet i veckan.")   # saved all the same
     expect(page.locator("table.plan tbody tr").nth(2).locator(".row-unseen")).to_have_text(SAID)

@@ -16,6 +16,7 @@ def test_a_plan_left_without_rows_is_refused_in_swedish_beside_its_rows(server, 
     case_id = ui.accepted_case(page)
     ui.tab(page, case_id, "plan")
     page.get_by_label("Huvudmål").fill("Gå i skolan varje dag.")
+    page.locator("#f-young_person_took_part input[value=true]").check()   # the rows alone refused
     page.get_by_role("button", name="Spara ny revision").click()
     summary = page.locator("#error-summary")
     expect(summary).to_contain_text("Planens rader: Fyll i minst en rad")
@@ -122,3 +123,25 @@ def test_a_referral_for_a_young_person_with_an_open_case_names_it_and_opens_anot
     page.wait_for_load_state()
     assert ui.case_id_of(page) != first
     expect(page.locator("#saved")).to_be_visible()
+
+
+def test_a_new_revision_not_saying_whether_the_young_person_took_part_is_refused_beside_the_question(
+        server, signed_in_page):
+    """Left blank, a revision that only edited a row recorded "Ej angivet": each new revision says Ja or Nej."""
+    page = signed_in_page(ui.SOCIAL)
+    case_id = ui.accepted_case(page)
+    ui.tab(page, case_id, "plan")
+    page.get_by_label("Huvudmål").fill("Gå i skolan varje dag.")
+    page.locator("#f-rows-0-area").fill("Skola")
+    page.locator("#f-rows-0-goal").fill("Komma i tid.")
+    page.locator("#f-rows-0-how").fill("Väckarklocka.")
+    page.locator("#f-rows-0-responsible").fill("Mentor")
+    page.get_by_role("button", name="Spara ny revision").click()
+    expect(page.locator("#f-young_person_took_part-error")).to_contain_text("Svara Ja eller Nej")
+    assert [e["owner"] for e in assert_errors_are_tied_to_their_fields(page, "plan")] == ["f-young_person_took_part"]
+    expect(page.get_by_label("Huvudmål")).to_have_value("Gå i skolan varje dag.")   # nothing lost
+    expect(page.locator("#f-rows-0-goal")).to_have_value("Komma i tid.")
+    page.locator("#f-young_person_took_part input[value=false]").check()
+    page.get_by_label("Skäl till att den unge inte deltog").fill("Den unge var sjuk.")
+    page.get_by_role("button", name="Spara ny revision").click()
+    expect(page.locator("#revision-1 dl.participation")).to_contain_text("Den unge var sjuk.")

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.web.forms.model import DECISIONS_CATEGORY, YES_NO, Parsed, field_key, out_of_order
 from services.web.forms.typed import ROWS, Typed
-from services.web.error_texts import PYDANTIC_ERRORS
+from services.web.error_texts import FIELD_ERRORS, PYDANTIC_ERRORS
 
 
 def member(f: Typed) -> Parsed:
@@ -33,12 +33,22 @@ def plan(f: Typed) -> Parsed:
                      "category": f.text(f"rows.{i}.category"), "row_id": f.text(f"rows.{i}.row_id")})
         positions.append(i)
     return Parsed({"main_goal": f.text("main_goal"), "rows": rows, **participation(f),
-                   "expected_version": f.text("expected_version")}, {"rows": positions})
+                   "expected_version": f.text("expected_version")}, {"rows": positions},
+                  refused=_participation_unanswered(f))
+
+
+def _participation_unanswered(f: Typed) -> dict[str, str]:
+    """The form's own rule: each new revision says whether the young person took part (a supervisor reads it per
+    revision; left blank, a revision that only edited a row recorded "Ej angivet"). The API still takes it left
+    out, as not recorded."""
+    if f.text("young_person_took_part") is None:
+        return {"young_person_took_part": FIELD_ERRORS[("young_person_took_part", "missing")]}
+    return {}
 
 
 def participation(f: Typed) -> dict[str, Any]:
-    """Who drew the plan up: the yes/no radios (unanswered: not recorded; anything else is the model's to refuse),
-    the guardians ticked, the reason."""
+    """Who drew the plan up: the yes/no radios (unanswered: refused by the form, ``_participation_unanswered``;
+    anything else is the model's to refuse), the guardians ticked, the reason."""
     answer = f.text("young_person_took_part")
     return {"young_person_took_part": YES_NO.get(answer, answer),
             "guardians_took_part": f.getlist("guardians_took_part"),

@@ -75,7 +75,7 @@ def test_the_web_form_offers_the_groups_members_and_says_in_swedish_when_a_row_n
     assert _offered(page) == {"skola", "polis"}   # the police still named on the row: shown, ticked
     assert re.search(r'name="rows\.0\.responsible_agencies" value="polis" checked', page)
     tick()
-    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."]}
+    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["true"]}
     sent = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
     assert sent.status_code == 422, sent.text[:300]
     assert "Aktören är inte med i gruppen och kan inte vara ansvarig för raden" in sent.text

@@ -42,7 +42,7 @@ def test_the_form_saved_unchanged_is_shown_again_with_why_and_nothing_lost(conte
                                                                           case_id):
     web = web_as(context, settings, "soc-0180")
     page = web.get(f"/arenden/{case_id}/plan").text
-    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."]}
+    data = {**_as_the_browser_posts_it(page), "main_goal": ["Mål."], "young_person_took_part": ["true"]}
     before = events_of(postgres, case_id)
     tick()
     refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)

@@ -38,6 +38,7 @@ def test_a_long_plan_saved_in_the_web_client_keeps_every_row(client, users, tick
     assert page.status_code == 200
     data = _as_the_browser_posts_it(page.text)
     data["main_goal"] = ["Nytt huvudmål"]
+    data["young_person_took_part"] = ["true"]   # asked of each new revision
     tick()
     sent = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
     assert sent.status_code == 303, sent.text

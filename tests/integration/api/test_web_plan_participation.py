@@ -86,3 +86,27 @@ def test_a_member_seeing_the_goal_reads_who_took_part_without_the_guardians_name
         # from the consent facts the school is a recipient of, as its timeline does.
         participation = page_text(re.findall(r'<dl class="participation">.*?</dl>', school, re.S)[0])
         assert "Maria" not in participation and "Johan" not in participation
+
+
+def test_a_new_revision_left_unanswered_is_refused_beside_the_question_and_keeps_what_was_typed(
+        case_id, context, settings, tick, client, users):
+    """A revision that only edits a row recorded "Ej angivet": each new revision states the young person's part
+    (IVO reads it per revision), so the form asks Ja or Nej; the API still takes it left out (not recorded)."""
+    web = web_as(context, settings, "soc-0180")
+    page = web.get(f"/arenden/{case_id}/plan").text
+    data = {**_as_the_browser_posts_it(page), "main_goal": ["Nytt mål."], "rows.0.goal": ["Närvaro varje dag."]}
+    data.pop("young_person_took_part", None)
+    tick()
+    refused = web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'id="f-young_person_took_part-error"' in refused.text   # beside the radios
+    assert 'href="#f-young_person_took_part"' in refused.text       # the summary leads there
+    assert ("Upprättad i samråd med den unge: Svara Ja eller Nej: varje ny revision anger om den unge deltog när den"
+            " upprättades.") in page_text(refused.text)
+    assert 'value="Nytt mål."' in refused.text or ">Nytt mål.</textarea>" in refused.text
+    assert "Närvaro varje dag." in refused.text
+    plan = ok(client.get(f"/api/v1/cases/{case_id}/plan", headers=users.social))
+    assert plan["main_goal"] == "Mål."   # nothing saved
+    data["young_person_took_part"] = ["true"]
+    tick()
+    assert web.post(f"/arenden/{case_id}/plan", data=data, follow_redirects=False).status_code == 303
