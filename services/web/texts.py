@@ -149,7 +149,12 @@ T: dict[str, str] = _joined({
     "accepted_no": "Inte aktuell",
     "guardians_title": "Vårdnadshavare", "guardians_intro": "Ange den unges föräldrar och andra vårdnadshavare, och vilka som har vårdnaden nu. "
                       "Tomma nya rader hoppas över.",
-    "guardian_n": "Förälder eller vårdnadshavare", "has_custody": "har vårdnaden", "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
+    # From the 18th birthday nobody has custody: who had it is what the record keeps (the box says so, too).
+    "guardians_intro_18": "Ange den unges föräldrar och andra vårdnadshavare, och vilka som hade vårdnaden när den"
+                          " unge fyllde 18 år: vårdnaden upphörde då. Tomma nya rader hoppas över.",
+    "guardian_n": "Förälder eller vårdnadshavare", "has_custody": "har vårdnaden",
+    "had_custody_18": "hade vårdnaden till den unges 18-årsdag",
+    "guardians_submit": "Spara vårdnadshavare", "guardians_none": "Inga registrerade.",
     "consents_title": "Samtycken", "consents_picture": "Vem får se vad just nu",
     "consents_picture_intro": "Varje ruta visar om aktören får ta del av kategorin nu enligt de samtycken "
                               "som gäller (under 18: den unges och varje vårdnadshavares), och när det upphör.",
