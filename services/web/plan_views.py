@@ -92,6 +92,14 @@ def revisions(disclosures: Sequence[Disclosure]) -> list[Revision]:
     return list(reversed(ordered))
 
 
+def shown_as_current(current: Revision | None, lead: bool) -> bool:
+    """Whether the revision shown first is the plan in force, as far as the reader can know.  Every goal is `case`,
+    judged at the read: whoever sees one goal sees every revision's, so its latest is the current one; a member that
+    sees no goal sees a revision by its rows alone, and one after it without them is hidden from it — headed the
+    same whether or not there is one, as its view must not tell."""
+    return lead or current is None or current.main_goal is not None
+
+
 def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue,
                recipient: str | None = None) -> ToldBases:
     """Why the reader sees the revision's main goal and each of its rows, said as its timeline says it: from its

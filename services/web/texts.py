@@ -223,6 +223,10 @@ T: dict[str, str] = _joined({
     # told a school whose consent had been withdrawn that the case had no plan; a plan has at least one row, so a
     # member shown none saw a table of headings only.
     "plan_none_member": "Ingen åtgärdsplan att visa för er.",
+    # A member seeing no main goal (`case`): the same words whether or not a later revision hides its rows.
+    "plan_latest_seen": "Den senaste revision där ni ser rader",
+    "plan_latest_seen_note": "Ni ser inte planens huvudmål, och därför inte om planen har reviderats senare utan"
+                             " rader som ni får se.",
     "plan_rows_none_member": "Inga rader i planen att visa för er.",
     "plan_revision": "Revision", "plan_main_goal": "Huvudmål", "plan_edit": "Ny revision av planen",
     "plan_edit_intro": "Planen sparas som en hel ny revision. Lämna en rad helt tom för att ta bort den.",
