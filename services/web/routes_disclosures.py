@@ -16,7 +16,8 @@ from fastapi.responses import Response
 from domain.facts import as_shown
 from services.audit import CaseHistoryAltered
 from services.audit_text import CHANGES, KINDS, describe_changes, describe_logged, is_disclosure, own_facts_left_out
-from services.basis_text import basis_ids, consent_facts, describe_basis, describe_cause, known_at
+from services.basis_text import (basis_ids, consent_facts, describe_basis, describe_basis_with_ids, describe_cause,
+                                 known_at)
 from services.ledger_texts import describe_divergence
 from services.stored_log import Agreement, ReplacedLog, not_given, row_key, rows_not_given, standing
 from services.web import session, texts
@@ -111,8 +112,9 @@ def _replaced(request: Request, case_id: UUID, replaced: tuple, seen: list, ever
         facts.update((f.fact_id, f) for f in every)
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
     found = not_given(agreement, replaced)
+    consents = consent_facts(seen)   # the log's own consent facts, as its table tells its bases from
     return [(old, _held(old, agreement), old in found,
-             [(*_logged_row(key, cat, ids, facts), where)
+             [(*_logged_row(key, cat, ids, facts, consents), where)
               for where, keys in _differences(old, old in found) for key in keys])
             for old in replaced]
 
@@ -146,15 +148,19 @@ _HELD = {"other_rules": "replaced_other_rules", "other_catalogue": "replaced_oth
          "agrees": "replaced_held_agrees", "not_given": "replaced_held_not_given"}
 
 
-def _logged_row(key: tuple, cat, ids, facts: dict) -> tuple:  # noqa: ANN001 - catalogue, public ids
+def _logged_row(key: tuple, cat, ids, facts: dict,  # noqa: ANN001 - catalogue, public ids
+                consents: tuple = ()) -> tuple:
     """A stored log row (``services.stored_log.row_key``) as a table row: its fact described where ``facts`` holds
-    it (with its event version), else by its kind."""
+    it (with its event version), else by its kind; a consent basis by who consented and until when as ``consents``
+    (the log's consent facts) stood at the row's moment, its ids aside, as the log's own table tells it (told by ids
+    alone where none of its consents is among them: an erased case's)."""
     at, agency, fact_id, kind, _, change, basis, cause = key
     erased = change == "erased"
     return (at, agency_name(agency, cat), CHANGES.get(change, change),
             fact_id if erased else _handle(as_shown(facts, fact_id), ids(fact_id)),
             describe_logged(fact_id, KINDS.get(kind, kind), facts, cat),
-            texts.T["replaced_erased"] if erased else describe_basis(basis, cat),
+            texts.T["replaced_erased"] if erased else describe_basis_with_ids(
+                basis, cat, known_at(consents, change, at), recipient=agency),
             describe_cause(cause, cat) if cause is not None else texts.T["cause_not_stored"])
 
 
