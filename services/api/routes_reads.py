@@ -97,7 +97,9 @@ async def timeline(reader: Reader, case_id: CaseId) -> Response:
 @router.get("/{case_id}/plan", response_model=v.PlanView, responses=READ_ERRORS)
 async def current_plan(reader: Reader, case_id: CaseId) -> Response:
     """The current action plan with the rows your agency may see; social services is also told each responsible
-    agency that cannot see its row now (`warnings`, as the plan command's)."""
+    agency that cannot see its row now (`warnings`, as the plan command's). Where you may not see the main goal
+    (`main_goal` null), this is the latest revision in which you see rows: a later one without a row you may see is
+    not told."""
     ctx, user, purpose = reader
     look = await ctx.cases.look_async(user, case_id, "plan", purpose, unseen_rows=True)
 
