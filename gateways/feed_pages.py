@@ -67,6 +67,7 @@ class FeedPages(FeedIds):
     # The case lists' (CaseListQueries): which (case, agency) pairs the calendar withholds now.
     withheld_by_calendar: Callable[[set[tuple[UUID, str]], datetime], set[tuple[UUID, str]]]
     _lead: Callable[[], str]   # the lead agency, known once ``FeedQueries.prepare_feeds`` ran
+    told_of_erasure: Callable[[str, set[UUID]], set[UUID]]   # ``gateways.feed_store``'s
 
     def feed(self, feed: str, after: int = 0, limit: int = 500, now: datetime | None = None) -> list[FeedMessage]:
         """The feed's messages numbered after ``after`` in the numbering stored now (``feed_page``)."""
@@ -112,11 +113,14 @@ class FeedPages(FeedIds):
             rows = held_back(rows, lambda r: r["change"] != "erased" and (r["case_id"], agency) in due)
         visible = self._visible_now(agency, {(r["case_id"], r["fact_id"]) for r in rows if r["change"] != "erased"})
         keys: dict[UUID, bytes | None] = {}
+        for case_id in dict.fromkeys(r["case_id"] for r in rows):
+            keys[case_id] = self.keystore.data_key(case_id, create=False)
+        # An erased case reads as erased only to an agency told of it: to one that held nothing of it any more, its
+        # messages read as before (``record_erasures``).
+        told = self.told_of_erasure(agency, {c for c, key in keys.items() if key is None})
         messages = []
         for r in rows:
             case_id = r["case_id"]
-            if case_id not in keys:
-                keys[case_id] = self.keystore.data_key(case_id, create=False)
             key = keys[case_id]
             eid = r["event_id"] or event_id(ids.secret, case_id, r["notification_id"], agency, r["fact_id"],
                                             r["change"], 0)
@@ -129,7 +133,7 @@ class FeedPages(FeedIds):
                 seq=r["seq"], feed=feed, event_id=eid, case_id=case_id, agency=agency,
                 fact_id=_public_name(ids, case_id, r["fact_id"], r["change"]), kind=r["kind"],
                 category=r["category"], change=r["change"], basis=r["basis"], at=r["at"],
-                content=content, erased=key is None or r["change"] == "erased",  # another process may cache the key
+                content=content, erased=case_id in told or r["change"] == "erased",
                 id_generation=ids.generation)
             seen = r["change"] == "erased" or (key is not None and sealed is not None)
             messages.append(message if seen else message.withheld())

@@ -37,6 +37,19 @@ FEED_TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.feed_positions (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
     *FEED_STATE_TABLES,  # the secret that keys the ids, its generation, the numbering's epoch
 ]
+# Whether an agency still holds something of a case — a fact whose last change to it, in the newest log that holds
+# the fact (today's, else the latest a rebuild replaced: an erased case's history no longer reads), is no end: its
+# own fact, what a law carries to it, or what a consent in force covers.  Only such an agency is told the case was
+# erased.  One whose every fact ended (a withdrawal, a lapse, leaving the group) holds nothing to delete, and the
+# erasure's time, the retention period after the case's last entry, would tell it that the case lived on after the
+# consent ended, and until when (red team hR4, 2026-12-07).  ``{case}`` and ``{agency}``: the correlated columns.
+HOLDS_SOMETHING = (
+    "EXISTS (SELECT 1 FROM (SELECT DISTINCT ON (r.fact_id) r.change FROM ("
+    " SELECT fact_id, change, 9223372036854775807 AS rank, id FROM {{s}}.disclosure_log"
+    "  WHERE case_id = {case} AND agency = {agency} AND change <> 'erased' UNION ALL"
+    " SELECT fact_id, change, replacement, id FROM {{s}}.replaced_disclosure_log"
+    "  WHERE case_id = {case} AND agency = {agency} AND change <> 'erased') r"
+    " ORDER BY r.fact_id, r.rank DESC, r.id DESC) l WHERE l.change <> 'ended')")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
@@ -206,6 +219,15 @@ class FeedQueries(FeedIds):
 
     # -- erasure -----------------------------------------------------------------------
 
+    def told_of_erasure(self, agency: str, cases: set[UUID]) -> set[UUID]:
+        """Which of these erased cases the agency is told were erased (``record_erasures``' rule): to the others,
+        their messages read as before the erasure (``gateways.feed_pages``)."""
+        if not cases:
+            return set()
+        query = SQL("SELECT c.case_id FROM unnest(%s::uuid[]) AS c (case_id), (VALUES (%s::text)) AS a (agency)"
+                    " WHERE " + HOLDS_SOMETHING.format(case="c.case_id", agency="a.agency")).format(s=self._s)
+        return {r["case_id"] for r in self._rows(query, (list(cases), agency))}
+
     def record_erasures(self, keys_table: str = "sigill_data_keys") -> int:
         """Append one 'erased' message for each agency that received anything of a case whose key is destroyed.
 
@@ -215,12 +237,14 @@ class FeedQueries(FeedIds):
         leaves nothing of an erased case in the log (its history no longer reads), so an agency sent the case
         before is told here all the same — and in each new numbering again, for a consumer that starts over."""
         unseen = SQL(
-            "SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
+            "SELECT c.* FROM (SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
             " FROM {s}.{k} k JOIN (SELECT case_id, agency, notification_id FROM {s}.disclosure_log UNION ALL"
             "  SELECT case_id, agency, notification_id FROM {s}.replaced_disclosure_log) d ON d.case_id = k.aggregate_id"
             " WHERE k.wrapped_key IS NULL AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log e"
             "  WHERE e.case_id = d.case_id AND e.agency = d.agency AND e.change = 'erased')"
-            " GROUP BY d.case_id, d.agency, k.destroyed_at ORDER BY k.destroyed_at, d.case_id, d.agency"
+            " GROUP BY d.case_id, d.agency, k.destroyed_at) c WHERE " + HOLDS_SOMETHING.format(case="c.case_id",
+                                                                                    agency="c.agency") +
+            " ORDER BY c.destroyed_at, c.case_id, c.agency"
         ).format(s=self._s, k=Identifier(keys_table))
         if not self._rows(unseen, ()):
             return 0  # the usual answer, found without holding up the views
