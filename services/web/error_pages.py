@@ -33,7 +33,7 @@ from services.authorisation import Forbidden, SystemSignIn
 from services.api.errors import IDENTITY_PROVIDER_RETRY_SECONDS
 from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, MasterKeyReplaced, StoredEventUnreadable,
                              one_line)
-from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
+from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal, Role
 from services.web import error_texts, form_texts, session, texts
 from services.web.forms import FREE_TEXT, MORE, Typed
 from services.web.pages import case_uuid, redirect, render
@@ -167,7 +167,9 @@ def _answer(route: Callable[..., Response], request: Request, *args: Any, **kwar
         return query_refused_page(request, refused.names, quiet_user(request))
     except session.CsrfRejected:
         return error_page(request, 403, texts.T["csrf"])
-    except (CaseNotFound, CaseErased):
+    except CaseErased:
+        return _erased(request)
+    except CaseNotFound:
         return error_page(request, 404, texts.T["not_found"], quiet_user(request))
     except SystemSignIn:   # a system's sign-in: nothing here is for it, so the way on is to sign in as a person
         return error_page(request, 403, texts.T["system_sign_in"], quiet_user(request),
@@ -255,6 +257,18 @@ def _master_key_replaced(request: Request, error: MasterKeyReplaced) -> Response
 def _key_damaged(request: Request, error: DamagedDataKey) -> Response:
     log.error("web: data key of case %s damaged: its events cannot be read", error.aggregate_id)
     return error_page(request, 409, texts.T["data_key_damaged"], quiet_user(request))
+
+
+def _erased(request: Request) -> HTMLResponse:
+    """An erased case, which only an auditor is told of (the service makes it no such case to anyone else): said
+    so, with the way to its disclosure log, which outlives its key — not as an address that does not exist."""
+    user, case_id = quiet_user(request), request.path_params.get("case_id")
+    if user is None or not user.has(Role.AUDITOR) or case_id is None:
+        return error_page(request, 404, texts.T["not_found"], user)
+    uuid = case_uuid(case_id)
+    return error_page(request, 404, texts.T["erased_case_page"], user, title=texts.T["erased_case_title"],
+                      back=("/granskning", texts.T["erased_case_back"]),
+                      more=[(f"/granskning/arenden/{uuid}/utlamnanden", texts.T["erased_case_log"])])
 
 
 def quiet_user(request: Request) -> Principal | None:

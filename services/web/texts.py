@@ -313,6 +313,12 @@ T: dict[str, str] = _joined({
     "pager_previous": "Föregående sida", "pager_next": "Nästa sida", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "not_shown": "Kunde inte visas", "back": "Tillbaka till ärendena",
     "not_found": "Sidan eller ärendet finns inte (eller så har ni inte tillgång till det).",
+    # An auditor opening an erased case (services.web.error_pages._erased): culled, and where what outlives it is.
+    "erased_case_title": "Ärendet är gallrat",
+    "erased_case_page": "Ärendet är gallrat: dess nyckel är förstörd och dess händelser går inte längre att läsa."
+                        " Utlämnandeloggen – vilka aktörer som fick vilka slags uppgifter, när och på vilken grund,"
+                        " utan innehåll – finns kvar, liksom åtkomstloggens läsningar av ärendet.",
+    "erased_case_log": "Ärendets utlämnandelogg", "erased_case_back": "Till granskningens ärenden",
     # What a case search finds is the agency's access, as the pages say "det ni får se": "ni", not "du".
     "case_number_not_found": "Inget ärende med numret {number} som ni har tillgång till.",
     "written_not_saved": "Det du skrev sparades inte",
