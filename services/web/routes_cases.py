@@ -17,12 +17,13 @@ from services.authorisation import Forbidden, check_reads_cases
 from services.errors import ConcurrentChange, PossibleDuplicate
 from services.presentation import describe_plan_status
 from services.principals import Principal, Role
-from services.web import consent_views, deadlines, form_keys, forms, paging, session, texts, views
+from services.web import (consent_views, deadlines, error_texts, form_keys, forms, paging, session, texts,
+                          views)
 from services.web.case_pages import kept_when_away, look, saved, service, show, today
 from services.web.case_search import Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
-from services.web.error_pages import FormRefused, QueryRefused, guarded
+from services.web.error_pages import FormRefused, QueryRefused, error_page, guarded
 from services.web.pages import case_uuid, form_of, redirect, render
 from services.wording import unnumbered_row
 
@@ -204,7 +205,12 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
         return redirect(f"/granskning/arenden/{uuid}/loggutdrag")
     seen = look(request, user, uuid, "timeline", lead_only=True)   # a member is refused before it is logged
     now = service(request).app.clock.now()
-    made = service(request).extract(user, uuid, session.purpose(request, uuid), till)
+    try:
+        made = service(request).extract(user, uuid, session.purpose(request, uuid), till)
+    except DomainError as refused:
+        if refused.code != "extract_recipient_refused":
+            raise
+        return _extract_refused(request, user, uuid)
     recipients = consent_views.extract_recipients(seen.disclosures, now)
     # Whether the log the rows come from is whole: the rows alone could not say that one was removed.
     checked = service(request).access_log_check(uuid)
@@ -212,3 +218,10 @@ def extract(request: Request, case_id: str, till: str = YOUNG_PERSON) -> Respons
                 now=now, access_checked=checked, access_checked_text=access_log_checked(checked, numbered=False),
                 recipients=recipients, recipient=till, recipient_name=dict(recipients).get(till, ""),
                 readers_left_out=made.readers_left_out)
+
+
+def _extract_refused(request: Request, user: Principal, case_id: Any) -> Response:
+    """A recipient the extract may not be handed to (a guardian's link kept past the 18th birthday, custody ended):
+    the rule, and the way to the young person's own extract, which may always be handed out."""
+    return error_page(request, 422, error_texts.error_text("extract_recipient_refused", ""), user,
+                      more=[(f"/arenden/{case_id}/registerutdrag", texts.T["extract_young_persons"])])

@@ -309,6 +309,7 @@ T: dict[str, str] = _joined({
                                " av skyddade personuppgifter står som en läsning av ärendet. Gör en särskild"
                                " sekretessprövning (sekretess mot vårdnadshavare, OSL 12 kap. 3 §) innan utdraget"
                                " lämnas ut. Den här rutan skrivs inte ut.",
+    "extract_young_persons": "Den unges loggutdrag",   # the way on from a recipient refused (routes_cases)
     "extract_times": "gånger samma dag", "pager": "Sidor", "pager_page": "Sida", "pager_of": "av",
     "pager_previous": "Föregående sida", "pager_next": "Nästa sida", "col_reader": "Läsare", "col_read": "Läste", "col_purpose": "Syfte", "generated": "Framtaget",
     "errors_title": "Formuläret innehåller fel", "error_title": "Något gick fel", "not_shown": "Kunde inte visas", "back": "Tillbaka till ärendena",
