@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from services.api.commands import Many
+from services.presentation import CLOSURE_REASONS
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -47,7 +48,7 @@ class Typed:
         """The free text the user wrote (a note, a summary, a goal, an outcome…), in the form's order: what an error
         page gives back when the form was not saved, so that nothing typed is lost."""
         return [v.strip() for key, values in self._items.items() if key.rsplit(".", 1)[-1] in FREE_TEXT
-                for v in values if v.strip()]
+                for v in values if v.strip() and not _chosen(key, v.strip())]
 
     def with_defaults(self, values: Mapping[str, str]) -> Typed:
         """A copy, with ``values`` for the names that have none."""
@@ -75,3 +76,9 @@ class FormErrors(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("form refused")
         self.errors = errors
+
+
+def _chosen(key: str, value: str) -> bool:
+    """A value picked in a list, not written: the closure's ``reason`` is a select of codes ("moved"), where a
+    departure's ``reason`` is text the caseworker wrote — given back, the code read as English no one typed."""
+    return key == "reason" and value in CLOSURE_REASONS

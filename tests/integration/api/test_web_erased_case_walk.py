@@ -3,6 +3,7 @@ on *Gallring*, erased under a decision (`sigill erase`), and every page opened a
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from tests.builders import utc
@@ -54,3 +55,22 @@ def test_guard_an_erased_case_is_no_such_case_to_social_services_and_its_former_
             assert "gallra" not in answer.text and "Sidan eller ärendet finns inte" in answer.text, (user, page)
         assert case_id not in web.get("/arenden").text, user
     assert "Inga ärenden är gallringsbara just nu." in web_as(context, settings, "soc-0180").get("/gallring").text
+
+
+def test_a_closure_sent_again_from_a_stale_tab_gives_back_the_outcome_not_the_reason_s_code(client, users, tick,
+                                                                                          context, settings):
+    """The case closed in one tab, the Avslut form sent again from another (without its form key: no repeat of the
+    first) came back 409 with *Det du skrev sparades inte* listing "moved" — the select's code, in English, which
+    no caseworker typed — beside the outcome they wrote."""
+    from tests.integration.api.web_forms import hidden_fields
+    case_id, _ = school_consented_case(client, users, tick)
+    social = web_as(context, settings, "soc-0180")
+    tokens = {k: v for k, v in hidden_fields(social.get(f"/arenden/{case_id}/avslut").text).items() if k != "form_key"}
+    first = social.post(f"/arenden/{case_id}/avslut", data={**tokens, "reason": "moved", "outcome": "Flyttat.",
+                                                           "confirm": "on"})
+    assert first.status_code == 200 and "Ärendet avslutat (den unge har flyttat)" in page_text(first.text)
+    again = social.post(f"/arenden/{case_id}/avslut", data={**tokens, "reason": "moved", "outcome": "Annat utfall.",
+                                                           "confirm": "on"})
+    assert again.status_code == 409
+    (kept,) = re.findall(r'<textarea readonly[^>]*aria-labelledby="written-heading">(.*?)</textarea>', again.text, re.S)
+    assert kept.split("\n\n") == ["Annat utfall."], kept
