@@ -182,9 +182,13 @@ def extract(request: Request, case_id: str) -> Response:
     cases = service(request)
     # Skyddade personuppgifter from the case as the extract's own read of it found it: no second read.
     records, protection_now = cases.audit_extract(user, uuid, session.purpose(request, uuid))
+    # Whether the rows are every read as written, as social services' page and the API's extract say: the rows
+    # alone could not tell that one was removed.  An auditor is told the log's own numbers.
+    checked = cases.access_log_check(uuid)
     return render(request, "audit_extract.html", page="extract", user=user, case_id=uuid,
                   number=case_number(cases, user, uuid), rows=extract_rows(records), now=cases.app.clock.now(),
-                  catalogue=cases.catalogue, protection_now=protection_now)
+                  catalogue=cases.catalogue, protection_now=protection_now, access_checked=checked,
+                  access_checked_text=access_log_checked(checked))
 
 
 @router.get("/granskning/arenden/{case_id}/rapport")

@@ -27,3 +27,16 @@ def test_a_guardian_s_extract_asked_for_after_the_18th_birthday_leads_to_the_you
     assert "Loggutdraget lämnas till den unge, eller till en vårdnadshavare med vårdnad så länge" in said
     assert f'href="/arenden/{case_id}/registerutdrag"' in refused.text and "Den unges loggutdrag" in said
     assert guardian not in said   # the refused id is not said back
+
+
+def test_an_auditor_s_loggutdrag_says_whether_the_access_log_holds_every_read(client, users, tick, context,
+                                                                              settings):
+    """Social services' loggutdrag says whether the reads it lists are all of them as written (*Åtkomstloggen
+    kontrollerad …*), as the API's extract does to both; the auditor's loggutdrag — the page that answers "who read
+    what" in a supervision — listed the same rows and said nothing of it."""
+    case_id, _ = school_consented_case(client, users, tick)
+    client.get(f"/api/v1/cases/{case_id}/plan", headers=users.school)
+    page = web_as(context, settings, "ivo").get(f"/granskning/arenden/{case_id}/loggutdrag")
+    assert page.status_code == 200
+    (checked,) = re.findall(r'<p id="access-checked" class="notice ok">(.*?)</p>', page.text)
+    assert checked.startswith("Åtkomstloggen kontrollerad: ingen läsning saknas i loggen"), checked
