@@ -28,6 +28,7 @@ from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, Maste
 from services.ports import ViewsUnderOtherRules
 from services.settings import ConfigurationError, Settings, no_such_schema
 from services.wording import counted
+from services.cli_serve import DEFAULT_HOST, DEFAULT_PORT, DEMO_MARKER, announced_address
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -48,10 +49,24 @@ def _demo(args: argparse.Namespace) -> int:
         run_demo(app, clock, sys.stdout)
         sealed = build_ledger(app, settings, location).seal()
         build_view_runner(app, settings, location).catch_up()
+    if settings.database_url is None:   # `sigill serve --demo` (./scripts/serve.sh) then loads no second copy
+        (settings.data_dir / DEMO_MARKER).touch()
     sealed_said = counted(sealed, "händelse förseglad", "händelser förseglade")
-    print(f"\n{sealed_said} i granskningsliggaren; aktörernas vyer är uppdaterade.\n"
-          f"Prova `sigill audit verify` eller `sigill views cases --agency skola`.")
+    print(f"\n{sealed_said} i granskningsliggaren; aktörernas vyer är uppdaterade.\n")
+    print(demo_next_steps(settings))
     return 0
+
+
+def demo_next_steps(settings: Settings) -> str:
+    """What a new user does after the demo: none of it a logged read of a case (`views cases` logs one of each case
+    it lists, and the young person's extract then names the command line as a reader)."""
+    address = announced_address(settings.public_url, DEFAULT_HOST, DEFAULT_PORT)
+    return ("Vidare:\n"
+            f"  sigill serve         webbklienten och API:t på {address}/ med samma ärende; logga in som en av"
+            " utvecklingsanvändarna, t.ex. IVO-granskare\n"
+            "  sigill audit cases   granskarnas förteckning över ärendena: nummer, id och fas (ingen läsning av något"
+            " ärende; en rad i åtkomstloggen per sida om 50)\n"
+            "  sigill audit verify  liggaren och åtkomstloggen kontrollerade mot sina signerade kontrollpunkter")
 
 
 def _new_master_key(args: argparse.Namespace) -> int:

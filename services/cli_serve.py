@@ -26,11 +26,14 @@ MUNICIPAL_ROLES = {Role.CASEWORKER.value, Role.COORDINATOR.value, Role.MEMBER.va
 OUTSIDE_THE_CATALOGUE = {Role.AUDITOR.value, Role.EVALUATOR.value}
 
 
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000   # where `sigill serve` listens, and the demo says to look
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve", help="run the server (API and web client) on the configured or embedded database")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine"
+    serve.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default 127.0.0.1: this machine"
                        " only; behind a proxy keep it so)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1; up to four"
                        " times the cores, one per core is the rule: each holds its own database connections)")
     serve.add_argument("--demo", action="store_true", help="load the example case of seed 004 first")
