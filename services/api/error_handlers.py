@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticKnownError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -220,8 +221,24 @@ def _field(error: dict) -> str:
 def _message(problem: dict[str, Any], field: str) -> str:
     """A validation problem's message as the answer says it after its field: without the "Value error, " pydantic
     puts before a validator's own words, nor the field again where those words begin with it ("header.sigill-purpose:
-    header.sigill-purpose must be …")."""
-    return str(problem.get("msg", "")).removeprefix("Value error, ").removeprefix(f"{field} ")
+    header.sigill-purpose must be …"); a malformed id in our words (``NOT_AN_ID``)."""
+    said = str(problem.get("msg", ""))
+    if _pydantic_s_uuid_words(problem.get("type"), said):
+        return NOT_AN_ID
+    return said.removeprefix("Value error, ").removeprefix(f"{field} ")
+
+
+# Pydantic's words for a malformed UUID quote what was sent ("invalid character: found `G` at 1"; "found 13" long):
+# a character of a personnummer or a name typed where an id goes, in an answer clients and gateways log.
+NOT_AN_ID = "is not an id (a UUID, like 3fa85f64-5717-4562-b3fc-2c963f66afa6)"
+_UUID_TEMPLATES = {rule: PydanticKnownError(rule, context).message_template.split("{")[0] for rule, context in (
+    ("uuid_type", None), ("uuid_parsing", {"error": ""}), ("uuid_version", {"expected_version": 4}))}
+
+
+def _pydantic_s_uuid_words(rule: Any, said: str) -> bool:
+    """Whether ``said`` is pydantic's own message for a UUID refused (not a validator's of ours under its rule, as
+    a path's case id says what one looks like: ``routes_commands._a_case_id``)."""
+    return rule in _UUID_TEMPLATES and said.startswith(_UUID_TEMPLATES[rule])
 
 
 def challenge(request: Request) -> str:
