@@ -43,6 +43,17 @@ LISTED_BY_NUMBER = ("SELECT v.case_id FROM {s}.view_cases v WHERE v.agency = %s 
 # number among themselves (NULLs after an empty one, then by id), as a stable sort of that order left them.
 BY_NUMBER = "v.case_number, v.case_id"
 NEWEST_FIRST = "coalesce(v.case_number, '') COLLATE \"C\" DESC, v.case_number IS NULL, v.case_id"
+NEWEST_LAST = "coalesce(v.case_number, '') COLLATE \"C\", v.case_number IS NULL DESC, v.case_id DESC"
+# A keyset page of the newest-first list: the rows after (or before) a row, named by its case number — or by its
+# id when it has none (such rows come last, by id) — where an offset moved under a reader paging while a case was
+# opened (a row seen twice, or one skipped).  Case numbers are given once each (``case_numbering``).
+AFTER_NUMBER = "coalesce(v.case_number, '') COLLATE \"C\" < %s"
+BEFORE_NUMBER = "coalesce(v.case_number, '') COLLATE \"C\" > %s"
+# A row without a number (an empty one, then none, each by id) named by its id: whether it has none read from it.
+_UNNUMBERED_FROM = ("coalesce(v.case_number, '') = '' AND (v.case_number IS NULL, v.case_id) {} ((SELECT"
+                    " c.case_number IS NULL FROM {{s}}.view_cases c WHERE c.agency = v.agency AND c.case_id = %s), %s)")
+AFTER_UNNUMBERED = _UNNUMBERED_FROM.format(">")
+BEFORE_UNNUMBERED = "NOT (" + _UNNUMBERED_FROM.format(">=") + ")"
 
 
 class CaseListQueries:
@@ -68,13 +79,16 @@ class CaseListQueries:
         return [r for r in rows if r["case_id"] not in withheld]
 
     def case_page(self, agency: str, now: datetime | None = None, municipality: str | None = None, phase: str = "",
-                  offset: int = 0, limit: int | None = None, newest_first: bool = False
+                  offset: int = 0, limit: int | None = None, newest_first: bool = False,
+                  after: str | UUID | None = None, before: str | UUID | None = None
                   ) -> tuple[list[dict[str, Any]], int]:
         """A page of ``cases`` (of one phase, given one): from ``offset``, at most ``limit`` rows (None: the rest; 0:
         none), by case number or the newest first; and how many rows the whole list (of that phase) shows.  The same
         rows, order and count as slicing ``cases``, withheld cases neither shown nor counted — ordered, counted and
         paged in SQL, so that a page reads its own rows (and their earliest facts), not the municipality's whole
-        list."""
+        list.  Newest first, ``after`` (a row's case number, or the id of a row without one) starts the page past that
+        row, and ``before`` ends it there (the ``limit`` rows just before it, in the list's order): a keyset page,
+        which a case opened meanwhile does not shift."""
         where, parameters = _list_where(agency, municipality)
         if phase:
             where.append("v.phase = %s")
@@ -84,17 +98,24 @@ class CaseListQueries:
             where.append("NOT (v.case_id = ANY(%s))")
             parameters.append(list(withheld))
         order = NEWEST_FIRST if newest_first else BY_NUMBER
+        keyset, cursor = _keyset(after, before)
+        if keyset != "TRUE":
+            assert newest_first, "a keyset page is of the newest-first list"
+            order = NEWEST_LAST if before is not None else order
         # The page's rows by their place in the list, and the whole list's count beside each (a window function
-        # counts before LIMIT applies); only then each row's columns and earliest fact.
-        rows = self._rows(SQL("SELECT " + LISTED + FIRST_FACT + ", p.total FROM (SELECT v.agency, v.case_id,"
-                              " count(*) OVER () AS total, row_number() OVER (ORDER BY " + order + ") AS place"
-                              " FROM {s}.view_cases v WHERE " + " AND ".join(where) + " ORDER BY " + order
+        # counts the list before the keyset and LIMIT apply); only then each row's columns and earliest fact.
+        rows = self._rows(SQL("SELECT " + LISTED + FIRST_FACT + ", p.total FROM (SELECT v.agency, v.case_id, v.total,"
+                              " row_number() OVER (ORDER BY " + order + ") AS place FROM (SELECT v.agency, v.case_id,"
+                              " v.case_number, count(*) OVER () AS total FROM {s}.view_cases v WHERE "
+                              + " AND ".join(where) + ") v WHERE " + keyset + " ORDER BY " + order
                               + " LIMIT %s OFFSET %s) p JOIN {s}.view_cases v ON v.agency = p.agency"
                               " AND v.case_id = p.case_id ORDER BY p.place").format(s=self._s),
-                          (*parameters, limit, offset))
+                          (*parameters, *cursor, limit, offset))
+        if before is not None:
+            rows.reverse()   # read from the cursor backwards: shown in the list's order
         if rows:
             total = rows[0]["total"]
-        elif offset == 0 and limit != 0:   # a first page of no row: an empty list
+        elif offset == 0 and limit != 0 and not cursor:   # a first page of no row: an empty list
             total = 0
         else:   # past the end, or a page of no row asked for (limit 0): no row carries the count
             total = self._rows(SQL("SELECT count(*) AS total FROM {s}.view_cases v WHERE " + " AND ".join(where))
@@ -194,6 +215,18 @@ class CaseListQueries:
         rows = self._rows(SQL("SELECT case_id FROM {}.view_cases WHERE agency = %s AND next_calendar_moment <= %s"
                               " ORDER BY next_calendar_moment").format(self._s), (lead, now))
         return [r["case_id"] for r in rows]
+
+
+def _keyset(after: str | UUID | None, before: str | UUID | None) -> tuple[str, tuple[Any, ...]]:
+    """The condition of a keyset page (``case_page``) and its parameter: TRUE and none for a page by offset."""
+    if after is not None and before is not None:
+        raise ValueError("a page is after a row or before one, not both")
+    cursor = after if after is not None else before
+    if cursor is None:
+        return "TRUE", ()
+    if isinstance(cursor, UUID):
+        return (AFTER_UNNUMBERED if after is not None else BEFORE_UNNUMBERED), (cursor, cursor)
+    return (AFTER_NUMBER if after is not None else BEFORE_NUMBER), (cursor,)
 
 
 def calendar_where(case_id: UUID | str, agency: str) -> bytes:

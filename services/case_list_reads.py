@@ -15,6 +15,7 @@ from domain.case_numbers import parse_case_number
 from services.access_entry import AccessEntry
 from services.authorisation import Place, check_auditor, check_reads_cases, is_member_user, is_social_services
 from services.errors import CaseNotFound
+from services.ports import IndexCursor
 from services.principals import Principal, Role
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ class CaseListReads:
         shown, total = self._listed(p, phase, window, newest_first)
         return Listing(shown, total, self._list_reads(p, shown, purpose))
 
-    def _listed(self: CaseService, p: Principal, phase: str, window: slice, newest_first: bool
+    def _listed(self: CaseService, p: Principal, phase: str, window: slice, newest_first: bool,
+                after: IndexCursor | None = None, before: IndexCursor | None = None
                 ) -> tuple[list[dict[str, Any]], int]:
         """The ``window`` of the user's list and how many cases the whole list holds: ordered, filtered and paged by
         the views' store, so that a page reads its rows, not the list."""
@@ -91,7 +93,7 @@ class CaseListReads:
         else:
             return [], 0
         limit = None if window.stop is None else max(0, window.stop - window.start)
-        return self.lists.page(agency, municipality, phase, window.start, limit, newest_first)
+        return self.lists.page(agency, municipality, phase, window.start, limit, newest_first, after, before)
 
     def _list_reads(self: CaseService, p: Principal, rows: list[dict[str, Any]], purpose: Purpose) -> list[AccessEntry]:
         """A read of each case the list shows: ``case_list`` ("ärendelistan" in the extract), an auditor's

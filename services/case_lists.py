@@ -41,14 +41,15 @@ class CaseListsFromViews:
                                        municipality=municipality)
 
     def page(self, agency: str, municipality: str | None = None, phase: str = "", offset: int = 0,
-             limit: int | None = None, newest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
-        """A page of ``cases`` (of one phase, given one; by case number, or the newest first) and how many cases the
-        whole list shows, the views caught up first: ordered, counted and paged by the store, which reads the page's
+             limit: int | None = None, newest_first: bool = False, after: Any = None, before: Any = None
+             ) -> tuple[list[dict[str, Any]], int]:
+        """A page of ``cases`` (of one phase, given one; by case number, or the newest first; newest first, after or
+        before a row: ``IndexCursor``) and how many cases the whole list shows, the views caught up first: ordered, counted and paged by the store, which reads the page's
         rows alone."""
         self.catch_up()
         return self.runner.store.case_page(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                            municipality=municipality, phase=phase, offset=offset, limit=limit,
-                                           newest_first=newest_first)
+                                           newest_first=newest_first, after=after, before=before)
 
     def listed_by_number(self, agency: str, municipality: str, case_number: str) -> Any | None:
         """The case the number names in the agency's list of the municipality's cases (None: none there), the views

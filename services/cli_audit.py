@@ -155,23 +155,22 @@ def _cases(args: argparse.Namespace) -> int:
     """The auditors' index, page by page, each logged before it is printed (``audit_case_index``): where an auditor
     finds a case's number and id without reading any case — `views cases` logs a read of each case it lists."""
     with as_reader() as (service, reader, _, _ids):
-        page, printed, total = 1, 0, None
-        while total is None or printed < total:
-            rows, found = service.audit_case_index(reader, page, INDEX_PAGE)
-            if total is None:
-                total = found
-                print(f"Granskningens förteckning över ärenden: {cases_counted(total)}" + (
-                    f" (ingen läsning av något ärende; {counted(-(-total // INDEX_PAGE), 'rad', 'rader')} i"
-                    " åtkomstloggen)." if total else "."))
-            if not rows:   # cases gone from the index since (erased): nothing more to print
-                break
-            for r in rows:
+        page, after = 1, None
+        while True:
+            # Each page after the last row printed (a keyset): a case opened meanwhile shifts no row across pages.
+            index = service.audit_case_index(reader, page, INDEX_PAGE, after=after)
+            if page == 1:
+                print(f"Granskningens förteckning över ärenden: {cases_counted(index.total)}" + (
+                    f" (ingen läsning av något ärende; {counted(-(-index.total // INDEX_PAGE), 'rad', 'rader')} i"
+                    " åtkomstloggen)." if index.total else "."))
+            for r in index.rows:
                 marker = "  [skyddade personuppgifter]" if r["protected_personal_data"] else ""
                 number = shown_case_number(r["case_number"], "(utan nummer)")
                 print(f"  {number}  {r['case_id']}  fas: {PHASES.get(r['phase'], '–')}"
                       f"{marker}")
-            printed, page = printed + len(rows), page + 1
-    return 0
+            if len(index.rows) < INDEX_PAGE:   # the last page (or none left: erased since)
+                return 0
+            page, after = page + 1, index.last_cursor()
 
 
 def _replay(args: argparse.Namespace) -> int:

@@ -84,6 +84,11 @@ class PublishedStatistics(Protocol):
         """Keep ``answer`` unless one is kept already (another evaluator's, at the same moment); the one kept."""
 
 
+# A row of the newest-first case list a keyset page starts after or ends before: its case number, or its id when it
+# has none (``CaseLists.page``) — numbers are given once each, and a case opened meanwhile does not move the row.
+IndexCursor = str | UUID
+
+
 class CaseLists(Protocol):
     def caught_up(self) -> int:
         """The views caught up as far as they go, and the position they are at now (another process may move them
@@ -95,9 +100,11 @@ class CaseLists(Protocol):
         latest stored event (as the views stand, with ``caught_up`` False: the caller caught them up itself)."""
 
     def page(self, agency: str, municipality: str | None = None, phase: str = "", offset: int = 0,
-             limit: int | None = None, newest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
+             limit: int | None = None, newest_first: bool = False, after: IndexCursor | None = None,
+             before: IndexCursor | None = None) -> tuple[list[dict[str, Any]], int]:
         """A page of ``cases`` (of one phase, given one; by case number, or the newest first) from ``offset``, at
-        most ``limit`` rows, and how many rows the whole list shows — as slicing ``cases`` would, reading the page."""
+        most ``limit`` rows, and how many rows the whole list shows — as slicing ``cases`` would, reading the page;
+        newest first, the rows after the row ``after`` names, or the ``limit`` rows before the one ``before`` does."""
 
     def listed_by_number(self, agency: str, municipality: str, case_number: str) -> UUID | None:
         """The case the number names in the agency's list of the municipality's cases, current up to the latest

@@ -5,7 +5,11 @@ on each opening."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
+
+from domain.case_numbers import as_written, is_case_number
 
 from services.web.error_pages import QueryRefused
 
@@ -63,3 +67,39 @@ def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
     # before it: "Föregående sida" on page 999 of 1 led to page 998, as empty.
     return Pager(page, pages, link(min(page - 1, pages)) if page > 1 else None,
                  link(page + 1) if page < pages else None)
+
+
+def index_cursor(typed: str, name: str) -> str | UUID | None:
+    """``?efter=`` or ``?fore=`` of the auditors' index: the case number of the row a page starts after or ends
+    before, or the id of one without a number (empty: none); anything else is a 422 naming the field."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    if as_written(typed) and is_case_number(typed):
+        return typed
+    try:
+        if len(typed) == 36:
+            return UUID(typed)
+    except ValueError:
+        pass
+    raise QueryRefused(name)
+
+
+def keyset_pager(page: int, total: int, first: Any, last: Any) -> Pager | None:
+    """The links between the auditors' index's pages (``pager``'s), each page named by the row it starts after
+    (``efter``) or ends before (``fore``) — ``first`` and ``last``, the page's own rows' cursors — with its number
+    beside it for the "Sida 2 av 3" it shows: a link by number alone moved when a case was opened meanwhile, and
+    showed a row twice or skipped one."""
+    pages = max(1, -(-total // LIST_PAGE))
+    if pages == 1 and page == 1:
+        return None
+
+    def link(cursor: tuple[str, Any], n: int) -> str:
+        return "?" + urlencode({cursor[0]: str(cursor[1]), **({"sida": n} if n > 1 else {})})
+    return Pager(page, pages, link(("fore", first), page - 1) if page > 1 and first is not None else None,
+                 link(("efter", last), page + 1) if page < pages and last is not None else None)
+
+
+def last_page(total: int, query: dict[str, str]) -> str:
+    """The query string of a list's last page by number, its filters kept (as ``past_the_end``'s)."""
+    return _link(max(1, -(-total // LIST_PAGE)), query)

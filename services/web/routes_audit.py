@@ -55,8 +55,14 @@ ACCESS_TOLD = {NOT_A_NUMBER: ("nummer", texts.T["find_not_a_number"]), SINCE_NOT
 
 @router.get("/granskning")
 @guarded
-def audit_home(request: Request, nummer: str = "", sida: str = "1", fel: str = "") -> Response:
-    return _audit_home(request, auditor(request), nummer, paging.page_number(sida), fel)
+def audit_home(request: Request, nummer: str = "", sida: str = "1", fel: str = "", efter: str = "",
+               fore: str = "") -> Response:
+    """The auditors' home: the case-number box and the index of every case, a page of 50 — past the first, a page
+    after (``efter``) or before (``fore``) a row of the one it was reached from: a keyset (``keyset_pager``)."""
+    after, before = paging.index_cursor(efter, "efter"), paging.index_cursor(fore, "fore")
+    if after is not None and before is not None:
+        raise QueryRefused("efter", "fore")
+    return _audit_home(request, auditor(request), nummer, paging.page_number(sida), fel, (after, before))
 
 
 @router.post("/granskning")
@@ -71,26 +77,32 @@ def find_case(request: Request, typed: Form) -> Response:
     return redirect(search.answer_to_post("/granskning", "/granskning/arenden", {}))
 
 
-def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1, told: str = "") -> Response:
+def _audit_home(request: Request, user: Principal, typed_number: str, page: int = 1, told: str = "",
+                cursors: tuple = (None, None)) -> Response:
     search = searched(request, user, typed_number, NOT_FOUND, told)
     if search.found is not None:
         return redirect(f"/granskning/arenden/{search.found}")
-    return _index(request, user, search, page)
+    return _index(request, user, search, page, cursors)
 
 
-def _index(request: Request, user: Principal, search: Search, page: int = 1) -> Response:
+def _index(request: Request, user: Principal, search: Search, page: int = 1, cursors: tuple = (None, None)
+           ) -> Response:
     # The index of case numbers: one entry for the page (``audit.case_index``), logged before the page is made — no
     # read of each case listed, which the page shows nothing of but its number, phase and marker.
-    rows, total = service(request).audit_case_index(user, page, paging.LIST_PAGE)
-    last = paging.past_the_end(page, total, search.query())   # an empty page read nothing, and logged nothing
-    if last is not None:
-        return redirect(f"/granskning{last}")
+    after, before = cursors
+    index = service(request).audit_case_index(user, page, paging.LIST_PAGE, after=after, before=before)
+    rows, total, page = index
+    if not rows:   # an empty page read nothing, and logged nothing: past the end, or after the last row
+        last = paging.past_the_end(page, total, search.query()) if after is None else \
+            paging.last_page(total, search.query())
+        if last is not None:
+            return redirect(f"/granskning{last}")
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
     return render(request, "audit_home.html", 422 if search.misshapen else 200, user=user, rows=rows,
                   number=search.number or "", find_error=search.error, phases=views.PHASES, erased=erased,
-                  pager=paging.pager(page, total, {}))
+                  pager=paging.keyset_pager(page, total, index.first_cursor(), index.last_cursor()))
 
 
 def _moment(text: str) -> datetime | None:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import psycopg
 
+from services.case_audit import index_cursor
 from tests.integration.api.flows import ok, open_case, school_consent_ending, school_consented_case
 
 
@@ -99,6 +100,12 @@ def test_every_page_shows_the_rows_order_and_count_of_the_whole_list_sliced_with
                         shown, total = store.case_page(agency, now, municipality, phase, offset, size, newest_first)
                         assert (shown, total) == (whole[offset:offset + size], len(whole)), (
                             agency, phase, newest_first, size, offset)
+                    for place, row in enumerate(whole if newest_first else []):   # keyset pages (the auditors')
+                        cursor = index_cursor(row)
+                        assert store.case_page(agency, now, municipality, phase, 0, size, True, after=cursor) == (
+                            whole[place + 1:place + 1 + size], len(whole)), (agency, phase, size, place)
+                        assert store.case_page(agency, now, municipality, phase, 0, size, True, before=cursor) == (
+                            whole[max(0, place - size):place], len(whole)), (agency, phase, size, place)
                 assert store.case_page(agency, now, municipality, phase, 1, None, newest_first) == (
                     whole[1:], len(whole))
                 for offset in (0, 1):   # a page of no row still counts the list, as slicing leaves it whole
