@@ -44,8 +44,8 @@ class CaseListsFromViews:
              limit: int | None = None, newest_first: bool = False, after: Any = None, before: Any = None
              ) -> tuple[list[dict[str, Any]], int]:
         """A page of ``cases`` (of one phase, given one; by case number, or the newest first; newest first, after or
-        before a row: ``IndexCursor``) and how many cases the whole list shows, the views caught up first: ordered, counted and paged by the store, which reads the page's
-        rows alone."""
+        before a row: ``IndexCursor``) and how many cases the whole list shows, the views caught up first: ordered,
+        counted and paged by the store, which reads the page's rows alone."""
         self.catch_up()
         return self.runner.store.case_page(agency, now=self.runner.app.clock.now(),  # type: ignore[attr-defined]
                                            municipality=municipality, phase=phase, offset=offset, limit=limit,

@@ -64,8 +64,8 @@ def demo_next_steps(settings: Settings) -> str:
     return ("Vidare:\n"
             f"  sigill serve         webbklienten och API:t på {address}/ med samma ärende; logga in som en av"
             " utvecklingsanvändarna, t.ex. IVO-granskare\n"
-            "  sigill audit cases   granskarnas förteckning över ärendena: nummer, id och fas (ingen läsning av något"
-            " ärende; en rad i åtkomstloggen per sida om 50)\n"
+            "  sigill audit cases   granskarnas förteckning över ärendena: nummer, id och fas (ingen läsning av"
+            " något ärende; en rad i åtkomstloggen per sida om 50)\n"
             "  sigill audit verify  liggaren och åtkomstloggen kontrollerade mot sina signerade kontrollpunkter")
 
 
