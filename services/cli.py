@@ -22,7 +22,7 @@ from domain.errors import DomainError, InvalidInput
 from services.access_entry import PURPOSE_LENGTH, stated_purpose
 from services.access_log import AccessLogUnavailable
 from services.audit import CaseHistoryAltered, InvalidCheckpointFile
-from services import cli_audit, cli_database, cli_feed, cli_ledger, cli_serve, cli_stats, cli_views
+from services import cli_audit, cli_database, cli_said, cli_feed, cli_ledger, cli_serve, cli_stats, cli_views
 from services.errors import (LOCK_CONFLICTS, CaseNotFound, DamagedDataKey, MasterKeyReplaced, connections_used_up,
                              lock_conflict, too_many_connections)
 from services.ports import ViewsUnderOtherRules
@@ -99,7 +99,14 @@ class _Parser(argparse.ArgumentParser):
     """Bad arguments: one readable line on stderr and exit 2, not a usage dump."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, f"{self.prog}: {cli_said.refusal(message)} (see `{self.prog} --help`)\n")
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        """argparse's, but arguments it does not take are named only when they are options (``cli_said``)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.error(cli_said.unrecognized(extras))
+        return parsed
 
 
 def parser() -> argparse.ArgumentParser:

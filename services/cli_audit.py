@@ -21,6 +21,7 @@ from services.basis_text import (consent_facts, describe_basis_with_ids, describ
                                  known_consents)
 from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, opened, purpose_help, shown_case_number
 from services.cli_progress import shown
+from services.cli_said import NOT_SAID, said_back
 from services.ledger_texts import describe_divergence
 from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE, Principal, Role
@@ -79,7 +80,7 @@ def instant(text: str) -> datetime:
     try:
         parsed = typed_moment(text)
     except UnreadableMoment as unreadable:
-        raise argparse.ArgumentTypeError(_UNREADABLE[unreadable.why].format(text=unreadable.text)) from None
+        raise argparse.ArgumentTypeError(_unreadable(unreadable)) from None
     return through_typed_unit(text, parsed)   # 14:00 is the whole minute, as a date is the whole day
 
 
@@ -89,10 +90,17 @@ def start_instant(text: str) -> datetime:
     try:
         parsed = typed_moment(text)
     except UnreadableMoment as unreadable:
-        raise argparse.ArgumentTypeError(_UNREADABLE[unreadable.why].format(text=unreadable.text)) from None
+        raise argparse.ArgumentTypeError(_unreadable(unreadable)) from None
     if len(text.strip()) == 10:   # typed_moment reads a date as the end of its day
         return datetime.combine(parsed.date(), time.min, tzinfo=STOCKHOLM)
     return parsed
+
+
+def _unreadable(unreadable: UnreadableMoment) -> str:
+    """Why a moment typed is refused; the text said back only when it is no personnummer or name (``cli_said``)."""
+    if said_back(unreadable.text) == NOT_SAID:
+        return _UNREADABLE[NOT_A_MOMENT].format(text="x").replace("'x'", NOT_SAID)
+    return _UNREADABLE[unreadable.why].format(text=unreadable.text)
 
 
 _UNREADABLE = {

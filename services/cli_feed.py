@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from projections.agency_feed import READABLE_SCHEMAS, SCHEMA, WITHHELD
 from services.cli_context import AGENCY_HELP
+from services.cli_said import said_back
 from services.feed_publisher import BrokerUnavailable
 from services.settings import ConfigurationError, Settings
 from services.wording import counted, one_or_many
@@ -45,14 +46,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _positive(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) <= 0:   # isdigit alone lets '²' through to int()
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {said_back(text)}")
     return int(text)
 
 
 def _message_count(text: str) -> int:
     count = _positive(text)
     if count > MOST_MESSAGES:
-        raise argparse.ArgumentTypeError(f"expected at most {MOST_MESSAGES:,} messages, got {text}")
+        raise argparse.ArgumentTypeError(f"expected at most {MOST_MESSAGES:,} messages, got {said_back(text)}")
     return count
 
 

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from services.cli_context import opened
 from services.cli_progress import shown
+from services.cli_said import said_back
 from services.ledger_texts import UNREACHED, UNREACHED_EXPORTED, describe_divergence
 from services.private_file import private_file
 from services.settings import Settings
@@ -65,8 +66,9 @@ def public_key_argument(text: str) -> bytes:
 
     try:
         return public_key_of(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    except ValueError:   # its message quotes the text, which may be anything pasted
+        raise argparse.ArgumentTypeError(f"{said_back(text)} is not a base64 Ed25519 public key (32 bytes), as"
+                                         " `sigill audit public-key` prints one") from None
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import socket
 import sys
 from datetime import datetime, timezone
 
+from services.cli_said import said_back
 from services.principals import CLAIM_LENGTH, Role
 from services.settings import Settings
 from services.shown_url import without_userinfo
@@ -59,9 +60,9 @@ def _hours(text: str) -> float:
     try:
         hours = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of hours") from None
+        raise argparse.ArgumentTypeError(f"not a number of hours: {said_back(text)}") from None
     if not 0 < hours <= 24 * 7:   # nan and inf fail this too
-        raise argparse.ArgumentTypeError(f"'{text}': a token is valid for more than 0 and at most 168 hours")
+        raise argparse.ArgumentTypeError(f"{said_back(text)}: a token is valid for more than 0 and at most 168 hours")
     return hours
 
 
