@@ -7,13 +7,14 @@ Apart from the routes because the case's audit pages (``routes_audit``), the dis
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from fastapi import Request
 
 from services.authorisation import check_auditor
 from services.errors import CaseNotFound
-from services.web import session
+from services.web import session, texts
 from services.web.case_pages import service
 from services.wording import agency_name
 
@@ -42,3 +43,16 @@ def fact_handles(request: Request, case_id: UUID, facts: list) -> list[str]:
     """An auditor's handle on each fact: its event's version, and the public id the agencies were given it as."""
     ids = request.app.state.context.fact_ids.of(case_id)
     return [f"v{f.version} · {ids(f.fact_id)}" for f in facts]
+
+
+def said_back(typed: str) -> str | None:
+    """A mistyped agency as a refusal quotes it ("skolan"), when shaped like an agency's id — a letter first, as
+    every catalogue id has; anything else (a personnummer typed in the address) is not said back: None, and the
+    page says so without it."""
+    return typed if re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", typed) else None
+
+
+def unknown_agency(typed: str) -> str:
+    """What a page says of an agency in its address that no agency is (the disclosure log's and the replay's)."""
+    quoted = said_back(typed)
+    return texts.T["unknown_agency"].format(agency=quoted) if quoted else texts.T["unknown_agency_unsaid"]

@@ -11,9 +11,12 @@ AUDIT_PAGES: dict[str, str] = {
     "replay_title": "Återspela: vad kunde en aktör se", "replay_agency": "Aktör",
     # The last Sundays of March and October: a clock time of 02:00–03:00 names no instant, or two.
     "moment_changed_clocks": "Klockan visade den tiden två gånger eller inte alls (sommartiden slutade eller "
-                             "började): välj en annan tidpunkt, eller ange den med tidsskillnad i adressen, t.ex. "
+                             "började): välj en annan tidpunkt, eller ange den med tidsskillnad, t.ex. "
                              "2026-10-25T02:30+01:00.",
-    "replay_at": "Tidpunkt (svensk tid)", "replay_submit": "Återspela", "replay_result": "Synligt för",
+    "replay_at": "Tidpunkt (svensk tid)",
+    # The command line's --as-of, in the words of the refusal below the box.
+    "replay_at_hint": "ÅÅÅÅ-MM-DD (hela dagen) eller ÅÅÅÅ-MM-DD TT:MM (hela minuten), t.ex. 2026-03-03 12:00.",
+    "replay_submit": "Återspela", "replay_result": "Synligt för",
     "replay_at_time": "vid",
     "disclosures_title": "Utlämnandelogg", "disclosures_submit": "Visa", "col_change": "Ändring",
     "disclosures_basis_note": "För en uppgift som upphörde är grunden den som gällde till dess; orsaken säger vad som "

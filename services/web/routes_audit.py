@@ -27,7 +27,7 @@ from services.principals import Principal
 from services.report import CONTENT_SECURITY_POLICY as REPORT_POLICY
 from services.standing_text import STANDING_TITLE, describe_standing, replay_notes
 from services.web import paging, session, texts, views
-from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
+from services.web.audit_pages import agency_names, auditor, case_number, fact_handles, unknown_agency
 from services.web.case_pages import service
 from services.web.case_search import ERROR_FIELD, NOT_A_NUMBER, Search, searched
 from services.web.extract_rows import extract_rows
@@ -134,8 +134,8 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     at = at and through_typed_unit(tid, at)   # 14:00 is the whole minute, as a date is the whole day
     agencies = agency_names(request)
     if myndighet or tid:
-        if myndighet not in agencies:
-            errors["myndighet"] = texts.T["choose_actor"]
+        if myndighet not in agencies:   # an address edited by hand: told as the disclosure log tells it
+            errors["myndighet"] = unknown_agency(myndighet) if myndighet else texts.T["choose_actor"]
         if at is None:
             errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
                 "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
@@ -182,7 +182,7 @@ def _form_now(now: datetime) -> str:
     same second as the page was made would fall after it, and "now" would not show it."""
     if now.microsecond:
         now = now.replace(microsecond=0) + timedelta(seconds=1)
-    return now.astimezone(STOCKHOLM).strftime("%Y-%m-%dT%H:%M:%S")
+    return now.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @router.get("/granskning/arenden/{case_id}/loggutdrag")
@@ -283,6 +283,8 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
     readers = _readers(request)
     search = {"nummer": nummer, "myndighet": myndighet, "fran": fran, "till": till}
     errors = {name: ACCESS_TOLD[code][1] for name, code in _misshapen(search, readers).items()}
+    if "myndighet" in errors:   # a reader typed in the address: told as the disclosure log tells an agency
+        errors["myndighet"] = unknown_agency(myndighet)
     after = _after(efter)
     if after is None:
         errors["efter"] = texts.T["access_bad_after"]

@@ -7,7 +7,6 @@ Apart from the case's other audit pages (``routes_audit``) for the stored and re
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -21,20 +20,13 @@ from services.basis_text import (basis_ids, consent_facts, describe_basis, descr
 from services.ledger_texts import describe_divergence
 from services.stored_log import Agreement, ReplacedLog, not_given, row_key, rows_not_given, standing
 from services.web import session, texts
-from services.web.audit_pages import agency_names, auditor, case_number, fact_handles
+from services.web.audit_pages import agency_names, auditor, case_number, fact_handles, said_back
 from services.web.case_pages import service
 from services.web.error_pages import guarded
 from services.web.pages import case_uuid, render
 from services.wording import agency_name, one_or_many, rows_counted, swedish_number
 
 router = APIRouter(include_in_schema=False)
-
-
-def _said_back(typed: str) -> str | None:
-    """A mistyped agency as the refusal quotes it ("skolan"), when shaped like an agency's id — a letter first, as
-    every catalogue id has; anything else (a personnummer typed in the address) is not said back: None, and the
-    page says so without it."""
-    return typed if re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", typed) else None
 
 
 @router.get("/granskning/arenden/{case_id}/utlamnanden")
@@ -47,7 +39,7 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     if myndighet and myndighet not in agencies:   # a mistyped address: say so, rather than show every agency's
         return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
                       number=case_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
-                      unknown_agency=_said_back(myndighet), unknown_agency_unsaid=True, replaced=[], status=422)
+                      unknown_agency=said_back(myndighet), unknown_agency_unsaid=True, replaced=[], status=422)
     agency = myndighet or None
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)

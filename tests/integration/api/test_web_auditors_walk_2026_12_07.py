@@ -1,0 +1,61 @@
+"""The auditors' web pages as an auditor's walk in Chromium found them (2026-12-07, on the demo's seed-004 case): the
+replay's moment, typed as the page's own message asks (a date, a space for the ``T``) or with a zone, blanked by a
+``datetime-local`` box that cannot hold it — replayed, yet the box empty, and a second *Återspela* refused — and a
+mistyped moment lost with it; an unknown agency in the replay's address told only "Välj en aktör.", where the
+disclosure log says no agency has that id."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.api.flows import school_consented_case
+from tests.integration.api.skew import web_as
+
+
+def _time_box(html: str) -> str:
+    box = re.search(r'<input[^>]*id="f-tid"[^>]*>', html)
+    assert box, html[-3000:]
+    return box.group(0)
+
+
+def test_the_replay_keeps_the_moment_as_typed_in_a_box_that_can_hold_it(client, users, tick, context, settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    for typed in ("2026-03-03", "2026-03-03 12:00", "2026-03-03T12:00+01:00"):
+        page = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": typed})
+        assert page.status_code == 200, page.text[-2000:]
+        box = _time_box(page.text)
+        assert 'type="text"' in box and f'value="{typed}"' in box, box
+    mistyped = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": "2026-13-01"})
+    assert mistyped.status_code == 422
+    box = _time_box(mistyped.text)
+    assert 'type="text"' in box and 'value="2026-13-01"' in box and 'aria-invalid="true"' in box, box
+    # The box says how to write a moment, as the refusal does, to a screen reader too.
+    assert re.search(r'aria-describedby="[^"]*f-tid-hint', box), box
+    assert re.search(r'<p class="hint" id="f-tid-hint">[^<]*ÅÅÅÅ-MM-DD TT:MM', mistyped.text), mistyped.text[-3000:]
+
+
+def test_an_unknown_agency_in_the_replays_address_is_told_as_the_disclosure_log_tells_it(client, users, tick, context,
+                                                                                          settings):
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    said = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "xyz", "tid": "2026-03-03"})
+    assert said.status_code == 422
+    assert "Ingen aktör heter ”xyz”: välj en i listan." in said.text, said.text[-3000:]
+    assert 'value="2026-03-03"' in _time_box(said.text)   # the moment kept
+    unsaid = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "19900101-1234", "tid": "2026-03-03"})
+    # Not said back (the purpose form's way back, a hidden field, keeps the address as it came: left, see the report).
+    shown = re.sub(r'<form method="post" action="/syfte".*?</form>', "", unsaid.text, flags=re.S)
+    assert unsaid.status_code == 422 and "19900101-1234" not in shown
+    assert "Ingen aktör har det id som adressen anger: välj en i listan." in unsaid.text
+    # None chosen is still asked for.
+    none = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "", "tid": "2026-03-03"})
+    assert none.status_code == 422 and "Välj en aktör." in none.text
+
+
+def test_an_unknown_reader_in_the_access_logs_address_is_told_as_the_disclosure_log_tells_it(client, users, tick,
+                                                                                              context, settings):
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get("/granskning/atkomstlogg", params={"myndighet": "xyz"})
+    assert page.status_code == 422
+    assert "Ingen aktör heter ”xyz”: välj en i listan." in page.text, page.text[-3000:]
