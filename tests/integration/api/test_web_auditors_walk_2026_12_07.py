@@ -59,3 +59,15 @@ def test_an_unknown_reader_in_the_access_logs_address_is_told_as_the_disclosure_
     page = ivo.get("/granskning/atkomstlogg", params={"myndighet": "xyz"})
     assert page.status_code == 422
     assert "Ingen aktör heter ”xyz”: välj en i listan." in page.text, page.text[-3000:]
+
+
+def test_the_access_logs_error_summary_names_a_date_field_as_its_label_does(client, users, tick, context, settings):
+    """The box is labelled *Från (datum)*; its refusal in the summary read *Från och med: …* — another name for
+    the same field, to a screen reader's user looking for it."""
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get("/granskning/atkomstlogg", params={"fran": "2026-13-01", "till": "2026-02-30"})
+    assert page.status_code == 422
+    summary = re.search(r'<div[^>]*role="alert".*?</div>', page.text, re.S)
+    assert summary, page.text[-3000:]
+    assert "Från (datum): Ange ett datum" in summary.group(0) and "Till (datum): Ange ett datum" in summary.group(0)
+    assert "Från och med" not in page.text
