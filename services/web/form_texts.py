@@ -45,6 +45,7 @@ def refused(names: list[str], message: str) -> str:
 LABELS: dict[str, str] = {
     "kommun": "Kommun", "ar": "År",   # the Statistik form's, by their names
     "fran": "Från (datum)", "till": "Till (datum)",   # the access log's, as its boxes are labelled
+    "fil": T["kept_file"], "nycklar": T["kept_keys"],   # the ledger's upload, as its boxes are labelled
     "confirm": "Bekräftelse",
     "municipality": "Kommun", "personnummer": "Personnummer eller samordningsnummer", "name": "Den unges namn",
     "entry_route": "Hur ärendet kom in", "referring_agency": "Aktualiserad av", "referral_date": "Datum för aktualisering",

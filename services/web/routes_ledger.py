@@ -59,7 +59,7 @@ def verify_ledger_against(request: Request, typed: Form,
     try:   # keys given as the operator gave them (base64), one a line, as `--trust-key`
         keys = [public_key_of(line) for line in typed.get("nycklar", "").split()]
     except ValueError:
-        return _ledger_refused(request, user, texts.T["kept_bad_key"], field="nycklar")
+        return _ledger_refused(request, user, texts.T["kept_bad_key"], typed, field="nycklar")
     try:
         if not kept:
             raise InvalidCheckpointFile("no file", why="none")
@@ -67,9 +67,9 @@ def verify_ledger_against(request: Request, typed: Form,
         exported = read_exported(text)   # the ledger's part, then the access log's, as `sigill audit verify` reads
         ledger, access = request.app.state.context.verify_ledger(exported, keys, read_exported_access_log(text))
     except UnicodeDecodeError:
-        return _ledger_refused(request, user, texts.T["kept_not_a_file"])
+        return _ledger_refused(request, user, texts.T["kept_not_a_file"], typed)
     except InvalidCheckpointFile as bad:
-        return _ledger_refused(request, user, _why_not_verified(bad))
+        return _ledger_refused(request, user, _why_not_verified(bad), typed)
     return _ledger_page(request, user, ledger, access, kept_count=len(exported))
 
 
@@ -96,9 +96,11 @@ def _checkpoint_at_fault(field: str | None) -> tuple[str, int | None]:
     return "", None
 
 
-def _ledger_refused(request: Request, user: Principal, message: str, field: str = "fil") -> Response:
-    """The page with the form's error, the installation's own verification not made again (it walks every event)."""
-    return render(request, "ledger.html", 422, user=user, ledger=None, kept_errors={field: message})
+def _ledger_refused(request: Request, user: Principal, message: str, typed: Typed, field: str = "fil") -> Response:
+    """The page with the form's error, the installation's own verification not made again (it walks every event);
+    the keys typed kept, to be mended rather than pasted again (a file input cannot be given its file back)."""
+    return render(request, "ledger.html", 422, user=user, ledger=None, kept_errors={field: message},
+                  errors={field: message}, kept_keys=typed.get("nycklar", "")[:5000])
 
 
 def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: int | None = None  # noqa: ANN001
