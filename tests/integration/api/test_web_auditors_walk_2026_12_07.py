@@ -71,3 +71,39 @@ def test_the_access_logs_error_summary_names_a_date_field_as_its_label_does(clie
     assert summary, page.text[-3000:]
     assert "Från (datum): Ange ett datum" in summary.group(0) and "Till (datum): Ange ett datum" in summary.group(0)
     assert "Från och med" not in page.text
+
+
+def _ledger_csrf(web) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', web.get("/granskning/liggaren").text).group(1)
+
+
+def test_the_ledgers_refused_upload_has_the_error_summary_and_keeps_the_keys_typed(context, settings):
+    """A checkpoint file or a key refused: said at the field only — no error summary to take the focus, no *Fel:*
+    in the title, as every other refused form has — and the keys typed emptied, to be pasted again."""
+    web = web_as(context, settings, "ivo")
+    typed = "inte-base64!!\nAAAA"
+    bad_key = web.post("/granskning/liggaren", data={"csrf": _ledger_csrf(web), "nycklar": typed},
+                       files={"fil": ("x.json", b"{}", "application/json")})
+    assert bad_key.status_code == 422
+    assert re.search(r'<div class="summary" role="alert"[^>]*>.*?<a href="#f-nycklar">Betrodda publika nycklar[^<]*: '
+                     r'En nyckel är inte', bad_key.text, re.S), bad_key.text[-3000:]
+    assert re.search(r"<title>Fel: ", bad_key.text)
+    assert re.search(r'<textarea id="f-nycklar"[^>]*>' + re.escape(typed) + "</textarea>", bad_key.text), \
+        bad_key.text[-1500:]
+    bad_file = web.post("/granskning/liggaren", data={"csrf": _ledger_csrf(web), "nycklar": ""},
+                        files={"fil": ("x.json", b"{not json", "application/json")})
+    assert bad_file.status_code == 422
+    assert re.search(r'<div class="summary" role="alert"[^>]*>.*?<a href="#f-fil">Fil med kontrollpunkter: Filen är',
+                     bad_file.text, re.S), bad_file.text[-3000:]
+
+
+def test_a_replay_sent_without_a_moment_leaves_the_box_empty_where_it_asks_for_one(client, users, tick, context,
+                                                                                   settings):
+    """"Ange en tidpunkt …" beside a box filled in with now: the refusal and the box disagreed."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": ""})
+    assert page.status_code == 422 and "Ange en tidpunkt" in page.text
+    assert 'value=""' in _time_box(page.text), _time_box(page.text)
+    fresh = ivo.get(f"/granskning/arenden/{case_id}")   # the form alone: now, to be replayed at once
+    assert re.search(r'value="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"', _time_box(fresh.text))
