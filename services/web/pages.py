@@ -70,6 +70,16 @@ def _label_of(name: str) -> str:
 ROW_LEGENDS = {"rows": "plan_row", "outcomes": "outcome_n", "guardians": "guardian_n"}
 
 
+def _date_box(value: str) -> str:
+    """The input type a date box's value can be shown in: "date", or "text" for a value the browser's date box would
+    blank — a moment to the minute from an address, a date mistyped — so that the box shows what was searched."""
+    try:
+        plain = re.fullmatch(r"\d{4}-\d\d-\d\d", value) and date.fromisoformat(value)   # not 2026-W10-1
+        return "date" if not value or plain else "text"
+    except ValueError:
+        return "text"
+
+
 def _summary_label(name: str) -> str:
     """A field as the error summary names it: a row's field with its row, as its legend says ("Rad 2 –
     Genomförande"), where "Genomförande: Fältet måste fyllas i." did not say which of a plan's rows to mend."""
@@ -96,6 +106,7 @@ env.filters["moment"] = to_the_second   # a replay's moment, as the command line
 env.filters["fid"] = _field_id
 env.filters["label_of"] = _label_of
 env.filters["summary_label"] = _summary_label
+env.filters["date_box"] = _date_box
 env.filters["choice"] = form_texts.as_choice
 env.filters["number"] = swedish_number   # a count in a Swedish sentence: "1 234", not "1234" nor "1,234"
 env.filters["rows"] = rows_counted   # "1 rad", "5 rader": a text wrote "{n} rader" and said "1 rader"

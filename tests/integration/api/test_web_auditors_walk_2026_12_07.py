@@ -107,3 +107,24 @@ def test_a_replay_sent_without_a_moment_leaves_the_box_empty_where_it_asks_for_o
     assert 'value=""' in _time_box(page.text), _time_box(page.text)
     fresh = ivo.get(f"/granskning/arenden/{case_id}")   # the form alone: now, to be replayed at once
     assert re.search(r'value="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"', _time_box(fresh.text))
+
+
+def _box(html: str, name: str) -> str:
+    box = re.search(rf'<input[^>]*id="f-{name}"[^>]*>', html)
+    assert box, html[-3000:]
+    return box.group(0)
+
+
+def test_the_access_logs_period_is_shown_as_searched_even_when_a_date_box_cannot_hold_it(context, settings):
+    """``?till=2026-03-03T12:00`` (a minute, as `sigill audit access-log --to` takes): searched to that minute, while
+    the date box blanked it — the list bounded by a limit the form did not show, and the next search without it; a
+    mistyped date blanked alike.  Such a value is shown in a text box, as searched; a date keeps the date box."""
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get("/granskning/atkomstlogg", params={"fran": "2026-03-01", "till": "2026-03-03T12:00"})
+    assert page.status_code == 200
+    assert 'type="date"' in _box(page.text, "fran") and 'value="2026-03-01"' in _box(page.text, "fran")
+    till = _box(page.text, "till")
+    assert 'type="text"' in till and 'value="2026-03-03T12:00"' in till, till
+    mistyped = ivo.get("/granskning/atkomstlogg", params={"fran": "2026-13-01"})
+    fran = _box(mistyped.text, "fran")
+    assert mistyped.status_code == 422 and 'type="text"' in fran and 'value="2026-13-01"' in fran, fran
