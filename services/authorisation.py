@@ -76,6 +76,12 @@ def is_social_services(p: Principal, catalogue: Catalogue) -> bool:
     return p.agency == catalogue.lead_agency and p.has(*SOCIAL_SERVICES_ROLES)
 
 
+def is_municipal_social_services(p: Principal, catalogue: Catalogue) -> bool:
+    """Social services (the catalogue's lead agency, handläggare or samordnare) signed in to a municipality: who opens
+    its cases and reads its statistics and its cases due for culling (the checks above and below refuse the rest)."""
+    return is_social_services(p, catalogue) and bool(p.municipality)
+
+
 def is_member_user(p: Principal, catalogue: Catalogue) -> bool:
     """A contact person of a member agency (social services' own accounts never are, whatever their roles)."""
     return p.has(Role.MEMBER) and p.agency != catalogue.lead_agency

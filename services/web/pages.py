@@ -18,8 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.calendar import STOCKHOLM
+from domain.catalogue import Catalogue
 from services import access_log_text
-from services.authorisation import CASE_ROLES
+from services.authorisation import CASE_ROLES, is_municipal_social_services
 from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.web import form_texts, session, texts, views
@@ -192,23 +193,27 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     kept = _kept_key.set(values.pop("kept_key", "") or getattr(request.state, "kept_key", ""))
     try:
         html = env.get_template(template).render(
-            request=request, user=user, csrf=session.csrf_token(request), nav=_nav(user), **values)
+            request=request, user=user, csrf=session.csrf_token(request), nav=_nav(request, user), **values)
     finally:
         _kept_key.reset(kept)
     response = HTMLResponse(html, status, headers={"Cache-Control": "no-store"})
     return session.keep_csrf(request, response)  # type: ignore[return-value]
 
 
-def _nav(user: Principal | None) -> list[tuple[str, str]]:
+def _nav(request: Request, user: Principal | None) -> list[tuple[str, str]]:
     if user is None or user.is_system:
         return []
+    return _nav_of(user, request.app.state.context.cases.catalogue)
+
+
+def _nav_of(user: Principal, catalogue: Catalogue) -> list[tuple[str, str]]:
     if user.has(Role.AUDITOR):
         return [("/granskning", texts.T["nav_audit"]), ("/granskning/atkomstlogg", texts.T["nav_access_log"]),
                 ("/granskning/liggaren", texts.T["nav_ledger"]), ("/statistik", texts.T["nav_statistics"])]
     if user.has(Role.EVALUATOR) and not user.has(*CASE_ROLES):
         return [("/statistik", texts.T["nav_statistics"])]   # the figures, and no case to list
     items = [("/arenden", texts.T["nav_cases"])]
-    if user.has(Role.CASEWORKER, Role.COORDINATOR) and user.municipality:
+    if is_municipal_social_services(user, catalogue):   # what the three pages check, whatever the lead's id
         items.append(("/arenden/nytt", texts.T["nav_new"]))
         items.append(("/statistik", texts.T["nav_statistics"]))
         items.append(("/gallring", texts.T["nav_retention"]))

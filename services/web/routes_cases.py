@@ -13,7 +13,7 @@ from domain.identity import PersonalIdentityNumber
 from domain.values import YOUNG_PERSON
 from services.access_log_text import access_log_checked
 from services.api import commands as c
-from services.authorisation import Forbidden, check_reads_cases
+from services.authorisation import Forbidden, check_reads_cases, is_municipal_social_services
 from services.errors import ConcurrentChange, PossibleDuplicate
 from services.presentation import describe_plan_status
 from services.principals import Principal, Role
@@ -96,7 +96,7 @@ def _listed(request: Request, user: Principal, phase: str, search: Search, page:
     markers = {r["case_id"]: deadlines.of_row(r, day) for r in rows}
     return render(request, "cases.html", 422 if search.misshapen else 200, user=user, rows=rows, phase=phase,
                   lead=_lead(request, user), number=search.number or "", find_error=search.error,
-                  opens_cases=_opens_cases(user),
+                  opens_cases=_opens_cases(request, user),
                   phases=_phases(request, user),
                   plan_status=describe_plan_status,
                   unnumbered_row=unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
@@ -106,18 +106,18 @@ def _listed(request: Request, user: Principal, phase: str, search: Search, page:
 @guarded
 def new_referral_page(request: Request) -> Response:
     user = session.principal(request)
-    _check_opens(user)
+    _check_opens(request, user)
     return _referral_form(request, user, Typed.of({"referral_date": today(request)}), {})
 
 
-def _opens_cases(user: Principal) -> bool:
+def _opens_cases(request: Request, user: Principal) -> bool:
     """Whether the user may open a case (a new referral): social services' caseworkers and coordinators of a
-    municipality."""
-    return bool(user.has(Role.CASEWORKER, Role.COORDINATOR) and user.agency == "socialtjanst" and user.municipality)
+    municipality, social services being the catalogue's lead agency whatever its id."""
+    return is_municipal_social_services(user, service(request).catalogue)
 
 
-def _check_opens(user: Principal) -> None:
-    if not _opens_cases(user):
+def _check_opens(request: Request, user: Principal) -> None:
+    if not _opens_cases(request, user):
         raise Forbidden("only social services receive referrals")
 
 
@@ -132,7 +132,7 @@ def _referral_form(request: Request, user: Principal, typed: Typed, errors: dict
 def new_referral(request: Request, typed: Form) -> Response:
     user = session.principal(request)
     session.check_csrf(request, typed)
-    _check_opens(user)
+    _check_opens(request, user)
     return kept_when_away(request, typed, lambda: _open(request, user, typed),
                           lambda t, e, s: _referral_form(request, user, t, e, s))
 
