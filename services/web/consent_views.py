@@ -112,7 +112,6 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     case = case_seen(disclosures, rows)
     if case is None:
         return None
-    born: date = case.born
     young_person = young_person_label(disclosures, in_sentence=True)
     group = case.members
     closure = facts_seen(disclosures, "case.closed")   # the group's work ended with it (rules version 7)
@@ -126,8 +125,7 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
     result = Picture(agencies, list(catalogue.categories), member={a: a in taking_part for a in agencies},
                      closed=closed, closed_on=local_date(closure[-1].recorded_at) if closure else None,
                      declined=declined)
-    eighteen = birthday(born, 18)
-    result.turns_18 = eighteen if local_date(now) < eighteen else None
+    result.turns_18 = turns_18_on(disclosures, now)
     result.young_person = young_person_label(disclosures)
     records = {r.record.consent_id: r.record for r in rows}
     known = known_consents(d.fact for d in disclosures)
@@ -315,8 +313,15 @@ def consenters_now(disclosures: Sequence[Disclosure], now: datetime) -> list[tup
 
 def turned_18(disclosures: Sequence[Disclosure], now: datetime) -> bool:
     """Whether the young person is 18 or older now (or not seen: then only their own consent is offered)."""
+    return turns_18_on(disclosures, now) is None
+
+
+def turns_18_on(disclosures: Sequence[Disclosure], now: datetime) -> date | None:
+    """The young person's 18th birthday while it is still ahead in Sweden (when guardians' consents stop counting);
+    None from that day, or when the young person is not seen."""
     subject = facts_seen(disclosures, "case.subject")
-    return not subject or local_date(now) >= birthday(subject[0].content["birth_date"], 18)
+    eighteen = birthday(subject[0].content["birth_date"], 18) if subject else None
+    return eighteen if eighteen is not None and local_date(now) < eighteen else None
 
 
 def consenters(disclosures: Sequence[Disclosure]) -> list[tuple[str, str]]:
