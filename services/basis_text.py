@@ -23,7 +23,7 @@ OWN_TO_ITSELF = "er egen uppgift"   # an own fact's basis, told to the agency th
 
 def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
                    roles: Mapping[str, int] | None = None, *, young_person: str = "den unge",
-                   to_itself: bool = False, recipient: str | None = None) -> str:
+                   to_itself: bool = False, recipient: str) -> str:
     """The basis in Swedish.  A stored row may hold one no rule gives (altered, or from a catalogue since changed):
     it is described as what it is, never refused — an auditor looking for an altered log must be shown it.
 
@@ -48,12 +48,12 @@ def describe_basis(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mappi
     if basis.kind == "law" and (basis.legal_basis or "") not in catalogue.legal_bases:
         return f"lag: okänt lagrum ”{basis.legal_basis or ''}”"
     if readable(basis, known):
-        return describe_consents(basis.consent_ids, known or {}, roles, young_person, recipient)
+        return describe_consents(basis.consent_ids, known or {}, roles, young_person, recipient=recipient)
     return basis.describe(catalogue)
 
 
 def describe_basis_with_ids(basis: Basis, catalogue: Catalogue, known: Mapping[str, Mapping[str, Any]] | None = None,
-                            roles: Mapping[str, int] | None = None, recipient: str | None = None) -> str:
+                            roles: Mapping[str, int] | None = None, *, recipient: str) -> str:
     """``describe_basis`` for a line of text an auditor cross-references: a consent basis told by who consented is
     followed by its consents' ids, "samtycke från den unge, t.o.m. 2027-02-11 (1a2b3c4d)" (a basis still told by
     ids is not told them twice)."""
@@ -153,8 +153,8 @@ def guardian_roles(guardian_ids: Iterable[str]) -> dict[str, int]:
 
 
 def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[str, Any]],
-                      roles: Mapping[str, int] | None = None, young_person: str = "den unge",
-                      recipient: str | None = None) -> str:
+                      roles: Mapping[str, int] | None = None, young_person: str = "den unge", *,
+                      recipient: str) -> str:
     """Who gave the consents and until when, from what the reader sees of them; unseen ones by id only.  The
     guardians by name, or with ``roles`` by number ("vårdnadshavare 1 och 2"; one ``roles`` does not know: "en
     vårdnadshavare", never a name).  ``recipient``: as ``lapses`` takes it."""
@@ -175,34 +175,31 @@ def describe_consents(consent_ids: Iterable[str], known: Mapping[str, Mapping[st
     if unseen:
         text += " samt samtycke " + ", ".join(unseen)
     else:   # unknown while one is not seen: an end told from the others could be later than the disclosure's
-        end = lapses(seen, recipient)
+        end = lapses(seen, recipient=recipient)
         text += f", t.o.m. {end}" if end else ", tills vidare"
     return text
 
 
-def lapses(consents: list[Mapping[str, Any]], recipient: str | None = None) -> Any:
+def lapses(consents: list[Mapping[str, Any]], *, recipient: str) -> Any:
     """The last day a disclosure resting on ``consents`` (the whole of its basis, each as ``known_consents`` gives
     it) lasts; None: until further notice.  The basis holds, for each part it needs (agency × category) and each
     consenter whose consent is needed, every consent of theirs in force that covers that part: the disclosure lasts
     while each such group has one consent left — the latest end within a group (one person's two consents to the
     same part: the later one's; one with no end: none), the first end among the groups.
 
-    Which parts the fact needs the basis does not say; every part the consents are seen to cover, of the agencies
-    each of them covers (the reader among them), is taken as needed: a part not needed can only make the end told
-    earlier than the real one, never later.  A consent whose cover is not known is a group of its own: its end.
+    Which parts the fact needs the basis does not say; every part of the recipient's the consents are seen to cover
+    is taken as needed: a part not needed can only make the end told earlier than the real one, never later.  A
+    consent whose cover is not known is a group of its own: its end.
 
-    ``recipient``: the agency the disclosure is to, where the caller knows it — the reader's own, or the one an
-    auditor replays.  Every consent of the basis covers it (the judge chose them for that), so its parts alone are
-    taken: social services sees each consent's whole scope, and another agency's part of one of them, which the
-    others do not cover, kept one person's two consents to the same part of its own at the earlier end.  Without
-    it, the agencies every consent is seen to cover stand in for it.  (The fact's own category is no narrower
-    guide: a fact naming a member needs that membership's category too, ``Judge.basis_for``.)"""
-    told = [frozenset(a for a, _ in c["covers"]) for c in consents if c.get("covers")]
-    agencies = (frozenset({recipient}) if recipient is not None
-                else frozenset.intersection(*told) if told else frozenset())
+    ``recipient``: the agency the disclosure is to — the reader's own, or the one an auditor replays; every caller
+    knows it.  Every consent of the basis covers it (the judge chose them for that), so its parts alone are taken:
+    social services sees each consent's whole scope, and another agency's part of one of them, which the others do
+    not cover, kept one person's two consents to the same part of its own at the earlier end.  (The fact's own
+    category is no narrower guide: a fact naming a member needs that membership's category too,
+    ``Judge.basis_for``.)"""
     groups: dict[tuple[str, ...], list[Any]] = {}
     for n, c in enumerate(consents):
-        parts = [(c["consenter"], a, cat) for a, cat in c.get("covers", ()) if a in agencies] or [(str(n),)]
+        parts = [(c["consenter"], a, cat) for a, cat in c.get("covers", ()) if a == recipient] or [(str(n),)]
         for part in parts:
             groups.setdefault(part, []).append(c.get("valid_until"))
     ends = [max(group) for group in groups.values() if None not in group]

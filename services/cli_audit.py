@@ -210,7 +210,7 @@ def _replay(args: argparse.Namespace) -> int:
         rows = plan_rows(d.fact for d in seen)
         for d in seen:
             print(f"  {_fact(d.fact, ids)}  {describe_for_auditor(d.fact, app.catalogue, rows)}"
-                  f"  [{describe_basis_with_ids(d.basis, app.catalogue, known, roles, args.agency)}]")
+                  f"  [{describe_basis_with_ids(d.basis, app.catalogue, known, roles, recipient=args.agency)}]")
         if told is not None:
             _print_standing(told)
     return 0
@@ -245,7 +245,7 @@ def _disclosures(args: argparse.Namespace) -> int:
         roles = guardian_roles(case.known_guardians)
         for c, described in rows:
             basis = describe_basis_with_ids(c.basis, app.catalogue, known_at(consents, c.change, c.at), roles,
-                                            c.agency)
+                                            recipient=c.agency)
             print(f"{to_the_second(c.at)}  {agency_name(c.agency, app.catalogue):<35} "
                   f"{CHANGES[c.change]:<12} {_fact(c.fact, ids)}  {described}  "
                   f"[{basis}]  orsak: {describe_cause(c.cause, app.catalogue)}")

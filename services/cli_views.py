@@ -231,7 +231,7 @@ def _show(args: argparse.Namespace) -> int:
         if args.what == "meetings":
             print(f"  {_next_meeting_line(stored, args.agency, app.catalogue, known, roles)}")
         for f in facts:
-            basis = describe_basis_with_ids(f.basis, app.catalogue, known, roles, args.agency)
+            basis = describe_basis_with_ids(f.basis, app.catalogue, known, roles, recipient=args.agency)
             print(f"  {f.recorded_at.astimezone(STOCKHOLM):%Y-%m-%d}  {KINDS.get(f.kind, f.kind):<14}"
                   f" {_described(f, app.catalogue, roles, rows):<70}  [{basis}]")
     return 0
@@ -251,7 +251,7 @@ def _next_meeting_line(stored: list, agency: str, catalogue, known: dict,  # noq
     source = planned.source
     return (f"Planerat möte: {planned.on}" + (f" ({kind})" if kind else "")
             + f" · Från {agency_name(source.origin, catalogue)}"
-            + f"  [{describe_basis_with_ids(source.basis, catalogue, known, roles, agency)}]")
+            + f"  [{describe_basis_with_ids(source.basis, catalogue, known, roles, recipient=agency)}]")
 
 
 def _described(fact, catalogue, roles: dict[str, int],  # noqa: ANN001 - a stored view's fact, the catalogue

@@ -86,7 +86,7 @@ def _basis_teller(app, case_id, *, erased: bool):  # noqa: ANN001, ANN202 - the 
     consents = [] if erased else consent_facts(app.all_facts(case_id))
     roles = guardian_roles(app.get_case(case_id).known_guardians) if consents else {}
     return lambda basis, change, at, agency: describe_basis_with_ids(
-        basis, app.catalogue, known_at(consents, change, at), roles, agency)
+        basis, app.catalogue, known_at(consents, change, at), roles, recipient=agency)
 
 
 def _log_line(r, public, cat, tell) -> str:  # noqa: ANN001 - a stored row, the case's public ids, the catalogue

@@ -65,11 +65,11 @@ class Demo:
         self.out.write(f"  {agency_name(agency, cat)} – ser {facts_count(len(now))}\n")
         for fact_id, d in now.items():
             if fact_id not in before or before[fact_id].basis != d.basis:
-                basis = describe_basis_with_ids(d.basis, cat, known_now, roles, agency)
+                basis = describe_basis_with_ids(d.basis, cat, known_now, roles, recipient=agency)
                 self.out.write(f"    + {describe_fact(d.fact, cat)}  [{basis}]\n")
         for fact_id, d in before.items():
             if fact_id not in now:
-                basis = describe_basis_with_ids(d.basis, cat, known_before, roles, agency)
+                basis = describe_basis_with_ids(d.basis, cat, known_before, roles, recipient=agency)
                 self.out.write(f"    − {describe_fact(d.fact, cat)}  [upphörde: {basis}]\n")
         self.seen[agency] = now
 

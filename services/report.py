@@ -122,7 +122,7 @@ def case_report(app: CaseApplication, case_id: UUID, verification: Verification,
     rows_log = "".join(
         f"<tr>{row_head(swedish_minute(c.at))}<td>{escape(agency_name(c.agency, cat))}</td><td>{CHANGES[c.change]}</td>"
         f"<td><code>{fact_ids(c.fact.fact_id)}</code></td><td>{escape(described)}</td>"
-        f"<td class=basis>{basis_cell(c.basis, c.change, c.at, consents, cat, c.agency)}</td>"
+        f"<td class=basis>{basis_cell(c.basis, c.change, c.at, consents, cat, recipient=c.agency)}</td>"
         f"<td>{escape(describe_cause(c.cause, cat))}</td>"
         "</tr>" for c, described in zip(log, describe_changes(log, cat)) if is_disclosure(c))
     own = sum(1 for c in log if not is_disclosure(c))

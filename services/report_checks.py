@@ -142,13 +142,12 @@ def _replaced_row(key: tuple, where: str, facts: dict[str, Any], fact_ids: Calla
     return (f"<tr>{row_head(swedish_minute(at))}<td>{escape(agency_name(agency, cat))}</td>"
             f"<td>{escape(CHANGES.get(change, change))}</td><td><code>{escape(fact_id if erased else fact_ids(fact_id))}"
             f"</code></td><td>{escape(what)}</td>"
-            f"<td class=basis>{'' if erased else basis_cell(basis, change, at, consents, cat, agency)}"
+            f"<td class=basis>{'' if erased else basis_cell(basis, change, at, consents, cat, recipient=agency)}"
             f"</td><td>{escape(describe_cause(cause, cat)) if cause is not None else '(ej sparad)'}</td>"
             f"<td>{where}</td></tr>")
 
 
-def basis_cell(basis: Any, change: str, at: datetime, consents: Sequence[Any], cat: Any,
-               recipient: str | None = None) -> str:
+def basis_cell(basis: Any, change: str, at: datetime, consents: Sequence[Any], cat: Any, *, recipient: str) -> str:
     """A log row's basis as the web client's disclosure log says it: who consented (by name: the auditor sees the
     whole consents) and until when, as the consents stood at the row's moment (an ended row: just before it — the
     end its basis had); the consents' ids after it in small print, for cross-reference with the consents above and

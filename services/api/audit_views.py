@@ -155,11 +155,11 @@ def audit_fact_out(fact: Fact, ids: FactIds) -> AuditFactOut:
                         recorded_by=fact.recorded_by)
 
 
-def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None,
-                      recipient: str | None = None) -> AuditVisibleFactOut:
+def audit_visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None, *,
+                      recipient: str) -> AuditVisibleFactOut:
     """``recipient``: the agency replayed."""
     return AuditVisibleFactOut(**vars(audit_fact_out(d.fact, ids)),
-                               basis=basis_out(d.basis, catalogue, known, recipient))
+                               basis=basis_out(d.basis, catalogue, known, recipient=recipient))
 
 
 def standing_out(standing: Standing, visible: int, catalogue: Catalogue) -> StandingOut:
@@ -191,7 +191,7 @@ def change_out(c: VisibilityChange, catalogue: Catalogue, ids: FactIds, consents
     as the consents stood at the change's moment (``known_at``), as the web's and the command line's logs do."""
     known = known_at(consents, c.change, c.at) if consents else None
     return ChangeOut(at=c.at, agency=c.agency, change=c.change,  # type: ignore[arg-type]
-                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue, known, c.agency),
+                     fact=audit_fact_out(c.fact, ids), basis=basis_out(c.basis, catalogue, known, recipient=c.agency),
                      cause=[CauseOut(what=x.what, consent_ids=list(x.consent_ids), agency=x.agency)  # type: ignore[arg-type]
                             for x in c.cause],
                      cause_description=describe_cause(c.cause, catalogue))

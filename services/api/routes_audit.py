@@ -81,9 +81,9 @@ def replay(reader: Reader, case_id: CaseId, agency: Agency,
     disclosures, standing = replayed.disclosures, replayed.standing
     ids = ctx.fact_ids.of(case_id)
     known = known_consents(d.fact for d in disclosures)   # the consents the agency saw then, as they stood
-    app = ctx.cases.app
+    app, catalogue = ctx.cases.app, ctx.cases.catalogue
     return av.Replayed(case_id=case_id, agency=agency, as_of=as_of,
-                       facts=[av.audit_visible_out(d, ctx.cases.catalogue, ids, known, agency) for d in disclosures],
+                       facts=[av.audit_visible_out(d, catalogue, ids, known, recipient=agency) for d in disclosures],
                        standing=None if standing is None else av.standing_out(standing, len(disclosures),
                                                                              ctx.cases.catalogue),
                       # As the command line and the web say it: before the case, or a moment to come.

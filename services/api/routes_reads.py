@@ -50,7 +50,7 @@ def _facts(ctx: Context, look: Look, seen: list[q.SeenFact], known: v.Known | No
 
 def _basis(ctx: Context, basis: Any, known: v.Known, reader: str) -> v.BasisOut | None:
     """A basis told as a fact's is in ``_facts``."""
-    return None if basis is None else v.basis_out(basis, ctx.cases.catalogue, known, reader)
+    return None if basis is None else v.basis_out(basis, ctx.cases.catalogue, known, recipient=reader)
 
 
 async def _answer(ctx: Context, user: Principal, look: Look, what: str, shape: Callable[[], BaseModel]) -> Response:

@@ -189,8 +189,7 @@ class Principal(BaseModel):
 Known = Mapping[str, Mapping[str, Any]]   # services.basis_text.known_consents: the consents the reader sees
 
 
-def basis_out(basis: Basis, catalogue: Catalogue, known: Known | None = None,
-              recipient: str | None = None) -> BasisOut:
+def basis_out(basis: Basis, catalogue: Catalogue, known: Known | None = None, *, recipient: str) -> BasisOut:
     """``known``: the description says who consented and until when, for the consents the reader itself sees
     (the ids stay in ``consent_ids``); a consent it does not see is told by its id alone.  ``recipient``: the
     agency the fact is disclosed to, whose sight's end is told (``basis_text.lapses``)."""
@@ -208,6 +207,6 @@ def fact_out(fact: Fact, ids: FactIds, content: dict[str, Any] | None = None, *,
 
 
 def visible_out(d: Disclosure, catalogue: Catalogue, ids: FactIds, known: Known | None = None, *,
-                lead: bool = False, recipient: str | None = None) -> VisibleFactOut:
+                lead: bool = False, recipient: str) -> VisibleFactOut:
     return VisibleFactOut(**vars(fact_out(d.fact, ids, lead=lead)),
-                          basis=basis_out(d.basis, catalogue, known, recipient))
+                          basis=basis_out(d.basis, catalogue, known, recipient=recipient))

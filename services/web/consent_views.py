@@ -149,9 +149,10 @@ def picture(disclosures: Sequence[Disclosure], catalogue: Catalogue, now: dateti
                     False, missing=() if declined or closed else _missing(case, agency, category, now, young_person))
                 continue
             part = frozenset({(agency, category)})
+            bounding = [_bounding(records[c], part) for c in basis.consent_ids]
             result.cells[agency, category] = Cell(
-                agency in taking_part, lapses([_bounding(records[c], part) for c in basis.consent_ids]),
-                describe_basis(basis, catalogue, _needing(known, part), young_person=young_person),
+                agency in taking_part, lapses(bounding, recipient=agency),
+                describe_basis(basis, catalogue, _needing(known, part), young_person=young_person, recipient=agency),
                 pending=agency not in taking_part, consent_ids=basis.consent_ids)
     return result
 

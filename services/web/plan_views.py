@@ -100,11 +100,11 @@ def shown_as_current(current: Revision | None, lead: bool) -> bool:
     return lead or current is None or current.main_goal is not None
 
 
-def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue,
-               recipient: str | None = None) -> ToldBases:
+def told_bases(revision: Revision, disclosures: Sequence[Disclosure], catalogue: Catalogue, *,
+               recipient: str) -> ToldBases:
     """Why the reader sees the revision's main goal and each of its rows, said as its timeline says it: from its
     own consent facts, its own facts "er egen uppgift" (``recipient``: the reader's agency)."""
-    tell = own_basis(disclosures, catalogue, recipient)
+    tell = own_basis(disclosures, catalogue, recipient=recipient)
     told = lambda basis: Told(tell(basis), basis_ids(basis))  # noqa: E731
     goal = revision.goal_basis
     return ToldBases(None if goal is None else told(goal),

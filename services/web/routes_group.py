@@ -50,7 +50,7 @@ def _plan(request: Request, user: Principal, case_id: UUID, typed: Typed | None 
     return show(request, user, seen, "plan", "plan.html", status, typed=typed, errors=errors or {},
                 revisions=revisions, current=current, slots=shown, unseen=unseen,
                 as_current=plan_views.shown_as_current(current, seen.place is Place.LEAD),
-                bases=(plan_views.told_bases(current, seen.disclosures, cat, user.agency) if current
+                bases=(plan_views.told_bases(current, seen.disclosures, cat, recipient=user.agency) if current
                        else plan_views.ToldBases()),
                 # Who drew each revision up named as the reader's own view names the young person, if at all.
                 young_person=views.young_person_label(seen.disclosures, in_sentence=True),

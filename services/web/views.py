@@ -60,7 +60,7 @@ def in_order(disclosures: Iterable[Disclosure]) -> list[Disclosure]:
 def timeline(disclosures: Iterable[Disclosure], catalogue: Catalogue,
              describe: Callable[..., str] = describe_fact, *,
              among: Iterable[Disclosure] | None = None, to_itself: bool | None = None,
-             recipient: str | None = None) -> list[Item]:
+             recipient: str) -> list[Item]:
     """The facts as a timeline's rows; an auditor's with ``audit_text.describe_for_auditor``.
 
     ``among``: everything the reader sees, when ``disclosures`` are only some of it (a meeting's parts, the
@@ -287,11 +287,11 @@ def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure],
-                 recipient: str | None = None) -> MeetingCard:
+def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Iterable[Disclosure], *,
+                 recipient: str) -> MeetingCard:
     """One meeting's parts as a card; each basis told from the reader's own consent facts (``among``)."""
     ordered = in_order(parts)
-    told = own_basis(among, catalogue, recipient)
+    told = own_basis(among, catalogue, recipient=recipient)
     card = MeetingCard(_day(ordered[0].fact.content["held_on"]) if ordered else "")
     by_basis: dict[tuple[str, str], list[str]] = {}
 
@@ -317,8 +317,7 @@ def meeting_card(parts: Iterable[Disclosure], catalogue: Catalogue, among: Itera
     return card
 
 
-def own_basis(among: Iterable[Disclosure], catalogue: Catalogue,
-              recipient: str | None = None) -> Callable[[Any], str]:
+def own_basis(among: Iterable[Disclosure], catalogue: Catalogue, *, recipient: str) -> Callable[[Any], str]:
     """How the agency's own pages tell a basis: from its own consent facts, the young person named if it sees the
     subject, an own fact "er egen uppgift" — as its timeline does (``recipient``: the agency itself)."""
     pool = list(among)
@@ -337,8 +336,8 @@ class PlannedMeeting:
     line: MeetingLine
 
 
-def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[Disclosure],
-                    recipient: str | None = None) -> PlannedMeeting | None:
+def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[Disclosure], *,
+                    recipient: str) -> PlannedMeeting | None:
     """From the facts the reader sees (``agency_queries.SeenFact``): the next meeting they leave standing
     (``agency_queries.next_meeting``); None when none is planned, or none it may see."""
     planned = next_meeting(seen)
@@ -346,7 +345,7 @@ def planned_meeting(seen: Sequence[Any], catalogue: Catalogue, among: Iterable[D
         return None
     source = planned.source.disclosure
     line = MeetingLine(f"Från {agency_name(source.fact.origin, catalogue)}",
-                       own_basis(among, catalogue, recipient)(source.basis), basis_ids(source.basis))
+                       own_basis(among, catalogue, recipient=recipient)(source.basis), basis_ids(source.basis))
     return PlannedMeeting(_day(planned.on), MEETING_KINDS.get(planned.kind or "", ""), line)
 
 

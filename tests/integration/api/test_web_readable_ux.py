@@ -311,8 +311,8 @@ def test_user_facing_swedish_quotes_with_the_swedish_marks():
         text = re.sub(r"<[^>]*>", " ", re.sub(r'\s[\w-]+="[^"]*"', "", text))   # attributes, cut by a tag too
         found += [f"{template.name}: {m}" for m in _NOT_SWEDISH_QUOTES.findall(text)]
     catalogue = load_catalogue()
-    worded = [basis_text.describe_basis(Basis("altered"), catalogue),
-              basis_text.describe_basis(Basis("law", legal_basis="lag_99"), catalogue),
+    worded = [basis_text.describe_basis(Basis("altered"), catalogue, recipient="socialtjanst"),
+              basis_text.describe_basis(Basis("law", legal_basis="lag_99"), catalogue, recipient="socialtjanst"),
               basis_text.describe_cause([Cause("altered")], catalogue),
               presentation.describe_fact(_goal(), catalogue)]
     assert worded[-1] == ("Åtgärdsplan, revision 1: huvudmål ”Gå i skolan.”; upprättad i samråd med den unge:"

@@ -11,6 +11,7 @@ from services.catalogue_loader import load_catalogue
 
 CAT = load_catalogue()
 YOUNG, MOTHER, FATHER = "c-young-0001", "c-mother-001", "c-father-001"
+SOCIAL, SCHOOL = "socialtjanst", "skola"   # the recipient: social services reads whole consents, the school its parts
 
 
 def _fact(kind: str, version: int, day: int, consent_id: str, consenter: str, name: str, until: date | None):
@@ -29,24 +30,27 @@ BASIS = Basis("consent", (YOUNG, MOTHER, FATHER))
 
 def test_the_guardians_by_name_for_those_who_may_see_them_and_by_role_on_the_command_line():
     known = known_consents(FACTS)
-    assert describe_basis(BASIS, CAT, known) == \
+    assert describe_basis(BASIS, CAT, known, recipient=SOCIAL) == \
         "samtycke från den unge och vårdnadshavarna Maria och Johan, t.o.m. 2026-12-31"
     roles = guardian_roles(["g-maria", "g-johan"])
-    assert describe_basis(BASIS, CAT, known, roles) == "samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2026-12-31"
-    assert describe_basis_with_ids(Basis("consent", (MOTHER,)), CAT, known, roles) == \
+    assert describe_basis(BASIS, CAT, known, roles, recipient=SOCIAL) == \
+        "samtycke från den unge och vårdnadshavare 1 och 2, t.o.m. 2026-12-31"
+    assert describe_basis_with_ids(Basis("consent", (MOTHER,)), CAT, known, roles, recipient=SOCIAL) == \
         "samtycke från vårdnadshavare 1, t.o.m. 2026-12-31 (c-mother)"
     # A guardian the numbering does not know is never named.
-    assert describe_basis(Basis("consent", (FATHER,)), CAT, known, {}) == "samtycke från en vårdnadshavare, tills vidare"
+    assert describe_basis(Basis("consent", (FATHER,)), CAT, known, {}, recipient=SOCIAL) == \
+        "samtycke från en vårdnadshavare, tills vidare"
 
 
 def test_a_log_row_tells_the_end_its_moment_knew():
     before = known_at(FACTS, "ended", datetime(2026, 3, 10, 9, tzinfo=timezone.utc))   # just before the narrowing
-    assert describe_basis(BASIS, CAT, before, guardian_roles(["g-maria", "g-johan"])).endswith("t.o.m. 2027-02-11")
+    assert describe_basis(BASIS, CAT, before, guardian_roles(["g-maria", "g-johan"]),
+                          recipient=SOCIAL).endswith("t.o.m. 2027-02-11")
 
 
 def test_a_consent_not_seen_stays_an_id_and_a_law_is_named():
-    assert describe_basis_with_ids(BASIS, CAT, {}) == "samtycke c-young-, c-mother, c-father"
-    assert describe_basis(Basis("law", legal_basis="sol14"), CAT).startswith("lag: SoL 14 kap. 1 §")
+    assert describe_basis_with_ids(BASIS, CAT, {}, recipient=SCHOOL) == "samtycke c-young-, c-mother, c-father"
+    assert describe_basis(Basis("law", legal_basis="sol14"), CAT, recipient=SCHOOL).startswith("lag: SoL 14 kap. 1 §")
 
 
 def _part(version: int, consent_id: str, consenter: str, until: date | None, categories: tuple, agency="skola"):
@@ -67,17 +71,19 @@ def _whole(version: int, consent_id: str, consenter: str, until: date | None, sc
 def test_one_persons_two_consents_to_the_same_part_last_to_the_later_end():
     known = known_consents([_part(4, "june", "g-maria", date(2026, 6, 30), ("school",)),
                             _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
-    assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-12-31")
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, known, recipient=SCHOOL).endswith(
+        "t.o.m. 2026-12-31")
     forever = known_consents([_part(4, "june", "g-maria", date(2026, 6, 30), ("school",)),
                               _part(5, "open", "g-maria", None, ("school",))])
-    assert describe_basis(Basis("consent", ("june", "open")), CAT, forever).endswith("tills vidare")
+    assert describe_basis(Basis("consent", ("june", "open")), CAT, forever, recipient=SCHOOL).endswith("tills vidare")
 
 
 def test_guard_one_persons_consents_to_different_parts_last_to_the_first_end():
     """The row needs `school` and `case` (it names another member): one consent each, the earlier end bounds it."""
     known = known_consents([_part(4, "case", "g-maria", date(2026, 11, 30), ("case",)),
                             _part(5, "school", "g-maria", date(2026, 9, 30), ("school",))])
-    assert describe_basis(Basis("consent", ("case", "school")), CAT, known).endswith("t.o.m. 2026-09-30")
+    assert describe_basis(Basis("consent", ("case", "school")), CAT, known, recipient=SCHOOL).endswith(
+        "t.o.m. 2026-09-30")
 
 
 def test_guard_a_part_the_fact_may_not_need_makes_the_end_told_earlier_never_later():
@@ -86,18 +92,21 @@ def test_guard_a_part_the_fact_may_not_need_makes_the_end_told_earlier_never_lat
     name other agencies' parts too, which are taken only where every consent of the basis covers that agency."""
     known = known_consents([_part(4, "june", "g-maria", date(2026, 6, 30), ("case", "school")),
                             _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
-    assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-06-30")
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, known, recipient=SCHOOL).endswith(
+        "t.o.m. 2026-06-30")
     # The police's `school` part of December's consent is no cover of the school's `school`: June's end is told.
     lead = known_consents([_whole(4, "june", "g-maria", date(2026, 6, 30), (("soc", ("school",)),)),
                            _whole(5, "december", "g-maria", date(2026, 12, 31),
                                   (("soc", ("case",)), ("polis", ("school",))))])
-    assert describe_basis(Basis("consent", ("june", "december")), CAT, lead).endswith("t.o.m. 2026-06-30")
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, lead, recipient="soc").endswith(
+        "t.o.m. 2026-06-30")
 
 
 def test_guard_a_consent_whose_cover_is_not_known_is_bounded_by_its_own_end():
     known = known_consents([_fact("consent.granted", 4, 1, "june", "g-maria", "Maria", date(2026, 6, 30)),
                             _part(5, "december", "g-maria", date(2026, 12, 31), ("school",))])
-    assert describe_basis(Basis("consent", ("june", "december")), CAT, known).endswith("t.o.m. 2026-06-30")
+    assert describe_basis(Basis("consent", ("june", "december")), CAT, known, recipient=SCHOOL).endswith(
+        "t.o.m. 2026-06-30")
 
 
 # The review's reproduction: the young person's C1 covers social services' and the school's `health` to June, C2
@@ -115,9 +124,13 @@ def test_social_services_reads_the_end_of_its_own_sight_not_of_the_school_s_part
         "samtycke från den unge, t.o.m. 2026-12-31 (c1, c2)"
 
 
-def test_guard_a_member_s_reading_is_unchanged_by_naming_it():
-    """The school's parts: C1 gives it `health` alone, C2 `school`; its basis for a `school` row is C2's part."""
+def test_guard_a_member_reads_the_end_of_its_own_parts():
+    """The school's parts: C1 gives it `health` alone, C2 `school`; its basis for a `school` row is C2's part, and
+    one resting on both takes both parts as needed (the earlier end, never a later one).  The ends it read before
+    ``recipient`` was required, when the agencies every consent covers stood in for it."""
     known = known_consents([_part(4, "c1", "young_person", date(2026, 6, 30), ("health",)),
                             _part(5, "c2", "young_person", date(2026, 12, 31), ("school",))])
-    for basis in (Basis("consent", ("c2",)), Basis("consent", ("c1", "c2"))):
-        assert describe_basis(basis, CAT, known, recipient="skola") == describe_basis(basis, CAT, known)
+    assert describe_basis(Basis("consent", ("c2",)), CAT, known, recipient=SCHOOL) == \
+        "samtycke från den unge, t.o.m. 2026-12-31"
+    assert describe_basis(Basis("consent", ("c1", "c2")), CAT, known, recipient=SCHOOL) == \
+        "samtycke från den unge, t.o.m. 2026-06-30"

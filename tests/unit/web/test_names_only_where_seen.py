@@ -32,8 +32,10 @@ def test_no_page_names_anyone_the_readers_own_view_does_not(story):
         for agency in AGENCIES:
             seen = views.in_order(replay.visible_to(agency, at))
             held = _held(seen)
-            pages = [views.timeline(seen, CATALOGUE), views.timeline(seen, CATALOGUE, describe_for_auditor),
-                     [views.meeting_card([d], CATALOGUE, among=seen) for d in seen if d.fact.kind == "meeting"]]
+            pages = [views.timeline(seen, CATALOGUE, recipient=agency),
+                     views.timeline(seen, CATALOGUE, describe_for_auditor, recipient=agency),
+                     [views.meeting_card([d], CATALOGUE, among=seen, recipient=agency)
+                      for d in seen if d.fact.kind == "meeting"]]
             said = repr(pages)
             for name in NAMES:
                 assert name not in said or name in held, (agency, at, name)

@@ -23,7 +23,8 @@ def _story() -> CaseStory:
 
 
 def _timeline(story: CaseStory, agency: str, **kwargs) -> list[views.Item]:
-    return views.timeline(disclosures_at(story.events, agency, story.now, CATALOGUE), CATALOGUE, **kwargs)
+    return views.timeline(disclosures_at(story.events, agency, story.now, CATALOGUE), CATALOGUE, recipient=agency,
+                          **kwargs)
 
 
 def test_each_consent_line_names_its_consenter_with_the_role():
@@ -40,7 +41,7 @@ def test_a_reader_that_does_not_see_the_subject_reads_the_role_and_no_name():
     school's view with the subject taken out), the role word, in the line and in the basis."""
     story = _story()
     seen = [d for d in disclosures_at(story.events, "skola", story.now, CATALOGUE) if d.fact.kind != "case.subject"]
-    items = views.timeline(seen, CATALOGUE)
+    items = views.timeline(seen, CATALOGUE, recipient="skola")
     assert "Peter" not in repr(items)
     assert [i.text.split(" lämnat")[0] for i in items if i.kind == "consent.granted"] == [
         "Samtycke från den unge", "Samtycke från Maria (vårdnadshavare)", "Samtycke från Johan (vårdnadshavare)"]

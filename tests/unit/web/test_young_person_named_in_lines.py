@@ -25,14 +25,15 @@ def _story() -> CaseStory:
     return story
 
 
-def _lines(seen, **kwargs) -> dict[str, list[str]]:
-    items = views.timeline(seen, CATALOGUE, **kwargs)
+def _lines(seen, recipient: str, **kwargs) -> dict[str, list[str]]:
+    items = views.timeline(seen, CATALOGUE, recipient=recipient, **kwargs)
     return {kind: [i.text for i in items if i.kind == kind] for kind in ("plan.goal", "calendar")}
 
 
 def test_social_services_reads_the_plans_and_the_birthdays_lines_with_the_name():
     seen = disclosures_at(_story().events, "socialtjanst", utc(2027, 3, 15), CATALOGUE)
-    for lines in (_lines(seen), _lines(seen, describe=describe_for_auditor)):   # its page, and a replay of it
+    for lines in (_lines(seen, "socialtjanst"),   # its page, and a replay of it
+                  _lines(seen, "socialtjanst", describe=describe_for_auditor)):
         assert lines["plan.goal"] == ["Åtgärdsplan, revision 1: huvudmål ”Gå i skolan.”; upprättad i samråd med"
                                       " Peter Exempel (den unge): ja; vårdnadshavare som deltog: 1"]
         assert "Peter Exempel (den unge) fyller 18 år (2027-03-14)" in lines["calendar"]
@@ -42,7 +43,7 @@ def test_a_member_reads_the_plans_line_with_the_name_its_own_view_holds():
     """The school's consents cover `case`: it sees the case's subject, and the goal (the calendar is social
     services' alone)."""
     seen = disclosures_at(_story().events, "skola", utc(2027, 3, 15), CATALOGUE)
-    lines = _lines(seen)
+    lines = _lines(seen, "skola")
     assert lines["plan.goal"][0].endswith("upprättad i samråd med Peter Exempel (den unge): ja;"
                                           " vårdnadshavare som deltog: 1")
     assert lines["calendar"] == []
@@ -55,7 +56,7 @@ def test_a_reader_whose_view_does_not_hold_the_name_reads_the_role_word():
     for agency in ("socialtjanst", "skola"):
         seen = [d for d in disclosures_at(story.events, agency, utc(2027, 3, 15), CATALOGUE)
                 if d.fact.kind != "case.subject"]
-        for lines in (_lines(seen), _lines(seen, describe=describe_for_auditor)):
+        for lines in (_lines(seen, agency), _lines(seen, agency, describe=describe_for_auditor)):
             assert "Peter" not in repr(lines), agency
             assert lines["plan.goal"][0].endswith("upprättad i samråd med den unge: ja; vårdnadshavare som deltog: 1")
             if agency == "socialtjanst":
