@@ -8,7 +8,7 @@ machine over loopback: the embedded PostgreSQL, the servers, and the load from a
 
 from __future__ import annotations
 
-import bench_support  # first: it keeps this file from shadowing the standard library's http
+import bench_support  # noqa: F401  first: it keeps this file from shadowing the standard library's http
 
 import argparse
 import json

@@ -22,7 +22,7 @@ shared, and a page's time means something only beside it.
 
 from __future__ import annotations
 
-import bench_support  # first: it keeps bench/http.py from shadowing the standard library's http
+import bench_support  # noqa: F401  first: it keeps bench/http.py from shadowing the standard library's http
 
 import argparse
 import importlib.util
@@ -41,7 +41,7 @@ import psycopg
 
 from bench_support import bench_application, views_caught_up, young_people  # noqa: E402
 from domain.group_commands import PlanRowDraft  # noqa: E402
-from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome, ScopeEntry  # noqa: E402
+from domain.values import YOUNG_PERSON, Actor, Decision, Guardian, Outcome  # noqa: E402
 from services.access_entry import AccessEntry  # noqa: E402
 from services.api.app import create_api  # noqa: E402
 from services.bootstrap import build_api_context, build_application  # noqa: E402
