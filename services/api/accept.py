@@ -20,7 +20,7 @@ The load balancer's probes are left out: they are answered whatever they send (`
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse
@@ -73,9 +73,8 @@ class AcceptedOnly:
         self.app, self.offered = app, offered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        sent = [value.decode("latin-1") for name, value in scope["headers"] if name == b"accept"]
         try:
-            taken = not sent or accepts(", ".join(sent), self.offered)
+            taken = accepts(accept_sent(scope["headers"]), self.offered)
         except UnreadableAccept as unreadable:
             await JSONResponse(unreadable_body(unreadable, self.offered), 406)(scope, receive, send)
             return
@@ -83,6 +82,13 @@ class AcceptedOnly:
             await self.app(scope, receive, send)
             return
         await not_acceptable(self.offered)(scope, receive, send)
+
+
+def accept_sent(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """Every ``Accept`` header of a request's raw headers as one value, comma-joined (RFC 9110 §5.3: a list field's
+    lines are one list); "" when none was sent.  The 406 check and the feed's question whether a client asks for the
+    stream by name read the same list: one read the first header alone."""
+    return ", ".join(value.decode("latin-1") for name, value in headers if name.lower() == b"accept")
 
 
 def not_acceptable(offered: str) -> JSONResponse:

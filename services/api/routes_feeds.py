@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from projections.agency_feed import FeedMessage
 from services.api import feed_views as fv
-from services.api.accept import names
+from services.api.accept import accept_sent, names
 from services.api.deps import Context, Reader, header
 from services.api.errors import REBUILDING, REBUILDING_RETRY_SECONDS, ErrorBody, error_body
 from services.api.routes_commands import ERRORS, documented_as_json
@@ -262,7 +262,7 @@ async def feed_stream(request: Request, reading: Reader, agency: AgencyPath,
     except FeedsRebuilding:
         # An EventSource takes any answer but a 200 as final and stops for good, and it asks for the stream by name:
         # it is told to come back when the 503's Retry-After would have it.  Any other client gets that 503.
-        if not names(request.headers.get("accept", ""), EventStream.media_type):
+        if not names(accept_sent(request.headers.raw), EventStream.media_type):
             raise
         return EventStream(_come_back_later(), headers=_no_store({"X-Accel-Buffering": "no"}))
     return EventStream(_events(request, feeds, user, agency, position, purpose),
