@@ -150,10 +150,19 @@ def _signed_in_as(user: Any, catalogue: Any) -> tuple[str, str | None]:
     return user.name, f"{role}, {_agency_label(catalogue, user.agency)}{municipality}"
 
 
+def keep_in_way_back(request: Request, **query: str) -> None:
+    """The query parameters this page takes, each as it read it — only one it found well-formed (an agency of the
+    catalogue, a readable moment), "" for one left out: what the way back (``_page_here``) may keep of the address."""
+    request.state.way_back_query = [(name, value) for name, value in query.items() if value]
+
+
 def _page_here(request: Request) -> str:
-    """This page's address to come back to, its query kept (a replay's agency and moment) but for a notice of
-    something saved (``?sparat=``), which the way back adds again when it applies."""
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "sparat"])
+    """This page's address to come back to (the *Syfte* form's way back, which the purpose's redirect follows),
+    with only the query the page itself said it took well-formed (``keep_in_way_back``: a replay's agency and
+    moment). The address's query as it came could hold anything typed — a personnummer as ``myndighet`` — and
+    would reach the browser's history and the server's logs as a URL; a notice of something saved
+    (``?sparat=``) is added again by the way back where it applies."""
+    query = urlencode(getattr(request.state, "way_back_query", []))
     return request.url.path + (f"?{query}" if query else "")
 
 

@@ -33,7 +33,7 @@ from services.web.case_search import ERROR_FIELD, NOT_A_NUMBER, Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
 from services.web.error_pages import QueryRefused, guarded
-from services.web.pages import case_uuid, form_of, fragment, redirect, render
+from services.web.pages import case_uuid, form_of, fragment, keep_in_way_back, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
@@ -159,6 +159,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     else:   # the form alone
         protection_now = cases.audit_protection(user, uuid)
     number = case_number(cases, user, uuid)
+    keep_in_way_back(request, myndighet=myndighet if myndighet in agencies else "", tid=tid if at is not None else "")
     return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
                   number=number, agencies=agencies,
                   agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors, notes=notes,
