@@ -28,7 +28,7 @@ from services.access_entry import stated_purpose
 from services.authorisation import check_a_person
 from services.identity_provider import SignInFailed
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal
-from services.web import renewal, sealed_cookie
+from services.web import renewal, sealed_cookie, way_back
 from services.web.signed_out import expiry_of
 
 log = logging.getLogger("sigill.web")
@@ -159,7 +159,10 @@ def return_path(candidate: str | None) -> str:
 
 def sign_in_url(request: Request, reason: str | None = None) -> str:
     """The sign-in page, naming the page this GET asked for (to return to) and why the session ended."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # Of the query, only what a page takes in its shape (way_back.kept): a personnummer typed into the address
+    # would otherwise be carried into the sign-in's URL and back.
+    query = urlencode(way_back.kept(request, request.query_params.multi_items()))
+    here = request.url.path + (f"?{query}" if query else "")
     back = return_path(here) if request.method in ("GET", "HEAD") else ""
     query = {**({REASON_FIELD: reason} if reason else {}), **({BACK_FIELD: back} if back else {})}
     return SIGN_IN + (f"?{urlencode(query)}" if query else "")

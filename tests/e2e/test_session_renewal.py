@@ -68,9 +68,9 @@ def test_requests_together_share_one_renewal_of_a_rotating_refresh_token(product
 def test_a_refused_renewal_signs_out_cleanly_to_the_sign_in_page(production_server, provider):
     client = signed_in_due(production_server, provider)
     provider.state.refuse_refresh = True
-    answer = client.get("/arenden?fas=plan", follow_redirects=False)
+    answer = client.get("/arenden?fas=active", follow_redirects=False)
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/logga-in?orsak=fornyelse&tillbaka=%2Farenden%3Ffas%3Dplan"
+    assert answer.headers["location"] == "/logga-in?orsak=fornyelse&tillbaka=%2Farenden%3Ffas%3Dactive"
     cleared = set_cookies(answer)
     for name in ("sigill_session", "sigill_refresh", "sigill_csrf", "sigill_purpose"):
         assert cleared[name].startswith(f'{name}=""'), name  # nothing of the session kept

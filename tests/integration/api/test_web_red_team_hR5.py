@@ -48,3 +48,23 @@ def test_the_purpose_forms_way_back_keeps_only_the_replays_own_well_formed_query
     # The report takes no query at all.
     report = ivo.get(f"/granskning/arenden/{case_id}/rapport", params={"myndighet": PERSONNUMMER})
     assert report.status_code == 200 and _way_back(report.text) == f"/granskning/arenden/{case_id}/rapport"
+
+
+def test_the_sign_ins_way_back_keeps_only_a_query_the_pages_take_in_its_shape(client, users, tick, context,
+                                                                                settings):
+    """Signed out, a page's address went whole into the sign-in's ``tillbaka`` (and the redirect after it): a
+    personnummer typed as the replay's ``myndighet``, or a name as a parameter no page takes, with it."""
+    case_id, _ = school_consented_case(client, users, tick)
+    signed_out = web_as(context, settings, "ivo")
+    signed_out.cookies.clear()
+    for query in ({"myndighet": PERSONNUMMER, "tid": "2026-03-03"}, {"myndighet": "polis", "tid": "900101-1234"},
+                  {"myndighet": "polis", "namn": "Anna Svensson", "tid": "2026-03-03"}):
+        moved = signed_out.get(f"/granskning/arenden/{case_id}", params=query, follow_redirects=False)
+        assert moved.status_code == 303, moved.text[-2000:]
+        back = dict(parse_qsl(urlsplit(moved.headers["location"]).query))["tillbaka"]
+        assert "1234" not in back and "Anna" not in back and "namn" not in back, back
+        assert urlsplit(back).path == f"/granskning/arenden/{case_id}"
+    kept = signed_out.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": "2026-03-03 12:00"},
+                          follow_redirects=False)
+    back = dict(parse_qsl(urlsplit(kept.headers["location"]).query))["tillbaka"]
+    assert dict(parse_qsl(urlsplit(back).query)) == {"myndighet": "polis", "tid": "2026-03-03 12:00"}, back
