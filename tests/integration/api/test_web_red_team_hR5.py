@@ -68,3 +68,32 @@ def test_the_sign_ins_way_back_keeps_only_a_query_the_pages_take_in_its_shape(cl
                           follow_redirects=False)
     back = dict(parse_qsl(urlsplit(kept.headers["location"]).query))["tillbaka"]
     assert dict(parse_qsl(urlsplit(back).query)) == {"myndighet": "polis", "tid": "2026-03-03 12:00"}, back
+
+
+def _index_entries(context) -> int:
+    from services.access_entry import AccessQuery
+    from services.case_audit import CASE_INDEX
+    return len(context.cases.access_log.search(AccessQuery(case_id=CASE_INDEX, limit=100)))
+
+
+def test_guard_the_index_cursor_is_a_case_number_or_an_id_refused_unsaid_and_unlogged(client, users, tick, context,
+                                                                                        settings):
+    """Guard: ``?efter=``/``?fore=`` hand-edited — a personnummer, a name, SQL, an over-long or two-way cursor — is
+    a 422 naming the field, never a 500, saying back nothing typed and logging no read; a well-formed one that is
+    no case's (an id or number no case has) is one page, one access-log entry."""
+    school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    before = _index_entries(context)
+    for name in ("efter", "fore"):
+        for typed in (PERSONNUMMER, "Anna Svensson", "0180-2026-0001' OR '1'='1", "0180-2026-0001;--",
+                      "x" * 5000, "0180-2026-0001\x00", "٠١٨٠-٢٠٢٦-٠٠٠١"):
+            page = ivo.get("/granskning", params={name: typed, "sida": "2"})
+            assert page.status_code == 422, (name, typed, page.status_code)
+            assert typed not in page.text and "Anna" not in page.text and "19900101" not in page.text, typed[:40]
+    both = ivo.get("/granskning", params={"efter": "0180-2026-0001", "fore": "0180-2026-0002", "sida": "2"})
+    assert both.status_code == 422
+    assert _index_entries(context) == before
+    for cursor in ("0180-2199-9999", "00000000-0000-0000-0000-000000000000"):
+        page = ivo.get("/granskning", params={"efter": cursor, "sida": "2"}, follow_redirects=False)
+        assert page.status_code in (200, 303), (cursor, page.text[-1500:])
+    assert _index_entries(context) - before <= 2
