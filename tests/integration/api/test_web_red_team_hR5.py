@@ -8,7 +8,7 @@ import html
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.integration.api.flows import school_consented_case
+from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
 PERSONNUMMER = "19900101-1234"
@@ -97,3 +97,32 @@ def test_guard_the_index_cursor_is_a_case_number_or_an_id_refused_unsaid_and_unl
         page = ivo.get("/granskning", params={"efter": cursor, "sida": "2"}, follow_redirects=False)
         assert page.status_code in (200, 303), (cursor, page.text[-1500:])
     assert _index_entries(context) - before <= 2
+
+
+def _as_any_case(page: str, case_id: str) -> str:
+    """The page without what differs between any two cases: the id, number, times, tokens, consents' short ids."""
+    page = page.replace(str(case_id), "CASE")
+    for pattern, same in ((r"\d{4}-\d{4}-\d{4}", "NUMBER"), (r'value="[\w.-]{12,}"', 'value="TOKEN"'),
+                          (r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}(:\d{2})?", "WHEN"), (r"\b[0-9a-f]{8}\b", "SHORT")):
+        page = re.sub(pattern, same, page)
+    return page
+
+
+def test_guard_a_member_without_case_reads_the_same_plan_page_whether_or_not_a_later_revision_exists(
+        client, users, tick, context, settings):
+    """Guard (DOMAIN.md, Views): the school, seeing `school` but not `case`, reads the whole plan page and its
+    case page — not only the heading — byte for byte alike, of the same length, whether or not a later revision
+    without its rows was recorded."""
+    from tests.integration.api.test_web_plan_heading_unseen_revision import HEALTH_ROW, _school_only_case
+    revised = _school_only_case(client, users, tick)
+    tick()
+    ok(client.post(f"/api/v1/cases/{revised}/plan/revisions", headers=users.social,
+                   json={"main_goal": "Peter ska gå i skolan.", "rows": [HEALTH_ROW]}), 201)
+    unrevised = _school_only_case(client, users, tick)
+    school = web_as(context, settings, "skola")
+    for path in ("/plan", ""):
+        read = [school.get(f"/arenden/{case_id}{path}") for case_id in (revised, unrevised)]
+        assert [r.status_code for r in read] == [200, 200]
+        assert len(read[0].content) == len(read[1].content), path
+        assert read[0].headers.get("etag") == read[1].headers.get("etag"), path
+        assert _as_any_case(read[0].text, revised) == _as_any_case(read[1].text, unrevised), path
