@@ -126,3 +126,31 @@ def test_guard_a_member_without_case_reads_the_same_plan_page_whether_or_not_a_l
         assert len(read[0].content) == len(read[1].content), path
         assert read[0].headers.get("etag") == read[1].headers.get("etag"), path
         assert _as_any_case(read[0].text, revised) == _as_any_case(read[1].text, unrevised), path
+
+
+def test_guard_no_one_but_an_auditor_tells_an_erased_case_from_one_that_never_was(client, users, tick, app, context,
+                                                                                   settings, postgres):
+    """Guard: a caseworker (of the case's municipality or another), a member, the evaluator and a browser signed out
+    get, on every audit page of an erased case and on the purpose form posted for it, the answer a case that never
+    existed gets — the same status and the same words, nothing of "gallrat"."""
+    from tests.integration.api.test_web_erased_case_walk import closed_and_erased
+    erased = closed_and_erased(client, users, tick, app, settings, postgres)
+    never = "00000000-0000-4000-8000-000000000001"
+    pages = ("", "/loggutdrag", "/rapport", "/utlamnanden")
+    for user in ("soc-0180", "soc-1480", "skola", "socialstyrelsen", None):
+        web = web_as(context, settings, user or "soc-0180")
+        if user is None:
+            web.cookies.clear()
+        for page in pages:
+            answers = [web.get(f"/granskning/arenden/{case_id}{page}", follow_redirects=False)
+                       for case_id in (erased, never)]
+            assert answers[0].status_code == answers[1].status_code, (user, page)
+            assert "gallra" not in answers[0].text.lower(), (user, page)
+            assert answers[0].text.replace(erased, never) == answers[1].text.replace(erased, never) or \
+                answers[0].status_code == 303, (user, page)
+        if user is None:
+            continue
+        csrf = _csrf(web.get("/").text)
+        posted = [web.post("/syfte", data={"csrf": csrf, "back": "/", "case": case_id, "purpose": "x"},
+                           follow_redirects=False) for case_id in (erased, never)]
+        assert posted[0].status_code == posted[1].status_code and "gallra" not in posted[0].text.lower(), user
