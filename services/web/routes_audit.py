@@ -34,6 +34,7 @@ from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
 from services.web.error_pages import QueryRefused, guarded
 from services.web.pages import case_uuid, form_of, fragment, keep_in_way_back, redirect, render
+from services.web.way_back import may_say_back
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
@@ -114,6 +115,12 @@ def _moment(text: str) -> datetime | None:
         return None
 
 
+def _said_back(typed: str) -> str:
+    """A moment or date as typed, for its box to keep — refused too, to be corrected — unless it could be a
+    personnummer or a name (``way_back.may_say_back``): the box is then left empty, its refusal says why."""
+    return typed if may_say_back(typed) else ""
+
+
 def _clocks_changed(text: str) -> bool:
     """Whether ``text`` is a clock time without a zone that Swedish clocks showed twice or never (``_moment``)."""
     try:
@@ -161,8 +168,8 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     number = case_number(cases, user, uuid)
     keep_in_way_back(request, myndighet=myndighet if myndighet in agencies else "", tid=tid if at is not None else "")
     return render(request, "replay.html", 422 if errors else 200, page="replay", user=user, case_id=uuid,
-                  number=number, agencies=agencies,
-                  agency=myndighet, tid=tid[:30], at=at, items=items, handles=handles, errors=errors, notes=notes,
+                  number=number, agencies=agencies, agency=myndighet, tid=_said_back(tid)[:30], at=at,
+                  items=items, handles=handles, errors=errors, notes=notes,
                   now=_form_now(cases.app.clock.now()), protection_now=protection_now,
                   protection_at=protection_at, protection_told=protection_told, standing=standing,
                   standing_title=STANDING_TITLE)
@@ -334,7 +341,8 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
                   access_checked=checked, access_checked_text=checked and access_log_checked(checked),
                   numbers=_numbers(cases, user, records) if records else {},
                   no_case={str(case_id) for case_id in NO_CASE},
-                  number=nummer[:20], agency=myndighet[:50], fran=fran[:20], till=till[:20],
+                  number=nummer[:20], agency=myndighet[:50], fran=_said_back(fran)[:20],
+                  till=_said_back(till)[:20],
                   agencies=readers, catalogue=cases.catalogue, next_page=following)
 
 

@@ -22,8 +22,14 @@ def _agency(request: Request, value: str) -> bool:
     return value in request.app.state.context.cases.catalogue.agencies
 
 
+def may_say_back(typed: str) -> bool:
+    """Whether a value typed where a date, moment or number goes cannot be a personnummer or a name, so that a page
+    may show it again (a refused moment kept in its box to be corrected)."""
+    return _HARMLESS.fullmatch(typed.strip()) is not None
+
+
 def _plain(_request: Request, value: str) -> bool:
-    return _HARMLESS.fullmatch(value) is not None
+    return may_say_back(value)
 
 
 def _phase(_request: Request, value: str) -> bool:

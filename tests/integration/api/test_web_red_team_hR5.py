@@ -154,3 +154,18 @@ def test_guard_no_one_but_an_auditor_tells_an_erased_case_from_one_that_never_wa
         posted = [web.post("/syfte", data={"csrf": csrf, "back": "/", "case": case_id, "purpose": "x"},
                            follow_redirects=False) for case_id in (erased, never)]
         assert posted[0].status_code == posted[1].status_code and "gallra" not in posted[0].text.lower(), user
+
+
+def test_a_moment_box_refused_keeps_nothing_typed_that_could_be_a_personnummer_or_a_name(client, users, tick, context,
+                                                                                         settings):
+    """The replay's moment and the access log's dates are kept in their boxes as typed (today's change): a
+    personnummer or a name typed there was said back in the page; a mistyped date still is, to be corrected."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    for typed in (PERSONNUMMER, "900101-1234", "Anna Svensson"):
+        replay = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": typed})
+        log = ivo.get("/granskning/atkomstlogg", params={"fran": typed, "till": typed})
+        for page in (replay, log):
+            assert page.status_code == 422 and typed not in page.text, typed
+    mistyped = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": "2026-13-01 12:00"})
+    assert 'value="2026-13-01 12:00"' in mistyped.text
