@@ -7,6 +7,7 @@ chain, and takes an uploaded file.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -100,7 +101,18 @@ def _ledger_refused(request: Request, user: Principal, message: str, typed: Type
     """The page with the form's error, the installation's own verification not made again (it walks every event);
     the keys typed kept, to be mended rather than pasted again (a file input cannot be given its file back)."""
     return render(request, "ledger.html", 422, user=user, ledger=None, kept_errors={field: message},
-                  errors={field: message}, kept_keys=typed.get("nycklar", "")[:5000])
+                  errors={field: message}, kept_keys=_kept_keys(typed.get("nycklar", "")))
+
+
+# What a key could be (base64, as `--trust-key` takes one, mistyped or cut short), but no personnummer in it: a
+# name is split into words shorter than this; twelve digits or six together are a personnummer's, not a key's.
+KEY_SHAPED = re.compile(r"(?!.*\d{6})[A-Za-z0-9+/=_-]{16,100}")
+
+
+def _kept_keys(typed: str) -> str:
+    """The keys typed, one a line, to be mended: only those shaped like a key — a personnummer or a name pasted
+    into the box by mistake is not shown again."""
+    return "\n".join(line for line in typed.split() if KEY_SHAPED.fullmatch(line))[:5000]
 
 
 def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: int | None = None  # noqa: ANN001

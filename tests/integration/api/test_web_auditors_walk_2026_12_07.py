@@ -80,7 +80,7 @@ def test_the_ledgers_refused_upload_has_the_error_summary_and_keeps_the_keys_typ
     """A checkpoint file or a key refused: said at the field only — no error summary to take the focus, no *Fel:*
     in the title, as every other refused form has — and the keys typed emptied, to be pasted again."""
     web = web_as(context, settings, "ivo")
-    typed = "inte-base64!!\nAAAA"
+    typed = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="   # 24 bytes; a key
     bad_key = web.post("/granskning/liggaren", data={"csrf": _ledger_csrf(web), "nycklar": typed},
                        files={"fil": ("x.json", b"{}", "application/json")})
     assert bad_key.status_code == 422

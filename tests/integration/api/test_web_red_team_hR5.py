@@ -169,3 +169,17 @@ def test_a_moment_box_refused_keeps_nothing_typed_that_could_be_a_personnummer_o
             assert page.status_code == 422 and typed not in page.text, typed
     mistyped = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": "2026-13-01 12:00"})
     assert 'value="2026-13-01 12:00"' in mistyped.text
+
+
+def test_the_ledgers_refused_keys_keep_nothing_typed_that_could_be_a_personnummer_or_a_name(context, settings):
+    """The keys typed are kept when one is refused (today's change), to be mended: a personnummer or a name pasted
+    into the box by mistake was said back in the page with them. Only what is shaped like a key is kept."""
+    web = web_as(context, settings, "ivo")
+    csrf = _csrf(web.get("/granskning/liggaren").text)
+    key_shaped = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"   # base64, but 24 bytes: no key
+    answer = web.post("/granskning/liggaren",
+                      data={"csrf": csrf, "nycklar": f"{key_shaped}\n{PERSONNUMMER}\nAnna Svensson\n199001011234"},
+                      files={"fil": ("x.json", b"{}", "application/json")})
+    assert answer.status_code == 422
+    assert PERSONNUMMER not in answer.text and "199001011234" not in answer.text and "Svensson" not in answer.text
+    assert re.search(r'<textarea id="f-nycklar"[^>]*>' + key_shaped + "</textarea>", answer.text), answer.text[-1500:]
