@@ -8,6 +8,7 @@ Apart from the routes because the case's audit pages (``routes_audit``), the dis
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from uuid import UUID
 
 from fastapi import Request
@@ -45,14 +46,27 @@ def fact_handles(request: Request, case_id: UUID, facts: list) -> list[str]:
     return [f"v{f.version} · {ids(f.fact_id)}" for f in facts]
 
 
-def said_back(typed: str) -> str | None:
-    """A mistyped agency as a refusal quotes it ("skolan"), when shaped like an agency's id — a letter first, as
-    every catalogue id has; anything else (a personnummer typed in the address) is not said back: None, and the
-    page says so without it."""
-    return typed if re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", typed) else None
+def said_back(typed: str, known: Iterable[str]) -> str | None:
+    """A mistyped agency as a refusal quotes it ("skolan"), when it is one of the ``known`` ids mistyped — shaped
+    like one (a letter first) and an edit or two from it; anything else is not said back: None, and the page says
+    so without it. An id's shape alone let a name typed in lowercase (``peter-exempel``) be quoted."""
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", typed):
+        return None
+    return typed if any(_edits(typed, agency) <= 2 for agency in known) else None
 
 
-def unknown_agency(typed: str) -> str:
+def _edits(a: str, b: str) -> int:
+    """The fewest letters inserted, removed or changed to make ``a`` into ``b`` (Levenshtein)."""
+    before = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        now = [i]
+        for j, other in enumerate(b, 1):
+            now.append(min(before[j] + 1, now[j - 1] + 1, before[j - 1] + (letter != other)))
+        before = now
+    return before[-1]
+
+
+def unknown_agency(typed: str, known: Iterable[str]) -> str:
     """What a page says of an agency in its address that no agency is (the disclosure log's and the replay's)."""
-    quoted = said_back(typed)
+    quoted = said_back(typed, known)
     return texts.T["unknown_agency"].format(agency=quoted) if quoted else texts.T["unknown_agency_unsaid"]

@@ -142,7 +142,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     agencies = agency_names(request)
     if myndighet or tid:
         if myndighet not in agencies:   # an address edited by hand: told as the disclosure log tells it
-            errors["myndighet"] = unknown_agency(myndighet) if myndighet else texts.T["choose_actor"]
+            errors["myndighet"] = unknown_agency(myndighet, agencies) if myndighet else texts.T["choose_actor"]
         if at is None:
             errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
                 "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
@@ -292,7 +292,7 @@ def _access_log(request: Request, user: Principal, nummer: str, myndighet: str, 
     search = {"nummer": nummer, "myndighet": myndighet, "fran": fran, "till": till}
     errors = {name: ACCESS_TOLD[code][1] for name, code in _misshapen(search, readers).items()}
     if "myndighet" in errors:   # a reader typed in the address: told as the disclosure log tells an agency
-        errors["myndighet"] = unknown_agency(myndighet)
+        errors["myndighet"] = unknown_agency(myndighet, readers)
     after = _after(efter)
     if after is None:
         errors["efter"] = texts.T["access_bad_after"]

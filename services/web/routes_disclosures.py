@@ -39,7 +39,8 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     if myndighet and myndighet not in agencies:   # a mistyped address: say so, rather than show every agency's
         return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
                       number=case_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,
-                      unknown_agency=said_back(myndighet), unknown_agency_unsaid=True, replaced=[], status=422)
+                      unknown_agency=said_back(myndighet, agencies), unknown_agency_unsaid=True, replaced=[],
+                      status=422)
     agency = myndighet or None
     if cases.app.keystore.is_destroyed(uuid):
         return _erased_disclosures(request, user, uuid, agency, agencies)

@@ -39,9 +39,9 @@ def test_an_unknown_agency_in_the_replays_address_is_told_as_the_disclosure_log_
                                                                                           settings):
     case_id, _ = school_consented_case(client, users, tick)
     ivo = web_as(context, settings, "ivo")
-    said = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "xyz", "tid": "2026-03-03"})
+    said = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polsi", "tid": "2026-03-03"})
     assert said.status_code == 422
-    assert "Ingen aktör heter ”xyz”: välj en i listan." in said.text, said.text[-3000:]
+    assert "Ingen aktör heter ”polsi”: välj en i listan." in said.text, said.text[-3000:]
     assert 'value="2026-03-03"' in _time_box(said.text)   # the moment kept
     unsaid = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "19900101-1234", "tid": "2026-03-03"})
     # Not said back, nor kept in the purpose form's way back (only the page's own query, well-formed: hR5).
@@ -55,9 +55,9 @@ def test_an_unknown_agency_in_the_replays_address_is_told_as_the_disclosure_log_
 def test_an_unknown_reader_in_the_access_logs_address_is_told_as_the_disclosure_log_tells_it(client, users, tick,
                                                                                               context, settings):
     ivo = web_as(context, settings, "ivo")
-    page = ivo.get("/granskning/atkomstlogg", params={"myndighet": "xyz"})
+    page = ivo.get("/granskning/atkomstlogg", params={"myndighet": "polsi"})
     assert page.status_code == 422
-    assert "Ingen aktör heter ”xyz”: välj en i listan." in page.text, page.text[-3000:]
+    assert "Ingen aktör heter ”polsi”: välj en i listan." in page.text, page.text[-3000:]
 
 
 def test_the_access_logs_error_summary_names_a_date_field_as_its_label_does(client, users, tick, context, settings):

@@ -183,3 +183,21 @@ def test_the_ledgers_refused_keys_keep_nothing_typed_that_could_be_a_personnumme
     assert answer.status_code == 422
     assert PERSONNUMMER not in answer.text and "199001011234" not in answer.text and "Svensson" not in answer.text
     assert re.search(r'<textarea id="f-nycklar"[^>]*>' + key_shaped + "</textarea>", answer.text), answer.text[-1500:]
+
+
+def test_an_unknown_agency_is_said_back_only_when_it_is_an_agencys_id_mistyped(client, users, tick, context,
+                                                                                settings):
+    """Today's replay says an unknown agency back as the disclosure log does (*Ingen aktör heter ”xyz”*) when it is
+    shaped like an id — lowercase letters, a hyphen: a name typed so (``peter-exempel``) was said back in three
+    pages. Only an agency's id mistyped (an edit or two from one: ``skolan``, ``polsi``) is said back now."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    pages = (f"/granskning/arenden/{case_id}", f"/granskning/arenden/{case_id}/utlamnanden", "/granskning/atkomstlogg")
+    for page in pages:
+        for name in ("peter-exempel", "anna", "svensson"):
+            said = ivo.get(page, params={"myndighet": name, "tid": "2026-03-03"})
+            assert said.status_code == 422 and name not in said.text, (page, name)
+            assert "Ingen aktör har det id som adressen anger" in said.text, (page, name)
+        for typo in ("skolan", "polsi"):
+            said = ivo.get(page, params={"myndighet": typo, "tid": "2026-03-03"})
+            assert f"Ingen aktör heter ”{typo}”" in said.text, (page, typo)
