@@ -10,6 +10,11 @@ feeds carried).  Such an end is written again, as it was, in every later numberi
 erasure messages are — for a consumer that missed it in the numbering before: under its first id within the ids'
 generation it was written in, and under one of the secret stored now after a renewal (``--after-restore``).
 
+A rebuild writes nothing of an erased case (its history no longer reads); an agency told of the erasure gets its
+``erased`` again (``record_erasures``), and to the others — every fact of the case had ended to them — its rows are
+written again here as the replaced log held them (``ERASED_UNTOLD``), so that they read as before in the new
+numbering too: a consumer starting over must not find the case gone, as no case that still exists is.
+
 A mixin of ``PostgresAgencyViewStore`` (its tables, lock, numbering and COPY).
 """
 
@@ -23,7 +28,8 @@ from psycopg.sql import SQL, Identifier
 
 from domain.disclosure import RULES_CHANGED
 from gateways.batch_sealing import cause_jsonb, event_id_bytes
-from gateways.feed_store import WrittenLog
+from gateways.feed_store import HOLDS_SOMETHING, WrittenLog
+from projections.agency_feed import erasure_event_id
 
 BUILD_TABLES = [
     # Set when the views are built from the first event over events already stored: the event log's head then.
@@ -65,6 +71,22 @@ STILL_UNSEEN = (
     "  AND v.fact_id = c.fact_id)"
     " AND NOT EXISTS (SELECT 1 FROM {s}.{k} k WHERE k.aggregate_id = c.case_id AND k.wrapped_key IS NULL)"
     " ORDER BY c.i")
+# The rows of erased cases that agencies not told of the erasure (``HOLDS_SOMETHING``: every fact of it had ended to
+# them) were sent, as the newest replaced log that holds any of the pair holds them, where today's holds none: a
+# rebuild writes nothing of an erased case, and to such an agency its messages read as before the erasure, in every
+# numbering (review of red team hR4, 2026-12-07).  ``occurrence``: the row's among its notification's same changes,
+# for its event id made anew after a renewal of the ids (as the views' batches count them).
+ERASED_UNTOLD = (
+    "WITH pairs AS (SELECT r.case_id, r.agency, max(r.replacement) AS replacement FROM {s}.replaced_disclosure_log r"
+    " JOIN {s}.{k} k ON k.aggregate_id = r.case_id AND k.wrapped_key IS NULL WHERE r.replacement <= %s"
+    " GROUP BY r.case_id, r.agency)"
+    " SELECT r.case_id, r.agency, r.fact_id, r.kind, r.category, r.change, r.basis, r.at, r.notification_id,"
+    " r.event_id, r.cause, p.id_generation, row_number() OVER (PARTITION BY r.case_id, r.notification_id, r.agency,"
+    " r.fact_id, r.change ORDER BY r.id) - 1 AS occurrence"
+    " FROM pairs c JOIN {s}.replaced_disclosure_log r ON r.replacement = c.replacement AND r.case_id = c.case_id"
+    "  AND r.agency = c.agency JOIN {s}.disclosure_log_replacements p ON p.replacement = c.replacement"
+    " WHERE NOT EXISTS (SELECT 1 FROM {s}.disclosure_log d WHERE d.case_id = c.case_id AND d.agency = c.agency)"
+    " AND NOT " + HOLDS_SOMETHING.format(case="c.case_id", agency="c.agency") + " ORDER BY r.replacement, r.id")
 
 
 class BuildFinish:
@@ -89,8 +111,10 @@ class BuildFinish:
         the agency's view does not show now.
 
         Numbered and written like any batch's rows, under the log's lock, and returned for the publisher (None:
-        none written).  Also answers whether anything is still due (the views are behind).  One indexed read when
-        nothing is; the replaced logs are sorted outside the lock, and what is found looked at again under it."""
+        none written; the rows of erased cases written again, ``_carried``, are numbered after them and published
+        from the stored feeds, as the whole new numbering is).  Also answers whether anything is still due (the
+        views are behind).  One indexed read when nothing is; the replaced logs are sorted outside the lock, and what
+        is found looked at again under it."""
         tracking = Identifier(self.tracking_table_name)
         due = self._rows(SQL(ENDS_DUE).format(s=self._s, tracking=tracking), (application_name,))
         if not due and not self.feeds_building():
@@ -109,12 +133,18 @@ class BuildFinish:
             if not ready or state["position"] < state["up_to"] or state["latest"] != due[0]["latest"]:
                 return True, None       # behind (when found), or another rebuild meanwhile: at a later round
             unseen = self._unseen(found, keys_table, curs)
-            secret, generation = self._stored_ids(curs) if unseen else (b"", None)
+            erased = curs.execute(SQL(ERASED_UNTOLD).format(s=self._s, k=Identifier(keys_table)),
+                                  (state["latest"],)).fetchall()
+            secret, generation = self._stored_ids(curs) if unseen or erased else (b"", None)
             log = self._ends(unseen, state["position"], now, secret, generation) if unseen else []
             epoch = None
             if log:
                 epoch = self._number(curs, log, {})
                 self._copy_log(curs, log)
+            if erased:   # numbered after the ends, so the ends handed to the publisher follow on in their feeds
+                carried = self._carried(erased, secret, generation)
+                self._number(curs, carried, {})
+                self._copy_log(curs, carried)
             curs.execute(SQL("INSERT INTO {s}.view_rules (version, ends_done) VALUES (1, %s) ON CONFLICT (one)"
                              " DO UPDATE SET ends_done = excluded.ends_done").format(s=self._s), (state["latest"],))
         return building, WrittenLog(log, [None] * len(log), frozenset(), epoch, generation=generation)
@@ -129,6 +159,30 @@ class BuildFinish:
                   list(range(len(found))))
         rows = curs.execute(query, params).fetchall() if curs is not None else self._rows(query, params)
         return [found[u["i"]] for u in rows]
+
+    @staticmethod
+    def _carried(erased: list[dict[str, Any]], secret: bytes, generation: str) -> list[list]:
+        """``ERASED_UNTOLD``'s rows for today's log, as they were (to be numbered in it: ``_number``).  Each keeps
+        its event id within the ids' generation it was made in, as a rebuild's end written again does (``_ends``);
+        after a renewal it gets the one the views' batches (or a rebuild's end) would make under ``secret``, and an
+        erasure message its own, which no secret keys."""
+        rules_changed, rows = json.loads(cause_jsonb(RULES_CHANGED)[1:]), []
+        for r in erased:
+            case_id, agency, fact_id, change = r["case_id"], r["agency"], r["fact_id"], r["change"]
+            if r["event_id"] is not None and r["id_generation"] == generation:
+                event_id = bytes(r["event_id"].bytes)
+            elif change == "erased":
+                event_id = erasure_event_id(case_id, agency).bytes
+            else:
+                named = RULES_END_ID if change == "ended" and r["cause"] == rules_changed else change
+                occurrence = 0 if named == RULES_END_ID else r["occurrence"]
+                event_id = event_id_bytes(secret, str(case_id), r["notification_id"], agency, fact_id, named,
+                                          occurrence)
+            cause = None if r["cause"] is None else b"\x01" + json.dumps(r["cause"]).encode()
+            rows.append([case_id, agency, fact_id, r["kind"], r["category"], change,
+                         b"\x01" + json.dumps(r["basis"]).encode(), r["at"], r["notification_id"], event_id, None,
+                         cause, None, None])
+        return rows
 
     def _stored_ids(self, curs: Any) -> tuple[bytes, str]:
         """The secret stored now, and its generation, read under the log's lock, which a renewal of the ids

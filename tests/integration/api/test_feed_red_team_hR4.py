@@ -17,6 +17,9 @@ import json
 from datetime import datetime, timezone
 from uuid import UUID
 
+from psycopg.sql import SQL
+
+from projections.agency_feed import event_id
 from tests.builders import BORN_2009_03_14
 from tests.integration.api.flows import ok, school_consent_ending, school_consented_case
 from tests.integration.api.test_feed_http import everything
@@ -107,3 +110,72 @@ def test_guard_no_name_or_personnummer_in_a_feed_item_s_cursor_headers_or_ids(cl
             ids = [cursor, item["body"]["event_id"], item["body"]["fact_id"], item["body"]["case_id"],
                    *item["headers"].values()]
             assert not [p for p in personal for text in ids if p in text], item
+
+
+def _without(bodies: list[dict], *fields: str) -> list[dict]:
+    return [{k: v for k, v in b.items() if k not in fields} for b in bodies]
+
+
+def test_an_agency_not_told_of_an_erasure_reads_the_case_as_before_after_a_rebuild(client, users, tick, app):
+    """Review of hR4's fix: a rebuild writes nothing of an erased case (its history no longer reads), so the school,
+    never told of the erasure, found the case's messages gone from the new numbering — as they would not be of a
+    case that still exists — and learnt it was erased before the rebuild.  Read from the start of the new numbering
+    its messages of the case are those it read before: the same facts, kinds, changes, times, bases and `ended`s
+    (and event ids: the ids are kept), without content, `erased` false; the police is still told."""
+    runner, case_id, before = _erased_case_the_school_is_not_told_of(client, users, tick, app)
+    runner.rebuild()
+    runner.store.record_erasures()   # as the follower does after each round
+    after = _of(everything(client, users.school, "skola")[0], case_id)
+    assert _without(after, "sequence") == _without(before, "sequence")
+    assert all(b["content"] is None and b["erased"] is False for b in after)
+    police = _of(everything(client, users.police, "polis")[0], case_id)
+    assert police and police[-1]["change"] == "erased" and all(b["erased"] for b in police)
+
+
+def test_after_a_renewal_of_the_ids_an_untold_agency_reads_the_case_as_before_under_the_new_ids(client, users,
+                                                                                                 tick, app):
+    """`sigill views rebuild --after-restore` renews the ids: the school's messages of the erased case come again,
+    as before but named by the new generation (every event id new, the facts' public ids new and told apart as
+    before); a plain rebuild after it keeps those ids."""
+    runner, case_id, before = _erased_case_the_school_is_not_told_of(client, users, tick, app)
+    runner.rebuild(renew_ids=True)
+    runner.store.record_erasures()
+    renewed = _of(everything(client, users.school, "skola")[0], case_id)
+    named = ("sequence", "event_id", "fact_id", "id_generation")
+    assert _without(renewed, *named) == _without(before, *named)
+    assert not {b["event_id"] for b in renewed} & {b["event_id"] for b in before}
+    stored = runner.store._rows(SQL("SELECT notification_id, fact_id, change FROM {}.disclosure_log WHERE case_id = %s"
+                                    " AND agency = 'skola' ORDER BY seq").format(runner.store._s), (UUID(case_id),))
+    secret = runner.store.ids_now().secret   # the views' batches would make these under the new secret
+    assert [b["event_id"] for b in renewed] == [str(event_id(secret, UUID(case_id), r["notification_id"], "skola",
+                                                             r["fact_id"], r["change"], 0)) for r in stored]
+    facts = dict(zip((b["fact_id"] for b in before), (b["fact_id"] for b in renewed)))
+    assert [facts[b["fact_id"]] for b in before] == [b["fact_id"] for b in renewed]
+    assert len(set(facts.values())) == len(facts) and not set(facts.values()) & set(facts)
+    runner.rebuild()
+    runner.store.record_erasures()
+    again = _of(everything(client, users.school, "skola")[0], case_id)
+    assert _without(again, "sequence") == _without(renewed, "sequence")
+
+
+def _erased_case_the_school_is_not_told_of(client, users, tick, app) -> tuple:
+    """A case whose every fact ended to the school at a withdrawal, closed a year later and culled; the views'
+    runner, the case and the school's messages of it (not told of the erasure)."""
+    runner = client.app.state.context.cases.lists.runner
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"{CASES}/{case_id}/contributions", headers=users.police,
+                   json={"category": "crime", "text": "Polisens egen notering"}), 201)
+    tick()
+    ok(client.post(f"{CASES}/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    tick(60 * 24 * 365)
+    ok(client.post(f"{CASES}/{case_id}/closure", headers=users.social, json={"reason": "other", "outcome": "Klart."}))
+    runner.catch_up()
+    runner.keep_calendar()   # the 18th birthday came meanwhile: recorded, the feeds read past it
+    app.keystore.destroy(UUID(case_id))
+    runner.store.record_erasures()
+    before = _of(everything(client, users.school, "skola")[0], case_id)
+    assert before and {b["change"] for b in before} >= {"disclosed", "ended"} and before[-1]["change"] == "ended"
+    assert all(b["content"] is None and b["erased"] is False for b in before)
+    return runner, case_id, before
