@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -133,19 +134,55 @@ def _clocks_changed(text: str) -> bool:
 @router.get("/granskning/arenden/{case_id}")
 @guarded
 def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -> Response:
-    """What an agency could see of the case at a moment, and why."""
+    """What an agency could see of the case at a moment, and why (a link's, a bookmark's: its moment refused when
+    malformed, as the posted form's is)."""
     user, uuid = auditor(request), case_uuid(case_id)
-    cases = service(request)
+    return _replay(request, user, uuid, myndighet, tid, _replay_errors(request, myndighet, tid))
+
+
+@router.post("/granskning/arenden/{case_id}")
+@guarded
+def send_replay(request: Request, case_id: str, typed: Form) -> Response:
+    """The replay's form: posted, so that what is typed as the moment (a personnummer, by mistake) never lands in a
+    URL — the browser's history, a proxy's log.  A moment and agency the replay can use are answered by a 303 to the
+    replay's address, the moment normalised (``_normalised``): the GET page reads and logs the replay, once.  Any
+    other is answered here, at its field, the text kept in the box (422): nothing is replayed, nothing logged."""
+    user, uuid = auditor(request), case_uuid(case_id)
+    session.check_csrf(request, typed)
+    myndighet, tid = typed.get("myndighet", ""), typed.get("tid", "")
+    errors = _replay_errors(request, myndighet, tid, sent=True)
+    if errors:
+        return _replay(request, user, uuid, myndighet, tid, errors)
+    query = urlencode({"myndighet": myndighet, "tid": _normalised(tid)})
+    return redirect(f"/granskning/arenden/{uuid}?{query}")
+
+
+def _normalised(tid: str) -> str:
+    """A moment ``typed_moment`` reads, as the form's box shows one: trimmed, a space for the ``T``.  Only such a
+    moment is ever put in an address: what it may hold is digits, '-', ':', '.', a space, 'Z' and '+'."""
+    return tid.strip().replace("T", " ", 1)
+
+
+def _replay_errors(request: Request, myndighet: str, tid: str, sent: bool = False) -> dict[str, str]:
+    """The replay's fields the page cannot use, each with its message; none for an address with neither (the form
+    alone), while the form ``sent`` empty is asked for both."""
     errors: dict[str, str] = {}
+    if sent or myndighet or tid:
+        agencies = agency_names(request)
+        if myndighet not in agencies:   # an address edited by hand: told as the disclosure log tells it
+            errors["myndighet"] = unknown_agency(myndighet, agencies) if myndighet else texts.T["choose_actor"]
+        if _moment(tid) is None:
+            errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
+                "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
+    return errors
+
+
+def _replay(request: Request, user: Principal, uuid: UUID, myndighet: str, tid: str, errors: dict[str, str]
+            ) -> Response:
+    cases = service(request)
     items, handles, at, notes = None, None, _moment(tid), []
     at = at and through_typed_unit(tid, at)   # 14:00 is the whole minute, as a date is the whole day
     agencies = agency_names(request)
-    if myndighet or tid:
-        if myndighet not in agencies:   # an address edited by hand: told as the disclosure log tells it
-            errors["myndighet"] = unknown_agency(myndighet, agencies) if myndighet else texts.T["choose_actor"]
-        if at is None:
-            errors["tid"] = texts.T["moment_changed_clocks"] if _clocks_changed(tid) else \
-                "Ange en tidpunkt som ÅÅÅÅ-MM-DD eller ÅÅÅÅ-MM-DD TT:MM, från år 1900 till 2199."
     protection_at, protection_told, standing, protection_now = None, False, None, None
     if myndighet in agencies and at is not None and not errors:
         # One read of the case's history for the whole page (the very events the ledger's check read): the

@@ -127,3 +127,42 @@ def test_the_access_logs_period_is_shown_as_searched_even_when_a_date_box_cannot
     mistyped = ivo.get("/granskning/atkomstlogg", params={"fran": "2026-13-01"})
     fran = _box(mistyped.text, "fran")
     assert mistyped.status_code == 422 and 'type="text"' in fran and 'value="2026-13-01"' in fran, fran
+
+
+def _replay_reads(context, case_id: str) -> list[str]:
+    from uuid import UUID
+    return [r.entry.what for r in context.cases.access_log.extract(UUID(case_id))
+            if r.entry.what.startswith("audit.replay")]
+
+
+def test_the_replays_moment_is_posted_and_only_a_well_formed_one_reaches_the_address(client, users, tick, context,
+                                                                                     settings):
+    """The moment was typed in a GET form's box: whatever was typed (a personnummer, by mistake) went into the URL,
+    the browser's history and a proxy's log.  Posted, it is answered by a 303 to the replay's address carrying the
+    moment normalised; a malformed one is refused on the POST, kept in the box, never put in a URL."""
+    case_id, _ = school_consented_case(client, users, tick)
+    ivo = web_as(context, settings, "ivo")
+    page = ivo.get(f"/granskning/arenden/{case_id}").text
+    form = re.search(rf'<form method="post" action="/granskning/arenden/{case_id}" novalidate class="inline-form">'
+                     r'(.*?)</form>', page, re.S)
+    assert form and 'name="csrf"' in form.group(1), page[-3000:]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.group(1)).group(1)
+    before = _replay_reads(context, case_id)
+    sent = ivo.post(f"/granskning/arenden/{case_id}", follow_redirects=False,
+                    data={"csrf": csrf, "myndighet": "skola", "tid": " 2026-03-10T14:00 "})
+    assert sent.status_code == 303, sent.text[-2000:]
+    assert sent.headers["location"] == f"/granskning/arenden/{case_id}?myndighet=skola&tid=2026-03-10+14%3A00"
+    assert _replay_reads(context, case_id) == before   # the POST read nothing: the GET it leads to reads once
+    shown = ivo.get(sent.headers["location"])
+    assert shown.status_code == 200 and "Synligt för Skolan" in shown.text
+    assert _replay_reads(context, case_id) == [*before, "audit.replay:skola@2026-03-10T14:00:59.999999+01:00"]
+    refused = ivo.post(f"/granskning/arenden/{case_id}", follow_redirects=False,
+                       data={"csrf": csrf, "myndighet": "skola", "tid": "19900101-1234"})
+    assert refused.status_code == 422 and "location" not in refused.headers
+    box = _time_box(refused.text)
+    assert 'value="19900101-1234"' in box and 'aria-invalid="true"' in box, box
+    assert "Ange en tidpunkt" in refused.text
+    assert _replay_reads(context, case_id) == [*before, "audit.replay:skola@2026-03-10T14:00:59.999999+01:00"]
+    unsigned = ivo.post(f"/granskning/arenden/{case_id}", follow_redirects=False,
+                        data={"myndighet": "skola", "tid": "2026-03-10"})
+    assert unsigned.status_code in (400, 403) and "location" not in unsigned.headers
