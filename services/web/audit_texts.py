@@ -98,6 +98,9 @@ AUDIT_PAGES: dict[str, str] = {
     "kept_forged": "Kontrollpunkt {number} i filen har en signatur som inte stämmer: filen är inte som Sigill "
                    "exporterade den. Liggaren har inte befunnits ändrad av den.",
     "kept_bad_key": "En nyckel är inte en publik nyckel i base64 (32 byte).",
+    "kept_keys_too_long": "Högst 5 000 tecken: det räcker till över 100 nycklar (44 tecken var), fler än en "
+                          "installation har. Det inklistrade var längre och visas inte igen – klistra in nycklarna "
+                          "från driften, en per rad.",
     # The access log's checkpoint of the file (``access_log``), refused as the ledger's are.
     "kept_access_unreadable_checkpoint": "Åtkomstloggens kontrollpunkt {number} i filen kan inte läsas ({field}): "
                                          "filen är inte som Sigill exporterade den.",

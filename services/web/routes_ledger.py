@@ -40,6 +40,10 @@ def verify_ledger(request: Request) -> Response:
 
 
 KEPT_LIMIT = 64 * 1024 * 1024   # some 200,000 checkpoints: years of seals; more is no file Sigill wrote
+# The trusted keys' box: 44 characters a key, so over 100 keys — more than an installation's rotations give.  Kept
+# to be mended when the form is refused, and said back in full: what is longer is refused, never cut (cut, a key
+# was halved and the ones after it gone, with nothing said).
+KEYS_LIMIT = 5000
 
 
 async def _kept_file(request: Request) -> bytes | None:
@@ -57,6 +61,8 @@ def verify_ledger_against(request: Request, typed: Form,
     """The verification against a checkpoint file an auditor kept (as `sigill audit verify --checkpoints`)."""
     user = auditor(request)
     session.check_csrf(request, typed)
+    if len(typed.get("nycklar", "")) > KEYS_LIMIT:
+        return _ledger_refused(request, user, texts.T["kept_keys_too_long"], typed, field="nycklar")
     try:   # keys given as the operator gave them (base64), one a line, as `--trust-key`
         keys = [public_key_of(line) for line in typed.get("nycklar", "").split()]
     except ValueError:
@@ -99,9 +105,11 @@ def _checkpoint_at_fault(field: str | None) -> tuple[str, int | None]:
 
 def _ledger_refused(request: Request, user: Principal, message: str, typed: Typed, field: str = "fil") -> Response:
     """The page with the form's error, the installation's own verification not made again (it walks every event);
-    the keys typed kept, to be mended rather than pasted again (a file input cannot be given its file back)."""
+    the keys typed kept, to be mended rather than pasted again (a file input cannot be given its file back) —
+    unless they are over ``KEYS_LIMIT``, refused for that and not said back."""
+    keys = typed.get("nycklar", "")
     return render(request, "ledger.html", 422, user=user, ledger=None, kept_errors={field: message},
-                  errors={field: message}, kept_keys=_kept_keys(typed.get("nycklar", "")))
+                  errors={field: message}, kept_keys=_kept_keys(keys) if len(keys) <= KEYS_LIMIT else "")
 
 
 # What a key could be (base64, as `--trust-key` takes one, mistyped or cut short), but no personnummer in it: a
@@ -112,7 +120,7 @@ KEY_SHAPED = re.compile(r"(?!.*\d{6})[A-Za-z0-9+/=_-]{16,100}")
 def _kept_keys(typed: str) -> str:
     """The keys typed, one a line, to be mended: only those shaped like a key — a personnummer or a name pasted
     into the box by mistake is not shown again."""
-    return "\n".join(line for line in typed.split() if KEY_SHAPED.fullmatch(line))[:5000]
+    return "\n".join(line for line in typed.split() if KEY_SHAPED.fullmatch(line))
 
 
 def _ledger_page(request: Request, user: Principal, ledger, access, kept_count: int | None = None  # noqa: ANN001

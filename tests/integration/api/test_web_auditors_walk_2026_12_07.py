@@ -166,3 +166,22 @@ def test_the_replays_moment_is_posted_and_only_a_well_formed_one_reaches_the_add
     unsigned = ivo.post(f"/granskning/arenden/{case_id}", follow_redirects=False,
                         data={"myndighet": "skola", "tid": "2026-03-10"})
     assert unsigned.status_code in (400, 403) and "location" not in unsigned.headers
+
+
+def test_keys_pasted_beyond_the_limit_are_refused_at_their_field_not_cut(context, settings):
+    """Keys refused for another reason came back cut at 5,000 characters, silently: a key at the cut halved, the
+    ones after it gone, and nothing said.  Over the limit the field is refused, saying the limit and why."""
+    import base64
+    web = web_as(context, settings, "ivo")
+    key = base64.b64encode(bytes(32)).decode()
+    pasted = "\n".join([key] * 120)   # 120 lines of 44 characters: 5,399
+    refused = web.post("/granskning/liggaren", data={"csrf": _ledger_csrf(web), "nycklar": pasted},
+                       files={"fil": ("x.json", b"{not json", "application/json")})
+    assert refused.status_code == 422
+    said = re.search(r'id="f-nycklar-error"[^>]*>(.*?)</p>', refused.text, re.S)
+    assert said and "5 000 tecken" in said.group(1), refused.text[-3000:]
+    box = re.search(r'<textarea id="f-nycklar"[^>]*>(.*?)</textarea>', refused.text, re.S).group(1)
+    assert box == "", box[:200]   # not a part of it, cut where a key may be halved
+    fits = web.post("/granskning/liggaren", data={"csrf": _ledger_csrf(web), "nycklar": "\n".join([key] * 100)},
+                    files={"fil": ("x.json", b"{not json", "application/json")})
+    assert fits.status_code == 422 and 'id="f-nycklar-error"' not in fits.text   # the file's refusal alone
