@@ -21,7 +21,7 @@ from services.principals import Principal
 from services.web import deadlines, form_keys, form_texts, forms, session, texts, views
 from services.web.forms import FormErrors, Parsed, Typed
 from services.web.error_pages import database_away, kept_form_page, quiet_user, retry_later
-from services.web.pages import redirect, render
+from services.web.pages import parsed_here, redirect, render
 
 log = logging.getLogger("sigill.web")
 
@@ -80,6 +80,7 @@ def submit(request: Request, user: Principal, case_id: UUID, typed: Typed, comma
            again: Callable[[Typed, dict[str, str], int], Response], **from_path: Any) -> Response:
     """Run one command from a form; when refused, ``again`` shows the form with what was typed and why.  The same
     form sent again (its key and content) is answered as the first was, and records nothing more."""
+    parsed_here(request, parsed)
     session.check_csrf(request, typed)
     return kept_when_away(request, typed, lambda: _save(request, user, case_id, typed, command, model, parsed,
                                                         done_url, again, **from_path))

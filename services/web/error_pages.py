@@ -36,7 +36,7 @@ from services.errors import (CaseNotFound, ConcurrentChange, DamagedDataKey, Mas
 from services.principals import AuthenticationFailed, IdentityProviderUnavailable, Principal, Role
 from services.web import error_texts, form_texts, session, texts
 from services.web.forms import FREE_TEXT, MORE, Typed
-from services.web.pages import case_uuid, redirect, render
+from services.web.pages import case_uuid, redirect, render, written
 
 log = logging.getLogger("sigill.web")
 
@@ -57,7 +57,7 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
     # closed — gives back what the user wrote in it: its own words, in the same answer whatever the case.
     typed = getattr(request.state, "typed", None) if request.method == "POST" else None
     return render(request, "error.html", status, user=user, message=message, title=title, back_href=href,
-                  back_text=text, written=typed.written() if typed is not None else [], more=more or [])
+                  back_text=text, written=written(request, typed) if typed is not None else [], more=more or [])
 
 
 class QueryRefused(Exception):
@@ -232,7 +232,7 @@ def _session_ended(request: Request, ended: session.SessionExpired) -> Response:
     of its own (the redirect lost an hour's minutes of a meeting).  Only a browser holding this site's Strict session
     cookie gets here: a form posted from another site carries none and is simply sent to sign in."""
     typed = getattr(request.state, "typed", None) if request.method == "POST" else None
-    if typed is None or not typed.written():
+    if typed is None or not written(request, typed):
         return redirect(session.sign_in_url(request, ended.reason))
     back = _form_page(request.url.path)
     again = session.SIGN_IN + "?" + urlencode({session.REASON_FIELD: ended.reason,

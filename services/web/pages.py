@@ -25,7 +25,7 @@ from services.errors import CaseNotFound
 from services.principals import Principal, Role
 from services.web import form_texts, session, texts, views
 from services.web.form_keys import new_key
-from services.web.forms import FIELDS, ROWS, Typed
+from services.web.forms import FIELDS, ROWS, Parsed, Typed
 from services.wording import (all_of, closed_cases_unreadable, counted, rows_compared, rows_counted, swedish_number,
                               to_the_minute, to_the_second)
 
@@ -239,6 +239,21 @@ def case_uuid(text: str) -> UUID:
         return UUID(text)
     except ValueError:
         raise CaseNotFound("no such case", field="case_id") from None
+
+
+def parsed_here(request: Request, parsed: Parsed) -> Parsed:
+    """``parsed``, its choices kept for this request: what a page of the form not saved gives back (``written``)
+    leaves them out."""
+    request.state.choices = parsed.choices
+    return parsed
+
+
+def written(request: Request, typed: Typed) -> list[str]:
+    """What the user wrote in the form sent (``Typed.written``), the choices of the form as parsed left out."""
+    return typed.written(getattr(request.state, "choices", ()))
+
+
+env.globals["written_of"] = written   # a case page shown again after a form not saved (case_base.html)
 
 
 async def form_of(request: Request) -> Typed:

@@ -18,7 +18,7 @@ from services.web.case_pages import (case_now, kept_when_away, look, require_lea
                                      today)
 from services.web.forms import Typed
 from services.web.error_pages import guarded
-from services.web.pages import case_uuid, form_of
+from services.web.pages import case_uuid, form_of, parsed_here
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[Typed, Depends(form_of)]
@@ -250,8 +250,10 @@ def closure_page(request: Request, case_id: str) -> Response:
 @router.post("/arenden/{case_id}/avslut")
 @guarded
 def close_case(request: Request, case_id: str, typed: Form) -> Response:
+    # Parsed before the session is checked: one ended gives back what was written, the reason chosen left out.
+    parsed = parsed_here(request, forms.closure(typed))
     user, uuid = session.principal(request), case_uuid(case_id)
-    return submit(request, user, uuid, typed, "close_case", c.Closure, forms.closure(typed), f"/arenden/{uuid}",
+    return submit(request, user, uuid, typed, "close_case", c.Closure, parsed, f"/arenden/{uuid}",
                   lambda t, e, s: _closure(request, user, uuid, t, e, s))
 
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
-from services.web.forms.typed import ROWS, FormErrors, Typed
+from services.web.forms.typed import ROWS, FormErrors, Typed, row_pattern
 from services.web.error_texts import FIELD_ERRORS, PYDANTIC_ERRORS, error_text, text_too_long
 
 # Errors deep inside a group of inputs are shown next to the group.
@@ -45,7 +45,7 @@ class Parsed:
         self.choices = frozenset(choices)
 
     def is_choice(self, key: str) -> bool:
-        return re.sub(r"\.\d+(?=\.|$)", ".#", key) in self.choices
+        return row_pattern(key) in self.choices
 
     def key(self, path: str) -> str:
         """The input's name for a model path: ``rows.1.goal`` is the form's row 3 when row 2 was blank."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping
 
 from services.api.commands import Many
-from services.presentation import CLOSURE_REASONS
 
 # Repeated rows (plan rows, guardians, outcomes) read from a form: as many as the API takes in a list.  Twelve were
 # read before, and a plan of fifteen rows made over the API lost three, silently, when its form was saved.
@@ -44,11 +44,15 @@ class Typed:
     def getlist(self, name: str) -> list[str]:
         return list(self._items.get(name, []))
 
-    def written(self) -> list[str]:
+    def written(self, choices: Iterable[str] = ()) -> list[str]:
         """The free text the user wrote (a note, a summary, a goal, an outcome…), in the form's order: what an error
-        page gives back when the form was not saved, so that nothing typed is lost."""
-        return [v.strip() for key, values in self._items.items() if key.rsplit(".", 1)[-1] in FREE_TEXT
-                for v in values if v.strip() and not _chosen(key, v.strip())]
+        page gives back when the form was not saved, so that nothing typed is lost.  ``choices``: the parsed form's
+        (``Parsed.choices``), left out — a select's code is no one's words (the closure's ``reason`` is a select, a
+        member's departure's ``reason`` text)."""
+        chosen = frozenset(choices)
+        return [v.strip() for key, values in self._items.items()
+                if key.rsplit(".", 1)[-1] in FREE_TEXT and row_pattern(key) not in chosen
+                for v in values if v.strip()]
 
     def with_defaults(self, values: Mapping[str, str]) -> Typed:
         """A copy, with ``values`` for the names that have none."""
@@ -78,7 +82,7 @@ class FormErrors(Exception):
         self.errors = errors
 
 
-def _chosen(key: str, value: str) -> bool:
-    """A value picked in a list, not written: the closure's ``reason`` is a select of codes ("moved"), where a
-    departure's ``reason`` is text the caseworker wrote — given back, the code read as English no one typed."""
-    return key == "reason" and value in CLOSURE_REASONS
+def row_pattern(key: str) -> str:
+    """An input's name with "#" for a row's number (``outcomes.2.category`` → ``outcomes.#.category``): how a form
+    names an input of every row at once (``Parsed.choices``)."""
+    return re.sub(r"\.\d+(?=\.|$)", ".#", key)

@@ -18,7 +18,7 @@ from eventsourcing.persistence import OperationalError as PersistenceOperational
 from psycopg_pool import PoolTimeout
 
 from services.errors import ConcurrentChange
-from tests.integration.api.flows import events_of
+from tests.integration.api.flows import events_of, school_consented_case
 from tests.integration.api.skew import latest, web_as
 from tests.integration.api.test_authorisation_matrix import a_busy_case
 from tests.integration.api.test_clock_skew_web import every_form
@@ -246,3 +246,35 @@ def test_a_form_kept_while_the_database_is_away_takes_any_field_name_it_was_sent
     assert answer.status_code == 503 and AWAY in answer.text, answer.status_code
     assert kept_in_fields(answer.text, path, typed) == []
     assert "<script>" not in answer.text
+
+
+
+def _written_back(html: str) -> list[str]:
+    (kept,) = re.findall(r'<textarea readonly[^>]*aria-labelledby="written-heading">(.*?)</textarea>', html, re.S)
+    return kept.split("\n\n")
+
+
+def test_a_departures_reason_written_as_a_closure_reasons_code_is_given_back_the_closures_choice_is_not(
+        client, users, tick, context, settings):
+    """What a form not saved gives back leaves out its choices, as the parsed form names them (``Parsed.choices``):
+    the closure's ``reason`` is a select of codes, a member's departure's ``reason`` is text the caseworker wrote —
+    left out when it happened to be written ``moved``, as if it were the closure's code."""
+    from uuid import uuid4
+
+    from gateways.jwt_tokens import DevTokens
+    case_id, _ = school_consented_case(client, users, tick)
+    web = web_as(context, settings, "soc-0180")
+    csrf = hidden_of(web.get(f"/arenden/{case_id}").text)["csrf"]
+    gone = uuid4()   # no such case: the form is not saved, and what was written comes back with the 404
+    left = web.post(f"/arenden/{gone}/grupp/polis/avgang", follow_redirects=False,
+                    data={"csrf": csrf, "expected_version": "3", "reason": "moved"})
+    assert left.status_code == 404 and _written_back(left.text) == ["moved"], left.text[-3000:]
+    closing = {"csrf": csrf, "expected_version": "3", "reason": "moved", "outcome": "Flyttat.", "confirm": "on"}
+    closed = web.post(f"/arenden/{gone}/avslut", follow_redirects=False, data=closing)
+    assert closed.status_code == 404 and _written_back(closed.text) == ["Flyttat."], closed.text[-3000:]
+    # The session ended before the closure was sent: what was written comes back before the way to sign in.
+    stale = DevTokens(settings.data_dir).issue(subject="dev-soc-0180", name="Handläggare", agency="socialtjanst",
+                                               roles=["caseworker"], municipality="0180", lifetime=-3600)
+    web.cookies.set("sigill_session", stale)
+    ended = web.post(f"/arenden/{case_id}/avslut", follow_redirects=False, data=closing)
+    assert ended.status_code == 401 and _written_back(ended.text) == ["Flyttat."], ended.text[-3000:]
