@@ -27,6 +27,11 @@ REFUSED = [
      "argument --trust-key: the value given is not a base64 Ed25519 public key (32 bytes)"),
     (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", PERSONNUMMER],
      "argument --as-of: the value given is not a date or time like 2026-03-05 or 2026-03-05T14:00"),
+    *[(["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", written],
+       "argument --as-of: the value given is not a date or time like 2026-03-05 or 2026-03-05T14:00")
+      for written in ("2009-03-14-2388", "09-03-14-2388", "0314-2388")],   # a personnummer written with dashes
+    (["dev-token", "--agency", "skola", "--role", "member", "--hours", "0314-2388"],
+     "argument --hours: not a number of hours: the value given"),
     (["audit", "access-log", "--from", NAME], "argument --from: the value given is not a date or time like 2026-03-05"),
     (["dev-token", "--agency", "skola", "--role", "member", "--hours", "200903142388"],
      "the value given: a token is valid for more than 0 and at most 168 hours"),
@@ -35,7 +40,7 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("args, said", REFUSED, ids=[" ".join(a[:3]) for a, _ in REFUSED])
+@pytest.mark.parametrize("args, said", REFUSED, ids=[" ".join(a[:3] + a[-1:]) for a, _ in REFUSED])
 def test_a_refused_argument_is_named_and_nothing_typed_said_back(tmp_path, args, said):
     done = sigill(*args, env={"SIGILL_DATA_DIR": str(tmp_path)})
     assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
