@@ -21,7 +21,7 @@ from services.basis_text import (consent_facts, describe_basis_with_ids, describ
                                  known_consents)
 from services.cli_context import AGENCY_HELP, CASE_HELP, known_agency, opened, purpose_help, shown_case_number
 from services.cli_progress import shown
-from services.cli_said import NOT_SAID, said_back
+from services.cli_said import said_back
 from services.ledger_texts import describe_divergence
 from services.presentation import PHASES, plan_rows
 from services.principals import COMMAND_LINE, Principal, Role
@@ -98,16 +98,14 @@ def start_instant(text: str) -> datetime:
 
 def _unreadable(unreadable: UnreadableMoment) -> str:
     """Why a moment typed is refused; the text said back only when it is no personnummer or name (``cli_said``)."""
-    if said_back(unreadable.text) == NOT_SAID:
-        return _UNREADABLE[NOT_A_MOMENT].format(text="x").replace("'x'", NOT_SAID)
-    return _UNREADABLE[unreadable.why].format(text=unreadable.text)
+    return _UNREADABLE[unreadable.why].format(text=said_back(unreadable.text))
 
 
-_UNREADABLE = {
-    NOT_A_MOMENT: "'{text}' is not a date or time like 2026-03-05 or 2026-03-05T14:00",
-    CLOCKS_CHANGED: "'{text}' is no single moment in Swedish time (the clocks were changed then): give its offset,"
-                    " e.g. {text}+02:00 or {text}+01:00",
-    OUTSIDE_CALENDAR: f"'{{text}}' is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)",
+_UNREADABLE = {   # {text}: what was typed, quoted — or words saying a value was given (``said_back``)
+    NOT_A_MOMENT: "{text} is not a date or time like 2026-03-05 or 2026-03-05T14:00",
+    CLOCKS_CHANGED: "{text} is no single moment in Swedish time (the clocks were changed then): give its offset"
+                    " after it, e.g. +02:00 or +01:00",
+    OUTSIDE_CALENDAR: f"{{text}} is not between {EARLIEST_DAY} and {LATEST_DAY} (in Swedish time)",
 }
 
 

@@ -55,6 +55,11 @@ def test_a_refused_argument_is_named_and_nothing_typed_said_back(tmp_path, args,
      "argument --as-of: '2026-02-30' is not a date or time like"),
     (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "9999-12-31"],
      "'9999-12-31' is not between"),
+    (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-29T02:30"],
+     "argument --as-of: '2026-03-29T02:30' is no single moment in Swedish time (the clocks were changed then): give"
+     " its offset after it, e.g. +02:00 or +01:00"),
+    (["audit", "replay", "--case", "0180-2026-0001", "--agency", "polis", "--as-of", "2026-03-29T02:30:00.5"],
+     "argument --as-of: the value given is no single moment in Swedish time"),   # why, though not said back
     (["demo", "--verbose"], "unrecognized arguments: --verbose (see `sigill --help`)"),
     (["feed", "consume", "--agency", "skola", "--municipality", "0180", "--max-messages", "-3"],
      "expected a positive whole number, got '-3'")])
