@@ -68,6 +68,8 @@ class IndexPage(NamedTuple):
 def index_cursor(row: dict[str, Any]) -> IndexCursor:
     """A row's place in the newest-first index: its case number, or its id when it has none (or an empty one)."""
     return row["case_number"] if row["case_number"] else UUID(str(row["case_id"]))
+
+
 # A case's events' topics, in plain text beside their sealed state (an erased case's too): what makes a stored
 # aggregate a case, for an auditor, who audits any stored case — not the case-number series stored beside them.
 CASE_EVENTS = get_topic(ReferralReceived).partition(":")[0] + ":"

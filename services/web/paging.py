@@ -69,7 +69,7 @@ def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
                  link(page + 1) if page < pages else None)
 
 
-def index_cursor(typed: str, name: str) -> str | UUID | None:
+def typed_cursor(typed: str, name: str) -> str | UUID | None:
     """``?efter=`` or ``?fore=`` of the auditors' index: the case number of the row a page starts after or ends
     before, or the id of one without a number (empty: none); anything else is a 422 naming the field."""
     typed = typed.strip()

@@ -61,7 +61,7 @@ def audit_home(request: Request, nummer: str = "", sida: str = "1", fel: str = "
                fore: str = "") -> Response:
     """The auditors' home: the case-number box and the index of every case, a page of 50 — past the first, a page
     after (``efter``) or before (``fore``) a row of the one it was reached from: a keyset (``keyset_pager``)."""
-    after, before = paging.index_cursor(efter, "efter"), paging.index_cursor(fore, "fore")
+    after, before = paging.typed_cursor(efter, "efter"), paging.typed_cursor(fore, "fore")
     if after is not None and before is not None:
         raise QueryRefused("efter", "fore")
     return _audit_home(request, auditor(request), nummer, paging.page_number(sida), fel, (after, before))
