@@ -19,7 +19,7 @@ from psycopg.sql import SQL
 from domain.visibility import EVERY_AGENCY_KEY
 from gateways.keystore import KEYS_TABLE
 from gateways.sealing import Unsealable, unseal
-from services.ports import KeyStore
+from services.ports import IndexCursor, KeyStore, Unnumbered
 
 
 # A case list's columns: not the calendar's per agency (the lead's row's, sealed: ``withheld_by_calendar`` reads it).
@@ -49,9 +49,9 @@ NEWEST_LAST = "coalesce(v.case_number, '') COLLATE \"C\", v.case_number IS NULL 
 # opened (a row seen twice, or one skipped).  Case numbers are given once each (``case_numbering``).
 AFTER_NUMBER = "coalesce(v.case_number, '') COLLATE \"C\" < %s"
 BEFORE_NUMBER = "coalesce(v.case_number, '') COLLATE \"C\" > %s"
-# A row without a number (an empty one, then none, each by id) named by its id: whether it has none read from it.
-_UNNUMBERED_FROM = ("coalesce(v.case_number, '') = '' AND (v.case_number IS NULL, v.case_id) {} ((SELECT"
-                    " c.case_number IS NULL FROM {{s}}.view_cases c WHERE c.agency = v.agency AND c.case_id = %s), %s)")
+# A row without a number (an empty one, then none, each by id) named by whether it has none and its id, both the
+# cursor's (``Unnumbered``): read from the row, an erased row's page after it was empty, and the list ended there.
+_UNNUMBERED_FROM = "coalesce(v.case_number, '') = '' AND (v.case_number IS NULL, v.case_id) {} (%s, %s)"
 AFTER_UNNUMBERED = _UNNUMBERED_FROM.format(">")
 BEFORE_UNNUMBERED = "NOT (" + _UNNUMBERED_FROM.format(">=") + ")"
 
@@ -80,15 +80,15 @@ class CaseListQueries:
 
     def case_page(self, agency: str, now: datetime | None = None, municipality: str | None = None, phase: str = "",
                   offset: int = 0, limit: int | None = None, newest_first: bool = False,
-                  after: str | UUID | None = None, before: str | UUID | None = None
+                  after: IndexCursor | None = None, before: IndexCursor | None = None
                   ) -> tuple[list[dict[str, Any]], int]:
         """A page of ``cases`` (of one phase, given one): from ``offset``, at most ``limit`` rows (None: the rest; 0:
         none), by case number or the newest first; and how many rows the whole list (of that phase) shows.  The same
         rows, order and count as slicing ``cases``, withheld cases neither shown nor counted — ordered, counted and
         paged in SQL, so that a page reads its own rows (and their earliest facts), not the municipality's whole
-        list.  Newest first, ``after`` (a row's case number, or the id of a row without one) starts the page past that
-        row, and ``before`` ends it there (the ``limit`` rows just before it, in the list's order): a keyset page,
-        which a case opened meanwhile does not shift."""
+        list.  Newest first, ``after`` (a row's case number, or ``Unnumbered``: a row without one) starts the page
+        past that row, and ``before`` ends it there (the ``limit`` rows just before it, in the list's order): a keyset
+        page, which a case opened meanwhile does not shift."""
         where, parameters = _list_where(agency, municipality)
         if phase:
             where.append("v.phase = %s")
@@ -217,15 +217,15 @@ class CaseListQueries:
         return [r["case_id"] for r in rows]
 
 
-def _keyset(after: str | UUID | None, before: str | UUID | None) -> tuple[str, tuple[Any, ...]]:
+def _keyset(after: IndexCursor | None, before: IndexCursor | None) -> tuple[str, tuple[Any, ...]]:
     """The condition of a keyset page (``case_page``) and its parameter: TRUE and none for a page by offset."""
     if after is not None and before is not None:
         raise ValueError("a page is after a row or before one, not both")
     cursor = after if after is not None else before
     if cursor is None:
         return "TRUE", ()
-    if isinstance(cursor, UUID):
-        return (AFTER_UNNUMBERED if after is not None else BEFORE_UNNUMBERED), (cursor, cursor)
+    if isinstance(cursor, Unnumbered):
+        return (AFTER_UNNUMBERED if after is not None else BEFORE_UNNUMBERED), (cursor.no_number, cursor.case_id)
     return (AFTER_NUMBER if after is not None else BEFORE_NUMBER), (cursor,)
 
 

@@ -30,7 +30,7 @@ from services.audit_answers import AuditDisclosures, AuditLog, AuditReplay, Repo
 from services.authorisation import check_auditor
 from services.basis_text import consent_facts
 from services.errors import CaseNotFound, StoredEventUnreadable
-from services.ports import IndexCursor
+from services.ports import IndexCursor, Unnumbered
 from services.principals import Principal, Role
 from services.report import Preparer
 from services.statistics import STATISTICS_RUN
@@ -66,8 +66,10 @@ class IndexPage(NamedTuple):
 
 
 def index_cursor(row: dict[str, Any]) -> IndexCursor:
-    """A row's place in the newest-first index: its case number, or its id when it has none (or an empty one)."""
-    return row["case_number"] if row["case_number"] else UUID(str(row["case_id"]))
+    """A row's place in the newest-first index: its case number, or its id and whether it has none or an empty one."""
+    if row["case_number"]:
+        return row["case_number"]
+    return Unnumbered(UUID(str(row["case_id"])), row["case_number"] is None)
 
 
 # A case's events' topics, in plain text beside their sealed state (an erased case's too): what makes a stored

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Callable, ContextManager, Iterable, Protocol, Sequence
+from typing import Any, Callable, ContextManager, Iterable, NamedTuple, Protocol, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
@@ -84,9 +84,17 @@ class PublishedStatistics(Protocol):
         """Keep ``answer`` unless one is kept already (another evaluator's, at the same moment); the one kept."""
 
 
-# A row of the newest-first case list a keyset page starts after or ends before: its case number, or its id when it
-# has none (``CaseLists.page``) — numbers are given once each, and a case opened meanwhile does not move the row.
-IndexCursor = str | UUID
+class Unnumbered(NamedTuple):
+    """A row without a case number in a keyset cursor: its id, and whether it has none (``no_number``) or an empty
+    one — its place among such rows (an empty number first, then none, each by id), carried in the cursor: a row
+    erased between pages is no longer there to be asked."""
+    case_id: UUID
+    no_number: bool = True
+
+
+# A row of the newest-first case list a keyset page starts after or ends before: its case number, or ``Unnumbered``
+# when it has none (``CaseLists.page``) — numbers are given once each, and a case opened meanwhile does not move it.
+IndexCursor = str | Unnumbered
 
 
 class CaseLists(Protocol):

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.case_numbers import as_written, is_case_number
 
+from services.ports import IndexCursor, Unnumbered
 from services.web.error_pages import QueryRefused
 
 LIST_PAGE = 50   # cases a page
@@ -69,20 +70,34 @@ def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
                  link(page + 1) if page < pages else None)
 
 
-def typed_cursor(typed: str, name: str) -> str | UUID | None:
+# A row with an empty case number in ``efter`` or ``fore``: its id after this (one with none: its id alone).
+EMPTY_NUMBER = "tomt-"
+
+
+def typed_cursor(typed: str, name: str) -> IndexCursor | None:
     """``?efter=`` or ``?fore=`` of the auditors' index: the case number of the row a page starts after or ends
-    before, or the id of one without a number (empty: none); anything else is a 422 naming the field."""
+    before, or the id of one without a number (``written_cursor``; empty: none); anything else is a 422 naming the
+    field."""
     typed = typed.strip()
     if not typed:
         return None
     if as_written(typed) and is_case_number(typed):
         return typed
+    no_number = not typed.startswith(EMPTY_NUMBER)
+    written = typed if no_number else typed[len(EMPTY_NUMBER):]
     try:
-        if len(typed) == 36:
-            return UUID(typed)
+        if len(written) == 36:
+            return Unnumbered(UUID(written), no_number)
     except ValueError:
         pass
     raise QueryRefused(name)
+
+
+def written_cursor(cursor: IndexCursor) -> str:
+    """A cursor as ``typed_cursor`` reads it back."""
+    if isinstance(cursor, Unnumbered):
+        return str(cursor.case_id) if cursor.no_number else EMPTY_NUMBER + str(cursor.case_id)
+    return cursor
 
 
 def keyset_pager(page: int, total: int, first: Any, last: Any) -> Pager | None:
@@ -95,7 +110,7 @@ def keyset_pager(page: int, total: int, first: Any, last: Any) -> Pager | None:
         return None
 
     def link(cursor: tuple[str, Any], n: int) -> str:
-        return "?" + urlencode({cursor[0]: str(cursor[1]), **({"sida": n} if n > 1 else {})})
+        return "?" + urlencode({cursor[0]: written_cursor(cursor[1]), **({"sida": n} if n > 1 else {})})
     return Pager(page, pages, link(("fore", first), page - 1) if page > 1 and first is not None else None,
                  link(("efter", last), page + 1) if page < pages and last is not None else None)
 

@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 
+import psycopg
+
 from services import cli_audit
 from services.access_entry import AccessQuery
 from services.case_audit import CASE_INDEX
@@ -19,6 +21,7 @@ from tests.integration.api.flows import ok, open_case
 from tests.integration.api.skew import web_as
 
 NUMBER = re.compile(r"\d{4}-\d{4}-\d{4}")
+CASE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ROW = re.compile(r"<tr><td>(\d{4}-\d{4}-\d{4})")   # a row of the web's index, by its number
 
 
@@ -58,6 +61,69 @@ def test_audit_cases_lists_each_case_once_though_one_is_opened_between_its_pages
     printed = Counter(NUMBER.findall(capsys.readouterr().out))
     assert set(printed) >= there and all(n == 1 for n in printed.values()), printed
     assert [what.split(":")[1:3] for what in _index_entries(context)] == [["1", "2"], ["2", "1"]]
+
+
+def test_audit_cases_lists_every_case_once_though_the_unnumbered_row_a_page_ended_at_is_gone_before_the_next(
+        client, users, app, context, postgres, monkeypatch, capsys):
+    """A row without a number names the page after it by its id: its place among such rows (an empty number before
+    none) is the cursor's own, not looked up in the list — where the row, erased between pages, is no longer."""
+    for _ in range(5):
+        open_case(client, users)
+    ok(client.get("/api/v1/cases", headers=users.social))   # the views caught up
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        ids = [r[0] for r in conn.execute("SELECT case_id FROM view_cases WHERE agency = %s ORDER BY case_id",
+                                          (app.catalogue.lead_agency,))]
+        conn.execute("UPDATE view_cases SET case_number = NULL WHERE case_id = ANY(%s)", (ids[:3],))
+        conn.execute("UPDATE view_cases SET case_number = '' WHERE case_id = %s", (ids[3],))
+    service, listed = context.cases, context.cases.audit_case_index
+
+    def erasing_each_unnumbered_row_once_shown(*args, **kwargs):
+        index = listed(*args, **kwargs)
+        with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+            conn.execute("DELETE FROM view_cases WHERE case_id = ANY(%s) AND coalesce(case_number, '') = ''",
+                         ([r["case_id"] for r in index.rows],))
+        return index
+
+    @contextmanager
+    def as_reader():
+        yield service, command_line_reader(), None, None
+
+    monkeypatch.setattr(service, "audit_case_index", erasing_each_unnumbered_row_once_shown)
+    monkeypatch.setattr(cli_audit, "as_reader", as_reader)
+    monkeypatch.setattr(cli_audit, "INDEX_PAGE", 1)
+    assert cli_audit._cases(None) == 0
+    printed = Counter(CASE_ID.findall(capsys.readouterr().out))
+    assert printed == Counter(str(i) for i in ids), printed
+
+
+def test_the_web_index_pages_past_unnumbered_rows_by_their_cursors_though_the_row_is_gone_since(
+        client, users, app, context, settings, postgres, monkeypatch):
+    """An empty number's row is named ``tomt-<id>``, one with none by its id; the page after either is there when
+    the row was erased since (the link followed after it left the list)."""
+    monkeypatch.setattr(paging, "LIST_PAGE", 1)
+    for _ in range(4):
+        open_case(client, users)
+    ok(client.get("/api/v1/cases", headers=users.social))   # the views caught up
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        ids = [str(r[0]) for r in conn.execute("SELECT case_id FROM view_cases WHERE agency = %s ORDER BY case_id",
+                                               (app.catalogue.lead_agency,))]
+        conn.execute("UPDATE view_cases SET case_number = NULL WHERE case_id = ANY(%s)", (ids[:2],))
+        conn.execute("UPDATE view_cases SET case_number = '' WHERE case_id = %s", (ids[2],))
+    ivo, address, seen, links = web_as(context, settings, "ivo"), "", [], []
+    while (page := ivo.get("/granskning" + address)).status_code == 200:
+        seen += re.findall(r'href="/granskning/arenden/([0-9a-f-]{36})"', page.text)
+        onward = re.search(r'<a href="([^"]*)" rel="next">', page.text)
+        if onward is None:
+            break
+        links.append(address := html.unescape(onward.group(1)))
+    assert seen == [ids[3], ids[2], ids[0], ids[1]], seen
+    assert links[1:] == [f"?efter=tomt-{ids[2]}&sida=3", f"?efter={ids[0]}&sida=4"], links
+    for link, gone, after in ((links[1], ids[2], ids[0]), (links[2], ids[0], ids[1])):
+        with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:   # erased since its page was shown
+            conn.execute("DELETE FROM view_cases WHERE case_id = %s", (gone,))
+        page = ivo.get("/granskning" + link, follow_redirects=False)
+        assert page.status_code == 200, (link, page.status_code, page.headers.get("location"))
+        assert re.findall(r'href="/granskning/arenden/([0-9a-f-]{36})"', page.text) == [after], link
 
 
 def test_the_web_index_s_next_page_starts_after_the_last_row_shown_though_a_case_was_opened(
