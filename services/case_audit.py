@@ -72,6 +72,13 @@ def index_cursor(row: dict[str, Any]) -> IndexCursor:
     return Unnumbered(UUID(str(row["case_id"])), row["case_number"] is None)
 
 
+def page_after(ahead: int, size: int) -> int:
+    """The number of a page of ``size`` rows that ``ahead`` rows come before, where the link did not say (``efter``
+    alone, edited by hand: it was told "Sida 1", with no page before it).  Its rows to the end are read to count
+    them: only such a link needs it."""
+    return 1 + -(-ahead // size) if ahead > 0 else 1
+
+
 # A case's events' topics, in plain text beside their sealed state (an erased case's too): what makes a stored
 # aggregate a case, for an auditor, who audits any stored case — not the case-number series stored beside them.
 CASE_EVENTS = get_topic(ReferralReceived).partition(":")[0] + ":"
@@ -315,7 +322,11 @@ class CaseAudit:
         else:
             window = slice(0, size) if after is not None or before is not None else \
                 slice((page - 1) * size, page * size)
+            if after is not None and page == 1:   # a page after a row is not the first: which it is, counted
+                window = slice(0, None)
             rows, total = self._listed(p, "", window, newest_first=True, after=after)
+            if window.stop is None:
+                page, rows = page_after(total - len(rows), size), rows[:size]
         shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in rows]
         if shown:
             self.access_log.record(AccessEntry(

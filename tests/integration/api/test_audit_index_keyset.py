@@ -160,6 +160,22 @@ def test_the_web_index_s_page_before_ends_before_its_first_row(client, users, co
     assert _rows(start) == sorted(_numbers(client, users), reverse=True)[:2] and "Sida 1 av 3" in start
 
 
+def test_a_page_after_a_row_without_its_number_is_told_by_its_place_and_links_the_page_before(
+        client, users, context, settings, monkeypatch):
+    """``?efter=`` without ``sida`` (a link edited by hand, or kept from before pages were numbered) is not page 1."""
+    monkeypatch.setattr(paging, "LIST_PAGE", 2)
+    for _ in range(5):
+        open_case(client, users)
+    newest_first = sorted(_numbers(client, users), reverse=True)
+    ivo = web_as(context, settings, "ivo")
+    for after, shown, label in ((1, newest_first[2:4], "Sida 2 av 3"), (0, newest_first[1:3], "Sida 2 av 3"),
+                                (3, newest_first[4:], "Sida 3 av 3")):
+        page = ivo.get("/granskning", params={"efter": newest_first[after]}).text
+        assert _rows(page) == shown and label in page, (after, _rows(page))
+        back = html.unescape(re.search(r'<a href="([^"]*)" rel="prev">', page).group(1))
+        assert back.startswith(f"?fore={shown[0]}"), back
+
+
 def test_a_cursor_that_is_no_case_number_nor_id_is_named_not_said_back(client, users, context, settings):
     ivo = web_as(context, settings, "ivo")
     for name in ("efter", "fore"):
