@@ -228,15 +228,9 @@ class FeedQueries(FeedIds):
                     " WHERE " + HOLDS_SOMETHING.format(case="c.case_id", agency="a.agency")).format(s=self._s)
         return {r["case_id"] for r in self._rows(query, (list(cases), agency))}
 
-    def record_erasures(self, keys_table: str = "sigill_data_keys") -> int:
-        """Append one 'erased' message for each agency that received anything of a case whose key is destroyed.
-
-        Erasure destroys a key in the key store (``keys_table``, beside these tables); it is no event, so
-        it is noticed here.  The log's lock serialises it with the views' writers: each message takes the
-        next number of its feed.  What an agency received is also in the logs rebuilds replaced: a rebuild
-        leaves nothing of an erased case in the log (its history no longer reads), so an agency sent the case
-        before is told here all the same — and in each new numbering again, for a consumer that starts over."""
-        unseen = SQL(
+    def unseen_erasures(self, keys_table: str = "sigill_data_keys") -> Any:
+        """The query of ``record_erasures``: each (case, agency) an erased case is still to be told to."""
+        return SQL(
             "SELECT c.* FROM (SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
             " FROM {s}.{k} k JOIN (SELECT case_id, agency, notification_id FROM {s}.disclosure_log UNION ALL"
             "  SELECT case_id, agency, notification_id FROM {s}.replaced_disclosure_log) d ON d.case_id = k.aggregate_id"
@@ -246,6 +240,16 @@ class FeedQueries(FeedIds):
                                                                                     agency="c.agency") +
             " ORDER BY c.destroyed_at, c.case_id, c.agency"
         ).format(s=self._s, k=Identifier(keys_table))
+
+    def record_erasures(self, keys_table: str = "sigill_data_keys") -> int:
+        """Append one 'erased' message for each agency that received anything of a case whose key is destroyed.
+
+        Erasure destroys a key in the key store (``keys_table``, beside these tables); it is no event, so
+        it is noticed here.  The log's lock serialises it with the views' writers: each message takes the
+        next number of its feed.  What an agency received is also in the logs rebuilds replaced: a rebuild
+        leaves nothing of an erased case in the log (its history no longer reads), so an agency sent the case
+        before is told here all the same — and in each new numbering again, for a consumer that starts over."""
+        unseen = self.unseen_erasures(keys_table)
         if not self._rows(unseen, ()):
             return 0  # the usual answer, found without holding up the views
         with self.datastore.transaction(commit=True) as curs:
