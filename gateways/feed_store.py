@@ -36,6 +36,10 @@ FEED_TABLES = [
     "CREATE TABLE IF NOT EXISTS {s}.feed_sequence (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {s}.feed_positions (feed text PRIMARY KEY, last_seq bigint NOT NULL)",
     *FEED_STATE_TABLES,  # the secret that keys the ids, its generation, the numbering's epoch
+    # The erased cases whose telling is done in this numbering (``record_erasures``): emptied by a rebuild with the
+    # log, so that each new numbering tells them again.  Bookkeeping, not a record: a row lost only makes the next
+    # round decide its case again, which tells no one twice (the log's own 'erased' rows say who was told).
+    "CREATE TABLE IF NOT EXISTS {s}.erasures_told (case_id uuid PRIMARY KEY)",
 ]
 # Whether an agency still holds something of a case — a fact whose last change to it, in the newest log that holds
 # the fact (today's, else the latest a rebuild replaced: an erased case's history no longer reads), is no end: its
@@ -50,6 +54,11 @@ HOLDS_SOMETHING = (
     " SELECT fact_id, change, replacement, id FROM {{s}}.replaced_disclosure_log"
     "  WHERE case_id = {case} AND agency = {agency} AND change <> 'erased') r"
     " ORDER BY r.fact_id, r.rank DESC, r.id DESC) l WHERE l.change <> 'ended')")
+# The erased cases a round is still to decide: each once a numbering.  Once a round has told every agency that holds
+# something of a case, nothing of it changes again: its key is destroyed, and the views' writers leave its rows out
+# under the log's lock, which the round holds too (``PostgresAgencyViewStore._erased_since``).
+UNDECIDED = ("SELECT k.aggregate_id AS case_id, k.destroyed_at FROM {s}.{k} k WHERE k.wrapped_key IS NULL"
+             " AND NOT EXISTS (SELECT 1 FROM {s}.erasures_told t WHERE t.case_id = k.aggregate_id)")
 # A position never moves back, and one computed in an older epoch (before a rebuild) is dropped: two
 # publishers at once only repeat messages, which dedup by event id absorbs.
 ADVANCE = ("INSERT INTO {s}.feed_positions SELECT %s, %s FROM {s}.feed_state WHERE epoch = %s"
@@ -228,13 +237,19 @@ class FeedQueries(FeedIds):
                     " WHERE " + HOLDS_SOMETHING.format(case="c.case_id", agency="a.agency")).format(s=self._s)
         return {r["case_id"] for r in self._rows(query, (list(cases), agency))}
 
+    def undecided_erasures(self, keys_table: str = "sigill_data_keys") -> set[UUID]:
+        """The erased cases the next erasure round is to decide: those no round has told yet in this numbering."""
+        query = SQL(UNDECIDED).format(s=self._s, k=Identifier(keys_table))
+        return {r["case_id"] for r in self._rows(query, ())}
+
     def unseen_erasures(self, keys_table: str = "sigill_data_keys") -> Any:
-        """The query of ``record_erasures``: each (case, agency) an erased case is still to be told to."""
+        """The query of ``record_erasures``: each (case, agency) of an undecided erased case still to be told."""
         return SQL(
-            "SELECT c.* FROM (SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
-            " FROM {s}.{k} k JOIN (SELECT case_id, agency, notification_id FROM {s}.disclosure_log UNION ALL"
-            "  SELECT case_id, agency, notification_id FROM {s}.replaced_disclosure_log) d ON d.case_id = k.aggregate_id"
-            " WHERE k.wrapped_key IS NULL AND NOT EXISTS (SELECT 1 FROM {s}.disclosure_log e"
+            "WITH undecided AS (" + UNDECIDED + ")"
+            " SELECT c.* FROM (SELECT d.case_id, d.agency, max(d.notification_id) AS notification_id, k.destroyed_at"
+            " FROM undecided k JOIN (SELECT case_id, agency, notification_id FROM {s}.disclosure_log UNION ALL"
+            "  SELECT case_id, agency, notification_id FROM {s}.replaced_disclosure_log) d ON d.case_id = k.case_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM {s}.disclosure_log e"
             "  WHERE e.case_id = d.case_id AND e.agency = d.agency AND e.change = 'erased')"
             " GROUP BY d.case_id, d.agency, k.destroyed_at) c WHERE " + HOLDS_SOMETHING.format(case="c.case_id",
                                                                                     agency="c.agency") +
@@ -248,25 +263,33 @@ class FeedQueries(FeedIds):
         it is noticed here.  The log's lock serialises it with the views' writers: each message takes the
         next number of its feed.  What an agency received is also in the logs rebuilds replaced: a rebuild
         leaves nothing of an erased case in the log (its history no longer reads), so an agency sent the case
-        before is told here all the same — and in each new numbering again, for a consumer that starts over."""
-        unseen = self.unseen_erasures(keys_table)
-        if not self._rows(unseen, ()):
+        before is told here all the same — and in each new numbering again, for a consumer that starts over.
+        Each erased case is decided once a numbering (``erasures_told``): a round with nothing new reads no log."""
+        undecided = SQL("SELECT EXISTS (" + UNDECIDED + ") AS found").format(s=self._s, k=Identifier(keys_table))
+        if not self._rows(undecided, ())[0]["found"]:
             return 0  # the usual answer, found without holding up the views
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("LOCK TABLE {}.disclosure_log IN SHARE ROW EXCLUSIVE MODE").format(self._s))
-            rows = curs.execute(unseen).fetchall()
-            if not rows:
-                return 0
-            messages = [[r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
-                         json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
-                         r["notification_id"], erasure_event_id(r["case_id"], r["agency"]), None, None] for r in rows]
-            self._number(curs, messages, {})
-            with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
-                               " at, notification_id, event_id, feed, seq) FROM STDIN").format(self._s)) as copy:
-                for message in messages:
-                    copy.write_row(message)
-            self._forget_views_of(curs, rows)
+            rows = curs.execute(self.unseen_erasures(keys_table)).fetchall()
+            if rows:
+                self._tell_erased(curs, rows)
+            # Every case undecided until now is decided: told above where an agency holds something of it.
+            curs.execute(SQL("INSERT INTO {s}.erasures_told SELECT case_id FROM (" + UNDECIDED + ") u"
+                             " ON CONFLICT DO NOTHING").format(s=self._s, k=Identifier(keys_table)))
         return len(rows)
+
+    def _tell_erased(self, curs: Any, rows: list[dict[str, Any]]) -> None:
+        """The 'erased' messages of the (case, agency) ``rows``, numbered in their feeds, and the cases gone from
+        those agencies' views."""
+        messages = [[r["case_id"], r["agency"], ERASURE_FACT, ERASURE_KIND, "case", "erased",
+                     json.dumps(ERASURE_BASIS), r["destroyed_at"] or datetime.now().astimezone(),
+                     r["notification_id"], erasure_event_id(r["case_id"], r["agency"]), None, None] for r in rows]
+        self._number(curs, messages, {})
+        with curs.copy(SQL("COPY {}.disclosure_log (case_id, agency, fact_id, kind, category, change, basis,"
+                           " at, notification_id, event_id, feed, seq) FROM STDIN").format(self._s)) as copy:
+            for message in messages:
+                copy.write_row(message)
+        self._forget_views_of(curs, rows)
 
     def _forget_views_of(self, curs: Any, erased: list[dict[str, Any]]) -> None:
         """An erased case leaves the agencies' views and case lists as it leaves their feeds: its facts' kinds and

@@ -91,8 +91,9 @@ class ViewRulesRecords:
             if rules_version is not None:   # under the log's lock, which a newer version's rebuild takes too
                 refuse_newer(curs.execute(SQL("SELECT version FROM {}.view_rules").format(self._s)).fetchone(),
                               rules_version)
+            # The erasures told go with the log that told them: the new numbering tells each erased case again.
             curs.execute(SQL("TRUNCATE {s}.view_facts, {s}.view_cases, {s}.disclosure_log, {s}.feed_sequence,"
-                             " {s}.feed_positions").format(s=self._s))
+                             " {s}.feed_positions, {s}.erasures_told").format(s=self._s))
             curs.execute(SQL(RENEW_EPOCH).format(s=self._s))
             if renew_ids:
                 curs.execute(SQL(RENEW_SECRET).format(s=self._s))

@@ -231,6 +231,30 @@ def test_a_case_erased_before_a_rebuild_is_still_told_to_every_feed_that_knew_it
     assert runner.store.record_erasures() == 3
 
 
+def test_an_erasure_round_decides_each_erased_case_once_a_numbering(app, runner):
+    """Every round weighed every erased case ever culled against every agency's log, for ever: a case with an agency
+    not told (it holds nothing) was never marked, so the rounds grew with every erasure.  A case a round decided is
+    not weighed again — until a rebuild's new numbering, which tells it again."""
+    cases = interleaved_history(app)
+    runner.catch_up()
+    store, first, then = runner.store, cases["school"], busy_case(app)
+    runner.catch_up()
+    app.keystore.destroy(first)
+    assert store.undecided_erasures() == {first}
+    assert store.record_erasures() == 3
+    assert store.undecided_erasures() == set()
+    app.keystore.destroy(then)
+    assert store.undecided_erasures() == {then}   # the next round weighs the new erasure alone
+    assert store.record_erasures() > 0
+    assert store.undecided_erasures() == set() and store.record_erasures() == 0
+    runner.rebuild()   # a new numbering: both are told again, for a consumer that starts over
+    assert store.undecided_erasures() == {first, then}
+    assert store.record_erasures() > 3
+    for feed in (SKOLA, POLIS, feed_of("socialtjanst", STOCKHOLM)):
+        assert ("erased", first) in [(m.change, m.case_id) for m in store.feed(feed, 0, 10_000)]
+    assert store.undecided_erasures() == set()
+
+
 def test_feed_content_comes_sealed_from_the_view_and_is_bound_to_its_fact(app, runner, postgres):
     case_id = busy_case(app)
     app.record_contribution(case_id, by=POLICE, category="crime", text="Hemlig uppgift.", legal_basis="lul6")
