@@ -40,13 +40,7 @@ def test_an_agency_that_holds_nothing_of_an_erased_case_reads_its_feed_as_before
     """The school's facts all ended at the young person's withdrawal; the case went on a year and was closed, then
     culled.  The school's feed, read from the start or from its cursor, is exactly what it was before the erasure;
     the police, which recorded a note of its own, and social services are told to delete the case."""
-    case_id, consents = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"{CASES}/{case_id}/contributions", headers=users.police,
-                   json={"category": "crime", "text": "Polisens egen notering"}), 201)
-    tick()
-    ok(client.post(f"{CASES}/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
-                   json={"consenter": "young_person"}))
+    case_id = _school_withdrawn_beside_a_police_note(client, users, tick)
     before, last = everything(client, users.school, "skola")
     assert _of(before, case_id) and all(b["content"] is None for b in _of(before, case_id))
     police_before, police_last = everything(client, users.police, "polis")
@@ -162,13 +156,7 @@ def _erased_case_the_school_is_not_told_of(client, users, tick, app) -> tuple:
     """A case whose every fact ended to the school at a withdrawal, closed a year later and culled; the views'
     runner, the case and the school's messages of it (not told of the erasure)."""
     runner = client.app.state.context.cases.lists.runner
-    case_id, consents = school_consented_case(client, users, tick)
-    tick()
-    ok(client.post(f"{CASES}/{case_id}/contributions", headers=users.police,
-                   json={"category": "crime", "text": "Polisens egen notering"}), 201)
-    tick()
-    ok(client.post(f"{CASES}/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
-                   json={"consenter": "young_person"}))
+    case_id = _school_withdrawn_beside_a_police_note(client, users, tick)
     tick(60 * 24 * 365)
     ok(client.post(f"{CASES}/{case_id}/closure", headers=users.social, json={"reason": "other", "outcome": "Klart."}))
     runner.catch_up()
@@ -179,3 +167,16 @@ def _erased_case_the_school_is_not_told_of(client, users, tick, app) -> tuple:
     assert before and {b["change"] for b in before} >= {"disclosed", "ended"} and before[-1]["change"] == "ended"
     assert all(b["content"] is None and b["erased"] is False for b in before)
     return runner, case_id, before
+
+
+def _school_withdrawn_beside_a_police_note(client, users, tick) -> str:
+    """A case the school saw under the young person's consent until its withdrawal, with a note the police recorded
+    of its own: the police holds something of the case after the withdrawal, the school nothing."""
+    case_id, consents = school_consented_case(client, users, tick)
+    tick()
+    ok(client.post(f"{CASES}/{case_id}/contributions", headers=users.police,
+                   json={"category": "crime", "text": "Polisens egen notering"}), 201)
+    tick()
+    ok(client.post(f"{CASES}/{case_id}/consents/{consents[0]}/withdrawal", headers=users.social,
+                   json={"consenter": "young_person"}))
+    return case_id
