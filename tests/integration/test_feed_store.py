@@ -255,6 +255,29 @@ def test_an_erasure_round_decides_each_erased_case_once_a_numbering(app, runner)
     assert store.undecided_erasures() == set()
 
 
+def test_a_key_destroyed_while_an_erasure_round_tells_is_left_for_the_next_round_not_marked_untold(app, runner):
+    """The round marks decided the cases it read before telling: one `sigill erase` destroys while the round runs
+    (each statement reads what is committed when it starts) was marked decided with no agency told, for good."""
+    cases = interleaved_history(app)
+    runner.catch_up()
+    store, first, late = runner.store, cases["school"], busy_case(app)
+    runner.catch_up()
+    app.keystore.destroy(first)
+    telling = store._tell_erased
+
+    def erase_meanwhile(curs, rows):   # another process's `sigill erase`, committed while this round tells
+        app.keystore.destroy(late)
+        telling(curs, rows)
+    store._tell_erased = erase_meanwhile
+    try:
+        assert store.record_erasures() == 3
+    finally:
+        store._tell_erased = telling
+    assert store.undecided_erasures() == {late}   # left for the next round, which tells it
+    assert store.record_erasures() > 0 and store.undecided_erasures() == set()
+    assert ("erased", late) in [(m.change, m.case_id) for m in store.feed(POLIS, 0, 10_000)]
+
+
 def test_feed_content_comes_sealed_from_the_view_and_is_bound_to_its_fact(app, runner, postgres):
     case_id = busy_case(app)
     app.record_contribution(case_id, by=POLICE, category="crime", text="Hemlig uppgift.", legal_basis="lul6")
