@@ -163,14 +163,17 @@ class BuildFinish:
     @staticmethod
     def _carried(erased: list[dict[str, Any]], secret: bytes, generation: str) -> list[list]:
         """``ERASED_UNTOLD``'s rows for today's log, as they were (to be numbered in it: ``_number``).  Each keeps
-        its event id within the ids' generation it was made in, as a rebuild's end written again does (``_ends``);
+        its event id within the ids' generation it was made in, as a rebuild's end written again does (``_ends``) —
+        one stored without (NULL, written before event ids were stored) the id the feed read it by (``_messages``);
         after a renewal it gets the one the views' batches (or a rebuild's end) would make under ``secret``, and an
         erasure message its own, which no secret keys."""
         rules_changed, rows = json.loads(cause_jsonb(RULES_CHANGED)[1:]), []
         for r in erased:
             case_id, agency, fact_id, change = r["case_id"], r["agency"], r["fact_id"], r["change"]
-            if r["event_id"] is not None and r["id_generation"] == generation:
+            if r["id_generation"] == generation and r["event_id"] is not None:
                 event_id = bytes(r["event_id"].bytes)
+            elif r["id_generation"] == generation:   # stored before event ids were: the id the feed named it by
+                event_id = event_id_bytes(secret, str(case_id), r["notification_id"], agency, fact_id, change, 0)
             elif change == "erased":
                 event_id = erasure_event_id(case_id, agency).bytes
             else:
