@@ -112,9 +112,11 @@ def _ledger_refused(request: Request, user: Principal, message: str, typed: Type
                   errors={field: message}, kept_keys=_kept_keys(keys) if len(keys) <= KEYS_LIMIT else "")
 
 
-# What a key could be (base64, as `--trust-key` takes one, mistyped or cut short), but no personnummer in it: a
-# name is split into words shorter than this; twelve digits or six together are a personnummer's, not a key's.
-KEY_SHAPED = re.compile(r"(?!.*\d{6})[A-Za-z0-9+/=_-]{16,100}")
+# What a key could be: one as `--trust-key` takes it (``public_key_of``: standard base64 of 32 bytes, 43 characters
+# and `=`), whatever its digits; or a piece of one mistyped or cut short — of base64's alphabet, with a digit, `+`,
+# `/` or `=` in it, as no name has (a name's words, hyphenated or not, are letters), and no six digits together,
+# a personnummer's, not a fragment's.
+KEY_SHAPED = re.compile(r"[A-Za-z0-9+/]{43}=|(?!.*\d{6})(?=.*[0-9+/=])[A-Za-z0-9+/=]{16,100}")
 
 
 def _kept_keys(typed: str) -> str:

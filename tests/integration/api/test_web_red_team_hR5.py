@@ -185,6 +185,23 @@ def test_the_ledgers_refused_keys_keep_nothing_typed_that_could_be_a_personnumme
     assert re.search(r'<textarea id="f-nycklar"[^>]*>' + key_shaped + "</textarea>", answer.text), answer.text[-1500:]
 
 
+def test_the_ledgers_refused_keys_keep_a_whole_key_with_digits_in_a_row_and_drop_a_hyphenated_name(context,
+                                                                                                      settings):
+    """Review (2026-12-07): a key as `--trust-key` takes one (base64 of 32 bytes, 44 characters) with six digits in
+    a row — about one genuine key in 1,800 — was dropped from the box, and a hyphenated name of 16 characters or
+    more was kept. A whole key is kept whatever its digits; a line of letters and hyphens never is."""
+    web = web_as(context, settings, "ivo")
+    csrf = _csrf(web.get("/granskning/liggaren").text)
+    key = "A" * 20 + "123456" + "A" * 17 + "="   # 32 bytes: a key, by its shape
+    names = ("Johansson-Karlsson", "Anna-Karin-Johansson", "Lindqvistssonberg")
+    answer = web.post("/granskning/liggaren", data={"csrf": csrf, "nycklar": "\n".join([key, *names])},
+                      files={"fil": ("x.json", b"{}", "application/json")})
+    assert answer.status_code == 422
+    assert not [n for n in names if n in answer.text]
+    assert re.search(r'<textarea id="f-nycklar"[^>]*>' + re.escape(key) + "</textarea>", answer.text), \
+        answer.text[-1500:]
+
+
 def test_an_unknown_agency_is_said_back_only_when_it_is_an_agencys_id_mistyped(client, users, tick, context,
                                                                                 settings):
     """Today's replay says an unknown agency back as the disclosure log does (*Ingen aktör heter ”xyz”*) when it is
