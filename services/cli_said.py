@@ -11,10 +11,10 @@ from typing import Sequence
 # (hours, a count), an option's name — ASCII digits only.  "2026-02-30", "2026-03-05T14:00", "-3" are said back;
 # "20090314-2388", "2009-03-14-2388", "0314-2388", "Peter", "abc" are not (a pattern of what may not be said let a
 # personnummer written with dashes through).
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
-_SHORT_NUMBER = r"[+-]?[0-9]{1,5}(?:\.[0-9]{1,3})?"
+DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+SHORT_NUMBER = r"[+-]?[0-9]{1,5}(?:\.[0-9]{1,3})?"
 OPTION = re.compile(r"--?[a-z][a-z0-9-]{0,40}")
-HARMLESS = re.compile(f"{_DATE}|{_SHORT_NUMBER}|{OPTION.pattern}")
+HARMLESS = re.compile(f"{DATE}|{SHORT_NUMBER}|{OPTION.pattern}")
 NOT_SAID = "the value given"
 
 # argparse's own refusals, each quoting the value (repr: single quotes, or double where it holds one).

@@ -23,7 +23,7 @@ from services.web import session, texts
 from services.web.audit_pages import agency_names, auditor, case_number, fact_handles, said_back
 from services.web.case_pages import service
 from services.web.error_pages import guarded
-from services.web.pages import case_uuid, render
+from services.web.pages import case_uuid, keep_in_way_back, render
 from services.wording import agency_name, one_or_many, rows_counted, swedish_number
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +36,9 @@ def disclosures(request: Request, case_id: str, myndighet: str = "") -> Response
     user, uuid = auditor(request), case_uuid(case_id)
     cases = service(request)
     agencies = agency_names(request)
+    # The Syfte form's way back keeps the agency asked for: a purpose stated leads back to its rows, not every
+    # agency's (a broader read than asked, and logged as one).
+    keep_in_way_back(request, myndighet=myndighet if myndighet in agencies else "")
     if myndighet and myndighet not in agencies:   # a mistyped address: say so, rather than show every agency's
         return render(request, "disclosures.html", page="disclosures", user=user, case_id=uuid,
                       number=case_number(cases, user, uuid), rows=[], agencies=agencies, agency="", agreement=None,

@@ -12,6 +12,8 @@ from tests.integration.api.flows import ok, school_consented_case
 from tests.integration.api.skew import web_as
 
 PERSONNUMMER = "19900101-1234"
+# A personnummer written in groups (red team 2026-12-07): no six digits together, no two letters.
+GROUPED = ("2009-03-14-2388", "0314-2388", "2009-03-14 1234")
 
 
 def _way_back(page: str) -> str:
@@ -45,6 +47,10 @@ def test_the_purpose_forms_way_back_keeps_only_the_replays_own_well_formed_query
     read = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": "2026-03-03 12:00"})
     assert read.status_code == 200
     assert dict(parse_qsl(urlsplit(_way_back(read.text)).query)) == {"myndighet": "polis", "tid": "2026-03-03 12:00"}
+    # The disclosures page's agency is kept (one it knows): its purpose leads back to the agency's rows, not all.
+    for myndighet, query in (("polis", {"myndighet": "polis"}), (PERSONNUMMER, {})):
+        disclosures = ivo.get(f"/granskning/arenden/{case_id}/utlamnanden", params={"myndighet": myndighet})
+        assert dict(parse_qsl(urlsplit(_way_back(disclosures.text)).query)) == query, myndighet
     # The report takes no query at all.
     report = ivo.get(f"/granskning/arenden/{case_id}/rapport", params={"myndighet": PERSONNUMMER})
     assert report.status_code == 200 and _way_back(report.text) == f"/granskning/arenden/{case_id}/rapport"
@@ -64,6 +70,16 @@ def test_the_sign_ins_way_back_keeps_only_a_query_the_pages_take_in_its_shape(cl
         back = dict(parse_qsl(urlsplit(moved.headers["location"]).query))["tillbaka"]
         assert "1234" not in back and "Anna" not in back and "namn" not in back, back
         assert urlsplit(back).path == f"/granskning/arenden/{case_id}"
+    for grouped in GROUPED:   # each plain parameter a page takes, only in its own field's shape
+        for path, names in ((f"/granskning/arenden/{case_id}", ("tid",)), ("/granskning", ("sida", "nummer")),
+                            ("/granskning/atkomstlogg", ("fran", "till", "nummer")), ("/statistik", ("ar", "kommun"))):
+            moved = signed_out.get(path, params={name: grouped for name in names}, follow_redirects=False)
+            back = dict(parse_qsl(urlsplit(moved.headers["location"]).query))["tillbaka"]
+            assert back == path, (grouped, back)
+    for cursor in (f"tomt-{case_id}", str(case_id), "0180-2026-0042"):   # the index's keyset cursor, its own shape
+        moved = signed_out.get("/granskning", params={"efter": cursor, "sida": "2"}, follow_redirects=False)
+        back = dict(parse_qsl(urlsplit(moved.headers["location"]).query))["tillbaka"]
+        assert dict(parse_qsl(urlsplit(back).query)) == {"efter": cursor, "sida": "2"}, back
     kept = signed_out.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": "2026-03-03 12:00"},
                           follow_redirects=False)
     back = dict(parse_qsl(urlsplit(kept.headers["location"]).query))["tillbaka"]
@@ -162,7 +178,7 @@ def test_a_moment_box_refused_keeps_nothing_typed_that_could_be_a_personnummer_o
     personnummer or a name typed there was said back in the page; a mistyped date still is, to be corrected."""
     case_id, _ = school_consented_case(client, users, tick)
     ivo = web_as(context, settings, "ivo")
-    for typed in (PERSONNUMMER, "900101-1234", "Anna Svensson"):
+    for typed in (PERSONNUMMER, "900101-1234", "Anna Svensson", *GROUPED):
         replay = ivo.get(f"/granskning/arenden/{case_id}", params={"myndighet": "polis", "tid": typed})
         log = ivo.get("/granskning/atkomstlogg", params={"fran": typed, "till": typed})
         for page in (replay, log):
