@@ -50,13 +50,7 @@ def test_audit_cases_lists_each_case_once_though_one_is_opened_between_its_pages
             open_case(client, users)   # a caseworker opens a case while the auditor's command pages
         return index
 
-    @contextmanager
-    def as_reader():
-        yield service, command_line_reader(), None, None
-
-    monkeypatch.setattr(service, "audit_case_index", opening_one_after_the_first_page)
-    monkeypatch.setattr(cli_audit, "as_reader", as_reader)
-    monkeypatch.setattr(cli_audit, "INDEX_PAGE", 2)
+    _command_pages_with(monkeypatch, service, opening_one_after_the_first_page, page=2)
     assert cli_audit._cases(None) == 0
     printed = Counter(NUMBER.findall(capsys.readouterr().out))
     assert set(printed) >= there and all(n == 1 for n in printed.values()), printed
@@ -84,13 +78,7 @@ def test_audit_cases_lists_every_case_once_though_the_unnumbered_row_a_page_ende
                          ([r["case_id"] for r in index.rows],))
         return index
 
-    @contextmanager
-    def as_reader():
-        yield service, command_line_reader(), None, None
-
-    monkeypatch.setattr(service, "audit_case_index", erasing_each_unnumbered_row_once_shown)
-    monkeypatch.setattr(cli_audit, "as_reader", as_reader)
-    monkeypatch.setattr(cli_audit, "INDEX_PAGE", 1)
+    _command_pages_with(monkeypatch, service, erasing_each_unnumbered_row_once_shown, page=1)
     assert cli_audit._cases(None) == 0
     printed = Counter(CASE_ID.findall(capsys.readouterr().out))
     assert printed == Counter(str(i) for i in ids), printed
@@ -193,3 +181,15 @@ def test_a_page_after_the_last_row_leads_to_the_last_page(client, users, context
     past = web_as(context, settings, "ivo").get("/granskning", params={"efter": oldest, "sida": "3"},
                                                 follow_redirects=False)
     assert past.status_code == 303 and past.headers["location"] == "/granskning?sida=2"
+
+
+def _command_pages_with(monkeypatch, service, index, page: int) -> None:
+    """`sigill audit cases` run in this process on the test's service, its index read through ``index``, ``page``
+    rows a page."""
+    @contextmanager
+    def as_reader():
+        yield service, command_line_reader(), None, None
+
+    monkeypatch.setattr(service, "audit_case_index", index)
+    monkeypatch.setattr(cli_audit, "as_reader", as_reader)
+    monkeypatch.setattr(cli_audit, "INDEX_PAGE", page)
