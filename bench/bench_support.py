@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 ROOT, HERE = Path(__file__).resolve().parents[1], Path(__file__).resolve().parent
 # A script here runs with this folder first on sys.path, where bench/http.py would shadow the standard library's
@@ -156,3 +156,14 @@ def young_people() -> Iterator[str]:
         month, day, serial = 3 + n // 28_000, 1 + n // 1000 % 28, n % 1000
         nine = f"09{month:02d}{day:02d}{serial:03d}"
         yield f"2009{month:02d}{day:02d}-{serial:03d}{luhn_check_digit(nine)}"
+
+
+def closed_cases(app: CaseApplication, count: int) -> list[UUID]:
+    """``count`` cases in 0180, each referred, found eligible, with guardians, three consents and two members, then
+    closed (``tests.service_behaviour.consenting_school``: 10 events, several agencies told) — the retention and
+    erasure benches' histories."""
+    from tests.service_behaviour import SOCIAL, consenting_school   # the suite's helpers, as the benches use them
+    cases = [consenting_school(app) for _ in range(count)]
+    for case in cases:
+        app.close_case(case, by=SOCIAL, reason="other", outcome="Klart.")
+    return cases

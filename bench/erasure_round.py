@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench_support import bench_application, views_caught_up  # noqa: E402  first: the project's path
+from bench_support import bench_application, closed_cases, views_caught_up  # noqa: E402  first: the project's path
 from services.bootstrap import build_view_runner  # noqa: E402
-from tests.service_behaviour import SOCIAL, consenting_school  # noqa: E402
 
 
 def main() -> None:
@@ -25,9 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     with bench_application() as (app, settings, location):
         started = time.monotonic()
-        cases = [consenting_school(app) for _ in range(args.cases)]
-        for case in cases:
-            app.close_case(case, by=SOCIAL, reason="other", outcome="Klart.")
+        cases = closed_cases(app, args.cases)
         views_caught_up(app, settings, location)
         for case in cases:
             app.keystore.destroy(case)

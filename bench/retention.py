@@ -16,10 +16,9 @@ import argparse
 import time
 from datetime import datetime, timezone
 
-from bench_support import bench_application, fresh_service, views_caught_up  # noqa: E402  first: the project's path
+from bench_support import bench_application, closed_cases, fresh_service, views_caught_up  # noqa: E402  first
 from services.cli_audit import command_line_reader  # noqa: E402
 from services.clock import ManualClock  # noqa: E402
-from tests.service_behaviour import SOCIAL, consenting_school  # noqa: E402
 
 
 def main() -> None:
@@ -28,9 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     with bench_application() as (app, settings, location):
         started = time.monotonic()
-        for _ in range(args.cases):
-            app.close_case(consenting_school(app), by=SOCIAL, reason="other",
-                           outcome="Klart.")
+        closed_cases(app, args.cases)
         views_caught_up(app, settings, location)
         print(f"seeded {args.cases:,} closed cases in {time.monotonic() - started:.1f} s", flush=True)
         for when in (datetime(2027, 6, 1, tzinfo=timezone.utc), datetime(2033, 1, 1, tzinfo=timezone.utc)) * 2:
