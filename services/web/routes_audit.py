@@ -137,7 +137,7 @@ def replay(request: Request, case_id: str, myndighet: str = "", tid: str = "") -
     """What an agency could see of the case at a moment, and why (a link's, a bookmark's: its moment refused when
     malformed, as the posted form's is)."""
     user, uuid = auditor(request), case_uuid(case_id)
-    return _replay(request, user, uuid, myndighet, tid, _replay_errors(request, myndighet, tid))
+    return _replay(request, user, uuid, myndighet, tid, _replay_errors(agency_names(request), myndighet, tid))
 
 
 @router.post("/granskning/arenden/{case_id}")
@@ -150,7 +150,7 @@ def send_replay(request: Request, case_id: str, typed: Form) -> Response:
     user, uuid = auditor(request), case_uuid(case_id)
     session.check_csrf(request, typed)
     myndighet, tid = typed.get("myndighet", ""), typed.get("tid", "")
-    errors = _replay_errors(request, myndighet, tid, sent=True)
+    errors = _replay_errors(agency_names(request), myndighet, tid, sent=True)
     if errors:
         return _replay(request, user, uuid, myndighet, tid, errors)
     query = urlencode({"myndighet": myndighet, "tid": _normalised(tid)})
@@ -163,12 +163,11 @@ def _normalised(tid: str) -> str:
     return tid.strip().replace("T", " ", 1)
 
 
-def _replay_errors(request: Request, myndighet: str, tid: str, sent: bool = False) -> dict[str, str]:
+def _replay_errors(agencies: dict[str, str], myndighet: str, tid: str, sent: bool = False) -> dict[str, str]:
     """The replay's fields the page cannot use, each with its message; none for an address with neither (the form
     alone), while the form ``sent`` empty is asked for both."""
     errors: dict[str, str] = {}
     if sent or myndighet or tid:
-        agencies = agency_names(request)
         if myndighet not in agencies:   # an address edited by hand: told as the disclosure log tells it
             errors["myndighet"] = unknown_agency(myndighet, agencies) if myndighet else texts.T["choose_actor"]
         if _moment(tid) is None:

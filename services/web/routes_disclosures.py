@@ -83,7 +83,7 @@ def _erased_disclosures(request: Request, user, case_id: UUID, agency: str | Non
     today's and the replaced logs', no content — are all that is left, and shown as stored."""
     read = service(request).audit_stored_log(user, case_id, agency, session.purpose(request, case_id))
     cat, ids = service(request).catalogue, request.app.state.context.fact_ids.of(case_id)
-    stored = [_logged_row(row_key(r), cat, ids, {}) for r in read.rows]
+    stored = [_logged_row(row_key(r), cat, ids, {}, consents=()) for r in read.rows]   # no consent reads now
     # Or a case whose history is not what the ledger sealed: its events are not read, its log is shown as stored.
     altered = read.history_altered and describe_divergence(read.history_altered)
     return render(request, "disclosures.html", 409 if altered else 200, page="disclosures", user=user, case_id=case_id,
@@ -145,7 +145,7 @@ _HELD = {"other_rules": "replaced_other_rules", "other_catalogue": "replaced_oth
 
 
 def _logged_row(key: tuple, cat, ids, facts: dict,  # noqa: ANN001 - catalogue, public ids
-                consents: tuple = ()) -> tuple:
+                consents: tuple) -> tuple:
     """A stored log row (``services.stored_log.row_key``) as a table row: its fact described where ``facts`` holds
     it (with its event version), else by its kind; a consent basis by who consented and until when as ``consents``
     (the log's consent facts) stood at the row's moment, its ids aside, as the log's own table tells it (told by ids
