@@ -319,14 +319,13 @@ class CaseAudit:
             if len(rows) <= size:   # back at the start
                 return self.audit_case_index(p, 1, size)
             rows = rows[1:]
-        else:
-            window = slice(0, size) if after is not None or before is not None else \
-                slice((page - 1) * size, page * size)
-            if after is not None and page == 1:   # a page after a row is not the first: which it is, counted
-                window = slice(0, None)
-            rows, total = self._listed(p, "", window, newest_first=True, after=after)
-            if window.stop is None:
-                page, rows = page_after(total - len(rows), size), rows[:size]
+        elif after is not None and page == 1:   # a page after a row is not the first: which it is, counted
+            rows, total = self._listed(p, "", slice(0, None), newest_first=True, after=after)
+            page, rows = page_after(total - len(rows), size), rows[:size]
+        elif after is not None:
+            rows, total = self._listed(p, "", slice(0, size), newest_first=True, after=after)
+        else:   # by number (``before`` on page 1 is the first page)
+            rows, total = self._listed(p, "", slice((page - 1) * size, page * size), newest_first=True)
         shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in rows]
         if shown:
             self.access_log.record(AccessEntry(
