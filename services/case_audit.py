@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import EventSourcingError
@@ -30,7 +30,8 @@ from services.audit_answers import AuditDisclosures, AuditLog, AuditReplay, Repo
 from services.authorisation import check_auditor
 from services.basis_text import consent_facts
 from services.errors import CaseNotFound, StoredEventUnreadable
-from services.ports import IndexCursor, Unnumbered
+from services.case_list_reads import ListPage
+from services.ports import IndexCursor
 from services.principals import Principal, Role
 from services.report import Preparer
 from services.statistics import STATISTICS_RUN
@@ -48,35 +49,6 @@ AUDIT_CASE_INDEX = "audit.case_index"   # what the entry says: audit.case_index:
 CASE_INDEX = uuid5(NAMESPACE_URL, "urn:sigill:audit-case-index")
 NO_CASE = frozenset({STATISTICS_RUN, CASE_INDEX})   # the access log's entries of no one case, by these ids
 INDEX_COLUMNS = ("case_id", "case_number", "phase", "protected_personal_data")
-
-
-class IndexPage(NamedTuple):
-    """A page of the auditors' index: its rows, how many cases the index holds, and the page's number."""
-    rows: list[dict[str, Any]]
-    total: int
-    page: int
-
-    def last_cursor(self) -> IndexCursor | None:
-        """Where the next page starts after (``audit_case_index``): the last row's number, or its id."""
-        return index_cursor(self.rows[-1]) if self.rows else None
-
-    def first_cursor(self) -> IndexCursor | None:
-        """Where the page before ends."""
-        return index_cursor(self.rows[0]) if self.rows else None
-
-
-def index_cursor(row: dict[str, Any]) -> IndexCursor:
-    """A row's place in the newest-first index: its case number, or its id and whether it has none or an empty one."""
-    if row["case_number"]:
-        return row["case_number"]
-    return Unnumbered(UUID(str(row["case_id"])), row["case_number"] is None)
-
-
-def page_after(ahead: int, size: int) -> int:
-    """The number of a page of ``size`` rows that ``ahead`` rows come before, where the link did not say (``efter``
-    alone, edited by hand: it was told "Sida 1", with no page before it).  Its rows to the end are read to count
-    them: only such a link needs it."""
-    return 1 + -(-ahead // size) if ahead > 0 else 1
 
 
 # A case's events' topics, in plain text beside their sealed state (an erased case's too): what makes a stored
@@ -302,36 +274,21 @@ class CaseAudit:
         return seen
 
     def audit_case_index(self: CaseService, p: Principal, page: int = 1, size: int = 50,
-                         after: IndexCursor | None = None, before: IndexCursor | None = None) -> IndexPage:
-        """One page of the auditors' index of every case (``AUDIT_CASE_INDEX``), the newest case number first, and
-        how many cases it holds: each row only its ``INDEX_COLUMNS``.  Logged before it is shown, as one entry (an
-        empty page: none) — a read of each case listed put "ärendelistan (granskning)" into every young person's
-        extract at each opening of the auditor's home page, for a number and a phase.
-
-        Past the first page, a keyset page: the rows ``after`` the last row shown (its number, or its id if it has
-        none), or the ``size`` rows ``before`` the first — by ``page``, an offset, a case opened while an auditor
-        paged moved every row down one, shown twice or skipped.  ``page`` is only the page's number in the entry.
-        The page before page 2, or before a row with no more than ``size`` rows ahead of it, is the first page as it
-        is now (a case opened since leads it)."""
+                         after: IndexCursor | None = None, before: IndexCursor | None = None) -> ListPage:
+        """One page of the auditors' index of every case (``AUDIT_CASE_INDEX``), the newest case number first, how
+        many cases it holds and whether a row follows the page: each row only its ``INDEX_COLUMNS``.  Logged before
+        it is shown, as one entry (an empty page: none) — a read of each case listed put "ärendelistan (granskning)"
+        into every young person's extract at each opening of the auditor's home page, for a number and a phase.
+        Past the first page, a keyset page (``_newest_first_page``, as the caseworkers' list): ``page`` is only the
+        page's number in the entry."""
         check_auditor(p)
-        if before is not None and page > 1:
-            rows, total = self._listed(p, "", slice(0, size + 1), newest_first=True, before=before)
-            if len(rows) <= size:   # back at the start
-                return self.audit_case_index(p, 1, size)
-            rows = rows[1:]
-        elif after is not None and page == 1:   # a page after a row is not the first: which it is, counted
-            rows, total = self._listed(p, "", slice(0, None), newest_first=True, after=after)
-            page, rows = page_after(total - len(rows), size), rows[:size]
-        elif after is not None:
-            rows, total = self._listed(p, "", slice(0, size), newest_first=True, after=after)
-        else:   # by number (``before`` on page 1 is the first page)
-            rows, total = self._listed(p, "", slice((page - 1) * size, page * size), newest_first=True)
-        shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in rows]
+        listed = self._newest_first_page(p, "", page, size, after, before)
+        shown = [{column: r.get(column) for column in INDEX_COLUMNS} for r in listed.rows]
         if shown:
             self.access_log.record(AccessEntry(
                 self.app.clock.now(), CASE_INDEX, p.subject, p.agency, p.role_names,
-                f"{AUDIT_CASE_INDEX}:{page}:{len(shown)}:{_logged(shown[0])}:{_logged(shown[-1])}"))
-        return IndexPage(shown, total, page)
+                f"{AUDIT_CASE_INDEX}:{listed.page}:{len(shown)}:{_logged(shown[0])}:{_logged(shown[-1])}"))
+        return listed._replace(rows=shown)
 
     def audit_case_list(self: CaseService, p: Principal, agency: str, read: Callable[[], list[dict[str, Any]]],
                         purpose: str = "") -> list[dict[str, Any]]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 from uuid import UUID
 
 from domain.case_numbers import parse_case_number
 from services.access_entry import AccessEntry
 from services.authorisation import Place, check_auditor, check_reads_cases, is_member_user, is_social_services
 from services.errors import CaseNotFound
-from services.ports import IndexCursor
+from services.ports import IndexCursor, Unnumbered
 from services.principals import Principal, Role
 
 if TYPE_CHECKING:
@@ -37,18 +37,77 @@ class Listing:
     reads: list[AccessEntry]
 
 
+class ListPage(NamedTuple):
+    """A page of a newest-first case list (the caseworkers' ``case_page``, the auditors' ``audit_case_index``): its
+    rows, how many cases the whole list holds, the page's number, and whether a row follows it (``more``: read, one
+    row past the page — the count moves with cases opened ahead of the page and rows gone before it)."""
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    more: bool = False
+
+    def last_cursor(self) -> IndexCursor | None:
+        """Where the next page starts after: the last row's number, or its id."""
+        return index_cursor(self.rows[-1]) if self.rows else None
+
+    def first_cursor(self) -> IndexCursor | None:
+        """Where the page before ends."""
+        return index_cursor(self.rows[0]) if self.rows else None
+
+
+def index_cursor(row: dict[str, Any]) -> IndexCursor:
+    """A row's place in a newest-first list: its case number, or its id and whether it has none or an empty one."""
+    if row["case_number"]:
+        return row["case_number"]
+    return Unnumbered(UUID(str(row["case_id"])), row["case_number"] is None)
+
+
+def page_after(ahead: int, size: int) -> int:
+    """The number of a page of ``size`` rows that ``ahead`` rows come before, where the link did not say (``efter``
+    alone, edited by hand: it was told "Sida 1", with no page before it).  Its rows to the end are read to count
+    them: only such a link needs it."""
+    return 1 + -(-ahead // size) if ahead > 0 else 1
+
+
 class CaseListReads:
     def case_page(self: CaseService, p: Principal, purpose: Purpose = "", phase: str = "", page: int = 1,
-                  size: int = 50) -> tuple[list[dict[str, Any]], int]:
+                  size: int = 50, after: IndexCursor | None = None, before: IndexCursor | None = None) -> ListPage:
         """One page of the user's case list — their agency's view of their own municipality's cases (an auditor's:
-        all), of one phase given one — the newest case number first, and how many cases the whole list holds.  It
-        shows each case's number, phase, next meeting…: a read of each case on the page, logged together (one batch)
-        before it is shown, with the purpose stated for it (``purpose``: one for all, or each case's own); an empty
-        page logs nothing.  A page, not the whole list: an installation's auditor, or a large municipality's
-        caseworker, read every case of it on each opening."""
-        listing = self._listing(p, purpose, slice((page - 1) * size, page * size), phase, newest_first=True)
-        self.access_log.record_all(listing.reads)
-        return listing.shown, listing.total
+        all), of one phase given one — the newest case number first, how many cases the whole list holds, and
+        whether a row follows the page; past the first, a keyset page (``_newest_first_page``).  It shows each
+        case's number, phase, next meeting…: a read of each case on the page, logged together (one batch) before it
+        is shown, with the purpose stated for it (``purpose``: one for all, or each case's own) — not of the row
+        read past the page; an empty page logs nothing.  A page, not the whole list: an installation's auditor, or
+        a large municipality's caseworker, read every case of it on each opening."""
+        listed = self._newest_first_page(p, phase, page, size, after, before)
+        self.access_log.record_all(self._list_reads(p, listed.rows, purpose))
+        return listed
+
+    def _newest_first_page(self: CaseService, p: Principal, phase: str, page: int, size: int,
+                           after: IndexCursor | None = None, before: IndexCursor | None = None) -> ListPage:
+        """A page of the user's newest-first list (of one phase, given one), nothing logged.  Past the first page, a
+        keyset page: the rows ``after`` the last row shown (its number, or its id if it has none), or the ``size``
+        rows ``before`` the first — by ``page``, an offset, a case opened while a reader paged moved every row down
+        one, shown twice, and one closed out of the list moved them up, one skipped.  ``page`` alone (a link by
+        number) is still read as an offset, and otherwise only numbers the page.  The page before page 2, or before
+        a row with no more than ``size`` rows ahead of it, is the first page as it is now (a case opened since leads
+        it).  One row more than the page is read, to tell whether one follows it."""
+        if before is not None and page > 1:
+            rows, total = self._listed(p, phase, slice(0, size + 1), True, before=before)
+            if len(rows) <= size:   # back at the start
+                return self._newest_first_page(p, phase, 1, size)
+            rows = rows[1:]
+            # What follows starts at the row ``before`` names, if it is still there: asked, one row.
+            following, _ = self._listed(p, phase, slice(0, 1), True, after=index_cursor(rows[-1]))
+            return ListPage(rows, total, page, bool(following))
+        if after is not None and page == 1:   # a page after a row is not the first: which it is, counted
+            rows, total = self._listed(p, phase, slice(0, None), True, after=after)
+            page = page_after(total - len(rows), size)
+        elif after is not None:
+            rows, total = self._listed(p, phase, slice(0, size + 1), True, after=after)
+        else:   # by number (``before`` on page 1 is the first page)
+            rows, total = self._listed(p, phase, slice((page - 1) * size, page * size + 1), True)
+        return ListPage(rows[:size], total, page, len(rows) > size)
 
     async def cases_async(self: CaseService, p: Principal, purpose: Purpose = "", offset: int = 0,
                           limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
@@ -70,12 +129,10 @@ class CaseListReads:
             return {}
         return {str(case_id): number for case_id, number in self.lists.case_numbers(list(set(case_ids))).items()}
 
-    def _listing(self: CaseService, p: Principal, purpose: Purpose, window: slice, phase: str = "",
-                 newest_first: bool = False) -> Listing:
-        """The ``window`` of the user's list (of one phase, given one; by case number, or the newest first) and a
-        read of each case in it: all but the logging, which ``case_page`` does as it is and ``cases_async`` from
-        the event loop."""
-        shown, total = self._listed(p, phase, window, newest_first)
+    def _listing(self: CaseService, p: Principal, purpose: Purpose, window: slice) -> Listing:
+        """The ``window`` of the user's list (by case number) and a read of each case in it: all but the logging,
+        which ``cases_async`` does from the event loop."""
+        shown, total = self._listed(p, "", window, False)
         return Listing(shown, total, self._list_reads(p, shown, purpose))
 
     def _listed(self: CaseService, p: Principal, phase: str, window: slice, newest_first: bool,

@@ -174,7 +174,7 @@ def _cases(args: argparse.Namespace) -> int:
                 number = shown_case_number(r["case_number"], "(utan nummer)")
                 print(f"  {number}  {r['case_id']}  fas: {PHASES.get(r['phase'], '–')}"
                       f"{marker}")
-            if len(index.rows) < INDEX_PAGE:   # the last page (or none left: erased since)
+            if not index.more:   # no row follows the page (read past it): the last page
                 return 0
             page, after = page + 1, index.last_cursor()
 

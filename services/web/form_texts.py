@@ -13,7 +13,7 @@ from services.web.texts import T
 # Query parameters of the pages that no form label names (LABELS first: ``query_field``).
 QUERY_NAMES: dict[str, str] = {"sida": "Sida", "fas": T["filter_phase"], "nummer": "Ärendenummer",
                                "myndighet": "Aktör", "tid": "Tidpunkt", "efter": "Nästa sida",
-                               "fel": "Sökrutans meddelande"}
+                               "fore": "Föregående sida", "fel": "Sökrutans meddelande"}
 
 
 def query_field(name: str) -> str:

@@ -5,7 +5,7 @@ on each opening."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -13,6 +13,9 @@ from domain.case_numbers import as_written, is_case_number
 
 from services.ports import IndexCursor, Unnumbered
 from services.web.error_pages import QueryRefused
+
+if TYPE_CHECKING:
+    from services.case_list_reads import ListPage
 
 LIST_PAGE = 50   # cases a page
 
@@ -56,28 +59,23 @@ def _link(n: int, query: dict[str, str]) -> str:
     return "?" + urlencode(params) if params else ""
 
 
-def pager(page: int, total: int, query: dict[str, str]) -> Pager | None:
-    """The links between a list's pages, keeping its filters (``query``); None when one page holds the list."""
-    pages = max(1, -(-total // LIST_PAGE))
-    if pages == 1 and page == 1:
-        return None
-
-    def link(n: int) -> str:
-        return "?" + urlencode({**{k: v for k, v in query.items() if v}, "sida": n})
-    # A page past the end (a link kept while cases closed or moved on) leads back to the last page, not the one
-    # before it: "Föregående sida" on page 999 of 1 led to page 998, as empty.
-    return Pager(page, pages, link(min(page - 1, pages)) if page > 1 else None,
-                 link(page + 1) if page < pages else None)
-
-
 # A row with an empty case number in ``efter`` or ``fore``: its id after this (one with none: its id alone).
 EMPTY_NUMBER = "tomt-"
 
 
+def typed_cursors(efter: str, fore: str) -> tuple[IndexCursor | None, IndexCursor | None]:
+    """A list's ``?efter=`` and ``?fore=`` (``typed_cursor``), the page after a row or before one; both at once is a
+    422 naming both."""
+    after, before = typed_cursor(efter, "efter"), typed_cursor(fore, "fore")
+    if after is not None and before is not None:
+        raise QueryRefused("efter", "fore")
+    return after, before
+
+
 def typed_cursor(typed: str, name: str) -> IndexCursor | None:
-    """``?efter=`` or ``?fore=`` of the auditors' index: the case number of the row a page starts after or ends
-    before, or the id of one without a number (``written_cursor``; empty: none); anything else is a 422 naming the
-    field."""
+    """``?efter=`` or ``?fore=`` of a case list (the caseworkers' and the auditors' index): the case number of the
+    row a page starts after or ends before, or the id of one without a number (``written_cursor``; empty: none);
+    anything else is a 422 naming the field."""
     typed = typed.strip()
     if not typed:
         return None
@@ -100,19 +98,36 @@ def written_cursor(cursor: IndexCursor) -> str:
     return cursor
 
 
-def keyset_pager(page: int, total: int, first: Any, last: Any) -> Pager | None:
-    """The links between the auditors' index's pages (``pager``'s), each page named by the row it starts after
-    (``efter``) or ends before (``fore``) — ``first`` and ``last``, the page's own rows' cursors — with its number
-    beside it for the "Sida 2 av 3" it shows: a link by number alone moved when a case was opened meanwhile, and
-    showed a row twice or skipped one."""
-    pages = max(1, -(-total // LIST_PAGE))
-    if pages == 1 and page == 1:
-        return None
+def keyset_pager(listed: ListPage, query: dict[str, str] | None = None) -> Pager | None:
+    """The links between a newest-first list's pages (the caseworkers' and the auditors' index), keeping its filters
+    (``query``), each page named by the row it starts after (``efter``) or ends before (``fore``) — the page's own
+    first and last rows — with its number beside it for the "Sida 2 av 3" it shows: a link by number alone moved
+    when a case was opened or closed meanwhile, and showed a row twice or skipped one.  None when one page holds
+    the list.
 
-    def link(cursor: tuple[str, Any], n: int) -> str:
-        return "?" + urlencode({cursor[0]: written_cursor(cursor[1]), **({"sida": n} if n > 1 else {})})
-    return Pager(page, pages, link(("fore", first), page - 1) if page > 1 and first is not None else None,
-                 link(("efter", last), page + 1) if page < pages and last is not None else None)
+    *Nästa sida* is there exactly when a row follows the page (``ListPage.more``, read past it), not worked out from
+    the count, which moves with cases opened ahead of the page and rows gone before it: it hid the link while rows
+    followed, or led past the last row.  The count only numbers the pages, as many as the rows read allow."""
+    page, pages = listed.page, max(1, -(-listed.total // LIST_PAGE))
+    pages = max(pages, page + 1) if listed.more else page
+    first, last = listed.first_cursor(), listed.last_cursor()
+    if pages == 1:
+        return None
+    kept = {k: v for k, v in (query or {}).items() if v}
+
+    def link(name: str, cursor: IndexCursor, n: int) -> str:
+        return "?" + urlencode({**kept, name: written_cursor(cursor), **({"sida": n} if n > 1 else {})})
+    return Pager(page, pages, link("fore", first, page - 1) if page > 1 and first is not None else None,
+                 link("efter", last, page + 1) if listed.more and last is not None else None)
+
+
+def past_the_rows(listed: ListPage, after: IndexCursor | None, query: dict[str, str]) -> str | None:
+    """Where an empty page of a list leads instead (``past_the_end``), its filters kept: a page by number past the
+    end, or one after the last row (a link kept while rows closed or were erased), to the last page by number; None
+    for a page that is empty because the list is (it read nothing, and logged nothing)."""
+    if listed.rows:
+        return None
+    return past_the_end(listed.page, listed.total, query) if after is None else last_page(listed.total, query)
 
 
 def last_page(total: int, query: dict[str, str]) -> str:

@@ -61,10 +61,8 @@ def audit_home(request: Request, nummer: str = "", sida: str = "1", fel: str = "
                fore: str = "") -> Response:
     """The auditors' home: the case-number box and the index of every case, a page of 50 — past the first, a page
     after (``efter``) or before (``fore``) a row of the one it was reached from: a keyset (``keyset_pager``)."""
-    after, before = paging.typed_cursor(efter, "efter"), paging.typed_cursor(fore, "fore")
-    if after is not None and before is not None:
-        raise QueryRefused("efter", "fore")
-    return _audit_home(request, auditor(request), nummer, paging.page_number(sida), fel, (after, before))
+    cursors = paging.typed_cursors(efter, fore)
+    return _audit_home(request, auditor(request), nummer, paging.page_number(sida), fel, cursors)
 
 
 @router.post("/granskning")
@@ -93,18 +91,15 @@ def _index(request: Request, user: Principal, search: Search, page: int = 1, cur
     # read of each case listed, which the page shows nothing of but its number, phase and marker.
     after, before = cursors
     index = service(request).audit_case_index(user, page, paging.LIST_PAGE, after=after, before=before)
-    rows, total, page = index
-    if not rows:   # an empty page read nothing, and logged nothing: past the end, or after the last row
-        last = paging.past_the_end(page, total, search.query()) if after is None else \
-            paging.last_page(total, search.query())
-        if last is not None:
-            return redirect(f"/granskning{last}")
+    last = paging.past_the_rows(index, after, search.query())   # an empty page read nothing, and logged nothing
+    if last is not None:
+        return redirect(f"/granskning{last}")
     cat = service(request).catalogue
     erased = [(r, cat.municipalities[r["municipality"]].name if r["municipality"] in cat.municipalities else "–")
               for r in service(request).erased_cases(user)]
-    return render(request, "audit_home.html", 422 if search.misshapen else 200, user=user, rows=rows,
+    return render(request, "audit_home.html", 422 if search.misshapen else 200, user=user, rows=index.rows,
                   number=search.number or "", find_error=search.error, phases=views.PHASES, erased=erased,
-                  pager=paging.keyset_pager(page, total, index.first_cursor(), index.last_cursor()))
+                  pager=paging.keyset_pager(index))
 
 
 def _moment(text: str) -> datetime | None:

@@ -33,16 +33,20 @@ Form = Annotated[Typed, Depends(form_of)]
 
 @router.get("/arenden")
 @guarded
-def case_list(request: Request, fas: str = "", nummer: str = "", sida: str = "1", fel: str = "") -> Response:
+def case_list(request: Request, fas: str = "", nummer: str = "", sida: str = "1", fel: str = "", efter: str = "",
+              fore: str = "") -> Response:
     """The user's cases; social services: the municipality's.  A case number (a link's) goes straight to the case;
-    ``fel`` names the box's message after a refused search (``case_search.TOLD``)."""
+    ``fel`` names the box's message after a refused search (``case_search.TOLD``).  A page of 50 — past the first,
+    the page after (``efter``) or before (``fore``) a row of the one it was reached from, as the auditors' index
+    pages (``paging.keyset_pager``)."""
     user = session.principal(request)
     if user.has(Role.AUDITOR):
         return redirect("/granskning")
+    cursors = paging.typed_cursors(efter, fore)
     search = searched(request, user, nummer, texts.T["case_number_not_found"], fel)
     if search.found is not None:
         return redirect(f"/arenden/{search.found}")
-    return _listed(request, user, _phase(request, user, fas), search, paging.page_number(sida))
+    return _listed(request, user, _phase(request, user, fas), search, paging.page_number(sida), cursors)
 
 
 @router.post("/arenden")
@@ -83,12 +87,16 @@ def _phase(request: Request, user: Principal, typed: str,
     return typed
 
 
-def _listed(request: Request, user: Principal, phase: str, search: Search, page: int = 1) -> Response:
+def _listed(request: Request, user: Principal, phase: str, search: Search, page: int = 1,
+            cursors: tuple[Any, Any] = (None, None)) -> Response:
     # Each case shown is a read of it, logged before the page is made, with the purpose stated for that case; a
-    # page at a time (the newest first), so that only the cases shown are read.
-    rows, total = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE)
+    # page at a time (the newest first, by keyset past the first), so that only the cases shown are read.
+    after, before = cursors
+    listed = service(request).case_page(user, session.purposes(request), phase, page, paging.LIST_PAGE,
+                                        after=after, before=before)
+    rows = listed.rows
     # An empty page read nothing, and logged nothing; its address's filter and search are kept on the last page's.
-    last = paging.past_the_end(page, total, {"fas": phase, **search.query()})
+    last = paging.past_the_rows(listed, after, {"fas": phase, **search.query()})
     if last is not None:
         return redirect(f"/arenden{last}")
     # Each row's deadlines from the row itself (a member's has no consent end), by the application's clock.
@@ -99,7 +107,8 @@ def _listed(request: Request, user: Principal, phase: str, search: Search, page:
                   opens_cases=_opens_cases(request, user),
                   phases=_phases(request, user),
                   plan_status=describe_plan_status,
-                  unnumbered_row=unnumbered_row, markers=markers, pager=paging.pager(page, total, {"fas": phase}))
+                  unnumbered_row=unnumbered_row, markers=markers,
+                  pager=paging.keyset_pager(listed, {"fas": phase}))
 
 
 @router.get("/arenden/nytt")

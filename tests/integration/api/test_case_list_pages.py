@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import psycopg
 
-from services.case_audit import index_cursor
+from services.case_list_reads import index_cursor
 from tests.integration.api.flows import ok, open_case, school_consent_ending, school_consented_case
 
 

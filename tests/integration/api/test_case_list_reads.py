@@ -217,9 +217,9 @@ def test_the_web_lists_show_a_page_at_a_time_and_read_only_the_cases_on_it(clien
         first = web.get(path).text
         shown = lambda page: [n for n in (numbers[c] for c in newest_first) if f">{n}<" in page]  # noqa: E731
         assert shown(first) == [numbers[c] for c in newest_first[:2]]
-        # The auditors' index pages by its last row's number (a keyset: ``test_audit_index_keyset``).
-        onward = {"efter": numbers[newest_first[1]], "sida": "2"} if path == "/granskning" else {"sida": "2"}
-        back = f"?fore={numbers[newest_first[2]]}" if path == "/granskning" else "?sida=1"
+        # Both lists page by the last row's number (a keyset: ``test_audit_index_keyset``, ``test_case_list_keyset``).
+        onward = {"efter": numbers[newest_first[1]], "sida": "2"}
+        back = f"?fore={numbers[newest_first[2]]}"
         assert "Sida 1 av 2" in first and f'href="?{urlencode(onward).replace("&", "&amp;")}"' in first
         assert "Föregående sida" not in first
         second = web.get(path, params=onward).text
