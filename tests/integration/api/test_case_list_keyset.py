@@ -81,7 +81,8 @@ def test_the_caseworkers_page_before_ends_before_its_first_row_and_sida_alone_st
     assert _shown(third) == newest_first[4:] and "Sida 3 av 3" in third and _link(third) is None
     back = _link(third, PREVIOUS)
     assert back == f"?fore={newest_first[4]}&sida=2", back
-    assert _shown(web.get("/arenden" + back).text) == newest_first[2:4]
+    second = web.get("/arenden" + back).text   # a row follows it (the one it ended before): asked, one row
+    assert _shown(second) == newest_first[2:4] and _link(second) == f"?efter={newest_first[3]}&sida=3"
     kept = web.get("/arenden", params={"sida": "2"}).text   # a link kept from before: the second page by number
     assert _shown(kept) == newest_first[2:4] and _link(kept) == f"?efter={newest_first[3]}&sida=3"
     past = web.get("/arenden", params={"fas": "referred", "efter": newest_first[4], "sida": "4"},
