@@ -1,5 +1,6 @@
 """The Swedish words all of Sigill's texts share: an agency by name, a list ("A, B och C"), categories by name, a
-moment to the second or the minute, counts and numbers (``swedish_number``: "1 234", not "1,234").
+moment to the second or the minute, counts and numbers (``swedish_number``: "1 234", not "1,234"), names in a Swedish
+list's order (``swedish_order``).
 
 Apart because nearly every text (``presentation``, ``basis_text``, ``standing_text`` …) uses them: here, none of
 those texts has to import another for them.
@@ -7,6 +8,7 @@ those texts has to import another for them.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -131,3 +133,19 @@ def closed_cases_unreadable(count: int) -> str:
     culling on the web and `sigill erase --due` alike (they said "1 avslutade ärenden … om de är")."""
     return (f"{counted(count, 'avslutat ärende', 'avslutade ärenden')} kunde inte läsas (ärendets nyckel är skadad),"
             f" så om {one_or_many(count, 'det är gallringsbart', 'de är gallringsbara')} kan inte sägas")
+
+
+def swedish_order(text: str) -> tuple[str, str]:
+    """A sort key putting names as a Swedish list does: å, ä, ö after z and in that order (Python's order of str
+    puts Ä before Å, and capitals before every small letter), æ and ø as ä and ö, é and other marked letters as
+    their base letter (ü as y), upper and lower case alike; the text itself last, so the order is total."""
+    letters = []
+    for char in unicodedata.normalize("NFC", text).casefold():
+        if char in _SWEDISH_LETTERS:
+            letters.append(_SWEDISH_LETTERS[char])
+        else:
+            letters.append("".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)))
+    return "".join(letters), text
+
+
+_SWEDISH_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}   # "{|}" follow "z" in code points

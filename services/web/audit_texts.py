@@ -119,4 +119,24 @@ AUDIT_PAGES: dict[str, str] = {
     "access_reversed": "Till-datumet ligger före från-datumet: perioden är omvänd. Byt plats på datumen.",
     "access_bad_after": "Länkens värde för efter (läsningen i loggen som sidan börjar efter) är inget löpnummer:"
                         " sök igen i formuläret.",
+    # {n}, {only_stored}, {rows} below are counted rows with their noun ("1 rad jämförd", "5 rader": the templates'
+    # rows_compared and rows filters, services.wording); a text that wrote "{n} rader" said "1 rader".
+    "stored_log_agrees": "Den lagrade utlämnandeloggen – det som aktörernas flöden fick – stämmer med ärendets "
+                         "händelser ({n}).",
+    "unknown_agency": "Ingen aktör heter ”{agency}”: välj en i listan.",
+    "unknown_agency_unsaid": "Ingen aktör har det id som adressen anger: välj en i listan.",
+    "stored_log_without_cause": "{n} av raderna skrevs före 2026-12-03, saknar orsak och jämfördes utan den.",
+    "stored_log_differs": "Den lagrade utlämnandeloggen skiljer sig från ärendets händelser: {only_stored} finns bara "
+                          "i den, {only_replayed} saknas i den.",
+    # What a web auditor can do about it here (it named a command only an operator of the host can run): the links
+    # go between these parts (disclosures.html).
+    "stored_log_differs_table": "Tabellen nedan är loggen återskapad ur ärendets händelser.",
+    "stored_log_differs_ledger": "visar om händelserna är de som förseglades – är de det, är det den lagrade loggen"
+                                 " (det aktörernas flöden fick) som skiljer sig;",
+    "stored_log_differs_report": "har samma kontroll för ärendet och loggen ur händelserna.",
+    "stored_log_differs_operator": "Vilka rader som skiljer sig kan Sigills driftansvariga lista med kommandot"
+                                   " sigill views log --case {number}.",
+    "report_link": "granskningsrapporten",
+    "audit_extract_intro": "Det är samma utdrag som den unge kan få; din läsning av det står själv i det, med syftet"
+                           " du angett ovan.",
 }

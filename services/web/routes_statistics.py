@@ -18,7 +18,8 @@ from services.authorisation import (
 from services.api.routes_statistics import statistics_out
 from services.statistics import day_typed, latest_year_settled
 from services import statistics_text
-from services.web import error_texts, session, texts
+from services.wording import swedish_order
+from services.web import error_texts, session
 from services.web.case_pages import service
 from services.web.error_pages import guarded
 from services.web.pages import render
@@ -84,7 +85,7 @@ def _page(request: Request, user, chooses: bool, municipality: str, ar: str, thi
           errors: dict[str, str], found) -> Response:  # noqa: ANN001 - a Principal, a Statistics or None
     cases = service(request)
     status = 422 if errors else 200
-    municipalities = sorted(cases.catalogue.municipalities.items(), key=lambda m: texts.swedish_order(m[1].name))
+    municipalities = sorted(cases.catalogue.municipalities.items(), key=lambda m: swedish_order(m[1].name))
     return render(request, "statistics.html", status, user=user, found=found, errors=errors, chooses=chooses,
                   municipality=municipality, year=ar, years=[str(y) for y in range(this_year, FIRST_YEAR - 1, -1)],
                   municipalities=municipalities,

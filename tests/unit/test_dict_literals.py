@@ -1,7 +1,7 @@
 """No dict literal in the product names a key twice.
 
 Python keeps the last value without a word: a Swedish text added under a key the texts already held
-(``services/web/texts.py`` has hundreds) silently replaced the other page's text, and only an accessibility test
+(``services/web/texts.T`` has hundreds) silently replaced the other page's text, and only an accessibility test
 that happened to read that page noticed.
 """
 

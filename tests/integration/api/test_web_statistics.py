@@ -150,7 +150,7 @@ def test_an_auditor_s_municipalities_are_listed_by_name_in_swedish_order(client,
 
 
 def test_swedish_order_puts_a_ring_a_umlaut_o_umlaut_after_z_in_that_order():
-    from services.web.texts import swedish_order
+    from services.wording import swedish_order
 
     names = ["Öckerö", "Älmhult", "Åre", "Zinkgruvan", "åsele", "Eksjö", "Ängelholm", "Åmål", "Ödeshög", "Ésby"]
     assert sorted(names, key=swedish_order) == ["Eksjö", "Ésby", "Zinkgruvan", "Åmål", "Åre", "åsele", "Älmhult",
