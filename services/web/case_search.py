@@ -17,7 +17,7 @@ from services.errors import CaseNotFound
 from services.principals import Principal
 from services.web import texts, views
 from services.web.case_pages import service
-from services.web.error_pages import QueryRefused
+from services.web.refusals import QueryRefused
 
 
 ERROR_FIELD = "fel"         # the list's query parameter naming the box's message, by a code of ``TOLD``

@@ -1,12 +1,12 @@
 """The web's error pages, and turning every failure a route meets into one — never a stack trace.
 
-The pages (``error_page``, ``query_refused_page``, ``form_refused_page``, ``kept_form_page``), the exceptions a route
-raises to ask for one (``QueryRefused``, ``FormRefused``, ``NoSuchPage``), and ``guarded``, which wraps each route and
-maps what it raises to a status and a page: not signed in → the sign-in page; a case the user is not in → 404; a role
-that may not → 403; a stale version → 409; a query the page cannot use → 422 naming it; the database or access log
-down → 503 (a form sent meanwhile given back as typed); anything unexpected → a plain 500 page whose log line names
-only the error's class (``log_unexpected``: a message could quote personal data).  Routes and other modules import
-from here.
+The pages (``error_page``, ``query_refused_page``, ``form_refused_page``, ``kept_form_page``), the exception a route
+raises to ask for a 404 (``NoSuchPage``), and ``guarded``, which wraps each route and maps what it raises to a status
+and a page: not signed in → the sign-in page; a case the user is not in → 404; a role that may not → 403; a stale
+version → 409; a query the page cannot use → 422 naming it (``refusals.QueryRefused``, ``FormRefused``); the database
+or access log down → 503 (a form sent meanwhile given back as typed); anything unexpected → a plain 500 page whose log
+line names only the error's class (``log_unexpected``: a message could quote personal data).  Routes and other modules
+import from here (a refusal from ``refusals``, which needs none of this).
 
 Apart from ``errors``, the application's exception handlers, installed once, which answer with these pages what no
 route's guard sees: an unknown path, a wrong method, a query FastAPI refuses before the route runs, a form too large
@@ -37,6 +37,7 @@ from services.principals import AuthenticationFailed, IdentityProviderUnavailabl
 from services.web import error_texts, form_texts, session, texts
 from services.web.forms import FREE_TEXT, MORE, Typed
 from services.web.pages import case_uuid, redirect, render, written
+from services.web.refusals import FormRefused, QueryRefused
 
 log = logging.getLogger("sigill.web")
 
@@ -60,26 +61,12 @@ def error_page(request: Request, status: int, message: str, user: Principal | No
                   back_text=text, written=written(request, typed) if typed is not None else [], more=more or [])
 
 
-class QueryRefused(Exception):
-    """Query parameters a page cannot use (a link edited by hand): a 422 naming them (``query_refused_page``)."""
-
-    def __init__(self, *names: str) -> None:
-        super().__init__(", ".join(names))
-        self.names = list(names)
-
-
 def query_refused_page(request: Request, names: list[str], user: Principal | None = None,
                        message: str = "query_refused") -> HTMLResponse:
     """422 naming the query's fields in the pages' words, never their values (one may be a personnummer), with a
     way to the page without them; ``message``: ``query_repeated`` for a field the address gives more than once."""
     return error_page(request, 422, form_texts.refused(names, message), user,
                       more=[(request.url.path, texts.T["query_refused_open"])])
-
-
-class FormRefused(QueryRefused):
-    """A posted form's field the page cannot use, that the page's own form only ever fills with a value it can (a
-    hidden field altered): a 422 naming it as the form's (``form_refused_page``) — the address's words ("Adressen har
-    ett värde för …") spoke of a link the user had not touched."""
 
 
 def form_refused_page(request: Request, names: list[str], user: Principal | None = None) -> HTMLResponse:

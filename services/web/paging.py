@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.case_numbers import as_written, is_case_number
 
 from services.ports import IndexCursor, Unnumbered
-from services.web.error_pages import QueryRefused
+from services.web.refusals import QueryRefused
 
 if TYPE_CHECKING:
     from services.case_list_reads import ListPage

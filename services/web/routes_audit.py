@@ -33,7 +33,8 @@ from services.web.case_pages import service
 from services.web.case_search import ERROR_FIELD, NOT_A_NUMBER, Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import Typed
-from services.web.error_pages import QueryRefused, guarded
+from services.web.error_pages import guarded
+from services.web.refusals import QueryRefused
 from services.web.pages import case_uuid, form_of, fragment, keep_in_way_back, redirect, render
 from services.web.way_back import may_say_back
 

@@ -23,7 +23,8 @@ from services.web.case_pages import kept_when_away, look, saved, service, show, 
 from services.web.case_search import Search, searched
 from services.web.extract_rows import extract_rows
 from services.web.forms import FormErrors, Typed
-from services.web.error_pages import FormRefused, QueryRefused, error_page, guarded
+from services.web.error_pages import error_page, guarded
+from services.web.refusals import FormRefused, QueryRefused
 from services.web.pages import case_uuid, form_of, redirect, render
 from services.wording import unnumbered_row
 

@@ -12,6 +12,8 @@ from fastapi import Request
 
 from services.cli_said import DATE
 from services.presentation import PHASES
+from services.web.paging import typed_cursor
+from services.web.refusals import QueryRefused
 from services.web.views import case_number_typed
 
 # Each plain parameter only in the shape of what its field takes, as the command line's grammar says back
@@ -47,8 +49,6 @@ def _case_number(_request: Request, value: str) -> bool:
 
 def _cursor(_request: Request, value: str) -> bool:
     """The index's keyset cursor in its own shape (``paging.typed_cursor``: a case number, an id, ``tomt-``+id)."""
-    from services.web.paging import typed_cursor   # paging's refusal imports the session, which imports this
-    from services.web.error_pages import QueryRefused
     try:
         return typed_cursor(value, "") is not None and value == value.strip()
     except QueryRefused:

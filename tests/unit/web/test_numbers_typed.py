@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from services.web.forms import ROWS, Typed, slots
-from services.web.error_pages import QueryRefused
+from services.web.refusals import QueryRefused
 from services.web.paging import LAST_PAGE, page_number
 
 NOT_NUMBERS = ["²", "9" * 5000, "٣"]
