@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
@@ -25,6 +25,33 @@ from psycopg.sql import SQL, Identifier
 from gateways.feed_ids import FEED_STATE_TABLES, FeedIds
 from projections.agency_feed import ERASURE_BASIS, ERASURE_FACT, ERASURE_KIND, erasure_event_id, feed_of
 
+# The auditors' record of what each agency's topic received: one row per message the broker acknowledged, written
+# with the positions it moves (``advance_publications``), never before the acknowledgement.  Ids and positions only
+# — a case's random id, a fact's public id, the message's event id, feed number, topic, partition and offset — so
+# nothing in it is personal data.  Unlike the bookkeeping tables it outlives a rebuild (what was delivered stays
+# delivered: ``epoch`` says which numbering ``seq`` counts in) and refuses UPDATE, DELETE and TRUNCATE.
+DELIVERIES_TABLE = [
+    "CREATE TABLE IF NOT EXISTS {s}.feed_deliveries (id bigserial PRIMARY KEY,"
+    " acknowledged_at timestamptz NOT NULL, feed text NOT NULL, agency text NOT NULL, epoch text NOT NULL,"
+    " seq bigint NOT NULL, event_id uuid NOT NULL, case_id uuid NOT NULL, fact_id text NOT NULL,"
+    " topic text NOT NULL, kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS feed_deliveries_by_case ON {s}.feed_deliveries (case_id, agency, id)",
+    "CREATE INDEX IF NOT EXISTS feed_deliveries_by_agency ON {s}.feed_deliveries (agency, id)",
+    "CREATE OR REPLACE FUNCTION {s}.sigill_feed_deliveries_are_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN RAISE EXCEPTION 'the record of feed deliveries is append-only'; END $$",
+    "DROP TRIGGER IF EXISTS append_only ON {s}.feed_deliveries",
+    "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {s}.feed_deliveries"
+    " FOR EACH ROW EXECUTE FUNCTION {s}.sigill_feed_deliveries_are_append_only()",
+    "DROP TRIGGER IF EXISTS no_truncate ON {s}.feed_deliveries",
+    "CREATE TRIGGER no_truncate BEFORE TRUNCATE ON {s}.feed_deliveries"
+    " FOR EACH STATEMENT EXECUTE FUNCTION {s}.sigill_feed_deliveries_are_append_only()",
+]
+RECORD_DELIVERIES = (
+    "INSERT INTO {s}.feed_deliveries (acknowledged_at, feed, agency, epoch, seq, event_id, case_id, fact_id, topic,"
+    " kafka_partition, kafka_offset) SELECT d.at, d.feed, split_part(d.feed, '.', 1), d.epoch, d.seq, d.event_id,"
+    " d.case_id, d.fact_id, d.topic, d.part, d.off FROM unnest(%s::timestamptz[], %s::text[], %s::text[],"
+    " %s::bigint[], %s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::integer[], %s::bigint[])"
+    " WITH ORDINALITY AS d (at, feed, epoch, seq, event_id, case_id, fact_id, topic, part, off, n) ORDER BY d.n")
 FEED_TABLES = [
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS feed text",
     "ALTER TABLE {s}.disclosure_log ADD COLUMN IF NOT EXISTS seq bigint",
@@ -40,6 +67,7 @@ FEED_TABLES = [
     # log, so that each new numbering tells them again.  Bookkeeping, not a record: a row lost only makes the next
     # round decide its case again, which tells no one twice (the log's own 'erased' rows say who was told).
     "CREATE TABLE IF NOT EXISTS {s}.erasures_told (case_id uuid PRIMARY KEY)",
+    *DELIVERIES_TABLE,
 ]
 # Whether an agency still holds something of a case — a fact whose last change to it, in the newest log that holds
 # the fact (today's, else the latest a rebuild replaced: an erased case's history no longer reads), is no end: its
@@ -98,6 +126,14 @@ class WrittenLog:
     # by it, and are not sent once the ids are renewed (the renewal emptied the log they were in; its rebuild
     # publishes the feeds anew, under the new ids).
     generation: str | None = None
+
+
+def _delivery_columns(delivered: Sequence[Any]) -> tuple[list, ...]:
+    """``RECORD_DELIVERIES``' arrays, one per column."""
+    return ([d.receipt.acknowledged_at for d in delivered], [d.feed for d in delivered],
+            [d.epoch for d in delivered], [d.seq for d in delivered], [d.event_id for d in delivered],
+            [d.case_id for d in delivered], [d.fact_id for d in delivered], [d.receipt.topic for d in delivered],
+            [d.receipt.partition for d in delivered], [d.receipt.offset for d in delivered])
 
 
 def _cases_of(rows: list[list]) -> set[UUID]:
@@ -206,16 +242,35 @@ class FeedQueries(FeedIds):
         rows = self._rows(SQL("SELECT feed, last_seq FROM {}.feed_positions").format(self._s), ())
         return {r["feed"]: r["last_seq"] for r in rows}
 
-    def advance_publications(self, epoch: str, positions: dict[str, int]) -> None:
-        """Record what the broker acknowledged, in one transaction not waiting for the disk.
+    def advance_publications(self, epoch: str, positions: dict[str, int], delivered: Sequence[Any] = ()) -> None:
+        """Record what the broker acknowledged, in one transaction not waiting for the disk: the positions, and
+        each message ``delivered`` (``services.feed_publisher.Delivery``) in the auditors' record.
 
         Positions never move back, and positions of an older ``epoch`` (the views were rebuilt meanwhile) are
         dropped.  A position lost in a crash only means those messages are sent again — with the same event
-        ids — which the publisher promises anyway; so the commit need not wait for its WAL flush."""
+        ids — which the publisher promises anyway; so the commit need not wait for its WAL flush.  Their record
+        is lost with it and written again with the new sending: the record has every delivery it holds, and
+        misses none whose position moved."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute("SET LOCAL synchronous_commit TO off")
+            if delivered:
+                curs.execute(SQL(RECORD_DELIVERIES).format(s=self._s), _delivery_columns(delivered))
             curs.executemany(SQL(ADVANCE).format(s=self._s),
                              [(feed, seq, epoch) for feed, seq in sorted(positions.items())])
+
+    def deliveries(self, case_id: UUID | None = None, agency: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> list[dict[str, Any]]:
+        """The auditors' record of Kafka deliveries, in the order recorded: per message the broker acknowledged,
+        its feed, number, ids, topic, partition, offset and when."""
+        conditions, params = [], []
+        for condition, value in (("case_id = %s", case_id), ("agency = %s", agency),
+                                 ("acknowledged_at >= %s", since), ("acknowledged_at <= %s", until)):
+            if value is not None:
+                conditions.append(condition)
+                params.append(value)
+        where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+        return self._rows(SQL("SELECT * FROM {}.feed_deliveries" + where + " ORDER BY id").format(self._s),
+                          tuple(params))
 
     def reset_publication(self, agency: str | None = None) -> None:
         """Forget the publication positions (all feeds, or one agency's): everything is published again."""

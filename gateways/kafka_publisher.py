@@ -8,6 +8,7 @@ broker that comes back — even one that lost its state — is simply used again
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from kafka import KafkaProducer
@@ -15,7 +16,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from projections.agency_feed import FeedMessage
-from services.feed_publisher import BrokerUnavailable
+from services.feed_publisher import BrokerUnavailable, Receipt
 
 # kafka-python logs every refused connection at WARNING/ERROR, many lines a second while a broker is down;
 # the publisher says it once per attempt instead.
@@ -59,16 +60,16 @@ class KafkaMessageSink:
         self._producer: KafkaProducer | None = None
         self._topics: set[str] = set()
 
-    def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
-        """Send the batch in order, flush, and return once every message is acknowledged; else
-        ``BrokerUnavailable``."""
+    def publish(self, topic: str, messages: Sequence[FeedMessage]) -> list[Receipt]:
+        """Send the batch in order, flush, and return once every message is acknowledged (their receipts, in order);
+        else ``BrokerUnavailable``."""
         acks = self.send_all([(topic, messages)])
         try:
             self._connected().flush(timeout=FLUSH_TIMEOUT)
         except KafkaError as error:
             self.close()
             raise BrokerUnavailable(describe(error)) from None
-        acks.wait()
+        return acks.wait()
 
     def send_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> "Acknowledgements":
         """Send each topic's batch in order without waiting: the broker's answers come in the returned
@@ -126,15 +127,25 @@ class Acknowledgements:
 
     def __init__(self, futures: list[Any], sink: KafkaMessageSink) -> None:
         self.futures, self._sink = futures, sink
+        # When each acknowledgement reached this process (the producer's thread calls back as it reads the broker's
+        # answer): the auditors' record of deliveries says when, not when the publisher got round to asking.
+        self._acknowledged_at: list[datetime | None] = [None] * len(futures)
+        for index, future in enumerate(futures):
+            future.add_callback(self._acknowledged, index)
+
+    def _acknowledged(self, index: int, _metadata: Any) -> None:
+        self._acknowledged_at[index] = datetime.now(timezone.utc)
 
     def done(self) -> bool:
         return all(future.is_done for future in self.futures)
 
-    def wait(self) -> None:
-        """Return once every message is acknowledged; else close the producer and raise ``BrokerUnavailable``."""
+    def wait(self) -> list[Receipt]:
+        """Every message's receipt (partition, offset, when acknowledged), in the order sent, once every one is
+        acknowledged; else close the producer and raise ``BrokerUnavailable``."""
         try:
-            for future in self.futures:
-                future.get(timeout=FLUSH_TIMEOUT)  # raises the record's error, if it failed
+            answers = [future.get(timeout=FLUSH_TIMEOUT) for future in self.futures]  # raises a failed record's error
         except Exception as error:  # a record's error need not be kafka-python's own class
             self._sink.close()
             raise BrokerUnavailable(describe(error)) from None
+        return [Receipt(answer.topic, answer.partition, answer.offset, at or datetime.now(timezone.utc))
+                for answer, at in zip(answers, self._acknowledged_at)]

@@ -24,7 +24,10 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable, NamedTuple, Protocol, Sequence
+from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
@@ -43,6 +46,35 @@ class BrokerUnavailable(Exception):
     """The broker did not acknowledge a batch (unreachable, timed out, or refused it); the message says why."""
 
 
+class Receipt(NamedTuple):
+    """The broker's acknowledgement of one message: where it put it, and when the answer reached Sigill."""
+
+    topic: str
+    partition: int
+    offset: int
+    acknowledged_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message the broker acknowledged, as the auditors' record keeps it (``feed_deliveries``): ids and
+    positions only — which message of which feed and case, where on the topic, when — never its content."""
+
+    feed: str
+    epoch: str            # the numbering ``seq`` counts in (a rebuild starts another)
+    seq: int
+    event_id: UUID
+    case_id: UUID
+    fact_id: str          # the fact's public id, as the message named it
+    receipt: Receipt
+
+
+def deliveries(epoch: str, messages: Sequence[FeedMessage], receipts: Sequence[Receipt] | None) -> list[Delivery]:
+    """Messages paired with their receipts, in the order sent; none from a sink that gives no receipts."""
+    return [Delivery(m.feed, epoch, m.seq, m.event_id, m.case_id, m.fact_id, r)
+            for m, r in zip(messages, receipts or ())]
+
+
 class FeedSource(Protocol):
     """The stored feeds and their publication positions (the agency view store)."""
 
@@ -51,7 +83,8 @@ class FeedSource(Protocol):
     def feeds_building(self) -> bool: ...
     def feed_heads(self) -> tuple[str, dict[str, int]]: ...
     def publication_positions(self) -> dict[str, int]: ...
-    def advance_publications(self, epoch: str, positions: dict[str, int]) -> None: ...
+    def advance_publications(self, epoch: str, positions: dict[str, int],
+                             delivered: Sequence[Delivery] = ()) -> None: ...
 
 
 class Acknowledgements(Protocol):
@@ -59,8 +92,9 @@ class Acknowledgements(Protocol):
 
     def done(self) -> bool: ...
 
-    def wait(self) -> None:
-        """Return once every message is acknowledged; else raise ``BrokerUnavailable``."""
+    def wait(self) -> list[Receipt] | None:
+        """Every message's receipt, in the order sent, once every one is acknowledged; else raise
+        ``BrokerUnavailable``.  None: the sink gives no receipts (a test's), and nothing is recorded."""
 
 
 class MessageSink(Protocol):
@@ -68,8 +102,8 @@ class MessageSink(Protocol):
 
     where: str  # where the broker is, for log lines (no credentials)
 
-    def publish(self, topic: str, messages: Sequence[FeedMessage]) -> None:
-        """Send and flush; raises ``BrokerUnavailable`` unless every message was acknowledged."""
+    def publish(self, topic: str, messages: Sequence[FeedMessage]) -> list[Receipt] | None:
+        """Send and flush; the receipts, or ``BrokerUnavailable`` unless every message was acknowledged."""
 
     def send_all(self, batches: Sequence[tuple[str, Sequence[FeedMessage]]]) -> Acknowledgements:
         """Send several topics' batches, each in order, without waiting for the broker's answers."""
@@ -105,10 +139,11 @@ class FeedPublisher:
         self._offered: deque[Any] = deque(maxlen=OFFERS_KEPT)
         self._wake = threading.Event()
         self._known: dict[str, int] | None = None  # sent, per feed; None until a round over the stored feeds
-        self._in_flight: deque[tuple[Acknowledgements, dict[str, int], int]] = deque()  # (answers, feeds' last
-        # numbers, messages) of offered batches sent and not yet acknowledged, oldest first
+        self._in_flight: deque[tuple[Acknowledgements, dict[str, int], list[FeedMessage], str]] = deque()  # (answers,
+        # feeds' last numbers, messages, epoch) of offered batches sent and not yet acknowledged, oldest first
         self._epoch: str | None = None             # the numbering ``_known`` counts in
         self._unstored: dict[str, int] = {}        # acknowledged, not yet stored as positions
+        self._unrecorded: list[Delivery] = []      # acknowledged, not yet in the auditors' record
         self._stored_at = 0.0
         self._clock: Callable[[], float] = time.monotonic
 
@@ -141,16 +176,17 @@ class FeedPublisher:
         is sent again from the stored feeds.  Returns how many messages were acknowledged."""
         acknowledged = 0
         while self._in_flight and (wait or len(self._in_flight) > IN_FLIGHT or self._in_flight[0][0].done()):
-            answers, sent, count = self._in_flight[0]
+            answers, sent, messages, epoch = self._in_flight[0]
             try:
-                answers.wait()
+                receipts = answers.wait()
             except BrokerUnavailable:
                 self._in_flight.clear()
                 self._known = None  # where each feed stands is the stored positions' to say again
                 raise
             self._in_flight.popleft()
             self._unstored.update(sent)
-            acknowledged += count
+            self._unrecorded += deliveries(epoch, messages, receipts)
+            acknowledged += len(messages)
         return acknowledged
 
     def _take_offered(self) -> list[Any]:
@@ -176,28 +212,38 @@ class FeedPublisher:
                 by_feed.setdefault(message.feed, []).append(message)
         if any(batch[0].seq != known.get(feed, 0) + 1 for feed, batch in by_feed.items()):
             return None  # something else was written in between (an erasure, another process): read the feeds
+        sending = [(topic, batch) for feed, batch in sorted(by_feed.items())
+                   if (topic := self._topic_of(feed, len(batch))) is not None]
         try:
-            answers = self.sink.send_all([(topic, batch) for feed, batch in sorted(by_feed.items())
-                                          if (topic := self._topic_of(feed, len(batch))) is not None])
+            answers = self.sink.send_all(sending)
         except BrokerUnavailable:
             self._known = None  # part of it may have gone: the stored feeds say where each feed stands
             raise
         sent = {feed: batch[-1].seq for feed, batch in by_feed.items()}
         known.update(sent)
-        count = sum(len(batch) for batch in by_feed.values())
-        self._in_flight.append((answers, sent, count))
-        return count
+        self._in_flight.append((answers, sent, [m for _, batch in sending for m in batch], self._epoch))
+        return sum(len(batch) for batch in by_feed.values())
 
     def store_positions(self) -> None:
         """Store how far offered batches were sent (acknowledged, so a restart need not send them again)."""
         self._stored_at = self._clock()
-        if self._unstored and self._epoch is not None:
+        if (self._unstored or self._unrecorded) and self._epoch is not None:
             unstored, self._unstored = self._unstored, {}
             try:
-                self.source.advance_publications(self._epoch, unstored)
+                self._advance(self._epoch, unstored)
             except BaseException:
                 self._unstored = {**unstored, **self._unstored}
                 raise
+
+    def _advance(self, epoch: str, positions: dict[str, int]) -> None:
+        """Store positions, and with them (one transaction) the deliveries acknowledged so far: a crash loses both,
+        and the messages are sent — and recorded — again; a delivery is never recorded that was not acknowledged."""
+        delivered, self._unrecorded = self._unrecorded, []
+        try:
+            self.source.advance_publications(epoch, positions, delivered)
+        except BaseException:
+            self._unrecorded = delivered + self._unrecorded
+            raise
 
     def _publish_stored(self) -> int:
         """The stored feeds: every feed's messages after its stored position, read back from the disclosure log.
@@ -224,7 +270,7 @@ class FeedPublisher:
             self._known = None
             return published
         if moved:
-            self.source.advance_publications(epoch, moved)
+            self._advance(epoch, moved)
         self._known = {**positions, **moved}
         return published
 
@@ -248,11 +294,11 @@ class FeedPublisher:
             return 0
         as_of = {} if self._now is None else {"now": self._now()}
         while position < head and (batch := self.source.feed(feed, position, self.batch_size, **as_of)):
-            self.sink.publish(topic, batch)
+            self._unrecorded += deliveries(epoch, batch, self.sink.publish(topic, batch))
             published += len(batch)
             position = batch[-1].seq
             if len(batch) == self.batch_size:  # a backlog: keep its position current batch by batch
-                self.source.advance_publications(epoch, {feed: position})  # only once the broker acknowledged it
+                self._advance(epoch, {feed: position})  # only once the broker acknowledged it
         moved[feed] = position
         return published
 
@@ -298,7 +344,7 @@ class FeedPublisher:
     def _forget(self) -> None:
         """A stopped publisher knows nothing of where the feeds stand: when it runs again (its follower took the
         lock back), another publisher may have sent meanwhile, so the stored positions say where to go on."""
-        self._known, self._epoch, self._unstored = None, None, {}
+        self._known, self._epoch, self._unstored, self._unrecorded = None, None, {}, []
         self._in_flight.clear()
         self._offered.clear()
 
