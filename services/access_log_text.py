@@ -56,6 +56,7 @@ READS = {"statistics": "uppföljningsstatistik (avidentifierad, inget enskilt ä
          "audit.facts": "alla uppgifter (granskning)", "audit.disclosures": "utlämnandeloggen (granskning)",
          "audit.replay": "återspelning (granskning)", "audit.report": "granskningsrapporten",
          "audit.access_log": "åtkomstloggen (granskning)",
+         "audit.deliveries": "Kafka-leveranserna (granskning)",
          "feed": "aktörens flöde", "audit.feed": "en aktörs flöde (granskning)",
          "views.show": "en aktörs vy (kommandoraden)", "views.cases": "en aktörs ärendelista (kommandoraden)",
          "views.log": "den lagrade utlämnandeloggen (kommandoraden)"}
@@ -80,7 +81,8 @@ def read_label(catalogue: Catalogue, what: str, reader: str = "") -> str:
         page, shown, first, last = detail.split(":")
         numbers = first if first == last else f"{first} – {last}"
         return f"{label}: sida {page}, {shown} ärende{'' if shown == '1' else 'n'}, {numbers}"
-    if not detail or not (kind.startswith("views.") or kind in ("audit.feed", "audit.replay", "audit.disclosures")):
+    if not detail or not (kind.startswith("views.") or kind in ("audit.feed", "audit.replay", "audit.disclosures",
+                                                                    "audit.deliveries")):
         return label
     agency, _, at = detail.partition("@")
     try:

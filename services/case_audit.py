@@ -174,6 +174,20 @@ class CaseAudit:
                 pass
         return self._as_stored(case_id, agency)
 
+    def audit_deliveries(self: CaseService, p: Principal, case_id: UUID, agency: str | None = None,
+                         purpose: str = "") -> list[dict[str, Any]]:
+        """What of the case the agencies' Kafka topics received, as the broker acknowledged it: per message its feed
+        and number, event and fact ids, topic, partition, offset and when (no content).  A read, logged — unless the
+        case is erased: its reader's name would be sealed under a destroyed key, as ``audit_stored_log`` says."""
+        check_auditor(p)
+        if agency is not None:
+            self.catalogue.agency(agency)
+        self.check_stored_case(case_id)
+        rows = self.lists.deliveries(case_id, agency)
+        if not self.app.keystore.is_destroyed(case_id):
+            self._log(p, case_id, "audit.deliveries" + (f":{agency}" if agency else ""), purpose)
+        return rows
+
     def held_stored_log(self: CaseService, case_id: UUID, agency: str | None = None,
                         checked: Callable[[], LogFold] | None = None) -> StoredLogRead:
         """The stored log held to the case's events (``_stored_log_read``) — or, when its history is not what the

@@ -103,6 +103,11 @@ class CaseListsFromViews:
         caused_from = causes_required_from(store.causes_stored_from(), store.rules_version(), store.replacements())
         return store.disclosure_log(case_id, agency), caused_from
 
+    def deliveries(self, case_id: Any, agency: str | None = None) -> list[dict[str, Any]]:
+        """The case's messages the broker acknowledged on the agencies' Kafka topics (``feed_deliveries``): ids and
+        positions, when, where; none written by this read."""
+        return self.runner.store.deliveries(case_id=case_id, agency=agency)  # type: ignore[attr-defined]
+
     def replaced_log(self, case_id: Any, agency: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every replacement of the disclosure log by a rebuild, and the case's rows of them
         (``gateways.replaced_log``)."""

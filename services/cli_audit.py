@@ -40,7 +40,7 @@ from services.wording import (agency_name, cases_counted, counted, facts_count, 
 
 def register(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="auditing for JO and IVO: ledger, index of cases, replay, disclosures,"
-                           " report, access log")
+                           " report, access log, Kafka deliveries")
     commands = audit.add_subparsers(dest="audit_command", required=True, metavar="AUDIT_COMMAND")
     register_ledger(commands)   # seal, verify, public-key, export
     commands.add_parser("cases", help="every case's number, id and phase (the auditors' index): no case is read, one"
@@ -70,8 +70,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "why you read the case for a report", "the read and stated under the report's heading"))
     report.set_defaults(handler=_report)
     from services.cli_access_log import register as register_access_log   # it imports this module
+    from services.cli_deliveries import register as register_deliveries   # so does it
 
     register_access_log(commands)
+    register_deliveries(commands)
 
 
 def instant(text: str) -> datetime:

@@ -136,6 +136,10 @@ class CaseLists(Protocol):
         stored, with ``caught_up`` False), and the id from which every row of the whole log has its cause
         (``services.stored_log.causes_required_from``)."""
 
+    def deliveries(self, case_id: UUID, agency: str | None = None) -> list[dict[str, Any]]:
+        """The case's messages acknowledged on the agencies' Kafka topics, in the order recorded
+        (``gateways.feed_store.DELIVERIES_TABLE``)."""
+
     def erased_cases(self) -> list[dict[str, Any]]:
         """Erased cases the agencies were sent anything of: case id, municipality, when erased."""
 

@@ -13,6 +13,7 @@ from services.feed_publisher import BrokerUnavailable
 from tests.integration.feed_history import STOCKHOLM
 from tests.integration.test_feed_offers import command_by_command, offering  # noqa: F401 (a fixture)
 from tests.integration.test_kafka_feed import AGENCIES, publisher, realistic_case  # noqa: F401 (a fixture)
+from tests.integration.test_backup_restore import cli
 from tests.builders import BORN_2009_03_14
 from tests.kafka_broker import header, read_topic
 from tests.service_behaviour import NAME
@@ -117,3 +118,25 @@ def test_the_record_holds_ids_and_positions_only_and_refuses_every_change(app, r
     runner.rebuild()   # the feeds are numbered anew; what was delivered stays on record
     assert runner.store.deliveries() == delivered
 
+
+def test_an_auditor_reads_a_cases_deliveries_to_one_agency_and_the_read_is_logged(app, runner, publisher, settings,
+                                                                                master_key, postgres):
+    """`sigill audit deliveries --case C --agency A`: "message M of case C reached A's topic at T", a line each."""
+    case_id, other = realistic_case(app), realistic_case(app)
+    runner.catch_up()
+    publisher.publish_pending()
+    number = app.get_case(case_id).case_number
+    result = cli(settings, master_key, postgres, "audit", "deliveries", "--case", number, "--agency", "skola",
+                 "--purpose", "JO 123-2026")
+    assert result.returncode == 0, result.stderr
+    delivered = runner.store.deliveries(case_id=case_id, agency="skola")
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(delivered) > 0
+    for line, d in zip(lines, delivered):
+        assert f"{d['topic']} partition {d['kafka_partition']} offset {d['kafka_offset']}" in line
+        assert f"uppgift {d['fact_id']}" in line and f"event_id {d['event_id']}" in line and "Skolan" in line
+    assert not {str(d["event_id"]) for d in runner.store.deliveries(case_id=other)} & set(result.stdout.split())
+    logged = cli(settings, master_key, postgres, "audit", "access-log", "--case", str(case_id))
+    assert "Kafka-leveranserna (granskning): Skolan" in logged.stdout and "JO 123-2026" in logged.stdout
+    unknown = cli(settings, master_key, postgres, "audit", "deliveries", "--case", number, "--agency", "skolan")
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1 and "the agencies:" in unknown.stderr
