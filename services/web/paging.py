@@ -33,7 +33,7 @@ LAST_PAGE = 999_999   # a page asked for past it is read as it: past the end eit
 
 def page_number(typed: str) -> int:
     """``?sida=``: a page number from 1 (empty: the first); anything else (a link edited by hand) is a 422 naming
-    ``sida`` (``error_pages.QueryRefused``) — it was the first page, said nowhere, as the access log's ``efter`` was."""
+    ``sida`` (``refusals.QueryRefused``) — it was the first page, said nowhere, as the access log's ``efter`` was."""
     typed = typed.strip()
     if not typed:
         return 1
