@@ -89,20 +89,26 @@ class EventIds:
     not on a bytearray."""
 
     def __init__(self, secret: bytes, case_text: str, notification_id: int) -> None:
-        self._prefix = blake2b(f"{case_text}:{notification_id}:".encode(), key=secret, digest_size=16)
+        self.prefix = event_id_prefix(secret, case_text, notification_id)
 
     def name(self, agency: str, fact_id: str, change: str, occurrence: int) -> bytes:
-        digest = self._prefix.copy()
+        digest = self.prefix.copy()
         digest.update(f"{agency}:{fact_id}:{change}:{occurrence}".encode())
-        high, low = _HALVES.unpack(digest.digest())
-        return _HALVES.pack(high & _NOT_VERSION | _VERSION_8, low & _NOT_VARIANT | _VARIANT)
+        high, low = HALVES.unpack(digest.digest())
+        return HALVES.pack(high & NOT_VERSION | VERSION_8, low & NOT_VARIANT | VARIANT)
+
+
+def event_id_prefix(secret: bytes, case_text: str, notification_id: int) -> Any:
+    """The hash of a notification's event ids, fed its case and notification: a row's id is a copy of it fed the
+    rest (``EventIds.name``; the store's log rows inline that, a call a row costing more than the copy)."""
+    return blake2b(f"{case_text}:{notification_id}:".encode(), key=secret, digest_size=16)
 
 
 # A UUID as two big-endian 64-bit halves: version 8 is byte 6's high nibble, the RFC 4122/9562 variant byte 8's top
 # two bits (10).
-_HALVES = Struct(">QQ")
-_NOT_VERSION, _VERSION_8 = ~(0xF0 << 8) & (2**64 - 1), 0x80 << 8
-_NOT_VARIANT, _VARIANT = ~(0xC0 << 56) & (2**64 - 1), 0x80 << 56
+HALVES = Struct(">QQ")
+NOT_VERSION, VERSION_8 = ~(0xF0 << 8) & (2**64 - 1), 0x80 << 8
+NOT_VARIANT, VARIANT = ~(0xC0 << 56) & (2**64 - 1), 0x80 << 56
 
 
 @lru_cache(maxsize=4096)
