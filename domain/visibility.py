@@ -213,7 +213,7 @@ class CaseVisibility:
         every = concerned is EVERY_AGENCY
         new_ids = {f.fact_id for f in new_facts} if concerned is not None else set()
         for agency, visible in self.visible.items():
-            if every or (concerned is not None and agency in concerned):
+            if (every or (concerned is not None and agency in concerned)) and not self._outside_still(case, agency):
                 judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
                 # Keyed as shown: a row shown with names withheld is a fact of its own (``withheld_variant``).
                 now = {d.fact.fact_id: d for f in self.replay.facts if (d := judge.disclosure(f)) is not None}
@@ -231,6 +231,15 @@ class CaseVisibility:
                         changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, RECORDED))
         return changes
 
+    def _outside_still(self, case: Any, agency: str) -> bool:
+        """Whether ``agency`` was outside the group when its judge was made and is still: what it sees then hangs on
+        the facts alone (its own, what a law carries, each fact's audience and recording day), never on a consent,
+        custody or the calendar, which reach active members only — judging every fact again would find what its view
+        holds.  Its membership changes only by an event that concerns it (a join, a leave, the closure of a case it
+        is in), which makes its judge anew, so the judge's ``is_member`` is what held since."""
+        judge = self._judges.get(agency)
+        return (judge is not None and not judge.is_member and agency != self.replay.catalogue.lead_agency
+                and not in_the_group(case, agency))
 
 
 def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str, at: datetime,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from domain.calendar import start_of_day
 from domain.disclosure import disclosures_at
 from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
-from tests.builders import CATALOGUE, school_consent_ending, utc
+from tests.builders import BUP, CATALOGUE, SCHOOL, SOCIAL, CaseStory, school_consent_ending, utc
 from tests.unit.domain.test_disclosure_properties import histories
 
 AGENCIES = tuple(CATALOGUE.agencies)  # every agency of the catalogue, members or not
@@ -102,3 +102,34 @@ def test_the_18th_birthday_is_no_moment_of_a_member_whose_young_persons_consent_
         engine.apply(event)
     birthday = start_of_day(story.case.eighteenth_birthday)
     assert engine.next_moments_by_agency() == {"polis": birthday}
+
+
+def test_an_agency_outside_the_group_is_judged_on_its_facts_alone_until_it_joins_and_again_once_it_leaves():
+    """A guard of the engine's shortcut for an agency outside the group (``CaseVisibility._outside_still``): a rule
+    event or a calendar moment judges its facts again only while it is a member or becomes or stops being one.  BUP,
+    named by a consent before it joins, sees its categories from the join; the school loses them when it leaves
+    and gains nothing from a grant made after; BUP loses them at the consent's end — each step, after every event
+    and at the moments between, exactly what the pure rules say."""
+    story = CaseStory(start=utc(2026, 2, 2))
+    story.accept()
+    story.guardians("Maria")
+    story.consent_all({"skola": ("case", "school"), "bup": ("case", "health")}, valid_until=date(2026, 3, 1))
+    story.join("skola")
+    story.contribute(SCHOOL, "school")
+    story.join("bup")
+    story.contribute(BUP, "health")
+    story.case.remove_member(agency="skola", reason="Klar", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+    story.consent_all({"skola": ("case", "school"), "bup": ("case", "school")})
+    story.contribute(SOCIAL, "school")
+    engine = CaseVisibility(CATALOGUE, AGENCIES)
+    for i, event in enumerate(story.events):
+        engine.apply(event)
+        for agency in AGENCIES:
+            assert _seen(engine, agency) == _rules(story.events[:i + 1], agency, event.timestamp), (i, agency)
+    last = story.events[-1].timestamp
+    assert any(d.basis.kind == "consent" for d in engine.visible["bup"].values())
+    assert not any(d.basis.kind == "consent" for d in engine.visible["skola"].values())
+    for at in (utc(2026, 3, 1, 12), utc(2026, 3, 2, 12), last + timedelta(days=800)):
+        engine.pass_time(at)
+        for agency in AGENCIES:
+            assert _seen(engine, agency) == _rules(story.events, agency, at), (at, agency)
