@@ -56,6 +56,8 @@ class Judge:
         self.is_lead = agency == self._lead
         self.is_member = self.is_lead or in_the_group(case, agency)   # each member keeps its own (ORIGIN) after
         self._consent_cache = {} if consent_answers is None else consent_answers
+        self._told_cache: dict[tuple[str, str], _Told | None] = {}        # (named agency, category): ``_told``
+        self._joined_bases: dict[tuple[str, ...], Basis] = {}             # consent ids: the basis they make
 
     def consent_answers(self) -> dict[str, Basis | None]:
         return dict(self._consent_cache)
@@ -66,34 +68,8 @@ class Judge:
         self.case, self.at = case, at
 
     def basis_for(self, fact: Fact) -> Basis | None:
-        if fact.audience is not None and self.agency not in fact.audience:
-            return None
-        if fact.origin == self.agency and not fact.attributed:
-            return ORIGIN
-        if self.is_lead and fact.administrative:
-            return OWNER
-        if fact.legal_basis and self._law_carries(fact):
-            return Basis("law", legal_basis=fact.legal_basis)
-        if not self.is_member:
-            return None
-        basis = self._consent_for(fact.category)
-        if basis is None:
-            return None
-        ids = basis.consent_ids
-        # A fact from another member says that member is in the group: it is shown only where that membership may
-        # be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
-        told = self._told_beyond(fact.origin, fact.category)
-        if told is not None:
-            if told.consent is None:
-                return None
-            ids = _joined(ids, told.consent)
-        # The agencies a plan row names as responsible: the row is shown, naming those whose memberships may be
-        # seen (their consents join its basis) and withholding the others (``disclosure``).
-        for agency in fact.names:
-            told = self._told_beyond(agency, fact.category)
-            if told is not None and told.consent is not None:
-                ids = _joined(ids, told.consent)
-        return basis if ids is basis.consent_ids else Basis("consent", consent_ids=ids)
+        disclosed = self.disclosure(fact)
+        return None if disclosed is None else disclosed.basis
 
     def disclosure(self, fact: Fact) -> Disclosure | None:
         """The fact as this agency is shown it, and why; None when it may not see it.  A plan row names only the
@@ -103,15 +79,47 @@ class Judge:
         A row shown so is a fact of its own (``withheld_variant``): when the names it may see change, the row as
         shown before ends and the row as shown now is disclosed, each in the log, the view and the feeds — a
         consumer told only "its basis changed" would have kept the names it held."""
-        basis = self.basis_for(fact)
+        # The views ask this some 30 times an event: the rule's steps in one function, each answer of the consents
+        # looked up where it was worked out before (``_consent_for``, ``_told``).
+        if fact.audience is not None and self.agency not in fact.audience:
+            return None
+        if fact.origin == self.agency and fact.recorded_by is None:   # not ``attributed``
+            return Disclosure(fact, ORIGIN)
+        if self.is_lead and fact.administrative:
+            return Disclosure(fact, OWNER)
+        if fact.legal_basis and self._law_carries(fact):
+            return Disclosure(fact, _law(fact.legal_basis))
+        if not self.is_member:
+            return None
+        category = fact.category
+        basis = self._consent_cache.get(category, _UNASKED)
+        if basis is _UNASKED:
+            basis = self._consent_for(category)
         if basis is None:
             return None
-        if fact.names and basis.kind == "consent":
-            shown = tuple(a for a in fact.names if (t := self._told_beyond(a, fact.category)) is None
-                          or t.consent is not None)
-            if shown != fact.names:
-                fact = withheld_variant(fact, shown)
-        return Disclosure(fact, basis)
+        ids = basis.consent_ids
+        # A fact from another member says that member is in the group: it is shown only where that membership may
+        # be seen too (a school without `health` must not learn from a note's origin that BUP takes part).
+        told = self._told(fact.origin, category)
+        if told is not None:
+            if told.consent is None:
+                return None
+            ids = _joined(ids, told.consent)
+        names = fact.names
+        if not names:
+            return Disclosure(fact, basis if ids is basis.consent_ids else self._joined_basis(ids))
+        # The agencies a plan row names as responsible: the row is shown, naming those whose memberships may be
+        # seen (their consents join its basis) and withholding the others (``disclosure``).
+        shown = []
+        for agency in names:
+            told = self._told(agency, category)
+            if told is None:
+                shown.append(agency)
+            elif told.consent is not None:
+                shown.append(agency)
+                ids = _joined(ids, told.consent)
+        basis = basis if ids is basis.consent_ids else self._joined_basis(ids)
+        return Disclosure(fact if len(shown) == len(names) else withheld_variant(fact, tuple(shown)), basis)
 
     def consent_for(self, category: str) -> Basis | None:
         """The consents that carry ``category`` to the agency at this instant, whether or not it is a member (the
@@ -123,17 +131,28 @@ class Judge:
             self._consent_cache[category] = self._consent_basis(category)
         return self._consent_cache[category]
 
-    def _told_beyond(self, agency: str, category: str) -> _Told | None:
+    def _told(self, agency: str, category: str) -> _Told | None:
         """What a fact of ``category`` tells beyond it by naming ``agency``: its membership's category and the
         consent that covers it (None: not covered), when that is another category and another agency than the
         reader and the lead (whose part in the case is the case itself); else None.  Nothing, to the lead: it sees
         every membership as the case's administration (a school's note its consents covered stayed hidden from
         social services for want of a consent to `case`, the school's membership's category: rules version 6)."""
-        if self.is_lead or agency == self.agency or agency == self._lead:
-            return None
-        known = self.catalogue.agencies.get(agency)
-        told = known.membership_category if known is not None else "case"
-        return None if told == category else _Told(told, self._consent_for(told))
+        key = (agency, category)
+        if key in self._told_cache:   # valid as long as the consent answers it holds are: this judge's lifetime
+            return self._told_cache[key]
+        answer = None
+        if not (self.is_lead or agency == self.agency or agency == self._lead):
+            known = self.catalogue.agencies.get(agency)
+            told = known.membership_category if known is not None else "case"
+            answer = None if told == category else _Told(told, self._consent_for(told))
+        self._told_cache[key] = answer
+        return answer
+
+    def _joined_basis(self, ids: tuple[str, ...]) -> Basis:
+        basis = self._joined_bases.get(ids)
+        if basis is None:
+            basis = self._joined_bases[ids] = Basis("consent", consent_ids=ids)
+        return basis
 
     def _law_carries(self, fact: Fact) -> bool:
         basis = self.catalogue.legal_bases.get(fact.legal_basis or "")
@@ -199,6 +218,17 @@ def missing_consents(case: Any, agency: str, category: str, at: datetime) -> tup
 class _Told(NamedTuple):
     category: str
     consent: Basis | None
+
+
+_UNASKED = object()   # a category whose consent answer is not worked out yet (None is an answer: not covered)
+_LAW_BASES: dict[str, Basis] = {}   # one basis a legal basis, shared: immutable, compared by value
+
+
+def _law(legal_basis: str) -> Basis:
+    basis = _LAW_BASES.get(legal_basis)
+    if basis is None:
+        basis = _LAW_BASES[legal_basis] = Basis("law", legal_basis=legal_basis)
+    return basis
 
 
 def _joined(ids: tuple[str, ...], also: Basis) -> tuple[str, ...]:

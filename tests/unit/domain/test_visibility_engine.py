@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from domain.calendar import start_of_day
 from domain.disclosure import disclosures_at
 from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
+from domain.group_commands import PlanRowDraft
 from tests.builders import BUP, CATALOGUE, SCHOOL, SOCIAL, CaseStory, school_consent_ending, utc
 from tests.unit.domain.test_disclosure_properties import histories
 
@@ -133,3 +134,33 @@ def test_an_agency_outside_the_group_is_judged_on_its_facts_alone_until_it_joins
         engine.pass_time(at)
         for agency in AGENCIES:
             assert _seen(engine, agency) == _rules(story.events, agency, at), (at, agency)
+
+
+def test_a_plan_row_names_to_a_member_exactly_the_agencies_its_consents_let_it_see_as_they_change():
+    """A guard of the judge's answers kept per named agency and category (``Judge._told``): BUP sees a health row
+    naming the school without the school while no consent of its covers `case` (the school's membership), naming it
+    once one does, and without it again after a withdrawal and after that consent's end — each time what the pure
+    rules say."""
+    story = CaseStory(start=utc(2026, 2, 2))
+    story.accept()
+    story.guardians("Maria")
+    story.join("skola", "bup")
+    story.consent_all({"bup": ("health",)})
+    story.case.revise_plan(main_goal="Må bra", rows=[PlanRowDraft(
+        area="Hälsa", goal="Sova", how="Samtal", responsible="Peter", responsible_agencies=("bup", "skola"))],
+        by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+    named = story.consent_all({"bup": ("case",)})
+    story.withdraw(named[0])
+    story.consent_all({"bup": ("case",)}, valid_until=date(2026, 3, 1))
+    engine = CaseVisibility(CATALOGUE, AGENCIES)
+    rows = []
+    for i, event in enumerate(story.events):
+        engine.apply(event)
+        rows.append([f for f in engine.visible["bup"] if ".row." in f])
+        for agency in AGENCIES:
+            assert _seen(engine, agency) == _rules(story.events[:i + 1], agency, event.timestamp), (i, agency)
+    assert [r for r in rows if r] and {r[0].endswith("~bup") for r in rows if r} == {True, False}
+    for at in (utc(2026, 3, 2, 12), utc(2027, 3, 15)):
+        engine.pass_time(at)
+        assert _seen(engine, "bup") == _rules(story.events, "bup", at), at
+    assert [f for f in engine.visible["bup"] if ".row." in f][0].endswith("~bup")
