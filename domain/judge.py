@@ -50,7 +50,8 @@ class Judge:
     """Decides visibility for one agency at one instant; consent answers are cached per category."""
 
     def __init__(self, case: Any, agency: str, at: datetime, catalogue: Catalogue,
-                 consent_answers: dict[str, Basis | None] | None = None) -> None:
+                 consent_answers: dict[str, Basis | None] | None = None,
+                 picture: ConsentPicture | None = None) -> None:
         self.case, self.agency, self.at, self.catalogue = case, agency, at, catalogue
         self._lead = catalogue.lead_agency
         self.is_lead = agency == self._lead
@@ -58,14 +59,15 @@ class Judge:
         self._consent_cache = {} if consent_answers is None else consent_answers
         self._told_cache: dict[tuple[str, str], _Told | None] = {}        # (named agency, category): ``_told``
         self._joined_bases: dict[tuple[str, ...], Basis] = {}             # consent ids: the basis they make
+        self._picture = picture   # the consents at ``case`` and ``at``: made when first asked, unless given
 
     def consent_answers(self) -> dict[str, Basis | None]:
         return dict(self._consent_cache)
 
-    def moved_to(self, case: Any, at: datetime) -> None:
+    def moved_to(self, case: Any, at: datetime, picture: ConsentPicture | None = None) -> None:
         """Judge a later state of the case.  Only while nothing this judge caches has changed since: the
         agency's membership and the consents, custody and calendar moments behind its consent answers."""
-        self.case, self.at = case, at
+        self.case, self.at, self._picture = case, at, picture
 
     def basis_for(self, fact: Fact) -> Basis | None:
         disclosed = self.disclosure(fact)
@@ -163,27 +165,53 @@ class Judge:
         return basis.covers_age(age_on(self.case.born, local_date(fact.recorded_at)))
 
     def _consent_basis(self, category: str) -> Basis | None:
-        own = self._covering(YOUNG_PERSON, category)
+        picture = self._picture
+        if picture is None:
+            picture = self._picture = ConsentPicture(self.case, self.at)
+        own = self._covering(picture.in_force, YOUNG_PERSON, category)
         if not own:
             return None
-        needed = consenters_needed(self.case, self.at)
+        needed = picture.needed
         if needed is None:
             return None
         ids = list(own)
         for guardian in needed[1:]:
             if guardian == YOUNG_PERSON:   # stored before ids were checked: her own consent is not a guardian's
                 return None
-            theirs = self._covering(guardian, category)
+            theirs = self._covering(picture.in_force, guardian, category)
             if not theirs:
                 return None
             ids.extend(theirs)
         return Basis("consent", consent_ids=tuple(ids))
 
-    def _covering(self, consenter: str, category: str) -> tuple[str, ...]:
+    def _covering(self, in_force: tuple[Any, ...], consenter: str, category: str) -> tuple[str, ...]:
         return tuple(sorted(
-            c.consent_id for c in self.case.consents.values()
-            if c.consenter == consenter and c.in_force_at(self.at)
-            and any(s.covers(self.agency, category) for s in c.scope)))
+            c.consent_id for c in in_force
+            if c.consenter == consenter and any(s.covers(self.agency, category) for s in c.scope)))
+
+
+class ConsentPicture:
+    """The consents of a case in force at one instant, and whose consents are needed then (``consenters_needed``):
+    what every agency's consent answers at that instant are worked out from, the same for each of them.  Made for
+    one state of the case at one instant and shared by the judges of that instant (``CaseVisibility._judge``); a
+    judge moved to a later state or instant makes its own anew (``Judge.moved_to``)."""
+
+    __slots__ = ("_case", "_at", "_in_force", "_needed")
+
+    def __init__(self, case: Any, at: datetime) -> None:   # worked out when first asked: most instants never are
+        self._case, self._at, self._in_force, self._needed = case, at, None, _UNASKED
+
+    @property
+    def in_force(self) -> tuple[Any, ...]:
+        if self._in_force is None:
+            self._in_force = tuple(c for c in self._case.consents.values() if c.in_force_at(self._at))
+        return self._in_force
+
+    @property
+    def needed(self) -> tuple[str, ...] | None:
+        if self._needed is _UNASKED:
+            self._needed = consenters_needed(self._case, self._at)
+        return self._needed
 
 
 def consenters_needed(case: Any, at: datetime) -> tuple[str, ...] | None:

@@ -26,6 +26,7 @@ from domain.disclosure import (
 )
 from domain.disclosure import concerned_by as _concerned
 from domain.facts import VARIANT, Fact
+from domain.judge import ConsentPicture
 from domain.values import YOUNG_PERSON
 
 AT_A_MOMENT = (Cause("calendar"),)   # a marker, by identity: the cause is named per agency afterwards (``_named``)
@@ -212,9 +213,10 @@ class CaseVisibility:
             return changes
         every = concerned is EVERY_AGENCY
         new_ids = {f.fact_id for f in new_facts} if concerned is not None else set()
+        picture = ConsentPicture(case, at)   # the case's consents at ``at``, the same for every agency's judge
         for agency, visible in self.visible.items():
             if (every or (concerned is not None and agency in concerned)) and not self._outside_still(case, agency):
-                judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
+                judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {}, picture)
                 # Keyed as shown: a row shown with names withheld is a fact of its own (``withheld_variant``).
                 now = {d.fact.fact_id: d for f in self.replay.facts if (d := judge.disclosure(f)) is not None}
                 changes.extend(_diff(visible, now, agency, at, cause, new_ids))
@@ -222,8 +224,8 @@ class CaseVisibility:
             elif new_facts:
                 judge = self._judges.get(agency)
                 if judge is None:
-                    judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {})
-                judge.moved_to(case, at)  # no rule event concerned this agency: its answers still hold
+                    judge = self._judges[agency] = Judge(case, agency, at, self.replay.catalogue, {}, picture)
+                judge.moved_to(case, at, picture)  # no rule event concerned this agency: its answers still hold
                 for f in new_facts:
                     d = judge.disclosure(f)
                     if d is not None:
