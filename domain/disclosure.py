@@ -178,12 +178,16 @@ class Replay:
 
     def apply(self, event: Any) -> tuple[Fact, ...]:
         """Fold the case's next event; returns the facts it recorded."""
-        concerned = concerned_by(event, self.case)  # read before the event changes the case
+        return self.fold(event, concerned_by(event, self.case), calendar_points(event))
+
+    def fold(self, event: Any, concerned: frozenset[str] | None, points: tuple[datetime, ...]) -> tuple[Fact, ...]:
+        """``apply``, given the event's ``concerned_by`` (read before the event changes the case) and
+        ``calendar_points``: the views' engine works both out for itself too, once an event."""
         self.case = event.mutate(self.case)
         self._folded += 1
         if concerned is not None:
             self._rule_marks.append((self._folded, concerned))
-        for moment in calendar_points(event):
+        for moment in points:
             insort(self._moments, moment)
         new = facts_of(event, self.case, self.catalogue)
         self.facts.extend(new)

@@ -108,9 +108,10 @@ class CaseVisibility:
         """Fold the case's next event; the changes it (and any calendar moment before it) caused."""
         changes = self.pass_time(event.timestamp, including=False)
         concerned = _concerned(event, self.replay.case)  # read before the event changes the case
-        new_facts = self.replay.apply(event)
+        points = calendar_points(event)
+        new_facts = self.replay.fold(event, concerned, points)
         self.version = event.originator_version
-        for moment in calendar_points(event):
+        for moment in points:
             insort(self._moments, moment)
         at = event.timestamp
         if isinstance(event, (ConsentNarrowed, ConsentWithdrawn)):
@@ -252,7 +253,7 @@ def _diff(before: dict[str, Disclosure], now: dict[str, Disclosure], agency: str
         if old is None:
             why = RECORDED if d.fact.fact_id.partition(VARIANT)[0] in new_ids else cause
             changes.append(VisibilityChange(at, agency, d.fact, "disclosed", d.basis, why))
-        elif old.basis != d.basis:
+        elif old.basis is not d.basis and old.basis != d.basis:   # one basis object is shared by many facts
             changes.append(VisibilityChange(at, agency, d.fact, "basis_changed", d.basis, cause))
     changes.extend(VisibilityChange(at, agency, d.fact, "ended", d.basis, cause)
                    for fact_id, d in before.items() if fact_id not in now)

@@ -123,6 +123,7 @@ class AgencyViews:
         update = ViewUpdate()
         touched: dict[UUID, set[str]] = {}
         ids: dict[UUID, UUID] = {}
+        log = update.log
         for position, event in batch:
             if isinstance(event, ErasedEvent):
                 self._cases.pop(event.originator_id, None)
@@ -140,8 +141,12 @@ class AgencyViews:
                 case_id = ids.setdefault(event.originator_id, event.originator_id)
                 if isinstance(event, ReferralReceived):
                     update.municipalities[case_id] = event.municipality
-                update.log.extend((case_id, change, position) for change in changes)
-                touched.setdefault(case_id, set()).update(c.agency for c in changes)
+                seen_by = touched.get(case_id)
+                if seen_by is None:
+                    seen_by = touched[case_id] = set()
+                for change in changes:   # one pass: a withdrawal makes ~100
+                    log.append((case_id, change, position))
+                    seen_by.add(change.agency)
                 if isinstance(event, (MemberJoined, MemberLeft)):
                     touched[case_id].add(event.agency)  # its case list changes, seen facts or not
                 elif isinstance(event, CaseClosed):
