@@ -372,3 +372,25 @@ def test_every_table_the_setup_makes_is_named_in_the_deployment_guide(postgres):
         tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
     assert len(tables) > 20
     assert not [table for table in tables if f"`{table}`" not in listed]
+
+
+def test_guard_the_applications_role_records_a_kafka_delivery_and_can_neither_change_nor_unguard_the_record(
+        runner, postgres):
+    """Guard (passed as the change landed): `sigill database setup` makes and grants ``feed_deliveries`` — the
+    publisher's role appends to it (its id from the table's sequence) and cannot disable its trigger nor remove a row."""
+    from datetime import datetime, timezone
+
+    from services.feed_publisher import Delivery, Receipt
+
+    epoch, _ = runner.store.feed_heads()
+    receipt = Receipt("sigill.skola.0180", 0, 7, datetime.now(timezone.utc))
+    runner.store.advance_publications(epoch, {"skola.0180": 1},
+                                      [Delivery("skola.0180", epoch, 1, uuid4(), uuid4(), "f-1", receipt)])
+    assert [(d["agency"], d["kafka_offset"]) for d in runner.store.deliveries()] == [("skola", 7)]
+    with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+            conn.execute("ALTER TABLE feed_deliveries DISABLE TRIGGER append_only")
+        for statement in ("UPDATE feed_deliveries SET seq = 0", "DELETE FROM feed_deliveries",
+                          "TRUNCATE feed_deliveries"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(statement)
