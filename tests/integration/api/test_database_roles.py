@@ -377,7 +377,7 @@ def test_every_table_the_setup_makes_is_named_in_the_deployment_guide(postgres):
 def test_guard_the_applications_role_records_a_kafka_delivery_and_can_neither_change_nor_unguard_the_record(
         runner, postgres):
     """Guard (passed as the change landed): `sigill database setup` makes and grants ``feed_deliveries`` — the
-    publisher's role appends to it (its id from the table's sequence) and cannot disable its trigger nor remove a row."""
+    publisher's role appends to it (its id from the table's sequence), cannot disable its trigger nor remove a row."""
     from datetime import datetime, timezone
 
     from services.feed_publisher import Delivery, Receipt
