@@ -319,11 +319,12 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
         basis_of, cause_of = sealing.basis, sealing.cause
         unpack, pack = HALVES.unpack, HALVES.pack
         notification = last_basis = last_cause = None
+        # Keyed by the notification too: an event id's uniqueness then holds whatever order the rows come in.
+        occurrences: dict[tuple, int] = {}
         for case_id, (at, agency, f, change, basis, cause), position in update.log:
             if position != notification:
                 notification, case = position, sealing.case(case_id)
                 prefix, sealed = event_id_prefix(secret, case.text, position), case.sealer is not None
-                occurrences: dict[tuple, int] = {}   # a notification's rows come together: its count starts anew
                 if not sealed:
                     keyless.add(case_id)
                 shown = sealed and publishing
@@ -332,7 +333,7 @@ class PostgresAgencyViewStore(ViewRulesRecords, BuildFinish, BuildReads, FeedQue
             if cause is not last_cause:
                 last_cause, cause_bytes = cause, cause_of(cause)
             fact_id = f.fact_id
-            same = (agency, fact_id, change)
+            same = (position, agency, fact_id, change)
             occurrences[same] = occurrence = occurrences.get(same, -1) + 1
             # The row's event id: ``EventIds.name`` inlined (its call a row cost ~1 µs an event in a build).
             digest = prefix.copy()
