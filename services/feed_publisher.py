@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, NamedTuple, Protocol, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import PersistenceError, ProgrammingError
 
 from projections.agency_feed import FeedMessage, agency_of
 from services.ports import FeedsRebuilding
@@ -319,6 +319,14 @@ class FeedPublisher:
                 except BrokerUnavailable as error:
                     log.warning("kafka broker unreachable at %s (%s); retrying in %s s", self.sink.where, error,
                                 _seconds(backoff))
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, self.max_backoff)
+                    continue
+                except ProgrammingError as error:   # answered, and refused: the schema, not the network
+                    log.error("the database refused the publisher's statements (%s): a table or grant an upgrade"
+                              " adds is missing where the tables' owner is kept apart; run `sigill database setup`"
+                              " as the owner (deploy/README.md, section 1); retrying in %s s",
+                              type(error).__qualname__, _seconds(backoff))
                     stop.wait(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
                     continue
