@@ -12,7 +12,7 @@ from domain.disclosure import disclosures_at
 from domain.visibility import EVERY_AGENCY_KEY, CaseVisibility
 from domain.group_commands import PlanRowDraft
 from tests.builders import BUP, CATALOGUE, SCHOOL, SOCIAL, CaseStory, school_consent_ending, utc
-from tests.unit.domain.test_disclosure_properties import histories
+from tests.unit.domain.test_disclosure_properties import _valid, histories
 
 AGENCIES = tuple(CATALOGUE.agencies)  # every agency of the catalogue, members or not
 
@@ -164,3 +164,30 @@ def test_a_plan_row_names_to_a_member_exactly_the_agencies_its_consents_let_it_s
         engine.pass_time(at)
         assert _seen(engine, "bup") == _rules(story.events, "bup", at), at
     assert [f for f in engine.visible["bup"] if ".row." in f][0].endswith("~bup")
+
+
+def test_a_law_carries_to_an_agency_outside_the_group_what_it_carried_on_the_fact_s_day_whatever_follows():
+    """A guard of the shortcut for an agency outside the group (``CaseVisibility._outside_still``) where a law, not
+    consent, reaches it: the police, outside the group, are told by OSL 10:18 a § what social services records while
+    the young person (born 2006-03-01) is under 21, judged by the age on the fact's day — a consent naming the police,
+    their joining and leaving, and the 21st birthday change none of that; the histories the property tests draw
+    record no fact under a law to an agency other than social services."""
+    story = CaseStory(personnummer=_valid("20060301-0000"), start=utc(2026, 2, 2), entry_route="known")
+    story.accept()
+    story.contribute(SOCIAL, "crime", legal_basis="osl10_18a")
+    story.consent(scope={"polis": ("case", "crime")}, valid_until=date(2027, 6, 1))
+    story.contribute(SOCIAL, "crime", legal_basis="osl10_18a", when=utc(2027, 2, 28, 20))   # the last day under 21
+    story.contribute(SOCIAL, "crime", when=utc(2027, 3, 1, 8))
+    story.join("polis")
+    story.case.remove_member(agency="polis", reason="Klar", by=SOCIAL, at=story.at(), catalogue=CATALOGUE)
+    story.contribute(SOCIAL, "case", when=utc(2027, 3, 2))
+    engine = CaseVisibility(CATALOGUE, AGENCIES)
+    for i, event in enumerate(story.events):
+        engine.apply(event)
+        for agency in AGENCIES:
+            assert _seen(engine, agency) == _rules(story.events[:i + 1], agency, event.timestamp), (i, agency)
+    assert [d.basis.kind for d in engine.visible["polis"].values()] == ["law", "law"]
+    for at in (utc(2027, 6, 2, 12), utc(2030, 1, 1)):
+        engine.pass_time(at)
+        for agency in AGENCIES:
+            assert _seen(engine, agency) == _rules(story.events, agency, at), (at, agency)
